@@ -20,6 +20,15 @@ public final class CoRecipientForgery {
   /** Re-encrypts {@code newPlain} under the file key that {@code insider} unwraps from {@code envelope}. */
   public static byte[] forge(byte[] envelope, PrivateKeys insider, byte[] newPlain, byte[] trailer)
       throws EnvelopeException {
+    return forge(envelope, insider, newPlain, trailer, false);
+  }
+
+  /**
+   * As {@link #forge(byte[], PrivateKeys, byte[], byte[])}; with {@code clearLastFlag} the final
+   * chunk is sealed as if it were not the last one (the "last-flag flipped" vector).
+   */
+  public static byte[] forge(byte[] envelope, PrivateKeys insider, byte[] newPlain, byte[] trailer,
+      boolean clearLastFlag) throws EnvelopeException {
     Framer f = new Framer(new Framer.Listener() {
       @Override
       public void onHeader(Header h) {}
@@ -45,7 +54,7 @@ public final class CoRecipientForgery {
     do {
       int n = Math.min(Suite.CHUNK_BYTES, newPlain.length - off);
       boolean last = off + n == newPlain.length;
-      int m = c.seal(i++, last, newPlain, off, n, ct);
+      int m = c.seal(i++, last && !clearLastFlag, newPlain, off, n, ct);
       out.write(ct, 0, m);
       off += n;
       if (last) {
