@@ -293,9 +293,13 @@ public final class DevPki {
       try {
         PkiFiles.createDirectory(dir);
         try (FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.lock()) {
-          return work.run();
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+          FileLock lock = channel.lock();
+          try {
+            return work.run();
+          } finally {
+            lock.release();
+          }
         }
       } catch (IOException e) {
         throw new UncheckedIOException("certs-dev: cannot write the development PKI in " + dir + ": " + e.getMessage(), e);
