@@ -77,7 +77,7 @@ public final class AuditKey implements Destroyable {
     if (!line.startsWith(Labels.PRIVATE_KEY_PREFIX)) {
       throw new IOException("audit key file " + file + " is not an audit private key (expected PRIVATE+KEY+...)");
     }
-    String[] parts = line.substring(Labels.PRIVATE_KEY_PREFIX.length()).split("\\+", -1);
+    String[] parts = line.substring(Labels.PRIVATE_KEY_PREFIX.length()).split("\\+", 3); // base64 may itself contain "+"
     byte[] decoded = null;
     try {
       if (parts.length != 3 || !Text.isNoteName(parts[0]) || parts[1].length() != 8) {

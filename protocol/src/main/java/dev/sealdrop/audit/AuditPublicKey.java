@@ -47,7 +47,7 @@ public final class AuditPublicKey {
       throw new IllegalArgumentException("audit key: no key given");
     }
     String t = text.strip();
-    String[] parts = t.split("\\+", -1);
+    String[] parts = t.split("\\+", 3); // base64 may itself contain "+"
     if (parts.length != 3 || parts[1].length() != 8) {
       throw new IllegalArgumentException("audit key: expected NAME+KEYID+BASE64KEY (a signed-note verifier key)");
     }
