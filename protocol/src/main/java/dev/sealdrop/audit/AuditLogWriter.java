@@ -346,20 +346,22 @@ public final class AuditLogWriter implements Closeable {
       if (timer != null) {
         timer.shutdownNow();
       }
-      if (failure == null && (pending > 0 || lastWritten == null)) {
-        writeCheckpoint();
-      }
-      if (failure == null) {
-        syncTo(writtenPos);
+      try {
+        if (failure == null && (pending > 0 || lastWritten == null)) {
+          writeCheckpoint();
+        }
+        if (failure == null) {
+          syncTo(writtenPos);
+        }
+      } finally {
+        try {
+          fileLock.release();
+        } finally {
+          channel.close();
+        }
       }
     } finally {
-      try {
-        fileLock.release();
-      } finally {
-        channel.close();
-        lock.unlock();
-      }
+      lock.unlock();
     }
   }
-
 }
