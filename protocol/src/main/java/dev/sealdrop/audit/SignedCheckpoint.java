@@ -86,6 +86,9 @@ public final class SignedCheckpoint {
     } catch (IllegalArgumentException e) {
       throw new AuditFormatException("checkpoint: " + e.getMessage(), e);
     }
+    if (split + 2 >= note.length()) {
+      throw new AuditFormatException("checkpoint: note has no signature lines");
+    }
     String[] sigLines = note.substring(split + 2, note.length() - 1).split("\n", -1);
     if (sigLines.length == 0 || sigLines.length > MAX_SIGNATURES || sigLines[0].isEmpty()) {
       throw new AuditFormatException("checkpoint: note must have 1.." + MAX_SIGNATURES + " signature lines");
@@ -94,8 +97,7 @@ public final class SignedCheckpoint {
     for (String line : sigLines) {
       sigs.add(parseSignatureLine(line));
     }
-    SignedCheckpoint parsed = new SignedCheckpoint(cp, note, sigs);
-    return parsed;
+    return new SignedCheckpoint(cp, note, sigs);
   }
 
   private static long parseSize(String s) {
