@@ -6,6 +6,7 @@ import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -13,7 +14,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -44,7 +44,10 @@ public final class AuditLogWriter implements Closeable {
 
   private final AuditLogConfig config;
   private final AuditKey key;
-  private final FileChannel channel;
+  // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
+  // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
+  private final RandomAccessFile file;
+  private final FileChannel channel; // of file; used only for the lock and for recovery at open
   private final FileLock fileLock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Object syncLock = new Object();
@@ -66,11 +69,12 @@ public final class AuditLogWriter implements Closeable {
   /** A checkpoint and the file position just after its line. */
   private record Written(SignedCheckpoint checkpoint, long end) {}
 
-  private AuditLogWriter(AuditLogConfig config, AuditKey key, FileChannel channel, FileLock fileLock,
+  private AuditLogWriter(AuditLogConfig config, AuditKey key, RandomAccessFile file, FileLock fileLock,
       ChainHash head, long size, SignedCheckpoint lastCheckpoint) throws IOException {
     this.config = config;
     this.key = key;
-    this.channel = channel;
+    this.file = file;
+    this.channel = file.getChannel();
     this.fileLock = fileLock;
     this.head = head;
     this.size = size;
@@ -99,17 +103,18 @@ public final class AuditLogWriter implements Closeable {
     Path file = config.file().toAbsolutePath();
     Files.createDirectories(file.getParent());
     boolean created = !Files.exists(file);
-    FileChannel ch = created
-        ? FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-            StandardOpenOption.WRITE), KeyFiles.ownerOnly(file))
-        : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (created) {
+      Files.createFile(file, KeyFiles.ownerOnly(file));
+    }
+    RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+    FileChannel ch = raf.getChannel();
     try {
       FileLock fl = lockOrFail(ch, file);
       Recovery r = LogRecovery.recover(ch, file, config, key);
       if (created) {
         KeyFiles.fsyncDirectory(file.getParent());
       }
-      AuditLogWriter w = new AuditLogWriter(config, key, ch, fl, r.head(), r.size(), r.lastCheckpoint());
+      AuditLogWriter w = new AuditLogWriter(config, key, raf, fl, r.head(), r.size(), r.lastCheckpoint());
       if (r.tornBytes() > 0) {
         w.append(AuditEvent.of("server", TORN_TAIL_ACTION, config.file().getFileName().toString(), "ok", "",
             Map.of("bytes", Long.toString(r.tornBytes()))));
@@ -119,7 +124,7 @@ public final class AuditLogWriter implements Closeable {
       }
       return w;
     } catch (IOException | RuntimeException e) {
-      ch.close();
+      raf.close();
       throw e;
     }
   }
@@ -282,12 +287,11 @@ public final class AuditLogWriter implements Closeable {
   }
 
   private void write(byte[] line) throws IOException {
-    ByteBuffer buf = ByteBuffer.wrap(line);
     long pos = writtenPos;
     try {
-      while (buf.hasRemaining()) {
-        pos += channel.write(buf, pos);
-      }
+      file.seek(pos);
+      file.write(line);
+      pos += line.length;
     } catch (IOException e) {
       failure = e;
       throw new IOException("audit log " + config.file() + ": write failed; the log refuses further appends until"
@@ -307,7 +311,7 @@ public final class AuditLogWriter implements Closeable {
       Written w = lastWritten; // read before target, so w.end() <= target
       long target = writtenPos;
       try {
-        channel.force(false); // fdatasync: data and the file size, which is all an append changes
+        file.getFD().sync(); // fsync; not interruptible, unlike FileChannel.force
       } catch (IOException e) {
         failure = e; // after a failed fsync the page cache cannot be trusted (fsyncgate): fail closed
         throw new IOException("audit log " + config.file() + ": fsync failed; the log refuses further appends"
@@ -357,7 +361,7 @@ public final class AuditLogWriter implements Closeable {
         try {
           fileLock.release();
         } finally {
-          channel.close();
+          file.close();
         }
       }
     } finally {

@@ -172,6 +172,31 @@ class AuditLogWriterTest {
   }
 
   @Test
+  void anInterruptedAppenderDoesNotCloseOrBreakTheLog() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 2), key)) {
+      Thread t = new Thread(() -> {
+        Thread.currentThread().interrupt(); // e.g. a cancelled request thread
+        try {
+          w.append(event(1));
+          w.checkpoint();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+      t.setUncaughtExceptionHandler((th, e) -> failure.set(e));
+      t.start();
+      t.join(10_000);
+      assertThat(failure.get()).isNull();
+      w.append(event(2));
+    }
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(2);
+  }
+
+  @Test
   void appendAfterCloseIsRefused() throws IOException {
     AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("audit.jsonl"), 10), key);
     w.close();
