@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the directory is the user's own CLI state or argument")
 public final class HeldCheckpoints {
   /** Most files read from one directory; a directory with more is refused, not silently cut. */
-  public static final int MAX_FILES = 100_000;
+  public static final int MAX_FILES = 10_000;
 
   private HeldCheckpoints() {}
 
