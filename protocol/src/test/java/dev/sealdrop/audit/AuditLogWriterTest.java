@@ -149,6 +149,34 @@ class AuditLogWriterTest {
   }
 
   @Test
+  void aTornTailOfATamperedLogIsNotCutOff() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 4, 10);
+    List<String> l = lines(file);
+    int i = AuditFixtures.recordLine(l, 2);
+    l.set(i, l.get(i).replace("\"result\":\"ok\"", "\"result\":\"denied\""));
+    writeLines(file, l);
+    Files.write(file, "{\"type\":\"rec".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    byte[] before = Files.readAllBytes(file);
+    assertThatThrownBy(() -> AuditLogWriter.open(config(file, 10), key)).isInstanceOf(AuditLogCorruptException.class);
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+  }
+
+  @Test
+  void aTornHeaderIsReplacedButAForeignFileIsNot() throws IOException {
+    Path torn = dir.resolve("torn.jsonl");
+    Files.write(torn, "{\"type\":\"header\",\"form".getBytes(StandardCharsets.UTF_8));
+    try (AuditLogWriter w = AuditLogWriter.open(config(torn, 10), key)) {
+      w.append(event(1));
+    }
+    assertThat(verify(torn).valid()).isTrue();
+    Path foreign = dir.resolve("foreign.bin");
+    Files.write(foreign, new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> AuditLogWriter.open(config(foreign, 10), key))
+        .isInstanceOf(AuditLogCorruptException.class).hasMessageContaining("not a sealdrop audit log");
+    assertThat(Files.readAllBytes(foreign)).containsExactly(1, 2, 3);
+  }
+
+  @Test
   void aLogThatStoppedWithoutClosingIsSignedOnRestart() throws IOException {
     Path file = writeLog(dir, "audit.jsonl", key, 8, 5);
     List<String> l = lines(file);
