@@ -151,7 +151,7 @@ final class SendCommand extends SealdropSubcommand {
   }
 
   /** The state file of this (file, size, mtime, recipient key) send: a re-run finds it again. */
-  private Path pending(Session session, KeyTrust.Trusted recipient) throws IOException {
+  private Path pending(Session session, KeyTrust.Trusted recipient) throws IOException, SealdropFailure {
     SecureFiles.ensureDirectory(session.profile().uploadsDir());
     Path abs = file.toAbsolutePath().normalize();
     return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),

@@ -8,7 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * One mTLS channel to a sealdrop server and its stubs. Unary calls get a deadline; every
@@ -54,10 +53,16 @@ public final class ServerConnection implements AutoCloseable {
     return TransferServiceGrpc.newStub(channel);
   }
 
+  /** One RPC; may itself fail before the call (e.g. while connecting). */
+  @FunctionalInterface
+  public interface Rpc<T> {
+    T run() throws SealdropFailure;
+  }
+
   /** Runs one RPC, translating its failure. */
-  public static <T> T call(GrpcFailures.Op op, Supplier<T> rpc) throws SealdropFailure {
+  public static <T> T call(GrpcFailures.Op op, Rpc<T> rpc) throws SealdropFailure {
     try {
-      return rpc.get();
+      return rpc.run();
     } catch (StatusRuntimeException e) {
       throw GrpcFailures.translate(e, op);
     }
