@@ -9,11 +9,11 @@ import java.util.Map;
  */
 public enum ExitCodes {
   OK(0, "ok", "success"),
-  INTERNAL(1, "internal", "internal error (a bug: re-run with --verbose and report it)"),
+  INTERNAL(1, "internal", "internal error (a bug: re-run with --verbose, report it)"),
   USAGE(2, "usage", "usage error: bad option or argument, missing file or profile"),
-  AUTH(3, "auth", "authentication or TLS refused (certificate unknown, revoked, expired, foreign CA)"),
-  NOT_REDEEMABLE(4, "not_redeemable", "grant not redeemable: expired, consumed, revoked, claimed, or not found"),
-  INTEGRITY(5, "integrity", "integrity or signature failure: tampered data, bad signature, changed key, not a recipient"),
+  AUTH(3, "auth", "authentication or TLS refused (certificate not accepted)"),
+  NOT_REDEEMABLE(4, "not_redeemable", "grant not redeemable: expired, consumed, revoked, claimed, not found"),
+  INTEGRITY(5, "integrity", "integrity: tampered, bad signature, changed key, not a recipient"),
   PERMISSION(6, "permission", "permission denied: wrong role, or not yours"),
   KEYSTORE(7, "keystore", "wrong passphrase or key store problem"),
   UNAVAILABLE(8, "unavailable", "server unavailable or network failure (re-run to resume)");

@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
     description = {"Create a profile: generate your encryption and signing keys, store them encrypted with a "
         + "passphrase, and remember the server, your client certificate and the CA.",
         "Your key bundle is signed with your certificate's key; publish it with `sealdrop keys publish`."},
-    footer = {"  SEALDROP_PASSPHRASE='correct horse battery staple' sealdrop --home ~/.sealdrop-alice init \\",
-        "      --server localhost:8443 --cert certs-dev/out/alice.crt --key certs-dev/out/alice.key \\",
+    footer = {"  read -rs SEALDROP_PASSPHRASE && export SEALDROP_PASSPHRASE  # or: a prompt",
+        "  sealdrop --home ~/.sealdrop-alice init --server localhost:8443 \\",
+        "      --cert certs-dev/out/alice.crt --key certs-dev/out/alice.key \\",
         "      --ca certs-dev/out/ca.crt"})
 final class InitCommand extends SealdropSubcommand {
   @Option(names = "--server", required = true, paramLabel = "HOST:PORT", description = "The transfer server.")

@@ -27,8 +27,10 @@ import picocli.CommandLine.Parameters;
 /** {@code sealdrop keys}: publish, show and export key bundles. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
     description = "Publish your key bundle, show fingerprints (yours or another identity's), export your bundle.",
-    subcommands = {KeysCommand.Publish.class, KeysCommand.Show.class, KeysCommand.Export.class},
-    footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb"})
+    subcommands = {KeysCommand.Publish.class, KeysCommand.Show.class, KeysCommand.Export.class,
+        KeysCommand.Import.class},
+    footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb",
+        "  sealdrop keys import alice.skb"})
 final class KeysCommand extends SealdropSubcommand {
   @Override
   void run(Session session) {
@@ -99,6 +101,30 @@ final class KeysCommand extends SealdropSubcommand {
       Files.write(output, own.encoded(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
           StandardOpenOption.WRITE);
       session.output().emit(new BundleResult("exported", own, Optional.empty(), own.fingerprint()));
+    }
+  }
+
+  /** {@code keys import FILE}. */
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = {"Verify a bundle file (from `sealdrop keys export`) against your CA and pin it, without a server.",
+          "Use it to open files from a sender offline; compare the fingerprint with its owner."},
+      footer = "  sealdrop keys import alice.skb")
+  static final class Import extends SealdropSubcommand {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle file.")
+    Path file;
+
+    @Option(names = "--accept-new-key", description = "Accept and pin a key that differs from the pinned one.")
+    boolean acceptNewKey;
+
+    @Override
+    @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the bundle file")
+    void run(Session session) throws Exception {
+      session.config();
+      if (!Files.isRegularFile(file)) {
+        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
+      }
+      KeyBundle b = Recipients.resolve(session, java.util.List.of(file.toString()), acceptNewKey).get(0);
+      session.output().emit(new BundleResult("pinned", b, Optional.empty(), b.fingerprint()));
     }
   }
 

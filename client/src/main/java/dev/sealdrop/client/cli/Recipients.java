@@ -38,7 +38,7 @@ final class Recipients {
           throw new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + e.getMessage(),
               "pass a file written by `sealdrop keys export`, or an identity");
         }
-        b = session.trust().accept(encoded, identity, acceptNewKey).bundle();
+        b = session.reportPin(session.trust().accept(encoded, identity, acceptNewKey)).bundle();
       } else {
         Optional<KeyBundle> pinned = session.trust().pinnedVerified(t);
         if (pinned.isEmpty()) {

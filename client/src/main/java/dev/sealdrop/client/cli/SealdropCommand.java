@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
     footer = {
         "  # alice, once: create a profile and publish her keys",
         "  export SEALDROP_HOME=~/.sealdrop-alice",
-        "  sealdrop init --server localhost:8443 --cert alice.crt --key alice.key --ca ca.crt",
+        "  sealdrop init --server localhost:8443 \\",
+        "      --cert alice.crt --key alice.key --ca ca.crt",
         "  sealdrop keys publish",
         "  # send a file to bob (prints a one-time token to give bob)",
         "  sealdrop send clients.csv --to bob --expires 72h",

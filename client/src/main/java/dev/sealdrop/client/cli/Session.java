@@ -93,7 +93,12 @@ final class Session implements AutoCloseable {
   KeyTrust.Trusted fetchTrusted(String identity, boolean acceptNewKey) throws SealdropFailure {
     byte[] encoded = ServerConnection.call(GrpcFailures.Op.FETCH_BUNDLE, () -> connect().keys()
         .fetchBundle(FetchBundleRequest.newBuilder().setIdentity(identity).build())).getSignedBundle().toByteArray();
-    KeyTrust.Trusted t = trust().accept(encoded, identity, acceptNewKey);
+    return reportPin(trust().accept(encoded, identity, acceptNewKey));
+  }
+
+  /** Tells the user when a key was pinned for the first time or replaced. */
+  KeyTrust.Trusted reportPin(KeyTrust.Trusted t) {
+    String identity = t.bundle().identity();
     if (t.outcome() == KeyTrust.PinOutcome.FIRST_USE) {
       output().note("pinned " + identity + "'s key on first use: " + t.bundle().fingerprint()
           + " (compare it with " + identity + " by another channel)");
