@@ -18,6 +18,9 @@ import java.util.Optional;
  * Feed the bytes as they arrive with {@link #update}; it throws as soon as they cannot be an
  * envelope. {@link #finish} checks the declared sender against the uploader's signing key and
  * verifies the trailer signature over the header and every chunk. Memory: one chunk.
+ *
+ * <p>The caller (the server) must also compare {@code header().senderIdentity()} with the
+ * authenticated uploader's identity: the inspector checks the key, the caller knows the name.
  */
 public final class EnvelopeInspector {
   private final Framer framer;
