@@ -26,6 +26,7 @@ public final class EnvelopeInspector {
   private final Framer framer;
   private HeaderInfo info;
   private boolean finished;
+  private boolean failed;
 
   public EnvelopeInspector() {
     this.framer = new Framer(new Framer.Listener() {
@@ -43,10 +44,15 @@ public final class EnvelopeInspector {
 
   public void update(byte[] b, int off, int len) throws EnvelopeException {
     Objects.checkFromIndexSize(off, len, b.length);
-    if (finished) {
-      throw new IllegalStateException("inspector already finished");
+    if (finished || failed) {
+      throw new IllegalStateException("inspector already finished or failed; use a new one");
     }
-    framer.update(b, off, len);
+    try {
+      framer.update(b, off, len);
+    } catch (EnvelopeException e) {
+      failed = true;
+      throw e;
+    }
   }
 
   /** Present once the whole header has arrived and parsed. */
@@ -60,8 +66,8 @@ public final class EnvelopeInspector {
    */
   public InspectionResult finish(VerifyingKey expectedSender) throws EnvelopeException {
     Objects.requireNonNull(expectedSender, "expectedSender");
-    if (finished) {
-      throw new IllegalStateException("inspector already finished");
+    if (finished || failed) {
+      throw new IllegalStateException("inspector already finished or failed; use a new one");
     }
     finished = true;
     byte[] signature = framer.finish();
