@@ -21,7 +21,10 @@ class BigStreamTest {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = dir.resolve("child.log");
-    Process p = new ProcessBuilder(List.of(java, "-Xmx64m", "-Djdk.serialFilter=!*", "-cp", cp,
+    // The child hashes chunks on a second thread (forced on even on 2 CPUs) so that the bounded
+    // buffer pool of ChunkHasher is also proven under -Xmx64m.
+    Process p = new ProcessBuilder(List.of(java, "-Xmx64m", "-Djdk.serialFilter=!*",
+        "-Dsealdrop.envelope.parallelDigest=true", "-cp", cp,
         BigStreamMain.class.getName(), Long.toString(TWO_GIB), dir.toString()))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     boolean done = p.waitFor(180, TimeUnit.SECONDS);

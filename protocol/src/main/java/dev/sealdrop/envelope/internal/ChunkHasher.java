@@ -48,20 +48,22 @@ final class ChunkHasher {
   private record Pending(byte[] buffer, CompletableFuture<byte[]> hash) {}
 
   private final int bufferSize;
+  private final boolean parallel;
   private final Consumer<byte[]> inOrder;
   private final ArrayDeque<byte[]> free = new ArrayDeque<>();
   private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
   private int allocated;
 
-  ChunkHasher(int bufferSize, Consumer<byte[]> inOrder) {
+  ChunkHasher(int bufferSize, boolean parallel, Consumer<byte[]> inOrder) {
     this.bufferSize = bufferSize;
+    this.parallel = parallel;
     this.inOrder = inOrder;
   }
 
   /** A buffer the caller may fill, recycled from a chunk whose hash has been consumed. */
   byte[] buffer() {
     if (free.isEmpty()) {
-      if (allocated < (PARALLEL ? DEPTH : 1)) {
+      if (allocated < (parallel ? DEPTH : 1)) {
         allocated++;
         return new byte[bufferSize];
       }
@@ -72,7 +74,7 @@ final class ChunkHasher {
 
   /** Hashes {@code buf[off, off+len)}; the buffer returns to the pool once its hash was consumed. */
   void hash(byte[] buf, int off, int len) {
-    if (PARALLEL) {
+    if (parallel) {
       inflight.add(new Pending(buf, CompletableFuture.supplyAsync(() -> sha256(buf, off, len), POOL)));
     } else {
       inOrder.accept(sha256(buf, off, len));
