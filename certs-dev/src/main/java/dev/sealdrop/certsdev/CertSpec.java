@@ -1,0 +1,64 @@
+package dev.sealdrop.certsdev;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What {@link DevPki#issue} should mint: subject {@code CN=name}, one EKU choice, a validity
+ * window, and whether the issuer is the dev CA or the foreign (untrusted) CA.
+ *
+ * <p>The name doubles as the file name ({@code name.crt}, {@code name.key}, {@code name.p12}), so
+ * it is restricted to lowercase letters, digits, '-' and '_' (no path separators, no dots), and
+ * may not be {@code ca} or {@code foreign-ca}.
+ */
+public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa) {
+
+  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+
+  /** Validates every field once, here. */
+  public CertSpec {
+    checkName(name);
+    Objects.requireNonNull(eku, "eku");
+    Objects.requireNonNull(notBefore, "notBefore");
+    Objects.requireNonNull(notAfter, "notAfter");
+    if (!notAfter.isAfter(notBefore)) {
+      throw new IllegalArgumentException(
+          "certificate validity: notAfter (" + notAfter + ") must be after notBefore (" + notBefore + ")");
+    }
+  }
+
+  /** A client certificate from the dev CA: EKU clientAuth, valid from one hour ago for 365 days. */
+  public static CertSpec client(String name) {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    return new CertSpec(name, Eku.CLIENT_AUTH, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(365)), false);
+  }
+
+  /** The same spec with another EKU choice. */
+  public CertSpec withEku(Eku e) {
+    return new CertSpec(name, e, notBefore, notAfter, foreignCa);
+  }
+
+  /** The same spec with another validity window (e.g. entirely in the past, for an expired cert). */
+  public CertSpec withValidity(Instant nb, Instant na) {
+    return new CertSpec(name, eku, nb, na, foreignCa);
+  }
+
+  /** The same spec, issued by the foreign CA that the sealdrop server does not trust. */
+  public CertSpec fromForeignCa() {
+    return new CertSpec(name, eku, notBefore, notAfter, true);
+  }
+
+  static void checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("certificate name '" + name
+          + "' is not allowed: use 1-64 of a-z, 0-9, '-', '_' (it becomes a file name)");
+    }
+    if (name.equals(DevPki.CA_NAME) || name.equals(DevPki.FOREIGN_CA_NAME)) {
+      throw new IllegalArgumentException("certificate name '" + name + "' is reserved for a CA");
+    }
+  }
+}

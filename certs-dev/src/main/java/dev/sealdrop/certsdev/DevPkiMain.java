@@ -1,0 +1,69 @@
+package dev.sealdrop.certsdev;
+
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * {@code DevPkiMain [--out DIR] [--force]}: writes the development PKI and prints what it wrote.
+ * Exit codes: 0 done, 1 the PKI could not be written, 2 usage error.
+ */
+public final class DevPkiMain {
+
+  static final String DEFAULT_OUT = "certs-dev/out";
+  static final String USAGE = String.join(System.lineSeparator(),
+      "Usage: DevPkiMain [--out DIR] [--force] [--help]",
+      "Writes sealdrop's DEVELOPMENT PKI: a CA, a localhost server certificate, the users",
+      String.join(", ", DevPki.USERS) + " (mallory from a foreign CA), as PEM (keys PKCS#8) and PKCS#12.",
+      "",
+      "  --out DIR   where to write (default: " + DEFAULT_OUT + ", relative to the current directory)",
+      "  --force     replace everything, CAs included (default: keep an existing CA, add what is missing)",
+      "  --help      show this help",
+      "",
+      "PKCS#12 password: " + DevPki.P12_PASSWORD + "    Exit codes: 0 ok, 1 failed, 2 usage error",
+      "",
+      "Example:",
+      "  mvn -B -q -pl certs-dev compile exec:java -Dexec.args=\"--out /tmp/pki\"");
+
+  private DevPkiMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the command; returns the exit code. */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the output directory is chosen by the local operator on the command line")
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    String outDir = DEFAULT_OUT;
+    boolean force = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        out.println(USAGE);
+        return 0;
+      } else if (arg.equals("--force")) {
+        force = true;
+      } else if (arg.equals("--out") && i + 1 < args.length) {
+        outDir = args[++i];
+      } else if (arg.startsWith("--out=") && arg.length() > "--out=".length()) {
+        outDir = arg.substring("--out=".length());
+      } else {
+        err.println("certs-dev: error: " + (arg.equals("--out") ? "--out needs a directory" : "unknown argument '" + arg + "'"));
+        err.println(USAGE);
+        return 2;
+      }
+    }
+    Path dir = Paths.get(outDir);
+    try {
+      DevPki pki = DevPki.create(dir, force);
+      pki.report().forEach(out::println);
+      out.println("development PKI ready in " + pki.dir() + " (DEVELOPMENT ONLY: never trust ca.crt in production)");
+      return 0;
+    } catch (IllegalStateException | UncheckedIOException e) {
+      err.println("certs-dev: error: " + e.getMessage());
+      return 1;
+    }
+  }
+}

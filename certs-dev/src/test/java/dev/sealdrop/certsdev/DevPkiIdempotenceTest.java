@@ -1,0 +1,118 @@
+package dev.sealdrop.certsdev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Re-running keeps what is sound, repairs what is not, and replaces the CA only when forced. */
+class DevPkiIdempotenceTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void aKeyWithoutItsCaCertificateIsAnErrorNotASilentNewCa() throws Exception {
+    DevPki.loadOrCreate(dir);
+    Files.delete(dir.resolve("ca.crt"));
+    assertThatThrownBy(() -> DevPki.loadOrCreate(dir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("ca.crt is missing")
+        .hasMessageContaining("--force");
+  }
+
+  @Test
+  void aCaKeyThatDoesNotMatchTheCaCertificateIsAnError() throws Exception {
+    DevPki.loadOrCreate(dir);
+    Files.copy(dir.resolve("foreign-ca.key"), dir.resolve("ca.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThatThrownBy(() -> DevPki.loadOrCreate(dir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is not the key of")
+        .hasMessageContaining("--force");
+  }
+
+  @Test
+  void aSecondRunKeepsEveryFileByteForByte() throws Exception {
+    DevPki first = DevPki.loadOrCreate(dir);
+    Map<String, byte[]> before = snapshot(dir);
+    DevPki second = DevPki.loadOrCreate(dir);
+    Map<String, byte[]> after = snapshot(dir);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    before.forEach((name, bytes) -> assertThat(after.get(name)).as(name).isEqualTo(bytes));
+    assertThat(second.caCertificate()).isEqualTo(first.caCertificate());
+    assertThat(second.report()).allMatch(line -> line.startsWith("kept"));
+    assertThat(first.report()).allMatch(line -> line.startsWith("wrote"));
+  }
+
+  @Test
+  void forceReplacesTheCaAndEveryCertificate() throws Exception {
+    DevPki first = DevPki.loadOrCreate(dir);
+    Map<String, byte[]> before = snapshot(dir);
+    DevPki forced = DevPki.create(dir, true);
+    Map<String, byte[]> after = snapshot(dir);
+    before.forEach((name, bytes) -> assertThat(after.get(name)).as(name).isNotEqualTo(bytes));
+    assertThat(forced.caCertificate()).isNotEqualTo(first.caCertificate());
+    Pkix.validate(forced.certificate("alice"), forced.caCertificate(), Instant.now());
+    assertThat(forced.report()).allMatch(line -> line.startsWith("wrote"));
+  }
+
+  @Test
+  void aMissingLeafFileIsRegeneratedFromTheExistingCa() throws Exception {
+    DevPki first = DevPki.loadOrCreate(dir);
+    byte[] caBytes = Files.readAllBytes(first.caCertFile());
+    byte[] bobBytes = Files.readAllBytes(first.certFile("bob"));
+    byte[] oldAliceKey = Files.readAllBytes(first.keyFile("alice"));
+    Files.delete(first.keyFile("alice"));
+
+    DevPki second = DevPki.loadOrCreate(dir);
+
+    assertThat(Files.readAllBytes(second.caCertFile())).isEqualTo(caBytes);
+    assertThat(Files.readAllBytes(second.certFile("bob"))).isEqualTo(bobBytes);
+    assertThat(Files.readAllBytes(second.keyFile("alice"))).isNotEqualTo(oldAliceKey);
+    Pkix.validate(second.certificate("alice"), first.caCertificate(), Instant.now());
+    DevPkiFilesTest.assertSignsFor(DevPkiFilesTest.parsePkcs8(second.keyFile("alice")), second.certificate("alice"));
+    assertThat(second.report()).anyMatch(line -> line.startsWith("wrote") && line.contains("alice.crt"));
+    assertThat(second.report()).anyMatch(line -> line.startsWith("kept") && line.contains("bob.crt"));
+  }
+
+  @Test
+  void aLeafOverwrittenWithTheWrongProfileIsRepairedOnTheNextRun() throws Exception {
+    DevPki first = DevPki.loadOrCreate(dir);
+    first.issue(CertSpec.client("carol").withEku(Eku.NO_EXTENSION));
+    first.issue(CertSpec.client("dave").withValidity(Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600)));
+
+    DevPki second = DevPki.loadOrCreate(dir);
+
+    assertThat(second.certificate("carol").getExtendedKeyUsage()).containsExactly(DevPkiChainTest.CLIENT_AUTH);
+    Pkix.validate(second.certificate("dave"), second.caCertificate(), Instant.now());
+    assertThat(second.certificate("dave")).isEqualTo(DevPki.loadOrCreate(dir).certificate("dave"));
+  }
+
+  @Test
+  void aCorruptLeafIsReplaced() throws Exception {
+    DevPki first = DevPki.loadOrCreate(dir);
+    Files.writeString(first.certFile("bob"), "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    DevPki second = DevPki.loadOrCreate(dir);
+    Pkix.validate(second.certificate("bob"), second.caCertificate(), Instant.now());
+  }
+
+  static Map<String, byte[]> snapshot(Path dir) throws Exception {
+    Map<String, byte[]> files = new HashMap<>();
+    try (Stream<Path> list = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) list::iterator) {
+        String name = p.getFileName().toString();
+        if (!List.of(".lock").contains(name)) {
+          files.put(name, Files.readAllBytes(p));
+        }
+      }
+    }
+    return files;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.sealdrop.envelope;
+
+import dev.sealdrop.envelope.internal.FileNames;
+import dev.sealdrop.envelope.internal.Opener;
+import dev.sealdrop.envelope.internal.Sealer;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.keys.RecipientKey;
+import dev.sealdrop.keys.internal.AtomicFiles;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Seal files for recipients and open them (format: {@code docs/envelope-format.md}). Keys,
+ * nonces and randomness never appear in this API; opening releases plaintext at its final path
+ * only after every chunk and the sender's signature verified.
+ */
+@SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
+    justification = "target paths come from the local user; names from envelopes go through FileNames.sanitize")
+public final class Envelope {
+  private Envelope() {}
+
+  /**
+   * Starts sealing: writes the header to {@code out} and returns the stream to write exactly
+   * {@code metadata.size()} plaintext bytes into. {@code close()} writes the last chunk and the
+   * signed trailer; it flushes but does not close {@code out}. Add the sender's own
+   * {@link RecipientKey} to {@code recipients} to be able to re-open the upload.
+   */
+  public static SealingOutputStream seal(OutputStream out, String senderIdentity, PrivateKeys sender,
+      List<RecipientKey> recipients, FileMetadata metadata) throws IOException {
+    return Sealer.create(out, senderIdentity, sender, recipients, metadata);
+  }
+
+  /**
+   * Opens into a temporary file beside {@code target} and renames it onto {@code target}
+   * (replacing it) only after the trailer verified; on any failure the temporary file is
+   * deleted and {@code target} is untouched.
+   *
+   * @throws EnvelopeException (a subtype saying why) if the envelope is refused
+   */
+  public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target)
+      throws IOException {
+    Objects.requireNonNull(target, "target");
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = AtomicFiles.createTemp(dir, ".sealdrop-");
+    try {
+      Opener.Result r = openInto(in, me, trust, tmp, null);
+      AtomicFiles.replace(tmp, target);
+      return new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
+    } catch (IOException | RuntimeException | Error e) {
+      AtomicFiles.deleteQuietly(tmp);
+      throw e;
+    }
+  }
+
+  /**
+   * Like {@link #openToFile}, naming the file after the (sanitised) name in the encrypted
+   * metadata, inside {@code directory}. Refuses to replace an existing file unless
+   * {@code overwrite} ({@link FileAlreadyExistsException}), checked before decrypting and again,
+   * atomically, when the file is published.
+   */
+  public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
+      boolean overwrite) throws IOException {
+    Objects.requireNonNull(directory, "directory");
+    if (!Files.isDirectory(directory)) {
+      throw new IOException(directory + " is not a directory");
+    }
+    Path tmp = AtomicFiles.createTemp(directory, ".sealdrop-");
+    try {
+      Opener.Result r = openInto(in, me, trust, tmp, m -> {
+        Path early = directory.resolve(FileNames.sanitize(m.fileName(), "unknown-fingerprint"));
+        if (!overwrite && Files.exists(early)) {
+          throw new FileAlreadyExistsException(early.toString(), null, "refusing to overwrite; pass overwrite");
+        }
+      });
+      Path target = directory.resolve(FileNames.sanitize(r.metadata().fileName(), r.fingerprint()));
+      if (overwrite) {
+        AtomicFiles.replace(tmp, target);
+      } else {
+        AtomicFiles.publishNew(tmp, target);
+      }
+      return new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
+    } catch (IOException | RuntimeException | Error e) {
+      AtomicFiles.deleteQuietly(tmp);
+      throw e;
+    }
+  }
+
+  private static Opener.Result openInto(InputStream in, PrivateKeys me, SenderPolicy trust, Path tmp,
+      Opener.MetadataCheck check) throws IOException {
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(me, "me");
+    Objects.requireNonNull(trust, "trust");
+    Opener.Result r;
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+      r = Opener.open(in, me, trust, os, check);
+    }
+    AtomicFiles.fsync(tmp);
+    return r;
+  }
+}

@@ -1,0 +1,56 @@
+package dev.sealdrop.envelope.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Turns a sender-chosen file name into one safe to create in the recipient's directory: only the
+ * last path component, no control or bidi characters, no leading dot or dash, no reserved
+ * names, at most 200 UTF-8 bytes. A name with nothing left becomes {@code sealdrop-<fp>.bin}.
+ */
+public final class FileNames {
+  private FileNames() {}
+
+  private static final Set<String> RESERVED = Set.of("con", "prn", "aux", "nul", "com1", "com2", "com3", "com4",
+      "lpt1", "lpt2", "lpt3");
+  private static final int MAX_BYTES = 200;
+
+  public static String sanitize(String proposed, String fingerprint) {
+    String s = Normalizer.normalize(proposed, Normalizer.Form.NFC);
+    int cut = Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\'));
+    s = s.substring(cut + 1);
+    StringBuilder sb = new StringBuilder();
+    s.codePoints().forEach(c -> {
+      boolean bad = Character.isISOControl(c) || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>'
+          || c == '|' || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+          || c == 0xfeff;
+      sb.appendCodePoint(bad ? '_' : c);
+    });
+    s = sb.toString().strip();
+    while (s.startsWith(".") || s.startsWith("-")) {
+      s = s.substring(1);
+    }
+    while (s.endsWith(".")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    String base = s.contains(".") ? s.substring(0, s.indexOf('.')) : s;
+    if (RESERVED.contains(base.toLowerCase(Locale.ROOT))) {
+      s = "_" + s;
+    }
+    s = truncate(s);
+    if (s.isBlank()) {
+      return "sealdrop-" + fingerprint.substring(0, 16) + ".bin";
+    }
+    return s;
+  }
+
+  private static String truncate(String s) {
+    while (s.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+      int end = s.offsetByCodePoints(s.length(), -1);
+      s = s.substring(0, end);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,147 @@
+package dev.sealdrop.envelope.internal;
+
+import dev.sealdrop.envelope.EnvelopeException;
+import dev.sealdrop.envelope.MalformedEnvelopeException;
+import dev.sealdrop.envelope.TamperedPayloadException;
+import java.util.Arrays;
+
+/**
+ * Splits a ciphertext stream into header, chunks and trailer without any key (spec §"Framing"),
+ * and computes the header hash and the ciphertext digest on the way. Push-based, so the server's
+ * inspector and the recipient's opener share this one parser. Memory: one chunk plus the trailer.
+ *
+ * <p>A chunk is known to be the last one only when the stream ends: all chunks but the last are
+ * exactly {@link Suite#CHUNK_CT_BYTES}, and the trailer is the final {@link Suite#TRAILER_BYTES}.
+ */
+public final class Framer {
+  /** Receives the parsed pieces in stream order. */
+  public interface Listener {
+    void onHeader(Header header) throws EnvelopeException;
+
+    void onChunk(long index, boolean last, byte[] buf, int off, int len) throws EnvelopeException;
+  }
+
+  private enum State { PREFIX, HEADER, PAYLOAD, DONE }
+
+  private final Listener listener;
+  private State state = State.PREFIX;
+  private final byte[] prefix = new byte[Suite.PREFIX_BYTES];
+  private int prefixFilled;
+  private byte[] headerRaw;
+  private int headerFilled;
+  private Header header;
+  private PayloadDigest digest;
+  private byte[] buf;
+  private int filled;
+  private long chunkIndex;
+  private long total;
+  private byte[] digestValue;
+
+  public Framer(Listener listener) {
+    this.listener = listener;
+  }
+
+  public void update(byte[] b, int off, int len) throws EnvelopeException {
+    if (state == State.DONE) {
+      throw new IllegalStateException("envelope: internal error: update after finish");
+    }
+    total += len;
+    while (len > 0) {
+      int n;
+      switch (state) {
+        case PREFIX:
+          n = Math.min(len, Suite.PREFIX_BYTES - prefixFilled);
+          System.arraycopy(b, off, prefix, prefixFilled, n);
+          prefixFilled += n;
+          HeaderCodec.checkMagicPrefix(prefix, prefixFilled);
+          if (prefixFilled == Suite.PREFIX_BYTES) {
+            int bodyLen = HeaderCodec.bodyLength(prefix);
+            headerRaw = new byte[Suite.PREFIX_BYTES + bodyLen + Suite.MAC_BYTES];
+            System.arraycopy(prefix, 0, headerRaw, 0, Suite.PREFIX_BYTES);
+            headerFilled = Suite.PREFIX_BYTES;
+            state = State.HEADER;
+          }
+          break;
+        case HEADER:
+          n = Math.min(len, headerRaw.length - headerFilled);
+          System.arraycopy(b, off, headerRaw, headerFilled, n);
+          headerFilled += n;
+          if (headerFilled == headerRaw.length) {
+            header = HeaderCodec.parse(headerRaw);
+            digest = new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES + Suite.TRAILER_BYTES + 1);
+            buf = digest.buffer();
+            state = State.PAYLOAD;
+            listener.onHeader(header);
+          }
+          break;
+        default:
+          n = Math.min(len, buf.length - filled);
+          System.arraycopy(b, off, buf, filled, n);
+          filled += n;
+          if (filled == buf.length) {
+            // More bytes follow this chunk than a trailer: it cannot be the last one.
+            emit(false, Suite.CHUNK_CT_BYTES);
+            // The emitted buffer is being hashed on another core: continue in a fresh one.
+            byte[] next = digest.buffer();
+            int rest = filled - Suite.CHUNK_CT_BYTES;
+            System.arraycopy(buf, Suite.CHUNK_CT_BYTES, next, 0, rest);
+            buf = next;
+            filled = rest;
+          }
+          break;
+      }
+      off += n;
+      len -= n;
+    }
+  }
+
+  private void emit(boolean last, int len) throws EnvelopeException {
+    if (chunkIndex >= Suite.MAX_CHUNKS) {
+      throw new MalformedEnvelopeException("more than " + Suite.MAX_CHUNKS + " chunks");
+    }
+    digest.chunk(buf, 0, len); // hashed on another core while the listener decrypts
+    listener.onChunk(chunkIndex, last, buf, 0, len);
+    chunkIndex++;
+  }
+
+  /** Ends the stream: emits the last chunk and returns the trailer (the sender's signature). */
+  public byte[] finish() throws EnvelopeException {
+    if (state != State.PAYLOAD) {
+      throw new MalformedEnvelopeException("envelope truncated inside the header");
+    }
+    state = State.DONE;
+    int lastLen = filled - Suite.TRAILER_BYTES;
+    // The last chunk holds at least a tag; it may be empty only if it is the only chunk.
+    if (lastLen < 16 || (lastLen == 16 && chunkIndex > 0)) {
+      throw new TamperedPayloadException(chunkIndex);
+    }
+    emit(true, lastLen);
+    byte[] trailer = Arrays.copyOfRange(buf, lastLen, filled);
+    digestValue = digest.finish();
+    return trailer;
+  }
+
+  /** Available after {@link #finish()}. */
+  public byte[] digest() {
+    if (digestValue == null) {
+      throw new IllegalStateException("envelope: internal error: digest before finish");
+    }
+    return digestValue.clone();
+  }
+
+  public byte[] signedMessage(byte[] digestValue) {
+    return digest.signedMessage(digestValue);
+  }
+
+  public Header header() {
+    return header;
+  }
+
+  public long chunkCount() {
+    return chunkIndex;
+  }
+
+  public long totalBytes() {
+    return total;
+  }
+}

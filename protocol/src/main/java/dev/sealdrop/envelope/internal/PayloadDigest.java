@@ -1,0 +1,53 @@
+package dev.sealdrop.envelope.internal;
+
+import dev.sealdrop.keys.internal.ByteWriter;
+import dev.sealdrop.keys.internal.Labels;
+import dev.sealdrop.keys.internal.Primitives;
+import java.security.MessageDigest;
+
+/**
+ * The envelope's ciphertext digest and public fingerprint (spec §"Digest"):
+ * {@code SHA-256(DIGEST || header_hash || SHA-256(chunk_0) || ... || SHA-256(chunk_{n-1}) || u64be(n))}.
+ * Chunk hashes are independent, so {@link ChunkHasher} computes them on another core; each byte
+ * is hashed once. Chunk bytes must come from {@link #buffer()} (see {@link ChunkHasher}).
+ */
+final class PayloadDigest {
+  private final MessageDigest outer = Primitives.sha256();
+  private final byte[] headerHash;
+  private final ChunkHasher hasher;
+  private long chunks;
+  private byte[] result;
+
+  PayloadDigest(byte[] headerHash, int bufferSize) {
+    this.headerHash = headerHash.clone();
+    outer.update(Labels.ascii(Labels.DIGEST));
+    outer.update(headerHash);
+    this.hasher = new ChunkHasher(bufferSize, outer::update);
+  }
+
+  /** A buffer to put the next chunk's ciphertext in. */
+  byte[] buffer() {
+    return hasher.buffer();
+  }
+
+  /** Adds the next chunk; {@code b} must stay unmodified until handed out again by {@link #buffer()}. */
+  void chunk(byte[] b, int off, int len) {
+    hasher.hash(b, off, len);
+    chunks++;
+  }
+
+  /** Completes the digest; idempotent. */
+  byte[] finish() {
+    if (result == null) {
+      hasher.drain();
+      outer.update(new ByteWriter().i64(chunks).toByteArray());
+      result = outer.digest();
+    }
+    return result.clone();
+  }
+
+  /** The message the sender signs: {@code SIGNATURE || header_hash || digest}. */
+  byte[] signedMessage(byte[] digest) {
+    return new ByteWriter().bytes(Labels.ascii(Labels.SIGNATURE)).bytes(headerHash).bytes(digest).toByteArray();
+  }
+}

@@ -1,0 +1,108 @@
+package dev.sealdrop.keys;
+
+import dev.sealdrop.keys.BundleException.Reason;
+import dev.sealdrop.keys.internal.Certificates;
+import dev.sealdrop.keys.internal.FormatException;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertPathValidatorException.BasicReason;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Decides whether a key bundle speaks for an identity (spec §"Key bundles", verification order):
+ * parse; chain to the one trust anchor at the clock's time; EKU clientAuth; signature; identity;
+ * bundle validity. Each failure has its own {@link Reason}.
+ */
+public final class BundleVerifier {
+  private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+  private final X509Certificate trustAnchor;
+  private final Clock clock;
+
+  public BundleVerifier(X509Certificate trustAnchor, Clock clock) {
+    this.trustAnchor = Objects.requireNonNull(trustAnchor, "trustAnchor");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  public KeyBundle verify(byte[] encoded, String expectedIdentity) throws BundleException {
+    Objects.requireNonNull(expectedIdentity, "expectedIdentity");
+    KeyBundle b = KeyBundle.decode(encoded);
+    Instant now = clock.instant();
+    checkChain(b.chain(), now);
+    checkClientAuth(b.certificate());
+    if (!b.signatureValid()) {
+      throw new BundleException(Reason.BAD_SIGNATURE,
+          "the certificate's key did not sign this bundle; it was forged or modified");
+    }
+    String cn;
+    try {
+      cn = Certificates.identity(b.certificate());
+    } catch (FormatException e) {
+      throw new BundleException(Reason.IDENTITY_MISMATCH, e.getMessage());
+    }
+    if (!cn.equals(b.identity()) || !cn.equals(expectedIdentity)) {
+      throw new BundleException(Reason.IDENTITY_MISMATCH, "expected \"" + expectedIdentity
+          + "\" but the bundle names \"" + b.identity() + "\" and its certificate \"" + cn + "\"");
+    }
+    if (now.isBefore(b.notBefore()) || now.isAfter(b.notAfter())) {
+      throw new BundleException(Reason.BUNDLE_EXPIRED, "valid only from " + b.notBefore() + " to "
+          + b.notAfter() + "; ask " + b.identity() + " to publish a fresh bundle");
+    }
+    return b;
+  }
+
+  private void checkChain(List<X509Certificate> chain, Instant now) throws BundleException {
+    try {
+      List<X509Certificate> path = new ArrayList<>(chain);
+      // The anchor is given separately; a chain that also carries it validates the same.
+      path.removeIf(c -> c.equals(trustAnchor));
+      if (path.isEmpty()) {
+        throw new BundleException(Reason.UNTRUSTED_CERTIFICATE, "the bundle carries only the CA certificate");
+      }
+      CertPath cp = CertificateFactory.getInstance("X.509").generateCertPath(path);
+      PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(trustAnchor, null)));
+      params.setRevocationEnabled(false);
+      params.setDate(Date.from(now));
+      CertPathValidator.getInstance("PKIX").validate(cp, params);
+    } catch (CertPathValidatorException e) {
+      if (e.getReason() == BasicReason.EXPIRED || e.getReason() == BasicReason.NOT_YET_VALID) {
+        throw new BundleException(Reason.CERTIFICATE_EXPIRED,
+            "the certificate is not valid at " + now + "; renew it and publish a new bundle");
+      }
+      throw new BundleException(Reason.UNTRUSTED_CERTIFICATE,
+          "the certificate does not chain to this deployment's CA");
+    } catch (GeneralSecurityException e) {
+      throw new BundleException(Reason.UNTRUSTED_CERTIFICATE, "the certificate chain cannot be validated");
+    }
+  }
+
+  private static void checkClientAuth(X509Certificate leaf) throws BundleException {
+    List<String> eku;
+    try {
+      eku = leaf.getExtendedKeyUsage();
+    } catch (CertificateParsingException e) {
+      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate's extended key usage cannot be parsed");
+    }
+    if (eku == null || !eku.contains(CLIENT_AUTH)) {
+      throw new BundleException(Reason.NOT_CLIENT_AUTH,
+          "the certificate is not issued for client authentication (EKU clientAuth required)");
+    }
+    boolean[] ku = leaf.getKeyUsage();
+    if (ku != null && !ku[0]) {
+      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate's key usage lacks digitalSignature");
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.sealdrop.keys.internal;
+
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Temporary files beside their destination, owner-only, fsynced and renamed into place: the
+ * only way sealdrop makes a file appear at its final path.
+ */
+@SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
+    justification = "paths are chosen by the local user (CLI arguments), or sanitised by FileNames")
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+  /** A new, empty, owner-only (0600 on POSIX) temporary file in {@code directory}. */
+  public static Path createTemp(Path directory, String prefix) throws IOException {
+    if (POSIX) {
+      FileAttribute<?> ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+      return Files.createTempFile(directory, prefix, ".part", ownerOnly);
+    }
+    return Files.createTempFile(directory, prefix, ".part");
+  }
+
+  /** Forces a file's content to stable storage. */
+  public static void fsync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
+  /** Renames {@code temp} onto {@code target}, replacing it, then fsyncs the directory. */
+  public static void replace(Path temp, Path target) throws IOException {
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    fsyncDirectory(target.toAbsolutePath().getParent());
+  }
+
+  /**
+   * Publishes {@code temp} at {@code target} only if nothing exists there (a hard link fails
+   * atomically on an existing name), then removes {@code temp} and fsyncs the directory.
+   */
+  public static void publishNew(Path temp, Path target) throws IOException {
+    try {
+      Files.createLink(target, temp);
+      Files.delete(temp);
+    } catch (UnsupportedOperationException e) {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+    fsyncDirectory(target.toAbsolutePath().getParent());
+  }
+
+  /** Deletes quietly; used on failure paths where the original exception matters more. */
+  public static void deleteQuietly(Path p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // Leave the original failure as the reported one; the .part file is owner-only.
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) {
+    if (dir == null || !POSIX) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // Some file systems refuse to open directories; the rename itself already happened.
+    }
+  }
+}

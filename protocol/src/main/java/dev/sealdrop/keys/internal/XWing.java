@@ -1,0 +1,52 @@
+package dev.sealdrop.keys.internal;
+
+import java.security.SecureRandom;
+import org.bouncycastle.crypto.SecretWithEncapsulation;
+import org.bouncycastle.pqc.crypto.xwing.XWingKEMExtractor;
+import org.bouncycastle.pqc.crypto.xwing.XWingKEMGenerator;
+import org.bouncycastle.pqc.crypto.xwing.XWingPrivateKeyParameters;
+import org.bouncycastle.pqc.crypto.xwing.XWingPublicKeyParameters;
+
+/** The X-Wing hybrid KEM (ML-KEM-768 + X25519, draft-connolly-cfrg-xwing-kem) from Bouncy Castle. */
+public final class XWing {
+  private XWing() {}
+
+  public static final int SEED_BYTES = 32;
+  public static final int PUBLIC_KEY_BYTES = 1216;
+  public static final int ENCAPSULATION_BYTES = 1120;
+  public static final int SHARED_SECRET_BYTES = 32;
+
+  /** A shared secret and the encapsulation that carries it to the recipient. */
+  public record Encapsulated(byte[] sharedSecret, byte[] encapsulation) {}
+
+  public static XWingPublicKeyParameters publicKey(byte[] encoded) throws FormatException {
+    if (encoded.length != PUBLIC_KEY_BYTES) {
+      throw new FormatException("X-Wing public key must be " + PUBLIC_KEY_BYTES + " bytes, not " + encoded.length);
+    }
+    try {
+      return new XWingPublicKeyParameters(encoded);
+    } catch (RuntimeException e) {
+      throw new FormatException("X-Wing public key is malformed");
+    }
+  }
+
+  public static Encapsulated encapsulate(byte[] recipientPublicKey, SecureRandom random) throws FormatException {
+    SecretWithEncapsulation s = new XWingKEMGenerator(random).generateEncapsulated(publicKey(recipientPublicKey));
+    try {
+      return new Encapsulated(s.getSecret(), s.getEncapsulation());
+    } finally {
+      try {
+        s.destroy();
+      } catch (javax.security.auth.DestroyFailedException ignored) {
+        // The copies above are what we use; BC's own copy is best-effort wiped.
+      }
+    }
+  }
+
+  public static byte[] decapsulate(XWingPrivateKeyParameters key, byte[] encapsulation) {
+    if (encapsulation.length != ENCAPSULATION_BYTES) {
+      throw new IllegalArgumentException("X-Wing encapsulation must be " + ENCAPSULATION_BYTES + " bytes");
+    }
+    return new XWingKEMExtractor(key).extractSecret(encapsulation);
+  }
+}

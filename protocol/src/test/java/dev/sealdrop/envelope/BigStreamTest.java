@@ -1,0 +1,38 @@
+package dev.sealdrop.envelope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 3: sealing and opening a 2 GiB stream succeeds in a JVM started with -Xmx64m. */
+class BigStreamTest {
+  static final long TWO_GIB = 2L << 30;
+
+  @TempDir Path dir;
+
+  @Test
+  void twoGibibytesSealInspectAndOpenInAJvmWith64MiBOfHeap() throws Exception {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path log = dir.resolve("child.log");
+    Process p = new ProcessBuilder(List.of(java, "-Xmx64m", "-Djdk.serialFilter=!*", "-cp", cp,
+        BigStreamMain.class.getName(), Long.toString(TWO_GIB), dir.toString()))
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean done = p.waitFor(180, TimeUnit.SECONDS);
+    if (!done) {
+      p.destroyForcibly().waitFor();
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    System.out.println("child: " + out);
+    assertThat(done).as("finished within 180 s: " + out).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).startsWith("OK " + TWO_GIB + " ").contains("maxHeap=");
+    assertThat(Files.list(dir).map(f -> f.getFileName().toString()).toList()).containsExactly("child.log");
+  }
+}

@@ -1,0 +1,72 @@
+package dev.sealdrop.envelope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.testing.Envelopes;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RoundTripTest {
+  static final PrivateKeys ALICE = PrivateKeys.generate();
+  static final PrivateKeys BOB = PrivateKeys.generate();
+  static final PrivateKeys CAROL = PrivateKeys.generate();
+
+  @TempDir Path dir;
+
+  @ParameterizedTest(name = "{0} bytes")
+  @ValueSource(ints = {0, 1, 65535, 65536, 65537, 3 * 65536, 3 * 65536 + 1})
+  void sealedBytesOpenToTheSamePlaintextAndTheInspectorAgrees(int size) throws Exception {
+    byte[] plain = Envelopes.randomBytes(size, size);
+    Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", plain, List.of(BOB.publicKeys().encryption()));
+
+    Path target = dir.resolve("out.bin");
+    OpenedFile opened = Envelope.openToFile(new ByteArrayInputStream(s.bytes()), BOB,
+        SenderPolicy.exactly("alice", ALICE.publicKeys().signing()), target);
+
+    assertThat(Files.readAllBytes(target)).isEqualTo(plain);
+    assertThat(opened.senderIdentity()).isEqualTo("alice");
+    assertThat(opened.fingerprint()).isEqualTo(s.fingerprint()).matches("[0-9a-f]{64}");
+    assertThat(opened.metadata().size()).isEqualTo(size);
+    assertThat(opened.metadata().fileName()).isEqualTo("clients.csv");
+
+    InspectionResult r = EnvelopeInspector.inspect(new ByteArrayInputStream(s.bytes()), ALICE.publicKeys().signing());
+    assertThat(r.fingerprint()).isEqualTo(s.fingerprint());
+    assertThat(r.size()).isEqualTo(s.bytes().length);
+    assertThat(r.header().senderIdentity()).isEqualTo("alice");
+    assertThat(r.header().senderKeyFingerprint()).isEqualTo(ALICE.publicKeys().signing().fingerprint());
+    assertThat(r.header().recipientKeyFingerprints()).containsExactly(BOB.publicKeys().encryption().fingerprint());
+    assertThat(Envelopes.listing(dir)).containsExactly("out.bin");
+  }
+
+  @Test
+  void everyRecipientOpensAndTheSenderCanAddItself() throws Exception {
+    byte[] plain = Envelopes.randomBytes(100_000, 7);
+    Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", plain, List.of(BOB.publicKeys().encryption(),
+        CAROL.publicKeys().encryption(), ALICE.publicKeys().encryption()));
+    for (PrivateKeys who : List.of(BOB, CAROL, ALICE)) {
+      OpenedFile o = Envelope.openIntoDirectory(new ByteArrayInputStream(s.bytes()), who,
+          SenderPolicy.exactly("alice", ALICE.publicKeys().signing()), dir, true);
+      assertThat(o.path()).isEqualTo(dir.resolve("clients.csv"));
+      assertThat(Files.readAllBytes(o.path())).isEqualTo(plain);
+    }
+  }
+
+  @Test
+  void openIntoDirectoryRefusesToOverwriteAndLeavesNothingBehind() throws Exception {
+    Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", new byte[10], List.of(BOB.publicKeys().encryption()));
+    Files.writeString(dir.resolve("clients.csv"), "keep me");
+    assertThatThrownBy(() -> Envelope.openIntoDirectory(new ByteArrayInputStream(s.bytes()), BOB,
+        SenderPolicy.exactly("alice", ALICE.publicKeys().signing()), dir, false))
+        .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    assertThat(Files.readString(dir.resolve("clients.csv"))).isEqualTo("keep me");
+    assertThat(Envelopes.listing(dir)).containsExactly("clients.csv");
+  }
+}
