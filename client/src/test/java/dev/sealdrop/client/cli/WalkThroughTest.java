@@ -141,6 +141,7 @@ class WalkThroughTest {
     Path out = emptyDir("tamper-bob");
     CliRun r = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
     assertThat(r.jsonError()).containsEntry("kind", "integrity");
+    assertThat(r.jsonError().get("reason")).isIn("TAMPERED", "BAD_SIGNATURE", "MALFORMED");
     assertThat(r.err()).contains("nothing was written");
     assertThat(list(out)).as("no file, no temporary file at the destination").isEmpty();
   }
