@@ -94,7 +94,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       }
       Claim done = claim;
       OpenedFile opened;
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(spool), 64 * 1024)) {
+      try (PartialFileGuard guard = PartialFileGuard.watch(directory);
+          InputStream in = new BufferedInputStream(Files.newInputStream(spool), 64 * 1024)) {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(done.owner(),
             sender.bundle().verifyingKey()), directory, force);
       } catch (EnvelopeException e) {
