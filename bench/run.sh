@@ -191,7 +191,7 @@ main() {
   make_profiles "$OUT/server" "$OUT/profiles"
   start_sshd
   local default_cipher
-  default_cipher=$(ssh -G -F /dev/null 127.0.0.1 | awk '/^ciphers / { split($2, c, ","); print c[1] }')
+  default_cipher=$(ssh -G -F /dev/null 127.0.0.1 </dev/null 2>/dev/null | awk '/^ciphers / { split($2, c, ","); print c[1] }')
 
   log "openssl speed -evp aes-256-gcm (one core)"
   local ossl
