@@ -130,7 +130,8 @@ main() {
     echo "$N senders (one \`sealdrop send\` JVM each) upload $N different $SIZE random files at once; then $N"
     echo "receivers (\`bench/src/LoadReceivers.java\`: one JVM, $N threads, one mutual-TLS connection each, the same"
     echo "redeem → download to spool → open and verify → confirm steps as \`sealdrop receive\`) redeem at the same"
-    echo "instant. One server, \`-Xmx$HEAP\`. MB = 10^6 bytes."
+    echo "instant (one burst: downloads start once every receiver has redeemed, so that on this one shared machine"
+    echo "the receivers' own decryption does not inflate the redeem times). One server, \`-Xmx$HEAP\`. MB = 10^6 bytes."
     echo
     echo "- Command: \`$COMMAND\`"
     echo "- Date: $started"
