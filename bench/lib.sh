@@ -99,7 +99,7 @@ machine_facts() {
   local cpu; cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   echo "- Machine: $(nproc) vCPU, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
   echo "- JDK: $(java -version 2>&1 | head -2 | tail -1)"
-  echo "- OpenSSH: $(ssh -V 2>&1); $(openssl version)"
+  echo "- OpenSSH: $(ssh -V 2>&1)"
 }
 
 # replace_section FILE HEADING BODY_FILE: replaces "## HEADING" (up to the next "## ") or appends it.
@@ -108,11 +108,14 @@ replace_section() {
   [[ -f $file ]] || printf '# Benchmarks\n' >"$file"
   tmp=$(mktemp)
   awk -v h="## $heading" -v body="$body" '
-    function emit() { print h; print ""; while ((getline line < body) > 0) print line; close(body); print "" }
+    function out(line) { print line; blank = (line == "") }
+    function emit() { out(h); out(""); while ((getline line < body) > 0) out(line); close(body); out(""); after = 1 }
     $0 == h { skip = 1; done = 1; emit(); next }
     skip && /^## / { skip = 0 }
-    !skip { print }
-    END { if (!done) { print ""; emit() } }' "$file" >"$tmp"
+    skip { next }
+    after && $0 == "" { next }
+    { after = 0; out($0) }
+    END { if (!done) { if (!blank) out(""); emit() } }' "$file" >"$tmp"
   mv "$tmp" "$file"
 }
 

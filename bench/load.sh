@@ -120,7 +120,7 @@ main() {
     p50=$(percentile 50 "$OUT/redeem_ms"); p99=$(percentile 99 "$OUT/redeem_ms"); pmax=$(percentile 100 "$OUT/redeem_ms")
     mapfile -t dl < <(awk '{ for (i = 1; i <= NF; i++) if ($i == "download_ms") print $(i + 1) }' "$OUT/receivers.out")
     mapfile -t op < <(awk '{ for (i = 1; i <= NF; i++) if ($i == "open_ms") print $(i + 1) }' "$OUT/receivers.out")
-    dl_med=$(median "${dl[@]}"); open_med=$(median "${op[@]}")
+    dl_med=$(printf '%.0f' "$(median "${dl[@]}")"); open_med=$(printf '%.0f' "$(median "${op[@]}")")
   fi
   local wall_ms; wall_ms=$(awk '/^wall_ms/ { print $2 }' "$OUT/receivers.out")
 
