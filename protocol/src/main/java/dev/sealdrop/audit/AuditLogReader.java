@@ -2,7 +2,6 @@ package dev.sealdrop.audit;
 
 import dev.sealdrop.audit.internal.JsonLines;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,9 +26,12 @@ public final class AuditLogReader implements Closeable {
   private final InputStream in;
   private long lineNumber;
   private byte[] buf = new byte[4096];
+  private final byte[] chunk = new byte[64 * 1024];
+  private int pos;
+  private int limit;
 
   public AuditLogReader(InputStream in) {
-    this.in = in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 64 * 1024);
+    this.in = in;
   }
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the operator or auditor names the file to read")
@@ -50,21 +52,39 @@ public final class AuditLogReader implements Closeable {
    */
   public Optional<AuditLogEntry> next() throws IOException {
     int len = 0;
-    int b;
-    while ((b = in.read()) != -1 && b != '\n') {
-      if (len == MAX_LINE_BYTES) {
+    boolean newline = false;
+    while (!newline) {
+      if (pos == limit) {
+        limit = in.read(chunk, 0, chunk.length);
+        pos = 0;
+        if (limit <= 0) {
+          limit = 0;
+          break;
+        }
+      }
+      int start = pos;
+      while (pos < limit && chunk[pos] != '\n') {
+        pos++;
+      }
+      int n = pos - start;
+      if (len + n > MAX_LINE_BYTES) {
         throw new AuditFormatException("line " + (lineNumber + 1) + ": longer than " + MAX_LINE_BYTES + " bytes");
       }
-      if (len == buf.length) {
-        buf = Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_LINE_BYTES));
+      if (len + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.min(Math.max(buf.length * 2, len + n), MAX_LINE_BYTES));
       }
-      buf[len++] = (byte) b;
+      System.arraycopy(chunk, start, buf, len, n);
+      len += n;
+      if (pos < limit) {
+        pos++; // consume '\n'
+        newline = true;
+      }
     }
-    if (b == -1 && len == 0) {
+    if (!newline && len == 0) {
       return Optional.empty();
     }
     lineNumber++;
-    if (b == -1) {
+    if (!newline) {
       throw new AuditFormatException("line " + lineNumber + ": incomplete last line (no newline): the file was cut");
     }
     String text;

@@ -181,19 +181,22 @@ public final class AuditLogWriter implements Closeable {
    * the latest checkpoint once it is durable. Hand this to parties (e.g. in transfer responses).
    */
   public SignedCheckpoint checkpoint() throws IOException {
-    Written w;
+    Written w = checkpointWritten();
+    syncTo(w.end());
+    return w.checkpoint();
+  }
+
+  private Written checkpointWritten() throws IOException {
     lock.lock();
     try {
       ensureWritable();
       if (lastWritten == null || lastWritten.checkpoint().checkpoint().size() < size) {
         writeCheckpoint();
       }
-      w = lastWritten;
+      return lastWritten;
     } finally {
       lock.unlock();
     }
-    syncTo(w.end());
-    return w.checkpoint();
   }
 
   /** The latest checkpoint that is on stable storage, if any; never one that a crash could undo. */
@@ -203,14 +206,8 @@ public final class AuditLogWriter implements Closeable {
 
   /** Writes a fresh checkpoint, then copies the log up to and including it to {@code out}. */
   public SignedCheckpoint exportTo(OutputStream out) throws IOException {
-    SignedCheckpoint cp = checkpoint();
-    long end;
-    lock.lock();
-    try {
-      end = writtenPos; // at least up to cp; everything before end is immutable and fsynced below
-    } finally {
-      lock.unlock();
-    }
+    Written w = checkpointWritten();
+    long end = w.end(); // the export ends with this checkpoint, even if records are appended meanwhile
     syncTo(end);
     try (FileChannel in = FileChannel.open(config.file(), StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
@@ -226,7 +223,7 @@ public final class AuditLogWriter implements Closeable {
       }
     }
     out.flush();
-    return cp;
+    return w.checkpoint();
   }
 
   /** Number of records in the log. */

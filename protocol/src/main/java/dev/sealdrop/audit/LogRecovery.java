@@ -20,14 +20,15 @@ final class LogRecovery {
     long length = ch.size();
     long keep = afterLastNewline(ch, length);
     long torn = length - keep;
-    if (torn > 0) {
-      // An incomplete last line was being written when the process stopped. It was never fsynced
-      // as a whole and so never acknowledged; the writer records that it was cut off.
-      ch.truncate(keep);
-      ch.force(true);
-    }
     if (keep == 0) {
+      // Nothing complete was ever written. Only a torn copy of our own header may be replaced;
+      // anything else is not an audit log of ours and is left alone.
       byte[] header = JsonLines.header(config.origin(), key.publicKey());
+      if (torn > 0 && !isPrefixOf(ch, torn, header)) {
+        throw new AuditLogCorruptException("audit file " + file + " is not empty and is not a sealdrop audit log"
+            + " (no complete line): configure another path or move the file aside", null);
+      }
+      ch.truncate(0);
       ByteBuffer buf = ByteBuffer.wrap(header);
       long pos = 0;
       while (buf.hasRemaining()) {
@@ -36,9 +37,10 @@ final class LogRecovery {
       ch.force(true);
       return new AuditLogWriter.Recovery(RecordEncoding.genesis(config.origin()), 0, null, torn);
     }
+    // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
-    try (InputStream in = Files.newInputStream(file)) {
-      r = AuditVerifier.withKey(key.publicKey()).verify(in);
+    try (InputStream in = new LimitedInputStream(Files.newInputStream(file), keep)) {
+      r = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(in);
     }
     if (!r.valid()) {
       VerificationResult.Failure f = r.failure().orElseThrow();
@@ -55,7 +57,63 @@ final class LogRecovery {
           + "its header names a different key than " + key.publicKey().encoded() + "): configure the original key"
           + " or start a new log", null);
     }
+    if (torn > 0) {
+      // An incomplete last line was being written when the process stopped. It was never fsynced
+      // as a whole and so never acknowledged; the writer records that it was cut off.
+      ch.truncate(keep);
+      ch.force(true);
+    }
     return new AuditLogWriter.Recovery(r.head(), r.records(), r.lastCheckpoint().orElse(null), torn);
+  }
+
+  private static boolean isPrefixOf(FileChannel ch, long length, byte[] header) throws IOException {
+    if (length >= header.length) {
+      return false;
+    }
+    ByteBuffer buf = ByteBuffer.allocate((int) length);
+    long pos = 0;
+    while (buf.hasRemaining()) {
+      int n = ch.read(buf, pos);
+      if (n < 0) {
+        return false;
+      }
+      pos += n;
+    }
+    return java.util.Arrays.equals(buf.array(), 0, (int) length, header, 0, (int) length);
+  }
+
+  /** Reads at most {@code limit} bytes of the underlying stream. */
+  private static final class LimitedInputStream extends java.io.FilterInputStream {
+    private long left;
+
+    LimitedInputStream(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
   }
 
   /** Position just after the last '\n' (0 if none). */

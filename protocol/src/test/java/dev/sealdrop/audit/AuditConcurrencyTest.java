@@ -75,4 +75,39 @@ class AuditConcurrencyTest {
     assertThat(v.lastCheckpoint()).map(c -> c.checkpoint().size()).contains(total);
     assertThat(v.checkpointsVerified()).isGreaterThanOrEqualTo((int) (total / 37));
   }
+
+  @org.junit.jupiter.api.Test
+  void exportsTakenDuringConcurrentAppendsEndExactlyAtTheirCheckpoint() throws Exception {
+    AuditKey key = key(1);
+    Path file = dir.resolve("audit.jsonl");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(file, 50), key)) {
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      List<Future<?>> appenders = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        appenders.add(pool.submit(() -> {
+          int i = 0;
+          while (!stop.get()) {
+            w.append(AuditFixtures.event(++i));
+          }
+          return null;
+        }));
+      }
+      for (int e = 0; e < 10; e++) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        SignedCheckpoint cp = w.exportTo(out);
+        VerificationResult v = AuditVerifier.withKey(key.publicKey()).holding(List.of(cp))
+            .verify(new java.io.ByteArrayInputStream(out.toByteArray()));
+        assertThat(v.failure()).isEmpty();
+        assertThat(v.records()).isEqualTo(cp.checkpoint().size());
+        assertThat(v.hasWarning(VerificationResult.Warning.Kind.UNSIGNED_TAIL)).isFalse();
+      }
+      stop.set(true);
+      for (Future<?> f : appenders) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -106,6 +106,20 @@ class AuditFormatTest {
   }
 
   @Test
+  void linesSpanningReadBoundariesAreReassembled() throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    java.io.InputStream trickle = new java.io.FilterInputStream(new ByteArrayInputStream(all)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return super.read(b, off, Math.min(len, 7));
+      }
+    };
+    VerificationResult v = AuditVerifier.withKey(key.publicKey()).verify(trickle);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(6);
+  }
+
+  @Test
   void anUnsupportedFormatVersionIsMalformed() throws IOException {
     List<String> l = lines(log);
     l.set(0, l.get(0).replace("sealdrop-audit-v1", "sealdrop-audit-v2"));

@@ -51,6 +51,20 @@ class AuditKeyTest {
   }
 
   @Test
+  void anExistingKeyFileIsNeverOverwritten() throws IOException {
+    Path file = dir.resolve("audit.key");
+    AuditKey first = AuditKey.loadOrGenerate(file, "sealdrop.test/audit");
+    String before = Files.readString(file);
+    assertThatThrownBy(() -> KeyFiles.writeOwnerOnly(file, GO_SKEY + "\n"))
+        .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    assertThat(Files.readString(file)).isEqualTo(before);
+    assertThat(AuditKey.load(file).publicKey()).isEqualTo(first.publicKey());
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("audit.key"); // no temp file left
+    }
+  }
+
+  @Test
   void aKeyFileReadableByOthersIsRefused() throws IOException {
     Path file = dir.resolve("audit.key");
     AuditKey.loadOrGenerate(file, "sealdrop.test/audit");
@@ -77,7 +91,8 @@ class AuditKeyTest {
   void thePrivateKeyNeverAppearsInToString() throws IOException {
     Path file = dir.resolve("audit.key");
     AuditKey key = AuditKey.loadOrGenerate(file, "sealdrop.test/audit");
-    String secret = Files.readString(file).trim().substring(Files.readString(file).lastIndexOf('+') + 1);
+    String secret = Files.readString(file).trim().split("\\+", 5)[4]; // PRIVATE+KEY+name+id+SECRET
+    assertThat(secret).hasSize(44);
     assertThat(key.toString()).doesNotContain(secret).contains("redacted");
     key.destroy();
     assertThat(key.isDestroyed()).isTrue();

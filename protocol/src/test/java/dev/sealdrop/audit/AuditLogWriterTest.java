@@ -149,16 +149,47 @@ class AuditLogWriterTest {
   }
 
   @Test
+  void aTornTailOfATamperedLogIsNotCutOff() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 4, 10);
+    List<String> l = lines(file);
+    int i = AuditFixtures.recordLine(l, 2);
+    l.set(i, l.get(i).replace("\"result\":\"ok\"", "\"result\":\"denied\""));
+    writeLines(file, l);
+    Files.write(file, "{\"type\":\"rec".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    byte[] before = Files.readAllBytes(file);
+    assertThatThrownBy(() -> AuditLogWriter.open(config(file, 10), key)).isInstanceOf(AuditLogCorruptException.class);
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+  }
+
+  @Test
+  void aTornHeaderIsReplacedButAForeignFileIsNot() throws IOException {
+    Path torn = dir.resolve("torn.jsonl");
+    Files.write(torn, "{\"type\":\"header\",\"form".getBytes(StandardCharsets.UTF_8));
+    try (AuditLogWriter w = AuditLogWriter.open(config(torn, 10), key)) {
+      w.append(event(1));
+    }
+    assertThat(verify(torn).valid()).isTrue();
+    Path foreign = dir.resolve("foreign.bin");
+    Files.write(foreign, new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> AuditLogWriter.open(config(foreign, 10), key))
+        .isInstanceOf(AuditLogCorruptException.class).hasMessageContaining("not a sealdrop audit log");
+    assertThat(Files.readAllBytes(foreign)).containsExactly(1, 2, 3);
+  }
+
+  @Test
   void aLogThatStoppedWithoutClosingIsSignedOnRestart() throws IOException {
     Path file = writeLog(dir, "audit.jsonl", key, 8, 5);
     List<String> l = lines(file);
     l.remove(l.size() - 1); // the close() checkpoint for 8, as if the process had been killed
     writeLines(file, l);
-    assertThat(verify(file).hasWarning(VerificationResult.Warning.Kind.UNSIGNED_TAIL)).isTrue();
+    assertThat(verify(file).failure()).map(VerificationResult.Failure::reason)
+        .contains(VerificationResult.Reason.UNSIGNED_RECORDS);
+    assertThat(AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(file)
+        .hasWarning(VerificationResult.Warning.Kind.UNSIGNED_TAIL)).isTrue();
     try (AuditLogWriter w = AuditLogWriter.open(config(file, 5), key)) {
       assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(8L);
     }
-    assertThat(verify(file).hasWarning(VerificationResult.Warning.Kind.UNSIGNED_TAIL)).isFalse();
+    assertThat(verify(file).valid()).isTrue();
   }
 
   @Test

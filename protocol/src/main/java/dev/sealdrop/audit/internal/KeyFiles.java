@@ -58,15 +58,23 @@ public final class KeyFiles {
     } finally {
       java.util.Arrays.fill(bytes, (byte) 0);
     }
-    if (Files.exists(file)) {
-      Files.delete(tmp);
-      throw new FileAlreadyExistsException(file.toString(), null, "refusing to overwrite an existing audit key");
-    }
     try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.delete(tmp);
-      throw new IOException("cannot create " + file + " atomically on this file system", e);
+      // A hard link never replaces an existing file, so two processes generating a key at once
+      // cannot overwrite each other's key (a rename could).
+      Files.createLink(file, tmp);
+    } catch (FileAlreadyExistsException e) {
+      throw new FileAlreadyExistsException(file.toString(), null, "refusing to overwrite an existing audit key");
+    } catch (UnsupportedOperationException | IOException e) {
+      if (Files.exists(file)) {
+        throw new FileAlreadyExistsException(file.toString(), null, "refusing to overwrite an existing audit key");
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE); // file systems without hard links
+      } catch (AtomicMoveNotSupportedException m) {
+        throw new IOException("cannot create " + file + " atomically on this file system", m);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
     }
     fsyncDirectory(dir);
   }

@@ -1,0 +1,129 @@
+package dev.sealdrop.server.config;
+
+import dev.sealdrop.server.core.grant.GrantPolicy;
+import dev.sealdrop.server.core.identity.IdentityNames;
+import dev.sealdrop.server.core.upload.UploadPolicy;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a properties file (and command-line overrides, same keys) into a {@link ServerConfig}.
+ * Unknown keys are refused, so a typo never silently falls back to a default. Durations are
+ * ISO-8601 ({@code PT72H}, {@code P30D}); sizes are bytes.
+ *
+ * <pre>
+ * host=127.0.0.1            port=8443             data=./data
+ * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
+ * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H
+ * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
+ * shutdown-grace=PT30S
+ * </pre>
+ */
+public final class ConfigFile {
+  public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
+      "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
+      "grant-max-downloads", "claim-window", "shutdown-grace");
+
+  private ConfigFile() {}
+
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the operator names the configuration file")
+  public static Properties read(Path file) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    return p;
+  }
+
+  /**
+   * Applies {@code settings} to {@code base} (the development setup, or {@code null} for a
+   * production setup, which then needs ca, cert and key).
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "paths come from the operator's configuration")
+  public static ServerConfig apply(ServerConfig base, Map<String, String> settings) {
+    Set<String> unknown = new TreeSet<>(settings.keySet());
+    unknown.removeAll(KEYS);
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown configuration key(s) " + unknown + "; known keys: " + new TreeSet<>(KEYS));
+    }
+    ServerConfig c = base;
+    if (c == null) {
+      String ca = settings.get("ca");
+      String cert = settings.get("cert");
+      String key = settings.get("key");
+      if (ca == null || cert == null || key == null) {
+        throw new IllegalArgumentException("a production server needs ca, cert and key (or run with --dev)");
+      }
+      c = new ServerConfig(ServerConfig.Network.DEFAULT, new ServerConfig.Tls(Path.of(ca), Path.of(cert), Path.of(key)),
+          Path.of(settings.getOrDefault("data", "data")), UploadPolicy.DEFAULT, GrantPolicy.DEFAULT,
+          ServerConfig.Identities.NONE, false, java.time.Clock.systemUTC());
+    } else if (settings.containsKey("ca") || settings.containsKey("cert") || settings.containsKey("key")) {
+      ServerConfig.Tls t = c.tls();
+      c = c.withTls(new ServerConfig.Tls(path(settings, "ca", t.caCertificate()),
+          path(settings, "cert", t.certificateChain()), path(settings, "key", t.privateKey())));
+    }
+    if (settings.containsKey("data")) {
+      c = c.withDataDir(Path.of(settings.get("data")));
+    }
+    if (settings.containsKey("host")) {
+      c = c.withHost(settings.get("host"));
+    }
+    if (settings.containsKey("port")) {
+      c = c.withPort((int) number(settings, "port"));
+    }
+    if (settings.containsKey("bootstrap-admin")) {
+      c = c.withBootstrapAdmin(IdentityNames.check(settings.get("bootstrap-admin")));
+    }
+    UploadPolicy u = c.uploads();
+    c = c.withUploads(new UploadPolicy(number(settings, "max-upload-bytes", u.maxUploadBytes()),
+        number(settings, "quota-bytes", u.quotaBytes()), u.checkpointBytes(),
+        duration(settings, "upload-abandon-after", u.abandonAfter())));
+    GrantPolicy g = c.grants();
+    c = c.withGrants(new GrantPolicy(duration(settings, "grant-default-lifetime", g.defaultLifetime()),
+        duration(settings, "grant-max-lifetime", g.maxLifetime()),
+        (int) number(settings, "grant-max-downloads", g.maxDownloads()),
+        duration(settings, "claim-window", g.claimWindow())));
+    ServerConfig.Network n = c.network();
+    return c.withNetwork(new ServerConfig.Network(n.host(), n.port(), n.handshakeTimeout(), n.maxConnectionIdle(),
+        n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
+        n.maxConcurrentCallsPerConnection(), duration(settings, "shutdown-grace", n.shutdownGrace())));
+  }
+
+  private static Path path(Map<String, String> s, String key, Path fallback) {
+    return s.containsKey(key) ? Path.of(s.get(key)) : fallback;
+  }
+
+  private static long number(Map<String, String> s, String key) {
+    try {
+      return Long.parseLong(s.get(key).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a whole number, not '" + s.get(key) + "'", e);
+    }
+  }
+
+  private static long number(Map<String, String> s, String key, long fallback) {
+    return s.containsKey(key) ? number(s, key) : fallback;
+  }
+
+  private static Duration duration(Map<String, String> s, String key, Duration fallback) {
+    if (!s.containsKey(key)) {
+      return fallback;
+    }
+    try {
+      return Duration.parse(s.get(key).trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(key + " must be an ISO-8601 duration such as PT72H or P30D, not '"
+          + s.get(key) + "'", e);
+    }
+  }
+}

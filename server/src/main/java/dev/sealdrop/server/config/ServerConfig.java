@@ -1,0 +1,172 @@
+package dev.sealdrop.server.config;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.core.grant.GrantPolicy;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.upload.UploadPolicy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole server configuration: one typed record tree with named defaults, validated at
+ * construction. Build it from {@link #development}, from {@link ConfigFile}, or directly; adjust
+ * with the {@code with...} methods.
+ *
+ * @param dev whether this is a development setup (dev PKI; a loud warning at startup)
+ * @param clock the only source of time for expiry decisions (tests inject a mutable clock)
+ */
+public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy uploads, GrantPolicy grants,
+    Identities identities, boolean dev, Clock clock) {
+
+  public ServerConfig {
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(uploads, "uploads");
+    Objects.requireNonNull(grants, "grants");
+    Objects.requireNonNull(identities, "identities");
+    Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * The listener.
+   *
+   * @param port 0 picks a free port
+   * @param maxMessageBytes the largest inbound gRPC message (an upload chunk plus framing)
+   * @param uploadChunkBytes the largest {@code data} per UploadRequest, announced by CreateUpload
+   * @param shutdownGrace how long a graceful shutdown lets running calls finish
+   */
+  public record Network(String host, int port, Duration handshakeTimeout, Duration maxConnectionIdle,
+      Duration keepAliveTime, Duration keepAliveTimeout, int maxMessageBytes, int uploadChunkBytes,
+      int maxConcurrentCallsPerConnection, Duration shutdownGrace) {
+    public static final Network DEFAULT = new Network("127.0.0.1", 8443, Duration.ofSeconds(10), Duration.ofMinutes(5),
+        Duration.ofMinutes(1), Duration.ofSeconds(20), (1 << 20) + 4096, 1 << 20, 64, Duration.ofSeconds(30));
+
+    public Network {
+      Objects.requireNonNull(host, "host");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535 (0 = any free port), not " + port);
+      }
+      positive("handshakeTimeout", handshakeTimeout);
+      positive("maxConnectionIdle", maxConnectionIdle);
+      positive("keepAliveTime", keepAliveTime);
+      positive("keepAliveTimeout", keepAliveTimeout);
+      Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+      if (uploadChunkBytes < 1024 || maxMessageBytes < uploadChunkBytes + 1024) {
+        throw new IllegalArgumentException("uploadChunkBytes must be >= 1024 and maxMessageBytes >= uploadChunkBytes + 1024");
+      }
+      if (maxConcurrentCallsPerConnection < 1) {
+        throw new IllegalArgumentException("maxConcurrentCallsPerConnection must be >= 1");
+      }
+    }
+  }
+
+  /** PEM files: the one CA client certificates must chain to, and the server's certificate chain and PKCS#8 key. */
+  public record Tls(Path caCertificate, Path certificateChain, Path privateKey) {
+    public Tls {
+      Objects.requireNonNull(caCertificate, "caCertificate (--ca)");
+      Objects.requireNonNull(certificateChain, "certificateChain (--cert)");
+      Objects.requireNonNull(privateKey, "privateKey (--key)");
+    }
+  }
+
+  /**
+   * Identities registered at startup.
+   *
+   * @param registered identities (re)registered with these roles at every start (the dev users)
+   * @param bootstrapAdmin an admin created if absent
+   */
+  public record Identities(Map<String, Role> registered, Optional<String> bootstrapAdmin) {
+    public static final Identities NONE = new Identities(Map.of(), Optional.empty());
+
+    public Identities {
+      registered = Map.copyOf(registered);
+      Objects.requireNonNull(bootstrapAdmin, "bootstrapAdmin");
+    }
+  }
+
+  /**
+   * The {@code --dev} setup: certs-dev's PKI in {@code certsDir} (generated if missing), its users
+   * registered with their roles, an ephemeral port on 127.0.0.1.
+   */
+  public static ServerConfig development(Path dataDir, Path certsDir) {
+    DevPki pki = DevPki.loadOrCreate(certsDir);
+    Map<String, Role> roles = new LinkedHashMap<>();
+    DevPki.devRoles().forEach((name, role) -> roles.put(name, Role.parse(role)));
+    Network net = Network.DEFAULT;
+    return new ServerConfig(
+        new Network(net.host(), 0, net.handshakeTimeout(), net.maxConnectionIdle(), net.keepAliveTime(),
+            net.keepAliveTimeout(), net.maxMessageBytes(), net.uploadChunkBytes(), net.maxConcurrentCallsPerConnection(),
+            Duration.ofSeconds(5)),
+        new Tls(pki.caCertFile(), pki.certFile(DevPki.SERVER), pki.keyFile(DevPki.SERVER)),
+        dataDir, UploadPolicy.DEFAULT, GrantPolicy.DEFAULT, new Identities(roles, Optional.empty()), true,
+        Clock.systemUTC());
+  }
+
+  public ServerConfig withNetwork(Network n) {
+    return new ServerConfig(n, tls, dataDir, uploads, grants, identities, dev, clock);
+  }
+
+  public ServerConfig withPort(int port) {
+    Network n = network;
+    return withNetwork(new Network(n.host(), port, n.handshakeTimeout(), n.maxConnectionIdle(), n.keepAliveTime(),
+        n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(), n.maxConcurrentCallsPerConnection(),
+        n.shutdownGrace()));
+  }
+
+  public ServerConfig withHost(String host) {
+    Network n = network;
+    return withNetwork(new Network(host, n.port(), n.handshakeTimeout(), n.maxConnectionIdle(), n.keepAliveTime(),
+        n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(), n.maxConcurrentCallsPerConnection(),
+        n.shutdownGrace()));
+  }
+
+  public ServerConfig withTls(Tls t) {
+    return new ServerConfig(network, t, dataDir, uploads, grants, identities, dev, clock);
+  }
+
+  public ServerConfig withDataDir(Path d) {
+    return new ServerConfig(network, tls, d, uploads, grants, identities, dev, clock);
+  }
+
+  public ServerConfig withUploads(UploadPolicy u) {
+    return new ServerConfig(network, tls, dataDir, u, grants, identities, dev, clock);
+  }
+
+  /** Size limit and per-identity quota, keeping the other upload settings. */
+  public ServerConfig withLimits(long maxUploadBytes, long quotaBytes) {
+    return withUploads(new UploadPolicy(maxUploadBytes, quotaBytes, uploads.checkpointBytes(), uploads.abandonAfter()));
+  }
+
+  public ServerConfig withGrants(GrantPolicy g) {
+    return new ServerConfig(network, tls, dataDir, uploads, g, identities, dev, clock);
+  }
+
+  public ServerConfig withClaimWindow(Duration window) {
+    return withGrants(new GrantPolicy(grants.defaultLifetime(), grants.maxLifetime(), grants.maxDownloads(), window));
+  }
+
+  public ServerConfig withIdentities(Identities i) {
+    return new ServerConfig(network, tls, dataDir, uploads, grants, i, dev, clock);
+  }
+
+  public ServerConfig withBootstrapAdmin(String name) {
+    return withIdentities(new Identities(identities.registered(), Optional.of(name)));
+  }
+
+  public ServerConfig withClock(Clock c) {
+    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, c);
+  }
+
+  private static void positive(String name, Duration d) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0");
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.sealdrop.server.core;
+
+/**
+ * The machine-readable reason for a refusal. Doors pass it to clients verbatim (the gRPC door as
+ * the trailer {@code sealdrop-reason}), so its names are part of the public API: add, never rename.
+ */
+public enum Reason {
+  // authentication
+  CERTIFICATE_INVALID,
+  CERTIFICATE_EXPIRED,
+  CERTIFICATE_NOT_CLIENT_AUTH,
+  CERTIFICATE_REVOKED,
+  IDENTITY_UNKNOWN,
+  IDENTITY_DISABLED,
+  // authorisation
+  ROLE_FORBIDDEN,
+  NOT_RECIPIENT,
+  NOT_OWNER,
+  // lookups
+  NOT_FOUND,
+  // requests
+  INVALID_REQUEST,
+  // key directory
+  BUNDLE_INVALID,
+  BUNDLE_NOT_YOURS,
+  BUNDLE_REQUIRED,
+  // uploads
+  ENVELOPE_MALFORMED,
+  ENVELOPE_SENDER_MISMATCH,
+  ENVELOPE_BAD_SIGNATURE,
+  UPLOAD_TOO_LARGE,
+  QUOTA_EXCEEDED,
+  UPLOAD_OFFSET_MISMATCH,
+  UPLOAD_CLOSED,
+  UPLOAD_BUSY,
+  // grants and downloads
+  RECIPIENT_NOT_ACQUIRER,
+  GRANT_EXPIRED,
+  GRANT_CONSUMED,
+  GRANT_REVOKED,
+  GRANT_CLAIMED,
+  CLAIM_CLOSED,
+  DOWNLOAD_INCOMPLETE,
+  FINGERPRINT_MISMATCH,
+  // the server
+  SHUTTING_DOWN
+}

@@ -1,0 +1,21 @@
+package dev.sealdrop.server.core.grant;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A won redemption. Identified by the hash of its secret (the client holds the secret).
+ *
+ * @param servedAllAt when the last byte was first served, or null
+ */
+public record Claim(String hash, String grantId, String recipient, ClaimState state, Instant createdAt,
+    Instant expiresAt, Instant servedAllAt) {
+  public Claim {
+    Objects.requireNonNull(hash, "hash");
+    Objects.requireNonNull(grantId, "grantId");
+    Objects.requireNonNull(recipient, "recipient");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+  }
+}

@@ -1,0 +1,50 @@
+package dev.sealdrop.server.core.grant;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Port: grants and claims. Every state change is a single conditional UPDATE (compare-and-set) or
+ * one transaction, so that several server nodes sharing one database agree.
+ */
+public interface GrantRepository {
+  /** Stores a new ACTIVE grant; the token exists only as {@code tokenHash}. */
+  void create(Grant grant, String tokenHash);
+
+  Optional<Grant> find(String grantId);
+
+  /** The grant with this token hash, and the stored hash (for a constant-time comparison). */
+  Optional<HashedGrant> findByTokenHash(String tokenHash);
+
+  List<Grant> listByOwner(String owner);
+
+  List<Grant> listByRecipient(String recipient);
+
+  /**
+   * The compare-and-set: {@code ACTIVE → CLAIMED} only if the grant is ACTIVE, unexpired at
+   * {@code now} and addressed to {@code recipient}; in the same transaction records the claim.
+   * Returns whether this caller won.
+   */
+  boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt);
+
+  Optional<Claim> findClaim(String claimHash);
+
+  /** Records that every byte was served (first time only) and moves the claim's expiry. */
+  void markServedAll(String claimHash, Instant at, Instant newExpiry);
+
+  /** OPEN → CONFIRMED, and the grant's download counts; returns false if the claim was not OPEN. */
+  boolean confirm(String claimHash, Instant now);
+
+  /** ACTIVE/CLAIMED → REVOKED, closing its open claims; returns false if the grant was in neither state. */
+  boolean revoke(String grantId, Instant now);
+
+  /**
+   * Settles OPEN claims whose window ended before {@code now}: fully served ones count (COUNTED),
+   * the others return their grant to ACTIVE (LAPSED). Returns how many claims were settled.
+   */
+  int settleExpiredClaims(Instant now);
+
+  /** A grant and its stored token hash. */
+  record HashedGrant(Grant grant, String tokenHash) {}
+}

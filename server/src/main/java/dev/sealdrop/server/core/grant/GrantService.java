@@ -1,0 +1,278 @@
+package dev.sealdrop.server.core.grant;
+
+import dev.sealdrop.server.core.GrantUnavailableException;
+import dev.sealdrop.server.core.Ids;
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PermissionDeniedException;
+import dev.sealdrop.server.core.PreconditionFailedException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.identity.Identity;
+import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.upload.BlobStore;
+import dev.sealdrop.server.core.upload.StoredFile;
+import dev.sealdrop.server.core.upload.UploadRepository;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One-time, expiring grants bound to a recipient identity: create, list, revoke, redeem (atomic
+ * compare-and-set), download and confirm. Every redemption attempt is logged with its outcome;
+ * tokens and claim secrets never are.
+ */
+public final class GrantService {
+  static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  public static final String GRANT_PREFIX = "g_";
+
+  final GrantRepository grants;
+  private final UploadRepository files;
+  final BlobStore blobs;
+  private final IdentityService identities;
+  final GrantPolicy policy;
+  final Clock clock;
+
+  public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
+      GrantPolicy policy, Clock clock) {
+    this.grants = Objects.requireNonNull(grants, "grants");
+    this.files = Objects.requireNonNull(files, "files");
+    this.blobs = Objects.requireNonNull(blobs, "blobs");
+    this.identities = Objects.requireNonNull(identities, "identities");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Grants {@code recipient} downloads of one of the caller's files; 0 takes the defaults. */
+  public IssuedGrant create(Principal caller, String fileId, String recipient, Duration lifetime, int maxDownloads) {
+    caller.require(Role.TRANSFEROR, "grant files");
+    StoredFile file = (Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId)
+        ? files.findFile(fileId) : Optional.<StoredFile>empty())
+        .filter(f -> f.owner().equals(caller.identity()))
+        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + " of yours; see ListFiles"));
+    Identity to = identities.find(recipient).filter(Identity::enabled).orElseThrow(() -> new NotFoundException(
+        Reason.NOT_FOUND, "no enabled identity '" + recipient + "' on this server; check the name with its owner"));
+    if (to.role() != Role.ACQUIRER) {
+      throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
+          "'" + recipient + "' is a " + to.role().key() + "; only acquirers can receive grants");
+    }
+    Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
+    if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant lives 1 s to "
+          + policy.maxLifetime().toSeconds() + " s on this server; asked for " + life.toSeconds() + " s");
+    }
+    int count = maxDownloads == 0 ? 1 : maxDownloads;
+    if (count < 1 || count > policy.maxDownloads()) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant allows 1 to " + policy.maxDownloads()
+          + " downloads on this server; asked for " + maxDownloads);
+    }
+    Instant now = clock.instant();
+    String token = Secrets.next(Secrets.TOKEN_PREFIX);
+    Grant grant = new Grant(Ids.next(GRANT_PREFIX), file.id(), caller.identity(), recipient, GrantState.ACTIVE, now,
+        now.plus(life), count, 0, file.size(), file.fingerprint());
+    grants.create(grant, Secrets.hash(token));
+    LOG.info("grant {} created by '{}' for '{}' on file {} (expires {}, {} download(s))", grant.id(),
+        caller.identity(), recipient, file.id(), grant.expiresAt(), count);
+    return new IssuedGrant(grant, token);
+  }
+
+  /** The grants the caller created. */
+  public List<Grant> listCreated(Principal caller) {
+    caller.require(Role.TRANSFEROR, "list created grants");
+    Instant now = settle();
+    return grants.listByOwner(caller.identity()).stream().map(g -> g.asOf(now)).toList();
+  }
+
+  /** The grants addressed to the caller. */
+  public List<Grant> inbox(Principal caller) {
+    caller.require(Role.ACQUIRER, "list an inbox");
+    Instant now = settle();
+    return grants.listByRecipient(caller.identity()).stream().map(g -> g.asOf(now)).toList();
+  }
+
+  /** Revokes a grant (its owner, or an admin); a download in progress is cut at its next chunk. */
+  public Grant revoke(Principal caller, String grantId) {
+    if (caller.role() != Role.ADMIN) {
+      caller.require(Role.TRANSFEROR, "revoke grants");
+    }
+    Instant now = settle();
+    Grant grant = findVisible(grantId, g -> caller.role() == Role.ADMIN || g.owner().equals(caller.identity()));
+    if (grants.revoke(grant.id(), now)) {
+      LOG.warn("grant {} revoked by '{}'", grant.id(), caller.identity());
+    } else {
+      Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
+      if (current.state() != GrantState.REVOKED) {
+        throw unavailable(current, "it can no longer be revoked");
+      }
+    }
+    return grants.find(grant.id()).orElseThrow().asOf(now);
+  }
+
+  /**
+   * Redeems a token. Only the recipient's certificate identity may; a foreign identity is refused
+   * without consuming anything; of concurrent redemptions exactly one wins.
+   */
+  public Redemption redeem(Principal caller, String token) {
+    caller.require(Role.ACQUIRER, "redeem grants");
+    if (!Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
+      LOG.warn("redeem by '{}' refused: malformed token", caller.identity());
+      throw new InvalidRequestException(Reason.INVALID_REQUEST,
+          "that is not a sealdrop grant token (sdg_ followed by 43 characters); copy it again from the sender");
+    }
+    Instant now = settle();
+    String hash = Secrets.hash(token);
+    Optional<GrantRepository.HashedGrant> found = grants.findByTokenHash(hash)
+        .filter(h -> Secrets.hashesEqual(h.tokenHash(), hash));
+    if (found.isEmpty()) {
+      LOG.warn("redeem by '{}' refused: no grant matches the token", caller.identity());
+      throw new NotFoundException(Reason.NOT_FOUND, "no grant matches this token; check it with the sender");
+    }
+    Grant grant = found.get().grant().asOf(now);
+    if (!grant.recipient().equals(caller.identity())) {
+      LOG.warn("redeem of grant {} by '{}' refused: it is addressed to '{}'", grant.id(), caller.identity(),
+          grant.recipient());
+      throw new PermissionDeniedException(Reason.NOT_RECIPIENT,
+          "this grant is addressed to another identity; only its recipient's certificate can redeem it");
+    }
+    if (grant.state() != GrantState.ACTIVE) {
+      LOG.warn("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
+      throw unavailable(grant, "it cannot be redeemed");
+    }
+    String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
+    Instant claimExpires = now.plus(policy.claimWindow());
+    if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires)) {
+      Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
+      LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
+      throw unavailable(current.state() == GrantState.ACTIVE ? claimedView(current) : current, "it cannot be redeemed");
+    }
+    LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
+    return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(), claimExpires);
+  }
+
+  /** Opens the claimed file for download from {@code offset}. */
+  public DownloadSession openDownload(Principal caller, String claimSecret, long offset) {
+    caller.require(Role.ACQUIRER, "download");
+    Claimed claimed = claimed(caller, claimSecret);
+    Grant grant = claimed.grant();
+    if (offset < 0 || offset > grant.size()) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST,
+          "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
+    }
+    LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
+    return DownloadSession.open(this, claimed.claim(), grant, offset);
+  }
+
+  /** The client verified the file: the download counts now. */
+  public Grant confirm(Principal caller, String claimSecret, String fingerprint) {
+    caller.require(Role.ACQUIRER, "confirm downloads");
+    Claimed claimed = claimed(caller, claimSecret);
+    if (claimed.claim().servedAllAt() == null) {
+      throw new PreconditionFailedException(Reason.DOWNLOAD_INCOMPLETE,
+          "the file has not been downloaded completely; resume the download, verify it, then confirm");
+    }
+    if (fingerprint == null || !Secrets.hashesEqual(fingerprint, claimed.grant().fingerprint())) {
+      LOG.warn("confirm of grant {} by '{}' refused: fingerprint mismatch", claimed.grant().id(), caller.identity());
+      throw new PreconditionFailedException(Reason.FINGERPRINT_MISMATCH, "the fingerprint you computed does not match"
+          + " the stored file's " + claimed.grant().fingerprint() + "; download again from offset 0");
+    }
+    if (!grants.confirm(claimed.claim().hash(), clock.instant())) {
+      throw closedClaim(grants.findClaim(claimed.claim().hash()).orElseThrow());
+    }
+    LOG.info("download of grant {} confirmed by '{}'", claimed.grant().id(), caller.identity());
+    return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
+  }
+
+  /** Settles lapsed claims (maintenance; also done before every grant operation). */
+  public int settleClaims() {
+    return grants.settleExpiredClaims(clock.instant());
+  }
+
+  /** Re-checks, before each chunk, that the claim may still be served; throws if not. */
+  void checkServing(String claimHash) {
+    Instant now = clock.instant();
+    Claim claim = grants.findClaim(claimHash).orElseThrow();
+    Grant grant = grants.find(claim.grantId()).orElseThrow();
+    if (grant.state() == GrantState.REVOKED) {
+      LOG.warn("download of grant {} cut: revoked", grant.id());
+      throw unavailable(grant, "the download was stopped");
+    }
+    if (claim.state() != ClaimState.OPEN || !now.isBefore(claim.expiresAt())) {
+      throw closedClaim(claim);
+    }
+  }
+
+  private record Claimed(Claim claim, Grant grant) {}
+
+  private Claimed claimed(Principal caller, String claimSecret) {
+    if (!Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret)) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "that is not a claim id (sdc_ followed by 43 characters)");
+    }
+    Instant now = settle();
+    String hash = Secrets.hash(claimSecret);
+    Claim claim = grants.findClaim(hash).filter(c -> Secrets.hashesEqual(c.hash(), hash)).orElseThrow(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first"));
+    if (!claim.recipient().equals(caller.identity())) {
+      LOG.warn("use of a claim of grant {} by '{}' refused: it belongs to '{}'", claim.grantId(), caller.identity(),
+          claim.recipient());
+      throw new PermissionDeniedException(Reason.NOT_RECIPIENT, "this claim belongs to another identity");
+    }
+    Grant grant = grants.find(claim.grantId()).orElseThrow().asOf(now);
+    if (grant.state() == GrantState.REVOKED) {
+      throw unavailable(grant, "it can no longer be downloaded");
+    }
+    if (claim.state() != ClaimState.OPEN || !now.isBefore(claim.expiresAt())) {
+      throw closedClaim(claim);
+    }
+    return new Claimed(claim, grant);
+  }
+
+  private Instant settle() {
+    Instant now = clock.instant();
+    grants.settleExpiredClaims(now);
+    return now;
+  }
+
+  private Grant findVisible(String grantId, java.util.function.Predicate<Grant> visible) {
+    if (!Ids.isWellFormed(GRANT_PREFIX, grantId)) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "'" + grantId + "' is not a grant id");
+    }
+    return grants.find(grantId).filter(visible).orElseThrow(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no grant " + grantId + " of yours; see ListGrants"));
+  }
+
+  private static Grant claimedView(Grant g) {
+    return new Grant(g.id(), g.fileId(), g.owner(), g.recipient(), GrantState.CLAIMED, g.createdAt(), g.expiresAt(),
+        g.maxDownloads(), g.downloadsUsed(), g.size(), g.fingerprint());
+  }
+
+  private static GrantUnavailableException closedClaim(Claim claim) {
+    return switch (claim.state()) {
+      case CONFIRMED, COUNTED -> new GrantUnavailableException(Reason.GRANT_CONSUMED,
+          "this claim's download has already been counted; the grant cannot be downloaded again with it");
+      case REVOKED -> new GrantUnavailableException(Reason.GRANT_REVOKED,
+          "the grant was revoked by its owner or an admin; ask the sender for a new grant");
+      case LAPSED, OPEN -> new GrantUnavailableException(Reason.CLAIM_CLOSED,
+          "this claim's window has passed; redeem the grant again if it is still active");
+    };
+  }
+
+  private static GrantUnavailableException unavailable(Grant grant, String consequence) {
+    return switch (grant.state()) {
+      case EXPIRED -> new GrantUnavailableException(Reason.GRANT_EXPIRED, "the grant expired at " + grant.expiresAt()
+          + "; " + consequence + "; ask the sender for a new grant");
+      case CONSUMED -> new GrantUnavailableException(Reason.GRANT_CONSUMED, "the grant's " + grant.maxDownloads()
+          + " download(s) have been used; " + consequence + "; ask the sender for a new grant");
+      case REVOKED -> new GrantUnavailableException(Reason.GRANT_REVOKED, "the grant was revoked; " + consequence
+          + "; ask the sender for a new grant");
+      case CLAIMED -> new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in"
+          + " progress; " + consequence + " now; resume that download with its claim id, or retry after its window");
+      case ACTIVE -> throw new IllegalStateException("server: internal error: an active grant reported unavailable");
+    };
+  }
+}

@@ -1,0 +1,20 @@
+package dev.sealdrop.server.core.identity;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** Port: identities, roles and revoked certificates, kept by a store. */
+public interface IdentityRepository {
+  Optional<Identity> find(String name);
+
+  /** Creates the identity, or sets its role and enabled flag if it exists. */
+  void upsert(Identity identity, Instant now);
+
+  /** Creates the identity only if absent; returns whether it was created. */
+  boolean insertIfAbsent(Identity identity, Instant now);
+
+  /** Records that a certificate (issuer DN + serial in hex) must no longer be accepted. */
+  void revokeCertificate(String issuer, String serialHex, Instant now);
+
+  boolean isCertificateRevoked(String issuer, String serialHex);
+}

@@ -1,0 +1,90 @@
+package dev.sealdrop.server.core.identity;
+
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.UnauthenticatedException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who is calling: turns a presented (already chain-validated) client certificate into a
+ * {@link Principal}, re-checking EKU, validity, revocation, and the identity's role and enabled
+ * flag from the database on every call, so a revocation takes effect at once.
+ */
+public final class IdentityService {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+
+  private final IdentityRepository repository;
+  private final Clock clock;
+
+  public IdentityService(IdentityRepository repository, Clock clock) {
+    this.repository = Objects.requireNonNull(repository, "repository");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The checks of the TLS handshake that do not need the database's identity table. */
+  public void checkCertificate(X509Certificate cert) {
+    CertificatePolicy.checkClientAuth(cert);
+    CertificatePolicy.checkValidity(cert, clock.instant());
+    CertificatePolicy.identityOf(cert);
+    if (repository.isCertificateRevoked(CertificatePolicy.issuerOf(cert), CertificatePolicy.serialOf(cert))) {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
+          "the client certificate (serial " + CertificatePolicy.serialOf(cert) + ") has been revoked; ask an admin");
+    }
+  }
+
+  /** Every check, then the identity's registration: unknown or disabled identities are refused. */
+  public Principal authenticate(X509Certificate cert) {
+    Objects.requireNonNull(cert, "cert");
+    checkCertificate(cert);
+    String name = CertificatePolicy.identityOf(cert);
+    Optional<Identity> found = repository.find(name);
+    if (found.isEmpty()) {
+      throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN,
+          "identity '" + name + "' is not registered on this server; ask an admin to enrol it");
+    }
+    if (!found.get().enabled()) {
+      throw new UnauthenticatedException(Reason.IDENTITY_DISABLED,
+          "identity '" + name + "' is disabled on this server; ask an admin to re-enable it");
+    }
+    return new Principal(name, found.get().role(), cert);
+  }
+
+  /** Registers (or re-registers) identities with their roles, enabled; used for --dev users. */
+  public void registerAll(Map<String, Role> roles) {
+    roles.forEach((name, role) -> {
+      repository.upsert(new Identity(name, role, true), clock.instant());
+      LOG.info("identity '{}' registered as {}", name, role.key());
+    });
+  }
+
+  /** Creates the first admin if that identity does not exist yet; an existing identity is left alone. */
+  public void bootstrapAdmin(String name) {
+    if (repository.insertIfAbsent(new Identity(name, Role.ADMIN, true), clock.instant())) {
+      LOG.warn("bootstrapped admin identity '{}' from configuration", name);
+    }
+  }
+
+  /** Enables or disables an identity (its next call is refused). */
+  public void setEnabled(String name, boolean enabled) {
+    Identity current = repository.find(name).orElseThrow(() ->
+        new IllegalArgumentException("identity '" + name + "' is not registered"));
+    repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
+    LOG.warn("identity '{}' {}", name, enabled ? "enabled" : "disabled");
+  }
+
+  /** Revokes one certificate: its handshakes and its calls on live connections are refused. */
+  public void revokeCertificate(X509Certificate cert) {
+    repository.revokeCertificate(CertificatePolicy.issuerOf(cert), CertificatePolicy.serialOf(cert), clock.instant());
+    LOG.warn("certificate serial {} of '{}' revoked", CertificatePolicy.serialOf(cert),
+        cert.getSubjectX500Principal().getName());
+  }
+
+  public Optional<Identity> find(String name) {
+    return IdentityNames.isValid(name) ? repository.find(name) : Optional.empty();
+  }
+}

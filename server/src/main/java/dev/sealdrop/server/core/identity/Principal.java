@@ -1,0 +1,32 @@
+package dev.sealdrop.server.core.identity;
+
+import dev.sealdrop.server.core.PermissionDeniedException;
+import dev.sealdrop.server.core.Reason;
+import java.security.cert.X509Certificate;
+import java.util.Objects;
+
+/**
+ * An authenticated caller: the identity (certificate subject CN), its role from the database, and
+ * the certificate it presented on this connection. Only {@link IdentityService#authenticate}
+ * creates one, so holding a Principal means every check passed.
+ */
+public record Principal(String identity, Role role, X509Certificate certificate) {
+  public Principal {
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(certificate, "certificate");
+  }
+
+  /** Refuses unless the caller holds {@code required}; {@code action} names what was attempted. */
+  public void require(Role required, String action) {
+    if (role != required) {
+      throw new PermissionDeniedException(Reason.ROLE_FORBIDDEN, "only a " + required.key() + " may " + action
+          + "; '" + identity + "' is " + (role == Role.ADMIN ? "an " : "a ") + role.key());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return identity + " (" + role.key() + ")";
+  }
+}

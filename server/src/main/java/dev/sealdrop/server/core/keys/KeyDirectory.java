@@ -1,0 +1,88 @@
+package dev.sealdrop.server.core.keys;
+
+import dev.sealdrop.keys.BundleException;
+import dev.sealdrop.keys.BundleVerifier;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.VerifyingKey;
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PermissionDeniedException;
+import dev.sealdrop.server.core.PreconditionFailedException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Principal;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The key directory: stores and serves signed key bundles, never private keys. A bundle is
+ * accepted only from its own identity, verified against the deployment CA, and signed with the very
+ * certificate the caller presented on this connection. The server is not trusted for key
+ * authenticity (clients verify and pin); these checks refuse mistakes and impostors early.
+ */
+public final class KeyDirectory {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  /** A bundle is a few KiB (two public keys and a certificate chain); anything larger is refused unread. */
+  public static final int MAX_BUNDLE_BYTES = 64 * 1024;
+
+  private final BundleRepository bundles;
+  private final IdentityService identities;
+  private final BundleVerifier verifier;
+  private final Clock clock;
+
+  public KeyDirectory(BundleRepository bundles, IdentityService identities, X509Certificate trustAnchor, Clock clock) {
+    this.bundles = Objects.requireNonNull(bundles, "bundles");
+    this.identities = Objects.requireNonNull(identities, "identities");
+    this.verifier = new BundleVerifier(trustAnchor, clock);
+    this.clock = clock;
+  }
+
+  /** Verifies and stores the caller's bundle; returns its fingerprint. */
+  public String publish(Principal caller, byte[] encoded) {
+    if (encoded == null || encoded.length == 0 || encoded.length > MAX_BUNDLE_BYTES) {
+      throw new InvalidRequestException(Reason.BUNDLE_INVALID,
+          "a key bundle of 1 to " + MAX_BUNDLE_BYTES + " bytes is required; export it with the sealdrop CLI");
+    }
+    KeyBundle bundle;
+    try {
+      bundle = verifier.verify(encoded, caller.identity());
+    } catch (BundleException e) {
+      LOG.warn("bundle from '{}' refused: {}", caller.identity(), e.reason());
+      if (e.reason() == BundleException.Reason.IDENTITY_MISMATCH
+          || e.reason() == BundleException.Reason.UNTRUSTED_CERTIFICATE) {
+        throw new PermissionDeniedException(Reason.BUNDLE_NOT_YOURS, e.getMessage());
+      }
+      throw new InvalidRequestException(Reason.BUNDLE_INVALID, e.getMessage());
+    }
+    if (!bundle.certificate().equals(caller.certificate())) {
+      LOG.warn("bundle from '{}' refused: signed with another certificate than the connection's", caller.identity());
+      throw new PermissionDeniedException(Reason.BUNDLE_NOT_YOURS, "the bundle is signed with a different certificate"
+          + " (serial " + bundle.certificate().getSerialNumber().toString(16) + ") than the one you connected with;"
+          + " sign it with your current client certificate");
+    }
+    bundles.put(new StoredBundle(caller.identity(), encoded, bundle.fingerprint(), clock.instant()));
+    LOG.info("bundle {} published by '{}'", bundle.fingerprint(), caller.identity());
+    return bundle.fingerprint();
+  }
+
+  /** The current bundle of an enabled identity. */
+  public StoredBundle fetch(String identity) {
+    boolean enabled = identities.find(identity).map(i -> i.enabled()).orElse(false);
+    return bundles.find(identity).filter(b -> enabled).orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
+        "no key bundle for '" + identity + "': the identity is unknown, disabled, or has not published one"));
+  }
+
+  /** The signing key of an identity's current bundle: what its uploads must be signed with. */
+  public VerifyingKey signingKeyOf(String identity) {
+    StoredBundle stored = bundles.find(identity).orElseThrow(() -> new PreconditionFailedException(
+        Reason.BUNDLE_REQUIRED, "'" + identity + "' has no published key bundle; publish yours before uploading"));
+    try {
+      return KeyBundle.decode(stored.encoded()).verifyingKey();
+    } catch (BundleException e) {
+      throw new IllegalStateException("server: internal error: a stored bundle no longer parses", e);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.sealdrop.server.core.upload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.SeekableByteChannel;
+import java.util.Set;
+
+/**
+ * Port: where ciphertext lives. Names are server-generated ids (never client input). A temporary
+ * file holds an upload in progress; {@link #commit} moves it into place atomically and durably.
+ */
+public interface BlobStore {
+  /** Creates an empty temporary file for the upload, durably. */
+  void createTemp(String uploadId) throws IOException;
+
+  /** Opens the upload's temporary file for appending at {@code offset}, discarding anything after it. */
+  TempWriter openTemp(String uploadId, long offset) throws IOException;
+
+  /** Reads the first {@code length} bytes of the upload's temporary file. */
+  InputStream readTemp(String uploadId, long length) throws IOException;
+
+  /** Renames a synced temporary file to the blob of {@code fileId}, then syncs the directory. */
+  void commit(String uploadId, String fileId) throws IOException;
+
+  void deleteTemp(String uploadId) throws IOException;
+
+  SeekableByteChannel openBlob(String fileId) throws IOException;
+
+  void deleteBlob(String fileId) throws IOException;
+
+  /** Ids of every temporary file present. */
+  Set<String> listTemps() throws IOException;
+
+  /** Ids of every blob present. */
+  Set<String> listBlobs() throws IOException;
+
+  /** Appends to a temporary file. */
+  interface TempWriter extends AutoCloseable {
+    void write(byte[] data, int off, int len) throws IOException;
+
+    /** Forces the written bytes to disk and returns how many the file now durably holds. */
+    long sync() throws IOException;
+
+    @Override
+    void close() throws IOException;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.sealdrop.server.core.upload;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Port: uploads and committed files. */
+public interface UploadRepository {
+  void create(Upload upload);
+
+  Optional<Upload> find(String uploadId);
+
+  /** Records a new durable offset of an OPEN upload. */
+  void recordOffset(String uploadId, long committedOffset, Instant now);
+
+  /** Moves an OPEN upload to {@code state} (FAILED or EXPIRED); returns false if it was not OPEN. */
+  boolean close(String uploadId, UploadState state, Instant now);
+
+  /** In one transaction: inserts the file and marks the OPEN upload COMMITTED with its id. */
+  void commit(String uploadId, StoredFile file, Instant now);
+
+  /** OPEN uploads whose last activity is before {@code cutoff} ({@code null}: all OPEN uploads). */
+  List<Upload> listOpen(Instant idleBefore);
+
+  Optional<StoredFile> findFile(String fileId);
+
+  List<StoredFile> listFiles(String owner);
+
+  /** Sum of the sizes of the owner's committed files. */
+  long storedBytes(String owner);
+
+  Set<String> allFileIds();
+}

@@ -1,0 +1,179 @@
+package dev.sealdrop.server.core.upload;
+
+import dev.sealdrop.server.core.Ids;
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.LimitExceededException;
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PreconditionFailedException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.keys.KeyDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates, resumes and lists uploads; expires abandoned ones; recovers after a crash. */
+public final class UploadService {
+  static final Logger LOG = LoggerFactory.getLogger("sealdrop.upload");
+  public static final String UPLOAD_PREFIX = "up_";
+  public static final String FILE_PREFIX = "f_";
+
+  final UploadRepository uploads;
+  final BlobStore blobs;
+  final KeyDirectory keys;
+  final UploadPolicy policy;
+  final Clock clock;
+  /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
+  private final Set<String> active = ConcurrentHashMap.newKeySet();
+
+  public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys, UploadPolicy policy, Clock clock) {
+    this.uploads = Objects.requireNonNull(uploads, "uploads");
+    this.blobs = Objects.requireNonNull(blobs, "blobs");
+    this.keys = Objects.requireNonNull(keys, "keys");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  public UploadPolicy policy() {
+    return policy;
+  }
+
+  /** Starts an upload; {@code expectedSize} (0 = unknown) is checked against the limits up front. */
+  public Upload create(Principal caller, long expectedSize) {
+    caller.require(Role.TRANSFEROR, "upload files");
+    if (expectedSize < 0) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "expected_size must be >= 0 (0 if unknown)");
+    }
+    keys.signingKeyOf(caller.identity());
+    checkLimits(caller.identity(), expectedSize);
+    Instant now = clock.instant();
+    Upload upload = new Upload(Ids.next(UPLOAD_PREFIX), caller.identity(), UploadState.OPEN, expectedSize, 0, now, now,
+        null);
+    try {
+      blobs.createTemp(upload.id());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the upload's temporary file", e);
+    }
+    uploads.create(upload);
+    LOG.info("upload {} created by '{}' (expected {} bytes)", upload.id(), caller.identity(), expectedSize);
+    return upload;
+  }
+
+  /** The caller's upload; someone else's is reported as not found. */
+  public Upload get(Principal caller, String uploadId) {
+    caller.require(Role.TRANSFEROR, "upload files");
+    if (!Ids.isWellFormed(UPLOAD_PREFIX, uploadId)) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "'" + uploadId + "' is not an upload id");
+    }
+    return uploads.find(uploadId).filter(u -> u.owner().equals(caller.identity())).orElseThrow(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no upload " + uploadId + " of yours; start one with CreateUpload"));
+  }
+
+  /** Attaches a stream to an OPEN upload at its committed offset (a resume re-reads the stored prefix). */
+  public UploadSession begin(Principal caller, String uploadId, long offset) {
+    Upload upload = get(caller, uploadId);
+    if (upload.state() != UploadState.OPEN) {
+      throw new PreconditionFailedException(Reason.UPLOAD_CLOSED, "upload " + uploadId + " is "
+          + upload.state().name().toLowerCase(java.util.Locale.ROOT)
+          + (upload.fileId() != null ? " as file " + upload.fileId() : "") + "; start a new upload to send again");
+    }
+    if (offset != upload.committedOffset()) {
+      throw new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "upload " + uploadId
+          + " has " + upload.committedOffset() + " bytes stored; resume at offset " + upload.committedOffset()
+          + ", not " + offset);
+    }
+    if (!active.add(uploadId)) {
+      throw new PreconditionFailedException(Reason.UPLOAD_BUSY, "upload " + uploadId
+          + " already has a stream attached; wait for it to end, then resume from GetUpload's offset");
+    }
+    try {
+      return UploadSession.open(this, caller, upload);
+    } catch (RuntimeException e) {
+      active.remove(uploadId);
+      throw e;
+    }
+  }
+
+  void release(String uploadId) {
+    active.remove(uploadId);
+  }
+
+  void checkLimits(String owner, long size) {
+    if (size > policy.maxUploadBytes()) {
+      throw new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the envelope is " + size + " bytes; this server accepts"
+          + " at most " + policy.maxUploadBytes() + " bytes per file");
+    }
+    long stored = uploads.storedBytes(owner);
+    if (stored + size > policy.quotaBytes()) {
+      throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes; "
+          + size + " more would exceed the quota of " + policy.quotaBytes() + " bytes; ask an admin");
+    }
+  }
+
+  public List<StoredFile> listFiles(Principal caller) {
+    caller.require(Role.TRANSFEROR, "list uploaded files");
+    return uploads.listFiles(caller.identity());
+  }
+
+  /** Expires OPEN uploads idle past the policy's lifetime and deletes their data; returns how many. */
+  public int expireAbandoned() {
+    Instant now = clock.instant();
+    int expired = 0;
+    for (Upload u : uploads.listOpen(now.minus(policy.abandonAfter()))) {
+      if (active.contains(u.id()) || !uploads.close(u.id(), UploadState.EXPIRED, now)) {
+        continue;
+      }
+      deleteTempQuietly(u.id());
+      LOG.info("upload {} of '{}' abandoned at {} bytes; expired and deleted", u.id(), u.owner(), u.committedOffset());
+      expired++;
+    }
+    return expired;
+  }
+
+  /**
+   * After a crash: truncates every OPEN upload to its durable offset, and deletes temporary files
+   * and blobs that no OPEN upload or committed file owns (half-written data is never listed).
+   */
+  public void recover() throws IOException {
+    Set<String> open = new java.util.HashSet<>();
+    for (Upload u : uploads.listOpen(null)) {
+      open.add(u.id());
+      try (BlobStore.TempWriter w = blobs.openTemp(u.id(), u.committedOffset())) {
+        w.sync();
+      } catch (IOException e) {
+        LOG.warn("upload {}: its temporary data is unusable ({}); marking it failed", u.id(), e.toString());
+        uploads.close(u.id(), UploadState.FAILED, clock.instant());
+        open.remove(u.id());
+      }
+    }
+    for (String temp : blobs.listTemps()) {
+      if (!open.contains(temp)) {
+        LOG.info("deleting stray temporary upload data {}", temp);
+        blobs.deleteTemp(temp);
+      }
+    }
+    Set<String> files = uploads.allFileIds();
+    for (String blob : blobs.listBlobs()) {
+      if (!files.contains(blob)) {
+        LOG.info("deleting blob {} that was never committed", blob);
+        blobs.deleteBlob(blob);
+      }
+    }
+  }
+
+  void deleteTempQuietly(String uploadId) {
+    try {
+      blobs.deleteTemp(uploadId);
+    } catch (IOException e) {
+      LOG.warn("upload {}: cannot delete temporary data: {}", uploadId, e.toString());
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.sealdrop.server.core.upload;
+
+import dev.sealdrop.envelope.BadSignatureException;
+import dev.sealdrop.envelope.EnvelopeException;
+import dev.sealdrop.envelope.EnvelopeInspector;
+import dev.sealdrop.envelope.HeaderInfo;
+import dev.sealdrop.envelope.InspectionResult;
+import dev.sealdrop.envelope.UntrustedSenderException;
+import dev.sealdrop.keys.VerifyingKey;
+import dev.sealdrop.server.core.Ids;
+import dev.sealdrop.server.core.InvalidEnvelopeException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.identity.Principal;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+
+/**
+ * One stream attached to an upload. Not thread-safe: the door calls it from one call at a time
+ * (gRPC serialises a call's callbacks), never from the network event loop, because it writes to
+ * disk. Exactly one of {@link #finish} or {@link #interrupted} ends it.
+ */
+public final class UploadSession {
+  private final UploadService service;
+  private final Principal caller;
+  private final Upload upload;
+  private final VerifyingKey senderKey;
+  private final EnvelopeInspector inspector = new EnvelopeInspector();
+  private final BlobStore.TempWriter writer;
+  private long received;
+  private long sinceCheckpoint;
+  private boolean headerChecked;
+  private boolean ended;
+
+  private UploadSession(UploadService service, Principal caller, Upload upload, VerifyingKey senderKey,
+      BlobStore.TempWriter writer) {
+    this.service = service;
+    this.caller = caller;
+    this.upload = upload;
+    this.senderKey = senderKey;
+    this.writer = writer;
+    this.received = upload.committedOffset();
+  }
+
+  static UploadSession open(UploadService service, Principal caller, Upload upload) {
+    VerifyingKey key = service.keys.signingKeyOf(caller.identity());
+    BlobStore.TempWriter writer;
+    try {
+      writer = service.blobs.openTemp(upload.id(), upload.committedOffset());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open upload " + upload.id() + "'s temporary data", e);
+    }
+    UploadSession session = new UploadSession(service, caller, upload, key, writer);
+    try {
+      session.refeedStoredPrefix();
+    } catch (RuntimeException | IOException e) {
+      session.closeWriterQuietly();
+      throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+    }
+    UploadService.LOG.info("upload {}: stream attached at offset {}", upload.id(), upload.committedOffset());
+    return session;
+  }
+
+  /** The inspector is in memory only; after a resume it re-reads what is already durable. */
+  private void refeedStoredPrefix() throws IOException {
+    if (upload.committedOffset() == 0) {
+      return;
+    }
+    byte[] buf = new byte[64 * 1024];
+    try (InputStream in = service.blobs.readTemp(upload.id(), upload.committedOffset())) {
+      for (int n; (n = in.read(buf)) != -1; ) {
+        inspect(buf, n);
+      }
+    }
+  }
+
+  public String uploadId() {
+    return upload.id();
+  }
+
+  public long received() {
+    return received;
+  }
+
+  /** Validates and stores the next bytes; refuses as soon as they cannot be the caller's envelope. */
+  public void append(byte[] data) {
+    checkOpen();
+    if (data.length == 0) {
+      return;
+    }
+    service.checkLimits(caller.identity(), received + data.length);
+    inspect(data, data.length);
+    try {
+      writer.write(data, 0, data.length);
+      received += data.length;
+      sinceCheckpoint += data.length;
+      if (sinceCheckpoint >= service.policy.checkpointBytes()) {
+        checkpoint();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("upload " + upload.id() + ": cannot write to disk", e);
+    }
+  }
+
+  private void inspect(byte[] data, int len) {
+    try {
+      inspector.update(data, 0, len);
+    } catch (EnvelopeException e) {
+      throw reject(Reason.ENVELOPE_MALFORMED, "the upload is not a sealdrop envelope (" + e.getMessage()
+          + "); seal the file with the sealdrop CLI and upload the result");
+    }
+    if (!headerChecked && inspector.header().isPresent()) {
+      headerChecked = true;
+      HeaderInfo header = inspector.header().get();
+      if (!header.senderIdentity().equals(caller.identity())) {
+        throw reject(Reason.ENVELOPE_SENDER_MISMATCH, "the envelope declares another sender than you ('"
+            + caller.identity() + "'); seal it with your own identity and keys");
+      }
+      if (!header.senderKeyFingerprint().equals(senderKey.fingerprint())) {
+        throw reject(Reason.ENVELOPE_SENDER_MISMATCH, "the envelope is signed with key " + header.senderKeyFingerprint()
+            + ", not your published key " + senderKey.fingerprint() + "; publish your current bundle or reseal");
+      }
+    }
+  }
+
+  private void checkpoint() throws IOException {
+    long durable = writer.sync();
+    service.uploads.recordOffset(upload.id(), durable, service.clock.instant());
+    sinceCheckpoint = 0;
+  }
+
+  /** Verifies the complete envelope, makes it durable, renames it into place, then commits its row. */
+  public StoredFile finish() {
+    checkOpen();
+    InspectionResult result;
+    try {
+      result = inspector.finish(senderKey);
+    } catch (UntrustedSenderException e) {
+      throw reject(Reason.ENVELOPE_SENDER_MISMATCH, "the envelope's signing key is not your published key; reseal it");
+    } catch (BadSignatureException e) {
+      throw reject(Reason.ENVELOPE_BAD_SIGNATURE, "the envelope's trailer signature does not verify against your"
+          + " published signing key; the envelope was truncated, modified, or sealed with other keys");
+    } catch (EnvelopeException e) {
+      throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
+          + "); resume from GetUpload's offset if the upload was cut short, or reseal");
+    }
+    service.checkLimits(caller.identity(), received);
+    Instant now = service.clock.instant();
+    StoredFile file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
+        result.fingerprint(), result.header().recipientKeyFingerprints(), now);
+    try {
+      writer.sync();
+      writer.close();
+      ended = true;
+      service.blobs.commit(upload.id(), file.id());
+    } catch (IOException e) {
+      end();
+      throw new UncheckedIOException("upload " + upload.id() + ": cannot make the file durable", e);
+    }
+    try {
+      service.uploads.commit(upload.id(), file, now);
+    } finally {
+      service.release(upload.id());
+    }
+    UploadService.LOG.info("upload {} committed as file {} ({} bytes, fingerprint {}) by '{}'", upload.id(), file.id(),
+        file.size(), file.fingerprint(), caller.identity());
+    return file;
+  }
+
+  /** The stream broke or was cancelled: what was received is fsynced and becomes the resume offset. */
+  public void interrupted() {
+    if (ended) {
+      return;
+    }
+    try {
+      checkpoint();
+      UploadService.LOG.info("upload {}: stream interrupted; {} bytes durable", upload.id(), received);
+    } catch (IOException | RuntimeException e) {
+      UploadService.LOG.warn("upload {}: cannot record progress after interruption: {}", upload.id(), e.toString());
+    } finally {
+      end();
+    }
+  }
+
+  private InvalidEnvelopeException reject(Reason reason, String message) {
+    UploadService.LOG.warn("upload {} from '{}' refused: {}", upload.id(), caller.identity(), reason);
+    end();
+    service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
+    service.deleteTempQuietly(upload.id());
+    return new InvalidEnvelopeException(reason, message);
+  }
+
+  private void checkOpen() {
+    if (ended) {
+      throw new IllegalStateException("server: internal error: upload session already ended");
+    }
+  }
+
+  private void end() {
+    if (!ended) {
+      ended = true;
+      closeWriterQuietly();
+    }
+    service.release(upload.id());
+  }
+
+  private void closeWriterQuietly() {
+    try {
+      writer.close();
+    } catch (IOException e) {
+      UploadService.LOG.warn("upload {}: closing temporary data failed: {}", upload.id(), e.toString());
+    }
+  }
+}

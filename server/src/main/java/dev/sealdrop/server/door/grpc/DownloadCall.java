@@ -1,0 +1,62 @@
+package dev.sealdrop.server.door.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.server.core.grant.DownloadSession;
+import io.grpc.stub.ServerCallStreamObserver;
+
+/**
+ * One Download stream with flow control: it sends only while the transport is ready, so a slow
+ * client never makes the server buffer the file. Every chunk goes through {@link
+ * DownloadSession#next}, which re-checks the grant (a revocation cuts the stream).
+ */
+final class DownloadCall {
+  static final int CHUNK = 64 * 1024;
+  private final DownloadSession session;
+  private final ServerCallStreamObserver<DownloadResponse> out;
+  private final byte[] buffer = new byte[CHUNK];
+  private boolean done;
+
+  private DownloadCall(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
+    this.session = session;
+    this.out = out;
+  }
+
+  static void start(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
+    DownloadCall call = new DownloadCall(session, out);
+    out.setOnCancelHandler(call::cancel);
+    out.setOnReadyHandler(call::drain);
+  }
+
+  private void drain() {
+    try {
+      while (!done && out.isReady()) {
+        long offset = session.position();
+        int n = session.next(buffer);
+        if (n < 0) {
+          finish();
+          out.onCompleted();
+          return;
+        }
+        out.onNext(DownloadResponse.newBuilder().setOffset(offset).setData(ByteString.copyFrom(buffer, 0, n))
+            .setTotalSize(session.size()).build());
+      }
+    } catch (RuntimeException e) {
+      if (!done) {
+        finish();
+        out.onError(ErrorMapper.toStatus(e));
+      }
+    }
+  }
+
+  private void cancel() {
+    finish();
+  }
+
+  private void finish() {
+    if (!done) {
+      done = true;
+      session.close();
+    }
+  }
+}

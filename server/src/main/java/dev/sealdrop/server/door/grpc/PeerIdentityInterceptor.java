@@ -1,0 +1,74 @@
+package dev.sealdrop.server.door.grpc;
+
+import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Principal;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Objects;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The only reader of the TLS session. On every call it takes the client certificate the handshake
+ * verified, has {@code core.identity} re-check it (validity, EKU, revocation, identity enabled, role)
+ * and puts the resulting {@link Principal} into the gRPC {@link Context}. A long-lived connection
+ * or a resumed TLS session therefore never outlives a revocation. No identity is read from
+ * request messages or headers.
+ */
+public final class PeerIdentityInterceptor implements ServerInterceptor {
+  private static final Context.Key<Principal> PRINCIPAL = Context.key("sealdrop-principal");
+
+  private final IdentityService identities;
+
+  public PeerIdentityInterceptor(IdentityService identities) {
+    this.identities = Objects.requireNonNull(identities, "identities");
+  }
+
+  /** The authenticated caller of the current call. */
+  static Principal caller() {
+    Principal p = PRINCIPAL.get();
+    if (p == null) {
+      throw new IllegalStateException("server: internal error: a service ran without PeerIdentityInterceptor");
+    }
+    return p;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    Principal principal;
+    try {
+      principal = identities.authenticate(peerCertificate(call));
+    } catch (RuntimeException e) {
+      io.grpc.StatusRuntimeException s = ErrorMapper.toStatus(e);
+      call.close(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call, headers, next);
+  }
+
+  private static X509Certificate peerCertificate(ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      throw Status.UNAUTHENTICATED.withDescription("this server accepts only mutual TLS connections").asRuntimeException();
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+        throw new SSLPeerUnverifiedException("no X.509 client certificate");
+      }
+      return leaf;
+    } catch (SSLPeerUnverifiedException e) {
+      throw Status.UNAUTHENTICATED.withDescription("a client certificate issued by this server's CA is required")
+          .asRuntimeException();
+    }
+  }
+}

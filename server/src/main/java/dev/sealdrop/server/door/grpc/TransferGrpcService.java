@@ -1,0 +1,137 @@
+package dev.sealdrop.server.door.grpc;
+
+import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
+import dev.sealdrop.protocol.v1.ConfirmDownloadResponse;
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
+import dev.sealdrop.protocol.v1.CreateUploadResponse;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.GetUploadResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.ListFilesResponse;
+import dev.sealdrop.protocol.v1.ListGrantsRequest;
+import dev.sealdrop.protocol.v1.ListGrantsResponse;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.ListInboxResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.RevokeGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeGrantResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.grant.DownloadSession;
+import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.grant.IssuedGrant;
+import dev.sealdrop.server.core.grant.Redemption;
+import dev.sealdrop.server.core.upload.Upload;
+import dev.sealdrop.server.core.upload.UploadService;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+
+/** TransferService: uploads, grants, redemption and downloads. Translation only; policy is in the core. */
+public final class TransferGrpcService extends TransferServiceGrpc.TransferServiceImplBase {
+  private final UploadService uploads;
+  private final GrantService grants;
+  private final int uploadChunkBytes;
+
+  public TransferGrpcService(UploadService uploads, GrantService grants, int uploadChunkBytes) {
+    this.uploads = uploads;
+    this.grants = grants;
+    this.uploadChunkBytes = uploadChunkBytes;
+  }
+
+  @Override
+  public void createUpload(CreateUploadRequest request, StreamObserver<CreateUploadResponse> out) {
+    Unary.run(out, () -> CreateUploadResponse.newBuilder()
+        .setUploadId(uploads.create(PeerIdentityInterceptor.caller(), request.getExpectedSize()).id())
+        .setMaxMessageBytes(uploadChunkBytes)
+        .build());
+  }
+
+  @Override
+  public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> out) {
+    return new UploadCall(uploads, PeerIdentityInterceptor.caller(), out, uploadChunkBytes);
+  }
+
+  @Override
+  public void getUpload(GetUploadRequest request, StreamObserver<GetUploadResponse> out) {
+    Unary.run(out, () -> {
+      Upload u = uploads.get(PeerIdentityInterceptor.caller(), request.getUploadId());
+      return GetUploadResponse.newBuilder().setUploadId(u.id()).setCommittedOffset(u.committedOffset())
+          .setFileId(u.fileId() == null ? "" : u.fileId()).build();
+    });
+  }
+
+  @Override
+  public void listFiles(ListFilesRequest request, StreamObserver<ListFilesResponse> out) {
+    Unary.run(out, () -> ListFilesResponse.newBuilder()
+        .addAllFiles(uploads.listFiles(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::file).toList())
+        .build());
+  }
+
+  @Override
+  public void createGrant(CreateGrantRequest request, StreamObserver<CreateGrantResponse> out) {
+    Unary.run(out, () -> {
+      if (request.getExpiresInSeconds() < 0 || request.getMaxDownloads() < 0) {
+        throw new dev.sealdrop.server.core.InvalidRequestException(dev.sealdrop.server.core.Reason.INVALID_REQUEST,
+            "expires_in_seconds and max_downloads must be >= 0 (0 takes the server's default)");
+      }
+      IssuedGrant issued = grants.create(PeerIdentityInterceptor.caller(), request.getFileId(), request.getRecipient(),
+          Duration.ofSeconds(request.getExpiresInSeconds()), request.getMaxDownloads());
+      return CreateGrantResponse.newBuilder().setGrant(ProtoMapper.grant(issued.grant())).setToken(issued.token())
+          .build();
+    });
+  }
+
+  @Override
+  public void listGrants(ListGrantsRequest request, StreamObserver<ListGrantsResponse> out) {
+    Unary.run(out, () -> ListGrantsResponse.newBuilder()
+        .addAllGrants(grants.listCreated(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::grant).toList())
+        .build());
+  }
+
+  @Override
+  public void revokeGrant(RevokeGrantRequest request, StreamObserver<RevokeGrantResponse> out) {
+    Unary.run(out, () -> RevokeGrantResponse.newBuilder()
+        .setGrant(ProtoMapper.grant(grants.revoke(PeerIdentityInterceptor.caller(), request.getGrantId()))).build());
+  }
+
+  @Override
+  public void listInbox(ListInboxRequest request, StreamObserver<ListInboxResponse> out) {
+    Unary.run(out, () -> ListInboxResponse.newBuilder()
+        .addAllGrants(grants.inbox(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::grant).toList())
+        .build());
+  }
+
+  @Override
+  public void redeem(RedeemRequest request, StreamObserver<RedeemResponse> out) {
+    Unary.run(out, () -> {
+      Redemption r = grants.redeem(PeerIdentityInterceptor.caller(), request.getToken());
+      return RedeemResponse.newBuilder().setClaimId(r.claimSecret()).setGrant(ProtoMapper.grant(r.grant()))
+          .setClaimExpiresAtMillis(r.claimExpiresAt().toEpochMilli()).build();
+    });
+  }
+
+  @Override
+  public void download(DownloadRequest request, StreamObserver<DownloadResponse> out) {
+    DownloadSession session;
+    try {
+      session = grants.openDownload(PeerIdentityInterceptor.caller(), request.getClaimId(), request.getOffset());
+    } catch (RuntimeException e) {
+      out.onError(ErrorMapper.toStatus(e));
+      return;
+    }
+    DownloadCall.start(session, (ServerCallStreamObserver<DownloadResponse>) out);
+  }
+
+  @Override
+  public void confirmDownload(ConfirmDownloadRequest request, StreamObserver<ConfirmDownloadResponse> out) {
+    Unary.run(out, () -> ConfirmDownloadResponse.newBuilder().setGrant(ProtoMapper.grant(
+        grants.confirm(PeerIdentityInterceptor.caller(), request.getClaimId(), request.getFingerprint()))).build());
+  }
+}

@@ -1,0 +1,94 @@
+package dev.sealdrop.server.door.grpc;
+
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.PreconditionFailedException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.upload.StoredFile;
+import dev.sealdrop.server.core.upload.UploadService;
+import dev.sealdrop.server.core.upload.UploadSession;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * One Upload stream. gRPC delivers its callbacks one at a time on the server's executor (never on
+ * the Netty event loop), so the blocking disk writes and fsyncs of {@link UploadSession} are safe
+ * here. A broken or cancelled stream makes what was received durable: the client resumes there.
+ */
+final class UploadCall implements StreamObserver<UploadRequest> {
+  private final UploadService uploads;
+  private final Principal caller;
+  private final StreamObserver<UploadResponse> out;
+  private final int maxChunk;
+  private UploadSession session;
+  private boolean done;
+
+  UploadCall(UploadService uploads, Principal caller, StreamObserver<UploadResponse> out, int maxChunk) {
+    this.uploads = uploads;
+    this.caller = caller;
+    this.out = out;
+    this.maxChunk = maxChunk;
+  }
+
+  @Override
+  public void onNext(UploadRequest request) {
+    if (done) {
+      return;
+    }
+    try {
+      if (session == null) {
+        if (!request.hasStart()) {
+          throw new InvalidRequestException(Reason.INVALID_REQUEST,
+              "the first UploadRequest must carry start (upload_id and offset)");
+        }
+        session = uploads.begin(caller, request.getStart().getUploadId(), request.getStart().getOffset());
+      } else if (request.hasStart()) {
+        throw new InvalidRequestException(Reason.INVALID_REQUEST, "only the first UploadRequest may carry start");
+      }
+      if (request.getData().size() > maxChunk) {
+        throw new InvalidRequestException(Reason.INVALID_REQUEST, "an UploadRequest carries at most " + maxChunk
+            + " bytes of data (CreateUpload's max_message_bytes)");
+      }
+      if (!request.getData().isEmpty()) {
+        session.append(request.getData().toByteArray());
+      }
+      if (request.getFinish()) {
+        StoredFile file = session.finish();
+        done = true;
+        out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(file.id())
+            .setSize(file.size()).setFingerprint(file.fingerprint()).build());
+        out.onCompleted();
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    if (!done) {
+      done = true;
+      if (session != null) {
+        session.interrupted();
+      }
+    }
+  }
+
+  @Override
+  public void onCompleted() {
+    if (!done) {
+      long received = session == null ? 0 : session.received();
+      fail(new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "the stream ended without finish; "
+          + received + " bytes are stored; resume at that offset and end with finish"));
+    }
+  }
+
+  private void fail(RuntimeException e) {
+    done = true;
+    if (session != null) {
+      session.interrupted();
+    }
+    out.onError(ErrorMapper.toStatus(e));
+  }
+}

@@ -1,0 +1,134 @@
+package dev.sealdrop.server.door.grpc.tls;
+
+import dev.sealdrop.server.core.UnauthenticatedException;
+import dev.sealdrop.server.core.identity.IdentityService;
+import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.internal.tcnative.CertificateVerifier;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertPathValidatorException.BasicReason;
+import java.security.cert.CertificateException;
+import java.security.cert.PKIXReason;
+import java.security.cert.X509Certificate;
+import java.util.Objects;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides at the TLS handshake which client certificates may connect: the chain must reach the
+ * one configured CA (never the JDK's cacerts), and the leaf must pass the core's certificate
+ * policy — explicit EKU clientAuth (no missing EKU, no anyExtendedKeyUsage), valid at the server
+ * clock, serial not revoked. Each refusal is logged with its reason and sent as its own TLS alert
+ * (unknown_ca, unsupported_certificate, certificate_expired, certificate_revoked). This class
+ * only accepts clients; it refuses to judge servers.
+ */
+final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+
+  private final X509Certificate ca;
+  private final X509TrustManager chainValidator;
+  private final IdentityService identities;
+  private final boolean openSsl;
+
+  ClientCertificateTrustManager(X509Certificate ca, IdentityService identities, boolean openSsl)
+      throws GeneralSecurityException, java.io.IOException {
+    this.ca = Objects.requireNonNull(ca, "ca");
+    this.identities = Objects.requireNonNull(identities, "identities");
+    this.openSsl = openSsl;
+    KeyStore anchors = KeyStore.getInstance("PKCS12");
+    anchors.load(null, null);
+    anchors.setCertificateEntry("sealdrop-ca", ca);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(anchors);
+    X509TrustManager found = null;
+    for (TrustManager tm : tmf.getTrustManagers()) {
+      if (tm instanceof X509TrustManager x) {
+        found = x;
+      }
+    }
+    this.chainValidator = Objects.requireNonNull(found, "no PKIX X509TrustManager");
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    check(chain, authType);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    check(chain, authType);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    check(chain, authType);
+  }
+
+  private void check(X509Certificate[] chain, String authType) throws CertificateException {
+    if (chain == null || chain.length == 0) {
+      LOG.warn("TLS handshake refused: no client certificate");
+      throw new CertificateException("no client certificate");
+    }
+    X509Certificate leaf = chain[0];
+    String subject = leaf.getSubjectX500Principal().getName();
+    try {
+      identities.checkCertificate(leaf);
+    } catch (UnauthenticatedException e) {
+      LOG.warn("TLS handshake refused for '{}': {} ({})", subject, e.reason(), e.getMessage());
+      throw switch (e.reason()) {
+        case CERTIFICATE_EXPIRED -> refusal(e.getMessage(), BasicReason.EXPIRED,
+            CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
+        case CERTIFICATE_REVOKED -> refusal(e.getMessage(), BasicReason.REVOKED,
+            CertificateVerifier.X509_V_ERR_CERT_REVOKED);
+        default -> refusal(e.getMessage(), PKIXReason.INVALID_KEY_USAGE,
+            CertificateVerifier.X509_V_ERR_INVALID_PURPOSE);
+      };
+    }
+    try {
+      chainValidator.checkClientTrusted(chain, authType);
+    } catch (CertificateException e) {
+      LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA ({})", subject,
+          leaf.getIssuerX500Principal().getName(), e.getMessage());
+      throw refusal("the client certificate is not issued by this server's CA", PKIXReason.NO_TRUST_ANCHOR,
+          CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    }
+  }
+
+  /**
+   * A refusal both TLS providers turn into the right alert: the JDK reads the cause's reason,
+   * netty-tcnative reads the OpenSSL error code.
+   */
+  private CertificateException refusal(String message, CertPathValidatorException.Reason reason, int openSslCode) {
+    CertificateException e = openSsl ? new OpenSslCertificateException(message, openSslCode)
+        : new CertificateException(message);
+    e.initCause(new CertPathValidatorException(message, null, null, -1, reason));
+    return e;
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    throw new CertificateException("the sealdrop server trust manager only judges clients");
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    throw new CertificateException("the sealdrop server trust manager only judges clients");
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    throw new CertificateException("the sealdrop server trust manager only judges clients");
+  }
+
+  @Override
+  public X509Certificate[] getAcceptedIssuers() {
+    return new X509Certificate[] {ca};
+  }
+}

@@ -1,0 +1,89 @@
+package dev.sealdrop.server.door.grpc.tls;
+
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.identity.IdentityService;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS side of the gRPC door, in one place (after grpc-java's HelloWorldServerTls): TLS 1.3
+ * only, client certificate REQUIRED, the configured CA as the only trust anchor, sealdrop's own
+ * client-certificate checks, and netty-tcnative BoringSSL when it loads (the JDK provider
+ * otherwise; the log says which).
+ */
+public final class ServerTls {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
+  /** The subject CN certs-dev gives its CA; a server trusting it is a development server. */
+  static final String DEV_CA_MARKER = "sealdrop development CA";
+
+  private ServerTls() {}
+
+  /** Reads the CA certificate that client certificates must chain to. */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the CA path comes from server configuration")
+  public static X509Certificate readCertificate(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (GeneralSecurityException | ClassCastException e) {
+      throw new IOException(file + " is not a PEM X.509 certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /** The provider in use: BoringSSL if netty-tcnative loads, else the JDK's. */
+  public static SslProvider provider() {
+    return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+  }
+
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "key and certificate paths come from server configuration")
+  public static SslContext build(ServerConfig.Tls tls, X509Certificate ca, IdentityService identities)
+      throws IOException {
+    SslProvider provider = provider();
+    if (provider == SslProvider.OPENSSL) {
+      LOG.info("TLS provider: netty-tcnative {} ({})", OpenSsl.versionString(), "BoringSSL");
+    } else {
+      LOG.warn("TLS provider: JDK (netty-tcnative did not load: {}); expect lower throughput",
+          String.valueOf(OpenSsl.unavailabilityCause()));
+    }
+    warnIfDevelopmentCa(ca);
+    try {
+      SslContextBuilder builder = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
+      return GrpcSslContexts.configure(builder, provider)
+          .protocols("TLSv1.3")
+          .clientAuth(ClientAuth.REQUIRE)
+          .trustManager(new ClientCertificateTrustManager(ca, identities, provider == SslProvider.OPENSSL))
+          .build();
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot set up TLS: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("cannot read the server certificate " + tls.certificateChain() + " or its key "
+          + tls.privateKey() + " (PEM, PKCS#8 key expected): " + e.getMessage(), e);
+    }
+  }
+
+  static boolean isDevelopmentCa(X509Certificate ca) {
+    return ca.getSubjectX500Principal().getName().contains(DEV_CA_MARKER);
+  }
+
+  private static void warnIfDevelopmentCa(X509Certificate ca) {
+    if (isDevelopmentCa(ca)) {
+      String line = "!".repeat(78);
+      LOG.warn(line);
+      LOG.warn("!! DEVELOPMENT CA: this server trusts certs-dev's CA ({}).", ca.getSubjectX500Principal().getName());
+      LOG.warn("!! Its private key is on this disk and anyone with it can mint identities. NEVER use in production.");
+      LOG.warn(line);
+    }
+  }
+}

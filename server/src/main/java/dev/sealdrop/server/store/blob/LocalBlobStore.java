@@ -1,0 +1,194 @@
+package dev.sealdrop.server.store.blob;
+
+import dev.sealdrop.server.core.Ids;
+import dev.sealdrop.server.core.upload.BlobStore;
+import dev.sealdrop.server.core.upload.UploadService;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Ciphertext on the local filesystem: {@code DATA/tmp/<upload id>.part} while uploading,
+ * {@code DATA/blobs/<file id>} once committed. Names are server-generated ids, checked against
+ * their fixed alphabet before they touch a path. Durability order: write → fsync file → atomic
+ * rename → fsync directory.
+ */
+@SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
+    justification = "paths are the configured data directory plus server-generated ids validated by Ids.isWellFormed")
+public final class LocalBlobStore implements BlobStore {
+  private static final String PART = ".part";
+  private final Path tmp;
+  private final Path blobs;
+
+  public LocalBlobStore(Path dataDir) throws IOException {
+    this.tmp = Files.createDirectories(dataDir.resolve("tmp"));
+    this.blobs = Files.createDirectories(dataDir.resolve("blobs"));
+  }
+
+  @Override
+  public void createTemp(String uploadId) throws IOException {
+    try (FileChannel ch = FileChannel.open(temp(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    fsyncDirectory(tmp);
+  }
+
+  @Override
+  public TempWriter openTemp(String uploadId, long offset) throws IOException {
+    FileChannel ch = FileChannel.open(temp(uploadId), StandardOpenOption.WRITE);
+    try {
+      if (ch.size() < offset) {
+        throw new IOException("temporary data of " + uploadId + " holds " + ch.size() + " bytes, fewer than the recorded "
+            + offset);
+      }
+      ch.truncate(offset);
+      ch.position(offset);
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
+    return new TempWriter() {
+      @Override
+      public void write(byte[] data, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(data, off, len);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+      }
+
+      @Override
+      public long sync() throws IOException {
+        ch.force(true);
+        return ch.position();
+      }
+
+      @Override
+      public void close() throws IOException {
+        ch.close();
+      }
+    };
+  }
+
+  @Override
+  public InputStream readTemp(String uploadId, long length) throws IOException {
+    FileChannel ch = FileChannel.open(temp(uploadId), StandardOpenOption.READ);
+    InputStream in = Channels.newInputStream(ch);
+    return new InputStream() {
+      private long left = length;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int n = in.read(b, off, (int) Math.min(len, left));
+        if (n > 0) {
+          left -= n;
+        }
+        return n;
+      }
+
+      @Override
+      public void close() throws IOException {
+        in.close();
+      }
+    };
+  }
+
+  @Override
+  public void commit(String uploadId, String fileId) throws IOException {
+    Path source = temp(uploadId);
+    try (FileChannel ch = FileChannel.open(source, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(source, blob(fileId), StandardCopyOption.ATOMIC_MOVE);
+    fsyncDirectory(blobs);
+    fsyncDirectory(tmp);
+  }
+
+  @Override
+  public void deleteTemp(String uploadId) throws IOException {
+    Files.deleteIfExists(temp(uploadId));
+  }
+
+  @Override
+  public SeekableByteChannel openBlob(String fileId) throws IOException {
+    return FileChannel.open(blob(fileId), StandardOpenOption.READ);
+  }
+
+  @Override
+  public void deleteBlob(String fileId) throws IOException {
+    Files.deleteIfExists(blob(fileId));
+  }
+
+  @Override
+  public Set<String> listTemps() throws IOException {
+    Set<String> ids = new HashSet<>();
+    for (Path p : list(tmp)) {
+      String name = p.getFileName().toString();
+      if (name.endsWith(PART) && Ids.isWellFormed(UploadService.UPLOAD_PREFIX, name.substring(0, name.length() - PART.length()))) {
+        ids.add(name.substring(0, name.length() - PART.length()));
+      } else {
+        Files.deleteIfExists(p); // nothing but our own temporary files belongs here
+      }
+    }
+    return ids;
+  }
+
+  @Override
+  public Set<String> listBlobs() throws IOException {
+    Set<String> ids = new HashSet<>();
+    for (Path p : list(blobs)) {
+      String name = p.getFileName().toString();
+      if (Ids.isWellFormed(UploadService.FILE_PREFIX, name)) {
+        ids.add(name);
+      }
+    }
+    return ids;
+  }
+
+  private static java.util.List<Path> list(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    }
+  }
+
+  private Path temp(String uploadId) {
+    if (!Ids.isWellFormed(UploadService.UPLOAD_PREFIX, uploadId)) {
+      throw new IllegalArgumentException("server: internal error: not an upload id");
+    }
+    return tmp.resolve(uploadId + PART);
+  }
+
+  private Path blob(String fileId) throws NoSuchFileException {
+    if (!Ids.isWellFormed(UploadService.FILE_PREFIX, fileId)) {
+      throw new IllegalArgumentException("server: internal error: not a file id");
+    }
+    return blobs.resolve(fileId);
+  }
+
+  /** Makes a rename or a new directory entry durable (Linux: fsync on the directory). */
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

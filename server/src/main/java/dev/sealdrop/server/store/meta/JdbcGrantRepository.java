@@ -1,0 +1,162 @@
+package dev.sealdrop.server.store.meta;
+
+import dev.sealdrop.server.core.grant.Claim;
+import dev.sealdrop.server.core.grant.ClaimState;
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantRepository;
+import dev.sealdrop.server.core.grant.GrantState;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Grants and claims in SQL. The redemption is one conditional UPDATE
+ * ({@code ... WHERE state = 'ACTIVE' AND expires_at > ? AND recipient = ?}) whose row count decides
+ * the winner; there is no read-then-write in application code.
+ */
+public final class JdbcGrantRepository implements GrantRepository {
+  private static final String GRANT_SELECT = "SELECT g.id, g.file_id, g.owner, g.recipient, g.state, g.created_at,"
+      + " g.expires_at, g.max_downloads, g.downloads_used, f.size, f.fingerprint, g.token_hash"
+      + " FROM grants g JOIN files f ON f.id = g.file_id";
+  private static final String CLAIM_SELECT =
+      "SELECT claim_hash, grant_id, recipient, state, created_at, expires_at, served_all_at FROM claims";
+  /** Counts one download: the grant is consumed by its last permitted download, else becomes ACTIVE again. */
+  private static final String COUNT_DOWNLOAD = "UPDATE grants SET downloads_used = downloads_used + 1,"
+      + " state = CASE WHEN downloads_used + 1 >= max_downloads THEN 'CONSUMED' ELSE 'ACTIVE' END, updated_at = ?"
+      + " WHERE id = ? AND state = 'CLAIMED'";
+  private final Jdbc jdbc;
+
+  public JdbcGrantRepository(Database db) {
+    this.jdbc = new Jdbc(db.dataSource());
+  }
+
+  @Override
+  public void create(Grant g, String tokenHash) {
+    jdbc.update("INSERT INTO grants (id, file_id, owner, recipient, token_hash, state, created_at, expires_at,"
+        + " max_downloads, downloads_used, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", g.id(), g.fileId(),
+        g.owner(), g.recipient(), tokenHash, g.state().name(), g.createdAt().toEpochMilli(),
+        g.expiresAt().toEpochMilli(), g.maxDownloads(), g.downloadsUsed(), g.createdAt().toEpochMilli());
+  }
+
+  @Override
+  public Optional<Grant> find(String grantId) {
+    return jdbc.queryOne(GRANT_SELECT + " WHERE g.id = ?", JdbcGrantRepository::grant, grantId);
+  }
+
+  @Override
+  public Optional<HashedGrant> findByTokenHash(String tokenHash) {
+    return jdbc.queryOne(GRANT_SELECT + " WHERE g.token_hash = ?", rs -> new HashedGrant(grant(rs), rs.getString(12)),
+        tokenHash);
+  }
+
+  @Override
+  public List<Grant> listByOwner(String owner) {
+    return jdbc.query(GRANT_SELECT + " WHERE g.owner = ? ORDER BY g.created_at, g.id", JdbcGrantRepository::grant,
+        owner);
+  }
+
+  @Override
+  public List<Grant> listByRecipient(String recipient) {
+    return jdbc.query(GRANT_SELECT + " WHERE g.recipient = ? ORDER BY g.created_at, g.id", JdbcGrantRepository::grant,
+        recipient);
+  }
+
+  @Override
+  public boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt) {
+    return jdbc.inTransaction(c -> {
+      int won = Jdbc.update(c, "UPDATE grants SET state = 'CLAIMED', updated_at = ?"
+          + " WHERE id = ? AND state = 'ACTIVE' AND expires_at > ? AND recipient = ?",
+          now.toEpochMilli(), grantId, now.toEpochMilli(), recipient);
+      if (won != 1) {
+        return false;
+      }
+      Jdbc.update(c, "INSERT INTO claims (claim_hash, grant_id, recipient, state, created_at, expires_at)"
+          + " VALUES (?, ?, ?, 'OPEN', ?, ?)", claimHash, grantId, recipient, now.toEpochMilli(),
+          claimExpiresAt.toEpochMilli());
+      return true;
+    });
+  }
+
+  @Override
+  public Optional<Claim> findClaim(String claimHash) {
+    return jdbc.queryOne(CLAIM_SELECT + " WHERE claim_hash = ?", JdbcGrantRepository::claim, claimHash);
+  }
+
+  @Override
+  public void markServedAll(String claimHash, Instant at, Instant newExpiry) {
+    jdbc.update("UPDATE claims SET served_all_at = ?, expires_at = ?"
+        + " WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL",
+        at.toEpochMilli(), newExpiry.toEpochMilli(), claimHash);
+  }
+
+  @Override
+  public boolean confirm(String claimHash, Instant now) {
+    return jdbc.inTransaction(c -> closeAndCount(c, claimHash, ClaimState.CONFIRMED, now));
+  }
+
+  @Override
+  public boolean revoke(String grantId, Instant now) {
+    return jdbc.inTransaction(c -> {
+      int n = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ?"
+          + " WHERE id = ? AND state IN ('ACTIVE', 'CLAIMED')", now.toEpochMilli(), grantId);
+      if (n == 1) {
+        Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", grantId);
+      }
+      return n == 1;
+    });
+  }
+
+  @Override
+  public int settleExpiredClaims(Instant now) {
+    List<Claim> due = jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' AND expires_at <= ?",
+        JdbcGrantRepository::claim, now.toEpochMilli());
+    int settled = 0;
+    for (Claim claim : due) {
+      boolean done = jdbc.inTransaction(c -> claim.servedAllAt() != null
+          ? closeAndCount(c, claim.hash(), ClaimState.COUNTED, now)
+          : lapse(c, claim, now));
+      settled += done ? 1 : 0;
+    }
+    return settled;
+  }
+
+  /** OPEN → {@code to} and the grant's download counts, in the caller's transaction. */
+  private static boolean closeAndCount(Connection c, String claimHash, ClaimState to, Instant now) throws SQLException {
+    List<String> grantId = Jdbc.query(c, "SELECT grant_id FROM claims WHERE claim_hash = ? AND state = 'OPEN'",
+        rs -> rs.getString(1), claimHash);
+    if (grantId.isEmpty()
+        || Jdbc.update(c, "UPDATE claims SET state = ? WHERE claim_hash = ? AND state = 'OPEN'", to.name(),
+            claimHash) != 1) {
+      return false;
+    }
+    Jdbc.update(c, COUNT_DOWNLOAD, now.toEpochMilli(), grantId.get(0));
+    return true;
+  }
+
+  /** An undelivered claim's window passed: the claim lapses and its grant is returned. */
+  private static boolean lapse(Connection c, Claim claim, Instant now) throws SQLException {
+    if (Jdbc.update(c, "UPDATE claims SET state = 'LAPSED' WHERE claim_hash = ? AND state = 'OPEN'",
+        claim.hash()) != 1) {
+      return false;
+    }
+    Jdbc.update(c, "UPDATE grants SET state = 'ACTIVE', updated_at = ? WHERE id = ? AND state = 'CLAIMED'",
+        now.toEpochMilli(), claim.grantId());
+    return true;
+  }
+
+  private static Grant grant(ResultSet rs) throws SQLException {
+    return new Grant(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+        GrantState.valueOf(rs.getString(5)), Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
+        rs.getInt(8), rs.getInt(9), rs.getLong(10), rs.getString(11));
+  }
+
+  private static Claim claim(ResultSet rs) throws SQLException {
+    long served = rs.getLong(7);
+    Instant servedAll = rs.wasNull() ? null : Instant.ofEpochMilli(served);
+    return new Claim(rs.getString(1), rs.getString(2), rs.getString(3), ClaimState.valueOf(rs.getString(4)),
+        Instant.ofEpochMilli(rs.getLong(5)), Instant.ofEpochMilli(rs.getLong(6)), servedAll);
+  }
+}

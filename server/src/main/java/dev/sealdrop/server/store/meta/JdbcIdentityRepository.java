@@ -1,0 +1,68 @@
+package dev.sealdrop.server.store.meta;
+
+import dev.sealdrop.server.core.identity.Identity;
+import dev.sealdrop.server.core.identity.IdentityRepository;
+import dev.sealdrop.server.core.identity.Role;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Identities and the certificate revocation list in SQL. */
+public final class JdbcIdentityRepository implements IdentityRepository {
+  private final Jdbc jdbc;
+
+  public JdbcIdentityRepository(Database db) {
+    this.jdbc = new Jdbc(db.dataSource());
+  }
+
+  @Override
+  public Optional<Identity> find(String name) {
+    return jdbc.queryOne("SELECT name, role, enabled FROM identities WHERE name = ?",
+        rs -> new Identity(rs.getString(1), Role.parse(rs.getString(2)), rs.getBoolean(3)), name);
+  }
+
+  @Override
+  public void upsert(Identity identity, Instant now) {
+    jdbc.inTransaction(c -> {
+      int n = Jdbc.update(c, "UPDATE identities SET role = ?, enabled = ?, updated_at = ? WHERE name = ?",
+          identity.role().key(), identity.enabled(), now.toEpochMilli(), identity.name());
+      if (n == 0) {
+        insert(c, identity, now);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public boolean insertIfAbsent(Identity identity, Instant now) {
+    return jdbc.inTransaction(c -> {
+      if (!Jdbc.query(c, "SELECT 1 FROM identities WHERE name = ?", rs -> 1, identity.name()).isEmpty()) {
+        return false;
+      }
+      insert(c, identity, now);
+      return true;
+    });
+  }
+
+  private static void insert(java.sql.Connection c, Identity identity, Instant now) throws java.sql.SQLException {
+    Jdbc.update(c, "INSERT INTO identities (name, role, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        identity.name(), identity.role().key(), identity.enabled(), now.toEpochMilli(), now.toEpochMilli());
+  }
+
+  @Override
+  public void revokeCertificate(String issuer, String serialHex, Instant now) {
+    jdbc.inTransaction(c -> {
+      if (Jdbc.query(c, "SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?", rs -> 1, issuer,
+          serialHex).isEmpty()) {
+        Jdbc.update(c, "INSERT INTO revoked_certificates (issuer, serial, revoked_at) VALUES (?, ?, ?)", issuer,
+            serialHex, now.toEpochMilli());
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public boolean isCertificateRevoked(String issuer, String serialHex) {
+    return jdbc.queryOne("SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?", rs -> 1, issuer,
+        serialHex).isPresent();
+  }
+}

@@ -1,0 +1,105 @@
+package dev.sealdrop.server.store.meta;
+
+import dev.sealdrop.server.core.upload.StoredFile;
+import dev.sealdrop.server.core.upload.Upload;
+import dev.sealdrop.server.core.upload.UploadRepository;
+import dev.sealdrop.server.core.upload.UploadState;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Uploads and committed files in SQL. */
+public final class JdbcUploadRepository implements UploadRepository {
+  private static final String UPLOAD_COLUMNS =
+      "id, owner, state, expected_size, committed_offset, created_at, updated_at, file_id";
+  private static final String FILE_COLUMNS = "id, owner, size, fingerprint, recipient_fps, created_at";
+  private final Jdbc jdbc;
+
+  public JdbcUploadRepository(Database db) {
+    this.jdbc = new Jdbc(db.dataSource());
+  }
+
+  @Override
+  public void create(Upload u) {
+    jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", u.id(), u.owner(),
+        u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
+        u.updatedAt().toEpochMilli());
+  }
+
+  @Override
+  public Optional<Upload> find(String uploadId) {
+    return jdbc.queryOne("SELECT " + UPLOAD_COLUMNS + " FROM uploads WHERE id = ?", JdbcUploadRepository::upload,
+        uploadId);
+  }
+
+  @Override
+  public void recordOffset(String uploadId, long committedOffset, Instant now) {
+    jdbc.update("UPDATE uploads SET committed_offset = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'",
+        committedOffset, now.toEpochMilli(), uploadId);
+  }
+
+  @Override
+  public boolean close(String uploadId, UploadState state, Instant now) {
+    return jdbc.update("UPDATE uploads SET state = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'", state.name(),
+        now.toEpochMilli(), uploadId) == 1;
+  }
+
+  @Override
+  public void commit(String uploadId, StoredFile f, Instant now) {
+    jdbc.inTransaction(c -> {
+      Jdbc.update(c, "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)", f.id(), f.owner(), f.size(),
+          f.fingerprint(), String.join(",", f.recipientKeyFingerprints()), f.createdAt().toEpochMilli());
+      int n = Jdbc.update(c, "UPDATE uploads SET state = 'COMMITTED', file_id = ?, committed_offset = ?, updated_at = ?"
+          + " WHERE id = ? AND state = 'OPEN'", f.id(), f.size(), now.toEpochMilli(), uploadId);
+      if (n != 1) {
+        throw new IllegalStateException("server: internal error: upload " + uploadId + " was not open at commit");
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<Upload> listOpen(Instant idleBefore) {
+    long cutoff = idleBefore == null ? Long.MAX_VALUE : idleBefore.toEpochMilli();
+    return jdbc.query("SELECT " + UPLOAD_COLUMNS + " FROM uploads WHERE state = 'OPEN' AND updated_at < ?",
+        JdbcUploadRepository::upload, cutoff);
+  }
+
+  @Override
+  public Optional<StoredFile> findFile(String fileId) {
+    return jdbc.queryOne("SELECT " + FILE_COLUMNS + " FROM files WHERE id = ?", JdbcUploadRepository::file, fileId);
+  }
+
+  @Override
+  public List<StoredFile> listFiles(String owner) {
+    return jdbc.query("SELECT " + FILE_COLUMNS + " FROM files WHERE owner = ? ORDER BY created_at, id",
+        JdbcUploadRepository::file, owner);
+  }
+
+  @Override
+  public long storedBytes(String owner) {
+    return jdbc.queryOne("SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = ?", rs -> rs.getLong(1), owner)
+        .orElse(0L);
+  }
+
+  @Override
+  public Set<String> allFileIds() {
+    return new HashSet<>(jdbc.query("SELECT id FROM files", rs -> rs.getString(1)));
+  }
+
+  private static Upload upload(ResultSet rs) throws SQLException {
+    return new Upload(rs.getString(1), rs.getString(2), UploadState.valueOf(rs.getString(3)), rs.getLong(4),
+        rs.getLong(5), Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)), rs.getString(8));
+  }
+
+  private static StoredFile file(ResultSet rs) throws SQLException {
+    String fps = rs.getString(5);
+    return new StoredFile(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+        fps.isEmpty() ? List.of() : Arrays.asList(fps.split(",")), Instant.ofEpochMilli(rs.getLong(6)));
+  }
+}

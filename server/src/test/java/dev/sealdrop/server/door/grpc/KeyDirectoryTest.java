@@ -1,0 +1,96 @@
+package dev.sealdrop.server.door.grpc;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.protocol.v1.FetchBundleRequest;
+import dev.sealdrop.protocol.v1.FetchBundleResponse;
+import dev.sealdrop.protocol.v1.PublishBundleRequest;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 4, key directory: a bundle is stored only if it verifies for the caller's own certificate. */
+class KeyDirectoryTest {
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    server.close();
+  }
+
+  private static PublishBundleRequest publish(byte[] b) {
+    return PublishBundleRequest.newBuilder().setSignedBundle(ByteString.copyFrom(b)).build();
+  }
+
+  @Test
+  void someoneElsesBundleIsRefused() {
+    byte[] bobs = Users.bundle(server.pki, "bob").encoded();
+    refused(() -> clients.keys("alice").publishBundle(publish(bobs)), Status.Code.PERMISSION_DENIED,
+        "BUNDLE_NOT_YOURS");
+  }
+
+  @Test
+  void garbageIsRefusedAsInvalid() {
+    refused(() -> clients.keys("alice").publishBundle(publish("not a bundle".getBytes())),
+        Status.Code.INVALID_ARGUMENT, "BUNDLE_INVALID");
+    refused(() -> clients.keys("alice").publishBundle(publish(new byte[0])), Status.Code.INVALID_ARGUMENT,
+        "BUNDLE_INVALID");
+  }
+
+  @Test
+  void bundleSignedWithAnotherCertificateOfTheSameIdentityIsRefused() {
+    IssuedCert other = server.pki.issue(CertSpec.client("kd-twin"));
+    server.server().identities().registerAll(java.util.Map.of("kd-twin",
+        dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    IssuedCert second = server.pki.issue(CertSpec.client("kd-twin"));
+    KeyBundle signedBySecond = KeyBundle.create("kd-twin", Users.keys("kd-twin").publicKeys(),
+        Instant.now().plus(Duration.ofDays(1)), second.privateKey(), List.of(second.certificate(),
+            server.pki.caCertificate()));
+    refused(() -> dev.sealdrop.protocol.v1.KeyDirectoryGrpc.newBlockingStub(
+        clients.channel(other.privateKey(), other.certificate())).publishBundle(publish(signedBySecond.encoded())),
+        Status.Code.PERMISSION_DENIED, "BUNDLE_NOT_YOURS");
+  }
+
+  @Test
+  void ownBundleIsPublishedAndServedByteForByte() {
+    byte[] mine = Users.bundle(server.pki, "dave").encoded();
+    String fp = clients.keys("dave").publishBundle(publish(mine)).getFingerprint();
+    assertThat(fp).isNotBlank();
+    FetchBundleResponse fetched = clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder()
+        .setIdentity("dave").build());
+    assertThat(fetched.getSignedBundle().toByteArray()).isEqualTo(mine);
+    assertThat(fetched.getPublishedAtMillis()).isPositive();
+  }
+
+  @Test
+  void unknownOrUnpublishedIdentityIsNotFound() {
+    refused(() -> clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().setIdentity("nobody").build()),
+        Status.Code.NOT_FOUND, "NOT_FOUND");
+    refused(() -> clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().setIdentity("carol").build()),
+        Status.Code.NOT_FOUND, "NOT_FOUND");
+  }
+}

@@ -1,0 +1,179 @@
+package dev.sealdrop.server.door.grpc;
+
+import static dev.sealdrop.server.testing.Statuses.causes;
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.Eku;
+import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.protocol.v1.Role;
+import dev.sealdrop.protocol.v1.SessionServiceGrpc;
+import dev.sealdrop.protocol.v1.WhoAmIRequest;
+import dev.sealdrop.protocol.v1.WhoAmIResponse;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.FixedKeyManager;
+import dev.sealdrop.server.testing.TestServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.KeyManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, Proof "Refusals": every way a client certificate can be wrong is refused over real
+ * mutual TLS, each with its own TLS alert or status and reason; a good certificate is accepted.
+ */
+class MutualTlsRefusalTest {
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    server.close();
+  }
+
+  private static WhoAmIResponse whoAmI(ManagedChannel ch) {
+    return SessionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .whoAmI(WhoAmIRequest.getDefaultInstance());
+  }
+
+  /** A handshake-level refusal: the RPC fails UNAVAILABLE and the cause names the TLS alert. */
+  private static void refusedAtHandshake(ManagedChannel ch, String alert) {
+    StatusRuntimeException e = (StatusRuntimeException) org.assertj.core.api.Assertions.catchThrowable(() -> whoAmI(ch));
+    assertThat(e).as("the handshake must fail").isNotNull();
+    assertThat(e.getStatus().getCode()).as(causes(e)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(causes(e)).contains(alert);
+  }
+
+  private static IssuedCert issue(CertSpec spec) {
+    return server.pki.issue(spec);
+  }
+
+  private static ManagedChannel as(IssuedCert c) {
+    return clients.channel(c.privateKey(), c.certificate());
+  }
+
+  @Test
+  void noClientCertificateIsRefusedWithCertificateRequired() {
+    refusedAtHandshake(clients.anonymous(), "certificate_required");
+  }
+
+  @Test
+  void malloryFromTheForeignCaIsRefusedAsUnknownCa() {
+    refusedAtHandshake(clients.channel("mallory"), "unknown_ca");
+  }
+
+  @Test
+  void certificateForServerAuthOnlyIsRefused() {
+    IssuedCert c = issue(CertSpec.client("tls-serverauth").withEku(Eku.SERVER_AUTH));
+    refusedAtHandshake(as(c), "unsupported_certificate");
+  }
+
+  @Test
+  void certificateWithoutAnyEkuExtensionIsRefused() {
+    IssuedCert c = issue(CertSpec.client("tls-noeku").withEku(Eku.NO_EXTENSION));
+    refusedAtHandshake(as(c), "unsupported_certificate");
+  }
+
+  @Test
+  void certificateWithAnyExtendedKeyUsageIsRefused() {
+    IssuedCert c = issue(CertSpec.client("tls-anyeku").withEku(Eku.ANY_EXTENDED_KEY_USAGE));
+    refusedAtHandshake(as(c), "unsupported_certificate");
+  }
+
+  @Test
+  void expiredCertificateIsRefusedAsExpired() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    IssuedCert c = issue(CertSpec.client("tls-expired").withValidity(now.minus(Duration.ofDays(30)),
+        now.minus(Duration.ofDays(1))));
+    refusedAtHandshake(as(c), "certificate_expired");
+  }
+
+  @Test
+  void revokedCertificateIsRefusedAsRevoked() {
+    IssuedCert c = issue(CertSpec.client("tls-revoked"));
+    server.server().identities().registerAll(Map.of("tls-revoked", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    assertThat(whoAmI(as(c)).getIdentity()).isEqualTo("tls-revoked");
+    server.server().identities().revokeCertificate(c.certificate());
+    refusedAtHandshake(as(c), "certificate_revoked");
+  }
+
+  @Test
+  void revocationCutsAnAlreadyOpenConnectionAtItsNextCall() {
+    IssuedCert c = issue(CertSpec.client("tls-live"));
+    server.server().identities().registerAll(Map.of("tls-live", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    ManagedChannel ch = as(c);
+    assertThat(whoAmI(ch).getIdentity()).isEqualTo("tls-live");
+    server.server().identities().revokeCertificate(c.certificate());
+    refused(() -> whoAmI(ch), Status.Code.UNAUTHENTICATED, "CERTIFICATE_REVOKED");
+  }
+
+  @Test
+  void disabledIdentityIsRefusedWithItsOwnReason() {
+    IssuedCert c = issue(CertSpec.client("tls-disabled"));
+    server.server().identities().registerAll(Map.of("tls-disabled", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    ManagedChannel ch = as(c);
+    assertThat(whoAmI(ch).getIdentity()).isEqualTo("tls-disabled");
+    server.server().identities().setEnabled("tls-disabled", false);
+    StatusRuntimeException e = refused(() -> whoAmI(ch), Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
+    assertThat(e.getStatus().getDescription()).contains("disabled").contains("ask an admin");
+    refused(() -> whoAmI(as(c)), Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
+  }
+
+  @Test
+  void unknownIdentityIsRefusedWithItsOwnReason() {
+    IssuedCert c = issue(CertSpec.client("tls-unknown"));
+    refused(() -> whoAmI(as(c)), Status.Code.UNAUTHENTICATED, "IDENTITY_UNKNOWN");
+  }
+
+  @Test
+  void tls12HandshakeIsRefused() throws Exception {
+    KeyStore anchors = KeyStore.getInstance("PKCS12");
+    anchors.load(null, null);
+    anchors.setCertificateEntry("ca", server.pki.caCertificate());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(anchors);
+    SSLContext ctx = SSLContext.getInstance("TLSv1.2");
+    ctx.init(new KeyManager[] {new FixedKeyManager(server.pki.privateKey("alice"), server.pki.certificate("alice"))},
+        tmf.getTrustManagers(), null);
+    try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+      socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+      socket.setSoTimeout(10_000);
+      assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLException.class)
+          .hasMessageContaining("protocol_version");
+    }
+  }
+
+  @Test
+  void theDevelopmentUsersAreAcceptedWithTheirRoles() {
+    assertThat(whoAmI(clients.channel("alice")).getRole()).isEqualTo(Role.ROLE_TRANSFEROR);
+    assertThat(whoAmI(clients.channel("bob")).getRole()).isEqualTo(Role.ROLE_ACQUIRER);
+    assertThat(whoAmI(clients.channel("carol")).getRole()).isEqualTo(Role.ROLE_ADMIN);
+    assertThat(whoAmI(clients.channel("dave")).getIdentity()).isEqualTo("dave");
+  }
+}

@@ -1,0 +1,59 @@
+package dev.sealdrop.server.testing;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+
+/** A real server on an ephemeral port with the development PKI, a mutable clock and its own data folder. */
+public final class TestServer implements AutoCloseable {
+  public final MutableClock clock = new MutableClock();
+  public final Path dataDir;
+  public final DevPki pki = TestPki.get();
+  private final UnaryOperator<ServerConfig> customize;
+  private SealdropServer server;
+
+  public TestServer(Path dataDir) {
+    this(dataDir, c -> c);
+  }
+
+  public TestServer(Path dataDir, UnaryOperator<ServerConfig> customize) {
+    this.dataDir = dataDir;
+    this.customize = customize;
+    start();
+  }
+
+  public ServerConfig config() {
+    return customize.apply(ServerConfig.development(dataDir, pki.dir()).withClock(clock));
+  }
+
+  /** (Re)starts on the same data folder. */
+  public TestServer start() {
+    try {
+      server = SealdropServer.start(config());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
+  public SealdropServer server() {
+    return server;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public Clients clients() {
+    return new Clients(pki, server.port());
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
