@@ -84,24 +84,30 @@ public final class GrpcFailures {
   }
 
   private static SealdropFailure grant(String reason, String detail, Throwable e) {
+    String message;
     String hint;
     switch (reason) {
       case "GRANT_EXPIRED":
+        message = "this grant has expired";
         hint = "ask the sender for a new grant";
         break;
       case "GRANT_CONSUMED":
-        hint = "this grant was already used; ask the sender for a new one if you need the file again";
+        message = "this grant was already used (all its downloads are consumed)";
+        hint = "ask the sender for a new grant if you need the file again";
         break;
       case "GRANT_REVOKED":
+        message = "this grant was revoked";
         hint = "the sender or an admin revoked it; ask the sender";
         break;
       case "GRANT_CLAIMED":
-        hint = "another client holds the claim; it lapses after the claim window, then try again";
+        message = "this grant is claimed by a download in progress";
+        hint = "if that was you on another machine, finish there; otherwise wait until the claim lapses and retry";
         break;
       default:
-        hint = "check the token; ask the sender for a new grant";
+        message = "the grant cannot be redeemed: " + detail;
+        hint = "check the token (copy it exactly); ask the sender for a new grant";
     }
-    return new GrantFailure(reason, "the grant cannot be redeemed: " + detail, hint, e);
+    return new GrantFailure(reason, message, hint, e);
   }
 
   private static SealdropFailure notFound(Op op, String reason, String detail, Throwable e) {
