@@ -28,6 +28,10 @@ public final class GrpcFailures {
     GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM
   }
 
+  /** Reasons that mean "wrong role / not yours", whatever status code carries them. */
+  private static final java.util.Set<String> PERMISSION_REASONS = java.util.Set.of("ROLE_FORBIDDEN", "NOT_RECIPIENT",
+      "NOT_OWNER", "RECIPIENT_NOT_ACQUIRER", "BUNDLE_NOT_YOURS");
+
   private GrpcFailures() {}
 
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
@@ -37,6 +41,14 @@ public final class GrpcFailures {
         : status.getDescription();
     if (reason != null && reason.startsWith("GRANT_")) {
       return grant(reason, detail, e);
+    }
+    if (reason != null && (reason.startsWith("CERTIFICATE_") || reason.startsWith("IDENTITY_"))) {
+      return new AuthFailure(reason, "the server refused our certificate: " + detail,
+          "check that your certificate is valid, issued by the server's CA, and not revoked; ask an admin", e);
+    }
+    if (reason != null && PERMISSION_REASONS.contains(reason)) {
+      return new PermissionFailure(reason, "permission denied: " + detail,
+          "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);
     }
     switch (status.getCode()) {
       case UNAUTHENTICATED:
@@ -116,7 +128,7 @@ public final class GrpcFailures {
       case DOWNLOAD:
       case CONFIRM:
       case REVOKE_GRANT:
-        return grant(or(reason, "GRANT_NOT_FOUND"), detail, e);
+        return grant(reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
       case FETCH_BUNDLE:
         return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,
             "check the identity, and ask its owner to run `sealdrop keys publish`", e);
