@@ -56,6 +56,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void serverReasonsForRolesAndCertificatesWinOverTheStatusCode() {
+    assertThat(exit(status(Status.FAILED_PRECONDITION, "RECIPIENT_NOT_ACQUIRER"), GrpcFailures.Op.CREATE_GRANT))
+        .isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.NOT_FOUND, "NOT_RECIPIENT"), GrpcFailures.Op.REDEEM)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.PERMISSION_DENIED, "CERTIFICATE_REVOKED"), GrpcFailures.Op.LIST))
+        .isEqualTo(ExitCodes.AUTH);
+    assertThat(GrpcFailures.translate(status(Status.NOT_FOUND, "NOT_FOUND"), GrpcFailures.Op.REDEEM).reason())
+        .isEqualTo("GRANT_NOT_FOUND");
+  }
+
+  @Test
   void aFailedHandshakeIsAnAuthenticationFailureNotANetworkOne() {
     StatusRuntimeException e = Status.UNAVAILABLE.withCause(new SSLHandshakeException("PKIX path building failed"))
         .asRuntimeException();
