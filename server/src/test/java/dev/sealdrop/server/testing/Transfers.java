@@ -32,8 +32,13 @@ public final class Transfers {
   /** Streams {@code bytes[from, to)} at offset {@code from}; finishes if {@code finish}. */
   public static CompletableFuture<UploadResponse> stream(Clients c, String user, String uploadId, byte[] bytes,
       int from, int to, boolean finish) {
+    return stream(c.transferAsync(user), uploadId, bytes, from, to, finish);
+  }
+
+  public static CompletableFuture<UploadResponse> stream(TransferServiceGrpc.TransferServiceStub stub, String uploadId,
+      byte[] bytes, int from, int to, boolean finish) {
     CompletableFuture<UploadResponse> result = new CompletableFuture<>();
-    StreamObserver<UploadRequest> req = c.transferAsync(user).upload(new StreamObserver<>() {
+    StreamObserver<UploadRequest> req = stub.upload(new StreamObserver<>() {
       @Override
       public void onNext(UploadResponse value) {
         result.complete(value);
@@ -77,6 +82,25 @@ public final class Transfers {
       throw new IllegalStateException(e.getCause());
     } catch (InterruptedException | TimeoutException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Polls GetUpload until the committed offset satisfies {@code done} (the server records it asynchronously). */
+  public static long awaitCommittedOffset(Clients c, String user, String uploadId,
+      java.util.function.LongPredicate done) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      long offset = c.transfer(user).getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder()
+          .setUploadId(uploadId).build()).getCommittedOffset();
+      if (done.test(offset) || System.nanoTime() > deadline) {
+        return offset;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return offset;
+      }
     }
   }
 

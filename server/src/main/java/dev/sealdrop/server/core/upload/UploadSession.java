@@ -140,7 +140,7 @@ public final class UploadSession {
       throw reject(Reason.ENVELOPE_SENDER_MISMATCH, "the envelope's signing key is not your published key; reseal it");
     } catch (BadSignatureException e) {
       throw reject(Reason.ENVELOPE_BAD_SIGNATURE, "the envelope's trailer signature does not verify against your"
-          + " published signing key; the file was modified or sealed with other keys");
+          + " published signing key; the envelope was truncated, modified, or sealed with other keys");
     } catch (EnvelopeException e) {
       throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
           + "); resume from GetUpload's offset if the upload was cut short, or reseal");

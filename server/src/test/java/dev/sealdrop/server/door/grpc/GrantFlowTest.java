@@ -1,0 +1,206 @@
+package dev.sealdrop.server.door.grpc;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.OpenedFile;
+import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.keys.BundleVerifier;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.FetchBundleRequest;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.ListGrantsRequest;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.RevokeGrantRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 4: the whole path, and every way a grant can be refused, each with its own status and reason. */
+class GrantFlowTest {
+  @TempDir
+  static Path data;
+  @TempDir
+  static Path out;
+  static TestServer server;
+  static Clients clients;
+  static UploadResponse file;
+  static byte[] envelope;
+  static byte[] plaintext;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = new TestServer(data);
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    Users.publish(clients, server.pki, "bob");
+    Users.publish(clients, server.pki, "dave");
+    plaintext = "name,email,revenue\nACME Corp,ceo@acme.example,12000000\n".repeat(5000).getBytes();
+    envelope = sealForBobAsAliceWouldViaTheDirectory();
+    file = Transfers.upload(clients, "alice", envelope);
+  }
+
+  /** Alice fetches bob's bundle, verifies it against the CA herself, and seals for the key inside. */
+  static byte[] sealForBobAsAliceWouldViaTheDirectory() throws Exception {
+    byte[] bobs = clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().setIdentity("bob").build())
+        .getSignedBundle().toByteArray();
+    KeyBundle verified = new BundleVerifier(server.pki.caCertificate(), Clock.systemUTC()).verify(bobs, "bob");
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    var s = Envelope.seal(buf, "alice", Users.keys("alice"), java.util.List.of(verified.recipientKey()),
+        new dev.sealdrop.envelope.FileMetadata("clients.csv", plaintext.length, "text/csv", java.time.Instant.now()));
+    s.write(plaintext);
+    s.close();
+    return buf.toByteArray();
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    server.close();
+  }
+
+  static CreateGrantResponse grantToBob() {
+    return Transfers.grant(clients, "alice", file.getFileId(), "bob");
+  }
+
+  static RedeemResponse redeem(String user, String token) {
+    return clients.transfer(user).redeem(RedeemRequest.newBuilder().setToken(token).build());
+  }
+
+  @Test
+  void theWholePath() throws Exception {
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList())
+        .anySatisfy(f -> assertThat(f.getFileId()).isEqualTo(file.getFileId()));
+    CreateGrantResponse created = grantToBob();
+    Grant g = created.getGrant();
+    assertThat(created.getToken()).startsWith("sdg_");
+    assertThat(g.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+    assertThat(g.getMaxDownloads()).isEqualTo(1);
+    assertThat(g.getExpiresAtMillis() - g.getCreatedAtMillis()).isEqualTo(Duration.ofHours(72).toMillis());
+
+    assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList())
+        .anySatisfy(i -> {
+          assertThat(i.getGrantId()).isEqualTo(g.getGrantId());
+          assertThat(i.getOwner()).isEqualTo("alice");
+          assertThat(i.getSize()).isEqualTo(envelope.length);
+          assertThat(i.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+        });
+
+    RedeemResponse claim = redeem("bob", created.getToken());
+    byte[] got = Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+    assertThat(got).isEqualTo(envelope);
+    KeyBundle alices = KeyBundle.decode(clients.keys("bob").fetchBundle(FetchBundleRequest.newBuilder()
+        .setIdentity("alice").build()).getSignedBundle().toByteArray());
+    OpenedFile opened = Envelope.openToFile(new ByteArrayInputStream(got), Users.keys("bob"),
+        SenderPolicy.exactly("alice", alices.verifyingKey()), out.resolve("clients.csv"));
+    assertThat(Files.readAllBytes(opened.path())).isEqualTo(plaintext);
+    Transfers.confirm(clients, "bob", claim.getClaimId(), opened.fingerprint());
+
+    refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    assertThat(clients.transfer("alice").listGrants(ListGrantsRequest.getDefaultInstance()).getGrantsList())
+        .anySatisfy(x -> {
+          assertThat(x.getGrantId()).isEqualTo(g.getGrantId());
+          assertThat(x.getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+          assertThat(x.getDownloadsUsed()).isEqualTo(1);
+        });
+  }
+
+  @Test
+  void daveRedeemingBobsGrantWithBobsTokenIsDeniedAndConsumesNothing() {
+    CreateGrantResponse created = grantToBob();
+    refused(() -> redeem("dave", created.getToken()), Status.Code.PERMISSION_DENIED, "NOT_RECIPIENT");
+    assertThat(redeem("bob", created.getToken()).getClaimId()).startsWith("sdc_");
+  }
+
+  @Test
+  void aTransferorMayNotRedeem() {
+    CreateGrantResponse created = grantToBob();
+    refused(() -> redeem("alice", created.getToken()), Status.Code.PERMISSION_DENIED, "ROLE_FORBIDDEN");
+  }
+
+  @Test
+  void anExpiredGrantIsRefusedAsExpired() {
+    CreateGrantResponse created = grantToBob();
+    server.clock.advance(Duration.ofHours(72).plusSeconds(1));
+    try {
+      refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_EXPIRED");
+      assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList())
+          .filteredOn(x -> x.getGrantId().equals(created.getGrant().getGrantId()))
+          .singleElement().extracting(Grant::getState).isEqualTo(GrantState.GRANT_STATE_EXPIRED);
+    } finally {
+      server.clock.advance(Duration.ofHours(-72).minusSeconds(1));
+    }
+  }
+
+  @Test
+  void aRevokedGrantIsRefusedAsRevoked() {
+    CreateGrantResponse created = grantToBob();
+    Grant revoked = clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder()
+        .setGrantId(created.getGrant().getGrantId()).build()).getGrant();
+    assertThat(revoked.getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED);
+    refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_REVOKED");
+  }
+
+  @Test
+  void aClaimedGrantIsRefusedAsClaimed() {
+    CreateGrantResponse created = grantToBob();
+    redeem("bob", created.getToken());
+    refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED");
+  }
+
+  @Test
+  void unknownAndMalformedTokensAreRefused() {
+    refused(() -> redeem("bob", "sdg_" + "A".repeat(43)), Status.Code.NOT_FOUND, "NOT_FOUND");
+    refused(() -> redeem("bob", "let me in"), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+  }
+
+  @Test
+  void grantsGoOnlyToRegisteredAcquirersWithinTheLimits() {
+    refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "carol"), Status.Code.FAILED_PRECONDITION,
+        "RECIPIENT_NOT_ACQUIRER");
+    refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "nobody"), Status.Code.NOT_FOUND, "NOT_FOUND");
+    refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
+        .setRecipient("bob").setExpiresInSeconds(Duration.ofDays(31).toSeconds()).build()),
+        Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    refused(() -> Transfers.grant(clients, "alice", "f_" + "0".repeat(32), "bob"), Status.Code.NOT_FOUND,
+        "NOT_FOUND");
+    refused(() -> Transfers.grant(clients, "bob", file.getFileId(), "dave"), Status.Code.PERMISSION_DENIED,
+        "ROLE_FORBIDDEN");
+  }
+
+  @Test
+  void revokingCutsADownloadInProgress() {
+    byte[] big = Users.seal("alice", Users.randomBytes(6 << 20, 11), "bob").bytes();
+    UploadResponse f = Transfers.upload(clients, "alice", big);
+    CreateGrantResponse created = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+    RedeemResponse claim = redeem("bob", created.getToken());
+    var it = clients.transfer("bob").download(dev.sealdrop.protocol.v1.DownloadRequest.newBuilder()
+        .setClaimId(claim.getClaimId()).build());
+    assertThat(it.next().getOffset()).isZero();
+    clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder()
+        .setGrantId(created.getGrant().getGrantId()).build());
+    long[] received = {0};
+    refused(() -> it.forEachRemaining(r -> received[0] += r.getData().size()), Status.Code.FAILED_PRECONDITION,
+        "GRANT_REVOKED");
+    assertThat(received[0]).as("the stream stopped well before the end").isLessThan(big.length - (1 << 20));
+  }
+}

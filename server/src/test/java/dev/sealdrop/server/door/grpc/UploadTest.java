@@ -1,0 +1,220 @@
+package dev.sealdrop.server.door.grpc;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
+import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.GetUploadResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, uploads: only transferors upload; plaintext, malformed and wrongly-signed envelopes are
+ * refused (as soon as the header shows it); limits and quota hold; a killed connection resumes to
+ * a byte-identical blob; an abandoned upload is never listed and its data is deleted.
+ */
+class UploadTest {
+  static final long MAX = 4L << 20;
+  static final long QUOTA = 8L << 20;
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data, c -> c.withLimits(MAX, QUOTA));
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    Users.publish(clients, server.pki, "bob");
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    server.close();
+  }
+
+  static byte[] sealedByAlice(int size, long seed) {
+    return Users.seal("alice", Users.randomBytes(size, seed), "bob").bytes();
+  }
+
+  static String create(long size) {
+    return Transfers.createUpload(clients, "alice", size);
+  }
+
+  @Test
+  void anAcquirerMayNotUpload() {
+    refused(() -> clients.transfer("bob").createUpload(CreateUploadRequest.newBuilder().setExpectedSize(10).build()),
+        Status.Code.PERMISSION_DENIED, "ROLE_FORBIDDEN");
+  }
+
+  @Test
+  void plaintextIsRefusedAsSoonAsItArrivesAndNothingIsKept() throws IOException {
+    String id = create(0);
+    byte[] plain = "name,email\nACME Corp,ceo@acme.example\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, plain, 0, plain.length, false)),
+        Status.Code.INVALID_ARGUMENT, "ENVELOPE_MALFORMED");
+    assertThat(tempFiles()).doesNotContain(id + ".part");
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, plain, 0, 0, true)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_CLOSED");
+  }
+
+  @Test
+  void truncatedEnvelopeIsRefusedOnFinish() {
+    byte[] env = sealedByAlice(100_000, 1);
+    byte[] inHeader = Arrays.copyOf(env, 40);
+    refused(() -> Transfers.upload(clients, "alice", inHeader), Status.Code.INVALID_ARGUMENT, "ENVELOPE_MALFORMED");
+    // Cut in the payload: without a content key the server sees it as a trailer that does not verify.
+    byte[] inPayload = Arrays.copyOf(env, env.length / 2);
+    refused(() -> Transfers.upload(clients, "alice", inPayload), Status.Code.INVALID_ARGUMENT, null);
+  }
+
+  @Test
+  void tamperedCiphertextFailsTheTrailerSignature() {
+    byte[] env = sealedByAlice(300_000, 2);
+    env[env.length / 2] ^= 1;
+    refused(() -> Transfers.upload(clients, "alice", env), Status.Code.INVALID_ARGUMENT, "ENVELOPE_BAD_SIGNATURE");
+  }
+
+  @Test
+  void envelopeDeclaringAnotherSenderIsRefusedBeforeFinish() {
+    byte[] env = Users.seal("dave", Users.keys("alice"), Users.randomBytes(1000, 3), "bob").bytes();
+    String id = create(env.length);
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, 0, env.length, false)),
+        Status.Code.INVALID_ARGUMENT, "ENVELOPE_SENDER_MISMATCH");
+  }
+
+  @Test
+  void envelopeSignedWithKeysOtherThanThePublishedOnesIsRefused() {
+    byte[] env = Users.seal("alice", Users.keys("someone-else"), Users.randomBytes(1000, 4), "bob").bytes();
+    refused(() -> Transfers.upload(clients, "alice", env), Status.Code.INVALID_ARGUMENT, "ENVELOPE_SENDER_MISMATCH");
+  }
+
+  @Test
+  void aTransferorWithoutPublishedBundleIsToldToPublishFirst() {
+    server.pki.issue(CertSpec.client("up-nobundle"));
+    server.server().identities().registerAll(Map.of("up-nobundle", Role.TRANSFEROR));
+    refused(() -> Transfers.createUpload(clients, "up-nobundle", 10), Status.Code.FAILED_PRECONDITION,
+        "BUNDLE_REQUIRED");
+  }
+
+  @Test
+  void uploadsOverTheSizeLimitAreRefusedUpFrontAndWhileStreaming() {
+    refused(() -> create(MAX + 1), Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
+    byte[] big = sealedByAlice((int) MAX, 5);
+    String id = create(0);
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, big, 0, big.length, true)),
+        Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
+  }
+
+  @Test
+  void thePerIdentityQuotaHolds() {
+    server.pki.issue(CertSpec.client("up-quota"));
+    server.server().identities().registerAll(Map.of("up-quota", Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "up-quota");
+    byte[] three = Users.seal("up-quota", Users.randomBytes(3 << 20, 6), "bob").bytes();
+    Transfers.upload(clients, "up-quota", three);
+    Transfers.upload(clients, "up-quota", three);
+    refused(() -> Transfers.createUpload(clients, "up-quota", three.length), Status.Code.RESOURCE_EXHAUSTED,
+        "QUOTA_EXCEEDED");
+  }
+
+  @Test
+  void aConnectionKilledMidUploadResumesToAByteIdenticalBlob() throws Exception {
+    byte[] env = sealedByAlice(3 << 20, 7);
+    String id = create(env.length);
+    ManagedChannel doomed = clients.channel("alice");
+    var partial = Transfers.stream(TransferServiceGrpc.newStub(doomed), id, env, 0, (int) (1.5 * (1 << 20)), false);
+    long seen = Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0);
+    assertThat(seen).as("nothing is durable before the stream breaks").isZero();
+    waitUntilServerReceived(id);
+    doomed.shutdownNow();
+    doomed.awaitTermination(5, TimeUnit.SECONDS);
+    assertThat(partial).isCompletedExceptionally();
+    long offset = Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0);
+    assertThat(offset).as("what was received is fsynced and reported").isPositive().isLessThanOrEqualTo(env.length);
+
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, 0, env.length, true)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_OFFSET_MISMATCH");
+    UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, env, (int) offset, env.length, true));
+    assertThat(done.getSize()).isEqualTo(env.length);
+    assertThat(Files.readAllBytes(data.resolve("blobs").resolve(done.getFileId()))).isEqualTo(env);
+    GetUploadResponse status = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id).build());
+    assertThat(status.getFileId()).isEqualTo(done.getFileId());
+  }
+
+  /** Waits until the server holds the first bytes in its temporary file (the stream is really mid-way). */
+  private static void waitUntilServerReceived(String id) throws Exception {
+    Path part = data.resolve("tmp").resolve(id + ".part");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (Files.size(part) < (1 << 20) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void anAbandonedUploadIsNeverListedAndItsDataIsDeleted() throws Exception {
+    byte[] env = sealedByAlice(1 << 20, 8);
+    String id = create(env.length);
+    ManagedChannel ch = clients.channel("alice");
+    Transfers.stream(TransferServiceGrpc.newStub(ch), id, env, 0, env.length / 2, false);
+    waitForTemp(id, env.length / 2);
+    ch.shutdownNow();
+    ch.awaitTermination(5, TimeUnit.SECONDS);
+    Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0);
+    assertThat(listedSizes()).doesNotContain((long) env.length / 2);
+
+    server.clock.advance(Duration.ofHours(23));
+    server.server().runMaintenance();
+    assertThat(tempFiles()).contains(id + ".part");
+    server.clock.advance(Duration.ofHours(2));
+    server.server().runMaintenance();
+    assertThat(tempFiles()).doesNotContain(id + ".part");
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, env.length / 2, env.length, true)),
+        Status.Code.FAILED_PRECONDITION, null);
+    assertThat(listedSizes()).doesNotContain((long) env.length);
+  }
+
+  private static void waitForTemp(String id, long size) throws Exception {
+    Path part = data.resolve("tmp").resolve(id + ".part");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (Files.size(part) < size && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
+  private static java.util.List<Long> listedSizes() {
+    return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
+        .map(f -> f.getSize()).toList();
+  }
+
+  private static java.util.List<String> tempFiles() throws IOException {
+    try (Stream<Path> s = Files.list(data.resolve("tmp"))) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+}
