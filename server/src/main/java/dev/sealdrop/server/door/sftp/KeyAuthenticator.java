@@ -33,7 +33,7 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     byte[] blob;
     try {
       ByteArrayBuffer buf = new ByteArrayBuffer();
-      buf.putPublicKey(key);
+      buf.putRawPublicKey(key);
       blob = buf.getCompactData();
     } catch (RuntimeException e) {
       return false;
