@@ -84,7 +84,7 @@ public final class SealdropServer implements AutoCloseable {
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock());
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
-      UploadService uploads = new UploadService(files, blobs, keys, config.uploads(), config.clock());
+      UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock());
       uploads.recover();
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, config.grants(),
           config.clock());

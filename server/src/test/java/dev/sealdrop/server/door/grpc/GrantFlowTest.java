@@ -203,4 +203,24 @@ class GrantFlowTest {
         "GRANT_REVOKED");
     assertThat(received[0]).as("the stream stopped well before the end").isLessThan(big.length - (1 << 20));
   }
+
+  @Test
+  void disablingTheRecipientCutsItsDownloadInProgress() throws Exception {
+    server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("gf-live"));
+    server.server().identities().registerAll(java.util.Map.of("gf-live",
+        dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    byte[] big = Users.seal("alice", Users.randomBytes(6 << 20, 12), "bob").bytes();
+    UploadResponse f = Transfers.upload(clients, "alice", big);
+    CreateGrantResponse created = Transfers.grant(clients, "alice", f.getFileId(), "gf-live");
+    RedeemResponse claim = redeem("gf-live", created.getToken());
+    var it = clients.transfer("gf-live").download(dev.sealdrop.protocol.v1.DownloadRequest.newBuilder()
+        .setClaimId(claim.getClaimId()).build());
+    assertThat(it.next().getOffset()).isZero();
+    server.server().identities().setEnabled("gf-live", false);
+    Thread.sleep(1100); // the live identity re-check runs at most once a second (real time, not grant time)
+    long[] received = {0};
+    refused(() -> it.forEachRemaining(r -> received[0] += r.getData().size()), Status.Code.UNAUTHENTICATED,
+        "IDENTITY_DISABLED");
+    assertThat(received[0]).isLessThan(big.length - (1 << 20));
+  }
 }

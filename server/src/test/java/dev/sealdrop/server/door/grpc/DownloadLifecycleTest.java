@@ -1,0 +1,171 @@
+package dev.sealdrop.server.door.grpc;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.ListGrantsRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, downloads: a broken download resumes; a confirmed one-time grant cannot be claimed
+ * again; a claim left unconfirmed past its window counts; an undelivered claim returns the grant.
+ */
+class DownloadLifecycleTest {
+  static final Duration WINDOW = Duration.ofMinutes(30);
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+  static Users.Sealed sealed;
+  static UploadResponse file;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data, c -> c.withClaimWindow(WINDOW));
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    sealed = Users.seal("alice", Users.randomBytes(3 << 20, 21), "bob");
+    file = Transfers.upload(clients, "alice", sealed.bytes());
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    server.close();
+  }
+
+  static CreateGrantResponse grant() {
+    return Transfers.grant(clients, "alice", file.getFileId(), "bob");
+  }
+
+  static RedeemResponse redeem(String token) {
+    return clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(token).build());
+  }
+
+  static Grant current(String grantId) {
+    return clients.transfer("alice").listGrants(ListGrantsRequest.getDefaultInstance()).getGrantsList().stream()
+        .filter(g -> g.getGrantId().equals(grantId)).findFirst().orElseThrow();
+  }
+
+  /** Reads the first {@code chunks} messages of a download, then kills the connection under it. */
+  static byte[] downloadThenBreak(String claimId, int chunks) throws InterruptedException {
+    ManagedChannel ch = clients.channel("bob");
+    Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch)
+        .download(DownloadRequest.newBuilder().setClaimId(claimId).build());
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    for (int i = 0; i < chunks; i++) {
+      got.writeBytes(it.next().getData().toByteArray());
+    }
+    ch.shutdownNow();
+    ch.awaitTermination(5, TimeUnit.SECONDS);
+    return got.toByteArray();
+  }
+
+  @Test
+  void aBrokenDownloadResumesFromItsOffsetAndCompletes() throws Exception {
+    RedeemResponse claim = redeem(grant().getToken());
+    byte[] head = downloadThenBreak(claim.getClaimId(), 5);
+    assertThat(head.length).isPositive().isLessThan(sealed.bytes().length);
+    assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
+    byte[] tail = Transfers.download(clients.transfer("bob"), claim.getClaimId(), head.length);
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    all.writeBytes(head);
+    all.writeBytes(tail);
+    assertThat(all.toByteArray()).isEqualTo(sealed.bytes());
+    Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+    assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+  }
+
+  @Test
+  void aConfirmedOneTimeGrantCannotBeClaimedOrDownloadedAgain() {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+    Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    refused(() -> Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0), Status.Code.FAILED_PRECONDITION,
+        "GRANT_CONSUMED");
+  }
+
+  @Test
+  void confirmationNeedsTheWholeFileAndTheRightFingerprint() throws Exception {
+    RedeemResponse claim = redeem(grant().getToken());
+    refused(() -> Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint()),
+        Status.Code.FAILED_PRECONDITION, "DOWNLOAD_INCOMPLETE");
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+    refused(() -> Transfers.confirm(clients, "bob", claim.getClaimId(), "00".repeat(32)),
+        Status.Code.FAILED_PRECONDITION, "FINGERPRINT_MISMATCH");
+    refused(() -> Transfers.confirm(clients, "dave", claim.getClaimId(), sealed.fingerprint()),
+        Status.Code.PERMISSION_DENIED, "NOT_RECIPIENT");
+    Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+  }
+
+  @Test
+  void aClaimLeftUnconfirmedPastItsWindowCountsAsADownload() {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+    server.clock.advance(WINDOW.minusSeconds(5));
+    server.server().runMaintenance();
+    assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
+    server.clock.advance(Duration.ofSeconds(10));
+    server.server().runMaintenance();
+    Grant after = current(g.getGrant().getGrantId());
+    assertThat(after.getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+    assertThat(after.getDownloadsUsed()).isEqualTo(1);
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+  }
+
+  @Test
+  void aClaimWhoseDownloadNeverCompletedReturnsTheGrantWhenItsWindowPasses() throws Exception {
+    CreateGrantResponse g = grant();
+    RedeemResponse first = redeem(g.getToken());
+    downloadThenBreak(first.getClaimId(), 2);
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED");
+    server.clock.advance(WINDOW.plusSeconds(1));
+    Grant back = current(g.getGrant().getGrantId());
+    assertThat(back.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+    assertThat(back.getDownloadsUsed()).isZero();
+    refused(() -> Transfers.download(clients.transfer("bob"), first.getClaimId(), 0), Status.Code.FAILED_PRECONDITION,
+        "CLAIM_CLOSED");
+    RedeemResponse second = redeem(g.getToken());
+    assertThat(Transfers.download(clients.transfer("bob"), second.getClaimId(), 0)).isEqualTo(sealed.bytes());
+  }
+
+  @Test
+  void aGrantForTwoDownloadsCanBeRedeemedTwiceThenNoMore() {
+    CreateGrantResponse g = clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder()
+        .setFileId(file.getFileId()).setRecipient("bob").setMaxDownloads(2).build());
+    for (int i = 1; i <= 2; i++) {
+      RedeemResponse claim = redeem(g.getToken());
+      Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+      Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+      assertThat(current(g.getGrant().getGrantId()).getDownloadsUsed()).isEqualTo(i);
+    }
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+  }
+}

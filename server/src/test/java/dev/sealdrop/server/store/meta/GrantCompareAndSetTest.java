@@ -1,0 +1,88 @@
+package dev.sealdrop.server.store.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.upload.StoredFile;
+import dev.sealdrop.server.core.upload.Upload;
+import dev.sealdrop.server.core.upload.UploadState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The redemption compare-and-set at the store level, without the core's pre-checks: 50 threads
+ * each with their own claim race on one grant through two separate connection pools (as two
+ * server nodes sharing one database would); exactly one UPDATE wins. Also: expiry and recipient
+ * are part of the WHERE clause.
+ */
+class GrantCompareAndSetTest {
+  @TempDir
+  Path dir;
+
+  private Grant seed(Database db, Instant now) {
+    JdbcUploadRepository uploads = new JdbcUploadRepository(db);
+    uploads.create(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null));
+    uploads.commit("up_" + "1".repeat(32),
+        new StoredFile("f_" + "1".repeat(32), "alice", 10, "ab".repeat(32), List.of(), now), now);
+    Grant g = new Grant("g_" + "1".repeat(32), "f_" + "1".repeat(32), "alice", "bob", GrantState.ACTIVE, now,
+        now.plus(Duration.ofHours(1)), 1, 0, 10, "ab".repeat(32));
+    new JdbcGrantRepository(db).create(g, "cd".repeat(32));
+    return g;
+  }
+
+  @Test
+  void fiftyConcurrentClaimsOnTwoNodesExactlyOneWins() throws Exception {
+    Path file = dir.resolve("meta.db");
+    Instant now = Instant.now();
+    try (Database node1 = Database.openSqlite(file); Database node2 = Database.openSqlite(file)) {
+      Grant g = seed(node1, now);
+      List<JdbcGrantRepository> repos = List.of(new JdbcGrantRepository(node1), new JdbcGrantRepository(node2));
+      ExecutorService pool = Executors.newFixedThreadPool(50);
+      CountDownLatch go = new CountDownLatch(1);
+      try {
+        List<Future<Boolean>> wins = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          JdbcGrantRepository repo = repos.get(i % 2);
+          String claimHash = String.format("%064x", i);
+          wins.add(pool.submit(() -> {
+            go.await();
+            return repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)));
+          }));
+        }
+        go.countDown();
+        int won = 0;
+        for (Future<Boolean> w : wins) {
+          won += w.get(60, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(won).isEqualTo(1);
+        assertThat(repos.get(0).find(g.id()).orElseThrow().state()).isEqualTo(GrantState.CLAIMED);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void theClaimChecksRecipientAndExpiryInTheUpdateItself() {
+    Instant now = Instant.now();
+    try (Database db = Database.openSqlite(dir.resolve("meta2.db"))) {
+      Grant g = seed(db, now);
+      JdbcGrantRepository repo = new JdbcGrantRepository(db);
+      assertThat(repo.claim(g.id(), "dave", now, "01".repeat(32), now.plusSeconds(60))).isFalse();
+      assertThat(repo.claim(g.id(), "bob", g.expiresAt(), "02".repeat(32), now.plusSeconds(60))).isFalse();
+      assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
+      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), now.plusSeconds(60))).isTrue();
+    }
+  }
+}
