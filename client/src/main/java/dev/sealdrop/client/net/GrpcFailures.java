@@ -46,6 +46,10 @@ public final class GrpcFailures {
       return new AuthFailure(reason, "the server refused our certificate: " + detail,
           "check that your certificate is valid, issued by the server's CA, and not revoked; ask an admin", e);
     }
+    if ("ENVELOPE_SENDER_MISMATCH".equals(reason) || "BUNDLE_REQUIRED".equals(reason)) {
+      return new UsageFailure(reason, "the server does not know your current keys: " + detail,
+          "publish your key bundle with `sealdrop keys publish`, then re-run the command", e);
+    }
     if (reason != null && PERMISSION_REASONS.contains(reason)) {
       return new PermissionFailure(reason, "permission denied: " + detail,
           "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);

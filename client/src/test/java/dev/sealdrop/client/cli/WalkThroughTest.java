@@ -191,9 +191,11 @@ class WalkThroughTest {
     assertThat(bobSends.jsonError()).containsEntry("kind", "permission");
 
     String token = send(alice, "bob");
-    Cli carol = Users.init(pki, root, "carol", "127.0.0.1:" + server.port());
-    CliRun stolen = carol.run("--json", "receive", token, "-o", emptyDir("carol").toString());
-    assertThat(stolen.exit()).as(stolen.err()).isIn(4, 6);
+    // dave (another acquirer, on his own machine) got hold of bob's token
+    Cli thief = Users.init(pki, Files.createDirectories(root.resolve("thief")), "dave", "127.0.0.1:" + server.port());
+    CliRun stolen = thief.run("--json", "receive", token, "-o", emptyDir("thief-out").toString()).assertExit(6);
+    assertThat(stolen.jsonError()).containsEntry("reason", "NOT_RECIPIENT").containsEntry("kind", "permission");
+    assertThat(list(root.resolve("thief-out"))).isEmpty();
     // and it consumed nothing: bob still gets the file
     Path out = emptyDir("bob-after-theft");
     bob.run("receive", token, "-o", out.toString()).assertExit(0);

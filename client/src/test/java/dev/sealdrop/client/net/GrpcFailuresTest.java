@@ -64,6 +64,12 @@ class GrpcFailuresTest {
         .isEqualTo(ExitCodes.AUTH);
     assertThat(GrpcFailures.translate(status(Status.NOT_FOUND, "NOT_FOUND"), GrpcFailures.Op.REDEEM).reason())
         .isEqualTo("GRANT_NOT_FOUND");
+    SealdropFailure unpublished = GrpcFailures.translate(status(Status.INVALID_ARGUMENT, "ENVELOPE_SENDER_MISMATCH"),
+        GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(unpublished)).isEqualTo(ExitCodes.USAGE);
+    assertThat(unpublished.hint()).hasValueSatisfying(h -> assertThat(h).contains("sealdrop keys publish"));
+    assertThat(GrpcFailures.translate(status(Status.FAILED_PRECONDITION, "CLAIM_CLOSED"), GrpcFailures.Op.DOWNLOAD))
+        .isInstanceOf(dev.sealdrop.client.failure.GrantFailure.class);
   }
 
   @Test
