@@ -62,14 +62,31 @@ final class FakeServer implements AutoCloseable {
   volatile String token;
   private final Server server;
 
+  /** The TLS protocol of each call, as the server saw it. */
+  final List<String> protocols = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private FakeServer(SslContext tls) throws IOException {
+    io.grpc.ServerInterceptor recordTls = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        javax.net.ssl.SSLSession session = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        protocols.add(session == null ? "none" : session.getProtocol());
+        return next.startCall(call, headers);
+      }
+    };
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).sslContext(tls)
-        .addService(new Keys()).addService(new Transfer()).build().start();
+        .addService(io.grpc.ServerInterceptors.intercept(new Keys(), recordTls))
+        .addService(io.grpc.ServerInterceptors.intercept(new Transfer(), recordTls)).build().start();
   }
 
   static FakeServer start(Path cert, Path key, Path ca) throws IOException {
+    return start(cert, key, ca, "TLSv1.3");
+  }
+
+  static FakeServer start(Path cert, Path key, Path ca, String protocol) throws IOException {
     SslContext tls = GrpcSslContexts.forServer(cert.toFile(), key.toFile()).trustManager(ca.toFile())
-        .clientAuth(ClientAuth.REQUIRE).protocols("TLSv1.3").build();
+        .clientAuth(ClientAuth.REQUIRE).protocols(protocol).build();
     return new FakeServer(tls);
   }
 

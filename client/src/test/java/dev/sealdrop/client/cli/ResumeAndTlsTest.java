@@ -122,6 +122,28 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void theClientSpeaksOnlyTls13() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("tls-versions"));
+    try (FakeServer server = devServer()) {
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("--json", "inbox").assertExit(0);
+      assertThat(server.protocols).isNotEmpty().allMatch("TLSv1.3"::equals);
+    }
+    try (FakeServer old = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile(),
+        "TLSv1.2")) {
+      Cli dave = Users.init(pki, dir, "dave", old.address());
+      CliRun r = dave.run("--json", "inbox").assertExit(3);
+      assertThat(r.jsonError()).containsEntry("reason", "TLS_REFUSED");
+      assertThat(old.protocols).isEmpty();
+    }
+  }
+
+  @Test
+  void openSslIsUsedWhereTcnativeLoads() {
+    assertThat(dev.sealdrop.client.net.ChannelFactory.provider()).isEqualTo(io.netty.handler.ssl.SslProvider.OPENSSL);
+  }
+
+  @Test
   void noServerListeningIsExit8() throws Exception {
     Path dir = Files.createDirectories(root.resolve("down"));
     Cli bob = Users.init(pki, dir, "bob", "127.0.0.1:1");
