@@ -54,6 +54,7 @@ final class FakeServer implements AutoCloseable {
   final ByteArrayOutputStream upload = new ByteArrayOutputStream();
   volatile long breakUploadAfter = -1;
   volatile long breakDownloadAfter = -1;
+  volatile boolean failNextConfirm;
   final List<Long> uploadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final List<Long> downloadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicInteger redeems = new AtomicInteger();
@@ -251,6 +252,11 @@ final class FakeServer implements AutoCloseable {
 
     @Override
     public void confirmDownload(ConfirmDownloadRequest req, StreamObserver<ConfirmDownloadResponse> out) {
+      if (failNextConfirm) {
+        failNextConfirm = false;
+        out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+        return;
+      }
       consumed = true;
       out.onNext(ConfirmDownloadResponse.newBuilder().setGrant(grant()).build());
       out.onCompleted();

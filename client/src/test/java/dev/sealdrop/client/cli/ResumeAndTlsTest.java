@@ -93,6 +93,30 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void aLostConfirmationIsSentOnRerunWithoutDownloadingAgain() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("confirm"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      server.failNextConfirm = true;
+      Path out = Files.createDirectories(dir.resolve("out"));
+      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(again.err()).contains("already verified and written; confirming");
+      assertThat(again.json()).containsEntry("file_name", "list.csv").containsEntry("sender", "alice");
+      assertThat(server.consumed).isTrue();
+      assertThat(server.redeems.get()).isEqualTo(1);
+      assertThat(server.downloadStartOffsets).hasSize(1);
+    }
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaIsRefusedWithExit3() throws Exception {
     Path dir = Files.createDirectories(root.resolve("foreign-server"));
     IssuedCert evil = pki.issue(new CertSpec("evil-server", Eku.SERVER_AUTH, java.time.Instant.now().minusSeconds(3600),
