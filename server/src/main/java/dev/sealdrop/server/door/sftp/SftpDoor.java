@@ -183,8 +183,9 @@ public final class SftpDoor implements AutoCloseable {
     @Override
     public FileSystem createFileSystem(SessionContext session) throws IOException {
       Login login = session.getAttribute(Login.KEY);
-      if (login == null) {
-        throw new IOException("server: internal error: an SFTP session without a login");
+      // The authenticator records the key it last accepted; it must be the session's final user.
+      if (login == null || !login.user().equals(session.getUsername())) {
+        throw new IOException("server: internal error: an SFTP session without a matching login");
       }
       return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants));
     }

@@ -290,6 +290,44 @@ class SftpDoorTest {
     assertThat(state.getState()).isEqualTo(dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_CLAIMED);
   }
 
+  @Test
+  void concurrentRedemptionsOfOneTokenHaveExactlyOneWinner() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    int n = 4;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+    List<ClientSession> sessions = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ClientSession s = login(client, server, "bob", bobKey);
+        sessions.add(s);
+        SftpClient sftp = sftp(s);
+        results.add(pool.submit(() -> {
+          go.await();
+          return get(sftp, "/redeem/" + grant.getToken());
+        }));
+      }
+      go.countDown();
+      int won = 0;
+      for (var f : results) {
+        try {
+          assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize((int) grant.getGrant().getSize());
+          won++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(SftpException.class).hasMessageMatching(
+              "(?s).*(GRANT_CLAIMED|GRANT_CONSUMED).*");
+        }
+      }
+      assertThat(won).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+      for (ClientSession s : sessions) {
+        s.close(true);
+      }
+    }
+  }
+
   private static CreateGrantResponse grantFreshFileToBob() {
     String fileId = Transfers.upload(clients, "alice", Users.seal("alice", plaintext, "bob").bytes()).getFileId();
     return Transfers.grant(clients, "alice", fileId, "bob");
