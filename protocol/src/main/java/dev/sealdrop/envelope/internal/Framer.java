@@ -68,8 +68,8 @@ public final class Framer {
           headerFilled += n;
           if (headerFilled == headerRaw.length) {
             header = HeaderCodec.parse(headerRaw);
-            digest = new PayloadDigest(header.hash());
-            buf = new byte[Suite.CHUNK_CT_BYTES + Suite.TRAILER_BYTES + 1];
+            digest = new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES + Suite.TRAILER_BYTES + 1);
+            buf = digest.buffer();
             state = State.PAYLOAD;
             listener.onHeader(header);
           }
@@ -81,8 +81,11 @@ public final class Framer {
           if (filled == buf.length) {
             // More bytes follow this chunk than a trailer: it cannot be the last one.
             emit(false, Suite.CHUNK_CT_BYTES);
+            // The emitted buffer is being hashed on another core: continue in a fresh one.
+            byte[] next = digest.buffer();
             int rest = filled - Suite.CHUNK_CT_BYTES;
-            System.arraycopy(buf, Suite.CHUNK_CT_BYTES, buf, 0, rest);
+            System.arraycopy(buf, Suite.CHUNK_CT_BYTES, next, 0, rest);
+            buf = next;
             filled = rest;
           }
           break;
@@ -96,7 +99,7 @@ public final class Framer {
     if (chunkIndex >= Suite.MAX_CHUNKS) {
       throw new MalformedEnvelopeException("more than " + Suite.MAX_CHUNKS + " chunks");
     }
-    digest.chunk(buf, 0, len);
+    digest.chunk(buf, 0, len); // hashed on another core while the listener decrypts
     listener.onChunk(chunkIndex, last, buf, 0, len);
     chunkIndex++;
   }
@@ -114,7 +117,6 @@ public final class Framer {
     }
     emit(true, lastLen);
     byte[] trailer = Arrays.copyOfRange(buf, lastLen, filled);
-    Arrays.fill(buf, (byte) 0);
     digestValue = digest.finish();
     return trailer;
   }

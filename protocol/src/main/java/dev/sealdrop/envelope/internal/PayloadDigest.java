@@ -8,36 +8,42 @@ import java.security.MessageDigest;
 /**
  * The envelope's ciphertext digest and public fingerprint (spec §"Digest"):
  * {@code SHA-256(DIGEST || header_hash || SHA-256(chunk_0) || ... || SHA-256(chunk_{n-1}) || u64be(n))}.
- * Chunk hashes are independent, so they can be computed on another core; each byte is hashed once.
+ * Chunk hashes are independent, so {@link ChunkHasher} computes them on another core; each byte
+ * is hashed once. Chunk bytes must come from {@link #buffer()} (see {@link ChunkHasher}).
  */
 final class PayloadDigest {
   private final MessageDigest outer = Primitives.sha256();
-  private final MessageDigest inner = Primitives.sha256();
   private final byte[] headerHash;
-  private final byte[] chunkHash = new byte[32];
+  private final ChunkHasher hasher;
   private long chunks;
+  private byte[] result;
 
-  PayloadDigest(byte[] headerHash) {
+  PayloadDigest(byte[] headerHash, int bufferSize) {
     this.headerHash = headerHash.clone();
     outer.update(Labels.ascii(Labels.DIGEST));
     outer.update(headerHash);
+    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, outer::update);
   }
 
+  /** A buffer to put the next chunk's ciphertext in. */
+  byte[] buffer() {
+    return hasher.buffer();
+  }
+
+  /** Adds the next chunk; {@code b} must stay unmodified until handed out again by {@link #buffer()}. */
   void chunk(byte[] b, int off, int len) {
-    inner.update(b, off, len);
-    try {
-      inner.digest(chunkHash, 0, 32);
-    } catch (java.security.DigestException e) {
-      throw new IllegalStateException("envelope: internal error: digest failed", e);
-    }
-    outer.update(chunkHash);
+    hasher.hash(b, off, len);
     chunks++;
   }
 
-  /** Completes the digest; call once. */
+  /** Completes the digest; idempotent. */
   byte[] finish() {
-    outer.update(new ByteWriter().i64(chunks).toByteArray());
-    return outer.digest();
+    if (result == null) {
+      hasher.drain();
+      outer.update(new ByteWriter().i64(chunks).toByteArray());
+      result = outer.digest();
+    }
+    return result.clone();
   }
 
   /** The message the sender signs: {@code SIGNATURE || header_hash || digest}. */

@@ -27,7 +27,6 @@ public final class Sealer extends SealingOutputStream {
   private final PayloadDigest digest;
   private final long declaredSize;
   private final byte[] plain = new byte[Suite.CHUNK_BYTES];
-  private final byte[] sealed = new byte[Suite.CHUNK_CT_BYTES];
   private int filled;
   private long index;
   private long written;
@@ -86,7 +85,7 @@ public final class Sealer extends SealingOutputStream {
       byte[] raw = HeaderCodec.build(senderIdentity, signer.verifyingPublic(), salt, stanzas, metaCt, macKey);
       Header header = HeaderCodec.parse(raw);
       out.write(raw);
-      return new Sealer(out, signer, new ChunkCipher(payloadKey, header.hash()), new PayloadDigest(header.hash()),
+      return new Sealer(out, signer, new ChunkCipher(payloadKey, header.hash()), new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES),
           metadata.size());
     } catch (dev.sealdrop.envelope.EnvelopeException e) {
       throw new IllegalStateException("envelope: internal error: sealer wrote a header it cannot parse", e);
@@ -150,8 +149,9 @@ public final class Sealer extends SealingOutputStream {
 
   private void sealChunk(boolean last) throws IOException {
     try {
+      byte[] sealed = digest.buffer();
       int n = cipher.seal(index, last, plain, 0, filled, sealed);
-      digest.chunk(sealed, 0, n);
+      digest.chunk(sealed, 0, n); // hashed on another core while we write it out
       out.write(sealed, 0, n);
       index++;
       filled = 0;

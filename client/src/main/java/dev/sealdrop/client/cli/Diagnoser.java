@@ -1,0 +1,92 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.GrantFailure;
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.NetworkFailure;
+import dev.sealdrop.client.failure.PermissionFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.net.GrpcFailures;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.Optional;
+import picocli.CommandLine;
+
+/**
+ * Turns any throwable into a {@link Diagnosis}. The single place that decides exit codes: the
+ * {@link ExitCodeMapper} and the {@link ErrorReporter} both ask it, so they cannot disagree.
+ */
+public final class Diagnoser {
+  private Diagnoser() {}
+
+  public static Diagnosis diagnose(Throwable t) {
+    Throwable e = unwrap(t);
+    if (e instanceof CommandLine.ParameterException) {
+      return new Diagnosis(ExitCodes.USAGE, "USAGE", e.getMessage(), Optional.empty());
+    }
+    SealdropFailure f = translate(e);
+    if (f != null) {
+      return new Diagnosis(exitFor(f), f.reason(), f.getMessage(), f.hint());
+    }
+    return new Diagnosis(ExitCodes.INTERNAL, "INTERNAL",
+        "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+        Optional.of("this is a bug in sealdrop; re-run with --verbose and report the output"));
+  }
+
+  /** The exit code of a failure, by its sealed subtype. */
+  public static ExitCodes exitFor(SealdropFailure f) {
+    if (f instanceof UsageFailure) {
+      return ExitCodes.USAGE;
+    } else if (f instanceof AuthFailure) {
+      return ExitCodes.AUTH;
+    } else if (f instanceof GrantFailure) {
+      return ExitCodes.NOT_REDEEMABLE;
+    } else if (f instanceof IntegrityFailure) {
+      return ExitCodes.INTEGRITY;
+    } else if (f instanceof PermissionFailure) {
+      return ExitCodes.PERMISSION;
+    } else if (f instanceof KeyStoreFailure) {
+      return ExitCodes.KEYSTORE;
+    } else if (f instanceof NetworkFailure) {
+      return ExitCodes.UNAVAILABLE;
+    }
+    throw new IllegalStateException("unhandled failure type " + f.getClass().getName());
+  }
+
+  private static SealdropFailure translate(Throwable e) {
+    if (e instanceof SealdropFailure f) {
+      return f;
+    }
+    if (e instanceof StatusRuntimeException s) {
+      return GrpcFailures.translate(s, GrpcFailures.Op.GENERIC);
+    }
+    SealdropFailure envelope = EnvelopeFailures.translate(e);
+    if (envelope != null) {
+      return envelope;
+    }
+    if (e instanceof NoSuchFileException n) {
+      return new UsageFailure("FILE_NOT_FOUND", "no such file: " + n.getFile(), "check the path and try again");
+    }
+    if (e instanceof FileAlreadyExistsException x) {
+      return new UsageFailure("FILE_EXISTS", "refusing to overwrite " + x.getFile(),
+          "choose another output path, or move the existing file away");
+    }
+    if (e instanceof AccessDeniedException a) {
+      return new UsageFailure("ACCESS_DENIED", "cannot access " + a.getFile() + ": permission denied",
+          "check the file's permissions");
+    }
+    return null;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable e = t;
+    while (e instanceof CommandLine.ExecutionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+}

@@ -1,0 +1,48 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.envelope.BadSignatureException;
+import dev.sealdrop.envelope.MalformedEnvelopeException;
+import dev.sealdrop.envelope.NoMatchingIdentityException;
+import dev.sealdrop.envelope.TamperedPayloadException;
+import dev.sealdrop.envelope.UnknownSuiteException;
+import dev.sealdrop.envelope.UntrustedSenderException;
+import dev.sealdrop.keys.WrongPassphraseException;
+
+/** The envelope library's typed refusals, in the CLI's words: all exit 5 (integrity). */
+final class EnvelopeFailures {
+  private EnvelopeFailures() {}
+
+  static SealdropFailure translate(Throwable e) {
+    if (e instanceof NoMatchingIdentityException) {
+      return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys",
+          "ask the sender to seal it for you (`sealdrop keys show` prints your fingerprint)", e);
+    }
+    if (e instanceof TamperedPayloadException) {
+      return new IntegrityFailure("TAMPERED", e.getMessage(),
+          "nothing was written; fetch the file again, and tell the sender if it persists", e);
+    }
+    if (e instanceof BadSignatureException) {
+      return new IntegrityFailure("BAD_SIGNATURE", e.getMessage(),
+          "nothing was written; the file was not signed by its declared sender", e);
+    }
+    if (e instanceof UntrustedSenderException) {
+      return new IntegrityFailure("UNTRUSTED_SENDER", e.getMessage(),
+          "nothing was written; pin the sender's key first with `sealdrop keys show SENDER`", e);
+    }
+    if (e instanceof UnknownSuiteException) {
+      return new IntegrityFailure("UNKNOWN_SUITE", e.getMessage(),
+          "nothing was written; the file uses a format this sealdrop does not accept (upgrade?)", e);
+    }
+    if (e instanceof MalformedEnvelopeException) {
+      return new IntegrityFailure("MALFORMED", e.getMessage(),
+          "nothing was written; this is not an intact sealdrop file", e);
+    }
+    if (e instanceof WrongPassphraseException) {
+      return new KeyStoreFailure("WRONG_PASSPHRASE", "wrong passphrase", "try again", e);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,59 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.cli.output.ErrorResult;
+import dev.sealdrop.client.cli.output.TerminalText;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Reports every failure in one voice on stderr, {@code sealdrop: error: WHAT} then
+ * {@code sealdrop: hint: WHAT TO DO}, plus the JSON error document on stdout under
+ * {@code --json}. Stack traces only with {@code --verbose}.
+ */
+public final class ErrorReporter implements CommandLine.IExecutionExceptionHandler,
+    CommandLine.IParameterExceptionHandler {
+
+  @Override
+  public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
+    return report(ex, cmd);
+  }
+
+  @Override
+  public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cmd = ex.getCommandLine();
+    int code = report(ex, cmd);
+    String name = cmd.getCommandSpec().qualifiedName(" ");
+    cmd.getErr().println("sealdrop: hint: see `" + name + " --help`");
+    cmd.getErr().flush();
+    return code;
+  }
+
+  private static int report(Throwable ex, CommandLine cmd) {
+    SealdropCommand root = root(cmd);
+    Diagnosis d = Diagnoser.diagnose(ex);
+    int exit = cmd.getExitCodeExceptionMapper() != null ? cmd.getExitCodeExceptionMapper().getExitCode(ex)
+        : d.exit().code();
+    PrintWriter err = cmd.getErr();
+    err.println("sealdrop: error: " + TerminalText.clean(d.message()));
+    d.hint().ifPresent(h -> err.println("sealdrop: hint: " + TerminalText.clean(h)));
+    if (root != null && root.globals().verbose()) {
+      ex.printStackTrace(err);
+    } else if (d.exit() == ExitCodes.INTERNAL) {
+      err.println("sealdrop: hint: add --verbose to see where it failed");
+    }
+    err.flush();
+    if (root != null) {
+      root.output().emitError(new ErrorResult(exit, d.exit().kind(), d.reason(), d.message(), d.hint()));
+    }
+    return exit;
+  }
+
+  private static SealdropCommand root(CommandLine cmd) {
+    CommandLine c = cmd;
+    while (c.getParent() != null) {
+      c = c.getParent();
+    }
+    return c.getCommand() instanceof SealdropCommand s ? s : null;
+  }
+}

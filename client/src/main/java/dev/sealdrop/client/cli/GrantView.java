@@ -1,0 +1,62 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.GrantState;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/** How a grant is shown: one JSON object shape everywhere, one table line for people. */
+final class GrantView {
+  private GrantView() {}
+
+  static String state(GrantState s) {
+    return s == null || s == GrantState.UNRECOGNIZED ? "unknown"
+        : s.name().replace("GRANT_STATE_", "").toLowerCase(Locale.ROOT);
+  }
+
+  static void writeJson(JsonGenerator g, Grant grant) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("grant_id", grant.getGrantId());
+    g.writeStringField("file_id", grant.getFileId());
+    g.writeStringField("owner", grant.getOwner());
+    g.writeStringField("recipient", grant.getRecipient());
+    g.writeStringField("state", state(grant.getState()));
+    g.writeStringField("created_at", Instant.ofEpochMilli(grant.getCreatedAtMillis()).toString());
+    g.writeStringField("expires_at", Instant.ofEpochMilli(grant.getExpiresAtMillis()).toString());
+    g.writeNumberField("max_downloads", grant.getMaxDownloads());
+    g.writeNumberField("downloads_used", grant.getDownloadsUsed());
+    g.writeNumberField("size", grant.getSize());
+    g.writeStringField("fingerprint", grant.getFingerprint());
+    g.writeEndObject();
+  }
+
+  static void writeJsonList(JsonGenerator g, String field, List<Grant> grants) throws IOException {
+    g.writeStartObject();
+    g.writeBooleanField("ok", true);
+    g.writeArrayFieldStart(field);
+    for (Grant x : grants) {
+      writeJson(g, x);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  static void writeTable(PrintWriter out, List<Grant> grants, boolean showRecipient) {
+    if (grants.isEmpty()) {
+      out.println("(none)");
+      return;
+    }
+    out.printf("%-36s  %-12s  %-10s  %12s  %-5s  %s%n", "GRANT", showRecipient ? "TO" : "FROM", "STATE", "SIZE",
+        "USED", "EXPIRES");
+    for (Grant x : grants) {
+      out.printf("%-36s  %-12s  %-10s  %12d  %2d/%-2d  %s%n", TerminalText.clean(x.getGrantId()),
+          TerminalText.clean(showRecipient ? x.getRecipient() : x.getOwner()), state(x.getState()), x.getSize(),
+          x.getDownloadsUsed(), x.getMaxDownloads(), Instant.ofEpochMilli(x.getExpiresAtMillis()));
+    }
+  }
+}

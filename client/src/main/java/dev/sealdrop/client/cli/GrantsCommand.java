@@ -1,0 +1,70 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.ListGrantsRequest;
+import dev.sealdrop.protocol.v1.RevokeGrantRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code sealdrop grants}: the grants you created; {@code grants revoke ID}. */
+@Command(name = "grants", mixinStandardHelpOptions = true,
+    description = "List the grants you created, with their state.",
+    subcommands = GrantsCommand.Revoke.class,
+    footer = {"  sealdrop grants", "  sealdrop grants --json", "  sealdrop grants revoke 3f2a9c1e-..."})
+final class GrantsCommand extends SealdropSubcommand {
+  @Override
+  void run(Session session) throws Exception {
+    List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
+        () -> session.connect().transfer().listGrants(ListGrantsRequest.getDefaultInstance())).getGrantsList();
+    session.output().emit(new Result() {
+      @Override
+      public void writeJson(JsonGenerator g) throws IOException {
+        GrantView.writeJsonList(g, "grants", grants);
+      }
+
+      @Override
+      public void writeHuman(PrintWriter out) {
+        GrantView.writeTable(out, grants, true);
+      }
+    });
+  }
+
+  /** {@code grants revoke GRANT_ID}. */
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke one of your grants; a download in progress is cut.",
+      footer = "  sealdrop grants revoke 3f2a9c1e-...")
+  static final class Revoke extends SealdropSubcommand {
+    @Parameters(index = "0", paramLabel = "GRANT_ID", description = "The grant (see `sealdrop grants`).")
+    String grantId;
+
+    @Override
+    void run(Session session) throws Exception {
+      Grant g = ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
+          .revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(grantId).build())).getGrant();
+      session.output().emit(new Result() {
+        @Override
+        public void writeJson(JsonGenerator json) throws IOException {
+          json.writeStartObject();
+          json.writeBooleanField("ok", true);
+          json.writeFieldName("grant");
+          GrantView.writeJson(json, g);
+          json.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          out.println("Revoked grant " + TerminalText.clean(g.getGrantId()) + " (to "
+              + TerminalText.clean(g.getRecipient()) + "); state: " + GrantView.state(g.getState()));
+        }
+      });
+    }
+  }
+}

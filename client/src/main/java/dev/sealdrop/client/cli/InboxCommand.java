@@ -1,0 +1,35 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+/** {@code sealdrop inbox}: grants addressed to you. */
+@Command(name = "inbox", mixinStandardHelpOptions = true,
+    description = "List the grants addressed to you, with sender, state, size and expiry.",
+    footer = {"  sealdrop inbox", "  sealdrop inbox --json"})
+final class InboxCommand extends SealdropSubcommand {
+  @Override
+  void run(Session session) throws Exception {
+    List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
+        () -> session.connect().transfer().listInbox(ListInboxRequest.getDefaultInstance())).getGrantsList();
+    session.output().emit(new Result() {
+      @Override
+      public void writeJson(JsonGenerator g) throws IOException {
+        GrantView.writeJsonList(g, "grants", grants);
+      }
+
+      @Override
+      public void writeHuman(PrintWriter out) {
+        GrantView.writeTable(out, grants, false);
+      }
+    });
+  }
+}

@@ -1,0 +1,133 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.Pem;
+import dev.sealdrop.client.keystore.Profile;
+import dev.sealdrop.client.keystore.ProfileConfig;
+import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.client.net.HostPort;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.client.trust.PinStore;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PrivateKeys;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code sealdrop init}: creates a profile with fresh, passphrase-encrypted keys. */
+@Command(name = "init", mixinStandardHelpOptions = true,
+    description = {"Create a profile: generate your encryption and signing keys, store them encrypted with a "
+        + "passphrase, and remember the server, your client certificate and the CA.",
+        "Your key bundle is signed with your certificate's key; publish it with `sealdrop keys publish`."},
+    footer = {"  read -rs SEALDROP_PASSPHRASE && export SEALDROP_PASSPHRASE  # or: a prompt",
+        "  sealdrop --home ~/.sealdrop-alice init --server localhost:8443 \\",
+        "      --cert certs-dev/out/alice.crt --key certs-dev/out/alice.key \\",
+        "      --ca certs-dev/out/ca.crt"})
+final class InitCommand extends SealdropSubcommand {
+  @Option(names = "--server", required = true, paramLabel = "HOST:PORT", description = "The transfer server.")
+  String server;
+
+  @Option(names = "--admin-server", paramLabel = "HOST:PORT", description = "The management listener (admins).")
+  String adminServer;
+
+  @Option(names = "--cert", required = true, paramLabel = "FILE", description = "Your client certificate (PEM).")
+  Path cert;
+
+  @Option(names = "--key", required = true, paramLabel = "FILE", description = "Its private key (PKCS#8 PEM).")
+  Path key;
+
+  @Option(names = "--ca", required = true, paramLabel = "FILE", description = "The deployment's CA certificate.")
+  Path ca;
+
+  @Option(names = "--force", description = "Replace an existing profile (its old keys are lost!).")
+  boolean force;
+
+  @Mixin
+  PassphraseOption passphrase;
+
+  @Override
+  void run(Session session) throws Exception {
+    HostPort serverAddress = HostPort.parse(server);
+    Optional<HostPort> admin = adminServer == null ? Optional.empty() : Optional.of(HostPort.parse(adminServer));
+    Profile profile = session.profile();
+    if (profile.exists() && !force) {
+      throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
+          "use another --home, or pass --force to replace it (files sealed for the old keys become unreadable)");
+    }
+    for (Path p : List.of(cert, key, ca)) {
+      if (!Files.isRegularFile(p)) {
+        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + p, "check --cert, --key and --ca");
+      }
+    }
+    X509Certificate certificate = Pem.certificate(cert);
+    PrivateKey certificateKey = Pem.privateKey(key);
+    X509Certificate caCertificate = Pem.certificate(ca);
+    String identity = Pem.identity(certificate);
+
+    profile.createLayout();
+    SecureFiles.copy(ca, profile.caCertificate());
+    KeyBundle bundle;
+    PrivateKeys keys = PrivateKeys.generate();
+    try {
+      try {
+        bundle = KeyBundle.create(identity, keys.publicKeys(), certificate.getNotAfter().toInstant(), certificateKey,
+            List.of(certificate));
+      } catch (IllegalArgumentException e) {
+        throw new UsageFailure("KEY_CERT_MISMATCH", "cannot sign the key bundle: " + e.getMessage(),
+            "--key must be the private key of --cert");
+      }
+      try {
+        new KeyTrust(caCertificate, session.environment().clock(), new PinStore(profile.trustedDir()))
+            .verify(bundle.encoded(), identity);
+      } catch (IntegrityFailure e) {
+        throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(),
+            "--cert must be a valid client certificate (EKU clientAuth) issued by --ca");
+      }
+      session.keyStore(passphrase.file).store(keys);
+    } finally {
+      keys.destroy();
+    }
+    SecureFiles.copy(cert, profile.clientCertificate());
+    SecureFiles.copy(key, profile.clientKey());
+    SecureFiles.write(profile.ownBundle(), bundle.encoded());
+    profile.saveConfig(new ProfileConfig(identity, serverAddress, admin));
+    session.output().note("next: publish your key bundle with `sealdrop keys publish`");
+    session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
+        caCertificate.getSubjectX500Principal().getName()));
+  }
+
+  private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)
+      implements Result {
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("identity", identity);
+      g.writeStringField("fingerprint", fingerprint);
+      g.writeStringField("profile", profile.toString());
+      g.writeStringField("server", server.toString());
+      g.writeStringField("ca", ca);
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      out.println("Created profile " + profile + " for " + TerminalText.clean(identity));
+      out.println("  server:      " + server);
+      out.println("  CA:          " + TerminalText.clean(ca));
+      out.println("  fingerprint: " + fingerprint);
+    }
+  }
+}

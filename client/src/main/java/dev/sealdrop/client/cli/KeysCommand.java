@@ -1,0 +1,166 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.protocol.v1.PublishBundleRequest;
+import dev.sealdrop.protocol.v1.PublishBundleResponse;
+import com.google.protobuf.ByteString;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Optional;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sealdrop keys}: publish, show and export key bundles. */
+@Command(name = "keys", mixinStandardHelpOptions = true,
+    description = "Publish your key bundle, show fingerprints (yours or another identity's), export or import bundles.",
+    subcommands = {KeysCommand.Publish.class, KeysCommand.Show.class, KeysCommand.Export.class,
+        KeysCommand.Import.class},
+    footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb",
+        "  sealdrop keys import alice.skb"})
+final class KeysCommand extends SealdropSubcommand {
+  @Override
+  void run(Session session) {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show or export");
+  }
+
+  /** {@code keys publish}. */
+  @Command(name = "publish", mixinStandardHelpOptions = true,
+      description = "Publish your signed key bundle on the server so others can seal files for you.",
+      footer = "  sealdrop keys publish --json")
+  static final class Publish extends SealdropSubcommand {
+    @Override
+    void run(Session session) throws Exception {
+      KeyBundle own = session.ownBundle();
+      session.trust().verify(own.encoded(), session.config().identity());
+      PublishBundleResponse r = ServerConnection.call(GrpcFailures.Op.PUBLISH_BUNDLE, () -> session.connect().keys()
+          .publishBundle(PublishBundleRequest.newBuilder().setSignedBundle(ByteString.copyFrom(own.encoded())).build()));
+      String fp = r.getFingerprint().isEmpty() ? own.fingerprint() : r.getFingerprint();
+      session.output().emit(new BundleResult("published", own, Optional.empty(), fp));
+    }
+  }
+
+  /** {@code keys show [IDENTITY]}. */
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = {"Show the fingerprint of your key bundle, or of IDENTITY's verified bundle.",
+          "Another identity's bundle is fetched from the server, verified against your CA, and pinned on first use;"
+              + " compare the fingerprint with its owner by another channel."},
+      footer = {"  sealdrop keys show", "  sealdrop keys show bob", "  sealdrop keys show bob --accept-new-key"})
+  static final class Show extends SealdropSubcommand {
+    @Parameters(arity = "0..1", paramLabel = "IDENTITY", description = "Whose bundle (default: yours).")
+    String identity;
+
+    @Option(names = "--accept-new-key", description = "Accept and pin a key that differs from the pinned one.")
+    boolean acceptNewKey;
+
+    @Override
+    void run(Session session) throws Exception {
+      String me = session.config().identity();
+      if (identity == null || identity.equals(me)) {
+        KeyBundle own = session.ownBundle();
+        session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()));
+        return;
+      }
+      KeyTrust.Trusted t = session.fetchTrusted(identity, acceptNewKey);
+      session.output().emit(new BundleResult(t.outcome().name().toLowerCase(Locale.ROOT), t.bundle(),
+          t.previousFingerprint(), t.bundle().fingerprint()));
+    }
+  }
+
+  /** {@code keys export -o FILE}. */
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write your signed key bundle (public) to FILE, for `sealdrop seal --to FILE` without a server.",
+      footer = "  sealdrop keys export -o alice.skb")
+  static final class Export extends SealdropSubcommand {
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Where to write it.")
+    Path output;
+
+    @Option(names = "--force", description = "Overwrite FILE if it exists.")
+    boolean force;
+
+    @Override
+    @SuppressFBWarnings(value = "PATH_TRAVERSAL_OUT", justification = "the local user chooses the output file")
+    void run(Session session) throws Exception {
+      KeyBundle own = session.ownBundle();
+      if (Files.exists(output) && !force) {
+        throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
+      }
+      Files.write(output, own.encoded(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE);
+      session.output().emit(new BundleResult("exported", own, Optional.empty(), own.fingerprint()));
+    }
+  }
+
+  /** {@code keys import FILE}. */
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = {"Verify a bundle file (from `sealdrop keys export`) against your CA and pin it, without a server.",
+          "Use it to open files from a sender offline; compare the fingerprint with its owner."},
+      footer = "  sealdrop keys import alice.skb")
+  static final class Import extends SealdropSubcommand {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle file.")
+    Path file;
+
+    @Option(names = "--accept-new-key", description = "Accept and pin a key that differs from the pinned one.")
+    boolean acceptNewKey;
+
+    @Override
+    @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the bundle file")
+    void run(Session session) throws Exception {
+      session.config();
+      if (!Files.isRegularFile(file)) {
+        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
+      }
+      KeyBundle b = Recipients.resolve(session, java.util.List.of(file.toString()), acceptNewKey).get(0);
+      session.output().emit(new BundleResult("pinned", b, Optional.empty(), b.fingerprint()));
+    }
+  }
+
+  /** One bundle, and what happened to it. */
+  private static class BundleResult implements Result {
+    private final String status;
+    private final KeyBundle bundle;
+    private final Optional<String> previous;
+    private final String fingerprint;
+
+    BundleResult(String status, KeyBundle bundle, Optional<String> previous, String fingerprint) {
+      this.status = status;
+      this.bundle = bundle;
+      this.previous = previous;
+      this.fingerprint = fingerprint;
+    }
+
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("status", status);
+      g.writeStringField("identity", bundle.identity());
+      g.writeStringField("fingerprint", fingerprint);
+      g.writeStringField("not_after", bundle.notAfter().toString());
+      if (previous.isPresent()) {
+        g.writeStringField("previous_fingerprint", previous.get());
+      }
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      out.println(TerminalText.clean(bundle.identity()) + "  " + fingerprint + "  (" + status + ", valid until "
+          + bundle.notAfter() + ")");
+      previous.ifPresent(p -> out.println("  previous fingerprint: " + p));
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package dev.sealdrop.client.cli;
+
+/** {@code java -jar sealdrop.jar ...}: runs the CLI and exits with its code. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = Sealdrop.commandLine(CliEnvironment.system()).execute(args);
+    System.exit(code);
+  }
+}

@@ -1,0 +1,113 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.OpenedFile;
+import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.keys.VerifyingKey;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sealdrop open}: offline opening; plaintext appears only after full verification. */
+@Command(name = "open", mixinStandardHelpOptions = true,
+    description = {"Open a sealed FILE offline into PATH, verifying every chunk and the sender's signature first.",
+        "The sender must be you or an identity whose key you pinned (`sealdrop keys show SENDER`).",
+        "If PATH is a folder, the file gets its original (sanitised) name inside it."},
+    footer = {"  sealdrop open clients.csv.sealed -o clients.csv", "  sealdrop open clients.csv.sealed -o ~/Downloads/"})
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses input and output paths")
+final class OpenCommand extends SealdropSubcommand {
+  @Parameters(index = "0", paramLabel = "FILE", description = "The sealed file.")
+  Path file;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH", description = "Output file or folder.")
+  Path output;
+
+  @Option(names = "--force", description = "Overwrite an existing output file.")
+  boolean force;
+
+  @Mixin
+  PassphraseOption passphrase;
+
+  @Override
+  void run(Session session) throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
+    }
+    boolean intoDirectory = Files.isDirectory(output);
+    if (!intoDirectory && Files.exists(output) && !force) {
+      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
+    }
+    if (!intoDirectory && output.toAbsolutePath().getParent() != null
+        && !Files.isDirectory(output.toAbsolutePath().getParent())) {
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output.toAbsolutePath().getParent() + " does not exist",
+          "create it first");
+    }
+    String me = session.config().identity();
+    VerifyingKey myKey = session.ownBundle().verifyingKey();
+    SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
+    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
+    OpenedFile opened;
+    Path folder = intoDirectory ? output : output.toAbsolutePath().getParent();
+    try (PartialFileGuard guard = PartialFileGuard.watch(folder);
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+      opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force)
+          : Envelope.openToFile(in, mine, policy, output);
+    } finally {
+      mine.destroy();
+    }
+    session.output().emit(new Opened(opened));
+  }
+
+  private static Optional<VerifyingKey> pinnedKey(Session session, String identity) {
+    try {
+      return session.trust().pinnedVerified(identity).map(KeyBundle::verifyingKey);
+    } catch (SealdropFailure e) {
+      session.output().warn("the pinned key of " + identity + " is unusable: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** An opened, verified file. Shared with {@code receive}. */
+  record Opened(OpenedFile file) implements Result {
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      fields(g);
+      g.writeEndObject();
+    }
+
+    void fields(JsonGenerator g) throws IOException {
+      g.writeStringField("path", file.path().toString());
+      g.writeStringField("file_name", file.metadata().fileName());
+      g.writeNumberField("size", file.metadata().size());
+      g.writeStringField("content_type", file.metadata().contentType());
+      g.writeStringField("sender", file.senderIdentity());
+      g.writeStringField("fingerprint", file.fingerprint());
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      out.println("Verified and wrote " + TerminalText.clean(file.path().toString()) + " (" + file.metadata().size()
+          + " bytes)");
+      out.println("  sender:      " + TerminalText.clean(file.senderIdentity()) + " (signature verified)");
+      out.println("  fingerprint: " + file.fingerprint());
+    }
+  }
+}

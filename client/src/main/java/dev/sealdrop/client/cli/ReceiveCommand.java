@@ -1,0 +1,203 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Progress;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.failure.GrantFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.client.net.Downloader;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.client.net.StateFile;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.EnvelopeException;
+import dev.sealdrop.envelope.FileMetadata;
+import dev.sealdrop.envelope.OpenedFile;
+import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sealdrop receive}: unlock keys first, then redeem, download (resumable), verify the
+ * sender against their verified bundle, write under the original (sanitised) name only after
+ * full verification, and confirm so the download counts.
+ */
+@Command(name = "receive", mixinStandardHelpOptions = true,
+    description = {"Redeem a grant TOKEN, download and verify the file, and write it into DIR under its original "
+        + "(sanitised) name.",
+        "Your keys are unlocked before the grant is redeemed, so a wrong passphrase consumes nothing.",
+        "An interrupted download resumes when you run the same command again before the claim expires."},
+    footer = {"  sealdrop receive sd1_4bX...Q -o ~/Downloads", "  sealdrop receive \"$TOKEN\" --json"})
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the output folder")
+final class ReceiveCommand extends SealdropSubcommand {
+  @Parameters(index = "0", paramLabel = "TOKEN", description = "The grant token the sender gave you.")
+  String token;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = ".",
+      description = "Folder to write the file into (default: the current folder).")
+  Path directory;
+
+  @Option(names = "--force", description = "Overwrite a file of the same name in DIR.")
+  boolean force;
+
+  @Option(names = "--accept-new-key", description = "Accept and pin a sender key that differs from the pinned one.")
+  boolean acceptNewKey;
+
+  @Mixin
+  PassphraseOption passphrase;
+
+  @Override
+  void run(Session session) throws Exception {
+    String t = token.strip();
+    if (t.isEmpty() || t.length() > 512 || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new UsageFailure("BAD_TOKEN", "that does not look like a grant token", "paste the token exactly as sent");
+    }
+    if (!Files.isDirectory(directory)) {
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
+    }
+    session.config();
+    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
+    try {
+      SecureFiles.ensureDirectory(session.profile().downloadsDir());
+      Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
+          session.config().server().toString(), t);
+      Path spool = stateFile.resolveSibling(stateFile.getFileName().toString().replace(".properties", ".sealed"));
+      Optional<OpenedFile> unconfirmed = unconfirmed(stateFile);
+      if (unconfirmed.isPresent()) {
+        session.output().note("the file was already verified and written; confirming the download");
+        String claimId = StateFile.load(stateFile).orElseThrow().get("claim_id").orElseThrow();
+        String grantId = StateFile.load(stateFile).orElseThrow().get("grant_id").orElse("");
+        confirm(session, claimId, grantId, unconfirmed.get(), stateFile, spool);
+        return;
+      }
+      Claim claim = claim(session, t, stateFile, spool);
+      KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
+      try {
+        download(session, claim, spool);
+      } catch (GrantFailure e) {
+        if (!claim.resumed()) {
+          throw e;
+        }
+        session.output().note("the earlier claim lapsed; redeeming the grant again");
+        Files.deleteIfExists(spool);
+        Files.deleteIfExists(stateFile);
+        claim = claim(session, t, stateFile, spool);
+        download(session, claim, spool);
+      }
+      Claim done = claim;
+      OpenedFile opened;
+      try (PartialFileGuard guard = PartialFileGuard.watch(directory);
+          InputStream in = new BufferedInputStream(Files.newInputStream(spool), 64 * 1024)) {
+        opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(done.owner(),
+            sender.bundle().verifyingKey()), directory, force);
+      } catch (EnvelopeException e) {
+        Files.deleteIfExists(spool);
+        throw e;
+      }
+      StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
+          .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
+          .set("content_type", opened.metadata().contentType())
+          .set("created_at", opened.metadata().createdAt().toString()).set("sender", opened.senderIdentity())
+          .set("fingerprint", opened.fingerprint()).save();
+      confirm(session, done.id(), done.grantId(), opened, stateFile, spool);
+    } finally {
+      mine.destroy();
+    }
+  }
+
+  /** Confirms (the download counts now), forgets the transfer, prints the result. */
+  private static void confirm(Session session, String claimId, String grantId, OpenedFile opened, Path stateFile,
+      Path spool) throws SealdropFailure, IOException {
+    Grant g = ServerConnection.call(GrpcFailures.Op.CONFIRM, () -> session.connect().transfer().confirmDownload(
+        ConfirmDownloadRequest.newBuilder().setClaimId(claimId).setFingerprint(opened.fingerprint()).build()))
+        .getGrant();
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    session.output().emit(new Received(new OpenCommand.Opened(opened), g.getGrantId().isEmpty() ? grantId
+        : g.getGrantId()));
+  }
+
+  /** A file verified and written by an earlier run whose confirmation did not reach the server. */
+  private static Optional<OpenedFile> unconfirmed(Path stateFile) throws IOException {
+    Optional<StateFile> s = StateFile.load(stateFile);
+    if (s.isEmpty() || s.get().get("opened_path").isEmpty()) {
+      return Optional.empty();
+    }
+    StateFile st = s.get();
+    Path path = Path.of(st.get("opened_path").get());
+    if (!Files.isRegularFile(path)) {
+      return Optional.empty();
+    }
+    FileMetadata meta = new FileMetadata(st.get("file_name").orElseThrow(),
+        Long.parseLong(st.get("plain_size").orElseThrow()), st.get("content_type").orElse(""),
+        Instant.parse(st.get("created_at").orElseThrow()));
+    return Optional.of(new OpenedFile(path, meta, st.get("sender").orElseThrow(), st.get("fingerprint").orElseThrow()));
+  }
+
+  /** A claim on the grant: from an earlier interrupted run, or redeemed now. */
+  private record Claim(String id, String grantId, String owner, long size, boolean resumed) {}
+
+  private static void download(Session session, Claim claim, Path spool) throws SealdropFailure, IOException {
+    try (Progress p = session.progress().start("downloading", claim.size())) {
+      new Downloader(session.connect()).download(claim.id(), spool, claim.size(), p::advance);
+    }
+  }
+
+  private Claim claim(Session session, String t, Path stateFile, Path spool) throws SealdropFailure, IOException {
+    Optional<StateFile> saved = StateFile.load(stateFile);
+    if (saved.isPresent()) {
+      StateFile s = saved.get();
+      long expires = Long.parseLong(s.get("claim_expires_at_millis").orElse("0"));
+      if ((expires == 0 || expires > session.environment().clock().millis()) && s.get("claim_id").isPresent()) {
+        session.output().note("resuming the interrupted download");
+        return new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
+            Long.parseLong(s.get("size").orElseThrow()), true);
+      }
+      Files.deleteIfExists(spool);
+      s.delete();
+    }
+    RedeemResponse r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
+        .redeem(RedeemRequest.newBuilder().setToken(t).build()));
+    Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(), false);
+    StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
+        .set("size", Long.toString(c.size()))
+        .set("claim_expires_at_millis", Long.toString(r.getClaimExpiresAtMillis())).save();
+    Files.deleteIfExists(spool);
+    return c;
+  }
+
+  private record Received(OpenCommand.Opened opened, String grantId) implements Result {
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("grant_id", grantId);
+      opened.fields(g);
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      opened.writeHuman(out);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.keys.BundleException;
+import dev.sealdrop.keys.KeyBundle;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Resolves {@code --to} values offline: a bundle file (verified against the CA, then checked
+ * against and added to the pins), or an identity whose key is already pinned.
+ */
+final class Recipients {
+  private Recipients() {}
+
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
+  static List<KeyBundle> resolve(Session session, List<String> to, boolean acceptNewKey) throws SealdropFailure {
+    Map<String, KeyBundle> byIdentity = new LinkedHashMap<>();
+    for (String t : to) {
+      KeyBundle b;
+      Path asFile = Path.of(t);
+      if (Files.isRegularFile(asFile)) {
+        byte[] encoded;
+        String identity;
+        try {
+          encoded = Files.readAllBytes(asFile);
+          identity = KeyBundle.decode(encoded).identity();
+        } catch (IOException | BundleException e) {
+          throw new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + e.getMessage(),
+              "pass a file written by `sealdrop keys export`, or an identity");
+        }
+        b = session.reportPin(session.trust().accept(encoded, identity, acceptNewKey)).bundle();
+      } else {
+        Optional<KeyBundle> pinned = session.trust().pinnedVerified(t);
+        if (pinned.isEmpty()) {
+          throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + t + "\" and no such bundle file",
+              "fetch and pin it with `sealdrop keys show " + t + "`, or pass the bundle file it exported");
+        }
+        b = pinned.get();
+      }
+      byIdentity.put(b.identity(), b);
+    }
+    return new ArrayList<>(byIdentity.values());
+  }
+}

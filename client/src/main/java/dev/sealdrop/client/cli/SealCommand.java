@@ -1,0 +1,128 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Progress;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.FileMetadata;
+import dev.sealdrop.envelope.SealingOutputStream;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.keys.RecipientKey;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sealdrop seal}: offline sealing, for files that travel another way. */
+@Command(name = "seal", mixinStandardHelpOptions = true,
+    description = {"Seal FILE for one or more recipients, offline, into OUT (ciphertext only).",
+        "Each --to is an identity whose key you pinned (`sealdrop keys show NAME`) or a bundle file"
+            + " (`sealdrop keys export`), verified against your CA."},
+    footer = {"  sealdrop seal clients.csv --to bob --to dave -o clients.csv.sealed",
+        "  sealdrop seal clients.csv --to bob.skb -o clients.csv.sealed"})
+@SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
+    justification = "the local user chooses input and output files")
+final class SealCommand extends SealdropSubcommand {
+  @Parameters(index = "0", paramLabel = "FILE", description = "The file to seal.")
+  Path file;
+
+  @Option(names = "--to", required = true, paramLabel = "IDENTITY|BUNDLE_FILE", description = "A recipient.")
+  List<String> to;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Where to write the sealed file.")
+  Path output;
+
+  @Option(names = "--force", description = "Overwrite OUT if it exists.")
+  boolean force;
+
+  @Option(names = "--accept-new-key", description = "Accept a bundle file whose key differs from the pinned one.")
+  boolean acceptNewKey;
+
+  @Mixin
+  PassphraseOption passphrase;
+
+  @Override
+  void run(Session session) throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
+    }
+    if (Files.exists(output) && !force) {
+      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
+    }
+    String me = session.config().identity();
+    List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);
+    List<RecipientKey> keys = recipients.stream().map(KeyBundle::recipientKey).toList();
+    long size = Files.size(file);
+    FileMetadata meta = Metadata.of(file, size);
+    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
+    Path target = output.toAbsolutePath();
+    Path tmp = Files.createTempFile(target.getParent(), ".sealdrop-seal-", ".part");
+    String fingerprint;
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp); InputStream in = Files.newInputStream(file);
+          Progress p = session.progress().start("sealing", size)) {
+        SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
+        Streams.copy(in, sealing, p);
+        sealing.close();
+        fingerprint = sealing.fingerprint();
+      }
+      SecureFiles.fsync(tmp);
+      move(tmp, target);
+    } finally {
+      mine.destroy();
+      Files.deleteIfExists(tmp);
+    }
+    session.output().emit(new Sealed(target, Files.size(target), fingerprint, recipients));
+  }
+
+  private static void move(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private record Sealed(Path output, long size, String fingerprint, List<KeyBundle> recipients) implements Result {
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("output", output.toString());
+      g.writeNumberField("size", size);
+      g.writeStringField("fingerprint", fingerprint);
+      g.writeArrayFieldStart("recipients");
+      for (KeyBundle b : recipients) {
+        g.writeStartObject();
+        g.writeStringField("identity", b.identity());
+        g.writeStringField("fingerprint", b.fingerprint());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      out.println("Sealed " + output + " (" + size + " bytes) for:");
+      for (KeyBundle b : recipients) {
+        out.println("  " + TerminalText.clean(b.identity()) + "  " + b.fingerprint());
+      }
+      out.println("fingerprint: " + fingerprint);
+    }
+  }
+}

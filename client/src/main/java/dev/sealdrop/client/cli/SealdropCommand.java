@@ -1,0 +1,62 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.cli.output.Output;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The root command, {@code sealdrop}: holds the global options and the environment. */
+@Command(name = "sealdrop", mixinStandardHelpOptions = true, versionProvider = Version.class,
+    description = {"End-to-end encrypted, one-time file transfer.",
+        "Files are sealed on your machine for the recipient's keys; the server only ever holds ciphertext."},
+    subcommands = {CommandLine.HelpCommand.class, InitCommand.class, KeysCommand.class, SealCommand.class,
+        OpenCommand.class, SendCommand.class, InboxCommand.class, ReceiveCommand.class, GrantsCommand.class},
+    footer = {
+        "  # alice, once: create a profile and publish her keys",
+        "  export SEALDROP_HOME=~/.sealdrop-alice",
+        "  sealdrop init --server localhost:8443 \\",
+        "      --cert alice.crt --key alice.key --ca ca.crt",
+        "  sealdrop keys publish",
+        "  # send a file to bob (prints a one-time token to give bob)",
+        "  sealdrop send clients.csv --to bob --expires 72h",
+        "  # bob, with his own profile:",
+        "  sealdrop receive TOKEN -o ~/Downloads"})
+public final class SealdropCommand implements Callable<Integer> {
+  @Mixin
+  private GlobalOptions globals;
+
+  @Spec
+  private CommandSpec spec;
+
+  private final CliEnvironment environment;
+  private Output output;
+
+  public SealdropCommand(CliEnvironment environment) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+  }
+
+  GlobalOptions globals() {
+    return globals;
+  }
+
+  CliEnvironment environment() {
+    return environment;
+  }
+
+  /** stdout, created once the options are parsed (so {@code --json} is known). */
+  Output output() {
+    if (output == null) {
+      output = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), globals.json());
+    }
+    return output;
+  }
+
+  @Override
+  public Integer call() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing a command, e.g. `sealdrop send`");
+  }
+}

@@ -1,0 +1,200 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Progress;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.client.net.StateFile;
+import dev.sealdrop.client.net.Uploader;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.FileMetadata;
+import dev.sealdrop.envelope.SealingOutputStream;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sealdrop send}: verify the recipient's key, seal while uploading (never a plaintext
+ * temp file), create a one-time grant, print its token. Re-running after an interruption resumes.
+ */
+@Command(name = "send", mixinStandardHelpOptions = true,
+    description = {"Seal FILE for IDENTITY while uploading it, and create a one-time grant; prints the grant token.",
+        "The recipient's key bundle is fetched, verified against your CA and pinned on first use.",
+        "If the upload is interrupted, run the same command again: it resumes where the server stopped."},
+    footer = {"  sealdrop send clients.csv --to bob --expires 72h --downloads 1",
+        "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)"})
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the file to send")
+final class SendCommand extends SealdropSubcommand {
+  static final int MAX_DOWNLOADS = 100;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The file to send.")
+  Path file;
+
+  @Option(names = "--to", required = true, paramLabel = "IDENTITY", description = "The one recipient.")
+  String to;
+
+  @Option(names = "--expires", paramLabel = "DURATION", converter = Durations.class,
+      description = "Grant lifetime, e.g. 30m, 72h, 7d (default: the server's, 72h).")
+  Duration expires;
+
+  @Option(names = "--downloads", paramLabel = "N", defaultValue = "1",
+      description = "How many downloads the grant allows (default: ${DEFAULT-VALUE}).")
+  int downloads;
+
+  @Option(names = "--accept-new-key", description = "Accept and pin a recipient key that differs from the pinned one.")
+  boolean acceptNewKey;
+
+  @Mixin
+  PassphraseOption passphrase;
+
+  @Override
+  void run(Session session) throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
+    }
+    if (downloads < 1 || downloads > MAX_DOWNLOADS) {
+      throw new UsageFailure("BAD_DOWNLOADS", "--downloads must be 1.." + MAX_DOWNLOADS + ", not " + downloads,
+          "a grant is for one recipient; use a small number");
+    }
+    String me = session.config().identity();
+    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
+    try {
+      KeyTrust.Trusted recipient = session.fetchTrusted(to, acceptNewKey);
+      Uploader.Committed committed = upload(session, me, mine, recipient);
+      CreateGrantRequest.Builder req = CreateGrantRequest.newBuilder().setFileId(committed.fileId()).setRecipient(to)
+          .setMaxDownloads(downloads);
+      if (expires != null) {
+        req.setExpiresInSeconds(expires.toSeconds());
+      }
+      CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+          () -> session.connect().transfer().createGrant(req.build()));
+      forget(pending(session, recipient));
+      session.output().note("give " + to + " the token by another channel; they run: sealdrop receive TOKEN");
+      session.output().emit(new Sent(grant, committed, recipient));
+    } finally {
+      mine.destroy();
+    }
+  }
+
+  private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient)
+      throws SealdropFailure, IOException {
+    Path stateFile = pending(session, recipient);
+    Path spool = spool(stateFile);
+    Uploader uploader = new Uploader(session.connect());
+    Optional<StateFile> saved = StateFile.load(stateFile);
+    if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
+      session.output().note("the file was already uploaded; creating the grant");
+      return new Uploader.Committed(saved.get().get("file_id").get(), Files.size(spool), "");
+    }
+    if (saved.isPresent() && saved.get().get("sealed").equals(Optional.of("true")) && Files.exists(spool)) {
+      session.output().note("resuming the interrupted upload");
+      String uploadId = saved.get().get("upload_id").orElseThrow();
+      int max = Integer.parseInt(saved.get().get("max_message_bytes").orElse("0"));
+      try (Progress p = session.progress().start("uploading", Files.size(spool))) {
+        Uploader.Committed c = uploader.resume(uploadId, max, spool, p::advance);
+        saved.get().set("file_id", c.fileId()).save();
+        return c;
+      } catch (UsageFailure e) {
+        session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over");
+        forget(stateFile);
+      }
+    }
+    Uploader.Started started = uploader.create();
+    StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
+        .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("sealed", "false");
+    state.save();
+    long size = Files.size(file);
+    FileMetadata meta = Metadata.of(file, size);
+    List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
+    try (Progress p = session.progress().start("sealing+uploading", size)) {
+      Uploader.Committed c = uploader.uploadWhileSealing(started, spool, out -> {
+        try (InputStream in = Files.newInputStream(file)) {
+          SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
+          Streams.copy(in, sealing, Progress.none());
+          sealing.close();
+        }
+      }, () -> {
+        try {
+          state.set("sealed", "true").save();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, n -> p.advance(Math.min(n, size)));
+      state.set("file_id", c.fileId()).save();
+      return c;
+    } catch (IOException | RuntimeException e) {
+      if (!state.get("sealed").equals(Optional.of("true"))) {
+        forget(stateFile);
+      }
+      throw e;
+    }
+  }
+
+  /** The state file of this (file, size, mtime, recipient key) send: a re-run finds it again. */
+  private Path pending(Session session, KeyTrust.Trusted recipient) throws IOException, SealdropFailure {
+    SecureFiles.ensureDirectory(session.profile().uploadsDir());
+    Path abs = file.toAbsolutePath().normalize();
+    return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),
+        Long.toString(Files.size(abs)), Files.getLastModifiedTime(abs).toString(), to,
+        recipient.bundle().fingerprint(), session.config().server().toString());
+  }
+
+  private static Path spool(Path stateFile) {
+    String n = stateFile.getFileName().toString();
+    return stateFile.resolveSibling(n.substring(0, n.length() - ".properties".length()) + ".sealed");
+  }
+
+  private static void forget(Path stateFile) throws IOException {
+    Files.deleteIfExists(spool(stateFile));
+    Files.deleteIfExists(stateFile);
+  }
+
+  private record Sent(CreateGrantResponse grant, Uploader.Committed file, KeyTrust.Trusted recipient)
+      implements Result {
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("token", grant.getToken());
+      g.writeFieldName("grant");
+      GrantView.writeJson(g, grant.getGrant());
+      g.writeObjectFieldStart("recipient");
+      g.writeStringField("identity", recipient.bundle().identity());
+      g.writeStringField("fingerprint", recipient.bundle().fingerprint());
+      g.writeEndObject();
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      out.println("Sent to " + TerminalText.clean(recipient.bundle().identity()) + " (key "
+          + recipient.bundle().fingerprint() + ")");
+      out.println("  grant:   " + TerminalText.clean(grant.getGrant().getGrantId()) + ", "
+          + grant.getGrant().getMaxDownloads() + " download(s), expires "
+          + java.time.Instant.ofEpochMilli(grant.getGrant().getExpiresAtMillis()));
+      out.println("  size:    " + grant.getGrant().getSize() + " bytes sealed");
+      out.println("token (shown once):");
+      out.println(TerminalText.clean(grant.getToken()));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.cli.output.Output;
+import dev.sealdrop.client.cli.output.ProgressFactory;
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.KeyStore;
+import dev.sealdrop.client.keystore.Passphrases;
+import dev.sealdrop.client.keystore.Pem;
+import dev.sealdrop.client.keystore.Profile;
+import dev.sealdrop.client.keystore.ProfileConfig;
+import dev.sealdrop.client.keystore.ProfileLocator;
+import dev.sealdrop.client.net.ChannelFactory;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.client.trust.PinStore;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.protocol.v1.FetchBundleRequest;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+
+/**
+ * What one command invocation needs, created lazily: the profile, its settings, the key store,
+ * trust decisions, and at most one server connection (closed at the end).
+ */
+final class Session implements AutoCloseable {
+  private final SealdropCommand root;
+  private Profile profile;
+  private ProfileConfig config;
+  private ServerConnection connection;
+  private KeyTrust trust;
+
+  Session(SealdropCommand root) {
+    this.root = root;
+  }
+
+  CliEnvironment environment() {
+    return root.environment();
+  }
+
+  Output output() {
+    return root.output();
+  }
+
+  boolean verbose() {
+    return root.globals().verbose();
+  }
+
+  Profile profile() {
+    if (profile == null) {
+      CliEnvironment env = root.environment();
+      profile = new Profile(ProfileLocator.locate(root.globals().home(), env.variables(), env.userHome()));
+    }
+    return profile;
+  }
+
+  ProfileConfig config() throws KeyStoreFailure, UsageFailure {
+    if (config == null) {
+      config = profile().loadConfig();
+    }
+    return config;
+  }
+
+  KeyStore keyStore(Path passphraseFile) {
+    return new KeyStore(profile(), new Passphrases(environment().variables(), passphraseFile, environment().prompt()));
+  }
+
+  X509Certificate ca() throws SealdropFailure {
+    config();
+    return Pem.certificate(profile().caCertificate());
+  }
+
+  KeyTrust trust() throws SealdropFailure {
+    if (trust == null) {
+      trust = new KeyTrust(ca(), environment().clock(), new PinStore(profile().trustedDir()));
+    }
+    return trust;
+  }
+
+  ServerConnection connect() throws SealdropFailure {
+    if (connection == null) {
+      ProfileConfig c = config();
+      Profile p = profile();
+      connection = ServerConnection.open(new ChannelFactory(p.clientCertificate(), p.clientKey(), p.caCertificate()),
+          c.server());
+    }
+    return connection;
+  }
+
+  /** Fetches {@code identity}'s bundle from the server, verifies it, and pins it (TOFU). */
+  KeyTrust.Trusted fetchTrusted(String identity, boolean acceptNewKey) throws SealdropFailure {
+    byte[] encoded = ServerConnection.call(GrpcFailures.Op.FETCH_BUNDLE, () -> connect().keys()
+        .fetchBundle(FetchBundleRequest.newBuilder().setIdentity(identity).build())).getSignedBundle().toByteArray();
+    return reportPin(trust().accept(encoded, identity, acceptNewKey));
+  }
+
+  /** Tells the user when a key was pinned for the first time or replaced. */
+  KeyTrust.Trusted reportPin(KeyTrust.Trusted t) {
+    String identity = t.bundle().identity();
+    if (t.outcome() == KeyTrust.PinOutcome.FIRST_USE) {
+      output().note("pinned " + identity + "'s key on first use: " + t.bundle().fingerprint()
+          + " (compare it with " + identity + " by another channel)");
+    } else if (t.outcome() == KeyTrust.PinOutcome.REPLACED) {
+      output().warn("accepted a NEW key for " + identity + ": " + t.bundle().fingerprint() + " (was "
+          + t.previousFingerprint().orElse("?") + ")");
+    }
+    return t;
+  }
+
+  /** Our own bundle, as created at init. */
+  KeyBundle ownBundle() throws SealdropFailure {
+    try {
+      return KeyBundle.decode(java.nio.file.Files.readAllBytes(profile().ownBundle()));
+    } catch (java.io.IOException | dev.sealdrop.keys.BundleException e) {
+      throw new KeyStoreFailure("NO_BUNDLE", "cannot read our key bundle " + profile().ownBundle() + ": "
+          + e.getMessage(), "run `sealdrop init` again", e);
+    }
+  }
+
+  ProgressFactory progress() {
+    return new ProgressFactory(environment().terminal() && !root.globals().json(), environment().progressStream());
+  }
+
+  @Override
+  public void close() {
+    if (connection != null) {
+      connection.close();
+    }
+  }
+}

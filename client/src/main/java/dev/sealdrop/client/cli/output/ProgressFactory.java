@@ -1,0 +1,49 @@
+package dev.sealdrop.client.cli.output;
+
+import java.io.PrintStream;
+import java.util.Objects;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** Makes progress bars on a terminal, and silent progress everywhere else. */
+public final class ProgressFactory {
+  private final boolean terminal;
+  private final PrintStream stream;
+
+  /**
+   * @param terminal whether stdout and stderr are a terminal (and no {@code --json})
+   * @param stream where bars are drawn (stderr)
+   */
+  public ProgressFactory(boolean terminal, PrintStream stream) {
+    this.terminal = terminal;
+    this.stream = Objects.requireNonNull(stream, "stream");
+  }
+
+  public Progress start(String task, long totalBytes) {
+    if (!terminal) {
+      return Progress.none();
+    }
+    ProgressBar bar = new ProgressBarBuilder().setTaskName(TerminalText.clean(task))
+        .setInitialMax(Math.max(totalBytes, 1)).setStyle(ProgressBarStyle.ASCII)
+        .setUnit(" MiB", 1024 * 1024).showSpeed().setUpdateIntervalMillis(200)
+        .setConsumer(new ConsoleProgressBarConsumer(stream)).build();
+    return new Progress() {
+      @Override
+      public void advance(long bytes) {
+        bar.stepBy(bytes);
+      }
+
+      @Override
+      public void position(long bytes) {
+        bar.stepTo(bytes);
+      }
+
+      @Override
+      public void close() {
+        bar.close();
+      }
+    };
+  }
+}

@@ -1,0 +1,24 @@
+package dev.sealdrop.client.cli.output;
+
+/**
+ * Makes untrusted text (file names, identities, server messages) safe to print on a terminal:
+ * control characters (which could move the cursor or rewrite earlier lines, e.g. a forged
+ * "verified" line) and bidirectional overrides become {@code ?}.
+ */
+public final class TerminalText {
+  private TerminalText() {}
+
+  public static String clean(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> sb.appendCodePoint(unsafe(c) ? '?' : c));
+    return sb.toString();
+  }
+
+  private static boolean unsafe(int c) {
+    return Character.isISOControl(c) || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
+        || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || c == 0x2028 || c == 0x2029;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.sealdrop.client.failure;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A failure the CLI explains to its user: what happened ({@link #getMessage()}), what to do
+ * ({@link #hint()}), and a stable machine-readable {@link #reason()} for scripts. The subtype
+ * decides the exit code (see {@code cli.ExitCodes}); nothing else does.
+ */
+public abstract sealed class SealdropFailure extends Exception
+    permits UsageFailure, AuthFailure, GrantFailure, IntegrityFailure, PermissionFailure, KeyStoreFailure,
+    NetworkFailure {
+  private final String hint;
+  private final String reason;
+
+  SealdropFailure(String reason, String message, String hint, Throwable cause) {
+    super(Objects.requireNonNull(message, "message"), cause);
+    this.reason = Objects.requireNonNull(reason, "reason");
+    this.hint = hint;
+  }
+
+  /** What the user can do about it, if we know. */
+  public Optional<String> hint() {
+    return Optional.ofNullable(hint);
+  }
+
+  /** A stable UPPER_SNAKE code naming the cause, e.g. {@code GRANT_CONSUMED}. */
+  public String reason() {
+    return reason;
+  }
+}

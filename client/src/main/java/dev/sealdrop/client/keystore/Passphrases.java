@@ -1,0 +1,119 @@
+package dev.sealdrop.client.keystore;
+
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where a passphrase comes from, in order: {@code --passphrase-file FILE}, the
+ * {@code SEALDROP_PASSPHRASE} variable, a prompt on the terminal. Never a command-line value (it
+ * would land in shell history and {@code ps}). Callers own the returned {@code char[]} and wipe
+ * it in {@code finally}.
+ */
+public final class Passphrases {
+  public static final String VARIABLE = "SEALDROP_PASSPHRASE";
+
+  private final Map<String, String> environment;
+  private final Path passphraseFile;
+  private final PassphrasePrompt prompt;
+
+  public Passphrases(Map<String, String> environment, Path passphraseFile, PassphrasePrompt prompt) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+    this.passphraseFile = passphraseFile;
+    this.prompt = Objects.requireNonNull(prompt, "prompt");
+  }
+
+  /** The passphrase that unlocks existing keys. */
+  public char[] forUnlock(Path keyFile) throws KeyStoreFailure, UsageFailure {
+    return obtain("Passphrase for " + keyFile + ": ", false);
+  }
+
+  /** A new passphrase (asked twice on a terminal). */
+  public char[] forNewKeys() throws KeyStoreFailure, UsageFailure {
+    return obtain("New passphrase for your sealdrop keys: ", true);
+  }
+
+  private char[] obtain(String question, boolean confirm) throws KeyStoreFailure, UsageFailure {
+    char[] p;
+    if (passphraseFile != null) {
+      p = readFile(passphraseFile);
+    } else if (environment.get(VARIABLE) != null) {
+      p = environment.get(VARIABLE).toCharArray();
+    } else {
+      p = ask(question, confirm);
+    }
+    if (p.length == 0) {
+      throw new KeyStoreFailure("EMPTY_PASSPHRASE", "the passphrase is empty",
+          "use a passphrase of at least a few words; sealdrop refuses empty ones");
+    }
+    return p;
+  }
+
+  private char[] ask(String question, boolean confirm) throws KeyStoreFailure {
+    Optional<char[]> first = prompt.read(question);
+    if (first.isEmpty()) {
+      throw new KeyStoreFailure("NO_PASSPHRASE", "no passphrase given and no terminal to ask for one",
+          "set " + VARIABLE + " or pass --passphrase-file FILE (never the passphrase itself on the command line)");
+    }
+    if (!confirm) {
+      return first.get();
+    }
+    char[] second = prompt.read("Repeat the passphrase: ").orElse(new char[0]);
+    try {
+      if (!Arrays.equals(first.get(), second)) {
+        Arrays.fill(first.get(), '\0');
+        throw new KeyStoreFailure("PASSPHRASE_MISMATCH", "the two passphrases differ", "run the command again");
+      }
+      return first.get();
+    } finally {
+      Arrays.fill(second, '\0');
+    }
+  }
+
+  /** Reads the first line of a file as UTF-8, without keeping a String of it. */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names their own passphrase file")
+  static char[] readFile(Path file) throws UsageFailure {
+    byte[] raw;
+    try {
+      raw = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new UsageFailure("FILE_NOT_FOUND", "passphrase file " + file + " does not exist", "check --passphrase-file");
+    } catch (IOException e) {
+      throw new UsageFailure("FILE_UNREADABLE", "cannot read passphrase file " + file + ": " + e.getMessage(),
+          "check --passphrase-file and its permissions");
+    }
+    CharBuffer chars = null;
+    try {
+      chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw));
+      int end = 0;
+      while (end < chars.limit() && chars.get(end) != '\n' && chars.get(end) != '\r') {
+        end++;
+      }
+      char[] out = new char[end];
+      chars.get(out, 0, end);
+      return out;
+    } catch (CharacterCodingException e) {
+      throw new UsageFailure("BAD_PASSPHRASE_FILE", "passphrase file " + file + " is not UTF-8 text",
+          "write the passphrase as one line of UTF-8 text");
+    } finally {
+      Arrays.fill(raw, (byte) 0);
+      if (chars != null && chars.hasArray()) {
+        Arrays.fill(chars.array(), '\0');
+      }
+    }
+  }
+}

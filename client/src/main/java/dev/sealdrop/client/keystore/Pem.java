@@ -1,0 +1,80 @@
+package dev.sealdrop.client.keystore;
+
+import dev.sealdrop.client.failure.UsageFailure;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Locale;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
+/** Reads the TLS material a user hands to {@code init}: X.509 certificates and PKCS#8 PEM keys. */
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names their own certificate files")
+public final class Pem {
+  private Pem() {}
+
+  public static X509Certificate certificate(Path file) throws UsageFailure {
+    try (InputStream in = Files.newInputStream(file)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (IOException | GeneralSecurityException | ClassCastException e) {
+      throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + e.getMessage(),
+          "pass a PEM or DER X.509 certificate");
+    }
+  }
+
+  /** An unencrypted PKCS#8 PEM private key (EC, RSA or Ed25519). */
+  public static PrivateKey privateKey(Path file) throws UsageFailure {
+    byte[] der = null;
+    try {
+      String text = Files.readString(file, StandardCharsets.US_ASCII);
+      int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
+      int end = text.indexOf("-----END PRIVATE KEY-----");
+      if (begin < 0 || end < begin) {
+        throw new UsageFailure("BAD_KEY", file + " is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)",
+            "convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8`");
+      }
+      der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
+      for (String alg : new String[] {"EC", "RSA", "Ed25519"}) {
+        try {
+          return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+        } catch (GeneralSecurityException e) {
+          // try the next algorithm
+        }
+      }
+      throw new UsageFailure("BAD_KEY", "cannot parse the private key in " + file, "pass an EC, RSA or Ed25519 key");
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UsageFailure("BAD_KEY", "cannot read " + file + ": " + e.getMessage(), "check --key");
+    } finally {
+      if (der != null) {
+        Arrays.fill(der, (byte) 0);
+      }
+    }
+  }
+
+  /** The identity a certificate names: its subject CN. */
+  public static String identity(X509Certificate cert) throws UsageFailure {
+    try {
+      LdapName name = new LdapName(cert.getSubjectX500Principal().getName());
+      for (Rdn rdn : name.getRdns()) {
+        if (rdn.getType().toUpperCase(Locale.ROOT).equals("CN")) {
+          return rdn.getValue().toString();
+        }
+      }
+    } catch (InvalidNameException e) {
+      // fall through
+    }
+    throw new UsageFailure("BAD_CERTIFICATE", "the certificate's subject has no CN", "use a sealdrop client certificate");
+  }
+}

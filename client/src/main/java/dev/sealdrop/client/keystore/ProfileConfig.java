@@ -1,0 +1,72 @@
+package dev.sealdrop.client.keystore;
+
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.net.HostPort;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The profile's settings ({@code profile.properties}), validated when read.
+ *
+ * @param identity who we are: the subject CN of our client certificate
+ * @param server the transfer server
+ * @param adminServer the management listener, if configured
+ */
+public record ProfileConfig(String identity, HostPort server, Optional<HostPort> adminServer) {
+  static final int FORMAT = 1;
+
+  public ProfileConfig {
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(adminServer, "adminServer");
+    if (identity.isBlank()) {
+      throw new IllegalArgumentException("identity must not be blank");
+    }
+  }
+
+  byte[] encode() {
+    Properties p = new Properties();
+    p.setProperty("format", Integer.toString(FORMAT));
+    p.setProperty("identity", identity);
+    p.setProperty("server", server.toString());
+    adminServer.ifPresent(a -> p.setProperty("admin_server", a.toString()));
+    StringWriter w = new StringWriter();
+    try {
+      p.store(w, "sealdrop profile; edit with care");
+    } catch (IOException e) {
+      throw new IllegalStateException("cli: internal error: cannot encode profile", e);
+    }
+    return w.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static ProfileConfig decode(byte[] bytes, String where) throws KeyStoreFailure {
+    Properties p = new Properties();
+    try {
+      p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+      if (!Integer.toString(FORMAT).equals(p.getProperty("format"))) {
+        throw new KeyStoreFailure("PROFILE_DAMAGED", where + " has an unknown format",
+            "this profile was written by another sealdrop version; run `sealdrop init` in a new --home");
+      }
+      String admin = p.getProperty("admin_server");
+      return new ProfileConfig(require(p, "identity", where), HostPort.parse(require(p, "server", where)),
+          admin == null ? Optional.empty() : Optional.of(HostPort.parse(admin)));
+    } catch (IOException | IllegalArgumentException | UsageFailure e) {
+      throw new KeyStoreFailure("PROFILE_DAMAGED", where + " is damaged: " + e.getMessage(),
+          "fix the file, or run `sealdrop init` again", e);
+    }
+  }
+
+  private static String require(Properties p, String key, String where) throws KeyStoreFailure {
+    String v = p.getProperty(key);
+    if (v == null || v.isBlank()) {
+      throw new KeyStoreFailure("PROFILE_DAMAGED", where + " lacks \"" + key + "\"", "run `sealdrop init` again");
+    }
+    return v.trim();
+  }
+}

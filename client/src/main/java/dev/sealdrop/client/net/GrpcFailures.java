@@ -1,0 +1,159 @@
+package dev.sealdrop.client.net;
+
+import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.GrantFailure;
+import dev.sealdrop.client.failure.NetworkFailure;
+import dev.sealdrop.client.failure.PermissionFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.security.cert.CertificateException;
+import java.util.Locale;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
+
+/**
+ * Translates gRPC statuses, and the server's {@code sealdrop-reason} trailer, into the CLI's
+ * failures (and so exit codes). The reason trailer wins where present; otherwise the status
+ * code and the operation decide (a NOT_FOUND from Redeem is a grant that cannot be redeemed).
+ */
+public final class GrpcFailures {
+  /** The trailer in which the server names a refusal precisely, e.g. {@code GRANT_EXPIRED}. */
+  public static final Metadata.Key<String> REASON = Metadata.Key.of("sealdrop-reason", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** What we were doing, for the failures whose meaning depends on it. */
+  public enum Op {
+    GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM
+  }
+
+  /** Reasons that mean "wrong role / not yours", whatever status code carries them. */
+  private static final java.util.Set<String> PERMISSION_REASONS = java.util.Set.of("ROLE_FORBIDDEN", "NOT_RECIPIENT",
+      "NOT_OWNER", "RECIPIENT_NOT_ACQUIRER", "BUNDLE_NOT_YOURS");
+
+  private GrpcFailures() {}
+
+  public static SealdropFailure translate(StatusRuntimeException e, Op op) {
+    Status status = e.getStatus();
+    String reason = reason(e).orElse(null);
+    String detail = status.getDescription() == null ? status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+        : status.getDescription();
+    if (reason != null && reason.startsWith("GRANT_")) {
+      return grant(reason, detail, e);
+    }
+    if (reason != null && (reason.startsWith("CERTIFICATE_") || reason.startsWith("IDENTITY_"))) {
+      return new AuthFailure(reason, "the server refused our certificate: " + detail,
+          "check that your certificate is valid, issued by the server's CA, and not revoked; ask an admin", e);
+    }
+    if ("ENVELOPE_SENDER_MISMATCH".equals(reason) || "BUNDLE_REQUIRED".equals(reason)) {
+      return new UsageFailure(reason, "the server does not know your current keys: " + detail,
+          "publish your key bundle with `sealdrop keys publish`, then re-run the command", e);
+    }
+    if (reason != null && PERMISSION_REASONS.contains(reason)) {
+      return new PermissionFailure(reason, "permission denied: " + detail,
+          "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);
+    }
+    switch (status.getCode()) {
+      case UNAUTHENTICATED:
+        return new AuthFailure(or(reason, "UNAUTHENTICATED"), "the server refused our certificate: " + detail,
+            "check that your certificate is valid, issued by the server's CA, and not revoked; ask an admin", e);
+      case PERMISSION_DENIED:
+        return new PermissionFailure(or(reason, "PERMISSION_DENIED"), "permission denied: " + detail,
+            "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);
+      case NOT_FOUND:
+        return notFound(op, reason, detail, e);
+      case FAILED_PRECONDITION:
+        if (op == Op.REDEEM || op == Op.DOWNLOAD || op == Op.CONFIRM || op == Op.REVOKE_GRANT) {
+          return grant(or(reason, "GRANT_NOT_REDEEMABLE"), detail, e);
+        }
+        return new UsageFailure(or(reason, "FAILED_PRECONDITION"), "the server refused: " + detail,
+            "re-run the command; if it persists, start over", e);
+      case INVALID_ARGUMENT:
+      case OUT_OF_RANGE:
+        return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
+            "check the arguments; see `sealdrop help`", e);
+      case RESOURCE_EXHAUSTED:
+        return new PermissionFailure(or(reason, "RESOURCE_EXHAUSTED"), "the server refused: " + detail,
+            "a size limit or quota applies; ask the operator", e);
+      case UNAVAILABLE:
+        return unavailable(e, reason, detail);
+      case DEADLINE_EXCEEDED:
+        return new NetworkFailure(or(reason, "TIMEOUT"), "the server did not answer in time",
+            "check the network and re-run; transfers resume where they stopped", e);
+      default:
+        return new NetworkFailure(or(reason, "SERVER_ERROR"), "the server failed: " + detail,
+            "re-run later; transfers resume where they stopped", e);
+    }
+  }
+
+  public static Optional<String> reason(StatusRuntimeException e) {
+    Metadata trailers = e.getTrailers();
+    if (trailers == null) {
+      return Optional.empty();
+    }
+    String r = trailers.get(REASON);
+    if (r == null || !r.matches("[A-Z][A-Z0-9_]{0,63}")) {
+      return Optional.empty();
+    }
+    return Optional.of(r);
+  }
+
+  private static SealdropFailure grant(String reason, String detail, Throwable e) {
+    String message;
+    String hint;
+    switch (reason) {
+      case "GRANT_EXPIRED":
+        message = "this grant has expired";
+        hint = "ask the sender for a new grant";
+        break;
+      case "GRANT_CONSUMED":
+        message = "this grant was already used (all its downloads are consumed)";
+        hint = "ask the sender for a new grant if you need the file again";
+        break;
+      case "GRANT_REVOKED":
+        message = "this grant was revoked";
+        hint = "the sender or an admin revoked it; ask the sender";
+        break;
+      case "GRANT_CLAIMED":
+        message = "this grant is claimed by a download in progress";
+        hint = "if that was you on another machine, finish there; otherwise wait until the claim lapses and retry";
+        break;
+      default:
+        message = "the grant cannot be redeemed: " + detail;
+        hint = "check the token (copy it exactly); ask the sender for a new grant";
+    }
+    return new GrantFailure(reason, message, hint, e);
+  }
+
+  private static SealdropFailure notFound(Op op, String reason, String detail, Throwable e) {
+    switch (op) {
+      case REDEEM:
+      case DOWNLOAD:
+      case CONFIRM:
+      case REVOKE_GRANT:
+        return grant(reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
+      case FETCH_BUNDLE:
+        return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,
+            "check the identity, and ask its owner to run `sealdrop keys publish`", e);
+      default:
+        return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail, "check the identifier", e);
+    }
+  }
+
+  private static SealdropFailure unavailable(StatusRuntimeException e, String reason, String detail) {
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SSLException || c instanceof CertificateException) {
+        return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),
+            "check --server, that the server's certificate comes from your profile's CA, and that your "
+                + "certificate is valid and not revoked", e);
+      }
+    }
+    return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the server is unavailable: " + detail,
+        "check the address and that the server is running, then re-run; transfers resume where they stopped", e);
+  }
+
+  private static String or(String reason, String fallback) {
+    return reason != null ? reason : fallback;
+  }
+}

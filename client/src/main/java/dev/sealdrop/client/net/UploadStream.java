@@ -1,0 +1,184 @@
+package dev.sealdrop.client.net;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.protocol.v1.UploadStart;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * An {@link OutputStream} into one {@code Upload} call: bytes are cut into messages of at most
+ * the server's {@code max_message_bytes} and sent as gRPC flow control allows (a writer blocks
+ * while the transport is not ready, so memory stays bounded). {@link #finish()} sends the last
+ * message and waits for the server's verdict. A server-side failure surfaces as
+ * {@link BrokenUpload} carrying the gRPC status.
+ */
+public final class UploadStream extends OutputStream {
+  /** The upload call failed; {@link #status()} says how. */
+  public static final class BrokenUpload extends IOException {
+    private final transient StatusRuntimeException status;
+
+    BrokenUpload(StatusRuntimeException status) {
+      super("upload failed: " + status.getStatus(), status);
+      this.status = status;
+    }
+
+    public StatusRuntimeException status() {
+      return status;
+    }
+  }
+
+  private final Object lock = new Object();
+  private final CompletableFuture<UploadResponse> result = new CompletableFuture<>();
+  private final byte[] buffer;
+  private ClientCallStreamObserver<UploadRequest> requests;
+  private int filled;
+  private boolean closed;
+
+  private UploadStream(int messageBytes) {
+    this.buffer = new byte[messageBytes];
+  }
+
+  /** Opens the call and sends the start message (upload id, resume offset). */
+  public static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
+      int maxMessageBytes) throws IOException {
+    int size = Math.max(4096, Math.min(maxMessageBytes <= 0 ? 1 << 20 : maxMessageBytes, 4 << 20));
+    UploadStream s = new UploadStream(size);
+    s.start(stub);
+    s.send(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(offset)).build());
+    return s;
+  }
+
+  private void start(TransferServiceGrpc.TransferServiceStub stub) {
+    stub.upload(new ClientResponseObserver<UploadRequest, UploadResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<UploadRequest> requestStream) {
+        requests = requestStream;
+        requestStream.setOnReadyHandler(() -> {
+          synchronized (lock) {
+            lock.notifyAll();
+          }
+        });
+      }
+
+      @Override
+      public void onNext(UploadResponse value) {
+        result.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+        synchronized (lock) {
+          lock.notifyAll();
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!result.isDone()) {
+          result.completeExceptionally(Status.INTERNAL.withDescription("the server sent no response").asRuntimeException());
+        }
+      }
+    });
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    while (len > 0) {
+      int n = Math.min(len, buffer.length - filled);
+      System.arraycopy(b, off, buffer, filled, n);
+      filled += n;
+      off += n;
+      len -= n;
+      if (filled == buffer.length) {
+        sendBuffer(false);
+      }
+    }
+  }
+
+  /** Sends what is buffered plus the finish flag, half-closes, and waits for the verdict. */
+  public UploadResponse finish() throws IOException {
+    sendBuffer(true);
+    closed = true;
+    requests.onCompleted();
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abort();
+      throw new IOException("interrupted while waiting for the server", e);
+    } catch (ExecutionException e) {
+      throw broken(e.getCause());
+    }
+  }
+
+  /** Cancels the call (the server keeps what it committed, so a later run can resume). */
+  public void abort() {
+    if (!closed) {
+      closed = true;
+      requests.cancel("client aborted the upload", null);
+    }
+  }
+
+  @Override
+  public void close() {
+    abort();
+  }
+
+  private void sendBuffer(boolean finish) throws IOException {
+    if (filled == 0 && !finish) {
+      return;
+    }
+    UploadRequest.Builder r = UploadRequest.newBuilder().setFinish(finish);
+    if (filled > 0) {
+      r.setData(ByteString.copyFrom(buffer, 0, filled));
+    }
+    filled = 0;
+    send(r.build());
+  }
+
+  private void send(UploadRequest message) throws IOException {
+    synchronized (lock) {
+      while (!requests.isReady() && !result.isDone()) {
+        try {
+          lock.wait(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          abort();
+          throw new IOException("interrupted while uploading", e);
+        }
+      }
+    }
+    if (result.isCompletedExceptionally()) {
+      try {
+        result.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException e) {
+        throw broken(e.getCause());
+      }
+    }
+    requests.onNext(message);
+  }
+
+  private static IOException broken(Throwable t) {
+    if (t instanceof StatusRuntimeException s) {
+      return new BrokenUpload(s);
+    }
+    return new BrokenUpload(Status.fromThrowable(t).asRuntimeException());
+  }
+}

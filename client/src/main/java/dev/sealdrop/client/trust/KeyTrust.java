@@ -1,0 +1,92 @@
+package dev.sealdrop.client.trust;
+
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.keys.BundleException;
+import dev.sealdrop.keys.BundleVerifier;
+import dev.sealdrop.keys.KeyBundle;
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides whether a key bundle speaks for an identity: it must verify against the profile's CA
+ * (chain, EKU, signature, identity, validity) and match the pinned key, if any (trust on first
+ * use). A changed key is refused, showing both fingerprints, unless the user explicitly accepts
+ * it. Same fingerprint with new bytes (a renewed bundle) silently updates the pin.
+ */
+public final class KeyTrust {
+  /** How a verified bundle related to the pin. */
+  public enum PinOutcome { FIRST_USE, KNOWN, REPLACED }
+
+  /** A bundle we trust, and how we came to. */
+  public record Trusted(KeyBundle bundle, PinOutcome outcome, Optional<String> previousFingerprint) {}
+
+  private final BundleVerifier verifier;
+  private final PinStore pins;
+
+  public KeyTrust(X509Certificate ca, Clock clock, PinStore pins) {
+    this.verifier = new BundleVerifier(Objects.requireNonNull(ca, "ca"), Objects.requireNonNull(clock, "clock"));
+    this.pins = Objects.requireNonNull(pins, "pins");
+  }
+
+  /** Verifies {@code encoded} as {@code identity}'s bundle and pins it (TOFU). */
+  public Trusted accept(byte[] encoded, String identity, boolean acceptNewKey) throws IntegrityFailure, KeyStoreFailure {
+    KeyBundle b = verify(encoded, identity);
+    Optional<KeyBundle> old = pinned(identity);
+    try {
+      if (old.isEmpty()) {
+        pins.pin(b);
+        return new Trusted(b, PinOutcome.FIRST_USE, Optional.empty());
+      }
+      String before = old.get().fingerprint();
+      if (before.equals(b.fingerprint())) {
+        if (b.notAfter().isAfter(old.get().notAfter())) {
+          pins.pin(b);
+        }
+        return new Trusted(b, PinOutcome.KNOWN, Optional.empty());
+      }
+      if (!acceptNewKey) {
+        throw new IntegrityFailure("KEY_CHANGED", identity + "'s key changed: pinned " + before + ", now offered "
+            + b.fingerprint(), "confirm the new fingerprint with " + identity + " by another channel (phone, in "
+            + "person); only then re-run with --accept-new-key", null);
+      }
+      pins.pin(b);
+      return new Trusted(b, PinOutcome.REPLACED, Optional.of(before));
+    } catch (IOException e) {
+      throw new KeyStoreFailure("PIN_STORE", "cannot update pinned keys: " + e.getMessage(),
+          "check the profile folder's permissions and free space", e);
+    }
+  }
+
+  /** The pinned bundle of {@code identity}, re-verified against the CA now. */
+  public Optional<KeyBundle> pinnedVerified(String identity) throws IntegrityFailure, KeyStoreFailure {
+    Optional<KeyBundle> p = pinned(identity);
+    if (p.isEmpty()) {
+      return p;
+    }
+    return Optional.of(verify(p.get().encoded(), identity));
+  }
+
+  /** Verifies a bundle against the CA without touching pins. */
+  public KeyBundle verify(byte[] encoded, String identity) throws IntegrityFailure {
+    try {
+      return verifier.verify(encoded, identity);
+    } catch (BundleException e) {
+      throw new IntegrityFailure("BUNDLE_" + e.reason().name(), e.getMessage(),
+          "the key bundle of " + identity + " cannot be trusted; ask " + identity + " to run `sealdrop keys publish`",
+          e);
+    }
+  }
+
+  private Optional<KeyBundle> pinned(String identity) throws KeyStoreFailure {
+    try {
+      return pins.pinned(identity);
+    } catch (IOException e) {
+      throw new KeyStoreFailure("PIN_DAMAGED", e.getMessage(),
+          "delete the damaged pin file to trust " + identity + "'s key anew on next use", e);
+    }
+  }
+}

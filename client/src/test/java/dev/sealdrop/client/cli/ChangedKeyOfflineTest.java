@@ -1,0 +1,64 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A recipient whose key changed (new bundle, same identity) is refused until explicitly accepted. */
+class ChangedKeyOfflineTest {
+  @TempDir
+  Path root;
+
+  @Test
+  void changedBundleFileRefusedWithBothFingerprintsUntilAccepted() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
+    Cli bob = Users.init(pki, root, "bob", "127.0.0.1:1");
+    Path oldBundle = root.resolve("bob-old.skb");
+    String oldFp = (String) bob.run("--json", "keys", "export", "-o", oldBundle.toString()).assertExit(0).json()
+        .get("fingerprint");
+    alice.run("keys", "import", oldBundle.toString()).assertExit(0);
+
+    // bob's laptop is replaced: new keys under the same certificate
+    bob.run("init", "--force", "--server", "127.0.0.1:1", "--cert", pki.certFile("bob").toString(), "--key",
+        pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    Path newBundle = root.resolve("bob-new.skb");
+    String newFp = (String) bob.run("--json", "keys", "export", "-o", newBundle.toString()).assertExit(0).json()
+        .get("fingerprint");
+    assertThat(newFp).isNotEqualTo(oldFp);
+
+    Path file = Files.writeString(root.resolve("a.csv"), "x,y\n1,2\n");
+    Path out = root.resolve("a.sealed");
+    CliRun refused = alice.run("--json", "seal", file.toString(), "--to", newBundle.toString(), "-o", out.toString())
+        .assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "KEY_CHANGED");
+    assertThat(refused.err()).contains(oldFp).contains(newFp).contains("--accept-new-key");
+    assertThat(out).doesNotExist();
+    // the pin still holds the old key
+    assertThat(alice.run("--json", "seal", file.toString(), "--to", "bob", "-o", out.toString()).assertExit(0)
+        .jsonList("recipients").get(0)).containsEntry("fingerprint", oldFp);
+
+    CliRun accepted = alice.run("--json", "seal", file.toString(), "--to", newBundle.toString(), "-o",
+        out.toString(), "--force", "--accept-new-key").assertExit(0);
+    assertThat(accepted.jsonList("recipients").get(0)).containsEntry("fingerprint", newFp);
+    assertThat(accepted.err()).contains("sealdrop: warning: accepted a NEW key for bob");
+  }
+
+  @Test
+  void bundleFromAForeignCaIsRefused() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
+    // mallory's certificate comes from the foreign CA: her profile trusts the foreign CA
+    Cli mallory = Users.user(root, "mallory");
+    mallory.run("init", "--server", "127.0.0.1:1", "--cert", pki.certFile("mallory").toString(), "--key",
+        pki.keyFile("mallory").toString(), "--ca", pki.foreignCaCertFile().toString()).assertExit(0);
+    Path bundle = root.resolve("mallory.skb");
+    mallory.run("keys", "export", "-o", bundle.toString()).assertExit(0);
+    CliRun r = alice.run("--json", "keys", "import", bundle.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("reason", "BUNDLE_UNTRUSTED_CERTIFICATE");
+  }
+}

@@ -1,0 +1,266 @@
+package dev.sealdrop.client.cli;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
+import dev.sealdrop.protocol.v1.ConfirmDownloadResponse;
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
+import dev.sealdrop.protocol.v1.CreateUploadResponse;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.FetchBundleRequest;
+import dev.sealdrop.protocol.v1.FetchBundleResponse;
+import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.GetUploadResponse;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.KeyDirectoryGrpc;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.ListInboxResponse;
+import dev.sealdrop.protocol.v1.PublishBundleRequest;
+import dev.sealdrop.protocol.v1.PublishBundleResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test-only, in-memory stand-in for the sealdrop server over real mutual TLS 1.3, with fault
+ * injection: break the first upload / download after N bytes. It proves the client's resume
+ * logic and TLS rules independently of the real server (which the walk-through tests use).
+ */
+final class FakeServer implements AutoCloseable {
+  final Map<String, byte[]> bundles = new ConcurrentHashMap<>();
+  final ByteArrayOutputStream upload = new ByteArrayOutputStream();
+  volatile long breakUploadAfter = -1;
+  volatile long breakDownloadAfter = -1;
+  volatile boolean failNextConfirm;
+  final List<Long> uploadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final List<Long> downloadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final AtomicInteger redeems = new AtomicInteger();
+  volatile boolean committed;
+  volatile boolean consumed;
+  volatile String token;
+  private final Server server;
+
+  /** The TLS protocol of each call, as the server saw it. */
+  final List<String> protocols = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private FakeServer(SslContext tls) throws IOException {
+    io.grpc.ServerInterceptor recordTls = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        javax.net.ssl.SSLSession session = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        protocols.add(session == null ? "none" : session.getProtocol());
+        return next.startCall(call, headers);
+      }
+    };
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).sslContext(tls)
+        .addService(io.grpc.ServerInterceptors.intercept(new Keys(), recordTls))
+        .addService(io.grpc.ServerInterceptors.intercept(new Transfer(), recordTls)).build().start();
+  }
+
+  static FakeServer start(Path cert, Path key, Path ca) throws IOException {
+    return start(cert, key, ca, "TLSv1.3");
+  }
+
+  static FakeServer start(Path cert, Path key, Path ca, String protocol) throws IOException {
+    SslContext tls = GrpcSslContexts.forServer(cert.toFile(), key.toFile()).trustManager(ca.toFile())
+        .clientAuth(ClientAuth.REQUIRE).protocols(protocol).build();
+    return new FakeServer(tls);
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  synchronized byte[] stored() {
+    return upload.toByteArray();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private Grant grant() {
+    return Grant.newBuilder().setGrantId("g-1").setFileId("f-1").setOwner("alice").setRecipient("bob")
+        .setState(consumed ? GrantState.GRANT_STATE_CONSUMED : GrantState.GRANT_STATE_ACTIVE)
+        .setMaxDownloads(1).setDownloadsUsed(consumed ? 1 : 0).setSize(stored().length)
+        .setExpiresAtMillis(System.currentTimeMillis() + 3_600_000).build();
+  }
+
+  private final class Keys extends KeyDirectoryGrpc.KeyDirectoryImplBase {
+    @Override
+    public void publishBundle(PublishBundleRequest req, StreamObserver<PublishBundleResponse> out) {
+      try {
+        dev.sealdrop.keys.KeyBundle b = dev.sealdrop.keys.KeyBundle.decode(req.getSignedBundle().toByteArray());
+        bundles.put(b.identity(), req.getSignedBundle().toByteArray());
+        out.onNext(PublishBundleResponse.newBuilder().setFingerprint(b.fingerprint()).build());
+        out.onCompleted();
+      } catch (dev.sealdrop.keys.BundleException e) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      }
+    }
+
+    @Override
+    public void fetchBundle(FetchBundleRequest req, StreamObserver<FetchBundleResponse> out) {
+      byte[] b = bundles.get(req.getIdentity());
+      if (b == null) {
+        out.onError(Status.NOT_FOUND.withDescription(req.getIdentity() + " has no bundle").asRuntimeException());
+        return;
+      }
+      out.onNext(FetchBundleResponse.newBuilder().setSignedBundle(ByteString.copyFrom(b)).build());
+      out.onCompleted();
+    }
+  }
+
+  private final class Transfer extends TransferServiceGrpc.TransferServiceImplBase {
+    @Override
+    public void createUpload(CreateUploadRequest req, StreamObserver<CreateUploadResponse> out) {
+      synchronized (FakeServer.this) {
+        upload.reset();
+      }
+      out.onNext(CreateUploadResponse.newBuilder().setUploadId("u-1").setMaxMessageBytes(32 * 1024).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void getUpload(GetUploadRequest req, StreamObserver<GetUploadResponse> out) {
+      out.onNext(GetUploadResponse.newBuilder().setUploadId("u-1").setCommittedOffset(stored().length)
+          .setFileId(committed ? "f-1" : "").build());
+      out.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> out) {
+      return new StreamObserver<>() {
+        boolean dead;
+
+        @Override
+        public void onNext(UploadRequest r) {
+          if (dead) {
+            return;
+          }
+          if (r.hasStart()) {
+            uploadStartOffsets.add(r.getStart().getOffset());
+            if (r.getStart().getOffset() != stored().length) {
+              dead = true;
+              out.onError(Status.FAILED_PRECONDITION.withDescription("wrong offset").asRuntimeException());
+              return;
+            }
+          }
+          synchronized (FakeServer.this) {
+            upload.writeBytes(r.getData().toByteArray());
+          }
+          if (breakUploadAfter >= 0 && stored().length >= breakUploadAfter) {
+            breakUploadAfter = -1;
+            dead = true;
+            out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+            return;
+          }
+          if (r.getFinish()) {
+            dead = true;
+            committed = true;
+            out.onNext(UploadResponse.newBuilder().setUploadId("u-1").setFileId("f-1").setSize(stored().length).build());
+            out.onCompleted();
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+
+    @Override
+    public void createGrant(CreateGrantRequest req, StreamObserver<CreateGrantResponse> out) {
+      token = "sd_test_token_" + System.nanoTime();
+      out.onNext(CreateGrantResponse.newBuilder().setGrant(grant()).setToken(token).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void listInbox(ListInboxRequest req, StreamObserver<ListInboxResponse> out) {
+      out.onNext(ListInboxResponse.newBuilder().addGrants(grant()).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void redeem(RedeemRequest req, StreamObserver<RedeemResponse> out) {
+      redeems.incrementAndGet();
+      if (consumed) {
+        Metadata m = new Metadata();
+        m.put(dev.sealdrop.client.net.GrpcFailures.REASON, "GRANT_CONSUMED");
+        out.onError(Status.FAILED_PRECONDITION.withDescription("grant already consumed").asRuntimeException(m));
+        return;
+      }
+      if (!req.getToken().equals(token)) {
+        out.onError(Status.NOT_FOUND.withDescription("no such grant").asRuntimeException());
+        return;
+      }
+      out.onNext(RedeemResponse.newBuilder().setClaimId("claim-1").setGrant(grant())
+          .setClaimExpiresAtMillis(System.currentTimeMillis() + 600_000).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void download(DownloadRequest req, StreamObserver<DownloadResponse> out) {
+      downloadStartOffsets.add(req.getOffset());
+      byte[] all = stored();
+      int off = (int) req.getOffset();
+      while (off < all.length) {
+        int n = Math.min(16 * 1024, all.length - off);
+        out.onNext(DownloadResponse.newBuilder().setOffset(off).setTotalSize(all.length)
+            .setData(ByteString.copyFrom(Arrays.copyOfRange(all, off, off + n))).build());
+        off += n;
+        if (breakDownloadAfter >= 0 && off >= breakDownloadAfter) {
+          breakDownloadAfter = -1;
+          out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+          return;
+        }
+      }
+      out.onCompleted();
+    }
+
+    @Override
+    public void confirmDownload(ConfirmDownloadRequest req, StreamObserver<ConfirmDownloadResponse> out) {
+      if (failNextConfirm) {
+        failNextConfirm = false;
+        out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+        return;
+      }
+      consumed = true;
+      out.onNext(ConfirmDownloadResponse.newBuilder().setGrant(grant()).build());
+      out.onCompleted();
+    }
+  }
+
+}

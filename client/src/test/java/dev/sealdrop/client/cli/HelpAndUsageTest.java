@@ -1,0 +1,65 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every command's help: exit codes table, then an Example section last; usage errors exit 2. */
+class HelpAndUsageTest {
+  @ParameterizedTest
+  @ValueSource(strings = {"", "init", "keys", "keys publish", "keys show", "keys export", "keys import", "seal",
+      "open", "send", "inbox", "receive", "grants", "grants revoke"})
+  void everyHelpListsExitCodesAndEndsWithAnExample(String command) {
+    String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
+    CliRun r = Cli.raw(Map.of(), args).assertExit(0);
+    assertThat(r.out()).contains("Exit codes:");
+    for (ExitCodes c : ExitCodes.values()) {
+      assertThat(r.out()).contains(" " + c.code() + "   " + c.description());
+    }
+    int example = r.out().lastIndexOf("Example:");
+    assertThat(example).as("Example section in help of '%s'", command).isGreaterThan(r.out().indexOf("Exit codes:"));
+    assertThat(r.out().substring(example)).contains("sealdrop");
+    assertThat(r.err()).isEmpty();
+  }
+
+  @Test
+  void unknownOptionIsAUsageErrorInOneVoice() {
+    CliRun r = Cli.raw(Map.of(), "send", "--bogus").assertExit(2);
+    assertThat(r.err()).startsWith("sealdrop: error: ").contains("sealdrop: hint: see `sealdrop send --help`");
+    assertThat(r.err()).doesNotContain("at dev.sealdrop").doesNotContain("Exception");
+  }
+
+  @Test
+  void missingCommandIsAUsageError() {
+    CliRun r = Cli.raw(Map.of()).assertExit(2);
+    assertThat(r.err()).startsWith("sealdrop: error: missing a command");
+  }
+
+  @Test
+  void usageErrorUnderJsonIsOneJsonErrorDocument() {
+    CliRun r = Cli.raw(Map.of(), "--json", "send", "x.csv", "--to", "bob", "--expires", "soon").assertExit(2);
+    Map<String, Object> e = r.jsonError();
+    assertThat(e).containsEntry("exit_code", 2L).containsEntry("kind", "usage").containsKey("message");
+    assertThat(r.err()).contains("sealdrop: error: ").contains("not a duration");
+  }
+
+  @Test
+  void noPassphraseOptionExistsAnywhere() {
+    for (List<String> cmd : List.of(List.of("init"), List.of("seal"), List.of("open"), List.of("send"),
+        List.of("receive"))) {
+      String help = Cli.raw(Map.of(), cmd.get(0), "--help").out();
+      assertThat(help).contains("--passphrase-file").doesNotContainPattern("--passphrase[ =]");
+    }
+  }
+
+  @Test
+  void missingProfileSaysHowToCreateOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    CliRun r = Cli.raw(Map.of(), "--home", tmp.resolve("none").toString(), "--json", "inbox").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "NO_PROFILE");
+    assertThat(r.err()).contains("sealdrop: hint: create one with `sealdrop init");
+  }
+}

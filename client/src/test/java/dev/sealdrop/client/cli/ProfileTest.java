@@ -1,0 +1,77 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.keystore.ProfileLocator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The profile folder: where it is, owner-only permissions, refusing to clobber, no secret in it in clear. */
+class ProfileTest {
+  @TempDir
+  Path root;
+
+  @Test
+  void homeOptionBeatsVariableBeatsDefault() {
+    Path user = root.resolve("user");
+    assertThat(ProfileLocator.locate(root.resolve("opt"), Map.of("SEALDROP_HOME", "/x"), user))
+        .isEqualTo(root.resolve("opt"));
+    assertThat(ProfileLocator.locate(null, Map.of("SEALDROP_HOME", root.resolve("env").toString()), user))
+        .isEqualTo(root.resolve("env"));
+    assertThat(ProfileLocator.locate(null, Map.of(), user)).isEqualTo(user.resolve(".sealdrop"));
+  }
+
+  @Test
+  void everyFileIsOwnerOnlyAndThePassphraseIsNowhere() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    try (Stream<Path> all = Files.walk(alice.home())) {
+      for (Path p : all.toList()) {
+        String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        assertThat(perms).as(p.toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+        if (Files.isRegularFile(p)) {
+          assertThat(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1))
+              .doesNotContain(Users.passphrase("alice"));
+        }
+      }
+    }
+    assertThat(alice.home().resolve("keys/identity.key")).exists();
+    assertThat(alice.home().resolve("tls/client.key")).hasSameBinaryContentAs(pki.keyFile("alice"));
+  }
+
+  @Test
+  void initRefusesToReplaceAProfileWithoutForce() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    byte[] keys = Files.readAllBytes(alice.home().resolve("keys/identity.key"));
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "PROFILE_EXISTS");
+    assertThat(Files.readAllBytes(alice.home().resolve("keys/identity.key"))).isEqualTo(keys);
+  }
+
+  @Test
+  void initRefusesAKeyThatIsNotTheCertificates() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.user(root, "alice");
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "KEY_CERT_MISMATCH");
+    assertThat(alice.home().resolve("profile.properties")).doesNotExist();
+  }
+
+  @Test
+  void badServerAddressIsAUsageError() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    CliRun r = Users.user(root, "alice").run("init", "--server", "localhost", "--cert",
+        pki.certFile("alice").toString(), "--key", pki.keyFile("alice").toString(), "--ca",
+        pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.err()).contains("is not HOST:PORT");
+  }
+}

@@ -1,0 +1,180 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.certsdev.Eku;
+import dev.sealdrop.certsdev.IssuedCert;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Against {@link FakeServer} (real mTLS 1.3, injected faults): an interrupted upload and an
+ * interrupted download each resume from where they stopped on re-run; the client trusts only its
+ * profile's CA. The walk-through against the real server is in {@code WalkThroughTest}.
+ */
+class ResumeAndTlsTest {
+  @TempDir
+  static Path root;
+  static DevPki pki;
+
+  @BeforeAll
+  static void pki() {
+    pki = DevPki.loadOrCreate(root.resolve("pki"));
+  }
+
+  private static FakeServer devServer() throws Exception {
+    return FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile());
+  }
+
+  @Test
+  void interruptedUploadAndDownloadResumeOnRerun() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("resume"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("keys", "publish").assertExit(0);
+      alice.run("keys", "publish").assertExit(0);
+      Path csv = dir.resolve("big.csv");
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < 40_000; i++) {
+        sb.append("row ").append(i).append(",PLAINTEXT-MARKER,").append(i * 7).append('\n');
+      }
+      Files.writeString(csv, sb.toString());
+
+      server.breakUploadAfter = 200_000;
+      CliRun first = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(8);
+      assertThat(first.jsonError()).containsEntry("reason", "UPLOAD_INTERRUPTED");
+      assertThat(first.err()).contains("re-run the same command to resume");
+      try (Stream<Path> spool = Files.list(alice.home().resolve("state/uploads"))) {
+        for (Path p : spool.toList()) {
+          assertThat(Files.readString(p, StandardCharsets.ISO_8859_1)).doesNotContain("PLAINTEXT-MARKER");
+        }
+      }
+      long committedBefore = server.stored().length;
+      assertThat(committedBefore).isBetween(200_000L, 600_000L);
+
+      CliRun second = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+      assertThat(server.uploadStartOffsets).containsExactly(0L, committedBefore);
+      String token = (String) second.json().get("token");
+      assertThat(token).isEqualTo(server.token);
+      try (Stream<Path> left = Files.list(alice.home().resolve("state/uploads"))) {
+        assertThat(left).as("state and spool removed after success").isEmpty();
+      }
+
+      server.breakDownloadAfter = 100_000;
+      Path out = Files.createDirectories(dir.resolve("bob-out"));
+      CliRun d1 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      assertThat(d1.jsonError()).containsEntry("reason", "DOWNLOAD_INTERRUPTED");
+      try (Stream<Path> s = Files.list(out)) {
+        assertThat(s).as("nothing visible after a broken download").isEmpty();
+      }
+      CliRun d2 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(server.redeems.get()).as("the claim was kept and resumed, not redeemed twice").isEqualTo(1);
+      assertThat(server.downloadStartOffsets).hasSize(2);
+      assertThat(server.downloadStartOffsets.get(1)).isGreaterThanOrEqualTo(100_000L);
+      assertThat(d2.json()).containsEntry("sender", "alice").containsEntry("file_name", "big.csv");
+      assertThat(Files.mismatch(out.resolve("big.csv"), csv)).isEqualTo(-1L);
+
+      CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+      assertThat(again.jsonError()).containsEntry("reason", "GRANT_CONSUMED").containsEntry("kind", "not_redeemable");
+
+      CliRun inbox = bob.run("--json", "inbox").assertExit(0);
+      assertThat(inbox.jsonList("grants").get(0)).containsKeys("grant_id", "owner", "recipient", "state", "size",
+          "expires_at", "max_downloads", "downloads_used", "fingerprint").containsEntry("state", "consumed");
+    }
+  }
+
+  @Test
+  void aLostConfirmationIsSentOnRerunWithoutDownloadingAgain() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("confirm"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      server.failNextConfirm = true;
+      Path out = Files.createDirectories(dir.resolve("out"));
+      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(again.err()).contains("already verified and written; confirming");
+      assertThat(again.json()).containsEntry("file_name", "list.csv").containsEntry("sender", "alice");
+      assertThat(server.consumed).isTrue();
+      assertThat(server.redeems.get()).isEqualTo(1);
+      assertThat(server.downloadStartOffsets).hasSize(1);
+    }
+  }
+
+  @Test
+  void aServerCertificateFromAnotherCaIsRefusedWithExit3() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("foreign-server"));
+    IssuedCert evil = pki.issue(new CertSpec("evil-server", Eku.SERVER_AUTH, java.time.Instant.now().minusSeconds(3600),
+        java.time.Instant.now().plusSeconds(86400), true));
+    try (FakeServer server = FakeServer.start(evil.certFile(), evil.keyFile(), pki.caCertFile())) {
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      CliRun r = bob.run("--json", "inbox").assertExit(3);
+      assertThat(r.jsonError()).containsEntry("kind", "auth").containsEntry("reason", "TLS_REFUSED");
+      assertThat(r.err()).startsWith("sealdrop: error: TLS handshake failed");
+    }
+  }
+
+  @Test
+  void aClientCertificateTheServerDoesNotTrustIsExit3() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("foreign-client"));
+    try (FakeServer server = devServer()) {
+      // mallory's certificate comes from the foreign CA; she trusts the real CA for the server
+      Cli mallory = Users.user(dir, "mallory");
+      mallory.run("init", "--server", server.address(), "--cert", pki.certFile("mallory").toString(), "--key",
+          pki.keyFile("mallory").toString(), "--ca", pki.foreignCaCertFile().toString()).assertExit(0);
+      Files.copy(pki.caCertFile(), mallory.home().resolve("tls/ca.crt"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      CliRun r = mallory.run("--json", "inbox");
+      assertThat(r.exit()).as(r.err()).isEqualTo(3);
+      assertThat(r.jsonError()).containsEntry("kind", "auth");
+    }
+  }
+
+  @Test
+  void theClientSpeaksOnlyTls13() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("tls-versions"));
+    try (FakeServer server = devServer()) {
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("--json", "inbox").assertExit(0);
+      assertThat(server.protocols).isNotEmpty().allMatch("TLSv1.3"::equals);
+    }
+    try (FakeServer old = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile(),
+        "TLSv1.2")) {
+      Cli dave = Users.init(pki, dir, "dave", old.address());
+      CliRun r = dave.run("--json", "inbox").assertExit(3);
+      assertThat(r.jsonError()).containsEntry("reason", "TLS_REFUSED");
+      assertThat(old.protocols).isEmpty();
+    }
+  }
+
+  @Test
+  void openSslIsUsedWhereTcnativeLoads() {
+    assertThat(dev.sealdrop.client.net.ChannelFactory.provider()).isEqualTo(io.netty.handler.ssl.SslProvider.OPENSSL);
+  }
+
+  @Test
+  void noServerListeningIsExit8() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("down"));
+    Cli bob = Users.init(pki, dir, "bob", "127.0.0.1:1");
+    CliRun r = bob.run("--json", "inbox").assertExit(8);
+    assertThat(r.jsonError()).containsEntry("kind", "unavailable").containsEntry("reason", "SERVER_UNAVAILABLE");
+    assertThat(r.err()).contains("sealdrop: hint: check the address");
+    Map<String, Object> e = r.jsonError();
+    assertThat(e).containsEntry("exit_code", 8L);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.client.cli.output.TerminalText;
+import org.junit.jupiter.api.Test;
+
+class TerminalTextTest {
+  @Test
+  void escapeSequencesAndBidiOverridesCannotReachTheTerminal() {
+    assertThat(TerminalText.clean("evil\u001b[2K\rverified.csv")).isEqualTo("evil?[2K?verified.csv");
+    assertThat(TerminalText.clean("invoice\u202egpj.exe")).isEqualTo("invoice?gpj.exe");
+    assertThat(TerminalText.clean("a\nb\u0085c")).isEqualTo("a?b?c");
+    assertThat(TerminalText.clean("Kundenliste_Ü.csv")).isEqualTo("Kundenliste_Ü.csv");
+  }
+}

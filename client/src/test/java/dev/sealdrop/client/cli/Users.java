@@ -1,0 +1,28 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import java.nio.file.Path;
+
+/** Test users from certs-dev, each with a separate --home folder and passphrase. */
+final class Users {
+  private Users() {}
+
+  static String passphrase(String name) {
+    return name + " correct horse battery staple";
+  }
+
+  static Cli user(Path root, String name) {
+    return new Cli(root.resolve("home-" + name), passphrase(name));
+  }
+
+  /** {@code sealdrop init} for {@code name} against {@code server}; asserts success. */
+  static Cli init(DevPki pki, Path root, String name, String server) {
+    Cli c = user(root, name);
+    CliRun r = c.run("--json", "init", "--server", server, "--cert", pki.certFile(name).toString(),
+        "--key", pki.keyFile(name).toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    assertThat(r.json()).containsEntry("ok", true).containsEntry("identity", name);
+    return c;
+  }
+}

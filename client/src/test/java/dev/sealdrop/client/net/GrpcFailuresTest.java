@@ -1,0 +1,90 @@
+package dev.sealdrop.client.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.client.cli.Diagnoser;
+import dev.sealdrop.client.cli.ExitCodes;
+import dev.sealdrop.client.failure.SealdropFailure;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+
+/** gRPC status + sealdrop-reason trailer to exit code: the table scripts rely on. */
+class GrpcFailuresTest {
+  private static StatusRuntimeException status(Status s, String reason) {
+    Metadata m = new Metadata();
+    if (reason != null) {
+      m.put(GrpcFailures.REASON, reason);
+    }
+    return s.asRuntimeException(m);
+  }
+
+  private static ExitCodes exit(StatusRuntimeException e, GrpcFailures.Op op) {
+    SealdropFailure f = GrpcFailures.translate(e, op);
+    return Diagnoser.exitFor(f);
+  }
+
+  @Test
+  void grantReasonsAreNotRedeemableWhateverTheCode() {
+    for (String r : new String[] {"GRANT_EXPIRED", "GRANT_CONSUMED", "GRANT_REVOKED", "GRANT_CLAIMED"}) {
+      StatusRuntimeException e = status(Status.FAILED_PRECONDITION.withDescription("no"), r);
+      assertThat(exit(e, GrpcFailures.Op.REDEEM)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+      assertThat(GrpcFailures.translate(e, GrpcFailures.Op.REDEEM).reason()).isEqualTo(r);
+      assertThat(exit(status(Status.NOT_FOUND, r), GrpcFailures.Op.GENERIC)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    }
+  }
+
+  @Test
+  void unknownGrantTokenIsNotRedeemable() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.NOT_FOUND, null), GrpcFailures.Op.REDEEM);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    assertThat(f.reason()).isEqualTo("GRANT_NOT_FOUND");
+  }
+
+  @Test
+  void codesMapToTheirExitCodes() {
+    assertThat(exit(status(Status.UNAUTHENTICATED, null), GrpcFailures.Op.LIST)).isEqualTo(ExitCodes.AUTH);
+    assertThat(exit(status(Status.PERMISSION_DENIED, null), GrpcFailures.Op.UPLOAD)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.UNAVAILABLE, null), GrpcFailures.Op.LIST)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(exit(status(Status.DEADLINE_EXCEEDED, null), GrpcFailures.Op.LIST)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(exit(status(Status.INVALID_ARGUMENT, null), GrpcFailures.Op.UPLOAD)).isEqualTo(ExitCodes.USAGE);
+    assertThat(exit(status(Status.NOT_FOUND, null), GrpcFailures.Op.FETCH_BUNDLE)).isEqualTo(ExitCodes.USAGE);
+    assertThat(exit(status(Status.FAILED_PRECONDITION, null), GrpcFailures.Op.DOWNLOAD))
+        .isEqualTo(ExitCodes.NOT_REDEEMABLE);
+  }
+
+  @Test
+  void serverReasonsForRolesAndCertificatesWinOverTheStatusCode() {
+    assertThat(exit(status(Status.FAILED_PRECONDITION, "RECIPIENT_NOT_ACQUIRER"), GrpcFailures.Op.CREATE_GRANT))
+        .isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.NOT_FOUND, "NOT_RECIPIENT"), GrpcFailures.Op.REDEEM)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.PERMISSION_DENIED, "CERTIFICATE_REVOKED"), GrpcFailures.Op.LIST))
+        .isEqualTo(ExitCodes.AUTH);
+    assertThat(GrpcFailures.translate(status(Status.NOT_FOUND, "NOT_FOUND"), GrpcFailures.Op.REDEEM).reason())
+        .isEqualTo("GRANT_NOT_FOUND");
+    SealdropFailure unpublished = GrpcFailures.translate(status(Status.INVALID_ARGUMENT, "ENVELOPE_SENDER_MISMATCH"),
+        GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(unpublished)).isEqualTo(ExitCodes.USAGE);
+    assertThat(unpublished.hint()).hasValueSatisfying(h -> assertThat(h).contains("sealdrop keys publish"));
+    assertThat(GrpcFailures.translate(status(Status.FAILED_PRECONDITION, "CLAIM_CLOSED"), GrpcFailures.Op.DOWNLOAD))
+        .isInstanceOf(dev.sealdrop.client.failure.GrantFailure.class);
+  }
+
+  @Test
+  void aFailedHandshakeIsAnAuthenticationFailureNotANetworkOne() {
+    StatusRuntimeException e = Status.UNAVAILABLE.withCause(new SSLHandshakeException("PKIX path building failed"))
+        .asRuntimeException();
+    SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.AUTH);
+    assertThat(f.reason()).isEqualTo("TLS_REFUSED");
+  }
+
+  @Test
+  void aMalformedReasonTrailerIsIgnored() {
+    StatusRuntimeException e = status(Status.PERMISSION_DENIED, "grant_expired\u001b[2J");
+    assertThat(GrpcFailures.reason(e)).isEmpty();
+    assertThat(exit(e, GrpcFailures.Op.REDEEM)).isEqualTo(ExitCodes.PERMISSION);
+  }
+}

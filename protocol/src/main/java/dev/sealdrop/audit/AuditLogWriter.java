@@ -1,0 +1,368 @@
+package dev.sealdrop.audit;
+
+import dev.sealdrop.audit.internal.JsonLines;
+import dev.sealdrop.audit.internal.KeyFiles;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The append-only, hash-chained audit log (docs/audit-log.md). Thread-safe.
+ *
+ * <ul>
+ *   <li>{@link #append(AuditEvent)} returns only once the record is fsynced (both
+ *       {@link Durability} modes): an acknowledged record is never lost.
+ *   <li>Every {@code checkpointEveryRecords} records, every {@code checkpointInterval} with
+ *       records pending, and at {@link #close()}, it signs a checkpoint with the {@link AuditKey}.
+ *   <li>On open, an existing file is verified with the writer's own key before the chain resumes;
+ *       an incomplete last line (a crash mid-write, never acknowledged) is cut off and that is
+ *       itself recorded ({@value #TORN_TAIL_ACTION}).
+ *   <li>After any write or fsync error the writer refuses all further appends (fail closed): the
+ *       caller must treat the audited operation as failed. Restarting recovers.
+ * </ul>
+ * The file is exactly the export format, so an export is a byte copy up to a fresh checkpoint.
+ */
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the log path comes from the server's configuration")
+public final class AuditLogWriter implements Closeable {
+  /** Action of the record appended when a torn last line was discarded on open. */
+  public static final String TORN_TAIL_ACTION = "audit.torn-tail-discarded";
+
+  private final AuditLogConfig config;
+  private final AuditKey key;
+  // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
+  // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
+  private final RandomAccessFile file;
+  private final FileChannel channel; // of file; used only for the lock and for recovery at open
+  private final FileLock fileLock;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Object syncLock = new Object();
+  private final ScheduledExecutorService timer;
+
+  // Guarded by lock.
+  private ChainHash head;
+  private long size;
+  private long pending;
+  private long lastCheckpointNanos = System.nanoTime();
+  private boolean closed;
+
+  private volatile long writtenPos;
+  private volatile Written lastWritten;
+  private volatile SignedCheckpoint durableCheckpoint;
+  private volatile IOException failure;
+  private long syncedPos; // guarded by syncLock
+
+  /** A checkpoint and the file position just after its line. */
+  private record Written(SignedCheckpoint checkpoint, long end) {}
+
+  private AuditLogWriter(AuditLogConfig config, AuditKey key, RandomAccessFile file, FileLock fileLock,
+      ChainHash head, long size, SignedCheckpoint lastCheckpoint) throws IOException {
+    this.config = config;
+    this.key = key;
+    this.file = file;
+    this.channel = file.getChannel();
+    this.fileLock = fileLock;
+    this.head = head;
+    this.size = size;
+    this.pending = size - (lastCheckpoint == null ? 0 : lastCheckpoint.checkpoint().size());
+    this.writtenPos = channel.size();
+    this.syncedPos = writtenPos;
+    if (lastCheckpoint != null) {
+      this.lastWritten = new Written(lastCheckpoint, writtenPos);
+      this.durableCheckpoint = lastCheckpoint;
+    }
+    if (config.checkpointInterval().isZero()) {
+      this.timer = null;
+    } else {
+      this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sealdrop-audit-checkpoint");
+        t.setDaemon(true);
+        return t;
+      });
+      long ms = config.checkpointInterval().toMillis();
+      timer.scheduleWithFixedDelay(this::checkpointIfDue, ms, ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Creates the log, or verifies and resumes an existing one. */
+  public static AuditLogWriter open(AuditLogConfig config, AuditKey key) throws IOException {
+    Path file = config.file().toAbsolutePath();
+    Files.createDirectories(file.getParent());
+    boolean created = !Files.exists(file);
+    if (created) {
+      Files.createFile(file, KeyFiles.ownerOnly(file));
+    }
+    RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+    FileChannel ch = raf.getChannel();
+    try {
+      FileLock fl = lockOrFail(ch, file);
+      Recovery r = LogRecovery.recover(ch, file, config, key);
+      if (created) {
+        KeyFiles.fsyncDirectory(file.getParent());
+      }
+      AuditLogWriter w = new AuditLogWriter(config, key, raf, fl, r.head(), r.size(), r.lastCheckpoint());
+      if (r.tornBytes() > 0) {
+        w.append(AuditEvent.of("server", TORN_TAIL_ACTION, config.file().getFileName().toString(), "ok", "",
+            Map.of("bytes", Long.toString(r.tornBytes()))));
+      }
+      if (w.pendingRecords() > 0) {
+        w.checkpoint(); // sign what the previous run left unsigned (it stopped without closing)
+      }
+      return w;
+    } catch (IOException | RuntimeException e) {
+      raf.close();
+      throw e;
+    }
+  }
+
+  private static FileLock lockOrFail(FileChannel ch, Path file) throws IOException {
+    FileLock fl;
+    try {
+      fl = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      fl = null;
+    }
+    if (fl == null) {
+      throw new IOException("audit log " + file + " is already open by another writer; only one process may append");
+    }
+    return fl;
+  }
+
+  /** The state a resumed log continues from. */
+  record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes) {}
+
+  /**
+   * Appends one record; returns it once it is durable. Throws if the log is closed or has failed,
+   * in which case the caller must treat the audited operation as failed.
+   */
+  public AuditRecord append(AuditEvent event) throws IOException {
+    AuditRecord record;
+    long end;
+    lock.lock();
+    try {
+      ensureWritable();
+      record = new AuditRecord(size + 1, config.clock().millis(), event.actor(), event.action(), event.object(),
+          event.result(), event.peer(), event.details(), head);
+      ChainHash hash = record.hash();
+      write(JsonLines.record(record, hash));
+      head = hash;
+      size++;
+      pending++;
+      if (pending >= config.checkpointEveryRecords()) {
+        writeCheckpoint();
+      }
+      end = writtenPos;
+      if (config.durability() == Durability.FSYNC_EACH_RECORD) {
+        syncTo(end);
+      }
+    } finally {
+      lock.unlock();
+    }
+    syncTo(end);
+    return record;
+  }
+
+  /**
+   * Signs a checkpoint of the current head if records were added since the last one, and returns
+   * the latest checkpoint once it is durable. Hand this to parties (e.g. in transfer responses).
+   */
+  public SignedCheckpoint checkpoint() throws IOException {
+    Written w = checkpointWritten();
+    syncTo(w.end());
+    return w.checkpoint();
+  }
+
+  private Written checkpointWritten() throws IOException {
+    lock.lock();
+    try {
+      ensureWritable();
+      if (lastWritten == null || lastWritten.checkpoint().checkpoint().size() < size) {
+        writeCheckpoint();
+      }
+      return lastWritten;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The latest checkpoint that is on stable storage, if any; never one that a crash could undo. */
+  public Optional<SignedCheckpoint> latestCheckpoint() {
+    return Optional.ofNullable(durableCheckpoint);
+  }
+
+  /** Writes a fresh checkpoint, then copies the log up to and including it to {@code out}. */
+  public SignedCheckpoint exportTo(OutputStream out) throws IOException {
+    Written w = checkpointWritten();
+    long end = w.end(); // the export ends with this checkpoint, even if records are appended meanwhile
+    syncTo(end);
+    try (FileChannel in = FileChannel.open(config.file(), StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+      long pos = 0;
+      while (pos < end) {
+        buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+        int n = in.read(buf, pos);
+        if (n < 0) {
+          throw new IOException("audit log " + config.file() + " shrank during export");
+        }
+        out.write(buf.array(), 0, n);
+        pos += n;
+      }
+    }
+    out.flush();
+    return w.checkpoint();
+  }
+
+  /** Number of records in the log. */
+  public long size() {
+    lock.lock();
+    try {
+      return size;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public String origin() {
+    return config.origin();
+  }
+
+  public AuditPublicKey publicKey() {
+    return key.publicKey();
+  }
+
+  private long pendingRecords() {
+    lock.lock();
+    try {
+      return pending;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkpointIfDue() {
+    long end;
+    lock.lock();
+    try {
+      if (closed || failure != null || pending == 0
+          || System.nanoTime() - lastCheckpointNanos < config.checkpointInterval().toNanos()) {
+        return;
+      }
+      writeCheckpoint();
+      end = writtenPos;
+    } catch (IOException e) {
+      return; // recorded in failure by write(); the next append reports it
+    } finally {
+      lock.unlock();
+    }
+    try {
+      syncTo(end);
+    } catch (IOException e) {
+      // recorded in failure by syncTo(); the next append reports it
+    }
+  }
+
+  private void writeCheckpoint() throws IOException {
+    SignedCheckpoint cp = SignedCheckpoint.sign(new Checkpoint(config.origin(), size, head), key);
+    write(JsonLines.checkpoint(cp));
+    lastWritten = new Written(cp, writtenPos);
+    pending = 0;
+    lastCheckpointNanos = System.nanoTime();
+  }
+
+  private void write(byte[] line) throws IOException {
+    long pos = writtenPos;
+    try {
+      file.seek(pos);
+      file.write(line);
+      pos += line.length;
+    } catch (IOException e) {
+      failure = e;
+      throw new IOException("audit log " + config.file() + ": write failed; the log refuses further appends until"
+          + " restarted: " + e.getMessage(), e);
+    }
+    writtenPos = pos;
+  }
+
+  private void syncTo(long end) throws IOException {
+    synchronized (syncLock) {
+      if (syncedPos >= end) {
+        return;
+      }
+      if (failure != null) {
+        throw unavailable();
+      }
+      Written w = lastWritten; // read before target, so w.end() <= target
+      long target = writtenPos;
+      try {
+        file.getFD().sync(); // fsync; not interruptible, unlike FileChannel.force
+      } catch (IOException e) {
+        failure = e; // after a failed fsync the page cache cannot be trusted (fsyncgate): fail closed
+        throw new IOException("audit log " + config.file() + ": fsync failed; the log refuses further appends"
+            + " until restarted: " + e.getMessage(), e);
+      }
+      syncedPos = target;
+      if (w != null && w.end() <= target) {
+        durableCheckpoint = w.checkpoint();
+      }
+    }
+  }
+
+  private void ensureWritable() throws IOException {
+    if (closed) {
+      throw new IOException("audit log " + config.file() + " is closed");
+    }
+    if (failure != null) {
+      throw unavailable();
+    }
+  }
+
+  private IOException unavailable() {
+    return new IOException("audit log " + config.file() + " is unavailable after an earlier I/O error ("
+        + failure.getMessage() + "); restart to recover", failure);
+  }
+
+  /** Signs a final checkpoint (if records are pending), fsyncs and closes. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (timer != null) {
+        timer.shutdownNow();
+      }
+      try {
+        if (failure == null && (pending > 0 || lastWritten == null)) {
+          writeCheckpoint();
+        }
+        if (failure == null) {
+          syncTo(writtenPos);
+        }
+      } finally {
+        try {
+          fileLock.release();
+        } finally {
+          file.close();
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,275 @@
+package dev.sealdrop.audit;
+
+import dev.sealdrop.audit.AuditLogEntry.CheckpointLine;
+import dev.sealdrop.audit.AuditLogEntry.HeaderLine;
+import dev.sealdrop.audit.AuditLogEntry.RecordLine;
+import dev.sealdrop.audit.VerificationResult.Failure;
+import dev.sealdrop.audit.VerificationResult.KeySource;
+import dev.sealdrop.audit.VerificationResult.Reason;
+import dev.sealdrop.audit.VerificationResult.Warning;
+import dev.sealdrop.audit.internal.RecordEncoding;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Verifies an audit log or export offline (docs/audit-log.md, "Verifying"): every hash link,
+ * every sequence number, every in-file checkpoint's signature and consistency with the chain, and
+ * consistency with checkpoints held outside the server. Reports the FIRST break in file order.
+ *
+ * <p>One streaming pass; memory is bounded by one line plus the held checkpoints. Immutable and
+ * thread-safe.
+ */
+public final class AuditVerifier {
+  private final AuditPublicKey givenKey;
+  private final List<SignedCheckpoint> held;
+  private final boolean allowUnsignedTail;
+
+  private AuditVerifier(AuditPublicKey givenKey, List<SignedCheckpoint> held, boolean allowUnsignedTail) {
+    this.givenKey = givenKey;
+    this.held = held;
+    this.allowUnsignedTail = allowUnsignedTail;
+  }
+
+  /** Verifies checkpoint signatures with a key obtained outside the file (it wins over the header's). */
+  public static AuditVerifier withKey(AuditPublicKey key) {
+    return new AuditVerifier(Objects.requireNonNull(key, "key"), List.of(), false);
+  }
+
+  /** Uses the key named in the file's header; the result then carries an EMBEDDED_KEY_ONLY warning. */
+  public static AuditVerifier withEmbeddedKey() {
+    return new AuditVerifier(null, List.of(), false);
+  }
+
+  /** Also proves the file consistent with these checkpoints held outside the server. */
+  public AuditVerifier holding(Collection<SignedCheckpoint> checkpoints) {
+    List<SignedCheckpoint> all = new ArrayList<>(held);
+    all.addAll(checkpoints);
+    all.sort(Comparator.comparingLong(c -> c.checkpoint().size()));
+    return new AuditVerifier(givenKey, List.copyOf(all), allowUnsignedTail);
+  }
+
+  /**
+   * Accepts records after the last signed checkpoint, with an UNSIGNED_TAIL warning instead of an
+   * UNSIGNED_RECORDS failure. For a live log (the writer resuming after a crash, a copy taken while
+   * the server runs); an export is always signed to its end and should be verified strictly.
+   */
+  public AuditVerifier allowingUnsignedTail() {
+    return new AuditVerifier(givenKey, held, true);
+  }
+
+  public VerificationResult verify(Path file) throws IOException {
+    try (AuditLogReader reader = AuditLogReader.open(file)) {
+      return new Run(reader).run();
+    }
+  }
+
+  /** Verifies a stream; I/O errors are thrown, everything about the content is in the result. */
+  public VerificationResult verify(InputStream in) throws IOException {
+    return new Run(new AuditLogReader(in)).run();
+  }
+
+  /** The state of one verification pass. */
+  private final class Run {
+    private final AuditLogReader reader;
+    private final List<Warning> warnings = new ArrayList<>();
+    private final List<SignedCheckpoint> relevantHeld = new ArrayList<>();
+    private KeySource keySource = givenKey != null ? KeySource.GIVEN : KeySource.EMBEDDED;
+    private AuditPublicKey key = givenKey;
+    private String origin;
+    private ChainHash head;
+    private long records;
+    private SignedCheckpoint lastCheckpoint;
+    private int checkpoints;
+    private int heldVerified;
+    private int heldIndex;
+    private long lastHeldMatch;
+
+    Run(AuditLogReader reader) {
+      this.reader = reader;
+    }
+
+    VerificationResult run() throws IOException {
+      Failure failure = verifyAll();
+      return new VerificationResult(Optional.ofNullable(failure), warnings, keySource, key, origin, records, head,
+          Optional.ofNullable(lastCheckpoint), checkpoints, heldVerified);
+    }
+
+    private Failure verifyAll() throws IOException {
+      Optional<AuditLogEntry> first;
+      try {
+        first = reader.next();
+      } catch (AuditFormatException e) {
+        return new Failure(0, Reason.MALFORMED, e.getMessage());
+      }
+      if (first.isEmpty() || !(first.get() instanceof HeaderLine header)) {
+        return new Failure(0, Reason.MALFORMED, "line 1: the file must start with a header line");
+      }
+      readHeader(header);
+      Failure f = checkHeld();
+      while (f == null) {
+        Optional<AuditLogEntry> entry;
+        try {
+          entry = reader.next();
+        } catch (AuditFormatException e) {
+          return new Failure(records + 1, Reason.MALFORMED, e.getMessage());
+        }
+        if (entry.isEmpty()) {
+          return finish();
+        }
+        AuditLogEntry e = entry.get();
+        if (e instanceof RecordLine r) {
+          f = record(r);
+          if (f == null) {
+            f = checkHeld();
+          }
+        } else if (e instanceof CheckpointLine c) {
+          f = checkpoint(c.checkpoint());
+        } else {
+          f = new Failure(records + 1, Reason.MALFORMED, "line " + reader.lineNumber() + ": a second header line");
+        }
+      }
+      return f;
+    }
+
+    private void readHeader(HeaderLine header) {
+      origin = header.origin();
+      head = RecordEncoding.genesis(origin);
+      if (givenKey == null) {
+        key = header.key();
+        warnings.add(new Warning(Warning.Kind.EMBEDDED_KEY_ONLY, "checkpoints were verified only with the key the file"
+            + " names (" + key.encoded() + "); obtain the audit key from the operator out of band and pass it to prove"
+            + " who signed"));
+      } else if (!givenKey.equals(header.key())) {
+        warnings.add(new Warning(Warning.Kind.HEADER_KEY_DIFFERS, "the file names the key " + header.key().encoded()
+            + " but the given key " + givenKey.encoded() + " was used"));
+      }
+      for (SignedCheckpoint c : held) {
+        if (c.checkpoint().origin().equals(origin)) {
+          relevantHeld.add(c);
+        } else {
+          warnings.add(new Warning(Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN, "a held checkpoint for origin '"
+              + c.checkpoint().origin() + "' was ignored (this log is '" + origin + "')"));
+        }
+      }
+    }
+
+    private Failure record(RecordLine line) {
+      AuditRecord r = line.record();
+      long expected = records + 1;
+      if (!r.hash().equals(line.hash())) {
+        return new Failure(expected, Reason.EDITED, "record " + expected + " (line " + reader.lineNumber()
+            + ") was edited: its content does not match its hash");
+      }
+      if (r.sequence() != expected) {
+        String what = r.sequence() > expected
+            ? "records " + expected + ".." + (r.sequence() - 1) + " are missing (deleted)"
+            : "record " + r.sequence() + " appears again (reordered or duplicated)";
+        return new Failure(expected, Reason.DELETED_OR_REORDERED, "line " + reader.lineNumber() + ": expected record "
+            + expected + " but found record " + r.sequence() + ": " + what);
+      }
+      if (!r.previousHash().equals(head)) {
+        return new Failure(expected, Reason.CHAIN_BROKEN, "record " + expected + " does not extend record "
+            + (expected - 1) + ": record " + (expected - 1) + " was rewritten together with its hash, or records"
+            + " were replaced");
+      }
+      head = line.hash();
+      records = expected;
+      return null;
+    }
+
+    private Failure checkpoint(SignedCheckpoint cp) {
+      Checkpoint c = cp.checkpoint();
+      long at = Math.min(c.size(), records);
+      Failure sig = signature(cp, at, "checkpoint at line " + reader.lineNumber());
+      if (sig != null) {
+        return sig;
+      }
+      if (!c.origin().equals(origin)) {
+        return new Failure(at, Reason.CHECKPOINT_MISMATCH, "checkpoint at line " + reader.lineNumber()
+            + " is for origin '" + c.origin() + "', not '" + origin + "'");
+      }
+      if (c.size() > records) {
+        return new Failure(records + 1, Reason.DELETED_OR_REORDERED, "a checkpoint for " + c.size()
+            + " records follows record " + records + ": records " + (records + 1) + ".." + c.size() + " are missing");
+      }
+      if (c.size() < records) {
+        return new Failure(c.size() + 1, Reason.DELETED_OR_REORDERED, "the checkpoint for " + c.size()
+            + " records appears after record " + records + ": lines were reordered");
+      }
+      if (!c.head().equals(head)) {
+        return new Failure(c.size(), Reason.CHECKPOINT_MISMATCH, "records up to " + c.size()
+            + " do not match the signed checkpoint for that size: they were rewritten after it was signed");
+      }
+      lastCheckpoint = cp;
+      checkpoints++;
+      return null;
+    }
+
+    private Failure signature(SignedCheckpoint cp, long at, String what) {
+      switch (cp.check(key)) {
+        case VALID:
+          return null;
+        case INVALID:
+          return new Failure(at, Reason.BAD_CHECKPOINT_SIGNATURE, what + " (size " + cp.checkpoint().size()
+              + ") has an invalid signature from " + key.name() + ": forged or altered");
+        default:
+          return new Failure(at, Reason.UNTRUSTED_CHECKPOINT_KEY, what + " (size " + cp.checkpoint().size()
+              + ") is not signed by the audit key " + key.encoded() + ": signed by another key");
+      }
+    }
+
+    /** Checks every held checkpoint whose size is the current number of records. */
+    private Failure checkHeld() {
+      while (heldIndex < relevantHeld.size() && relevantHeld.get(heldIndex).checkpoint().size() <= records) {
+        SignedCheckpoint cp = relevantHeld.get(heldIndex++);
+        Failure sig = signature(cp, cp.checkpoint().size(), "a held checkpoint");
+        if (sig != null) {
+          return sig;
+        }
+        if (!cp.checkpoint().head().equals(head)) {
+          return new Failure(records, Reason.REWRITTEN, "the file disagrees with a checkpoint held outside the server"
+              + " for " + records + " records: one or more of records " + (lastHeldMatch + 1) + ".." + records
+              + " were rewritten and re-signed");
+        }
+        lastHeldMatch = records;
+        heldVerified++;
+      }
+      return null;
+    }
+
+    private Failure finish() {
+      if (heldIndex < relevantHeld.size()) {
+        SignedCheckpoint cp = relevantHeld.get(heldIndex);
+        Failure sig = signature(cp, records + 1, "a held checkpoint");
+        if (sig != null) {
+          return sig;
+        }
+        return new Failure(records + 1, Reason.TRUNCATED, "a checkpoint held outside the server covers "
+            + cp.checkpoint().size() + " records but the file ends after record " + records
+            + ": the tail was removed");
+      }
+      long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;
+      if (records >= from) {
+        if (!allowUnsignedTail) {
+          return new Failure(from, Reason.UNSIGNED_RECORDS, "records " + from + ".." + records + " are not covered"
+              + " by any signed checkpoint: anyone could have written or rewritten them, or the signed tail after"
+              + " them was removed");
+        }
+        warnings.add(new Warning(Warning.Kind.UNSIGNED_TAIL, "records " + from + ".." + records
+            + " are not covered by a signed checkpoint (log still open, or it stopped without closing)"));
+      }
+      if (relevantHeld.isEmpty()) {
+        warnings.add(new Warning(Warning.Kind.NO_EXTERNAL_CHECKPOINT, "no checkpoint held outside the server was"
+            + " given: a truncated tail or a history re-signed with the audit key cannot be detected"));
+      }
+      return null;
+    }
+  }
+}

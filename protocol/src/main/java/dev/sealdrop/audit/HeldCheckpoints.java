@@ -1,0 +1,69 @@
+package dev.sealdrop.audit;
+
+import dev.sealdrop.audit.internal.KeyFiles;
+import dev.sealdrop.audit.internal.RecordEncoding;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A directory of checkpoints kept outside the server: what each party's CLI stores from transfer
+ * responses and what {@code sealdrop audit verify --checkpoints DIR} reads. One note per file,
+ * named {@code <sha256 of the note>.note}, so storing the same checkpoint twice is harmless.
+ * Signatures are not checked here; {@link AuditVerifier} checks them against the log's key.
+ */
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the directory is the user's own CLI state or argument")
+public final class HeldCheckpoints {
+  /** Most files read from one directory; a directory with more is refused, not silently cut. */
+  public static final int MAX_FILES = 10_000;
+
+  private HeldCheckpoints() {}
+
+  /** Stores a checkpoint (atomically, owner-only); returns its file. Idempotent. */
+  public static Path save(Path dir, SignedCheckpoint checkpoint) throws IOException {
+    byte[] digest = RecordEncoding.sha256().digest(checkpoint.note().getBytes(StandardCharsets.UTF_8));
+    Path file = dir.resolve(HexFormat.of().formatHex(digest) + ".note");
+    if (Files.exists(file)) {
+      return file;
+    }
+    try {
+      KeyFiles.writeOwnerOnly(file, checkpoint.note());
+    } catch (FileAlreadyExistsException e) {
+      // stored concurrently by another process: same name, same content
+    }
+    return file;
+  }
+
+  /**
+   * Reads every {@code *.note} file in {@code dir}. A file that is not a valid checkpoint note is an
+   * error naming the file: a held checkpoint that cannot be read must not be skipped silently.
+   */
+  public static List<SignedCheckpoint> load(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".note")).limit(MAX_FILES + 1L).sorted().toList();
+    }
+    if (files.size() > MAX_FILES) {
+      throw new IOException("checkpoint directory " + dir + " holds more than " + MAX_FILES + " notes");
+    }
+    List<SignedCheckpoint> out = new ArrayList<>(files.size());
+    for (Path f : files) {
+      if (Files.size(f) > SignedCheckpoint.MAX_NOTE_CHARS * 4L) {
+        throw new AuditFormatException("held checkpoint " + f + " is too large to be a checkpoint note");
+      }
+      try {
+        out.add(SignedCheckpoint.parse(Files.readString(f, StandardCharsets.UTF_8)));
+      } catch (AuditFormatException | java.nio.charset.MalformedInputException e) {
+        throw new AuditFormatException("held checkpoint " + f + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,179 @@
+package dev.sealdrop.audit;
+
+import static dev.sealdrop.audit.AuditFixtures.checkpointAt;
+import static dev.sealdrop.audit.AuditFixtures.key;
+import static dev.sealdrop.audit.AuditFixtures.lines;
+import static dev.sealdrop.audit.AuditFixtures.recordLine;
+import static dev.sealdrop.audit.AuditFixtures.writeLines;
+import static dev.sealdrop.audit.AuditFixtures.writeLog;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.audit.VerificationResult.Reason;
+import dev.sealdrop.audit.VerificationResult.Warning;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SECURITY.md §3.6 and issue 6: truncation and a history re-signed by the key holder are detected
+ * only against a checkpoint held outside the server; without one they are not (a documented limit).
+ */
+class AuditHeldCheckpointTest {
+  @TempDir Path dir;
+  private AuditKey key;
+  private Path log;
+  /** What alice's CLI kept from a transfer response: the checkpoint for 20 records. */
+  private SignedCheckpoint alicesCheckpoint;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    key = key(1);
+    log = writeLog(dir, "audit.jsonl", key, 25, 10);
+    alicesCheckpoint = checkpointAt(log, 20);
+  }
+
+  private AuditVerifier verifier() {
+    return AuditVerifier.withKey(key.publicKey());
+  }
+
+  /** Cuts the log after record {@code keep} and its checkpoint lines, like deleting the tail. */
+  private Path truncateAfter(long keep) throws IOException {
+    List<String> l = lines(log);
+    int cut = recordLine(l, keep + 1);
+    return writeLines(dir.resolve("truncated-" + keep + ".jsonl"), l.subList(0, cut));
+  }
+
+  @Test
+  void truncationIsDetectedAgainstAHeldCheckpoint() throws IOException {
+    VerificationResult v = verifier().holding(List.of(alicesCheckpoint)).verify(truncateAfter(18));
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.TRUNCATED);
+    assertThat(v.failure()).map(VerificationResult.Failure::sequence).contains(19L);
+  }
+
+  @Test
+  void limitationTruncationAtACheckpointBoundaryIsNotDetectedWithoutAHeldCheckpoint() throws IOException {
+    // Documented limit (docs/audit-log.md "Limits"): a hash chain cannot reveal a removed tail.
+    VerificationResult v = verifier().verify(truncateAfter(10));
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(10);
+    assertThat(v.hasWarning(Warning.Kind.NO_EXTERNAL_CHECKPOINT)).isTrue();
+    assertThat(v.hasWarning(Warning.Kind.UNSIGNED_TAIL)).isFalse();
+  }
+
+  @Test
+  void truncationInsideASignedStretchLeavesUnsignedRecordsWhichFailStrictVerification() throws IOException {
+    Path cut = truncateAfter(14); // checkpoints at 10 and 20: records 11..14 are now covered by none
+    VerificationResult strict = verifier().verify(cut);
+    assertThat(strict.failure()).map(VerificationResult.Failure::reason).contains(Reason.UNSIGNED_RECORDS);
+    assertThat(strict.failure()).map(VerificationResult.Failure::sequence).contains(11L);
+    VerificationResult live = verifier().allowingUnsignedTail().verify(cut);
+    assertThat(live.valid()).isTrue();
+    assertThat(live.hasWarning(Warning.Kind.UNSIGNED_TAIL)).isTrue();
+  }
+
+  @Test
+  void strippingEveryCheckpointAndRewritingTheChainFailsStrictVerification() throws IOException {
+    // Without the key, a forger can only produce an unsigned chain.
+    Path forged = AuditFixtures.rewriteAndResign(log, dir.resolve("forged.jsonl"), key(7),
+        r -> Optional.of(r.sequence() != 2 ? r : new AuditRecord(2, r.timeMillis(), "mallory", r.action(),
+            r.object(), r.result(), r.peer(), r.details(), r.previousHash())));
+    List<String> l = lines(forged);
+    l.removeIf(s -> s.startsWith("{\"type\":\"checkpoint\""));
+    VerificationResult v = verifier().verify(writeLines(forged, l));
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.UNSIGNED_RECORDS);
+    assertThat(v.failure()).map(VerificationResult.Failure::sequence).contains(1L);
+  }
+
+  @Test
+  void aDishonestOperatorTruncatesAndReSignsThePlainVerifyPassesButTheHeldCheckpointCatchesIt() throws IOException {
+    // The operator cuts the tail after record 18 and lets the writer (holding the real key) sign the new end.
+    Path cut = truncateAfter(18);
+    Path resigned = dir.resolve("resigned.jsonl");
+    Files.copy(cut, resigned);
+    try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(resigned, 10), key)) {
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(18L);
+    }
+    VerificationResult plain = verifier().verify(resigned);
+    assertThat(plain.valid()).isTrue();
+    assertThat(plain.lastCheckpoint()).map(c -> c.checkpoint().size()).contains(18L);
+
+    VerificationResult held = verifier().holding(List.of(alicesCheckpoint)).verify(resigned);
+    assertThat(held.failure()).map(VerificationResult.Failure::reason).contains(Reason.TRUNCATED);
+    assertThat(held.failure()).map(VerificationResult.Failure::sequence).contains(19L);
+  }
+
+  @Test
+  void aDishonestOperatorRewritesARecordAndReSignsTheHeldCheckpointCatchesIt() throws IOException {
+    Path rewritten = AuditFixtures.rewriteAndResign(log, dir.resolve("rewritten.jsonl"), key,
+        r -> Optional.of(r.sequence() != 13 ? r : new AuditRecord(13, r.timeMillis(), "dave", r.action(), r.object(),
+            r.result(), r.peer(), r.details(), r.previousHash())));
+    assertThat(verifier().verify(rewritten).valid()).as("re-signed history verifies on its own").isTrue();
+
+    SignedCheckpoint early = checkpointAt(log, 10);
+    VerificationResult v = verifier().holding(List.of(early, alicesCheckpoint)).verify(rewritten);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
+    assertThat(v.failure()).map(VerificationResult.Failure::sequence).contains(20L);
+    assertThat(v.failure().orElseThrow().message()).contains("11..20");
+    assertThat(v.heldCheckpointsVerified()).isEqualTo(1);
+  }
+
+  @Test
+  void aDishonestOperatorDeletesARecordAndReSignsTheHeldCheckpointCatchesIt() throws IOException {
+    Path rewritten = AuditFixtures.rewriteAndResign(log, dir.resolve("deleted.jsonl"), key,
+        r -> r.sequence() == 3 ? Optional.empty() : Optional.of(r));
+    assertThat(verifier().verify(rewritten).valid()).isTrue();
+    VerificationResult v = verifier().holding(List.of(alicesCheckpoint)).verify(rewritten);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
+  }
+
+  @Test
+  void anOperatorWhoReKeysIsCaughtByTheHeldCheckpointEvenWithOnlyTheEmbeddedKey() throws IOException {
+    AuditKey newKey = key(9);
+    Path rekeyed = AuditFixtures.rewriteAndResign(log, dir.resolve("rekeyed.jsonl"), newKey, Optional::of);
+    List<String> l = lines(rekeyed);
+    l.set(0, AuditFixtures.line(dev.sealdrop.audit.internal.JsonLines.header(AuditFixtures.ORIGIN, newKey.publicKey())));
+    writeLines(rekeyed, l);
+    assertThat(AuditVerifier.withEmbeddedKey().verify(rekeyed).valid()).isTrue();
+    VerificationResult v = AuditVerifier.withEmbeddedKey().holding(List.of(alicesCheckpoint)).verify(rekeyed);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.UNTRUSTED_CHECKPOINT_KEY);
+  }
+
+  @Test
+  void aHeldCheckpointWithAForgedSignatureIsRejected() throws IOException {
+    String note = alicesCheckpoint.note();
+    int at = note.lastIndexOf(' ') + 20;
+    char c = note.charAt(at);
+    SignedCheckpoint forged = SignedCheckpoint.parse(note.substring(0, at) + (c == 'A' ? 'B' : 'A') + note.substring(at + 1));
+    VerificationResult v = verifier().holding(List.of(forged)).verify(log);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.BAD_CHECKPOINT_SIGNATURE);
+  }
+
+  @Test
+  void aMatchingHeldCheckpointIsCountedAndRemovesTheWarning() throws IOException {
+    VerificationResult v = verifier().holding(List.of(alicesCheckpoint, checkpointAt(log, 25))).verify(log);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.heldCheckpointsVerified()).isEqualTo(2);
+    assertThat(v.status()).isEqualTo(VerificationResult.Status.VALID);
+  }
+
+  @Test
+  void aHeldCheckpointOfAnotherLogIsIgnoredWithAWarning() throws IOException {
+    Path otherDir = Files.createDirectory(dir.resolve("other"));
+    AuditKey otherKey = AuditKey.testOnlyFromSeed("sealdrop.test/audit/other", new byte[32]);
+    Path other = otherDir.resolve("a.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(new AuditLogConfig(other, "sealdrop.test/audit/other",
+        Durability.GROUP_COMMIT, 10, java.time.Duration.ZERO, java.time.Clock.systemUTC()), otherKey)) {
+      w.append(AuditFixtures.event(1));
+    }
+    SignedCheckpoint foreign = checkpointAt(other, 1);
+    VerificationResult v = verifier().holding(List.of(foreign)).verify(log);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.hasWarning(Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN)).isTrue();
+    assertThat(v.hasWarning(Warning.Kind.NO_EXTERNAL_CHECKPOINT)).isTrue();
+  }
+}

@@ -1,0 +1,315 @@
+package dev.sealdrop.audit;
+
+import static dev.sealdrop.audit.AuditFixtures.config;
+import static dev.sealdrop.audit.AuditFixtures.event;
+import static dev.sealdrop.audit.AuditFixtures.key;
+import static dev.sealdrop.audit.AuditFixtures.lines;
+import static dev.sealdrop.audit.AuditFixtures.writeLines;
+import static dev.sealdrop.audit.AuditFixtures.writeLog;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.audit.AuditLogEntry.RecordLine;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class AuditLogWriterTest {
+  @TempDir Path dir;
+  private final AuditKey key = key(1);
+
+  private VerificationResult verify(Path file) throws IOException {
+    return AuditVerifier.withKey(key.publicKey()).verify(file);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void roundTripReadsBackExactlyWhatWasAppended(Durability durability) throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    List<AuditRecord> appended = new ArrayList<>();
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 10).withDurability(durability), key)) {
+      for (int i = 1; i <= 23; i++) {
+        appended.add(w.append(event(i)));
+      }
+      appended.add(w.append(AuditEvent.of("CN=Zoë \u2028 \"quoted\" \\ back", "connection.refuse", "", "denied",
+          "[::1]:4433", Map.of("reason", "certificate expired\nnext line", "emoji", "\uD83D\uDD12"))));
+    }
+    List<AuditRecord> read = new ArrayList<>();
+    try (AuditLogReader r = AuditLogReader.open(file)) {
+      Optional<AuditLogEntry> e;
+      while ((e = r.next()).isPresent()) {
+        if (e.get() instanceof RecordLine rl) {
+          read.add(rl.record());
+        }
+      }
+    }
+    assertThat(read).isEqualTo(appended);
+    AuditRecord last = read.get(read.size() - 1);
+    assertThat(last.details().get("reason")).isEqualTo("certificate expired\uFFFDnext line");
+    assertThat(last.actor()).contains("Zoë");
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(24);
+    assertThat(v.checkpointsVerified()).isEqualTo(3); // 10, 20, and 24 at close
+    assertThat(v.lastCheckpoint()).map(c -> c.checkpoint().size()).contains(24L);
+    assertThat(v.head()).isEqualTo(last.hash());
+    assertThat(v.keySource()).isEqualTo(VerificationResult.KeySource.GIVEN);
+    assertThat(v.warnings()).extracting(VerificationResult.Warning::kind)
+        .containsExactly(VerificationResult.Warning.Kind.NO_EXTERNAL_CHECKPOINT);
+  }
+
+  @Test
+  void recordsAreChainedFromTheOriginBoundGenesis() throws IOException {
+    try (AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("a.jsonl"), 10), key)) {
+      AuditRecord first = w.append(event(1));
+      AuditRecord second = w.append(event(2));
+      assertThat(first.sequence()).isEqualTo(1);
+      assertThat(first.previousHash()).isEqualTo(dev.sealdrop.audit.internal.RecordEncoding.genesis(AuditFixtures.ORIGIN));
+      assertThat(second.previousHash()).isEqualTo(first.hash());
+      assertThat(first.timeMillis()).isEqualTo(AuditFixtures.T0.toEpochMilli());
+    }
+  }
+
+  @Test
+  void aRestartedWriterVerifiesAndContinuesTheChain() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 7, 5);
+    AuditRecord eighth;
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 5), key)) {
+      assertThat(w.size()).isEqualTo(7);
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(7L);
+      eighth = w.append(event(8));
+      for (int i = 9; i <= 12; i++) {
+        w.append(event(i));
+      }
+    }
+    assertThat(eighth.sequence()).isEqualTo(8);
+    assertThat(eighth.previousHash()).isEqualTo(AuditFixtures.checkpointAt(file, 7).checkpoint().head());
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(12);
+  }
+
+  @Test
+  void aRestartRefusesATamperedLogAndLeavesItUntouched() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 6, 10);
+    List<String> l = lines(file);
+    int i = AuditFixtures.recordLine(l, 3);
+    l.set(i, l.get(i).replace("\"result\":\"ok\"", "\"result\":\"denied\""));
+    writeLines(file, l);
+    byte[] before = Files.readAllBytes(file);
+    assertThatThrownBy(() -> AuditLogWriter.open(config(file, 10), key))
+        .isInstanceOf(AuditLogCorruptException.class)
+        .hasMessageContaining("EDITED at record 3")
+        .satisfies(e -> assertThat(((AuditLogCorruptException) e).result().failure()).isPresent());
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+  }
+
+  @Test
+  void aRestartRefusesALogOfAnotherOriginOrKey() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 2, 10);
+    AuditLogConfig otherOrigin = new AuditLogConfig(file, "sealdrop.test/audit/other", Durability.GROUP_COMMIT, 10,
+        Duration.ZERO, java.time.Clock.systemUTC());
+    assertThatThrownBy(() -> AuditLogWriter.open(otherOrigin, key)).isInstanceOf(AuditLogCorruptException.class)
+        .hasMessageContaining("origin");
+    assertThatThrownBy(() -> AuditLogWriter.open(config(file, 10), key(2))).isInstanceOf(AuditLogCorruptException.class);
+  }
+
+  @Test
+  void aTornLastLineIsCutOffAndTheCutIsItselfAudited() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 4, 10);
+    String partial = "{\"type\":\"record\",\"seq\":5,\"time\":17954244";
+    Files.write(file, partial.getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    assertThat(AuditVerifier.withKey(key.publicKey()).verify(file).failure())
+        .map(VerificationResult.Failure::reason).contains(VerificationResult.Reason.MALFORMED);
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 10), key)) {
+      assertThat(w.size()).isEqualTo(5);
+      w.append(event(6));
+    }
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(6);
+    List<String> l = lines(file);
+    AuditRecord fifth = ((RecordLine) AuditFixtures.parse(l.get(AuditFixtures.recordLine(l, 5)))).record();
+    assertThat(fifth.action()).isEqualTo(AuditLogWriter.TORN_TAIL_ACTION);
+    assertThat(fifth.details()).containsEntry("bytes", Integer.toString(partial.length()));
+  }
+
+  @Test
+  void aTornTailOfATamperedLogIsNotCutOff() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 4, 10);
+    List<String> l = lines(file);
+    int i = AuditFixtures.recordLine(l, 2);
+    l.set(i, l.get(i).replace("\"result\":\"ok\"", "\"result\":\"denied\""));
+    writeLines(file, l);
+    Files.write(file, "{\"type\":\"rec".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    byte[] before = Files.readAllBytes(file);
+    assertThatThrownBy(() -> AuditLogWriter.open(config(file, 10), key)).isInstanceOf(AuditLogCorruptException.class);
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+  }
+
+  @Test
+  void aTornHeaderIsReplacedButAForeignFileIsNot() throws IOException {
+    Path torn = dir.resolve("torn.jsonl");
+    Files.write(torn, "{\"type\":\"header\",\"form".getBytes(StandardCharsets.UTF_8));
+    try (AuditLogWriter w = AuditLogWriter.open(config(torn, 10), key)) {
+      w.append(event(1));
+    }
+    assertThat(verify(torn).valid()).isTrue();
+    Path foreign = dir.resolve("foreign.bin");
+    Files.write(foreign, new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> AuditLogWriter.open(config(foreign, 10), key))
+        .isInstanceOf(AuditLogCorruptException.class).hasMessageContaining("not a sealdrop audit log");
+    assertThat(Files.readAllBytes(foreign)).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void aLogThatStoppedWithoutClosingIsSignedOnRestart() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 8, 5);
+    List<String> l = lines(file);
+    l.remove(l.size() - 1); // the close() checkpoint for 8, as if the process had been killed
+    writeLines(file, l);
+    assertThat(verify(file).failure()).map(VerificationResult.Failure::reason)
+        .contains(VerificationResult.Reason.UNSIGNED_RECORDS);
+    assertThat(AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(file)
+        .hasWarning(VerificationResult.Warning.Kind.UNSIGNED_TAIL)).isTrue();
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 5), key)) {
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(8L);
+    }
+    assertThat(verify(file).valid()).isTrue();
+  }
+
+  @Test
+  void onlyOneWriterMayHoldTheLog() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 10), key)) {
+      w.append(event(1));
+      assertThatThrownBy(() -> AuditLogWriter.open(config(file, 10), key)).isInstanceOf(IOException.class)
+          .hasMessageContaining("already open");
+    }
+  }
+
+  @Test
+  void anInterruptedAppenderDoesNotCloseOrBreakTheLog() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 2), key)) {
+      Thread t = new Thread(() -> {
+        Thread.currentThread().interrupt(); // e.g. a cancelled request thread
+        try {
+          w.append(event(1));
+          w.checkpoint();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+      t.setUncaughtExceptionHandler((th, e) -> failure.set(e));
+      t.start();
+      t.join(10_000);
+      assertThat(failure.get()).isNull();
+      w.append(event(2));
+    }
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(2);
+  }
+
+  @Test
+  void appendAfterCloseIsRefused() throws IOException {
+    AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("audit.jsonl"), 10), key);
+    w.close();
+    w.close(); // idempotent
+    assertThatThrownBy(() -> w.append(event(1))).isInstanceOf(IOException.class).hasMessageContaining("closed");
+  }
+
+  @Test
+  void aCheckpointIsSignedEveryNRecords() throws IOException {
+    try (AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("audit.jsonl"), 3), key)) {
+      for (int i = 1; i <= 7; i++) {
+        w.append(event(i));
+      }
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(6L);
+      SignedCheckpoint now = w.checkpoint();
+      assertThat(now.checkpoint().size()).isEqualTo(7);
+      assertThat(now.check(key.publicKey())).isEqualTo(SignedCheckpoint.SignatureStatus.VALID);
+      assertThat(w.checkpoint()).as("no new records: the same checkpoint").isEqualTo(now);
+    }
+  }
+
+  @Test
+  void aCheckpointIsSignedAfterTheIntervalWhenRecordsArePending() throws Exception {
+    AuditLogConfig c = config(dir.resolve("audit.jsonl"), 1000).withCheckpointEvery(1000, Duration.ofMillis(50));
+    try (AuditLogWriter w = AuditLogWriter.open(c, key)) {
+      w.append(event(1));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (w.latestCheckpoint().map(cp -> cp.checkpoint().size()).orElse(0L) < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(w.latestCheckpoint()).map(cp -> cp.checkpoint().size()).contains(1L);
+    }
+  }
+
+  @Test
+  void anEmptyLogClosesWithASignedCheckpointOfSizeZero() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    AuditLogWriter.open(config(file, 10), key).close();
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isZero();
+    assertThat(v.checkpointsVerified()).isEqualTo(1);
+  }
+
+  @Test
+  void exportIsTheLogUpToAFreshCheckpointAndVerifiesOffline() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 100), key)) {
+      for (int i = 1; i <= 5; i++) {
+        w.append(event(i));
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      SignedCheckpoint cp = w.exportTo(out);
+      assertThat(cp.checkpoint().size()).isEqualTo(5);
+      w.append(event(6)); // the export is a snapshot
+      VerificationResult v = AuditVerifier.withKey(key.publicKey()).holding(List.of(cp))
+          .verify(new ByteArrayInputStream(out.toByteArray()));
+      assertThat(v.valid()).isTrue();
+      assertThat(v.records()).isEqualTo(5);
+      assertThat(v.status()).isEqualTo(VerificationResult.Status.VALID);
+    }
+  }
+
+  @Test
+  void theLogFileIsOwnerOnly() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    AuditLogWriter.open(config(file, 10), key).close();
+    if (dev.sealdrop.audit.internal.KeyFiles.posix(file)) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+  }
+
+  @Test
+  void eventsAreSanitisedNotRefused() {
+    String longActor = "x".repeat(1000);
+    AuditEvent e = AuditEvent.of(longActor, "connection.refuse", null, "denied", "a\u0000b\uD800");
+    assertThat(e.actor()).hasSizeLessThanOrEqualTo(AuditRecord.MAX_ACTOR_BYTES).endsWith("\u2026");
+    assertThat(e.object()).isEmpty();
+    assertThat(e.peer()).isEqualTo("a\uFFFDb\uFFFD");
+    assertThat(AuditEvent.of(null, "x", "", "ok", "").actor()).isEqualTo("-");
+    assertThatThrownBy(() -> AuditEvent.of("a", "Bad Action", "", "ok", "")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AuditEvent.of("a", "x", "", "ok", "", Map.of("Bad Key", "v")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

@@ -1,0 +1,62 @@
+package dev.sealdrop.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class SignedCheckpointTest {
+  private static final ChainHash HEAD = ChainHash.of(new byte[32]);
+  private final AuditKey key = AuditFixtures.key(1);
+
+  @Test
+  void noteIsTheC2spBodyAnEmptyLineAndAnEmDashSignatureLine() throws Exception {
+    SignedCheckpoint cp = SignedCheckpoint.sign(new Checkpoint(AuditFixtures.ORIGIN, 42, HEAD), key);
+    assertThat(cp.note()).startsWith(AuditFixtures.ORIGIN + "\n42\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 "
+        + AuditFixtures.ORIGIN + " ");
+    SignedCheckpoint parsed = SignedCheckpoint.parse(cp.note());
+    assertThat(parsed).isEqualTo(cp);
+    assertThat(parsed.checkpoint()).isEqualTo(cp.checkpoint());
+    assertThat(parsed.check(key.publicKey())).isEqualTo(SignedCheckpoint.SignatureStatus.VALID);
+    assertThat(parsed.check(AuditFixtures.key(2).publicKey())).isEqualTo(SignedCheckpoint.SignatureStatus.ABSENT);
+  }
+
+  @Test
+  void unknownSignaturesAreIgnoredAsC2spRequires() throws Exception {
+    SignedCheckpoint cp = SignedCheckpoint.sign(new Checkpoint(AuditFixtures.ORIGIN, 1, HEAD), key);
+    SignedCheckpoint witness = SignedCheckpoint.sign(cp.checkpoint(), AuditKey.testOnlyFromSeed("witness.example", new byte[32]));
+    String cosigned = witness.note() + cp.note().substring(cp.note().indexOf("\n\n") + 2);
+    SignedCheckpoint parsed = SignedCheckpoint.parse(cosigned);
+    assertThat(parsed.signatures()).hasSize(2);
+    assertThat(parsed.check(key.publicKey())).isEqualTo(SignedCheckpoint.SignatureStatus.VALID);
+  }
+
+  @Test
+  void malformedNotesAreRejected() {
+    String good = SignedCheckpoint.sign(new Checkpoint(AuditFixtures.ORIGIN, 7, HEAD), key).note();
+    String[] bad = {
+        good.substring(0, good.length() - 1),                       // no final newline
+        good.replace("\n\n", "\n"),                                   // no blank line
+        good.replace("\n7\n", "\n07\n"),                              // leading zero
+        good.replace("\n7\n", "\n-7\n"),                              // negative
+        good.replace("\n7\n", "\n7\nextension\n"),                    // extra body line
+        good.replace("AAAA=", "AAA="),                                // short hash
+        good.replace("\u2014 ", "-- "),                               // not an em dash
+        good.replace("\n", "\r\n"),                                   // CRLF
+        good.substring(0, good.indexOf("\n\n") + 2),                  // no signature
+        "x".repeat(SignedCheckpoint.MAX_NOTE_CHARS + 1),
+    };
+    for (String b : bad) {
+      assertThatThrownBy(() -> SignedCheckpoint.parse(b)).as(b).isInstanceOf(AuditFormatException.class);
+    }
+  }
+
+  @Test
+  void chainHashRejectsNonCanonicalBase64() {
+    String canonical = HEAD.toString();
+    assertThat(ChainHash.fromBase64(canonical)).isEqualTo(HEAD);
+    assertThatThrownBy(() -> ChainHash.fromBase64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB="))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ChainHash.fromBase64("AAAA")).isInstanceOf(IllegalArgumentException.class);
+  }
+}

@@ -1,0 +1,39 @@
+package dev.sealdrop.envelope.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** A sender-chosen name never escapes the recipient's directory or hides what it is. */
+class FileNamesTest {
+  static final String FP = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "../../etc/passwd|passwd",
+      "..\\..\\Windows\\system.ini|system.ini",
+      "/absolute/path/clients.csv|clients.csv",
+      "..|sealdrop-0123456789abcdef.bin",
+      ".|sealdrop-0123456789abcdef.bin",
+      "dir/|sealdrop-0123456789abcdef.bin",
+      ".bashrc|bashrc",
+      "-rf|rf",
+      "CON.txt|_CON.txt",
+      "report.pdf.|report.pdf",
+      "a:b*c?.csv|a_b_c_.csv",
+      "invoice\u202Efdp.exe|invoice_fdp.exe",
+      "tab\there.csv|tab_here.csv",
+      "clients.csv|clients.csv",
+      "Ümläut-名前.csv|Ümläut-名前.csv"})
+  void namesAreReducedToOneSafeComponent(String proposed, String expected) {
+    assertThat(FileNames.sanitize(proposed, FP)).isEqualTo(expected);
+  }
+
+  @org.junit.jupiter.api.Test
+  void longNamesAreTruncatedOnACharacterBoundary() {
+    String s = FileNames.sanitize("é".repeat(300), FP);
+    assertThat(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(200);
+    assertThat(s).matches("é+");
+  }
+}

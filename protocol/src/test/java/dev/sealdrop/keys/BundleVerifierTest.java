@@ -1,0 +1,141 @@
+package dev.sealdrop.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.certsdev.Eku;
+import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.keys.BundleException.Reason;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 3, "Key bundles": each way a bundle can be wrong is refused with its own reason. */
+class BundleVerifierTest {
+  @TempDir static Path pkiDir;
+  static DevPki pki;
+  static BundleVerifier verifier;
+  static final PrivateKeys KEYS = PrivateKeys.generate();
+  static final Instant IN_30_DAYS = Instant.now().plus(30, ChronoUnit.DAYS);
+
+  @BeforeAll
+  static void pki() {
+    pki = DevPki.create(pkiDir, false);
+    verifier = new BundleVerifier(pki.caCertificate(), Clock.systemUTC());
+  }
+
+  static byte[] bundleFor(String user) {
+    return KeyBundle.create(user, KEYS.publicKeys(), IN_30_DAYS, pki.privateKey(user),
+        List.of(pki.certificate(user))).encoded();
+  }
+
+  static byte[] bundleFor(IssuedCert c) {
+    return KeyBundle.create(c.name(), KEYS.publicKeys(), IN_30_DAYS, c.privateKey(), List.of(c.certificate()))
+        .encoded();
+  }
+
+  static void refused(Reason reason, ThrowingCallable call) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(BundleException.class,
+        e -> assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason));
+  }
+
+  @Test
+  void aBundleSignedWithTheIdentitysClientCertificateIsAccepted() throws Exception {
+    KeyBundle b = verifier.verify(bundleFor("alice"), "alice");
+    assertThat(b.identity()).isEqualTo("alice");
+    assertThat(b.publicKeys()).isEqualTo(KEYS.publicKeys());
+    assertThat(b.certificate()).isEqualTo(pki.certificate("alice"));
+  }
+
+  @Test
+  void aForgedSignatureIsRefused() {
+    // An attacker swaps in its own encryption key but cannot re-sign with alice's certificate key.
+    byte[] b = bundleFor("alice");
+    byte[] attackerKey = PrivateKeys.generate().publicKeys().encryption().encoded();
+    int at = 8 + 1 + 1 + "alice".length();
+    System.arraycopy(attackerKey, 0, b, at, attackerKey.length);
+    refused(Reason.BAD_SIGNATURE, () -> verifier.verify(b, "alice"));
+    byte[] flipped = bundleFor("alice");
+    flipped[flipped.length - 3] ^= 1;
+    refused(Reason.BAD_SIGNATURE, () -> verifier.verify(flipped, "alice"));
+  }
+
+  @Test
+  void aCertificateFromAnotherCaIsRefused() {
+    refused(Reason.UNTRUSTED_CERTIFICATE, () -> verifier.verify(bundleFor("mallory"), "mallory"));
+    IssuedCert foreignAlice = pki.issue(CertSpec.client("alice-foreign").fromForeignCa());
+    refused(Reason.UNTRUSTED_CERTIFICATE, () -> verifier.verify(bundleFor(foreignAlice), "alice-foreign"));
+  }
+
+  @Test
+  void anIdentityMismatchIsRefused() {
+    refused(Reason.IDENTITY_MISMATCH, () -> verifier.verify(bundleFor("alice"), "bob"));
+    assertThatThrownBy(() -> KeyBundle.create("bob", KEYS.publicKeys(), IN_30_DAYS, pki.privateKey("alice"),
+        List.of(pki.certificate("alice")))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("subject CN");
+  }
+
+  @Test
+  void anExpiredOrNotYetValidCertificateIsRefused() {
+    Instant now = Instant.now();
+    IssuedCert expired = pki.issue(CertSpec.client("erin").withValidity(now.minus(Duration.ofDays(10)),
+        now.minus(Duration.ofDays(1))));
+    byte[] b = KeyBundle.create("erin", KEYS.publicKeys(), IN_30_DAYS, expired.privateKey(),
+        List.of(expired.certificate())).encoded();
+    refused(Reason.CERTIFICATE_EXPIRED, () -> verifier.verify(b, "erin"));
+    IssuedCert future = pki.issue(CertSpec.client("frank").withValidity(now.plus(Duration.ofDays(1)),
+        now.plus(Duration.ofDays(10))));
+    refused(Reason.CERTIFICATE_EXPIRED, () -> verifier.verify(bundleFor(future), "frank"));
+  }
+
+  @Test
+  void aCertificateWithoutClientAuthIsRefused() {
+    for (Eku eku : new Eku[] {Eku.SERVER_AUTH, Eku.NO_EXTENSION, Eku.ANY_EXTENDED_KEY_USAGE}) {
+      IssuedCert c = pki.issue(CertSpec.client("gina-" + eku.name().toLowerCase(java.util.Locale.ROOT)).withEku(eku));
+      refused(Reason.NOT_CLIENT_AUTH, () -> verifier.verify(bundleFor(c), c.name()));
+    }
+  }
+
+  @Test
+  void anExpiredBundleIsRefused() {
+    byte[] b = bundleFor("alice");
+    BundleVerifier later = new BundleVerifier(pki.caCertificate(),
+        Clock.fixed(IN_30_DAYS.plus(Duration.ofDays(1)), ZoneOffset.UTC));
+    refused(Reason.BUNDLE_EXPIRED, () -> later.verify(b, "alice"));
+  }
+
+  @Test
+  void malformedBundlesAreRefusedBeforeAnyCryptography() {
+    byte[] b = bundleFor("alice");
+    refused(Reason.MALFORMED, () -> verifier.verify(Arrays.copyOf(b, b.length - 1), "alice"));
+    refused(Reason.MALFORMED, () -> verifier.verify(Arrays.copyOf(b, b.length + 1), "alice"));
+    refused(Reason.MALFORMED, () -> verifier.verify(new byte[0], "alice"));
+    refused(Reason.MALFORMED, () -> verifier.verify(new byte[50_000], "alice"));
+    byte[] badMagic = b.clone();
+    badMagic[0] = 'X';
+    refused(Reason.MALFORMED, () -> verifier.verify(badMagic, "alice"));
+  }
+
+  @Test
+  void theFingerprintIsStableAcrossRenewalAndChangesWithTheKeys() {
+    KeyBundle a = KeyBundle.create("alice", KEYS.publicKeys(), IN_30_DAYS, pki.privateKey("alice"),
+        List.of(pki.certificate("alice")));
+    KeyBundle renewed = KeyBundle.create("alice", KEYS.publicKeys(), IN_30_DAYS.plus(Duration.ofDays(60)),
+        pki.privateKey("alice"), List.of(pki.certificate("alice"), pki.caCertificate()));
+    KeyBundle rekeyed = KeyBundle.create("alice", PrivateKeys.generate().publicKeys(), IN_30_DAYS,
+        pki.privateKey("alice"), List.of(pki.certificate("alice")));
+    assertThat(renewed.fingerprint()).isEqualTo(a.fingerprint());
+    assertThat(rekeyed.fingerprint()).isNotEqualTo(a.fingerprint());
+  }
+}
