@@ -29,20 +29,22 @@ import java.util.Optional;
 public final class AuditVerifier {
   private final AuditPublicKey givenKey;
   private final List<SignedCheckpoint> held;
+  private final boolean allowUnsignedTail;
 
-  private AuditVerifier(AuditPublicKey givenKey, List<SignedCheckpoint> held) {
+  private AuditVerifier(AuditPublicKey givenKey, List<SignedCheckpoint> held, boolean allowUnsignedTail) {
     this.givenKey = givenKey;
     this.held = held;
+    this.allowUnsignedTail = allowUnsignedTail;
   }
 
   /** Verifies checkpoint signatures with a key obtained outside the file (it wins over the header's). */
   public static AuditVerifier withKey(AuditPublicKey key) {
-    return new AuditVerifier(Objects.requireNonNull(key, "key"), List.of());
+    return new AuditVerifier(Objects.requireNonNull(key, "key"), List.of(), false);
   }
 
   /** Uses the key named in the file's header; the result then carries an EMBEDDED_KEY_ONLY warning. */
   public static AuditVerifier withEmbeddedKey() {
-    return new AuditVerifier(null, List.of());
+    return new AuditVerifier(null, List.of(), false);
   }
 
   /** Also proves the file consistent with these checkpoints held outside the server. */
@@ -50,7 +52,16 @@ public final class AuditVerifier {
     List<SignedCheckpoint> all = new ArrayList<>(held);
     all.addAll(checkpoints);
     all.sort(Comparator.comparingLong(c -> c.checkpoint().size()));
-    return new AuditVerifier(givenKey, List.copyOf(all));
+    return new AuditVerifier(givenKey, List.copyOf(all), allowUnsignedTail);
+  }
+
+  /**
+   * Accepts records after the last signed checkpoint, with an UNSIGNED_TAIL warning instead of an
+   * UNSIGNED_RECORDS failure. For a live log (the writer resuming after a crash, a copy taken while
+   * the server runs); an export is always signed to its end and should be verified strictly.
+   */
+  public AuditVerifier allowingUnsignedTail() {
+    return new AuditVerifier(givenKey, held, true);
   }
 
   public VerificationResult verify(Path file) throws IOException {
@@ -244,12 +255,15 @@ public final class AuditVerifier {
             + cp.checkpoint().size() + " records but the file ends after record " + records
             + ": the tail was removed");
       }
-      if (lastCheckpoint == null || lastCheckpoint.checkpoint().size() < records) {
-        long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;
-        if (records >= from) {
-          warnings.add(new Warning(Warning.Kind.UNSIGNED_TAIL, "records " + from + ".." + records
-              + " are not covered by a signed checkpoint (log still open, or it stopped without closing)"));
+      long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;
+      if (records >= from) {
+        if (!allowUnsignedTail) {
+          return new Failure(from, Reason.UNSIGNED_RECORDS, "records " + from + ".." + records + " are not covered"
+              + " by any signed checkpoint: anyone could have written or rewritten them, or the signed tail after"
+              + " them was removed");
         }
+        warnings.add(new Warning(Warning.Kind.UNSIGNED_TAIL, "records " + from + ".." + records
+            + " are not covered by a signed checkpoint (log still open, or it stopped without closing)"));
       }
       if (relevantHeld.isEmpty()) {
         warnings.add(new Warning(Warning.Kind.NO_EXTERNAL_CHECKPOINT, "no checkpoint held outside the server was"

@@ -40,7 +40,7 @@ final class LogRecovery {
     // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
     try (InputStream in = new LimitedInputStream(Files.newInputStream(file), keep)) {
-      r = AuditVerifier.withKey(key.publicKey()).verify(in);
+      r = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(in);
     }
     if (!r.valid()) {
       VerificationResult.Failure f = r.failure().orElseThrow();

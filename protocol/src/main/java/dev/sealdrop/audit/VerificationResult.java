@@ -93,7 +93,9 @@ public record VerificationResult(Optional<Failure> failure, List<Warning> warnin
     /** A checkpoint held outside the server covers records the file does not have. */
     TRUNCATED,
     /** The file's chain disagrees with a checkpoint held outside the server: history was rewritten. */
-    REWRITTEN
+    REWRITTEN,
+    /** The last records are not covered by any signed checkpoint (strict mode, the default). */
+    UNSIGNED_RECORDS
   }
 
   /** A limit on what a successful verification proves. */
@@ -108,7 +110,7 @@ public record VerificationResult(Optional<Failure> failure, List<Warning> warnin
       EMBEDDED_KEY_ONLY,
       /** The file's header names a different key from the one given. */
       HEADER_KEY_DIFFERS,
-      /** The last records are not covered by any signed checkpoint. */
+      /** The last records are not covered by any signed checkpoint (only with {@code allowingUnsignedTail()}). */
       UNSIGNED_TAIL,
       /** No checkpoint held outside the server was given: truncation and re-signed rewrites cannot be detected. */
       NO_EXTERNAL_CHECKPOINT,

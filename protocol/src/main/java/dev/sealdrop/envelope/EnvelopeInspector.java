@@ -18,11 +18,15 @@ import java.util.Optional;
  * Feed the bytes as they arrive with {@link #update}; it throws as soon as they cannot be an
  * envelope. {@link #finish} checks the declared sender against the uploader's signing key and
  * verifies the trailer signature over the header and every chunk. Memory: one chunk.
+ *
+ * <p>The caller (the server) must also compare {@code header().senderIdentity()} with the
+ * authenticated uploader's identity: the inspector checks the key, the caller knows the name.
  */
 public final class EnvelopeInspector {
   private final Framer framer;
   private HeaderInfo info;
   private boolean finished;
+  private boolean failed;
 
   public EnvelopeInspector() {
     this.framer = new Framer(new Framer.Listener() {
@@ -40,10 +44,15 @@ public final class EnvelopeInspector {
 
   public void update(byte[] b, int off, int len) throws EnvelopeException {
     Objects.checkFromIndexSize(off, len, b.length);
-    if (finished) {
-      throw new IllegalStateException("inspector already finished");
+    if (finished || failed) {
+      throw new IllegalStateException("inspector already finished or failed; use a new one");
     }
-    framer.update(b, off, len);
+    try {
+      framer.update(b, off, len);
+    } catch (EnvelopeException e) {
+      failed = true;
+      throw e;
+    }
   }
 
   /** Present once the whole header has arrived and parsed. */
@@ -57,8 +66,8 @@ public final class EnvelopeInspector {
    */
   public InspectionResult finish(VerifyingKey expectedSender) throws EnvelopeException {
     Objects.requireNonNull(expectedSender, "expectedSender");
-    if (finished) {
-      throw new IllegalStateException("inspector already finished");
+    if (finished || failed) {
+      throw new IllegalStateException("inspector already finished or failed; use a new one");
     }
     finished = true;
     byte[] signature = framer.finish();

@@ -45,6 +45,15 @@ public final class PrivateKeyFile {
   static final int FILE_BYTES = 8 + 4 + SALT_BYTES + 12 + KeyMaterial.ENCODED_BYTES + 16;
 
   public static void write(Path file, PrivateKeys keys, char[] passphrase) throws IOException {
+    write(file, keys, passphrase, LOG2_N);
+  }
+
+  /** TEST ONLY: writes with a cheaper scrypt cost (readers accept log2 N >= 14) so tests stay fast. */
+  static void testOnlyWriteWithCost(Path file, PrivateKeys keys, char[] passphrase, int log2n) throws IOException {
+    write(file, keys, passphrase, log2n);
+  }
+
+  private static void write(Path file, PrivateKeys keys, char[] passphrase, int log2n) throws IOException {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(passphrase, "passphrase");
     SecureRandom random = new SecureRandom();
@@ -53,9 +62,9 @@ public final class PrivateKeyFile {
     random.nextBytes(salt);
     random.nextBytes(nonce);
     byte[] prefix = new ByteWriter().bytes(Labels.ascii(Labels.KEY_FILE_MAGIC))
-        .u8(KDF_SCRYPT).u8(LOG2_N).u8(R).u8(P).bytes(salt).bytes(nonce).toByteArray();
+        .u8(KDF_SCRYPT).u8(log2n).u8(R).u8(P).bytes(salt).bytes(nonce).toByteArray();
     byte[] secret = KeyInternals.material(keys).encoded();
-    byte[] key = derive(passphrase, salt, LOG2_N, R, P);
+    byte[] key = derive(passphrase, salt, log2n, R, P);
     byte[] out;
     try {
       Cipher c = Primitives.aesGcm();

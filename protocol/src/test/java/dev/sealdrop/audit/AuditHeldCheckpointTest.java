@@ -66,10 +66,27 @@ class AuditHeldCheckpointTest {
   }
 
   @Test
-  void truncationInsideASignedStretchLeavesAnUnsignedTailWarning() throws IOException {
-    VerificationResult v = verifier().verify(truncateAfter(14));
-    assertThat(v.valid()).isTrue();
-    assertThat(v.hasWarning(Warning.Kind.UNSIGNED_TAIL)).isTrue();
+  void truncationInsideASignedStretchLeavesUnsignedRecordsWhichFailStrictVerification() throws IOException {
+    Path cut = truncateAfter(14); // checkpoints at 10 and 20: records 11..14 are now covered by none
+    VerificationResult strict = verifier().verify(cut);
+    assertThat(strict.failure()).map(VerificationResult.Failure::reason).contains(Reason.UNSIGNED_RECORDS);
+    assertThat(strict.failure()).map(VerificationResult.Failure::sequence).contains(11L);
+    VerificationResult live = verifier().allowingUnsignedTail().verify(cut);
+    assertThat(live.valid()).isTrue();
+    assertThat(live.hasWarning(Warning.Kind.UNSIGNED_TAIL)).isTrue();
+  }
+
+  @Test
+  void strippingEveryCheckpointAndRewritingTheChainFailsStrictVerification() throws IOException {
+    // Without the key, a forger can only produce an unsigned chain.
+    Path forged = AuditFixtures.rewriteAndResign(log, dir.resolve("forged.jsonl"), key(7),
+        r -> Optional.of(r.sequence() != 2 ? r : new AuditRecord(2, r.timeMillis(), "mallory", r.action(),
+            r.object(), r.result(), r.peer(), r.details(), r.previousHash())));
+    List<String> l = lines(forged);
+    l.removeIf(s -> s.startsWith("{\"type\":\"checkpoint\""));
+    VerificationResult v = verifier().verify(writeLines(forged, l));
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.UNSIGNED_RECORDS);
+    assertThat(v.failure()).map(VerificationResult.Failure::sequence).contains(1L);
   }
 
   @Test

@@ -137,6 +137,9 @@ public final class AuditVectorsGenerator {
     write(dir, "rewritten-resigned.jsonl", rewrite(l, key, r -> Optional.of(r.sequence() != 3 ? r
         : new AuditRecord(3, r.timeMillis(), "mallory", r.action(), r.object(), r.result(), r.peer(), r.details(),
             r.previousHash()))));
+    List<String> unsigned = new ArrayList<>(l);
+    unsigned.remove(unsigned.size() - 1); // the close() checkpoint for 12: records 11 and 12 are unsigned
+    write(dir, "unsigned-tail.jsonl", unsigned);
     writeEncodingVectors(dir, valid, key);
     System.out.println("wrote vectors to " + dir + " (other-key: " + other + ")");
   }

@@ -208,5 +208,6 @@ class TamperTest {
     byte[] csv = "name,email\nACME,ceo@acme.example\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     assertThatThrownBy(() -> i.update(csv, 0, 1)).isInstanceOf(MalformedEnvelopeException.class)
         .hasMessageContaining("not a sealdrop envelope");
+    assertThatThrownBy(() -> i.update(csv, 1, 5)).isInstanceOf(IllegalStateException.class);
   }
 }

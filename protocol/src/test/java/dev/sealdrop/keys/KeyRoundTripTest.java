@@ -3,7 +3,7 @@ package dev.sealdrop.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sealdrop.testing.MiniCa;
+import dev.sealdrop.certsdev.DevPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,22 +19,22 @@ class KeyRoundTripTest {
 
   @Test
   void bundleCreatedWithTheClientCertificateDecodesAndVerifies() throws Exception {
-    MiniCa ca = new MiniCa("test CA");
-    MiniCa.Leaf alice = ca.issue("alice");
+    DevPki pki = DevPki.create(dir.resolve("pki"), false);
     PrivateKeys keys = PrivateKeys.generate();
     Instant until = Instant.now().plus(30, ChronoUnit.DAYS);
-    KeyBundle b = KeyBundle.create("alice", keys.publicKeys(), until, alice.keys().getPrivate(), List.of(alice.cert()));
+    KeyBundle b = KeyBundle.create("alice", keys.publicKeys(), until, pki.privateKey("alice"),
+        List.of(pki.certificate("alice")));
 
     KeyBundle decoded = KeyBundle.decode(b.encoded());
     assertThat(decoded.encoded()).isEqualTo(b.encoded());
     assertThat(decoded.identity()).isEqualTo("alice");
     assertThat(decoded.recipientKey()).isEqualTo(keys.publicKeys().encryption());
     assertThat(decoded.verifyingKey()).isEqualTo(keys.publicKeys().signing());
-    assertThat(decoded.certificate()).isEqualTo(alice.cert());
+    assertThat(decoded.certificate()).isEqualTo(pki.certificate("alice"));
     assertThat(decoded.notAfter()).isEqualTo(until.truncatedTo(ChronoUnit.SECONDS));
     assertThat(decoded.fingerprint()).isEqualTo(b.fingerprint()).matches("([a-z2-7]{4}-){7}[a-z2-7]{4}");
 
-    KeyBundle verified = new BundleVerifier(ca.caCert, Clock.systemUTC()).verify(b.encoded(), "alice");
+    KeyBundle verified = new BundleVerifier(pki.caCertificate(), Clock.systemUTC()).verify(b.encoded(), "alice");
     assertThat(verified.publicKeys()).isEqualTo(keys.publicKeys());
   }
 

@@ -63,7 +63,9 @@ final class OpenCommand extends SealdropSubcommand {
     SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
     PrivateKeys mine = session.keyStore(passphrase.file).unlock();
     OpenedFile opened;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+    Path folder = intoDirectory ? output : output.toAbsolutePath().getParent();
+    try (PartialFileGuard guard = PartialFileGuard.watch(folder);
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
       opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force)
           : Envelope.openToFile(in, mine, policy, output);
     } finally {

@@ -20,9 +20,10 @@ import java.util.function.Consumer;
 final class ChunkHasher {
   static final int DEPTH = 4;
   /**
-   * Whether chunk hashes run on another thread. {@code auto} (the default) enables it with at
-   * least 4 processors: on this project's 2-vCPU VMs the hand-off cost more than it saved (see
-   * docs/benchmarks.md). Override with {@code -Dsealdrop.envelope.parallelDigest=true|false}.
+   * Whether chunk hashes run on another thread. {@code auto} (the default) enables it whenever
+   * there is a second processor: on this project's 2-vCPU VM it raised seal and open throughput
+   * to about 1.45-1.5x the single-thread bare primitives (docs/benchmarks.md). Override with
+   * {@code -Dsealdrop.envelope.parallelDigest=true|false}.
    */
   static final boolean PARALLEL = parallelSetting(System.getProperty("sealdrop.envelope.parallelDigest", "auto"),
       Runtime.getRuntime().availableProcessors());
@@ -34,7 +35,7 @@ final class ChunkHasher {
       case "false":
         return false;
       default:
-        return processors >= 4;
+        return processors >= 2;
     }
   }
 
@@ -48,20 +49,22 @@ final class ChunkHasher {
   private record Pending(byte[] buffer, CompletableFuture<byte[]> hash) {}
 
   private final int bufferSize;
+  private final boolean parallel;
   private final Consumer<byte[]> inOrder;
   private final ArrayDeque<byte[]> free = new ArrayDeque<>();
   private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
   private int allocated;
 
-  ChunkHasher(int bufferSize, Consumer<byte[]> inOrder) {
+  ChunkHasher(int bufferSize, boolean parallel, Consumer<byte[]> inOrder) {
     this.bufferSize = bufferSize;
+    this.parallel = parallel;
     this.inOrder = inOrder;
   }
 
   /** A buffer the caller may fill, recycled from a chunk whose hash has been consumed. */
   byte[] buffer() {
     if (free.isEmpty()) {
-      if (allocated < (PARALLEL ? DEPTH : 1)) {
+      if (allocated < (parallel ? DEPTH : 1)) {
         allocated++;
         return new byte[bufferSize];
       }
@@ -72,7 +75,7 @@ final class ChunkHasher {
 
   /** Hashes {@code buf[off, off+len)}; the buffer returns to the pool once its hash was consumed. */
   void hash(byte[] buf, int off, int len) {
-    if (PARALLEL) {
+    if (parallel) {
       inflight.add(new Pending(buf, CompletableFuture.supplyAsync(() -> sha256(buf, off, len), POOL)));
     } else {
       inOrder.accept(sha256(buf, off, len));

@@ -22,7 +22,7 @@ final class PayloadDigest {
     this.headerHash = headerHash.clone();
     outer.update(Labels.ascii(Labels.DIGEST));
     outer.update(headerHash);
-    this.hasher = new ChunkHasher(bufferSize, outer::update);
+    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, outer::update);
   }
 
   /** A buffer to put the next chunk's ciphertext in. */

@@ -1,0 +1,134 @@
+# Shared helpers for bench/run.sh and bench/load.sh (sourced, not run).
+# Everything here is plain bash + coreutils + awk; no python.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CLIENT_JAR=${CLIENT_JAR:-$ROOT/client/target/sealdrop.jar}
+SERVER_JAR=${SERVER_JAR:-$ROOT/server/target/sealdrop-server.jar}
+export SEALDROP_PASSPHRASE=${SEALDROP_PASSPHRASE:-bench-only-passphrase}
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+# bytes SIZE: 1G, 64M, 8M, 1024 (IEC suffixes: K/M/G = KiB/MiB/GiB)
+bytes() { numfmt --from=iec "$1"; }
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# mbps BYTES SECONDS -> MB/s (10^6 bytes)
+mbps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s / 1e6 }'; }
+# median of the numbers given as arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%s", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# percentile P of the numbers in FILE (nearest-rank)
+percentile() { sort -g "$2" | awk -v p="$1" '{ v[NR] = $1 } END { r = int((p / 100) * NR + 0.999999); if (r < 1) r = 1; if (r > NR) r = NR; printf "%s", v[r] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+ensure_jars() {
+  if [[ ${BUILD:-0} == 1 || ! -f $CLIENT_JAR || ! -f $SERVER_JAR ]]; then
+    log "building the server and CLI jars (mvn package, tests skipped)"
+    (cd "$ROOT" && mvn -B -q -DskipTests -Dspotbugs.skip package) >&2
+  fi
+}
+
+# start_server DIR [JVM options...]: starts a dev server with cwd DIR; sets SERVER_PID, SERVER_ADDR.
+start_server() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  (cd "$dir" && exec java "$@" -jar "$SERVER_JAR" --dev --port 0 --data data >server.out 2>server.log) &
+  SERVER_PID=$!
+  local i
+  for i in $(seq 1 240); do
+    if grep -q '^listening on ' "$dir/server.out" 2>/dev/null; then
+      SERVER_ADDR=$(sed -n 's/^listening on //p' "$dir/server.out" | head -1)
+      log "sealdrop server (pid $SERVER_PID) listening on $SERVER_ADDR"
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$dir/server.log" >&2; die "the server exited during startup"; }
+    sleep 0.5
+  done
+  die "the server did not start within 120 s (see $dir/server.log)"
+}
+
+stop_server() {
+  if [[ -n ${SERVER_PID:-} ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=
+}
+
+sealdrop() { java ${CLIENT_JAVA_OPTS:-} -jar "$CLIENT_JAR" "$@"; }
+
+# make_profiles SERVER_DIR PROFILES_DIR: fresh alice (sender) and bob (recipient) profiles, keys
+# published, and each other's keys pinned (a tiny send/receive), so timed runs do no first-use work.
+make_profiles() {
+  local sdir=$1 pdir=$2 u
+  rm -rf "$pdir"; mkdir -p "$pdir"
+  for u in alice bob; do
+    sealdrop --home "$pdir/$u" --json init --server "$SERVER_ADDR" --cert "$sdir/certs-dev/out/$u.crt" \
+      --key "$sdir/certs-dev/out/$u.key" --ca "$sdir/certs-dev/out/ca.crt" >/dev/null 2>"$pdir/init-$u.err" \
+      || { cat "$pdir/init-$u.err" >&2; die "sealdrop init $u failed"; }
+    sealdrop --home "$pdir/$u" --json keys publish >/dev/null 2>>"$pdir/init-$u.err" \
+      || { cat "$pdir/init-$u.err" >&2; die "sealdrop keys publish $u failed"; }
+  done
+  head -c 4096 /dev/urandom >"$pdir/pin.bin"
+  local token; token=$(send_token "$pdir" "$pdir/pin.bin")
+  mkdir -p "$pdir/pin-rx"
+  sealdrop --home "$pdir/bob" --json receive "$token" -o "$pdir/pin-rx" >/dev/null 2>>"$pdir/init-bob.err" \
+    || { cat "$pdir/init-bob.err" >&2; die "the warm-up receive failed"; }
+}
+
+# send_token PROFILES_DIR FILE: alice sends FILE to bob; prints the grant token.
+send_token() {
+  local json
+  json=$(sealdrop --home "$1/alice" --json send "$2" --to bob 2>>"$1/send.err") \
+    || { tail -5 "$1/send.err" >&2; die "sealdrop send $2 failed: $json"; }
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$json"
+}
+
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  die "no free loopback port found"
+}
+
+machine_facts() {
+  local cpu; cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  echo "- Machine: $(nproc) vCPU, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+  echo "- JDK: $(java -version 2>&1 | head -2 | tail -1)"
+  echo "- OpenSSH: $(ssh -V 2>&1); $(openssl version)"
+}
+
+# replace_section FILE HEADING BODY_FILE: replaces "## HEADING" (up to the next "## ") or appends it.
+replace_section() {
+  local file=$1 heading=$2 body=$3 tmp
+  [[ -f $file ]] || printf '# Benchmarks\n' >"$file"
+  tmp=$(mktemp)
+  awk -v h="## $heading" -v body="$body" '
+    function emit() { print h; print ""; while ((getline line < body) > 0) print line; close(body); print "" }
+    $0 == h { skip = 1; done = 1; emit(); next }
+    skip && /^## / { skip = 0 }
+    !skip { print }
+    END { if (!done) { print ""; emit() } }' "$file" >"$tmp"
+  mv "$tmp" "$file"
+}
+
+# warmup_agent: builds bench/out/crypto-warmup.jar (bench/src/warmup, an experiment) and prints
+# its path. WARMUP=1 in run.sh/load.sh adds it to the CLI JVMs.
+warmup_agent() {
+  local out=$ROOT/bench/out/warmup-classes jar=$ROOT/bench/out/crypto-warmup.jar
+  if [[ ! -f $jar || $ROOT/bench/src/warmup/CryptoWarmupAgent.java -nt $jar ]]; then
+    rm -rf "$out"; mkdir -p "$out"
+    javac -d "$out" "$ROOT/bench/src/warmup/CryptoWarmupAgent.java" >&2
+    printf 'Premain-Class: CryptoWarmupAgent\n' >"$out/manifest.txt"
+    jar --create --file "$jar" --manifest "$out/manifest.txt" -C "$out" CryptoWarmupAgent.class >&2
+  fi
+  echo "$jar"
+}
+
+if [[ ${WARMUP:-0} == 1 ]]; then
+  CLIENT_JAVA_OPTS="${CLIENT_JAVA_OPTS:-} -javaagent:$(warmup_agent)"
+fi

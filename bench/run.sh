@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: sealdrop send/receive vs OpenSSH sftp put/get on the same loopback, same
+# files, same run. See bench/README.md. Writes docs/benchmarks.md "End-to-end vs OpenSSH".
+#
+#   bench/run.sh                      # 1 GiB + 20 MB CSV, 3 runs, updates docs/benchmarks.md
+#   SIZE=64M RUNS=1 bench/run.sh      # smoke run
+#
+# Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), OUT (bench/out), WRITE_DOC (1), BUILD (0 =
+# build jars only if missing), KEEP (0 = delete server blobs and sftp copies at the end),
+# CLIENT_JAVA_OPTS / SERVER_JAVA_OPTS (extra JVM flags, e.g. for JFR), INSTALL_SSH (1 = apt-get
+# install openssh-server if sshd is missing and we are root), WARMUP (1 = experiment: CLI JVMs with
+# bench/src/warmup's crypto warm-up agent; then WRITE_DOC defaults to 0).
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SIZE=${SIZE:-1G}
+CSV_SIZE=${CSV_SIZE:-20M}
+RUNS=${RUNS:-3}
+OUT=${OUT:-$ROOT/bench/out}
+DOC=${DOC:-$ROOT/docs/benchmarks.md}
+WRITE_DOC=${WRITE_DOC:-$([[ ${WARMUP:-0} == 1 ]] && echo 0 || echo 1)} # the doc shows the product as shipped
+GCM=aes128-gcm@openssh.com
+COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS${WARMUP:+ WARMUP=$WARMUP} bench/run.sh"
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
+BIG_BYTES=$(bytes "$SIZE") || die "SIZE must look like 1G, 64M or 1048576, not '$SIZE'"
+CSV_BYTES=$(bytes "$CSV_SIZE") || die "CSV_SIZE must look like 20M, not '$CSV_SIZE'"
+
+ensure_ssh() {
+  if [[ -x /usr/sbin/sshd ]] && command -v sftp >/dev/null && command -v ssh-keygen >/dev/null; then return 0; fi
+  if [[ ${INSTALL_SSH:-1} == 1 && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing openssh-server and openssh-client (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        openssh-server openssh-client; } >&2 || die "apt-get install openssh-server failed"
+  else
+    die "OpenSSH's sshd/sftp are missing; install openssh-server and openssh-client (or run as root with apt-get)"
+  fi
+}
+
+make_data() {
+  mkdir -p "$OUT/data"
+  BIG=$OUT/data/random-$SIZE.bin
+  CSV=$OUT/data/clients-$CSV_SIZE.csv
+  if [[ ! -f $BIG || $(stat -c %s "$BIG") != "$BIG_BYTES" ]]; then
+    log "generating $BIG ($BIG_BYTES random bytes)"
+    head -c "$BIG_BYTES" /dev/urandom >"$BIG.tmp" && mv "$BIG.tmp" "$BIG"
+  fi
+  if [[ ! -f $CSV ]] || (( $(stat -c %s "$CSV") > CSV_BYTES || $(stat -c %s "$CSV") < CSV_BYTES - 4096 )); then
+    log "generating $CSV (a client list of $CSV_BYTES bytes)"
+    # Whole rows, as many as fit in CSV_BYTES (so the file is up to one row shorter).
+    awk -v limit="$CSV_BYTES" '
+      function row(i,   f, l, c) {
+        f = first[int(rand() * 16) + 1]; l = last[int(rand() * 12) + 1]; c = cc[int(rand() * 12) + 1]
+        return sprintf("C%08d,%s,%s,%s.%s%d@example.com,%s%02d%08d%08d,%s,%.2f,20%02d-%02d-%02d\n", i, f, l, tolower(f),
+          tolower(l), i, c, int(rand() * 100), int(rand() * 1e8), int(rand() * 1e8), c, rand() * 250000, int(rand() * 25), int(rand() * 12) + 1,
+          int(rand() * 28) + 1)
+      }
+      BEGIN {
+        srand(8); split("Anna Ben Chloe David Emma Felix Greta Hugo Ines Jonas Klara Lena Marco Nora Oskar Paula", first, " ")
+        split("Meier Schmidt Rossi Dubois Novak Silva Jensen Kowalski Garcia Berg Fischer Moreau", last, " ")
+        split("DE FR IT ES PL NL DK SE AT CH PT CZ", cc, " ")
+        line = "client_id,first_name,last_name,email,iban,country,balance_eur,opened_on\n"; n = length(line)
+        printf "%s", line
+        for (i = 1; ; i++) { line = row(i); if (n + length(line) > limit) break; n += length(line); printf "%s", line }
+      }' >"$CSV.tmp"
+    mv "$CSV.tmp" "$CSV"
+  fi
+}
+
+start_sshd() {
+  local d=$OUT/ssh
+  rm -rf "$d"; mkdir -p "$d/remote"; chmod 700 "$d"
+  ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" -C bench-host
+  ssh-keygen -q -t ed25519 -N '' -f "$d/client_ed25519" -C bench-client
+  cp "$d/client_ed25519.pub" "$d/authorized_keys"; chmod 600 "$d/authorized_keys"
+  SSH_PORT=$(free_port)
+  cat >"$d/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $d/host_ed25519
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+AllowUsers $(id -un)
+Subsystem sftp internal-sftp
+LogLevel ERROR
+EOF
+  [[ $(id -u) != 0 ]] || mkdir -p /run/sshd   # privilege separation directory
+  /usr/sbin/sshd -t -f "$d/sshd_config" || die "sshd rejected its configuration ($d/sshd_config)"
+  /usr/sbin/sshd -D -e -f "$d/sshd_config" 2>"$d/sshd.log" &
+  SSHD_PID=$!
+  SSH_OPTS=(-q -P "$SSH_PORT" -i "$d/client_ed25519" -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no
+    -o UserKnownHostsFile="$d/known_hosts" -o GlobalKnownHostsFile=/dev/null)
+  local i
+  for i in $(seq 1 40); do
+    if sftp "${SSH_OPTS[@]}" -b - "$(id -un)@127.0.0.1" <<<"pwd" >/dev/null 2>&1; then
+      log "throwaway sshd (pid $SSHD_PID) on 127.0.0.1:$SSH_PORT"
+      return 0
+    fi
+    kill -0 "$SSHD_PID" 2>/dev/null || { cat "$d/sshd.log" >&2; die "sshd exited"; }
+    sleep 0.25
+  done
+  cat "$d/sshd.log" >&2; die "cannot reach the throwaway sshd"
+}
+
+stop_sshd() {
+  if [[ -n ${SSHD_PID:-} ]] && kill -0 "$SSHD_PID" 2>/dev/null; then
+    kill "$SSHD_PID" 2>/dev/null || true
+    wait "$SSHD_PID" 2>/dev/null || true
+  fi
+  SSHD_PID=
+}
+
+cleanup() {
+  stop_server
+  stop_sshd
+  if [[ ${KEEP:-0} != 1 ]]; then
+    rm -rf "$OUT/server/data" "$OUT/ssh/remote" "$OUT/rx" "$OUT/sftp-rx"
+  fi
+}
+trap cleanup EXIT
+
+# timed NAME COMMAND...: runs COMMAND after a sync, appends its wall seconds to $OUT/times/NAME.
+timed() {
+  local name=$1; shift
+  sync
+  local t0 t1; t0=$(now)
+  "$@"
+  t1=$(now)
+  elapsed "$t0" "$t1" >>"$OUT/times/$name"; echo >>"$OUT/times/$name"
+}
+
+sftp_put() { sftp "${SSH_OPTS[@]}" "$@" -b - "$(id -un)@127.0.0.1" <<<"put $SRC $OUT/ssh/remote/$(basename "$SRC")" >/dev/null; }
+sftp_get() { sftp "${SSH_OPTS[@]}" "$@" -b - "$(id -un)@127.0.0.1" <<<"get $OUT/ssh/remote/$(basename "$SRC") $OUT/sftp-rx/" >/dev/null; }
+sd_send() { TOKEN=$(send_token "$OUT/profiles" "$SRC"); [[ -n $TOKEN ]] || die "send printed no token"; }
+sd_receive() {
+  sealdrop --home "$OUT/profiles/bob" --json receive "$TOKEN" -o "$OUT/rx" >/dev/null 2>>"$OUT/profiles/receive.err" \
+    || { tail -5 "$OUT/profiles/receive.err" >&2; die "sealdrop receive failed"; }
+}
+same() { cmp -s "$1" "$2" || die "$2 differs from $1"; }
+
+one_run() {
+  local key=$1
+  SRC=$2
+  rm -rf "$OUT/rx" "$OUT/sftp-rx"; mkdir -p "$OUT/rx" "$OUT/sftp-rx"
+  timed "$key.sd.send" sd_send
+  timed "$key.sd.receive" sd_receive
+  same "$SRC" "$OUT/rx/$(basename "$SRC")"
+  timed "$key.ssh.put" sftp_put
+  timed "$key.ssh.get" sftp_get
+  same "$SRC" "$OUT/sftp-rx/$(basename "$SRC")"
+  rm -f "$OUT/sftp-rx/$(basename "$SRC")"
+  timed "$key.gcm.put" sftp_put -c "$GCM"
+  timed "$key.gcm.get" sftp_get -c "$GCM"
+  same "$SRC" "$OUT/sftp-rx/$(basename "$SRC")"
+  rm -rf "$OUT/rx" "$OUT/sftp-rx" "$OUT/ssh/remote/$(basename "$SRC")"
+}
+
+med() { mapfile -t v <"$OUT/times/$1"; median "${v[@]}"; }
+runs_of() { paste -sd' ' "$OUT/times/$1" | sed 's/ /, /g'; }
+cell() { local s; s=$(med "$1"); printf '%.2f s, %s MB/s' "$s" "$(mbps "$2" "$s")"; }
+row() {
+  local key=$1 label=$2 what=$3 size=$4 sd=$5 ssh=$6 target=$7
+  local t_sd t_ssh t_gcm r1 r2 verdict=""
+  t_sd=$(med "$key.sd.$sd"); t_ssh=$(med "$key.ssh.$ssh"); t_gcm=$(med "$key.gcm.$ssh")
+  r1=$(ratio "$t_ssh" "$t_sd"); r2=$(ratio "$t_gcm" "$t_sd")
+  if [[ -n $target ]]; then
+    verdict=$(awk -v a="$r1" -v b="$r2" -v t="$target" 'BEGIN { print (a >= t && b >= t) ? "met (≥ " t ")" : "missed (≥ " t ")" }')
+  fi
+  printf '| %s | %s | %s | %s | %s | **%s** | **%s** | %s |\n' "$what" "$label" "$(cell "$key.sd.$sd" "$size")" \
+    "$(cell "$key.ssh.$ssh" "$size")" "$(cell "$key.gcm.$ssh" "$size")" "$r1" "$r2" "${verdict:-—}"
+}
+
+main() {
+  ensure_ssh
+  ensure_jars
+  mkdir -p "$OUT"
+  make_data
+  rm -rf "$OUT/times"; mkdir -p "$OUT/times"
+  local load_before; load_before=$(loadavg)
+  local started; started=$(date -u '+%Y-%m-%d %H:%M UTC')
+  rm -rf "$OUT/server"
+  # shellcheck disable=SC2086
+  start_server "$OUT/server" ${SERVER_JAVA_OPTS:-}
+  log "creating alice and bob profiles"
+  make_profiles "$OUT/server" "$OUT/profiles"
+  start_sshd
+  local default_cipher
+  default_cipher=$(ssh -G -F /dev/null 127.0.0.1 </dev/null 2>/dev/null | awk '/^ciphers / { split($2, c, ","); print c[1] }')
+
+  log "openssl speed -evp aes-256-gcm (one core)"
+  local ossl
+  ossl=$(openssl speed -seconds 2 -evp aes-256-gcm 2>/dev/null | awk '/^(AES-256-GCM|aes-256-gcm)/ { v = $NF } END { sub(/k$/, "", v); printf "%.0f", v / 1000 }')
+
+  local r
+  for r in $(seq 1 "$RUNS"); do
+    log "run $r/$RUNS: $SIZE random file"
+    one_run big "$BIG"
+    log "run $r/$RUNS: $CSV_SIZE CSV"
+    one_run csv "$CSV"
+  done
+  local load_after; load_after=$(loadavg)
+
+  local body; body=$(mktemp)
+  {
+    echo "Written by \`bench/run.sh\` (this section is replaced on every run; other sections are kept)."
+    echo "Each figure is the **median of $RUNS run(s)**, whole-process wall time: sealdrop includes both JVM starts"
+    echo "(client; the server runs throughout), key unlock, sealing/opening, TLS, server-side validation and fsyncs;"
+    echo "sftp includes ssh connection setup. MB = 10^6 bytes of the original file. **Ratio = sftp time / sealdrop"
+    echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; files are in"
+    echo "the page cache for both; \`sync\` before each step."
+    echo
+    echo "- Command: \`$COMMAND\`"
+    echo "- Date: $started"
+    machine_facts
+    echo "- Load average (1/5/15 min) before: $load_before; after: $load_after (a shared 2-vCPU machine where others"
+    echo "  compile and test: absolute figures swing by tens of percent, the ratios much less)"
+    [[ ${WARMUP:-0} != 1 ]] || echo "- **Experiment:** CLI JVMs with the crypto warm-up agent (\`WARMUP=1\`, bench/src/warmup)"
+    echo
+    echo "| Transfer | File | sealdrop | sftp default ($default_cipher) | sftp $GCM | ratio vs default | ratio vs aes128-gcm | issue 8 target |"
+    echo "|---|---|---|---|---|---|---|---|"
+    row big "$SIZE random" "send vs put" "$BIG_BYTES" send put 1.3
+    row big "$SIZE random" "receive vs get" "$BIG_BYTES" receive get 1.0
+    row csv "$CSV_SIZE CSV" "send vs put" "$(stat -c %s "$CSV")" send put ""
+    row csv "$CSV_SIZE CSV" "receive vs get" "$(stat -c %s "$CSV")" receive get ""
+    echo
+    echo "Ceiling: \`openssl speed -evp aes-256-gcm\`, 16 KiB blocks, one core: **$ossl MB/s**."
+    echo
+    echo "Per-run seconds (in run order):"
+    echo
+    local k
+    for k in big.sd.send big.sd.receive big.ssh.put big.ssh.get big.gcm.put big.gcm.get \
+      csv.sd.send csv.sd.receive csv.ssh.put csv.ssh.get csv.gcm.put csv.gcm.get; do
+      echo "- \`$k\`: $(runs_of "$k")"
+    done
+  } >"$body"
+  echo
+  cat "$body"
+  if [[ $WRITE_DOC == 1 ]]; then
+    replace_section "$DOC" "End-to-end vs OpenSSH" "$body"
+    log "updated $DOC (section \"End-to-end vs OpenSSH\")"
+  fi
+  rm -f "$body"
+}
+
+main "$@"

@@ -1,0 +1,196 @@
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.OpenedFile;
+import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PrivateKeyFile;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.keys.VerifyingKey;
+import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.SessionServiceGrpc;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.WhoAmIRequest;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Load-test receivers (bench/load.sh): N concurrent clients, each on its own mutual-TLS
+ * connection, redeem one grant each at the same instant, download, open and verify, and confirm,
+ * exactly as {@code sealdrop receive} does (spool, then open), but timing each phase, which the
+ * CLI does not report. The redeems form one burst (every receiver redeems, then all download), so that
+ * the receivers' own decryption on this shared machine does not inflate the redeem times. Uses only the public APIs of the CLI's jar (protocol stubs, Envelope,
+ * PrivateKeyFile, KeyBundle). Not a product: a measuring instrument.
+ *
+ * <p>Run: {@code java -cp client/target/sealdrop.jar bench/src/LoadReceivers.java PROFILE_DIR
+ * HOST:PORT SENDER TOKENS_FILE OUT_DIR}; passphrase from SEALDROP_PASSPHRASE. Prints one line per
+ * receiver: {@code receiver I connect_ms C (TLS + one WhoAmI) redeem_ms R download_ms D open_ms O confirm_ms F bytes B},
+ * then {@code wall_ms W}. Exit 1 if any receiver failed.
+ */
+public final class LoadReceivers {
+  public static void main(String[] args) throws Exception {
+    if (args.length != 5) {
+      System.err.println("usage: LoadReceivers PROFILE_DIR HOST:PORT SENDER TOKENS_FILE OUT_DIR");
+      System.exit(2);
+    }
+    Path profile = Path.of(args[0]);
+    String[] hp = args[1].split(":");
+    String sender = args[2];
+    List<String> tokens = Files.readAllLines(Path.of(args[3]), StandardCharsets.UTF_8).stream()
+        .map(String::strip).filter(s -> !s.isEmpty()).toList();
+    Path out = Files.createDirectories(Path.of(args[4]));
+    String pass = System.getenv("SEALDROP_PASSPHRASE");
+    if (pass == null || pass.isEmpty()) {
+      throw new IllegalStateException("set SEALDROP_PASSPHRASE");
+    }
+    PrivateKeys keys = PrivateKeyFile.read(profile.resolve("keys/identity.key"), pass.toCharArray());
+    VerifyingKey senderKey = KeyBundle.decode(Files.readAllBytes(profile.resolve("trusted/" + sender + ".skb")))
+        .verifyingKey(); // pinned (and verified against the CA) by an earlier `sealdrop receive`
+    SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forClient(),
+            OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+        .keyManager(profile.resolve("tls/client.crt").toFile(), profile.resolve("tls/client.key").toFile())
+        .trustManager(profile.resolve("tls/ca.crt").toFile())
+        .protocols("TLSv1.3").build();
+
+    int n = tokens.size();
+    PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    CountDownLatch ready = new CountDownLatch(n);
+    CountDownLatch go = new CountDownLatch(1);
+    CountDownLatch redeemed = new CountDownLatch(n);
+    List<Thread> threads = new ArrayList<>();
+    String[] lines = new String[n];
+    boolean[] failed = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      int id = i;
+      Thread t = new Thread(() -> {
+        ManagedChannel ch = NettyChannelBuilder.forAddress(hp[0], Integer.parseInt(hp[1])).sslContext(tls)
+            .maxInboundMessageSize(8 << 20).build();
+        try {
+          long c0 = System.nanoTime();
+          connect(ch);
+          // One WhoAmI per connection first: TLS, HTTP/2 and the identity interceptor are warm, so
+          // the timed redeem measures the redeem (its database transaction), not first-call costs.
+          SessionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+              .whoAmI(WhoAmIRequest.getDefaultInstance());
+          long connectNs = System.nanoTime() - c0;
+          ready.countDown();
+          go.await();
+          lines[id] = receive(id, ch, tokens.get(id), keys, senderKey, out, connectNs, redeemed);
+        } catch (Exception | Error e) {
+          failed[id] = true;
+          ready.countDown();
+          redeemed.countDown();
+          lines[id] = "receiver " + id + " FAILED " + e;
+        } finally {
+          ch.shutdownNow();
+        }
+      }, "receiver-" + i);
+      threads.add(t);
+      t.start();
+    }
+    ready.await();
+    long w0 = System.nanoTime();
+    go.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    long wallMs = (System.nanoTime() - w0) / 1_000_000;
+    boolean anyFailed = false;
+    for (int i = 0; i < n; i++) {
+      stdout.println(lines[i]);
+      anyFailed |= failed[i];
+    }
+    stdout.println("wall_ms " + wallMs);
+    keys.destroy();
+    System.exit(anyFailed ? 1 : 0);
+  }
+
+  /** Opens the TLS connection before the start signal, so redeem times exclude the handshake. */
+  private static void connect(ManagedChannel ch) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    ConnectivityState s;
+    while ((s = ch.getState(true)) != ConnectivityState.READY) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no connection within 120 s (state " + s + ")");
+      }
+      CountDownLatch changed = new CountDownLatch(1);
+      ch.notifyWhenStateChanged(s, changed::countDown);
+      changed.await(1, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String receive(int id, ManagedChannel ch, String token, PrivateKeys keys, VerifyingKey senderKey,
+      Path out, long connectNs, CountDownLatch redeemed) throws Exception {
+    TransferServiceGrpc.TransferServiceBlockingStub stub = TransferServiceGrpc.newBlockingStub(ch);
+    long t0 = System.nanoTime();
+    RedeemResponse claim = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+        .redeem(RedeemRequest.newBuilder().setToken(token).build());
+    long t1 = System.nanoTime();
+    // All redeems form one burst: on this one shared machine, receivers that already decrypt would
+    // otherwise steal the CPU from the redeems still in flight and from the clock that times them.
+    redeemed.countDown();
+    redeemed.await();
+    long t1b = System.nanoTime();
+    long size = claim.getGrant().getSize();
+    Path spool = out.resolve("receiver-" + id + ".sealed");
+    long have = 0;
+    try (FileChannel f = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE)) {
+      Iterator<DownloadResponse> it = stub.download(DownloadRequest.newBuilder().setClaimId(claim.getClaimId())
+          .setOffset(0).build());
+      while (it.hasNext()) {
+        DownloadResponse r = it.next();
+        if (r.getOffset() != have) {
+          throw new IllegalStateException("out-of-order data at " + r.getOffset() + ", expected " + have);
+        }
+        for (ByteBuffer b : r.getData().asReadOnlyByteBufferList()) {
+          while (b.hasRemaining()) {
+            f.write(b);
+          }
+        }
+        have += r.getData().size();
+      }
+      f.force(true);
+    }
+    if (have != size) {
+      throw new IllegalStateException("downloaded " + have + " of " + size + " bytes");
+    }
+    long t2 = System.nanoTime();
+    Path dir = Files.createDirectories(out.resolve("receiver-" + id));
+    OpenedFile opened;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(spool), 64 * 1024)) {
+      opened = Envelope.openIntoDirectory(in, keys, SenderPolicy.exactly(claim.getGrant().getOwner(), senderKey), dir,
+          false);
+    }
+    long t3 = System.nanoTime();
+    stub.withDeadlineAfter(60, TimeUnit.SECONDS).confirmDownload(ConfirmDownloadRequest.newBuilder()
+        .setClaimId(claim.getClaimId()).setFingerprint(opened.fingerprint()).build());
+    long t4 = System.nanoTime();
+    Files.delete(spool);
+    return String.format("receiver %d connect_ms %.1f redeem_ms %.2f download_ms %d open_ms %d confirm_ms %.2f bytes %d"
+            + " file %s", id, connectNs / 1e6, (t1 - t0) / 1e6, (t2 - t1b) / 1_000_000, (t3 - t2) / 1_000_000,
+        (t4 - t3) / 1e6, opened.metadata().size(), opened.path());
+  }
+}

@@ -1,0 +1,67 @@
+package dev.sealdrop.client.cli;
+
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * While a file is being opened, the envelope library decrypts into a hidden temporary file
+ * ({@code .sealdrop-*}) beside the destination and deletes it on any failure. If the process is
+ * interrupted (Ctrl-C, SIGTERM), no {@code finally} runs; this guard's shutdown hook then deletes
+ * the temporary files that appeared during this run, so unverified plaintext does not linger.
+ */
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the folder is the user's chosen destination")
+final class PartialFileGuard implements AutoCloseable {
+  static final String PREFIX = ".sealdrop-";
+
+  private final Path directory;
+  private final Set<Path> before;
+  private final Thread hook;
+
+  private PartialFileGuard(Path directory) throws IOException {
+    this.directory = directory;
+    this.before = temporaries(directory);
+    this.hook = new Thread(this::clean, "sealdrop-partial-file-guard");
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /** Guards {@code directory} until closed. */
+  static PartialFileGuard watch(Path directory) throws IOException {
+    return new PartialFileGuard(directory.toAbsolutePath());
+  }
+
+  void clean() {
+    try {
+      for (Path p : temporaries(directory)) {
+        if (!before.contains(p)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException e) {
+      // best effort while the JVM is going down
+    }
+  }
+
+  private static Set<Path> temporaries(Path dir) throws IOException {
+    Set<Path> s = new HashSet<>();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> list = Files.list(dir)) {
+        list.filter(p -> p.getFileName().toString().startsWith(PREFIX)).forEach(s::add);
+      }
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs
+    }
+  }
+}

@@ -1,0 +1,247 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README walk-through against a real server (Contract C, development config): alice sends
+ * a CSV client list to bob, bob receives it byte-identical, a second receive exits 4. Plus the
+ * server-backed proofs: wrong passphrase consumes nothing, tampered blob leaves no file, a changed
+ * recipient key is refused, revocation, roles. Each user has a separate --home folder.
+ */
+class WalkThroughTest {
+  @TempDir
+  static Path root;
+  static DevPki pki;
+  static SealdropServer server;
+  static Cli alice;
+  static Cli bob;
+  static Path csv;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    Path certs = root.resolve("certs");
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+    pki = DevPki.loadOrCreate(certs);
+    String address = "127.0.0.1:" + server.port();
+    alice = Users.init(pki, root, "alice", address);
+    bob = Users.init(pki, root, "bob", address);
+    alice.run("keys", "publish").assertExit(0);
+    bob.run("keys", "publish").assertExit(0);
+    csv = root.resolve("clients.csv");
+    StringBuilder sb = new StringBuilder("customer_id,name,email,annual_revenue_eur\n");
+    for (int i = 0; i < 30_000; i++) {
+      sb.append(i).append(",Kunde ").append(i).append(" GmbH,contact").append(i).append("@example.com,")
+          .append(10_000 + i * 13 % 900_000).append('\n');
+    }
+    Files.writeString(csv, sb.toString(), StandardCharsets.UTF_8);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static String send(Cli from, String to, String... extra) {
+    String[] args = Stream.concat(Stream.of("--json", "send", csv.toString(), "--to", to), Stream.of(extra))
+        .toArray(String[]::new);
+    CliRun r = from.run(args).assertExit(0);
+    return (String) r.json().get("token");
+  }
+
+  private static Path emptyDir(String name) throws Exception {
+    return Files.createDirectories(root.resolve(name));
+  }
+
+  private static List<Path> list(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    }
+  }
+
+  @Test
+  void walkThroughAliceSendsBobReceivesSecondReceiveIsNotRedeemable() throws Exception {
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob", "--expires", "72h", "--downloads", "1")
+        .assertExit(0);
+    Map<String, Object> sj = sent.json();
+    assertThat(sj).containsEntry("ok", true).containsKeys("token", "grant", "recipient");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> grant = (Map<String, Object>) sj.get("grant");
+    assertThat(grant).containsEntry("recipient", "bob").containsEntry("owner", "alice")
+        .containsEntry("state", "active").containsEntry("max_downloads", 1L);
+    String token = (String) sj.get("token");
+
+    CliRun inbox = bob.run("--json", "inbox").assertExit(0);
+    assertThat(inbox.jsonList("grants")).extracting(g -> g.get("grant_id")).contains(grant.get("grant_id"));
+
+    Path out = emptyDir("walk-bob");
+    CliRun received = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(received.json()).containsEntry("ok", true).containsEntry("sender", "alice")
+        .containsEntry("file_name", "clients.csv").containsEntry("grant_id", grant.get("grant_id"));
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+    assertThat(list(out)).containsExactly(out.resolve("clients.csv"));
+
+    CliRun second = bob.run("--json", "receive", token, "-o", emptyDir("walk-bob-2").toString()).assertExit(4);
+    assertThat(second.jsonError()).containsEntry("kind", "not_redeemable").containsEntry("exit_code", 4L);
+    assertThat(second.err()).startsWith("sealdrop: error: ").contains("sealdrop: hint: ");
+    assertThat(list(root.resolve("walk-bob-2"))).isEmpty();
+
+    CliRun grants = alice.run("--json", "grants").assertExit(0);
+    assertThat(grants.jsonList("grants")).filteredOn(g -> g.get("grant_id").equals(grant.get("grant_id")))
+        .singleElement().satisfies(g -> assertThat(g).containsEntry("state", "consumed"));
+  }
+
+  @Test
+  void wrongPassphraseExits7TouchesNoKeyFileAndConsumesNoGrant() throws Exception {
+    String token = send(alice, "bob");
+    Path keyFile = bob.home().resolve("keys/identity.key");
+    byte[] keysBefore = Files.readAllBytes(keyFile);
+    List<Path> claimsBefore = list(Files.createDirectories(bob.home().resolve("state/downloads")));
+    Path out = emptyDir("pp-bob");
+    CliRun wrong = bob.withPassphrase("this is not bob's passphrase", "--json", "receive", token, "-o",
+        out.toString()).assertExit(7);
+    assertThat(wrong.jsonError()).containsEntry("reason", "WRONG_PASSPHRASE");
+    assertThat(wrong.err()).startsWith("sealdrop: error: wrong passphrase").contains("nothing was changed or redeemed");
+    assertThat(Files.readAllBytes(keyFile)).isEqualTo(keysBefore);
+    assertThat(list(out)).isEmpty();
+    assertThat(list(bob.home().resolve("state/downloads"))).as("no claim was made")
+        .containsExactlyInAnyOrderElementsOf(claimsBefore);
+    // the grant is still redeemable: the right passphrase gets the file
+    bob.run("receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+  }
+
+  @Test
+  void tamperedBlobOnTheServerIsRejectedAndLeavesNoFile() throws Exception {
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    @SuppressWarnings("unchecked")
+    String fileId = (String) ((Map<String, Object>) sent.json().get("grant")).get("file_id");
+    String token = (String) sent.json().get("token");
+    Path blob = root.resolve("data").resolve("blobs").resolve(fileId);
+    assertThat(blob).exists();
+    byte[] b = Files.readAllBytes(blob);
+    b[b.length / 2] ^= 0x40;
+    Files.write(blob, b);
+
+    Path out = emptyDir("tamper-bob");
+    CliRun r = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("kind", "integrity");
+    assertThat(r.jsonError().get("reason")).isIn("TAMPERED", "BAD_SIGNATURE", "MALFORMED");
+    assertThat(r.err()).contains("nothing was written");
+    assertThat(list(out)).as("no file, no temporary file at the destination").isEmpty();
+  }
+
+  @Test
+  void changedRecipientKeyIsRefusedWithoutAcceptNewKey() throws Exception {
+    Cli dave = Users.init(pki, root, "dave", "127.0.0.1:" + server.port());
+    dave.run("keys", "publish").assertExit(0);
+    String oldFp = (String) alice.run("--json", "keys", "show", "dave").assertExit(0).json().get("fingerprint");
+
+    // dave's keys are replaced (new laptop) and republished under the same certificate
+    dave.run("init", "--force", "--server", "127.0.0.1:" + server.port(), "--cert", pki.certFile("dave").toString(),
+        "--key", pki.keyFile("dave").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    dave.run("keys", "publish").assertExit(0);
+
+    CliRun refused = alice.run("--json", "send", csv.toString(), "--to", "dave").assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "KEY_CHANGED");
+    String newFp = (String) dave.run("--json", "keys", "show").json().get("fingerprint");
+    assertThat(refused.err()).contains(oldFp).contains(newFp).contains("--accept-new-key");
+
+    CliRun accepted = alice.run("--json", "send", csv.toString(), "--to", "dave", "--accept-new-key").assertExit(0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rec = (Map<String, Object>) accepted.json().get("recipient");
+    assertThat(rec).containsEntry("fingerprint", newFp);
+    Path out = emptyDir("dave-out");
+    dave.run("receive", (String) accepted.json().get("token"), "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+  }
+
+  @Test
+  void aBrokenConnectionResumesUploadAndDownloadOnRerun() throws Exception {
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Path big = root.resolve("big-clients.csv");
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < 3; i++) {
+        sb.append(Files.readString(csv));
+      }
+      Files.writeString(big, sb.toString());
+      String direct = "127.0.0.1:" + server.port();
+
+      retarget(alice, proxy.address());
+      retarget(bob, proxy.address());
+      try {
+        proxy.cutUpstreamAfter.set(1_000_000);
+        CliRun first = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(8);
+        assertThat(first.jsonError()).containsEntry("reason", "UPLOAD_INTERRUPTED");
+        CliRun second = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(0);
+        assertThat(second.err()).contains("resuming the interrupted upload").doesNotContain("starting over");
+        String token = (String) second.json().get("token");
+
+        proxy.cutDownstreamAfter.set(1_000_000);
+        Path out = emptyDir("resume-bob");
+        CliRun d1 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+        assertThat(d1.jsonError()).containsEntry("reason", "DOWNLOAD_INTERRUPTED");
+        assertThat(list(out)).isEmpty();
+        CliRun d2 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+        assertThat(d2.err()).contains("resuming the interrupted download");
+        assertThat(Files.mismatch(out.resolve("big-clients.csv"), big)).isEqualTo(-1L);
+      } finally {
+        retarget(alice, direct);
+        retarget(bob, direct);
+      }
+    }
+  }
+
+  /** Points a profile at another server address (the proxy), as editing profile.properties would. */
+  private static void retarget(Cli user, String address) throws Exception {
+    Path config = user.home().resolve("profile.properties");
+    String text = Files.readString(config);
+    Files.writeString(config, text.replaceAll("(?m)^server=.*$", "server=" + address.replace(":", "\\:")));
+  }
+
+  @Test
+  void revokedGrantIsNotRedeemable() throws Exception {
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    @SuppressWarnings("unchecked")
+    String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+    CliRun revoked = alice.run("--json", "grants", "revoke", grantId).assertExit(0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> g = (Map<String, Object>) revoked.json().get("grant");
+    assertThat(g).containsEntry("state", "revoked");
+    CliRun r = bob.run("--json", "receive", (String) sent.json().get("token"), "-o", emptyDir("rev").toString())
+        .assertExit(4);
+    assertThat(r.jsonError()).containsEntry("reason", "GRANT_REVOKED");
+  }
+
+  @Test
+  void anAcquirerMayNotSendAndAStrangerCannotUseSomeoneElsesToken() throws Exception {
+    CliRun bobSends = bob.run("--json", "send", csv.toString(), "--to", "alice").assertExit(6);
+    assertThat(bobSends.jsonError()).containsEntry("kind", "permission");
+
+    String token = send(alice, "bob");
+    // dave (another acquirer, on his own machine) got hold of bob's token
+    Cli thief = Users.init(pki, Files.createDirectories(root.resolve("thief")), "dave", "127.0.0.1:" + server.port());
+    CliRun stolen = thief.run("--json", "receive", token, "-o", emptyDir("thief-out").toString()).assertExit(6);
+    assertThat(stolen.jsonError()).containsEntry("reason", "NOT_RECIPIENT").containsEntry("kind", "permission");
+    assertThat(list(root.resolve("thief-out"))).isEmpty();
+    // and it consumed nothing: bob still gets the file
+    Path out = emptyDir("bob-after-theft");
+    bob.run("receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.sealdrop.envelope.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.keys.internal.Primitives;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The second-core hasher delivers exactly the serial per-chunk hashes, in order, although its
+ * buffers are recycled while other chunks are still being hashed; and it never holds more than
+ * {@link ChunkHasher#DEPTH} buffers.
+ */
+class ChunkHasherTest {
+  @Test
+  void parallelAndSerialHashingAgreeChunkByChunkInOrder() {
+    Random r = new Random(5);
+    List<String> serial = new ArrayList<>();
+    List<String> parallel = new ArrayList<>();
+    ChunkHasher s = new ChunkHasher(1024, false, h -> serial.add(HexFormat.of().formatHex(h)));
+    ChunkHasher p = new ChunkHasher(1024, true, h -> parallel.add(HexFormat.of().formatHex(h)));
+    List<String> expected = new ArrayList<>();
+    java.util.Set<byte[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (int i = 0; i < 500; i++) {
+      int len = 1 + r.nextInt(1024);
+      byte[] content = new byte[len];
+      r.nextBytes(content);
+      expected.add(HexFormat.of().formatHex(Primitives.sha256(content)));
+      for (ChunkHasher h : List.of(s, p)) {
+        byte[] buf = h.buffer();
+        Arrays.fill(buf, (byte) 0x55); // a recycled buffer must no longer be in use
+        System.arraycopy(content, 0, buf, 0, len);
+        h.hash(buf, 0, len);
+        if (h == p) {
+          distinct.add(buf);
+        }
+      }
+    }
+    s.drain();
+    p.drain();
+    assertThat(serial).isEqualTo(expected);
+    assertThat(parallel).isEqualTo(expected);
+    assertThat(distinct).hasSizeLessThanOrEqualTo(ChunkHasher.DEPTH);
+  }
+
+  @Test
+  void theAutoSettingUsesASecondCoreWhenThereIsOne() {
+    assertThat(ChunkHasher.parallelSetting("auto", 1)).isFalse();
+    assertThat(ChunkHasher.parallelSetting("auto", 2)).isTrue();
+    assertThat(ChunkHasher.parallelSetting("true", 1)).isTrue();
+    assertThat(ChunkHasher.parallelSetting("false", 64)).isFalse();
+  }
+}
