@@ -8,8 +8,12 @@ import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.door.grpc.KeyDirectoryGrpcService;
 import dev.sealdrop.server.door.grpc.PeerIdentityInterceptor;
 import dev.sealdrop.server.door.grpc.SessionGrpcService;
+import dev.sealdrop.server.door.grpc.SshKeysGrpcService;
 import dev.sealdrop.server.door.grpc.TransferGrpcService;
 import dev.sealdrop.server.door.grpc.tls.ServerTls;
+import dev.sealdrop.server.door.sftp.SftpDoor;
+import dev.sealdrop.server.core.sshkey.SshKeyService;
+import dev.sealdrop.server.store.meta.JdbcSshKeyRepository;
 import dev.sealdrop.server.store.blob.LocalBlobStore;
 import dev.sealdrop.server.store.meta.Database;
 import dev.sealdrop.server.store.meta.JdbcBundleRepository;
@@ -49,6 +53,8 @@ public final class SealdropServer implements AutoCloseable {
   private final GrantService grants;
   private final IdentityService identities;
   private final InetSocketAddress address;
+  /** The SFTP door, or null when it is not configured (set once, right after construction). */
+  private SftpDoor sftp;
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
       ScheduledExecutorService maintenance, UploadService uploads, GrantService grants, IdentityService identities) {
@@ -78,10 +84,11 @@ public final class SealdropServer implements AutoCloseable {
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock());
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
-      UploadService uploads = new UploadService(files, blobs, keys, config.uploads(), config.clock());
+      UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock());
       uploads.recover();
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, config.grants(),
           config.clock());
+      SshKeyService sshKeys = new SshKeyService(new JdbcSshKeyRepository(db), identities, config.clock());
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
@@ -102,12 +109,21 @@ public final class SealdropServer implements AutoCloseable {
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
           .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes()))
+          .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, uploads, grants, identities);
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       LOG.info("listening on {}:{}", server.host(), server.port());
+      if (config.sftp().enabled()) {
+        try {
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants);
+        } catch (IOException | RuntimeException e) {
+          server.kill();
+          throw e;
+        }
+      }
       return server;
     } catch (IOException | RuntimeException e) {
       if (executor != null) {
@@ -127,6 +143,14 @@ public final class SealdropServer implements AutoCloseable {
 
   public String host() {
     return address.getAddress().getHostAddress();
+  }
+
+  /** The SFTP door's port; throws if the door is not configured. */
+  public int sftpPort() {
+    if (sftp == null) {
+      throw new IllegalStateException("the SFTP door is not enabled (ServerConfig.withSftpPort)");
+    }
+    return sftp.port();
   }
 
   public ServerConfig config() {
@@ -162,6 +186,9 @@ public final class SealdropServer implements AutoCloseable {
   @Override
   public void close() {
     LOG.info("shutting down (grace {})", config.network().shutdownGrace());
+    if (sftp != null) {
+      sftp.close();
+    }
     grpc.shutdown();
     maintenance.shutdown();
     try {
@@ -182,6 +209,9 @@ public final class SealdropServer implements AutoCloseable {
   /** Test hook: stops at once without grace or cleanup, as close to a crash as a JVM can do to itself. */
   public void kill() {
     LOG.warn("killed");
+    if (sftp != null) {
+      sftp.close();
+    }
     database.close();
     grpc.shutdownNow();
     maintenance.shutdownNow();

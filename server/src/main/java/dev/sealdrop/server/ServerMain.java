@@ -13,14 +13,14 @@ import java.util.Map;
 
 /**
  * {@code java -jar sealdrop-server.jar [--dev] [--config FILE] [--data DIR] [--port N] [--host H]
- * [--ca F --cert F --key F] [--bootstrap-admin NAME] [--certs DIR]}. Construction order only:
+ * [--ca F --cert F --key F] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]}. Construction order only:
  * serial filter → configuration → server → shutdown hook. Prints exactly {@code listening on
  * HOST:PORT} on stdout once ready (logs go to stderr).
  */
 public final class ServerMain {
   private static final Map<String, String> FLAGS = Map.of("--config", "", "--data", "data", "--port", "port",
       "--host", "host", "--ca", "ca", "--cert", "cert", "--key", "key", "--bootstrap-admin", "bootstrap-admin",
-      "--certs", "");
+      "--certs", "", "--sftp-port", "");
 
   private ServerMain() {}
 
@@ -33,13 +33,16 @@ public final class ServerMain {
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("sealdrop-server: error: " + e.getMessage());
       System.err.println("usage: sealdrop-server [--dev] [--config FILE] [--data DIR] [--port N] [--host HOST]"
-          + " [--ca FILE --cert FILE --key FILE] [--bootstrap-admin NAME] [--certs DIR]");
+          + " [--ca FILE --cert FILE --key FILE] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]");
       System.exit(2);
       return;
     }
     SealdropServer server = SealdropServer.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sealdrop-shutdown"));
     stdout.println("listening on " + server.host() + ":" + server.port());
+    if (config.sftp().enabled()) {
+      stdout.println("sftp listening on " + server.host() + ":" + server.sftpPort());
+    }
     Thread.currentThread().join();
   }
 
@@ -55,6 +58,7 @@ public final class ServerMain {
     Map<String, String> settings = new LinkedHashMap<>();
     Path configFile = null;
     Path certs = Path.of("certs-dev", "out");
+    Integer sftpPort = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (a.equals("--dev")) {
@@ -68,6 +72,7 @@ public final class ServerMain {
       switch (a) {
         case "--config" -> configFile = Path.of(value);
         case "--certs" -> certs = Path.of(value);
+        case "--sftp-port" -> sftpPort = sftpPort(value);
         default -> settings.put(FLAGS.get(a), value);
       }
     }
@@ -78,6 +83,15 @@ public final class ServerMain {
     merged.putAll(settings);
     Path data = Path.of(merged.getOrDefault("data", "data"));
     ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
-    return ConfigFile.apply(base, merged);
+    ServerConfig config = ConfigFile.apply(base, merged);
+    return sftpPort == null ? config : config.withSftpPort(sftpPort);
+  }
+
+  private static int sftpPort(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--sftp-port needs a number (0 = any free port), not '" + value + "'");
+    }
   }
 }

@@ -32,6 +32,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
   private static int report(Throwable ex, CommandLine cmd) {
     SealdropCommand root = root(cmd);
     Diagnosis d = Diagnoser.diagnose(ex);
+    int exit = cmd.getExitCodeExceptionMapper() != null ? cmd.getExitCodeExceptionMapper().getExitCode(ex)
+        : d.exit().code();
     PrintWriter err = cmd.getErr();
     err.println("sealdrop: error: " + TerminalText.clean(d.message()));
     d.hint().ifPresent(h -> err.println("sealdrop: hint: " + TerminalText.clean(h)));
@@ -42,9 +44,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
     err.flush();
     if (root != null) {
-      root.output().emitError(new ErrorResult(d.exit().code(), d.exit().kind(), d.reason(), d.message(), d.hint()));
+      root.output().emitError(new ErrorResult(exit, d.exit().kind(), d.reason(), d.message(), d.hint()));
     }
-    return d.exit().code();
+    return exit;
   }
 
   private static SealdropCommand root(CommandLine cmd) {

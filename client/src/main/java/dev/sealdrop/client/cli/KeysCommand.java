@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sealdrop keys}: publish, show and export key bundles. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
-    description = "Publish your key bundle, show fingerprints (yours or another identity's), export your bundle.",
+    description = "Publish your key bundle, show fingerprints (yours or another identity's), export or import bundles.",
     subcommands = {KeysCommand.Publish.class, KeysCommand.Show.class, KeysCommand.Export.class,
         KeysCommand.Import.class},
     footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb",

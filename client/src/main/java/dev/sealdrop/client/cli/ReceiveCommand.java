@@ -14,10 +14,12 @@ import dev.sealdrop.client.net.StateFile;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.EnvelopeException;
+import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
+import dev.sealdrop.protocol.v1.Grant;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
@@ -27,6 +29,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,6 +81,14 @@ final class ReceiveCommand extends SealdropSubcommand {
       Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
           session.config().server().toString(), t);
       Path spool = stateFile.resolveSibling(stateFile.getFileName().toString().replace(".properties", ".sealed"));
+      Optional<OpenedFile> unconfirmed = unconfirmed(stateFile);
+      if (unconfirmed.isPresent()) {
+        session.output().note("the file was already verified and written; confirming the download");
+        String claimId = StateFile.load(stateFile).orElseThrow().get("claim_id").orElseThrow();
+        String grantId = StateFile.load(stateFile).orElseThrow().get("grant_id").orElse("");
+        confirm(session, claimId, grantId, unconfirmed.get(), stateFile, spool);
+        return;
+      }
       Claim claim = claim(session, t, stateFile, spool);
       KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
       try {
@@ -102,14 +113,44 @@ final class ReceiveCommand extends SealdropSubcommand {
         Files.deleteIfExists(spool);
         throw e;
       }
-      ServerConnection.call(GrpcFailures.Op.CONFIRM, () -> session.connect().transfer().confirmDownload(
-          ConfirmDownloadRequest.newBuilder().setClaimId(done.id()).setFingerprint(opened.fingerprint()).build()));
-      Files.deleteIfExists(spool);
-      Files.deleteIfExists(stateFile);
-      session.output().emit(new Received(new OpenCommand.Opened(opened), done.grantId()));
+      StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
+          .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
+          .set("content_type", opened.metadata().contentType())
+          .set("created_at", opened.metadata().createdAt().toString()).set("sender", opened.senderIdentity())
+          .set("fingerprint", opened.fingerprint()).save();
+      confirm(session, done.id(), done.grantId(), opened, stateFile, spool);
     } finally {
       mine.destroy();
     }
+  }
+
+  /** Confirms (the download counts now), forgets the transfer, prints the result. */
+  private static void confirm(Session session, String claimId, String grantId, OpenedFile opened, Path stateFile,
+      Path spool) throws SealdropFailure, IOException {
+    Grant g = ServerConnection.call(GrpcFailures.Op.CONFIRM, () -> session.connect().transfer().confirmDownload(
+        ConfirmDownloadRequest.newBuilder().setClaimId(claimId).setFingerprint(opened.fingerprint()).build()))
+        .getGrant();
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    session.output().emit(new Received(new OpenCommand.Opened(opened), g.getGrantId().isEmpty() ? grantId
+        : g.getGrantId()));
+  }
+
+  /** A file verified and written by an earlier run whose confirmation did not reach the server. */
+  private static Optional<OpenedFile> unconfirmed(Path stateFile) throws IOException {
+    Optional<StateFile> s = StateFile.load(stateFile);
+    if (s.isEmpty() || s.get().get("opened_path").isEmpty()) {
+      return Optional.empty();
+    }
+    StateFile st = s.get();
+    Path path = Path.of(st.get("opened_path").get());
+    if (!Files.isRegularFile(path)) {
+      return Optional.empty();
+    }
+    FileMetadata meta = new FileMetadata(st.get("file_name").orElseThrow(),
+        Long.parseLong(st.get("plain_size").orElseThrow()), st.get("content_type").orElse(""),
+        Instant.parse(st.get("created_at").orElseThrow()));
+    return Optional.of(new OpenedFile(path, meta, st.get("sender").orElseThrow(), st.get("fingerprint").orElseThrow()));
   }
 
   /** A claim on the grant: from an earlier interrupted run, or redeemed now. */

@@ -28,6 +28,10 @@ public final class GrpcFailures {
     GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM
   }
 
+  /** Reasons that mean "wrong role / not yours", whatever status code carries them. */
+  private static final java.util.Set<String> PERMISSION_REASONS = java.util.Set.of("ROLE_FORBIDDEN", "NOT_RECIPIENT",
+      "NOT_OWNER", "RECIPIENT_NOT_ACQUIRER", "BUNDLE_NOT_YOURS");
+
   private GrpcFailures() {}
 
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
@@ -37,6 +41,18 @@ public final class GrpcFailures {
         : status.getDescription();
     if (reason != null && reason.startsWith("GRANT_")) {
       return grant(reason, detail, e);
+    }
+    if (reason != null && (reason.startsWith("CERTIFICATE_") || reason.startsWith("IDENTITY_"))) {
+      return new AuthFailure(reason, "the server refused our certificate: " + detail,
+          "check that your certificate is valid, issued by the server's CA, and not revoked; ask an admin", e);
+    }
+    if ("ENVELOPE_SENDER_MISMATCH".equals(reason) || "BUNDLE_REQUIRED".equals(reason)) {
+      return new UsageFailure(reason, "the server does not know your current keys: " + detail,
+          "publish your key bundle with `sealdrop keys publish`, then re-run the command", e);
+    }
+    if (reason != null && PERMISSION_REASONS.contains(reason)) {
+      return new PermissionFailure(reason, "permission denied: " + detail,
+          "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);
     }
     switch (status.getCode()) {
       case UNAUTHENTICATED:
@@ -84,24 +100,30 @@ public final class GrpcFailures {
   }
 
   private static SealdropFailure grant(String reason, String detail, Throwable e) {
+    String message;
     String hint;
     switch (reason) {
       case "GRANT_EXPIRED":
+        message = "this grant has expired";
         hint = "ask the sender for a new grant";
         break;
       case "GRANT_CONSUMED":
-        hint = "this grant was already used; ask the sender for a new one if you need the file again";
+        message = "this grant was already used (all its downloads are consumed)";
+        hint = "ask the sender for a new grant if you need the file again";
         break;
       case "GRANT_REVOKED":
+        message = "this grant was revoked";
         hint = "the sender or an admin revoked it; ask the sender";
         break;
       case "GRANT_CLAIMED":
-        hint = "another client holds the claim; it lapses after the claim window, then try again";
+        message = "this grant is claimed by a download in progress";
+        hint = "if that was you on another machine, finish there; otherwise wait until the claim lapses and retry";
         break;
       default:
-        hint = "check the token; ask the sender for a new grant";
+        message = "the grant cannot be redeemed: " + detail;
+        hint = "check the token (copy it exactly); ask the sender for a new grant";
     }
-    return new GrantFailure(reason, "the grant cannot be redeemed: " + detail, hint, e);
+    return new GrantFailure(reason, message, hint, e);
   }
 
   private static SealdropFailure notFound(Op op, String reason, String detail, Throwable e) {
@@ -110,7 +132,7 @@ public final class GrpcFailures {
       case DOWNLOAD:
       case CONFIRM:
       case REVOKE_GRANT:
-        return grant(or(reason, "GRANT_NOT_FOUND"), detail, e);
+        return grant(reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
       case FETCH_BUNDLE:
         return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,
             "check the identity, and ask its owner to run `sealdrop keys publish`", e);

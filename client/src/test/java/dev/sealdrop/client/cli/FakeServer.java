@@ -54,6 +54,7 @@ final class FakeServer implements AutoCloseable {
   final ByteArrayOutputStream upload = new ByteArrayOutputStream();
   volatile long breakUploadAfter = -1;
   volatile long breakDownloadAfter = -1;
+  volatile boolean failNextConfirm;
   final List<Long> uploadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final List<Long> downloadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicInteger redeems = new AtomicInteger();
@@ -62,14 +63,31 @@ final class FakeServer implements AutoCloseable {
   volatile String token;
   private final Server server;
 
+  /** The TLS protocol of each call, as the server saw it. */
+  final List<String> protocols = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private FakeServer(SslContext tls) throws IOException {
+    io.grpc.ServerInterceptor recordTls = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        javax.net.ssl.SSLSession session = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        protocols.add(session == null ? "none" : session.getProtocol());
+        return next.startCall(call, headers);
+      }
+    };
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).sslContext(tls)
-        .addService(new Keys()).addService(new Transfer()).build().start();
+        .addService(io.grpc.ServerInterceptors.intercept(new Keys(), recordTls))
+        .addService(io.grpc.ServerInterceptors.intercept(new Transfer(), recordTls)).build().start();
   }
 
   static FakeServer start(Path cert, Path key, Path ca) throws IOException {
+    return start(cert, key, ca, "TLSv1.3");
+  }
+
+  static FakeServer start(Path cert, Path key, Path ca, String protocol) throws IOException {
     SslContext tls = GrpcSslContexts.forServer(cert.toFile(), key.toFile()).trustManager(ca.toFile())
-        .clientAuth(ClientAuth.REQUIRE).protocols("TLSv1.3").build();
+        .clientAuth(ClientAuth.REQUIRE).protocols(protocol).build();
     return new FakeServer(tls);
   }
 
@@ -234,6 +252,11 @@ final class FakeServer implements AutoCloseable {
 
     @Override
     public void confirmDownload(ConfirmDownloadRequest req, StreamObserver<ConfirmDownloadResponse> out) {
+      if (failNextConfirm) {
+        failNextConfirm = false;
+        out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+        return;
+      }
       consumed = true;
       out.onNext(ConfirmDownloadResponse.newBuilder().setGrant(grant()).build());
       out.onCompleted();

@@ -93,6 +93,30 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void aLostConfirmationIsSentOnRerunWithoutDownloadingAgain() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("confirm"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      server.failNextConfirm = true;
+      Path out = Files.createDirectories(dir.resolve("out"));
+      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(again.err()).contains("already verified and written; confirming");
+      assertThat(again.json()).containsEntry("file_name", "list.csv").containsEntry("sender", "alice");
+      assertThat(server.consumed).isTrue();
+      assertThat(server.redeems.get()).isEqualTo(1);
+      assertThat(server.downloadStartOffsets).hasSize(1);
+    }
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaIsRefusedWithExit3() throws Exception {
     Path dir = Files.createDirectories(root.resolve("foreign-server"));
     IssuedCert evil = pki.issue(new CertSpec("evil-server", Eku.SERVER_AUTH, java.time.Instant.now().minusSeconds(3600),
@@ -119,6 +143,28 @@ class ResumeAndTlsTest {
       assertThat(r.exit()).as(r.err()).isEqualTo(3);
       assertThat(r.jsonError()).containsEntry("kind", "auth");
     }
+  }
+
+  @Test
+  void theClientSpeaksOnlyTls13() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("tls-versions"));
+    try (FakeServer server = devServer()) {
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("--json", "inbox").assertExit(0);
+      assertThat(server.protocols).isNotEmpty().allMatch("TLSv1.3"::equals);
+    }
+    try (FakeServer old = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile(),
+        "TLSv1.2")) {
+      Cli dave = Users.init(pki, dir, "dave", old.address());
+      CliRun r = dave.run("--json", "inbox").assertExit(3);
+      assertThat(r.jsonError()).containsEntry("reason", "TLS_REFUSED");
+      assertThat(old.protocols).isEmpty();
+    }
+  }
+
+  @Test
+  void openSslIsUsedWhereTcnativeLoads() {
+    assertThat(dev.sealdrop.client.net.ChannelFactory.provider()).isEqualTo(io.netty.handler.ssl.SslProvider.OPENSSL);
   }
 
   @Test

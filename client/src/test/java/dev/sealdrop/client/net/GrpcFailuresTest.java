@@ -56,6 +56,23 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void serverReasonsForRolesAndCertificatesWinOverTheStatusCode() {
+    assertThat(exit(status(Status.FAILED_PRECONDITION, "RECIPIENT_NOT_ACQUIRER"), GrpcFailures.Op.CREATE_GRANT))
+        .isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.NOT_FOUND, "NOT_RECIPIENT"), GrpcFailures.Op.REDEEM)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(exit(status(Status.PERMISSION_DENIED, "CERTIFICATE_REVOKED"), GrpcFailures.Op.LIST))
+        .isEqualTo(ExitCodes.AUTH);
+    assertThat(GrpcFailures.translate(status(Status.NOT_FOUND, "NOT_FOUND"), GrpcFailures.Op.REDEEM).reason())
+        .isEqualTo("GRANT_NOT_FOUND");
+    SealdropFailure unpublished = GrpcFailures.translate(status(Status.INVALID_ARGUMENT, "ENVELOPE_SENDER_MISMATCH"),
+        GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(unpublished)).isEqualTo(ExitCodes.USAGE);
+    assertThat(unpublished.hint()).hasValueSatisfying(h -> assertThat(h).contains("sealdrop keys publish"));
+    assertThat(GrpcFailures.translate(status(Status.FAILED_PRECONDITION, "CLAIM_CLOSED"), GrpcFailures.Op.DOWNLOAD))
+        .isInstanceOf(dev.sealdrop.client.failure.GrantFailure.class);
+  }
+
+  @Test
   void aFailedHandshakeIsAnAuthenticationFailureNotANetworkOne() {
     StatusRuntimeException e = Status.UNAVAILABLE.withCause(new SSLHandshakeException("PKIX path building failed"))
         .asRuntimeException();

@@ -20,9 +20,10 @@ import java.util.function.Consumer;
 final class ChunkHasher {
   static final int DEPTH = 4;
   /**
-   * Whether chunk hashes run on another thread. {@code auto} (the default) enables it with at
-   * least 4 processors: on this project's 2-vCPU VMs the hand-off cost more than it saved (see
-   * docs/benchmarks.md). Override with {@code -Dsealdrop.envelope.parallelDigest=true|false}.
+   * Whether chunk hashes run on another thread. {@code auto} (the default) enables it whenever
+   * there is a second processor: on this project's 2-vCPU VM it raised seal and open throughput
+   * to about 1.45-1.5x the single-thread bare primitives (docs/benchmarks.md). Override with
+   * {@code -Dsealdrop.envelope.parallelDigest=true|false}.
    */
   static final boolean PARALLEL = parallelSetting(System.getProperty("sealdrop.envelope.parallelDigest", "auto"),
       Runtime.getRuntime().availableProcessors());
@@ -34,7 +35,7 @@ final class ChunkHasher {
       case "false":
         return false;
       default:
-        return processors >= 4;
+        return processors >= 2;
     }
   }
 

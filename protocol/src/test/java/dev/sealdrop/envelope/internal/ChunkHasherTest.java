@@ -48,9 +48,9 @@ class ChunkHasherTest {
   }
 
   @Test
-  void theAutoSettingUsesASecondCoreOnlyWithFourOrMoreProcessors() {
-    assertThat(ChunkHasher.parallelSetting("auto", 2)).isFalse();
-    assertThat(ChunkHasher.parallelSetting("auto", 8)).isTrue();
+  void theAutoSettingUsesASecondCoreWhenThereIsOne() {
+    assertThat(ChunkHasher.parallelSetting("auto", 1)).isFalse();
+    assertThat(ChunkHasher.parallelSetting("auto", 2)).isTrue();
     assertThat(ChunkHasher.parallelSetting("true", 1)).isTrue();
     assertThat(ChunkHasher.parallelSetting("false", 64)).isFalse();
   }

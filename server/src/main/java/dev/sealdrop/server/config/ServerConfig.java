@@ -21,7 +21,13 @@ import java.util.Optional;
  * @param clock the only source of time for expiry decisions (tests inject a mutable clock)
  */
 public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy uploads, GrantPolicy grants,
-    Identities identities, boolean dev, Clock clock) {
+    Identities identities, boolean dev, Clock clock, Sftp sftp) {
+
+  /** The configuration without an SFTP door (it listens only when configured: --sftp-port, or --dev). */
+  public ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy uploads, GrantPolicy grants,
+      Identities identities, boolean dev, Clock clock) {
+    this(network, tls, dataDir, uploads, grants, identities, dev, clock, Sftp.DISABLED);
+  }
 
   public ServerConfig {
     Objects.requireNonNull(network, "network");
@@ -31,6 +37,43 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
     Objects.requireNonNull(grants, "grants");
     Objects.requireNonNull(identities, "identities");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(sftp, "sftp");
+  }
+
+  /**
+   * The SFTP door (door.sftp), on the network's host.
+   *
+   * @param enabled whether it listens at all
+   * @param port 0 picks a free port
+   * @param authTimeout how long a connection may take to authenticate
+   * @param idleTimeout an authenticated session with no traffic for this long is closed
+   * @param maxAuthAttempts authentication requests allowed per connection
+   * @param maxSessionsPerIdentity concurrent SSH sessions one identity may hold
+   * @param maxOpenHandles open SFTP file and folder handles per session
+   * @param recheckInterval how often live sessions are re-authenticated (revocation takes effect)
+   */
+  public record Sftp(boolean enabled, int port, Duration authTimeout, Duration idleTimeout, int maxAuthAttempts,
+      int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval) {
+    public static final Sftp DISABLED = new Sftp(false, 2222, Duration.ofSeconds(30), Duration.ofMinutes(10), 6, 8,
+        32, Duration.ofSeconds(1));
+
+    public Sftp {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("sftp port must be 0..65535 (0 = any free port), not " + port);
+      }
+      positive("sftp authTimeout", authTimeout);
+      positive("sftp idleTimeout", idleTimeout);
+      positive("sftp recheckInterval", recheckInterval);
+      if (maxAuthAttempts < 1 || maxSessionsPerIdentity < 1 || maxOpenHandles < 1) {
+        throw new IllegalArgumentException("sftp limits (auth attempts, sessions, handles) must be >= 1");
+      }
+    }
+
+    /** Listening on {@code port} (0 = a free one), other settings kept. */
+    public Sftp on(int newPort) {
+      return new Sftp(true, newPort, authTimeout, idleTimeout, maxAuthAttempts, maxSessionsPerIdentity,
+          maxOpenHandles, recheckInterval);
+    }
   }
 
   /**
@@ -105,11 +148,11 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
             Duration.ofSeconds(5)),
         new Tls(pki.caCertFile(), pki.certFile(DevPki.SERVER), pki.keyFile(DevPki.SERVER)),
         dataDir, UploadPolicy.DEFAULT, GrantPolicy.DEFAULT, new Identities(roles, Optional.empty()), true,
-        Clock.systemUTC());
+        Clock.systemUTC(), Sftp.DISABLED.on(0));
   }
 
   public ServerConfig withNetwork(Network n) {
-    return new ServerConfig(n, tls, dataDir, uploads, grants, identities, dev, clock);
+    return new ServerConfig(n, tls, dataDir, uploads, grants, identities, dev, clock, sftp);
   }
 
   public ServerConfig withPort(int port) {
@@ -127,15 +170,15 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withTls(Tls t) {
-    return new ServerConfig(network, t, dataDir, uploads, grants, identities, dev, clock);
+    return new ServerConfig(network, t, dataDir, uploads, grants, identities, dev, clock, sftp);
   }
 
   public ServerConfig withDataDir(Path d) {
-    return new ServerConfig(network, tls, d, uploads, grants, identities, dev, clock);
+    return new ServerConfig(network, tls, d, uploads, grants, identities, dev, clock, sftp);
   }
 
   public ServerConfig withUploads(UploadPolicy u) {
-    return new ServerConfig(network, tls, dataDir, u, grants, identities, dev, clock);
+    return new ServerConfig(network, tls, dataDir, u, grants, identities, dev, clock, sftp);
   }
 
   /** Size limit and per-identity quota, keeping the other upload settings. */
@@ -144,7 +187,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withGrants(GrantPolicy g) {
-    return new ServerConfig(network, tls, dataDir, uploads, g, identities, dev, clock);
+    return new ServerConfig(network, tls, dataDir, uploads, g, identities, dev, clock, sftp);
   }
 
   public ServerConfig withClaimWindow(Duration window) {
@@ -152,15 +195,24 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withIdentities(Identities i) {
-    return new ServerConfig(network, tls, dataDir, uploads, grants, i, dev, clock);
+    return new ServerConfig(network, tls, dataDir, uploads, grants, i, dev, clock, sftp);
   }
 
   public ServerConfig withBootstrapAdmin(String name) {
     return withIdentities(new Identities(identities.registered(), Optional.of(name)));
   }
 
+  public ServerConfig withSftp(Sftp s) {
+    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, clock, s);
+  }
+
+  /** Enables the SFTP door on {@code port} (0 = a free port). */
+  public ServerConfig withSftpPort(int port) {
+    return withSftp(sftp.on(port));
+  }
+
   public ServerConfig withClock(Clock c) {
-    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, c);
+    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, c, sftp);
   }
 
   private static void positive(String name, Duration d) {

@@ -7,7 +7,8 @@ import java.nio.channels.SeekableByteChannel;
 
 /**
  * Serves one claimed file from an offset, chunk by chunk. Before every chunk it re-checks the
- * claim and its grant, so a revocation or a passed window cuts the stream at once. When the last
+ * claim and its grant (and, once a second, the caller's certificate and identity), so a revocation
+ * or a passed window cuts the stream at once. When the last
  * byte has been handed out, the claim is marked fully served (the confirmation window starts).
  */
 public final class DownloadSession implements AutoCloseable {
@@ -15,11 +16,14 @@ public final class DownloadSession implements AutoCloseable {
   private final Claim claim;
   private final Grant grant;
   private final SeekableByteChannel channel;
+  private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long position;
   private boolean servedAllRecorded;
 
-  private DownloadSession(GrantService service, Claim claim, Grant grant, SeekableByteChannel channel, long offset) {
+  private DownloadSession(GrantService service, Claim claim, Grant grant, SeekableByteChannel channel, long offset,
+      dev.sealdrop.server.core.identity.LiveIdentityCheck identity) {
     this.service = service;
+    this.identity = identity;
     this.claim = claim;
     this.grant = grant;
     this.channel = channel;
@@ -27,11 +31,12 @@ public final class DownloadSession implements AutoCloseable {
     this.servedAllRecorded = claim.servedAllAt() != null;
   }
 
-  static DownloadSession open(GrantService service, Claim claim, Grant grant, long offset) {
+  static DownloadSession open(GrantService service, Claim claim, Grant grant, long offset,
+      dev.sealdrop.server.core.identity.LiveIdentityCheck identity) {
     try {
       SeekableByteChannel ch = service.blobs.openBlob(grant.fileId());
       ch.position(offset);
-      return new DownloadSession(service, claim, grant, ch, offset);
+      return new DownloadSession(service, claim, grant, ch, offset, identity);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the stored file of grant " + grant.id(), e);
     }
@@ -51,6 +56,7 @@ public final class DownloadSession implements AutoCloseable {
 
   /** Fills {@code chunk} from the current position; returns the count, or -1 at the end. */
   public int next(byte[] chunk) {
+    identity.check();
     service.checkServing(claim.hash());
     if (position >= grant.size()) {
       recordServedAll();

@@ -165,7 +165,8 @@ public final class GrantService {
           "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
     }
     LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
-    return DownloadSession.open(this, claimed.claim(), grant, offset);
+    return DownloadSession.open(this, claimed.claim(), grant, offset,
+        new dev.sealdrop.server.core.identity.LiveIdentityCheck(identities, caller));
   }
 
   /** The client verified the file: the download counts now. */

@@ -31,10 +31,13 @@ public final class UploadService {
   final KeyDirectory keys;
   final UploadPolicy policy;
   final Clock clock;
+  final dev.sealdrop.server.core.identity.IdentityService identities;
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
   private final Set<String> active = ConcurrentHashMap.newKeySet();
 
-  public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys, UploadPolicy policy, Clock clock) {
+  public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
+      dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock) {
+    this.identities = Objects.requireNonNull(identities, "identities");
     this.uploads = Objects.requireNonNull(uploads, "uploads");
     this.blobs = Objects.requireNonNull(blobs, "blobs");
     this.keys = Objects.requireNonNull(keys, "keys");

@@ -28,6 +28,7 @@ public final class UploadSession {
   private final VerifyingKey senderKey;
   private final EnvelopeInspector inspector = new EnvelopeInspector();
   private final BlobStore.TempWriter writer;
+  private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long received;
   private long sinceCheckpoint;
   private boolean headerChecked;
@@ -40,6 +41,7 @@ public final class UploadSession {
     this.upload = upload;
     this.senderKey = senderKey;
     this.writer = writer;
+    this.identity = new dev.sealdrop.server.core.identity.LiveIdentityCheck(service.identities, caller);
     this.received = upload.committedOffset();
   }
 
@@ -89,6 +91,7 @@ public final class UploadSession {
     if (data.length == 0) {
       return;
     }
+    identity.check();
     service.checkLimits(caller.identity(), received + data.length);
     inspect(data, data.length);
     try {

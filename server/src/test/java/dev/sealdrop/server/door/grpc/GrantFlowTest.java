@@ -203,4 +203,41 @@ class GrantFlowTest {
         "GRANT_REVOKED");
     assertThat(received[0]).as("the stream stopped well before the end").isLessThan(big.length - (1 << 20));
   }
+
+  @Test
+  void disablingTheRecipientCutsItsDownloadInProgress() throws Exception {
+    server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("gf-live"));
+    server.server().identities().registerAll(java.util.Map.of("gf-live",
+        dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    byte[] big = Users.seal("alice", Users.randomBytes(6 << 20, 12), "bob").bytes();
+    UploadResponse f = Transfers.upload(clients, "alice", big);
+    CreateGrantResponse created = Transfers.grant(clients, "alice", f.getFileId(), "gf-live");
+    RedeemResponse claim = redeem("gf-live", created.getToken());
+    var it = clients.transfer("gf-live").download(dev.sealdrop.protocol.v1.DownloadRequest.newBuilder()
+        .setClaimId(claim.getClaimId()).build());
+    assertThat(it.next().getOffset()).isZero();
+    server.server().identities().setEnabled("gf-live", false);
+    Thread.sleep(1100); // the live identity re-check runs at most once a second (real time, not grant time)
+    long[] received = {0};
+    refused(() -> it.forEachRemaining(r -> received[0] += r.getData().size()), Status.Code.UNAUTHENTICATED,
+        "IDENTITY_DISABLED");
+    assertThat(received[0]).isLessThan(big.length - (1 << 20));
+  }
+
+  @Test
+  void theDatabaseHoldsOnlyHashesOfTokensAndClaimIds() throws Exception {
+    CreateGrantResponse created = grantToBob();
+    RedeemResponse claim = redeem("bob", created.getToken());
+    StringBuilder db = new StringBuilder();
+    try (var files = Files.list(data)) {
+      for (Path p : files.filter(p -> p.getFileName().toString().startsWith("sealdrop.db")).toList()) {
+        db.append(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    String tokenHash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(created.getToken().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    assertThat(db).contains(tokenHash);
+    assertThat(db.indexOf(created.getToken().substring(4))).as("the token itself is never stored").isEqualTo(-1);
+    assertThat(db.indexOf(claim.getClaimId().substring(4))).as("the claim id itself is never stored").isEqualTo(-1);
+  }
 }

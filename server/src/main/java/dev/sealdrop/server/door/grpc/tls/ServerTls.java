@@ -6,6 +6,7 @@ import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -29,6 +30,8 @@ public final class ServerTls {
   private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
   /** The subject CN certs-dev gives its CA; a server trusting it is a development server. */
   static final String DEV_CA_MARKER = "sealdrop development CA";
+  /** TLS 1.3 key-exchange groups offered (Mozilla "Modern"): X25519, P-256, P-384. */
+  static final String[] GROUPS = {"X25519", "P-256", "P-384"};
 
   private ServerTls() {}
 
@@ -60,6 +63,10 @@ public final class ServerTls {
     warnIfDevelopmentCa(ca);
     try {
       SslContextBuilder builder = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
+      if (provider == SslProvider.OPENSSL) {
+        // Mozilla "Modern" key-exchange groups only (testssl showed BoringSSL also offering secp521r1).
+        builder.option(OpenSslContextOption.GROUPS, GROUPS.clone());
+      }
       return GrpcSslContexts.configure(builder, provider)
           .protocols("TLSv1.3")
           .clientAuth(ClientAuth.REQUIRE)

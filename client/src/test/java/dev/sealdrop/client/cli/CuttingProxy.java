@@ -1,0 +1,96 @@
+package dev.sealdrop.client.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A test-only TCP proxy in front of the real server that can break one connection after N bytes
+ * in either direction (a dropped network, as far as both ends can tell). TLS passes through
+ * untouched, end to end.
+ */
+final class CuttingProxy implements AutoCloseable {
+  /** Break the next connection once this many client-to-server bytes passed (-1: never). */
+  final AtomicLong cutUpstreamAfter = new AtomicLong(-1);
+  /** Break the next connection once this many server-to-client bytes passed (-1: never). */
+  final AtomicLong cutDownstreamAfter = new AtomicLong(-1);
+
+  private final ServerSocket listener;
+  private final int targetPort;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final Thread acceptor;
+
+  CuttingProxy(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    this.listener = new ServerSocket();
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    acceptor = new Thread(this::acceptLoop, "cutting-proxy");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  String address() {
+    return "127.0.0.1:" + listener.getLocalPort();
+  }
+
+  private void acceptLoop() {
+    while (!listener.isClosed()) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        sockets.add(client);
+        sockets.add(server);
+        pump(client, server, cutUpstreamAfter, client, server);
+        pump(server, client, cutDownstreamAfter, client, server);
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private static void pump(Socket from, Socket to, AtomicLong cutAfter, Socket a, Socket b) {
+    Thread t = new Thread(() -> {
+      long passed = 0;
+      byte[] buf = new byte[16 * 1024];
+      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          out.write(buf, 0, n);
+          out.flush();
+          passed += n;
+          long limit = cutAfter.get();
+          if (limit >= 0 && passed >= limit && cutAfter.compareAndSet(limit, -1)) {
+            a.close();
+            b.close();
+            return;
+          }
+        }
+      } catch (IOException e) {
+        // the other direction closed the sockets
+      } finally {
+        try {
+          to.shutdownOutput();
+        } catch (IOException e) {
+          // already closed
+        }
+      }
+    }, "cutting-proxy-pump");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Override
+  public void close() throws IOException {
+    listener.close();
+    for (Socket s : sockets) {
+      s.close();
+    }
+  }
+}

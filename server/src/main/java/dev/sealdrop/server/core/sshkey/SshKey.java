@@ -1,0 +1,32 @@
+package dev.sealdrop.server.core.sshkey;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A registered SSH public key: whose it is, the key, when it was added, and the DER encoding of the
+ * client certificate through which its owner registered it (the key lives no longer than that
+ * certificate stays valid and unrevoked).
+ */
+public record SshKey(String identity, SshPublicKey key, Instant addedAt, byte[] registeredWith) {
+  public SshKey {
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(addedAt, "addedAt");
+    registeredWith = registeredWith.clone();
+  }
+
+  @Override
+  public byte[] registeredWith() {
+    return registeredWith.clone();
+  }
+
+  public String fingerprint() {
+    return key.fingerprint();
+  }
+
+  @Override
+  public String toString() {
+    return "SshKey[" + identity + ", " + key + "]";
+  }
+}

@@ -1,0 +1,142 @@
+package dev.sealdrop.server.core.sshkey;
+
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.LimitExceededException;
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PreconditionFailedException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.UnauthenticatedException;
+import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.identity.Role;
+import java.io.ByteArrayInputStream;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers, lists and removes SSH public keys, and authenticates SSH logins with them. Every
+ * login goes through {@link IdentityService#authenticate} with the certificate the key was
+ * registered with: the one way into the core that the gRPC door uses too (SECURITY.md §0 rule 6).
+ */
+public final class SshKeyService {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  /** How many SSH keys one identity may register. */
+  public static final int MAX_KEYS_PER_IDENTITY = 16;
+  private static final String UNKNOWN_KEY = "this SSH key is not registered for that user; register it with"
+      + " 'sealdrop keys add-ssh FILE.pub' and log in with your identity as the user name";
+
+  private final SshKeyRepository repository;
+  private final IdentityService identities;
+  private final Clock clock;
+
+  public SshKeyService(SshKeyRepository repository, IdentityService identities, Clock clock) {
+    this.repository = Objects.requireNonNull(repository, "repository");
+    this.identities = Objects.requireNonNull(identities, "identities");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Registers one OpenSSH public key line for the caller, bound to the caller's certificate. */
+  public SshKey add(Principal caller, String openSshLine) {
+    SshPublicKey key = SshPublicKey.parse(openSshLine);
+    if (repository.listByIdentity(caller.identity()).size() >= MAX_KEYS_PER_IDENTITY) {
+      throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + caller.identity() + "' has "
+          + MAX_KEYS_PER_IDENTITY + " SSH keys, the most allowed; remove one with 'sealdrop keys remove-ssh'");
+    }
+    SshKey entry;
+    try {
+      entry = new SshKey(caller.identity(), key, clock.instant(), caller.certificate().getEncoded());
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalStateException("server: internal error: cannot encode the caller's certificate", e);
+    }
+    if (!repository.add(entry)) {
+      // Same answer whoever registered it: public keys are public, but who uses which is not ours to tell.
+      throw new PreconditionFailedException(Reason.INVALID_REQUEST, "the SSH key " + key.fingerprint()
+          + " is already registered on this server; generate a new key pair (ssh-keygen -t ed25519)");
+    }
+    LOG.info("SSH key {} ({}, {} bits) registered by '{}'", key.fingerprint(), key.algorithm(), key.bits(),
+        caller.identity());
+    return entry;
+  }
+
+  /** The keys of {@code identity} (empty: the caller's own); only admins may list someone else's. */
+  public List<SshKey> list(Principal caller, String identity) {
+    return repository.listByIdentity(target(caller, identity, "list another identity's SSH keys"));
+  }
+
+  /** Removes a key of {@code identity} (empty: the caller's own); only admins may remove someone else's. */
+  public SshKey remove(Principal caller, String fingerprint, String identity) {
+    String owner = target(caller, identity, "remove another identity's SSH keys");
+    SshKey key = Optional.ofNullable(fingerprint).flatMap(repository::find)
+        .filter(k -> k.identity().equals(owner))
+        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "'" + owner + "' has no SSH key "
+            + fingerprint + "; see 'sealdrop keys list-ssh'"));
+    if (!repository.remove(owner, key.fingerprint())) {
+      throw new NotFoundException(Reason.NOT_FOUND, "the SSH key " + fingerprint + " was removed meanwhile");
+    }
+    LOG.warn("SSH key {} of '{}' removed by '{}'", key.fingerprint(), owner, caller.identity());
+    return key;
+  }
+
+  /**
+   * An SSH login: {@code user} presents the key {@code blob} (SSH wire encoding; the SSH layer has
+   * already verified the signature). Refused unless the key is registered to exactly that identity
+   * and the certificate it was registered with passes every check of {@link IdentityService}.
+   */
+  public Principal authenticate(String user, byte[] blob) {
+    SshPublicKey presented;
+    try {
+      presented = SshPublicKey.fromBlob(blob, "");
+    } catch (InvalidRequestException e) {
+      LOG.warn("SSH login as '{}' refused: key type or size not accepted", safe(user));
+      throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, e.getMessage());
+    }
+    Optional<SshKey> found = repository.find(presented.fingerprint())
+        .filter(k -> MessageDigest.isEqual(k.key().blob(), presented.blob()));
+    if (found.isEmpty() || !found.get().identity().equals(user)) {
+      LOG.warn("SSH login as '{}' refused: key {} is not registered for it", safe(user), presented.fingerprint());
+      throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
+    }
+    X509Certificate cert = decode(found.get().registeredWith());
+    Principal principal;
+    try {
+      principal = identities.authenticate(cert);
+    } catch (RuntimeException e) {
+      LOG.warn("SSH login as '{}' with key {} refused: {}", user, presented.fingerprint(), e.getMessage());
+      throw e;
+    }
+    if (!principal.identity().equals(user)) {
+      throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
+    }
+    return principal;
+  }
+
+  private String target(Principal caller, String identity, String action) {
+    if (identity == null || identity.isEmpty() || identity.equals(caller.identity())) {
+      return caller.identity();
+    }
+    caller.require(Role.ADMIN, action);
+    return identity;
+  }
+
+  private static X509Certificate decode(byte[] der) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(der));
+    } catch (CertificateException e) {
+      throw new IllegalStateException("server: internal error: a stored registration certificate does not parse", e);
+    }
+  }
+
+  private static String safe(String user) {
+    String cut = user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
+    return cut.replaceAll("[^A-Za-z0-9._@-]", "?");
+  }
+}

@@ -1,0 +1,51 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.sshkey.SshKeyService;
+import dev.sealdrop.server.core.sshkey.SshPublicKey;
+import java.security.PublicKey;
+import java.util.Objects;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Public-key authentication, delegated to {@code core.sshkey}: the key must be registered to the
+ * identity named as the SSH user, and the certificate it was registered with must pass every
+ * check of {@code core.identity}. Rejects whenever the core does not positively accept (like
+ * MINA's {@code RejectAllPublickeyAuthenticator} by default). MINA calls this both for the
+ * "would you accept this key" probe and after verifying the signature; the login is recorded on
+ * the session only then.
+ */
+final class KeyAuthenticator implements PublickeyAuthenticator {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  private final SshKeyService keys;
+
+  KeyAuthenticator(SshKeyService keys) {
+    this.keys = Objects.requireNonNull(keys, "keys");
+  }
+
+  @Override
+  public boolean authenticate(String username, PublicKey key, ServerSession session) {
+    byte[] blob;
+    try {
+      ByteArrayBuffer buf = new ByteArrayBuffer();
+      buf.putRawPublicKey(key);
+      blob = buf.getCompactData();
+    } catch (RuntimeException e) {
+      return false;
+    }
+    try {
+      Principal principal = keys.authenticate(username, blob);
+      session.setAttribute(Login.KEY, new Login(keys, principal.identity(), blob, SshPublicKey.fingerprintOf(blob)));
+      LOG.info("SFTP login accepted for '{}' ({}) from {} with key {}", principal.identity(), principal.role().key(),
+          session.getClientAddress(), SshPublicKey.fingerprintOf(blob));
+      return true;
+    } catch (SealdropException e) {
+      return false;
+    }
+  }
+}

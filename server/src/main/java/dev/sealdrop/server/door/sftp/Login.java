@@ -1,0 +1,58 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.sshkey.SshKeyService;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+
+/**
+ * Who logged in on an SSH session: the user name and key blob it authenticated with, so that the
+ * core can re-check both on every operation ({@link #principal}).
+ */
+final class Login {
+  static final AttributeKey<Login> KEY = new AttributeKey<>();
+
+  private final SshKeyService keys;
+  private final String user;
+  private final byte[] blob;
+  private final String fingerprint;
+  private static final long RECHECK_NANOS = 1_000_000_000L;
+  private volatile Principal cached;
+  private volatile long cachedAt;
+
+  Login(SshKeyService keys, String user, byte[] blob, String fingerprint) {
+    this.keys = keys;
+    this.user = user;
+    this.blob = blob.clone();
+    this.fingerprint = fingerprint;
+  }
+
+  /**
+   * Authenticates again through the core: throws if the key, certificate or identity is no longer
+   * valid. A result is reused for at most {@link #RECHECK_NANOS}, so that a directory listing
+   * (one stat per entry) does not re-run the full check per entry.
+   */
+  Principal principal() {
+    long now = System.nanoTime();
+    Principal p = cached;
+    if (p == null || now - cachedAt > RECHECK_NANOS) {
+      p = keys.authenticate(user, blob);
+      cached = p;
+      cachedAt = now;
+    }
+    return p;
+  }
+
+  /** Forgets the cached check (the sweeper calls this before re-checking). */
+  Principal recheck() {
+    cached = null;
+    return principal();
+  }
+
+  String user() {
+    return user;
+  }
+
+  String fingerprint() {
+    return fingerprint;
+  }
+}

@@ -1,0 +1,193 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.sshkey.SshKeyService;
+import dev.sealdrop.server.core.upload.UploadService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.FileSystem;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.compression.BuiltinCompressions;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.file.FileSystemFactory;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.mac.BuiltinMacs;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionContext;
+import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.ServerBuilder;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.sftp.SftpModuleProperties;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SFTP listener. Read top to bottom: algorithms, host key, authentication, what a session may
+ * open, limits, the virtual tree, the revocation sweeper. See docs/sftp.md for the reasons.
+ */
+public final class SftpDoor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SftpDoor.class);
+
+  /**
+   * Key exchange: hybrid post-quantum first, then X25519. No NIST-curve or finite-field DH, no SHA-1.
+   * mlkem768x25519-sha256 and sntrup761 need Bouncy Castle (present via the protocol module).
+   */
+  static final List<BuiltinDHFactories> KEX = List.of(BuiltinDHFactories.mlkem768x25519,
+      BuiltinDHFactories.sntrup761x25519_openssh, BuiltinDHFactories.sntrup761x25519, BuiltinDHFactories.curve25519,
+      BuiltinDHFactories.curve25519_libssh);
+  /**
+   * AES-GCM only. Terrapin (CVE-2023-48795) breaks chacha20-poly1305 and EtM MACs with CBC/CTR;
+   * GCM is not affected, so no vulnerable mode is offered whether or not the client does strict KEX.
+   */
+  static final List<BuiltinCiphers> CIPHERS = List.of(BuiltinCiphers.aes256gcm, BuiltinCiphers.aes128gcm);
+  /** Never used with GCM (its tag is the MAC); listed because the protocol requires a MAC list. */
+  static final List<BuiltinMacs> MACS = List.of(BuiltinMacs.hmacsha512etm, BuiltinMacs.hmacsha256etm);
+  /** Host key: ssh-ed25519. User keys: the types core.sshkey accepts, with SHA-2 signatures only. */
+  static final List<BuiltinSignatures> SIGNATURES = List.of(BuiltinSignatures.ed25519, BuiltinSignatures.nistp256,
+      BuiltinSignatures.nistp384, BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256);
+
+  private final SshServer sshd;
+  private final ScheduledExecutorService sweeper;
+
+  private SftpDoor(SshServer sshd, ScheduledExecutorService sweeper) {
+    this.sshd = sshd;
+    this.sweeper = sweeper;
+  }
+
+  public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants)
+      throws IOException {
+    ServerConfig.Sftp settings = config.sftp();
+    SshServer sshd = SshServer.setUpDefaultServer();
+    sshd.setHost(config.network().host());
+    sshd.setPort(settings.port());
+    // algorithms
+    sshd.setKeyExchangeFactories(KEX.stream().filter(BuiltinDHFactories::isSupported)
+        .map(f -> (KeyExchangeFactory) ServerBuilder.DH2KEX.apply(f)).toList());
+    sshd.setCipherFactories(List.copyOf(CIPHERS));
+    sshd.setMacFactories(List.copyOf(MACS));
+    sshd.setSignatureFactories(List.copyOf(SIGNATURES));
+    sshd.setCompressionFactories(List.of(BuiltinCompressions.none));
+    // host key
+    KeyPair hostKey = HostKey.loadOrCreate(config.dataDir());
+    sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+    // authentication: public keys registered through core.sshkey, nothing else
+    sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+    sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
+    sshd.setPasswordAuthenticator(null);
+    sshd.setKeyboardInteractiveAuthenticator(null);
+    sshd.setGSSAuthenticator(null);
+    sshd.setHostBasedAuthenticator(null);
+    // what a session may open: the SFTP subsystem only
+    sshd.setShellFactory(null);
+    sshd.setCommandFactory(null);
+    sshd.setAgentFactory(null);
+    sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+    VirtualAccessor accessor = new VirtualAccessor();
+    SftpSubsystemFactory sftp = new SftpSubsystemFactory.Builder().withFileSystemAccessor(accessor)
+        .withSftpErrorStatusDataHandler(new SftpErrors()).build();
+    sftp.addSftpEventListener(accessor);
+    sshd.setSubsystemFactories(List.of(sftp));
+    sshd.setFileSystemFactory(new TreeFactory(uploads, grants));
+    // limits and throughput
+    CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.maxAuthAttempts());
+    CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.authTimeout());
+    CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.idleTimeout());
+    CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(sshd, settings.maxSessionsPerIdentity());
+    CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(sshd, 2);
+    SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, settings.maxOpenHandles());
+    CoreModuleProperties.WINDOW_SIZE.set(sshd, 8L * 1024 * 1024);
+    CoreModuleProperties.MAX_PACKET_SIZE.set(sshd, 256L * 1024);
+    CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(sshd, 256 * 1024);
+    CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
+    sshd.start();
+    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sealdrop-sftp-recheck");
+      t.setDaemon(true);
+      return t;
+    });
+    SftpDoor door = new SftpDoor(sshd, sweeper);
+    long every = settings.recheckInterval().toMillis();
+    sweeper.scheduleWithFixedDelay(door::recheckSessions, every, every, TimeUnit.MILLISECONDS);
+    LOG.info("SFTP host key {} {} ({})", KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey.getPublic()),
+        config.dataDir().resolve(HostKey.FILE_NAME));
+    LOG.info("sftp listening on {}:{}", door.host(), door.port());
+    return door;
+  }
+
+  public int port() {
+    return address().getPort();
+  }
+
+  public String host() {
+    return address().getAddress().getHostAddress();
+  }
+
+  private InetSocketAddress address() {
+    return (InetSocketAddress) sshd.getBoundAddresses().iterator().next();
+  }
+
+  /**
+   * Closes every session whose login no longer passes the core's check: its key was removed, the
+   * certificate it was registered with was revoked or expired, or its identity was disabled.
+   */
+  void recheckSessions() {
+    for (Session s : sshd.getActiveSessions()) {
+      Login login = s.getAttribute(Login.KEY);
+      if (login == null) {
+        continue;
+      }
+      try {
+        login.recheck();
+      } catch (SealdropException e) {
+        LOG.warn("closing SFTP session of '{}' (key {}): {}", login.user(), login.fingerprint(), e.reason());
+        s.close(true);
+      } catch (RuntimeException e) {
+        LOG.warn("re-checking the SFTP session of '{}' failed: {}", login.user(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    sweeper.shutdownNow();
+    try {
+      sshd.stop(true);
+    } catch (IOException e) {
+      LOG.warn("stopping the SFTP listener: {}", e.toString());
+    }
+  }
+
+  /** Gives each authenticated session its own virtual tree. */
+  private record TreeFactory(UploadService uploads, GrantService grants) implements FileSystemFactory {
+    private static final VirtualFileSystemProvider PROVIDER = new VirtualFileSystemProvider();
+
+    @Override
+    public Path getUserHomeDir(SessionContext session) {
+      return null;
+    }
+
+    @Override
+    public FileSystem createFileSystem(SessionContext session) throws IOException {
+      Login login = session.getAttribute(Login.KEY);
+      // The authenticator records the key it last accepted; it must be the session's final user.
+      if (login == null || !login.user().equals(session.getUsername())) {
+        throw new IOException("server: internal error: an SFTP session without a matching login");
+      }
+      return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants));
+    }
+  }
+}

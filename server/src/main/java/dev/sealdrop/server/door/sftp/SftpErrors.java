@@ -1,0 +1,73 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.core.GrantUnavailableException;
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PermissionDeniedException;
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.UnauthenticatedException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.util.UUID;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+import org.apache.sshd.sftp.server.SftpErrorStatusDataHandler;
+import org.apache.sshd.sftp.server.SftpSubsystemEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Translates the core's refusals into SFTP status codes (SFTP v3 has few: permission denied, no
+ * such file, failure) with the core's actionable message, and keeps everything else terse: an
+ * unexpected error reaches the client as a reference only, never a class name or stack trace.
+ */
+final class SftpErrors implements SftpErrorStatusDataHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(SftpErrors.class);
+
+  static IOException toIo(RuntimeException e) {
+    if (e instanceof SealdropException s) {
+      return new SftpException(status(s), s.getMessage() + " [" + s.reason().name() + "]");
+    }
+    String ref = UUID.randomUUID().toString().substring(0, 8);
+    LOG.error("SFTP door: internal error (ref {})", ref, e);
+    return new SftpException(SftpConstants.SSH_FX_FAILURE, "server: internal error (ref " + ref
+        + "); retry, or report the ref to an admin");
+  }
+
+  private static int status(SealdropException e) {
+    if (e instanceof UnauthenticatedException || e instanceof PermissionDeniedException) {
+      return SftpConstants.SSH_FX_PERMISSION_DENIED;
+    }
+    if (e instanceof NotFoundException) {
+      return SftpConstants.SSH_FX_NO_SUCH_FILE;
+    }
+    if (e instanceof GrantUnavailableException) {
+      return SftpConstants.SSH_FX_PERMISSION_DENIED;
+    }
+    return SftpConstants.SSH_FX_FAILURE;
+  }
+
+  static SftpException badPath(String why) {
+    return new SftpException(SftpConstants.SSH_FX_PERMISSION_DENIED, "path refused: " + why);
+  }
+
+  @Override
+  public String resolveErrorMessage(SftpSubsystemEnvironment sftpSubsystem, int id, Throwable e, int subStatus, int cmd,
+      Object... args) {
+    if (e instanceof SftpException) {
+      return e.getMessage();
+    }
+    if (e instanceof AccessDeniedException a) {
+      return "permission denied" + (a.getReason() == null ? "" : ": " + a.getReason());
+    }
+    if (e instanceof FileSystemException f) {
+      return SftpConstants.getStatusName(subStatus).replace("SSH_FX_", "").replace('_', ' ').toLowerCase(
+          java.util.Locale.ROOT) + (f.getReason() == null ? "" : ": " + f.getReason());
+    }
+    if (e instanceof UnsupportedOperationException) {
+      return "operation not supported by sealdrop's SFTP door";
+    }
+    return SftpConstants.getStatusName(subStatus).replace("SSH_FX_", "").replace('_', ' ')
+        .toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,138 @@
+package dev.sealdrop.server.door.sftp;
+
+import java.io.IOException;
+import java.nio.channels.Channel;
+import java.nio.channels.FileLock;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.util.Collection;
+import java.util.Set;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.server.DirectoryHandle;
+import org.apache.sshd.sftp.server.FileHandle;
+import org.apache.sshd.sftp.server.Handle;
+import org.apache.sshd.sftp.server.SftpEventListener;
+import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
+import org.apache.sshd.sftp.server.SftpSubsystemProxy;
+
+/**
+ * MINA's hooks into the virtual tree. Client paths are checked here before they become paths at
+ * all: {@code ..}, NUL and other control characters, backslashes, over-long names and over-long
+ * paths are refused (there is no disk behind the tree, but a refusal is clearer than a surprising
+ * resolution, and it keeps the CrushFTP/Cleo class of tricks out by construction). Links, renames,
+ * copies, deletes, locks and attribute changes are refused; {@link #closing} tells a channel that
+ * the client closed it in order, which is what commits an upload or confirms a download.
+ */
+final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener {
+  static final int MAX_NAME = 255;
+  static final int MAX_PATH = 1024;
+
+  @Override
+  public Path resolveLocalFilePath(SftpSubsystemProxy subsystem, Path rootDir, String remotePath) throws IOException {
+    if (remotePath.length() > MAX_PATH) {
+      throw SftpErrors.badPath("longer than " + MAX_PATH + " characters");
+    }
+    for (String name : remotePath.split("/", -1)) {
+      if (name.equals("..")) {
+        throw SftpErrors.badPath("'..' is not allowed; use absolute paths such as /outbox/NAME");
+      }
+      if (name.length() > MAX_NAME) {
+        throw SftpErrors.badPath("a name is longer than " + MAX_NAME + " characters");
+      }
+      if (!name.chars().allMatch(c -> c >= 0x20 && c != 0x7f && c != '\\')) {
+        throw SftpErrors.badPath("control characters (such as NUL) and backslashes are not allowed");
+      }
+    }
+    return rootDir.resolve(remotePath);
+  }
+
+  @Override
+  public SeekableByteChannel openFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
+      Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
+    return tree(file).open((VirtualPath) file, options);
+  }
+
+  @Override
+  public DirectoryStream<Path> openDirectory(SftpSubsystemProxy subsystem, DirectoryHandle dirHandle, Path dir,
+      String handle, LinkOption... linkOptions) throws IOException {
+    return tree(dir).list((VirtualPath) dir, null);
+  }
+
+  @Override
+  public void closeFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle, Channel channel,
+      Set<? extends OpenOption> options) throws IOException {
+    if (channel != null && channel.isOpen()) {
+      channel.close();
+    }
+  }
+
+  @Override
+  public void syncFileData(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
+      Channel channel) {
+    // fsync@openssh.com: an upload is made durable when it is committed at close; nothing to do earlier.
+  }
+
+  @Override
+  public FileLock tryLock(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
+      Channel channel, long position, long size, boolean shared) throws IOException {
+    throw VirtualFileSystemProvider.denied(file, "locks are not supported");
+  }
+
+  @Override
+  public void createLink(SftpSubsystemProxy subsystem, Path link, Path existing, boolean symLink) throws IOException {
+    throw VirtualFileSystemProvider.denied(link, "links are not supported");
+  }
+
+  @Override
+  public String resolveLinkTarget(SftpSubsystemProxy subsystem, Path link) throws IOException {
+    throw new java.nio.file.NotLinkException(link.toString(), null, "there are no symbolic links here");
+  }
+
+  @Override
+  public void renameFile(SftpSubsystemProxy subsystem, Path oldPath, Path newPath, Collection<CopyOption> opts)
+      throws IOException {
+    throw VirtualFileSystemProvider.denied(oldPath, "files cannot be renamed or moved over SFTP");
+  }
+
+  @Override
+  public void copyFile(SftpSubsystemProxy subsystem, Path src, Path dst, Collection<CopyOption> opts)
+      throws IOException {
+    throw VirtualFileSystemProvider.denied(src, "files cannot be copied over SFTP");
+  }
+
+  @Override
+  public void removeFile(SftpSubsystemProxy subsystem, Path path, boolean isDirectory) throws IOException {
+    throw VirtualFileSystemProvider.denied(path, "files cannot be deleted over SFTP");
+  }
+
+  @Override
+  public void createDirectory(SftpSubsystemProxy subsystem, Path path) throws IOException {
+    throw VirtualFileSystemProvider.denied(path, "folders cannot be created");
+  }
+
+  @Override
+  public void setFileAttribute(SftpSubsystemProxy subsystem, Path file, String view, String attribute, Object value,
+      LinkOption... options) throws IOException {
+    throw VirtualFileSystemProvider.denied(file, "attributes cannot be changed");
+  }
+
+  @Override
+  public void closing(ServerSession session, String remoteHandle, Handle localHandle) {
+    if (localHandle instanceof FileHandle fh) {
+      if (fh.getFileChannel() instanceof UploadChannel up) {
+        up.closeRequested();
+      } else if (fh.getFileChannel() instanceof DownloadChannel down) {
+        down.closeRequested();
+      }
+    }
+  }
+
+  private static VirtualTree tree(Path path) {
+    return ((VirtualFileSystem) path.getFileSystem()).tree();
+  }
+}

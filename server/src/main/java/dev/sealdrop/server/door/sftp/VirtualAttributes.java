@@ -1,0 +1,102 @@
+package dev.sealdrop.server.door.sftp;
+
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.sshd.sftp.server.DefaultGroupPrincipal;
+import org.apache.sshd.sftp.server.DefaultUserPrincipal;
+
+/** Attributes of a virtual node: a folder or a regular file; never a link. */
+record VirtualAttributes(boolean directory, long size, Instant time, String ownerName, Set<PosixFilePermission> mode)
+    implements PosixFileAttributes {
+
+  static VirtualAttributes folder(String owner, boolean writable) {
+    return new VirtualAttributes(true, 0, Instant.EPOCH, owner,
+        PosixFilePermissions.fromString(writable ? "rwx------" : "r-x------"));
+  }
+
+  static VirtualAttributes file(String owner, long size, Instant time, boolean readable) {
+    return new VirtualAttributes(false, size, time, owner, PosixFilePermissions.fromString(readable ? "r--------" : "---------"));
+  }
+
+  @Override
+  public FileTime lastModifiedTime() {
+    return FileTime.from(time);
+  }
+
+  @Override
+  public FileTime lastAccessTime() {
+    return FileTime.from(time);
+  }
+
+  @Override
+  public FileTime creationTime() {
+    return FileTime.from(time);
+  }
+
+  @Override
+  public boolean isRegularFile() {
+    return !directory;
+  }
+
+  @Override
+  public boolean isDirectory() {
+    return directory;
+  }
+
+  @Override
+  public boolean isSymbolicLink() {
+    return false;
+  }
+
+  @Override
+  public boolean isOther() {
+    return false;
+  }
+
+  @Override
+  public Object fileKey() {
+    return null;
+  }
+
+  @Override
+  public UserPrincipal owner() {
+    return new DefaultUserPrincipal(ownerName);
+  }
+
+  @Override
+  public GroupPrincipal group() {
+    return new DefaultGroupPrincipal("sealdrop");
+  }
+
+  @Override
+  public Set<PosixFilePermission> permissions() {
+    return mode;
+  }
+
+  /** The map form of {@code readAttributes(path, "basic:*" | "posix:*")}. */
+  Map<String, Object> asMap(boolean posix) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("size", size);
+    m.put("lastModifiedTime", lastModifiedTime());
+    m.put("lastAccessTime", lastAccessTime());
+    m.put("creationTime", creationTime());
+    m.put("isRegularFile", isRegularFile());
+    m.put("isDirectory", isDirectory());
+    m.put("isSymbolicLink", false);
+    m.put("isOther", false);
+    if (posix) {
+      m.put("permissions", permissions());
+      m.put("owner", owner());
+      m.put("group", group());
+    }
+    return m;
+  }
+}

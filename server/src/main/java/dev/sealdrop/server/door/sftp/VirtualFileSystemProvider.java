@@ -1,0 +1,194 @@
+package dev.sealdrop.server.door.sftp;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AccessMode;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.ProviderMismatchException;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The NIO provider behind every session's {@link VirtualFileSystem}: reads go to the session's
+ * {@link VirtualTree}; everything that would change the tree's shape (mkdir, delete, copy, move,
+ * links, attribute changes) is refused. It is never registered with the JDK, so no code outside the
+ * SFTP door can reach it by URI.
+ */
+final class VirtualFileSystemProvider extends FileSystemProvider {
+  static final String SCHEME = "sealdrop-sftp";
+
+  @Override
+  public String getScheme() {
+    return SCHEME;
+  }
+
+  @Override
+  public FileSystem newFileSystem(URI uri, Map<String, ?> env) {
+    throw new UnsupportedOperationException("sealdrop SFTP file systems are created per session only");
+  }
+
+  @Override
+  public FileSystem getFileSystem(URI uri) {
+    throw new UnsupportedOperationException("sealdrop SFTP file systems are not reachable by URI");
+  }
+
+  @Override
+  public Path getPath(URI uri) {
+    throw new UnsupportedOperationException("sealdrop SFTP paths are not reachable by URI");
+  }
+
+  @Override
+  public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+      throws IOException {
+    VirtualPath p = cast(path);
+    return p.getFileSystem().tree().open(p, options);
+  }
+
+  @Override
+  public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
+      throws IOException {
+    VirtualPath p = cast(dir);
+    return p.getFileSystem().tree().list(p, filter);
+  }
+
+  @Override
+  public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+    throw denied(dir, "folders cannot be created; upload into /outbox/");
+  }
+
+  @Override
+  public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+    throw denied(link, "symbolic links are not supported");
+  }
+
+  @Override
+  public void createLink(Path link, Path existing) throws IOException {
+    throw denied(link, "links are not supported");
+  }
+
+  @Override
+  public Path readSymbolicLink(Path link) throws IOException {
+    throw new java.nio.file.NotLinkException(link.toString(), null, "there are no symbolic links here");
+  }
+
+  @Override
+  public void delete(Path path) throws IOException {
+    throw denied(path, "files cannot be deleted over SFTP");
+  }
+
+  @Override
+  public void copy(Path source, Path target, CopyOption... options) throws IOException {
+    throw denied(source, "files cannot be copied over SFTP");
+  }
+
+  @Override
+  public void move(Path source, Path target, CopyOption... options) throws IOException {
+    throw denied(source, "files cannot be renamed or moved over SFTP");
+  }
+
+  @Override
+  public boolean isSameFile(Path path, Path path2) {
+    return path.toAbsolutePath().normalize().equals(path2.toAbsolutePath().normalize());
+  }
+
+  @Override
+  public boolean isHidden(Path path) {
+    return false;
+  }
+
+  @Override
+  public FileStore getFileStore(Path path) throws IOException {
+    throw denied(path, "no file store information is available");
+  }
+
+  @Override
+  public void checkAccess(Path path, AccessMode... modes) throws IOException {
+    VirtualPath p = cast(path);
+    VirtualAttributes a = p.getFileSystem().tree().attributes(p);
+    for (AccessMode m : modes) {
+      if (m == AccessMode.WRITE && !p.getFileSystem().tree().writable(p)) {
+        throw denied(path, "read-only; writes are accepted only in /outbox/");
+      }
+      if (m == AccessMode.EXECUTE && !a.isDirectory()) {
+        throw denied(path, "not executable");
+      }
+    }
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
+    VirtualPath p = cast(path);
+    if (!BasicFileAttributeView.class.isAssignableFrom(type)) {
+      return null;
+    }
+    return (V) new BasicFileAttributeView() {
+      @Override
+      public String name() {
+        return "basic";
+      }
+
+      @Override
+      public BasicFileAttributes readAttributes() throws IOException {
+        return p.getFileSystem().tree().attributes(p);
+      }
+
+      @Override
+      public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+        throw denied(p, "attributes cannot be changed");
+      }
+    };
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options)
+      throws IOException {
+    if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
+      throw new UnsupportedOperationException("only basic and posix attributes are available");
+    }
+    VirtualPath p = cast(path);
+    return (A) p.getFileSystem().tree().attributes(p);
+  }
+
+  @Override
+  public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
+    VirtualPath p = cast(path);
+    String view = attributes.contains(":") ? attributes.substring(0, attributes.indexOf(':')) : "basic";
+    if (!view.equals("basic") && !view.equals("posix")) {
+      throw new UnsupportedOperationException("only basic and posix attributes are available");
+    }
+    return p.getFileSystem().tree().attributes(p).asMap(view.equals("posix"));
+  }
+
+  @Override
+  public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+    throw denied(path, "attributes cannot be changed");
+  }
+
+  private static VirtualPath cast(Path path) {
+    if (path instanceof VirtualPath p) {
+      return p;
+    }
+    throw new ProviderMismatchException("not a sealdrop SFTP path");
+  }
+
+  static AccessDeniedException denied(Path path, String why) {
+    return new AccessDeniedException(String.valueOf(path), null, why);
+  }
+}

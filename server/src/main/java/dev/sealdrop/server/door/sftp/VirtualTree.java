@@ -1,0 +1,186 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.core.grant.DownloadSession;
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.grant.Redemption;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.upload.StoredFile;
+import dev.sealdrop.server.core.upload.Upload;
+import dev.sealdrop.server.core.upload.UploadService;
+import dev.sealdrop.server.core.upload.UploadSession;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One session's view of the core, shaped as folders:
+ * <pre>
+ * /outbox/            write a new file = one upload (validated and committed at close);
+ *                     list = the caller's committed files, named by file id
+ * /inbox/             list = the active grants addressed to the caller, named FILEID.GRANTID
+ *                     (size = the file's size, modification time = the grant's expiry)
+ * /redeem/TOKEN       read = redeem the grant and stream its envelope; never listed
+ * </pre>
+ * Every operation authenticates again ({@link Login#principal}) and calls the core, which decides
+ * (roles, ownership, grant rules); this class decides only which core call an SFTP request means.
+ */
+final class VirtualTree {
+  static final String OUTBOX = "outbox";
+  static final String INBOX = "inbox";
+  static final String REDEEM = "redeem";
+  private static final List<String> FOLDERS = List.of(OUTBOX, INBOX, REDEEM);
+
+  private final Login login;
+  private final UploadService uploads;
+  private final GrantService grants;
+
+  VirtualTree(Login login, UploadService uploads, GrantService grants) {
+    this.login = login;
+    this.uploads = uploads;
+    this.grants = grants;
+  }
+
+  VirtualAttributes attributes(VirtualPath path) throws IOException {
+    List<String> s = path.segments();
+    Principal caller = caller();
+    if (s.isEmpty()) {
+      return VirtualAttributes.folder(caller.identity(), false);
+    }
+    if (s.size() == 1 && FOLDERS.contains(s.get(0))) {
+      return VirtualAttributes.folder(caller.identity(), s.get(0).equals(OUTBOX));
+    }
+    if (s.size() == 2) {
+      String name = s.get(1);
+      switch (s.get(0)) {
+        case OUTBOX -> {
+          for (StoredFile f : core(() -> uploads.listFiles(caller))) {
+            if (f.id().equals(name)) {
+              return VirtualAttributes.file(caller.identity(), f.size(), f.createdAt(), false);
+            }
+          }
+        }
+        case INBOX -> {
+          for (Grant g : inbox(caller)) {
+            if (inboxName(g).equals(name)) {
+              return VirtualAttributes.file(caller.identity(), g.size(), g.expiresAt(), false);
+            }
+          }
+        }
+        case REDEEM -> {
+          // Tokens are secrets: looking one up must not redeem it, and stat must not become an
+          // oracle. Any name "exists" here; opening it asks the core.
+          return VirtualAttributes.file(caller.identity(), 0, Instant.EPOCH, true);
+        }
+        default -> { }
+      }
+    }
+    throw new NoSuchFileException(path.toString());
+  }
+
+  boolean writable(VirtualPath path) {
+    List<String> s = path.segments();
+    return !s.isEmpty() && s.get(0).equals(OUTBOX) && s.size() <= 2;
+  }
+
+  DirectoryStream<Path> list(VirtualPath dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
+    List<String> s = dir.segments();
+    Principal caller = caller();
+    List<String> names = new ArrayList<>();
+    if (s.isEmpty()) {
+      names.addAll(FOLDERS);
+    } else if (s.size() == 1 && s.get(0).equals(OUTBOX)) {
+      core(() -> uploads.listFiles(caller)).forEach(f -> names.add(f.id()));
+    } else if (s.size() == 1 && s.get(0).equals(INBOX)) {
+      inbox(caller).forEach(g -> names.add(inboxName(g)));
+    } else if (s.size() == 1 && s.get(0).equals(REDEEM)) {
+      core(() -> grants.inbox(caller)); // the same role check as redeeming; tokens are never listed
+    } else {
+      attributes(dir);
+      throw new NotDirectoryException(dir.toString());
+    }
+    List<Path> entries = new ArrayList<>();
+    for (String n : names) {
+      Path p = dir.resolve(n);
+      if (filter == null || filter.accept(p)) {
+        entries.add(p);
+      }
+    }
+    return new DirectoryStream<>() {
+      @Override
+      public Iterator<Path> iterator() {
+        return entries.iterator();
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+  }
+
+  SeekableByteChannel open(VirtualPath path, Set<? extends OpenOption> options) throws IOException {
+    List<String> s = path.segments();
+    boolean write = options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND)
+        || options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW)
+        || options.contains(StandardOpenOption.TRUNCATE_EXISTING);
+    Principal caller = caller();
+    if (write) {
+      if (s.size() != 2 || !s.get(0).equals(OUTBOX)) {
+        throw VirtualFileSystemProvider.denied(path, "files can be written only as new files in /outbox/");
+      }
+      if (options.contains(StandardOpenOption.APPEND) || options.contains(StandardOpenOption.READ)) {
+        throw VirtualFileSystemProvider.denied(path, "an upload is written once from the start; no append or read");
+      }
+      // The client's file name is metadata only and is not kept: the envelope carries the real name,
+      // encrypted, and the stored file is named by the id the server generates (SECURITY.md §0 rule 5).
+      UploadSession session = core(() -> {
+        Upload upload = uploads.create(caller, 0);
+        return uploads.begin(caller, upload.id(), 0);
+      });
+      return new UploadChannel(session);
+    }
+    if (s.size() == 2 && s.get(0).equals(REDEEM)) {
+      Redemption redemption = core(() -> grants.redeem(caller, s.get(1)));
+      DownloadSession download = core(() -> grants.openDownload(caller, redemption.claimSecret(), 0));
+      return new DownloadChannel(login, grants, redemption, download);
+    }
+    attributes(path);
+    throw VirtualFileSystemProvider.denied(path, "only /redeem/TOKEN can be read; uploaded files and inbox entries"
+        + " are listed, not downloaded");
+  }
+
+  private List<Grant> inbox(Principal caller) throws IOException {
+    return core(() -> grants.inbox(caller)).stream().filter(g -> g.state() == GrantState.ACTIVE).toList();
+  }
+
+  static String inboxName(Grant g) {
+    return g.fileId() + "." + g.id();
+  }
+
+  private Principal caller() throws IOException {
+    return core(login::principal);
+  }
+
+  interface CoreCall<T> {
+    T run();
+  }
+
+  static <T> T core(CoreCall<T> call) throws IOException {
+    try {
+      return call.run();
+    } catch (RuntimeException e) {
+      throw SftpErrors.toIo(e);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.sealdrop.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** close() stops new calls but lets a running download finish within the grace period. */
+class GracefulShutdownTest {
+  @TempDir
+  Path data;
+
+  @Test
+  void aRunningDownloadFinishesDuringAGracefulShutdown() throws Exception {
+    TestServer server = new TestServer(data);
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4 << 20, 51), "bob");
+      UploadResponse f = Transfers.upload(clients, "alice", sealed.bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
+      Iterator<DownloadResponse> it = clients.transfer("bob").download(DownloadRequest.newBuilder()
+          .setClaimId(claim.getClaimId()).build());
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      got.writeBytes(it.next().getData().toByteArray());
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      it.forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
+      closing.get(30, TimeUnit.SECONDS);
+      assertThat(got.toByteArray()).isEqualTo(sealed.bytes());
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.sealdrop.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.testing.TestPki;
+import java.io.ObjectInputFilter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: flags, a properties file, validation with clear messages, the serial filter. */
+class ServerMainTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void unknownOptionsAndMissingValuesAreRefused() {
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--frobnicate"))).hasMessageContaining("unknown option");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--port"))).hasMessageContaining("needs a value");
+  }
+
+  @Test
+  void productionNeedsCaCertAndKey() {
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--data", dir.toString())))
+        .hasMessageContaining("ca, cert and key");
+  }
+
+  @Test
+  void aTypoInTheConfigFileIsRefusedNotIgnored() throws Exception {
+    Path file = Files.writeString(dir.resolve("server.properties"), "claim-windw=PT2H\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString()))).hasMessageContaining("unknown configuration key").hasMessageContaining("claim-windw");
+  }
+
+  @Test
+  void devFlagsAndConfigFileCombineFlagsWinning() throws Exception {
+    Path file = Files.writeString(dir.resolve("server.properties"),
+        "port=7000\nclaim-window=PT2H\ngrant-max-lifetime=P7D\nbootstrap-admin=root-admin\nquota-bytes=1000000\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString(), "--port", "0", "--data", dir.resolve("d").toString()));
+    assertThat(c.dev()).isTrue();
+    assertThat(c.network().port()).isZero();
+    assertThat(c.network().host()).isEqualTo("127.0.0.1");
+    assertThat(c.dataDir()).isEqualTo(dir.resolve("d"));
+    assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofHours(2));
+    assertThat(c.grants().maxLifetime()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.uploads().quotaBytes()).isEqualTo(1_000_000);
+    assertThat(c.identities().bootstrapAdmin()).contains("root-admin");
+    assertThat(c.identities().registered()).containsEntry("alice", Role.TRANSFEROR).containsEntry("bob", Role.ACQUIRER)
+        .containsEntry("carol", Role.ADMIN).containsEntry("dave", Role.ACQUIRER).doesNotContainKey("mallory");
+    assertThat(c.tls().caCertificate()).isEqualTo(TestPki.get().caCertFile());
+  }
+
+  @Test
+  void badValuesSayWhatIsExpected() {
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--port", "x")))
+        .hasMessageContaining("port must be a whole number");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--port",
+        "70000"))).hasMessageContaining("0..65535");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(),
+        "--bootstrap-admin", "../evil"))).hasMessageContaining("not allowed");
+  }
+
+  @Test
+  void theSerialFilterRejectsEverything() {
+    ServerMain.rejectAllDeserialization();
+    assertThat(ObjectInputFilter.Config.getSerialFilter()).isNotNull();
+  }
+}

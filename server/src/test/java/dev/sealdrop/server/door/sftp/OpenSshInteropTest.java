@@ -1,0 +1,162 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.OpenedFile;
+import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7 interop: OpenSSH's own {@code sftp} binary (batch mode, strict host key checking against
+ * the door's persistent host key, the registered key only) uploads as alice and redeems as bob.
+ */
+class OpenSshInteropTest {
+  @TempDir
+  static Path data;
+  @TempDir
+  static Path work;
+  static TestServer server;
+  static Clients clients;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/sftp")),
+        "OpenSSH's sftp is not installed (apt-get install -y openssh-client); the interop test needs it");
+    server = new TestServer(data);
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    Users.publish(clients, server.pki, "bob");
+    writeIdentity("alice", registeredKey(clients, "alice"));
+    writeIdentity("bob", registeredKey(clients, "bob"));
+    Files.writeString(work.resolve("known_hosts"), "[127.0.0.1]:" + server.server().sftpPort() + " "
+        + PublicKeyEntry.toString(SftpTestSupport.hostKey(server)) + "\n");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      clients.close();
+      server.close();
+    }
+  }
+
+  private static void writeIdentity(String user, KeyPair kp) throws Exception {
+    Path key = work.resolve(user + "_ed25519");
+    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (OutputStream out = Files.newOutputStream(key)) {
+      new OpenSSHKeyPairResourceWriter().writePrivateKey(kp, user, null, out);
+    }
+  }
+
+  record Run(int exit, String output) {}
+
+  private static Run sftp(String user, String... commands) throws IOException, InterruptedException {
+    return sftpWithKey(user, user + "_ed25519", commands);
+  }
+
+  private static Run sftpWithKey(String user, String keyFile, String... commands)
+      throws IOException, InterruptedException {
+    Path batch = Files.writeString(work.resolve("batch-" + System.nanoTime()), String.join("\n", commands) + "\n");
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/sftp", "-v", "-F", "/dev/null", "-b", batch.toString(),
+        "-i", work.resolve(keyFile).toString(), "-P", String.valueOf(server.server().sftpPort()),
+        "-o", "UserKnownHostsFile=" + work.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
+        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "PasswordAuthentication=no",
+        user + "@127.0.0.1"));
+    Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
+    String output;
+    try (InputStream in = p.getInputStream()) {
+      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("sftp did not finish:\n" + output);
+    }
+    return new Run(p.exitValue(), output);
+  }
+
+  @Test
+  void openSshSftpUploadsAndRedeemsOnceAndTheEnvelopeOpens() throws Exception {
+    byte[] plain = "name,email\nACME,ceo@acme.example\n".repeat(20000).getBytes(StandardCharsets.UTF_8);
+    Users.Sealed sealed = Users.seal("alice", plain, "bob");
+    Files.write(work.resolve("clients.csv.sealed"), sealed.bytes());
+    List<String> before = files();
+
+    Run put = sftp("alice", "put clients.csv.sealed /outbox/", "ls -l /outbox");
+    assertThat(put.exit()).as(put.output()).isZero();
+    // hybrid PQ key exchange, AES-GCM, and strict KEX in force (OpenSSH resets sequence numbers
+    // after NEWKEYS only when both sides announced kex-strict: the Terrapin countermeasure)
+    assertThat(put.output())
+        .containsPattern("kex: algorithm: (sntrup761x25519-sha512(@openssh.com)?|mlkem768x25519-sha256)")
+        .containsPattern("server->client cipher: aes(128|256)-gcm@openssh.com MAC: <implicit>")
+        .containsPattern("client->server cipher: aes(128|256)-gcm@openssh.com MAC: <implicit>")
+        .contains("resetting send seqnr").contains("resetting read seqnr");
+    List<String> after = files();
+    assertThat(after).hasSize(before.size() + 1);
+    String fileId = after.stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
+    assertThat(put.output()).contains(fileId);
+
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    Run get = sftp("bob", "ls /inbox", "get /redeem/" + grant.getToken() + " fetched.sealed");
+    assertThat(get.exit()).as(get.output()).isZero();
+    assertThat(get.output()).contains(fileId + "." + grant.getGrant().getGrantId());
+    byte[] fetched = Files.readAllBytes(work.resolve("fetched.sealed"));
+    assertThat(fetched).isEqualTo(sealed.bytes());
+    OpenedFile opened = Envelope.openToFile(Files.newInputStream(work.resolve("fetched.sealed")), Users.keys("bob"),
+        SenderPolicy.exactly("alice", Users.keys("alice").publicKeys().signing()), work.resolve("clients.csv"));
+    assertThat(Files.readAllBytes(opened.path())).isEqualTo(plain);
+
+    Run again = sftp("bob", "get /redeem/" + grant.getToken() + " again.sealed");
+    assertThat(again.exit()).isNotZero();
+    assertThat(work.resolve("again.sealed")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
+        p -> assertThat(p).isEmptyFile());
+  }
+
+  @Test
+  void openSshRefusals() throws Exception {
+    Run traversal = sftp("alice", "get ../../etc/passwd passwd");
+    assertThat(traversal.exit()).isNotZero();
+    assertThat(work.resolve("passwd")).doesNotExist();
+    Run plain = sftp("alice", "put known_hosts /outbox/plain.txt");
+    assertThat(plain.exit()).isNotZero();
+    Run link = sftp("alice", "symlink /etc/passwd /outbox/link");
+    assertThat(link.exit()).isNotZero();
+    Run bobPut = sftp("bob", "put known_hosts /outbox/x");
+    assertThat(bobPut.exit()).isNotZero();
+    Run ok = sftp("alice", "ls /");
+    assertThat(ok.exit()).as(ok.output()).isZero();
+    // bob's key does not log in as alice
+    Run impostor = sftpWithKey("alice", "bob_ed25519", "ls /");
+    assertThat(impostor.exit()).isNotZero();
+    assertThat(impostor.output()).contains("Permission denied (publickey)");
+  }
+
+  private static List<String> files() {
+    return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
+        .map(f -> f.getFileId()).toList();
+  }
+}

@@ -1,0 +1,342 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.get;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.put;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.OpenedFile;
+import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.List;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 7: the SFTP door with MINA's own SFTP client against a real server; refusals first. */
+class SftpDoorTest {
+  @TempDir
+  static Path data;
+  @TempDir
+  static Path out;
+  static TestServer server;
+  static Clients clients;
+  static SshClient client;
+  static KeyPair aliceKey;
+  static KeyPair bobKey;
+  static byte[] plaintext;
+  static Users.Sealed sealed;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    Users.publish(clients, server.pki, "bob");
+    aliceKey = registeredKey(clients, "alice");
+    bobKey = registeredKey(clients, "bob");
+    client = SftpTestSupport.client(server);
+    plaintext = "name,email,revenue\nACME Corp,ceo@acme.example,12000000\n".repeat(4000).getBytes();
+    sealed = Users.seal("alice", plaintext, "bob");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.stop();
+    clients.close();
+    server.close();
+  }
+
+  private static int status(Throwable t) {
+    return ((SftpException) t).getStatus();
+  }
+
+  private static List<String> aliceFiles() {
+    return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
+        .map(f -> f.getFileId()).toList();
+  }
+
+  // ---- refusals -------------------------------------------------------------------------------
+
+  @Test
+  void unregisteredKeyIsRefused() {
+    KeyPair stranger = SftpTestSupport.ed25519();
+    assertThatThrownBy(() -> login(client, server, "alice", stranger)).hasMessageContaining("authentication");
+    // alice's registered key does not log in as bob either: the key is bound to its identity
+    assertThatThrownBy(() -> login(client, server, "bob", aliceKey)).hasMessageContaining("authentication");
+  }
+
+  @Test
+  void passwordLoginIsRefusedAndNotEvenOffered() throws Exception {
+    ClientSession session = client.connect("alice", "127.0.0.1", server.server().sftpPort())
+        .verify(SftpTestSupport.TIMEOUT).getSession();
+    try (session) {
+      session.addPasswordIdentity("alice");
+      assertThatThrownBy(() -> session.auth().verify(SftpTestSupport.TIMEOUT)).hasMessageContaining("authentication");
+      assertThat(session.isAuthenticated()).isFalse();
+    }
+  }
+
+  @Test
+  void bobCannotWriteToOutbox() throws Exception {
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> put(sftp, "/outbox/x.sealed", sealed.bytes()))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+          .hasMessageContaining("only a transferor may upload files");
+      assertThatThrownBy(() -> names(sftp, "/outbox")).hasMessageContaining("only a transferor");
+    }
+  }
+
+  @Test
+  void aliceCannotRedeem() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> get(sftp, "/redeem/" + grant.getToken()))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+          .hasMessageContaining("only a acquirer may redeem grants");
+    }
+    // the refused attempt did not consume the grant: bob still gets it
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(get(sftp, "/redeem/" + grant.getToken())).hasSize((int) grant.getGrant().getSize());
+    }
+  }
+
+  @Test
+  void plaintextUploadIsRefusedAndNothingIsKept() throws Exception {
+    List<String> before = aliceFiles();
+    List<Path> tempsBefore = tempFiles();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> put(sftp, "/outbox/clients.csv", plaintext)).hasMessageContaining("not a sealdrop envelope");
+      assertThat(names(sftp, "/outbox")).containsExactlyInAnyOrderElementsOf(before);
+    }
+    assertThat(aliceFiles()).isEqualTo(before);
+    assertThat(tempFiles()).isEqualTo(tempsBefore);
+  }
+
+  @Test
+  void envelopeDeclaringAnotherSenderIsRefusedAtClose() throws Exception {
+    List<String> before = aliceFiles();
+    Users.Sealed forged = Users.seal("carol", Users.keys("alice"), plaintext, "bob");
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> put(sftp, "/outbox/f.sealed", forged.bytes())).hasMessageContaining("another sender");
+    }
+    assertThat(aliceFiles()).isEqualTo(before);
+  }
+
+  @Test
+  void truncatedEnvelopeIsRefusedAtCloseAndNothingIsKept() throws Exception {
+    List<String> before = aliceFiles();
+    byte[] cut = java.util.Arrays.copyOf(sealed.bytes(), sealed.bytes().length - 100);
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> put(sftp, "/outbox/cut.sealed", cut)).hasMessageContaining("ENVELOPE_BAD_SIGNATURE");
+      byte[] half = java.util.Arrays.copyOf(sealed.bytes(), sealed.bytes().length / 2);
+      assertThatThrownBy(() -> put(sftp, "/outbox/half.sealed", half)).hasMessageContaining("[ENVELOPE_");
+      assertThat(names(sftp, "/outbox")).containsExactlyInAnyOrderElementsOf(before);
+    }
+    assertThat(aliceFiles()).isEqualTo(before);
+  }
+
+  @Test
+  void uploadCutMidFileLeavesNothingVisible() throws Exception {
+    List<String> before = aliceFiles();
+    ClientSession s = login(client, server, "alice", aliceKey);
+    SftpClient sftp = sftp(s);
+    OutputStream o = sftp.write("/outbox/half.sealed");
+    o.write(sealed.bytes(), 0, sealed.bytes().length / 2);
+    o.flush();
+    s.close(true); // the connection drops: no SSH_FXP_CLOSE
+    Thread.sleep(300);
+    assertThat(aliceFiles()).isEqualTo(before);
+    try (ClientSession again = login(client, server, "alice", aliceKey); SftpClient sftp2 = sftp(again)) {
+      assertThat(names(sftp2, "/outbox")).containsExactlyInAnyOrderElementsOf(before);
+    }
+  }
+
+  @Test
+  void traversalAbsoluteEscapesNulAndLongNamesAreRefused() throws Exception {
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> get(sftp, "../../etc/passwd")).hasMessageContaining("'..' is not allowed");
+      assertThatThrownBy(() -> get(sftp, "/outbox/../../etc/passwd")).hasMessageContaining("'..' is not allowed");
+      assertThatThrownBy(() -> put(sftp, "/outbox/../x", sealed.bytes())).hasMessageContaining("'..' is not allowed");
+      assertThatThrownBy(() -> sftp.stat("/etc/passwd"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE));
+      assertThatThrownBy(() -> get(sftp, "/etc/passwd"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE));
+      assertThatThrownBy(() -> put(sftp, "/tmp/x", sealed.bytes())).hasMessageContaining("only as new files in /outbox/");
+      assertThatThrownBy(() -> put(sftp, "/outbox/a\u0000b", sealed.bytes())).hasMessageContaining("NUL");
+      assertThatThrownBy(() -> sftp.stat("/outbox/\u0000")).hasMessageContaining("NUL");
+      assertThatThrownBy(() -> put(sftp, "/outbox/" + "a".repeat(256), sealed.bytes())).hasMessageContaining("longer than 255");
+      assertThatThrownBy(() -> sftp.stat("/" + "a/".repeat(600))).hasMessageContaining("longer than 1024");
+      assertThatThrownBy(() -> put(sftp, "/outbox/a\\..\\..\\x", sealed.bytes())).hasMessageContaining("backslash");
+    }
+  }
+
+  @Test
+  void symlinksRenamesDeletesAndFoldersAreRefused() throws Exception {
+    String fileId = Transfers.upload(clients, "alice", Users.seal("alice", new byte[10], "bob").bytes()).getFileId();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> sftp.symLink("/outbox/link", "/etc/passwd"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> sftp.symLink("/outbox/link", "/outbox/" + fileId))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> sftp.readLink("/outbox/" + fileId)).isInstanceOf(SftpException.class);
+      assertThatThrownBy(() -> sftp.rename("/outbox/" + fileId, "/inbox/" + fileId))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> sftp.rename("/outbox/" + fileId, "/outbox/renamed"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> sftp.remove("/outbox/" + fileId))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> sftp.mkdir("/outbox/dir"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> get(sftp, "/outbox/" + fileId)).hasMessageContaining("only /redeem/TOKEN can be read");
+      assertThat(sftp.lstat("/outbox/" + fileId).isSymbolicLink()).isFalse();
+    }
+    assertThat(aliceFiles()).contains(fileId);
+  }
+
+  @Test
+  void noShellExecOrForwarding() throws Exception {
+    try (ClientSession s = login(client, server, "alice", aliceKey)) {
+      // exec and shell requests are refused: no output, no exit status, ever
+      for (var channel : List.of(s.createExecChannel("cat /etc/passwd"), s.createShellChannel())) {
+        java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+        channel.setOut(output);
+        channel.setErr(output);
+        try {
+          channel.open().verify(SftpTestSupport.TIMEOUT);
+        } catch (java.io.IOException refusedOutright) {
+          continue;
+        }
+        channel.waitFor(java.util.EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED,
+            org.apache.sshd.client.channel.ClientChannelEvent.EXIT_STATUS), java.time.Duration.ofSeconds(2));
+        assertThat(output.size()).isZero();
+        assertThat(channel.getExitStatus()).isNull();
+        channel.close(true);
+      }
+      // no port forwarding: the direct-tcpip channel is refused by the server
+      var tunnel = s.createDirectTcpipChannel(new org.apache.sshd.common.util.net.SshdSocketAddress("127.0.0.1", 0),
+          new org.apache.sshd.common.util.net.SshdSocketAddress("127.0.0.1", server.port()));
+      assertThatThrownBy(() -> tunnel.open().verify(SftpTestSupport.TIMEOUT)).isInstanceOf(Exception.class);
+    }
+  }
+
+  // ---- the whole path ------------------------------------------------------------------------
+
+  @Test
+  void aliceUploadsBobRedeemsOnceAndOpensByteIdentical() throws Exception {
+    List<String> before = aliceFiles();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      put(sftp, "/outbox/clients.csv.sealed", sealed.bytes());
+      List<String> listed = names(sftp, "/outbox");
+      assertThat(listed).hasSize(before.size() + 1).doesNotContain("clients.csv.sealed");
+      String fileId = listed.stream().filter(n -> !before.contains(n)).findFirst().orElseThrow();
+      assertThat(sftp.stat("/outbox/" + fileId).getSize()).isEqualTo(sealed.bytes().length);
+      assertThat(aliceFiles()).contains(fileId);
+
+      CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+      try (ClientSession b = login(client, server, "bob", bobKey); SftpClient bob = sftp(b)) {
+        assertThat(names(bob, "/inbox")).contains(fileId + "." + grant.getGrant().getGrantId());
+        assertThat(names(bob, "/redeem")).isEmpty();
+        byte[] fetched = get(bob, "/redeem/" + grant.getToken());
+        assertThat(fetched).isEqualTo(sealed.bytes());
+        OpenedFile opened = Envelope.openToFile(new ByteArrayInputStream(fetched), Users.keys("bob"),
+            SenderPolicy.exactly("alice", Users.keys("alice").publicKeys().signing()), out.resolve("clients.csv"));
+        assertThat(Files.readAllBytes(opened.path())).isEqualTo(plaintext);
+        assertThat(opened.fingerprint()).isEqualTo(sealed.fingerprint());
+        // one-time: the second fetch is refused, and the grant left the inbox
+        assertThatThrownBy(() -> get(bob, "/redeem/" + grant.getToken()))
+            .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+            .hasMessageContaining("GRANT_CONSUMED");
+        assertThat(names(bob, "/inbox")).doesNotContain(fileId + "." + grant.getGrant().getGrantId());
+        assertThatThrownBy(() -> get(bob, "/redeem/sdg_not-a-token")).hasMessageContaining("not a sealdrop grant token");
+      }
+    }
+  }
+
+  @Test
+  void aDownloadCutBeforeTheEndIsNotConfirmed() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    ClientSession b = login(client, server, "bob", bobKey);
+    SftpClient bob = sftp(b);
+    var in = bob.read("/redeem/" + grant.getToken());
+    assertThat(in.read(new byte[100])).isEqualTo(100);
+    b.close(true);
+    Thread.sleep(300);
+    var state = clients.transfer("alice").listGrants(dev.sealdrop.protocol.v1.ListGrantsRequest.getDefaultInstance())
+        .getGrantsList().stream().filter(g -> g.getGrantId().equals(grant.getGrant().getGrantId())).findFirst()
+        .orElseThrow();
+    assertThat(state.getDownloadsUsed()).isZero();
+    assertThat(state.getState()).isEqualTo(dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_CLAIMED);
+  }
+
+  @Test
+  void concurrentRedemptionsOfOneTokenHaveExactlyOneWinner() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    int n = 4;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+    List<ClientSession> sessions = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ClientSession s = login(client, server, "bob", bobKey);
+        sessions.add(s);
+        SftpClient sftp = sftp(s);
+        results.add(pool.submit(() -> {
+          go.await();
+          return get(sftp, "/redeem/" + grant.getToken());
+        }));
+      }
+      go.countDown();
+      int won = 0;
+      for (var f : results) {
+        try {
+          assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize((int) grant.getGrant().getSize());
+          won++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(SftpException.class).hasMessageMatching(
+              "(?s).*(GRANT_CLAIMED|GRANT_CONSUMED).*");
+        }
+      }
+      assertThat(won).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+      for (ClientSession s : sessions) {
+        s.close(true);
+      }
+    }
+  }
+
+  private static CreateGrantResponse grantFreshFileToBob() {
+    String fileId = Transfers.upload(clients, "alice", Users.seal("alice", plaintext, "bob").bytes()).getFileId();
+    return Transfers.grant(clients, "alice", fileId, "bob");
+  }
+
+  /** The server's temporary upload data (DATA/tmp/*.part). */
+  private static List<Path> tempFiles() throws java.io.IOException {
+    try (var list = Files.list(data.resolve("tmp"))) {
+      return list.sorted().toList();
+    }
+  }
+}

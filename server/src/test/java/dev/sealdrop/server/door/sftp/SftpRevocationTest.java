@@ -1,0 +1,117 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sshKeys;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
+import dev.sealdrop.server.core.sshkey.SshPublicKey;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7: a revoked certificate, a disabled identity or a removed key is refused at the next
+ * login, and its open SFTP sessions are closed (the door re-checks live sessions once a second).
+ */
+class SftpRevocationTest {
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+  static SshClient client;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+    client = SftpTestSupport.client(server);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.stop();
+    clients.close();
+    server.close();
+  }
+
+  private static void assertClosedSoon(ClientSession session) {
+    Set<ClientSessionEvent> events = session.waitFor(EnumSet.of(ClientSessionEvent.CLOSED), Duration.ofSeconds(10));
+    assertThat(events).contains(ClientSessionEvent.CLOSED);
+  }
+
+  @Test
+  void disablingAnIdentityRefusesItsLoginAndClosesItsOpenSession() throws Exception {
+    KeyPair key = registeredKey(clients, "dave");
+    ClientSession open = login(client, server, "dave", key);
+    SftpClient sftp = sftp(open);
+    assertThat(names(sftp, "/")).contains("inbox", "redeem");
+
+    server.server().identities().setEnabled("dave", false);
+
+    assertClosedSoon(open);
+    assertThatThrownBy(() -> login(client, server, "dave", key)).hasMessageContaining("authentication");
+    server.server().identities().setEnabled("dave", true);
+    login(client, server, "dave", key).close(true);
+  }
+
+  @Test
+  void revokingTheCertificateThatRegisteredTheKeyRefusesTheKeyAndClosesItsSession() throws Exception {
+    KeyPair key = registeredKey(clients, "alice");
+    ClientSession open = login(client, server, "alice", key);
+    sftp(open).stat("/outbox");
+
+    server.server().identities().revokeCertificate(server.pki.certificate("alice"));
+
+    assertClosedSoon(open);
+    assertThatThrownBy(() -> login(client, server, "alice", key)).hasMessageContaining("authentication");
+  }
+
+  @Test
+  void removingAKeyRefusesItAndClosesSessionsLoggedInWithIt() throws Exception {
+    KeyPair key = registeredKey(clients, "bob");
+    ClientSession open = login(client, server, "bob", key);
+    sftp(open).stat("/inbox");
+    ByteArrayBuffer blob = new ByteArrayBuffer();
+    blob.putRawPublicKey(key.getPublic());
+    sshKeys(clients, "bob").removeSshKey(RemoveSshKeyRequest.newBuilder()
+        .setFingerprint(SshPublicKey.fingerprintOf(blob.getCompactData())).build());
+
+    assertClosedSoon(open);
+    assertThatThrownBy(() -> login(client, server, "bob", key)).hasMessageContaining("authentication");
+  }
+
+  @Test
+  void tooManySessionsForOneIdentityAreRefused() throws Exception {
+    KeyPair key = registeredKey(clients, "carol");
+    int max = server.server().config().sftp().maxSessionsPerIdentity();
+    java.util.List<ClientSession> sessions = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < max; i++) {
+        sessions.add(login(client, server, "carol", key));
+      }
+      assertThatThrownBy(() -> login(client, server, "carol", key)).isInstanceOf(Exception.class);
+    } finally {
+      for (ClientSession s : sessions) {
+        s.close(true);
+      }
+    }
+  }
+}

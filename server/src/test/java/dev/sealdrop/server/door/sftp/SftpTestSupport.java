@@ -1,0 +1,122 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.protocol.v1.AddSshKeyRequest;
+import dev.sealdrop.protocol.v1.SshKeysGrpc;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.client.SftpClientFactory;
+
+/** MINA client helpers: key pairs, registration over gRPC, logins that pin the server's host key. */
+final class SftpTestSupport {
+  static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+  private SftpTestSupport() {}
+
+  static KeyPair ed25519() {
+    try {
+      return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String openSsh(PublicKey key) {
+    return PublicKeyEntry.toString(key) + " test@sealdrop";
+  }
+
+  static SshKeysGrpc.SshKeysBlockingStub sshKeys(Clients clients, String user) {
+    return SshKeysGrpc.newBlockingStub(clients.channel(user)).withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  /** Generates an Ed25519 key for {@code user} and registers it over the mutually authenticated gRPC door. */
+  static KeyPair registeredKey(Clients clients, String user) {
+    KeyPair kp = ed25519();
+    sshKeys(clients, user).addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(openSsh(kp.getPublic())).build());
+    return kp;
+  }
+
+  /** The server's persistent host key, as written to its data folder. */
+  static PublicKey hostKey(TestServer server) {
+    try (InputStream in = Files.newInputStream(server.dataDir.resolve(HostKey.FILE_NAME))) {
+      Iterator<KeyPair> it = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName("host"), in, null).iterator();
+      return it.next().getPublic();
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A started client that accepts only {@code server}'s host key. */
+  static SshClient client(TestServer server) {
+    PublicKey expected = hostKey(server);
+    SshClient client = SshClient.setUpDefaultClient();
+    client.setServerKeyVerifier((session, address, key) -> KeyUtils.compareKeys(expected, key));
+    client.start();
+    return client;
+  }
+
+  /** Logs in as {@code user} with {@code key}; throws if authentication fails. */
+  static ClientSession login(SshClient client, TestServer server, String user, KeyPair key) throws IOException {
+    ClientSession session = client.connect(user, "127.0.0.1", server.server().sftpPort()).verify(TIMEOUT).getSession();
+    try {
+      session.addPublicKeyIdentity(key);
+      session.auth().verify(TIMEOUT);
+      return session;
+    } catch (IOException | RuntimeException e) {
+      session.close(true);
+      throw e;
+    }
+  }
+
+  static SftpClient sftp(ClientSession session) {
+    try {
+      return SftpClientFactory.instance().createSftpClient(session);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void put(SftpClient sftp, String path, byte[] bytes) throws IOException {
+    try (var out = sftp.write(path)) {
+      out.write(bytes);
+    }
+  }
+
+  static byte[] get(SftpClient sftp, String path) throws IOException {
+    try (InputStream in = sftp.read(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  static java.util.List<String> names(SftpClient sftp, String dir) throws IOException {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (SftpClient.DirEntry e : sftp.readDir(dir)) {
+      if (!e.getFilename().equals(".") && !e.getFilename().equals("..")) {
+        out.add(e.getFilename());
+      }
+    }
+    return out;
+  }
+
+  static Path writeTemp(Path dir, String name, byte[] bytes) throws IOException {
+    return Files.write(dir.resolve(name), bytes);
+  }
+}

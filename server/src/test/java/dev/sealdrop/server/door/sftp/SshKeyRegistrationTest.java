@@ -1,0 +1,139 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.openSsh;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sshKeys;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.protocol.v1.AddSshKeyRequest;
+import dev.sealdrop.protocol.v1.ListSshKeysRequest;
+import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
+import dev.sealdrop.protocol.v1.SshKey;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 7: SshKeys over mutual TLS: only the policy's key types; own keys only, admins any. */
+class SshKeyRegistrationTest {
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    server.close();
+  }
+
+  private static SshKey add(String user, String line) {
+    return sshKeys(clients, user).addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(line).build()).getKey();
+  }
+
+  private static Status.Code code(Throwable t) {
+    return ((StatusRuntimeException) t).getStatus().getCode();
+  }
+
+  private static KeyPair generate(String alg, int bitsOrZero, String curve) throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance(alg);
+    if (curve != null) {
+      g.initialize(new ECGenParameterSpec(curve));
+    } else {
+      g.initialize(bitsOrZero);
+    }
+    return g.generateKeyPair();
+  }
+
+  @Test
+  void weakOrForeignKeyTypesAndGarbageAreRefused() throws Exception {
+    String rsa2048 = openSsh(generate("RSA", 2048, null).getPublic());
+    assertThatThrownBy(() -> add("alice", rsa2048)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("2048 bits");
+    String p521 = openSsh(generate("EC", 0, "secp521r1").getPublic());
+    assertThatThrownBy(() -> add("alice", p521)).hasMessageContaining("not accepted");
+    String dss = "ssh-dss AAAAB3NzaC1kc3MAAACBAP1/U4EddRIpUt9KnC7s5Of2EbdSPO9EAMMeP4C2USZpRV1AIlH7WT2NWPq/xfW6MPbLm1Vs14E7";
+    assertThatThrownBy(() -> add("alice", dss)).hasMessageContaining("not accepted");
+    assertThatThrownBy(() -> add("alice", "")).hasMessageContaining("empty");
+    assertThatThrownBy(() -> add("alice", "ssh-ed25519 !!!notbase64")).hasMessageContaining("base64");
+    // the line's type must match the key inside
+    String ed = openSsh(SftpTestSupport.ed25519().getPublic());
+    assertThatThrownBy(() -> add("alice", ed.replace("ssh-ed25519", "ssh-rsa"))).hasMessageContaining("inside");
+    // authorized_keys options are not accepted
+    assertThatThrownBy(() -> add("alice", "command=\"/bin/sh\" " + ed)).hasMessageContaining("not accepted");
+    // a truncated ed25519 key
+    String truncated = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA";
+    assertThatThrownBy(() -> add("alice", truncated)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    // control characters in the comment
+    assertThatThrownBy(() -> add("alice", ed + " evil\u001b[2J")).hasMessageContaining("printable");
+    assertThat(sshKeys(clients, "alice").listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList()).isEmpty();
+  }
+
+  @Test
+  void acceptedTypesGetOpenSshFingerprints() throws Exception {
+    KeyPair ed = SftpTestSupport.ed25519();
+    KeyPair p256 = generate("EC", 0, "secp256r1");
+    KeyPair p384 = generate("EC", 0, "secp384r1");
+    KeyPair rsa = generate("RSA", 3072, null);
+    for (KeyPair kp : new KeyPair[] {ed, p256, p384, rsa}) {
+      SshKey k = add("dave", openSsh(kp.getPublic()));
+      assertThat(k.getFingerprint()).isEqualTo(KeyUtils.getFingerPrint(kp.getPublic()));
+      assertThat(k.getIdentity()).isEqualTo("dave");
+      assertThat(k.getComment()).isEqualTo("test@sealdrop");
+    }
+    assertThat(sshKeys(clients, "dave").listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
+        .extracting(SshKey::getAlgorithm, SshKey::getBits)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ssh-ed25519", 256),
+            org.assertj.core.groups.Tuple.tuple("ecdsa-sha2-nistp256", 256),
+            org.assertj.core.groups.Tuple.tuple("ecdsa-sha2-nistp384", 384),
+            org.assertj.core.groups.Tuple.tuple("ssh-rsa", 3072));
+  }
+
+  @Test
+  void aKeyBelongsToOneIdentityAndOnlyAdminsSeeOrRemoveOthersKeys() {
+    KeyPair kp = SftpTestSupport.ed25519();
+    SshKey k = add("bob", openSsh(kp.getPublic()));
+    assertThatThrownBy(() -> add("alice", openSsh(kp.getPublic())))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION)).hasMessageContaining("already");
+    assertThatThrownBy(() -> sshKeys(clients, "alice").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("bob")
+        .build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    assertThatThrownBy(() -> sshKeys(clients, "alice").removeSshKey(RemoveSshKeyRequest.newBuilder()
+        .setIdentity("bob").setFingerprint(k.getFingerprint()).build()))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    // alice naming bob's key as her own finds nothing
+    assertThatThrownBy(() -> sshKeys(clients, "alice").removeSshKey(RemoveSshKeyRequest.newBuilder()
+        .setFingerprint(k.getFingerprint()).build()))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+    // carol (admin) lists and removes it
+    assertThat(sshKeys(clients, "carol").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("bob").build())
+        .getKeysList()).extracting(SshKey::getFingerprint).contains(k.getFingerprint());
+    sshKeys(clients, "carol").removeSshKey(RemoveSshKeyRequest.newBuilder().setIdentity("bob")
+        .setFingerprint(k.getFingerprint()).build());
+    assertThat(sshKeys(clients, "bob").listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
+        .extracting(SshKey::getFingerprint).doesNotContain(k.getFingerprint());
+  }
+
+  @Test
+  void anIdentityMayRegisterAtMostSixteenKeys() {
+    for (int i = 0; i < 16; i++) {
+      add("carol", openSsh(SftpTestSupport.ed25519().getPublic()));
+    }
+    assertThatThrownBy(() -> add("carol", openSsh(SftpTestSupport.ed25519().getPublic())))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+  }
+}
