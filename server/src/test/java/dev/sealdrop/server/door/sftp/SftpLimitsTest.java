@@ -1,0 +1,88 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 7: the door's limits (SECURITY.md §0 rule 8): idle sessions, open handles, authentication attempts. */
+class SftpLimitsTest {
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static Clients clients;
+  static SshClient client;
+  static KeyPair bobKey;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data, c -> c.withSftp(new ServerConfig.Sftp(true, 0, Duration.ofSeconds(5),
+        Duration.ofSeconds(2), 3, 8, 4, Duration.ofSeconds(1))));
+    clients = server.clients();
+    bobKey = registeredKey(clients, "bob");
+    client = SftpTestSupport.client(server);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.stop();
+    clients.close();
+    server.close();
+  }
+
+  @Test
+  void anIdleSessionIsClosed() throws Exception {
+    ClientSession s = login(client, server, "bob", bobKey);
+    sftp(s).stat("/inbox");
+    assertThat(s.waitFor(EnumSet.of(ClientSessionEvent.CLOSED), Duration.ofSeconds(10)))
+        .contains(ClientSessionEvent.CLOSED);
+  }
+
+  @Test
+  void openHandlesPerSessionAreBounded() throws Exception {
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      List<SftpClient.CloseableHandle> handles = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        handles.add(sftp.openDir("/inbox"));
+      }
+      assertThatThrownBy(() -> sftp.openDir("/inbox")).isInstanceOf(java.io.IOException.class);
+      for (SftpClient.CloseableHandle h : handles) {
+        h.close();
+      }
+      sftp.openDir("/inbox").close();
+    }
+  }
+
+  @Test
+  void authenticationAttemptsPerConnectionAreBounded() throws Exception {
+    ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort()).verify(SftpTestSupport.TIMEOUT)
+        .getSession();
+    try (s) {
+      for (int i = 0; i < 5; i++) {
+        s.addPublicKeyIdentity(SftpTestSupport.ed25519());
+      }
+      s.addPublicKeyIdentity(bobKey); // the registered key comes after the limit of 3 attempts
+      assertThatThrownBy(() -> s.auth().verify(SftpTestSupport.TIMEOUT)).isInstanceOf(Exception.class);
+      assertThat(s.isAuthenticated()).isFalse();
+    }
+  }
+}
