@@ -43,5 +43,6 @@ public enum Reason {
   DOWNLOAD_INCOMPLETE,
   FINGERPRINT_MISMATCH,
   // the server
-  SHUTTING_DOWN
+  /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */
+  LOCKED_DOWN
 }

@@ -223,4 +223,21 @@ class GrantFlowTest {
         "IDENTITY_DISABLED");
     assertThat(received[0]).isLessThan(big.length - (1 << 20));
   }
+
+  @Test
+  void theDatabaseHoldsOnlyHashesOfTokensAndClaimIds() throws Exception {
+    CreateGrantResponse created = grantToBob();
+    RedeemResponse claim = redeem("bob", created.getToken());
+    StringBuilder db = new StringBuilder();
+    try (var files = Files.list(data)) {
+      for (Path p : files.filter(p -> p.getFileName().toString().startsWith("sealdrop.db")).toList()) {
+        db.append(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    String tokenHash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(created.getToken().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    assertThat(db).contains(tokenHash);
+    assertThat(db.indexOf(created.getToken().substring(4))).as("the token itself is never stored").isEqualTo(-1);
+    assertThat(db.indexOf(claim.getClaimId().substring(4))).as("the claim id itself is never stored").isEqualTo(-1);
+  }
 }
