@@ -15,7 +15,9 @@ import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.HostPort;
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,8 +78,25 @@ final class AdminConnection implements AutoCloseable {
     try {
       return rpc.run();
     } catch (StatusRuntimeException e) {
-      throw explain(GrpcFailures.translate(e, op), e);
+      throw explain(translate(e, op), e);
     }
+  }
+
+  /** The transfer-port table, plus the admin statuses it does not know (ALREADY_EXISTS, FAILED_PRECONDITION). */
+  private static SealdropFailure translate(StatusRuntimeException e, GrpcFailures.Op op) {
+    Status s = e.getStatus();
+    String detail = s.getDescription() == null ? s.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+        : s.getDescription();
+    String reason = GrpcFailures.reason(e).orElse(s.getCode().name());
+    if (s.getCode() == Status.Code.ALREADY_EXISTS) {
+      return new UsageFailure(reason, "already exists: " + detail,
+          "check with `sealdrop admin identities list`; a revoked identity's name cannot be reused", e);
+    }
+    if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {
+      return new UsageFailure(reason, "the server refused: " + detail,
+          "check the object's current state with the matching `sealdrop admin ... list` command", e);
+    }
+    return GrpcFailures.translate(e, op);
   }
 
   /** Adds what is specific to the admin listener to the generic translation. */
