@@ -110,6 +110,16 @@ class AuditVerifyCommandTest {
   }
 
   @Test
+  void aDeletedRecordIsNamedByTheMissingSequenceNumber() throws IOException {
+    Path log = export("deleted.jsonl", 6);
+    List<String> kept = Files.readAllLines(log).stream().filter(l -> !l.contains("\"seq\":4,")).toList();
+    Files.write(log, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
+
+    CliHarness.Run r = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "DELETED_OR_REORDERED");
+  }
+
+  @Test
   void aForgedCheckpointIsRefused() throws IOException {
     Path log = export("forged.jsonl", 6);
     // claim another head in the final checkpoint: its signature no longer matches its body
