@@ -203,8 +203,9 @@ public final class GrantService {
   void checkServing(String claimHash) {
     gate.check("downloading");
     Instant now = clock.instant();
-    Claim claim = grants.findClaim(claimHash).orElseThrow();
-    Grant grant = grants.find(claim.grantId()).orElseThrow();
+    // An admin's purge deletes the file's grants and claims: the stream is cut as if revoked.
+    Claim claim = grants.findClaim(claimHash).orElseThrow(GrantService::purged);
+    Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purged);
     if (grant.state() == GrantState.REVOKED) {
       LOG.warn("download of grant {} cut: revoked", grant.id());
       throw unavailable(grant, "the download was stopped");
@@ -212,6 +213,11 @@ public final class GrantService {
     if (claim.state() != ClaimState.OPEN || !now.isBefore(claim.expiresAt())) {
       throw closedClaim(claim);
     }
+  }
+
+  private static GrantUnavailableException purged() {
+    return new GrantUnavailableException(Reason.GRANT_REVOKED,
+        "the file and its grants were purged by an admin; the download was stopped; ask the sender");
   }
 
   private record Claimed(Claim claim, Grant grant) {}

@@ -40,7 +40,11 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketAddress;
@@ -151,38 +155,107 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   /**
-   * Streams the export. It is written to memory first: an export of a bounded deal log is small,
-   * and writing it whole keeps the signed checkpoint and the bytes consistent.
+   * Streams the export: written first to an owner-only temporary file (so the signed checkpoint and
+   * the bytes agree, and memory stays bounded), then sent in 64 KiB chunks as the client reads.
    */
+  @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "PATH_TRAVERSAL_IN",
+      justification = "the path is a server-created temporary file (Files.createTempFile), never client input")
   @Override
   public void exportAudit(ExportAuditRequest req, StreamObserver<ExportAuditChunk> out) {
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    Path file;
     Audit.Export export;
     try {
+      file = Files.createTempFile("sealdrop-audit-export-", ".jsonl");
+    } catch (IOException e) {
+      out.onError(ErrorMapper.toStatus(new UncheckedIOException("no room for the audit export", e)));
+      return;
+    }
+    try {
       export = ops.audited(caller(), "audit.export", () -> {
-        try {
-          return audit.exportTo(buffer);
+        try (OutputStream o = Files.newOutputStream(file)) {
+          return audit.exportTo(o);
         } catch (IOException e) {
           throw new UncheckedIOException("the audit log could not be exported", e);
         }
       });
-    } catch (RuntimeException e) {
+      ExportStream.start(file, export, (ServerCallStreamObserver<ExportAuditChunk>) out);
+    } catch (RuntimeException | IOException e) {
+      deleteQuietly(file);
       out.onError(ErrorMapper.toStatus(e));
-      return;
     }
-    byte[] bytes = buffer.toByteArray();
-    for (int off = 0; off < bytes.length || off == 0; off += EXPORT_CHUNK) {
-      ExportAuditChunk.Builder chunk = ExportAuditChunk.newBuilder()
-          .setData(ByteString.copyFrom(bytes, off, Math.min(EXPORT_CHUNK, bytes.length - off)));
-      if (off == 0) {
-        chunk.setVerifierKey(export.verifierKey()).setRecords(export.records());
-      }
-      out.onNext(chunk.build());
-      if (bytes.length == 0) {
-        break;
+  }
+
+  static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(AdminGrpcService.class).warn("could not delete {}: {}", file, e.toString());
+    }
+  }
+
+  /** Sends an export file with flow control, then deletes it. */
+  private static final class ExportStream {
+    private final Path file;
+    private final InputStream in;
+    private final Audit.Export export;
+    private final ServerCallStreamObserver<ExportAuditChunk> out;
+    private final byte[] buffer = new byte[EXPORT_CHUNK];
+    private boolean first = true;
+    private boolean done;
+
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "PATH_TRAVERSAL_IN",
+        justification = "the path is a server-created temporary file (Files.createTempFile), never client input")
+    private ExportStream(Path file, Audit.Export export, ServerCallStreamObserver<ExportAuditChunk> out)
+        throws IOException {
+      this.file = file;
+      this.in = Files.newInputStream(file);
+      this.export = export;
+      this.out = out;
+    }
+
+    static void start(Path file, Audit.Export export, ServerCallStreamObserver<ExportAuditChunk> out)
+        throws IOException {
+      ExportStream s = new ExportStream(file, export, out);
+      out.setOnCancelHandler(s::finish);
+      out.setOnReadyHandler(s::drain);
+    }
+
+    private synchronized void drain() {
+      try {
+        while (!done && out.isReady()) {
+          int n = in.readNBytes(buffer, 0, buffer.length);
+          if (n <= 0 && !first) {
+            finish();
+            out.onCompleted();
+            return;
+          }
+          ExportAuditChunk.Builder chunk = ExportAuditChunk.newBuilder().setData(ByteString.copyFrom(buffer, 0,
+              Math.max(n, 0)));
+          if (first) {
+            chunk.setVerifierKey(export.verifierKey()).setRecords(export.records());
+            first = false;
+          }
+          out.onNext(chunk.build());
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!done) {
+          finish();
+          out.onError(ErrorMapper.toStatus(e));
+        }
       }
     }
-    out.onCompleted();
+
+    private synchronized void finish() {
+      if (!done) {
+        done = true;
+        try {
+          in.close();
+        } catch (IOException e) {
+          // nothing more to read; the file is deleted next
+        }
+        deleteQuietly(file);
+      }
+    }
   }
 
   @Override

@@ -151,4 +151,17 @@ class RevocationTest {
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("GRANT_REVOKED");
   }
+
+  @Test
+  void purgingAFileWhileItStreamsCutsTheStream() {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
+
+    admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder()
+        .setFileId(file.getFileId()).build());
+    StatusRuntimeException cut = drain(it);
+    assertThat(cut).as("the stream must be cut, not completed").isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("GRANT_REVOKED");
+  }
 }
