@@ -5,7 +5,19 @@ import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.UploadService;
+import dev.sealdrop.server.core.admin.AdminOperations;
+import dev.sealdrop.server.core.admin.Lockdown;
+import dev.sealdrop.server.core.admin.Retention;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.door.grpc.AdminGrpcService;
+import dev.sealdrop.server.door.grpc.AdminRoleInterceptor;
+import dev.sealdrop.server.door.grpc.AuditingInterceptor;
+import dev.sealdrop.server.door.grpc.ConnectionAudit;
 import dev.sealdrop.server.door.grpc.KeyDirectoryGrpcService;
+import dev.sealdrop.server.door.grpc.LiveCalls;
+import dev.sealdrop.server.store.audit.FileAudit;
+import dev.sealdrop.server.store.meta.JdbcAdminRepository;
+import io.netty.handler.ssl.SslContext;
 import dev.sealdrop.server.door.grpc.PeerIdentityInterceptor;
 import dev.sealdrop.server.door.grpc.SessionGrpcService;
 import dev.sealdrop.server.door.grpc.SshKeysGrpcService;
@@ -53,11 +65,20 @@ public final class SealdropServer implements AutoCloseable {
   private final GrantService grants;
   private final IdentityService identities;
   private final InetSocketAddress address;
+  private final Audit audit;
+  private final Retention retention;
+  private final LiveCalls liveCalls;
+  /** The admin listener (set once, right after construction). */
+  private Server admin;
   /** The SFTP door, or null when it is not configured (set once, right after construction). */
   private SftpDoor sftp;
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
-      ScheduledExecutorService maintenance, UploadService uploads, GrantService grants, IdentityService identities) {
+      ScheduledExecutorService maintenance, UploadService uploads, GrantService grants, IdentityService identities,
+      Audit audit, Retention retention, LiveCalls liveCalls) {
+    this.audit = audit;
+    this.retention = retention;
+    this.liveCalls = liveCalls;
     this.config = config;
     this.database = database;
     this.grpc = grpc;
@@ -75,8 +96,16 @@ public final class SealdropServer implements AutoCloseable {
     Database db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
     ExecutorService executor = null;
     ScheduledExecutorService maintenance = null;
+    FileAudit audit = null;
+    Server adminServer = null;
     try {
+      ServerConfig.Admin adminConfig = config.admin();
+      audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
+          adminConfig.checkpointInterval(), config.clock());
+      audit.record(Audit.SERVER, "server.start", "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev())));
       // core over stores
+      JdbcAdminRepository adminRepository = new JdbcAdminRepository(db);
+      Lockdown lockdown = new Lockdown(adminRepository);
       IdentityService identities = new IdentityService(new JdbcIdentityRepository(db), config.clock());
       identities.registerAll(config.identities().registered());
       config.identities().bootstrapAdmin().ifPresent(identities::bootstrapAdmin);
@@ -84,16 +113,23 @@ public final class SealdropServer implements AutoCloseable {
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock());
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
-      UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock());
+      UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock(),
+          lockdown);
       uploads.recover();
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, config.grants(),
-          config.clock());
+          config.clock(), lockdown);
+      LiveCalls liveCalls = new LiveCalls();
+      AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown, liveCalls,
+          audit, config.clock(), ca.getSubjectX500Principal().getName());
+      Retention retention = new Retention(adminRepository, blobs, audit, config.clock(), adminConfig.retention());
       SshKeyService sshKeys = new SshKeyService(new JdbcSshKeyRepository(db), identities, config.clock());
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
+      SslContext tls = ServerTls.build(config.tls(), ca, identities, audit);
       Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(net.host(), net.port()))
-          .sslContext(ServerTls.build(config.tls(), ca, identities))
+          .sslContext(tls)
+          .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)
           .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
           .maxConnectionIdle(net.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
@@ -105,17 +141,25 @@ public final class SealdropServer implements AutoCloseable {
           .maxInboundMetadataSize(16 * 1024)
           .maxConcurrentCallsPerConnection(net.maxConcurrentCallsPerConnection())
           .maxRstFramesPerWindow(200, 10)
-          .intercept(new PeerIdentityInterceptor(identities))
+          .intercept(new AuditingInterceptor(audit))
+          .intercept(liveCalls)
+          .intercept(new PeerIdentityInterceptor(identities, audit))
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
           .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes()))
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
+      adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, liveCalls, adminOps);
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
-      SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, uploads, grants, identities);
+      SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, uploads, grants, identities,
+          audit, retention, liveCalls);
+      server.admin = adminServer;
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
+      long sweep = adminConfig.retentionSweepInterval().toMillis();
+      maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
       LOG.info("listening on {}:{}", server.host(), server.port());
+      LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
       if (config.sftp().enabled()) {
         try {
           server.sftp = SftpDoor.start(config, sshKeys, uploads, grants);
@@ -126,8 +170,14 @@ public final class SealdropServer implements AutoCloseable {
       }
       return server;
     } catch (IOException | RuntimeException e) {
+      if (adminServer != null) {
+        adminServer.shutdownNow();
+      }
       if (executor != null) {
         executor.shutdownNow();
+      }
+      if (audit != null) {
+        audit.close();
       }
       if (maintenance != null) {
         maintenance.shutdownNow();
@@ -137,8 +187,69 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The admin listener: its own port on the management address, the same TLS and CA, the admin
+   * role only (checked by an interceptor for every service there, and again by the core), and the
+   * AdminService only. The transfer port never carries AdminService.
+   */
+  private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, SslContext tls,
+      ExecutorService executor, IdentityService identities, Audit audit, LiveCalls liveCalls, AdminOperations ops)
+      throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(a.host(), a.port()))
+        .sslContext(tls)
+        .addTransportFilter(new ConnectionAudit(audit, "admin"))
+        .executor(executor)
+        .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionIdle(net.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(false)
+        .maxInboundMessageSize(64 * 1024)
+        .maxInboundMetadataSize(16 * 1024)
+        .maxConcurrentCallsPerConnection(16)
+        .maxRstFramesPerWindow(200, 10)
+        .intercept(AdminGrpcService.peerInterceptor())
+        .intercept(new AdminRoleInterceptor(audit))
+        .intercept(liveCalls)
+        .intercept(new PeerIdentityInterceptor(identities, audit))
+        .addService(new AdminGrpcService(ops, audit))
+        .build()
+        .start();
+  }
+
   public int port() {
     return address.getPort();
+  }
+
+  /** The admin listener's port. */
+  public int adminPort() {
+    return ((InetSocketAddress) admin.getListenSockets().get(0)).getPort();
+  }
+
+  /** The admin listener's bound address. */
+  public String adminHost() {
+    return ((InetSocketAddress) admin.getListenSockets().get(0)).getAddress().getHostAddress();
+  }
+
+  /** The core's audit log. */
+  public Audit audit() {
+    return audit;
+  }
+
+  /** The live calls of the gRPC door (tests check that revoked identities have none). */
+  public LiveCalls liveCalls() {
+    return liveCalls;
+  }
+
+  /** Runs the retention sweep now (scheduled every retentionSweepInterval); tests move the clock first. */
+  public Retention.Swept sweepRetention() {
+    return retention.sweep();
+  }
+
+  private void sweepRetentionQuietly() {
+    try {
+      sweepRetention();
+    } catch (RuntimeException e) {
+      LOG.warn("retention sweep failed: {}", e.toString());
+    }
   }
 
   public String host() {
@@ -190,6 +301,7 @@ public final class SealdropServer implements AutoCloseable {
       sftp.close();
     }
     grpc.shutdown();
+    admin.shutdown();
     maintenance.shutdown();
     try {
       if (!grpc.awaitTermination(config.network().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -201,7 +313,14 @@ public final class SealdropServer implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    admin.shutdownNow();
     executor.shutdown();
+    try {
+      audit.record(Audit.SERVER, "server.stop", "", "ok", "");
+    } catch (RuntimeException e) {
+      LOG.error("the shutdown could not be audited: {}", e.toString());
+    }
+    audit.close();
     database.close();
     LOG.info("stopped");
   }
@@ -214,8 +333,10 @@ public final class SealdropServer implements AutoCloseable {
     }
     database.close();
     grpc.shutdownNow();
+    admin.shutdownNow();
     maintenance.shutdownNow();
     executor.shutdownNow();
+    audit.close();
   }
 
   private static ThreadFactory named(String prefix) {

@@ -13,14 +13,15 @@ import java.util.Map;
 
 /**
  * {@code java -jar sealdrop-server.jar [--dev] [--config FILE] [--data DIR] [--port N] [--host H]
- * [--ca F --cert F --key F] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]}. Construction order only:
+ * [--ca F --cert F --key F] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N] [--admin-port N] [--admin-host H]}. Construction order only:
  * serial filter → configuration → server → shutdown hook. Prints exactly {@code listening on
- * HOST:PORT} on stdout once ready (logs go to stderr).
+ * HOST:PORT} and {@code admin listening on HOST:PORT} on stdout once ready (logs go to stderr).
  */
 public final class ServerMain {
-  private static final Map<String, String> FLAGS = Map.of("--config", "", "--data", "data", "--port", "port",
-      "--host", "host", "--ca", "ca", "--cert", "cert", "--key", "key", "--bootstrap-admin", "bootstrap-admin",
-      "--certs", "", "--sftp-port", "");
+  private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("--config", ""), Map.entry("--data", "data"),
+      Map.entry("--port", "port"), Map.entry("--host", "host"), Map.entry("--ca", "ca"), Map.entry("--cert", "cert"),
+      Map.entry("--key", "key"), Map.entry("--bootstrap-admin", "bootstrap-admin"), Map.entry("--certs", ""),
+      Map.entry("--sftp-port", ""), Map.entry("--admin-port", ""), Map.entry("--admin-host", ""));
 
   private ServerMain() {}
 
@@ -33,13 +34,15 @@ public final class ServerMain {
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("sealdrop-server: error: " + e.getMessage());
       System.err.println("usage: sealdrop-server [--dev] [--config FILE] [--data DIR] [--port N] [--host HOST]"
-          + " [--ca FILE --cert FILE --key FILE] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]");
+          + " [--ca FILE --cert FILE --key FILE] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]"
+          + " [--admin-port N] [--admin-host HOST]");
       System.exit(2);
       return;
     }
     SealdropServer server = SealdropServer.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sealdrop-shutdown"));
     stdout.println("listening on " + server.host() + ":" + server.port());
+    stdout.println("admin listening on " + server.adminHost() + ":" + server.adminPort());
     if (config.sftp().enabled()) {
       stdout.println("sftp listening on " + server.host() + ":" + server.sftpPort());
     }
@@ -59,6 +62,8 @@ public final class ServerMain {
     Path configFile = null;
     Path certs = Path.of("certs-dev", "out");
     Integer sftpPort = null;
+    Integer adminPort = null;
+    String adminHost = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (a.equals("--dev")) {
@@ -72,7 +77,9 @@ public final class ServerMain {
       switch (a) {
         case "--config" -> configFile = Path.of(value);
         case "--certs" -> certs = Path.of(value);
-        case "--sftp-port" -> sftpPort = sftpPort(value);
+        case "--sftp-port" -> sftpPort = port("--sftp-port", value);
+        case "--admin-port" -> adminPort = port("--admin-port", value);
+        case "--admin-host" -> adminHost = value;
         default -> settings.put(FLAGS.get(a), value);
       }
     }
@@ -84,14 +91,16 @@ public final class ServerMain {
     Path data = Path.of(merged.getOrDefault("data", "data"));
     ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
     ServerConfig config = ConfigFile.apply(base, merged);
-    return sftpPort == null ? config : config.withSftpPort(sftpPort);
+    config = sftpPort == null ? config : config.withSftpPort(sftpPort);
+    config = adminPort == null ? config : config.withAdminPort(adminPort);
+    return adminHost == null ? config : config.withAdmin(config.admin().withHost(adminHost));
   }
 
-  private static int sftpPort(String value) {
+  private static int port(String flag, String value) {
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--sftp-port needs a number (0 = any free port), not '" + value + "'");
+      throw new IllegalArgumentException(flag + " needs a number (0 = any free port), not '" + value + "'");
     }
   }
 }

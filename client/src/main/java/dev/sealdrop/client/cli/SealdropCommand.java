@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     description = {"End-to-end encrypted, one-time file transfer.",
         "Files are sealed on your machine for the recipient's keys; the server only ever holds ciphertext."},
     subcommands = {CommandLine.HelpCommand.class, InitCommand.class, KeysCommand.class, SealCommand.class,
-        OpenCommand.class, SendCommand.class, InboxCommand.class, ReceiveCommand.class, GrantsCommand.class},
+        OpenCommand.class, SendCommand.class, InboxCommand.class, ReceiveCommand.class, GrantsCommand.class,
+        dev.sealdrop.client.cli.admin.AdminCommand.class, dev.sealdrop.client.cli.audit.AuditCommand.class},
     footer = {
         "  # alice, once: create a profile and publish her keys",
         "  export SEALDROP_HOME=~/.sealdrop-alice",
@@ -39,16 +40,16 @@ public final class SealdropCommand implements Callable<Integer> {
     this.environment = Objects.requireNonNull(environment, "environment");
   }
 
-  GlobalOptions globals() {
+  public GlobalOptions globals() {
     return globals;
   }
 
-  CliEnvironment environment() {
+  public CliEnvironment environment() {
     return environment;
   }
 
   /** stdout, created once the options are parsed (so {@code --json} is known). */
-  Output output() {
+  public Output output() {
     if (output == null) {
       output = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), globals.json());
     }

@@ -27,12 +27,15 @@ import java.util.TreeSet;
  * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
  * shutdown-grace=PT30S
+ * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
+ * audit-checkpoint-interval=PT60S  retention=P30D  retention-sweep-interval=PT1H
  * </pre>
  */
 public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
-      "grant-max-downloads", "claim-window", "shutdown-grace");
+      "grant-max-downloads", "claim-window", "shutdown-grace", "admin-host", "admin-port", "audit-origin",
+      "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval");
 
   private ConfigFile() {}
 
@@ -93,6 +96,13 @@ public final class ConfigFile {
         duration(settings, "grant-max-lifetime", g.maxLifetime()),
         (int) number(settings, "grant-max-downloads", g.maxDownloads()),
         duration(settings, "claim-window", g.claimWindow())));
+    ServerConfig.Admin a = c.admin();
+    c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
+        (int) number(settings, "admin-port", a.port()), settings.getOrDefault("audit-origin", a.auditOrigin()),
+        (int) number(settings, "audit-checkpoint-every", a.checkpointEveryRecords()),
+        duration(settings, "audit-checkpoint-interval", a.checkpointInterval()),
+        duration(settings, "retention", a.retention()),
+        duration(settings, "retention-sweep-interval", a.retentionSweepInterval())));
     ServerConfig.Network n = c.network();
     return c.withNetwork(new ServerConfig.Network(n.host(), n.port(), n.handshakeTimeout(), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),

@@ -21,7 +21,13 @@ import java.util.Optional;
  * @param clock the only source of time for expiry decisions (tests inject a mutable clock)
  */
 public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy uploads, GrantPolicy grants,
-    Identities identities, boolean dev, Clock clock, Sftp sftp) {
+    Identities identities, boolean dev, Clock clock, Sftp sftp, Admin admin) {
+
+  /** The configuration with the default admin listener and audit settings. */
+  public ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy uploads, GrantPolicy grants,
+      Identities identities, boolean dev, Clock clock, Sftp sftp) {
+    this(network, tls, dataDir, uploads, grants, identities, dev, clock, sftp, Admin.DEFAULT);
+  }
 
   /** The configuration without an SFTP door (it listens only when configured: --sftp-port, or --dev). */
   public ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy uploads, GrantPolicy grants,
@@ -38,6 +44,49 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
     Objects.requireNonNull(identities, "identities");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(sftp, "sftp");
+    Objects.requireNonNull(admin, "admin");
+  }
+
+  /**
+   * The admin listener (its own port, mutual TLS with the same CA, admin role only), the audit log
+   * and retention (docs/admin.md).
+   *
+   * @param host the management address to bind (loopback by default; never the public interface)
+   * @param port 0 picks a free port
+   * @param auditOrigin the audit log's name in checkpoints: printable ASCII, no space, no '+'
+   * @param checkpointEveryRecords sign an audit checkpoint after this many records
+   * @param checkpointInterval and when records are pending this long (zero: only by count and at shutdown)
+   * @param retention how long expired, consumed and revoked grants, and files no grant reaches, are kept
+   * @param retentionSweepInterval how often the retention sweep runs
+   */
+  public record Admin(String host, int port, String auditOrigin, int checkpointEveryRecords,
+      Duration checkpointInterval, Duration retention, Duration retentionSweepInterval) {
+    public static final Admin DEFAULT = new Admin("127.0.0.1", 8444, "sealdrop/audit", 1000, Duration.ofSeconds(60),
+        Duration.ofDays(30), Duration.ofHours(1));
+
+    public Admin {
+      Objects.requireNonNull(host, "admin host");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("admin port must be 0..65535 (0 = any free port), not " + port);
+      }
+      Objects.requireNonNull(auditOrigin, "auditOrigin");
+      if (checkpointEveryRecords < 1) {
+        throw new IllegalArgumentException("audit checkpointEveryRecords must be >= 1");
+      }
+      Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+      positive("retention", retention);
+      positive("retentionSweepInterval", retentionSweepInterval);
+    }
+
+    public Admin withPort(int p) {
+      return new Admin(host, p, auditOrigin, checkpointEveryRecords, checkpointInterval, retention,
+          retentionSweepInterval);
+    }
+
+    public Admin withHost(String h) {
+      return new Admin(h, port, auditOrigin, checkpointEveryRecords, checkpointInterval, retention,
+          retentionSweepInterval);
+    }
   }
 
   /**
@@ -148,11 +197,11 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
             Duration.ofSeconds(5)),
         new Tls(pki.caCertFile(), pki.certFile(DevPki.SERVER), pki.keyFile(DevPki.SERVER)),
         dataDir, UploadPolicy.DEFAULT, GrantPolicy.DEFAULT, new Identities(roles, Optional.empty()), true,
-        Clock.systemUTC(), Sftp.DISABLED.on(0));
+        Clock.systemUTC(), Sftp.DISABLED.on(0), Admin.DEFAULT.withPort(0));
   }
 
   public ServerConfig withNetwork(Network n) {
-    return new ServerConfig(n, tls, dataDir, uploads, grants, identities, dev, clock, sftp);
+    return new ServerConfig(n, tls, dataDir, uploads, grants, identities, dev, clock, sftp, admin);
   }
 
   public ServerConfig withPort(int port) {
@@ -170,15 +219,15 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withTls(Tls t) {
-    return new ServerConfig(network, t, dataDir, uploads, grants, identities, dev, clock, sftp);
+    return new ServerConfig(network, t, dataDir, uploads, grants, identities, dev, clock, sftp, admin);
   }
 
   public ServerConfig withDataDir(Path d) {
-    return new ServerConfig(network, tls, d, uploads, grants, identities, dev, clock, sftp);
+    return new ServerConfig(network, tls, d, uploads, grants, identities, dev, clock, sftp, admin);
   }
 
   public ServerConfig withUploads(UploadPolicy u) {
-    return new ServerConfig(network, tls, dataDir, u, grants, identities, dev, clock, sftp);
+    return new ServerConfig(network, tls, dataDir, u, grants, identities, dev, clock, sftp, admin);
   }
 
   /** Size limit and per-identity quota, keeping the other upload settings. */
@@ -187,7 +236,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withGrants(GrantPolicy g) {
-    return new ServerConfig(network, tls, dataDir, uploads, g, identities, dev, clock, sftp);
+    return new ServerConfig(network, tls, dataDir, uploads, g, identities, dev, clock, sftp, admin);
   }
 
   public ServerConfig withClaimWindow(Duration window) {
@@ -195,7 +244,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withIdentities(Identities i) {
-    return new ServerConfig(network, tls, dataDir, uploads, grants, i, dev, clock, sftp);
+    return new ServerConfig(network, tls, dataDir, uploads, grants, i, dev, clock, sftp, admin);
   }
 
   public ServerConfig withBootstrapAdmin(String name) {
@@ -203,7 +252,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withSftp(Sftp s) {
-    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, clock, s);
+    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, clock, s, admin);
   }
 
   /** Enables the SFTP door on {@code port} (0 = a free port). */
@@ -211,8 +260,17 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
     return withSftp(sftp.on(port));
   }
 
+  public ServerConfig withAdmin(Admin a) {
+    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, clock, sftp, a);
+  }
+
+  /** The admin listener on {@code port} (0 = a free port), other settings kept. */
+  public ServerConfig withAdminPort(int port) {
+    return withAdmin(admin.withPort(port));
+  }
+
   public ServerConfig withClock(Clock c) {
-    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, c, sftp);
+    return new ServerConfig(network, tls, dataDir, uploads, grants, identities, dev, c, sftp, admin);
   }
 
   private static void positive(String name, Duration d) {

@@ -41,5 +41,8 @@ public enum Reason {
   GRANT_CLAIMED,
   CLAIM_CLOSED,
   DOWNLOAD_INCOMPLETE,
-  FINGERPRINT_MISMATCH
+  FINGERPRINT_MISMATCH,
+  // the server
+  /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */
+  LOCKED_DOWN
 }

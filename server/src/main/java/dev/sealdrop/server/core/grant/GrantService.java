@@ -38,9 +38,11 @@ public final class GrantService {
   private final IdentityService identities;
   final GrantPolicy policy;
   final Clock clock;
+  private final dev.sealdrop.server.core.TransferGate gate;
 
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
-      GrantPolicy policy, Clock clock) {
+      GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate) {
+    this.gate = Objects.requireNonNull(gate, "gate");
     this.grants = Objects.requireNonNull(grants, "grants");
     this.files = Objects.requireNonNull(files, "files");
     this.blobs = Objects.requireNonNull(blobs, "blobs");
@@ -52,6 +54,7 @@ public final class GrantService {
   /** Grants {@code recipient} downloads of one of the caller's files; 0 takes the defaults. */
   public IssuedGrant create(Principal caller, String fileId, String recipient, Duration lifetime, int maxDownloads) {
     caller.require(Role.TRANSFEROR, "grant files");
+    gate.check("granting");
     StoredFile file = (Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId)
         ? files.findFile(fileId) : Optional.<StoredFile>empty())
         .filter(f -> f.owner().equals(caller.identity()))
@@ -120,6 +123,7 @@ public final class GrantService {
    */
   public Redemption redeem(Principal caller, String token) {
     caller.require(Role.ACQUIRER, "redeem grants");
+    gate.check("redeeming");
     if (!Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
       LOG.warn("redeem by '{}' refused: malformed token", caller.identity());
       throw new InvalidRequestException(Reason.INVALID_REQUEST,
@@ -158,6 +162,7 @@ public final class GrantService {
   /** Opens the claimed file for download from {@code offset}. */
   public DownloadSession openDownload(Principal caller, String claimSecret, long offset) {
     caller.require(Role.ACQUIRER, "download");
+    gate.check("downloading");
     Claimed claimed = claimed(caller, claimSecret);
     Grant grant = claimed.grant();
     if (offset < 0 || offset > grant.size()) {
@@ -196,9 +201,11 @@ public final class GrantService {
 
   /** Re-checks, before each chunk, that the claim may still be served; throws if not. */
   void checkServing(String claimHash) {
+    gate.check("downloading");
     Instant now = clock.instant();
-    Claim claim = grants.findClaim(claimHash).orElseThrow();
-    Grant grant = grants.find(claim.grantId()).orElseThrow();
+    // An admin's purge deletes the file's grants and claims: the stream is cut as if revoked.
+    Claim claim = grants.findClaim(claimHash).orElseThrow(GrantService::purged);
+    Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purged);
     if (grant.state() == GrantState.REVOKED) {
       LOG.warn("download of grant {} cut: revoked", grant.id());
       throw unavailable(grant, "the download was stopped");
@@ -206,6 +213,11 @@ public final class GrantService {
     if (claim.state() != ClaimState.OPEN || !now.isBefore(claim.expiresAt())) {
       throw closedClaim(claim);
     }
+  }
+
+  private static GrantUnavailableException purged() {
+    return new GrantUnavailableException(Reason.GRANT_REVOKED,
+        "the file and its grants were purged by an admin; the download was stopped; ask the sender");
   }
 
   private record Claimed(Claim claim, Grant grant) {}

@@ -17,4 +17,10 @@ public interface IdentityRepository {
   void revokeCertificate(String issuer, String serialHex, Instant now);
 
   boolean isCertificateRevoked(String issuer, String serialHex);
+
+  /** Revokes an identity for good: disables it and records the revocation, in one transaction. */
+  void revokeIdentity(String name, Instant now);
+
+  /** Whether the identity was revoked (its certificates are refused at the handshake). */
+  boolean isIdentityRevoked(String name);
 }

@@ -30,7 +30,11 @@ public final class IdentityService {
   public void checkCertificate(X509Certificate cert) {
     CertificatePolicy.checkClientAuth(cert);
     CertificatePolicy.checkValidity(cert, clock.instant());
-    CertificatePolicy.identityOf(cert);
+    String name = CertificatePolicy.identityOf(cert);
+    if (repository.isIdentityRevoked(name)) {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
+          "identity '" + name + "' has been revoked on this server; its certificates are no longer accepted");
+    }
     if (repository.isCertificateRevoked(CertificatePolicy.issuerOf(cert), CertificatePolicy.serialOf(cert))) {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
           "the client certificate (serial " + CertificatePolicy.serialOf(cert) + ") has been revoked; ask an admin");
@@ -73,6 +77,9 @@ public final class IdentityService {
   public void setEnabled(String name, boolean enabled) {
     Identity current = repository.find(name).orElseThrow(() ->
         new IllegalArgumentException("identity '" + name + "' is not registered"));
+    if (enabled && repository.isIdentityRevoked(name)) {
+      throw new IllegalArgumentException("identity '" + name + "' is revoked and cannot be re-enabled");
+    }
     repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
     LOG.warn("identity '{}' {}", name, enabled ? "enabled" : "disabled");
   }
@@ -82,6 +89,23 @@ public final class IdentityService {
     repository.revokeCertificate(CertificatePolicy.issuerOf(cert), CertificatePolicy.serialOf(cert), clock.instant());
     LOG.warn("certificate serial {} of '{}' revoked", CertificatePolicy.serialOf(cert),
         cert.getSubjectX500Principal().getName());
+  }
+
+  /** Revokes the certificate {@code serialHex} (lowercase hex) issued by {@code issuerDn} (RFC 2253). */
+  public void revokeCertificate(String issuerDn, String serialHex) {
+    repository.revokeCertificate(issuerDn, serialHex, clock.instant());
+    LOG.warn("certificate serial {} issued by '{}' revoked", serialHex, issuerDn);
+  }
+
+  /** Revokes an identity for good: disabled, and its certificates refused at the next handshake. */
+  public void revokeIdentity(String name) {
+    repository.revokeIdentity(name, clock.instant());
+    LOG.warn("identity '{}' revoked", name);
+  }
+
+  /** Whether the identity was revoked for good. */
+  public boolean isRevoked(String name) {
+    return repository.isIdentityRevoked(name);
   }
 
   public Optional<Identity> find(String name) {

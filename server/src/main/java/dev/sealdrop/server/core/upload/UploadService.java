@@ -34,9 +34,12 @@ public final class UploadService {
   final dev.sealdrop.server.core.identity.IdentityService identities;
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
   private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private final dev.sealdrop.server.core.TransferGate gate;
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
-      dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock) {
+      dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock,
+      dev.sealdrop.server.core.TransferGate gate) {
+    this.gate = Objects.requireNonNull(gate, "gate");
     this.identities = Objects.requireNonNull(identities, "identities");
     this.uploads = Objects.requireNonNull(uploads, "uploads");
     this.blobs = Objects.requireNonNull(blobs, "blobs");
@@ -52,6 +55,7 @@ public final class UploadService {
   /** Starts an upload; {@code expectedSize} (0 = unknown) is checked against the limits up front. */
   public Upload create(Principal caller, long expectedSize) {
     caller.require(Role.TRANSFEROR, "upload files");
+    gate.check("uploading");
     if (expectedSize < 0) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "expected_size must be >= 0 (0 if unknown)");
     }
@@ -83,6 +87,7 @@ public final class UploadService {
   /** Attaches a stream to an OPEN upload at its committed offset (a resume re-reads the stored prefix). */
   public UploadSession begin(Principal caller, String uploadId, long offset) {
     Upload upload = get(caller, uploadId);
+    gate.check("uploading");
     if (upload.state() != UploadState.OPEN) {
       throw new PreconditionFailedException(Reason.UPLOAD_CLOSED, "upload " + uploadId + " is "
           + upload.state().name().toLowerCase(java.util.Locale.ROOT)

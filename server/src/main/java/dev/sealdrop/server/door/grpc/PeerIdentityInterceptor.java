@@ -27,9 +27,11 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
   private static final Context.Key<Principal> PRINCIPAL = Context.key("sealdrop-principal");
 
   private final IdentityService identities;
+  private final dev.sealdrop.server.core.audit.Audit audit;
 
-  public PeerIdentityInterceptor(IdentityService identities) {
+  public PeerIdentityInterceptor(IdentityService identities, dev.sealdrop.server.core.audit.Audit audit) {
     this.identities = Objects.requireNonNull(identities, "identities");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   /** The authenticated caller of the current call. */
@@ -49,10 +51,32 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
       principal = identities.authenticate(peerCertificate(call));
     } catch (RuntimeException e) {
       io.grpc.StatusRuntimeException s = ErrorMapper.toStatus(e);
+      String reason = s.getTrailers() == null ? null : s.getTrailers().get(ErrorMapper.REASON);
+      audit.record(subjectOf(call.getAttributes()), "call.refuse", "rpc:" + call.getMethodDescriptor()
+          .getBareMethodName(), (reason != null ? reason : s.getStatus().getCode().name())
+          .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), AuditingInterceptor.peer(call));
       call.close(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
       return new ServerCall.Listener<>() {};
     }
     return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call, headers, next);
+  }
+
+  /** For the audit of accepted connections: the client certificate's identity (CN), or its subject, or "-". */
+  static String subjectOf(io.grpc.Attributes attrs) {
+    SSLSession session = attrs.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    try {
+      if (session != null && session.getPeerCertificates().length > 0
+          && session.getPeerCertificates()[0] instanceof X509Certificate leaf) {
+        try {
+          return dev.sealdrop.server.core.identity.CertificatePolicy.identityOf(leaf);
+        } catch (RuntimeException e) {
+          return leaf.getSubjectX500Principal().getName();
+        }
+      }
+    } catch (SSLPeerUnverifiedException e) {
+      return "-";
+    }
+    return "-";
   }
 
   private static X509Certificate peerCertificate(ServerCall<?, ?> call) {

@@ -65,4 +65,20 @@ public final class JdbcIdentityRepository implements IdentityRepository {
     return jdbc.queryOne("SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?", rs -> 1, issuer,
         serialHex).isPresent();
   }
+
+  @Override
+  public void revokeIdentity(String name, Instant now) {
+    jdbc.inTransaction(c -> {
+      Jdbc.update(c, "UPDATE identities SET enabled = ?, updated_at = ? WHERE name = ?", false, now.toEpochMilli(), name);
+      if (Jdbc.query(c, "SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isEmpty()) {
+        Jdbc.update(c, "INSERT INTO revoked_identities (name, revoked_at) VALUES (?, ?)", name, now.toEpochMilli());
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public boolean isIdentityRevoked(String name) {
+    return jdbc.queryOne("SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isPresent();
+  }
 }

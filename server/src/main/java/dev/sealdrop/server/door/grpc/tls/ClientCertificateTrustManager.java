@@ -36,9 +36,11 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   private final X509TrustManager chainValidator;
   private final IdentityService identities;
   private final boolean openSsl;
+  private final dev.sealdrop.server.core.audit.Audit audit;
 
-  ClientCertificateTrustManager(X509Certificate ca, IdentityService identities, boolean openSsl)
-      throws GeneralSecurityException, java.io.IOException {
+  ClientCertificateTrustManager(X509Certificate ca, IdentityService identities, boolean openSsl,
+      dev.sealdrop.server.core.audit.Audit audit) throws GeneralSecurityException, java.io.IOException {
+    this.audit = Objects.requireNonNull(audit, "audit");
     this.ca = Objects.requireNonNull(ca, "ca");
     this.identities = Objects.requireNonNull(identities, "identities");
     this.openSsl = openSsl;
@@ -58,20 +60,34 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-    check(chain, authType);
+    check(chain, authType, engine == null || engine.getPeerHost() == null ? ""
+        : engine.getPeerHost() + ":" + engine.getPeerPort());
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    check(chain, authType);
+    check(chain, authType, socket == null ? "" : String.valueOf(socket.getRemoteSocketAddress()));
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    check(chain, authType);
+    check(chain, authType, "");
   }
 
-  private void check(X509Certificate[] chain, String authType) throws CertificateException {
+  private void check(X509Certificate[] chain, String authType, String peer) throws CertificateException {
+    try {
+      checkChain(chain, authType);
+    } catch (CertificateException e) {
+      String subject = chain == null || chain.length == 0 ? "-" : chain[0].getSubjectX500Principal().getName();
+      Throwable cause = e.getCause();
+      String reason = cause instanceof CertPathValidatorException v ? String.valueOf(v.getReason()) : "refused";
+      audit.record(subject, "connection.refuse", "tls-handshake", reason.toLowerCase(java.util.Locale.ROOT)
+          .replace('_', '-'), peer, java.util.Map.of("why", e.getMessage() == null ? "" : e.getMessage()));
+      throw e;
+    }
+  }
+
+  private void checkChain(X509Certificate[] chain, String authType) throws CertificateException {
     if (chain == null || chain.length == 0) {
       LOG.warn("TLS handshake refused: no client certificate");
       throw new CertificateException("no client certificate");

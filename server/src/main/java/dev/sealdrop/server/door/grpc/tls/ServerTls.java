@@ -51,8 +51,8 @@ public final class ServerTls {
   }
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "key and certificate paths come from server configuration")
-  public static SslContext build(ServerConfig.Tls tls, X509Certificate ca, IdentityService identities)
-      throws IOException {
+  public static SslContext build(ServerConfig.Tls tls, X509Certificate ca, IdentityService identities,
+      dev.sealdrop.server.core.audit.Audit audit) throws IOException {
     SslProvider provider = provider();
     if (provider == SslProvider.OPENSSL) {
       LOG.info("TLS provider: netty-tcnative {} ({})", OpenSsl.versionString(), "BoringSSL");
@@ -70,7 +70,7 @@ public final class ServerTls {
       return GrpcSslContexts.configure(builder, provider)
           .protocols("TLSv1.3")
           .clientAuth(ClientAuth.REQUIRE)
-          .trustManager(new ClientCertificateTrustManager(ca, identities, provider == SslProvider.OPENSSL))
+          .trustManager(new ClientCertificateTrustManager(ca, identities, provider == SslProvider.OPENSSL, audit))
           .build();
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot set up TLS: " + e.getMessage(), e);

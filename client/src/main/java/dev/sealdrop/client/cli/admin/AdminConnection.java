@@ -1,0 +1,125 @@
+package dev.sealdrop.client.cli.admin;
+
+import dev.sealdrop.client.cli.CliEnvironment;
+import dev.sealdrop.client.cli.SealdropCommand;
+import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.NetworkFailure;
+import dev.sealdrop.client.failure.PermissionFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.Profile;
+import dev.sealdrop.client.keystore.ProfileConfig;
+import dev.sealdrop.client.keystore.ProfileLocator;
+import dev.sealdrop.client.net.ChannelFactory;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.HostPort;
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One mTLS channel to the profile's admin listener, with the profile's client certificate.
+ * Every failure leaves as a {@link SealdropFailure} that says it concerns the admin listener.
+ */
+final class AdminConnection implements AutoCloseable {
+  static final long UNARY_DEADLINE_SECONDS = 30;
+
+  private final ManagedChannel channel;
+  private final HostPort server;
+  private final String identity;
+
+  private AdminConnection(ManagedChannel channel, HostPort server, String identity) {
+    this.channel = channel;
+    this.server = server;
+    this.identity = identity;
+  }
+
+  /** Opens the channel named by the profile's {@code admin_server}; explains when there is none. */
+  static AdminConnection open(SealdropCommand root) throws SealdropFailure {
+    CliEnvironment env = root.environment();
+    Profile profile = new Profile(ProfileLocator.locate(root.globals().home(), env.variables(), env.userHome()));
+    ProfileConfig config = profile.loadConfig();
+    if (config.adminServer().isEmpty()) {
+      throw new UsageFailure("NO_ADMIN_SERVER", "this profile (" + profile.dir() + ") has no admin server",
+          "add a line admin_server=HOST:PORT to " + profile.configFile() + " (the server prints "
+              + "`admin listening on HOST:PORT` at startup), or create the profile with "
+              + "`sealdrop init ... --admin-server HOST:PORT`");
+    }
+    HostPort admin = config.adminServer().get();
+    ManagedChannel ch = new ChannelFactory(profile.clientCertificate(), profile.clientKey(), profile.caCertificate())
+        .open(admin);
+    return new AdminConnection(ch, admin, config.identity());
+  }
+
+  /** For unary calls: a deadline. */
+  AdminServiceGrpc.AdminServiceBlockingStub stub() {
+    return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** For the export stream: no deadline (a large log takes as long as it takes). */
+  AdminServiceGrpc.AdminServiceBlockingStub streamingStub() {
+    return AdminServiceGrpc.newBlockingStub(channel);
+  }
+
+  HostPort server() {
+    return server;
+  }
+
+  /** One RPC (or a whole stream read inside {@code rpc}). */
+  @FunctionalInterface
+  interface Rpc<T> {
+    T run() throws SealdropFailure;
+  }
+
+  <T> T call(GrpcFailures.Op op, Rpc<T> rpc) throws SealdropFailure {
+    try {
+      return rpc.run();
+    } catch (StatusRuntimeException e) {
+      throw explain(translate(e, op), e);
+    }
+  }
+
+  /** The transfer-port table, plus the admin statuses it does not know (ALREADY_EXISTS, FAILED_PRECONDITION). */
+  private static SealdropFailure translate(StatusRuntimeException e, GrpcFailures.Op op) {
+    Status s = e.getStatus();
+    String detail = s.getDescription() == null ? s.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+        : s.getDescription();
+    String reason = GrpcFailures.reason(e).orElse(s.getCode().name());
+    if (s.getCode() == Status.Code.ALREADY_EXISTS) {
+      return new UsageFailure(reason, "already exists: " + detail,
+          "check with `sealdrop admin identities list`; a revoked identity's name cannot be reused", e);
+    }
+    if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {
+      return new UsageFailure(reason, "the server refused: " + detail,
+          "check the object's current state with the matching `sealdrop admin ... list` command", e);
+    }
+    return GrpcFailures.translate(e, op);
+  }
+
+  /** Adds what is specific to the admin listener to the generic translation. */
+  private SealdropFailure explain(SealdropFailure f, StatusRuntimeException e) {
+    if (f instanceof PermissionFailure) {
+      return new PermissionFailure(f.reason(), f.getMessage() + " (admin operations need the admin role)",
+          "you are connected as \"" + identity + "\"; ask an admin, or use a profile whose certificate "
+              + "belongs to an identity with the admin role", e);
+    }
+    if (f instanceof NetworkFailure) {
+      return new NetworkFailure(f.reason(), "the admin listener " + server + " is unavailable: " + f.getMessage(),
+          "check that the server runs with an admin port and that admin_server in the profile matches its "
+              + "`admin listening on HOST:PORT` line (it binds to 127.0.0.1 by default)", e);
+    }
+    if (f instanceof AuthFailure) {
+      return new AuthFailure(f.reason(), "the admin listener " + server + " refused: " + f.getMessage(),
+          f.hint().orElse("check the profile's certificate and CA"), e);
+    }
+    return f;
+  }
+
+  @Override
+  public void close() {
+    ChannelFactory.close(channel);
+  }
+}

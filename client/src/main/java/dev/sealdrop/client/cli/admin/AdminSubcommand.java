@@ -1,0 +1,29 @@
+package dev.sealdrop.client.cli.admin;
+
+import dev.sealdrop.client.cli.GlobalOptions;
+import dev.sealdrop.client.cli.SealdropCommand;
+import dev.sealdrop.client.cli.output.Output;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** Base of every {@code sealdrop admin} leaf command: global options, one admin connection, exit 0 on return. */
+abstract class AdminSubcommand implements Callable<Integer> {
+  @Mixin
+  GlobalOptions globals;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public final Integer call() throws Exception {
+    SealdropCommand root = (SealdropCommand) spec.root().userObject();
+    try (AdminConnection admin = AdminConnection.open(root)) {
+      run(admin, root.output());
+    }
+    return 0;
+  }
+
+  abstract void run(AdminConnection admin, Output output) throws Exception;
+}

@@ -1,0 +1,148 @@
+package dev.sealdrop.client.cli.admin;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.audit.AuditPublicKey;
+import dev.sealdrop.audit.AuditVerifier;
+import dev.sealdrop.audit.VerificationResult;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.NetworkFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.protocol.v1.ExportAuditChunk;
+import dev.sealdrop.protocol.v1.ExportAuditRequest;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+
+/**
+ * Streams an audit export into a file: a temporary file beside the target (owner-only), fsync,
+ * then a rename, so FILE is either absent or complete. The result is verified with the key the
+ * server announced before it is reported as written.
+ */
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the output path is the local user's own argument")
+final class AuditExport {
+  private final Path target;
+  private final boolean force;
+
+  AuditExport(Path target, boolean force) {
+    this.target = target.toAbsolutePath().normalize();
+    this.force = force;
+  }
+
+  /** What was written and what verifying it found. */
+  record Written(Path file, long bytes, long announcedRecords, AuditPublicKey key, VerificationResult result) {}
+
+  Written write(AdminConnection admin) throws SealdropFailure, IOException {
+    if (!force && Files.exists(target)) {
+      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + target, "choose another -o, or add --force");
+    }
+    Path dir = target.getParent();
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+    try {
+      Written w = admin.call(GrpcFailures.Op.GENERIC, () -> stream(admin, tmp));
+      if (force) {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        Files.move(tmp, target); // without REPLACE_EXISTING: never replaces a file that appeared meanwhile
+      }
+      return new Written(target, w.bytes(), w.announcedRecords(), w.key(), w.result());
+    } catch (FileAlreadyExistsException e) {
+      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + target, "choose another -o, or add --force", e);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static Written stream(AdminConnection admin, Path tmp) throws SealdropFailure {
+    long bytes = 0;
+    long records = -1;
+    String keyText = null;
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        OutputStream out = Channels.newOutputStream(ch)) {
+      Iterator<ExportAuditChunk> it = admin.streamingStub().exportAudit(ExportAuditRequest.getDefaultInstance());
+      boolean first = true;
+      while (it.hasNext()) {
+        ExportAuditChunk c = it.next();
+        if (first) {
+          keyText = c.getVerifierKey();
+          records = c.getRecords();
+          first = false;
+        }
+        c.getData().writeTo(out);
+        bytes += c.getData().size();
+      }
+      out.flush();
+      ch.force(true);
+    } catch (IOException e) {
+      throw new UsageFailure("WRITE_FAILED", "cannot write the export to " + tmp.getParent() + ": " + e.getMessage(),
+          "check free space and the folder's permissions", e);
+    }
+    if (keyText == null || keyText.isEmpty()) {
+      throw new NetworkFailure("EXPORT_INCOMPLETE", "the server sent no audit key with the export",
+          "re-run; if it persists, the server is not a compatible sealdrop server");
+    }
+    AuditPublicKey key;
+    try {
+      key = AuditPublicKey.parse(keyText);
+    } catch (IllegalArgumentException e) {
+      throw new IntegrityFailure("BAD_AUDIT_KEY", "the server announced an invalid audit key: " + e.getMessage(),
+          "report this to the operator", e);
+    }
+    VerificationResult r;
+    try {
+      r = AuditVerifier.withKey(key).verify(tmp);
+    } catch (IOException e) {
+      throw new UsageFailure("READ_FAILED", "cannot read back the export: " + e.getMessage(),
+          "check the folder's permissions", e);
+    }
+    return new Written(tmp, bytes, records, key, r);
+  }
+
+  /** An export that does not verify is kept (it is evidence) but is a failure (exit 5). */
+  static void ensureValid(Written w) throws IntegrityFailure {
+    if (w.result().failure().isPresent()) {
+      VerificationResult.Failure f = w.result().failure().get();
+      throw new IntegrityFailure(f.reason().name(), "wrote " + w.file() + ", but it does NOT verify with the "
+          + "server's own audit key: record " + f.sequence() + ": " + f.message(),
+          "keep the file as evidence and report it to the operator; see `sealdrop audit verify --help`");
+    }
+  }
+
+  static Result result(Written w) {
+    VerificationResult r = w.result();
+    return new Result() {
+      @Override
+      public void writeJson(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeBooleanField("ok", true);
+        g.writeStringField("output", w.file().toString());
+        g.writeNumberField("bytes", w.bytes());
+        g.writeNumberField("records", r.records());
+        g.writeStringField("head", String.valueOf(r.head()));
+        g.writeStringField("origin", r.origin());
+        g.writeStringField("verifier_key", w.key().encoded());
+        g.writeEndObject();
+      }
+
+      @Override
+      public void writeHuman(PrintWriter out) {
+        out.println("Wrote " + w.file() + ": " + r.records() + " records, " + w.bytes() + " bytes, chain head "
+            + r.head());
+        out.println("Audit key (as announced by the server): " + w.key().encoded());
+        out.println("Verify it with: sealdrop audit verify " + w.file() + " --key '" + w.key().encoded()
+            + "' --checkpoints DIR");
+      }
+    };
+  }
+}

@@ -1,0 +1,107 @@
+package dev.sealdrop.client.cli.admin;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.SealdropCommand;
+import dev.sealdrop.client.cli.output.Output;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.protocol.v1.AdminFile;
+import dev.sealdrop.protocol.v1.ListAllFilesRequest;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sealdrop admin files list|purge}: stored ciphertext (names and contents stay sealed). */
+@Command(name = "files", mixinStandardHelpOptions = true,
+    description = {"List or purge stored files. The server holds ciphertext only: names and contents are inside "
+        + "the envelope and unknown to it."},
+    subcommands = {FilesCommand.ListFiles.class, FilesCommand.Purge.class},
+    footer = {"  sealdrop admin files list --owner alice", "  sealdrop admin files purge 01J9Z... --reason 'wrong file'"})
+final class FilesCommand extends CommandGroup {
+
+  /** {@code files list [--owner O]}. */
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "Every stored file, newest first: owner, size, grants, age.",
+      footer = {"  sealdrop admin files list", "  sealdrop admin files list --owner alice --json"})
+  static final class ListFiles extends AdminSubcommand {
+    @Option(names = "--owner", paramLabel = "IDENTITY", description = "Only files of this owner.")
+    String owner;
+
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      ListAllFilesRequest.Builder req = ListAllFilesRequest.newBuilder();
+      if (owner != null) {
+        req.setOwner(owner);
+      }
+      List<AdminFile> files = admin.call(GrpcFailures.Op.LIST, () -> admin.stub().listAllFiles(req.build()))
+          .getFilesList();
+      Instant now = ((SealdropCommand) spec.root().userObject()).environment().clock().instant();
+      output.emit(new Result() {
+        @Override
+        public void writeJson(JsonGenerator g) throws IOException {
+          g.writeStartObject();
+          g.writeBooleanField("ok", true);
+          g.writeArrayFieldStart("files");
+          for (AdminFile f : files) {
+            AdminViews.file(g, f);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          if (files.isEmpty()) {
+            out.println("(none)");
+            return;
+          }
+          AdminViews.fileHeader(out);
+          files.forEach(f -> AdminViews.fileLine(out, f, now));
+        }
+      });
+    }
+  }
+
+  /** {@code files purge FILE_ID}. */
+  @Command(name = "purge", mixinStandardHelpOptions = true,
+      description = {"Delete a file's ciphertext and every grant that points to it; a download of it that is "
+          + "streaming is cut. Irreversible."},
+      footer = "  sealdrop admin files purge 01J9Z... --reason 'sent to the wrong party'")
+  static final class Purge extends AdminSubcommand {
+    @Parameters(index = "0", paramLabel = "FILE_ID", description = "The file (see `sealdrop admin files list`).")
+    String fileId;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why (audited; at most 256 characters).")
+    String reason;
+
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      String why = IdentitiesCommand.reason(reason);
+      var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
+          .purgeFile(PurgeFileRequest.newBuilder().setFileId(fileId).setReason(why).build()));
+      output.emit(new Result() {
+        @Override
+        public void writeJson(JsonGenerator g) throws IOException {
+          g.writeStartObject();
+          g.writeBooleanField("ok", true);
+          g.writeStringField("file_id", resp.getFileId());
+          g.writeNumberField("grants_deleted", resp.getGrantsDeleted());
+          g.writeNumberField("downloads_cut", resp.getDownloadsCut());
+          g.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          out.println("Purged file " + TerminalText.clean(resp.getFileId()) + "; grants deleted: "
+              + resp.getGrantsDeleted() + "; downloads cut: " + resp.getDownloadsCut());
+        }
+      });
+    }
+  }
+}

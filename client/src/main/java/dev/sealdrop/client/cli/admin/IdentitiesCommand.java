@@ -1,0 +1,208 @@
+package dev.sealdrop.client.cli.admin;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Output;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.protocol.v1.AddIdentityRequest;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.IdentityInfo;
+import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.Role;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sealdrop admin identities list|add|disable|enable|revoke}. */
+@Command(name = "identities", mixinStandardHelpOptions = true,
+    description = "List, add, disable, re-enable and revoke identities.",
+    subcommands = {IdentitiesCommand.ListIdentities.class, IdentitiesCommand.Add.class, IdentitiesCommand.Disable.class,
+        IdentitiesCommand.Enable.class, IdentitiesCommand.Revoke.class},
+    footer = {"  sealdrop admin identities list --json", "  sealdrop admin identities add erin --role acquirer",
+        "  sealdrop admin identities revoke bob --reason 'laptop lost'"})
+final class IdentitiesCommand extends CommandGroup {
+  static final int MAX_REASON = 256;
+
+  /** The JSON/human result of a change to one identity. */
+  static Result changed(String verb, IdentityInfo i, String countName, int count, String extraName, int extra) {
+    return new Result() {
+      @Override
+      public void writeJson(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeBooleanField("ok", true);
+        g.writeFieldName("identity");
+        AdminViews.identity(g, i);
+        if (countName != null) {
+          g.writeNumberField(countName, count);
+        }
+        if (extraName != null) {
+          g.writeNumberField(extraName, extra);
+        }
+        g.writeEndObject();
+      }
+
+      @Override
+      public void writeHuman(PrintWriter out) {
+        out.println(verb + " " + TerminalText.clean(i.getIdentity()) + " (role " + AdminViews.role(i.getRole())
+            + ", state " + AdminViews.state(i.getState()) + ")"
+            + (countName == null ? "" : "; " + count + " " + countName.replace('_', ' '))
+            + (extraName == null ? "" : "; " + extra + " " + extraName.replace('_', ' ')));
+      }
+    };
+  }
+
+  static String reason(String reason) throws UsageFailure {
+    if (reason == null) {
+      return "";
+    }
+    if (reason.length() > MAX_REASON) {
+      throw new UsageFailure("REASON_TOO_LONG", "--reason is " + reason.length() + " characters; at most "
+          + MAX_REASON + " are allowed", "shorten the reason");
+    }
+    return reason;
+  }
+
+  static Role parseRole(String text) throws UsageFailure {
+    String t = text == null ? "" : text.trim().toUpperCase(Locale.ROOT);
+    for (Role r : new Role[] {Role.ROLE_TRANSFEROR, Role.ROLE_ACQUIRER, Role.ROLE_ADMIN}) {
+      if (r.name().equals("ROLE_" + t)) {
+        return r;
+      }
+    }
+    throw new UsageFailure("BAD_ROLE", "\"" + text + "\" is not a role", "use transferor, acquirer or admin");
+  }
+
+  /** {@code identities list}. */
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Every identity with its role and state.",
+      footer = {"  sealdrop admin identities list", "  sealdrop admin identities list --json"})
+  static final class ListIdentities extends AdminSubcommand {
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      List<IdentityInfo> all = admin.call(GrpcFailures.Op.LIST,
+          () -> admin.stub().listIdentities(ListIdentitiesRequest.getDefaultInstance())).getIdentitiesList();
+      output.emit(new Result() {
+        @Override
+        public void writeJson(JsonGenerator g) throws IOException {
+          g.writeStartObject();
+          g.writeBooleanField("ok", true);
+          g.writeArrayFieldStart("identities");
+          for (IdentityInfo i : all) {
+            AdminViews.identity(g, i);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          if (all.isEmpty()) {
+            out.println("(none)");
+            return;
+          }
+          AdminViews.identityHeader(out);
+          all.forEach(i -> AdminViews.identityLine(out, i));
+        }
+      });
+    }
+  }
+
+  /** {@code identities add IDENTITY --role ROLE}. */
+  @Command(name = "add", mixinStandardHelpOptions = true,
+      description = {"Register an identity (the subject CN of the certificates your CA issues) with a role.",
+          "It can connect once it holds a certificate from the deployment CA."},
+      footer = "  sealdrop admin identities add erin --role acquirer")
+  static final class Add extends AdminSubcommand {
+    @Parameters(index = "0", paramLabel = "IDENTITY", description = "1-64 characters of [A-Za-z0-9._@-].")
+    String identity;
+
+    @Option(names = "--role", required = true, paramLabel = "ROLE", description = "transferor, acquirer or admin.")
+    String role;
+
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      Role r = parseRole(role);
+      IdentityInfo i = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
+          .addIdentity(AddIdentityRequest.newBuilder().setIdentity(identity).setRole(r).build())).getIdentity();
+      output.emit(changed("Added", i, null, 0, null, 0));
+    }
+  }
+
+  /** {@code identities disable IDENTITY}. */
+  @Command(name = "disable", mixinStandardHelpOptions = true,
+      description = {"Disable an identity at once: its connections are closed, its transfers aborted, and its grants "
+          + "(to or from it) cannot be redeemed. Reversible with `enable`."},
+      footer = "  sealdrop admin identities disable bob --reason 'on leave'")
+  static final class Disable extends AdminSubcommand {
+    @Parameters(index = "0", paramLabel = "IDENTITY", description = "The identity to disable.")
+    String identity;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why (audited; at most 256 characters).")
+    String reason;
+
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      String why = reason(reason);
+      var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub().disableIdentity(
+          DisableIdentityRequest.newBuilder().setIdentity(identity).setReason(why).build()));
+      output.emit(changed("Disabled", resp.getIdentity(), "sessions_closed", resp.getSessionsClosed(), null, 0));
+    }
+  }
+
+  /** {@code identities enable IDENTITY}. */
+  @Command(name = "enable", mixinStandardHelpOptions = true,
+      description = "Re-enable a disabled identity (a revoked one stays revoked).",
+      footer = "  sealdrop admin identities enable bob")
+  static final class Enable extends AdminSubcommand {
+    @Parameters(index = "0", paramLabel = "IDENTITY", description = "The identity to re-enable.")
+    String identity;
+
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      IdentityInfo i = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
+          .enableIdentity(EnableIdentityRequest.newBuilder().setIdentity(identity).build())).getIdentity();
+      output.emit(changed("Enabled", i, null, 0, null, 0));
+    }
+  }
+
+  /** {@code identities revoke IDENTITY [--certificate SERIAL]}. */
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = {"Revoke an identity for good, or only one of its certificates (--certificate). Takes effect at "
+          + "once: its connections are closed, transfers in flight aborted, its next TLS handshake fails, and grants "
+          + "created by it or addressed to it become unusable. Irreversible."},
+      footer = {"  sealdrop admin identities revoke bob --reason 'laptop lost'",
+          "  sealdrop admin identities revoke bob --certificate 1f3a9c --reason 'old laptop'"})
+  static final class Revoke extends AdminSubcommand {
+    @Parameters(index = "0", paramLabel = "IDENTITY", description = "The identity to revoke.")
+    String identity;
+
+    @Option(names = "--certificate", paramLabel = "SERIAL",
+        description = "Revoke only this certificate (hexadecimal serial number).")
+    String serial;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why (audited; at most 256 characters).")
+    String reason;
+
+    @Override
+    void run(AdminConnection admin, Output output) throws Exception {
+      String why = reason(reason);
+      String cert = serial == null ? "" : serial.trim();
+      if (serial != null && !cert.matches("(?i)(0x)?[0-9a-f]{1,64}")) {
+        throw new UsageFailure("BAD_SERIAL", "--certificate \"" + serial + "\" is not a hexadecimal serial number",
+            "print it with `openssl x509 -noout -serial -in CERT`");
+      }
+      String hex = cert.regionMatches(true, 0, "0x", 0, 2) ? cert.substring(2) : cert;
+      var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
+          .newBuilder().setIdentity(identity).setCertificateSerial(hex).setReason(why).build()));
+      output.emit(changed(hex.isEmpty() ? "Revoked" : "Revoked certificate " + hex + " of", resp.getIdentity(),
+          "sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked()));
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.sealdrop.client.cli.audit;
+
+import dev.sealdrop.client.cli.GlobalOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code sealdrop audit}: offline work on audit exports. */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+    description = "Verify an audit export offline (no profile, no server needed).",
+    subcommands = AuditVerifyCommand.class,
+    footer = "  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" --checkpoints ~/.sealdrop/checkpoints")
+public final class AuditCommand implements Callable<Integer> {
+  @Mixin
+  GlobalOptions globals;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing a command, e.g. `sealdrop audit verify FILE`");
+  }
+}

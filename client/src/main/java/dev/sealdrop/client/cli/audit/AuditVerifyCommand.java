@@ -1,0 +1,257 @@
+package dev.sealdrop.client.cli.audit;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.audit.AuditFormatException;
+import dev.sealdrop.audit.AuditPublicKey;
+import dev.sealdrop.audit.AuditVerifier;
+import dev.sealdrop.audit.HeldCheckpoints;
+import dev.sealdrop.audit.SignedCheckpoint;
+import dev.sealdrop.audit.VerificationResult;
+import dev.sealdrop.client.cli.Diagnoser;
+import dev.sealdrop.client.cli.ExitCodes;
+import dev.sealdrop.client.cli.GlobalOptions;
+import dev.sealdrop.client.cli.SealdropCommand;
+import dev.sealdrop.client.cli.output.Output;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sealdrop audit verify FILE [--key KEY] [--checkpoints DIR]}: checks the hash chain and
+ * every checkpoint offline and names the first record where the log breaks (exit 5).
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Verify an audit export (or log) offline: every record's hash and link, every sequence number, "
+        + "every signed checkpoint, and consistency with checkpoints held outside the server (--checkpoints).",
+        "Prints OK with the record count and chain head, or names the FIRST record where the log breaks and exits 5.",
+        "Without --key only the key the file names itself is used: that proves consistency, not who signed."},
+    footer = {"  sealdrop audit verify audit.jsonl --key audit-key.txt --checkpoints ~/held-checkpoints",
+        "  sealdrop audit verify audit.jsonl --key 'sealdrop.example/audit+c03e8969+AQOh...' --json"})
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "paths are the local user's own arguments")
+final class AuditVerifyCommand implements Callable<Integer> {
+  /** A verifier key is one short line; a key file larger than this is not one. */
+  static final int MAX_KEY_FILE_BYTES = 4096;
+
+  @Mixin
+  GlobalOptions globals;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The export (JSON Lines), e.g. from `sealdrop admin audit export`.")
+  Path file;
+
+  @Option(names = "--key", paramLabel = "KEY_FILE_OR_TEXT",
+      description = "The audit verifier key (NAME+KEYID+BASE64), or a file holding it. Obtain it out of band: "
+          + "it always wins over the key the file names.")
+  String key;
+
+  @Option(names = "--checkpoints", paramLabel = "DIR",
+      description = "A folder of checkpoints held outside the server (*.note): detects a truncated or re-signed log.")
+  Path checkpoints;
+
+  @Option(names = "--allow-unsigned-tail",
+      description = "Accept records after the last signed checkpoint (a live log copy); they are reported as a warning.")
+  boolean allowUnsignedTail;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "give the path of an audit export");
+    }
+    AuditVerifier verifier = key == null ? AuditVerifier.withEmbeddedKey() : AuditVerifier.withKey(parseKey(key));
+    if (checkpoints != null) {
+      verifier = verifier.holding(loadHeld(checkpoints));
+    }
+    if (allowUnsignedTail) {
+      verifier = verifier.allowingUnsignedTail();
+    }
+    VerificationResult r;
+    try {
+      r = verifier.verify(file);
+    } catch (IOException e) {
+      throw new UsageFailure("READ_FAILED", "cannot read " + file + ": " + e.getMessage(),
+          "check the path and its permissions", e);
+    }
+    Output output = ((SealdropCommand) spec.root().userObject()).output();
+    for (VerificationResult.Warning w : r.warnings()) {
+      output.warn(w.kind() + ": " + w.message());
+    }
+    if (r.failure().isEmpty()) {
+      output.emit(VerifyReport.valid(file, r));
+      return ExitCodes.OK.code();
+    }
+    VerificationResult.Failure f = r.failure().get();
+    IntegrityFailure failure = new IntegrityFailure(f.reason().name(), "the audit log breaks at record "
+        + f.sequence() + " (" + f.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + "): " + f.message(),
+        hint(f.reason()));
+    output.note("error: " + failure.getMessage());
+    output.note("hint: " + failure.hint().orElse(""));
+    int exit = Diagnoser.exitFor(failure).code();
+    output.emit(VerifyReport.invalid(file, r, f, exit, failure));
+    return exit;
+  }
+
+  static String hint(VerificationResult.Reason reason) {
+    switch (reason) {
+      case TRUNCATED:
+      case REWRITTEN:
+        return "the export disagrees with a checkpoint held outside the server: records were removed or history "
+            + "was rewritten and re-signed; keep both as evidence";
+      case UNTRUSTED_CHECKPOINT_KEY:
+        return "the checkpoints are not signed by the given key: check --key, or the log was re-signed with another key";
+      case UNSIGNED_RECORDS:
+        return "records after the last signed checkpoint are unproven; for a live log copy use --allow-unsigned-tail";
+      case MALFORMED:
+        return "the file is not a sealdrop audit export, or it was damaged; get a fresh export";
+      default:
+        return "the log was altered after it was written; keep the file as evidence and compare with an earlier export";
+    }
+  }
+
+  static AuditPublicKey parseKey(String given) throws UsageFailure {
+    String text = given.strip();
+    Path asFile = null;
+    try {
+      asFile = Path.of(text);
+    } catch (InvalidPathException e) {
+      // not a path: treat as key text
+    }
+    if (asFile != null && Files.isRegularFile(asFile)) {
+      try {
+        if (Files.size(asFile) > MAX_KEY_FILE_BYTES) {
+          throw new UsageFailure("BAD_KEY", asFile + " is too large to be an audit verifier key",
+              "give the key text NAME+KEYID+BASE64, or a file holding only it");
+        }
+        text = Files.readString(asFile).strip();
+      } catch (IOException e) {
+        throw new UsageFailure("BAD_KEY", "cannot read the key file " + asFile + ": " + e.getMessage(),
+            "check the path and its permissions", e);
+      }
+    }
+    if (text.startsWith("PRIVATE+KEY+")) {
+      throw new UsageFailure("PRIVATE_KEY_GIVEN", "--key holds the server's PRIVATE audit key",
+          "give the verifier (public) key instead, and protect the private key: it should never leave the server");
+    }
+    try {
+      return AuditPublicKey.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new UsageFailure("BAD_KEY", "--key is not an audit verifier key: " + e.getMessage(),
+          "expected NAME+KEYID+BASE64 as printed by `sealdrop admin audit export`, or a file holding it", e);
+    }
+  }
+
+  static List<SignedCheckpoint> loadHeld(Path dir) throws UsageFailure {
+    if (!Files.isDirectory(dir)) {
+      throw new UsageFailure("NO_CHECKPOINTS_DIR", "no such folder: " + dir, "give the folder of held *.note checkpoints");
+    }
+    try {
+      List<SignedCheckpoint> held = HeldCheckpoints.load(dir);
+      if (held.isEmpty()) {
+        throw new UsageFailure("NO_CHECKPOINTS", dir + " holds no *.note checkpoints",
+            "give the folder where checkpoints were kept, or leave out --checkpoints");
+      }
+      return held;
+    } catch (AuditFormatException e) {
+      throw new UsageFailure("BAD_HELD_CHECKPOINT", e.getMessage(),
+          "a held checkpoint must be a signed note as the CLI stored it; remove or replace the damaged file", e);
+    } catch (IOException e) {
+      throw new UsageFailure("READ_FAILED", "cannot read " + dir + ": " + e.getMessage(),
+          "check the folder's permissions", e);
+    }
+  }
+
+  /** The two result documents. */
+  static final class VerifyReport {
+    private VerifyReport() {}
+
+    static Result valid(Path file, VerificationResult r) {
+      return new Result() {
+        @Override
+        public void writeJson(JsonGenerator g) throws IOException {
+          g.writeStartObject();
+          g.writeBooleanField("ok", true);
+          g.writeStringField("status", r.status().name().toLowerCase(Locale.ROOT));
+          g.writeStringField("file", file.toString());
+          common(g, r);
+          g.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          out.println("OK: " + r.records() + " records verified, chain head " + r.head());
+          out.println("  origin " + r.origin() + "; key " + r.key() + " ("
+              + (r.keySource() == VerificationResult.KeySource.GIVEN ? "given" : "only the one the file names") + ")");
+          out.println("  " + r.checkpointsVerified() + " signed checkpoints verified; consistent with "
+              + r.heldCheckpointsVerified() + " held checkpoints" + (r.warnings().isEmpty() ? ""
+                  : "; " + r.warnings().size() + " warning(s) on stderr"));
+        }
+      };
+    }
+
+    static Result invalid(Path file, VerificationResult r, VerificationResult.Failure f, int exit,
+        IntegrityFailure failure) {
+      return new Result() {
+        @Override
+        public void writeJson(JsonGenerator g) throws IOException {
+          g.writeStartObject();
+          g.writeBooleanField("ok", false);
+          g.writeObjectFieldStart("error");
+          g.writeNumberField("exit_code", exit);
+          g.writeStringField("kind", ExitCodes.INTEGRITY.kind());
+          g.writeStringField("reason", failure.reason());
+          g.writeStringField("message", failure.getMessage());
+          g.writeStringField("hint", failure.hint().orElse(""));
+          g.writeEndObject();
+          g.writeStringField("status", "invalid");
+          g.writeStringField("file", file.toString());
+          g.writeObjectFieldStart("break");
+          g.writeNumberField("seq", f.sequence());
+          g.writeStringField("reason", f.reason().name());
+          g.writeStringField("message", f.message());
+          g.writeEndObject();
+          common(g, r);
+          g.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          // the error is on stderr, in the CLI's one voice; stdout stays empty
+        }
+      };
+    }
+
+    private static void common(JsonGenerator g, VerificationResult r) throws IOException {
+      g.writeNumberField("records", r.records());
+      g.writeStringField("head", r.head() == null ? null : r.head().toString());
+      g.writeStringField("origin", r.origin());
+      g.writeStringField("key", r.key() == null ? null : r.key().encoded());
+      g.writeStringField("key_source", r.keySource().name().toLowerCase(Locale.ROOT));
+      g.writeNumberField("checkpoints_verified", r.checkpointsVerified());
+      g.writeNumberField("held_checkpoints_verified", r.heldCheckpointsVerified());
+      g.writeArrayFieldStart("warnings");
+      for (VerificationResult.Warning w : r.warnings()) {
+        g.writeStartObject();
+        g.writeStringField("kind", w.kind().name());
+        g.writeStringField("message", w.message());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+  }
+}

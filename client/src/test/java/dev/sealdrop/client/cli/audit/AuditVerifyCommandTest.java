@@ -1,0 +1,224 @@
+package dev.sealdrop.client.cli.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.audit.AuditEvent;
+import dev.sealdrop.audit.AuditKey;
+import dev.sealdrop.audit.AuditLogConfig;
+import dev.sealdrop.audit.AuditLogWriter;
+import dev.sealdrop.audit.HeldCheckpoints;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sealdrop audit verify} on logs written by the real {@link AuditLogWriter}. */
+class AuditVerifyCommandTest {
+  private static final String ORIGIN = "sealdrop.test/audit/deal-42";
+  private static final Clock FIXED = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
+
+  @TempDir
+  Path dir;
+
+  private byte[] seed;
+  private String key;
+
+  @BeforeEach
+  void keys() {
+    seed = new byte[32];
+    Arrays.fill(seed, (byte) 7);
+    key = AuditKey.testOnlyFromSeed(ORIGIN, seed).publicKey().encoded();
+  }
+
+  private static AuditEvent event(int i) {
+    return AuditEvent.of(i % 2 == 0 ? "alice" : "bob", "grant.redeem", "grant:g" + i, "ok", "127.0.0.1:5" + i,
+        Map.of("n", Integer.toString(i)));
+  }
+
+  /** Writes {@code records} events (the first {@code sameAs} identical across calls), exports them to {@code name}. */
+  private Path export(String name, int records, AuditKey signer, Path heldDir, int holdAt, int alterAt)
+      throws IOException {
+    Path live = dir.resolve(name + ".live");
+    try (AuditLogWriter w = AuditLogWriter.open(AuditLogConfig.defaults(live, ORIGIN).withClock(FIXED), signer)) {
+      for (int i = 1; i <= records; i++) {
+        w.append(i == alterAt ? AuditEvent.of("mallory", "grant.redeem", "grant:x", "ok", "") : event(i));
+        if (i == holdAt) {
+          HeldCheckpoints.save(heldDir, w.checkpoint());
+        }
+      }
+      Path out = dir.resolve(name);
+      try (OutputStream o = Files.newOutputStream(out)) {
+        w.exportTo(o);
+      }
+      return out;
+    }
+  }
+
+  private Path export(String name, int records) throws IOException {
+    return export(name, records, AuditKey.testOnlyFromSeed(ORIGIN, seed), null, -1, -1);
+  }
+
+  private static Path rewriteLine(Path file, String marker, String from, String to) throws IOException {
+    List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    boolean done = false;
+    for (int i = 0; i < lines.size() && !done; i++) {
+      if (lines.get(i).contains(marker)) {
+        assertThat(lines.get(i)).contains(from);
+        lines.set(i, lines.get(i).replace(from, to));
+        done = true;
+      }
+    }
+    assertThat(done).as("a line with %s", marker).isTrue();
+    Files.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    return file;
+  }
+
+  private static CliHarness.Run verify(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "audit";
+    all[1] = "verify";
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliHarness.run(Map.of(), all);
+  }
+
+  @Test
+  void anEditedRecordIsNamedBySequenceNumberAndExitsFive() throws IOException {
+    Path log = rewriteLine(export("edited.jsonl", 8), "\"seq\":5,", "\"actor\":\"bob\"", "\"actor\":\"carol\"");
+
+    CliHarness.Run r = verify(log.toString(), "--key", key).assertExit(5);
+    assertThat(r.err()).contains("sealdrop: error: the audit log breaks at record 5 (edited)")
+        .contains("sealdrop: hint: ");
+    assertThat(r.out()).isEmpty();
+
+    CliHarness.Run j = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    assertThat(j.json()).containsEntry("ok", false).containsEntry("status", "invalid").containsEntry("records", 4L);
+    assertThat(j.object("error")).containsEntry("exit_code", 5L).containsEntry("kind", "integrity")
+        .containsEntry("reason", "EDITED");
+    assertThat(j.object("break")).containsEntry("seq", 5L).containsEntry("reason", "EDITED")
+        .containsKey("message");
+  }
+
+  @Test
+  void aDeletedRecordIsNamedByTheMissingSequenceNumber() throws IOException {
+    Path log = export("deleted.jsonl", 6);
+    List<String> kept = Files.readAllLines(log).stream().filter(l -> !l.contains("\"seq\":4,")).toList();
+    Files.write(log, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
+
+    CliHarness.Run r = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "DELETED_OR_REORDERED");
+  }
+
+  @Test
+  void aForgedCheckpointIsRefused() throws IOException {
+    Path log = export("forged.jsonl", 6);
+    // claim another head in the final checkpoint: its signature no longer matches its body
+    String lastRecordHash = Files.readAllLines(log).stream().filter(l -> l.contains("\"seq\":6,")).findFirst()
+        .orElseThrow().replaceAll(".*\"hash\":\"([^\"]+)\".*", "$1");
+    String fifthHash = Files.readAllLines(log).stream().filter(l -> l.contains("\"seq\":5,")).findFirst()
+        .orElseThrow().replaceAll(".*\"hash\":\"([^\"]+)\".*", "$1");
+    rewriteLine(log, "\"type\":\"checkpoint\"", lastRecordHash, fifthHash);
+
+    CliHarness.Run r = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    assertThat(r.object("break")).containsEntry("seq", 6L).containsEntry("reason", "BAD_CHECKPOINT_SIGNATURE");
+  }
+
+  @Test
+  void aLogSignedWithAnotherKeyFailsAgainstTheGivenKeyButPassesOnItsOwnEmbeddedKey() throws IOException {
+    Path log = export("other-key.jsonl", 3, AuditKey.generate(ORIGIN), null, -1, -1);
+
+    CliHarness.Run given = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    assertThat(given.object("break")).containsEntry("reason", "UNTRUSTED_CHECKPOINT_KEY");
+
+    CliHarness.Run embedded = verify(log.toString(), "--json").assertExit(0);
+    assertThat(embedded.json()).containsEntry("key_source", "embedded").containsEntry("status", "valid_with_warnings");
+    assertThat(embedded.err()).contains("sealdrop: warning: EMBEDDED_KEY_ONLY");
+    assertThat(embedded.list("warnings")).extracting(w -> w.get("kind")).contains("EMBEDDED_KEY_ONLY");
+  }
+
+  @Test
+  void aTruncatedAndReSignedExportPassesPlainVerifyButFailsAgainstAHeldCheckpoint() throws IOException {
+    Path held = Files.createDirectory(dir.resolve("held"));
+    export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    // the dishonest operator (who holds the audit key) keeps only the first 3 records and re-signs
+    Path truncated = export("truncated.jsonl", 3);
+
+    verify(truncated.toString(), "--key", key).assertExit(0);
+
+    CliHarness.Run r = verify(truncated.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
+        .assertExit(5);
+    assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "TRUNCATED");
+    assertThat(r.object("error")).containsEntry("reason", "TRUNCATED");
+  }
+
+  @Test
+  void aRewrittenAndReSignedHistoryFailsAgainstAHeldCheckpoint() throws IOException {
+    Path held = Files.createDirectory(dir.resolve("held"));
+    export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    Path rewritten = export("rewritten.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed),
+        Files.createDirectory(dir.resolve("ignored")), -1, 2);
+
+    verify(rewritten.toString(), "--key", key).assertExit(0);
+    CliHarness.Run r = verify(rewritten.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
+        .assertExit(5);
+    assertThat(r.object("break")).containsEntry("seq", 5L).containsEntry("reason", "REWRITTEN");
+  }
+
+  @Test
+  void aValidExportWithGivenKeyAndHeldCheckpointIsOkWithCountAndHead() throws IOException {
+    Path held = Files.createDirectory(dir.resolve("held"));
+    Path log = export("valid.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    Path keyFile = Files.writeString(dir.resolve("audit-key.txt"), key + "\n");
+
+    CliHarness.Run human = verify(log.toString(), "--key", keyFile.toString(), "--checkpoints", held.toString())
+        .assertExit(0);
+    assertThat(human.out()).startsWith("OK: 8 records verified, chain head ");
+    assertThat(human.err()).doesNotContain("warning");
+
+    CliHarness.Run r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(0);
+    Map<String, Object> doc = r.json();
+    assertThat(doc).containsEntry("ok", true).containsEntry("status", "valid").containsEntry("records", 8L)
+        .containsEntry("origin", ORIGIN).containsEntry("key", key).containsEntry("key_source", "given")
+        .containsEntry("held_checkpoints_verified", 1L).containsEntry("warnings", List.of());
+    assertThat((String) doc.get("head")).hasSize(44);
+    assertThat((Long) doc.get("checkpoints_verified")).isGreaterThanOrEqualTo(2L);
+  }
+
+  @Test
+  void withoutHeldCheckpointsTheResultWarnsThatTruncationCannotBeSeen() throws IOException {
+    CliHarness.Run r = verify(export("plain.jsonl", 2).toString(), "--key", key, "--json").assertExit(0);
+    assertThat(r.list("warnings")).extracting(w -> w.get("kind")).containsExactly("NO_EXTERNAL_CHECKPOINT");
+    assertThat(r.err()).contains("sealdrop: warning: NO_EXTERNAL_CHECKPOINT");
+  }
+
+  @Test
+  void badInputsAreUsageErrorsNotVerdicts() throws IOException {
+    Path log = export("inputs.jsonl", 2);
+    assertThat(verify(dir.resolve("missing.jsonl").toString(), "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "FILE_NOT_FOUND");
+    assertThat(verify(log.toString(), "--key", "not-a-key", "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "BAD_KEY");
+    assertThat(verify(log.toString(), "--key", "PRIVATE+KEY+" + key, "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "PRIVATE_KEY_GIVEN");
+    Path badHeld = Files.createDirectory(dir.resolve("bad-held"));
+    Files.writeString(badHeld.resolve("x.note"), "not a note\n");
+    assertThat(verify(log.toString(), "--key", key, "--checkpoints", badHeld.toString(), "--json").assertExit(2)
+        .object("error")).containsEntry("reason", "BAD_HELD_CHECKPOINT");
+  }
+
+  @Test
+  void helpHasAnExampleSectionAndTheExitCodes() {
+    CliHarness.Run r = CliHarness.run(Map.of(), "audit", "verify", "--help").assertExit(0);
+    assertThat(r.out()).contains("Exit codes:").contains("Example:").contains("sealdrop audit verify audit.jsonl");
+  }
+}

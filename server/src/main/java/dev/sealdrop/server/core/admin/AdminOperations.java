@@ -1,0 +1,253 @@
+package dev.sealdrop.server.core.admin;
+
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PreconditionFailedException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.identity.IdentityNames;
+import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.identity.SessionRegistry;
+import dev.sealdrop.server.core.upload.BlobStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin operations. Each one requires the admin role, acts at once, and is audited (ok or
+ * refused) with the admin as actor and the door's peer address; no operation returns content.
+ */
+public final class AdminOperations {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  private static final Pattern SERIAL = Pattern.compile("[0-9a-fA-F]{1,64}");
+  private static final int MAX_REASON = 256;
+
+  private final IdentityService identities;
+  private final AdminRepository repository;
+  private final GrantService grants;
+  private final BlobStore blobs;
+  private final Lockdown lockdown;
+  private final SessionRegistry sessions;
+  private final Audit audit;
+  private final Clock clock;
+  private final String issuer;
+
+  public AdminOperations(IdentityService identities, AdminRepository repository, GrantService grants, BlobStore blobs,
+      Lockdown lockdown, SessionRegistry sessions, Audit audit, Clock clock, String issuer) {
+    this.identities = Objects.requireNonNull(identities, "identities");
+    this.repository = Objects.requireNonNull(repository, "repository");
+    this.grants = Objects.requireNonNull(grants, "grants");
+    this.blobs = Objects.requireNonNull(blobs, "blobs");
+    this.lockdown = Objects.requireNonNull(lockdown, "lockdown");
+    this.sessions = Objects.requireNonNull(sessions, "sessions");
+    this.audit = Objects.requireNonNull(audit, "audit");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.issuer = Objects.requireNonNull(issuer, "issuer");
+  }
+
+  /** Who acts and from where (the door's remote address). */
+  public record Caller(Principal principal, String peer) {
+    public Caller {
+      Objects.requireNonNull(principal, "principal");
+      peer = peer == null ? "" : peer;
+    }
+  }
+
+  /** Results of the operations that close live calls. */
+  public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked) {}
+
+  public record PurgeResult(String fileId, int grantsDeleted) {}
+
+  public List<IdentityView> listIdentities(Caller c) {
+    return act(c, "admin.identity.list", "", Map.of(), repository::listIdentities);
+  }
+
+  public IdentityView addIdentity(Caller c, String name, Role role) {
+    return act(c, "admin.identity.add", "identity:" + name, Map.of("role", role == null ? "" : role.key()), () -> {
+      if (!IdentityNames.isValid(name) || role == null) {
+        throw new InvalidRequestException(Reason.INVALID_REQUEST,
+            "give an identity of 1-64 characters [A-Za-z0-9._@-] and a role (transferor, acquirer or admin)");
+      }
+      if (!repository.insertIdentity(name, role, clock.instant())) {
+        throw new PreconditionFailedException(Reason.INVALID_REQUEST,
+            "identity '" + name + "' already exists (revoked names cannot be reused); see admin identities list");
+      }
+      return view(name);
+    });
+  }
+
+  public Closed disableIdentity(Caller c, String name, String reason) {
+    return act(c, "admin.identity.disable", "identity:" + name, reasonDetail(reason), () -> {
+      requireOther(c, name, "disable");
+      identities.setEnabled(existing(name), false);
+      int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
+      return new Closed(view(name), closed, 0);
+    });
+  }
+
+  public IdentityView enableIdentity(Caller c, String name) {
+    return act(c, "admin.identity.enable", "identity:" + name, Map.of(), () -> {
+      existing(name);
+      if (identities.isRevoked(name)) {
+        throw new PreconditionFailedException(Reason.CERTIFICATE_REVOKED,
+            "identity '" + name + "' is revoked for good; add a new identity instead");
+      }
+      identities.setEnabled(name, true);
+      return view(name);
+    });
+  }
+
+  /** Revokes an identity (or one certificate of it, by serial): live calls closed, handshakes refused. */
+  public Closed revokeIdentity(Caller c, String name, String serialHex, String reason) {
+    boolean certOnly = serialHex != null && !serialHex.isEmpty();
+    Map<String, String> details = certOnly ? Map.of("serial", serialHex, "reason", trim(reason)) : reasonDetail(reason);
+    return act(c, certOnly ? "admin.certificate.revoke" : "admin.identity.revoke", "identity:" + name, details, () -> {
+      requireOther(c, name, "revoke");
+      existing(name);
+      if (certOnly) {
+        if (!SERIAL.matcher(serialHex).matches()) {
+          throw new InvalidRequestException(Reason.INVALID_REQUEST, "certificate serial must be hexadecimal");
+        }
+        String serial = new java.math.BigInteger(serialHex, 16).toString(16);
+        identities.revokeCertificate(issuer, serial);
+        repository.recordCertificateRevocation(name, serial, clock.instant());
+        return new Closed(view(name), sessions.closeCertificate(serial, Reason.CERTIFICATE_REVOKED, "certificate revoked by an admin"), 0);
+      }
+      identities.revokeIdentity(name);
+      int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
+      List<String> revoked = repository.revokeGrantsOf(name, clock.instant());
+      for (String g : revoked) {
+        audit.record(c.principal().identity(), "grant.revoke", "grant:" + g, "ok", c.peer(),
+            Map.of("cause", "identity-revoked"));
+      }
+      return new Closed(view(name), closed, revoked.size());
+    });
+  }
+
+  public List<Grant> listGrants(Caller c, GrantState state, String owner, String recipient) {
+    return act(c, "admin.grant.list", "", Map.of(), () -> {
+      Instant now = clock.instant();
+      GrantState stored = state == GrantState.EXPIRED ? GrantState.ACTIVE : state;
+      return repository.listGrants(stored, blankToNull(owner), blankToNull(recipient)).stream()
+          .map(g -> g.asOf(now)).filter(g -> state == null || g.state() == state).toList();
+    });
+  }
+
+  public Grant revokeGrant(Caller c, String grantId, String reason) {
+    return act(c, "admin.grant.revoke", "grant:" + grantId, reasonDetail(reason),
+        () -> grants.revoke(c.principal(), grantId));
+  }
+
+  public LockdownState setLockdown(Caller c, boolean on, String reason) {
+    return act(c, on ? "lockdown.on" : "lockdown.off", "server", reasonDetail(reason), () -> {
+      if (on && (reason == null || reason.isBlank())) {
+        throw new InvalidRequestException(Reason.INVALID_REQUEST, "give a reason to lock the server down");
+      }
+      lockdown.set(new LockdownState(on, trim(reason), c.principal().identity(), clock.instant()));
+      LOG.warn("lockdown {} by '{}': {}", on ? "ON" : "lifted", c.principal().identity(), trim(reason));
+      return lockdown.state();
+    });
+  }
+
+  public LockdownState lockdown(Caller c) {
+    return act(c, "admin.lockdown.get", "server", Map.of(), lockdown::state);
+  }
+
+  public List<FileView> listFiles(Caller c, String owner) {
+    return act(c, "admin.file.list", "", Map.of(), () -> repository.listFiles(blankToNull(owner), clock.instant()));
+  }
+
+  /** Deletes a file's ciphertext and every grant that points to it; its streaming downloads are cut. */
+  public PurgeResult purgeFile(Caller c, String fileId, String reason) {
+    return act(c, "admin.file.purge", "file:" + fileId, reasonDetail(reason), () -> {
+      int deleted = Purger.purge(repository, blobs, fileId).orElseThrow(() ->
+          new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + "; see admin files list"));
+      return new PurgeResult(fileId, deleted);
+    });
+  }
+
+  /** Audits an admin action that the door performs itself (export, tail). */
+  public <T> T audited(Caller c, String action, Supplier<T> work) {
+    return act(c, action, "audit-log", Map.of(), work);
+  }
+
+  private <T> T act(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {
+    try {
+      c.principal().require(Role.ADMIN, "use admin operations");
+      T result = work.get();
+      audit.record(c.principal().identity(), action, object, "ok", c.peer(), details);
+      return result;
+    } catch (SealdropException | IllegalArgumentException e) {
+      audit.record(c.principal().identity(), action, object, e instanceof SealdropException s
+          ? s.reason().name().toLowerCase(Locale.ROOT).replace('_', '-') : "invalid", c.peer(), details);
+      if (e instanceof IllegalArgumentException) {
+        throw new PreconditionFailedException(Reason.INVALID_REQUEST, e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private String existing(String name) {
+    if (identities.find(name).isEmpty()) {
+      throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list");
+    }
+    return name;
+  }
+
+  private static void requireOther(Caller c, String name, String verb) {
+    if (c.principal().identity().equals(name)) {
+      throw new PreconditionFailedException(Reason.INVALID_REQUEST,
+          "an admin cannot " + verb + " itself; ask another admin");
+    }
+  }
+
+  private IdentityView view(String name) {
+    return repository.listIdentities().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "'"));
+  }
+
+  private static Map<String, String> reasonDetail(String reason) {
+    return reason == null || reason.isBlank() ? Map.of() : Map.of("reason", trim(reason));
+  }
+
+  private static String trim(String reason) {
+    String r = reason == null ? "" : reason.strip();
+    return r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  /** Deletes rows first, then the blob: a crash in between leaves an orphan blob (recovery deletes it). */
+  static final class Purger {
+    private Purger() {}
+
+    static java.util.Optional<Integer> purge(AdminRepository repository, BlobStore blobs, String fileId) {
+      java.util.Optional<Integer> deleted = repository.deleteFile(fileId);
+      if (deleted.isPresent()) {
+        try {
+          blobs.deleteBlob(fileId);
+        } catch (IOException e) {
+          LOG.warn("purged file {}: its blob could not be deleted now ({}); startup recovery removes it", fileId,
+              e.toString());
+        }
+      }
+      return deleted;
+    }
+  }
+}

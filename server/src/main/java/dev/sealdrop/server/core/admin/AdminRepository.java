@@ -1,0 +1,43 @@
+package dev.sealdrop.server.core.admin;
+
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Port: the admin views and bulk changes over identities, grants, files and the lockdown switch. */
+public interface AdminRepository {
+  List<IdentityView> listIdentities();
+
+  /** Registers a new, enabled identity; returns false if the name exists (in any state). */
+  boolean insertIdentity(String name, dev.sealdrop.server.core.identity.Role role, Instant now);
+
+  /** Records that an admin revoked a certificate of {@code identity} (for listings). */
+  void recordCertificateRevocation(String identity, String serialHex, Instant now);
+
+  /** Grants matching the filter (null: any), newest first; EXPIRED is not stored, pass ACTIVE and filter. */
+  List<Grant> listGrants(GrantState state, String owner, String recipient);
+
+  /** Revokes every ACTIVE or CLAIMED grant created by or addressed to {@code identity}; returns their ids. */
+  List<String> revokeGrantsOf(String identity, Instant now);
+
+  /** Files (null owner: all), newest first, with grant counts; live grants judged at {@code now}. */
+  List<FileView> listFiles(String owner, Instant now);
+
+  /** Deletes the file's row, its grants and their claims, in one transaction; returns the grants deleted. */
+  Optional<Integer> deleteFile(String fileId);
+
+  /** Grants that retention may delete: CONSUMED or REVOKED (last change before cutoff) or expired before cutoff. */
+  List<Grant> listRetiredGrants(Instant cutoff);
+
+  /** Deletes one grant and its claims; returns whether it existed. */
+  boolean deleteGrant(String grantId);
+
+  /** Files created before {@code cutoff} that no ACTIVE/CLAIMED unexpired grant points at. */
+  List<String> listUnreachableFiles(Instant cutoff, Instant now);
+
+  Optional<LockdownState> loadLockdown();
+
+  void saveLockdown(LockdownState state);
+}

@@ -1,0 +1,41 @@
+package dev.sealdrop.server.core.admin;
+
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.UnavailableException;
+import java.util.Objects;
+
+/**
+ * The emergency switch. While on, {@link #check} refuses every upload, grant creation, redeem and
+ * download on every door (UNAVAILABLE, reason LOCKED_DOWN); admin operations are not gated. The
+ * state is kept in the database (a restart keeps it) and cached here for the hot path.
+ */
+public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
+  private final AdminRepository repository;
+  private volatile LockdownState state;
+
+  public Lockdown(AdminRepository repository) {
+    this.repository = Objects.requireNonNull(repository, "repository");
+    this.state = repository.loadLockdown().orElse(LockdownState.NEVER);
+  }
+
+  public LockdownState state() {
+    return state;
+  }
+
+  /** Persists, then switches (so a crash never leaves the switch on in memory only). */
+  void set(LockdownState next) {
+    synchronized (this) {
+      repository.saveLockdown(next);
+      state = next;
+    }
+  }
+
+  /** Refuses {@code what} while locked down. */
+  @Override
+  public void check(String what) {
+    if (state.on()) {
+      throw new UnavailableException(Reason.LOCKED_DOWN, "the server is locked down by an admin; " + what
+          + " is refused until the lockdown is lifted; try again later or ask the operator");
+    }
+  }
+}

@@ -1,0 +1,277 @@
+package dev.sealdrop.server.door.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.AddIdentityRequest;
+import dev.sealdrop.protocol.v1.AddIdentityResponse;
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.DisableIdentityResponse;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.EnableIdentityResponse;
+import dev.sealdrop.protocol.v1.ExportAuditChunk;
+import dev.sealdrop.protocol.v1.ExportAuditRequest;
+import dev.sealdrop.protocol.v1.GetLockdownRequest;
+import dev.sealdrop.protocol.v1.ListAllFilesRequest;
+import dev.sealdrop.protocol.v1.ListAllFilesResponse;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
+import dev.sealdrop.protocol.v1.ListAllGrantsResponse;
+import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
+import dev.sealdrop.protocol.v1.ListIdentitiesResponse;
+import dev.sealdrop.protocol.v1.LockdownState;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import dev.sealdrop.protocol.v1.PurgeFileResponse;
+import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeAnyGrantResponse;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityResponse;
+import dev.sealdrop.protocol.v1.SetLockdownRequest;
+import dev.sealdrop.protocol.v1.TailAuditRequest;
+import dev.sealdrop.protocol.v1.TailAuditResponse;
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.admin.AdminOperations;
+import dev.sealdrop.server.core.admin.AdminOperations.Caller;
+import dev.sealdrop.server.core.audit.Audit;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketAddress;
+import java.util.Objects;
+
+/** The admin listener's service: translation only; the core decides and audits (see admin.proto). */
+public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
+  private static final Context.Key<String> PEER = Context.key("sealdrop-peer");
+  private static final int EXPORT_CHUNK = 64 * 1024;
+  private final AdminOperations ops;
+  private final Audit audit;
+
+  public AdminGrpcService(AdminOperations ops, Audit audit) {
+    this.ops = Objects.requireNonNull(ops, "ops");
+    this.audit = Objects.requireNonNull(audit, "audit");
+  }
+
+  /** Puts the caller's remote address in the context, for the audit. Install inside the identity interceptor. */
+  public static ServerInterceptor peerInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        SocketAddress a = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        String peer = a == null ? "" : a.toString().replaceFirst("^[^/]*/", "");
+        return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
+      }
+    };
+  }
+
+  private static Caller caller() {
+    return new Caller(PeerIdentityInterceptor.caller(), PEER.get());
+  }
+
+  @Override
+  public void listIdentities(ListIdentitiesRequest req, StreamObserver<ListIdentitiesResponse> out) {
+    Unary.run(out, () -> ListIdentitiesResponse.newBuilder()
+        .addAllIdentities(ops.listIdentities(caller()).stream().map(AdminMapper::identity).toList()).build());
+  }
+
+  @Override
+  public void addIdentity(AddIdentityRequest req, StreamObserver<AddIdentityResponse> out) {
+    Unary.run(out, () -> AddIdentityResponse.newBuilder()
+        .setIdentity(AdminMapper.identity(ops.addIdentity(caller(), req.getIdentity(), AdminMapper.role(req.getRole()))))
+        .build());
+  }
+
+  @Override
+  public void disableIdentity(DisableIdentityRequest req, StreamObserver<DisableIdentityResponse> out) {
+    Unary.run(out, () -> {
+      AdminOperations.Closed c = ops.disableIdentity(caller(), req.getIdentity(), req.getReason());
+      return DisableIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(c.identity()))
+          .setSessionsClosed(c.sessionsClosed()).build();
+    });
+  }
+
+  @Override
+  public void enableIdentity(EnableIdentityRequest req, StreamObserver<EnableIdentityResponse> out) {
+    Unary.run(out, () -> EnableIdentityResponse.newBuilder()
+        .setIdentity(AdminMapper.identity(ops.enableIdentity(caller(), req.getIdentity()))).build());
+  }
+
+  @Override
+  public void revokeIdentity(RevokeIdentityRequest req, StreamObserver<RevokeIdentityResponse> out) {
+    Unary.run(out, () -> {
+      AdminOperations.Closed c = ops.revokeIdentity(caller(), req.getIdentity(), req.getCertificateSerial(),
+          req.getReason());
+      return RevokeIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(c.identity()))
+          .setSessionsClosed(c.sessionsClosed()).setGrantsRevoked(c.grantsRevoked()).build();
+    });
+  }
+
+  @Override
+  public void listAllGrants(ListAllGrantsRequest req, StreamObserver<ListAllGrantsResponse> out) {
+    Unary.run(out, () -> ListAllGrantsResponse.newBuilder().addAllGrants(ops.listGrants(caller(),
+        AdminMapper.state(req.getState()), req.getOwner(), req.getRecipient()).stream().map(AdminMapper::grant).toList())
+        .build());
+  }
+
+  @Override
+  public void revokeAnyGrant(RevokeAnyGrantRequest req, StreamObserver<RevokeAnyGrantResponse> out) {
+    Unary.run(out, () -> RevokeAnyGrantResponse.newBuilder()
+        .setGrant(AdminMapper.grant(ops.revokeGrant(caller(), req.getGrantId(), req.getReason()))).build());
+  }
+
+  @Override
+  public void setLockdown(SetLockdownRequest req, StreamObserver<LockdownState> out) {
+    Unary.run(out, () -> AdminMapper.lockdown(ops.setLockdown(caller(), req.getOn(), req.getReason())));
+  }
+
+  @Override
+  public void getLockdown(GetLockdownRequest req, StreamObserver<LockdownState> out) {
+    Unary.run(out, () -> AdminMapper.lockdown(ops.lockdown(caller())));
+  }
+
+  @Override
+  public void listAllFiles(ListAllFilesRequest req, StreamObserver<ListAllFilesResponse> out) {
+    Unary.run(out, () -> ListAllFilesResponse.newBuilder()
+        .addAllFiles(ops.listFiles(caller(), req.getOwner()).stream().map(AdminMapper::file).toList()).build());
+  }
+
+  @Override
+  public void purgeFile(PurgeFileRequest req, StreamObserver<PurgeFileResponse> out) {
+    Unary.run(out, () -> {
+      AdminOperations.PurgeResult r = ops.purgeFile(caller(), req.getFileId(), req.getReason());
+      return PurgeFileResponse.newBuilder().setFileId(r.fileId()).setGrantsDeleted(r.grantsDeleted()).build();
+    });
+  }
+
+  /**
+   * Streams the export: written first to an owner-only temporary file (so the signed checkpoint and
+   * the bytes agree, and memory stays bounded), then sent in 64 KiB chunks as the client reads.
+   */
+  @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "PATH_TRAVERSAL_IN",
+      justification = "the path is a server-created temporary file (Files.createTempFile), never client input")
+  @Override
+  public void exportAudit(ExportAuditRequest req, StreamObserver<ExportAuditChunk> out) {
+    Path file;
+    Audit.Export export;
+    try {
+      file = Files.createTempFile("sealdrop-audit-export-", ".jsonl");
+    } catch (IOException e) {
+      out.onError(ErrorMapper.toStatus(new UncheckedIOException("no room for the audit export", e)));
+      return;
+    }
+    try {
+      export = ops.audited(caller(), "audit.export", () -> {
+        try (OutputStream o = Files.newOutputStream(file)) {
+          return audit.exportTo(o);
+        } catch (IOException e) {
+          throw new UncheckedIOException("the audit log could not be exported", e);
+        }
+      });
+      ExportStream.start(file, export, (ServerCallStreamObserver<ExportAuditChunk>) out);
+    } catch (RuntimeException | IOException e) {
+      deleteQuietly(file);
+      out.onError(ErrorMapper.toStatus(e));
+    }
+  }
+
+  static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(AdminGrpcService.class).warn("could not delete {}: {}", file, e.toString());
+    }
+  }
+
+  /** Sends an export file with flow control, then deletes it. */
+  private static final class ExportStream {
+    private final Path file;
+    private final InputStream in;
+    private final Audit.Export export;
+    private final ServerCallStreamObserver<ExportAuditChunk> out;
+    private final byte[] buffer = new byte[EXPORT_CHUNK];
+    private boolean first = true;
+    private boolean done;
+
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "PATH_TRAVERSAL_IN",
+        justification = "the path is a server-created temporary file (Files.createTempFile), never client input")
+    private ExportStream(Path file, Audit.Export export, ServerCallStreamObserver<ExportAuditChunk> out)
+        throws IOException {
+      this.file = file;
+      this.in = Files.newInputStream(file);
+      this.export = export;
+      this.out = out;
+    }
+
+    static void start(Path file, Audit.Export export, ServerCallStreamObserver<ExportAuditChunk> out)
+        throws IOException {
+      ExportStream s = new ExportStream(file, export, out);
+      out.setOnCancelHandler(s::finish);
+      out.setOnReadyHandler(s::drain);
+    }
+
+    private synchronized void drain() {
+      try {
+        while (!done && out.isReady()) {
+          int n = in.readNBytes(buffer, 0, buffer.length);
+          if (n <= 0 && !first) {
+            finish();
+            out.onCompleted();
+            return;
+          }
+          ExportAuditChunk.Builder chunk = ExportAuditChunk.newBuilder().setData(ByteString.copyFrom(buffer, 0,
+              Math.max(n, 0)));
+          if (first) {
+            chunk.setVerifierKey(export.verifierKey()).setRecords(export.records());
+            first = false;
+          }
+          out.onNext(chunk.build());
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!done) {
+          finish();
+          out.onError(ErrorMapper.toStatus(e));
+        }
+      }
+    }
+
+    private synchronized void finish() {
+      if (!done) {
+        done = true;
+        try {
+          in.close();
+        } catch (IOException e) {
+          // nothing more to read; the file is deleted next
+        }
+        deleteQuietly(file);
+      }
+    }
+  }
+
+  @Override
+  public void tailAudit(TailAuditRequest req, StreamObserver<TailAuditResponse> out) {
+    Unary.run(out, () -> {
+      int count = req.getCount() == 0 ? 20 : req.getCount();
+      if (count < 1 || count > 1000) {
+        throw new InvalidRequestException(Reason.INVALID_REQUEST, "count must be 1 to 1000 (0 means 20)");
+      }
+      return TailAuditResponse.newBuilder().addAllEntries(ops.audited(caller(), "audit.tail", () -> {
+        try {
+          return audit.tail(count);
+        } catch (IOException e) {
+          throw new UncheckedIOException("the audit log could not be read", e);
+        }
+      }).stream().map(AdminMapper::entry).toList()).build();
+    });
+  }
+}

@@ -1,0 +1,109 @@
+package dev.sealdrop.server.store.audit;
+
+import dev.sealdrop.audit.AuditEvent;
+import dev.sealdrop.audit.AuditKey;
+import dev.sealdrop.audit.AuditLogConfig;
+import dev.sealdrop.audit.AuditLogEntry;
+import dev.sealdrop.audit.AuditLogReader;
+import dev.sealdrop.audit.AuditLogWriter;
+import dev.sealdrop.audit.AuditRecord;
+import dev.sealdrop.audit.SignedCheckpoint;
+import dev.sealdrop.server.core.audit.Audit;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The audit log in {@code DATA/audit/}: a signed, hash-chained JSON Lines file and its Ed25519 key. */
+public final class FileAudit implements Audit {
+  private static final Logger LOG = LoggerFactory.getLogger(FileAudit.class);
+  private final AuditLogWriter writer;
+  private final Path file;
+
+  private FileAudit(AuditLogWriter writer, Path file) {
+    this.writer = writer;
+    this.file = file;
+  }
+
+  /** Opens (or creates) the key and the log under {@code dataDir/audit}. */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
+  public static FileAudit open(Path dataDir, String origin, int checkpointEveryRecords, Duration checkpointInterval,
+      Clock clock) throws IOException {
+    Path dir = dataDir.resolve("audit");
+    Files.createDirectories(dir);
+    AuditKey key = AuditKey.loadOrGenerate(dir.resolve("audit.key"), origin);
+    Path file = dir.resolve("audit.jsonl");
+    AuditLogConfig config = AuditLogConfig.defaults(file, origin)
+        .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);
+    AuditLogWriter writer = AuditLogWriter.open(config, key);
+    LOG.info("audit log {} ({} records), verifier key {}", file, writer.size(), writer.publicKey().encoded());
+    return new FileAudit(writer, file);
+  }
+
+  /** The live log file (tests read it). */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public void record(String actor, String action, String object, String result, String peer,
+      Map<String, String> details) {
+    try {
+      writer.append(AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object, result,
+          peer == null ? "" : peer, details));
+    } catch (IOException e) {
+      throw new UncheckedIOException("server: the audit log cannot be written (" + e.getMessage()
+          + "); the operation was refused; check the data folder's disk", e);
+    }
+  }
+
+  @Override
+  public Export exportTo(OutputStream out) throws IOException {
+    SignedCheckpoint cp = writer.exportTo(out);
+    return new Export(cp.checkpoint().size(), writer.publicKey().encoded());
+  }
+
+  @Override
+  public List<Entry> tail(int count) throws IOException {
+    Deque<Entry> last = new ArrayDeque<>(count + 1);
+    try (AuditLogReader reader = AuditLogReader.open(file)) {
+      for (Optional<AuditLogEntry> e = reader.next(); e.isPresent(); e = reader.next()) {
+        if (e.get() instanceof AuditLogEntry.RecordLine line) {
+          AuditRecord r = line.record();
+          last.addLast(new Entry(r.sequence(), r.timeMillis(), r.actor(), r.action(), r.object(), r.result(),
+              r.peer(), r.details()));
+          if (last.size() > count) {
+            last.removeFirst();
+          }
+        }
+      }
+    }
+    return new ArrayList<>(last);
+  }
+
+  @Override
+  public String verifierKey() {
+    return writer.publicKey().encoded();
+  }
+
+  @Override
+  public void close() {
+    try {
+      writer.close();
+    } catch (IOException e) {
+      LOG.error("closing the audit log failed: {}", e.toString());
+    }
+  }
+}

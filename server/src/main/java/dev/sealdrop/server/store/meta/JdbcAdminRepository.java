@@ -1,0 +1,165 @@
+package dev.sealdrop.server.store.meta;
+
+import dev.sealdrop.server.core.admin.AdminRepository;
+import dev.sealdrop.server.core.admin.FileView;
+import dev.sealdrop.server.core.admin.IdentityView;
+import dev.sealdrop.server.core.admin.LockdownState;
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.identity.Role;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The admin views and bulk changes in SQL (V30__admin.sql). Optional filters are bound as
+ * parameters ({@code ? = '' OR column = ?}), so every statement is a constant.
+ */
+public final class JdbcAdminRepository implements AdminRepository {
+  private static final String GRANT_SELECT = "SELECT g.id, g.file_id, g.owner, g.recipient, g.state, g.created_at,"
+      + " g.expires_at, g.max_downloads, g.downloads_used, f.size, f.fingerprint"
+      + " FROM grants g JOIN files f ON f.id = g.file_id";
+  private static final String LIVE = "(g.state = 'CLAIMED' OR (g.state = 'ACTIVE' AND g.expires_at > ?))";
+  private final Jdbc jdbc;
+
+  public JdbcAdminRepository(Database db) {
+    this.jdbc = new Jdbc(db.dataSource());
+  }
+
+  @Override
+  public List<IdentityView> listIdentities() {
+    Map<String, List<String>> serials = jdbc.query("SELECT identity, serial FROM revoked_certificate_owners"
+        + " ORDER BY revoked_at", rs -> new String[] {rs.getString(1), rs.getString(2)}).stream()
+        .collect(Collectors.groupingBy(r -> r[0], Collectors.mapping(r -> r[1], Collectors.toList())));
+    return jdbc.query("SELECT i.name, i.role, i.enabled, i.created_at, r.name FROM identities i"
+        + " LEFT JOIN revoked_identities r ON r.name = i.name ORDER BY i.name", rs -> new IdentityView(rs.getString(1),
+            Role.parse(rs.getString(2)), rs.getString(5) != null ? IdentityView.State.REVOKED
+                : rs.getBoolean(3) ? IdentityView.State.ACTIVE : IdentityView.State.DISABLED,
+            Instant.ofEpochMilli(rs.getLong(4)), serials.getOrDefault(rs.getString(1), List.of())));
+  }
+
+  @Override
+  public boolean insertIdentity(String name, Role role, Instant now) {
+    return jdbc.inTransaction(c -> {
+      if (!Jdbc.query(c, "SELECT 1 FROM identities WHERE name = ?", rs -> 1, name).isEmpty()
+          || !Jdbc.query(c, "SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isEmpty()) {
+        return false;
+      }
+      Jdbc.update(c, "INSERT INTO identities (name, role, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+          name, role.key(), true, now.toEpochMilli(), now.toEpochMilli());
+      return true;
+    });
+  }
+
+  @Override
+  public void recordCertificateRevocation(String identity, String serialHex, Instant now) {
+    jdbc.inTransaction(c -> {
+      if (Jdbc.query(c, "SELECT 1 FROM revoked_certificate_owners WHERE identity = ? AND serial = ?", rs -> 1,
+          identity, serialHex).isEmpty()) {
+        Jdbc.update(c, "INSERT INTO revoked_certificate_owners (identity, serial, revoked_at) VALUES (?, ?, ?)",
+            identity, serialHex, now.toEpochMilli());
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<Grant> listGrants(GrantState state, String owner, String recipient) {
+    String s = state == null ? "" : state.name();
+    String o = owner == null ? "" : owner;
+    String r = recipient == null ? "" : recipient;
+    return jdbc.query(GRANT_SELECT + " WHERE (? = '' OR g.state = ?) AND (? = '' OR g.owner = ?)"
+        + " AND (? = '' OR g.recipient = ?) ORDER BY g.created_at DESC, g.id", JdbcAdminRepository::grant,
+        s, s, o, o, r, r);
+  }
+
+  @Override
+  public List<String> revokeGrantsOf(String identity, Instant now) {
+    return jdbc.inTransaction(c -> {
+      List<String> ids = Jdbc.query(c, "SELECT id FROM grants WHERE (owner = ? OR recipient = ?)"
+          + " AND state IN ('ACTIVE', 'CLAIMED') ORDER BY id", rs -> rs.getString(1), identity, identity);
+      for (String id : ids) {
+        Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ? WHERE id = ?", now.toEpochMilli(), id);
+        Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", id);
+      }
+      return ids;
+    });
+  }
+
+  @Override
+  public List<FileView> listFiles(String owner, Instant at) {
+    String o = owner == null ? "" : owner;
+    long now = at.toEpochMilli();
+    return jdbc.query("SELECT f.id, f.owner, f.size, f.fingerprint, f.created_at,"
+        + " (SELECT COUNT(*) FROM grants g WHERE g.file_id = f.id),"
+        + " (SELECT COUNT(*) FROM grants g WHERE g.file_id = f.id AND " + LIVE + ")"
+        + " FROM files f WHERE (? = '' OR f.owner = ?) ORDER BY f.created_at DESC, f.id",
+        rs -> new FileView(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+            Instant.ofEpochMilli(rs.getLong(5)), rs.getInt(6), rs.getInt(7)), now, o, o);
+  }
+
+  @Override
+  public Optional<Integer> deleteFile(String fileId) {
+    return jdbc.inTransaction(c -> {
+      if (Jdbc.query(c, "SELECT 1 FROM files WHERE id = ?", rs -> 1, fileId).isEmpty()) {
+        return Optional.empty();
+      }
+      Jdbc.update(c, "DELETE FROM claims WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
+      int grants = Jdbc.update(c, "DELETE FROM grants WHERE file_id = ?", fileId);
+      Jdbc.update(c, "UPDATE uploads SET file_id = NULL WHERE file_id = ?", fileId);
+      Jdbc.update(c, "DELETE FROM files WHERE id = ?", fileId);
+      return Optional.of(grants);
+    });
+  }
+
+  @Override
+  public List<Grant> listRetiredGrants(Instant cutoff) {
+    long t = cutoff.toEpochMilli();
+    return jdbc.query(GRANT_SELECT + " WHERE (g.state IN ('CONSUMED', 'REVOKED') AND g.updated_at < ?)"
+        + " OR (g.state = 'ACTIVE' AND g.expires_at < ?) ORDER BY g.id", JdbcAdminRepository::grant, t, t);
+  }
+
+  @Override
+  public boolean deleteGrant(String grantId) {
+    return jdbc.inTransaction(c -> {
+      Jdbc.update(c, "DELETE FROM claims WHERE grant_id = ?", grantId);
+      return Jdbc.update(c, "DELETE FROM grants WHERE id = ?", grantId) == 1;
+    });
+  }
+
+  @Override
+  public List<String> listUnreachableFiles(Instant cutoff, Instant now) {
+    return jdbc.query("SELECT f.id FROM files f WHERE f.created_at < ? AND NOT EXISTS (SELECT 1 FROM grants g"
+        + " WHERE g.file_id = f.id AND " + LIVE + ") ORDER BY f.id", rs -> rs.getString(1), cutoff.toEpochMilli(),
+        now.toEpochMilli());
+  }
+
+  @Override
+  public Optional<LockdownState> loadLockdown() {
+    return jdbc.queryOne("SELECT active, reason, changed_by, changed_at FROM lockdown WHERE id = 1",
+        rs -> new LockdownState(rs.getBoolean(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4))));
+  }
+
+  @Override
+  public void saveLockdown(LockdownState s) {
+    jdbc.inTransaction(c -> {
+      int n = Jdbc.update(c, "UPDATE lockdown SET active = ?, reason = ?, changed_by = ?, changed_at = ? WHERE id = 1",
+          s.on(), s.reason(), s.changedBy(), s.changedAt().toEpochMilli());
+      if (n == 0) {
+        Jdbc.update(c, "INSERT INTO lockdown (id, active, reason, changed_by, changed_at) VALUES (1, ?, ?, ?, ?)",
+            s.on(), s.reason(), s.changedBy(), s.changedAt().toEpochMilli());
+      }
+      return null;
+    });
+  }
+
+  private static Grant grant(ResultSet rs) throws SQLException {
+    return new Grant(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+        GrantState.valueOf(rs.getString(5)), Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
+        rs.getInt(8), rs.getInt(9), rs.getLong(10), rs.getString(11));
+  }
+}

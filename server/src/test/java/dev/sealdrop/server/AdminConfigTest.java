@@ -1,0 +1,45 @@
+package dev.sealdrop.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.testing.TestPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 6: the admin listener and retention are configured by flags and the configuration file. */
+class AdminConfigTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void theAdminListenerDefaultsToLoopbackAndTakesItsFlags() throws Exception {
+    ServerConfig dev = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString()));
+    assertThat(dev.admin().host()).isEqualTo("127.0.0.1");
+    assertThat(dev.admin().port()).as("--dev picks a free admin port").isZero();
+    assertThat(ServerConfig.Admin.DEFAULT.host()).isEqualTo("127.0.0.1");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--admin-port", "9444",
+        "--admin-host", "10.0.0.5"));
+    assertThat(c.admin().port()).isEqualTo(9444);
+    assertThat(c.admin().host()).isEqualTo("10.0.0.5");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--admin-port",
+        "x"))).hasMessageContaining("--admin-port needs a number");
+  }
+
+  @Test
+  void retentionAndAuditSettingsComeFromTheConfigurationFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("server.properties"),
+        "retention=P7D\nretention-sweep-interval=PT10M\naudit-origin=deal-42.example/audit\naudit-checkpoint-every=50\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString()));
+    assertThat(c.admin().retention()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.admin().retentionSweepInterval()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.admin().auditOrigin()).isEqualTo("deal-42.example/audit");
+    assertThat(c.admin().checkpointEveryRecords()).isEqualTo(50);
+  }
+}

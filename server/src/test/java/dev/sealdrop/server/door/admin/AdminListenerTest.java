@@ -1,0 +1,120 @@
+package dev.sealdrop.server.door.admin;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.AddIdentityRequest;
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
+import dev.sealdrop.protocol.v1.AuditEntry;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.ExportAuditRequest;
+import dev.sealdrop.protocol.v1.GetLockdownRequest;
+import dev.sealdrop.protocol.v1.IdentityInfo;
+import dev.sealdrop.protocol.v1.IdentityState;
+import dev.sealdrop.protocol.v1.ListAllFilesRequest;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
+import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.Role;
+import dev.sealdrop.protocol.v1.SetLockdownRequest;
+import dev.sealdrop.protocol.v1.TailAuditRequest;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 6: the admin surface is a listener of its own, for the admin role only (SECURITY.md §0 rule 7). */
+class AdminListenerTest {
+  @TempDir
+  static Path data;
+  static TestServer server;
+  static AdminClients admins;
+  static Clients clients;
+
+  @BeforeAll
+  static void start() {
+    server = new TestServer(data);
+    admins = new AdminClients(server);
+    clients = server.clients();
+  }
+
+  @AfterAll
+  static void stop() {
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  /** Every admin RPC, as a call on a stub. */
+  static final List<Consumer<AdminServiceGrpc.AdminServiceBlockingStub>> EVERY_RPC = List.of(
+      s -> s.listIdentities(ListIdentitiesRequest.getDefaultInstance()),
+      s -> s.addIdentity(AddIdentityRequest.newBuilder().setIdentity("mole").setRole(Role.ROLE_ADMIN).build()),
+      s -> s.disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("carol").build()),
+      s -> s.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("carol").build()),
+      s -> s.listAllGrants(ListAllGrantsRequest.getDefaultInstance()),
+      s -> s.revokeAnyGrant(RevokeAnyGrantRequest.newBuilder().setGrantId("g_x").build()),
+      s -> s.setLockdown(SetLockdownRequest.newBuilder().setOn(true).setReason("x").build()),
+      s -> s.getLockdown(GetLockdownRequest.getDefaultInstance()),
+      s -> s.listAllFiles(ListAllFilesRequest.getDefaultInstance()),
+      s -> s.purgeFile(PurgeFileRequest.newBuilder().setFileId("f_x").build()),
+      s -> s.exportAudit(ExportAuditRequest.getDefaultInstance()).hasNext(),
+      s -> s.tailAudit(TailAuditRequest.getDefaultInstance()));
+
+  @Test
+  void nonAdminsAreRefusedEveryAdminOperationAndEachRefusalIsAudited() {
+    for (String user : List.of("alice", "bob")) {
+      AdminServiceGrpc.AdminServiceBlockingStub stub = admins.admin(user);
+      for (Consumer<AdminServiceGrpc.AdminServiceBlockingStub> rpc : EVERY_RPC) {
+        refused(() -> rpc.accept(stub), Status.Code.PERMISSION_DENIED, "ROLE_FORBIDDEN");
+      }
+    }
+    assertThat(admins.admin("carol").getLockdown(GetLockdownRequest.getDefaultInstance()).getOn())
+        .as("nothing a refused caller asked for happened").isFalse();
+    List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(100).build())
+        .getEntriesList();
+    assertThat(tail.stream().filter(e -> e.getAction().equals("admin.refuse") && e.getResult().equals("role-forbidden")))
+        .extracting(AuditEntry::getActor).containsOnly("alice", "bob").hasSize(2 * EVERY_RPC.size());
+    assertThat(tail.stream().filter(e -> e.getAction().equals("admin.refuse")).map(AuditEntry::getPeer))
+        .allMatch(p -> p.startsWith("127.0.0.1:"));
+  }
+
+  @Test
+  void theTransferPortHasNoAdminService() {
+    AdminServiceGrpc.AdminServiceBlockingStub onTransferPort = AdminServiceGrpc.newBlockingStub(clients.channel("carol"))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+    for (Consumer<AdminServiceGrpc.AdminServiceBlockingStub> rpc : EVERY_RPC) {
+      refused(() -> rpc.accept(onTransferPort), Status.Code.UNIMPLEMENTED, null);
+    }
+  }
+
+  @Test
+  void theAdminListenerIsItsOwnLoopbackPort() {
+    assertThat(server.server().adminPort()).isPositive().isNotEqualTo(server.port());
+    assertThat(server.server().adminHost()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void carolAddsAnIdentityOnceAndListsIt() {
+    IdentityInfo erin = admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("erin")
+        .setRole(Role.ROLE_ACQUIRER).build()).getIdentity();
+    assertThat(erin.getState()).isEqualTo(IdentityState.IDENTITY_STATE_ACTIVE);
+    refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("erin")
+        .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+    refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("../x")
+        .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    refused(() -> admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("carol")
+        .build()), Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+    assertThat(admins.admin("carol").listIdentities(ListIdentitiesRequest.getDefaultInstance()).getIdentitiesList())
+        .extracting(IdentityInfo::getIdentity).contains("alice", "bob", "carol", "dave", "erin");
+  }
+}

@@ -1,0 +1,159 @@
+package dev.sealdrop.server.door.admin;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.AdminFile;
+import dev.sealdrop.protocol.v1.AuditEntry;
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.GetLockdownRequest;
+import dev.sealdrop.protocol.v1.ListAllFilesRequest;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
+import dev.sealdrop.protocol.v1.LockdownState;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import dev.sealdrop.protocol.v1.PurgeFileResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.SetLockdownRequest;
+import dev.sealdrop.protocol.v1.TailAuditRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 6: lockdown refuses transfers (admins still act, a restart keeps it); purge; retention. */
+class LockdownAndPurgeTest {
+  @TempDir
+  Path data;
+  TestServer server;
+  AdminClients admins;
+  Clients clients;
+  UploadResponse file;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data, c -> c.withAdmin(c.admin().withPort(0)));
+    connect();
+    Users.publish(clients, server.pki, "alice");
+    file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(100_000, 3), "bob").bytes());
+  }
+
+  void connect() {
+    admins = new AdminClients(server);
+    clients = server.clients();
+  }
+
+  @AfterEach
+  void stop() {
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  LockdownState lockdown(boolean on, String reason) {
+    return admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(on).setReason(reason).build());
+  }
+
+  @Test
+  void lockdownRefusesUploadGrantRedeemAndDownloadUntilLiftedAndSurvivesARestart() {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse g2 = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    refused(() -> lockdown(true, ""), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+
+    LockdownState on = lockdown(true, "suspicious downloads");
+    assertThat(on.getOn()).isTrue();
+    assertThat(on.getChangedBy()).isEqualTo("carol");
+    lockedOut(claim, g2.getToken());
+
+    // admins still act, and a restart keeps the lockdown
+    server.close();
+    admins.close();
+    clients.close();
+    server.start();
+    connect();
+    assertThat(admins.admin("carol").getLockdown(GetLockdownRequest.getDefaultInstance()).getReason())
+        .isEqualTo("suspicious downloads");
+    lockedOut(claim, g2.getToken());
+
+    assertThat(lockdown(false, "all clear").getOn()).isFalse();
+    assertThat(Transfers.download(clients.transfer("bob"), claim, 0)).hasSize((int) file.getSize());
+    assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g2.getToken()).build())
+        .getClaimId()).isNotEmpty();
+    assertThat(Transfers.createUpload(clients, "alice", 10)).isNotEmpty();
+    List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(200).build())
+        .getEntriesList();
+    assertThat(tail).extracting(AuditEntry::getAction).contains("lockdown.on", "lockdown.off");
+  }
+
+  private void lockedOut(String claim, String token) {
+    refused(() -> clients.transfer("alice").createUpload(CreateUploadRequest.newBuilder().setExpectedSize(10).build()),
+        Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
+        .setRecipient("bob").build()), Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(token).build()),
+        Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    refused(() -> clients.transfer("bob").download(DownloadRequest.newBuilder().setClaimId(claim).build()).hasNext(),
+        Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+  }
+
+  @Test
+  void purgingAFileDeletesItsCiphertextAndMakesItsGrantsUnusable() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    assertThat(Files.exists(data.resolve("blobs").resolve(file.getFileId()))).isTrue();
+    assertThat(admins.admin("carol").listAllFiles(ListAllFilesRequest.getDefaultInstance()).getFilesList())
+        .filteredOn(f -> f.getFileId().equals(file.getFileId())).singleElement()
+        .satisfies(f -> assertThat(f.getOwner()).isEqualTo("alice"))
+        .satisfies(f -> assertThat(f.getGrantsLive()).isEqualTo(1));
+
+    PurgeFileResponse r = admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(file.getFileId())
+        .setReason("deal cancelled").build());
+    assertThat(r.getGrantsDeleted()).isEqualTo(1);
+    assertThat(Files.exists(data.resolve("blobs").resolve(file.getFileId()))).as("ciphertext deleted").isFalse();
+    refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build()),
+        Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(admins.admin("carol").listAllFiles(ListAllFilesRequest.getDefaultInstance()).getFilesList())
+        .extracting(AdminFile::getFileId).doesNotContain(file.getFileId());
+    refused(() -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(file.getFileId()).build()),
+        Status.Code.NOT_FOUND, "NOT_FOUND");
+  }
+
+  @Test
+  void retentionPurgesExactlyWhatNoGrantCanReachAfterThePeriodAndAuditsEachPurge() {
+    UploadResponse kept = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(5_000, 4), "bob")
+        .bytes());
+    CreateGrantResponse shortLived = clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder()
+        .setFileId(file.getFileId()).setRecipient("bob").setExpiresInSeconds(3600).build());
+    server.clock.advance(Duration.ofDays(29));
+    CreateGrantResponse live = Transfers.grant(clients, "alice", kept.getFileId(), "bob");
+    assertThat(server.server().sweepRetention().grants()).as("not yet: the period has not passed").isZero();
+
+    server.clock.advance(Duration.ofDays(2));
+    var swept = server.server().sweepRetention();
+    assertThat(swept.grants()).isEqualTo(1);
+    assertThat(swept.files()).isEqualTo(1);
+    assertThat(Files.exists(data.resolve("blobs").resolve(file.getFileId()))).isFalse();
+    assertThat(Files.exists(data.resolve("blobs").resolve(kept.getFileId()))).as("a live grant reaches it").isTrue();
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.getDefaultInstance()).getGrantsList())
+        .extracting(g -> g.getGrantId()).containsExactly(live.getGrant().getGrantId());
+    List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(50).build())
+        .getEntriesList();
+    assertThat(tail).filteredOn(e -> e.getAction().startsWith("retention.")).extracting(AuditEntry::getObject)
+        .containsExactly("grant:" + shortLived.getGrant().getGrantId(), "file:" + file.getFileId());
+    assertThat(server.server().sweepRetention().grants()).as("idempotent").isZero();
+  }
+}

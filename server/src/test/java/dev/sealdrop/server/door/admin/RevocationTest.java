@@ -1,0 +1,167 @@
+package dev.sealdrop.server.door.admin;
+
+import static dev.sealdrop.server.testing.Statuses.causes;
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.protocol.v1.AdminGrant;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.IdentityState;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 6: revocation takes effect at once — streams cut, handshakes refused, grants unusable. */
+class RevocationTest {
+  @TempDir
+  Path data;
+  TestServer server;
+  AdminClients admins;
+  Clients clients;
+  UploadResponse file;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data);
+    admins = new AdminClients(server);
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    // 8 MiB: far more than the flow-control windows, so the stream is still running when it is cut.
+    file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(8 << 20, 6), "bob", "dave").bytes());
+  }
+
+  @AfterEach
+  void stop() {
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  /** Redeems a fresh grant for {@code user} and starts its download; returns the iterator after one chunk. */
+  Iterator<DownloadResponse> downloading(String user, ManagedChannel ch, String grantToken) {
+    String claim = TransferServiceGrpc.newBlockingStub(ch).redeem(RedeemRequest.newBuilder().setToken(grantToken)
+        .build()).getClaimId();
+    Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch)
+        .download(DownloadRequest.newBuilder().setClaimId(claim).build());
+    assertThat(it.next().getData().size()).isPositive();
+    return it;
+  }
+
+  /** Drains the stream; returns the failure that ended it (null if it completed) and the time it took. */
+  static StatusRuntimeException drain(Iterator<DownloadResponse> it) {
+    return catchThrowableOfType(StatusRuntimeException.class, () -> {
+      while (it.hasNext()) {
+        it.next();
+      }
+    });
+  }
+
+  @Test
+  void revokingBobCutsHisDownloadRefusesHisHandshakeAndVoidsHisGrants() {
+    CreateGrantResponse streaming = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse pending = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    ManagedChannel bob = clients.channel("bob");
+    Iterator<DownloadResponse> it = downloading("bob", bob, streaming.getToken());
+
+    long t0 = System.nanoTime();
+    RevokeIdentityResponse r = admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder()
+        .setIdentity("bob").setReason("laptop lost").build());
+    StatusRuntimeException cut = drain(it);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+
+    assertThat(cut).as("the stream must be cut, not completed").isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(millis).as("cut within a second").isLessThan(1000);
+    assertThat(r.getSessionsClosed()).isGreaterThanOrEqualTo(1);
+    assertThat(r.getGrantsRevoked()).isEqualTo(2);
+    assertThat(r.getIdentity().getState()).isEqualTo(IdentityState.IDENTITY_STATE_REVOKED);
+    assertThat(server.server().liveCalls().size()).isZero();
+
+    // the open connection: its next call is refused
+    refused(() -> TransferServiceGrpc.newBlockingStub(bob).listInbox(ListInboxRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED, "CERTIFICATE_REVOKED");
+    // a new connection: the handshake fails
+    StatusRuntimeException handshake = catchThrowableOfType(StatusRuntimeException.class,
+        () -> clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()));
+    assertThat(handshake.getStatus().getCode()).as(causes(handshake)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(causes(handshake)).contains("certificate_revoked");
+    // his grants: revoked, so nobody can redeem them
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.newBuilder().setRecipient("bob").build())
+        .getGrantsList()).extracting(AdminGrant::getState).containsOnly(GrantState.GRANT_STATE_REVOKED).hasSize(2);
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.newBuilder()
+        .setState(GrantState.GRANT_STATE_REVOKED).build()).getGrantsList()).extracting(AdminGrant::getGrantId)
+        .contains(pending.getGrant().getGrantId(), streaming.getGrant().getGrantId());
+    // and revocation is for good
+    refused(() -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("bob").build()),
+        Status.Code.FAILED_PRECONDITION, "CERTIFICATE_REVOKED");
+  }
+
+  @Test
+  void disablingDaveClosesHisCallsUntilReEnabled() {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "dave");
+    ManagedChannel dave = clients.channel("dave");
+    Iterator<DownloadResponse> it = downloading("dave", dave, g.getToken());
+
+    admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("dave").build());
+    StatusRuntimeException cut = drain(it);
+    assertThat(cut).isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    refused(() -> TransferServiceGrpc.newBlockingStub(dave).listInbox(ListInboxRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
+
+    admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build());
+    assertThat(clients.transfer("dave").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList()).isNotEmpty();
+  }
+
+  @Test
+  void revokingAGrantWhileItStreamsCutsTheStream() {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
+
+    AdminGrant revoked = admins.admin("carol").revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
+        .setGrantId(g.getGrant().getGrantId()).setReason("deal off").build()).getGrant();
+    assertThat(revoked.getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED);
+    StatusRuntimeException cut = drain(it);
+    assertThat(cut).as("the stream must be cut, not completed").isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("GRANT_REVOKED");
+  }
+
+  @Test
+  void purgingAFileWhileItStreamsCutsTheStream() {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
+
+    admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder()
+        .setFileId(file.getFileId()).build());
+    StatusRuntimeException cut = drain(it);
+    assertThat(cut).as("the stream must be cut, not completed").isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("GRANT_REVOKED");
+  }
+}
