@@ -142,6 +142,11 @@ public final class GrpcFailures {
   }
 
   private static SealdropFailure unavailable(StatusRuntimeException e, String reason, String detail) {
+    if ("LOCKED_DOWN".equals(reason)) {
+      // An admin switched transfers off on purpose: retrying now is pointless, and nothing was lost.
+      return new NetworkFailure(reason, "the server is locked down by an admin: " + detail,
+          "nothing was transferred or consumed; ask the operator when the lockdown will be lifted, then re-run", e);
+    }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException || c instanceof CertificateException) {
         return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),

@@ -37,6 +37,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void lockdownSaysSoAndDoesNotPromiseAResume() {
+    StatusRuntimeException e = status(Status.UNAVAILABLE.withDescription("the server is locked down by an admin"),
+        "LOCKED_DOWN");
+    SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.REDEEM);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("LOCKED_DOWN");
+    assertThat(f.getMessage()).contains("locked down");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("lockdown").doesNotContain("resume"));
+  }
+
+  @Test
   void unknownGrantTokenIsNotRedeemable() {
     SealdropFailure f = GrpcFailures.translate(status(Status.NOT_FOUND, null), GrpcFailures.Op.REDEEM);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
