@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +37,7 @@ class DevPkiIdempotenceTest {
   @Test
   void aCaKeyThatDoesNotMatchTheCaCertificateIsAnError() throws Exception {
     DevPki.loadOrCreate(dir);
-    Files.copy(dir.resolve("foreign-ca.key"), dir.resolve("ca.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(dir.resolve("foreign-ca.key"), dir.resolve("ca.key"), StandardCopyOption.REPLACE_EXISTING);
     assertThatThrownBy(() -> DevPki.loadOrCreate(dir))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("is not the key of")
@@ -101,6 +107,26 @@ class DevPkiIdempotenceTest {
     Files.writeString(first.certFile("bob"), "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
     DevPki second = DevPki.loadOrCreate(dir);
     Pkix.validate(second.certificate("bob"), second.caCertificate(), Instant.now());
+  }
+
+  @Test
+  void concurrentFirstRunsAgreeOnOneCa() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<DevPki>> runs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        runs.add(pool.submit(() -> DevPki.loadOrCreate(dir)));
+      }
+      DevPki last = DevPki.loadOrCreate(dir);
+      for (Future<DevPki> run : runs) {
+        DevPki pki = run.get(30, TimeUnit.SECONDS);
+        assertThat(pki.caCertificate()).isEqualTo(last.caCertificate());
+        assertThat(pki.certificate("alice")).isEqualTo(last.certificate("alice"));
+      }
+      Pkix.validate(last.certificate("alice"), PkiFiles.readCertificate(dir.resolve("ca.crt")), Instant.now());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   static Map<String, byte[]> snapshot(Path dir) throws Exception {
