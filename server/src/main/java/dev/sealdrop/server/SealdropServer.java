@@ -12,6 +12,7 @@ import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.door.grpc.AdminGrpcService;
 import dev.sealdrop.server.door.grpc.AdminRoleInterceptor;
 import dev.sealdrop.server.door.grpc.AuditingInterceptor;
+import dev.sealdrop.server.door.grpc.CheckpointInterceptor;
 import dev.sealdrop.server.door.grpc.ConnectionAudit;
 import dev.sealdrop.server.door.grpc.KeyDirectoryGrpcService;
 import dev.sealdrop.server.door.grpc.LiveCalls;
@@ -144,6 +145,7 @@ public final class SealdropServer implements AutoCloseable {
           .intercept(new AuditingInterceptor(audit))
           .intercept(liveCalls)
           .intercept(new PeerIdentityInterceptor(identities, audit))
+          .intercept(new CheckpointInterceptor(audit))
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
           .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes()))

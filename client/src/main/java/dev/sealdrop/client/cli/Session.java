@@ -11,6 +11,7 @@ import dev.sealdrop.client.keystore.Pem;
 import dev.sealdrop.client.keystore.Profile;
 import dev.sealdrop.client.keystore.ProfileConfig;
 import dev.sealdrop.client.keystore.ProfileLocator;
+import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.client.net.ChannelFactory;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
@@ -18,6 +19,7 @@ import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.client.trust.PinStore;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.protocol.v1.FetchBundleRequest;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 
@@ -83,8 +85,14 @@ final class Session implements AutoCloseable {
     if (connection == null) {
       ProfileConfig c = config();
       Profile p = profile();
-      connection = ServerConnection.open(new ChannelFactory(p.clientCertificate(), p.clientKey(), p.caCertificate()),
-          c.server());
+      try {
+        SecureFiles.ensureDirectory(p.checkpointsDir()); // profiles made before checkpoints were kept lack it
+      } catch (IOException e) {
+        throw new KeyStoreFailure("PROFILE_UNWRITABLE", "cannot create " + p.checkpointsDir() + ": " + e.getMessage(),
+            "check the permissions of the profile folder " + p.dir(), e);
+      }
+      connection = ServerConnection.open(new ChannelFactory(p.clientCertificate(), p.clientKey(), p.caCertificate())
+          .keepingCheckpointsIn(p.checkpointsDir()), c.server());
     }
     return connection;
   }

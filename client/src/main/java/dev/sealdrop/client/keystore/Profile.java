@@ -71,6 +71,11 @@ public final class Profile {
     return dir.resolve("state").resolve("downloads");
   }
 
+  /** Signed audit checkpoints received from the server: evidence for {@code audit verify --checkpoints}. */
+  public Path checkpointsDir() {
+    return dir.resolve("checkpoints");
+  }
+
   public boolean exists() {
     return Files.exists(configFile());
   }
@@ -79,7 +84,7 @@ public final class Profile {
   public void createLayout() throws IOException {
     SecureFiles.ensureDirectory(dir);
     for (Path p : new Path[] {dir.resolve("tls"), dir.resolve("keys"), trustedDir(), dir.resolve("state"),
-        uploadsDir(), downloadsDir()}) {
+        uploadsDir(), downloadsDir(), checkpointsDir()}) {
       SecureFiles.ensureDirectory(p);
     }
   }

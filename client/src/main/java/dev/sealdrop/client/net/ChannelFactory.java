@@ -26,10 +26,22 @@ public final class ChannelFactory {
   private final Path clientKey;
   private final Path caCertificate;
 
+  private final Path checkpointsDir;
+
   public ChannelFactory(Path clientCertificate, Path clientKey, Path caCertificate) {
+    this(clientCertificate, clientKey, caCertificate, null);
+  }
+
+  private ChannelFactory(Path clientCertificate, Path clientKey, Path caCertificate, Path checkpointsDir) {
     this.clientCertificate = Objects.requireNonNull(clientCertificate, "clientCertificate");
     this.clientKey = Objects.requireNonNull(clientKey, "clientKey");
     this.caCertificate = Objects.requireNonNull(caCertificate, "caCertificate");
+    this.checkpointsDir = checkpointsDir;
+  }
+
+  /** Channels from the returned factory keep the server's signed audit checkpoints in {@code dir}. */
+  public ChannelFactory keepingCheckpointsIn(Path dir) {
+    return new ChannelFactory(clientCertificate, clientKey, caCertificate, Objects.requireNonNull(dir, "dir"));
   }
 
   /** Which TLS implementation we use here. */
@@ -38,7 +50,11 @@ public final class ChannelFactory {
   }
 
   public ManagedChannel open(HostPort server) throws AuthFailure {
-    return NettyChannelBuilder.forAddress(server.host(), server.port())
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(server.host(), server.port());
+    if (checkpointsDir != null) {
+      builder.intercept(new CheckpointKeeper(checkpointsDir));
+    }
+    return builder
         .sslContext(sslContext())
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .keepAliveTime(60, TimeUnit.SECONDS)

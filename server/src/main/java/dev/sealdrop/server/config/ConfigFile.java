@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
  * shutdown-grace=PT30S
  * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
- * audit-checkpoint-interval=PT60S  retention=P30D  retention-sweep-interval=PT1H
+ * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
  * </pre>
  */
 public final class ConfigFile {

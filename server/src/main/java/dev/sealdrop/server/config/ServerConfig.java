@@ -61,7 +61,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
    */
   public record Admin(String host, int port, String auditOrigin, int checkpointEveryRecords,
       Duration checkpointInterval, Duration retention, Duration retentionSweepInterval) {
-    public static final Admin DEFAULT = new Admin("127.0.0.1", 8444, "sealdrop/audit", 1000, Duration.ofSeconds(60),
+    public static final Admin DEFAULT = new Admin("127.0.0.1", 8444, "sealdrop/audit", 1000, Duration.ofSeconds(10),
         Duration.ofDays(30), Duration.ofHours(1));
 
     public Admin {

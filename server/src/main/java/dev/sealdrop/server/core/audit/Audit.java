@@ -35,6 +35,12 @@ public interface Audit {
   /** The last {@code count} records, oldest first. */
   List<Entry> tail(int count) throws IOException;
 
+  /**
+   * The latest signed checkpoint that is durable (its note text), if one was signed yet. Handed to
+   * every caller of the transfer port, who keeps it as evidence outside the server.
+   */
+  java.util.Optional<String> latestCheckpoint();
+
   /** The audit verifier key text ({@code <name>+<id>+<base64>}). */
   String verifierKey();
 

@@ -94,6 +94,11 @@ public final class FileAudit implements Audit {
   }
 
   @Override
+  public Optional<String> latestCheckpoint() {
+    return writer.latestCheckpoint().map(SignedCheckpoint::note);
+  }
+
+  @Override
   public String verifierKey() {
     return writer.publicKey().encoded();
   }
