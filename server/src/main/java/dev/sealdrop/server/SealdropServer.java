@@ -111,19 +111,19 @@ public final class SealdropServer implements AutoCloseable {
       identities.registerAll(config.identities().registered());
       config.identities().bootstrapAdmin().ifPresent(identities::bootstrapAdmin);
       X509Certificate ca = ServerTls.readCertificate(config.tls().caCertificate());
-      KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock());
+      KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock(), audit);
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock(),
-          lockdown);
+          lockdown, audit);
       uploads.recover();
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, config.grants(),
-          config.clock(), lockdown);
+          config.clock(), lockdown, audit);
       LiveCalls liveCalls = new LiveCalls();
       AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown, liveCalls,
           audit, config.clock(), ca.getSubjectX500Principal().getName());
       Retention retention = new Retention(adminRepository, blobs, audit, config.clock(), adminConfig.retention());
-      SshKeyService sshKeys = new SshKeyService(new JdbcSshKeyRepository(db), identities, config.clock());
+      SshKeyService sshKeys = new SshKeyService(new JdbcSshKeyRepository(db), identities, config.clock(), audit);
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
@@ -164,7 +164,7 @@ public final class SealdropServer implements AutoCloseable {
       LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
       if (config.sftp().enabled()) {
         try {
-          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants);
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit);
         } catch (IOException | RuntimeException e) {
           server.kill();
           throw e;

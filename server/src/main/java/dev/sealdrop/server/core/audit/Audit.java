@@ -1,9 +1,14 @@
 package dev.sealdrop.server.core.audit;
 
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.identity.Principal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Port: the tamper-evident audit log. {@link #record} returns only once the record is durable and
@@ -27,6 +32,31 @@ public interface Audit {
 
   default void record(String actor, String action, String object, String result, String peer) {
     record(actor, action, object, result, peer, Map.of());
+  }
+
+  /**
+   * Appends one record of an authenticated caller's act: the actor is its identity, the peer its
+   * door's remote address, and the detail {@value #DOOR} names the door ({@code grpc}, {@code sftp}).
+   */
+  default void record(Principal caller, String action, String object, String result, Map<String, String> details) {
+    Map<String, String> all = new TreeMap<>(details);
+    all.put(DOOR, caller.origin().door());
+    record(caller.identity(), action, object, result, caller.origin().peer(), all);
+  }
+
+  /** The detail that names the front door a caller's act came through. */
+  String DOOR = "door";
+  /** The result of an act that ended because its stream broke or was cancelled, not refused. */
+  String INTERRUPTED = "interrupted";
+
+  /** The result token of a refusal: the core's reason ({@code locked-down}), or {@code error}. */
+  static String resultOf(Throwable refusal) {
+    return refusal instanceof SealdropException s ? token(s.reason()) : "error";
+  }
+
+  /** A reason as a result token: {@code GRANT_EXPIRED} becomes {@code grant-expired}. */
+  static String token(Reason reason) {
+    return reason.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /** Writes an export (JSON Lines up to a freshly signed checkpoint); returns what it covers. */

@@ -7,6 +7,7 @@ import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Identity;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Principal;
@@ -18,8 +19,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +42,12 @@ public final class GrantService {
   final GrantPolicy policy;
   final Clock clock;
   private final dev.sealdrop.server.core.TransferGate gate;
+  final Audit audit;
 
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
-      GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate) {
+      GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit) {
     this.gate = Objects.requireNonNull(gate, "gate");
+    this.audit = Objects.requireNonNull(audit, "audit");
     this.grants = Objects.requireNonNull(grants, "grants");
     this.files = Objects.requireNonNull(files, "files");
     this.blobs = Objects.requireNonNull(blobs, "blobs");
@@ -51,8 +56,19 @@ public final class GrantService {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Grants {@code recipient} downloads of one of the caller's files; 0 takes the defaults. */
+  /** Grants {@code recipient} downloads of one of the caller's files; 0 takes the defaults. Audited. */
   public IssuedGrant create(Principal caller, String fileId, String recipient, Duration lifetime, int maxDownloads) {
+    return audited(caller, "grant.create", seen -> {
+      seen.file(fileId);
+      seen.put("recipient", recipient);
+      IssuedGrant issued = doCreate(caller, fileId, recipient, lifetime, maxDownloads);
+      seen.of(issued.grant());
+      return issued;
+    });
+  }
+
+  private IssuedGrant doCreate(Principal caller, String fileId, String recipient, Duration lifetime,
+      int maxDownloads) {
     caller.require(Role.TRANSFEROR, "grant files");
     gate.check("granting");
     StoredFile file = (Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId)
@@ -99,8 +115,17 @@ public final class GrantService {
     return grants.listByRecipient(caller.identity()).stream().map(g -> g.asOf(now)).toList();
   }
 
-  /** Revokes a grant (its owner, or an admin); a download in progress is cut at its next chunk. */
+  /** Revokes a grant (its owner, or an admin); a download in progress is cut at its next chunk. Audited. */
   public Grant revoke(Principal caller, String grantId) {
+    return audited(caller, "grant.revoke", seen -> {
+      seen.grant(grantId);
+      Grant g = doRevoke(caller, grantId);
+      seen.of(g);
+      return g;
+    });
+  }
+
+  private Grant doRevoke(Principal caller, String grantId) {
     if (caller.role() != Role.ADMIN) {
       caller.require(Role.TRANSFEROR, "revoke grants");
     }
@@ -119,9 +144,18 @@ public final class GrantService {
 
   /**
    * Redeems a token. Only the recipient's certificate identity may; a foreign identity is refused
-   * without consuming anything; of concurrent redemptions exactly one wins.
+   * without consuming anything; of concurrent redemptions exactly one wins. Audited (the grant id,
+   * once the token names one; never the token or the claim secret).
    */
   public Redemption redeem(Principal caller, String token) {
+    return audited(caller, "grant.redeem", seen -> {
+      Redemption r = doRedeem(caller, token, seen);
+      seen.of(r.grant());
+      return r;
+    });
+  }
+
+  private Redemption doRedeem(Principal caller, String token, Seen seen) {
     caller.require(Role.ACQUIRER, "redeem grants");
     gate.check("redeeming");
     if (!Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
@@ -138,6 +172,7 @@ public final class GrantService {
       throw new NotFoundException(Reason.NOT_FOUND, "no grant matches this token; check it with the sender");
     }
     Grant grant = found.get().grant().asOf(now);
+    seen.of(grant);
     if (!grant.recipient().equals(caller.identity())) {
       LOG.warn("redeem of grant {} by '{}' refused: it is addressed to '{}'", grant.id(), caller.identity(),
           grant.recipient());
@@ -159,25 +194,46 @@ public final class GrantService {
     return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(), claimExpires);
   }
 
-  /** Opens the claimed file for download from {@code offset}. */
+  /**
+   * Opens the claimed file for download from {@code offset}. A refusal is audited as
+   * {@code download.abort}; the session audits how the download ends.
+   */
   public DownloadSession openDownload(Principal caller, String claimSecret, long offset) {
+    Seen seen = new Seen();
+    try {
+      return doOpenDownload(caller, claimSecret, offset, seen);
+    } catch (RuntimeException e) {
+      audit.record(caller, "download.abort", seen.object(), Audit.resultOf(e), seen.details());
+      throw e;
+    }
+  }
+
+  private DownloadSession doOpenDownload(Principal caller, String claimSecret, long offset, Seen seen) {
     caller.require(Role.ACQUIRER, "download");
     gate.check("downloading");
-    Claimed claimed = claimed(caller, claimSecret);
+    Claimed claimed = claimed(caller, claimSecret, seen);
     Grant grant = claimed.grant();
     if (offset < 0 || offset > grant.size()) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST,
           "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
     }
     LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
-    return DownloadSession.open(this, claimed.claim(), grant, offset,
+    return DownloadSession.open(this, caller, claimed.claim(), grant, offset,
         new dev.sealdrop.server.core.identity.LiveIdentityCheck(identities, caller));
   }
 
-  /** The client verified the file: the download counts now. */
+  /** The client verified the file: the download counts now. Audited as {@code grant.consume}. */
   public Grant confirm(Principal caller, String claimSecret, String fingerprint) {
+    return audited(caller, "grant.consume", seen -> {
+      Grant g = doConfirm(caller, claimSecret, fingerprint, seen);
+      seen.of(g);
+      return g;
+    });
+  }
+
+  private Grant doConfirm(Principal caller, String claimSecret, String fingerprint, Seen seen) {
     caller.require(Role.ACQUIRER, "confirm downloads");
-    Claimed claimed = claimed(caller, claimSecret);
+    Claimed claimed = claimed(caller, claimSecret, seen);
     if (claimed.claim().servedAllAt() == null) {
       throw new PreconditionFailedException(Reason.DOWNLOAD_INCOMPLETE,
           "the file has not been downloaded completely; resume the download, verify it, then confirm");
@@ -222,7 +278,7 @@ public final class GrantService {
 
   private record Claimed(Claim claim, Grant grant) {}
 
-  private Claimed claimed(Principal caller, String claimSecret) {
+  private Claimed claimed(Principal caller, String claimSecret, Seen seen) {
     if (!Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret)) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "that is not a claim id (sdc_ followed by 43 characters)");
     }
@@ -230,12 +286,14 @@ public final class GrantService {
     String hash = Secrets.hash(claimSecret);
     Claim claim = grants.findClaim(hash).filter(c -> Secrets.hashesEqual(c.hash(), hash)).orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first"));
+    seen.grant(claim.grantId());
     if (!claim.recipient().equals(caller.identity())) {
       LOG.warn("use of a claim of grant {} by '{}' refused: it belongs to '{}'", claim.grantId(), caller.identity(),
           claim.recipient());
       throw new PermissionDeniedException(Reason.NOT_RECIPIENT, "this claim belongs to another identity");
     }
     Grant grant = grants.find(claim.grantId()).orElseThrow().asOf(now);
+    seen.of(grant);
     if (grant.state() == GrantState.REVOKED) {
       throw unavailable(grant, "it can no longer be downloaded");
     }
@@ -287,5 +345,61 @@ public final class GrantService {
           + " progress; " + consequence + " now; resume that download with its claim id, or retry after its window");
       case ACTIVE -> throw new IllegalStateException("server: internal error: an active grant reported unavailable");
     };
+  }
+
+  /** Runs one audited act: the record names what {@code work} identified, with ok or the refusal's reason. */
+  private <T> T audited(Principal caller, String action, java.util.function.Function<Seen, T> work) {
+    Seen seen = new Seen();
+    T result;
+    try {
+      result = work.apply(seen);
+    } catch (RuntimeException e) {
+      audit.record(caller, action, seen.object(), Audit.resultOf(e), seen.details());
+      throw e;
+    }
+    audit.record(caller, action, seen.object(), "ok", seen.details());
+    return result;
+  }
+
+  /**
+   * What an act is about, as far as it got: the grant and file ids (identifiers only, never a
+   * token or a claim secret), and further public facts such as the recipient.
+   */
+  static final class Seen {
+    private String grantId = "";
+    private String fileId = "";
+    private final Map<String, String> extra = new TreeMap<>();
+
+    void grant(String id) {
+      grantId = id == null ? "" : id;
+    }
+
+    void file(String id) {
+      fileId = id == null ? "" : id;
+    }
+
+    void of(Grant g) {
+      grantId = g.id();
+      fileId = g.fileId();
+    }
+
+    void put(String key, String value) {
+      extra.put(key, value == null ? "" : value);
+    }
+
+    String object() {
+      return !grantId.isEmpty() ? "grant:" + grantId : !fileId.isEmpty() ? "file:" + fileId : "";
+    }
+
+    Map<String, String> details() {
+      Map<String, String> d = new TreeMap<>(extra);
+      if (!grantId.isEmpty()) {
+        d.put("grant-id", grantId);
+      }
+      if (!fileId.isEmpty()) {
+        d.put("file-id", fileId);
+      }
+      return d;
+    }
   }
 }

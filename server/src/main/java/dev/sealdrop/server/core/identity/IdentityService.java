@@ -41,9 +41,13 @@ public final class IdentityService {
     }
   }
 
-  /** Every check, then the identity's registration: unknown or disabled identities are refused. */
-  public Principal authenticate(X509Certificate cert) {
+  /**
+   * Every check, then the identity's registration: unknown or disabled identities are refused.
+   * {@code origin} is the door and address the caller came through; it is carried for the audit.
+   */
+  public Principal authenticate(X509Certificate cert, Origin origin) {
     Objects.requireNonNull(cert, "cert");
+    Objects.requireNonNull(origin, "origin");
     checkCertificate(cert);
     String name = CertificatePolicy.identityOf(cert);
     Optional<Identity> found = repository.find(name);
@@ -55,7 +59,7 @@ public final class IdentityService {
       throw new UnauthenticatedException(Reason.IDENTITY_DISABLED,
           "identity '" + name + "' is disabled on this server; ask an admin to re-enable it");
     }
-    return new Principal(name, found.get().role(), cert);
+    return new Principal(name, found.get().role(), cert, origin);
   }
 
   /** Registers (or re-registers) identities with their roles, enabled; used for --dev users. */

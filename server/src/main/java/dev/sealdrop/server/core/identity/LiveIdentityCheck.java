@@ -23,8 +23,14 @@ public final class LiveIdentityCheck {
   public void check() {
     long now = System.nanoTime();
     if (now - lastCheck >= INTERVAL_NANOS) {
-      identities.authenticate(principal.certificate());
+      identities.authenticate(principal.certificate(), principal.origin());
       lastCheck = now;
     }
+  }
+
+  /** Checks now, whatever the interval (used to tell why a stream ended). */
+  public void checkNow() {
+    identities.authenticate(principal.certificate(), principal.origin());
+    lastCheck = System.nanoTime();
   }
 }

@@ -6,15 +6,17 @@ import java.security.cert.X509Certificate;
 import java.util.Objects;
 
 /**
- * An authenticated caller: the identity (certificate subject CN), its role from the database, and
- * the certificate it presented on this connection. Only {@link IdentityService#authenticate}
- * creates one, so holding a Principal means every check passed.
+ * An authenticated caller: the identity (certificate subject CN), its role from the database, the
+ * certificate it presented (or, over SFTP, registered its SSH key with), and the door and address it
+ * came in through (for the audit). Only {@link IdentityService#authenticate} creates one, so holding
+ * a Principal means every check passed.
  */
-public record Principal(String identity, Role role, X509Certificate certificate) {
+public record Principal(String identity, Role role, X509Certificate certificate, Origin origin) {
   public Principal {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(origin, "origin");
   }
 
   /** Refuses unless the caller holds {@code required}; {@code action} names what was attempted. */

@@ -9,10 +9,12 @@ import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Principal;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,16 +34,31 @@ public final class KeyDirectory {
   private final IdentityService identities;
   private final BundleVerifier verifier;
   private final Clock clock;
+  private final Audit audit;
 
-  public KeyDirectory(BundleRepository bundles, IdentityService identities, X509Certificate trustAnchor, Clock clock) {
+  public KeyDirectory(BundleRepository bundles, IdentityService identities, X509Certificate trustAnchor, Clock clock,
+      Audit audit) {
+    this.audit = Objects.requireNonNull(audit, "audit");
     this.bundles = Objects.requireNonNull(bundles, "bundles");
     this.identities = Objects.requireNonNull(identities, "identities");
     this.verifier = new BundleVerifier(trustAnchor, clock);
     this.clock = clock;
   }
 
-  /** Verifies and stores the caller's bundle; returns its fingerprint. */
+  /** Verifies and stores the caller's bundle; returns its fingerprint. Audited as {@code key.publish}. */
   public String publish(Principal caller, byte[] encoded) {
+    String fingerprint;
+    try {
+      fingerprint = doPublish(caller, encoded);
+    } catch (RuntimeException e) {
+      audit.record(caller, "key.publish", "", Audit.resultOf(e), Map.of());
+      throw e;
+    }
+    audit.record(caller, "key.publish", "identity:" + caller.identity(), "ok", Map.of("fingerprint", fingerprint));
+    return fingerprint;
+  }
+
+  private String doPublish(Principal caller, byte[] encoded) {
     if (encoded == null || encoded.length == 0 || encoded.length > MAX_BUNDLE_BYTES) {
       throw new InvalidRequestException(Reason.BUNDLE_INVALID,
           "a key bundle of 1 to " + MAX_BUNDLE_BYTES + " bytes is required; export it with the sealdrop CLI");

@@ -6,7 +6,9 @@ import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnauthenticatedException;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import java.io.ByteArrayInputStream;
@@ -16,6 +18,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -36,15 +39,30 @@ public final class SshKeyService {
   private final SshKeyRepository repository;
   private final IdentityService identities;
   private final Clock clock;
+  private final Audit audit;
 
-  public SshKeyService(SshKeyRepository repository, IdentityService identities, Clock clock) {
+  public SshKeyService(SshKeyRepository repository, IdentityService identities, Clock clock, Audit audit) {
+    this.audit = Objects.requireNonNull(audit, "audit");
     this.repository = Objects.requireNonNull(repository, "repository");
     this.identities = Objects.requireNonNull(identities, "identities");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Registers one OpenSSH public key line for the caller, bound to the caller's certificate. */
+  /** Registers one OpenSSH public key line for the caller, bound to the caller's certificate. Audited. */
   public SshKey add(Principal caller, String openSshLine) {
+    SshKey added;
+    try {
+      added = doAdd(caller, openSshLine);
+    } catch (RuntimeException e) {
+      audit.record(caller, "sshkey.add", "identity:" + caller.identity(), Audit.resultOf(e), Map.of());
+      throw e;
+    }
+    audit.record(caller, "sshkey.add", "identity:" + caller.identity(), "ok",
+        Map.of("fingerprint", added.fingerprint()));
+    return added;
+  }
+
+  private SshKey doAdd(Principal caller, String openSshLine) {
     SshPublicKey key = SshPublicKey.parse(openSshLine);
     if (repository.listByIdentity(caller.identity()).size() >= MAX_KEYS_PER_IDENTITY) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + caller.identity() + "' has "
@@ -71,8 +89,25 @@ public final class SshKeyService {
     return repository.listByIdentity(target(caller, identity, "list another identity's SSH keys"));
   }
 
-  /** Removes a key of {@code identity} (empty: the caller's own); only admins may remove someone else's. */
+  /**
+   * Removes a key of {@code identity} (empty: the caller's own); only admins may remove someone
+   * else's. Audited as {@code sshkey.remove}.
+   */
   public SshKey remove(Principal caller, String fingerprint, String identity) {
+    String target = identity == null || identity.isEmpty() ? caller.identity() : identity;
+    SshKey removed;
+    try {
+      removed = doRemove(caller, fingerprint, identity);
+    } catch (RuntimeException e) {
+      audit.record(caller, "sshkey.remove", "identity:" + target, Audit.resultOf(e),
+          Map.of("fingerprint", fingerprint == null ? "" : fingerprint));
+      throw e;
+    }
+    audit.record(caller, "sshkey.remove", "identity:" + target, "ok", Map.of("fingerprint", removed.fingerprint()));
+    return removed;
+  }
+
+  private SshKey doRemove(Principal caller, String fingerprint, String identity) {
     String owner = target(caller, identity, "remove another identity's SSH keys");
     SshKey key = Optional.ofNullable(fingerprint).flatMap(repository::find)
         .filter(k -> k.identity().equals(owner))
@@ -90,7 +125,7 @@ public final class SshKeyService {
    * already verified the signature). Refused unless the key is registered to exactly that identity
    * and the certificate it was registered with passes every check of {@link IdentityService}.
    */
-  public Principal authenticate(String user, byte[] blob) {
+  public Principal authenticate(String user, byte[] blob, Origin origin) {
     SshPublicKey presented;
     try {
       presented = SshPublicKey.fromBlob(blob, "");
@@ -107,7 +142,7 @@ public final class SshKeyService {
     X509Certificate cert = decode(found.get().registeredWith());
     Principal principal;
     try {
-      principal = identities.authenticate(cert);
+      principal = identities.authenticate(cert, origin);
     } catch (RuntimeException e) {
       LOG.warn("SSH login as '{}' with key {} refused: {}", user, presented.fingerprint(), e.getMessage());
       throw e;

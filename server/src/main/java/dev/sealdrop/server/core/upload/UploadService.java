@@ -6,6 +6,7 @@ import dev.sealdrop.server.core.LimitExceededException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.keys.KeyDirectory;
@@ -14,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,12 +36,14 @@ public final class UploadService {
   final dev.sealdrop.server.core.identity.IdentityService identities;
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
   private final Set<String> active = ConcurrentHashMap.newKeySet();
-  private final dev.sealdrop.server.core.TransferGate gate;
+  final dev.sealdrop.server.core.TransferGate gate;
+  final Audit audit;
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
       dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock,
-      dev.sealdrop.server.core.TransferGate gate) {
+      dev.sealdrop.server.core.TransferGate gate, Audit audit) {
     this.gate = Objects.requireNonNull(gate, "gate");
+    this.audit = Objects.requireNonNull(audit, "audit");
     this.identities = Objects.requireNonNull(identities, "identities");
     this.uploads = Objects.requireNonNull(uploads, "uploads");
     this.blobs = Objects.requireNonNull(blobs, "blobs");
@@ -52,8 +56,23 @@ public final class UploadService {
     return policy;
   }
 
-  /** Starts an upload; {@code expectedSize} (0 = unknown) is checked against the limits up front. */
+  /**
+   * Starts an upload; {@code expectedSize} (0 = unknown) is checked against the limits up front.
+   * Audited as {@code upload.start}, refusals included.
+   */
   public Upload create(Principal caller, long expectedSize) {
+    Upload upload;
+    try {
+      upload = doCreate(caller, expectedSize);
+    } catch (RuntimeException e) {
+      audit.record(caller, "upload.start", "", Audit.resultOf(e), Map.of());
+      throw e;
+    }
+    audit.record(caller, "upload.start", "upload:" + upload.id(), "ok", Map.of("upload-id", upload.id()));
+    return upload;
+  }
+
+  private Upload doCreate(Principal caller, long expectedSize) {
     caller.require(Role.TRANSFEROR, "upload files");
     gate.check("uploading");
     if (expectedSize < 0) {
@@ -84,8 +103,21 @@ public final class UploadService {
         new NotFoundException(Reason.NOT_FOUND, "no upload " + uploadId + " of yours; start one with CreateUpload"));
   }
 
-  /** Attaches a stream to an OPEN upload at its committed offset (a resume re-reads the stored prefix). */
+  /**
+   * Attaches a stream to an OPEN upload at its committed offset (a resume re-reads the stored
+   * prefix). A refusal is audited as {@code upload.abort}; the session audits how the stream ends.
+   */
   public UploadSession begin(Principal caller, String uploadId, long offset) {
+    try {
+      return doBegin(caller, uploadId, offset);
+    } catch (RuntimeException e) {
+      String id = uploadId == null ? "" : uploadId;
+      audit.record(caller, "upload.abort", "upload:" + id, Audit.resultOf(e), Map.of("upload-id", id));
+      throw e;
+    }
+  }
+
+  private UploadSession doBegin(Principal caller, String uploadId, long offset) {
     Upload upload = get(caller, uploadId);
     gate.check("uploading");
     if (upload.state() != UploadState.OPEN) {

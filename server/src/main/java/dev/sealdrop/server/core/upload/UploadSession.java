@@ -10,16 +10,21 @@ import dev.sealdrop.keys.VerifyingKey;
 import dev.sealdrop.server.core.Ids;
 import dev.sealdrop.server.core.InvalidEnvelopeException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Principal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * One stream attached to an upload. Not thread-safe: the door calls it from one call at a time
  * (gRPC serialises a call's callbacks), never from the network event loop, because it writes to
- * disk. Exactly one of {@link #finish} or {@link #interrupted} ends it.
+ * disk. It ends with {@link #finish} (committed), or with a refusal of {@link #append} or
+ * {@link #finish}, or with {@link #interrupted} / {@link #abort}; each end is audited exactly once
+ * ({@code upload.commit} or {@code upload.abort}, with the caller's door).
  */
 public final class UploadSession {
   private final UploadService service;
@@ -32,7 +37,10 @@ public final class UploadSession {
   private long received;
   private long sinceCheckpoint;
   private boolean headerChecked;
+  /** The writer is closed and the upload released. */
   private boolean ended;
+  /** The end (commit or abort) is in the audit log. */
+  private boolean audited;
 
   private UploadSession(UploadService service, Principal caller, Upload upload, VerifyingKey senderKey,
       BlobStore.TempWriter writer) {
@@ -85,16 +93,20 @@ public final class UploadSession {
     return received;
   }
 
-  /** Validates and stores the next bytes; refuses as soon as they cannot be the caller's envelope. */
+  /**
+   * Validates and stores the next bytes; refuses as soon as they cannot be the caller's envelope,
+   * or the caller may no longer act, or the server was locked down. A refusal ends the session.
+   */
   public void append(byte[] data) {
     checkOpen();
     if (data.length == 0) {
       return;
     }
-    identity.check();
-    service.checkLimits(caller.identity(), received + data.length);
-    inspect(data, data.length);
     try {
+      service.gate.check("uploading");
+      identity.check();
+      service.checkLimits(caller.identity(), received + data.length);
+      inspect(data, data.length);
       writer.write(data, 0, data.length);
       received += data.length;
       sinceCheckpoint += data.length;
@@ -102,7 +114,12 @@ public final class UploadSession {
         checkpoint();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("upload " + upload.id() + ": cannot write to disk", e);
+      UncheckedIOException failure = new UncheckedIOException("upload " + upload.id() + ": cannot write to disk", e);
+      abort(failure);
+      throw failure;
+    } catch (RuntimeException e) {
+      abort(e);
+      throw e;
     }
   }
 
@@ -133,9 +150,28 @@ public final class UploadSession {
     sinceCheckpoint = 0;
   }
 
-  /** Verifies the complete envelope, makes it durable, renames it into place, then commits its row. */
+  /**
+   * Verifies the complete envelope, makes it durable, renames it into place, then commits its row;
+   * audited as {@code upload.commit}. A refusal ends the session (audited as {@code upload.abort}).
+   */
   public StoredFile finish() {
     checkOpen();
+    StoredFile file;
+    try {
+      service.gate.check("uploading");
+      identity.check();
+      file = commit();
+    } catch (RuntimeException e) {
+      abort(e);
+      throw e;
+    }
+    audited = true;
+    service.audit.record(caller, "upload.commit", "file:" + file.id(), "ok",
+        Map.of("upload-id", upload.id(), "file-id", file.id()));
+    return file;
+  }
+
+  private StoredFile commit() {
     InspectionResult result;
     try {
       result = inspector.finish(senderKey);
@@ -171,18 +207,49 @@ public final class UploadSession {
     return file;
   }
 
-  /** The stream broke or was cancelled: what was received is fsynced and becomes the resume offset. */
+  /**
+   * The stream broke or was cancelled, or the door closed it: what was received is fsynced and
+   * becomes the resume offset. Audited as {@code upload.abort} with the reason the caller can no
+   * longer go on (a lockdown, a revocation), or {@code interrupted}. Does nothing once ended.
+   */
   public void interrupted() {
-    if (ended) {
+    abort(null);
+  }
+
+  /**
+   * Ends the session because of {@code cause} (a refusal the door detected, e.g. a malformed
+   * stream; null: interrupted): keeps what is durable for a resume, and audits {@code upload.abort}
+   * once. Does nothing if the session already ended and was audited.
+   */
+  public void abort(RuntimeException cause) {
+    if (audited) {
       return;
     }
+    if (!ended) {
+      try {
+        checkpoint();
+        UploadService.LOG.info("upload {}: stream ended; {} bytes durable", upload.id(), received);
+      } catch (IOException | RuntimeException e) {
+        UploadService.LOG.warn("upload {}: cannot record progress after interruption: {}", upload.id(), e.toString());
+      }
+    }
+    end();
+    audited = true;
+    service.audit.record(caller, "upload.abort", "upload:" + upload.id(),
+        cause == null ? whyInterrupted() : Audit.resultOf(cause),
+        Map.of("upload-id", upload.id(), "received", Long.toString(received)));
+  }
+
+  /** Why a stream that simply stopped was stopped: a lockdown or revocation if one applies now. */
+  private String whyInterrupted() {
     try {
-      checkpoint();
-      UploadService.LOG.info("upload {}: stream interrupted; {} bytes durable", upload.id(), received);
-    } catch (IOException | RuntimeException e) {
-      UploadService.LOG.warn("upload {}: cannot record progress after interruption: {}", upload.id(), e.toString());
-    } finally {
-      end();
+      service.gate.check("uploading");
+      identity.checkNow();
+      return Audit.INTERRUPTED;
+    } catch (SealdropException e) {
+      return Audit.resultOf(e);
+    } catch (RuntimeException e) {
+      return Audit.INTERRUPTED;
     }
   }
 

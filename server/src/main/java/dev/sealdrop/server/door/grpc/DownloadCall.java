@@ -25,6 +25,8 @@ final class DownloadCall {
   static void start(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
     DownloadCall call = new DownloadCall(session, out);
     out.setOnCancelHandler(call::cancel);
+    // closed by the server from outside the stream (a revocation or lockdown closes the call)
+    out.setOnCloseHandler(call::cancel);
     out.setOnReadyHandler(call::drain);
   }
 

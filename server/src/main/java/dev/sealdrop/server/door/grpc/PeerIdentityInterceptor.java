@@ -1,6 +1,7 @@
 package dev.sealdrop.server.door.grpc;
 
 import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -48,7 +49,7 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
       ServerCallHandler<Q, R> next) {
     Principal principal;
     try {
-      principal = identities.authenticate(peerCertificate(call));
+      principal = identities.authenticate(peerCertificate(call), Origin.grpc(AuditingInterceptor.peer(call)));
     } catch (RuntimeException e) {
       io.grpc.StatusRuntimeException s = ErrorMapper.toStatus(e);
       String reason = s.getTrailers() == null ? null : s.getTrailers().get(ErrorMapper.REASON);

@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.upload.UploadSession;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -29,6 +30,19 @@ final class UploadCall implements StreamObserver<UploadRequest> {
     this.caller = caller;
     this.out = out;
     this.maxChunk = maxChunk;
+    if (out instanceof ServerCallStreamObserver<UploadResponse> call) {
+      // The call can end without onError/onCompleted reaching us: closed by the server (a revocation,
+      // a lockdown) or cancelled. Both handlers run serialised with onNext; the session ends once.
+      call.setOnCancelHandler(this::ended);
+      call.setOnCloseHandler(this::ended);
+    }
+  }
+
+  private void ended() {
+    done = true;
+    if (session != null) {
+      session.interrupted();
+    }
   }
 
   @Override
@@ -67,12 +81,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
 
   @Override
   public void onError(Throwable t) {
-    if (!done) {
-      done = true;
-      if (session != null) {
-        session.interrupted();
-      }
-    }
+    ended();
   }
 
   @Override
@@ -87,7 +96,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   private void fail(RuntimeException e) {
     done = true;
     if (session != null) {
-      session.interrupted();
+      session.abort(e);
     }
     out.onError(ErrorMapper.toStatus(e));
   }

@@ -28,7 +28,7 @@ final class DownloadChannel implements SeekableByteChannel {
   private final Login login;
   private final GrantService grants;
   private final Redemption redemption;
-  private DownloadSession download;
+  private final DownloadSession download;
   private long position;
   private boolean servedAll;
   private boolean closeRequested;
@@ -85,11 +85,11 @@ final class DownloadChannel implements SeekableByteChannel {
       position = newPosition;
       return this;
     }
-    // A re-read or out-of-order read within the same claim: reopen at that offset (the core checks it).
-    DownloadSession reopened = VirtualTree.core(() ->
-        grants.openDownload(login.principal(), redemption.claimSecret(), newPosition));
-    download.close();
-    download = reopened;
+    // A re-read or out-of-order read within the same claim: the core checks it and moves there.
+    VirtualTree.core(() -> {
+      download.seek(newPosition);
+      return null;
+    });
     position = newPosition;
     return this;
   }

@@ -1,6 +1,8 @@
 package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
 import dev.sealdrop.server.core.sshkey.SshPublicKey;
@@ -38,13 +40,17 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     } catch (RuntimeException e) {
       return false;
     }
+    Origin origin = Origin.sftp(LoginAudit.peer(session.getClientAddress()));
     try {
-      Principal principal = keys.authenticate(username, blob);
-      session.setAttribute(Login.KEY, new Login(keys, principal.identity(), blob, SshPublicKey.fingerprintOf(blob)));
+      Principal principal = keys.authenticate(username, blob, origin);
+      session.setAttribute(Login.KEY, new Login(keys, principal.identity(), blob, SshPublicKey.fingerprintOf(blob),
+          origin));
       LOG.info("SFTP login accepted for '{}' ({}) from {} with key {}", principal.identity(), principal.role().key(),
           session.getClientAddress(), SshPublicKey.fingerprintOf(blob));
       return true;
     } catch (SealdropException e) {
+      session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
+          Audit.token(e.reason()), SshPublicKey.fingerprintOf(blob)));
       return false;
     }
   }

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
@@ -19,7 +20,10 @@ final class Login {
   private volatile Principal cached;
   private volatile long cachedAt;
 
-  Login(SshKeyService keys, String user, byte[] blob, String fingerprint) {
+  private final Origin origin;
+
+  Login(SshKeyService keys, String user, byte[] blob, String fingerprint, Origin origin) {
+    this.origin = origin;
     this.keys = keys;
     this.user = user;
     this.blob = blob.clone();
@@ -35,7 +39,7 @@ final class Login {
     long now = System.nanoTime();
     Principal p = cached;
     if (p == null || now - cachedAt > RECHECK_NANOS) {
-      p = keys.authenticate(user, blob);
+      p = keys.authenticate(user, blob, origin);
       cached = p;
       cachedAt = now;
     }

@@ -68,8 +68,8 @@ public final class SftpDoor implements AutoCloseable {
     this.sweeper = sweeper;
   }
 
-  public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants)
-      throws IOException {
+  public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants,
+      dev.sealdrop.server.core.audit.Audit audit) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     SshServer sshd = SshServer.setUpDefaultServer();
     sshd.setHost(config.network().host());
@@ -87,6 +87,7 @@ public final class SftpDoor implements AutoCloseable {
     // authentication: public keys registered through core.sshkey, nothing else
     sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
+    sshd.addSessionListener(new LoginAudit(audit));
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
     sshd.setGSSAuthenticator(null);

@@ -57,7 +57,8 @@ final class UploadChannel implements SeekableByteChannel {
       failure = new SftpException(SftpConstants.SSH_FX_FAILURE, "uploads are written sequentially from offset 0"
           + " (got offset " + newPosition + ", expected " + position + "); resuming is not supported over SFTP,"
           + " upload the whole file again");
-      session.interrupted();
+      session.abort(new dev.sealdrop.server.core.InvalidRequestException(
+          dev.sealdrop.server.core.Reason.INVALID_REQUEST, "SFTP writes must be sequential"));
       throw failure;
     }
     return this;

@@ -1,0 +1,28 @@
+package dev.sealdrop.server.core.identity;
+
+import java.util.Objects;
+
+/**
+ * Where an authenticated caller came in: the front door ({@value #GRPC} or {@value #SFTP}) and the
+ * remote address as the door saw it ({@code IP:port}, empty when unknown). Doors stamp it when they
+ * authenticate a caller; the core copies it into every audit record the caller causes.
+ */
+public record Origin(String door, String peer) {
+  /** The mutually authenticated gRPC listeners (transfer and admin). */
+  public static final String GRPC = "grpc";
+  /** The SFTP listener. */
+  public static final String SFTP = "sftp";
+
+  public Origin {
+    Objects.requireNonNull(door, "door");
+    peer = peer == null ? "" : peer;
+  }
+
+  public static Origin grpc(String peer) {
+    return new Origin(GRPC, peer);
+  }
+
+  public static Origin sftp(String peer) {
+    return new Origin(SFTP, peer);
+  }
+}

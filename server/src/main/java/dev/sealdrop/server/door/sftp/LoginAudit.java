@@ -1,0 +1,76 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Origin;
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Audits SFTP logins as the gRPC door audits TLS connections, with the detail {@code door=sftp}:
+ * {@code connection.accept} once a session has authenticated (actor: the identity, detail: the
+ * key's fingerprint), and {@code connection.refuse} for a session that closes without ever
+ * authenticating (actor: the user name it tried, or "-"; result: the core's reason for the last
+ * refused key, or {@code not-authenticated} if it never offered one). The probes a client makes
+ * while choosing among its keys are not records of their own: one connection, one record. A
+ * login that cannot be audited is closed (fail closed).
+ */
+final class LoginAudit implements SessionListener {
+  /** The last refused public-key attempt of a session (set by {@link KeyAuthenticator}). */
+  static final AttributeKey<Refusal> REFUSAL = new AttributeKey<>();
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  private static final String OBJECT = "listener:sftp";
+  private final Audit audit;
+
+  record Refusal(String user, String result, String fingerprint) {}
+
+  LoginAudit(Audit audit) {
+    this.audit = Objects.requireNonNull(audit, "audit");
+  }
+
+  static String peer(SocketAddress a) {
+    return a == null ? "" : a.toString().replaceFirst("^[^/]*/", "");
+  }
+
+  @Override
+  public void sessionEvent(Session session, Event event) {
+    if (event != Event.Authenticated) {
+      return;
+    }
+    Login login = session.getAttribute(Login.KEY);
+    try {
+      audit.record(login == null ? "-" : login.user(), "connection.accept", OBJECT, "ok",
+          peer(session.getRemoteAddress()), Map.of(Audit.DOOR, Origin.SFTP, "key",
+              login == null ? "" : login.fingerprint()));
+    } catch (RuntimeException e) {
+      LOG.error("SFTP login could not be audited; closing the session: {}", e.toString());
+      session.close(true);
+    }
+  }
+
+  @Override
+  public void sessionClosed(Session session) {
+    if (session.isAuthenticated()) {
+      return;
+    }
+    Refusal r = session.getAttribute(REFUSAL);
+    String user = r != null ? r.user() : session.getUsername();
+    try {
+      audit.record(user == null || user.isEmpty() ? "-" : cut(user), "connection.refuse", OBJECT,
+          r != null ? r.result() : "not-authenticated", peer(session.getRemoteAddress()),
+          r != null && !r.fingerprint().isEmpty() ? Map.of(Audit.DOOR, Origin.SFTP, "key", r.fingerprint())
+              : Map.of(Audit.DOOR, Origin.SFTP));
+    } catch (RuntimeException e) {
+      LOG.error("a refused SFTP login could not be audited: {}", e.toString());
+    }
+  }
+
+  private static String cut(String user) {
+    return user.length() > 64 ? user.substring(0, 64) : user;
+  }
+}

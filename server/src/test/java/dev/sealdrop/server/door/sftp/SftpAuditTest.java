@@ -1,0 +1,182 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.get;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.put;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.function.Predicate;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7: every SFTP action reaches the audit log with the same records as its gRPC twin, marked
+ * with the door it came through; SFTP logins are audited as connections, refused ones included.
+ */
+class SftpAuditTest {
+  private static final List<String> TRANSFER = List.of("upload.", "grant.", "download.");
+
+  @TempDir
+  Path data;
+  TestServer server;
+  Clients clients;
+  SshClient client;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    Users.publish(clients, server.pki, "bob");
+    client = SftpTestSupport.client(server);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    client.stop();
+    clients.close();
+    server.close();
+  }
+
+  /** One record reduced to what must match between the doors. */
+  record Act(String actor, String action, String result, String door) {
+    static Act of(Audit.Entry e) {
+      return new Act(e.actor(), e.action(), e.result(), e.details().getOrDefault("door", ""));
+    }
+  }
+
+  List<Audit.Entry> records() {
+    try {
+      return server.server().audit().tail(10_000);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  long lastSequence() {
+    List<Audit.Entry> all = records();
+    return all.get(all.size() - 1).sequence();
+  }
+
+  List<Act> transferActsAfter(long sequence) {
+    return records().stream().filter(e -> e.sequence() > sequence)
+        .filter(e -> TRANSFER.stream().anyMatch(p -> e.action().startsWith(p))).map(Act::of).toList();
+  }
+
+  /** Waits (generously) for a record the server writes asynchronously, e.g. when a session closes. */
+  Audit.Entry awaitRecord(Predicate<Audit.Entry> match) throws InterruptedException {
+    long deadline = System.nanoTime() + SftpTestSupport.TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (Audit.Entry e : records()) {
+        if (match.test(e)) {
+          return e;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no such audit record in " + records());
+  }
+
+  @Test
+  void anSftpUploadAndRedeemAuditTheSameSequenceAsTheGrpcTwinMarkedSftp() throws Exception {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(100_000, 11), "bob");
+
+    // the gRPC twin
+    long before = lastSequence();
+    UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    Transfers.download(clients.transfer("bob"), claim, 0);
+    Transfers.confirm(clients, "bob", claim, sealed.fingerprint());
+    List<Act> grpc = transferActsAfter(before);
+
+    // the same through the SFTP door (the grant is made with the CLI's gRPC call, as in production)
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    long middle = lastSequence();
+    String fileId;
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      List<String> known = names(sftp, "/outbox");
+      put(sftp, "/outbox/deal.sealed", sealed.bytes());
+      fileId = names(sftp, "/outbox").stream().filter(n -> !known.contains(n)).findFirst().orElseThrow();
+    }
+    CreateGrantResponse g2 = Transfers.grant(clients, "alice", fileId, "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(get(sftp, "/redeem/" + g2.getToken())).isEqualTo(sealed.bytes());
+    }
+    List<Act> viaSftp = transferActsAfter(middle);
+
+    assertThat(grpc).extracting(Act::action).containsExactly("upload.start", "upload.commit", "grant.create",
+        "grant.redeem", "download.complete", "grant.consume");
+    assertThat(grpc).extracting(Act::door).containsOnly("grpc");
+    assertThat(viaSftp).extracting(a -> List.of(a.actor(), a.action(), a.result()))
+        .as("the same records, actor by actor, in the same order")
+        .containsExactlyElementsOf(grpc.stream().map(a -> List.of(a.actor(), a.action(), a.result())).toList());
+    assertThat(viaSftp).filteredOn(a -> !a.action().equals("grant.create")).extracting(Act::door)
+        .containsOnly("sftp");
+    // the records name the objects by id, the SFTP ones like the gRPC ones
+    List<Audit.Entry> sftpRecords = records().stream().filter(e -> e.sequence() > middle)
+        .filter(e -> "sftp".equals(e.details().get("door"))).toList();
+    assertThat(sftpRecords).filteredOn(e -> e.action().equals("upload.commit")).singleElement()
+        .satisfies(e -> assertThat(e.object()).isEqualTo("file:" + fileId))
+        .satisfies(e -> assertThat(e.peer()).startsWith("127.0.0.1:"));
+    assertThat(sftpRecords).filteredOn(e -> e.action().startsWith("download.") || e.action().equals("grant.redeem")
+        || e.action().equals("grant.consume")).extracting(Audit.Entry::object)
+        .containsOnly("grant:" + g2.getGrant().getGrantId());
+    // the logins, as connections of the sftp listener
+    assertThat(sftpRecords).filteredOn(e -> e.action().equals("connection.accept"))
+        .extracting(Audit.Entry::actor).containsExactly("alice", "bob");
+    // no token or claim secret anywhere
+    assertThat(records()).allSatisfy(e -> assertThat(e.toString()).doesNotContain(g2.getToken().substring(4))
+        .doesNotContain(g.getToken().substring(4)).doesNotContain(claim.substring(4)));
+  }
+
+  @Test
+  void sftpRefusalsAreAuditedWithTheCoreReasonAndTheDoor() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    long before = lastSequence();
+    // a key nobody registered: refused login, one record when the connection ends
+    assertThatThrownBy(() -> login(client, server, "alice", SftpTestSupport.ed25519()))
+        .hasMessageContaining("authentication");
+    Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+        && "sftp".equals(e.details().get("door")));
+    assertThat(refused.actor()).isEqualTo("alice");
+    assertThat(refused.result()).isEqualTo("identity-unknown");
+    assertThat(refused.object()).isEqualTo("listener:sftp");
+
+    // bob may not upload, alice may not redeem: the core's refusals, as over gRPC
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> put(sftp, "/outbox/x.sealed", new byte[] {1, 2, 3}));
+    }
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> get(sftp, "/redeem/sdg_" + "A".repeat(43)));
+    }
+    assertThat(transferActsAfter(before)).containsExactly(
+        new Act("bob", "upload.start", "role-forbidden", "sftp"),
+        new Act("alice", "grant.redeem", "role-forbidden", "sftp"));
+  }
+}
