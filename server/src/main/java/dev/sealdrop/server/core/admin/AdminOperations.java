@@ -159,6 +159,11 @@ public final class AdminOperations {
       }
       lockdown.set(new LockdownState(on, trim(reason), c.principal().identity(), clock.instant()));
       LOG.warn("lockdown {} by '{}': {}", on ? "ON" : "lifted", c.principal().identity(), trim(reason));
+      if (on) {
+        // Streams already running are cut now, not only at their next chunk: a stalled one too.
+        int cut = sessions.closeTransfers(Reason.LOCKED_DOWN, "the server was locked down by an admin");
+        LOG.warn("lockdown: {} transfer stream(s) in flight cut", cut);
+      }
       return lockdown.state();
     });
   }

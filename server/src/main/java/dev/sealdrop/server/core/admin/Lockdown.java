@@ -6,7 +6,9 @@ import java.util.Objects;
 
 /**
  * The emergency switch. While on, {@link #check} refuses every upload, grant creation, redeem and
- * download on every door (UNAVAILABLE, reason LOCKED_DOWN); admin operations are not gated. The
+ * download on every door (UNAVAILABLE, reason LOCKED_DOWN); admin operations are not gated.
+ * Transfers in flight are cut too: the upload and download sessions check it before every chunk,
+ * and turning it on closes the streams the doors track ({@code SessionRegistry#closeTransfers}). The
  * state is kept in the database (a restart keeps it) and cached here for the hot path.
  */
 public final class Lockdown implements dev.sealdrop.server.core.TransferGate {

@@ -11,4 +11,10 @@ public interface SessionRegistry {
 
   /** Closes every live call made with the certificate of serial {@code serialHex} (lowercase hex). */
   int closeCertificate(String serialHex, dev.sealdrop.server.core.Reason reason, String why);
+
+  /**
+   * Closes every upload and download stream in flight, whoever runs it (a lockdown); other calls,
+   * and the admin listener's, are left alone. Returns how many were closed.
+   */
+  int closeTransfers(dev.sealdrop.server.core.Reason reason, String why);
 }

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.identity.Principal;
@@ -19,16 +20,22 @@ import java.util.function.Predicate;
  * The gRPC door's {@link SessionRegistry}: every authenticated call is tracked by identity and
  * certificate serial while it runs, so that the core can close the calls of a disabled or revoked
  * identity (or certificate) at once — a download or upload stream ends with UNAUTHENTICATED
- * immediately, whatever its flow-control state. Install inside {@link PeerIdentityInterceptor}.
+ * immediately, whatever its flow-control state — and a lockdown can cut every upload and
+ * download stream (UNAVAILABLE, reason LOCKED_DOWN). Install inside {@link PeerIdentityInterceptor}.
  */
 public final class LiveCalls implements ServerInterceptor, SessionRegistry {
+  /** The streams a lockdown cuts: uploads and downloads of the transfer port. */
+  private static final Set<String> TRANSFERS = Set.of(
+      TransferServiceGrpc.getUploadMethod().getFullMethodName(),
+      TransferServiceGrpc.getDownloadMethod().getFullMethodName());
   private final Set<Tracked<?, ?>> calls = ConcurrentHashMap.newKeySet();
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
     Principal p = PeerIdentityInterceptor.caller();
-    Tracked<Q, R> tracked = new Tracked<>(call, p.identity(), CertificatePolicy.serialOf(p.certificate()));
+    Tracked<Q, R> tracked = new Tracked<>(call, p.identity(), CertificatePolicy.serialOf(p.certificate()),
+        TRANSFERS.contains(call.getMethodDescriptor().getFullMethodName()));
     calls.add(tracked);
     ServerCall.Listener<Q> listener;
     try {
@@ -62,6 +69,11 @@ public final class LiveCalls implements ServerInterceptor, SessionRegistry {
     return closeWhere(t -> t.serial.equals(serialHex), reason, why);
   }
 
+  @Override
+  public int closeTransfers(Reason reason, String why) {
+    return closeWhere(t -> t.transfer, reason, why);
+  }
+
   /** How many calls are live (tests). */
   public int size() {
     return calls.size();
@@ -82,12 +94,14 @@ public final class LiveCalls implements ServerInterceptor, SessionRegistry {
   private static final class Tracked<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     final String identity;
     final String serial;
+    final boolean transfer;
     private boolean closed;
 
-    Tracked(ServerCall<Q, R> delegate, String identity, String serial) {
+    Tracked(ServerCall<Q, R> delegate, String identity, String serial, boolean transfer) {
       super(delegate);
       this.identity = identity;
       this.serial = serial;
+      this.transfer = transfer;
     }
 
     @Override
@@ -124,7 +138,8 @@ public final class LiveCalls implements ServerInterceptor, SessionRegistry {
       Metadata trailers = new Metadata();
       trailers.put(ErrorMapper.REASON, reason.name());
       closed = true;
-      super.close(Status.UNAUTHENTICATED.withDescription("the call was closed: " + why), trailers);
+      Status status = reason == Reason.LOCKED_DOWN ? Status.UNAVAILABLE : Status.UNAUTHENTICATED;
+      super.close(status.withDescription("the call was closed: " + why), trailers);
       return true;
     }
   }

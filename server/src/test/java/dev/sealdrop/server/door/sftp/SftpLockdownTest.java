@@ -1,0 +1,162 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.get;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.SetLockdownRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.List;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 6 on the SFTP door: turning lockdown on cuts SFTP uploads and downloads already streaming. */
+class SftpLockdownTest {
+  private static final int PIECE = 32 * 1024;
+
+  @TempDir
+  Path data;
+  TestServer server;
+  Clients clients;
+  AdminClients admins;
+  SshClient client;
+  KeyPair aliceKey;
+  KeyPair bobKey;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+    admins = new AdminClients(server);
+    Users.publish(clients, server.pki, "alice");
+    aliceKey = registeredKey(clients, "alice");
+    bobKey = registeredKey(clients, "bob");
+    client = SftpTestSupport.client(server);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    client.stop();
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  /** Opens carol's admin connection ahead, so that timing a lockdown does not time a TLS handshake. */
+  void warmAdmin() {
+    admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance());
+  }
+
+  void lockdown(boolean on) {
+    admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(on).setReason(on ? "breach" : "clear")
+        .build());
+  }
+
+  List<Audit.Entry> sftpRecords(String actionPrefix) throws IOException {
+    return server.server().audit().tail(1000).stream().filter(e -> e.action().startsWith(actionPrefix))
+        .filter(e -> "sftp".equals(e.details().get("door"))).toList();
+  }
+
+  @Test
+  void anSftpUploadStreamingWhenLockdownGoesOnFailsWithLockedDownAndCommitsNothing() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 31), "bob").bytes();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      OutputStream out = sftp.write("/outbox/big.sealed", PIECE);
+      int sent = 0;
+      for (; sent < envelope.length / 4; sent += PIECE) {
+        out.write(envelope, sent, PIECE);
+      }
+      out.flush();
+      warmAdmin();
+
+      long t0 = System.nanoTime();
+      lockdown(true);
+      final int from = sent;
+      IOException cut = catchThrowableOfType(IOException.class, () -> {
+        for (int off = from; off < envelope.length; off += PIECE) {
+          out.write(envelope, off, Math.min(PIECE, envelope.length - off));
+        }
+        out.close();
+      });
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(cut).as("the upload must fail, not commit").isNotNull();
+      assertThat(cut).hasMessageContaining("LOCKED_DOWN");
+      assertThat(millis).as("cut within a second").isLessThan(1000);
+      assertThat(names(sftp, "/outbox")).as("nothing committed").isEmpty();
+    }
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList()).isEmpty();
+    assertThat(sftpRecords("upload.")).extracting(Audit.Entry::action, Audit.Entry::result).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("upload.start", "ok"),
+        org.assertj.core.groups.Tuple.tuple("upload.abort", "locked-down"));
+
+    // lifting it restores service
+    lockdown(false);
+    byte[] small = Users.seal("alice", Users.randomBytes(50_000, 32), "bob").bytes();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      try (OutputStream out = sftp.write("/outbox/small.sealed", PIECE)) {
+        out.write(small);
+      }
+      assertThat(names(sftp, "/outbox")).hasSize(1);
+    }
+  }
+
+  @Test
+  void anSftpDownloadStreamingWhenLockdownGoesOnFailsWithLockedDownAndServiceReturnsAfterwards() throws Exception {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(8 << 20, 33), "bob");
+    UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      InputStream in = sftp.read("/redeem/" + g.getToken(), PIECE);
+      assertThat(in.readNBytes(PIECE)).hasSize(PIECE);
+      warmAdmin();
+
+      long t0 = System.nanoTime();
+      lockdown(true);
+      IOException cut = catchThrowableOfType(IOException.class, () -> {
+        byte[] buf = new byte[PIECE];
+        while (in.read(buf) >= 0) {
+          // drain until the server refuses
+        }
+      });
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(cut).as("the download must be cut, not completed").isNotNull();
+      assertThat(cut).hasMessageContaining("LOCKED_DOWN");
+      assertThat(millis).as("cut within a second").isLessThan(1000);
+      // the client's read-ahead answers carry the same refusal; closing reports them again
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(in::close)).satisfiesAnyOf(
+          t -> assertThat(t).isNull(), t -> assertThat(t).hasMessageContaining("LOCKED_DOWN"));
+    }
+    assertThat(sftpRecords("download.")).extracting(Audit.Entry::action, Audit.Entry::result)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("download.abort", "locked-down"));
+
+    // lifting it restores service: the grant was not consumed by the cut download; once its claim
+    // window has passed it can be redeemed again (here: a fresh grant, redeemed at once)
+    lockdown(false);
+    CreateGrantResponse again = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(get(sftp, "/redeem/" + again.getToken())).isEqualTo(sealed.bytes());
+    }
+  }
+}
