@@ -29,13 +29,17 @@ import java.util.TreeSet;
  * shutdown-grace=PT30S
  * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
  * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
+ * sftp-port=2222 (enables the SFTP door)  sftp-host=  sftp-auth-timeout=PT30S  sftp-idle-timeout=PT10M
+ * sftp-max-auth-attempts=6  sftp-max-sessions-per-identity=8  sftp-max-open-handles=32
  * </pre>
  */
 public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
       "grant-max-downloads", "claim-window", "shutdown-grace", "admin-host", "admin-port", "audit-origin",
-      "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval");
+      "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
+      "sftp-host", "sftp-port", "sftp-auth-timeout", "sftp-idle-timeout", "sftp-max-auth-attempts",
+      "sftp-max-sessions-per-identity", "sftp-max-open-handles");
 
   private ConfigFile() {}
 
@@ -103,10 +107,47 @@ public final class ConfigFile {
         duration(settings, "audit-checkpoint-interval", a.checkpointInterval()),
         duration(settings, "retention", a.retention()),
         duration(settings, "retention-sweep-interval", a.retentionSweepInterval())));
+    c = c.withSftp(sftp(c.sftp(), settings));
     ServerConfig.Network n = c.network();
     return c.withNetwork(new ServerConfig.Network(n.host(), n.port(), n.handshakeTimeout(), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
         n.maxConcurrentCallsPerConnection(), duration(settings, "shutdown-grace", n.shutdownGrace())));
+  }
+
+  /** The SFTP door's settings; {@code sftp-port} turns the door on (0 picks a free port). */
+  private static ServerConfig.Sftp sftp(ServerConfig.Sftp f, Map<String, String> s) {
+    boolean enabled = f.enabled() || s.containsKey("sftp-port");
+    int port = s.containsKey("sftp-port") ? (int) within(s, "sftp-port", 0, 65535) : f.port();
+    String host = s.containsKey("sftp-host") ? s.get("sftp-host").trim() : f.host();
+    if (!host.isEmpty() && !host.matches("[A-Za-z0-9.:\\[\\]_-]{1,255}")) {
+      throw new IllegalArgumentException("sftp-host must be a host name or IP address (empty: the host setting),"
+          + " not '" + s.get("sftp-host") + "'");
+    }
+    return new ServerConfig.Sftp(enabled, port, positive(s, "sftp-auth-timeout", f.authTimeout()),
+        positive(s, "sftp-idle-timeout", f.idleTimeout()),
+        s.containsKey("sftp-max-auth-attempts") ? (int) within(s, "sftp-max-auth-attempts", 1, 100)
+            : f.maxAuthAttempts(),
+        s.containsKey("sftp-max-sessions-per-identity") ? (int) within(s, "sftp-max-sessions-per-identity", 1, 10_000)
+            : f.maxSessionsPerIdentity(),
+        s.containsKey("sftp-max-open-handles") ? (int) within(s, "sftp-max-open-handles", 1, 10_000)
+            : f.maxOpenHandles(),
+        f.recheckInterval(), host);
+  }
+
+  private static long within(Map<String, String> s, String key, long min, long max) {
+    long v = number(s, key);
+    if (v < min || v > max) {
+      throw new IllegalArgumentException(key + " must be " + min + " to " + max + ", not " + v);
+    }
+    return v;
+  }
+
+  private static Duration positive(Map<String, String> s, String key, Duration fallback) {
+    Duration d = duration(s, key, fallback);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(key + " must be a positive duration such as PT30S, not '" + s.get(key) + "'");
+    }
+    return d;
   }
 
   private static Path path(Map<String, String> s, String key, Path fallback) {

@@ -100,13 +100,22 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
    * @param maxSessionsPerIdentity concurrent SSH sessions one identity may hold
    * @param maxOpenHandles open SFTP file and folder handles per session
    * @param recheckInterval how often live sessions are re-authenticated (revocation takes effect)
+   * @param host the address to bind; empty: the transfer listener's host
    */
   public record Sftp(boolean enabled, int port, Duration authTimeout, Duration idleTimeout, int maxAuthAttempts,
-      int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval) {
+      int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval, String host) {
     public static final Sftp DISABLED = new Sftp(false, 2222, Duration.ofSeconds(30), Duration.ofMinutes(10), 6, 8,
         32, Duration.ofSeconds(1));
 
+    /** Bound to the transfer listener's host. */
+    public Sftp(boolean enabled, int port, Duration authTimeout, Duration idleTimeout, int maxAuthAttempts,
+        int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval) {
+      this(enabled, port, authTimeout, idleTimeout, maxAuthAttempts, maxSessionsPerIdentity, maxOpenHandles,
+          recheckInterval, "");
+    }
+
     public Sftp {
+      Objects.requireNonNull(host, "sftp host");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("sftp port must be 0..65535 (0 = any free port), not " + port);
       }
@@ -121,7 +130,12 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
     /** Listening on {@code port} (0 = a free one), other settings kept. */
     public Sftp on(int newPort) {
       return new Sftp(true, newPort, authTimeout, idleTimeout, maxAuthAttempts, maxSessionsPerIdentity,
-          maxOpenHandles, recheckInterval);
+          maxOpenHandles, recheckInterval, host);
+    }
+
+    /** The address to bind: {@link #host}, or {@code transferHost} when it is empty. */
+    public String bindHost(String transferHost) {
+      return host.isEmpty() ? transferHost : host;
     }
   }
 

@@ -72,7 +72,7 @@ public final class SftpDoor implements AutoCloseable {
       dev.sealdrop.server.core.audit.Audit audit) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     SshServer sshd = SshServer.setUpDefaultServer();
-    sshd.setHost(config.network().host());
+    sshd.setHost(settings.bindHost(config.network().host()));
     sshd.setPort(settings.port());
     // algorithms
     sshd.setKeyExchangeFactories(KEX.stream().filter(BuiltinDHFactories::isSupported)
