@@ -8,8 +8,11 @@ import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.protocol.v1.AddSshKeyRequest;
+import dev.sealdrop.protocol.v1.ListSshKeysRequest;
 import dev.sealdrop.protocol.v1.PublishBundleRequest;
 import dev.sealdrop.protocol.v1.PublishBundleResponse;
+import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import com.google.protobuf.ByteString;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -26,15 +30,17 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sealdrop keys}: publish, show and export key bundles. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
-    description = "Publish your key bundle, show fingerprints (yours or another identity's), export or import bundles.",
+    description = {"Publish your key bundle, show fingerprints (yours or another identity's), export or import bundles.",
+        "Register, list and remove the SSH public keys you log in to the SFTP door with."},
     subcommands = {KeysCommand.Publish.class, KeysCommand.Show.class, KeysCommand.Export.class,
-        KeysCommand.Import.class},
+        KeysCommand.Import.class, KeysCommand.AddSsh.class, KeysCommand.ListSsh.class, KeysCommand.RemoveSsh.class},
     footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb",
-        "  sealdrop keys import alice.skb"})
+        "  sealdrop keys import alice.skb", "  sealdrop keys add-ssh ~/.ssh/id_ed25519.pub", "  sealdrop keys list-ssh",
+        "  sealdrop keys remove-ssh SHA256:..."})
 final class KeysCommand extends SealdropSubcommand {
   @Override
   void run(Session session) {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show or export");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show, export, import, add-ssh, list-ssh or remove-ssh");
   }
 
   /** {@code keys publish}. */
@@ -125,6 +131,68 @@ final class KeysCommand extends SealdropSubcommand {
       }
       KeyBundle b = Recipients.resolve(session, java.util.List.of(file.toString()), acceptNewKey).get(0);
       session.output().emit(new BundleResult("pinned", b, Optional.empty(), b.fingerprint()));
+    }
+  }
+
+  /** {@code keys add-ssh FILE.pub}. */
+  @Command(name = "add-ssh", mixinStandardHelpOptions = true,
+      description = {"Register an OpenSSH public key (FILE.pub) for logging in to the SFTP door as your identity.",
+          "Accepted: ssh-ed25519 (recommended), ecdsa-sha2-nistp256/384, ssh-rsa of 3072 bits or more.",
+          "The key is bound to your client certificate: re-register it after renewing the certificate."},
+      footer = {"  ssh-keygen -t ed25519 -f ~/.ssh/sealdrop", "  sealdrop keys add-ssh ~/.ssh/sealdrop.pub"})
+  static final class AddSsh extends SealdropSubcommand {
+    @Parameters(index = "0", paramLabel = "FILE.pub", description = "The public key file (never the private key).")
+    Path file;
+
+    @Override
+    @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the key file")
+    void run(Session session) throws Exception {
+      String line = SshPublicKeyFile.read(file);
+      dev.sealdrop.protocol.v1.SshKey added = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect()
+          .sshKeys().addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(line).build())).getKey();
+      session.output().emit(new SshKeysView("added", List.of(added)));
+    }
+  }
+
+  /** {@code keys list-ssh [IDENTITY]}. */
+  @Command(name = "list-ssh", mixinStandardHelpOptions = true,
+      description = "List your registered SSH keys, or (admins only) IDENTITY's.",
+      footer = {"  sealdrop keys list-ssh", "  sealdrop keys list-ssh bob --json"})
+  static final class ListSsh extends SealdropSubcommand {
+    @Parameters(arity = "0..1", paramLabel = "IDENTITY", description = "Whose keys (default: yours; others: admins).")
+    String identity;
+
+    @Override
+    void run(Session session) throws Exception {
+      List<dev.sealdrop.protocol.v1.SshKey> keys = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session
+          .connect().sshKeys().listSshKeys(ListSshKeysRequest.newBuilder()
+              .setIdentity(identity == null ? "" : identity).build())).getKeysList();
+      session.output().emit(new SshKeysView(null, keys));
+    }
+  }
+
+  /** {@code keys remove-ssh FINGERPRINT [--identity ID]}. */
+  @Command(name = "remove-ssh", mixinStandardHelpOptions = true,
+      description = {"Remove one of your SSH keys (or, for admins, --identity's); SFTP sessions logged in with it are"
+          + " closed within a few seconds."},
+      footer = {"  sealdrop keys remove-ssh SHA256:Xf3...", "  sealdrop keys remove-ssh SHA256:Xf3... --identity bob"})
+  static final class RemoveSsh extends SealdropSubcommand {
+    @Parameters(index = "0", paramLabel = "FINGERPRINT", description = "As `sealdrop keys list-ssh` shows it.")
+    String fingerprint;
+
+    @Option(names = "--identity", paramLabel = "ID", description = "Whose key (default: yours; others: admins).")
+    String identity;
+
+    @Override
+    void run(Session session) throws Exception {
+      if (!fingerprint.matches("SHA256:[A-Za-z0-9+/]{43}")) {
+        throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(fingerprint)
+            + "' is not an SSH key fingerprint", "copy it from `sealdrop keys list-ssh` (SHA256: and 43 characters)");
+      }
+      dev.sealdrop.protocol.v1.SshKey removed = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect()
+          .sshKeys().removeSshKey(RemoveSshKeyRequest.newBuilder().setFingerprint(fingerprint)
+              .setIdentity(identity == null ? "" : identity).build())).getKey();
+      session.output().emit(new SshKeysView("removed", List.of(removed)));
     }
   }
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
         "Files are sealed on your machine for the recipient's keys; the server only ever holds ciphertext."},
     subcommands = {CommandLine.HelpCommand.class, InitCommand.class, KeysCommand.class, SealCommand.class,
         OpenCommand.class, SendCommand.class, InboxCommand.class, ReceiveCommand.class, GrantsCommand.class,
+        UploadedFilesCommand.class, GrantCommand.class,
         dev.sealdrop.client.cli.admin.AdminCommand.class, dev.sealdrop.client.cli.audit.AuditCommand.class},
     footer = {
         "  # alice, once: create a profile and publish her keys",

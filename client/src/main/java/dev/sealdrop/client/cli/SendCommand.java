@@ -1,9 +1,6 @@
 package dev.sealdrop.client.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Progress;
-import dev.sealdrop.client.cli.output.Result;
-import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.SecureFiles;
@@ -16,16 +13,13 @@ import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.SealingOutputStream;
 import dev.sealdrop.keys.PrivateKeys;
-import dev.sealdrop.protocol.v1.CreateGrantRequest;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -45,21 +39,14 @@ import picocli.CommandLine.Parameters;
         "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the file to send")
 final class SendCommand extends SealdropSubcommand {
-  static final int MAX_DOWNLOADS = 100;
-
   @Parameters(index = "0", paramLabel = "FILE", description = "The file to send.")
   Path file;
 
   @Option(names = "--to", required = true, paramLabel = "IDENTITY", description = "The one recipient.")
   String to;
 
-  @Option(names = "--expires", paramLabel = "DURATION", converter = Durations.class,
-      description = "Grant lifetime, e.g. 30m, 72h, 7d (default: the server's, 72h).")
-  Duration expires;
-
-  @Option(names = "--downloads", paramLabel = "N", defaultValue = "1",
-      description = "How many downloads the grant allows (default: ${DEFAULT-VALUE}).")
-  int downloads;
+  @Mixin
+  GrantTerms terms;
 
   @Option(names = "--accept-new-key", description = "Accept and pin a recipient key that differs from the pinned one.")
   boolean acceptNewKey;
@@ -72,25 +59,17 @@ final class SendCommand extends SealdropSubcommand {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
-    if (downloads < 1 || downloads > MAX_DOWNLOADS) {
-      throw new UsageFailure("BAD_DOWNLOADS", "--downloads must be 1.." + MAX_DOWNLOADS + ", not " + downloads,
-          "a grant is for one recipient; use a small number");
-    }
+    terms.validate();
     String me = session.config().identity();
     PrivateKeys mine = session.keyStore(passphrase.file).unlock();
     try {
       KeyTrust.Trusted recipient = session.fetchTrusted(to, acceptNewKey);
       Uploader.Committed committed = upload(session, me, mine, recipient);
-      CreateGrantRequest.Builder req = CreateGrantRequest.newBuilder().setFileId(committed.fileId()).setRecipient(to)
-          .setMaxDownloads(downloads);
-      if (expires != null) {
-        req.setExpiresInSeconds(expires.toSeconds());
-      }
       CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-          () -> session.connect().transfer().createGrant(req.build()));
+          () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));
       forget(pending(session, recipient));
-      session.output().note("give " + to + " the token by another channel; they run: sealdrop receive TOKEN");
-      session.output().emit(new Sent(grant, committed, recipient));
+      new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
+          .emit(session.output());
     } finally {
       mine.destroy();
     }
@@ -167,34 +146,5 @@ final class SendCommand extends SealdropSubcommand {
   private static void forget(Path stateFile) throws IOException {
     Files.deleteIfExists(spool(stateFile));
     Files.deleteIfExists(stateFile);
-  }
-
-  private record Sent(CreateGrantResponse grant, Uploader.Committed file, KeyTrust.Trusted recipient)
-      implements Result {
-    @Override
-    public void writeJson(JsonGenerator g) throws IOException {
-      g.writeStartObject();
-      g.writeBooleanField("ok", true);
-      g.writeStringField("token", grant.getToken());
-      g.writeFieldName("grant");
-      GrantView.writeJson(g, grant.getGrant());
-      g.writeObjectFieldStart("recipient");
-      g.writeStringField("identity", recipient.bundle().identity());
-      g.writeStringField("fingerprint", recipient.bundle().fingerprint());
-      g.writeEndObject();
-      g.writeEndObject();
-    }
-
-    @Override
-    public void writeHuman(PrintWriter out) {
-      out.println("Sent to " + TerminalText.clean(recipient.bundle().identity()) + " (key "
-          + recipient.bundle().fingerprint() + ")");
-      out.println("  grant:   " + TerminalText.clean(grant.getGrant().getGrantId()) + ", "
-          + grant.getGrant().getMaxDownloads() + " download(s), expires "
-          + java.time.Instant.ofEpochMilli(grant.getGrant().getExpiresAtMillis()));
-      out.println("  size:    " + grant.getGrant().getSize() + " bytes sealed");
-      out.println("token (shown once):");
-      out.println(TerminalText.clean(grant.getToken()));
-    }
   }
 }

@@ -25,7 +25,9 @@ public final class GrpcFailures {
 
   /** What we were doing, for the failures whose meaning depends on it. */
   public enum Op {
-    GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM
+    GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM,
+    /** Adding, listing or removing SSH keys (the SFTP door's logins). */
+    SSH_KEY
   }
 
   /** Reasons that mean "wrong role / not yours", whatever status code carries them. */
@@ -66,6 +68,10 @@ public final class GrpcFailures {
       case FAILED_PRECONDITION:
         if (op == Op.REDEEM || op == Op.DOWNLOAD || op == Op.CONFIRM || op == Op.REVOKE_GRANT) {
           return grant(or(reason, "GRANT_NOT_REDEEMABLE"), detail, e);
+        }
+        if (op == Op.SSH_KEY) {
+          return new UsageFailure("SSH_KEY_REGISTERED", "the server refused the SSH key: " + detail,
+              "each SSH key may be registered once; generate a new key pair with `ssh-keygen -t ed25519`", e);
         }
         return new UsageFailure(or(reason, "FAILED_PRECONDITION"), "the server refused: " + detail,
             "re-run the command; if it persists, start over", e);
@@ -136,6 +142,12 @@ public final class GrpcFailures {
       case FETCH_BUNDLE:
         return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,
             "check the identity, and ask its owner to run `sealdrop keys publish`", e);
+      case CREATE_GRANT:
+        return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,
+            "check the file id (`sealdrop files` lists yours) and the recipient's identity", e);
+      case SSH_KEY:
+        return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,
+            "check the fingerprint with `sealdrop keys list-ssh`", e);
       default:
         return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail, "check the identifier", e);
     }

@@ -3,6 +3,7 @@ package dev.sealdrop.client.net;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.protocol.v1.KeyDirectoryGrpc;
 import dev.sealdrop.protocol.v1.SessionServiceGrpc;
+import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -42,6 +43,10 @@ public final class ServerConnection implements AutoCloseable {
 
   public TransferServiceGrpc.TransferServiceBlockingStub transfer() {
     return TransferServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  public SshKeysGrpc.SshKeysBlockingStub sshKeys() {
+    return SshKeysGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   /** For streams: no deadline (a large file takes as long as it takes); keepalive detects dead peers. */

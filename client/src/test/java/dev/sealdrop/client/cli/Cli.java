@@ -11,7 +11,7 @@ import picocli.CommandLine;
  * Runs {@code sealdrop} in-process for one user: their own {@code --home} folder and passphrase
  * (via {@code SEALDROP_PASSPHRASE} in the test environment), no terminal.
  */
-final class Cli {
+public final class Cli {
   private final Path home;
   private final Map<String, String> env = new HashMap<>();
 
@@ -49,7 +49,7 @@ final class Cli {
     return raw(e, all);
   }
 
-  static CliRun raw(Map<String, String> env, String... args) {
+  public static CliRun raw(Map<String, String> env, String... args) {
     CommandLine cl = Sealdrop.commandLine(CliEnvironment.forTest(env, Path.of(System.getProperty("java.io.tmpdir"))));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HelpAndUsageTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "init", "keys", "keys publish", "keys show", "keys export", "keys import", "seal",
-      "open", "send", "inbox", "receive", "grants", "grants revoke"})
+      "open", "send", "inbox", "receive", "grants", "grants revoke", "files", "grant", "keys add-ssh", "keys list-ssh",
+      "keys remove-ssh"})
   void everyHelpListsExitCodesAndEndsWithAnExample(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = Cli.raw(Map.of(), args).assertExit(0);

@@ -10,7 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Test-side JSON reading with jackson-core: asserts stdout is exactly one JSON document. */
+/**
+ * Test-side JSON reading with jackson-core: asserts stdout is exactly one JSON document. The one
+ * JSON reader of the client tests (through {@link CliRun}, in every test package).
+ */
 final class Json {
   private Json() {}
 

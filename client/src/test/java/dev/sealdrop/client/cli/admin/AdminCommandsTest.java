@@ -3,7 +3,8 @@ package dev.sealdrop.client.cli.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.client.cli.audit.CliHarness;
+import dev.sealdrop.client.cli.Cli;
+import dev.sealdrop.client.cli.CliRun;
 import dev.sealdrop.server.SealdropServer;
 import dev.sealdrop.server.config.ServerConfig;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ class AdminCommandsTest {
     if (withAdmin) {
       args.addAll(List.of("--admin-server", adminAddress));
     }
-    CliHarness.run(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), args.toArray(String[]::new)).assertExit(0);
+    Cli.raw(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), args.toArray(String[]::new)).assertExit(0);
   }
 
   static Path home(String user) {
@@ -65,12 +66,12 @@ class AdminCommandsTest {
   }
 
   /** {@code sealdrop --home HOME ARGS} as {@code user}. */
-  static CliHarness.Run as(String user, String... args) {
+  static CliRun as(String user, String... args) {
     String[] all = new String[args.length + 2];
     all[0] = "--home";
     all[1] = home(user).toString();
     System.arraycopy(args, 0, all, 2, args.length);
-    return CliHarness.run(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), all);
+    return Cli.raw(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), all);
   }
 
   static String[] json(String... args) {
@@ -93,7 +94,7 @@ class AdminCommandsTest {
         new String[] {"admin", "audit", "export", "-o", export.toString()}, new String[] {"admin", "audit", "tail"});
     for (String user : List.of("alice", "bob")) {
       for (String[] cmd : every) {
-        CliHarness.Run r = as(user, json(cmd)).assertExit(6);
+        CliRun r = as(user, json(cmd)).assertExit(6);
         assertThat(r.object("error")).as(String.join(" ", cmd)).containsEntry("kind", "permission")
             .containsEntry("reason", "ROLE_FORBIDDEN");
         assertThat(r.err()).contains("sealdrop: error: permission denied")
@@ -112,14 +113,14 @@ class AdminCommandsTest {
 
   @Test
   void aProfileWithoutAnAdminServerIsAUsageErrorWithAHint() {
-    CliHarness.Run r = as("dave", "admin", "identities", "list", "--json").assertExit(2);
+    CliRun r = as("dave", "admin", "identities", "list", "--json").assertExit(2);
     assertThat(r.object("error")).containsEntry("reason", "NO_ADMIN_SERVER");
     assertThat(r.err()).contains("has no admin server").contains("admin_server=HOST:PORT");
   }
 
   @Test
   void carolManagesIdentities() {
-    CliHarness.Run added = as("carol", json("admin", "identities", "add", "erin", "--role", "acquirer")).assertExit(0);
+    CliRun added = as("carol", json("admin", "identities", "add", "erin", "--role", "acquirer")).assertExit(0);
     assertThat(added.object("identity")).containsEntry("identity", "erin").containsEntry("role", "acquirer")
         .containsEntry("state", "active").containsKey("created_at").containsEntry("revoked_certificate_serials", List.of());
     assertThat(as("carol", json("admin", "identities", "add", "erin", "--role", "acquirer")).assertExit(2)
@@ -132,13 +133,13 @@ class AdminCommandsTest {
     assertThat(as("carol", "admin", "identities", "list").assertExit(0).out()).contains("IDENTITY").contains("erin")
         .contains("acquirer");
 
-    CliHarness.Run disabled = as("carol", json("admin", "identities", "disable", "erin", "--reason", "on leave"))
+    CliRun disabled = as("carol", json("admin", "identities", "disable", "erin", "--reason", "on leave"))
         .assertExit(0);
     assertThat(disabled.object("identity")).containsEntry("state", "disabled");
     assertThat(disabled.json()).containsKey("sessions_closed");
     assertThat(as("carol", json("admin", "identities", "enable", "erin")).assertExit(0).object("identity"))
         .containsEntry("state", "active");
-    CliHarness.Run revoked = as("carol", json("admin", "identities", "revoke", "erin", "--reason", "left")).assertExit(0);
+    CliRun revoked = as("carol", json("admin", "identities", "revoke", "erin", "--reason", "left")).assertExit(0);
     assertThat(revoked.object("identity")).containsEntry("state", "revoked");
     assertThat(revoked.json()).containsKeys("sessions_closed", "grants_revoked");
 
@@ -153,12 +154,12 @@ class AdminCommandsTest {
     as("alice", "keys", "publish").assertExit(0);
     as("bob", "keys", "publish").assertExit(0);
     Path file = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n1,ACME GmbH\n");
-    CliHarness.Run sent = as("alice", "send", file.toString(), "--to", "bob", "--json").assertExit(0);
+    CliRun sent = as("alice", "send", file.toString(), "--to", "bob", "--json").assertExit(0);
     String token = (String) sent.json().get("token");
     String grantId = (String) sent.object("grant").get("grant_id");
     String fileId = (String) sent.object("grant").get("file_id");
 
-    CliHarness.Run listed = as("carol", json("admin", "grants", "list", "--owner", "alice", "--recipient", "bob",
+    CliRun listed = as("carol", json("admin", "grants", "list", "--owner", "alice", "--recipient", "bob",
         "--state", "active")).assertExit(0);
     assertThat(listed.list("grants")).extracting(g -> g.get("grant_id")).contains(grantId);
     assertThat(listed.list("grants").get(0)).containsOnlyKeys("grant_id", "file_id", "owner", "recipient", "state",
@@ -167,13 +168,13 @@ class AdminCommandsTest {
     assertThat(as("carol", json("admin", "grants", "list", "--state", "sideways")).assertExit(2).object("error"))
         .containsEntry("reason", "BAD_STATE");
 
-    CliHarness.Run files = as("carol", json("admin", "files", "list", "--owner", "alice")).assertExit(0);
+    CliRun files = as("carol", json("admin", "files", "list", "--owner", "alice")).assertExit(0);
     Map<String, Object> f = files.list("files").stream().filter(x -> fileId.equals(x.get("file_id"))).findFirst()
         .orElseThrow();
     assertThat(f).containsEntry("owner", "alice").containsEntry("grants_live", 1L).containsEntry("grants_total", 1L)
         .containsKeys("size", "fingerprint", "created_at");
 
-    CliHarness.Run revoked = as("carol", json("admin", "grants", "revoke", grantId, "--reason", "deal off"))
+    CliRun revoked = as("carol", json("admin", "grants", "revoke", grantId, "--reason", "deal off"))
         .assertExit(0);
     assertThat(revoked.object("grant")).containsEntry("state", "revoked");
     assertThat(revoked.json()).containsEntry("downloads_cut", 0L);
@@ -182,7 +183,7 @@ class AdminCommandsTest {
     assertThat(as("carol", json("admin", "grants", "revoke", "g_" + "0".repeat(32))).assertExit(4).object("error"))
         .as("no such grant").containsEntry("kind", "not_redeemable");
 
-    CliHarness.Run purged = as("carol", json("admin", "files", "purge", fileId, "--reason", "wrong party"))
+    CliRun purged = as("carol", json("admin", "files", "purge", fileId, "--reason", "wrong party"))
         .assertExit(0);
     assertThat(purged.json()).containsEntry("file_id", fileId).containsEntry("grants_deleted", 1L);
     assertThat(as("carol", json("admin", "files", "list")).assertExit(0).list("files"))
@@ -196,7 +197,7 @@ class AdminCommandsTest {
     try {
       assertThat(as("carol", json("admin", "lockdown", "on", "--reason", "  ")).assertExit(2).object("error"))
           .containsEntry("reason", "REASON_REQUIRED");
-      CliHarness.Run on = as("carol", json("admin", "lockdown", "on", "--reason", "possible leak")).assertExit(0);
+      CliRun on = as("carol", json("admin", "lockdown", "on", "--reason", "possible leak")).assertExit(0);
       assertThat(on.object("lockdown")).containsEntry("on", true).containsEntry("reason", "possible leak")
           .containsEntry("changed_by", "carol").containsKey("changed_at");
       assertThat(as("carol", "admin", "lockdown", "status").assertExit(0).out()).contains("Lockdown: ON")
@@ -211,7 +212,7 @@ class AdminCommandsTest {
   @Test
   void carolExportsTheAuditLogAndItVerifiesOffline() throws Exception {
     Path out = root.resolve("audit.jsonl");
-    CliHarness.Run r = as("carol", json("admin", "audit", "export", "-o", out.toString())).assertExit(0);
+    CliRun r = as("carol", json("admin", "audit", "export", "-o", out.toString())).assertExit(0);
     Map<String, Object> doc = r.json();
     assertThat(doc).containsEntry("ok", true).containsEntry("output", out.toString()).containsKeys("records", "head",
         "origin", "verifier_key", "bytes");
@@ -219,7 +220,7 @@ class AdminCommandsTest {
     assertThat(Files.size(out)).isEqualTo((Long) doc.get("bytes"));
     assertThat(r.err()).contains("obtain it out of band");
 
-    CliHarness.Run verified = CliHarness.run(Map.of(), "audit", "verify", out.toString(), "--key",
+    CliRun verified = Cli.raw(Map.of(), "audit", "verify", out.toString(), "--key",
         (String) doc.get("verifier_key"), "--json").assertExit(0);
     assertThat(verified.json()).containsEntry("records", doc.get("records")).containsEntry("head", doc.get("head"));
 
@@ -227,7 +228,7 @@ class AdminCommandsTest {
         .containsEntry("reason", "FILE_EXISTS");
     as("carol", json("admin", "audit", "export", "-o", out.toString(), "--force")).assertExit(0);
 
-    CliHarness.Run tail = as("carol", json("admin", "audit", "tail", "-n", "3")).assertExit(0);
+    CliRun tail = as("carol", json("admin", "audit", "tail", "-n", "3")).assertExit(0);
     assertThat(tail.list("entries")).hasSize(3).allSatisfy(e -> assertThat(e).containsKeys("seq", "time", "actor",
         "action", "object", "result", "peer", "details"));
     assertThat(as("carol", "admin", "audit", "tail", "-n", "0").assertExit(2).err()).contains("outside 1..1000");
@@ -242,7 +243,7 @@ class AdminCommandsTest {
       String[] all = new String[cmd.length + 1];
       System.arraycopy(cmd, 0, all, 0, cmd.length);
       all[cmd.length] = "--help";
-      assertThat(CliHarness.run(Map.of(), all).assertExit(0).out()).as(String.join(" ", cmd)).contains("Example:")
+      assertThat(Cli.raw(Map.of(), all).assertExit(0).out()).as(String.join(" ", cmd)).contains("Example:")
           .contains("Exit codes:").contains("sealdrop admin");
     }
   }

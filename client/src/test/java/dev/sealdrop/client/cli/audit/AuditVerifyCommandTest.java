@@ -7,6 +7,8 @@ import dev.sealdrop.audit.AuditKey;
 import dev.sealdrop.audit.AuditLogConfig;
 import dev.sealdrop.audit.AuditLogWriter;
 import dev.sealdrop.audit.HeldCheckpoints;
+import dev.sealdrop.client.cli.Cli;
+import dev.sealdrop.client.cli.CliRun;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -84,24 +86,24 @@ class AuditVerifyCommandTest {
     return file;
   }
 
-  private static CliHarness.Run verify(String... args) {
+  private static CliRun verify(String... args) {
     String[] all = new String[args.length + 2];
     all[0] = "audit";
     all[1] = "verify";
     System.arraycopy(args, 0, all, 2, args.length);
-    return CliHarness.run(Map.of(), all);
+    return Cli.raw(Map.of(), all);
   }
 
   @Test
   void anEditedRecordIsNamedBySequenceNumberAndExitsFive() throws IOException {
     Path log = rewriteLine(export("edited.jsonl", 8), "\"seq\":5,", "\"actor\":\"bob\"", "\"actor\":\"carol\"");
 
-    CliHarness.Run r = verify(log.toString(), "--key", key).assertExit(5);
+    CliRun r = verify(log.toString(), "--key", key).assertExit(5);
     assertThat(r.err()).contains("sealdrop: error: the audit log breaks at record 5 (edited)")
         .contains("sealdrop: hint: ");
     assertThat(r.out()).isEmpty();
 
-    CliHarness.Run j = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    CliRun j = verify(log.toString(), "--key", key, "--json").assertExit(5);
     assertThat(j.json()).containsEntry("ok", false).containsEntry("status", "invalid").containsEntry("records", 4L);
     assertThat(j.object("error")).containsEntry("exit_code", 5L).containsEntry("kind", "integrity")
         .containsEntry("reason", "EDITED");
@@ -115,7 +117,7 @@ class AuditVerifyCommandTest {
     List<String> kept = Files.readAllLines(log).stream().filter(l -> !l.contains("\"seq\":4,")).toList();
     Files.write(log, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
 
-    CliHarness.Run r = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    CliRun r = verify(log.toString(), "--key", key, "--json").assertExit(5);
     assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "DELETED_OR_REORDERED");
   }
 
@@ -129,7 +131,7 @@ class AuditVerifyCommandTest {
         .orElseThrow().replaceAll(".*\"hash\":\"([^\"]+)\".*", "$1");
     rewriteLine(log, "\"type\":\"checkpoint\"", lastRecordHash, fifthHash);
 
-    CliHarness.Run r = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    CliRun r = verify(log.toString(), "--key", key, "--json").assertExit(5);
     assertThat(r.object("break")).containsEntry("seq", 6L).containsEntry("reason", "BAD_CHECKPOINT_SIGNATURE");
   }
 
@@ -137,10 +139,10 @@ class AuditVerifyCommandTest {
   void aLogSignedWithAnotherKeyFailsAgainstTheGivenKeyButPassesOnItsOwnEmbeddedKey() throws IOException {
     Path log = export("other-key.jsonl", 3, AuditKey.generate(ORIGIN), null, -1, -1);
 
-    CliHarness.Run given = verify(log.toString(), "--key", key, "--json").assertExit(5);
+    CliRun given = verify(log.toString(), "--key", key, "--json").assertExit(5);
     assertThat(given.object("break")).containsEntry("reason", "UNTRUSTED_CHECKPOINT_KEY");
 
-    CliHarness.Run embedded = verify(log.toString(), "--json").assertExit(0);
+    CliRun embedded = verify(log.toString(), "--json").assertExit(0);
     assertThat(embedded.json()).containsEntry("key_source", "embedded").containsEntry("status", "valid_with_warnings");
     assertThat(embedded.err()).contains("sealdrop: warning: EMBEDDED_KEY_ONLY");
     assertThat(embedded.list("warnings")).extracting(w -> w.get("kind")).contains("EMBEDDED_KEY_ONLY");
@@ -155,7 +157,7 @@ class AuditVerifyCommandTest {
 
     verify(truncated.toString(), "--key", key).assertExit(0);
 
-    CliHarness.Run r = verify(truncated.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
+    CliRun r = verify(truncated.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
         .assertExit(5);
     assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "TRUNCATED");
     assertThat(r.object("error")).containsEntry("reason", "TRUNCATED");
@@ -169,7 +171,7 @@ class AuditVerifyCommandTest {
         Files.createDirectory(dir.resolve("ignored")), -1, 2);
 
     verify(rewritten.toString(), "--key", key).assertExit(0);
-    CliHarness.Run r = verify(rewritten.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
+    CliRun r = verify(rewritten.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
         .assertExit(5);
     assertThat(r.object("break")).containsEntry("seq", 5L).containsEntry("reason", "REWRITTEN");
   }
@@ -180,12 +182,12 @@ class AuditVerifyCommandTest {
     Path log = export("valid.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
     Path keyFile = Files.writeString(dir.resolve("audit-key.txt"), key + "\n");
 
-    CliHarness.Run human = verify(log.toString(), "--key", keyFile.toString(), "--checkpoints", held.toString())
+    CliRun human = verify(log.toString(), "--key", keyFile.toString(), "--checkpoints", held.toString())
         .assertExit(0);
     assertThat(human.out()).startsWith("OK: 8 records verified, chain head ");
     assertThat(human.err()).doesNotContain("warning");
 
-    CliHarness.Run r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(0);
+    CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(0);
     Map<String, Object> doc = r.json();
     assertThat(doc).containsEntry("ok", true).containsEntry("status", "valid").containsEntry("records", 8L)
         .containsEntry("origin", ORIGIN).containsEntry("key", key).containsEntry("key_source", "given")
@@ -196,7 +198,7 @@ class AuditVerifyCommandTest {
 
   @Test
   void withoutHeldCheckpointsTheResultWarnsThatTruncationCannotBeSeen() throws IOException {
-    CliHarness.Run r = verify(export("plain.jsonl", 2).toString(), "--key", key, "--json").assertExit(0);
+    CliRun r = verify(export("plain.jsonl", 2).toString(), "--key", key, "--json").assertExit(0);
     assertThat(r.list("warnings")).extracting(w -> w.get("kind")).containsExactly("NO_EXTERNAL_CHECKPOINT");
     assertThat(r.err()).contains("sealdrop: warning: NO_EXTERNAL_CHECKPOINT");
   }
@@ -218,7 +220,7 @@ class AuditVerifyCommandTest {
 
   @Test
   void helpHasAnExampleSectionAndTheExitCodes() {
-    CliHarness.Run r = CliHarness.run(Map.of(), "audit", "verify", "--help").assertExit(0);
+    CliRun r = Cli.raw(Map.of(), "audit", "verify", "--help").assertExit(0);
     assertThat(r.out()).contains("Exit codes:").contains("Example:").contains("sealdrop audit verify audit.jsonl");
   }
 }

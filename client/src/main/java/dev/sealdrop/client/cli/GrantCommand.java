@@ -1,0 +1,63 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.FileInfo;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sealdrop grant FILE_ID --to IDENTITY}: a one-time grant for a file already uploaded
+ * (e.g. by SFTP into /outbox/). The recipient's key bundle is verified and pinned as {@code send}
+ * does, and the file must be sealed for that key: a grant the recipient could not open is refused.
+ */
+@Command(name = "grant", mixinStandardHelpOptions = true,
+    description = {"Create a one-time grant for IDENTITY on FILE_ID, a file you already uploaded (see `sealdrop files`);"
+        + " prints the grant token.",
+        "The recipient's key bundle is fetched, verified against your CA and pinned on first use; the file must be"
+            + " sealed for that key (`sealdrop seal --to IDENTITY`)."},
+    footer = {"  sealdrop grant f_3f2a9c1e... --to bob --expires 72h --downloads 1",
+        "  TOKEN=$(sealdrop grant \"$ID\" --to bob --json | jq -r .token)"})
+final class GrantCommand extends SealdropSubcommand {
+  @Parameters(index = "0", paramLabel = "FILE_ID", description = "The uploaded file (see `sealdrop files`).")
+  String fileId;
+
+  @Option(names = "--to", required = true, paramLabel = "IDENTITY", description = "The one recipient.")
+  String to;
+
+  @Mixin
+  GrantTerms terms;
+
+  @Option(names = "--accept-new-key", description = "Accept and pin a recipient key that differs from the pinned one.")
+  boolean acceptNewKey;
+
+  @Override
+  void run(Session session) throws Exception {
+    terms.validate();
+    Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
+        .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
+        .filter(f -> f.getFileId().equals(fileId)).findFirst();
+    KeyTrust.Trusted recipient = session.fetchTrusted(to, acceptNewKey);
+    String key = recipient.bundle().recipientKey().fingerprint();
+    // A file that is not among ours goes to the server all the same: its refusal is the authoritative one.
+    if (file.isPresent() && !file.get().getRecipientKeyFingerprintsList().contains(key)) {
+      throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(fileId) + " is not sealed for "
+          + TerminalText.clean(to) + "'s key " + key + " (it is sealed for: "
+          + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
+          to + " could not open it; seal the file again with `sealdrop seal FILE --to " + TerminalText.clean(to)
+              + "`, upload it, and grant that one");
+    }
+    CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+        () -> session.connect().transfer().createGrant(terms.request(fileId, to)));
+    new IssuedGrantView("Granted " + grant.getGrant().getFileId() + " to " + recipient.bundle().identity(), grant,
+        recipient.bundle()).emit(session.output());
+  }
+}

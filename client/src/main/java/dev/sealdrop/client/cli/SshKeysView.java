@@ -1,0 +1,72 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.protocol.v1.SshKey;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * SSH keys as {@code keys add-ssh/list-ssh/remove-ssh} show them: one JSON object shape, one line
+ * for people, fingerprints as {@code ssh-keygen -l} prints them.
+ *
+ * @param status "added" or "removed" for one key; null for a list
+ * @param keys the keys
+ */
+record SshKeysView(String status, List<SshKey> keys) implements Result {
+  static void writeJson(JsonGenerator g, SshKey k) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("identity", k.getIdentity());
+    g.writeStringField("fingerprint", k.getFingerprint());
+    g.writeStringField("algorithm", k.getAlgorithm());
+    g.writeNumberField("bits", k.getBits());
+    g.writeStringField("comment", k.getComment());
+    g.writeStringField("added_at", Instant.ofEpochMilli(k.getAddedAtMillis()).toString());
+    g.writeEndObject();
+  }
+
+  @Override
+  public void writeJson(JsonGenerator g) throws IOException {
+    g.writeStartObject();
+    g.writeBooleanField("ok", true);
+    if (status == null) {
+      g.writeArrayFieldStart("ssh_keys");
+      for (SshKey k : keys) {
+        writeJson(g, k);
+      }
+      g.writeEndArray();
+    } else {
+      g.writeStringField("status", status);
+      g.writeFieldName("ssh_key");
+      writeJson(g, keys.get(0));
+    }
+    g.writeEndObject();
+  }
+
+  @Override
+  public void writeHuman(PrintWriter out) {
+    if (status != null) {
+      SshKey k = keys.get(0);
+      out.println((status.equals("added") ? "Added" : "Removed") + " SSH key " + TerminalText.clean(k.getFingerprint())
+          + " (" + TerminalText.clean(k.getAlgorithm()) + ", " + k.getBits() + " bits) "
+          + (status.equals("added") ? "for " : "of ") + TerminalText.clean(k.getIdentity()));
+      if (status.equals("added")) {
+        out.println("  log in to the SFTP door as user '" + TerminalText.clean(k.getIdentity()) + "' with this key");
+      }
+      return;
+    }
+    if (keys.isEmpty()) {
+      out.println("(none)");
+      return;
+    }
+    out.printf("%-12s  %-51s  %-20s  %-24s  %s%n", "IDENTITY", "FINGERPRINT", "TYPE", "ADDED", "COMMENT");
+    for (SshKey k : keys) {
+      out.printf("%-12s  %-51s  %-20s  %-24s  %s%n", TerminalText.clean(k.getIdentity()),
+          TerminalText.clean(k.getFingerprint()), TerminalText.clean(k.getAlgorithm()) + " " + k.getBits(),
+          Instant.ofEpochMilli(k.getAddedAtMillis()), TerminalText.clean(k.getComment()));
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.protocol.v1.FileInfo;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+/** {@code sealdrop files}: the sealed files you uploaded, however they arrived (send, or SFTP's /outbox/). */
+@Command(name = "files", mixinStandardHelpOptions = true,
+    description = {"List the sealed files you uploaded (by `sealdrop send` or by SFTP into /outbox/):",
+        "file id, size, fingerprint, upload time, and the key fingerprints of the recipients it is sealed for.",
+        "Grant one to a recipient with `sealdrop grant FILE_ID --to IDENTITY`."},
+    footer = {"  sealdrop files", "  ID=$(sealdrop files --json | jq -r '.files[-1].file_id')"})
+final class UploadedFilesCommand extends SealdropSubcommand {
+  @Override
+  void run(Session session) throws Exception {
+    List<FileInfo> files = ServerConnection.call(GrpcFailures.Op.LIST,
+        () -> session.connect().transfer().listFiles(ListFilesRequest.getDefaultInstance())).getFilesList();
+    session.output().emit(new Result() {
+      @Override
+      public void writeJson(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeBooleanField("ok", true);
+        g.writeArrayFieldStart("files");
+        for (FileInfo f : files) {
+          writeFile(g, f);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+
+      @Override
+      public void writeHuman(PrintWriter out) {
+        writeTable(out, files);
+      }
+    });
+  }
+
+  static void writeFile(JsonGenerator g, FileInfo f) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("file_id", f.getFileId());
+    g.writeNumberField("size", f.getSize());
+    g.writeStringField("fingerprint", f.getFingerprint());
+    g.writeStringField("created_at", Instant.ofEpochMilli(f.getCreatedAtMillis()).toString());
+    g.writeArrayFieldStart("recipient_key_fingerprints");
+    for (String r : f.getRecipientKeyFingerprintsList()) {
+      g.writeString(r);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  static void writeTable(PrintWriter out, List<FileInfo> files) {
+    if (files.isEmpty()) {
+      out.println("(none)");
+      return;
+    }
+    out.printf("%-36s  %12s  %-24s  %s%n", "FILE", "SIZE", "UPLOADED", "FINGERPRINT / SEALED FOR KEYS");
+    for (FileInfo f : files) {
+      out.printf("%-36s  %12d  %-24s  %s%n", TerminalText.clean(f.getFileId()), f.getSize(),
+          Instant.ofEpochMilli(f.getCreatedAtMillis()), TerminalText.clean(f.getFingerprint()));
+      out.printf("%-36s  %12s  %-24s  for %s%n", "", "", "",
+          f.getRecipientKeyFingerprintsCount() == 0 ? "(none)"
+              : TerminalText.clean(String.join(", ", f.getRecipientKeyFingerprintsList())));
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.identity.Role;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sealdrop files} and {@code sealdrop grant FILE_ID} against a real server: alice and
+ * erin (a second seller, registered for this test) are transferors, bob and dave acquirers.
+ */
+class FilesAndGrantCommandTest {
+  @TempDir
+  static Path root;
+  static SealdropServer server;
+  static Cli alice;
+  static Cli bob;
+  static Cli erin;
+  static Path csv;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path certs = root.resolve("certs");
+    DevPki pki = DevPki.loadOrCreate(certs);
+    IssuedCert erinCert = pki.issue(CertSpec.client("erin"));
+    ServerConfig dev = ServerConfig.development(root.resolve("data"), certs);
+    Map<String, Role> roles = new LinkedHashMap<>(dev.identities().registered());
+    roles.put("erin", Role.TRANSFEROR);
+    server = SealdropServer.start(dev.withIdentities(new ServerConfig.Identities(roles, Optional.empty())));
+    String address = "127.0.0.1:" + server.port();
+    alice = Users.init(pki, root, "alice", address);
+    bob = Users.init(pki, root, "bob", address);
+    erin = Users.user(root, "erin");
+    erin.run("init", "--server", address, "--cert", erinCert.certFile().toString(), "--key",
+        erinCert.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    Cli dave = Users.init(pki, root, "dave", address);
+    for (Cli c : List.of(alice, bob, erin, dave)) {
+      c.run("keys", "publish").assertExit(0);
+    }
+    csv = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n".repeat(500),
+        StandardCharsets.UTF_8);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** {@code from} sends the CSV to {@code to}; returns the uploaded file's id. */
+  private static String sendAndFileId(Cli from, String to) {
+    CliRun sent = from.run("--json", "send", csv.toString(), "--to", to).assertExit(0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> grant = (Map<String, Object>) sent.json().get("grant");
+    return (String) grant.get("file_id");
+  }
+
+  private static List<Object> fileIds(Cli who) {
+    return who.run("--json", "files").assertExit(0).jsonList("files").stream().map(f -> f.get("file_id")).toList();
+  }
+
+  @Test
+  void anUnknownFileIdIsAUsageErrorPointingAtFiles() {
+    CliRun r = alice.run("--json", "grant", "f-0000000000000000000000000000", "--to", "bob").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "NOT_FOUND").containsEntry("kind", "usage");
+    assertThat(r.err()).contains("sealdrop: hint: check the file id (`sealdrop files` lists yours)");
+    assertThat(r.out()).doesNotContain("token");
+  }
+
+  @Test
+  void someoneElsesFileCanNeitherBeListedNorGranted() {
+    String erins = sendAndFileId(erin, "bob");
+    assertThat(fileIds(alice)).doesNotContain(erins);
+    assertThat(fileIds(erin)).contains(erins);
+
+    CliRun r = alice.run("--json", "grant", erins, "--to", "bob").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "NOT_FOUND");
+    assertThat(r.err()).contains("no file " + erins + " of yours");
+    // and the other way round: what alice uploaded is hers alone
+    String alices = sendAndFileId(alice, "bob");
+    assertThat(erin.run("--json", "grant", alices, "--to", "bob").assertExit(2).jsonError())
+        .containsEntry("reason", "NOT_FOUND");
+  }
+
+  @Test
+  void badDurationsAndDownloadCountsAreUsageErrorsAsForSend() {
+    String id = sendAndFileId(alice, "bob");
+    for (String bad : List.of("soon", "0h", "-5m", "3651d", "72")) {
+      CliRun r = alice.run("--json", "grant", id, "--to", "bob", "--expires", bad).assertExit(2);
+      assertThat(r.jsonError()).containsEntry("kind", "usage");
+      assertThat(r.err()).startsWith("sealdrop: error: ");
+    }
+    for (String bad : List.of("0", "101", "-1")) {
+      CliRun r = alice.run("--json", "grant", id, "--to", "bob", "--downloads", bad).assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "BAD_DOWNLOADS");
+      // the same words as send's
+      assertThat(alice.run("--json", "send", csv.toString(), "--to", "bob", "--downloads", bad).assertExit(2).err())
+          .isEqualTo(r.err());
+    }
+    CliRun missingTo = alice.run("grant", id).assertExit(2);
+    assertThat(missingTo.err()).contains("--to");
+  }
+
+  @Test
+  void aFileNotSealedForTheRecipientIsNotGranted() {
+    String forBob = sendAndFileId(alice, "bob");
+    CliRun r = alice.run("--json", "grant", forBob, "--to", "dave").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "NOT_SEALED_FOR_RECIPIENT");
+    assertThat(r.err()).contains("is not sealed for dave's key").contains("sealdrop seal FILE --to dave");
+    assertThat(alice.run("--json", "grants").jsonList("grants")).noneMatch(g -> g.get("recipient").equals("dave"));
+  }
+
+  @Test
+  void aRecipientWhoIsNoAcquirerOrUnknownIsRefused() {
+    // alice sends to erin, a transferor: the upload commits, the server refuses the grant
+    List<Object> before = fileIds(alice);
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "erin").assertExit(6);
+    assertThat(sent.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER");
+    String forErin = (String) fileIds(alice).stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
+    // granting that file, sealed for erin's key, is the server's refusal again: exit 6, as for send
+    CliRun r = alice.run("--json", "grant", forErin, "--to", "erin").assertExit(6);
+    assertThat(r.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER").containsEntry("kind", "permission");
+
+    assertThat(alice.run("--json", "grant", forErin, "--to", "nobody-here").assertExit(2).jsonError())
+        .containsEntry("kind", "usage");
+  }
+
+  @Test
+  void filesListsTheUploadAndGrantIssuesATokenBobCanRedeemOnce() throws Exception {
+    String id = sendAndFileId(alice, "bob");
+    Map<String, Object> file = alice.run("--json", "files").assertExit(0).jsonList("files").stream()
+        .filter(f -> f.get("file_id").equals(id)).findFirst().orElseThrow();
+    assertThat(file).containsKeys("size", "fingerprint", "created_at", "recipient_key_fingerprints");
+    assertThat((Long) file.get("size")).isGreaterThan(Files.size(csv));
+    @SuppressWarnings("unchecked")
+    List<String> recipients = (List<String>) file.get("recipient_key_fingerprints");
+    assertThat(recipients).hasSize(1);
+    String human = alice.run("files").assertExit(0).out();
+    assertThat(human).contains(id).contains((String) file.get("fingerprint")).contains("for " + recipients.get(0));
+
+    CliRun granted = alice.run("--json", "grant", id, "--to", "bob", "--expires", "2h", "--downloads", "2")
+        .assertExit(0);
+    Map<String, Object> gj = granted.json();
+    assertThat(gj).containsEntry("ok", true).containsKeys("token", "grant", "recipient");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> grant = (Map<String, Object>) gj.get("grant");
+    assertThat(grant).containsEntry("file_id", id).containsEntry("recipient", "bob").containsEntry("owner", "alice")
+        .containsEntry("state", "active").containsEntry("max_downloads", 2L)
+        .containsEntry("fingerprint", file.get("fingerprint"));
+    assertThat(granted.err()).contains("give bob the token by another channel");
+
+    // people see the token the way send shows it: last, once, on a line of its own
+    CliRun humanGrant = alice.run("grant", id, "--to", "bob").assertExit(0);
+    List<String> lines = humanGrant.out().lines().toList();
+    assertThat(lines.get(0)).startsWith("Granted " + id + " to bob (key ");
+    assertThat(lines.get(lines.size() - 2)).isEqualTo("token (shown once):");
+    assertThat(lines.get(1)).startsWith("  grant:   ").contains("1 download(s), expires ");
+    List<String> sendLines = alice.run("send", csv.toString(), "--to", "bob").assertExit(0).out().lines().toList();
+    assertThat(sendLines.get(0)).startsWith("Sent to bob (key ");
+    assertThat(sendLines.subList(1, sendLines.size() - 1).stream().map(l -> l.replaceAll(":.*", ":")).toList())
+        .isEqualTo(lines.subList(1, lines.size() - 1).stream().map(l -> l.replaceAll(":.*", ":")).toList());
+
+    String token = (String) gj.get("token");
+    Path out = Files.createDirectories(root.resolve("bob-granted"));
+    bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("deal.csv"), csv)).isEqualTo(-1L);
+  }
+}

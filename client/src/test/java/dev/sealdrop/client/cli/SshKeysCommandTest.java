@@ -1,0 +1,192 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sealdrop keys add-ssh / list-ssh / remove-ssh} against a real server; carol is the admin.
+ * Key files come from OpenSSH's own {@code ssh-keygen}.
+ */
+class SshKeysCommandTest {
+  @TempDir
+  static Path root;
+  static SealdropServer server;
+  static DevPki pki;
+  static Cli alice;
+  static Cli bob;
+  static Cli carol;
+  static Path keys;
+
+  @BeforeAll
+  static void start() throws Exception {
+    OpenSsh.assumeInstalled(OpenSsh.SSH_KEYGEN);
+    Path certs = root.resolve("certs");
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+    pki = DevPki.loadOrCreate(certs);
+    String address = "127.0.0.1:" + server.port();
+    alice = Users.init(pki, root, "alice", address);
+    bob = Users.init(pki, root, "bob", address);
+    carol = Users.init(pki, root, "carol", address);
+    keys = Files.createDirectories(root.resolve("ssh"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static Path newKey(String name, String type, int bits) throws Exception {
+    return OpenSsh.keygen(keys.resolve(name), type, bits, name);
+  }
+
+  private static Path pub(Path privateKey) {
+    return privateKey.resolveSibling(privateKey.getFileName() + ".pub");
+  }
+
+  /** A profile whose server address has nothing listening: any network call would exit 8. */
+  private static Cli offline() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Cli c = Users.user(root, "alice-offline-" + System.nanoTime());
+    c.run("init", "--server", "127.0.0.1:" + closed, "--cert", pki.certFile("alice").toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    return c;
+  }
+
+  @Test
+  void badKeyFilesAreUsageErrorsBeforeAnyNetworkCall() throws Exception {
+    Cli off = offline();
+    Path priv = newKey("private-given", "ed25519", 0);
+    CliRun p = off.run("--json", "keys", "add-ssh", priv.toString()).assertExit(2);
+    assertThat(p.jsonError()).containsEntry("reason", "SSH_PRIVATE_KEY");
+    assertThat(p.err()).contains("is a PRIVATE key; it was not sent anywhere").contains(".pub");
+
+    assertThat(off.run("--json", "keys", "add-ssh", keys.resolve("missing.pub").toString()).assertExit(2)
+        .jsonError()).containsEntry("reason", "FILE_NOT_FOUND");
+
+    Path garbage = Files.writeString(keys.resolve("garbage.pub"), "hello world, not a key\n");
+    Path empty = Files.writeString(keys.resolve("empty.pub"), "\n");
+    Path binary = Files.write(keys.resolve("binary.pub"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
+    Path twoKeys = Files.writeString(keys.resolve("two.pub"), Files.readString(pub(priv)) + Files.readString(pub(priv)));
+    String line = Files.readString(pub(priv)).strip();
+    Path wrongBlob = Files.writeString(keys.resolve("wrong-blob.pub"), line.replace("ssh-ed25519 ", "ssh-rsa ") + "\n");
+    Path notBase64 = Files.writeString(keys.resolve("not-base64.pub"), "ssh-ed25519 ***** x\n");
+    Path withOptions = Files.writeString(keys.resolve("options.pub"), "from=\"10.0.0.1\" " + line + "\n");
+    Path rfc4716 = Files.writeString(keys.resolve("rfc4716.pub"),
+        "---- BEGIN SSH2 PUBLIC KEY ----\nAAAAC3NzaC1lZDI1NTE5AAAAIA==\n---- END SSH2 PUBLIC KEY ----\n");
+    for (Path bad : List.of(garbage, empty, binary, twoKeys, wrongBlob, notBase64, withOptions, rfc4716)) {
+      CliRun r = off.run("--json", "keys", "add-ssh", bad.toString()).assertExit(2);
+      assertThat(r.jsonError()).as(bad.getFileName().toString()).containsEntry("reason", "NOT_SSH_PUBLIC_KEY");
+      assertThat(r.err()).contains("is not an OpenSSH public key: ").contains("sealdrop: hint: pass a .pub file");
+    }
+    Path dss = Files.writeString(keys.resolve("dss.pub"), "ssh-dss AAAAB3NzaC1kc3M= old\n");
+    assertThat(off.run("--json", "keys", "add-ssh", dss.toString()).assertExit(2).jsonError())
+        .containsEntry("reason", "SSH_KEY_TYPE");
+    assertThat(off.run("--json", "keys", "remove-ssh", "not-a-fingerprint").assertExit(2).jsonError())
+        .containsEntry("reason", "BAD_FINGERPRINT");
+    // a good key with the server away is a network failure: the checks above really ran first
+    assertThat(off.run("--json", "keys", "add-ssh", pub(newKey("good-offline", "ed25519", 0)).toString())
+        .assertExit(8).jsonError()).containsEntry("kind", "unavailable");
+  }
+
+  @Test
+  void theServerRefusesAWeakKeyAndAKeyRegisteredTwice() throws Exception {
+    CliRun weak = alice.run("--json", "keys", "add-ssh", pub(newKey("weak-rsa", "rsa", 2048)).toString())
+        .assertExit(2);
+    assertThat(weak.jsonError()).containsEntry("kind", "usage");
+    assertThat(weak.err()).contains("the server refused the request: ");
+
+    Path shared = pub(newKey("shared", "ed25519", 0));
+    alice.run("keys", "add-ssh", shared.toString()).assertExit(0);
+    CliRun again = bob.run("--json", "keys", "add-ssh", shared.toString()).assertExit(2);
+    assertThat(again.jsonError()).containsEntry("reason", "SSH_KEY_REGISTERED");
+    assertThat(again.err()).contains("ssh-keygen -t ed25519");
+    assertThat(bob.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys")).isEmpty();
+  }
+
+  @Test
+  void removingAnUnknownFingerprintIsNotFound() throws Exception {
+    String fp = fingerprint(pub(newKey("never-added", "ed25519", 0)));
+    CliRun r = alice.run("--json", "keys", "remove-ssh", fp).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "NOT_FOUND");
+    assertThat(r.err()).contains("sealdrop: hint: check the fingerprint with `sealdrop keys list-ssh`");
+  }
+
+  @Test
+  void aNonAdminCannotListOrRemoveAnothersKeysButAnAdminCan() throws Exception {
+    Path key = pub(newKey("alice-laptop", "ed25519", 0));
+    String fp = (String) ssh(alice.run("--json", "keys", "add-ssh", key.toString()).assertExit(0)).get("fingerprint");
+
+    CliRun bobRemoves = bob.run("--json", "keys", "remove-ssh", fp, "--identity", "alice").assertExit(6);
+    assertThat(bobRemoves.jsonError()).containsEntry("kind", "permission").containsEntry("reason", "ROLE_FORBIDDEN");
+    // bob naming only the fingerprint removes nothing of alice's either: it is looked up among his own keys
+    assertThat(bob.run("--json", "keys", "remove-ssh", fp).assertExit(2).jsonError())
+        .containsEntry("reason", "NOT_FOUND");
+    assertThat(bob.run("--json", "keys", "list-ssh", "alice").assertExit(6).jsonError())
+        .containsEntry("kind", "permission");
+    assertThat(alice.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
+        .extracting(k -> k.get("fingerprint")).contains(fp);
+
+    assertThat(carol.run("--json", "keys", "list-ssh", "alice").assertExit(0).jsonList("ssh_keys"))
+        .extracting(k -> k.get("fingerprint")).contains(fp);
+    CliRun removed = carol.run("--json", "keys", "remove-ssh", fp, "--identity", "alice").assertExit(0);
+    assertThat(removed.json()).containsEntry("status", "removed");
+    assertThat(ssh(removed)).containsEntry("identity", "alice").containsEntry("fingerprint", fp);
+    assertThat(alice.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
+        .extracting(k -> k.get("fingerprint")).doesNotContain(fp);
+  }
+
+  @Test
+  void addListRemoveOwnKeyWithFingerprintsAsSshKeygenPrintsThem() throws Exception {
+    Path key = pub(newKey("alice-ci", "ed25519", 0));
+    String expected = fingerprint(key);
+    CliRun added = alice.run("--json", "keys", "add-ssh", key.toString()).assertExit(0);
+    assertThat(added.json()).containsEntry("ok", true).containsEntry("status", "added");
+    assertThat(ssh(added)).containsEntry("identity", "alice").containsEntry("fingerprint", expected)
+        .containsEntry("algorithm", "ssh-ed25519").containsEntry("bits", 256L).containsEntry("comment", "alice-ci")
+        .containsKey("added_at");
+
+    String human = alice.run("keys", "list-ssh").assertExit(0).out();
+    assertThat(human).contains("FINGERPRINT").contains(expected).contains("alice-ci");
+
+    Path ecdsa = pub(newKey("alice-ecdsa", "ecdsa", 384));
+    assertThat(alice.run("keys", "add-ssh", ecdsa.toString()).assertExit(0).out())
+        .startsWith("Added SSH key " + fingerprint(ecdsa) + " (ecdsa-sha2-nistp384, 384 bits) for alice");
+
+    assertThat(alice.run("keys", "remove-ssh", expected).assertExit(0).out())
+        .startsWith("Removed SSH key " + expected);
+    assertThat(alice.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
+        .extracting(k -> k.get("fingerprint")).doesNotContain(expected).contains(fingerprint(ecdsa));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> ssh(CliRun r) {
+    return (Map<String, Object>) r.json().get("ssh_key");
+  }
+
+  /** {@code ssh-keygen -l -f FILE}'s SHA256 fingerprint. */
+  private static String fingerprint(Path pub) throws Exception {
+    Process p = new ProcessBuilder(OpenSsh.SSH_KEYGEN.toString(), "-l", "-E", "sha256", "-f", pub.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out.split(" ")[1];
+  }
+}
