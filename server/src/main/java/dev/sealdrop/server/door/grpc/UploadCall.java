@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.upload.UploadSession;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -17,14 +18,20 @@ import io.grpc.stub.StreamObserver;
  * here. A broken or cancelled stream makes what was received durable: the client resumes there.
  */
 final class UploadCall implements StreamObserver<UploadRequest> {
+  /**
+   * Messages the transport may deliver ahead of the one being stored: while this thread hashes and
+   * writes one message, the next ones are already read off the socket and the client's flow-control
+   * window is replenished. Bounds memory per upload to about this many messages.
+   */
+  static final int MESSAGES_AHEAD = 2;
   private final UploadService uploads;
   private final Principal caller;
-  private final StreamObserver<UploadResponse> out;
+  private final ServerCallStreamObserver<UploadResponse> out;
   private final int maxChunk;
   private UploadSession session;
   private boolean done;
 
-  UploadCall(UploadService uploads, Principal caller, StreamObserver<UploadResponse> out, int maxChunk) {
+  UploadCall(UploadService uploads, Principal caller, ServerCallStreamObserver<UploadResponse> out, int maxChunk) {
     this.uploads = uploads;
     this.caller = caller;
     this.out = out;
@@ -59,6 +66,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
         out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(file.id())
             .setSize(file.size()).setFingerprint(file.fingerprint()).build());
         out.onCompleted();
+      } else {
+        out.request(1);
       }
     } catch (RuntimeException e) {
       fail(e);
