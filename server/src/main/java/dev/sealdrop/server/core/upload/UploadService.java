@@ -34,6 +34,12 @@ public final class UploadService {
   final dev.sealdrop.server.core.identity.IdentityService identities;
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
   private final Set<String> active = ConcurrentHashMap.newKeySet();
+  /** Runs uploads' background checkpoints (fsync + offset); at most one per upload at a time. */
+  final java.util.concurrent.ExecutorService checkpoints = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "upload-checkpoint");
+    t.setDaemon(true);
+    return t;
+  });
   private final dev.sealdrop.server.core.TransferGate gate;
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,

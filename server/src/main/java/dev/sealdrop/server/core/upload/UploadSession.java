@@ -20,6 +20,11 @@ import java.time.Instant;
  * One stream attached to an upload. Not thread-safe: the door calls it from one call at a time
  * (gRPC serialises a call's callbacks), never from the network event loop, because it writes to
  * disk. Exactly one of {@link #finish} or {@link #interrupted} ends it.
+ *
+ * <p>Checkpoints (an fsync, then the durable offset recorded for resuming) run on a background
+ * thread while the stream goes on writing, one at a time, so the disk's latency does not stall the
+ * transfer. The offset recorded is never beyond what that fsync covered, and {@link #finish}
+ * answers only after its own fsync of everything.
  */
 public final class UploadSession {
   private final UploadService service;
@@ -31,6 +36,7 @@ public final class UploadSession {
   private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long received;
   private long sinceCheckpoint;
+  private java.util.concurrent.Future<?> pendingCheckpoint = java.util.concurrent.CompletableFuture.completedFuture(null);
   private boolean headerChecked;
   private boolean ended;
 
@@ -92,17 +98,52 @@ public final class UploadSession {
       return;
     }
     identity.check();
-    service.checkLimits(caller.identity(), received + data.length);
+    if (received + data.length > service.policy.maxUploadBytes()) {
+      service.checkLimits(caller.identity(), received + data.length); // refuses: too large
+    }
     inspect(data, data.length);
     try {
       writer.write(data, 0, data.length);
       received += data.length;
       sinceCheckpoint += data.length;
-      if (sinceCheckpoint >= service.policy.checkpointBytes()) {
-        checkpoint();
+      if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
+        service.checkLimits(caller.identity(), received); // the quota, once per checkpoint (a query)
+        sinceCheckpoint = 0;
+        pendingCheckpoint = service.checkpoints.submit(() -> {
+          checkpoint();
+          return null;
+        });
       }
     } catch (IOException e) {
       throw new UncheckedIOException("upload " + upload.id() + ": cannot write to disk", e);
+    }
+  }
+
+  /** True once the background checkpoint is done (its failure is rethrown here); false while it runs. */
+  private boolean checkpointDone() throws IOException {
+    if (!pendingCheckpoint.isDone()) {
+      return false;
+    }
+    awaitCheckpoint();
+    return true;
+  }
+
+  /** Waits for the background checkpoint, if any; rethrows its failure. */
+  private void awaitCheckpoint() throws IOException {
+    try {
+      pendingCheckpoint.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while making upload " + upload.id() + " durable");
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(c);
     }
   }
 
@@ -127,10 +168,10 @@ public final class UploadSession {
     }
   }
 
+  /** Fsyncs what was written so far and records it as the offset a resume starts from. */
   private void checkpoint() throws IOException {
     long durable = writer.sync();
     service.uploads.recordOffset(upload.id(), durable, service.clock.instant());
-    sinceCheckpoint = 0;
   }
 
   /** Verifies the complete envelope, makes it durable, renames it into place, then commits its row. */
@@ -153,6 +194,7 @@ public final class UploadSession {
     StoredFile file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
         result.fingerprint(), result.header().recipientKeyFingerprints(), now);
     try {
+      awaitCheckpoint();
       writer.sync();
       writer.close();
       ended = true;
@@ -177,6 +219,7 @@ public final class UploadSession {
       return;
     }
     try {
+      awaitCheckpoint();
       checkpoint();
       UploadService.LOG.info("upload {}: stream interrupted; {} bytes durable", upload.id(), received);
     } catch (IOException | RuntimeException e) {
