@@ -45,6 +45,11 @@ final class OpenCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
+  boolean sealsOrOpensFiles() {
+    return true;
+  }
+
+  @Override
   void run(Session session) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");

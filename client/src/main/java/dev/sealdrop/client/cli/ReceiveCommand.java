@@ -6,6 +6,7 @@ import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.KeyStore;
 import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.client.net.Downloader;
 import dev.sealdrop.client.net.GrpcFailures;
@@ -66,6 +67,11 @@ final class ReceiveCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
+  boolean sealsOrOpensFiles() {
+    return true;
+  }
+
+  @Override
   void run(Session session) throws Exception {
     String t = token.strip();
     if (t.isEmpty() || t.length() > 512 || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
@@ -75,7 +81,15 @@ final class ReceiveCommand extends SealdropSubcommand {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
     }
     session.config();
-    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
+    // the key derivation runs on another core while the TLS connection is set up
+    KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();
+    try {
+      session.connect().warmUp();
+    } catch (SealdropFailure | RuntimeException e) {
+      unlocking.abandon();
+      throw e;
+    }
+    PrivateKeys mine = unlocking.await();
     try {
       SecureFiles.ensureDirectory(session.profile().downloadsDir());
       Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
@@ -91,8 +105,9 @@ final class ReceiveCommand extends SealdropSubcommand {
       }
       Claim claim = claim(session, t, stateFile, spool);
       KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
+      OpenedFile opened;
       try {
-        download(session, claim, spool);
+        opened = downloadAndOpen(session, claim, spool, mine, sender);
       } catch (GrantFailure e) {
         if (!claim.resumed()) {
           throw e;
@@ -101,18 +116,9 @@ final class ReceiveCommand extends SealdropSubcommand {
         Files.deleteIfExists(spool);
         Files.deleteIfExists(stateFile);
         claim = claim(session, t, stateFile, spool);
-        download(session, claim, spool);
+        opened = downloadAndOpen(session, claim, spool, mine, sender);
       }
       Claim done = claim;
-      OpenedFile opened;
-      try (PartialFileGuard guard = PartialFileGuard.watch(directory);
-          InputStream in = new BufferedInputStream(Files.newInputStream(spool), 64 * 1024)) {
-        opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(done.owner(),
-            sender.bundle().verifyingKey()), directory, force);
-      } catch (EnvelopeException e) {
-        Files.deleteIfExists(spool);
-        throw e;
-      }
       StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
           .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
           .set("content_type", opened.metadata().contentType())
@@ -156,9 +162,34 @@ final class ReceiveCommand extends SealdropSubcommand {
   /** A claim on the grant: from an earlier interrupted run, or redeemed now. */
   private record Claim(String id, String grantId, String owner, long size, boolean resumed) {}
 
-  private static void download(Session session, Claim claim, Path spool) throws SealdropFailure, IOException {
-    try (Progress p = session.progress().start("downloading", claim.size())) {
-      new Downloader(session.connect()).download(claim.id(), spool, claim.size(), p::advance);
+  /**
+   * Downloads into the spool and opens the envelope <em>while</em> it arrives (decryption overlaps
+   * the transfer). The plaintext is written to a hidden temporary file and renamed into place only
+   * after the whole envelope verified; a broken download keeps the spool for the next run, a
+   * damaged envelope deletes it.
+   */
+  private OpenedFile downloadAndOpen(Session session, Claim claim, Path spool, PrivateKeys mine,
+      KeyTrust.Trusted sender) throws Exception {
+    try (Progress p = session.progress().start("downloading+opening", claim.size());
+        Downloader.Download d = new Downloader(session.connect()).start(claim.id(), spool, claim.size());
+        PartialFileGuard guard = PartialFileGuard.watch(directory);
+        InputStream in = new BufferedInputStream(new Streams.Counting(d.reader(), p::advance), 64 * 1024)) {
+      OpenedFile opened;
+      try {
+        opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
+            sender.bundle().verifyingKey()), directory, force);
+      } catch (IOException e) {
+        Optional<SealdropFailure> broken = d.failure();
+        if (broken.isPresent()) {
+          throw broken.get(); // the transfer broke, not the envelope: keep the spool and resume next time
+        }
+        if (e instanceof EnvelopeException) {
+          Files.deleteIfExists(spool);
+        }
+        throw e;
+      }
+      d.await();
+      return opened;
     }
   }
 

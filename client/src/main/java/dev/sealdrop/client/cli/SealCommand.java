@@ -56,6 +56,11 @@ final class SealCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
+  boolean sealsOrOpensFiles() {
+    return true;
+  }
+
+  @Override
   void run(Session session) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");

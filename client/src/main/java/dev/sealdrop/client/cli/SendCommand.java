@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.KeyStore;
 import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
@@ -55,15 +56,28 @@ final class SendCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
+  boolean sealsOrOpensFiles() {
+    return true;
+  }
+
+  @Override
   void run(Session session) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
     terms.validate();
     String me = session.config().identity();
-    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
+    // the key derivation runs on another core while the recipient's bundle is fetched and checked
+    KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();
+    KeyTrust.Trusted recipient;
     try {
-      KeyTrust.Trusted recipient = session.fetchTrusted(to, acceptNewKey);
+      recipient = session.fetchTrusted(to, acceptNewKey);
+    } catch (SealdropFailure | RuntimeException e) {
+      unlocking.abandon();
+      throw e;
+    }
+    PrivateKeys mine = unlocking.await();
+    try {
       Uploader.Committed committed = upload(session, me, mine, recipient);
       CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
           () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));

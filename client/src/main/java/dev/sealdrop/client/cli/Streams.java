@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/** Copying with progress, in 64 KiB steps (the envelope's chunk size), memory bounded. */
+/** Copying and reading with progress, in 64 KiB steps (the envelope's chunk size), memory bounded. */
 final class Streams {
   private Streams() {}
 
@@ -19,5 +19,33 @@ final class Streams {
       progress.advance(n);
     }
     return total;
+  }
+
+  /** An input stream that reports every byte read to a progress. */
+  static final class Counting extends java.io.FilterInputStream {
+    private final java.util.function.LongConsumer progress;
+
+    Counting(InputStream in, java.util.function.LongConsumer progress) {
+      super(in);
+      this.progress = progress;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        progress.accept(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        progress.accept(n);
+      }
+      return n;
+    }
   }
 }

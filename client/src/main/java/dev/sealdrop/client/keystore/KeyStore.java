@@ -38,11 +38,77 @@ public final class KeyStore {
 
   /** Decrypts our keys. The caller destroys them when done. */
   public PrivateKeys unlock() throws KeyStoreFailure, UsageFailure {
+    return decrypt(passphrase());
+  }
+
+  /**
+   * Asks for the passphrase now (the prompt, if any, stays on this thread) and runs the deliberately
+   * slow key derivation on a background thread, so that the caller can meanwhile do work that needs
+   * no private key, such as opening the TLS connection. {@link Unlocking#await} returns the keys.
+   */
+  public Unlocking unlockInBackground() throws KeyStoreFailure, UsageFailure {
+    char[] passphrase = passphrase();
+    Unlocking u = new Unlocking();
+    Thread t = new Thread(() -> u.finish(passphrase), "key-unlock");
+    t.setDaemon(true);
+    t.start();
+    return u;
+  }
+
+  /** Keys being unlocked on a background thread. */
+  public final class Unlocking {
+    private final java.util.concurrent.CompletableFuture<PrivateKeys> keys =
+        new java.util.concurrent.CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private Unlocking() {}
+
+    private void finish(char[] passphrase) {
+      try {
+        PrivateKeys k = decrypt(passphrase);
+        keys.complete(k);
+        if (abandoned.get()) {
+          k.destroy();
+        }
+      } catch (KeyStoreFailure | RuntimeException e) {
+        keys.completeExceptionally(e);
+      }
+    }
+
+    /** The keys (the caller destroys them), or why they could not be unlocked. */
+    public PrivateKeys await() throws KeyStoreFailure {
+      try {
+        return keys.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        abandon();
+        throw new KeyStoreFailure("UNLOCK_INTERRUPTED", "interrupted while unlocking the keys", "run the command again",
+            e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof KeyStoreFailure f) {
+          throw f;
+        }
+        throw (RuntimeException) e.getCause();
+      }
+    }
+
+    /** The caller will not use the keys: they are destroyed as soon as they exist. */
+    public void abandon() {
+      abandoned.set(true);
+      keys.thenAccept(PrivateKeys::destroy);
+    }
+  }
+
+  private char[] passphrase() throws KeyStoreFailure, UsageFailure {
     if (!Files.exists(profile.privateKeyFile())) {
       throw new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir(),
           "run `sealdrop init` to create a profile with keys");
     }
-    char[] passphrase = passphrases.forUnlock(profile.privateKeyFile());
+    return passphrases.forUnlock(profile.privateKeyFile());
+  }
+
+  /** Reads the key file with {@code passphrase}, which is wiped afterwards whatever happens. */
+  private PrivateKeys decrypt(char[] passphrase) throws KeyStoreFailure {
     try {
       return PrivateKeyFile.read(profile.privateKeyFile(), passphrase);
     } catch (WrongPassphraseException e) {

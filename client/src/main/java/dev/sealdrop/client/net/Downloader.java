@@ -6,89 +6,341 @@ import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
-import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
 import java.util.Objects;
-import java.util.function.LongConsumer;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Resumable download of a claimed envelope into a ciphertext spool in the profile's state
- * folder: starts at the spool's current length, checks every message's offset, refuses more
- * bytes than announced, fsyncs before reporting the spool complete. Nothing here decrypts.
+ * Resumable download of a claimed envelope into a ciphertext spool in the profile's state folder.
+ * The download runs in the background ({@link #start}); {@link Download#reader()} reads the spool
+ * from its first byte <em>while</em> it grows, so that opening the envelope overlaps the transfer.
+ * It starts at the spool's current length (a resume), checks every message's offset, and refuses
+ * more bytes than announced. Nothing here decrypts; nothing unverified ever leaves the spool.
+ *
+ * <p>The spool is a cache for resuming, not a record the user relies on: it is not fsynced. After
+ * a power loss a damaged spool fails the envelope's authentication, is deleted, and the next run
+ * downloads again under the same claim.
  */
 @SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
     justification = "spool files live in the user's profile folder")
 public final class Downloader {
+  /** Messages requested ahead of the one being written: the transport keeps reading meanwhile. */
+  static final int MESSAGES_AHEAD = 4;
   private final ServerConnection connection;
 
   public Downloader(ServerConnection connection) {
     this.connection = Objects.requireNonNull(connection, "connection");
   }
 
-  /**
-   * Downloads until the spool holds {@code expectedSize} bytes.
-   *
-   * @return the spool's size, equal to {@code expectedSize}
-   */
-  public long download(String claimId, Path spool, long expectedSize, LongConsumer progress)
-      throws SealdropFailure, IOException {
+  /** Starts (or resumes) downloading into {@code spool} until it holds {@code expectedSize} bytes. */
+  public Download start(String claimId, Path spool, long expectedSize) throws IOException {
     SecureFiles.ensureFile(spool);
     long have = Files.size(spool);
     if (have > expectedSize) {
       Files.write(spool, new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
       have = 0;
     }
-    progress.accept(have);
-    if (have == expectedSize && expectedSize > 0) {
-      return have;
+    Download d = new Download(spool, expectedSize, have);
+    if (have == expectedSize) {
+      d.complete();
+      return d;
     }
-    Context.CancellableContext ctx = Context.current().withCancellation();
-    Context previous = ctx.attach();
-    try (FileChannel out = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      Iterator<DownloadResponse> it = connection.transferStreaming()
-          .download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(have).build());
-      while (it.hasNext()) {
-        DownloadResponse r = it.next();
-        if (r.getOffset() != have) {
-          throw new NetworkFailure("DOWNLOAD_OUT_OF_ORDER", "the server sent data for offset " + r.getOffset()
-              + " while " + have + " was expected", "re-run the command; the download resumes", null);
+    d.begin(connection, claimId);
+    return d;
+  }
+
+  /** One download in progress: its spool, its state, and readers of what has arrived. */
+  public static final class Download implements AutoCloseable {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Path spool;
+    private final long expectedSize;
+    private final long resumedAt;
+    private FileChannel out;
+    private ClientCallStreamObserver<DownloadRequest> call;
+    private long have;
+    private boolean finished;
+    private SealdropFailure failure;
+
+    private Download(Path spool, long expectedSize, long have) {
+      this.spool = spool;
+      this.expectedSize = expectedSize;
+      this.resumedAt = have;
+      this.have = have;
+    }
+
+    /** Bytes that were already in the spool when this download started. */
+    public long resumedAt() {
+      return resumedAt;
+    }
+
+    private void begin(ServerConnection connection, String claimId) throws IOException {
+      out = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      DownloadRequest request = DownloadRequest.newBuilder().setClaimId(claimId).setOffset(have).build();
+      connection.transferAsync().download(request, new ClientResponseObserver<DownloadRequest, DownloadResponse>() {
+        @Override
+        public void beforeStart(ClientCallStreamObserver<DownloadRequest> stream) {
+          call = stream;
+          stream.disableAutoRequestWithInitial(MESSAGES_AHEAD);
         }
-        if (r.getTotalSize() != expectedSize || have + r.getData().size() > expectedSize) {
-          throw new NetworkFailure("DOWNLOAD_SIZE_MISMATCH", "the server sent more data than the grant's size ("
-              + expectedSize + " bytes)", "re-run the command; if it persists, tell the sender", null);
+
+        @Override
+        public void onNext(DownloadResponse r) {
+          received(r);
         }
+
+        @Override
+        public void onError(Throwable t) {
+          failed(translate(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          ended();
+        }
+      });
+    }
+
+    /** On a gRPC thread: checks and appends one message, then asks for the next. */
+    private void received(DownloadResponse r) {
+      long at;
+      lock.lock();
+      try {
+        if (finished) {
+          return;
+        }
+        at = have;
+      } finally {
+        lock.unlock();
+      }
+      if (r.getOffset() != at) {
+        fail(new NetworkFailure("DOWNLOAD_OUT_OF_ORDER", "the server sent data for offset " + r.getOffset()
+            + " while " + at + " was expected", "re-run the command; the download resumes", null));
+        return;
+      }
+      if (r.getTotalSize() != expectedSize || at + r.getData().size() > expectedSize) {
+        fail(new NetworkFailure("DOWNLOAD_SIZE_MISMATCH", "the server sent more data than the grant's size ("
+            + expectedSize + " bytes)", "re-run the command; if it persists, tell the sender", null));
+        return;
+      }
+      try {
         for (ByteBuffer b : r.getData().asReadOnlyByteBufferList()) {
           while (b.hasRemaining()) {
             out.write(b);
           }
         }
+      } catch (IOException e) {
+        fail(new NetworkFailure("SPOOL_WRITE_FAILED", "cannot write the download to " + spool + ": " + e.getMessage(),
+            "free disk space in the profile folder and re-run the command; the download resumes", e));
+        return;
+      }
+      lock.lock();
+      try {
         have += r.getData().size();
-        progress.accept(r.getData().size());
+        changed.signalAll();
+      } finally {
+        lock.unlock();
       }
-      out.force(true);
-    } catch (StatusRuntimeException e) {
-      SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.DOWNLOAD);
+      call.request(1);
+    }
+
+    private void ended() {
+      lock.lock();
+      try {
+        if (finished) {
+          return;
+        }
+        if (have != expectedSize) {
+          failed(new NetworkFailure("DOWNLOAD_TRUNCATED", "the server ended the download after " + have + " of "
+              + expectedSize + " bytes", "re-run the same command; the download resumes", null));
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+      complete();
+    }
+
+    private void complete() {
+      lock.lock();
+      try {
+        finished = true;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      closeSpool();
+    }
+
+    /** Our own check failed: stop the call too. */
+    private void fail(SealdropFailure f) {
+      failed(f);
+      if (call != null) {
+        call.cancel("the client refused the download: " + f.reason(), null);
+      }
+    }
+
+    private void failed(SealdropFailure f) {
+      lock.lock();
+      try {
+        if (finished) {
+          return;
+        }
+        finished = true;
+        failure = f;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      closeSpool();
+    }
+
+    private void closeSpool() {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          // the bytes written are in the page cache; a damaged spool fails authentication later
+        }
+      }
+    }
+
+    private SealdropFailure translate(Throwable t) {
+      SealdropFailure f = GrpcFailures.translate(t instanceof StatusRuntimeException s ? s
+          : io.grpc.Status.fromThrowable(t).asRuntimeException(), GrpcFailures.Op.DOWNLOAD);
       if (f instanceof NetworkFailure) {
-        throw new NetworkFailure("DOWNLOAD_INTERRUPTED", "the download was interrupted after " + have + " of "
+        long at;
+        lock.lock();
+        try {
+          at = have;
+        } finally {
+          lock.unlock();
+        }
+        return new NetworkFailure("DOWNLOAD_INTERRUPTED", "the download was interrupted after " + at + " of "
             + expectedSize + " bytes: " + f.getMessage(),
-            "re-run the same command before the claim expires; the download resumes", e);
+            "re-run the same command before the claim expires; the download resumes", t);
       }
-      throw f;
-    } finally {
-      ctx.detach(previous);
-      ctx.cancel(null);
+      return f;
     }
-    if (have != expectedSize) {
-      throw new NetworkFailure("DOWNLOAD_TRUNCATED", "the server ended the download after " + have + " of "
-          + expectedSize + " bytes", "re-run the same command; the download resumes", null);
+
+    /** Waits until every byte is in the spool; throws the download's failure. */
+    public long await() throws SealdropFailure, InterruptedException {
+      lock.lock();
+      try {
+        while (!finished) {
+          changed.await();
+        }
+        if (failure != null) {
+          throw failure;
+        }
+        return have;
+      } finally {
+        lock.unlock();
+      }
     }
-    return have;
+
+    /** The failure, if the download has failed. */
+    public java.util.Optional<SealdropFailure> failure() {
+      lock.lock();
+      try {
+        return java.util.Optional.ofNullable(failure);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * The spool from its first byte, as it grows: a read waits for the download, and fails once the
+     * download has failed. One reader per download.
+     */
+    public InputStream reader() throws IOException {
+      return new SpoolReader(FileChannel.open(spool, StandardOpenOption.READ));
+    }
+
+    /** Cancels the download if it is still running (the spool keeps what arrived). */
+    @Override
+    public void close() {
+      boolean running;
+      lock.lock();
+      try {
+        running = !finished;
+      } finally {
+        lock.unlock();
+      }
+      if (running) {
+        failed(new NetworkFailure("DOWNLOAD_CANCELLED", "the download was cancelled", "re-run the command", null));
+        if (call != null) {
+          call.cancel("the client stopped the download", null);
+        }
+      }
+    }
+
+    /** Waits for bytes beyond {@code position}; returns how many are there, or -1 at the end. */
+    private long availableFrom(long position) throws IOException {
+      lock.lock();
+      try {
+        while (position >= have && !finished) {
+          changed.await();
+        }
+        if (failure != null) {
+          throw new IOException("the download failed: " + failure.getMessage(), failure);
+        }
+        return position >= have ? -1 : have - position;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for the download");
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private final class SpoolReader extends InputStream {
+      private final FileChannel in;
+      private long position;
+
+      SpoolReader(FileChannel in) {
+        this.in = in;
+      }
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+          return 0;
+        }
+        long available = availableFrom(position);
+        if (available < 0) {
+          return -1;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(b, off, (int) Math.min(len, available));
+        int n = in.read(buf, position);
+        if (n < 0) {
+          throw new IOException("the spool " + spool + " is shorter than the bytes downloaded into it");
+        }
+        position += n;
+        return n;
+      }
+
+      @Override
+      public void close() throws IOException {
+        in.close();
+      }
+    }
   }
 }

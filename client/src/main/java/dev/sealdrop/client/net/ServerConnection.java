@@ -29,6 +29,11 @@ public final class ServerConnection implements AutoCloseable {
     return new ServerConnection(factory.open(server), server);
   }
 
+  /** Starts connecting (TCP and the TLS handshake) in the background, without waiting. */
+  public void warmUp() {
+    channel.getState(true);
+  }
+
   public HostPort server() {
     return server;
   }

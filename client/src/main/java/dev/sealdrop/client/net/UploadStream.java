@@ -58,7 +58,8 @@ public final class UploadStream extends OutputStream {
   }
 
   private void start(TransferServiceGrpc.TransferServiceStub stub) {
-    stub.upload(new ClientResponseObserver<UploadRequest, UploadResponse>() {
+    // up to two messages queued in the transport: the next is ready to go while this thread seals more
+    stub.withOnReadyThreshold(2 * buffer.length).upload(new ClientResponseObserver<UploadRequest, UploadResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<UploadRequest> requestStream) {
         requests = requestStream;

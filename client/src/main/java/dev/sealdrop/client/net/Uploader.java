@@ -26,6 +26,11 @@ import java.util.function.LongConsumer;
  * <em>while</em> it is being sealed, and tees the same ciphertext into a spool file in the
  * profile's state folder (never plaintext). If the connection breaks, sealing still completes
  * into the spool, and a later run resumes from the server's committed offset.
+ *
+ * <p>The spool is a cache for resuming, not a record anyone relies on, and it is not fsynced
+ * (that would write the whole file to disk a second time, on the critical path). A killed process
+ * loses nothing (the page cache survives it); after a power loss a damaged spool is refused by the
+ * server's validation when resumed, and the next run seals afresh.
  */
 @SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
     justification = "spool files live in the user's profile folder")
@@ -57,7 +62,7 @@ public final class Uploader {
   /**
    * Seals into spool and server at once. If only the network side fails, sealing continues
    * into the spool and a {@link NetworkFailure} (resumable) is thrown afterwards; call
-   * {@code onSealed} once the spool is complete and durable either way.
+   * {@code onSealed} once the spool is complete either way.
    */
   public Committed uploadWhileSealing(Started upload, Path spool, EnvelopeWriter writer, Runnable onSealed,
       LongConsumer progress) throws SealdropFailure, IOException {
@@ -81,7 +86,6 @@ public final class Uploader {
       }
       throw e;
     }
-    SecureFiles.fsync(spool);
     onSealed.run();
     if (tee.netError() != null) {
       throw interrupted(tee.netError());

@@ -38,7 +38,11 @@ public interface BlobStore {
   interface TempWriter extends AutoCloseable {
     void write(byte[] data, int off, int len) throws IOException;
 
-    /** Forces the written bytes to disk and returns how many the file now durably holds. */
+    /**
+     * Forces the written bytes to disk and returns how many the file now durably holds. May run on
+     * another thread while {@link #write} goes on; it then covers at least what was written before
+     * it was called, and returns only that count.
+     */
     long sync() throws IOException;
 
     @Override

@@ -38,6 +38,12 @@ public final class UploadService {
   private final Set<String> active = ConcurrentHashMap.newKeySet();
   final dev.sealdrop.server.core.TransferGate gate;
   final Audit audit;
+  /** Runs uploads' background checkpoints (fsync + offset); at most one per upload at a time. */
+  final java.util.concurrent.ExecutorService checkpoints = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "upload-checkpoint");
+    t.setDaemon(true);
+    return t;
+  });
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
       dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock,

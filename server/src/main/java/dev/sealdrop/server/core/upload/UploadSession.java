@@ -25,6 +25,11 @@ import java.util.Map;
  * disk. It ends with {@link #finish} (committed), or with a refusal of {@link #append} or
  * {@link #finish}, or with {@link #interrupted} / {@link #abort}; each end is audited exactly once
  * ({@code upload.commit} or {@code upload.abort}, with the caller's door).
+ *
+ * <p>Checkpoints (an fsync, then the durable offset recorded for resuming) run on a background
+ * thread while the stream goes on writing, one at a time, so the disk's latency does not stall the
+ * transfer. The offset recorded is never beyond what that fsync covered, and {@link #finish}
+ * answers only after its own fsync of everything.
  */
 public final class UploadSession {
   private final UploadService service;
@@ -36,6 +41,7 @@ public final class UploadSession {
   private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long received;
   private long sinceCheckpoint;
+  private java.util.concurrent.Future<?> pendingCheckpoint = java.util.concurrent.CompletableFuture.completedFuture(null);
   private boolean headerChecked;
   /** The writer is closed and the upload released. */
   private boolean ended;
@@ -105,13 +111,20 @@ public final class UploadSession {
     try {
       service.gate.check("uploading");
       identity.check();
-      service.checkLimits(caller.identity(), received + data.length);
+      if (received + data.length > service.policy.maxUploadBytes()) {
+        service.checkLimits(caller.identity(), received + data.length); // refuses: too large
+      }
       inspect(data, data.length);
       writer.write(data, 0, data.length);
       received += data.length;
       sinceCheckpoint += data.length;
-      if (sinceCheckpoint >= service.policy.checkpointBytes()) {
-        checkpoint();
+      if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
+        service.checkLimits(caller.identity(), received); // the quota, once per checkpoint (a query)
+        sinceCheckpoint = 0;
+        pendingCheckpoint = service.checkpoints.submit(() -> {
+          checkpoint();
+          return null;
+        });
       }
     } catch (IOException e) {
       UncheckedIOException failure = new UncheckedIOException("upload " + upload.id() + ": cannot write to disk", e);
@@ -120,6 +133,34 @@ public final class UploadSession {
     } catch (RuntimeException e) {
       abort(e);
       throw e;
+    }
+  }
+
+  /** True once the background checkpoint is done (its failure is rethrown here); false while it runs. */
+  private boolean checkpointDone() throws IOException {
+    if (!pendingCheckpoint.isDone()) {
+      return false;
+    }
+    awaitCheckpoint();
+    return true;
+  }
+
+  /** Waits for the background checkpoint, if any; rethrows its failure. */
+  private void awaitCheckpoint() throws IOException {
+    try {
+      pendingCheckpoint.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while making upload " + upload.id() + " durable");
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(c);
     }
   }
 
@@ -144,10 +185,10 @@ public final class UploadSession {
     }
   }
 
+  /** Fsyncs what was written so far and records it as the offset a resume starts from. */
   private void checkpoint() throws IOException {
     long durable = writer.sync();
     service.uploads.recordOffset(upload.id(), durable, service.clock.instant());
-    sinceCheckpoint = 0;
   }
 
   /**
@@ -189,6 +230,7 @@ public final class UploadSession {
     StoredFile file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
         result.fingerprint(), result.header().recipientKeyFingerprints(), now);
     try {
+      awaitCheckpoint();
       writer.sync();
       writer.close();
       ended = true;
@@ -227,6 +269,7 @@ public final class UploadSession {
     }
     if (!ended) {
       try {
+        awaitCheckpoint();
         checkpoint();
         UploadService.LOG.info("upload {}: stream ended; {} bytes durable", upload.id(), received);
       } catch (IOException | RuntimeException e) {
@@ -270,6 +313,11 @@ public final class UploadSession {
   private void end() {
     if (!ended) {
       ended = true;
+      try {
+        awaitCheckpoint(); // never close the file under a running fsync
+      } catch (IOException | RuntimeException e) {
+        UploadService.LOG.debug("upload {}: the last background checkpoint failed: {}", upload.id(), e.toString());
+      }
       closeWriterQuietly();
     }
     service.release(upload.id());

@@ -55,7 +55,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> out) {
-    return new UploadCall(uploads, PeerIdentityInterceptor.caller(), out, uploadChunkBytes);
+    ServerCallStreamObserver<UploadResponse> call = (ServerCallStreamObserver<UploadResponse>) out;
+    call.disableAutoRequest();
+    UploadCall upload = new UploadCall(uploads, PeerIdentityInterceptor.caller(), call, uploadChunkBytes);
+    call.request(UploadCall.MESSAGES_AHEAD);
+    return upload;
   }
 
   @Override

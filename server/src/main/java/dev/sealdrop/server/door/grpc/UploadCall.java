@@ -18,24 +18,28 @@ import io.grpc.stub.StreamObserver;
  * here. A broken or cancelled stream makes what was received durable: the client resumes there.
  */
 final class UploadCall implements StreamObserver<UploadRequest> {
+  /**
+   * Messages the transport may deliver ahead of the one being stored: while this thread hashes and
+   * writes one message, the next ones are already read off the socket and the client's flow-control
+   * window is replenished. Bounds memory per upload to about this many messages.
+   */
+  static final int MESSAGES_AHEAD = 2;
   private final UploadService uploads;
   private final Principal caller;
-  private final StreamObserver<UploadResponse> out;
+  private final ServerCallStreamObserver<UploadResponse> out;
   private final int maxChunk;
   private UploadSession session;
   private boolean done;
 
-  UploadCall(UploadService uploads, Principal caller, StreamObserver<UploadResponse> out, int maxChunk) {
+  UploadCall(UploadService uploads, Principal caller, ServerCallStreamObserver<UploadResponse> out, int maxChunk) {
     this.uploads = uploads;
     this.caller = caller;
     this.out = out;
     this.maxChunk = maxChunk;
-    if (out instanceof ServerCallStreamObserver<UploadResponse> call) {
-      // The call can end without onError/onCompleted reaching us: closed by the server (a revocation,
-      // a lockdown) or cancelled. Both handlers run serialised with onNext; the session ends once.
-      call.setOnCancelHandler(this::ended);
-      call.setOnCloseHandler(this::ended);
-    }
+    // The call can end without onError/onCompleted reaching us: closed by the server (a revocation,
+    // a lockdown) or cancelled. Both handlers run serialised with onNext; the session ends once.
+    out.setOnCancelHandler(this::ended);
+    out.setOnCloseHandler(this::ended);
   }
 
   private void ended() {
@@ -73,6 +77,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
         out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(file.id())
             .setSize(file.size()).setFingerprint(file.fingerprint()).build());
         out.onCompleted();
+      } else {
+        out.request(1);
       }
     } catch (RuntimeException e) {
       fail(e);

@@ -70,8 +70,9 @@ public final class LocalBlobStore implements BlobStore {
 
       @Override
       public long sync() throws IOException {
+        long covered = ch.position(); // bytes written before the force: all of them are durable after it
         ch.force(true);
-        return ch.position();
+        return covered;
       }
 
       @Override

@@ -48,7 +48,7 @@ class DownloadLifecycleTest {
     server = new TestServer(data, c -> c.withClaimWindow(WINDOW));
     clients = server.clients();
     Users.publish(clients, server.pki, "alice");
-    sealed = Users.seal("alice", Users.randomBytes(3 << 20, 21), "bob");
+    sealed = Users.seal("alice", Users.randomBytes(8 << 20, 21), "bob"); // more than 5 download messages (1 MiB each)
     file = Transfers.upload(clients, "alice", sealed.bytes());
   }
 
