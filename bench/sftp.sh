@@ -10,7 +10,8 @@
 # (bench/out/sftp), DATA (bench/out/data, shared with run.sh), WRITE_DOC (1), BUILD (0), KEEP (0),
 # SERVER_JAVA_OPTS (extra server JVM flags, e.g. JFR), CIPHER (aes128-gcm@openssh.com, used for
 # both servers; sealdrop offers only AES-GCM), INSTALL_SSH (1), LABEL (a note printed in the doc),
-# VARIANTS (experiments: "NAME|JAR|JVM_OPTS;NAME|JAR|JVM_OPTS..." measures several server builds or
+# WARM (64M: the untimed warm-up file, put and got once per server start, so the server's JIT has
+# compiled the AES-GCM and SHA-256 paths as in a long-running server), VARIANTS (experiments: "NAME|JAR|JVM_OPTS;NAME|JAR|JVM_OPTS..." measures several server builds or
 # settings in the same run, each restarted on the same data folder before its round; an empty JAR
 # means SERVER_JAR; the first variant is the one the target verdict refers to).
 set -euo pipefail
@@ -19,12 +20,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SIZE=${SIZE:-1G}
 RUNS=${RUNS:-3}
+WARM=${WARM:-64M}
 OUT=${OUT:-$ROOT/bench/out/sftp}
 DATA=${DATA:-$ROOT/bench/out/data}
 DOC=${DOC:-$ROOT/docs/benchmarks.md}
 WRITE_DOC=${WRITE_DOC:-1}
 CIPHER=${CIPHER:-aes128-gcm@openssh.com}
-COMMAND="SIZE=$SIZE RUNS=$RUNS${VARIANTS:+ VARIANTS='$VARIANTS'} bench/sftp.sh"
+COMMAND="SIZE=$SIZE RUNS=$RUNS WARM=$WARM${VARIANTS:+ VARIANTS='$VARIANTS'} bench/sftp.sh"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 BIG_BYTES=$(bytes "$SIZE") || die "SIZE must look like 1G, 64M or 1048576, not '$SIZE'"
 
@@ -140,7 +142,7 @@ main() {
   log "sealing $big for bob"
   sealdrop --home "$OUT/profiles/alice" --json seal "$big" --to bob -o "$SEALED" >/dev/null
   SEALED_BYTES=$(stat -c %s "$SEALED")
-  head -c $((8 << 20)) /dev/urandom >"$OUT/sealed/warm.raw"
+  head -c "$(bytes "$WARM")" /dev/urandom >"$OUT/sealed/warm.raw"
   sealdrop --home "$OUT/profiles/alice" --json seal "$OUT/sealed/warm.raw" --to bob -o "$OUT/sealed/warm.bin" >/dev/null
 
   local u
@@ -152,7 +154,7 @@ main() {
 
   # Warm-up, untimed: a small put and get on each server (the sealdrop server runs for days; its
   # JIT should not be what we measure; OpenSSH gets the same page-cache treatment).
-  log "warm-up: 8 MiB put and get on both servers"
+  log "warm-up: $WARM put and get on both servers"
   local keep_sealed=$SEALED; SEALED=$OUT/sealed/warm.bin
   sd_round warm
   ssh_put; ssh_get; rm -f "$OUT/rx/ssh.bin" "$OUT/ssh/remote/sealed.bin"
@@ -182,6 +184,9 @@ main() {
     echo "sealdrop first, even runs OpenSSH first), both with \`-c $CIPHER\`. Times are whole \`sftp\` processes"
     echo "(connection, key exchange, authentication, transfer, close). sealdrop's put includes the envelope's full"
     echo "validation and durable commit at close; its get includes the redemption and the confirmation at close."
+    echo "Before the timed runs, each server (and each variant after its restart) gets an untimed put and get of a"
+    echo "$WARM sealed file, so that the server JVM's JIT has compiled the AES-GCM and hashing paths, as in a server"
+    echo "that has been running (under this machine's load, C2 needs more than a few MiB to get there)."
     echo "Each figure is the **median of $RUNS run(s)**; MB = 10^6 bytes. **Ratio = OpenSSH time / sealdrop"
     echo "time** (≥ 1: sealdrop is at least as fast), from the same run. Every received copy is compared with \`cmp\`."
     echo
@@ -192,7 +197,7 @@ main() {
     echo
     local i name
     if (( ${#VARIANT_SPECS[@]} > 1 )); then
-      echo "Variants (same run; each restarted on the same data folder, then an untimed 8 MiB put and get):"
+      echo "Variants (same run; each restarted on the same data folder, then an untimed $WARM put and get):"
       echo
       for i in "${!VARIANT_SPECS[@]}"; do echo "- \`${VARIANT_SPECS[$i]}\`"; done
       echo
