@@ -115,7 +115,7 @@ final class UploadChannel implements SeekableByteChannel {
         failure = SftpErrors.toIo(e);
       } finally {
         if (recycle != null) {
-          free.offer(recycle);
+          free.add(recycle); // never full: at most IN_FLIGHT + 1 buffers exist
         }
       }
     });
