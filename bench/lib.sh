@@ -95,6 +95,70 @@ free_port() {
   die "no free loopback port found"
 }
 
+# OpenSSH: ensure_ssh installs sshd/sftp if missing (root + apt-get); start_sshd starts a throwaway
+# sshd on a loopback port with its own keys and config in $OUT/ssh (sets SSHD_PID, SSH_PORT, SSH_OPTS);
+# stop_sshd stops it.
+ensure_ssh() {
+  if [[ -x /usr/sbin/sshd ]] && command -v sftp >/dev/null && command -v ssh-keygen >/dev/null; then return 0; fi
+  if [[ ${INSTALL_SSH:-1} == 1 && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing openssh-server and openssh-client (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        openssh-server openssh-client; } >&2 || die "apt-get install openssh-server failed"
+  else
+    die "OpenSSH's sshd/sftp are missing; install openssh-server and openssh-client (or run as root with apt-get)"
+  fi
+}
+
+start_sshd() {
+  local d=$OUT/ssh
+  rm -rf "$d"; mkdir -p "$d/remote"; chmod 700 "$d"
+  ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" -C bench-host
+  ssh-keygen -q -t ed25519 -N '' -f "$d/client_ed25519" -C bench-client
+  cp "$d/client_ed25519.pub" "$d/authorized_keys"; chmod 600 "$d/authorized_keys"
+  SSH_PORT=$(free_port)
+  cat >"$d/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $d/host_ed25519
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+AllowUsers $(id -un)
+Subsystem sftp internal-sftp
+LogLevel ERROR
+EOF
+  [[ $(id -u) != 0 ]] || mkdir -p /run/sshd   # privilege separation directory
+  /usr/sbin/sshd -t -f "$d/sshd_config" || die "sshd rejected its configuration ($d/sshd_config)"
+  /usr/sbin/sshd -D -e -f "$d/sshd_config" 2>"$d/sshd.log" &
+  SSHD_PID=$!
+  SSH_OPTS=(-q -P "$SSH_PORT" -i "$d/client_ed25519" -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no
+    -o UserKnownHostsFile="$d/known_hosts" -o GlobalKnownHostsFile=/dev/null)
+  local i
+  for i in $(seq 1 40); do
+    if sftp "${SSH_OPTS[@]}" -b - "$(id -un)@127.0.0.1" <<<"pwd" >/dev/null 2>&1; then
+      log "throwaway sshd (pid $SSHD_PID) on 127.0.0.1:$SSH_PORT"
+      return 0
+    fi
+    kill -0 "$SSHD_PID" 2>/dev/null || { cat "$d/sshd.log" >&2; die "sshd exited"; }
+    sleep 0.25
+  done
+  cat "$d/sshd.log" >&2; die "cannot reach the throwaway sshd"
+}
+
+stop_sshd() {
+  if [[ -n ${SSHD_PID:-} ]] && kill -0 "$SSHD_PID" 2>/dev/null; then
+    kill "$SSHD_PID" 2>/dev/null || true
+    wait "$SSHD_PID" 2>/dev/null || true
+  fi
+  SSHD_PID=
+}
+
 machine_facts() {
   local cpu; cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   echo "- Machine: $(nproc) vCPU, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"

@@ -33,7 +33,12 @@ final class DownloadChannel implements SeekableByteChannel {
   private boolean servedAll;
   private boolean closeRequested;
   private boolean open = true;
+  /** Read-ahead from the core: {@code buffer[ahead, aheadEnd)} holds the bytes at {@link #position}. */
   private byte[] buffer = new byte[0];
+  private int ahead;
+  private int aheadEnd;
+  /** Bytes read from the core per grant re-check (OpenSSH asks for 32 KiB per request). */
+  static final int READ_AHEAD = 1 << 20;
 
   DownloadChannel(Login login, GrantService grants, Redemption redemption, DownloadSession download) {
     this.login = login;
@@ -57,20 +62,53 @@ final class DownloadChannel implements SeekableByteChannel {
       return -1;
     }
     int want = (int) Math.min(dst.remaining(), size - position);
-    if (buffer.length != want) {
-      buffer = new byte[want];
+    int served = 0;
+    while (served < want) {
+      if (ahead == aheadEnd && !fill(want - served)) {
+        break;
+      }
+      int k = Math.min(want - served, aheadEnd - ahead);
+      dst.put(buffer, ahead, k);
+      ahead += k;
+      served += k;
     }
-    int n = VirtualTree.core(() -> download.next(buffer));
-    if (n < 0) {
+    if (served == 0) {
       servedAll = true;
       return -1;
     }
-    dst.put(buffer, 0, n);
-    position += n;
+    position += served;
     if (position >= size) {
       servedAll = true;
     }
-    return n;
+    return served;
+  }
+
+  /**
+   * Reads the next chunk from the core (one grant re-check per chunk instead of one per 32 KiB
+   * request). The chunk that reaches the end of the file is read only as far as the client asked,
+   * so the core records "every byte served" when the client's request for the last bytes is
+   * served, never earlier.
+   */
+  private boolean fill(int requested) throws IOException {
+    long remaining = download.size() - download.position();
+    int len = remaining <= READ_AHEAD ? Math.min(requested, (int) remaining) : READ_AHEAD;
+    if (buffer.length < READ_AHEAD) {
+      buffer = new byte[READ_AHEAD];
+    }
+    byte[] target = len == buffer.length ? buffer : null;
+    int n;
+    if (target != null) {
+      n = VirtualTree.core(() -> download.next(target));
+    } else {
+      byte[] exact = new byte[len];
+      n = VirtualTree.core(() -> download.next(exact));
+      if (n > 0) {
+        System.arraycopy(exact, 0, buffer, 0, n);
+      }
+    }
+    ahead = 0;
+    aheadEnd = Math.max(n, 0);
+    return n > 0;
   }
 
   @Override
@@ -81,6 +119,7 @@ final class DownloadChannel implements SeekableByteChannel {
     if (newPosition < 0) {
       throw new SftpException(SftpConstants.SSH_FX_FAILURE, "negative offset");
     }
+    ahead = aheadEnd = 0; // out of sequence: the read-ahead is for another offset
     if (newPosition >= download.size()) {
       position = newPosition;
       return this;

@@ -60,6 +60,26 @@ public final class SftpDoor implements AutoCloseable {
   static final List<BuiltinSignatures> SIGNATURES = List.of(BuiltinSignatures.ed25519, BuiltinSignatures.nistp256,
       BuiltinSignatures.nistp384, BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256);
 
+  /**
+   * Channel window we grant the client: how much it may send before the SFTP thread has processed
+   * it. 8 MiB (MINA: 2 MiB) keeps OpenSSH's 64 outstanding 32 KiB writes flowing across the brief
+   * pauses of the upload writer's back-pressure.
+   */
+  static final long WINDOW_SIZE = 8L << 20;
+  /**
+   * Largest channel data packet the client may send: fewer, larger packets (MINA: 32 KiB). Must stay
+   * well under MINA's 256 KiB limit on a whole SSH packet (data + 9 header bytes + padding + MAC):
+   * advertising 256 KiB let OpenSSH send 262160-byte packets, which MINA refused, killing the upload.
+   */
+  static final long MAX_PACKET_SIZE = 128L << 10;
+  /** Bytes per socket read on the NIO2 transport (MINA: 32 KiB): fewer reads and decode calls. */
+  static final int READ_BUFFER_SIZE = 256 << 10;
+  /**
+   * Replies the SFTP thread may queue on the channel before it waits (MINA: 256 KiB). OpenSSH keeps
+   * 64 reads of 32 KiB in flight; 2 MiB lets the thread answer all of them without stalling.
+   */
+  static final int PENDING_WRITE_SIZE = 2 << 20;
+
   private final SshServer sshd;
   private final ScheduledExecutorService sweeper;
 
@@ -103,16 +123,18 @@ public final class SftpDoor implements AutoCloseable {
     sftp.addSftpEventListener(accessor);
     sshd.setSubsystemFactories(List.of(sftp));
     sshd.setFileSystemFactory(new TreeFactory(uploads, grants));
-    // limits and throughput
+    // limits
     CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.maxAuthAttempts());
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.authTimeout());
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.idleTimeout());
     CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(sshd, settings.maxSessionsPerIdentity());
     CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(sshd, 2);
     SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, settings.maxOpenHandles());
-    CoreModuleProperties.WINDOW_SIZE.set(sshd, 8L * 1024 * 1024);
-    CoreModuleProperties.MAX_PACKET_SIZE.set(sshd, 256L * 1024);
-    CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(sshd, 256 * 1024);
+    // throughput (docs/sftp.md, "Throughput"; measured with bench/sftp.sh)
+    CoreModuleProperties.WINDOW_SIZE.set(sshd, WINDOW_SIZE);
+    CoreModuleProperties.MAX_PACKET_SIZE.set(sshd, MAX_PACKET_SIZE);
+    CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(sshd, READ_BUFFER_SIZE);
+    CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_SIZE.set(sshd, PENDING_WRITE_SIZE);
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
     sshd.start();
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -4,8 +4,16 @@ import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.SeekableByteChannel;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 import org.slf4j.Logger;
@@ -17,17 +25,49 @@ import org.slf4j.LoggerFactory;
  * SFTP CLOSE ({@link #closeRequested}) finishes the upload, which verifies and commits it; a
  * connection that ends without CLOSE leaves an interrupted upload that is never listed and that the
  * core's abandoned-upload expiry deletes. Writes must be sequential (SFTP clients send them so).
+ *
+ * <p>Throughput (docs/sftp.md, "Throughput"): OpenSSH sends 32 KiB writes. The SFTP subsystem's
+ * single thread copies them into {@value #CHUNK}-byte chunks and hands full chunks to this upload's
+ * own writer thread, which runs the core's {@code append} (envelope inspection and hashing, limits,
+ * the disk write and the core's periodic fsync checkpoints). So the subsystem thread, which also
+ * acknowledges the client's writes and releases its SSH window, never waits for validation or
+ * disk unless {@value #IN_FLIGHT} chunks are already queued (back-pressure; memory per upload is
+ * bounded by {@code (IN_FLIGHT + 1) * CHUNK}). Nothing is weakened: every byte still goes through
+ * {@code append} in order; the first {@value #SYNC_PREFIX} bytes are validated before the write is
+ * acknowledged (plaintext and a foreign sender's header are refused at once); a refusal found later
+ * fails the next write and the CLOSE; {@code finish} (full verification, fsync, commit) runs only
+ * after every chunk was appended, and only on CLOSE. Every call into the session runs on the writer
+ * thread, one at a time, so the session is never used concurrently.
  */
 final class UploadChannel implements SeekableByteChannel {
   private static final Logger LOG = LoggerFactory.getLogger(UploadChannel.class);
+  /** Bytes handed to the core per append: amortises its per-call checks (identity, quota). */
+  static final int CHUNK = 1 << 20;
+  /** Chunks queued for the writer thread beyond the one being filled. */
+  static final int IN_FLIGHT = 2;
+  /** Appended synchronously, so that the header's checks answer the very first writes. */
+  static final int SYNC_PREFIX = 64 * 1024;
+
   private final UploadSession session;
+  private final ExecutorService writer;
+  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(IN_FLIGHT + 1);
+  private int allocated;
+  private byte[] filling;
+  private int filled;
+  private Future<?> last;
   private long position;
   private boolean closeRequested;
-  private IOException failure;
+  /** Set by the writer thread when the core refused or failed; read by the subsystem thread. */
+  private volatile IOException failure;
   private boolean open = true;
 
   UploadChannel(UploadSession session) {
     this.session = session;
+    this.writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "sealdrop-sftp-upload-" + session.uploadId());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** The client sent SSH_FXP_CLOSE for this handle: closing now means "commit". */
@@ -38,16 +78,88 @@ final class UploadChannel implements SeekableByteChannel {
   @Override
   public int write(ByteBuffer src) throws IOException {
     checkUsable();
-    byte[] data = new byte[src.remaining()];
-    src.get(data);
-    try {
-      session.append(data);
-    } catch (RuntimeException e) {
-      failure = SftpErrors.toIo(e);
-      throw failure;
+    int n = src.remaining();
+    if (position < SYNC_PREFIX) {
+      byte[] data = new byte[n];
+      src.get(data);
+      await(submit(data, null)); // validated before the client hears "OK"
+      checkUsable();
+    } else {
+      while (src.hasRemaining()) {
+        if (filling == null) {
+          filling = takeBuffer();
+          filled = 0;
+        }
+        int k = Math.min(src.remaining(), CHUNK - filled);
+        src.get(filling, filled, k);
+        filled += k;
+        if (filled == CHUNK) {
+          byte[] full = filling;
+          filling = null;
+          last = submit(full, full);
+        }
+      }
     }
-    position += data.length;
-    return data.length;
+    position += n;
+    return n;
+  }
+
+  /** Appends {@code data} on the writer thread; {@code recycle} goes back to the pool afterwards. */
+  private Future<?> submit(byte[] data, byte[] recycle) {
+    return writer.submit(() -> {
+      try {
+        if (failure == null) {
+          session.append(data);
+        }
+      } catch (RuntimeException e) {
+        failure = SftpErrors.toIo(e);
+      } finally {
+        if (recycle != null) {
+          free.add(recycle); // never full: at most IN_FLIGHT + 1 buffers exist
+        }
+      }
+    });
+  }
+
+  private byte[] takeBuffer() throws IOException {
+    byte[] b = free.poll();
+    if (b != null) {
+      return b;
+    }
+    if (allocated < IN_FLIGHT + 1) {
+      allocated++;
+      return new byte[CHUNK];
+    }
+    try {
+      return free.take(); // back-pressure: the writer thread is IN_FLIGHT chunks behind
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("upload interrupted");
+    }
+  }
+
+  /** Waits for a writer-thread task, uninterruptibly (MINA interrupts the subsystem thread on disconnect). */
+  private static void await(Future<?> f) throws IOException {
+    if (f == null) {
+      return;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          f.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          throw new IOException("server: internal error in the upload writer", e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Override
@@ -57,8 +169,9 @@ final class UploadChannel implements SeekableByteChannel {
       failure = new SftpException(SftpConstants.SSH_FX_FAILURE, "uploads are written sequentially from offset 0"
           + " (got offset " + newPosition + ", expected " + position + "); resuming is not supported over SFTP,"
           + " upload the whole file again");
-      session.abort(new dev.sealdrop.server.core.InvalidRequestException(
-          dev.sealdrop.server.core.Reason.INVALID_REQUEST, "SFTP writes must be sequential"));
+      // audited as a refusal; on the writer thread, after the queued appends (the session is used there only)
+      writer.submit(() -> session.abort(new dev.sealdrop.server.core.InvalidRequestException(
+          dev.sealdrop.server.core.Reason.INVALID_REQUEST, "SFTP writes must be sequential")));
       throw failure;
     }
     return this;
@@ -95,28 +208,60 @@ final class UploadChannel implements SeekableByteChannel {
       return;
     }
     open = false;
-    if (failure != null) {
-      throw failure;
-    }
-    if (!closeRequested) {
-      session.interrupted();
-      LOG.info("SFTP upload {} ended without CLOSE after {} bytes; nothing committed", session.uploadId(), position);
-      return;
-    }
     try {
-      StoredFile file = session.finish();
-      LOG.info("SFTP upload {} committed as /outbox/{}", session.uploadId(), file.id());
+      boolean commit = closeRequested && failure == null;
+      if (commit && filling != null && filled > 0) {
+        last = submit(Arrays.copyOf(filling, filled), null);
+      }
+      filling = null;
+      // Runs after every queued append (the executor is FIFO); the session is used by this thread only.
+      Future<StoredFile> end = writer.submit(() -> commit && failure == null ? finish() : abandon());
+      StoredFile file = awaitResult(end);
+      if (failure != null) {
+        throw failure;
+      }
+      if (file != null) {
+        LOG.info("SFTP upload {} committed as /outbox/{}", session.uploadId(), file.id());
+      }
+    } finally {
+      writer.shutdown();
+    }
+  }
+
+  private StoredFile finish() {
+    try {
+      return session.finish();
     } catch (RuntimeException e) {
-      throw SftpErrors.toIo(e);
+      failure = SftpErrors.toIo(e);
+      return null;
+    }
+  }
+
+  /** No CLOSE, or a refusal or failure: nothing is committed (a refused upload was already deleted). */
+  private StoredFile abandon() {
+    session.interrupted();
+    if (failure == null) {
+      LOG.info("SFTP upload {} ended without CLOSE after {} bytes; nothing committed", session.uploadId(), position);
+    }
+    return null;
+  }
+
+  private static <T> T awaitResult(Future<T> f) throws IOException {
+    await(f);
+    try {
+      return f.get();
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IOException("server: internal error in the upload writer", e);
     }
   }
 
   private void checkUsable() throws IOException {
-    if (failure != null) {
-      throw failure;
+    IOException f = failure;
+    if (f != null) {
+      throw f;
     }
     if (!open) {
-      throw new java.nio.channels.ClosedChannelException();
+      throw new ClosedChannelException();
     }
   }
 }

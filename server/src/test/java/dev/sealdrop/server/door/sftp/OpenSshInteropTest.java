@@ -137,6 +137,25 @@ class OpenSshInteropTest {
   }
 
   @Test
+  void openSshMovesAMultiMegabyteEnvelopeIntact() throws Exception {
+    // Random (incompressible) and large enough for OpenSSH to fill whole channel packets: the door's
+    // maximum packet must fit MINA's 256 KiB packet limit (262144 bytes of data killed the upload).
+    byte[] plain = SftpDoorTest.randomBytes(16 << 20, 11);
+    Users.Sealed sealed = Users.seal("alice", plain, "bob");
+    Files.write(work.resolve("big.sealed"), sealed.bytes());
+    List<String> before = files();
+    Run put = sftp("alice", "put big.sealed /outbox/");
+    assertThat(put.exit()).as(put.output()).isZero();
+    List<String> after = files();
+    assertThat(after).hasSize(before.size() + 1);
+    String fileId = after.stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    Run get = sftp("bob", "get /redeem/" + grant.getToken() + " big-fetched.sealed");
+    assertThat(get.exit()).as(get.output()).isZero();
+    assertThat(Files.readAllBytes(work.resolve("big-fetched.sealed"))).isEqualTo(sealed.bytes());
+  }
+
+  @Test
   void openSshRefusals() throws Exception {
     Run traversal = sftp("alice", "get ../../etc/passwd passwd");
     assertThat(traversal.exit()).isNotZero();

@@ -158,6 +158,26 @@ class SftpDoorTest {
   }
 
   @Test
+  void anEnvelopeDamagedPastTheFirstChunksIsRefusedAtCloseAndNothingIsKept() throws Exception {
+    // Larger than several of UploadChannel's chunks: the damage is found on its writer thread or at
+    // close, never committed, and the refused upload's temporary data is gone.
+    byte[] big = Users.seal("alice", randomBytes(4 * UploadChannel.CHUNK, 7), "bob").bytes();
+    List<String> before = aliceFiles();
+    List<Path> tempsBefore = tempFiles();
+    byte[] flipped = big.clone();
+    flipped[(int) (2.5 * UploadChannel.CHUNK)] ^= 1;
+    byte[] garbageTail = big.clone();
+    System.arraycopy(randomBytes(UploadChannel.CHUNK, 8), 0, garbageTail, 2 * UploadChannel.CHUNK, UploadChannel.CHUNK);
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> put(sftp, "/outbox/flipped.sealed", flipped)).hasMessageContaining("[ENVELOPE_");
+      assertThatThrownBy(() -> put(sftp, "/outbox/garbage.sealed", garbageTail)).hasMessageContaining("[ENVELOPE_");
+      assertThat(names(sftp, "/outbox")).containsExactlyInAnyOrderElementsOf(before);
+    }
+    assertThat(aliceFiles()).isEqualTo(before);
+    assertThat(tempFiles()).isEqualTo(tempsBefore);
+  }
+
+  @Test
   void uploadCutMidFileLeavesNothingVisible() throws Exception {
     List<String> before = aliceFiles();
     ClientSession s = login(client, server, "alice", aliceKey);
@@ -275,6 +295,24 @@ class SftpDoorTest {
   }
 
   @Test
+  void aMultiChunkEnvelopeGoesUpAndComesDownByteIdentical() throws Exception {
+    // Not a multiple of the chunk and read-ahead sizes, so partial chunks at both ends are exercised.
+    byte[] big = Users.seal("alice", randomBytes(3 * UploadChannel.CHUNK + 12345, 9), "bob").bytes();
+    List<String> before = aliceFiles();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      put(sftp, "/outbox/big.sealed", big);
+    }
+    List<String> after = aliceFiles();
+    assertThat(after).hasSize(before.size() + 1);
+    String fileId = after.stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    assertThat(grant.getGrant().getSize()).isEqualTo(big.length);
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(get(sftp, "/redeem/" + grant.getToken())).isEqualTo(big);
+    }
+  }
+
+  @Test
   void aDownloadCutBeforeTheEndIsNotConfirmed() throws Exception {
     CreateGrantResponse grant = grantFreshFileToBob();
     ClientSession b = login(client, server, "bob", bobKey);
@@ -334,6 +372,12 @@ class SftpDoorTest {
   }
 
   /** The server's temporary upload data (DATA/tmp/*.part). */
+  static byte[] randomBytes(int n, long seed) {
+    byte[] b = new byte[n];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
+
   private static List<Path> tempFiles() throws java.io.IOException {
     try (var list = Files.list(data.resolve("tmp"))) {
       return list.sorted().toList();
