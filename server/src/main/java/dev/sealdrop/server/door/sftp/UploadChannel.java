@@ -170,7 +170,7 @@ final class UploadChannel implements SeekableByteChannel {
           + " (got offset " + newPosition + ", expected " + position + "); resuming is not supported over SFTP,"
           + " upload the whole file again");
       // audited as a refusal; on the writer thread, after the queued appends (the session is used there only)
-      writer.submit(() -> session.abort(new dev.sealdrop.server.core.InvalidRequestException(
+      writer.execute(() -> session.abort(new dev.sealdrop.server.core.InvalidRequestException(
           dev.sealdrop.server.core.Reason.INVALID_REQUEST, "SFTP writes must be sequential")));
       throw failure;
     }
