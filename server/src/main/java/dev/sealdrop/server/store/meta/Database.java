@@ -6,9 +6,6 @@ import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -16,27 +13,28 @@ import org.flywaydb.core.Flyway;
  * The metadata database: an embedded SQLite file (WAL, {@code synchronous=FULL}), migrated by
  * Flyway. The schema is portable SQL, so a PostgreSQL URL works the same way.
  *
- * <p>On SQLite, <b>all writes go through one connection</b>, taken in turn under a fair JVM lock:
- * writers queue in the JVM and each is woken the moment the previous transaction commits, instead
- * of several pooled connections fighting for SQLite's single write lock and sleeping in its busy
- * handler (back-off of 1, 2, 5 … 100 ms) while it is free. Each write transaction is one
- * {@code BEGIN IMMEDIATE … COMMIT} (never the driver's {@code commit(); begin} pair, which took the
- * write lock twice per transaction), and returns only after its commit is fsynced. Reads use a
- * separate pool of read-only connections (WAL readers never wait for the writer). Another process
- * on the same file is still excluded by SQLite's own lock and busy timeout.
+ * <p>On SQLite, <b>all writes go through one connection and one thread</b> ({@link
+ * GroupCommitWriter}): writers queue in the JVM, first come first served, instead of several pooled
+ * connections fighting for SQLite's single write lock and sleeping in its busy handler (back-off of
+ * 1, 2, 5 … 100 ms) while it is free; and whatever queued while one commit ran is committed
+ * together, each caller's work in its own savepoint, with one fsync for the batch. A caller returns
+ * only after that COMMIT is durable. Each batch is one {@code BEGIN IMMEDIATE … COMMIT} (never the
+ * driver's {@code commit(); begin} pair, which took the write lock twice per transaction). Reads
+ * use a separate pool of read-only connections (WAL readers never wait for the writer). Another
+ * process on the same file is still excluded by SQLite's own lock and busy timeout.
  */
 public final class Database implements AutoCloseable {
-  /** How long a writer waits for its turn (JVM lock) or for another process's lock (busy timeout). */
+  /** How long SQLite waits for another process's lock (busy timeout). */
   static final int BUSY_TIMEOUT_MS = 10_000;
 
   private final HikariDataSource readers;
   private final HikariDataSource writers; // == readers when not single-writer
-  private final ReentrantLock writeLock; // null: the database handles concurrent writers itself
+  private final GroupCommitWriter writer; // null: the database handles concurrent writers itself
 
-  private Database(HikariDataSource readers, HikariDataSource writers, ReentrantLock writeLock) {
+  private Database(HikariDataSource readers, HikariDataSource writers, GroupCommitWriter writer) {
     this.readers = readers;
     this.writers = writers;
-    this.writeLock = writeLock;
+    this.writer = writer;
   }
 
   /** Opens (creating if needed) {@code file} and migrates it to the current schema. */
@@ -47,7 +45,7 @@ public final class Database implements AutoCloseable {
     try {
       migrate(writer); // also creates the file and switches it to WAL before any reader opens it
       HikariDataSource readers = new HikariDataSource(sqlite(url, "sealdrop-meta-read", 4, true));
-      return new Database(readers, writer, new ReentrantLock(true));
+      return new Database(readers, writer, new GroupCommitWriter(writer, "sealdrop-meta-writer"));
     } catch (RuntimeException e) {
       writer.close();
       throw e;
@@ -99,34 +97,16 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Runs {@code work} as one write transaction and returns its result once the commit is durable;
-   * any exception rolls it back.
+   * Runs {@code work} as one write transaction (on SQLite: within a group commit) and returns its
+   * result once the commit is durable; any exception rolls back {@code work}'s writes.
    */
   <T> T inTransaction(Jdbc.Work<T> work) throws SQLException {
-    if (writeLock == null) {
-      return pooledTransaction(work);
-    }
-    try {
-      if (!writeLock.tryLock(BUSY_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-        throw new SQLException("the database writer stayed busy for " + BUSY_TIMEOUT_MS + " ms");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SQLException("interrupted while waiting for the database writer", e);
-    }
-    try (Connection c = writers.getConnection()) {
-      exec(c, "BEGIN IMMEDIATE");
-      try {
-        T result = work.run(c);
-        exec(c, "COMMIT");
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        rollback(c, e);
-        throw e;
-      }
-    } finally {
-      writeLock.unlock();
-    }
+    return writer == null ? pooledTransaction(work) : writer.run(work);
+  }
+
+  /** The SQLite writer (tests); null for other databases. */
+  GroupCommitWriter writer() {
+    return writer;
   }
 
   private <T> T pooledTransaction(Jdbc.Work<T> work) throws SQLException {
@@ -145,25 +125,12 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Rolls back; a connection that cannot be rolled back is retired, so no writer inherits its transaction. */
-  private void rollback(Connection c, Exception cause) {
-    try {
-      exec(c, "ROLLBACK");
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
-      writers.evictConnection(c);
-    }
-  }
-
-  private static void exec(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
   @Override
   public void close() {
     try {
+      if (writer != null) {
+        writer.close();
+      }
       readers.close();
     } finally {
       if (writers != readers) {

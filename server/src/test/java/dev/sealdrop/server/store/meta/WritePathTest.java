@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SQLite write path (one writer connection behind a fair JVM lock, reads on a read-only pool):
- * reads cannot write, a failed transaction leaves nothing behind and does not poison the writer,
- * every write transaction runs with {@code synchronous=FULL} in WAL mode (a commit is fsynced before
- * it returns), and 32 concurrent claims of 32 grants all win and survive a reopen.
+ * The SQLite write path (one writer thread and connection with group commit, reads on a read-only
+ * pool): reads cannot write; a failed transaction leaves nothing behind and does not poison the
+ * writer; within one batch, claims of one grant still have exactly one winner and a failing work
+ * takes nobody else with it; every write runs with {@code synchronous=FULL} in WAL mode (a commit
+ * is fsynced before it returns); and 32 concurrent claims of 32 grants all win and survive a reopen.
  */
 class WritePathTest {
   @TempDir
@@ -65,6 +66,78 @@ class WritePathTest {
   }
 
   @Test
+  void oneBatchOfTwentyClaimsOnOneGrantHasExactlyOneWinnerAndAFailingWorkHurtsNobodyElse() throws Exception {
+    Instant now = Instant.now();
+    try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
+      Grant g = seed(db, now, 1);
+      JdbcGrantRepository repo = new JdbcGrantRepository(db);
+      Jdbc jdbc = new Jdbc(db);
+      CountDownLatch writerBusy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(22);
+      try {
+        Future<Object> blocker = pool.submit(() -> jdbc.inTransaction(c -> {
+          writerBusy.countDown();
+          try {
+            release.await(); // hold the writer so that everything below queues into the next batch
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return null;
+        }));
+        assertThat(writerBusy.await(30, TimeUnit.SECONDS)).isTrue();
+        List<Future<Boolean>> claims = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          String claimHash = String.format("%064x", 500 + i);
+          claims.add(pool.submit(() -> repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)))));
+          if (i == 10) {
+            claims.add(pool.submit(() -> jdbc.<Boolean>inTransaction(c -> {
+              Jdbc.update(c, "INSERT INTO identities (name, role, enabled, created_at, updated_at)"
+                  + " VALUES (?, ?, ?, ?, ?)", "partial", "acquirer", true, 0L, 0L);
+              throw new IllegalStateException("this work fails after writing");
+            })));
+          }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (db.writer().pending() < 21 && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertThat(db.writer().pending()).as("all queued behind the busy writer: one batch").isEqualTo(21);
+        release.countDown();
+        blocker.get(30, TimeUnit.SECONDS);
+        int won = 0;
+        int failed = 0;
+        for (Future<Boolean> c : claims) {
+          try {
+            won += c.get(30, TimeUnit.SECONDS) ? 1 : 0;
+          } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).hasMessage("this work fails after writing");
+            failed++;
+          }
+        }
+        assertThat(won).isEqualTo(1);
+        assertThat(failed).isEqualTo(1);
+        assertThat(new JdbcIdentityRepository(db).find("partial")).as("the failed work was rolled back").isEmpty();
+        assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.CLAIMED);
+      } finally {
+        release.countDown();
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static Grant seed(Database db, Instant now, int i) {
+    String up = String.format("up_%032d", i);
+    String f = String.format("f_%032d", i);
+    new JdbcUploadRepository(db).create(new Upload(up, "alice", UploadState.OPEN, 0, 0, now, now, null));
+    new JdbcUploadRepository(db).commit(up, new StoredFile(f, "alice", 10, "ab".repeat(32), List.of(), now), now);
+    Grant g = new Grant(String.format("g_%032d", i), f, "alice", "bob", GrantState.ACTIVE, now,
+        now.plus(Duration.ofHours(1)), 1, 0, 10, "ab".repeat(32));
+    new JdbcGrantRepository(db).create(g, String.format("%064x", i));
+    return g;
+  }
+
+  @Test
   void writeTransactionsAreFullySyncedInWalMode() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       List<String> pragmas = db.inTransaction(c -> List.of(
@@ -81,17 +154,9 @@ class WritePathTest {
     int n = 32;
     List<Grant> grants = new ArrayList<>();
     try (Database db = Database.openSqlite(file)) {
-      JdbcUploadRepository uploads = new JdbcUploadRepository(db);
       JdbcGrantRepository repo = new JdbcGrantRepository(db);
       for (int i = 0; i < n; i++) {
-        String up = String.format("up_%032d", i);
-        String f = String.format("f_%032d", i);
-        uploads.create(new Upload(up, "alice", UploadState.OPEN, 0, 0, now, now, null));
-        uploads.commit(up, new StoredFile(f, "alice", 10, "ab".repeat(32), List.of(), now), now);
-        Grant g = new Grant(String.format("g_%032d", i), f, "alice", "bob", GrantState.ACTIVE, now,
-            now.plus(Duration.ofHours(1)), 1, 0, 10, "ab".repeat(32));
-        repo.create(g, String.format("%064x", i));
-        grants.add(g);
+        grants.add(seed(db, now, i));
       }
       ExecutorService pool = Executors.newFixedThreadPool(n);
       CountDownLatch go = new CountDownLatch(1);
