@@ -10,18 +10,21 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * A small JDBC template: constant SQL with {@code ?} parameters only (never concatenated), and
- * transactions that roll back on any failure. SQL errors become {@link IllegalStateException}
+ * A small JDBC template: constant SQL with {@code ?} parameters only (never concatenated), reads
+ * on the read pool, and writes as transactions on the database's write path that roll back on any
+ * failure. SQL errors become {@link IllegalStateException}
  * ("server: database error"), since the core cannot act on them.
  */
 @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "SQL_INJECTION_JDBC",
     justification = "package-private template; every caller (the Jdbc*Repository classes of this package) passes a"
         + " compile-time constant SQL string with ? placeholders; values are always bound as parameters")
 final class Jdbc {
-  private final DataSource dataSource;
+  private final Database db;
+  private final DataSource readers;
 
-  Jdbc(DataSource dataSource) {
-    this.dataSource = dataSource;
+  Jdbc(Database db) {
+    this.db = db;
+    this.readers = db.dataSource();
   }
 
   interface RowMapper<T> {
@@ -32,19 +35,10 @@ final class Jdbc {
     T run(Connection c) throws SQLException;
   }
 
+  /** One write transaction through the database's write path ({@link Database#inTransaction}). */
   <T> T inTransaction(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
+    try {
+      return db.inTransaction(work);
     } catch (SQLException e) {
       throw failure(e);
     }
@@ -55,7 +49,7 @@ final class Jdbc {
   }
 
   <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = readers.getConnection()) {
       return query(c, sql, mapper, params);
     } catch (SQLException e) {
       throw failure(e);

@@ -27,7 +27,7 @@ public final class JdbcAdminRepository implements AdminRepository {
   private final Jdbc jdbc;
 
   public JdbcAdminRepository(Database db) {
-    this.jdbc = new Jdbc(db.dataSource());
+    this.jdbc = new Jdbc(db);
   }
 
   @Override

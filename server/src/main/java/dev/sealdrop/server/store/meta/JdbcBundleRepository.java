@@ -10,7 +10,7 @@ public final class JdbcBundleRepository implements BundleRepository {
   private final Jdbc jdbc;
 
   public JdbcBundleRepository(Database db) {
-    this.jdbc = new Jdbc(db.dataSource());
+    this.jdbc = new Jdbc(db);
   }
 
   @Override

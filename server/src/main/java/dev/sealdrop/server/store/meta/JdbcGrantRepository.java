@@ -30,7 +30,7 @@ public final class JdbcGrantRepository implements GrantRepository {
   private final Jdbc jdbc;
 
   public JdbcGrantRepository(Database db) {
-    this.jdbc = new Jdbc(db.dataSource());
+    this.jdbc = new Jdbc(db);
   }
 
   @Override

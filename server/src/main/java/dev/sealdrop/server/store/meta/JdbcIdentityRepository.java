@@ -11,7 +11,7 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   private final Jdbc jdbc;
 
   public JdbcIdentityRepository(Database db) {
-    this.jdbc = new Jdbc(db.dataSource());
+    this.jdbc = new Jdbc(db);
   }
 
   @Override

@@ -15,7 +15,7 @@ public final class JdbcSshKeyRepository implements SshKeyRepository {
   private final Jdbc jdbc;
 
   public JdbcSshKeyRepository(Database db) {
-    this.jdbc = new Jdbc(db.dataSource());
+    this.jdbc = new Jdbc(db);
   }
 
   @Override

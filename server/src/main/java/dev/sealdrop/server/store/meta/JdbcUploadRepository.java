@@ -21,7 +21,7 @@ public final class JdbcUploadRepository implements UploadRepository {
   private final Jdbc jdbc;
 
   public JdbcUploadRepository(Database db) {
-    this.jdbc = new Jdbc(db.dataSource());
+    this.jdbc = new Jdbc(db);
   }
 
   @Override
