@@ -139,6 +139,9 @@ public final class SealdropServer implements AutoCloseable {
           .permitKeepAliveTime(30, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(false)
           .maxInboundMessageSize(net.maxMessageBytes())
+          // a fixed 4 MiB HTTP/2 window (instead of grpc's auto-tuned one, which starts at 1 MiB): a
+          // 1 MiB upload message never waits for a window update; at most 4 MiB buffered per connection
+          .flowControlWindow(4 << 20)
           .maxInboundMetadataSize(16 * 1024)
           .maxConcurrentCallsPerConnection(net.maxConcurrentCallsPerConnection())
           .maxRstFramesPerWindow(200, 10)

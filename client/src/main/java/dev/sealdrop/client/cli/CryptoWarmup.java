@@ -13,8 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>HotSpot runs the AES-NI/CLMUL/SHA-NI code only inside JIT-compiled callers. The envelope makes
  * one {@code doFinal} per 64 KiB chunk, so in a short-lived CLI JVM its callers reach the compile
  * thresholds only after hundreds of MiB, and until then every byte takes the pure-Java path, 15–20×
- * slower (docs/benchmarks.md, "Where the time goes"). Commands that seal or open files therefore start
- * this daemon thread first: it runs many small encryptions, decryptions and digests under a
+ * slower (docs/benchmarks.md, "Where the time goes"). Commands that seal or open a large file therefore
+ * start this daemon thread as soon as they know the size: it runs many small encryptions, decryptions and digests under a
  * throwaway random key on the second core while the main thread parses options, loads classes and
  * runs the passphrase KDF. No secret is involved and nothing it computes is kept or used.
  */
@@ -22,9 +22,19 @@ final class CryptoWarmup {
   private static final int SMALL_ROUNDS = 20_000;
   private static final int LARGE_ROUNDS = 200;
 
+  /** Below this many bytes the warm-up costs more CPU (about a second) than it saves. */
+  static final long WORTH_IT_BYTES = 64L << 20;
+
   private CryptoWarmup() {}
 
-  static void startInBackground() {
+  /** Starts the warm-up if a file of {@code bytes} is about to be sealed or opened and it pays off. */
+  static void startFor(long bytes) {
+    if (bytes >= WORTH_IT_BYTES && Runtime.getRuntime().availableProcessors() > 1) {
+      startInBackground();
+    }
+  }
+
+  private static void startInBackground() {
     Thread t = new Thread(CryptoWarmup::run, "crypto-warmup");
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);

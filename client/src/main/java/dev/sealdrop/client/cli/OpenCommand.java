@@ -45,15 +45,11 @@ final class OpenCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
-  boolean sealsOrOpensFiles() {
-    return true;
-  }
-
-  @Override
   void run(Session session) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
+    CryptoWarmup.startFor(Files.size(file));
     boolean intoDirectory = Files.isDirectory(output);
     if (!intoDirectory && Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");

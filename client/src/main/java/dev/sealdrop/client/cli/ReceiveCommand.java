@@ -67,11 +67,6 @@ final class ReceiveCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
-  boolean sealsOrOpensFiles() {
-    return true;
-  }
-
-  @Override
   void run(Session session) throws Exception {
     String t = token.strip();
     if (t.isEmpty() || t.length() > 512 || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
@@ -104,6 +99,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         return;
       }
       Claim claim = claim(session, t, stateFile, spool);
+      CryptoWarmup.startFor(claim.size());
       KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
       OpenedFile opened;
       try {

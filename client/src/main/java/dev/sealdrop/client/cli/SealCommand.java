@@ -56,11 +56,6 @@ final class SealCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
-  boolean sealsOrOpensFiles() {
-    return true;
-  }
-
-  @Override
   void run(Session session) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
@@ -68,6 +63,7 @@ final class SealCommand extends SealdropSubcommand {
     if (Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }
+    CryptoWarmup.startFor(Files.size(file));
     String me = session.config().identity();
     List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);
     List<RecipientKey> keys = recipients.stream().map(KeyBundle::recipientKey).toList();

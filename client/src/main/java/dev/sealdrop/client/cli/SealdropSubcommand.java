@@ -15,9 +15,6 @@ abstract class SealdropSubcommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    if (sealsOrOpensFiles()) {
-      CryptoWarmup.startInBackground();
-    }
     try (Session session = new Session((SealdropCommand) spec.root().userObject())) {
       run(session);
     }
@@ -25,9 +22,4 @@ abstract class SealdropSubcommand implements Callable<Integer> {
   }
 
   abstract void run(Session session) throws Exception;
-
-  /** True for commands that encrypt or decrypt whole files: they warm the JIT up first ({@link CryptoWarmup}). */
-  boolean sealsOrOpensFiles() {
-    return false;
-  }
 }

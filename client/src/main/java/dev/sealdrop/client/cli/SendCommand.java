@@ -56,16 +56,12 @@ final class SendCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   @Override
-  boolean sealsOrOpensFiles() {
-    return true;
-  }
-
-  @Override
   void run(Session session) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
     terms.validate();
+    CryptoWarmup.startFor(Files.size(file));
     String me = session.config().identity();
     // the key derivation runs on another core while the recipient's bundle is fetched and checked
     KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();

@@ -57,6 +57,7 @@ public final class ChannelFactory {
     return builder
         .sslContext(sslContext())
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        .flowControlWindow(4 << 20) // 1 MiB download messages never wait for a window update
         .keepAliveTime(60, TimeUnit.SECONDS)
         .build();
   }
