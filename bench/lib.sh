@@ -182,20 +182,3 @@ replace_section() {
     END { if (!done) { if (!blank) out(""); emit() } }' "$file" >"$tmp"
   mv "$tmp" "$file"
 }
-
-# warmup_agent: builds bench/out/crypto-warmup.jar (bench/src/warmup, an experiment) and prints
-# its path. WARMUP=1 in run.sh/load.sh adds it to the CLI JVMs.
-warmup_agent() {
-  local out=$ROOT/bench/out/warmup-classes jar=$ROOT/bench/out/crypto-warmup.jar
-  if [[ ! -f $jar || $ROOT/bench/src/warmup/CryptoWarmupAgent.java -nt $jar ]]; then
-    rm -rf "$out"; mkdir -p "$out"
-    javac -d "$out" "$ROOT/bench/src/warmup/CryptoWarmupAgent.java" >&2
-    printf 'Premain-Class: CryptoWarmupAgent\n' >"$out/manifest.txt"
-    jar --create --file "$jar" --manifest "$out/manifest.txt" -C "$out" CryptoWarmupAgent.class >&2
-  fi
-  echo "$jar"
-}
-
-if [[ ${WARMUP:-0} == 1 ]]; then
-  CLIENT_JAVA_OPTS="${CLIENT_JAVA_OPTS:-} -javaagent:$(warmup_agent)"
-fi

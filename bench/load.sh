@@ -20,7 +20,7 @@ HEAP=${HEAP:-256m}
 OUT=${OUT:-$ROOT/bench/out/load}
 DOC=${DOC:-$ROOT/docs/benchmarks.md}
 WRITE_DOC=${WRITE_DOC:-1}
-COMMAND="N=$N SIZE=$SIZE HEAP=$HEAP${WARMUP:+ WARMUP=$WARMUP} bench/load.sh"
+COMMAND="N=$N SIZE=$SIZE HEAP=$HEAP bench/load.sh"
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$N'"
 FILE_BYTES=$(bytes "$SIZE") || die "SIZE must look like 64M, not '$SIZE'"
 TOTAL=$((N * FILE_BYTES))

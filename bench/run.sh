@@ -8,8 +8,7 @@
 # Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), OUT (bench/out), WRITE_DOC (1), BUILD (0 =
 # build jars only if missing), KEEP (0 = delete server blobs and sftp copies at the end),
 # CLIENT_JAVA_OPTS / SERVER_JAVA_OPTS (extra JVM flags, e.g. for JFR), INSTALL_SSH (1 = apt-get
-# install openssh-server if sshd is missing and we are root), WARMUP (1 = experiment: CLI JVMs with
-# bench/src/warmup's crypto warm-up agent; then WRITE_DOC defaults to 0).
+# install openssh-server if sshd is missing and we are root).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,9 +18,9 @@ CSV_SIZE=${CSV_SIZE:-20M}
 RUNS=${RUNS:-3}
 OUT=${OUT:-$ROOT/bench/out}
 DOC=${DOC:-$ROOT/docs/benchmarks.md}
-WRITE_DOC=${WRITE_DOC:-$([[ ${WARMUP:-0} == 1 ]] && echo 0 || echo 1)} # the doc shows the product as shipped
+WRITE_DOC=${WRITE_DOC:-1}
 GCM=aes128-gcm@openssh.com
-COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS${WARMUP:+ WARMUP=$WARMUP} bench/run.sh"
+COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS bench/run.sh"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 BIG_BYTES=$(bytes "$SIZE") || die "SIZE must look like 1G, 64M or 1048576, not '$SIZE'"
 CSV_BYTES=$(bytes "$CSV_SIZE") || die "CSV_SIZE must look like 20M, not '$CSV_SIZE'"
@@ -160,7 +159,6 @@ main() {
     machine_facts
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after (a shared 2-vCPU machine where others"
     echo "  compile and test: absolute figures swing by tens of percent, the ratios much less)"
-    [[ ${WARMUP:-0} != 1 ]] || echo "- **Experiment:** CLI JVMs with the crypto warm-up agent (\`WARMUP=1\`, bench/src/warmup)"
     echo
     echo "| Transfer | File | sealdrop | sftp default ($default_cipher) | sftp $GCM | ratio vs default | ratio vs aes128-gcm | issue 8 target |"
     echo "|---|---|---|---|---|---|---|---|"
