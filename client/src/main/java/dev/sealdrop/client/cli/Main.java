@@ -5,6 +5,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    CompilerBudget.applyInBackground();
     int code = Sealdrop.commandLine(CliEnvironment.system()).execute(args);
     System.exit(code);
   }
