@@ -5,6 +5,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Netty's JFR events (buffer-pool telemetry) load ~100 JDK Flight Recorder classes at start; a CLI never uses them
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     CompilerBudget.applyInBackground();
     int code = Sealdrop.commandLine(CliEnvironment.system()).execute(args);
     System.exit(code);
