@@ -94,6 +94,15 @@ public final class LoadReceivers {
           // the timed redeem measures the redeem (its database transaction), not first-call costs.
           SessionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
               .whoAmI(WhoAmIRequest.getDefaultInstance());
+          // ...and one redeem of a token that does not exist (refused: not found), so that the redeem
+          // path's classes are loaded and its code compiled on both sides before the timed one.
+          try {
+            TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .redeem(RedeemRequest.newBuilder().setToken(unknownToken()).build());
+            throw new IllegalStateException("the server redeemed a token that was never issued");
+          } catch (io.grpc.StatusRuntimeException expected) {
+            // NOT_FOUND (or INVALID_ARGUMENT): the warm-up's only purpose
+          }
           long connectNs = System.nanoTime() - c0;
           ready.countDown();
           go.await();
@@ -125,6 +134,13 @@ public final class LoadReceivers {
     stdout.println("wall_ms " + wallMs);
     keys.destroy();
     System.exit(anyFailed ? 1 : 0);
+  }
+
+  /** A well-formed grant token that was never issued (32 random bytes, as the server's own). */
+  private static String unknownToken() {
+    byte[] b = new byte[32];
+    new java.security.SecureRandom().nextBytes(b);
+    return "sdg_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   /** Opens the TLS connection before the start signal, so redeem times exclude the handshake. */
