@@ -6,8 +6,8 @@ import dev.sealdrop.envelope.internal.Sealer;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.keys.RecipientKey;
 import dev.sealdrop.keys.internal.AtomicFiles;
+import dev.sealdrop.keys.internal.FlushingFileOutput;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,10 +99,11 @@ public final class Envelope {
     Objects.requireNonNull(me, "me");
     Objects.requireNonNull(trust, "trust");
     Opener.Result r;
-    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+    // the plaintext reaches the disk while the rest is still being opened; sync() waits for the remainder
+    try (FlushingFileOutput os = FlushingFileOutput.create(tmp)) {
       r = Opener.open(in, me, trust, os, check);
+      os.sync();
     }
-    AtomicFiles.fsync(tmp);
     return r;
   }
 }
