@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -25,9 +26,23 @@ import javax.naming.ldap.Rdn;
 public final class Pem {
   private Pem() {}
 
+  /** The first X.509 certificate in {@code file}. */
   public static X509Certificate certificate(Path file) throws UsageFailure {
+    return certificates(file)[0];
+  }
+
+  /**
+   * Every X.509 certificate in {@code file}, in order (a leaf followed by its chain, or CA
+   * certificates), read with the JDK alone.
+   */
+  public static X509Certificate[] certificates(Path file) throws UsageFailure {
     try (InputStream in = Files.newInputStream(file)) {
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      X509Certificate[] certs = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+          .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
+      if (certs.length == 0) {
+        throw new CertificateException("no certificate found");
+      }
+      return certs;
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
       throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + e.getMessage(),
           "pass a PEM or DER X.509 certificate");

@@ -1,6 +1,8 @@
 package dev.sealdrop.client.net;
 
 import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.Pem;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -9,6 +11,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -62,15 +66,23 @@ public final class ChannelFactory {
         .build();
   }
 
+  /**
+   * The client's TLS context. The PEM files are parsed here with the JDK alone and handed to Netty
+   * as objects: Netty's own file-based key loading initialises Bouncy Castle's full JCA provider
+   * whenever BC is on the class path (about half a second and a thousand classes per command).
+   */
   SslContext sslContext() throws AuthFailure {
     try {
+      X509Certificate[] chain = Pem.certificates(clientCertificate);
+      PrivateKey key = Pem.privateKey(clientKey);
+      X509Certificate[] anchors = Pem.certificates(caCertificate);
       return GrpcSslContexts.configure(SslContextBuilder.forClient(), provider())
-          .keyManager(clientCertificate.toFile(), clientKey.toFile())
-          .trustManager(caCertificate.toFile())
+          .keyManager(key, chain)
+          .trustManager(anchors)
           .protocols("TLSv1.3")
           .endpointIdentificationAlgorithm("HTTPS")
           .build();
-    } catch (SSLException | IllegalArgumentException e) {
+    } catch (UsageFailure | SSLException | IllegalArgumentException e) {
       throw new AuthFailure("TLS_SETUP", "cannot load the profile's TLS files (" + clientCertificate + ", "
           + clientKey + ", " + caCertificate + "): " + e.getMessage(),
           "re-run `sealdrop init` with a valid --cert, --key (PKCS#8 PEM) and --ca", e);
