@@ -5,7 +5,8 @@
 #   bench/run.sh                      # 1 GiB + 20 MB CSV, 3 runs, updates docs/benchmarks.md
 #   SIZE=64M RUNS=1 bench/run.sh      # smoke run
 #
-# Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), OUT (bench/out), WRITE_DOC (1), BUILD (0 =
+# Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), WARM (64M untimed server warm-up; 0 = none),
+# OUT (bench/out), WRITE_DOC (1), BUILD (0 =
 # build jars only if missing), KEEP (0 = delete server blobs and sftp copies at the end),
 # CLIENT_JAVA_OPTS / SERVER_JAVA_OPTS (extra JVM flags, e.g. for JFR), INSTALL_SSH (1 = apt-get
 # install openssh-server if sshd is missing and we are root).
@@ -16,11 +17,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIZE=${SIZE:-1G}
 CSV_SIZE=${CSV_SIZE:-20M}
 RUNS=${RUNS:-3}
+WARM=${WARM:-64M}
 OUT=${OUT:-$ROOT/bench/out}
 DOC=${DOC:-$ROOT/docs/benchmarks.md}
 WRITE_DOC=${WRITE_DOC:-1}
 GCM=aes128-gcm@openssh.com
-COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS bench/run.sh"
+COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS WARM=$WARM bench/run.sh"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 BIG_BYTES=$(bytes "$SIZE") || die "SIZE must look like 1G, 64M or 1048576, not '$SIZE'"
 CSV_BYTES=$(bytes "$CSV_SIZE") || die "CSV_SIZE must look like 20M, not '$CSV_SIZE'"
@@ -83,6 +85,21 @@ sd_receive() {
 }
 same() { cmp -s "$1" "$2" || die "$2 differs from $1"; }
 
+# An untimed send and receive of WARM random bytes, so that the server (which in production runs for
+# weeks) has compiled its upload and download paths before the timed runs, as bench/sftp.sh does.
+# The client JVMs of the timed runs start cold, as every CLI command does.
+warm_server() {
+  [[ $WARM != 0 ]] || return 0
+  log "warming the server: untimed send and receive of $WARM"
+  head -c "$(bytes "$WARM")" /dev/urandom >"$OUT/warm.bin"
+  SRC=$OUT/warm.bin
+  rm -rf "$OUT/rx"; mkdir -p "$OUT/rx"
+  sd_send
+  sd_receive
+  same "$OUT/warm.bin" "$OUT/rx/warm.bin"
+  rm -rf "$OUT/rx" "$OUT/warm.bin"
+}
+
 one_run() {
   local key=$1
   SRC=$2
@@ -128,6 +145,7 @@ main() {
   start_server "$OUT/server" ${SERVER_JAVA_OPTS:-}
   log "creating alice and bob profiles"
   make_profiles "$OUT/server" "$OUT/profiles"
+  warm_server
   start_sshd
   local default_cipher
   default_cipher=$(ssh -G -F /dev/null 127.0.0.1 </dev/null 2>/dev/null | awk '/^ciphers / { split($2, c, ","); print c[1] }')
@@ -152,7 +170,8 @@ main() {
     echo "(client; the server runs throughout), key unlock, sealing/opening, TLS, server-side validation and fsyncs;"
     echo "sftp includes ssh connection setup. MB = 10^6 bytes of the original file. **Ratio = sftp time / sealdrop"
     echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; files are in"
-    echo "the page cache for both; \`sync\` before each step."
+    echo "the page cache for both; \`sync\` before each step. Before the timed runs the server got an untimed send and"
+    echo "receive of WARM bytes (JIT warm-up of a long-running server; the CLI JVMs of the timed runs start cold)."
     echo
     echo "- Command: \`$COMMAND\`"
     echo "- Date: $started"
