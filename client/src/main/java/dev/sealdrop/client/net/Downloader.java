@@ -23,7 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Resumable download of a claimed envelope into a ciphertext spool in the profile's state folder.
  * The download runs in the background ({@link #start}); {@link Download#reader()} reads the spool
- * from its first byte <em>while</em> it grows, so that opening the envelope overlaps the transfer.
+ * from its first byte <em>while</em> it grows, so that opening the envelope overlaps the transfer; the
+ * newest messages (up to 8 MiB) are also kept in memory, so a reader that keeps up never reads back
+ * what was just written.
  * It starts at the spool's current length (a resume), checks every message's offset, and refuses
  * more bytes than announced. Nothing here decrypts; nothing unverified ever leaves the spool.
  *
@@ -61,7 +63,12 @@ public final class Downloader {
 
   /** One download in progress: its spool, its state, and readers of what has arrived. */
   public static final class Download implements AutoCloseable {
+    /** The newest messages kept in memory for the reader, so it need not read back what was just spooled. */
+    static final long RECENT_BYTES = 8L << 20;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Messages already in the spool, newest last, at most {@link #RECENT_BYTES}; guarded by {@code lock}. */
+    private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
+    private long recentBytes;
     private final Condition changed = lock.newCondition();
     private final Path spool;
     private final long expectedSize;
@@ -146,12 +153,48 @@ public final class Downloader {
       }
       lock.lock();
       try {
+        if (!r.getData().isEmpty()) {
+          recent.addLast(new Recent(at, r.getData().asReadOnlyByteBuffer()));
+          recentBytes += r.getData().size();
+          while (recentBytes > RECENT_BYTES && recent.size() > 1) {
+            recentBytes -= recent.removeFirst().data().remaining();
+          }
+        }
         have += r.getData().size();
         changed.signalAll();
       } finally {
         lock.unlock();
       }
       call.request(1);
+    }
+
+    /** A message's bytes at {@code offset} of the envelope (read-only, never modified). */
+    private record Recent(long offset, ByteBuffer data) {}
+
+    /**
+     * The in-memory bytes at {@code position}, if the newest messages still hold them; drops older
+     * ones (the single reader never goes back).
+     */
+    private ByteBuffer recentAt(long position) {
+      lock.lock();
+      try {
+        while (!recent.isEmpty()) {
+          Recent first = recent.peekFirst();
+          long end = first.offset() + first.data().remaining();
+          if (end <= position) {
+            recentBytes -= first.data().remaining();
+            recent.removeFirst();
+            continue;
+          }
+          if (first.offset() > position) {
+            return null; // older than what memory holds: read it from the spool
+          }
+          return first.data().duplicate().position((int) (position - first.offset()));
+        }
+        return null;
+      } finally {
+        lock.unlock();
+      }
     }
 
     private void ended() {
@@ -328,7 +371,15 @@ public final class Downloader {
         if (available < 0) {
           return -1;
         }
-        ByteBuffer buf = ByteBuffer.wrap(b, off, (int) Math.min(len, available));
+        int want = (int) Math.min(len, available);
+        ByteBuffer memory = recentAt(position);
+        if (memory != null) {
+          int n = Math.min(want, memory.remaining());
+          memory.get(b, off, n);
+          position += n;
+          return n;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(b, off, want);
         int n = in.read(buf, position);
         if (n < 0) {
           throw new IOException("the spool " + spool + " is shorter than the bytes downloaded into it");
