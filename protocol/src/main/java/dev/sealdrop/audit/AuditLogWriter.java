@@ -150,6 +150,20 @@ public final class AuditLogWriter implements Closeable {
    * in which case the caller must treat the audited operation as failed.
    */
   public AuditRecord append(AuditEvent event) throws IOException {
+    return append(event, true);
+  }
+
+  /**
+   * Appends one record to the chain like {@link #append} but returns without waiting for the disk:
+   * the record is durable once any later {@link #append} or {@link #checkpoint()} returns (an fsync
+   * covers the whole file), or at the next periodic checkpoint. For events seen on network I/O threads,
+   * which must never stall on an fsync (a peer could otherwise slow every connection by causing them).
+   */
+  public AuditRecord appendWithoutWaiting(AuditEvent event) throws IOException {
+    return append(event, false);
+  }
+
+  private AuditRecord append(AuditEvent event, boolean waitForDisk) throws IOException {
     AuditRecord record;
     long end;
     lock.lock();
@@ -166,13 +180,15 @@ public final class AuditLogWriter implements Closeable {
         writeCheckpoint();
       }
       end = writtenPos;
-      if (config.durability() == Durability.FSYNC_EACH_RECORD) {
+      if (waitForDisk && config.durability() == Durability.FSYNC_EACH_RECORD) {
         syncTo(end);
       }
     } finally {
       lock.unlock();
     }
-    syncTo(end);
+    if (waitForDisk) {
+      syncTo(end);
+    }
     return record;
   }
 

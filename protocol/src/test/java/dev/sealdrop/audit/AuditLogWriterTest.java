@@ -193,6 +193,34 @@ class AuditLogWriterTest {
   }
 
   @Test
+  void recordsAppendedWithoutWaitingJoinTheSameChainAndTheNextCheckpointCoversThem() throws IOException {
+    Path file = dir.resolve("nowait.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 100), key)) {
+      AuditRecord first = w.append(event(1));
+      AuditRecord second = w.appendWithoutWaiting(event(2));
+      AuditRecord third = w.append(event(3));
+      AuditRecord fourth = w.appendWithoutWaiting(event(4));
+      assertThat(second.sequence()).isEqualTo(2);
+      assertThat(second.previousHash()).isEqualTo(first.hash());
+      assertThat(third.previousHash()).isEqualTo(second.hash());
+      assertThat(fourth.previousHash()).isEqualTo(third.hash());
+      // a checkpoint returned by checkpoint() is durable and covers the unsynced fourth record
+      assertThat(w.checkpoint().checkpoint().size()).isEqualTo(4);
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(4L);
+    }
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(4);
+  }
+
+  @Test
+  void appendingWithoutWaitingAfterCloseIsRefused() throws IOException {
+    AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("closed.jsonl"), 10), key);
+    w.close();
+    assertThatThrownBy(() -> w.appendWithoutWaiting(event(1))).isInstanceOf(IOException.class);
+  }
+
+  @Test
   void onlyOneWriterMayHoldTheLog() throws IOException {
     Path file = dir.resolve("audit.jsonl");
     try (AuditLogWriter w = AuditLogWriter.open(config(file, 10), key)) {

@@ -30,6 +30,15 @@ public interface Audit {
    */
   void record(String actor, String action, String object, String result, String peer, Map<String, String> details);
 
+  /**
+   * Appends one record like {@link #record(String, String, String, String, String, Map)}, but returns
+   * once it is in the chain, without waiting for the disk: it is durable as soon as any later record
+   * is, or at the next periodic checkpoint. Only for events on network I/O threads (connections
+   * accepted or refused), which must never stall on an fsync.
+   */
+  void recordWithoutWaiting(String actor, String action, String object, String result, String peer,
+      Map<String, String> details);
+
   default void record(String actor, String action, String object, String result, String peer) {
     record(actor, action, object, result, peer, Map.of());
   }

@@ -25,8 +25,10 @@ public final class ConnectionAudit extends ServerTransportFilter {
   public Attributes transportReady(Attributes attrs) {
     SocketAddress remote = attrs.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String peer = remote == null ? "" : remote.toString().replaceFirst("^[^/]*/", "");
-    audit.record(PeerIdentityInterceptor.subjectOf(attrs), "connection.accept", "listener:" + listener, "ok", peer,
-        Map.of());
+    // on the Netty event loop: never wait for an fsync here (the record is durable before any call on
+    // this connection is answered, since that call's own audit record waits for the disk)
+    audit.recordWithoutWaiting(PeerIdentityInterceptor.subjectOf(attrs), "connection.accept", "listener:" + listener,
+        "ok", peer, Map.of());
     return attrs;
   }
 }

@@ -44,7 +44,8 @@ final class LoginAudit implements SessionListener {
     }
     Login login = session.getAttribute(Login.KEY);
     try {
-      audit.record(login == null ? "-" : login.user(), "connection.accept", OBJECT, "ok",
+      // on MINA's I/O thread: never wait for an fsync here (see Audit.recordWithoutWaiting)
+      audit.recordWithoutWaiting(login == null ? "-" : login.user(), "connection.accept", OBJECT, "ok",
           peer(session.getRemoteAddress()), Map.of(Audit.DOOR, Origin.SFTP, "key",
               login == null ? "" : login.fingerprint()));
     } catch (RuntimeException e) {
@@ -61,7 +62,7 @@ final class LoginAudit implements SessionListener {
     Refusal r = session.getAttribute(REFUSAL);
     String user = r != null ? r.user() : session.getUsername();
     try {
-      audit.record(user == null || user.isEmpty() ? "-" : cut(user), "connection.refuse", OBJECT,
+      audit.recordWithoutWaiting(user == null || user.isEmpty() ? "-" : cut(user), "connection.refuse", OBJECT,
           r != null ? r.result() : "not-authenticated", peer(session.getRemoteAddress()),
           r != null && !r.fingerprint().isEmpty() ? Map.of(Audit.DOOR, Origin.SFTP, "key", r.fingerprint())
               : Map.of(Audit.DOOR, Origin.SFTP));

@@ -70,6 +70,18 @@ public final class FileAudit implements Audit {
   }
 
   @Override
+  public void recordWithoutWaiting(String actor, String action, String object, String result, String peer,
+      Map<String, String> details) {
+    try {
+      writer.appendWithoutWaiting(AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object,
+          result, peer == null ? "" : peer, details));
+    } catch (IOException e) {
+      throw new UncheckedIOException("server: the audit log cannot be written (" + e.getMessage()
+          + "); the operation was refused; check the data folder's disk", e);
+    }
+  }
+
+  @Override
   public Export exportTo(OutputStream out) throws IOException {
     SignedCheckpoint cp = writer.exportTo(out);
     return new Export(cp.checkpoint().size(), writer.publicKey().encoded());

@@ -81,7 +81,8 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
       String subject = chain == null || chain.length == 0 ? "-" : chain[0].getSubjectX500Principal().getName();
       Throwable cause = e.getCause();
       String reason = cause instanceof CertPathValidatorException v ? String.valueOf(v.getReason()) : "refused";
-      audit.record(subject, "connection.refuse", "tls-handshake", reason.toLowerCase(java.util.Locale.ROOT)
+      // during the handshake, on a network thread: a stream of bad handshakes must not stall it on fsyncs
+      audit.recordWithoutWaiting(subject, "connection.refuse", "tls-handshake", reason.toLowerCase(java.util.Locale.ROOT)
           .replace('_', '-'), peer, java.util.Map.of("why", e.getMessage() == null ? "" : e.getMessage()));
       throw e;
     }
