@@ -60,21 +60,25 @@ public final class FileAudit implements Audit {
   @Override
   public void record(String actor, String action, String object, String result, String peer,
       Map<String, String> details) {
-    try {
-      writer.append(AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object, result,
-          peer == null ? "" : peer, details));
-    } catch (IOException e) {
-      throw new UncheckedIOException("server: the audit log cannot be written (" + e.getMessage()
-          + "); the operation was refused; check the data folder's disk", e);
-    }
+    append(actor, action, object, result, peer, details, true);
   }
 
   @Override
   public void recordWithoutWaiting(String actor, String action, String object, String result, String peer,
       Map<String, String> details) {
+    append(actor, action, object, result, peer, details, false);
+  }
+
+  private void append(String actor, String action, String object, String result, String peer,
+      Map<String, String> details, boolean waitForDisk) {
+    AuditEvent event = AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object, result,
+        peer == null ? "" : peer, details);
     try {
-      writer.appendWithoutWaiting(AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object,
-          result, peer == null ? "" : peer, details));
+      if (waitForDisk) {
+        writer.append(event);
+      } else {
+        writer.appendWithoutWaiting(event);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("server: the audit log cannot be written (" + e.getMessage()
           + "); the operation was refused; check the data folder's disk", e);
