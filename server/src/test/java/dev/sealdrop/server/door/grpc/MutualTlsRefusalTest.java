@@ -115,6 +115,27 @@ class MutualTlsRefusalTest {
   }
 
   @Test
+  void aRefusedHandshakeAndAnAcceptedConnectionAreBothAudited() throws Exception {
+    long before = server.server().audit().tail(1).stream().mapToLong(e -> e.sequence()).max().orElse(0);
+    refusedAtHandshake(clients.channel("mallory"), "unknown_ca");
+    IssuedCert c = issue(CertSpec.client("tls-audited"));
+    server.server().identities().registerAll(Map.of("tls-audited", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    assertThat(whoAmI(as(c)).getIdentity()).isEqualTo("tls-audited");
+    // both are written on network threads without waiting for the disk, yet are in the chain at once
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> after = server.server().audit().tail(10_000).stream()
+        .filter(e -> e.sequence() > before).toList();
+    assertThat(after).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("connection.refuse");
+      assertThat(e.actor()).contains("mallory");
+      assertThat(e.object()).isEqualTo("tls-handshake");
+    });
+    assertThat(after).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("connection.accept");
+      assertThat(e.actor()).isEqualTo("tls-audited");
+    });
+  }
+
+  @Test
   void revokedCertificateIsRefusedAsRevoked() {
     IssuedCert c = issue(CertSpec.client("tls-revoked"));
     server.server().identities().registerAll(Map.of("tls-revoked", dev.sealdrop.server.core.identity.Role.ACQUIRER));
