@@ -18,7 +18,6 @@ import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -93,17 +92,19 @@ final class SendCommand extends SealdropSubcommand {
     Optional<StateFile> saved = StateFile.load(stateFile);
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
       session.output().note("the file was already uploaded; creating the grant");
-      return new Uploader.Committed(saved.get().get("file_id").get(), Files.size(spool), "");
+      return new Uploader.Committed(saved.get().get("file_id").get(),
+          Long.parseLong(saved.get().get("size").orElse("0")), "");
     }
     if (saved.isPresent() && saved.get().get("sealed").equals(Optional.of("true")) && Files.exists(spool)) {
       session.output().note("resuming the interrupted upload");
       String uploadId = saved.get().get("upload_id").orElseThrow();
       int max = Integer.parseInt(saved.get().get("max_message_bytes").orElse("0"));
-      try (Progress p = session.progress().start("uploading", Files.size(spool))) {
-        Uploader.Committed c = uploader.resume(uploadId, max, spool, p::advance);
-        saved.get().set("file_id", c.fileId()).save();
+      long spoolOffset = Long.parseLong(saved.get().get("spool_offset").orElse("0"));
+      try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
+        Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance);
+        saved.get().set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
         return c;
-      } catch (UsageFailure e) {
+      } catch (UsageFailure | Uploader.CannotResume e) {
         session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over");
         forget(stateFile);
       }
@@ -122,14 +123,9 @@ final class SendCommand extends SealdropSubcommand {
           Streams.copy(in, sealing, Progress.none());
           sealing.close();
         }
-      }, () -> {
-        try {
-          state.set("sealed", "true").save();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, n -> p.advance(Math.min(n, size)));
-      state.set("file_id", c.fileId()).save();
+      }, spoolOffset -> state.set("sealed", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
+          n -> p.advance(Math.min(n, size)));
+      state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
       return c;
     } catch (IOException | RuntimeException e) {
       if (!state.get("sealed").equals(Optional.of("true"))) {

@@ -20,6 +20,11 @@ import java.util.concurrent.ExecutionException;
  * while the transport is not ready, so memory stays bounded). {@link #finish()} sends the last
  * message and waits for the server's verdict. A server-side failure surfaces as
  * {@link BrokenUpload} carrying the gRPC status.
+ *
+ * <p>The stream can keep the newest messages it sent (up to a byte budget given to {@link #open}):
+ * the server may not have stored them yet when the call breaks, and {@link #writeUnacknowledgedTo}
+ * hands them, with what is still buffered, to a spool a later run resumes from. The messages are
+ * kept as the immutable buffers that were sent: retaining them costs no copy.
  */
 public final class UploadStream extends OutputStream {
   /** The upload call failed; {@link #status()} says how. */
@@ -39,19 +44,39 @@ public final class UploadStream extends OutputStream {
   private final Object lock = new Object();
   private final CompletableFuture<UploadResponse> result = new CompletableFuture<>();
   private final byte[] buffer;
+  /** The newest messages sent, oldest first, together at most {@link #retainBytes} (plus one message). */
+  private final java.util.ArrayDeque<ByteString> retained = new java.util.ArrayDeque<>();
+  private final long retainBytes;
+  private long retainedBytes;
+  /** Upload offset of the first retained byte. */
+  private long retainedFrom;
+  /** Upload offset just past the last byte accepted by {@link #write} (sent or buffered). */
+  private long accepted;
   private ClientCallStreamObserver<UploadRequest> requests;
   private int filled;
   private boolean closed;
 
-  private UploadStream(int messageBytes) {
+  private UploadStream(int messageBytes, long offset, long retainBytes) {
     this.buffer = new byte[messageBytes];
+    this.retainBytes = retainBytes;
+    this.retainedFrom = offset;
+    this.accepted = offset;
   }
 
-  /** Opens the call and sends the start message (upload id, resume offset). */
+  /** Opens the call and sends the start message (upload id, resume offset); retains nothing. */
   public static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
       int maxMessageBytes) throws IOException {
+    return open(stub, uploadId, offset, maxMessageBytes, 0);
+  }
+
+  /**
+   * Opens the call and sends the start message; keeps the newest {@code retainBytes} (at least)
+   * of what was sent for {@link #writeUnacknowledgedTo}.
+   */
+  public static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
+      int maxMessageBytes, long retainBytes) throws IOException {
     int size = Math.max(4096, Math.min(maxMessageBytes <= 0 ? 1 << 20 : maxMessageBytes, 4 << 20));
-    UploadStream s = new UploadStream(size);
+    UploadStream s = new UploadStream(size, offset, retainBytes);
     s.start(stub);
     s.send(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(offset)).build());
     return s;
@@ -103,12 +128,35 @@ public final class UploadStream extends OutputStream {
       int n = Math.min(len, buffer.length - filled);
       System.arraycopy(b, off, buffer, filled, n);
       filled += n;
+      accepted += n;
       off += n;
       len -= n;
       if (filled == buffer.length) {
         sendBuffer(false);
       }
     }
+  }
+
+  /** Upload offset just past the last byte this stream accepted (sent, or buffered to be sent). */
+  public long accepted() {
+    return accepted;
+  }
+
+  /** Upload offset of the first byte {@link #writeUnacknowledgedTo} writes. */
+  public long retainedFrom() {
+    return retainedFrom;
+  }
+
+  /**
+   * Writes the retained messages and the buffered bytes, i.e. the upload's bytes from
+   * {@link #retainedFrom()} to {@link #accepted()}, for a resume from a spool. Call it once the
+   * call has failed or been aborted.
+   */
+  public void writeUnacknowledgedTo(OutputStream out) throws IOException {
+    for (ByteString message : retained) {
+      message.writeTo(out);
+    }
+    out.write(buffer, 0, filled);
   }
 
   /** Sends what is buffered plus the finish flag, half-closes, and waits for the verdict. */
@@ -146,10 +194,27 @@ public final class UploadStream extends OutputStream {
     }
     UploadRequest.Builder r = UploadRequest.newBuilder().setFinish(finish);
     if (filled > 0) {
-      r.setData(ByteString.copyFrom(buffer, 0, filled));
+      ByteString data = ByteString.copyFrom(buffer, 0, filled);
+      retain(data);
+      r.setData(data);
     }
     filled = 0;
     send(r.build());
+  }
+
+  /** Keeps {@code data} (already counted in {@link #accepted}) and drops what the budget no longer covers. */
+  private void retain(ByteString data) {
+    if (retainBytes <= 0) {
+      retainedFrom = accepted;
+      return;
+    }
+    retained.addLast(data);
+    retainedBytes += data.size();
+    while (retainedBytes - retained.peekFirst().size() >= retainBytes) {
+      ByteString dropped = retained.removeFirst();
+      retainedBytes -= dropped.size();
+      retainedFrom += dropped.size();
+    }
   }
 
   private void send(UploadRequest message) throws IOException {

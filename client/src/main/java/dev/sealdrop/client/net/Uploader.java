@@ -23,14 +23,17 @@ import java.util.function.LongConsumer;
 
 /**
  * Resumable uploads of sealed envelopes. A new upload streams the envelope to the server
- * <em>while</em> it is being sealed, and tees the same ciphertext into a spool file in the
- * profile's state folder (never plaintext). If the connection breaks, sealing still completes
- * into the spool, and a later run resumes from the server's committed offset.
+ * <em>while</em> it is being sealed. Nothing is written to disk while the network keeps up: the
+ * upload stream keeps the newest {@link #RESUME_TAIL_BYTES} it sent in memory (the part the server
+ * may not have stored yet). If the connection breaks, that tail and the rest of the sealing go to a
+ * spool file in the profile's state folder (ciphertext, never plaintext), and a later run resumes
+ * from the server's committed offset, provided the spool starts at or before it.
  *
- * <p>The spool is a cache for resuming, not a record anyone relies on, and it is not fsynced
- * (that would write the whole file to disk a second time, on the critical path). A killed process
- * loses nothing (the page cache survives it); after a power loss a damaged spool is refused by the
- * server's validation when resumed, and the next run seals afresh.
+ * <p>The spool is a cache for resuming, not a record anyone relies on, and it is not fsynced. A
+ * killed process loses nothing (the page cache survives it); after a power loss a damaged spool is
+ * refused by the server's validation when resumed, and the next run seals afresh. A server that
+ * crashed (rather than saw the connection break) may have kept less than the spool covers; the
+ * resume then starts over from a fresh seal.
  */
 @SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
     justification = "spool files live in the user's profile folder")
@@ -47,6 +50,22 @@ public final class Uploader {
   /** A new upload id and the server's message size. */
   public record Started(String uploadId, int maxMessageBytes) {}
 
+  /**
+   * The sealing ended (the envelope is complete) but the upload did not: the spool holds the
+   * envelope from {@code spoolOffset} to its end.
+   */
+  @FunctionalInterface
+  public interface SpoolReady {
+    void spooled(long spoolOffset) throws IOException;
+  }
+
+  /**
+   * What the upload stream keeps in memory for a resume: at least the server's checkpoint interval
+   * (16 MiB by default; a broken stream makes everything received durable) plus what can be in flight
+   * (gRPC's and the sockets' buffers, a few MiB).
+   */
+  public static final long RESUME_TAIL_BYTES = 32L << 20;
+
   private final ServerConnection connection;
 
   public Uploader(ServerConnection connection) {
@@ -60,61 +79,52 @@ public final class Uploader {
   }
 
   /**
-   * Seals into spool and server at once. If only the network side fails, sealing continues
-   * into the spool and a {@link NetworkFailure} (resumable) is thrown afterwards; call
-   * {@code onSealed} once the spool is complete either way.
+   * Seals straight to the server. If only the network side fails, sealing continues into
+   * {@code spool} (from the oldest byte the server may lack), {@code onSpooled} is told where the
+   * spool starts, and a {@link NetworkFailure} (resumable) is thrown.
    */
-  public Committed uploadWhileSealing(Started upload, Path spool, EnvelopeWriter writer, Runnable onSealed,
+  public Committed uploadWhileSealing(Started upload, Path spool, EnvelopeWriter writer, SpoolReady onSpooled,
       LongConsumer progress) throws SealdropFailure, IOException {
-    SecureFiles.ensureFile(spool);
-    UploadStream net = null;
-    IOException netError = null;
+    Tee tee = new Tee(spool, progress);
     try {
-      net = UploadStream.open(connection.transferAsync(), upload.uploadId(), 0, upload.maxMessageBytes());
-    } catch (IOException e) {
-      netError = e;
-    }
-    Tee tee;
-    try (OutputStream file = Files.newOutputStream(spool, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
-      tee = new Tee(file, net, netError, progress);
-      writer.writeTo(tee);
-      tee.flush();
-    } catch (IOException | RuntimeException e) {
-      if (net != null) {
-        net.abort();
+      try {
+        tee.net = UploadStream.open(connection.transferAsync(), upload.uploadId(), 0, upload.maxMessageBytes(),
+            RESUME_TAIL_BYTES);
+      } catch (IOException e) {
+        tee.netFailed(e);
       }
+      writer.writeTo(tee);
+      UploadResponse r = tee.finish();
+      if (r != null) {
+        return new Committed(r.getFileId(), r.getSize(), r.getFingerprint());
+      }
+      onSpooled.spooled(tee.spoolOffset);
+      throw interrupted(tee.netError);
+    } catch (IOException | RuntimeException e) {
+      tee.abort();
       throw e;
-    }
-    onSealed.run();
-    if (tee.netError() != null) {
-      throw interrupted(tee.netError());
-    }
-    try {
-      UploadResponse r = tee.net().finish();
-      return new Committed(r.getFileId(), r.getSize(), r.getFingerprint());
-    } catch (UploadStream.BrokenUpload e) {
-      throw interrupted(e);
+    } finally {
+      tee.closeSpool();
     }
   }
 
-  /** Resumes from a complete spool at the server's committed offset. */
-  public Committed resume(String uploadId, int maxMessageBytes, Path spool, LongConsumer progress)
+  /** Resumes from a spool holding the envelope from {@code spoolOffset} on, at the server's committed offset. */
+  public Committed resume(String uploadId, int maxMessageBytes, Path spool, long spoolOffset, LongConsumer progress)
       throws SealdropFailure, IOException {
     GetUploadResponse state = ServerConnection.call(GrpcFailures.Op.UPLOAD,
         () -> connection.transfer().getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build()));
-    long size = Files.size(spool);
+    long size = spoolOffset + Files.size(spool);
     if (!state.getFileId().isEmpty()) {
       return new Committed(state.getFileId(), size, "");
     }
     long offset = state.getCommittedOffset();
-    if (offset < 0 || offset > size) {
-      throw new NetworkFailure("UPLOAD_STATE_MISMATCH", "the server holds " + offset + " bytes of an upload of "
-          + size, "the saved upload cannot be resumed; it will start over on the next run", null);
+    if (offset < spoolOffset || offset > size) {
+      throw new CannotResume("the server holds " + offset + " bytes of the upload; the saved part covers "
+          + spoolOffset + " to " + size);
     }
     progress.accept(offset);
     try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ);
-        InputStream in = Channels.newInputStream(ch.position(offset))) {
+        InputStream in = Channels.newInputStream(ch.position(offset - spoolOffset))) {
       UploadStream net = UploadStream.open(connection.transferAsync(), uploadId, offset, maxMessageBytes);
       byte[] buf = new byte[64 * 1024];
       int n;
@@ -133,6 +143,13 @@ public final class Uploader {
     }
   }
 
+  /** The saved part of an interrupted upload does not meet what the server holds: seal afresh. */
+  public static final class CannotResume extends IOException {
+    CannotResume(String message) {
+      super(message);
+    }
+  }
+
   /** A broken transfer is resumable unless the server refused the content itself. */
   private static SealdropFailure interrupted(IOException e) {
     if (e instanceof UploadStream.BrokenUpload b) {
@@ -146,26 +163,20 @@ public final class Uploader {
         "the sealed file is kept (encrypted) in your profile; re-run the same command to resume", e);
   }
 
-  /** Writes to the spool always, and to the network until it fails. */
+  /** Writes to the network until it fails, then (from the oldest byte the server may lack) to the spool. */
   private static final class Tee extends OutputStream {
-    private final OutputStream file;
-    private final UploadStream net;
+    private final Path spoolPath;
     private final LongConsumer progress;
+    private UploadStream net;
     private IOException netError;
+    private OutputStream spool;
+    private long spoolOffset;
+    /** Envelope bytes written into this tee so far. */
+    private long written;
 
-    Tee(OutputStream file, UploadStream net, IOException netError, LongConsumer progress) {
-      this.file = file;
-      this.net = net;
-      this.netError = netError;
+    Tee(Path spoolPath, LongConsumer progress) {
+      this.spoolPath = spoolPath;
       this.progress = progress;
-    }
-
-    UploadStream net() {
-      return net;
-    }
-
-    IOException netError() {
-      return netError;
     }
 
     @Override
@@ -175,21 +186,59 @@ public final class Uploader {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      file.write(b, off, len);
-      if (netError == null) {
+      if (spool == null) {
         try {
           net.write(b, off, len);
         } catch (IOException e) {
-          netError = e;
-          net.abort();
+          netFailed(e);
+          long taken = net.accepted() - written; // the part of b the stream holds; the spool has it now
+          spool.write(b, off + (int) taken, len - (int) taken);
         }
+      } else {
+        spool.write(b, off, len);
       }
+      written += len;
       progress.accept(len);
     }
 
-    @Override
-    public void flush() throws IOException {
-      file.flush();
+    /** Ends the upload: the server's verdict, or null once everything is in the spool. */
+    UploadResponse finish() throws IOException {
+      if (spool == null) {
+        try {
+          return net.finish();
+        } catch (UploadStream.BrokenUpload e) {
+          netFailed(e);
+        }
+      }
+      spool.flush();
+      return null;
+    }
+
+    /** From here on everything goes to the spool, starting with what the server may not have. */
+    void netFailed(IOException e) throws IOException {
+      netError = e;
+      SecureFiles.ensureFile(spoolPath);
+      spool = new java.io.BufferedOutputStream(Files.newOutputStream(spoolPath, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE), 1 << 16);
+      if (net == null) {
+        spoolOffset = 0;
+        return;
+      }
+      net.abort();
+      spoolOffset = net.retainedFrom();
+      net.writeUnacknowledgedTo(spool);
+    }
+
+    void abort() {
+      if (net != null) {
+        net.abort();
+      }
+    }
+
+    void closeSpool() throws IOException {
+      if (spool != null) {
+        spool.close();
+      }
     }
   }
 }

@@ -53,6 +53,8 @@ final class FakeServer implements AutoCloseable {
   final Map<String, byte[]> bundles = new ConcurrentHashMap<>();
   final ByteArrayOutputStream upload = new ByteArrayOutputStream();
   volatile long breakUploadAfter = -1;
+  /** When an upload is broken: how many of its bytes the server keeps (-1: all; less: as after a crash). */
+  volatile long keepOnBreak = -1;
   volatile long breakDownloadAfter = -1;
   volatile boolean failNextConfirm;
   final List<Long> uploadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -97,6 +99,10 @@ final class FakeServer implements AutoCloseable {
 
   String address() {
     return "127.0.0.1:" + port();
+  }
+
+  synchronized long storedSize() {
+    return upload.size();
   }
 
   synchronized byte[] stored() {
@@ -152,7 +158,7 @@ final class FakeServer implements AutoCloseable {
 
     @Override
     public void getUpload(GetUploadRequest req, StreamObserver<GetUploadResponse> out) {
-      out.onNext(GetUploadResponse.newBuilder().setUploadId("u-1").setCommittedOffset(stored().length)
+      out.onNext(GetUploadResponse.newBuilder().setUploadId("u-1").setCommittedOffset(storedSize())
           .setFileId(committed ? "f-1" : "").build());
       out.onCompleted();
     }
@@ -169,7 +175,7 @@ final class FakeServer implements AutoCloseable {
           }
           if (r.hasStart()) {
             uploadStartOffsets.add(r.getStart().getOffset());
-            if (r.getStart().getOffset() != stored().length) {
+            if (r.getStart().getOffset() != storedSize()) {
               dead = true;
               out.onError(Status.FAILED_PRECONDITION.withDescription("wrong offset").asRuntimeException());
               return;
@@ -178,8 +184,15 @@ final class FakeServer implements AutoCloseable {
           synchronized (FakeServer.this) {
             upload.writeBytes(r.getData().toByteArray());
           }
-          if (breakUploadAfter >= 0 && stored().length >= breakUploadAfter) {
+          if (breakUploadAfter >= 0 && storedSize() >= breakUploadAfter) {
             breakUploadAfter = -1;
+            if (keepOnBreak >= 0) {
+              synchronized (FakeServer.this) {
+                byte[] kept = java.util.Arrays.copyOf(upload.toByteArray(), (int) keepOnBreak);
+                upload.reset();
+                upload.writeBytes(kept);
+              }
+            }
             dead = true;
             out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
             return;
