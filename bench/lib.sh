@@ -57,7 +57,14 @@ stop_server() {
   SERVER_PID=
 }
 
-sealdrop() { java ${CLIENT_JAVA_OPTS:-} -jar "$CLIENT_JAR" "$@"; }
+# The CLI through its launcher (client/sealdrop), as users run it: JVM class-data-sharing archives are
+# made by the first run of each command (untimed: profile set-up and warm-up) in CDS_CACHE;
+# SEALDROP_CDS=0 measures plain `java -jar`.
+CDS_CACHE=${CDS_CACHE:-$ROOT/bench/out/cds}
+sealdrop() {
+  SEALDROP_JAR="$CLIENT_JAR" SEALDROP_JAVA_OPTS="${CLIENT_JAVA_OPTS:-}" XDG_CACHE_HOME="$CDS_CACHE" \
+    "$ROOT/client/sealdrop" "$@"
+}
 
 # make_profiles SERVER_DIR PROFILES_DIR: fresh alice (sender) and bob (recipient) profiles, keys
 # published, and each other's keys pinned (a tiny send/receive), so timed runs do no first-use work.

@@ -172,6 +172,12 @@ main() {
     echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; files are in"
     echo "the page cache for both; \`sync\` before each step. Before the timed runs the server got an untimed send and"
     echo "receive of WARM bytes (JIT warm-up of a long-running server; the CLI JVMs of the timed runs start cold)."
+    if [[ ${SEALDROP_CDS:-1} == 0 ]]; then
+      echo "The CLI ran through its launcher \`client/sealdrop\` with \`SEALDROP_CDS=0\` (plain \`java -jar\`)."
+    else
+      echo "The CLI ran through its launcher \`client/sealdrop\`, with the class-data-sharing archives its first run of"
+      echo "each command made (during the untimed profile set-up), as on a user's machine after the first use."
+    fi
     echo
     echo "- Command: \`$COMMAND\`"
     echo "- Date: $started"

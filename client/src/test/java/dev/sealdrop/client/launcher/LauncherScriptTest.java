@@ -1,0 +1,159 @@
+package dev.sealdrop.client.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI's launcher script ({@code client/sealdrop}), run with a stand-in jar that echoes its
+ * arguments and JVM options and exits with a chosen code: arguments pass unchanged, the exit code
+ * comes back, the first {@code send} or {@code receive} records a class-data-sharing archive in an
+ * owner-only cache folder and every later command maps it silently, and a new jar replaces it.
+ * Linux only: the script is POSIX sh with coreutils ({@code stat}, {@code sha256sum}).
+ */
+@EnabledOnOs(OS.LINUX)
+class LauncherScriptTest {
+  private static final String ECHO = """
+      public class Echo {
+        public static void main(String[] args) {
+          System.out.println("jvm " + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+          int code = 0;
+          for (String a : args) {
+            System.out.println("arg [" + a + "]");
+            if (a.startsWith("exit=")) {
+              code = Integer.parseInt(a.substring(5));
+            }
+          }
+          System.exit(code);
+        }
+      }
+      """;
+
+  @TempDir
+  Path dir;
+  Path cache;
+  Path script;
+
+  private record Run(int exit, String out, String err) {}
+
+  @BeforeEach
+  void install() throws Exception {
+    script = dir.resolve("app/sealdrop");
+    Files.createDirectories(script.getParent());
+    Files.copy(Path.of("sealdrop"), script);
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    cache = dir.resolve("cache");
+    buildJar(script.resolveSibling("sealdrop.jar"));
+  }
+
+  @Test
+  void argumentsPassUnchangedAndTheExitCodeComesBack() throws Exception {
+    Run r = run(Map.of(), "--home", "my profile", "send", "a file; rm -rf x", "", "exit=7");
+    assertThat(r.exit()).isEqualTo(7);
+    assertThat(r.out()).contains("arg [--home]\narg [my profile]\narg [send]\narg [a file; rm -rf x]\narg []\narg [exit=7]");
+  }
+
+  @Test
+  void theFirstSendRecordsAnArchiveThatEveryLaterCommandMapsSilently() throws Exception {
+    Run inbox = run(Map.of(), "inbox");
+    assertThat(inbox.out()).as("commands other than send and receive do not record")
+        .doesNotContain("ArchiveClassesAtExit").doesNotContain("SharedArchiveFile");
+
+    Run first = run(Map.of(), "send", "exit=3");
+    assertThat(first.exit()).isEqualTo(3);
+    assertThat(first.out()).contains("-XX:ArchiveClassesAtExit=");
+    assertThat(first.err()).isEmpty();
+    Path folder = cache.resolve("sealdrop");
+    assertThat(Files.getPosixFilePermissions(folder)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    assertThat(archives()).hasSize(1);
+
+    for (String command : List.of("send", "receive", "inbox")) {
+      Run later = run(Map.of(), command, "exit=0");
+      assertThat(later.exit()).isZero();
+      assertThat(later.out()).contains("-XX:SharedArchiveFile=" + archives().get(0));
+      assertThat(later.err()).as("no JVM warnings about the archive").isEmpty();
+    }
+    assertThat(archives()).hasSize(1);
+  }
+
+  @Test
+  void aNewJarGetsNewArchivesAndTheOldOnesAreDeleted() throws Exception {
+    run(Map.of(), "send");
+    List<Path> before = archives();
+    Path jar = script.resolveSibling("sealdrop.jar");
+    buildJar(jar);
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    Run r = run(Map.of(), "send");
+    assertThat(r.out()).contains("-XX:ArchiveClassesAtExit=");
+    assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before);
+  }
+
+  @Test
+  void sealdropCds0RunsPlainJavaJar() throws Exception {
+    Run r = run(Map.of("SEALDROP_CDS", "0"), "send", "exit=4");
+    assertThat(r.exit()).isEqualTo(4);
+    assertThat(r.out()).doesNotContain("SharedArchiveFile").doesNotContain("ArchiveClassesAtExit");
+    assertThat(Files.exists(cache.resolve("sealdrop"))).isFalse();
+  }
+
+  private List<Path> archives() throws IOException {
+    try (Stream<Path> s = Files.list(cache.resolve("sealdrop"))) {
+      return s.filter(p -> p.toString().endsWith(".jsa")).sorted().toList();
+    }
+  }
+
+  private Run run(Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(script.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("XDG_CACHE_HOME", cache.toString());
+    pb.environment().remove("SEALDROP_JAR");
+    pb.environment().remove("SEALDROP_JAVA_OPTS");
+    pb.environment().remove("SEALDROP_CDS");
+    pb.environment().putAll(env);
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher finished").isTrue();
+    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private void buildJar(Path jar) throws IOException {
+    Path src = dir.resolve("src/Echo.java");
+    Path classes = dir.resolve("classes");
+    Files.createDirectories(src.getParent());
+    Files.createDirectories(classes);
+    Files.writeString(src, ECHO);
+    int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), src.toString());
+    assertThat(rc).as("javac").isZero();
+    Manifest m = new Manifest();
+    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "Echo");
+    try (OutputStream file = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(file, m)) {
+      j.putNextEntry(new JarEntry("Echo.class"));
+      j.write(Files.readAllBytes(classes.resolve("Echo.class")));
+      j.closeEntry();
+    }
+  }
+}
