@@ -1,6 +1,8 @@
 package dev.sealdrop.keys.internal;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -8,39 +10,65 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Appends to a file that is going to be fsynced anyway, bypassing the page cache where the file
- * system allows ({@code O_DIRECT}): whole aligned blocks go straight from one aligned direct buffer
- * to the disk. On this project's machines a page-cache write costs about 1.7 s of CPU per GiB (the
- * kernel allocating and accounting fresh pages), a direct write about 0.5 s, and the bytes are then
- * on their way to the disk already instead of waiting as dirty pages for the final fsync.
+ * system allows ({@code O_DIRECT}): whole aligned blocks go straight from aligned direct buffers to
+ * the disk. On this project's machines a page-cache write costs about 1.7 s of CPU per GiB (the
+ * kernel allocating and accounting fresh pages; {@code dd} measures it), a direct write about 0.5 s,
+ * and the bytes are then on their way to the disk already instead of waiting as dirty pages for the
+ * final fsync. The server's upload files use it (server CPU per GiB sent: about 6.7 s before, 4.5 s
+ * after). The CLI's download spool and received plaintext do not: tried, receiving got slower, as the
+ * disk then had to take both at once (docs/benchmarks.md, session 4).
  *
  * <p>The unaligned end (less than {@link #BLOCK_BUFFER} bytes) is written through an ordinary
  * descriptor by {@link #sync()} and {@link #close()}; the kernel keeps the two views coherent.
  * Where {@code O_DIRECT} is refused (tmpfs, some overlay or network file systems), every write goes
  * through the ordinary descriptor: the result is the same file, only slower.
  *
- * <p>{@link #write} and {@link #sync} may be called from different threads; {@link #sync} returns
- * the length it made durable, which covers every byte written before it was called.
+ * <p>Full blocks are written by a background thread while the caller fills the next one (at most
+ * {@link #BUFFERS} buffers per file, so memory is bounded); a failed block write fails the next
+ * call. {@link #write} and {@link #sync} may be called from different threads; {@link #sync}
+ * returns the length it made durable, which covers every byte written before it was called.
  */
 public final class DirectAppender implements AutoCloseable {
   /** Bytes collected before a direct write: a multiple of every block size in use (up to 64 KiB). */
-  static final int BLOCK_BUFFER = 1 << 20;
+  static final int BLOCK_BUFFER = 512 * 1024;
+  /** Buffers per file: one being filled, the others being written. */
+  static final int BUFFERS = 3;
   private static final int ALIGN = 64 * 1024;
+
+  private static final ExecutorService WRITERS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "direct-writer");
+    t.setDaemon(true);
+    return t;
+  });
 
   private final FileChannel plain;
   private final FileChannel direct;
-  private final ByteBuffer buffer;
+  /** Buffers not in use, for the next block. */
+  private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
+  /** The block being filled. */
+  private ByteBuffer buffer;
   /** File offset of buffer[0]; aligned when {@link #direct} is used. */
   private long bufferStart;
+  /** The block writes submitted so far, in order; completes when the last one has. */
+  private CompletableFuture<Void> writing = CompletableFuture.completedFuture(null);
   private boolean closed;
 
   private DirectAppender(FileChannel plain, FileChannel direct, long offset) throws IOException {
     this.plain = plain;
     this.direct = direct;
-    this.buffer = ByteBuffer.allocateDirect(BLOCK_BUFFER + ALIGN).alignedSlice(ALIGN);
-    this.buffer.limit(BLOCK_BUFFER);
+    ByteBuffer all = ByteBuffer.allocateDirect(BUFFERS * BLOCK_BUFFER + ALIGN).alignedSlice(ALIGN);
+    for (int i = 0; i < BUFFERS; i++) {
+      free.add(all.slice(i * BLOCK_BUFFER, BLOCK_BUFFER));
+    }
+    this.buffer = free.remove();
     this.bufferStart = direct == null ? offset : offset - offset % ALIGN;
     // the bytes of the first block before offset are rewritten with it
     while (bufferStart + buffer.position() < offset) {
@@ -115,6 +143,11 @@ public final class DirectAppender implements AutoCloseable {
     }
   }
 
+  /** Bytes handed to block writes so far (in the file, or being written); the rest is buffered. */
+  synchronized long handedOff() {
+    return bufferStart;
+  }
+
   /** File length once everything written so far is in the file. */
   public synchronized long length() {
     return bufferStart + buffer.position();
@@ -128,6 +161,7 @@ public final class DirectAppender implements AutoCloseable {
     long covered;
     synchronized (this) {
       ensureOpen();
+      awaitWrites();
       covered = writeTail();
     }
     plain.force(true);
@@ -142,20 +176,54 @@ public final class DirectAppender implements AutoCloseable {
     }
     closed = true;
     try (plain; FileChannel d = direct) {
+      awaitWrites();
       writeTail();
     }
   }
 
-  /** Writes the full buffer as one aligned block and starts the next one. */
+  /** Hands the full buffer to the writer thread as one aligned block and starts the next one. */
   private void drainFull() throws IOException {
-    buffer.flip();
-    FileChannel target = direct != null ? direct : plain;
+    ByteBuffer block = buffer.flip();
     long at = bufferStart;
-    while (buffer.hasRemaining()) {
-      at += target.write(buffer, at);
+    FileChannel target = direct != null ? direct : plain;
+    ByteBuffer next;
+    try {
+      next = free.take(); // waits while every other buffer is being written
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the disk");
     }
-    bufferStart = at;
-    buffer.clear().limit(BLOCK_BUFFER);
+    if (writing.isCompletedExceptionally()) {
+      free.add(next);
+      awaitWrites(); // throws the failure
+    }
+    writing = writing.thenRunAsync(() -> {
+      try {
+        long position = at;
+        while (block.hasRemaining()) {
+          position += target.write(block, position);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        free.add(block.clear());
+      }
+    }, WRITERS);
+    bufferStart = at + BLOCK_BUFFER;
+    buffer = next;
+  }
+
+  /** Waits for the block writes submitted so far; throws the first failure. */
+  private void awaitWrites() throws IOException {
+    try {
+      writing.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) {
+        throw new IOException("writing to the file failed: " + u.getCause().getMessage(), u.getCause());
+      }
+      throw new IOException("writing to the file failed: " + c, c);
+    }
   }
 
   /** Puts the buffered bytes in the file through the ordinary descriptor, keeping them buffered. */
@@ -168,7 +236,7 @@ public final class DirectAppender implements AutoCloseable {
     }
     if (direct == null && end > 0) { // no alignment to keep: start afresh after the tail
       bufferStart += end;
-      buffer.clear().limit(BLOCK_BUFFER);
+      buffer.clear();
     }
     return bufferStart + (direct == null ? 0 : end);
   }

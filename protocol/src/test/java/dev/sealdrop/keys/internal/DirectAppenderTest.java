@@ -45,6 +45,8 @@ class DirectAppenderTest {
         assertThat(out.isDirect()).as("O_DIRECT on " + type).isTrue();
       }
       writeInPieces(out, data, 2);
+      assertThat(out.handedOff()).as("full blocks went to the writer while writing; only the last one waits")
+          .isGreaterThan(data.length - (long) DirectAppender.BLOCK_BUFFER);
       assertThat(out.sync()).isEqualTo(data.length);
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(data);
