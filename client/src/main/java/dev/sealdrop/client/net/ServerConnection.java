@@ -9,6 +9,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One mTLS channel to a sealdrop server and its stubs. Unary calls get a deadline; every
@@ -16,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServerConnection implements AutoCloseable {
   static final long UNARY_DEADLINE_SECONDS = 30;
+  private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
 
   private final ManagedChannel channel;
   private final HostPort server;
@@ -69,13 +72,45 @@ public final class ServerConnection implements AutoCloseable {
     T run() throws SealdropFailure;
   }
 
-  /** Runs one RPC, translating its failure. */
+  /** Attempts of an RPC whose connection the server closed during the TLS handshake. */
+  static final int HANDSHAKE_ATTEMPTS = 4;
+  /** Pause before the first retry; doubles after each. Longer than gRPC's first reconnect backoff (1 s ± 20 %). */
+  static final long FIRST_RETRY_MILLIS = 1500;
+
+  /**
+   * Runs one RPC, translating its failure. When the server accepted the connection but closed it
+   * during the TLS handshake without an alert (its handshake timeout, typically a server or client
+   * too busy to finish in time), the request never left this process, so the RPC is tried again, up
+   * to {@link #HANDSHAKE_ATTEMPTS} times in all. A refused certificate ends with a TLS alert instead,
+   * and nothing listening with a refused connection: neither is retried.
+   */
   public static <T> T call(GrpcFailures.Op op, Rpc<T> rpc) throws SealdropFailure {
-    try {
-      return rpc.run();
-    } catch (StatusRuntimeException e) {
-      throw GrpcFailures.translate(e, op);
+    long pause = FIRST_RETRY_MILLIS;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return rpc.run();
+      } catch (StatusRuntimeException e) {
+        if (attempt >= HANDSHAKE_ATTEMPTS || !closedDuringHandshake(e)) {
+          throw GrpcFailures.translate(e, op);
+        }
+        LOG.warn("the server closed the connection during the TLS handshake (attempt {} of {}); retrying in {} ms",
+            attempt, HANDSHAKE_ATTEMPTS, pause);
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw GrpcFailures.translate(e, op);
+        }
+        pause *= 2;
+      }
     }
+  }
+
+  /** gRPC's status for a connection the peer closed before the TLS handshake finished. */
+  static boolean closedDuringHandshake(StatusRuntimeException e) {
+    String d = e.getStatus().getDescription();
+    return e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE && d != null
+        && d.startsWith("Connection closed while performing TLS negotiation");
   }
 
   @Override

@@ -36,6 +36,11 @@ final class CuttingProxy implements AutoCloseable {
     acceptor.start();
   }
 
+  /** Connections accepted so far. */
+  int connections() {
+    return sockets.size() / 2;
+  }
+
   String address() {
     return "127.0.0.1:" + listener.getLocalPort();
   }

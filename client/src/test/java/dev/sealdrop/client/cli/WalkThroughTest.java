@@ -172,6 +172,22 @@ class WalkThroughTest {
   }
 
   @Test
+  void aConnectionTheServerClosesDuringTheTlsHandshakeIsTriedAgain() throws Exception {
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      String direct = "127.0.0.1:" + server.port();
+      retarget(bob, proxy.address());
+      try {
+        proxy.cutUpstreamAfter.set(1); // the first connection ends right after the ClientHello
+        bob.run("--json", "inbox").assertExit(0);
+        assertThat(proxy.cutUpstreamAfter.get()).as("the cut happened").isEqualTo(-1L);
+        assertThat(proxy.connections()).as("a second connection after the cut one").isEqualTo(2);
+      } finally {
+        retarget(bob, direct);
+      }
+    }
+  }
+
+  @Test
   void aBrokenConnectionResumesUploadAndDownloadOnRerun() throws Exception {
     try (CuttingProxy proxy = new CuttingProxy(server.port())) {
       Path big = root.resolve("big-clients.csv");
