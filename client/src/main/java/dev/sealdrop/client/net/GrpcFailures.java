@@ -159,6 +159,10 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, "the server is locked down by an admin: " + detail,
           "nothing was transferred or consumed; ask the operator when the lockdown will be lifted, then re-run", e);
     }
+    if (handshakeCutShort(e)) {
+      return new NetworkFailure(or(reason, "TLS_HANDSHAKE_INCOMPLETE"), "the TLS handshake with the server did not "
+          + "finish: " + detail, "the server or this machine may be overloaded; re-run the command", e);
+    }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException || c instanceof CertificateException) {
         return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),
@@ -168,6 +172,31 @@ public final class GrpcFailures {
     }
     return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the server is unavailable: " + detail,
         "check the address and that the server is running, then re-run; transfers resume where they stopped", e);
+  }
+
+  /**
+   * True if the TLS handshake ended without a verdict: it timed out, or the connection closed
+   * before it finished, with no TLS alert (a refused certificate comes with one). No request has
+   * left the client then, so it may be tried again.
+   */
+  public static boolean handshakeCutShort(StatusRuntimeException e) {
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
+    String d = e.getStatus().getDescription();
+    if (d != null && d.startsWith("Connection closed while performing TLS negotiation")) {
+      return true;
+    }
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+        return true;
+      }
+      if (c instanceof SSLException && "failure when writing TLS control frames".equals(c.getMessage())
+          && c.getCause() instanceof java.io.IOException && !(c.getCause() instanceof SSLException)) {
+        return true; // the peer closed the connection while our handshake messages were being written
+      }
+    }
+    return false;
   }
 
   private static String or(String reason, String fallback) {

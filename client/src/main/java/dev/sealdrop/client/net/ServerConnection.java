@@ -78,11 +78,12 @@ public final class ServerConnection implements AutoCloseable {
   static final long FIRST_RETRY_MILLIS = 1500;
 
   /**
-   * Runs one RPC, translating its failure. When the server accepted the connection but closed it
-   * during the TLS handshake without an alert (its handshake timeout, typically a server or client
-   * too busy to finish in time), the request never left this process, so the RPC is tried again, up
-   * to {@link #HANDSHAKE_ATTEMPTS} times in all. A refused certificate ends with a TLS alert instead,
-   * and nothing listening with a refused connection: neither is retried.
+   * Runs one RPC, translating its failure. When the TLS handshake ended without a verdict (it timed
+   * out, or the server closed the connection during it without a TLS alert: a server or client too
+   * busy to finish in time), the request never left this process, so the RPC is tried again, up to
+   * {@link #HANDSHAKE_ATTEMPTS} times in all ({@link GrpcFailures#handshakeCutShort}). A refused
+   * certificate ends with a TLS alert instead, and nothing listening with a refused connection:
+   * neither is retried.
    */
   public static <T> T call(GrpcFailures.Op op, Rpc<T> rpc) throws SealdropFailure {
     long pause = FIRST_RETRY_MILLIS;
@@ -90,10 +91,10 @@ public final class ServerConnection implements AutoCloseable {
       try {
         return rpc.run();
       } catch (StatusRuntimeException e) {
-        if (attempt >= HANDSHAKE_ATTEMPTS || !closedDuringHandshake(e)) {
+        if (attempt >= HANDSHAKE_ATTEMPTS || !GrpcFailures.handshakeCutShort(e)) {
           throw GrpcFailures.translate(e, op);
         }
-        LOG.warn("the server closed the connection during the TLS handshake (attempt {} of {}); retrying in {} ms",
+        LOG.warn("the TLS handshake did not finish (attempt {} of {}); retrying in {} ms",
             attempt, HANDSHAKE_ATTEMPTS, pause);
         try {
           Thread.sleep(pause);
@@ -104,13 +105,6 @@ public final class ServerConnection implements AutoCloseable {
         pause *= 2;
       }
     }
-  }
-
-  /** gRPC's status for a connection the peer closed before the TLS handshake finished. */
-  static boolean closedDuringHandshake(StatusRuntimeException e) {
-    String d = e.getStatus().getDescription();
-    return e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE && d != null
-        && d.startsWith("Connection closed while performing TLS negotiation");
   }
 
   @Override

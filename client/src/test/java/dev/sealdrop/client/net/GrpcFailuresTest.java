@@ -93,6 +93,27 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aHandshakeThatTimedOutOrWasCutWithoutAnAlertIsANetworkFailureAndRetryable() {
+    StatusRuntimeException timedOut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException("handshake failed",
+        new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms"))).asRuntimeException();
+    StatusRuntimeException closed = Status.UNAVAILABLE.withDescription(
+        "Connection closed while performing TLS negotiation?Channel Pipeline: [SslHandler#0]").asRuntimeException();
+    StatusRuntimeException writeCut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException(
+        "failure when writing TLS control frames", new java.nio.channels.ClosedChannelException())).asRuntimeException();
+    for (StatusRuntimeException e : java.util.List.of(timedOut, closed, writeCut)) {
+      assertThat(GrpcFailures.handshakeCutShort(e)).as(e.toString()).isTrue();
+      SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
+      assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+      assertThat(f.reason()).isEqualTo("TLS_HANDSHAKE_INCOMPLETE");
+    }
+    StatusRuntimeException refused = Status.UNAVAILABLE.withCause(
+        new SSLHandshakeException("Received fatal alert: certificate_unknown")).asRuntimeException();
+    assertThat(GrpcFailures.handshakeCutShort(refused)).isFalse();
+    assertThat(GrpcFailures.handshakeCutShort(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException()))
+        .isFalse();
+  }
+
+  @Test
   void aMalformedReasonTrailerIsIgnored() {
     StatusRuntimeException e = status(Status.PERMISSION_DENIED, "grant_expired\u001b[2J");
     assertThat(GrpcFailures.reason(e)).isEmpty();
