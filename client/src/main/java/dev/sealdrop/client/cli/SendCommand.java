@@ -95,7 +95,9 @@ final class SendCommand extends SealdropSubcommand {
       return new Uploader.Committed(saved.get().get("file_id").get(),
           Long.parseLong(saved.get().get("size").orElse("0")), "");
     }
-    if (saved.isPresent() && saved.get().get("sealed").equals(Optional.of("true")) && Files.exists(spool)) {
+    // "spooled": the spool holds the envelope from spool_offset on; "sealed" (written by earlier versions): from 0
+    if (saved.isPresent() && (saved.get().get("spooled").equals(Optional.of("true"))
+        || saved.get().get("sealed").equals(Optional.of("true"))) && Files.exists(spool)) {
       session.output().note("resuming the interrupted upload");
       String uploadId = saved.get().get("upload_id").orElseThrow();
       int max = Integer.parseInt(saved.get().get("max_message_bytes").orElse("0"));
@@ -111,7 +113,7 @@ final class SendCommand extends SealdropSubcommand {
     }
     Uploader.Started started = uploader.create();
     StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
-        .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("sealed", "false");
+        .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     state.save();
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
@@ -123,12 +125,12 @@ final class SendCommand extends SealdropSubcommand {
           Streams.copy(in, sealing, Progress.none());
           sealing.close();
         }
-      }, spoolOffset -> state.set("sealed", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
+      }, spoolOffset -> state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
           n -> p.advance(Math.min(n, size)));
       state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
       return c;
     } catch (IOException | RuntimeException e) {
-      if (!state.get("sealed").equals(Optional.of("true"))) {
+      if (!state.get("spooled").equals(Optional.of("true"))) {
         forget(stateFile);
       }
       throw e;

@@ -177,7 +177,8 @@ public final class GrpcFailures {
   /**
    * True if the TLS handshake ended without a verdict: it timed out, or the connection closed
    * before it finished, with no TLS alert (a refused certificate comes with one). No request has
-   * left the client then, so it may be tried again.
+   * left the client then, so it may be tried again. (Netty's "failure when writing TLS control
+   * frames" is not among these: it can also happen after the handshake, once a request was sent.)
    */
   public static boolean handshakeCutShort(StatusRuntimeException e) {
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
@@ -190,10 +191,6 @@ public final class GrpcFailures {
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
         return true;
-      }
-      if (c instanceof SSLException && "failure when writing TLS control frames".equals(c.getMessage())
-          && c.getCause() instanceof java.io.IOException && !(c.getCause() instanceof SSLException)) {
-        return true; // the peer closed the connection while our handshake messages were being written
       }
     }
     return false;

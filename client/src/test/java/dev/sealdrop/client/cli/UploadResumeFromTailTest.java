@@ -59,7 +59,8 @@ class UploadResumeFromTailTest {
       Path spool = only(uploads, ".sealed");
       Properties state = load(only(uploads, ".properties"));
       long spoolOffset = Long.parseLong(state.getProperty("spool_offset"));
-      assertThat(state.getProperty("sealed")).isEqualTo("true");
+      assertThat(state.getProperty("spooled")).isEqualTo("true");
+      assertThat(state.getProperty("sealed")).as("a key earlier versions read as a spool from byte 0").isNull();
       assertThat(spoolOffset).as("the spool starts after the first byte: the server already has the head")
           .isPositive().isLessThanOrEqualTo(committedBefore);
       assertThat(committedBefore - spoolOffset).as("the tail covers at least its budget, unless it reaches 0")

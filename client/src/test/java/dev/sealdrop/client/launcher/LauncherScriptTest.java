@@ -78,8 +78,13 @@ class LauncherScriptTest {
     assertThat(inbox.out()).as("commands other than send and receive do not record")
         .doesNotContain("ArchiveClassesAtExit").doesNotContain("SharedArchiveFile");
 
-    Run first = run(Map.of(), "send", "exit=3");
-    assertThat(first.exit()).isEqualTo(3);
+    Run failed = run(Map.of(), "send", "exit=3");
+    assertThat(failed.exit()).isEqualTo(3);
+    assertThat(failed.out()).contains("-XX:ArchiveClassesAtExit=");
+    assertThat(archives()).as("a failed run's archive is not kept").isEmpty();
+
+    Run first = run(Map.of(), "send", "exit=0");
+    assertThat(first.exit()).isZero();
     assertThat(first.out()).contains("-XX:ArchiveClassesAtExit=");
     assertThat(first.err()).isEmpty();
     Path folder = cache.resolve("sealdrop");
@@ -93,6 +98,21 @@ class LauncherScriptTest {
       assertThat(later.err()).as("no JVM warnings about the archive").isEmpty();
     }
     assertThat(archives()).hasSize(1);
+  }
+
+  @Test
+  void anArchiveInAFolderOthersCanWriteIsNeitherUsedNorMade() throws Exception {
+    run(Map.of(), "send");
+    assertThat(archives()).hasSize(1);
+    Path folder = cache.resolve("sealdrop");
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Run r = run(Map.of(), "send", "exit=0");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).doesNotContain("SharedArchiveFile").doesNotContain("ArchiveClassesAtExit");
+    Files.delete(archives().get(0));
+    Run again = run(Map.of(), "send", "exit=0");
+    assertThat(again.out()).doesNotContain("ArchiveClassesAtExit");
+    assertThat(archives()).isEmpty();
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.sealdrop.keys.internal;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -59,6 +58,8 @@ public final class DirectAppender implements AutoCloseable {
   private long bufferStart;
   /** The block writes submitted so far, in order; completes when the last one has. */
   private CompletableFuture<Void> writing = CompletableFuture.completedFuture(null);
+  /** The first failed block write; later blocks are not written. */
+  private volatile Exception failure;
   private boolean closed;
 
   private DirectAppender(FileChannel plain, FileChannel direct, long offset) throws IOException {
@@ -101,7 +102,7 @@ public final class DirectAppender implements AutoCloseable {
       plain.truncate(offset);
       direct = tryDirect ? openDirect(file) : null;
       return new DirectAppender(plain, direct, offset);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) { // Error: e.g. no direct memory left for the buffers
       plain.close();
       if (direct != null) {
         direct.close();
@@ -140,6 +141,14 @@ public final class DirectAppender implements AutoCloseable {
       if (!buffer.hasRemaining()) {
         drainFull();
       }
+    }
+  }
+
+  /** For tests: closes the descriptors under the appender, so that every later write to the disk fails. */
+  void failTheDisk() throws IOException {
+    plain.close();
+    if (direct != null) {
+      direct.close();
     }
   }
 
@@ -183,28 +192,28 @@ public final class DirectAppender implements AutoCloseable {
 
   /** Hands the full buffer to the writer thread as one aligned block and starts the next one. */
   private void drainFull() throws IOException {
-    ByteBuffer block = buffer.flip();
-    long at = bufferStart;
-    FileChannel target = direct != null ? direct : plain;
+    throwIfFailed();
     ByteBuffer next;
     try {
-      next = free.take(); // waits while every other buffer is being written
+      next = free.take(); // waits while every other buffer is being written; each write gives its buffer back
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for the disk");
     }
-    if (writing.isCompletedExceptionally()) {
-      free.add(next);
-      awaitWrites(); // throws the failure
-    }
+    ByteBuffer block = buffer.flip();
+    long at = bufferStart;
+    FileChannel target = direct != null ? direct : plain;
+    // the task never throws, so every queued write runs (skipping the disk after a failure) and gives its buffer back
     writing = writing.thenRunAsync(() -> {
       try {
-        long position = at;
-        while (block.hasRemaining()) {
-          position += target.write(block, position);
+        if (failure == null) {
+          long position = at;
+          while (block.hasRemaining()) {
+            position += target.write(block, position);
+          }
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      } catch (IOException | RuntimeException e) {
+        failure = e;
       } finally {
         free.add(block.clear());
       }
@@ -215,14 +224,14 @@ public final class DirectAppender implements AutoCloseable {
 
   /** Waits for the block writes submitted so far; throws the first failure. */
   private void awaitWrites() throws IOException {
-    try {
-      writing.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException u) {
-        throw new IOException("writing to the file failed: " + u.getCause().getMessage(), u.getCause());
-      }
-      throw new IOException("writing to the file failed: " + c, c);
+    writing.join();
+    throwIfFailed();
+  }
+
+  private void throwIfFailed() throws IOException {
+    Exception f = failure;
+    if (f != null) {
+      throw new IOException("writing to the file failed: " + f.getMessage(), f);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.sealdrop.keys.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -85,6 +86,27 @@ class DirectAppenderTest {
     expected.write(first, 0, (int) keep);
     expected.write(rest);
     assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());
+  }
+
+  @Test
+  void aFailedBlockWriteFailsTheNextCallsInsteadOfHangingThem() throws Exception {
+    for (boolean tryDirect : new boolean[] {true, false}) {
+      Path file = dir.resolve("failing-" + tryDirect);
+      byte[] block = random(DirectAppender.BLOCK_BUFFER, 10);
+      DirectAppender out = DirectAppender.open(file, 0, true, tryDirect);
+      out.write(block, 0, block.length);
+      out.failTheDisk();
+      assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+        // more blocks than there are buffers: a lost buffer would block here for ever
+        assertThatThrownBy(() -> {
+          for (int i = 0; i < 4 * DirectAppender.BUFFERS; i++) {
+            out.write(block, 0, block.length);
+          }
+        }).isInstanceOf(IOException.class).hasMessageContaining("writing to the file failed");
+        assertThatThrownBy(out::sync).isInstanceOf(IOException.class);
+        assertThatThrownBy(out::close).isInstanceOf(IOException.class);
+      });
+    }
   }
 
   @Test
