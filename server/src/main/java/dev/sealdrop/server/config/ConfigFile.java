@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
  * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
- * shutdown-grace=PT30S
+ * shutdown-grace=PT30S  handshake-timeout=PT10S
  * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
  * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
  * sftp-port=2222 (enables the SFTP door)  sftp-host=  sftp-auth-timeout=PT30S  sftp-idle-timeout=PT10M
@@ -36,7 +36,8 @@ import java.util.TreeSet;
 public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
-      "grant-max-downloads", "claim-window", "shutdown-grace", "admin-host", "admin-port", "audit-origin",
+      "grant-max-downloads", "claim-window", "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
+      "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
       "sftp-host", "sftp-port", "sftp-auth-timeout", "sftp-idle-timeout", "sftp-max-auth-attempts",
       "sftp-max-sessions-per-identity", "sftp-max-open-handles");
@@ -109,7 +110,8 @@ public final class ConfigFile {
         duration(settings, "retention-sweep-interval", a.retentionSweepInterval())));
     c = c.withSftp(sftp(c.sftp(), settings));
     ServerConfig.Network n = c.network();
-    return c.withNetwork(new ServerConfig.Network(n.host(), n.port(), n.handshakeTimeout(), n.maxConnectionIdle(),
+    return c.withNetwork(new ServerConfig.Network(n.host(), n.port(),
+        duration(settings, "handshake-timeout", n.handshakeTimeout()), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
         n.maxConcurrentCallsPerConnection(), duration(settings, "shutdown-grace", n.shutdownGrace())));
   }
