@@ -30,12 +30,11 @@ ensure_jars() {
   fi
 }
 
-# start_server DIR [JVM options...]: starts a dev server with cwd DIR (plus SERVER_ARGS); sets SERVER_PID, SERVER_ADDR.
+# start_server DIR [JVM options...]: starts a dev server with cwd DIR; sets SERVER_PID, SERVER_ADDR.
 start_server() {
   local dir=$1; shift
   mkdir -p "$dir"
-  # shellcheck disable=SC2086 # SERVER_ARGS: extra server arguments, e.g. --config FILE
-  (cd "$dir" && exec java "$@" -jar "$SERVER_JAR" --dev --port 0 --data data ${SERVER_ARGS:-} >server.out 2>server.log) &
+  (cd "$dir" && exec java "$@" -jar "$SERVER_JAR" --dev --port 0 --data data >server.out 2>server.log) &
   SERVER_PID=$!
   local i
   for i in $(seq 1 240); do

@@ -9,9 +9,7 @@
 #   N=4 SIZE=8M bench/load.sh     # smoke run
 #
 # Environment: N (32), SIZE (64M), HEAP (256m), OUT (bench/out/load), WRITE_DOC (1), BUILD (0),
-# KEEP (0 = delete files and server data at the end), CLIENT_JAVA_OPTS, SERVER_JAVA_OPTS,
-# HANDSHAKE_TIMEOUT (PT60S: the server's handshake-timeout; its default 10 s is for clients on their own
-# machines, while here N client JVMs start at once on the server's cores).
+# KEEP (0 = delete files and server data at the end), CLIENT_JAVA_OPTS, SERVER_JAVA_OPTS.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,11 +17,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${N:-32}
 SIZE=${SIZE:-64M}
 HEAP=${HEAP:-256m}
-HANDSHAKE_TIMEOUT=${HANDSHAKE_TIMEOUT:-PT60S}
 OUT=${OUT:-$ROOT/bench/out/load}
 DOC=${DOC:-$ROOT/docs/benchmarks.md}
 WRITE_DOC=${WRITE_DOC:-1}
-COMMAND="N=$N SIZE=$SIZE HEAP=$HEAP HANDSHAKE_TIMEOUT=$HANDSHAKE_TIMEOUT bench/load.sh"
+COMMAND="N=$N SIZE=$SIZE HEAP=$HEAP bench/load.sh"
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$N'"
 FILE_BYTES=$(bytes "$SIZE") || die "SIZE must look like 64M, not '$SIZE'"
 TOTAL=$((N * FILE_BYTES))
@@ -61,13 +58,8 @@ main() {
   make_files
   local started; started=$(date -u '+%Y-%m-%d %H:%M UTC')
   local load_before; load_before=$(loadavg)
-  # The N sender JVMs start at once on the server's own cores, and each needs seconds of CPU before its
-  # handshake is done; the default 10 s handshake timeout is for clients on their own machines.
-  mkdir -p "$OUT/server"
-  printf 'handshake-timeout=%s\n' "$HANDSHAKE_TIMEOUT" >"$OUT/server.properties"
   # shellcheck disable=SC2086
-  SERVER_ARGS="--config $OUT/server.properties" \
-    start_server "$OUT/server" "-Xmx$HEAP" "-Xlog:gc:file=$OUT/server/gc.log" ${SERVER_JAVA_OPTS:-}
+  start_server "$OUT/server" "-Xmx$HEAP" "-Xlog:gc:file=$OUT/server/gc.log" ${SERVER_JAVA_OPTS:-}
   sample_rss "$SERVER_PID" "$OUT/server/rss.log" &
   SAMPLER_PID=$!
   log "creating alice and bob profiles"
@@ -139,9 +131,7 @@ main() {
     echo "receivers (\`bench/src/LoadReceivers.java\`: one JVM, $N threads, one mutual-TLS connection each, the same"
     echo "redeem → download to spool → open and verify → confirm steps as \`sealdrop receive\`) redeem at the same"
     echo "instant (one burst: downloads start once every receiver has redeemed, so that on this one shared machine"
-    echo "the receivers' own decryption does not inflate the redeem times). One server, \`-Xmx$HEAP\`, with"
-    echo "\`handshake-timeout=$HANDSHAKE_TIMEOUT\` (default 10 s: the $N sender JVMs start at once on the server's own"
-    echo "2 cores, and each needs seconds of CPU before its TLS handshake is done). MB = 10^6 bytes."
+    echo "the receivers' own decryption does not inflate the redeem times). One server, \`-Xmx$HEAP\`. MB = 10^6 bytes."
     echo
     echo "- Command: \`$COMMAND\`"
     echo "- Date: $started"
