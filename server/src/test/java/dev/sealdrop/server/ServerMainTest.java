@@ -42,7 +42,7 @@ class ServerMainTest {
   void devFlagsAndConfigFileCombineFlagsWinning() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"),
         "port=7000\nclaim-window=PT2H\ngrant-max-lifetime=P7D\nbootstrap-admin=root-admin\nquota-bytes=1000000\n"
-            + "handshake-timeout=PT30S\n");
+            + "handshake-timeout=PT5S\n");
     ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
         file.toString(), "--port", "0", "--data", dir.resolve("d").toString()));
     assertThat(c.dev()).isTrue();
@@ -52,11 +52,19 @@ class ServerMainTest {
     assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofHours(2));
     assertThat(c.grants().maxLifetime()).isEqualTo(Duration.ofDays(7));
     assertThat(c.uploads().quotaBytes()).isEqualTo(1_000_000);
-    assertThat(c.network().handshakeTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.network().handshakeTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.identities().bootstrapAdmin()).contains("root-admin");
     assertThat(c.identities().registered()).containsEntry("alice", Role.TRANSFEROR).containsEntry("bob", Role.ACQUIRER)
         .containsEntry("carol", Role.ADMIN).containsEntry("dave", Role.ACQUIRER).doesNotContainKey("mallory");
     assertThat(c.tls().caCertificate()).isEqualTo(TestPki.get().caCertFile());
+  }
+
+  @Test
+  void aHandshakeTimeoutTheTlsLayerWouldCutShortIsRefused() throws Exception {
+    Path file = Files.writeString(dir.resolve("slow-handshakes.properties"), "handshake-timeout=PT30S\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString(), "--port", "0", "--data", dir.resolve("d2").toString())))
+        .hasMessageContaining("handshake-timeout must be at most 10 s");
   }
 
   @Test

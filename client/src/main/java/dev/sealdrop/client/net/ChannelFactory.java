@@ -54,7 +54,8 @@ public final class ChannelFactory {
   }
 
   public ManagedChannel open(HostPort server) throws AuthFailure {
-    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(server.host(), server.port());
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(server.host(), server.port())
+        .intercept(Delivery.INTERCEPTOR);
     if (checkpointsDir != null) {
       builder.intercept(new CheckpointKeeper(checkpointsDir));
     }

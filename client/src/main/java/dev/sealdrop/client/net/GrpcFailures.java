@@ -174,6 +174,22 @@ public final class GrpcFailures {
         "check the address and that the server is running, then re-run; transfers resume where they stopped", e);
   }
 
+  /** gRPC's description of a connection that closed with no GOAWAY, no TLS alert and no error. */
+  static final String CLOSED_WITHOUT_REASON = "Network closed for unknown reason";
+
+  /**
+   * True if the connection ended without a verdict: the TLS handshake ended without one
+   * ({@link #handshakeCutShort}), or the connection closed with no reason given (no GOAWAY, no TLS
+   * alert, no error). Whether the request had left by then is for {@link Delivery} to tell.
+   */
+  public static boolean endedWithoutVerdict(StatusRuntimeException e) {
+    if (handshakeCutShort(e)) {
+      return true;
+    }
+    return e.getStatus().getCode() == Status.Code.UNAVAILABLE && e.getCause() == null
+        && CLOSED_WITHOUT_REASON.equals(e.getStatus().getDescription());
+  }
+
   /**
    * True if the TLS handshake ended without a verdict: it timed out, or the connection closed
    * before it finished, with no TLS alert (a refused certificate comes with one). No request has

@@ -72,37 +72,41 @@ public final class ServerConnection implements AutoCloseable {
     T run() throws SealdropFailure;
   }
 
-  /** Attempts of an RPC whose connection the server closed during the TLS handshake. */
-  static final int HANDSHAKE_ATTEMPTS = 4;
+  /** Attempts of an RPC whose connection ended before the request was handed to it. */
+  static final int CONNECT_ATTEMPTS = 4;
   /** Pause before the first retry; doubles after each. Longer than gRPC's first reconnect backoff (1 s ± 20 %). */
   static final long FIRST_RETRY_MILLIS = 1500;
 
   /**
-   * Runs one RPC, translating its failure. When the TLS handshake ended without a verdict (it timed
-   * out, or the server closed the connection during it without a TLS alert: a server or client too
-   * busy to finish in time), the request never left this process, so the RPC is tried again, up to
-   * {@link #HANDSHAKE_ATTEMPTS} times in all ({@link GrpcFailures#handshakeCutShort}). A refused
-   * certificate ends with a TLS alert instead, and nothing listening with a refused connection:
-   * neither is retried.
+   * Runs one RPC, translating its failure. When the connection ended before the request was
+   * handed to it ({@link Delivery}) and without a verdict ({@link GrpcFailures#endedWithoutVerdict}:
+   * the TLS handshake timed out or was cut without a TLS alert, or the connection closed with no
+   * reason given, as when the server's handshake timer ran out just after this side finished the
+   * handshake; a server or client too busy to finish in time), the request never left this process,
+   * so the RPC is tried again, up to {@link #CONNECT_ATTEMPTS} times in all. A refused certificate
+   * ends with a TLS alert instead, and nothing listening with a refused connection: neither is
+   * retried, nor is anything once its request was handed to a connection.
    */
   public static <T> T call(GrpcFailures.Op op, Rpc<T> rpc) throws SealdropFailure {
     long pause = FIRST_RETRY_MILLIS;
     for (int attempt = 1; ; attempt++) {
-      try {
-        return rpc.run();
-      } catch (StatusRuntimeException e) {
-        if (attempt >= HANDSHAKE_ATTEMPTS || !GrpcFailures.handshakeCutShort(e)) {
-          throw GrpcFailures.translate(e, op);
-        }
-        LOG.warn("the TLS handshake did not finish (attempt {} of {}); retrying in {} ms",
-            attempt, HANDSHAKE_ATTEMPTS, pause);
+      try (Delivery.Attempt watch = Delivery.begin()) {
         try {
-          Thread.sleep(pause);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw GrpcFailures.translate(e, op);
+          return rpc.run();
+        } catch (StatusRuntimeException e) {
+          if (attempt >= CONNECT_ATTEMPTS || watch.handedToConnection() || !GrpcFailures.endedWithoutVerdict(e)) {
+            throw GrpcFailures.translate(e, op);
+          }
+          LOG.warn("the connection ended before the request was sent ({}; attempt {} of {}); retrying in {} ms",
+              e.getStatus().getDescription(), attempt, CONNECT_ATTEMPTS, pause);
+          try {
+            Thread.sleep(pause);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw GrpcFailures.translate(e, op);
+          }
+          pause *= 2;
         }
-        pause *= 2;
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.testing.CuttingProxy;
 import dev.sealdrop.server.SealdropServer;
 import dev.sealdrop.server.config.ServerConfig;
 import java.nio.charset.StandardCharsets;
@@ -181,6 +182,25 @@ class WalkThroughTest {
         bob.run("--json", "inbox").assertExit(0);
         assertThat(proxy.cutUpstreamAfter.get()).as("the cut happened").isEqualTo(-1L);
         assertThat(proxy.connections()).as("a second connection after the cut one").isEqualTo(2);
+      } finally {
+        retarget(bob, direct);
+      }
+    }
+  }
+
+  @Test
+  void aConnectionLostRightAfterTheClientFinishedItsHandshakeIsTriedAgain() throws Exception {
+    // TLS 1.3: the client's side of the handshake is done once it sent its Finished; a server
+    // whose (Netty, 10 s) handshake timer runs out before that flight arrives closes the
+    // connection, which the client sees as "Network closed for unknown reason" with no request sent
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      String direct = "127.0.0.1:" + server.port();
+      retarget(bob, proxy.address());
+      try {
+        proxy.dropUpstreamAfter.set(1);
+        bob.run("--json", "inbox").assertExit(0);
+        assertThat(proxy.dropUpstreamAfter.get()).as("the drop happened").isEqualTo(-1L);
+        assertThat(proxy.connections()).as("a second connection after the dropped one").isEqualTo(2);
       } finally {
         retarget(bob, direct);
       }

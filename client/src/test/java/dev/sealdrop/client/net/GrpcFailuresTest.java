@@ -115,6 +115,27 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aConnectionClosedWithNoReasonEndedWithoutAVerdictButAnAlertOrAnErrorIsAVerdict() {
+    StatusRuntimeException closed = Status.UNAVAILABLE.withDescription("Network closed for unknown reason")
+        .asRuntimeException();
+    assertThat(GrpcFailures.endedWithoutVerdict(closed)).isTrue();
+    assertThat(GrpcFailures.translate(closed, GrpcFailures.Op.LIST).reason()).isEqualTo("SERVER_UNAVAILABLE");
+    StatusRuntimeException cut = Status.UNAVAILABLE.withDescription(
+        "Connection closed while performing TLS negotiation").asRuntimeException();
+    assertThat(GrpcFailures.endedWithoutVerdict(cut)).isTrue();
+    StatusRuntimeException alert = Status.UNAVAILABLE.withDescription("Network closed for unknown reason")
+        .withCause(new SSLHandshakeException("Received fatal alert: certificate_revoked")).asRuntimeException();
+    assertThat(GrpcFailures.endedWithoutVerdict(alert)).isFalse();
+    StatusRuntimeException refused = Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new java.net.ConnectException("Connection refused")).asRuntimeException();
+    assertThat(GrpcFailures.endedWithoutVerdict(refused)).isFalse();
+    assertThat(GrpcFailures.endedWithoutVerdict(Status.DEADLINE_EXCEEDED.asRuntimeException())).isFalse();
+    StatusRuntimeException goAway = Status.UNAVAILABLE.withDescription(
+        "Connection closed after GOAWAY. HTTP/2 error code: NO_ERROR").asRuntimeException();
+    assertThat(GrpcFailures.endedWithoutVerdict(goAway)).as("a GOAWAY is the server's answer").isFalse();
+  }
+
+  @Test
   void aMalformedReasonTrailerIsIgnored() {
     StatusRuntimeException e = status(Status.PERMISSION_DENIED, "grant_expired\u001b[2J");
     assertThat(GrpcFailures.reason(e)).isEmpty();

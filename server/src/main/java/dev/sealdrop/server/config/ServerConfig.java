@@ -150,6 +150,9 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   public record Network(String host, int port, Duration handshakeTimeout, Duration maxConnectionIdle,
       Duration keepAliveTime, Duration keepAliveTimeout, int maxMessageBytes, int uploadChunkBytes,
       int maxConcurrentCallsPerConnection, Duration shutdownGrace) {
+    /** The longest TLS handshake the server's TLS layer (Netty's SslHandler, as gRPC sets it up) allows. */
+    public static final Duration MAX_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
     public static final Network DEFAULT = new Network("127.0.0.1", 8443, Duration.ofSeconds(10), Duration.ofMinutes(5),
         Duration.ofMinutes(1), Duration.ofSeconds(20), (1 << 20) + 4096, 1 << 20, 64, Duration.ofSeconds(30));
 
@@ -159,6 +162,13 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
         throw new IllegalArgumentException("port must be 0..65535 (0 = any free port), not " + port);
       }
       positive("handshakeTimeout", handshakeTimeout);
+      if (handshakeTimeout.compareTo(MAX_HANDSHAKE_TIMEOUT) > 0) {
+        // gRPC creates Netty's SslHandler itself, with Netty's fixed 10 s handshake timeout: a longer
+        // setting would be silently cut to 10 s, so it is refused instead
+        throw new IllegalArgumentException("handshake-timeout must be at most " + MAX_HANDSHAKE_TIMEOUT.toSeconds()
+            + " s (the TLS layer ends every handshake after " + MAX_HANDSHAKE_TIMEOUT.toSeconds()
+            + " s), not " + handshakeTimeout.toMillis() + " ms; shorter values apply as given");
+      }
       positive("maxConnectionIdle", maxConnectionIdle);
       positive("keepAliveTime", keepAliveTime);
       positive("keepAliveTimeout", keepAliveTimeout);

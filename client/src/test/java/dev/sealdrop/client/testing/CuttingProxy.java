@@ -1,4 +1,4 @@
-package dev.sealdrop.client.cli;
+package dev.sealdrop.client.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,18 +16,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * in either direction (a dropped network, as far as both ends can tell). TLS passes through
  * untouched, end to end.
  */
-final class CuttingProxy implements AutoCloseable {
+public final class CuttingProxy implements AutoCloseable {
   /** Break the next connection once this many client-to-server bytes passed (-1: never). */
-  final AtomicLong cutUpstreamAfter = new AtomicLong(-1);
+  public final AtomicLong cutUpstreamAfter = new AtomicLong(-1);
   /** Break the next connection once this many server-to-client bytes passed (-1: never). */
-  final AtomicLong cutDownstreamAfter = new AtomicLong(-1);
+  public final AtomicLong cutDownstreamAfter = new AtomicLong(-1);
+  /**
+   * Once this many client-to-server bytes passed on the next connection, drop the client's next
+   * chunk unforwarded and break the connection (-1: never). With 1, the ClientHello passes and the
+   * client's second flight (its certificate and Finished: its side of the TLS 1.3 handshake is done)
+   * never arrives: a server whose handshake timer ran out just as the client finished.
+   */
+  public final AtomicLong dropUpstreamAfter = new AtomicLong(-1);
 
   private final ServerSocket listener;
   private final int targetPort;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final Thread acceptor;
 
-  CuttingProxy(int targetPort) throws IOException {
+  public CuttingProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
     this.listener = new ServerSocket();
     listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -37,11 +44,11 @@ final class CuttingProxy implements AutoCloseable {
   }
 
   /** Connections accepted so far. */
-  int connections() {
+  public int connections() {
     return sockets.size() / 2;
   }
 
-  String address() {
+  public String address() {
     return "127.0.0.1:" + listener.getLocalPort();
   }
 
@@ -52,21 +59,27 @@ final class CuttingProxy implements AutoCloseable {
         Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         sockets.add(client);
         sockets.add(server);
-        pump(client, server, cutUpstreamAfter, client, server);
-        pump(server, client, cutDownstreamAfter, client, server);
+        pump(client, server, cutUpstreamAfter, dropUpstreamAfter, client, server);
+        pump(server, client, cutDownstreamAfter, new AtomicLong(-1), client, server);
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pump(Socket from, Socket to, AtomicLong cutAfter, Socket a, Socket b) {
+  private static void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, Socket a, Socket b) {
     Thread t = new Thread(() -> {
       long passed = 0;
       byte[] buf = new byte[16 * 1024];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) > 0) {
+          long drop = dropAfter.get();
+          if (drop >= 0 && passed >= drop && dropAfter.compareAndSet(drop, -1)) {
+            a.close();
+            b.close();
+            return;
+          }
           out.write(buf, 0, n);
           out.flush();
           passed += n;
@@ -89,6 +102,13 @@ final class CuttingProxy implements AutoCloseable {
     }, "cutting-proxy-pump");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Breaks every connection made so far (a dropped network); new ones are still accepted. */
+  public void breakConnections() throws IOException {
+    for (Socket s : sockets) {
+      s.close();
+    }
   }
 
   @Override

@@ -1,0 +1,105 @@
+package dev.sealdrop.client.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.testing.CuttingProxy;
+import dev.sealdrop.protocol.v1.ListInboxResponse;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ServerConnection#call} tries an RPC again only if its request never left: once gRPC
+ * handed the call to a connection, a lost connection is reported, however it ended. (The retry of
+ * a request that never left is shown end to end in WalkThroughTest, through a real TLS server.)
+ */
+class ServerConnectionRetryTest {
+  private final AtomicInteger received = new AtomicInteger();
+  private final CountDownLatch arrived = new CountDownLatch(1);
+  private Server server;
+  private CuttingProxy proxy;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new TransferServiceGrpc.TransferServiceImplBase() {
+          @Override
+          public void listInbox(ListInboxRequest request, StreamObserver<ListInboxResponse> response) {
+            received.incrementAndGet();
+            arrived.countDown(); // and never answers: the connection breaks first
+          }
+        }).build().start();
+    proxy = new CuttingProxy(server.getPort());
+    String[] hostPort = proxy.address().split(":");
+    channel = NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1])).usePlaintext()
+        .intercept(Delivery.INTERCEPTOR).build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow();
+    proxy.close();
+    server.shutdownNow();
+  }
+
+  @Test
+  void aRequestHandedToAConnectionThatThenClosedWithoutAReasonIsNotSentAgain() throws Exception {
+    ServerConnection connection = new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort()));
+    Thread breaker = new Thread(() -> {
+      try {
+        if (arrived.await(20, TimeUnit.SECONDS)) {
+          proxy.breakConnections();
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    breaker.start();
+    SealdropFailure f = catchThrowableOfType(SealdropFailure.class, () -> ServerConnection.call(GrpcFailures.Op.LIST,
+        () -> connection.transfer().listInbox(ListInboxRequest.getDefaultInstance())));
+    breaker.join();
+    assertThat(f).as("the call fails").isNotNull();
+    assertThat(f.reason()).isEqualTo("SERVER_UNAVAILABLE");
+    // the same failure would be retried, had the request not been handed to the connection
+    assertThat(GrpcFailures.endedWithoutVerdict((StatusRuntimeException) f.getCause())).as(f.getMessage()).isTrue();
+    assertThat(received.get()).as("requests the server received").isEqualTo(1);
+    assertThat(proxy.connections()).as("connections made").isEqualTo(1);
+  }
+
+  @Test
+  void anAttemptOnlyWatchesTheCallsOfItsOwnThread() throws Exception {
+    try (Delivery.Attempt outer = Delivery.begin()) {
+      try (Delivery.Attempt inner = Delivery.begin()) {
+        assertThat(inner.handedToConnection()).isFalse();
+      }
+      ServerConnection connection = new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort()));
+      Thread caller = new Thread(() -> {
+        try {
+          connection.transfer().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .listInbox(ListInboxRequest.getDefaultInstance());
+        } catch (StatusRuntimeException expected) {
+          // the server never answers
+        }
+      });
+      caller.start();
+      caller.join();
+      assertThat(received.get()).as("the other thread's request arrived").isEqualTo(1);
+      assertThat(outer.handedToConnection()).as("not this thread's call").isFalse();
+    }
+  }
+}
