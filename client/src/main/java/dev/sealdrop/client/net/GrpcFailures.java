@@ -179,15 +179,30 @@ public final class GrpcFailures {
 
   /**
    * True if the connection ended without a verdict: the TLS handshake ended without one
-   * ({@link #handshakeCutShort}), or the connection closed with no reason given (no GOAWAY, no TLS
-   * alert, no error). Whether the request had left by then is for {@link Delivery} to tell.
+   * ({@link #handshakeCutShort}), the connection closed with no reason given (no GOAWAY, no TLS
+   * alert, no error), or Netty found it closed when writing TLS records of its own. Whether the
+   * request had left by then is for {@link Delivery} to tell: these can also happen after a request
+   * was sent, and then nothing is retried.
    */
   public static boolean endedWithoutVerdict(StatusRuntimeException e) {
     if (handshakeCutShort(e)) {
       return true;
     }
-    return e.getStatus().getCode() == Status.Code.UNAVAILABLE && e.getCause() == null
-        && CLOSED_WITHOUT_REASON.equals(e.getStatus().getDescription());
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
+    if (e.getCause() == null && CLOSED_WITHOUT_REASON.equals(e.getStatus().getDescription())) {
+      return true;
+    }
+    // Netty could not write its own TLS records (handshake flights, alerts): the connection was already
+    // closed under it, typically by a server whose handshake timer ran out; a refusal comes as an alert
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SSLException && c.getMessage() != null
+          && c.getMessage().startsWith("failure when writing TLS control frames")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

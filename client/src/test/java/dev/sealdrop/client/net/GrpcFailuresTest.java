@@ -133,6 +133,11 @@ class GrpcFailuresTest {
     StatusRuntimeException goAway = Status.UNAVAILABLE.withDescription(
         "Connection closed after GOAWAY. HTTP/2 error code: NO_ERROR").asRuntimeException();
     assertThat(GrpcFailures.endedWithoutVerdict(goAway)).as("a GOAWAY is the server's answer").isFalse();
+    StatusRuntimeException controlFrames = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException(
+        "failure when writing TLS control frames", new java.nio.channels.ClosedChannelException())).asRuntimeException();
+    assertThat(GrpcFailures.handshakeCutShort(controlFrames)).isFalse();
+    assertThat(GrpcFailures.endedWithoutVerdict(controlFrames))
+        .as("retried only if the request never reached the connection (Delivery)").isTrue();
   }
 
   @Test
