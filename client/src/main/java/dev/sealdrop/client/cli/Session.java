@@ -93,6 +93,8 @@ final class Session implements AutoCloseable {
       }
       connection = ServerConnection.open(new ChannelFactory(p.clientCertificate(), p.clientKey(), p.caCertificate())
           .keepingCheckpointsIn(p.checkpointsDir()), c.server());
+      Output out = output();
+      ServerConnection.announceRetriesTo(out::note);
     }
     return connection;
   }

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,14 @@ public final class ServerConnection implements AutoCloseable {
     T run() throws SealdropFailure;
   }
 
+  /** Where {@link #call} announces a retry: the log, unless a command routes it to its user. */
+  private static volatile Consumer<String> retryNotice = LOG::warn;
+
+  /** Announces {@link #call}'s retries to {@code notice} (the CLI: a note on stderr) instead of the log. */
+  public static void announceRetriesTo(Consumer<String> notice) {
+    retryNotice = Objects.requireNonNull(notice, "notice");
+  }
+
   /** Attempts of an RPC whose connection ended before the request was handed to it. */
   static final int CONNECT_ATTEMPTS = 4;
   /** Pause before the first retry; doubles after each. Longer than gRPC's first reconnect backoff (1 s ± 20 %). */
@@ -98,8 +107,9 @@ public final class ServerConnection implements AutoCloseable {
           if (attempt >= CONNECT_ATTEMPTS || watch.handedToConnection() || !GrpcFailures.endedWithoutVerdict(e)) {
             throw GrpcFailures.translate(e, op);
           }
-          LOG.warn("the connection ended before the request was sent ({}; attempt {} of {}); retrying in {} ms",
-              e.getStatus().getDescription(), attempt, CONNECT_ATTEMPTS, pause);
+          retryNotice.accept("the connection ended before the request was sent ("
+              + (e.getStatus().getDescription() != null ? e.getStatus().getDescription() : String.valueOf(e.getCause()))
+              + "); trying again in " + pause / 1000.0 + " s (attempt " + (attempt + 1) + " of " + CONNECT_ATTEMPTS + ")");
           try {
             Thread.sleep(pause);
           } catch (InterruptedException ie) {

@@ -198,7 +198,9 @@ class WalkThroughTest {
       retarget(bob, proxy.address());
       try {
         proxy.dropUpstreamAfter.set(1);
-        bob.run("--json", "inbox").assertExit(0);
+        CliRun r = bob.run("--json", "inbox").assertExit(0);
+        assertThat(r.err()).as("the user is told why the command paused")
+            .contains("the connection ended before the request was sent");
         assertThat(proxy.dropUpstreamAfter.get()).as("the drop happened").isEqualTo(-1L);
         assertThat(proxy.connections()).as("a second connection after the dropped one").isEqualTo(2);
       } finally {
