@@ -137,6 +137,7 @@ final class Session implements AutoCloseable {
   public void close() {
     if (connection != null) {
       connection.close();
+      ServerConnection.announceRetriesTo(null);
     }
   }
 }

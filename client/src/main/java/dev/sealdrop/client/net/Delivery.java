@@ -24,18 +24,40 @@ final class Delivery {
 
   private Delivery() {}
 
-  /** One try of one RPC. */
+  /** One try of one RPC (attempts nest: what an inner one sees, its outer ones see too). */
   static final class Attempt implements AutoCloseable {
     private final Attempt outer;
+    private volatile boolean watched;
     private volatile boolean handedToConnection;
 
     private Attempt(Attempt outer) {
       this.outer = outer;
     }
 
-    /** True once a stream of this attempt's call was created on a connection (it may have been sent). */
+    /**
+     * True only if this attempt's calls were seen by {@link #INTERCEPTOR} and none of them was
+     * handed to a connection: then nothing of them reached the server. False when unsure (a channel
+     * without the interceptor, a call started on another thread).
+     */
+    boolean provablyUnsent() {
+      return watched && !handedToConnection;
+    }
+
+    /** True once a stream of this attempt's calls was created on a connection (it may have been sent). */
     boolean handedToConnection() {
       return handedToConnection;
+    }
+
+    private void markWatched() {
+      for (Attempt a = this; a != null; a = a.outer) {
+        a.watched = true;
+      }
+    }
+
+    private void markHandedToConnection() {
+      for (Attempt a = this; a != null; a = a.outer) {
+        a.handedToConnection = true;
+      }
     }
 
     @Override
@@ -62,13 +84,14 @@ final class Delivery {
       if (attempt == null) {
         return next.newCall(method, options);
       }
+      attempt.markWatched();
       return next.newCall(method, options.withStreamTracerFactory(new ClientStreamTracer.Factory() {
         @Override
         public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
           return new ClientStreamTracer() {
             @Override
             public void streamCreated(Attributes transportAttrs, Metadata headers) {
-              attempt.handedToConnection = true;
+              attempt.markHandedToConnection();
             }
           };
         }

@@ -163,6 +163,11 @@ public final class GrpcFailures {
       return new NetworkFailure(or(reason, "TLS_HANDSHAKE_INCOMPLETE"), "the TLS handshake with the server did not "
           + "finish: " + detail, "the server or this machine may be overloaded; re-run the command", e);
     }
+    if (tlsRecordsUnwritable(e)) {
+      return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the connection to the server closed while TLS "
+          + "was writing to it", "the server or this machine may be overloaded; re-run the command; transfers resume "
+          + "where they stopped", e);
+    }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException || c instanceof CertificateException) {
         return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),
@@ -194,8 +199,15 @@ public final class GrpcFailures {
     if (e.getCause() == null && CLOSED_WITHOUT_REASON.equals(e.getStatus().getDescription())) {
       return true;
     }
-    // Netty could not write its own TLS records (handshake flights, alerts): the connection was already
-    // closed under it, typically by a server whose handshake timer ran out; a refusal comes as an alert
+    return tlsRecordsUnwritable(e);
+  }
+
+  /**
+   * Netty could not write TLS records of its own (handshake flights, alerts): the connection was
+   * already closed under it, typically by a server whose handshake timer ran out. Not a refusal:
+   * a refused certificate comes as an alert.
+   */
+  private static boolean tlsRecordsUnwritable(StatusRuntimeException e) {
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException && c.getMessage() != null
           && c.getMessage().startsWith("failure when writing TLS control frames")) {

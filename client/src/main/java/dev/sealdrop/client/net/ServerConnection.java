@@ -76,9 +76,9 @@ public final class ServerConnection implements AutoCloseable {
   /** Where {@link #call} announces a retry: the log, unless a command routes it to its user. */
   private static volatile Consumer<String> retryNotice = LOG::warn;
 
-  /** Announces {@link #call}'s retries to {@code notice} (the CLI: a note on stderr) instead of the log. */
+  /** Announces {@link #call}'s retries to {@code notice} (the CLI: a note on stderr); null: to the log again. */
   public static void announceRetriesTo(Consumer<String> notice) {
-    retryNotice = Objects.requireNonNull(notice, "notice");
+    retryNotice = notice != null ? notice : LOG::warn;
   }
 
   /** Attempts of an RPC whose connection ended before the request was handed to it. */
@@ -104,7 +104,7 @@ public final class ServerConnection implements AutoCloseable {
         try {
           return rpc.run();
         } catch (StatusRuntimeException e) {
-          if (attempt >= CONNECT_ATTEMPTS || watch.handedToConnection() || !GrpcFailures.endedWithoutVerdict(e)) {
+          if (attempt >= CONNECT_ATTEMPTS || !watch.provablyUnsent() || !GrpcFailures.endedWithoutVerdict(e)) {
             throw GrpcFailures.translate(e, op);
           }
           retryNotice.accept("the connection ended before the request was sent ("

@@ -200,7 +200,7 @@ class WalkThroughTest {
         proxy.dropUpstreamAfter.set(1);
         CliRun r = bob.run("--json", "inbox").assertExit(0);
         assertThat(r.err()).as("the user is told why the command paused")
-            .contains("the connection ended before the request was sent");
+            .contains("the connection ended before the request was sent (Network closed for unknown reason)");
         assertThat(proxy.dropUpstreamAfter.get()).as("the drop happened").isEqualTo(-1L);
         assertThat(proxy.connections()).as("a second connection after the dropped one").isEqualTo(2);
       } finally {

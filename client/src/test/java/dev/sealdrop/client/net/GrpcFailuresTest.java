@@ -138,6 +138,9 @@ class GrpcFailuresTest {
     assertThat(GrpcFailures.handshakeCutShort(controlFrames)).isFalse();
     assertThat(GrpcFailures.endedWithoutVerdict(controlFrames))
         .as("retried only if the request never reached the connection (Delivery)").isTrue();
+    SealdropFailure lost = GrpcFailures.translate(controlFrames, GrpcFailures.Op.LIST);
+    assertThat(lost.reason()).as("not a refused certificate").isEqualTo("SERVER_UNAVAILABLE");
+    assertThat(Diagnoser.exitFor(lost)).isEqualTo(ExitCodes.UNAVAILABLE);
   }
 
   @Test

@@ -81,25 +81,75 @@ class ServerConnectionRetryTest {
     assertThat(proxy.connections()).as("connections made").isEqualTo(1);
   }
 
+  /** Starts ListInbox on this thread without waiting; the server never answers it. */
+  private void startCall(ManagedChannel on) {
+    TransferServiceGrpc.newStub(on).withDeadlineAfter(30, TimeUnit.SECONDS).listInbox(
+        ListInboxRequest.getDefaultInstance(), new StreamObserver<ListInboxResponse>() {
+          @Override
+          public void onNext(ListInboxResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+  }
+
   @Test
-  void anAttemptOnlyWatchesTheCallsOfItsOwnThread() throws Exception {
+  void anAttemptThatSawNoCallIsNotProvablyUnsent() {
+    try (Delivery.Attempt a = Delivery.begin()) {
+      assertThat(a.provablyUnsent()).as("no call watched: unsure, so never retried").isFalse();
+    }
+  }
+
+  @Test
+  void aCallOnAChannelWithoutTheInterceptorLeavesTheAttemptUnsure() throws Exception {
+    ManagedChannel bare = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    try (Delivery.Attempt a = Delivery.begin()) {
+      startCall(bare);
+      assertThat(arrived.await(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(a.provablyUnsent()).isFalse();
+      assertThat(a.handedToConnection()).as("not watched").isFalse();
+    } finally {
+      bare.shutdownNow();
+    }
+  }
+
+  @Test
+  void whatAnInnerAttemptSeesItsOuterAttemptSeesToo() throws Exception {
     try (Delivery.Attempt outer = Delivery.begin()) {
       try (Delivery.Attempt inner = Delivery.begin()) {
-        assertThat(inner.handedToConnection()).isFalse();
+        startCall(channel);
+        assertThat(arrived.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(inner.handedToConnection()).isTrue();
       }
-      ServerConnection connection = new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort()));
-      Thread caller = new Thread(() -> {
-        try {
-          connection.transfer().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .listInbox(ListInboxRequest.getDefaultInstance());
-        } catch (StatusRuntimeException expected) {
-          // the server never answers
-        }
-      });
+      assertThat(outer.handedToConnection()).isTrue();
+      assertThat(outer.provablyUnsent()).isFalse();
+    }
+  }
+
+  @Test
+  void closingAnInnerAttemptHandsTheThreadBackToTheOuterOne() throws Exception {
+    try (Delivery.Attempt outer = Delivery.begin()) {
+      try (Delivery.Attempt inner = Delivery.begin()) {
+        assertThat(inner.provablyUnsent()).isFalse();
+      }
+      startCall(channel);
+      assertThat(arrived.await(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(outer.handedToConnection()).as("the call after the inner attempt closed is the outer's").isTrue();
+    }
+  }
+
+  @Test
+  void anAttemptDoesNotWatchTheCallsOfOtherThreads() throws Exception {
+    try (Delivery.Attempt mine = Delivery.begin()) {
+      Thread caller = new Thread(() -> startCall(channel));
       caller.start();
       caller.join();
-      assertThat(received.get()).as("the other thread's request arrived").isEqualTo(1);
-      assertThat(outer.handedToConnection()).as("not this thread's call").isFalse();
+      assertThat(arrived.await(20, TimeUnit.SECONDS)).as("the other thread's request arrived").isTrue();
+      assertThat(mine.handedToConnection()).as("not this thread's call").isFalse();
+      assertThat(mine.provablyUnsent()).isFalse();
     }
   }
 }
