@@ -11,6 +11,7 @@
 #   SERVER_JAR=/path/old-server.jar bench/redeem.sh   # the same against another build (A/B)
 #
 # Environment: N (32), ROUNDS (6), SIZE (64K), HEAP (256m), OUT (bench/out/redeem), BUILD (0),
+# WARM_REDEEMS (20: untimed redeems of unknown tokens per receiver connection before the burst),
 # CLIENT_JAVA_OPTS, SERVER_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/redeem.jfr,settings=profile).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -20,8 +21,10 @@ N=${N:-32}
 ROUNDS=${ROUNDS:-6}
 SIZE=${SIZE:-64K}
 HEAP=${HEAP:-256m}
+WARM_REDEEMS=${WARM_REDEEMS:-20}
 OUT=${OUT:-$ROOT/bench/out/redeem}
 [[ $N =~ ^[1-9][0-9]*$ && $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "N and ROUNDS must be positive integers"
+[[ $WARM_REDEEMS =~ ^[0-9]+$ ]] || die "WARM_REDEEMS must be a whole number, not '$WARM_REDEEMS'"
 FILE_BYTES=$(bytes "$SIZE") || die "SIZE must look like 64K, not '$SIZE'"
 
 cleanup() { stop_server; [[ ${KEEP:-0} == 1 ]] || rm -rf "$OUT/server/data" "$OUT/rx"; }
@@ -50,7 +53,7 @@ main() {
       || die "MakeGrants failed: $(tail -3 "$OUT/grants.$r.err")"
     rm -rf "$OUT/rx"
     # shellcheck disable=SC2086
-    java ${CLIENT_JAVA_OPTS:-} -cp "$CLIENT_JAR" "$ROOT/bench/src/LoadReceivers.java" "$OUT/profiles/bob" \
+    java ${CLIENT_JAVA_OPTS:-} -Dbench.warmRedeems="$WARM_REDEEMS" -cp "$CLIENT_JAR" "$ROOT/bench/src/LoadReceivers.java" "$OUT/profiles/bob" \
       "$SERVER_ADDR" alice "$OUT/tokens.$r" "$OUT/rx" >"$OUT/receivers.$r.out" 2>"$OUT/receivers.$r.err" || rc=1
     awk '/^receiver .* redeem_ms/ { for (i = 1; i <= NF; i++) if ($i == "redeem_ms") print $(i + 1) }' \
       "$OUT/receivers.$r.out" >"$OUT/redeem_ms.$r"

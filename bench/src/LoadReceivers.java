@@ -50,6 +50,9 @@ import java.util.concurrent.TimeUnit;
  * then {@code wall_ms W}. Exit 1 if any receiver failed.
  */
 public final class LoadReceivers {
+  /** Untimed redeems of unknown tokens per connection before the burst ({@code -Dbench.warmRedeems}, default 20). */
+  private static final int WARM_REDEEMS = Integer.getInteger("bench.warmRedeems", 20);
+
   public static void main(String[] args) throws Exception {
     if (args.length != 5) {
       System.err.println("usage: LoadReceivers PROFILE_DIR HOST:PORT SENDER TOKENS_FILE OUT_DIR");
@@ -74,6 +77,7 @@ public final class LoadReceivers {
         .trustManager(profile.resolve("tls/ca.crt").toFile())
         .protocols("TLSv1.3").build();
 
+    applyTheClisCompilerPolicy();
     int n = tokens.size();
     PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     CountDownLatch ready = new CountDownLatch(n);
@@ -94,14 +98,17 @@ public final class LoadReceivers {
           // the timed redeem measures the redeem (its database transaction), not first-call costs.
           SessionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
               .whoAmI(WhoAmIRequest.getDefaultInstance());
-          // ...and one redeem of a token that does not exist (refused: not found), so that the redeem
-          // path's classes are loaded and its code compiled on both sides before the timed one.
-          try {
-            TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .redeem(RedeemRequest.newBuilder().setToken(unknownToken()).build());
-            throw new IllegalStateException("the server redeemed a token that was never issued");
-          } catch (io.grpc.StatusRuntimeException expected) {
-            // NOT_FOUND (or INVALID_ARGUMENT): the warm-up's only purpose
+          // ...and WARM_REDEEMS redeems of tokens that do not exist (refused: not found), so that the
+          // redeem path's classes are loaded and its code compiled on both sides before the timed one
+          // (a receiver's own JVM would pay its first-call costs on its own machine, not on the server's).
+          for (int w = 0; w < WARM_REDEEMS; w++) {
+            try {
+              TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+                  .redeem(RedeemRequest.newBuilder().setToken(unknownToken()).build());
+              throw new IllegalStateException("the server redeemed a token that was never issued");
+            } catch (io.grpc.StatusRuntimeException expected) {
+              // NOT_FOUND (or INVALID_ARGUMENT): the warm-up's only purpose
+            }
           }
           long connectNs = System.nanoTime() - c0;
           ready.countDown();
@@ -134,6 +141,21 @@ public final class LoadReceivers {
     stdout.println("wall_ms " + wallMs);
     keys.destroy();
     System.exit(anyFailed ? 1 : 0);
+  }
+
+  /**
+   * The compiler policy {@code sealdrop receive} runs with (client {@code cli.CompilerBudget}: C2 only for
+   * the bulk cryptography), so that these receivers cost the shared machine what 32 CLI processes
+   * would, and their JIT does not take the server's CPU during the redeem burst. Best effort.
+   */
+  private static void applyTheClisCompilerPolicy() {
+    try {
+      java.lang.reflect.Method apply = Class.forName("dev.sealdrop.client.cli.CompilerBudget").getDeclaredMethod("apply");
+      apply.setAccessible(true);
+      apply.invoke(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      System.err.println("note: the CLI's compiler policy could not be applied (" + e + "); the JVM's default applies");
+    }
   }
 
   /** A well-formed grant token that was never issued (32 random bytes, as the server's own). */
