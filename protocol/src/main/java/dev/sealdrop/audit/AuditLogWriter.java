@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,8 +51,16 @@ public final class AuditLogWriter implements Closeable {
   private final FileChannel channel; // of file; used only for the lock and for recovery at open
   private final FileLock fileLock;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Guards {@link #syncing} and {@link #syncRound}; never held during an fsync. */
   private final Object syncLock = new Object();
   private final ScheduledExecutorService timer;
+  private final Fsync fsync;
+
+  /** How the log reaches stable storage: {@link java.io.FileDescriptor#sync()}; tests watch it. */
+  @FunctionalInterface
+  interface Fsync {
+    void sync(java.io.FileDescriptor fd) throws IOException;
+  }
 
   // Guarded by lock.
   private ChainHash head;
@@ -64,14 +73,19 @@ public final class AuditLogWriter implements Closeable {
   private volatile Written lastWritten;
   private volatile SignedCheckpoint durableCheckpoint;
   private volatile IOException failure;
-  private long syncedPos; // guarded by syncLock
+  /** Every byte before this position is on stable storage. Only the thread leading an fsync raises it. */
+  private volatile long syncedPos;
+  private boolean syncing; // guarded by syncLock: an fsync is under way
+  /** Completes when the fsync under way ends (guarded by syncLock; replaced by each fsync's leader). */
+  private CompletableFuture<Void> syncRound = new CompletableFuture<>(); // guarded by syncLock
 
   /** A checkpoint and the file position just after its line. */
   private record Written(SignedCheckpoint checkpoint, long end) {}
 
   private AuditLogWriter(AuditLogConfig config, AuditKey key, RandomAccessFile file, FileLock fileLock,
-      ChainHash head, long size, SignedCheckpoint lastCheckpoint) throws IOException {
+      ChainHash head, long size, SignedCheckpoint lastCheckpoint, Fsync fsync) throws IOException {
     this.config = config;
+    this.fsync = fsync;
     this.key = key;
     this.file = file;
     this.channel = file.getChannel();
@@ -100,6 +114,11 @@ public final class AuditLogWriter implements Closeable {
 
   /** Creates the log, or verifies and resumes an existing one. */
   public static AuditLogWriter open(AuditLogConfig config, AuditKey key) throws IOException {
+    return open(config, key, java.io.FileDescriptor::sync);
+  }
+
+  /** {@link #open(AuditLogConfig, AuditKey)} with the fsync given (tests). */
+  static AuditLogWriter open(AuditLogConfig config, AuditKey key, Fsync fsync) throws IOException {
     Path file = config.file().toAbsolutePath();
     Files.createDirectories(file.getParent());
     boolean created = !Files.exists(file);
@@ -114,7 +133,7 @@ public final class AuditLogWriter implements Closeable {
       if (created) {
         KeyFiles.fsyncDirectory(file.getParent());
       }
-      AuditLogWriter w = new AuditLogWriter(config, key, raf, fl, r.head(), r.size(), r.lastCheckpoint());
+      AuditLogWriter w = new AuditLogWriter(config, key, raf, fl, r.head(), r.size(), r.lastCheckpoint(), fsync);
       if (r.tornBytes() > 0) {
         w.append(AuditEvent.of("server", TORN_TAIL_ACTION, config.file().getFileName().toString(), "ok", "",
             Map.of("bytes", Long.toString(r.tornBytes()))));
@@ -313,27 +332,59 @@ public final class AuditLogWriter implements Closeable {
     writtenPos = pos;
   }
 
+  /**
+   * Returns once every byte before {@code end} is on stable storage. Group commit: one caller leads
+   * an fsync that covers everything written so far; callers arriving meanwhile wait for it to end,
+   * all woken at once (no lock is handed from waiter to waiter), and then either find their bytes
+   * covered or lead the next fsync.
+   */
   private void syncTo(long end) throws IOException {
-    synchronized (syncLock) {
-      if (syncedPos >= end) {
-        return;
+    while (syncedPos < end) {
+      CompletableFuture<Void> underWay;
+      synchronized (syncLock) {
+        if (syncedPos >= end) {
+          return;
+        }
+        if (failure != null) {
+          throw unavailable();
+        }
+        underWay = syncing ? syncRound : null;
+        syncing = true;
       }
-      if (failure != null) {
-        throw unavailable();
+      if (underWay != null) {
+        underWay.join(); // not interruptible, like the fsync it waits for
+      } else {
+        leadSync();
       }
-      Written w = lastWritten; // read before target, so w.end() <= target
-      long target = writtenPos;
-      try {
-        file.getFD().sync(); // fsync; not interruptible, unlike FileChannel.force
-      } catch (IOException e) {
-        failure = e; // after a failed fsync the page cache cannot be trusted (fsyncgate): fail closed
-        throw new IOException("audit log " + config.file() + ": fsync failed; the log refuses further appends"
-            + " until restarted: " + e.getMessage(), e);
+    }
+  }
+
+  /** One fsync of everything written so far; wakes every caller waiting for it. */
+  private void leadSync() throws IOException {
+    Written w = lastWritten; // read before target, so w.end() <= target
+    long target = writtenPos;
+    boolean synced = false;
+    try {
+      fsync.sync(file.getFD()); // fsync; not interruptible, unlike FileChannel.force
+      synced = true;
+    } catch (IOException e) {
+      failure = e; // after a failed fsync the page cache cannot be trusted (fsyncgate): fail closed
+      throw new IOException("audit log " + config.file() + ": fsync failed; the log refuses further appends"
+          + " until restarted: " + e.getMessage(), e);
+    } finally {
+      CompletableFuture<Void> ended;
+      synchronized (syncLock) {
+        if (synced) {
+          syncedPos = target;
+          if (w != null && w.end() <= target) {
+            durableCheckpoint = w.checkpoint();
+          }
+        }
+        syncing = false;
+        ended = syncRound;
+        syncRound = new CompletableFuture<>();
       }
-      syncedPos = target;
-      if (w != null && w.end() <= target) {
-        durableCheckpoint = w.checkpoint();
-      }
+      ended.complete(null); // the waiters look again: covered, or one of them leads the next fsync
     }
   }
 
