@@ -169,8 +169,10 @@ main() {
     echo "Each figure is the **median of $RUNS run(s)**, whole-process wall time: sealdrop includes both JVM starts"
     echo "(client; the server runs throughout), key unlock, sealing/opening, TLS, server-side validation and fsyncs;"
     echo "sftp includes ssh connection setup. MB = 10^6 bytes of the original file. **Ratio = sftp time / sealdrop"
-    echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; files are in"
-    echo "the page cache for both; \`sync\` before each step. Before the timed runs the server got an untimed send and"
+    echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; the files sent"
+    echo "are in the page cache for both; sftp's get reads the copy its put left in the page cache, while the sealdrop"
+    echo "server stores blobs with O_DIRECT (they are fsynced anyway), so its download reads the blob from disk;"
+    echo "\`sync\` before each step. Before the timed runs the server got an untimed send and"
     echo "receive of WARM bytes (JIT warm-up of a long-running server; the CLI JVMs of the timed runs start cold)."
     if [[ ${SEALDROP_CDS:-1} == 0 ]]; then
       echo "The CLI ran through its launcher \`client/sealdrop\` with \`SEALDROP_CDS=0\` (plain \`java -jar\`)."
