@@ -33,8 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>On open, an existing file is verified with the writer's own key before the chain resumes;
  *       an incomplete last line (a crash mid-write, never acknowledged) is cut off and that is
  *       itself recorded ({@value #TORN_TAIL_ACTION}).
- *   <li>After any write or fsync error the writer refuses all further appends (fail closed): the
- *       caller must treat the audited operation as failed. Restarting recovers.
+ *   <li>After any write error, or an fsync that does not return normally, the writer refuses all
+ *       further appends (fail closed): the caller must treat the audited operation as failed.
+ *       Restarting recovers.
  * </ul>
  * The file is exactly the export format, so an export is a byte copy up to a fresh checkpoint.
  */
@@ -130,6 +131,10 @@ public final class AuditLogWriter implements Closeable {
     try {
       FileLock fl = lockOrFail(ch, file);
       Recovery r = LogRecovery.recover(ch, file, config, key);
+      // What the previous process wrote may not have reached the disk (it may have stopped between
+      // a write and its fsync), yet the writer starts from "the whole file is durable" and reports
+      // its last checkpoint as durable: make that true first.
+      fsync.sync(raf.getFD());
       if (created) {
         KeyFiles.fsyncDirectory(file.getParent());
       }
@@ -363,6 +368,7 @@ public final class AuditLogWriter implements Closeable {
   private void leadSync() throws IOException {
     Written w = lastWritten; // read before target, so w.end() <= target
     long target = writtenPos;
+    CompletableFuture<Void> next = new CompletableFuture<>();
     boolean synced = false;
     try {
       fsync.sync(file.getFD()); // fsync; not interruptible, unlike FileChannel.force
@@ -371,6 +377,9 @@ public final class AuditLogWriter implements Closeable {
       failure = e; // after a failed fsync the page cache cannot be trusted (fsyncgate): fail closed
       throw new IOException("audit log " + config.file() + ": fsync failed; the log refuses further appends"
           + " until restarted: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) { // not an I/O error, but the fsync's outcome is unknown all the same
+      failure = new IOException("fsync ended abnormally: " + e, e);
+      throw e;
     } finally {
       CompletableFuture<Void> ended;
       synchronized (syncLock) {
@@ -382,7 +391,7 @@ public final class AuditLogWriter implements Closeable {
         }
         syncing = false;
         ended = syncRound;
-        syncRound = new CompletableFuture<>();
+        syncRound = next;
       }
       ended.complete(null); // the waiters look again: covered, or one of them leads the next fsync
     }

@@ -9,22 +9,24 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The group commit of {@link Durability#GROUP_COMMIT}, watched through its fsync: an append is
- * acknowledged only after an fsync that began once its bytes were written; appends that arrive
- * while an fsync runs share the next one; a failed fsync fails its waiters instead of stranding them.
+ * acknowledged only after an fsync that began once its bytes were written; appends written while an
+ * fsync runs share the next one; a checkpoint is reported durable only once its fsync ended; a
+ * failed fsync (an I/O error or anything else) fails its waiters, is never retried, and closes the log.
  */
 class AuditGroupCommitTest {
-  private static final long QUIET_MS = 300;
-
   @TempDir Path dir;
 
   /** An fsync that can be held: once {@link #arm armed}, the next call waits for {@link #release} (and may then fail). */
@@ -32,11 +34,11 @@ class AuditGroupCommitTest {
     final AtomicInteger callsSinceArmed = new AtomicInteger();
     final CountDownLatch heldStarted = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
-    private final java.util.concurrent.atomic.AtomicBoolean holdNext = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile boolean failTheHeldOne;
+    private final AtomicBoolean holdNext = new AtomicBoolean();
+    private volatile Throwable failWith;
 
-    void arm(boolean fail) {
-      failTheHeldOne = fail;
+    void arm(Throwable fail) {
+      failWith = fail;
       callsSinceArmed.set(0);
       holdNext.set(true);
     }
@@ -51,8 +53,15 @@ class AuditGroupCommitTest {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        if (failTheHeldOne) {
-          throw new IOException("injected: the disk refused the fsync");
+        Throwable t = failWith;
+        if (t instanceof IOException io) {
+          throw io;
+        }
+        if (t instanceof RuntimeException re) {
+          throw re;
+        }
+        if (t instanceof Error err) {
+          throw err;
         }
       }
       fd.sync();
@@ -63,12 +72,13 @@ class AuditGroupCommitTest {
   void anAppendWrittenDuringAnFsyncWaitsForTheNextOne() throws Exception {
     HeldFsync fsync = new HeldFsync();
     try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("a.jsonl"), 1000), key(1), fsync)) {
-      fsync.arm(false);
-      CompletableFuture<AuditRecord> first = CompletableFuture.supplyAsync(() -> append(w, 1));
+      fsync.arm(null);
+      CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
       assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<AuditRecord> second = CompletableFuture.supplyAsync(() -> append(w, 2));
+      CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
+      waitUntil(() -> w.size() == 2); // written while the first fsync is held
 
-      Thread.sleep(QUIET_MS);
+      Thread.sleep(50);
       assertThat(first).as("not acknowledged while its fsync runs").isNotDone();
       assertThat(second).as("written after that fsync began: not covered by it").isNotDone();
       fsync.release.countDown();
@@ -80,23 +90,19 @@ class AuditGroupCommitTest {
   }
 
   @Test
-  void appendsThatArriveDuringAnFsyncShareOneFsync() throws Exception {
+  void appendsWrittenDuringAnFsyncShareOneFsync() throws Exception {
     HeldFsync fsync = new HeldFsync();
     int waiting = 16;
     try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("b.jsonl"), 1000), key(1), fsync)) {
-      fsync.arm(false);
-      CompletableFuture<AuditRecord> first = CompletableFuture.supplyAsync(() -> append(w, 0));
+      fsync.arm(null);
+      CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(0)));
       assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
       List<CompletableFuture<AuditRecord>> others = new ArrayList<>();
       for (int i = 1; i <= waiting; i++) {
         int n = i;
-        others.add(CompletableFuture.supplyAsync(() -> append(w, n), runnable -> new Thread(runnable).start()));
+        others.add(onOwnThread(() -> w.append(event(n))));
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (w.size() < waiting + 1 && System.nanoTime() < deadline) {
-        Thread.sleep(5); // every record is written (the chain's lock is not held during an fsync)
-      }
-      assertThat(w.size()).isEqualTo(waiting + 1);
+      waitUntil(() -> w.size() == waiting + 1); // the chain's lock is not held during an fsync
       assertThat(others).allMatch(f -> !f.isDone());
       fsync.release.countDown();
 
@@ -110,30 +116,104 @@ class AuditGroupCommitTest {
   }
 
   @Test
-  void aFailedFsyncFailsEveryAppendWaitingForItAndTheLogRefusesMore() throws Exception {
+  void aCheckpointIsReportedDurableOnlyOnceItsFsyncEnded() throws Exception {
     HeldFsync fsync = new HeldFsync();
-    AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("c.jsonl"), 1000), key(1), fsync);
-    fsync.arm(true);
-    CompletableFuture<AuditRecord> first = CompletableFuture.supplyAsync(() -> append(w, 1));
+    try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("d.jsonl"), 1000), key(1), fsync)) {
+      w.append(event(1));
+      fsync.arm(null);
+      CompletableFuture<SignedCheckpoint> checkpoint = onOwnThread(w::checkpoint);
+      assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(w.latestCheckpoint()).as("written, not yet durable").isEmpty();
+      fsync.release.countDown();
+
+      SignedCheckpoint signed = checkpoint.get(10, TimeUnit.SECONDS);
+      assertThat(w.latestCheckpoint()).contains(signed);
+    }
+  }
+
+  @Test
+  void aFailedFsyncFailsItsWaitersIsNeverRetriedAndMarksNothingDurable() throws Exception {
+    HeldFsync fsync = new HeldFsync();
+    // a checkpoint after every record, so that the failed fsync's range holds one
+    AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("c.jsonl"), 1), key(1), fsync);
+    IOException injected = new IOException("injected: the disk refused the fsync");
+    fsync.arm(injected);
+    CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
     assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<AuditRecord> second = CompletableFuture.supplyAsync(() -> append(w, 2));
-    Thread.sleep(QUIET_MS);
+    CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
+    waitUntil(() -> w.size() == 2); // the second waits for the held fsync, it was not refused on arrival
     fsync.release.countDown();
 
     for (CompletableFuture<AuditRecord> f : List.of(first, second)) {
       assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-          .hasStackTraceContaining("fsync");
+          .hasRootCause(injected);
     }
+    assertThat(fsync.callsSinceArmed.get()).as("no fsync after a failed one").isEqualTo(1);
+    assertThat(w.latestCheckpoint()).as("the checkpoint in the failed range is not durable").isEmpty();
     assertThatThrownBy(() -> w.append(event(3))).isInstanceOf(IOException.class).hasMessageContaining("unavailable");
-    assertThat(w.latestCheckpoint()).isEmpty();
+    assertThatThrownBy(w::checkpoint).isInstanceOf(IOException.class);
     w.close(); // releases the file; a failed log writes no final checkpoint
   }
 
-  private static AuditRecord append(AuditLogWriter w, int i) {
-    try {
-      return w.append(event(i));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  @Test
+  void anFsyncThatEndsAbnormallyStrandsNoWaiterAndClosesTheLog() throws Exception {
+    HeldFsync fsync = new HeldFsync();
+    AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("e.jsonl"), 1000), key(1), fsync);
+    IllegalStateException injected = new IllegalStateException("injected: not an I/O error");
+    fsync.arm(injected);
+    CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
+    assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
+    waitUntil(() -> w.size() == 2);
+    fsync.release.countDown();
+
+    assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasCause(injected);
+    assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS)).as("woken, and refused")
+        .isInstanceOf(ExecutionException.class).hasRootCause(injected);
+    assertThat(fsync.callsSinceArmed.get()).as("its outcome is unknown: never retried").isEqualTo(1);
+    assertThatThrownBy(() -> w.append(event(3))).isInstanceOf(IOException.class).hasMessageContaining("unavailable");
+    w.close();
+  }
+
+  @Test
+  void openingAnExistingLogFsyncsItBeforeCallingItsLastCheckpointDurable() throws Exception {
+    Path file = dir.resolve("f.jsonl");
+    // the previous process wrote records and a checkpoint; whether its last fsync ran is unknown
+    try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(file, 2), key(1))) {
+      w.append(event(1));
+      w.append(event(2));
+    }
+    AtomicInteger fsyncs = new AtomicInteger();
+    try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(file, 2), key(1), fd -> {
+      fsyncs.incrementAndGet();
+      fd.sync();
+    })) {
+      assertThat(w.latestCheckpoint()).isPresent();
+      assertThat(fsyncs.get()).as("the reopened file was fsynced before anything relied on it").isEqualTo(1);
+    }
+  }
+
+  /** Runs {@code work} on a thread of its own (a shared pool could be filled by blocked tasks). */
+  private static <T> CompletableFuture<T> onOwnThread(Callable<T> work) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(work.call());
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    }, "audit-append-test");
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  private static void waitUntil(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition met within 10 s").isLessThan(deadline);
+      Thread.sleep(2);
     }
   }
 }
