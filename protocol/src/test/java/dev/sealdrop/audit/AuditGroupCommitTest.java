@@ -72,11 +72,9 @@ class AuditGroupCommitTest {
   void anAppendWrittenDuringAnFsyncWaitsForTheNextOne() throws Exception {
     HeldFsync fsync = new HeldFsync();
     try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("a.jsonl"), 1000), key(1), fsync)) {
-      fsync.arm(null);
-      CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
-      assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
-      waitUntil(() -> w.size() == 2); // written while the first fsync is held
+      List<CompletableFuture<AuditRecord>> appends = secondAppendWrittenDuringTheFirstsFsync(w, fsync, null);
+      CompletableFuture<AuditRecord> first = appends.get(0);
+      CompletableFuture<AuditRecord> second = appends.get(1);
 
       Thread.sleep(50);
       assertThat(first).as("not acknowledged while its fsync runs").isNotDone();
@@ -137,14 +135,10 @@ class AuditGroupCommitTest {
     // a checkpoint after every record, so that the failed fsync's range holds one
     AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("c.jsonl"), 1), key(1), fsync);
     IOException injected = new IOException("injected: the disk refused the fsync");
-    fsync.arm(injected);
-    CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
-    assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
-    waitUntil(() -> w.size() == 2); // the second waits for the held fsync, it was not refused on arrival
+    List<CompletableFuture<AuditRecord>> appends = secondAppendWrittenDuringTheFirstsFsync(w, fsync, injected);
     fsync.release.countDown();
 
-    for (CompletableFuture<AuditRecord> f : List.of(first, second)) {
+    for (CompletableFuture<AuditRecord> f : appends) {
       assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
           .hasRootCause(injected);
     }
@@ -160,11 +154,9 @@ class AuditGroupCommitTest {
     HeldFsync fsync = new HeldFsync();
     AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(dir.resolve("e.jsonl"), 1000), key(1), fsync);
     IllegalStateException injected = new IllegalStateException("injected: not an I/O error");
-    fsync.arm(injected);
-    CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
-    assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
-    waitUntil(() -> w.size() == 2);
+    List<CompletableFuture<AuditRecord>> appends = secondAppendWrittenDuringTheFirstsFsync(w, fsync, injected);
+    CompletableFuture<AuditRecord> first = appends.get(0);
+    CompletableFuture<AuditRecord> second = appends.get(1);
     fsync.release.countDown();
 
     assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -192,6 +184,21 @@ class AuditGroupCommitTest {
       assertThat(w.latestCheckpoint()).isPresent();
       assertThat(fsyncs.get()).as("the reopened file was fsynced before anything relied on it").isEqualTo(1);
     }
+  }
+
+  /**
+   * Appends record 1, whose fsync is held (and then fails with {@code fail}, if not null), and record
+   * 2, written while that fsync is held: so record 2 waits for it rather than being refused on
+   * arrival or covered by it. Returns both appends, still running.
+   */
+  private static List<CompletableFuture<AuditRecord>> secondAppendWrittenDuringTheFirstsFsync(AuditLogWriter w,
+      HeldFsync fsync, Throwable fail) throws InterruptedException {
+    fsync.arm(fail);
+    CompletableFuture<AuditRecord> first = onOwnThread(() -> w.append(event(1)));
+    assertThat(fsync.heldStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<AuditRecord> second = onOwnThread(() -> w.append(event(2)));
+    waitUntil(() -> w.size() == 2);
+    return List.of(first, second);
   }
 
   /** Runs {@code work} on a thread of its own (a shared pool could be filled by blocked tasks). */
