@@ -1,6 +1,7 @@
 package dev.sealdrop.client.net;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
@@ -24,7 +25,13 @@ import java.util.concurrent.ExecutionException;
  * <p>The stream can keep the newest messages it sent (up to a byte budget given to {@link #open}):
  * the server may not have stored them yet when the call breaks, and {@link #writeUnacknowledgedTo}
  * hands them, with what is still buffered, to a spool a later run resumes from. The messages are
- * kept as the immutable buffers that were sent: retaining them costs no copy.
+ * kept as the buffers that were sent: retaining them costs no copy.
+ *
+ * <p>Each message is sent as the buffer it was filled in, without a copy; the buffer is never written
+ * again while a sent message may still refer to it. A buffer is filled again only after its message
+ * has left the retained tail, i.e. after gRPC serialised it (which it does within {@code onNext}) and
+ * at least {@code retainBytes} more were sent; with nothing retained, every message gets a fresh buffer.
+ * A 1 GiB upload thus reuses a few dozen buffers instead of allocating (and zeroing) a thousand.
  */
 public final class UploadStream extends OutputStream {
   /** The upload call failed; {@link #status()} says how. */
@@ -43,9 +50,13 @@ public final class UploadStream extends OutputStream {
 
   private final Object lock = new Object();
   private final CompletableFuture<UploadResponse> result = new CompletableFuture<>();
-  private final byte[] buffer;
+  private final int messageBytes;
+  /** The message being filled (null until the first byte after a send); never one a sent message refers to. */
+  private byte[] buffer;
   /** The newest messages sent, oldest first, together at most {@link #retainBytes} (plus one message). */
-  private final java.util.ArrayDeque<ByteString> retained = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<Sent> retained = new java.util.ArrayDeque<>();
+  /** Buffers of messages that left the retained tail, to be filled again. */
+  private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
   private final long retainBytes;
   private long retainedBytes;
   /** Upload offset of the first retained byte. */
@@ -57,7 +68,7 @@ public final class UploadStream extends OutputStream {
   private boolean closed;
 
   private UploadStream(int messageBytes, long offset, long retainBytes) {
-    this.buffer = new byte[messageBytes];
+    this.messageBytes = messageBytes;
     this.retainBytes = retainBytes;
     this.retainedFrom = offset;
     this.accepted = offset;
@@ -84,7 +95,7 @@ public final class UploadStream extends OutputStream {
 
   private void start(TransferServiceGrpc.TransferServiceStub stub) {
     // up to two messages queued in the transport: the next is ready to go while this thread seals more
-    stub.withOnReadyThreshold(2 * buffer.length).upload(new ClientResponseObserver<UploadRequest, UploadResponse>() {
+    stub.withOnReadyThreshold(2 * messageBytes).upload(new ClientResponseObserver<UploadRequest, UploadResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<UploadRequest> requestStream) {
         requests = requestStream;
@@ -125,13 +136,16 @@ public final class UploadStream extends OutputStream {
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
     while (len > 0) {
-      int n = Math.min(len, buffer.length - filled);
+      if (buffer == null) {
+        buffer = spare.isEmpty() ? new byte[messageBytes] : spare.removeFirst();
+      }
+      int n = Math.min(len, messageBytes - filled);
       System.arraycopy(b, off, buffer, filled, n);
       filled += n;
       accepted += n;
       off += n;
       len -= n;
-      if (filled == buffer.length) {
+      if (filled == messageBytes) {
         sendBuffer(false);
       }
     }
@@ -153,10 +167,12 @@ public final class UploadStream extends OutputStream {
    * call has failed or been aborted.
    */
   public void writeUnacknowledgedTo(OutputStream out) throws IOException {
-    for (ByteString message : retained) {
-      message.writeTo(out);
+    for (Sent message : retained) {
+      message.data().writeTo(out);
     }
-    out.write(buffer, 0, filled);
+    if (filled > 0) {
+      out.write(buffer, 0, filled);
+    }
   }
 
   /** Sends what is buffered plus the finish flag, half-closes, and waits for the verdict. */
@@ -194,26 +210,34 @@ public final class UploadStream extends OutputStream {
     }
     UploadRequest.Builder r = UploadRequest.newBuilder().setFinish(finish);
     if (filled > 0) {
-      ByteString data = ByteString.copyFrom(buffer, 0, filled);
-      retain(data);
+      ByteString data = UnsafeByteOperations.unsafeWrap(buffer, 0, filled);
+      retain(new Sent(data, buffer));
+      buffer = null;
       r.setData(data);
     }
     filled = 0;
     send(r.build());
   }
 
-  /** Keeps {@code data} (already counted in {@link #accepted}) and drops what the budget no longer covers. */
-  private void retain(ByteString data) {
+  /** A sent message and the buffer it wraps. */
+  private record Sent(ByteString data, byte[] buffer) {}
+
+  /**
+   * Keeps {@code message} (already counted in {@link #accepted}) and drops what the budget no
+   * longer covers; a dropped message's buffer may be filled again.
+   */
+  private void retain(Sent message) {
     if (retainBytes <= 0) {
       retainedFrom = accepted;
       return;
     }
-    retained.addLast(data);
-    retainedBytes += data.size();
-    while (retainedBytes - retained.peekFirst().size() >= retainBytes) {
-      ByteString dropped = retained.removeFirst();
-      retainedBytes -= dropped.size();
-      retainedFrom += dropped.size();
+    retained.addLast(message);
+    retainedBytes += message.data().size();
+    while (retainedBytes - retained.peekFirst().data().size() >= retainBytes) {
+      Sent dropped = retained.removeFirst();
+      retainedBytes -= dropped.data().size();
+      retainedFrom += dropped.data().size();
+      spare.addLast(dropped.buffer());
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.server.core.grant.DownloadSession;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -51,7 +51,8 @@ final class DownloadCall {
           out.onCompleted();
           return;
         }
-        out.onNext(DownloadResponse.newBuilder().setOffset(offset).setData(ByteString.copyFrom(buffer, 0, n))
+        // no copy: gRPC serialises the message within onNext, and the buffer is refilled only after it returns
+        out.onNext(DownloadResponse.newBuilder().setOffset(offset).setData(UnsafeByteOperations.unsafeWrap(buffer, 0, n))
             .setTotalSize(session.size()).build());
       }
     } catch (RuntimeException e) {
