@@ -36,6 +36,7 @@ class LauncherScriptTest {
       public class Echo {
         public static void main(String[] args) {
           System.out.println("jvm " + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+          System.out.println("max heap MiB " + (Runtime.getRuntime().maxMemory() >> 20));
           int code = 0;
           for (String a : args) {
             System.out.println("arg [" + a + "]");
@@ -70,6 +71,21 @@ class LauncherScriptTest {
     Run r = run(Map.of(), "--home", "my profile", "send", "a file; rm -rf x", "", "exit=7");
     assertThat(r.exit()).isEqualTo(7);
     assertThat(r.out()).contains("arg [--home]\narg [my profile]\narg [send]\narg [a file; rm -rf x]\narg []\narg [exit=7]");
+  }
+
+  @Test
+  void theHeapIsCappedAt512MibUnlessSealdropJavaOptsSaysOtherwise() throws Exception {
+    Run capped = run(Map.of("SEALDROP_CDS", "0"), "inbox");
+    assertThat(capped.exit()).isZero();
+    assertThat(capped.out()).contains("-Xmx512m");
+    assertThat(maxHeapMib(capped)).isBetween(400L, 512L);
+    Run bigger = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-Xmx1g"), "inbox");
+    assertThat(maxHeapMib(bigger)).as("the user's -Xmx comes later and wins").isBetween(800L, 1024L);
+  }
+
+  private static long maxHeapMib(Run r) {
+    return r.out().lines().filter(l -> l.startsWith("max heap MiB ")).mapToLong(l -> Long.parseLong(l.substring(13)))
+        .findFirst().orElseThrow();
   }
 
   @Test
