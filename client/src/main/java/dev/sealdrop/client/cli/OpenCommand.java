@@ -49,7 +49,7 @@ final class OpenCommand extends SealdropSubcommand {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
-    CryptoWarmup.startFor(Files.size(file));
+    CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.OPEN);
     boolean intoDirectory = Files.isDirectory(output);
     if (!intoDirectory && Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");

@@ -99,7 +99,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         return;
       }
       Claim claim = claim(session, t, stateFile, spool);
-      CryptoWarmup.startFor(claim.size());
+      CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
       KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
       OpenedFile opened;
       try {

@@ -63,7 +63,7 @@ final class SealCommand extends SealdropSubcommand {
     if (Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }
-    CryptoWarmup.startFor(Files.size(file));
+    CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();
     List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);
     List<RecipientKey> keys = recipients.stream().map(KeyBundle::recipientKey).toList();

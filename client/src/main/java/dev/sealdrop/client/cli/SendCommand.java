@@ -60,7 +60,7 @@ final class SendCommand extends SealdropSubcommand {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
     terms.validate();
-    CryptoWarmup.startFor(Files.size(file));
+    CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();
     // the key derivation runs on another core while the recipient's bundle is fetched and checked
     KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();
