@@ -40,7 +40,8 @@ public final class DirectAppender implements AutoCloseable {
   static final int BLOCK_BUFFER = 512 * 1024;
   /** Buffers per file: one being filled, the others being written. */
   static final int BUFFERS = 3;
-  private static final int ALIGN = 64 * 1024;
+  /** File offsets, lengths and buffer addresses of direct I/O are multiples of this (and of the block size). */
+  static final int ALIGN = 64 * 1024;
 
   private static final ExecutorService WRITERS = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "direct-writer");
@@ -100,7 +101,7 @@ public final class DirectAppender implements AutoCloseable {
         throw new IOException(file.getFileName() + " holds " + plain.size() + " bytes, fewer than " + offset);
       }
       plain.truncate(offset);
-      direct = tryDirect ? openDirect(file) : null;
+      direct = tryDirect ? openDirect(file, StandardOpenOption.WRITE) : null;
       return new DirectAppender(plain, direct, offset);
     } catch (IOException | RuntimeException | Error e) { // Error: e.g. no direct memory left for the buffers
       plain.close();
@@ -111,14 +112,17 @@ public final class DirectAppender implements AutoCloseable {
     }
   }
 
-  /** An {@code O_DIRECT} descriptor, or null where the JDK or the file system refuses one. */
-  private static FileChannel openDirect(Path file) {
+  /**
+   * An {@code O_DIRECT} descriptor opened for {@code mode} (READ or WRITE), or null where the JDK or
+   * the file system refuses one or its block size does not divide {@link #ALIGN}.
+   */
+  static FileChannel openDirect(Path file, StandardOpenOption mode) {
     try {
       long block = Files.getFileStore(file).getBlockSize();
       if (block <= 0 || ALIGN % block != 0) {
         return null;
       }
-      return FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+      return FileChannel.open(file, mode, com.sun.nio.file.ExtendedOpenOption.DIRECT);
     } catch (IOException | UnsupportedOperationException | LinkageError e) {
       return null;
     }

@@ -4,6 +4,7 @@ import dev.sealdrop.server.core.Ids;
 import dev.sealdrop.server.core.upload.BlobStore;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.keys.internal.DirectAppender;
+import dev.sealdrop.keys.internal.DirectReader;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -127,7 +128,8 @@ public final class LocalBlobStore implements BlobStore {
 
   @Override
   public SeekableByteChannel openBlob(String fileId) throws IOException {
-    return FileChannel.open(blob(fileId), StandardOpenOption.READ);
+    // read once, start to end, by a download: past the page cache, as DirectAppender wrote it
+    return DirectReader.open(blob(fileId));
   }
 
   @Override

@@ -1,0 +1,140 @@
+package dev.sealdrop.keys.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link DirectReader}: exactly the file's bytes, whatever the read sizes and positions (direct
+ * reads are whole aligned blocks, callers' are not), the end of the file as -1, and read-only.
+ */
+class DirectReaderTest {
+  @TempDir
+  Path dir;
+
+  /** Two and a half buffers and an odd tail: blocks, buffer refills and a short last block. */
+  private static final int SIZE = 2 * DirectReader.BUFFER + DirectReader.BUFFER / 2 + 12_345;
+
+  private Path file(byte[] content) throws Exception {
+    Path f = dir.resolve("blob");
+    Files.write(f, content);
+    return f;
+  }
+
+  private static byte[] random(int n, long seed) {
+    byte[] b = new byte[n];
+    new SplittableRandom(seed).nextBytes(b);
+    return b;
+  }
+
+  private static SeekableByteChannel directOrSkip(Path f) throws Exception {
+    SeekableByteChannel ch = DirectReader.open(f);
+    assumeTrue(ch instanceof DirectReader, "this file system refuses O_DIRECT");
+    return ch;
+  }
+
+  /** Reads everything from the current position in pieces of 1 byte to 300 KiB. */
+  private static byte[] readToEnd(SeekableByteChannel ch, long seed) throws Exception {
+    SplittableRandom r = new SplittableRandom(seed);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    while (true) {
+      ByteBuffer b = ByteBuffer.allocate(r.nextInt(4) == 0 ? 1 + r.nextInt(16) : 1 + r.nextInt(300_000));
+      int n = ch.read(b);
+      if (n < 0) {
+        return out.toByteArray();
+      }
+      assertThat(n).as("a read before the end fills the buffer, or stops only at the end").isPositive();
+      out.write(b.array(), 0, n);
+    }
+  }
+
+  @Test
+  void readsTheWholeFileExactlyInUnevenPieces() throws Exception {
+    byte[] content = random(SIZE, 1);
+    try (SeekableByteChannel ch = directOrSkip(file(content))) {
+      assertThat(ch.size()).isEqualTo(SIZE);
+      assertThat(readToEnd(ch, 2)).isEqualTo(content);
+      assertThat(ch.position()).isEqualTo(SIZE);
+      assertThat(ch.read(ByteBuffer.allocate(10))).as("at the end").isEqualTo(-1);
+      assertThat(ch.read(ByteBuffer.allocate(0))).as("nothing asked, nothing read").isZero();
+    }
+  }
+
+  @Test
+  void readsFromAnyPositionIncludingUnalignedOnesAndBackwards() throws Exception {
+    byte[] content = random(SIZE, 3);
+    try (SeekableByteChannel ch = directOrSkip(file(content))) {
+      SplittableRandom r = new SplittableRandom(4);
+      for (int i = 0; i < 200; i++) {
+        int at = r.nextInt(SIZE);
+        int len = 1 + r.nextInt(200_000);
+        ByteBuffer b = ByteBuffer.allocate(len);
+        ch.position(at);
+        int n = ch.read(b);
+        int expected = Math.min(len, SIZE - at);
+        assertThat(n).as("read of %d at %d", len, at).isEqualTo(expected);
+        assertThat(Arrays.copyOf(b.array(), n)).isEqualTo(Arrays.copyOfRange(content, at, at + n));
+        assertThat(ch.position()).isEqualTo(at + n);
+      }
+      ch.position(SIZE + 100);
+      assertThat(ch.read(ByteBuffer.allocate(10))).as("past the end").isEqualTo(-1);
+      ch.position(0);
+      assertThat(readToEnd(ch, 5)).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void anEmptyFileAndAFileOfExactlyOneBufferEndCleanly() throws Exception {
+    try (SeekableByteChannel ch = directOrSkip(file(new byte[0]))) {
+      assertThat(ch.read(ByteBuffer.allocate(10))).isEqualTo(-1);
+    }
+    byte[] content = random(DirectReader.BUFFER, 6);
+    try (SeekableByteChannel ch = directOrSkip(file(content))) {
+      assertThat(readToEnd(ch, 7)).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void isReadOnlyAndRefusesUseAfterClose() throws Exception {
+    SeekableByteChannel ch = directOrSkip(file(random(1000, 8)));
+    assertThatThrownBy(() -> ch.write(ByteBuffer.allocate(1))).isInstanceOf(NonWritableChannelException.class);
+    assertThatThrownBy(() -> ch.truncate(0)).isInstanceOf(NonWritableChannelException.class);
+    assertThatThrownBy(() -> ch.position(-1)).isInstanceOf(IllegalArgumentException.class);
+    ch.close();
+    assertThat(ch.isOpen()).isFalse();
+    assertThatThrownBy(() -> ch.read(ByteBuffer.allocate(1))).isInstanceOf(ClosedChannelException.class);
+  }
+
+  @Test
+  void withoutDirectIoItIsAnOrdinaryChannelOverTheSameBytes() throws Exception {
+    byte[] content = random(SIZE, 9);
+    try (SeekableByteChannel ch = DirectReader.open(file(content), false)) {
+      assertThat(ch).isNotInstanceOf(DirectReader.class);
+      assertThat(readToEnd(ch, 10)).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void seesBytesJustWrittenThroughThePageCache() throws Exception {
+    byte[] content = random(SIZE, 11);
+    Path f = file(content);
+    byte[] tail = random(5000, 12);
+    Files.write(f, tail, java.nio.file.StandardOpenOption.APPEND); // dirty in the page cache, not fsynced
+    try (SeekableByteChannel ch = directOrSkip(f)) {
+      byte[] all = readToEnd(ch, 13);
+      assertThat(all).hasSize(SIZE + tail.length);
+      assertThat(Arrays.copyOfRange(all, SIZE, all.length)).isEqualTo(tail);
+    }
+  }
+}
