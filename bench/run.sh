@@ -171,7 +171,7 @@ main() {
     echo "sftp includes ssh connection setup. MB = 10^6 bytes of the original file. **Ratio = sftp time / sealdrop"
     echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; the files sent"
     echo "are in the page cache for both; sftp's get reads the copy its put left in the page cache, while the sealdrop"
-    echo "server stores blobs with O_DIRECT (they are fsynced anyway), so its download reads the blob from disk;"
+    echo "server stores blobs with O_DIRECT (they are fsynced anyway) and its download reads them from disk, also with O_DIRECT;"
     echo "\`sync\` before each step. Before the timed runs the server got an untimed send and"
     echo "receive of WARM bytes (JIT warm-up of a long-running server; the CLI JVMs of the timed runs start cold)."
     if [[ ${SEALDROP_CDS:-1} == 0 ]]; then
