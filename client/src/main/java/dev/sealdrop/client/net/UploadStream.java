@@ -48,6 +48,13 @@ public final class UploadStream extends OutputStream {
     }
   }
 
+  /**
+   * The least a retaining stream keeps. Its buffers are refilled only after this many more bytes
+   * were sent, far more than gRPC may still hold for a transparent retry (its per-call retry buffer
+   * is 1 MiB by default; the call commits, and drops what it kept, once a message pushes past it).
+   */
+  static final long MIN_RETAIN_BYTES = 16L << 20;
+
   private final Object lock = new Object();
   private final CompletableFuture<UploadResponse> result = new CompletableFuture<>();
   private final int messageBytes;
@@ -86,6 +93,9 @@ public final class UploadStream extends OutputStream {
    */
   public static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
       int maxMessageBytes, long retainBytes) throws IOException {
+    if (retainBytes > 0 && retainBytes < MIN_RETAIN_BYTES) {
+      throw new IllegalArgumentException("retain at least " + MIN_RETAIN_BYTES + " bytes, not " + retainBytes);
+    }
     int size = Math.max(4096, Math.min(maxMessageBytes <= 0 ? 1 << 20 : maxMessageBytes, 4 << 20));
     UploadStream s = new UploadStream(size, offset, retainBytes);
     s.start(stub);

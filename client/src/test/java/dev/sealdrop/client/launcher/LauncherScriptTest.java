@@ -74,13 +74,20 @@ class LauncherScriptTest {
   }
 
   @Test
-  void theHeapIsCappedAt512MibUnlessSealdropJavaOptsSaysOtherwise() throws Exception {
+  void theHeapIsCappedAt512MibUnlessTheUserSizesItAnywhere() throws Exception {
     Run capped = run(Map.of("SEALDROP_CDS", "0"), "inbox");
     assertThat(capped.exit()).isZero();
     assertThat(capped.out()).contains("-Xmx512m");
     assertThat(maxHeapMib(capped)).isBetween(400L, 512L);
     Run bigger = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-Xmx1g"), "inbox");
-    assertThat(maxHeapMib(bigger)).as("the user's -Xmx comes later and wins").isBetween(800L, 1024L);
+    assertThat(bigger.out()).doesNotContain("-Xmx512m");
+    assertThat(maxHeapMib(bigger)).isBetween(800L, 1024L);
+    Run initial = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-Xms600m"), "inbox");
+    assertThat(initial.exit()).as("an initial heap above 512 MiB still starts: " + initial.err()).isZero();
+    assertThat(maxHeapMib(initial)).isGreaterThanOrEqualTo(580L);
+    Run tool = run(Map.of("SEALDROP_CDS", "0", "JAVA_TOOL_OPTIONS", "-Xmx1g"), "inbox");
+    assertThat(maxHeapMib(tool)).as("JAVA_TOOL_OPTIONS comes before the command line; it is not overridden")
+        .isBetween(800L, 1024L);
   }
 
   private static long maxHeapMib(Run r) {
@@ -166,6 +173,8 @@ class LauncherScriptTest {
     pb.environment().remove("SEALDROP_JAR");
     pb.environment().remove("SEALDROP_JAVA_OPTS");
     pb.environment().remove("SEALDROP_CDS");
+    pb.environment().remove("JAVA_TOOL_OPTIONS");
+    pb.environment().remove("JDK_JAVA_OPTIONS");
     pb.environment().putAll(env);
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");

@@ -26,6 +26,8 @@ public final class DirectReader implements SeekableByteChannel {
   /** Bytes read from the disk at a time: a multiple of {@link DirectAppender#ALIGN}. */
   static final int BUFFER = 512 * 1024;
   private static final int ALIGN = DirectAppender.ALIGN;
+  /** Direct reads may resume after a short read that ended on a multiple of this. */
+  private static final int PAGE = 4096;
 
   private final FileChannel direct;
   /** File bytes [bufferStart, bufferStart + buffer.limit()); empty until the first read. */
@@ -52,10 +54,18 @@ public final class DirectReader implements SeekableByteChannel {
     }
     try {
       return new DirectReader(direct);
-    } catch (RuntimeException | Error e) { // Error: e.g. no direct memory left for the buffer
+    } catch (OutOfMemoryError e) { // no direct memory left for the buffer: read through the page cache
+      direct.close();
+      return FileChannel.open(file, StandardOpenOption.READ);
+    } catch (RuntimeException | Error e) {
       direct.close();
       throw e;
     }
+  }
+
+  /** Over an already opened {@code O_DIRECT} channel (tests). */
+  static DirectReader over(FileChannel direct) {
+    return new DirectReader(direct);
   }
 
   @Override
@@ -82,14 +92,22 @@ public final class DirectReader implements SeekableByteChannel {
   private boolean fill() throws IOException {
     bufferStart = position - position % ALIGN;
     buffer.clear();
-    // a direct read returns short only at the end of the file, which leaves the buffer unaligned
-    while (buffer.hasRemaining() && buffer.position() % ALIGN == 0) {
+    // A read may return short: at the end of the file (which leaves the buffer inside a page), or,
+    // on some file systems, before it, at a page boundary, where the next direct read may go on.
+    while (buffer.hasRemaining() && buffer.position() % PAGE == 0) {
       if (direct.read(buffer, bufferStart + buffer.position()) <= 0) {
         break;
       }
     }
     buffer.flip();
-    return position - bufferStart < buffer.limit();
+    if (position - bufferStart < buffer.limit()) {
+      return true;
+    }
+    if (position < direct.size()) {
+      throw new IOException("a direct read returned " + buffer.limit() + " bytes at offset " + bufferStart
+          + ", which is before the end of the file (" + direct.size() + " bytes)");
+    }
+    return false;
   }
 
   @Override

@@ -4,21 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link DirectReader}: exactly the file's bytes, whatever the read sizes and positions (direct
  * reads are whole aligned blocks, callers' are not), the end of the file as -1, and read-only.
  */
+@Timeout(60) // a broken end-of-file check would loop for ever
 class DirectReaderTest {
   @TempDir
   Path dir;
@@ -40,8 +49,82 @@ class DirectReaderTest {
 
   private static SeekableByteChannel directOrSkip(Path f) throws Exception {
     SeekableByteChannel ch = DirectReader.open(f);
+    String type = Files.getFileStore(f).type();
+    if (type.equals("ext4") || type.equals("xfs")) {
+      assertThat(ch).as("O_DIRECT on " + type).isInstanceOf(DirectReader.class);
+    }
     assumeTrue(ch instanceof DirectReader, "this file system refuses O_DIRECT");
     return ch;
+  }
+
+  /** An O_DIRECT channel whose reads return at most {@code most} bytes, as some file systems do. */
+  private static FileChannel shortReads(Path f, int most) throws Exception {
+    FileChannel real = FileChannel.open(f, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+    return new FileChannel() {
+      @Override
+      public int read(ByteBuffer dst, long position) throws IOException {
+        // the JDK insists on whole 4 KiB blocks: read those, then report only the first {@code most} bytes
+        ByteBuffer part = dst.slice(dst.position(), Math.min(dst.remaining(), (most + 4095) / 4096 * 4096));
+        int n = Math.min(real.read(part, position), most);
+        if (n > 0) {
+          dst.position(dst.position() + n);
+        }
+        return n;
+      }
+
+      @Override
+      public long size() throws IOException {
+        return real.size();
+      }
+
+      @Override
+      protected void implCloseChannel() throws IOException {
+        real.close();
+      }
+
+      // not used by DirectReader
+      @Override public int read(ByteBuffer dst) { throw new UnsupportedOperationException(); }
+      @Override public long read(ByteBuffer[] dsts, int offset, int length) { throw new UnsupportedOperationException(); }
+      @Override public int write(ByteBuffer src) { throw new UnsupportedOperationException(); }
+      @Override public long write(ByteBuffer[] srcs, int offset, int length) { throw new UnsupportedOperationException(); }
+      @Override public long position() { throw new UnsupportedOperationException(); }
+      @Override public FileChannel position(long p) { throw new UnsupportedOperationException(); }
+      @Override public FileChannel truncate(long size) { throw new UnsupportedOperationException(); }
+      @Override public void force(boolean metaData) { throw new UnsupportedOperationException(); }
+      @Override public long transferTo(long p, long c, WritableByteChannel t) { throw new UnsupportedOperationException(); }
+      @Override public long transferFrom(ReadableByteChannel s, long p, long c) { throw new UnsupportedOperationException(); }
+      @Override public int write(ByteBuffer src, long position) { throw new UnsupportedOperationException(); }
+      @Override public MappedByteBuffer map(MapMode mode, long p, long size) { throw new UnsupportedOperationException(); }
+      @Override public FileLock lock(long p, long size, boolean shared) { throw new UnsupportedOperationException(); }
+      @Override public FileLock tryLock(long p, long size, boolean shared) { throw new UnsupportedOperationException(); }
+    };
+  }
+
+  @Test
+  void shortReadsBeforeTheEndOfTheFileAreReadOnNotTakenForTheEnd() throws Exception {
+    byte[] content = random(SIZE, 14);
+    Path f = file(content);
+    directOrSkip(f).close();
+    try (SeekableByteChannel ch = DirectReader.over(shortReads(f, 4096))) {
+      ch.position(DirectReader.BUFFER + 10_000); // far beyond the first short read of its block run
+      ByteBuffer b = ByteBuffer.allocate(100_000);
+      assertThat(ch.read(b)).isEqualTo(100_000);
+      assertThat(b.array()).isEqualTo(Arrays.copyOfRange(content, DirectReader.BUFFER + 10_000,
+          DirectReader.BUFFER + 110_000));
+      ch.position(0);
+      assertThat(readToEnd(ch, 15)).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void aShortReadThatStopsInsideAPageBeforeTheEndIsAnErrorNotTheEnd() throws Exception {
+    Path f = file(random(SIZE, 16));
+    directOrSkip(f).close();
+    try (SeekableByteChannel ch = DirectReader.over(shortReads(f, 4096 + 512))) {
+      ch.position(3 * 4096 + 1000);
+      assertThatThrownBy(() -> ch.read(ByteBuffer.allocate(10)))
+          .isInstanceOf(java.io.IOException.class).hasMessageContaining("before the end of the file");
+    }
   }
 
   /** Reads everything from the current position in pieces of 1 byte to 300 KiB. */
