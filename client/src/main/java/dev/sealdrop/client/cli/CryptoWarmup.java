@@ -86,8 +86,9 @@ final class CryptoWarmup {
     Rounds(SecretKeySpec key, Direction direction) throws GeneralSecurityException {
       this.key = key;
       this.direction = direction;
-      this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      this.sha = MessageDigest.getInstance("SHA-256");
+      // the providers the envelope uses (its Primitives), so that the code warmed is the code that runs
+      this.cipher = Cipher.getInstance("AES/GCM/NoPadding", "SunJCE");
+      this.sha = MessageDigest.getInstance("SHA-256", "SUN");
     }
 
     /** One round on {@code size} bytes; returns the ciphertext it made (seal) or opened (open). */
