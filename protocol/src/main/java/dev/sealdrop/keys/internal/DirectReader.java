@@ -35,9 +35,22 @@ public final class DirectReader implements SeekableByteChannel {
   private long bufferStart;
   private long position;
 
-  private DirectReader(FileChannel direct) {
+  private DirectReader(FileChannel direct) throws IOException {
     this.direct = direct;
-    this.buffer = ByteBuffer.allocateDirect(BUFFER + ALIGN).alignedSlice(ALIGN).limit(0);
+    int capacity = capacityFor(direct.size());
+    this.buffer = ByteBuffer.allocateDirect(capacity + ALIGN).alignedSlice(ALIGN).limit(0);
+  }
+
+  /**
+   * {@link #BUFFER}, or less for a smaller file: its size rounded up to {@link #ALIGN}, so that a
+   * small file costs a small buffer. (The channel is read-only, so the file cannot outgrow it
+   * through this reader; if another writer extends it, reads still see every byte, in more fills.)
+   */
+  static int capacityFor(long fileSize) {
+    if (fileSize >= BUFFER) {
+      return BUFFER;
+    }
+    return (int) Math.max(ALIGN, (fileSize + ALIGN - 1) / ALIGN * ALIGN);
   }
 
   /** Opens {@code file} for reading, past the page cache where the file system allows. */
@@ -57,14 +70,14 @@ public final class DirectReader implements SeekableByteChannel {
     } catch (OutOfMemoryError e) { // no direct memory left for the buffer: read through the page cache
       direct.close();
       return FileChannel.open(file, StandardOpenOption.READ);
-    } catch (RuntimeException | Error e) {
+    } catch (IOException | RuntimeException | Error e) {
       direct.close();
       throw e;
     }
   }
 
   /** Over an already opened {@code O_DIRECT} channel (tests). */
-  static DirectReader over(FileChannel direct) {
+  static DirectReader over(FileChannel direct) throws IOException {
     return new DirectReader(direct);
   }
 

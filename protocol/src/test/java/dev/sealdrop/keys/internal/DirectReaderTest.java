@@ -220,4 +220,43 @@ class DirectReaderTest {
       assertThat(Arrays.copyOfRange(all, SIZE, all.length)).isEqualTo(tail);
     }
   }
+
+  @Test
+  void aSmallFileGetsASmallBufferAndALargeOneTheFullBuffer() {
+    int align = DirectAppender.ALIGN;
+    assertThat(DirectReader.capacityFor(0)).isEqualTo(align);
+    assertThat(DirectReader.capacityFor(1)).isEqualTo(align);
+    assertThat(DirectReader.capacityFor(align)).isEqualTo(align);
+    assertThat(DirectReader.capacityFor(align + 1)).isEqualTo(2 * align);
+    assertThat(DirectReader.capacityFor(DirectReader.BUFFER - 1)).isEqualTo(DirectReader.BUFFER);
+    assertThat(DirectReader.capacityFor(Long.MAX_VALUE)).isEqualTo(DirectReader.BUFFER);
+  }
+
+  @Test
+  void filesAroundTheAlignmentAreReadExactly() throws Exception {
+    int align = DirectAppender.ALIGN;
+    for (int size : new int[] {1, 4095, 4096, 4097, align - 1, align, align + 1, 3 * align + 7}) {
+      byte[] content = random(size, 100 + size);
+      try (SeekableByteChannel ch = directOrSkip(file(content))) {
+        assertThat(readToEnd(ch, size)).as("%d bytes", size).isEqualTo(content);
+        ch.position(size / 2);
+        assertThat(readToEnd(ch, size + 1L)).as("%d bytes from the middle", size)
+            .isEqualTo(Arrays.copyOfRange(content, size / 2, size));
+      }
+    }
+  }
+
+  @Test
+  void aFileThatGrowsAfterOpeningIsStillReadWhole() throws Exception {
+    byte[] head = random(100, 17);
+    Path f = file(head);
+    try (SeekableByteChannel ch = directOrSkip(f)) { // sized for 100 bytes: one aligned block
+      byte[] tail = random(SIZE, 18);
+      Files.write(f, tail, java.nio.file.StandardOpenOption.APPEND);
+      byte[] all = readToEnd(ch, 19);
+      assertThat(all).hasSize(head.length + tail.length);
+      assertThat(Arrays.copyOfRange(all, 0, head.length)).isEqualTo(head);
+      assertThat(Arrays.copyOfRange(all, head.length, all.length)).isEqualTo(tail);
+    }
+  }
 }

@@ -24,12 +24,23 @@ final class DownloadCall {
   static final int ON_READY_THRESHOLD = 2 * CHUNK;
   private final DownloadSession session;
   private final ServerCallStreamObserver<DownloadResponse> out;
-  private final byte[] buffer = new byte[CHUNK];
+  private final byte[] buffer;
   private boolean done;
 
   private DownloadCall(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
     this.session = session;
     this.out = out;
+    this.buffer = new byte[bufferFor(session.size() - session.position())];
+  }
+
+  /**
+   * No larger than what is left to send: most files are far smaller than a chunk, and an array of
+   * half a heap region or more is a humongous object that makes the garbage collector start a
+   * concurrent cycle (measured: one per download of a 64 KiB file, server pauses of up to 36 ms
+   * in the middle of other clients' redeems).
+   */
+  static int bufferFor(long remaining) {
+    return (int) Math.max(1, Math.min(CHUNK, remaining));
   }
 
   static void start(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
