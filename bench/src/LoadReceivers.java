@@ -52,6 +52,59 @@ import java.util.concurrent.TimeUnit;
 public final class LoadReceivers {
   /** Untimed redeems of unknown tokens per connection before the burst ({@code -Dbench.warmRedeems}, default 20). */
   private static final int WARM_REDEEMS = Integer.getInteger("bench.warmRedeems", 20);
+  /**
+   * Bursts in this one JVM ({@code -Dbench.bursts}, default 1): TOKENS_FILE then holds BURSTS × N
+   * tokens, burst b (from 0) redeeming lines b×N to b×N+N−1; each burst starts once every receiver
+   * has finished the one before (download, open and confirm included).
+   */
+  private static final int BURSTS = Integer.getInteger("bench.bursts", 1);
+
+  /**
+   * One burst's start signal and its three meeting points: all ready, all redeemed, all done. Each
+   * receiver passes each point once ({@code passed*} are indexed by receiver and touched only by its
+   * own thread), also when it stops early ({@link #abandon}), so that nobody waits for it.
+   */
+  private static final class Burst {
+    final CountDownLatch ready;
+    final CountDownLatch go = new CountDownLatch(1);
+    final CountDownLatch redeemed;
+    final CountDownLatch done;
+    private final boolean[] passedReady;
+    private final boolean[] passedRedeemed;
+    /** 1, 2, …; where burst 1 puts receiver I's file: OUT_DIR/receiver-I, later ones receiver-I.burst-B. */
+    final int number;
+
+    Burst(int number, int n) {
+      this.number = number;
+      ready = new CountDownLatch(n);
+      redeemed = new CountDownLatch(n);
+      done = new CountDownLatch(n);
+      passedReady = new boolean[n];
+      passedRedeemed = new boolean[n];
+    }
+
+    void ready(int id) {
+      passedReady[id] = true;
+      ready.countDown();
+    }
+
+    void redeemed(int id) throws InterruptedException {
+      passedRedeemed[id] = true;
+      redeemed.countDown();
+      redeemed.await();
+    }
+
+    /** Receiver {@code id} stopped in or before this burst: releases the points it has not passed. */
+    void abandon(int id) {
+      if (!passedReady[id]) {
+        ready.countDown();
+      }
+      if (!passedRedeemed[id]) {
+        redeemed.countDown();
+      }
+      done.countDown();
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length != 5) {
@@ -78,19 +131,24 @@ public final class LoadReceivers {
         .protocols("TLSv1.3").build();
 
     applyTheClisCompilerPolicy();
-    int n = tokens.size();
+    if (BURSTS < 1 || tokens.isEmpty() || tokens.size() % BURSTS != 0) {
+      throw new IllegalArgumentException(tokens.size() + " tokens cannot make " + BURSTS + " equal bursts");
+    }
+    int n = tokens.size() / BURSTS;
     PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    CountDownLatch ready = new CountDownLatch(n);
-    CountDownLatch go = new CountDownLatch(1);
-    CountDownLatch redeemed = new CountDownLatch(n);
+    Burst[] bursts = new Burst[BURSTS];
+    for (int b = 0; b < BURSTS; b++) {
+      bursts[b] = new Burst(b + 1, n);
+    }
     List<Thread> threads = new ArrayList<>();
-    String[] lines = new String[n];
+    String[][] lines = new String[BURSTS][n];
     boolean[] failed = new boolean[n];
     for (int i = 0; i < n; i++) {
       int id = i;
       Thread t = new Thread(() -> {
         ManagedChannel ch = NettyChannelBuilder.forAddress(hp[0], Integer.parseInt(hp[1])).sslContext(tls)
             .maxInboundMessageSize(8 << 20).build();
+        int b = 0;
         try {
           long c0 = System.nanoTime();
           connect(ch);
@@ -111,14 +169,20 @@ public final class LoadReceivers {
             }
           }
           long connectNs = System.nanoTime() - c0;
-          ready.countDown();
-          go.await();
-          lines[id] = receive(id, ch, tokens.get(id), keys, senderKey, out, connectNs, redeemed);
+          for (; b < BURSTS; b++) {
+            Burst burst = bursts[b];
+            burst.ready(id);
+            burst.go.await();
+            lines[b][id] = receive(id, ch, tokens.get(b * n + id), keys, senderKey, out, connectNs, burst)
+                + (BURSTS > 1 ? " burst " + burst.number : "");
+            burst.done.countDown();
+          }
         } catch (Exception | Error e) {
           failed[id] = true;
-          ready.countDown();
-          redeemed.countDown();
-          lines[id] = "receiver " + id + " FAILED " + e;
+          lines[Math.min(b, BURSTS - 1)][id] = "receiver " + id + " burst " + (Math.min(b, BURSTS - 1) + 1) + " FAILED " + e;
+          for (int rest = b; rest < BURSTS; rest++) { // nobody waits for a receiver that has stopped
+            bursts[rest].abandon(id);
+          }
         } finally {
           ch.shutdownNow();
         }
@@ -126,19 +190,33 @@ public final class LoadReceivers {
       threads.add(t);
       t.start();
     }
-    ready.await();
-    long w0 = System.nanoTime();
-    go.countDown();
+    long[] wallMs = new long[BURSTS];
+    for (int b = 0; b < BURSTS; b++) {
+      bursts[b].ready.await();
+      long w0 = System.nanoTime();
+      bursts[b].go.countDown();
+      bursts[b].redeemed.await();
+      long redeemedNs = System.nanoTime();
+      bursts[b].done.await();
+      // for profilers (perf -k CLOCK_MONOTONIC uses the same clock as System.nanoTime on Linux)
+      System.err.println("burst " + (b + 1) + " go_ns " + w0 + " redeemed_ns " + redeemedNs);
+      wallMs[b] = (System.nanoTime() - w0) / 1_000_000;
+    }
     for (Thread t : threads) {
       t.join();
     }
-    long wallMs = (System.nanoTime() - w0) / 1_000_000;
     boolean anyFailed = false;
-    for (int i = 0; i < n; i++) {
-      stdout.println(lines[i]);
-      anyFailed |= failed[i];
+    for (int b = 0; b < BURSTS; b++) {
+      for (int i = 0; i < n; i++) {
+        if (lines[b][i] != null) {
+          stdout.println(lines[b][i]);
+        }
+      }
+      stdout.println("wall_ms " + wallMs[b] + (BURSTS > 1 ? " burst " + (b + 1) : ""));
     }
-    stdout.println("wall_ms " + wallMs);
+    for (boolean f : failed) {
+      anyFailed |= f;
+    }
     keys.destroy();
     System.exit(anyFailed ? 1 : 0);
   }
@@ -180,7 +258,7 @@ public final class LoadReceivers {
   }
 
   private static String receive(int id, ManagedChannel ch, String token, PrivateKeys keys, VerifyingKey senderKey,
-      Path out, long connectNs, CountDownLatch redeemed) throws Exception {
+      Path out, long connectNs, Burst burst) throws Exception {
     TransferServiceGrpc.TransferServiceBlockingStub stub = TransferServiceGrpc.newBlockingStub(ch);
     long t0 = System.nanoTime();
     RedeemResponse claim = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
@@ -188,8 +266,7 @@ public final class LoadReceivers {
     long t1 = System.nanoTime();
     // All redeems form one burst: on this one shared machine, receivers that already decrypt would
     // otherwise steal the CPU from the redeems still in flight and from the clock that times them.
-    redeemed.countDown();
-    redeemed.await();
+    burst.redeemed(id);
     long t1b = System.nanoTime();
     long size = claim.getGrant().getSize();
     Path spool = out.resolve("receiver-" + id + ".sealed");
@@ -216,7 +293,7 @@ public final class LoadReceivers {
       throw new IllegalStateException("downloaded " + have + " of " + size + " bytes");
     }
     long t2 = System.nanoTime();
-    Path dir = Files.createDirectories(out.resolve("receiver-" + id));
+    Path dir = Files.createDirectories(out.resolve("receiver-" + id + (burst.number == 1 ? "" : ".burst-" + burst.number)));
     OpenedFile opened;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(spool), 64 * 1024)) {
       opened = Envelope.openIntoDirectory(in, keys, SenderPolicy.exactly(claim.getGrant().getOwner(), senderKey), dir,
