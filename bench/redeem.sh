@@ -5,15 +5,18 @@
 # then one bench/src/LoadReceivers.java JVM (N threads, one TLS connection each, connected before
 # the first start signal) runs the rounds one after another: in each, the N receivers redeem at the
 # same instant, then download, open, verify and confirm; the next round starts when all are done.
-# The first WARM_ROUNDS rounds are warm-up (printed, not counted): they compile the redeem path on
-# both sides, as any server that has served a few hundred downloads has it compiled; the first
-# of them shows what a server that has just started costs. Prints p50/p99/max per round and over the
-# timed rounds. Measures only; writes no doc. Exit 1 if any receiver failed.
+# The first WARM_ROUNDS rounds are warm-up (printed, not counted): until a method has run about
+# 5,000 times HotSpot's C2 has not compiled it, and while it compiles, the compilers take a third
+# of the 2 CPUs during each burst; 100 rounds (3,200 redeems, downloads and confirms) bring the
+# server close to the steady state of one that has been serving for a while. Warm-up 1 shows what a
+# server that has just started costs. Prints p50/p99/max per round and over the timed rounds.
+# Measures only; writes no doc. Exit 1 if any receiver failed.
 #
-#   bench/redeem.sh                        # N=32 WARM_ROUNDS=10 ROUNDS=20, under a minute
+#   bench/redeem.sh                        # N=32 WARM_ROUNDS=100 ROUNDS=20, 1-2 minutes
+#   WARM_ROUNDS=10 bench/redeem.sh         # a server that has served 320 downloads
 #   SERVER_JAR=/path/old-server.jar bench/redeem.sh   # the same against another build (A/B)
 #
-# Environment: N (32), WARM_ROUNDS (10), ROUNDS (20), SIZE (64K), HEAP (256m), OUT (bench/out/redeem),
+# Environment: N (32), WARM_ROUNDS (100), ROUNDS (20), SIZE (64K), HEAP (256m), OUT (bench/out/redeem),
 # BUILD (0), WARM_REDEEMS (20: untimed redeems of unknown tokens per receiver connection before the
 # first round), CLIENT_JAVA_OPTS, SERVER_JAVA_OPTS (e.g. -Xlog:gc:file=/tmp/server-gc.log, or
 # -XX:StartFlightRecording=filename=/tmp/redeem.jfr,settings=profile). The receivers print each
@@ -24,7 +27,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 N=${N:-32}
-WARM_ROUNDS=${WARM_ROUNDS:-10}
+WARM_ROUNDS=${WARM_ROUNDS:-100}
 ROUNDS=${ROUNDS:-20}
 SIZE=${SIZE:-64K}
 HEAP=${HEAP:-256m}
