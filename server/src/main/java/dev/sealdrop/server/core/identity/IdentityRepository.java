@@ -16,11 +16,19 @@ public interface IdentityRepository {
   /** Records that a certificate (issuer DN + serial in hex) must no longer be accepted. */
   void revokeCertificate(String issuer, String serialHex, Instant now);
 
-  boolean isCertificateRevoked(String issuer, String serialHex);
-
   /** Revokes an identity for good: disables it and records the revocation, in one transaction. */
   void revokeIdentity(String name, Instant now);
 
   /** Whether the identity was revoked (its certificates are refused at the handshake). */
   boolean isIdentityRevoked(String name);
+
+  /**
+   * Everything the authentication of one call asks of the store about a certificate's holder, read
+   * at once (one statement, so one snapshot): whether the identity or this certificate (issuer DN +
+   * serial in hex) is revoked, and the identity's registration, if any.
+   */
+  Standing standing(String name, String issuer, String serialHex);
+
+  /** What the store says about one certificate and its holder. */
+  record Standing(boolean identityRevoked, boolean certificateRevoked, Optional<Identity> identity) {}
 }

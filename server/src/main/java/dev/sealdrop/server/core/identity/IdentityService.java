@@ -28,29 +28,37 @@ public final class IdentityService {
 
   /** The checks of the TLS handshake that do not need the database's identity table. */
   public void checkCertificate(X509Certificate cert) {
+    standingOf(cert);
+  }
+
+  /** {@link #checkCertificate}, returning what the store said, in one read. */
+  private IdentityRepository.Standing standingOf(X509Certificate cert) {
     CertificatePolicy.checkClientAuth(cert);
     CertificatePolicy.checkValidity(cert, clock.instant());
     String name = CertificatePolicy.identityOf(cert);
-    if (repository.isIdentityRevoked(name)) {
+    String serial = CertificatePolicy.serialOf(cert);
+    IdentityRepository.Standing standing = repository.standing(name, CertificatePolicy.issuerOf(cert), serial);
+    if (standing.identityRevoked()) {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
           "identity '" + name + "' has been revoked on this server; its certificates are no longer accepted");
     }
-    if (repository.isCertificateRevoked(CertificatePolicy.issuerOf(cert), CertificatePolicy.serialOf(cert))) {
+    if (standing.certificateRevoked()) {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
-          "the client certificate (serial " + CertificatePolicy.serialOf(cert) + ") has been revoked; ask an admin");
+          "the client certificate (serial " + serial + ") has been revoked; ask an admin");
     }
+    return standing;
   }
 
   /**
    * Every check, then the identity's registration: unknown or disabled identities are refused.
    * {@code origin} is the door and address the caller came through; it is carried for the audit.
+   * One read of the store per call (revocations and registration together).
    */
   public Principal authenticate(X509Certificate cert, Origin origin) {
     Objects.requireNonNull(cert, "cert");
     Objects.requireNonNull(origin, "origin");
-    checkCertificate(cert);
+    Optional<Identity> found = standingOf(cert).identity();
     String name = CertificatePolicy.identityOf(cert);
-    Optional<Identity> found = repository.find(name);
     if (found.isEmpty()) {
       throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN,
           "identity '" + name + "' is not registered on this server; ask an admin to enrol it");

@@ -25,4 +25,17 @@ public record Origin(String door, String peer) {
   public static Origin sftp(String peer) {
     return new Origin(SFTP, peer);
   }
+
+  /**
+   * A remote address as audit records show it: {@code IP:port}, without the host name that
+   * {@link java.net.InetSocketAddress#toString} puts before the slash; empty when unknown.
+   * (Runs on every call: plain string work, no regular expression.)
+   */
+  public static String peerOf(java.net.SocketAddress address) {
+    if (address == null) {
+      return "";
+    }
+    String s = address.toString();
+    return s.substring(s.indexOf('/') + 1);
+  }
 }

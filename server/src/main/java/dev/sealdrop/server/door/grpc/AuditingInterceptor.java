@@ -56,6 +56,6 @@ public final class AuditingInterceptor implements ServerInterceptor {
 
   static String peer(ServerCall<?, ?> call) {
     SocketAddress a = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    return a == null ? "" : a.toString().replaceFirst("^[^/]*/", "");
+    return dev.sealdrop.server.core.identity.Origin.peerOf(a);
   }
 }

@@ -34,7 +34,7 @@ final class LoginAudit implements SessionListener {
   }
 
   static String peer(SocketAddress a) {
-    return a == null ? "" : a.toString().replaceFirst("^[^/]*/", "");
+    return Origin.peerOf(a);
   }
 
   @Override

@@ -61,12 +61,6 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   }
 
   @Override
-  public boolean isCertificateRevoked(String issuer, String serialHex) {
-    return jdbc.queryOne("SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?", rs -> 1, issuer,
-        serialHex).isPresent();
-  }
-
-  @Override
   public void revokeIdentity(String name, Instant now) {
     jdbc.inTransaction(c -> {
       Jdbc.update(c, "UPDATE identities SET enabled = ?, updated_at = ? WHERE name = ?", false, now.toEpochMilli(), name);
@@ -80,5 +74,15 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   @Override
   public boolean isIdentityRevoked(String name) {
     return jdbc.queryOne("SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isPresent();
+  }
+
+  @Override
+  public Standing standing(String name, String issuer, String serialHex) {
+    return jdbc.queryOne("SELECT EXISTS (SELECT 1 FROM revoked_identities WHERE name = ?),"
+        + " EXISTS (SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?),"
+        + " i.name, i.role, i.enabled FROM (SELECT ? AS name) q LEFT JOIN identities i ON i.name = q.name",
+        rs -> new Standing(rs.getBoolean(1), rs.getBoolean(2), rs.getString(3) == null ? Optional.empty()
+            : Optional.of(new Identity(rs.getString(3), Role.parse(rs.getString(4)), rs.getBoolean(5)))),
+        name, issuer, serialHex, name).orElseThrow();
   }
 }
