@@ -78,11 +78,12 @@ public final class JdbcIdentityRepository implements IdentityRepository {
 
   @Override
   public Standing standing(String name, String issuer, String serialHex) {
+    // portable SQL (SQLite and PostgreSQL): a SELECT without FROM, parameters only where typed by a column
     return jdbc.queryOne("SELECT EXISTS (SELECT 1 FROM revoked_identities WHERE name = ?),"
         + " EXISTS (SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?),"
-        + " i.name, i.role, i.enabled FROM (SELECT ? AS name) q LEFT JOIN identities i ON i.name = q.name",
+        + " (SELECT role FROM identities WHERE name = ?), (SELECT enabled FROM identities WHERE name = ?)",
         rs -> new Standing(rs.getBoolean(1), rs.getBoolean(2), rs.getString(3) == null ? Optional.empty()
-            : Optional.of(new Identity(rs.getString(3), Role.parse(rs.getString(4)), rs.getBoolean(5)))),
-        name, issuer, serialHex, name).orElseThrow();
+            : Optional.of(new Identity(name, Role.parse(rs.getString(3)), rs.getBoolean(4)))),
+        name, issuer, serialHex, name, name).orElseThrow();
   }
 }
