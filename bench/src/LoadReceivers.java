@@ -46,8 +46,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run: {@code java -cp client/target/sealdrop.jar bench/src/LoadReceivers.java PROFILE_DIR
  * HOST:PORT SENDER TOKENS_FILE OUT_DIR}; passphrase from SEALDROP_PASSPHRASE. Prints one line per
- * receiver: {@code receiver I connect_ms C (TLS + one WhoAmI) redeem_ms R download_ms D open_ms O confirm_ms F bytes B},
- * then {@code wall_ms W}. Exit 1 if any receiver failed.
+ * receiver and burst: {@code receiver I connect_ms C (TLS + one WhoAmI) redeem_ms R download_ms D open_ms O
+ * confirm_ms F bytes B file PATH burst K}, then per burst {@code wall_ms W} (followed by {@code burst K} when
+ * there are several). Exit 1 if any receiver failed.
  */
 public final class LoadReceivers {
   /** Untimed redeems of unknown tokens per connection before the burst ({@code -Dbench.warmRedeems}, default 20). */
@@ -174,15 +175,16 @@ public final class LoadReceivers {
             burst.ready(id);
             burst.go.await();
             lines[b][id] = receive(id, ch, tokens.get(b * n + id), keys, senderKey, out, connectNs, burst)
-                + (BURSTS > 1 ? " burst " + burst.number : "");
+                + " burst " + burst.number;
             burst.done.countDown();
           }
         } catch (Exception | Error e) {
           failed[id] = true;
-          lines[Math.min(b, BURSTS - 1)][id] = "receiver " + id + " burst " + (Math.min(b, BURSTS - 1) + 1) + " FAILED " + e;
-          for (int rest = b; rest < BURSTS; rest++) { // nobody waits for a receiver that has stopped
+          for (int rest = b; rest < BURSTS; rest++) { // first: nobody waits for a receiver that has stopped
             bursts[rest].abandon(id);
           }
+          int at = Math.min(b, BURSTS - 1);
+          lines[at][id] = "receiver " + id + " burst " + (at + 1) + " FAILED " + e;
         } finally {
           ch.shutdownNow();
         }

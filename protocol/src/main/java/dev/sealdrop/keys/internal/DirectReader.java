@@ -71,7 +71,11 @@ public final class DirectReader implements SeekableByteChannel {
       direct.close();
       return FileChannel.open(file, StandardOpenOption.READ);
     } catch (IOException | RuntimeException | Error e) {
-      direct.close();
+      try {
+        direct.close();
+      } catch (IOException closing) {
+        e.addSuppressed(closing); // the first failure is the one to report
+      }
       throw e;
     }
   }
