@@ -28,11 +28,14 @@ public final class IdentityService {
 
   /** The checks of the TLS handshake that do not need the database's identity table. */
   public void checkCertificate(X509Certificate cert) {
-    standingOf(cert);
+    check(cert);
   }
 
-  /** {@link #checkCertificate}, returning what the store said, in one read. */
-  private IdentityRepository.Standing standingOf(X509Certificate cert) {
+  /** A certificate that passed {@link #checkCertificate}: its identity and what the store said of it. */
+  private record Checked(String name, IdentityRepository.Standing standing) {}
+
+  /** {@link #checkCertificate}, in that order, with one read of the store; the subject is parsed once. */
+  private Checked check(X509Certificate cert) {
     CertificatePolicy.checkClientAuth(cert);
     CertificatePolicy.checkValidity(cert, clock.instant());
     String name = CertificatePolicy.identityOf(cert);
@@ -46,7 +49,7 @@ public final class IdentityService {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
           "the client certificate (serial " + serial + ") has been revoked; ask an admin");
     }
-    return standing;
+    return new Checked(name, standing);
   }
 
   /**
@@ -57,8 +60,9 @@ public final class IdentityService {
   public Principal authenticate(X509Certificate cert, Origin origin) {
     Objects.requireNonNull(cert, "cert");
     Objects.requireNonNull(origin, "origin");
-    Optional<Identity> found = standingOf(cert).identity();
-    String name = CertificatePolicy.identityOf(cert);
+    Checked checked = check(cert);
+    String name = checked.name();
+    Optional<Identity> found = checked.standing().identity();
     if (found.isEmpty()) {
       throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN,
           "identity '" + name + "' is not registered on this server; ask an admin to enrol it");
