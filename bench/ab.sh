@@ -8,7 +8,8 @@
 #
 # Environment: A, B (client jars; B defaults to client/target/sealdrop.jar), SIZE (1G), ROUNDS (2),
 # RECEIVE (1: also receive each send, with the same jar), WARM (256M untimed send and receive first),
-# OUT (bench/out/ab), CLIENT_JAVA_OPTS / SERVER_JAVA_OPTS. Each jar runs through client/sealdrop
+# OUT (bench/out/ab), CLIENT_JAVA_OPTS (both jars), A_JAVA_OPTS / B_JAVA_OPTS (one jar's CLI only),
+# SERVER_JAVA_OPTS. Each jar runs through client/sealdrop
 # with its own class-data-sharing cache.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -36,12 +37,17 @@ cds_of() { echo "$OUT/cds-$(sha256sum <<<"$1" | cut -c1-12)"; } # one CDS cache 
 # run_with JAR LABEL COMMAND...: the CLI command with JAR; prints LABEL, wall, CLI and server CPU
 run_with() {
   local jar=$1 label=$2; shift 2
+  local opts=${CLIENT_JAVA_OPTS:-}
+  case $label in
+    A*) opts="$opts ${A_JAVA_OPTS:-}" ;;
+    B*) opts="$opts ${B_JAVA_OPTS:-}" ;;
+  esac
   sync
   local s0 s1 t
   s0=$(cpu "$SERVER_PID")
-  t=$( { /usr/bin/time -f "%e %U %S" env SEALDROP_JAR="$jar" XDG_CACHE_HOME="$(cds_of "$jar")" \
-    SEALDROP_JAVA_OPTS="${CLIENT_JAVA_OPTS:-}" "$ROOT/client/sealdrop" "$@" >"$OUT/last.json" 2>"$OUT/last.err"; } \
-    2>&1 | tail -1)
+  /usr/bin/time -o "$OUT/last.time" -f "%e %U %S" env SEALDROP_JAR="$jar" XDG_CACHE_HOME="$(cds_of "$jar")" \
+    SEALDROP_JAVA_OPTS="$opts" "$ROOT/client/sealdrop" "$@" >"$OUT/last.json" 2>"$OUT/last.err" || true
+  t=$(tail -1 "$OUT/last.time")
   s1=$(cpu "$SERVER_PID")
   grep -q '"ok":true' "$OUT/last.json" || { cat "$OUT/last.err" >&2; die "$label failed"; }
   awk -v l="$label" -v t="$t" -v s=$((s1 - s0)) 'BEGIN { split(t, a, " ");
