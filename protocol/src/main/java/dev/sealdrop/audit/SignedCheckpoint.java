@@ -121,11 +121,17 @@ public final class SignedCheckpoint {
     if (space <= 0 || !Text.isNoteName(rest.substring(0, space))) {
       throw new AuditFormatException("checkpoint: a signature line must be '— NAME BASE64'");
     }
+    String text = rest.substring(space + 1);
     byte[] blob;
     try {
-      blob = Base64.getDecoder().decode(rest.substring(space + 1));
+      blob = Base64.getDecoder().decode(text);
     } catch (IllegalArgumentException e) {
       throw new AuditFormatException("checkpoint: signature is not valid base64", e);
+    }
+    if (!Base64.getEncoder().encodeToString(blob).equals(text)) {
+      // Non-canonical base64 (non-zero padding bits, missing padding) is a second spelling of the
+      // same signature: a one-byte edit of the export that would otherwise still verify.
+      throw new AuditFormatException("checkpoint: signature is not canonical base64");
     }
     if (blob.length < 5) {
       throw new AuditFormatException("checkpoint: signature is too short");

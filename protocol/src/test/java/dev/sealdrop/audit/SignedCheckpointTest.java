@@ -52,6 +52,26 @@ class SignedCheckpointTest {
   }
 
   @Test
+  void aSignatureInNonCanonicalBase64IsRejected() throws Exception {
+    String good = SignedCheckpoint.sign(new Checkpoint(AuditFixtures.ORIGIN, 7, HEAD), key).note();
+    assertThat(good).endsWith("=\n"); // 4-byte key id + 64-byte signature: 68 bytes, one padding character
+    int eq = good.lastIndexOf('=');
+    int last = eq - 1;
+    while (good.charAt(last) == '=') {
+      last--;
+    }
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int v = alphabet.indexOf(good.charAt(last));
+    // the same decoded bytes: only the unused low bits of the last character differ
+    String sameBytes = good.substring(0, last) + alphabet.charAt(v ^ 1) + good.substring(last + 1);
+    assertThatThrownBy(() -> SignedCheckpoint.parse(sameBytes)).isInstanceOf(AuditFormatException.class)
+        .hasMessageContaining("canonical");
+    String unpadded = good.substring(0, last + 1) + "\n";
+    assertThatThrownBy(() -> SignedCheckpoint.parse(unpadded)).isInstanceOf(AuditFormatException.class);
+    assertThat(SignedCheckpoint.parse(good).check(key.publicKey())).isEqualTo(SignedCheckpoint.SignatureStatus.VALID);
+  }
+
+  @Test
   void chainHashRejectsNonCanonicalBase64() {
     String canonical = HEAD.toString();
     assertThat(ChainHash.fromBase64(canonical)).isEqualTo(HEAD);
