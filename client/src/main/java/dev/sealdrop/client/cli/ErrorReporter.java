@@ -22,6 +22,10 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
   @Override
   public int handleParseException(CommandLine.ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
+    SealdropCommand root = root(cmd);
+    if (root != null) {
+      honourGlobalFlags(root.globals(), args);
+    }
     int code = report(ex, cmd);
     String name = cmd.getCommandSpec().qualifiedName(" ");
     cmd.getErr().println("sealdrop: hint: see `" + name + " --help`");
@@ -47,6 +51,24 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       root.output().emitError(new ErrorResult(exit, d.exit().kind(), d.reason(), d.message(), d.hint()));
     }
     return exit;
+  }
+
+  /**
+   * picocli stops at the first bad option value, so {@code --json} or {@code --verbose} further
+   * right were never parsed; they are global flags (accepted anywhere before {@code --}), and the
+   * error report must honour them too: a script that asked for JSON gets its JSON error document.
+   */
+  private static void honourGlobalFlags(GlobalOptions globals, String[] args) {
+    for (String a : args) {
+      if (a.equals("--")) {
+        return;
+      }
+      if (a.equals("--json")) {
+        globals.json = true;
+      } else if (a.equals("--verbose")) {
+        globals.verbose = true;
+      }
+    }
   }
 
   private static SealdropCommand root(CommandLine cmd) {

@@ -49,6 +49,21 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void usageErrorIsOneJsonErrorDocumentWhenJsonComesAfterTheBadValue() {
+    // picocli stops at the first bad value, so a --json further right is never parsed by it
+    for (List<String> args : List.of(
+        List.of("send", "x.csv", "--to", "bob", "--expires", "72", "--json"),
+        List.of("send", "x.csv", "--to", "bob", "--downloads", "abc", "--json"),
+        List.of("help", "bogus", "--json"))) {
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("exit_code", 2L).containsEntry("kind", "usage");
+    }
+    // after the end-of-options marker "--json" is an argument, not the option
+    CliRun plain = Cli.raw(Map.of(), "send", "--expires", "72", "--to", "bob", "--", "--json").assertExit(2);
+    assertThat(plain.out()).isEmpty();
+  }
+
+  @Test
   void noPassphraseOptionExistsAnywhere() {
     for (List<String> cmd : List.of(List.of("init"), List.of("seal"), List.of("open"), List.of("send"),
         List.of("receive"))) {
