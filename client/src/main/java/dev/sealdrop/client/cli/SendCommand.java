@@ -74,8 +74,16 @@ final class SendCommand extends SealdropSubcommand {
     PrivateKeys mine = unlocking.await();
     try {
       Uploader.Committed committed = upload(session, me, mine, recipient);
-      CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-          () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));
+      CreateGrantResponse grant;
+      try {
+        grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+            () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));
+      } catch (UsageFailure e) {
+        // e.g. more downloads or a longer lifetime than this server allows: only the server knows its limits
+        throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
+            + ") and stays so: run the same command again with terms the server accepts; it creates the grant"
+            + " without uploading again", e);
+      }
       forget(pending(session, recipient));
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
           .emit(session.output());

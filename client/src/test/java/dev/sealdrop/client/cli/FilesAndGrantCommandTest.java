@@ -76,6 +76,21 @@ class FilesAndGrantCommandTest {
   }
 
   @Test
+  void aGrantTheServerRefusesAfterTheUploadKeepsItAndTheRerunDoesNotUploadAgain() throws Exception {
+    Path file = Files.writeString(root.resolve("limits.csv"), "customer\nINITECH\n".repeat(300), StandardCharsets.UTF_8);
+    int before = fileIds(erin).size();
+    // the dev server allows at most 10 downloads per grant; the CLI alone cannot know that
+    CliRun refused = erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "20").assertExit(2);
+    assertThat(refused.jsonError()).containsEntry("kind", "usage");
+    assertThat(refused.err()).contains("sealdrop: hint: the file is uploaded (f").contains("run the same command again");
+    assertThat(fileIds(erin)).hasSize(before + 1);
+
+    CliRun again = erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "2").assertExit(0);
+    assertThat(again.err()).contains("the file was already uploaded; creating the grant");
+    assertThat(fileIds(erin)).hasSize(before + 1);
+  }
+
+  @Test
   void anUnknownFileIdIsAUsageErrorPointingAtFiles() {
     CliRun r = alice.run("--json", "grant", "f-0000000000000000000000000000", "--to", "bob").assertExit(2);
     assertThat(r.jsonError()).containsEntry("reason", "NOT_FOUND").containsEntry("kind", "usage");
