@@ -25,6 +25,9 @@ import java.util.Objects;
 @SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
     justification = "target paths come from the local user; names from envelopes go through FileNames.sanitize")
 public final class Envelope {
+  /** The name every temporary plaintext file of this class starts with. */
+  public static final String PARTIAL_PREFIX = ".sealdrop-";
+
   private Envelope() {}
 
   /**
@@ -49,7 +52,7 @@ public final class Envelope {
       throws IOException {
     Objects.requireNonNull(target, "target");
     Path dir = target.toAbsolutePath().getParent();
-    Path tmp = AtomicFiles.createTemp(dir, ".sealdrop-");
+    Path tmp = AtomicFiles.createTemp(dir, PARTIAL_PREFIX);
     try {
       Opener.Result r = openInto(in, me, trust, tmp, null);
       AtomicFiles.replace(tmp, target);
@@ -68,11 +71,28 @@ public final class Envelope {
    */
   public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
       boolean overwrite) throws IOException {
+    return openIntoDirectory(in, me, trust, directory, overwrite, PARTIAL_PREFIX);
+  }
+
+  /**
+   * Like {@link #openIntoDirectory(InputStream, PrivateKeys, SenderPolicy, Path, boolean)}, with the
+   * temporary file named {@code partialPrefix + RANDOM + ".part"}. A caller that resumes a transfer
+   * across processes gives each transfer its own prefix, so that it can find and delete what a
+   * killed earlier run of the same transfer left behind (no {@code finally} runs on SIGKILL).
+   *
+   * @param partialPrefix {@link #PARTIAL_PREFIX} followed by at most 64 letters, digits, '-' or '_'
+   */
+  public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
+      boolean overwrite, String partialPrefix) throws IOException {
     Objects.requireNonNull(directory, "directory");
+    if (!isPartialPrefix(partialPrefix)) {
+      throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
+          + " followed by at most 64 letters, digits, '-' or '_'");
+    }
     if (!Files.isDirectory(directory)) {
       throw new IOException(directory + " is not a directory");
     }
-    Path tmp = AtomicFiles.createTemp(directory, ".sealdrop-");
+    Path tmp = AtomicFiles.createTemp(directory, partialPrefix);
     try {
       Opener.Result r = openInto(in, me, trust, tmp, m -> {
         Path early = directory.resolve(FileNames.sanitize(m.fileName(), "unknown-fingerprint"));
@@ -91,6 +111,12 @@ public final class Envelope {
       AtomicFiles.deleteQuietly(tmp);
       throw e;
     }
+  }
+
+  private static boolean isPartialPrefix(String p) {
+    return p != null && p.startsWith(PARTIAL_PREFIX) && p.length() <= PARTIAL_PREFIX.length() + 64
+        && p.substring(PARTIAL_PREFIX.length()).chars().allMatch(c -> c == '-' || c == '_'
+            || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
   }
 
   private static Opener.Result openInto(InputStream in, PrivateKeys me, SenderPolicy trust, Path tmp,

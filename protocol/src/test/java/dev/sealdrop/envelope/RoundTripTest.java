@@ -60,6 +60,33 @@ class RoundTripTest {
   }
 
   @Test
+  void theTemporaryFileCarriesTheCallersPrefixAndBadPrefixesAreRefused() throws Exception {
+    Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", Envelopes.randomBytes(70_000, 3),
+        List.of(BOB.publicKeys().encryption()));
+    SenderPolicy alice = SenderPolicy.exactly("alice", ALICE.publicKeys().signing());
+    List<String> seenWhileOpening = new java.util.ArrayList<>();
+    java.io.InputStream watched = new java.io.FilterInputStream(new ByteArrayInputStream(s.bytes())) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        if (seenWhileOpening.isEmpty()) {
+          seenWhileOpening.addAll(Envelopes.listing(dir));
+        }
+        return super.read(b, off, len);
+      }
+    };
+    Envelope.openIntoDirectory(watched, BOB, alice, dir, false, ".sealdrop-0123abcd-");
+    assertThat(seenWhileOpening).singleElement().asString().startsWith(".sealdrop-0123abcd-").endsWith(".part");
+    assertThat(Envelopes.listing(dir)).containsExactly("clients.csv");
+
+    for (String bad : new String[] {"", "x-", ".sealdrop", "../.sealdrop-", ".sealdrop-a/b", ".sealdrop-a.b",
+        ".sealdrop-" + "a".repeat(65)}) {
+      assertThatThrownBy(() -> Envelope.openIntoDirectory(new ByteArrayInputStream(s.bytes()), BOB, alice, dir, true,
+          bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(Envelopes.listing(dir)).containsExactly("clients.csv");
+  }
+
+  @Test
   void openIntoDirectoryRefusesToOverwriteAndLeavesNothingBehind() throws Exception {
     Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", new byte[10], List.of(BOB.publicKeys().encryption()));
     Files.writeString(dir.resolve("clients.csv"), "keep me");

@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.envelope.Envelope;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ import java.util.stream.Stream;
  */
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the folder is the user's chosen destination")
 final class PartialFileGuard implements AutoCloseable {
-  static final String PREFIX = ".sealdrop-";
+  static final String PREFIX = Envelope.PARTIAL_PREFIX;
 
   private final Path directory;
   private final Set<Path> before;
@@ -43,6 +44,23 @@ final class PartialFileGuard implements AutoCloseable {
       }
     } catch (IOException e) {
       // best effort while the JVM is going down
+    }
+  }
+
+  /**
+   * Deletes the temporary files an earlier, killed run of the same transfer left in {@code directory}:
+   * those named {@code transferPrefix}...{@code .part}. SIGKILL runs no shutdown hook, so a receive
+   * that resumes clears them first (ReceiveCommand gives every transfer its own prefix).
+   */
+  static void removeStale(Path directory, String transferPrefix) throws IOException {
+    if (!transferPrefix.startsWith(PREFIX) || transferPrefix.length() <= PREFIX.length()) {
+      throw new IllegalArgumentException("cli: internal error: not a transfer's own prefix: " + transferPrefix);
+    }
+    for (Path p : temporaries(directory)) {
+      String name = p.getFileName().toString();
+      if (name.startsWith(transferPrefix) && name.endsWith(".part")) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -99,11 +99,13 @@ final class ReceiveCommand extends SealdropSubcommand {
         return;
       }
       Claim claim = claim(session, t, stateFile, spool);
+      String partial = partialPrefix(stateFile);
+      PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
       KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
       OpenedFile opened;
       try {
-        opened = downloadAndOpen(session, claim, spool, mine, sender);
+        opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
       } catch (GrantFailure e) {
         if (!claim.resumed()) {
           throw e;
@@ -112,7 +114,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         Files.deleteIfExists(spool);
         Files.deleteIfExists(stateFile);
         claim = claim(session, t, stateFile, spool);
-        opened = downloadAndOpen(session, claim, spool, mine, sender);
+        opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
       }
       Claim done = claim;
       StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
@@ -155,6 +157,15 @@ final class ReceiveCommand extends SealdropSubcommand {
     return Optional.of(new OpenedFile(path, meta, st.get("sender").orElseThrow(), st.get("fingerprint").orElseThrow()));
   }
 
+  /**
+   * The prefix of this transfer's temporary plaintext file in DIR: the envelope library's prefix and
+   * the start of the state file's name (an opaque hash of server and token), so that a later run of
+   * the same receive can find what a killed one left, and no other transfer's file matches.
+   */
+  static String partialPrefix(Path stateFile) {
+    return PartialFileGuard.PREFIX + stateFile.getFileName().toString().substring(0, 16) + "-";
+  }
+
   /** A claim on the grant: from an earlier interrupted run, or redeemed now. */
   private record Claim(String id, String grantId, String owner, long size, boolean resumed) {}
 
@@ -164,7 +175,7 @@ final class ReceiveCommand extends SealdropSubcommand {
    * after the whole envelope verified; a broken download keeps the spool for the next run, a
    * damaged envelope deletes it.
    */
-  private OpenedFile downloadAndOpen(Session session, Claim claim, Path spool, PrivateKeys mine,
+  private OpenedFile downloadAndOpen(Session session, Claim claim, Path spool, String partialPrefix, PrivateKeys mine,
       KeyTrust.Trusted sender) throws Exception {
     try (Progress p = session.progress().start("downloading+opening", claim.size());
         Downloader.Download d = new Downloader(session.connect()).start(claim.id(), spool, claim.size());
@@ -173,7 +184,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       OpenedFile opened;
       try {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
-            sender.bundle().verifyingKey()), directory, force);
+            sender.bundle().verifyingKey()), directory, force, partialPrefix);
       } catch (IOException e) {
         Optional<SealdropFailure> broken = d.failure();
         if (broken.isPresent()) {

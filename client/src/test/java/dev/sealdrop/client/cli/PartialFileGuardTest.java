@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,5 +23,22 @@ class PartialFileGuardTest {
     }
     assertThat(older).exists();
     assertThat(other).exists();
+  }
+
+  @Test
+  void aResumedTransferDeletesOnlyWhatItsOwnKilledRunLeft() throws Exception {
+    String mine = ".sealdrop-0123456789abcdef-";
+    Path stale = Files.writeString(dir.resolve(mine + "42.part"), "unverified plaintext");
+    Path otherTransfer = Files.writeString(dir.resolve(".sealdrop-fedcba9876543210-42.part"), "another receive");
+    Path legacy = Files.writeString(dir.resolve(".sealdrop-42.part"), "unknown owner");
+    Path notPartial = Files.writeString(dir.resolve(mine + "notes.txt"), "not ours to judge");
+    PartialFileGuard.removeStale(dir, mine);
+    assertThat(stale).doesNotExist();
+    assertThat(otherTransfer).exists();
+    assertThat(legacy).exists();
+    assertThat(notPartial).exists();
+    assertThatThrownBy(() -> PartialFileGuard.removeStale(dir, PartialFileGuard.PREFIX))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(legacy).exists();
   }
 }

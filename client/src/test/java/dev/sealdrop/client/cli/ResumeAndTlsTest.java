@@ -76,7 +76,17 @@ class ResumeAndTlsTest {
       try (Stream<Path> s = Files.list(out)) {
         assertThat(s).as("nothing visible after a broken download").isEmpty();
       }
+      // what a SIGKILLed run would leave (no shutdown hook runs): this transfer's partial plaintext
+      Path state;
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        state = s.filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
+      }
+      Path stale = Files.writeString(out.resolve(ReceiveCommand.partialPrefix(state) + "4711.part"), "PLAINTEXT-MARKER");
+      Path othersPartial = Files.writeString(out.resolve(".sealdrop-8123.part"), "another transfer's");
       CliRun d2 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(stale).as("the killed run's partial plaintext is cleared by the rerun").doesNotExist();
+      assertThat(othersPartial).as("a partial file of another transfer is left alone").exists();
+      Files.delete(othersPartial);
       assertThat(server.redeems.get()).as("the claim was kept and resumed, not redeemed twice").isEqualTo(1);
       assertThat(server.downloadStartOffsets).hasSize(2);
       assertThat(server.downloadStartOffsets.get(1)).isGreaterThanOrEqualTo(100_000L);
