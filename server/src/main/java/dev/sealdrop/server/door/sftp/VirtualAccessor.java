@@ -9,8 +9,13 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.AclEntry;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.Principal;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.server.DirectoryHandle;
@@ -25,8 +30,9 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * all: {@code ..}, NUL and other control characters, backslashes, over-long names and over-long
  * paths are refused (there is no disk behind the tree, but a refusal is clearer than a surprising
  * resolution, and it keeps the CrushFTP/Cleo class of tricks out by construction). Links, renames,
- * copies, deletes, locks and attribute changes are refused; {@link #closing} tells a channel that
- * the client closed it in order, which is what commits an upload or confirms a download.
+ * copies, deletes, locks and attribute changes are refused (attribute changes in
+ * {@link #modifyingAttributes}, before MINA could log the path); {@link #closing} tells a channel
+ * that the client closed it in order, which is what commits an upload or confirms a download.
  */
 final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener {
   static final int MAX_NAME = 255;
@@ -115,10 +121,53 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
     throw VirtualFileSystemProvider.denied(path, "folders cannot be created");
   }
 
+  /**
+   * Refuses SSH_FXP_SETSTAT and SSH_FXP_FSETSTAT (chmod, chown, utimes, truncate) before MINA
+   * touches any attribute. MINA calls this hook first; past it, it applies attributes one by one
+   * and logs every failure at WARN with the path, and a path under /redeem/ is a grant token.
+   */
+  @Override
+  public void modifyingAttributes(ServerSession session, Path path, Map<String, ?> attrs) throws IOException {
+    throw VirtualFileSystemProvider.attributesDenied(path);
+  }
+
+  // The setters below are not reached while modifyingAttributes refuses; they replace MINA's
+  // defaults, which would go through NIO attribute views, so no other route can change anything.
+
   @Override
   public void setFileAttribute(SftpSubsystemProxy subsystem, Path file, String view, String attribute, Object value,
       LinkOption... options) throws IOException {
-    throw VirtualFileSystemProvider.denied(file, "attributes cannot be changed");
+    throw VirtualFileSystemProvider.attributesDenied(file);
+  }
+
+  @Override
+  public void setFilePermissions(SftpSubsystemProxy subsystem, Path path, Set<PosixFilePermission> perms,
+      LinkOption... options) throws IOException {
+    throw VirtualFileSystemProvider.attributesDenied(path);
+  }
+
+  @Override
+  public void setFileOwner(SftpSubsystemProxy subsystem, Path path, Principal value, LinkOption... options)
+      throws IOException {
+    throw VirtualFileSystemProvider.attributesDenied(path);
+  }
+
+  @Override
+  public void setGroupOwner(SftpSubsystemProxy subsystem, Path path, Principal value, LinkOption... options)
+      throws IOException {
+    throw VirtualFileSystemProvider.attributesDenied(path);
+  }
+
+  @Override
+  public void setFileAccessControl(SftpSubsystemProxy subsystem, Path path, List<AclEntry> acl, LinkOption... options)
+      throws IOException {
+    throw VirtualFileSystemProvider.attributesDenied(path);
+  }
+
+  @Override
+  public void applyExtensionFileAttributes(SftpSubsystemProxy subsystem, Path path, Map<String, byte[]> extensions,
+      LinkOption... options) throws IOException {
+    throw VirtualFileSystemProvider.attributesDenied(path);
   }
 
   @Override

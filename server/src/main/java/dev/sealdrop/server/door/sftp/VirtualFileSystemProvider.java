@@ -134,7 +134,10 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
   @SuppressWarnings("unchecked")
   public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
     VirtualPath p = cast(path);
-    if (!BasicFileAttributeView.class.isAssignableFrom(type)) {
+    // The exact type only: PosixFileAttributeView extends this interface, and a basic view handed to
+    // a caller that asked for a posix one fails in the caller's cast (MINA's chmod did, logging the
+    // path). null is the NIO answer for "view not available".
+    if (type != BasicFileAttributeView.class) {
       return null;
     }
     return (V) new BasicFileAttributeView() {
@@ -150,7 +153,7 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
 
       @Override
       public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
-        throw denied(p, "attributes cannot be changed");
+        throw attributesDenied(p);
       }
     };
   }
@@ -178,7 +181,7 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
 
   @Override
   public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
-    throw denied(path, "attributes cannot be changed");
+    throw attributesDenied(path);
   }
 
   private static VirtualPath cast(Path path) {
@@ -190,5 +193,10 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
 
   static AccessDeniedException denied(Path path, String why) {
     return new AccessDeniedException(String.valueOf(path), null, why);
+  }
+
+  /** chmod, chown, utimes and every other attribute change, on every path of the tree. */
+  static AccessDeniedException attributesDenied(Path path) {
+    return denied(path, "attributes cannot be changed over SFTP");
   }
 }

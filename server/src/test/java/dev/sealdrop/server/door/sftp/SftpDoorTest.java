@@ -9,6 +9,9 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Issue 7: the SFTP door with MINA's own SFTP client against a real server; refusals first. */
 class SftpDoorTest {
@@ -236,6 +240,50 @@ class SftpDoorTest {
   }
 
   @Test
+  void chmodAndSetstatOfARedeemTokenAreRefusedWithoutLoggingTheTokenOrConsumingTheGrant() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    String path = "/redeem/" + grant.getToken();
+    ListAppender<ILoggingEvent> logs = captureLogs();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      // chmod 600, chown, utimes, truncate: each one SSH_FXP_SETSTAT, each refused by the door itself
+      for (SftpClient.Attributes attrs : List.of(new SftpClient.Attributes().perms(0600),
+          new SftpClient.Attributes().owner(0, 0), new SftpClient.Attributes().modifyTime(0).accessTime(0),
+          new SftpClient.Attributes().size(0), new SftpClient.Attributes())) {
+        assertThatThrownBy(() -> sftp.setStat(path, attrs))
+            .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+            .hasMessageContaining("attributes cannot be changed");
+      }
+    } finally {
+      stopCapturing(logs);
+    }
+    assertThat(logText(logs)).doesNotContain(grant.getToken());
+    // the refusals did not touch the grant: bob still redeems it
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(get(sftp, path)).hasSize((int) grant.getGrant().getSize());
+    }
+  }
+
+  @Test
+  void setstatOfAnOutboxFileOrFolderIsRefused() throws Exception {
+    String fileId = Transfers.upload(clients, "alice", Users.seal("alice", new byte[10], "bob").bytes()).getFileId();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      int mode = sftp.stat("/outbox/" + fileId).getPermissions();
+      assertThatThrownBy(() -> sftp.setStat("/outbox/" + fileId, new SftpClient.Attributes().perms(0600)))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+          .hasMessageContaining("attributes cannot be changed");
+      assertThatThrownBy(() -> sftp.setStat("/outbox", new SftpClient.Attributes().perms(0777)))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      // SSH_FXP_FSETSTAT on an open handle is the same request by handle
+      try (SftpClient.CloseableHandle dir = sftp.openDir("/outbox")) {
+        assertThatThrownBy(() -> sftp.setStat(dir, new SftpClient.Attributes().perms(0777)))
+            .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      }
+      assertThat(sftp.stat("/outbox/" + fileId).getPermissions()).isEqualTo(mode);
+    }
+    assertThat(aliceFiles()).contains(fileId);
+  }
+
+  @Test
   void noShellExecOrForwarding() throws Exception {
     try (ClientSession s = login(client, server, "alice", aliceKey)) {
       // exec and shell requests are refused: no output, no exit status, ever
@@ -364,6 +412,35 @@ class SftpDoorTest {
         s.close(true);
       }
     }
+  }
+
+  /** Every event logged from now on, whatever the logger (MINA's included), until {@link #stopCapturing}. */
+  private static ListAppender<ILoggingEvent> captureLogs() {
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    rootLogger().addAppender(appender);
+    return appender;
+  }
+
+  private static void stopCapturing(ListAppender<ILoggingEvent> appender) {
+    rootLogger().detachAppender(appender);
+    appender.stop();
+  }
+
+  private static ch.qos.logback.classic.Logger rootLogger() {
+    return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  /** The captured messages and the messages of their exceptions and causes, as a log file would show them. */
+  private static String logText(ListAppender<ILoggingEvent> appender) {
+    StringBuilder text = new StringBuilder();
+    for (ILoggingEvent e : List.copyOf(appender.list)) {
+      text.append(e.getFormattedMessage()).append('\n');
+      for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
+        text.append(t.getClassName()).append(": ").append(t.getMessage()).append('\n');
+      }
+    }
+    return text.toString();
   }
 
   private static CreateGrantResponse grantFreshFileToBob() {
