@@ -131,13 +131,28 @@ final class ReceiveCommand extends SealdropSubcommand {
   /** Confirms (the download counts now), forgets the transfer, prints the result. */
   private static void confirm(Session session, String claimId, String grantId, OpenedFile opened, Path stateFile,
       Path spool) throws SealdropFailure, IOException {
-    Grant g = ServerConnection.call(GrpcFailures.Op.CONFIRM, () -> session.connect().transfer().confirmDownload(
-        ConfirmDownloadRequest.newBuilder().setClaimId(claimId).setFingerprint(opened.fingerprint()).build()))
-        .getGrant();
+    String counted = grantId;
+    try {
+      Grant g = ServerConnection.call(GrpcFailures.Op.CONFIRM, () -> session.connect().transfer().confirmDownload(
+          ConfirmDownloadRequest.newBuilder().setClaimId(claimId).setFingerprint(opened.fingerprint()).build()))
+          .getGrant();
+      if (!g.getGrantId().isEmpty()) {
+        counted = g.getGrantId();
+      }
+    } catch (GrantFailure e) {
+      // this claim is finished either way: nothing is left to resume
+      Files.deleteIfExists(spool);
+      Files.deleteIfExists(stateFile);
+      if (!"GRANT_CONSUMED".equals(e.reason())) {
+        throw e;
+      }
+      // the server counted this download already (its window passed, or the owner revoked the grant
+      // after every byte had been served): the file is verified and the download counts
+      session.output().note("the server had already counted this download");
+    }
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
-    session.output().emit(new Received(new OpenCommand.Opened(opened), g.getGrantId().isEmpty() ? grantId
-        : g.getGrantId()));
+    session.output().emit(new Received(new OpenCommand.Opened(opened), counted));
   }
 
   /** A file verified and written by an earlier run whose confirmation did not reach the server. */

@@ -57,6 +57,8 @@ final class FakeServer implements AutoCloseable {
   volatile long keepOnBreak = -1;
   volatile long breakDownloadAfter = -1;
   volatile boolean failNextConfirm;
+  /** When set, ConfirmDownload is refused with FAILED_PRECONDITION and this reason (GRANT_CONSUMED counts the download). */
+  volatile String confirmRefusal;
   final List<Long> uploadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final List<Long> downloadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicInteger redeems = new AtomicInteger();
@@ -268,6 +270,14 @@ final class FakeServer implements AutoCloseable {
       if (failNextConfirm) {
         failNextConfirm = false;
         out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+        return;
+      }
+      String refusal = confirmRefusal;
+      if (refusal != null) {
+        consumed = consumed || refusal.equals("GRANT_CONSUMED");
+        Metadata m = new Metadata();
+        m.put(dev.sealdrop.client.net.GrpcFailures.REASON, refusal);
+        out.onError(Status.FAILED_PRECONDITION.withDescription("test: " + refusal).asRuntimeException(m));
         return;
       }
       consumed = true;

@@ -127,6 +127,41 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void aDownloadTheServerCountedBeforeTheConfirmationIsReceivedAndARefusedOneLeavesNoStateBehind() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("counted"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+
+      // the owner revoked after every byte was served, or the window passed: the server counted it
+      server.confirmRefusal = "GRANT_CONSUMED";
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun counted = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(counted.err()).contains("the server had already counted this download");
+      assertThat(counted.json()).containsEntry("file_name", "list.csv").containsEntry("sender", "alice");
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      try (Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
+        assertThat(left).as("no state or spool left").isEmpty();
+      }
+
+      // any other refusal of the confirmation is reported, and nothing is left to resume
+      server.consumed = false;
+      server.confirmRefusal = "GRANT_REVOKED";
+      Path out2 = Files.createDirectories(dir.resolve("out2"));
+      CliRun revoked = bob.run("--json", "receive", token, "-o", out2.toString()).assertExit(4);
+      assertThat(revoked.jsonError()).containsEntry("reason", "GRANT_REVOKED");
+      try (Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
+        assertThat(left).as("no state or spool left").isEmpty();
+      }
+    }
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaIsRefusedWithExit3() throws Exception {
     Path dir = Files.createDirectories(root.resolve("foreign-server"));
     IssuedCert evil = pki.issue(new CertSpec("evil-server", Eku.SERVER_AUTH, java.time.Instant.now().minusSeconds(3600),

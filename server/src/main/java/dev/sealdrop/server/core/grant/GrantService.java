@@ -294,6 +294,9 @@ public final class GrantService {
     }
     Grant grant = grants.find(claim.grantId()).orElseThrow().asOf(now);
     seen.of(grant);
+    if (claim.state() == ClaimState.CONFIRMED || claim.state() == ClaimState.COUNTED) {
+      throw closedClaim(claim); // this download counted, whatever happened to the grant since
+    }
     if (grant.state() == GrantState.REVOKED) {
       throw unavailable(grant, "it can no longer be downloaded");
     }

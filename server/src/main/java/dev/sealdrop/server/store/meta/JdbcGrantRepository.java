@@ -100,6 +100,14 @@ public final class JdbcGrantRepository implements GrantRepository {
   @Override
   public boolean revoke(String grantId, Instant now) {
     return jdbc.inTransaction(c -> {
+      // A claim that was served every byte has delivered the file: revoking cannot take it back, so
+      // that download counts now (as it would when its window passes), and the grant is revoked
+      // only if downloads are left; a grant it used up stays CONSUMED and the revoke is refused.
+      List<String> delivered = Jdbc.query(c, "SELECT claim_hash FROM claims WHERE grant_id = ? AND state = 'OPEN'"
+          + " AND served_all_at IS NOT NULL", rs -> rs.getString(1), grantId);
+      for (String claimHash : delivered) {
+        closeAndCount(c, claimHash, ClaimState.COUNTED, now);
+      }
       int n = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ?"
           + " WHERE id = ? AND state IN ('ACTIVE', 'CLAIMED')", now.toEpochMilli(), grantId);
       if (n == 1) {

@@ -12,6 +12,7 @@ import dev.sealdrop.protocol.v1.GrantState;
 import dev.sealdrop.protocol.v1.ListGrantsRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.Clients;
@@ -167,5 +168,51 @@ class DownloadLifecycleTest {
       assertThat(current(g.getGrant().getGrantId()).getDownloadsUsed()).isEqualTo(i);
     }
     refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+  }
+
+  static Grant revoke(String grantId) {
+    return clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(grantId).build())
+        .getGrant();
+  }
+
+  @Test
+  void revokingAfterEveryByteWasServedCannotTakeTheFileBackTheDownloadCounts() {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0); // bob has the whole envelope
+    refused(() -> revoke(g.getGrant().getGrantId()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    Grant after = current(g.getGrant().getGrantId());
+    assertThat(after.getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+    assertThat(after.getDownloadsUsed()).isEqualTo(1);
+    // bob's confirmation learns that his download counted; nothing else can be done with the grant
+    refused(() -> Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint()),
+        Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+  }
+
+  @Test
+  void revokingAfterEveryByteWasServedCountsThatDownloadAndRevokesTheOnesLeft() {
+    CreateGrantResponse g = clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder()
+        .setFileId(file.getFileId()).setRecipient("bob").setMaxDownloads(3).build());
+    RedeemResponse claim = redeem(g.getToken());
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+    Grant revoked = revoke(g.getGrant().getGrantId());
+    assertThat(revoked.getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED);
+    assertThat(revoked.getDownloadsUsed()).isEqualTo(1);
+    refused(() -> Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint()),
+        Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_REVOKED");
+  }
+
+  @Test
+  void revokingMidDownloadStillCutsIt() throws Exception {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    byte[] head = downloadThenBreak(claim.getClaimId(), 2);
+    Grant revoked = revoke(g.getGrant().getGrantId());
+    assertThat(revoked.getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED);
+    assertThat(revoked.getDownloadsUsed()).isZero();
+    refused(() -> Transfers.download(clients.transfer("bob"), claim.getClaimId(), head.length),
+        Status.Code.FAILED_PRECONDITION, "GRANT_REVOKED");
   }
 }
