@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.identity.IdentityNames;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Principal;
@@ -123,9 +124,12 @@ public final class AdminOperations {
           throw new InvalidRequestException(Reason.INVALID_REQUEST, "certificate serial must be hexadecimal");
         }
         String serial = new java.math.BigInteger(serialHex, 16).toString(16);
-        identities.revokeCertificate(issuer, serial);
-        repository.recordCertificateRevocation(name, serial, clock.instant());
-        return new Closed(view(name), sessions.closeCertificate(serial, Reason.CERTIFICATE_REVOKED, "certificate revoked by an admin"), 0);
+        requireNotOwnCertificate(c, name, serial);
+        // Scoped to the named identity: the store cannot tell whose a serial is, so the revocation is
+        // matched against the presented certificate's subject CN and never refuses another identity.
+        identities.revokeCertificateOf(name, serial);
+        return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
+            "certificate revoked by an admin"), 0);
       }
       identities.revokeIdentity(name);
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
@@ -217,6 +221,20 @@ public final class AdminOperations {
     if (c.principal().identity().equals(name)) {
       throw new PreconditionFailedException(Reason.INVALID_REQUEST,
           "an admin cannot " + verb + " itself; ask another admin");
+    }
+  }
+
+  /**
+   * The one certificate whose owner the core always knows is the caller's own: a serial of the
+   * deployment CA names exactly one certificate, so if it is the caller's it is not one of
+   * {@code name}'s, and revoking it would be the admin revoking itself under another name.
+   */
+  private void requireNotOwnCertificate(Caller c, String name, String serial) {
+    java.security.cert.X509Certificate own = c.principal().certificate();
+    if (serial.equals(CertificatePolicy.serialOf(own)) && issuer.equals(CertificatePolicy.issuerOf(own))) {
+      throw new PreconditionFailedException(Reason.INVALID_REQUEST, "certificate serial " + serial
+          + " is your own certificate, not one of '" + name + "'; an admin cannot revoke itself: check the serial,"
+          + " or ask another admin");
     }
   }
 

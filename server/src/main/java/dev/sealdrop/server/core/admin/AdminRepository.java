@@ -13,9 +13,6 @@ public interface AdminRepository {
   /** Registers a new, enabled identity; returns false if the name exists (in any state). */
   boolean insertIdentity(String name, dev.sealdrop.server.core.identity.Role role, Instant now);
 
-  /** Records that an admin revoked a certificate of {@code identity} (for listings). */
-  void recordCertificateRevocation(String identity, String serialHex, Instant now);
-
   /** Grants matching the filter (null: any), newest first; EXPIRED is not stored, pass ACTIVE and filter. */
   List<Grant> listGrants(GrantState state, String owner, String recipient);
 

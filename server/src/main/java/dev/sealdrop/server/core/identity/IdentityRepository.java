@@ -16,6 +16,15 @@ public interface IdentityRepository {
   /** Records that a certificate (issuer DN + serial in hex) must no longer be accepted. */
   void revokeCertificate(String issuer, String serialHex, Instant now);
 
+  /**
+   * Records that the certificate of serial {@code serialHex} (lowercase hex) of {@code identity} must
+   * no longer be accepted. The store does not know which serials were issued to which identity, so
+   * this revocation is matched on the presented certificate's identity (its subject CN) as well as
+   * its serial: a serial named under the wrong identity can never refuse another identity's
+   * certificate.
+   */
+  void revokeCertificateOf(String identity, String serialHex, Instant now);
+
   /** Revokes an identity for good: disables it and records the revocation, in one transaction. */
   void revokeIdentity(String name, Instant now);
 
@@ -25,7 +34,8 @@ public interface IdentityRepository {
   /**
    * Everything the authentication of one call asks of the store about a certificate's holder, read
    * at once (one statement, so one snapshot): whether the identity or this certificate (issuer DN +
-   * serial in hex) is revoked, and the identity's registration, if any.
+   * serial in hex, or the identity's own serial, see {@link #revokeCertificateOf}) is revoked, and the
+   * identity's registration, if any.
    */
   Standing standing(String name, String issuer, String serialHex);
 

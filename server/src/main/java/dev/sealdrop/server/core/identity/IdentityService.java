@@ -107,10 +107,13 @@ public final class IdentityService {
         cert.getSubjectX500Principal().getName());
   }
 
-  /** Revokes the certificate {@code serialHex} (lowercase hex) issued by {@code issuerDn} (RFC 2253). */
-  public void revokeCertificate(String issuerDn, String serialHex) {
-    repository.revokeCertificate(issuerDn, serialHex, clock.instant());
-    LOG.warn("certificate serial {} issued by '{}' revoked", serialHex, issuerDn);
+  /**
+   * Revokes the certificate {@code serialHex} (lowercase hex) of {@code identity}, known by its serial
+   * only: it is refused only when presented by that identity ({@link IdentityRepository#revokeCertificateOf}).
+   */
+  public void revokeCertificateOf(String identity, String serialHex) {
+    repository.revokeCertificateOf(identity, serialHex, clock.instant());
+    LOG.warn("certificate serial {} of '{}' revoked", serialHex, identity);
   }
 
   /** Revokes an identity for good: disabled, and its certificates refused at the next handshake. */

@@ -9,8 +9,11 @@ public interface SessionRegistry {
   /** Closes every live call of {@code identity}; returns how many were closed. */
   int closeIdentity(String identity, dev.sealdrop.server.core.Reason reason, String why);
 
-  /** Closes every live call made with the certificate of serial {@code serialHex} (lowercase hex). */
-  int closeCertificate(String serialHex, dev.sealdrop.server.core.Reason reason, String why);
+  /**
+   * Closes every live call of {@code identity} made with the certificate of serial {@code serialHex}
+   * (lowercase hex); another identity's calls are left alone even if their certificate has that serial.
+   */
+  int closeCertificate(String identity, String serialHex, dev.sealdrop.server.core.Reason reason, String why);
 
   /**
    * Closes every upload and download stream in flight, whoever runs it (a lockdown); other calls,

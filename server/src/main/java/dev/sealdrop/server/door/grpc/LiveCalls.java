@@ -65,8 +65,8 @@ public final class LiveCalls implements ServerInterceptor, SessionRegistry {
   }
 
   @Override
-  public int closeCertificate(String serialHex, Reason reason, String why) {
-    return closeWhere(t -> t.serial.equals(serialHex), reason, why);
+  public int closeCertificate(String identity, String serialHex, Reason reason, String why) {
+    return closeWhere(t -> t.identity.equals(identity) && t.serial.equals(serialHex), reason, why);
   }
 
   @Override

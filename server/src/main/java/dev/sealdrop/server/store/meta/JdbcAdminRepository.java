@@ -56,18 +56,6 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public void recordCertificateRevocation(String identity, String serialHex, Instant now) {
-    jdbc.inTransaction(c -> {
-      if (Jdbc.query(c, "SELECT 1 FROM revoked_certificate_owners WHERE identity = ? AND serial = ?", rs -> 1,
-          identity, serialHex).isEmpty()) {
-        Jdbc.update(c, "INSERT INTO revoked_certificate_owners (identity, serial, revoked_at) VALUES (?, ?, ?)",
-            identity, serialHex, now.toEpochMilli());
-      }
-      return null;
-    });
-  }
-
-  @Override
   public List<Grant> listGrants(GrantState state, String owner, String recipient) {
     String s = state == null ? "" : state.name();
     String o = owner == null ? "" : owner;

@@ -61,6 +61,19 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   }
 
   @Override
+  public void revokeCertificateOf(String identity, String serialHex, Instant now) {
+    // revoked_certificate_owners (V30): the row the admin listing shows is also the revocation itself
+    jdbc.inTransaction(c -> {
+      if (Jdbc.query(c, "SELECT 1 FROM revoked_certificate_owners WHERE identity = ? AND serial = ?", rs -> 1,
+          identity, serialHex).isEmpty()) {
+        Jdbc.update(c, "INSERT INTO revoked_certificate_owners (identity, serial, revoked_at) VALUES (?, ?, ?)",
+            identity, serialHex, now.toEpochMilli());
+      }
+      return null;
+    });
+  }
+
+  @Override
   public void revokeIdentity(String name, Instant now) {
     jdbc.inTransaction(c -> {
       Jdbc.update(c, "UPDATE identities SET enabled = ?, updated_at = ? WHERE name = ?", false, now.toEpochMilli(), name);
@@ -80,10 +93,11 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   public Standing standing(String name, String issuer, String serialHex) {
     // portable SQL (SQLite and PostgreSQL): a SELECT without FROM, parameters only where typed by a column
     return jdbc.queryOne("SELECT EXISTS (SELECT 1 FROM revoked_identities WHERE name = ?),"
-        + " EXISTS (SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?),"
+        + " EXISTS (SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?)"
+        + " OR EXISTS (SELECT 1 FROM revoked_certificate_owners WHERE identity = ? AND serial = ?),"
         + " (SELECT role FROM identities WHERE name = ?), (SELECT enabled FROM identities WHERE name = ?)",
         rs -> new Standing(rs.getBoolean(1), rs.getBoolean(2), rs.getString(3) == null ? Optional.empty()
             : Optional.of(new Identity(name, Role.parse(rs.getString(3)), rs.getBoolean(4)))),
-        name, issuer, serialHex, name, name).orElseThrow();
+        name, issuer, serialHex, name, serialHex, name, name).orElseThrow();
   }
 }

@@ -59,6 +59,20 @@ class IdentityStandingTest {
   }
 
   @Test
+  void aCertificateRevokedAsAnIdentitysIsMatchedOnlyForThatIdentityAndSerial() {
+    try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
+      JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
+      repo.upsert(new Identity("bob", Role.ACQUIRER, true), NOW);
+      repo.upsert(new Identity("dave", Role.ACQUIRER, true), NOW);
+      repo.revokeCertificateOf("dave", "1a", NOW);
+      assertThat(repo.standing("dave", CA, "1a").certificateRevoked()).isTrue();
+      assertThat(repo.standing("dave", CA, "1a").identityRevoked()).isFalse();
+      assertThat(repo.standing("dave", CA, "1b").certificateRevoked()).as("another serial").isFalse();
+      assertThat(repo.standing("bob", CA, "1a").certificateRevoked()).as("another identity's certificate").isFalse();
+    }
+  }
+
+  @Test
   void aRevokedIdentityIsSeenForEveryCertificateAndOnlyForItself() {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
