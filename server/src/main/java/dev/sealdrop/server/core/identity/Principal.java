@@ -22,9 +22,14 @@ public record Principal(String identity, Role role, X509Certificate certificate,
   /** Refuses unless the caller holds {@code required}; {@code action} names what was attempted. */
   public void require(Role required, String action) {
     if (role != required) {
-      throw new PermissionDeniedException(Reason.ROLE_FORBIDDEN, "only a " + required.key() + " may " + action
-          + "; '" + identity + "' is " + (role == Role.ADMIN ? "an " : "a ") + role.key());
+      throw new PermissionDeniedException(Reason.ROLE_FORBIDDEN, "only " + withArticle(required) + " may " + action
+          + "; '" + identity + "' is " + withArticle(role));
     }
+  }
+
+  /** "a transferor", "an acquirer", "an admin". */
+  private static String withArticle(Role r) {
+    return (r == Role.TRANSFEROR ? "a " : "an ") + r.key();
   }
 
   @Override

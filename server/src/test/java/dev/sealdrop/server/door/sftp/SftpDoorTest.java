@@ -118,7 +118,7 @@ class SftpDoorTest {
     try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
       assertThatThrownBy(() -> get(sftp, "/redeem/" + grant.getToken()))
           .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
-          .hasMessageContaining("only a acquirer may redeem grants");
+          .hasMessageContaining("only an acquirer may redeem grants");
     }
     // the refused attempt did not consume the grant: bob still gets it
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
