@@ -42,7 +42,7 @@ public final class GrpcFailures {
     String detail = status.getDescription() == null ? status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
         : status.getDescription();
     if (reason != null && reason.startsWith("GRANT_")) {
-      return grant(reason, detail, e);
+      return grant(op, reason, detail, e);
     }
     if (reason != null && (reason.startsWith("CERTIFICATE_") || reason.startsWith("IDENTITY_"))) {
       return new AuthFailure(reason, "the server refused our certificate: " + detail,
@@ -67,7 +67,7 @@ public final class GrpcFailures {
         return notFound(op, reason, detail, e);
       case FAILED_PRECONDITION:
         if (op == Op.REDEEM || op == Op.DOWNLOAD || op == Op.CONFIRM || op == Op.REVOKE_GRANT) {
-          return grant(or(reason, "GRANT_NOT_REDEEMABLE"), detail, e);
+          return grant(op, or(reason, "GRANT_NOT_REDEEMABLE"), detail, e);
         }
         if (op == Op.SSH_KEY) {
           return new UsageFailure("SSH_KEY_REGISTERED", "the server refused the SSH key: " + detail,
@@ -105,7 +105,10 @@ public final class GrpcFailures {
     return Optional.of(r);
   }
 
-  private static SealdropFailure grant(String reason, String detail, Throwable e) {
+  private static SealdropFailure grant(Op op, String reason, String detail, Throwable e) {
+    if (op == Op.REVOKE_GRANT) {
+      return revokeRefused(reason, detail, e);
+    }
     String message;
     String hint;
     switch (reason) {
@@ -132,13 +135,37 @@ public final class GrpcFailures {
     return new GrantFailure(reason, message, hint, e);
   }
 
+  /** The same reasons, told to the grant's owner (or an admin) who tried to revoke it. */
+  private static SealdropFailure revokeRefused(String reason, String detail, Throwable e) {
+    String message;
+    String hint;
+    switch (reason) {
+      case "GRANT_CONSUMED":
+        message = "this grant can no longer be revoked: its downloads are used up (the recipient has the file)";
+        hint = "nothing is left to revoke; `sealdrop grants` shows its state";
+        break;
+      case "GRANT_EXPIRED":
+        message = "this grant has expired; it can no longer be redeemed";
+        hint = "nothing is left to revoke; `sealdrop grants` shows its state";
+        break;
+      case "GRANT_NOT_FOUND":
+        message = "no grant with that id among yours: " + detail;
+        hint = "check the grant id; `sealdrop grants` lists the grants you created";
+        break;
+      default:
+        message = "the grant cannot be revoked: " + detail;
+        hint = "`sealdrop grants` shows its state";
+    }
+    return new GrantFailure(reason, message, hint, e);
+  }
+
   private static SealdropFailure notFound(Op op, String reason, String detail, Throwable e) {
     switch (op) {
       case REDEEM:
       case DOWNLOAD:
       case CONFIRM:
       case REVOKE_GRANT:
-        return grant(reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
+        return grant(op, reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
       case FETCH_BUNDLE:
         return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,
             "check the identity, and ask its owner to run `sealdrop keys publish`", e);

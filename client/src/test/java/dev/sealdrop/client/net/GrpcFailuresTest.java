@@ -48,6 +48,22 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void refusedRevocationsAreToldToTheOwnerNotTheRecipient() {
+    for (String r : new String[] {"GRANT_CONSUMED", "GRANT_EXPIRED", "NOT_FOUND"}) {
+      Status code = r.equals("NOT_FOUND") ? Status.NOT_FOUND : Status.FAILED_PRECONDITION;
+      SealdropFailure f = GrpcFailures.translate(status(code.withDescription("no grant g_1"), r),
+          GrpcFailures.Op.REVOKE_GRANT);
+      assertThat(Diagnoser.exitFor(f)).as(r).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+      assertThat(f.getMessage() + " " + f.hint().orElse("")).as(r).doesNotContain("token").doesNotContain("ask the sender")
+          .contains("sealdrop grants");
+    }
+    SealdropFailure used = GrpcFailures.translate(status(Status.FAILED_PRECONDITION, "GRANT_CONSUMED"),
+        GrpcFailures.Op.REVOKE_GRANT);
+    assertThat(used.getMessage()).contains("can no longer be revoked");
+    assertThat(used.reason()).isEqualTo("GRANT_CONSUMED");
+  }
+
+  @Test
   void unknownGrantTokenIsNotRedeemable() {
     SealdropFailure f = GrpcFailures.translate(status(Status.NOT_FOUND, null), GrpcFailures.Op.REDEEM);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
