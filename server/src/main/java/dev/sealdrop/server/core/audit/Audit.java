@@ -80,6 +80,13 @@ public interface Audit {
    */
   java.util.Optional<String> latestCheckpoint();
 
+  /**
+   * A durable signed checkpoint that covers every record written so far — the caller's own act
+   * included — signed now if records were added since the last one; the latest durable checkpoint
+   * if signing or syncing fails. What the transfer port hands each caller (docs/audit-log.md).
+   */
+  java.util.Optional<String> checkpointCoveringNow();
+
   /** The audit verifier key text ({@code <name>+<id>+<base64>}). */
   String verifierKey();
 

@@ -12,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * Puts the audit log's latest signed checkpoint in the trailers of every call on the transfer
- * port, refused ones included ({@link CheckpointTrailer}). The checkpoint is public evidence (a
- * sequence number, a chain head and a signature), never a secret.
+ * Puts a signed checkpoint of the audit log in the trailers of every call on the transfer port,
+ * refused ones included ({@link CheckpointTrailer}), one that covers the records of the call itself:
+ * a party that keeps it can later show that its own upload, grant or download was not cut from the
+ * log (a periodic checkpoint could predate the act by up to its interval). The checkpoint is public
+ * evidence (a sequence number, a chain head and a signature), never a secret.
  */
 public final class CheckpointInterceptor implements ServerInterceptor {
   private final Audit audit;
@@ -29,7 +31,7 @@ public final class CheckpointInterceptor implements ServerInterceptor {
     return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        audit.latestCheckpoint().ifPresent(note -> trailers.put(CheckpointTrailer.KEY,
+        audit.checkpointCoveringNow().ifPresent(note -> trailers.put(CheckpointTrailer.KEY,
             note.getBytes(StandardCharsets.UTF_8)));
         super.close(status, trailers);
       }

@@ -115,6 +115,16 @@ public final class FileAudit implements Audit {
   }
 
   @Override
+  public Optional<String> checkpointCoveringNow() {
+    try {
+      return Optional.of(writer.checkpoint().note());
+    } catch (IOException | RuntimeException e) {
+      LOG.error("audit: cannot sign a checkpoint for a response ({}); handing out the latest durable one", e.toString());
+      return latestCheckpoint();
+    }
+  }
+
+  @Override
   public String verifierKey() {
     return writer.publicKey().encoded();
   }

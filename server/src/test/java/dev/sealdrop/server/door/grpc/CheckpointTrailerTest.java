@@ -103,4 +103,28 @@ class CheckpointTrailerTest {
     assertThat(b.check(key)).isEqualTo(SignedCheckpoint.SignatureStatus.VALID);
     assertThat(b.checkpoint().size()).isGreaterThan(a.checkpoint().size());
   }
+
+  @Test
+  void theCheckpointOfAResponseCoversTheCallersOwnActNotOnlyThePeriodicOne() throws Exception {
+    // the default cadence: a periodic checkpoint every 1000 records or after an interval (here long)
+    clients.close();
+    server.close();
+    server = new TestServer(data.resolve("default-cadence"), c -> {
+      ServerConfig.Admin a = c.admin();
+      return c.withAdmin(new ServerConfig.Admin(a.host(), a.port(), ORIGIN, 1000, java.time.Duration.ofHours(1),
+          a.retention(), a.retentionSweepInterval()));
+    });
+    clients = server.clients();
+    AuditPublicKey key = AuditPublicKey.parse(server.server().audit().verifierKey());
+    for (int i = 0; i < 3; i++) {
+      AtomicReference<Metadata> trailers = new AtomicReference<>();
+      StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () ->
+          capturing("bob", trailers).createUpload(CreateUploadRequest.newBuilder().setExpectedSize(1).build()));
+      assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      long lastSeq = server.server().audit().tail(1).get(0).sequence();
+      SignedCheckpoint cp = checkpointIn(trailers.get());
+      assertThat(cp.check(key)).isEqualTo(SignedCheckpoint.SignatureStatus.VALID);
+      assertThat(cp.checkpoint().size()).as("covers the refusal just recorded, seq " + lastSeq).isEqualTo(lastSeq);
+    }
+  }
 }
