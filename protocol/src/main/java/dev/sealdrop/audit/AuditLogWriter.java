@@ -221,16 +221,25 @@ public final class AuditLogWriter implements Closeable {
    * the latest checkpoint once it is durable. Hand this to parties (e.g. in transfer responses).
    */
   public SignedCheckpoint checkpoint() throws IOException {
-    Written w = checkpointWritten();
+    return checkpointCovering(Long.MAX_VALUE);
+  }
+
+  /**
+   * The latest checkpoint if it covers the first {@code records} records, else a new one of the
+   * current head; returned once durable. Callers who each need their own record covered share a
+   * checkpoint signed after all their records were appended, instead of one signature each.
+   */
+  public SignedCheckpoint checkpointCovering(long records) throws IOException {
+    Written w = checkpointWritten(records);
     syncTo(w.end());
     return w.checkpoint();
   }
 
-  private Written checkpointWritten() throws IOException {
+  private Written checkpointWritten(long records) throws IOException {
     lock.lock();
     try {
       ensureWritable();
-      if (lastWritten == null || lastWritten.checkpoint().checkpoint().size() < size) {
+      if (lastWritten == null || lastWritten.checkpoint().checkpoint().size() < Math.min(records, size)) {
         writeCheckpoint();
       }
       return lastWritten;
@@ -246,7 +255,7 @@ public final class AuditLogWriter implements Closeable {
 
   /** Writes a fresh checkpoint, then copies the log up to and including it to {@code out}. */
   public SignedCheckpoint exportTo(OutputStream out) throws IOException {
-    Written w = checkpointWritten();
+    Written w = checkpointWritten(Long.MAX_VALUE);
     long end = w.end(); // the export ends with this checkpoint, even if records are appended meanwhile
     syncTo(end);
     try (FileChannel in = FileChannel.open(config.file(), StandardOpenOption.READ)) {

@@ -214,6 +214,26 @@ class AuditLogWriterTest {
   }
 
   @Test
+  void aCheckpointCoveringARecordIsSignedOnlyWhenTheLatestDoesNotCoverIt() throws IOException {
+    Path file = dir.resolve("covering.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 100), key)) {
+      AuditRecord a = w.append(event(1));
+      AuditRecord b = w.append(event(2));
+      SignedCheckpoint forA = w.checkpointCovering(a.sequence());
+      assertThat(forA.checkpoint().size()).as("signed of the current head: covers b too").isEqualTo(2);
+      AuditRecord c = w.append(event(3));
+      // b's call needs no signature of its own: the latest checkpoint covers it although c came since
+      assertThat(w.checkpointCovering(b.sequence())).isEqualTo(forA);
+      SignedCheckpoint forC = w.checkpointCovering(c.sequence());
+      assertThat(forC.checkpoint().size()).isEqualTo(3);
+      assertThat(w.latestCheckpoint()).contains(forC);
+    }
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.records()).isEqualTo(3);
+  }
+
+  @Test
   void appendingWithoutWaitingAfterCloseIsRefused() throws IOException {
     AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("closed.jsonl"), 10), key);
     w.close();

@@ -81,9 +81,10 @@ public interface Audit {
   java.util.Optional<String> latestCheckpoint();
 
   /**
-   * A durable signed checkpoint that covers every record written so far — the caller's own act
-   * included — signed now if records were added since the last one; the latest durable checkpoint
-   * if signing or syncing fails. What the transfer port hands each caller (docs/audit-log.md).
+   * A durable signed checkpoint that covers the records this call appended (on this thread), the
+   * caller's own act included, signed now unless the latest one already covers them; the latest
+   * durable checkpoint if the call appended none, or if signing or syncing fails. What the transfer
+   * port hands each caller (docs/audit-log.md).
    */
   java.util.Optional<String> checkpointCoveringNow();
 

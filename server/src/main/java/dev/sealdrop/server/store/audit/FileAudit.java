@@ -31,6 +31,11 @@ public final class FileAudit implements Audit {
   private static final Logger LOG = LoggerFactory.getLogger(FileAudit.class);
   private final AuditLogWriter writer;
   private final Path file;
+  /**
+   * The sequence number of the last record this thread appended, until a response hands out a
+   * checkpoint covering it: a call's records and its response are made on the same call thread.
+   */
+  private final ThreadLocal<Long> appendedOnThisThread = new ThreadLocal<>();
 
   private FileAudit(AuditLogWriter writer, Path file) {
     this.writer = writer;
@@ -74,11 +79,8 @@ public final class FileAudit implements Audit {
     AuditEvent event = AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object, result,
         peer == null ? "" : peer, details);
     try {
-      if (waitForDisk) {
-        writer.append(event);
-      } else {
-        writer.appendWithoutWaiting(event);
-      }
+      AuditRecord r = waitForDisk ? writer.append(event) : writer.appendWithoutWaiting(event);
+      appendedOnThisThread.set(r.sequence());
     } catch (IOException e) {
       throw new UncheckedIOException("server: the audit log cannot be written (" + e.getMessage()
           + "); the operation was refused; check the data folder's disk", e);
@@ -116,8 +118,13 @@ public final class FileAudit implements Audit {
 
   @Override
   public Optional<String> checkpointCoveringNow() {
+    Long mine = appendedOnThisThread.get();
+    appendedOnThisThread.remove();
+    if (mine == null) {
+      return latestCheckpoint(); // this call recorded nothing (on this thread): nothing of its own to cover
+    }
     try {
-      return Optional.of(writer.checkpoint().note());
+      return Optional.of(writer.checkpointCovering(mine).note());
     } catch (IOException | RuntimeException e) {
       LOG.error("audit: cannot sign a checkpoint for a response ({}); handing out the latest durable one", e.toString());
       return latestCheckpoint();
