@@ -1,5 +1,7 @@
 package dev.sealdrop.server.door.sftp;
 
+import dev.sealdrop.server.core.PermissionDeniedException;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.DownloadSession;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantService;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,11 +48,13 @@ final class VirtualTree {
   private final Login login;
   private final UploadService uploads;
   private final GrantService grants;
+  private final Audit audit;
 
-  VirtualTree(Login login, UploadService uploads, GrantService grants) {
+  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit) {
     this.login = login;
     this.uploads = uploads;
     this.grants = grants;
+    this.audit = audit;
   }
 
   VirtualAttributes attributes(VirtualPath path) throws IOException {
@@ -65,7 +70,7 @@ final class VirtualTree {
       String name = s.get(1);
       switch (s.get(0)) {
         case OUTBOX -> {
-          for (StoredFile f : core(() -> uploads.listFiles(caller))) {
+          for (StoredFile f : files(caller)) {
             if (f.id().equals(name)) {
               return VirtualAttributes.file(caller.identity(), f.size(), f.createdAt(), false);
             }
@@ -101,11 +106,11 @@ final class VirtualTree {
     if (s.isEmpty()) {
       names.addAll(FOLDERS);
     } else if (s.size() == 1 && s.get(0).equals(OUTBOX)) {
-      core(() -> uploads.listFiles(caller)).forEach(f -> names.add(f.id()));
+      files(caller).forEach(f -> names.add(f.id()));
     } else if (s.size() == 1 && s.get(0).equals(INBOX)) {
       inbox(caller).forEach(g -> names.add(inboxName(g)));
     } else if (s.size() == 1 && s.get(0).equals(REDEEM)) {
-      core(() -> grants.inbox(caller)); // the same role check as redeeming; tokens are never listed
+      listing("ListInbox", caller, () -> grants.inbox(caller)); // the role check of redeeming; tokens are never listed
     } else {
       attributes(dir);
       throw new NotDirectoryException(dir.toString());
@@ -161,7 +166,28 @@ final class VirtualTree {
   }
 
   private List<Grant> inbox(Principal caller) throws IOException {
-    return core(() -> grants.inbox(caller)).stream().filter(g -> g.state() == GrantState.ACTIVE).toList();
+    return listing("ListInbox", caller, () -> grants.inbox(caller)).stream()
+        .filter(g -> g.state() == GrantState.ACTIVE).toList();
+  }
+
+  private List<StoredFile> files(Principal caller) throws IOException {
+    return listing("ListFiles", caller, () -> uploads.listFiles(caller));
+  }
+
+  /**
+   * A listing through the core. The core audits acts, not listings; a listing it refuses is audited
+   * here as the same record its gRPC twin's refusal gets ({@code call.refuse rpc:ListInbox} or
+   * {@code rpc:ListFiles}, see the gRPC door's AuditingInterceptor and docs/sftp.md).
+   */
+  private <T> T listing(String twin, Principal caller, CoreCall<T> call) throws IOException {
+    return core(() -> {
+      try {
+        return call.run();
+      } catch (PermissionDeniedException e) {
+        audit.record(caller, "call.refuse", "rpc:" + twin, Audit.resultOf(e), Map.of());
+        throw e;
+      }
+    });
   }
 
   static String inboxName(Grant g) {

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.audit.Audit;
@@ -178,5 +180,33 @@ class SftpAuditTest {
     assertThat(transferActsAfter(before)).containsExactly(
         new Act("bob", "upload.start", "role-forbidden", "sftp"),
         new Act("alice", "grant.redeem", "role-forbidden", "sftp"));
+  }
+
+  @Test
+  void refusedListingsAreAuditedAsTheirGrpcTwinsAre() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    long before = lastSequence();
+    assertThatThrownBy(() -> clients.transfer("alice").listInbox(ListInboxRequest.getDefaultInstance()));
+    assertThatThrownBy(() -> clients.transfer("bob").listFiles(ListFilesRequest.getDefaultInstance()));
+    List<List<String>> grpc = refusalsAfter(before, "grpc");
+    assertThat(grpc).containsExactly(List.of("alice", "rpc:ListInbox", "role-forbidden"),
+        List.of("bob", "rpc:ListFiles", "role-forbidden"));
+
+    long middle = lastSequence();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> names(sftp, "/inbox")).hasMessageContaining("ROLE_FORBIDDEN");
+    }
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> names(sftp, "/outbox")).hasMessageContaining("ROLE_FORBIDDEN");
+    }
+    assertThat(refusalsAfter(middle, "sftp")).as("the same records, marked sftp").isEqualTo(grpc);
+  }
+
+  /** call.refuse records after {@code sequence} through {@code door}: actor, object, result. */
+  List<List<String>> refusalsAfter(long sequence, String door) {
+    return records().stream().filter(e -> e.sequence() > sequence && e.action().equals("call.refuse"))
+        .filter(e -> door.equals(e.details().get("door")))
+        .map(e -> List.of(e.actor(), e.object(), e.result())).toList();
   }
 }
