@@ -53,6 +53,7 @@ public final class FileAudit implements Audit {
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)
         .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);
     AuditLogWriter writer = AuditLogWriter.open(config, key);
+    AuditKey.warmUpSigningInBackground(); // every transfer response may need a signature of its own
     LOG.info("audit log {} ({} records), verifier key {}", file, writer.size(), writer.publicKey().encoded());
     return new FileAudit(writer, file);
   }
