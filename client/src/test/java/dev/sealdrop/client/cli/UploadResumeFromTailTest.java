@@ -63,8 +63,11 @@ class UploadResumeFromTailTest {
       assertThat(state.getProperty("sealed")).as("a key earlier versions read as a spool from byte 0").isNull();
       assertThat(spoolOffset).as("the spool starts after the first byte: the server already has the head")
           .isPositive().isLessThanOrEqualTo(committedBefore);
+      // The tail is counted back from what the client sent; the server stored less than that by what
+      // was in flight when the connection broke (up to a flow-control window and a message, 1 MiB
+      // each, depending on timing: a 1 MiB allowance failed once by 32 KiB on a loaded machine).
       assertThat(committedBefore - spoolOffset).as("the tail covers at least its budget, unless it reaches 0")
-          .isGreaterThanOrEqualTo(Uploader.RESUME_TAIL_BYTES - (1L << 20));
+          .isGreaterThanOrEqualTo(Uploader.RESUME_TAIL_BYTES - (4L << 20));
       long spoolBytes = Files.size(spool);
 
       CliRun second = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
