@@ -218,6 +218,8 @@ final class KeysCommand extends SealdropSubcommand {
       g.writeStringField("identity", bundle.identity());
       g.writeStringField("fingerprint", fingerprint);
       g.writeStringField("not_after", bundle.notAfter().toString());
+      // the encryption key's own fingerprint, as `files` lists the keys an upload is sealed for
+      g.writeStringField("recipient_key_fingerprint", bundle.recipientKey().fingerprint());
       if (previous.isPresent()) {
         g.writeStringField("previous_fingerprint", previous.get());
       }
@@ -228,6 +230,7 @@ final class KeysCommand extends SealdropSubcommand {
     public void writeHuman(PrintWriter out) {
       out.println(TerminalText.clean(bundle.identity()) + "  " + fingerprint + "  (" + status + ", valid until "
           + bundle.notAfter() + ")");
+      out.println("  encryption key: " + bundle.recipientKey().fingerprint() + "  (as `sealdrop files` lists it)");
       previous.ifPresent(p -> out.println("  previous fingerprint: " + p));
     }
   }

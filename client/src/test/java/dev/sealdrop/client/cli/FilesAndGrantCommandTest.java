@@ -168,6 +168,10 @@ class FilesAndGrantCommandTest {
     assertThat(recipients).hasSize(1);
     String human = alice.run("files").assertExit(0).out();
     assertThat(human).contains(id).contains((String) file.get("fingerprint")).contains("for " + recipients.get(0));
+    // the key it is sealed for can be matched to a person: `keys show` prints the same fingerprint
+    assertThat(alice.run("--json", "keys", "show", "bob").assertExit(0).json())
+        .containsEntry("recipient_key_fingerprint", recipients.get(0));
+    assertThat(bob.run("keys", "show").assertExit(0).out()).contains("encryption key: " + recipients.get(0));
 
     CliRun granted = alice.run("--json", "grant", id, "--to", "bob", "--expires", "2h", "--downloads", "2")
         .assertExit(0);
