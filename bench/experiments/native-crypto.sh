@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Experiment (not part of any benchmark table): would a native AES-GCM / SHA-256 (Conscrypt, i.e.
 # BoringSSL through JNI, from Maven Central) spare the CLI the JIT warm-up that the JDK's intrinsics
-# need? Times the envelope's per-chunk work from a fresh JVM's first call with each provider, and
-# the page-cache cost of fresh memory on this machine (dd). Measures only; docs/benchmarks.md,
+# need? Times the envelope's per-chunk work from a fresh JVM's first call with each provider, Bouncy
+# Castle's Ed25519 signing (the audit checkpoints) from a cold start, and the page-cache cost of fresh
+# memory on this machine (dd). Measures only; docs/benchmarks.md,
 # "Session 9", quotes a run.
 #
 #   bench/experiments/native-crypto.sh
@@ -25,6 +26,13 @@ for mode in aead sha; do
     java -cp "$OUT:$jar" ColdCrypto "$mode" "$provider" $((MIB * 16)) "$ROUNDS"
   done
 done
+
+# Bouncy Castle's Ed25519 (the audit checkpoints' signatures) from a cold start, at the project's version
+bc_version=$(sed -n 's:.*<bouncycastle.version>\(.*\)</bouncycastle.version>.*:\1:p' "$ROOT/pom.xml")
+bc=$HOME/.m2/repository/org/bouncycastle/bcprov-jdk18on/$bc_version/bcprov-jdk18on-$bc_version.jar
+[[ -f $bc ]] || mvn -B -q dependency:get -Dartifact="org.bouncycastle:bcprov-jdk18on:$bc_version" >&2
+javac -cp "$bc" -d "$OUT" "$ROOT/bench/experiments/native-crypto/ColdEd25519.java"
+java -cp "$OUT:$bc" ColdEd25519
 
 # Fresh memory: writing 1 GiB into the page cache, first into pages the guest has just freed, then
 # 4 GiB after dropping the caches (most of it memory the guest has not touched lately). Needs root.
