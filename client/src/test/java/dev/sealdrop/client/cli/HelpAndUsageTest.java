@@ -64,6 +64,19 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void helpAndVersionUnderJsonAreOneJsonDocument() {
+    CliRun help = Cli.raw(Map.of(), "--json", "send", "--help").assertExit(0);
+    assertThat(help.json()).containsEntry("ok", true);
+    assertThat((String) help.json().get("usage")).contains("Usage: sealdrop send").contains("Exit codes:");
+    CliRun after = Cli.raw(Map.of(), "receive", "--help", "--json").assertExit(0);
+    assertThat((String) after.json().get("usage")).contains("Usage: sealdrop receive");
+    CliRun version = Cli.raw(Map.of(), "--version", "--json").assertExit(0);
+    assertThat((String) version.json().get("version")).contains("sealdrop");
+    // without --json, the text as before
+    assertThat(Cli.raw(Map.of(), "send", "--help").assertExit(0).out()).startsWith("Usage: sealdrop send");
+  }
+
+  @Test
   void noPassphraseOptionExistsAnywhere() {
     for (List<String> cmd : List.of(List.of("init"), List.of("seal"), List.of("open"), List.of("send"),
         List.of("receive"))) {
