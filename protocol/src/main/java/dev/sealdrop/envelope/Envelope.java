@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Seal files for recipients and open them (format: {@code docs/envelope-format.md}). Keys,
@@ -27,6 +28,9 @@ import java.util.Objects;
 public final class Envelope {
   /** The name every temporary plaintext file of this class starts with. */
   public static final String PARTIAL_PREFIX = ".sealdrop-";
+
+  private static final Pattern PARTIAL_PREFIX_FORM =
+      Pattern.compile(Pattern.quote(PARTIAL_PREFIX) + "[A-Za-z0-9_-]{0,64}");
 
   private Envelope() {}
 
@@ -114,9 +118,7 @@ public final class Envelope {
   }
 
   private static boolean isPartialPrefix(String p) {
-    return p != null && p.startsWith(PARTIAL_PREFIX) && p.length() <= PARTIAL_PREFIX.length() + 64
-        && p.substring(PARTIAL_PREFIX.length()).chars().allMatch(c -> c == '-' || c == '_'
-            || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+    return p != null && PARTIAL_PREFIX_FORM.matcher(p).matches();
   }
 
   private static Opener.Result openInto(InputStream in, PrivateKeys me, SenderPolicy trust, Path tmp,

@@ -1,5 +1,9 @@
 package dev.sealdrop.client.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import java.io.IOException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /** Builds the configured {@code sealdrop} command line: handlers, exit codes, help sections. */
@@ -54,9 +58,9 @@ public final class Sealdrop {
   }
 
   /** A help or version text as a result: {@code {"ok":true,KIND:TEXT}}, or the text itself. */
-  private record HelpText(String kind, String text) implements dev.sealdrop.client.cli.output.Result {
+  private record HelpText(String kind, String text) implements Result {
     @Override
-    public void writeJson(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException {
+    public void writeJson(JsonGenerator g) throws IOException {
       g.writeStartObject();
       g.writeBooleanField("ok", true);
       g.writeStringField(kind, text);
@@ -64,7 +68,7 @@ public final class Sealdrop {
     }
 
     @Override
-    public void writeHuman(java.io.PrintWriter out) {
+    public void writeHuman(PrintWriter out) {
       out.print(text);
     }
   }
