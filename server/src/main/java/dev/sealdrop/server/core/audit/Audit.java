@@ -81,12 +81,20 @@ public interface Audit {
   java.util.Optional<String> latestCheckpoint();
 
   /**
-   * A durable signed checkpoint that covers the records this call appended (on this thread), the
-   * caller's own act included, signed now unless the latest one already covers them; the latest
-   * durable checkpoint if the call appended none, or if signing or syncing fails. What the transfer
-   * port hands each caller (docs/audit-log.md).
+   * Takes the sequence number of the last record appended on this thread since the last take, and
+   * forgets it; -1 if none. A door calls it after each piece of a call's work (gRPC runs a call's
+   * callbacks on whichever executor thread is free), so that the records of one call are never
+   * credited to the next call that thread serves.
    */
-  java.util.Optional<String> checkpointCoveringNow();
+  long takeAppendedOnThisThread();
+
+  /**
+   * A durable signed checkpoint that covers the record with this sequence number and all before it,
+   * signed now unless the latest one already covers it; the latest durable checkpoint if
+   * {@code sequence} is negative (the call appended nothing), or if signing or syncing fails. What
+   * the transfer port hands each caller (docs/audit-log.md).
+   */
+  java.util.Optional<String> checkpointCovering(long sequence);
 
   /** The audit verifier key text ({@code <name>+<id>+<base64>}). */
   String verifierKey();

@@ -31,10 +31,7 @@ public final class FileAudit implements Audit {
   private static final Logger LOG = LoggerFactory.getLogger(FileAudit.class);
   private final AuditLogWriter writer;
   private final Path file;
-  /**
-   * The sequence number of the last record this thread appended, until a response hands out a
-   * checkpoint covering it: a call's records and its response are made on the same call thread.
-   */
+  /** The sequence number of the last record this thread appended, until a door takes it. */
   private final ThreadLocal<Long> appendedOnThisThread = new ThreadLocal<>();
 
   private FileAudit(AuditLogWriter writer, Path file) {
@@ -118,14 +115,19 @@ public final class FileAudit implements Audit {
   }
 
   @Override
-  public Optional<String> checkpointCoveringNow() {
+  public long takeAppendedOnThisThread() {
     Long mine = appendedOnThisThread.get();
     appendedOnThisThread.remove();
-    if (mine == null) {
-      return latestCheckpoint(); // this call recorded nothing (on this thread): nothing of its own to cover
+    return mine == null ? -1 : mine;
+  }
+
+  @Override
+  public Optional<String> checkpointCovering(long sequence) {
+    if (sequence < 0) {
+      return latestCheckpoint(); // the call recorded nothing: nothing of its own to cover
     }
     try {
-      return Optional.of(writer.checkpointCovering(mine).note());
+      return Optional.of(writer.checkpointCovering(sequence).note());
     } catch (IOException | RuntimeException e) {
       LOG.error("audit: cannot sign a checkpoint for a response ({}); handing out the latest durable one", e.toString());
       return latestCheckpoint();
