@@ -76,8 +76,12 @@ timed() {
   elapsed "$t0" "$t1" >>"$OUT/times/$name"; echo >>"$OUT/times/$name"
 }
 
-sftp_put() { sftp "${SSH_OPTS[@]}" "$@" -b - "$(id -un)@127.0.0.1" <<<"put $SRC $OUT/ssh/remote/$(basename "$SRC")" >/dev/null; }
-sftp_get() { sftp "${SSH_OPTS[@]}" "$@" -b - "$(id -un)@127.0.0.1" <<<"get $OUT/ssh/remote/$(basename "$SRC") $OUT/sftp-rx/" >/dev/null; }
+# SFTP_FLAG=-f: sftp fsyncs the file after the transfer (put: on the server, fsync@openssh.com; get: locally),
+# as sealdrop does before it answers that a file is stored or received.
+sftp_put() { sftp "${SSH_OPTS[@]}" "$@" -b - "$(id -un)@127.0.0.1" <<<"put ${SFTP_FLAG:-} $SRC $OUT/ssh/remote/$(basename "$SRC")" >/dev/null; }
+sftp_get() { sftp "${SSH_OPTS[@]}" "$@" -b - "$(id -un)@127.0.0.1" <<<"get ${SFTP_FLAG:-} $OUT/ssh/remote/$(basename "$SRC") $OUT/sftp-rx/" >/dev/null; }
+# The disk's own floor for a durable 1 GiB: copying the file with dd and an fsync at the end.
+dd_durable() { dd if="$SRC" of="$OUT/sftp-rx/dd.bin" bs=1M conv=fsync status=none; rm -f "$OUT/sftp-rx/dd.bin"; }
 sd_send() { TOKEN=$(send_token "$OUT/profiles" "$SRC"); [[ -n $TOKEN ]] || die "send printed no token"; }
 sd_receive() {
   sealdrop --home "$OUT/profiles/bob" --json receive "$TOKEN" -o "$OUT/rx" >/dev/null 2>>"$OUT/profiles/receive.err" \
@@ -114,6 +118,11 @@ one_run() {
   timed "$key.gcm.put" sftp_put -c "$GCM"
   timed "$key.gcm.get" sftp_get -c "$GCM"
   same "$SRC" "$OUT/sftp-rx/$(basename "$SRC")"
+  rm -f "$OUT/sftp-rx/$(basename "$SRC")" "$OUT/ssh/remote/$(basename "$SRC")"
+  SFTP_FLAG=-f timed "$key.sync.put" sftp_put
+  SFTP_FLAG=-f timed "$key.sync.get" sftp_get
+  same "$SRC" "$OUT/sftp-rx/$(basename "$SRC")"
+  timed "$key.dd" dd_durable
   rm -rf "$OUT/rx" "$OUT/sftp-rx" "$OUT/ssh/remote/$(basename "$SRC")"
 }
 
@@ -122,14 +131,15 @@ runs_of() { paste -sd' ' "$OUT/times/$1" | sed 's/ /, /g'; }
 cell() { local s; s=$(med "$1"); printf '%.2f s, %s MB/s' "$s" "$(mbps "$2" "$s")"; }
 row() {
   local key=$1 label=$2 what=$3 size=$4 sd=$5 ssh=$6 target=$7
-  local t_sd t_ssh t_gcm r1 r2 verdict=""
-  t_sd=$(med "$key.sd.$sd"); t_ssh=$(med "$key.ssh.$ssh"); t_gcm=$(med "$key.gcm.$ssh")
-  r1=$(ratio "$t_ssh" "$t_sd"); r2=$(ratio "$t_gcm" "$t_sd")
+  local t_sd t_ssh t_gcm t_sync r1 r2 r3 verdict=""
+  t_sd=$(med "$key.sd.$sd"); t_ssh=$(med "$key.ssh.$ssh"); t_gcm=$(med "$key.gcm.$ssh"); t_sync=$(med "$key.sync.$ssh")
+  r1=$(ratio "$t_ssh" "$t_sd"); r2=$(ratio "$t_gcm" "$t_sd"); r3=$(ratio "$t_sync" "$t_sd")
   if [[ -n $target ]]; then
     verdict=$(awk -v a="$r1" -v b="$r2" -v t="$target" 'BEGIN { print (a >= t && b >= t) ? "met (≥ " t ")" : "missed (≥ " t ")" }')
   fi
-  printf '| %s | %s | %s | %s | %s | **%s** | **%s** | %s |\n' "$what" "$label" "$(cell "$key.sd.$sd" "$size")" \
-    "$(cell "$key.ssh.$ssh" "$size")" "$(cell "$key.gcm.$ssh" "$size")" "$r1" "$r2" "${verdict:-—}"
+  printf '| %s | %s | %s | %s | %s | **%s** | **%s** | %s | %s | **%s** |\n' "$what" "$label" "$(cell "$key.sd.$sd" "$size")" \
+    "$(cell "$key.ssh.$ssh" "$size")" "$(cell "$key.gcm.$ssh" "$size")" "$r1" "$r2" "${verdict:-—}" \
+    "$(cell "$key.sync.$ssh" "$size")" "$r3"
 }
 
 main() {
@@ -187,8 +197,8 @@ main() {
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after (a shared 2-vCPU machine where others"
     echo "  compile and test: absolute figures swing by tens of percent, the ratios much less)"
     echo
-    echo "| Transfer | File | sealdrop | sftp default ($default_cipher) | sftp $GCM | ratio vs default | ratio vs aes128-gcm | issue 8 target |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| Transfer | File | sealdrop | sftp default ($default_cipher) | sftp $GCM | ratio vs default | ratio vs aes128-gcm | issue 8 target | sftp default with \\`-f\\` (fsync) | ratio vs \\`-f\\` |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     row big "$SIZE random" "send vs put" "$BIG_BYTES" send put 1.3
     row big "$SIZE random" "receive vs get" "$BIG_BYTES" receive get 1.0
     row csv "$CSV_SIZE CSV" "send vs put" "$(stat -c %s "$CSV")" send put ""
@@ -196,11 +206,18 @@ main() {
     echo
     echo "Ceiling: \`openssl speed -evp aes-256-gcm\`, 16 KiB blocks, one core: **$ossl MB/s**."
     echo
+    echo "Durability: sealdrop fsyncs before it answers (the server before an upload counts as stored, the CLI before"
+    echo "a download counts as received); plain \`sftp\` put and get never fsync, so their figures exclude the disk."
+    echo "The \`-f\` column is \`put -f\` / \`get -f\` (fsync after the transfer, default cipher). The disk alone:"
+    echo "copying the $SIZE file with \`dd bs=1M conv=fsync\` took **$(cell big.dd "$BIG_BYTES")** (median);"
+    echo "a durable send or receive of it cannot take less, while the send target (1.3× plain put) asks for"
+    echo "**$(awk -v t="$(med big.ssh.put)" 'BEGIN { printf "%.2f s", t / 1.3 }')** in this run."
+    echo
     echo "Per-run seconds (in run order):"
     echo
     local k
-    for k in big.sd.send big.sd.receive big.ssh.put big.ssh.get big.gcm.put big.gcm.get \
-      csv.sd.send csv.sd.receive csv.ssh.put csv.ssh.get csv.gcm.put csv.gcm.get; do
+    for k in big.sd.send big.sd.receive big.ssh.put big.ssh.get big.gcm.put big.gcm.get big.sync.put big.sync.get big.dd \
+      csv.sd.send csv.sd.receive csv.ssh.put csv.ssh.get csv.gcm.put csv.gcm.get csv.sync.put csv.sync.get csv.dd; do
       echo "- \`$k\`: $(runs_of "$k")"
     done
   } >"$body"
