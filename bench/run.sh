@@ -5,7 +5,8 @@
 #   bench/run.sh                      # 1 GiB + 20 MB CSV, 3 runs, updates docs/benchmarks.md
 #   SIZE=64M RUNS=1 bench/run.sh      # smoke run
 #
-# Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), WARM (64M untimed server warm-up; 0 = none),
+# Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), WARM and WARM_ROUNDS (3 untimed sends and receives
+# of 1G to warm the server's JIT; WARM=0: none),
 # OUT (bench/out), WRITE_DOC (1), BUILD (0 =
 # build jars only if missing), KEEP (0 = delete server blobs and sftp copies at the end),
 # CLIENT_JAVA_OPTS / SERVER_JAVA_OPTS (extra JVM flags, e.g. for JFR), INSTALL_SSH (1 = apt-get
@@ -17,13 +18,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIZE=${SIZE:-1G}
 CSV_SIZE=${CSV_SIZE:-20M}
 RUNS=${RUNS:-3}
-WARM=${WARM:-64M}
+WARM=${WARM:-1G}
+WARM_ROUNDS=${WARM_ROUNDS:-3}
 OUT=${OUT:-$ROOT/bench/out}
 DOC=${DOC:-$ROOT/docs/benchmarks.md}
 WRITE_DOC=${WRITE_DOC:-1}
 GCM=aes128-gcm@openssh.com
-COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS WARM=$WARM bench/run.sh"
+COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS WARM=$WARM WARM_ROUNDS=$WARM_ROUNDS bench/run.sh"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
+[[ $WARM_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "WARM_ROUNDS must be a positive integer, not '$WARM_ROUNDS'"
 BIG_BYTES=$(bytes "$SIZE") || die "SIZE must look like 1G, 64M or 1048576, not '$SIZE'"
 CSV_BYTES=$(bytes "$CSV_SIZE") || die "CSV_SIZE must look like 20M, not '$CSV_SIZE'"
 
@@ -66,14 +69,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# timed NAME COMMAND...: runs COMMAND after a sync, appends its wall seconds to $OUT/times/NAME.
+# timed NAME COMMAND...: runs COMMAND after a sync, appends its wall seconds to $OUT/times/NAME and
+# the CPU seconds of both ends to $OUT/times/NAME.cpu: this shell's reaped children (the CLI, or
+# sftp and ssh), the sealdrop server's delta and the sshd's reaped sessions (internal-sftp runs in them).
+cpu_ticks() { if [[ -n ${1:-} && -r /proc/$1/stat ]]; then awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; else echo 0; fi; }
+all_ticks() { echo $(( $(cpu_ticks $$) + $(cpu_ticks "${SERVER_PID:-}") + $(cpu_ticks "${SSHD_PID:-}") )); }
 timed() {
   local name=$1; shift
   sync
-  local t0 t1; t0=$(now)
+  local t0 t1 c0 c1; c0=$(all_ticks); t0=$(now)
   "$@"
   t1=$(now)
+  sleep 0.3 # sshd reaps the session that served the transfer
+  c1=$(all_ticks)
   elapsed "$t0" "$t1" >>"$OUT/times/$name"; echo >>"$OUT/times/$name"
+  awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f\n", t / hz }' >>"$OUT/times/$name.cpu"
 }
 
 # SFTP_FLAG=-f: sftp fsyncs the file after the transfer (put: on the server, fsync@openssh.com; get: locally),
@@ -89,18 +99,24 @@ sd_receive() {
 }
 same() { cmp -s "$1" "$2" || die "$2 differs from $1"; }
 
-# An untimed send and receive of WARM random bytes, so that the server (which in production runs for
-# weeks) has compiled its upload and download paths before the timed runs, as bench/sftp.sh does.
-# The client JVMs of the timed runs start cold, as every CLI command does.
+# WARM_ROUNDS untimed sends and receives of WARM random bytes, so that the server (which in production
+# runs for weeks) has compiled its upload and download paths before the timed runs, as bench/sftp.sh
+# does. Measured on this machine: the server's JIT threads used 9.6, 3.0, 1.4, 0.5 and 0.7 s of CPU in
+# five successive 1 GiB send+receive rounds, so one small warm-up left a JIT still compiling during the
+# timed runs, on the two cores the CLI needs. The client JVMs of the timed runs start cold, as every
+# CLI command does.
 warm_server() {
   [[ $WARM != 0 ]] || return 0
-  log "warming the server: untimed send and receive of $WARM"
+  log "warming the server: $WARM_ROUNDS untimed send(s) and receive(s) of $WARM"
   head -c "$(bytes "$WARM")" /dev/urandom >"$OUT/warm.bin"
   SRC=$OUT/warm.bin
-  rm -rf "$OUT/rx"; mkdir -p "$OUT/rx"
-  sd_send
-  sd_receive
-  same "$OUT/warm.bin" "$OUT/rx/warm.bin"
+  local i
+  for i in $(seq 1 "$WARM_ROUNDS"); do
+    rm -rf "$OUT/rx"; mkdir -p "$OUT/rx"
+    sd_send
+    sd_receive
+    same "$OUT/warm.bin" "$OUT/rx/warm.bin"
+  done
   rm -rf "$OUT/rx" "$OUT/warm.bin"
 }
 
@@ -140,6 +156,12 @@ row() {
   printf '| %s | %s | %s | %s | %s | **%s** | **%s** | %s | %s | **%s** |\n' "$what" "$label" "$(cell "$key.sd.$sd" "$size")" \
     "$(cell "$key.ssh.$ssh" "$size")" "$(cell "$key.gcm.$ssh" "$size")" "$r1" "$r2" "${verdict:-—}" \
     "$(cell "$key.sync.$ssh" "$size")" "$r3"
+}
+
+cpu_row() {
+  local key=$1 label=$2 what=$3 sd=$4 ssh=$5
+  printf '| %s | %s | %s s | %s s | %s s | %s s |\n' "$what" "$label" "$(med "$key.sd.$sd.cpu")" "$(med "$key.ssh.$ssh.cpu")" \
+    "$(med "$key.gcm.$ssh.cpu")" "$(med "$key.sync.$ssh.cpu")"
 }
 
 main() {
@@ -182,8 +204,8 @@ main() {
     echo "time** (> 1: sealdrop is faster), taken from the same run on the same files. All on 127.0.0.1; the files sent"
     echo "are in the page cache for both; sftp's get reads the copy its put left in the page cache, while the sealdrop"
     echo "server stores blobs with O_DIRECT (they are fsynced anyway) and its download reads them from disk, also with O_DIRECT;"
-    echo "\`sync\` before each step. Before the timed runs the server got an untimed send and"
-    echo "receive of WARM bytes (JIT warm-up of a long-running server; the CLI JVMs of the timed runs start cold)."
+    echo "\`sync\` before each step. Before the timed runs the server got WARM_ROUNDS untimed sends and receives"
+    echo "of WARM bytes (JIT warm-up of a long-running server; the CLI JVMs of the timed runs start cold)."
     if [[ ${SEALDROP_CDS:-1} == 0 ]]; then
       echo "The CLI ran through its launcher \`client/sealdrop\` with \`SEALDROP_CDS=0\` (plain \`java -jar\`)."
     else
@@ -197,12 +219,23 @@ main() {
     echo "- Load average (1/5/15 min) before: $load_before; after: $load_after (a shared 2-vCPU machine where others"
     echo "  compile and test: absolute figures swing by tens of percent, the ratios much less)"
     echo
-    echo "| Transfer | File | sealdrop | sftp default ($default_cipher) | sftp $GCM | ratio vs default | ratio vs aes128-gcm | issue 8 target | sftp default with \\`-f\\` (fsync) | ratio vs \\`-f\\` |"
+    echo "| Transfer | File | sealdrop | sftp default ($default_cipher) | sftp $GCM | ratio vs default | ratio vs aes128-gcm | issue 8 target | sftp default with \`-f\` (fsync) | ratio vs \`-f\` |"
     echo "|---|---|---|---|---|---|---|---|---|---|"
     row big "$SIZE random" "send vs put" "$BIG_BYTES" send put 1.3
     row big "$SIZE random" "receive vs get" "$BIG_BYTES" receive get 1.0
     row csv "$CSV_SIZE CSV" "send vs put" "$(stat -c %s "$CSV")" send put ""
     row csv "$CSV_SIZE CSV" "receive vs get" "$(stat -c %s "$CSV")" receive get ""
+    echo
+    echo "CPU seconds of both ends for the same steps (median; user + system): sealdrop's CLI and server, or"
+    echo "sftp, ssh and the sshd session that served it. On $(nproc) vCPU shared by both ends, wall time cannot be"
+    echo "less than this sum divided by $(nproc)."
+    echo
+    echo "| Transfer | File | sealdrop | sftp default | sftp $GCM | sftp default with \`-f\` |"
+    echo "|---|---|---|---|---|---|"
+    cpu_row big "$SIZE random" "send vs put" send put
+    cpu_row big "$SIZE random" "receive vs get" receive get
+    cpu_row csv "$CSV_SIZE CSV" "send vs put" send put
+    cpu_row csv "$CSV_SIZE CSV" "receive vs get" receive get
     echo
     echo "Ceiling: \`openssl speed -evp aes-256-gcm\`, 16 KiB blocks, one core: **$ossl MB/s**."
     echo
