@@ -57,8 +57,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
    * picocli stops at the first bad option value, so {@code --json} or {@code --verbose} further
    * right were never parsed; they are global flags (accepted anywhere before {@code --}), and the
    * error report must honour them too: a script that asked for JSON gets its JSON error document.
+   * The {@code help} command ignores whatever follows it, so {@link Sealdrop} honours them there too.
    */
-  private static void honourGlobalFlags(GlobalOptions globals, String[] args) {
+  static void honourGlobalFlags(GlobalOptions globals, String[] args) {
     for (String a : args) {
       if (a.equals("--")) {
         return;

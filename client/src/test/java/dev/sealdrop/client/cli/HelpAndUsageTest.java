@@ -77,6 +77,44 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void helpCommandUnderJsonIsTheSameDocumentAsHelpOption() {
+    Map<String, Object> send = Cli.raw(Map.of(), "send", "--help", "--json").assertExit(0).json();
+    assertThat(send).containsEntry("ok", true);
+    for (List<String> args : List.of(List.of("help", "send", "--json"), List.of("--json", "help", "send"),
+        List.of("help", "--json", "send"))) {
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(0);
+      assertThat(r.json()).as(String.join(" ", args)).isEqualTo(send);
+      assertThat(r.err()).isEmpty();
+    }
+    Map<String, Object> top = Cli.raw(Map.of(), "--help", "--json").assertExit(0).json();
+    assertThat((String) top.get("usage")).startsWith("Usage: sealdrop [");
+    assertThat(Cli.raw(Map.of(), "help", "--json").assertExit(0).json()).isEqualTo(top);
+    assertThat(Cli.raw(Map.of(), "--json", "help").assertExit(0).json()).isEqualTo(top);
+    // the help command's own help
+    assertThat((String) Cli.raw(Map.of(), "help", "--help", "--json").assertExit(0).json().get("usage"))
+        .contains("Usage: sealdrop help");
+    // without --json (or with it only after the end-of-options marker), the text as before
+    String text = Cli.raw(Map.of(), "send", "--help").assertExit(0).out();
+    assertThat(Cli.raw(Map.of(), "help", "send").assertExit(0).out()).isEqualTo(text);
+    assertThat(Cli.raw(Map.of(), "help", "send", "--", "--json").assertExit(0).out()).isEqualTo(text);
+  }
+
+  @Test
+  void helpForAnUnknownCommandIsAUsageErrorWithItsOwnReason() {
+    for (List<String> args : List.of(List.of("help", "bogus", "--json"), List.of("--json", "help", "bogus"))) {
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("exit_code", 2L)
+          .containsEntry("kind", "usage").containsEntry("reason", "UNKNOWN_COMMAND")
+          .containsEntry("message", "unknown command 'bogus'").containsKey("hint");
+      assertThat(r.err()).startsWith("sealdrop: error: unknown command 'bogus'")
+          .contains("sealdrop: hint: see `sealdrop --help`");
+    }
+    CliRun plain = Cli.raw(Map.of(), "help", "bogus").assertExit(2);
+    assertThat(plain.out()).isEmpty();
+    assertThat(plain.err()).startsWith("sealdrop: error: unknown command 'bogus'").doesNotContain("Exception");
+  }
+
+  @Test
   void noPassphraseOptionExistsAnywhere() {
     for (List<String> cmd : List.of(List.of("init"), List.of("seal"), List.of("open"), List.of("send"),
         List.of("receive"))) {
