@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.server.DirectoryHandle;
 import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.Handle;
@@ -30,13 +31,18 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * all: {@code ..}, NUL and other control characters, backslashes, over-long names and over-long
  * paths are refused (there is no disk behind the tree, but a refusal is clearer than a surprising
  * resolution, and it keeps the CrushFTP/Cleo class of tricks out by construction). Links, renames,
- * copies, deletes, locks and attribute changes are refused (attribute changes in
- * {@link #modifyingAttributes}, before MINA could log the path); {@link #closing} tells a channel
- * that the client closed it in order, which is what commits an upload or confirms a download.
+ * copies, deletes, folders, locks and attribute changes are refused with PERMISSION_DENIED (mkdir,
+ * rmdir and rm in {@link #resolveFileAccessLinkOptions}, attribute changes in
+ * {@link #modifyingAttributes}: before MINA looks the path up or could log it); {@link #closing}
+ * tells a channel that the client closed it in order, which is what commits an upload or confirms a
+ * download.
  */
 final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener {
   static final int MAX_NAME = 255;
   static final int MAX_PATH = 1024;
+  private static final String MKDIR_REFUSED = "folders cannot be created; upload into /outbox/";
+  private static final String RMDIR_REFUSED = "folders cannot be deleted over SFTP";
+  private static final String REMOVE_REFUSED = "files cannot be deleted over SFTP";
 
   @Override
   public Path resolveLocalFilePath(SftpSubsystemProxy subsystem, Path rootDir, String remotePath) throws IOException {
@@ -94,9 +100,31 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
     throw VirtualFileSystemProvider.denied(link, "links are not supported");
   }
 
+  /** readlink: refused like the other link operations (a NotLinkException would reach the client as FAILURE). */
   @Override
   public String resolveLinkTarget(SftpSubsystemProxy subsystem, Path link) throws IOException {
-    throw new java.nio.file.NotLinkException(link.toString(), null, "there are no symbolic links here");
+    throw VirtualFileSystemProvider.denied(link, "links are not supported; there are no symbolic links here");
+  }
+
+  /**
+   * Refuses SSH_FXP_MKDIR, SSH_FXP_RMDIR and SSH_FXP_REMOVE before MINA looks the path up. MINA asks
+   * this hook first; past it, it checks that the path does not (mkdir) or does (rm, rmdir) exist and
+   * answers FILE_ALREADY_EXISTS, NO_SUCH_FILE, NOT_A_DIRECTORY or FILE_IS_A_DIRECTORY of its own
+   * (codes SFTP v3 clients such as OpenSSH do not even know) before {@link #createDirectory} or
+   * {@link #removeFile} could refuse. Refused here, the answer is PERMISSION_DENIED wherever the path
+   * points, and no path is looked up: no core call, no audit record, nothing about a /redeem/ token.
+   */
+  @Override
+  public LinkOption[] resolveFileAccessLinkOptions(SftpSubsystemProxy subsystem, Path file, int cmd, String extension,
+      boolean followLinks) throws IOException {
+    switch (cmd) {
+      case SftpConstants.SSH_FXP_MKDIR -> throw VirtualFileSystemProvider.denied(file, MKDIR_REFUSED);
+      case SftpConstants.SSH_FXP_RMDIR -> throw VirtualFileSystemProvider.denied(file, RMDIR_REFUSED);
+      case SftpConstants.SSH_FXP_REMOVE -> throw VirtualFileSystemProvider.denied(file, REMOVE_REFUSED);
+      default -> {
+        return SftpFileSystemAccessor.super.resolveFileAccessLinkOptions(subsystem, file, cmd, extension, followLinks);
+      }
+    }
   }
 
   @Override
@@ -111,14 +139,17 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
     throw VirtualFileSystemProvider.denied(src, "files cannot be copied over SFTP");
   }
 
+  // removeFile and createDirectory are not reached while resolveFileAccessLinkOptions refuses; they
+  // refuse too, so that no other route can delete or create anything.
+
   @Override
   public void removeFile(SftpSubsystemProxy subsystem, Path path, boolean isDirectory) throws IOException {
-    throw VirtualFileSystemProvider.denied(path, "files cannot be deleted over SFTP");
+    throw VirtualFileSystemProvider.denied(path, isDirectory ? RMDIR_REFUSED : REMOVE_REFUSED);
   }
 
   @Override
   public void createDirectory(SftpSubsystemProxy subsystem, Path path) throws IOException {
-    throw VirtualFileSystemProvider.denied(path, "folders cannot be created");
+    throw VirtualFileSystemProvider.denied(path, MKDIR_REFUSED);
   }
 
   /**

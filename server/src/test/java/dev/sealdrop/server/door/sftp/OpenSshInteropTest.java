@@ -164,6 +164,10 @@ class OpenSshInteropTest {
     assertThat(plain.exit()).isNotZero();
     Run link = sftp("alice", "symlink /etc/passwd /outbox/link");
     assertThat(link.exit()).isNotZero();
+    // an existing folder too: refused as permission denied (SFTP v3 has no "already exists")
+    Run mkdir = sftp("alice", "mkdir /inbox");
+    assertThat(mkdir.exit()).isNotZero();
+    assertThat(mkdir.output()).contains("Permission denied");
     Run bobPut = sftp("bob", "put known_hosts /outbox/x");
     assertThat(bobPut.exit()).isNotZero();
     Run ok = sftp("alice", "ls /");

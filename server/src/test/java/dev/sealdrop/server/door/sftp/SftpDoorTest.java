@@ -26,10 +26,16 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.sftp.client.RawSftpClient;
 import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.client.SftpClientFactory;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.AfterAll;
@@ -224,7 +230,8 @@ class SftpDoorTest {
           .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
       assertThatThrownBy(() -> sftp.symLink("/outbox/link", "/outbox/" + fileId))
           .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
-      assertThatThrownBy(() -> sftp.readLink("/outbox/" + fileId)).isInstanceOf(SftpException.class);
+      assertThatThrownBy(() -> sftp.readLink("/outbox/" + fileId))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
       assertThatThrownBy(() -> sftp.rename("/outbox/" + fileId, "/inbox/" + fileId))
           .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
       assertThatThrownBy(() -> sftp.rename("/outbox/" + fileId, "/outbox/renamed"))
@@ -237,6 +244,117 @@ class SftpDoorTest {
       assertThat(sftp.lstat("/outbox/" + fileId).isSymbolicLink()).isFalse();
     }
     assertThat(aliceFiles()).contains(fileId);
+  }
+
+  /**
+   * docs/sftp.md: "Refused everywhere, with SSH_FX_PERMISSION_DENIED". Every operation it lists, on
+   * every kind of path (a file, a new name, each folder, an inbox entry, a /redeem/ token, the root,
+   * paths outside the tree), as OpenSSH asks (SFTP v3 and its extensions) and as MINA's client does
+   * (v6, which has hard links and locks of its own). None of them touches the grant or logs its token.
+   */
+  @Test
+  void everyRefusalDocumentedInSftpMdIsPermissionDeniedOnEveryPathWithoutConsumingTheGrantOrLoggingTheToken()
+      throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    String fileId = grant.getGrant().getFileId();
+    String token = "/redeem/" + grant.getToken();
+    List<String> paths = List.of("/outbox/" + fileId, "/outbox/new", "/outbox", "/inbox",
+        "/inbox/" + fileId + "." + grant.getGrant().getGrantId(), "/redeem", token, "/", "/nowhere", "/nowhere/x");
+    Map<String, SftpCall> refused = new LinkedHashMap<>();
+    refused.put("symlink", (sftp, p) -> sftp.symLink(p, "/outbox/" + fileId));
+    refused.put("symlink to", (sftp, p) -> sftp.symLink("/outbox/link", p));
+    refused.put("ln (hardlink@openssh.com)", (sftp, p) -> openSshExtension(sftp, "hardlink@openssh.com",
+        "/outbox/" + fileId, p));
+    refused.put("readlink", SftpClient::readLink);
+    refused.put("rename", (sftp, p) -> sftp.rename(p, "/outbox/renamed"));
+    refused.put("rename to", (sftp, p) -> sftp.rename("/outbox/" + fileId, p));
+    refused.put("rename (posix-rename@openssh.com)", (sftp, p) -> openSshExtension(sftp, "posix-rename@openssh.com",
+        p, "/outbox/renamed"));
+    refused.put("rm", SftpClient::remove);
+    refused.put("mkdir", SftpClient::mkdir);
+    refused.put("rmdir", SftpClient::rmdir);
+    refused.put("setstat", (sftp, p) -> sftp.setStat(p, new SftpClient.Attributes().perms(0600)));
+    List<String> badPaths = List.of("/outbox/../inbox", "/outbox/a\u0000b", "/outbox/a\u0001b", "/outbox/a\u007fb",
+        "/outbox/a\\b", "/outbox/" + "a".repeat(256), "/" + "a/".repeat(600));
+    ListAppender<ILoggingEvent> logs = captureLogs();
+    try {
+      for (int version : List.of(SftpConstants.SFTP_V3, SftpConstants.SFTP_V6)) {
+        for (String user : List.of("alice", "bob")) {
+          try (ClientSession s = login(client, server, user, user.equals("alice") ? aliceKey : bobKey);
+              SftpClient sftp = SftpClientFactory.instance().createSftpClient(s, version)) {
+            assertThat(sftp.getVersion()).isEqualTo(version);
+            String who = "v" + version + " " + user + " ";
+            for (Map.Entry<String, SftpCall> op : refused.entrySet()) {
+              for (String p : paths) {
+                assertPermissionDenied(who + op.getKey() + " " + p, () -> op.getValue().run(sftp, p));
+              }
+            }
+            // writes anywhere but a new file in /outbox/ (any name there is a new upload)
+            for (String p : paths.stream().filter(p -> !p.startsWith("/outbox/")).toList()) {
+              assertPermissionDenied(who + "write " + p, () -> put(sftp, p, sealed.bytes()));
+            }
+            // fsetstat: the same request by handle
+            try (SftpClient.CloseableHandle dir = sftp.openDir("/")) {
+              assertPermissionDenied(who + "fsetstat /",
+                  () -> sftp.setStat(dir, new SftpClient.Attributes().perms(0777)));
+            }
+            for (String p : badPaths) {
+              assertPermissionDenied(who + "stat of a refused path", () -> sftp.stat(p));
+              assertPermissionDenied(who + "mkdir of a refused path", () -> sftp.mkdir(p));
+            }
+            if (version == SftpConstants.SFTP_V6) {
+              for (String p : paths) {
+                assertPermissionDenied(who + "ln (SSH_FXP_LINK) " + p, () -> sftp.link(p, "/outbox/" + fileId, false));
+              }
+              if (user.equals("alice")) {
+                try (SftpClient.CloseableHandle upload = sftp.open("/outbox/locked.sealed", SftpClient.OpenMode.Write,
+                    SftpClient.OpenMode.Create)) {
+                  assertPermissionDenied(who + "lock", () -> sftp.lock(upload, 0, 0, 0));
+                  sftp.write(upload, 0, Users.seal("alice", new byte[10], "bob").bytes());
+                }
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      stopCapturing(logs);
+    }
+    assertThat(logText(logs)).doesNotContain(grant.getToken());
+    assertThat(aliceFiles()).contains(fileId);
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(names(sftp, "/")).containsExactlyInAnyOrder("outbox", "inbox", "redeem");
+      // nothing redeemed the grant: bob still gets the file
+      assertThat(get(sftp, token)).hasSize((int) grant.getGrant().getSize());
+    }
+  }
+
+  interface SftpCall {
+    void run(SftpClient sftp, String path) throws Exception;
+  }
+
+  private static void assertPermissionDenied(String what, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call).as(what).isInstanceOf(SftpException.class)
+        .satisfies(e -> assertThat(SftpConstants.getStatusName(status(e))).as(what + ": " + e.getMessage())
+            .isEqualTo("SSH_FX_PERMISSION_DENIED"));
+  }
+
+  /** An OpenSSH extension request with two paths, as OpenSSH's sftp sends it (SFTP v3); throws its status. */
+  private static void openSshExtension(SftpClient sftp, String name, String first, String second)
+      throws java.io.IOException {
+    Buffer request = new ByteArrayBuffer();
+    request.putString(name);
+    request.putString(first);
+    request.putString(second);
+    RawSftpClient raw = (RawSftpClient) sftp;
+    Buffer reply = raw.receive(raw.send(SftpConstants.SSH_FXP_EXTENDED, request));
+    reply.getInt(); // length
+    assertThat(reply.getUByte()).isEqualTo(SftpConstants.SSH_FXP_STATUS);
+    reply.getInt(); // request id
+    int status = reply.getInt();
+    if (status != SftpConstants.SSH_FX_OK) {
+      throw new SftpException(status, reply.getString());
+    }
   }
 
   @Test
