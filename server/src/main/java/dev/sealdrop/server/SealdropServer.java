@@ -18,7 +18,6 @@ import dev.sealdrop.server.door.grpc.KeyDirectoryGrpcService;
 import dev.sealdrop.server.door.grpc.LiveCalls;
 import dev.sealdrop.server.store.audit.FileAudit;
 import dev.sealdrop.server.store.meta.JdbcAdminRepository;
-import io.netty.handler.ssl.SslContext;
 import dev.sealdrop.server.door.grpc.PeerIdentityInterceptor;
 import dev.sealdrop.server.door.grpc.SessionGrpcService;
 import dev.sealdrop.server.door.grpc.SshKeysGrpcService;
@@ -35,6 +34,7 @@ import dev.sealdrop.server.store.meta.JdbcIdentityRepository;
 import dev.sealdrop.server.store.meta.JdbcUploadRepository;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -127,9 +127,8 @@ public final class SealdropServer implements AutoCloseable {
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
-      SslContext tls = ServerTls.build(config.tls(), ca, identities, audit);
-      Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(net.host(), net.port()))
-          .sslContext(tls)
+      ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, audit));
+      Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)
           .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -197,11 +196,10 @@ public final class SealdropServer implements AutoCloseable {
    * role only (checked by an interceptor for every service there, and again by the core), and the
    * AdminService only. The transfer port never carries AdminService.
    */
-  private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, SslContext tls,
+  private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, ServerCredentials tls,
       ExecutorService executor, IdentityService identities, Audit audit, LiveCalls liveCalls, AdminOperations ops)
       throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(a.host(), a.port()))
-        .sslContext(tls)
+    return NettyServerBuilder.forAddress(new InetSocketAddress(a.host(), a.port()), tls)
         .addTransportFilter(new ConnectionAudit(audit, "admin"))
         .executor(executor)
         .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)

@@ -38,4 +38,16 @@ public record Origin(String door, String peer) {
     String s = address.toString();
     return s.substring(s.indexOf('/') + 1);
   }
+
+  /**
+   * The same as {@link #peerOf(java.net.SocketAddress)} for an address known as an IP literal and a
+   * port (an SSLEngine's peer host and port): {@code IP:port}, an IPv6 address in brackets; empty
+   * when the host is unknown.
+   */
+  public static String peerOf(String ip, int port) {
+    if (ip == null || ip.isEmpty()) {
+      return "";
+    }
+    return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + port;
+  }
 }

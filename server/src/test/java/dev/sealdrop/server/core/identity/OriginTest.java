@@ -20,6 +20,18 @@ class OriginTest {
   }
 
   @Test
+  void anIpAndPortAreShownAsTheSocketAddressIs() throws Exception {
+    InetAddress v4 = InetAddress.getByAddress("client.example", new byte[] {127, 0, 0, 1});
+    assertThat(Origin.peerOf(v4.getHostAddress(), 40123)).isEqualTo("127.0.0.1:40123")
+        .isEqualTo(Origin.peerOf(new InetSocketAddress(v4, 40123)));
+    InetAddress v6 = InetAddress.getByAddress("h", new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    assertThat(Origin.peerOf(v6.getHostAddress(), 5)).startsWith("[").endsWith("]:5")
+        .isEqualTo(Origin.peerOf(new InetSocketAddress(v6, 5)));
+    assertThat(Origin.peerOf(null, 5)).isEmpty();
+    assertThat(Origin.peerOf("", 5)).isEmpty();
+  }
+
+  @Test
   void anAddressWithoutASlashIsKeptAndNoAddressIsEmpty() {
     SocketAddress local = new SocketAddress() {
       @Override

@@ -128,11 +128,63 @@ class MutualTlsRefusalTest {
       assertThat(e.action()).isEqualTo("connection.refuse");
       assertThat(e.actor()).contains("mallory");
       assertThat(e.object()).isEqualTo("tls-handshake");
+      assertThat(e.peer()).as("the refused client's address").matches("127\\.0\\.0\\.1:[0-9]+");
     });
     assertThat(after).anySatisfy(e -> {
       assertThat(e.action()).isEqualTo("connection.accept");
       assertThat(e.actor()).isEqualTo("tls-audited");
     });
+  }
+
+  /**
+   * Makes one TLS 1.3 handshake from 127.0.0.1 with {@code key}/{@code cert}, expects the server to
+   * refuse it with {@code alert}, and returns the client's local port.
+   */
+  private static int refusedRawHandshake(java.security.PrivateKey key, java.security.cert.X509Certificate cert,
+      String alert) throws Exception {
+    KeyStore anchors = KeyStore.getInstance("PKCS12");
+    anchors.load(null, null);
+    anchors.setCertificateEntry("ca", server.pki.caCertificate());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(anchors);
+    SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+    ctx.init(new KeyManager[] {new FixedKeyManager(key, cert)}, tmf.getTrustManagers(), null);
+    try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket(
+        java.net.InetAddress.getByName("127.0.0.1"), server.port(), java.net.InetAddress.getByName("127.0.0.1"), 0)) {
+      socket.setEnabledProtocols(new String[] {"TLSv1.3"});
+      javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      socket.setSSLParameters(params);
+      socket.setSoTimeout(10_000);
+      // TLS 1.3: the server judges the client certificate after the client's Finished, so the
+      // alert may arrive only at the first read
+      assertThatThrownBy(() -> {
+        socket.startHandshake();
+        socket.getInputStream().read();
+      }).isInstanceOf(SSLException.class).hasMessageContaining(alert);
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void aRefusedHandshakeIsAuditedWithTheClientsAddressAndPort() throws Exception {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    IssuedCert expired = issue(CertSpec.client("tls-expired-peer").withValidity(now.minus(Duration.ofDays(30)),
+        now.minus(Duration.ofDays(1))));
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    long before = server.server().audit().tail(1).stream().mapToLong(e -> e.sequence()).max().orElse(0);
+    // a certificate from another CA, and an expired one from the right CA: two reasons, one field
+    expected.put("mallory", "127.0.0.1:" + refusedRawHandshake(server.pki.privateKey("mallory"),
+        server.pki.certificate("mallory"), "unknown_ca"));
+    expected.put("tls-expired-peer", "127.0.0.1:" + refusedRawHandshake(expired.privateKey(), expired.certificate(),
+        "certificate_expired"));
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> refusals = server.server().audit().tail(10_000).stream()
+        .filter(e -> e.sequence() > before && e.action().equals("connection.refuse")).toList();
+    expected.forEach((who, peer) -> assertThat(refusals).as("the refusal of %s", who).anySatisfy(e -> {
+      assertThat(e.actor()).contains("CN=" + who);
+      assertThat(e.object()).isEqualTo("tls-handshake");
+      assertThat(e.peer()).isEqualTo(peer);
+    }));
   }
 
   @Test

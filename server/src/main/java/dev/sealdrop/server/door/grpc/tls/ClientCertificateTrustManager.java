@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.grpc.tls;
 
 import dev.sealdrop.server.core.UnauthenticatedException;
 import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Origin;
 import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.internal.tcnative.CertificateVerifier;
 import java.net.Socket;
@@ -60,13 +61,13 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-    check(chain, authType, engine == null || engine.getPeerHost() == null ? ""
-        : engine.getPeerHost() + ":" + engine.getPeerPort());
+    // the engine knows its peer because PeerAddressTls creates it with the connection's IP and port
+    check(chain, authType, engine == null ? "" : Origin.peerOf(engine.getPeerHost(), engine.getPeerPort()));
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    check(chain, authType, socket == null ? "" : String.valueOf(socket.getRemoteSocketAddress()));
+    check(chain, authType, socket == null ? "" : Origin.peerOf(socket.getRemoteSocketAddress()));
   }
 
   @Override

@@ -3,7 +3,9 @@ package dev.sealdrop.server.door.grpc.tls;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.identity.IdentityService;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.InternalNettyServerCredentials;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContextOption;
@@ -78,6 +80,15 @@ public final class ServerTls {
       throw new IOException("cannot read the server certificate " + tls.certificateChain() + " or its key "
           + tls.privateKey() + " (PEM, PKCS#8 key expected): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The credentials of a gRPC listener using {@code tls}: grpc's own server TLS, with each
+   * connection's SSLEngine created with the client's IP and port, so that a refused handshake is
+   * audited with its peer address ({@link PeerAddressTls}).
+   */
+  public static ServerCredentials credentials(SslContext tls) {
+    return InternalNettyServerCredentials.create(new PeerAddressTls(tls));
   }
 
   static boolean isDevelopmentCa(X509Certificate ca) {
