@@ -3,6 +3,7 @@ package dev.sealdrop.server;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.admin.AdminOperations;
@@ -69,6 +70,7 @@ public final class SealdropServer implements AutoCloseable {
   private final Audit audit;
   private final Retention retention;
   private final LiveCalls liveCalls;
+  private final LiveSessions liveSessions;
   /** The admin listener (set once, right after construction). */
   private Server admin;
   /** The SFTP door, or null when it is not configured (set once, right after construction). */
@@ -76,10 +78,11 @@ public final class SealdropServer implements AutoCloseable {
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
       ScheduledExecutorService maintenance, UploadService uploads, GrantService grants, IdentityService identities,
-      Audit audit, Retention retention, LiveCalls liveCalls) {
+      Audit audit, Retention retention, LiveCalls liveCalls, LiveSessions liveSessions) {
     this.audit = audit;
     this.retention = retention;
     this.liveCalls = liveCalls;
+    this.liveSessions = liveSessions;
     this.config = config;
     this.database = database;
     this.grpc = grpc;
@@ -119,9 +122,11 @@ public final class SealdropServer implements AutoCloseable {
       uploads.recover();
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, config.grants(),
           config.clock(), lockdown, audit);
-      LiveCalls liveCalls = new LiveCalls();
-      AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown, liveCalls,
-          audit, config.clock(), ca.getSubjectX500Principal().getName());
+      // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
+      LiveSessions liveSessions = new LiveSessions();
+      LiveCalls liveCalls = new LiveCalls(liveSessions);
+      AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown,
+          liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName());
       Retention retention = new Retention(adminRepository, blobs, audit, config.clock(), adminConfig.retention());
       SshKeyService sshKeys = new SshKeyService(new JdbcSshKeyRepository(db), identities, config.clock(), audit);
       // door: TLS, identity, services
@@ -157,7 +162,7 @@ public final class SealdropServer implements AutoCloseable {
       adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, liveCalls, adminOps);
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, uploads, grants, identities,
-          audit, retention, liveCalls);
+          audit, retention, liveCalls, liveSessions);
       server.admin = adminServer;
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
@@ -166,7 +171,7 @@ public final class SealdropServer implements AutoCloseable {
       LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
       if (config.sftp().enabled()) {
         try {
-          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit);
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions);
         } catch (IOException | RuntimeException e) {
           server.kill();
           throw e;
@@ -240,6 +245,11 @@ public final class SealdropServer implements AutoCloseable {
   /** The live calls of the gRPC door (tests check that revoked identities have none). */
   public LiveCalls liveCalls() {
     return liveCalls;
+  }
+
+  /** The core's registry of live sessions, every door's (tests check that closed ones are gone). */
+  public LiveSessions liveSessions() {
+    return liveSessions;
   }
 
   /** Runs the retention sweep now (scheduled every retentionSweepInterval); tests move the clock first. */

@@ -68,7 +68,10 @@ public final class AdminOperations {
     }
   }
 
-  /** Results of the operations that close live calls. */
+  /**
+   * Results of the operations that close live sessions: {@code sessionsClosed} counts those of every
+   * door (gRPC calls and SFTP sessions) that the operation closed.
+   */
   public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked) {}
 
   public record PurgeResult(String fileId, int grantsDeleted) {}
@@ -112,7 +115,10 @@ public final class AdminOperations {
     });
   }
 
-  /** Revokes an identity (or one certificate of it, by serial): live calls closed, handshakes refused. */
+  /**
+   * Revokes an identity (or one certificate of it, by serial): live sessions closed on every door,
+   * handshakes and SFTP logins refused.
+   */
   public Closed revokeIdentity(Caller c, String name, String serialHex, String reason) {
     boolean certOnly = serialHex != null && !serialHex.isEmpty();
     Map<String, String> details = certOnly ? Map.of("serial", serialHex, "reason", trim(reason)) : reasonDetail(reason);

@@ -1,23 +1,26 @@
 package dev.sealdrop.server.core.identity;
 
 /**
- * Port: the live calls (connections, transfers in flight) of each identity, implemented by every
- * door. When an admin disables or revokes an identity or one of its certificates, the core asks the
- * doors to close what is open at once, instead of waiting for the next call or chunk.
+ * The live sessions of each identity — gRPC calls (transfers in flight among them) and SFTP
+ * sessions — as {@link LiveSessions} holds them, every door registering its own there. When an
+ * admin disables or revokes an identity or one of its certificates, the core closes what is open at
+ * once, on every door, instead of waiting for the next call, chunk or re-check.
  */
 public interface SessionRegistry {
-  /** Closes every live call of {@code identity}; returns how many were closed. */
+  /** Closes every live session (gRPC call or SFTP session) of {@code identity}; returns how many were closed. */
   int closeIdentity(String identity, dev.sealdrop.server.core.Reason reason, String why);
 
   /**
-   * Closes every live call of {@code identity} made with the certificate of serial {@code serialHex}
-   * (lowercase hex); another identity's calls are left alone even if their certificate has that serial.
+   * Closes every live session of {@code identity} authenticated with the certificate of serial
+   * {@code serialHex} (lowercase hex; over SFTP, the certificate the key was registered with); another
+   * identity's sessions are left alone even if their certificate has that serial. Returns how many.
    */
   int closeCertificate(String identity, String serialHex, dev.sealdrop.server.core.Reason reason, String why);
 
   /**
    * Closes every upload and download stream in flight, whoever runs it (a lockdown); other calls,
-   * and the admin listener's, are left alone. Returns how many were closed.
+   * and the admin listener's, are left alone. Returns how many were closed. (SFTP sessions are not
+   * transfer streams: an SFTP read or write in progress stops at the core's per-chunk lockdown check.)
    */
   int closeTransfers(dev.sealdrop.server.core.Reason reason, String why);
 }

@@ -2,9 +2,8 @@ package dev.sealdrop.server.door.grpc;
 
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.server.core.Reason;
-import dev.sealdrop.server.core.identity.CertificatePolicy;
-import dev.sealdrop.server.core.identity.Principal;
-import dev.sealdrop.server.core.identity.SessionRegistry;
+import dev.sealdrop.server.core.identity.LiveSessions;
+import dev.sealdrop.server.core.identity.Origin;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -12,96 +11,68 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 
 /**
- * The gRPC door's {@link SessionRegistry}: every authenticated call is tracked by identity and
- * certificate serial while it runs, so that the core can close the calls of a disabled or revoked
- * identity (or certificate) at once — a download or upload stream ends with UNAUTHENTICATED
- * immediately, whatever its flow-control state — and a lockdown can cut every upload and
- * download stream (UNAVAILABLE, reason LOCKED_DOWN). Install inside {@link PeerIdentityInterceptor}.
+ * Registers every authenticated gRPC call with the core's {@link LiveSessions} while it runs (by
+ * the caller's identity and certificate serial, and whether it is a transfer stream), so that the
+ * core can close the calls of a disabled or revoked identity (or certificate) at once — a download
+ * or upload stream ends with UNAUTHENTICATED immediately, whatever its flow-control state — and a
+ * lockdown can cut every upload and download stream (UNAVAILABLE, reason LOCKED_DOWN). Which calls
+ * to close is the core's decision; this class only closes one. Install inside
+ * {@link PeerIdentityInterceptor}.
  */
-public final class LiveCalls implements ServerInterceptor, SessionRegistry {
+public final class LiveCalls implements ServerInterceptor {
   /** The streams a lockdown cuts: uploads and downloads of the transfer port. */
   private static final Set<String> TRANSFERS = Set.of(
       TransferServiceGrpc.getUploadMethod().getFullMethodName(),
       TransferServiceGrpc.getDownloadMethod().getFullMethodName());
-  private final Set<Tracked<?, ?>> calls = ConcurrentHashMap.newKeySet();
+  private final LiveSessions sessions;
+
+  public LiveCalls(LiveSessions sessions) {
+    this.sessions = Objects.requireNonNull(sessions, "sessions");
+  }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
-    Principal p = PeerIdentityInterceptor.caller();
-    Tracked<Q, R> tracked = new Tracked<>(call, p.identity(), CertificatePolicy.serialOf(p.certificate()),
-        TRANSFERS.contains(call.getMethodDescriptor().getFullMethodName()));
-    calls.add(tracked);
+    Tracked<Q, R> tracked = new Tracked<>(call);
+    LiveSessions.Registration registration = sessions.register(PeerIdentityInterceptor.caller(),
+        TRANSFERS.contains(call.getMethodDescriptor().getFullMethodName()), tracked::forceClose);
     ServerCall.Listener<Q> listener;
     try {
       listener = next.startCall(tracked, headers);
     } catch (RuntimeException e) {
-      calls.remove(tracked);
+      registration.end();
       throw e;
     }
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
       @Override
       public void onComplete() {
-        calls.remove(tracked);
+        registration.end();
         super.onComplete();
       }
 
       @Override
       public void onCancel() {
-        calls.remove(tracked);
+        registration.end();
         super.onCancel();
       }
     };
   }
 
-  @Override
-  public int closeIdentity(String identity, Reason reason, String why) {
-    return closeWhere(t -> t.identity.equals(identity), reason, why);
-  }
-
-  @Override
-  public int closeCertificate(String identity, String serialHex, Reason reason, String why) {
-    return closeWhere(t -> t.identity.equals(identity) && t.serial.equals(serialHex), reason, why);
-  }
-
-  @Override
-  public int closeTransfers(Reason reason, String why) {
-    return closeWhere(t -> t.transfer, reason, why);
-  }
-
-  /** How many calls are live (tests). */
+  /** How many gRPC calls are live (tests). */
   public int size() {
-    return calls.size();
-  }
-
-  private int closeWhere(Predicate<Tracked<?, ?>> match, Reason reason, String why) {
-    int n = 0;
-    for (Tracked<?, ?> t : calls) {
-      if (match.test(t) && t.forceClose(reason, why)) {
-        calls.remove(t);
-        n++;
-      }
-    }
-    return n;
+    return sessions.count(Origin.GRPC);
   }
 
   /** A call whose outbound side is serialised, so an admin thread can close it while it streams. */
   private static final class Tracked<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
-    final String identity;
-    final String serial;
-    final boolean transfer;
     private boolean closed;
 
-    Tracked(ServerCall<Q, R> delegate, String identity, String serial, boolean transfer) {
+    Tracked(ServerCall<Q, R> delegate) {
       super(delegate);
-      this.identity = identity;
-      this.serial = serial;
-      this.transfer = transfer;
     }
 
     @Override

@@ -43,7 +43,7 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     Origin origin = Origin.sftp(LoginAudit.peer(session.getClientAddress()));
     try {
       Principal principal = keys.authenticate(username, blob, origin);
-      session.setAttribute(Login.KEY, new Login(keys, principal.identity(), blob, SshPublicKey.fingerprintOf(blob),
+      session.setAttribute(Login.KEY, new Login(keys, principal, blob, SshPublicKey.fingerprintOf(blob),
           origin));
       LOG.info("SFTP login accepted for '{}' ({}) from {} with key {}", principal.identity(), principal.role().key(),
           session.getClientAddress(), SshPublicKey.fingerprintOf(blob));

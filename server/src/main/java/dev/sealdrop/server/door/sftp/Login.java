@@ -21,11 +21,14 @@ final class Login {
   private volatile long cachedAt;
 
   private final Origin origin;
+  private final Principal atLogin;
 
-  Login(SshKeyService keys, String user, byte[] blob, String fingerprint, Origin origin) {
+  /** {@code atLogin}: what the core authenticated the key as when the session logged in. */
+  Login(SshKeyService keys, Principal atLogin, byte[] blob, String fingerprint, Origin origin) {
     this.origin = origin;
     this.keys = keys;
-    this.user = user;
+    this.atLogin = atLogin;
+    this.user = atLogin.identity();
     this.blob = blob.clone();
     this.fingerprint = fingerprint;
   }
@@ -54,6 +57,11 @@ final class Login {
 
   String user() {
     return user;
+  }
+
+  /** The caller as authenticated at login (identity, and the certificate the key was registered with). */
+  Principal atLogin() {
+    return atLogin;
   }
 
   String fingerprint() {

@@ -3,6 +3,7 @@ package dev.sealdrop.server.door.sftp;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
 import dev.sealdrop.server.core.upload.UploadService;
 import java.io.IOException;
@@ -89,7 +90,7 @@ public final class SftpDoor implements AutoCloseable {
   }
 
   public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants,
-      dev.sealdrop.server.core.audit.Audit audit) throws IOException {
+      dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     SshServer sshd = SshServer.setUpDefaultServer();
     sshd.setHost(settings.bindHost(config.network().host()));
@@ -108,6 +109,8 @@ public final class SftpDoor implements AutoCloseable {
     sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
     sshd.addSessionListener(new LoginAudit(audit));
+    // logged-in sessions are the core's to close when an admin disables or revokes their identity
+    sshd.addSessionListener(new LoginSessions(sessions));
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
     sshd.setGSSAuthenticator(null);
@@ -165,7 +168,9 @@ public final class SftpDoor implements AutoCloseable {
 
   /**
    * Closes every session whose login no longer passes the core's check: its key was removed, the
-   * certificate it was registered with was revoked or expired, or its identity was disabled.
+   * certificate it was registered with was revoked or expired, or its identity was disabled. (An
+   * admin's disable or revocation closes them at once through the core's {@link LiveSessions}; this
+   * catches what no admin act announces.)
    */
   void recheckSessions() {
     for (Session s : sshd.getActiveSessions()) {

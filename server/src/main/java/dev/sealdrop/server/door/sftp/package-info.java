@@ -16,6 +16,7 @@
  * core objects, named by server-generated ids); symbolic links, {@code ..}, renames, deletes, and
  * writes outside {@code /outbox/} are refused; every operation re-authenticates the session's key
  * through the core, and a sweeper closes sessions whose key, certificate or identity stopped being
- * valid.
+ * valid. Logged-in sessions are registered with the core's registry of live sessions, so an admin's
+ * disable or revocation closes (and counts) them at once, as it does gRPC calls.
  */
 package dev.sealdrop.server.door.sftp;

@@ -1,0 +1,161 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.DisableIdentityResponse;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.identity.Origin;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Set;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An admin's disable or revocation closes the identity's open SFTP sessions at once, through the
+ * core's one registry of live sessions, and {@code sessions_closed} counts them with its gRPC calls.
+ * The door's periodic re-check is set to an hour here, so only the admin act can close them.
+ */
+class SftpAdminCloseTest {
+  @TempDir
+  Path data;
+  TestServer server;
+  Clients clients;
+  AdminClients admins;
+  SshClient client;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data, c -> {
+      ServerConfig.Sftp s = c.sftp();
+      return c.withSftp(new ServerConfig.Sftp(s.enabled(), s.port(), s.authTimeout(), s.idleTimeout(),
+          s.maxAuthAttempts(), s.maxSessionsPerIdentity(), s.maxOpenHandles(), Duration.ofHours(1), s.host()));
+    });
+    clients = server.clients();
+    admins = new AdminClients(server);
+    client = SftpTestSupport.client(server);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.stop();
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  /** Logs in and makes one SFTP request, so the session is surely logged in on the server too. */
+  private ClientSession openSession(String user, KeyPair key) throws Exception {
+    ClientSession session = login(client, server, user, key);
+    assertThat(names(sftp(session), "/")).isNotEmpty();
+    return session;
+  }
+
+  private static void assertClosedSoon(ClientSession session) {
+    Set<ClientSessionEvent> events = session.waitFor(EnumSet.of(ClientSessionEvent.CLOSED), Duration.ofSeconds(10));
+    assertThat(events).as("the SFTP session must be closed").contains(ClientSessionEvent.CLOSED);
+  }
+
+  @Test
+  void disablingAnIdentityClosesAndCountsItsSftpSessionOnly() throws Exception {
+    KeyPair daveKey = registeredKey(clients, "dave");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    ClientSession dave = openSession("dave", daveKey);
+    ClientSession bob = openSession("bob", bobKey);
+    assertThat(server.server().liveSessions().count(Origin.SFTP)).isEqualTo(2);
+
+    DisableIdentityResponse r = admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder()
+        .setIdentity("dave").setReason("test").build());
+
+    assertThat(r.getSessionsClosed()).as("dave's SFTP session, and no one else's").isEqualTo(1);
+    assertClosedSoon(dave);
+    assertThat(bob.isOpen()).as("another identity's session stays open").isTrue();
+    assertThat(names(sftp(bob), "/")).isNotEmpty();
+    assertThat(server.server().liveSessions().count(Origin.SFTP)).isEqualTo(1);
+    assertThatThrownBy(() -> login(client, server, "dave", daveKey)).hasMessageContaining("authentication");
+
+    admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build());
+    openSession("dave", daveKey).close(true);
+    bob.close(true);
+  }
+
+  @Test
+  void revokingAnIdentityCountsItsSftpSessionsWithItsGrpcStream() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    // 8 MiB: far more than the flow-control windows, so the download is still running when it is cut
+    UploadResponse file = Transfers.upload(clients, "alice",
+        Users.seal("alice", Users.randomBytes(8 << 20, 7), "bob").bytes());
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    ClientSession first = openSession("bob", bobKey);
+    ClientSession second = openSession("bob", bobKey);
+    ManagedChannel bob = clients.channel("bob");
+    String claim = TransferServiceGrpc.newBlockingStub(bob).redeem(RedeemRequest.newBuilder()
+        .setToken(grant.getToken()).build()).getClaimId();
+    Iterator<DownloadResponse> download = TransferServiceGrpc.newBlockingStub(bob)
+        .download(DownloadRequest.newBuilder().setClaimId(claim).build());
+    assertThat(download.next().getData().size()).isPositive();
+
+    RevokeIdentityResponse r = admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder()
+        .setIdentity("bob").setReason("laptop lost").build());
+
+    assertThat(r.getSessionsClosed()).as("two SFTP sessions and one gRPC download").isEqualTo(3);
+    assertClosedSoon(first);
+    assertClosedSoon(second);
+    StatusRuntimeException cut = catchThrowableOfType(StatusRuntimeException.class, () -> {
+      while (download.hasNext()) {
+        download.next();
+      }
+    });
+    assertThat(cut).as("the download must be cut, not completed").isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(server.server().liveSessions().count(Origin.SFTP)).isZero();
+    assertThat(server.server().liveCalls().size()).isZero();
+  }
+
+  @Test
+  void revokingTheCertificateThatRegisteredTheKeyClosesAndCountsTheSession() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    ClientSession alice = openSession("alice", aliceKey);
+
+    RevokeIdentityResponse r = admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder()
+        .setIdentity("alice").setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16))
+        .build());
+
+    assertThat(r.getSessionsClosed()).isEqualTo(1);
+    assertClosedSoon(alice);
+    assertThat(server.server().liveSessions().count(Origin.SFTP)).isZero();
+  }
+}
