@@ -251,9 +251,12 @@ public final class AuditVerifier {
         if (sig != null) {
           return sig;
         }
+        // The file alone cannot tell an export made before the checkpoint was handed out from one
+        // whose tail was cut: both end with a valid signed checkpoint. A later export can.
         return new Failure(records + 1, Reason.TRUNCATED, "a checkpoint held outside the server covers "
-            + cp.checkpoint().size() + " records but the file ends after record " + records
-            + ": the tail was removed");
+            + cp.checkpoint().size() + " records but this file ends after record " + records + ": records "
+            + (records + 1) + ".." + cp.checkpoint().size() + " are missing; either the file was exported before"
+            + " that checkpoint was handed out, or its tail was removed");
       }
       long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;
       if (records >= from) {

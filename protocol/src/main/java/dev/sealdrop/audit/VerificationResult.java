@@ -90,7 +90,11 @@ public record VerificationResult(Optional<Failure> failure, List<Warning> warnin
     UNTRUSTED_CHECKPOINT_KEY,
     /** A validly signed in-file checkpoint disagrees with the chain (or names another origin). */
     CHECKPOINT_MISMATCH,
-    /** A checkpoint held outside the server covers records the file does not have. */
+    /**
+     * A checkpoint held outside the server covers records the file does not have: the file was
+     * exported before that checkpoint was handed out, or its tail was removed (an export made after
+     * the checkpoint tells which).
+     */
     TRUNCATED,
     /** The file's chain disagrees with a checkpoint held outside the server: history was rewritten. */
     REWRITTEN,

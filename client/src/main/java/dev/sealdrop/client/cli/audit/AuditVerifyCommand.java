@@ -110,9 +110,12 @@ final class AuditVerifyCommand implements Callable<Integer> {
   static String hint(VerificationResult.Reason reason) {
     switch (reason) {
       case TRUNCATED:
+        return "verify an export made now: every later command saves a newer checkpoint, so an older export ends"
+            + " before it; if an export made after the checkpoint still lacks those records, they were removed:"
+            + " keep both as evidence";
       case REWRITTEN:
-        return "the export disagrees with a checkpoint held outside the server: records were removed or history "
-            + "was rewritten and re-signed; keep both as evidence";
+        return "the export disagrees with a checkpoint held outside the server: history was rewritten and"
+            + " re-signed; keep both as evidence";
       case UNTRUSTED_CHECKPOINT_KEY:
         return "the checkpoints are not signed by the given key: check --key, or the log was re-signed with another key";
       case UNSIGNED_RECORDS:

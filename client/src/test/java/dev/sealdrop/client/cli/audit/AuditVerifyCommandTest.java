@@ -161,6 +161,10 @@ class AuditVerifyCommandTest {
         .assertExit(5);
     assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "TRUNCATED");
     assertThat(r.object("error")).containsEntry("reason", "TRUNCATED");
+    // the file alone cannot tell an older export from a cut one: the message names both, the hint the next step
+    assertThat((String) r.object("error").get("message")).contains("records 4..5 are missing")
+        .contains("exported before that checkpoint was handed out, or its tail was removed");
+    assertThat((String) r.object("error").get("hint")).startsWith("verify an export made now");
   }
 
   @Test
