@@ -35,8 +35,9 @@ final class OpenCommand extends SealdropSubcommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The sealed file.")
   Path file;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH", description = "Output file or folder.")
-  Path output;
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
+      description = "Output file or folder; a PATH ending in a separator (`dir/`) is a folder, which must exist.")
+  String outputArgument;
 
   @Option(names = "--force", description = "Overwrite an existing output file.")
   boolean force;
@@ -50,7 +51,11 @@ final class OpenCommand extends SealdropSubcommand {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.OPEN);
+    Path output = Path.of(outputArgument);
     boolean intoDirectory = Files.isDirectory(output);
+    if (!intoDirectory && namesFolder(outputArgument)) {
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output + " does not exist", "create it, or pass -o FILE");
+    }
     if (!intoDirectory && Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }
@@ -73,6 +78,11 @@ final class OpenCommand extends SealdropSubcommand {
       mine.destroy();
     }
     session.output().emit(new Opened(opened));
+  }
+
+  /** {@code dir/}: the user named a folder, even if it does not exist (Path drops the trailing separator). */
+  static boolean namesFolder(String argument) {
+    return argument.endsWith("/") || argument.endsWith(java.io.File.separator);
   }
 
   private static Optional<VerifyingKey> pinnedKey(Session session, String identity) {
