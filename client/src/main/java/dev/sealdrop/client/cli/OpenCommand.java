@@ -47,6 +47,10 @@ final class OpenCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
+    if (Files.isDirectory(file)) {
+      throw new UsageFailure("IS_A_FOLDER", file + " is a folder; `sealdrop open` opens one sealed file",
+          "name the .sealed file inside it");
+    }
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }

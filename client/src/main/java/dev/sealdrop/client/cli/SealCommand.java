@@ -57,9 +57,7 @@ final class SealCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
-    if (!Files.isRegularFile(file)) {
-      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
-    }
+    InputFile.requireRegularFile(file);
     if (Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }

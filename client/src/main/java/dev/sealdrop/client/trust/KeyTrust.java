@@ -75,10 +75,20 @@ public final class KeyTrust {
     try {
       return verifier.verify(encoded, identity);
     } catch (BundleException e) {
-      throw new IntegrityFailure("BUNDLE_" + e.reason().name(), e.getMessage(),
-          "the key bundle of " + identity + " cannot be trusted; ask " + identity + " to run `sealdrop keys publish`",
-          e);
+      throw new IntegrityFailure("BUNDLE_" + e.reason().name(), e.getMessage(), hint(e.reason(), identity), e);
     }
+  }
+
+  /**
+   * A bundle whose certificate is not from this CA cannot be mended by its owner re-publishing it:
+   * say so, and that the sender is worth checking, instead of "ask them to run keys publish".
+   */
+  static String hint(BundleException.Reason reason, String identity) {
+    if (reason == BundleException.Reason.UNTRUSTED_CERTIFICATE) {
+      return "the bundle's certificate is not from this server's CA, so re-publishing cannot mend it:"
+          + " verify who gave you this bundle for " + identity + ", and do not use it";
+    }
+    return "the key bundle of " + identity + " cannot be trusted; ask " + identity + " to run `sealdrop keys publish`";
   }
 
   private Optional<KeyBundle> pinned(String identity) throws KeyStoreFailure {

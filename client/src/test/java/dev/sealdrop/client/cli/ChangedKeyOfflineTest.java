@@ -60,5 +60,8 @@ class ChangedKeyOfflineTest {
     mallory.run("keys", "export", "-o", bundle.toString()).assertExit(0);
     CliRun r = alice.run("--json", "keys", "import", bundle.toString()).assertExit(5);
     assertThat(r.jsonError()).containsEntry("reason", "BUNDLE_UNTRUSTED_CERTIFICATE");
+    // re-publishing cannot mend a certificate from another CA: the hint says where the problem is
+    assertThat((String) r.jsonError().get("hint")).contains("not from this server's CA")
+        .contains("verify who gave you this bundle").doesNotContain("keys publish");
   }
 }
