@@ -26,6 +26,8 @@ public final class GrpcFailures {
   /** What we were doing, for the failures whose meaning depends on it. */
   public enum Op {
     GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM,
+    /** An admin revoking any grant ({@code sealdrop admin grants revoke}): the hints name the admin commands. */
+    ADMIN_REVOKE_GRANT,
     /** Adding, listing or removing SSH keys (the SFTP door's logins). */
     SSH_KEY
   }
@@ -66,7 +68,8 @@ public final class GrpcFailures {
       case NOT_FOUND:
         return notFound(op, reason, detail, e);
       case FAILED_PRECONDITION:
-        if (op == Op.REDEEM || op == Op.DOWNLOAD || op == Op.CONFIRM || op == Op.REVOKE_GRANT) {
+        if (op == Op.REDEEM || op == Op.DOWNLOAD || op == Op.CONFIRM || op == Op.REVOKE_GRANT
+            || op == Op.ADMIN_REVOKE_GRANT) {
           return grant(op, or(reason, "GRANT_NOT_REDEEMABLE"), detail, e);
         }
         if (op == Op.SSH_KEY) {
@@ -107,7 +110,10 @@ public final class GrpcFailures {
 
   private static SealdropFailure grant(Op op, String reason, String detail, Throwable e) {
     if (op == Op.REVOKE_GRANT) {
-      return revokeRefused(reason, detail, e);
+      return revokeRefused(reason, detail, e, "among yours", "`sealdrop grants`", "lists the grants you created");
+    }
+    if (op == Op.ADMIN_REVOKE_GRANT) {
+      return revokeRefused(reason, detail, e, "on this server", "`sealdrop admin grants list`", "lists every grant");
     }
     String message;
     String hint;
@@ -135,26 +141,30 @@ public final class GrpcFailures {
     return new GrantFailure(reason, message, hint, e);
   }
 
-  /** The same reasons, told to the grant's owner (or an admin) who tried to revoke it. */
-  private static SealdropFailure revokeRefused(String reason, String detail, Throwable e) {
+  /**
+   * The same reasons, told to the grant's owner or to an admin who tried to revoke it; {@code lister}
+   * is the command that shows them their grants ({@code sealdrop grants} or {@code sealdrop admin grants list}).
+   */
+  private static SealdropFailure revokeRefused(String reason, String detail, Throwable e, String whose, String lister,
+      String lists) {
     String message;
     String hint;
     switch (reason) {
       case "GRANT_CONSUMED":
         message = "this grant can no longer be revoked: its downloads are used up (the recipient has the file)";
-        hint = "nothing is left to revoke; `sealdrop grants` shows its state";
+        hint = "nothing is left to revoke; " + lister + " shows its state";
         break;
       case "GRANT_EXPIRED":
         message = "this grant has expired; it can no longer be redeemed";
-        hint = "nothing is left to revoke; `sealdrop grants` shows its state";
+        hint = "nothing is left to revoke; " + lister + " shows its state";
         break;
       case "GRANT_NOT_FOUND":
-        message = "no grant with that id among yours: " + detail;
-        hint = "check the grant id; `sealdrop grants` lists the grants you created";
+        message = "no grant with that id " + whose + ": " + detail;
+        hint = "check the grant id; " + lister + " " + lists;
         break;
       default:
         message = "the grant cannot be revoked: " + detail;
-        hint = "`sealdrop grants` shows its state";
+        hint = lister + " shows its state";
     }
     return new GrantFailure(reason, message, hint, e);
   }
@@ -165,6 +175,7 @@ public final class GrpcFailures {
       case DOWNLOAD:
       case CONFIRM:
       case REVOKE_GRANT:
+      case ADMIN_REVOKE_GRANT:
         return grant(op, reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
       case FETCH_BUNDLE:
         return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,

@@ -64,6 +64,18 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void adminRevokeRefusalsPointAtTheAdminListing() {
+    for (String r : new String[] {"GRANT_CONSUMED", "GRANT_EXPIRED", "NOT_FOUND", "GRANT_NOT_REDEEMABLE"}) {
+      Status code = r.equals("NOT_FOUND") ? Status.NOT_FOUND : Status.FAILED_PRECONDITION;
+      SealdropFailure f = GrpcFailures.translate(status(code.withDescription("no grant g_1"), r),
+          GrpcFailures.Op.ADMIN_REVOKE_GRANT);
+      assertThat(Diagnoser.exitFor(f)).as(r).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+      assertThat(f.hint().orElse("")).as(r).contains("`sealdrop admin grants list`").doesNotContain("`sealdrop grants`");
+      assertThat(f.getMessage()).as(r).doesNotContain("among yours");
+    }
+  }
+
+  @Test
   void unknownGrantTokenIsNotRedeemable() {
     SealdropFailure f = GrpcFailures.translate(status(Status.NOT_FOUND, null), GrpcFailures.Op.REDEEM);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);

@@ -106,7 +106,7 @@ final class AdminGrantsCommand extends CommandGroup {
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
       String why = IdentitiesCommand.reason(reason);
-      var resp = admin.call(GrpcFailures.Op.REVOKE_GRANT, () -> admin.stub()
+      var resp = admin.call(GrpcFailures.Op.ADMIN_REVOKE_GRANT, () -> admin.stub()
           .revokeAnyGrant(RevokeAnyGrantRequest.newBuilder().setGrantId(grantId).setReason(why).build()));
       AdminGrant x = resp.getGrant();
       output.emit(new Result() {

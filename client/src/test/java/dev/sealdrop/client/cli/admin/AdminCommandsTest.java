@@ -180,8 +180,21 @@ class AdminCommandsTest {
     assertThat(revoked.json()).containsEntry("downloads_cut", 0L);
     Path inbox = Files.createDirectories(root.resolve("bob-downloads"));
     as("bob", "receive", token, "-o", inbox.toString()).assertExit(4);
-    assertThat(as("carol", json("admin", "grants", "revoke", "g_" + "0".repeat(32))).assertExit(4).object("error"))
-        .as("no such grant").containsEntry("kind", "not_redeemable");
+    Map<String, Object> unknown = as("carol", json("admin", "grants", "revoke", "g_" + "0".repeat(32))).assertExit(4)
+        .object("error");
+    assertThat(unknown).as("no such grant").containsEntry("kind", "not_redeemable");
+    // an admin is pointed at the admin listing, not at the transferor's own `sealdrop grants`
+    assertThat((String) unknown.get("hint")).contains("`sealdrop admin grants list`").doesNotContain("`sealdrop grants`");
+    assertThat((String) unknown.get("message")).doesNotContain("yours").doesNotContain("ListGrants;");
+
+    Path second = Files.writeString(root.resolve("second.csv"), "customer_id,name\n2,Initech\n");
+    CliRun sent2 = as("alice", "send", second.toString(), "--to", "bob", "--downloads", "1", "--json").assertExit(0);
+    as("bob", "receive", (String) sent2.json().get("token"), "-o", inbox.toString()).assertExit(0);
+    Map<String, Object> consumed = as("carol", json("admin", "grants", "revoke",
+        (String) sent2.object("grant").get("grant_id"))).assertExit(4).object("error");
+    assertThat(consumed).containsEntry("reason", "GRANT_CONSUMED");
+    assertThat((String) consumed.get("hint")).contains("`sealdrop admin grants list`")
+        .doesNotContain("`sealdrop grants`");
 
     CliRun purged = as("carol", json("admin", "files", "purge", fileId, "--reason", "wrong party"))
         .assertExit(0);

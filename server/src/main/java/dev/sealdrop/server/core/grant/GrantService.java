@@ -130,7 +130,10 @@ public final class GrantService {
       caller.require(Role.TRANSFEROR, "revoke grants");
     }
     Instant now = settle();
-    Grant grant = findVisible(grantId, g -> caller.role() == Role.ADMIN || g.owner().equals(caller.identity()));
+    Grant grant = caller.role() == Role.ADMIN
+        ? findVisible(grantId, g -> true, "no grant " + grantId + "; see ListAllGrants")
+        : findVisible(grantId, g -> g.owner().equals(caller.identity()),
+            "no grant " + grantId + " of yours; see ListGrants");
     if (grants.revoke(grant.id(), now)) {
       LOG.warn("grant {} revoked by '{}'", grant.id(), caller.identity());
     } else {
@@ -312,12 +315,12 @@ public final class GrantService {
     return now;
   }
 
-  private Grant findVisible(String grantId, java.util.function.Predicate<Grant> visible) {
+  private Grant findVisible(String grantId, java.util.function.Predicate<Grant> visible, String notFound) {
     if (!Ids.isWellFormed(GRANT_PREFIX, grantId)) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "'" + grantId + "' is not a grant id");
     }
     return grants.find(grantId).filter(visible).orElseThrow(() ->
-        new NotFoundException(Reason.NOT_FOUND, "no grant " + grantId + " of yours; see ListGrants"));
+        new NotFoundException(Reason.NOT_FOUND, notFound));
   }
 
   private static Grant claimedView(Grant g) {
