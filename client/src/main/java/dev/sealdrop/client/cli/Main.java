@@ -10,7 +10,13 @@ public final class Main {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
     CompilerBudget.applyInBackground();
-    int code = Sealdrop.commandLine(CliEnvironment.system()).execute(args);
+    picocli.CommandLine cl = Sealdrop.commandLine(CliEnvironment.system());
+    SealdropCommand top = cl.getCommand();
+    // --json promises one document whatever happens: a SIGTERM (or Ctrl-C) before the command has
+    // printed its result or error still prints one, an "interrupted" error; the JVM's exit status stays 128 + signal
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> top.output().interrupted(), "sealdrop-interrupted"));
+    int code = cl.execute(args);
+    top.output().finish();
     System.exit(code);
   }
 }

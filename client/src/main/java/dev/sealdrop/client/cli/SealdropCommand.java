@@ -50,7 +50,7 @@ public final class SealdropCommand implements Callable<Integer> {
   }
 
   /** stdout, created once the options are parsed (so {@code --json} is known). */
-  public Output output() {
+  public synchronized Output output() {
     if (output == null) {
       output = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), globals.json());
     }

@@ -6,11 +6,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The only writer of stdout. Human mode prints lines; {@code --json} mode guarantees stdout is
  * exactly one JSON document: one result, or one error object, never both, never two.
  * Notes for people (what is happening, warnings) go to stderr in both modes.
+ *
+ * <p>One atomic flag, {@code done}, decides who speaks last: the command's result, the error
+ * report, {@link #finish()} after the command returned, or {@link #interrupted()} from the
+ * shutdown hook when a signal ends the JVM first. Whoever sets it first prints; the others print
+ * nothing, so stdout never holds two documents.
  */
 public final class Output {
   private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -18,7 +25,11 @@ public final class Output {
   private final PrintWriter out;
   private final PrintWriter err;
   private final boolean json;
-  private boolean emitted;
+  /** The exit status of a JVM ended by SIGTERM (128 + 15); the interrupted document carries it. */
+  public static final int SIGTERM_EXIT = 143;
+
+  private final AtomicBoolean done = new AtomicBoolean();
+  private volatile boolean interrupted;
 
   public Output(PrintWriter out, PrintWriter err, boolean json) {
     this.out = Objects.requireNonNull(out, "out");
@@ -32,10 +43,12 @@ public final class Output {
 
   /** Prints the command's one result. */
   public void emit(Result result) {
-    if (emitted) {
+    if (!done.compareAndSet(false, true)) {
+      if (interrupted) {
+        return; // the JVM is shutting down and the interrupted document is already out
+      }
       throw new IllegalStateException("cli: internal error: a command emitted two results");
     }
-    emitted = true;
     if (json) {
       writeJson(result);
     } else {
@@ -46,10 +59,37 @@ public final class Output {
 
   /** Prints the error document in JSON mode (unless a result was already printed). */
   public void emitError(Result error) {
-    if (json && !emitted) {
-      emitted = true;
+    if (done.compareAndSet(false, true) && json) {
       writeJson(error);
     }
+  }
+
+  /** The command returned (exit code known): from now on the shutdown hook prints nothing. */
+  public void finish() {
+    done.set(true);
+  }
+
+  /**
+   * Called by the shutdown hook: if the command has not yet printed its result or error (a signal
+   * such as SIGTERM or Ctrl-C is ending the JVM), prints the one error document under
+   * {@code --json}, or one error line and a hint on stderr. Otherwise prints nothing.
+   *
+   * @return true if it printed
+   */
+  public boolean interrupted() {
+    interrupted = true; // before the flag: an emit that loses the race then returns quietly
+    if (!done.compareAndSet(false, true)) {
+      return false;
+    }
+    String message = "interrupted: the command was stopped by a signal before it finished";
+    String hint = "run the same command again: an interrupted transfer resumes";
+    if (json) {
+      writeJson(new ErrorResult(SIGTERM_EXIT, "interrupted", "INTERRUPTED", message, Optional.of(hint)));
+    }
+    err.println("sealdrop: error: " + message);
+    err.println("sealdrop: hint: " + hint);
+    err.flush();
+    return true;
   }
 
   /** A line for a person on stderr, {@code sealdrop: MESSAGE}, in both modes (stdout stays clean). */

@@ -1,0 +1,146 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGTERM while a command waits (here: opening a passphrase file that is a FIFO nobody writes):
+ * the CLI, a real child JVM started through {@link Main}, still prints exactly one JSON document
+ * under --json, or one error line on stderr without it, and exits 143; a command that finished
+ * normally prints nothing more when the JVM exits.
+ */
+class InterruptedJsonTest {
+  @TempDir
+  static Path root;
+  static Cli bob;
+  static Path sealed;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    assumeThat(System.getProperty("os.name")).as("FIFOs and SIGTERM").doesNotStartWith("Windows");
+    bob = Users.init(DevPki.loadOrCreate(root.resolve("pki")), root, "bob", "127.0.0.1:1");
+    // open reads it only after the passphrase: any regular file will do
+    sealed = Files.writeString(root.resolve("x.sealed"), "not read before the passphrase");
+  }
+
+  @Test
+  void sigtermWhileWaitingPrintsOneInterruptedJsonDocument() throws Exception {
+    Child c = startWaiting("json", "--json");
+    c.process.destroy(); // SIGTERM
+    assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    CliRun r = c.result();
+    assertThat(r.exit()).isEqualTo(143);
+    assertThat(r.jsonError()).containsEntry("exit_code", 143L).containsEntry("kind", "interrupted")
+        .containsEntry("reason", "INTERRUPTED").containsKeys("message", "hint");
+    assertThat(r.err()).contains("sealdrop: error: interrupted");
+    assertThat(root.resolve("out-json.csv")).doesNotExist();
+  }
+
+  @Test
+  void sigtermWithoutJsonSaysSoOnStderrOnly() throws Exception {
+    Child c = startWaiting("human");
+    c.process.destroy();
+    assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    CliRun r = c.result();
+    assertThat(r.exit()).isEqualTo(143);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("sealdrop: error: interrupted").contains("sealdrop: hint: run the same command again");
+  }
+
+  @Test
+  void normalEndPrintsNoSecondDocument() throws Exception {
+    // the hook runs at every System.exit: after a result and after an error it must stay silent
+    CliRun ok = run(List.of("--json", "--version"));
+    assertThat(ok.exit()).isZero();
+    assertThat(ok.json()).containsEntry("ok", true);
+    CliRun failed = run(List.of("--home", bob.home().toString(), "--json", "open",
+        root.resolve("missing.sealed").toString(), "-o", root.resolve("m.csv").toString()));
+    assertThat(failed.exit()).isEqualTo(2);
+    assertThat(failed.jsonError()).containsEntry("reason", "FILE_NOT_FOUND");
+    assertThat(failed.err()).doesNotContain("interrupted");
+    CliRun human = run(List.of("--version"));
+    assertThat(human.exit()).isZero();
+    assertThat(human.err()).doesNotContain("interrupted");
+  }
+
+  private record Child(Process process, Path out, Path err) {
+    CliRun result() throws IOException {
+      return new CliRun(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Starts {@code open} reading its passphrase from a FIFO and returns once the child has opened it:
+   * our own open for writing blocks until then. The writer stays open and silent, so the child
+   * then waits in read() until the signal.
+   */
+  private static Child startWaiting(String name, String... flags) throws Exception {
+    Path fifo = root.resolve("pass-" + name + ".fifo");
+    Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mk.waitFor(30, TimeUnit.SECONDS) && mk.exitValue() == 0).as("mkfifo").isTrue();
+    List<String> args = new ArrayList<>(List.of("--home", bob.home().toString()));
+    args.addAll(List.of(flags));
+    args.addAll(List.of("open", sealed.toString(), "-o", root.resolve("out-" + name + ".csv").toString(),
+        "--passphrase-file", fifo.toString()));
+    Child c = start(args, name);
+    CompletableFuture<OutputStream> writer = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Files.newOutputStream(fifo);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!writer.isDone()) {
+      assertThat(c.process.isAlive()).as("child still running; stderr: %s", Files.readString(c.err)).isTrue();
+      assertThat(System.nanoTime()).as("child never opened the FIFO").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    OPEN_WRITERS.add(writer.get());
+    return c;
+  }
+
+  private static final List<OutputStream> OPEN_WRITERS = new ArrayList<>();
+
+  @AfterAll
+  static void closeWriters() throws IOException {
+    for (OutputStream o : OPEN_WRITERS) {
+      o.close();
+    }
+  }
+
+  private static CliRun run(List<String> args) throws Exception {
+    Child c = start(args, "run-" + System.nanoTime());
+    assertThat(c.process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return c.result();
+  }
+
+  private static Child start(List<String> args, String name) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(args);
+    Path out = root.resolve(name + ".out");
+    Path err = root.resolve(name + ".err");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().remove("SEALDROP_PASSPHRASE");
+    return new Child(pb.start(), out, err);
+  }
+}
