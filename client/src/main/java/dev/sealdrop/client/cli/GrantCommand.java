@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
         + " prints the grant token.",
         "The recipient's key bundle is fetched, verified against your CA and pinned on first use; the file must be"
             + " sealed for that key (`sealdrop seal --to IDENTITY`)."},
-    footer = {"  sealdrop grant f_3f2a9c1e... --to bob --expires 72h --downloads 1",
+    footer = {"  sealdrop grant f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35 \\",
+        "      --to bob --expires 72h --downloads 1",
         "  TOKEN=$(sealdrop grant \"$ID\" --to bob --json | jq -r .token)"})
 final class GrantCommand extends SealdropSubcommand {
   @Parameters(index = "0", paramLabel = "FILE_ID", description = "The uploaded file (see `sealdrop files`).")

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "grants", mixinStandardHelpOptions = true,
     description = "List the grants you created, with their state.",
     subcommands = GrantsCommand.Revoke.class,
-    footer = {"  sealdrop grants", "  sealdrop grants --json", "  sealdrop grants revoke 3f2a9c1e-..."})
+    footer = {"  sealdrop grants", "  sealdrop grants --json", "  sealdrop grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67"})
 final class GrantsCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
@@ -40,7 +40,7 @@ final class GrantsCommand extends SealdropSubcommand {
   /** {@code grants revoke GRANT_ID}. */
   @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revoke one of your grants; a download in progress is cut.",
-      footer = "  sealdrop grants revoke 3f2a9c1e-...")
+      footer = "  sealdrop grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67")
   static final class Revoke extends SealdropSubcommand {
     @Parameters(index = "0", paramLabel = "GRANT_ID", description = "The grant (see `sealdrop grants`).")
     String grantId;

@@ -2,8 +2,13 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -128,5 +133,49 @@ class HelpAndUsageTest {
     CliRun r = Cli.raw(Map.of(), "--home", tmp.resolve("none").toString(), "--json", "inbox").assertExit(2);
     assertThat(r.jsonError()).containsEntry("reason", "NO_PROFILE");
     assertThat(r.err()).contains("sealdrop: hint: create one with `sealdrop init");
+  }
+
+  /** The server's formats: Ids.next ("g_"/"f_" + 32 lowercase hex) and Secrets.next ("sdg_" + 43 base64url). */
+  private static final Pattern REAL_ID = Pattern.compile("(g_|f_)[0-9a-f]{32}|sdg_[A-Za-z0-9_-]{43}");
+  /** Anything that looks like an id or a token in an example: a prefix, a UUID, a ULID. */
+  private static final Pattern ID_LIKE = Pattern.compile(
+      "\\b(?:sd[a-z0-9]*_|g_|f_)[^\\s'\"]*|\\b[0-9a-f]{8}-[0-9a-f.-]*|\\b01[0-9A-HJKMNP-TV-Z]{3,}[^\\s]*");
+  /**
+   * receive's footer lives in ReceiveCommand.java, which another change is editing; it still shows
+   * {@code sd1_4bX...Q}. Remove this exception once that footer shows an {@code sdg_} token.
+   */
+  private static final List<String> NOT_YET_FIXED = List.of("sealdrop receive");
+
+  @Test
+  void everyExampleUsesRealIdFormatsAndIsPrintedUnwrapped() {
+    List<String> checked = new ArrayList<>();
+    for (CommandLine c : allCommands(Sealdrop.commandLine(CliEnvironment.forTest(Map.of(), Path.of("."))))) {
+      String name = c.getCommandSpec().qualifiedName(" ");
+      if (NOT_YET_FIXED.contains(name)) {
+        continue;
+      }
+      c.setUsageHelpWidth(80);
+      List<String> usage = c.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
+      for (String line : c.getCommandSpec().usageMessage().footer()) {
+        assertThat(usage).as("footer line of '%s' printed whole at 80 columns", name).contains(line);
+        Matcher m = ID_LIKE.matcher(line);
+        while (m.find()) {
+          assertThat(m.group()).as("id in an example of '%s': %s", name, line).matches(REAL_ID);
+          checked.add(m.group());
+        }
+      }
+    }
+    // the examples that name ids: grant, grants, grants revoke, admin grants (revoke), admin files (purge)
+    assertThat(checked).hasSizeGreaterThanOrEqualTo(7);
+  }
+
+  private static List<CommandLine> allCommands(CommandLine root) {
+    List<CommandLine> all = new ArrayList<>(List.of(root));
+    for (CommandLine sub : root.getSubcommands().values()) {
+      if (sub.getCommandSpec().parent() == root.getCommandSpec()) {
+        all.addAll(allCommands(sub));
+      }
+    }
+    return all;
   }
 }

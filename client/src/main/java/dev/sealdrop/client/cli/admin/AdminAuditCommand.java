@@ -28,7 +28,8 @@ final class AdminAuditCommand extends CommandGroup {
           + "signed for this export, and check it with the audit key the server announces. Give the file and the key "
           + "(obtained out of band too) to an auditor: `sealdrop audit verify FILE --key KEY --checkpoints DIR`."},
       footer = {"  sealdrop admin audit export -o audit-2026-11-23.jsonl",
-          "  sealdrop admin audit export -o audit.jsonl --json | jq -r .verifier_key > audit-key.txt"})
+          "  sealdrop admin audit export -o audit.jsonl --json \\",
+          "      | jq -r .verifier_key > audit-key.txt"})
   static final class Export extends AdminSubcommand {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Where to write the export.")
     Path file;

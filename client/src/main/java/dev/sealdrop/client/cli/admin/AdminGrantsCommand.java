@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
     description = "List or revoke any grant (tokens are never shown: the server keeps only their hashes).",
     subcommands = {AdminGrantsCommand.ListGrants.class, AdminGrantsCommand.Revoke.class},
     footer = {"  sealdrop admin grants list --recipient bob --state active",
-        "  sealdrop admin grants revoke 3f2a9c1e-... --reason 'deal fell through'"})
+        "  sealdrop admin grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67 \\",
+        "      --reason 'deal fell through'"})
 final class AdminGrantsCommand extends CommandGroup {
 
   static GrantState parseState(String text) throws UsageFailure {
@@ -95,7 +96,8 @@ final class AdminGrantsCommand extends CommandGroup {
   /** {@code grants revoke GRANT_ID}. */
   @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revoke any grant; a download of it that is streaming is cut.",
-      footer = "  sealdrop admin grants revoke 3f2a9c1e-... --reason 'deal fell through'")
+      footer = {"  sealdrop admin grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67 \\",
+        "      --reason 'deal fell through'"})
   static final class Revoke extends AdminSubcommand {
     @Parameters(index = "0", paramLabel = "GRANT_ID", description = "The grant (see `sealdrop admin grants list`).")
     String grantId;

@@ -22,7 +22,9 @@ import picocli.CommandLine.Parameters;
     description = {"List or purge stored files. The server holds ciphertext only: names and contents are inside "
         + "the envelope and unknown to it."},
     subcommands = {FilesCommand.ListFiles.class, FilesCommand.Purge.class},
-    footer = {"  sealdrop admin files list --owner alice", "  sealdrop admin files purge 01J9Z... --reason 'wrong file'"})
+    footer = {"  sealdrop admin files list --owner alice",
+        "  sealdrop admin files purge f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35 \\",
+        "      --reason 'wrong file'"})
 final class FilesCommand extends CommandGroup {
 
   /** {@code files list [--owner O]}. */
@@ -72,7 +74,8 @@ final class FilesCommand extends CommandGroup {
   @Command(name = "purge", mixinStandardHelpOptions = true,
       description = {"Delete a file's ciphertext and every grant that points to it; a download of it that is "
           + "streaming is cut. Irreversible."},
-      footer = "  sealdrop admin files purge 01J9Z... --reason 'sent to the wrong party'")
+      footer = {"  sealdrop admin files purge f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35 \\",
+        "      --reason 'sent to the wrong party'"})
   static final class Purge extends AdminSubcommand {
     @Parameters(index = "0", paramLabel = "FILE_ID", description = "The file (see `sealdrop admin files list`).")
     String fileId;

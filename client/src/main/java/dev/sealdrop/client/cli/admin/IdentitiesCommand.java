@@ -178,7 +178,8 @@ final class IdentitiesCommand extends CommandGroup {
           + "once: its connections are closed, transfers in flight aborted, its next TLS handshake fails, and grants "
           + "created by it or addressed to it become unusable. Irreversible."},
       footer = {"  sealdrop admin identities revoke bob --reason 'laptop lost'",
-          "  sealdrop admin identities revoke bob --certificate 1f3a9c --reason 'old laptop'"})
+          "  sealdrop admin identities revoke bob --certificate 1f3a9c \\",
+          "      --reason 'old laptop'"})
   static final class Revoke extends AdminSubcommand {
     @Parameters(index = "0", paramLabel = "IDENTITY", description = "The identity to revoke.")
     String identity;

@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Verify an audit export offline (no profile, no server needed).",
     subcommands = AuditVerifyCommand.class,
-    footer = "  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" --checkpoints ~/.sealdrop/checkpoints")
+    footer = {"  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" \\",
+        "      --checkpoints ~/.sealdrop/checkpoints"})
 public final class AuditCommand implements Callable<Integer> {
   @Mixin
   GlobalOptions globals;

@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
         + "every signed checkpoint, and consistency with checkpoints held outside the server (--checkpoints).",
         "Prints OK with the record count and chain head, or names the FIRST record where the log breaks and exits 5.",
         "Without --key only the key the file names itself is used: that proves consistency, not who signed."},
-    footer = {"  sealdrop audit verify audit.jsonl --key audit-key.txt --checkpoints ~/held-checkpoints",
-        "  sealdrop audit verify audit.jsonl --key 'sealdrop.example/audit+c03e8969+AQOh...' --json"})
+    footer = {"  sealdrop audit verify audit.jsonl --key audit-key.txt \\",
+        "      --checkpoints ~/held-checkpoints",
+        "  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" --json"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "paths are the local user's own arguments")
 final class AuditVerifyCommand implements Callable<Integer> {
   /** A verifier key is one short line; a key file larger than this is not one. */
