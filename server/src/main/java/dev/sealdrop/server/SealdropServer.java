@@ -132,7 +132,7 @@ public final class SealdropServer implements AutoCloseable {
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
-      ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, audit));
+      ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, audit), audit);
       Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)

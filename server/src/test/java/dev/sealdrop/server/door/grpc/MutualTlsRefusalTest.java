@@ -187,6 +187,80 @@ class MutualTlsRefusalTest {
     }));
   }
 
+  /**
+   * The connection.refuse records from {@code peer} (other tests' channels keep reconnecting in the
+   * background, so only the peer's address and port pick out a test's own handshake), after
+   * waiting up to 10 s for the first and then half a second for any duplicate.
+   */
+  private static java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> refusalsFrom(String peer) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> r = server.server().audit().tail(10_000).stream()
+          .filter(e -> e.action().equals("connection.refuse") && e.peer().equals(peer)).toList();
+      if (!r.isEmpty()) {
+        Thread.sleep(500);
+        return server.server().audit().tail(10_000).stream()
+            .filter(e -> e.action().equals("connection.refuse") && e.peer().equals(peer)).toList();
+      }
+      if (System.nanoTime() > deadline) {
+        return r;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Makes one handshake with no client certificate, or at TLS 1.2; returns the client's local port. */
+  private static int refusedAnonymousHandshake(String protocol, String alert) throws Exception {
+    KeyStore anchors = KeyStore.getInstance("PKCS12");
+    anchors.load(null, null);
+    anchors.setCertificateEntry("ca", server.pki.caCertificate());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(anchors);
+    SSLContext ctx = SSLContext.getInstance(protocol);
+    KeyManager[] keys = protocol.equals("TLSv1.3") ? null // no key manager: the client offers no certificate
+        : new KeyManager[] {new FixedKeyManager(server.pki.privateKey("alice"), server.pki.certificate("alice"))};
+    ctx.init(keys, tmf.getTrustManagers(), null);
+    try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket(
+        java.net.InetAddress.getByName("127.0.0.1"), server.port(), java.net.InetAddress.getByName("127.0.0.1"), 0)) {
+      socket.setEnabledProtocols(new String[] {protocol});
+      socket.setSoTimeout(10_000);
+      assertThatThrownBy(() -> {
+        socket.startHandshake();
+        socket.getInputStream().read();
+      }).isInstanceOf(SSLException.class).hasMessageContaining(alert);
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void aHandshakeWithoutAnyClientCertificateIsAuditedOnceWithItsAddress() throws Exception {
+    int port = refusedAnonymousHandshake("TLSv1.3", "certificate_required");
+    assertThat(refusalsFrom("127.0.0.1:" + port)).singleElement().satisfies(e -> {
+      assertThat(e.object()).isEqualTo("tls-handshake");
+      assertThat(e.result()).isEqualTo("no-client-certificate");
+      assertThat(e.actor()).isEqualTo("-");
+    });
+  }
+
+  @Test
+  void aCertificateTheTrustManagerRefusedIsAuditedOnceNotTwice() throws Exception {
+    int port = refusedRawHandshake(server.pki.privateKey("mallory"), server.pki.certificate("mallory"), "unknown_ca");
+    assertThat(refusalsFrom("127.0.0.1:" + port)).singleElement()
+        .satisfies(e -> assertThat(e.actor()).contains("CN=mallory"));
+  }
+
+  @Test
+  void aTls12AttemptIsAuditedAndAPortProbeIsNot() throws Exception {
+    int probePort;
+    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", server.port())) {
+      probePort = probe.getLocalPort();
+    }
+    int port = refusedAnonymousHandshake("TLSv1.2", "protocol_version");
+    assertThat(refusalsFrom("127.0.0.1:" + port)).singleElement()
+        .satisfies(e -> assertThat(e.result()).isEqualTo("handshake-failed"));
+    assertThat(refusalsFrom("127.0.0.1:" + probePort)).as("a connection closed without TLS").isEmpty();
+  }
+
   @Test
   void revokedCertificateIsRefusedAsRevoked() {
     IssuedCert c = issue(CertSpec.client("tls-revoked"));

@@ -1,5 +1,7 @@
 package dev.sealdrop.server.door.grpc.tls;
 
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Origin;
 import io.grpc.internal.ObjectPool;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.InternalNettyServerCredentials;
@@ -9,16 +11,24 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolNegotiator;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.security.cert.CertificateException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSessionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * grpc's own server TLS negotiator, except that each connection's SSLEngine knows the remote
@@ -30,15 +40,50 @@ import javax.net.ssl.SSLSessionContext;
  * changes: same context and ALPN, same handshake executor, grpc's own TLS handler.
  */
 final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerAddressTls.class);
   private final SslContext tls;
+  private final Audit audit;
 
-  PeerAddressTls(SslContext tls) {
+  PeerAddressTls(SslContext tls, Audit audit) {
     this.tls = Objects.requireNonNull(tls, "tls");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   @Override
   public InternalProtocolNegotiator.ProtocolNegotiator newNegotiator(ObjectPool<? extends Executor> executorPool) {
-    return new Negotiator(tls, executorPool);
+    return new Negotiator(tls, audit, executorPool);
+  }
+
+  /**
+   * Audits a handshake that failed for a reason the trust manager never saw: above all a client that
+   * offered no certificate (BoringSSL refuses it with {@code certificate_required} before any
+   * certificate check runs), or one that spoke no TLS 1.3 we accept. A certificate the trust manager
+   * refused is audited there, with its subject, and not again here (its exception is in the cause
+   * chain). A connection closed before or during the handshake without a TLS error (a port probe,
+   * a health check) is not an attempt to authenticate and is not audited.
+   */
+  static void auditFailedHandshake(Audit audit, Throwable failure, String peer) {
+    if (failure == null || causeOfType(failure, SSLException.class) == null
+        || causeOfType(failure, CertificateException.class) != null) {
+      return;
+    }
+    String why = String.valueOf(causeOfType(failure, SSLException.class).getMessage());
+    boolean noCertificate = why.contains("CERTIFICATE_REQUIRED") || why.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
+        || why.contains("certificate_required") || why.contains("Empty client certificate chain");
+    String result = noCertificate ? "no-client-certificate" : "handshake-failed";
+    LOG.warn("TLS handshake from {} refused: {} ({})", peer, result, why);
+    // on the event loop: a stream of bad handshakes must not stall it on fsyncs
+    audit.recordWithoutWaiting("-", "connection.refuse", "tls-handshake", result, peer,
+        Map.of("why", why.length() > 200 ? why.substring(0, 200) : why));
+  }
+
+  private static <T extends Throwable> T causeOfType(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    return null;
   }
 
   /** grpc's server TLS negotiator over {@code ctx}, as {@code NettyServerBuilder.sslContext(ctx)} would build it. */
@@ -50,12 +95,14 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
 
   private static final class Negotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
     private final SslContext tls;
+    private final Audit audit;
     private final ObjectPool<? extends Executor> executorPool;
     /** For a channel without an IP address (none on a TCP listener), and for {@link #scheme}. */
     private final InternalProtocolNegotiator.ProtocolNegotiator withoutPeer;
 
-    Negotiator(SslContext tls, ObjectPool<? extends Executor> executorPool) {
+    Negotiator(SslContext tls, Audit audit, ObjectPool<? extends Executor> executorPool) {
       this.tls = tls;
+      this.audit = audit;
       this.executorPool = executorPool;
       this.withoutPeer = grpcTls(tls, executorPool);
     }
@@ -80,7 +127,11 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
           } else {
             grpcTlsHandler = withoutPeer.newHandler(grpcHandler);
           }
-          ctx.pipeline().replace(this, null, grpcTlsHandler);
+          ChannelPipeline pipeline = ctx.pipeline();
+          // grpc's TLS handler adds its SslHandler before itself once the channel is active, and
+          // turns a failed handshake into an exception that travels on towards grpc's last handler
+          pipeline.addAfter(ctx.name(), null, new FailedHandshakeAudit(audit, Origin.peerOf(remote)));
+          pipeline.replace(this, null, grpcTlsHandler);
         }
       };
     }
@@ -88,6 +139,42 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
     @Override
     public void close() {
       withoutPeer.close();
+    }
+  }
+
+  /**
+   * Sits after grpc's TLS handler and audits the connection once if its TLS handshake failed. After
+   * a successful handshake grpc's HTTP/2 handler takes every read before it, so it sees only
+   * exceptions and the channel's end, never data.
+   */
+  private static final class FailedHandshakeAudit extends ChannelInboundHandlerAdapter {
+    private final Audit audit;
+    private final String peer;
+    private boolean audited;
+
+    FailedHandshakeAudit(Audit audit, String peer) {
+      this.audit = audit;
+      this.peer = peer;
+    }
+
+    private void check(ChannelHandlerContext ctx) {
+      SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+      if (!audited && ssl != null && ssl.handshakeFuture().isDone() && !ssl.handshakeFuture().isSuccess()) {
+        audited = true;
+        auditFailedHandshake(audit, ssl.handshakeFuture().cause(), peer);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      check(ctx);
+      ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      check(ctx);
+      super.channelInactive(ctx);
     }
   }
 

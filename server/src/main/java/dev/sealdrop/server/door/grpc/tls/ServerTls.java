@@ -85,10 +85,11 @@ public final class ServerTls {
   /**
    * The credentials of a gRPC listener using {@code tls}: grpc's own server TLS, with each
    * connection's SSLEngine created with the client's IP and port, so that a refused handshake is
-   * audited with its peer address ({@link PeerAddressTls}).
+   * audited with its peer address ({@link PeerAddressTls}), also when the client offered no
+   * certificate at all (refused by BoringSSL before the trust manager runs).
    */
-  public static ServerCredentials credentials(SslContext tls) {
-    return InternalNettyServerCredentials.create(new PeerAddressTls(tls));
+  public static ServerCredentials credentials(SslContext tls, dev.sealdrop.server.core.audit.Audit audit) {
+    return InternalNettyServerCredentials.create(new PeerAddressTls(tls, audit));
   }
 
   static boolean isDevelopmentCa(X509Certificate ca) {
