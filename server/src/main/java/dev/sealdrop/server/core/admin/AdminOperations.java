@@ -171,7 +171,8 @@ public final class AdminOperations {
       LOG.warn("lockdown {} by '{}': {}", on ? "ON" : "lifted", c.principal().identity(), trim(reason));
       if (on) {
         // Streams already running are cut now, not only at their next chunk: a stalled one too.
-        int cut = sessions.closeTransfers(Reason.LOCKED_DOWN, "the server was locked down by an admin");
+        int cut = sessions.closeTransfers(Reason.LOCKED_DOWN,
+            "the transfer was cut when an admin turned the lockdown on; re-run it once the lockdown is lifted");
         LOG.warn("lockdown: {} transfer stream(s) in flight cut", cut);
       }
       return lockdown.state();

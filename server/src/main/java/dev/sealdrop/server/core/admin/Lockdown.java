@@ -36,8 +36,11 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
   @Override
   public void check(String what) {
     if (state.on()) {
-      throw new UnavailableException(Reason.LOCKED_DOWN, "the server is locked down by an admin; " + what
-          + " is refused until the lockdown is lifted; try again later or ask the operator");
+      // The message names the refused act and the way out only: the reason LOCKED_DOWN travels with it
+      // (trailer, SFTP "[LOCKED_DOWN]"), and the CLI already leads with "the server is locked down by an
+      // admin: ", so saying it here too printed it twice.
+      throw new UnavailableException(Reason.LOCKED_DOWN, what
+          + " is refused until an admin lifts the lockdown; try again later or ask the operator");
     }
   }
 }
