@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * {@code java -jar sealdrop-server.jar [--dev] [--config FILE] [--data DIR] [--port N] [--host H]
- * [--ca F --cert F --key F] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N] [--admin-port N] [--admin-host H]}. Construction order only:
+ * [--ca F --cert F --key F] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N] [--admin-port N] [--admin-host H]
+ * [-h|--help]}. Construction order only:
  * serial filter → configuration → server → shutdown hook. Prints exactly {@code listening on
  * HOST:PORT} and {@code admin listening on HOST:PORT} on stdout once ready (logs go to stderr).
  */
@@ -23,19 +24,72 @@ public final class ServerMain {
       Map.entry("--key", "key"), Map.entry("--bootstrap-admin", "bootstrap-admin"), Map.entry("--certs", ""),
       Map.entry("--sftp-port", ""), Map.entry("--admin-port", ""), Map.entry("--admin-host", ""));
 
+  private static final String SYNOPSIS = "usage: sealdrop-server [--dev] [--config FILE] [--data DIR] [--port N]"
+      + " [--host HOST] [--ca FILE --cert FILE --key FILE] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]"
+      + " [--admin-port N] [--admin-host HOST] [-h|--help]";
+
   private ServerMain() {}
+
+  /** Whether {@code -h} or {@code --help} stands where an option may (not as the value of one). */
+  static boolean wantsHelp(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("-h") || a.equals("--help")) {
+        return true;
+      }
+      if (FLAGS.containsKey(a)) {
+        i++;
+      }
+    }
+    return false;
+  }
+
+  /** What {@code --help} prints: every option, one a line, and where the configuration keys are documented. */
+  static String usage() {
+    return String.join("\n", SYNOPSIS,
+        "Starts the sealdrop server: the transfer (gRPC) listener, the admin listener and, if configured, the SFTP door.",
+        "",
+        "Options (each of --data, --port, --host, --ca, --cert, --key, --bootstrap-admin, --sftp-port, --admin-port and",
+        "--admin-host overrides the configuration key of the same name):",
+        "  --dev                   development setup: the dev PKI (generated if missing), its users, free ports, SFTP on",
+        "  --config FILE           read configuration keys from FILE (properties: key=value); options win over it",
+        "  --data DIR              data folder (default ./data)",
+        "  --host HOST             transfer listener address (default 127.0.0.1)",
+        "  --port N                transfer listener port (default 8443; --dev: 0 = a free port)",
+        "  --ca FILE               CA certificate (PEM) every client certificate must chain to (needed without --dev)",
+        "  --cert FILE             server certificate chain (PEM) (needed without --dev)",
+        "  --key FILE              server private key (PEM, PKCS#8) (needed without --dev)",
+        "  --bootstrap-admin NAME  create this identity with the admin role if it does not exist",
+        "  --certs DIR             with --dev: the development PKI folder (default certs-dev/out)",
+        "  --sftp-port N           turn the SFTP door on, on port N (0 = a free port)",
+        "  --admin-port N          admin listener port (default 8444; --dev: 0 = a free port)",
+        "  --admin-host HOST       admin listener address (default 127.0.0.1; keep it off public interfaces)",
+        "  -h, --help              print this help and exit",
+        "",
+        "Every configuration key (limits such as max-upload-bytes, quota-bytes, grant-max-lifetime,",
+        "grant-max-downloads; timeouts, retention, the SFTP door), its unit and default:",
+        "docs/admin.md, section \"Configuration keys\".",
+        "Once ready it prints \"listening on HOST:PORT\" and \"admin listening on HOST:PORT\" (and \"sftp listening",
+        "on HOST:PORT\") on stdout; logs go to stderr. Run it with java -Djdk.serialFilter='!*' -jar ...",
+        "Exit codes: 0 after --help, 2 for a bad option or configuration value.") + "\n";
+  }
 
   public static void main(String[] args) throws Exception {
     rejectAllDeserialization();
     PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    if (wantsHelp(List.of(args))) {
+      stdout.print(usage());
+      stdout.flush();
+      System.exit(0);
+      return;
+    }
     ServerConfig config;
     try {
       config = parse(List.of(args));
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("sealdrop-server: error: " + e.getMessage());
-      System.err.println("usage: sealdrop-server [--dev] [--config FILE] [--data DIR] [--port N] [--host HOST]"
-          + " [--ca FILE --cert FILE --key FILE] [--bootstrap-admin NAME] [--certs DIR] [--sftp-port N]"
-          + " [--admin-port N] [--admin-host HOST]");
+      System.err.println(SYNOPSIS);
+      System.err.println("sealdrop-server --help lists the options; docs/admin.md lists every configuration key");
       System.exit(2);
       return;
     }

@@ -26,6 +26,29 @@ class ServerMainTest {
   }
 
   @Test
+  void helpPrintsEveryOptionAndWhereTheKeysAreDocumentedAndExitsZero() throws Exception {
+    for (String flag : List.of("--help", "-h")) {
+      Path out = dir.resolve("help" + flag + ".out");
+      // a real JVM: main() must answer --help itself (exit 0), not "unknown option --help" (exit 2)
+      Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+          System.getProperty("java.class.path"), ServerMain.class.getName(), flag)
+          .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      String text = Files.readString(out);
+      assertThat(p.exitValue()).as(text).isZero();
+      assertThat(text).startsWith("usage: sealdrop-server").doesNotContain("unknown option")
+          .contains("docs/admin.md").contains("--dev").contains("-h, --help");
+      for (String option : List.of("--config", "--data", "--port", "--host", "--ca", "--cert", "--key",
+          "--bootstrap-admin", "--certs", "--sftp-port", "--admin-port", "--admin-host")) {
+        assertThat(text.lines().filter(l -> l.startsWith("  " + option + " ")))
+            .as("one line for " + option).hasSize(1);
+      }
+    }
+    assertThat(ServerMain.wantsHelp(List.of("--dev", "--help"))).isTrue();
+    assertThat(ServerMain.wantsHelp(List.of("--data", "--help"))).as("--help as the value of --data").isFalse();
+  }
+
+  @Test
   void productionNeedsCaCertAndKey() {
     assertThatThrownBy(() -> ServerMain.parse(List.of("--data", dir.toString())))
         .hasMessageContaining("ca, cert and key");
