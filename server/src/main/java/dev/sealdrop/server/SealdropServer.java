@@ -110,6 +110,8 @@ public final class SealdropServer implements AutoCloseable {
       // core over stores
       JdbcAdminRepository adminRepository = new JdbcAdminRepository(db);
       Lockdown lockdown = new Lockdown(adminRepository);
+      // a lockdown survives a restart: say so at start, or the operator sees a healthy start and refused transfers
+      lockdown.startupWarning().ifPresent(LOG::warn);
       IdentityService identities = new IdentityService(new JdbcIdentityRepository(db), config.clock());
       identities.registerAll(config.identities().registered());
       config.identities().bootstrapAdmin().ifPresent(identities::bootstrapAdmin);

@@ -32,6 +32,20 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
     }
   }
 
+  /**
+   * The start-up warning for a lockdown that survived a restart (stored state: since when, by whom,
+   * why), or empty when the server is not locked down.
+   */
+  public java.util.Optional<String> startupWarning() {
+    LockdownState s = state;
+    if (!s.on()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("the server is locked down since " + s.changedAt() + " by '" + s.changedBy() + "'"
+        + (s.reason().isEmpty() ? "" : " (reason: " + s.reason() + ")")
+        + ": transfers are refused until an admin lifts it (sealdrop admin lockdown off)");
+  }
+
   /** Refuses {@code what} while locked down. */
   @Override
   public void check(String what) {

@@ -3,6 +3,9 @@ package dev.sealdrop.server.door.admin;
 import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sealdrop.protocol.v1.AdminFile;
 import dev.sealdrop.protocol.v1.AuditEntry;
 import dev.sealdrop.protocol.v1.CreateGrantRequest;
@@ -84,7 +87,22 @@ class LockdownAndPurgeTest {
     server.close();
     admins.close();
     clients.close();
-    server.start();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    rootLogger().addAppender(logs);
+    try {
+      server.start();
+    } finally {
+      rootLogger().detachAppender(logs);
+      logs.stop();
+    }
+    // and the start-up log says so: a WARN with what is stored (since when, by whom, why) and the way out
+    assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.startsWith("the server is locked down since "
+            + java.time.Instant.ofEpochMilli(on.getChangedAtMillis())))
+        .singleElement().asString().contains("by 'carol'", "suspicious downloads",
+            "transfers are refused until an admin lifts it (sealdrop admin lockdown off)");
     connect();
     assertThat(admins.admin("carol").getLockdown(GetLockdownRequest.getDefaultInstance()).getReason())
         .isEqualTo("suspicious downloads");
@@ -98,6 +116,10 @@ class LockdownAndPurgeTest {
     List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(200).build())
         .getEntriesList();
     assertThat(tail).extracting(AuditEntry::getAction).contains("lockdown.on", "lockdown.off");
+  }
+
+  private static ch.qos.logback.classic.Logger rootLogger() {
+    return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   private void lockedOut(String claim, String token) {
