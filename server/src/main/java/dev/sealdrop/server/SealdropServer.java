@@ -28,6 +28,7 @@ import dev.sealdrop.server.door.sftp.SftpDoor;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
 import dev.sealdrop.server.store.meta.JdbcSshKeyRepository;
 import dev.sealdrop.server.store.blob.LocalBlobStore;
+import dev.sealdrop.server.store.fs.DataFolder;
 import dev.sealdrop.server.store.meta.Database;
 import dev.sealdrop.server.store.meta.JdbcBundleRepository;
 import dev.sealdrop.server.store.meta.JdbcGrantRepository;
@@ -96,7 +97,10 @@ public final class SealdropServer implements AutoCloseable {
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
   public static SealdropServer start(ServerConfig config) throws IOException {
-    Files.createDirectories(config.dataDir());
+    // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
+    DataFolder.secure(config.dataDir());
+    // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
+    DataFolder.createFileIfAbsent(config.dataDir().resolve("sealdrop.db"));
     Database db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
     ExecutorService executor = null;
     ScheduledExecutorService maintenance = null;

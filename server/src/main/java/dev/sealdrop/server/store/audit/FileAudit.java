@@ -43,8 +43,8 @@ public final class FileAudit implements Audit {
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
   public static FileAudit open(Path dataDir, String origin, int checkpointEveryRecords, Duration checkpointInterval,
       Clock clock) throws IOException {
-    Path dir = dataDir.resolve("audit");
-    Files.createDirectories(dir);
+    Files.createDirectories(dataDir);
+    Path dir = dev.sealdrop.server.store.fs.DataFolder.createFolder(dataDir.resolve("audit"));
     AuditKey key = AuditKey.loadOrGenerate(dir.resolve("audit.key"), origin);
     Path file = dir.resolve("audit.jsonl");
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)

@@ -3,6 +3,7 @@ package dev.sealdrop.server.store.blob;
 import dev.sealdrop.server.core.Ids;
 import dev.sealdrop.server.core.upload.BlobStore;
 import dev.sealdrop.server.core.upload.UploadService;
+import dev.sealdrop.server.store.fs.DataFolder;
 import dev.sealdrop.keys.internal.DirectAppender;
 import dev.sealdrop.keys.internal.DirectReader;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
@@ -34,13 +35,16 @@ public final class LocalBlobStore implements BlobStore {
   private final Path blobs;
 
   public LocalBlobStore(Path dataDir) throws IOException {
-    this.tmp = Files.createDirectories(dataDir.resolve("tmp"));
-    this.blobs = Files.createDirectories(dataDir.resolve("blobs"));
+    Files.createDirectories(dataDir);
+    this.tmp = DataFolder.createFolder(dataDir.resolve("tmp"));
+    this.blobs = DataFolder.createFolder(dataDir.resolve("blobs"));
   }
 
   @Override
   public void createTemp(String uploadId) throws IOException {
-    try (FileChannel ch = FileChannel.open(temp(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    Path file = temp(uploadId);
+    try (FileChannel ch = FileChannel.open(file, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), DataFolder.ownerOnlyFile(file))) {
       ch.force(true);
     }
     fsyncDirectory(tmp);

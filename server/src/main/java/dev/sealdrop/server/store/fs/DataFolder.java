@@ -1,0 +1,139 @@
+package dev.sealdrop.server.store.fs;
+
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owner-only storage: the data folder holds the metadata database, ciphertext, the audit log and its
+ * signing key, and the SFTP host key, none of which other local users may read. On POSIX file
+ * systems folders are created {@code rwx------} and files {@code rw-------} whatever the umask, and
+ * {@link #secure} tightens an existing data folder (and everything in it) that group or others can
+ * reach, with a WARN naming what it changed. The data folder at 0700 also covers files the server
+ * does not create itself (SQLite's {@code -wal}, {@code -shm} and journal files, which SQLite gives the
+ * database file's mode anyway). Elsewhere (Windows) these are plain creations.
+ */
+@SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "paths are the configured data directory and names under it")
+public final class DataFolder {
+  private static final Logger LOG = LoggerFactory.getLogger(DataFolder.class);
+  private static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(PosixFilePermission.GROUP_READ,
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+  private DataFolder() {}
+
+  /**
+   * Creates {@code dataDir} owner-only if missing (its missing parents get the umask's mode), or
+   * tightens it and everything below it that group or others may reach. Logs a WARN per change.
+   */
+  public static void secure(Path dataDir) throws IOException {
+    if (!posix(dataDir)) {
+      Files.createDirectories(dataDir);
+      return;
+    }
+    if (!Files.exists(dataDir, LinkOption.NOFOLLOW_LINKS)) {
+      Path parent = dataDir.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      createFolder(dataDir);
+      return;
+    }
+    List<String> tightened = new ArrayList<>();
+    Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        tighten(dir, tightened);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (attrs.isRegularFile()) {
+          tighten(file, tightened);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    if (!tightened.isEmpty()) {
+      LOG.warn("the data folder {} was readable by other local users: tightened {} entr{} to owner-only (folders"
+          + " rwx------, files rw-------): {}", dataDir.toAbsolutePath(), tightened.size(),
+          tightened.size() == 1 ? "y" : "ies", tightened.size() <= 10 ? String.join(", ", tightened)
+              : String.join(", ", tightened.subList(0, 10)) + ", ...");
+    }
+  }
+
+  /** Creates {@code dir} ({@code rwx------}) if it does not exist; returns it. Its parent must exist. */
+  public static Path createFolder(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return dir;
+    }
+    try {
+      if (posix(dir)) {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(FOLDER));
+        Files.setPosixFilePermissions(dir, FOLDER); // the umask never adds bits, but make it exact
+      } else {
+        Files.createDirectory(dir);
+      }
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir)) {
+        throw e;
+      }
+    }
+    return dir;
+  }
+
+  /** The attributes for a new file ({@code rw-------}), for {@code Files.createFile} or {@code FileChannel.open}. */
+  public static FileAttribute<?>[] ownerOnlyFile(Path file) {
+    return posix(file) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
+        : new FileAttribute<?>[0];
+  }
+
+  /** Creates {@code file} empty and {@code rw-------} if it does not exist (e.g. before SQLite creates it 0644). */
+  public static void createFileIfAbsent(Path file) throws IOException {
+    try {
+      Files.createFile(file, ownerOnlyFile(file));
+    } catch (FileAlreadyExistsException e) {
+      // kept as it is; secure() has tightened it
+    }
+  }
+
+  /** Removes every group and others bit (the owner's bits are kept as they are). */
+  private static void tighten(Path p, List<String> tightened) throws IOException {
+    Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> loose = EnumSet.noneOf(PosixFilePermission.class);
+    loose.addAll(now);
+    loose.retainAll(GROUP_OR_OTHERS);
+    if (loose.isEmpty()) {
+      return;
+    }
+    Set<PosixFilePermission> next = EnumSet.noneOf(PosixFilePermission.class);
+    next.addAll(now);
+    next.removeAll(GROUP_OR_OTHERS);
+    Files.setPosixFilePermissions(p, next);
+    tightened.add(p + " " + PosixFilePermissions.toString(now) + " -> " + PosixFilePermissions.toString(next));
+  }
+
+  /** Whether {@code p}'s file system has POSIX permissions ({@code p} need not exist). */
+  private static boolean posix(Path p) {
+    return Files.getFileAttributeView(p, PosixFileAttributeView.class) != null;
+  }
+}

@@ -1,0 +1,114 @@
+package dev.sealdrop.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data folder is the owner's alone: folders rwx------, files rw-------, whatever the umask; an
+ * existing folder that other local users could read is tightened at start, with a WARN.
+ */
+class DataFolderPermissionsTest {
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void posixOnly() {
+    assumeThat(Files.getFileAttributeView(dir, PosixFileAttributeView.class)).as("a POSIX file system").isNotNull();
+  }
+
+  @Test
+  void aNewDataFolderAndEverythingTheServerWritesIntoItIsOwnerOnly() throws Exception {
+    Path data = dir.resolve("data");
+    try (TestServer server = new TestServer(data)) {
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(50_000, 7), "bob").bytes());
+        // an unfinished upload leaves a file in tmp/
+        Transfers.createUpload(clients, "alice", 1000);
+      }
+      assertThat(mode(data)).isEqualTo("rwx------");
+      assertOwnerOnly(data);
+      try (Stream<Path> blobs = Files.list(data.resolve("blobs"))) {
+        assertThat(blobs.count()).as("the committed blob is checked too").isPositive();
+      }
+    }
+  }
+
+  @Test
+  void aDataFolderOthersCanReadIsTightenedAtStartWithAWarning() throws Exception {
+    // what umask 022 made before: the folder 0755, the database and a blob folder readable by everyone
+    Path data = Files.createDirectory(dir.resolve("data"), perms("rwxr-xr-x"));
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path blobs = Files.createDirectory(data.resolve("blobs"));
+    Files.setPosixFilePermissions(blobs, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (TestServer first = new TestServer(data)) {
+      first.server(); // creates sealdrop.db, its WAL files, the audit log
+    }
+    Files.setPosixFilePermissions(data.resolve("sealdrop.db"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(blobs, PosixFilePermissions.fromString("rwxrwxr-x"));
+
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(logs);
+    try (TestServer server = new TestServer(data)) {
+      assertThat(mode(data)).isEqualTo("rwx------");
+      assertThat(mode(blobs)).isEqualTo("rwx------");
+      assertThat(mode(data.resolve("sealdrop.db"))).as("the database is not world-readable").isEqualTo("rw-------");
+      assertOwnerOnly(data);
+    } finally {
+      root.detachAppender(logs);
+      logs.stop();
+    }
+    assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.contains("readable by other local users")).singleElement().asString()
+        .contains(data.toAbsolutePath().toString(), "rwxr-xr-x -> rwx------", "sealdrop.db rw-r--r-- -> rw-------");
+  }
+
+  /** Nothing under {@code data} (SQLite's -wal and -shm files included) grants group or others anything. */
+  private static void assertOwnerOnly(Path data) throws IOException {
+    List<Path> all;
+    try (Stream<Path> s = Files.walk(data)) {
+      all = s.toList();
+    }
+    assertThat(all).extracting(p -> data.relativize(p).toString())
+        .contains("sealdrop.db", "blobs", "tmp", "audit");
+    for (Path p : all) {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+      assertThat(PosixFilePermissions.toString(perms)).as(data.relativize(p).toString())
+          .isEqualTo(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------");
+    }
+  }
+
+  private static String mode(Path p) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  private static java.nio.file.attribute.FileAttribute<Set<PosixFilePermission>> perms(String mode) {
+    return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode));
+  }
+}
