@@ -15,6 +15,8 @@ import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.SealingOutputStream;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.ListFilesResponse;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,16 +75,20 @@ final class SendCommand extends SealdropSubcommand {
     }
     PrivateKeys mine = unlocking.await();
     try {
-      Uploader.Committed committed = upload(session, me, mine, recipient);
+      Uploaded uploaded = upload(session, me, mine, recipient);
       CreateGrantResponse grant;
       try {
-        grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-            () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));
+        grant = createGrant(session, uploaded.committed());
       } catch (UsageFailure e) {
-        // e.g. more downloads or a longer lifetime than this server allows: only the server knows its limits
-        throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
-            + ") and stays so: run the same command again with terms the server accepts; it creates the grant"
-            + " without uploading again", e);
+        if (!uploaded.earlier() || !"NOT_FOUND".equals(e.reason()) || onServer(session, uploaded.committed().fileId())) {
+          throw e;
+        }
+        // the file an earlier run uploaded was purged, removed by retention, or the server's data was reset:
+        // what this profile remembers of it is stale, and re-running would only fail the same way
+        session.output().note("the earlier upload is no longer on the server; uploading again");
+        forget(pending(session, recipient));
+        uploaded = upload(session, me, mine, recipient);
+        grant = createGrant(session, uploaded.committed());
       }
       forget(pending(session, recipient));
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
@@ -92,7 +98,30 @@ final class SendCommand extends SealdropSubcommand {
     }
   }
 
-  private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient)
+  /** Creates the grant; a refusal keeps the uploaded file, and the hint says so. */
+  private CreateGrantResponse createGrant(Session session, Uploader.Committed committed) throws SealdropFailure {
+    try {
+      return ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+          () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));
+    } catch (UsageFailure e) {
+      // e.g. more downloads or a longer lifetime than this server allows: only the server knows its limits
+      throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
+          + ") and stays so: run the same command again with terms the server accepts; it creates the grant"
+          + " without uploading again", e);
+    }
+  }
+
+  /** Whether the server still lists {@code fileId} among the caller's files. */
+  private static boolean onServer(Session session, String fileId) throws SealdropFailure {
+    ListFilesResponse files = ServerConnection.call(GrpcFailures.Op.LIST,
+        () -> session.connect().transfer().listFiles(ListFilesRequest.getDefaultInstance()));
+    return files.getFilesList().stream().anyMatch(f -> f.getFileId().equals(fileId));
+  }
+
+  /** The committed upload, and whether an earlier run had uploaded it (this run only read the state file). */
+  private record Uploaded(Uploader.Committed committed, boolean earlier) {}
+
+  private Uploaded upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient)
       throws SealdropFailure, IOException {
     Path stateFile = pending(session, recipient);
     Path spool = spool(stateFile);
@@ -100,8 +129,8 @@ final class SendCommand extends SealdropSubcommand {
     Optional<StateFile> saved = StateFile.load(stateFile);
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
       session.output().note("the file was already uploaded; creating the grant");
-      return new Uploader.Committed(saved.get().get("file_id").get(),
-          Long.parseLong(saved.get().get("size").orElse("0")), "");
+      return new Uploaded(new Uploader.Committed(saved.get().get("file_id").get(),
+          Long.parseLong(saved.get().get("size").orElse("0")), ""), true);
     }
     // "spooled": the spool holds the envelope from spool_offset on; "sealed" (written by earlier versions): from 0
     if (saved.isPresent() && (saved.get().get("spooled").equals(Optional.of("true"))
@@ -113,7 +142,7 @@ final class SendCommand extends SealdropSubcommand {
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
         Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance);
         saved.get().set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
-        return c;
+        return new Uploaded(c, false);
       } catch (UsageFailure | Uploader.CannotResume e) {
         session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over");
         forget(stateFile);
@@ -136,7 +165,7 @@ final class SendCommand extends SealdropSubcommand {
       }, spoolOffset -> state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
           n -> p.advance(Math.min(n, size)));
       state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
-      return c;
+      return new Uploaded(c, false);
     } catch (IOException | RuntimeException e) {
       if (!state.get("spooled").equals(Optional.of("true"))) {
         forget(stateFile);

@@ -31,6 +31,7 @@ class FilesAndGrantCommandTest {
   static Cli alice;
   static Cli bob;
   static Cli erin;
+  static Cli carol;
   static Path csv;
 
   @BeforeAll
@@ -49,6 +50,10 @@ class FilesAndGrantCommandTest {
     erin.run("init", "--server", address, "--cert", erinCert.certFile().toString(), "--key",
         erinCert.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
     Cli dave = Users.init(pki, root, "dave", address);
+    carol = Users.user(root, "carol");
+    carol.run("init", "--server", address, "--admin-server", server.adminHost() + ":" + server.adminPort(), "--cert",
+        pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca",
+        pki.caCertFile().toString()).assertExit(0);
     for (Cli c : List.of(alice, bob, erin, dave)) {
       c.run("keys", "publish").assertExit(0);
     }
@@ -88,6 +93,35 @@ class FilesAndGrantCommandTest {
     CliRun again = erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "2").assertExit(0);
     assertThat(again.err()).contains("the file was already uploaded; creating the grant");
     assertThat(fileIds(erin)).hasSize(before + 1);
+  }
+
+  @Test
+  void anEarlierUploadThatIsGoneFromTheServerIsForgottenAndTheFileUploadedAgain() throws Exception {
+    Path file = Files.writeString(root.resolve("purged.csv"), "customer\nHOOLI\n".repeat(300), StandardCharsets.UTF_8);
+    CliRun refused = erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "11").assertExit(2);
+    assertThat(refused.err()).contains("sealdrop: hint: the file is uploaded (f");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("the file is uploaded \\((f_[^)]+)\\)")
+        .matcher(refused.err());
+    assertThat(m.find()).isTrue();
+    String stale = m.group(1);
+    assertThat(fileIds(erin)).contains(stale);
+    carol.run("--json", "admin", "files", "purge", stale, "--reason", "test").assertExit(0);
+    assertThat(fileIds(erin)).doesNotContain(stale);
+
+    CliRun again = erin.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    assertThat(again.err()).contains("the file was already uploaded; creating the grant")
+        .contains("the earlier upload is no longer on the server; uploading again");
+    @SuppressWarnings("unchecked")
+    String fresh = (String) ((Map<String, Object>) again.json().get("grant")).get("file_id");
+    assertThat(fresh).isNotEqualTo(stale);
+    assertThat(fileIds(erin)).contains(fresh).doesNotContain(stale);
+    // the grant is good: bob receives the file
+    Path out = Files.createDirectories(root.resolve("bob-purged"));
+    bob.run("--json", "receive", (String) again.json().get("token"), "-o", out.toString()).assertExit(0);
+    assertThat(out.resolve("purged.csv")).hasSameTextualContentAs(file);
+    // and nothing stale is left in erin's profile: the next send of the same file uploads afresh, silently
+    CliRun third = erin.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    assertThat(third.err()).doesNotContain("already uploaded").doesNotContain("no longer on the server");
   }
 
   @Test
