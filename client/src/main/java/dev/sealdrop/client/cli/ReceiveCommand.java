@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.GrantFailure;
+import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.KeyStore;
@@ -98,7 +99,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         confirm(session, claimId, grantId, unconfirmed.get(), stateFile, spool);
         return;
       }
-      Claim claim = claim(session, t, stateFile, spool);
+      Claim claim = claim(session, t, stateFile, spool, mine);
       String partial = partialPrefix(stateFile);
       PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
@@ -113,7 +114,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         session.output().note("the earlier claim lapsed; redeeming the grant again");
         Files.deleteIfExists(spool);
         Files.deleteIfExists(stateFile);
-        claim = claim(session, t, stateFile, spool);
+        claim = claim(session, t, stateFile, spool, mine);
         opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
       }
       Claim done = claim;
@@ -215,7 +216,8 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
   }
 
-  private Claim claim(Session session, String t, Path stateFile, Path spool) throws SealdropFailure, IOException {
+  private Claim claim(Session session, String t, Path stateFile, Path spool, PrivateKeys mine)
+      throws SealdropFailure, IOException {
     Optional<StateFile> saved = StateFile.load(stateFile);
     if (saved.isPresent()) {
       StateFile s = saved.get();
@@ -230,12 +232,33 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     RedeemResponse r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
         .redeem(RedeemRequest.newBuilder().setToken(t).build()));
+    refuseIfNotSealedFor(mine, r);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(), false);
     StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
         .set("size", Long.toString(c.size()))
         .set("claim_expires_at_millis", Long.toString(r.getClaimExpiresAtMillis())).save();
     Files.deleteIfExists(spool);
     return c;
+  }
+
+  /**
+   * Refuses, before any byte is downloaded, a file whose envelope is not sealed for our key: the
+   * server tells which recipient keys it is sealed for (servers that predate this say nothing, and
+   * then the envelope's own check decides). The claim is not saved, so nothing downloads with it:
+   * it lapses after the claim window and the grant can be redeemed again.
+   */
+  private static void refuseIfNotSealedFor(PrivateKeys mine, RedeemResponse r) throws SealdropFailure {
+    String ours = mine.publicKeys().encryption().fingerprint();
+    if (r.getRecipientKeyFingerprintsCount() == 0 || r.getRecipientKeyFingerprintsList().contains(ours)) {
+      return;
+    }
+    String lapses = r.getClaimExpiresAtMillis() > 0
+        ? "at " + Instant.ofEpochMilli(r.getClaimExpiresAtMillis()) : "after the server's claim window";
+    throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: " + ours
+        + "; it is sealed for " + String.join(", ", r.getRecipientKeyFingerprintsList()) + ")",
+        "nothing was downloaded and the grant was not used up; your claim on it lapses " + lapses
+            + ", then the grant can be redeemed with the keys the file was sealed for, or ask the sender to seal it"
+            + " again for your current keys (`sealdrop keys show` prints them)");
   }
 
   private record Received(OpenCommand.Opened opened, String grantId) implements Result {

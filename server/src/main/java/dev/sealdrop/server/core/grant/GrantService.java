@@ -194,7 +194,8 @@ public final class GrantService {
       throw unavailable(current.state() == GrantState.ACTIVE ? claimedView(current) : current, "it cannot be redeemed");
     }
     LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
-    return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(), claimExpires);
+    List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
+    return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(), claimExpires, sealedFor);
   }
 
   /**

@@ -117,7 +117,8 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
     Unary.run(out, () -> {
       Redemption r = grants.redeem(PeerIdentityInterceptor.caller(), request.getToken());
       return RedeemResponse.newBuilder().setClaimId(r.claimSecret()).setGrant(ProtoMapper.grant(r.grant()))
-          .setClaimExpiresAtMillis(r.claimExpiresAt().toEpochMilli()).build();
+          .setClaimExpiresAtMillis(r.claimExpiresAt().toEpochMilli())
+          .addAllRecipientKeyFingerprints(r.recipientKeyFingerprints()).build();
     });
   }
 

@@ -168,6 +168,13 @@ class GrantFlowTest {
   }
 
   @Test
+  void redeemTellsWhichRecipientKeysTheFileIsSealedFor() {
+    RedeemResponse r = redeem("bob", grantToBob().getToken());
+    assertThat(r.getRecipientKeyFingerprintsList())
+        .containsExactly(Users.keys("bob").publicKeys().encryption().fingerprint());
+  }
+
+  @Test
   void unknownAndMalformedTokensAreRefused() {
     refused(() -> redeem("bob", "sdg_" + "A".repeat(43)), Status.Code.NOT_FOUND, "NOT_FOUND");
     refused(() -> redeem("bob", "let me in"), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");

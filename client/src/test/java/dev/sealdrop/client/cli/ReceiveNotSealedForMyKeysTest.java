@@ -1,0 +1,110 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A recipient whose keys were replaced after the sender sealed for the old ones: {@code receive}
+ * refuses before downloading a byte (the server tells which keys the file is sealed for), and the
+ * one-time grant is not used up: once the claim lapses, the old keys still receive the file.
+ */
+class ReceiveNotSealedForMyKeysTest {
+  private static final Duration CLAIM_WINDOW = Duration.ofSeconds(2);
+
+  @TempDir
+  Path root;
+  SealdropServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void nothingIsDownloadedAndTheGrantStaysRedeemableWithTheKeysTheFileIsSealedFor() throws Exception {
+    Path certs = root.resolve("certs");
+    DevPki pki = DevPki.loadOrCreate(certs);
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs).withClaimWindow(CLAIM_WINDOW));
+    String address = "127.0.0.1:" + server.port();
+    Cli alice = Users.init(pki, root, "alice", address);
+    Cli bob = Users.init(pki, root, "bob", address);
+    alice.run("keys", "publish").assertExit(0);
+    bob.run("keys", "publish").assertExit(0);
+    String oldKey = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
+
+    Path file = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n".repeat(2000),
+        StandardCharsets.UTF_8);
+    CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    @SuppressWarnings("unchecked")
+    String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+
+    // bob keeps his old profile aside, then replaces his keys (new laptop) and publishes the new ones
+    Path oldHome = root.resolve("home-bob-old");
+    copyTree(bob.home(), oldHome);
+    bob.run("init", "--force", "--server", address, "--cert", pki.certFile("bob").toString(), "--key",
+        pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    bob.run("keys", "publish").assertExit(0);
+    String newKey = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
+    assertThat(newKey).isNotEqualTo(oldKey);
+
+    Path out = Files.createDirectories(root.resolve("out-new"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT").containsEntry("kind", "integrity");
+    assertThat(refused.err()).contains("this file was not sealed for your keys").contains(newKey).contains(oldKey)
+        .contains("nothing was downloaded").contains("lapses at ").contains("the keys the file was sealed for");
+    try (Stream<Path> written = Files.list(out)) {
+      assertThat(written).isEmpty();
+    }
+    // no spool and no claim kept: nothing could download with it
+    try (Stream<Path> state = Files.list(bob.home().resolve("state").resolve("downloads"))) {
+      assertThat(state).isEmpty();
+    }
+    // the server served no byte of it
+    assertThat(server.audit().tail(1000).stream().filter(r -> r.action().startsWith("download."))).isEmpty();
+
+    // once the claim lapses the grant is redeemable again, not consumed: the old keys receive the file
+    Thread.sleep(CLAIM_WINDOW.toMillis() + 500);
+    assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
+    Cli oldBob = new Cli(oldHome, Users.passphrase("bob"));
+    Path oldOut = Files.createDirectories(root.resolve("out-old"));
+    oldBob.run("--json", "receive", token, "-o", oldOut.toString()).assertExit(0);
+    assertThat(oldOut.resolve("deal.csv")).hasSameTextualContentAs(file);
+    assertThat(grant(alice, grantId)).containsEntry("state", "consumed");
+  }
+
+  private static Map<String, Object> grant(Cli owner, String grantId) {
+    List<Map<String, Object>> grants = owner.run("--json", "grants").assertExit(0).jsonList("grants");
+    return grants.stream().filter(g -> grantId.equals(g.get("grant_id"))).findFirst().orElseThrow();
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      all.forEach(p -> {
+        try {
+          Files.copy(p, to.resolve(from.relativize(p).toString()),
+              java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+}
