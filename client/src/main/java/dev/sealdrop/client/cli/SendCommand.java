@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.Progress;
+import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.KeyStore;
@@ -62,8 +63,14 @@ final class SendCommand extends SealdropSubcommand {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
     terms.validate();
-    CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();
+    if (to.equals(me)) {
+      // refused before anything: no key is fetched or pinned, nothing is uploaded
+      throw new PermissionFailure("RECIPIENT_NOT_ACQUIRER", "you cannot send a file to yourself (" + me
+          + "): grants go to acquirers only", "name the acquirer who should receive it; to keep a sealed copy for"
+          + " yourself, use `sealdrop seal`");
+    }
+    CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     // the key derivation runs on another core while the recipient's bundle is fetched and checked
     KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();
     KeyTrust.Trusted recipient;
@@ -148,7 +155,8 @@ final class SendCommand extends SealdropSubcommand {
         forget(stateFile);
       }
     }
-    Uploader.Started started = uploader.create();
+    // the server refuses a recipient it would not grant the file to before any byte is sent
+    Uploader.Started started = uploader.create(List.of(to));
     StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     state.save();

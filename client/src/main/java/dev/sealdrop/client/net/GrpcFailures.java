@@ -54,6 +54,11 @@ public final class GrpcFailures {
       return new UsageFailure(reason, "the server does not know your current keys: " + detail,
           "publish your key bundle with `sealdrop keys publish`, then re-run the command", e);
     }
+    if ("RECIPIENT_NOT_ACQUIRER".equals(reason)) {
+      return new PermissionFailure(reason, "the recipient cannot receive grants: " + detail, op == Op.UPLOAD
+          ? "nothing was uploaded; send to an acquirer (an admin can tell which identities are acquirers)"
+          : "grants go to acquirers only; check the recipient's identity", e);
+    }
     if (reason != null && PERMISSION_REASONS.contains(reason)) {
       return new PermissionFailure(reason, "permission denied: " + detail,
           "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);

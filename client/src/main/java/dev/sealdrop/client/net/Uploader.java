@@ -72,9 +72,13 @@ public final class Uploader {
     this.connection = Objects.requireNonNull(connection, "connection");
   }
 
-  public Started create() throws SealdropFailure {
-    CreateUploadResponse r = ServerConnection.call(GrpcFailures.Op.UPLOAD,
-        () -> connection.transfer().createUpload(CreateUploadRequest.getDefaultInstance()));
+  /**
+   * Starts an upload of a file meant for {@code intendedRecipients}: the server refuses at once a
+   * recipient it would not grant the file to (unknown, not an acquirer, the caller itself).
+   */
+  public Started create(java.util.List<String> intendedRecipients) throws SealdropFailure {
+    CreateUploadResponse r = ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer()
+        .createUpload(CreateUploadRequest.newBuilder().addAllIntendedRecipients(intendedRecipients).build()));
     return new Started(r.getUploadId(), r.getMaxMessageBytes());
   }
 

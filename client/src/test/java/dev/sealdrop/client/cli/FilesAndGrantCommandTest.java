@@ -176,18 +176,43 @@ class FilesAndGrantCommandTest {
   }
 
   @Test
-  void aRecipientWhoIsNoAcquirerOrUnknownIsRefused() {
-    // alice sends to erin, a transferor: the upload commits, the server refuses the grant
+  void aRecipientWhoIsNoAcquirerOrUnknownIsRefusedBeforeAnyByteIsUploaded() {
     List<Object> before = fileIds(alice);
+    // erin is a transferor: the server refuses the upload as it would refuse the grant, before any byte is sent
     CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "erin").assertExit(6);
-    assertThat(sent.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER");
-    String forErin = (String) fileIds(alice).stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
-    // granting that file, sealed for erin's key, is the server's refusal again: exit 6, as for send
-    CliRun r = alice.run("--json", "grant", forErin, "--to", "erin").assertExit(6);
-    assertThat(r.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER").containsEntry("kind", "permission");
+    assertThat(sent.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER").containsEntry("kind", "permission");
+    assertThat(sent.err()).contains("'erin' is a transferor").contains("sealdrop: hint: nothing was uploaded");
+    CliRun unknown = alice.run("--json", "send", csv.toString(), "--to", "nobody-here").assertExit(2);
+    assertThat(unknown.jsonError()).containsEntry("kind", "usage");
+    assertThat(fileIds(alice)).isEqualTo(before);
+    // nor is anything left to resume: a later send to an acquirer uploads afresh and succeeds
+    CliRun ok = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    assertThat(ok.err()).doesNotContain("already uploaded").doesNotContain("resuming");
+    assertThat(fileIds(alice)).hasSize(before.size() + 1);
 
-    assertThat(alice.run("--json", "grant", forErin, "--to", "nobody-here").assertExit(2).jsonError())
-        .containsEntry("kind", "usage");
+    assertThat(alice.run("--json", "grant", (String) fileIds(alice).get(before.size()), "--to", "nobody-here")
+        .assertExit(2).jsonError()).containsEntry("kind", "usage");
+  }
+
+  @Test
+  void sendingToYourselfIsRefusedBeforeAnythingAndPinsNoKey() throws Exception {
+    List<Object> before = fileIds(alice);
+    Path trusted = alice.home().resolve("trusted");
+    List<String> pinsBefore = pins(trusted);
+    CliRun self = alice.run("--json", "send", csv.toString(), "--to", "alice").assertExit(6);
+    assertThat(self.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER").containsEntry("kind", "permission");
+    assertThat(self.err()).contains("you cannot send a file to yourself");
+    assertThat(fileIds(alice)).isEqualTo(before);
+    assertThat(pins(trusted)).isEqualTo(pinsBefore).noneMatch(p -> p.contains("alice"));
+  }
+
+  private static List<String> pins(Path trusted) throws java.io.IOException {
+    if (!Files.isDirectory(trusted)) {
+      return List.of();
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(trusted)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

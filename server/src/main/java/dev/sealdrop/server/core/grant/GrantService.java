@@ -8,7 +8,6 @@ import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.audit.Audit;
-import dev.sealdrop.server.core.identity.Identity;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
@@ -75,12 +74,7 @@ public final class GrantService {
         ? files.findFile(fileId) : Optional.<StoredFile>empty())
         .filter(f -> f.owner().equals(caller.identity()))
         .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + " of yours; see ListFiles"));
-    Identity to = identities.find(recipient).filter(Identity::enabled).orElseThrow(() -> new NotFoundException(
-        Reason.NOT_FOUND, "no enabled identity '" + recipient + "' on this server; check the name with its owner"));
-    if (to.role() != Role.ACQUIRER) {
-      throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
-          "'" + recipient + "' is a " + to.role().key() + "; only acquirers can receive grants");
-    }
+    identities.grantRecipient(caller, recipient);
     Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
     if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant lives 1 s to "

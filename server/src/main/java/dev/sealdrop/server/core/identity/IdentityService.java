@@ -1,5 +1,7 @@
 package dev.sealdrop.server.core.identity;
 
+import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnauthenticatedException;
 import java.security.cert.X509Certificate;
@@ -129,5 +131,27 @@ public final class IdentityService {
 
   public Optional<Identity> find(String name) {
     return IdentityNames.isValid(name) ? repository.find(name) : Optional.empty();
+  }
+
+  /**
+   * The one rule for whom {@code caller} may grant a file to: an enabled acquirer, not the caller
+   * itself. Applied when a grant is created, and when an upload is created to the recipients its
+   * uploader states up front, so that a grant bound to fail is refused before any byte is sent.
+   *
+   * @throws NotFoundException (NOT_FOUND) no such identity, or it is disabled
+   * @throws PreconditionFailedException (RECIPIENT_NOT_ACQUIRER) the caller itself, or not an acquirer
+   */
+  public Identity grantRecipient(Principal caller, String recipient) {
+    if (caller.identity().equals(recipient)) {
+      throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
+          "you cannot grant a file to yourself; only acquirers can receive grants");
+    }
+    Identity to = find(recipient).filter(Identity::enabled).orElseThrow(() -> new NotFoundException(
+        Reason.NOT_FOUND, "no enabled identity '" + recipient + "' on this server; check the name with its owner"));
+    if (to.role() != Role.ACQUIRER) {
+      throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
+          "'" + recipient + "' is a " + to.role().key() + "; only acquirers can receive grants");
+    }
+    return to;
   }
 }

@@ -67,9 +67,22 @@ public final class UploadService {
    * Audited as {@code upload.start}, refusals included.
    */
   public Upload create(Principal caller, long expectedSize) {
+    return create(caller, expectedSize, List.of());
+  }
+
+  /** The most recipients an upload may state up front. */
+  public static final int MAX_INTENDED_RECIPIENTS = 16;
+
+  /**
+   * Starts an upload, as {@link #create(Principal, long)}, for a file its uploader means to grant to
+   * {@code intendedRecipients} (none: not stated). Each must pass the rule a grant would apply
+   * ({@link dev.sealdrop.server.core.identity.IdentityService#grantRecipient}), so that a grant
+   * bound to fail is refused before any byte is sent. Not stored: it does not limit later grants.
+   */
+  public Upload create(Principal caller, long expectedSize, List<String> intendedRecipients) {
     Upload upload;
     try {
-      upload = doCreate(caller, expectedSize);
+      upload = doCreate(caller, expectedSize, intendedRecipients);
     } catch (RuntimeException e) {
       audit.record(caller, "upload.start", "", Audit.resultOf(e), Map.of());
       throw e;
@@ -78,11 +91,18 @@ public final class UploadService {
     return upload;
   }
 
-  private Upload doCreate(Principal caller, long expectedSize) {
+  private Upload doCreate(Principal caller, long expectedSize, List<String> intendedRecipients) {
     caller.require(Role.TRANSFEROR, "upload files");
     gate.check("uploading");
     if (expectedSize < 0) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "expected_size must be >= 0 (0 if unknown)");
+    }
+    if (intendedRecipients.size() > MAX_INTENDED_RECIPIENTS) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "at most " + MAX_INTENDED_RECIPIENTS
+          + " intended recipients; got " + intendedRecipients.size());
+    }
+    for (String recipient : intendedRecipients) {
+      identities.grantRecipient(caller, recipient);
     }
     keys.signingKeyOf(caller.identity());
     checkLimits(caller.identity(), expectedSize);

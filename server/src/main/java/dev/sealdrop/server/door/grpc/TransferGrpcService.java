@@ -48,7 +48,8 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   @Override
   public void createUpload(CreateUploadRequest request, StreamObserver<CreateUploadResponse> out) {
     Unary.run(out, () -> CreateUploadResponse.newBuilder()
-        .setUploadId(uploads.create(PeerIdentityInterceptor.caller(), request.getExpectedSize()).id())
+        .setUploadId(uploads.create(PeerIdentityInterceptor.caller(), request.getExpectedSize(),
+            request.getIntendedRecipientsList()).id())
         .setMaxMessageBytes(uploadChunkBytes)
         .build());
   }

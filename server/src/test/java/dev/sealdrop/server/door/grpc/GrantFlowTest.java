@@ -10,6 +10,7 @@ import dev.sealdrop.keys.BundleVerifier;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.protocol.v1.CreateGrantRequest;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.FetchBundleRequest;
 import dev.sealdrop.protocol.v1.Grant;
 import dev.sealdrop.protocol.v1.GrantState;
@@ -178,6 +179,26 @@ class GrantFlowTest {
   void unknownAndMalformedTokensAreRefused() {
     refused(() -> redeem("bob", "sdg_" + "A".repeat(43)), Status.Code.NOT_FOUND, "NOT_FOUND");
     refused(() -> redeem("bob", "let me in"), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+  }
+
+  @Test
+  void anUploadForARecipientNoGrantCouldReachIsRefusedBeforeAnyByteWithTheGrantsReason() {
+    int filesBefore = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount();
+    for (String[] refusal : new String[][] {{"carol", "FAILED_PRECONDITION", "RECIPIENT_NOT_ACQUIRER"},
+        {"alice", "FAILED_PRECONDITION", "RECIPIENT_NOT_ACQUIRER"}, {"nobody", "NOT_FOUND", "NOT_FOUND"}}) {
+      Status.Code code = Status.Code.valueOf(refusal[1]);
+      // the same rule answers CreateUpload and CreateGrant alike
+      refused(() -> clients.transfer("alice").createUpload(CreateUploadRequest.newBuilder()
+          .addIntendedRecipients("bob").addIntendedRecipients(refusal[0]).build()), code, refusal[2]);
+      refused(() -> Transfers.grant(clients, "alice", file.getFileId(), refusal[0]), code, refusal[2]);
+    }
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount())
+        .isEqualTo(filesBefore);
+    // an acquirer, or no stated recipient (the SFTP door's uploads), starts an upload as before
+    assertThat(clients.transfer("alice").createUpload(CreateUploadRequest.newBuilder().addIntendedRecipients("bob")
+        .build()).getUploadId()).startsWith("up_");
+    assertThat(clients.transfer("alice").createUpload(CreateUploadRequest.getDefaultInstance()).getUploadId())
+        .startsWith("up_");
   }
 
   @Test
