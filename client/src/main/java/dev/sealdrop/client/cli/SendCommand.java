@@ -59,9 +59,7 @@ final class SendCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
-    if (!Files.isRegularFile(file)) {
-      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
-    }
+    InputFile.requireRegularFile(file);
     terms.validate();
     String me = session.config().identity();
     if (to.equals(me)) {

@@ -140,20 +140,11 @@ class HelpAndUsageTest {
   /** Anything that looks like an id or a token in an example: a prefix, a UUID, a ULID. */
   private static final Pattern ID_LIKE = Pattern.compile(
       "\\b(?:sd[a-z0-9]*_|g_|f_)[^\\s'\"]*|\\b[0-9a-f]{8}-[0-9a-f.-]*|\\b01[0-9A-HJKMNP-TV-Z]{3,}[^\\s]*");
-  /**
-   * receive's footer lives in ReceiveCommand.java, which another change is editing; it still shows
-   * {@code sd1_4bX...Q}. Remove this exception once that footer shows an {@code sdg_} token.
-   */
-  private static final List<String> NOT_YET_FIXED = List.of("sealdrop receive");
-
   @Test
   void everyExampleUsesRealIdFormatsAndIsPrintedUnwrapped() {
     List<String> checked = new ArrayList<>();
     for (CommandLine c : allCommands(Sealdrop.commandLine(CliEnvironment.forTest(Map.of(), Path.of("."))))) {
       String name = c.getCommandSpec().qualifiedName(" ");
-      if (NOT_YET_FIXED.contains(name)) {
-        continue;
-      }
       c.setUsageHelpWidth(80);
       List<String> usage = c.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
       for (String line : c.getCommandSpec().usageMessage().footer()) {
