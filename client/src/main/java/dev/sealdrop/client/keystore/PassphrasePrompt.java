@@ -7,12 +7,15 @@ import java.util.Optional;
 public interface PassphrasePrompt {
   Optional<char[]> read(String prompt);
 
-  /** The real terminal ({@link System#console()}), when there is one. */
+  /**
+   * The real terminal: {@link System#console()} when the JVM has one, else the controlling
+   * terminal ({@code /dev/tty}), which a JVM whose stdout is a pipe still has.
+   */
   static PassphrasePrompt console() {
     return prompt -> {
       java.io.Console c = System.console();
       if (c == null) {
-        return Optional.empty();
+        return ControllingTerminal.read(prompt);
       }
       return Optional.ofNullable(c.readPassword("%s", prompt));
     };

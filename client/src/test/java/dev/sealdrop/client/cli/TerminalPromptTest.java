@@ -1,0 +1,77 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A person at a terminal is asked for the passphrase even when stdout is a pipe
+ * ({@code TOKEN=$(sealdrop send ... --json)}, where JDK 17 gives the JVM no Console): on the
+ * controlling terminal, without echo. Runs the CLI in a real child JVM under {@code script(1)},
+ * which gives it a pseudo-terminal as its controlling terminal, with its stdout piped into cat.
+ */
+class TerminalPromptTest {
+  @TempDir
+  static Path root;
+  static Cli bob;
+  static Path notSealed;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    assumeThat(Path.of("/usr/bin/script")).as("script(1) from util-linux").exists();
+    bob = Users.init(DevPki.loadOrCreate(root.resolve("pki")), root, "bob", "127.0.0.1:1");
+    // open reads it only after the keys are unlocked: that it is no envelope proves the passphrase worked
+    notSealed = Files.writeString(root.resolve("x.sealed"), "not an envelope");
+  }
+
+  @Test
+  void thePassphraseIsAskedOnTheTerminalWithoutEchoWhenStdoutIsAPipe() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cli = String.join(" ", List.of(quote(java), "-XX:TieredStopAtLevel=1", "-cp",
+        quote(System.getProperty("java.class.path")), Main.class.getName(), "--home", quote(bob.home().toString()),
+        "--json", "open", quote(notSealed.toString()), "-o", quote(root.resolve("out.csv").toString())));
+    ProcessBuilder pb = new ProcessBuilder("script", "-qfec", cli + " | cat", "/dev/null").redirectErrorStream(true);
+    pb.environment().remove("SEALDROP_PASSPHRASE");
+    Process p = pb.start();
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    InputStream in = p.getInputStream();
+    OutputStream keyboard = p.getOutputStream();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!seen.toString(StandardCharsets.UTF_8).contains("Passphrase for")) {
+      assertThat(System.nanoTime()).as("no prompt; output so far: %s", seen).isLessThan(deadline);
+      assertThat(p.isAlive() || in.available() > 0).as("the CLI ended without asking: %s", seen).isTrue();
+      int n = in.available();
+      if (n > 0) {
+        seen.write(in.readNBytes(n));
+      } else {
+        Thread.sleep(20);
+      }
+    }
+    keyboard.write((Users.passphrase("bob") + "\r").getBytes(StandardCharsets.UTF_8));
+    keyboard.flush();
+    seen.write(in.readAllBytes());
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String out = seen.toString(StandardCharsets.UTF_8);
+    assertThat(out).as("the passphrase unlocked the keys, then the file was judged")
+        .contains("\"reason\":\"MALFORMED\"").doesNotContain("NO_PASSPHRASE").doesNotContain("WRONG_PASSPHRASE");
+    assertThat(out).as("the passphrase is never echoed").doesNotContain(Users.passphrase("bob"));
+    assertThat(out).as("script(1) reports the pipeline's status, cat's; the document carries the CLI's")
+        .contains("\"exit_code\":5");
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+}
