@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import dev.sealdrop.client.cli.output.ErrorResult;
 import dev.sealdrop.client.cli.output.TerminalText;
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -16,9 +17,14 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
   @Override
   public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
-    return report(ex, cmd);
+    return report(ex, cmd, null);
   }
 
+  /**
+   * A parse error: an unknown word where a subcommand belongs is {@code UNKNOWN_COMMAND}, anything
+   * else picocli's {@code USAGE}; either way the hint (the command's help) is on stderr and in the
+   * JSON error document alike.
+   */
   @Override
   public int handleParseException(CommandLine.ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
@@ -26,16 +32,17 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (root != null) {
       honourGlobalFlags(root.globals(), args);
     }
-    int code = report(ex, cmd);
-    String name = cmd.getCommandSpec().qualifiedName(" ");
-    cmd.getErr().println("sealdrop: hint: see `" + name + " --help`");
-    cmd.getErr().flush();
-    return code;
+    Throwable failure = Sealdrop.unknownCommand(ex);
+    return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`");
   }
 
-  private static int report(Throwable ex, CommandLine cmd) {
+  /** Reports EX; DEFAULT_HINT (may be null) is the hint when the diagnosis has none. */
+  private static int report(Throwable ex, CommandLine cmd, String defaultHint) {
     SealdropCommand root = root(cmd);
-    Diagnosis d = Diagnoser.diagnose(ex);
+    Diagnosis diagnosis = Diagnoser.diagnose(ex);
+    Diagnosis d = diagnosis.hint().isEmpty() && defaultHint != null
+        ? new Diagnosis(diagnosis.exit(), diagnosis.reason(), diagnosis.message(), Optional.of(defaultHint))
+        : diagnosis;
     int exit = cmd.getExitCodeExceptionMapper() != null ? cmd.getExitCodeExceptionMapper().getExitCode(ex)
         : d.exit().code();
     PrintWriter err = cmd.getErr();
@@ -57,7 +64,6 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
    * picocli stops at the first bad option value, so {@code --json} or {@code --verbose} further
    * right were never parsed; they are global flags (accepted anywhere before {@code --}), and the
    * error report must honour them too: a script that asked for JSON gets its JSON error document.
-   * The {@code help} command ignores whatever follows it, so {@link Sealdrop} honours them there too.
    */
   static void honourGlobalFlags(GlobalOptions globals, String[] args) {
     for (String a : args) {

@@ -5,6 +5,11 @@ import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.UsageFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /** Builds the configured {@code sealdrop} command line: handlers, exit codes, help sections. */
@@ -13,6 +18,7 @@ public final class Sealdrop {
 
   public static CommandLine commandLine(CliEnvironment environment) {
     CommandLine cl = new CommandLine(new SealdropCommand(environment));
+    replaceHelpCommand(cl);
     ErrorReporter reporter = new ErrorReporter();
     cl.setExecutionExceptionHandler(reporter);
     cl.setParameterExceptionHandler(reporter);
@@ -24,36 +30,21 @@ public final class Sealdrop {
   }
 
   /**
-   * picocli's own strategy, except that {@code --help}, {@code --version} and the {@code help}
-   * command under {@code --json} print one JSON document too ({@code {"ok":true,"usage":TEXT}} or
-   * {@code "version"}), so that a script's stdout is always JSON; and that {@code help NAME} for an
-   * unknown NAME is a usage error with its own reason, {@code UNKNOWN_COMMAND}.
+   * picocli's own strategy, except that {@code --help} and {@code --version} under {@code --json}
+   * print one JSON document too ({@code {"ok":true,"usage":TEXT}} or {@code "version"}), so that a
+   * script's stdout is always JSON. The {@code help} command does the same itself ({@link HelpCommand}).
    */
   private static int execute(CommandLine.ParseResult parsed) {
     CommandLine root = parsed.commandSpec().commandLine();
-    if (root.getCommand() instanceof SealdropCommand top) {
-      CommandLine.ParseResult help = helpCommand(parsed);
-      if (help != null) {
-        // picocli's help command ignores the options after it, so a --json there was never parsed
-        ErrorReporter.honourGlobalFlags(top.globals(), parsed.originalArgs().toArray(String[]::new));
-      }
-      if (top.globals().json()) {
-        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
-          CommandLine cmd = p.commandSpec().commandLine();
-          if (p.isUsageHelpRequested()) {
-            top.output().emit(new HelpText("usage", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
-            return ExitCodes.OK.code();
-          }
-          if (p.isVersionHelpRequested()) {
-            top.output().emit(new HelpText("version", String.join("\n", versions(cmd))));
-            return ExitCodes.OK.code();
-          }
+    if (root.getCommand() instanceof SealdropCommand top && top.globals().json()) {
+      for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+        CommandLine cmd = p.commandSpec().commandLine();
+        if (p.isUsageHelpRequested()) {
+          top.output().emit(new HelpText("usage", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+          return ExitCodes.OK.code();
         }
-      }
-      if (help != null && !help.isUsageHelpRequested()) {
-        CommandLine target = helpTarget(help);
-        if (top.globals().json()) {
-          top.output().emit(new HelpText("usage", target.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+        if (p.isVersionHelpRequested()) {
+          top.output().emit(new HelpText("version", String.join("\n", versions(cmd))));
           return ExitCodes.OK.code();
         }
       }
@@ -61,34 +52,92 @@ public final class Sealdrop {
     return new CommandLine.RunLast().execute(parsed);
   }
 
-  /** The {@code help} command's part of the parse, or null when no {@code help} command was given. */
-  private static CommandLine.ParseResult helpCommand(CommandLine.ParseResult parsed) {
-    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
-      if (p.commandSpec().userObject() instanceof CommandLine.HelpCommand) {
-        return p;
-      }
+  /**
+   * The usage error for NAME given where a subcommand of PARENT belongs ({@code sealdrop admin nosuch},
+   * {@code sealdrop help admin nosuch}): reason {@code UNKNOWN_COMMAND}, the message naming the whole
+   * command path, the hint PARENT's help.
+   */
+  static UsageFailure unknownCommand(CommandLine parent, String name, Throwable cause) {
+    List<String> path = new ArrayList<>();
+    for (CommandLine c = parent; c.getParent() != null; c = c.getParent()) {
+      path.add(0, c.getCommandName());
     }
-    return null;
+    path.add(name);
+    return new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + String.join(" ", path) + "'",
+        "see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`", cause);
   }
 
   /**
-   * The command {@code help [NAME]} is about, found as picocli's help command finds it: NAME among
-   * the subcommands of the help command's parent, or the parent itself without NAME.
+   * The UNKNOWN_COMMAND error for a parse error that is one: a word picocli could not match, first
+   * of the unmatched, where a command that has subcommands and no positional parameters expects its
+   * subcommand ({@code sealdrop nosuch}, {@code sealdrop admin nosuch}); otherwise null.
    */
-  private static CommandLine helpTarget(CommandLine.ParseResult help) {
-    CommandLine parent = help.commandSpec().parent().commandLine();
-    String name = help.matchedPositionalValue(0, (String) null);
-    if (name == null) {
-      return parent;
+  static UsageFailure unknownCommand(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+      return null;
     }
-    CommandLine target = parent.getSubcommands().get(name);
-    if (target == null) {
-      String where = parent.getCommandSpec().qualifiedName(" ");
-      throw new CommandLine.ExecutionException(help.commandSpec().commandLine(), "unknown command",
-          new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + name + "'",
-              "see `" + where + " --help` for the commands"));
+    String first = u.getUnmatched().get(0);
+    CommandLine cmd = ex.getCommandLine();
+    CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+    if (first.startsWith("-") || spec.subcommands().isEmpty() || !spec.positionalParameters().isEmpty()) {
+      return null;
     }
-    return target;
+    return unknownCommand(cmd, first, ex);
+  }
+
+  /**
+   * {@code help [COMMAND...]}: the usage of the command at that path, exactly as {@code COMMAND...
+   * --help} prints it (as text, or {@code {"ok":true,"usage":TEXT}} under {@code --json}); any word
+   * that is not a subcommand at its level is the usage error {@code UNKNOWN_COMMAND}.
+   */
+  @CommandLine.Command(name = "help",
+      description = "Show the usage of a command, e.g. admin files purge: the same as COMMAND --help.",
+      footer = {"  sealdrop help send", "  sealdrop help admin files purge", "  sealdrop help keys add-ssh --json"})
+  static final class HelpCommand implements Callable<Integer> {
+    @CommandLine.Mixin
+    GlobalOptions globals;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true,
+        description = "Show this help message and exit.")
+    boolean helpRequested;
+
+    @CommandLine.Parameters(paramLabel = "COMMAND", arity = "0..*",
+        description = "The command, with its subcommands (e.g. admin files purge).")
+    List<String> path = new ArrayList<>();
+
+    @Override
+    public Integer call() throws UsageFailure {
+      CommandLine target = spec.parent().commandLine();
+      for (String name : path) {
+        CommandLine next = target.getSubcommands().get(name);
+        if (next == null) {
+          throw unknownCommand(target, name, null);
+        }
+        target = next;
+      }
+      SealdropCommand top = (SealdropCommand) spec.root().userObject();
+      if (top.globals().json()) {
+        top.output().emit(new HelpText("usage", target.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+      } else {
+        PrintWriter out = target.getOut();
+        target.usage(out, target.getColorScheme());
+        out.flush();
+      }
+      return ExitCodes.OK.code();
+    }
+  }
+
+  /** Puts {@link HelpCommand} in the place of picocli's, keeping the order of the commands. */
+  private static void replaceHelpCommand(CommandLine cl) {
+    Map<String, CommandLine> subcommands = new LinkedHashMap<>(cl.getSubcommands());
+    for (String name : subcommands.keySet()) {
+      cl.getCommandSpec().removeSubcommand(name);
+    }
+    subcommands.forEach((name, sub) -> cl.addSubcommand(name,
+        sub.getCommand() instanceof CommandLine.HelpCommand ? new HelpCommand() : sub));
   }
 
   private static String[] versions(CommandLine cmd) {

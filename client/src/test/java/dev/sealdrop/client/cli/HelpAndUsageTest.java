@@ -18,7 +18,7 @@ class HelpAndUsageTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "init", "keys", "keys publish", "keys show", "keys export", "keys import", "seal",
       "open", "send", "inbox", "receive", "grants", "grants revoke", "files", "grant", "keys add-ssh", "keys list-ssh",
-      "keys remove-ssh"})
+      "keys remove-ssh", "help"})
   void everyHelpListsExitCodesAndEndsWithAnExample(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = Cli.raw(Map.of(), args).assertExit(0);
@@ -98,10 +98,105 @@ class HelpAndUsageTest {
     // the help command's own help
     assertThat((String) Cli.raw(Map.of(), "help", "--help", "--json").assertExit(0).json().get("usage"))
         .contains("Usage: sealdrop help");
-    // without --json (or with it only after the end-of-options marker), the text as before
+    // without --json, the text as before
     String text = Cli.raw(Map.of(), "send", "--help").assertExit(0).out();
     assertThat(Cli.raw(Map.of(), "help", "send").assertExit(0).out()).isEqualTo(text);
-    assertThat(Cli.raw(Map.of(), "help", "send", "--", "--json").assertExit(0).out()).isEqualTo(text);
+    // after the end-of-options marker "--json" is a word of the command path, not the option
+    CliRun marker = Cli.raw(Map.of(), "help", "send", "--", "--json").assertExit(2);
+    assertThat(marker.out()).isEmpty();
+    assertThat(marker.err()).startsWith("sealdrop: error: unknown command 'send --json'");
+  }
+
+  @Test
+  void helpTakesACommandPathAndPrintsThatCommandsUsage() {
+    for (List<String> path : List.of(List.of("admin", "files", "purge"), List.of("keys", "add-ssh"),
+        List.of("grants", "revoke"), List.of("admin", "identities"), List.of("admin"))) {
+      String name = String.join(" ", path);
+      List<String> help = new ArrayList<>(path);
+      help.add("--help");
+      String text = Cli.raw(Map.of(), help.toArray(String[]::new)).assertExit(0).out();
+      assertThat(text).startsWith("Usage: sealdrop " + name + " ");
+      help.add("--json");
+      Map<String, Object> json = Cli.raw(Map.of(), help.toArray(String[]::new)).assertExit(0).json();
+      List<String> cmd = new ArrayList<>(List.of("help"));
+      cmd.addAll(path);
+      assertThat(Cli.raw(Map.of(), cmd.toArray(String[]::new)).assertExit(0).out()).as("help %s", name)
+          .isEqualTo(text);
+      cmd.add("--json");
+      CliRun r = Cli.raw(Map.of(), cmd.toArray(String[]::new)).assertExit(0);
+      assertThat(r.json()).as("help %s --json", name).isEqualTo(json);
+      assertThat(r.err()).isEmpty();
+      cmd.add(0, "--json");
+      cmd.remove(cmd.size() - 1);
+      assertThat(Cli.raw(Map.of(), cmd.toArray(String[]::new)).assertExit(0).json()).as("--json help %s", name)
+          .isEqualTo(json);
+    }
+  }
+
+  @Test
+  void helpForAnUnknownSubcommandIsAUsageErrorNamingTheWholePath() {
+    Map<List<String>, String[]> cases = Map.of(
+        List.of("admin", "nosuch"), new String[] {"admin nosuch", "sealdrop admin"},
+        List.of("admin", "files", "nosuch"), new String[] {"admin files nosuch", "sealdrop admin files"},
+        List.of("admin", "files", "purge", "nosuch"), new String[] {"admin files purge nosuch", "sealdrop admin files purge"},
+        List.of("send", "extra"), new String[] {"send extra", "sealdrop send"},
+        List.of("nosuch", "send"), new String[] {"nosuch", "sealdrop"});
+    cases.forEach((path, expected) -> {
+      List<String> args = new ArrayList<>(List.of("help"));
+      args.addAll(path);
+      CliRun plain = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      assertThat(plain.out()).isEmpty();
+      assertThat(plain.err()).as(String.join(" ", args))
+          .startsWith("sealdrop: error: unknown command '" + expected[0] + "'\n")
+          .contains("sealdrop: hint: see `" + expected[1] + " --help`\n").doesNotContain("Exception");
+      args.add("--json");
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("exit_code", 2L)
+          .containsEntry("kind", "usage").containsEntry("reason", "UNKNOWN_COMMAND")
+          .containsEntry("message", "unknown command '" + expected[0] + "'")
+          .containsEntry("hint", "see `" + expected[1] + " --help`");
+    });
+  }
+
+  @Test
+  void anUnknownCommandWordIsTheSameErrorAsHelpForIt() {
+    for (List<String> path : List.of(List.of("nosuch"), List.of("admin", "nosuch"), List.of("admin", "files", "nosuch"),
+        List.of("grants", "nosuch"), List.of("keys", "nosuch"))) {
+      String name = String.join(" ", path);
+      List<String> args = new ArrayList<>(path);
+      args.add("--json");
+      List<String> help = new ArrayList<>(List.of("help"));
+      help.addAll(args);
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      Map<String, Object> e = r.jsonError();
+      assertThat(e).as(name).containsEntry("reason", "UNKNOWN_COMMAND")
+          .containsEntry("message", "unknown command '" + name + "'")
+          .isEqualTo(Cli.raw(Map.of(), help.toArray(String[]::new)).assertExit(2).jsonError());
+      String parent = String.join(" ", path.subList(0, path.size() - 1));
+      String hint = "see `sealdrop" + (parent.isEmpty() ? "" : " " + parent) + " --help`";
+      assertThat(e).containsEntry("hint", hint);
+      assertThat(r.err()).isEqualTo("sealdrop: error: unknown command '" + name + "'\nsealdrop: hint: " + hint + "\n");
+    }
+    // also before the global options, and without --json
+    CliRun plain = Cli.raw(Map.of(), "--home", "/nonexistent", "nosuch").assertExit(2);
+    assertThat(plain.out()).isEmpty();
+    assertThat(plain.err()).isEqualTo("sealdrop: error: unknown command 'nosuch'\nsealdrop: hint: see `sealdrop --help`\n");
+    // an unknown option stays a plain usage error
+    assertThat(Cli.raw(Map.of(), "--bogus", "--json").assertExit(2).jsonError()).containsEntry("reason", "USAGE");
+  }
+
+  @Test
+  void everyUsageErrorJsonDocumentCarriesTheHintStderrPrints() {
+    for (List<String> args : List.of(List.of("--json"), List.of("admin", "--json"), List.of("send", "--bogus", "--json"),
+        List.of("send", "x.csv", "extra", "--to", "bob", "--json"),
+        List.of("send", "x.csv", "--to", "bob", "--expires", "soon", "--json"), List.of("nosuch", "--json"),
+        List.of("help", "nosuch", "--json"), List.of("help", "--bogus", "--json"))) {
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      Map<String, Object> e = r.jsonError();
+      assertThat(e).as(String.join(" ", args)).containsEntry("kind", "usage").containsKey("hint");
+      assertThat(r.err()).as(String.join(" ", args)).contains("sealdrop: hint: " + e.get("hint") + "\n");
+      assertThat(r.err().split("sealdrop: hint: ", -1)).as("one hint: %s", r.err()).hasSize(2);
+    }
   }
 
   @Test
