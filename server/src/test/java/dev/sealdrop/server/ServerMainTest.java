@@ -62,6 +62,13 @@ class ServerMainTest {
   }
 
   @Test
+  void aMissingConfigFileIsNamedAsMissing() {
+    Path missing = dir.resolve("nosuch.properties");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        missing.toString()))).hasMessage("configuration file " + missing + " does not exist; check --config");
+  }
+
+  @Test
   void devFlagsAndConfigFileCombineFlagsWinning() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"),
         "port=7000\nclaim-window=PT2H\ngrant-max-lifetime=P7D\nbootstrap-admin=root-admin\nquota-bytes=1000000\n"

@@ -80,21 +80,8 @@ final class SendCommand extends SealdropSubcommand {
     }
     PrivateKeys mine = unlocking.await();
     try {
-      Uploaded uploaded = upload(session, me, mine, recipient);
-      CreateGrantResponse grant;
-      try {
-        grant = createGrant(session, uploaded.committed());
-      } catch (UsageFailure e) {
-        if (!uploaded.earlier() || !"NOT_FOUND".equals(e.reason()) || onServer(session, uploaded.committed().fileId())) {
-          throw e;
-        }
-        // the file an earlier run uploaded was purged, removed by retention, or the server's data was reset:
-        // what this profile remembers of it is stale, and re-running would only fail the same way
-        session.output().note("the earlier upload is no longer on the server; uploading again");
-        forget(pending(session, recipient));
-        uploaded = upload(session, me, mine, recipient);
-        grant = createGrant(session, uploaded.committed());
-      }
+      Uploader.Committed uploaded = upload(session, me, mine, recipient);
+      CreateGrantResponse grant = createGrant(session, uploaded);
       forget(pending(session, recipient));
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
           .emit(session.output());
@@ -123,19 +110,23 @@ final class SendCommand extends SealdropSubcommand {
     return files.getFilesList().stream().anyMatch(f -> f.getFileId().equals(fileId));
   }
 
-  /** The committed upload, and whether an earlier run had uploaded it (this run only read the state file). */
-  private record Uploaded(Uploader.Committed committed, boolean earlier) {}
-
-  private Uploaded upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient)
+  private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient)
       throws SealdropFailure, IOException {
     Path stateFile = pending(session, recipient);
     Path spool = spool(stateFile);
     Uploader uploader = new Uploader(session.connect());
     Optional<StateFile> saved = StateFile.load(stateFile);
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
-      session.output().note("the file was already uploaded; creating the grant");
-      return new Uploaded(new Uploader.Committed(saved.get().get("file_id").get(),
-          Long.parseLong(saved.get().get("size").orElse("0")), ""), true);
+      String fileId = saved.get().get("file_id").get();
+      if (onServer(session, fileId)) {
+        session.output().note("the file was already uploaded; creating the grant");
+        return new Uploader.Committed(fileId, Long.parseLong(saved.get().get("size").orElse("0")), "");
+      }
+      // purged by an admin, removed by retention, or the server's data was reset: what this profile
+      // remembers of it is stale, and creating a grant for it would only fail, run after run
+      session.output().note("the earlier upload (" + fileId + ") is no longer on the server; uploading again");
+      forget(stateFile);
+      saved = Optional.empty();
     }
     // "spooled": the spool holds the envelope from spool_offset on; "sealed" (written by earlier versions): from 0
     if (saved.isPresent() && (saved.get().get("spooled").equals(Optional.of("true"))
@@ -147,7 +138,7 @@ final class SendCommand extends SealdropSubcommand {
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
         Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance);
         saved.get().set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
-        return new Uploaded(c, false);
+        return c;
       } catch (UsageFailure | Uploader.CannotResume e) {
         session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over");
         forget(stateFile);
@@ -171,7 +162,7 @@ final class SendCommand extends SealdropSubcommand {
       }, spoolOffset -> state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
           n -> p.advance(Math.min(n, size)));
       state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
-      return new Uploaded(c, false);
+      return c;
     } catch (IOException | RuntimeException e) {
       if (!state.get("spooled").equals(Optional.of("true"))) {
         forget(stateFile);

@@ -137,7 +137,8 @@ public final class GrpcFailures {
         break;
       case "GRANT_CLAIMED":
         message = "this grant is claimed by a download in progress";
-        hint = "if that was you on another machine, finish there; otherwise wait until the claim lapses and retry";
+        hint = "if that was you on another machine, finish there; otherwise (also after a receive of yours was"
+            + " refused before downloading) wait until the claim lapses and retry";
         break;
       default:
         message = "the grant cannot be redeemed: " + detail;
@@ -183,7 +184,8 @@ public final class GrpcFailures {
       case ADMIN_REVOKE_GRANT:
         return grant(op, reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
       case FETCH_BUNDLE:
-        return new UsageFailure(or(reason, "NO_BUNDLE"), "no published key bundle: " + detail,
+        return new UsageFailure(or(reason, "NO_BUNDLE"),
+            detail.contains("key bundle") ? detail : "no published key bundle: " + detail,
             "check the identity, and ask its owner to run `sealdrop keys publish`", e);
       case CREATE_GRANT:
         return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,

@@ -49,6 +49,12 @@ public final class ConfigFile {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       p.load(r);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("configuration file " + file + " does not exist; check --config", e);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IOException("configuration file " + file + " is not UTF-8 text", e);
+    } catch (IOException e) {
+      throw new IOException("cannot read configuration file " + file + ": " + e, e);
     }
     return p;
   }

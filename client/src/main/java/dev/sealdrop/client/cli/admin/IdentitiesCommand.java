@@ -53,10 +53,16 @@ final class IdentitiesCommand extends CommandGroup {
       public void writeHuman(PrintWriter out) {
         out.println(verb + " " + TerminalText.clean(i.getIdentity()) + " (role " + AdminViews.role(i.getRole())
             + ", state " + AdminViews.state(i.getState()) + ")"
-            + (countName == null ? "" : "; " + count + " " + countName.replace('_', ' '))
-            + (extraName == null ? "" : "; " + extra + " " + extraName.replace('_', ' ')));
+            + (countName == null ? "" : "; " + counted(count, countName))
+            + (extraName == null ? "" : "; " + counted(extra, extraName)));
       }
     };
+  }
+
+  /** "2 sessions closed", "1 session closed" from a JSON name such as {@code sessions_closed}. */
+  static String counted(int count, String pluralName) {
+    String words = pluralName.replace('_', ' ');
+    return count + " " + (count == 1 ? words.replaceFirst("s( |$)", "$1") : words);
   }
 
   static String reason(String reason) throws UsageFailure {

@@ -150,7 +150,8 @@ public final class IdentityService {
         Reason.NOT_FOUND, "no enabled identity '" + recipient + "' on this server; check the name with its owner"));
     if (to.role() != Role.ACQUIRER) {
       throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
-          "'" + recipient + "' is a " + to.role().key() + "; only acquirers can receive grants");
+          "'" + recipient + "' is " + (to.role().key().matches("[aeiou].*") ? "an " : "a ") + to.role().key()
+              + "; only acquirers can receive grants");
     }
     return to;
   }

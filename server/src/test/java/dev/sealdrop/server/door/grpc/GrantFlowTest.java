@@ -203,8 +203,9 @@ class GrantFlowTest {
 
   @Test
   void grantsGoOnlyToRegisteredAcquirersWithinTheLimits() {
-    refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "carol"), Status.Code.FAILED_PRECONDITION,
-        "RECIPIENT_NOT_ACQUIRER");
+    assertThat(refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "carol"),
+        Status.Code.FAILED_PRECONDITION, "RECIPIENT_NOT_ACQUIRER").getStatus().getDescription())
+        .contains("'carol' is an admin; only acquirers can receive grants");
     refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "nobody"), Status.Code.NOT_FOUND, "NOT_FOUND");
     refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
         .setRecipient("bob").setExpiresInSeconds(Duration.ofDays(31).toSeconds()).build()),
