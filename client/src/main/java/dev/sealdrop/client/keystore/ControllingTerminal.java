@@ -29,7 +29,6 @@ final class ControllingTerminal {
   private ControllingTerminal() {}
 
   /** The answer, or empty if there is no controlling terminal or its echo cannot be turned off. */
-  @SuppressFBWarnings(value = "COMMAND_INJECTION", justification = "fixed stty arguments, no user input")
   static Optional<char[]> read(String prompt) {
     if (!TTY.exists() || !TTY.canRead() || !TTY.canWrite()) {
       return Optional.empty();
@@ -77,7 +76,11 @@ final class ControllingTerminal {
     }
   }
 
-  /** Runs {@code stty ARG} on the terminal; its output, or empty if it failed. */
+  /**
+   * Runs {@code stty ARG} on the terminal; its output, or empty if it failed. ARG is one of this
+   * class's constants ({@code -g}, {@code -echo}) or what {@code stty -g} printed.
+   */
+  @SuppressFBWarnings(value = "COMMAND_INJECTION", justification = "stty with fixed arguments or its own -g output")
   private static Optional<String> stty(String arg) {
     try {
       Process p = new ProcessBuilder("stty", arg).redirectInput(TTY).redirectError(ProcessBuilder.Redirect.DISCARD)
