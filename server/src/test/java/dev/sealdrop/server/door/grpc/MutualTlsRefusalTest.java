@@ -142,16 +142,25 @@ class MutualTlsRefusalTest {
    */
   private static int refusedRawHandshake(java.security.PrivateKey key, java.security.cert.X509Certificate cert,
       String alert) throws Exception {
+    return refusedHandshake("TLSv1.3", new KeyManager[] {new FixedKeyManager(key, cert)}, alert);
+  }
+
+  /**
+   * Makes one handshake at {@code protocol} from 127.0.0.1, offering the certificate of {@code keys}
+   * (none if null), expects the server to refuse it with {@code alert}, and returns the client's
+   * local port.
+   */
+  private static int refusedHandshake(String protocol, KeyManager[] keys, String alert) throws Exception {
     KeyStore anchors = KeyStore.getInstance("PKCS12");
     anchors.load(null, null);
     anchors.setCertificateEntry("ca", server.pki.caCertificate());
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     tmf.init(anchors);
-    SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-    ctx.init(new KeyManager[] {new FixedKeyManager(key, cert)}, tmf.getTrustManagers(), null);
+    SSLContext ctx = SSLContext.getInstance(protocol);
+    ctx.init(keys, tmf.getTrustManagers(), null);
     try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket(
         java.net.InetAddress.getByName("127.0.0.1"), server.port(), java.net.InetAddress.getByName("127.0.0.1"), 0)) {
-      socket.setEnabledProtocols(new String[] {"TLSv1.3"});
+      socket.setEnabledProtocols(new String[] {protocol});
       javax.net.ssl.SSLParameters params = socket.getSSLParameters();
       params.setApplicationProtocols(new String[] {"h2"});
       socket.setSSLParameters(params);
@@ -209,32 +218,9 @@ class MutualTlsRefusalTest {
     }
   }
 
-  /** Makes one handshake with no client certificate, or at TLS 1.2; returns the client's local port. */
-  private static int refusedAnonymousHandshake(String protocol, String alert) throws Exception {
-    KeyStore anchors = KeyStore.getInstance("PKCS12");
-    anchors.load(null, null);
-    anchors.setCertificateEntry("ca", server.pki.caCertificate());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(anchors);
-    SSLContext ctx = SSLContext.getInstance(protocol);
-    KeyManager[] keys = protocol.equals("TLSv1.3") ? null // no key manager: the client offers no certificate
-        : new KeyManager[] {new FixedKeyManager(server.pki.privateKey("alice"), server.pki.certificate("alice"))};
-    ctx.init(keys, tmf.getTrustManagers(), null);
-    try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket(
-        java.net.InetAddress.getByName("127.0.0.1"), server.port(), java.net.InetAddress.getByName("127.0.0.1"), 0)) {
-      socket.setEnabledProtocols(new String[] {protocol});
-      socket.setSoTimeout(10_000);
-      assertThatThrownBy(() -> {
-        socket.startHandshake();
-        socket.getInputStream().read();
-      }).isInstanceOf(SSLException.class).hasMessageContaining(alert);
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   void aHandshakeWithoutAnyClientCertificateIsAuditedOnceWithItsAddress() throws Exception {
-    int port = refusedAnonymousHandshake("TLSv1.3", "certificate_required");
+    int port = refusedHandshake("TLSv1.3", null, "certificate_required"); // the client offers no certificate
     assertThat(refusalsFrom("127.0.0.1:" + port)).singleElement().satisfies(e -> {
       assertThat(e.object()).isEqualTo("tls-handshake");
       assertThat(e.result()).isEqualTo("no-client-certificate");
@@ -255,7 +241,7 @@ class MutualTlsRefusalTest {
     try (java.net.Socket probe = new java.net.Socket("127.0.0.1", server.port())) {
       probePort = probe.getLocalPort();
     }
-    int port = refusedAnonymousHandshake("TLSv1.2", "protocol_version");
+    int port = refusedHandshake("TLSv1.2", alice(), "protocol_version");
     assertThat(refusalsFrom("127.0.0.1:" + port)).singleElement()
         .satisfies(e -> assertThat(e.result()).isEqualTo("handshake-failed"));
     assertThat(refusalsFrom("127.0.0.1:" + probePort)).as("a connection closed without TLS").isEmpty();
@@ -300,20 +286,11 @@ class MutualTlsRefusalTest {
 
   @Test
   void tls12HandshakeIsRefused() throws Exception {
-    KeyStore anchors = KeyStore.getInstance("PKCS12");
-    anchors.load(null, null);
-    anchors.setCertificateEntry("ca", server.pki.caCertificate());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(anchors);
-    SSLContext ctx = SSLContext.getInstance("TLSv1.2");
-    ctx.init(new KeyManager[] {new FixedKeyManager(server.pki.privateKey("alice"), server.pki.certificate("alice"))},
-        tmf.getTrustManagers(), null);
-    try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", server.port())) {
-      socket.setEnabledProtocols(new String[] {"TLSv1.2"});
-      socket.setSoTimeout(10_000);
-      assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLException.class)
-          .hasMessageContaining("protocol_version");
-    }
+    refusedHandshake("TLSv1.2", alice(), "protocol_version");
+  }
+
+  private static KeyManager[] alice() {
+    return new KeyManager[] {new FixedKeyManager(server.pki.privateKey("alice"), server.pki.certificate("alice"))};
   }
 
   @Test
