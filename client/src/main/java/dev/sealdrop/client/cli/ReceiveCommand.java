@@ -24,6 +24,7 @@ import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
 import dev.sealdrop.protocol.v1.Grant;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.ReleaseClaimRequest;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -232,7 +233,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     RedeemResponse r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
         .redeem(RedeemRequest.newBuilder().setToken(t).build()));
-    refuseIfNotSealedFor(mine, r);
+    refuseIfNotSealedFor(session, mine, r);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(), false);
     StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
         .set("size", Long.toString(c.size()))
@@ -244,21 +245,31 @@ final class ReceiveCommand extends SealdropSubcommand {
   /**
    * Refuses, before any byte is downloaded, a file whose envelope is not sealed for our key: the
    * server tells which recipient keys it is sealed for (servers that predate this say nothing, and
-   * then the envelope's own check decides). The claim is not saved, so nothing downloads with it:
-   * it lapses after the claim window and the grant can be redeemed again.
+   * then the envelope's own check decides). The claim is released, so the grant can be redeemed
+   * again at once (with the keys the file is sealed for); if the release does not get through, the
+   * claim lapses after the server's claim window with the same result. Nothing downloads with it.
    */
-  private static void refuseIfNotSealedFor(PrivateKeys mine, RedeemResponse r) throws SealdropFailure {
+  private static void refuseIfNotSealedFor(Session session, PrivateKeys mine, RedeemResponse r)
+      throws SealdropFailure {
     String ours = mine.publicKeys().encryption().fingerprint();
     if (r.getRecipientKeyFingerprintsCount() == 0 || r.getRecipientKeyFingerprintsList().contains(ours)) {
       return;
     }
-    String lapses = r.getClaimExpiresAtMillis() > 0
-        ? "at " + Instant.ofEpochMilli(r.getClaimExpiresAtMillis()) : "after the server's claim window";
+    String then;
+    try {
+      ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
+          .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(r.getClaimId()).build()));
+      then = "the grant can be redeemed again now";
+    } catch (SealdropFailure e) {
+      then = "your claim on it lapses " + (r.getClaimExpiresAtMillis() > 0
+          ? "at " + Instant.ofEpochMilli(r.getClaimExpiresAtMillis()) : "after the server's claim window")
+          + " (releasing it failed: " + e.getMessage() + "), then the grant can be redeemed again";
+    }
     throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: " + ours
         + "; it is sealed for " + String.join(", ", r.getRecipientKeyFingerprintsList()) + ")",
-        "nothing was downloaded and the grant was not used up; your claim on it lapses " + lapses
-            + ", then the grant can be redeemed with the keys the file was sealed for, or ask the sender to seal it"
-            + " again for your current keys (`sealdrop keys show` prints them)");
+        "nothing was downloaded and the grant was not used up; " + then + ": receive it with the keys the file"
+            + " was sealed for, or ask the sender to seal it again for your current keys (`sealdrop keys show`"
+            + " prints them)");
   }
 
   private record Received(OpenCommand.Opened opened, String grantId) implements Result {

@@ -26,6 +26,8 @@ public final class GrpcFailures {
   /** What we were doing, for the failures whose meaning depends on it. */
   public enum Op {
     GENERIC, WHOAMI, PUBLISH_BUNDLE, FETCH_BUNDLE, UPLOAD, CREATE_GRANT, LIST, REVOKE_GRANT, REDEEM, DOWNLOAD, CONFIRM,
+    /** Giving up a claim before its file was downloaded (receive, when the file is not sealed for our keys). */
+    RELEASE_CLAIM,
     /** An admin revoking any grant ({@code sealdrop admin grants revoke}): the hints name the admin commands. */
     ADMIN_REVOKE_GRANT,
     /** Adding, listing or removing SSH keys (the SFTP door's logins). */

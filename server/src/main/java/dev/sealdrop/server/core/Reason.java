@@ -41,6 +41,7 @@ public enum Reason {
   GRANT_CLAIMED,
   CLAIM_CLOSED,
   DOWNLOAD_INCOMPLETE,
+  CLAIM_DELIVERED,
   FINGERPRINT_MISMATCH,
   // the server
   /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */

@@ -30,8 +30,19 @@ public interface GrantRepository {
 
   Optional<Claim> findClaim(String claimHash);
 
-  /** Records that every byte was served (first time only) and moves the claim's expiry. */
-  void markServedAll(String claimHash, Instant at, Instant newExpiry);
+  /**
+   * Records that every byte was served (first time only) and moves the claim's expiry, if the claim
+   * is still OPEN and its window has not passed at {@code at}. Returns whether the claim now counts
+   * as fully served; false means it was settled, released or revoked meanwhile and the last bytes
+   * must not be handed out.
+   */
+  boolean markServedAll(String claimHash, Instant at, Instant newExpiry);
+
+  /**
+   * OPEN → RELEASED and the grant ACTIVE again, only while the claim has not been served every byte
+   * (a delivered file counts; it cannot be handed back). Returns whether the claim was released.
+   */
+  boolean release(String claimHash, Instant now);
 
   /** OPEN → CONFIRMED, and the grant's download counts; returns false if the claim was not OPEN. */
   boolean confirm(String claimHash, Instant now);

@@ -248,6 +248,35 @@ public final class GrantService {
     return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
   }
 
+  /**
+   * Gives up a claim before its file was delivered (for a client that finds, after redeeming, that
+   * it cannot or will not download it): the claim ends as RELEASED and the grant is redeemable again
+   * at once, as when an undelivered claim's window passes. A claim that was served every byte has
+   * delivered the file and cannot be released. Audited as {@code grant.release}.
+   */
+  public Grant release(Principal caller, String claimSecret) {
+    return audited(caller, "grant.release", seen -> {
+      Grant g = doRelease(caller, claimSecret, seen);
+      seen.of(g);
+      return g;
+    });
+  }
+
+  private Grant doRelease(Principal caller, String claimSecret, Seen seen) {
+    caller.require(Role.ACQUIRER, "release claims");
+    Claimed claimed = claimed(caller, claimSecret, seen);
+    if (claimed.claim().servedAllAt() != null || !grants.release(claimed.claim().hash(), clock.instant())) {
+      Claim now = grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purged);
+      if (now.state() != ClaimState.OPEN) {
+        throw closedClaim(now);
+      }
+      throw new PreconditionFailedException(Reason.CLAIM_DELIVERED, "every byte of this claim's file has been"
+          + " served, so it counts as a download and cannot be released; verify the file and confirm it");
+    }
+    LOG.info("claim on grant {} released by '{}'", claimed.grant().id(), caller.identity());
+    return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
+  }
+
   /** Settles lapsed claims (maintenance; also done before every grant operation). */
   public int settleClaims() {
     return grants.settleExpiredClaims(clock.instant());
@@ -269,7 +298,7 @@ public final class GrantService {
     }
   }
 
-  private static GrantUnavailableException purged() {
+  static GrantUnavailableException purged() {
     return new GrantUnavailableException(Reason.GRANT_REVOKED,
         "the file and its grants were purged by an admin; the download was stopped; ask the sender");
   }
@@ -323,7 +352,7 @@ public final class GrantService {
         g.maxDownloads(), g.downloadsUsed(), g.size(), g.fingerprint());
   }
 
-  private static GrantUnavailableException closedClaim(Claim claim) {
+  static GrantUnavailableException closedClaim(Claim claim) {
     return switch (claim.state()) {
       case CONFIRMED, COUNTED -> new GrantUnavailableException(Reason.GRANT_CONSUMED,
           "this claim's download has already been counted; the grant cannot be downloaded again with it");
@@ -331,6 +360,8 @@ public final class GrantService {
           "the grant was revoked by its owner or an admin; ask the sender for a new grant");
       case LAPSED, OPEN -> new GrantUnavailableException(Reason.CLAIM_CLOSED,
           "this claim's window has passed; redeem the grant again if it is still active");
+      case RELEASED -> new GrantUnavailableException(Reason.CLAIM_CLOSED,
+          "this claim was released; redeem the grant again if it is still active");
     };
   }
 

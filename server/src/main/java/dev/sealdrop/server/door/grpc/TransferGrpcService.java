@@ -18,6 +18,8 @@ import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.ListInboxResponse;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.ReleaseClaimRequest;
+import dev.sealdrop.protocol.v1.ReleaseClaimResponse;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantResponse;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
@@ -139,5 +141,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public void confirmDownload(ConfirmDownloadRequest request, StreamObserver<ConfirmDownloadResponse> out) {
     Unary.run(out, () -> ConfirmDownloadResponse.newBuilder().setGrant(ProtoMapper.grant(
         grants.confirm(PeerIdentityInterceptor.caller(), request.getClaimId(), request.getFingerprint()))).build());
+  }
+
+  @Override
+  public void releaseClaim(ReleaseClaimRequest request, StreamObserver<ReleaseClaimResponse> out) {
+    Unary.run(out, () -> ReleaseClaimResponse.newBuilder().setGrant(ProtoMapper.grant(
+        grants.release(PeerIdentityInterceptor.caller(), request.getClaimId()))).build());
   }
 }

@@ -27,6 +27,9 @@ public final class JdbcGrantRepository implements GrantRepository {
   private static final String COUNT_DOWNLOAD = "UPDATE grants SET downloads_used = downloads_used + 1,"
       + " state = CASE WHEN downloads_used + 1 >= max_downloads THEN 'CONSUMED' ELSE 'ACTIVE' END, updated_at = ?"
       + " WHERE id = ? AND state = 'CLAIMED'";
+  /** Ends an OPEN claim that was not served every byte (the grant is then returned). */
+  private static final String END_UNDELIVERED =
+      "UPDATE claims SET state = ? WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL";
   private final Jdbc jdbc;
 
   public JdbcGrantRepository(Database db) {
@@ -86,10 +89,22 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public void markServedAll(String claimHash, Instant at, Instant newExpiry) {
-    jdbc.update("UPDATE claims SET served_all_at = ?, expires_at = ?"
-        + " WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL",
-        at.toEpochMilli(), newExpiry.toEpochMilli(), claimHash);
+  public boolean markServedAll(String claimHash, Instant at, Instant newExpiry) {
+    return jdbc.inTransaction(c -> {
+      if (Jdbc.update(c, "UPDATE claims SET served_all_at = ?, expires_at = ?"
+          + " WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL AND expires_at > ?",
+          at.toEpochMilli(), newExpiry.toEpochMilli(), claimHash, at.toEpochMilli()) == 1) {
+        return true;
+      }
+      // Already marked by an earlier session of the same claim, or closed (or due) meanwhile.
+      return !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN'"
+          + " AND served_all_at IS NOT NULL", rs -> rs.getInt(1), claimHash).isEmpty();
+    });
+  }
+
+  @Override
+  public boolean release(String claimHash, Instant now) {
+    return jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.RELEASED, null, now));
   }
 
   @Override
@@ -119,13 +134,16 @@ public final class JdbcGrantRepository implements GrantRepository {
 
   @Override
   public int settleExpiredClaims(Instant now) {
-    List<Claim> due = jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' AND expires_at <= ?",
-        JdbcGrantRepository::claim, now.toEpochMilli());
+    List<String> due = jdbc.query("SELECT claim_hash FROM claims WHERE state = 'OPEN' AND expires_at <= ?",
+        rs -> rs.getString(1), now.toEpochMilli());
     int settled = 0;
-    for (Claim claim : due) {
-      boolean done = jdbc.inTransaction(c -> claim.servedAllAt() != null
-          ? closeAndCount(c, claim.hash(), ClaimState.COUNTED, now)
-          : lapse(c, claim, now));
+    for (String claimHash : due) {
+      // Decided inside the transaction, by the row as it is then: a claim served in full since the
+      // query above counts, and one whose window a last-byte mark moved is not due any more.
+      boolean done = jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.LAPSED, now, now)
+          || (!Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NOT NULL"
+              + " AND expires_at <= ?", rs -> rs.getInt(1), claimHash, now.toEpochMilli()).isEmpty()
+              && closeAndCount(c, claimHash, ClaimState.COUNTED, now)));
       settled += done ? 1 : 0;
     }
     return settled;
@@ -144,14 +162,24 @@ public final class JdbcGrantRepository implements GrantRepository {
     return true;
   }
 
-  /** An undelivered claim's window passed: the claim lapses and its grant is returned. */
-  private static boolean lapse(Connection c, Claim claim, Instant now) throws SQLException {
-    if (Jdbc.update(c, "UPDATE claims SET state = 'LAPSED' WHERE claim_hash = ? AND state = 'OPEN'",
-        claim.hash()) != 1) {
+  /**
+   * An undelivered claim ends without counting ({@code to}: LAPSED when its window passed, RELEASED
+   * when its holder gave it up) and its grant is returned, in the caller's transaction; only while
+   * the claim is OPEN and not served every byte (checked by the UPDATE itself), and, given
+   * {@code dueBy}, only if its window ended by then.
+   */
+  private static boolean returnGrant(Connection c, String claimHash, ClaimState to, Instant dueBy, Instant now)
+      throws SQLException {
+    List<String> grantId = Jdbc.query(c, "SELECT grant_id FROM claims WHERE claim_hash = ?", rs -> rs.getString(1),
+        claimHash);
+    int ended = dueBy == null
+        ? Jdbc.update(c, END_UNDELIVERED, to.name(), claimHash)
+        : Jdbc.update(c, END_UNDELIVERED + " AND expires_at <= ?", to.name(), claimHash, dueBy.toEpochMilli());
+    if (grantId.isEmpty() || ended != 1) {
       return false;
     }
     Jdbc.update(c, "UPDATE grants SET state = 'ACTIVE', updated_at = ? WHERE id = ? AND state = 'CLAIMED'",
-        now.toEpochMilli(), claim.grantId());
+        now.toEpochMilli(), grantId.get(0));
     return true;
   }
 

@@ -12,6 +12,7 @@ import dev.sealdrop.protocol.v1.GrantState;
 import dev.sealdrop.protocol.v1.ListGrantsRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.ReleaseClaimRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 4, downloads: a broken download resumes; a confirmed one-time grant cannot be claimed
- * again; a claim left unconfirmed past its window counts; an undelivered claim returns the grant.
+ * again; a claim left unconfirmed past its window counts; an undelivered claim returns the grant,
+ * when its window passes or at once when its holder releases it; a delivered one cannot be released.
  */
 class DownloadLifecycleTest {
   static final Duration WINDOW = Duration.ofMinutes(30);
@@ -214,5 +216,51 @@ class DownloadLifecycleTest {
     assertThat(revoked.getDownloadsUsed()).isZero();
     refused(() -> Transfers.download(clients.transfer("bob"), claim.getClaimId(), head.length),
         Status.Code.FAILED_PRECONDITION, "GRANT_REVOKED");
+  }
+
+  static Grant release(String user, String claimId) {
+    return clients.transfer(user).releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claimId).build())
+        .getGrant();
+  }
+
+  @Test
+  void aReleasedClaimReturnsTheGrantAtOnceAndCannotBeUsedAgain() throws Exception {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    byte[] head = downloadThenBreak(claim.getClaimId(), 2);
+    refused(() -> release("dave", claim.getClaimId()), Status.Code.PERMISSION_DENIED, "NOT_RECIPIENT");
+    assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
+
+    Grant released = release("bob", claim.getClaimId());
+    assertThat(released.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+    assertThat(released.getDownloadsUsed()).isZero();
+    assertThat(server.server().audit().tail(1_000)).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("grant.release");
+      assertThat(e.actor()).isEqualTo("bob");
+      assertThat(e.object()).isEqualTo("grant:" + g.getGrant().getGrantId());
+      assertThat(e.result()).isEqualTo("ok");
+    });
+    // the released claim serves nothing more and cannot be released twice
+    refused(() -> Transfers.download(clients.transfer("bob"), claim.getClaimId(), head.length),
+        Status.Code.FAILED_PRECONDITION, "CLAIM_CLOSED");
+    refused(() -> release("bob", claim.getClaimId()), Status.Code.FAILED_PRECONDITION, "CLAIM_CLOSED");
+    // no waiting for the window: the grant is redeemed again and delivers its one download
+    RedeemResponse again = redeem(g.getToken());
+    assertThat(Transfers.download(clients.transfer("bob"), again.getClaimId(), 0)).isEqualTo(sealed.bytes());
+    Transfers.confirm(clients, "bob", again.getClaimId(), sealed.fingerprint());
+    assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+  }
+
+  @Test
+  void aClaimWhoseEveryByteWasServedCannotBeReleasedItCounts() {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0); // bob has the whole envelope
+    refused(() -> release("bob", claim.getClaimId()), Status.Code.FAILED_PRECONDITION, "CLAIM_DELIVERED");
+    assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
+    refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED");
+    Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+    assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
   }
 }

@@ -2,6 +2,7 @@ package dev.sealdrop.server.store.meta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.server.core.grant.ClaimState;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.upload.StoredFile;
@@ -83,6 +84,41 @@ class GrantCompareAndSetTest {
       assertThat(repo.claim(g.id(), "bob", g.expiresAt(), "02".repeat(32), now.plusSeconds(60))).isFalse();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), now.plusSeconds(60))).isTrue();
+    }
+  }
+
+  @Test
+  void theLastByteMarkAndTheReleaseDecideInTheUpdateWhichOneHolds() {
+    Instant now = Instant.now();
+    try (Database db = Database.openSqlite(dir.resolve("meta3.db"))) {
+      Grant g = seed(db, now);
+      JdbcGrantRepository repo = new JdbcGrantRepository(db);
+      Instant window = now.plusSeconds(60);
+
+      // a claim whose window has passed (not yet settled) is not marked served: its last bytes stay back
+      assertThat(repo.claim(g.id(), "bob", now, "01".repeat(32), window)).isTrue();
+      assertThat(repo.markServedAll("01".repeat(32), window, window.plusSeconds(60))).isFalse();
+      assertThat(repo.settleExpiredClaims(window)).isEqualTo(1);
+      assertThat(repo.findClaim("01".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.LAPSED);
+      assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
+
+      // a released claim is not marked served either, and a second release changes nothing
+      assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), window)).isTrue();
+      assertThat(repo.release("02".repeat(32), now)).isTrue();
+      assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
+      assertThat(repo.markServedAll("02".repeat(32), now, window)).isFalse();
+      assertThat(repo.release("02".repeat(32), now)).isFalse();
+      assertThat(repo.findClaim("02".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.RELEASED);
+
+      // once marked, a claim cannot be released or lapse: it counts when its window passes
+      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window)).isTrue();
+      assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue();
+      assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
+      assertThat(repo.release("03".repeat(32), now)).isFalse();
+      assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.OPEN);
+      assertThat(repo.settleExpiredClaims(window)).isEqualTo(1);
+      assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.COUNTED);
+      assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.CONSUMED);
     }
   }
 }
