@@ -17,15 +17,22 @@ import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.Statuses;
 import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -262,5 +269,51 @@ class DownloadLifecycleTest {
     refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED");
     Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
     assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+  }
+
+  @Test
+  void aReleaseRacingTheDownloadEitherKeepsTheFileBackOrIsRefusedNeverBoth() throws Exception {
+    Users.Sealed small = Users.seal("alice", Users.randomBytes(300_000, 22), "bob"); // one download message
+    UploadResponse f = Transfers.upload(clients, "alice", small.bytes());
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 40; round++) {
+        CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+        RedeemResponse claim = redeem(g.getToken());
+        CountDownLatch go = new CountDownLatch(1);
+        Future<Boolean> delivered = pool.submit(() -> {
+          go.await();
+          try {
+            return Arrays.equals(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0), small.bytes());
+          } catch (StatusRuntimeException e) {
+            return false;
+          }
+        });
+        Future<String> released = pool.submit(() -> {
+          go.await();
+          try {
+            release("bob", claim.getClaimId());
+            return "released";
+          } catch (StatusRuntimeException e) {
+            return e.getTrailers().get(Statuses.REASON);
+          }
+        });
+        go.countDown();
+        boolean gotFile = delivered.get(30, TimeUnit.SECONDS);
+        String release = released.get(30, TimeUnit.SECONDS);
+        Grant now = current(g.getGrant().getGrantId());
+        if (release.equals("released")) {
+          assertThat(gotFile).as("round %d: the whole file was delivered on a claim that was released", round)
+              .isFalse();
+          assertThat(now.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+        } else {
+          assertThat(release).as("round %d", round).isEqualTo("CLAIM_DELIVERED");
+          assertThat(gotFile).as("round %d", round).isTrue();
+          assertThat(now.getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED); // it counts when confirmed or due
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
