@@ -147,25 +147,35 @@ public final class UploadService {
     Upload upload = get(caller, uploadId);
     gate.check("uploading");
     if (upload.state() != UploadState.OPEN) {
-      throw new PreconditionFailedException(Reason.UPLOAD_CLOSED, "upload " + uploadId + " is "
-          + upload.state().name().toLowerCase(java.util.Locale.ROOT)
-          + (upload.fileId() != null ? " as file " + upload.fileId() : "") + "; start a new upload to send again");
+      throw closed(upload);
     }
-    if (offset != upload.committedOffset()) {
-      throw new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "upload " + uploadId
-          + " has " + upload.committedOffset() + " bytes stored; resume at offset " + upload.committedOffset()
-          + ", not " + offset);
-    }
+    // Busy first: while a stream is attached, the stored offset is stale (it grows at checkpoints),
+    // so an offset check against it would name a wrong resume point.
     if (!active.add(uploadId)) {
       throw new PreconditionFailedException(Reason.UPLOAD_BUSY, "upload " + uploadId
           + " already has a stream attached; wait for it to end, then resume from GetUpload's offset");
     }
     try {
-      return UploadSession.open(this, caller, upload);
+      Upload current = uploads.find(uploadId).orElseThrow();
+      if (current.state() != UploadState.OPEN) {
+        throw closed(current);
+      }
+      if (offset != current.committedOffset()) {
+        throw new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "upload " + uploadId
+            + " has " + current.committedOffset() + " bytes stored; resume at offset " + current.committedOffset()
+            + ", not " + offset);
+      }
+      return UploadSession.open(this, caller, current);
     } catch (RuntimeException e) {
       active.remove(uploadId);
       throw e;
     }
+  }
+
+  private static PreconditionFailedException closed(Upload upload) {
+    return new PreconditionFailedException(Reason.UPLOAD_CLOSED, "upload " + upload.id() + " is "
+        + upload.state().name().toLowerCase(java.util.Locale.ROOT)
+        + (upload.fileId() != null ? " as file " + upload.fileId() : "") + "; start a new upload to send again");
   }
 
   void release(String uploadId) {

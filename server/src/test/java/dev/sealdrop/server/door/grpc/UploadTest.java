@@ -168,6 +168,27 @@ class UploadTest {
     assertThat(status.getFileId()).isEqualTo(done.getFileId());
   }
 
+  @Test
+  void aSecondStreamWhileOneIsAttachedIsBusyWhateverOffsetItNames() throws Exception {
+    byte[] env = sealedByAlice(3 << 20, 9);
+    String id = create(env.length);
+    int sent = (int) (1.5 * (1 << 20));
+    ManagedChannel first = clients.channel("alice");
+    Transfers.stream(TransferServiceGrpc.newStub(first), id, env, 0, sent, false);
+    waitForTemp(id, sent);
+    // The stored offset is still 0 (no checkpoint yet): a client resuming where it believes the
+    // first stream got to must hear that a stream is attached, not to resume at 0.
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, sent, env.length, true)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_BUSY");
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, 0, env.length, true)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_BUSY");
+    first.shutdownNow();
+    first.awaitTermination(5, TimeUnit.SECONDS);
+    long offset = Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0);
+    UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, env, (int) offset, env.length, true));
+    assertThat(Files.readAllBytes(data.resolve("blobs").resolve(done.getFileId()))).isEqualTo(env);
+  }
+
   /** Waits until the server holds the first bytes in its temporary file (the stream is really mid-way). */
   private static void waitUntilServerReceived(String id) throws Exception {
     Path part = data.resolve("tmp").resolve(id + ".part");
