@@ -27,8 +27,11 @@ public interface UploadRepository {
 
   List<StoredFile> listFiles(String owner);
 
-  /** Sum of the sizes of the owner's committed files. */
-  long storedBytes(String owner);
+  /**
+   * What the owner stores: the sizes of its committed files plus the durable bytes of its OPEN
+   * uploads other than {@code exceptUpload} (null: all of them).
+   */
+  long storedBytes(String owner, String exceptUpload);
 
   Set<String> allFileIds();
 }

@@ -105,7 +105,7 @@ public final class UploadService {
       identities.grantRecipient(caller, recipient);
     }
     keys.signingKeyOf(caller.identity());
-    checkLimits(caller.identity(), expectedSize);
+    checkLimits(caller.identity(), null, expectedSize);
     Instant now = clock.instant();
     Upload upload = new Upload(Ids.next(UPLOAD_PREFIX), caller.identity(), UploadState.OPEN, expectedSize, 0, now, now,
         null);
@@ -182,15 +182,21 @@ public final class UploadService {
     active.remove(uploadId);
   }
 
-  void checkLimits(String owner, long size) {
+  /**
+   * Refuses {@code size} bytes for upload {@code uploadId} (null: one not created yet) over the size
+   * limit or the owner's quota. The quota counts committed files and the data of unfinished
+   * uploads, so uploads left open cannot hold more disk than it allows.
+   */
+  void checkLimits(String owner, String uploadId, long size) {
     if (size > policy.maxUploadBytes()) {
       throw new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the envelope is " + size + " bytes; this server accepts"
           + " at most " + policy.maxUploadBytes() + " bytes per file");
     }
-    long stored = uploads.storedBytes(owner);
+    long stored = uploads.storedBytes(owner, uploadId);
     if (stored + size > policy.quotaBytes()) {
-      throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes; "
-          + size + " more would exceed the quota of " + policy.quotaBytes() + " bytes; ask an admin");
+      throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
+          + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
+          + " bytes; an unfinished upload counts until it is finished or expires idle; ask an admin");
     }
   }
 

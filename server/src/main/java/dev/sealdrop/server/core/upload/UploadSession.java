@@ -112,14 +112,14 @@ public final class UploadSession {
       service.gate.check("uploading");
       identity.check();
       if (received + data.length > service.policy.maxUploadBytes()) {
-        service.checkLimits(caller.identity(), received + data.length); // refuses: too large
+        service.checkLimits(caller.identity(), upload.id(), received + data.length); // refuses: too large
       }
       inspect(data, data.length);
       writer.write(data, 0, data.length);
       received += data.length;
       sinceCheckpoint += data.length;
       if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
-        service.checkLimits(caller.identity(), received); // the quota, once per checkpoint (a query)
+        service.checkLimits(caller.identity(), upload.id(), received); // the quota, once per checkpoint (a query)
         sinceCheckpoint = 0;
         pendingCheckpoint = service.checkpoints.submit(() -> {
           checkpoint();
@@ -225,7 +225,7 @@ public final class UploadSession {
       throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
           + "); resume from GetUpload's offset if the upload was cut short, or reseal");
     }
-    service.checkLimits(caller.identity(), received);
+    service.checkLimits(caller.identity(), upload.id(), received);
     Instant now = service.clock.instant();
     StoredFile file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
         result.fingerprint(), result.header().recipientKeyFingerprints(), now);

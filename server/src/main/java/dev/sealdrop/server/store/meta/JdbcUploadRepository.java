@@ -82,9 +82,13 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public long storedBytes(String owner) {
-    return jdbc.queryOne("SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = ?", rs -> rs.getLong(1), owner)
+  public long storedBytes(String owner, String exceptUpload) {
+    long files = jdbc.queryOne("SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = ?", rs -> rs.getLong(1), owner)
         .orElse(0L);
+    long unfinished = jdbc.queryOne("SELECT COALESCE(SUM(committed_offset), 0) FROM uploads"
+        + " WHERE owner = ? AND state = 'OPEN' AND id <> ?", rs -> rs.getLong(1), owner,
+        exceptUpload == null ? "" : exceptUpload).orElse(0L);
+    return files + unfinished;
   }
 
   @Override

@@ -144,6 +144,36 @@ class UploadTest {
   }
 
   @Test
+  void unfinishedUploadsCountAgainstTheQuota() throws Exception {
+    server.pki.issue(CertSpec.client("up-hoard"));
+    server.server().identities().registerAll(Map.of("up-hoard", Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "up-hoard");
+    byte[] three = Users.seal("up-hoard", Users.randomBytes(3 << 20, 10), "bob").bytes();
+    // Two uploads left unfinished hold 6 MiB of the 8 MiB quota on disk ...
+    String first = leaveUnfinished("up-hoard", three, 3 << 20);
+    leaveUnfinished("up-hoard", three, 3 << 20);
+    // ... so a third that would pass the quota is refused, as it would be after two committed files.
+    refused(() -> Transfers.createUpload(clients, "up-hoard", three.length), Status.Code.RESOURCE_EXHAUSTED,
+        "QUOTA_EXCEEDED");
+    // An unfinished upload's own bytes are not counted twice when it resumes and commits.
+    UploadResponse done = Transfers.await(Transfers.stream(clients, "up-hoard", first, three, 3 << 20, three.length,
+        true));
+    assertThat(done.getSize()).isEqualTo(three.length);
+  }
+
+  /** Streams {@code bytes[0, n)} of a new upload on a channel that is then cut; returns when they are durable. */
+  private static String leaveUnfinished(String user, byte[] bytes, int n) throws Exception {
+    String id = Transfers.createUpload(clients, user, bytes.length);
+    ManagedChannel ch = clients.channel(user);
+    Transfers.stream(TransferServiceGrpc.newStub(ch), id, bytes, 0, n, false);
+    waitForTemp(id, n);
+    ch.shutdownNow();
+    ch.awaitTermination(5, TimeUnit.SECONDS);
+    assertThat(Transfers.awaitCommittedOffset(clients, user, id, o -> o == n)).isEqualTo(n);
+    return id;
+  }
+
+  @Test
   void aConnectionKilledMidUploadResumesToAByteIdenticalBlob() throws Exception {
     byte[] env = sealedByAlice(3 << 20, 7);
     String id = create(env.length);
