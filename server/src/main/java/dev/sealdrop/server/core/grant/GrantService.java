@@ -133,7 +133,8 @@ public final class GrantService {
     } else {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       if (current.state() != GrantState.REVOKED) {
-        throw unavailable(current, "it can no longer be revoked");
+        // told to the owner or an admin: nothing to ask of "the sender"
+        throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; ListGrants shows its state");
       }
     }
     return grants.find(grant.id()).orElseThrow().asOf(now);
@@ -366,13 +367,18 @@ public final class GrantService {
   }
 
   private static GrantUnavailableException unavailable(Grant grant, String consequence) {
+    return unavailable(grant, consequence, "ask the sender for a new grant");
+  }
+
+  /** {@code advice}: what the caller can do about an expired, consumed or revoked grant. */
+  private static GrantUnavailableException unavailable(Grant grant, String consequence, String advice) {
     return switch (grant.state()) {
       case EXPIRED -> new GrantUnavailableException(Reason.GRANT_EXPIRED, "the grant expired at " + grant.expiresAt()
-          + "; " + consequence + "; ask the sender for a new grant");
+          + "; " + consequence + "; " + advice);
       case CONSUMED -> new GrantUnavailableException(Reason.GRANT_CONSUMED, "the grant's " + grant.maxDownloads()
-          + " download(s) have been used; " + consequence + "; ask the sender for a new grant");
+          + " download(s) have been used; " + consequence + "; " + advice);
       case REVOKED -> new GrantUnavailableException(Reason.GRANT_REVOKED, "the grant was revoked; " + consequence
-          + "; ask the sender for a new grant");
+          + "; " + advice);
       case CLAIMED -> new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in"
           + " progress; " + consequence + " now; resume that download with its claim id, or retry after its window");
       case ACTIVE -> throw new IllegalStateException("server: internal error: an active grant reported unavailable");

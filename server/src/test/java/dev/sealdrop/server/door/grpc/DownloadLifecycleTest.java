@@ -189,7 +189,10 @@ class DownloadLifecycleTest {
     CreateGrantResponse g = grant();
     RedeemResponse claim = redeem(g.getToken());
     Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0); // bob has the whole envelope
-    refused(() -> revoke(g.getGrant().getGrantId()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    String told = refused(() -> revoke(g.getGrant().getGrantId()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED")
+        .getStatus().getDescription();
+    assertThat(told).as("the owner is the sender: not told to ask the sender").doesNotContain("ask the sender")
+        .contains("can no longer be revoked");
     Grant after = current(g.getGrant().getGrantId());
     assertThat(after.getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
     assertThat(after.getDownloadsUsed()).isEqualTo(1);
