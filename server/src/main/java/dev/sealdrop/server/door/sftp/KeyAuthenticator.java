@@ -11,19 +11,18 @@ import java.util.Objects;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.session.ServerSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Public-key authentication, delegated to {@code core.sshkey}: the key must be registered to the
  * identity named as the SSH user, and the certificate it was registered with must pass every
  * check of {@code core.identity}. Rejects whenever the core does not positively accept (like
- * MINA's {@code RejectAllPublickeyAuthenticator} by default). MINA calls this both for the
- * "would you accept this key" probe and after verifying the signature; the login is recorded on
- * the session only then.
+ * MINA's {@code RejectAllPublickeyAuthenticator} by default). MINA calls this for the "would you
+ * accept this key" probe and again for the signed request, <em>before</em> it verifies the
+ * signature: an acceptance here proves nothing about the private key (anyone may hold the public
+ * one), so it is neither logged nor audited as a login. {@link LoginAudit} does both once the
+ * session has authenticated.
  */
 final class KeyAuthenticator implements PublickeyAuthenticator {
-  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
   private final SshKeyService keys;
 
   KeyAuthenticator(SshKeyService keys) {
@@ -45,8 +44,6 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
       Principal principal = keys.authenticate(username, blob, origin);
       session.setAttribute(Login.KEY, new Login(keys, principal, blob, SshPublicKey.fingerprintOf(blob),
           origin));
-      LOG.info("SFTP login accepted for '{}' ({}) from {} with key {}", principal.identity(), principal.role().key(),
-          session.getClientAddress(), SshPublicKey.fingerprintOf(blob));
       return true;
     } catch (SealdropException e) {
       session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * {@code connection.accept} once a session has authenticated (actor: the identity, detail: the
  * key's fingerprint), and {@code connection.refuse} for a session that closes without ever
  * authenticating (actor: the user name it tried, or "-"; result: the core's reason for the last
- * refused key, or {@code not-authenticated} if it never offered one). The probes a client makes
+ * refused key, or {@code not-authenticated} if it never offered one or never proved it holds the
+ * private half of an accepted one). The probes a client makes
  * while choosing among its keys are not records of their own: one connection, one record. A
  * login that cannot be audited is closed (fail closed).
  */
@@ -43,6 +44,10 @@ final class LoginAudit implements SessionListener {
       return;
     }
     Login login = session.getAttribute(Login.KEY);
+    if (login != null) {
+      LOG.info("SFTP login accepted for '{}' ({}) from {} with key {}", login.user(), login.atLogin().role().key(),
+          session.getRemoteAddress(), login.fingerprint());
+    }
     try {
       // on MINA's I/O thread: never wait for an fsync here (see Audit.recordWithoutWaiting)
       audit.recordWithoutWaiting(login == null ? "-" : login.user(), "connection.accept", OBJECT, "ok",
@@ -60,6 +65,14 @@ final class LoginAudit implements SessionListener {
       return;
     }
     Refusal r = session.getAttribute(REFUSAL);
+    if (r == null) {
+      // a registered key was offered but its signature never verified (a probe, or a wrong private
+      // key): not authenticated, but the record names the user and key that were tried
+      Login offered = session.getAttribute(Login.KEY);
+      if (offered != null) {
+        r = new Refusal(offered.user(), "not-authenticated", offered.fingerprint());
+      }
+    }
     String user = r != null ? r.user() : session.getUsername();
     try {
       audit.recordWithoutWaiting(user == null || user.isEmpty() ? "-" : cut(user), "connection.refuse", OBJECT,

@@ -9,6 +9,8 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 7: every SFTP action reaches the audit log with the same records as its gRPC twin, marked
@@ -180,6 +183,39 @@ class SftpAuditTest {
     assertThat(transferActsAfter(before)).containsExactly(
         new Act("bob", "upload.start", "role-forbidden", "sftp"),
         new Act("alice", "grant.redeem", "role-forbidden", "sftp"));
+  }
+
+  @Test
+  void aRegisteredPublicKeyWithoutItsPrivateHalfIsNeitherLoggedNorAuditedAsALogin() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    // alice's public key is no secret; the private half here is someone else's, so the signature fails
+    KeyPair forged = new KeyPair(aliceKey.getPublic(), SftpTestSupport.ed25519().getPrivate());
+    long before = lastSequence();
+    ch.qos.logback.classic.Logger security = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sealdrop.security");
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    security.addAppender(logs);
+    try {
+      assertThatThrownBy(() -> login(client, server, "alice", forged)).hasMessageContaining("authentication");
+      Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+          && "sftp".equals(e.details().get("door")));
+      assertThat(refused.actor()).as("the user name tried").isEqualTo("alice");
+      assertThat(refused.result()).isEqualTo("not-authenticated");
+      assertThat(refused.details()).containsKey("key");
+      assertThat(records()).filteredOn(e -> e.sequence() > before && e.action().equals("connection.accept"))
+          .isEmpty();
+      assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+          .noneMatch(m -> m.contains("login accepted"));
+
+      // a real login: logged once (not once per probe), after the signature was verified
+      login(client, server, "alice", aliceKey).close(true);
+      awaitRecord(e -> e.sequence() > before && e.action().equals("connection.accept"));
+      assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+          .filteredOn(m -> m.contains("SFTP login accepted for 'alice'")).hasSize(1);
+    } finally {
+      security.detachAppender(logs);
+      logs.stop();
+    }
   }
 
   @Test
