@@ -71,7 +71,8 @@ public final class ServerMain {
         "docs/admin.md, section \"Configuration keys\".",
         "Once ready it prints \"listening on HOST:PORT\" and \"admin listening on HOST:PORT\" (and \"sftp listening",
         "on HOST:PORT\") on stdout; logs go to stderr. Run it with java -Djdk.serialFilter='!*' -jar ...",
-        "Exit codes: 0 after --help, 2 for a bad option or configuration value.") + "\n";
+        "Exit codes: 0 after --help, 2 for a bad option or configuration value, 1 if it cannot start (e.g. a port",
+        "in use).") + "\n";
   }
 
   public static void main(String[] args) throws Exception {
@@ -93,7 +94,15 @@ public final class ServerMain {
       System.exit(2);
       return;
     }
-    SealdropServer server = SealdropServer.start(config);
+    SealdropServer server;
+    try {
+      server = SealdropServer.start(config);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // a busy port, an unreachable --admin-host: the operator's to fix, so a sentence, not a stack trace
+      System.err.println("sealdrop-server: error: cannot start: " + describe(e));
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sealdrop-shutdown"));
     stdout.println("listening on " + server.host() + ":" + server.port());
     stdout.println("admin listening on " + server.adminHost() + ":" + server.adminPort());
@@ -147,7 +156,40 @@ public final class ServerMain {
     ServerConfig config = ConfigFile.apply(base, merged);
     config = sftpPort == null ? config : config.withSftpPort(sftpPort);
     config = adminPort == null ? config : config.withAdminPort(adminPort);
-    return adminHost == null ? config : config.withAdmin(config.admin().withHost(adminHost));
+    config = adminHost == null ? config : config.withAdmin(config.admin().withHost(adminHost));
+    requireDistinctPorts(config);
+    return config;
+  }
+
+  /**
+   * The admin listener never shares the transfer port (nor the SFTP door's): the same fixed port for
+   * two listeners is a configuration error, refused before anything starts ({@code 0}, a free port,
+   * is always distinct).
+   */
+  private static void requireDistinctPorts(ServerConfig config) {
+    int port = config.network().port();
+    int admin = config.admin().port();
+    int sftp = config.sftp().enabled() ? config.sftp().port() : 0;
+    if (admin != 0 && admin == port) {
+      throw new IllegalArgumentException("admin-port " + admin + " is also the transfer port: the admin listener "
+          + "needs a port of its own (or 0 for a free one)");
+    }
+    if (sftp != 0 && (sftp == port || sftp == admin)) {
+      throw new IllegalArgumentException("sftp-port " + sftp + " is also the " + (sftp == port ? "transfer" : "admin")
+          + " port: the SFTP door needs a port of its own (or 0 for a free one)");
+    }
+  }
+
+  /** The exception's message and its causes' ("Failed to bind to address /127.0.0.1:8443: Address already in use"). */
+  private static String describe(Throwable e) {
+    StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+    Throwable c = e.getCause();
+    for (int depth = 0; c != null && depth < 8; c = c.getCause(), depth++) {
+      if (c.getMessage() != null && !text.toString().contains(c.getMessage())) {
+        text.append(": ").append(c.getMessage());
+      }
+    }
+    return text.toString();
   }
 
   private static int port(String flag, String value) {

@@ -32,6 +32,23 @@ class AdminConfigTest {
   }
 
   @Test
+  void theAdminListenerAndTheSftpDoorNeverShareAPortWithAnotherListener() throws Exception {
+    String certs = TestPki.dir().toString();
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs, "--port", "9443", "--admin-port",
+        "9443"))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("admin-port 9443 is also the transfer port");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs, "--port", "9443", "--sftp-port",
+        "9443"))).hasMessageContaining("sftp-port 9443 is also the transfer port");
+    Path file = Files.writeString(dir.resolve("ports.properties"), "admin-port=2222\nsftp-port=2222\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs, "--config", file.toString())))
+        .hasMessageContaining("sftp-port 2222 is also the admin port");
+    // 0 (a free port) is always distinct
+    ServerConfig free = ServerMain.parse(List.of("--dev", "--certs", certs, "--port", "0", "--admin-port", "0",
+        "--sftp-port", "0"));
+    assertThat(free.admin().port()).isZero();
+  }
+
+  @Test
   void retentionAndAuditSettingsComeFromTheConfigurationFile() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"),
         "retention=P7D\nretention-sweep-interval=PT10M\naudit-origin=deal-42.example/audit\naudit-checkpoint-every=50\n");

@@ -49,6 +49,24 @@ class ServerMainTest {
   }
 
   @Test
+  void aPortInUseIsASentenceAndExitOneNotAStackTrace() throws Exception {
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path out = dir.resolve("busy.out");
+      Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+          System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev", "--certs",
+          TestPki.dir().toString(), "--data", dir.resolve("data").toString(), "--admin-port",
+          String.valueOf(busy.getLocalPort()))
+          .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      String text = Files.readString(out);
+      assertThat(p.exitValue()).as(text).isEqualTo(1);
+      assertThat(text).contains("sealdrop-server: error: cannot start: ")
+          .contains(":" + busy.getLocalPort()).contains("already in use")
+          .doesNotContain("\tat ").doesNotContain("Exception in thread");
+    }
+  }
+
+  @Test
   void productionNeedsCaCertAndKey() {
     assertThatThrownBy(() -> ServerMain.parse(List.of("--data", dir.toString())))
         .hasMessageContaining("ca, cert and key");
