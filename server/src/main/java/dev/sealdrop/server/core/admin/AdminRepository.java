@@ -31,8 +31,12 @@ public interface AdminRepository {
   /** Deletes one grant and its claims; returns whether it existed. */
   boolean deleteGrant(String grantId);
 
-  /** Files created before {@code cutoff} that no ACTIVE/CLAIMED unexpired grant points at. */
-  List<String> listUnreachableFiles(Instant cutoff, Instant now);
+  /**
+   * Files created before {@code cutoff} that no grant points at any more. A dead grant (consumed,
+   * revoked, expired) keeps its file until retention has purged it, so that no grant is ever
+   * deleted with a file, unaudited and before its own period; a live one keeps it anyway.
+   */
+  List<String> listUnreachableFiles(Instant cutoff);
 
   Optional<LockdownState> loadLockdown();
 

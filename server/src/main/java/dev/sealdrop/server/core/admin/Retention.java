@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Retention: after {@code period}, grants that can never be used again (consumed, revoked, expired)
- * are deleted, and so are files that no usable grant reaches any more (with their ciphertext).
+ * are deleted, and then files that no grant points at any more (with their ciphertext): a dead
+ * grant still within the period keeps its file, so every grant purge is a record of its own.
  * Each purge is audited with actor {@code server}. The server schedules {@link #sweep}; tests call
  * it directly after moving the injected clock.
  */
@@ -51,7 +52,7 @@ public final class Retention {
       }
     }
     int files = 0;
-    for (String fileId : repository.listUnreachableFiles(cutoff, now)) {
+    for (String fileId : repository.listUnreachableFiles(cutoff)) {
       if (AdminOperations.Purger.purge(repository, blobs, fileId).isPresent()) {
         files++;
         audit.record(Audit.SERVER, "retention.purge-file", "file:" + fileId, "ok", "");

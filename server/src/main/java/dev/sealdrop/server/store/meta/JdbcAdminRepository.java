@@ -120,10 +120,9 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public List<String> listUnreachableFiles(Instant cutoff, Instant now) {
+  public List<String> listUnreachableFiles(Instant cutoff) {
     return jdbc.query("SELECT f.id FROM files f WHERE f.created_at < ? AND NOT EXISTS (SELECT 1 FROM grants g"
-        + " WHERE g.file_id = f.id AND " + LIVE + ") ORDER BY f.id", rs -> rs.getString(1), cutoff.toEpochMilli(),
-        now.toEpochMilli());
+        + " WHERE g.file_id = f.id) ORDER BY f.id", rs -> rs.getString(1), cutoff.toEpochMilli());
   }
 
   @Override

@@ -187,4 +187,30 @@ class LockdownAndPurgeTest {
         .containsExactly("grant:" + shortLived.getGrant().getGrantId(), "file:" + file.getFileId());
     assertThat(server.server().sweepRetention().grants()).as("idempotent").isZero();
   }
+
+  @Test
+  void aFileWhoseDeadGrantIsStillWithinTheRetentionPeriodIsKeptWithItAndEveryGrantPurgeIsAudited() {
+    // the file is 31 days old when its only grant, created on day 25, has been revoked for 6 days
+    server.clock.advance(Duration.ofDays(25));
+    CreateGrantResponse late = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    admins.admin("carol").revokeAnyGrant(dev.sealdrop.protocol.v1.RevokeAnyGrantRequest.newBuilder()
+        .setGrantId(late.getGrant().getGrantId()).build());
+    server.clock.advance(Duration.ofDays(6));
+    var swept = server.server().sweepRetention();
+    assertThat(swept.grants()).as("revoked 6 days ago: within the period").isZero();
+    assertThat(swept.files()).as("a grant that is not purged yet keeps its file").isZero();
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.getDefaultInstance()).getGrantsList())
+        .extracting(g -> g.getGrantId()).containsExactly(late.getGrant().getGrantId());
+
+    server.clock.advance(Duration.ofDays(25));
+    swept = server.server().sweepRetention();
+    assertThat(swept.grants()).isEqualTo(1);
+    assertThat(swept.files()).isEqualTo(1);
+    assertThat(Files.exists(data.resolve("blobs").resolve(file.getFileId()))).isFalse();
+    List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(50).build())
+        .getEntriesList();
+    assertThat(tail).filteredOn(e -> e.getAction().startsWith("retention.")).extracting(AuditEntry::getObject)
+        .as("no grant disappears without its own record").containsExactly("grant:" + late.getGrant().getGrantId(),
+            "file:" + file.getFileId());
+  }
 }
