@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * Resolves {@code --to} values offline: a bundle file (verified against the CA, then checked
- * against and added to the pins), or an identity whose key is already pinned.
+ * against and added to the pins), your own identity (your own bundle, so that you can re-open
+ * what you sealed), or an identity whose key is already pinned.
  */
 final class Recipients {
   private Recipients() {}
@@ -25,6 +26,7 @@ final class Recipients {
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
   static List<KeyBundle> resolve(Session session, List<String> to, boolean acceptNewKey) throws SealdropFailure {
     Map<String, KeyBundle> byIdentity = new LinkedHashMap<>();
+    String me = session.config().identity();
     for (String t : to) {
       KeyBundle b;
       Path asFile = Path.of(t);
@@ -39,6 +41,8 @@ final class Recipients {
               "pass a file written by `sealdrop keys export`, or an identity");
         }
         b = session.reportPin(session.trust().accept(encoded, identity, acceptNewKey)).bundle();
+      } else if (t.equals(me)) {
+        b = session.ownBundle();
       } else {
         Optional<KeyBundle> pinned = session.trust().pinnedVerified(t);
         if (pinned.isEmpty()) {
