@@ -3,6 +3,7 @@ package dev.sealdrop.envelope;
 import dev.sealdrop.envelope.internal.FileNames;
 import dev.sealdrop.envelope.internal.Opener;
 import dev.sealdrop.envelope.internal.Sealer;
+import dev.sealdrop.envelope.internal.Suite;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.keys.RecipientKey;
 import dev.sealdrop.keys.internal.AtomicFiles;
@@ -28,6 +29,9 @@ import java.util.regex.Pattern;
 public final class Envelope {
   /** The name every temporary plaintext file of this class starts with. */
   public static final String PARTIAL_PREFIX = ".sealdrop-";
+
+  /** The most distinct recipient keys one envelope can be sealed for (docs/envelope-format.md, Limits). */
+  public static final int MAX_RECIPIENTS = Suite.MAX_RECIPIENTS;
 
   private static final Pattern PARTIAL_PREFIX_FORM =
       Pattern.compile(Pattern.quote(PARTIAL_PREFIX) + "[A-Za-z0-9_-]{0,64}");

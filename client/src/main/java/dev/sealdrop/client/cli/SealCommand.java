@@ -64,6 +64,11 @@ final class SealCommand extends SealdropSubcommand {
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();
     List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);
+    if (recipients.size() > Envelope.MAX_RECIPIENTS) {
+      throw new UsageFailure("TOO_MANY_RECIPIENTS", "a sealed file can have at most " + Envelope.MAX_RECIPIENTS
+          + " recipients, not " + recipients.size(), "seal it in several files, each for at most "
+          + Envelope.MAX_RECIPIENTS + " recipients");
+    }
     List<RecipientKey> keys = recipients.stream().map(KeyBundle::recipientKey).toList();
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
