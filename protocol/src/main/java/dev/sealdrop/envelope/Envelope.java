@@ -104,6 +104,9 @@ public final class Envelope {
     try {
       Opener.Result r = openInto(in, me, trust, tmp, m -> {
         Path early = directory.resolve(FileNames.sanitize(m.fileName(), "unknown-fingerprint"));
+        if (Files.isDirectory(early)) {
+          throw new FileAlreadyExistsException(early.toString(), null, "a folder of that name exists");
+        }
         if (!overwrite && Files.exists(early)) {
           throw new FileAlreadyExistsException(early.toString(), null, "refusing to overwrite; pass overwrite");
         }

@@ -101,9 +101,7 @@ final class KeysCommand extends SealdropSubcommand {
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_OUT", justification = "the local user chooses the output file")
     void run(Session session) throws Exception {
       KeyBundle own = session.ownBundle();
-      if (Files.exists(output) && !force) {
-        throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
-      }
+      OutputFile.requireWritable(output, force);
       Files.write(output, own.encoded(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
           StandardOpenOption.WRITE);
       session.output().emit(new BundleResult("exported", own, Optional.empty(), own.fingerprint()));

@@ -58,9 +58,7 @@ final class SealCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
     InputFile.requireRegularFile(file);
-    if (Files.exists(output) && !force) {
-      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
-    }
+    OutputFile.requireWritable(output, force);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();
     List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);

@@ -1,0 +1,32 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.UsageFailure;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The one check of a {@code -o FILE} argument that names a file to write (seal, keys export),
+ * before any work: a folder, an existing file without {@code --force}, or a missing parent folder
+ * is a usage error (exit 2), never an internal error after the work was done.
+ */
+final class OutputFile {
+  private OutputFile() {
+  }
+
+  /** Refuses a folder ({@code IS_A_FOLDER}), an existing file without force ({@code FILE_EXISTS}) and a missing parent ({@code NO_SUCH_FOLDER}). */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the output file")
+  static void requireWritable(Path output, boolean force) throws UsageFailure {
+    if (Files.isDirectory(output)) {
+      throw new UsageFailure("IS_A_FOLDER", output + " is a folder; -o names the file to write",
+          "name a file, e.g. -o " + output.resolve("NAME"));
+    }
+    if (Files.exists(output) && !force) {
+      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
+    }
+    Path parent = output.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
+    }
+  }
+}
