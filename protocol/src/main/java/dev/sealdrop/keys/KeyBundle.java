@@ -29,7 +29,8 @@ import java.util.Objects;
  */
 public final class KeyBundle {
   static final int VERSION = 1;
-  static final int MAX_ENCODED = 40 * 1024;
+  /** The largest encoded bundle a reader accepts (docs/envelope-format.md, "Key bundles"). */
+  public static final int MAX_ENCODED = 40 * 1024;
   static final int MAX_CERTS = 4;
   static final int MAX_CERT_BYTES = 8192;
   static final int MAX_SIGNATURE_BYTES = 1024;

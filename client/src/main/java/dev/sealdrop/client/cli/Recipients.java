@@ -34,6 +34,9 @@ final class Recipients {
         byte[] encoded;
         String identity;
         try {
+          if (Files.size(asFile) > KeyBundle.MAX_ENCODED) {
+            throw new IOException("larger than " + KeyBundle.MAX_ENCODED + " bytes");
+          }
           encoded = Files.readAllBytes(asFile);
           identity = KeyBundle.decode(encoded).identity();
         } catch (IOException | BundleException e) {
