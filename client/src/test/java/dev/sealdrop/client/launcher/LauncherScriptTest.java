@@ -90,6 +90,27 @@ class LauncherScriptTest {
         .isBetween(800L, 1024L);
   }
 
+  @Test
+  void onJdk23AndLaterProtobufsUnsafeWarningsAreTurnedOffAndOnJdk17TheOptionIsNotGiven() throws Exception {
+    for (String version : List.of("25.0.3", "23", "17.0.15", "")) {
+      // a stand-in JDK whose java prints its arguments, with the release file a JDK has
+      Path home = Files.createDirectories(dir.resolve("jdk-" + version + "/bin"));
+      Path java = home.resolve("java");
+      Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do echo \"java-arg [$a]\"; done\n");
+      Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+      if (!version.isEmpty()) {
+        Files.writeString(home.resolveSibling("release"), "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"" + version + "\"\n");
+      }
+      Run r = run(Map.of("SEALDROP_CDS", "0", "JAVA_HOME", home.getParent().toString()), "inbox");
+      assertThat(r.exit()).as(r.err()).isZero();
+      if (version.startsWith("2")) {
+        assertThat(r.out()).as(version).contains("java-arg [--sun-misc-unsafe-memory-access=allow]\njava-arg [-jar]");
+      } else {
+        assertThat(r.out()).as(version).doesNotContain("unsafe").contains("java-arg [inbox]");
+      }
+    }
+  }
+
   private static long maxHeapMib(Run r) {
     return r.out().lines().filter(l -> l.startsWith("max heap MiB ")).mapToLong(l -> Long.parseLong(l.substring(13)))
         .findFirst().orElseThrow();
