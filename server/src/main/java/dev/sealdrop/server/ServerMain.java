@@ -5,6 +5,8 @@ import dev.sealdrop.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -71,8 +73,8 @@ public final class ServerMain {
         "docs/admin.md, section \"Configuration keys\".",
         "Once ready it prints \"listening on HOST:PORT\" and \"admin listening on HOST:PORT\" (and \"sftp listening",
         "on HOST:PORT\") on stdout; logs go to stderr. Run it with java -Djdk.serialFilter='!*' -jar ...",
-        "Exit codes: 0 after --help, 2 for a bad option or configuration value, 1 if it cannot start (e.g. a port",
-        "in use).") + "\n";
+        "Exit codes: 0 after --help, 2 for a bad option or configuration value, 1 if it cannot start (a port in use,",
+        "an unusable development PKI).") + "\n";
   }
 
   public static void main(String[] args) throws Exception {
@@ -93,13 +95,24 @@ public final class ServerMain {
       System.err.println("sealdrop-server --help lists the options; docs/admin.md lists every configuration key");
       System.exit(2);
       return;
+    } catch (IllegalStateException | UncheckedIOException e) {
+      // --dev: certs-dev's PKI exists but cannot be used (a missing CA key, an expired CA, unwritable)
+      System.err.println("sealdrop-server: error: " + e.getMessage());
+      System.err.println("sealdrop-server: hint: certs-dev/README.md says how to regenerate it; or move the --certs"
+          + " folder (default certs-dev/out) away and --dev generates a new development PKI");
+      System.exit(1);
+      return;
     }
     SealdropServer server;
     try {
       server = SealdropServer.start(config);
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // a busy port, an unreachable --admin-host: the operator's to fix, so a sentence, not a stack trace
       System.err.println("sealdrop-server: error: cannot start: " + describe(e));
+      if (e.getCause() instanceof BindException) {
+        System.err.println("sealdrop-server: hint: another process listens there; choose another port"
+            + " (--port, --admin-port, --sftp-port; 0 picks a free one)");
+      }
       System.exit(1);
       return;
     }

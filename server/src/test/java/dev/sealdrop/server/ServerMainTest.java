@@ -126,6 +126,40 @@ class ServerMainTest {
   }
 
   @Test
+  void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+      Result r = runMain("port-in-use", "--dev", "--certs", TestPki.dir().toString(), "--data",
+          dir.resolve("d-port").toString(), "--port", port);
+      assertThat(r.exit()).as(r.text()).isEqualTo(1);
+      assertThat(r.text()).contains("sealdrop-server: error: cannot start: ").contains(port)
+          .contains("Address already in use").contains("sealdrop-server: hint: ")
+          .doesNotContain("Exception in thread").doesNotContain("\tat ");
+    }
+    Path broken = Files.createDirectories(dir.resolve("broken-pki"));
+    Files.copy(TestPki.get().caCertFile(), broken.resolve("ca.crt")); // ca.key missing
+    Result r = runMain("broken-pki", "--dev", "--certs", broken.toString(), "--data", dir.resolve("d-pki").toString());
+    assertThat(r.exit()).as(r.text()).isEqualTo(1);
+    assertThat(r.text()).contains("sealdrop-server: error: certs-dev: ").contains("ca.key is missing")
+        .doesNotContain("Exception in thread").doesNotContain("\tat ");
+  }
+
+  private record Result(int exit, String text) {}
+
+  private Result runMain(String name, String... args) throws Exception {
+    Path out = dir.resolve(name + ".out");
+    List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-Djdk.serialFilter=!*", "-cp", System.getProperty("java.class.path"), ServerMain.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the server did not stop: " + Files.readString(out));
+    }
+    return new Result(p.exitValue(), Files.readString(out));
+  }
+
+  @Test
   void theSerialFilterRejectsEverything() {
     ServerMain.rejectAllDeserialization();
     assertThat(ObjectInputFilter.Config.getSerialFilter()).isNotNull();
