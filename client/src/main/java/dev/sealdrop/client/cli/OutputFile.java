@@ -6,17 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The one check of a {@code -o FILE} argument that names a file to write (seal, keys export),
- * before any work: a folder, an existing file without {@code --force}, or a missing parent folder
- * is a usage error (exit 2), never an internal error after the work was done.
+ * The one check of a {@code -o FILE} argument that names a file to write (seal, keys export, admin
+ * audit export), before any work: a folder, an existing file without {@code --force}, or a missing
+ * parent folder is a usage error (exit 2), never an internal error after the work was done.
  */
-final class OutputFile {
+public final class OutputFile {
   private OutputFile() {
   }
 
   /** Refuses a folder ({@code IS_A_FOLDER}), an existing file without force ({@code FILE_EXISTS}) and a missing parent ({@code NO_SUCH_FOLDER}). */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the output file")
-  static void requireWritable(Path output, boolean force) throws UsageFailure {
+  public static void requireWritable(Path output, boolean force) throws UsageFailure {
     if (Files.isDirectory(output)) {
       throw new UsageFailure("IS_A_FOLDER", output + " is a folder; -o names the file to write",
           "name a file, e.g. -o " + output.resolve("NAME"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.audit.AuditPublicKey;
 import dev.sealdrop.audit.AuditVerifier;
 import dev.sealdrop.audit.VerificationResult;
+import dev.sealdrop.client.cli.OutputFile;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.NetworkFailure;
@@ -44,10 +45,8 @@ final class AuditExport {
   record Written(Path file, long bytes, long announcedRecords, AuditPublicKey key, VerificationResult result) {}
 
   Written write(AdminConnection admin) throws SealdropFailure, IOException {
-    if (!force && Files.exists(target)) {
-      throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + target, "choose another -o, or add --force");
-    }
-    Path dir = target.getParent();
+    OutputFile.requireWritable(target, force);
+    Path dir = target.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
     try {
       Written w = admin.call(GrpcFailures.Op.GENERIC, () -> stream(admin, tmp));

@@ -240,6 +240,14 @@ class AdminCommandsTest {
     assertThat(as("carol", json("admin", "audit", "export", "-o", out.toString())).assertExit(2).object("error"))
         .containsEntry("reason", "FILE_EXISTS");
     as("carol", json("admin", "audit", "export", "-o", out.toString(), "--force")).assertExit(0);
+    // a folder, even with --force, and a folder that does not exist: usage errors that say so, nothing left
+    assertThat(as("carol", json("admin", "audit", "export", "-o", root.toString(), "--force")).assertExit(2)
+        .object("error")).containsEntry("reason", "IS_A_FOLDER");
+    Path missing = root.resolve("no-such-folder").resolve("audit.jsonl");
+    assertThat(as("carol", json("admin", "audit", "export", "-o", missing.toString())).assertExit(2).object("error"))
+        .containsEntry("reason", "NO_SUCH_FOLDER").satisfies(e -> assertThat((String) e.get("message"))
+            .contains(missing.getParent().toString()).doesNotContain(".part"));
+    assertThat(root.toFile().list()).noneMatch(n -> n.endsWith(".part"));
 
     CliRun tail = as("carol", json("admin", "audit", "tail", "-n", "3")).assertExit(0);
     assertThat(tail.list("entries")).hasSize(3).allSatisfy(e -> assertThat(e).containsKeys("seq", "time", "actor",
