@@ -9,6 +9,7 @@ public final class Main {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
+    CliLogging.routeJavaUtilLogging();
     CompilerBudget.applyInBackground();
     picocli.CommandLine cl = Sealdrop.commandLine(CliEnvironment.system());
     SealdropCommand top = cl.getCommand();
