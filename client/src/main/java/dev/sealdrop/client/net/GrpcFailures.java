@@ -217,6 +217,14 @@ public final class GrpcFailures {
     }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException || c instanceof CertificateException) {
+        Optional<CertificateException> serverCertificate = certificateProblem(c);
+        if (serverCertificate.isPresent()) {
+          // our own check of the server's certificate failed (OpenSSL wraps it as "General OpenSslEngine problem")
+          return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: the server's certificate was not "
+              + "accepted: " + serverCertificate.get().getMessage(), "check the server address (`server` in "
+              + "profile.properties) and that the profile's CA (tls/ca.crt, from `init --ca`) is the one that issued "
+              + "the server's certificate", e);
+        }
         return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),
             "check --server, that the server's certificate comes from your profile's CA, and that your "
                 + "certificate is valid and not revoked", e);
@@ -224,6 +232,17 @@ public final class GrpcFailures {
     }
     return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the server is unavailable: " + detail,
         "check the address and that the server is running, then re-run; transfers resume where they stopped", e);
+  }
+
+  /** The certificate check that failed in this TLS failure, if one did: the innermost such cause. */
+  private static Optional<CertificateException> certificateProblem(Throwable tlsFailure) {
+    CertificateException found = null;
+    for (Throwable c = tlsFailure; c != null; c = c.getCause()) {
+      if (c instanceof CertificateException ce) {
+        found = ce;
+      }
+    }
+    return Optional.ofNullable(found);
   }
 
   /** gRPC's description of a connection that closed with no GOAWAY, no TLS alert and no error. */

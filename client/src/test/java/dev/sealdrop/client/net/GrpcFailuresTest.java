@@ -121,6 +121,21 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aServerCertificateFromAnotherCaSaysSoNotOpenSslsGeneralProblem() {
+    // what netty-tcnative reports when our trust manager refuses the server's chain (a profile made with another --ca)
+    SSLHandshakeException openSsl = new SSLHandshakeException("General OpenSslEngine problem");
+    openSsl.initCause(new java.security.cert.CertificateException("PKIX path building failed: unable to find valid "
+        + "certification path to requested target"));
+    SealdropFailure f = GrpcFailures.translate(Status.UNAVAILABLE.withCause(openSsl).asRuntimeException(),
+        GrpcFailures.Op.LIST);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.AUTH);
+    assertThat(f.reason()).isEqualTo("TLS_REFUSED");
+    assertThat(f.getMessage()).contains("the server's certificate was not accepted")
+        .contains("unable to find valid certification path").doesNotContain("General OpenSslEngine problem");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("tls/ca.crt"));
+  }
+
+  @Test
   void aHandshakeThatTimedOutOrWasCutWithoutAnAlertIsANetworkFailureAndRetryable() {
     StatusRuntimeException timedOut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException("handshake failed",
         new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms"))).asRuntimeException();
