@@ -30,6 +30,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -202,6 +203,11 @@ final class ReceiveCommand extends SealdropSubcommand {
       try {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
             sender.bundle().verifyingKey()), directory, force, partialPrefix);
+      } catch (FileAlreadyExistsException e) {
+        // the claim and the ciphertext that arrived are kept: the same command resumes once the name is free
+        throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + e.getFile(), "move that file away, choose "
+            + "another -o, or pass --force to replace it; then run the same command again within the claim window: it "
+            + "resumes under the claim this run made", e);
       } catch (IOException e) {
         Optional<SealdropFailure> broken = d.failure();
         if (broken.isPresent()) {

@@ -108,6 +108,21 @@ class WalkThroughTest {
   }
 
   @Test
+  void aNameTakenInTheFolderIsRefusedWithTheWayOutAndTheSameCommandThenResumes() throws Exception {
+    String token = send(alice, "bob");
+    Path out = emptyDir("taken-bob");
+    Path taken = Files.writeString(out.resolve("clients.csv"), "bob's own notes");
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
+    assertThat(refused.jsonError()).containsEntry("reason", "FILE_EXISTS");
+    // the way out names --force, and that the grant claimed by this run is not lost
+    assertThat((String) refused.jsonError().get("hint")).contains("--force").contains("run the same command again");
+    assertThat(Files.readString(taken)).isEqualTo("bob's own notes");
+    assertThat(list(out)).containsExactly(taken);
+    bob.run("receive", token, "-o", out.toString(), "--force").assertExit(0);
+    assertThat(Files.mismatch(taken, csv)).isEqualTo(-1L);
+  }
+
+  @Test
   void wrongPassphraseExits7TouchesNoKeyFileAndConsumesNoGrant() throws Exception {
     String token = send(alice, "bob");
     Path keyFile = bob.home().resolve("keys/identity.key");
