@@ -75,6 +75,10 @@ final class ReceiveCommand extends SealdropSubcommand {
     if (t.isEmpty() || t.length() > 512 || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       throw new UsageFailure("BAD_TOKEN", "that does not look like a grant token", "paste the token exactly as sent");
     }
+    if (Files.exists(directory) && !Files.isDirectory(directory)) {
+      throw new UsageFailure("NOT_A_FOLDER", directory + " is a file, not a folder; receive writes the file under its"
+          + " original name into the folder -o names", "pass -o DIR (default: the current folder)");
+    }
     if (!Files.isDirectory(directory)) {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
     }
