@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import java.nio.file.Path;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,6 +36,11 @@ public final class GlobalOptions {
   @Option(names = "--home", paramLabel = "DIR",
       description = "Profile folder (default: $SEALDROP_HOME, else ~/.sealdrop).")
   void setHome(Path value) {
+    if (value != null && value.toString().isBlank()) {
+      // Path.of("") is the current folder: `--home "$UNSET"` would make it a profile (and chmod it 0700)
+      throw new CommandLine.ParameterException(mixee.commandLine(), "--home is empty; name the profile folder, e.g. "
+          + "--home ~/.sealdrop-alice, or leave --home out for $SEALDROP_HOME, else ~/.sealdrop");
+    }
     if (value != null) {
       root().home = value;
     }

@@ -28,6 +28,16 @@ class ProfileTest {
   }
 
   @Test
+  void anEmptyHomeOptionIsAUsageErrorNotTheCurrentFolder() {
+    // `--home "$DIR"` with DIR unset: Path.of("") is the current folder, which init would make a profile
+    for (String empty : new String[] {"", " "}) {
+      CliRun r = Cli.raw(Map.of(), "--json", "--home", empty, "inbox").assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "USAGE");
+      assertThat(r.err()).contains("--home is empty").doesNotContain("no sealdrop profile in");
+    }
+  }
+
+  @Test
   void everyFileIsOwnerOnlyAndThePassphraseIsNowhere() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
     Cli alice = Users.init(pki, root, "alice", "localhost:8443");
