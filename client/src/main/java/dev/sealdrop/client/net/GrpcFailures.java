@@ -94,6 +94,11 @@ public final class GrpcFailures {
             "a size limit or quota applies; ask the operator", e);
       case UNAVAILABLE:
         return unavailable(e, reason, detail);
+      case UNIMPLEMENTED:
+        // e.g. the admin port given as the transfer port, or the other way round
+        return new NetworkFailure(or(reason, "UNIMPLEMENTED"), "the server at this address does not offer this call ("
+            + detail + ")", "check the addresses in profile.properties: `server` is the port the server printed as "
+            + "`listening on`, `admin_server` the one it printed as `admin listening on`", e);
       case DEADLINE_EXCEEDED:
         return new NetworkFailure(or(reason, "TIMEOUT"), "the server did not answer in time",
             "check the network and re-run; transfers resume where they stopped", e);

@@ -121,6 +121,18 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aCallTheServerDoesNotOfferPointsAtTheAddressesNotAtALaterRerun() {
+    // what a profile whose `server` is the admin port gets: the admin listener has no TransferService
+    SealdropFailure f = GrpcFailures.translate(Status.UNIMPLEMENTED.withDescription(
+        "Method not found: sealdrop.v1.TransferService/ListInbox").asRuntimeException(), GrpcFailures.Op.LIST);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("UNIMPLEMENTED");
+    assertThat(f.getMessage()).contains("does not offer this call").contains("ListInbox");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("admin listening on")
+        .doesNotContain("re-run later"));
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaSaysSoNotOpenSslsGeneralProblem() {
     // what netty-tcnative reports when our trust manager refuses the server's chain (a profile made with another --ca)
     SSLHandshakeException openSsl = new SSLHandshakeException("General OpenSslEngine problem");
