@@ -114,12 +114,14 @@ final class ReceiveCommand extends SealdropSubcommand {
       try {
         opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
       } catch (GrantFailure e) {
+        // the server ended this claim (revoked, its window passed, ...): its id and what it downloaded are of no
+        // further use, and a re-run must not "resume" it
+        Files.deleteIfExists(spool);
+        Files.deleteIfExists(stateFile);
         if (!claim.resumed()) {
           throw e;
         }
         session.output().note("the earlier claim lapsed; redeeming the grant again");
-        Files.deleteIfExists(spool);
-        Files.deleteIfExists(stateFile);
         claim = claim(session, t, stateFile, spool, mine);
         opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
       }

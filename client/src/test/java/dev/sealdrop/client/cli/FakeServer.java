@@ -56,6 +56,8 @@ final class FakeServer implements AutoCloseable {
   /** When an upload is broken: how many of its bytes the server keeps (-1: all; less: as after a crash). */
   volatile long keepOnBreak = -1;
   volatile long breakDownloadAfter = -1;
+  /** When set, the download that breakDownloadAfter ends is refused with FAILED_PRECONDITION and this reason. */
+  volatile String breakDownloadReason;
   volatile boolean failNextConfirm;
   /** When set, ConfirmDownload is refused with FAILED_PRECONDITION and this reason (GRANT_CONSUMED counts the download). */
   volatile String confirmRefusal;
@@ -258,6 +260,13 @@ final class FakeServer implements AutoCloseable {
         off += n;
         if (breakDownloadAfter >= 0 && off >= breakDownloadAfter) {
           breakDownloadAfter = -1;
+          String reason = breakDownloadReason;
+          if (reason != null) {
+            Metadata m = new Metadata();
+            m.put(dev.sealdrop.client.net.GrpcFailures.REASON, reason);
+            out.onError(Status.FAILED_PRECONDITION.withDescription("test: " + reason).asRuntimeException(m));
+            return;
+          }
           out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
           return;
         }

@@ -162,6 +162,33 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void aGrantRevokedWhileItDownloadsLeavesNoStateOrSpoolBehind() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("revoked-mid"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      Path csv = dir.resolve("big.csv");
+      Files.writeString(csv, "row,PLAINTEXT-MARKER\n".repeat(40_000));
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      // the owner (or an admin) revokes while bob downloads: the server ends the stream with the grant's state
+      server.breakDownloadAfter = 100_000;
+      server.breakDownloadReason = "GRANT_REVOKED";
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun r = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+      assertThat(r.jsonError()).containsEntry("reason", "GRANT_REVOKED");
+      try (Stream<Path> s = Files.list(out)) {
+        assertThat(s).isEmpty();
+      }
+      try (Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
+        assertThat(left).as("the dead claim's id and its ciphertext spool are not kept").isEmpty();
+      }
+    }
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaIsRefusedWithExit3() throws Exception {
     Path dir = Files.createDirectories(root.resolve("foreign-server"));
     IssuedCert evil = pki.issue(new CertSpec("evil-server", Eku.SERVER_AUTH, java.time.Instant.now().minusSeconds(3600),
