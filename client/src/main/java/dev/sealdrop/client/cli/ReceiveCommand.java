@@ -71,6 +71,7 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
+    session.output().interruptHint("run the same command again before the claim window passes: the download resumes");
     String t = token.strip();
     if (t.isEmpty() || t.length() > 512 || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       throw new UsageFailure("BAD_TOKEN", "that does not look like a grant token", "paste the token exactly as sent");

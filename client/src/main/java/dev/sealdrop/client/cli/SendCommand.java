@@ -59,6 +59,10 @@ final class SendCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
+    // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
+    session.output().interruptHint("run the same command again: it seals and uploads the file again from the start"
+        + " (a send resumes only after its connection broke; one stopped by a signal cannot continue its sealing,"
+        + " whose key is never written to disk)");
     InputFile.requireRegularFile(file);
     terms.validate();
     String me = session.config().identity();

@@ -30,6 +30,7 @@ public final class Output {
 
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile boolean interrupted;
+  private volatile String interruptHint = "run the same command again";
 
   public Output(PrintWriter out, PrintWriter err, boolean json) {
     this.out = Objects.requireNonNull(out, "out");
@@ -70,6 +71,14 @@ public final class Output {
   }
 
   /**
+   * What the interrupted error's hint says, for a command whose re-run does more than start over
+   * (set by the command when it starts; default "run the same command again").
+   */
+  public void interruptHint(String hint) {
+    interruptHint = java.util.Objects.requireNonNull(hint, "hint");
+  }
+
+  /**
    * Called by the shutdown hook: if the command has not yet printed its result or error (a signal
    * such as SIGTERM or Ctrl-C is ending the JVM), prints the one error document under
    * {@code --json}, or one error line and a hint on stderr. Otherwise prints nothing.
@@ -82,7 +91,7 @@ public final class Output {
       return false;
     }
     String message = "interrupted: the command was stopped by a signal before it finished";
-    String hint = "run the same command again: an interrupted transfer resumes";
+    String hint = interruptHint;
     if (json) {
       writeJson(new ErrorResult(SIGTERM_EXIT, "interrupted", "INTERRUPTED", message, Optional.of(hint)));
     }

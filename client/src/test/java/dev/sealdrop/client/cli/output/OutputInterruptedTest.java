@@ -1,0 +1,36 @@
+package dev.sealdrop.client.cli.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The interrupted document's hint says what a re-run of the interrupted command does: a command sets
+ * it when it starts (send: everything again; receive: the download resumes), others keep the plain
+ * default. It never promises a resume the command cannot do.
+ */
+class OutputInterruptedTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @Test
+  void theDefaultHintPromisesNoResume() {
+    Output o = new Output(new PrintWriter(out), new PrintWriter(err), true);
+    assertThat(o.interrupted()).isTrue();
+    assertThat(out.toString()).contains("\"hint\":\"run the same command again\"").doesNotContain("resume");
+    assertThat(err.toString()).contains("sealdrop: hint: run the same command again\n");
+  }
+
+  @Test
+  void aCommandsOwnHintIsTheOnePrintedOnceWithJsonAndOnStderr() {
+    Output o = new Output(new PrintWriter(out), new PrintWriter(err), true);
+    o.interruptHint("run the same command again: the download resumes");
+    assertThat(o.interrupted()).isTrue();
+    assertThat(o.interrupted()).isFalse(); // one document only
+    assertThat(out.toString()).contains("\"hint\":\"run the same command again: the download resumes\"")
+        .contains("\"kind\":\"interrupted\"");
+    assertThat(err.toString()).contains("sealdrop: hint: run the same command again: the download resumes");
+  }
+}
