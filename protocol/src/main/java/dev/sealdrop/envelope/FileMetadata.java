@@ -1,5 +1,6 @@
 package dev.sealdrop.envelope;
 
+import dev.sealdrop.envelope.internal.Suite;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
@@ -31,5 +32,17 @@ public record FileMetadata(String fileName, long size, String contentType, Insta
     if (contentType.length() > MAX_CONTENT_TYPE || !contentType.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
       throw new IllegalArgumentException("contentType must be 0.." + MAX_CONTENT_TYPE + " printable ASCII characters");
     }
+  }
+
+  /**
+   * A lower bound of the size of the envelope that sealing this file produces: its fixed header
+   * parts, its chunks (each chunk's plaintext plus its tag) and its trailer. The header body
+   * (recipients, sender, this metadata) comes on top, so an upload can announce this before it
+   * seals, and a size limit it exceeds is certain to be exceeded.
+   */
+  public long envelopeSizeAtLeast() {
+    long chunks = Math.max(1, size / Suite.CHUNK_BYTES + (size % Suite.CHUNK_BYTES == 0 ? 0 : 1));
+    return Suite.PREFIX_BYTES + Suite.MAC_BYTES + size + chunks * (Suite.CHUNK_CT_BYTES - Suite.CHUNK_BYTES)
+        + Suite.TRAILER_BYTES;
   }
 }

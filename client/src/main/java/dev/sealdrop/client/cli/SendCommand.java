@@ -148,13 +148,14 @@ final class SendCommand extends SealdropSubcommand {
         forget(stateFile);
       }
     }
-    // the server refuses a recipient it would not grant the file to before any byte is sent
-    Uploader.Started started = uploader.create(List.of(to));
+    // the server refuses a recipient it would not grant the file to, and a file over its size limit
+    // or the quota, before any byte is sent
+    long size = Files.size(file);
+    FileMetadata meta = Metadata.of(file, size);
+    Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to));
     StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     state.save();
-    long size = Files.size(file);
-    FileMetadata meta = Metadata.of(file, size);
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
     try (Progress p = session.progress().start("sealing+uploading", size)) {
       Uploader.Committed c = uploader.uploadWhileSealing(started, spool, out -> {

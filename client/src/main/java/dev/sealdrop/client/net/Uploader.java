@@ -73,12 +73,15 @@ public final class Uploader {
   }
 
   /**
-   * Starts an upload of a file meant for {@code intendedRecipients}: the server refuses at once a
-   * recipient it would not grant the file to (unknown, not an acquirer, the caller itself).
+   * Starts an upload of an envelope of at least {@code expectedSize} bytes (0: unknown) meant for
+   * {@code intendedRecipients}: the server refuses at once an upload over its size limit or the
+   * caller's quota, and a recipient it would not grant the file to (unknown, not an acquirer, the
+   * caller itself).
    */
-  public Started create(java.util.List<String> intendedRecipients) throws SealdropFailure {
+  public Started create(long expectedSize, java.util.List<String> intendedRecipients) throws SealdropFailure {
     CreateUploadResponse r = ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer()
-        .createUpload(CreateUploadRequest.newBuilder().addAllIntendedRecipients(intendedRecipients).build()));
+        .createUpload(CreateUploadRequest.newBuilder().setExpectedSize(expectedSize)
+            .addAllIntendedRecipients(intendedRecipients).build()));
     return new Started(r.getUploadId(), r.getMaxMessageBytes());
   }
 

@@ -1,0 +1,74 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code send} announces the least size its envelope can have, so a file that cannot fit the
+ * server's per-file limit is refused before any byte is uploaded (docs/admin.md, max-upload-bytes),
+ * and one that fits goes through.
+ */
+class SendSizeLimitTest {
+  static final long LIMIT = 1L << 20;
+
+  @TempDir
+  static Path root;
+  static SealdropServer server;
+  static Cli alice;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path certs = root.resolve("certs");
+    DevPki pki = DevPki.loadOrCreate(certs);
+    ServerConfig dev = ServerConfig.development(root.resolve("data"), certs);
+    server = SealdropServer.start(dev.withLimits(LIMIT, dev.uploads().quotaBytes()));
+    String address = "127.0.0.1:" + server.port();
+    alice = Users.init(pki, root, "alice", address);
+    Cli bob = Users.init(pki, root, "bob", address);
+    alice.run("keys", "publish").assertExit(0);
+    bob.run("keys", "publish").assertExit(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void aFileThatCannotFitTheLimitIsRefusedBeforeAnyByteIsUploaded() throws Exception {
+    // the plaintext alone is the limit: its chunks' tags and the trailer take the envelope over it
+    Path big = Files.write(root.resolve("big.csv"), new byte[(int) LIMIT]);
+    CliRun r = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(6);
+    assertThat(r.jsonError()).containsEntry("reason", "UPLOAD_TOO_LARGE");
+    assertThat(server.audit().tail(1000)).noneMatch(e -> e.action().equals("upload.commit"))
+        .anySatisfy(e -> {
+          assertThat(e.action()).isEqualTo("upload.start");
+          assertThat(e.result()).isEqualTo("upload-too-large");
+        });
+    // no upload was created, so no byte of it was stored, and nothing is kept to resume
+    try (Stream<Path> tmp = Files.exists(root.resolve("data/tmp")) ? Files.list(root.resolve("data/tmp"))
+        : Stream.empty(); Stream<Path> state = Files.list(alice.home().resolve("state").resolve("uploads"))) {
+      assertThat(tmp).isEmpty();
+      assertThat(state).isEmpty();
+    }
+  }
+
+  @Test
+  void aFileWellUnderTheLimitIsSent() throws Exception {
+    Path small = Files.write(root.resolve("small.csv"), new byte[(int) (LIMIT / 2)]);
+    CliRun r = alice.run("--json", "send", small.toString(), "--to", "bob").assertExit(0);
+    assertThat(r.json()).containsKey("token");
+  }
+}
