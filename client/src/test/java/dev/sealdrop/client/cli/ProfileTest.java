@@ -25,6 +25,13 @@ class ProfileTest {
     assertThat(ProfileLocator.locate(null, Map.of("SEALDROP_HOME", root.resolve("env").toString()), user))
         .isEqualTo(root.resolve("env"));
     assertThat(ProfileLocator.locate(null, Map.of(), user)).isEqualTo(user.resolve(".sealdrop"));
+    // the default follows $HOME as the shell has it (a test or a sandbox that sets HOME gets its own profile),
+    // unless HOME is not an absolute path
+    assertThat(ProfileLocator.locate(null, Map.of("HOME", root.resolve("h").toString()), user))
+        .isEqualTo(root.resolve("h").resolve(".sealdrop"));
+    assertThat(ProfileLocator.locate(null, Map.of("HOME", "relative"), user)).isEqualTo(user.resolve(".sealdrop"));
+    assertThat(ProfileLocator.locate(null, Map.of("HOME", root.resolve("h").toString(), "SEALDROP_HOME",
+        root.resolve("env").toString()), user)).isEqualTo(root.resolve("env"));
   }
 
   @Test
