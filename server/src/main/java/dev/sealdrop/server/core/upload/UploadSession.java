@@ -283,6 +283,26 @@ public final class UploadSession {
         Map.of("upload-id", upload.id(), "received", Long.toString(received)));
   }
 
+  /**
+   * Ends the session for a door whose clients cannot resume an upload (SFTP): instead of keeping
+   * what was received for a resume until the abandoned-upload expiry (where it would count against
+   * the owner's quota for a day), the upload is closed as FAILED and its temporary data deleted now.
+   * Audited as {@code upload.abort}, as {@link #interrupted} is. Does nothing once audited.
+   */
+  public void discard() {
+    if (audited) {
+      return;
+    }
+    end();
+    service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
+    service.deleteTempQuietly(upload.id());
+    UploadService.LOG.info("upload {}: stream ended without finishing; its {} bytes were deleted (not resumable"
+        + " through this door)", upload.id(), received);
+    audited = true;
+    service.audit.record(caller, "upload.abort", "upload:" + upload.id(), whyInterrupted(),
+        Map.of("upload-id", upload.id(), "received", Long.toString(received)));
+  }
+
   /** Why a stream that simply stopped was stopped: a lockdown or revocation if one applies now. */
   private String whyInterrupted() {
     try {

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * A file being written into /outbox: every byte goes to the core's {@link UploadSession}, which
  * validates the envelope as it arrives (plaintext is refused at its first bytes). Only an explicit
  * SFTP CLOSE ({@link #closeRequested}) finishes the upload, which verifies and commits it; a
- * connection that ends without CLOSE leaves an interrupted upload that is never listed and that the
- * core's abandoned-upload expiry deletes. Writes must be sequential (SFTP clients send them so).
+ * connection that ends without CLOSE (or a lockdown or revocation that cuts it) commits nothing, and
+ * what it sent is deleted at once: SFTP clients cannot resume it. Writes must be sequential (SFTP clients send them so).
  *
  * <p>Throughput (docs/sftp.md, "Throughput"): OpenSSH sends 32 KiB writes. The SFTP subsystem's
  * single thread copies them into {@value #CHUNK}-byte chunks and hands full chunks to this upload's
@@ -237,9 +237,12 @@ final class UploadChannel implements SeekableByteChannel {
     }
   }
 
-  /** No CLOSE, or a refusal or failure: nothing is committed (a refused upload was already deleted). */
+  /**
+   * No CLOSE, or a refusal or failure: nothing is committed, and what was received is deleted now
+   * (a refused upload already was): SFTP clients cannot resume it.
+   */
   private StoredFile abandon() {
-    session.interrupted();
+    session.discard();
     if (failure == null) {
       LOG.info("SFTP upload {} ended without CLOSE after {} bytes; nothing committed", session.uploadId(), position);
     }

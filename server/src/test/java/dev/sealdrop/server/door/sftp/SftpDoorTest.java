@@ -190,6 +190,7 @@ class SftpDoorTest {
   @Test
   void uploadCutMidFileLeavesNothingVisible() throws Exception {
     List<String> before = aliceFiles();
+    List<Path> tempsBefore = tempFiles();
     ClientSession s = login(client, server, "alice", aliceKey);
     SftpClient sftp = sftp(s);
     OutputStream o = sftp.write("/outbox/half.sealed");
@@ -198,6 +199,12 @@ class SftpDoorTest {
     s.close(true); // the connection drops: no SSH_FXP_CLOSE
     Thread.sleep(300);
     assertThat(aliceFiles()).isEqualTo(before);
+    // nor is the half that arrived kept: SFTP cannot resume it, and it would count against the quota
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!tempFiles().equals(tempsBefore) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(tempFiles()).isEqualTo(tempsBefore);
     try (ClientSession again = login(client, server, "alice", aliceKey); SftpClient sftp2 = sftp(again)) {
       assertThat(names(sftp2, "/outbox")).containsExactlyInAnyOrderElementsOf(before);
     }
