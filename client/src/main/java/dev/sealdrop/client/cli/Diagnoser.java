@@ -32,6 +32,11 @@ public final class Diagnoser {
     if (f != null) {
       return new Diagnosis(exitFor(f), f.reason(), f.getMessage(), f.hint());
     }
+    if (e instanceof OutOfMemoryError) {
+      return new Diagnosis(ExitCodes.INTERNAL, "OUT_OF_MEMORY", "out of memory: " + e.getMessage(),
+          Optional.of("give the CLI more memory, e.g. SEALDROP_JAVA_OPTS=-Xmx1g (the launcher's default is 512 MiB),"
+              + " and re-run the same command"));
+    }
     return new Diagnosis(ExitCodes.INTERNAL, "INTERNAL",
         "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
         Optional.of("this is a bug in sealdrop; re-run with --verbose and report the output"));

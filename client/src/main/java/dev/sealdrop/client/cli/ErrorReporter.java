@@ -36,6 +36,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`");
   }
 
+  /** Reports an {@link Error} that escaped the command (picocli passes only Exceptions to the handler). */
+  static int reportFatal(Error e, CommandLine cmd) {
+    return report(e, cmd, null);
+  }
+
   /** Reports EX; DEFAULT_HINT (may be null) is the hint when the diagnosis has none. */
   private static int report(Throwable ex, CommandLine cmd, String defaultHint) {
     SealdropCommand root = root(cmd);

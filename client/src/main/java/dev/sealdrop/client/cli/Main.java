@@ -16,7 +16,14 @@ public final class Main {
     // --json promises one document whatever happens: a SIGTERM (or Ctrl-C) before the command has
     // printed its result or error still prints one, an "interrupted" error; the JVM's exit status stays 128 + signal
     Runtime.getRuntime().addShutdownHook(new Thread(() -> top.output().interrupted(), "sealdrop-interrupted"));
-    int code = cl.execute(args);
+    int code;
+    try {
+      code = cl.execute(args);
+    } catch (Error e) {
+      // picocli hands only Exceptions to the ErrorReporter; an Error (out of memory, a stack overflow)
+      // would end the JVM with its stack trace and the shutdown hook's "interrupted by a signal" document
+      code = ErrorReporter.reportFatal(e, cl);
+    }
     top.output().finish();
     System.exit(code);
   }
