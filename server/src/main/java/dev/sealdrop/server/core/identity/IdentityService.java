@@ -76,11 +76,18 @@ public final class IdentityService {
     return new Principal(name, found.get().role(), cert, origin);
   }
 
-  /** Registers (or re-registers) identities with their roles, enabled; used for --dev users. */
+  /**
+   * Registers identities with their roles, enabled, if they are not registered yet (the --dev users,
+   * at every start). One that exists keeps its role and state: an admin's disable or revocation
+   * survives a restart.
+   */
   public void registerAll(Map<String, Role> roles) {
     roles.forEach((name, role) -> {
-      repository.upsert(new Identity(name, role, true), clock.instant());
-      LOG.info("identity '{}' registered as {}", name, role.key());
+      if (repository.insertIfAbsent(new Identity(name, role, true), clock.instant())) {
+        LOG.info("identity '{}' registered as {}", name, role.key());
+      } else {
+        LOG.debug("identity '{}' already registered; its stored role and state are kept", name);
+      }
     });
   }
 

@@ -134,6 +134,16 @@ class RevocationTest {
     refused(() -> TransferServiceGrpc.newBlockingStub(dave).listInbox(ListInboxRequest.getDefaultInstance()),
         Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
 
+    // a restart of the development server (which registers its users at every start) keeps him disabled
+    admins.close();
+    clients.close();
+    server.close();
+    server.start();
+    admins = new AdminClients(server);
+    clients = server.clients();
+    refused(() -> clients.transfer("dave").listInbox(ListInboxRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
+
     admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build());
     assertThat(clients.transfer("dave").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList()).isNotEmpty();
   }
