@@ -62,7 +62,8 @@ public final class DevPkiMain {
       out.println("development PKI ready in " + pki.dir() + " (DEVELOPMENT ONLY: never trust ca.crt in production)");
       return 0;
     } catch (IllegalStateException | UncheckedIOException e) {
-      err.println("certs-dev: error: " + e.getMessage());
+      // DevPki's messages start with "certs-dev: " (the server prints them too): not twice here
+      err.println("certs-dev: error: " + String.valueOf(e.getMessage()).replaceFirst("^certs-dev: ", ""));
       return 1;
     }
   }

@@ -78,7 +78,7 @@ public final class Diagnoser {
     }
     if (e instanceof FileAlreadyExistsException x) {
       return new UsageFailure("FILE_EXISTS", "refusing to overwrite " + x.getFile(),
-          "choose another output path, or move the existing file away");
+          "choose another output path, move the existing file away, or add --force to replace it");
     }
     if (e instanceof AccessDeniedException a) {
       return new UsageFailure("ACCESS_DENIED", "cannot access " + a.getFile() + ": permission denied",
