@@ -287,20 +287,23 @@ public final class UploadSession {
    * Ends the session for a door whose clients cannot resume an upload (SFTP): instead of keeping
    * what was received for a resume until the abandoned-upload expiry (where it would count against
    * the owner's quota for a day), the upload is closed as FAILED and its temporary data deleted now.
-   * Audited as {@code upload.abort}, as {@link #interrupted} is. Does nothing once audited.
+   * Audited as {@code upload.abort}, as {@link #interrupted} is, unless its end was audited already:
+   * after a refusal that kept the data for a resume ({@link #abort}: a lockdown, a revocation, the
+   * size limit or quota), that data is deleted now all the same. A committed upload is not touched.
    */
   public void discard() {
-    if (audited) {
-      return;
-    }
+    boolean wasAudited = audited;
     end();
-    service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
-    service.deleteTempQuietly(upload.id());
-    UploadService.LOG.info("upload {}: stream ended without finishing; its {} bytes were deleted (not resumable"
-        + " through this door)", upload.id(), received);
-    audited = true;
-    service.audit.record(caller, "upload.abort", "upload:" + upload.id(), whyInterrupted(),
-        Map.of("upload-id", upload.id(), "received", Long.toString(received)));
+    if (service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant())) {
+      service.deleteTempQuietly(upload.id());
+      UploadService.LOG.info("upload {}: stream ended without finishing; its {} bytes were deleted (not resumable"
+          + " through this door)", upload.id(), received);
+    }
+    if (!wasAudited) {
+      audited = true;
+      service.audit.record(caller, "upload.abort", "upload:" + upload.id(), whyInterrupted(),
+          Map.of("upload-id", upload.id(), "received", Long.toString(received)));
+    }
   }
 
   /** Why a stream that simply stopped was stopped: a lockdown or revocation if one applies now. */

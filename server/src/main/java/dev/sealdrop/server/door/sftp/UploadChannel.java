@@ -233,6 +233,7 @@ final class UploadChannel implements SeekableByteChannel {
       return session.finish();
     } catch (RuntimeException e) {
       failure = SftpErrors.toIo(e);
+      session.discard(); // a refusal at CLOSE (lockdown, quota, ...) keeps nothing either
       return null;
     }
   }

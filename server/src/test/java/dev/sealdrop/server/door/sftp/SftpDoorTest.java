@@ -211,6 +211,33 @@ class SftpDoorTest {
   }
 
   @Test
+  void anUploadRefusedMidFileKeepsNoDataForAResumeSftpCannotDo() throws Exception {
+    // A refusal of a write (here: out of sequence; also a lockdown, a revocation, the size limit or
+    // the quota) kept what had arrived as an OPEN upload until the abandoned-upload expiry, where it
+    // counted against the quota; SFTP cannot resume it, so it is deleted like a dropped one.
+    List<String> before = aliceFiles();
+    List<Path> tempsBefore = tempFiles();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpClient.CloseableHandle h = sftp.open("/outbox/gap.sealed", SftpClient.OpenMode.Write,
+          SftpClient.OpenMode.Create);
+      sftp.write(h, 0, sealed.bytes(), 0, 1000);
+      assertThatThrownBy(() -> sftp.write(h, 5000, sealed.bytes(), 5000, 1000)).isInstanceOf(SftpException.class);
+      try {
+        h.close();
+      } catch (java.io.IOException expected) {
+        // the refusal is reported again at CLOSE
+      }
+      assertThat(names(sftp, "/outbox")).containsExactlyInAnyOrderElementsOf(before);
+    }
+    assertThat(aliceFiles()).isEqualTo(before);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!tempFiles().equals(tempsBefore) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(tempFiles()).isEqualTo(tempsBefore);
+  }
+
+  @Test
   void traversalAbsoluteEscapesNulAndLongNamesAreRefused() throws Exception {
     try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
       assertThatThrownBy(() -> get(sftp, "../../etc/passwd")).hasMessageContaining("'..' is not allowed");
