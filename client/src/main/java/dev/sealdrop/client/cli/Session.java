@@ -121,6 +121,7 @@ final class Session implements AutoCloseable {
 
   /** Our own bundle, as created at init. */
   KeyBundle ownBundle() throws SealdropFailure {
+    config(); // without a profile, say so (NO_PROFILE, 2), not that its bundle is unreadable (7)
     try {
       return KeyBundle.decode(java.nio.file.Files.readAllBytes(profile().ownBundle()));
     } catch (java.io.IOException | dev.sealdrop.keys.BundleException e) {

@@ -230,6 +230,20 @@ class HelpAndUsageTest {
     assertThat(r.err()).contains("sealdrop: hint: create one with `sealdrop init");
   }
 
+  @Test
+  void everyCommandThatNeedsAProfileSaysNoProfileNotAKeyStoreProblem(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    // keys publish / export read our own bundle first: without a profile that was exit 7, NO_BUNDLE
+    String none = tmp.resolve("none").toString();
+    for (List<String> cmd : List.of(List.of("keys", "publish"), List.of("keys", "show"),
+        List.of("keys", "export", "-o", tmp.resolve("me.skb").toString()), List.of("keys", "list-ssh"))) {
+      List<String> args = new ArrayList<>(List.of("--home", none, "--json"));
+      args.addAll(cmd);
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      assertThat(r.jsonError()).as(cmd.toString()).containsEntry("reason", "NO_PROFILE");
+    }
+  }
+
   /** The server's formats: Ids.next ("g_"/"f_" + 32 lowercase hex) and Secrets.next ("sdg_" + 43 base64url). */
   private static final Pattern REAL_ID = Pattern.compile("(g_|f_)[0-9a-f]{32}|sdg_[A-Za-z0-9_-]{43}");
   /** Anything that looks like an id or a token in an example: a prefix, a UUID, a ULID. */
