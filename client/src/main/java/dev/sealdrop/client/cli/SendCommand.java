@@ -32,12 +32,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code sealdrop send}: verify the recipient's key, seal while uploading (never a plaintext
- * temp file), create a one-time grant, print its token. Re-running after an interruption resumes.
+ * temp file), create a one-time grant, print its token. Re-running after a broken connection resumes.
  */
 @Command(name = "send", mixinStandardHelpOptions = true,
     description = {"Seal FILE for IDENTITY while uploading it, and create a one-time grant; prints the grant token.",
         "The recipient's key bundle is fetched, verified against your CA and pinned on first use.",
-        "If the upload is interrupted, run the same command again: it resumes where the server stopped."},
+        "If its connection breaks, run the same command again: it resumes where the server stopped.",
+        "A send stopped by Ctrl-C or a signal cannot resume: the same command seals and uploads the file again."},
     footer = {"  sealdrop send clients.csv --to bob --expires 72h --downloads 1",
         "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the file to send")

@@ -33,6 +33,17 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void sendHelpPromisesAResumeOnlyAfterABrokenConnection() {
+    // a send stopped by a signal starts over (its sealing key is never on disk): the help must not
+    // promise a resume for every interruption, as the interrupted error's hint does not
+    CliRun r = Cli.raw(Map.of(), "send", "--help").assertExit(0);
+    String help = r.out().replaceAll("\\s+", " ");
+    assertThat(help).doesNotContain("If the upload is interrupted")
+        .contains("If its connection breaks, run the same command again: it resumes where the server stopped.")
+        .contains("A send stopped by Ctrl-C or a signal cannot resume");
+  }
+
+  @Test
   void unknownOptionIsAUsageErrorInOneVoice() {
     CliRun r = Cli.raw(Map.of(), "send", "--bogus").assertExit(2);
     assertThat(r.err()).startsWith("sealdrop: error: ").contains("sealdrop: hint: see `sealdrop send --help`");
