@@ -15,8 +15,9 @@ import picocli.CommandLine.Command;
 
 /** {@code sealdrop files}: the sealed files you uploaded, however they arrived (send, or SFTP's /outbox/). */
 @Command(name = "files", mixinStandardHelpOptions = true,
-    description = {"List the sealed files you uploaded (by `sealdrop send` or by SFTP into /outbox/):",
-        "file id, size, fingerprint, upload time, and the key fingerprints of the recipients it is sealed for.",
+    description = {"List the sealed files you uploaded, by `sealdrop send` or by SFTP into /outbox/.",
+        "Each with its file id, size, fingerprint, upload time, and the key fingerprints of the recipients it is"
+            + " sealed for.",
         "Grant one to a recipient with `sealdrop grant FILE_ID --to IDENTITY`."},
     footer = {"  sealdrop files", "  ID=$(sealdrop files --json | jq -r '.files[-1].file_id')"})
 final class UploadedFilesCommand extends SealdropSubcommand {

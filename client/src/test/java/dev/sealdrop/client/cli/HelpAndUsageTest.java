@@ -280,6 +280,17 @@ class HelpAndUsageTest {
     assertThat(checked).hasSizeGreaterThanOrEqualTo(7);
   }
 
+  @Test
+  void everyCommandsSummaryIsAWholeSentence() {
+    // the first description line is all a parent's "Commands:" list shows of a command
+    for (CommandLine c : allCommands(Sealdrop.commandLine(CliEnvironment.forTest(Map.of(), Path.of("."))))) {
+      String[] description = c.getCommandSpec().usageMessage().description();
+      if (description.length > 0) {
+        assertThat(description[0]).as("summary of '%s'", c.getCommandSpec().qualifiedName(" ")).endsWith(".");
+      }
+    }
+  }
+
   private static List<CommandLine> allCommands(CommandLine root) {
     List<CommandLine> all = new ArrayList<>(List.of(root));
     for (CommandLine sub : root.getSubcommands().values()) {
