@@ -72,6 +72,10 @@ final class AuditVerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (Files.isDirectory(file)) {
+      throw new UsageFailure("IS_A_FOLDER", file + " is a folder; audit verify checks one export file",
+          "give the path of an audit export (`sealdrop admin audit export -o FILE` writes one)");
+    }
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "give the path of an audit export");
     }

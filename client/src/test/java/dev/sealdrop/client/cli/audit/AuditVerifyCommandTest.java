@@ -212,6 +212,10 @@ class AuditVerifyCommandTest {
     Path log = export("inputs.jsonl", 2);
     assertThat(verify(dir.resolve("missing.jsonl").toString(), "--json").assertExit(2).object("error"))
         .containsEntry("reason", "FILE_NOT_FOUND");
+    // a folder is named as one, not as a missing file
+    assertThat(verify(dir.toString(), "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "IS_A_FOLDER").satisfies(e -> assertThat((String) e.get("message"))
+            .contains("is a folder").doesNotContain("no such file"));
     assertThat(verify(log.toString(), "--key", "not-a-key", "--json").assertExit(2).object("error"))
         .containsEntry("reason", "BAD_KEY");
     assertThat(verify(log.toString(), "--key", "PRIVATE+KEY+" + key, "--json").assertExit(2).object("error"))
