@@ -169,7 +169,8 @@ final class SendCommand extends SealdropSubcommand {
           n -> p.advance(Math.min(n, size)));
       state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
       return c;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | SealdropFailure e) {
+      // a refusal or failure before anything was spooled leaves nothing to resume
       if (!state.get("spooled").equals(Optional.of("true"))) {
         forget(stateFile);
       }

@@ -107,6 +107,9 @@ public final class Uploader {
       }
       onSpooled.spooled(tee.spoolOffset);
       throw interrupted(tee.netError);
+    } catch (RefusedForGood e) {
+      tee.abort();
+      throw e.failure;
     } catch (IOException | RuntimeException e) {
       tee.abort();
       throw e;
@@ -157,6 +160,34 @@ public final class Uploader {
     }
   }
 
+  /**
+   * The server's refusal of an upload it deleted at once (the envelope itself, or an envelope grown
+   * past the per-file limit): nothing of it can be resumed, so sealing stops and nothing is spooled.
+   * Null for anything else.
+   */
+  private static SealdropFailure refusedForGood(IOException e) {
+    if (e instanceof UploadStream.BrokenUpload b) {
+      Status.Code code = b.status().getStatus().getCode();
+      if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.RESOURCE_EXHAUSTED) {
+        SealdropFailure f = GrpcFailures.translate(b.status(), GrpcFailures.Op.UPLOAD);
+        if (f.reason().equals("UPLOAD_TOO_LARGE") || f.reason().startsWith("ENVELOPE_")) {
+          return f;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Carries a {@link #refusedForGood} refusal out of the sealing stream. */
+  private static final class RefusedForGood extends IOException {
+    private final transient SealdropFailure failure;
+
+    RefusedForGood(SealdropFailure failure) {
+      super(failure.getMessage(), failure);
+      this.failure = failure;
+    }
+  }
+
   /** A broken transfer is resumable unless the server refused the content itself. */
   private static SealdropFailure interrupted(IOException e) {
     if (e instanceof UploadStream.BrokenUpload b) {
@@ -197,6 +228,10 @@ public final class Uploader {
         try {
           net.write(b, off, len);
         } catch (IOException e) {
+          SealdropFailure refusal = refusedForGood(e);
+          if (refusal != null) {
+            throw new RefusedForGood(refusal);
+          }
           netFailed(e);
           long taken = net.accepted() - written; // the part of b the stream holds; the spool has it now
           spool.write(b, off + (int) taken, len - (int) taken);
@@ -214,6 +249,10 @@ public final class Uploader {
         try {
           return net.finish();
         } catch (UploadStream.BrokenUpload e) {
+          SealdropFailure refusal = refusedForGood(e);
+          if (refusal != null) {
+            throw new RefusedForGood(refusal);
+          }
           netFailed(e);
         }
       }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.server.SealdropServer;
 import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.envelope.FileMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,6 +64,30 @@ class SendSizeLimitTest {
         : Stream.empty(); Stream<Path> state = Files.list(alice.home().resolve("state").resolve("uploads"))) {
       assertThat(tmp).isEmpty();
       assertThat(state).isEmpty();
+    }
+  }
+
+  @Test
+  void anEnvelopeThatPassesTheLimitWhileStreamingIsRefusedForGoodAndLeavesNothingToResume() throws Exception {
+    // the largest file whose announced lower bound still fits: its header takes the envelope over the limit
+    long size = LIMIT;
+    while (new FileMetadata("x", size, "", Instant.EPOCH).envelopeSizeAtLeast() > LIMIT) {
+      size--;
+    }
+    Path edge = Files.write(root.resolve("edge.csv"), new byte[(int) size]);
+    for (int run = 1; run <= 2; run++) {
+      CliRun r = alice.run("--json", "send", edge.toString(), "--to", "bob").assertExit(6);
+      assertThat(r.jsonError()).containsEntry("reason", "UPLOAD_TOO_LARGE");
+      // the same command again is refused the same way, not "resumed" from a spool the server would refuse
+      assertThat(r.err()).doesNotContain("resum");
+      try (Stream<Path> state = Files.list(alice.home().resolve("state").resolve("uploads"))) {
+        assertThat(state).as("run %d: nothing kept to resume", run).isEmpty();
+      }
+      // the server deleted what it had received at once: it waits for no resume and counts against no quota
+      try (Stream<Path> tmp = Files.exists(root.resolve("data/tmp")) ? Files.list(root.resolve("data/tmp"))
+          : Stream.empty()) {
+        assertThat(tmp).as("run %d: no upload data kept on the server", run).isEmpty();
+      }
     }
   }
 

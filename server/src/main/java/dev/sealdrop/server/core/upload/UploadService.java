@@ -189,8 +189,7 @@ public final class UploadService {
    */
   void checkLimits(String owner, String uploadId, long size) {
     if (size > policy.maxUploadBytes()) {
-      throw new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the envelope is " + size + " bytes; this server accepts"
-          + " at most " + policy.maxUploadBytes() + " bytes per file");
+      throw tooLarge(size);
     }
     long stored = uploads.storedBytes(owner, uploadId);
     if (stored + size > policy.quotaBytes()) {
@@ -198,6 +197,12 @@ public final class UploadService {
           + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
           + " bytes; an unfinished upload counts until it is finished or expires idle; ask an admin");
     }
+  }
+
+  /** The refusal of an envelope of {@code size} bytes, over the per-file limit. */
+  LimitExceededException tooLarge(long size) {
+    return new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the envelope is " + size + " bytes; this server accepts"
+        + " at most " + policy.maxUploadBytes() + " bytes per file");
   }
 
   public List<StoredFile> listFiles(Principal caller) {

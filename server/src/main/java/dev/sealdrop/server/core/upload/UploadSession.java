@@ -112,7 +112,7 @@ public final class UploadSession {
       service.gate.check("uploading");
       identity.check();
       if (received + data.length > service.policy.maxUploadBytes()) {
-        service.checkLimits(caller.identity(), upload.id(), received + data.length); // refuses: too large
+        throw refuseForGood(service.tooLarge(received + data.length));
       }
       inspect(data, data.length);
       writer.write(data, 0, data.length);
@@ -320,11 +320,20 @@ public final class UploadSession {
   }
 
   private InvalidEnvelopeException reject(Reason reason, String message) {
-    UploadService.LOG.warn("upload {} from '{}' refused: {}", upload.id(), caller.identity(), reason);
+    return refuseForGood(new InvalidEnvelopeException(reason, message));
+  }
+
+  /**
+   * Ends an upload that can never be finished (its envelope is not the caller's, or has grown past
+   * the per-file limit): closed as FAILED and its data deleted at once, so that it neither waits a
+   * day for a resume that would be refused again nor counts against the owner's quota meanwhile.
+   */
+  private <E extends SealdropException> E refuseForGood(E refusal) {
+    UploadService.LOG.warn("upload {} from '{}' refused: {}", upload.id(), caller.identity(), refusal.reason());
     end();
     service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
     service.deleteTempQuietly(upload.id());
-    return new InvalidEnvelopeException(reason, message);
+    return refusal;
   }
 
   private void checkOpen() {

@@ -129,6 +129,11 @@ class UploadTest {
     String id = create(0);
     refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, big, 0, big.length, true)),
         Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
+    // An envelope past the per-file limit can never be finished: its data is deleted at once rather
+    // than kept a day for a resume that would be refused again (and counted against the quota).
+    assertThat(data.resolve("tmp").resolve(id + ".part")).doesNotExist();
+    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, big, 0, big.length, true)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_CLOSED");
   }
 
   @Test
