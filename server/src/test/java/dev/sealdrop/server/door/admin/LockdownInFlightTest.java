@@ -8,8 +8,11 @@ import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.Grant;
+import dev.sealdrop.protocol.v1.GrantState;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.ReleaseClaimRequest;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
@@ -142,5 +145,37 @@ class LockdownInFlightTest {
     // lifting it restores service: the claim downloads from the start
     lockdown(false);
     assertThat(Transfers.download(clients.transfer("bob"), claim, 0)).isEqualTo(sealed.bytes());
+  }
+
+  @Test
+  void aClaimIsReleasedDuringALockdownButItsGrantIsRedeemedOnlyOnceTheLockdownIsLifted() {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(64 << 10, 23), "bob");
+    UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    lockdown(true);
+    // giving a grant back consumes nothing and moves no byte: docs/protocol.md allows it during a lockdown
+    Grant back = clients.transfer("bob").releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claim).build())
+        .getGrant();
+    assertThat(back.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+    assertThat(audit()).anySatisfy(e -> {
+      assertThat(e.getAction()).isEqualTo("grant.release");
+      assertThat(e.getResult()).isEqualTo("ok");
+    });
+    // but the lockdown still stops every transfer: no new claim and no byte of the old one
+    StatusRuntimeException redeem = catchThrowableOfType(StatusRuntimeException.class, () -> clients.transfer("bob")
+        .redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build()));
+    assertThat(redeem.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(redeem.getTrailers().get(Statuses.REASON)).isEqualTo("LOCKED_DOWN");
+    StatusRuntimeException download = catchThrowableOfType(StatusRuntimeException.class,
+        () -> Transfers.download(clients.transfer("bob"), claim, 0));
+    assertThat(download.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(download.getTrailers().get(Statuses.REASON)).isEqualTo("LOCKED_DOWN");
+
+    lockdown(false);
+    String again = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    assertThat(Transfers.download(clients.transfer("bob"), again, 0)).isEqualTo(sealed.bytes());
   }
 }
