@@ -109,6 +109,14 @@ public final class KeyBundle {
     }
   }
 
+  /** An i64 of seconds since the epoch, refused (not thrown as a runtime error) outside the range of {@link Instant}. */
+  private static Instant instant(long seconds, String field) throws FormatException {
+    if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+      throw new FormatException(field + " " + seconds + " is outside the representable time range");
+    }
+    return Instant.ofEpochSecond(seconds);
+  }
+
   /** Parses a bundle. Does NOT verify it: use {@link BundleVerifier#verify}. */
   public static KeyBundle decode(byte[] encoded) throws BundleException {
     Objects.requireNonNull(encoded, "encoded");
@@ -128,8 +136,8 @@ public final class KeyBundle {
       String identity = r.str8("identity", 1, 255);
       RecipientKey rk = RecipientKey.decode(r.bytes(XWing.PUBLIC_KEY_BYTES, "X-Wing key"));
       VerifyingKey vk = VerifyingKey.decode(r.bytes(VerifyingKey.ENCODED_BYTES, "Ed25519 key"));
-      Instant nb = Instant.ofEpochSecond(r.i64("not_before"));
-      Instant na = Instant.ofEpochSecond(r.i64("not_after"));
+      Instant nb = instant(r.i64("not_before"), "not_before");
+      Instant na = instant(r.i64("not_after"), "not_after");
       if (!na.isAfter(nb)) {
         throw new FormatException("not_after is not after not_before");
       }

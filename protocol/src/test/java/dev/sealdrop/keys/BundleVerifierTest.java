@@ -128,6 +128,19 @@ class BundleVerifierTest {
   }
 
   @Test
+  void aValidityTimeOutsideTheRepresentableRangeIsMalformedNotARuntimeError() {
+    // not_before and not_after are i64 seconds: a bundle from a hostile server or file may carry any
+    // value, and a verifier must refuse it as MALFORMED, not fail with a DateTimeException.
+    int notBeforeAt = 8 + 1 + 1 + "alice".length() + 1216 + 32;
+    for (long[] times : new long[][] {{0, Long.MAX_VALUE}, {Long.MIN_VALUE, 0}, {Long.MIN_VALUE, Long.MAX_VALUE}}) {
+      byte[] b = bundleFor("alice");
+      java.nio.ByteBuffer.wrap(b, notBeforeAt, 16).putLong(times[0]).putLong(times[1]);
+      refused(Reason.MALFORMED, () -> verifier.verify(b, "alice"));
+      refused(Reason.MALFORMED, () -> KeyBundle.decode(b));
+    }
+  }
+
+  @Test
   void theFingerprintIsStableAcrossRenewalAndChangesWithTheKeys() {
     KeyBundle a = KeyBundle.create("alice", KEYS.publicKeys(), IN_30_DAYS, pki.privateKey("alice"),
         List.of(pki.certificate("alice")));
