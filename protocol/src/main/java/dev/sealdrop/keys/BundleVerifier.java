@@ -57,7 +57,11 @@ public final class BundleVerifier {
       throw new BundleException(Reason.IDENTITY_MISMATCH, "expected \"" + expectedIdentity
           + "\" but the bundle names \"" + b.identity() + "\" and its certificate \"" + cn + "\"");
     }
-    if (now.isBefore(b.notBefore()) || now.isAfter(b.notAfter())) {
+    if (now.isBefore(b.notBefore())) {
+      throw new BundleException(Reason.BUNDLE_EXPIRED, "not valid before " + b.notBefore() + " (it is " + now
+          + " here): this computer's clock or the clock of " + b.identity() + " is wrong; correct it and retry");
+    }
+    if (now.isAfter(b.notAfter())) {
       throw new BundleException(Reason.BUNDLE_EXPIRED, "valid only from " + b.notBefore() + " to "
           + b.notAfter() + "; ask " + b.identity() + " to publish a fresh bundle");
     }

@@ -14,6 +14,7 @@ import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -34,6 +35,12 @@ public final class KeyBundle {
   static final int MAX_CERTS = 4;
   static final int MAX_CERT_BYTES = 8192;
   static final int MAX_SIGNATURE_BYTES = 1024;
+  /**
+   * How far before its signing time a bundle's validity starts, so that a verifier whose clock is
+   * behind the signer's (the server, a recipient's laptop) does not refuse a fresh bundle as not yet
+   * valid. The same margin as the development PKI's certificates.
+   */
+  static final Duration CLOCK_SKEW_ALLOWANCE = Duration.ofHours(1);
 
   private final byte[] encoded;
   private final int tbsLength;
@@ -59,7 +66,8 @@ public final class KeyBundle {
   }
 
   /**
-   * Signs a bundle valid from now (whole seconds) until {@code notAfter}. {@code identity} must be
+   * Signs a bundle valid from an hour before now (whole seconds; see {@link #CLOCK_SKEW_ALLOWANCE}) until
+   * {@code notAfter}. {@code identity} must be
    * the subject CN of {@code certificateChain.get(0)}, whose key {@code certificateKey} must be.
    */
   public static KeyBundle create(String identity, PublicKeys keys, Instant notAfter,
@@ -71,9 +79,10 @@ public final class KeyBundle {
     if (certificateChain == null || certificateChain.isEmpty() || certificateChain.size() > MAX_CERTS) {
       throw new IllegalArgumentException("certificateChain must hold 1.." + MAX_CERTS + " certificates, leaf first");
     }
-    Instant notBefore = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant notBefore = now.minus(CLOCK_SKEW_ALLOWANCE);
     Instant until = notAfter.truncatedTo(ChronoUnit.SECONDS);
-    if (!until.isAfter(notBefore)) {
+    if (!until.isAfter(now)) {
       throw new IllegalArgumentException("notAfter must be in the future");
     }
     try {

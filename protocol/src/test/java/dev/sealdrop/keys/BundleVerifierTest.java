@@ -116,6 +116,30 @@ class BundleVerifierTest {
   }
 
   @Test
+  void aFreshBundleIsAcceptedByAVerifierWhoseClockIsBehindTheSigners() throws Exception {
+    // alice's laptop runs two minutes fast: the server (or bob) must still accept the bundle she just
+    // made, not refuse it as "expired" while she is publishing it.
+    byte[] b = bundleFor("alice");
+    BundleVerifier behind = new BundleVerifier(pki.caCertificate(),
+        Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-2)));
+    assertThat(behind.verify(b, "alice").identity()).isEqualTo("alice");
+  }
+
+  @Test
+  void aBundleNotYetValidIsRefusedWithAClockHintNotAsExpired() {
+    Instant now = Instant.now();
+    IssuedCert longLived = pki.issue(CertSpec.client("hank").withValidity(now.minus(Duration.ofDays(10)),
+        now.plus(Duration.ofDays(10))));
+    byte[] b = bundleFor(longLived);
+    BundleVerifier wayBehind = new BundleVerifier(pki.caCertificate(),
+        Clock.offset(Clock.systemUTC(), Duration.ofDays(-1)));
+    assertThatThrownBy(() -> wayBehind.verify(b, "hank")).isInstanceOfSatisfying(BundleException.class, e -> {
+      assertThat(e.reason()).isEqualTo(Reason.BUNDLE_EXPIRED);
+      assertThat(e.getMessage()).contains("not valid before").contains("clock").doesNotContain("publish a fresh");
+    });
+  }
+
+  @Test
   void malformedBundlesAreRefusedBeforeAnyCryptography() {
     byte[] b = bundleFor("alice");
     refused(Reason.MALFORMED, () -> verifier.verify(Arrays.copyOf(b, b.length - 1), "alice"));
