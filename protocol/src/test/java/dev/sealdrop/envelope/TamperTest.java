@@ -181,6 +181,23 @@ class TamperTest {
   }
 
   @Test
+  void aLowOrderX25519PartInTheRecipientsEncapsulationIsAFailedStanzaNotARuntimeError() throws Exception {
+    // X25519 of a low-order point is all zeros, which Bouncy Castle refuses with an
+    // IllegalStateException; a modified file must still fail as a stanza that does not authenticate.
+    Layout l = new Layout(small.bytes());
+    int x25519Part = l.stanzasStart + 32 + 1088;
+    Opening opening = new Opening(dir);
+    for (byte u : new byte[] {0, 1}) {
+      byte[] e = small.bytes().clone();
+      Arrays.fill(e, x25519Part, x25519Part + 32, (byte) 0);
+      e[x25519Part] = u;
+      assertThat(opening.failure(e, BOB, fromAlice())).as("u = %d", u)
+          .isInstanceOf(MalformedEnvelopeException.class)
+          .hasMessageContaining("recipient stanza failed authentication");
+    }
+  }
+
+  @Test
   void aChangedSuiteIsRefusedByReaderAndInspector() throws Exception {
     byte[] e = small.bytes().clone();
     int suiteByte = 12 + 1 + "sealdrop/v1/".length();

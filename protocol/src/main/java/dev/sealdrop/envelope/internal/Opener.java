@@ -88,7 +88,12 @@ public final class Opener implements Framer.Listener {
     Header.Stanza mine = h.stanzas().stream()
         .filter(s -> Primitives.constantTimeEquals(s.recipientFingerprint(), myFp))
         .findFirst().orElseThrow(NoMatchingIdentityException::new);
-    byte[] ss = me.decapsulate(mine.encapsulation());
+    byte[] ss;
+    try {
+      ss = me.decapsulate(mine.encapsulation());
+    } catch (FormatException e) {
+      throw new MalformedEnvelopeException("recipient stanza failed authentication; file corrupted or tampered with");
+    }
     byte[] wrapKey = KeySchedule.wrapKey(ss, mine.recipientFingerprint(), mine.encapsulation());
     byte[] fileKey = Aead.openOnce(wrapKey, mine.wrappedFileKey());
     KeySchedule.wipe(ss, wrapKey);

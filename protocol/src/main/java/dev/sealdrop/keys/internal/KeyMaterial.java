@@ -64,7 +64,7 @@ public final class KeyMaterial {
     return verifyingPublic.clone();
   }
 
-  public byte[] decapsulate(byte[] encapsulation) {
+  public byte[] decapsulate(byte[] encapsulation) throws FormatException {
     checkAlive();
     return XWing.decapsulate(xwing, encapsulation);
   }

@@ -43,10 +43,19 @@ public final class XWing {
     }
   }
 
-  public static byte[] decapsulate(XWingPrivateKeyParameters key, byte[] encapsulation) {
+  /**
+   * The shared secret of {@code encapsulation}. Fails (instead of the draft's implicit rejection)
+   * when the encapsulation's X25519 part is a low-order point, which Bouncy Castle refuses: no
+   * honest sender produces one, so the caller treats it like a stanza that fails authentication.
+   */
+  public static byte[] decapsulate(XWingPrivateKeyParameters key, byte[] encapsulation) throws FormatException {
     if (encapsulation.length != ENCAPSULATION_BYTES) {
       throw new IllegalArgumentException("X-Wing encapsulation must be " + ENCAPSULATION_BYTES + " bytes");
     }
-    return new XWingKEMExtractor(key).extractSecret(encapsulation);
+    try {
+      return new XWingKEMExtractor(key).extractSecret(encapsulation);
+    } catch (IllegalStateException e) {
+      throw new FormatException("X-Wing encapsulation is malformed (low-order X25519 part)");
+    }
   }
 }

@@ -43,7 +43,12 @@ public final class CoRecipientForgery {
     byte[] fp = Fingerprints.hash(Labels.RECIPIENT_KEY_FP, me.recipientPublic());
     Header.Stanza s = h.stanzas().stream().filter(x -> Arrays.equals(x.recipientFingerprint(), fp)).findFirst()
         .orElseThrow();
-    byte[] ss = me.decapsulate(s.encapsulation());
+    byte[] ss;
+    try {
+      ss = me.decapsulate(s.encapsulation());
+    } catch (dev.sealdrop.keys.internal.FormatException e) {
+      throw new dev.sealdrop.envelope.MalformedEnvelopeException(e.getMessage());
+    }
     byte[] fileKey = Aead.openOnce(KeySchedule.wrapKey(ss, fp, s.encapsulation()), s.wrappedFileKey());
     ChunkCipher c = new ChunkCipher(KeySchedule.payloadKey(fileKey, h.payloadSalt()), h.hash());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
