@@ -165,6 +165,20 @@ class BundleVerifierTest {
   }
 
   @Test
+  void aRecipientKeyWithALowOrderX25519PartIsMalformed() {
+    // alice could sign such a bundle with her own certificate key: before, it was pinned, and sealing
+    // to it failed with an IllegalStateException ("X25519 agreement failed"). The parser refuses it.
+    int x25519At = 8 + 1 + 1 + "alice".length() + 1184;
+    for (byte u : new byte[] {0, 1}) {
+      byte[] b = bundleFor("alice");
+      Arrays.fill(b, x25519At, x25519At + 32, (byte) 0);
+      b[x25519At] = u;
+      refused(Reason.MALFORMED, () -> KeyBundle.decode(b));
+      refused(Reason.MALFORMED, () -> verifier.verify(b, "alice"));
+    }
+  }
+
+  @Test
   void theFingerprintIsStableAcrossRenewalAndChangesWithTheKeys() {
     KeyBundle a = KeyBundle.create("alice", KEYS.publicKeys(), IN_30_DAYS, pki.privateKey("alice"),
         List.of(pki.certificate("alice")));

@@ -2,6 +2,7 @@ package dev.sealdrop.keys.internal;
 
 import java.security.SecureRandom;
 import org.bouncycastle.crypto.SecretWithEncapsulation;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 import org.bouncycastle.pqc.crypto.xwing.XWingKEMExtractor;
 import org.bouncycastle.pqc.crypto.xwing.XWingKEMGenerator;
 import org.bouncycastle.pqc.crypto.xwing.XWingPrivateKeyParameters;
@@ -22,6 +23,12 @@ public final class XWing {
   public static XWingPublicKeyParameters publicKey(byte[] encoded) throws FormatException {
     if (encoded.length != PUBLIC_KEY_BYTES) {
       throw new FormatException("X-Wing public key must be " + PUBLIC_KEY_BYTES + " bytes, not " + encoded.length);
+    }
+    // A low-order X25519 part makes every X25519 result all zeros, which Bouncy Castle refuses when
+    // sealing: refuse such a key here, when a bundle is parsed, rather than when someone seals to it.
+    // (Any scalar shows it: X25519 clamps scalars to multiples of the cofactor.)
+    if (!X25519.calculateAgreement(new byte[32], 0, encoded, PUBLIC_KEY_BYTES - 32, new byte[32], 0)) {
+      throw new FormatException("X-Wing public key has a low-order X25519 part");
     }
     try {
       return new XWingPublicKeyParameters(encoded);
