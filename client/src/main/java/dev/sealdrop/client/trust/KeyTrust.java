@@ -75,8 +75,14 @@ public final class KeyTrust {
     try {
       return verifier.verify(encoded, identity);
     } catch (BundleException e) {
-      throw new IntegrityFailure("BUNDLE_" + e.reason().name(), e.getMessage(), hint(e.reason(), identity), e);
+      throw new IntegrityFailure(reasonName(e.reason()), e.getMessage(), hint(e.reason(), identity), e);
     }
+  }
+
+  /** The stable reason scripts see: the bundle refusal's name under one {@code BUNDLE_} prefix. */
+  static String reasonName(BundleException.Reason reason) {
+    String name = reason.name();
+    return name.startsWith("BUNDLE_") ? name : "BUNDLE_" + name;
   }
 
   /**

@@ -1,0 +1,48 @@
+package dev.sealdrop.client.trust;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PrivateKeys;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reasons scripts see for a refused key bundle (docs/cli.md): one {@code BUNDLE_} prefix each. */
+class KeyTrustTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void anExpiredBundleIsBundleExpiredNotBundleBundleExpired() {
+    DevPki pki = DevPki.create(dir.resolve("pki"), false);
+    Instant until = Instant.now().plus(Duration.ofDays(2));
+    byte[] bundle = KeyBundle.create("alice", PrivateKeys.generate().publicKeys(), until, pki.privateKey("alice"),
+        List.of(pki.certificate("alice"))).encoded();
+    // a day after the bundle ends, while alice's certificate is still valid
+    KeyTrust later = new KeyTrust(pki.caCertificate(), Clock.fixed(until.plus(Duration.ofDays(1)), ZoneOffset.UTC),
+        new PinStore(dir.resolve("trusted")));
+
+    assertThatThrownBy(() -> later.verify(bundle, "alice")).isInstanceOfSatisfying(IntegrityFailure.class,
+        e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("BUNDLE_EXPIRED"));
+  }
+
+  @Test
+  void aBundleFromAnotherCaKeepsItsDocumentedReason() {
+    DevPki pki = DevPki.create(dir.resolve("pki"), false);
+    DevPki other = DevPki.create(dir.resolve("other"), false);
+    byte[] bundle = KeyBundle.create("alice", PrivateKeys.generate().publicKeys(), Instant.now().plus(Duration.ofDays(2)),
+        other.privateKey("alice"), List.of(other.certificate("alice"))).encoded();
+    KeyTrust trust = new KeyTrust(pki.caCertificate(), Clock.systemUTC(), new PinStore(dir.resolve("trusted")));
+
+    assertThatThrownBy(() -> trust.verify(bundle, "alice")).isInstanceOfSatisfying(IntegrityFailure.class,
+        e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("BUNDLE_UNTRUSTED_CERTIFICATE"));
+  }
+}
