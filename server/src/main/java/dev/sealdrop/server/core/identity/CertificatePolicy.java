@@ -6,7 +6,9 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-import javax.naming.InvalidNameException;
+import javax.naming.NamingEnumeration;
+import javax.naming.NamingException;
+import javax.naming.directory.Attribute;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
@@ -60,14 +62,22 @@ public final class CertificatePolicy {
     String cn = null;
     try {
       for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN")) {
-          if (cn != null) {
-            throw invalid("the client certificate's subject has more than one CN");
+        // every attribute of the RDN: a multi-valued RDN (CN=mallory+CN=alice) carries several, and
+        // Rdn.getType()/getValue() would show only the first in sort order
+        NamingEnumeration<? extends Attribute> attributes = rdn.toAttributes().getAll();
+        while (attributes.hasMore()) {
+          Attribute attribute = attributes.next();
+          if (!attribute.getID().equalsIgnoreCase("CN")) {
+            continue;
           }
-          cn = String.valueOf(rdn.getValue());
+          if (cn != null || attribute.size() != 1 || rdn.size() != 1) {
+            throw invalid("the client certificate's subject has more than one CN, or a CN combined with other"
+                + " attributes in one RDN");
+          }
+          cn = String.valueOf(attribute.get());
         }
       }
-    } catch (InvalidNameException e) {
+    } catch (NamingException e) {
       throw invalid("the client certificate's subject cannot be parsed");
     }
     if (!IdentityNames.isValid(cn)) {

@@ -278,6 +278,21 @@ class MutualTlsRefusalTest {
     refused(() -> whoAmI(as(c)), Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
   }
 
+  /**
+   * A multi-valued RDN holds two CNs in one RDN; the identity must not be whichever of them sorts
+   * first (here the registered alice and bob), but the certificate refused as having no single CN.
+   */
+  @Test
+  void aSubjectWithTwoCnsInOneMultiValuedRdnIsRefused() {
+    org.bouncycastle.asn1.ASN1ObjectIdentifier cn = org.bouncycastle.asn1.x500.style.BCStyle.CN;
+    for (String[] names : new String[][] {{"zzz", "alice"}, {"bob", "zzz"}, {"alice", "alice"}}) {
+      dev.sealdrop.server.testing.CustomCerts.Issued c = dev.sealdrop.server.testing.CustomCerts.clientWithSubject(
+          server.pki, new org.bouncycastle.asn1.x500.X500NameBuilder()
+              .addMultiValuedRDN(new org.bouncycastle.asn1.ASN1ObjectIdentifier[] {cn, cn}, names).build());
+      refusedAtHandshake(clients.channel(c.privateKey(), c.certificate()), "unsupported_certificate");
+    }
+  }
+
   @Test
   void unknownIdentityIsRefusedWithItsOwnReason() {
     IssuedCert c = issue(CertSpec.client("tls-unknown"));

@@ -1,0 +1,57 @@
+package dev.sealdrop.server.testing;
+
+import dev.sealdrop.certsdev.DevPki;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * Client certificates from the dev CA with subjects {@code certs-dev}'s CertSpec cannot express
+ * (multi-valued RDNs, odd attributes): EKU clientAuth, keyUsage digitalSignature, valid now.
+ */
+public final class CustomCerts {
+  private CustomCerts() {}
+
+  public record Issued(X509Certificate certificate, PrivateKey privateKey) {}
+
+  public static Issued clientWithSubject(DevPki pki, X500Name subject) {
+    try {
+      String pem = Files.readString(pki.dir().resolve("ca.key"));
+      PrivateKey caKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
+          Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""))));
+      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+      kpg.initialize(256);
+      KeyPair keys = kpg.generateKeyPair();
+      Instant now = Instant.now();
+      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(pki.caCertificate(),
+          new BigInteger(64, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
+          Date.from(now.plus(Duration.ofDays(1))), subject, keys.getPublic());
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+      return new Issued(cert, keys.getPrivate());
+    } catch (java.io.IOException | GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
+      throw new IllegalStateException("cannot mint a test certificate for " + subject, e);
+    }
+  }
+}
