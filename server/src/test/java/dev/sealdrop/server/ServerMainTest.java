@@ -125,6 +125,23 @@ class ServerMainTest {
         "--bootstrap-admin", "../evil"))).hasMessageContaining("not allowed");
   }
 
+  /**
+   * A value past the range of an int is refused with the key's name, never cast: port=4294975743
+   * once listened on 8447 and grant-max-downloads=4294967297 allowed 1 download.
+   */
+  @Test
+  void numbersBeyondAnIntAreRefusedNotWrappedAround() throws Exception {
+    for (String line : List.of("port=4294975743", "admin-port=4294975744", "grant-max-downloads=4294967297",
+        "audit-checkpoint-every=4294967296")) {
+      String key = line.substring(0, line.indexOf('='));
+      Path file = Files.writeString(dir.resolve(key + ".properties"), line + "\n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString(), "--data", dir.resolve("d-" + key).toString())))
+          .as(line).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(key + " must be ")
+          .hasMessageContaining(line.substring(line.indexOf('=') + 1));
+    }
+  }
+
   @Test
   void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -93,7 +93,7 @@ public final class ConfigFile {
       c = c.withHost(settings.get("host"));
     }
     if (settings.containsKey("port")) {
-      c = c.withPort((int) number(settings, "port"));
+      c = c.withPort(port(settings, "port", 0));
     }
     if (settings.containsKey("bootstrap-admin")) {
       c = c.withBootstrapAdmin(IdentityNames.check(settings.get("bootstrap-admin")));
@@ -105,12 +105,12 @@ public final class ConfigFile {
     GrantPolicy g = c.grants();
     c = c.withGrants(new GrantPolicy(duration(settings, "grant-default-lifetime", g.defaultLifetime()),
         duration(settings, "grant-max-lifetime", g.maxLifetime()),
-        (int) number(settings, "grant-max-downloads", g.maxDownloads()),
+        intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
         duration(settings, "claim-window", g.claimWindow())));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
-        (int) number(settings, "admin-port", a.port()), settings.getOrDefault("audit-origin", a.auditOrigin()),
-        (int) number(settings, "audit-checkpoint-every", a.checkpointEveryRecords()),
+        port(settings, "admin-port", a.port()), settings.getOrDefault("audit-origin", a.auditOrigin()),
+        intWithin(settings, "audit-checkpoint-every", 1, Integer.MAX_VALUE, a.checkpointEveryRecords()),
         duration(settings, "audit-checkpoint-interval", a.checkpointInterval()),
         duration(settings, "retention", a.retention()),
         duration(settings, "retention-sweep-interval", a.retentionSweepInterval())));
@@ -148,6 +148,23 @@ public final class ConfigFile {
       throw new IllegalArgumentException(key + " must be " + min + " to " + max + ", not " + v);
     }
     return v;
+  }
+
+  /** A whole number in [min, max] (an int: never cast, so 4294975743 is refused, not read as 8447). */
+  private static int intWithin(Map<String, String> s, String key, int min, int max, int fallback) {
+    return s.containsKey(key) ? (int) within(s, key, min, max) : fallback;
+  }
+
+  /** A port, 0..65535 (0 = a free port). */
+  private static int port(Map<String, String> s, String key, int fallback) {
+    if (!s.containsKey(key)) {
+      return fallback;
+    }
+    long v = number(s, key);
+    if (v < 0 || v > 65535) {
+      throw new IllegalArgumentException(key + " must be 0..65535 (0 = any free port), not " + v);
+    }
+    return (int) v;
   }
 
   private static Duration positive(Map<String, String> s, String key, Duration fallback) {
