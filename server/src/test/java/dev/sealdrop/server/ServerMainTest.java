@@ -142,6 +142,17 @@ class ServerMainTest {
     }
   }
 
+  /** docs/admin.md: a bad value exits 2 with a message naming the key, not 1 with the audit key's stack trace. */
+  @Test
+  void aBadAuditOriginIsABadValueNamedByItsKey() throws Exception {
+    Path file = Files.writeString(dir.resolve("origin.properties"), "audit-origin=acme deal+2026\n");
+    Result r = runMain("bad-origin", "--dev", "--certs", TestPki.dir().toString(), "--config", file.toString(),
+        "--data", dir.resolve("d-origin").toString());
+    assertThat(r.exit()).as(r.text()).isEqualTo(2);
+    assertThat(r.text()).contains("sealdrop-server: error: audit-origin must be ").contains("'acme deal+2026'")
+        .doesNotContain("Exception in thread").doesNotContain("\tat ");
+  }
+
   @Test
   void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -109,7 +109,7 @@ public final class ConfigFile {
         duration(settings, "claim-window", g.claimWindow())));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
-        port(settings, "admin-port", a.port()), settings.getOrDefault("audit-origin", a.auditOrigin()),
+        port(settings, "admin-port", a.port()), auditOrigin(settings, a.auditOrigin()),
         intWithin(settings, "audit-checkpoint-every", 1, Integer.MAX_VALUE, a.checkpointEveryRecords()),
         duration(settings, "audit-checkpoint-interval", a.checkpointInterval()),
         duration(settings, "retention", a.retention()),
@@ -153,6 +153,22 @@ public final class ConfigFile {
   /** A whole number in [min, max] (an int: never cast, so 4294975743 is refused, not read as 8447). */
   private static int intWithin(Map<String, String> s, String key, int min, int max, int fallback) {
     return s.containsKey(key) ? (int) within(s, key, min, max) : fallback;
+  }
+
+  /**
+   * The audit log's name in its signed checkpoints, checked here as the signed-note format requires
+   * (the audit key would otherwise refuse it at start, with a stack trace and the wrong exit code).
+   */
+  private static String auditOrigin(Map<String, String> s, String fallback) {
+    if (!s.containsKey("audit-origin")) {
+      return fallback;
+    }
+    String origin = s.get("audit-origin");
+    if (origin.isEmpty() || origin.length() > 200 || !origin.chars().allMatch(ch -> ch > 0x20 && ch < 0x7F && ch != '+')) {
+      throw new IllegalArgumentException("audit-origin must be 1 to 200 printable ASCII characters without space or"
+          + " '+', such as sealdrop/audit, not '" + origin + "'");
+    }
+    return origin;
   }
 
   /** A port, 0..65535 (0 = a free port). */
