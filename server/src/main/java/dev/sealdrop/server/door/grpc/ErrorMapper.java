@@ -36,12 +36,27 @@ public final class ErrorMapper {
     if (t instanceof SealdropException e) {
       Metadata trailers = new Metadata();
       trailers.put(REASON, e.reason().name());
-      return code(e).withDescription(e.getMessage()).asRuntimeException(trailers);
+      return code(e).withDescription(bounded(e.getMessage())).asRuntimeException(trailers);
     }
     String ref = UUID.randomUUID().toString().substring(0, 8);
     LOG.error("internal error (ref {})", ref, t);
     return Status.INTERNAL.withDescription("server: internal error (ref " + ref + "); retry, or report the ref to an admin")
         .asRuntimeException();
+  }
+
+  /**
+   * The most characters of a description sent to a client. Descriptions quote what the caller sent
+   * (an id, a name); a quote of a 20 KB field would pass the client's metadata limit (8 KiB in
+   * grpc-java), and the client would see only INTERNAL "http2 exception" instead of the refusal.
+   */
+  static final int MAX_DESCRIPTION_CHARS = 1000;
+
+  static String bounded(String description) {
+    if (description == null || description.length() <= MAX_DESCRIPTION_CHARS) {
+      return description;
+    }
+    int cut = MAX_DESCRIPTION_CHARS - 40;
+    return description.substring(0, cut) + "... (" + (description.length() - cut) + " more characters)";
   }
 
   private static Status code(SealdropException e) {

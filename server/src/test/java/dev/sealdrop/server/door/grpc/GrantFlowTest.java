@@ -269,4 +269,20 @@ class GrantFlowTest {
     assertThat(db.indexOf(created.getToken().substring(4))).as("the token itself is never stored").isEqualTo(-1);
     assertThat(db.indexOf(claim.getClaimId().substring(4))).as("the claim id itself is never stored").isEqualTo(-1);
   }
+
+  /**
+   * A refusal quotes what the caller sent; an absurdly long id must still reach the client as that
+   * refusal (a bounded description), not as INTERNAL "http2 exception" from an oversized trailer.
+   */
+  @Test
+  void anOverlongIdIsRefusedWithItsOwnStatusAndABoundedDescription() {
+    String longId = "f_" + "0".repeat(20_000);
+    io.grpc.StatusRuntimeException e = refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest
+        .newBuilder().setFileId(longId).setRecipient("bob").build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(e.getStatus().getDescription()).hasSizeLessThanOrEqualTo(1000).contains("more characters");
+    refused(() -> clients.transfer("alice").getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder()
+        .setUploadId(longId).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
+        .setRecipient("b".repeat(20_000)).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+  }
 }
