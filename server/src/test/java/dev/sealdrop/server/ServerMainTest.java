@@ -153,6 +153,17 @@ class ServerMainTest {
         .doesNotContain("Exception in thread").doesNotContain("\tat ");
   }
 
+  /** A missing CA file is named as missing, with the setting to fix, not as a bare path ("cannot start: /x"). */
+  @Test
+  void aMissingCaFileIsNamedAsMissing() throws Exception {
+    Path missing = dir.resolve("no-such-ca.crt");
+    Result r = runMain("missing-ca", "--dev", "--certs", TestPki.dir().toString(), "--ca", missing.toString(),
+        "--data", dir.resolve("d-ca").toString());
+    assertThat(r.exit()).as(r.text()).isEqualTo(1);
+    assertThat(r.text()).contains("sealdrop-server: error: cannot start: the CA certificate " + missing
+        + " does not exist; check the ca setting (--ca)").doesNotContain("Exception in thread").doesNotContain("\tat ");
+  }
+
   @Test
   void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -42,6 +42,11 @@ public final class ServerTls {
   public static X509Certificate readCertificate(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("the CA certificate " + file + " does not exist; check the ca setting (--ca)", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new IOException("the CA certificate " + file + " cannot be read (permission denied); check the ca setting"
+          + " (--ca) and the file's permissions", e);
     } catch (GeneralSecurityException | ClassCastException e) {
       throw new IOException(file + " is not a PEM X.509 certificate: " + e.getMessage(), e);
     }
