@@ -164,6 +164,20 @@ class ServerMainTest {
         + " does not exist; check the ca setting (--ca)").doesNotContain("Exception in thread").doesNotContain("\tat ");
   }
 
+  /** docs/admin.md: a bad value stops the server "with a message that names the key", not a field of a record. */
+  @Test
+  void outOfRangeLimitsAndDurationsAreNamedByTheirKey() throws Exception {
+    for (String line : List.of("max-upload-bytes=-5", "quota-bytes=0", "upload-abandon-after=-PT1H",
+        "grant-default-lifetime=PT0S", "claim-window=PT0S", "retention=PT0S", "retention-sweep-interval=-PT1M",
+        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H")) {
+      String key = line.substring(0, line.indexOf('='));
+      Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString(), "--data", dir.resolve("d-range-" + key).toString())))
+          .as(line).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(key + " ");
+    }
+  }
+
   @Test
   void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -99,25 +99,30 @@ public final class ConfigFile {
       c = c.withBootstrapAdmin(IdentityNames.check(settings.get("bootstrap-admin")));
     }
     UploadPolicy u = c.uploads();
-    c = c.withUploads(new UploadPolicy(number(settings, "max-upload-bytes", u.maxUploadBytes()),
-        number(settings, "quota-bytes", u.quotaBytes()), u.checkpointBytes(),
-        duration(settings, "upload-abandon-after", u.abandonAfter())));
+    c = c.withUploads(new UploadPolicy(bytes(settings, "max-upload-bytes", u.maxUploadBytes()),
+        bytes(settings, "quota-bytes", u.quotaBytes()), u.checkpointBytes(),
+        positive(settings, "upload-abandon-after", u.abandonAfter())));
     GrantPolicy g = c.grants();
-    c = c.withGrants(new GrantPolicy(duration(settings, "grant-default-lifetime", g.defaultLifetime()),
-        duration(settings, "grant-max-lifetime", g.maxLifetime()),
+    Duration defaultLifetime = positive(settings, "grant-default-lifetime", g.defaultLifetime());
+    Duration maxLifetime = duration(settings, "grant-max-lifetime", g.maxLifetime());
+    if (maxLifetime.compareTo(defaultLifetime) < 0) {
+      throw new IllegalArgumentException("grant-max-lifetime (" + maxLifetime + ") must be at least"
+          + " grant-default-lifetime (" + defaultLifetime + "); raise it or lower grant-default-lifetime");
+    }
+    c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
-        duration(settings, "claim-window", g.claimWindow())));
+        positive(settings, "claim-window", g.claimWindow())));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
         port(settings, "admin-port", a.port()), auditOrigin(settings, a.auditOrigin()),
         intWithin(settings, "audit-checkpoint-every", 1, Integer.MAX_VALUE, a.checkpointEveryRecords()),
         duration(settings, "audit-checkpoint-interval", a.checkpointInterval()),
-        duration(settings, "retention", a.retention()),
-        duration(settings, "retention-sweep-interval", a.retentionSweepInterval())));
+        positive(settings, "retention", a.retention()),
+        positive(settings, "retention-sweep-interval", a.retentionSweepInterval())));
     c = c.withSftp(sftp(c.sftp(), settings));
     ServerConfig.Network n = c.network();
     return c.withNetwork(new ServerConfig.Network(n.host(), n.port(),
-        duration(settings, "handshake-timeout", n.handshakeTimeout()), n.maxConnectionIdle(),
+        positive(settings, "handshake-timeout", n.handshakeTimeout()), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
         n.maxConcurrentCallsPerConnection(), duration(settings, "shutdown-grace", n.shutdownGrace())));
   }
@@ -169,6 +174,11 @@ public final class ConfigFile {
           + " '+', such as sealdrop/audit, not '" + origin + "'");
     }
     return origin;
+  }
+
+  /** A size in bytes, > 0. */
+  private static long bytes(Map<String, String> s, String key, long fallback) {
+    return s.containsKey(key) ? within(s, key, 1, Long.MAX_VALUE) : fallback;
   }
 
   /** A port, 0..65535 (0 = a free port). */
