@@ -130,6 +130,7 @@ public final class SftpDoor implements AutoCloseable {
     CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.maxAuthAttempts());
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.authTimeout());
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.idleTimeout());
+    sshd.setSessionDisconnectHandler(new Disconnects()); // says why an idle or late session is closed
     CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(sshd, settings.maxSessionsPerIdentity());
     CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(sshd, 2);
     SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, settings.maxOpenHandles());

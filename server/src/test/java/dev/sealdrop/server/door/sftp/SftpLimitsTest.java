@@ -15,9 +15,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +60,47 @@ class SftpLimitsTest {
     sftp(s).stat("/inbox");
     assertThat(s.waitFor(EnumSet.of(ClientSessionEvent.CLOSED), Duration.ofSeconds(10)))
         .contains(ClientSessionEvent.CLOSED);
+  }
+
+  /**
+   * MINA closes idle and late sessions as PROTOCOL_ERROR, whose text it replaces with "Protocol
+   * error or corrupt packet" (what OpenSSH prints); the door says which limit closed the session.
+   */
+  @Test
+  void anIdleSessionIsToldWhyItIsClosed() throws Exception {
+    ClientSession s = login(client, server, "bob", bobKey);
+    CompletableFuture<String> said = disconnectMessage(s);
+    sftp(s).stat("/inbox");
+    assertThat(said.get(10, TimeUnit.SECONDS)).isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION
+        + " idle session closed: no activity for 2 s (sftp-idle-timeout); connect again");
+  }
+
+  @Test
+  void aConnectionThatDoesNotLogInInTimeIsToldWhy() throws Exception {
+    ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort()).verify(SftpTestSupport.TIMEOUT)
+        .getSession();
+    CompletableFuture<String> said = disconnectMessage(s);
+    assertThat(said.get(15, TimeUnit.SECONDS)).isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION
+        + " not logged in within 5 s (sftp-auth-timeout)");
+  }
+
+  /** The reason code and text of the server's SSH_MSG_DISCONNECT, as the client receives them. */
+  private static CompletableFuture<String> disconnectMessage(ClientSession s) {
+    CompletableFuture<String> said = new CompletableFuture<>();
+    s.addSessionListener(new SessionListener() {
+      @Override
+      public void sessionDisconnect(Session session, int reason, String msg, String language, boolean initiator) {
+        if (!initiator) {
+          said.complete(reason + " " + msg);
+        }
+      }
+
+      @Override
+      public void sessionClosed(Session session) {
+        said.complete("closed without a disconnect message");
+      }
+    });
+    return said;
   }
 
   @Test

@@ -1,0 +1,43 @@
+package dev.sealdrop.server.door.sftp;
+
+import java.io.IOException;
+import java.time.Duration;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionDisconnectHandler;
+import org.apache.sshd.common.session.helpers.TimeoutIndicator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Says why the door closes a connection when MINA would not. MINA disconnects a session that is
+ * idle too long, or that has not logged in in time, with reason PROTOCOL_ERROR, and since 2.20 it
+ * replaces the text of every PROTOCOL_ERROR with "Protocol error or corrupt packet" — which is what
+ * OpenSSH then prints, sending the user to look for a network fault. The door disconnects those
+ * sessions itself, with BY_APPLICATION and the setting that ended them.
+ */
+final class Disconnects implements SessionDisconnectHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(Disconnects.class);
+
+  @Override
+  public boolean handleTimeoutDisconnectReason(Session session, TimeoutIndicator timeout) throws IOException {
+    String why = switch (timeout.getStatus()) {
+      case IdleTimeout -> "idle session closed: no activity for " + shown(timeout.getThresholdValue())
+          + " (sftp-idle-timeout); connect again";
+      case AuthTimeout -> "not logged in within " + shown(timeout.getThresholdValue()) + " (sftp-auth-timeout)";
+      default -> null;
+    };
+    if (why == null) {
+      return false; // MINA's own handling
+    }
+    LOG.info("closing SFTP session {}: {}", session, why);
+    session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, why);
+    return true; // handled: MINA does not send its own PROTOCOL_ERROR disconnect
+  }
+
+  /** {@code 600 s} as {@code 10 min}; anything else in seconds. */
+  static String shown(Duration d) {
+    long s = d.toSeconds();
+    return s >= 60 && s % 60 == 0 ? (s / 60) + " min" : s + " s";
+  }
+}
