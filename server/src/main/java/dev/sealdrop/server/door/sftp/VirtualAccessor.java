@@ -66,20 +66,46 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
   @Override
   public SeekableByteChannel openFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
       Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
-    return tree(file).open((VirtualPath) file, options);
+    OpenHandles.reserve(subsystem, fileHandle); // before anything is opened or redeemed
+    try {
+      return tree(file).open((VirtualPath) file, options);
+    } catch (IOException | RuntimeException e) {
+      OpenHandles.release(subsystem, fileHandle);
+      throw e;
+    }
   }
 
   @Override
   public DirectoryStream<Path> openDirectory(SftpSubsystemProxy subsystem, DirectoryHandle dirHandle, Path dir,
       String handle, LinkOption... linkOptions) throws IOException {
-    return tree(dir).list((VirtualPath) dir, null);
+    OpenHandles.reserve(subsystem, dirHandle);
+    try {
+      return tree(dir).list((VirtualPath) dir, null);
+    } catch (IOException | RuntimeException e) {
+      OpenHandles.release(subsystem, dirHandle);
+      throw e;
+    }
+  }
+
+  @Override
+  public void closeDirectory(SftpSubsystemProxy subsystem, DirectoryHandle dirHandle, Path dir, String handle,
+      DirectoryStream<Path> ds) throws IOException {
+    try {
+      SftpFileSystemAccessor.super.closeDirectory(subsystem, dirHandle, dir, handle, ds);
+    } finally {
+      OpenHandles.release(subsystem, dirHandle);
+    }
   }
 
   @Override
   public void closeFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle, Channel channel,
       Set<? extends OpenOption> options) throws IOException {
-    if (channel != null && channel.isOpen()) {
-      channel.close();
+    try {
+      if (channel != null && channel.isOpen()) {
+        channel.close();
+      }
+    } finally {
+      OpenHandles.release(subsystem, fileHandle);
     }
   }
 

@@ -118,6 +118,25 @@ class SftpLimitsTest {
     }
   }
 
+  /** MINA counts handles per SFTP channel; a session may open two channels, and the limit is the session's. */
+  @Test
+  void openHandlesAreBoundedPerSessionAcrossItsChannels() throws Exception {
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient first = sftp(s);
+        SftpClient second = sftp(s)) {
+      List<SftpClient.CloseableHandle> handles = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        handles.add(first.openDir("/inbox"));
+      }
+      assertThatThrownBy(() -> second.openDir("/inbox")).isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("too many open files and folders in this session (at most 4");
+      handles.remove(0).close();
+      handles.add(second.openDir("/inbox"));
+      for (SftpClient.CloseableHandle h : handles) {
+        h.close();
+      }
+    }
+  }
+
   @Test
   void authenticationAttemptsPerConnectionAreBounded() throws Exception {
     ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort()).verify(SftpTestSupport.TIMEOUT)

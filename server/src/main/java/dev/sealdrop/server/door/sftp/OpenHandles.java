@@ -1,0 +1,48 @@
+package dev.sealdrop.server.door.sftp;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.SftpModuleProperties;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+import org.apache.sshd.sftp.server.Handle;
+import org.apache.sshd.sftp.server.SftpSubsystemProxy;
+
+/**
+ * The open-handle limit ({@code sftp-max-open-handles}) per SSH session, as documented. MINA's
+ * {@code MAX_OPEN_HANDLES_PER_SESSION} counts the handles of one SFTP channel, and a session may
+ * open two, so alone it lets a session hold twice the limit (each upload handle with its own
+ * writer thread and buffers). {@link VirtualAccessor} reserves a slot before it opens anything
+ * (before a /redeem/ token is looked up) and frees it when the handle closes.
+ */
+final class OpenHandles {
+  private static final AttributeKey<Set<Handle>> OPEN = new AttributeKey<>();
+
+  private OpenHandles() {}
+
+  static void reserve(SftpSubsystemProxy subsystem, Handle handle) throws SftpException {
+    ServerSession session = subsystem.getServerSession();
+    int max = SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.getRequired(session);
+    Set<Handle> open = session.computeAttributeIfAbsent(OPEN,
+        k -> Collections.newSetFromMap(new IdentityHashMap<>()));
+    synchronized (open) {
+      if (!open.contains(handle) && open.size() >= max) {
+        throw new SftpException(SftpConstants.SSH_FX_FAILURE, "too many open files and folders in this session"
+            + " (at most " + max + ", sftp-max-open-handles); close some first");
+      }
+      open.add(handle);
+    }
+  }
+
+  static void release(SftpSubsystemProxy subsystem, Handle handle) {
+    Set<Handle> open = subsystem.getServerSession().getAttribute(OPEN);
+    if (open != null) {
+      synchronized (open) {
+        open.remove(handle);
+      }
+    }
+  }
+}
