@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.sftp;
 
 import java.io.IOException;
 import java.time.Duration;
+import org.apache.sshd.common.Service;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionDisconnectHandler;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * idle too long, or that has not logged in in time, with reason PROTOCOL_ERROR, and since 2.20 it
  * replaces the text of every PROTOCOL_ERROR with "Protocol error or corrupt packet" — which is what
  * OpenSSH then prints, sending the user to look for a network fault. The door disconnects those
- * sessions itself, with BY_APPLICATION and the setting that ended them.
+ * sessions itself, with BY_APPLICATION and the setting that ended them. It also gives a login
+ * refused by the session limit its own audit result.
  */
 final class Disconnects implements SessionDisconnectHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Disconnects.class);
@@ -34,6 +36,24 @@ final class Disconnects implements SessionDisconnectHandler {
     session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, why);
     return true; // handled: MINA does not send its own PROTOCOL_ERROR disconnect
   }
+
+  /**
+   * A login past {@code sftp-max-sessions-per-identity}: MINA refuses it after the signature was
+   * verified, so without a reason of its own {@link LoginAudit} would record it as
+   * {@code not-authenticated}, which says that no valid signature was shown. MINA still disconnects
+   * it, with its own clear text ("Too many concurrent connections (8) - max. allowed: 8").
+   */
+  @Override
+  public boolean handleSessionsCountDisconnectReason(Session session, Service service, String username,
+      int currentSessionCount, int maxSessionCount) {
+    Login login = session.getAttribute(Login.KEY);
+    session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
+        TOO_MANY_SESSIONS, login == null ? "" : login.fingerprint()));
+    return false;
+  }
+
+  /** The audit result of a login refused by the per-identity session limit. */
+  static final String TOO_MANY_SESSIONS = "too-many-sessions";
 
   /** {@code 600 s} as {@code 10 min}; anything else in seconds. */
   static String shown(Duration d) {

@@ -185,6 +185,29 @@ class SftpAuditTest {
         new Act("alice", "grant.redeem", "role-forbidden", "sftp"));
   }
 
+  /** MINA refuses the 9th session after the signature verified: not a missing or bad signature. */
+  @Test
+  void aLoginPastTheSessionLimitIsAuditedAsSuchNotAsUnauthenticated() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    List<ClientSession> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 8; i++) {
+        open.add(login(client, server, "alice", aliceKey));
+      }
+      long before = lastSequence();
+      assertThatThrownBy(() -> login(client, server, "alice", aliceKey));
+      Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+          && "sftp".equals(e.details().get("door")));
+      assertThat(refused.actor()).isEqualTo("alice");
+      assertThat(refused.result()).isEqualTo("too-many-sessions");
+      assertThat(refused.details()).containsKey("key");
+    } finally {
+      for (ClientSession s : open) {
+        s.close(true);
+      }
+    }
+  }
+
   @Test
   void aRegisteredPublicKeyWithoutItsPrivateHalfIsNeitherLoggedNorAuditedAsALogin() throws Exception {
     KeyPair aliceKey = registeredKey(clients, "alice");
