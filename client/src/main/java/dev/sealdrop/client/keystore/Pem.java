@@ -16,8 +16,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Locale;
-import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
@@ -78,18 +76,30 @@ public final class Pem {
     }
   }
 
-  /** The identity a certificate names: its subject CN. */
+  /**
+   * The identity a certificate names: its subject CN, which must be the only CN of the subject and
+   * alone in its RDN (the server's rule: a multi-valued {@code CN=x+CN=y} names no one).
+   */
   public static String identity(X509Certificate cert) throws UsageFailure {
+    String found = null;
+    int count = 0;
     try {
       LdapName name = new LdapName(cert.getSubjectX500Principal().getName());
       for (Rdn rdn : name.getRdns()) {
-        if (rdn.getType().toUpperCase(Locale.ROOT).equals("CN")) {
-          return rdn.getValue().toString();
+        javax.naming.directory.Attribute cn = rdn.toAttributes().get("CN");
+        if (cn == null) {
+          continue;
         }
+        count += rdn.size() == 1 ? cn.size() : 2; // a CN sharing its RDN is refused like a second CN
+        found = cn.get().toString();
       }
-    } catch (InvalidNameException e) {
-      // fall through
+    } catch (javax.naming.NamingException e) {
+      count = 0;
     }
-    throw new UsageFailure("BAD_CERTIFICATE", "the certificate's subject has no CN", "use a sealdrop client certificate");
+    if (count == 1) {
+      return found;
+    }
+    throw new UsageFailure("BAD_CERTIFICATE", count == 0 ? "the certificate's subject has no CN"
+        : "the certificate's subject has more than one CN, or a CN sharing its RDN", "use a sealdrop client certificate");
   }
 }

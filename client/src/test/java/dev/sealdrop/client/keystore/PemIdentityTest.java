@@ -1,0 +1,60 @@
+package dev.sealdrop.client.keystore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.client.failure.UsageFailure;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.Test;
+
+/** {@code init} takes its identity from the certificate by the server's rule: exactly one CN, alone in its RDN. */
+class PemIdentityTest {
+  static final KeyPair KEY = keyPair();
+
+  @Test
+  void theOnlyCnIsTheIdentity() throws Exception {
+    assertThat(Pem.identity(cert("CN=alice,O=acme"))).isEqualTo("alice");
+  }
+
+  @Test
+  void aSubjectWithTwoCnsNamesNoOneWhicheverWayTheyAreWritten() {
+    for (String subject : new String[] {"CN=zzz+CN=alice", "CN=alice+CN=zzz", "CN=alice,CN=bob", "CN=alice+O=acme"}) {
+      assertThatThrownBy(() -> Pem.identity(cert(subject))).as(subject).isInstanceOfSatisfying(UsageFailure.class,
+          e -> assertThat(e.reason()).isEqualTo("BAD_CERTIFICATE"));
+    }
+  }
+
+  @Test
+  void aSubjectWithoutCnIsRefused() {
+    assertThatThrownBy(() -> Pem.identity(cert("O=acme"))).isInstanceOfSatisfying(UsageFailure.class,
+        e -> assertThat(e.getMessage()).contains("no CN"));
+  }
+
+  static X509Certificate cert(String subject) throws Exception {
+    X500Name name = new X500Name(subject);
+    Instant now = Instant.now();
+    return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
+        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), name, KEY.getPublic())
+        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(KEY.getPrivate())));
+  }
+
+  static KeyPair keyPair() {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+      g.initialize(256);
+      return g.generateKeyPair();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
