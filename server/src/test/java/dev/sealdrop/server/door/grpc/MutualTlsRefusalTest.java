@@ -256,6 +256,25 @@ class MutualTlsRefusalTest {
     refusedAtHandshake(as(c), "certificate_revoked");
   }
 
+  /**
+   * A certificate anyone can make (another CA's) for the name of a revoked identity is refused as
+   * not from this CA, exactly as for a name in good standing: the handshake must not tell a stranger
+   * which identities were revoked, nor read the store for them.
+   */
+  @Test
+  void aForeignCertificateForARevokedNameLearnsNothingOfTheRevocation() {
+    dev.sealdrop.certsdev.DevPki foreign = dev.sealdrop.certsdev.DevPki.create(data.resolve("foreign-pki"), false);
+    IssuedCert ours = issue(CertSpec.client("tls-oracle"));
+    server.server().identities().registerAll(Map.of("tls-oracle", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    assertThat(whoAmI(as(ours)).getIdentity()).isEqualTo("tls-oracle");
+    IssuedCert forged = foreign.issue(CertSpec.client("tls-oracle"));
+    refusedAtHandshake(as(forged), "unknown_ca");
+
+    server.server().identities().revokeIdentity("tls-oracle");
+    refusedAtHandshake(as(ours), "certificate_revoked");
+    refusedAtHandshake(as(forged), "unknown_ca");
+  }
+
   @Test
   void revocationCutsAnAlreadyOpenConnectionAtItsNextCall() {
     IssuedCert c = issue(CertSpec.client("tls-live"));

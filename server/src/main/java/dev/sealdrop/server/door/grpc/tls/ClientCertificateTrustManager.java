@@ -96,6 +96,13 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     }
     X509Certificate leaf = chain[0];
     String subject = leaf.getSubjectX500Principal().getName();
+    if (!signedByTheCa(chain)) {
+      // before the policy, which reads the store: a certificate someone made up for a name must not
+      // learn whether that identity is revoked (certificate_revoked vs unknown_ca), nor cost a query
+      LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA", subject,
+          leaf.getIssuerX500Principal().getName());
+      throw notFromTheCa();
+    }
     try {
       identities.checkCertificate(leaf);
     } catch (UnauthenticatedException e) {
@@ -114,8 +121,39 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     } catch (CertificateException e) {
       LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA ({})", subject,
           leaf.getIssuerX500Principal().getName(), e.getMessage());
-      throw refusal("the client certificate is not issued by this server's CA", PKIXReason.NO_TRUST_ANCHOR,
-          CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+      throw notFromTheCa();
+    }
+  }
+
+  private CertificateException notFromTheCa() {
+    return refusal("the client certificate is not issued by this server's CA", PKIXReason.NO_TRUST_ANCHOR,
+        CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  }
+
+  /**
+   * Whether the chain's signatures lead to the configured CA: each certificate signed by the next
+   * one's key, the last by the CA's (or the last being the CA). Signatures only, no dates or
+   * extensions: those are the policy's and the full PKIX validation's, which still follow.
+   */
+  private boolean signedByTheCa(X509Certificate[] chain) {
+    try {
+      for (int i = 0; i < chain.length; i++) {
+        X509Certificate c = chain[i];
+        if (c.equals(ca)) {
+          return i > 0;
+        }
+        if (i + 1 < chain.length) {
+          c.verify(chain[i + 1].getPublicKey());
+        } else {
+          if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+            return false;
+          }
+          c.verify(ca.getPublicKey());
+        }
+      }
+      return true;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
     }
   }
 
