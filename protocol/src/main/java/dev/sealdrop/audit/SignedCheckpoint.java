@@ -38,7 +38,7 @@ public final class SignedCheckpoint {
   public enum SignatureStatus {
     /** A signature line from the key is present and valid. */
     VALID,
-    /** A line carries the key's name and id but the signature does not verify: forged or altered. */
+    /** A line carries the key's name and id but its signature does not verify (even if another does): forged or altered. */
     INVALID,
     /** No line from this key (signed by another key, or unsigned). */
     ABSENT
@@ -143,16 +143,18 @@ public final class SignedCheckpoint {
   /** What {@code key} says about this checkpoint (docs/audit-log.md, "Checkpoints"). */
   public SignatureStatus check(AuditPublicKey key) {
     Objects.requireNonNull(key, "key");
+    // Every line that carries the key's name and id must verify: one that does not is a forgery,
+    // even next to a valid line (otherwise a forged line could be added to an export unnoticed).
     boolean sawLine = false;
     for (NoteSignature s : signatures) {
       if (s.keyName().equals(key.name()) && s.keyId() == key.keyId()) {
         sawLine = true;
-        if (key.verify(checkpoint.bodyBytes(), s.signature())) {
-          return SignatureStatus.VALID;
+        if (!key.verify(checkpoint.bodyBytes(), s.signature())) {
+          return SignatureStatus.INVALID;
         }
       }
     }
-    return sawLine ? SignatureStatus.INVALID : SignatureStatus.ABSENT;
+    return sawLine ? SignatureStatus.VALID : SignatureStatus.ABSENT;
   }
 
   public Checkpoint checkpoint() {

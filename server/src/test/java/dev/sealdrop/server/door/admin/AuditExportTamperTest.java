@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -168,6 +169,30 @@ class AuditExportTamperTest {
     VerificationResult r = verify(l, true);
     assertBrokenAt(r, targetSeq + 1);
     assertThat(r.failure().orElseThrow().reason()).isEqualTo(VerificationResult.Reason.TRUNCATED);
+  }
+
+  @Test
+  void aForgedSignatureLineOfTheServersKeyNextToItsValidOneIsABadSignature() throws Exception {
+    // docs/audit-log.md: "A line that carries the verification key's name and id but does not
+    // verify is a forgery", also when the note still carries the key's valid line
+    int last = lines.size() - 1;
+    String line = lines.get(last);
+    Matcher m = Pattern.compile("\\u2014 (\\S+) ([A-Za-z0-9+/=]+)\\\\n\"}$").matcher(line);
+    assertThat(m.find()).as(line).isTrue();
+    byte[] blob = Base64.getDecoder().decode(m.group(2));
+    blob[20] ^= 1; // the key id (4 bytes) stays, the signature no longer verifies
+    String forged = "\u2014 " + m.group(1) + " " + Base64.getEncoder().encodeToString(blob) + "\\n";
+    for (boolean forgedFirst : new boolean[] {false, true}) {
+      String sigLine = m.group(0).substring(0, m.group(0).length() - 2);
+      String edited = forgedFirst
+          ? line.substring(0, m.start()) + forged + sigLine + "\"}"
+          : line.substring(0, m.start()) + sigLine + forged + "\"}";
+      List<String> l = new ArrayList<>(lines);
+      l.set(last, edited);
+      VerificationResult r = verify(l, false);
+      assertThat(r.valid()).as("a forged line before=" + forgedFirst + " must be detected: " + edited).isFalse();
+      assertThat(r.failure().orElseThrow().reason()).isEqualTo(VerificationResult.Reason.BAD_CHECKPOINT_SIGNATURE);
+    }
   }
 
   private static void assertBrokenAt(VerificationResult r, long sequence) {
