@@ -259,6 +259,13 @@ public final class AuditVerifier {
             + " that checkpoint was handed out, or its tail was removed");
       }
       long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;
+      if (lastCheckpoint == null && records == 0 && !allowUnsignedTail) {
+        // A bare header proves nothing: anyone can write one under any key. An export, even of an
+        // empty log, always ends with a checkpoint the key signed (size 0 for no records).
+        return new Failure(1, Reason.UNSIGNED_RECORDS, "the file holds no records and no signed checkpoint: nothing"
+            + " in it is signed by the audit key, so it does not prove the log is empty (an export always ends with"
+            + " a signed checkpoint); the records after the header were removed, or it is not an export");
+      }
       if (records >= from) {
         if (!allowUnsignedTail) {
           return new Failure(from, Reason.UNSIGNED_RECORDS, "records " + from + ".." + records + " are not covered"

@@ -195,6 +195,14 @@ class AuditExportTamperTest {
     }
   }
 
+  @Test
+  void theHeaderAloneIsNotAValidEmptyLog() throws Exception {
+    // anyone can write a header under the server's key: with no signed checkpoint it proves nothing
+    VerificationResult r = verify(List.of(lines.get(0)), false);
+    assertBrokenAt(r, 1);
+    assertThat(r.failure().orElseThrow().reason()).isEqualTo(VerificationResult.Reason.UNSIGNED_RECORDS);
+  }
+
   private static void assertBrokenAt(VerificationResult r, long sequence) {
     assertThat(r.valid()).as("tampering must be detected").isFalse();
     assertThat(r.failure().orElseThrow().sequence()).as(String.valueOf(r.failure())).isEqualTo(sequence);
