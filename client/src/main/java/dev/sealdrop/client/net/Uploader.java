@@ -196,6 +196,14 @@ public final class Uploader {
           && code != Status.Code.ABORTED && code != Status.Code.INTERNAL && code != Status.Code.UNKNOWN) {
         return GrpcFailures.translate(b.status(), GrpcFailures.Op.UPLOAD);
       }
+      if ("LOCKED_DOWN".equals(GrpcFailures.reason(b.status()).orElse(null))) {
+        // An admin switched transfers off (cut in flight, or a resume refused): say so, not "interrupted".
+        String why = b.status().getStatus().getDescription();
+        return new NetworkFailure("LOCKED_DOWN", "the server is locked down by an admin: "
+            + (why == null ? "uploads are refused" : why), "the sealed file is kept (encrypted) in your profile and the"
+            + " server keeps what it received; ask the operator when the lockdown will be lifted, then re-run the same"
+            + " command to resume", e);
+      }
     }
     return new NetworkFailure("UPLOAD_INTERRUPTED", "the upload was interrupted: " + e.getMessage(),
         "the sealed file is kept (encrypted) in your profile; re-run the same command to resume", e);
