@@ -254,9 +254,17 @@ public final class AdminOperations {
     return reason == null || reason.isBlank() ? Map.of() : Map.of("reason", trim(reason));
   }
 
+  /**
+   * The admin's reason as it is stored, logged and audited: stripped, cut to {@link #MAX_REASON}, and
+   * with control characters (newlines, escape sequences) replaced by U+FFFD, so that a reason cannot
+   * forge lines in the server's log or rewrite an operator's terminal.
+   */
   private static String trim(String reason) {
     String r = reason == null ? "" : reason.strip();
-    return r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
+    r = r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
+    StringBuilder clean = new StringBuilder(r.length());
+    r.codePoints().forEach(cp -> clean.appendCodePoint(Character.getType(cp) == Character.CONTROL ? 0xFFFD : cp));
+    return clean.toString();
   }
 
   private static String blankToNull(String s) {

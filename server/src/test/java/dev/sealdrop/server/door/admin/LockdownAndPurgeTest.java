@@ -118,6 +118,27 @@ class LockdownAndPurgeTest {
     assertThat(tail).extracting(AuditEntry::getAction).contains("lockdown.on", "lockdown.off");
   }
 
+  @Test
+  void aReasonCannotForgeLinesInTheServerLogOrCarryEscapeSequences() {
+    String forged = "drill\n12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\u001b[2K";
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    rootLogger().addAppender(logs);
+    LockdownState on;
+    try {
+      on = lockdown(true, forged);
+    } finally {
+      rootLogger().detachAppender(logs);
+      logs.stop();
+      lockdown(false, "over");
+    }
+    assertThat(on.getReason()).as("the stored reason").doesNotContain("\n", "\u001b")
+        .isEqualTo("drill\uFFFD12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\uFFFD[2K");
+    assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.startsWith("lockdown ON by 'carol'")).singleElement().asString()
+        .doesNotContain("\n", "\u001b").contains("registered as admin");
+  }
+
   private static ch.qos.logback.classic.Logger rootLogger() {
     return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
