@@ -111,8 +111,10 @@ public final class AuditVerifier {
       if (first.isEmpty() || !(first.get() instanceof HeaderLine header)) {
         return new Failure(0, Reason.MALFORMED, "line 1: the file must start with a header line");
       }
-      readHeader(header);
-      Failure f = checkHeld();
+      Failure f = readHeader(header);
+      if (f == null) {
+        f = checkHeld();
+      }
       while (f == null) {
         Optional<AuditLogEntry> entry;
         try {
@@ -138,7 +140,7 @@ public final class AuditVerifier {
       return f;
     }
 
-    private void readHeader(HeaderLine header) {
+    private Failure readHeader(HeaderLine header) {
       origin = header.origin();
       head = RecordEncoding.genesis(origin);
       if (givenKey == null) {
@@ -153,11 +155,20 @@ public final class AuditVerifier {
       for (SignedCheckpoint c : held) {
         if (c.checkpoint().origin().equals(origin)) {
           relevantHeld.add(c);
+        } else if (c.check(key) == SignedCheckpoint.SignatureStatus.VALID) {
+          // Not another server's log: the very key this file is verified with signed that history
+          // under another name. Ignoring it would let the key holder escape every held checkpoint
+          // by rewriting (or cutting) the log under a new origin.
+          return new Failure(1, Reason.REWRITTEN, "a checkpoint held outside the server, signed by the audit key "
+              + key.encoded() + ", covers " + c.checkpoint().size() + " records of the log '"
+              + c.checkpoint().origin() + "', but this file is the log '" + origin + "': the key holder re-signed"
+              + " the log under another origin, and the held history is not in this file");
         } else {
           warnings.add(new Warning(Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN, "a held checkpoint for origin '"
               + c.checkpoint().origin() + "' was ignored (this log is '" + origin + "')"));
         }
       }
+      return null;
     }
 
     private Failure record(RecordLine line) {

@@ -2,6 +2,7 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.audit.AuditEvent;
 import dev.sealdrop.audit.AuditKey;
 import dev.sealdrop.audit.AuditLogConfig;
 import dev.sealdrop.audit.AuditLogEntry;
@@ -124,6 +125,34 @@ class HeldCheckpointsEndToEndTest {
         held.toString()).assertExit(5);
     assertThat(human.err()).contains("sealdrop: error: the audit log breaks at record " + (keep + 1));
     assertThat(human.err().toLowerCase(java.util.Locale.ROOT)).contains("truncated");
+  }
+
+  @Test
+  void aLogReSignedUnderAnotherOriginWithTheServersKeyFailsAgainstAlicesCheckpoints() throws Exception {
+    Path held = alice.home().resolve("checkpoints");
+    alice.run("--json", "grants").assertExit(0);
+    assertThat(HeldCheckpoints.load(held)).as("checkpoints alice's CLI kept").isNotEmpty();
+    Path export = root.resolve("audit-for-rename.jsonl");
+    Map<String, Object> exported = carol.run("--json", "admin", "audit", "export", "-o", export.toString())
+        .assertExit(0).json();
+    Path key = Files.writeString(root.resolve("audit-key-rename.txt"), exported.get("verifier_key") + "\n");
+
+    // the dishonest operator starts a fresh history under a new origin, signed with the same audit key,
+    // so that every checkpoint alice holds names "another log"
+    Path live = root.resolve("renamed/audit.jsonl");
+    Files.createDirectories(live.getParent());
+    Path forged = root.resolve("audit-renamed.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(AuditLogConfig.defaults(live, exported.get("origin") + "-v2"),
+        AuditKey.load(dataDir.resolve("audit/audit.key")));
+        OutputStream o = Files.newOutputStream(forged)) {
+      w.append(AuditEvent.of("server", "server.start", "", "ok", ""));
+      w.exportTo(o);
+    }
+    alice.run("--json", "audit", "verify", forged.toString(), "--key", key.toString()).assertExit(0);
+    CliRun caught = alice.run("--json", "audit", "verify", forged.toString(), "--key", key.toString(),
+        "--checkpoints", held.toString()).assertExit(5);
+    assertThat(caught.jsonError()).as(caught.err()).containsEntry("reason", "REWRITTEN");
+    assertThat(caught.err()).contains("under another origin");
   }
 
   /** The sequence number of the first record of {@code action} by {@code actor}. */
