@@ -13,6 +13,7 @@ import dev.sealdrop.client.net.Downloader;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.client.net.StateFile;
+import dev.sealdrop.client.net.TransferLock;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.EnvelopeException;
@@ -84,6 +85,21 @@ final class ReceiveCommand extends SealdropSubcommand {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
     }
     session.config();
+    SecureFiles.ensureDirectory(session.profile().downloadsDir());
+    Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
+        session.config().server().toString(), t);
+    // two runs of this receive would append to one spool and delete each other's temporary file
+    TransferLock lock = TransferLock.tryAcquire(stateFile).orElseThrow(() -> new GrantFailure(
+        "RECEIVE_IN_PROGRESS", "another `sealdrop receive` of this grant is running with this profile",
+        "let it finish; if it was stopped, run the same command again: it resumes the download"));
+    try {
+      receive(session, t, stateFile);
+    } finally {
+      lock.close();
+    }
+  }
+
+  private void receive(Session session, String t, Path stateFile) throws Exception {
     // the key derivation runs on another core while the TLS connection is set up
     KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();
     try {
@@ -94,9 +110,6 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     PrivateKeys mine = unlocking.await();
     try {
-      SecureFiles.ensureDirectory(session.profile().downloadsDir());
-      Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
-          session.config().server().toString(), t);
       Path spool = stateFile.resolveSibling(stateFile.getFileName().toString().replace(".properties", ".sealed"));
       Optional<OpenedFile> unconfirmed = unconfirmed(stateFile);
       if (unconfirmed.isPresent()) {

@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,6 +29,15 @@ public final class CuttingProxy implements AutoCloseable {
    * never arrives: a server whose handshake timer ran out just as the client finished.
    */
   public final AtomicLong dropUpstreamAfter = new AtomicLong(-1);
+
+  /**
+   * Once this many server-to-client bytes passed on the next connection, stop forwarding in that
+   * direction (the connection stays open, as on a stalled network) until {@link #resumeStalled}
+   * is counted down; {@link #stalled} is counted down when it happens (-1: never).
+   */
+  public final AtomicLong stallDownstreamAfter = new AtomicLong(-1);
+  public final CountDownLatch stalled = new CountDownLatch(1);
+  public final CountDownLatch resumeStalled = new CountDownLatch(1);
 
   private final ServerSocket listener;
   private final int targetPort;
@@ -59,15 +69,16 @@ public final class CuttingProxy implements AutoCloseable {
         Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         sockets.add(client);
         sockets.add(server);
-        pump(client, server, cutUpstreamAfter, dropUpstreamAfter, client, server);
-        pump(server, client, cutDownstreamAfter, new AtomicLong(-1), client, server);
+        pump(client, server, cutUpstreamAfter, dropUpstreamAfter, new AtomicLong(-1), client, server);
+        pump(server, client, cutDownstreamAfter, new AtomicLong(-1), stallDownstreamAfter, client, server);
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, Socket a, Socket b) {
+  private void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, AtomicLong stallAfter, Socket a,
+      Socket b) {
     Thread t = new Thread(() -> {
       long passed = 0;
       byte[] buf = new byte[16 * 1024];
@@ -89,7 +100,14 @@ public final class CuttingProxy implements AutoCloseable {
             b.close();
             return;
           }
+          long stall = stallAfter.get();
+          if (stall >= 0 && passed >= stall && stallAfter.compareAndSet(stall, -1)) {
+            stalled.countDown();
+            resumeStalled.await();
+          }
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } catch (IOException e) {
         // the other direction closed the sockets
       } finally {
@@ -113,6 +131,7 @@ public final class CuttingProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    resumeStalled.countDown();
     listener.close();
     for (Socket s : sockets) {
       s.close();

@@ -1,0 +1,71 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.testing.CuttingProxy;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two runs of the same {@code receive} with the same profile at once (a user who started it twice,
+ * a script retried while the first run still works): the second must not touch the first one's
+ * spool or temporary file. Real server, bob's connection through a proxy that stalls his download
+ * half-way so that the second run starts while the first one is downloading.
+ */
+class ConcurrentReceiveTest {
+  @TempDir
+  Path root;
+
+  @Test
+  void aSecondReceiveOfTheSameGrantWithTheSameProfileIsRefusedAndTheFirstOneFinishes() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
+      DevPki pki = DevPki.loadOrCreate(certs);
+      Cli alice = Users.init(pki, root, "alice", "127.0.0.1:" + server.port());
+      Cli bob = Users.init(pki, root, "bob", proxy.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      byte[] content = new byte[3 << 20];
+      new Random(42).nextBytes(content);
+      Path file = Files.write(root.resolve("clients.bin"), content);
+      String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      Path out = Files.createDirectories(root.resolve("out"));
+
+      proxy.stallDownstreamAfter.set(1 << 20); // well into the download of the 3 MiB envelope
+      CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
+          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+      assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the first receive is downloading").isTrue();
+
+      CliRun second = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+      assertThat(second.jsonError()).containsEntry("reason", "RECEIVE_IN_PROGRESS")
+          .containsEntry("kind", "not_redeemable");
+      assertThat(second.err()).contains("another `sealdrop receive` of this grant is running");
+
+      proxy.resumeStalled.countDown();
+      CliRun done = first.get(120, TimeUnit.SECONDS).assertExit(0);
+      assertThat(done.json()).containsEntry("file_name", "clients.bin").containsEntry("sender", "alice");
+      assertThat(out.resolve("clients.bin")).hasBinaryContent(content);
+      try (Stream<Path> s = Files.list(out)) {
+        assertThat(s).as("the file and nothing else").containsExactly(out.resolve("clients.bin"));
+      }
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        assertThat(s.map(p -> p.getFileName().toString())).as("no state or spool left")
+            .containsExactly("transfers.lock");
+      }
+      // the lock went with the run: the grant is used up, as after any receive
+      CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+      assertThat(again.jsonError()).containsEntry("reason", "GRANT_CONSUMED");
+    }
+  }
+}
