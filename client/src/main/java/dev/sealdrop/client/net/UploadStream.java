@@ -39,8 +39,24 @@ public final class UploadStream extends OutputStream {
     private final transient StatusRuntimeException status;
 
     BrokenUpload(StatusRuntimeException status) {
-      super("upload failed: " + status.getStatus(), status);
+      super("upload failed: " + describe(status.getStatus()), status);
       this.status = status;
+    }
+
+    /**
+     * Code, description and the cause's message: never {@link Status#toString()}, which
+     * carries the cause's whole stack trace into what the user reads.
+     */
+    private static String describe(Status s) {
+      StringBuilder b = new StringBuilder(s.getCode().toString());
+      if (s.getDescription() != null) {
+        b.append(": ").append(s.getDescription());
+      }
+      Throwable c = s.getCause();
+      if (c != null && c.getMessage() != null && !c.getMessage().equals(s.getDescription())) {
+        b.append(" (").append(c.getMessage()).append(')');
+      }
+      return b.toString();
     }
 
     public StatusRuntimeException status() {

@@ -29,6 +29,11 @@ public final class CuttingProxy implements AutoCloseable {
    * never arrives: a server whose handshake timer ran out just as the client finished.
    */
   public final AtomicLong dropUpstreamAfter = new AtomicLong(-1);
+  /**
+   * Whether a cut resets the client's connection (TCP RST, as when the server's host crashes or a
+   * firewall drops the connection) instead of closing it: the client then sees "Connection reset by peer".
+   */
+  public volatile boolean resetOnCut;
 
   /**
    * Once this many server-to-client bytes passed on the next connection, stop forwarding in that
@@ -96,6 +101,9 @@ public final class CuttingProxy implements AutoCloseable {
           passed += n;
           long limit = cutAfter.get();
           if (limit >= 0 && passed >= limit && cutAfter.compareAndSet(limit, -1)) {
+            if (resetOnCut) {
+              a.setSoLinger(true, 0);
+            }
             a.close();
             b.close();
             return;
