@@ -75,6 +75,11 @@ public final class Diagnoser {
     if (envelope != null) {
       return envelope;
     }
+    if (e instanceof InputFile.Changed c) {
+      return new UsageFailure("FILE_CHANGED", c.getMessage() + "; nothing sealed from it was kept or granted",
+          "wait until whatever writes " + c.file().getFileName() + " has finished (or send a copy of it), then run the"
+              + " same command again");
+    }
     if (e instanceof NoSuchFileException n) {
       return new UsageFailure("FILE_NOT_FOUND", "no such file: " + n.getFile(), "check the path and try again");
     }

@@ -2,8 +2,12 @@ package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.failure.UsageFailure;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 
 /** The one check of a FILE argument that must be a regular file: a folder is named as one, not "no such file". */
 final class InputFile {
@@ -27,6 +31,62 @@ final class InputFile {
       // a device, FIFO or socket: its size is unknown up front and it may never end
       throw new UsageFailure("NOT_A_REGULAR_FILE", file + " is not a regular file (a device, pipe or socket)",
           "copy its content into a file first, then name that file");
+    }
+  }
+
+  /**
+   * Opens FILE for sealing, which declares {@code size} (its size when the command started) in the
+   * envelope: a read that finds more bytes, or fewer, or a file modified meanwhile (its modification
+   * time moved) fails with {@link Changed} instead of sealing a mixture of two versions.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
+  static InputStream openUnchanged(Path file, long size) throws IOException {
+    FileTime modified = Files.getLastModifiedTime(file);
+    return new FilterInputStream(Files.newInputStream(file)) {
+      private long read;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          read += n;
+          if (read > size) {
+            throw new Changed(file, "it grew beyond the " + size + " bytes it had when this command started");
+          }
+          return n;
+        }
+        if (n < 0) {
+          if (read < size) {
+            throw new Changed(file, "it shrank to " + read + " of the " + size + " bytes it had when this command"
+                + " started");
+          }
+          if (!modified.equals(Files.getLastModifiedTime(file))) {
+            throw new Changed(file, "it was modified");
+          }
+        }
+        return n;
+      }
+    };
+  }
+
+  /** FILE changed while it was being sealed: what was sealed so far is discarded. */
+  static final class Changed extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path file;
+
+    Changed(Path file, String how) {
+      super(file + " changed while it was being read (" + how + ")");
+      this.file = file;
+    }
+
+    Path file() {
+      return file;
     }
   }
 }

@@ -75,7 +75,7 @@ final class SealCommand extends SealdropSubcommand {
     Path tmp = Files.createTempFile(target.getParent(), ".sealdrop-seal-", ".part");
     String fingerprint;
     try {
-      try (OutputStream out = Files.newOutputStream(tmp); InputStream in = Files.newInputStream(file);
+      try (OutputStream out = Files.newOutputStream(tmp); InputStream in = InputFile.openUnchanged(file, size);
           Progress p = session.progress().start("sealing", size)) {
         SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
         Streams.copy(in, sealing, p);

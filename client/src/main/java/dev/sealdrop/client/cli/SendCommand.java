@@ -160,7 +160,7 @@ final class SendCommand extends SealdropSubcommand {
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
     try (Progress p = session.progress().start("sealing+uploading", size)) {
       Uploader.Committed c = uploader.uploadWhileSealing(started, spool, out -> {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = InputFile.openUnchanged(file, size)) {
           SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
           Streams.copy(in, sealing, Progress.none());
           sealing.close();
