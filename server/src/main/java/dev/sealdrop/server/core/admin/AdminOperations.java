@@ -74,7 +74,11 @@ public final class AdminOperations {
    */
   public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked) {}
 
-  public record PurgeResult(String fileId, int grantsDeleted) {}
+  /** A purged file: how many grants pointed at it, and how many of its downloads were streaming (cut at their next chunk). */
+  public record PurgeResult(String fileId, int grantsDeleted, int downloadsCut) {}
+
+  /** A revoked grant, and how many of its downloads were streaming (cut at their next chunk). */
+  public record RevokedGrant(Grant grant, int downloadsCut) {}
 
   public List<IdentityView> listIdentities(Caller c) {
     return act(c, "admin.identity.list", "", Map.of(), repository::listIdentities);
@@ -157,9 +161,11 @@ public final class AdminOperations {
     });
   }
 
-  public Grant revokeGrant(Caller c, String grantId, String reason) {
-    return act(c, "admin.grant.revoke", "grant:" + grantId, reasonDetail(reason),
-        () -> grants.revoke(c.principal(), grantId));
+  public RevokedGrant revokeGrant(Caller c, String grantId, String reason) {
+    return act(c, "admin.grant.revoke", "grant:" + grantId, reasonDetail(reason), () -> {
+      Grant g = grants.revoke(c.principal(), grantId);
+      return new RevokedGrant(g, grants.downloadsServing(g.id()));
+    });
   }
 
   public LockdownState setLockdown(Caller c, boolean on, String reason) {
@@ -192,7 +198,7 @@ public final class AdminOperations {
     return act(c, "admin.file.purge", "file:" + fileId, reasonDetail(reason), () -> {
       int deleted = Purger.purge(repository, blobs, fileId).orElseThrow(() ->
           new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + "; see admin files list"));
-      return new PurgeResult(fileId, deleted);
+      return new PurgeResult(fileId, deleted, grants.downloadsServingFile(fileId));
     });
   }
 

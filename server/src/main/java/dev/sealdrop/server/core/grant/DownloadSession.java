@@ -52,7 +52,9 @@ public final class DownloadSession implements AutoCloseable {
     try {
       SeekableByteChannel ch = service.blobs.openBlob(grant.fileId());
       ch.position(offset);
-      return new DownloadSession(service, caller, claim, grant, ch, offset, identity);
+      DownloadSession session = new DownloadSession(service, caller, claim, grant, ch, offset, identity);
+      service.serving.add(session);
+      return session;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the stored file of grant " + grant.id(), e);
     }
@@ -68,6 +70,10 @@ public final class DownloadSession implements AutoCloseable {
 
   public String grantId() {
     return grant.id();
+  }
+
+  String fileId() {
+    return grant.fileId();
   }
 
   /** Fills {@code chunk} from the current position; returns the count, or -1 at the end. */
@@ -146,6 +152,7 @@ public final class DownloadSession implements AutoCloseable {
   /** Closes the stored file and audits the end of this download (once). */
   @Override
   public void close() {
+    service.serving.remove(this);
     try {
       channel.close();
     } catch (IOException e) {

@@ -42,6 +42,8 @@ public final class GrantService {
   final Clock clock;
   private final dev.sealdrop.server.core.TransferGate gate;
   final Audit audit;
+  /** The downloads being served now (gRPC calls and SFTP handles), for what a revocation or purge cuts. */
+  final java.util.Set<DownloadSession> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
       GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit) {
@@ -219,6 +221,19 @@ public final class GrantService {
     LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
     return DownloadSession.open(this, caller, claimed.claim(), grant, offset,
         new dev.sealdrop.server.core.identity.LiveIdentityCheck(identities, caller));
+  }
+
+  /**
+   * How many downloads of grant {@code grantId} are being served now. Right after the grant was
+   * revoked, these are the downloads the revocation cuts: each fails at its next chunk.
+   */
+  public int downloadsServing(String grantId) {
+    return (int) serving.stream().filter(d -> d.grantId().equals(grantId)).count();
+  }
+
+  /** How many downloads of any grant of file {@code fileId} are being served now (see {@link #downloadsServing}). */
+  public int downloadsServingFile(String fileId) {
+    return (int) serving.stream().filter(d -> d.fileId().equals(fileId)).count();
   }
 
   /** The client verified the file: the download counts now. Audited as {@code grant.consume}. */

@@ -126,8 +126,11 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void revokeAnyGrant(RevokeAnyGrantRequest req, StreamObserver<RevokeAnyGrantResponse> out) {
-    Unary.run(out, () -> RevokeAnyGrantResponse.newBuilder()
-        .setGrant(AdminMapper.grant(ops.revokeGrant(caller(), req.getGrantId(), req.getReason()))).build());
+    Unary.run(out, () -> {
+      AdminOperations.RevokedGrant r = ops.revokeGrant(caller(), req.getGrantId(), req.getReason());
+      return RevokeAnyGrantResponse.newBuilder().setGrant(AdminMapper.grant(r.grant()))
+          .setDownloadsCut(r.downloadsCut()).build();
+    });
   }
 
   @Override
@@ -150,7 +153,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   public void purgeFile(PurgeFileRequest req, StreamObserver<PurgeFileResponse> out) {
     Unary.run(out, () -> {
       AdminOperations.PurgeResult r = ops.purgeFile(caller(), req.getFileId(), req.getReason());
-      return PurgeFileResponse.newBuilder().setFileId(r.fileId()).setGrantsDeleted(r.grantsDeleted()).build();
+      return PurgeFileResponse.newBuilder().setFileId(r.fileId()).setGrantsDeleted(r.grantsDeleted())
+          .setDownloadsCut(r.downloadsCut()).build();
     });
   }
 

@@ -175,6 +175,7 @@ class LockdownAndPurgeTest {
     PurgeFileResponse r = admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(file.getFileId())
         .setReason("deal cancelled").build());
     assertThat(r.getGrantsDeleted()).isEqualTo(1);
+    assertThat(r.getDownloadsCut()).as("nothing was streaming").isZero();
     assertThat(Files.exists(data.resolve("blobs").resolve(file.getFileId()))).as("ciphertext deleted").isFalse();
     refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build()),
         Status.Code.NOT_FOUND, "NOT_FOUND");

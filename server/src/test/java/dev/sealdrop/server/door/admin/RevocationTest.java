@@ -153,9 +153,11 @@ class RevocationTest {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
 
-    AdminGrant revoked = admins.admin("carol").revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
-        .setGrantId(g.getGrant().getGrantId()).setReason("deal off").build()).getGrant();
+    dev.sealdrop.protocol.v1.RevokeAnyGrantResponse response = admins.admin("carol").revokeAnyGrant(
+        RevokeAnyGrantRequest.newBuilder().setGrantId(g.getGrant().getGrantId()).setReason("deal off").build());
+    AdminGrant revoked = response.getGrant();
     assertThat(revoked.getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED);
+    assertThat(response.getDownloadsCut()).as("the one streaming download is counted as cut").isEqualTo(1);
     StatusRuntimeException cut = drain(it);
     assertThat(cut).as("the stream must be cut, not completed").isNotNull();
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -167,8 +169,9 @@ class RevocationTest {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
 
-    admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder()
-        .setFileId(file.getFileId()).build());
+    dev.sealdrop.protocol.v1.PurgeFileResponse purged = admins.admin("carol").purgeFile(
+        dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder().setFileId(file.getFileId()).build());
+    assertThat(purged.getDownloadsCut()).as("the one streaming download is counted as cut").isEqualTo(1);
     StatusRuntimeException cut = drain(it);
     assertThat(cut).as("the stream must be cut, not completed").isNotNull();
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
