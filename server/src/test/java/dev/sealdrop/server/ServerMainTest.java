@@ -169,7 +169,7 @@ class ServerMainTest {
   void outOfRangeLimitsAndDurationsAreNamedByTheirKey() throws Exception {
     for (String line : List.of("max-upload-bytes=-5", "quota-bytes=0", "upload-abandon-after=-PT1H",
         "grant-default-lifetime=PT0S", "claim-window=PT0S", "retention=PT0S", "retention-sweep-interval=-PT1M",
-        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H")) {
+        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S")) {
       String key = line.substring(0, line.indexOf('='));
       Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",

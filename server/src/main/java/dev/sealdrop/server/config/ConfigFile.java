@@ -124,7 +124,7 @@ public final class ConfigFile {
     return c.withNetwork(new ServerConfig.Network(n.host(), n.port(),
         positive(settings, "handshake-timeout", n.handshakeTimeout()), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
-        n.maxConcurrentCallsPerConnection(), duration(settings, "shutdown-grace", n.shutdownGrace())));
+        n.maxConcurrentCallsPerConnection(), notNegative(settings, "shutdown-grace", n.shutdownGrace())));
   }
 
   /** The SFTP door's settings; {@code sftp-port} turns the door on (0 picks a free port). */
@@ -197,6 +197,16 @@ public final class ConfigFile {
     Duration d = duration(s, key, fallback);
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(key + " must be a positive duration such as PT30S, not '" + s.get(key) + "'");
+    }
+    return d;
+  }
+
+  /** A duration of zero or more (zero: at once). */
+  private static Duration notNegative(Map<String, String> s, String key, Duration fallback) {
+    Duration d = duration(s, key, fallback);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(key + " must be a duration of zero or more such as PT30S, not '" + s.get(key)
+          + "'");
     }
     return d;
   }
