@@ -88,6 +88,12 @@ public final class Diagnoser {
           "choose another output path, move the existing file away, or add --force to replace it");
     }
     if (e instanceof AccessDeniedException a) {
+      String folder = temporaryFileFolder(a.getFile());
+      if (folder != null) {
+        // a file the user never named: the output is written beside its target, then renamed
+        return new UsageFailure("ACCESS_DENIED", "cannot write into " + folder + ": permission denied",
+            "check the folder's permissions, or choose another output folder or file");
+      }
       return new UsageFailure("ACCESS_DENIED", "cannot access " + a.getFile() + ": permission denied",
           "check the file's permissions");
     }
@@ -95,6 +101,23 @@ public final class Diagnoser {
       return localDisk(io);
     }
     return null;
+  }
+
+  /**
+   * The folder of {@code file} if it is one of the CLI's own temporary files (hidden, ending in
+   * {@code .part}, created beside an output before it is renamed into place), else null.
+   */
+  static String temporaryFileFolder(String file) {
+    if (file == null) {
+      return null;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(file);
+    java.nio.file.Path name = p.getFileName();
+    if (name == null || !name.toString().startsWith(".") || !name.toString().endsWith(".part")) {
+      return null;
+    }
+    java.nio.file.Path parent = p.getParent();
+    return parent == null ? "the current folder" : parent.toString();
   }
 
   /**
