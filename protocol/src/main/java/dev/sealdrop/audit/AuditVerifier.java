@@ -287,8 +287,10 @@ public final class AuditVerifier {
             + " are not covered by a signed checkpoint (log still open, or it stopped without closing)"));
       }
       if (relevantHeld.isEmpty()) {
-        warnings.add(new Warning(Warning.Kind.NO_EXTERNAL_CHECKPOINT, "no checkpoint held outside the server was"
-            + " given: a truncated tail or a history re-signed with the audit key cannot be detected"));
+        warnings.add(new Warning(Warning.Kind.NO_EXTERNAL_CHECKPOINT, (held.isEmpty()
+            ? "no checkpoint held outside the server was given"
+            : "none of the " + held.size() + " checkpoint(s) given is of this log (see the warnings about their origin)")
+            + ": a truncated tail or a history re-signed with the audit key cannot be detected"));
       }
       return null;
     }

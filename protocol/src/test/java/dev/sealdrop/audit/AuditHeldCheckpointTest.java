@@ -175,5 +175,9 @@ class AuditHeldCheckpointTest {
     assertThat(v.valid()).isTrue();
     assertThat(v.hasWarning(Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN)).isTrue();
     assertThat(v.hasWarning(Warning.Kind.NO_EXTERNAL_CHECKPOINT)).isTrue();
+    // checkpoints were given: the warning must not say that none was
+    assertThat(v.warnings()).filteredOn(w -> w.kind() == Warning.Kind.NO_EXTERNAL_CHECKPOINT).singleElement()
+        .satisfies(w -> assertThat(w.message()).contains("none of the 1 checkpoint(s) given is of this log")
+            .doesNotContain("was given"));
   }
 }
