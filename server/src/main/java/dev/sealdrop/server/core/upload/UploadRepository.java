@@ -33,5 +33,8 @@ public interface UploadRepository {
    */
   long storedBytes(String owner, String exceptUpload);
 
+  /** How many uploads of {@code owner} are OPEN (started, neither committed nor failed nor expired). */
+  int countOpen(String owner);
+
   Set<String> allFileIds();
 }

@@ -70,6 +70,13 @@ public final class UploadService {
     return create(caller, expectedSize, List.of());
   }
 
+  /**
+   * The most unfinished (OPEN) uploads one identity may hold. Each holds a row and a temporary file
+   * until it is finished or expires idle, and the quota counts only bytes: without this, a loop of
+   * CreateUpload calls could fill the server's disk with empty files for a day.
+   */
+  public static final int MAX_OPEN_UPLOADS = 64;
+
   /** The most recipients an upload may state up front. */
   public static final int MAX_INTENDED_RECIPIENTS = 16;
 
@@ -106,6 +113,11 @@ public final class UploadService {
     }
     keys.signingKeyOf(caller.identity());
     checkLimits(caller.identity(), null, expectedSize);
+    if (uploads.countOpen(caller.identity()) >= MAX_OPEN_UPLOADS) {
+      throw new LimitExceededException(Reason.TOO_MANY_UPLOADS, "'" + caller.identity() + "' already has "
+          + MAX_OPEN_UPLOADS + " unfinished uploads, the most one identity may hold: finish one (re-run its send to"
+          + " resume it) or wait until unfinished ones expire idle (upload-abandon-after)");
+    }
     Instant now = clock.instant();
     Upload upload = new Upload(Ids.next(UPLOAD_PREFIX), caller.identity(), UploadState.OPEN, expectedSize, 0, now, now,
         null);

@@ -92,6 +92,12 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
+  public int countOpen(String owner) {
+    return jdbc.queryOne("SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN'", rs -> rs.getInt(1), owner)
+        .orElse(0);
+  }
+
+  @Override
   public Set<String> allFileIds() {
     return new HashSet<>(jdbc.query("SELECT id FROM files", rs -> rs.getString(1)));
   }

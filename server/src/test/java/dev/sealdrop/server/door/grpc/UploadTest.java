@@ -166,6 +166,26 @@ class UploadTest {
     assertThat(done.getSize()).isEqualTo(three.length);
   }
 
+  @Test
+  void oneIdentityHoldsAtMostSixtyFourUnfinishedUploads() {
+    server.pki.issue(CertSpec.client("up-many"));
+    server.server().identities().registerAll(Map.of("up-many", Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "up-many");
+    byte[] env = Users.seal("up-many", Users.randomBytes(1000, 11), "bob").bytes();
+    java.util.List<String> open = new java.util.ArrayList<>();
+    for (int i = 0; i < dev.sealdrop.server.core.upload.UploadService.MAX_OPEN_UPLOADS; i++) {
+      open.add(Transfers.createUpload(clients, "up-many", 0));
+    }
+    // a loop of CreateUpload calls cannot fill the disk with empty uploads for a day
+    refused(() -> Transfers.createUpload(clients, "up-many", 0), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_UPLOADS");
+    refused(() -> Transfers.createUpload(clients, "up-many", 0), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_UPLOADS");
+    // finishing one makes room for one more; other identities were never affected
+    Transfers.await(Transfers.stream(clients, "up-many", open.get(0), env, 0, env.length, true));
+    assertThat(Transfers.createUpload(clients, "up-many", 0)).startsWith("up_");
+    refused(() -> Transfers.createUpload(clients, "up-many", 0), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_UPLOADS");
+    assertThat(Transfers.createUpload(clients, "alice", 0)).isNotEmpty();
+  }
+
   /** Streams {@code bytes[0, n)} of a new upload on a channel that is then cut; returns when they are durable. */
   private static String leaveUnfinished(String user, byte[] bytes, int n) throws Exception {
     String id = Transfers.createUpload(clients, user, bytes.length);
