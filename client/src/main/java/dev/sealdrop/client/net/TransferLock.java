@@ -15,7 +15,7 @@ import java.util.Optional;
  * An exclusive claim of one transfer's state (its state file and spool) by one running command, so
  * that two runs of the same command with the same profile cannot write into the same spool or
  * delete each other's temporary files. It is a byte-range lock, picked by the state file's (hashed)
- * name, in one lock file beside the state files ({@code transfers.lock}, empty, never deleted):
+ * name, in one lock file beside the state folders ({@code state/transfers.lock}, empty, never deleted):
  * the operating system releases it when the process ends, however it ends (kill -9 included), so
  * a stale lock can never block a re-run.
  */
@@ -36,7 +36,8 @@ public final class TransferLock implements AutoCloseable {
    * name), or returns empty if another run (of this or another process) holds it.
    */
   public static Optional<TransferLock> tryAcquire(Path stateFile) throws IOException {
-    Path lockFile = stateFile.resolveSibling(FILE_NAME);
+    // beside the state folders, not in them: a finished or abandoned transfer leaves its folder empty
+    Path lockFile = stateFile.toAbsolutePath().getParent().resolveSibling(FILE_NAME);
     try {
       SecureFiles.ensureFile(lockFile);
     } catch (FileAlreadyExistsException e) {
