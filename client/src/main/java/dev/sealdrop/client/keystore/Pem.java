@@ -1,6 +1,7 @@
 package dev.sealdrop.client.keystore;
 
 import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.keys.CertificateSubject;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +17,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 
 /** Reads the TLS material a user hands to {@code init}: X.509 certificates and PKCS#8 PEM keys. */
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names their own certificate files")
@@ -76,30 +75,12 @@ public final class Pem {
     }
   }
 
-  /**
-   * The identity a certificate names: its subject CN, which must be the only CN of the subject and
-   * alone in its RDN (the server's rule: a multi-valued {@code CN=x+CN=y} names no one).
-   */
+  /** The identity a certificate names: its subject's one CN, by the server's rule ({@link CertificateSubject}). */
   public static String identity(X509Certificate cert) throws UsageFailure {
-    String found = null;
-    int count = 0;
     try {
-      LdapName name = new LdapName(cert.getSubjectX500Principal().getName());
-      for (Rdn rdn : name.getRdns()) {
-        javax.naming.directory.Attribute cn = rdn.toAttributes().get("CN");
-        if (cn == null) {
-          continue;
-        }
-        count += rdn.size() == 1 ? cn.size() : 2; // a CN sharing its RDN is refused like a second CN
-        found = cn.get().toString();
-      }
-    } catch (javax.naming.NamingException e) {
-      count = 0;
+      return CertificateSubject.cn(cert);
+    } catch (IllegalArgumentException e) {
+      throw new UsageFailure("BAD_CERTIFICATE", "the certificate's " + e.getMessage(), "use a sealdrop client certificate");
     }
-    if (count == 1) {
-      return found;
-    }
-    throw new UsageFailure("BAD_CERTIFICATE", count == 0 ? "the certificate's subject has no CN"
-        : "the certificate's subject has more than one CN, or a CN sharing its RDN", "use a sealdrop client certificate");
   }
 }

@@ -1,16 +1,12 @@
 package dev.sealdrop.server.core.identity;
 
+import dev.sealdrop.keys.CertificateSubject;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnauthenticatedException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-import javax.naming.NamingEnumeration;
-import javax.naming.NamingException;
-import javax.naming.directory.Attribute;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 
 /**
  * The checks a client certificate must pass beyond its chain to the CA, applied at the TLS
@@ -57,31 +53,16 @@ public final class CertificatePolicy {
     }
   }
 
-  /** The identity named by the certificate: its one subject CN. */
+  /** The identity named by the certificate: its one subject CN (the rule of {@link CertificateSubject}). */
   public static String identityOf(X509Certificate cert) {
-    String cn = null;
+    String cn;
     try {
-      for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-        // every attribute of the RDN: a multi-valued RDN (CN=mallory+CN=alice) carries several, and
-        // Rdn.getType()/getValue() would show only the first in sort order
-        NamingEnumeration<? extends Attribute> attributes = rdn.toAttributes().getAll();
-        while (attributes.hasMore()) {
-          Attribute attribute = attributes.next();
-          if (!attribute.getID().equalsIgnoreCase("CN")) {
-            continue;
-          }
-          if (cn != null || attribute.size() != 1 || rdn.size() != 1) {
-            throw invalid("the client certificate's subject has more than one CN, or a CN combined with other"
-                + " attributes in one RDN");
-          }
-          cn = String.valueOf(attribute.get());
-        }
-      }
-    } catch (NamingException e) {
-      throw invalid("the client certificate's subject cannot be parsed");
+      cn = CertificateSubject.cn(cert);
+    } catch (IllegalArgumentException e) {
+      throw invalid("the client certificate's " + e.getMessage());
     }
     if (!IdentityNames.isValid(cn)) {
-      throw invalid("the client certificate's subject CN is missing or not a valid identity name");
+      throw invalid("the client certificate's subject CN is not a valid identity name");
     }
     return cn;
   }
