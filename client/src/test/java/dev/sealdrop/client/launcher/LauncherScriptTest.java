@@ -43,6 +43,18 @@ class LauncherScriptTest {
             if (a.startsWith("exit=")) {
               code = Integer.parseInt(a.substring(5));
             }
+            if (a.equals("stdin")) {
+              System.out.println("stdin [" + new java.util.Scanner(System.in).nextLine() + "]");
+            }
+            if (a.equals("hang")) {
+              System.out.println("hanging");
+              System.out.flush();
+              try {
+                Thread.sleep(120_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
           System.exit(code);
         }
@@ -145,6 +157,46 @@ class LauncherScriptTest {
   }
 
   @Test
+  void aSignalToTheLauncherStopsTheCliWhileTheFirstRunRecordsItsArchive() throws Exception {
+    for (String signal : List.of("TERM", "INT", "HUP")) {
+      Process p = start(Map.of(), "send", "hang");
+      awaitOutput("hanging", p);
+      long t0 = System.nanoTime();
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+      assertThat(kill.waitFor()).isZero();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("SIG%s reached the CLI", signal).isTrue();
+      assertThat((System.nanoTime() - t0) / 1_000_000_000).as("seconds to stop").isLessThan(30);
+      assertThat(p.exitValue()).as("the JVM's exit code for SIG%s", signal).isGreaterThan(128);
+      assertThat(p.descendants().filter(ProcessHandle::isAlive)).as("no JVM left running").isEmpty();
+      try (Stream<Path> s = Files.list(cache.resolve("sealdrop"))) {
+        assertThat(s.toList()).as("no archive or temporary file kept after SIG%s", signal).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void theFirstRunReadsTheLaunchersStandardInput() throws Exception {
+    Process p = start(Map.of(), "send", "stdin");
+    try (OutputStream in = p.getOutputStream()) {
+      in.write("passphrase from a pipe\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    assertThat(Files.readString(dir.resolve("out.txt"))).contains("-XX:ArchiveClassesAtExit=")
+        .contains("stdin [passphrase from a pipe]");
+    assertThat(archives()).hasSize(1);
+  }
+
+  private void awaitOutput(String line, Process p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.readString(dir.resolve("out.txt")).contains(line)) {
+      assertThat(p.isAlive()).as("the CLI still runs").isTrue();
+      assertThat(System.nanoTime()).as("the CLI printed " + line).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
   void anArchiveInAFolderOthersCanWriteIsNeitherUsedNorMade() throws Exception {
     run(Map.of(), "send");
     assertThat(archives()).hasSize(1);
@@ -186,6 +238,13 @@ class LauncherScriptTest {
   }
 
   private Run run(Map<String, String> env, String... args) throws Exception {
+    Process p = start(env, args);
+    p.getOutputStream().close();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher finished").isTrue();
+    return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt")), Files.readString(dir.resolve("err.txt")));
+  }
+
+  private Process start(Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(script.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
@@ -200,9 +259,7 @@ class LauncherScriptTest {
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher finished").isTrue();
-    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    return pb.start();
   }
 
   private void buildJar(Path jar) throws IOException {
