@@ -7,7 +7,12 @@ import java.util.Set;
 
 /** Port: uploads and committed files. */
 public interface UploadRepository {
-  void create(Upload upload);
+  /**
+   * Inserts the OPEN upload unless its owner already has {@code maxOpen} OPEN uploads; the count
+   * and the insert are one atomic step, so concurrent creations cannot pass the limit together.
+   * Returns false (and inserts nothing) at the limit.
+   */
+  boolean createWithin(Upload upload, int maxOpen);
 
   Optional<Upload> find(String uploadId);
 

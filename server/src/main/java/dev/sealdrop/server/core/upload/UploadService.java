@@ -114,9 +114,7 @@ public final class UploadService {
     keys.signingKeyOf(caller.identity());
     checkLimits(caller.identity(), null, expectedSize);
     if (uploads.countOpen(caller.identity()) >= MAX_OPEN_UPLOADS) {
-      throw new LimitExceededException(Reason.TOO_MANY_UPLOADS, "'" + caller.identity() + "' already has "
-          + MAX_OPEN_UPLOADS + " unfinished uploads, the most one identity may hold: finish one (re-run its send to"
-          + " resume it) or wait until unfinished ones expire idle (upload-abandon-after)");
+      throw tooManyUploads(caller);
     }
     Instant now = clock.instant();
     Upload upload = new Upload(Ids.next(UPLOAD_PREFIX), caller.identity(), UploadState.OPEN, expectedSize, 0, now, now,
@@ -126,9 +124,19 @@ public final class UploadService {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the upload's temporary file", e);
     }
-    uploads.create(upload);
+    // the count above refuses early and cheaply; this insert is what holds the limit under concurrency
+    if (!uploads.createWithin(upload, MAX_OPEN_UPLOADS)) {
+      deleteTempQuietly(upload.id());
+      throw tooManyUploads(caller);
+    }
     LOG.info("upload {} created by '{}' (expected {} bytes)", upload.id(), caller.identity(), expectedSize);
     return upload;
+  }
+
+  private static LimitExceededException tooManyUploads(Principal caller) {
+    return new LimitExceededException(Reason.TOO_MANY_UPLOADS, "'" + caller.identity() + "' already has "
+        + MAX_OPEN_UPLOADS + " unfinished uploads, the most one identity may hold: finish one (re-run its send to"
+        + " resume it) or wait until unfinished ones expire idle (upload-abandon-after)");
   }
 
   /** The caller's upload; someone else's is reported as not found. */

@@ -25,10 +25,12 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public void create(Upload u) {
-    jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", u.id(), u.owner(),
+  public boolean createWithin(Upload u, int maxOpen) {
+    // one statement: SQLite runs it under its write lock, so the count cannot change before the insert
+    return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL"
+        + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ?", u.id(), u.owner(),
         u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
-        u.updatedAt().toEpochMilli());
+        u.updatedAt().toEpochMilli(), u.owner(), maxOpen) == 1;
   }
 
   @Override

@@ -33,7 +33,7 @@ class GrantCompareAndSetTest {
 
   private Grant seed(Database db, Instant now) {
     JdbcUploadRepository uploads = new JdbcUploadRepository(db);
-    uploads.create(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null));
+    uploads.createWithin(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null), 1);
     uploads.commit("up_" + "1".repeat(32),
         new StoredFile("f_" + "1".repeat(32), "alice", 10, "ab".repeat(32), List.of(), now), now);
     Grant g = new Grant("g_" + "1".repeat(32), "f_" + "1".repeat(32), "alice", "bob", GrantState.ACTIVE, now,
