@@ -147,6 +147,11 @@ public final class GrpcFailures {
         hint = "if that was you on another machine, finish there; otherwise (also after a receive of yours was"
             + " refused before downloading) wait until the claim lapses and retry";
         break;
+      case "DOWNLOAD_BUSY":
+        message = "this grant's file is being downloaded by another stream of the same claim";
+        hint = "another `sealdrop receive` of this token is still running (here or on another machine); let it"
+            + " finish, or stop it and re-run this command: the download resumes";
+        break;
       default:
         message = "the grant cannot be redeemed: " + detail;
         hint = "check the token (copy it exactly); ask the sender for a new grant";

@@ -37,6 +37,16 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aDownloadBusyWithAnotherStreamSaysSoAndDoesNotBlameTheToken() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the claim on grant g_1 is being downloaded by another stream"), "DOWNLOAD_BUSY"), GrpcFailures.Op.DOWNLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    assertThat(f.reason()).isEqualTo("DOWNLOAD_BUSY");
+    assertThat(f.getMessage()).contains("another stream");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("still running").doesNotContain("token (copy"));
+  }
+
+  @Test
   void lockdownSaysSoAndDoesNotPromiseAResume() {
     StatusRuntimeException e = status(Status.UNAVAILABLE.withDescription("the server is locked down by an admin"),
         "LOCKED_DOWN");

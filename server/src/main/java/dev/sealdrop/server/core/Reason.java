@@ -44,6 +44,8 @@ public enum Reason {
   DOWNLOAD_INCOMPLETE,
   CLAIM_DELIVERED,
   FINGERPRINT_MISMATCH,
+  /** Another stream is downloading this claim: one stream per claim, as one per upload. */
+  DOWNLOAD_BUSY,
   // the server
   /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */
   LOCKED_DOWN

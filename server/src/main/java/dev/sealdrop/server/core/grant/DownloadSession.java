@@ -76,6 +76,10 @@ public final class DownloadSession implements AutoCloseable {
     return grant.fileId();
   }
 
+  String claimHash() {
+    return claim.hash();
+  }
+
   /** Fills {@code chunk} from the current position; returns the count, or -1 at the end. */
   public int next(byte[] chunk) {
     try {
@@ -152,7 +156,7 @@ public final class DownloadSession implements AutoCloseable {
   /** Closes the stored file and audits the end of this download (once). */
   @Override
   public void close() {
-    service.serving.remove(this);
+    service.ended(this);
     try {
       channel.close();
     } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.LiveIdentityCheck;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.upload.BlobStore;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GrantService {
   static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  /** How long a download waits for another stream of its claim to end before it is refused. */
+  static final Duration BUSY_GRACE = Duration.ofSeconds(1);
   public static final String GRANT_PREFIX = "g_";
 
   final GrantRepository grants;
@@ -44,6 +47,8 @@ public final class GrantService {
   final Audit audit;
   /** The downloads being served now (gRPC calls and SFTP handles), for what a revocation or purge cuts. */
   final java.util.Set<DownloadSession> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Guards opening a download against another stream of the same claim; notified when one ends. */
+  private final Object streams = new Object();
 
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
       GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit) {
@@ -218,9 +223,49 @@ public final class GrantService {
       throw new InvalidRequestException(Reason.INVALID_REQUEST,
           "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
     }
-    LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
-    return DownloadSession.open(this, caller, claimed.claim(), grant, offset,
-        new dev.sealdrop.server.core.identity.LiveIdentityCheck(identities, caller));
+    LiveIdentityCheck live = new LiveIdentityCheck(identities, caller);
+    synchronized (streams) {
+      awaitNoOtherStream(claimed.claim().hash(), grant);
+      LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
+      return DownloadSession.open(this, caller, claimed.claim(), grant, offset, live);
+    }
+  }
+
+  /**
+   * One stream per claim, as one per upload: a claim's holder gains nothing from two at once, and
+   * each stream holds a few MiB of buffers, so duplicates of one claim could exhaust the server's
+   * memory. A stream whose connection just broke may take a moment to be noticed, so a resume waits
+   * up to {@link #BUSY_GRACE} for it before it is refused. Holds {@code streams}' monitor.
+   */
+  private void awaitNoOtherStream(String claimHash, Grant grant) {
+    long deadline = System.nanoTime() + BUSY_GRACE.toNanos();
+    byte[] mine = claimHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    while (serving.stream().anyMatch(d -> java.security.MessageDigest.isEqual(mine,
+        d.claimHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw busy(grant);
+      }
+      try {
+        streams.wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw busy(grant);
+      }
+    }
+  }
+
+  private static PreconditionFailedException busy(Grant grant) {
+    return new PreconditionFailedException(Reason.DOWNLOAD_BUSY, "the claim on grant " + grant.id()
+        + " is being downloaded by another stream; wait for that download to end (or stop it), then resume");
+  }
+
+  /** Called by a download session when it ends: frees its claim for the next stream. */
+  void ended(DownloadSession session) {
+    synchronized (streams) {
+      serving.remove(session);
+      streams.notifyAll();
+    }
   }
 
   /**

@@ -111,6 +111,37 @@ class DownloadLifecycleTest {
   }
 
   @Test
+  void aClaimIsDownloadedByOneStreamAtATime() throws Exception {
+    RedeemResponse claim = redeem(grant().getToken());
+    ManagedChannel ch = clients.channel("bob");
+    try {
+      Iterator<DownloadResponse> first = TransferServiceGrpc.newBlockingStub(ch)
+          .download(DownloadRequest.newBuilder().setClaimId(claim.getClaimId()).build());
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      got.writeBytes(first.next().getData().toByteArray());
+
+      // a second stream of the same claim, while the first is open: it waits a moment for the first, then is refused
+      long t0 = System.nanoTime();
+      refused(() -> Transfers.download(clients.transfer("bob"), claim.getClaimId(), got.size()),
+          Status.Code.FAILED_PRECONDITION, "DOWNLOAD_BUSY");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("waited for the other stream first")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+
+      // the first stream is unharmed and delivers the whole file
+      while (first.hasNext()) {
+        got.writeBytes(first.next().getData().toByteArray());
+      }
+      assertThat(got.toByteArray()).isEqualTo(sealed.bytes());
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    // once it has ended, the claim can be streamed again (within its window) and confirmed
+    assertThat(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0)).isEqualTo(sealed.bytes());
+    Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+  }
+
+  @Test
   void aConfirmedOneTimeGrantCannotBeClaimedOrDownloadedAgain() {
     CreateGrantResponse g = grant();
     RedeemResponse claim = redeem(g.getToken());
