@@ -1,8 +1,11 @@
 package dev.sealdrop.server.door.sftp;
 
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.grant.DownloadSession;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.Redemption;
+import dev.sealdrop.server.core.identity.LiveSessions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
@@ -33,6 +36,10 @@ final class DownloadChannel implements SeekableByteChannel {
   private boolean servedAll;
   private boolean closeRequested;
   private boolean open = true;
+  /** This download in the core's registry of live transfers (what a lockdown cuts); null until tracked. */
+  private volatile LiveSessions.Registration registration;
+  /** Set when the core cut this download (a lockdown): every later read fails with it. */
+  private volatile IOException cut;
   /** Read-ahead from the core: {@code buffer[ahead, aheadEnd)} holds the bytes at {@link #position}. */
   private byte[] buffer = new byte[0];
   private int ahead;
@@ -51,11 +58,41 @@ final class DownloadChannel implements SeekableByteChannel {
     closeRequested = true;
   }
 
+  /** Registers this download as a live transfer: a lockdown {@link #cut}s it at once. */
+  void track(LiveSessions.Registration r) {
+    registration = r;
+  }
+
+  /**
+   * The core cuts this download (a lockdown; called on an admin's thread): no byte more is served,
+   * not even from the read-ahead, and every later read fails with the reason, even if the client is
+   * stalled now and reads again only after the lockdown was lifted (as for a gRPC download stream,
+   * which the lockdown closes). A download already served to the last byte is still confirmed at
+   * CLOSE, as docs/admin.md allows; any other cut one is not.
+   *
+   * @return whether this counts as a transfer cut: for a lockdown. An admin's disable or revocation
+   *     also reaches here (same identity) but counts and closes the SSH session the download belongs
+   *     to ({@link LoginSessions}), so it is not counted twice.
+   */
+  boolean cut(Reason reason, String why) {
+    cut = SftpErrors.toIo(new UnavailableException(reason, why));
+    return reason == Reason.LOCKED_DOWN && open;
+  }
+
+  private void checkNotCut() throws IOException {
+    IOException c = cut;
+    if (c != null) {
+      ahead = aheadEnd = 0;
+      throw c;
+    }
+  }
+
   @Override
   public int read(ByteBuffer dst) throws IOException {
     if (!open) {
       throw new java.nio.channels.ClosedChannelException();
     }
+    checkNotCut();
     long size = download.size();
     if (position >= size) {
       servedAll |= position == size && download.position() >= size;
@@ -113,6 +150,7 @@ final class DownloadChannel implements SeekableByteChannel {
 
   @Override
   public SeekableByteChannel position(long newPosition) throws IOException {
+    checkNotCut();
     if (newPosition == position) {
       return this;
     }
@@ -164,6 +202,10 @@ final class DownloadChannel implements SeekableByteChannel {
       return;
     }
     open = false;
+    LiveSessions.Registration r = registration;
+    if (r != null) {
+      r.end();
+    }
     download.close();
     String grantId = redemption.grant().id();
     if (closeRequested && servedAll) {

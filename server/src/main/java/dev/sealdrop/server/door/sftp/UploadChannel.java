@@ -1,5 +1,8 @@
 package dev.sealdrop.server.door.sftp;
 
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.UnavailableException;
+import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadSession;
 import java.io.IOException;
@@ -14,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 import org.slf4j.Logger;
@@ -60,6 +64,8 @@ final class UploadChannel implements SeekableByteChannel {
   /** Set by the writer thread when the core refused or failed; read by the subsystem thread. */
   private volatile IOException failure;
   private boolean open = true;
+  /** This upload in the core's registry of live transfers (what a lockdown cuts); null until tracked. */
+  private volatile LiveSessions.Registration registration;
 
   UploadChannel(UploadSession session) {
     this.session = session;
@@ -68,6 +74,36 @@ final class UploadChannel implements SeekableByteChannel {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** Registers this upload as a live transfer: a lockdown {@link #cut}s it at once. */
+  void track(LiveSessions.Registration r) {
+    registration = r;
+  }
+
+  /**
+   * The core cuts this upload (a lockdown; called on an admin's thread): it fails from now on with
+   * the reason, even if the client is stalled now and writes again only after the lockdown was
+   * lifted, and what it received is deleted at once (audited {@code upload.abort} with the reason),
+   * as for a gRPC upload stream, which the lockdown closes. The session work runs on the writer
+   * thread, after the chunks already queued, as every call into the session does.
+   *
+   * @return whether this counts as a transfer cut: for a lockdown. An admin's disable or revocation
+   *     also reaches here (same identity) but counts and closes the SSH session the upload belongs to
+   *     ({@link LoginSessions}), so it is not counted twice.
+   */
+  boolean cut(Reason reason, String why) {
+    UnavailableException e = new UnavailableException(reason, why);
+    failure = SftpErrors.toIo(e);
+    try {
+      writer.execute(() -> {
+        session.abort(e);
+        session.discard();
+      });
+    } catch (RejectedExecutionException closed) {
+      return false; // closed meanwhile: close() ended the upload
+    }
+    return reason == Reason.LOCKED_DOWN;
   }
 
   /** The client sent SSH_FXP_CLOSE for this handle: closing now means "commit". */
@@ -208,6 +244,10 @@ final class UploadChannel implements SeekableByteChannel {
       return;
     }
     open = false;
+    LiveSessions.Registration r = registration;
+    if (r != null) {
+      r.end();
+    }
     try {
       boolean commit = closeRequested && failure == null;
       if (commit && filling != null && filled > 0) {

@@ -7,6 +7,7 @@ import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.Redemption;
+import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.Upload;
@@ -49,12 +50,14 @@ final class VirtualTree {
   private final UploadService uploads;
   private final GrantService grants;
   private final Audit audit;
+  private final LiveSessions sessions;
 
-  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit) {
+  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions) {
     this.login = login;
     this.uploads = uploads;
     this.grants = grants;
     this.audit = audit;
+    this.sessions = sessions;
   }
 
   VirtualAttributes attributes(VirtualPath path) throws IOException {
@@ -153,12 +156,16 @@ final class VirtualTree {
         Upload upload = uploads.create(caller, 0);
         return uploads.begin(caller, upload.id(), 0);
       });
-      return new UploadChannel(session);
+      UploadChannel channel = new UploadChannel(session);
+      channel.track(sessions.register(caller, true, channel::cut));
+      return channel;
     }
     if (s.size() == 2 && s.get(0).equals(REDEEM)) {
       Redemption redemption = core(() -> grants.redeem(caller, s.get(1)));
       DownloadSession download = core(() -> grants.openDownload(caller, redemption.claimSecret(), 0));
-      return new DownloadChannel(login, grants, redemption, download);
+      DownloadChannel channel = new DownloadChannel(login, grants, redemption, download);
+      channel.track(sessions.register(caller, true, channel::cut));
+      return channel;
     }
     attributes(path);
     throw VirtualFileSystemProvider.denied(path, "only /redeem/TOKEN can be read; uploaded files and inbox entries"

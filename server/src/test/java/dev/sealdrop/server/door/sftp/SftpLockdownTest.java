@@ -122,6 +122,91 @@ class SftpLockdownTest {
     }
   }
 
+  /**
+   * A client that is not writing while the lockdown is on (stalled, or between writes) is cut all the
+   * same, as a gRPC upload stream is: its data is deleted at once, and its next write fails with
+   * LOCKED_DOWN even after the lockdown was lifted, so it cannot finish and commit.
+   */
+  @Test
+  void anSftpUploadIdleDuringALockdownIsCutAtOnceAndCannotCommitAfterTheLockdownIsLifted() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 34), "bob").bytes();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      OutputStream out = sftp.write("/outbox/stalled.sealed", PIECE);
+      int sent = 0;
+      for (; sent < envelope.length / 2; sent += PIECE) {
+        out.write(envelope, sent, PIECE);
+      }
+      out.flush();
+      assertThat(tempFiles()).as("the upload's temporary data").hasSize(1);
+
+      lockdown(true); // nothing written while it is on
+      awaitNoTempFiles(); // the cut upload's data is deleted at once, not when the client comes back
+      lockdown(false);
+
+      final int from = sent;
+      IOException cut = catchThrowableOfType(IOException.class, () -> {
+        for (int off = from; off < envelope.length; off += PIECE) {
+          out.write(envelope, off, Math.min(PIECE, envelope.length - off));
+        }
+        out.close();
+      });
+      assertThat(cut).as("the cut upload must not commit after the lockdown").isNotNull();
+      assertThat(cut).hasMessageContaining("LOCKED_DOWN");
+      assertThat(names(sftp, "/outbox")).as("nothing committed").isEmpty();
+    }
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList()).isEmpty();
+    assertThat(sftpRecords("upload.")).extracting(Audit.Entry::action, Audit.Entry::result).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("upload.start", "ok"),
+        org.assertj.core.groups.Tuple.tuple("upload.abort", "locked-down"));
+  }
+
+  /** The same for a download: a reader that pauses across a lockdown does not get the rest afterwards. */
+  @Test
+  void anSftpDownloadIdleDuringALockdownIsCutAndServesNothingMoreAfterTheLockdownIsLifted() throws Exception {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(8 << 20, 35), "bob");
+    UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read)) {
+        byte[] buf = new byte[PIECE];
+        assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
+
+        lockdown(true); // nothing read while it is on
+        lockdown(false);
+
+        long off = PIECE;
+        IOException cut = null;
+        try {
+          // a read within the read-ahead the door already holds, then one past it
+          for (; off < sealed.bytes().length; off += PIECE) {
+            sftp.read(h, off, buf, 0, PIECE);
+          }
+        } catch (IOException e) {
+          cut = e;
+        }
+        assertThat(cut).as("no byte is served after the cut (stopped at offset %d)", off).isNotNull();
+        assertThat(off).isEqualTo(PIECE);
+        assertThat(cut).hasMessageContaining("LOCKED_DOWN");
+      }
+    }
+    assertThat(sftpRecords("download.")).extracting(Audit.Entry::action).containsExactly("download.abort");
+    assertThat(sftpRecords("grant.consume")).isEmpty();
+  }
+
+  private void awaitNoTempFiles() throws Exception {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (!tempFiles().isEmpty()) {
+      assertThat(System.nanoTime()).as("the cut upload's temporary data is deleted within 2 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  private List<Path> tempFiles() throws IOException {
+    try (var list = java.nio.file.Files.list(data.resolve("tmp"))) {
+      return list.toList();
+    }
+  }
+
   @Test
   void anSftpDownloadStreamingWhenLockdownGoesOnFailsWithLockedDownAndServiceReturnsAfterwards() throws Exception {
     Users.Sealed sealed = Users.seal("alice", Users.randomBytes(8 << 20, 33), "bob");
