@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+  private static final int MAX_LOGGED = 512;
 
   private final X509Certificate ca;
   private final X509TrustManager chainValidator;
@@ -95,18 +96,19 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
       throw new CertificateException("no client certificate");
     }
     X509Certificate leaf = chain[0];
-    String subject = leaf.getSubjectX500Principal().getName();
+    // anyone can present a certificate with any subject: only printable text reaches the log
+    String subject = printable(leaf.getSubjectX500Principal().getName());
     if (!signedByTheCa(chain)) {
       // before the policy, which reads the store: a certificate someone made up for a name must not
       // learn whether that identity is revoked (certificate_revoked vs unknown_ca), nor cost a query
       LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA", subject,
-          leaf.getIssuerX500Principal().getName());
+          printable(leaf.getIssuerX500Principal().getName()));
       throw notFromTheCa();
     }
     try {
       identities.checkCertificate(leaf);
     } catch (UnauthenticatedException e) {
-      LOG.warn("TLS handshake refused for '{}': {} ({})", subject, e.reason(), e.getMessage());
+      LOG.warn("TLS handshake refused for '{}': {} ({})", subject, e.reason(), printable(e.getMessage()));
       throw switch (e.reason()) {
         case CERTIFICATE_EXPIRED -> refusal(e.getMessage(), BasicReason.EXPIRED,
             CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
@@ -120,9 +122,25 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
       chainValidator.checkClientTrusted(chain, authType);
     } catch (CertificateException e) {
       LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA ({})", subject,
-          leaf.getIssuerX500Principal().getName(), e.getMessage());
+          printable(leaf.getIssuerX500Principal().getName()), printable(e.getMessage()));
       throw notFromTheCa();
     }
+  }
+
+  /**
+   * Text from a client certificate as the server log may show it: control characters (newlines,
+   * escape sequences) become U+FFFD, so that a certificate's subject cannot forge log lines or rewrite
+   * an operator's terminal, and it is cut at {@value #MAX_LOGGED} characters.
+   */
+  static String printable(String text) {
+    if (text == null) {
+      return "";
+    }
+    String cut = text.length() > MAX_LOGGED ? text.substring(0, MAX_LOGGED) + "\u2026" : text;
+    StringBuilder clean = new StringBuilder(cut.length());
+    cut.codePoints().forEach(cp -> clean.appendCodePoint(Character.getType(cp) == Character.CONTROL
+        || Character.getType(cp) == Character.SURROGATE ? 0xFFFD : cp));
+    return clean.toString();
   }
 
   private CertificateException notFromTheCa() {
