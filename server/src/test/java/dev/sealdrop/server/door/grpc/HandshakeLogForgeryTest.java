@@ -11,6 +11,9 @@ import dev.sealdrop.server.testing.TestServer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -19,6 +22,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -39,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Anyone who can reach the transfer port can present a certificate with any subject. A refused
  * handshake is logged with that subject, so its control characters must not reach the server log:
  * a newline would forge a log line ("identity 'carol' revoked"), an escape sequence would rewrite
- * the operator's terminal.
+ * the operator's terminal. Nor may what a client that speaks no TLS sends (a plaintext request,
+ * which can carry a token) reach the log or the audit log.
  */
 class HandshakeLogForgeryTest {
   private static final String FORGED = "evil\n12:00:00.000 WARN  identity 'carol' revoked\u001b[2K";
@@ -97,6 +102,56 @@ class HandshakeLogForgeryTest {
         .doesNotContain("\n", "\r", "\u001b")
         .contains("evil\uFFFD12:00:00.000 WARN  identity 'carol' revoked\uFFFD[2K", "forged\uFFFD\uFFFDO")
         .contains("does not chain to the configured CA");
+  }
+
+  @Test
+  void whatAClientThatSpeaksNoTlsSendsIsNeitherLoggedNorAudited() throws Exception {
+    // a client set to plaintext (grpcurl -plaintext, h2c) sends its request in the clear, token included
+    byte[] secret = "sdg_ThisTokenMustNeverReachAnyLog0123456789abcd".getBytes(StandardCharsets.US_ASCII);
+    byte[] request = ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\nx-token: " + new String(secret, StandardCharsets.US_ASCII)
+        + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    String hex = HexFormat.of().formatHex(secret);
+    long before = server.server().audit().tail(1).stream().mapToLong(e -> e.sequence()).max().orElse(0);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    rootLogger().addAppender(logs);
+    try {
+      try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), server.port())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+        // the server answers with an alert or closes: either way the refusal has been handled
+        try {
+          while (socket.getInputStream().read() >= 0) {
+            // drain
+          }
+        } catch (java.io.IOException closed) {
+          // reset by the server
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (refusalsAfter(before).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    } finally {
+      rootLogger().detachAppender(logs);
+      logs.stop();
+    }
+    assertThat(refusalsAfter(before)).as("the refused handshake is audited").singleElement().satisfies(e -> {
+      assertThat(e.result()).isEqualTo("handshake-failed");
+      assertThat(e.details().get("why")).contains("no TLS").doesNotContain(hex, hex.substring(0, 16));
+    });
+    List<String> messages;
+    synchronized (logs.list) {
+      messages = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+    assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("TLS handshake from 127.0.0.1:"))
+        .noneSatisfy(m -> assertThat(m).containsAnyOf(hex.substring(0, 16), "x-token", "sdg_"));
+  }
+
+  private static List<dev.sealdrop.server.core.audit.Audit.Entry> refusalsAfter(long sequence) throws java.io.IOException {
+    return server.server().audit().tail(10_000).stream()
+        .filter(e -> e.sequence() > sequence && e.action().equals("connection.refuse")).toList();
   }
 
   private static ch.qos.logback.classic.Logger rootLogger() {

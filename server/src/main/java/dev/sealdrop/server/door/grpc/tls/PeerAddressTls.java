@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolNegotiator;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
@@ -67,7 +68,12 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
         || causeOfType(failure, CertificateException.class) != null) {
       return;
     }
-    String why = String.valueOf(causeOfType(failure, SSLException.class).getMessage());
+    SSLException tlsError = causeOfType(failure, SSLException.class);
+    // Netty's message for a client that spoke no TLS ends with a hex dump of what it sent: plaintext
+    // HTTP/2 or gRPC, which can carry a grant token or any other secret. Never log or audit it.
+    String why = tlsError instanceof NotSslRecordException
+        ? "not a TLS record: the client spoke no TLS (what it sent is not recorded)"
+        : String.valueOf(tlsError.getMessage());
     boolean noCertificate = why.contains("CERTIFICATE_REQUIRED") || why.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
         || why.contains("certificate_required") || why.contains("Empty client certificate chain");
     String result = noCertificate ? "no-client-certificate" : "handshake-failed";
