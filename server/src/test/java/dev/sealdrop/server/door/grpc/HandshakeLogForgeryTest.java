@@ -98,10 +98,11 @@ class HandshakeLogForgeryTest {
       refusals = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
           .filter(m -> m.startsWith("TLS handshake refused for ")).toList();
     }
-    assertThat(refusals).as("the refusal is logged, with the subject made printable").singleElement().asString()
-        .doesNotContain("\n", "\r", "\u001b")
-        .contains("evil\uFFFD12:00:00.000 WARN  identity 'carol' revoked\uFFFD[2K", "forged\uFFFD\uFFFDO")
-        .contains("does not chain to the configured CA");
+    // the client's channel may try the handshake more than once before the call fails: each try is logged
+    assertThat(refusals).as("the refusal is logged, with the subject made printable").isNotEmpty()
+        .allSatisfy(line -> assertThat(line).doesNotContain("\n", "\r", "\u001b")
+            .contains("evil\uFFFD12:00:00.000 WARN  identity 'carol' revoked\uFFFD[2K", "forged\uFFFD\uFFFDO")
+            .contains("does not chain to the configured CA"));
   }
 
   @Test
