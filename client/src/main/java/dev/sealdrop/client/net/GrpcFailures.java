@@ -147,6 +147,10 @@ public final class GrpcFailures {
         hint = "if that was you on another machine, finish there; otherwise (also after a receive of yours was"
             + " refused before downloading) wait until the claim lapses and retry";
         break;
+      case "GRANT_SUSPENDED":
+        message = "this grant's sender is disabled by an admin, so the grant cannot be used now";
+        hint = "it works again once an admin enables the sender (nothing was used up); ask the sender or an admin";
+        break;
       case "DOWNLOAD_BUSY":
         message = "this grant's file is being downloaded by another stream of the same claim";
         hint = "another `sealdrop receive` of this token is still running (here or on another machine); let it"

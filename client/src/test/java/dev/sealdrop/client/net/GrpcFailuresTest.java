@@ -47,6 +47,16 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aGrantOfADisabledSenderSaysWhoCanHelpAndThatNothingWasUsedUp() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the grant's sender 'alice' is disabled by an admin"), "GRANT_SUSPENDED"), GrpcFailures.Op.REDEEM);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    assertThat(f.reason()).isEqualTo("GRANT_SUSPENDED");
+    assertThat(f.getMessage()).contains("sender is disabled");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("enables the sender").doesNotContain("token"));
+  }
+
+  @Test
   void lockdownSaysSoAndDoesNotPromiseAResume() {
     StatusRuntimeException e = status(Status.UNAVAILABLE.withDescription("the server is locked down by an admin"),
         "LOCKED_DOWN");

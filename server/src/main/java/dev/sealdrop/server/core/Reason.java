@@ -40,6 +40,8 @@ public enum Reason {
   GRANT_CONSUMED,
   GRANT_REVOKED,
   GRANT_CLAIMED,
+  /** The grant's owner is disabled: its grants cannot be redeemed or downloaded until it is enabled. */
+  GRANT_SUSPENDED,
   CLAIM_CLOSED,
   DOWNLOAD_INCOMPLETE,
   CLAIM_DELIVERED,

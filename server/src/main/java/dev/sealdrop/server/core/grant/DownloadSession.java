@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Serves one claimed file from an offset, chunk by chunk. Before every chunk it re-checks the
- * claim, its grant and the lockdown switch (and, once a second, the caller's certificate and
+ * claim, its grant, that the grant's owner is not disabled, and the lockdown switch (and, once a second, the caller's certificate and
  * identity), so a revocation, a lockdown or a passed window cuts the stream at once. When the last
  * byte has been handed out, the claim is marked fully served (the confirmation window starts).
  * {@link #close} audits how the download ended, once: {@code download.complete} when every byte up
@@ -116,6 +116,7 @@ public final class DownloadSession implements AutoCloseable {
   private int read(byte[] chunk) {
     identity.check();
     service.checkServing(claim.hash());
+    service.checkOwnerEnabled(grant, "downloaded");
     if (position >= grant.size()) {
       recordServedAll();
       return -1;

@@ -188,6 +188,7 @@ public final class GrantService {
       LOG.warn("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
       throw unavailable(grant, "it cannot be redeemed");
     }
+    checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
     Instant claimExpires = now.plus(policy.claimWindow());
     if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires)) {
@@ -223,6 +224,7 @@ public final class GrantService {
       throw new InvalidRequestException(Reason.INVALID_REQUEST,
           "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
     }
+    checkOwnerEnabled(grant, "downloaded");
     LiveIdentityCheck live = new LiveIdentityCheck(identities, caller);
     synchronized (streams) {
       awaitNoOtherStream(claimed.claim().hash(), grant);
@@ -356,6 +358,20 @@ public final class GrantService {
     }
     if (claim.state() != ClaimState.OPEN || !now.isBefore(claim.expiresAt())) {
       throw closedClaim(claim);
+    }
+  }
+
+  /**
+   * A disabled identity's grants are unusable until an admin enables it again: they cannot be
+   * redeemed, and their downloads are cut (the session asks before every chunk). Confirming or
+   * releasing a claim stays possible: it only counts a download already delivered, or returns a grant.
+   */
+  void checkOwnerEnabled(Grant grant, String act) {
+    if (!identities.find(grant.owner()).map(dev.sealdrop.server.core.identity.Identity::enabled).orElse(false)) {
+      LOG.warn("grant {} cannot be {}: its owner '{}' is disabled", grant.id(), act, grant.owner());
+      throw new GrantUnavailableException(Reason.GRANT_SUSPENDED, "the grant's sender '" + grant.owner()
+          + "' is disabled by an admin, so its grants cannot be " + act + " until an admin enables it again;"
+          + " ask the sender or an admin");
     }
   }
 

@@ -149,6 +149,29 @@ class RevocationTest {
   }
 
   @Test
+  void aDisabledSendersGrantsCannotBeRedeemedOrDownloadedUntilItIsEnabledAgain() {
+    CreateGrantResponse streaming = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse pending = Transfers.grant(clients, "alice", file.getFileId(), "dave");
+    Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), streaming.getToken());
+
+    admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build());
+    StatusRuntimeException cut = drain(it);
+    assertThat(cut).as("bob's download of alice's file is cut").isNotNull();
+    assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("GRANT_SUSPENDED");
+    assertThat(cut.getStatus().getDescription()).contains("'alice' is disabled");
+    RedeemRequest redeemPending = RedeemRequest.newBuilder().setToken(pending.getToken()).build();
+    refused(() -> clients.transfer("dave").redeem(redeemPending), Status.Code.FAILED_PRECONDITION, "GRANT_SUSPENDED");
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.getDefaultInstance()).getGrantsList())
+        .filteredOn(g -> g.getGrantId().equals(pending.getGrant().getGrantId()))
+        .extracting(AdminGrant::getState).as("nothing was claimed or used up").containsExactly(GrantState.GRANT_STATE_ACTIVE);
+
+    admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build());
+    String claim = clients.transfer("dave").redeem(redeemPending).getClaimId();
+    assertThat(Transfers.download(clients.transfer("dave"), claim, 0)).hasSize((int) file.getSize());
+  }
+
+  @Test
   void revokingAGrantWhileItStreamsCutsTheStream() {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
