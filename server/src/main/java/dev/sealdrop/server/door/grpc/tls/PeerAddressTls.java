@@ -198,12 +198,12 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
 
     @Override
     public SSLEngine newEngine(ByteBufAllocator alloc) {
-      return shared.newEngine(alloc, host, port);
+      return ServerTls.withoutResumption(shared.newEngine(alloc, host, port));
     }
 
     @Override
     public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
-      return shared.newEngine(alloc, peerHost, peerPort);
+      return ServerTls.withoutResumption(shared.newEngine(alloc, peerHost, peerPort));
     }
 
     @Override

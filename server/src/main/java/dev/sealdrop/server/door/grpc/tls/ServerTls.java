@@ -9,9 +9,12 @@ import io.grpc.netty.InternalNettyServerCredentials;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,16 +78,40 @@ public final class ServerTls {
         // Mozilla "Modern" key-exchange groups only (testssl showed BoringSSL also offering secp521r1).
         builder.option(OpenSslContextOption.GROUPS, GROUPS.clone());
       }
-      return GrpcSslContexts.configure(builder, provider)
+      SslContext context = GrpcSslContexts.configure(builder, provider)
           .protocols("TLSv1.3")
           .clientAuth(ClientAuth.REQUIRE)
           .trustManager(new ClientCertificateTrustManager(ca, identities, provider == SslProvider.OPENSSL, audit))
           .build();
+      noSessionCache(context);
+      return context;
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot set up TLS: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new IOException("cannot read the server certificate " + tls.certificateChain() + " or its key "
           + tls.privateKey() + " (PEM, PKCS#8 key expected): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Every connection is a full handshake, so that the trust manager judges every client
+   * certificate (and a refusal is its TLS alert and audit record): Netty clears BoringSSL's
+   * {@code SSL_OP_NO_TICKET} on each TLS 1.3 engine (unless {@code
+   * jdk.tls.server.enableSessionTicketExtension=false}), and a ticket would let a client resume
+   * without presenting its certificate again. Applied to every engine the gRPC doors create
+   * ({@link PeerAddressTls}); no session cache either. (The JDK fallback keeps its defaults;
+   * PeerIdentityInterceptor re-checks every call either way.)
+   */
+  static SSLEngine withoutResumption(SSLEngine engine) {
+    if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
+      SSL.setOptions(openSsl.sslPointer(), SSL.SSL_OP_NO_TICKET);
+    }
+    return engine;
+  }
+
+  private static void noSessionCache(SslContext context) {
+    if (context instanceof ReferenceCountedOpenSslContext openSsl) {
+      openSsl.sessionContext().setSessionCacheEnabled(false);
     }
   }
 
