@@ -131,6 +131,17 @@ public final class IdentityService {
     LOG.warn("identity '{}' revoked", name);
   }
 
+  /**
+   * Whether {@code cert} may no longer speak for its identity: the certificate's serial, or the
+   * identity itself, has been revoked. For what was signed with a certificate earlier (a published
+   * key bundle), not for a connection.
+   */
+  public boolean isRevoked(X509Certificate cert) {
+    IdentityRepository.Standing standing = repository.standing(CertificatePolicy.identityOf(cert),
+        CertificatePolicy.issuerOf(cert), CertificatePolicy.serialOf(cert));
+    return standing.identityRevoked() || standing.certificateRevoked();
+  }
+
   /** Whether the identity was revoked for good. */
   public boolean isRevoked(String name) {
     return repository.isIdentityRevoked(name);

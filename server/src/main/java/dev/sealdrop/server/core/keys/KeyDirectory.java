@@ -85,19 +85,38 @@ public final class KeyDirectory {
     return bundle.fingerprint();
   }
 
-  /** The current bundle of an enabled identity. */
+  /**
+   * The current bundle of an enabled identity, unless the certificate it was signed with has been
+   * revoked since: clients verify a bundle against the CA but cannot know of sealdrop's revocations,
+   * so a bundle a thief published with a stolen certificate must stop being served once an admin
+   * revokes that certificate. Its owner publishes again with a current certificate.
+   */
   public StoredBundle fetch(String identity) {
     boolean enabled = identities.find(identity).map(i -> i.enabled()).orElse(false);
-    return bundles.find(identity).filter(b -> enabled).orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
-        "no key bundle for '" + identity + "': the identity is unknown, disabled, or has not published one"));
+    return bundles.find(identity).filter(b -> enabled).filter(b -> !revoked(b)).orElseThrow(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no key bundle for '" + identity + "': the identity is unknown,"
+            + " disabled, has not published one, or published it with a certificate since revoked"));
   }
 
   /** The signing key of an identity's current bundle: what its uploads must be signed with. */
   public VerifyingKey signingKeyOf(String identity) {
     StoredBundle stored = bundles.find(identity).orElseThrow(() -> new PreconditionFailedException(
         Reason.BUNDLE_REQUIRED, "'" + identity + "' has no published key bundle; publish yours before uploading"));
+    if (revoked(stored)) {
+      // nobody could fetch it to verify the sender (see fetch)
+      throw new PreconditionFailedException(Reason.BUNDLE_REQUIRED, "the published key bundle of '" + identity + "' is"
+          + " signed with a certificate that has been revoked; publish it again with your current certificate");
+    }
+    return decode(stored).verifyingKey();
+  }
+
+  private boolean revoked(StoredBundle stored) {
+    return identities.isRevoked(decode(stored).certificate());
+  }
+
+  private static KeyBundle decode(StoredBundle stored) {
     try {
-      return KeyBundle.decode(stored.encoded()).verifyingKey();
+      return KeyBundle.decode(stored.encoded());
     } catch (BundleException e) {
       throw new IllegalStateException("server: internal error: a stored bundle no longer parses", e);
     }

@@ -5,14 +5,19 @@ import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.google.protobuf.ByteString;
 import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.certsdev.IssuedCert;
 import dev.sealdrop.protocol.v1.AddIdentityRequest;
 import dev.sealdrop.protocol.v1.AuditEntry;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
+import dev.sealdrop.protocol.v1.FetchBundleRequest;
 import dev.sealdrop.protocol.v1.IdentityInfo;
 import dev.sealdrop.protocol.v1.IdentityState;
+import dev.sealdrop.protocol.v1.KeyDirectoryGrpc;
 import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.PublishBundleRequest;
 import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
@@ -146,5 +151,47 @@ class CertificateRevocationTest {
     assertThat(causes(handshake)).contains("certificate_revoked");
     // the identity's other certificate still works
     callWorks(clients.channel(second.privateKey(), second.certificate()));
+  }
+
+  @Test
+  void aBundleSignedWithARevokedCertificateIsNoLongerServedNorUsedForUploads() {
+    // a transferor's own certificate, and a second one of the same identity (stolen, say) with
+    // which the thief publishes its own keys as that identity's bundle
+    IssuedCert own = server.pki.issue(CertSpec.client("cr-seller"));
+    IssuedCert stolen = server.pki.issue(CertSpec.client("cr-seller"));
+    admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("cr-seller")
+        .setRole(Role.ROLE_TRANSFEROR).build());
+    byte[] thiefBundle = bundle(stolen, dev.sealdrop.keys.PrivateKeys.generate());
+    publish(stolen, thiefBundle);
+    FetchBundleRequest sellers = FetchBundleRequest.newBuilder().setIdentity("cr-seller").build();
+    assertThat(clients.keys("bob").fetchBundle(sellers).getSignedBundle().toByteArray()).isEqualTo(thiefBundle);
+
+    admins.admin("carol").revokeIdentity(revoke("cr-seller", serial(stolen.certificate())));
+
+    // bob verifies bundles against the CA, which knows nothing of the revocation: the server must not serve it
+    StatusRuntimeException e = refused(() -> clients.keys("bob").fetchBundle(sellers), Status.Code.NOT_FOUND,
+        "NOT_FOUND");
+    assertThat(e.getStatus().getDescription()).contains("revoked");
+    // the owner, with her own certificate, cannot upload against the thief's keys either: she publishes again
+    TransferServiceGrpc.TransferServiceBlockingStub owner = TransferServiceGrpc.newBlockingStub(
+        clients.channel(own.privateKey(), own.certificate()));
+    CreateUploadRequest upload = CreateUploadRequest.newBuilder().setExpectedSize(100).build();
+    refused(() -> owner.createUpload(upload), Status.Code.FAILED_PRECONDITION, "BUNDLE_REQUIRED");
+    byte[] ownBundle = bundle(own, dev.sealdrop.keys.PrivateKeys.generate());
+    publish(own, ownBundle);
+    assertThat(clients.keys("bob").fetchBundle(sellers).getSignedBundle().toByteArray()).isEqualTo(ownBundle);
+    assertThat(owner.createUpload(upload).getUploadId()).startsWith("up_");
+  }
+
+  /** A bundle of cr-seller's, signed with {@code cert}. */
+  byte[] bundle(IssuedCert cert, dev.sealdrop.keys.PrivateKeys keys) {
+    return dev.sealdrop.keys.KeyBundle.create("cr-seller", keys.publicKeys(),
+        java.time.Instant.now().plus(java.time.Duration.ofDays(30)), cert.privateKey(),
+        List.of(cert.certificate(), server.pki.caCertificate())).encoded();
+  }
+
+  void publish(IssuedCert cert, byte[] bundle) {
+    KeyDirectoryGrpc.newBlockingStub(clients.channel(cert.privateKey(), cert.certificate()))
+        .publishBundle(PublishBundleRequest.newBuilder().setSignedBundle(ByteString.copyFrom(bundle)).build());
   }
 }
