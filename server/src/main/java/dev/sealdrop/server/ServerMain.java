@@ -79,6 +79,7 @@ public final class ServerMain {
 
   public static void main(String[] args) throws Exception {
     rejectAllDeserialization();
+    routeJavaUtilLoggingToLogback();
     PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     if (wantsHelp(List.of(args))) {
       stdout.print(usage());
@@ -123,6 +124,16 @@ public final class ServerMain {
       stdout.println("sftp listening on " + server.host() + ":" + server.sftpPort());
     }
     Thread.currentThread().join();
+  }
+
+  /**
+   * grpc-java logs through {@code java.util.logging}, whose default handler prints multi-line
+   * records with stack traces on stderr, outside Logback's format, levels and appenders (e.g.
+   * "INFO: Transport failed" for every client that sends garbage). Route them into Logback instead.
+   */
+  static void routeJavaUtilLoggingToLogback() {
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
   }
 
   /** Installs a reject-everything deserialization filter unless one was set ({@code -Djdk.serialFilter}). */
