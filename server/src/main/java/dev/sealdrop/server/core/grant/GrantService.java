@@ -217,6 +217,7 @@ public final class GrantService {
 
   private DownloadSession doOpenDownload(Principal caller, String claimSecret, long offset, Seen seen) {
     caller.require(Role.ACQUIRER, "download");
+    noteGrantOfClaim(caller, claimSecret, seen);
     gate.check("downloading");
     Claimed claimed = claimed(caller, claimSecret, seen);
     Grant grant = claimed.grant();
@@ -381,6 +382,18 @@ public final class GrantService {
   }
 
   private record Claimed(Claim claim, Grant grant) {}
+
+  /**
+   * For the audit record only: names the grant of the caller's claim before a lockdown check that
+   * may refuse the act, so that the refusal says which grant it stopped. Validates nothing.
+   */
+  private void noteGrantOfClaim(Principal caller, String claimSecret, Seen seen) {
+    if (Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret)) {
+      String hash = Secrets.hash(claimSecret);
+      grants.findClaim(hash).filter(c -> Secrets.hashesEqual(c.hash(), hash))
+          .filter(c -> c.recipient().equals(caller.identity())).ifPresent(c -> seen.grant(c.grantId()));
+    }
+  }
 
   private Claimed claimed(Principal caller, String claimSecret, Seen seen) {
     if (!Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret)) {

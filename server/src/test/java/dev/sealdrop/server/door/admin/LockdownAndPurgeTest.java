@@ -82,6 +82,12 @@ class LockdownAndPurgeTest {
     assertThat(on.getOn()).isTrue();
     assertThat(on.getChangedBy()).isEqualTo("carol");
     lockedOut(claim, g2.getToken());
+    assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(20).build()).getEntriesList())
+        .as("the refused download names its grant").filteredOn(e -> e.getAction().equals("download.abort"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.getObject()).isEqualTo("grant:" + g.getGrant().getGrantId());
+          assertThat(e.getResult()).isEqualTo("locked-down");
+        });
 
     // admins still act, and a restart keeps the lockdown
     server.close();
