@@ -168,9 +168,17 @@ public final class Sealdrop {
     }
   }
 
-  /** Every command's help ends with the exit codes, then its {@code Example:} section. */
+  /**
+   * Every command's help ends with the exit codes, then its {@code Example:} section; and every
+   * command's {@code -V, --version} prints the version that {@code sealdrop --version} prints (picocli
+   * gives a subcommand no version of its own, so {@code sealdrop send --version} printed nothing).
+   */
   private static void decorate(CommandLine cl) {
-    CommandLine.Model.UsageMessageSpec u = cl.getCommandSpec().usageMessage();
+    CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+    if (spec.versionProvider() == null && spec.version().length == 0) {
+      spec.versionProvider(new Version());
+    }
+    CommandLine.Model.UsageMessageSpec u = spec.usageMessage();
     u.exitCodeListHeading("%nExit codes:%n");
     u.exitCodeList(ExitCodes.helpList());
     if (u.footer().length > 0) {

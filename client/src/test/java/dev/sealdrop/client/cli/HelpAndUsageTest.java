@@ -92,6 +92,22 @@ class HelpAndUsageTest {
     assertThat(Cli.raw(Map.of(), "send", "--help").assertExit(0).out()).startsWith("Usage: sealdrop send");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"init", "keys", "keys show", "seal", "open", "send", "inbox", "receive", "grants",
+      "grants revoke", "files", "grant", "admin", "admin files purge", "audit verify"})
+  void everyCommandsVersionOptionPrintsTheVersion(String command) {
+    // each command's help lists "-V, --version  Print version information and exit."
+    String top = Cli.raw(Map.of(), "--version").assertExit(0).out();
+    assertThat(top).startsWith("sealdrop ");
+    for (String option : List.of("--version", "-V")) {
+      CliRun text = Cli.raw(Map.of(), (command + " " + option).split(" ")).assertExit(0);
+      assertThat(text.out()).as("%s %s", command, option).isEqualTo(top);
+      CliRun json = Cli.raw(Map.of(), (command + " " + option + " --json").split(" ")).assertExit(0);
+      assertThat(json.json()).as("%s %s --json", command, option).containsEntry("ok", true)
+          .containsEntry("version", top.strip());
+    }
+  }
+
   @Test
   void helpCommandUnderJsonIsTheSameDocumentAsHelpOption() {
     Map<String, Object> send = Cli.raw(Map.of(), "send", "--help", "--json").assertExit(0).json();
