@@ -84,7 +84,8 @@ public final class Diagnoser {
       return new UsageFailure("FILE_NOT_FOUND", "no such file: " + n.getFile(), "check the path and try again");
     }
     if (e instanceof FileAlreadyExistsException x) {
-      return new UsageFailure("FILE_EXISTS", "refusing to overwrite " + x.getFile(),
+      UsageFailure folder = folderInTheWay(x, "");
+      return folder != null ? folder : new UsageFailure("FILE_EXISTS", "refusing to overwrite " + x.getFile(),
           "choose another output path, move the existing file away, or add --force to replace it");
     }
     if (e instanceof AccessDeniedException a) {
@@ -101,6 +102,19 @@ public final class Diagnoser {
       return localDisk(io);
     }
     return null;
+  }
+
+  /**
+   * FILE_EXISTS for an output name taken by a folder, which {@code --force} never replaces (so the
+   * hint must not send the user round in circles asking for it); null if {@code e} names no folder.
+   * {@code then} is appended to the hint (what a re-run does).
+   */
+  static UsageFailure folderInTheWay(FileAlreadyExistsException e, String then) {
+    if (e.getFile() == null || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(e.getFile()))) {
+      return null;
+    }
+    return new UsageFailure("FILE_EXISTS", "refusing to write " + e.getFile() + ": a folder of that name is in the way",
+        "--force never replaces a folder: rename or move that folder away, or choose another -o" + then, e);
   }
 
   /**

@@ -225,6 +225,11 @@ final class ReceiveCommand extends SealdropSubcommand {
             sender.bundle().verifyingKey()), directory, force, partialPrefix);
       } catch (FileAlreadyExistsException e) {
         // the claim and the ciphertext that arrived are kept: the same command resumes once the name is free
+        UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again within the claim window:"
+            + " it resumes under the claim this run made");
+        if (folder != null) {
+          throw folder;
+        }
         throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + e.getFile(), "move that file away, choose "
             + "another -o, or pass --force to replace it; then run the same command again within the claim window: it "
             + "resumes under the claim this run made", e);

@@ -123,6 +123,23 @@ class WalkThroughTest {
   }
 
   @Test
+  void aFolderOfTheFilesNameIsNotReplacedByForceAndTheHintDoesNotAskForForce() throws Exception {
+    String token = send(alice, "bob");
+    Path out = emptyDir("folder-taken-bob");
+    Path folder = Files.createDirectories(out.resolve("clients.csv"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString(), "--force").assertExit(2);
+    assertThat(refused.jsonError()).containsEntry("reason", "FILE_EXISTS");
+    String hint = (String) refused.jsonError().get("hint");
+    assertThat(hint).doesNotContain("pass --force").contains("folder").contains("run the same command again");
+    assertThat(folder).isDirectory();
+    assertThat(list(out)).containsExactly(folder);
+    // the way out the hint gives works: move the folder away, the same command resumes under its claim
+    Files.move(folder, root.resolve("folder-taken-moved"));
+    bob.run("receive", token, "-o", out.toString(), "--force").assertExit(0);
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+  }
+
+  @Test
   void wrongPassphraseExits7TouchesNoKeyFileAndConsumesNoGrant() throws Exception {
     String token = send(alice, "bob");
     Path keyFile = bob.home().resolve("keys/identity.key");
