@@ -60,6 +60,9 @@ final class OpenCommand extends SealdropSubcommand {
     if (!intoDirectory && namesFolder(outputArgument)) {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output + " does not exist", "create it, or pass -o FILE");
     }
+    if (!intoDirectory) {
+      OutputFile.requireNotTheInput(output, file);
+    }
     if (!intoDirectory && Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }

@@ -29,4 +29,23 @@ public final class OutputFile {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
     }
   }
+
+  /**
+   * Refuses ({@code SAME_FILE}) an output that is the input itself (the same path, a link to it):
+   * even with {@code --force}, writing it would replace the only copy of what is being read (seal:
+   * the plaintext, by ciphertext the sender may not be able to open).
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names input and output")
+  public static void requireNotTheInput(Path output, Path input) throws UsageFailure {
+    boolean same;
+    try {
+      same = Files.exists(output) && Files.isSameFile(output, input);
+    } catch (java.io.IOException e) {
+      same = false; // unreadable: the write itself reports it
+    }
+    if (same) {
+      throw new UsageFailure("SAME_FILE", "-o " + output + " is the input file " + input
+          + "; writing it would destroy the input (even with --force)", "choose another -o");
+    }
+  }
 }

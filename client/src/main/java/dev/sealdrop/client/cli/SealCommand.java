@@ -59,6 +59,7 @@ final class SealCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     InputFile.requireRegularFile(file);
     OutputFile.requireWritable(output, force);
+    OutputFile.requireNotTheInput(output, file);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();
     List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);
