@@ -3,11 +3,15 @@ package dev.sealdrop.client.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.envelope.Envelope;
+import dev.sealdrop.envelope.EnvelopeInspector;
+import dev.sealdrop.envelope.HeaderInfo;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.envelope.UntrustedSenderException;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.keys.VerifyingKey;
@@ -32,6 +36,9 @@ import picocli.CommandLine.Parameters;
     footer = {"  sealdrop open clients.csv.sealed -o clients.csv", "  sealdrop open clients.csv.sealed -o ~/Downloads/"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses input and output paths")
 final class OpenCommand extends SealdropSubcommand {
+  /** More than any header (it holds at most 32 recipients' stanzas): where to stop looking for one. */
+  private static final long HEADER_READ_LIMIT = 1 << 20;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The sealed file.")
   Path file;
 
@@ -81,10 +88,57 @@ final class OpenCommand extends SealdropSubcommand {
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
       opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force)
           : Envelope.openToFile(in, mine, policy, output);
+    } catch (UntrustedSenderException e) {
+      throw notThePinnedKey(session, e).orElseThrow(() -> e);
     } finally {
       mine.destroy();
     }
     session.output().emit(new Opened(opened));
+  }
+
+  /**
+   * The file names a sender you trust (yourself, or an identity you pinned) but carries another
+   * signing key than the one you hold for them: "pin the sender's key first" would send the user to
+   * a {@code keys show} that answers "known" and changes nothing. Either the file was altered, or
+   * the sender changed keys, which {@code keys show SENDER} reports (KEY_CHANGED) if so.
+   */
+  private Optional<SealdropFailure> notThePinnedKey(Session session, UntrustedSenderException e)
+      throws SealdropFailure {
+    Optional<String> declared = declaredSender(file);
+    if (declared.isEmpty()) {
+      return Optional.empty();
+    }
+    String sender = declared.get();
+    String me = session.config().identity();
+    if (sender.equals(me)) {
+      return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", "this file names you (" + me + ") as its sender,"
+          + " but it is not signed with your key", "nothing was written; the file was altered, or it was sealed with"
+          + " keys you replaced (`init --force`); ask for a copy sealed with your current keys", e));
+    }
+    if (pinnedKey(session, sender).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", "this file names " + sender + " as its sender, but"
+        + " its signing key is not the one you pinned for " + sender, "nothing was written; either the file was"
+        + " altered, or " + sender + " changed keys: `sealdrop keys show " + sender + "` then reports the changed key"
+        + " (confirm it with " + sender + " by another channel before --accept-new-key)", e));
+  }
+
+  /** The sender the file's header declares (not yet authenticated), if its header can be read. */
+  private static Optional<String> declaredSender(Path sealed) {
+    EnvelopeInspector inspector = new EnvelopeInspector();
+    byte[] buf = new byte[8192];
+    try (InputStream in = Files.newInputStream(sealed)) {
+      long read = 0;
+      int n;
+      while (inspector.header().isEmpty() && read < HEADER_READ_LIMIT && (n = in.read(buf)) > 0) {
+        inspector.update(buf, 0, n);
+        read += n;
+      }
+    } catch (IOException e) { // EnvelopeException too: then there is no header to name anyone
+      return Optional.empty();
+    }
+    return inspector.header().map(HeaderInfo::senderIdentity);
   }
 
   /** {@code dir/}: the user named a folder, even if it does not exist (Path drops the trailing separator). */

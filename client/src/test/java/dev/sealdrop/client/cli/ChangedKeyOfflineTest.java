@@ -49,6 +49,43 @@ class ChangedKeyOfflineTest {
   }
 
   @Test
+  void aFileFromAPinnedSenderWithAnotherKeyPointsToTheChangedKeyNotToPinningIt() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
+    Cli bob = Users.init(pki, root, "bob", "127.0.0.1:1");
+    Path aliceOld = root.resolve("alice-old.skb");
+    Path bobBundle = root.resolve("bob.skb");
+    alice.run("keys", "export", "-o", aliceOld.toString()).assertExit(0);
+    bob.run("keys", "export", "-o", bobBundle.toString()).assertExit(0);
+    bob.run("keys", "import", aliceOld.toString()).assertExit(0);
+    alice.run("keys", "import", bobBundle.toString()).assertExit(0);
+    // alice replaces her keys (same certificate) and seals for bob, who still holds her old key
+    alice.run("init", "--force", "--server", "127.0.0.1:1", "--cert", pki.certFile("alice").toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    alice.run("keys", "import", bobBundle.toString()).assertExit(0);
+    Path file = Files.writeString(root.resolve("b.csv"), "x,y\n1,2\n");
+    Path sealed = root.resolve("b.sealed");
+    alice.run("seal", file.toString(), "--to", "bob", "-o", sealed.toString()).assertExit(0);
+
+    Path out = root.resolve("b-out.csv");
+    CliRun r = bob.run("--json", "open", sealed.toString(), "-o", out.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("kind", "integrity").containsEntry("reason", "UNTRUSTED_SENDER");
+    // alice is pinned: "pin the sender's key first" would change nothing; the way out is the changed key
+    assertThat((String) r.jsonError().get("message")).contains("not the one you pinned for alice");
+    assertThat((String) r.jsonError().get("hint")).doesNotContain("pin the sender's key first")
+        .contains("sealdrop keys show alice").contains("changed keys");
+    assertThat(out).doesNotExist();
+    // and the hint is right: the new bundle is reported as a changed key
+    Path aliceNew = root.resolve("alice-new.skb");
+    alice.run("keys", "export", "-o", aliceNew.toString()).assertExit(0);
+    assertThat(bob.run("--json", "keys", "import", aliceNew.toString()).assertExit(5).jsonError())
+        .containsEntry("reason", "KEY_CHANGED");
+    bob.run("keys", "import", aliceNew.toString(), "--accept-new-key").assertExit(0);
+    bob.run("open", sealed.toString(), "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out, file)).isEqualTo(-1L);
+  }
+
+  @Test
   void bundleFromAForeignCaIsRefused() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
     Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
