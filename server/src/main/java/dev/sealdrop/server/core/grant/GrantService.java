@@ -80,7 +80,7 @@ public final class GrantService {
     StoredFile file = (Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId)
         ? files.findFile(fileId) : Optional.<StoredFile>empty())
         .filter(f -> f.owner().equals(caller.identity()))
-        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + " of yours; see ListFiles"));
+        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + " of yours; `sealdrop files` (ListFiles) lists them"));
     identities.grantRecipient(caller, recipient);
     Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
     if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
@@ -134,14 +134,14 @@ public final class GrantService {
     Grant grant = caller.role() == Role.ADMIN
         ? findVisible(grantId, g -> true, "no grant " + grantId + "; see ListAllGrants")
         : findVisible(grantId, g -> g.owner().equals(caller.identity()),
-            "no grant " + grantId + " of yours; see ListGrants");
+            "no grant " + grantId + " of yours; `sealdrop grants` (ListGrants) lists them");
     if (grants.revoke(grant.id(), now)) {
       LOG.warn("grant {} revoked by '{}'", grant.id(), caller.identity());
     } else {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       if (current.state() != GrantState.REVOKED) {
         // told to the owner or an admin: nothing to ask of "the sender"
-        throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; ListGrants shows its state");
+        throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; `sealdrop grants` (ListGrants) shows its state");
       }
     }
     return grants.find(grant.id()).orElseThrow().asOf(now);
