@@ -389,10 +389,15 @@ public final class GrantService {
    */
   private void noteGrantOfClaim(Principal caller, String claimSecret, Seen seen) {
     if (Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret)) {
-      String hash = Secrets.hash(claimSecret);
-      grants.findClaim(hash).filter(c -> Secrets.hashesEqual(c.hash(), hash))
-          .filter(c -> c.recipient().equals(caller.identity())).ifPresent(c -> seen.grant(c.grantId()));
+      claimBySecret(claimSecret).filter(c -> c.recipient().equals(caller.identity()))
+          .ifPresent(c -> seen.grant(c.grantId()));
     }
+  }
+
+  /** The claim whose secret this is (looked up by its hash, compared in constant time). */
+  private Optional<Claim> claimBySecret(String claimSecret) {
+    String hash = Secrets.hash(claimSecret);
+    return grants.findClaim(hash).filter(c -> Secrets.hashesEqual(c.hash(), hash));
   }
 
   private Claimed claimed(Principal caller, String claimSecret, Seen seen) {
@@ -400,8 +405,7 @@ public final class GrantService {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "that is not a claim id (sdc_ followed by 43 characters)");
     }
     Instant now = settle();
-    String hash = Secrets.hash(claimSecret);
-    Claim claim = grants.findClaim(hash).filter(c -> Secrets.hashesEqual(c.hash(), hash)).orElseThrow(() ->
+    Claim claim = claimBySecret(claimSecret).orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first"));
     seen.grant(claim.grantId());
     if (!claim.recipient().equals(caller.identity())) {
