@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -71,7 +72,10 @@ final class InitCommand extends SealdropSubcommand {
         throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + p, "check --cert, --key and --ca");
       }
     }
-    X509Certificate certificate = Pem.certificate(cert);
+    // the certificate, then any intermediate CA certificates between it and --ca (the usual shape of
+    // an organisation's PKI): the key bundle carries them so that peers and the server can verify it
+    List<X509Certificate> chain = List.of(Pem.certificates(cert));
+    X509Certificate certificate = chain.get(0);
     PrivateKey certificateKey = Pem.privateKey(key);
     X509Certificate caCertificate = Pem.certificate(ca);
     String identity = Pem.identity(certificate);
@@ -82,8 +86,8 @@ final class InitCommand extends SealdropSubcommand {
     PrivateKeys keys = PrivateKeys.generate();
     try {
       try {
-        bundle = KeyBundle.create(identity, keys.publicKeys(), certificate.getNotAfter().toInstant(), certificateKey,
-            List.of(certificate));
+        bundle = KeyBundle.create(identity, keys.publicKeys(), validUntil(chain), certificateKey,
+            withoutAnchor(chain, caCertificate));
       } catch (IllegalArgumentException e) {
         throw new UsageFailure("KEY_CERT_MISMATCH", "cannot sign the key bundle: " + e.getMessage(),
             "--key must be the private key of --cert");
@@ -93,7 +97,8 @@ final class InitCommand extends SealdropSubcommand {
             .verify(bundle.encoded(), identity);
       } catch (IntegrityFailure e) {
         throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(),
-            "--cert must be a valid client certificate (EKU clientAuth) issued by --ca");
+            "--cert must be a valid client certificate (EKU clientAuth) issued by --ca; if an intermediate CA"
+                + " issued it, put the intermediate's certificate (PEM) after yours in the --cert file");
       }
       session.keyStore(passphrase.file).store(keys);
     } finally {
@@ -106,6 +111,16 @@ final class InitCommand extends SealdropSubcommand {
     session.output().note("next: publish your key bundle with `sealdrop keys publish`");
     session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
         caCertificate.getSubjectX500Principal().getName()));
+  }
+
+  /** The chain's earliest expiry: the bundle cannot be verified after any of its certificates expires. */
+  private static Instant validUntil(List<X509Certificate> chain) {
+    return chain.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElseThrow();
+  }
+
+  /** The chain without the trust anchor itself (a --cert file may end with the root; peers have it as --ca). */
+  private static List<X509Certificate> withoutAnchor(List<X509Certificate> chain, X509Certificate anchor) {
+    return chain.stream().filter(c -> !c.equals(anchor)).toList();
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)
