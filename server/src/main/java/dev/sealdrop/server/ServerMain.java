@@ -161,6 +161,10 @@ public final class ServerMain {
         throw new IllegalArgumentException(FLAGS.containsKey(a) ? a + " needs a value" : "unknown option " + a);
       }
       String value = args.get(++i);
+      if (value.isBlank()) {
+        // an unset shell variable ("--data $DIR"): never fall back to the working folder silently
+        throw new IllegalArgumentException(a + " needs a value, not an empty one");
+      }
       switch (a) {
         case "--config" -> configFile = Path.of(value);
         case "--certs" -> certs = Path.of(value);

@@ -26,6 +26,15 @@ class ServerMainTest {
   }
 
   @Test
+  void anEmptyValueIsRefusedBeforeAnythingIsWrittenToTheWorkingFolder() {
+    // "--data $DATA" with DATA unset: the dev PKI and database must not land in the working folder
+    for (String flag : List.of("--port", "--data", "--certs", "--config")) {
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", flag, "")))
+          .as(flag).isInstanceOf(IllegalArgumentException.class).hasMessage(flag + " needs a value, not an empty one");
+    }
+  }
+
+  @Test
   void helpPrintsEveryOptionAndWhereTheKeysAreDocumentedAndExitsZero() throws Exception {
     for (String flag : List.of("--help", "-h")) {
       Path out = dir.resolve("help" + flag + ".out");

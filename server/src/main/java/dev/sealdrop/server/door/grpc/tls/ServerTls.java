@@ -71,7 +71,7 @@ public final class ServerTls {
       LOG.warn("TLS provider: JDK (netty-tcnative did not load: {}); expect lower throughput",
           String.valueOf(OpenSsl.unavailabilityCause()));
     }
-    warnIfDevelopmentCa(ca);
+    warnIfDevelopmentCa(ca, tls.caCertificate());
     try {
       SslContextBuilder builder = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
       if (provider == SslProvider.OPENSSL) {
@@ -129,11 +129,12 @@ public final class ServerTls {
     return ca.getSubjectX500Principal().getName().contains(DEV_CA_MARKER);
   }
 
-  private static void warnIfDevelopmentCa(X509Certificate ca) {
+  private static void warnIfDevelopmentCa(X509Certificate ca, java.nio.file.Path caFile) {
     if (isDevelopmentCa(ca)) {
       String line = "!".repeat(78);
       LOG.warn(line);
       LOG.warn("!! DEVELOPMENT CA: this server trusts certs-dev's CA ({}).", ca.getSubjectX500Principal().getName());
+      LOG.warn("!! The development PKI (CA, users' certificates and keys) is in {}", caFile.toAbsolutePath().getParent());
       LOG.warn("!! Its private key is on this disk and anyone with it can mint identities. NEVER use in production.");
       LOG.warn(line);
     }
