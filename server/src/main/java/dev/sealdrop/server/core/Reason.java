@@ -34,6 +34,8 @@ public enum Reason {
   UPLOAD_OFFSET_MISMATCH,
   UPLOAD_CLOSED,
   UPLOAD_BUSY,
+  /** A message came after the one with finish: refused; the upload stays committed. */
+  DATA_AFTER_FINISH,
   // grants and downloads
   RECIPIENT_NOT_ACQUIRER,
   GRANT_EXPIRED,

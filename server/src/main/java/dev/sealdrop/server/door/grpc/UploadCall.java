@@ -16,6 +16,11 @@ import io.grpc.stub.StreamObserver;
  * One Upload stream. gRPC delivers its callbacks one at a time on the server's executor (never on
  * the Netty event loop), so the blocking disk writes and fsyncs of {@link UploadSession} are safe
  * here. A broken or cancelled stream makes what was received durable: the client resumes there.
+ *
+ * <p>The message with {@code finish} commits the upload at once, but the answer waits for the
+ * client to end (half-close) its stream: a message after {@code finish} is refused
+ * ({@code INVALID_ARGUMENT / DATA_AFTER_FINISH}) instead of being dropped unseen, and the commit
+ * stands (its data is not stored).
  */
 final class UploadCall implements StreamObserver<UploadRequest> {
   /**
@@ -29,6 +34,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   private final ServerCallStreamObserver<UploadResponse> out;
   private final int maxChunk;
   private UploadSession session;
+  /** The file the finish message committed; the answer waits for the client's half-close. */
+  private StoredFile committed;
   private boolean done;
 
   UploadCall(UploadService uploads, Principal caller, ServerCallStreamObserver<UploadResponse> out, int maxChunk) {
@@ -55,6 +62,13 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       return;
     }
     try {
+      if (committed != null) {
+        // the session ended with the commit: fail() below leaves it (and its audit record) as it is
+        throw new InvalidRequestException(Reason.DATA_AFTER_FINISH, "a message came after the one with finish;"
+            + " the upload was already committed as file " + committed.id() + " (" + committed.size() + " bytes)"
+            + " and stays as it is; nothing sent after finish was stored; end the stream right after finish"
+            + " (GetUpload names the file, `sealdrop files` lists it)");
+      }
       if (session == null) {
         if (!request.hasStart()) {
           throw new InvalidRequestException(Reason.INVALID_REQUEST,
@@ -72,14 +86,9 @@ final class UploadCall implements StreamObserver<UploadRequest> {
         session.append(request.getData().toByteArray());
       }
       if (request.getFinish()) {
-        StoredFile file = session.finish();
-        done = true;
-        out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(file.id())
-            .setSize(file.size()).setFingerprint(file.fingerprint()).build());
-        out.onCompleted();
-      } else {
-        out.request(1);
+        committed = session.finish();
       }
+      out.request(1);
     } catch (RuntimeException e) {
       fail(e);
     }
@@ -92,7 +101,12 @@ final class UploadCall implements StreamObserver<UploadRequest> {
 
   @Override
   public void onCompleted() {
-    if (!done) {
+    if (!done && committed != null) {
+      done = true;
+      out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(committed.id())
+          .setSize(committed.size()).setFingerprint(committed.fingerprint()).build());
+      out.onCompleted();
+    } else if (!done) {
       long received = session == null ? 0 : session.received();
       fail(new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "the stream ended without finish; "
           + received + " bytes are stored; resume at that offset and end with finish"));

@@ -3,13 +3,16 @@ package dev.sealdrop.server.door.grpc;
 import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.GetUploadRequest;
 import dev.sealdrop.protocol.v1.GetUploadResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.protocol.v1.UploadStart;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
@@ -17,6 +20,7 @@ import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -242,6 +246,45 @@ class UploadTest {
     long offset = Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0);
     UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, env, (int) offset, env.length, true));
     assertThat(Files.readAllBytes(data.resolve("blobs").resolve(done.getFileId()))).isEqualTo(env);
+  }
+
+  @Test
+  void dataAfterFinishIsRefusedAndTheCommittedFileStaysAsItWas() throws Exception {
+    byte[] env = sealedByAlice(200_000, 10);
+    String id = create(env.length);
+    java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<UploadRequest> req = clients.transferAsync("alice").upload(new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(UploadResponse value) {
+        result.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        result.complete(null);
+      }
+    });
+    req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
+    req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env)).setFinish(true).build());
+    req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFromUtf8("one more line")).build());
+    req.onCompleted();
+    StatusRuntimeException e = refused(() -> Transfers.await(result), Status.Code.INVALID_ARGUMENT, "DATA_AFTER_FINISH");
+
+    GetUploadResponse status = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id).build());
+    assertThat(status.getFileId()).as("the finish committed the upload, and it stays committed").isNotEmpty();
+    assertThat(e.getStatus().getDescription()).contains(status.getFileId());
+    assertThat(Files.readAllBytes(data.resolve("blobs").resolve(status.getFileId())))
+        .as("nothing sent after finish was stored").isEqualTo(env);
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList())
+        .anySatisfy(f -> {
+          assertThat(f.getFileId()).isEqualTo(status.getFileId());
+          assertThat(f.getSize()).isEqualTo(env.length);
+        });
   }
 
   /** Waits until the server holds the first bytes in its temporary file (the stream is really mid-way). */
