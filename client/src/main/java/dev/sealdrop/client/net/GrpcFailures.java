@@ -56,6 +56,12 @@ public final class GrpcFailures {
       return new UsageFailure(reason, "the server does not know your current keys: " + detail,
           "publish your key bundle with `sealdrop keys publish`, then re-run the command", e);
     }
+    if ("NOT_SEALED_FOR_RECIPIENT".equals(reason)) {
+      // the server's twin of `grant`'s own check: the recipient has published other keys than the file is sealed for
+      return new UsageFailure(reason, "the server refused the grant: " + detail,
+          "the recipient could not open this file; seal it again for their current keys and grant that upload:"
+              + " `sealdrop send FILE --to RECIPIENT` fetches them (nothing was granted)", e);
+    }
     if ("RECIPIENT_NOT_ACQUIRER".equals(reason)) {
       return new PermissionFailure(reason, "the recipient cannot receive grants: " + detail, op == Op.UPLOAD
           ? "nothing was uploaded; send to an acquirer (an admin can tell which identities are acquirers)"

@@ -47,6 +47,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aGrantOfAFileNotSealedForTheRecipientsKeysSaysToSealAgainWithSend() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "file f_1 is not sealed for 'bob''s current key k1"), "NOT_SEALED_FOR_RECIPIENT"), GrpcFailures.Op.CREATE_GRANT);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.USAGE);
+    assertThat(f.reason()).isEqualTo("NOT_SEALED_FOR_RECIPIENT");
+    assertThat(f.getMessage()).contains("refused the grant").contains("not sealed for");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("seal it again").contains("sealdrop send")
+        .doesNotContain("re-run the command"));
+  }
+
+  @Test
   void aGrantOfADisabledSenderSaysWhoCanHelpAndThatNothingWasUsedUp() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant's sender 'alice' is disabled by an admin"), "GRANT_SUSPENDED"), GrpcFailures.Op.REDEEM);

@@ -38,6 +38,8 @@ public enum Reason {
   DATA_AFTER_FINISH,
   // grants and downloads
   RECIPIENT_NOT_ACQUIRER,
+  /** The file is not sealed for the encryption key of the recipient's published bundle: it could not open it. */
+  NOT_SEALED_FOR_RECIPIENT,
   GRANT_EXPIRED,
   GRANT_CONSUMED,
   GRANT_REVOKED,

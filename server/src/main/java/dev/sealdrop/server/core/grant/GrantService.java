@@ -12,6 +12,7 @@ import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.BlobStore;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadRepository;
@@ -41,6 +42,7 @@ public final class GrantService {
   private final UploadRepository files;
   final BlobStore blobs;
   private final IdentityService identities;
+  private final KeyDirectory keys;
   final GrantPolicy policy;
   final Clock clock;
   private final dev.sealdrop.server.core.TransferGate gate;
@@ -51,7 +53,8 @@ public final class GrantService {
   private final Object streams = new Object();
 
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
-      GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit) {
+      KeyDirectory keys, GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit) {
+    this.keys = Objects.requireNonNull(keys, "keys");
     this.gate = Objects.requireNonNull(gate, "gate");
     this.audit = Objects.requireNonNull(audit, "audit");
     this.grants = Objects.requireNonNull(grants, "grants");
@@ -82,6 +85,7 @@ public final class GrantService {
         .filter(f -> f.owner().equals(caller.identity()))
         .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + " of yours; `sealdrop files` (ListFiles) lists them"));
     identities.grantRecipient(caller, recipient);
+    checkSealedFor(file, recipient);
     Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
     if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant lives 1 s to "
@@ -100,6 +104,25 @@ public final class GrantService {
     LOG.info("grant {} created by '{}' for '{}' on file {} (expires {}, {} download(s))", grant.id(),
         caller.identity(), recipient, file.id(), grant.expiresAt(), count);
     return new IssuedGrant(grant, token);
+  }
+
+  /**
+   * A file granted to an identity that has published keys must be sealed for them, or the recipient
+   * could not open it: it would learn only after redeeming. The encryption key of the recipient's
+   * current, valid bundle must be among the file's recipient keys. A recipient without such a bundle
+   * (none published, or one signed with a revoked certificate or expired) is not checked: the file
+   * may be sealed for keys exchanged another way. Nor is a file whose recipient keys are not known.
+   */
+  private void checkSealedFor(StoredFile file, String recipient) {
+    List<String> sealedFor = file.recipientKeyFingerprints();
+    keys.recipientKeyOf(recipient).filter(key -> !sealedFor.isEmpty() && !sealedFor.contains(key)).ifPresent(key -> {
+      LOG.warn("grant of file {} to '{}' refused: not sealed for its published key {}", file.id(), recipient, key);
+      throw new PreconditionFailedException(Reason.NOT_SEALED_FOR_RECIPIENT, "file " + file.id() + " is not sealed"
+          + " for the key '" + recipient + "' has published (" + key + "; the file is sealed for: "
+          + String.join(", ", sealedFor) + "), so '" + recipient + "' could not open it; seal the file again for"
+          + " the recipient's current keys (`sealdrop send FILE --to " + recipient + "` fetches them), and grant"
+          + " that upload");
+    });
   }
 
   /** The grants the caller created. */

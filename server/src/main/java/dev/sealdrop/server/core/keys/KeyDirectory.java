@@ -98,6 +98,25 @@ public final class KeyDirectory {
             + " disabled, has not published one, or published it with a certificate since revoked"));
   }
 
+  /**
+   * The fingerprint of the encryption key in {@code identity}'s current bundle, if it has one that
+   * is served ({@link #fetch}) and still verifies against the CA now (not expired since it was
+   * published): the key a file granted to that identity must be sealed for. Empty if there is none.
+   */
+  public java.util.Optional<String> recipientKeyOf(String identity) {
+    StoredBundle stored;
+    try {
+      stored = fetch(identity);
+    } catch (NotFoundException e) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(verifier.verify(stored.encoded(), identity).recipientKey().fingerprint());
+    } catch (BundleException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** The signing key of an identity's current bundle: what its uploads must be signed with. */
   public VerifyingKey signingKeyOf(String identity) {
     StoredBundle stored = bundles.find(identity).orElseThrow(() -> new PreconditionFailedException(

@@ -217,6 +217,31 @@ class GrantFlowTest {
   }
 
   @Test
+  void aFileNotSealedForTheRecipientsPublishedKeyIsRefusedAtGrantNotAtRedeem() throws Exception {
+    UploadResponse forDave = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(2000, 13), "dave")
+        .bytes());
+    String bobsKey = Users.keys("bob").publicKeys().encryption().fingerprint();
+    String message = refused(() -> Transfers.grant(clients, "alice", forDave.getFileId(), "bob"),
+        Status.Code.FAILED_PRECONDITION, "NOT_SEALED_FOR_RECIPIENT").getStatus().getDescription();
+    assertThat(message).contains(forDave.getFileId()).contains(bobsKey).contains("seal the file again")
+        .contains("sealdrop send FILE --to bob");
+    assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList())
+        .noneMatch(g -> g.getFileId().equals(forDave.getFileId()));
+    assertThat(server.server().audit().tail(20)).anySatisfy(r -> {
+      assertThat(r.action()).isEqualTo("grant.create");
+      assertThat(r.object()).isEqualTo("file:" + forDave.getFileId());
+      assertThat(r.result()).isEqualTo("not-sealed-for-recipient");
+    });
+    // the identity it is sealed for gets it
+    assertThat(Transfers.grant(clients, "alice", forDave.getFileId(), "dave").getToken()).startsWith("sdg_");
+    // a recipient who published no bundle is not checked: the file may be sealed for keys exchanged another way
+    server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("gf-nokeys"));
+    server.server().identities().registerAll(java.util.Map.of("gf-nokeys",
+        dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    assertThat(Transfers.grant(clients, "alice", forDave.getFileId(), "gf-nokeys").getToken()).startsWith("sdg_");
+  }
+
+  @Test
   void revokingCutsADownloadInProgress() {
     byte[] big = Users.seal("alice", Users.randomBytes(6 << 20, 11), "bob").bytes();
     UploadResponse f = Transfers.upload(clients, "alice", big);
