@@ -157,6 +157,11 @@ public final class GrpcFailures {
         message = "this grant's sender is disabled by an admin, so the grant cannot be used now";
         hint = "it works again once an admin enables the sender (nothing was used up); ask the sender or an admin";
         break;
+      case "FILE_PURGED":
+        message = "this file was purged from the server by an admin; the download was stopped";
+        hint = "the file and every grant on it are deleted, so it cannot be downloaded or resumed; ask the sender"
+            + " to send it again";
+        break;
       case "DOWNLOAD_BUSY":
         message = "this grant's file is being downloaded by another stream of the same claim";
         hint = "another `sealdrop receive` of this token is still running (here or on another machine); let it"

@@ -58,6 +58,16 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aDownloadCutByAPurgeSaysTheFileWasPurgedNotRevoked() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the file was purged by an admin"), "FILE_PURGED"), GrpcFailures.Op.DOWNLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    assertThat(f.reason()).isEqualTo("FILE_PURGED");
+    assertThat(f.getMessage()).contains("purged").contains("by an admin").doesNotContain("revoked");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("send it again").doesNotContain("token"));
+  }
+
+  @Test
   void aGrantOfADisabledSenderSaysWhoCanHelpAndThatNothingWasUsedUp() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant's sender 'alice' is disabled by an admin"), "GRANT_SUSPENDED"), GrpcFailures.Op.REDEEM);

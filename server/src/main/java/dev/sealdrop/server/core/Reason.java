@@ -47,6 +47,8 @@ public enum Reason {
   /** The grant's owner is disabled: its grants cannot be redeemed or downloaded until it is enabled. */
   GRANT_SUSPENDED,
   CLAIM_CLOSED,
+  /** An admin purged the file (its ciphertext and every grant on it): a download of it was stopped. */
+  FILE_PURGED,
   DOWNLOAD_INCOMPLETE,
   CLAIM_DELIVERED,
   FINGERPRINT_MISMATCH,

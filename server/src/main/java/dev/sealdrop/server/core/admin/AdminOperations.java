@@ -193,12 +193,25 @@ public final class AdminOperations {
     return act(c, "admin.file.list", "", Map.of(), () -> repository.listFiles(blankToNull(owner), clock.instant()));
   }
 
-  /** Deletes a file's ciphertext and every grant that points to it; its streaming downloads are cut. */
+  /**
+   * Deletes a file's ciphertext and every grant that points to it; its streaming downloads are cut.
+   * Each grant the purge deletes gets its own {@code grant.purge} record (the state it was in), so
+   * that every grant's history ends with a record that names it.
+   */
   public PurgeResult purgeFile(Caller c, String fileId, String reason) {
     return act(c, "admin.file.purge", "file:" + fileId, reasonDetail(reason), () -> {
-      int deleted = Purger.purge(repository, blobs, fileId).orElseThrow(() ->
+      List<Grant> deleted = Purger.purge(repository, blobs, fileId).orElseThrow(() ->
           new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + "; see admin files list"));
-      return new PurgeResult(fileId, deleted, grants.downloadsServingFile(fileId));
+      Instant now = clock.instant();
+      for (Grant g : deleted) {
+        Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
+        details.put("grant-id", g.id());
+        details.put("file-id", fileId);
+        details.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
+        details.put("cause", "file-purged");
+        audit.record(c.principal().identity(), "grant.purge", "grant:" + g.id(), "ok", c.peer(), details);
+      }
+      return new PurgeResult(fileId, deleted.size(), grants.downloadsServingFile(fileId));
     });
   }
 
@@ -281,8 +294,8 @@ public final class AdminOperations {
   static final class Purger {
     private Purger() {}
 
-    static java.util.Optional<Integer> purge(AdminRepository repository, BlobStore blobs, String fileId) {
-      java.util.Optional<Integer> deleted = repository.deleteFile(fileId);
+    static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId) {
+      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId);
       if (deleted.isPresent()) {
         try {
           blobs.deleteBlob(fileId);

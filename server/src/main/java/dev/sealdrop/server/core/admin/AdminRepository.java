@@ -22,8 +22,11 @@ public interface AdminRepository {
   /** Files (null owner: all), newest first, with grant counts; live grants judged at {@code now}. */
   List<FileView> listFiles(String owner, Instant now);
 
-  /** Deletes the file's row, its grants and their claims, in one transaction; returns the grants deleted. */
-  Optional<Integer> deleteFile(String fileId);
+  /**
+   * Deletes the file's row, its grants and their claims, in one transaction; returns the grants
+   * deleted, as they were just before (empty if there is no such file).
+   */
+  Optional<List<Grant>> deleteFile(String fileId);
 
   /** Grants that retention may delete: CONSUMED or REVOKED (last change before cutoff) or expired before cutoff. */
   List<Grant> listRetiredGrants(Instant cutoff);

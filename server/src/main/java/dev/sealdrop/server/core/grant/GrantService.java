@@ -373,7 +373,7 @@ public final class GrantService {
   void checkServing(String claimHash) {
     gate.check("downloading");
     Instant now = clock.instant();
-    // An admin's purge deletes the file's grants and claims: the stream is cut as if revoked.
+    // An admin's purge deletes the file's grants and claims: the stream is cut, saying so.
     Claim claim = grants.findClaim(claimHash).orElseThrow(GrantService::purged);
     Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purged);
     if (grant.state() == GrantState.REVOKED) {
@@ -400,8 +400,9 @@ public final class GrantService {
   }
 
   static GrantUnavailableException purged() {
-    return new GrantUnavailableException(Reason.GRANT_REVOKED,
-        "the file and its grants were purged by an admin; the download was stopped; ask the sender");
+    return new GrantUnavailableException(Reason.FILE_PURGED, "the file was purged by an admin: its ciphertext"
+        + " and every grant on it are deleted from the server, so the download was stopped and cannot resume;"
+        + " ask the sender to send it again");
   }
 
   private record Claimed(Claim claim, Grant grant) {}

@@ -91,13 +91,15 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public Optional<Integer> deleteFile(String fileId) {
+  public Optional<List<Grant>> deleteFile(String fileId) {
     return jdbc.inTransaction(c -> {
       if (Jdbc.query(c, "SELECT 1 FROM files WHERE id = ?", rs -> 1, fileId).isEmpty()) {
         return Optional.empty();
       }
+      List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE g.file_id = ? ORDER BY g.id", JdbcAdminRepository::grant,
+          fileId);
       Jdbc.update(c, "DELETE FROM claims WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
-      int grants = Jdbc.update(c, "DELETE FROM grants WHERE file_id = ?", fileId);
+      Jdbc.update(c, "DELETE FROM grants WHERE file_id = ?", fileId);
       Jdbc.update(c, "UPDATE uploads SET file_id = NULL WHERE file_id = ?", fileId);
       Jdbc.update(c, "DELETE FROM files WHERE id = ?", fileId);
       return Optional.of(grants);

@@ -188,16 +188,37 @@ class RevocationTest {
   }
 
   @Test
-  void purgingAFileWhileItStreamsCutsTheStream() {
+  void purgingAFileWhileItStreamsCutsTheStreamSayingSoAndAuditsTheEndOfEachGrant() throws Exception {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse pending = Transfers.grant(clients, "alice", file.getFileId(), "dave");
     Iterator<DownloadResponse> it = downloading("bob", clients.channel("bob"), g.getToken());
 
     dev.sealdrop.protocol.v1.PurgeFileResponse purged = admins.admin("carol").purgeFile(
-        dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder().setFileId(file.getFileId()).build());
+        dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder().setFileId(file.getFileId()).setReason("wrong file")
+            .build());
     assertThat(purged.getDownloadsCut()).as("the one streaming download is counted as cut").isEqualTo(1);
     StatusRuntimeException cut = drain(it);
     assertThat(cut).as("the stream must be cut, not completed").isNotNull();
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("GRANT_REVOKED");
+    assertThat(cut.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isEqualTo("FILE_PURGED");
+    assertThat(cut.getStatus().getDescription()).contains("purged by an admin").doesNotContain("revoked");
+
+    // one record per grant the purge ended, naming it, with the state it was in (an auditor follows each grant)
+    var records = server.server().audit().tail(50).stream().filter(r -> r.action().equals("grant.purge")).toList();
+    assertThat(records).hasSize(2);
+    for (var r : records) {
+      assertThat(r.actor()).isEqualTo("carol");
+      assertThat(r.result()).isEqualTo("ok");
+      assertThat(r.details()).containsEntry("file-id", file.getFileId()).containsEntry("cause", "file-purged")
+          .containsEntry("reason", "wrong file");
+    }
+    assertThat(records).anySatisfy(r -> {
+      assertThat(r.object()).isEqualTo("grant:" + g.getGrant().getGrantId());
+      assertThat(r.details()).containsEntry("state", "claimed");
+    });
+    assertThat(records).anySatisfy(r -> {
+      assertThat(r.object()).isEqualTo("grant:" + pending.getGrant().getGrantId());
+      assertThat(r.details()).containsEntry("state", "active");
+    });
   }
 }
