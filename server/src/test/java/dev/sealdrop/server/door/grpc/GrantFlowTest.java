@@ -139,11 +139,20 @@ class GrantFlowTest {
   }
 
   @Test
-  void anExpiredGrantIsRefusedAsExpired() {
+  void anExpiredGrantIsRefusedAsExpiredAndTheRefusalIsAuditedWithTheGrant() throws Exception {
     CreateGrantResponse created = grantToBob();
     server.clock.advance(Duration.ofHours(72).plusSeconds(1));
     try {
       refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_EXPIRED");
+      // expiry is no act, so it has no record when it passes: the refused redeem is the observable event
+      String grantId = created.getGrant().getGrantId();
+      assertThat(server.server().audit().tail(20)).anySatisfy(r -> {
+        assertThat(r.action()).isEqualTo("grant.redeem");
+        assertThat(r.actor()).isEqualTo("bob");
+        assertThat(r.object()).isEqualTo("grant:" + grantId);
+        assertThat(r.result()).isEqualTo("grant-expired");
+        assertThat(r.details()).containsEntry("grant-id", grantId).containsEntry("file-id", file.getFileId());
+      });
       assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList())
           .filteredOn(x -> x.getGrantId().equals(created.getGrant().getGrantId()))
           .singleElement().extracting(Grant::getState).isEqualTo(GrantState.GRANT_STATE_EXPIRED);
