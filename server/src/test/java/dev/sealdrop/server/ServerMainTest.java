@@ -99,7 +99,7 @@ class ServerMainTest {
   void devFlagsAndConfigFileCombineFlagsWinning() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"),
         "port=7000\nclaim-window=PT2H\ngrant-max-lifetime=P7D\nbootstrap-admin=root-admin\nquota-bytes=1000000\n"
-            + "handshake-timeout=PT5S\n");
+            + "handshake-timeout=PT5S\nmax-download-streams=5\n");
     ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
         file.toString(), "--port", "0", "--data", dir.resolve("d").toString()));
     assertThat(c.dev()).isTrue();
@@ -108,6 +108,7 @@ class ServerMainTest {
     assertThat(c.dataDir()).isEqualTo(dir.resolve("d"));
     assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofHours(2));
     assertThat(c.grants().maxLifetime()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.grants().maxDownloadStreams()).isEqualTo(5);
     assertThat(c.uploads().quotaBytes()).isEqualTo(1_000_000);
     assertThat(c.network().handshakeTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.identities().bootstrapAdmin()).contains("root-admin");
@@ -178,7 +179,7 @@ class ServerMainTest {
   void outOfRangeLimitsAndDurationsAreNamedByTheirKey() throws Exception {
     for (String line : List.of("max-upload-bytes=-5", "quota-bytes=0", "upload-abandon-after=-PT1H",
         "grant-default-lifetime=PT0S", "claim-window=PT0S", "retention=PT0S", "retention-sweep-interval=-PT1M",
-        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S")) {
+        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S", "max-download-streams=0")) {
       String key = line.substring(0, line.indexOf('='));
       Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",

@@ -67,6 +67,11 @@ public final class GrpcFailures {
           ? "nothing was uploaded; send to an acquirer (an admin can tell which identities are acquirers)"
           : "grants go to acquirers only; check the recipient's identity", e);
     }
+    if ("SERVER_BUSY".equals(reason)) {
+      // not a quota or a size limit: the server serves as many downloads as it may at once
+      return new NetworkFailure(reason, "the server is busy: " + detail,
+          "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);
+    }
     if (reason != null && PERMISSION_REASONS.contains(reason)) {
       return new PermissionFailure(reason, "permission denied: " + detail,
           "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);

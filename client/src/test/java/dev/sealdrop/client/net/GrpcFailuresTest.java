@@ -68,6 +68,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aServerBusyWithDownloadsSaysRetryNotQuota() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
+        "server busy: it is serving 32 downloads, the most it serves at once; retry in a moment"), "SERVER_BUSY"),
+        GrpcFailures.Op.DOWNLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("SERVER_BUSY");
+    assertThat(f.getMessage()).contains("server is busy");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("retry").doesNotContain("quota"));
+  }
+
+  @Test
   void aGrantOfADisabledSenderSaysWhoCanHelpAndThatNothingWasUsedUp() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant's sender 'alice' is disabled by an admin"), "GRANT_SUSPENDED"), GrpcFailures.Op.REDEEM);

@@ -264,7 +264,8 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   }
 
   public ServerConfig withClaimWindow(Duration window) {
-    return withGrants(new GrantPolicy(grants.defaultLifetime(), grants.maxLifetime(), grants.maxDownloads(), window));
+    return withGrants(new GrantPolicy(grants.defaultLifetime(), grants.maxLifetime(), grants.maxDownloads(), window,
+        grants.maxDownloadStreams()));
   }
 
   public ServerConfig withIdentities(Identities i) {

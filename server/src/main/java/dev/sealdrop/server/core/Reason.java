@@ -55,6 +55,8 @@ public enum Reason {
   /** Another stream is downloading this claim: one stream per claim, as one per upload. */
   DOWNLOAD_BUSY,
   // the server
+  /** The server serves as many download streams as it may at once: retry in a moment. */
+  SERVER_BUSY,
   /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */
   LOCKED_DOWN
 }

@@ -11,10 +11,18 @@ import java.util.Objects;
  * @param maxDownloads the largest download count a grant may allow
  * @param claimWindow how long a claim may download and resume; after the last byte is served, how
  *     long the client has to confirm before the download counts anyway
+ * @param maxDownloadStreams how many gRPC download streams the server serves at once, all callers
+ *     together (each holds about 3 MiB of buffers); one more is refused as busy
  */
-public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int maxDownloads, Duration claimWindow) {
-  public static final GrantPolicy DEFAULT =
-      new GrantPolicy(Duration.ofHours(72), Duration.ofDays(30), 10, Duration.ofHours(1));
+public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int maxDownloads, Duration claimWindow,
+    int maxDownloadStreams) {
+  /**
+   * 32 streams hold about 96 MiB at most: with room for uploads and the rest, a server run with
+   * {@code -Xmx256m} serves them (bench/load.sh runs 32 concurrent downloads there).
+   */
+  public static final int DEFAULT_DOWNLOAD_STREAMS = 32;
+  public static final GrantPolicy DEFAULT = new GrantPolicy(Duration.ofHours(72), Duration.ofDays(30), 10,
+      Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS);
 
   public GrantPolicy {
     Objects.requireNonNull(defaultLifetime, "defaultLifetime");
@@ -28,6 +36,9 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
     }
     if (claimWindow.isNegative() || claimWindow.isZero()) {
       throw new IllegalArgumentException("grant limits: claimWindow must be > 0");
+    }
+    if (maxDownloadStreams < 1) {
+      throw new IllegalArgumentException("grant limits: maxDownloadStreams must be >= 1");
     }
   }
 }

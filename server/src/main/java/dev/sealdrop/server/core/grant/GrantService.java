@@ -3,6 +3,7 @@ package dev.sealdrop.server.core.grant;
 import dev.sealdrop.server.core.GrantUnavailableException;
 import dev.sealdrop.server.core.Ids;
 import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.LimitExceededException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
@@ -10,6 +11,7 @@ import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.keys.KeyDirectory;
@@ -252,6 +254,7 @@ public final class GrantService {
     LiveIdentityCheck live = new LiveIdentityCheck(identities, caller);
     synchronized (streams) {
       awaitNoOtherStream(claimed.claim().hash(), grant);
+      checkStreamCapacity(caller, grant);
       LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
       return DownloadSession.open(this, caller, claimed.claim(), grant, offset, live);
     }
@@ -278,6 +281,27 @@ public final class GrantService {
         Thread.currentThread().interrupt();
         throw busy(grant);
       }
+    }
+  }
+
+  /**
+   * Every gRPC download stream holds about 3 MiB of buffers, so the server serves at most
+   * {@link GrantPolicy#maxDownloadStreams} of them at once, whoever asks; one more is refused as busy
+   * (nothing is used up: the claim stays the caller's, and the client resumes with it). The SFTP
+   * door is bounded by its sessions and handles instead: it opens a download right after redeeming,
+   * where a refusal would leave the claim held until its window passes. Holds {@code streams}' monitor.
+   */
+  private void checkStreamCapacity(Principal caller, Grant grant) {
+    if (!Origin.GRPC.equals(caller.origin().door())) {
+      return;
+    }
+    long running = serving.stream().filter(d -> Origin.GRPC.equals(d.door())).count();
+    if (running >= policy.maxDownloadStreams()) {
+      LOG.warn("download of grant {} by '{}' refused: {} download streams running, the most this server serves",
+          grant.id(), caller.identity(), running);
+      throw new LimitExceededException(Reason.SERVER_BUSY, "server busy: it is serving " + running
+          + " downloads, the most it serves at once; retry in a moment (nothing was used up: the claim stays yours"
+          + " within its window, and the download resumes where it stopped)");
     }
   }
 
