@@ -161,7 +161,14 @@ public final class KeyBundle {
         if (len < 1 || len > MAX_CERT_BYTES) {
           throw new FormatException("certificate length " + len + " is outside 1.." + MAX_CERT_BYTES);
         }
-        chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(r.bytes(len, "certificate"))));
+        byte[] der = r.bytes(len, "certificate");
+        X509Certificate cert = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der));
+        // The JDK's factory also reads PEM and stops after the first certificate: the spec wants
+        // exactly one DER certificate in exactly these bytes.
+        if (!Arrays.equals(cert.getEncoded(), der)) {
+          throw new FormatException("certificate " + (i + 1) + " is not exactly one DER-encoded certificate");
+        }
+        chain.add(cert);
       }
       int tbsLength = r.position();
       int sigLen = r.u16("signature length");

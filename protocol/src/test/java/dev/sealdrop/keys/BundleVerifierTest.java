@@ -152,6 +152,46 @@ class BundleVerifierTest {
   }
 
   @Test
+  void aCertificateFieldThatIsNotExactlyOneDerCertificateIsMalformedEvenWhenSigned() throws Exception {
+    // The spec says cert_der is DER and parsing consumes every byte; the JDK's CertificateFactory
+    // also reads PEM and ignores bytes after the first certificate. alice can sign either shape.
+    byte[] der = pki.certificate("alice").getEncoded();
+    String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
+        + "\n-----END CERTIFICATE-----\n";
+    byte[][] shapes = {pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII), Arrays.copyOf(der, der.length + 1)};
+    for (byte[] certField : shapes) {
+      byte[] b = signedWithCertificateField("alice", certField);
+      refused(Reason.MALFORMED, () -> KeyBundle.decode(b));
+      refused(Reason.MALFORMED, () -> verifier.verify(b, "alice"));
+    }
+    // the same construction with the certificate's exact DER is a valid bundle
+    assertThat(verifier.verify(signedWithCertificateField("alice", der), "alice").identity()).isEqualTo("alice");
+  }
+
+  /** A bundle for {@code user} whose one certificate field holds {@code certField}, signed with the user's key. */
+  static byte[] signedWithCertificateField(String user, byte[] certField) throws Exception {
+    byte[] valid = bundleFor(user);
+    int certCountAt = 8 + 1 + 1 + user.length() + 1216 + 32 + 8 + 8;
+    java.io.ByteArrayOutputStream tbs = new java.io.ByteArrayOutputStream();
+    tbs.write(valid, 0, certCountAt);
+    tbs.write(1);
+    tbs.write(certField.length >>> 8);
+    tbs.write(certField.length & 0xff);
+    tbs.write(certField);
+    java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+    s.initSign(pki.privateKey(user));
+    s.update("sealdrop/v1/key-bundle".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    s.update(tbs.toByteArray());
+    byte[] sig = s.sign();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(tbs.toByteArray());
+    out.write(sig.length >>> 8);
+    out.write(sig.length & 0xff);
+    out.write(sig);
+    return out.toByteArray();
+  }
+
+  @Test
   void aValidityTimeOutsideTheRepresentableRangeIsMalformedNotARuntimeError() {
     // not_before and not_after are i64 seconds: a bundle from a hostile server or file may carry any
     // value, and a verifier must refuse it as MALFORMED, not fail with a DateTimeException.
