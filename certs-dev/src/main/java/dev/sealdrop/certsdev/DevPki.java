@@ -157,7 +157,7 @@ public final class DevPki {
     try {
       return PkiFiles.readCertificate(existing(certFile(name)));
     } catch (IOException e) {
-      throw new UncheckedIOException("certs-dev: cannot read certificate '" + name + "': " + e.getMessage(), e);
+      throw new UncheckedIOException("certs-dev: cannot read certificate '" + name + "': " + PkiFiles.describe(e), e);
     }
   }
 
@@ -169,7 +169,7 @@ public final class DevPki {
     try {
       return PkiFiles.readPrivateKey(existing(keyFile(name)));
     } catch (IOException e) {
-      throw new UncheckedIOException("certs-dev: cannot read private key '" + name + "': " + e.getMessage(), e);
+      throw new UncheckedIOException("certs-dev: cannot read private key '" + name + "': " + PkiFiles.describe(e), e);
     }
   }
 
@@ -219,7 +219,7 @@ public final class DevPki {
       PkiFiles.writeCertificate(certFile(name), certificate);
     } catch (IOException e) {
       throw new UncheckedIOException("certs-dev: cannot write the files of '" + name + "' in " + dir + ": "
-          + e.getMessage(), e);
+          + PkiFiles.describe(e), e);
     }
     IssuedCert result = new IssuedCert(name, certificate, keys.getPrivate(), certFile(name), keyFile(name));
     issued.put(name, result);
@@ -259,7 +259,7 @@ public final class DevPki {
         certificate = PkiFiles.readCertificate(crt);
         privateKey = PkiFiles.readPrivateKey(key);
       } catch (IOException e) {
-        throw new IllegalStateException("certs-dev: the existing CA is unreadable: " + e.getMessage() + hint, e);
+        throw new IllegalStateException("certs-dev: the existing CA is unreadable: " + PkiFiles.describe(e) + hint, e);
       }
       if (!CertificateAuthority.keyMatches(certificate, privateKey)) {
         throw new IllegalStateException("certs-dev: " + key + " is not the key of " + crt + hint);
@@ -302,7 +302,7 @@ public final class DevPki {
           }
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("certs-dev: cannot write the development PKI in " + dir + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("certs-dev: cannot write the development PKI in " + dir + ": " + PkiFiles.describe(e), e);
       }
     }
   }

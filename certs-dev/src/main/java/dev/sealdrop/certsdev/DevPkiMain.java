@@ -64,6 +64,9 @@ public final class DevPkiMain {
     } catch (IllegalStateException | UncheckedIOException e) {
       // DevPki's messages start with "certs-dev: " (the server prints them too): not twice here
       err.println("certs-dev: error: " + String.valueOf(e.getMessage()).replaceFirst("^certs-dev: ", ""));
+      if (e instanceof UncheckedIOException) {
+        err.println("certs-dev: hint: fix that, or write the PKI into a directory you may create and write: --out DIR");
+      }
       return 1;
     }
   }

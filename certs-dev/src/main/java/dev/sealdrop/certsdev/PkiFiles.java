@@ -11,9 +11,13 @@ import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -54,10 +58,28 @@ final class PkiFiles {
     if (Files.isDirectory(dir)) {
       return;
     }
+    if (Files.exists(dir)) {
+      throw new IOException(dir + " exists and is not a directory");
+    }
     Files.createDirectories(dir);
     if (posix()) {
       Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
     }
+  }
+
+  /**
+   * What went wrong, as a sentence: the JDK's file-system exceptions often carry only the path
+   * ({@code NoSuchFileException: /x}), which alone says nothing.
+   */
+  static String describe(IOException e) {
+    if (e instanceof FileSystemException f && f.getReason() == null && f.getFile() != null) {
+      String what = e instanceof NoSuchFileException ? "no such file or directory"
+          : e instanceof AccessDeniedException ? "permission denied"
+          : e instanceof FileAlreadyExistsException ? "already exists"
+          : e.getClass().getSimpleName();
+      return f.getFile() + ": " + what;
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   static void writeCertificate(Path file, X509Certificate certificate) throws IOException {

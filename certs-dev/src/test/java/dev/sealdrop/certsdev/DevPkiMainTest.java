@@ -48,6 +48,18 @@ class DevPkiMainTest {
   }
 
   @Test
+  void anOutThatIsNotAUsableDirectoryFailsWithExitCodeOneSayingWhyAndWhatToDo() throws Exception {
+    // Before, the message was only the path ("cannot write the development PKI in F: F").
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    assertThat(run("--out", file.toString())).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("certs-dev: error: ")
+        .contains(file + " exists and is not a directory").contains("--out");
+
+    assertThat(run("--out", file.resolve("sub").toString())).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Not a directory").contains("--out");
+  }
+
+  @Test
   void helpPrintsUsageAndTheP12Password() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--out DIR").contains("--force")
