@@ -45,12 +45,14 @@ public final class DevPkiMain {
         return 0;
       } else if (arg.equals("--force")) {
         force = true;
-      } else if (arg.equals("--out") && i + 1 < args.length) {
+      } else if (arg.equals("--out") && i + 1 < args.length && !args[i + 1].isEmpty()) {
         outDir = args[++i];
       } else if (arg.startsWith("--out=") && arg.length() > "--out=".length()) {
         outDir = arg.substring("--out=".length());
       } else {
-        err.println("certs-dev: error: " + (arg.equals("--out") ? "--out needs a directory" : "unknown argument '" + arg + "'"));
+        // an empty --out ("$UNSET_VARIABLE") would mean the current directory: refused like a missing one
+        boolean noDir = arg.equals("--out") || arg.equals("--out=");
+        err.println("certs-dev: error: " + (noDir ? "--out needs a directory" : "unknown argument '" + arg + "'"));
         err.println(USAGE);
         return 2;
       }

@@ -39,6 +39,16 @@ class DevPkiMainTest {
   }
 
   @Test
+  void anEmptyOutIsAUsageErrorNotTheCurrentDirectory() {
+    // `--out "$PKI_DIR"` with the variable unset used to write every key into the current directory.
+    for (String[] args : new String[][] {{"--out", ""}, {"--out="}}) {
+      assertThat(run(args)).isEqualTo(2);
+      assertThat(err.toString(StandardCharsets.UTF_8)).contains("--out needs a directory");
+    }
+    assertThat(Path.of("ca.key")).doesNotExist();
+  }
+
+  @Test
   void anUnusableCaFailsWithExitCodeOneAndAHint() throws Exception {
     assertThat(run("--out", dir.toString())).isZero();
     Files.delete(dir.resolve("ca.key"));
