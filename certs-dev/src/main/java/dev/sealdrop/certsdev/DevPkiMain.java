@@ -13,12 +13,18 @@ import java.nio.file.Paths;
 public final class DevPkiMain {
 
   static final String DEFAULT_OUT = "certs-dev/out";
+  /**
+   * The default {@code --out} when set: certs-dev's pom sets it to the module's {@code out/}, so
+   * that {@code mvn exec:java} writes into the git-ignored {@code certs-dev/out/} from any directory.
+   */
+  static final String OUT_PROPERTY = "sealdrop.certsdev.out";
   static final String USAGE = String.join(System.lineSeparator(),
       "Usage: DevPkiMain [--out DIR] [--force] [--help]",
       "Writes sealdrop's DEVELOPMENT PKI: a CA, a localhost server certificate, the users",
       String.join(", ", DevPki.USERS) + " (mallory from a foreign CA), as PEM (keys PKCS#8) and PKCS#12.",
       "",
-      "  --out DIR   where to write (default: " + DEFAULT_OUT + ", relative to the current directory)",
+      "  --out DIR   where to write (default: certs-dev/out of this repository when run through Maven,",
+      "              else " + DEFAULT_OUT + " relative to the current directory)",
       "  --force     replace everything, CAs included (default: keep an existing CA, add what is missing)",
       "  --help      show this help",
       "",
@@ -36,7 +42,7 @@ public final class DevPkiMain {
   /** Runs the command; returns the exit code. */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the output directory is chosen by the local operator on the command line")
   static int run(String[] args, PrintStream out, PrintStream err) {
-    String outDir = DEFAULT_OUT;
+    String outDir = System.getProperty(OUT_PROPERTY, "").isEmpty() ? DEFAULT_OUT : System.getProperty(OUT_PROPERTY);
     boolean force = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];

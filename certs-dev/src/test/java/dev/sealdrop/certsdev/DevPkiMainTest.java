@@ -70,6 +70,21 @@ class DevPkiMainTest {
   }
 
   @Test
+  void withoutOutItWritesWhereTheMavenBuildSaysNotIntoTheCurrentDirectory() {
+    // `cd certs-dev && mvn compile exec:java` used to write certs-dev/certs-dev/out/, a folder git
+    // does not ignore; the module's pom passes its own out/ as this property.
+    Path target = dir.resolve("module-out");
+    System.setProperty(DevPkiMain.OUT_PROPERTY, target.toString());
+    try {
+      assertThat(run()).isZero();
+    } finally {
+      System.clearProperty(DevPkiMain.OUT_PROPERTY);
+    }
+    assertThat(target.resolve("ca.crt")).isRegularFile();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("development PKI ready in " + target);
+  }
+
+  @Test
   void helpPrintsUsageAndTheP12Password() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--out DIR").contains("--force")
