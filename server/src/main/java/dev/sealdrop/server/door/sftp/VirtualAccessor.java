@@ -60,7 +60,22 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
         throw SftpErrors.badPath("control characters (such as NUL) and backslashes are not allowed");
       }
     }
-    return rootDir.resolve(remotePath);
+    return rootDir.resolve(home(remotePath));
+  }
+
+  /**
+   * The session's home is the root of its tree: {@code ~} and {@code ~/NAME} (OpenSSH's {@code cd ~},
+   * sent as {@code /~} once the client has made it absolute) resolve there. No name "~" exists at
+   * the root, so nothing else is shadowed.
+   */
+  static String home(String remotePath) {
+    for (String tilde : new String[] {"~", "/~"}) {
+      if (remotePath.equals(tilde) || remotePath.startsWith(tilde + "/")) {
+        String rest = remotePath.substring(tilde.length());
+        return rest.isEmpty() ? "/" : rest;
+      }
+    }
+    return remotePath;
   }
 
   @Override

@@ -17,11 +17,19 @@ import org.apache.sshd.sftp.server.DefaultUserPrincipal;
 record VirtualAttributes(boolean directory, long size, Instant time, String ownerName, Set<PosixFilePermission> mode)
     implements PosixFileAttributes {
 
-  static VirtualAttributes folder(String owner, boolean writable) {
-    return new VirtualAttributes(true, 0, Instant.EPOCH, owner,
+  /**
+   * {@code writable}: rwx (new files may be written in it) or r-x; {@code time}: when the session
+   * logged in (the tree has no folder history).
+   */
+  static VirtualAttributes folder(String owner, boolean writable, Instant time) {
+    return new VirtualAttributes(true, 0, time, owner,
         PosixFilePermissions.fromString(writable ? "rwx------" : "r-x------"));
   }
 
+  /**
+   * {@code readable}: r-------- for what can be opened for reading (/redeem/ names); a listed entry
+   * that cannot be downloaded (an uploaded file, an inbox grant) reports no permission at all.
+   */
   static VirtualAttributes file(String owner, long size, Instant time, boolean readable) {
     return new VirtualAttributes(false, size, time, owner, PosixFilePermissions.fromString(readable ? "r--------" : "---------"));
   }

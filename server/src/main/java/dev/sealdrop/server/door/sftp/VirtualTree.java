@@ -51,6 +51,8 @@ final class VirtualTree {
   private final GrantService grants;
   private final Audit audit;
   private final LiveSessions sessions;
+  /** When the session's tree was made (its login): the modification time its folders report. */
+  private final Instant since = Instant.now();
 
   VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions) {
     this.login = login;
@@ -64,10 +66,10 @@ final class VirtualTree {
     List<String> s = path.segments();
     Principal caller = caller();
     if (s.isEmpty()) {
-      return VirtualAttributes.folder(caller.identity(), false);
+      return VirtualAttributes.folder(caller.identity(), false, since);
     }
     if (s.size() == 1 && FOLDERS.contains(s.get(0))) {
-      return VirtualAttributes.folder(caller.identity(), s.get(0).equals(OUTBOX));
+      return VirtualAttributes.folder(caller.identity(), s.get(0).equals(OUTBOX), since);
     }
     if (s.size() == 2) {
       String name = s.get(1);
@@ -88,8 +90,9 @@ final class VirtualTree {
         }
         case REDEEM -> {
           // Tokens are secrets: looking one up must not redeem it, and stat must not become an
-          // oracle. Any name "exists" here; opening it asks the core.
-          return VirtualAttributes.file(caller.identity(), 0, Instant.EPOCH, true);
+          // oracle. Any name "exists" here; opening it asks the core. Its time is now, so that a
+          // client preserving times (OpenSSH's get -p stats before it opens) dates the download.
+          return VirtualAttributes.file(caller.identity(), 0, Instant.now(), true);
         }
         default -> { }
       }

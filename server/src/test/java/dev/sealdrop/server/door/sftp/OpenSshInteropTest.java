@@ -155,6 +155,38 @@ class OpenSshInteropTest {
     assertThat(Files.readAllBytes(work.resolve("big-fetched.sealed"))).isEqualTo(sealed.bytes());
   }
 
+  /**
+   * What a user of OpenSSH's sftp sees: folders dr-x------ or drwx------ (what the door allows),
+   * dated at the login instead of 1970; an uploaded file dated at its upload; a redeemed file that
+   * get -p stores r-------- and dated at the download, not 1970; and {@code cd ~} going to the root.
+   */
+  @Test
+  void openSshListsSensibleModesAndTimesAndCdHomeGoesToTheRoot() throws Exception {
+    Users.Sealed sealed = Users.seal("alice", "modes and times\n".repeat(1000).getBytes(StandardCharsets.UTF_8), "bob");
+    Files.write(work.resolve("modes.sealed"), sealed.bytes());
+    List<String> before = files();
+    Run put = sftp("alice", "put modes.sealed /outbox/", "ls -l /", "ls -l /outbox", "cd ~", "pwd", "cd ~/outbox",
+        "pwd");
+    assertThat(put.exit()).as(put.output()).isZero();
+    String fileId = files().stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
+    assertThat(put.output()).doesNotContain("1970")
+        .containsPattern("(?m)^dr-x------ .* inbox$").containsPattern("(?m)^drwx------ .* outbox$")
+        .containsPattern("(?m)^dr-x------ .* redeem$")
+        // listed, not downloadable: no permission; dated at its upload (today: hh:mm, not a year)
+        .containsPattern("(?m)^---------- .* \\d\\d:\\d\\d " + fileId + "$")
+        .contains("Remote working directory: /\n").contains("Remote working directory: /outbox\n");
+
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    long t0 = System.currentTimeMillis() - 2_000;
+    Run get = sftp("bob", "cd ~", "get -p /redeem/" + grant.getToken() + " modes-fetched.sealed");
+    assertThat(get.exit()).as(get.output()).isZero();
+    Path fetched = work.resolve("modes-fetched.sealed");
+    assertThat(Files.readAllBytes(fetched)).isEqualTo(sealed.bytes());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fetched))).isEqualTo("r--------");
+    assertThat(Files.getLastModifiedTime(fetched).toMillis()).as("dated at the download, not 1970")
+        .isBetween(t0, System.currentTimeMillis() + 2_000);
+  }
+
   @Test
   void openSshRefusals() throws Exception {
     Run traversal = sftp("alice", "get ../../etc/passwd passwd");
