@@ -43,6 +43,9 @@ public final class AdminOperations {
   private final BlobStore blobs;
   private final Lockdown lockdown;
   private final SessionRegistry sessions;
+  /** What a download cut by a grant's revocation is told (the core's words at the next chunk). */
+  private static final String GRANT_REVOKED_CUT = "the grant was revoked; the download was stopped;"
+      + " ask the sender for a new grant";
   private final Audit audit;
   private final Clock clock;
   private final String issuer;
@@ -103,6 +106,10 @@ public final class AdminOperations {
       requireOther(c, name, "disable");
       identities.setEnabled(existing(name), false);
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
+      // its grants are suspended: downloads of them stop now, not at their next chunk
+      sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, "the grant's sender '" + name
+          + "' is disabled by an admin, so its grants cannot be downloaded until an admin enables it again;"
+          + " the download was stopped; ask the sender or an admin");
       return new Closed(view(name), closed, 0);
     });
   }
@@ -144,6 +151,7 @@ public final class AdminOperations {
       identities.revokeIdentity(name);
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
       List<String> revoked = repository.revokeGrantsOf(name, clock.instant());
+      sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       for (String g : revoked) {
         audit.record(c.principal().identity(), "grant.revoke", "grant:" + g, "ok", c.peer(),
             Map.of("cause", "identity-revoked"));
@@ -164,6 +172,7 @@ public final class AdminOperations {
   public RevokedGrant revokeGrant(Caller c, String grantId, String reason) {
     return act(c, "admin.grant.revoke", "grant:" + grantId, reasonDetail(reason), () -> {
       Grant g = grants.revoke(c.principal(), grantId);
+      sessions.closeDownloads(d -> d.grantId().equals(g.id()), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       return new RevokedGrant(g, grants.downloadsServing(g.id()));
     });
   }
@@ -211,6 +220,8 @@ public final class AdminOperations {
         details.put("cause", "file-purged");
         audit.record(c.principal().identity(), "grant.purge", "grant:" + g.id(), "ok", c.peer(), details);
       }
+      sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED,
+          "the file and its grants were purged by an admin; the download was stopped; ask the sender");
       return new PurgeResult(fileId, deleted.size(), grants.downloadsServingFile(fileId));
     });
   }

@@ -30,13 +30,17 @@ public final class LiveSessions implements SessionRegistry {
     private final String door;
     private final boolean transfer;
     private final Closer closer;
+    /** For a download: what it serves, which a revocation, purge or the owner's disable cuts; else null. */
+    private final Download download;
 
-    private Registration(String identity, String serial, String door, boolean transfer, Closer closer) {
+    private Registration(String identity, String serial, String door, boolean transfer, Closer closer,
+        Download download) {
       this.identity = identity;
       this.serial = serial;
       this.door = door;
       this.transfer = transfer;
       this.closer = closer;
+      this.download = download;
     }
 
     /** The session ended: it is no longer live (idempotent). */
@@ -52,8 +56,30 @@ public final class LiveSessions implements SessionRegistry {
    * {@code transfer}: an upload or download stream, which a lockdown cuts.
    */
   public Registration register(Principal caller, boolean transfer, Closer closer) {
+    return add(caller, transfer, closer, null);
+  }
+
+  /** What a download serves: its grant, the grant's file and the grant's owner (the sender). */
+  public record Download(String grantId, String fileId, String owner) {
+    public Download {
+      Objects.requireNonNull(grantId, "grantId");
+      Objects.requireNonNull(fileId, "fileId");
+      Objects.requireNonNull(owner, "owner");
+    }
+  }
+
+  /**
+   * Registers a download stream of {@code caller}: a transfer (a lockdown cuts it) that is also cut
+   * when its grant is revoked, its file purged, or the grant's owner disabled or revoked
+   * ({@link #closeDownloads}), even while its client is not reading.
+   */
+  public Registration registerDownload(Principal caller, Download download, Closer closer) {
+    return add(caller, true, closer, Objects.requireNonNull(download, "download"));
+  }
+
+  private Registration add(Principal caller, boolean transfer, Closer closer, Download download) {
     Registration r = new Registration(caller.identity(), CertificatePolicy.serialOf(caller.certificate()),
-        caller.origin().door(), transfer, Objects.requireNonNull(closer, "closer"));
+        caller.origin().door(), transfer, Objects.requireNonNull(closer, "closer"), download);
     live.add(r);
     return r;
   }
@@ -71,6 +97,11 @@ public final class LiveSessions implements SessionRegistry {
   @Override
   public int closeTransfers(Reason reason, String why) {
     return closeWhere(r -> r.transfer, reason, why);
+  }
+
+  @Override
+  public int closeDownloads(Predicate<Download> which, Reason reason, String why) {
+    return closeWhere(r -> r.download != null && which.test(r.download), reason, why);
   }
 
   /** How many sessions are live through {@code door} ({@link Origin#GRPC}, {@link Origin#SFTP}). */

@@ -23,4 +23,13 @@ public interface SessionRegistry {
    * transfer streams: an SFTP read or write in progress stops at the core's per-chunk lockdown check.)
    */
   int closeTransfers(dev.sealdrop.server.core.Reason reason, String why);
+
+  /**
+   * Cuts every registered download whose grant, file or owner {@code which} matches (a grant
+   * revoked, a file purged, a sender disabled or revoked), even one whose client is not reading now,
+   * so that it serves nothing more; returns how many were cut. Downloads that a door does not
+   * register this way still stop at their next chunk, where the core re-checks the grant.
+   */
+  int closeDownloads(java.util.function.Predicate<LiveSessions.Download> which, dev.sealdrop.server.core.Reason reason,
+      String why);
 }

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
+import dev.sealdrop.server.core.GrantUnavailableException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.grant.DownloadSession;
@@ -64,19 +65,22 @@ final class DownloadChannel implements SeekableByteChannel {
   }
 
   /**
-   * The core cuts this download (a lockdown; called on an admin's thread): no byte more is served,
-   * not even from the read-ahead, and every later read fails with the reason, even if the client is
-   * stalled now and reads again only after the lockdown was lifted (as for a gRPC download stream,
-   * which the lockdown closes). A download already served to the last byte is still confirmed at
-   * CLOSE, as docs/admin.md allows; any other cut one is not.
+   * The core cuts this download (called on an admin's thread): a lockdown, or its grant revoked, its
+   * file purged, or the grant's sender disabled or revoked. No byte more is served, not even from
+   * the read-ahead, and every later read fails with the reason, even if the client is stalled now
+   * and reads again only later (after the lockdown was lifted, or the sender enabled again), as for
+   * a gRPC download stream, which the lockdown closes. A download already served to the last byte
+   * is still confirmed at CLOSE, as docs/admin.md allows for a lockdown; any other cut one is not.
    *
-   * @return whether this counts as a transfer cut: for a lockdown. An admin's disable or revocation
-   *     also reaches here (same identity) but counts and closes the SSH session the download belongs
-   *     to ({@link LoginSessions}), so it is not counted twice.
+   * @return whether this counts as a transfer cut: for a lockdown or a grant's cut. An admin's
+   *     disable or revocation of the downloader also reaches here (same identity) but counts and
+   *     closes the SSH session the download belongs to ({@link LoginSessions}), so it is not counted
+   *     twice.
    */
   boolean cut(Reason reason, String why) {
-    cut = SftpErrors.toIo(new UnavailableException(reason, why));
-    return reason == Reason.LOCKED_DOWN && open;
+    boolean grant = reason == Reason.GRANT_REVOKED || reason == Reason.GRANT_SUSPENDED;
+    cut = SftpErrors.toIo(grant ? new GrantUnavailableException(reason, why) : new UnavailableException(reason, why));
+    return (grant || reason == Reason.LOCKED_DOWN) && open;
   }
 
   private void checkNotCut() throws IOException {

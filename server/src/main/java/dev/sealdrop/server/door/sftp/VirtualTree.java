@@ -167,7 +167,9 @@ final class VirtualTree {
       Redemption redemption = core(() -> grants.redeem(caller, s.get(1)));
       DownloadSession download = core(() -> grants.openDownload(caller, redemption.claimSecret(), 0));
       DownloadChannel channel = new DownloadChannel(login, grants, redemption, download);
-      channel.track(sessions.register(caller, true, channel::cut));
+      Grant g = redemption.grant();
+      channel.track(sessions.registerDownload(caller, new LiveSessions.Download(g.id(), g.fileId(), g.owner()),
+          channel::cut));
       return channel;
     }
     attributes(path);

@@ -1,0 +1,107 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An SFTP download whose client opened /redeem/TOKEN, read a little and stopped reading: what an
+ * admin does to its grant reaches it at once, not only when the client reads again (the door holds
+ * up to 1 MiB read ahead, which it would otherwise still hand out).
+ */
+class SftpStalledDownloadTest {
+  private static final int PIECE = 32 * 1024;
+
+  @TempDir
+  Path data;
+  TestServer server;
+  Clients clients;
+  AdminClients admins;
+  SshClient client;
+  KeyPair bobKey;
+  UploadResponse file;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data);
+    clients = server.clients();
+    admins = new AdminClients(server);
+    Users.publish(clients, server.pki, "alice");
+    bobKey = registeredKey(clients, "bob");
+    client = SftpTestSupport.client(server);
+    file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(4 << 20, 41), "bob").bytes());
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    client.stop();
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  /**
+   * bob reads the first 32 KiB of the grant's file, {@code act} happens while he reads nothing, and
+   * his next read (within what the door had read ahead) must fail with {@code reason}.
+   */
+  private IOException stalledThen(CreateGrantResponse grant, Runnable act) throws Exception {
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        byte[] buf = new byte[PIECE];
+        assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
+        act.run();
+        return catchThrowableOfType(IOException.class, () -> sftp.read(h, PIECE, buf, 0, PIECE));
+      }
+    }
+  }
+
+  @Test
+  void anAdminsRevocationOfTheGrantCutsAStalledDownloadAtOnce() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    IOException cut = stalledThen(g, () -> admins.admin("carol").revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
+        .setGrantId(g.getGrant().getGrantId()).setReason("deal off").build()));
+    assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
+    assertThat(cut).hasMessageContaining("the grant was revoked").hasMessageContaining("[GRANT_REVOKED]");
+  }
+
+  @Test
+  void disablingTheSenderCutsAStalledDownloadOfItsGrantAtOnce() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    IOException cut = stalledThen(g, () -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder()
+        .setIdentity("alice").setReason("audit").build()));
+    assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
+    assertThat(cut).hasMessageContaining("'alice' is disabled").hasMessageContaining("[GRANT_SUSPENDED]");
+  }
+
+  @Test
+  void purgingTheFileCutsAStalledDownloadAtOnce() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    IOException cut = stalledThen(g, () -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder()
+        .setFileId(file.getFileId()).setReason("takedown").build()));
+    assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
+    assertThat(cut).hasMessageContaining("purged").hasMessageContaining("[FILE_PURGED]");
+  }
+}
