@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.GrantUnavailableException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.grant.DownloadSession;
 import dev.sealdrop.server.core.grant.GrantService;
@@ -22,10 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When it counts: an SFTP client cannot report a verified fingerprint as the gRPC client does,
  * so the door confirms on the client's behalf exactly when the client has been served every byte
- * <em>and</em> closes the handle with SSH_FXP_CLOSE (a complete, orderly transfer). A transfer cut
- * before that does not confirm: the claim stays open and the core's rule applies (a claim that was
- * served completely counts when its window passes; one that was not lapses and the grant becomes
- * redeemable again).
+ * <em>and</em> closes the handle with SSH_FXP_CLOSE (a complete, orderly transfer). A transfer that
+ * ends before that does not confirm: a claim that was served every byte counts when its window
+ * passes (the core's rule); one that was not is released at once, so the grant can be redeemed
+ * again right away.
  */
 final class DownloadChannel implements SeekableByteChannel {
   private static final Logger LOG = LoggerFactory.getLogger(DownloadChannel.class);
@@ -216,9 +217,30 @@ final class DownloadChannel implements SeekableByteChannel {
       VirtualTree.core(() -> grants.confirm(login.principal(), redemption.claimSecret(),
           redemption.grant().fingerprint()));
       LOG.info("SFTP download of grant {} complete and closed; confirmed", grantId);
-    } else {
+    } else if (servedAll || download.position() >= download.size()) {
+      // every byte was handed out: the core counts it when the claim window passes (it cannot be released)
       LOG.info("SFTP download of grant {} ended at {} of {} bytes without an orderly close; not confirmed",
           grantId, position, download.size());
+    } else {
+      release(grantId);
+    }
+  }
+
+  /**
+   * A download closed (by the client, or by the end of its SSH session) before the last byte: the
+   * claim is given back at once, as a gRPC client's ReleaseClaim does, so nothing is used up and the
+   * grant can be redeemed again now (by either door) instead of after the claim window. The claim
+   * secret lives only in this handle, so no one could resume it anyway. A claim the core already
+   * closed (revoked, purged) has nothing to give back.
+   */
+  private void release(String grantId) {
+    try {
+      grants.release(login.principal(), redemption.claimSecret());
+      LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim released, the grant can be redeemed again",
+          grantId, position, download.size());
+    } catch (SealdropException e) {
+      LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim not released: {}", grantId, position,
+          download.size(), e.reason());
     }
   }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.AdminClients;
@@ -17,6 +18,7 @@ import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import org.apache.sshd.client.SshClient;
@@ -43,6 +45,7 @@ class SftpStalledDownloadTest {
   SshClient client;
   KeyPair bobKey;
   UploadResponse file;
+  byte[] envelope;
 
   @BeforeEach
   void start() {
@@ -52,7 +55,8 @@ class SftpStalledDownloadTest {
     Users.publish(clients, server.pki, "alice");
     bobKey = registeredKey(clients, "bob");
     client = SftpTestSupport.client(server);
-    file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(4 << 20, 41), "bob").bytes());
+    envelope = Users.seal("alice", Users.randomBytes(4 << 20, 41), "bob").bytes();
+    file = Transfers.upload(clients, "alice", envelope);
   }
 
   @AfterEach
@@ -103,5 +107,52 @@ class SftpStalledDownloadTest {
         .setFileId(file.getFileId()).setReason("takedown").build()));
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("purged").hasMessageContaining("[FILE_PURGED]");
+  }
+
+  /**
+   * A handle closed before the last byte gives its claim back at once (audited grant.release, door
+   * sftp): nothing is used up, and the gRPC door can receive the grant now, not after the claim window.
+   */
+  @Test
+  void aDownloadClosedBeforeTheEndReleasesItsClaimSoTheGrpcDoorCanReceiveAtOnce() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read)) {
+        assertThat(sftp.read(h, 0, new byte[PIECE], 0, PIECE)).isEqualTo(PIECE);
+      } // SSH_FXP_CLOSE after 32 KiB of 4 MiB
+    }
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    assertThat(Transfers.download(clients.transfer("bob"), claim, 0)).isEqualTo(envelope);
+    assertThat(server.server().audit().tail(1000)).filteredOn(e -> e.action().equals("grant.release"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.result()).isEqualTo("ok");
+          assertThat(e.details()).containsEntry("door", "sftp").containsEntry("grant-id", g.getGrant().getGrantId());
+        });
+  }
+
+  /** The same when the SSH session ends with the handle open: a new SFTP session redeems the grant. */
+  @Test
+  void aDownloadWhoseSessionEndsReleasesItsClaimSoANewSftpSessionCanRedeem() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    ClientSession first = login(client, server, "bob", bobKey);
+    SftpClient reading = sftp(first);
+    SftpClient.CloseableHandle h = reading.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read);
+    assertThat(reading.read(h, 0, new byte[PIECE], 0, PIECE)).isEqualTo(PIECE);
+    first.close(true); // no CLOSE: the connection just ends
+
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      while (true) {
+        try (InputStream in = sftp.read("/redeem/" + g.getToken())) {
+          assertThat(in.readAllBytes()).isEqualTo(envelope);
+          break;
+        } catch (IOException e) {
+          // the server notices the closed connection a moment later
+          assertThat(System.nanoTime()).as("redeemable within 5 s: %s", e.getMessage()).isLessThan(deadline);
+          Thread.sleep(100);
+        }
+      }
+    }
   }
 }
