@@ -8,12 +8,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.sealdrop.protocol.v1.AdminGrant;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.DisableIdentityResponse;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.RevokeIdentityResponse;
@@ -38,6 +41,9 @@ import java.util.Set;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -157,5 +163,38 @@ class SftpAdminCloseTest {
     assertThat(r.getSessionsClosed()).isEqualTo(1);
     assertClosedSoon(alice);
     assertThat(server.server().liveSessions().count(Origin.SFTP)).isZero();
+  }
+
+  /**
+   * GRANT_SUSPENDED through the SFTP door (RevocationTest.aDisabledSenders... is its gRPC twin): while
+   * an admin has disabled alice, bob's get of her grant is refused with the reason and what to do,
+   * nothing is claimed or used up, and once she is enabled the same token works.
+   */
+  @Test
+  void aDisabledSendersGrantIsRefusedOverSftpUntilItIsEnabledAgain() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    byte[] envelope = Users.seal("alice", Users.randomBytes(200_000, 8), "bob").bytes();
+    UploadResponse file = Transfers.upload(clients, "alice", envelope);
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build());
+
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient bob = sftp(s)) {
+      SftpException refused = catchThrowableOfType(SftpException.class,
+          () -> SftpTestSupport.get(bob, "/redeem/" + grant.getToken()));
+      assertThat(refused).as("refused while alice is disabled").isNotNull();
+      assertThat(refused.getStatus()).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED);
+      assertThat(refused).hasMessageContaining("'alice' is disabled by an admin")
+          .hasMessageContaining("ask the sender or an admin").hasMessageContaining("[GRANT_SUSPENDED]");
+      assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.getDefaultInstance()).getGrantsList())
+          .filteredOn(g -> g.getGrantId().equals(grant.getGrant().getGrantId()))
+          .extracting(AdminGrant::getState, AdminGrant::getDownloadsUsed).as("nothing was claimed or used up")
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(GrantState.GRANT_STATE_ACTIVE, 0));
+
+      admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build());
+      assertThat(SftpTestSupport.get(bob, "/redeem/" + grant.getToken())).isEqualTo(envelope);
+    }
+    assertThat(server.server().audit().tail(1000)).filteredOn(e -> e.action().equals("grant.redeem"))
+        .extracting(e -> e.result()).containsExactly("grant-suspended", "ok");
   }
 }
