@@ -125,7 +125,8 @@ public final class SftpDoor implements AutoCloseable {
         .withSftpErrorStatusDataHandler(new SftpErrors()).build();
     sftp.addSftpEventListener(accessor);
     sshd.setSubsystemFactories(List.of(sftp));
-    sshd.setFileSystemFactory(new TreeFactory(uploads, grants, audit, sessions));
+    sshd.setFileSystemFactory(new TreeFactory(uploads, grants, audit, sessions,
+        new UploadBudget(UploadBudget.SERVER_WIDE)));
     // limits
     CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.maxAuthAttempts());
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.authTimeout());
@@ -202,7 +203,7 @@ public final class SftpDoor implements AutoCloseable {
 
   /** Gives each authenticated session its own virtual tree. */
   private record TreeFactory(UploadService uploads, GrantService grants, dev.sealdrop.server.core.audit.Audit audit,
-      LiveSessions sessions) implements FileSystemFactory {
+      LiveSessions sessions, UploadBudget budget) implements FileSystemFactory {
     private static final VirtualFileSystemProvider PROVIDER = new VirtualFileSystemProvider();
 
     @Override
@@ -217,7 +218,7 @@ public final class SftpDoor implements AutoCloseable {
       if (login == null || !login.user().equals(session.getUsername())) {
         throw new IOException("server: internal error: an SFTP session without a matching login");
       }
-      return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants, audit, sessions));
+      return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants, audit, sessions, budget));
     }
   }
 }

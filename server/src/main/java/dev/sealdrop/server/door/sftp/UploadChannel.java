@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * the disk write and the core's periodic fsync checkpoints). So the subsystem thread, which also
  * acknowledges the client's writes and releases its SSH window, never waits for validation or
  * disk unless {@value #IN_FLIGHT} chunks are already queued (back-pressure; memory per upload is
- * bounded by {@code (IN_FLIGHT + 1) * CHUNK}). Nothing is weakened: every byte still goes through
+ * bounded by {@code (IN_FLIGHT + 1) * CHUNK}, and every chunk buffer is taken from the server-wide
+ * {@link UploadBudget}: an upload that gets none appends each write directly instead). Nothing is weakened: every byte still goes through
  * {@code append} in order; the first {@value #SYNC_PREFIX} bytes are validated before the write is
  * acknowledged (plaintext and a foreign sender's header are refused at once); a refusal found later
  * fails the next write and the CLOSE; {@code finish} (full verification, fsync, commit) runs only
@@ -53,6 +54,7 @@ final class UploadChannel implements SeekableByteChannel {
   static final int SYNC_PREFIX = 64 * 1024;
 
   private final UploadSession session;
+  private final UploadBudget budget;
   private final ExecutorService writer;
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(IN_FLIGHT + 1);
   private int allocated;
@@ -67,8 +69,9 @@ final class UploadChannel implements SeekableByteChannel {
   /** This upload in the core's registry of live transfers (what a lockdown cuts); null until tracked. */
   private volatile LiveSessions.Registration registration;
 
-  UploadChannel(UploadSession session) {
+  UploadChannel(UploadSession session, UploadBudget budget) {
     this.session = session;
+    this.budget = budget;
     this.writer = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "sealdrop-sftp-upload-" + session.uploadId());
       t.setDaemon(true);
@@ -115,7 +118,7 @@ final class UploadChannel implements SeekableByteChannel {
   public int write(ByteBuffer src) throws IOException {
     checkUsable();
     int n = src.remaining();
-    if (position < SYNC_PREFIX) {
+    if (position < SYNC_PREFIX || !buffering()) {
       byte[] data = new byte[n];
       src.get(data);
       await(submit(data, null)); // validated before the client hears "OK"
@@ -140,6 +143,18 @@ final class UploadChannel implements SeekableByteChannel {
     return n;
   }
 
+  /**
+   * Whether this write goes through a chunk buffer: false while the upload has none and the
+   * server-wide budget gives none (the write is then appended directly, like the first bytes).
+   */
+  private boolean buffering() throws IOException {
+    if (filling == null && allocated == 0) {
+      filling = takeBuffer();
+      filled = 0;
+    }
+    return filling != null || allocated > 0;
+  }
+
   /** Appends {@code data} on the writer thread; {@code recycle} goes back to the pool afterwards. */
   private Future<?> submit(byte[] data, byte[] recycle) {
     return writer.submit(() -> {
@@ -162,9 +177,12 @@ final class UploadChannel implements SeekableByteChannel {
     if (b != null) {
       return b;
     }
-    if (allocated < IN_FLIGHT + 1) {
+    if (allocated < IN_FLIGHT + 1 && budget.tryTake(CHUNK)) {
       allocated++;
       return new byte[CHUNK];
+    }
+    if (allocated == 0) {
+      return null; // none of its own and none in the budget: see buffering()
     }
     try {
       return free.take(); // back-pressure: the writer thread is IN_FLIGHT chunks behind
@@ -265,6 +283,8 @@ final class UploadChannel implements SeekableByteChannel {
       }
     } finally {
       writer.shutdown();
+      budget.give((long) allocated * CHUNK); // the writer is done with them: close waited for it
+      allocated = 0;
     }
   }
 

@@ -51,10 +51,13 @@ final class VirtualTree {
   private final GrantService grants;
   private final Audit audit;
   private final LiveSessions sessions;
+  private final UploadBudget budget;
   /** When the session's tree was made (its login): the modification time its folders report. */
   private final Instant since = Instant.now();
 
-  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions) {
+  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions,
+      UploadBudget budget) {
+    this.budget = budget;
     this.login = login;
     this.uploads = uploads;
     this.grants = grants;
@@ -159,7 +162,7 @@ final class VirtualTree {
         Upload upload = uploads.create(caller, 0);
         return uploads.begin(caller, upload.id(), 0);
       });
-      UploadChannel channel = new UploadChannel(session);
+      UploadChannel channel = new UploadChannel(session, budget);
       channel.track(sessions.register(caller, true, channel::cut));
       return channel;
     }
