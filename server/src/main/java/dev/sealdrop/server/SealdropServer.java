@@ -126,10 +126,10 @@ public final class SealdropServer implements AutoCloseable {
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock(),
           lockdown, audit);
       uploads.recover();
-      GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, keys, config.grants(),
-          config.clock(), lockdown, audit);
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();
+      GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, keys, config.grants(),
+          config.clock(), lockdown, audit, liveSessions);
       LiveCalls liveCalls = new LiveCalls(liveSessions);
       AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown,
           liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName());

@@ -44,8 +44,7 @@ public final class AdminOperations {
   private final Lockdown lockdown;
   private final SessionRegistry sessions;
   /** What a download cut by a grant's revocation is told (the core's words at the next chunk). */
-  private static final String GRANT_REVOKED_CUT = "the grant was revoked; the download was stopped;"
-      + " ask the sender for a new grant";
+  private static final String GRANT_REVOKED_CUT = GrantService.GRANT_REVOKED_CUT;
   private final Audit audit;
   private final Clock clock;
   private final String issuer;
@@ -171,8 +170,7 @@ public final class AdminOperations {
 
   public RevokedGrant revokeGrant(Caller c, String grantId, String reason) {
     return act(c, "admin.grant.revoke", "grant:" + grantId, reasonDetail(reason), () -> {
-      Grant g = grants.revoke(c.principal(), grantId);
-      sessions.closeDownloads(d -> d.grantId().equals(g.id()), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
+      Grant g = grants.revoke(c.principal(), grantId); // which also cuts the downloads doors registered
       return new RevokedGrant(g, grants.downloadsServing(g.id()));
     });
   }

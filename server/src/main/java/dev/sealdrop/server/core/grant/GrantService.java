@@ -14,6 +14,7 @@ import dev.sealdrop.server.core.identity.LiveIdentityCheck;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.identity.SessionRegistry;
 import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.BlobStore;
 import dev.sealdrop.server.core.upload.StoredFile;
@@ -44,6 +45,8 @@ public final class GrantService {
   private final UploadRepository files;
   final BlobStore blobs;
   private final IdentityService identities;
+  /** Where a revocation cuts the downloads of the grant that doors registered (an idle SFTP handle). */
+  private final SessionRegistry sessions;
   private final KeyDirectory keys;
   final GrantPolicy policy;
   final Clock clock;
@@ -54,8 +57,14 @@ public final class GrantService {
   /** Guards opening a download against another stream of the same claim; notified when one ends. */
   private final Object streams = new Object();
 
+  /** What a download cut by a revocation is told (by the core's chunk check, or at once by a door). */
+  public static final String GRANT_REVOKED_CUT = "the grant was revoked; the download was stopped;"
+      + " ask the sender for a new grant";
+
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
-      KeyDirectory keys, GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit) {
+      KeyDirectory keys, GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit,
+      SessionRegistry sessions) {
+    this.sessions = Objects.requireNonNull(sessions, "sessions");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.gate = Objects.requireNonNull(gate, "gate");
     this.audit = Objects.requireNonNull(audit, "audit");
@@ -162,6 +171,8 @@ public final class GrantService {
             "no grant " + grantId + " of yours; `sealdrop grants` (ListGrants) lists them");
     if (grants.revoke(grant.id(), now)) {
       LOG.warn("grant {} revoked by '{}'", grant.id(), caller.identity());
+      // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
+      sessions.closeDownloads(d -> d.grantId().equals(grant.id()), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
     } else {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       if (current.state() != GrantState.REVOKED) {

@@ -11,6 +11,7 @@ import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.AdminClients;
 import dev.sealdrop.server.testing.Clients;
@@ -87,6 +88,15 @@ class SftpStalledDownloadTest {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     IOException cut = stalledThen(g, () -> admins.admin("carol").revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
         .setGrantId(g.getGrant().getGrantId()).setReason("deal off").build()));
+    assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
+    assertThat(cut).hasMessageContaining("the grant was revoked").hasMessageContaining("[GRANT_REVOKED]");
+  }
+
+  @Test
+  void theSendersOwnRevocationOfTheGrantCutsAStalledDownloadAtOnce() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    IOException cut = stalledThen(g, () -> clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder()
+        .setGrantId(g.getGrant().getGrantId()).build()));
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("the grant was revoked").hasMessageContaining("[GRANT_REVOKED]");
   }
