@@ -245,6 +245,10 @@ public final class GrpcFailures {
           + "was writing to it", "the server or this machine may be overloaded; re-run the command; transfers resume "
           + "where they stopped", e);
     }
+    Optional<SealdropFailure> unreachable = unreachable(e);
+    if (unreachable.isPresent()) {
+      return unreachable.get();
+    }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException || c instanceof CertificateException) {
         Optional<CertificateException> serverCertificate = certificateProblem(c);
@@ -262,6 +266,35 @@ public final class GrpcFailures {
     }
     return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the server is unavailable: " + detail,
         "check the address and that the server is running, then re-run; transfers resume where they stopped", e);
+  }
+
+  /**
+   * A connection that never reached a sealdrop server: nothing listens at the address (connection
+   * refused), its host name does not resolve, or what answers there does not speak TLS (e.g. the
+   * SFTP door's port, a web server). The message names the address (which gRPC's "io exception"
+   * does not) and asks whether the server runs and the profile's address is right.
+   */
+  public static Optional<SealdropFailure> unreachable(StatusRuntimeException e) {
+    String reason = reason(e).orElse(null);
+    String target = ServerAddress.of(e.getTrailers()).orElse("the sealdrop server");
+    String hint = "check the address (`server` in profile.properties: the HOST:PORT the server printed as `listening "
+        + "on`) and that the server is running, then re-run; transfers resume where they stopped";
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        return Optional.of(new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "cannot reach " + target
+            + ": connection refused; is it running, and is the address in the profile right?", hint, e));
+      }
+      if (c instanceof java.net.UnknownHostException) {
+        return Optional.of(new NetworkFailure(or(reason, "UNKNOWN_HOST"), "cannot reach " + target + ": its host name"
+            + " does not resolve; is the address in the profile right?", hint, e));
+      }
+      if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+        return Optional.of(new NetworkFailure(or(reason, "NOT_A_TLS_SERVER"), "cannot reach " + target + ": what "
+            + "answers at that address does not speak TLS, so it is not a sealdrop server (an SFTP or web port?); is"
+            + " the address in the profile right?", hint, e));
+      }
+    }
+    return Optional.empty();
   }
 
   /** The certificate check that failed in this TLS failure, if one did: the innermost such cause. */

@@ -5,6 +5,7 @@ import dev.sealdrop.protocol.v1.KeyDirectoryGrpc;
 import dev.sealdrop.protocol.v1.SessionServiceGrpc;
 import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.Objects;
@@ -22,11 +23,14 @@ public final class ServerConnection implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
 
   private final ManagedChannel channel;
+  /** {@link #channel}, with each call naming {@link #server} for the failures that cannot reach it. */
+  private final Channel calls;
   private final HostPort server;
 
   public ServerConnection(ManagedChannel channel, HostPort server) {
     this.channel = Objects.requireNonNull(channel, "channel");
     this.server = Objects.requireNonNull(server, "server");
+    this.calls = ServerAddress.naming(channel, "the sealdrop server", server);
   }
 
   public static ServerConnection open(ChannelFactory factory, HostPort server) throws SealdropFailure {
@@ -43,28 +47,28 @@ public final class ServerConnection implements AutoCloseable {
   }
 
   public SessionServiceGrpc.SessionServiceBlockingStub session() {
-    return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return SessionServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public KeyDirectoryGrpc.KeyDirectoryBlockingStub keys() {
-    return KeyDirectoryGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return KeyDirectoryGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public TransferServiceGrpc.TransferServiceBlockingStub transfer() {
-    return TransferServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return TransferServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public SshKeysGrpc.SshKeysBlockingStub sshKeys() {
-    return SshKeysGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return SshKeysGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   /** For streams: no deadline (a large file takes as long as it takes); keepalive detects dead peers. */
   public TransferServiceGrpc.TransferServiceBlockingStub transferStreaming() {
-    return TransferServiceGrpc.newBlockingStub(channel);
+    return TransferServiceGrpc.newBlockingStub(calls);
   }
 
   public TransferServiceGrpc.TransferServiceStub transferAsync() {
-    return TransferServiceGrpc.newStub(channel);
+    return TransferServiceGrpc.newStub(calls);
   }
 
   /** One RPC; may itself fail before the call (e.g. while connecting). */

@@ -36,8 +36,8 @@ class LibraryLoggingChildTest {
         Files.readString(err, StandardCharsets.UTF_8));
 
     r.assertExit(8);
-    assertThat(r.jsonError()).containsEntry("reason", "SERVER_UNAVAILABLE");
-    assertThat(r.err()).contains("sealdrop: error: the server is unavailable")
+    assertThat(r.jsonError()).containsEntry("reason", "UNKNOWN_HOST");
+    assertThat(r.err()).contains("sealdrop: error: cannot reach the sealdrop server at no-such-host.invalid:8443")
         .doesNotContain("\tat ").doesNotContain("WARNING").doesNotContain("UnknownHostException");
   }
 }

@@ -13,7 +13,9 @@ import dev.sealdrop.client.keystore.ProfileLocator;
 import dev.sealdrop.client.net.ChannelFactory;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.HostPort;
+import dev.sealdrop.client.net.ServerAddress;
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -28,11 +30,14 @@ final class AdminConnection implements AutoCloseable {
   static final long UNARY_DEADLINE_SECONDS = 30;
 
   private final ManagedChannel channel;
+  /** {@link #channel}, with each call naming the admin listener for the failures that cannot reach it. */
+  private final Channel calls;
   private final HostPort server;
   private final String identity;
 
   private AdminConnection(ManagedChannel channel, HostPort server, String identity) {
     this.channel = channel;
+    this.calls = ServerAddress.naming(channel, "the sealdrop admin listener", server);
     this.server = server;
     this.identity = identity;
   }
@@ -56,12 +61,12 @@ final class AdminConnection implements AutoCloseable {
 
   /** For unary calls: a deadline. */
   AdminServiceGrpc.AdminServiceBlockingStub stub() {
-    return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return AdminServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   /** For the export stream: no deadline (a large log takes as long as it takes). */
   AdminServiceGrpc.AdminServiceBlockingStub streamingStub() {
-    return AdminServiceGrpc.newBlockingStub(channel);
+    return AdminServiceGrpc.newBlockingStub(calls);
   }
 
   HostPort server() {
@@ -107,8 +112,10 @@ final class AdminConnection implements AutoCloseable {
               + "belongs to an identity with the admin role", e);
     }
     if (f instanceof NetworkFailure) {
-      return new NetworkFailure(f.reason(), "the admin listener " + server + " is unavailable: " + f.getMessage(),
-          "check that the server runs with an admin port and that admin_server in the profile matches its "
+      // "cannot reach the sealdrop admin listener at HOST:PORT: ..." says it already
+      String message = GrpcFailures.unreachable(e).isPresent() ? f.getMessage()
+          : "the admin listener " + server + " is unavailable: " + f.getMessage();
+      return new NetworkFailure(f.reason(), message, "check that the server runs with an admin port and that admin_server in the profile matches its "
               + "`admin listening on HOST:PORT` line (it binds to 127.0.0.1 by default)", e);
     }
     if (f instanceof AuthFailure) {

@@ -1,0 +1,62 @@
+package dev.sealdrop.client.net;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Names the server a call was addressed to in the trailers of every call that ends, so that
+ * {@link GrpcFailures} can say which address could not be reached ("cannot reach the sealdrop
+ * server at HOST:PORT: connection refused"): gRPC's own status for that is "io exception". The
+ * value is set on this side only; one the server may have sent under the same key is replaced.
+ */
+public final class ServerAddress implements ClientInterceptor {
+  /** Client-local: what {@link #intercept} names, e.g. {@code the sealdrop server at localhost:8443}. */
+  static final Metadata.Key<String> TARGET = Metadata.Key.of("sealdrop-client-target", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final String target;
+
+  private ServerAddress(String target) {
+    this.target = target;
+  }
+
+  /**
+   * {@code channel}, whose calls name {@code what} (e.g. "the sealdrop server") at {@code where}
+   * in their trailers.
+   */
+  public static Channel naming(Channel channel, String what, HostPort where) {
+    return ClientInterceptors.intercept(channel, new ServerAddress(Objects.requireNonNull(what, "what") + " at "
+        + Objects.requireNonNull(where, "where")));
+  }
+
+  /** What the call that ended with {@code trailers} was addressed to, if an interceptor named it. */
+  static Optional<String> of(Metadata trailers) {
+    return trailers == null ? Optional.empty() : Optional.ofNullable(trailers.get(TARGET));
+  }
+
+  @Override
+  public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+      @Override
+      public void start(Listener<R> listener, Metadata headers) {
+        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            trailers.removeAll(TARGET);
+            trailers.put(TARGET, target);
+            super.onClose(status, trailers);
+          }
+        }, headers);
+      }
+    };
+  }
+}
