@@ -123,7 +123,23 @@ final class ReceiveCommand extends SealdropSubcommand {
       String partial = partialPrefix(stateFile);
       PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
-      KeyTrust.Trusted sender = session.fetchTrusted(claim.owner(), acceptNewKey);
+      KeyTrust.Trusted sender;
+      try {
+        sender = session.fetchTrusted(claim.owner(), acceptNewKey);
+      } catch (IntegrityFailure | UsageFailure e) {
+        if (claim.resumed()) {
+          throw e; // what the earlier run downloaded resumes once the key is accepted (--accept-new-key)
+        }
+        // the sender's key is refused (changed since pinned, not verifiable) or missing before a byte was downloaded:
+        // nothing can be opened, so the claim is given up as for a file not sealed for us, and another device or a
+        // re-run can redeem at once
+        Files.deleteIfExists(spool);
+        Files.deleteIfExists(stateFile);
+        String then = "nothing was downloaded and the grant was not used up; " + release(session, claim.id(),
+            claim.expiresAtMillis());
+        throw e instanceof IntegrityFailure ? new IntegrityFailure(e.reason(), e.getMessage(), hintThen(e, then), e)
+            : new UsageFailure(e.reason(), e.getMessage(), hintThen(e, then), e);
+      }
       OpenedFile opened;
       try {
         opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
@@ -205,7 +221,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   }
 
   /** A claim on the grant: from an earlier interrupted run, or redeemed now. */
-  private record Claim(String id, String grantId, String owner, long size, boolean resumed) {}
+  private record Claim(String id, String grantId, String owner, long size, long expiresAtMillis, boolean resumed) {}
 
   /**
    * Downloads into the spool and opens the envelope <em>while</em> it arrives (decryption overlaps
@@ -257,7 +273,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       if ((expires == 0 || expires > session.environment().clock().millis()) && s.get("claim_id").isPresent()) {
         session.output().note("resuming the interrupted download");
         return new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
-            Long.parseLong(s.get("size").orElseThrow()), true);
+            Long.parseLong(s.get("size").orElseThrow()), expires, true);
       }
       Files.deleteIfExists(spool);
       s.delete();
@@ -265,7 +281,8 @@ final class ReceiveCommand extends SealdropSubcommand {
     RedeemResponse r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
         .redeem(RedeemRequest.newBuilder().setToken(t).build()));
     refuseIfNotSealedFor(session, mine, r);
-    Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(), false);
+    Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
+        r.getClaimExpiresAtMillis(), false);
     StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
         .set("size", Long.toString(c.size()))
         .set("claim_expires_at_millis", Long.toString(r.getClaimExpiresAtMillis())).save();
@@ -286,21 +303,34 @@ final class ReceiveCommand extends SealdropSubcommand {
     if (r.getRecipientKeyFingerprintsCount() == 0 || r.getRecipientKeyFingerprintsList().contains(ours)) {
       return;
     }
-    String then;
-    try {
-      ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
-          .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(r.getClaimId()).build()));
-      then = "the grant can be redeemed again now";
-    } catch (SealdropFailure e) {
-      then = "your claim on it lapses " + (r.getClaimExpiresAtMillis() > 0
-          ? "at " + Instant.ofEpochMilli(r.getClaimExpiresAtMillis()) : "after the server's claim window")
-          + " (releasing it failed: " + e.getMessage() + "), then the grant can be redeemed again";
-    }
+    String then = release(session, r.getClaimId(), r.getClaimExpiresAtMillis());
     throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: " + ours
         + "; it is sealed for " + String.join(", ", r.getRecipientKeyFingerprintsList()) + ")",
         "nothing was downloaded and the grant was not used up; " + then + ": receive it with the keys the file"
             + " was sealed for, or ask the sender to seal it again for your current keys (`sealdrop keys show`"
             + " prints them)");
+  }
+
+  /**
+   * Gives up a claim before anything of its file was used (a refusal after redeem), so that the
+   * grant can be redeemed again at once, here or on another device; says what follows for the hint.
+   * If the release does not get through, the claim lapses at {@code expiresAtMillis} (0: unknown).
+   */
+  private static String release(Session session, String claimId, long expiresAtMillis) {
+    try {
+      ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
+          .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claimId).build()));
+      return "the grant can be redeemed again now";
+    } catch (SealdropFailure e) {
+      return "your claim on it lapses " + (expiresAtMillis > 0 ? "at " + Instant.ofEpochMilli(expiresAtMillis)
+          : "after the server's claim window") + " (releasing it failed: " + e.getMessage() + "), then the grant can"
+          + " be redeemed again";
+    }
+  }
+
+  /** {@code f}'s hint, then what happened to the claim. */
+  private static String hintThen(SealdropFailure f, String then) {
+    return f.hint().map(h -> h + " (" + then + ")").orElse(then);
   }
 
   private record Received(OpenCommand.Opened opened, String grantId) implements Result {

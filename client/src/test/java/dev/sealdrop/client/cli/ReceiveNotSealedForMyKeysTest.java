@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A recipient whose keys were replaced after the sender sealed for the old ones: {@code receive}
  * refuses before downloading a byte (the server tells which keys the file is sealed for), and the
  * one-time grant is not used up: receive releases its claim, and the old keys receive the file at once.
+ * The same when the sender's key changed since the recipient pinned it.
  */
 class ReceiveNotSealedForMyKeysTest {
   /** Long: the grant must be redeemable again at once, because the claim was released, not because it lapsed. */
@@ -95,6 +96,53 @@ class ReceiveNotSealedForMyKeysTest {
     oldBob.run("--json", "receive", token, "-o", oldOut.toString()).assertExit(0);
     assertThat(oldOut.resolve("deal.csv")).hasSameTextualContentAs(file);
     assertThat(grant(alice, grantId)).containsEntry("state", "consumed");
+  }
+
+  /**
+   * The sender replaced their keys after the recipient pinned the old ones: receive refuses the new
+   * key (KEY_CHANGED) before anything downloads, and releases its claim the same way, so another
+   * device of the recipient (or a re-run with --accept-new-key) can redeem the grant at once.
+   */
+  @Test
+  void aSenderKeyChangedSinceItWasPinnedReleasesTheClaimForAnotherDevice() throws Exception {
+    Path certs = root.resolve("certs");
+    DevPki pki = DevPki.loadOrCreate(certs);
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs).withClaimWindow(CLAIM_WINDOW));
+    String address = "127.0.0.1:" + server.port();
+    Cli alice = Users.init(pki, root, "alice", address);
+    Cli bob = Users.init(pki, root, "bob", address);
+    alice.run("keys", "publish").assertExit(0);
+    bob.run("keys", "publish").assertExit(0);
+    // bob's second device: the same keys, but alice's key not pinned there yet
+    Path laptop = root.resolve("home-bob-laptop");
+    copyTree(bob.home(), laptop);
+    String pinned = (String) bob.run("--json", "keys", "show", "alice").assertExit(0).json().get("fingerprint");
+
+    alice.run("init", "--force", "--server", address, "--cert", pki.certFile("alice").toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    alice.run("keys", "publish").assertExit(0);
+    Path file = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n", StandardCharsets.UTF_8);
+    CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    @SuppressWarnings("unchecked")
+    String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+
+    Path out = Files.createDirectories(root.resolve("out-desk"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "KEY_CHANGED").containsEntry("kind", "integrity");
+    assertThat(refused.err()).contains(pinned).contains("--accept-new-key").contains("nothing was downloaded")
+        .contains("the grant can be redeemed again now");
+    try (Stream<Path> written = Files.list(out)) {
+      assertThat(written).isEmpty();
+    }
+    try (Stream<Path> state = Files.list(bob.home().resolve("state").resolve("downloads"))) {
+      assertThat(state).as("no claim kept to resume").isEmpty();
+    }
+    assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
+
+    Path laptopOut = Files.createDirectories(root.resolve("out-laptop"));
+    new Cli(laptop, Users.passphrase("bob")).run("--json", "receive", token, "-o", laptopOut.toString()).assertExit(0);
+    assertThat(laptopOut.resolve("deal.csv")).hasSameTextualContentAs(file);
   }
 
   private static Map<String, Object> grant(Cli owner, String grantId) {
