@@ -30,7 +30,8 @@ final class EnvelopeFailures {
     }
     if (e instanceof UntrustedSenderException) {
       return new IntegrityFailure("UNTRUSTED_SENDER", e.getMessage(),
-          "nothing was written; pin the sender's key first with `sealdrop keys show SENDER`", e);
+          "nothing was written; pin the sender's key first with `sealdrop keys show SENDER` (it prints their"
+              + " signing key: compare it with the one named here)", e);
     }
     if (e instanceof UnknownSuiteException) {
       return new IntegrityFailure("UNKNOWN_SUITE", e.getMessage(),

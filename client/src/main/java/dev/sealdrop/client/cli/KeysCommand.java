@@ -218,6 +218,8 @@ final class KeysCommand extends SealdropSubcommand {
       g.writeStringField("not_after", bundle.notAfter().toString());
       // the encryption key's own fingerprint, as `files` lists the keys an upload is sealed for
       g.writeStringField("recipient_key_fingerprint", bundle.recipientKey().fingerprint());
+      // the signing key's, as a refused sender's file names it ("sender ... with signing key ...")
+      g.writeStringField("signing_key_fingerprint", bundle.verifyingKey().fingerprint());
       if (previous.isPresent()) {
         g.writeStringField("previous_fingerprint", previous.get());
       }
@@ -229,6 +231,8 @@ final class KeysCommand extends SealdropSubcommand {
       out.println(TerminalText.clean(bundle.identity()) + "  " + fingerprint + "  (" + status + ", valid until "
           + bundle.notAfter() + ")");
       out.println("  encryption key: " + bundle.recipientKey().fingerprint() + "  (as `sealdrop files` lists it)");
+      out.println("  signing key:    " + bundle.verifyingKey().fingerprint() + "  (as a file from an untrusted sender"
+          + " names it)");
       previous.ifPresent(p -> out.println("  previous fingerprint: " + p));
     }
   }
