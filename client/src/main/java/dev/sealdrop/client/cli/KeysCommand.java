@@ -124,6 +124,10 @@ final class KeysCommand extends SealdropSubcommand {
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the bundle file")
     void run(Session session) throws Exception {
       session.config();
+      if (Files.isDirectory(file)) {
+        throw new UsageFailure("IS_A_FOLDER", file + " is a folder; `sealdrop keys import` reads one key bundle file",
+            "name the bundle file itself (the one `sealdrop keys export -o FILE` wrote, e.g. alice.skb)");
+      }
       if (!Files.isRegularFile(file)) {
         throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
       }
