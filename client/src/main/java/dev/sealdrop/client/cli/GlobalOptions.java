@@ -19,18 +19,33 @@ public final class GlobalOptions {
   boolean verbose;
   Path home;
 
+  // boolean[]: picocli refuses a repeated single-valued option ("should be specified only once"), and a flag that
+  // says the same thing twice (a wrapper script adding --json to a command line that has it) is harmless
+
   @Option(names = "--json", description = "Print exactly one JSON document on stdout (for scripts).")
-  void setJson(boolean value) {
-    if (value) {
+  void setJson(boolean[] values) {
+    if (given(values)) {
       root().json = true;
     }
   }
 
   @Option(names = "--verbose", description = "Explain more, and print stack traces of errors.")
-  void setVerbose(boolean value) {
-    if (value) {
+  void setVerbose(boolean[] values) {
+    if (given(values)) {
       root().verbose = true;
     }
+  }
+
+  private static boolean given(boolean[] values) {
+    if (values == null) {
+      return false;
+    }
+    for (boolean v : values) {
+      if (v) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Option(names = "--home", paramLabel = "DIR",

@@ -51,6 +51,17 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void aRepeatedGlobalFlagIsHarmless() {
+    // a wrapper script that adds --json to a command line that already has it must not turn it into a usage error
+    CliRun version = Cli.raw(Map.of(), "--json", "--json", "--verbose", "--verbose", "--version").assertExit(0);
+    assertThat(version.json()).containsEntry("ok", true).containsKey("version");
+    CliRun help = Cli.raw(Map.of(), "--json", "inbox", "--json", "--json", "--verbose", "--verbose", "--help")
+        .assertExit(0);
+    assertThat(help.json()).containsEntry("ok", true).containsKey("usage");
+    assertThat(help.err()).isEmpty();
+  }
+
+  @Test
   void missingCommandIsAUsageError() {
     CliRun r = Cli.raw(Map.of()).assertExit(2);
     assertThat(r.err()).startsWith("sealdrop: error: missing a command");
