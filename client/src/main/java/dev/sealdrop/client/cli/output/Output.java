@@ -20,7 +20,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * nothing, so stdout never holds two documents.
  */
 public final class Output {
-  private static final JsonFactory JSON = JsonFactory.builder().build();
+  /**
+   * Text from a sender or the server (a file name, an identity) appears in JSON results as it is,
+   * but never raw on the terminal: the characters {@link TerminalText#clean} replaces in human output
+   * (C0 and C1 controls, DEL, bidi overrides and other invisible formatting) are written as
+   * JSON unicode escapes (backslash, u, four hex digits), which a JSON reader decodes to the same text; Jackson by
+   * itself escapes only C0.
+   */
+  private static final JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactoryBuilder()
+      .characterEscapes(new TerminalSafeEscapes()).build();
+
+  /** The JSON escapes of {@link #JSON}. */
+  private static final class TerminalSafeEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private static final int[] ASCII = standardAsciiEscapesForJSON();
+
+    static {
+      ASCII[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ASCII;
+    }
+
+    @Override
+    public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+      return TerminalText.unsafe(ch) ? new com.fasterxml.jackson.core.io.SerializedString(
+          String.format(java.util.Locale.ROOT, "\\u%04X", ch)) : null;
+    }
+  }
 
   private final PrintWriter out;
   private final PrintWriter err;

@@ -17,7 +17,11 @@ public final class TerminalText {
     return sb.toString();
   }
 
-  private static boolean unsafe(int c) {
+  /**
+   * True for what {@link #clean} replaces: control characters (C0, DEL, C1) and the invisible or
+   * direction-changing formatting characters. The JSON output escapes the same ones (as backslash-u escapes).
+   */
+  public static boolean unsafe(int c) {
     return Character.isISOControl(c) || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
         || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || c == 0x2028 || c == 0x2029;
   }
