@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * Turns a sender-chosen file name into one safe to create in the recipient's directory: only the
  * last path component, no control or bidi characters, no leading dot or dash, no reserved
- * names, at most 200 UTF-8 bytes. A name with nothing left becomes {@code sealdrop-<fp>.bin}.
+ * names, at most 200 UTF-8 bytes (a longer one keeps its extension). A name with nothing left becomes {@code sealdrop-<fp>.bin}.
  */
 public final class FileNames {
   private FileNames() {}
@@ -46,11 +46,28 @@ public final class FileNames {
     return s;
   }
 
+  /** An extension longer than this (in UTF-8 bytes, dot included) is not kept whole when a name is shortened. */
+  private static final int MAX_EXTENSION_BYTES = 32;
+
+  /**
+   * At most {@link #MAX_BYTES}, cut on a character boundary; a name's extension (from its last dot,
+   * up to {@link #MAX_EXTENSION_BYTES}) is kept and the part before it shortened, so that
+   * {@code clients-...-2026.csv} stays a {@code .csv}.
+   */
   private static String truncate(String s) {
-    while (s.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      int end = s.offsetByCodePoints(s.length(), -1);
-      s = s.substring(0, end);
+    if (bytes(s) <= MAX_BYTES) {
+      return s;
     }
-    return s;
+    int dot = s.lastIndexOf('.');
+    String extension = dot > 0 && bytes(s.substring(dot)) <= MAX_EXTENSION_BYTES ? s.substring(dot) : "";
+    String stem = s.substring(0, s.length() - extension.length());
+    while (bytes(stem) + bytes(extension) > MAX_BYTES) {
+      stem = stem.substring(0, stem.offsetByCodePoints(stem.length(), -1));
+    }
+    return stem + extension;
+  }
+
+  private static int bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 }

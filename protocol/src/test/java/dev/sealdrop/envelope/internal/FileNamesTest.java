@@ -36,4 +36,17 @@ class FileNamesTest {
     assertThat(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(200);
     assertThat(s).matches("é+");
   }
+
+  @org.junit.jupiter.api.Test
+  void aShortenedNameKeepsItsExtension() {
+    // 255 bytes, the longest name most file systems allow: shortened to 200, still a .csv
+    String s = FileNames.sanitize("k".repeat(251) + ".csv", FP);
+    assertThat(s).isEqualTo("k".repeat(196) + ".csv");
+    String wide = FileNames.sanitize("名".repeat(84) + ".xlsx", FP); // 252 + 5 bytes
+    assertThat(wide.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(200);
+    assertThat(wide).endsWith(".xlsx").matches("名+\\.xlsx");
+    // what follows the last dot is no extension when it is itself most of the name: cut as before
+    String tail = FileNames.sanitize("a." + "b".repeat(250), FP);
+    assertThat(tail).isEqualTo("a." + "b".repeat(198));
+  }
 }
