@@ -11,6 +11,8 @@ import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.upload.UploadSession;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One Upload stream. gRPC delivers its callbacks one at a time on the server's executor (never on
@@ -18,9 +20,11 @@ import io.grpc.stub.StreamObserver;
  * here. A broken or cancelled stream makes what was received durable: the client resumes there.
  *
  * <p>The message with {@code finish} commits the upload at once, but the answer waits for the
- * client to end (half-close) its stream: a message after {@code finish} is refused
- * ({@code INVALID_ARGUMENT / DATA_AFTER_FINISH}) instead of being dropped unseen, and the commit
- * stands (its data is not stored).
+ * client to end (half-close) its stream, or for {@link #FINISH_GRACE_MILLIS} after the commit if it
+ * does not (a client that waits for the answer before it half-closes is answered, not left hanging):
+ * a message after {@code finish} within that time is refused ({@code INVALID_ARGUMENT /
+ * DATA_AFTER_FINISH}) instead of being dropped unseen, and the commit stands (its data is not stored).
+ * The timer runs on another thread, so every callback here holds this object's lock.
  */
 final class UploadCall implements StreamObserver<UploadRequest> {
   /**
@@ -29,6 +33,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
    * window is replenished. Bounds memory per upload to about this many messages.
    */
   static final int MESSAGES_AHEAD = 2;
+  /** How long after {@code finish} the answer waits for the client's half-close. */
+  static final long FINISH_GRACE_MILLIS = 1000;
   private final UploadService uploads;
   private final Principal caller;
   private final ServerCallStreamObserver<UploadResponse> out;
@@ -49,7 +55,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
     out.setOnCloseHandler(this::ended);
   }
 
-  private void ended() {
+  private synchronized void ended() {
     done = true;
     if (session != null) {
       session.interrupted();
@@ -57,7 +63,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   }
 
   @Override
-  public void onNext(UploadRequest request) {
+  public synchronized void onNext(UploadRequest request) {
     if (done) {
       return;
     }
@@ -87,6 +93,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       }
       if (request.getFinish()) {
         committed = session.finish();
+        CompletableFuture.delayedExecutor(FINISH_GRACE_MILLIS, TimeUnit.MILLISECONDS).execute(this::answer);
       }
       out.request(1);
     } catch (RuntimeException e) {
@@ -95,22 +102,30 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   }
 
   @Override
-  public void onError(Throwable t) {
+  public synchronized void onError(Throwable t) {
     ended();
   }
 
   @Override
-  public void onCompleted() {
+  public synchronized void onCompleted() {
     if (!done && committed != null) {
-      done = true;
-      out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(committed.id())
-          .setSize(committed.size()).setFingerprint(committed.fingerprint()).build());
-      out.onCompleted();
+      answer();
     } else if (!done) {
       long received = session == null ? 0 : session.received();
       fail(new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "the stream ended without finish; "
           + received + " bytes are stored; resume at that offset and end with finish"));
     }
+  }
+
+  /** The committed file's answer, once: at the client's half-close, or when the grace after finish ends. */
+  private synchronized void answer() {
+    if (done || out.isCancelled()) {
+      return;
+    }
+    done = true;
+    out.onNext(UploadResponse.newBuilder().setUploadId(session.uploadId()).setFileId(committed.id())
+        .setSize(committed.size()).setFingerprint(committed.fingerprint()).build());
+    out.onCompleted();
   }
 
   private void fail(RuntimeException e) {

@@ -287,6 +287,37 @@ class UploadTest {
         });
   }
 
+  /** A client that waits for the answer before it ends its stream is answered, not left hanging. */
+  @Test
+  void aClientThatWaitsForTheAnswerBeforeHalfClosingGetsIt() throws Exception {
+    byte[] env = sealedByAlice(100_000, 11);
+    String id = create(env.length);
+    java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<UploadRequest> req = clients.transferAsync("alice").upload(new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(UploadResponse value) {
+        result.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        result.complete(null);
+      }
+    });
+    req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
+    req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env)).setFinish(true).build());
+    UploadResponse answer = result.get(30, TimeUnit.SECONDS); // no onCompleted() from the client yet
+    assertThat(answer).isNotNull();
+    assertThat(answer.getSize()).isEqualTo(env.length);
+    assertThat(Files.readAllBytes(data.resolve("blobs").resolve(answer.getFileId()))).isEqualTo(env);
+    req.onCompleted();
+  }
+
   /** Waits until the server holds the first bytes in its temporary file (the stream is really mid-way). */
   private static void waitUntilServerReceived(String id) throws Exception {
     Path part = data.resolve("tmp").resolve(id + ".part");
