@@ -27,6 +27,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One session's view of the core, shaped as folders:
@@ -41,6 +43,7 @@ import java.util.Set;
  * (roles, ownership, grant rules); this class decides only which core call an SFTP request means.
  */
 final class VirtualTree {
+  private static final Logger LOG = LoggerFactory.getLogger(VirtualTree.class);
   static final String OUTBOX = "outbox";
   static final String INBOX = "inbox";
   static final String REDEEM = "redeem";
@@ -168,7 +171,15 @@ final class VirtualTree {
     }
     if (s.size() == 2 && s.get(0).equals(REDEEM)) {
       Redemption redemption = core(() -> grants.redeem(caller, s.get(1)));
-      DownloadSession download = core(() -> grants.openDownload(caller, redemption.claimSecret(), 0));
+      DownloadSession download;
+      try {
+        download = grants.openDownload(caller, redemption.claimSecret(), 0);
+      } catch (RuntimeException e) {
+        // refused between the redeem and the first byte (a lockdown that moment, a blob gone): the claim
+        // secret lives only here, so give the claim back now instead of stranding it for the claim window
+        releaseAfterFailedOpen(caller, redemption);
+        throw SftpErrors.toIo(e);
+      }
       DownloadChannel channel = new DownloadChannel(login, grants, redemption, download);
       Grant g = redemption.grant();
       channel.track(sessions.registerDownload(caller, new LiveSessions.Download(g.id(), g.fileId(), g.owner()),
@@ -215,6 +226,15 @@ final class VirtualTree {
 
   interface CoreCall<T> {
     T run();
+  }
+
+  private void releaseAfterFailedOpen(Principal caller, Redemption redemption) {
+    try {
+      grants.release(caller, redemption.claimSecret());
+    } catch (RuntimeException e) {
+      LOG.info("SFTP download of grant {} could not start, and its claim was not released: {}",
+          redemption.grant().id(), e.getMessage());
+    }
   }
 
   static <T> T core(CoreCall<T> call) throws IOException {

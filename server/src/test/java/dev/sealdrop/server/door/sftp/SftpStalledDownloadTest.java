@@ -141,6 +141,22 @@ class SftpStalledDownloadTest {
         });
   }
 
+  /**
+   * A download refused between the redeem and its first byte (here: its blob is gone from the disk)
+   * gives the claim back at once: the claim secret lived only in the door, so nobody could use it.
+   */
+  @Test
+  void aDownloadThatCannotStartAfterTheRedeemReleasesItsClaim() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    java.nio.file.Files.delete(data.resolve("blobs").resolve(file.getFileId()));
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(catchThrowableOfType(IOException.class,
+          () -> sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read))).isNotNull();
+    }
+    assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId()).as("the grant is not left claimed by the failed open").isNotEmpty();
+  }
+
   /** The same when the SSH session ends with the handle open: a new SFTP session redeems the grant. */
   @Test
   void aDownloadWhoseSessionEndsReleasesItsClaimSoANewSftpSessionCanRedeem() throws Exception {
