@@ -4,15 +4,7 @@ import dev.sealdrop.audit.AuditFormatException;
 import dev.sealdrop.audit.HeldCheckpoints;
 import dev.sealdrop.audit.SignedCheckpoint;
 import dev.sealdrop.protocol.CheckpointTrailer;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -29,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * (the verifier checks it against the log's key); a trailer that is not a checkpoint is dropped.
  * Keeping it never fails the call it came with.
  */
-public final class CheckpointKeeper implements ClientInterceptor {
+public final class CheckpointKeeper extends TrailerWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointKeeper.class);
   private final Path dir;
 
@@ -38,19 +30,8 @@ public final class CheckpointKeeper implements ClientInterceptor {
   }
 
   @Override
-  public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-    return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-      @Override
-      public void start(Listener<R> listener, Metadata headers) {
-        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            keep(trailers);
-            super.onClose(status, trailers);
-          }
-        }, headers);
-      }
-    };
+  void closing(Metadata trailers) {
+    keep(trailers);
   }
 
   void keep(Metadata trailers) {

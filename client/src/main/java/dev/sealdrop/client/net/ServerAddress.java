@@ -1,15 +1,8 @@
 package dev.sealdrop.client.net;
 
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,7 +12,7 @@ import java.util.Optional;
  * server at HOST:PORT: connection refused"): gRPC's own status for that is "io exception". The
  * value is set on this side only; one the server may have sent under the same key is replaced.
  */
-public final class ServerAddress implements ClientInterceptor {
+public final class ServerAddress extends TrailerWatcher {
   /** Client-local: what {@link #intercept} names, e.g. {@code the sealdrop server at localhost:8443}. */
   static final Metadata.Key<String> TARGET = Metadata.Key.of("sealdrop-client-target", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -44,19 +37,8 @@ public final class ServerAddress implements ClientInterceptor {
   }
 
   @Override
-  public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-    return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-      @Override
-      public void start(Listener<R> listener, Metadata headers) {
-        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            trailers.removeAll(TARGET);
-            trailers.put(TARGET, target);
-            super.onClose(status, trailers);
-          }
-        }, headers);
-      }
-    };
+  void closing(Metadata trailers) {
+    trailers.removeAll(TARGET);
+    trailers.put(TARGET, target);
   }
 }
