@@ -35,10 +35,10 @@ public final class Transfers {
     return stream(c.transferAsync(user), uploadId, bytes, from, to, finish);
   }
 
-  public static CompletableFuture<UploadResponse> stream(TransferServiceGrpc.TransferServiceStub stub, String uploadId,
-      byte[] bytes, int from, int to, boolean finish) {
-    CompletableFuture<UploadResponse> result = new CompletableFuture<>();
-    StreamObserver<UploadRequest> req = stub.upload(new StreamObserver<>() {
+  /** Opens an Upload stream whose answer (or failure) completes {@code result}; the caller sends the messages. */
+  public static StreamObserver<UploadRequest> openUpload(TransferServiceGrpc.TransferServiceStub stub,
+      CompletableFuture<UploadResponse> result) {
+    return stub.upload(new StreamObserver<>() {
       @Override
       public void onNext(UploadResponse value) {
         result.complete(value);
@@ -54,6 +54,12 @@ public final class Transfers {
         result.complete(null);
       }
     });
+  }
+
+  public static CompletableFuture<UploadResponse> stream(TransferServiceGrpc.TransferServiceStub stub, String uploadId,
+      byte[] bytes, int from, int to, boolean finish) {
+    CompletableFuture<UploadResponse> result = new CompletableFuture<>();
+    StreamObserver<UploadRequest> req = openUpload(stub, result);
     req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(from))
         .build());
     for (int off = from; off < to; off += CHUNK) {

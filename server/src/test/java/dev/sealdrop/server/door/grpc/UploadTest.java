@@ -253,22 +253,7 @@ class UploadTest {
     byte[] env = sealedByAlice(200_000, 10);
     String id = create(env.length);
     java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
-    io.grpc.stub.StreamObserver<UploadRequest> req = clients.transferAsync("alice").upload(new io.grpc.stub.StreamObserver<>() {
-      @Override
-      public void onNext(UploadResponse value) {
-        result.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        result.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        result.complete(null);
-      }
-    });
+    io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("alice"), result);
     req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
     req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env)).setFinish(true).build());
     req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFromUtf8("one more line")).build());
@@ -293,22 +278,7 @@ class UploadTest {
     byte[] env = sealedByAlice(100_000, 11);
     String id = create(env.length);
     java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
-    io.grpc.stub.StreamObserver<UploadRequest> req = clients.transferAsync("alice").upload(new io.grpc.stub.StreamObserver<>() {
-      @Override
-      public void onNext(UploadResponse value) {
-        result.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        result.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        result.complete(null);
-      }
-    });
+    io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("alice"), result);
     req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
     req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env)).setFinish(true).build());
     UploadResponse answer = result.get(30, TimeUnit.SECONDS); // no onCompleted() from the client yet
