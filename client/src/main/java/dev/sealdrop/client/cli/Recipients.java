@@ -48,6 +48,11 @@ final class Recipients {
         b = session.ownBundle();
       } else {
         Optional<KeyBundle> pinned = session.trust().pinnedVerified(t);
+        if (pinned.isEmpty() && Files.isDirectory(asFile)) {
+          throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + t + "\", and " + t
+              + " is a folder, not a key bundle file", "name the bundle file `sealdrop keys export` wrote (inside that"
+              + " folder?), or fetch and pin the identity's key with `sealdrop keys show IDENTITY`");
+        }
         if (pinned.isEmpty()) {
           throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + t + "\" and no such bundle file",
               "fetch and pin it with `sealdrop keys show " + t + "`, or pass the bundle file it exported");
