@@ -218,8 +218,7 @@ public final class AdminOperations {
         details.put("cause", "file-purged");
         audit.record(c.principal().identity(), "grant.purge", "grant:" + g.id(), "ok", c.peer(), details);
       }
-      sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED,
-          "the file and its grants were purged by an admin; the download was stopped; ask the sender");
+      sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED, GrantService.FILE_PURGED_CUT);
       return new PurgeResult(fileId, deleted.size(), grants.downloadsServingFile(fileId));
     });
   }

@@ -434,10 +434,13 @@ public final class GrantService {
     }
   }
 
+  /** What a download cut by a purge is told (by the core's chunk check, or at once by a door). */
+  public static final String FILE_PURGED_CUT = "the file was purged by an admin: its ciphertext"
+      + " and every grant on it are deleted from the server, so the download was stopped and cannot resume;"
+      + " ask the sender to send it again";
+
   static GrantUnavailableException purged() {
-    return new GrantUnavailableException(Reason.FILE_PURGED, "the file was purged by an admin: its ciphertext"
-        + " and every grant on it are deleted from the server, so the download was stopped and cannot resume;"
-        + " ask the sender to send it again");
+    return new GrantUnavailableException(Reason.FILE_PURGED, FILE_PURGED_CUT);
   }
 
   private record Claimed(Claim claim, Grant grant) {}
