@@ -39,16 +39,32 @@ class ReceiveNotSealedForMyKeysTest {
     }
   }
 
-  @Test
-  void nothingIsDownloadedAndTheGrantStaysRedeemableWithTheKeysTheFileIsSealedFor() throws Exception {
+  private DevPki pki;
+  private String address;
+  private Cli alice;
+  private Cli bob;
+
+  /** A server with this test's claim window; alice and bob with profiles and published keys. */
+  private void startWithAliceAndBob() throws Exception {
     Path certs = root.resolve("certs");
-    DevPki pki = DevPki.loadOrCreate(certs);
+    pki = DevPki.loadOrCreate(certs);
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs).withClaimWindow(CLAIM_WINDOW));
-    String address = "127.0.0.1:" + server.port();
-    Cli alice = Users.init(pki, root, "alice", address);
-    Cli bob = Users.init(pki, root, "bob", address);
+    address = "127.0.0.1:" + server.port();
+    alice = Users.init(pki, root, "alice", address);
+    bob = Users.init(pki, root, "bob", address);
     alice.run("keys", "publish").assertExit(0);
     bob.run("keys", "publish").assertExit(0);
+  }
+
+  /** {@code init --force}: the same identity gets new keys (not yet published). */
+  private void newKeys(Cli cli, String name) {
+    cli.run("init", "--force", "--server", address, "--cert", pki.certFile(name).toString(), "--key",
+        pki.keyFile(name).toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+  }
+
+  @Test
+  void nothingIsDownloadedAndTheGrantStaysRedeemableWithTheKeysTheFileIsSealedFor() throws Exception {
+    startWithAliceAndBob();
     String oldKey = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
 
     Path file = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n".repeat(2000),
@@ -61,8 +77,7 @@ class ReceiveNotSealedForMyKeysTest {
     // bob keeps his old profile aside, then replaces his keys (new laptop) and publishes the new ones
     Path oldHome = root.resolve("home-bob-old");
     copyTree(bob.home(), oldHome);
-    bob.run("init", "--force", "--server", address, "--cert", pki.certFile("bob").toString(), "--key",
-        pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    newKeys(bob, "bob");
     bob.run("keys", "publish").assertExit(0);
     String newKey = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
     assertThat(newKey).isNotEqualTo(oldKey);
@@ -105,21 +120,13 @@ class ReceiveNotSealedForMyKeysTest {
    */
   @Test
   void aSenderKeyChangedSinceItWasPinnedReleasesTheClaimForAnotherDevice() throws Exception {
-    Path certs = root.resolve("certs");
-    DevPki pki = DevPki.loadOrCreate(certs);
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs).withClaimWindow(CLAIM_WINDOW));
-    String address = "127.0.0.1:" + server.port();
-    Cli alice = Users.init(pki, root, "alice", address);
-    Cli bob = Users.init(pki, root, "bob", address);
-    alice.run("keys", "publish").assertExit(0);
-    bob.run("keys", "publish").assertExit(0);
+    startWithAliceAndBob();
     // bob's second device: the same keys, but alice's key not pinned there yet
     Path laptop = root.resolve("home-bob-laptop");
     copyTree(bob.home(), laptop);
     String pinned = (String) bob.run("--json", "keys", "show", "alice").assertExit(0).json().get("fingerprint");
 
-    alice.run("init", "--force", "--server", address, "--cert", pki.certFile("alice").toString(), "--key",
-        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    newKeys(alice, "alice");
     alice.run("keys", "publish").assertExit(0);
     Path file = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n", StandardCharsets.UTF_8);
     CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
