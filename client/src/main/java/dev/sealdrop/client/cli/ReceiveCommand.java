@@ -232,7 +232,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   private OpenedFile downloadAndOpen(Session session, Claim claim, Path spool, String partialPrefix, PrivateKeys mine,
       KeyTrust.Trusted sender) throws Exception {
     try (Progress p = session.progress().start("downloading+opening", claim.size());
-        Downloader.Download d = new Downloader(session.connect()).start(claim.id(), spool, claim.size());
+        Downloader.Download d = new Downloader(session.connect(), session.output()::note).start(claim.id(), spool, claim.size());
         PartialFileGuard guard = PartialFileGuard.watch(directory);
         InputStream in = new BufferedInputStream(new Streams.Counting(d.reader(), p::advance), 64 * 1024)) {
       OpenedFile opened;

@@ -16,7 +16,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -38,10 +44,27 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Downloader {
   /** Messages requested ahead of the one being written: the transport keeps reading meanwhile. */
   static final int MESSAGES_AHEAD = 4;
+  /**
+   * Waits before each new attempt when the server refuses a download as busy ({@code SERVER_BUSY}: it
+   * serves as many download streams as it may at once). Nothing is used up meanwhile and the claim
+   * stays ours; after the last attempt the refusal stands (exit 8, "retry in a moment").
+   */
+  static final List<Duration> BUSY_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
+      Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(15), Duration.ofSeconds(30));
+  private static final String SERVER_BUSY = "SERVER_BUSY";
   private final ServerConnection connection;
+  private final Consumer<String> notes;
+  private final List<Duration> busyRetryDelays;
 
-  public Downloader(ServerConnection connection) {
+  /** A downloader that tells {@code notes} (one line each) when it waits for a busy server. */
+  public Downloader(ServerConnection connection, Consumer<String> notes) {
+    this(connection, notes, BUSY_RETRY_DELAYS);
+  }
+
+  Downloader(ServerConnection connection, Consumer<String> notes, List<Duration> busyRetryDelays) {
     this.connection = Objects.requireNonNull(connection, "connection");
+    this.notes = Objects.requireNonNull(notes, "notes");
+    this.busyRetryDelays = List.copyOf(busyRetryDelays);
   }
 
   /** Starts (or resumes) downloading into {@code spool} until it holds {@code expectedSize} bytes. */
@@ -57,7 +80,8 @@ public final class Downloader {
       d.complete();
       return d;
     }
-    d.begin(connection, claimId);
+    d.open();
+    d.begin(connection, claimId, notes, busyRetryDelays.iterator());
     return d;
   }
 
@@ -74,7 +98,7 @@ public final class Downloader {
     private final long expectedSize;
     private final long resumedAt;
     private FileChannel out;
-    private ClientCallStreamObserver<DownloadRequest> call;
+    private volatile ClientCallStreamObserver<DownloadRequest> call;
     private long have;
     private boolean finished;
     private SealdropFailure failure;
@@ -91,9 +115,23 @@ public final class Downloader {
       return resumedAt;
     }
 
-    private void begin(ServerConnection connection, String claimId) throws IOException {
+    private void open() throws IOException {
       out = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-      DownloadRequest request = DownloadRequest.newBuilder().setClaimId(claimId).setOffset(have).build();
+    }
+
+    /** Starts the stream at what the spool holds; a busy server is asked again after the next of {@code waits}. */
+    private void begin(ServerConnection connection, String claimId, Consumer<String> notes, Iterator<Duration> waits) {
+      long from;
+      lock.lock();
+      try {
+        if (finished) {
+          return; // cancelled while waiting to try again
+        }
+        from = have;
+      } finally {
+        lock.unlock();
+      }
+      DownloadRequest request = DownloadRequest.newBuilder().setClaimId(claimId).setOffset(from).build();
       connection.transferAsync().download(request, new ClientResponseObserver<DownloadRequest, DownloadResponse>() {
         @Override
         public void beforeStart(ClientCallStreamObserver<DownloadRequest> stream) {
@@ -108,7 +146,16 @@ public final class Downloader {
 
         @Override
         public void onError(Throwable t) {
-          failed(translate(t));
+          SealdropFailure f = translate(t);
+          if (SERVER_BUSY.equals(f.reason()) && waits.hasNext()) {
+            Duration wait = waits.next();
+            notes.accept("the server is busy (it serves as many downloads as it may at once); trying again in "
+                + wait.toSeconds() + " s");
+            CompletableFuture.runAsync(() -> begin(connection, claimId, notes, waits),
+                CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS));
+            return;
+          }
+          failed(f);
         }
 
         @Override
@@ -116,6 +163,9 @@ public final class Downloader {
           ended();
         }
       });
+      if (failure().isPresent()) {
+        call.cancel("the client stopped the download", null); // closed while this attempt started
+      }
     }
 
     /** On a gRPC thread: checks and appends one message, then asks for the next. */
@@ -261,7 +311,7 @@ public final class Downloader {
     private SealdropFailure translate(Throwable t) {
       SealdropFailure f = GrpcFailures.translate(t instanceof StatusRuntimeException s ? s
           : io.grpc.Status.fromThrowable(t).asRuntimeException(), GrpcFailures.Op.DOWNLOAD);
-      if (f instanceof NetworkFailure) {
+      if (f instanceof NetworkFailure && !SERVER_BUSY.equals(f.reason())) {
         long at;
         lock.lock();
         try {

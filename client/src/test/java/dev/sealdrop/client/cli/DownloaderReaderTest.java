@@ -60,7 +60,7 @@ class DownloaderReaderTest {
     try (FakeServer server = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile());
         ServerConnection c = connect(server)) {
       server.upload.write(data);
-      try (Downloader.Download d = new Downloader(c).start("claim-1", spool, data.length)) {
+      try (Downloader.Download d = new Downloader(c, note -> { }).start("claim-1", spool, data.length)) {
         // the whole download lands first: the reader starts 20 MiB behind, beyond what memory keeps
         assertThat(d.await()).isEqualTo(data.length);
         try (InputStream in = d.reader()) {
@@ -80,7 +80,7 @@ class DownloaderReaderTest {
     try (FakeServer server = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile());
         ServerConnection c = connect(server)) {
       server.upload.write(data);
-      try (Downloader.Download d = new Downloader(c).start("claim-1", spool, data.length);
+      try (Downloader.Download d = new Downloader(c, note -> { }).start("claim-1", spool, data.length);
           InputStream in = d.reader()) {
         assertThat(d.resumedAt()).isEqualTo(prefix);
         assertThat(java.util.Arrays.mismatch(readAll(in, 65_536), data)).as("first byte that differs").isEqualTo(-1);
