@@ -43,8 +43,7 @@ public final class GrpcFailures {
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
     Status status = e.getStatus();
     String reason = reason(e).orElse(null);
-    String detail = status.getDescription() == null ? status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
-        : status.getDescription();
+    String detail = detailOf(e);
     if (reason != null && reason.startsWith("GRANT_")) {
       return grant(op, reason, detail, e);
     }
@@ -117,6 +116,31 @@ public final class GrpcFailures {
         return new NetworkFailure(or(reason, "SERVER_ERROR"), "the server failed: " + detail,
             "re-run later; transfers resume where they stopped", e);
     }
+  }
+
+  /**
+   * What the status says, for a person: its description without the Netty pipeline that gRPC appends
+   * to transport errors ("io exception" + "Channel Pipeline: [...]"), and for such an error the
+   * transport's own message (e.g. "handshake timed out after 10000ms") instead.
+   */
+  public static String detailOf(StatusRuntimeException e) {
+    Status status = e.getStatus();
+    String d = status.getDescription();
+    if (d == null) {
+      return status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+    int pipeline = d.indexOf("\nChannel Pipeline:");
+    if (pipeline >= 0) {
+      d = d.substring(0, pipeline);
+    }
+    Throwable innermost = e.getCause();
+    while (innermost != null && innermost.getCause() != null && innermost.getCause() != innermost) {
+      innermost = innermost.getCause();
+    }
+    if (d.equals("io exception") && innermost != null && innermost.getMessage() != null) {
+      return d + ": " + innermost.getMessage();
+    }
+    return d;
   }
 
   public static Optional<String> reason(StatusRuntimeException e) {
@@ -237,8 +261,11 @@ public final class GrpcFailures {
           "nothing was transferred or consumed; ask the operator when the lockdown will be lifted, then re-run", e);
     }
     if (handshakeCutShort(e)) {
-      return new NetworkFailure(or(reason, "TLS_HANDSHAKE_INCOMPLETE"), "the TLS handshake with the server did not "
-          + "finish: " + detail, "the server or this machine may be overloaded; re-run the command", e);
+      String target = ServerAddress.of(e.getTrailers()).orElse("the server");
+      return new NetworkFailure(or(reason, "TLS_HANDSHAKE_INCOMPLETE"), "the TLS handshake with " + target
+          + " did not finish: " + detail, "the server or this machine may be overloaded, or what listens at that "
+          + "address is not a sealdrop server that answers; check the address (`server` in profile.properties) and "
+          + "re-run the command", e);
     }
     if (tlsRecordsUnwritable(e)) {
       return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the connection to the server closed while TLS "

@@ -112,7 +112,7 @@ public final class ServerConnection implements AutoCloseable {
             throw GrpcFailures.translate(e, op);
           }
           retryNotice.accept("the connection ended before the request was sent ("
-              + (e.getStatus().getDescription() != null ? e.getStatus().getDescription() : String.valueOf(e.getCause()))
+              + GrpcFailures.detailOf(e)
               + "); trying again in " + pause / 1000.0 + " s (attempt " + (attempt + 1) + " of " + CONNECT_ATTEMPTS + ")");
           try {
             Thread.sleep(pause);

@@ -204,13 +204,22 @@ class GrpcFailuresTest {
     StatusRuntimeException timedOut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException("handshake failed",
         new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms"))).asRuntimeException();
     StatusRuntimeException closed = Status.UNAVAILABLE.withDescription(
-        "Connection closed while performing TLS negotiation?Channel Pipeline: [SslHandler#0]").asRuntimeException();
-    for (StatusRuntimeException e : java.util.List.of(timedOut, closed)) {
+        "Connection closed while performing TLS negotiation\nChannel Pipeline: [SslHandler#0]").asRuntimeException();
+    // as gRPC reports a silent listener: its pipeline in the description, Netty's timeout as the cause
+    StatusRuntimeException silent = Status.UNAVAILABLE.withDescription("io exception\nChannel Pipeline: [SslHandler#0,"
+        + " ProtocolNegotiators$ClientTlsHandler#0, WriteBufferingAndExceptionHandler#0]").withCause(
+        new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms")).asRuntimeException();
+    for (StatusRuntimeException e : java.util.List.of(timedOut, closed, silent)) {
       assertThat(GrpcFailures.handshakeCutShort(e)).as(e.toString()).isTrue();
       SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
       assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
       assertThat(f.reason()).isEqualTo("TLS_HANDSHAKE_INCOMPLETE");
+      assertThat(f.getMessage()).as("no transport internals").doesNotContain("Channel Pipeline");
+      assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("check the address"));
     }
+    assertThat(GrpcFailures.translate(silent, GrpcFailures.Op.LIST).getMessage())
+        .contains("did not finish: io exception: handshake timed out after 10000ms");
+    assertThat(GrpcFailures.detailOf(silent)).isEqualTo("io exception: handshake timed out after 10000ms");
     StatusRuntimeException refused = Status.UNAVAILABLE.withCause(
         new SSLHandshakeException("Received fatal alert: certificate_unknown")).asRuntimeException();
     assertThat(GrpcFailures.handshakeCutShort(refused)).isFalse();
