@@ -37,6 +37,8 @@ public final class PrivateKeyFile {
   private PrivateKeyFile() {}
 
   static final int KDF_SCRYPT = 1;
+  /** The most memory a key file may ask scrypt for (128 r 2^log2 N bytes); this writer asks for 128 MiB. */
+  static final long MAX_KDF_MEMORY = 256L << 20;
   static final int LOG2_N = 17;
   static final int R = 8;
   static final int P = 1;
@@ -110,6 +112,12 @@ public final class PrivateKeyFile {
       int p = r.u8("scrypt p");
       if (kdf != KDF_SCRYPT || log2n < 14 || log2n > 20 || rr < 1 || rr > 16 || p < 1 || p > 4) {
         throw new IOException(file + ": unsupported key derivation parameters");
+      }
+      long memory = 128L * rr << log2n; // what scrypt holds at once
+      if (memory > MAX_KDF_MEMORY) {
+        throw new IOException(file + ": unsupported key derivation parameters: scrypt would need " + (memory >> 20)
+            + " MiB of memory (log2 N " + log2n + ", r " + rr + "); at most " + (MAX_KDF_MEMORY >> 20)
+            + " MiB is accepted");
       }
       byte[] salt = r.bytes(SALT_BYTES, "salt");
       byte[] nonce = r.bytes(12, "nonce");

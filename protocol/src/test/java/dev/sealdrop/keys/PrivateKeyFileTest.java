@@ -50,6 +50,21 @@ class PrivateKeyFileTest {
   }
 
   @Test
+  void costParametersThatWouldNeedMoreMemoryThanAllowedAreRefusedWithTheAmount() throws Exception {
+    Path f = written();
+    byte[] bad = Files.readAllBytes(f);
+    bad[9] = 20; // log2 N
+    bad[10] = 16; // r: 128 * 16 * 2^20 bytes = 2 GiB, each within its own range
+    Files.write(f, bad);
+    assertThatThrownBy(() -> PrivateKeyFile.read(f, PASS)).isInstanceOf(IOException.class)
+        .hasMessageContaining("unsupported key derivation parameters").hasMessageContaining("2048 MiB");
+    bad[9] = 18; // 128 * 8 * 2^18 = 256 MiB: still accepted (and then fails only on the passphrase check)
+    bad[10] = 8;
+    Files.write(f, bad);
+    assertThatThrownBy(() -> PrivateKeyFile.read(f, PASS)).isInstanceOf(WrongPassphraseException.class);
+  }
+
+  @Test
   void costParametersOutsideTheAcceptedRangeAreRefusedBeforeDerivingAnything() throws Exception {
     Path f = written();
     byte[] good = Files.readAllBytes(f);
