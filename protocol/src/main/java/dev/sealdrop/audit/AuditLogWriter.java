@@ -5,15 +5,14 @@ import dev.sealdrop.audit.internal.KeyFiles;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +48,7 @@ public final class AuditLogWriter implements Closeable {
   // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
   // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
   private final RandomAccessFile file;
-  private final FileChannel channel; // of file; used only for the lock and for recovery at open
+  private final FileChannel channel; // of file; used only for the lock and for recovery at open (never closed alone)
   private final FileLock fileLock;
   private final ReentrantLock lock = new ReentrantLock();
   /** Guards {@link #syncing} and {@link #syncRound}; never held during an fsync. */
@@ -258,21 +257,39 @@ public final class AuditLogWriter implements Closeable {
     Written w = checkpointWritten(Long.MAX_VALUE);
     long end = w.end(); // the export ends with this checkpoint, even if records are appended meanwhile
     syncTo(end);
-    try (FileChannel in = FileChannel.open(config.file(), StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-      long pos = 0;
-      while (pos < end) {
-        buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
-        int n = in.read(buf, pos);
-        if (n < 0) {
-          throw new IOException("audit log " + config.file() + " shrank during export");
-        }
-        out.write(buf.array(), 0, n);
-        pos += n;
-      }
+    try (InputStream in = new RangeInputStream(this::readAt, end)) {
+      in.transferTo(out);
     }
     out.flush();
     return w.checkpoint();
+  }
+
+  /**
+   * A reader of the log as written so far (complete lines only), for a tail. It reads through the
+   * writer's own descriptor: opening the file again and closing it would drop the writer's lock on
+   * it (POSIX locks belong to the process and go with any of its descriptors), so that another
+   * process could then open the log and fork the chain. Never open the live log by path.
+   */
+  public AuditLogReader reader() {
+    return new AuditLogReader(new RangeInputStream(this::readAt, writtenPos));
+  }
+
+  /**
+   * Reads at {@code position} with the classic, non-interruptible I/O the appends use (an
+   * interrupted FileChannel read would close the channel, and with it the lock), under the
+   * append lock, since the seek moves the position the appends write at.
+   */
+  private int readAt(long position, byte[] b, int off, int len) throws IOException {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IOException("audit log " + config.file() + " is closed");
+      }
+      file.seek(position);
+      return file.read(b, off, len);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Number of records in the log. */

@@ -2,19 +2,16 @@ package dev.sealdrop.audit;
 
 import dev.sealdrop.audit.internal.JsonLines;
 import dev.sealdrop.audit.internal.RecordEncoding;
-import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Brings an existing log file to a state the writer can continue from, or refuses. */
 final class LogRecovery {
   private LogRecovery() {}
 
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the log path comes from the server's configuration")
   static AuditLogWriter.Recovery recover(FileChannel ch, Path file, AuditLogConfig config, AuditKey key)
       throws IOException {
     long length = ch.size();
@@ -39,7 +36,8 @@ final class LogRecovery {
     }
     // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
-    try (InputStream in = new LimitedInputStream(Files.newInputStream(file), keep)) {
+    // through ch, never a new descriptor: closing one would drop the writer's lock (RangeInputStream)
+    try (InputStream in = new RangeInputStream((pos, b, off, len) -> ch.read(ByteBuffer.wrap(b, off, len), pos), keep)) {
       r = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(in);
     }
     if (!r.valid()) {
@@ -80,40 +78,6 @@ final class LogRecovery {
       pos += n;
     }
     return java.util.Arrays.equals(buf.array(), 0, (int) length, header, 0, (int) length);
-  }
-
-  /** Reads at most {@code limit} bytes of the underlying stream. */
-  private static final class LimitedInputStream extends java.io.FilterInputStream {
-    private long left;
-
-    LimitedInputStream(InputStream in, long limit) {
-      super(in);
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = super.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
   }
 
   /** Position just after the last '\n' (0 if none). */

@@ -94,7 +94,7 @@ public final class FileAudit implements Audit {
   @Override
   public List<Entry> tail(int count) throws IOException {
     Deque<Entry> last = new ArrayDeque<>(count + 1);
-    try (AuditLogReader reader = AuditLogReader.open(file)) {
+    try (AuditLogReader reader = writer.reader()) { // never by path: that would drop the writer's lock
       for (Optional<AuditLogEntry> e = reader.next(); e.isPresent(); e = reader.next()) {
         if (e.get() instanceof AuditLogEntry.RecordLine line) {
           AuditRecord r = line.record();
