@@ -48,7 +48,8 @@ public final class Retention {
       if (repository.deleteGrant(g.id())) {
         grants++;
         audit.record(Audit.SERVER, "retention.purge-grant", "grant:" + g.id(), "ok", "",
-            Map.of("state", g.asOf(now).state().name().toLowerCase(java.util.Locale.ROOT), "file", g.fileId()));
+            Map.of("state", g.asOf(now).state().name().toLowerCase(java.util.Locale.ROOT), "grant-id", g.id(),
+                "file-id", g.fileId())); // the details every record about a grant carries (docs/audit-log.md)
       }
     }
     int files = 0;

@@ -213,11 +213,15 @@ class LockdownAndPurgeTest {
         .getEntriesList();
     assertThat(tail).filteredOn(e -> e.getAction().startsWith("retention.")).extracting(AuditEntry::getObject)
         .containsExactly("grant:" + shortLived.getGrant().getGrantId(), "file:" + file.getFileId());
+    // like every record about a grant (docs/audit-log.md, "Following one grant"): an auditor selects by grant-id
+    assertThat(tail).filteredOn(e -> e.getAction().equals("retention.purge-grant")).singleElement()
+        .satisfies(e -> assertThat(e.getDetailsMap()).containsEntry("grant-id", shortLived.getGrant().getGrantId())
+            .containsEntry("file-id", file.getFileId()).containsEntry("state", "expired"));
     assertThat(server.server().sweepRetention().grants()).as("idempotent").isZero();
   }
 
   @Test
-  void aFileWhoseDeadGrantIsStillWithinTheRetentionPeriodIsKeptWithItAndEveryGrantPurgeIsAudited() {
+  void aFileWhoseDeadGrantIsStillWithinTheRetentionPeriodIsKeptWithItAndEveryGrantPurgeIsAudited() throws Exception {
     // the file is 31 days old when its only grant, created on day 25, has been revoked for 6 days
     server.clock.advance(Duration.ofDays(25));
     CreateGrantResponse late = Transfers.grant(clients, "alice", file.getFileId(), "bob");
@@ -240,5 +244,8 @@ class LockdownAndPurgeTest {
     assertThat(tail).filteredOn(e -> e.getAction().startsWith("retention.")).extracting(AuditEntry::getObject)
         .as("no grant disappears without its own record").containsExactly("grant:" + late.getGrant().getGrantId(),
             "file:" + file.getFileId());
+    // the admin's revocation, too, is found by the grant-id of the grant it names
+    assertThat(server.server().audit().tail(100)).filteredOn(r -> r.action().equals("admin.grant.revoke"))
+        .singleElement().satisfies(r -> assertThat(r.details()).containsEntry("grant-id", late.getGrant().getGrantId()));
   }
 }
