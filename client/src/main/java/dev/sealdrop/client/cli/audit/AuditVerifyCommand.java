@@ -159,12 +159,22 @@ final class AuditVerifyCommand implements Callable<Integer> {
     try {
       return AuditPublicKey.parse(text);
     } catch (IllegalArgumentException e) {
+      if (asFile != null && !text.contains("+")) {
+        // key text always has NAME+KEYID+BASE64: this was meant as a file, and it is not there
+        throw new UsageFailure("BAD_KEY", "--key " + asFile + ": " + (Files.isDirectory(asFile) ? "is a folder"
+            : "no such file") + ", and not an audit verifier key (NAME+KEYID+BASE64) either",
+            "give the path of the file that holds the key, or the key text as `sealdrop admin audit export` prints it", e);
+      }
       throw new UsageFailure("BAD_KEY", "--key is not an audit verifier key: " + e.getMessage(),
           "expected NAME+KEYID+BASE64 as printed by `sealdrop admin audit export`, or a file holding it", e);
     }
   }
 
   static List<SignedCheckpoint> loadHeld(Path dir) throws UsageFailure {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UsageFailure("NO_CHECKPOINTS_DIR", dir + " is a file, not a folder: --checkpoints takes the folder"
+          + " of held *.note checkpoints", "give the folder, e.g. a profile's checkpoints/ (~/.sealdrop/checkpoints)");
+    }
     if (!Files.isDirectory(dir)) {
       throw new UsageFailure("NO_CHECKPOINTS_DIR", "no such folder: " + dir, "give the folder of held *.note checkpoints");
     }

@@ -218,6 +218,15 @@ class AuditVerifyCommandTest {
             .contains("is a folder").doesNotContain("no such file"));
     assertThat(verify(log.toString(), "--key", "not-a-key", "--json").assertExit(2).object("error"))
         .containsEntry("reason", "BAD_KEY");
+    // a key file that is not there is named as a missing file, not as malformed key text
+    Path noKeyFile = dir.resolve("audit-key.txt");
+    assertThat(verify(log.toString(), "--key", noKeyFile.toString(), "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "BAD_KEY").satisfies(e -> assertThat((String) e.get("message"))
+            .contains(noKeyFile.toString()).contains("no such file"));
+    // --checkpoints naming a file (the export itself, a single note) says so, not "no such folder"
+    assertThat(verify(log.toString(), "--key", key, "--checkpoints", log.toString(), "--json").assertExit(2)
+        .object("error")).satisfies(e -> assertThat((String) e.get("message")).contains("is a file, not a folder")
+            .doesNotContain("no such folder"));
     assertThat(verify(log.toString(), "--key", "PRIVATE+KEY+" + key, "--json").assertExit(2).object("error"))
         .containsEntry("reason", "PRIVATE_KEY_GIVEN");
     Path badHeld = Files.createDirectory(dir.resolve("bad-held"));
