@@ -20,6 +20,8 @@ public enum Reason {
   NOT_FOUND,
   // requests
   INVALID_REQUEST,
+  /** An admin adds an identity whose name is taken (in any state: revoked names are not reused). */
+  IDENTITY_EXISTS,
   // key directory
   BUNDLE_INVALID,
   BUNDLE_NOT_YOURS,

@@ -10,7 +10,7 @@ import java.util.Objects;
 public abstract sealed class SealdropException extends RuntimeException
     permits UnauthenticatedException, PermissionDeniedException, NotFoundException, InvalidRequestException,
         InvalidEnvelopeException, GrantUnavailableException, PreconditionFailedException, LimitExceededException,
-        UnavailableException {
+        UnavailableException, AlreadyExistsException {
   private final Reason reason;
 
   protected SealdropException(Reason reason, String message) {

@@ -94,7 +94,7 @@ final class AdminConnection implements AutoCloseable {
         : s.getDescription();
     String reason = GrpcFailures.reason(e).orElse(s.getCode().name());
     if (s.getCode() == Status.Code.ALREADY_EXISTS) {
-      return new UsageFailure(reason, "already exists: " + detail,
+      return new UsageFailure(reason, "the server refused: " + detail,
           "check with `sealdrop admin identities list`; a revoked identity's name cannot be reused", e);
     }
     if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {

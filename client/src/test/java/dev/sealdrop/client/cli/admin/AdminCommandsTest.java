@@ -124,7 +124,9 @@ class AdminCommandsTest {
     assertThat(added.object("identity")).containsEntry("identity", "erin").containsEntry("role", "acquirer")
         .containsEntry("state", "active").containsKey("created_at").containsEntry("revoked_certificate_serials", List.of());
     assertThat(as("carol", json("admin", "identities", "add", "erin", "--role", "acquirer")).assertExit(2)
-        .object("error")).containsEntry("kind", "usage");
+        .object("error")).containsEntry("kind", "usage").containsEntry("reason", "IDENTITY_EXISTS")
+        .satisfies(e -> assertThat((String) e.get("message")).contains("'erin' already exists")
+            .doesNotContain("already exists: identity"));
     assertThat(as("carol", json("admin", "identities", "add", "frank", "--role", "king")).assertExit(2)
         .object("error")).containsEntry("reason", "BAD_ROLE");
 

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
+import dev.sealdrop.server.core.AlreadyExistsException;
 import dev.sealdrop.server.core.GrantUnavailableException;
 import dev.sealdrop.server.core.InvalidEnvelopeException;
 import dev.sealdrop.server.core.InvalidRequestException;
@@ -66,6 +67,8 @@ public final class ErrorMapper {
       return Status.PERMISSION_DENIED;
     } else if (e instanceof NotFoundException) {
       return Status.NOT_FOUND;
+    } else if (e instanceof AlreadyExistsException) {
+      return Status.ALREADY_EXISTS;
     } else if (e instanceof InvalidRequestException || e instanceof InvalidEnvelopeException) {
       return Status.INVALID_ARGUMENT;
     } else if (e instanceof GrantUnavailableException || e instanceof PreconditionFailedException) {

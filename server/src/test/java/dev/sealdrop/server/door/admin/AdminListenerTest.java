@@ -109,7 +109,7 @@ class AdminListenerTest {
         .setRole(Role.ROLE_ACQUIRER).build()).getIdentity();
     assertThat(erin.getState()).isEqualTo(IdentityState.IDENTITY_STATE_ACTIVE);
     refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("erin")
-        .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+        .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.ALREADY_EXISTS, "IDENTITY_EXISTS"); // as admin.proto says
     refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("../x")
         .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
     refused(() -> admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("carol")
