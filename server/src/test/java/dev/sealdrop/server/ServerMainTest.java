@@ -96,6 +96,13 @@ class ServerMainTest {
   }
 
   @Test
+  void aFolderGivenAsConfigFileIsNamedAsAFolderWithoutAJavaExceptionName() {
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        dir.toString()))).hasMessage("configuration file " + dir + " is a folder; --config names a properties file"
+            + " (key=value lines)");
+  }
+
+  @Test
   void devFlagsAndConfigFileCombineFlagsWinning() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"),
         "port=7000\nclaim-window=PT2H\ngrant-max-lifetime=P7D\nbootstrap-admin=root-admin\nquota-bytes=1000000\n"

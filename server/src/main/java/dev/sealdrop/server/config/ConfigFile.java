@@ -49,6 +49,10 @@ public final class ConfigFile {
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the operator names the configuration file")
   public static Properties read(Path file) throws IOException {
     Properties p = new Properties();
+    if (Files.isDirectory(file)) {
+      throw new IOException("configuration file " + file + " is a folder; --config names a properties file"
+          + " (key=value lines)");
+    }
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
@@ -56,7 +60,7 @@ public final class ConfigFile {
     } catch (java.nio.charset.CharacterCodingException e) {
       throw new IOException("configuration file " + file + " is not UTF-8 text", e);
     } catch (IOException e) {
-      throw new IOException("cannot read configuration file " + file + ": " + e, e);
+      throw new IOException("cannot read configuration file " + file + ": " + e.getMessage(), e);
     }
     return p;
   }
