@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
+import dev.sealdrop.server.core.Reason;
 import java.io.IOException;
 import java.time.Duration;
 import org.apache.sshd.common.Service;
@@ -50,6 +51,28 @@ final class Disconnects implements SessionDisconnectHandler {
     session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
         TOO_MANY_SESSIONS, login == null ? "" : login.fingerprint()));
     return false;
+  }
+
+  /**
+   * Closes a logged-in session the core no longer accepts (its identity disabled or revoked, its key
+   * removed, the certificate that registered the key revoked or expired) and tells the client why.
+   * A plain close leaves OpenSSH printing only "Connection to HOST closed by remote host"; with the
+   * DISCONNECT message it prints "Received disconnect from HOST port PORT:11: session closed: ...".
+   * The message is queued behind what the session already wrote; MINA closes the session anyway
+   * once {@code DISCONNECT_TIMEOUT} passes (a client that does not read).
+   */
+  static void closeTelling(Session session, String why, Reason reason) {
+    try {
+      session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, closedBecause(why, reason));
+    } catch (IOException | RuntimeException e) {
+      LOG.info("closing SFTP session {} without a disconnect message: {}", session, e.toString());
+      session.close(true);
+    }
+  }
+
+  /** What a client whose session the core closed is told. */
+  static String closedBecause(String why, Reason reason) {
+    return "session closed: " + why + " [" + reason.name() + "]";
   }
 
   /** The audit result of a login refused by the per-identity session limit. */

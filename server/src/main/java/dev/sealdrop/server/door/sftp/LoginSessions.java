@@ -35,7 +35,7 @@ final class LoginSessions implements SessionListener {
       return;
     }
     LiveSessions.Registration registration = sessions.register(login.atLogin(), false,
-        (reason, why) -> close(session, login, reason));
+        (reason, why) -> close(session, login, reason, why));
     session.setAttribute(REGISTRATION, registration);
     if (!session.isOpen()) {
       // closed meanwhile: sessionClosed may already have run
@@ -51,12 +51,12 @@ final class LoginSessions implements SessionListener {
     }
   }
 
-  private static boolean close(Session session, Login login, Reason reason) {
+  private static boolean close(Session session, Login login, Reason reason, String why) {
     if (!session.isOpen()) {
       return false;
     }
     LOG.warn("closing SFTP session of '{}' (key {}): {}", login.user(), login.fingerprint(), reason);
-    session.close(true);
+    Disconnects.closeTelling(session, why, reason);
     return true;
   }
 }

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.disconnectMessage;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
@@ -38,9 +39,12 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
@@ -101,12 +105,15 @@ class SftpAdminCloseTest {
     ClientSession dave = openSession("dave", daveKey);
     ClientSession bob = openSession("bob", bobKey);
     assertThat(server.server().liveSessions().count(Origin.SFTP)).isEqualTo(2);
+    CompletableFuture<String> said = disconnectMessage(dave);
 
     DisableIdentityResponse r = admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder()
         .setIdentity("dave").setReason("test").build());
 
     assertThat(r.getSessionsClosed()).as("dave's SFTP session, and no one else's").isEqualTo(1);
     assertClosedSoon(dave);
+    assertThat(said.get(10, TimeUnit.SECONDS)).as("dave's client is told why (OpenSSH prints it)").isEqualTo(
+        SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: identity disabled by an admin [IDENTITY_DISABLED]");
     assertThat(bob.isOpen()).as("another identity's session stays open").isTrue();
     assertThat(names(sftp(bob), "/")).isNotEmpty();
     assertThat(server.server().liveSessions().count(Origin.SFTP)).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.disconnectMessage;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
@@ -21,8 +22,6 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
 import org.apache.sshd.common.SshConstants;
-import org.apache.sshd.common.session.Session;
-import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,23 +84,6 @@ class SftpLimitsTest {
   }
 
   /** The reason code and text of the server's SSH_MSG_DISCONNECT, as the client receives them. */
-  private static CompletableFuture<String> disconnectMessage(ClientSession s) {
-    CompletableFuture<String> said = new CompletableFuture<>();
-    s.addSessionListener(new SessionListener() {
-      @Override
-      public void sessionDisconnect(Session session, int reason, String msg, String language, boolean initiator) {
-        if (!initiator) {
-          said.complete(reason + " " + msg);
-        }
-      }
-
-      @Override
-      public void sessionClosed(Session session) {
-        said.complete("closed without a disconnect message");
-      }
-    });
-    return said;
-  }
 
   @Test
   void openHandlesPerSessionAreBounded() throws Exception {

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.disconnectMessage;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
@@ -17,9 +18,12 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
+import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterAll;
@@ -89,12 +93,17 @@ class SftpRevocationTest {
     KeyPair key = registeredKey(clients, "bob");
     ClientSession open = login(client, server, "bob", key);
     sftp(open).stat("/inbox");
+    CompletableFuture<String> said = disconnectMessage(open);
     ByteArrayBuffer blob = new ByteArrayBuffer();
     blob.putRawPublicKey(key.getPublic());
     sshKeys(clients, "bob").removeSshKey(RemoveSshKeyRequest.newBuilder()
         .setFingerprint(SshPublicKey.fingerprintOf(blob.getCompactData())).build());
 
     assertClosedSoon(open);
+    assertThat(said.get(10, TimeUnit.SECONDS)).as("the client is told why (OpenSSH prints it)")
+        .isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: this SSH key is not registered"
+            + " for that user; register it with 'sealdrop keys add-ssh FILE.pub' and log in with your identity as the"
+            + " user name [IDENTITY_UNKNOWN]");
     assertThatThrownBy(() -> login(client, server, "bob", key)).hasMessageContaining("authentication");
   }
 

@@ -14,6 +14,7 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
@@ -21,6 +22,8 @@ import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClientFactory;
@@ -118,5 +121,27 @@ final class SftpTestSupport {
 
   static Path writeTemp(Path dir, String name, byte[] bytes) throws IOException {
     return Files.write(dir.resolve(name), bytes);
+  }
+
+  /**
+   * What the server says when it disconnects {@code s}: "REASON_CODE MESSAGE" of its
+   * SSH_MSG_DISCONNECT, or "closed without a disconnect message".
+   */
+  static CompletableFuture<String> disconnectMessage(ClientSession s) {
+    CompletableFuture<String> said = new CompletableFuture<>();
+    s.addSessionListener(new SessionListener() {
+      @Override
+      public void sessionDisconnect(Session session, int reason, String msg, String language, boolean initiator) {
+        if (!initiator) {
+          said.complete(reason + " " + msg);
+        }
+      }
+
+      @Override
+      public void sessionClosed(Session session) {
+        said.complete("closed without a disconnect message");
+      }
+    });
+    return said;
   }
 }
