@@ -80,11 +80,6 @@ public final class DownloadSession implements AutoCloseable {
     return claim.hash();
   }
 
-  /** The door this download is served through ({@code Origin.GRPC} or {@code Origin.SFTP}). */
-  String door() {
-    return caller.origin().door();
-  }
-
   /** Fills {@code chunk} from the current position; returns the count, or -1 at the end. */
   public int next(byte[] chunk) {
     try {

@@ -11,7 +11,6 @@ import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
-import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.identity.SessionRegistry;
@@ -296,23 +295,20 @@ public final class GrantService {
   }
 
   /**
-   * Every gRPC download stream holds about 3 MiB of buffers, so the server serves at most
-   * {@link GrantPolicy#maxDownloadStreams} of them at once, whoever asks; one more is refused as busy
-   * (nothing is used up: the claim stays the caller's, and the client resumes with it). The SFTP
-   * door is bounded by its sessions and handles instead: it opens a download right after redeeming,
-   * where a refusal would leave the claim held until its window passes. Holds {@code streams}' monitor.
+   * Every download holds about 3 MiB of buffers (a gRPC stream: its read buffer and what waits for
+   * the network; an SFTP /redeem/ handle: its read-ahead and the replies MINA queues), so the server
+   * serves at most {@link GrantPolicy#maxDownloadStreams} of them at once, whoever asks and through
+   * either door; one more is refused as busy and nothing is used up (a gRPC client keeps its claim
+   * and resumes with it; the SFTP door gives the claim back, so the grant can be redeemed again).
+   * Holds {@code streams}' monitor.
    */
   private void checkStreamCapacity(Principal caller, Grant grant) {
-    if (!Origin.GRPC.equals(caller.origin().door())) {
-      return;
-    }
-    long running = serving.stream().filter(d -> Origin.GRPC.equals(d.door())).count();
+    int running = serving.size();
     if (running >= policy.maxDownloadStreams()) {
-      LOG.warn("download of grant {} by '{}' refused: {} download streams running, the most this server serves",
-          grant.id(), caller.identity(), running);
+      LOG.warn("download of grant {} by '{}' ({}) refused: {} downloads running, the most this server serves",
+          grant.id(), caller.identity(), caller.origin().door(), running);
       throw new LimitExceededException(Reason.SERVER_BUSY, "server busy: it is serving " + running
-          + " downloads, the most it serves at once; retry in a moment (nothing was used up: the claim stays yours"
-          + " within its window, and the download resumes where it stopped)");
+          + " downloads, the most it serves at once; retry in a moment (nothing was used up)");
     }
   }
 

@@ -175,8 +175,9 @@ final class VirtualTree {
       try {
         download = grants.openDownload(caller, redemption.claimSecret(), 0);
       } catch (RuntimeException e) {
-        // refused between the redeem and the first byte (a lockdown that moment, a blob gone): the claim
-        // secret lives only here, so give the claim back now instead of stranding it for the claim window
+        // refused between the redeem and the first byte (a lockdown that moment, a blob gone, the server
+        // busy with max-download-streams downloads): the claim secret lives only here, so give the claim
+        // back now instead of stranding it for the claim window
         releaseAfterFailedOpen(caller, redemption);
         throw SftpErrors.toIo(e);
       }
