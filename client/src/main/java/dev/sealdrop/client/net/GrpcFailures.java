@@ -48,8 +48,7 @@ public final class GrpcFailures {
       return grant(op, reason, detail, e);
     }
     if (reason != null && (reason.startsWith("CERTIFICATE_") || reason.startsWith("IDENTITY_"))) {
-      return new AuthFailure(reason, "the server refused our certificate: " + detail,
-          "check that your certificate is valid, issued by the server's CA, and not revoked; ask an admin", e);
+      return certificateRefused(reason, detail, e);
     }
     if ("ENVELOPE_SENDER_MISMATCH".equals(reason) || "BUNDLE_REQUIRED".equals(reason)) {
       return new UsageFailure(reason, "the server does not know your current keys: " + detail,
@@ -286,6 +285,10 @@ public final class GrpcFailures {
               + "profile.properties) and that the profile's CA (tls/ca.crt, from `init --ca`) is the one that issued "
               + "the server's certificate", e);
         }
+        Optional<CertificateAlert.Alert> alert = CertificateAlert.of(c.getMessage());
+        if (alert.isPresent()) {
+          return certificateRefused(alert.get().reason(), "TLS alert " + alert.get().name() + " in the handshake", e);
+        }
         return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),
             "check --server, that the server's certificate comes from your profile's CA, and that your "
                 + "certificate is valid and not revoked", e);
@@ -293,6 +296,40 @@ public final class GrpcFailures {
     }
     return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the server is unavailable: " + detail,
         "check the address and that the server is running, then re-run; transfers resume where they stopped", e);
+  }
+
+  /**
+   * The server refused our certificate or identity, in the TLS handshake (an alert, see
+   * {@link CertificateAlert}) or at a call (its reason): what it means and what the user can do.
+   */
+  private static AuthFailure certificateRefused(String reason, String detail, Throwable e) {
+    String initForce = "`sealdrop init --force --cert NEW.crt --key NEW.key --ca CA.crt` with it (then `sealdrop keys "
+        + "publish`)";
+    switch (reason) {
+      case "CERTIFICATE_REVOKED":
+        return new AuthFailure(reason, "the server refused our certificate: it, or your identity, was revoked by an "
+            + "admin (" + detail + ")", "revocation is permanent; ask an admin: if only this certificate was "
+            + "revoked, a new certificate for the same identity works: " + initForce, e);
+      case "CERTIFICATE_EXPIRED":
+        return new AuthFailure(reason, "the server refused our certificate: it has expired or is not yet valid ("
+            + detail + ")", "get a renewed certificate from your CA and run " + initForce + "; if its dates look "
+            + "right, check this machine's clock", e);
+      case "IDENTITY_DISABLED":
+        return new AuthFailure(reason, "the server refused our certificate: your identity is disabled by an admin ("
+            + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable NAME`); your files "
+            + "and grants are kept meanwhile", e);
+      case "IDENTITY_UNKNOWN":
+        return new AuthFailure(reason, "the server does not know your identity (" + detail + ")",
+            "ask an admin to enrol it (`sealdrop admin identities add`), then re-run", e);
+      case "CERTIFICATE_UNTRUSTED":
+        return new AuthFailure(reason, "the server does not trust our certificate: it was not issued by the CA the "
+            + "server trusts (" + detail + ")", "check the certificate in the profile (tls/client.crt, from `init "
+            + "--cert`): it must come from this deployment's CA", e);
+      default: // CERTIFICATE_UNSUPPORTED, CERTIFICATE_NOT_CLIENT_AUTH, CERTIFICATE_INVALID
+        return new AuthFailure(reason, "the server refused our certificate: it is not a client certificate for one "
+            + "identity (" + detail + ")", "a sealdrop certificate needs the clientAuth extended key usage (only) "
+            + "and exactly one CN, the identity name; ask your CA for one", e);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import javax.net.ssl.SSLHandshakeException;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** gRPC status + sealdrop-reason trailer to exit code: the table scripts rely on. */
@@ -170,6 +171,36 @@ class GrpcFailuresTest {
     SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.AUTH);
     assertThat(f.reason()).isEqualTo("TLS_REFUSED");
+  }
+
+  @Test
+  void theServersAlertsAboutOurCertificateAreToldAsWhatTheyMeanInBothTlsStacksSpellings() {
+    Map<String, String> alerts = Map.of(
+        "error:10000414:SSL routines:OPENSSL_internal:SSLV3_ALERT_CERTIFICATE_REVOKED", "CERTIFICATE_REVOKED",
+        "Received fatal alert: certificate_revoked", "CERTIFICATE_REVOKED",
+        "error:10000415:SSL routines:OPENSSL_internal:SSLV3_ALERT_CERTIFICATE_EXPIRED", "CERTIFICATE_EXPIRED",
+        "error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA", "CERTIFICATE_UNTRUSTED",
+        "Received fatal alert: certificate_required", "CERTIFICATE_UNTRUSTED",
+        "error:10000413:SSL routines:OPENSSL_internal:SSLV3_ALERT_UNSUPPORTED_CERTIFICATE", "CERTIFICATE_UNSUPPORTED");
+    alerts.forEach((text, reason) -> {
+      SealdropFailure f = GrpcFailures.translate(Status.UNAVAILABLE.withCause(new SSLHandshakeException(text))
+          .asRuntimeException(), GrpcFailures.Op.LIST);
+      assertThat(Diagnoser.exitFor(f)).as(text).isEqualTo(ExitCodes.AUTH);
+      assertThat(f.reason()).as(text).isEqualTo(reason);
+      assertThat(f.hint()).as(text).hasValueSatisfying(h -> assertThat(h).doesNotContain("check --server"));
+    });
+    // the same refusals at a call (reason trailer) get the same advice
+    SealdropFailure disabled = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription(
+        "identity 'bob' is disabled"), "IDENTITY_DISABLED"), GrpcFailures.Op.LIST);
+    assertThat(disabled.reason()).isEqualTo("IDENTITY_DISABLED");
+    assertThat(disabled.hint()).hasValueSatisfying(h -> assertThat(h).contains("enable it again"));
+    SealdropFailure expired = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription(
+        "certificate expired"), "CERTIFICATE_EXPIRED"), GrpcFailures.Op.LIST);
+    assertThat(expired.hint()).hasValueSatisfying(h -> assertThat(h).contains("renewed certificate").contains("clock"));
+    // not an alert: our own refusal of the server's certificate keeps the generic reason
+    assertThat(GrpcFailures.translate(Status.UNAVAILABLE.withCause(new SSLHandshakeException(
+        "error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED")).asRuntimeException(),
+        GrpcFailures.Op.LIST).reason()).isEqualTo("TLS_REFUSED");
   }
 
   @Test
