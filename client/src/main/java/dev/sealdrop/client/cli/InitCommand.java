@@ -63,6 +63,7 @@ final class InitCommand extends SealdropSubcommand {
     HostPort serverAddress = HostPort.parse(server);
     Optional<HostPort> admin = adminServer == null ? Optional.empty() : Optional.of(HostPort.parse(adminServer));
     Profile profile = session.profile();
+    profile.requireFolderPath();
     if (profile.exists() && !force) {
       throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
           "use another --home, or pass --force to replace it (files sealed for the old keys become unreadable)");

@@ -80,6 +80,24 @@ public final class Profile {
     return Files.exists(configFile());
   }
 
+  /**
+   * Refuses a profile folder that is a file, or lies under one (e.g. {@code --home clients.csv}): no
+   * profile can be there and {@code init} cannot make one, whatever the folder's permissions or
+   * {@code --force}.
+   */
+  public void requireFolderPath() throws UsageFailure {
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        if (Files.isDirectory(p)) {
+          return;
+        }
+        throw new UsageFailure("NOT_A_FOLDER", (p.equals(dir) ? "the profile folder " : "the profile folder " + dir
+            + " cannot exist: ") + p + " is a file, not a folder",
+            "point --home (or SEALDROP_HOME) at a profile folder, or at a new folder for `sealdrop init`");
+      }
+    }
+  }
+
   /** Creates the folder tree (owner-only). */
   public void createLayout() throws IOException {
     SecureFiles.ensureDirectory(dir);
@@ -95,6 +113,7 @@ public final class Profile {
 
   /** Reads the config, or explains that there is no profile here. */
   public ProfileConfig loadConfig() throws KeyStoreFailure, UsageFailure {
+    requireFolderPath();
     try {
       return ProfileConfig.decode(Files.readAllBytes(configFile()), configFile().toString());
     } catch (NoSuchFileException e) {

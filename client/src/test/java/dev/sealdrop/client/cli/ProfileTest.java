@@ -7,6 +7,8 @@ import dev.sealdrop.client.keystore.ProfileLocator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,39 @@ class ProfileTest {
       assertThat(r.jsonError()).containsEntry("reason", "USAGE");
       assertThat(r.err()).contains("--home is empty").doesNotContain("no sealdrop profile in");
     }
+  }
+
+  @Test
+  void aHomeThatIsAFileIsAUsageErrorForInitAndEveryOtherCommand() throws Exception {
+    // `--home clients.csv` (a slip for another argument), or a folder under a file: no profile can be
+    // there; init must neither report an internal error nor offer a --force that cannot help, and the
+    // other commands must not blame the folder's permissions
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Path file = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n");
+    for (Path home : new Path[] {file, file.resolve("profile")}) {
+      for (boolean force : new boolean[] {false, true}) {
+        List<String> args = new ArrayList<>(List.of("--json", "--home", home.toString(),
+            "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(), "--key",
+            pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()));
+        if (force) {
+          args.add("--force");
+        }
+        CliRun init = Cli.raw(Map.of("SEALDROP_PASSPHRASE", "a passphrase"), args.toArray(String[]::new)).assertExit(2);
+        assertThat(init.jsonError()).containsEntry("reason", "NOT_A_FOLDER");
+        assertThat(init.err()).contains(file + " is a file, not a folder").doesNotContain("--force");
+      }
+      for (String[] command : new String[][] {{"inbox"}, {"keys", "export", "-o", root.resolve("a.skb").toString()}}) {
+        String[] args = new String[command.length + 3];
+        args[0] = "--json";
+        args[1] = "--home";
+        args[2] = home.toString();
+        System.arraycopy(command, 0, args, 3, command.length);
+        CliRun r = Cli.raw(Map.of(), args).assertExit(2);
+        assertThat(r.jsonError()).containsEntry("reason", "NOT_A_FOLDER");
+        assertThat(r.err()).contains(file + " is a file, not a folder").doesNotContain("permissions");
+      }
+    }
+    assertThat(file).hasContent("customer_id,name\n");
   }
 
   @Test
