@@ -81,8 +81,8 @@ final class InitCommand extends SealdropSubcommand {
     X509Certificate caCertificate = Pem.certificate(ca);
     String identity = Pem.identity(certificate);
 
-    profile.createLayout();
-    SecureFiles.copy(ca, profile.caCertificate());
+    // nothing is written before the passphrase is in hand (KeyStore.store creates the folders): a
+    // refused init leaves no half-made profile, and an existing one that --force would replace as it was
     KeyBundle bundle;
     PrivateKeys keys = PrivateKeys.generate();
     try {
@@ -105,6 +105,7 @@ final class InitCommand extends SealdropSubcommand {
     } finally {
       keys.destroy();
     }
+    SecureFiles.copy(ca, profile.caCertificate());
     SecureFiles.copy(cert, profile.clientCertificate());
     SecureFiles.copy(key, profile.clientKey());
     SecureFiles.write(profile.ownBundle(), bundle.encoded());

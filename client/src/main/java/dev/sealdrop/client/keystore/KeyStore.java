@@ -25,10 +25,14 @@ public final class KeyStore {
     this.passphrases = Objects.requireNonNull(passphrases, "passphrases");
   }
 
-  /** Encrypts and stores fresh keys (owner-only, atomic). */
+  /**
+   * Encrypts and stores fresh keys (owner-only, atomic). The profile's folders are created only once
+   * the passphrase is in hand, so that a missing, empty or mistyped one leaves no trace.
+   */
   public void store(PrivateKeys keys) throws KeyStoreFailure, UsageFailure, IOException {
     char[] passphrase = passphrases.forNewKeys();
     try {
+      profile.createLayout();
       PrivateKeyFile.write(profile.privateKeyFile(), keys, passphrase);
     } finally {
       Arrays.fill(passphrase, '\0');

@@ -109,6 +109,44 @@ class ProfileTest {
   }
 
   @Test
+  void aRefusedInitWritesNothing() throws Exception {
+    // no passphrase source or an empty passphrase: no half-made profile folder for a new --home, and
+    // an existing profile that `init --force` was asked to replace is left exactly as it was (its CA too)
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    DevPki other = DevPki.loadOrCreate(root.resolve("other-pki"));
+    Cli fresh = Users.user(root, "fresh");
+    for (String passphrase : new String[] {null, ""}) {
+      CliRun r = fresh.withPassphrase(passphrase, "--json", "init", "--server", "localhost:8443", "--cert",
+          pki.certFile("alice").toString(), "--key", pki.keyFile("alice").toString(), "--ca",
+          pki.caCertFile().toString()).assertExit(7);
+      assertThat(r.jsonError().get("reason")).isIn("NO_PASSPHRASE", "EMPTY_PASSPHRASE");
+      assertThat(fresh.home()).doesNotExist();
+    }
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    Map<Path, byte[]> before = contents(alice.home());
+    for (String passphrase : new String[] {null, ""}) {
+      alice.withPassphrase(passphrase, "--json", "init", "--force", "--server", "localhost:9443", "--cert",
+          other.certFile("bob").toString(), "--key", other.keyFile("bob").toString(), "--ca",
+          other.caCertFile().toString()).assertExit(7);
+      Map<Path, byte[]> after = contents(alice.home());
+      assertThat(after.keySet()).isEqualTo(before.keySet());
+      for (Path p : before.keySet()) {
+        assertThat(after.get(p)).as(p.toString()).isEqualTo(before.get(p));
+      }
+    }
+  }
+
+  private static Map<Path, byte[]> contents(Path dir) throws Exception {
+    Map<Path, byte[]> files = new java.util.TreeMap<>();
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.toList()) {
+        files.put(dir.relativize(p), Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0]);
+      }
+    }
+    return files;
+  }
+
+  @Test
   void initRefusesAKeyThatIsNotTheCertificates() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
     Cli alice = Users.user(root, "alice");
