@@ -108,6 +108,12 @@ public final class GrpcFailures {
         return new NetworkFailure(or(reason, "UNIMPLEMENTED"), "the server at this address does not offer this call ("
             + detail + ")", "check the addresses in profile.properties: `server` is the port the server printed as "
             + "`listening on`, `admin_server` the one it printed as `admin listening on`", e);
+      case CANCELLED:
+        // the server cancelled the call (gRPC: "RST_STREAM closed stream. HTTP/2 error code: CANCEL"), as it
+        // does to every open call when its operator stops it; the CLI's own cancellations never get here
+        return new NetworkFailure(or(reason, "SERVER_UNAVAILABLE"), "the server ended the call before it finished "
+            + "(it was stopped or restarted, or something between cut the connection)",
+            "run the same command again once the server is back; transfers resume where they stopped", e);
       case DEADLINE_EXCEEDED:
         return new NetworkFailure(or(reason, "TIMEOUT"), "the server did not answer in time",
             "check the network and re-run; transfers resume where they stopped", e);

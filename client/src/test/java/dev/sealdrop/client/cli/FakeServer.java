@@ -58,6 +58,8 @@ final class FakeServer implements AutoCloseable {
   volatile long breakDownloadAfter = -1;
   /** When set, the download that breakDownloadAfter ends is refused with FAILED_PRECONDITION and this reason. */
   volatile String breakDownloadReason;
+  /** When set, the download that breakDownloadAfter ends is ended by stopping the server (as its operator would). */
+  volatile boolean stopServerOnDownloadBreak;
   volatile boolean failNextConfirm;
   /** When set, ConfirmDownload is refused with FAILED_PRECONDITION and this reason (GRANT_CONSUMED counts the download). */
   volatile String confirmRefusal;
@@ -260,6 +262,10 @@ final class FakeServer implements AutoCloseable {
         off += n;
         if (breakDownloadAfter >= 0 && off >= breakDownloadAfter) {
           breakDownloadAfter = -1;
+          if (stopServerOnDownloadBreak) {
+            server.shutdownNow();
+            return;
+          }
           String reason = breakDownloadReason;
           if (reason != null) {
             Metadata m = new Metadata();

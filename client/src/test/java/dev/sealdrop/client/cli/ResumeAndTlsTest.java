@@ -103,6 +103,30 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void aServerStoppedMidDownloadIsToldInWordsNotInHttp2Terms() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("stopped"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("keys", "publish").assertExit(0);
+      alice.run("keys", "publish").assertExit(0);
+      Path csv = Files.write(dir.resolve("big.csv"), new byte[400_000]);
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      server.breakDownloadAfter = 100_000;
+      server.stopServerOnDownloadBreak = true;
+      Path out = Files.createDirectories(dir.resolve("bob-out"));
+      CliRun r = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      assertThat(r.jsonError()).containsEntry("reason", "DOWNLOAD_INTERRUPTED").containsEntry("kind", "unavailable");
+      assertThat(r.err()).contains("the server ended the call before it finished")
+          .doesNotContain("RST_STREAM").doesNotContain("HTTP/2").doesNotContain("the server failed");
+      try (Stream<Path> s = Files.list(out)) {
+        assertThat(s).as("nothing visible after a broken download").isEmpty();
+      }
+    }
+  }
+
+  @Test
   void aLostConfirmationIsSentOnRerunWithoutDownloadingAgain() throws Exception {
     Path dir = Files.createDirectories(root.resolve("confirm"));
     try (FakeServer server = devServer()) {
