@@ -226,7 +226,8 @@ public final class GrpcFailures {
         hint = "nothing is left to revoke; " + lister + " shows its state";
         break;
       case "GRANT_NOT_FOUND":
-        message = "no grant with that id " + whose + ": " + detail;
+        // not the server's text: it repeats this and names its RPCs (ListGrants, ListAllGrants)
+        message = "no grant with that id " + whose;
         hint = "check the grant id; " + lister + " " + lists;
         break;
       default:

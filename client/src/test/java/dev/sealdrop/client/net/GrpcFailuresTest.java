@@ -129,6 +129,20 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void anUnknownGrantIdToRevokeIsToldOnceWithoutTheServersRpcNames() {
+    // the server's own text names its RPCs (ListGrants, ListAllGrants) and repeats what the CLI says
+    SealdropFailure mine = GrpcFailures.translate(status(Status.NOT_FOUND.withDescription(
+        "no grant g_00000000000000000000000000000000 of yours; `sealdrop grants` (ListGrants) lists them"), null),
+        GrpcFailures.Op.REVOKE_GRANT);
+    assertThat(mine.getMessage()).isEqualTo("no grant with that id among yours");
+    assertThat(mine.hint()).hasValue("check the grant id; `sealdrop grants` lists the grants you created");
+    assertThat(Diagnoser.exitFor(mine)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    SealdropFailure any = GrpcFailures.translate(status(Status.NOT_FOUND.withDescription(
+        "no grant g_00000000000000000000000000000000; see ListAllGrants"), null), GrpcFailures.Op.ADMIN_REVOKE_GRANT);
+    assertThat(any.getMessage()).isEqualTo("no grant with that id on this server");
+  }
+
+  @Test
   void unknownGrantTokenIsNotRedeemable() {
     SealdropFailure f = GrpcFailures.translate(status(Status.NOT_FOUND, null), GrpcFailures.Op.REDEEM);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
