@@ -33,6 +33,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       honourGlobalFlags(root.globals(), args);
     }
     Throwable failure = Sealdrop.unknownCommand(ex);
+    if (failure == null) {
+      failure = Sealdrop.unexpectedArgument(ex, args);
+    }
     return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`");
   }
 

@@ -86,6 +86,40 @@ public final class Sealdrop {
   }
 
   /**
+   * The usage error for a word no parameter takes ({@code seal FILE --to bob dave}, {@code receive A B},
+   * {@code inbox bob}), instead of picocli's "Unmatched argument at index N": it names the word and what
+   * the command takes; when the word follows an option's value and that option may be repeated, the
+   * hint shows the repetition ({@code --to bob --to dave}). Null for an option-like word or a word
+   * where a subcommand belongs ({@link #unknownCommand(CommandLine.ParameterException)}).
+   */
+  static UsageFailure unexpectedArgument(CommandLine.ParameterException ex, String[] args) {
+    if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+      return null;
+    }
+    String extra = u.getUnmatched().get(0);
+    if (extra.startsWith("-")) {
+      return null;
+    }
+    CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+    String name = spec.qualifiedName(" ");
+    List<String> takes = spec.positionalParameters().stream().filter(p -> !p.hidden())
+        .map(p -> (p.arity().max() == 1 ? "one " : "") + p.paramLabel()).toList();
+    String hint = "see `" + name + " --help`";
+    List<String> given = List.of(args);
+    int at = given.indexOf(extra);
+    if (at >= 2) {
+      CommandLine.Model.OptionSpec option = spec.findOption(given.get(at - 2));
+      if (option != null && option.isMultiValue() && option.arity().max() == 1) {
+        String o = given.get(at - 2);
+        hint = "options take one value each: repeat the option for more (e.g. " + o + " " + given.get(at - 1) + " "
+            + o + " " + extra + "); " + hint;
+      }
+    }
+    return new UsageFailure("USAGE", "unexpected argument '" + extra + "': `" + name + "` takes "
+        + (takes.isEmpty() ? "no arguments" : String.join(" and ", takes)), hint, ex);
+  }
+
+  /**
    * {@code help [COMMAND...]}: the usage of the command at that path, exactly as {@code COMMAND...
    * --help} prints it (as text, or {@code {"ok":true,"usage":TEXT}} under {@code --json}); any word
    * that is not a subcommand at its level is the usage error {@code UNKNOWN_COMMAND}.

@@ -51,6 +51,22 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void anExtraArgumentIsNamedWithWhatTheCommandTakesNotPicocliIndex() {
+    // `seal FILE --to bob dave`: the issue writes `--to IDENTITY|BUNDLE_FILE ...`; say that --to is repeated
+    CliRun seal = Cli.raw(Map.of(), "--json", "seal", "clients.csv", "--to", "bob", "dave", "-o", "x.sealed")
+        .assertExit(2);
+    assertThat(seal.jsonError()).containsEntry("reason", "USAGE")
+        .containsEntry("message", "unexpected argument 'dave': `sealdrop seal` takes one FILE")
+        .containsEntry("hint", "options take one value each: repeat the option for more (e.g. --to bob --to dave);"
+            + " see `sealdrop seal --help`");
+    CliRun receive = Cli.raw(Map.of(), "receive", "sdg_a", "sdg_b").assertExit(2);
+    assertThat(receive.err()).contains("sealdrop: error: unexpected argument 'sdg_b': `sealdrop receive` takes one TOKEN")
+        .contains("sealdrop: hint: see `sealdrop receive --help`").doesNotContain("index");
+    CliRun inbox = Cli.raw(Map.of(), "inbox", "bob").assertExit(2);
+    assertThat(inbox.err()).contains("sealdrop: error: unexpected argument 'bob': `sealdrop inbox` takes no arguments");
+  }
+
+  @Test
   void aRepeatedGlobalFlagIsHarmless() {
     // a wrapper script that adds --json to a command line that already has it must not turn it into a usage error
     CliRun version = Cli.raw(Map.of(), "--json", "--json", "--verbose", "--verbose", "--version").assertExit(0);
