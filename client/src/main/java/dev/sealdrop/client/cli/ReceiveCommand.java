@@ -148,7 +148,9 @@ final class ReceiveCommand extends SealdropSubcommand {
         // further use, and a re-run must not "resume" it
         Files.deleteIfExists(spool);
         Files.deleteIfExists(stateFile);
-        if (!claim.resumed()) {
+        if (!claim.resumed() || !"CLAIM_CLOSED".equals(e.reason())) {
+          // only a closed claim (its window passed, released) leaves a grant to redeem anew; a revoked,
+          // consumed, expired or purged one is told as it is
           throw e;
         }
         session.output().note("the earlier claim lapsed; redeeming the grant again");

@@ -213,6 +213,38 @@ class ResumeAndTlsTest {
   }
 
   @Test
+  void aGrantRevokedBeforeAResumeIsToldAsRevokedWithoutRedeemingAgain() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("revoked-resume"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      Path csv = dir.resolve("big.csv");
+      Files.writeString(csv, "row,PLAINTEXT-MARKER\n".repeat(40_000));
+      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      Path out = Files.createDirectories(dir.resolve("out"));
+      server.breakDownloadAfter = 100_000;
+      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      // revoked while bob was away: the resumed download is refused with the grant's state, not CLAIM_CLOSED,
+      // so there is no claim to make anew; saying "the earlier claim lapsed" and redeeming again would be wrong
+      server.breakDownloadAfter = 0;
+      server.breakDownloadReason = "GRANT_REVOKED";
+      CliRun r = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+      assertThat(r.jsonError()).containsEntry("reason", "GRANT_REVOKED");
+      assertThat(r.err()).doesNotContain("lapsed").doesNotContain("redeeming");
+      assertThat(server.redeems.get()).as("not redeemed again").isEqualTo(1);
+      try (Stream<Path> s = Files.list(out)) {
+        assertThat(s).isEmpty();
+      }
+      try (Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
+        assertThat(left).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaIsRefusedWithExit3() throws Exception {
     Path dir = Files.createDirectories(root.resolve("foreign-server"));
     IssuedCert evil = pki.issue(new CertSpec("evil-server", Eku.SERVER_AUTH, java.time.Instant.now().minusSeconds(3600),
