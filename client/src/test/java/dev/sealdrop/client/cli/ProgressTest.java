@@ -12,13 +12,24 @@ import org.junit.jupiter.api.Test;
 /** Progress bars appear on a terminal only; scripts and logs get nothing. */
 class ProgressTest {
   private static String draw(boolean terminal) {
+    return draw(terminal, 10 * 1024 * 1024);
+  }
+
+  private static String draw(boolean terminal, long size) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    try (Progress p = new ProgressFactory(terminal, stream).start("uploading", 10 * 1024 * 1024)) {
-      p.advance(5 * 1024 * 1024);
-      p.position(10 * 1024 * 1024);
+    try (Progress p = new ProgressFactory(terminal, stream).start("uploading", size)) {
+      p.advance(size / 2);
+      p.position(size);
     }
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aFileUnderOneMebibyteCountsInKibibytesAndRatesHaveALeadingZero() {
+    // a 500 000-byte receive drew "0/0 MiB ... .5 MiB/s"
+    String bar = draw(true, 500_000);
+    assertThat(bar).contains("488/488 KiB").doesNotContain("0/0 MiB").doesNotContainPattern("[^0-9]\\.[0-9]");
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.sealdrop.client.cli.output;
 
 import java.io.PrintStream;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.util.Locale;
 import java.util.Objects;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -25,9 +28,12 @@ public final class ProgressFactory {
     if (!terminal) {
       return Progress.none();
     }
+    // KiB under one MiB (in MiB a small file reads "0/0 MiB"); rates with a leading zero ("0.5 MiB/s", not ".5")
+    boolean small = totalBytes < 1024 * 1024;
     ProgressBar bar = new ProgressBarBuilder().setTaskName(TerminalText.clean(task))
         .setInitialMax(Math.max(totalBytes, 1)).setStyle(ProgressBarStyle.ASCII)
-        .setUnit(" MiB", 1024 * 1024).showSpeed().setUpdateIntervalMillis(200)
+        .setUnit(small ? " KiB" : " MiB", small ? 1024 : 1024 * 1024)
+        .showSpeed(new DecimalFormat("0.0", DecimalFormatSymbols.getInstance(Locale.ROOT))).setUpdateIntervalMillis(200)
         .setConsumer(new ConsoleProgressBarConsumer(stream)).build();
     return new Progress() {
       @Override
