@@ -41,7 +41,7 @@ public final class Pem {
       }
       return certs;
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
-      throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + e.getMessage(),
+      throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + why(e),
           "pass a PEM or DER X.509 certificate");
     }
   }
@@ -67,7 +67,7 @@ public final class Pem {
       }
       throw new UsageFailure("BAD_KEY", "cannot parse the private key in " + file, "pass an EC, RSA or Ed25519 key");
     } catch (IOException | IllegalArgumentException e) {
-      throw new UsageFailure("BAD_KEY", "cannot read " + file + ": " + e.getMessage(), "check --key");
+      throw new UsageFailure("BAD_KEY", "cannot read " + file + ": " + why(e), "check --key");
     } finally {
       if (der != null) {
         Arrays.fill(der, (byte) 0);
@@ -82,5 +82,19 @@ public final class Pem {
     } catch (IllegalArgumentException e) {
       throw new UsageFailure("BAD_CERTIFICATE", "the certificate's " + e.getMessage(), "use a sealdrop client certificate");
     }
+  }
+
+  /** Why a file could not be read, in words: the JDK's text of a missing or forbidden file is just its path. */
+  private static String why(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return e.getMessage();
   }
 }

@@ -147,6 +147,18 @@ class ProfileTest {
   }
 
   @Test
+  void aMissingTlsFileInTheProfileIsNamedAsMissing() throws Exception {
+    // it read "cannot read /p/tls/client.key: /p/tls/client.key" (the JDK's NoSuchFileException text is the path)
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    Path key = alice.home().resolve("tls/client.key");
+    Files.delete(key);
+    CliRun r = alice.run("--json", "inbox").assertExit(3);
+    assertThat(r.jsonError()).containsEntry("reason", "TLS_SETUP");
+    assertThat(r.err()).contains("cannot read " + key + ": no such file").doesNotContain(key + ": " + key);
+  }
+
+  @Test
   void initRefusesAKeyThatIsNotTheCertificates() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
     Cli alice = Users.user(root, "alice");
