@@ -1,8 +1,10 @@
 package dev.sealdrop.client.net;
 
-import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.Pem;
+import dev.sealdrop.keys.internal.Certificates;
+import dev.sealdrop.keys.internal.FormatException;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -10,8 +12,11 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +66,7 @@ public final class ChannelFactory {
     return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
   }
 
-  public ManagedChannel open(HostPort server) throws AuthFailure {
+  public ManagedChannel open(HostPort server) throws KeyStoreFailure {
     NettyChannelBuilder builder = NettyChannelBuilder.forAddress(server.host(), server.port())
         .intercept(Delivery.INTERCEPTOR);
     if (checkpointsDir != null) {
@@ -80,10 +85,11 @@ public final class ChannelFactory {
    * as objects: Netty's own file-based key loading initialises Bouncy Castle's full JCA provider
    * whenever BC is on the class path (about half a second and a thousand classes per command).
    */
-  SslContext sslContext() throws AuthFailure {
+  SslContext sslContext() throws KeyStoreFailure {
     try {
       X509Certificate[] chain = Pem.certificates(clientCertificate);
       PrivateKey key = Pem.privateKey(clientKey);
+      requireKeyOf(chain[0], key);
       X509Certificate[] anchors = Pem.certificates(caCertificate);
       return GrpcSslContexts.configure(SslContextBuilder.forClient(), provider())
           .keyStoreType(TRANSIENT_KEY_STORE)
@@ -93,9 +99,36 @@ public final class ChannelFactory {
           .endpointIdentificationAlgorithm("HTTPS")
           .build();
     } catch (UsageFailure | SSLException | IllegalArgumentException e) {
-      throw new AuthFailure("TLS_SETUP", "cannot load the profile's TLS files (" + clientCertificate + ", "
+      throw new KeyStoreFailure("TLS_SETUP", "cannot load the profile's TLS files (" + clientCertificate + ", "
           + clientKey + ", " + caCertificate + "): " + e.getMessage(),
           "re-run `sealdrop init` with a valid --cert, --key (PKCS#8 PEM) and --ca", e);
+    }
+  }
+
+  /**
+   * The profile's TLS key must be its certificate's (a certificate copied over from another profile
+   * would otherwise fail in the handshake as OpenSSL's "General OpenSslEngine problem"): one
+   * signature made with the key and checked with the certificate.
+   */
+  private void requireKeyOf(X509Certificate certificate, PrivateKey key) throws KeyStoreFailure {
+    boolean matches;
+    try {
+      Signature signer = Signature.getInstance(Certificates.signatureAlgorithm(certificate.getPublicKey()));
+      signer.initSign(key);
+      byte[] probe = "sealdrop: is this the certificate's key?".getBytes(StandardCharsets.US_ASCII);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(signer.getAlgorithm());
+      verifier.initVerify(certificate.getPublicKey());
+      verifier.update(probe);
+      matches = verifier.verify(signature);
+    } catch (GeneralSecurityException | FormatException | RuntimeException e) {
+      matches = false; // e.g. an RSA key beside an EC certificate
+    }
+    if (!matches) {
+      throw new KeyStoreFailure("TLS_KEY_MISMATCH", "the profile's TLS key (" + clientKey + ") is not the key of its"
+          + " certificate (" + clientCertificate + ")", "put back the pair that belong together, or re-run `sealdrop "
+          + "init` with --cert and its own --key", null);
     }
   }
 

@@ -153,8 +153,8 @@ class ProfileTest {
     Cli alice = Users.init(pki, root, "alice", "localhost:8443");
     Path key = alice.home().resolve("tls/client.key");
     Files.delete(key);
-    CliRun r = alice.run("--json", "inbox").assertExit(3);
-    assertThat(r.jsonError()).containsEntry("reason", "TLS_SETUP");
+    CliRun r = alice.run("--json", "inbox").assertExit(7);
+    assertThat(r.jsonError()).containsEntry("kind", "keystore").containsEntry("reason", "TLS_SETUP");
     assertThat(r.err()).contains("cannot read " + key + ": no such file").doesNotContain(key + ": " + key);
   }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.KeyStoreFailure;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import java.io.File;
@@ -55,11 +55,23 @@ class ChannelFactoryTlsSetupTest {
   }
 
   private static void assertTlsSetup(ChannelFactory f, Path named) {
-    assertThatThrownBy(f::sslContext).isInstanceOfSatisfying(AuthFailure.class, e -> {
+    assertThatThrownBy(f::sslContext).isInstanceOfSatisfying(KeyStoreFailure.class, e -> {
       assertThat(e.reason()).isEqualTo("TLS_SETUP");
       assertThat(e.getMessage()).contains("cannot load the profile's TLS files").contains(named.toString());
       assertThat(e.hint()).hasValueSatisfying(h -> assertThat(h).contains("sealdrop init").contains("PKCS#8"));
     });
+  }
+
+  @Test
+  void aKeyThatIsNotTheCertificatesIsNamedAsSuchBeforeAnyHandshake() {
+    // bob's key beside alice's certificate (one copied over from another profile), and an RSA one beside an EC one
+    for (Path key : java.util.List.of(pki.keyFile("bob"), pki.keyFile("server"))) {
+      assertThatThrownBy(factory(pki.certFile("alice"), key)::sslContext).isInstanceOfSatisfying(KeyStoreFailure.class,
+          e -> {
+            assertThat(e.reason()).isEqualTo("TLS_KEY_MISMATCH");
+            assertThat(e.getMessage()).contains("is not the key of its certificate").contains(key.toString());
+          });
+    }
   }
 
   @Test
