@@ -70,12 +70,18 @@ final class ReceiveCommand extends SealdropSubcommand {
   @Mixin
   PassphraseOption passphrase;
 
+  /** A grant token as the server makes them: {@code sdg_} and 32 random bytes in unpadded base64url. */
+  private static final java.util.regex.Pattern GRANT_TOKEN = java.util.regex.Pattern.compile("sdg_[A-Za-z0-9_-]{43}");
+
   @Override
   void run(Session session) throws Exception {
     session.output().interruptHint("run the same command again before the claim window passes: the download resumes");
     String t = token.strip();
-    if (t.isEmpty() || t.length() > 512 || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-      throw new UsageFailure("BAD_TOKEN", "that does not look like a grant token", "paste the token exactly as sent");
+    if (!GRANT_TOKEN.matcher(t).matches()) {
+      // before the passphrase is asked for or the server is contacted (docs/cli.md, "Identifiers")
+      throw new UsageFailure("BAD_TOKEN", "that is not a grant token: a token is `sdg_` followed by 43 letters, digits,"
+          + " '-' or '_'", "paste the token whole, exactly as the sender gave it (`sealdrop inbox` lists your grants, "
+          + "not their tokens)");
     }
     if (Files.exists(directory) && !Files.isDirectory(directory)) {
       throw new UsageFailure("NOT_A_FOLDER", directory + " is a file, not a folder; receive writes the file under its"

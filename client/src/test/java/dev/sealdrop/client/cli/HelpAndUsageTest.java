@@ -298,6 +298,20 @@ class HelpAndUsageTest {
     }
   }
 
+  @Test
+  void aTokenThatIsNotOneIsRefusedBeforeAnyPassphraseProfileOrServer() {
+    // no profile and no passphrase source here: a token check that came later would fail on those first
+    for (String bad : List.of("notatoken", "sdg_short", "sdg_" + "A".repeat(42) + "!", "g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67",
+        "sdc_" + "A".repeat(43), "sdg_" + "A".repeat(44))) {
+      CliRun r = Cli.raw(Map.of(), "--json", "receive", bad).assertExit(2);
+      assertThat(r.jsonError()).as(bad).containsEntry("reason", "BAD_TOKEN");
+      assertThat((String) r.jsonError().get("message")).as(bad).contains("`sdg_` followed by 43");
+    }
+    // surrounding blanks, as a paste may bring, are not part of it: this one gets past the check (to NO_PROFILE)
+    assertThat(Cli.raw(Map.of(), "--json", "receive", " sdg_" + "A".repeat(43) + "\n").assertExit(2).jsonError())
+        .containsEntry("reason", "NO_PROFILE");
+  }
+
   /** The server's formats: Ids.next ("g_"/"f_" + 32 lowercase hex) and Secrets.next ("sdg_" + 43 base64url). */
   private static final Pattern REAL_ID = Pattern.compile("(g_|f_)[0-9a-f]{32}|sdg_[A-Za-z0-9_-]{43}");
   /** Anything that looks like an id or a token in an example: a prefix, a UUID, a ULID. */
