@@ -41,7 +41,8 @@ final class Recipients {
           identity = KeyBundle.decode(encoded).identity();
         } catch (IOException | BundleException e) {
           throw new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + e.getMessage(),
-              "pass a file written by `sealdrop keys export`, or an identity");
+              "pass a file written by `sealdrop keys export` (`seal` and `send` also take the name of an identity whose"
+                  + " key you pinned)");
         }
         b = session.reportPin(session.trust().accept(encoded, identity, acceptNewKey)).bundle();
       } else if (t.equals(me)) {

@@ -70,7 +70,7 @@ final class SendCommand extends SealdropSubcommand {
     if (to.equals(me)) {
       // refused before anything: no key is fetched or pinned, nothing is uploaded
       throw new PermissionFailure("RECIPIENT_NOT_ACQUIRER", "you cannot send a file to yourself (" + me
-          + "): grants go to acquirers only", "name the acquirer who should receive it; to keep a sealed copy for"
+          + "): a grant lets another identity download it", "name the acquirer who should receive it; to keep a sealed copy for"
           + " yourself, use `sealdrop seal`");
     }
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
