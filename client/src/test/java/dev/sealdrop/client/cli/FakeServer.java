@@ -221,7 +221,8 @@ final class FakeServer implements AutoCloseable {
 
     @Override
     public void createGrant(CreateGrantRequest req, StreamObserver<CreateGrantResponse> out) {
-      token = "sd_test_token_" + System.nanoTime();
+      // the real server's format (sdg_ + 43 base64url): receive refuses any other before it connects
+      token = String.format("sdg_%043d", System.nanoTime());
       out.onNext(CreateGrantResponse.newBuilder().setGrant(grant()).setToken(token).build());
       out.onCompleted();
     }

@@ -102,17 +102,27 @@ class ResumeAndTlsTest {
     }
   }
 
+  /** alice's and bob's profiles on {@code server}, both keys published; alice has sent bob {@code file}. */
+  private record Sent(Cli bob, String token) {}
+
+  private Sent aliceSentBob(Path dir, FakeServer server, Path file) {
+    Cli alice = Users.init(pki, dir, "alice", server.address());
+    Cli bob = Users.init(pki, dir, "bob", server.address());
+    alice.run("keys", "publish").assertExit(0);
+    bob.run("keys", "publish").assertExit(0);
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    return new Sent(bob, token);
+  }
+
   @Test
   void aServerStoppedMidDownloadIsToldInWordsNotInHttp2Terms() throws Exception {
     Path dir = Files.createDirectories(root.resolve("stopped"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      bob.run("keys", "publish").assertExit(0);
-      alice.run("keys", "publish").assertExit(0);
       Path csv = Files.write(dir.resolve("big.csv"), new byte[400_000]);
-      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      String token = sent.token();
       server.breakDownloadAfter = 100_000;
       server.stopServerOnDownloadBreak = true;
       Path out = Files.createDirectories(dir.resolve("bob-out"));
@@ -130,13 +140,10 @@ class ResumeAndTlsTest {
   void aLostConfirmationIsSentOnRerunWithoutDownloadingAgain() throws Exception {
     Path dir = Files.createDirectories(root.resolve("confirm"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      alice.run("keys", "publish").assertExit(0);
-      bob.run("keys", "publish").assertExit(0);
       Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
-      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      String token = sent.token();
       server.failNextConfirm = true;
       Path out = Files.createDirectories(dir.resolve("out"));
       bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
@@ -154,13 +161,10 @@ class ResumeAndTlsTest {
   void aDownloadTheServerCountedBeforeTheConfirmationIsReceivedAndARefusedOneLeavesNoStateBehind() throws Exception {
     Path dir = Files.createDirectories(root.resolve("counted"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      alice.run("keys", "publish").assertExit(0);
-      bob.run("keys", "publish").assertExit(0);
       Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
-      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      String token = sent.token();
 
       // the owner revoked after every byte was served, or the window passed: the server counted it
       server.confirmRefusal = "GRANT_CONSUMED";
@@ -189,14 +193,11 @@ class ResumeAndTlsTest {
   void aGrantRevokedWhileItDownloadsLeavesNoStateOrSpoolBehind() throws Exception {
     Path dir = Files.createDirectories(root.resolve("revoked-mid"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      alice.run("keys", "publish").assertExit(0);
-      bob.run("keys", "publish").assertExit(0);
       Path csv = dir.resolve("big.csv");
       Files.writeString(csv, "row,PLAINTEXT-MARKER\n".repeat(40_000));
-      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      String token = sent.token();
       // the owner (or an admin) revokes while bob downloads: the server ends the stream with the grant's state
       server.breakDownloadAfter = 100_000;
       server.breakDownloadReason = "GRANT_REVOKED";
@@ -216,14 +217,11 @@ class ResumeAndTlsTest {
   void aGrantRevokedBeforeAResumeIsToldAsRevokedWithoutRedeemingAgain() throws Exception {
     Path dir = Files.createDirectories(root.resolve("revoked-resume"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      alice.run("keys", "publish").assertExit(0);
-      bob.run("keys", "publish").assertExit(0);
       Path csv = dir.resolve("big.csv");
       Files.writeString(csv, "row,PLAINTEXT-MARKER\n".repeat(40_000));
-      String token = (String) alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      String token = sent.token();
       Path out = Files.createDirectories(dir.resolve("out"));
       server.breakDownloadAfter = 100_000;
       bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
