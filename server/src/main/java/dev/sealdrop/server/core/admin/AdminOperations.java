@@ -173,8 +173,8 @@ public final class AdminOperations {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
     details.put("grant-id", grantId); // as on every record about a grant, so an auditor finds it by grant-id
     return act(c, "admin.grant.revoke", "grant:" + grantId, details, () -> {
-      Grant g = grants.revoke(c.principal(), grantId); // which also cuts the downloads doors registered
-      return new RevokedGrant(g, grants.downloadsServing(g.id()));
+      GrantService.Revoked r = grants.revokeCounting(c.principal(), grantId); // which also cuts its downloads
+      return new RevokedGrant(r.grant(), r.downloadsCut());
     });
   }
 
@@ -210,7 +210,10 @@ public final class AdminOperations {
    */
   public PurgeResult purgeFile(Caller c, String fileId, String reason) {
     return act(c, "admin.file.purge", "file:" + fileId, reasonDetail(reason), () -> {
-      List<Grant> deleted = Purger.purge(repository, blobs, fileId).orElseThrow(() ->
+      // counted as the purge takes effect, before any download is closed: the downloads it cuts
+      GrantService.Counted<java.util.Optional<List<Grant>>> purged =
+          grants.cuttingDownloadsOfFile(fileId, () -> Purger.purge(repository, blobs, fileId));
+      List<Grant> deleted = purged.result().orElseThrow(() ->
           new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + "; see admin files list"));
       Instant now = clock.instant();
       for (Grant g : deleted) {
@@ -222,7 +225,7 @@ public final class AdminOperations {
         audit.record(c.principal().identity(), "grant.purge", "grant:" + g.id(), "ok", c.peer(), details);
       }
       sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED, GrantService.FILE_PURGED_CUT);
-      return new PurgeResult(fileId, deleted.size(), grants.downloadsServingFile(fileId));
+      return new PurgeResult(fileId, deleted.size(), purged.downloadsCut());
     });
   }
 

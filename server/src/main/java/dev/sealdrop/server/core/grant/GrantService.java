@@ -149,17 +149,29 @@ public final class GrantService {
     return grants.listByRecipient(caller.identity()).stream().map(g -> g.asOf(now)).toList();
   }
 
+  /** A revoked grant, and how many of its downloads the revocation cut. */
+  public record Revoked(Grant grant, int downloadsCut) {}
+
   /** Revokes a grant (its owner, or an admin); a download in progress is cut at its next chunk. Audited. */
   public Grant revoke(Principal caller, String grantId) {
+    return revokeCounting(caller, grantId).grant();
+  }
+
+  /**
+   * {@link #revoke}, also saying how many downloads it cut: those being served the moment the grant
+   * became revoked (counted before any of them is closed, so a stream that the revocation ends at once
+   * is counted too); 0 when the grant was already revoked.
+   */
+  public Revoked revokeCounting(Principal caller, String grantId) {
     return audited(caller, "grant.revoke", seen -> {
       seen.grant(grantId);
-      Grant g = doRevoke(caller, grantId);
-      seen.of(g);
-      return g;
+      Revoked r = doRevoke(caller, grantId);
+      seen.of(r.grant());
+      return r;
     });
   }
 
-  private Grant doRevoke(Principal caller, String grantId) {
+  private Revoked doRevoke(Principal caller, String grantId) {
     if (caller.role() != Role.ADMIN) {
       caller.require(Role.TRANSFEROR, "revoke grants");
     }
@@ -168,8 +180,14 @@ public final class GrantService {
         ? findVisible(grantId, g -> true, "no grant " + grantId + "; see ListAllGrants")
         : findVisible(grantId, g -> g.owner().equals(caller.identity()),
             "no grant " + grantId + " of yours; `sealdrop grants` (ListGrants) lists them");
-    if (grants.revoke(grant.id(), now)) {
-      LOG.warn("grant {} revoked by '{}'", grant.id(), caller.identity());
+    int cut = -1;
+    synchronized (streams) { // no download of it starts or ends while it is revoked and they are counted
+      if (grants.revoke(grant.id(), now)) {
+        cut = downloadsServing(grant.id());
+      }
+    }
+    if (cut >= 0) {
+      LOG.warn("grant {} revoked by '{}' ({} download(s) cut)", grant.id(), caller.identity(), cut);
       // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
       sessions.closeDownloads(d -> d.grantId().equals(grant.id()), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
     } else {
@@ -179,8 +197,23 @@ public final class GrantService {
         throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; `sealdrop grants` (ListGrants) shows its state");
       }
     }
-    return grants.find(grant.id()).orElseThrow().asOf(now);
+    return new Revoked(grants.find(grant.id()).orElseThrow().asOf(now), Math.max(cut, 0));
   }
+
+  /**
+   * Runs {@code act} (which makes the downloads of file {@code fileId} fail, as a purge does) while no
+   * download starts or ends, and counts the downloads of that file being served the moment it took
+   * effect: the downloads it cuts, counted before any is closed.
+   */
+  public <T> Counted<T> cuttingDownloadsOfFile(String fileId, java.util.function.Supplier<T> act) {
+    synchronized (streams) {
+      T result = act.get();
+      return new Counted<>(result, downloadsServingFile(fileId));
+    }
+  }
+
+  /** A result and how many downloads the act that gave it cut. */
+  public record Counted<T>(T result, int downloadsCut) {}
 
   /**
    * Redeems a token. Only the recipient's certificate identity may; a foreign identity is refused
@@ -325,16 +358,13 @@ public final class GrantService {
     }
   }
 
-  /**
-   * How many downloads of grant {@code grantId} are being served now. Right after the grant was
-   * revoked, these are the downloads the revocation cuts: each fails at its next chunk.
-   */
-  public int downloadsServing(String grantId) {
+  /** How many downloads of grant {@code grantId} are being served now. */
+  private int downloadsServing(String grantId) {
     return (int) serving.stream().filter(d -> d.grantId().equals(grantId)).count();
   }
 
-  /** How many downloads of any grant of file {@code fileId} are being served now (see {@link #downloadsServing}). */
-  public int downloadsServingFile(String fileId) {
+  /** How many downloads of any grant of file {@code fileId} are being served now. */
+  private int downloadsServingFile(String fileId) {
     return (int) serving.stream().filter(d -> d.fileId().equals(fileId)).count();
   }
 

@@ -171,6 +171,47 @@ class RevocationTest {
     assertThat(Transfers.download(clients.transfer("dave"), claim, 0)).hasSize((int) file.getSize());
   }
 
+  /**
+   * A download that ends the moment its grant is revoked (here: the closer registered for it with
+   * the core ends bob's stalled stream, and returns once the server has ended the download, as a door
+   * that ends its streams at once would) has ended by the time the admin's answer is built, and it is
+   * still one download the revocation cut.
+   */
+  @Test
+  void aDownloadTheRevocationEndsAtOnceIsStillCountedAsCut() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String grantId = g.getGrant().getGrantId();
+    io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+    Iterator<DownloadResponse> it = call.wrap(() -> downloading("bob", clients.channel("bob"), g.getToken())).call();
+    dev.sealdrop.server.core.identity.LiveSessions live = server.server().liveSessions();
+    dev.sealdrop.server.core.identity.Principal bob = server.server().identities().authenticate(
+        server.pki.certificate("bob"), new dev.sealdrop.server.core.identity.Origin(
+            dev.sealdrop.server.core.identity.Origin.GRPC, "test"));
+    live.registerDownload(bob, new dev.sealdrop.server.core.identity.LiveSessions.Download(grantId,
+        file.getFileId(), "alice"), (reason, why) -> {
+          call.cancel(null); // the stream ends (RST_STREAM reaches the server whatever the flow-control window)
+          long deadline = System.nanoTime() + 10_000_000_000L;
+          while (!downloadAborted(grantId)) {
+            assertThat(System.nanoTime()).as("the download ends within 10 s").isLessThan(deadline);
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+          }
+          return true;
+        });
+
+    dev.sealdrop.protocol.v1.RevokeAnyGrantResponse response = admins.admin("carol").revokeAnyGrant(
+        RevokeAnyGrantRequest.newBuilder().setGrantId(grantId).setReason("deal off").build());
+    assertThat(response.getDownloadsCut()).as("the download the revocation ended is counted").isEqualTo(1);
+  }
+
+  private boolean downloadAborted(String grantId) {
+    try {
+      return server.server().audit().tail(1000).stream().anyMatch(e -> e.action().equals("download.abort")
+          && grantId.equals(e.details().get("grant-id")));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void revokingAGrantWhileItStreamsCutsTheStream() {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");

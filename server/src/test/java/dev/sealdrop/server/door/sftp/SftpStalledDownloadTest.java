@@ -86,10 +86,13 @@ class SftpStalledDownloadTest {
   @Test
   void anAdminsRevocationOfTheGrantCutsAStalledDownloadAtOnce() throws Exception {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-    IOException cut = stalledThen(g, () -> admins.admin("carol").revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
-        .setGrantId(g.getGrant().getGrantId()).setReason("deal off").build()));
+    java.util.concurrent.atomic.AtomicInteger downloadsCut = new java.util.concurrent.atomic.AtomicInteger(-1);
+    IOException cut = stalledThen(g, () -> downloadsCut.set(admins.admin("carol").revokeAnyGrant(
+        RevokeAnyGrantRequest.newBuilder().setGrantId(g.getGrant().getGrantId()).setReason("deal off").build())
+        .getDownloadsCut()));
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("the grant was revoked").hasMessageContaining("[GRANT_REVOKED]");
+    assertThat(downloadsCut).as("the answer counts the download the revocation closed at once").hasValue(1);
   }
 
   @Test
@@ -113,10 +116,12 @@ class SftpStalledDownloadTest {
   @Test
   void purgingTheFileCutsAStalledDownloadAtOnce() throws Exception {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-    IOException cut = stalledThen(g, () -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder()
-        .setFileId(file.getFileId()).setReason("takedown").build()));
+    java.util.concurrent.atomic.AtomicInteger downloadsCut = new java.util.concurrent.atomic.AtomicInteger(-1);
+    IOException cut = stalledThen(g, () -> downloadsCut.set(admins.admin("carol").purgeFile(
+        PurgeFileRequest.newBuilder().setFileId(file.getFileId()).setReason("takedown").build()).getDownloadsCut()));
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("purged").hasMessageContaining("[FILE_PURGED]");
+    assertThat(downloadsCut).as("the answer counts the download the purge closed at once").hasValue(1);
   }
 
   /**
