@@ -95,7 +95,8 @@ final class AdminConnection implements AutoCloseable {
     String reason = GrpcFailures.reason(e).orElse(s.getCode().name());
     if (s.getCode() == Status.Code.ALREADY_EXISTS) {
       return new UsageFailure(reason, "the server refused: " + detail,
-          "check with `sealdrop admin identities list`; a revoked identity's name cannot be reused", e);
+          "check with `sealdrop admin identities list`; names are unique ignoring case, and a revoked"
+              + " identity's name cannot be reused", e);
     }
     if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {
       return new UsageFailure(reason, "the server refused: " + detail,

@@ -1,6 +1,5 @@
 package dev.sealdrop.server.core.admin;
 
-import dev.sealdrop.server.core.AlreadyExistsException;
 import dev.sealdrop.server.core.InvalidRequestException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PreconditionFailedException;
@@ -93,10 +92,7 @@ public final class AdminOperations {
         throw new InvalidRequestException(Reason.INVALID_REQUEST,
             "give an identity of 1-64 characters [A-Za-z0-9._@-] and a role (transferor, acquirer or admin)");
       }
-      if (!repository.insertIdentity(name, role, clock.instant())) {
-        throw new AlreadyExistsException(Reason.IDENTITY_EXISTS,
-            "identity '" + name + "' already exists (revoked names cannot be reused); see admin identities list");
-      }
+      identities.add(name, role);
       return view(name);
     });
   }

@@ -10,9 +10,6 @@ import java.util.Optional;
 public interface AdminRepository {
   List<IdentityView> listIdentities();
 
-  /** Registers a new, enabled identity; returns false if the name exists (in any state). */
-  boolean insertIdentity(String name, dev.sealdrop.server.core.identity.Role role, Instant now);
-
   /** Grants matching the filter (null: any), newest first; EXPIRED is not stored, pass ACTIVE and filter. */
   List<Grant> listGrants(GrantState state, String owner, String recipient);
 

@@ -10,8 +10,12 @@ public interface IdentityRepository {
   /** Creates the identity, or sets its role and enabled flag if it exists. */
   void upsert(Identity identity, Instant now);
 
-  /** Creates the identity only if absent; returns whether it was created. */
-  boolean insertIfAbsent(Identity identity, Instant now);
+  /**
+   * Creates the identity unless its name is taken: equal, ignoring case, to an identity's name
+   * (revoked ones included). Returns the name that takes it (the same name if it exists exactly),
+   * or empty if the identity was created.
+   */
+  java.util.Optional<String> insertUnlessTaken(Identity identity, Instant now);
 
   /** Records that a certificate (issuer DN + serial in hex) must no longer be accepted. */
   void revokeCertificate(String issuer, String serialHex, Instant now);

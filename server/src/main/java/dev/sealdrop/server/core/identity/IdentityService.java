@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.identity;
 
+import dev.sealdrop.server.core.AlreadyExistsException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
@@ -83,19 +84,45 @@ public final class IdentityService {
    */
   public void registerAll(Map<String, Role> roles) {
     roles.forEach((name, role) -> {
-      if (repository.insertIfAbsent(new Identity(name, role, true), clock.instant())) {
+      Optional<String> taken = repository.insertUnlessTaken(new Identity(name, role, true), clock.instant());
+      if (taken.isEmpty()) {
         LOG.info("identity '{}' registered as {}", name, role.key());
-      } else {
+      } else if (taken.get().equals(name)) {
         LOG.debug("identity '{}' already registered; its stored role and state are kept", name);
+      } else {
+        LOG.warn("identity '{}' not registered: {}", name, takenMessage(name, taken.get()));
       }
     });
   }
 
   /** Creates the first admin if that identity does not exist yet; an existing identity is left alone. */
   public void bootstrapAdmin(String name) {
-    if (repository.insertIfAbsent(new Identity(name, Role.ADMIN, true), clock.instant())) {
+    Optional<String> taken = repository.insertUnlessTaken(new Identity(name, Role.ADMIN, true), clock.instant());
+    if (taken.isEmpty()) {
       LOG.warn("bootstrapped admin identity '{}' from configuration", name);
+    } else if (!taken.get().equals(name)) {
+      LOG.warn("admin identity '{}' not bootstrapped: {}", name, takenMessage(name, taken.get()));
     }
+  }
+
+  /**
+   * Registers a new identity, enabled: the one rule for every new name. A name equal, ignoring case
+   * (names are ASCII, so Locale.ROOT case), to an existing identity's, revoked ones included, is refused with
+   * {@link Reason#IDENTITY_EXISTS}: two identities that differ only by case would be mistaken for
+   * each other (by an admin, or by a sender choosing a recipient).
+   */
+  public void add(String name, Role role) {
+    repository.insertUnlessTaken(new Identity(name, role, true), clock.instant()).ifPresent(existing -> {
+      throw new AlreadyExistsException(Reason.IDENTITY_EXISTS, takenMessage(name, existing));
+    });
+  }
+
+  private static String takenMessage(String name, String existing) {
+    return existing.equals(name)
+        ? "identity '" + name + "' already exists (revoked names cannot be reused); see admin identities list"
+        : "identity '" + name + "' differs only by case from the existing identity '" + existing + "' (names are"
+            + " unique ignoring case, revoked ones included); use '" + existing + "' or choose another name; see"
+            + " admin identities list";
   }
 
   /** Enables or disables an identity (its next call is refused). */

@@ -43,19 +43,6 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public boolean insertIdentity(String name, Role role, Instant now) {
-    return jdbc.inTransaction(c -> {
-      if (!Jdbc.query(c, "SELECT 1 FROM identities WHERE name = ?", rs -> 1, name).isEmpty()
-          || !Jdbc.query(c, "SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isEmpty()) {
-        return false;
-      }
-      Jdbc.update(c, "INSERT INTO identities (name, role, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-          name, role.key(), true, now.toEpochMilli(), now.toEpochMilli());
-      return true;
-    });
-  }
-
-  @Override
   public List<Grant> listGrants(GrantState state, String owner, String recipient) {
     String s = state == null ? "" : state.name();
     String o = owner == null ? "" : owner;

@@ -4,6 +4,7 @@ import dev.sealdrop.server.core.identity.Identity;
 import dev.sealdrop.server.core.identity.IdentityRepository;
 import dev.sealdrop.server.core.identity.Role;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** Identities and the certificate revocation list in SQL. */
@@ -33,13 +34,17 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   }
 
   @Override
-  public boolean insertIfAbsent(Identity identity, Instant now) {
+  public Optional<String> insertUnlessTaken(Identity identity, Instant now) {
     return jdbc.inTransaction(c -> {
-      if (!Jdbc.query(c, "SELECT 1 FROM identities WHERE name = ?", rs -> 1, identity.name()).isEmpty()) {
-        return false;
+      // names are ASCII ([A-Za-z0-9._@-]), so SQL's LOWER folds them as Locale.ROOT does
+      List<String> taken = Jdbc.query(c, "SELECT name FROM identities WHERE LOWER(name) = LOWER(?) UNION"
+          + " SELECT name FROM revoked_identities WHERE LOWER(name) = LOWER(?)", rs -> rs.getString(1),
+          identity.name(), identity.name());
+      if (!taken.isEmpty()) {
+        return Optional.of(taken.contains(identity.name()) ? identity.name() : taken.get(0));
       }
       insert(c, identity, now);
-      return true;
+      return Optional.<String>empty();
     });
   }
 

@@ -24,6 +24,7 @@ import dev.sealdrop.server.testing.AdminClients;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -101,6 +102,29 @@ class AdminListenerTest {
   void theAdminListenerIsItsOwnLoopbackPort() {
     assertThat(server.server().adminPort()).isPositive().isNotEqualTo(server.port());
     assertThat(server.server().adminHost()).isEqualTo("127.0.0.1");
+  }
+
+  /**
+   * Names are unique ignoring case, revoked ones included: 'GINA' beside 'gina' would be mistaken for
+   * it by an admin, or by a sender choosing a recipient. The refusal names the existing identity.
+   */
+  @Test
+  void aNameThatDiffersOnlyByCaseFromAnExistingOneIsRefused() {
+    admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("gina")
+        .setRole(Role.ROLE_ACQUIRER).build());
+    StatusRuntimeException e = refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder()
+        .setIdentity("GINA").setRole(Role.ROLE_TRANSFEROR).build()), Status.Code.ALREADY_EXISTS, "IDENTITY_EXISTS");
+    assertThat(e.getStatus().getDescription()).contains("'GINA'").contains("existing identity 'gina'");
+
+    admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("hank")
+        .setRole(Role.ROLE_ACQUIRER).build());
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("hank").setReason("left")
+        .build());
+    e = refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("Hank")
+        .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.ALREADY_EXISTS, "IDENTITY_EXISTS");
+    assertThat(e.getStatus().getDescription()).contains("existing identity 'hank'");
+    assertThat(admins.admin("carol").listIdentities(ListIdentitiesRequest.getDefaultInstance()).getIdentitiesList())
+        .extracting(IdentityInfo::getIdentity).contains("gina", "hank").doesNotContain("GINA", "Hank");
   }
 
   @Test
