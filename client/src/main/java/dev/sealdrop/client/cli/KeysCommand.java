@@ -150,9 +150,13 @@ final class KeysCommand extends SealdropSubcommand {
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the key file")
     void run(Session session) throws Exception {
       String line = SshPublicKeyFile.read(file);
+      // the server answers a key that is already the caller's (through this certificate) with that key, unchanged:
+      // nothing to do, and the output says so
+      List<dev.sealdrop.protocol.v1.SshKey> before = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session
+          .connect().sshKeys().listSshKeys(ListSshKeysRequest.getDefaultInstance())).getKeysList();
       dev.sealdrop.protocol.v1.SshKey added = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect()
           .sshKeys().addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(line).build())).getKey();
-      session.output().emit(new SshKeysView("added", List.of(added)));
+      session.output().emit(new SshKeysView(before.contains(added) ? "already-registered" : "added", List.of(added)));
     }
   }
 

@@ -13,7 +13,8 @@ import java.util.List;
  * SSH keys as {@code keys add-ssh/list-ssh/remove-ssh} show them: one JSON object shape, one line
  * for people, fingerprints as {@code ssh-keygen -l} prints them.
  *
- * @param status "added" or "removed" for one key; null for a list
+ * @param status "added", "already-registered" (add-ssh of a key that was already the caller's) or "removed" for
+ *     one key; null for a list
  * @param keys the keys
  */
 record SshKeysView(String status, List<SshKey> keys) implements Result {
@@ -50,6 +51,13 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
   public void writeHuman(PrintWriter out) {
     if (status != null) {
       SshKey k = keys.get(0);
+      if (status.equals("already-registered")) {
+        out.println("SSH key " + TerminalText.clean(k.getFingerprint()) + " (" + TerminalText.clean(k.getAlgorithm())
+            + ", " + k.getBits() + " bits) is already registered to you (" + TerminalText.clean(k.getIdentity())
+            + "); nothing to do");
+        out.println("  log in to the SFTP door as user '" + TerminalText.clean(k.getIdentity()) + "' with this key");
+        return;
+      }
       out.println((status.equals("added") ? "Added" : "Removed") + " SSH key " + TerminalText.clean(k.getFingerprint())
           + " (" + TerminalText.clean(k.getAlgorithm()) + ", " + k.getBits() + " bits) "
           + (status.equals("added") ? "for " : "of ") + TerminalText.clean(k.getIdentity()));

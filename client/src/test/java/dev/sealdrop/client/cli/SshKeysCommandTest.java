@@ -115,9 +115,18 @@ class SshKeysCommandTest {
 
     Path shared = pub(newKey("shared", "ed25519", 0));
     alice.run("keys", "add-ssh", shared.toString()).assertExit(0);
+    // re-running it is no error and says so: the key is already hers
+    CliRun mine = alice.run("keys", "add-ssh", shared.toString()).assertExit(0);
+    assertThat(mine.out()).contains("is already registered to you (alice); nothing to do")
+        .doesNotContain("generate").doesNotContain("Added");
+    assertThat(alice.run("--json", "keys", "add-ssh", shared.toString()).assertExit(0).json())
+        .containsEntry("status", "already-registered");
+    assertThat(alice.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
+        .extracting(k -> k.get("comment")).as("registered once").containsOnlyOnce("shared");
     CliRun again = bob.run("--json", "keys", "add-ssh", shared.toString()).assertExit(2);
     assertThat(again.jsonError()).containsEntry("reason", "SSH_KEY_REGISTERED");
-    assertThat(again.err()).contains("ssh-keygen -t ed25519");
+    assertThat(again.err()).contains("ssh-keygen -t ed25519").contains("already in use")
+        .as("whose key it is is not told").doesNotContain("alice");
     assertThat(bob.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys")).isEmpty();
   }
 

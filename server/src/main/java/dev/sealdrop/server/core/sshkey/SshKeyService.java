@@ -64,24 +64,40 @@ public final class SshKeyService {
 
   private SshKey doAdd(Principal caller, String openSshLine) {
     SshPublicKey key = SshPublicKey.parse(openSshLine);
+    byte[] certificate = encoded(caller);
+    Optional<SshKey> mine = repository.find(key.fingerprint()).filter(k -> k.identity().equals(caller.identity()));
+    if (mine.isPresent()) {
+      if (java.security.MessageDigest.isEqual(mine.get().registeredWith(), certificate)) {
+        // re-running add-ssh with the same key: it is the caller's already, nothing to do (and nothing to refuse)
+        LOG.info("SSH key {} already registered by '{}'; kept as it is", key.fingerprint(), caller.identity());
+        return mine.get();
+      }
+      // the caller's key, registered through another (older) certificate: bind it to this one, as after a renewal
+      repository.remove(caller.identity(), key.fingerprint());
+      LOG.info("SSH key {} of '{}' registered again through its current certificate", key.fingerprint(),
+          caller.identity());
+    }
     if (repository.listByIdentity(caller.identity()).size() >= MAX_KEYS_PER_IDENTITY) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + caller.identity() + "' has "
           + MAX_KEYS_PER_IDENTITY + " SSH keys, the most allowed; remove one with 'sealdrop keys remove-ssh'");
     }
-    SshKey entry;
-    try {
-      entry = new SshKey(caller.identity(), key, clock.instant(), caller.certificate().getEncoded());
-    } catch (java.security.cert.CertificateEncodingException e) {
-      throw new IllegalStateException("server: internal error: cannot encode the caller's certificate", e);
-    }
+    SshKey entry = new SshKey(caller.identity(), key, clock.instant(), certificate);
     if (!repository.add(entry)) {
-      // Same answer whoever registered it: public keys are public, but who uses which is not ours to tell.
+      // Another identity's key (the caller's own is answered above): whose it is is not ours to tell.
       throw new PreconditionFailedException(Reason.INVALID_REQUEST, "the SSH key " + key.fingerprint()
-          + " is already registered on this server; generate a new key pair (ssh-keygen -t ed25519)");
+          + " is already in use on this server and cannot be registered for you; use a new key pair");
     }
     LOG.info("SSH key {} ({}, {} bits) registered by '{}'", key.fingerprint(), key.algorithm(), key.bits(),
         caller.identity());
     return entry;
+  }
+
+  private static byte[] encoded(Principal caller) {
+    try {
+      return caller.certificate().getEncoded();
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalStateException("server: internal error: cannot encode the caller's certificate", e);
+    }
   }
 
   /** The keys of {@code identity} (empty: the caller's own); only admins may list someone else's. */
