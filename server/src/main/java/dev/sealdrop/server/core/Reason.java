@@ -22,6 +22,10 @@ public enum Reason {
   INVALID_REQUEST,
   /** An admin adds an identity whose name is taken (in any state: revoked names are not reused). */
   IDENTITY_EXISTS,
+  /** An admin tried to disable or revoke itself (or its own certificate under another name): ask another admin. */
+  SELF_ACTION_REFUSED,
+  /** An admin act that must say why was given no reason (turning the lockdown on). */
+  REASON_REQUIRED,
   // key directory
   BUNDLE_INVALID,
   BUNDLE_NOT_YOURS,

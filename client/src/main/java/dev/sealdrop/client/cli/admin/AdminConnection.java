@@ -98,6 +98,10 @@ final class AdminConnection implements AutoCloseable {
           "check with `sealdrop admin identities list`; names are unique ignoring case, and a revoked"
               + " identity's name cannot be reused", e);
     }
+    if (reason.equals("SELF_ACTION_REFUSED")) {
+      return new UsageFailure(reason, "the server refused: " + detail,
+          "another admin must do this, from their own profile (`sealdrop --home THEIR_PROFILE admin ...`)", e);
+    }
     if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {
       return new UsageFailure(reason, "the server refused: " + detail,
           "check the object's current state with the matching `sealdrop admin ... list` command", e);

@@ -145,8 +145,11 @@ class AdminCommandsTest {
     assertThat(revoked.object("identity")).containsEntry("state", "revoked");
     assertThat(revoked.json()).containsKeys("sessions_closed", "grants_revoked");
 
-    assertThat(as("carol", json("admin", "identities", "revoke", "carol")).assertExit(2).object("error"))
-        .as("an admin cannot revoke itself").containsEntry("kind", "usage");
+    CliRun self = as("carol", json("admin", "identities", "revoke", "carol")).assertExit(2);
+    assertThat(self.object("error")).as("an admin cannot revoke itself").containsEntry("kind", "usage")
+        .containsEntry("reason", "SELF_ACTION_REFUSED");
+    assertThat(self.err()).containsOnlyOnce("cannot revoke itself").contains("hint: ").contains("another admin")
+        .doesNotContain("current state");
     assertThat(as("carol", json("admin", "identities", "disable", "nobody")).assertExit(2).object("error"))
         .containsEntry("kind", "usage");
   }

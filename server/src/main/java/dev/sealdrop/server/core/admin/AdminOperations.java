@@ -177,7 +177,7 @@ public final class AdminOperations {
   public LockdownState setLockdown(Caller c, boolean on, String reason) {
     return act(c, on ? "lockdown.on" : "lockdown.off", "server", reasonDetail(reason), () -> {
       if (on && (reason == null || reason.isBlank())) {
-        throw new InvalidRequestException(Reason.INVALID_REQUEST, "give a reason to lock the server down");
+        throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
       lockdown.set(new LockdownState(on, trim(reason), c.principal().identity(), clock.instant()));
       LOG.warn("lockdown {} by '{}': {}", on ? "ON" : "lifted", c.principal().identity(), trim(reason));
@@ -255,7 +255,7 @@ public final class AdminOperations {
 
   private static void requireOther(Caller c, String name, String verb) {
     if (c.principal().identity().equals(name)) {
-      throw new PreconditionFailedException(Reason.INVALID_REQUEST,
+      throw new PreconditionFailedException(Reason.SELF_ACTION_REFUSED,
           "an admin cannot " + verb + " itself; ask another admin");
     }
   }
@@ -268,7 +268,7 @@ public final class AdminOperations {
   private void requireNotOwnCertificate(Caller c, String name, String serial) {
     java.security.cert.X509Certificate own = c.principal().certificate();
     if (serial.equals(CertificatePolicy.serialOf(own)) && issuer.equals(CertificatePolicy.issuerOf(own))) {
-      throw new PreconditionFailedException(Reason.INVALID_REQUEST, "certificate serial " + serial
+      throw new PreconditionFailedException(Reason.SELF_ACTION_REFUSED, "certificate serial " + serial
           + " is your own certificate, not one of '" + name + "'; an admin cannot revoke itself: check the serial,"
           + " or ask another admin");
     }

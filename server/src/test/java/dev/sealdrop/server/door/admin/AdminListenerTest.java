@@ -137,7 +137,9 @@ class AdminListenerTest {
     refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("../x")
         .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
     refused(() -> admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("carol")
-        .build()), Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+        .build()), Status.Code.FAILED_PRECONDITION, "SELF_ACTION_REFUSED");
+    refused(() -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("carol")
+        .build()), Status.Code.FAILED_PRECONDITION, "SELF_ACTION_REFUSED");
     assertThat(admins.admin("carol").listIdentities(ListIdentitiesRequest.getDefaultInstance()).getIdentitiesList())
         .extracting(IdentityInfo::getIdentity).contains("alice", "bob", "carol", "dave", "erin");
   }

@@ -104,13 +104,13 @@ class CertificateRevocationTest {
     String carolSerial = serial(server.pki.certificate("carol"));
 
     StatusRuntimeException e = refused(() -> admins.admin("carol").revokeIdentity(revoke("dave", carolSerial)),
-        Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+        Status.Code.FAILED_PRECONDITION, "SELF_ACTION_REFUSED");
     assertThat(e.getStatus().getDescription()).contains("cannot revoke itself");
     // the same serial written otherwise (upper case, leading zeros) is the same certificate
     refused(() -> admins.admin("carol").revokeIdentity(revoke("alice", "00" + carolSerial.toUpperCase(Locale.ROOT))),
-        Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+        Status.Code.FAILED_PRECONDITION, "SELF_ACTION_REFUSED");
     refused(() -> admins.admin("carol").revokeIdentity(revoke("carol", carolSerial)),
-        Status.Code.FAILED_PRECONDITION, "INVALID_REQUEST");
+        Status.Code.FAILED_PRECONDITION, "SELF_ACTION_REFUSED");
 
     // nothing changed: carol still gets in (a new handshake), nobody has a revoked serial
     assertThat(listed("carol").getState()).isEqualTo(IdentityState.IDENTITY_STATE_ACTIVE);
@@ -123,7 +123,7 @@ class CertificateRevocationTest {
     assertThat(revokes).extracting(AuditEntry::getObject)
         .containsExactly("identity:dave", "identity:alice", "identity:carol");
     assertThat(revokes).extracting(AuditEntry::getActor).containsOnly("carol");
-    assertThat(revokes).extracting(AuditEntry::getResult).containsOnly("invalid-request");
+    assertThat(revokes).extracting(AuditEntry::getResult).containsOnly("self-action-refused");
   }
 
   @Test

@@ -76,7 +76,7 @@ class LockdownAndPurgeTest {
     CreateGrantResponse g2 = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
         .getClaimId();
-    refused(() -> lockdown(true, ""), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    refused(() -> lockdown(true, ""), Status.Code.INVALID_ARGUMENT, "REASON_REQUIRED");
 
     LockdownState on = lockdown(true, "suspicious downloads");
     assertThat(on.getOn()).isTrue();
