@@ -48,9 +48,8 @@ class BusyServerReceiveTest {
   void aReceiveRefusedAsBusyWaitsAndGetsTheFileOnceAStreamIsFree() throws Exception {
     Path certs = root.resolve("certs");
     DevPki pki = DevPki.loadOrCreate(certs);
-    GrantPolicy d = GrantPolicy.DEFAULT;
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs).withGrants(
-        new GrantPolicy(d.defaultLifetime(), d.maxLifetime(), d.maxDownloads(), d.claimWindow(), 1)));
+        GrantPolicy.DEFAULT.withMaxDownloadStreams(1)));
     String address = "127.0.0.1:" + server.port();
     Cli alice = Users.init(pki, root, "alice", address);
     Cli bob = Users.init(pki, root, "bob", address);

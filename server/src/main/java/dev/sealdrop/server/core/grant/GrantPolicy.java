@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param maxDownloads the largest download count a grant may allow
  * @param claimWindow how long a claim may download and resume; after the last byte is served, how
  *     long the client has to confirm before the download counts anyway
- * @param maxDownloadStreams how many gRPC download streams the server serves at once, all callers
+ * @param maxDownloadStreams how many downloads the server serves at once, all callers and both doors
  *     together (each holds about 3 MiB of buffers); one more is refused as busy
  */
 public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int maxDownloads, Duration claimWindow,
@@ -40,5 +40,10 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
     if (maxDownloadStreams < 1) {
       throw new IllegalArgumentException("grant limits: maxDownloadStreams must be >= 1");
     }
+  }
+
+  /** These limits with another {@link #maxDownloadStreams}. */
+  public GrantPolicy withMaxDownloadStreams(int streams) {
+    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, streams);
   }
 }

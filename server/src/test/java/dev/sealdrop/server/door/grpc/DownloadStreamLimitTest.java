@@ -43,9 +43,7 @@ class DownloadStreamLimitTest {
 
   @BeforeEach
   void start() {
-    GrantPolicy d = GrantPolicy.DEFAULT;
-    server = new TestServer(data, c -> c.withGrants(new GrantPolicy(d.defaultLifetime(), d.maxLifetime(),
-        d.maxDownloads(), d.claimWindow(), LIMIT)));
+    server = new TestServer(data, c -> c.withGrants(GrantPolicy.DEFAULT.withMaxDownloadStreams(LIMIT)));
     clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     // 8 MiB: far more than the flow-control windows, so a stream nobody reads stays open

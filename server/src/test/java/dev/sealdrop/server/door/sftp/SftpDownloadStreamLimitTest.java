@@ -54,9 +54,7 @@ class SftpDownloadStreamLimitTest {
 
   @BeforeEach
   void start() {
-    GrantPolicy d = GrantPolicy.DEFAULT;
-    server = new TestServer(data, c -> c.withGrants(new GrantPolicy(d.defaultLifetime(), d.maxLifetime(),
-        d.maxDownloads(), d.claimWindow(), LIMIT)));
+    server = new TestServer(data, c -> c.withGrants(GrantPolicy.DEFAULT.withMaxDownloadStreams(LIMIT)));
     clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     bobKey = registeredKey(clients, "bob");
