@@ -3,8 +3,7 @@ package dev.sealdrop.client.net;
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.Pem;
-import dev.sealdrop.keys.internal.Certificates;
-import dev.sealdrop.keys.internal.FormatException;
+import dev.sealdrop.keys.CertificateKeys;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -12,11 +11,8 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -111,20 +107,7 @@ public final class ChannelFactory {
    * signature made with the key and checked with the certificate.
    */
   private void requireKeyOf(X509Certificate certificate, PrivateKey key) throws KeyStoreFailure {
-    boolean matches;
-    try {
-      Signature signer = Signature.getInstance(Certificates.signatureAlgorithm(certificate.getPublicKey()));
-      signer.initSign(key);
-      byte[] probe = "sealdrop: is this the certificate's key?".getBytes(StandardCharsets.US_ASCII);
-      signer.update(probe);
-      byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(signer.getAlgorithm());
-      verifier.initVerify(certificate.getPublicKey());
-      verifier.update(probe);
-      matches = verifier.verify(signature);
-    } catch (GeneralSecurityException | FormatException | RuntimeException e) {
-      matches = false; // e.g. an RSA key beside an EC certificate
-    }
+    boolean matches = CertificateKeys.isKeyOf(certificate, key);
     if (!matches) {
       throw new KeyStoreFailure("TLS_KEY_MISMATCH", "the profile's TLS key (" + clientKey + ") is not the key of its"
           + " certificate (" + clientCertificate + ")", "put back the pair that belong together, or re-run `sealdrop "
