@@ -70,6 +70,22 @@ public final class GlobalOptions {
     return json;
   }
 
+  /**
+   * Whether the raw arguments ask for {@code --json} (anywhere before a {@code --}), for the time
+   * before picocli has parsed them: a signal in a cold JVM's first second still gets its document.
+   */
+  static boolean requestedIn(String... args) {
+    for (String a : args) {
+      if ("--".equals(a)) {
+        return false;
+      }
+      if ("--json".equals(a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean verbose() {
     return verbose;
   }

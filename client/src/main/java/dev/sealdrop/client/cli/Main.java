@@ -5,17 +5,20 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // --json promises one document whatever happens: a SIGTERM (or Ctrl-C) before the command has
+    // printed its result or error still prints one, an "interrupted" error; the JVM's exit status stays
+    // 128 + signal. Installed first: picocli's model alone takes about a second of a cold JVM.
+    SealdropCommand top = new SealdropCommand(CliEnvironment.system());
+    boolean jsonInArguments = GlobalOptions.requestedIn(args);
+    Runtime.getRuntime().addShutdownHook(
+        new Thread(() -> top.outputOnSignal(jsonInArguments).interrupted(), "sealdrop-interrupted"));
     // Netty's JFR events (buffer-pool telemetry) load ~100 JDK Flight Recorder classes at start; a CLI never uses them
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
     CliLogging.routeJavaUtilLogging();
     CompilerBudget.applyInBackground();
-    picocli.CommandLine cl = Sealdrop.commandLine(CliEnvironment.system());
-    SealdropCommand top = cl.getCommand();
-    // --json promises one document whatever happens: a SIGTERM (or Ctrl-C) before the command has
-    // printed its result or error still prints one, an "interrupted" error; the JVM's exit status stays 128 + signal
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> top.output().interrupted(), "sealdrop-interrupted"));
+    picocli.CommandLine cl = Sealdrop.commandLine(top);
     int code;
     try {
       code = cl.execute(args);

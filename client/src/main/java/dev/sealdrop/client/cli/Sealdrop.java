@@ -17,7 +17,12 @@ public final class Sealdrop {
   private Sealdrop() {}
 
   public static CommandLine commandLine(CliEnvironment environment) {
-    CommandLine cl = new CommandLine(new SealdropCommand(environment));
+    return commandLine(new SealdropCommand(environment));
+  }
+
+  /** The command line around {@code top}, made beforehand (so that its output exists before picocli's model). */
+  static CommandLine commandLine(SealdropCommand top) {
+    CommandLine cl = new CommandLine(top);
     replaceHelpCommand(cl);
     ErrorReporter reporter = new ErrorReporter();
     cl.setExecutionExceptionHandler(reporter);

@@ -1,6 +1,8 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.Output;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -51,8 +53,25 @@ public final class SealdropCommand implements Callable<Integer> {
 
   /** stdout, created once the options are parsed (so {@code --json} is known). */
   public synchronized Output output() {
+    return output(globals != null && globals.json());
+  }
+
+  /**
+   * The output for the report of a signal that ends the JVM, whenever it comes: before picocli has
+   * built its model and parsed the options (about a second of a cold JVM), {@code --json} is what
+   * {@code jsonInArguments} says ({@link GlobalOptions#requestedIn}), and the report goes to the
+   * process's stdout and stderr. Either way it is the one output of this command, so at most one
+   * document is printed.
+   */
+  public synchronized Output outputOnSignal(boolean jsonInArguments) {
+    return output(jsonInArguments || globals != null && globals.json());
+  }
+
+  private Output output(boolean json) {
     if (output == null) {
-      output = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), globals.json());
+      output = spec != null ? new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json)
+          : new Output(new PrintWriter(System.out, true, Charset.defaultCharset()),
+              new PrintWriter(System.err, true, Charset.defaultCharset()), json);
     }
     return output;
   }

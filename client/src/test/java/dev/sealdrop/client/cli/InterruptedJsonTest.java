@@ -63,6 +63,30 @@ class InterruptedJsonTest {
     assertThat(r.err()).contains("sealdrop: error: interrupted").contains("sealdrop: hint: run the same command again");
   }
 
+  /**
+   * A signal while picocli is still building its model (about a second of a cold JVM; here stretched
+   * by the interpreter, so that the signal surely comes in it): the one document is printed, in
+   * JSON as the raw arguments asked. It used to be missing: the hook was installed only after.
+   */
+  @Test
+  void sigtermBeforeTheOptionsAreParsedStillPrintsTheJsonDocument() throws Exception {
+    Path classes = root.resolve("early-classes.log");
+    Child c = start(List.of("-Xint", "-Xlog:class+load:file=" + classes), List.of("--home", bob.home().toString(),
+        "--json", "inbox"), "early");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(classes) || !Files.readString(classes).contains("picocli.CommandLine ")) {
+      assertThat(c.process.isAlive()).as("child still running; stderr: %s", Files.readString(c.err)).isTrue();
+      assertThat(System.nanoTime()).as("picocli never loaded").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    c.process.destroy(); // SIGTERM
+    assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    CliRun r = c.result();
+    assertThat(r.exit()).isEqualTo(143);
+    assertThat(r.jsonError()).containsEntry("exit_code", 143L).containsEntry("reason", "INTERRUPTED");
+    assertThat(r.err()).contains("sealdrop: error: interrupted");
+  }
+
   @Test
   void normalEndPrintsNoSecondDocument() throws Exception {
     // the hook runs at every System.exit: after a result and after an error it must stay silent
@@ -133,8 +157,13 @@ class InterruptedJsonTest {
   }
 
   private static Child start(List<String> args, String name) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    return start(List.of("-XX:TieredStopAtLevel=1"), args, name);
+  }
+
+  private static Child start(List<String> jvmOptions, List<String> args, String name) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
     Path out = root.resolve(name + ".out");
     Path err = root.resolve(name + ".err");
