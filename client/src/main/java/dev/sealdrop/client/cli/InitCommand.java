@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.IntegrityFailure;
@@ -133,7 +134,7 @@ final class InitCommand extends SealdropSubcommand {
       g.writeBooleanField("ok", true);
       g.writeStringField("identity", identity);
       g.writeStringField("fingerprint", fingerprint);
-      g.writeStringField("profile", profile.toString());
+      g.writeStringField("profile", JsonPath.of(profile));
       g.writeStringField("server", server.toString());
       g.writeStringField("ca", ca);
       g.writeEndObject();

@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.IntegrityFailure;
@@ -166,7 +167,7 @@ final class OpenCommand extends SealdropSubcommand {
     }
 
     void fields(JsonGenerator g) throws IOException {
-      g.writeStringField("path", file.path().toString());
+      g.writeStringField("path", JsonPath.of(file.path()));
       g.writeStringField("file_name", file.metadata().fileName());
       g.writeNumberField("size", file.metadata().size());
       g.writeStringField("content_type", file.metadata().contentType());

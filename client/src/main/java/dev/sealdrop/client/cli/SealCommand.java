@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -105,7 +106,7 @@ final class SealCommand extends SealdropSubcommand {
     public void writeJson(JsonGenerator g) throws IOException {
       g.writeStartObject();
       g.writeBooleanField("ok", true);
-      g.writeStringField("output", output.toString());
+      g.writeStringField("output", JsonPath.of(output));
       g.writeNumberField("size", size);
       g.writeStringField("fingerprint", fingerprint);
       g.writeArrayFieldStart("recipients");

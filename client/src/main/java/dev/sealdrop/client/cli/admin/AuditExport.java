@@ -5,6 +5,7 @@ import dev.sealdrop.audit.AuditPublicKey;
 import dev.sealdrop.audit.AuditVerifier;
 import dev.sealdrop.audit.VerificationResult;
 import dev.sealdrop.client.cli.OutputFile;
+import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.NetworkFailure;
@@ -125,7 +126,7 @@ final class AuditExport {
       public void writeJson(JsonGenerator g) throws IOException {
         g.writeStartObject();
         g.writeBooleanField("ok", true);
-        g.writeStringField("output", w.file().toString());
+        g.writeStringField("output", JsonPath.of(w.file()));
         g.writeNumberField("bytes", w.bytes());
         g.writeNumberField("records", r.records());
         g.writeStringField("head", String.valueOf(r.head()));

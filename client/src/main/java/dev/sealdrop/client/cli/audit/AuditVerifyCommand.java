@@ -12,6 +12,7 @@ import dev.sealdrop.client.cli.ExitCodes;
 import dev.sealdrop.client.cli.GlobalOptions;
 import dev.sealdrop.client.cli.SealdropCommand;
 import dev.sealdrop.client.cli.output.Output;
+import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -205,7 +206,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
           g.writeStartObject();
           g.writeBooleanField("ok", true);
           g.writeStringField("status", r.status().name().toLowerCase(Locale.ROOT));
-          g.writeStringField("file", file.toString());
+          g.writeStringField("file", JsonPath.of(file));
           common(g, r);
           g.writeEndObject();
         }
@@ -237,7 +238,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
           g.writeStringField("hint", failure.hint().orElse(""));
           g.writeEndObject();
           g.writeStringField("status", "invalid");
-          g.writeStringField("file", file.toString());
+          g.writeStringField("file", JsonPath.of(file));
           g.writeObjectFieldStart("break");
           g.writeNumberField("seq", f.sequence());
           g.writeStringField("reason", f.reason().name());
