@@ -1,48 +1,78 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.failure.UsageFailure;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
- * Parses grant lifetimes like {@code 72h}, {@code 30m}, {@code 7d}, {@code 1d12h}, {@code 2w}:
- * positive, whole units, at most 3650 days. A picocli converter, so a bad value is a usage error.
+ * Parses grant lifetimes ({@code --expires}) like {@code 90s}, {@code 30m}, {@code 72h}, {@code 7d},
+ * {@code 2w}, {@code 1d12h}: whole numbers with the units s, m, h, d, w, from 1 s to 3650 days (the
+ * server's {@code grant-max-lifetime} is the real limit). A picocli converter, so a bad value is
+ * refused while parsing, before anything else; each refusal is the usage error {@code BAD_EXPIRES},
+ * saying what is wrong with the value and what is accepted ({@link ErrorReporter} reports it as such).
  */
 public final class Durations implements CommandLine.ITypeConverter<Duration> {
   static final Duration MAX = Duration.ofDays(3650);
-  private static final Pattern WHOLE = Pattern.compile("^(\\d{1,7}[smhdw])+$");
-  private static final Pattern PART = Pattern.compile("(\\d{1,7})([smhdw])");
+  static final String ACCEPTED = "a number and a unit (s, m, h, d, w), e.g. 90s, 30m, 72h, 7d, 2w or 1d12h;"
+      + " from 1s to 3650d, and at most the server's grant-max-lifetime (30d by default)";
+  private static final Pattern WHOLE = Pattern.compile("^(\\d+[a-z]+)+$");
+  private static final Pattern PART = Pattern.compile("(\\d+)([a-z]+)");
+  /** More digits than any lifetime up to {@link #MAX} needs in seconds: too long, whatever the unit. */
+  private static final int MAX_DIGITS = 9;
 
   @Override
-  public Duration convert(String value) {
+  public Duration convert(String value) throws UsageFailure {
     return parse(value);
   }
 
-  public static Duration parse(String value) {
-    String v = value == null ? "" : value.trim().toLowerCase(java.util.Locale.ROOT);
+  public static Duration parse(String value) throws UsageFailure {
+    String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+    if (v.isEmpty()) {
+      throw refused("--expires is empty");
+    }
+    if (v.startsWith("-")) {
+      throw refused("--expires " + value + " is negative; a grant's lifetime is positive");
+    }
+    if (v.chars().allMatch(Character::isDigit)) {
+      throw refused("--expires " + value + " has no unit");
+    }
     if (!WHOLE.matcher(v).matches()) {
-      throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not a duration; use a number and a unit: 30m, 72h, 7d, 2w, 1d12h");
+      throw refused("--expires " + value + " is not a duration");
     }
     Duration total = Duration.ZERO;
     Matcher m = PART.matcher(v);
     while (m.find()) {
-      long n = Long.parseLong(m.group(1));
-      total = total.plus(switch (m.group(2)) {
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        case "d" -> Duration.ofDays(n);
-        default -> Duration.ofDays(7 * n);
-      });
+      String digits = m.group(1).replaceFirst("^0+(?=.)", "");
+      Duration part = switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(1);
+        case "m" -> Duration.ofMinutes(1);
+        case "h" -> Duration.ofHours(1);
+        case "d" -> Duration.ofDays(1);
+        case "w" -> Duration.ofDays(7);
+        default -> throw refused("--expires " + value + " has an unknown unit '" + m.group(2) + "'");
+      };
+      if (digits.length() > MAX_DIGITS) {
+        throw tooLong(value);
+      }
+      total = total.plus(part.multipliedBy(Long.parseLong(digits)));
       if (total.compareTo(MAX) > 0) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is longer than 3650 days");
+        throw tooLong(value);
       }
     }
     if (total.isZero()) {
-      throw new CommandLine.TypeConversionException("'" + value + "' is zero; a grant must live a while");
+      throw refused("--expires " + value + " is zero; a grant must live at least 1s");
     }
     return total;
+  }
+
+  private static UsageFailure tooLong(String value) {
+    return refused("--expires " + value + " is longer than 3650d");
+  }
+
+  private static UsageFailure refused(String message) {
+    return new UsageFailure("BAD_EXPIRES", message, "give " + ACCEPTED);
   }
 }

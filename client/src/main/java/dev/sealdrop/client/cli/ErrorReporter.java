@@ -2,6 +2,7 @@ package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.ErrorResult;
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.UsageFailure;
 import java.io.PrintWriter;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -35,6 +36,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     Throwable failure = Sealdrop.unknownCommand(ex);
     if (failure == null) {
       failure = Sealdrop.unexpectedArgument(ex, args);
+    }
+    if (failure == null && ex.getCause() instanceof UsageFailure refused) {
+      failure = refused; // a converter's own refusal (--expires: BAD_EXPIRES), with its reason and hint
     }
     return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`");
   }

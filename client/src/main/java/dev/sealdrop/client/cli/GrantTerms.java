@@ -13,7 +13,8 @@ final class GrantTerms {
   static final int MAX_DOWNLOADS = 100;
 
   @Option(names = "--expires", paramLabel = "DURATION", converter = Durations.class,
-      description = "Grant lifetime, e.g. 30m, 72h, 7d (default: the server's, 72h).")
+      description = {"Grant lifetime: " + Durations.ACCEPTED + ".",
+          "Default: the server's (grant-default-lifetime, 72h by default)."})
   Duration expires;
 
   @Option(names = "--downloads", paramLabel = "N", defaultValue = "1",

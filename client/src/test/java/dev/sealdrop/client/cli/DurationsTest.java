@@ -3,27 +3,60 @@ package dev.sealdrop.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sealdrop.client.failure.UsageFailure;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class DurationsTest {
+  /** Each refusal says what is wrong with the value; all are BAD_EXPIRES and name what is accepted. */
   @ParameterizedTest
-  @ValueSource(strings = {"", "0h", "72", "h", "-1h", "1.5h", "72 h", "1y", "3651d", "99999999h", "1h-", "PT1H"})
-  void refusesMalformedZeroNegativeAndHuge(String text) {
-    assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(CommandLine.TypeConversionException.class);
+  @CsvSource(delimiter = '|', value = {
+      "''           | is empty",
+      "0            | has no unit",
+      "72           | has no unit",
+      "0h           | is zero",
+      "0s           | is zero",
+      "0d0h         | is zero",
+      "-1h          | is negative",
+      "-1           | is negative",
+      "-5s          | is negative",
+      "1y           | has an unknown unit 'y'",
+      "5ms          | has an unknown unit 'ms'",
+      "2mo          | has an unknown unit 'mo'",
+      "h            | is not a duration",
+      "1.5h         | is not a duration",
+      "72 h         | is not a duration",
+      "1h-          | is not a duration",
+      "PT1H         | is not a duration",
+      "3651d        | is longer than 3650d",
+      "315360001s   | is longer than 3650d",
+      "522w         | is longer than 3650d",
+      "3650d1s      | is longer than 3650d",
+      "99999999d    | is longer than 3650d",
+      "99999999999999999999999h | is longer than 3650d"})
+  void refusesEmptyUnitlessZeroNegativeUnknownUnitsAndHugeValuesSayingWhy(String text, String why) {
+    assertThatThrownBy(() -> Durations.parse(text)).isInstanceOfSatisfying(UsageFailure.class, e -> {
+      assertThat(e.reason()).isEqualTo("BAD_EXPIRES");
+      assertThat(e.getMessage()).startsWith("--expires ").endsWith(why + (why.equals("is zero") ? "; a grant must"
+          + " live at least 1s" : why.equals("is negative") ? "; a grant's lifetime is positive" : ""));
+      assertThat(e.hint()).hasValueSatisfying(h -> assertThat(h).contains("s, m, h, d, w").contains("from 1s to 3650d"));
+    });
   }
 
   @Test
-  void parsesUnitsAndCombinations() {
+  void parsesEveryUnitCombinationsAndTheBoundaries() throws Exception {
+    assertThat(Durations.parse("1s")).isEqualTo(Duration.ofSeconds(1));
+    assertThat(Durations.parse("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(Durations.parse("30m")).isEqualTo(Duration.ofMinutes(30));
     assertThat(Durations.parse("72h")).isEqualTo(Duration.ofHours(72));
+    assertThat(Durations.parse("72H")).isEqualTo(Duration.ofHours(72));
     assertThat(Durations.parse("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(Durations.parse("2w")).isEqualTo(Duration.ofDays(14));
     assertThat(Durations.parse("1d12h")).isEqualTo(Duration.ofHours(36));
-    assertThat(Durations.parse("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(Durations.parse("3650d")).isEqualTo(Duration.ofDays(3650));
+    assertThat(Durations.parse("315360000s")).isEqualTo(Duration.ofDays(3650));
+    assertThat(Durations.parse("007d")).isEqualTo(Duration.ofDays(7));
   }
 }

@@ -91,6 +91,33 @@ class HelpAndUsageTest {
     assertThat(r.err()).contains("sealdrop: error: ").contains("not a duration");
   }
 
+  /**
+   * --expires is refused while parsing, before any profile or file is looked at, with its own reason
+   * and a message that says what is wrong (zero, negative, no unit, unknown unit, too long); --help
+   * says exactly what it accepts, seconds included, for send and grant alike.
+   */
+  @Test
+  void badExpiresIsItsOwnUsageErrorAndHelpSaysWhatIsAccepted() {
+    for (String command : List.of("send", "grant")) {
+      for (String[] bad : new String[][] {{"0s", "is zero"}, {"-1h", "is negative"}, {"72", "has no unit"},
+          {"3y", "has an unknown unit 'y'"}, {"3651d", "is longer than 3650d"}, {"99999999d", "is longer than 3650d"}}) {
+        CliRun r = Cli.raw(Map.of(), "--json", command, "x", "--to", "bob", "--expires", bad[0]).assertExit(2);
+        assertThat(r.jsonError()).as(command + " " + bad[0]).containsEntry("kind", "usage")
+            .containsEntry("reason", "BAD_EXPIRES");
+        assertThat((String) r.jsonError().get("message")).startsWith("--expires " + bad[0] + " " + bad[1]);
+        assertThat((String) r.jsonError().get("hint")).contains("(s, m, h, d, w)").contains("from 1s to 3650d");
+        assertThat(r.err()).startsWith("sealdrop: error: --expires " + bad[0] + " " + bad[1]);
+      }
+      for (String good : List.of("1s", "90s", "3650d")) {
+        CliRun r = Cli.raw(Map.of(), "--home", "/nonexistent-sealdrop-home", "--json", command, "x", "--to", "bob", "--expires", good);
+        assertThat(r.jsonError().get("reason")).as(command + " " + good).isNotEqualTo("BAD_EXPIRES");
+      }
+      String help = Cli.raw(Map.of(), command, "--help").assertExit(0).out().replaceAll("\\s+", " ");
+      assertThat(help).contains("--expires=DURATION").contains("(s, m, h, d, w)").contains("90s")
+          .contains("from 1s to 3650d").contains("grant-max-lifetime");
+    }
+  }
+
   @Test
   void usageErrorIsOneJsonErrorDocumentWhenJsonComesAfterTheBadValue() {
     // picocli stops at the first bad value, so a --json further right is never parsed by it
