@@ -17,8 +17,7 @@ final class EnvelopeFailures {
 
   static SealdropFailure translate(Throwable e) {
     if (e instanceof NoMatchingIdentityException) {
-      return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys",
-          "ask the sender to seal it for you (`sealdrop keys show` prints your fingerprint)", e);
+      return notARecipient("", e);
     }
     if (e instanceof TamperedPayloadException) {
       return new IntegrityFailure("TAMPERED", e.getMessage(),
@@ -45,5 +44,11 @@ final class EnvelopeFailures {
       return new KeyStoreFailure("WRONG_PASSPHRASE", "wrong passphrase", "try again", e);
     }
     return null;
+  }
+
+  /** NOT_A_RECIPIENT: the file is sealed for other keys than ours; DETAIL (may be empty) says which. */
+  static IntegrityFailure notARecipient(String detail, Throwable cause) {
+    return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys" + detail,
+        "nothing was written; ask the sender to seal it for you (`sealdrop keys show` prints your fingerprint)", cause);
   }
 }

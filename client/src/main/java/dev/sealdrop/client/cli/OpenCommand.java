@@ -79,6 +79,7 @@ final class OpenCommand extends SealdropSubcommand {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output.toAbsolutePath().getParent() + " does not exist",
           "create it first");
     }
+    requireSealedFor(session.ownBundle().recipientKey().fingerprint());
     String me = session.config().identity();
     VerifyingKey myKey = session.ownBundle().verifyingKey();
     SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
@@ -125,8 +126,26 @@ final class OpenCommand extends SealdropSubcommand {
         + " (confirm it with " + sender + " by another channel before --accept-new-key)", e));
   }
 
+  /**
+   * Refuses (NOT_A_RECIPIENT), before the passphrase is asked for, a file whose header names no
+   * recipient key of ours: whoever sent it, we could not open it, so "pin the sender first" (what the
+   * envelope's sender check, which comes first, would say of an unknown sender) would not help.
+   */
+  private void requireSealedFor(String ourKey) throws IntegrityFailure {
+    Optional<HeaderInfo> header = header(file);
+    if (header.isPresent() && !header.get().recipientKeyFingerprints().contains(ourKey)) {
+      throw EnvelopeFailures.notARecipient(" (yours: " + ourKey + "; it is sealed for "
+          + String.join(", ", header.get().recipientKeyFingerprints()) + ")", null);
+    }
+  }
+
   /** The sender the file's header declares (not yet authenticated), if its header can be read. */
   private static Optional<String> declaredSender(Path sealed) {
+    return header(sealed).map(HeaderInfo::senderIdentity);
+  }
+
+  /** The file's header (not yet authenticated), if it can be read. */
+  private static Optional<HeaderInfo> header(Path sealed) {
     EnvelopeInspector inspector = new EnvelopeInspector();
     byte[] buf = new byte[8192];
     try (InputStream in = Files.newInputStream(sealed)) {
@@ -139,7 +158,7 @@ final class OpenCommand extends SealdropSubcommand {
     } catch (IOException e) { // EnvelopeException too: then there is no header to name anyone
       return Optional.empty();
     }
-    return inspector.header().map(HeaderInfo::senderIdentity);
+    return inspector.header();
   }
 
   /** {@code dir/}: the user named a folder, even if it does not exist (Path drops the trailing separator). */
