@@ -5,6 +5,7 @@ import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.KeyStore;
@@ -286,8 +287,13 @@ final class ReceiveCommand extends SealdropSubcommand {
       Files.deleteIfExists(spool);
       s.delete();
     }
-    RedeemResponse r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
-        .redeem(RedeemRequest.newBuilder().setToken(t).build()));
+    RedeemResponse r;
+    try {
+      r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
+          .redeem(RedeemRequest.newBuilder().setToken(t).build()));
+    } catch (PermissionFailure e) {
+      throw notOurs(session, e);
+    }
     refuseIfNotSealedFor(session, mine, r);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
         r.getClaimExpiresAtMillis(), false);
@@ -296,6 +302,20 @@ final class ReceiveCommand extends SealdropSubcommand {
         .set("claim_expires_at_millis", Long.toString(r.getClaimExpiresAtMillis())).save();
     Files.deleteIfExists(spool);
     return c;
+  }
+
+  /**
+   * A grant addressed to another identity (NOT_RECIPIENT) says what it did not do and the likely way
+   * out: the token is someone else's, or this is not the user's own profile.
+   */
+  private static PermissionFailure notOurs(Session session, PermissionFailure e) throws SealdropFailure {
+    if (!"NOT_RECIPIENT".equals(e.reason())) {
+      return e;
+    }
+    return new PermissionFailure(e.reason(), e.getMessage(), "nothing was redeemed and the grant was not used up: it"
+        + " stays for its recipient. This profile (" + session.profile().dir() + ") is "
+        + session.config().identity() + "; if the grant is meant for you, run receive with your own profile"
+        + " (--home DIR or SEALDROP_HOME), else ask the sender for a grant of your own", e);
   }
 
   /**

@@ -308,6 +308,10 @@ class WalkThroughTest {
     Cli thief = Users.init(pki, Files.createDirectories(root.resolve("thief")), "dave", "127.0.0.1:" + server.port());
     CliRun stolen = thief.run("--json", "receive", token, "-o", emptyDir("thief-out").toString()).assertExit(6);
     assertThat(stolen.jsonError()).containsEntry("reason", "NOT_RECIPIENT").containsEntry("kind", "permission");
+    // the hint says what did not happen (nothing is used up) and the way out, naming who this profile is
+    assertThat((String) stolen.jsonError().get("hint")).startsWith("nothing was redeemed and the grant was not used up")
+        .contains("This profile (" + thief.home() + ") is dave").contains("--home DIR or SEALDROP_HOME");
+    assertThat(stolen.err()).contains("sealdrop: hint: nothing was redeemed and the grant was not used up");
     assertThat(list(root.resolve("thief-out"))).isEmpty();
     // and it consumed nothing: bob still gets the file
     Path out = emptyDir("bob-after-theft");
