@@ -55,6 +55,8 @@ public enum Reason {
   CLAIM_CLOSED,
   /** An admin purged the file (its ciphertext and every grant on it): a download of it was stopped. */
   FILE_PURGED,
+  /** Retention deleted the grant, long dead (consumed, revoked, expired), and its file: it cannot be redeemed. */
+  GRANT_PURGED,
   DOWNLOAD_INCOMPLETE,
   CLAIM_DELIVERED,
   FINGERPRINT_MISMATCH,

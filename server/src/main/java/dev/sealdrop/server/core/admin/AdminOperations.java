@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.grant.PurgedGrant;
 import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.identity.IdentityNames;
 import dev.sealdrop.server.core.identity.IdentityService;
@@ -206,12 +207,12 @@ public final class AdminOperations {
    */
   public PurgeResult purgeFile(Caller c, String fileId, String reason) {
     return act(c, "admin.file.purge", "file:" + fileId, reasonDetail(reason), () -> {
+      Instant now = clock.instant();
       // counted as the purge takes effect, before any download is closed: the downloads it cuts
       GrantService.Counted<java.util.Optional<List<Grant>>> purged =
-          grants.cuttingDownloadsOfFile(fileId, () -> Purger.purge(repository, blobs, fileId));
+          grants.cuttingDownloadsOfFile(fileId, () -> Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.ADMIN, now));
       List<Grant> deleted = purged.result().orElseThrow(() ->
           new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + "; see admin files list"));
-      Instant now = clock.instant();
       for (Grant g : deleted) {
         Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
         details.put("grant-id", g.id());
@@ -304,8 +305,9 @@ public final class AdminOperations {
   static final class Purger {
     private Purger() {}
 
-    static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId) {
-      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId);
+    static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
+        PurgedGrant.Cause cause, Instant now) {
+      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, cause, now);
       if (deleted.isPresent()) {
         try {
           blobs.deleteBlob(fileId);

@@ -2,6 +2,7 @@ package dev.sealdrop.server.core.admin;
 
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.grant.PurgedGrant;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -20,16 +21,20 @@ public interface AdminRepository {
   List<FileView> listFiles(String owner, Instant now);
 
   /**
-   * Deletes the file's row, its grants and their claims, in one transaction; returns the grants
-   * deleted, as they were just before (empty if there is no such file).
+   * Deletes the file's row, its grants and their claims, in one transaction, keeping a
+   * {@link PurgedGrant} of each grant ({@code cause}, the state it was in at {@code now}); returns the
+   * grants deleted, as they were just before (empty if there is no such file).
    */
-  Optional<List<Grant>> deleteFile(String fileId);
+  Optional<List<Grant>> deleteFile(String fileId, PurgedGrant.Cause cause, Instant now);
 
   /** Grants that retention may delete: CONSUMED or REVOKED (last change before cutoff) or expired before cutoff. */
   List<Grant> listRetiredGrants(Instant cutoff);
 
-  /** Deletes one grant and its claims; returns whether it existed. */
-  boolean deleteGrant(String grantId);
+  /**
+   * Retention: deletes one grant and its claims, keeping a {@link PurgedGrant} of it (it ended in
+   * {@code endedIn}; purged at {@code now}); returns whether it existed.
+   */
+  boolean deleteGrant(String grantId, GrantState endedIn, Instant now);
 
   /**
    * Files created before {@code cutoff} that no grant points at any more. A dead grant (consumed,

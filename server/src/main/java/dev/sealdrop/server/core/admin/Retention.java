@@ -2,6 +2,8 @@ package dev.sealdrop.server.core.admin;
 
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.grant.PurgedGrant;
 import dev.sealdrop.server.core.upload.BlobStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,16 +47,17 @@ public final class Retention {
     Instant cutoff = now.minus(period);
     int grants = 0;
     for (Grant g : repository.listRetiredGrants(cutoff)) {
-      if (repository.deleteGrant(g.id())) {
+      GrantState endedIn = g.asOf(now).state();
+      if (repository.deleteGrant(g.id(), endedIn, now)) {
         grants++;
         audit.record(Audit.SERVER, "retention.purge-grant", "grant:" + g.id(), "ok", "",
-            Map.of("state", g.asOf(now).state().name().toLowerCase(java.util.Locale.ROOT), "grant-id", g.id(),
+            Map.of("state", endedIn.name().toLowerCase(java.util.Locale.ROOT), "grant-id", g.id(),
                 "file-id", g.fileId())); // the details every record about a grant carries (docs/audit-log.md)
       }
     }
     int files = 0;
     for (String fileId : repository.listUnreachableFiles(cutoff)) {
-      if (AdminOperations.Purger.purge(repository, blobs, fileId).isPresent()) {
+      if (AdminOperations.Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.RETENTION, now).isPresent()) {
         files++;
         audit.record(Audit.SERVER, "retention.purge-file", "file:" + fileId, "ok", "");
       }

@@ -17,6 +17,9 @@ public interface GrantRepository {
   /** The grant with this token hash, and the stored hash (for a constant-time comparison). */
   Optional<HashedGrant> findByTokenHash(String tokenHash);
 
+  /** What is kept of a purged grant with this token hash, and the stored hash (for a constant-time comparison). */
+  Optional<HashedPurge> findPurgedByTokenHash(String tokenHash);
+
   List<Grant> listByOwner(String owner);
 
   List<Grant> listByRecipient(String recipient);
@@ -58,4 +61,7 @@ public interface GrantRepository {
 
   /** A grant and its stored token hash. */
   record HashedGrant(Grant grant, String tokenHash) {}
+
+  /** A purged grant and its stored token hash. */
+  record HashedPurge(PurgedGrant purged, String tokenHash) {}
 }

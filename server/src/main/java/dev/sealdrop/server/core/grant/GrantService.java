@@ -241,6 +241,7 @@ public final class GrantService {
     Optional<GrantRepository.HashedGrant> found = grants.findByTokenHash(hash)
         .filter(h -> Secrets.hashesEqual(h.tokenHash(), hash));
     if (found.isEmpty()) {
+      refusePurged(caller, hash, seen);
       LOG.warn("redeem by '{}' refused: no grant matches the token", caller.identity());
       throw new NotFoundException(Reason.NOT_FOUND, "no grant matches this token; check it with the sender");
     }
@@ -249,8 +250,7 @@ public final class GrantService {
     if (!grant.recipient().equals(caller.identity())) {
       LOG.warn("redeem of grant {} by '{}' refused: it is addressed to '{}'", grant.id(), caller.identity(),
           grant.recipient());
-      throw new PermissionDeniedException(Reason.NOT_RECIPIENT,
-          "this grant is addressed to another identity; only its recipient's certificate can redeem it");
+      throw notRecipient();
     }
     if (grant.state() != GrantState.ACTIVE) {
       LOG.warn("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
@@ -267,6 +267,53 @@ public final class GrantService {
     LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
     List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
     return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(), claimExpires, sealedFor);
+  }
+
+  /**
+   * A token whose grant was purged (with its file, by an admin or by retention) is told so, with when
+   * and in what state it ended, instead of looking mistyped. Only the token's holder can ask, and a
+   * caller who is not its recipient is refused as for a live grant, learning nothing more.
+   */
+  private void refusePurged(Principal caller, String hash, Seen seen) {
+    Optional<PurgedGrant> kept = grants.findPurgedByTokenHash(hash)
+        .filter(h -> Secrets.hashesEqual(h.tokenHash(), hash)).map(GrantRepository.HashedPurge::purged);
+    if (kept.isEmpty()) {
+      return;
+    }
+    PurgedGrant p = kept.get();
+    seen.grant(p.grantId());
+    seen.file(p.fileId());
+    if (!p.recipient().equals(caller.identity())) {
+      LOG.warn("redeem of purged grant {} by '{}' refused: it was addressed to '{}'", p.grantId(), caller.identity(),
+          p.recipient());
+      throw notRecipient();
+    }
+    LOG.warn("redeem of grant {} by '{}' refused: purged ({}) at {}", p.grantId(), caller.identity(), p.cause(),
+        p.purgedAt());
+    if (p.cause() == PurgedGrant.Cause.ADMIN) {
+      throw new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was purged from the server by an"
+          + " admin at " + p.purgedAt() + " (" + ended(p) + "): its ciphertext and every grant on it are deleted,"
+          + " so the grant cannot be redeemed; ask the sender to send the file again");
+    }
+    throw new GrantUnavailableException(Reason.GRANT_PURGED, "the grant is gone: " + ended(p) + ", and the"
+        + " server's retention deleted it at " + p.purgedAt() + " (ended grants are kept only for a set period),"
+        + " so it cannot be redeemed; ask the sender to send the file again");
+  }
+
+  /** How a purged grant had ended (or that it had not), as a clause. */
+  private static String ended(PurgedGrant p) {
+    return switch (p.endedIn()) {
+      case EXPIRED -> "it had expired at " + p.expiresAt();
+      case CONSUMED -> "its downloads had been used up";
+      case REVOKED -> "it had been revoked";
+      case ACTIVE -> "it was still active";
+      case CLAIMED -> "it was claimed by a download";
+    };
+  }
+
+  private static PermissionDeniedException notRecipient() {
+    return new PermissionDeniedException(Reason.NOT_RECIPIENT,
+        "this grant is addressed to another identity; only its recipient's certificate can redeem it");
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.sealdrop.server.core.admin.IdentityView;
 import dev.sealdrop.server.core.admin.LockdownState;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.grant.PurgedGrant;
 import dev.sealdrop.server.core.identity.Role;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,6 +24,9 @@ public final class JdbcAdminRepository implements AdminRepository {
   private static final String GRANT_SELECT = "SELECT g.id, g.file_id, g.owner, g.recipient, g.state, g.created_at,"
       + " g.expires_at, g.max_downloads, g.downloads_used, f.size, f.fingerprint"
       + " FROM grants g JOIN files f ON f.id = g.file_id";
+  /** Keeps what a purged grant's recipient is told (PurgedGrant), selected from grants: the caller adds the rest. */
+  private static final String KEEP_PURGED = "INSERT INTO purged_grants (token_hash, grant_id, file_id, recipient,"
+      + " ended_in, expires_at, cause, purged_at) SELECT token_hash, id, file_id, recipient,";
   private static final String LIVE = "(g.state = 'CLAIMED' OR (g.state = 'ACTIVE' AND g.expires_at > ?))";
   private final Jdbc jdbc;
 
@@ -78,12 +82,16 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public Optional<List<Grant>> deleteFile(String fileId) {
+  public Optional<List<Grant>> deleteFile(String fileId, PurgedGrant.Cause cause, Instant now) {
     return jdbc.inTransaction(c -> {
       if (Jdbc.query(c, "SELECT 1 FROM files WHERE id = ?", rs -> 1, fileId).isEmpty()) {
         return Optional.empty();
       }
       List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE g.file_id = ? ORDER BY g.id", JdbcAdminRepository::grant,
+          fileId);
+      // an ACTIVE grant past its expiry ended EXPIRED (Grant.asOf)
+      Jdbc.update(c, KEEP_PURGED + " CASE WHEN state = 'ACTIVE' AND expires_at <= ? THEN 'EXPIRED' ELSE state END,"
+          + " expires_at, ?, ? FROM grants WHERE file_id = ?", now.toEpochMilli(), cause.name(), now.toEpochMilli(),
           fileId);
       Jdbc.update(c, "DELETE FROM claims WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
       Jdbc.update(c, "DELETE FROM grants WHERE file_id = ?", fileId);
@@ -101,8 +109,10 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public boolean deleteGrant(String grantId) {
+  public boolean deleteGrant(String grantId, GrantState endedIn, Instant now) {
     return jdbc.inTransaction(c -> {
+      Jdbc.update(c, KEEP_PURGED + " ?, expires_at, ?, ? FROM grants WHERE id = ?", endedIn.name(),
+          PurgedGrant.Cause.RETENTION.name(), now.toEpochMilli(), grantId);
       Jdbc.update(c, "DELETE FROM claims WHERE grant_id = ?", grantId);
       return Jdbc.update(c, "DELETE FROM grants WHERE id = ?", grantId) == 1;
     });

@@ -5,6 +5,7 @@ import dev.sealdrop.server.core.grant.ClaimState;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantRepository;
 import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.grant.PurgedGrant;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -52,6 +53,15 @@ public final class JdbcGrantRepository implements GrantRepository {
   @Override
   public Optional<HashedGrant> findByTokenHash(String tokenHash) {
     return jdbc.queryOne(GRANT_SELECT + " WHERE g.token_hash = ?", rs -> new HashedGrant(grant(rs), rs.getString(12)),
+        tokenHash);
+  }
+
+  @Override
+  public Optional<HashedPurge> findPurgedByTokenHash(String tokenHash) {
+    return jdbc.queryOne("SELECT grant_id, file_id, recipient, ended_in, expires_at, cause, purged_at, token_hash"
+        + " FROM purged_grants WHERE token_hash = ?", rs -> new HashedPurge(new PurgedGrant(rs.getString(1),
+            rs.getString(2), rs.getString(3), GrantState.valueOf(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
+            PurgedGrant.Cause.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7))), rs.getString(8)),
         tokenHash);
   }
 
