@@ -192,9 +192,16 @@ public final class GrpcFailures {
         hint = "it works again once an admin enables the sender (nothing was used up); ask the sender or an admin";
         break;
       case "FILE_PURGED":
-        message = "this file was purged from the server by an admin; the download was stopped";
+        // at a redeem, the server says when and in what state the grant was; nothing was being downloaded
+        message = op == Op.REDEEM ? withoutAdvice(detail)
+            : "this file was purged from the server by an admin; the download was stopped";
         hint = "the file and every grant on it are deleted, so it cannot be downloaded or resumed; ask the sender"
             + " to send it again";
+        break;
+      case "GRANT_PURGED":
+        message = withoutAdvice(detail); // how the grant ended, and when retention deleted it
+        hint = "the grant and its file are deleted for good, so the token cannot be used; ask the sender to send"
+            + " the file again";
         break;
       case "DOWNLOAD_BUSY":
         message = "this grant's file is being downloaded by another stream of the same claim";
@@ -206,6 +213,12 @@ public final class GrpcFailures {
         hint = "check the token (copy it exactly); ask the sender for a new grant";
     }
     return new GrantFailure(reason, message, hint, e);
+  }
+
+  /** The server's account without its closing advice, which the hint gives instead. */
+  private static String withoutAdvice(String detail) {
+    int advice = detail.lastIndexOf("; ask the sender");
+    return advice > 0 ? detail.substring(0, advice) : detail;
   }
 
   /**

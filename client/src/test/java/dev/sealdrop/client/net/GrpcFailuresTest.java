@@ -69,6 +69,21 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aGrantRetentionDeletedSaysHowItEndedAndWhenNotThatTheTokenIsWrong() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription("the grant is gone:"
+        + " it had expired at 2026-12-05T10:00:00Z, and the server's retention deleted it at 2027-01-04T10:00:00Z"
+        + " (ended grants are kept only for a set period), so it cannot be redeemed; ask the sender to send the file"
+        + " again"), "GRANT_PURGED"), GrpcFailures.Op.REDEEM);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
+    assertThat(f.reason()).isEqualTo("GRANT_PURGED");
+    assertThat(f.getMessage()).isEqualTo("the grant is gone: it had expired at 2026-12-05T10:00:00Z, and the server's"
+        + " retention deleted it at 2027-01-04T10:00:00Z (ended grants are kept only for a set period), so it cannot"
+        + " be redeemed");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("send the file again")
+        .doesNotContain("check the token"));
+  }
+
+  @Test
   void aServerBusyWithDownloadsSaysRetryNotQuota() {
     SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
         "server busy: it is serving 32 downloads, the most it serves at once; retry in a moment"), "SERVER_BUSY"),

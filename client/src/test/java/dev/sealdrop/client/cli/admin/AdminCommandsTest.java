@@ -206,6 +206,12 @@ class AdminCommandsTest {
     assertThat(purged.json()).containsEntry("file_id", fileId).containsEntry("grants_deleted", 1L);
     assertThat(as("carol", json("admin", "files", "list")).assertExit(0).list("files"))
         .extracting(x -> x.get("file_id")).doesNotContain(fileId);
+    // bob's token is told what became of its grant (not "no grant matches this token"), and when
+    Map<String, Object> gone = as("bob", json("receive", token, "-o", inbox.toString())).assertExit(4).object("error");
+    assertThat(gone).containsEntry("reason", "FILE_PURGED").containsEntry("kind", "not_redeemable");
+    assertThat((String) gone.get("message")).startsWith("the grant's file was purged from the server by an admin at 20")
+        .contains("(it had been revoked)").doesNotContain("download was stopped").doesNotContain("ask the sender");
+    assertThat((String) gone.get("hint")).contains("ask the sender to send it again").doesNotContain("token");
     assertThat(as("carol", json("admin", "files", "purge", fileId)).assertExit(2).object("error"))
         .containsEntry("kind", "usage");
   }
