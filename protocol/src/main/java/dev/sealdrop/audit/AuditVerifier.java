@@ -179,8 +179,8 @@ public final class AuditVerifier {
             + ") was edited: its content does not match its hash");
       }
       if (r.sequence() != expected) {
-        String what = r.sequence() > expected
-            ? "records " + expected + ".." + (r.sequence() - 1) + " are missing (deleted)"
+        // one pass with bounded memory: whether the missing records come later in the file is not known yet
+        String what = r.sequence() > expected ? missingHere(expected, r.sequence() - 1)
             : "record " + r.sequence() + " appears again (reordered or duplicated)";
         return new Failure(expected, Reason.DELETED_OR_REORDERED, "line " + reader.lineNumber() + ": expected record "
             + expected + " but found record " + r.sequence() + ": " + what);
@@ -193,6 +193,15 @@ public final class AuditVerifier {
       head = line.hash();
       records = expected;
       return null;
+    }
+
+    /**
+     * Records {@code from..to} are not where they belong. One pass with bounded memory cannot know yet
+     * whether they come later in the file, so it says both.
+     */
+    private static String missingHere(long from, long to) {
+      return (from == to ? "record " + from + " is" : "records " + from + ".." + to + " are")
+          + " missing here: deleted, or moved further down the file (reordered)";
     }
 
     private Failure checkpoint(SignedCheckpoint cp) {
@@ -208,7 +217,7 @@ public final class AuditVerifier {
       }
       if (c.size() > records) {
         return new Failure(records + 1, Reason.DELETED_OR_REORDERED, "a checkpoint for " + c.size()
-            + " records follows record " + records + ": records " + (records + 1) + ".." + c.size() + " are missing");
+            + " records follows record " + records + ": " + missingHere(records + 1, c.size()));
       }
       if (c.size() < records) {
         return new Failure(c.size() + 1, Reason.DELETED_OR_REORDERED, "the checkpoint for " + c.size()

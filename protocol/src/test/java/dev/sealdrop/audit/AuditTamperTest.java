@@ -122,7 +122,9 @@ class AuditTamperTest {
     for (long seq : new long[] {1, 9, 13}) {
       List<String> l = lines(log);
       l.remove(recordLine(l, seq));
-      assertBreak(verify(writeLines(dir.resolve("del-" + seq + ".jsonl"), l)), seq, Reason.DELETED_OR_REORDERED);
+      VerificationResult v = verify(writeLines(dir.resolve("del-" + seq + ".jsonl"), l));
+      assertBreak(v, seq, Reason.DELETED_OR_REORDERED);
+      assertThat(v.failure().orElseThrow().message()).contains("record " + seq + " is missing here");
     }
   }
 
@@ -132,6 +134,9 @@ class AuditTamperTest {
     l.remove(recordLine(l, 10));
     VerificationResult v = verify(writeLines(dir.resolve("del10.jsonl"), l));
     assertBreak(v, 10, Reason.DELETED_OR_REORDERED);
+    assertThat(v.failure().orElseThrow().message())
+        .isEqualTo("a checkpoint for 10 records follows record 9: record 10 is missing here: deleted, or moved further"
+            + " down the file (reordered)");
   }
 
   @Test
@@ -142,7 +147,11 @@ class AuditTamperTest {
     String t = l.get(a);
     l.set(a, l.get(b));
     l.set(b, t);
-    assertBreak(verify(writeLines(dir.resolve("swap.jsonl"), l)), 14, Reason.DELETED_OR_REORDERED);
+    VerificationResult v = verify(writeLines(dir.resolve("swap.jsonl"), l));
+    assertBreak(v, 14, Reason.DELETED_OR_REORDERED);
+    // record 14 is still in the file, one line down: the message must not say it was deleted
+    assertThat(v.failure().orElseThrow().message()).contains("expected record 14 but found record 15")
+        .contains("record 14 is missing here: deleted, or moved further down the file (reordered)");
   }
 
   @Test
