@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -46,6 +45,11 @@ public final class HeldCheckpoints {
    * error naming the file: a held checkpoint that cannot be read must not be skipped silently.
    */
   public static List<SignedCheckpoint> load(Path dir) throws IOException {
+    return List.copyOf(loadByFile(dir).values());
+  }
+
+  /** {@link #load}, each checkpoint with the file it was read from (in file-name order). */
+  public static java.util.SortedMap<Path, SignedCheckpoint> loadByFile(Path dir) throws IOException {
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.getFileName().toString().endsWith(".note")).limit(MAX_FILES + 1L).sorted().toList();
@@ -53,13 +57,13 @@ public final class HeldCheckpoints {
     if (files.size() > MAX_FILES) {
       throw new IOException("checkpoint directory " + dir + " holds more than " + MAX_FILES + " notes");
     }
-    List<SignedCheckpoint> out = new ArrayList<>(files.size());
+    java.util.SortedMap<Path, SignedCheckpoint> out = new java.util.TreeMap<>();
     for (Path f : files) {
       if (Files.size(f) > SignedCheckpoint.MAX_NOTE_CHARS * 4L) {
         throw new AuditFormatException("held checkpoint " + f + " is too large to be a checkpoint note");
       }
       try {
-        out.add(SignedCheckpoint.parse(Files.readString(f, StandardCharsets.UTF_8)));
+        out.put(f, SignedCheckpoint.parse(Files.readString(f, StandardCharsets.UTF_8)));
       } catch (AuditFormatException | java.nio.charset.MalformedInputException e) {
         throw new AuditFormatException("held checkpoint " + f + ": " + e.getMessage(), e);
       }

@@ -80,9 +80,10 @@ final class AuditVerifyCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "give the path of an audit export");
     }
-    AuditVerifier verifier = key == null ? AuditVerifier.withEmbeddedKey() : AuditVerifier.withKey(parseKey(key));
+    AuditPublicKey given = key == null ? null : parseKey(key);
+    AuditVerifier verifier = given == null ? AuditVerifier.withEmbeddedKey() : AuditVerifier.withKey(given);
     if (checkpoints != null) {
-      verifier = verifier.holding(loadHeld(checkpoints));
+      verifier = verifier.holding(loadHeld(checkpoints, given));
     }
     if (allowUnsignedTail) {
       verifier = verifier.allowingUnsignedTail();
@@ -171,7 +172,12 @@ final class AuditVerifyCommand implements Callable<Integer> {
     }
   }
 
-  static List<SignedCheckpoint> loadHeld(Path dir) throws UsageFailure {
+  /**
+   * The held checkpoints in {@code dir}. With a given key, one whose line from that key does not
+   * verify is refused first, naming its file: the evidence held outside the server was altered or
+   * forged, which says nothing yet about the export (exit 5, BAD_CHECKPOINT_SIGNATURE).
+   */
+  static List<SignedCheckpoint> loadHeld(Path dir, AuditPublicKey given) throws UsageFailure, IntegrityFailure {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UsageFailure("NO_CHECKPOINTS_DIR", dir + " is a file, not a folder: --checkpoints takes the folder"
           + " of held *.note checkpoints", "give the folder, e.g. a profile's checkpoints/ (~/.sealdrop/checkpoints)");
@@ -180,12 +186,21 @@ final class AuditVerifyCommand implements Callable<Integer> {
       throw new UsageFailure("NO_CHECKPOINTS_DIR", "no such folder: " + dir, "give the folder of held *.note checkpoints");
     }
     try {
-      List<SignedCheckpoint> held = HeldCheckpoints.load(dir);
+      java.util.SortedMap<Path, SignedCheckpoint> held = HeldCheckpoints.loadByFile(dir);
       if (held.isEmpty()) {
         throw new UsageFailure("NO_CHECKPOINTS", dir + " holds no *.note checkpoints",
             "give the folder where checkpoints were kept, or leave out --checkpoints");
       }
-      return held;
+      for (java.util.Map.Entry<Path, SignedCheckpoint> e : held.entrySet()) {
+        if (given != null && e.getValue().check(given) == SignedCheckpoint.SignatureStatus.INVALID) {
+          throw new IntegrityFailure(VerificationResult.Reason.BAD_CHECKPOINT_SIGNATURE.name(), "held checkpoint "
+              + e.getKey() + " (size " + e.getValue().checkpoint().size() + ") has an invalid signature from "
+              + given.name() + ": that file was altered or forged after it was kept; the export was not checked",
+              "it is the held checkpoint that fails, not the export: take the checkpoints again from the party's"
+              + " profile (checkpoints/; the CLI keeps them as received), or leave that file out; keep it as evidence");
+        }
+      }
+      return List.copyOf(held.values());
     } catch (AuditFormatException e) {
       throw new UsageFailure("BAD_HELD_CHECKPOINT", e.getMessage(),
           "a held checkpoint must be a signed note as the CLI stored it; remove or replace the damaged file", e);

@@ -168,6 +168,27 @@ class AuditVerifyCommandTest {
   }
 
   @Test
+  void aHeldCheckpointAlteredAfterItWasKeptIsNamedByItsFileNotBlamedOnTheExport() throws IOException {
+    Path held = Files.createDirectory(dir.resolve("held"));
+    Path log = export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    verify(log.toString(), "--key", key, "--checkpoints", held.toString()).assertExit(0);
+    Path note;
+    try (var notes = Files.list(held)) {
+      note = notes.findFirst().orElseThrow();
+    }
+    List<String> lines = new ArrayList<>(Files.readAllLines(note, StandardCharsets.UTF_8));
+    lines.set(2, (lines.get(2).startsWith("A") ? "B" : "A") + lines.get(2).substring(1)); // the chain head
+    Files.write(note, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+
+    CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString()).assertExit(5);
+    assertThat(r.err()).contains("sealdrop: error: held checkpoint " + note + " (size 5) has an invalid signature from "
+        + ORIGIN + ": that file was altered or forged after it was kept").doesNotContain("the audit log breaks")
+        .contains("hint: it is the held checkpoint that fails, not the export");
+    CliRun j = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(5);
+    assertThat(j.object("error")).containsEntry("kind", "integrity").containsEntry("reason", "BAD_CHECKPOINT_SIGNATURE");
+  }
+
+  @Test
   void aRewrittenAndReSignedHistoryFailsAgainstAHeldCheckpoint() throws IOException {
     Path held = Files.createDirectory(dir.resolve("held"));
     export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
