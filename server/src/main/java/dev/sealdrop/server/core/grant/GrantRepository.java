@@ -50,7 +50,10 @@ public interface GrantRepository {
   /** OPEN → CONFIRMED, and the grant's download counts; returns false if the claim was not OPEN. */
   boolean confirm(String claimHash, Instant now);
 
-  /** ACTIVE/CLAIMED → REVOKED, closing its open claims; returns false if the grant was in neither state. */
+  /**
+   * CLAIMED, or ACTIVE and not yet expired at {@code now} → REVOKED, closing its open claims; returns false
+   * otherwise (an expired grant stays expired).
+   */
   boolean revoke(String grantId, Instant now);
 
   /**

@@ -133,8 +133,10 @@ public final class JdbcGrantRepository implements GrantRepository {
       for (String claimHash : delivered) {
         closeAndCount(c, claimHash, ClaimState.COUNTED, now);
       }
+      // an ACTIVE grant past its expiry is expired (Grant.asOf): nothing is left to revoke
       int n = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ?"
-          + " WHERE id = ? AND state IN ('ACTIVE', 'CLAIMED')", now.toEpochMilli(), grantId);
+          + " WHERE id = ? AND (state = 'CLAIMED' OR state = 'ACTIVE' AND expires_at > ?)", now.toEpochMilli(), grantId,
+          now.toEpochMilli());
       if (n == 1) {
         Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", grantId);
       }

@@ -162,6 +162,25 @@ class GrantFlowTest {
   }
 
   @Test
+  void anExpiredGrantCannotBeRevokedAndStaysExpired() {
+    CreateGrantResponse created = grantToBob();
+    String grantId = created.getGrant().getGrantId();
+    server.clock.advance(Duration.ofHours(72).plusSeconds(1));
+    try {
+      refused(() -> clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(grantId).build()),
+          Status.Code.FAILED_PRECONDITION, "GRANT_EXPIRED");
+      assertThat(clients.transfer("alice").listGrants(ListGrantsRequest.getDefaultInstance()).getGrantsList())
+          .filteredOn(x -> x.getGrantId().equals(grantId))
+          .singleElement().extracting(Grant::getState).isEqualTo(GrantState.GRANT_STATE_EXPIRED);
+    } finally {
+      server.clock.advance(Duration.ofHours(-72).minusSeconds(1));
+    }
+    // the clock back before its expiry: the row was left ACTIVE, not REVOKED
+    assertThat(clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(grantId).build())
+        .getGrant().getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED);
+  }
+
+  @Test
   void aRevokedGrantIsRefusedAsRevoked() {
     CreateGrantResponse created = grantToBob();
     Grant revoked = clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder()
