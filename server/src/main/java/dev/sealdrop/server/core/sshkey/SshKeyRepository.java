@@ -12,6 +12,13 @@ public interface SshKeyRepository {
 
   List<SshKey> listByIdentity(String identity);
 
+  /**
+   * Replaces, in one step, the certificate, comment and time of a key already registered to
+   * {@code key.identity()} (a login meanwhile finds the old binding or the new one, never none);
+   * returns whether there was such a key.
+   */
+  boolean rebind(SshKey key);
+
   /** Deletes the identity's key; returns whether one was deleted. */
   boolean remove(String identity, String fingerprint);
 }

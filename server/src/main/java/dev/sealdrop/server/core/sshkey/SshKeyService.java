@@ -67,15 +67,20 @@ public final class SshKeyService {
     byte[] certificate = encoded(caller);
     Optional<SshKey> mine = repository.find(key.fingerprint()).filter(k -> k.identity().equals(caller.identity()));
     if (mine.isPresent()) {
-      if (java.security.MessageDigest.isEqual(mine.get().registeredWith(), certificate)) {
+      if (MessageDigest.isEqual(mine.get().registeredWith(), certificate)) {
         // re-running add-ssh with the same key: it is the caller's already, nothing to do (and nothing to refuse)
         LOG.info("SSH key {} already registered by '{}'; kept as it is", key.fingerprint(), caller.identity());
         return mine.get();
       }
-      // the caller's key, registered through another (older) certificate: bind it to this one, as after a renewal
-      repository.remove(caller.identity(), key.fingerprint());
-      LOG.info("SSH key {} of '{}' registered again through its current certificate", key.fingerprint(),
-          caller.identity());
+      // the caller's key, registered through another (older) certificate: bind it to this one, as after a
+      // renewal, in one step (removing and adding it would refuse a login in between)
+      SshKey rebound = new SshKey(caller.identity(), key, clock.instant(), certificate);
+      if (repository.rebind(rebound)) {
+        LOG.info("SSH key {} of '{}' registered again through its current certificate", key.fingerprint(),
+            caller.identity());
+        return rebound;
+      }
+      // removed meanwhile: register it as a new key
     }
     if (repository.listByIdentity(caller.identity()).size() >= MAX_KEYS_PER_IDENTITY) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + caller.identity() + "' has "

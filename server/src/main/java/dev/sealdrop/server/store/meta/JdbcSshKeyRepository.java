@@ -44,6 +44,13 @@ public final class JdbcSshKeyRepository implements SshKeyRepository {
   }
 
   @Override
+  public boolean rebind(SshKey k) {
+    return jdbc.update("UPDATE ssh_keys SET certificate = ?, comment = ?, added_at = ? WHERE identity = ? AND"
+        + " fingerprint = ?", k.registeredWith(), k.key().comment(), k.addedAt().toEpochMilli(), k.identity(),
+        k.fingerprint()) == 1;
+  }
+
+  @Override
   public boolean remove(String identity, String fingerprint) {
     return jdbc.update("DELETE FROM ssh_keys WHERE identity = ? AND fingerprint = ?", identity, fingerprint) == 1;
   }

@@ -9,7 +9,10 @@ import dev.sealdrop.protocol.v1.AddSshKeyRequest;
 import dev.sealdrop.protocol.v1.ListSshKeysRequest;
 import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import dev.sealdrop.protocol.v1.SshKey;
+import dev.sealdrop.protocol.v1.SshKeysGrpc;
+import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.CustomCerts;
 import dev.sealdrop.server.testing.TestServer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -17,7 +20,10 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.util.Map;
+import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -132,6 +138,70 @@ class SshKeyRegistrationTest {
         .setFingerprint(k.getFingerprint()).build());
     assertThat(sshKeys(clients, "bob").listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
         .extracting(SshKey::getFingerprint).doesNotContain(k.getFingerprint());
+  }
+
+  /**
+   * A renewal: the same identity with a new certificate (new key pair and serial). Adding the key
+   * again through the new certificate binds it to that one, so that the key keeps logging in once the
+   * old certificate is revoked (or expires), and stops with the new one's revocation.
+   */
+  @Test
+  void addingTheSameKeyAfterARenewalBindsItToTheNewCertificate() throws Exception {
+    server.server().identities().registerAll(Map.of("renewer", Role.TRANSFEROR));
+    CustomCerts.Issued old = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=renewer"));
+    CustomCerts.Issued renewed = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=renewer"));
+    KeyPair kp = SftpTestSupport.ed25519();
+    AddSshKeyRequest line = AddSshKeyRequest.newBuilder().setPublicKey(openSsh(kp.getPublic())).build();
+    SshKey first = stub(old).addSshKey(line).getKey();
+    SshKey again = stub(renewed).addSshKey(line).getKey();
+    assertThat(again.getFingerprint()).isEqualTo(first.getFingerprint());
+    assertThat(stub(renewed).listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
+        .extracting(SshKey::getFingerprint).containsExactly(first.getFingerprint());
+    try (SshClient client = SftpTestSupport.client(server)) {
+      server.server().identities().revokeCertificate(old.certificate());
+      // bound to the renewed certificate: the old one's revocation does not concern it
+      SftpTestSupport.login(client, server, "renewer", kp).close();
+      server.server().identities().revokeCertificate(renewed.certificate());
+      assertThatThrownBy(() -> SftpTestSupport.login(client, server, "renewer", kp))
+          .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  /**
+   * Binding a key to a renewed certificate replaces its binding in one step: a login (or the re-check
+   * of an open session) at that moment finds the key registered, never missing in between.
+   */
+  @Test
+  void aKeyBeingBoundToARenewedCertificateKeepsLoggingInMeanwhile() throws Exception {
+    server.server().identities().registerAll(Map.of("rebinder", Role.TRANSFEROR));
+    CustomCerts.Issued[] certs = {CustomCerts.clientWithSubject(server.pki, new X500Name("CN=rebinder")),
+        CustomCerts.clientWithSubject(server.pki, new X500Name("CN=rebinder"))};
+    KeyPair kp = SftpTestSupport.ed25519();
+    AddSshKeyRequest line = AddSshKeyRequest.newBuilder().setPublicKey(openSsh(kp.getPublic())).build();
+    stub(certs[0]).addSshKey(line);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger rebinds = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CompletableFuture<Void> rebinding = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      SshKeysGrpc.SshKeysBlockingStub[] stubs = {stub(certs[0]), stub(certs[1])};
+      while (!stop.get()) {
+        stubs[(rebinds.get() + 1) % 2].withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS).addSshKey(line);
+        rebinds.incrementAndGet();
+      }
+    });
+    try (SshClient client = SftpTestSupport.client(server)) {
+      for (int i = 0; i < 20; i++) {
+        SftpTestSupport.login(client, server, "rebinder", kp).close();
+      }
+    } finally {
+      stop.set(true);
+      rebinding.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(rebinds.get()).isGreaterThan(5);
+  }
+
+  private static SshKeysGrpc.SshKeysBlockingStub stub(CustomCerts.Issued cert) {
+    return SshKeysGrpc.newBlockingStub(clients.channel(cert.privateKey(), cert.certificate()))
+        .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   @Test
