@@ -151,12 +151,15 @@ final class KeysCommand extends SealdropSubcommand {
     void run(Session session) throws Exception {
       String line = SshPublicKeyFile.read(file);
       // the server answers a key that is already the caller's (through this certificate) with that key, unchanged:
-      // nothing to do, and the output says so
+      // nothing to do, and the output says so; one of the caller's keys registered through another certificate
+      // (before a renewal) comes back bound to this one, registered anew
       List<dev.sealdrop.protocol.v1.SshKey> before = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session
           .connect().sshKeys().listSshKeys(ListSshKeysRequest.getDefaultInstance())).getKeysList();
       dev.sealdrop.protocol.v1.SshKey added = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect()
           .sshKeys().addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(line).build())).getKey();
-      session.output().emit(new SshKeysView(before.contains(added) ? "already-registered" : "added", List.of(added)));
+      boolean wasMine = before.stream().anyMatch(k -> k.getFingerprint().equals(added.getFingerprint()));
+      String status = before.contains(added) ? "already-registered" : wasMine ? "rebound" : "added";
+      session.output().emit(new SshKeysView(status, List.of(added)));
     }
   }
 

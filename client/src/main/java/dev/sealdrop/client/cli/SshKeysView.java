@@ -13,8 +13,9 @@ import java.util.List;
  * SSH keys as {@code keys add-ssh/list-ssh/remove-ssh} show them: one JSON object shape, one line
  * for people, fingerprints as {@code ssh-keygen -l} prints them.
  *
- * @param status "added", "already-registered" (add-ssh of a key that was already the caller's) or "removed" for
- *     one key; null for a list
+ * @param status "added", "already-registered" (add-ssh of a key that was already the caller's), "rebound" (one of
+ *     the caller's keys, registered through another of its certificates, now bound to this profile's) or "removed"
+ *     for one key; null for a list
  * @param keys the keys
  */
 record SshKeysView(String status, List<SshKey> keys) implements Result {
@@ -55,6 +56,13 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
         out.println("SSH key " + TerminalText.clean(k.getFingerprint()) + " (" + TerminalText.clean(k.getAlgorithm())
             + ", " + k.getBits() + " bits) is already registered to you (" + TerminalText.clean(k.getIdentity())
             + "); nothing to do");
+        out.println("  log in to the SFTP door as user '" + TerminalText.clean(k.getIdentity()) + "' with this key");
+        return;
+      }
+      if (status.equals("rebound")) {
+        out.println("SSH key " + TerminalText.clean(k.getFingerprint()) + " (" + TerminalText.clean(k.getAlgorithm())
+            + ", " + k.getBits() + " bits) of " + TerminalText.clean(k.getIdentity()) + " was registered through"
+            + " another client certificate; it is now bound to this profile's certificate (as after a renewal)");
         out.println("  log in to the SFTP door as user '" + TerminalText.clean(k.getIdentity()) + "' with this key");
         return;
       }

@@ -2,9 +2,11 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.server.SealdropServer;
 import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.identity.Role;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,6 +130,36 @@ class SshKeysCommandTest {
     assertThat(again.err()).contains("ssh-keygen -t ed25519").contains("already in use")
         .as("whose key it is is not told").doesNotContain("alice");
     assertThat(bob.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys")).isEmpty();
+  }
+
+  /**
+   * A renewal: a new certificate for the same identity, in a new profile. Adding the key again there
+   * binds it to the new certificate and says so, not "Added" (which reads as a second key) nor "nothing
+   * to do"; the old profile (its certificate still valid) can bind it back the same way.
+   */
+  @Test
+  void addingYourKeyAgainAfterARenewalSaysItIsNowBoundToTheNewCertificate() throws Exception {
+    server.identities().registerAll(Map.of("renewing", Role.TRANSFEROR));
+    String address = "127.0.0.1:" + server.port();
+    pki.issue(CertSpec.client("renewing"));
+    Cli before = Users.init(pki, root, "renewing", address);
+    Path key = pub(newKey("renewing", "ed25519", 0));
+    before.run("keys", "add-ssh", key.toString()).assertExit(0);
+    pki.issue(CertSpec.client("renewing")); // the renewed certificate: new key pair and serial, same identity
+    Cli renewed = Users.user(root, "renewing-renewed");
+    renewed.run("init", "--server", address, "--cert", pki.certFile("renewing").toString(), "--key",
+        pki.keyFile("renewing").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+
+    CliRun rebound = renewed.run("keys", "add-ssh", key.toString()).assertExit(0);
+    assertThat(rebound.out()).startsWith("SSH key " + fingerprint(key) + " (ssh-ed25519, 256 bits) of renewing was"
+        + " registered through another client certificate; it is now bound to this profile's certificate")
+        .doesNotContain("Added").doesNotContain("nothing to do");
+    assertThat(renewed.run("--json", "keys", "add-ssh", key.toString()).assertExit(0).json())
+        .containsEntry("status", "already-registered");
+    assertThat(before.run("--json", "keys", "add-ssh", key.toString()).assertExit(0).json())
+        .containsEntry("status", "rebound");
+    assertThat(renewed.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
+        .extracting(k -> k.get("fingerprint")).containsExactly(fingerprint(key));
   }
 
   @Test
