@@ -166,6 +166,12 @@ public final class SshKeyService {
       principal = identities.authenticate(cert, origin);
     } catch (RuntimeException e) {
       LOG.warn("SSH login as '{}' with key {} refused: {}", user, presented.fingerprint(), e.getMessage());
+      if (e instanceof UnauthenticatedException u && u.reason() == Reason.CERTIFICATE_EXPIRED) {
+        // renewing the certificate is not enough: the key stays bound to the expired one until registered again
+        throw new UnauthenticatedException(Reason.CERTIFICATE_EXPIRED, "this SSH key was registered through a client"
+            + " certificate that " + e.getMessage().replaceFirst("^the client certificate ", "") + ", then register"
+            + " the key again from the renewed profile with 'sealdrop keys add-ssh FILE.pub'");
+      }
       throw e;
     }
     if (!principal.identity().equals(user)) {

@@ -199,6 +199,31 @@ class SshKeyRegistrationTest {
     assertThat(rebinds.get()).isGreaterThan(5);
   }
 
+  /**
+   * The certificate that registered a key expires: its open session is closed, and told that renewing
+   * the certificate is not all: the key must be registered again through the renewed one.
+   */
+  @Test
+  void aSessionWhoseKeysCertificateExpiredIsToldToRegisterTheKeyAgain() throws Exception {
+    server.server().identities().registerAll(Map.of("expiring", Role.TRANSFEROR));
+    CustomCerts.Issued cert = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=expiring")); // 1 day
+    KeyPair kp = SftpTestSupport.ed25519();
+    stub(cert).addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(openSsh(kp.getPublic())).build());
+    try (SshClient client = SftpTestSupport.client(server);
+        org.apache.sshd.client.session.ClientSession s = SftpTestSupport.login(client, server, "expiring", kp)) {
+      java.util.concurrent.CompletableFuture<String> said = SftpTestSupport.disconnectMessage(s);
+      server.clock.advance(java.time.Duration.ofDays(2));
+      try {
+        assertThat(said.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("session closed: this SSH key was"
+            + " registered through a client certificate that is valid from").contains("renew it with your CA, then"
+            + " register the key again from the renewed profile with 'sealdrop keys add-ssh FILE.pub'")
+            .endsWith("[CERTIFICATE_EXPIRED]");
+      } finally {
+        server.clock.advance(java.time.Duration.ofDays(-2));
+      }
+    }
+  }
+
   private static SshKeysGrpc.SshKeysBlockingStub stub(CustomCerts.Issued cert) {
     return SshKeysGrpc.newBlockingStub(clients.channel(cert.privateKey(), cert.certificate()))
         .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
