@@ -7,6 +7,7 @@ import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnauthenticatedException;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
@@ -171,6 +172,13 @@ public final class SshKeyService {
         throw new UnauthenticatedException(Reason.CERTIFICATE_EXPIRED, "this SSH key was registered through a client"
             + " certificate that " + e.getMessage().replaceFirst("^the client certificate ", "") + ", then register"
             + " the key again from the renewed profile with 'sealdrop keys add-ssh FILE.pub'");
+      }
+      if (e instanceof UnauthenticatedException u && u.reason() == Reason.CERTIFICATE_REVOKED
+          && !identities.isRevoked(user)) {
+        // the certificate, not the identity: a new certificate can vouch for the key once it is registered again
+        throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED, "this SSH key was registered through a client"
+            + " certificate (serial " + CertificatePolicy.serialOf(cert) + ") that has been revoked; ask an admin for"
+            + " a new certificate, then register the key again from its profile with 'sealdrop keys add-ssh FILE.pub'");
       }
       throw e;
     }

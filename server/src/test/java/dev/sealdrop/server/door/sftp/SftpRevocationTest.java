@@ -81,10 +81,16 @@ class SftpRevocationTest {
     KeyPair key = registeredKey(clients, "alice");
     ClientSession open = login(client, server, "alice", key);
     sftp(open).stat("/outbox");
+    CompletableFuture<String> said = disconnectMessage(open);
 
     server.server().identities().revokeCertificate(server.pki.certificate("alice"));
 
     assertClosedSoon(open);
+    assertThat(said.get(10, TimeUnit.SECONDS)).as("told that a new certificate needs the key registered again")
+        .isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: this SSH key was registered"
+            + " through a client certificate (serial " + server.pki.certificate("alice").getSerialNumber().toString(16)
+            + ") that has been revoked; ask an admin for a new certificate, then register the key again from its"
+            + " profile with 'sealdrop keys add-ssh FILE.pub' [CERTIFICATE_REVOKED]");
     assertThatThrownBy(() -> login(client, server, "alice", key)).hasMessageContaining("authentication");
   }
 
