@@ -70,6 +70,12 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, "the server is busy: " + detail,
           "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);
     }
+    if ("ROLE_FORBIDDEN".equals(reason)) {
+      // the message names the role needed and the caller's; a role belongs to the identity, not to the command
+      return new PermissionFailure(reason, "permission denied: " + detail, "an identity's role is set by an admin when "
+          + "it is enrolled: use the profile of an identity that has that role (--home or SEALDROP_HOME), or ask an "
+          + "admin", e);
+    }
     if (reason != null && PERMISSION_REASONS.contains(reason)) {
       return new PermissionFailure(reason, "permission denied: " + detail,
           "your role may not do this, or the object is not yours (`sealdrop keys show` tells who you are)", e);
@@ -146,6 +152,19 @@ public final class GrpcFailures {
       return d + ": " + innermost.getMessage();
     }
     return d;
+  }
+
+  /** Java class names that exceptions put in their messages ("sun.security.…Exception: "), which tell a user nothing. */
+  private static final java.util.regex.Pattern CLASS_NAME =
+      java.util.regex.Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): ");
+
+  /**
+   * An exception's message for a person: without the class names of the exceptions it wraps, e.g. the
+   * JDK's "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable
+   * to find valid certification path to requested target".
+   */
+  static String withoutClassNames(String message) {
+    return message == null ? "" : CLASS_NAME.matcher(message).replaceAll("");
   }
 
   public static Optional<String> reason(StatusRuntimeException e) {
@@ -301,7 +320,7 @@ public final class GrpcFailures {
         if (serverCertificate.isPresent()) {
           // our own check of the server's certificate failed (OpenSSL wraps it as "General OpenSslEngine problem")
           return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: the server's certificate was not "
-              + "accepted: " + serverCertificate.get().getMessage(), "check the server address (`server` in "
+              + "accepted: " + withoutClassNames(serverCertificate.get().getMessage()), "check the server address (`server` in "
               + "profile.properties) and that the profile's CA (tls/ca.crt, from `init --ca`) is the one that issued "
               + "the server's certificate", e);
         }
@@ -309,7 +328,7 @@ public final class GrpcFailures {
         if (alert.isPresent()) {
           return certificateRefused(alert.get().reason(), "TLS alert " + alert.get().name() + " in the handshake", e);
         }
-        return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + c.getMessage(),
+        return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + withoutClassNames(c.getMessage()),
             "check --server, that the server's certificate comes from your profile's CA, and that your "
                 + "certificate is valid and not revoked", e);
       }

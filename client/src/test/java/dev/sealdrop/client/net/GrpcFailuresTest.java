@@ -38,6 +38,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aRoleRefusalSaysThatTheRoleBelongsToTheIdentityNotThatTheObjectMayNotBeYours() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.PERMISSION_DENIED.withDescription(
+        "only a transferor may send files; 'bob' is an acquirer"), "ROLE_FORBIDDEN"), GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(f.reason()).isEqualTo("ROLE_FORBIDDEN");
+    assertThat(f.getMessage()).contains("'bob' is an acquirer");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("role is set by an admin")
+        .contains("--home").doesNotContain("not yours"));
+  }
+
+  @Test
   void aDownloadBusyWithAnotherStreamSaysSoAndDoesNotBlameTheToken() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the claim on grant g_1 is being downloaded by another stream"), "DOWNLOAD_BUSY"), GrpcFailures.Op.DOWNLOAD);
@@ -248,14 +259,16 @@ class GrpcFailuresTest {
   void aServerCertificateFromAnotherCaSaysSoNotOpenSslsGeneralProblem() {
     // what netty-tcnative reports when our trust manager refuses the server's chain (a profile made with another --ca)
     SSLHandshakeException openSsl = new SSLHandshakeException("General OpenSslEngine problem");
-    openSsl.initCause(new java.security.cert.CertificateException("PKIX path building failed: unable to find valid "
+    openSsl.initCause(new java.security.cert.CertificateException("PKIX path building failed: "
+        + "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid "
         + "certification path to requested target"));
     SealdropFailure f = GrpcFailures.translate(Status.UNAVAILABLE.withCause(openSsl).asRuntimeException(),
         GrpcFailures.Op.LIST);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.AUTH);
     assertThat(f.reason()).isEqualTo("TLS_REFUSED");
     assertThat(f.getMessage()).contains("the server's certificate was not accepted")
-        .contains("unable to find valid certification path").doesNotContain("General OpenSslEngine problem");
+        .contains("PKIX path building failed: unable to find valid certification path")
+        .doesNotContain("General OpenSslEngine problem").doesNotContain("sun.security").doesNotContain("Exception");
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("tls/ca.crt"));
   }
 
