@@ -97,7 +97,9 @@ public final class ChannelFactory {
     } catch (UsageFailure | SSLException | IllegalArgumentException e) {
       throw new KeyStoreFailure("TLS_SETUP", "cannot load the profile's TLS files (" + clientCertificate + ", "
           + clientKey + ", " + caCertificate + "): " + e.getMessage(),
-          "re-run `sealdrop init` with a valid --cert, --key (PKCS#8 PEM) and --ca", e);
+          "put the file named back into the profile's tls/ folder: a copy of what `sealdrop init` was given as --cert,"
+              + " --key (PKCS#8 PEM) or --ca (`init --force` would also replace your encryption keys, and senders"
+              + " would have to trust the new ones)", e);
     }
   }
 

@@ -156,6 +156,9 @@ class ProfileTest {
     CliRun r = alice.run("--json", "inbox").assertExit(7);
     assertThat(r.jsonError()).containsEntry("kind", "keystore").containsEntry("reason", "TLS_SETUP");
     assertThat(r.err()).contains("cannot read " + key + ": no such file").doesNotContain(key + ": " + key);
+    // plain `init` refuses an existing profile, and `init --force` would replace the encryption keys too
+    assertThat((String) r.jsonError().get("hint")).contains("put the file named back into the profile's tls/ folder")
+        .contains("would also replace your encryption keys").doesNotStartWith("re-run");
   }
 
   @Test
