@@ -56,10 +56,19 @@ public final class Passphrases {
       p = ask(question, confirm);
     }
     if (p.length == 0) {
-      throw new KeyStoreFailure("EMPTY_PASSPHRASE", "the passphrase is empty",
-          "use a passphrase of at least a few words; sealdrop refuses empty ones");
+      throw new KeyStoreFailure("EMPTY_PASSPHRASE", "the passphrase is empty" + (confirm ? "" : emptyFrom()),
+          confirm ? "use a passphrase of at least a few words; sealdrop refuses empty ones"
+              : "give the passphrase you chose at `sealdrop init` (its keys never have an empty one)");
     }
     return p;
+  }
+
+  /** Where the empty passphrase came from, for the message. */
+  private String emptyFrom() {
+    if (passphraseFile != null) {
+      return " (the first line of " + passphraseFile + ")";
+    }
+    return environment.get(VARIABLE) != null ? " (" + VARIABLE + " is set but empty)" : "";
   }
 
   private char[] ask(String question, boolean confirm) throws KeyStoreFailure {

@@ -2,6 +2,7 @@ package dev.sealdrop.client.keystore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -36,6 +37,26 @@ class PassphrasesTest {
     Path latin1 = Files.write(dir.resolve("l"), new byte[] {(byte) 0xfc, 'x'});
     assertThatThrownBy(() -> Passphrases.readFile(latin1)).isInstanceOf(UsageFailure.class)
         .hasMessageContaining("not UTF-8");
+  }
+
+  @Test
+  void anEmptyPassphraseToUnlockSaysWhereItCameFromAndAsksForTheOneChosenAtInit() throws Exception {
+    // unlocking existing keys: advice on choosing a passphrase would not help
+    Path empty = Files.writeString(dir.resolve("e2"), "\n");
+    KeyStoreFailure fromFile = catchThrowableOfType(
+        () -> new Passphrases(Map.of(), empty, PassphrasePrompt.none()).forUnlock(dir), KeyStoreFailure.class);
+    assertThat(fromFile.reason()).isEqualTo("EMPTY_PASSPHRASE");
+    assertThat(fromFile.getMessage()).contains("the first line of " + empty);
+    assertThat(fromFile.hint()).hasValueSatisfying(h -> assertThat(h).contains("the passphrase you chose at `sealdrop init`"));
+    KeyStoreFailure fromVariable = catchThrowableOfType(
+        () -> new Passphrases(Map.of("SEALDROP_PASSPHRASE", ""), null, PassphrasePrompt.none()).forUnlock(dir),
+        KeyStoreFailure.class);
+    assertThat(fromVariable.getMessage()).contains("SEALDROP_PASSPHRASE is set but empty");
+    // choosing a new one: the advice stays
+    KeyStoreFailure forNew = catchThrowableOfType(
+        () -> new Passphrases(Map.of("SEALDROP_PASSPHRASE", ""), null, PassphrasePrompt.none()).forNewKeys(),
+        KeyStoreFailure.class);
+    assertThat(forNew.hint()).hasValueSatisfying(h -> assertThat(h).contains("at least a few words"));
   }
 
   @Test
