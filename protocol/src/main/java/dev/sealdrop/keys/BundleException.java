@@ -12,6 +12,8 @@ public final class BundleException extends Exception {
     BAD_SIGNATURE,
     /** The certificate does not chain to the trusted CA. */
     UNTRUSTED_CERTIFICATE,
+    /** The certificate's key algorithm cannot sign bundles (e.g. Ed448): not a forgery; get another certificate. */
+    UNSUPPORTED_KEY,
     /** The certificate's subject CN, the bundle's identity and the expected identity differ. */
     IDENTITY_MISMATCH,
     /** The certificate (or a CA in its chain) is expired or not yet valid. */

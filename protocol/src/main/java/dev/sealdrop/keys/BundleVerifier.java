@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * Decides whether a key bundle speaks for an identity (spec §"Key bundles", verification order):
- * parse; chain to the one trust anchor at the clock's time; EKU clientAuth; signature; identity;
+ * parse; chain to the one trust anchor at the clock's time; EKU clientAuth; a supported key;
+ * signature; identity;
  * bundle validity. Each failure has its own {@link Reason}.
  */
 public final class BundleVerifier {
@@ -43,6 +44,10 @@ public final class BundleVerifier {
     Instant now = clock.instant();
     checkChain(b.chain(), now);
     checkClientAuth(b.certificate());
+    java.util.Optional<String> unsupported = Certificates.unsupported(b.certificate().getPublicKey());
+    if (unsupported.isPresent()) {
+      throw new BundleException(Reason.UNSUPPORTED_KEY, unsupported.get());
+    }
     if (!b.signatureValid()) {
       throw new BundleException(Reason.BAD_SIGNATURE,
           "the certificate's key did not sign this bundle; it was forged or modified");

@@ -7,10 +7,19 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 
 /** Whether a private key belongs to a certificate (EC, Ed25519 or RSA, as key bundles accept). */
 public final class CertificateKeys {
   private CertificateKeys() {}
+
+  /**
+   * Why key bundles (and sealdrop) cannot use {@code certificate}'s key, naming its algorithm and
+   * the supported ones, or empty if they can (e.g. an Ed448 key: unsupported, not a bad signature).
+   */
+  public static Optional<String> unsupportedAlgorithm(X509Certificate certificate) {
+    return Certificates.unsupported(certificate.getPublicKey());
+  }
 
   /** True if {@code key} is the private key of {@code certificate}: one signature made and checked. */
   public static boolean isKeyOf(X509Certificate certificate, PrivateKey key) {
