@@ -8,15 +8,25 @@ import java.util.regex.Pattern;
 
 /**
  * What {@link DevPki#issue} should mint: subject {@code CN=name}, one EKU choice, a validity
- * window, and whether the issuer is the dev CA or the foreign (untrusted) CA.
+ * window, whether the issuer is the dev CA or the foreign (untrusted) CA, and the key algorithm
+ * ({@code EC} P-256 unless {@link #withKeyAlgorithm} says otherwise).
  *
  * <p>The name doubles as the file name ({@code name.crt}, {@code name.key}, {@code name.p12}), so
  * it is restricted to lowercase letters, digits, '-' and '_' (no path separators, no dots), and
  * may not be {@code ca} or {@code foreign-ca}.
  */
-public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa) {
+public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa,
+    String keyAlgorithm) {
 
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+
+  /** The key algorithms {@link #withKeyAlgorithm} takes (JCA names). */
+  public static final java.util.Set<String> KEY_ALGORITHMS = java.util.Set.of("EC", "Ed25519", "Ed448", "RSA");
+
+  /** A spec with a P-256 key (the development PKI's own). */
+  public CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa) {
+    this(name, eku, notBefore, notAfter, foreignCa, "EC");
+  }
 
   /** Validates every field once, here. */
   public CertSpec {
@@ -28,6 +38,10 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
       throw new IllegalArgumentException(
           "certificate validity: notAfter (" + notAfter + ") must be after notBefore (" + notBefore + ")");
     }
+    if (!KEY_ALGORITHMS.contains(keyAlgorithm)) {
+      throw new IllegalArgumentException("keyAlgorithm must be one of " + new java.util.TreeSet<>(KEY_ALGORITHMS)
+          + ", not " + keyAlgorithm);
+    }
   }
 
   /** A client certificate from the dev CA: EKU clientAuth, valid from one hour ago for 365 days. */
@@ -38,17 +52,25 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
 
   /** The same spec with another EKU choice. */
   public CertSpec withEku(Eku e) {
-    return new CertSpec(name, e, notBefore, notAfter, foreignCa);
+    return new CertSpec(name, e, notBefore, notAfter, foreignCa, keyAlgorithm);
   }
 
   /** The same spec with another validity window (e.g. entirely in the past, for an expired cert). */
   public CertSpec withValidity(Instant nb, Instant na) {
-    return new CertSpec(name, eku, nb, na, foreignCa);
+    return new CertSpec(name, eku, nb, na, foreignCa, keyAlgorithm);
   }
 
   /** The same spec, issued by the foreign CA that the sealdrop server does not trust. */
   public CertSpec fromForeignCa() {
-    return new CertSpec(name, eku, notBefore, notAfter, true);
+    return new CertSpec(name, eku, notBefore, notAfter, true, keyAlgorithm);
+  }
+
+  /**
+   * The same spec with a key of another algorithm: {@code Ed448} makes a certificate sealdrop must
+   * refuse as unsupported (it is still signed by the CA's P-256 key).
+   */
+  public CertSpec withKeyAlgorithm(String algorithm) {
+    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, algorithm);
   }
 
   static void checkName(String name) {

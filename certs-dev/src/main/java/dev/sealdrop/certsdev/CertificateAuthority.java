@@ -66,6 +66,22 @@ final class CertificateAuthority {
     }
   }
 
+  /** A fresh key pair of a JCA algorithm ({@link CertSpec#KEY_ALGORITHMS}); {@code EC} is P-256. */
+  static KeyPair newKeyPair(String algorithm) {
+    if (algorithm.equals("EC")) {
+      return newKeyPair();
+    }
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+      if (algorithm.equals("RSA")) {
+        generator.initialize(2048, RANDOM);
+      }
+      return generator.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("certs-dev: internal error: this JDK cannot generate " + algorithm + " keys", e);
+    }
+  }
+
   static X500Name commonName(String cn) {
     return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
   }

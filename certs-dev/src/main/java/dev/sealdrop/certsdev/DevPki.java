@@ -110,7 +110,8 @@ public final class DevPki {
    */
   public IssuedCert issue(CertSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    return locked(dir, () -> mint(LeafProfile.of(spec), spec.notBefore(), spec.notAfter()));
+    return locked(dir, () -> mint(LeafProfile.of(spec), spec.notBefore(), spec.notAfter(),
+        CertificateAuthority.newKeyPair(spec.keyAlgorithm())));
   }
 
   public Path dir() {
@@ -203,12 +204,11 @@ public final class DevPki {
       }
     }
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    mint(profile, now.minus(BACKDATE), now.plus(LEAF_LIFETIME));
+    mint(profile, now.minus(BACKDATE), now.plus(LEAF_LIFETIME), CertificateAuthority.newKeyPair());
   }
 
-  private IssuedCert mint(LeafProfile profile, Instant notBefore, Instant notAfter) {
+  private IssuedCert mint(LeafProfile profile, Instant notBefore, Instant notAfter, KeyPair keys) {
     CertificateAuthority issuer = authority(profile);
-    KeyPair keys = CertificateAuthority.newKeyPair();
     X509Certificate certificate = issuer.issue(profile.subject(), keys.getPublic(), profile.eku(),
         notBefore, notAfter, profile.subjectAltNames());
     String name = profile.name();

@@ -3,32 +3,21 @@ package dev.sealdrop.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.certsdev.IssuedCert;
 import dev.sealdrop.keys.BundleException.Reason;
 import dev.sealdrop.keys.internal.ByteWriter;
 import dev.sealdrop.keys.internal.Labels;
-import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Date;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,29 +37,9 @@ class UnsupportedCertificateKeyTest {
   @BeforeAll
   static void pki() throws Exception {
     pki = DevPki.create(pkiDir, false);
-    ed448 = KeyPairGenerator.getInstance("Ed448").generateKeyPair();
-    ed448Alice = clientCertificate("alice", ed448, pki.caCertificate(), caKey(), "SHA256withECDSA");
-  }
-
-  /** The development CA's key (PKCS#8 PEM), which DevPki keeps to itself. */
-  static PrivateKey caKey() throws Exception {
-    String pem = java.nio.file.Files.readString(pkiDir.resolve("ca.key"));
-    byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
-    return java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
-  }
-
-  /** A clientAuth certificate for {@code cn} with {@code keys}, issued by {@code issuer}. */
-  static X509Certificate clientCertificate(String cn, KeyPair keys, X509Certificate issuer, PrivateKey issuerKey,
-      String signatureAlgorithm) throws Exception {
-    Instant now = Instant.now();
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(now.toEpochMilli()),
-        Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(30, ChronoUnit.DAYS)), new X500Name("CN=" + cn),
-        keys.getPublic());
-    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder(signatureAlgorithm).build(issuerKey)));
+    IssuedCert issued = pki.issue(CertSpec.client("alice").withKeyAlgorithm("Ed448"));
+    ed448 = new KeyPair(issued.certificate().getPublicKey(), issued.privateKey());
+    ed448Alice = issued.certificate();
   }
 
   /** A bundle signed exactly as the spec says, with the certificate's own (Ed448) key. */
@@ -114,11 +83,9 @@ class UnsupportedCertificateKeyTest {
   void aCertificateKeyCheckSaysWhetherTheAlgorithmIsSupported() throws Exception {
     assertThat(CertificateKeys.unsupportedAlgorithm(ed448Alice)).hasValueSatisfying(
         m -> assertThat(m).contains("Ed448").contains("Ed25519"));
-    assertThat(CertificateKeys.unsupportedAlgorithm(pki.certificate("alice"))).isEmpty();
-    KeyPair ed25519 = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    X509Certificate ed25519Alice = clientCertificate("alice", ed25519, pki.caCertificate(), caKey(),
-        "SHA256withECDSA");
-    assertThat(CertificateKeys.unsupportedAlgorithm(ed25519Alice)).isEmpty();
-    assertThat(CertificateKeys.isKeyOf(ed25519Alice, ed25519.getPrivate())).isTrue();
+    assertThat(CertificateKeys.unsupportedAlgorithm(pki.certificate("bob"))).isEmpty();
+    IssuedCert ed25519 = pki.issue(CertSpec.client("ed25519-alice").withKeyAlgorithm("Ed25519"));
+    assertThat(CertificateKeys.unsupportedAlgorithm(ed25519.certificate())).isEmpty();
+    assertThat(CertificateKeys.isKeyOf(ed25519.certificate(), ed25519.privateKey())).isTrue();
   }
 }

@@ -13,6 +13,7 @@ import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.client.net.HostPort;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.client.trust.PinStore;
+import dev.sealdrop.keys.CertificateKeys;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PrivateKeys;
 import java.io.IOException;
@@ -78,6 +79,12 @@ final class InitCommand extends SealdropSubcommand {
     // an organisation's PKI): the key bundle carries them so that peers and the server can verify it
     List<X509Certificate> chain = List.of(Pem.certificates(cert));
     X509Certificate certificate = chain.get(0);
+    // before the key is read: an Ed448 key would otherwise be "cannot parse" or "not the certificate's key"
+    Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
+    if (unsupported.isPresent()) {
+      throw new UsageFailure("CERT_KEY_UNSUPPORTED", "cannot use " + cert + ": " + unsupported.get(),
+          "ask your CA for a client certificate with an ECDSA (P-256), Ed25519 or RSA key, and pass it as --cert");
+    }
     PrivateKey certificateKey = Pem.privateKey(key);
     X509Certificate caCertificate = Pem.certificate(ca);
     String identity = Pem.identity(certificate);

@@ -2,7 +2,9 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.certsdev.IssuedCert;
 import dev.sealdrop.client.keystore.ProfileLocator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,6 +171,20 @@ class ProfileTest {
         "--key", pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
     assertThat(r.jsonError()).containsEntry("reason", "KEY_CERT_MISMATCH");
     assertThat(alice.home().resolve("profile.properties")).doesNotExist();
+  }
+
+  @Test
+  void initRefusesACertificateWithAnEd448KeyAsUnsupportedNotAsAMismatch() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    IssuedCert ed448 = pki.issue(CertSpec.client("erin").withKeyAlgorithm("Ed448"));
+    Cli erin = Users.user(root, "erin");
+    CliRun r = erin.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("erin").toString(),
+        "--key", pki.keyFile("erin").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(ed448.certificate().getPublicKey().getAlgorithm()).isIn("EdDSA", "Ed448");
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_KEY_UNSUPPORTED");
+    assertThat(r.err()).contains("unsupported certificate key algorithm Ed448").contains("Ed25519")
+        .doesNotContain("cannot parse").doesNotContain("is not the key of");
+    assertThat(erin.home().resolve("profile.properties")).doesNotExist();
   }
 
   @Test
