@@ -24,6 +24,7 @@ import dev.sealdrop.server.door.grpc.SessionGrpcService;
 import dev.sealdrop.server.door.grpc.SshKeysGrpcService;
 import dev.sealdrop.server.door.grpc.TransferGrpcService;
 import dev.sealdrop.server.door.grpc.tls.ServerTls;
+import dev.sealdrop.server.door.grpc.tls.ServerTlsFiles;
 import dev.sealdrop.server.door.sftp.SftpDoor;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
 import dev.sealdrop.server.store.meta.JdbcSshKeyRepository;
@@ -97,6 +98,9 @@ public final class SealdropServer implements AutoCloseable {
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
   public static SealdropServer start(ServerConfig config) throws IOException {
+    // TLS files first: a bad one stops the server before it writes anything
+    X509Certificate ca = ServerTls.readCertificate(config.tls().caCertificate());
+    ServerTlsFiles.check(config.tls(), ca);
     // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
     DataFolder.secure(config.dataDir());
     // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
@@ -119,7 +123,6 @@ public final class SealdropServer implements AutoCloseable {
       IdentityService identities = new IdentityService(new JdbcIdentityRepository(db), config.clock());
       identities.registerAll(config.identities().registered());
       config.identities().bootstrapAdmin().ifPresent(identities::bootstrapAdmin);
-      X509Certificate ca = ServerTls.readCertificate(config.tls().caCertificate());
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock(), audit);
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());

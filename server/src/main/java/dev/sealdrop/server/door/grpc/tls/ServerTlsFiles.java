@@ -1,0 +1,76 @@
+package dev.sealdrop.server.door.grpc.tls;
+
+import dev.sealdrop.keys.CertificateKeys;
+import dev.sealdrop.server.config.ServerConfig;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Start-up checks of the server's TLS files that would otherwise pass unnoticed until every
+ * client's handshake fails (a key that is not the certificate's). Each refusal names the file, the
+ * setting and what to do; the server stops before it writes anything.
+ */
+public final class ServerTlsFiles {
+  private static final Pattern PKCS8 =
+      Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
+
+  private ServerTlsFiles() {}
+
+  /** Checks {@code tls} against the CA certificate already read from it ({@link ServerTls#readCertificate}). */
+  public static void check(ServerConfig.Tls tls, X509Certificate ca) throws IOException {
+    X509Certificate leaf = firstCertificate(tls.certificateChain());
+    PrivateKey key = privateKey(tls.privateKey(), leaf.getPublicKey().getAlgorithm());
+    if (key == null || !CertificateKeys.isKeyOf(leaf, key)) {
+      throw new IOException("the server key " + tls.privateKey() + " is not the key of the server certificate "
+          + tls.certificateChain() + " (" + leaf.getSubjectX500Principal().getName() + "): every client handshake"
+          + " would fail; set key (--key) to the private key the certificate was issued for, or cert (--cert) to"
+          + " its certificate");
+    }
+  }
+
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the certificate path comes from server configuration")
+  private static X509Certificate firstCertificate(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("the server certificate " + file + " does not exist; check the cert setting (--cert)", e);
+    } catch (GeneralSecurityException | ClassCastException e) {
+      throw new IOException("the server certificate " + file + " is not a PEM X.509 certificate (chain); check the"
+          + " cert setting (--cert)", e);
+    }
+  }
+
+  /** The PKCS#8 PEM key of {@code algorithm}, or null if the file holds none (or one of another algorithm). */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the key path comes from server configuration")
+  private static PrivateKey privateKey(Path file, String algorithm) throws IOException {
+    Matcher m;
+    try {
+      m = PKCS8.matcher(Files.readString(file, StandardCharsets.ISO_8859_1));
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("the server key " + file + " does not exist; check the key setting (--key)", e);
+    }
+    if (!m.find()) {
+      throw new IOException("the server key " + file + " holds no unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----);"
+          + " convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out " + file + "`");
+    }
+    try {
+      return KeyFactory.getInstance(algorithm).generatePrivate(
+          new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(m.group(1))));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
