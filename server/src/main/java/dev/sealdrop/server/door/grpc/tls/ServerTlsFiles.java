@@ -8,6 +8,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -15,22 +18,30 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Start-up checks of the server's TLS files that would otherwise pass unnoticed until every
- * client's handshake fails (a key that is not the certificate's). Each refusal names the file, the
- * setting and what to do; the server stops before it writes anything.
+ * client's handshake fails (a key that is not the certificate's) or that would leave the server's private key readable by other local users. Each refusal names the
+ * file, the setting and what to do; the server stops before it writes anything.
  */
 public final class ServerTlsFiles {
   private static final Pattern PKCS8 =
       Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
+  private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(PosixFilePermission.GROUP_READ,
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+  private static final Set<PosixFilePermission> OTHERS = EnumSet.of(PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
   private ServerTlsFiles() {}
 
   /** Checks {@code tls} against the CA certificate already read from it ({@link ServerTls#readCertificate}). */
   public static void check(ServerConfig.Tls tls, X509Certificate ca) throws IOException {
+    requireOwnerOnly(tls.privateKey());
     X509Certificate leaf = firstCertificate(tls.certificateChain());
     PrivateKey key = privateKey(tls.privateKey(), leaf.getPublicKey().getAlgorithm());
     if (key == null || !CertificateKeys.isKeyOf(leaf, key)) {
@@ -38,6 +49,33 @@ public final class ServerTlsFiles {
           + tls.certificateChain() + " (" + leaf.getSubjectX500Principal().getName() + "): every client handshake"
           + " would fail; set key (--key) to the private key the certificate was issued for, or cert (--cert) to"
           + " its certificate");
+    }
+  }
+
+  /**
+   * The server key must be owner-only, as OpenSSH requires of its keys: a key file of the server's
+   * user that anyone else may access, or any key file that all users may access, is refused with
+   * the chmod that fixes it (a root-owned key shared with the server's group, 0640, is accepted).
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the key path comes from server configuration")
+  static void requireOwnerOnly(Path keyFile) throws IOException {
+    PosixFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(keyFile, PosixFileAttributes.class);
+    } catch (UnsupportedOperationException e) {
+      return; // no POSIX permissions here (e.g. Windows): nothing to check
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("the server key " + keyFile + " does not exist; check the key setting (--key)", e);
+    }
+    Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
+    open.addAll(attributes.permissions());
+    // a key owned by another user (root) may be shared with the server's group, as OpenSSH allows
+    boolean ours = attributes.owner().getName().equals(System.getProperty("user.name"));
+    open.retainAll(ours ? NOT_OWNER : OTHERS);
+    if (!open.isEmpty()) {
+      throw new IOException("the server key " + keyFile + " can be accessed by other users ("
+          + PosixFilePermissions.toString(attributes.permissions()) + "); make it readable by the server's user only:"
+          + " chmod 600 " + keyFile);
     }
   }
 

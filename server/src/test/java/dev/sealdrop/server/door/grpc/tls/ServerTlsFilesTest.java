@@ -60,4 +60,22 @@ class ServerTlsFilesTest {
         "the server key " + alicesKey + " is not the key of the server certificate " + tls.certificateChain(),
         "--key", "--cert");
   }
+
+  @Test
+  void aServerKeyOtherUsersCanReadIsRefusedWithTheChmodThatFixesIt() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    for (String mode : new String[] {"rw-r--r--", "rw-r-----", "rw----r--"}) {
+      Files.setPosixFilePermissions(tls.privateKey(), PosixFilePermissions.fromString(mode));
+      refused(tls, "the server key " + tls.privateKey() + " can be accessed by other users (" + mode + ")",
+          "chmod 600 " + tls.privateKey());
+    }
+  }
+
+  @Test
+  void aMissingServerKeyIsNamedAsMissingWithItsSetting() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    Path missing = dir.resolve("no-such.key");
+    refused(new ServerConfig.Tls(tls.caCertificate(), tls.certificateChain(), missing),
+        "the server key " + missing + " does not exist; check the key setting (--key)");
+  }
 }
