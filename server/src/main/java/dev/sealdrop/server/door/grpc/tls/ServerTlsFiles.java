@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
 
 /**
  * Start-up checks of the server's TLS files that would otherwise pass unnoticed until every
- * client's handshake fails (a key that is not the certificate's) or that would leave the server's private key readable by other local users. Each refusal names the
+ * client's handshake fails (a CA setting naming a leaf, a key that is not the certificate's) or
+ * that would leave the server's private key readable by other local users. Each refusal names the
  * file, the setting and what to do; the server stops before it writes anything.
  */
 public final class ServerTlsFiles {
@@ -41,6 +42,11 @@ public final class ServerTlsFiles {
 
   /** Checks {@code tls} against the CA certificate already read from it ({@link ServerTls#readCertificate}). */
   public static void check(ServerConfig.Tls tls, X509Certificate ca) throws IOException {
+    if (ca.getBasicConstraints() < 0) {
+      throw new IOException("the CA certificate " + tls.caCertificate() + " (" + ca.getSubjectX500Principal().getName()
+          + ") is not a CA certificate (no basicConstraints CA:true), so no client certificate could chain to it: the"
+          + " ca setting (--ca) must name the CA that issues your clients' certificates");
+    }
     requireOwnerOnly(tls.privateKey());
     X509Certificate leaf = firstCertificate(tls.certificateChain());
     PrivateKey key = privateKey(tls.privateKey(), leaf.getPublicKey().getAlgorithm());

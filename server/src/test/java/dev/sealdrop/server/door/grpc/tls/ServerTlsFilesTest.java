@@ -78,4 +78,12 @@ class ServerTlsFilesTest {
     refused(new ServerConfig.Tls(tls.caCertificate(), tls.certificateChain(), missing),
         "the server key " + missing + " does not exist; check the key setting (--key)");
   }
+
+  @Test
+  void aCaSettingThatNamesALeafCertificateIsRefusedAtStart() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    // the server's own certificate given as --ca: every client would get unknown_ca
+    refused(new ServerConfig.Tls(tls.certificateChain(), tls.certificateChain(), tls.privateKey()),
+        "the CA certificate " + tls.certificateChain() + " (CN=localhost) is not a CA certificate", "--ca");
+  }
 }
