@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * docs/admin.md documents every configuration key the parser accepts ({@link ConfigFile#KEYS}), and no
  * key the parser does not: a new key without documentation, or a removed one still documented, fails here.
  */
-class ConfigDocsTest {
+public class ConfigDocsTest {
   /** A table row of the "Configuration keys" section: {@code | `key` | default | ...}. */
   private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z0-9-]+)` \\|");
 
@@ -37,7 +37,7 @@ class ConfigDocsTest {
   }
 
   /** The repository root: the test runs in server/ (Maven's module folder) or at the root. */
-  static Path repoRoot() {
+  public static Path repoRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve("docs/admin.md")) && Files.isDirectory(p.resolve("server"))) {
         return p;
