@@ -1,6 +1,7 @@
 package dev.sealdrop.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import ch.qos.logback.classic.Level;
@@ -54,6 +55,18 @@ class DataFolderPermissionsTest {
         assertThat(blobs.count()).as("the committed blob is checked too").isPositive();
       }
     }
+  }
+
+  @Test
+  void aDataSettingThatNamesAFileOrAnUnwritablePlaceIsRefusedNamingTheSetting() throws Exception {
+    Path file = Files.writeString(dir.resolve("notes.txt"), "not a folder\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    assertThatThrownBy(() -> new TestServer(file).close()).hasMessageContaining(
+        "the data folder " + file + " is a file, not a folder; check the data setting (--data)");
+    assertThat(mode(file)).as("a file given as --data is left alone, not tightened").isEqualTo("rw-r--r--");
+    Path underAFile = file.resolve("data");
+    assertThatThrownBy(() -> new TestServer(underAFile).close()).hasMessageContaining(
+        "cannot create or secure the data folder " + underAFile).hasMessageContaining("check the data setting (--data)");
   }
 
   @Test

@@ -45,6 +45,22 @@ public final class DataFolder {
    * tightens it and everything below it that group or others may reach. Logs a WARN per change.
    */
   public static void secure(Path dataDir) throws IOException {
+    if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+      throw new IOException("the data folder " + dataDir + " is a file, not a folder; check the data setting (--data):"
+          + " name a folder (it is created if missing)");
+    }
+    try {
+      secureFolder(dataDir);
+    } catch (java.nio.file.FileSystemException e) {
+      String why = e.getReason() != null ? e.getReason()
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getClass().getSimpleName();
+      throw new IOException("cannot create or secure the data folder " + dataDir + " (" + e.getFile() + ": " + why
+          + "); check the data setting (--data) and that the server's user may write there", e);
+    }
+  }
+
+  private static void secureFolder(Path dataDir) throws IOException {
     if (!posix(dataDir)) {
       Files.createDirectories(dataDir);
       return;
