@@ -84,6 +84,7 @@ public final class ChannelFactory {
   SslContext sslContext() throws KeyStoreFailure {
     try {
       X509Certificate[] chain = Pem.certificates(clientCertificate);
+      requireSupported(chain[0]);
       PrivateKey key = Pem.privateKey(clientKey);
       requireKeyOf(chain[0], key);
       X509Certificate[] anchors = Pem.certificates(caCertificate);
@@ -100,6 +101,19 @@ public final class ChannelFactory {
           "put the file named back into the profile's tls/ folder: a copy of what `sealdrop init` was given as --cert,"
               + " --key (PKCS#8 PEM) or --ca (`init --force` would also replace your encryption keys, and senders"
               + " would have to trust the new ones)", e);
+    }
+  }
+
+  /**
+   * The certificate's key must be of a type sealdrop supports (an Ed448 one would otherwise fail as an
+   * unreadable or mismatched key), as {@code init} checks: a certificate copied into the profile later.
+   */
+  private void requireSupported(X509Certificate certificate) throws KeyStoreFailure {
+    java.util.Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
+    if (unsupported.isPresent()) {
+      throw new KeyStoreFailure("CERT_KEY_UNSUPPORTED", "the profile's TLS certificate (" + clientCertificate + "): "
+          + unsupported.get(), "put back the certificate and key `sealdrop init` was given, or ask your CA for a "
+          + "certificate of a supported key type", null);
     }
   }
 

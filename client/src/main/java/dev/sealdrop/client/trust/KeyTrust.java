@@ -90,6 +90,10 @@ public final class KeyTrust {
    * say so, and that the sender is worth checking, instead of "ask them to run keys publish".
    */
   static String hint(BundleException.Reason reason, String identity) {
+    if (reason == BundleException.Reason.UNSUPPORTED_KEY) {
+      return "re-publishing cannot mend it: " + identity + " needs a certificate for a key type sealdrop supports"
+          + " (from the CA), then a new profile with it (`sealdrop init`) and `sealdrop keys publish`";
+    }
     if (reason == BundleException.Reason.UNTRUSTED_CERTIFICATE) {
       return "the bundle's certificate is not from this server's CA, so re-publishing cannot mend it:"
           + " verify who gave you this bundle for " + identity + ", and do not use it";

@@ -75,6 +75,18 @@ class ChannelFactoryTlsSetupTest {
   }
 
   @Test
+  void aCertificateWithAnEd448KeyIsUnsupportedNotAMismatch() {
+    // a profile whose tls/client.crt was replaced by hand: init refuses such a certificate in the first place
+    pki.issue(dev.sealdrop.certsdev.CertSpec.client("erin").withKeyAlgorithm("Ed448"));
+    assertThatThrownBy(factory(pki.certFile("erin"), pki.keyFile("erin"))::sslContext)
+        .isInstanceOfSatisfying(KeyStoreFailure.class, e -> {
+          assertThat(e.reason()).isEqualTo("CERT_KEY_UNSUPPORTED");
+          assertThat(e.getMessage()).contains("unsupported certificate key algorithm Ed448").contains("Ed25519")
+              .doesNotContain("is not the key of");
+        });
+  }
+
+  @Test
   void garbageKeyIsTlsSetup() throws Exception {
     Path key = Files.writeString(root.resolve("garbage.key"),
         "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");

@@ -45,4 +45,13 @@ class KeyTrustTest {
     assertThatThrownBy(() -> trust.verify(bundle, "alice")).isInstanceOfSatisfying(IntegrityFailure.class,
         e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("BUNDLE_UNTRUSTED_CERTIFICATE"));
   }
+
+  @Test
+  void aBundleWithAnUnsupportedKeyIsNotMendedByPublishingAgainAndTheHintSaysWhatWould() {
+    String hint = KeyTrust.hint(dev.sealdrop.keys.BundleException.Reason.UNSUPPORTED_KEY, "erin");
+    org.assertj.core.api.Assertions.assertThat(hint).contains("re-publishing cannot mend it")
+        .contains("erin needs a certificate for a key type sealdrop supports");
+    org.assertj.core.api.Assertions.assertThat(KeyTrust.reasonName(dev.sealdrop.keys.BundleException.Reason.UNSUPPORTED_KEY))
+        .isEqualTo("BUNDLE_UNSUPPORTED_KEY");
+  }
 }
