@@ -98,8 +98,8 @@ public final class GrantService {
     checkSealedFor(file, recipient);
     Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
     if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
-      throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant lives 1 s to "
-          + policy.maxLifetime().toSeconds() + " s on this server; asked for " + life.toSeconds() + " s");
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant lives 1s to " + readable(policy.maxLifetime())
+          + " on this server; asked for " + readable(life));
     }
     int count = maxDownloads == 0 ? 1 : maxDownloads;
     if (count < 1 || count > policy.maxDownloads()) {
@@ -560,6 +560,25 @@ public final class GrantService {
       throw closedClaim(claim);
     }
     return new Claimed(claim, grant);
+  }
+
+  /** A lifetime as `--expires` takes it ("30d", "1d12h", "90s"), then its seconds: "30d (2592000 s)". */
+  static String readable(Duration d) {
+    long s = d.toSeconds();
+    if (s <= 0) {
+      return s + " s";
+    }
+    StringBuilder b = new StringBuilder();
+    long[] units = {86_400, 3_600, 60, 1};
+    String[] names = {"d", "h", "m", "s"};
+    long left = s;
+    for (int i = 0; i < units.length; i++) {
+      if (left >= units[i]) {
+        b.append(left / units[i]).append(names[i]);
+        left %= units[i];
+      }
+    }
+    return b + " (" + s + " s)";
   }
 
   private Instant settle() {

@@ -235,9 +235,11 @@ class GrantFlowTest {
         Status.Code.FAILED_PRECONDITION, "RECIPIENT_NOT_ACQUIRER").getStatus().getDescription())
         .contains("'carol' is an admin; only acquirers can receive grants");
     refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "nobody"), Status.Code.NOT_FOUND, "NOT_FOUND");
-    refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
-        .setRecipient("bob").setExpiresInSeconds(Duration.ofDays(31).toSeconds()).build()),
-        Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    // in the units a person gives --expires in, the seconds beside them
+    assertThat(refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder()
+        .setFileId(file.getFileId()).setRecipient("bob").setExpiresInSeconds(Duration.ofDays(31).plusHours(12)
+            .toSeconds()).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST").getStatus().getDescription())
+        .isEqualTo("a grant lives 1s to 30d (2592000 s) on this server; asked for 31d12h (2721600 s)");
     refused(() -> Transfers.grant(clients, "alice", "f_" + "0".repeat(32), "bob"), Status.Code.NOT_FOUND,
         "NOT_FOUND");
     refused(() -> Transfers.grant(clients, "bob", file.getFileId(), "dave"), Status.Code.PERMISSION_DENIED,
