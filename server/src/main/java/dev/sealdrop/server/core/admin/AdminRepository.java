@@ -23,7 +23,8 @@ public interface AdminRepository {
   /**
    * Deletes the file's row, its grants and their claims, in one transaction, keeping a
    * {@link PurgedGrant} of each grant ({@code cause}, the state it was in at {@code now}); returns the
-   * grants deleted, as they were just before (empty if there is no such file).
+   * grants deleted, as they were just before (empty if there is no such file, or if {@code cause} is
+   * retention and a grant points at the file: granted again since retention listed it as unreachable).
    */
   Optional<List<Grant>> deleteFile(String fileId, PurgedGrant.Cause cause, Instant now);
 

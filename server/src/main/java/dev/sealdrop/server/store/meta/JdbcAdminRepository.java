@@ -87,6 +87,11 @@ public final class JdbcAdminRepository implements AdminRepository {
       if (Jdbc.query(c, "SELECT 1 FROM files WHERE id = ?", rs -> 1, fileId).isEmpty()) {
         return Optional.empty();
       }
+      if (cause == PurgedGrant.Cause.RETENTION
+          && !Jdbc.query(c, "SELECT 1 FROM grants WHERE file_id = ? LIMIT 1", rs -> 1, fileId).isEmpty()) {
+        // retention deletes only files no grant points at; its owner granted it since the sweep listed it
+        return Optional.empty();
+      }
       List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE g.file_id = ? ORDER BY g.id", JdbcAdminRepository::grant,
           fileId);
       // an ACTIVE grant past its expiry ended EXPIRED (Grant.asOf)
