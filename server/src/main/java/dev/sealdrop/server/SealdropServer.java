@@ -1,5 +1,6 @@
 package dev.sealdrop.server;
 
+import dev.sealdrop.server.config.ListenAddress;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.identity.IdentityService;
@@ -142,7 +143,7 @@ public final class SealdropServer implements AutoCloseable {
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
       ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, audit), audit);
-      Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(net.host(), net.port()), tls)
+      Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)
           .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -213,7 +214,7 @@ public final class SealdropServer implements AutoCloseable {
   private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, ServerCredentials tls,
       ExecutorService executor, IdentityService identities, Audit audit, LiveCalls liveCalls, AdminOperations ops)
       throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(a.host(), a.port()), tls)
+    return NettyServerBuilder.forAddress(ListenAddress.of("admin-host", a.host(), a.port()), tls)
         .addTransportFilter(new ConnectionAudit(audit, "admin"))
         .executor(executor)
         .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)

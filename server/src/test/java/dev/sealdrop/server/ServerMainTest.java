@@ -195,6 +195,20 @@ class ServerMainTest {
     }
   }
 
+  /** A host name that does not resolve is named with its setting, not as Netty's "NAME/<unresolved>:0". */
+  @Test
+  void aHostThatDoesNotResolveIsNamedWithItsSetting() throws Exception {
+    for (String key : List.of("host", "admin-host")) {
+      Path file = Files.writeString(dir.resolve("unresolved-" + key + ".properties"), key + "=no.such.host.invalid\n");
+      Result r = runMain("unresolved-" + key, "--dev", "--certs", TestPki.dir().toString(), "--config", file.toString(),
+          "--data", dir.resolve("d-unresolved-" + key).toString(), "--port", "0", "--admin-port", "0");
+      assertThat(r.exit()).as(r.text()).isEqualTo(1);
+      assertThat(r.text()).contains("sealdrop-server: error: cannot start: the " + key
+          + " setting names 'no.such.host.invalid', which does not resolve").doesNotContain("<unresolved>")
+          .doesNotContain("Exception in thread").doesNotContain("\tat ");
+    }
+  }
+
   @Test
   void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

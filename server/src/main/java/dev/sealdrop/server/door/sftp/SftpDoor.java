@@ -93,7 +93,9 @@ public final class SftpDoor implements AutoCloseable {
       dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     SshServer sshd = SshServer.setUpDefaultServer();
-    sshd.setHost(settings.bindHost(config.network().host()));
+    String host = settings.bindHost(config.network().host());
+    dev.sealdrop.server.config.ListenAddress.of(settings.host().isEmpty() ? "host" : "sftp-host", host, 0);
+    sshd.setHost(host);
     sshd.setPort(settings.port());
     // algorithms
     sshd.setKeyExchangeFactories(KEX.stream().filter(BuiltinDHFactories::isSupported)
