@@ -134,7 +134,8 @@ public final class AuditVerifier {
         } else if (e instanceof CheckpointLine c) {
           f = checkpoint(c.checkpoint());
         } else {
-          f = new Failure(records + 1, Reason.MALFORMED, "line " + reader.lineNumber() + ": a second header line");
+          f = new Failure(records + 1, Reason.MALFORMED, "line " + reader.lineNumber() + ": a second header line"
+              + " (an export has one, on its first line; two exports joined into one file? verify each on its own)");
         }
       }
       return f;

@@ -87,6 +87,17 @@ class AuditTamperTest {
   }
 
   @Test
+  void twoExportsJoinedIntoOneFileAreMalformedAtTheSecondHeaderAndSaySo() throws IOException {
+    List<String> l = lines(log);
+    List<String> joined = new java.util.ArrayList<>(l);
+    joined.addAll(l);
+    VerificationResult v = verify(writeLines(dir.resolve("joined.jsonl"), joined));
+    assertBreak(v, RECORDS + 1, Reason.MALFORMED);
+    assertThat(v.failure().orElseThrow().message()).contains("line " + (l.size() + 1) + ": a second header line")
+        .contains("two exports joined into one file");
+  }
+
+  @Test
   void editingTheTimeOfRecordSevenIsReportedAtSeven() throws IOException {
     List<String> l = lines(log);
     int i = recordLine(l, 7);
