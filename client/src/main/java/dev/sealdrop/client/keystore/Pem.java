@@ -2,6 +2,7 @@ package dev.sealdrop.client.keystore;
 
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.keys.CertificateSubject;
+import dev.sealdrop.keys.Pkcs8Pem;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,14 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Arrays;
-import java.util.Base64;
 
 /** Reads the TLS material a user hands to {@code init}: X.509 certificates and PKCS#8 PEM keys. */
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names their own certificate files")
@@ -48,30 +45,18 @@ public final class Pem {
 
   /** An unencrypted PKCS#8 PEM private key (EC, RSA or Ed25519). */
   public static PrivateKey privateKey(Path file) throws UsageFailure {
-    byte[] der = null;
+    String text;
     try {
-      String text = Files.readString(file, StandardCharsets.US_ASCII);
-      int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-      int end = text.indexOf("-----END PRIVATE KEY-----");
-      if (begin < 0 || end < begin) {
-        throw new UsageFailure("BAD_KEY", file + " is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)",
-            "convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8`");
-      }
-      der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
-      for (String alg : new String[] {"EC", "RSA", "Ed25519"}) {
-        try {
-          return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-        } catch (GeneralSecurityException e) {
-          // try the next algorithm
-        }
-      }
-      throw new UsageFailure("BAD_KEY", "cannot parse the private key in " + file, "pass an EC, RSA or Ed25519 key");
-    } catch (IOException | IllegalArgumentException e) {
+      text = Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
       throw new UsageFailure("BAD_KEY", "cannot read " + file + ": " + why(e), "check --key");
-    } finally {
-      if (der != null) {
-        Arrays.fill(der, (byte) 0);
-      }
+    }
+    try {
+      return Pkcs8Pem.decode(text, "EC", "RSA", "Ed25519").orElseThrow(() -> new UsageFailure("BAD_KEY",
+          "cannot parse the private key in " + file, "pass an EC, RSA or Ed25519 key"));
+    } catch (Pkcs8Pem.NotPkcs8Exception e) {
+      throw new UsageFailure("BAD_KEY", file + " is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)",
+          "convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8`");
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.sealdrop.server.door.grpc.tls;
 
 import dev.sealdrop.keys.CertificateKeys;
+import dev.sealdrop.keys.Pkcs8Pem;
 import dev.sealdrop.server.config.ServerConfig;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
@@ -12,16 +13,11 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Start-up checks of the server's TLS files that would otherwise pass unnoticed until every
@@ -30,8 +26,6 @@ import java.util.regex.Pattern;
  * file, the setting and what to do; the server stops before it writes anything.
  */
 public final class ServerTlsFiles {
-  private static final Pattern PKCS8 =
-      Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
   private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(PosixFilePermission.GROUP_READ,
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
@@ -97,24 +91,20 @@ public final class ServerTlsFiles {
     }
   }
 
-  /** The PKCS#8 PEM key of {@code algorithm}, or null if the file holds none (or one of another algorithm). */
+  /** The PKCS#8 PEM key of {@code algorithm}, or null if the file holds one that is not of it. */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the key path comes from server configuration")
   private static PrivateKey privateKey(Path file, String algorithm) throws IOException {
-    Matcher m;
+    String text;
     try {
-      m = PKCS8.matcher(Files.readString(file, StandardCharsets.ISO_8859_1));
+      text = Files.readString(file, StandardCharsets.ISO_8859_1);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException("the server key " + file + " does not exist; check the key setting (--key)", e);
     }
-    if (!m.find()) {
-      throw new IOException("the server key " + file + " holds no unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----);"
-          + " convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out " + file + "`");
-    }
     try {
-      return KeyFactory.getInstance(algorithm).generatePrivate(
-          new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(m.group(1))));
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return null;
+      return Pkcs8Pem.decode(text, algorithm).orElse(null);
+    } catch (Pkcs8Pem.NotPkcs8Exception e) {
+      throw new IOException("the server key " + file + " holds no unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----);"
+          + " convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out " + file + "`", e);
     }
   }
 }
