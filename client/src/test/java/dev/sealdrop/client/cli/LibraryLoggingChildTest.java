@@ -6,6 +6,7 @@ import dev.sealdrop.certsdev.DevPki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,9 +27,19 @@ class LibraryLoggingChildTest {
     Cli bob = Users.init(DevPki.loadOrCreate(root.resolve("pki")), root, "bob", "no-such-host.invalid:8443");
     Path out = root.resolve("inbox.out");
     Path err = root.resolve("inbox.err");
-    Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "--home", bob.home().toString(), "--json", "inbox"))
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1"));
+    // what the CLI's jar (its manifest's Enable-Native-Access) and launcher (JDK 23+) give the JVM, which a
+    // class path does not: without them a newer JDK warns about netty-tcnative's native library and Unsafe
+    if (Runtime.version().feature() >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (Runtime.version().feature() >= 23) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "--home", bob.home().toString(), "--json", "inbox"));
+    Process p = new ProcessBuilder(command)
         .redirectOutput(out.toFile()).redirectError(err.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
