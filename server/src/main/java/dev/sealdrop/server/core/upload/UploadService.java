@@ -38,6 +38,11 @@ public final class UploadService {
   private final Set<String> active = ConcurrentHashMap.newKeySet();
   final dev.sealdrop.server.core.TransferGate gate;
   final Audit audit;
+  /**
+   * Owners' commit locks, in stripes: an upload's last quota check and its commit run under its
+   * owner's lock (see {@link #commitLock}).
+   */
+  private final Object[] commitLocks = java.util.stream.Stream.generate(Object::new).limit(64).toArray();
   /** Runs uploads' background checkpoints (fsync + offset); at most one per upload at a time. */
   final java.util.concurrent.ExecutorService checkpoints = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "upload-checkpoint");
@@ -217,6 +222,16 @@ public final class UploadService {
           + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
           + " bytes; an unfinished upload counts until it is finished or expires idle; ask an admin");
     }
+  }
+
+  /**
+   * The lock under which {@code owner}'s upload is checked against the quota one last time and
+   * committed, so that uploads finished at the same moment cannot together pass the quota: each
+   * check sees the files committed before it (the checks while bytes stream in count other uploads
+   * only at their last checkpoint, so they may let more through; the last check does not).
+   */
+  Object commitLock(String owner) {
+    return commitLocks[Math.floorMod(owner.hashCode(), commitLocks.length)];
   }
 
   /** The refusal of an envelope of {@code size} bytes, over the per-file limit. */

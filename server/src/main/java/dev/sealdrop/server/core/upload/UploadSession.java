@@ -225,24 +225,29 @@ public final class UploadSession {
       throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
           + "); resume from GetUpload's offset if the upload was cut short, or reseal");
     }
-    service.checkLimits(caller.identity(), upload.id(), received);
-    Instant now = service.clock.instant();
-    StoredFile file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
-        result.fingerprint(), result.header().recipientKeyFingerprints(), now);
-    try {
-      awaitCheckpoint();
-      writer.sync();
-      writer.close();
-      ended = true;
-      service.blobs.commit(upload.id(), file.id());
-    } catch (IOException e) {
-      end();
-      throw new UncheckedIOException("upload " + upload.id() + ": cannot make the file durable", e);
-    }
-    try {
-      service.uploads.commit(upload.id(), file, now);
-    } finally {
-      service.release(upload.id());
+    StoredFile file;
+    // The quota check and the commit it allows are one step per owner: uploads finished at the same
+    // moment each count the files the others committed (checked apart, all of them passed).
+    synchronized (service.commitLock(caller.identity())) {
+      service.checkLimits(caller.identity(), upload.id(), received);
+      Instant now = service.clock.instant();
+      file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
+          result.fingerprint(), result.header().recipientKeyFingerprints(), now);
+      try {
+        awaitCheckpoint();
+        writer.sync();
+        writer.close();
+        ended = true;
+        service.blobs.commit(upload.id(), file.id());
+      } catch (IOException e) {
+        end();
+        throw new UncheckedIOException("upload " + upload.id() + ": cannot make the file durable", e);
+      }
+      try {
+        service.uploads.commit(upload.id(), file, now);
+      } finally {
+        service.release(upload.id());
+      }
     }
     UploadService.LOG.info("upload {} committed as file {} ({} bytes, fingerprint {}) by '{}'", upload.id(), file.id(),
         file.size(), file.fingerprint(), caller.identity());

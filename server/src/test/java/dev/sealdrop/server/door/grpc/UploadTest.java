@@ -171,6 +171,49 @@ class UploadTest {
   }
 
   @Test
+  void uploadsFinishedAtTheSameMomentCannotTogetherPassTheQuota() throws Exception {
+    server.pki.issue(CertSpec.client("up-race"));
+    server.server().identities().registerAll(Map.of("up-race", Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "up-race");
+    // Four 3 MiB envelopes against the 8 MiB quota: each fits alone, two fit together, never three.
+    // Their bytes are all received first (below the checkpoint size, so no offset is recorded),
+    // then the four finish messages race: each check must see the files the others committed.
+    int n = 4;
+    java.util.List<java.util.concurrent.CompletableFuture<UploadResponse>> results = new java.util.ArrayList<>();
+    java.util.List<io.grpc.stub.StreamObserver<UploadRequest>> streams = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[] env = Users.seal("up-race", Users.randomBytes(3 << 20, 20 + i), "bob").bytes();
+      String id = Transfers.createUpload(clients, "up-race", 0);
+      java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+      io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("up-race"), result);
+      req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
+      for (int off = 0; off < env.length; off += Transfers.CHUNK) {
+        req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env, off,
+            Math.min(Transfers.CHUNK, env.length - off))).build());
+      }
+      waitForTemp(id, env.length);
+      results.add(result);
+      streams.add(req);
+    }
+    for (io.grpc.stub.StreamObserver<UploadRequest> req : streams) {
+      req.onNext(UploadRequest.newBuilder().setFinish(true).build());
+      req.onCompleted();
+    }
+    long committed = 0;
+    int refusedForQuota = 0;
+    for (java.util.concurrent.CompletableFuture<UploadResponse> result : results) {
+      try {
+        committed += Transfers.await(result).getSize();
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        refusedForQuota++;
+      }
+    }
+    assertThat(committed).as("bytes committed by uploads that finished together").isLessThanOrEqualTo(QUOTA);
+    assertThat(refusedForQuota).isEqualTo(2);
+  }
+
+  @Test
   void oneIdentityHoldsAtMostSixtyFourUnfinishedUploads() {
     server.pki.issue(CertSpec.client("up-many"));
     server.server().identities().registerAll(Map.of("up-many", Role.TRANSFEROR));
