@@ -225,6 +225,13 @@ public final class UploadSession {
       throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
           + "); resume from GetUpload's offset if the upload was cut short, or reseal");
     }
+    try {
+      // outside the owner's lock below: the owner's other uploads need not wait for this file's disk
+      awaitCheckpoint();
+      writer.sync();
+    } catch (IOException e) {
+      throw notDurable(e);
+    }
     StoredFile file;
     // The quota check and the commit it allows are one step per owner: uploads finished at the same
     // moment each count the files the others committed (checked apart, all of them passed).
@@ -234,14 +241,11 @@ public final class UploadSession {
       file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
           result.fingerprint(), result.header().recipientKeyFingerprints(), now);
       try {
-        awaitCheckpoint();
-        writer.sync();
         writer.close();
         ended = true;
         service.blobs.commit(upload.id(), file.id());
       } catch (IOException e) {
-        end();
-        throw new UncheckedIOException("upload " + upload.id() + ": cannot make the file durable", e);
+        throw notDurable(e);
       }
       try {
         service.uploads.commit(upload.id(), file, now);
@@ -252,6 +256,12 @@ public final class UploadSession {
     UploadService.LOG.info("upload {} committed as file {} ({} bytes, fingerprint {}) by '{}'", upload.id(), file.id(),
         file.size(), file.fingerprint(), caller.identity());
     return file;
+  }
+
+  /** Ends this upload for a disk failure while it was being made durable. */
+  private UncheckedIOException notDurable(IOException e) {
+    end();
+    return new UncheckedIOException("upload " + upload.id() + ": cannot make the file durable", e);
   }
 
   /**
