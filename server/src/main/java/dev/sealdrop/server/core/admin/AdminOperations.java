@@ -147,11 +147,18 @@ public final class AdminOperations {
       }
       identities.revokeIdentity(name);
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
-      List<String> revoked = repository.revokeGrantsOf(name, clock.instant());
+      Instant now = clock.instant();
+      List<Grant> revoked = repository.revokeGrantsOf(name, now);
       sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
-      for (String g : revoked) {
-        audit.record(c.principal().identity(), "grant.revoke", "grant:" + g, "ok", c.peer(),
-            Map.of("cause", "identity-revoked"));
+      for (Grant g : revoked) {
+        // the details every record about a grant carries, so an auditor finds it by grant-id (as grant.purge)
+        Map<String, String> grantDetails = new java.util.TreeMap<>(reasonDetail(reason));
+        grantDetails.put("grant-id", g.id());
+        grantDetails.put("file-id", g.fileId());
+        grantDetails.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
+        grantDetails.put("cause", "identity-revoked");
+        grantDetails.put("identity", name);
+        audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
       }
       return new Closed(view(name), closed, revoked.size());
     });

@@ -14,8 +14,11 @@ public interface AdminRepository {
   /** Grants matching the filter (null: any), newest first; EXPIRED is not stored, pass ACTIVE and filter. */
   List<Grant> listGrants(GrantState state, String owner, String recipient);
 
-  /** Revokes every ACTIVE or CLAIMED grant created by or addressed to {@code identity}; returns their ids. */
-  List<String> revokeGrantsOf(String identity, Instant now);
+  /**
+   * Revokes every ACTIVE or CLAIMED grant created by or addressed to {@code identity}; returns them as
+   * they were just before.
+   */
+  List<Grant> revokeGrantsOf(String identity, Instant now);
 
   /** Files (null owner: all), newest first, with grant counts; live grants judged at {@code now}. */
   List<FileView> listFiles(String owner, Instant now);

@@ -57,15 +57,15 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public List<String> revokeGrantsOf(String identity, Instant now) {
+  public List<Grant> revokeGrantsOf(String identity, Instant now) {
     return jdbc.inTransaction(c -> {
-      List<String> ids = Jdbc.query(c, "SELECT id FROM grants WHERE (owner = ? OR recipient = ?)"
-          + " AND state IN ('ACTIVE', 'CLAIMED') ORDER BY id", rs -> rs.getString(1), identity, identity);
-      for (String id : ids) {
-        Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ? WHERE id = ?", now.toEpochMilli(), id);
-        Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", id);
+      List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE (g.owner = ? OR g.recipient = ?)"
+          + " AND g.state IN ('ACTIVE', 'CLAIMED') ORDER BY g.id", JdbcAdminRepository::grant, identity, identity);
+      for (Grant g : grants) {
+        Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ? WHERE id = ?", now.toEpochMilli(), g.id());
+        Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", g.id());
       }
-      return ids;
+      return grants;
     });
   }
 

@@ -82,7 +82,7 @@ class RevocationTest {
   }
 
   @Test
-  void revokingBobCutsHisDownloadRefusesHisHandshakeAndVoidsHisGrants() {
+  void revokingBobCutsHisDownloadRefusesHisHandshakeAndVoidsHisGrants() throws Exception {
     CreateGrantResponse streaming = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     CreateGrantResponse pending = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     ManagedChannel bob = clients.channel("bob");
@@ -116,6 +116,24 @@ class RevocationTest {
     assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.newBuilder()
         .setState(GrantState.GRANT_STATE_REVOKED).build()).getGrantsList()).extracting(AdminGrant::getGrantId)
         .contains(pending.getGrant().getGrantId(), streaming.getGrant().getGrantId());
+    // each grant the revocation ended has its own record naming it, as every record about a grant does
+    var revokes = server.server().audit().tail(50).stream().filter(a -> a.action().equals("grant.revoke")).toList();
+    assertThat(revokes).hasSize(2);
+    for (var a : revokes) {
+      assertThat(a.actor()).isEqualTo("carol");
+      assertThat(a.result()).isEqualTo("ok");
+      assertThat(a.details()).containsEntry("grant-id", a.object().substring("grant:".length()))
+          .containsEntry("file-id", file.getFileId()).containsEntry("cause", "identity-revoked")
+          .containsEntry("identity", "bob").containsEntry("reason", "laptop lost");
+    }
+    assertThat(revokes).anySatisfy(a -> {
+      assertThat(a.object()).isEqualTo("grant:" + streaming.getGrant().getGrantId());
+      assertThat(a.details()).containsEntry("state", "claimed");
+    });
+    assertThat(revokes).anySatisfy(a -> {
+      assertThat(a.object()).isEqualTo("grant:" + pending.getGrant().getGrantId());
+      assertThat(a.details()).containsEntry("state", "active");
+    });
     // and revocation is for good
     refused(() -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("bob").build()),
         Status.Code.FAILED_PRECONDITION, "CERTIFICATE_REVOKED");
