@@ -200,16 +200,32 @@ final class IdentitiesCommand extends CommandGroup {
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
       String why = reason(reason);
-      String cert = serial == null ? "" : serial.trim();
-      if (serial != null && !cert.matches("(?i)(0x)?[0-9a-f]{1,64}")) {
-        throw new UsageFailure("BAD_SERIAL", "--certificate \"" + serial + "\" is not a hexadecimal serial number",
-            "print it with `openssl x509 -noout -serial -in CERT`");
-      }
-      String hex = cert.regionMatches(true, 0, "0x", 0, 2) ? cert.substring(2) : cert;
+      String hex = serial == null ? "" : certificateSerial(serial);
       var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
           .newBuilder().setIdentity(identity).setCertificateSerial(hex).setReason(why).build()));
       output.emit(changed(hex.isEmpty() ? "Revoked" : "Revoked certificate " + hex + " of", resp.getIdentity(),
           "sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked()));
+    }
+
+    /**
+     * The serial's hex digits, given as {@code openssl x509 -noout -serial} prints it ({@code serial=0C92...}),
+     * as {@code openssl x509 -text} shows it ({@code 0c:92:...}), with {@code 0x}, or bare.
+     */
+    static String certificateSerial(String given) throws UsageFailure {
+      String s = given.trim();
+      if (s.regionMatches(true, 0, "serial=", 0, 7)) {
+        s = s.substring(7);
+      } else if (s.regionMatches(true, 0, "0x", 0, 2)) {
+        s = s.substring(2);
+      }
+      if (s.matches("(?i)[0-9a-f]{1,2}(:[0-9a-f]{2})+")) {
+        s = s.replace(":", "");
+      }
+      if (!s.matches("(?i)[0-9a-f]{1,64}")) {
+        throw new UsageFailure("BAD_SERIAL", "--certificate \"" + given + "\" is not a hexadecimal serial number",
+            "give its hex digits as `openssl x509 -noout -serial -in CERT` prints them (serial=0C92... or 0C92...)");
+      }
+      return s;
     }
   }
 }

@@ -155,6 +155,23 @@ class AdminCommandsTest {
   }
 
   @Test
+  void aCertificateSerialIsTakenAsOpensslPrintsIt() {
+    as("carol", json("admin", "identities", "add", "gina", "--role", "acquirer")).assertExit(0);
+    // what the hint's `openssl x509 -noout -serial -in CERT` prints, and what `openssl x509 -text` shows
+    assertThat(as("carol", json("admin", "identities", "revoke", "gina", "--certificate",
+        "serial=0C92215C12D3F174F4F9AE4AE5FE0233")).assertExit(0).out()).contains("c92215c12d3f174f4f9ae4ae5fe0233");
+    as("carol", json("admin", "identities", "revoke", "gina", "--certificate",
+        "0c:92:21:5c:12:d3:f1:74:f4:f9:ae:4a:e5:fe:02:34")).assertExit(0);
+    assertThat(as("carol", json("admin", "identities", "list")).assertExit(0).list("identities"))
+        .filteredOn(i -> "gina".equals(i.get("identity"))).singleElement()
+        .satisfies(i -> assertThat(String.valueOf(i.get("revoked_certificate_serials")))
+            .contains("c92215c12d3f174f4f9ae4ae5fe0233").contains("c92215c12d3f174f4f9ae4ae5fe0234"));
+    CliRun bad = as("carol", json("admin", "identities", "revoke", "gina", "--certificate", "serial=zz")).assertExit(2);
+    assertThat(bad.object("error")).containsEntry("reason", "BAD_SERIAL");
+    assertThat(bad.err()).contains("serial=0C92");
+  }
+
+  @Test
   void carolSeesRevokesAndPurgesGrantsAndFilesButNeverTokens() throws Exception {
     as("alice", "keys", "publish").assertExit(0);
     as("bob", "keys", "publish").assertExit(0);
