@@ -257,6 +257,20 @@ class AuditVerifyCommandTest {
   }
 
   @Test
+  void anEmptyArgumentIsNamedAsEmptyNeverTakenAsTheCurrentFolder() throws IOException {
+    Path log = export("empty-args.jsonl", 2);
+    // "$EXPORT", "$KEY" or "$HELD" of an unset variable: not "is a folder", not the current folder's notes
+    for (String[] args : List.of(new String[] {"", "--key", key, "--json"},
+        new String[] {log.toString(), "--key", "", "--json"},
+        new String[] {log.toString(), "--key", key, "--checkpoints", "", "--json"},
+        new String[] {log.toString(), "--key", " ", "--json"})) {
+      CliRun r = verify(args).assertExit(2);
+      assertThat(r.object("error")).as(String.join(" ", args)).containsEntry("reason", "EMPTY_ARGUMENT")
+          .satisfies(e -> assertThat((String) e.get("message")).contains("is empty").doesNotContain("folder"));
+    }
+  }
+
+  @Test
   void helpHasAnExampleSectionAndTheExitCodes() {
     CliRun r = Cli.raw(Map.of(), "audit", "verify", "--help").assertExit(0);
     assertThat(r.out()).contains("Exit codes:").contains("Example:").contains("sealdrop audit verify audit.jsonl");
