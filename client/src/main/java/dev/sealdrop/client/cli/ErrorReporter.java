@@ -33,7 +33,10 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (root != null) {
       honourGlobalFlags(root.globals(), args);
     }
-    Throwable failure = Sealdrop.unknownCommand(ex);
+    Throwable failure = Sealdrop.passphraseOnCommandLine(ex);
+    if (failure == null) {
+      failure = Sealdrop.unknownCommand(ex);
+    }
     if (failure == null) {
       failure = Sealdrop.unexpectedArgument(ex, args);
     }

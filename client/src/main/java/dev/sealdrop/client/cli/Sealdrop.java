@@ -91,6 +91,24 @@ public final class Sealdrop {
   }
 
   /**
+   * The usage error for {@code --passphrase SECRET} or {@code --passphrase=SECRET}, which no command
+   * takes (docs/cli.md, "Passphrases"): reason {@code PASSPHRASE_ON_COMMAND_LINE}, saying where a
+   * passphrase goes instead. Unlike picocli's "Unknown options: '--passphrase', 'SECRET'" it never
+   * repeats what followed the option, nor keeps picocli's exception (whose message holds it) for
+   * {@code --verbose}'s stack trace; otherwise null.
+   */
+  static UsageFailure passphraseOnCommandLine(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.UnmatchedArgumentException u)
+        || u.getUnmatched().stream().noneMatch(a -> a.equals("--passphrase") || a.startsWith("--passphrase="))) {
+      return null;
+    }
+    return new UsageFailure("PASSPHRASE_ON_COMMAND_LINE", "sealdrop takes no passphrase on the command line"
+        + " (--passphrase): it would stay in your shell history and show in `ps`; nothing was run",
+        "put the passphrase as the first line of a file only you can read and pass --passphrase-file FILE,"
+        + " or set SEALDROP_PASSPHRASE, or leave both out to be asked on the terminal");
+  }
+
+  /**
    * The usage error for a word no parameter takes ({@code seal FILE --to bob dave}, {@code receive A B},
    * {@code inbox bob}), instead of picocli's "Unmatched argument at index N": it names the word and what
    * the command takes; when the word follows an option's value and that option may be repeated, the

@@ -50,6 +50,27 @@ class HelpAndUsageTest {
     assertThat(r.err()).doesNotContain("at dev.sealdrop").doesNotContain("Exception");
   }
 
+  /**
+   * No command takes the passphrase itself (the issue: "never a plain flag"). Someone who tries
+   * {@code --passphrase SECRET} is told where it goes instead, and the refusal repeats the secret
+   * nowhere: not on stderr, not in the JSON document, not in --verbose's stack trace.
+   */
+  @Test
+  void aPassphraseOnTheCommandLineIsRefusedWithoutRepeatingIt() {
+    String secret = "correct horse battery staple";
+    for (String[] args : new String[][] {
+        {"--json", "--verbose", "receive", "sdg_x", "--passphrase", secret},
+        {"--json", "--verbose", "send", "x.csv", "--to", "bob", "--passphrase=" + secret},
+        {"--json", "--verbose", "--passphrase", secret, "inbox"}}) {
+      CliRun r = Cli.raw(Map.of(), args).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "PASSPHRASE_ON_COMMAND_LINE")
+          .containsEntry("kind", "usage");
+      assertThat((String) r.jsonError().get("hint")).contains("--passphrase-file").contains("SEALDROP_PASSPHRASE");
+      assertThat(r.err()).startsWith("sealdrop: error: sealdrop takes no passphrase on the command line");
+      assertThat(r.out() + r.err()).doesNotContain("horse");
+    }
+  }
+
   @Test
   void anExtraArgumentIsNamedWithWhatTheCommandTakesNotPicocliIndex() {
     // `seal FILE --to bob dave`: the issue writes `--to IDENTITY|BUNDLE_FILE ...`; say that --to is repeated
