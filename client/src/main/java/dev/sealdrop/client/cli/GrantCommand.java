@@ -42,6 +42,7 @@ final class GrantCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
+    Recipients.requireNamed("--to", to, "--to bob");
     terms.validate();
     Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
         .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()

@@ -75,6 +75,7 @@ final class KeysCommand extends SealdropSubcommand {
     @Override
     void run(Session session) throws Exception {
       String me = session.config().identity();
+      Recipients.requireNamed("IDENTITY", identity, "`sealdrop keys show bob`, or no IDENTITY for your own key");
       if (identity == null || identity.equals(me)) {
         KeyBundle own = session.ownBundle();
         session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()));

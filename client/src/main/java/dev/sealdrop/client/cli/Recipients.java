@@ -23,11 +23,25 @@ import java.util.Optional;
 final class Recipients {
   private Recipients() {}
 
+  /**
+   * VALUE of OPTION ({@code --to}, or {@code keys show}'s IDENTITY), refused when empty or blank: a
+   * script's {@code --to "$RECIPIENT"} with the variable unset names nobody, and was reported as an
+   * identity without a key bundle (or, by {@code seal}, as "a folder"), or asked the server about ''.
+   */
+  static String requireNamed(String option, String value, String example) throws UsageFailure {
+    if (value != null && value.isBlank()) {
+      throw new UsageFailure("EMPTY_IDENTITY", option + " is empty: it names no identity",
+          "name one, e.g. " + example + " (in a script: check that the variable you pass is set)");
+    }
+    return value;
+  }
+
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
   static List<KeyBundle> resolve(Session session, List<String> to, boolean acceptNewKey) throws SealdropFailure {
     Map<String, KeyBundle> byIdentity = new LinkedHashMap<>();
     String me = session.config().identity();
     for (String t : to) {
+      requireNamed("--to", t, "--to bob");
       KeyBundle b;
       Path asFile = Path.of(t);
       if (Files.isRegularFile(asFile)) {

@@ -64,6 +64,7 @@ final class SendCommand extends SealdropSubcommand {
     session.output().interruptHint("run the same command again: it seals and uploads the file again from the start"
         + " (a send resumes only after its connection broke; one stopped by a signal cannot continue its sealing,"
         + " whose key is never written to disk)");
+    Recipients.requireNamed("--to", to, "--to bob");
     InputFile.requireRegularFile(file);
     terms.validate();
     String me = session.config().identity();
