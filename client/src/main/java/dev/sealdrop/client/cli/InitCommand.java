@@ -88,6 +88,11 @@ final class InitCommand extends SealdropSubcommand {
     PrivateKey certificateKey = Pem.privateKey(key);
     X509Certificate caCertificate = Pem.certificate(ca);
     String identity = Pem.identity(certificate);
+    if (!CertificateKeys.isKeyOf(certificate, certificateKey)) {
+      // said with the files named, as the user gave them (KeyBundle.create's own check speaks of its parameters)
+      throw new UsageFailure("KEY_CERT_MISMATCH", "--key " + key + " is not the private key of --cert " + cert
+          + " (" + identity + "'s certificate)", "pass the key file that was issued together with that certificate");
+    }
 
     // nothing is written before the passphrase is in hand (KeyStore.store creates the folders): a
     // refused init leaves no half-made profile, and an existing one that --force would replace as it was

@@ -169,7 +169,11 @@ class ProfileTest {
     Cli alice = Users.user(root, "alice");
     CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
         "--key", pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
-    assertThat(r.jsonError()).containsEntry("reason", "KEY_CERT_MISMATCH");
+    assertThat(r.jsonError()).containsEntry("reason", "KEY_CERT_MISMATCH")
+        .containsEntry("message", "--key " + pki.keyFile("bob") + " is not the private key of --cert "
+            + pki.certFile("alice") + " (alice's certificate)")
+        .containsEntry("hint", "pass the key file that was issued together with that certificate");
+    assertThat(r.err()).doesNotContain("certificateKey");
     assertThat(alice.home().resolve("profile.properties")).doesNotExist();
   }
 
