@@ -289,7 +289,19 @@ class WalkThroughTest {
     CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
     @SuppressWarnings("unchecked")
     String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
-    CliRun revoked = alice.run("--json", "grants", "revoke", grantId).assertExit(0);
+    // a grant token is not a grant id, nor is anything else that is not `g_` + 32 hex digits: refused
+    // before the server is asked, saying what a grant id looks like, and never repeating the token
+    String token = (String) sent.json().get("token");
+    CliRun byToken = alice.run("--json", "grants", "revoke", token).assertExit(2);
+    assertThat(byToken.jsonError()).containsEntry("reason", "BAD_GRANT_ID")
+        .containsEntry("message", "that is a grant token, not a grant id: a grant id is `g_` followed by 32 lowercase"
+            + " hex digits");
+    assertThat(byToken.out() + byToken.err()).doesNotContain(token);
+    assertThat(alice.run("--json", "grants", "revoke", "nonsense").assertExit(2).jsonError())
+        .containsEntry("reason", "BAD_GRANT_ID").containsEntry("hint", "copy it from the GRANT column of"
+            + " `sealdrop grants` (the grants you created)");
+    // pasted with the blanks around it (as `receive` takes a token): revoked
+    CliRun revoked = alice.run("--json", "grants", "revoke", " " + grantId + "\n").assertExit(0);
     @SuppressWarnings("unchecked")
     Map<String, Object> g = (Map<String, Object>) revoked.json().get("grant");
     assertThat(g).containsEntry("state", "revoked");
