@@ -40,6 +40,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null) {
       failure = Sealdrop.unexpectedArgument(ex, args);
     }
+    if (failure == null && ex.getCause() instanceof EmptyArgument.Refused) {
+      failure = EmptyArgument.of(ex);
+    }
     if (failure == null && ex.getCause() instanceof UsageFailure refused) {
       failure = refused; // a converter's own refusal (--expires: BAD_EXPIRES), with its reason and hint
     }

@@ -51,11 +51,7 @@ public final class GlobalOptions {
   @Option(names = "--home", paramLabel = "DIR",
       description = "Profile folder (default: $SEALDROP_HOME, else ~/.sealdrop).")
   void setHome(Path value) {
-    if (value != null && value.toString().isBlank()) {
-      // Path.of("") is the current folder: `--home "$UNSET"` would make it a profile (and chmod it 0700)
-      throw new CommandLine.ParameterException(mixee.commandLine(), "--home is empty; name the profile folder, e.g. "
-          + "--home ~/.sealdrop-alice, or leave --home out for $SEALDROP_HOME, else ~/.sealdrop");
-    }
+    // an empty value never gets here: it is EMPTY_ARGUMENT (EmptyArgument), not the current folder
     if (value != null) {
       root().home = value;
     }

@@ -24,6 +24,7 @@ public final class Sealdrop {
   static CommandLine commandLine(SealdropCommand top) {
     CommandLine cl = new CommandLine(top);
     replaceHelpCommand(cl);
+    cl.registerConverter(java.nio.file.Path.class, EmptyArgument::path);
     ErrorReporter reporter = new ErrorReporter();
     cl.setExecutionExceptionHandler(reporter);
     cl.setParameterExceptionHandler(reporter);

@@ -71,6 +71,27 @@ class HelpAndUsageTest {
     }
   }
 
+  /**
+   * An empty path ("$VAR" of an unset variable) is refused naming the option, never taken as the
+   * current folder: `send ''` read as "is a folder", `-o ''` written into the current folder.
+   */
+  @Test
+  void anEmptyPathIsRefusedNamingTheOptionNeverTakenAsTheCurrentFolder() {
+    for (Map.Entry<String, String[]> c : List.of(
+        Map.entry("FILE", new String[] {"send", "", "--to", "bob"}),
+        Map.entry("--output", new String[] {"receive", "sdg_Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c", "-o", ""}),
+        Map.entry("--output", new String[] {"seal", "clients.csv", "--to", "bob", "--output", " "}),
+        Map.entry("--cert", new String[] {"init", "--server", "localhost:1", "--cert", "", "--key", "k", "--ca", "c"}),
+        Map.entry("--home", new String[] {"--home", "", "inbox"}))) {
+      String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("--json"),
+          java.util.Arrays.stream(c.getValue())).toArray(String[]::new);
+      CliRun r = Cli.raw(Map.of(), args).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "EMPTY_ARGUMENT")
+          .containsEntry("message", c.getKey() + " is empty (an unset shell variable?)");
+      assertThat(r.err()).doesNotContain("folder");
+    }
+  }
+
   @Test
   void anExtraArgumentIsNamedWithWhatTheCommandTakesNotPicocliIndex() {
     // `seal FILE --to bob dave`: the issue writes `--to IDENTITY|BUNDLE_FILE ...`; say that --to is repeated

@@ -43,7 +43,8 @@ class ProfileTest {
     // `--home "$DIR"` with DIR unset: Path.of("") is the current folder, which init would make a profile
     for (String empty : new String[] {"", " "}) {
       CliRun r = Cli.raw(Map.of(), "--json", "--home", empty, "inbox").assertExit(2);
-      assertThat(r.jsonError()).containsEntry("reason", "USAGE");
+      assertThat(r.jsonError()).containsEntry("reason", "EMPTY_ARGUMENT")
+          .containsEntry("hint", "give --home a DIR, or leave it out; see `sealdrop --help`");
       assertThat(r.err()).contains("--home is empty").doesNotContain("no sealdrop profile in");
     }
   }

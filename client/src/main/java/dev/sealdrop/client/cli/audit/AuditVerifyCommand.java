@@ -8,6 +8,7 @@ import dev.sealdrop.audit.HeldCheckpoints;
 import dev.sealdrop.audit.SignedCheckpoint;
 import dev.sealdrop.audit.VerificationResult;
 import dev.sealdrop.client.cli.Diagnoser;
+import dev.sealdrop.client.cli.EmptyArgument;
 import dev.sealdrop.client.cli.ExitCodes;
 import dev.sealdrop.client.cli.GlobalOptions;
 import dev.sealdrop.client.cli.SealdropCommand;
@@ -73,11 +74,10 @@ final class AuditVerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // an empty argument (an unset shell variable) is never the current folder
-    refuseEmpty(file.toString(), "FILE", "give the path of an audit export");
-    refuseEmpty(key, "--key", "give the audit verifier key NAME+KEYID+BASE64, or the file that holds it");
-    refuseEmpty(checkpoints == null ? null : checkpoints.toString(), "--checkpoints",
-        "give the folder of held *.note checkpoints (a profile's checkpoints/), or leave out --checkpoints");
+    // an empty --key (an unset shell variable) is named as such (empty paths: EmptyArgument's converter)
+    if (key != null && key.isBlank()) {
+      throw EmptyArgument.failure("--key", "give the audit verifier key NAME+KEYID+BASE64, or the file that holds it");
+    }
     if (Files.isDirectory(file)) {
       throw new UsageFailure("IS_A_FOLDER", file + " is a folder; audit verify checks one export file",
           "give the path of an audit export (`sealdrop admin audit export -o FILE` writes one)");
@@ -136,12 +136,6 @@ final class AuditVerifyCommand implements Callable<Integer> {
         return "the file is not a sealdrop audit export, or it was damaged; get a fresh export";
       default:
         return "the log was altered after it was written; keep the file as evidence and compare with an earlier export";
-    }
-  }
-
-  private static void refuseEmpty(String value, String name, String hint) throws UsageFailure {
-    if (value != null && value.isBlank()) {
-      throw new UsageFailure("EMPTY_ARGUMENT", name + " is empty (an unset shell variable?)", hint);
     }
   }
 

@@ -1,0 +1,48 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.UsageFailure;
+import java.nio.file.Path;
+import picocli.CommandLine;
+
+/**
+ * An empty argument ({@code "$VAR"} of an unset shell variable) where a path or value belongs is the
+ * usage error {@code EMPTY_ARGUMENT} naming the option, never the current folder that
+ * {@code Path.of("")} would be ({@code send ''} read as a folder, {@code -o ''} writing into it).
+ */
+public final class EmptyArgument {
+  private EmptyArgument() {}
+
+  /** What a converter throws for an empty value; {@link #of} names the option picocli was filling. */
+  static final class Refused extends CommandLine.TypeConversionException {
+    private static final long serialVersionUID = 1L;
+
+    Refused() {
+      super("an empty value");
+    }
+  }
+
+  /** picocli's converter for every {@link Path} option and parameter of the CLI. */
+  static Path path(String value) {
+    if (value.isBlank()) {
+      throw new Refused();
+    }
+    return Path.of(value);
+  }
+
+  /** The usage error for the empty argument picocli was converting when {@code ex} was thrown. */
+  static UsageFailure of(CommandLine.ParameterException ex) {
+    CommandLine.Model.ArgSpec arg = ex.getArgSpec();
+    String help = "see `" + ex.getCommandLine().getCommandSpec().qualifiedName(" ") + " --help`";
+    if (arg instanceof CommandLine.Model.OptionSpec o) {
+      return failure(o.longestName(), "give " + o.longestName() + " a " + o.paramLabel() + (o.required() ? ""
+          : ", or leave it out") + "; " + help);
+    }
+    String label = arg != null ? arg.paramLabel() : "an argument";
+    return failure(label, "give the " + label + "; " + help);
+  }
+
+  /** The usage error for {@code name} given empty, with {@code hint}. */
+  public static UsageFailure failure(String name, String hint) {
+    return new UsageFailure("EMPTY_ARGUMENT", name + " is empty (an unset shell variable?)", hint);
+  }
+}
