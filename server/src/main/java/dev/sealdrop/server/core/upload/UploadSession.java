@@ -12,6 +12,7 @@ import dev.sealdrop.server.core.InvalidEnvelopeException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -223,7 +224,7 @@ public final class UploadSession {
           + " published signing key; the envelope was truncated, modified, or sealed with other keys");
     } catch (EnvelopeException e) {
       throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
-          + "); resume from GetUpload's offset if the upload was cut short, or reseal");
+          + "); " + cutShortAdvice());
     }
     try {
       // outside the owner's lock below: the owner's other uploads need not wait for this file's disk
@@ -262,6 +263,18 @@ public final class UploadSession {
   private UncheckedIOException notDurable(IOException e) {
     end();
     return new UncheckedIOException("upload " + upload.id() + ": cannot make the file durable", e);
+  }
+
+  /**
+   * What to do about an envelope that ended early. A gRPC upload keeps what it stored and resumes; an
+   * SFTP upload cannot resume, and the door deletes a refused one, so its client must put the whole
+   * file again (docs/sftp.md).
+   */
+  private String cutShortAdvice() {
+    return Origin.SFTP.equals(caller.origin().door())
+        ? "if the upload was cut short, put the whole file again (an SFTP upload cannot be resumed, and this one"
+            + " was deleted), or reseal"
+        : "resume from GetUpload's offset if the upload was cut short, or reseal";
   }
 
   /**

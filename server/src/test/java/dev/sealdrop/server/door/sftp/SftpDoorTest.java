@@ -168,6 +168,23 @@ class SftpDoorTest {
   }
 
   @Test
+  void anEnvelopeThatEndsEarlyIsToldToBePutAgainNotResumedAsOverGrpc() throws Exception {
+    // An envelope cut inside its header (an interrupted export, an empty file): the gRPC advice,
+    // "resume from GetUpload's offset", cannot be followed over SFTP, where the refused upload is deleted.
+    byte[] headerOnly = java.util.Arrays.copyOf(sealed.bytes(), 40);
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      for (byte[] cut : List.of(headerOnly, new byte[0])) {
+        assertThatThrownBy(() -> put(sftp, "/outbox/early.sealed", cut))
+            .hasMessageContaining("the envelope is incomplete or malformed")
+            .hasMessageContaining("put the whole file again (an SFTP upload cannot be resumed, and this one was"
+                + " deleted)")
+            .hasMessageEndingWith("[ENVELOPE_MALFORMED]")
+            .hasMessageNotContaining("GetUpload");
+      }
+    }
+  }
+
+  @Test
   void anEnvelopeDamagedPastTheFirstChunksIsRefusedAtCloseAndNothingIsKept() throws Exception {
     // Larger than several of UploadChannel's chunks: the damage is found on its writer thread or at
     // close, never committed, and the refused upload's temporary data is gone.
