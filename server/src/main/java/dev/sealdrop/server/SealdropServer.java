@@ -321,7 +321,7 @@ public final class SealdropServer implements AutoCloseable {
   public void close() {
     LOG.info("shutting down (grace {})", config.network().shutdownGrace());
     if (sftp != null) {
-      sftp.close();
+      sftp.shutDown(); // tells each SFTP session why it ends (no grace: docs/sftp.md)
     }
     grpc.shutdown();
     admin.shutdown();

@@ -70,6 +70,20 @@ final class Disconnects implements SessionDisconnectHandler {
     }
   }
 
+  /** What every open session is told when the server shuts down gracefully. */
+  static final String SHUTTING_DOWN = "the server is shutting down; connect again once it is back (an upload"
+      + " not yet closed was not kept: put it again; a get cut short can be run again)";
+
+  /** Tells a session that the server is shutting down, and closes it (see {@link #closeTelling}). */
+  static void tellShuttingDown(Session session) {
+    try {
+      session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, SHUTTING_DOWN);
+    } catch (IOException | RuntimeException e) {
+      LOG.info("closing SFTP session {} without a disconnect message: {}", session, e.toString());
+      session.close(true);
+    }
+  }
+
   /** What a client whose session the core closed is told. */
   static String closedBecause(String why, Reason reason) {
     return "session closed: " + why + " [" + reason.name() + "]";

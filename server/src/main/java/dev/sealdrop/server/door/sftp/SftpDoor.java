@@ -196,6 +196,31 @@ public final class SftpDoor implements AutoCloseable {
     }
   }
 
+  /**
+   * A graceful stop: every open session is told why it ends (OpenSSH prints "Received disconnect
+   * from HOST port PORT:11: the server is shutting down; ..." instead of only "Connection to HOST
+   * closed by remote host"), then the listener stops. MINA closes each session once its DISCONNECT
+   * is written, and {@code DISCONNECT_TIMEOUT} (1 s) after it at the latest.
+   */
+  public void shutDown() {
+    sweeper.shutdownNow();
+    List<? extends Session> open = sshd.getActiveSessions();
+    for (Session s : open) {
+      Disconnects.tellShuttingDown(s);
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+    while (open.stream().anyMatch(Session::isOpen) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    close();
+  }
+
+  /** Stops at once: open sessions are dropped without a word (a crash, or after {@link #shutDown}). */
   @Override
   public void close() {
     sweeper.shutdownNow();
