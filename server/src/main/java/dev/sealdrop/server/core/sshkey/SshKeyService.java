@@ -108,7 +108,14 @@ public final class SshKeyService {
 
   /** The keys of {@code identity} (empty: the caller's own); only admins may list someone else's. */
   public List<SshKey> list(Principal caller, String identity) {
-    return repository.listByIdentity(target(caller, identity, "list another identity's SSH keys"));
+    String target = target(caller, identity, "list another identity's SSH keys");
+    List<SshKey> keys = repository.listByIdentity(target);
+    if (keys.isEmpty() && !target.equals(caller.identity()) && identities.find(target).isEmpty()) {
+      // an admin's typo must not read as "this identity has no SSH keys"
+      throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + target + "' on this server;"
+          + " `sealdrop admin identities list` lists them");
+    }
+    return keys;
   }
 
   /**

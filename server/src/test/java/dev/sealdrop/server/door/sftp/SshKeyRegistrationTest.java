@@ -138,6 +138,14 @@ class SshKeyRegistrationTest {
         .setFingerprint(k.getFingerprint()).build());
     assertThat(sshKeys(clients, "bob").listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
         .extracting(SshKey::getFingerprint).doesNotContain(k.getFingerprint());
+    // an identity that does not exist is told as such, not listed as one without keys (an admin's typo)
+    assertThatThrownBy(() -> sshKeys(clients, "carol").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("bbo")
+        .build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND))
+        .hasMessageContaining("no identity 'bbo' on this server");
+    // one that exists and has no key is an empty list
+    server.server().identities().registerAll(Map.of("keyless", Role.ACQUIRER));
+    assertThat(sshKeys(clients, "carol").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("keyless")
+        .build()).getKeysList()).isEmpty();
   }
 
   /**
