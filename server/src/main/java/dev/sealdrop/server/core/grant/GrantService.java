@@ -11,6 +11,7 @@ import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.identity.SessionRegistry;
@@ -254,7 +255,7 @@ public final class GrantService {
     }
     if (grant.state() != GrantState.ACTIVE) {
       LOG.warn("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
-      throw unavailable(grant, "it cannot be redeemed");
+      throw redeemRefused(caller, grant);
     }
     checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
@@ -262,7 +263,7 @@ public final class GrantService {
     if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires)) {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
-      throw unavailable(current.state() == GrantState.ACTIVE ? claimedView(current) : current, "it cannot be redeemed");
+      throw redeemRefused(caller, current.state() == GrantState.ACTIVE ? claimedView(current) : current);
     }
     LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
     List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
@@ -611,6 +612,20 @@ public final class GrantService {
       case RELEASED -> new GrantUnavailableException(Reason.CLAIM_CLOSED,
           "this claim was released; redeem the grant again if it is still active");
     };
+  }
+
+  /**
+   * Why a grant cannot be redeemed now. An SFTP client holds no claim id to resume with (the door keeps
+   * the claim in its handle and gives it back when a download is cut short), so it is told to get the
+   * file again once that download ends, not to resume it with its claim id.
+   */
+  private static GrantUnavailableException redeemRefused(Principal caller, Grant grant) {
+    if (grant.state() == GrantState.CLAIMED && Origin.SFTP.equals(caller.origin().door())) {
+      return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
+          + " it cannot be redeemed now; get it again once that download ends (one cut short over SFTP gives the"
+          + " grant back at once), or after its claim window");
+    }
+    return unavailable(grant, "it cannot be redeemed");
   }
 
   private static GrantUnavailableException unavailable(Grant grant, String consequence) {

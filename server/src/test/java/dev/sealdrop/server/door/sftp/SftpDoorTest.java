@@ -550,6 +550,23 @@ class SftpDoorTest {
   }
 
   @Test
+  void aGrantClaimedByAnOpenDownloadTellsAnSftpClientToGetItAgainLaterNotToResumeWithAClaimId() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    try (ClientSession first = login(client, server, "bob", bobKey); SftpClient holder = sftp(first);
+        ClientSession second = login(client, server, "bob", bobKey); SftpClient other = sftp(second)) {
+      SftpClient.CloseableHandle open = holder.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read);
+      assertThatThrownBy(() -> get(other, "/redeem/" + grant.getToken()))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+          .hasMessageContaining("the grant is claimed by a download in progress; it cannot be redeemed now; get it"
+              + " again once that download ends (one cut short over SFTP gives the grant back at once), or after"
+              + " its claim window [GRANT_CLAIMED]")
+          .hasMessageNotContaining("claim id");
+      open.close(); // before the last byte: the claim is given back, and the same get now works
+      assertThat(get(other, "/redeem/" + grant.getToken())).hasSize((int) grant.getGrant().getSize());
+    }
+  }
+
+  @Test
   void concurrentRedemptionsOfOneTokenHaveExactlyOneWinner() throws Exception {
     CreateGrantResponse grant = grantFreshFileToBob();
     int n = 4;
