@@ -86,9 +86,17 @@ final class SendCommand extends SealdropSubcommand {
     }
     PrivateKeys mine = unlocking.await();
     try {
-      Uploader.Committed uploaded = upload(session, me, mine, recipient);
+      // named once, before the upload: after the grant exists nothing may fail before its token is shown
+      // (the file deleted or touched meanwhile made naming it again fail, and the one-time token was lost)
+      Path stateFile = pending(session, recipient);
+      Uploader.Committed uploaded = upload(session, me, mine, recipient, stateFile);
       CreateGrantResponse grant = createGrant(session, uploaded);
-      forget(pending(session, recipient));
+      try {
+        forget(stateFile);
+      } catch (IOException e) {
+        session.output().warn("could not delete this send's state (" + stateFile + ": " + e.getMessage() + "); delete it"
+            + " yourself, or a later send of the same file creates a grant for this upload again");
+      }
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
           .emit(session.output());
     } finally {
@@ -116,9 +124,8 @@ final class SendCommand extends SealdropSubcommand {
     return files.getFilesList().stream().anyMatch(f -> f.getFileId().equals(fileId));
   }
 
-  private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient)
-      throws SealdropFailure, IOException {
-    Path stateFile = pending(session, recipient);
+  private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient,
+      Path stateFile) throws SealdropFailure, IOException {
     Path spool = spool(stateFile);
     Uploader uploader = new Uploader(session.connect());
     Optional<StateFile> saved = StateFile.load(stateFile);
