@@ -85,6 +85,7 @@ final class InitCommand extends SealdropSubcommand {
       throw new UsageFailure("CERT_KEY_UNSUPPORTED", "cannot use " + cert + ": " + unsupported.get(),
           "ask your CA for a client certificate with an ECDSA (P-256), Ed25519 or RSA key, and pass it as --cert");
     }
+    refuseOutsideValidity(certificate, session.environment().clock().instant());
     PrivateKey certificateKey = Pem.privateKey(key);
     X509Certificate caCertificate = Pem.certificate(ca);
     String identity = Pem.identity(certificate);
@@ -129,6 +130,26 @@ final class InitCommand extends SealdropSubcommand {
   }
 
   /** The chain's earliest expiry: the bundle cannot be verified after any of its certificates expires. */
+  /**
+   * A certificate past its notAfter (or before its notBefore) can neither sign a key bundle that
+   * others accept nor pass the server's handshake: said with its dates, before anything is read or
+   * written (KeyBundle.create's own refusal spoke of "notAfter" under a hint about the key).
+   */
+  private void refuseOutsideValidity(X509Certificate certificate, Instant now) throws UsageFailure {
+    Instant notAfter = certificate.getNotAfter().toInstant();
+    Instant notBefore = certificate.getNotBefore().toInstant();
+    if (!now.isBefore(notAfter)) {
+      throw new UsageFailure("CERTIFICATE_EXPIRED", "--cert " + cert + " expired at " + notAfter + " (now: "
+          + now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")", "ask your CA for a renewed client"
+          + " certificate and pass it as --cert; if its dates look right, check this machine's clock");
+    }
+    if (now.isBefore(notBefore)) {
+      throw new UsageFailure("CERTIFICATE_NOT_YET_VALID", "--cert " + cert + " is valid only from " + notBefore
+          + " (now: " + now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")", "wait until then, or check"
+          + " this machine's clock");
+    }
+  }
+
   private static Instant validUntil(List<X509Certificate> chain) {
     return chain.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElseThrow();
   }

@@ -9,6 +9,8 @@ import dev.sealdrop.client.keystore.ProfileLocator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -176,6 +178,25 @@ class ProfileTest {
         .containsEntry("hint", "pass the key file that was issued together with that certificate");
     assertThat(r.err()).doesNotContain("certificateKey");
     assertThat(alice.home().resolve("profile.properties")).doesNotExist();
+  }
+
+  @Test
+  void initRefusesACertificateOutsideItsDatesSayingSoNotAsAKeyMismatch() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Instant now = Instant.now();
+    pki.issue(CertSpec.client("olga").withValidity(now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1))));
+    pki.issue(CertSpec.client("yuri").withValidity(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(30))));
+    for (String[] c : new String[][] {{"olga", "CERTIFICATE_EXPIRED", " expired at "},
+        {"yuri", "CERTIFICATE_NOT_YET_VALID", " is valid only from "}}) {
+      Cli user = Users.user(root, c[0]);
+      CliRun r = user.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile(c[0]).toString(),
+          "--key", pki.keyFile(c[0]).toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+      assertThat(r.jsonError()).as(c[0]).containsEntry("reason", c[1])
+          .satisfies(e -> assertThat((String) e.get("message")).startsWith("--cert " + pki.certFile(c[0]) + c[2]))
+          .satisfies(e -> assertThat((String) e.get("hint")).contains("clock"));
+      assertThat(r.err()).doesNotContain("notAfter").doesNotContain("--key must be");
+      assertThat(user.home().resolve("profile.properties")).doesNotExist();
+    }
   }
 
   @Test
