@@ -174,9 +174,18 @@ final class KeysCommand extends SealdropSubcommand {
 
     @Override
     void run(Session session) throws Exception {
-      List<dev.sealdrop.protocol.v1.SshKey> keys = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session
-          .connect().sshKeys().listSshKeys(ListSshKeysRequest.newBuilder()
-              .setIdentity(identity == null ? "" : identity).build())).getKeysList();
+      List<dev.sealdrop.protocol.v1.SshKey> keys;
+      try {
+        keys = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect().sshKeys().listSshKeys(
+            ListSshKeysRequest.newBuilder().setIdentity(identity == null ? "" : identity).build())).getKeysList();
+      } catch (UsageFailure e) {
+        if (!"NOT_FOUND".equals(e.reason())) {
+          throw e;
+        }
+        // a list names no fingerprint: what was not found is the IDENTITY given
+        throw new UsageFailure(e.reason(), e.getMessage(), "check the identity's name (`sealdrop admin identities"
+            + " list` lists them)", e);
+      }
       session.output().emit(new SshKeysView(null, keys));
     }
   }

@@ -187,6 +187,9 @@ class SshKeysCommandTest {
 
     assertThat(carol.run("--json", "keys", "list-ssh", "alice").assertExit(0).jsonList("ssh_keys"))
         .extracting(k -> k.get("fingerprint")).contains(fp);
+    CliRun typo = carol.run("--json", "keys", "list-ssh", "alcie").assertExit(2);
+    assertThat(typo.jsonError()).containsEntry("reason", "NOT_FOUND")
+        .containsEntry("hint", "check the identity's name (`sealdrop admin identities list` lists them)");
     CliRun removed = carol.run("--json", "keys", "remove-ssh", fp, "--identity", "alice").assertExit(0);
     assertThat(removed.json()).containsEntry("status", "removed");
     assertThat(ssh(removed)).containsEntry("identity", "alice").containsEntry("fingerprint", fp);
