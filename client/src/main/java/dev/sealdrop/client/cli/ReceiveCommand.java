@@ -91,6 +91,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     if (!Files.isDirectory(directory)) {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
     }
+    requireWritable(directory);
     session.config();
     SecureFiles.ensureDirectory(session.profile().downloadsDir());
     Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
@@ -103,6 +104,24 @@ final class ReceiveCommand extends SealdropSubcommand {
       receive(session, t, stateFile);
     } finally {
       lock.close();
+    }
+  }
+
+  /**
+   * Refuses, before anything is redeemed, a folder this run could not write the file into (read-only
+   * file system, no permission, a folder such as /proc): otherwise the grant would be redeemed and
+   * its claim would lapse unconfirmed after the download failed to write. Tried by creating, then
+   * deleting, an empty hidden file there: permission bits alone do not tell (root, ACLs, read-only mounts).
+   */
+  private static void requireWritable(Path directory) throws UsageFailure {
+    try {
+      Files.delete(Files.createTempFile(directory, PartialFileGuard.PREFIX + "probe-", ".part"));
+    } catch (IOException e) {
+      String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+          : e.getClass().getSimpleName();
+      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + directory + " (" + why + "); nothing was"
+          + " redeemed and the grant was not used up", "choose a folder you can write to with -o DIR, then run the"
+          + " same command again", e);
     }
   }
 

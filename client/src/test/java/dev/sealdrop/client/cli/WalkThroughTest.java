@@ -140,6 +140,24 @@ class WalkThroughTest {
   }
 
   @Test
+  void aFolderThatCannotBeWrittenIsRefusedBeforeTheGrantIsRedeemed() throws Exception {
+    String token = send(alice, "bob");
+    List<Path> claimsBefore = list(Files.createDirectories(bob.home().resolve("state/downloads")));
+    // /proc refuses new files even to root (a read-only mount or a folder without write permission alike)
+    CliRun refused = bob.run("--json", "receive", token, "-o", "/proc").assertExit(2);
+    assertThat(refused.jsonError()).containsEntry("reason", "FOLDER_NOT_WRITABLE")
+        .satisfies(e -> assertThat((String) e.get("message")).startsWith("cannot write into /proc (")
+            .endsWith("nothing was redeemed and the grant was not used up"));
+    assertThat(list(bob.home().resolve("state/downloads"))).as("no claim was made")
+        .containsExactlyInAnyOrderElementsOf(claimsBefore);
+    // the grant is untouched: redeemed now into a folder that can be written, it gets the file
+    Path out = emptyDir("writable-bob");
+    bob.run("receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+    assertThat(list(out)).as("no probe file is left").containsExactly(out.resolve("clients.csv"));
+  }
+
+  @Test
   void wrongPassphraseExits7TouchesNoKeyFileAndConsumesNoGrant() throws Exception {
     String token = send(alice, "bob");
     Path keyFile = bob.home().resolve("keys/identity.key");
