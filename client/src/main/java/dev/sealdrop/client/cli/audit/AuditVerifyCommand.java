@@ -129,7 +129,10 @@ final class AuditVerifyCommand implements Callable<Integer> {
         return "the export disagrees with a checkpoint held outside the server: history was rewritten and"
             + " re-signed; keep both as evidence";
       case UNTRUSTED_CHECKPOINT_KEY:
-        return "the checkpoints are not signed by the given key: check --key, or the log was re-signed with another key";
+        return "the checkpoint is not signed by the given key: check --key. If it is a held one (--checkpoints), that"
+            + " folder may also hold another sealdrop server's checkpoints (one of the same audit-origin, e.g. a"
+            + " profile re-pointed with init --force): keep each server's apart and verify again. Otherwise the log was"
+            + " re-signed with another key: keep both as evidence";
       case UNSIGNED_RECORDS:
         return "records after the last signed checkpoint are unproven; for a live log copy use --allow-unsigned-tail";
       case MALFORMED:

@@ -136,6 +136,17 @@ class AuditVerifyCommandTest {
   }
 
   @Test
+  void aHeldCheckpointOfAnotherServerOfTheSameOriginIsNamedAsAPossibleCauseNotOnlyAsARewrite() throws IOException {
+    Path held = Files.createDirectories(dir.resolve("held-two-servers"));
+    export("other-server.jsonl", 3, AuditKey.generate(ORIGIN), held, 2, -1); // its checkpoint of size 2 is kept
+    Path log = export("this-server.jsonl", 3);
+
+    CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(5);
+    assertThat(r.object("break")).containsEntry("reason", "UNTRUSTED_CHECKPOINT_KEY");
+    assertThat(r.err()).contains("another sealdrop server's checkpoints").contains("keep each server's apart");
+  }
+
+  @Test
   void aLogSignedWithAnotherKeyFailsAgainstTheGivenKeyButPassesOnItsOwnEmbeddedKey() throws IOException {
     Path log = export("other-key.jsonl", 3, AuditKey.generate(ORIGIN), null, -1, -1);
 
