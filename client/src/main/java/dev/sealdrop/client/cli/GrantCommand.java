@@ -43,6 +43,8 @@ final class GrantCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
     Recipients.requireNamed("--to", to, "--to bob");
+    Recipients.refuseSelf("grant", session.config().identity(), to, "you can open your own uploads with the file you sealed"
+        + " (`sealdrop open`)");
     terms.validate();
     Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
         .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()

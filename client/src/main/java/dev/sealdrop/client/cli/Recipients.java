@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.keys.BundleException;
@@ -34,6 +35,18 @@ final class Recipients {
           "name one, e.g. " + example + " (in a script: check that the variable you pass is set)");
     }
     return value;
+  }
+
+  /**
+   * A grant's recipient {@code to} that is the caller {@code me} is refused before anything (no key
+   * is fetched or pinned, nothing is uploaded or granted): a grant lets another identity download.
+   * {@code send} and {@code grant} alike; the server refuses it the same way.
+   */
+  static void refuseSelf(String verb, String me, String to, String keepHint) throws PermissionFailure {
+    if (to.equals(me)) {
+      throw new PermissionFailure("RECIPIENT_NOT_ACQUIRER", "you cannot " + verb + " a file to yourself (" + me + "): a grant"
+          + " lets another identity download it", "name the acquirer who should receive it; " + keepHint);
+    }
   }
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")

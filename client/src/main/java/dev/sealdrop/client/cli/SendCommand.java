@@ -68,12 +68,7 @@ final class SendCommand extends SealdropSubcommand {
     InputFile.requireRegularFile(file);
     terms.validate();
     String me = session.config().identity();
-    if (to.equals(me)) {
-      // refused before anything: no key is fetched or pinned, nothing is uploaded
-      throw new PermissionFailure("RECIPIENT_NOT_ACQUIRER", "you cannot send a file to yourself (" + me
-          + "): a grant lets another identity download it", "name the acquirer who should receive it; to keep a sealed copy for"
-          + " yourself, use `sealdrop seal`");
-    }
+    Recipients.refuseSelf("send", me, to, "to keep a sealed copy for yourself, use `sealdrop seal`");
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     // the key derivation runs on another core while the recipient's bundle is fetched and checked
     KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();

@@ -207,6 +207,18 @@ class FilesAndGrantCommandTest {
     assertThat(pins(trusted)).isEqualTo(pinsBefore).noneMatch(p -> p.contains("alice"));
   }
 
+  @Test
+  void grantingToYourselfIsRefusedBeforeAnythingAndPinsNoKey() throws Exception {
+    alice.run("send", csv.toString(), "--to", "bob").assertExit(0);
+    String fileId = (String) fileIds(alice).get(0);
+    Path trusted = alice.home().resolve("trusted");
+    List<String> pinsBefore = pins(trusted);
+    CliRun self = alice.run("--json", "grant", fileId, "--to", "alice").assertExit(6);
+    assertThat(self.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER").containsEntry("kind", "permission");
+    assertThat(self.err()).contains("you cannot grant a file to yourself");
+    assertThat(pins(trusted)).isEqualTo(pinsBefore).noneMatch(p -> p.contains("alice"));
+  }
+
   private static List<String> pins(Path trusted) throws java.io.IOException {
     if (!Files.isDirectory(trusted)) {
       return List.of();
