@@ -272,11 +272,19 @@ public final class AuditVerifier {
         if (sig != null) {
           return sig;
         }
+        // the largest held checkpoint the key signed says how much is missing (the first only where it begins)
+        long covered = cp.checkpoint().size();
+        for (int i = heldIndex + 1; i < relevantHeld.size(); i++) {
+          SignedCheckpoint later = relevantHeld.get(i);
+          if (later.check(key) == SignedCheckpoint.SignatureStatus.VALID) {
+            covered = Math.max(covered, later.checkpoint().size());
+          }
+        }
         // The file alone cannot tell an export made before the checkpoint was handed out from one
         // whose tail was cut: both end with a valid signed checkpoint. A later export can.
         return new Failure(records + 1, Reason.TRUNCATED, "a checkpoint held outside the server covers "
-            + cp.checkpoint().size() + " records but this file ends after record " + records + ": records "
-            + (records + 1) + ".." + cp.checkpoint().size() + " are missing; either the file was exported before"
+            + covered + " records but this file ends after record " + records + ": records "
+            + (records + 1) + ".." + covered + " are missing; either the file was exported before"
             + " that checkpoint was handed out, or its tail was removed");
       }
       long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;

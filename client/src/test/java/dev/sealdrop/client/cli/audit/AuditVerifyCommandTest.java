@@ -163,6 +163,7 @@ class AuditVerifyCommandTest {
   void aTruncatedAndReSignedExportPassesPlainVerifyButFailsAgainstAHeldCheckpoint() throws IOException {
     Path held = Files.createDirectory(dir.resolve("held"));
     export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    export("honest-later.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 7, -1); // a later party's
     // the dishonest operator (who holds the audit key) keeps only the first 3 records and re-signs
     Path truncated = export("truncated.jsonl", 3);
 
@@ -173,7 +174,8 @@ class AuditVerifyCommandTest {
     assertThat(r.object("break")).containsEntry("seq", 4L).containsEntry("reason", "TRUNCATED");
     assertThat(r.object("error")).containsEntry("reason", "TRUNCATED");
     // the file alone cannot tell an older export from a cut one: the message names both, the hint the next step
-    assertThat((String) r.object("error").get("message")).contains("records 4..5 are missing")
+    // the largest held checkpoint tells how much is gone
+    assertThat((String) r.object("error").get("message")).contains("covers 7 records").contains("records 4..7 are missing")
         .contains("exported before that checkpoint was handed out, or its tail was removed");
     assertThat((String) r.object("error").get("hint")).startsWith("verify an export made now");
   }
@@ -203,6 +205,7 @@ class AuditVerifyCommandTest {
   void aRewrittenAndReSignedHistoryFailsAgainstAHeldCheckpoint() throws IOException {
     Path held = Files.createDirectory(dir.resolve("held"));
     export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    export("honest-later.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 7, -1); // a later party's
     Path rewritten = export("rewritten.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed),
         Files.createDirectory(dir.resolve("ignored")), -1, 2);
 
