@@ -42,17 +42,27 @@ public final class ServerTls {
   private ServerTls() {}
 
   /** Reads the CA certificate that client certificates must chain to. */
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the CA path comes from server configuration")
   public static X509Certificate readCertificate(Path file) throws IOException {
+    return readFirstCertificate(file, "CA certificate", "ca");
+  }
+
+  /**
+   * The first X.509 certificate in {@code file}; a refusal names it as {@code what} and the
+   * configuration {@code setting} (and option) that points at it.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the path comes from server configuration")
+  static X509Certificate readFirstCertificate(Path file, String what, String setting) throws IOException {
+    String check = "check the " + setting + " setting (--" + setting + ")";
     try (InputStream in = Files.newInputStream(file)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new IOException("the CA certificate " + file + " does not exist; check the ca setting (--ca)", e);
+      throw new IOException("the " + what + " " + file + " does not exist; " + check, e);
     } catch (java.nio.file.AccessDeniedException e) {
-      throw new IOException("the CA certificate " + file + " cannot be read (permission denied); check the ca setting"
-          + " (--ca) and the file's permissions", e);
+      throw new IOException("the " + what + " " + file + " cannot be read (permission denied); " + check
+          + " and the file's permissions", e);
     } catch (GeneralSecurityException | ClassCastException e) {
-      throw new IOException(file + " is not a PEM X.509 certificate: " + e.getMessage(), e);
+      throw new IOException("the " + what + " " + file + " is not a PEM X.509 certificate (" + e.getMessage() + "); "
+          + check, e);
     }
   }
 

@@ -5,16 +5,13 @@ import dev.sealdrop.keys.Pkcs8Pem;
 import dev.sealdrop.server.config.ServerConfig;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.EnumSet;
 import java.util.Set;
@@ -42,7 +39,7 @@ public final class ServerTlsFiles {
           + " ca setting (--ca) must name the CA that issues your clients' certificates");
     }
     requireOwnerOnly(tls.privateKey());
-    X509Certificate leaf = firstCertificate(tls.certificateChain());
+    X509Certificate leaf = ServerTls.readFirstCertificate(tls.certificateChain(), "server certificate", "cert");
     PrivateKey key = privateKey(tls.privateKey(), leaf.getPublicKey().getAlgorithm());
     if (key == null || !CertificateKeys.isKeyOf(leaf, key)) {
       throw new IOException("the server key " + tls.privateKey() + " is not the key of the server certificate "
@@ -76,18 +73,6 @@ public final class ServerTlsFiles {
       throw new IOException("the server key " + keyFile + " can be accessed by other users ("
           + PosixFilePermissions.toString(attributes.permissions()) + "); make it readable by the server's user only:"
           + " chmod 600 " + keyFile);
-    }
-  }
-
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the certificate path comes from server configuration")
-  private static X509Certificate firstCertificate(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new IOException("the server certificate " + file + " does not exist; check the cert setting (--cert)", e);
-    } catch (GeneralSecurityException | ClassCastException e) {
-      throw new IOException("the server certificate " + file + " is not a PEM X.509 certificate (chain); check the"
-          + " cert setting (--cert)", e);
     }
   }
 
