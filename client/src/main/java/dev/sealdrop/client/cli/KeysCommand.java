@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
@@ -31,16 +32,18 @@ import picocli.CommandLine.Parameters;
 /** {@code sealdrop keys}: publish, show and export key bundles. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
     description = {"Publish your key bundle, show fingerprints (yours or another identity's), export or import bundles.",
+        "Renew the client certificate your keys are signed with, keeping the keys.",
         "Register, list and remove the SSH public keys you log in to the SFTP door with."},
     subcommands = {KeysCommand.Publish.class, KeysCommand.Show.class, KeysCommand.Export.class,
-        KeysCommand.Import.class, KeysCommand.AddSsh.class, KeysCommand.ListSsh.class, KeysCommand.RemoveSsh.class},
+        KeysCommand.Import.class, KeysRenewCommand.class, KeysCommand.AddSsh.class, KeysCommand.ListSsh.class, KeysCommand.RemoveSsh.class},
     footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb",
-        "  sealdrop keys import alice.skb", "  sealdrop keys add-ssh ~/.ssh/id_ed25519.pub", "  sealdrop keys list-ssh",
+        "  sealdrop keys import alice.skb", "  sealdrop keys renew --cert alice-2027.crt --key alice-2027.key",
+        "  sealdrop keys add-ssh ~/.ssh/id_ed25519.pub", "  sealdrop keys list-ssh",
         "  sealdrop keys remove-ssh SHA256:..."})
 final class KeysCommand extends SealdropSubcommand {
   @Override
   void run(Session session) {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show, export, import, add-ssh, list-ssh or remove-ssh");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show, export, import, renew, add-ssh, list-ssh or remove-ssh");
   }
 
   /** {@code keys publish}. */
@@ -51,11 +54,15 @@ final class KeysCommand extends SealdropSubcommand {
     @Override
     void run(Session session) throws Exception {
       KeyBundle own = session.ownBundle();
+      session.output().emit(new BundleResult("published", own, Optional.empty(), publish(session, own)));
+    }
+
+    /** Verifies our bundle as peers will, then publishes it; the fingerprint the server answers. */
+    static String publish(Session session, KeyBundle own) throws SealdropFailure {
       session.trust().verify(own.encoded(), session.config().identity());
       PublishBundleResponse r = ServerConnection.call(GrpcFailures.Op.PUBLISH_BUNDLE, () -> session.connect().keys()
           .publishBundle(PublishBundleRequest.newBuilder().setSignedBundle(ByteString.copyFrom(own.encoded())).build()));
-      String fp = r.getFingerprint().isEmpty() ? own.fingerprint() : r.getFingerprint();
-      session.output().emit(new BundleResult("published", own, Optional.empty(), fp));
+      return r.getFingerprint().isEmpty() ? own.fingerprint() : r.getFingerprint();
     }
   }
 
@@ -151,16 +158,29 @@ final class KeysCommand extends SealdropSubcommand {
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the key file")
     void run(Session session) throws Exception {
       String line = SshPublicKeyFile.read(file);
-      // the server answers a key that is already the caller's (through this certificate) with that key, unchanged:
-      // nothing to do, and the output says so; one of the caller's keys registered through another certificate
-      // (before a renewal) comes back bound to this one, registered anew
-      List<dev.sealdrop.protocol.v1.SshKey> before = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session
-          .connect().sshKeys().listSshKeys(ListSshKeysRequest.getDefaultInstance())).getKeysList();
+      SshKeysView added = register(session, line, mine(session));
+      session.output().emit(added);
+    }
+
+    /** The caller's SSH keys, as the server lists them now. */
+    static List<dev.sealdrop.protocol.v1.SshKey> mine(Session session) throws SealdropFailure {
+      return ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect().sshKeys()
+          .listSshKeys(ListSshKeysRequest.getDefaultInstance())).getKeysList();
+    }
+
+    /**
+     * Registers {@code line} through this profile's certificate; {@code before} is {@link #mine} from before. The
+     * server answers a key that is already the caller's (through this certificate) with that key, unchanged:
+     * nothing to do, and the status says so; one of the caller's keys registered through another certificate
+     * (before a renewal) comes back bound to this one, registered anew.
+     */
+    static SshKeysView register(Session session, String line, List<dev.sealdrop.protocol.v1.SshKey> before)
+        throws SealdropFailure {
       dev.sealdrop.protocol.v1.SshKey added = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect()
           .sshKeys().addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(line).build())).getKey();
       boolean wasMine = before.stream().anyMatch(k -> k.getFingerprint().equals(added.getFingerprint()));
       String status = before.contains(added) ? "already-registered" : wasMine ? "rebound" : "added";
-      session.output().emit(new SshKeysView(status, List.of(added)));
+      return new SshKeysView(status, List.of(added));
     }
   }
 

@@ -342,16 +342,16 @@ public final class GrpcFailures {
    * {@link CertificateAlert}) or at a call (its reason): what it means and what the user can do.
    */
   private static AuthFailure certificateRefused(String reason, String detail, Throwable e) {
-    String initForce = "`sealdrop init --force --cert NEW.crt --key NEW.key --ca CA.crt` with it (then `sealdrop keys "
-        + "publish`)";
+    String renew = "`sealdrop keys renew --cert NEW.crt --key NEW.key` with it (keeps your keys)";
     switch (reason) {
       case "CERTIFICATE_REVOKED":
         return new AuthFailure(reason, "the server refused our certificate: it, or your identity, was revoked by an "
             + "admin (" + detail + ")", "revocation is permanent; ask an admin: if only this certificate was "
-            + "revoked, a new certificate for the same identity works: " + initForce, e);
+            + "revoked, a new certificate for the same identity works: " + renew + ", or, if your keys may be "
+            + "compromised too (a lost device), `sealdrop init --force` with it for new keys", e);
       case "CERTIFICATE_EXPIRED":
         return new AuthFailure(reason, "the server refused our certificate: it has expired or is not yet valid ("
-            + detail + ")", "get a renewed certificate from your CA and run " + initForce + "; if its dates look "
+            + detail + ")", "get a renewed certificate from your CA and run " + renew + "; if its dates look "
             + "right, check this machine's clock", e);
       case "IDENTITY_DISABLED":
         return new AuthFailure(reason, "the server refused our certificate: your identity is disabled by an admin ("

@@ -1,0 +1,135 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.Pem;
+import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.keys.CertificateKeys;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PublicKeys;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A client certificate (with any intermediates after it) and its private key, as the user names them with
+ * {@code --cert} and {@code --key} ({@code init}, {@code keys renew}): read, checked that they belong
+ * together and are usable now, and able to sign a key bundle that peers will accept.
+ */
+final class CertificateAndKey {
+  private final Path certFile;
+  private final Path keyFile;
+  private final List<X509Certificate> chain;
+  private final PrivateKey key;
+  private final String identity;
+
+  private CertificateAndKey(Path certFile, Path keyFile, List<X509Certificate> chain, PrivateKey key, String identity) {
+    this.certFile = certFile;
+    this.keyFile = keyFile;
+    this.chain = chain;
+    this.key = key;
+    this.identity = identity;
+  }
+
+  /**
+   * Reads {@code cert} (the certificate, then any intermediate CA certificates between it and the CA: the usual
+   * shape of an organisation's PKI) and {@code key}. Refused with a reason naming the files: an algorithm key
+   * bundles cannot use (before the key is read, where it would be "cannot parse"), a certificate outside its
+   * dates, a key that is not the certificate's.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the files")
+  static CertificateAndKey read(Path cert, Path key, Instant now) throws SealdropFailure {
+    for (Path p : List.of(cert, key)) {
+      if (!Files.isRegularFile(p)) {
+        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + p, "check --cert and --key");
+      }
+    }
+    List<X509Certificate> chain = List.of(Pem.certificates(cert));
+    X509Certificate certificate = chain.get(0);
+    Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
+    if (unsupported.isPresent()) {
+      throw new UsageFailure("CERT_KEY_UNSUPPORTED", "cannot use " + cert + ": " + unsupported.get(),
+          "ask your CA for a client certificate with an ECDSA (P-256), Ed25519 or RSA key, and pass it as --cert");
+    }
+    refuseOutsideValidity(cert, certificate, now);
+    PrivateKey privateKey = Pem.privateKey(key);
+    String identity = Pem.identity(certificate);
+    if (!CertificateKeys.isKeyOf(certificate, privateKey)) {
+      // said with the files named, as the user gave them (KeyBundle.create's own check speaks of its parameters)
+      throw new UsageFailure("KEY_CERT_MISMATCH", "--key " + key + " is not the private key of --cert " + cert
+          + " (" + identity + "'s certificate)", "pass the key file that was issued together with that certificate");
+    }
+    return new CertificateAndKey(cert, key, chain, privateKey, identity);
+  }
+
+  /**
+   * A certificate past its notAfter (or before its notBefore) can neither sign a key bundle that others accept
+   * nor pass the server's handshake: said with its dates, before anything is read or written.
+   */
+  private static void refuseOutsideValidity(Path file, X509Certificate certificate, Instant now) throws UsageFailure {
+    Instant notAfter = certificate.getNotAfter().toInstant();
+    Instant notBefore = certificate.getNotBefore().toInstant();
+    if (!now.isBefore(notAfter)) {
+      throw new UsageFailure("CERTIFICATE_EXPIRED", "--cert " + file + " expired at " + notAfter + " (now: "
+          + now.truncatedTo(ChronoUnit.SECONDS) + ")", "ask your CA for a renewed client certificate and pass it as"
+          + " --cert; if its dates look right, check this machine's clock");
+    }
+    if (now.isBefore(notBefore)) {
+      throw new UsageFailure("CERTIFICATE_NOT_YET_VALID", "--cert " + file + " is valid only from " + notBefore
+          + " (now: " + now.truncatedTo(ChronoUnit.SECONDS) + ")", "wait until then, or check this machine's clock");
+    }
+  }
+
+  /** The identity the certificate names (its subject CN). */
+  String identity() {
+    return identity;
+  }
+
+  /** The client certificate itself (the chain's first). */
+  X509Certificate certificate() {
+    return chain.get(0);
+  }
+
+  Path certFile() {
+    return certFile;
+  }
+
+  Path keyFile() {
+    return keyFile;
+  }
+
+  /**
+   * Signs a bundle of {@code keys} with the certificate's key, valid until the chain's earliest expiry (it cannot
+   * be verified after any of its certificates expires), carrying the chain without the trust anchor (a --cert file
+   * may end with the root; peers have it as their CA), and checks that peers trusting {@code ca} (named to the user
+   * as {@code caName}) will accept it.
+   */
+  KeyBundle signBundle(PublicKeys keys, X509Certificate ca, String caName, KeyTrust trust) throws SealdropFailure {
+    KeyBundle bundle;
+    try {
+      bundle = KeyBundle.create(identity, keys, validUntil(), key, chain.stream().filter(c -> !c.equals(ca)).toList());
+    } catch (IllegalArgumentException e) {
+      throw new UsageFailure("KEY_CERT_MISMATCH", "cannot sign the key bundle: " + e.getMessage(),
+          "--key must be the private key of --cert");
+    }
+    try {
+      trust.verify(bundle.encoded(), identity);
+    } catch (IntegrityFailure e) {
+      throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(),
+          "--cert must be a valid client certificate (EKU clientAuth) issued by " + caName + "; if an"
+              + " intermediate CA issued it, put the intermediate's certificate (PEM) after yours in the --cert file");
+    }
+    return bundle;
+  }
+
+  private Instant validUntil() {
+    return chain.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElseThrow();
+  }
+}

@@ -1,0 +1,168 @@
+package dev.sealdrop.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.Pem;
+import dev.sealdrop.client.keystore.Profile;
+import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.keys.KeyBundle;
+import dev.sealdrop.keys.PrivateKeys;
+import dev.sealdrop.keys.PublicKeys;
+import dev.sealdrop.protocol.v1.SshKey;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sealdrop keys renew}: moves the profile to a renewed client certificate of the same identity and keeps
+ * its encryption and signing keys. The key bundle is signed again with the new certificate (its fingerprint,
+ * which names the keys, not the certificate, stays the same, so peers' pins hold and files sealed for the keys
+ * still open), published, and the SSH keys registered through the old certificate are bound to the new one.
+ */
+@Command(name = "renew", mixinStandardHelpOptions = true,
+    description = {"Use a renewed client certificate (same identity) and keep your keys: signs your key bundle again"
+        + " with it, publishes it, and binds your SSH keys to it.",
+        "Your fingerprint does not change, so others' pins of you hold and files sealed for you still open."
+            + " (`sealdrop init --force` would make new keys instead.)",
+        "Run it again with the same files if it was interrupted, or if the server could not be reached."},
+    footer = {"  sealdrop keys renew --cert alice-2027.crt --key alice-2027.key"})
+final class KeysRenewCommand extends SealdropSubcommand {
+  @Option(names = "--cert", required = true, paramLabel = "FILE",
+      description = "The renewed client certificate (PEM; any intermediate CA certificates after it).")
+  Path cert;
+
+  @Option(names = "--key", required = true, paramLabel = "FILE", description = "Its private key (PKCS#8 PEM).")
+  Path key;
+
+  @Mixin
+  PassphraseOption passphrase;
+
+  @Override
+  void run(Session session) throws Exception {
+    String identity = session.config().identity();
+    Profile profile = session.profile();
+    CertificateAndKey renewed = CertificateAndKey.read(cert, key, session.environment().clock().instant());
+    if (!renewed.identity().equals(identity)) {
+      throw new UsageFailure("IDENTITY_MISMATCH", "--cert " + cert + " is " + TerminalText.clean(renewed.identity())
+          + "'s certificate, but the profile " + profile.dir() + " is " + TerminalText.clean(identity) + "'s",
+          "pass a certificate issued to " + TerminalText.clean(identity) + "; another identity needs its own profile"
+              + " (`sealdrop --home DIR init`)");
+    }
+    KeyBundle current = session.ownBundle();
+    Optional<X509Certificate> previous = previousCertificate(profile);
+    // the keys to vouch for are the ones we can decrypt with: unlocked (which also proves the passphrase) and
+    // compared with the bundle the profile publishes, so that a renewal can never change the fingerprint
+    PublicKeys keys = unlockedPublicKeys(session);
+    if (!keys.equals(current.publicKeys())) {
+      throw new KeyStoreFailure("BUNDLE_NOT_OF_KEYS", "the profile's key bundle " + profile.ownBundle()
+          + " does not hold the public keys of its private keys " + profile.privateKeyFile(),
+          "the profile was changed by hand or mixed with another's: restore it from a backup, or make new keys with"
+              + " `sealdrop init --force` (files sealed for the old keys can then no longer be opened)");
+    }
+    KeyBundle bundle = renewed.signBundle(keys, session.ca(), "the profile's CA (" + profile.caCertificate() + ")",
+        session.trust());
+    // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
+    // it again with the same files (nothing here depends on what the profile held before)
+    SecureFiles.copy(key, profile.clientKey());
+    SecureFiles.copy(cert, profile.clientCertificate());
+    SecureFiles.write(profile.ownBundle(), bundle.encoded());
+    session.output().note("the profile now uses the renewed certificate (serial " + serial(renewed.certificate())
+        + "); publishing your key bundle signed with it. If this fails, run the same command again.");
+
+    String published = KeysCommand.Publish.publish(session, bundle);
+    List<SshKeysView> ssh = new ArrayList<>();
+    List<SshKey> before = KeysCommand.AddSsh.mine(session);
+    for (SshKey k : before) {
+      ssh.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), before));
+    }
+    session.output().emit(new Renewed(bundle, published, renewed.certificate(), previous, ssh));
+  }
+
+  private PublicKeys unlockedPublicKeys(Session session) throws SealdropFailure {
+    PrivateKeys unlocked = session.keyStore(passphrase.file).unlock();
+    try {
+      return unlocked.publicKeys();
+    } finally {
+      unlocked.destroy();
+    }
+  }
+
+  /** The certificate the profile used until now, if it can still be read (only to show what changed). */
+  private static Optional<X509Certificate> previousCertificate(Profile profile) {
+    try {
+      return Optional.of(Pem.certificate(profile.clientCertificate()));
+    } catch (SealdropFailure | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** As {@code openssl x509 -noout -serial} prints it (upper-case hex), which {@code admin identities revoke} takes. */
+  static String serial(X509Certificate c) {
+    String hex = c.getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
+    return hex.length() % 2 == 0 ? hex : "0" + hex;
+  }
+
+  private record Renewed(KeyBundle bundle, String publishedFingerprint, X509Certificate certificate,
+      Optional<X509Certificate> previous, List<SshKeysView> sshKeys) implements Result {
+    @Override
+    public void writeJson(JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("status", "renewed");
+      g.writeStringField("identity", bundle.identity());
+      g.writeStringField("fingerprint", bundle.fingerprint());
+      g.writeStringField("published_fingerprint", publishedFingerprint);
+      g.writeStringField("certificate_serial", serial(certificate));
+      g.writeStringField("not_after", bundle.notAfter().toString());
+      if (previous.isPresent()) {
+        g.writeStringField("previous_certificate_serial", serial(previous.get()));
+        g.writeStringField("previous_not_after", previous.get().getNotAfter().toInstant().toString());
+      }
+      g.writeArrayFieldStart("ssh_keys");
+      for (SshKeysView v : sshKeys) {
+        g.writeStartObject();
+        g.writeStringField("status", v.status());
+        g.writeStringField("fingerprint", v.keys().get(0).getFingerprint());
+        g.writeStringField("algorithm", v.keys().get(0).getAlgorithm());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(PrintWriter out) {
+      out.println("Renewed " + TerminalText.clean(bundle.identity()) + "'s certificate: serial " + serial(certificate)
+          + ", your key bundle valid until " + bundle.notAfter()
+          + previous.map(p -> " (was serial " + serial(p) + ", until " + p.getNotAfter().toInstant() + ")").orElse(""));
+      out.println("  fingerprint: " + bundle.fingerprint() + "  (unchanged: the same keys, so others' pins of you hold"
+          + " and files sealed for you still open)");
+      out.println("  published:   yes" + (publishedFingerprint.equals(bundle.fingerprint()) ? ""
+          : " (the server answered " + TerminalText.clean(publishedFingerprint) + ")"));
+      if (sshKeys.isEmpty()) {
+        out.println("  SSH keys:    none registered");
+      }
+      for (SshKeysView v : sshKeys) {
+        SshKey k = v.keys().get(0);
+        out.println("  SSH key:     " + TerminalText.clean(k.getFingerprint()) + " (" + TerminalText.clean(k.getAlgorithm())
+            + ") " + (v.status().equals("already-registered") ? "already bound to this certificate" : "now bound to"
+            + " the renewed certificate"));
+      }
+      out.println("  peers see the renewed bundle the next time they fetch your key; `sealdrop keys export` gives it to"
+          + " those who imported it offline");
+    }
+  }
+}

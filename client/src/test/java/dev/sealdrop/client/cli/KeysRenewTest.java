@@ -1,0 +1,229 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sealdrop keys renew} against a real server: a renewed certificate of the same identity keeps the keys
+ * (same fingerprint: pins hold, files sealed before still open), is what the profile connects with from then
+ * on (the old certificate can be revoked), and re-binds the SSH keys; anything that does not fit changes
+ * nothing in the profile.
+ */
+class KeysRenewTest {
+  @TempDir
+  static Path root;
+  static SealdropServer server;
+  static DevPki pki;
+  static String address;
+  static Cli bob;
+  static Cli carol;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path certs = root.resolve("certs");
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+    pki = DevPki.loadOrCreate(certs);
+    address = "127.0.0.1:" + server.port();
+    bob = Users.init(pki, root, "bob", address);
+    bob.run("keys", "publish").assertExit(0);
+    carol = Users.user(root, "carol");
+    carol.run("init", "--server", address, "--admin-server", server.adminHost() + ":" + server.adminPort(),
+        "--cert", pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca",
+        pki.caCertFile().toString()).assertExit(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** A certificate for {@code name} in its own files (DevPki writes NAME.crt/.key: copied away at once). */
+  private static IssuedCert issue(String name, CertSpec spec, String label) throws Exception {
+    IssuedCert c = pki.issue(spec);
+    Path dir = Files.createDirectories(root.resolve("issued-" + label));
+    Path cert = Files.copy(c.certFile(), dir.resolve(name + ".crt"));
+    Path key = Files.copy(c.keyFile(), dir.resolve(name + ".key"));
+    return new IssuedCert(name, c.certificate(), c.privateKey(), cert, key);
+  }
+
+  private static Map<String, byte[]> snapshot(Cli c) throws Exception {
+    Map<String, byte[]> m = new HashMap<>();
+    for (String f : List.of("tls/client.crt", "tls/client.key", "tls/ca.crt", "keys/bundle.skb", "keys/identity.key",
+        "profile.properties")) {
+      m.put(f, Files.readAllBytes(c.home().resolve(f)));
+    }
+    return m;
+  }
+
+  private static void assertUnchanged(Cli c, Map<String, byte[]> before) throws Exception {
+    for (Map.Entry<String, byte[]> e : before.entrySet()) {
+      assertThat(Files.readAllBytes(c.home().resolve(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  private static String serial(IssuedCert c) {
+    return KeysRenewCommand.serial(c.certificate());
+  }
+
+  @Test
+  void aRenewedCertificateKeepsTheKeysAndIsWhatTheProfileConnectsWithFromThenOn() throws Exception {
+    OpenSsh.assumeInstalled(OpenSsh.SSH_KEYGEN);
+    Instant now = Instant.now();
+    IssuedCert old = issue("dora", CertSpec.client("dora").withValidity(now.minus(Duration.ofDays(1)),
+        now.plus(Duration.ofDays(2))), "dora-old");
+    carol.run("admin", "identities", "add", "dora", "--role", "transferor").assertExit(0);
+    Cli dora = Users.user(root, "dora");
+    dora.run("init", "--server", address, "--cert", old.certFile().toString(), "--key", old.keyFile().toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
+    dora.run("keys", "publish").assertExit(0);
+    Path sshKey = OpenSsh.keygen(Files.createDirectories(root.resolve("ssh")).resolve("dora"), "ed25519", 0, "dora");
+    dora.run("keys", "add-ssh", sshKey.resolveSibling("dora.pub").toString()).assertExit(0);
+    String fingerprint = (String) dora.run("--json", "keys", "show").assertExit(0).json().get("fingerprint");
+    // bob pins dora's key, and seals a file for her before the renewal
+    assertThat(bob.run("--json", "keys", "show", "dora").assertExit(0).json()).containsEntry("status", "first_use");
+    Path secret = Files.writeString(root.resolve("for-dora.csv"), "customer_id,name\n7,Dora's ACME\n");
+    Path sealed = root.resolve("for-dora.sealed");
+    bob.run("seal", secret.toString(), "--to", "dora", "-o", sealed.toString()).assertExit(0);
+
+    IssuedCert renewed = issue("dora", CertSpec.client("dora").withValidity(now.minus(Duration.ofHours(1)),
+        now.plus(Duration.ofDays(400))), "dora-new");
+    CliRun r = dora.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(r.json()).containsEntry("status", "renewed").containsEntry("identity", "dora")
+        .containsEntry("fingerprint", fingerprint).containsEntry("published_fingerprint", fingerprint)
+        .containsEntry("certificate_serial", serial(renewed)).containsEntry("previous_certificate_serial", serial(old));
+    assertThat(Instant.parse((String) r.json().get("not_after"))).isAfter(now.plus(Duration.ofDays(399)));
+    assertThat(r.list("ssh_keys")).singleElement().satisfies(k -> assertThat(k).containsEntry("status", "rebound"));
+    assertThat(r.err()).contains("the profile now uses the renewed certificate");
+    assertThat(dora.home().resolve("tls/client.crt")).hasSameBinaryContentAs(renewed.certFile());
+    assertThat(dora.home().resolve("tls/client.key")).hasSameBinaryContentAs(renewed.keyFile());
+
+    // bob's pin holds (same fingerprint) and takes the renewed bundle's later end
+    Map<String, Object> shown = bob.run("--json", "keys", "show", "dora").assertExit(0).json();
+    assertThat(shown).containsEntry("status", "known").containsEntry("fingerprint", fingerprint);
+    assertThat(Instant.parse((String) shown.get("not_after"))).isAfter(now.plus(Duration.ofDays(399)));
+    // the keys are the same: the file bob sealed before the renewal opens
+    dora.run("keys", "show", "bob").assertExit(0);
+    Path opened = root.resolve("opened-by-dora.csv");
+    dora.run("open", sealed.toString(), "-o", opened.toString()).assertExit(0);
+    assertThat(opened).hasSameTextualContentAs(secret);
+
+    // the old certificate revoked, the profile goes on: it connects with the renewed one (and sends with it)
+    carol.run("admin", "identities", "revoke", "dora", "--certificate", serial(old)).assertExit(0);
+    CliRun sent = dora.run("--json", "send", secret.toString(), "--to", "bob").assertExit(0);
+    Path inbox = Files.createDirectories(root.resolve("bob-from-dora"));
+    bob.run("receive", (String) sent.json().get("token"), "-o", inbox.toString()).assertExit(0);
+    assertThat(inbox.resolve("for-dora.csv")).hasSameTextualContentAs(secret);
+    // the SSH key is bound to the renewed certificate: the revocation of the old one did not take it away
+    assertThat(dora.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys")).hasSize(1);
+
+    // running it again is harmless: the same keys, the key already bound
+    CliRun again = dora.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(again.json()).containsEntry("fingerprint", fingerprint);
+    assertThat(again.list("ssh_keys")).singleElement()
+        .satisfies(k -> assertThat(k).containsEntry("status", "already-registered"));
+  }
+
+  @Test
+  void whatDoesNotFitIsRefusedBeforeAnythingChanges() throws Exception {
+    Instant now = Instant.now();
+    Cli alice = Users.init(pki, root, "alice", address);
+    Map<String, byte[]> before = snapshot(alice);
+
+    CliRun other = alice.run("--json", "keys", "renew", "--cert", pki.certFile("bob").toString(), "--key",
+        pki.keyFile("bob").toString()).assertExit(2);
+    assertThat(other.jsonError()).containsEntry("reason", "IDENTITY_MISMATCH");
+    assertThat(other.err()).contains("is bob's certificate, but the profile").contains("is alice's");
+
+    IssuedCert expired = issue("alice", CertSpec.client("alice").withValidity(now.minus(Duration.ofDays(30)),
+        now.minus(Duration.ofDays(1))), "alice-expired");
+    assertThat(alice.run("--json", "keys", "renew", "--cert", expired.certFile().toString(), "--key",
+        expired.keyFile().toString()).assertExit(2).jsonError()).containsEntry("reason", "CERTIFICATE_EXPIRED");
+
+    IssuedCert fresh = issue("alice", CertSpec.client("alice"), "alice-fresh");
+    assertThat(alice.run("--json", "keys", "renew", "--cert", fresh.certFile().toString(), "--key",
+        pki.keyFile("bob").toString()).assertExit(2).jsonError()).containsEntry("reason", "KEY_CERT_MISMATCH");
+
+    IssuedCert foreign = issue("alice", CertSpec.client("alice").fromForeignCa(), "alice-foreign");
+    CliRun untrusted = alice.run("--json", "keys", "renew", "--cert", foreign.certFile().toString(), "--key",
+        foreign.keyFile().toString()).assertExit(2);
+    assertThat(untrusted.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat(untrusted.err()).contains("the profile's CA");
+
+    CliRun wrong = alice.withPassphrase("not alice's passphrase", "--json", "keys", "renew", "--cert",
+        fresh.certFile().toString(), "--key", fresh.keyFile().toString()).assertExit(7);
+    assertThat(wrong.jsonError()).containsEntry("reason", "WRONG_PASSPHRASE");
+
+    // a bundle that is not of the profile's keys (here bob's) would change the fingerprint: refused
+    Files.copy(root.resolve("home-bob/keys/bundle.skb"), alice.home().resolve("keys/bundle.skb"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    CliRun mixed = alice.run("--json", "keys", "renew", "--cert", fresh.certFile().toString(), "--key",
+        fresh.keyFile().toString()).assertExit(7);
+    assertThat(mixed.jsonError()).containsEntry("reason", "BUNDLE_NOT_OF_KEYS");
+    Files.write(alice.home().resolve("keys/bundle.skb"), before.get("keys/bundle.skb"));
+
+    assertUnchanged(alice, before);
+    assertThat(alice.run("--json", "keys", "renew").assertExit(2).err()).contains("--cert");
+  }
+
+  @Test
+  void aRenewalTheServerDidNotHearOfIsCompletedByRunningItAgain() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Cli erin = Users.user(root, "erin");
+    carol.run("admin", "identities", "add", "erin", "--role", "acquirer").assertExit(0);
+    IssuedCert first = issue("erin", CertSpec.client("erin"), "erin-first");
+    erin.run("init", "--server", address, "--cert", first.certFile().toString(), "--key", first.keyFile().toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
+    erin.run("keys", "publish").assertExit(0);
+    String fingerprint = (String) erin.run("--json", "keys", "show").assertExit(0).json().get("fingerprint");
+
+    Instant now = Instant.now();
+    IssuedCert second = issue("erin", CertSpec.client("erin").withValidity(now.minus(Duration.ofHours(1)),
+        now.plus(Duration.ofDays(500))), "erin-second");
+    Path config = erin.home().resolve("profile.properties");
+    String properties = Files.readString(config);
+    Files.writeString(config, properties.replace(String.valueOf(server.port()), String.valueOf(closed)));
+    assertThat(Files.readString(config)).as("the profile points at a closed port").isNotEqualTo(properties);
+    CliRun offline = erin.run("--json", "keys", "renew", "--cert", second.certFile().toString(), "--key",
+        second.keyFile().toString()).assertExit(8);
+    assertThat(offline.err()).contains("the profile now uses the renewed certificate")
+        .contains("run the same command again");
+    assertThat(erin.home().resolve("tls/client.crt")).hasSameBinaryContentAs(second.certFile());
+
+    Files.writeString(config, properties);
+    // the server still serves the bundle signed with the first certificate
+    assertThat(Instant.parse((String) bob.run("--json", "keys", "show", "erin").assertExit(0).json().get("not_after")))
+        .isBefore(now.plus(Duration.ofDays(450)));
+    CliRun done = erin.run("--json", "keys", "renew", "--cert", second.certFile().toString(), "--key",
+        second.keyFile().toString()).assertExit(0);
+    assertThat(done.json()).containsEntry("fingerprint", fingerprint).containsEntry("certificate_serial",
+        serial(second)).containsEntry("previous_certificate_serial", serial(second));
+    // now it serves the one signed with the second: same fingerprint, the second certificate's end
+    Map<String, Object> shown = bob.run("--json", "keys", "show", "erin").assertExit(0).json();
+    assertThat(shown).containsEntry("status", "known").containsEntry("fingerprint", fingerprint);
+    assertThat(Instant.parse((String) shown.get("not_after"))).isAfter(now.plus(Duration.ofDays(450)));
+  }
+}
