@@ -98,6 +98,11 @@ public final class KeyTrust {
       return "the bundle's certificate is not from this server's CA, so re-publishing cannot mend it:"
           + " verify who gave you this bundle for " + identity + ", and do not use it";
     }
+    if (reason == BundleException.Reason.CERTIFICATE_EXPIRED || reason == BundleException.Reason.BUNDLE_EXPIRED) {
+      return "ask " + identity + " to renew their certificate with the CA and run `sealdrop keys renew --cert NEW.crt"
+          + " --key NEW.key` (their keys and fingerprint stay the same); if the dates look right, check this"
+          + " machine's clock";
+    }
     return "the key bundle of " + identity + " cannot be trusted; ask " + identity + " to run `sealdrop keys publish`";
   }
 

@@ -54,4 +54,20 @@ class KeyTrustTest {
     org.assertj.core.api.Assertions.assertThat(KeyTrust.reasonName(dev.sealdrop.keys.BundleException.Reason.UNSUPPORTED_KEY))
         .isEqualTo("BUNDLE_UNSUPPORTED_KEY");
   }
+
+  @Test
+  void aBundleWhoseCertificateExpiredPointsItsOwnerAtKeysRenew() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(dir.resolve("pki"));
+    byte[] bundle = KeyBundle.create("alice", PrivateKeys.generate().publicKeys(),
+        pki.certificate("alice").getNotAfter().toInstant(), pki.privateKey("alice"),
+        List.of(pki.certificate("alice"))).encoded();
+    Clock later = Clock.fixed(pki.certificate("alice").getNotAfter().toInstant().plus(Duration.ofDays(1)),
+        java.time.ZoneOffset.UTC);
+    KeyTrust trust = new KeyTrust(pki.caCertificate(), later, new PinStore(dir.resolve("trusted-later")));
+    assertThatThrownBy(() -> trust.verify(bundle, "alice")).isInstanceOfSatisfying(IntegrityFailure.class, e -> {
+      org.assertj.core.api.Assertions.assertThat(e.reason()).isIn("BUNDLE_CERTIFICATE_EXPIRED", "BUNDLE_EXPIRED");
+      org.assertj.core.api.Assertions.assertThat(e.hint()).hasValueSatisfying(h -> org.assertj.core.api.Assertions
+          .assertThat(h).contains("ask alice to renew their certificate").contains("`sealdrop keys renew"));
+    });
+  }
 }

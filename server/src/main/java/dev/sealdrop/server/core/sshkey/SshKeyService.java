@@ -177,15 +177,17 @@ public final class SshKeyService {
       if (e instanceof UnauthenticatedException u && u.reason() == Reason.CERTIFICATE_EXPIRED) {
         // renewing the certificate is not enough: the key stays bound to the expired one until registered again
         throw new UnauthenticatedException(Reason.CERTIFICATE_EXPIRED, "this SSH key was registered through a client"
-            + " certificate that " + e.getMessage().replaceFirst("^the client certificate ", "") + ", then register"
-            + " the key again from the renewed profile with 'sealdrop keys add-ssh FILE.pub'");
+            + " certificate that " + e.getMessage().replaceFirst("^the client certificate ", "") + ", then run"
+            + " 'sealdrop keys renew --cert NEW.crt --key NEW.key' with the renewed one (it binds your SSH keys to it)"
+            + " or register the key again with 'sealdrop keys add-ssh FILE.pub'");
       }
       if (e instanceof UnauthenticatedException u && u.reason() == Reason.CERTIFICATE_REVOKED
           && !identities.isRevoked(user)) {
         // the certificate, not the identity: a new certificate can vouch for the key once it is registered again
         throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED, "this SSH key was registered through a client"
             + " certificate (serial " + CertificatePolicy.serialOf(cert) + ") that has been revoked; ask an admin for"
-            + " a new certificate, then register the key again from its profile with 'sealdrop keys add-ssh FILE.pub'");
+            + " a new certificate, then run 'sealdrop keys renew --cert NEW.crt --key NEW.key' with it (it binds your"
+            + " SSH keys to it) or register the key again with 'sealdrop keys add-ssh FILE.pub'");
       }
       throw e;
     }

@@ -224,7 +224,8 @@ class SshKeyRegistrationTest {
       try {
         assertThat(said.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("session closed: this SSH key was"
             + " registered through a client certificate that is valid from").contains("renew it with your CA, then"
-            + " register the key again from the renewed profile with 'sealdrop keys add-ssh FILE.pub'")
+            + " run 'sealdrop keys renew --cert NEW.crt --key NEW.key' with the renewed one (it binds your SSH keys to"
+            + " it) or register the key again with 'sealdrop keys add-ssh FILE.pub'")
             .endsWith("[CERTIFICATE_EXPIRED]");
       } finally {
         server.clock.advance(java.time.Duration.ofDays(-2));
