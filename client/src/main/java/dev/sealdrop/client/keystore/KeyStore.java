@@ -42,7 +42,8 @@ public final class KeyStore {
 
   /** Decrypts our keys. The caller destroys them when done. */
   public PrivateKeys unlock() throws KeyStoreFailure, UsageFailure {
-    return decrypt(passphrase());
+    char[] passphrase = passphrase();
+    return decrypt(passphrase, passphrases.byteOrderMarkDropped());
   }
 
   /**
@@ -52,8 +53,9 @@ public final class KeyStore {
    */
   public Unlocking unlockInBackground() throws KeyStoreFailure, UsageFailure {
     char[] passphrase = passphrase();
+    boolean byteOrderMarkDropped = passphrases.byteOrderMarkDropped();
     Unlocking u = new Unlocking();
-    Thread t = new Thread(() -> u.finish(passphrase), "key-unlock");
+    Thread t = new Thread(() -> u.finish(passphrase, byteOrderMarkDropped), "key-unlock");
     t.setDaemon(true);
     t.start();
     return u;
@@ -67,9 +69,9 @@ public final class KeyStore {
 
     private Unlocking() {}
 
-    private void finish(char[] passphrase) {
+    private void finish(char[] passphrase, boolean byteOrderMarkDropped) {
       try {
-        PrivateKeys k = decrypt(passphrase);
+        PrivateKeys k = decrypt(passphrase, byteOrderMarkDropped);
         keys.complete(k);
         if (abandoned.get()) {
           k.destroy();
@@ -111,10 +113,27 @@ public final class KeyStore {
     return passphrases.forUnlock(profile.privateKeyFile());
   }
 
-  /** Reads the key file with {@code passphrase}, which is wiped afterwards whatever happens. */
-  private PrivateKeys decrypt(char[] passphrase) throws KeyStoreFailure {
+  /**
+   * Reads the key file with {@code passphrase}, which is wiped afterwards whatever happens. If it is
+   * wrong and came from a passphrase file whose byte-order mark was dropped, tries once more with the
+   * mark in front: key files created from such a file before the mark was dropped are locked with
+   * it. Only then, so the slow key derivation runs twice only for a wrong passphrase from such a file.
+   */
+  private PrivateKeys decrypt(char[] passphrase, boolean byteOrderMarkDropped) throws KeyStoreFailure {
     try {
-      return PrivateKeyFile.read(profile.privateKeyFile(), passphrase);
+      try {
+        return PrivateKeyFile.read(profile.privateKeyFile(), passphrase);
+      } catch (WrongPassphraseException e) {
+        if (!byteOrderMarkDropped) {
+          throw e;
+        }
+        char[] withMark = Passphrases.withByteOrderMark(passphrase);
+        try {
+          return PrivateKeyFile.read(profile.privateKeyFile(), withMark);
+        } finally {
+          Arrays.fill(withMark, '\0');
+        }
+      }
     } catch (WrongPassphraseException e) {
       throw new KeyStoreFailure("WRONG_PASSPHRASE", "wrong passphrase for " + profile.privateKeyFile(),
           "nothing was changed or redeemed; try again with the right passphrase "

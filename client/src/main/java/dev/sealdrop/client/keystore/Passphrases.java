@@ -25,10 +25,13 @@ import java.util.Optional;
  */
 public final class Passphrases {
   public static final String VARIABLE = "SEALDROP_PASSPHRASE";
+  /** U+FEFF, which Windows Notepad writes at the start of a UTF-8 file: never part of a passphrase. */
+  static final char BYTE_ORDER_MARK = '\uFEFF';
 
   private final Map<String, String> environment;
   private final Path passphraseFile;
   private final PassphrasePrompt prompt;
+  private boolean byteOrderMarkDropped;
 
   public Passphrases(Map<String, String> environment, Path passphraseFile, PassphrasePrompt prompt) {
     this.environment = Objects.requireNonNull(environment, "environment");
@@ -50,6 +53,12 @@ public final class Passphrases {
     char[] p;
     if (passphraseFile != null) {
       p = readFile(passphraseFile);
+      byteOrderMarkDropped = p.length > 0 && p[0] == BYTE_ORDER_MARK;
+      if (byteOrderMarkDropped) {
+        char[] withMark = p;
+        p = Arrays.copyOfRange(withMark, 1, withMark.length);
+        Arrays.fill(withMark, '\0');
+      }
     } else if (environment.get(VARIABLE) != null) {
       p = environment.get(VARIABLE).toCharArray();
     } else {
@@ -61,6 +70,24 @@ public final class Passphrases {
               : "give the passphrase you chose at `sealdrop init` (its keys never have an empty one)");
     }
     return p;
+  }
+
+  /**
+   * Whether the passphrase just obtained came from a file that began with a byte-order mark, which
+   * was dropped. Before the mark was dropped it became part of the passphrase, so key files created
+   * from such a file are locked with it: {@link KeyStore} tries that once if the passphrase without
+   * it is wrong.
+   */
+  boolean byteOrderMarkDropped() {
+    return byteOrderMarkDropped;
+  }
+
+  /** {@code passphrase} with the byte-order mark put back in front (a new array the caller wipes). */
+  static char[] withByteOrderMark(char[] passphrase) {
+    char[] out = new char[passphrase.length + 1];
+    out[0] = BYTE_ORDER_MARK;
+    System.arraycopy(passphrase, 0, out, 1, passphrase.length);
+    return out;
   }
 
   /** Where the empty passphrase came from, for the message. */
@@ -92,7 +119,10 @@ public final class Passphrases {
     }
   }
 
-  /** Reads the first line of a file as UTF-8, without keeping a String of it. */
+  /**
+   * Reads the first line of a file as UTF-8, without keeping a String of it. A leading byte-order
+   * mark is returned as is; {@link #obtain} drops it.
+   */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names their own passphrase file")
   static char[] readFile(Path file) throws UsageFailure {
     byte[] raw;
