@@ -139,8 +139,10 @@ final class KeysCommand extends SealdropSubcommand {
       if (!Files.isRegularFile(file)) {
         throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
       }
-      KeyBundle b = Recipients.resolve(session, java.util.List.of(file.toString()), acceptNewKey).get(0);
-      session.output().emit(new BundleResult("pinned", b, Optional.empty(), b.fingerprint()));
+      // how the pin went, as `keys show IDENTITY` reports it: first_use, known, or replaced (naming the previous key)
+      KeyTrust.Trusted t = Recipients.acceptFile(session, file.toString(), acceptNewKey);
+      session.output().emit(new BundleResult(t.outcome().name().toLowerCase(Locale.ROOT), t.bundle(),
+          t.previousFingerprint(), t.bundle().fingerprint()));
     }
   }
 

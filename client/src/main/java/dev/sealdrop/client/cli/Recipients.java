@@ -58,20 +58,7 @@ final class Recipients {
       KeyBundle b;
       Path asFile = Path.of(t);
       if (Files.isRegularFile(asFile)) {
-        byte[] encoded;
-        String identity;
-        try {
-          if (Files.size(asFile) > KeyBundle.MAX_ENCODED) {
-            throw new IOException("larger than " + KeyBundle.MAX_ENCODED + " bytes");
-          }
-          encoded = Files.readAllBytes(asFile);
-          identity = KeyBundle.decode(encoded).identity();
-        } catch (IOException | BundleException e) {
-          throw new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + e.getMessage(),
-              "pass a file written by `sealdrop keys export` (`seal` and `send` also take the name of an identity whose"
-                  + " key you pinned)");
-        }
-        b = session.reportPin(session.trust().accept(encoded, identity, acceptNewKey)).bundle();
+        b = acceptFile(session, t, acceptNewKey).bundle();
       } else if (t.equals(me)) {
         b = session.ownBundle();
       } else {
@@ -90,5 +77,29 @@ final class Recipients {
       byIdentity.put(b.identity(), b);
     }
     return new ArrayList<>(byIdentity.values());
+  }
+
+  /**
+   * Reads the key bundle file {@code t}, verifies it against the CA and pins it: how that went
+   * ({@code first_use}, {@code known}, {@code replaced} with the previous fingerprint), as
+   * {@code keys import} reports it and {@code seal --to FILE} uses it.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
+  static KeyTrust.Trusted acceptFile(Session session, String t, boolean acceptNewKey) throws SealdropFailure {
+    Path asFile = Path.of(t);
+    byte[] encoded;
+    String identity;
+    try {
+      if (Files.size(asFile) > KeyBundle.MAX_ENCODED) {
+        throw new IOException("larger than " + KeyBundle.MAX_ENCODED + " bytes");
+      }
+      encoded = Files.readAllBytes(asFile);
+      identity = KeyBundle.decode(encoded).identity();
+    } catch (IOException | BundleException e) {
+      throw new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + e.getMessage(),
+          "pass a file written by `sealdrop keys export` (`seal` and `send` also take the name of an identity whose"
+              + " key you pinned)");
+    }
+    return session.reportPin(session.trust().accept(encoded, identity, acceptNewKey));
   }
 }
