@@ -9,6 +9,7 @@ import dev.sealdrop.client.failure.UsageFailure;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.Optional;
@@ -298,6 +299,14 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, "the server is locked down by an admin: " + detail,
           "nothing was transferred or consumed; ask the operator when the lockdown will be lifted, then re-run", e);
     }
+    Optional<SslHandshakeTimeoutException> timedOut = handshakeTimeout(e);
+    if (timedOut.isPresent()) {
+      String target = ServerAddress.of(e.getTrailers()).orElse("the server");
+      return new NetworkFailure(or(reason, "TLS_HANDSHAKE_TIMEOUT"), target + " did not answer the TLS handshake within "
+          + handshakeSeconds(timedOut.get()), "is the address right (`server` in profile.properties)? A port of"
+          + " another service that waits for its client to speak first behaves like this; if it is the sealdrop"
+          + " server, it or this machine is overloaded: re-run the command in a moment", e);
+    }
     if (handshakeCutShort(e)) {
       String target = ServerAddress.of(e.getTrailers()).orElse("the server");
       return new NetworkFailure(or(reason, "TLS_HANDSHAKE_INCOMPLETE"), "the TLS handshake with " + target
@@ -415,13 +424,17 @@ public final class GrpcFailures {
   static final String CLOSED_WITHOUT_REASON = "Network closed for unknown reason";
 
   /**
-   * True if the connection ended without a verdict: the TLS handshake ended without one
-   * ({@link #handshakeCutShort}), the connection closed with no reason given (no GOAWAY, no TLS
-   * alert, no error), or Netty found it closed when writing TLS records of its own. Whether the
-   * request had left by then is for {@link Delivery} to tell: these can also happen after a request
-   * was sent, and then nothing is retried.
+   * True if the connection ended without a verdict: the server closed it during the TLS handshake
+   * without an alert ({@link #handshakeCutShort}), the connection closed with no reason given (no
+   * GOAWAY, no TLS alert, no error), or Netty found it closed when writing TLS records of its own.
+   * Whether the request had left by then is for {@link Delivery} to tell: these can also happen after
+   * a request was sent, and then nothing is retried. A handshake that got no answer in time
+   * ({@link #handshakeTimeout}) is a verdict on the address.
    */
   public static boolean endedWithoutVerdict(StatusRuntimeException e) {
+    if (handshakeTimeout(e).isPresent()) {
+      return false;
+    }
     if (handshakeCutShort(e)) {
       return true;
     }
@@ -450,25 +463,50 @@ public final class GrpcFailures {
   }
 
   /**
-   * True if the TLS handshake ended without a verdict: it timed out, or the connection closed
-   * before it finished, with no TLS alert (a refused certificate comes with one). No request has
-   * left the client then, so it may be tried again. (Netty's "failure when writing TLS control
-   * frames" is not among these: it can also happen after the handshake, once a request was sent.)
+   * True if the server closed the connection before the TLS handshake finished, with no TLS alert
+   * (a refused certificate comes with one): what a server too busy to finish in time does when its
+   * own handshake timer runs out. No request has left the client then, so it may be tried again.
+   * (Netty's "failure when writing TLS control frames" is not among these: it can also happen after
+   * the handshake, once a request was sent. Nor is our own handshake timeout: see
+   * {@link #handshakeTimeout}.)
    */
   public static boolean handshakeCutShort(StatusRuntimeException e) {
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
       return false;
     }
     String d = e.getStatus().getDescription();
-    if (d != null && d.startsWith("Connection closed while performing TLS negotiation")) {
-      return true;
+    return d != null && d.startsWith("Connection closed while performing TLS negotiation");
+  }
+
+  /**
+   * Our side's TLS handshake timer ran out: the peer accepted the connection but did not answer the
+   * handshake in time, as a port of a service that waits for its client to speak first never does.
+   * It is a verdict on the address, not a transient outage: not retried, since every attempt would
+   * wait as long again (a sealdrop server too busy to answer closes the connection itself when its
+   * own timer runs out, which {@link #handshakeCutShort} covers).
+   */
+  static Optional<SslHandshakeTimeoutException> handshakeTimeout(StatusRuntimeException e) {
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+      return Optional.empty();
     }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-      if (c instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
-        return true;
+      if (c instanceof SslHandshakeTimeoutException t) {
+        return Optional.of(t);
       }
     }
-    return false;
+    return Optional.empty();
+  }
+
+  private static final java.util.regex.Pattern TIMEOUT_MILLIS = java.util.regex.Pattern.compile("after (\\d{1,9})ms");
+
+  /** The timeout Netty reports ("handshake timed out after 10000ms") in seconds, e.g. {@code "10 s"}. */
+  static String handshakeSeconds(SslHandshakeTimeoutException e) {
+    java.util.regex.Matcher m = TIMEOUT_MILLIS.matcher(String.valueOf(e.getMessage()));
+    if (!m.find()) {
+      return "its time limit";
+    }
+    long millis = Long.parseLong(m.group(1));
+    return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
   }
 
   private static String or(String reason, String fallback) {

@@ -123,4 +123,46 @@ class UnreachableServerTest {
           + " is the address in the profile right?");
     }
   }
+
+  /**
+   * A listener that accepts the connection but never answers the TLS handshake (a service that waits
+   * for its client to speak first; `nc -l`): the command fails after one handshake timeout (10 s),
+   * saying so, instead of retrying it three more times as if the server were briefly overloaded
+   * (10 s, then 1.5 + 3 + 6 s of pauses: over 20 s in all).
+   */
+  @Test
+  void aListenerThatNeverAnswersTheHandshakeFailsAfterOneTimeoutSayingSo() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("silent"));
+    List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        while (!silent.isClosed()) {
+          try {
+            held.add(silent.accept()); // kept open, never written to
+          } catch (IOException e) {
+            // closed at the end of the test
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      String address = "127.0.0.1:" + silent.getLocalPort();
+      Cli bob = Users.init(pki, dir, "bob", address);
+      long start = System.nanoTime();
+      CliRun r = bob.run("--json", "inbox");
+      long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+      assertThat(r.exit()).as(r.err()).isEqualTo(8);
+      assertThat(r.jsonError()).containsEntry("kind", "unavailable").containsEntry("reason", "TLS_HANDSHAKE_TIMEOUT");
+      assertThat((String) r.jsonError().get("message")).isEqualTo("the sealdrop server at " + address
+          + " did not answer the TLS handshake within 10 s");
+      assertThat((String) r.jsonError().get("hint")).startsWith("is the address right (`server` in profile.properties)?");
+      assertThat(r.err()).doesNotContain("trying again");
+      // the retries it replaces took 10 s + 10.5 s of pauses; one timeout plus generous slack stays below that
+      assertThat(seconds).isLessThan(20);
+    } finally {
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
 }

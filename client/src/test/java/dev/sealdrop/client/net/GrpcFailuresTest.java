@@ -273,26 +273,16 @@ class GrpcFailuresTest {
   }
 
   @Test
-  void aHandshakeThatTimedOutOrWasCutWithoutAnAlertIsANetworkFailureAndRetryable() {
-    StatusRuntimeException timedOut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException("handshake failed",
-        new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms"))).asRuntimeException();
+  void aHandshakeCutWithoutAnAlertIsANetworkFailureAndRetryable() {
     StatusRuntimeException closed = Status.UNAVAILABLE.withDescription(
         "Connection closed while performing TLS negotiation\nChannel Pipeline: [SslHandler#0]").asRuntimeException();
-    // as gRPC reports a silent listener: its pipeline in the description, Netty's timeout as the cause
-    StatusRuntimeException silent = Status.UNAVAILABLE.withDescription("io exception\nChannel Pipeline: [SslHandler#0,"
-        + " ProtocolNegotiators$ClientTlsHandler#0, WriteBufferingAndExceptionHandler#0]").withCause(
-        new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms")).asRuntimeException();
-    for (StatusRuntimeException e : java.util.List.of(timedOut, closed, silent)) {
-      assertThat(GrpcFailures.handshakeCutShort(e)).as(e.toString()).isTrue();
-      SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
-      assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
-      assertThat(f.reason()).isEqualTo("TLS_HANDSHAKE_INCOMPLETE");
-      assertThat(f.getMessage()).as("no transport internals").doesNotContain("Channel Pipeline");
-      assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("check the address"));
-    }
-    assertThat(GrpcFailures.translate(silent, GrpcFailures.Op.LIST).getMessage())
-        .contains("did not finish: io exception: handshake timed out after 10000ms");
-    assertThat(GrpcFailures.detailOf(silent)).isEqualTo("io exception: handshake timed out after 10000ms");
+    assertThat(GrpcFailures.handshakeCutShort(closed)).isTrue();
+    assertThat(GrpcFailures.endedWithoutVerdict(closed)).isTrue();
+    SealdropFailure f = GrpcFailures.translate(closed, GrpcFailures.Op.LIST);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("TLS_HANDSHAKE_INCOMPLETE");
+    assertThat(f.getMessage()).as("no transport internals").doesNotContain("Channel Pipeline");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("check the address"));
     StatusRuntimeException refused = Status.UNAVAILABLE.withCause(
         new SSLHandshakeException("Received fatal alert: certificate_unknown")).asRuntimeException();
     assertThat(GrpcFailures.handshakeCutShort(refused)).isFalse();
@@ -301,6 +291,34 @@ class GrpcFailuresTest {
     assertThat(GrpcFailures.handshakeCutShort(afterTheHandshake)).as("may follow a request already sent").isFalse();
     assertThat(GrpcFailures.handshakeCutShort(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException()))
         .isFalse();
+  }
+
+  /**
+   * Our own handshake timer ran out: what answers at the address accepted the connection and said
+   * nothing. A verdict on the address, not retried (each attempt would wait as long again), told as
+   * such with the time limit, whichever way Netty's timeout reaches gRPC's status.
+   */
+  @Test
+  void aHandshakeThatGotNoAnswerInTimeIsAVerdictOnTheAddressNotRetried() {
+    StatusRuntimeException timedOut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException("handshake failed",
+        new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms"))).asRuntimeException();
+    // as gRPC reports a silent listener: its pipeline in the description, Netty's timeout as the cause
+    StatusRuntimeException silent = Status.UNAVAILABLE.withDescription("io exception\nChannel Pipeline: [SslHandler#0,"
+        + " ProtocolNegotiators$ClientTlsHandler#0, WriteBufferingAndExceptionHandler#0]").withCause(
+        new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms")).asRuntimeException();
+    for (StatusRuntimeException e : java.util.List.of(timedOut, silent)) {
+      assertThat(GrpcFailures.endedWithoutVerdict(e)).as(e.toString()).isFalse();
+      SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
+      assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+      assertThat(f.reason()).isEqualTo("TLS_HANDSHAKE_TIMEOUT");
+      assertThat(f.getMessage()).isEqualTo("the server did not answer the TLS handshake within 10 s");
+      assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("is the address right")
+          .contains("another service"));
+    }
+    assertThat(GrpcFailures.detailOf(silent)).isEqualTo("io exception: handshake timed out after 10000ms");
+    assertThat(GrpcFailures.translate(Status.UNAVAILABLE.withCause(new io.netty.handler.ssl.SslHandshakeTimeoutException(
+        "handshake timed out after 2500ms")).asRuntimeException(), GrpcFailures.Op.LIST).getMessage())
+        .endsWith("within 2.5 s");
   }
 
   @Test
