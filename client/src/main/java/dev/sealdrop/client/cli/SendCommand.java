@@ -159,9 +159,20 @@ final class SendCommand extends SealdropSubcommand {
     Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to));
     StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
-    state.save();
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
+    // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook forgets what a re-run could not use
+    Thread onSignal = new Thread(() -> {
+      if (leavesNothingToResume(state)) {
+        try {
+          forget(stateFile);
+        } catch (IOException e) {
+          // best effort while the JVM is going down; a re-run ignores and replaces it
+        }
+      }
+    }, "sealdrop-send-state-guard");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     try (Progress p = session.progress().start("sealing+uploading", size)) {
+      state.save();
       Uploader.Committed c = uploader.uploadWhileSealing(started, spool, out -> {
         try (InputStream in = InputFile.openUnchanged(file, size)) {
           SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
@@ -174,11 +185,26 @@ final class SendCommand extends SealdropSubcommand {
       return c;
     } catch (IOException | RuntimeException | SealdropFailure e) {
       // a refusal or failure before anything was spooled leaves nothing to resume
-      if (!state.get("spooled").equals(Optional.of("true"))) {
+      if (leavesNothingToResume(state)) {
         forget(stateFile);
       }
       throw e;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook runs
+      }
     }
+  }
+
+  /**
+   * Whether a re-run could use nothing this send's state records: no committed upload to grant
+   * ({@code file_id}) and no complete spool to resume from ({@code spooled}). Sealing cannot be
+   * continued (its file key lives only in memory), so a re-run ignores such a state and seals afresh.
+   */
+  private static boolean leavesNothingToResume(StateFile state) {
+    return state.get("file_id").isEmpty() && !state.get("spooled").equals(Optional.of("true"));
   }
 
   /** The state file of this (file, size, mtime, recipient key) send: a re-run finds it again. */
