@@ -88,9 +88,7 @@ final class KeysCommand extends SealdropSubcommand {
         session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()));
         return;
       }
-      KeyTrust.Trusted t = session.fetchTrusted(identity, acceptNewKey);
-      session.output().emit(new BundleResult(t.outcome().name().toLowerCase(Locale.ROOT), t.bundle(),
-          t.previousFingerprint(), t.bundle().fingerprint()));
+      session.output().emit(BundleResult.pinned(session.fetchTrusted(identity, acceptNewKey)));
     }
   }
 
@@ -140,9 +138,7 @@ final class KeysCommand extends SealdropSubcommand {
         throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
       }
       // how the pin went, as `keys show IDENTITY` reports it: first_use, known, or replaced (naming the previous key)
-      KeyTrust.Trusted t = Recipients.acceptFile(session, file.toString(), acceptNewKey);
-      session.output().emit(new BundleResult(t.outcome().name().toLowerCase(Locale.ROOT), t.bundle(),
-          t.previousFingerprint(), t.bundle().fingerprint()));
+      session.output().emit(BundleResult.pinned(Recipients.acceptFile(session, file.toString(), acceptNewKey)));
     }
   }
 
@@ -243,6 +239,12 @@ final class KeysCommand extends SealdropSubcommand {
     private final KeyBundle bundle;
     private final Optional<String> previous;
     private final String fingerprint;
+
+    /** Another identity's bundle and how its pin went: status first_use, known or replaced (with the previous). */
+    static BundleResult pinned(KeyTrust.Trusted t) {
+      return new BundleResult(t.outcome().name().toLowerCase(Locale.ROOT), t.bundle(), t.previousFingerprint(),
+          t.bundle().fingerprint());
+    }
 
     BundleResult(String status, KeyBundle bundle, Optional<String> previous, String fingerprint) {
       this.status = status;
