@@ -428,14 +428,12 @@ public final class GrpcFailures {
    * without an alert ({@link #handshakeCutShort}), the connection closed with no reason given (no
    * GOAWAY, no TLS alert, no error), or Netty found it closed when writing TLS records of its own.
    * Whether the request had left by then is for {@link Delivery} to tell: these can also happen after
-   * a request was sent, and then nothing is retried. A handshake that got no answer in time
-   * ({@link #handshakeTimeout}) is a verdict on the address.
+   * a request was sent, and then nothing is retried. Our own handshake timer running out
+   * ({@link #handshakeTimeout}) is one too: an overloaded server that accepted the connection late
+   * answers the next one (a silent listener of another service does not, and the last attempt says so).
    */
   public static boolean endedWithoutVerdict(StatusRuntimeException e) {
-    if (handshakeTimeout(e).isPresent()) {
-      return false;
-    }
-    if (handshakeCutShort(e)) {
+    if (handshakeTimeout(e).isPresent() || handshakeCutShort(e)) {
       return true;
     }
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
@@ -467,8 +465,7 @@ public final class GrpcFailures {
    * (a refused certificate comes with one): what a server too busy to finish in time does when its
    * own handshake timer runs out. No request has left the client then, so it may be tried again.
    * (Netty's "failure when writing TLS control frames" is not among these: it can also happen after
-   * the handshake, once a request was sent. Nor is our own handshake timeout: see
-   * {@link #handshakeTimeout}.)
+   * the handshake, once a request was sent. Our own handshake timeout is {@link #handshakeTimeout}.)
    */
   public static boolean handshakeCutShort(StatusRuntimeException e) {
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
@@ -480,10 +477,9 @@ public final class GrpcFailures {
 
   /**
    * Our side's TLS handshake timer ran out: the peer accepted the connection but did not answer the
-   * handshake in time, as a port of a service that waits for its client to speak first never does.
-   * It is a verdict on the address, not a transient outage: not retried, since every attempt would
-   * wait as long again (a sealdrop server too busy to answer closes the connection itself when its
-   * own timer runs out, which {@link #handshakeCutShort} covers).
+   * handshake in time. An overloaded sealdrop server that accepted it late does that once (tried again:
+   * {@link #endedWithoutVerdict}); a port of a service that waits for its client to speak first does it
+   * every time, so when the last attempt ends so, the failure names the address and the time limit.
    */
   static Optional<SslHandshakeTimeoutException> handshakeTimeout(StatusRuntimeException e) {
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {

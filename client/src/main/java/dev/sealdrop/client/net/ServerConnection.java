@@ -93,14 +93,14 @@ public final class ServerConnection implements AutoCloseable {
   /**
    * Runs one RPC, translating its failure. When the connection ended before the request was
    * handed to it ({@link Delivery}) and without a verdict ({@link GrpcFailures#endedWithoutVerdict}:
-   * the server cut the TLS handshake without a TLS alert, the connection was found closed when TLS
+   * the server cut the TLS handshake without a TLS alert, our own handshake timer ran out (an
+   * overloaded server that accepted the connection late), the connection was found closed when TLS
    * wrote its own records, or it closed with no reason given, as when the server's handshake timer
    * ran out just after this side finished the handshake; a server or client too busy to finish in
    * time), the request never left this process, so the RPC is tried again, up to
-   * {@link #CONNECT_ATTEMPTS} times in all. A refused certificate ends with a TLS alert instead,
-   * nothing listening with a refused connection, and a listener that never answers the handshake
-   * with our own handshake timeout (every attempt would wait as long again): none is retried, nor is
-   * anything once its request was handed to a connection.
+   * {@link #CONNECT_ATTEMPTS} times in all. A refused certificate ends with a TLS alert instead, and
+   * nothing listening with a refused connection: neither is retried, nor is anything once its request
+   * was handed to a connection.
    */
   public static <T> T call(GrpcFailures.Op op, Rpc<T> rpc) throws SealdropFailure {
     long pause = FIRST_RETRY_MILLIS;

@@ -126,12 +126,12 @@ class UnreachableServerTest {
 
   /**
    * A listener that accepts the connection but never answers the TLS handshake (a service that waits
-   * for its client to speak first; `nc -l`): the command fails after one handshake timeout (10 s),
-   * saying so, instead of retrying it three more times as if the server were briefly overloaded
-   * (10 s, then 1.5 + 3 + 6 s of pauses: over 20 s in all).
+   * for its client to speak first; `nc -l`): after the attempts an overloaded server would get
+   * (LateHandshakeRetryTest), the command fails saying that the address did not answer the handshake,
+   * not that the handshake was "incomplete".
    */
   @Test
-  void aListenerThatNeverAnswersTheHandshakeFailsAfterOneTimeoutSayingSo() throws Exception {
+  void aListenerThatNeverAnswersTheHandshakeFailsSayingSo() throws Exception {
     Path dir = Files.createDirectories(root.resolve("silent"));
     List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -156,9 +156,8 @@ class UnreachableServerTest {
       assertThat((String) r.jsonError().get("message")).isEqualTo("the sealdrop server at " + address
           + " did not answer the TLS handshake within 10 s");
       assertThat((String) r.jsonError().get("hint")).startsWith("is the address right (`server` in profile.properties)?");
-      assertThat(r.err()).doesNotContain("trying again");
-      // the retries it replaces took 10 s + 10.5 s of pauses; one timeout plus generous slack stays below that
-      assertThat(seconds).isLessThan(20);
+      assertThat(r.err()).contains("trying again");
+      assertThat(seconds).as("bounded: the attempts and their pauses, not a hang").isLessThan(90);
     } finally {
       for (Socket s : held) {
         s.close();

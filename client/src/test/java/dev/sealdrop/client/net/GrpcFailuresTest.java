@@ -295,11 +295,11 @@ class GrpcFailuresTest {
 
   /**
    * Our own handshake timer ran out: what answers at the address accepted the connection and said
-   * nothing. A verdict on the address, not retried (each attempt would wait as long again), told as
-   * such with the time limit, whichever way Netty's timeout reaches gRPC's status.
+   * nothing. Tried again (an overloaded server may have accepted it late); when the last attempt ends
+   * so, told as such with the time limit, whichever way Netty's timeout reaches gRPC's status.
    */
   @Test
-  void aHandshakeThatGotNoAnswerInTimeIsAVerdictOnTheAddressNotRetried() {
+  void aHandshakeThatGotNoAnswerInTimeIsTriedAgainAndFinallyNamesTheAddress() {
     StatusRuntimeException timedOut = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException("handshake failed",
         new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms"))).asRuntimeException();
     // as gRPC reports a silent listener: its pipeline in the description, Netty's timeout as the cause
@@ -307,7 +307,7 @@ class GrpcFailuresTest {
         + " ProtocolNegotiators$ClientTlsHandler#0, WriteBufferingAndExceptionHandler#0]").withCause(
         new io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms")).asRuntimeException();
     for (StatusRuntimeException e : java.util.List.of(timedOut, silent)) {
-      assertThat(GrpcFailures.endedWithoutVerdict(e)).as(e.toString()).isFalse();
+      assertThat(GrpcFailures.endedWithoutVerdict(e)).as(e.toString()).isTrue();
       SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.LIST);
       assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
       assertThat(f.reason()).isEqualTo("TLS_HANDSHAKE_TIMEOUT");
