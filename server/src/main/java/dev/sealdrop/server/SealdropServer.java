@@ -2,6 +2,7 @@ package dev.sealdrop.server;
 
 import dev.sealdrop.server.config.ListenAddress;
 import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.Shutdown;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveSessions;
@@ -74,6 +75,8 @@ public final class SealdropServer implements AutoCloseable {
   private final Retention retention;
   private final LiveCalls liveCalls;
   private final LiveSessions liveSessions;
+  /** The graceful shutdown's state and deadline, which the core and both doors go by. */
+  private final Shutdown shutdown;
   /** The admin listener (set once, right after construction). */
   private Server admin;
   /** The SFTP door, or null when it is not configured (set once, right after construction). */
@@ -81,7 +84,8 @@ public final class SealdropServer implements AutoCloseable {
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
       ScheduledExecutorService maintenance, UploadService uploads, GrantService grants, IdentityService identities,
-      Audit audit, Retention retention, LiveCalls liveCalls, LiveSessions liveSessions) {
+      Audit audit, Retention retention, LiveCalls liveCalls, LiveSessions liveSessions, Shutdown shutdown) {
+    this.shutdown = shutdown;
     this.audit = audit;
     this.retention = retention;
     this.liveCalls = liveCalls;
@@ -127,13 +131,15 @@ public final class SealdropServer implements AutoCloseable {
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock(), audit);
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
+      // the graceful shutdown: once begun, no new upload or redeem starts on any door
+      Shutdown shutdown = new Shutdown();
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock(),
-          lockdown, audit);
+          lockdown, shutdown, audit);
       uploads.recover();
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, keys, config.grants(),
-          config.clock(), lockdown, audit, liveSessions);
+          config.clock(), lockdown, shutdown, audit, liveSessions);
       LiveCalls liveCalls = new LiveCalls(liveSessions);
       AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown,
           liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName());
@@ -172,7 +178,7 @@ public final class SealdropServer implements AutoCloseable {
       adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, liveCalls, adminOps);
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, uploads, grants, identities,
-          audit, retention, liveCalls, liveSessions);
+          audit, retention, liveCalls, liveSessions, shutdown);
       server.admin = adminServer;
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
@@ -181,7 +187,7 @@ public final class SealdropServer implements AutoCloseable {
       LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
       if (config.sftp().enabled()) {
         try {
-          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions);
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions, shutdown);
         } catch (IOException | RuntimeException e) {
           server.kill();
           throw e;
@@ -316,24 +322,47 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
-  /** Stops accepting calls, lets running ones finish within the grace period, then closes storage. */
+  /**
+   * Stops accepting calls and SFTP connections, lets running calls and open SFTP uploads and
+   * downloads finish until one deadline (the start of the shutdown + {@code shutdown-grace}), cuts
+   * what is left, then closes storage. New uploads and redeems are refused from the start (the
+   * core's {@link Shutdown}).
+   */
   @Override
   public void close() {
     LOG.info("shutting down (grace {})", config.network().shutdownGrace());
+    shutdown.begin(config.network().shutdownGrace());
     if (sftp != null) {
-      sftp.shutDown(); // tells each SFTP session why it ends (no grace: docs/sftp.md)
+      sftp.beginShutdown(); // idle sessions are told why they end at once; docs/sftp.md
     }
     grpc.shutdown();
     admin.shutdown();
     maintenance.shutdown();
+    boolean interrupted = false;
     try {
-      if (!grpc.awaitTermination(config.network().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("calls still running after the grace period; cancelling them");
-        grpc.shutdownNow();
+      // both doors drain against the same deadline: the whole wait is at most the grace
+      grpc.awaitTermination(shutdown.remainingNanos(), TimeUnit.NANOSECONDS);
+      if (sftp != null) {
+        sftp.awaitSessions();
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (!grpc.isTerminated()) {
+      LOG.warn("calls still running after the grace period; cancelling them");
+      grpc.shutdownNow();
+    }
+    if (sftp != null) {
+      sftp.finishShutdown(); // tells the sessions still open why they end, then stops the door
+    }
+    try {
+      if (!interrupted) {
         grpc.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      grpc.shutdownNow();
+      interrupted = true;
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
     admin.shutdownNow();

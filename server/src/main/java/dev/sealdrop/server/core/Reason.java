@@ -66,5 +66,10 @@ public enum Reason {
   /** The server serves as many download streams as it may at once: retry in a moment. */
   SERVER_BUSY,
   /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */
-  LOCKED_DOWN
+  LOCKED_DOWN,
+  /**
+   * The server is shutting down: a new upload or redeem is refused while the transfers already running
+   * finish (within shutdown-grace); nothing is used up. Retry once it is back.
+   */
+  SHUTTING_DOWN
 }

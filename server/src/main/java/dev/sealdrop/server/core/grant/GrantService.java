@@ -51,6 +51,8 @@ public final class GrantService {
   final GrantPolicy policy;
   final Clock clock;
   private final dev.sealdrop.server.core.TransferGate gate;
+  /** Refuses new redeems once a graceful shutdown has begun (downloads in flight may finish). */
+  private final dev.sealdrop.server.core.Shutdown shutdown;
   final Audit audit;
   /** The downloads being served now (gRPC calls and SFTP handles), for what a revocation or purge cuts. */
   final java.util.Set<DownloadSession> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -62,8 +64,9 @@ public final class GrantService {
       + " ask the sender for a new grant";
 
   public GrantService(GrantRepository grants, UploadRepository files, BlobStore blobs, IdentityService identities,
-      KeyDirectory keys, GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate, Audit audit,
-      SessionRegistry sessions) {
+      KeyDirectory keys, GrantPolicy policy, Clock clock, dev.sealdrop.server.core.TransferGate gate,
+      dev.sealdrop.server.core.Shutdown shutdown, Audit audit, SessionRegistry sessions) {
+    this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
     this.sessions = Objects.requireNonNull(sessions, "sessions");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.gate = Objects.requireNonNull(gate, "gate");
@@ -232,6 +235,7 @@ public final class GrantService {
   private Redemption doRedeem(Principal caller, String token, Seen seen) {
     caller.require(Role.ACQUIRER, "redeem grants");
     gate.check("redeeming");
+    shutdown.check("redeeming");
     if (!Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
       LOG.warn("redeem by '{}' refused: malformed token", caller.identity());
       throw new InvalidRequestException(Reason.INVALID_REQUEST,

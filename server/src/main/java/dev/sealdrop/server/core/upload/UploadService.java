@@ -37,6 +37,8 @@ public final class UploadService {
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
   private final Set<String> active = ConcurrentHashMap.newKeySet();
   final dev.sealdrop.server.core.TransferGate gate;
+  /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
+  private final dev.sealdrop.server.core.Shutdown shutdown;
   final Audit audit;
   /**
    * Owners' commit locks, in stripes: an upload's last quota check and its commit run under its
@@ -52,8 +54,9 @@ public final class UploadService {
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
       dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock,
-      dev.sealdrop.server.core.TransferGate gate, Audit audit) {
+      dev.sealdrop.server.core.TransferGate gate, dev.sealdrop.server.core.Shutdown shutdown, Audit audit) {
     this.gate = Objects.requireNonNull(gate, "gate");
+    this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
     this.audit = Objects.requireNonNull(audit, "audit");
     this.identities = Objects.requireNonNull(identities, "identities");
     this.uploads = Objects.requireNonNull(uploads, "uploads");
@@ -106,6 +109,7 @@ public final class UploadService {
   private Upload doCreate(Principal caller, long expectedSize, List<String> intendedRecipients) {
     caller.require(Role.TRANSFEROR, "upload files");
     gate.check("uploading");
+    shutdown.check("uploading");
     if (expectedSize < 0) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "expected_size must be >= 0 (0 if unknown)");
     }

@@ -4,10 +4,12 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
+import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.Handle;
 import org.apache.sshd.sftp.server.SftpSubsystemProxy;
 
@@ -34,6 +36,21 @@ final class OpenHandles {
             + " (at most " + max + ", sftp-max-open-handles); close some first");
       }
       open.add(handle);
+    }
+  }
+
+  /**
+   * Whether {@code session} holds a file handle: an upload into /outbox/ or a /redeem/ download
+   * (the only files the tree opens), opened or being opened. A graceful shutdown lets such a session
+   * finish ({@link ShutdownGrace}).
+   */
+  static boolean transferOpen(Session session) {
+    Set<Handle> open = session.getAttribute(OPEN);
+    if (open == null) {
+      return false;
+    }
+    synchronized (open) {
+      return open.stream().anyMatch(h -> h instanceof FileHandle);
     }
   }
 

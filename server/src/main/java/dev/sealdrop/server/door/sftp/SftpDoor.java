@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.Shutdown;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
@@ -19,6 +20,7 @@ import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.file.FileSystemFactory;
+import org.apache.sshd.common.io.IoAcceptor;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
@@ -81,18 +83,35 @@ public final class SftpDoor implements AutoCloseable {
    */
   static final int PENDING_WRITE_SIZE = 2 << 20;
 
-  private final SshServer sshd;
+  private final Listener sshd;
   private final ScheduledExecutorService sweeper;
+  private final ShutdownGrace grace;
+  private final Shutdown shutdown;
+  /** Where it listens (kept: the listener closes at the start of a shutdown). */
+  private final InetSocketAddress address;
 
-  private SftpDoor(SshServer sshd, ScheduledExecutorService sweeper) {
+  private SftpDoor(Listener sshd, ScheduledExecutorService sweeper, ShutdownGrace grace, Shutdown shutdown) {
     this.sshd = sshd;
     this.sweeper = sweeper;
+    this.grace = grace;
+    this.shutdown = shutdown;
+    this.address = (InetSocketAddress) sshd.getBoundAddresses().iterator().next();
+  }
+
+  /** MINA's server, with a way to stop accepting connections while the open sessions go on. */
+  private static final class Listener extends SshServer {
+    void stopAccepting() {
+      IoAcceptor a = acceptor;
+      if (a != null) {
+        a.unbind();
+      }
+    }
   }
 
   public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants,
-      dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions) throws IOException {
+      dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions, Shutdown shutdown) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
-    SshServer sshd = SshServer.setUpDefaultServer();
+    Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     String host = settings.bindHost(config.network().host());
     dev.sealdrop.server.config.ListenAddress.of(settings.host().isEmpty() ? "host" : "sftp-host", host, 0);
     sshd.setHost(host);
@@ -113,6 +132,9 @@ public final class SftpDoor implements AutoCloseable {
     sshd.addSessionListener(new LoginAudit(audit));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity
     sshd.addSessionListener(new LoginSessions(sessions));
+    // a graceful shutdown lets sessions finish the uploads and downloads they have open, no more
+    ShutdownGrace grace = new ShutdownGrace(shutdown);
+    sshd.addSessionListener(grace);
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
     sshd.setGSSAuthenticator(null);
@@ -123,8 +145,9 @@ public final class SftpDoor implements AutoCloseable {
     sshd.setAgentFactory(null);
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     VirtualAccessor accessor = new VirtualAccessor();
-    SftpSubsystemFactory sftp = new SftpSubsystemFactory.Builder().withFileSystemAccessor(accessor)
-        .withSftpErrorStatusDataHandler(new SftpErrors()).build();
+    SftpSubsystemFactory sftp = grace.subsystems();
+    sftp.setFileSystemAccessor(accessor);
+    sftp.setErrorStatusDataHandler(new SftpErrors());
     sftp.addSftpEventListener(accessor);
     sshd.setSubsystemFactories(List.of(sftp));
     sshd.setFileSystemFactory(new TreeFactory(uploads, grants, audit, sessions,
@@ -152,7 +175,7 @@ public final class SftpDoor implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    SftpDoor door = new SftpDoor(sshd, sweeper);
+    SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown);
     long every = settings.recheckInterval().toMillis();
     sweeper.scheduleWithFixedDelay(door::recheckSessions, every, every, TimeUnit.MILLISECONDS);
     LOG.info("SFTP host key {} {} ({})", KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey.getPublic()),
@@ -162,15 +185,11 @@ public final class SftpDoor implements AutoCloseable {
   }
 
   public int port() {
-    return address().getPort();
+    return address.getPort();
   }
 
   public String host() {
-    return address().getAddress().getHostAddress();
-  }
-
-  private InetSocketAddress address() {
-    return (InetSocketAddress) sshd.getBoundAddresses().iterator().next();
+    return address.getAddress().getHostAddress();
   }
 
   /**
@@ -197,17 +216,48 @@ public final class SftpDoor implements AutoCloseable {
   }
 
   /**
-   * A graceful stop: every open session is told why it ends (OpenSSH prints "Received disconnect
-   * from HOST port PORT:11: the server is shutting down; ..." instead of only "Connection to HOST
-   * closed by remote host"), then the listener stops. MINA closes each session once its DISCONNECT
-   * is written, and {@code DISCONNECT_TIMEOUT} (1 s) after it at the latest.
+   * The start of a graceful stop (the core's {@link Shutdown} has begun): the listener closes (a new
+   * connection is refused), and every session without an upload or download open is told why it ends
+   * (OpenSSH prints "Received disconnect from HOST port PORT:11: the server is shutting down; ..."
+   * instead of only "Connection to HOST closed by remote host") and closed. The others may finish
+   * what they have open until the shutdown's deadline ({@link ShutdownGrace}); {@link #awaitSessions}
+   * waits for them, {@link #finishShutdown} closes what is left.
    */
-  public void shutDown() {
-    sweeper.shutdownNow();
-    List<? extends Session> open = sshd.getActiveSessions();
-    for (Session s : open) {
-      Disconnects.tellShuttingDown(s);
+  public void beginShutdown() {
+    if (!shutdown.begun()) {
+      throw new IllegalStateException("begin the core's Shutdown first: it refuses new uploads and redeems");
     }
+    sshd.stopAccepting();
+    int finishing = grace.closeIdle(sshd.getActiveSessions());
+    if (finishing > 0) {
+      LOG.info("{} SFTP session(s) finishing an upload or download (at most {} ms)", finishing,
+          TimeUnit.NANOSECONDS.toMillis(shutdown.remainingNanos()));
+    }
+  }
+
+  /** Waits until every session has ended or the shutdown's deadline passes; returns whether all ended. */
+  public boolean awaitSessions() throws InterruptedException {
+    while (!sshd.getActiveSessions().isEmpty()) {
+      long left = shutdown.remainingNanos();
+      if (left == 0) {
+        return false;
+      }
+      Thread.sleep(Math.max(1, Math.min(20, TimeUnit.NANOSECONDS.toMillis(left))));
+    }
+    return true;
+  }
+
+  /**
+   * The end of a graceful stop: every session still open is told the server is shutting down (an
+   * upload not yet closed is not kept), then the door stops. MINA closes each session once its
+   * DISCONNECT is written, and {@code DISCONNECT_TIMEOUT} (1 s) after it at the latest.
+   */
+  public void finishShutdown() {
+    List<? extends Session> open = sshd.getActiveSessions();
+    if (!open.isEmpty()) {
+      LOG.warn("{} SFTP session(s) still open after the grace period; closing them", open.size());
+    }
+    grace.closeAll(open);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
     while (open.stream().anyMatch(Session::isOpen) && System.nanoTime() < deadline) {
       try {
@@ -220,7 +270,7 @@ public final class SftpDoor implements AutoCloseable {
     close();
   }
 
-  /** Stops at once: open sessions are dropped without a word (a crash, or after {@link #shutDown}). */
+  /** Stops at once: open sessions are dropped without a word (a crash, or after {@link #finishShutdown}). */
   @Override
   public void close() {
     sweeper.shutdownNow();

@@ -4,29 +4,46 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.disconnectMessage;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.names;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 7: a graceful shutdown (SIGTERM) tells every open SFTP session why it ends and what to do,
  * as the gRPC door tells its calls, instead of dropping the connection without a word (OpenSSH then
- * printed only "Connection to HOST closed by remote host").
+ * printed only "Connection to HOST closed by remote host"). Session 18: SFTP sessions get the
+ * shutdown grace gRPC calls get, for the uploads and downloads they have open, and no more.
  */
 class SftpShutdownTest {
+  /** What every session the shutdown closes is told (its SSH_MSG_DISCONNECT: reason code, text). */
+  private static final String TOLD = SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " the server is shutting down;"
+      + " connect again once it is back (an upload not yet closed was not kept: put it again; a get cut short can"
+      + " be run again)";
+
   @TempDir
   Path data;
 
@@ -61,6 +78,230 @@ class SftpShutdownTest {
       assertThat(uploadTold.get(10, TimeUnit.SECONDS)).isEqualTo(told);
     } finally {
       client.stop();
+    }
+  }
+
+  /** The development configuration with {@code shutdown-grace} set to {@code grace}. */
+  private static ServerConfig withGrace(ServerConfig c, Duration grace) {
+    ServerConfig.Network n = c.network();
+    return c.withNetwork(new ServerConfig.Network(n.host(), n.port(), n.handshakeTimeout(), n.maxConnectionIdle(),
+        n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
+        n.maxConcurrentCallsPerConnection(), grace));
+  }
+
+  private static long secondsSince(long t0) {
+    return (System.nanoTime() - t0) / 1_000_000_000L;
+  }
+
+  /**
+   * An upload and a /redeem/ download open when the shutdown starts finish within the grace: the
+   * upload's close succeeds and it is kept (listed after a restart), the download delivers every
+   * byte; an idle session is closed at once, each finishing one right after its last close, and
+   * close() returns then, not at the deadline.
+   */
+  @Test
+  void anUploadAndADownloadOpenAtTheShutdownFinishWithinTheGraceAndTheUploadIsKept() throws Exception {
+    TestServer server = new TestServer(data, c -> withGrace(c, Duration.ofSeconds(30)));
+    SshClient client = null;
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      Users.publish(clients, server.pki, "bob");
+      KeyPair aliceKey = registeredKey(clients, "alice");
+      KeyPair bobKey = registeredKey(clients, "bob");
+      byte[] envelope = Users.seal("alice", Users.randomBytes(1 << 20, 7), "bob").bytes();
+      UploadResponse file = Transfers.upload(clients, "alice", envelope);
+      CreateGrantResponse grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      client = SftpTestSupport.client(server);
+
+      ClientSession idle = login(client, server, "bob", bobKey);
+      CompletableFuture<String> idleTold = disconnectMessage(idle);
+      sftp(idle).stat("/inbox");
+      ClientSession uploader = login(client, server, "alice", aliceKey);
+      CompletableFuture<String> uploaderTold = disconnectMessage(uploader);
+      byte[] sealed = Users.seal("alice", Users.randomBytes(300_000, 8), "bob").bytes();
+      OutputStream upload = sftp(uploader).write("/outbox/late.sealed");
+      upload.write(sealed, 0, sealed.length / 2);
+      upload.flush();
+      ClientSession downloader = login(client, server, "bob", bobKey);
+      CompletableFuture<String> downloaderTold = disconnectMessage(downloader);
+      InputStream download = sftp(downloader).read("/redeem/" + grant.getToken());
+      byte[] head = download.readNBytes(64 * 1024);
+
+      long t0 = System.nanoTime();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      assertThat(idleTold.get(5, TimeUnit.SECONDS)).as("an idle session is closed at once").isEqualTo(TOLD);
+      assertThat(uploaderTold).as("a session finishing an upload is not closed yet").isNotDone();
+      assertThat(downloaderTold).as("a session finishing a download is not closed yet").isNotDone();
+
+      upload.write(sealed, sealed.length / 2, sealed.length - sealed.length / 2);
+      upload.close(); // throws unless the server answered the CLOSE with OK: committed
+      assertThat(uploaderTold.get(5, TimeUnit.SECONDS)).as("closed once its upload is closed").isEqualTo(TOLD);
+      byte[] tail = download.readAllBytes();
+      download.close();
+      byte[] got = Arrays.copyOf(head, head.length + tail.length);
+      System.arraycopy(tail, 0, got, head.length, tail.length);
+      assertThat(got).as("the download delivered every byte").isEqualTo(envelope);
+      assertThat(downloaderTold.get(5, TimeUnit.SECONDS)).as("closed once its download is closed").isEqualTo(TOLD);
+      closing.get(10, TimeUnit.SECONDS);
+      assertThat(secondsSince(t0)).as("close() returned once nothing was left, not at the 30 s deadline")
+          .isLessThan(15);
+    } finally {
+      if (client != null) {
+        client.stop();
+      }
+    }
+    server.start();
+    try (Clients clients = server.clients()) {
+      client = SftpTestSupport.client(server);
+      KeyPair aliceKey = registeredKey(clients, "alice");
+      try (ClientSession alice = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(alice)) {
+        assertThat(names(sftp, "/outbox")).as("the file uploaded over gRPC and the one finished in the grace")
+            .hasSize(2);
+      }
+    } finally {
+      client.stop();
+      server.close();
+    }
+  }
+
+  /**
+   * During the grace, a session finishing an upload or download may not start new work: a new upload
+   * or a redeem is refused with a message that says why and what to do ([SHUTTING_DOWN], nothing used up); a
+   * connection not yet logged in is closed at once, and the listener accepts no new connection.
+   */
+  @Test
+  void duringTheGraceANewOpenIsRefusedAsShuttingDownAndNoNewConnectionIsAccepted() throws Exception {
+    TestServer server = new TestServer(data, c -> withGrace(c, Duration.ofSeconds(30)));
+    SshClient client = null;
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      Users.publish(clients, server.pki, "bob");
+      KeyPair aliceKey = registeredKey(clients, "alice");
+      KeyPair bobKey = registeredKey(clients, "bob");
+      byte[] envelope = Users.seal("alice", Users.randomBytes(1 << 20, 10), "bob").bytes();
+      UploadResponse file = Transfers.upload(clients, "alice", envelope);
+      CreateGrantResponse grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      client = SftpTestSupport.client(server);
+      SshClient connecting = client;
+      int port = server.server().sftpPort();
+      ClientSession notLoggedIn = client.connect("bob", "127.0.0.1", port).verify(SftpTestSupport.TIMEOUT)
+          .getSession();
+      CompletableFuture<String> notLoggedInTold = disconnectMessage(notLoggedIn);
+      ClientSession alice = login(client, server, "alice", aliceKey);
+      CompletableFuture<String> aliceTold = disconnectMessage(alice);
+      SftpClient sftp = sftp(alice);
+      byte[] sealed = Users.seal("alice", new byte[100_000], "bob").bytes();
+      OutputStream upload = sftp.write("/outbox/first.sealed");
+      upload.write(sealed, 0, 1000);
+      upload.flush();
+      ClientSession bob = login(client, server, "bob", bobKey);
+      CompletableFuture<String> bobTold = disconnectMessage(bob);
+      SftpClient bobSftp = sftp(bob);
+      InputStream download = bobSftp.read("/redeem/" + grant.getToken());
+      assertThat(download.readNBytes(1000)).hasSize(1000);
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      assertThat(notLoggedInTold.get(5, TimeUnit.SECONDS)).as("not logged in: closed at once").isEqualTo(TOLD);
+      SftpException newUpload = catchThrowableOfType(SftpException.class,
+          () -> sftp.open("/outbox/second.sealed", SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
+      assertThat(newUpload).as("a new upload").isNotNull();
+      assertThat(newUpload.getMessage()).isEqualTo("uploading is refused: the server is shutting down; retry once"
+          + " it is back (nothing was used up) [SHUTTING_DOWN]");
+      SftpException redeem = catchThrowableOfType(SftpException.class,
+          () -> bobSftp.open("/redeem/sdg_" + "A".repeat(43), SftpClient.OpenMode.Read));
+      assertThat(redeem).as("a new download").isNotNull();
+      assertThat(redeem.getMessage()).isEqualTo("redeeming is refused: the server is shutting down; retry once"
+          + " it is back (nothing was used up) [SHUTTING_DOWN]");
+      assertThat(catchThrowableOfType(IOException.class,
+          () -> connecting.connect("alice", "127.0.0.1", port).verify(SftpTestSupport.TIMEOUT)))
+          .as("the listener is closed: a new connection is refused").isNotNull();
+      assertThat(server.server().audit().tail(100)).as("the refused upload and redeem are audited with the reason")
+          .anySatisfy(e -> {
+            assertThat(e.action()).isEqualTo("upload.start");
+            assertThat(e.result()).isEqualTo("shutting-down");
+          })
+          .anySatisfy(e -> {
+            assertThat(e.action()).isEqualTo("grant.redeem");
+            assertThat(e.result()).isEqualTo("shutting-down");
+          });
+
+      upload.write(sealed, 1000, sealed.length - 1000);
+      upload.close();
+      assertThat(aliceTold.get(5, TimeUnit.SECONDS)).isEqualTo(TOLD);
+      download.readAllBytes();
+      download.close();
+      assertThat(bobTold.get(5, TimeUnit.SECONDS)).isEqualTo(TOLD);
+      closing.get(10, TimeUnit.SECONDS);
+    } finally {
+      if (client != null) {
+        client.stop();
+      }
+    }
+  }
+
+  /**
+   * At the deadline every session left is told and closed, whether it still writes or its client
+   * reads nothing at all: an upload open then is not kept, and close() returns within the grace and
+   * a few seconds.
+   */
+  @Test
+  void atTheDeadlineAnUploadStillOpenIsNotKeptAndCloseReturnsEvenWithAStalledClient() throws Exception {
+    Duration grace = Duration.ofSeconds(4);
+    TestServer server = new TestServer(data, c -> withGrace(c, grace));
+    SshClient client = null;
+    long t0;
+    byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 9), "bob").bytes();
+    CreateGrantResponse grant;
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      Users.publish(clients, server.pki, "bob");
+      KeyPair aliceKey = registeredKey(clients, "alice");
+      KeyPair bobKey = registeredKey(clients, "bob");
+      UploadResponse file = Transfers.upload(clients, "alice", envelope);
+      grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      client = SftpTestSupport.client(server);
+
+      ClientSession alice = login(client, server, "alice", aliceKey);
+      CompletableFuture<String> aliceTold = disconnectMessage(alice);
+      byte[] sealed = Users.seal("alice", new byte[300_000], "bob").bytes();
+      OutputStream upload = sftp(alice).write("/outbox/never-closed.sealed");
+      upload.write(sealed, 0, 100_000);
+      upload.flush();
+      // bob's client reads a little of a download, then reads nothing more from its connection
+      ClientSession bob = login(client, server, "bob", bobKey);
+      InputStream download = sftp(bob).read("/redeem/" + grant.getToken());
+      assertThat(download.readNBytes(64 * 1024)).hasSize(64 * 1024);
+      bob.getIoSession().suspendRead();
+
+      t0 = System.nanoTime();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      Thread.sleep(1000);
+      upload.write(sealed, 100_000, 100_000);
+      upload.flush(); // the session goes on during the grace
+      assertThat(aliceTold.get(grace.toSeconds() + 5, TimeUnit.SECONDS)).isEqualTo(TOLD);
+      assertThat(System.nanoTime() - t0).as("told at the deadline, not before")
+          .isGreaterThanOrEqualTo(grace.toNanos() - 500_000_000L);
+      closing.get(grace.toSeconds() + 5, TimeUnit.SECONDS);
+      assertThat(System.nanoTime() - t0).as("close() returns within the grace and a few seconds")
+          .isLessThan(grace.toNanos() + 4_000_000_000L);
+      assertThat(catchThrowableOfType(IOException.class, upload::close)).as("the upload cannot be closed now")
+          .isNotNull();
+    } finally {
+      if (client != null) {
+        client.stop();
+      }
+    }
+    server.start();
+    try (Clients clients = server.clients()) {
+      client = SftpTestSupport.client(server);
+      KeyPair aliceKey = registeredKey(clients, "alice");
+      try (ClientSession alice = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(alice)) {
+        assertThat(names(sftp, "/outbox")).as("only the file uploaded over gRPC; the unclosed upload was not kept")
+            .hasSize(1);
+      }
+    } finally {
+      client.stop();
+      server.close();
     }
   }
 }

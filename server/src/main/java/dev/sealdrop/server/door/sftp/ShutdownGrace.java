@@ -1,0 +1,142 @@
+package dev.sealdrop.server.door.sftp;
+
+import dev.sealdrop.server.core.Shutdown;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Objects;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.common.util.GenericUtils;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.BufferUtils;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.sftp.server.SftpSubsystem;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SFTP door's part of a graceful shutdown; the core's {@link Shutdown} says that it has begun
+ * and until when (the one deadline the gRPC door drains against too), and refuses new uploads and
+ * redeems from then on. Here: a session that holds an upload or download handle
+ * ({@link OpenHandles#transferOpen}) may go on until its last one is closed; every other session is
+ * told the server is shutting down ({@link Disconnects#tellShuttingDown}) and closed — at the start
+ * of the shutdown ({@link #closeIdle}), right after the reply to the request that closed its last
+ * transfer handle (so that the client learns its upload was committed), when its SFTP channel ends,
+ * or when it logs in. {@link SftpDoor} closes what is left at the deadline.
+ */
+final class ShutdownGrace implements SessionListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ShutdownGrace.class);
+  /** Set once a session was told: it is told once. */
+  private static final AttributeKey<Boolean> TOLD = new AttributeKey<>();
+
+  private final Shutdown shutdown;
+
+  ShutdownGrace(Shutdown shutdown) {
+    this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
+  }
+
+  /**
+   * At the start of the shutdown (after {@link Shutdown#begin}): closes every session that has no
+   * upload or download open; returns how many are left to finish theirs.
+   */
+  int closeIdle(Collection<? extends Session> sessions) {
+    int finishing = 0;
+    for (Session s : sessions) {
+      // read after the shutdown began: a handle released later is seen by finished() on its thread
+      if (OpenHandles.transferOpen(s)) {
+        finishing++;
+      } else {
+        tell(s);
+      }
+    }
+    return finishing;
+  }
+
+  /** Tells and closes every session still open (the deadline passed). */
+  void closeAll(Collection<? extends Session> sessions) {
+    sessions.forEach(ShutdownGrace::tell);
+  }
+
+  /**
+   * A login while the server shuts down (its connection was accepted just before the listener
+   * closed) is told so and closed, as an idle session is.
+   */
+  @Override
+  public void sessionEvent(Session session, Event event) {
+    if (event == Event.Authenticated && shutdown.begun()) {
+      LOG.info("SFTP login of '{}' during the shutdown: closing it", session.getUsername());
+      tell(session);
+    }
+  }
+
+  /**
+   * After a request ({@code lastReply}: the reply it was answered with, null if none is due): once
+   * the shutdown has begun, a session with no transfer left is closed as soon as that reply is
+   * written, so that the DISCONNECT cannot overtake it.
+   */
+  private void finished(Session session, IoWriteFuture lastReply) {
+    if (!shutdown.begun() || OpenHandles.transferOpen(session)) {
+      return;
+    }
+    if (lastReply == null || lastReply.isDone()) {
+      tell(session);
+    } else {
+      lastReply.addListener(written -> tell(session));
+    }
+  }
+
+  private static void tell(Session session) {
+    if (session.isOpen() && session.setAttribute(TOLD, Boolean.TRUE) == null) {
+      Disconnects.tellShuttingDown(session);
+    }
+  }
+
+  /** Makes the door's SFTP subsystems (configure it as MINA's {@link SftpSubsystemFactory}). */
+  SftpSubsystemFactory subsystems() {
+    return new Subsystems();
+  }
+
+  private final class Subsystems extends SftpSubsystemFactory {
+    @Override
+    public Command createSubsystem(ChannelSession channel) throws IOException {
+      SftpSubsystem subsystem = new Subsystem(channel, this);
+      GenericUtils.forEach(getRegisteredListeners(), subsystem::addSftpEventListener);
+      return subsystem;
+    }
+  }
+
+  /** MINA's SFTP subsystem, which says when it has answered a request or ended. */
+  private final class Subsystem extends SftpSubsystem {
+    /** The last reply queued (on the subsystem's thread). */
+    private volatile IoWriteFuture lastReply;
+
+    Subsystem(ChannelSession channel, SftpSubsystemFactory factory) {
+      super(channel, factory);
+    }
+
+    /** As MINA's, keeping the write's future. */
+    @Override
+    protected void send(Buffer buffer) throws IOException {
+      BufferUtils.updateLengthPlaceholder(buffer, 0);
+      lastReply = out.writeBuffer(buffer);
+    }
+
+    @Override
+    protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
+      lastReply = null;
+      super.doProcess(buffer, length, type, id);
+      finished(getServerSession(), lastReply);
+    }
+
+    /** The channel ended (the client closed it, or the session is closing): its handles are closed now. */
+    @Override
+    protected void closeAllHandles() {
+      super.closeAllHandles();
+      finished(getServerSession(), null);
+    }
+  }
+}
