@@ -249,8 +249,10 @@ public final class SftpDoor implements AutoCloseable {
 
   /**
    * The end of a graceful stop: every session still open is told the server is shutting down (an
-   * upload not yet closed is not kept), then the door stops. MINA closes each session once its
-   * DISCONNECT is written, and {@code DISCONNECT_TIMEOUT} (1 s) after it at the latest.
+   * upload not yet closed is not kept), then the door stops once the sessions' SFTP threads have
+   * closed their handles (deleting such uploads, giving cut downloads' claims back), 3 s at most:
+   * MINA closes each session once its DISCONNECT is written, and {@code DISCONNECT_TIMEOUT} (1 s)
+   * after it at the latest.
    */
   public void finishShutdown() {
     List<? extends Session> open = sshd.getActiveSessions();
@@ -258,8 +260,8 @@ public final class SftpDoor implements AutoCloseable {
       LOG.warn("{} SFTP session(s) still open after the grace period; closing them", open.size());
     }
     grace.closeAll(open);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
-    while (open.stream().anyMatch(Session::isOpen) && System.nanoTime() < deadline) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while ((open.stream().anyMatch(Session::isOpen) || !grace.subsystemsEnded()) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {

@@ -4,6 +4,8 @@ import dev.sealdrop.server.core.Shutdown;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.session.Session;
@@ -34,6 +36,8 @@ final class ShutdownGrace implements SessionListener {
   private static final AttributeKey<Boolean> TOLD = new AttributeKey<>();
 
   private final Shutdown shutdown;
+  /** SFTP subsystems whose thread runs: each closes its handles before it ends. */
+  private final Set<Subsystem> running = ConcurrentHashMap.newKeySet();
 
   ShutdownGrace(Shutdown shutdown) {
     this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
@@ -59,6 +63,15 @@ final class ShutdownGrace implements SessionListener {
   /** Tells and closes every session still open (the deadline passed). */
   void closeAll(Collection<? extends Session> sessions) {
     sessions.forEach(ShutdownGrace::tell);
+  }
+
+  /**
+   * Whether every SFTP subsystem has ended, and so has closed its handles: an upload not closed by
+   * its client is deleted and a download cut short gives its claim back, which needs the storage the
+   * server closes next.
+   */
+  boolean subsystemsEnded() {
+    return running.isEmpty();
   }
 
   /**
@@ -116,6 +129,16 @@ final class ShutdownGrace implements SessionListener {
 
     Subsystem(ChannelSession channel, SftpSubsystemFactory factory) {
       super(channel, factory);
+    }
+
+    @Override
+    public void run() {
+      running.add(this);
+      try {
+        super.run(); // closes the channel's handles before it returns
+      } finally {
+        running.remove(this);
+      }
     }
 
     /** As MINA's, keeping the write's future. */

@@ -241,8 +241,9 @@ class SftpShutdownTest {
 
   /**
    * At the deadline every session left is told and closed, whether it still writes or its client
-   * reads nothing at all: an upload open then is not kept, and close() returns within the grace and
-   * a few seconds.
+   * reads nothing at all: an upload open then is not kept, a download cut short gives its claim back
+   * (audited, before the server closes its storage: the get can be run again after the restart), and
+   * close() returns within the grace and a few seconds.
    */
   @Test
   void atTheDeadlineAnUploadStillOpenIsNotKeptAndCloseReturnsEvenWithAStalledClient() throws Exception {
@@ -298,6 +299,18 @@ class SftpShutdownTest {
       try (ClientSession alice = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(alice)) {
         assertThat(names(sftp, "/outbox")).as("only the file uploaded over gRPC; the unclosed upload was not kept")
             .hasSize(1);
+      }
+      assertThat(server.server().audit().tail(1000)).as("the claim was given back before the storage closed")
+          .anySatisfy(e -> {
+            assertThat(e.action()).isEqualTo("grant.release");
+            assertThat(e.result()).isEqualTo("ok");
+            assertThat(e.details()).containsEntry("door", "sftp")
+                .containsEntry("grant-id", grant.getGrant().getGrantId());
+          });
+      KeyPair bobKey = registeredKey(clients, "bob");
+      try (ClientSession bob = login(client, server, "bob", bobKey); SftpClient sftp = sftp(bob);
+          InputStream again = sftp.read("/redeem/" + grant.getToken())) {
+        assertThat(again.readAllBytes()).as("the download cut at the deadline can be run again").isEqualTo(envelope);
       }
     } finally {
       client.stop();
