@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.AuthFailure;
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -15,6 +16,7 @@ import dev.sealdrop.keys.PublicKeys;
 import dev.sealdrop.protocol.v1.SshKey;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -74,21 +76,87 @@ final class KeysRenewCommand extends SealdropSubcommand {
     }
     KeyBundle bundle = renewed.signBundle(keys, session.ca(), "the profile's CA (" + profile.caCertificate() + ")",
         session.trust());
+    // what the profile holds now, to put back if the server refuses the renewed certificate (below)
+    Optional<ProfileFiles> held = ProfileFiles.read(profile);
     // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
     // it again with the same files (nothing here depends on what the profile held before)
     SecureFiles.copy(key, profile.clientKey());
     SecureFiles.copy(cert, profile.clientCertificate());
     SecureFiles.write(profile.ownBundle(), bundle.encoded());
     session.output().note("the profile now uses the renewed certificate (serial " + serial(renewed.certificate())
-        + "); publishing your key bundle signed with it. If this fails, run the same command again.");
+        + "); publishing your key bundle signed with it. If the server cannot be reached, run the same command"
+        + " again.");
 
-    String published = KeysCommand.Publish.publish(session, bundle);
+    String published;
     List<SshKeysView> ssh = new ArrayList<>();
-    List<SshKey> before = KeysCommand.AddSsh.mine(session);
-    for (SshKey k : before) {
-      ssh.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), before));
+    try {
+      published = KeysCommand.Publish.publish(session, bundle);
+      List<SshKey> before = KeysCommand.AddSsh.mine(session);
+      for (SshKey k : before) {
+        ssh.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), before));
+      }
+    } catch (AuthFailure e) {
+      // the server refused the renewed certificate (revoked, or the identity revoked or disabled): a profile left
+      // on it could not connect at all, and running the command again would not help
+      throw refused(e, profile, held, renewed.certificate(), previous);
     }
     session.output().emit(new Renewed(bundle, published, renewed.certificate(), previous, ssh));
+  }
+
+  /**
+   * The server refused the certificate the profile was just moved to: puts back the files the profile held before
+   * (they connected until now, or at least are what the user had) and says so.
+   */
+  private SealdropFailure refused(AuthFailure e, Profile profile, Optional<ProfileFiles> held,
+      X509Certificate renewed, Optional<X509Certificate> previous) {
+    String what = "the server refused the renewed certificate (--cert " + cert + ", serial " + serial(renewed) + "): "
+        + e.getMessage().replaceFirst("^the server refused our certificate: ", "");
+    if (held.isEmpty()) {
+      return new AuthFailure(e.reason(), what + "; the profile uses it all the same (its previous files could not"
+          + " be read)", e.hint().orElse(null), e);
+    }
+    try {
+      held.get().restore(profile);
+    } catch (IOException io) {
+      return new KeyStoreFailure("PROFILE_UNWRITABLE", what + "; putting the profile's previous certificate back"
+          + " failed: " + io.getMessage(), "check the permissions of the profile folder " + profile.dir()
+          + "; until then it uses the refused certificate", io);
+    }
+    String back = "; the profile was put back as it was (" + previous.map(p -> "certificate serial " + serial(p))
+        .orElse("its previous certificate") + ")";
+    String hint = e.reason().equals("CERTIFICATE_REVOKED")
+        ? "a revoked certificate cannot be renewed to: pass the newest certificate your CA issued you; if it is that"
+            + " one, your identity itself may have been revoked (permanent): ask an admin"
+        : e.hint().map(h -> h + "; then run the same command again").orElse("run the same command again");
+    return new AuthFailure(e.reason(), what + back, hint, e);
+  }
+
+  /** The profile's client key, certificate and key bundle as they were before a renewal, byte for byte. */
+  private static final class ProfileFiles {
+    private final byte[] key;
+    private final byte[] certificate;
+    private final byte[] bundle;
+
+    private ProfileFiles(byte[] key, byte[] certificate, byte[] bundle) {
+      this.key = key;
+      this.certificate = certificate;
+      this.bundle = bundle;
+    }
+
+    static Optional<ProfileFiles> read(Profile profile) {
+      try {
+        return Optional.of(new ProfileFiles(Files.readAllBytes(profile.clientKey()),
+            Files.readAllBytes(profile.clientCertificate()), Files.readAllBytes(profile.ownBundle())));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    }
+
+    void restore(Profile profile) throws IOException {
+      SecureFiles.write(profile.clientKey(), key);
+      SecureFiles.write(profile.clientCertificate(), certificate);
+      SecureFiles.write(profile.ownBundle(), bundle);
+    }
   }
 
   private PublicKeys unlockedPublicKeys(Session session) throws SealdropFailure {

@@ -226,4 +226,41 @@ class KeysRenewTest {
     assertThat(shown).containsEntry("status", "known").containsEntry("fingerprint", fingerprint);
     assertThat(Instant.parse((String) shown.get("not_after"))).isAfter(now.plus(Duration.ofDays(450)));
   }
+
+  @Test
+  void aCertificateTheServerRefusesPutsTheProfileBackAsItWas() throws Exception {
+    carol.run("admin", "identities", "add", "fay", "--role", "transferor").assertExit(0);
+    IssuedCert first = issue("fay", CertSpec.client("fay"), "fay-first");
+    Cli fay = Users.user(root, "fay");
+    fay.run("init", "--server", address, "--cert", first.certFile().toString(), "--key", first.keyFile().toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
+    fay.run("keys", "publish").assertExit(0);
+    Map<String, byte[]> before = snapshot(fay);
+
+    // a certificate an admin revoked (say, the old one passed by mistake): the client cannot know, the server can
+    IssuedCert revoked = issue("fay", CertSpec.client("fay"), "fay-revoked");
+    carol.run("admin", "identities", "revoke", "fay", "--certificate", serial(revoked)).assertExit(0);
+    CliRun refused = fay.run("--json", "keys", "renew", "--cert", revoked.certFile().toString(), "--key",
+        revoked.keyFile().toString()).assertExit(3);
+    assertThat(refused.jsonError()).containsEntry("reason", "CERTIFICATE_REVOKED");
+    assertThat((String) refused.jsonError().get("message")).contains("the server refused the renewed certificate")
+        .contains(serial(revoked)).contains("the profile was put back as it was (certificate serial " + serial(first));
+    assertThat((String) refused.jsonError().get("hint")).contains("pass the newest certificate your CA issued you");
+    assertUnchanged(fay, before);
+    fay.run("keys", "publish").assertExit(0);
+
+    // the identity disabled: put back too, and the same command completes once it is enabled again
+    IssuedCert renewed = issue("fay", CertSpec.client("fay"), "fay-renewed");
+    carol.run("admin", "identities", "disable", "fay", "--reason", "on leave").assertExit(0);
+    CliRun disabled = fay.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(3);
+    assertThat(disabled.jsonError()).containsEntry("reason", "IDENTITY_DISABLED");
+    assertThat((String) disabled.jsonError().get("hint")).contains("then run the same command again");
+    assertUnchanged(fay, before);
+    carol.run("admin", "identities", "enable", "fay").assertExit(0);
+    assertThat(fay.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0).json()).containsEntry("certificate_serial", serial(renewed))
+        .containsEntry("previous_certificate_serial", serial(first));
+    assertThat(fay.home().resolve("tls/client.crt")).hasSameBinaryContentAs(renewed.certFile());
+  }
 }
