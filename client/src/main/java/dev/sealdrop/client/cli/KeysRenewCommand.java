@@ -76,6 +76,12 @@ final class KeysRenewCommand extends SealdropSubcommand {
     }
     KeyBundle bundle = renewed.signBundle(keys, session.ca(), "the profile's CA (" + profile.caCertificate() + ")",
         session.trust());
+    X509Certificate renewedCertificate = renewed.certificate();
+    previous.filter(p -> !p.equals(renewedCertificate) && renewedCertificate.getNotAfter().before(p.getNotAfter()))
+        .ifPresent(p -> session.output().warn("--cert " + cert + " (serial " + serial(renewedCertificate) + ") ends at "
+            + renewedCertificate.getNotAfter().toInstant() + ", before the certificate the profile used until now"
+            + " (serial " + serial(p) + ", until " + p.getNotAfter().toInstant() + "); if you meant a newer"
+            + " certificate, run `sealdrop keys renew` again with it"));
     // what the profile holds now, to put back if the server refuses the renewed certificate (below)
     Optional<ProfileFiles> held = ProfileFiles.read(profile);
     // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
@@ -100,7 +106,8 @@ final class KeysRenewCommand extends SealdropSubcommand {
       // on it could not connect at all, and running the command again would not help
       throw refused(e, profile, held, renewed.certificate(), previous);
     }
-    session.output().emit(new Renewed(bundle, published, renewed.certificate(), previous, ssh));
+    session.output().emit(new Renewed(bundle, published, renewed.certificate(), previous, ssh,
+        session.environment().clock().instant()));
   }
 
   /**
@@ -184,7 +191,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
   }
 
   private record Renewed(KeyBundle bundle, String publishedFingerprint, X509Certificate certificate,
-      Optional<X509Certificate> previous, List<SshKeysView> sshKeys) implements Result {
+      Optional<X509Certificate> previous, List<SshKeysView> sshKeys, Instant now) implements Result {
     @Override
     public void writeJson(JsonGenerator g) throws IOException {
       g.writeStartObject();
@@ -213,9 +220,17 @@ final class KeysRenewCommand extends SealdropSubcommand {
 
     @Override
     public void writeHuman(PrintWriter out) {
-      out.println("Renewed " + TerminalText.clean(bundle.identity()) + "'s certificate: serial " + serial(certificate)
-          + ", your key bundle valid until " + bundle.notAfter()
-          + previous.map(p -> " (was serial " + serial(p) + ", until " + p.getNotAfter().toInstant() + ")").orElse(""));
+      String identity = TerminalText.clean(bundle.identity());
+      Optional<X509Certificate> replaced = previous.filter(p -> !p.equals(certificate));
+      if (previous.isPresent() && replaced.isEmpty()) {
+        // the same files again: a run that was interrupted, or one repeated
+        out.println(identity + "'s profile already uses this certificate (serial " + serial(certificate) + "): your key"
+            + " bundle, valid until " + bundle.notAfter() + ", signed with it again and published");
+      } else {
+        out.println("Renewed " + identity + "'s certificate: serial " + serial(certificate) + ", your key bundle valid"
+            + " until " + bundle.notAfter() + replaced.map(p -> " (was serial " + serial(p) + ", until "
+            + p.getNotAfter().toInstant() + ")").orElse(""));
+      }
       out.println("  fingerprint: " + bundle.fingerprint() + "  (unchanged: the same keys, so others' pins of you hold"
           + " and files sealed for you still open)");
       out.println("  published:   yes" + (publishedFingerprint.equals(bundle.fingerprint()) ? ""
@@ -231,6 +246,10 @@ final class KeysRenewCommand extends SealdropSubcommand {
       }
       out.println("  peers see the renewed bundle the next time they fetch your key; `sealdrop keys export` gives it to"
           + " those who imported it offline");
+      replaced.filter(p -> now.isBefore(p.getNotAfter().toInstant())).ifPresent(p -> out.println("  the previous"
+          + " certificate (serial " + serial(p) + ") still works until " + p.getNotAfter().toInstant() + " unless an"
+          + " admin revokes it; if it may be exposed, ask one to: `sealdrop admin identities revoke " + identity
+          + " --certificate " + serial(p) + "`"));
     }
   }
 }

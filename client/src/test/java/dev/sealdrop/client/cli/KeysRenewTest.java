@@ -263,4 +263,39 @@ class KeysRenewTest {
         .containsEntry("previous_certificate_serial", serial(first));
     assertThat(fay.home().resolve("tls/client.crt")).hasSameBinaryContentAs(renewed.certFile());
   }
+
+  @Test
+  void aCertificateEndingSoonerIsWarnedOfAndTheOldOnesRevocationIsOffered() throws Exception {
+    Instant now = Instant.now();
+    carol.run("admin", "identities", "add", "gus", "--role", "transferor").assertExit(0);
+    IssuedCert current = issue("gus", CertSpec.client("gus").withValidity(now.minus(Duration.ofHours(1)),
+        now.plus(Duration.ofDays(300))), "gus-current");
+    Cli gus = Users.user(root, "gus");
+    gus.run("init", "--server", address, "--cert", current.certFile().toString(), "--key",
+        current.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+
+    // a renewal to a longer certificate: no warning, and the old certificate's revocation is offered
+    IssuedCert longer = issue("gus", CertSpec.client("gus").withValidity(now.minus(Duration.ofHours(1)),
+        now.plus(Duration.ofDays(400))), "gus-longer");
+    CliRun renewed = gus.run("keys", "renew", "--cert", longer.certFile().toString(), "--key",
+        longer.keyFile().toString()).assertExit(0);
+    assertThat(renewed.err()).doesNotContain("warning");
+    assertThat(renewed.out()).contains("Renewed gus's certificate: serial " + serial(longer))
+        .contains("the previous certificate (serial " + serial(current) + ") still works until")
+        .contains("`sealdrop admin identities revoke gus --certificate " + serial(current) + "`");
+
+    // one that ends before the profile's (an older certificate passed by mistake) is taken, with a warning
+    CliRun back = gus.run("keys", "renew", "--cert", current.certFile().toString(), "--key",
+        current.keyFile().toString()).assertExit(0);
+    assertThat(back.err()).contains("warning: --cert " + current.certFile() + " (serial " + serial(current) + ") ends"
+        + " at").contains("before the certificate the profile used until now (serial " + serial(longer));
+    assertThat(gus.home().resolve("tls/client.crt")).hasSameBinaryContentAs(current.certFile());
+
+    // the same certificate again says so instead of "Renewed"
+    CliRun same = gus.run("keys", "renew", "--cert", current.certFile().toString(), "--key",
+        current.keyFile().toString()).assertExit(0);
+    assertThat(same.out()).startsWith("gus's profile already uses this certificate (serial " + serial(current) + ")")
+        .doesNotContain("Renewed").doesNotContain("the previous certificate");
+    assertThat(same.err()).doesNotContain("warning");
+  }
 }
