@@ -63,10 +63,12 @@ final class InitCommand extends SealdropSubcommand {
     Profile profile = session.profile();
     profile.requireFolderPath();
     if (profile.exists() && !force) {
+      // the renewal spelled out with the files given, the profile named: it is most often what was meant
       throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
-          "for a renewed certificate, keep your keys with `sealdrop keys renew --cert FILE --key FILE`; otherwise use"
-              + " another --home, or pass --force to replace the profile (files sealed for the old keys become"
-              + " unreadable)");
+          "if --cert is a renewed certificate of the profile's identity, keep your keys: `sealdrop --home "
+              + shellWord(profile.dir().toString()) + " keys renew --cert " + shellWord(cert.toString()) + " --key "
+              + shellWord(key.toString()) + "`; otherwise use another --home, or pass --force to replace the profile"
+              + " (files sealed for the old keys become unreadable)");
     }
     for (Path p : List.of(cert, key, ca)) {
       if (!Files.isRegularFile(p)) {
@@ -96,6 +98,11 @@ final class InitCommand extends SealdropSubcommand {
     session.output().note("next: publish your key bundle with `sealdrop keys publish`");
     session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
         caCertificate.getSubjectX500Principal().getName()));
+  }
+
+  /** {@code s} as one word of a POSIX shell command line: as it is if that is safe, else in single quotes. */
+  static String shellWord(String s) {
+    return !s.isEmpty() && s.matches("[A-Za-z0-9_./:@%+=,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)

@@ -298,4 +298,28 @@ class KeysRenewTest {
         .doesNotContain("Renewed").doesNotContain("the previous certificate");
     assertThat(same.err()).doesNotContain("warning");
   }
+
+  @Test
+  void initOverAnExistingProfileSpellsOutTheRenewalWithTheFilesGiven() throws Exception {
+    carol.run("admin", "identities", "add", "hal", "--role", "acquirer").assertExit(0);
+    IssuedCert first = issue("hal", CertSpec.client("hal"), "hal-first");
+    Cli hal = Users.user(root, "hal");
+    hal.run("init", "--server", address, "--cert", first.certFile().toString(), "--key", first.keyFile().toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
+    Map<String, byte[]> before = snapshot(hal);
+
+    // the renewed files in a folder whose name needs quoting in a shell
+    IssuedCert renewed = issue("hal", CertSpec.client("hal"), "hal's renewal");
+    CliRun exists = hal.run("--json", "init", "--server", address, "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(exists.jsonError()).containsEntry("reason", "PROFILE_EXISTS");
+    String quotedCert = "'" + renewed.certFile().toString().replace("'", "'\\''") + "'";
+    String quotedKey = "'" + renewed.keyFile().toString().replace("'", "'\\''") + "'";
+    assertThat(quotedCert).contains("hal'\\''s renewal");
+    assertThat((String) exists.jsonError().get("hint")).contains("`sealdrop --home "
+        + InitCommand.shellWord(hal.home().toString()) + " keys renew --cert " + quotedCert + " --key " + quotedKey + "`");
+    assertUnchanged(hal, before);
+    hal.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key", renewed.keyFile().toString())
+        .assertExit(0);
+  }
 }
