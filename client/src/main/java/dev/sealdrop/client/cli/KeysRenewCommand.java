@@ -63,7 +63,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
           "pass a certificate issued to " + TerminalText.clean(identity) + "; another identity needs its own profile"
               + " (`sealdrop --home DIR init`)");
     }
-    KeyBundle current = session.ownBundle();
+    KeyBundle current = ownBundle(session);
     Optional<X509Certificate> previous = previousCertificate(profile);
     // the keys to vouch for are the ones we can decrypt with: unlocked (which also proves the passphrase) and
     // compared with the bundle the profile publishes, so that a renewal can never change the fingerprint
@@ -163,6 +163,25 @@ final class KeysRenewCommand extends SealdropSubcommand {
       SecureFiles.write(profile.clientKey(), key);
       SecureFiles.write(profile.clientCertificate(), certificate);
       SecureFiles.write(profile.ownBundle(), bundle);
+    }
+  }
+
+  /**
+   * The profile's bundle, which the renewal must match (the fingerprint must not change). Unreadable, it is said with
+   * a hint for this command: the general one, to run init again, would make new keys (with --force) or send the
+   * user back here (without).
+   */
+  private static KeyBundle ownBundle(Session session) throws SealdropFailure {
+    try {
+      return session.ownBundle();
+    } catch (KeyStoreFailure e) {
+      if (!e.reason().equals("NO_BUNDLE")) {
+        throw e;
+      }
+      throw new KeyStoreFailure(e.reason(), e.getMessage(), "keys renew keeps the fingerprint of that bundle, so it"
+          + " needs it: restore " + session.profile().ownBundle() + " from a backup of the profile (a file"
+          + " `sealdrop keys export` wrote is the same bundle), then run the same command again; `sealdrop init"
+          + " --force` would make new keys, and files sealed for the old ones could no longer be opened", e);
     }
   }
 

@@ -180,6 +180,13 @@ class KeysRenewTest {
     CliRun mixed = alice.run("--json", "keys", "renew", "--cert", fresh.certFile().toString(), "--key",
         fresh.keyFile().toString()).assertExit(7);
     assertThat(mixed.jsonError()).containsEntry("reason", "BUNDLE_NOT_OF_KEYS");
+    // an unreadable bundle: restore it (the general hint, init again, would end in new keys)
+    Files.write(alice.home().resolve("keys/bundle.skb"), new byte[0]);
+    CliRun unreadable = alice.run("--json", "keys", "renew", "--cert", fresh.certFile().toString(), "--key",
+        fresh.keyFile().toString()).assertExit(7);
+    assertThat(unreadable.jsonError()).containsEntry("reason", "NO_BUNDLE");
+    assertThat((String) unreadable.jsonError().get("hint"))
+        .contains("restore " + alice.home().resolve("keys/bundle.skb")).contains("`sealdrop keys export` wrote").doesNotContain("run `sealdrop init` again");
     Files.write(alice.home().resolve("keys/bundle.skb"), before.get("keys/bundle.skb"));
 
     assertUnchanged(alice, before);
@@ -317,7 +324,8 @@ class KeysRenewTest {
     String quotedKey = "'" + renewed.keyFile().toString().replace("'", "'\\''") + "'";
     assertThat(quotedCert).contains("hal'\\''s renewal");
     assertThat((String) exists.jsonError().get("hint")).contains("`sealdrop --home "
-        + InitCommand.shellWord(hal.home().toString()) + " keys renew --cert " + quotedCert + " --key " + quotedKey + "`");
+        + InitCommand.shellWord(hal.home().toString()) + " keys renew --cert " + quotedCert + " --key " + quotedKey
+        + "`");
     assertUnchanged(hal, before);
     hal.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key", renewed.keyFile().toString())
         .assertExit(0);
