@@ -60,6 +60,7 @@ final class CertificateAndKey {
     }
     refuseOutsideValidity(cert, certificate, now);
     PrivateKey privateKey = Pem.privateKey(key);
+    refuseOutOfOrder(cert, key, chain, privateKey);
     String identity = Pem.identity(certificate);
     if (!CertificateKeys.isKeyOf(certificate, privateKey)) {
       // said with the files named, as the user gave them (KeyBundle.create's own check speaks of its parameters)
@@ -67,6 +68,27 @@ final class CertificateAndKey {
           + " (" + identity + "'s certificate)", "pass the key file that was issued together with that certificate");
     }
     return new CertificateAndKey(cert, key, chain, privateKey, identity);
+  }
+
+  /**
+   * The key belongs to a later certificate of the file than the first: the chain was written the other way round
+   * (an intermediate's certificate, then the user's). Said as such, naming both, not as a key that does not fit the
+   * intermediate's certificate, or as that certificate's missing CN.
+   */
+  private static void refuseOutOfOrder(Path cert, Path key, List<X509Certificate> chain, PrivateKey privateKey)
+      throws UsageFailure {
+    if (CertificateKeys.isKeyOf(chain.get(0), privateKey)) {
+      return;
+    }
+    for (int i = 1; i < chain.size(); i++) {
+      if (CertificateKeys.isKeyOf(chain.get(i), privateKey)) {
+        throw new UsageFailure("CERT_CHAIN_ORDER", "--cert " + cert + " lists its certificates out of order: the one"
+            + " --key " + key + " belongs to (" + chain.get(i).getSubjectX500Principal().getName() + ") is number "
+            + (i + 1) + ", after " + chain.get(0).getSubjectX500Principal().getName(), "put your own certificate"
+            + " first in the file, then the intermediate CA's (PEM), e.g. `cat mine.crt intermediate.crt > chain.crt`,"
+            + " and pass that as --cert");
+      }
+    }
   }
 
   /**

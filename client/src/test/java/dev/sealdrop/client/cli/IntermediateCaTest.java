@@ -70,6 +70,7 @@ class IntermediateCaTest {
       X509Certificate leaf = clientCertificate(name, keys, issuing, issuingKeys.getPrivate());
       Files.writeString(certs.resolve(name + "-chain.crt"), pem(leaf) + pem(issuing), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + "-leaf-only.crt"), pem(leaf), StandardCharsets.US_ASCII);
+      Files.writeString(certs.resolve(name + "-reversed.crt"), pem(issuing) + pem(leaf), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + ".key"), "-----BEGIN PRIVATE KEY-----\n"
           + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPrivate().getEncoded())
           + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
@@ -95,6 +96,22 @@ class IntermediateCaTest {
     assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
     assertThat((String) r.jsonError().get("hint")).contains("intermediate");
     assertThat(root.resolve("home-leaf-only").resolve("profile.properties")).doesNotExist();
+  }
+
+  @Test
+  void aChainWrittenTheOtherWayRoundIsSaidToBeOutOfOrderAtInitAndAtRenew() {
+    Cli dana = new Cli(root.resolve("home-reversed"), Users.passphrase("alice"));
+    CliRun r = init(dana, "alice", "alice-reversed.crt").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_CHAIN_ORDER");
+    assertThat((String) r.jsonError().get("message")).contains("lists its certificates out of order")
+        .contains("(CN=alice) is number 2, after CN=Example Corp issuing CA");
+    assertThat((String) r.jsonError().get("hint")).contains("put your own certificate first");
+    assertThat(root.resolve("home-reversed").resolve("profile.properties")).doesNotExist();
+
+    init(dana, "alice", "alice-chain.crt").assertExit(0);
+    CliRun renew = dana.run("--json", "keys", "renew", "--cert", certs.resolve("alice-reversed.crt").toString(),
+        "--key", certs.resolve("alice.key").toString()).assertExit(2);
+    assertThat(renew.jsonError()).containsEntry("reason", "CERT_CHAIN_ORDER");
   }
 
   @Test
