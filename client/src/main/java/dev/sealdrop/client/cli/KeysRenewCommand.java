@@ -16,6 +16,7 @@ import dev.sealdrop.keys.PublicKeys;
 import dev.sealdrop.protocol.v1.SshKey;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -64,7 +65,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
               + " (`sealdrop --home DIR init`)");
     }
     KeyBundle current = ownBundle(session);
-    Optional<X509Certificate> previous = previousCertificate(profile);
+    Optional<X509Certificate> held = certificateIn(profile.clientCertificate());
     // the keys to vouch for are the ones we can decrypt with: unlocked (which also proves the passphrase) and
     // compared with the bundle the profile publishes, so that a renewal can never change the fingerprint
     PublicKeys keys = unlockedPublicKeys(session);
@@ -77,13 +78,20 @@ final class KeysRenewCommand extends SealdropSubcommand {
     KeyBundle bundle = renewed.signBundle(keys, session.ca(), "the profile's CA (" + profile.caCertificate() + ")",
         session.trust());
     X509Certificate renewedCertificate = renewed.certificate();
-    previous.filter(p -> !p.equals(renewedCertificate) && renewedCertificate.getNotAfter().before(p.getNotAfter()))
+    boolean alreadyUsed = held.filter(renewedCertificate::equals).isPresent();
+    // the certificate renewed from: the one the profile held until now, or, when it already holds the renewed one (a
+    // run that could not reach the server, run again), the one it held before, kept for this in tls/previous-client.crt
+    Optional<X509Certificate> previous = alreadyUsed ? certificateIn(profile.previousClientCertificate()) : held;
+    previous.filter(p -> !alreadyUsed && renewedCertificate.getNotAfter().before(p.getNotAfter()))
         .ifPresent(p -> session.output().warn("--cert " + cert + " (serial " + serial(renewedCertificate) + ") ends at "
             + renewedCertificate.getNotAfter().toInstant() + ", before the certificate the profile used until now"
             + " (serial " + serial(p) + ", until " + p.getNotAfter().toInstant() + "); if you meant a newer"
             + " certificate, run `sealdrop keys renew` again with it"));
     // what the profile holds now, to put back if the server refuses the renewed certificate (below)
-    Optional<ProfileFiles> held = ProfileFiles.read(profile);
+    Optional<ProfileFiles> before = ProfileFiles.read(profile);
+    if (!alreadyUsed && held.isPresent()) {
+      SecureFiles.copy(profile.clientCertificate(), profile.previousClientCertificate());
+    }
     // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
     // it again with the same files (nothing here depends on what the profile held before)
     SecureFiles.copy(key, profile.clientKey());
@@ -94,20 +102,50 @@ final class KeysRenewCommand extends SealdropSubcommand {
         + " again.");
 
     String published;
-    List<SshKeysView> ssh = new ArrayList<>();
+    List<SshKeysView> ssh;
     try {
       published = KeysCommand.Publish.publish(session, bundle);
-      List<SshKey> before = KeysCommand.AddSsh.mine(session);
-      for (SshKey k : before) {
-        ssh.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), before));
-      }
+      ssh = rebindSshKeys(session, renewedCertificate, previous);
     } catch (AuthFailure e) {
       // the server refused the renewed certificate (revoked, or the identity revoked or disabled): a profile left
       // on it could not connect at all, and running the command again would not help
-      throw refused(e, profile, held, renewed.certificate(), previous);
+      throw refused(e, profile, before, renewed.certificate(), held);
     }
-    session.output().emit(new Renewed(bundle, published, renewed.certificate(), previous, ssh,
+    session.output().emit(new Renewed(bundle, published, renewed.certificate(), alreadyUsed, previous, ssh,
         session.environment().clock().instant()));
+  }
+
+  /**
+   * Binds the SSH keys registered through {@code previous} to the renewed certificate, and only those: a key of the
+   * same identity registered through another certificate (another device's profile) stays bound to it, so that
+   * revoking that device's certificate still cuts it. Each key as {@code keys add-ssh} reports it, or
+   * {@code other-certificate} for one left alone.
+   */
+  private static List<SshKeysView> rebindSshKeys(Session session, X509Certificate renewed,
+      Optional<X509Certificate> previous) throws SealdropFailure {
+    List<SshKey> mine = KeysCommand.AddSsh.mine(session);
+    List<SshKeysView> result = new ArrayList<>();
+    for (SshKey k : mine) {
+      Optional<BigInteger> through = serialOf(k);
+      if (through.isPresent() && through.get().equals(renewed.getSerialNumber())) {
+        result.add(new SshKeysView("already-registered", List.of(k)));
+      } else if (through.isPresent() && previous.isPresent() && through.get().equals(previous.get().getSerialNumber())) {
+        result.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), mine));
+      } else {
+        result.add(new SshKeysView("other-certificate", List.of(k)));
+      }
+    }
+    return result;
+  }
+
+  /** The serial of the certificate {@code k} was registered through, as the server lists it (hexadecimal). */
+  private static Optional<BigInteger> serialOf(SshKey k) {
+    try {
+      return k.getCertificateSerial().isEmpty() ? Optional.empty()
+          : Optional.of(new BigInteger(k.getCertificateSerial(), 16));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -194,10 +232,13 @@ final class KeysRenewCommand extends SealdropSubcommand {
     }
   }
 
-  /** The certificate the profile used until now, if it can still be read (only to show what changed). */
-  private static Optional<X509Certificate> previousCertificate(Profile profile) {
+  /** The certificate in {@code file} (the profile's, or the one it used before), if it is there and readable. */
+  private static Optional<X509Certificate> certificateIn(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
     try {
-      return Optional.of(Pem.certificate(profile.clientCertificate()));
+      return Optional.of(Pem.certificate(file));
     } catch (SealdropFailure | RuntimeException e) {
       return Optional.empty();
     }
@@ -209,8 +250,13 @@ final class KeysRenewCommand extends SealdropSubcommand {
     return hex.length() % 2 == 0 ? hex : "0" + hex;
   }
 
+  /**
+   * @param alreadyUsed the profile held this certificate already (the same files again)
+   * @param previous the certificate renewed from, if known
+   */
   private record Renewed(KeyBundle bundle, String publishedFingerprint, X509Certificate certificate,
-      Optional<X509Certificate> previous, List<SshKeysView> sshKeys, Instant now) implements Result {
+      boolean alreadyUsed, Optional<X509Certificate> previous, List<SshKeysView> sshKeys, Instant now)
+      implements Result {
     @Override
     public void writeJson(JsonGenerator g) throws IOException {
       g.writeStartObject();
@@ -231,6 +277,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
         g.writeStringField("status", v.status());
         g.writeStringField("fingerprint", v.keys().get(0).getFingerprint());
         g.writeStringField("algorithm", v.keys().get(0).getAlgorithm());
+        g.writeStringField("certificate_serial", SshKeysView.serial(v.keys().get(0)));
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -241,7 +288,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
     public void writeHuman(PrintWriter out) {
       String identity = TerminalText.clean(bundle.identity());
       Optional<X509Certificate> replaced = previous.filter(p -> !p.equals(certificate));
-      if (previous.isPresent() && replaced.isEmpty()) {
+      if (alreadyUsed) {
         // the same files again: a run that was interrupted, or one repeated
         out.println(identity + "'s profile already uses this certificate (serial " + serial(certificate) + "): your key"
             + " bundle, valid until " + bundle.notAfter() + ", signed with it again and published");
@@ -260,8 +307,13 @@ final class KeysRenewCommand extends SealdropSubcommand {
       for (SshKeysView v : sshKeys) {
         SshKey k = v.keys().get(0);
         out.println("  SSH key:     " + TerminalText.clean(k.getFingerprint()) + " (" + TerminalText.clean(k.getAlgorithm())
-            + ") " + (v.status().equals("already-registered") ? "already bound to this certificate" : "now bound to"
-            + " the renewed certificate"));
+            + ") " + switch (v.status()) {
+              case "already-registered" -> "already bound to this certificate";
+              case "other-certificate" -> "left bound to another certificate of yours (serial "
+                  + SshKeysView.serial(k) + ", another device's profile?); `sealdrop keys add-ssh` with it from this"
+                  + " profile would bind it here";
+              default -> "now bound to the renewed certificate";
+            });
       }
       out.println("  peers see the renewed bundle the next time they fetch your key; `sealdrop keys export` gives it to"
           + " those who imported it offline");

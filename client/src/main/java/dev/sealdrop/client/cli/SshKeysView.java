@@ -27,7 +27,17 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
     g.writeNumberField("bits", k.getBits());
     g.writeStringField("comment", k.getComment());
     g.writeStringField("added_at", Instant.ofEpochMilli(k.getAddedAtMillis()).toString());
+    g.writeStringField("certificate_serial", serial(k));
     g.writeEndObject();
+  }
+
+  /**
+   * The serial of the client certificate {@code k} was registered through, as {@code openssl x509 -noout -serial}
+   * prints it (upper-case hex, an even number of digits); empty if the server did not say.
+   */
+  static String serial(SshKey k) {
+    String hex = k.getCertificateSerial().toUpperCase(java.util.Locale.ROOT);
+    return hex.length() % 2 == 0 ? hex : "0" + hex;
   }
 
   @Override
@@ -78,11 +88,12 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
       out.println("(none)");
       return;
     }
-    out.printf("%-12s  %-51s  %-20s  %-24s  %s%n", "IDENTITY", "FINGERPRINT", "TYPE", "ADDED", "COMMENT");
+    out.printf("%-12s  %-51s  %-20s  %-24s  %-32s  %s%n", "IDENTITY", "FINGERPRINT", "TYPE", "ADDED",
+        "VIA CERTIFICATE (SERIAL)", "COMMENT");
     for (SshKey k : keys) {
-      out.printf("%-12s  %-51s  %-20s  %-24s  %s%n", TerminalText.clean(k.getIdentity()),
+      out.printf("%-12s  %-51s  %-20s  %-24s  %-32s  %s%n", TerminalText.clean(k.getIdentity()),
           TerminalText.clean(k.getFingerprint()), TerminalText.clean(k.getAlgorithm()) + " " + k.getBits(),
-          Instant.ofEpochMilli(k.getAddedAtMillis()), TerminalText.clean(k.getComment()));
+          Instant.ofEpochMilli(k.getAddedAtMillis()), TerminalText.clean(serial(k)), TerminalText.clean(k.getComment()));
     }
   }
 }

@@ -16,6 +16,7 @@ import java.util.Objects;
  * tls/client.crt          our client certificate (copied at init)
  * tls/client.key          its private key, PKCS#8 PEM (copied at init)
  * tls/ca.crt              the only CA we trust, for TLS and for key bundles
+ * tls/previous-client.crt the client certificate before the last {@code keys renew}
  * keys/identity.key       our X-Wing + Ed25519 private keys, passphrase-encrypted
  * keys/bundle.skb         our signed key bundle (public)
  * trusted/NAME.skb        pinned bundles of other identities (TOFU)
@@ -45,6 +46,11 @@ public final class Profile {
 
   public Path clientKey() {
     return dir.resolve("tls").resolve("client.key");
+  }
+
+  /** The client certificate the profile used before its last {@code keys renew} (public; its SSH keys move on). */
+  public Path previousClientCertificate() {
+    return dir.resolve("tls").resolve("previous-client.crt");
   }
 
   public Path caCertificate() {

@@ -205,6 +205,7 @@ class KeysRenewTest {
     erin.run("init", "--server", address, "--cert", first.certFile().toString(), "--key", first.keyFile().toString(),
         "--ca", pki.caCertFile().toString()).assertExit(0);
     erin.run("keys", "publish").assertExit(0);
+    erin.run("keys", "add-ssh", sshPublicKey("erin").toString()).assertExit(0);
     String fingerprint = (String) erin.run("--json", "keys", "show").assertExit(0).json().get("fingerprint");
 
     Instant now = Instant.now();
@@ -226,8 +227,11 @@ class KeysRenewTest {
         .isBefore(now.plus(Duration.ofDays(450)));
     CliRun done = erin.run("--json", "keys", "renew", "--cert", second.certFile().toString(), "--key",
         second.keyFile().toString()).assertExit(0);
+    // the run that switched the profile kept the certificate it renewed from: its SSH key moves on now
     assertThat(done.json()).containsEntry("fingerprint", fingerprint).containsEntry("certificate_serial",
-        serial(second)).containsEntry("previous_certificate_serial", serial(second));
+        serial(second)).containsEntry("previous_certificate_serial", serial(first));
+    assertThat(done.list("ssh_keys")).singleElement().satisfies(k -> assertThat(k).containsEntry("status", "rebound")
+        .containsEntry("certificate_serial", serial(second)));
     // now it serves the one signed with the second: same fingerprint, the second certificate's end
     Map<String, Object> shown = bob.run("--json", "keys", "show", "erin").assertExit(0).json();
     assertThat(shown).containsEntry("status", "known").containsEntry("fingerprint", fingerprint);
@@ -302,7 +306,7 @@ class KeysRenewTest {
     CliRun same = gus.run("keys", "renew", "--cert", current.certFile().toString(), "--key",
         current.keyFile().toString()).assertExit(0);
     assertThat(same.out()).startsWith("gus's profile already uses this certificate (serial " + serial(current) + ")")
-        .doesNotContain("Renewed").doesNotContain("the previous certificate");
+        .doesNotContain("Renewed").contains("the previous certificate (serial " + serial(longer) + ")");
     assertThat(same.err()).doesNotContain("warning");
   }
 
@@ -329,5 +333,64 @@ class KeysRenewTest {
     assertUnchanged(hal, before);
     hal.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key", renewed.keyFile().toString())
         .assertExit(0);
+  }
+
+  /**
+   * One identity, two devices: each profile has its own certificate and registered its own SSH key. Renewing one
+   * profile moves only its own key: the other device's stays bound to that device's certificate, so that revoking
+   * it (a lost laptop) still cuts that key.
+   */
+  @Test
+  void renewingOneDeviceLeavesTheSshKeysOfAnotherDevicesCertificateBoundToIt() throws Exception {
+    carol.run("admin", "identities", "add", "hana", "--role", "transferor").assertExit(0);
+    IssuedCert desktop = issue("hana", CertSpec.client("hana"), "hana-desktop");
+    IssuedCert laptop = issue("hana", CertSpec.client("hana"), "hana-laptop");
+    Cli atDesk = Users.user(root, "hana-desktop");
+    Cli onLaptop = Users.user(root, "hana-laptop");
+    for (Object[] d : new Object[][] {{atDesk, desktop}, {onLaptop, laptop}}) {
+      IssuedCert c = (IssuedCert) d[1];
+      ((Cli) d[0]).run("init", "--server", address, "--cert", c.certFile().toString(), "--key",
+          c.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    }
+    atDesk.run("keys", "publish").assertExit(0);
+    String desktopKey = (String) atDesk.run("--json", "keys", "add-ssh", sshPublicKey("hana-desktop").toString())
+        .assertExit(0).object("ssh_key").get("fingerprint");
+    String laptopKey = (String) onLaptop.run("--json", "keys", "add-ssh", sshPublicKey("hana-laptop").toString())
+        .assertExit(0).object("ssh_key").get("fingerprint");
+
+    IssuedCert renewed = issue("hana", CertSpec.client("hana"), "hana-desktop-renewed");
+    CliRun r = atDesk.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(r.list("ssh_keys")).hasSize(2)
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", desktopKey).containsEntry("status", "rebound")
+            .containsEntry("certificate_serial", serial(renewed)))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", laptopKey)
+            .containsEntry("status", "other-certificate").containsEntry("certificate_serial", serial(laptop)));
+    // as the server holds them: the laptop's key is still vouched for by the laptop's certificate only
+    assertThat(atDesk.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys"))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", laptopKey)
+            .containsEntry("certificate_serial", serial(laptop)))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", desktopKey)
+            .containsEntry("certificate_serial", serial(renewed)));
+    assertThat(atDesk.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0).out()).contains("left bound to another certificate of yours (serial "
+        + serial(laptop));
+  }
+
+  /** An OpenSSH ed25519 public key file for {@code name}, made with the JDK (no ssh-keygen needed). */
+  private static Path sshPublicKey(String name) throws Exception {
+    java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    byte[] spki = pair.getPublic().getEncoded();
+    byte[] raw = java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+    java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(blob);
+    byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    out.writeInt(type.length);
+    out.write(type);
+    out.writeInt(raw.length);
+    out.write(raw);
+    Path dir = Files.createDirectories(root.resolve("ssh-jdk"));
+    return Files.writeString(dir.resolve(name + ".pub"), "ssh-ed25519 "
+        + java.util.Base64.getEncoder().encodeToString(blob.toByteArray()) + " " + name + "\n");
   }
 }

@@ -1,5 +1,9 @@
 package dev.sealdrop.server.core.sshkey;
 
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -23,6 +27,16 @@ public record SshKey(String identity, SshPublicKey key, Instant addedAt, byte[] 
 
   public String fingerprint() {
     return key.fingerprint();
+  }
+
+  /** The client certificate through which the key was registered, decoded. */
+  public X509Certificate registrationCertificate() {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(registeredWith));
+    } catch (CertificateException e) {
+      throw new IllegalStateException("server: internal error: a stored registration certificate does not parse", e);
+    }
   }
 
   @Override

@@ -12,10 +12,7 @@ import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
-import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
@@ -168,7 +165,7 @@ public final class SshKeyService {
       LOG.warn("SSH login as '{}' refused: key {} is not registered for it", safe(user), presented.fingerprint());
       throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
     }
-    X509Certificate cert = decode(found.get().registeredWith());
+    X509Certificate cert = found.get().registrationCertificate();
     Principal principal;
     try {
       principal = identities.authenticate(cert, origin);
@@ -203,15 +200,6 @@ public final class SshKeyService {
     }
     caller.require(Role.ADMIN, action);
     return identity;
-  }
-
-  private static X509Certificate decode(byte[] der) {
-    try {
-      return (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der));
-    } catch (CertificateException e) {
-      throw new IllegalStateException("server: internal error: a stored registration certificate does not parse", e);
-    }
   }
 
   private static String safe(String user) {

@@ -7,6 +7,7 @@ import dev.sealdrop.protocol.v1.ListSshKeysResponse;
 import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import dev.sealdrop.protocol.v1.RemoveSshKeyResponse;
 import dev.sealdrop.protocol.v1.SshKeysGrpc;
+import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.sshkey.SshKey;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
 import io.grpc.stub.StreamObserver;
@@ -43,6 +44,7 @@ public final class SshKeysGrpcService extends SshKeysGrpc.SshKeysImplBase {
   static dev.sealdrop.protocol.v1.SshKey proto(SshKey k) {
     return dev.sealdrop.protocol.v1.SshKey.newBuilder().setIdentity(k.identity()).setFingerprint(k.fingerprint())
         .setAlgorithm(k.key().algorithm()).setBits(k.key().bits()).setPublicKey(k.key().openSsh())
-        .setComment(k.key().comment()).setAddedAtMillis(k.addedAt().toEpochMilli()).build();
+        .setComment(k.key().comment()).setAddedAtMillis(k.addedAt().toEpochMilli())
+        .setCertificateSerial(CertificatePolicy.serialOf(k.registrationCertificate())).build();
   }
 }
