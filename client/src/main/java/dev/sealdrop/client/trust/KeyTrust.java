@@ -99,9 +99,10 @@ public final class KeyTrust {
           + " verify who gave you this bundle for " + identity + ", and do not use it";
     }
     if (reason == BundleException.Reason.CERTIFICATE_EXPIRED || reason == BundleException.Reason.BUNDLE_EXPIRED) {
-      return "ask " + identity + " to renew their certificate with the CA and run `sealdrop keys renew --cert NEW.crt"
-          + " --key NEW.key` (their keys and fingerprint stay the same); if the dates look right, check this"
-          + " machine's clock";
+      return "if " + identity + " renewed already, fetch the renewed bundle with `sealdrop keys show " + identity + "`"
+          + " (or `sealdrop keys import` a file they exported since); otherwise ask " + identity + " to renew their"
+          + " certificate with the CA and run `sealdrop keys renew --cert NEW.crt --key NEW.key` (their keys and"
+          + " fingerprint stay the same); if the dates look right, check this machine's clock";
     }
     return "the key bundle of " + identity + " cannot be trusted; ask " + identity + " to run `sealdrop keys publish`";
   }

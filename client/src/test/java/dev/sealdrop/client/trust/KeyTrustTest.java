@@ -67,7 +67,8 @@ class KeyTrustTest {
     assertThatThrownBy(() -> trust.verify(bundle, "alice")).isInstanceOfSatisfying(IntegrityFailure.class, e -> {
       org.assertj.core.api.Assertions.assertThat(e.reason()).isIn("BUNDLE_CERTIFICATE_EXPIRED", "BUNDLE_EXPIRED");
       org.assertj.core.api.Assertions.assertThat(e.hint()).hasValueSatisfying(h -> org.assertj.core.api.Assertions
-          .assertThat(h).contains("ask alice to renew their certificate").contains("`sealdrop keys renew"));
+          .assertThat(h).contains("ask alice to renew their certificate").contains("`sealdrop keys renew")
+          .contains("if alice renewed already, fetch the renewed bundle with `sealdrop keys show alice`"));
     });
   }
 }
