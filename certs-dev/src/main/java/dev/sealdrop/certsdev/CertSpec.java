@@ -8,15 +8,16 @@ import java.util.regex.Pattern;
 
 /**
  * What {@link DevPki#issue} should mint: subject {@code CN=name}, one EKU choice, a validity
- * window, whether the issuer is the dev CA or the foreign (untrusted) CA, and the key algorithm
- * ({@code EC} P-256 unless {@link #withKeyAlgorithm} says otherwise).
+ * window, whether the issuer is the dev CA or the foreign (untrusted) CA, the key algorithm
+ * ({@code EC} P-256 unless {@link #withKeyAlgorithm} says otherwise), and whether the certificate
+ * is itself a CA's (basicConstraints CA:true, only with {@link #asCa}; an end entity otherwise).
  *
  * <p>The name doubles as the file name ({@code name.crt}, {@code name.key}, {@code name.p12}), so
  * it is restricted to lowercase letters, digits, '-' and '_' (no path separators, no dots), and
  * may not be {@code ca} or {@code foreign-ca}.
  */
 public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa,
-    String keyAlgorithm) {
+    String keyAlgorithm, boolean ca) {
 
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
@@ -26,6 +27,11 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
   /** A spec with a P-256 key (the development PKI's own). */
   public CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa) {
     this(name, eku, notBefore, notAfter, foreignCa, "EC");
+  }
+
+  /** An end-entity certificate (basicConstraints CA:false). */
+  public CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa, String keyAlgorithm) {
+    this(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, false);
   }
 
   /** Validates every field once, here. */
@@ -52,17 +58,17 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
 
   /** The same spec with another EKU choice. */
   public CertSpec withEku(Eku e) {
-    return new CertSpec(name, e, notBefore, notAfter, foreignCa, keyAlgorithm);
+    return new CertSpec(name, e, notBefore, notAfter, foreignCa, keyAlgorithm, ca);
   }
 
   /** The same spec with another validity window (e.g. entirely in the past, for an expired cert). */
   public CertSpec withValidity(Instant nb, Instant na) {
-    return new CertSpec(name, eku, nb, na, foreignCa, keyAlgorithm);
+    return new CertSpec(name, eku, nb, na, foreignCa, keyAlgorithm, ca);
   }
 
   /** The same spec, issued by the foreign CA that the sealdrop server does not trust. */
   public CertSpec fromForeignCa() {
-    return new CertSpec(name, eku, notBefore, notAfter, true, keyAlgorithm);
+    return new CertSpec(name, eku, notBefore, notAfter, true, keyAlgorithm, ca);
   }
 
   /**
@@ -70,7 +76,16 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
    * refuse as unsupported (it is still signed by the CA's P-256 key).
    */
   public CertSpec withKeyAlgorithm(String algorithm) {
-    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, algorithm);
+    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, algorithm, ca);
+  }
+
+  /**
+   * The same spec as a CA certificate: basicConstraints CA:true (no path length limit) and keyUsage
+   * digitalSignature + keyCertSign, with the spec's CN and EKU. A CA certificate issues
+   * certificates; sealdrop must refuse one as a client's own certificate even with EKU clientAuth.
+   */
+  public CertSpec asCa() {
+    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, true);
   }
 
   static void checkName(String name) {

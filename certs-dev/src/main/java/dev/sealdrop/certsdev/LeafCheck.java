@@ -57,6 +57,9 @@ final class LeafCheck {
     if (!holder.getSubject().equals(profile.subject())) {
       return false;
     }
+    if ((certificate.getBasicConstraints() >= 0) != profile.ca()) {
+      return false; // e.g. a dev user's files replaced by a CA certificate that issue() made for the name
+    }
     Extension eku = holder.getExtension(Extension.extendedKeyUsage);
     ExtendedKeyUsage expectedEku = profile.eku().extension();
     if (eku == null ? expectedEku != null : !ExtendedKeyUsage.getInstance(eku.getParsedValue()).equals(expectedEku)) {

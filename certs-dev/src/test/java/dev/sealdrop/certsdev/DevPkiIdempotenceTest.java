@@ -93,8 +93,11 @@ class DevPkiIdempotenceTest {
     DevPki first = DevPki.loadOrCreate(dir);
     first.issue(CertSpec.client("carol").withEku(Eku.NO_EXTENSION));
     first.issue(CertSpec.client("dave").withValidity(Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600)));
+    first.issue(CertSpec.client("bob").asCa());
 
     DevPki second = DevPki.loadOrCreate(dir);
+
+    assertThat(second.certificate("bob").getBasicConstraints()).as("bob is an end entity again").isEqualTo(-1);
 
     assertThat(second.certificate("carol").getExtendedKeyUsage()).containsExactly(DevPkiChainTest.CLIENT_AUTH);
     Pkix.validate(second.certificate("dave"), second.caCertificate(), Instant.now());

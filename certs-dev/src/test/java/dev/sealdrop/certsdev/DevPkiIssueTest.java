@@ -79,6 +79,21 @@ class DevPkiIssueTest {
   }
 
   @Test
+  void aCaCertificateForAUserIsACaWithClientAuthThatChainsToTheDevCa() throws Exception {
+    IssuedCert ca = pki.issue(CertSpec.client("user-ca").asCa());
+    X509Certificate c = ca.certificate();
+    assertThat(c.getBasicConstraints()).as("CA:true without a path length limit").isEqualTo(Integer.MAX_VALUE);
+    assertThat(c.getCriticalExtensionOIDs()).contains("2.5.29.19");
+    boolean[] keyUsage = c.getKeyUsage();
+    assertThat(keyUsage[0]).as("digitalSignature").isTrue();
+    assertThat(keyUsage[5]).as("keyCertSign").isTrue();
+    assertThat(c.getExtendedKeyUsage()).containsExactly(DevPkiChainTest.CLIENT_AUTH);
+    assertThat(c.getSubjectX500Principal()).isEqualTo(new X500Principal("CN=user-ca"));
+    Pkix.validate(c, pki.caCertificate(), Instant.now());
+    assertThat(pki.issue(CertSpec.client("user-not-ca")).certificate().getBasicConstraints()).isEqualTo(-1);
+  }
+
+  @Test
   void aForeignCertificateVerifiesOnlyAgainstTheForeignCa() throws Exception {
     IssuedCert foreign = pki.issue(CertSpec.client("alice-impostor").fromForeignCa());
     assertThatThrownBy(() -> Pkix.validate(foreign.certificate(), pki.caCertificate(), Instant.now()))
