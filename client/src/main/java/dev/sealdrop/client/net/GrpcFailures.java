@@ -375,8 +375,9 @@ public final class GrpcFailures {
             + "--cert`): it must come from this deployment's CA", e);
       default: // CERTIFICATE_UNSUPPORTED, CERTIFICATE_NOT_CLIENT_AUTH, CERTIFICATE_INVALID
         return new AuthFailure(reason, "the server refused our certificate: it is not a client certificate for one "
-            + "identity (" + detail + ")", "a sealdrop certificate needs the clientAuth extended key usage (only) "
-            + "and exactly one CN, the identity name; ask your CA for one", e);
+            + "identity (" + detail + ")", "a sealdrop certificate is a client certificate, not a CA certificate, "
+            + "with the clientAuth extended key usage (only) and exactly one CN, the identity name; ask your CA for "
+            + "one", e);
     }
   }
 

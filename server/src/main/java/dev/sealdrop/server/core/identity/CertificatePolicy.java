@@ -10,9 +10,10 @@ import java.util.List;
 
 /**
  * The checks a client certificate must pass beyond its chain to the CA, applied at the TLS
- * handshake and again on every call: an explicit EKU clientAuth (the JDK accepts a missing EKU
- * extension or anyExtendedKeyUsage; we do not, SECURITY.md §3.3), validity at the server clock, and
- * a single subject CN that is a well-formed identity.
+ * handshake and again on every call: an end entity, not a CA certificate (the JDK accepts a leaf
+ * with basicConstraints CA:true; we do not), an explicit EKU clientAuth (the JDK accepts a missing
+ * EKU extension or anyExtendedKeyUsage; we do not, SECURITY.md §3.3), validity at the server clock,
+ * and a single subject CN that is a well-formed identity.
  */
 public final class CertificatePolicy {
   public static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
@@ -20,8 +21,18 @@ public final class CertificatePolicy {
 
   private CertificatePolicy() {}
 
-  /** Throws {@link UnauthenticatedException} with a precise reason if the EKU is not exactly right. */
+  /**
+   * Throws {@link UnauthenticatedException} ({@code CERTIFICATE_NOT_CLIENT_AUTH}) with a precise
+   * message if the certificate is not a client certificate: a CA certificate (basicConstraints
+   * CA:true, which issues certificates and is no one identity's, RFC 5280 §4.2.1.9), or an EKU that
+   * is not exactly right.
+   */
   public static void checkClientAuth(X509Certificate cert) {
+    if (cert.getBasicConstraints() >= 0) {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH,
+          "the client certificate is a CA certificate (basicConstraints CA:true), not a client certificate; ask your"
+              + " CA for a client certificate (CA:false, EKU clientAuth)");
+    }
     List<String> eku;
     try {
       eku = cert.getExtendedKeyUsage();

@@ -106,6 +106,27 @@ class MutualTlsRefusalTest {
     refusedAtHandshake(as(c), "unsupported_certificate");
   }
 
+  /**
+   * A CA certificate (basicConstraints CA:true) from the deployment CA, named for a registered
+   * identity and with EKU clientAuth, issues certificates and is no one's client certificate:
+   * refused at the handshake, and by the re-check of every call (which the SFTP door's logins use too).
+   */
+  @Test
+  void aCaCertificateNamedForARegisteredIdentityIsNotItsClientCertificate() {
+    IssuedCert c = issue(CertSpec.client("tls-ca-leaf").asCa());
+    server.server().identities().registerAll(Map.of("tls-ca-leaf", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    refusedAtHandshake(as(c), "unsupported_certificate");
+    assertThatThrownBy(() -> server.server().identities().authenticate(c.certificate(),
+        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
+        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
+          assertThat(e.getMessage()).contains("is a CA certificate (basicConstraints CA:true)")
+              .contains("ask your CA for a client certificate");
+        });
+    IssuedCert endEntity = issue(CertSpec.client("tls-ca-leaf")); // the same name, an end entity: accepted
+    assertThat(whoAmI(as(endEntity)).getIdentity()).isEqualTo("tls-ca-leaf");
+  }
+
   @Test
   void expiredCertificateIsRefusedAsExpired() {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides at the TLS handshake which client certificates may connect: the chain must reach the
  * one configured CA (never the JDK's cacerts), and the leaf must pass the core's certificate
- * policy — explicit EKU clientAuth (no missing EKU, no anyExtendedKeyUsage), valid at the server
+ * policy — not a CA certificate, explicit EKU clientAuth (no missing EKU, no anyExtendedKeyUsage), valid at the server
  * clock, serial not revoked. Each refusal is logged with its reason and sent as its own TLS alert
  * (unknown_ca, unsupported_certificate, certificate_expired, certificate_revoked). This class
  * only accepts clients; it refuses to judge servers.
