@@ -18,7 +18,7 @@ public final class BundleException extends Exception {
     IDENTITY_MISMATCH,
     /** The certificate (or a CA in its chain) is expired or not yet valid. */
     CERTIFICATE_EXPIRED,
-    /** The certificate may not be used for client authentication (EKU clientAuth). */
+    /** The certificate is not a client certificate: a CA certificate, or without EKU clientAuth. */
     NOT_CLIENT_AUTH,
     /** The bundle's own validity period does not include now. */
     BUNDLE_EXPIRED

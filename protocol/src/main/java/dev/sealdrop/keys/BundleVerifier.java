@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * Decides whether a key bundle speaks for an identity (spec §"Key bundles", verification order):
- * parse; chain to the one trust anchor at the clock's time; EKU clientAuth; a supported key;
+ * parse; chain to the one trust anchor at the clock's time; an end entity (not a CA certificate)
+ * with EKU clientAuth; a supported key;
  * signature; identity;
  * bundle validity. Each failure has its own {@link Reason}.
  */
@@ -99,6 +100,11 @@ public final class BundleVerifier {
   }
 
   private static void checkClientAuth(X509Certificate leaf) throws BundleException {
+    if (leaf.getBasicConstraints() >= 0) {
+      // a CA certificate issues certificates; it is no one identity's, whatever its CN and EKU say
+      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate is a CA certificate (basicConstraints"
+          + " CA:true), not a client certificate");
+    }
     List<String> eku;
     try {
       eku = leaf.getExtendedKeyUsage();

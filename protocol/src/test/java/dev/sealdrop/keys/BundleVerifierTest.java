@@ -108,6 +108,18 @@ class BundleVerifierTest {
   }
 
   @Test
+  void aBundleSignedWithACaCertificateIsRefusedAsNotAClientCertificate() throws Exception {
+    // from the deployment CA, CN and EKU clientAuth right: still a CA's certificate, no identity's
+    IssuedCert ca = pki.issue(CertSpec.client("ivan").asCa());
+    assertThatThrownBy(() -> verifier.verify(bundleFor(ca), "ivan")).isInstanceOfSatisfying(BundleException.class, e -> {
+      assertThat(e.reason()).isEqualTo(Reason.NOT_CLIENT_AUTH);
+      assertThat(e.getMessage()).contains("is a CA certificate (basicConstraints CA:true), not a client certificate");
+    });
+    IssuedCert endEntity = pki.issue(CertSpec.client("ivan"));
+    assertThat(verifier.verify(bundleFor(endEntity), "ivan").identity()).isEqualTo("ivan");
+  }
+
+  @Test
   void anExpiredBundleIsRefused() {
     byte[] b = bundleFor("alice");
     BundleVerifier later = new BundleVerifier(pki.caCertificate(),

@@ -170,6 +170,15 @@ class KeysRenewTest {
     assertThat(untrusted.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
     assertThat(untrusted.err()).contains("the profile's CA");
 
+    // from the profile's CA, CN alice, EKU clientAuth, but a CA certificate (CA:true): no one's client certificate
+    IssuedCert ca = issue("alice", CertSpec.client("alice").asCa(), "alice-ca");
+    CliRun caRun = alice.run("--json", "keys", "renew", "--cert", ca.certFile().toString(), "--key",
+        ca.keyFile().toString()).assertExit(2);
+    assertThat(caRun.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat((String) caRun.jsonError().get("message")).contains("is a CA certificate (basicConstraints CA:true)");
+    assertThat((String) caRun.jsonError().get("hint")).contains("ask your CA for a client certificate for alice")
+        .contains("not a CA certificate").doesNotContain("intermediate");
+
     CliRun wrong = alice.withPassphrase("not alice's passphrase", "--json", "keys", "renew", "--cert",
         fresh.certFile().toString(), "--key", fresh.keyFile().toString()).assertExit(7);
     assertThat(wrong.jsonError()).containsEntry("reason", "WRONG_PASSPHRASE");

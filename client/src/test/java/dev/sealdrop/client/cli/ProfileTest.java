@@ -214,6 +214,22 @@ class ProfileTest {
   }
 
   @Test
+  void initRefusesACaCertificateAsNotAClientCertificateAndWritesNothing() throws Exception {
+    // from the deployment CA, CN alice, EKU clientAuth, but basicConstraints CA:true: it issues certificates
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    IssuedCert ca = pki.issue(CertSpec.client("alice").asCa());
+    Cli alice = Users.user(root, "alice");
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", ca.certFile().toString(),
+        "--key", ca.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat((String) r.jsonError().get("message")).contains("is a CA certificate (basicConstraints CA:true), not a"
+        + " client certificate");
+    assertThat((String) r.jsonError().get("hint")).isEqualTo("ask your CA for a client certificate for alice (EKU"
+        + " clientAuth; not a CA certificate) and pass it as --cert");
+    assertThat(alice.home()).doesNotExist();
+  }
+
+  @Test
   void badServerAddressIsAUsageError() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
     CliRun r = Users.user(root, "alice").run("init", "--server", "localhost", "--cert",
