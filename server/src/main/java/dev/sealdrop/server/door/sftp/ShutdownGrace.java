@@ -2,10 +2,14 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.Shutdown;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.session.Session;
@@ -26,12 +30,18 @@ import org.slf4j.LoggerFactory;
  * redeems from then on. Here: a session that holds an upload or download handle
  * ({@link OpenHandles#transferOpen}) may go on until its last one is closed; every other session is
  * told the server is shutting down ({@link Disconnects#tellShuttingDown}) and closed — at the start
- * of the shutdown ({@link #closeIdle}), right after the reply to the request that closed its last
- * transfer handle (so that the client learns its upload was committed), when its SFTP channel ends,
- * or when it logs in. {@link SftpDoor} closes what is left at the deadline.
+ * of the shutdown ({@link #closeIdle}), {@link #REPLY_SETTLE} after the reply to the request that
+ * closed its last transfer handle is written (so that the client learns its upload was committed or
+ * its download counted), when its SFTP channel ends, or when it logs in. {@link SftpDoor} closes what is left at the deadline.
  */
 final class ShutdownGrace implements SessionListener {
   private static final Logger LOG = LoggerFactory.getLogger(ShutdownGrace.class);
+  /**
+   * How long a session whose last transfer was closed has to receive the reply to that close (and to
+   * end its channel itself, as a batch {@code sftp} does) before it is told and closed; never past
+   * the shutdown's deadline.
+   */
+  static final Duration REPLY_SETTLE = Duration.ofSeconds(1);
   /** Set once a session was told: it is told once. */
   private static final AttributeKey<Boolean> TOLD = new AttributeKey<>();
 
@@ -88,18 +98,23 @@ final class ShutdownGrace implements SessionListener {
 
   /**
    * After a request ({@code lastReply}: the reply it was answered with, null if none is due): once
-   * the shutdown has begun, a session with no transfer left is closed as soon as that reply is
-   * written, so that the DISCONNECT cannot overtake it.
+   * the shutdown has begun, a session with no transfer left is closed {@link #REPLY_SETTLE} after
+   * that reply is written, so that the client has it before the DISCONNECT.
    */
   private void finished(Session session, IoWriteFuture lastReply) {
     if (!shutdown.begun() || OpenHandles.transferOpen(session)) {
       return;
     }
-    if (lastReply == null || lastReply.isDone()) {
-      tell(session);
-    } else {
-      lastReply.addListener(written -> tell(session));
+    if (lastReply == null) {
+      tell(session); // its SFTP channel ended: there is no reply left to deliver
+      return;
     }
+    // not as soon as the reply is written: OpenSSH's ssh, reading that reply and the DISCONNECT at
+    // once, exits before it passes the reply on, and sftp fails ("Connection closed", 255) after an
+    // upload that was committed or a download that counted. A batch sftp ends its channel sooner.
+    Executor later = CompletableFuture.delayedExecutor(
+        Math.min(REPLY_SETTLE.toNanos(), shutdown.remainingNanos()), TimeUnit.NANOSECONDS);
+    lastReply.addListener(written -> later.execute(() -> tell(session)));
   }
 
   private static void tell(Session session) {

@@ -135,6 +135,9 @@ class SftpShutdownTest {
 
       upload.write(sealed, sealed.length / 2, sealed.length - sealed.length / 2);
       upload.close(); // throws unless the server answered the CLOSE with OK: committed
+      Thread.sleep(300);
+      assertThat(uploaderTold).as("not told with the reply to its CLOSE, which OpenSSH's ssh would then drop"
+          + " (OpenSshShutdownTest)").isNotDone();
       assertThat(uploaderTold.get(5, TimeUnit.SECONDS)).as("closed once its upload is closed").isEqualTo(TOLD);
       byte[] tail = download.readAllBytes();
       download.close();
