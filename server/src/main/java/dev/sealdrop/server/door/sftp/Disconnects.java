@@ -74,10 +74,22 @@ final class Disconnects implements SessionDisconnectHandler {
   static final String SHUTTING_DOWN = "the server is shutting down; connect again once it is back (an upload"
       + " not yet closed was not kept: put it again; a get cut short can be run again)";
 
+  /**
+   * What a session is told when it is closed during a graceful shutdown because the uploads and
+   * downloads it had open have all ended: none of them was cut, so it is not told to put again.
+   */
+  static final String SHUTTING_DOWN_FINISHED = "the server is shutting down; connect again once it is back"
+      + " (what you finished was kept: a closed upload is committed, a download read to the end counts)";
+
   /** Tells a session that the server is shutting down, and closes it (see {@link #closeTelling}). */
   static void tellShuttingDown(Session session) {
+    tellShuttingDown(session, SHUTTING_DOWN);
+  }
+
+  /** Tells a session {@code why} the server closes it as it shuts down ({@link #SHUTTING_DOWN}...), and closes it. */
+  static void tellShuttingDown(Session session, String why) {
     try {
-      session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, SHUTTING_DOWN);
+      session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, why);
     } catch (IOException | RuntimeException e) {
       LOG.info("closing SFTP session {} without a disconnect message: {}", session, e.toString());
       session.close(true);

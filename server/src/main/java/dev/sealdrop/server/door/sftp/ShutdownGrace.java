@@ -105,8 +105,10 @@ final class ShutdownGrace implements SessionListener {
     if (!shutdown.begun() || OpenHandles.transferOpen(session)) {
       return;
     }
+    // it had transfers open when the shutdown began (the others were told then) and none is left:
+    // nothing of it was cut, so it is not told to put again
     if (lastReply == null) {
-      tell(session); // its SFTP channel ended: there is no reply left to deliver
+      tell(session, Disconnects.SHUTTING_DOWN_FINISHED); // its SFTP channel ended: no reply left to deliver
       return;
     }
     // not as soon as the reply is written: OpenSSH's ssh, reading that reply and the DISCONNECT at
@@ -114,12 +116,16 @@ final class ShutdownGrace implements SessionListener {
     // upload that was committed or a download that counted. A batch sftp ends its channel sooner.
     Executor later = CompletableFuture.delayedExecutor(
         Math.min(REPLY_SETTLE.toNanos(), shutdown.remainingNanos()), TimeUnit.NANOSECONDS);
-    lastReply.addListener(written -> later.execute(() -> tell(session)));
+    lastReply.addListener(written -> later.execute(() -> tell(session, Disconnects.SHUTTING_DOWN_FINISHED)));
   }
 
   private static void tell(Session session) {
+    tell(session, Disconnects.SHUTTING_DOWN);
+  }
+
+  private static void tell(Session session, String why) {
     if (session.isOpen() && session.setAttribute(TOLD, Boolean.TRUE) == null) {
-      Disconnects.tellShuttingDown(session);
+      Disconnects.tellShuttingDown(session, why);
     }
   }
 

@@ -82,6 +82,7 @@ class OpenSshShutdownTest {
         String putOut = finish(puts.get(i));
         String getOut = finish(gets.get(i));
         assertThat(puts.get(i).exitValue()).as("put " + i + ", finished in the grace:\n" + putOut).isZero();
+        assertThat(putOut).as("a put that was committed is not told to put again").doesNotContain("put it again");
         assertThat(gets.get(i).exitValue()).as("get " + i + ", finished in the grace:\n" + getOut).isZero();
         assertThat(Files.readAllBytes(work.resolve("got" + i + ".sealed"))).as("download " + i + " is whole")
             .isEqualTo(envelopes.get(i));
