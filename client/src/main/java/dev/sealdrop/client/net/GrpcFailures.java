@@ -299,6 +299,11 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, "the server is locked down by an admin: " + detail,
           "nothing was transferred or consumed; ask the operator when the lockdown will be lifted, then re-run", e);
     }
+    if ("SHUTTING_DOWN".equals(reason)) {
+      // a graceful shutdown refuses new uploads and redeems while running transfers finish: the address is right
+      return new NetworkFailure(reason, "the server is shutting down: " + detail, "nothing was transferred or used up;"
+          + " run the same command again once the server is back", e);
+    }
     Optional<SslHandshakeTimeoutException> timedOut = handshakeTimeout(e);
     if (timedOut.isPresent()) {
       String target = ServerAddress.of(e.getTrailers()).orElse("the server");

@@ -127,6 +127,18 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aShuttingDownServerSaysSoAndDoesNotDoubtTheAddress() {
+    StatusRuntimeException e = status(Status.UNAVAILABLE.withDescription("redeeming is refused: the server is shutting"
+        + " down; retry once it is back (nothing was used up)"), "SHUTTING_DOWN");
+    SealdropFailure f = GrpcFailures.translate(e, GrpcFailures.Op.REDEEM);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("SHUTTING_DOWN");
+    assertThat(f.getMessage()).startsWith("the server is shutting down: ");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("once the server is back")
+        .doesNotContain("address"));
+  }
+
+  @Test
   void refusedRevocationsAreToldToTheOwnerNotTheRecipient() {
     for (String r : new String[] {"GRANT_CONSUMED", "GRANT_EXPIRED", "NOT_FOUND"}) {
       Status code = r.equals("NOT_FOUND") ? Status.NOT_FOUND : Status.FAILED_PRECONDITION;
