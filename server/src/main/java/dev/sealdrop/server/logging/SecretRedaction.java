@@ -1,0 +1,23 @@
+package dev.sealdrop.server.logging;
+
+import java.util.regex.Pattern;
+
+/**
+ * Replaces what looks like a grant token ({@code sdg_...}) or a claim id ({@code sdc_...}) in a log line with its prefix
+ * and {@code [redacted]}. sealdrop's own code never logs them; libraries may (an SFTP path {@code /redeem/TOKEN} in
+ * MINA's warnings), so every line the server writes goes through this.
+ */
+public final class SecretRedaction {
+  /** The prefixes of {@code core.grant.Secrets}, followed by base64url characters (any number: a cut one too). */
+  private static final Pattern SECRET = Pattern.compile("\\b(sd[gc]_)[A-Za-z0-9_-]+");
+
+  private SecretRedaction() {}
+
+  /** {@code text} with every token or claim id in it redacted; null stays null. */
+  public static String redact(String text) {
+    if (text == null || !text.contains("sd")) {
+      return text;
+    }
+    return SECRET.matcher(text).replaceAll("$1[redacted]");
+  }
+}

@@ -1,0 +1,52 @@
+package dev.sealdrop.server.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A grant token or claim id that a library writes into a log line (MINA logs SFTP paths, and /redeem/TOKEN is one)
+ * is redacted by the server's configured log format, in the message and in a stack trace's messages.
+ */
+class SecretRedactionTest {
+  private static final String TOKEN = "sdg_Q2hhbmdlIG1lIGlmIHlvdSBjYW4gcmVhZCB0aGlzIHRva2Vu";
+  private static final String CLAIM = "sdc_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+  @Test
+  void theConfiguredLogFormatRedactsTokensAndClaimIdsInMessagesAndStackTraces() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger mina = context.getLogger("org.apache.sshd.sftp.server.SftpSubsystem");
+    @SuppressWarnings("unchecked")
+    OutputStreamAppender<ILoggingEvent> stderr =
+        (OutputStreamAppender<ILoggingEvent>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+    assertThat(stderr).as("the STDERR appender of logback.xml").isNotNull();
+    LoggingEvent event = new LoggingEvent(Logger.class.getName(), mina, Level.WARN,
+        "onExit({}) failed to close handle for /redeem/{} (claim {})",
+        new IOException("cannot close /redeem/" + TOKEN + ": broken pipe"), new Object[] {"session 7", TOKEN, CLAIM});
+    String line = new String(stderr.getEncoder().encode(event), StandardCharsets.UTF_8);
+
+    assertThat(line).doesNotContain(TOKEN).doesNotContain(CLAIM).doesNotContain(TOKEN.substring(4, 20))
+        .contains("failed to close handle for /redeem/sdg_[redacted] (claim sdc_[redacted])")
+        .contains("java.io.IOException: cannot close /redeem/sdg_[redacted]: broken pipe")
+        .contains("at dev.sealdrop.server.logging.SecretRedactionTest");
+  }
+
+  @Test
+  void onlySecretsAreRedacted() {
+    assertThat(SecretRedaction.redact("grant g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67 of file f_3f2a9c1e consumed"))
+        .isEqualTo("grant g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67 of file f_3f2a9c1e consumed");
+    assertThat(SecretRedaction.redact("GET /redeem/" + TOKEN.substring(0, 12) + " cut")).isEqualTo(
+        "GET /redeem/sdg_[redacted] cut");
+    assertThat(SecretRedaction.redact(null)).isNull();
+    assertThat(SecretRedaction.redact("prefix sdg_ alone")).isEqualTo("prefix sdg_ alone");
+  }
+}
