@@ -93,7 +93,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
       SecureFiles.copy(profile.clientCertificate(), profile.previousClientCertificate());
     }
     // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
-    // it again with the same files (nothing here depends on what the profile held before)
+    // it again with the same files (tls/previous-client.crt, written above, still names the certificate renewed from)
     SecureFiles.copy(key, profile.clientKey());
     SecureFiles.copy(cert, profile.clientCertificate());
     SecureFiles.write(profile.ownBundle(), bundle.encoded());
