@@ -228,6 +228,31 @@ class ServerMainTest {
         .doesNotContain("Exception in thread").doesNotContain("\tat ");
   }
 
+  /** stdout is documented to carry only the "listening on" lines (scripts read the ports from it); logs go to stderr. */
+  @Test
+  void stdoutCarriesOnlyTheListeningLines() throws Exception {
+    Path out = dir.resolve("listening.out");
+    Path err = dir.resolve("listening.err");
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Djdk.serialFilter=!*",
+        "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev", "--certs",
+        TestPki.dir().toString(), "--data", dir.resolve("d-listening").toString())
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+      while (Files.readString(out).lines().count() < 3 && p.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(Files.readString(out).lines().toList()).as("stdout; stderr was: " + Files.readString(err))
+          .hasSize(3).allMatch(line -> line.matches("(admin |sftp )?listening on 127\\.0\\.0\\.1:[0-9]+"));
+    } finally {
+      p.destroy();
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    assertThat(Files.readString(out).lines().count()).as("stdout after the shutdown").isEqualTo(3);
+  }
+
   private record Result(int exit, String text) {}
 
   private Result runMain(String name, String... args) throws Exception {

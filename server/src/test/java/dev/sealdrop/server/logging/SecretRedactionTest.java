@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.status.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,24 @@ class SecretRedactionTest {
         .contains("failed to close handle for /redeem/sdg_[redacted] (claim sdc_[redacted])")
         .contains("java.io.IOException: cannot close /redeem/sdg_[redacted]: broken pipe")
         .contains("at dev.sealdrop.server.logging.SecretRedactionTest");
+  }
+
+  /**
+   * Logback prints its whole configuration status (dozens of lines) on stdout when configuring logged a warning, and
+   * stdout is where the server promises only its "listening on" lines: so the configuration must load without one.
+   */
+  @Test
+  void theLogConfigurationLoadsWithoutWarningsThatLogbackWouldPrintOnStdout() throws Exception {
+    LoggerContext fresh = new LoggerContext();
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(fresh);
+    configurator.doConfigure(SecretRedactionTest.class.getResource("/logback.xml"));
+
+    assertThat(fresh.getStatusManager().getCopyOfStatusList())
+        .as("logback's status messages at WARN or above while loading logback.xml")
+        .filteredOn(status -> status.getEffectiveLevel() >= Status.WARN)
+        .extracting(Status::getMessage).isEmpty();
+    fresh.stop();
   }
 
   @Test
