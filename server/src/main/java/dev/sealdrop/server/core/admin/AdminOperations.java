@@ -187,8 +187,10 @@ public final class AdminOperations {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
-      lockdown.set(new LockdownState(on, trim(reason), c.principal().identity(), clock.instant()));
-      LOG.warn("lockdown {} by '{}': {}", on ? "ON" : "lifted", c.principal().identity(), trim(reason));
+      String given = trim(reason);
+      lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
+      LOG.warn("lockdown {} by '{}'{}", on ? "ON" : "lifted", c.principal().identity(),
+          given.isEmpty() ? " (no reason given)" : ": " + given);
       if (on) {
         // Streams already running are cut now, not only at their next chunk: a stalled one too.
         int cut = sessions.closeTransfers(Reason.LOCKED_DOWN,
