@@ -132,8 +132,14 @@ public final class SftpDoor implements AutoCloseable {
     sshd.addSessionListener(new LoginAudit(audit));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity
     sshd.addSessionListener(new LoginSessions(sessions));
+    // the door's own timer (its thread starts with the first task): the revocation sweep, and the shutdown's tells
+    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sealdrop-sftp-recheck");
+      t.setDaemon(true);
+      return t;
+    });
     // a graceful shutdown lets sessions finish the uploads and downloads they have open, no more
-    ShutdownGrace grace = new ShutdownGrace(shutdown);
+    ShutdownGrace grace = new ShutdownGrace(shutdown, sweeper);
     sshd.addSessionListener(grace);
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
@@ -170,11 +176,6 @@ public final class SftpDoor implements AutoCloseable {
     CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_SIZE.set(sshd, PENDING_WRITE_SIZE);
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
     sshd.start();
-    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sealdrop-sftp-recheck");
-      t.setDaemon(true);
-      return t;
-    });
     SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown);
     long every = settings.recheckInterval().toMillis();
     sweeper.scheduleWithFixedDelay(door::recheckSessions, every, every, TimeUnit.MILLISECONDS);

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.io.IoWriteFuture;
@@ -46,11 +46,18 @@ final class ShutdownGrace implements SessionListener {
   private static final AttributeKey<Boolean> TOLD = new AttributeKey<>();
 
   private final Shutdown shutdown;
+  /**
+   * Runs the tells that wait {@link #REPLY_SETTLE}: the door's own thread, not a shared pool. (JDK 25's
+   * {@code CompletableFuture.delayedExecutor} runs its tasks in the common async pool, where anything else
+   * that blocks there held a tell back for seconds, up to the deadline.)
+   */
+  private final ScheduledExecutorService timer;
   /** SFTP subsystems whose thread runs: each closes its handles before it ends. */
   private final Set<Subsystem> running = ConcurrentHashMap.newKeySet();
 
-  ShutdownGrace(Shutdown shutdown) {
+  ShutdownGrace(Shutdown shutdown, ScheduledExecutorService timer) {
     this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
+    this.timer = Objects.requireNonNull(timer, "timer");
   }
 
   /**
@@ -114,9 +121,14 @@ final class ShutdownGrace implements SessionListener {
     // not as soon as the reply is written: OpenSSH's ssh, reading that reply and the DISCONNECT at
     // once, exits before it passes the reply on, and sftp fails ("Connection closed", 255) after an
     // upload that was committed or a download that counted. A batch sftp ends its channel sooner.
-    Executor later = CompletableFuture.delayedExecutor(
-        Math.min(REPLY_SETTLE.toNanos(), shutdown.remainingNanos()), TimeUnit.NANOSECONDS);
-    lastReply.addListener(written -> later.execute(() -> tell(session, Disconnects.SHUTTING_DOWN_FINISHED)));
+    long settle = Math.min(REPLY_SETTLE.toNanos(), shutdown.remainingNanos());
+    lastReply.addListener(written -> {
+      try {
+        timer.schedule(() -> tell(session, Disconnects.SHUTTING_DOWN_FINISHED), settle, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException stopped) {
+        tell(session, Disconnects.SHUTTING_DOWN_FINISHED); // the door has stopped: the deadline passed
+      }
+    });
   }
 
   private static void tell(Session session) {
