@@ -2,6 +2,8 @@ package dev.sealdrop.client.cli.audit;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.audit.AuditFormatException;
+import dev.sealdrop.audit.AuditLogEntry;
+import dev.sealdrop.audit.AuditLogReader;
 import dev.sealdrop.audit.AuditPublicKey;
 import dev.sealdrop.audit.AuditVerifier;
 import dev.sealdrop.audit.HeldCheckpoints;
@@ -25,6 +27,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,7 +91,9 @@ final class AuditVerifyCommand implements Callable<Integer> {
     AuditPublicKey given = key == null ? null : parseKey(key);
     AuditVerifier verifier = given == null ? AuditVerifier.withEmbeddedKey() : AuditVerifier.withKey(given);
     if (checkpoints != null) {
-      verifier = verifier.holding(loadHeld(checkpoints, given));
+      // without --key, the held notes are checked against the key the file's header names, so an
+      // altered held note is still named by its file rather than blamed on the export
+      verifier = verifier.holding(loadHeld(checkpoints, given != null ? given : embeddedKey(file)));
     }
     if (allowUnsignedTail) {
       verifier = verifier.allowingUnsignedTail();
@@ -181,9 +186,23 @@ final class AuditVerifyCommand implements Callable<Integer> {
   }
 
   /**
-   * The held checkpoints in {@code dir}. With a given key, one whose line from that key does not
-   * verify is refused first, naming its file: the evidence held outside the server was altered or
-   * forged, which says nothing yet about the export (exit 5, BAD_CHECKPOINT_SIGNATURE).
+   * The key the file's header names, or null if the file does not start with a readable header
+   * (the verification that follows reports that as MALFORMED).
+   */
+  static AuditPublicKey embeddedKey(Path file) {
+    try (AuditLogReader reader = AuditLogReader.open(file)) {
+      Optional<AuditLogEntry> first = reader.next();
+      return first.isPresent() && first.get() instanceof AuditLogEntry.HeaderLine header ? header.key() : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The held checkpoints in {@code dir}. With a key (the given one, or else the one the file's
+   * header names), one whose line from that key does not verify is refused first, naming its file:
+   * the evidence held outside the server was altered or forged, which says nothing yet about the
+   * export (exit 5, BAD_CHECKPOINT_SIGNATURE).
    */
   static List<SignedCheckpoint> loadHeld(Path dir, AuditPublicKey given) throws UsageFailure, IntegrityFailure {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {

@@ -202,6 +202,27 @@ class AuditVerifyCommandTest {
   }
 
   @Test
+  void withoutKeyAHeldCheckpointAlteredAfterItWasKeptIsStillNamedByItsFileNotBlamedOnTheExport() throws IOException {
+    // the auditor has no key yet: the held notes are checked against the key the file names
+    Path held = Files.createDirectory(dir.resolve("held"));
+    Path log = export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
+    verify(log.toString(), "--checkpoints", held.toString()).assertExit(0);
+    Path note;
+    try (var notes = Files.list(held)) {
+      note = notes.findFirst().orElseThrow();
+    }
+    List<String> lines = new ArrayList<>(Files.readAllLines(note, StandardCharsets.UTF_8));
+    lines.set(1, "4"); // the size: the record count the party was told
+    Files.write(note, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+
+    CliRun r = verify(log.toString(), "--checkpoints", held.toString()).assertExit(5);
+    assertThat(r.err()).contains("sealdrop: error: held checkpoint " + note + " (size 4) has an invalid signature from "
+        + ORIGIN + ": that file was altered or forged after it was kept").doesNotContain("the audit log breaks")
+        .doesNotContain("the log was altered after it was written")
+        .contains("hint: it is the held checkpoint that fails, not the export");
+  }
+
+  @Test
   void aRewrittenAndReSignedHistoryFailsAgainstAHeldCheckpoint() throws IOException {
     Path held = Files.createDirectory(dir.resolve("held"));
     export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
