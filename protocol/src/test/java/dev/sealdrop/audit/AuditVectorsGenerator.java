@@ -140,6 +140,15 @@ public final class AuditVectorsGenerator {
     List<String> unsigned = new ArrayList<>(l);
     unsigned.remove(unsigned.size() - 1); // the close() checkpoint for 12: records 11 and 12 are unsigned
     write(dir, "unsigned-tail.jsonl", unsigned);
+    // the cases docs/audit-log.md pins down for a third-party verifier ("Verifying")
+    write(dir, "edited-seq.jsonl", replaceInRecord(l, 7, "\"seq\":7,", "\"seq\":9,"));
+    List<String> moved = new ArrayList<>(l);
+    String five = moved.remove(checkpointLine(moved, 5));
+    moved.add(recordLine(moved, 7) + 1, five); // the checkpoint for 5 now follows record 7
+    write(dir, "moved-checkpoint.jsonl", moved);
+    write(dir, "cut-unsigned.jsonl", new ArrayList<>(l.subList(0, recordLine(l, 8) + 1))); // 6..8 unsigned
+    String held10 = checkpointAt(valid, 10).note();
+    Files.writeString(dir.resolve("held-13-forged.note"), held10.replace("\n10\n", "\n13\n"), StandardCharsets.UTF_8);
     writeEncodingVectors(dir, valid, key);
     System.out.println("wrote vectors to " + dir + " (other-key: " + other + ")");
   }
