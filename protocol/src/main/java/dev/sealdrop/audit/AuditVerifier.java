@@ -201,8 +201,12 @@ public final class AuditVerifier {
      * whether they come later in the file, so it says both.
      */
     private static String missingHere(long from, long to) {
-      return (from == to ? "record " + from + " is" : "records " + from + ".." + to + " are")
-          + " missing here: deleted, or moved further down the file (reordered)";
+      return span(from, to, "is", "are") + " missing here: deleted, or moved further down the file (reordered)";
+    }
+
+    /** "record 7 is" for one record, "records 7..9 are" for more, never "records 7..7". */
+    private static String span(long from, long to, String one, String many) {
+      return from == to ? "record " + from + " " + one : "records " + from + ".." + to + " " + many;
     }
 
     private Failure checkpoint(SignedCheckpoint cp) {
@@ -256,8 +260,8 @@ public final class AuditVerifier {
         }
         if (!cp.checkpoint().head().equals(head)) {
           return new Failure(records, Reason.REWRITTEN, "the file disagrees with a checkpoint held outside the server"
-              + " for " + records + " records: one or more of records " + (lastHeldMatch + 1) + ".." + records
-              + " were rewritten and re-signed");
+              + " for " + records + " records: " + (lastHeldMatch + 1 == records ? "" : "one or more of ")
+              + span(lastHeldMatch + 1, records, "was", "were") + " rewritten and re-signed");
         }
         lastHeldMatch = records;
         heldVerified++;
@@ -283,8 +287,8 @@ public final class AuditVerifier {
         // The file alone cannot tell an export made before the checkpoint was handed out from one
         // whose tail was cut: both end with a valid signed checkpoint. A later export can.
         return new Failure(records + 1, Reason.TRUNCATED, "a checkpoint held outside the server covers "
-            + covered + " records but this file ends after record " + records + ": records "
-            + (records + 1) + ".." + covered + " are missing; either the file was exported before"
+            + covered + " records but this file ends after record " + records + ": "
+            + span(records + 1, covered, "is", "are") + " missing; either the file was exported before"
             + " that checkpoint was handed out, or its tail was removed");
       }
       long from = lastCheckpoint == null ? 1 : lastCheckpoint.checkpoint().size() + 1;
@@ -297,12 +301,12 @@ public final class AuditVerifier {
       }
       if (records >= from) {
         if (!allowUnsignedTail) {
-          return new Failure(from, Reason.UNSIGNED_RECORDS, "records " + from + ".." + records + " are not covered"
+          return new Failure(from, Reason.UNSIGNED_RECORDS, span(from, records, "is", "are") + " not covered"
               + " by any signed checkpoint: anyone could have written or rewritten them, or the signed tail after"
               + " them was removed");
         }
-        warnings.add(new Warning(Warning.Kind.UNSIGNED_TAIL, "records " + from + ".." + records
-            + " are not covered by a signed checkpoint (log still open, or it stopped without closing)"));
+        warnings.add(new Warning(Warning.Kind.UNSIGNED_TAIL, span(from, records, "is", "are")
+            + " not covered by a signed checkpoint (log still open, or it stopped without closing)"));
       }
       if (relevantHeld.isEmpty()) {
         warnings.add(new Warning(Warning.Kind.NO_EXTERNAL_CHECKPOINT, (held.isEmpty()

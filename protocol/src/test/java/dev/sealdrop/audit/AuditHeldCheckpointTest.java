@@ -56,6 +56,27 @@ class AuditHeldCheckpointTest {
   }
 
   @Test
+  void aSingleMissingOrUncoveredRecordIsNamedAsOneRecordNotAsARangeOfOne() throws IOException {
+    // an auditor reads "record 20 is missing", not "records 20..20 are missing"
+    VerificationResult truncated = verifier().holding(List.of(alicesCheckpoint)).verify(truncateAfter(19));
+    assertThat(truncated.failure().orElseThrow().message()).contains(": record 20 is missing;").doesNotContain("20..20");
+    VerificationResult strict = verifier().verify(truncateAfter(11));
+    assertThat(strict.failure().orElseThrow().message()).startsWith("record 11 is not covered").doesNotContain("11..11");
+    VerificationResult live = verifier().allowingUnsignedTail().verify(truncateAfter(11));
+    assertThat(live.warnings()).filteredOn(w -> w.kind() == Warning.Kind.UNSIGNED_TAIL).singleElement()
+        .satisfies(w -> assertThat(w.message()).startsWith("record 11 is not covered"));
+    // a re-signed rewrite of the one record after the last matching held checkpoint
+    List<String> l = lines(log);
+    ChainHash head19 = ((AuditLogEntry.RecordLine) AuditFixtures.parse(l.get(recordLine(l, 20)))).record().previousHash();
+    SignedCheckpoint held19 = SignedCheckpoint.sign(new Checkpoint(AuditFixtures.ORIGIN, 19, head19), key);
+    Path rewritten = AuditFixtures.rewriteAndResign(log, dir.resolve("rewritten-20.jsonl"), key,
+        r -> Optional.of(r.sequence() != 20 ? r : new AuditRecord(20, r.timeMillis(), "mallory", r.action(), r.object(),
+            r.result(), r.peer(), r.details(), r.previousHash())));
+    VerificationResult v = verifier().holding(List.of(held19, alicesCheckpoint)).verify(rewritten);
+    assertThat(v.failure().orElseThrow().message()).contains("record 20 was rewritten").doesNotContain("20..20");
+  }
+
+  @Test
   void limitationTruncationAtACheckpointBoundaryIsNotDetectedWithoutAHeldCheckpoint() throws IOException {
     // Documented limit (docs/audit-log.md "Limits"): a hash chain cannot reveal a removed tail.
     VerificationResult v = verifier().verify(truncateAfter(10));
