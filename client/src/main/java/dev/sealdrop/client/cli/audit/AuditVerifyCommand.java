@@ -116,7 +116,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
     VerificationResult.Failure f = r.failure().get();
     IntegrityFailure failure = new IntegrityFailure(f.reason().name(), "the audit log breaks at record "
         + f.sequence() + " (" + f.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + "): " + f.message(),
-        hint(f.reason()));
+        hint(f.reason(), r.keySource()));
     output.note("error: " + failure.getMessage());
     output.note("hint: " + failure.hint().orElse(""));
     int exit = Diagnoser.exitFor(failure).code();
@@ -124,7 +124,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
     return exit;
   }
 
-  static String hint(VerificationResult.Reason reason) {
+  static String hint(VerificationResult.Reason reason, VerificationResult.KeySource keySource) {
     switch (reason) {
       case TRUNCATED:
         return "verify an export made now: every later command saves a newer checkpoint, so an older export ends"
@@ -134,7 +134,10 @@ final class AuditVerifyCommand implements Callable<Integer> {
         return "the export disagrees with a checkpoint held outside the server: history was rewritten and"
             + " re-signed; keep both as evidence";
       case UNTRUSTED_CHECKPOINT_KEY:
-        return "the checkpoint is not signed by the given key: check --key. If it is a held one (--checkpoints), that"
+        return (keySource == VerificationResult.KeySource.GIVEN ? "the checkpoint is not signed by the given key: check"
+            + " --key." : "the checkpoint is not signed by the key the file's header names (no --key was given): the"
+            + " header and that checkpoint are not of one log; get the audit key out of band and verify with --key.")
+            + " If it is a held one (--checkpoints), that"
             + " folder may also hold another sealdrop server's checkpoints (one of the same audit-origin, e.g. a"
             + " profile re-pointed with init --force): keep each server's apart and verify again. Otherwise the log was"
             + " re-signed with another key: keep both as evidence";

@@ -160,6 +160,21 @@ class AuditVerifyCommandTest {
   }
 
   @Test
+  void withoutKeyACheckpointNotSignedByTheHeaderKeyIsNotBlamedOnAKeyTheAuditorNeverGave() throws IOException {
+    // the header swapped for another key's (as when two exports are spliced): no --key was given
+    Path log = export("header-swapped.jsonl", 3);
+    String otherKey = AuditKey.generate(ORIGIN).publicKey().encoded();
+    rewriteLine(log, "\"type\":\"header\"", key, otherKey);
+
+    CliRun r = verify(log.toString(), "--json").assertExit(5);
+    assertThat(r.object("break")).containsEntry("seq", 3L).containsEntry("reason", "UNTRUSTED_CHECKPOINT_KEY");
+    assertThat(r.err()).contains("hint: the checkpoint is not signed by the key the file's header names (no --key was"
+        + " given)").contains("get the audit key out of band and verify with --key").doesNotContain("the given key");
+    CliRun given = verify(log.toString(), "--key", key, "--json").assertExit(0);
+    assertThat(given.list("warnings")).extracting(w -> w.get("kind")).contains("HEADER_KEY_DIFFERS");
+  }
+
+  @Test
   void aTruncatedAndReSignedExportPassesPlainVerifyButFailsAgainstAHeldCheckpoint() throws IOException {
     Path held = Files.createDirectory(dir.resolve("held"));
     export("honest.jsonl", 8, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 5, -1);
