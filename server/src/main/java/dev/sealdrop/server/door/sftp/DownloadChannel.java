@@ -219,8 +219,9 @@ final class DownloadChannel implements SeekableByteChannel {
       LOG.info("SFTP download of grant {} complete and closed; confirmed", grantId);
     } else if (servedAll || download.position() >= download.size()) {
       // every byte was handed out: the core counts it when the claim window passes (it cannot be released)
-      LOG.info("SFTP download of grant {} ended at {} of {} bytes without an orderly close; not confirmed",
-          grantId, position, download.size());
+      // (position can lie past the end: a client reading ahead asks for offsets beyond it)
+      LOG.info("SFTP download of grant {}: all {} bytes were served, but it ended without an orderly close;"
+          + " not confirmed (it counts when the claim window passes)", grantId, download.size());
     } else {
       release(grantId);
     }
