@@ -214,13 +214,23 @@ public final class UploadService {
   /**
    * Refuses {@code size} bytes for upload {@code uploadId} (null: one not created yet) over the size
    * limit or the owner's quota. The quota counts committed files and the data of unfinished
-   * uploads, so uploads left open cannot hold more disk than it allows.
+   * uploads, so uploads left open cannot hold more disk than it allows. Returns the bytes the owner
+   * stores apart from {@code uploadId}.
    */
-  void checkLimits(String owner, String uploadId, long size) {
+  long checkLimits(String owner, String uploadId, long size) {
     if (size > policy.maxUploadBytes()) {
       throw tooLarge(size);
     }
     long stored = uploads.storedBytes(owner, uploadId);
+    checkQuota(owner, stored, size);
+    return stored;
+  }
+
+  /**
+   * Refuses {@code size} bytes more for {@code owner}, who stores {@code stored} bytes elsewhere (its
+   * files and its other unfinished uploads), if together they pass the quota.
+   */
+  void checkQuota(String owner, long stored, long size) {
     if (stored + size > policy.quotaBytes()) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
           + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()

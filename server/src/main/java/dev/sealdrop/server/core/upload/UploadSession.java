@@ -41,6 +41,12 @@ public final class UploadSession {
   private final BlobStore.TempWriter writer;
   private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long received;
+  /**
+   * What the owner stores apart from this upload (its files and its other unfinished uploads' durable
+   * bytes), read when the stream attaches and again at each checkpoint: every chunk is checked against
+   * the quota with it before it is written, so this upload never holds bytes past the quota.
+   */
+  private long storedElsewhere;
   private long sinceCheckpoint;
   private java.util.concurrent.Future<?> pendingCheckpoint = java.util.concurrent.CompletableFuture.completedFuture(null);
   private boolean headerChecked;
@@ -58,6 +64,7 @@ public final class UploadSession {
     this.writer = writer;
     this.identity = new dev.sealdrop.server.core.identity.LiveIdentityCheck(service.identities, caller);
     this.received = upload.committedOffset();
+    this.storedElsewhere = service.uploads.storedBytes(caller.identity(), upload.id());
   }
 
   static UploadSession open(UploadService service, Principal caller, Upload upload) {
@@ -115,12 +122,15 @@ public final class UploadSession {
       if (received + data.length > service.policy.maxUploadBytes()) {
         throw refuseForGood(service.tooLarge(received + data.length));
       }
+      // before the bytes are written: what is kept for a resume stays within the quota
+      service.checkQuota(caller.identity(), storedElsewhere, received + data.length);
       inspect(data, data.length);
       writer.write(data, 0, data.length);
       received += data.length;
       sinceCheckpoint += data.length;
       if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
-        service.checkLimits(caller.identity(), upload.id(), received); // the quota, once per checkpoint (a query)
+        // the owner's other uploads and files, re-read once per checkpoint (a query)
+        storedElsewhere = service.checkLimits(caller.identity(), upload.id(), received);
         sinceCheckpoint = 0;
         pendingCheckpoint = service.checkpoints.submit(() -> {
           checkpoint();

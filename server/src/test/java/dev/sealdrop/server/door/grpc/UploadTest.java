@@ -128,15 +128,20 @@ class UploadTest {
 
   @Test
   void uploadsOverTheSizeLimitAreRefusedUpFrontAndWhileStreaming() {
-    refused(() -> create(MAX + 1), Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
-    byte[] big = sealedByAlice((int) MAX, 5);
-    String id = create(0);
-    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, big, 0, big.length, true)),
+    // its own identity, with nothing stored: alice's files (other tests) would reach the quota first
+    server.pki.issue(CertSpec.client("up-large"));
+    server.server().identities().registerAll(Map.of("up-large", Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "up-large");
+    refused(() -> Transfers.createUpload(clients, "up-large", MAX + 1), Status.Code.RESOURCE_EXHAUSTED,
+        "UPLOAD_TOO_LARGE");
+    byte[] big = Users.seal("up-large", Users.randomBytes((int) MAX, 5), "bob").bytes();
+    String id = Transfers.createUpload(clients, "up-large", 0);
+    refused(() -> Transfers.await(Transfers.stream(clients, "up-large", id, big, 0, big.length, true)),
         Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
     // An envelope past the per-file limit can never be finished: its data is deleted at once rather
     // than kept a day for a resume that would be refused again (and counted against the quota).
     assertThat(data.resolve("tmp").resolve(id + ".part")).doesNotExist();
-    refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, big, 0, big.length, true)),
+    refused(() -> Transfers.await(Transfers.stream(clients, "up-large", id, big, 0, big.length, true)),
         Status.Code.FAILED_PRECONDITION, "UPLOAD_CLOSED");
   }
 
@@ -168,6 +173,32 @@ class UploadTest {
     UploadResponse done = Transfers.await(Transfers.stream(clients, "up-hoard", first, three, 3 << 20, three.length,
         true));
     assertThat(done.getSize()).isEqualTo(three.length);
+  }
+
+  @Test
+  void anUploadStreamingPastTheQuotaIsRefusedBeforeItsBytesPassIt() throws Exception {
+    server.pki.issue(CertSpec.client("up-overflow"));
+    server.server().identities().registerAll(Map.of("up-overflow", Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "up-overflow");
+    long stored = 0;
+    for (int i = 0; i < 2; i++) {
+      byte[] env = Users.seal("up-overflow", Users.randomBytes(3 << 20, 30 + i), "bob").bytes();
+      stored += Transfers.upload(clients, "up-overflow", env).getSize();
+    }
+    // A third 3 MiB envelope announced as of unknown size passes the 8 MiB quota while it streams,
+    // long before an upload checkpoint (16 MiB): the chunk that would pass it is refused, not stored,
+    // rather than the whole envelope being stored and refused only at finish.
+    byte[] third = Users.seal("up-overflow", Users.randomBytes(3 << 20, 32), "bob").bytes();
+    String id = Transfers.createUpload(clients, "up-overflow", 0);
+    refused(() -> Transfers.await(Transfers.stream(clients, "up-overflow", id, third, 0, third.length, true)),
+        Status.Code.RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
+    long kept = Transfers.awaitCommittedOffset(clients, "up-overflow", id, o -> o > 0);
+    assertThat(kept).as("what the refused upload keeps for a resume").isPositive().isLessThan(third.length);
+    assertThat(stored + kept).as("files plus the unfinished upload's bytes").isLessThanOrEqualTo(QUOTA);
+    assertThat(Files.size(data.resolve("tmp").resolve(id + ".part"))).isEqualTo(kept);
+    // it stays resumable (once space is freed); until then its next bytes are refused the same way
+    refused(() -> Transfers.await(Transfers.stream(clients, "up-overflow", id, third, (int) kept, third.length, true)),
+        Status.Code.RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
   }
 
   @Test
