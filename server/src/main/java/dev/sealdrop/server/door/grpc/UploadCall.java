@@ -110,10 +110,13 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   public synchronized void onCompleted() {
     if (!done && committed != null) {
       answer();
+    } else if (!done && session == null) {
+      // no upload was named, so none has bytes stored to resume from
+      fail(new InvalidRequestException(Reason.INVALID_REQUEST, "the stream ended without any UploadRequest; the"
+          + " first must carry start (upload_id and offset)"));
     } else if (!done) {
-      long received = session == null ? 0 : session.received();
       fail(new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "the stream ended without finish; "
-          + received + " bytes are stored; resume at that offset and end with finish"));
+          + session.received() + " bytes are stored; resume at that offset and end with finish"));
     }
   }
 

@@ -302,6 +302,15 @@ class UploadTest {
   }
 
   @Test
+  void aStreamEndedBeforeItNamedAnUploadIsAMalformedRequestNotAResumePoint() {
+    // nothing names an upload, so "N bytes are stored; resume at that offset" would point nowhere
+    java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+    Transfers.openUpload(clients.transferAsync("alice"), result).onCompleted();
+    StatusRuntimeException e = refused(() -> Transfers.await(result), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    assertThat(e.getStatus().getDescription()).contains("must carry start").doesNotContain("resume");
+  }
+
+  @Test
   void aSecondStreamWhileOneIsAttachedIsBusyWhateverOffsetItNames() throws Exception {
     byte[] env = sealedByAlice(3 << 20, 9);
     String id = create(env.length);
