@@ -56,7 +56,7 @@ public final class UploadSession {
   private boolean audited;
 
   private UploadSession(UploadService service, Principal caller, Upload upload, VerifyingKey senderKey,
-      BlobStore.TempWriter writer) {
+      long storedElsewhere, BlobStore.TempWriter writer) {
     this.service = service;
     this.caller = caller;
     this.upload = upload;
@@ -64,18 +64,19 @@ public final class UploadSession {
     this.writer = writer;
     this.identity = new dev.sealdrop.server.core.identity.LiveIdentityCheck(service.identities, caller);
     this.received = upload.committedOffset();
-    this.storedElsewhere = service.uploads.storedBytes(caller.identity(), upload.id());
+    this.storedElsewhere = storedElsewhere;
   }
 
   static UploadSession open(UploadService service, Principal caller, Upload upload) {
     VerifyingKey key = service.keys.signingKeyOf(caller.identity());
+    long storedElsewhere = service.uploads.storedBytes(caller.identity(), upload.id());
     BlobStore.TempWriter writer;
     try {
       writer = service.blobs.openTemp(upload.id(), upload.committedOffset());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open upload " + upload.id() + "'s temporary data", e);
     }
-    UploadSession session = new UploadSession(service, caller, upload, key, writer);
+    UploadSession session = new UploadSession(service, caller, upload, key, storedElsewhere, writer);
     try {
       session.refeedStoredPrefix();
     } catch (RuntimeException | IOException e) {
