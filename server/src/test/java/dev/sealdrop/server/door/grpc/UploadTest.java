@@ -66,6 +66,13 @@ class UploadTest {
     return Users.seal("alice", Users.randomBytes(size, seed), "bob").bytes();
   }
 
+  /** Registers a transferor of its own (a fresh certificate, a published bundle), holding nothing yet. */
+  static void newTransferor(String name) {
+    server.pki.issue(CertSpec.client(name));
+    server.server().identities().registerAll(Map.of(name, Role.TRANSFEROR));
+    Users.publish(clients, server.pki, name);
+  }
+
   static String create(long size) {
     return Transfers.createUpload(clients, "alice", size);
   }
@@ -129,9 +136,7 @@ class UploadTest {
   @Test
   void uploadsOverTheSizeLimitAreRefusedUpFrontAndWhileStreaming() {
     // its own identity, with nothing stored: alice's files (other tests) would reach the quota first
-    server.pki.issue(CertSpec.client("up-large"));
-    server.server().identities().registerAll(Map.of("up-large", Role.TRANSFEROR));
-    Users.publish(clients, server.pki, "up-large");
+    newTransferor("up-large");
     refused(() -> Transfers.createUpload(clients, "up-large", MAX + 1), Status.Code.RESOURCE_EXHAUSTED,
         "UPLOAD_TOO_LARGE");
     byte[] big = Users.seal("up-large", Users.randomBytes((int) MAX, 5), "bob").bytes();
@@ -147,9 +152,7 @@ class UploadTest {
 
   @Test
   void thePerIdentityQuotaHolds() {
-    server.pki.issue(CertSpec.client("up-quota"));
-    server.server().identities().registerAll(Map.of("up-quota", Role.TRANSFEROR));
-    Users.publish(clients, server.pki, "up-quota");
+    newTransferor("up-quota");
     byte[] three = Users.seal("up-quota", Users.randomBytes(3 << 20, 6), "bob").bytes();
     Transfers.upload(clients, "up-quota", three);
     Transfers.upload(clients, "up-quota", three);
@@ -159,9 +162,7 @@ class UploadTest {
 
   @Test
   void unfinishedUploadsCountAgainstTheQuota() throws Exception {
-    server.pki.issue(CertSpec.client("up-hoard"));
-    server.server().identities().registerAll(Map.of("up-hoard", Role.TRANSFEROR));
-    Users.publish(clients, server.pki, "up-hoard");
+    newTransferor("up-hoard");
     byte[] three = Users.seal("up-hoard", Users.randomBytes(3 << 20, 10), "bob").bytes();
     // Two uploads left unfinished hold 6 MiB of the 8 MiB quota on disk ...
     String first = leaveUnfinished("up-hoard", three, 3 << 20);
@@ -177,9 +178,7 @@ class UploadTest {
 
   @Test
   void anUploadStreamingPastTheQuotaIsRefusedBeforeItsBytesPassIt() throws Exception {
-    server.pki.issue(CertSpec.client("up-overflow"));
-    server.server().identities().registerAll(Map.of("up-overflow", Role.TRANSFEROR));
-    Users.publish(clients, server.pki, "up-overflow");
+    newTransferor("up-overflow");
     long stored = 0;
     for (int i = 0; i < 2; i++) {
       byte[] env = Users.seal("up-overflow", Users.randomBytes(3 << 20, 30 + i), "bob").bytes();
@@ -203,9 +202,7 @@ class UploadTest {
 
   @Test
   void uploadsFinishedAtTheSameMomentCannotTogetherPassTheQuota() throws Exception {
-    server.pki.issue(CertSpec.client("up-race"));
-    server.server().identities().registerAll(Map.of("up-race", Role.TRANSFEROR));
-    Users.publish(clients, server.pki, "up-race");
+    newTransferor("up-race");
     // Four 3 MiB envelopes against the 8 MiB quota: each fits alone, two fit together, never three.
     // Their bytes are all received first (below the checkpoint size, so no offset is recorded),
     // then the four finish messages race: each check must see the files the others committed.
@@ -246,9 +243,7 @@ class UploadTest {
 
   @Test
   void oneIdentityHoldsAtMostSixtyFourUnfinishedUploads() {
-    server.pki.issue(CertSpec.client("up-many"));
-    server.server().identities().registerAll(Map.of("up-many", Role.TRANSFEROR));
-    Users.publish(clients, server.pki, "up-many");
+    newTransferor("up-many");
     byte[] env = Users.seal("up-many", Users.randomBytes(1000, 11), "bob").bytes();
     java.util.List<String> open = new java.util.ArrayList<>();
     for (int i = 0; i < dev.sealdrop.server.core.upload.UploadService.MAX_OPEN_UPLOADS; i++) {
