@@ -95,9 +95,10 @@ final class InitCommand extends SealdropSubcommand {
     SecureFiles.copy(key, profile.clientKey());
     SecureFiles.write(profile.ownBundle(), bundle.encoded());
     profile.saveConfig(new ProfileConfig(identity, serverAddress, admin));
-    session.output().note("next: publish your key bundle with `sealdrop keys publish`");
     session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
         caCertificate.getSubjectX500Principal().getName()));
+    // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
+    session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`");
   }
 
   /** {@code s} as one word of a POSIX shell command line: as it is if that is safe, else in single quotes. */

@@ -58,6 +58,15 @@ final class Session implements AutoCloseable {
     return profile;
   }
 
+  /**
+   * {@code sealdrop REST} as the user types it next: with this run's profile folder when {@code --home} named it
+   * (without, the next run finds the same profile by itself: {@code SEALDROP_HOME}, else the default).
+   */
+  String nextCommand(String rest) {
+    return "sealdrop " + (root.globals().home() == null ? ""
+        : "--home " + InitCommand.shellWord(profile().dir().toString()) + " ") + rest;
+  }
+
   ProfileConfig config() throws KeyStoreFailure, UsageFailure {
     if (config == null) {
       config = profile().loadConfig();

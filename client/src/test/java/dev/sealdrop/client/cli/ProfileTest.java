@@ -237,4 +237,24 @@ class ProfileTest {
         pki.caCertFile().toString()).assertExit(2);
     assertThat(r.err()).contains("is not HOST:PORT");
   }
+
+  @Test
+  void initsNextStepNamesTheHomeItWasGivenSoThatItCanBeCopied() throws Exception {
+    // README's walk-through runs `sealdrop --home /tmp/sealdrop-alice init ...`: a next step of plain
+    // `sealdrop keys publish` would look in ~/.sealdrop and fail with NO_PROFILE
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Path home = root.resolve("alice's profile");
+    CliRun init = Cli.raw(Map.of("SEALDROP_PASSPHRASE", "a passphrase"), "--home", home.toString(), "init",
+        "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    String quoted = "'" + home.toString().replace("'", "'\\''") + "'";
+    assertThat(init.err()).contains("sealdrop: next: publish your key bundle with `sealdrop --home " + quoted
+        + " keys publish`");
+    // found without --home (SEALDROP_HOME here), the profile is found again the same way: nothing to add
+    Path env = root.resolve("env-profile");
+    CliRun byVariable = Cli.raw(Map.of("SEALDROP_PASSPHRASE", "a passphrase", "SEALDROP_HOME", env.toString()),
+        "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    assertThat(byVariable.err()).contains("sealdrop: next: publish your key bundle with `sealdrop keys publish`");
+  }
 }
