@@ -40,6 +40,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null) {
       failure = Sealdrop.unexpectedArgument(ex, args);
     }
+    if (failure == null) {
+      failure = Sealdrop.repeatedRecipient(ex);
+    }
     if (failure == null && ex.getCause() instanceof EmptyArgument.Refused) {
       failure = EmptyArgument.of(ex);
     }

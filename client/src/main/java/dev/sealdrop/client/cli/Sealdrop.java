@@ -110,6 +110,27 @@ public final class Sealdrop {
   }
 
   /**
+   * The usage error for {@code send} or {@code grant} given {@code --to} more than once ({@code --to bob --to dave}, as
+   * {@code seal} takes it): reason {@code ONE_RECIPIENT}, saying that a grant is for one recipient and how to reach
+   * several, instead of picocli's "option '--to' (IDENTITY) should be specified only once"; otherwise null.
+   */
+  static UsageFailure repeatedRecipient(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.OverwrittenOptionException o) || !(o.getOverwritten() instanceof
+        CommandLine.Model.OptionSpec option) || !option.longestName().equals("--to")) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    String perRecipient = name.endsWith(" send")
+        ? "run `sealdrop send FILE --to NAME` once for each recipient (each gets a grant and token of their own); or"
+            + " seal once for all of them (`sealdrop seal FILE --to bob --to dave -o FILE.sealed`), put it into"
+            + " /outbox/ by SFTP, and run `sealdrop grant FILE_ID --to NAME` for each"
+        : "run `" + name + " FILE_ID --to NAME` once for each recipient the file is sealed for (`sealdrop files`"
+            + " lists the keys each file is sealed for)";
+    return new UsageFailure("ONE_RECIPIENT", "`" + name + "` makes a grant for one recipient: give --to once",
+        perRecipient, ex);
+  }
+
+  /**
    * The usage error for a word no parameter takes ({@code seal FILE --to bob dave}, {@code receive A B},
    * {@code inbox bob}), instead of picocli's "Unmatched argument at index N": it names the word and what
    * the command takes; when the word follows an option's value and that option may be repeated, the

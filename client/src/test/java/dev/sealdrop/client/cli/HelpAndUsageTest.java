@@ -109,6 +109,26 @@ class HelpAndUsageTest {
   }
 
   @Test
+  void aSecondRecipientForSendOrGrantSaysAGrantIsForOneRecipientAndHowToReachSeveral() {
+    // `seal` takes --to bob --to dave; a new user tries the same with send and got picocli's
+    // "option '--to' (IDENTITY) should be specified only once" with nothing but the help as a hint
+    CliRun send = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--to", "bob", "--to", "dave").assertExit(2);
+    assertThat(send.jsonError()).containsEntry("reason", "ONE_RECIPIENT")
+        .containsEntry("message", "`sealdrop send` makes a grant for one recipient: give --to once");
+    assertThat((String) send.jsonError().get("hint")).contains("once for each recipient")
+        .contains("sealdrop seal FILE --to bob --to dave").contains("sealdrop grant FILE_ID --to NAME");
+    assertThat(send.err()).doesNotContain("specified only once");
+    CliRun grant = Cli.raw(Map.of(), "grant", "f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35", "--to", "bob", "--to", "dave")
+        .assertExit(2);
+    assertThat(grant.err()).contains("sealdrop: error: `sealdrop grant` makes a grant for one recipient: give --to once")
+        .contains("sealdrop: hint: run `sealdrop grant FILE_ID --to NAME` once for each recipient");
+    // another repeated option keeps picocli's account
+    CliRun expires = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--to", "bob", "--expires", "1h", "--expires",
+        "2h").assertExit(2);
+    assertThat(expires.jsonError()).containsEntry("reason", "USAGE");
+  }
+
+  @Test
   void aRepeatedGlobalFlagIsHarmless() {
     // a wrapper script that adds --json to a command line that already has it must not turn it into a usage error
     CliRun version = Cli.raw(Map.of(), "--json", "--json", "--verbose", "--verbose", "--version").assertExit(0);
