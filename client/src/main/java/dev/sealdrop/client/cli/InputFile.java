@@ -16,13 +16,20 @@ final class InputFile {
 
   /**
    * Refuses (exit 2) a missing FILE ({@code FILE_NOT_FOUND}), a folder ({@code IS_A_FOLDER}) and
-   * anything else that is not a regular file ({@code NOT_A_REGULAR_FILE}: a device, FIFO or socket).
+   * anything else that is not a regular file ({@code NOT_A_REGULAR_FILE}: a device, FIFO or socket, and
+   * {@code -} for standard input unless a file has that name).
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
   static void requireRegularFile(Path file) throws UsageFailure {
     if (Files.isDirectory(file)) {
       throw new UsageFailure("IS_A_FOLDER", file + " is a folder; sealdrop sends one file",
           "pack the folder into one file first, e.g. `tar czf folder.tar.gz FOLDER` or `zip -r folder.zip FOLDER`");
+    }
+    if (!Files.exists(file) && file.toString().equals("-")) {
+      // the Unix habit for standard input: a pipe, refused as /dev/stdin would be, not "no such file: -"
+      throw new UsageFailure("NOT_A_REGULAR_FILE", "'-' (standard input) cannot be sealed: sealdrop reads a regular"
+          + " file, whose size the envelope declares before the first byte", "write the input into a file first (e.g."
+          + " `COMMAND > data.csv`), then name that file");
     }
     if (!Files.exists(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
