@@ -5,6 +5,7 @@ import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -117,9 +118,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     try {
       Files.delete(Files.createTempFile(directory, PartialFileGuard.PREFIX + "probe-", ".part"));
     } catch (IOException e) {
-      String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-          : e.getClass().getSimpleName();
-      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + directory + " (" + why + "); nothing was"
+      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + directory + " (" + IoReason.of(e) + "); nothing was"
           + " redeemed and the grant was not used up", "choose a folder you can write to with -o DIR, then run the"
           + " same command again", e);
     }

@@ -1,5 +1,6 @@
 package dev.sealdrop.client.keystore;
 
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.keys.CertificateSubject;
 import dev.sealdrop.keys.Pkcs8Pem;
@@ -38,7 +39,7 @@ public final class Pem {
       }
       return certs;
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
-      throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + why(e),
+      throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + IoReason.of(e),
           "pass a PEM or DER X.509 certificate");
     }
   }
@@ -49,7 +50,7 @@ public final class Pem {
     try {
       text = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new UsageFailure("BAD_KEY", "cannot read " + file + ": " + why(e), "check --key");
+      throw new UsageFailure("BAD_KEY", "cannot read " + file + ": " + IoReason.of(e), "check --key");
     }
     try {
       return Pkcs8Pem.decode(text, "EC", "RSA", "Ed25519").orElseThrow(() -> new UsageFailure("BAD_KEY",
@@ -67,19 +68,5 @@ public final class Pem {
     } catch (IllegalArgumentException e) {
       throw new UsageFailure("BAD_CERTIFICATE", "the certificate's " + e.getMessage(), "use a sealdrop client certificate");
     }
-  }
-
-  /** Why a file could not be read, in words: the JDK's text of a missing or forbidden file is just its path. */
-  private static String why(Exception e) {
-    if (e instanceof java.nio.file.NoSuchFileException) {
-      return "no such file";
-    }
-    if (e instanceof java.nio.file.AccessDeniedException) {
-      return "permission denied";
-    }
-    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-      return f.getReason();
-    }
-    return e.getMessage();
   }
 }
