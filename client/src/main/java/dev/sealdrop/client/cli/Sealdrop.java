@@ -111,7 +111,7 @@ public final class Sealdrop {
 
   /**
    * The usage error for {@code send} or {@code grant} given {@code --to} more than once ({@code --to bob --to dave}, as
-   * {@code seal} takes it): reason {@code ONE_RECIPIENT}, saying that a grant is for one recipient and how to reach
+   * {@code seal} takes it; {@code --to bob dave} too, see {@link #unexpectedArgument}): reason {@code ONE_RECIPIENT}, saying that a grant is for one recipient and how to reach
    * several, instead of picocli's "option '--to' (IDENTITY) should be specified only once"; otherwise null.
    */
   static UsageFailure repeatedRecipient(CommandLine.ParameterException ex) {
@@ -119,6 +119,11 @@ public final class Sealdrop {
         CommandLine.Model.OptionSpec option) || !option.longestName().equals("--to")) {
       return null;
     }
+    return oneRecipient(ex);
+  }
+
+  /** {@code ONE_RECIPIENT} for the command that refused EX: a grant is for one recipient, and how to reach several. */
+  private static UsageFailure oneRecipient(CommandLine.ParameterException ex) {
     String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
     String perRecipient = name.endsWith(" send")
         ? "run `sealdrop send FILE --to NAME` once for each recipient (each gets a grant and token of their own); or"
@@ -154,6 +159,9 @@ public final class Sealdrop {
     int at = given.indexOf(extra);
     if (at >= 2) {
       CommandLine.Model.OptionSpec option = spec.findOption(given.get(at - 2));
+      if (option != null && !option.isMultiValue() && option.longestName().equals("--to")) {
+        return oneRecipient(ex); // send FILE --to bob dave
+      }
       if (option != null && option.isMultiValue() && option.arity().max() == 1) {
         String o = given.get(at - 2);
         hint = "options take one value each: repeat the option for more (e.g. " + o + " " + given.get(at - 1) + " "

@@ -122,6 +122,9 @@ class HelpAndUsageTest {
         .assertExit(2);
     assertThat(grant.err()).contains("sealdrop: error: `sealdrop grant` makes a grant for one recipient: give --to once")
         .contains("sealdrop: hint: run `sealdrop grant FILE_ID --to NAME` once for each recipient");
+    // the other way to say two recipients, `--to bob dave`, gets the same account (not "takes one FILE")
+    CliRun words = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--to", "bob", "dave").assertExit(2);
+    assertThat(words.jsonError()).containsEntry("reason", "ONE_RECIPIENT");
     // another repeated option keeps picocli's account
     CliRun expires = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--to", "bob", "--expires", "1h", "--expires",
         "2h").assertExit(2);
