@@ -9,15 +9,16 @@ import java.util.regex.Pattern;
 /**
  * What {@link DevPki#issue} should mint: subject {@code CN=name}, one EKU choice, a validity
  * window, whether the issuer is the dev CA or the foreign (untrusted) CA, the key algorithm
- * ({@code EC} P-256 unless {@link #withKeyAlgorithm} says otherwise), and whether the certificate
- * is itself a CA's (basicConstraints CA:true, only with {@link #asCa}; an end entity otherwise).
+ * ({@code EC} P-256 unless {@link #withKeyAlgorithm} says otherwise), whether the certificate
+ * is itself a CA's (basicConstraints CA:true, only with {@link #asCa}; an end entity otherwise), and
+ * whether its keyUsage allows digitalSignature (unless {@link #withoutDigitalSignature}).
  *
  * <p>The name doubles as the file name ({@code name.crt}, {@code name.key}, {@code name.p12}), so
  * it is restricted to lowercase letters, digits, '-' and '_' (no path separators, no dots), and
  * may not be {@code ca} or {@code foreign-ca}.
  */
 public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa,
-    String keyAlgorithm, boolean ca) {
+    String keyAlgorithm, boolean ca, boolean digitalSignature) {
 
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
@@ -31,7 +32,7 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
 
   /** An end-entity certificate (basicConstraints CA:false). */
   public CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa, String keyAlgorithm) {
-    this(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, false);
+    this(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, false, true);
   }
 
   /** Validates every field once, here. */
@@ -58,17 +59,17 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
 
   /** The same spec with another EKU choice. */
   public CertSpec withEku(Eku e) {
-    return new CertSpec(name, e, notBefore, notAfter, foreignCa, keyAlgorithm, ca);
+    return new CertSpec(name, e, notBefore, notAfter, foreignCa, keyAlgorithm, ca, digitalSignature);
   }
 
   /** The same spec with another validity window (e.g. entirely in the past, for an expired cert). */
   public CertSpec withValidity(Instant nb, Instant na) {
-    return new CertSpec(name, eku, nb, na, foreignCa, keyAlgorithm, ca);
+    return new CertSpec(name, eku, nb, na, foreignCa, keyAlgorithm, ca, digitalSignature);
   }
 
   /** The same spec, issued by the foreign CA that the sealdrop server does not trust. */
   public CertSpec fromForeignCa() {
-    return new CertSpec(name, eku, notBefore, notAfter, true, keyAlgorithm, ca);
+    return new CertSpec(name, eku, notBefore, notAfter, true, keyAlgorithm, ca, digitalSignature);
   }
 
   /**
@@ -76,7 +77,7 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
    * refuse as unsupported (it is still signed by the CA's P-256 key).
    */
   public CertSpec withKeyAlgorithm(String algorithm) {
-    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, algorithm, ca);
+    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, algorithm, ca, digitalSignature);
   }
 
   /**
@@ -85,7 +86,15 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
    * certificates; sealdrop must refuse one as a client's own certificate even with EKU clientAuth.
    */
   public CertSpec asCa() {
-    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, true);
+    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, true, digitalSignature);
+  }
+
+  /**
+   * The same spec with keyUsage keyEncipherment only, without digitalSignature: a certificate whose
+   * key may not sign (the TLS handshake, a key bundle), which sealdrop must refuse as a client's.
+   */
+  public CertSpec withoutDigitalSignature() {
+    return new CertSpec(name, eku, notBefore, notAfter, foreignCa, keyAlgorithm, ca, false);
   }
 
   static void checkName(String name) {

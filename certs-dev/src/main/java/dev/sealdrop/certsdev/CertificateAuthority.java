@@ -107,17 +107,18 @@ final class CertificateAuthority {
    * An end-entity certificate: basicConstraints CA:false, keyUsage digitalSignature, the given
    * EKU (or none), and the given subject alternative names (may be empty). With {@code ca}, a CA
    * certificate with the same EKU and names instead: basicConstraints CA:true (no path length
-   * limit), keyUsage digitalSignature + keyCertSign.
+   * limit), keyUsage digitalSignature + keyCertSign. Without {@code digitalSignature}, keyEncipherment
+   * takes its place (with keyCertSign for a CA).
    */
   X509Certificate issue(X500Name subject, PublicKey subjectKey, Eku eku, Instant notBefore, Instant notAfter,
-      List<GeneralName> subjectAltNames, boolean ca) {
+      List<GeneralName> subjectAltNames, boolean ca, boolean digitalSignature) {
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
           Date.from(notBefore), Date.from(notAfter), subject, subjectKey);
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-      builder.addExtension(Extension.keyUsage, true,
-          new KeyUsage(ca ? KeyUsage.digitalSignature | KeyUsage.keyCertSign : KeyUsage.digitalSignature));
+      int usage = digitalSignature ? KeyUsage.digitalSignature : KeyUsage.keyEncipherment;
+      builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? usage | KeyUsage.keyCertSign : usage));
       ExtendedKeyUsage extendedKeyUsage = eku.extension();
       if (extendedKeyUsage != null) {
         builder.addExtension(Extension.extendedKeyUsage, false, extendedKeyUsage);

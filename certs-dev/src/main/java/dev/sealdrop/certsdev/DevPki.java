@@ -210,7 +210,7 @@ public final class DevPki {
   private IssuedCert mint(LeafProfile profile, Instant notBefore, Instant notAfter, KeyPair keys) {
     CertificateAuthority issuer = authority(profile);
     X509Certificate certificate = issuer.issue(profile.subject(), keys.getPublic(), profile.eku(),
-        notBefore, notAfter, profile.subjectAltNames(), profile.ca());
+        notBefore, notAfter, profile.subjectAltNames(), profile.ca(), profile.digitalSignature());
     String name = profile.name();
     try {
       PkiFiles.writePrivateKey(keyFile(name), keys.getPrivate());

@@ -11,6 +11,11 @@ public enum Eku {
   SERVER_AUTH,
   /** {@code anyExtendedKeyUsage} only: the JDK accepts it for TLS clients; sealdrop must not. */
   ANY_EXTENDED_KEY_USAGE,
+  /**
+   * {@code id-kp-clientAuth} and {@code anyExtendedKeyUsage}: the JDK accepts it for TLS clients
+   * and it names clientAuth, yet it is good for any purpose; sealdrop must refuse it everywhere.
+   */
+  CLIENT_AUTH_AND_ANY,
   /** No EKU extension at all: the JDK accepts it for TLS clients; sealdrop must not. */
   NO_EXTENSION;
 
@@ -23,6 +28,8 @@ public enum Eku {
         return new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth);
       case ANY_EXTENDED_KEY_USAGE:
         return new ExtendedKeyUsage(KeyPurposeId.anyExtendedKeyUsage);
+      case CLIENT_AUTH_AND_ANY:
+        return new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.anyExtendedKeyUsage});
       case NO_EXTENSION:
         return null;
       default:

@@ -60,6 +60,10 @@ final class LeafCheck {
     if ((certificate.getBasicConstraints() >= 0) != profile.ca()) {
       return false; // e.g. a dev user's files replaced by a CA certificate that issue() made for the name
     }
+    boolean[] keyUsage = certificate.getKeyUsage();
+    if ((keyUsage != null && keyUsage[0]) != profile.digitalSignature()) {
+      return false; // or by one whose key may not sign (CertSpec.withoutDigitalSignature)
+    }
     Extension eku = holder.getExtension(Extension.extendedKeyUsage);
     ExtendedKeyUsage expectedEku = profile.eku().extension();
     if (eku == null ? expectedEku != null : !ExtendedKeyUsage.getInstance(eku.getParsedValue()).equals(expectedEku)) {

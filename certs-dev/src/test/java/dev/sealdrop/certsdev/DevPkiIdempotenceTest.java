@@ -94,8 +94,11 @@ class DevPkiIdempotenceTest {
     first.issue(CertSpec.client("carol").withEku(Eku.NO_EXTENSION));
     first.issue(CertSpec.client("dave").withValidity(Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600)));
     first.issue(CertSpec.client("bob").asCa());
+    first.issue(CertSpec.client("alice").withoutDigitalSignature());
 
     DevPki second = DevPki.loadOrCreate(dir);
+
+    assertThat(second.certificate("alice").getKeyUsage()[0]).as("alice's key may sign again").isTrue();
 
     assertThat(second.certificate("bob").getBasicConstraints()).as("bob is an end entity again").isEqualTo(-1);
 

@@ -70,6 +70,23 @@ class DevPkiIssueTest {
   }
 
   @Test
+  void clientAuthAndAnyExtendedKeyUsageAreBothNamed() throws Exception {
+    IssuedCert both = pki.issue(CertSpec.client("any-and-client").withEku(Eku.CLIENT_AUTH_AND_ANY));
+    assertThat(both.certificate().getExtendedKeyUsage()).containsExactly(DevPkiChainTest.CLIENT_AUTH, "2.5.29.37.0");
+    Pkix.validate(both.certificate(), pki.caCertificate(), Instant.now());
+  }
+
+  @Test
+  void aCertificateWithoutDigitalSignatureHasKeyEnciphermentOnly() throws Exception {
+    X509Certificate c = pki.issue(CertSpec.client("no-signing").withoutDigitalSignature()).certificate();
+    boolean[] keyUsage = c.getKeyUsage();
+    assertThat(keyUsage[0]).as("digitalSignature").isFalse();
+    assertThat(keyUsage[2]).as("keyEncipherment").isTrue();
+    assertThat(c.getExtendedKeyUsage()).containsExactly(DevPkiChainTest.CLIENT_AUTH);
+    Pkix.validate(c, pki.caCertificate(), Instant.now());
+  }
+
+  @Test
   void aServerAuthOnlyCertificateLacksClientAuth() throws Exception {
     IssuedCert serverOnly = pki.issue(CertSpec.client("server-only").withEku(Eku.SERVER_AUTH));
     assertThat(serverOnly.certificate().getExtendedKeyUsage()).containsExactly(DevPkiChainTest.SERVER_AUTH);

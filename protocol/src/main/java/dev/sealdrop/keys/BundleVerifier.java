@@ -9,7 +9,6 @@ import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertPathValidatorException.BasicReason;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -23,14 +22,12 @@ import java.util.Set;
 
 /**
  * Decides whether a key bundle speaks for an identity (spec §"Key bundles", verification order):
- * parse; chain to the one trust anchor at the clock's time; an end entity (not a CA certificate)
- * with EKU clientAuth; a supported key;
+ * parse; chain to the one trust anchor at the clock's time; a client certificate by the rule the
+ * server applies too ({@link ClientCertificates}); a supported key;
  * signature; identity;
  * bundle validity. Each failure has its own {@link Reason}.
  */
 public final class BundleVerifier {
-  private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
-
   private final X509Certificate trustAnchor;
   private final Clock clock;
 
@@ -99,25 +96,11 @@ public final class BundleVerifier {
     }
   }
 
+  /** The client-certificate rule the server applies at every handshake and call, {@link ClientCertificates}. */
   private static void checkClientAuth(X509Certificate leaf) throws BundleException {
-    if (leaf.getBasicConstraints() >= 0) {
-      // a CA certificate issues certificates; it is no one identity's, whatever its CN and EKU say
-      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate is a CA certificate (basicConstraints"
-          + " CA:true), not a client certificate");
-    }
-    List<String> eku;
-    try {
-      eku = leaf.getExtendedKeyUsage();
-    } catch (CertificateParsingException e) {
-      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate's extended key usage cannot be parsed");
-    }
-    if (eku == null || !eku.contains(CLIENT_AUTH)) {
-      throw new BundleException(Reason.NOT_CLIENT_AUTH,
-          "the certificate is not issued for client authentication (EKU clientAuth required)");
-    }
-    boolean[] ku = leaf.getKeyUsage();
-    if (ku != null && !ku[0]) {
-      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate's key usage lacks digitalSignature");
+    java.util.Optional<String> problem = ClientCertificates.problem(leaf);
+    if (problem.isPresent()) {
+      throw new BundleException(Reason.NOT_CLIENT_AUTH, "the certificate " + problem.get());
     }
   }
 }

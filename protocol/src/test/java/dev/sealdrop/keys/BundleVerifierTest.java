@@ -107,6 +107,27 @@ class BundleVerifierTest {
     }
   }
 
+  /**
+   * The server refuses anyExtendedKeyUsage beside clientAuth, and a key usage without
+   * digitalSignature, at the handshake and on every call: a bundle signed with such a certificate is
+   * refused by the same rule ({@link ClientCertificates}), not accepted because it names clientAuth.
+   */
+  @Test
+  void aCertificateTheServerRefusesCannotVouchForABundleEither() {
+    IssuedCert any = pki.issue(CertSpec.client("hana").withEku(Eku.CLIENT_AUTH_AND_ANY));
+    assertThatThrownBy(() -> verifier.verify(bundleFor(any), "hana")).isInstanceOfSatisfying(BundleException.class,
+        e -> {
+          assertThat(e.reason()).isEqualTo(Reason.NOT_CLIENT_AUTH);
+          assertThat(e.getMessage()).contains("the certificate allows anyExtendedKeyUsage");
+        });
+    IssuedCert cannotSign = pki.issue(CertSpec.client("hugo").withoutDigitalSignature());
+    assertThatThrownBy(() -> verifier.verify(bundleFor(cannotSign), "hugo"))
+        .isInstanceOfSatisfying(BundleException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.NOT_CLIENT_AUTH);
+          assertThat(e.getMessage()).contains("key usage that lacks digitalSignature");
+        });
+  }
+
   @Test
   void aBundleSignedWithACaCertificateIsRefusedAsNotAClientCertificate() throws Exception {
     // from the deployment CA, CN and EKU clientAuth right: still a CA's certificate, no identity's

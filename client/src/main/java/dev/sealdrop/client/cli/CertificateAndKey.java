@@ -145,10 +145,11 @@ final class CertificateAndKey {
     try {
       trust.verify(bundle.encoded(), identity);
     } catch (IntegrityFailure e) {
-      // not a client certificate (a CA's, or without EKU clientAuth): no intermediate mends that, the CA must
+      // not a client certificate by the rule the server applies at every handshake (dev.sealdrop.keys.
+      // ClientCertificates): no intermediate mends that, the CA must
       String hint = e.reason().equals("BUNDLE_NOT_CLIENT_AUTH")
-          ? "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth; not a CA certificate) and"
-              + " pass it as --cert"
+          ? "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth without"
+              + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert"
           : "--cert must be a valid client certificate (EKU clientAuth) issued by " + caName + "; if an"
               + " intermediate CA issued it, put the intermediate's certificate (PEM) after yours in the --cert file";
       throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(), hint);

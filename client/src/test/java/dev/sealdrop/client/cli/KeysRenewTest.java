@@ -179,6 +179,15 @@ class KeysRenewTest {
     assertThat((String) caRun.jsonError().get("hint")).contains("ask your CA for a client certificate for alice")
         .contains("not a CA certificate").doesNotContain("intermediate");
 
+    // EKU clientAuth and anyExtendedKeyUsage: the server refuses it at every handshake, so renew does too
+    IssuedCert anyEku = issue("alice", CertSpec.client("alice").withEku(dev.sealdrop.certsdev.Eku.CLIENT_AUTH_AND_ANY),
+        "alice-any-eku");
+    CliRun anyRun = alice.run("--json", "keys", "renew", "--cert", anyEku.certFile().toString(), "--key",
+        anyEku.keyFile().toString()).assertExit(2);
+    assertThat(anyRun.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat((String) anyRun.jsonError().get("message")).contains("the certificate allows anyExtendedKeyUsage");
+    assertThat((String) anyRun.jsonError().get("hint")).contains("EKU clientAuth without anyExtendedKeyUsage");
+
     CliRun wrong = alice.withPassphrase("not alice's passphrase", "--json", "keys", "renew", "--cert",
         fresh.certFile().toString(), "--key", fresh.keyFile().toString()).assertExit(7);
     assertThat(wrong.jsonError()).containsEntry("reason", "WRONG_PASSPHRASE");

@@ -224,9 +224,35 @@ class ProfileTest {
     assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
     assertThat((String) r.jsonError().get("message")).contains("is a CA certificate (basicConstraints CA:true), not a"
         + " client certificate");
-    assertThat((String) r.jsonError().get("hint")).isEqualTo("ask your CA for a client certificate for alice (EKU"
-        + " clientAuth; not a CA certificate) and pass it as --cert");
+    assertThat((String) r.jsonError().get("hint")).isEqualTo(NOT_CLIENT_AUTH_HINT);
     assertThat(alice.home()).doesNotExist();
+  }
+
+  static final String NOT_CLIENT_AUTH_HINT = "ask your CA for a client certificate for alice (EKU clientAuth without"
+      + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert";
+
+  /**
+   * A certificate the server refuses at every handshake (EKU clientAuth and anyExtendedKeyUsage, or a
+   * key usage without digitalSignature) cannot start a profile either: the one rule of
+   * dev.sealdrop.keys.ClientCertificates, not an init that succeeds and a profile that never connects.
+   */
+  @Test
+  void initRefusesACertificateTheServerRefusesAsNotAClientCertificate() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Map<CertSpec, String> refusals = Map.of(
+        CertSpec.client("alice").withEku(dev.sealdrop.certsdev.Eku.CLIENT_AUTH_AND_ANY), "allows anyExtendedKeyUsage",
+        CertSpec.client("alice").withoutDigitalSignature(), "has a key usage that lacks digitalSignature");
+    for (Map.Entry<CertSpec, String> refusal : refusals.entrySet()) {
+      IssuedCert c = pki.issue(refusal.getKey());
+      Cli alice = Users.user(root, "alice");
+      CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", c.certFile().toString(),
+          "--key", c.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+      assertThat((String) r.jsonError().get("message")).contains("the certificate " + refusal.getValue());
+      assertThat((String) r.jsonError().get("hint")).isEqualTo(NOT_CLIENT_AUTH_HINT);
+      assertThat(alice.home()).doesNotExist();
+    }
+    DevPki.loadOrCreate(root.resolve("pki")); // alice's own certificate back, for the other tests
   }
 
   @Test

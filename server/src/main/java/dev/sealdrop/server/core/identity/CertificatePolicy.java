@@ -1,57 +1,34 @@
 package dev.sealdrop.server.core.identity;
 
 import dev.sealdrop.keys.CertificateSubject;
+import dev.sealdrop.keys.ClientCertificates;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnauthenticatedException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * The checks a client certificate must pass beyond its chain to the CA, applied at the TLS
- * handshake and again on every call: an end entity, not a CA certificate (the JDK accepts a leaf
- * with basicConstraints CA:true; we do not), an explicit EKU clientAuth (the JDK accepts a missing
- * EKU extension or anyExtendedKeyUsage; we do not, SECURITY.md §3.3), validity at the server clock,
+ * handshake and again on every call: a client certificate by the rule shared with the CLI's
+ * bundle verification ({@link ClientCertificates}: an end entity, not a CA certificate; an
+ * explicit EKU clientAuth, no missing EKU extension or anyExtendedKeyUsage, which the JDK accepts,
+ * SECURITY.md §3.3; digitalSignature if a key usage is present), validity at the server clock,
  * and a single subject CN that is a well-formed identity.
  */
 public final class CertificatePolicy {
-  public static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
-  public static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
-
   private CertificatePolicy() {}
 
   /**
    * Throws {@link UnauthenticatedException} ({@code CERTIFICATE_NOT_CLIENT_AUTH}) with a precise
-   * message if the certificate is not a client certificate: a CA certificate (basicConstraints
-   * CA:true, which issues certificates and is no one identity's, RFC 5280 §4.2.1.9), or an EKU that
-   * is not exactly right.
+   * message if the certificate is not a client certificate by the rule the CLI applies to key
+   * bundles too ({@link ClientCertificates}): a CA certificate, an EKU that is not clientAuth
+   * without anyExtendedKeyUsage, or a key usage without digitalSignature.
    */
   public static void checkClientAuth(X509Certificate cert) {
-    if (cert.getBasicConstraints() >= 0) {
-      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH,
-          "the client certificate is a CA certificate (basicConstraints CA:true), not a client certificate; ask your"
-              + " CA for a client certificate (CA:false, EKU clientAuth)");
-    }
-    List<String> eku;
-    try {
-      eku = cert.getExtendedKeyUsage();
-    } catch (CertificateParsingException e) {
-      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH,
-          "the client certificate's extended key usage cannot be parsed; ask your CA for a new certificate");
-    }
-    if (eku == null) {
-      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH,
-          "the client certificate has no extended key usage extension; a certificate with EKU clientAuth is required");
-    }
-    if (eku.contains(ANY_EXTENDED_KEY_USAGE)) {
-      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH,
-          "the client certificate allows anyExtendedKeyUsage; a certificate restricted to EKU clientAuth is required");
-    }
-    if (!eku.contains(CLIENT_AUTH)) {
-      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH,
-          "the client certificate is not issued for client authentication (EKU clientAuth missing)");
-    }
+    ClientCertificates.problem(cert).ifPresent(problem -> {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH, "the client certificate " + problem
+          + "; ask your CA for a client certificate (CA:false, EKU clientAuth, keyUsage digitalSignature)");
+    });
   }
 
   /** Throws if {@code now} is outside the certificate's validity. */

@@ -127,6 +127,35 @@ class MutualTlsRefusalTest {
     assertThat(whoAmI(as(endEntity)).getIdentity()).isEqualTo("tls-ca-leaf");
   }
 
+  /**
+   * anyExtendedKeyUsage beside clientAuth is refused at the handshake; the CLI's bundle check
+   * refuses it by the same rule (dev.sealdrop.keys.ClientCertificates).
+   */
+  @Test
+  void clientAuthTogetherWithAnyExtendedKeyUsageIsRefused() {
+    IssuedCert c = issue(CertSpec.client("tls-clientauth-any").withEku(Eku.CLIENT_AUTH_AND_ANY));
+    refusedAtHandshake(as(c), "unsupported_certificate");
+  }
+
+  /**
+   * A key usage without digitalSignature: the TLS library refuses it at the handshake, and the
+   * re-check of every call (and of every SFTP login) refuses it too, as not a client certificate,
+   * by the rule key bundles are verified with.
+   */
+  @Test
+  void aKeyUsageWithoutDigitalSignatureIsNotAClientCertificate() {
+    IssuedCert c = issue(CertSpec.client("tls-no-signing").withoutDigitalSignature());
+    server.server().identities().registerAll(Map.of("tls-no-signing", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    refusedAtHandshake(as(c), "illegal_parameter");
+    assertThatThrownBy(() -> server.server().identities().authenticate(c.certificate(),
+        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
+        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
+          assertThat(e.getMessage()).contains("key usage that lacks digitalSignature")
+              .contains("ask your CA for a client certificate");
+        });
+  }
+
   @Test
   void expiredCertificateIsRefusedAsExpired() {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);

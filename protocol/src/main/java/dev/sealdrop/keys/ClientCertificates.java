@@ -1,0 +1,64 @@
+package dev.sealdrop.keys;
+
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one rule for whether a certificate may be a sealdrop client certificate, the certificate of
+ * an identity: applied by the server at every TLS handshake and call ({@code CertificatePolicy}),
+ * and by every {@link BundleVerifier} (the CLI's {@code init} and {@code keys renew} for the
+ * user's own certificate, and a peer's key bundle wherever it is fetched or imported). It must
+ * <ul>
+ *   <li>be an end entity: basicConstraints CA:true makes a CA certificate, which issues
+ *       certificates and is no one identity's (RFC 5280 §4.2.1.9), whatever its CN and EKU;
+ *   <li>carry an extended key usage extension that names {@code clientAuth} and not
+ *       {@code anyExtendedKeyUsage}: the JDK accepts a missing EKU and anyExtendedKeyUsage for a
+ *       TLS client, and a certificate good for any purpose is not one issued for sealdrop's;
+ *   <li>allow {@code digitalSignature} if it has a key usage extension: its key signs the TLS
+ *       handshake and the key bundle.
+ * </ul>
+ * Chain, validity, key algorithm and the subject's CN are checked by each side in its own way
+ * (docs/security.md, "One client-certificate rule"). JDK classes only, so that the CLI loads no
+ * Bouncy Castle class to start.
+ */
+public final class ClientCertificates {
+  /** {@code id-kp-clientAuth}. */
+  private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+  /** {@code anyExtendedKeyUsage}. */
+  private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
+  private static final int DIGITAL_SIGNATURE = 0;
+
+  private ClientCertificates() {}
+
+  /**
+   * Why {@code cert} may not be a client certificate, in words that follow "the certificate" (e.g.
+   * "is a CA certificate (basicConstraints CA:true), not a client certificate"), or empty if it may.
+   */
+  public static Optional<String> problem(X509Certificate cert) {
+    if (cert.getBasicConstraints() >= 0) {
+      return Optional.of("is a CA certificate (basicConstraints CA:true), not a client certificate");
+    }
+    List<String> eku;
+    try {
+      eku = cert.getExtendedKeyUsage();
+    } catch (CertificateParsingException e) {
+      return Optional.of("has an extended key usage extension that cannot be parsed");
+    }
+    if (eku == null) {
+      return Optional.of("has no extended key usage extension; EKU clientAuth is required");
+    }
+    if (eku.contains(ANY_EXTENDED_KEY_USAGE)) {
+      return Optional.of("allows anyExtendedKeyUsage; a certificate restricted to EKU clientAuth is required");
+    }
+    if (!eku.contains(CLIENT_AUTH)) {
+      return Optional.of("is not issued for client authentication (EKU clientAuth required)");
+    }
+    boolean[] keyUsage = cert.getKeyUsage();
+    if (keyUsage != null && !keyUsage[DIGITAL_SIGNATURE]) {
+      return Optional.of("has a key usage that lacks digitalSignature, which its key needs to sign");
+    }
+    return Optional.empty();
+  }
+}
