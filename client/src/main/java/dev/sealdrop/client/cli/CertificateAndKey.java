@@ -57,7 +57,8 @@ final class CertificateAndKey {
     Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
     if (unsupported.isPresent()) {
       throw new UsageFailure("CERT_KEY_UNSUPPORTED", "cannot use " + cert + ": " + unsupported.get(),
-          "ask your CA for a client certificate with an ECDSA (P-256), Ed25519 or RSA key, and pass it as --cert");
+          "ask your CA for a client certificate with an ECDSA (P-256) or RSA key, which every sealdrop server accepts"
+              + " (Ed25519 only a server on the JDK TLS provider), and pass it as --cert");
     }
     refuseOutsideValidity(cert, certificate, now);
     PrivateKey privateKey = Pem.privateKey(key);

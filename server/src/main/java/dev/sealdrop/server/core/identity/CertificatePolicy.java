@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.identity;
 
+import dev.sealdrop.keys.CertificateKeys;
 import dev.sealdrop.keys.CertificateSubject;
 import dev.sealdrop.keys.ClientCertificates;
 import dev.sealdrop.server.core.Reason;
@@ -22,12 +23,19 @@ public final class CertificatePolicy {
    * Throws {@link UnauthenticatedException} ({@code CERTIFICATE_NOT_CLIENT_AUTH}) with a precise
    * message if the certificate is not a client certificate by the rule the CLI applies to key
    * bundles too ({@link ClientCertificates}): a CA certificate, an EKU that is not clientAuth
-   * without anyExtendedKeyUsage, or a key usage without digitalSignature.
+   * without anyExtendedKeyUsage, or a key usage without digitalSignature; or if its key is of an
+   * algorithm key bundles cannot use ({@link CertificateKeys#unsupportedAlgorithm}, e.g. Ed448).
    */
   public static void checkClientAuth(X509Certificate cert) {
     ClientCertificates.problem(cert).ifPresent(problem -> {
       throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH, "the client certificate " + problem
           + "; ask your CA for a client certificate (CA:false, EKU clientAuth, keyUsage digitalSignature)");
+    });
+    // a key its owner's CLI refuses at init and key bundles cannot be signed with (Ed448): the identity
+    // could never publish a bundle, so it is refused here with the same words, not accepted half-way
+    CertificateKeys.unsupportedAlgorithm(cert).ifPresent(unsupported -> {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH, "the client certificate's key: "
+          + unsupported);
     });
   }
 

@@ -156,6 +156,44 @@ class MutualTlsRefusalTest {
         });
   }
 
+  /**
+   * Client certificate keys over real TLS. An RSA key completes the handshake and a call, as P-256
+   * (the dev users) does. An Ed448 key, which the CLI refuses at init and key bundles cannot use, is
+   * refused at the handshake: BoringSSL cannot verify Ed448 at all (it does not ask for it, so the
+   * JDK client offers no certificate: certificate_required); the JDK provider would accept the
+   * signature, so sealdrop's policy refuses the key itself (unsupported_certificate), and so does
+   * the re-check of every call and SFTP login. An Ed25519 key, which bundles accept, is not among
+   * the signature algorithms BoringSSL verifies by default (netty-tcnative offers no way to add it):
+   * refused with BoringSSL, accepted with the JDK provider (docs/security.md, "Client certificate keys").
+   */
+  @Test
+  void clientCertificateKeysAreAcceptedOrRefusedAsDocumented() {
+    boolean boringSsl = dev.sealdrop.server.door.grpc.tls.ServerTls.provider() == io.netty.handler.ssl.SslProvider.OPENSSL;
+    Map<String, String> names = Map.of("RSA", "tls-key-rsa", "Ed448", "tls-key-ed448", "Ed25519", "tls-key-ed25519");
+    Map<String, IssuedCert> certs = new java.util.HashMap<>();
+    names.forEach((algorithm, name) -> {
+      certs.put(algorithm, issue(CertSpec.client(name).withKeyAlgorithm(algorithm)));
+      server.server().identities().registerAll(Map.of(name, dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    });
+    assertThat(whoAmI(as(certs.get("RSA"))).getIdentity()).isEqualTo("tls-key-rsa");
+
+    IssuedCert ed448 = certs.get("Ed448");
+    refusedAtHandshake(as(ed448), boringSsl ? "certificate_required" : "unsupported_certificate");
+    assertThatThrownBy(() -> server.server().identities().authenticate(ed448.certificate(),
+        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
+        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
+          assertThat(e.getMessage()).contains("unsupported certificate key algorithm Ed448")
+              .contains("have the certificate issued for a key of one of these");
+        });
+
+    if (boringSsl) {
+      refusedAtHandshake(as(certs.get("Ed25519")), "certificate_required");
+    } else {
+      assertThat(whoAmI(as(certs.get("Ed25519"))).getIdentity()).isEqualTo("tls-key-ed25519");
+    }
+  }
+
   @Test
   void expiredCertificateIsRefusedAsExpired() {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
