@@ -1,7 +1,11 @@
 package dev.sealdrop.keys;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,5 +64,18 @@ public final class ClientCertificates {
       return Optional.of("has a key usage that lacks digitalSignature, which its key needs to sign");
     }
     return Optional.empty();
+  }
+
+  /**
+   * The SHA-256 of the certificate's DER encoding, lowercase hexadecimal: what names one certificate
+   * (a serial is unique only per issuing CA), as the server lists it for the SSH keys registered
+   * through it ({@code SshKey.certificate_fingerprint}).
+   */
+  public static String fingerprint(X509Certificate cert) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+    } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
+      throw new IllegalArgumentException("cannot encode the certificate: " + e.getMessage(), e);
+    }
   }
 }

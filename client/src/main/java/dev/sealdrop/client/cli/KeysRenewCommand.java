@@ -10,6 +10,7 @@ import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.Pem;
 import dev.sealdrop.client.keystore.Profile;
 import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.keys.ClientCertificates;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.keys.PublicKeys;
@@ -126,16 +127,28 @@ final class KeysRenewCommand extends SealdropSubcommand {
     List<SshKey> mine = KeysCommand.AddSsh.mine(session);
     List<SshKeysView> result = new ArrayList<>();
     for (SshKey k : mine) {
-      Optional<BigInteger> through = serialOf(k);
-      if (through.isPresent() && through.get().equals(renewed.getSerialNumber())) {
+      if (registeredThrough(k, renewed)) {
         result.add(new SshKeysView("already-registered", List.of(k)));
-      } else if (through.isPresent() && previous.isPresent() && through.get().equals(previous.get().getSerialNumber())) {
+      } else if (previous.isPresent() && registeredThrough(k, previous.get())) {
         result.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), mine));
       } else {
         result.add(new SshKeysView("other-certificate", List.of(k)));
       }
     }
     return result;
+  }
+
+  /**
+   * Whether {@code k} was registered through {@code certificate} itself: by the certificate's fingerprint, as the
+   * server lists it, since a serial is unique only per issuing CA (two intermediate CAs of the deployment can issue
+   * the same identity certificates with equal serials); by the serial alone only from a server that does not list
+   * fingerprints.
+   */
+  private static boolean registeredThrough(SshKey k, X509Certificate certificate) {
+    if (!k.getCertificateFingerprint().isEmpty()) {
+      return k.getCertificateFingerprint().equals(ClientCertificates.fingerprint(certificate));
+    }
+    return serialOf(k).filter(certificate.getSerialNumber()::equals).isPresent();
   }
 
   /** The serial of the certificate {@code k} was registered through, as the server lists it (hexadecimal). */

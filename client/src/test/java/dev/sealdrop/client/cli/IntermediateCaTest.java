@@ -71,9 +71,7 @@ class IntermediateCaTest {
       Files.writeString(certs.resolve(name + "-chain.crt"), pem(leaf) + pem(issuing), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + "-leaf-only.crt"), pem(leaf), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + "-reversed.crt"), pem(issuing) + pem(leaf), StandardCharsets.US_ASCII);
-      Files.writeString(certs.resolve(name + ".key"), "-----BEGIN PRIVATE KEY-----\n"
-          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPrivate().getEncoded())
-          + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+      Files.writeString(certs.resolve(name + ".key"), pem(keys.getPrivate()), StandardCharsets.US_ASCII);
     }
   }
 
@@ -131,13 +129,13 @@ class IntermediateCaTest {
     assertThat(Files.readAllBytes(downloads.resolve("clients.csv"))).isEqualTo(Files.readAllBytes(file));
   }
 
-  private static KeyPair newKeyPair() throws Exception {
+  static KeyPair newKeyPair() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     return g.generateKeyPair();
   }
 
-  private static X509Certificate issuingCa(X509Certificate rootCa, PrivateKey rootKey, KeyPair keys) throws Exception {
+  static X509Certificate issuingCa(X509Certificate rootCa, PrivateKey rootKey, KeyPair keys) throws Exception {
     Instant now = Instant.now();
     X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(rootCa, serial(), Date.from(now.minus(Duration.ofHours(1))),
         Date.from(now.plus(Duration.ofDays(30))), new X500Name("CN=Example Corp issuing CA"), keys.getPublic());
@@ -151,8 +149,14 @@ class IntermediateCaTest {
 
   private static X509Certificate clientCertificate(String name, KeyPair keys, X509Certificate issuer, PrivateKey issuerKey)
       throws Exception {
+    return clientCertificate(name, keys, issuer, issuerKey, serial());
+  }
+
+  /** A client certificate for {@code name} with the given serial (e.g. one another CA gave a certificate too). */
+  static X509Certificate clientCertificate(String name, KeyPair keys, X509Certificate issuer, PrivateKey issuerKey,
+      BigInteger serial) throws Exception {
     Instant now = Instant.now();
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial(), Date.from(now.minus(Duration.ofHours(1))),
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial, Date.from(now.minus(Duration.ofHours(1))),
         Date.from(now.plus(Duration.ofDays(7))), new X500Name("CN=" + name), keys.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -171,7 +175,14 @@ class IntermediateCaTest {
     return new BigInteger(96, new SecureRandom()).setBit(95);
   }
 
-  private static String pem(X509Certificate c) throws Exception {
+  /** A PKCS#8 PEM private key, as --key takes it. */
+  static String pem(PrivateKey key) {
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+  }
+
+  static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
         + "\n-----END CERTIFICATE-----\n";

@@ -395,6 +395,50 @@ class KeysRenewTest {
         + serial(laptop));
   }
 
+  /**
+   * A serial names a certificate only within its issuing CA: a laptop certificate of the same identity from an
+   * intermediate CA, with the very serial of the desktop's certificate, is another certificate. Renewing the
+   * desktop moves only the desktop's SSH key (matched by the certificate's fingerprint), not the laptop's.
+   */
+  @Test
+  void aCertificateOfAnotherCaWithAnEqualSerialIsNotTheOneBeingRenewed() throws Exception {
+    carol.run("admin", "identities", "add", "ivy", "--role", "transferor").assertExit(0);
+    IssuedCert desktop = issue("ivy", CertSpec.client("ivy"), "ivy-desktop");
+    java.security.KeyPair issuingKeys = IntermediateCaTest.newKeyPair();
+    java.security.cert.X509Certificate issuing = IntermediateCaTest.issuingCa(pki.caCertificate(),
+        dev.sealdrop.client.keystore.Pem.privateKey(pki.dir().resolve("ca.key")), issuingKeys);
+    java.security.KeyPair laptopKeys = IntermediateCaTest.newKeyPair();
+    java.security.cert.X509Certificate laptop = IntermediateCaTest.clientCertificate("ivy", laptopKeys, issuing,
+        issuingKeys.getPrivate(), desktop.certificate().getSerialNumber());
+    Path laptopDir = Files.createDirectories(root.resolve("ivy-laptop-files"));
+    Path laptopCert = Files.writeString(laptopDir.resolve("ivy-chain.crt"), IntermediateCaTest.pem(laptop)
+        + IntermediateCaTest.pem(issuing));
+    Path laptopKey = Files.writeString(laptopDir.resolve("ivy.key"), IntermediateCaTest.pem(laptopKeys.getPrivate()));
+
+    Cli atDesk = Users.user(root, "ivy-desktop");
+    Cli onLaptop = Users.user(root, "ivy-laptop");
+    atDesk.run("init", "--server", address, "--cert", desktop.certFile().toString(), "--key",
+        desktop.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    onLaptop.run("init", "--server", address, "--cert", laptopCert.toString(), "--key", laptopKey.toString(), "--ca",
+        pki.caCertFile().toString()).assertExit(0);
+    atDesk.run("keys", "publish").assertExit(0);
+    String desktopKey = (String) atDesk.run("--json", "keys", "add-ssh", sshPublicKey("ivy-desktop").toString())
+        .assertExit(0).object("ssh_key").get("fingerprint");
+    String laptopKeyFp = (String) onLaptop.run("--json", "keys", "add-ssh", sshPublicKey("ivy-laptop").toString())
+        .assertExit(0).object("ssh_key").get("fingerprint");
+    assertThat(atDesk.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys")).hasSize(2)
+        .allSatisfy(k -> assertThat(k).containsEntry("certificate_serial", serial(desktop)));
+
+    IssuedCert renewed = issue("ivy", CertSpec.client("ivy"), "ivy-desktop-renewed");
+    CliRun r = atDesk.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(r.list("ssh_keys")).hasSize(2)
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", desktopKey).containsEntry("status", "rebound")
+            .containsEntry("certificate_serial", serial(renewed)))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", laptopKeyFp)
+            .containsEntry("status", "other-certificate").containsEntry("certificate_serial", serial(desktop)));
+  }
+
   /** An OpenSSH ed25519 public key file for {@code name}, made with the JDK (no ssh-keygen needed). */
   private static Path sshPublicKey(String name) throws Exception {
     java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();

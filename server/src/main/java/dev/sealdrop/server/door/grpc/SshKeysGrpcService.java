@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
+import dev.sealdrop.keys.ClientCertificates;
 import dev.sealdrop.protocol.v1.AddSshKeyRequest;
 import dev.sealdrop.protocol.v1.AddSshKeyResponse;
 import dev.sealdrop.protocol.v1.ListSshKeysRequest;
@@ -45,6 +46,7 @@ public final class SshKeysGrpcService extends SshKeysGrpc.SshKeysImplBase {
     return dev.sealdrop.protocol.v1.SshKey.newBuilder().setIdentity(k.identity()).setFingerprint(k.fingerprint())
         .setAlgorithm(k.key().algorithm()).setBits(k.key().bits()).setPublicKey(k.key().openSsh())
         .setComment(k.key().comment()).setAddedAtMillis(k.addedAt().toEpochMilli())
-        .setCertificateSerial(CertificatePolicy.serialOf(k.registrationCertificate())).build();
+        .setCertificateSerial(CertificatePolicy.serialOf(k.registrationCertificate()))
+        .setCertificateFingerprint(ClientCertificates.fingerprint(k.registrationCertificate())).build();
   }
 }
