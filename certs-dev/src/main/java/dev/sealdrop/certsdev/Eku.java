@@ -29,7 +29,8 @@ public enum Eku {
       case ANY_EXTENDED_KEY_USAGE:
         return new ExtendedKeyUsage(KeyPurposeId.anyExtendedKeyUsage);
       case CLIENT_AUTH_AND_ANY:
-        return new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.anyExtendedKeyUsage});
+        return new ExtendedKeyUsage(
+            new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.anyExtendedKeyUsage});
       case NO_EXTENSION:
         return null;
       default:

@@ -28,7 +28,8 @@ record LeafProfile(String name, X500Name subject, Eku eku, List<GeneralName> sub
 
   /** A development user: CN=name, EKU clientAuth, no SAN. */
   static LeafProfile client(String name, boolean foreignCa) {
-    return new LeafProfile(name, CertificateAuthority.commonName(name), Eku.CLIENT_AUTH, List.of(), foreignCa, false, true);
+    return new LeafProfile(name, CertificateAuthority.commonName(name), Eku.CLIENT_AUTH, List.of(), foreignCa, false,
+        true);
   }
 
   /** A test certificate: CN=name; a serverAuth certificate also names localhost, so TLS clients accept it. */

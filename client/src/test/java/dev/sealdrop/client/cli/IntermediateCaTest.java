@@ -156,7 +156,8 @@ class IntermediateCaTest {
   static X509Certificate clientCertificate(String name, KeyPair keys, X509Certificate issuer, PrivateKey issuerKey,
       BigInteger serial) throws Exception {
     Instant now = Instant.now();
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial, Date.from(now.minus(Duration.ofHours(1))),
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial,
+        Date.from(now.minus(Duration.ofHours(1))),
         Date.from(now.plus(Duration.ofDays(7))), new X500Name("CN=" + name), keys.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));

@@ -371,19 +371,10 @@ class KeysRenewTest {
           c.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
     }
     atDesk.run("keys", "publish").assertExit(0);
-    String desktopKey = (String) atDesk.run("--json", "keys", "add-ssh", sshPublicKey("hana-desktop").toString())
-        .assertExit(0).object("ssh_key").get("fingerprint");
-    String laptopKey = (String) onLaptop.run("--json", "keys", "add-ssh", sshPublicKey("hana-laptop").toString())
-        .assertExit(0).object("ssh_key").get("fingerprint");
+    String desktopKey = addSsh(atDesk, "hana-desktop");
+    String laptopKey = addSsh(onLaptop, "hana-laptop");
 
-    IssuedCert renewed = issue("hana", CertSpec.client("hana"), "hana-desktop-renewed");
-    CliRun r = atDesk.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
-        renewed.keyFile().toString()).assertExit(0);
-    assertThat(r.list("ssh_keys")).hasSize(2)
-        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", desktopKey).containsEntry("status", "rebound")
-            .containsEntry("certificate_serial", serial(renewed)))
-        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", laptopKey)
-            .containsEntry("status", "other-certificate").containsEntry("certificate_serial", serial(laptop)));
+    IssuedCert renewed = renewMovingOnly(atDesk, "hana", desktopKey, laptopKey, serial(laptop));
     // as the server holds them: the laptop's key is still vouched for by the laptop's certificate only
     assertThat(atDesk.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys"))
         .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", laptopKey)
@@ -413,30 +404,45 @@ class KeysRenewTest {
     Path laptopDir = Files.createDirectories(root.resolve("ivy-laptop-files"));
     Path laptopCert = Files.writeString(laptopDir.resolve("ivy-chain.crt"), IntermediateCaTest.pem(laptop)
         + IntermediateCaTest.pem(issuing));
-    Path laptopKey = Files.writeString(laptopDir.resolve("ivy.key"), IntermediateCaTest.pem(laptopKeys.getPrivate()));
+    Path laptopKeyFile = Files.writeString(laptopDir.resolve("ivy.key"),
+        IntermediateCaTest.pem(laptopKeys.getPrivate()));
 
     Cli atDesk = Users.user(root, "ivy-desktop");
     Cli onLaptop = Users.user(root, "ivy-laptop");
     atDesk.run("init", "--server", address, "--cert", desktop.certFile().toString(), "--key",
         desktop.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
-    onLaptop.run("init", "--server", address, "--cert", laptopCert.toString(), "--key", laptopKey.toString(), "--ca",
-        pki.caCertFile().toString()).assertExit(0);
+    onLaptop.run("init", "--server", address, "--cert", laptopCert.toString(), "--key", laptopKeyFile.toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
     atDesk.run("keys", "publish").assertExit(0);
-    String desktopKey = (String) atDesk.run("--json", "keys", "add-ssh", sshPublicKey("ivy-desktop").toString())
-        .assertExit(0).object("ssh_key").get("fingerprint");
-    String laptopKeyFp = (String) onLaptop.run("--json", "keys", "add-ssh", sshPublicKey("ivy-laptop").toString())
-        .assertExit(0).object("ssh_key").get("fingerprint");
+    String desktopKey = addSsh(atDesk, "ivy-desktop");
+    String laptopKey = addSsh(onLaptop, "ivy-laptop");
     assertThat(atDesk.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys")).hasSize(2)
         .allSatisfy(k -> assertThat(k).containsEntry("certificate_serial", serial(desktop)));
 
-    IssuedCert renewed = issue("ivy", CertSpec.client("ivy"), "ivy-desktop-renewed");
-    CliRun r = atDesk.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+    renewMovingOnly(atDesk, "ivy", desktopKey, laptopKey, serial(desktop));
+  }
+
+  /** Registers a fresh SSH key named {@code name} through {@code cli}'s profile; its fingerprint. */
+  private static String addSsh(Cli cli, String name) throws Exception {
+    return (String) cli.run("--json", "keys", "add-ssh", sshPublicKey(name).toString()).assertExit(0)
+        .object("ssh_key").get("fingerprint");
+  }
+
+  /**
+   * Renews {@code desk}'s profile to a new certificate of {@code identity} and checks that it re-binds its own SSH
+   * key {@code moved} and leaves {@code kept} bound to the other device's certificate (serial {@code keptSerial}).
+   */
+  private static IssuedCert renewMovingOnly(Cli desk, String identity, String moved, String kept, String keptSerial)
+      throws Exception {
+    IssuedCert renewed = issue(identity, CertSpec.client(identity), identity + "-desktop-renewed");
+    CliRun r = desk.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
         renewed.keyFile().toString()).assertExit(0);
     assertThat(r.list("ssh_keys")).hasSize(2)
-        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", desktopKey).containsEntry("status", "rebound")
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", moved).containsEntry("status", "rebound")
             .containsEntry("certificate_serial", serial(renewed)))
-        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", laptopKeyFp)
-            .containsEntry("status", "other-certificate").containsEntry("certificate_serial", serial(desktop)));
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", kept)
+            .containsEntry("status", "other-certificate").containsEntry("certificate_serial", keptSerial));
+    return renewed;
   }
 
   /** An OpenSSH ed25519 public key file for {@code name}, made with the JDK (no ssh-keygen needed). */

@@ -100,10 +100,16 @@ class MutualTlsRefusalTest {
     refusedAtHandshake(as(c), "unsupported_certificate");
   }
 
+  /**
+   * anyExtendedKeyUsage, alone or beside clientAuth, is refused at the handshake; the CLI's bundle
+   * check refuses both by the same rule (dev.sealdrop.keys.ClientCertificates).
+   */
   @Test
   void certificateWithAnyExtendedKeyUsageIsRefused() {
     IssuedCert c = issue(CertSpec.client("tls-anyeku").withEku(Eku.ANY_EXTENDED_KEY_USAGE));
     refusedAtHandshake(as(c), "unsupported_certificate");
+    IssuedCert withClientAuth = issue(CertSpec.client("tls-clientauth-any").withEku(Eku.CLIENT_AUTH_AND_ANY));
+    refusedAtHandshake(as(withClientAuth), "unsupported_certificate");
   }
 
   /**
@@ -113,28 +119,10 @@ class MutualTlsRefusalTest {
    */
   @Test
   void aCaCertificateNamedForARegisteredIdentityIsNotItsClientCertificate() {
-    IssuedCert c = issue(CertSpec.client("tls-ca-leaf").asCa());
-    server.server().identities().registerAll(Map.of("tls-ca-leaf", dev.sealdrop.server.core.identity.Role.ACQUIRER));
-    refusedAtHandshake(as(c), "unsupported_certificate");
-    assertThatThrownBy(() -> server.server().identities().authenticate(c.certificate(),
-        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
-        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
-          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
-          assertThat(e.getMessage()).contains("is a CA certificate (basicConstraints CA:true)")
-              .contains("ask your CA for a client certificate");
-        });
+    refusedAtHandshakeAndEveryCall(CertSpec.client("tls-ca-leaf").asCa(), "unsupported_certificate",
+        "is a CA certificate (basicConstraints CA:true)");
     IssuedCert endEntity = issue(CertSpec.client("tls-ca-leaf")); // the same name, an end entity: accepted
     assertThat(whoAmI(as(endEntity)).getIdentity()).isEqualTo("tls-ca-leaf");
-  }
-
-  /**
-   * anyExtendedKeyUsage beside clientAuth is refused at the handshake; the CLI's bundle check
-   * refuses it by the same rule (dev.sealdrop.keys.ClientCertificates).
-   */
-  @Test
-  void clientAuthTogetherWithAnyExtendedKeyUsageIsRefused() {
-    IssuedCert c = issue(CertSpec.client("tls-clientauth-any").withEku(Eku.CLIENT_AUTH_AND_ANY));
-    refusedAtHandshake(as(c), "unsupported_certificate");
   }
 
   /**
@@ -144,16 +132,8 @@ class MutualTlsRefusalTest {
    */
   @Test
   void aKeyUsageWithoutDigitalSignatureIsNotAClientCertificate() {
-    IssuedCert c = issue(CertSpec.client("tls-no-signing").withoutDigitalSignature());
-    server.server().identities().registerAll(Map.of("tls-no-signing", dev.sealdrop.server.core.identity.Role.ACQUIRER));
-    refusedAtHandshake(as(c), "illegal_parameter");
-    assertThatThrownBy(() -> server.server().identities().authenticate(c.certificate(),
-        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
-        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
-          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
-          assertThat(e.getMessage()).contains("key usage that lacks digitalSignature")
-              .contains("ask your CA for a client certificate");
-        });
+    refusedAtHandshakeAndEveryCall(CertSpec.client("tls-no-signing").withoutDigitalSignature(), "illegal_parameter",
+        "key usage that lacks digitalSignature");
   }
 
   /**
@@ -168,7 +148,8 @@ class MutualTlsRefusalTest {
    */
   @Test
   void clientCertificateKeysAreAcceptedOrRefusedAsDocumented() {
-    boolean boringSsl = dev.sealdrop.server.door.grpc.tls.ServerTls.provider() == io.netty.handler.ssl.SslProvider.OPENSSL;
+    boolean boringSsl =
+        dev.sealdrop.server.door.grpc.tls.ServerTls.provider() == io.netty.handler.ssl.SslProvider.OPENSSL;
     Map<String, String> names = Map.of("RSA", "tls-key-rsa", "Ed448", "tls-key-ed448", "Ed25519", "tls-key-ed25519");
     Map<String, IssuedCert> certs = new java.util.HashMap<>();
     names.forEach((algorithm, name) -> {
@@ -179,19 +160,38 @@ class MutualTlsRefusalTest {
 
     IssuedCert ed448 = certs.get("Ed448");
     refusedAtHandshake(as(ed448), boringSsl ? "certificate_required" : "unsupported_certificate");
-    assertThatThrownBy(() -> server.server().identities().authenticate(ed448.certificate(),
-        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
-        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
-          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
-          assertThat(e.getMessage()).contains("unsupported certificate key algorithm Ed448")
-              .contains("have the certificate issued for a key of one of these");
-        });
+    notAClientCertificate(ed448, "unsupported certificate key algorithm Ed448",
+        "have the certificate issued for a key of one of these");
 
     if (boringSsl) {
       refusedAtHandshake(as(certs.get("Ed25519")), "certificate_required");
     } else {
       assertThat(whoAmI(as(certs.get("Ed25519"))).getIdentity()).isEqualTo("tls-key-ed25519");
     }
+  }
+
+  /**
+   * Issues {@code spec} for a registered identity: its handshake is refused with {@code alert}, and
+   * the re-check of every call with CERTIFICATE_NOT_CLIENT_AUTH, saying {@code why} and what to do.
+   */
+  private static void refusedAtHandshakeAndEveryCall(CertSpec spec, String alert, String why) {
+    IssuedCert c = issue(spec);
+    server.server().identities().registerAll(Map.of(spec.name(), dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    refusedAtHandshake(as(c), alert);
+    notAClientCertificate(c, why, "ask your CA for a client certificate");
+  }
+
+  /**
+   * The re-check of every call (and of every SFTP login) refuses {@code c} as not a client
+   * certificate, with a message containing each of {@code words}.
+   */
+  private static void notAClientCertificate(IssuedCert c, String... words) {
+    assertThatThrownBy(() -> server.server().identities().authenticate(c.certificate(),
+        dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1")))
+        .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
+          assertThat(e.getMessage()).contains(words);
+        });
   }
 
   @Test
