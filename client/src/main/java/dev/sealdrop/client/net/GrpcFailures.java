@@ -376,8 +376,11 @@ public final class GrpcFailures {
             "ask an admin to enrol it (`sealdrop admin identities add`), then re-run", e);
       case "CERTIFICATE_UNTRUSTED":
         return new AuthFailure(reason, "the server does not trust our certificate: it was not issued by the CA the "
-            + "server trusts (" + detail + ")", "check the certificate in the profile (tls/client.crt, from `init "
-            + "--cert`): it must come from this deployment's CA", e);
+            + "server trusts, or its key is of a type the server's TLS library does not accept (" + detail + ")",
+            "check the certificate in the profile (tls/client.crt, from `init --cert`): it must come from this "
+                + "deployment's CA, with an ECDSA P-256/P-384 or RSA key (a server on BoringSSL, the default, never "
+                + "accepts Ed25519 or P-521 client certificates; `openssl x509 -noout -text -in FILE` shows the key)",
+            e);
       default: // CERTIFICATE_UNSUPPORTED, CERTIFICATE_NOT_CLIENT_AUTH, CERTIFICATE_INVALID
         return new AuthFailure(reason, "the server refused our certificate: it is not a client certificate for one "
             + "identity (" + detail + ")", "a sealdrop certificate is a client certificate, not a CA certificate, "

@@ -271,6 +271,28 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * An Ed25519 client certificate from the right CA: a server on BoringSSL never asks for an Ed25519 signature, so
+   * the JDK client sends no certificate and the server answers certificate_required. The hint names the key type as
+   * the other cause, not only the CA.
+   */
+  @Test
+  void anEd25519ClientCertificateRefusedByABoringSslServerIsHintedAtByItsKeyType() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable(),
+        "netty-tcnative (BoringSSL) does not load here; the JDK's TLS accepts Ed25519 client certificates");
+    Path dir = Files.createDirectories(root.resolve("ed25519-client"));
+    pki.issue(CertSpec.client("erin").withKeyAlgorithm("Ed25519"));
+    try (FakeServer server = devServer()) {
+      Cli erin = Users.user(dir, "erin");
+      erin.run("init", "--server", server.address(), "--cert", pki.certFile("erin").toString(), "--key",
+          pki.keyFile("erin").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+      CliRun r = erin.run("--json", "inbox").assertExit(3);
+      assertThat(r.jsonError()).containsEntry("reason", "CERTIFICATE_UNTRUSTED")
+          .satisfies(e -> assertThat((String) e.get("message")).contains("key is of a type"))
+          .satisfies(e -> assertThat((String) e.get("hint")).contains("Ed25519").contains("ECDSA P-256"));
+    }
+  }
+
   @Test
   void theClientSpeaksOnlyTls13() throws Exception {
     Path dir = Files.createDirectories(root.resolve("tls-versions"));
