@@ -34,9 +34,9 @@ public interface UploadRepository {
 
   /**
    * What the owner stores: the sizes of its committed files plus the durable bytes of its OPEN
-   * uploads other than {@code exceptUpload} (null: all of them).
+   * uploads other than {@code exceptUploads} (those with a stream attached, counted in memory).
    */
-  long storedBytes(String owner, String exceptUpload);
+  long storedBytes(String owner, java.util.Collection<String> exceptUploads);
 
   /** How many uploads of {@code owner} are OPEN (started, neither committed nor failed nor expired). */
   int countOpen(String owner);

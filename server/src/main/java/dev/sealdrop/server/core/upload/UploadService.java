@@ -40,11 +40,8 @@ public final class UploadService {
   /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
   private final dev.sealdrop.server.core.Shutdown shutdown;
   final Audit audit;
-  /**
-   * Owners' commit locks, in stripes: an upload's last quota check and its commit run under its
-   * owner's lock (see {@link #commitLock}).
-   */
-  private final Object[] commitLocks = java.util.stream.Stream.generate(Object::new).limit(64).toArray();
+  /** The per-identity quota, exact across an owner's concurrent streams (counted in memory). */
+  final Quota quota;
   /** Runs uploads' background checkpoints (fsync + offset); at most one per upload at a time. */
   final java.util.concurrent.ExecutorService checkpoints = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "upload-checkpoint");
@@ -64,6 +61,7 @@ public final class UploadService {
     this.keys = Objects.requireNonNull(keys, "keys");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.quota = new Quota(uploads, policy);
   }
 
   public UploadPolicy policy() {
@@ -121,7 +119,7 @@ public final class UploadService {
       identities.grantRecipient(caller, recipient);
     }
     keys.signingKeyOf(caller.identity());
-    checkLimits(caller.identity(), null, expectedSize);
+    checkLimits(caller.identity(), expectedSize);
     if (uploads.countOpen(caller.identity()) >= MAX_OPEN_UPLOADS) {
       throw tooManyUploads(caller);
     }
@@ -212,40 +210,15 @@ public final class UploadService {
   }
 
   /**
-   * Refuses {@code size} bytes for upload {@code uploadId} (null: one not created yet) over the size
-   * limit or the owner's quota. The quota counts committed files and the data of unfinished
-   * uploads, so uploads left open cannot hold more disk than it allows. Returns the bytes the owner
-   * stores apart from {@code uploadId}.
+   * Refuses an upload of {@code size} bytes, not created yet, over the size limit or the owner's
+   * quota. The quota counts committed files and the data of unfinished uploads (those with a
+   * stream attached as received so far), so uploads left open cannot hold more disk than it allows.
    */
-  long checkLimits(String owner, String uploadId, long size) {
+  void checkLimits(String owner, long size) {
     if (size > policy.maxUploadBytes()) {
       throw tooLarge(size);
     }
-    long stored = uploads.storedBytes(owner, uploadId);
-    checkQuota(owner, stored, size);
-    return stored;
-  }
-
-  /**
-   * Refuses {@code size} bytes more for {@code owner}, who stores {@code stored} bytes elsewhere (its
-   * files and its other unfinished uploads), if together they pass the quota.
-   */
-  void checkQuota(String owner, long stored, long size) {
-    if (stored + size > policy.quotaBytes()) {
-      throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
-          + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
-          + " bytes; an unfinished upload counts until it is finished or expires idle; ask an admin");
-    }
-  }
-
-  /**
-   * The lock under which {@code owner}'s upload is checked against the quota one last time and
-   * committed, so that uploads finished at the same moment cannot together pass the quota: each
-   * check sees the files committed before it (the checks while bytes stream in count other uploads
-   * only at their last checkpoint, so they may let more through; the last check does not).
-   */
-  Object commitLock(String owner) {
-    return commitLocks[Math.floorMod(owner.hashCode(), commitLocks.length)];
+    quota.check(owner, size);
   }
 
   /** The refusal of an envelope of {@code size} bytes, over the per-file limit. */

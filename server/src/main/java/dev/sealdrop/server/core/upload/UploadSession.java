@@ -42,11 +42,11 @@ public final class UploadSession {
   private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long received;
   /**
-   * What the owner stores apart from this upload (its files and its other unfinished uploads' durable
-   * bytes), read when the stream attaches and again at each checkpoint: every chunk is checked against
-   * the quota with it before it is written, so this upload never holds bytes past the quota.
+   * This stream's share of the owner's usage: every chunk is counted against the quota before it is
+   * written, with the owner's other streams' bytes as received so far, so that the owner's uploads
+   * never together hold bytes past the quota.
    */
-  private long storedElsewhere;
+  private final Quota.Stream quota;
   private long sinceCheckpoint;
   private java.util.concurrent.Future<?> pendingCheckpoint = java.util.concurrent.CompletableFuture.completedFuture(null);
   private boolean headerChecked;
@@ -56,7 +56,7 @@ public final class UploadSession {
   private boolean audited;
 
   private UploadSession(UploadService service, Principal caller, Upload upload, VerifyingKey senderKey,
-      long storedElsewhere, BlobStore.TempWriter writer) {
+      Quota.Stream quota, BlobStore.TempWriter writer) {
     this.service = service;
     this.caller = caller;
     this.upload = upload;
@@ -64,23 +64,25 @@ public final class UploadSession {
     this.writer = writer;
     this.identity = new dev.sealdrop.server.core.identity.LiveIdentityCheck(service.identities, caller);
     this.received = upload.committedOffset();
-    this.storedElsewhere = storedElsewhere;
+    this.quota = quota;
   }
 
   static UploadSession open(UploadService service, Principal caller, Upload upload) {
     VerifyingKey key = service.keys.signingKeyOf(caller.identity());
-    long storedElsewhere = service.uploads.storedBytes(caller.identity(), upload.id());
+    Quota.Stream quota = service.quota.attach(caller.identity(), upload.id(), upload.committedOffset());
     BlobStore.TempWriter writer;
     try {
       writer = service.blobs.openTemp(upload.id(), upload.committedOffset());
     } catch (IOException e) {
+      quota.detach();
       throw new UncheckedIOException("cannot open upload " + upload.id() + "'s temporary data", e);
     }
-    UploadSession session = new UploadSession(service, caller, upload, key, storedElsewhere, writer);
+    UploadSession session = new UploadSession(service, caller, upload, key, quota, writer);
     try {
       session.refeedStoredPrefix();
     } catch (RuntimeException | IOException e) {
       session.closeWriterQuietly();
+      quota.detach();
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
     UploadService.LOG.info("upload {}: stream attached at offset {}", upload.id(), upload.committedOffset());
@@ -123,15 +125,15 @@ public final class UploadSession {
       if (received + data.length > service.policy.maxUploadBytes()) {
         throw refuseForGood(service.tooLarge(received + data.length));
       }
-      // before the bytes are written: what is kept for a resume stays within the quota
-      service.checkQuota(caller.identity(), storedElsewhere, received + data.length);
+      // counted before the bytes are written: what is kept for a resume stays within the quota
+      quota.add(data.length);
       inspect(data, data.length);
       writer.write(data, 0, data.length);
       received += data.length;
       sinceCheckpoint += data.length;
       if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
-        // the owner's other uploads and files, re-read once per checkpoint (a query)
-        storedElsewhere = service.checkLimits(caller.identity(), upload.id(), received);
+        // the owner's files and idle uploads, re-read once per checkpoint (a query): purges make room
+        quota.refresh();
         sinceCheckpoint = 0;
         pendingCheckpoint = service.checkpoints.submit(() -> {
           checkpoint();
@@ -244,27 +246,26 @@ public final class UploadSession {
     } catch (IOException e) {
       throw notDurable(e);
     }
-    StoredFile file;
     // The quota check and the commit it allows are one step per owner: uploads finished at the same
     // moment each count the files the others committed (checked apart, all of them passed).
-    synchronized (service.commitLock(caller.identity())) {
-      service.checkLimits(caller.identity(), upload.id(), received);
+    StoredFile file = quota.commit(received, () -> {
       Instant now = service.clock.instant();
-      file = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
+      StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
           result.fingerprint(), result.header().recipientKeyFingerprints(), now);
       try {
         writer.close();
         ended = true;
-        service.blobs.commit(upload.id(), file.id());
+        service.blobs.commit(upload.id(), committed.id());
       } catch (IOException e) {
         throw notDurable(e);
       }
       try {
-        service.uploads.commit(upload.id(), file, now);
+        service.uploads.commit(upload.id(), committed, now);
       } finally {
         service.release(upload.id());
       }
-    }
+      return committed;
+    });
     UploadService.LOG.info("upload {} committed as file {} ({} bytes, fingerprint {}) by '{}'", upload.id(), file.id(),
         file.size(), file.fingerprint(), caller.identity());
     return file;
@@ -335,6 +336,7 @@ public final class UploadSession {
     end();
     if (service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant())) {
       service.deleteTempQuietly(upload.id());
+      quota.refresh();
       UploadService.LOG.info("upload {}: stream ended without finishing; its {} bytes were deleted (not resumable"
           + " through this door)", upload.id(), received);
     }
@@ -372,6 +374,7 @@ public final class UploadSession {
     end();
     service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
     service.deleteTempQuietly(upload.id());
+    quota.refresh();
     return refusal;
   }
 
@@ -391,6 +394,7 @@ public final class UploadSession {
       }
       closeWriterQuietly();
     }
+    quota.detach();
     service.release(upload.id());
   }
 

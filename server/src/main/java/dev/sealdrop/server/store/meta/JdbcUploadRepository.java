@@ -84,12 +84,17 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public long storedBytes(String owner, String exceptUpload) {
+  public long storedBytes(String owner, java.util.Collection<String> exceptUploads) {
     long files = jdbc.queryOne("SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = ?", rs -> rs.getLong(1), owner)
         .orElse(0L);
+    // at most MAX_OPEN_UPLOADS ids: one placeholder each
+    List<Object> params = new java.util.ArrayList<>();
+    params.add(owner);
+    params.addAll(exceptUploads);
+    String except = exceptUploads.isEmpty() ? ""
+        : " AND id NOT IN (" + String.join(", ", java.util.Collections.nCopies(exceptUploads.size(), "?")) + ")";
     long unfinished = jdbc.queryOne("SELECT COALESCE(SUM(committed_offset), 0) FROM uploads"
-        + " WHERE owner = ? AND state = 'OPEN' AND id <> ?", rs -> rs.getLong(1), owner,
-        exceptUpload == null ? "" : exceptUpload).orElse(0L);
+        + " WHERE owner = ? AND state = 'OPEN'" + except, rs -> rs.getLong(1), params.toArray()).orElse(0L);
     return files + unfinished;
   }
 

@@ -201,44 +201,70 @@ class UploadTest {
   }
 
   @Test
-  void uploadsFinishedAtTheSameMomentCannotTogetherPassTheQuota() throws Exception {
+  void concurrentUploadsOfOneOwnerCannotTogetherPassTheQuotaWhileTheyStreamNorWhenTheyFinish() throws Exception {
     newTransferor("up-race");
-    // Four 3 MiB envelopes against the 8 MiB quota: each fits alone, two fit together, never three.
-    // Their bytes are all received first (below the checkpoint size, so no offset is recorded),
-    // then the four finish messages race: each check must see the files the others committed.
+    newTransferor("up-race-other");
+    // Four 3 MiB envelopes streamed at once against the 8 MiB quota: each fits alone, two fit
+    // together, never three. Their bytes stay below the checkpoint size (16 MiB), so no offset is
+    // recorded: each stream must see the others' bytes as they arrive, not at their checkpoints.
     int n = 4;
+    java.util.List<byte[]> envelopes = new java.util.ArrayList<>();
+    java.util.List<String> ids = new java.util.ArrayList<>();
     java.util.List<java.util.concurrent.CompletableFuture<UploadResponse>> results = new java.util.ArrayList<>();
     java.util.List<io.grpc.stub.StreamObserver<UploadRequest>> streams = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
-      byte[] env = Users.seal("up-race", Users.randomBytes(3 << 20, 20 + i), "bob").bytes();
-      String id = Transfers.createUpload(clients, "up-race", 0);
+      envelopes.add(Users.seal("up-race", Users.randomBytes(3 << 20, 20 + i), "bob").bytes());
+      ids.add(Transfers.createUpload(clients, "up-race", 0));
       java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
       io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("up-race"), result);
-      req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
-      for (int off = 0; off < env.length; off += Transfers.CHUNK) {
-        req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env, off,
-            Math.min(Transfers.CHUNK, env.length - off))).build());
-      }
-      waitForTemp(id, env.length);
+      req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(ids.get(i))).build());
       results.add(result);
       streams.add(req);
     }
-    for (io.grpc.stub.StreamObserver<UploadRequest> req : streams) {
-      req.onNext(UploadRequest.newBuilder().setFinish(true).build());
-      req.onCompleted();
+    // all four attached; two send their whole envelopes, then the other two interleave theirs
+    for (int i = 0; i < 2; i++) {
+      sendAll(streams.get(i), envelopes.get(i), results.get(i));
+      // the server writes whole blocks while a stream goes on (DirectAppender.BLOCK_BUFFER); the rest waits in memory
+      waitForTemp(ids.get(i), envelopes.get(i).length / (512 << 10) * (512 << 10));
     }
-    long committed = 0;
-    int refusedForQuota = 0;
-    for (java.util.concurrent.CompletableFuture<UploadResponse> result : results) {
-      try {
-        committed += Transfers.await(result).getSize();
-      } catch (StatusRuntimeException e) {
-        assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        refusedForQuota++;
+    for (int off = 0; off < envelopes.get(2).length; off += Transfers.CHUNK) {
+      for (int i = 2; i < n; i++) {
+        if (!results.get(i).isDone()) {
+          streams.get(i).onNext(chunk(envelopes.get(i), off));
+        }
       }
     }
-    assertThat(committed).as("bytes committed by uploads that finished together").isLessThanOrEqualTo(QUOTA);
-    assertThat(refusedForQuota).isEqualTo(2);
+    // another owner's upload meanwhile is not held back by up-race's quota
+    byte[] other = Users.seal("up-race-other", Users.randomBytes(3 << 20, 29), "bob").bytes();
+    assertThat(Transfers.upload(clients, "up-race-other", other).getSize()).isEqualTo(other.length);
+    // the last two are refused while they stream, before finish, as soon as the four together reach the quota
+    for (int i = 2; i < n; i++) {
+      int last = i;
+      refused(() -> Transfers.await(results.get(last)), Status.Code.RESOURCE_EXHAUSTED,
+          "QUOTA_EXCEEDED");
+    }
+    assertThat(results.get(0)).isNotDone();
+    assertThat(results.get(1)).isNotDone();
+    // the two that fit finish together; what the refused ones keep for a resume still counts
+    for (int i = 0; i < n; i++) {
+      if (!results.get(i).isDone()) {
+        streams.get(i).onNext(UploadRequest.newBuilder().setFinish(true).build());
+        streams.get(i).onCompleted();
+      }
+    }
+    long committed = 0;
+    long kept = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        committed += Transfers.await(results.get(i)).getSize();
+      } catch (StatusRuntimeException e) {
+        assertThat(i).as("only a refused upload fails: " + e.getStatus()).isGreaterThanOrEqualTo(2);
+        kept += Transfers.awaitCommittedOffset(clients, "up-race", ids.get(i), o -> o > 0);
+      }
+    }
+    assertThat(committed).as("bytes committed by the two that fit").isEqualTo(2L * envelopes.get(0).length);
+    // what the refused ones keep for a resume (durable at their end) was counted with the rest
+    assertThat(committed + kept).as("files plus the refused uploads' kept bytes").isLessThanOrEqualTo(QUOTA);
   }
 
   @Test
@@ -396,6 +422,18 @@ class UploadTest {
     refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, env.length / 2, env.length, true)),
         Status.Code.FAILED_PRECONDITION, null);
     assertThat(listedSizes()).doesNotContain((long) env.length);
+  }
+
+  private static UploadRequest chunk(byte[] env, int off) {
+    return UploadRequest.newBuilder().setData(ByteString.copyFrom(env, off, Math.min(Transfers.CHUNK, env.length - off)))
+        .build();
+  }
+
+  private static void sendAll(io.grpc.stub.StreamObserver<UploadRequest> req, byte[] env,
+      java.util.concurrent.Future<?> stream) {
+    for (int off = 0; off < env.length && !stream.isDone(); off += Transfers.CHUNK) {
+      req.onNext(chunk(env, off));
+    }
   }
 
   private static void waitForTemp(String id, long size) throws Exception {
