@@ -67,6 +67,13 @@ public final class SealdropServer implements AutoCloseable {
   private final Server grpc;
   private final ExecutorService executor;
   private final ScheduledExecutorService maintenance;
+  /**
+   * The gRPC door's timer: the answer to an upload 1 s after its {@code finish} if the client has
+   * not half-closed (docs/protocol.md §3). The server's own thread, not a shared pool: on JDK 25,
+   * {@code CompletableFuture.delayedExecutor} runs its tasks in the common pool, where anything
+   * blocking there held them back (the SFTP door's copy of this starved the same way).
+   */
+  private final ScheduledExecutorService callTimer;
   private final UploadService uploads;
   private final GrantService grants;
   private final IdentityService identities;
@@ -83,7 +90,7 @@ public final class SealdropServer implements AutoCloseable {
   private SftpDoor sftp;
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
-      ScheduledExecutorService maintenance, UploadService uploads, GrantService grants, IdentityService identities,
+      ScheduledExecutorService maintenance, ScheduledExecutorService callTimer, UploadService uploads, GrantService grants, IdentityService identities,
       Audit audit, Retention retention, LiveCalls liveCalls, LiveSessions liveSessions, Shutdown shutdown) {
     this.shutdown = shutdown;
     this.audit = audit;
@@ -95,6 +102,7 @@ public final class SealdropServer implements AutoCloseable {
     this.grpc = grpc;
     this.executor = executor;
     this.maintenance = maintenance;
+    this.callTimer = callTimer;
     this.uploads = uploads;
     this.grants = grants;
     this.identities = identities;
@@ -113,6 +121,7 @@ public final class SealdropServer implements AutoCloseable {
     Database db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
     ExecutorService executor = null;
     ScheduledExecutorService maintenance = null;
+    ScheduledExecutorService callTimer = null;
     FileAudit audit = null;
     Server adminServer = null;
     try {
@@ -148,6 +157,7 @@ public final class SealdropServer implements AutoCloseable {
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
+      callTimer = Executors.newSingleThreadScheduledExecutor(named("sealdrop-call-timer-"));
       ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, audit), audit);
       Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
@@ -171,13 +181,13 @@ public final class SealdropServer implements AutoCloseable {
           .intercept(new CheckpointInterceptor(audit))
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
-          .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes()))
+          .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes(), callTimer))
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
       adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, liveCalls, adminOps);
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
-      SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, uploads, grants, identities,
+      SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
           audit, retention, liveCalls, liveSessions, shutdown);
       server.admin = adminServer;
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
@@ -206,6 +216,9 @@ public final class SealdropServer implements AutoCloseable {
       }
       if (maintenance != null) {
         maintenance.shutdownNow();
+      }
+      if (callTimer != null) {
+        callTimer.shutdownNow();
       }
       db.close();
       throw e;
@@ -367,6 +380,7 @@ public final class SealdropServer implements AutoCloseable {
     }
     admin.shutdownNow();
     executor.shutdown();
+    callTimer.shutdownNow(); // after the calls: an upload finished in the grace is answered (UploadCall)
     try {
       audit.record(Audit.SERVER, "server.stop", "", "ok", "");
     } catch (RuntimeException e) {
@@ -387,6 +401,7 @@ public final class SealdropServer implements AutoCloseable {
     grpc.shutdownNow();
     admin.shutdownNow();
     maintenance.shutdownNow();
+    callTimer.shutdownNow();
     executor.shutdownNow();
     audit.close();
   }

@@ -40,11 +40,15 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   private final UploadService uploads;
   private final GrantService grants;
   private final int uploadChunkBytes;
+  /** The server's timer for the answers that wait after an upload's finish ({@link UploadCall}). */
+  private final java.util.concurrent.ScheduledExecutorService timer;
 
-  public TransferGrpcService(UploadService uploads, GrantService grants, int uploadChunkBytes) {
+  public TransferGrpcService(UploadService uploads, GrantService grants, int uploadChunkBytes,
+      java.util.concurrent.ScheduledExecutorService timer) {
     this.uploads = uploads;
     this.grants = grants;
     this.uploadChunkBytes = uploadChunkBytes;
+    this.timer = java.util.Objects.requireNonNull(timer, "timer");
   }
 
   @Override
@@ -60,7 +64,7 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> out) {
     ServerCallStreamObserver<UploadResponse> call = (ServerCallStreamObserver<UploadResponse>) out;
     call.disableAutoRequest();
-    UploadCall upload = new UploadCall(uploads, PeerIdentityInterceptor.caller(), call, uploadChunkBytes);
+    UploadCall upload = new UploadCall(uploads, PeerIdentityInterceptor.caller(), call, uploadChunkBytes, timer);
     call.request(UploadCall.MESSAGES_AHEAD);
     return upload;
   }

@@ -11,7 +11,8 @@ import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.upload.UploadSession;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * does not (a client that waits for the answer before it half-closes is answered, not left hanging):
  * a message after {@code finish} within that time is refused ({@code INVALID_ARGUMENT /
  * DATA_AFTER_FINISH}) instead of being dropped unseen, and the commit stands (its data is not stored).
- * The timer runs on another thread, so every callback here holds this object's lock.
+ * The timer is the server's own thread (not a shared pool, where other work could hold the answer
+ * back), so every callback here holds this object's lock.
  */
 final class UploadCall implements StreamObserver<UploadRequest> {
   /**
@@ -39,16 +41,19 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   private final Principal caller;
   private final ServerCallStreamObserver<UploadResponse> out;
   private final int maxChunk;
+  private final ScheduledExecutorService timer;
   private UploadSession session;
   /** The file the finish message committed; the answer waits for the client's half-close. */
   private StoredFile committed;
   private boolean done;
 
-  UploadCall(UploadService uploads, Principal caller, ServerCallStreamObserver<UploadResponse> out, int maxChunk) {
+  UploadCall(UploadService uploads, Principal caller, ServerCallStreamObserver<UploadResponse> out, int maxChunk,
+      ScheduledExecutorService timer) {
     this.uploads = uploads;
     this.caller = caller;
     this.out = out;
     this.maxChunk = maxChunk;
+    this.timer = timer;
     // The call can end without onError/onCompleted reaching us: closed by the server (a revocation,
     // a lockdown) or cancelled. Both handlers run serialised with onNext; the session ends once.
     out.setOnCancelHandler(this::ended);
@@ -93,7 +98,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       }
       if (request.getFinish()) {
         committed = session.finish();
-        CompletableFuture.delayedExecutor(FINISH_GRACE_MILLIS, TimeUnit.MILLISECONDS).execute(this::answer);
+        answerAfterGrace();
       }
       out.request(1);
     } catch (RuntimeException e) {
@@ -117,6 +122,15 @@ final class UploadCall implements StreamObserver<UploadRequest> {
     } else if (!done) {
       fail(new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "the stream ended without finish; "
           + session.received() + " bytes are stored; resume at that offset and end with finish"));
+    }
+  }
+
+  /** Answers {@link #FINISH_GRACE_MILLIS} from now unless the client half-closes first. */
+  private void answerAfterGrace() {
+    try {
+      timer.schedule(this::answer, FINISH_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      answer(); // the server is stopping: the commit stands, and the client hears of it now
     }
   }
 

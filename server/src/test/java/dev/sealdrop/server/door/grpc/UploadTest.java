@@ -379,13 +379,42 @@ class UploadTest {
   /** A client that waits for the answer before it ends its stream is answered, not left hanging. */
   @Test
   void aClientThatWaitsForTheAnswerBeforeHalfClosingGetsIt() throws Exception {
-    byte[] env = sealedByAlice(100_000, 11);
+    answeredBeforeHalfClose(11, 30);
+  }
+
+  @Test
+  void theAnswerAfterFinishIsNotHeldBackByABusySharedPool() throws Exception {
+    // Every worker of the JVM's common pool busy (as anything in the process may make it): the
+    // answer 1 s after finish runs on the server's own timer, so it still comes (JDK 25 ran
+    // CompletableFuture.delayedExecutor's tasks in that pool, and they waited for it).
+    java.util.concurrent.ForkJoinPool pool = java.util.concurrent.ForkJoinPool.commonPool();
+    java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(pool.getParallelism());
+    for (int i = 0; i < pool.getParallelism(); i++) {
+      pool.execute(() -> {
+        busy.countDown();
+        while (!release.get()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // not a managed block: no spare worker
+        }
+      });
+    }
+    try {
+      assertThat(busy.await(10, TimeUnit.SECONDS)).as("every common-pool worker busy").isTrue();
+      answeredBeforeHalfClose(12, 10);
+    } finally {
+      release.set(true);
+    }
+  }
+
+  /** Uploads an envelope whose last message carries finish and expects the answer before any half-close. */
+  private static void answeredBeforeHalfClose(long seed, int seconds) throws Exception {
+    byte[] env = sealedByAlice(100_000, seed);
     String id = create(env.length);
     java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
     io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("alice"), result);
     req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
     req.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(env)).setFinish(true).build());
-    UploadResponse answer = result.get(30, TimeUnit.SECONDS); // no onCompleted() from the client yet
+    UploadResponse answer = result.get(seconds, TimeUnit.SECONDS); // no onCompleted() from the client yet
     assertThat(answer).isNotNull();
     assertThat(answer.getSize()).isEqualTo(env.length);
     assertThat(Files.readAllBytes(data.resolve("blobs").resolve(answer.getFileId()))).isEqualTo(env);
