@@ -164,10 +164,21 @@ public final class UploadService {
     try {
       return doBegin(caller, uploadId, offset);
     } catch (RuntimeException e) {
-      String id = uploadId == null ? "" : uploadId;
-      audit.record(caller, "upload.abort", "upload:" + id, Audit.resultOf(e), Map.of("upload-id", id));
-      throw e;
+      throw refused(caller, uploadId, e);
     }
+  }
+
+  /**
+   * Audits the refusal of a stream before a session was attached, as {@code upload.abort} with the
+   * refusal (object {@code upload:} and the id it named, if any), and returns it to be thrown: a
+   * refused {@link #begin}, or a stream the door refused before it named an upload (its first
+   * message without a start, or no message at all), so that every refused upload stream is in
+   * the audit log.
+   */
+  public RuntimeException refused(Principal caller, String uploadId, RuntimeException refusal) {
+    String id = uploadId == null ? "" : uploadId;
+    audit.record(caller, "upload.abort", "upload:" + id, Audit.resultOf(refusal), Map.of("upload-id", id));
+    return refusal;
   }
 
   private UploadSession doBegin(Principal caller, String uploadId, long offset) {

@@ -82,8 +82,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       }
       if (session == null) {
         if (!request.hasStart()) {
-          throw new InvalidRequestException(Reason.INVALID_REQUEST,
-              "the first UploadRequest must carry start (upload_id and offset)");
+          throw uploads.refused(caller, null, new InvalidRequestException(Reason.INVALID_REQUEST,
+              "the first UploadRequest must carry start (upload_id and offset)"));
         }
         session = uploads.begin(caller, request.getStart().getUploadId(), request.getStart().getOffset());
       } else if (request.hasStart()) {
@@ -117,8 +117,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       answer();
     } else if (!done && session == null) {
       // no upload was named, so none has bytes stored to resume from
-      fail(new InvalidRequestException(Reason.INVALID_REQUEST, "the stream ended without any UploadRequest; the"
-          + " first must carry start (upload_id and offset)"));
+      fail(uploads.refused(caller, null, new InvalidRequestException(Reason.INVALID_REQUEST, "the stream ended"
+          + " without any UploadRequest; the first must carry start (upload_id and offset)")));
     } else if (!done) {
       fail(new PreconditionFailedException(Reason.UPLOAD_OFFSET_MISMATCH, "the stream ended without finish; "
           + session.received() + " bytes are stored; resume at that offset and end with finish"));

@@ -332,6 +332,32 @@ class UploadTest {
   }
 
   @Test
+  void aStreamRefusedBeforeItNamedAnUploadIsAuditedAsOtherRefusedUploadsAre() {
+    newTransferor("up-nostart");
+    java.util.concurrent.CompletableFuture<UploadResponse> empty = new java.util.concurrent.CompletableFuture<>();
+    Transfers.openUpload(clients.transferAsync("up-nostart"), empty).onCompleted();
+    refused(() -> Transfers.await(empty), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    java.util.concurrent.CompletableFuture<UploadResponse> noStart = new java.util.concurrent.CompletableFuture<>();
+    Transfers.openUpload(clients.transferAsync("up-nostart"), noStart)
+        .onNext(UploadRequest.newBuilder().setData(ByteString.copyFromUtf8("data before start")).build());
+    refused(() -> Transfers.await(noStart), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    // as a refused start (a malformed or unknown upload id) is: upload.abort with the refusal
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> records;
+    try {
+      records = server.server().audit().tail(10_000).stream()
+          .filter(e -> e.actor().equals("up-nostart") && e.action().startsWith("upload.")).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(records).hasSize(2).allSatisfy(e -> {
+      assertThat(e.action()).isEqualTo("upload.abort");
+      assertThat(e.result()).isEqualTo("invalid-request");
+      assertThat(e.object()).isEqualTo("upload:");
+      assertThat(e.details()).containsEntry("door", "grpc");
+    });
+  }
+
+  @Test
   void aSecondStreamWhileOneIsAttachedIsBusyWhateverOffsetItNames() throws Exception {
     byte[] env = sealedByAlice(3 << 20, 9);
     String id = create(env.length);
