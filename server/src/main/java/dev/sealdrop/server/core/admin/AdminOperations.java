@@ -214,8 +214,10 @@ public final class AdminOperations {
    * Each grant the purge deletes gets its own {@code grant.purge} record (the state it was in), so
    * that every grant's history ends with a record that names it.
    */
-  public PurgeResult purgeFile(Caller c, String fileId, String reason) {
-    return act(c, "admin.file.purge", "file:" + fileId, reasonDetail(reason), () -> {
+  public PurgeResult purgeFile(Caller c, String givenFileId, String reason) {
+    return act(c, "admin.file.purge", "file:" + givenFileId, reasonDetail(reason), () -> {
+      String fileId = dev.sealdrop.server.core.RequestFields.id("file_id",
+          dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
       Instant now = clock.instant();
       // counted as the purge takes effect, before any download is closed: the downloads it cuts
       GrantService.Counted<java.util.Optional<List<Grant>>> purged =

@@ -8,6 +8,7 @@ import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.RequestFields;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
@@ -94,10 +95,10 @@ public final class GrantService {
       int maxDownloads) {
     caller.require(Role.TRANSFEROR, "grant files");
     gate.check("granting");
-    StoredFile file = (Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId)
-        ? files.findFile(fileId) : Optional.<StoredFile>empty())
-        .filter(f -> f.owner().equals(caller.identity()))
-        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + " of yours; `sealdrop files` (ListFiles) lists them"));
+    String id = RequestFields.id("file_id", dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId,
+        "ListFiles (`sealdrop files`)");
+    StoredFile file = files.findFile(id).filter(f -> f.owner().equals(caller.identity()))
+        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + id + " of yours; `sealdrop files` (ListFiles) lists them"));
     identities.grantRecipient(caller, recipient);
     checkSealedFor(file, recipient);
     Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
@@ -236,10 +237,12 @@ public final class GrantService {
     caller.require(Role.ACQUIRER, "redeem grants");
     gate.check("redeeming");
     shutdown.check("redeeming");
-    if (!Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
+    try {
+      RequestFields.check("token", token, t -> Secrets.isWellFormed(Secrets.TOKEN_PREFIX, t),
+          "a sealdrop grant token (sdg_ followed by 43 characters); copy it again from the sender");
+    } catch (InvalidRequestException e) {
       LOG.warn("redeem by '{}' refused: malformed token", caller.identity());
-      throw new InvalidRequestException(Reason.INVALID_REQUEST,
-          "that is not a sealdrop grant token (sdg_ followed by 43 characters); copy it again from the sender");
+      throw e;
     }
     Instant now = settle();
     String hash = Secrets.hash(token);
@@ -429,8 +432,9 @@ public final class GrantService {
     });
   }
 
-  private Grant doConfirm(Principal caller, String claimSecret, String fingerprint, Seen seen) {
+  private Grant doConfirm(Principal caller, String claimSecret, String given, Seen seen) {
     caller.require(Role.ACQUIRER, "confirm downloads");
+    String fingerprint = RequestFields.sha256Hex("fingerprint", given);
     Claimed claimed = claimed(caller, claimSecret, seen);
     if (claimed.claim().servedAllAt() == null) {
       throw new PreconditionFailedException(Reason.DOWNLOAD_INCOMPLETE,
@@ -541,9 +545,8 @@ public final class GrantService {
   }
 
   private Claimed claimed(Principal caller, String claimSecret, Seen seen) {
-    if (!Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret)) {
-      throw new InvalidRequestException(Reason.INVALID_REQUEST, "that is not a claim id (sdc_ followed by 43 characters)");
-    }
+    RequestFields.check("claim_id", claimSecret, c -> Secrets.isWellFormed(Secrets.CLAIM_PREFIX, c),
+        "a claim id (sdc_ followed by 43 characters), as Redeem answered it");
     Instant now = settle();
     Claim claim = claimBySecret(claimSecret).orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first"));
@@ -593,10 +596,8 @@ public final class GrantService {
   }
 
   private Grant findVisible(String grantId, java.util.function.Predicate<Grant> visible, String notFound) {
-    if (!Ids.isWellFormed(GRANT_PREFIX, grantId)) {
-      throw new InvalidRequestException(Reason.INVALID_REQUEST, "'" + grantId + "' is not a grant id");
-    }
-    return grants.find(grantId).filter(visible).orElseThrow(() ->
+    return grants.find(RequestFields.id("grant_id", GRANT_PREFIX, grantId, "ListGrants (`sealdrop grants`)"))
+        .filter(visible).orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, notFound));
   }
 

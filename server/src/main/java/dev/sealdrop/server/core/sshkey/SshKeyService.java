@@ -133,9 +133,17 @@ public final class SshKeyService {
     return removed;
   }
 
-  private SshKey doRemove(Principal caller, String fingerprint, String identity) {
+  /** An SSH key fingerprint as {@code ssh-keygen -l} prints it: the base64 is case-sensitive, the prefix is not. */
+  private static final java.util.regex.Pattern SSH_FINGERPRINT = java.util.regex.Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");
+
+  private SshKey doRemove(Principal caller, String given, String identity) {
     String owner = target(caller, identity, "remove another identity's SSH keys");
-    SshKey key = Optional.ofNullable(fingerprint).flatMap(repository::find)
+    String fingerprint = given != null && given.regionMatches(true, 0, "SHA256:", 0, 7) ? "SHA256:" + given.substring(7)
+        : given;
+    dev.sealdrop.server.core.RequestFields.check("fingerprint", fingerprint,
+        f -> SSH_FINGERPRINT.matcher(f).matches(), "SHA256: followed by 43 base64 characters, as"
+        + " `sealdrop keys list-ssh` (ListSshKeys) shows it");
+    SshKey key = repository.find(fingerprint)
         .filter(k -> k.identity().equals(owner))
         .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "'" + owner + "' has no SSH key "
             + fingerprint + "; see 'sealdrop keys list-ssh'"));

@@ -149,11 +149,9 @@ public final class UploadService {
   /** The caller's upload; someone else's is reported as not found. */
   public Upload get(Principal caller, String uploadId) {
     caller.require(Role.TRANSFEROR, "upload files");
-    if (!Ids.isWellFormed(UPLOAD_PREFIX, uploadId)) {
-      throw new InvalidRequestException(Reason.INVALID_REQUEST, "'" + uploadId + "' is not an upload id");
-    }
-    return uploads.find(uploadId).filter(u -> u.owner().equals(caller.identity())).orElseThrow(() ->
-        new NotFoundException(Reason.NOT_FOUND, "no upload " + uploadId + " of yours; start one with CreateUpload"));
+    String id = dev.sealdrop.server.core.RequestFields.id("upload_id", UPLOAD_PREFIX, uploadId, "CreateUpload");
+    return uploads.find(id).filter(u -> u.owner().equals(caller.identity())).orElseThrow(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no upload " + id + " of yours; start one with CreateUpload"));
   }
 
   /**
@@ -181,8 +179,9 @@ public final class UploadService {
     return refusal;
   }
 
-  private UploadSession doBegin(Principal caller, String uploadId, long offset) {
-    Upload upload = get(caller, uploadId);
+  private UploadSession doBegin(Principal caller, String rawId, long offset) {
+    Upload upload = get(caller, rawId);
+    String uploadId = upload.id();
     gate.check("uploading");
     if (upload.state() != UploadState.OPEN) {
       throw closed(upload);

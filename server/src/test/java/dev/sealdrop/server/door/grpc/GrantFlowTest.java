@@ -332,12 +332,15 @@ class GrantFlowTest {
   @Test
   void anOverlongIdIsRefusedWithItsOwnStatusAndABoundedDescription() {
     String longId = "f_" + "0".repeat(20_000);
+    // a malformed id is a malformed request that names the field, without repeating the value
     io.grpc.StatusRuntimeException e = refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest
-        .newBuilder().setFileId(longId).setRecipient("bob").build()), Status.Code.NOT_FOUND, "NOT_FOUND");
-    assertThat(e.getStatus().getDescription()).hasSizeLessThanOrEqualTo(1000).contains("more characters");
+        .newBuilder().setFileId(longId).setRecipient("bob").build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    assertThat(e.getStatus().getDescription()).hasSizeLessThanOrEqualTo(1000).startsWith("file_id is malformed");
     refused(() -> clients.transfer("alice").getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder()
         .setUploadId(longId).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
-    refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
+    // a name the description repeats is cut short
+    e = refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
         .setRecipient("b".repeat(20_000)).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(e.getStatus().getDescription()).hasSizeLessThanOrEqualTo(1000).contains("more characters");
   }
 }

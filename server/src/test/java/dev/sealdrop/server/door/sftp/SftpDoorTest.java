@@ -506,7 +506,8 @@ class SftpDoorTest {
             .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
             .hasMessageContaining("GRANT_CONSUMED");
         assertThat(names(bob, "/inbox")).doesNotContain(fileId + "." + grant.getGrant().getGrantId());
-        assertThatThrownBy(() -> get(bob, "/redeem/sdg_not-a-token")).hasMessageContaining("not a sealdrop grant token");
+        assertThatThrownBy(() -> get(bob, "/redeem/sdg_not-a-token"))
+            .hasMessageContaining("token is malformed; it must be a sealdrop grant token");
       }
     }
   }
