@@ -118,6 +118,7 @@ public final class ServerMain {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sealdrop-shutdown"));
+    SecondSignal.install(); // a second SIGTERM or Ctrl-C during the grace stops at once
     stdout.println("listening on " + server.host() + ":" + server.port());
     stdout.println("admin listening on " + server.adminHost() + ":" + server.adminPort());
     if (config.sftp().enabled()) {

@@ -253,6 +253,56 @@ class ServerMainTest {
     assertThat(Files.readString(out).lines().count()).as("stdout after the shutdown").isEqualTo(3);
   }
 
+  @Test
+  void aSecondSigtermDuringTheGraceStopsTheServerAtOnce() throws Exception {
+    Path out = dir.resolve("signal.out");
+    Path err = dir.resolve("signal.err");
+    Path config = Files.writeString(dir.resolve("long-grace.properties"), "shutdown-grace=PT120S\n");
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Djdk.serialFilter=!*",
+        "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev", "--certs",
+        TestPki.dir().toString(), "--config", config.toString(), "--data", dir.resolve("d-signal").toString())
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try (dev.sealdrop.server.testing.Clients clients = dev.sealdrop.server.testing.Clients.of(TestPki.get(),
+        port(p, out, err))) {
+      // a call in flight holds the graceful shutdown for its grace (120 s here)
+      assertThat(clients.session("alice").whoAmI(dev.sealdrop.protocol.v1.WhoAmIRequest.getDefaultInstance())
+          .getIdentity()).isEqualTo("alice");
+      java.util.concurrent.CompletableFuture<dev.sealdrop.protocol.v1.UploadResponse> held =
+          new java.util.concurrent.CompletableFuture<>();
+      dev.sealdrop.server.testing.Transfers.openUpload(clients.transferAsync("alice"), held);
+      Thread.sleep(500);
+      p.destroy(); // SIGTERM: the graceful shutdown begins
+      assertThat(p.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)).as("waiting for the call in its grace").isFalse();
+      p.destroy(); // a second SIGTERM: stop now
+      assertThat(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("stopped by the second SIGTERM; stderr: "
+          + Files.readString(err)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(128 + 15);
+      assertThat(Files.readString(err)).contains("second SIGTERM during the graceful shutdown: stopping now");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /** The transfer port the server process prints on its first stdout line. */
+  private static int port(Process p, Path out, Path err) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    while (Files.readString(out).lines().count() < 2 && p.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    String first = Files.readString(out).lines().findFirst().orElseThrow(() -> new AssertionError(
+        "the server did not start: " + readQuietly(err)));
+    return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
+  }
+
+  private static String readQuietly(Path f) {
+    try {
+      return Files.readString(f);
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+
   private record Result(int exit, String text) {}
 
   private Result runMain(String name, String... args) throws Exception {

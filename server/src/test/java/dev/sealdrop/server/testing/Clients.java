@@ -28,6 +28,11 @@ public final class Clients implements AutoCloseable {
     this.port = port;
   }
 
+  /** Clients of a server started outside this JVM (ServerMain in a process) that trusts {@code pki}. */
+  public static Clients of(DevPki pki, int port) {
+    return new Clients(pki, port);
+  }
+
   /** A channel presenting {@code user}'s certificate (from the dev PKI directory). */
   public ManagedChannel channel(String user) {
     return channel(pki.privateKey(user), pki.certificate(user));

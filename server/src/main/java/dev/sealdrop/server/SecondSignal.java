@@ -1,0 +1,49 @@
+package dev.sealdrop.server;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A second SIGTERM or SIGINT (Ctrl-C) during the graceful shutdown stops the server at once, as
+ * operators expect. The JVM runs its shutdown hooks once and ignores a signal that comes while they
+ * run, so a second signal would otherwise wait out the whole grace. Here the first signal goes to
+ * the JVM's own handler (the graceful shutdown, {@link SealdropServer#close}), and the next one
+ * halts the JVM: what that loses is what a crash or SIGKILL loses, nothing durable (docs/admin.md).
+ *
+ * <p>Uses {@code sun.misc.Signal} (module {@code jdk.unsupported}, present on JDK 17 and 25), the
+ * only way Java has to see a signal while the shutdown hooks run. If a signal cannot be handled
+ * (e.g. the JVM runs with {@code -Xrs}), it is left as it is, and a second signal does nothing.
+ */
+final class SecondSignal {
+  private static final Logger LOG = LoggerFactory.getLogger(SecondSignal.class);
+
+  private SecondSignal() {}
+
+  @SuppressWarnings("sunapi") // no supported API sees a signal during shutdown
+  static void install() {
+    AtomicBoolean shuttingDown = new AtomicBoolean();
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal signal = new sun.misc.Signal(name);
+        sun.misc.SignalHandler[] jvm = new sun.misc.SignalHandler[1];
+        jvm[0] = sun.misc.Signal.handle(signal, s -> {
+          if (shuttingDown.compareAndSet(false, true)) {
+            jvm[0].handle(s); // the graceful shutdown
+          } else {
+            LOG.warn("second SIG{} during the graceful shutdown: stopping now, without waiting for running transfers",
+                s.getName());
+            Runtime.getRuntime().halt(128 + s.getNumber());
+          }
+        });
+        if (jvm[0] == sun.misc.SignalHandler.SIG_IGN || jvm[0] == sun.misc.SignalHandler.SIG_DFL) {
+          // ignored (as SIGINT is for a background job) or not the JVM's: leave it as it was
+          sun.misc.Signal.handle(signal, jvm[0]);
+        }
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        LOG.debug("SIG{} is not handled here ({}); a second one will not shorten a graceful shutdown", name,
+            e.toString());
+      }
+    }
+  }
+}
