@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -87,14 +88,14 @@ public final class JdbcUploadRepository implements UploadRepository {
   public long storedBytes(String owner, java.util.Collection<String> exceptUploads) {
     long files = jdbc.queryOne("SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = ?", rs -> rs.getLong(1), owner)
         .orElse(0L);
-    // at most MAX_OPEN_UPLOADS ids: one placeholder each
-    List<Object> params = new java.util.ArrayList<>();
-    params.add(owner);
-    params.addAll(exceptUploads);
-    String except = exceptUploads.isEmpty() ? ""
-        : " AND id NOT IN (" + String.join(", ", java.util.Collections.nCopies(exceptUploads.size(), "?")) + ")";
-    long unfinished = jdbc.queryOne("SELECT COALESCE(SUM(committed_offset), 0) FROM uploads"
-        + " WHERE owner = ? AND state = 'OPEN'" + except, rs -> rs.getLong(1), params.toArray()).orElse(0L);
+    // one row per unfinished upload (at most MAX_OPEN_UPLOADS), summed here: the SQL stays a constant
+    long unfinished = 0;
+    for (Map.Entry<String, Long> u : jdbc.query("SELECT id, committed_offset FROM uploads WHERE owner = ? AND"
+        + " state = 'OPEN'", rs -> Map.entry(rs.getString(1), rs.getLong(2)), owner)) {
+      if (!exceptUploads.contains(u.getKey())) {
+        unfinished += u.getValue();
+      }
+    }
     return files + unfinished;
   }
 
