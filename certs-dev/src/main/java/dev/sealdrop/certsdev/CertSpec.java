@@ -22,8 +22,9 @@ public record CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter
 
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
-  /** The key algorithms {@link #withKeyAlgorithm} takes (JCA names). */
-  public static final java.util.Set<String> KEY_ALGORITHMS = java.util.Set.of("EC", "Ed25519", "Ed448", "RSA");
+  /** The key algorithms {@link #withKeyAlgorithm} takes (JCA names; {@code EC} is P-256, the others name their curve). */
+  public static final java.util.Set<String> KEY_ALGORITHMS =
+      java.util.Set.of("EC", "EC-P384", "EC-P521", "Ed25519", "Ed448", "RSA");
 
   /** A spec with a P-256 key (the development PKI's own). */
   public CertSpec(String name, Eku eku, Instant notBefore, Instant notAfter, boolean foreignCa) {

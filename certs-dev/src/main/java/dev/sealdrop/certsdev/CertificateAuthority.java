@@ -72,6 +72,11 @@ final class CertificateAuthority {
       return newKeyPair();
     }
     try {
+      if (algorithm.startsWith("EC-P")) { // EC-P384, EC-P521: the NIST curve of that size
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp" + algorithm.substring(4) + "r1"), RANDOM);
+        return generator.generateKeyPair();
+      }
       KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
       if (algorithm.equals("RSA")) {
         generator.initialize(2048, RANDOM);

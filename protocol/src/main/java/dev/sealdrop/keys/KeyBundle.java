@@ -82,8 +82,8 @@ public final class KeyBundle {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant notBefore = now.minus(CLOCK_SKEW_ALLOWANCE);
     Instant until = notAfter.truncatedTo(ChronoUnit.SECONDS);
-    if (!until.isAfter(now)) {
-      throw new IllegalArgumentException("notAfter must be in the future");
+    if (until.isBefore(now)) { // inclusive, as BundleVerifier and RFC 5280 take a notAfter
+      throw new IllegalArgumentException("notAfter must not be in the past");
     }
     try {
       X509Certificate leaf = certificateChain.get(0);

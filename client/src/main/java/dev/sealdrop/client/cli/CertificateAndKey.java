@@ -25,6 +25,10 @@ import java.util.Optional;
  * together and are usable now, and able to sign a key bundle that peers will accept.
  */
 final class CertificateAndKey {
+  /** What to do about a certificate key sealdrop or its server's TLS cannot use. */
+  static final String TLS_KEY_HINT = "ask your CA for a client certificate with an ECDSA P-256 (or P-384) or RSA key,"
+      + " which every sealdrop server accepts, and pass it as --cert (`openssl x509 -noout -text -in FILE` shows a"
+      + " certificate's key type)";
   private final Path certFile;
   private final Path keyFile;
   private final List<X509Certificate> chain;
@@ -42,8 +46,8 @@ final class CertificateAndKey {
   /**
    * Reads {@code cert} (the certificate, then any intermediate CA certificates between it and the CA: the usual
    * shape of an organisation's PKI) and {@code key}. Refused with a reason naming the files: an algorithm key
-   * bundles cannot use (before the key is read, where it would be "cannot parse"), a certificate outside its
-   * dates, a key that is not the certificate's.
+   * bundles cannot use (before the key is read, where it would be "cannot parse"), or one the server's TLS does not
+   * take (Ed25519, P-521), a certificate outside its dates, a key that is not the certificate's.
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the files")
   static CertificateAndKey read(Path cert, Path key, Instant now) throws SealdropFailure {
@@ -57,8 +61,12 @@ final class CertificateAndKey {
     Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
     if (unsupported.isPresent()) {
       throw new UsageFailure("CERT_KEY_UNSUPPORTED", "cannot use " + cert + ": " + unsupported.get(),
-          "ask your CA for a client certificate with an ECDSA (P-256) or RSA key, which every sealdrop server accepts"
-              + " (Ed25519 only a server on the JDK TLS provider), and pass it as --cert");
+          TLS_KEY_HINT);
+    }
+    Optional<String> notForTls = CertificateKeys.unusableForTls(certificate);
+    if (notForTls.isPresent()) {
+      // refused here, not at the first transfer: a profile on this certificate could never connect
+      throw new UsageFailure("CERT_KEY_NOT_FOR_TLS", "cannot use " + cert + ": " + notForTls.get(), TLS_KEY_HINT);
     }
     refuseOutsideValidity(cert, certificate, now);
     PrivateKey privateKey = Pem.privateKey(key);
@@ -95,12 +103,14 @@ final class CertificateAndKey {
 
   /**
    * A certificate past its notAfter (or before its notBefore) can neither sign a key bundle that others accept
-   * nor pass the server's handshake: said with its dates, before anything is read or written.
+   * nor pass the server's handshake: said with its dates, before anything is read or written. Both dates are
+   * inclusive (RFC 5280 §4.1.2.5), as the JDK's PKIX validation of bundles and the server's check take them: a
+   * certificate is still valid at its notAfter.
    */
   private static void refuseOutsideValidity(Path file, X509Certificate certificate, Instant now) throws UsageFailure {
     Instant notAfter = certificate.getNotAfter().toInstant();
     Instant notBefore = certificate.getNotBefore().toInstant();
-    if (!now.isBefore(notAfter)) {
+    if (now.isAfter(notAfter)) {
       throw new UsageFailure("CERTIFICATE_EXPIRED", "--cert " + file + " expired at " + notAfter + " (now: "
           + now.truncatedTo(ChronoUnit.SECONDS) + ")", "ask your CA for a renewed client certificate and pass it as"
           + " --cert; if its dates look right, check this machine's clock");

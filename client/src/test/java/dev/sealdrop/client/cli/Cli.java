@@ -49,8 +49,23 @@ public final class Cli {
     return raw(e, all);
   }
 
+  /** Runs with {@code --home HOME} prepended, the CLI's clock (certificate and bundle validity) at {@code clock}. */
+  CliRun at(java.time.Clock clock, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--home";
+    all[1] = home.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    CliEnvironment e = CliEnvironment.forTest(env, Path.of(System.getProperty("java.io.tmpdir")));
+    return run(new CliEnvironment(e.variables(), e.userHome(), clock, e.terminal(), e.prompt(), e.progressStream()),
+        all);
+  }
+
   public static CliRun raw(Map<String, String> env, String... args) {
-    CommandLine cl = Sealdrop.commandLine(CliEnvironment.forTest(env, Path.of(System.getProperty("java.io.tmpdir"))));
+    return run(CliEnvironment.forTest(env, Path.of(System.getProperty("java.io.tmpdir"))), args);
+  }
+
+  private static CliRun run(CliEnvironment environment, String... args) {
+    CommandLine cl = Sealdrop.commandLine(environment);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));

@@ -329,6 +329,47 @@ class KeysRenewTest {
   }
 
   @Test
+  void anEd25519OrP521CertificateIsRefusedBeforeAnythingChanges() throws Exception {
+    IssuedCert first = issue("ines", CertSpec.client("ines"), "ines-first");
+    Cli ines = Users.user(root, "ines");
+    ines.run("init", "--server", address, "--cert", first.certFile().toString(), "--key",
+        first.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    Map<String, byte[]> before = snapshot(ines);
+    for (String algorithm : List.of("Ed25519", "EC-P521")) {
+      IssuedCert other = issue("ines", CertSpec.client("ines").withKeyAlgorithm(algorithm), "ines-" + algorithm);
+      CliRun r = ines.run("--json", "keys", "renew", "--cert", other.certFile().toString(), "--key",
+          other.keyFile().toString()).assertExit(2);
+      assertThat(r.jsonError()).as(algorithm).containsEntry("reason", "CERT_KEY_NOT_FOR_TLS")
+          .satisfies(e -> assertThat((String) e.get("hint")).contains("ECDSA P-256"));
+      assertUnchanged(ines, before);
+    }
+  }
+
+  @Test
+  void aCertificateIsTakenAtItsNotAfterSecondAndRefusedAfterIt() throws Exception {
+    carol.run("admin", "identities", "add", "jon", "--role", "acquirer").assertExit(0);
+    IssuedCert first = issue("jon", CertSpec.client("jon"), "jon-first");
+    Cli jon = Users.user(root, "jon");
+    jon.run("init", "--server", address, "--cert", first.certFile().toString(), "--key",
+        first.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    IssuedCert renewed = issue("jon", CertSpec.client("jon").withValidity(now.minus(Duration.ofHours(1)),
+        now.plus(Duration.ofDays(200))), "jon-renewed");
+    Instant notAfter = renewed.certificate().getNotAfter().toInstant();
+    String[] renew = {"--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()};
+
+    Map<String, byte[]> before = snapshot(jon);
+    CliRun late = jon.at(java.time.Clock.fixed(notAfter.plusSeconds(1), java.time.ZoneOffset.UTC), renew).assertExit(2);
+    assertThat(late.jsonError()).containsEntry("reason", "CERTIFICATE_EXPIRED");
+    assertUnchanged(jon, before);
+
+    CliRun last = jon.at(java.time.Clock.fixed(notAfter, java.time.ZoneOffset.UTC), renew).assertExit(0);
+    assertThat(last.json()).containsEntry("status", "renewed").containsEntry("certificate_serial", serial(renewed));
+    assertThat(jon.home().resolve("tls/client.crt")).hasSameBinaryContentAs(renewed.certFile());
+  }
+
+  @Test
   void initOverAnExistingProfileSpellsOutTheRenewalWithTheFilesGiven() throws Exception {
     carol.run("admin", "identities", "add", "hal", "--role", "acquirer").assertExit(0);
     IssuedCert first = issue("hal", CertSpec.client("hal"), "hal-first");

@@ -9,6 +9,7 @@ import dev.sealdrop.certsdev.IssuedCert;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -274,18 +275,22 @@ class ResumeAndTlsTest {
   /**
    * An Ed25519 client certificate from the right CA: a server on BoringSSL never asks for an Ed25519 signature, so
    * the JDK client sends no certificate and the server answers certificate_required. The hint names the key type as
-   * the other cause, not only the CA.
+   * the other cause, not only the CA. ({@code init} and {@code keys renew} refuse such a certificate, see
+   * InitCertificateChoiceTest; a profile made before they did, or one whose files were replaced by hand, holds one.)
    */
   @Test
   void anEd25519ClientCertificateRefusedByABoringSslServerIsHintedAtByItsKeyType() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable(),
         "netty-tcnative (BoringSSL) does not load here; the JDK's TLS accepts Ed25519 client certificates");
     Path dir = Files.createDirectories(root.resolve("ed25519-client"));
-    pki.issue(CertSpec.client("erin").withKeyAlgorithm("Ed25519"));
+    pki.issue(CertSpec.client("erin"));
     try (FakeServer server = devServer()) {
       Cli erin = Users.user(dir, "erin");
       erin.run("init", "--server", server.address(), "--cert", pki.certFile("erin").toString(), "--key",
           pki.keyFile("erin").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+      pki.issue(CertSpec.client("erin").withKeyAlgorithm("Ed25519"));
+      Files.copy(pki.certFile("erin"), erin.home().resolve("tls/client.crt"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(pki.keyFile("erin"), erin.home().resolve("tls/client.key"), StandardCopyOption.REPLACE_EXISTING);
       CliRun r = erin.run("--json", "inbox").assertExit(3);
       assertThat(r.jsonError()).containsEntry("reason", "CERTIFICATE_UNTRUSTED")
           .satisfies(e -> assertThat((String) e.get("message")).contains("key is of a type"))
