@@ -98,8 +98,11 @@ final class KeysRenewCommand extends SealdropSubcommand {
     SecureFiles.copy(key, profile.clientKey());
     SecureFiles.copy(cert, profile.clientCertificate());
     SecureFiles.write(profile.ownBundle(), bundle.encoded());
-    session.output().note("the profile now uses the renewed certificate (serial " + serial(renewed.certificate())
-        + "); publishing your key bundle signed with it. If the server cannot be reached, run the same command"
+    // a repeat (or the completion of an interrupted run) changes no certificate or key: it must not read as a switch
+    session.output().note((alreadyUsed ? "the profile already uses this certificate (serial "
+        + serial(renewedCertificate) + "); its certificate and key are unchanged. Publishing your key bundle signed"
+        + " with it again" : "the profile now uses the renewed certificate (serial " + serial(renewedCertificate)
+        + "); publishing your key bundle signed with it") + ". If the server cannot be reached, run the same command"
         + " again.");
 
     String published;

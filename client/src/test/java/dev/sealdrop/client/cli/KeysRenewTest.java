@@ -308,7 +308,8 @@ class KeysRenewTest {
         now.plus(Duration.ofDays(400))), "gus-longer");
     CliRun renewed = gus.run("keys", "renew", "--cert", longer.certFile().toString(), "--key",
         longer.keyFile().toString()).assertExit(0);
-    assertThat(renewed.err()).doesNotContain("warning");
+    assertThat(renewed.err()).doesNotContain("warning")
+        .contains("the profile now uses the renewed certificate (serial " + serial(longer) + ")");
     assertThat(renewed.out()).contains("Renewed gus's certificate: serial " + serial(longer))
         .contains("the previous certificate (serial " + serial(current) + ") still works until")
         .contains("`sealdrop admin identities revoke gus --certificate " + serial(current) + "`");
@@ -325,7 +326,9 @@ class KeysRenewTest {
         current.keyFile().toString()).assertExit(0);
     assertThat(same.out()).startsWith("gus's profile already uses this certificate (serial " + serial(current) + ")")
         .doesNotContain("Renewed").contains("the previous certificate (serial " + serial(longer) + ")");
-    assertThat(same.err()).doesNotContain("warning");
+    assertThat(same.err()).doesNotContain("warning").doesNotContain("now uses")
+        .contains("the profile already uses this certificate (serial " + serial(current) + "); its certificate and key"
+            + " are unchanged. Publishing your key bundle signed with it again.");
   }
 
   @Test
