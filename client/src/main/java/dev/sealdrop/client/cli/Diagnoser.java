@@ -4,6 +4,7 @@ import dev.sealdrop.client.failure.AuthFailure;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.KeyStoreFailure;
+import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -13,7 +14,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -134,26 +134,9 @@ public final class Diagnoser {
     return parent == null ? "the current folder" : parent.toString();
   }
 
-  /**
-   * A write the local file system refused for lack of room or because it is mounted read-only: the
-   * user's machine, not a bug. The JDK reports these as plain {@code IOException}s carrying the
-   * operating system's message (with the file, if it knows it, as a {@code FileSystemException}).
-   */
+  /** A full or read-only local disk ({@link LocalDisk}), naming the folder of the file if the failure names one. */
   private static SealdropFailure localDisk(IOException e) {
-    String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
-    String where = e instanceof FileSystemException f && f.getFile() != null ? " (" + f.getFile() + ")" : "";
-    if (why == null) {
-      return null;
-    }
-    if (why.equals("No space left on device") || why.equals("Disk quota exceeded")) {
-      return new UsageFailure("NO_SPACE", "cannot write" + where + ": the disk is full (" + why + ")",
-          "free space on that disk, or choose an output folder on another one, then run the same command again");
-    }
-    if (why.equals("Read-only file system")) {
-      return new UsageFailure("READ_ONLY_FILE_SYSTEM", "cannot write" + where + ": the file system is read-only",
-          "choose an output folder on a writable disk, then run the same command again");
-    }
-    return null;
+    return LocalDisk.refusal(e, null, LocalDisk.OTHER_OUTPUT, "then run the same command again").orElse(null);
   }
 
   private static Throwable unwrap(Throwable t) {

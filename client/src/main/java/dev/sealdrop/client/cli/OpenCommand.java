@@ -5,6 +5,7 @@ import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.envelope.Envelope;
@@ -92,6 +93,13 @@ final class OpenCommand extends SealdropSubcommand {
           : Envelope.openToFile(in, mine, policy, output);
     } catch (UntrustedSenderException e) {
       throw notThePinnedKey(session, e).orElseThrow(() -> e);
+    } catch (IOException e) {
+      // the plaintext is written into that folder (a hidden temporary file, then renamed): named if it ran out
+      Optional<UsageFailure> disk = LocalDisk.refusal(e, folder, LocalDisk.OTHER_OUTPUT, "then run the same command again");
+      if (disk.isPresent()) {
+        throw disk.get();
+      }
+      throw e;
     } finally {
       mine.destroy();
     }

@@ -6,6 +6,7 @@ import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.IoReason;
+import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -283,6 +284,12 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
         if (e instanceof EnvelopeException) {
           Files.deleteIfExists(spool);
+        }
+        // the plaintext is written into -o's folder: named if it ran out (the spool's own disk is Downloader's)
+        Optional<UsageFailure> disk = LocalDisk.refusal(e, directory, LocalDisk.OTHER_OUTPUT,
+            "then run the same command again within the claim window: it resumes under the claim this run made");
+        if (disk.isPresent()) {
+          throw disk.get();
         }
         throw e;
       }

@@ -1,5 +1,6 @@
 package dev.sealdrop.client.net;
 
+import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.keystore.SecureFiles;
@@ -197,8 +198,12 @@ public final class Downloader {
           }
         }
       } catch (IOException e) {
-        fail(new NetworkFailure("SPOOL_WRITE_FAILED", "cannot write the download to " + spool + ": " + e.getMessage(),
-            "free disk space in the profile folder and re-run the command; the download resumes", e));
+        // a full disk is the profile's (the spool lives there), which may not be the output's: named as such
+        fail(LocalDisk.refusal(e, spool.toAbsolutePath().getParent(), "", "the profile keeps the download there"
+            + " until it is opened; then re-run the same command: the download resumes")
+            .<SealdropFailure>map(f -> f).orElseGet(() -> new NetworkFailure("SPOOL_WRITE_FAILED", "cannot write the"
+                + " download to " + spool + ": " + e.getMessage(), "free disk space in the profile folder and re-run"
+                + " the command; the download resumes", e)));
         return;
       }
       lock.lock();

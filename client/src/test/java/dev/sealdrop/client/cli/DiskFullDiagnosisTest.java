@@ -3,6 +3,9 @@ package dev.sealdrop.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.failure.LocalDisk;
+import dev.sealdrop.client.failure.UsageFailure;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -45,5 +49,55 @@ class DiskFullDiagnosisTest {
     Diagnosis d = Diagnoser.diagnose(full);
     assertThat(d.exit()).isEqualTo(ExitCodes.USAGE);
     assertThat(d.reason()).isEqualTo("NO_SPACE");
+  }
+
+  /**
+   * A stream's write knows no file: the folder being written into is named by whoever knows it (here the output
+   * folder of open or receive, or the profile's download spool), with how to see that disk's space.
+   */
+  @Test
+  void theFolderBeingWrittenIntoIsNamedWithWhatToDo() {
+    IOException full = catchThrowableOfType(IOException.class, () -> {
+      try (FileChannel ch = FileChannel.open(Path.of("/dev/full"), StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(new byte[64 * 1024]));
+      }
+    });
+    Path folder = Path.of("/srv/incoming");
+    UsageFailure f = LocalDisk.refusal(full, folder, LocalDisk.OTHER_OUTPUT, "then run the same command again")
+        .orElseThrow();
+    assertThat(f.reason()).isEqualTo("NO_SPACE");
+    assertThat(f.getMessage()).isEqualTo("cannot write into /srv/incoming: the disk is full (No space left on device)");
+    assertThat(f.hint()).hasValue("free space on the disk that holds /srv/incoming (`df -h /srv/incoming` shows it),"
+        + " or choose an output folder on another disk (-o); then run the same command again");
+  }
+
+  /**
+   * {@code open -o DIR} onto a real full file system (a 64 KiB tmpfs, so this needs the right to mount one: root
+   * in a container) names DIR, where before it said "cannot write: the disk is full" and nothing else.
+   */
+  @Test
+  void openIntoAFullFolderNamesIt(@TempDir Path root) throws Exception {
+    Path small = Files.createDirectory(root.resolve("small"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small.toString())
+        .redirectErrorStream(true).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a small tmpfs here (not root)");
+    try {
+      DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+      Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
+      byte[] data = new byte[512 * 1024];
+      new java.util.Random(7).nextBytes(data);
+      Path plain = Files.write(root.resolve("big.bin"), data);
+      Path sealed = root.resolve("big.bin.sealed");
+      alice.run("seal", plain.toString(), "--to", "alice", "-o", sealed.toString()).assertExit(0);
+      CliRun r = alice.run("--json", "open", sealed.toString(), "-o", small.toString()).assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "NO_SPACE")
+          .containsEntry("message", "cannot write into " + small + ": the disk is full (No space left on device)")
+          .satisfies(e -> assertThat((String) e.get("hint")).contains("`df -h " + small + "`"));
+      try (java.util.stream.Stream<Path> left = Files.list(small)) {
+        assertThat(left).as("no partial plaintext left").isEmpty();
+      }
+    } finally {
+      new ProcessBuilder("umount", small.toString()).start().waitFor();
+    }
   }
 }
