@@ -59,9 +59,29 @@ final class GrantCommand extends SealdropSubcommand {
           to + " could not open it; seal the file again with `sealdrop seal FILE --to " + TerminalText.clean(to)
               + "`, upload it, and grant that one");
     }
-    CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-        () -> session.connect().transfer().createGrant(terms.request(fileId, to)));
+    CreateGrantResponse grant;
+    try {
+      grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+          () -> session.connect().transfer().createGrant(terms.request(fileId, to)));
+    } catch (UsageFailure e) {
+      throw notFound(e, file.isPresent()).orElseThrow(() -> e);
+    }
     new IssuedGrantView("Granted " + grant.getGrant().getFileId() + " to " + recipient.bundle().identity(), grant,
         recipient.bundle()).emit(session.output());
+  }
+
+  /**
+   * The server's NOT_FOUND for a file id that is not among the files we listed, in the user's terms (its own text
+   * names the RPC that lists files): the id, and the command that lists them. A listed file it did not find (purged
+   * meanwhile), or a recipient it does not know, keeps the server's words, which name the identity.
+   */
+  private Optional<UsageFailure> notFound(UsageFailure e, boolean listed) {
+    if (listed || !e.reason().equals("NOT_FOUND")) {
+      return Optional.empty();
+    }
+    return Optional.of(new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(fileId)
+        + " on the server; nothing was granted", "`sealdrop files` lists the files you uploaded, with their ids"
+            + " (f_...): check the id, or upload the file first (`sealdrop send FILE --to " + TerminalText.clean(to)
+            + "` seals, uploads and grants it in one go)", e));
   }
 }

@@ -126,10 +126,13 @@ class FilesAndGrantCommandTest {
   }
 
   @Test
-  void anUnknownFileIdIsAUsageErrorPointingAtFiles() {
+  void anUnknownFileIdIsAUsageErrorInTheUsersTermsPointingAtFiles() {
     CliRun r = alice.run("--json", "grant", "f-0000000000000000000000000000", "--to", "bob").assertExit(2);
-    assertThat(r.jsonError()).containsEntry("reason", "NOT_FOUND").containsEntry("kind", "usage");
-    assertThat(r.err()).contains("sealdrop: hint: check the file id (`sealdrop files` lists yours)");
+    assertThat(r.jsonError()).containsEntry("reason", "FILE_ID_NOT_FOUND").containsEntry("kind", "usage")
+        .containsEntry("message", "you have no uploaded file f-0000000000000000000000000000 on the server; nothing"
+            + " was granted");
+    assertThat(r.err()).contains("sealdrop: hint: `sealdrop files` lists the files you uploaded, with their ids")
+        .doesNotContain("ListFiles").doesNotContain("RPC");
     assertThat(r.out()).doesNotContain("token");
   }
 
@@ -140,12 +143,12 @@ class FilesAndGrantCommandTest {
     assertThat(fileIds(erin)).contains(erins);
 
     CliRun r = alice.run("--json", "grant", erins, "--to", "bob").assertExit(2);
-    assertThat(r.jsonError()).containsEntry("reason", "NOT_FOUND");
-    assertThat(r.err()).contains("no file " + erins + " of yours");
+    assertThat(r.jsonError()).containsEntry("reason", "FILE_ID_NOT_FOUND");
+    assertThat(r.err()).contains("you have no uploaded file " + erins + " on the server").doesNotContain("ListFiles");
     // and the other way round: what alice uploaded is hers alone
     String alices = sendAndFileId(alice, "bob");
     assertThat(erin.run("--json", "grant", alices, "--to", "bob").assertExit(2).jsonError())
-        .containsEntry("reason", "NOT_FOUND");
+        .containsEntry("reason", "FILE_ID_NOT_FOUND");
   }
 
   @Test
