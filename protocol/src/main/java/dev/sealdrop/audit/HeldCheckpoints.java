@@ -41,8 +41,8 @@ public final class HeldCheckpoints {
   }
 
   /**
-   * Reads every {@code *.note} file in {@code dir}. A file that is not a valid checkpoint note is an
-   * error naming the file: a held checkpoint that cannot be read must not be skipped silently.
+   * Reads every {@code *.note} file in {@code dir}. A file that is not a valid checkpoint note, or a folder named
+   * like one, is an error naming it: a held checkpoint that cannot be read must not be skipped silently.
    */
   public static List<SignedCheckpoint> load(Path dir) throws IOException {
     return List.copyOf(loadByFile(dir).values());
@@ -59,6 +59,11 @@ public final class HeldCheckpoints {
     }
     java.util.SortedMap<Path, SignedCheckpoint> out = new java.util.TreeMap<>();
     for (Path f : files) {
+      if (Files.isDirectory(f)) {
+        // named, not skipped: notes kept in it are not read, and reading it as one fails as "Is a directory"
+        throw new AuditFormatException("held checkpoint " + f + " is a folder, not a note file: only the *.note files"
+            + " directly in " + dir + " are read, not those in its sub-folders");
+      }
       if (Files.size(f) > SignedCheckpoint.MAX_NOTE_CHARS * 4L) {
         throw new AuditFormatException("held checkpoint " + f + " is too large to be a checkpoint note");
       }

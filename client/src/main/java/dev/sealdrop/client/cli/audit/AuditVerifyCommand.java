@@ -18,10 +18,12 @@ import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.UsageFailure;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -232,11 +234,14 @@ final class AuditVerifyCommand implements Callable<Integer> {
       }
       return List.copyOf(held.values());
     } catch (AuditFormatException e) {
-      throw new UsageFailure("BAD_HELD_CHECKPOINT", e.getMessage(),
-          "a held checkpoint must be a signed note as the CLI stored it; remove or replace the damaged file", e);
+      throw new UsageFailure("BAD_HELD_CHECKPOINT", e.getMessage(), "each *.note in the folder must be a signed note"
+          + " file as the CLI stored it: move what the message names out of the folder (or put an intact copy in its"
+          + " place), then verify again", e);
     } catch (IOException e) {
-      throw new UsageFailure("READ_FAILED", "cannot read " + dir + ": " + e.getMessage(),
-          "check the folder's permissions", e);
+      // the folder itself, or the note that could not be read, as the exception names it
+      String what = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : dir.toString();
+      throw new UsageFailure("READ_FAILED", "cannot read " + what + ": " + IoReason.of(e),
+          "check the permissions of " + what, e);
     }
   }
 

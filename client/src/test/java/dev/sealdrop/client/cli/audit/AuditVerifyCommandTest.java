@@ -306,6 +306,21 @@ class AuditVerifyCommandTest {
         .object("error")).containsEntry("reason", "BAD_HELD_CHECKPOINT");
   }
 
+  /** A sub-folder named like a note is named as a folder, not as a read failure to fix with permissions. */
+  @Test
+  void aFolderNamedLikeANoteIsNamedAsAFolder() throws IOException {
+    Path held = Files.createDirectory(dir.resolve("held-with-folder"));
+    Path log = export("folder-note.jsonl", 4, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 2, -1);
+    Path folder = Files.createDirectory(held.resolve("x.note"));
+    CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(2);
+    assertThat(r.object("error")).containsEntry("reason", "BAD_HELD_CHECKPOINT")
+        .satisfies(e -> assertThat((String) e.get("message")).isEqualTo("held checkpoint " + folder + " is a folder,"
+            + " not a note file: only the *.note files directly in " + held + " are read, not those in its"
+            + " sub-folders"))
+        .satisfies(e -> assertThat((String) e.get("hint")).contains("move what the message names out of the folder")
+            .doesNotContain("permissions"));
+  }
+
   @Test
   void anEmptyArgumentIsNamedAsEmptyNeverTakenAsTheCurrentFolder() throws IOException {
     Path log = export("empty-args.jsonl", 2);
