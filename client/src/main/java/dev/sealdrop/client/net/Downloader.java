@@ -21,7 +21,8 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
@@ -103,6 +104,8 @@ public final class Downloader {
     private long have;
     private boolean finished;
     private SealdropFailure failure;
+    /** Busy-server retries' timer, created at the first wait; guarded by {@code lock}. */
+    private ScheduledExecutorService timer;
 
     private Download(Path spool, long expectedSize, long have) {
       this.spool = spool;
@@ -114,6 +117,46 @@ public final class Downloader {
     /** Bytes that were already in the spool when this download started. */
     public long resumedAt() {
       return resumedAt;
+    }
+
+    /**
+     * Runs {@code attempt} after {@code wait} on this download's own timer thread (a daemon, ended with the
+     * download), not on a gRPC thread, which must not sleep, nor through {@code CompletableFuture.delayedExecutor},
+     * whose tasks run in the JDK's shared common pool (on JDK 25 also with one core's parallelism): a pool kept busy
+     * by other work would hold the retry back indefinitely.
+     */
+    private void later(Duration wait, Runnable attempt) {
+      lock.lock();
+      try {
+        if (finished) {
+          return;
+        }
+        if (timer == null) {
+          timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sealdrop-download-retry");
+            t.setDaemon(true);
+            return t;
+          });
+        }
+        timer.schedule(attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Ends the timer of {@link #later}, if any; called once the download has finished. */
+    private void stopTimer() {
+      ScheduledExecutorService t;
+      lock.lock();
+      try {
+        t = timer;
+        timer = null;
+      } finally {
+        lock.unlock();
+      }
+      if (t != null) {
+        t.shutdownNow();
+      }
     }
 
     private void open() throws IOException {
@@ -152,8 +195,7 @@ public final class Downloader {
             Duration wait = waits.next();
             notes.accept("the server is busy (it serves as many downloads as it may at once); trying again in "
                 + wait.toSeconds() + " s");
-            CompletableFuture.runAsync(() -> begin(connection, claimId, notes, waits),
-                CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS));
+            later(wait, () -> begin(connection, claimId, notes, waits));
             return;
           }
           failed(f);
@@ -304,6 +346,7 @@ public final class Downloader {
     }
 
     private void closeSpool() {
+      stopTimer();
       if (out != null) {
         try {
           out.close();

@@ -78,4 +78,41 @@ class DownloaderBusyTest {
     assertThat(notes).hasSize(2).allSatisfy(n -> assertThat(n).contains("the server is busy").contains("trying again"));
     assertThat(Files.size(spool)).isZero();
   }
+
+  /**
+   * The retry does not depend on the JDK's shared common pool: with every worker of it busy (as other work in the
+   * process may keep it), the downloader still asks again once per wait. (CompletableFuture.delayedExecutor runs
+   * its tasks in that pool; on JDK 25, with one core's parallelism too, the retry then never came.)
+   */
+  @Test
+  void theRetryComesWhileTheCommonPoolIsBusy() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    int workers = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
+    java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(workers);
+    for (int i = 0; i < workers; i++) {
+      java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+        busy.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+    try {
+      assertThat(busy.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the common pool's workers busy").isTrue();
+      Downloader downloader = new Downloader(new ServerConnection(channel, new HostPort("127.0.0.1",
+          server.getPort())), s -> { }, List.of(Duration.ofMillis(10), Duration.ofMillis(20)));
+      try (Downloader.Download d = downloader.start("claim-2", dir.resolve("spool-2.sealed"), 1000)) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (d.failure().isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        assertThat(downloads.get()).as("the first attempt and one per wait, within 10 s").isEqualTo(3);
+        assertThat(d.failure()).hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo("SERVER_BUSY"));
+      }
+    } finally {
+      release.countDown();
+    }
+  }
 }
