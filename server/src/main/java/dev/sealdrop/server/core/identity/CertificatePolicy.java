@@ -24,7 +24,9 @@ public final class CertificatePolicy {
    * message if the certificate is not a client certificate by the rule the CLI applies to key
    * bundles too ({@link ClientCertificates}): a CA certificate, an EKU that is not clientAuth
    * without anyExtendedKeyUsage, or a key usage without digitalSignature; or if its key is of an
-   * algorithm key bundles cannot use ({@link CertificateKeys#unsupportedAlgorithm}, e.g. Ed448).
+   * algorithm key bundles cannot use ({@link CertificateKeys#unsupportedAlgorithm}, e.g. Ed448), or one
+   * the default TLS library cannot verify from a client ({@link CertificateKeys#unusableForTls}: Ed25519,
+   * P-521), whichever TLS library this server runs on.
    */
   public static void checkClientAuth(X509Certificate cert) {
     ClientCertificates.problem(cert).ifPresent(problem -> {
@@ -36,6 +38,13 @@ public final class CertificatePolicy {
     CertificateKeys.unsupportedAlgorithm(cert).ifPresent(unsupported -> {
       throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH, "the client certificate's key: "
           + unsupported);
+    });
+    // a key BoringSSL (the default TLS library) never verifies from a client (Ed25519, P-521): refused on
+    // the JDK provider too, so that a certificate connects or fails alike whichever library the server loaded,
+    // by the rule the CLI applies at init and keys renew
+    CertificateKeys.unusableForTls(cert).ifPresent(unusable -> {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_NOT_CLIENT_AUTH, "the client certificate: " + unusable
+          + "; ask your CA for a client certificate with an ECDSA P-256/P-384 or RSA key");
     });
   }
 
