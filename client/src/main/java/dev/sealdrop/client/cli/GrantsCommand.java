@@ -3,7 +3,6 @@ package dev.sealdrop.client.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
-import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.protocol.v1.Grant;
@@ -46,18 +45,9 @@ final class GrantsCommand extends SealdropSubcommand {
     @Parameters(index = "0", paramLabel = "GRANT_ID", description = "The grant (see `sealdrop grants`).")
     String grantId;
 
-    private static final java.util.regex.Pattern GRANT_ID = java.util.regex.Pattern.compile("g_[0-9a-f]{32}");
-
     @Override
     void run(Session session) throws Exception {
-      // pasted from `sealdrop grants` with the spaces around it, as receive takes a pasted token;
-      // anything else is refused here, with what a grant id looks like (the server only said "not a grant id")
-      String id = grantId.strip();
-      if (!GRANT_ID.matcher(id).matches()) {
-        throw new UsageFailure("BAD_GRANT_ID", (id.startsWith("sdg_") ? "that is a grant token, not a grant id"
-            : "that is not a grant id") + ": a grant id is `g_` followed by 32 lowercase hex digits",
-            "copy it from the GRANT column of `sealdrop grants` (the grants you created)");
-      }
+      String id = GrantIds.require(grantId, "`sealdrop grants` (the grants you created)");
       Grant g = ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
           .revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(id).build())).getGrant();
       session.output().emit(new Result() {

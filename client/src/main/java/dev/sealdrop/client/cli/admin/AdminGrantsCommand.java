@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.GrantIds;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -107,9 +108,10 @@ final class AdminGrantsCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      String id = GrantIds.require(grantId, "`sealdrop admin grants list`");
       String why = IdentitiesCommand.reason(reason);
       var resp = admin.call(GrpcFailures.Op.ADMIN_REVOKE_GRANT, () -> admin.stub()
-          .revokeAnyGrant(RevokeAnyGrantRequest.newBuilder().setGrantId(grantId).setReason(why).build()));
+          .revokeAnyGrant(RevokeAnyGrantRequest.newBuilder().setGrantId(id).setReason(why).build()));
       AdminGrant x = resp.getGrant();
       output.emit(new Result() {
         @Override

@@ -88,7 +88,7 @@ class AdminCommandsTest {
         new String[] {"admin", "identities", "add", "mole", "--role", "admin"},
         new String[] {"admin", "identities", "disable", "carol"}, new String[] {"admin", "identities", "enable", "carol"},
         new String[] {"admin", "identities", "revoke", "carol"}, new String[] {"admin", "grants", "list"},
-        new String[] {"admin", "grants", "revoke", "g_x"}, new String[] {"admin", "lockdown", "on", "--reason", "x"},
+        new String[] {"admin", "grants", "revoke", "g_" + "0".repeat(32)}, new String[] {"admin", "lockdown", "on", "--reason", "x"},
         new String[] {"admin", "lockdown", "off"}, new String[] {"admin", "lockdown", "status"},
         new String[] {"admin", "files", "list"}, new String[] {"admin", "files", "purge", "f_x"},
         new String[] {"admin", "audit", "export", "-o", export.toString()}, new String[] {"admin", "audit", "tail"});
@@ -196,7 +196,19 @@ class AdminCommandsTest {
     assertThat(f).containsEntry("owner", "alice").containsEntry("grants_live", 1L).containsEntry("grants_total", 1L)
         .containsKeys("size", "fingerprint", "created_at");
 
-    CliRun revoked = as("carol", json("admin", "grants", "revoke", grantId, "--reason", "deal off"))
+    // the token pasted for the grant id is refused before the server is asked: it is neither repeated nor
+    // recorded in the audit log (which is exported to third parties), and the grant is untouched
+    CliRun byToken = as("carol", json("admin", "grants", "revoke", token)).assertExit(2);
+    assertThat(byToken.object("error")).containsEntry("reason", "BAD_GRANT_ID").containsEntry("message",
+        "that is a grant token, not a grant id: a grant id is `g_` followed by 32 lowercase hex digits")
+        .containsEntry("hint", "copy it from the GRANT column of `sealdrop admin grants list`");
+    assertThat(byToken.out() + byToken.err()).doesNotContain(token.substring(4));
+    assertThat(Files.readString(root.resolve("data").resolve("audit").resolve("audit.jsonl")))
+        .doesNotContain(token.substring(4));
+    assertThat(as("carol", json("admin", "grants", "list", "--owner", "alice")).assertExit(0).list("grants"))
+        .filteredOn(g -> grantId.equals(g.get("grant_id"))).singleElement().satisfies(g ->
+            assertThat(g).containsEntry("state", "active"));
+    CliRun revoked = as("carol", json("admin", "grants", "revoke", " " + grantId + "\n", "--reason", "deal off"))
         .assertExit(0);
     assertThat(revoked.object("grant")).containsEntry("state", "revoked");
     assertThat(revoked.json()).containsEntry("downloads_cut", 0L);

@@ -11,6 +11,7 @@ import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.UnauthenticatedException;
 import dev.sealdrop.server.core.UnavailableException;
+import dev.sealdrop.server.logging.SecretRedaction;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,7 +38,8 @@ public final class ErrorMapper {
     if (t instanceof SealdropException e) {
       Metadata trailers = new Metadata();
       trailers.put(REASON, e.reason().name());
-      return code(e).withDescription(bounded(e.getMessage())).asRuntimeException(trailers);
+      // a description may quote what the caller sent, e.g. a token pasted as a grant id: never sent back
+      return code(e).withDescription(bounded(SecretRedaction.redact(e.getMessage()))).asRuntimeException(trailers);
     }
     String ref = UUID.randomUUID().toString().substring(0, 8);
     LOG.error("internal error (ref {})", ref, t);

@@ -9,6 +9,7 @@ import dev.sealdrop.audit.AuditLogWriter;
 import dev.sealdrop.audit.AuditRecord;
 import dev.sealdrop.audit.SignedCheckpoint;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.logging.SecretRedaction;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -72,10 +73,20 @@ public final class FileAudit implements Audit {
     append(actor, action, object, result, peer, details, false);
   }
 
+  /**
+   * Appends one record. Its text is redacted as the server's log lines are ({@link SecretRedaction}): the core
+   * records only identifiers, but an identifier it was given may be a grant token pasted in the wrong place (an
+   * admin's {@code admin grants revoke TOKEN}, {@code files purge TOKEN}), and the audit log is handed to third
+   * parties and never rewritten, so a token must not reach it whoever reports it.
+   */
   private void append(String actor, String action, String object, String result, String peer,
       Map<String, String> details, boolean waitForDisk) {
-    AuditEvent event = AuditEvent.of(actor == null ? "-" : actor, action, object == null ? "" : object, result,
-        peer == null ? "" : peer, details);
+    Map<String, String> clean = details == null ? null : new java.util.TreeMap<>(details);
+    if (clean != null) {
+      clean.replaceAll((k, v) -> SecretRedaction.redact(v)); // keys are tokens ([a-z0-9._-]): never a secret
+    }
+    AuditEvent event = AuditEvent.of(actor == null ? "-" : SecretRedaction.redact(actor), action,
+        object == null ? "" : SecretRedaction.redact(object), result, peer == null ? "" : peer, clean);
     try {
       AuditRecord r = waitForDisk ? writer.append(event) : writer.appendWithoutWaiting(event);
       appendedOnThisThread.set(r.sequence());

@@ -1,0 +1,82 @@
+package dev.sealdrop.server.door.admin;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeGrantRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a new admin gets wrong, answered so that nothing leaks and nothing misleads: a grant token pasted where an
+ * id belongs is neither recorded in the audit log nor sent back.
+ */
+class AdminMistakesTest {
+  @TempDir
+  Path data;
+  TestServer server;
+  AdminClients admins;
+  Clients clients;
+  AdminServiceGrpc.AdminServiceBlockingStub carol;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data);
+    admins = new AdminClients(server);
+    clients = server.clients();
+    carol = admins.admin("carol");
+  }
+
+  @AfterEach
+  void stop() {
+    admins.close();
+    clients.close();
+    server.close();
+  }
+
+  @Test
+  void aTokenGivenForAnIdIsNeitherAuditedNorRepeatedAndTheGrantIsUntouched() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    UploadResponse file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(1000, 3), "bob").bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String secret = g.getToken().substring(4);
+
+    StatusRuntimeException revoke = refused(() -> carol.revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
+        .setGrantId(g.getToken()).setReason("wrong one").build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    StatusRuntimeException purge = refused(() -> carol.purgeFile(PurgeFileRequest.newBuilder()
+        .setFileId(g.getToken()).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    // the owner's own RevokeGrant on the transfer port goes through the same core act
+    StatusRuntimeException own = refused(() -> clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder()
+        .setGrantId(g.getToken()).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    for (StatusRuntimeException e : new StatusRuntimeException[] {revoke, purge, own}) {
+      assertThat(e.getStatus().getDescription()).doesNotContain(secret).contains("sdg_[redacted]");
+    }
+
+    String live = Files.readString(data.resolve("audit").resolve("audit.jsonl"));
+    assertThat(live).doesNotContain(secret);
+    // the refused acts are still recorded, with the token's prefix only
+    assertThat(live).contains("\"action\":\"admin.grant.revoke\",\"object\":\"grant:sdg_[redacted]\"")
+        .contains("\"action\":\"admin.file.purge\",\"object\":\"file:sdg_[redacted]\"");
+
+    // nothing was revoked: bob still redeems the grant
+    assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId()).isNotEmpty();
+  }
+}
