@@ -152,6 +152,14 @@ class AdminCommandsTest {
         .doesNotContain("current state");
     assertThat(as("carol", json("admin", "identities", "disable", "nobody")).assertExit(2).object("error"))
         .containsEntry("kind", "usage");
+    // a misspelt filter is refused, not answered with an empty listing that says "nobody has anything"
+    for (String[] list : List.of(new String[] {"admin", "grants", "list", "--owner", "nobody"},
+        new String[] {"admin", "grants", "list", "--recipient", "nobody"},
+        new String[] {"admin", "files", "list", "--owner", "nobody"})) {
+      CliRun r = as("carol", list).assertExit(2);
+      assertThat(r.out()).as(String.join(" ", list)).doesNotContain("(none)");
+      assertThat(r.err()).contains("no identity 'nobody'").contains("admin identities list");
+    }
   }
 
   @Test

@@ -166,6 +166,8 @@ public final class AdminOperations {
 
   public List<Grant> listGrants(Caller c, GrantState state, String owner, String recipient) {
     return act(c, "admin.grant.list", "", Map.of(), () -> {
+      existingFilter("owner", owner);
+      existingFilter("recipient", recipient);
       Instant now = clock.instant();
       GrantState stored = state == GrantState.EXPIRED ? GrantState.ACTIVE : state;
       return repository.listGrants(stored, blankToNull(owner), blankToNull(recipient)).stream()
@@ -206,7 +208,10 @@ public final class AdminOperations {
   }
 
   public List<FileView> listFiles(Caller c, String owner) {
-    return act(c, "admin.file.list", "", Map.of(), () -> repository.listFiles(blankToNull(owner), clock.instant()));
+    return act(c, "admin.file.list", "", Map.of(), () -> {
+      existingFilter("owner", owner);
+      return repository.listFiles(blankToNull(owner), clock.instant());
+    });
   }
 
   /**
@@ -263,6 +268,18 @@ public final class AdminOperations {
       throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list");
     }
     return name;
+  }
+
+  /**
+   * A listing filtered by an identity that does not exist is refused, not answered with an empty list: identities
+   * are never deleted, so such a name is a typo ({@code --owner alcie}), and "(none)" would tell the admin that
+   * the identity they meant has no grants or files.
+   */
+  private void existingFilter(String filter, String name) {
+    if (name != null && !name.isBlank() && identities.find(name).isEmpty()) {
+      throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "' (the " + filter
+          + " to list by); see admin identities list");
+    }
   }
 
   private static void requireOther(Caller c, String name, String verb) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListAllFilesRequest;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a new admin gets wrong, answered so that nothing leaks and nothing misleads: a grant token pasted where an
- * id belongs is neither recorded in the audit log nor sent back.
+ * id belongs is neither recorded in the audit log nor sent back, and a listing filtered by a misspelt identity is
+ * refused instead of answered "(none)".
  */
 class AdminMistakesTest {
   @TempDir
@@ -78,5 +81,24 @@ class AdminMistakesTest {
     // nothing was revoked: bob still redeems the grant
     assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
         .getClaimId()).isNotEmpty();
+  }
+
+  @Test
+  void aListingFilteredByAnIdentityThatDoesNotExistIsRefusedNotEmpty() {
+    StatusRuntimeException owner = refused(() -> carol.listAllGrants(ListAllGrantsRequest.newBuilder()
+        .setOwner("alcie").build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(owner.getStatus().getDescription()).isEqualTo(
+        "no identity 'alcie' (the owner to list by); see admin identities list");
+    StatusRuntimeException recipient = refused(() -> carol.listAllGrants(ListAllGrantsRequest.newBuilder()
+        .setOwner("alice").setRecipient("Bob").build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(recipient.getStatus().getDescription()).contains("no identity 'Bob' (the recipient to list by)");
+    refused(() -> carol.listAllFiles(ListAllFilesRequest.newBuilder().setOwner("alcie").build()),
+        Status.Code.NOT_FOUND, "NOT_FOUND");
+
+    // an identity that exists and has nothing is an empty list, as before
+    assertThat(carol.listAllGrants(ListAllGrantsRequest.newBuilder().setOwner("dave").build()).getGrantsList())
+        .isEmpty();
+    assertThat(carol.listAllFiles(ListAllFilesRequest.newBuilder().setOwner("alice").build()).getFilesList())
+        .isEmpty();
   }
 }
