@@ -20,7 +20,9 @@ import org.apache.sshd.server.session.ServerSession;
  * accept this key" probe and again for the signed request, <em>before</em> it verifies the
  * signature: an acceptance here proves nothing about the private key (anyone may hold the public
  * one), so it is neither logged nor audited as a login. {@link LoginAudit} does both once the
- * session has authenticated.
+ * session has authenticated. A refusal the holder of the key may be told answers {@code true} too,
+ * without a {@link Login}: {@link ProvenKeyRefusal} then fails the request once its signature has
+ * verified, and tells the client why.
  */
 final class KeyAuthenticator implements PublickeyAuthenticator {
   private final SshKeyService keys;
@@ -48,7 +50,8 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     } catch (SealdropException e) {
       session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
           Audit.token(e.reason()), SshPublicKey.fingerprintOf(blob)));
-      return false;
+      // a refusal the key's holder may be told: go on to the signature, then fail (ProvenKeyRefusal)
+      return ProvenKeyRefusal.awaitProof(session, e);
     }
   }
 }

@@ -31,7 +31,6 @@ import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
@@ -126,8 +125,9 @@ public final class SftpDoor implements AutoCloseable {
     // host key
     KeyPair hostKey = HostKey.loadOrCreate(config.dataDir());
     sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-    // authentication: public keys registered through core.sshkey, nothing else
-    sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+    // authentication: public keys registered through core.sshkey, nothing else; a refused key whose
+    // signature verifies is told why (ProvenKeyRefusal)
+    sshd.setUserAuthFactories(List.of(ProvenKeyRefusal.FACTORY));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
     sshd.addSessionListener(new LoginAudit(audit));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity

@@ -4,7 +4,8 @@
  * <p>What it is: {@link dev.sealdrop.server.door.sftp.SftpDoor} wires an {@code SshServer}
  * (public-key authentication only, the SFTP subsystem only, a modern algorithm list with no mode
  * that Terrapin breaks, limits); {@link dev.sealdrop.server.door.sftp.KeyAuthenticator} asks
- * {@code core.sshkey} who a key belongs to; a per-session virtual file system
+ * {@code core.sshkey} who a key belongs to, and {@link dev.sealdrop.server.door.sftp.ProvenKeyRefusal}
+ * tells the holder of a refused key why, once its signature verified; a per-session virtual file system
  * ({@link dev.sealdrop.server.door.sftp.VirtualTree}) maps {@code /outbox}, {@code /inbox} and
  * {@code /redeem} onto {@code core.upload} and {@code core.grant}.
  *
