@@ -72,11 +72,13 @@ final class GrantCommand extends SealdropSubcommand {
 
   /**
    * The server's NOT_FOUND for a file id that is not among the files we listed, in the user's terms (its own text
-   * names the RPC that lists files): the id, and the command that lists them. A listed file it did not find (purged
-   * meanwhile), or a recipient it does not know, keeps the server's words, which name the identity.
+   * names the RPC that lists files): the id, and the command that lists them. An id that is not even of a file id's
+   * shape (the server's INVALID_REQUEST, before any lookup) is not among them either, and is told alike. A listed
+   * file it did not find (purged meanwhile), or a recipient it does not know, keeps the server's words, which name
+   * the identity.
    */
   private Optional<UsageFailure> notFound(UsageFailure e, boolean listed) {
-    if (listed || !e.reason().equals("NOT_FOUND")) {
+    if (listed || !(e.reason().equals("NOT_FOUND") || e.reason().equals("INVALID_REQUEST"))) {
       return Optional.empty();
     }
     return Optional.of(new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(fileId)

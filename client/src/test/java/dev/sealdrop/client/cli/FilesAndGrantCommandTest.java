@@ -134,6 +134,12 @@ class FilesAndGrantCommandTest {
     assertThat(r.err()).contains("sealdrop: hint: `sealdrop files` lists the files you uploaded, with their ids")
         .doesNotContain("ListFiles").doesNotContain("RPC");
     assertThat(r.out()).doesNotContain("token");
+
+    // of a file id's shape but unknown: the same words
+    String unknown = "f_" + "0".repeat(32);
+    assertThat(alice.run("--json", "grant", unknown, "--to", "bob").assertExit(2).jsonError())
+        .containsEntry("reason", "FILE_ID_NOT_FOUND")
+        .containsEntry("message", "you have no uploaded file " + unknown + " on the server; nothing was granted");
   }
 
   @Test
