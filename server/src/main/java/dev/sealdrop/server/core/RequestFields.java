@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core;
 
+import dev.sealdrop.server.core.identity.IdentityNames;
 import java.util.Locale;
 import java.util.function.Predicate;
 
@@ -25,6 +26,33 @@ public final class RequestFields {
     String normal = value == null ? "" : value.toLowerCase(Locale.ROOT);
     return check(field, normal, v -> Ids.isWellFormed(prefix, v),
         prefix + " followed by 32 hexadecimal digits, as " + where + " shows it");
+  }
+
+  /**
+   * An identity name ({@link IdentityNames}, the rule {@code admin identities add} applies): an empty or
+   * malformed one cannot name an identity, so it is a malformed request, not "no identity ''".
+   */
+  public static String identity(String field, String value) {
+    String shape = "an identity name: " + IdentityNames.RULE;
+    if (value != null && !value.isEmpty() && !IdentityNames.isValid(value)) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, field + " is malformed (" + IdentityNames.problem(value)
+          + "); it must be " + shape);
+    }
+    return check(field, value, IdentityNames::isValid, shape);
+  }
+
+  /**
+   * What an audit record or a message may name of a request's id before (or although) the request is
+   * refused: the id, normalised, if it is well formed; otherwise "" (a refused value is never quoted).
+   */
+  public static String idOrEmpty(String prefix, String value) {
+    String normal = value == null ? "" : value.toLowerCase(Locale.ROOT);
+    return Ids.isWellFormed(prefix, normal) ? normal : "";
+  }
+
+  /** {@link #idOrEmpty} for an identity name. */
+  public static String identityOrEmpty(String value) {
+    return IdentityNames.isValid(value) ? value : "";
   }
 
   /** A SHA-256 fingerprint: 64 hex digits, in lower case (docs/protocol.md). */

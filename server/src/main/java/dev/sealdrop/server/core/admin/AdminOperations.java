@@ -4,6 +4,7 @@ import dev.sealdrop.server.core.InvalidRequestException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.RequestFields;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.Grant;
@@ -11,7 +12,6 @@ import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.PurgedGrant;
 import dev.sealdrop.server.core.identity.CertificatePolicy;
-import dev.sealdrop.server.core.identity.IdentityNames;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
@@ -88,10 +88,11 @@ public final class AdminOperations {
   }
 
   public IdentityView addIdentity(Caller c, String name, Role role) {
-    return act(c, "admin.identity.add", "identity:" + name, Map.of("role", role == null ? "" : role.key()), () -> {
-      if (!IdentityNames.isValid(name) || role == null) {
+    return act(c, "admin.identity.add", identityObject(name), Map.of("role", role == null ? "" : role.key()), () -> {
+      RequestFields.identity("identity", name);
+      if (role == null) {
         throw new InvalidRequestException(Reason.INVALID_REQUEST,
-            "give an identity of 1-64 characters [A-Za-z0-9._@-] and a role (transferor, acquirer or admin)");
+            "role is empty or unknown; it must be transferor, acquirer or admin");
       }
       identities.add(name, role);
       return view(name);
@@ -99,7 +100,7 @@ public final class AdminOperations {
   }
 
   public Closed disableIdentity(Caller c, String name, String reason) {
-    return act(c, "admin.identity.disable", "identity:" + name, reasonDetail(reason), () -> {
+    return act(c, "admin.identity.disable", identityObject(name), reasonDetail(reason), () -> {
       requireOther(c, name, "disable");
       identities.setEnabled(existing(name), false);
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
@@ -112,7 +113,7 @@ public final class AdminOperations {
   }
 
   public IdentityView enableIdentity(Caller c, String name) {
-    return act(c, "admin.identity.enable", "identity:" + name, Map.of(), () -> {
+    return act(c, "admin.identity.enable", identityObject(name), Map.of(), () -> {
       existing(name);
       if (identities.isRevoked(name)) {
         throw new PreconditionFailedException(Reason.CERTIFICATE_REVOKED,
@@ -130,7 +131,7 @@ public final class AdminOperations {
   public Closed revokeIdentity(Caller c, String name, String serialHex, String reason) {
     boolean certOnly = serialHex != null && !serialHex.isEmpty();
     Map<String, String> details = certOnly ? Map.of("serial", serialHex, "reason", trim(reason)) : reasonDetail(reason);
-    return act(c, certOnly ? "admin.certificate.revoke" : "admin.identity.revoke", "identity:" + name, details, () -> {
+    return act(c, certOnly ? "admin.certificate.revoke" : "admin.identity.revoke", identityObject(name), details, () -> {
       requireOther(c, name, "revoke");
       existing(name);
       if (certOnly) {
@@ -177,8 +178,12 @@ public final class AdminOperations {
 
   public RevokedGrant revokeGrant(Caller c, String grantId, String reason) {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-    details.put("grant-id", grantId); // as on every record about a grant, so an auditor finds it by grant-id
-    return act(c, "admin.grant.revoke", "grant:" + grantId, details, () -> {
+    // as on every record about a grant, so an auditor finds it by grant-id; a malformed one is not recorded
+    String named = RequestFields.idOrEmpty(GrantService.GRANT_PREFIX, grantId);
+    if (!named.isEmpty()) {
+      details.put("grant-id", named);
+    }
+    return act(c, "admin.grant.revoke", "grant:" + named, details, () -> {
       GrantService.Revoked r = grants.revokeCounting(c.principal(), grantId); // which also cuts its downloads
       return new RevokedGrant(r.grant(), r.downloadsCut());
     });
@@ -220,8 +225,9 @@ public final class AdminOperations {
    * that every grant's history ends with a record that names it.
    */
   public PurgeResult purgeFile(Caller c, String givenFileId, String reason) {
-    return act(c, "admin.file.purge", "file:" + givenFileId, reasonDetail(reason), () -> {
-      String fileId = dev.sealdrop.server.core.RequestFields.id("file_id",
+    String named = RequestFields.idOrEmpty(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId);
+    return act(c, "admin.file.purge", "file:" + named, reasonDetail(reason), () -> {
+      String fileId = RequestFields.id("file_id",
           dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
       Instant now = clock.instant();
       // counted as the purge takes effect, before any download is closed: the downloads it cuts
@@ -263,7 +269,13 @@ public final class AdminOperations {
     }
   }
 
+  /** The audit object of an act on identity {@code name}: "identity:" alone if it is not an identity name. */
+  private static String identityObject(String name) {
+    return "identity:" + RequestFields.identityOrEmpty(name);
+  }
+
   private String existing(String name) {
+    RequestFields.identity("identity", name);
     if (identities.find(name).isEmpty()) {
       throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list");
     }
@@ -276,7 +288,11 @@ public final class AdminOperations {
    * the identity they meant has no grants or files.
    */
   private void existingFilter(String filter, String name) {
-    if (name != null && !name.isBlank() && identities.find(name).isEmpty()) {
+    if (name == null || name.isBlank()) {
+      return; // no filter
+    }
+    RequestFields.identity(filter, name);
+    if (identities.find(name).isEmpty()) {
       throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "' (the " + filter
           + " to list by); see admin identities list");
     }

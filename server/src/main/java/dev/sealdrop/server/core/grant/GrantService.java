@@ -83,8 +83,9 @@ public final class GrantService {
   /** Grants {@code recipient} downloads of one of the caller's files; 0 takes the defaults. Audited. */
   public IssuedGrant create(Principal caller, String fileId, String recipient, Duration lifetime, int maxDownloads) {
     return audited(caller, "grant.create", seen -> {
-      seen.file(fileId);
-      seen.put("recipient", recipient);
+      // only what is well formed is recorded; the checks that refuse the rest come in doCreate
+      seen.file(RequestFields.idOrEmpty(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId));
+      seen.put("recipient", RequestFields.identityOrEmpty(recipient));
       IssuedGrant issued = doCreate(caller, fileId, recipient, lifetime, maxDownloads);
       seen.of(issued.grant());
       return issued;
@@ -99,7 +100,7 @@ public final class GrantService {
         "ListFiles (`sealdrop files`)");
     StoredFile file = files.findFile(id).filter(f -> f.owner().equals(caller.identity()))
         .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + id + " of yours; `sealdrop files` (ListFiles) lists them"));
-    identities.grantRecipient(caller, recipient);
+    identities.grantRecipient(caller, "recipient", recipient);
     checkSealedFor(file, recipient);
     Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
     if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
@@ -169,7 +170,7 @@ public final class GrantService {
    */
   public Revoked revokeCounting(Principal caller, String grantId) {
     return audited(caller, "grant.revoke", seen -> {
-      seen.grant(grantId);
+      seen.grant(RequestFields.idOrEmpty(GRANT_PREFIX, grantId));
       Revoked r = doRevoke(caller, grantId);
       seen.of(r.grant());
       return r;
@@ -182,9 +183,9 @@ public final class GrantService {
     }
     Instant now = settle();
     Grant grant = caller.role() == Role.ADMIN
-        ? findVisible(grantId, g -> true, "no grant " + grantId + "; see ListAllGrants")
+        ? findVisible(grantId, g -> true, id -> "no grant " + id + "; see ListAllGrants")
         : findVisible(grantId, g -> g.owner().equals(caller.identity()),
-            "no grant " + grantId + " of yours; `sealdrop grants` (ListGrants) lists them");
+            id -> "no grant " + id + " of yours; `sealdrop grants` (ListGrants) lists them");
     int cut = -1;
     synchronized (streams) { // no download of it starts or ends while it is revoked and they are counted
       if (grants.revoke(grant.id(), now)) {
@@ -595,10 +596,15 @@ public final class GrantService {
     return now;
   }
 
-  private Grant findVisible(String grantId, java.util.function.Predicate<Grant> visible, String notFound) {
-    return grants.find(RequestFields.id("grant_id", GRANT_PREFIX, grantId, "ListGrants (`sealdrop grants`)"))
-        .filter(visible).orElseThrow(() ->
-        new NotFoundException(Reason.NOT_FOUND, notFound));
+  /**
+   * The grant {@code given} names, if {@code visible} to the caller. {@code notFound} words the refusal
+   * from the id as checked by {@link RequestFields}: a value that is not a grant id is never quoted.
+   */
+  private Grant findVisible(String given, java.util.function.Predicate<Grant> visible,
+      java.util.function.UnaryOperator<String> notFound) {
+    String id = RequestFields.id("grant_id", GRANT_PREFIX, given, "ListGrants (`sealdrop grants`)");
+    return grants.find(id).filter(visible).orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
+        notFound.apply(id)));
   }
 
   private static Grant claimedView(Grant g) {

@@ -6,16 +6,58 @@ import java.util.regex.Pattern;
 public final class IdentityNames {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
 
+  /** The rule, in the words every refusal of a name uses (admin identities add, requests naming one). */
+  public static final String RULE = "1-64 characters of letters, digits, '.', '_', '@', '-', starting with a letter"
+      + " or digit";
+
   private IdentityNames() {}
 
   public static boolean isValid(String name) {
     return name != null && NAME.matcher(name).matches();
   }
 
+  /**
+   * What is wrong with {@code name}, as a clause ("it contains a space", "it has 70 characters"), or ""
+   * if it is a valid name: a refusal names the problem, not only the rule. Names one character at
+   * most, never the whole value.
+   */
+  public static String problem(String name) {
+    if (isValid(name)) {
+      return "";
+    }
+    if (name == null || name.isEmpty()) {
+      return "it is empty";
+    }
+    if (name.length() > 64) {
+      return "it has " + name.length() + " characters";
+    }
+    char first = name.charAt(0);
+    if (!isLetterOrDigit(first)) {
+      return "it starts with " + describe(first);
+    }
+    for (int i = 1; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!isLetterOrDigit(c) && ".-_@".indexOf(c) < 0) {
+        return "it contains " + describe(c);
+      }
+    }
+    return "it is not allowed"; // not reached: the pattern and these checks say the same
+  }
+
+  private static boolean isLetterOrDigit(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }
+
+  private static String describe(char c) {
+    if (c == ' ') {
+      return "a space";
+    }
+    return c > ' ' && c < 0x7f ? "'" + c + "'" : String.format("the character U+%04X", (int) c);
+  }
+
   public static String check(String name) {
     if (!isValid(name)) {
-      throw new IllegalArgumentException("identity name '" + name
-          + "' is not allowed: 1-64 characters of letters, digits, '.', '_', '@', '-', starting with a letter or digit");
+      throw new IllegalArgumentException("identity name '" + name + "' is not allowed: " + RULE);
     }
     return name;
   }

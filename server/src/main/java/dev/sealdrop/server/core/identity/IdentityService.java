@@ -183,10 +183,13 @@ public final class IdentityService {
    * itself. Applied when a grant is created, and when an upload is created to the recipients its
    * uploader states up front, so that a grant bound to fail is refused before any byte is sent.
    *
+   * @param field the request's field that names the recipient, for the refusal of a malformed name
+   * @throws dev.sealdrop.server.core.InvalidRequestException (INVALID_REQUEST) empty or not an identity name
    * @throws NotFoundException (NOT_FOUND) no such identity, or it is disabled
    * @throws PreconditionFailedException (RECIPIENT_NOT_ACQUIRER) the caller itself, or not an acquirer
    */
-  public Identity grantRecipient(Principal caller, String recipient) {
+  public Identity grantRecipient(Principal caller, String field, String recipient) {
+    dev.sealdrop.server.core.RequestFields.identity(field, recipient);
     if (caller.identity().equals(recipient)) {
       throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
           "you cannot grant a file to yourself; only acquirers can receive grants");

@@ -120,7 +120,8 @@ public final class SshKeyService {
    * else's. Audited as {@code sshkey.remove}.
    */
   public SshKey remove(Principal caller, String fingerprint, String identity) {
-    String target = identity == null || identity.isEmpty() ? caller.identity() : identity;
+    String target = identity == null || identity.isEmpty() ? caller.identity()
+        : dev.sealdrop.server.core.RequestFields.identityOrEmpty(identity); // a malformed one is not recorded
     SshKey removed;
     try {
       removed = doRemove(caller, fingerprint, identity);
@@ -207,7 +208,7 @@ public final class SshKeyService {
       return caller.identity();
     }
     caller.require(Role.ADMIN, action);
-    return identity;
+    return dev.sealdrop.server.core.RequestFields.identity("identity", identity);
   }
 
   private static String safe(String user) {

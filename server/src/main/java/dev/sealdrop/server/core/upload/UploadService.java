@@ -116,7 +116,7 @@ public final class UploadService {
           + " intended recipients; got " + intendedRecipients.size());
     }
     for (String recipient : intendedRecipients) {
-      identities.grantRecipient(caller, recipient);
+      identities.grantRecipient(caller, "intended_recipients", recipient);
     }
     keys.signingKeyOf(caller.identity());
     checkLimits(caller.identity(), expectedSize);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.ListAllFilesRequest;
 import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
@@ -68,16 +69,27 @@ class AdminMistakesTest {
     // the owner's own RevokeGrant on the transfer port goes through the same core act
     StatusRuntimeException own = refused(() -> clients.transfer("alice").revokeGrant(RevokeGrantRequest.newBuilder()
         .setGrantId(g.getToken()).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
-    for (StatusRuntimeException e : new StatusRuntimeException[] {revoke, purge, own}) {
-      // a malformed id is refused by its shape (RequestFields), never repeating the value
-      assertThat(e.getStatus().getDescription()).doesNotContain(secret).contains("is malformed; it must be");
+    // nor is a value that is not a token, and so not redacted, quoted or recorded
+    String notAnId = "g_" + "z".repeat(32);
+    StatusRuntimeException other = refused(() -> carol.revokeAnyGrant(RevokeAnyGrantRequest.newBuilder()
+        .setGrantId(notAnId).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    StatusRuntimeException otherOwn = refused(() -> clients.transfer("alice").revokeGrant(RevokeGrantRequest
+        .newBuilder().setGrantId(notAnId).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    StatusRuntimeException name = refused(() -> carol.disableIdentity(DisableIdentityRequest.newBuilder()
+        .setIdentity("bob jones").build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    for (StatusRuntimeException e : new StatusRuntimeException[] {revoke, purge, own, other, otherOwn, name}) {
+      assertThat(e.getStatus().getDescription()).doesNotContain(secret).doesNotContain("sdg_")
+          .doesNotContain(notAnId).doesNotContain("bob jones").contains(" is malformed");
     }
 
     String live = Files.readString(data.resolve("audit").resolve("audit.jsonl"));
-    assertThat(live).doesNotContain(secret);
-    // the refused acts are still recorded, with the token's prefix only
-    assertThat(live).contains("\"action\":\"admin.grant.revoke\",\"object\":\"grant:sdg_[redacted]\"")
-        .contains("\"action\":\"admin.file.purge\",\"object\":\"file:sdg_[redacted]\"");
+    assertThat(live).doesNotContain(secret).doesNotContain("sdg_").doesNotContain(notAnId)
+        .doesNotContain("bob jones");
+    // the refused acts are still recorded, naming no object
+    assertThat(live).contains("\"action\":\"admin.grant.revoke\",\"object\":\"grant:\"")
+        .contains("\"action\":\"admin.file.purge\",\"object\":\"file:\"")
+        .contains("\"action\":\"admin.identity.disable\",\"object\":\"identity:\"")
+        .contains("\"action\":\"grant.revoke\",\"object\":\"\"");
 
     // nothing was revoked: bob still redeems the grant
     assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())

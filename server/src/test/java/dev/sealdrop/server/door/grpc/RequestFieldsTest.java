@@ -3,18 +3,28 @@ package dev.sealdrop.server.door.grpc;
 import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.protocol.v1.AddIdentityRequest;
 import dev.sealdrop.protocol.v1.AddSshKeyRequest;
 import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
 import dev.sealdrop.protocol.v1.CreateGrantRequest;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.FetchBundleRequest;
 import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.ListAllFilesRequest;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
+import dev.sealdrop.protocol.v1.ListSshKeysRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
 import dev.sealdrop.protocol.v1.ReleaseClaimRequest;
 import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.protocol.v1.UploadRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
@@ -110,6 +120,52 @@ class RequestFieldsTest {
         "fingerprint", true);
     malformed(() -> bob.confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claim.getClaimId())
         .setFingerprint("not-hex").build()), "fingerprint", false);
+  }
+
+  /** The rule admin identities add applies, as every refusal of an identity name words it. */
+  private static final String NAME_RULE = "it must be an identity name: 1-64 characters of letters, digits, '.', '_',"
+      + " '@', '-', starting with a letter or digit";
+
+  /** Refused as a malformed request: {@code field} is empty or has {@code problem}, and the rule follows. */
+  private static void badName(ThrowingCallable call, String field, String problem) {
+    StatusRuntimeException e = refused(call, Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    assertThat(e.getStatus().getDescription()).isEqualTo(field + (problem.isEmpty() ? " is empty; "
+        : " is malformed (" + problem + "); ") + NAME_RULE);
+  }
+
+  @Test
+  void emptyOrMalformedIdentityNamesAreMalformedRequestsNamingTheFieldTheProblemAndTheRule() {
+    var alice = clients.transfer("alice");
+    var carol = admins.admin("carol");
+    String tooLong = "a".repeat(65);
+    badName(() -> alice.createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId()).build()),
+        "recipient", "");
+    badName(() -> alice.createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId()).setRecipient("b b")
+        .build()), "recipient", "it contains a space");
+    badName(() -> alice.createUpload(CreateUploadRequest.newBuilder().addIntendedRecipients("").build()),
+        "intended_recipients", "");
+    badName(() -> alice.createUpload(CreateUploadRequest.newBuilder().addIntendedRecipients(tooLong).build()),
+        "intended_recipients", "it has 65 characters");
+    badName(() -> clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().build()), "identity", "");
+    badName(() -> clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().setIdentity("-bob").build()),
+        "identity", "it starts with '-'");
+    // an admin naming another identity's SSH keys; empty stays "the caller's own"
+    badName(() -> sshKeys("carol").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("bob/..").build()),
+        "identity", "it contains '/'");
+    assertThat(sshKeys("alice").listSshKeys(ListSshKeysRequest.newBuilder().build()).getKeysList()).isNotNull();
+
+    badName(() -> carol.addIdentity(AddIdentityRequest.newBuilder().setRole(Role.ROLE_ACQUIRER).build()),
+        "identity", "");
+    badName(() -> carol.addIdentity(AddIdentityRequest.newBuilder().setIdentity("bad name")
+        .setRole(Role.ROLE_ACQUIRER).build()), "identity", "it contains a space");
+    badName(() -> carol.disableIdentity(DisableIdentityRequest.newBuilder().build()), "identity", "");
+    badName(() -> carol.enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("é").build()), "identity",
+        "it starts with the character U+00E9");
+    badName(() -> carol.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("").build()), "identity", "");
+    badName(() -> carol.listAllGrants(ListAllGrantsRequest.newBuilder().setRecipient("bo b").build()), "recipient",
+        "it contains a space");
+    badName(() -> carol.listAllFiles(ListAllFilesRequest.newBuilder().setOwner("al:ce").build()), "owner",
+        "it contains ':'");
   }
 
   @Test
