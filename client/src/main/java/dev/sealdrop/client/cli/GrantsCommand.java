@@ -47,7 +47,9 @@ final class GrantsCommand extends SealdropSubcommand {
 
     @Override
     void run(Session session) throws Exception {
-      String id = GrantIds.require(grantId, "`sealdrop grants` (the grants you created)");
+      String id = GrantIds.require(grantId, "`sealdrop grants` (the grants you created)",
+          "a file id is taken by `sealdrop grant FILE_ID --to IDENTITY`; to stop sharing a file, revoke each of its"
+              + " grants");
       Grant g = ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
           .revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(id).build())).getGrant();
       session.output().emit(new Result() {

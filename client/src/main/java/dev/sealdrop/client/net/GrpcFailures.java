@@ -32,7 +32,9 @@ public final class GrpcFailures {
     /** An admin revoking any grant ({@code sealdrop admin grants revoke}): the hints name the admin commands. */
     ADMIN_REVOKE_GRANT,
     /** Adding, listing or removing SSH keys (the SFTP door's logins). */
-    SSH_KEY
+    SSH_KEY,
+    /** An admin adding, disabling, enabling or revoking an identity ({@code sealdrop admin identities ...}). */
+    ADMIN_IDENTITY
   }
 
   /** Reasons that mean "wrong role / not yours", whatever status code carries them. */
@@ -103,6 +105,12 @@ public final class GrpcFailures {
             "re-run the command; if it persists, start over", e);
       case INVALID_ARGUMENT:
       case OUT_OF_RANGE:
+        if (op == Op.ADMIN_IDENTITY) {
+          // the server's message names the field, what is wrong with it and the rule (an identity name's alphabet)
+          return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
+              "nothing was changed; correct it as the message says (`sealdrop admin identities list` lists the"
+                  + " identities)", e);
+        }
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);
       case RESOURCE_EXHAUSTED:

@@ -318,17 +318,28 @@ class WalkThroughTest {
     String token = (String) sent.json().get("token");
     CliRun byToken = alice.run("--json", "grants", "revoke", token).assertExit(2);
     assertThat(byToken.jsonError()).containsEntry("reason", "BAD_GRANT_ID")
-        .containsEntry("message", "that is a grant token, not a grant id: a grant id is `g_` followed by 32 lowercase"
-            + " hex digits");
+        .containsEntry("message", "that is a grant token, not a grant id: a grant id is `g_` followed by 32 hex"
+            + " digits");
     assertThat(byToken.out() + byToken.err()).doesNotContain(token);
     assertThat(alice.run("--json", "grants", "revoke", "nonsense").assertExit(2).jsonError())
         .containsEntry("reason", "BAD_GRANT_ID").containsEntry("hint", "copy it from the GRANT column of"
             + " `sealdrop grants` (the grants you created)");
     // pasted with the blanks around it (as `receive` takes a token): revoked
-    CliRun revoked = alice.run("--json", "grants", "revoke", " " + grantId + "\n").assertExit(0);
+    // a file id is named as one, with the command that takes it
+    @SuppressWarnings("unchecked")
+    String fileId = (String) ((Map<String, Object>) sent.json().get("grant")).get("file_id");
+    assertThat(alice.run("--json", "grants", "revoke", fileId).assertExit(2).jsonError())
+        .containsEntry("reason", "BAD_GRANT_ID")
+        .containsEntry("message", "that is a file id, not a grant id: a grant id is `g_` followed by 32 hex digits")
+        .containsEntry("hint", "a file id is taken by `sealdrop grant FILE_ID --to IDENTITY`; to stop sharing a file,"
+            + " revoke each of its grants; a file's grants are in the GRANT column of `sealdrop grants` (the grants"
+            + " you created)");
+    // in upper case, as the server takes it (sent in lower case)
+    CliRun revoked = alice.run("--json", "grants", "revoke", " " + grantId.toUpperCase(java.util.Locale.ROOT) + "\n")
+        .assertExit(0);
     @SuppressWarnings("unchecked")
     Map<String, Object> g = (Map<String, Object>) revoked.json().get("grant");
-    assertThat(g).containsEntry("state", "revoked");
+    assertThat(g).containsEntry("state", "revoked").containsEntry("grant_id", grantId);
     CliRun r = bob.run("--json", "receive", (String) sent.json().get("token"), "-o", emptyDir("rev").toString())
         .assertExit(4);
     assertThat(r.jsonError()).containsEntry("reason", "GRANT_REVOKED");

@@ -108,7 +108,8 @@ final class AdminGrantsCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
-      String id = GrantIds.require(grantId, "`sealdrop admin grants list`");
+      String id = GrantIds.require(grantId, "`sealdrop admin grants list`",
+          "a file id is taken by `sealdrop admin files purge FILE_ID`, which deletes the file and every grant on it");
       String why = IdentitiesCommand.reason(reason);
       var resp = admin.call(GrpcFailures.Op.ADMIN_REVOKE_GRANT, () -> admin.stub()
           .revokeAnyGrant(RevokeAnyGrantRequest.newBuilder().setGrantId(id).setReason(why).build()));

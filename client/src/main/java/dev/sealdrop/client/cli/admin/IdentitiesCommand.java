@@ -135,7 +135,7 @@ final class IdentitiesCommand extends CommandGroup {
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
       Role r = parseRole(role);
-      IdentityInfo i = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
+      IdentityInfo i = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
           .addIdentity(AddIdentityRequest.newBuilder().setIdentity(identity).setRole(r).build())).getIdentity();
       output.emit(changed("Added", i, null, 0, null, 0));
     }
@@ -156,7 +156,7 @@ final class IdentitiesCommand extends CommandGroup {
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
       String why = reason(reason);
-      var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub().disableIdentity(
+      var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().disableIdentity(
           DisableIdentityRequest.newBuilder().setIdentity(identity).setReason(why).build()));
       output.emit(changed("Disabled", resp.getIdentity(), "sessions_closed", resp.getSessionsClosed(), null, 0));
     }
@@ -172,7 +172,7 @@ final class IdentitiesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
-      IdentityInfo i = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
+      IdentityInfo i = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
           .enableIdentity(EnableIdentityRequest.newBuilder().setIdentity(identity).build())).getIdentity();
       output.emit(changed("Enabled", i, null, 0, null, 0));
     }
@@ -201,7 +201,7 @@ final class IdentitiesCommand extends CommandGroup {
     void run(AdminConnection admin, Output output) throws Exception {
       String why = reason(reason);
       String hex = serial == null ? "" : certificateSerial(serial);
-      var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
+      var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
           .newBuilder().setIdentity(identity).setCertificateSerial(hex).setReason(why).build()));
       output.emit(changed(hex.isEmpty() ? "Revoked" : "Revoked certificate " + hex + " of", resp.getIdentity(),
           "sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked()));

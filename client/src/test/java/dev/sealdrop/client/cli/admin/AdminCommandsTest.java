@@ -129,6 +129,13 @@ class AdminCommandsTest {
             .doesNotContain("already exists: identity"));
     assertThat(as("carol", json("admin", "identities", "add", "frank", "--role", "king")).assertExit(2)
         .object("error")).containsEntry("reason", "BAD_ROLE");
+    // a name outside the alphabet: what is wrong with it and the rule, not "see `sealdrop help`"
+    assertThat(as("carol", json("admin", "identities", "add", "bad name", "--role", "acquirer")).assertExit(2)
+        .object("error")).containsEntry("reason", "INVALID_REQUEST").containsEntry("message",
+            "the server refused the request: identity is malformed (it contains a space); it must be an identity"
+                + " name: 1-64 characters of letters, digits, '.', '_', '@', '-', starting with a letter or digit")
+        .containsEntry("hint", "nothing was changed; correct it as the message says (`sealdrop admin identities"
+            + " list` lists the identities)");
 
     assertThat(as("carol", json("admin", "identities", "list")).assertExit(0).list("identities"))
         .extracting(i -> i.get("identity")).contains("alice", "bob", "carol", "dave", "erin");
@@ -208,7 +215,7 @@ class AdminCommandsTest {
     // recorded in the audit log (which is exported to third parties), and the grant is untouched
     CliRun byToken = as("carol", json("admin", "grants", "revoke", token)).assertExit(2);
     assertThat(byToken.object("error")).containsEntry("reason", "BAD_GRANT_ID").containsEntry("message",
-        "that is a grant token, not a grant id: a grant id is `g_` followed by 32 lowercase hex digits")
+        "that is a grant token, not a grant id: a grant id is `g_` followed by 32 hex digits")
         .containsEntry("hint", "copy it from the GRANT column of `sealdrop admin grants list`");
     assertThat(byToken.out() + byToken.err()).doesNotContain(token.substring(4));
     assertThat(Files.readString(root.resolve("data").resolve("audit").resolve("audit.jsonl")))
@@ -216,9 +223,16 @@ class AdminCommandsTest {
     assertThat(as("carol", json("admin", "grants", "list", "--owner", "alice")).assertExit(0).list("grants"))
         .filteredOn(g -> grantId.equals(g.get("grant_id"))).singleElement().satisfies(g ->
             assertThat(g).containsEntry("state", "active"));
-    CliRun revoked = as("carol", json("admin", "grants", "revoke", " " + grantId + "\n", "--reason", "deal off"))
-        .assertExit(0);
-    assertThat(revoked.object("grant")).containsEntry("state", "revoked");
+    // a file id is named as one, with the command that takes it; nothing is asked of the server
+    CliRun byFileId = as("carol", json("admin", "grants", "revoke", fileId)).assertExit(2);
+    assertThat(byFileId.object("error")).containsEntry("reason", "BAD_GRANT_ID").containsEntry("message",
+        "that is a file id, not a grant id: a grant id is `g_` followed by 32 hex digits").containsEntry("hint",
+        "a file id is taken by `sealdrop admin files purge FILE_ID`, which deletes the file and every grant on it;"
+            + " a file's grants are in the GRANT column of `sealdrop admin grants list`");
+    // upper case is taken, as the server takes it, and sent in lower case
+    CliRun revoked = as("carol", json("admin", "grants", "revoke", " " + grantId.toUpperCase(java.util.Locale.ROOT)
+        + "\n", "--reason", "deal off")).assertExit(0);
+    assertThat(revoked.object("grant")).containsEntry("state", "revoked").containsEntry("grant_id", grantId);
     assertThat(revoked.json()).containsEntry("downloads_cut", 0L);
     Path inbox = Files.createDirectories(root.resolve("bob-downloads"));
     as("bob", "receive", token, "-o", inbox.toString()).assertExit(4);
