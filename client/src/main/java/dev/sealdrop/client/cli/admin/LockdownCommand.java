@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli.admin;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.protocol.v1.GetLockdownRequest;
@@ -30,11 +31,22 @@ final class LockdownCommand extends CommandGroup {
         g.writeBooleanField("ok", true);
         g.writeFieldName("lockdown");
         AdminViews.lockdown(g, l);
+        if (l.hasReplaced()) {
+          g.writeFieldName("replaced");
+          AdminViews.lockdown(g, l.getReplaced());
+        }
         g.writeEndObject();
       }
 
       @Override
       public void writeHuman(PrintWriter out) {
+        if (l.hasReplaced()) {
+          // turning it on again is allowed (to give a new reason), but must not silently erase who set it and why
+          LockdownState was = l.getReplaced();
+          out.println("lockdown was already on since " + AdminViews.time(was.getChangedAtMillis()) + " by "
+              + TerminalText.clean(was.getChangedBy()) + " (reason: " + TerminalText.clean(was.getReason())
+              + "); its reason is now: " + TerminalText.clean(l.getReason()));
+        }
         AdminViews.lockdownHuman(out, l);
       }
     };

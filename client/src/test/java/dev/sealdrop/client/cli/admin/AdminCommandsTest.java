@@ -275,8 +275,17 @@ class AdminCommandsTest {
       CliRun on = as("carol", json("admin", "lockdown", "on", "--reason", "possible leak")).assertExit(0);
       assertThat(on.object("lockdown")).containsEntry("on", true).containsEntry("reason", "possible leak")
           .containsEntry("changed_by", "carol").containsKey("changed_at");
+      assertThat(on.json()).doesNotContainKey("replaced");
       assertThat(as("carol", "admin", "lockdown", "status").assertExit(0).out()).contains("Lockdown: ON")
           .contains("possible leak");
+      // on again: allowed (a new reason), but the lockdown it replaces is said, not silently overwritten
+      CliRun again = as("carol", "admin", "lockdown", "on", "--reason", "leak confirmed").assertExit(0);
+      assertThat(again.out()).startsWith("lockdown was already on since ").contains(" by carol (reason: possible leak);"
+          + " its reason is now: leak confirmed\n").contains("Lockdown: ON");
+      CliRun againJson = as("carol", json("admin", "lockdown", "on", "--reason", "third")).assertExit(0);
+      assertThat(againJson.object("lockdown")).containsEntry("reason", "third");
+      assertThat(againJson.object("replaced")).containsEntry("on", true).containsEntry("reason", "leak confirmed")
+          .containsEntry("changed_by", "carol");
       assertThat(as("carol", json("admin", "lockdown", "off")).assertExit(0).object("lockdown"))
           .containsEntry("on", false);
     } finally {

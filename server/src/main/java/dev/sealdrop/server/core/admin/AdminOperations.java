@@ -189,13 +189,19 @@ public final class AdminOperations {
     });
   }
 
-  public LockdownState setLockdown(Caller c, boolean on, String reason) {
+  /**
+   * A lockdown switched: its state now and, when it was turned on while already on, the lockdown it
+   * replaced (whose reason, admin and time are now the caller's), so that the admin is told.
+   */
+  public record LockdownSwitch(LockdownState state, java.util.Optional<LockdownState> replaced) {}
+
+  public LockdownSwitch setLockdown(Caller c, boolean on, String reason) {
     return act(c, on ? "lockdown.on" : "lockdown.off", "server", reasonDetail(reason), () -> {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
       String given = trim(reason);
-      lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
+      LockdownState before = lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
       LOG.warn("lockdown {} by '{}'{}", on ? "ON" : "lifted", c.principal().identity(),
           given.isEmpty() ? " (no reason given)" : ": " + given);
       if (on) {
@@ -204,7 +210,7 @@ public final class AdminOperations {
             "the transfer was cut when an admin turned the lockdown on; re-run it once the lockdown is lifted");
         LOG.warn("lockdown: {} transfer stream(s) in flight cut", cut);
       }
-      return lockdown.state();
+      return new LockdownSwitch(lockdown.state(), java.util.Optional.of(before).filter(b -> on && b.on()));
     });
   }
 

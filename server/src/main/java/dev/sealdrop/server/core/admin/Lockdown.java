@@ -24,11 +24,16 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
     return state;
   }
 
-  /** Persists, then switches (so a crash never leaves the switch on in memory only). */
-  void set(LockdownState next) {
+  /**
+   * Persists, then switches (so a crash never leaves the switch on in memory only); returns the state
+   * it replaced, so that two admins switching at once each learn what their own switch replaced.
+   */
+  LockdownState set(LockdownState next) {
     synchronized (this) {
+      LockdownState before = state;
       repository.saveLockdown(next);
       state = next;
+      return before;
     }
   }
 

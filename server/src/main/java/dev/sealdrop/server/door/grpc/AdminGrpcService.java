@@ -135,7 +135,12 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void setLockdown(SetLockdownRequest req, StreamObserver<LockdownState> out) {
-    Unary.run(out, () -> AdminMapper.lockdown(ops.setLockdown(caller(), req.getOn(), req.getReason())));
+    Unary.run(out, () -> {
+      AdminOperations.LockdownSwitch s = ops.setLockdown(caller(), req.getOn(), req.getReason());
+      LockdownState.Builder answer = AdminMapper.lockdown(s.state()).toBuilder();
+      s.replaced().ifPresent(r -> answer.setReplaced(AdminMapper.lockdown(r)));
+      return answer.build();
+    });
   }
 
   @Override
