@@ -160,9 +160,22 @@ public final class AuditLogWriter implements Closeable {
       fl = null;
     }
     if (fl == null) {
-      throw new IOException("audit log " + file + " is already open by another writer; only one process may append");
+      throw new InUseException(file);
     }
     return fl;
+  }
+
+  /**
+   * The log is locked by another writer (another process, or another writer in this one): only one may
+   * append, or the hash chain would fork. Its own type, so that a server can tell its operator that
+   * another server runs on the same data folder rather than report a failed write.
+   */
+  public static final class InUseException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    InUseException(Path file) {
+      super("audit log " + file + " is already open by another writer; only one process may append");
+    }
   }
 
   /** The state a resumed log continues from. */

@@ -21,6 +21,11 @@ import java.util.Map;
  * HOST:PORT} and {@code admin listening on HOST:PORT} on stdout once ready (logs go to stderr).
  */
 public final class ServerMain {
+  /**
+   * The exit code of a start refused because another server runs on the same data folder: distinct from 1
+   * (cannot start), so that a service manager or script can tell "already running" from a failure.
+   */
+  static final int DATA_IN_USE = 3;
   private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("--config", ""), Map.entry("--data", "data"),
       Map.entry("--port", "port"), Map.entry("--host", "host"), Map.entry("--ca", "ca"), Map.entry("--cert", "cert"),
       Map.entry("--key", "key"), Map.entry("--bootstrap-admin", "bootstrap-admin"), Map.entry("--certs", ""),
@@ -74,7 +79,8 @@ public final class ServerMain {
         "Once ready it prints \"listening on HOST:PORT\" and \"admin listening on HOST:PORT\" (and \"sftp listening",
         "on HOST:PORT\") on stdout; logs go to stderr. Run it with java -Djdk.serialFilter='!*' -jar ...",
         "Exit codes: 0 after --help, 2 for a bad option or configuration value, 1 if it cannot start (a port in use,",
-        "an unusable development PKI).") + "\n";
+        "an unusable development PKI), " + DATA_IN_USE + " if another sealdrop server already runs on its data"
+            + " folder.") + "\n";
   }
 
   public static void main(String[] args) throws Exception {
@@ -108,6 +114,15 @@ public final class ServerMain {
     try {
       server = SealdropServer.start(config);
     } catch (IOException | UncheckedIOException e) {
+      if (inUse(e)) {
+        // the audit log's lock is held: a server (this one started twice, by hand or by a service manager) runs there
+        System.err.println("sealdrop-server: error: cannot start: another sealdrop server is already running on the"
+            + " data folder " + config.dataDir().toAbsolutePath() + " (it holds the folder's audit log)");
+        System.err.println("sealdrop-server: hint: stop that server first (one server per data folder), or give this"
+            + " one another folder with --data");
+        System.exit(DATA_IN_USE);
+        return;
+      }
       // a busy port, an unreachable --admin-host: the operator's to fix, so a sentence, not a stack trace
       System.err.println("sealdrop-server: error: cannot start: " + describe(e));
       if (e.getCause() instanceof BindException) {
@@ -210,6 +225,17 @@ public final class ServerMain {
   }
 
   /** The exception's message and its causes' ("Failed to bind to address /127.0.0.1:8443: Address already in use"). */
+  /** Whether {@code e} was caused by the data folder's audit log being locked by another writer. */
+  private static boolean inUse(Throwable e) {
+    Throwable c = e;
+    for (int depth = 0; c != null && depth < 8; c = c.getCause(), depth++) {
+      if (c instanceof dev.sealdrop.audit.AuditLogWriter.InUseException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static String describe(Throwable e) {
     StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
     Throwable c = e.getCause();

@@ -209,6 +209,25 @@ class ServerMainTest {
     }
   }
 
+  /** docs/admin.md: one server per data folder; a second one is told that, and what to do, with its own exit code. */
+  @Test
+  void aSecondServerOnTheSameDataFolderIsToldAnotherServerRunsThere() throws Exception {
+    Path data = dir.resolve("d-shared");
+    try (dev.sealdrop.server.testing.TestServer first = new dev.sealdrop.server.testing.TestServer(data);
+        dev.sealdrop.server.testing.Clients clients = first.clients()) {
+      Result r = runMain("second", "--dev", "--certs", TestPki.dir().toString(), "--data", data.toString(),
+          "--port", "0", "--admin-port", "0");
+      assertThat(r.exit()).as(r.text()).isEqualTo(3);
+      assertThat(r.text()).contains("sealdrop-server: error: cannot start: another sealdrop server is already running"
+          + " on the data folder " + data.toAbsolutePath() + " (it holds the folder's audit log)")
+          .contains("sealdrop-server: hint: stop that server first (one server per data folder), or give this one"
+              + " another folder with --data")
+          .doesNotContain("Exception in thread").doesNotContain("\tat ");
+      assertThat(clients.session("alice").whoAmI(dev.sealdrop.protocol.v1.WhoAmIRequest.getDefaultInstance())
+          .getIdentity()).as("the first server runs on").isEqualTo("alice");
+    }
+  }
+
   @Test
   void aPortInUseAndAnUnusableDevPkiAreOneErrorLineNotAStackTrace() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
