@@ -24,7 +24,6 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -262,8 +261,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
 
   /** As {@code openssl x509 -noout -serial} prints it (upper-case hex), which {@code admin identities revoke} takes. */
   static String serial(X509Certificate c) {
-    String hex = c.getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
-    return hex.length() % 2 == 0 ? hex : "0" + hex;
+    return CertificateSerials.shown(c.getSerialNumber());
   }
 
   /**

@@ -36,8 +36,7 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
    * prints it (upper-case hex, an even number of digits); empty if the server did not say.
    */
   static String serial(SshKey k) {
-    String hex = k.getCertificateSerial().toUpperCase(java.util.Locale.ROOT);
-    return hex.length() % 2 == 0 ? hex : "0" + hex;
+    return CertificateSerials.shown(k.getCertificateSerial());
   }
 
   @Override

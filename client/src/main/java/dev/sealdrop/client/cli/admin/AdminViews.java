@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.CertificateSerials;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.protocol.v1.AdminFile;
 import dev.sealdrop.protocol.v1.AdminGrant;
@@ -63,7 +64,7 @@ final class AdminViews {
     timeField(g, "created_at", i.getCreatedAtMillis());
     g.writeArrayFieldStart("revoked_certificate_serials");
     for (String s : i.getRevokedCertificateSerialsList()) {
-      g.writeString(s);
+      g.writeString(CertificateSerials.shown(s));
     }
     g.writeEndArray();
     g.writeEndObject();
@@ -76,7 +77,8 @@ final class AdminViews {
   static void identityLine(PrintWriter out, IdentityInfo i) {
     out.printf("%-24s  %-10s  %-8s  %s%s%n", TerminalText.clean(i.getIdentity()), role(i.getRole()),
         state(i.getState()), time(i.getCreatedAtMillis()), i.getRevokedCertificateSerialsCount() == 0 ? ""
-            : "  revoked certificates: " + TerminalText.clean(String.join(",", i.getRevokedCertificateSerialsList())));
+            : "  revoked certificates: " + TerminalText.clean(String.join(",", i.getRevokedCertificateSerialsList()
+                .stream().map(CertificateSerials::shown).toList())));
   }
 
   static void grant(JsonGenerator g, AdminGrant x) throws IOException {

@@ -174,13 +174,21 @@ class AdminCommandsTest {
     as("carol", json("admin", "identities", "add", "gina", "--role", "acquirer")).assertExit(0);
     // what the hint's `openssl x509 -noout -serial -in CERT` prints, and what `openssl x509 -text` shows
     assertThat(as("carol", json("admin", "identities", "revoke", "gina", "--certificate",
-        "serial=0C92215C12D3F174F4F9AE4AE5FE0233")).assertExit(0).out()).contains("c92215c12d3f174f4f9ae4ae5fe0233");
+        "serial=0C92215C12D3F174F4F9AE4AE5FE0233")).assertExit(0).out()).contains("0C92215C12D3F174F4F9AE4AE5FE0233");
     as("carol", json("admin", "identities", "revoke", "gina", "--certificate",
         "0c:92:21:5c:12:d3:f1:74:f4:f9:ae:4a:e5:fe:02:34")).assertExit(0);
+    // and as the server stores it (lower case, no leading zero)
+    as("carol", json("admin", "identities", "revoke", "gina", "--certificate",
+        "c92215c12d3f174f4f9ae4ae5fe0235")).assertExit(0);
+    // shown as openssl prints it (upper case, an even number of digits), so an admin can match it
     assertThat(as("carol", json("admin", "identities", "list")).assertExit(0).list("identities"))
         .filteredOn(i -> "gina".equals(i.get("identity"))).singleElement()
-        .satisfies(i -> assertThat(String.valueOf(i.get("revoked_certificate_serials")))
-            .contains("c92215c12d3f174f4f9ae4ae5fe0233").contains("c92215c12d3f174f4f9ae4ae5fe0234"));
+        .satisfies(i -> assertThat(i.get("revoked_certificate_serials")).asList().containsExactlyInAnyOrder(
+            "0C92215C12D3F174F4F9AE4AE5FE0233", "0C92215C12D3F174F4F9AE4AE5FE0234", "0C92215C12D3F174F4F9AE4AE5FE0235"));
+    assertThat(as("carol", "admin", "identities", "list").assertExit(0).out().lines()
+        .filter(l -> l.startsWith("gina ")).findFirst().orElseThrow()).contains("revoked certificates: ")
+        .contains("0C92215C12D3F174F4F9AE4AE5FE0233").contains("0C92215C12D3F174F4F9AE4AE5FE0235")
+        .doesNotContain("c92215c");
     CliRun bad = as("carol", json("admin", "identities", "revoke", "gina", "--certificate", "serial=zz")).assertExit(2);
     assertThat(bad.object("error")).containsEntry("reason", "BAD_SERIAL");
     assertThat(bad.err()).contains("serial=0C92");
