@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.ShellWords;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.Pem;
@@ -66,8 +67,9 @@ final class InitCommand extends SealdropSubcommand {
       // the renewal spelled out with the files given, the profile named: it is most often what was meant
       throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
           "if --cert is a renewed certificate of the profile's identity, keep your keys: `sealdrop --home "
-              + shellWord(profile.dir().toString()) + " keys renew --cert " + shellWord(cert.toString()) + " --key "
-              + shellWord(key.toString()) + "`; otherwise use another --home, or pass --force to replace the profile"
+              + ShellWords.of(profile.dir().toString()) + " keys renew --cert " + ShellWords.of(cert.toString())
+              + " --key " + ShellWords.of(key.toString()) + "`; otherwise use another --home, or pass --force to replace"
+              + " the profile"
               + " (files sealed for the old keys become unreadable)");
     }
     for (Path p : List.of(cert, key, ca)) {
@@ -99,11 +101,6 @@ final class InitCommand extends SealdropSubcommand {
         caCertificate.getSubjectX500Principal().getName()));
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
     session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`");
-  }
-
-  /** {@code s} as one word of a POSIX shell command line: as it is if that is safe, else in single quotes. */
-  static String shellWord(String s) {
-    return !s.isEmpty() && s.matches("[A-Za-z0-9_./:@%+=,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)

@@ -2,6 +2,7 @@ package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.ProgressFactory;
+import dev.sealdrop.client.cli.output.ShellWords;
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -64,7 +65,7 @@ final class Session implements AutoCloseable {
    */
   String nextCommand(String rest) {
     return "sealdrop " + (root.globals().home() == null ? ""
-        : "--home " + InitCommand.shellWord(profile().dir().toString()) + " ") + rest;
+        : "--home " + ShellWords.of(profile().dir().toString()) + " ") + rest;
   }
 
   ProfileConfig config() throws KeyStoreFailure, UsageFailure {

@@ -390,7 +390,8 @@ class KeysRenewTest {
     String quotedKey = "'" + renewed.keyFile().toString().replace("'", "'\\''") + "'";
     assertThat(quotedCert).contains("hal'\\''s renewal");
     assertThat((String) exists.jsonError().get("hint")).contains("`sealdrop --home "
-        + InitCommand.shellWord(hal.home().toString()) + " keys renew --cert " + quotedCert + " --key " + quotedKey
+        + dev.sealdrop.client.cli.output.ShellWords.of(hal.home().toString()) + " keys renew --cert " + quotedCert
+        + " --key " + quotedKey
         + "`");
     assertUnchanged(hal, before);
     hal.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key", renewed.keyFile().toString())

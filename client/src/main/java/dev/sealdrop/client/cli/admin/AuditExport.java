@@ -7,6 +7,7 @@ import dev.sealdrop.audit.VerificationResult;
 import dev.sealdrop.client.cli.OutputFile;
 import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.ShellWords;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -140,8 +141,12 @@ final class AuditExport {
         out.println("Wrote " + w.file() + ": " + r.records() + " records, " + w.bytes() + " bytes, chain head "
             + r.head());
         out.println("Audit key (as announced by the server): " + w.key().encoded());
-        out.println("Verify it with: sealdrop audit verify " + w.file() + " --key '" + w.key().encoded()
-            + "' --checkpoints DIR");
+        // a command to copy: the path and key as shell words (a path may hold blanks or quotes)
+        out.println("Verify it with: sealdrop audit verify " + ShellWords.of(w.file().toString()) + " --key "
+            + ShellWords.of(w.key().encoded()) + " --checkpoints DIR");
+        out.println("  DIR: a folder of checkpoints kept outside the server, e.g. a transferor's or acquirer's"
+            + " ~/.sealdrop/checkpoints/ (each CLI keeps those the server sent it); they prove the log was not"
+            + " rewritten since. Without --checkpoints the export is checked against its own signatures only.");
       }
     };
   }

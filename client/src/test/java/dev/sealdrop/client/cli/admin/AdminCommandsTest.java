@@ -184,7 +184,8 @@ class AdminCommandsTest {
     assertThat(as("carol", json("admin", "identities", "list")).assertExit(0).list("identities"))
         .filteredOn(i -> "gina".equals(i.get("identity"))).singleElement()
         .satisfies(i -> assertThat(i.get("revoked_certificate_serials")).asList().containsExactlyInAnyOrder(
-            "0C92215C12D3F174F4F9AE4AE5FE0233", "0C92215C12D3F174F4F9AE4AE5FE0234", "0C92215C12D3F174F4F9AE4AE5FE0235"));
+            "0C92215C12D3F174F4F9AE4AE5FE0233", "0C92215C12D3F174F4F9AE4AE5FE0234",
+            "0C92215C12D3F174F4F9AE4AE5FE0235"));
     assertThat(as("carol", "admin", "identities", "list").assertExit(0).out().lines()
         .filter(l -> l.startsWith("gina ")).findFirst().orElseThrow()).contains("revoked certificates: ")
         .contains("0C92215C12D3F174F4F9AE4AE5FE0233").contains("0C92215C12D3F174F4F9AE4AE5FE0235")
@@ -315,6 +316,17 @@ class AdminCommandsTest {
     CliRun verified = Cli.raw(Map.of(), "audit", "verify", out.toString(), "--key",
         (String) doc.get("verifier_key"), "--json").assertExit(0);
     assertThat(verified.json()).containsEntry("records", doc.get("records")).containsEntry("head", doc.get("head"));
+
+    // the human output's command can be pasted into a shell as it is, whatever the path, and says what DIR is
+    Path odd = root.resolve("deal 42's audit.jsonl");
+    String human = as("carol", "admin", "audit", "export", "-o", odd.toString()).assertExit(0).out();
+    String command = human.lines().filter(l -> l.startsWith("Verify it with: sealdrop ")).findFirst().orElseThrow()
+        .substring("Verify it with: sealdrop ".length());
+    Process echo = new ProcessBuilder("sh", "-c", "printf '%s\\n' " + command).redirectErrorStream(true).start();
+    assertThat(new String(echo.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines())
+        .containsExactly("audit", "verify", odd.toString(), "--key", (String) doc.get("verifier_key"), "--checkpoints",
+            "DIR");
+    assertThat(human).contains("  DIR: a folder of checkpoints kept outside the server");
 
     assertThat(as("carol", json("admin", "audit", "export", "-o", out.toString())).assertExit(2).object("error"))
         .containsEntry("reason", "FILE_EXISTS");
