@@ -131,7 +131,8 @@ public final class AdminOperations {
   public Closed revokeIdentity(Caller c, String name, String serialHex, String reason) {
     boolean certOnly = serialHex != null && !serialHex.isEmpty();
     Map<String, String> details = certOnly ? Map.of("serial", serialHex, "reason", trim(reason)) : reasonDetail(reason);
-    return act(c, certOnly ? "admin.certificate.revoke" : "admin.identity.revoke", identityObject(name), details, () -> {
+    String action = certOnly ? "admin.certificate.revoke" : "admin.identity.revoke";
+    return act(c, action, identityObject(name), details, () -> {
       requireOther(c, name, "revoke");
       existing(name);
       if (certOnly) {
