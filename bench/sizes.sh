@@ -49,7 +49,7 @@ timed() {
   sync
   local t0; t0=$(now)
   "$@"
-  elapsed "$t0" "$(now)" >>"$OUT/$label.times"
+  printf '%s\n' "$(elapsed "$t0" "$(now)")" >>"$OUT/$label.times"
 }
 sd_send() { sealdrop --home "$OUT/profiles/alice" --json send "$1" --to bob >"$OUT/last.json" 2>"$OUT/last.err" \
   || { cat "$OUT/last.err" >&2; die "sealdrop send $1 failed"; }; }
