@@ -18,7 +18,7 @@ public final class Main {
     }
     CliLogging.routeJavaUtilLogging();
     CompilerBudget.applyInBackground();
-    picocli.CommandLine cl = Sealdrop.commandLine(top);
+    picocli.CommandLine cl = Sealdrop.commandLine(top, args);
     int code;
     try {
       code = cl.execute(args);

@@ -6,7 +6,6 @@ import dev.sealdrop.client.failure.UsageFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,14 +15,26 @@ import picocli.CommandLine;
 public final class Sealdrop {
   private Sealdrop() {}
 
+  /** The whole command line, every command in it. */
   public static CommandLine commandLine(CliEnvironment environment) {
-    return commandLine(new SealdropCommand(environment));
+    return commandLine(new SealdropCommand(environment), TopCommands.ALL);
   }
 
-  /** The command line around {@code top}, made beforehand (so that its output exists before picocli's model). */
-  static CommandLine commandLine(SealdropCommand top) {
+  /** The command line that runs {@code args}: with the models of only the commands they can need ({@link TopCommands}). */
+  public static CommandLine commandLine(CliEnvironment environment, String[] args) {
+    return commandLine(new SealdropCommand(environment), args);
+  }
+
+  /** As {@link #commandLine(CliEnvironment, String[])}, around {@code top}, made beforehand (so that its output exists before picocli's model). */
+  static CommandLine commandLine(SealdropCommand top, String[] args) {
+    return commandLine(top, TopCommands.neededFor(args));
+  }
+
+  private static CommandLine commandLine(SealdropCommand top, List<Class<?>> commands) {
     CommandLine cl = new CommandLine(top);
-    replaceHelpCommand(cl);
+    for (Class<?> c : commands) {
+      cl.addSubcommand(TopCommands.name(c), c);
+    }
     cl.registerConverter(java.nio.file.Path.class, EmptyArgument::path);
     ErrorReporter reporter = new ErrorReporter();
     cl.setExecutionExceptionHandler(reporter);
@@ -215,16 +226,6 @@ public final class Sealdrop {
       }
       return ExitCodes.OK.code();
     }
-  }
-
-  /** Puts {@link HelpCommand} in the place of picocli's, keeping the order of the commands. */
-  private static void replaceHelpCommand(CommandLine cl) {
-    Map<String, CommandLine> subcommands = new LinkedHashMap<>(cl.getSubcommands());
-    for (String name : subcommands.keySet()) {
-      cl.getCommandSpec().removeSubcommand(name);
-    }
-    subcommands.forEach((name, sub) -> cl.addSubcommand(name,
-        sub.getCommand() instanceof CommandLine.HelpCommand ? new HelpCommand() : sub));
   }
 
   private static String[] versions(CommandLine cmd) {

@@ -15,10 +15,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "sealdrop", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"End-to-end encrypted, one-time file transfer.",
         "Files are sealed on your machine for the recipient's keys; the server only ever holds ciphertext."},
-    subcommands = {CommandLine.HelpCommand.class, InitCommand.class, KeysCommand.class, SealCommand.class,
-        OpenCommand.class, SendCommand.class, InboxCommand.class, ReceiveCommand.class, GrantsCommand.class,
-        UploadedFilesCommand.class, GrantCommand.class,
-        dev.sealdrop.client.cli.admin.AdminCommand.class, dev.sealdrop.client.cli.audit.AuditCommand.class},
     footer = {
         "  # alice, once: create a profile and publish her keys",
         "  export SEALDROP_HOME=~/.sealdrop-alice",

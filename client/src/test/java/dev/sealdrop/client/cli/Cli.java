@@ -65,7 +65,7 @@ public final class Cli {
   }
 
   private static CliRun run(CliEnvironment environment, String... args) {
-    CommandLine cl = Sealdrop.commandLine(environment);
+    CommandLine cl = Sealdrop.commandLine(environment, args); // as Main builds it
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));

@@ -440,6 +440,36 @@ class HelpAndUsageTest {
     }
   }
 
+  @Test
+  void aCommandLineNamingOneCommandGetsThatCommandsModelAloneAndTheSameOneAsTheWholeTree() {
+    CliEnvironment env = CliEnvironment.forTest(Map.of(), Path.of("."));
+    CommandLine whole = Sealdrop.commandLine(env);
+    List<String> names = whole.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
+    assertThat(names).contains("send", "receive", "admin", "audit").hasSize(TopCommands.ALL.size() - 1);
+    for (String name : names) {
+      // global options before the command, --home's value looking like a command
+      for (String[] args : List.of(new String[] {name, "x"}, new String[] {"--json", "--home", "inbox", name},
+          new String[] {"--verbose", "--home=send", name, "--help"})) {
+        CommandLine one = Sealdrop.commandLine(env, args);
+        assertThat(one.getSubcommands().keySet()).as("commands built for %s", List.of(args)).containsExactly(name);
+        List<CommandLine> alone = allCommands(one.getSubcommands().get(name));
+        List<CommandLine> inWhole = allCommands(whole.getSubcommands().get(name));
+        assertThat(alone).hasSameSizeAs(inWhole);
+        for (int i = 0; i < alone.size(); i++) {
+          assertThat(alone.get(i).getUsageMessage(CommandLine.Help.Ansi.OFF)).as("usage of %s built alone",
+              alone.get(i).getCommandSpec().qualifiedName(" "))
+              .isEqualTo(inWhole.get(i).getUsageMessage(CommandLine.Help.Ansi.OFF));
+        }
+      }
+    }
+    // no command named, help, or a word that is no command: every command (help lists them, errors suggest one)
+    for (String[] args : List.of(new String[0], new String[] {"--version"}, new String[] {"--help", "send"},
+        new String[] {"help", "send"}, new String[] {"sned"}, new String[] {"--home"}, new String[] {"--nosuch", "send"})) {
+      assertThat(Sealdrop.commandLine(env, args).getSubcommands().keySet()).as("commands built for %s", List.of(args))
+          .containsExactlyElementsOf(whole.getSubcommands().keySet());
+    }
+  }
+
   private static List<CommandLine> allCommands(CommandLine root) {
     List<CommandLine> all = new ArrayList<>(List.of(root));
     for (CommandLine sub : root.getSubcommands().values()) {
