@@ -7,6 +7,8 @@ import dev.sealdrop.keys.CertificateKeys;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -63,17 +65,26 @@ public final class ChannelFactory {
   }
 
   public ManagedChannel open(HostPort server) throws KeyStoreFailure {
+    SslContext tls = sslContext();
+    EventLoopGroup loop = SingleLoopChannel.newLoop();
     NettyChannelBuilder builder = NettyChannelBuilder.forAddress(server.host(), server.port())
+        .eventLoopGroup(loop)
+        .channelType(NioSocketChannel.class)
         .intercept(Delivery.INTERCEPTOR);
     if (checkpointsDir != null) {
       builder.intercept(new CheckpointKeeper(checkpointsDir));
     }
-    return builder
-        .sslContext(sslContext())
-        .maxInboundMessageSize(MAX_INBOUND_BYTES)
-        .flowControlWindow(4 << 20) // 1 MiB download messages never wait for a window update
-        .keepAliveTime(60, TimeUnit.SECONDS)
-        .build();
+    try {
+      return SingleLoopChannel.of(builder
+          .sslContext(tls)
+          .maxInboundMessageSize(MAX_INBOUND_BYTES)
+          .flowControlWindow(4 << 20) // 1 MiB download messages never wait for a window update
+          .keepAliveTime(60, TimeUnit.SECONDS)
+          .build(), loop);
+    } catch (RuntimeException e) {
+      loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw e;
+    }
   }
 
   /**
@@ -131,12 +142,13 @@ public final class ChannelFactory {
     }
   }
 
-  /** Closes a channel, waiting briefly for calls in flight. */
+  /** Closes a channel, waiting briefly for calls in flight, and its event loop. */
   public static void close(ManagedChannel channel) {
     channel.shutdown();
     try {
       if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
         channel.shutdownNow();
+        channel.awaitTermination(1, TimeUnit.SECONDS); // so that its event loop stops too
       }
     } catch (InterruptedException e) {
       channel.shutdownNow();

@@ -74,6 +74,16 @@ final class FakeServer implements AutoCloseable {
   /** The TLS protocol of each call, as the server saw it. */
   final List<String> protocols = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** Name prefix of the server's threads. */
+  static final String THREADS = "fake-server-";
+  private final io.netty.channel.EventLoopGroup boss = loop("boss");
+  private final io.netty.channel.EventLoopGroup workers = loop("worker");
+
+  private static io.netty.channel.EventLoopGroup loop(String name) {
+    return new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+        new io.netty.util.concurrent.DefaultThreadFactory(THREADS + name, true), io.netty.channel.nio.NioIoHandler.newFactory());
+  }
+
   private FakeServer(SslContext tls) throws IOException {
     io.grpc.ServerInterceptor recordTls = new io.grpc.ServerInterceptor() {
       @Override
@@ -84,7 +94,10 @@ final class FakeServer implements AutoCloseable {
         return next.startCall(call, headers);
       }
     };
+    // its own loops, named, so that tests can tell the client's threads from the server's (ChannelThreadsTest)
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).sslContext(tls)
+        .bossEventLoopGroup(boss).workerEventLoopGroup(workers)
+        .channelType(io.netty.channel.socket.nio.NioServerSocketChannel.class)
         .addService(io.grpc.ServerInterceptors.intercept(new Keys(), recordTls))
         .addService(io.grpc.ServerInterceptors.intercept(new Transfer(), recordTls)).build().start();
   }
@@ -118,6 +131,8 @@ final class FakeServer implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
   }
 
   private Grant grant() {
