@@ -89,10 +89,15 @@ class LauncherScriptTest {
   void theHeapIsCappedAt512MibUnlessTheUserSizesItAnywhere() throws Exception {
     Run capped = run(Map.of("SEALDROP_CDS", "0"), "inbox");
     assertThat(capped.exit()).isZero();
-    assertThat(capped.out()).contains("-Xmx512m");
+    assertThat(capped.out()).contains("-Xmx512m").contains("-Xmn192m");
     assertThat(maxHeapMib(capped)).isBetween(400L, 512L);
     Run bigger = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-Xmx1g"), "inbox");
-    assertThat(bigger.out()).doesNotContain("-Xmx512m");
+    assertThat(bigger.out()).doesNotContain("-Xmx512m").doesNotContain("-Xmn192m");
+    for (String young : List.of("-Xmn64m", "-XX:NewSize=64m", "-XX:MaxNewSize=300m")) {
+      Run own = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", young), "inbox");
+      assertThat(own.exit()).as("with " + young + ": " + own.err()).isZero();
+      assertThat(own.out()).as("with " + young).doesNotContain("-Xmx512m").doesNotContain("-Xmn192m");
+    }
     assertThat(maxHeapMib(bigger)).isBetween(800L, 1024L);
     Run initial = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-Xms600m"), "inbox");
     assertThat(initial.exit()).as("an initial heap above 512 MiB still starts: " + initial.err()).isZero();
@@ -121,6 +126,25 @@ class LauncherScriptTest {
         assertThat(r.out()).as(version).doesNotContain("unsafe").contains("java-arg [inbox]");
       }
     }
+  }
+
+  @Test
+  void transparentHugePagesAreAskedForExactlyWhereTheKernelGivesThemOnRequest() throws Exception {
+    Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+    boolean onRequest = Files.isReadable(setting) && Files.readString(setting).contains("[madvise]");
+    Run r = run(Map.of("SEALDROP_CDS", "0"), "inbox");
+    assertThat(r.exit()).isZero();
+    assertThat(r.err()).as("no JVM warning about huge pages").doesNotContain("TransparentHugePages");
+    if (onRequest) {
+      assertThat(r.out()).contains("-XX:+UseTransparentHugePages");
+    } else {
+      assertThat(r.out()).doesNotContain("UseTransparentHugePages");
+    }
+    Run off = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-XX:-UseTransparentHugePages"), "inbox");
+    // the user's option comes after the launcher's, so it wins
+    List<String> jvm = off.out().lines().filter(l -> l.startsWith("jvm ")).toList();
+    assertThat(jvm).singleElement().satisfies(l -> assertThat(l.lastIndexOf("-XX:-UseTransparentHugePages"))
+        .isGreaterThan(l.lastIndexOf("-XX:+UseTransparentHugePages")));
   }
 
   private static long maxHeapMib(Run r) {
