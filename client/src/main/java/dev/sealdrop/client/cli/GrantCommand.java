@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
  * (e.g. by SFTP into /outbox/). The recipient's key bundle is verified and pinned as {@code send}
  * does, and the file must be sealed for that key: a grant the recipient could not open is refused.
  */
-@Command(name = "grant", mixinStandardHelpOptions = true,
+@Command(name = GrantCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Create a one-time grant for IDENTITY on FILE_ID, a file you already uploaded (see `sealdrop files`);"
         + " prints the grant token.",
         "The recipient's key bundle is fetched, verified against your CA and pinned on first use; the file must be"
@@ -28,6 +28,9 @@ import picocli.CommandLine.Parameters;
         "      --to bob --expires 72h --downloads 1",
         "  TOKEN=$(sealdrop grant \"$ID\" --to bob --json | jq -r .token)"})
 final class GrantCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "grant";
+
   @Parameters(index = "0", paramLabel = "FILE_ID", description = "The uploaded file (see `sealdrop files`).")
   String fileId;
 

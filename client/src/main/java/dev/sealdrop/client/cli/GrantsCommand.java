@@ -15,11 +15,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code sealdrop grants}: the grants you created; {@code grants revoke ID}. */
-@Command(name = "grants", mixinStandardHelpOptions = true,
+@Command(name = GrantsCommand.NAME, mixinStandardHelpOptions = true,
     description = "List the grants you created, with their state.",
     subcommands = GrantsCommand.Revoke.class,
     footer = {"  sealdrop grants", "  sealdrop grants --json", "  sealdrop grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67"})
 final class GrantsCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "grants";
+
   @Override
   void run(Session session) throws Exception {
     List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,

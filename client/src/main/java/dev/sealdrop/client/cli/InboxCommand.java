@@ -12,10 +12,13 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code sealdrop inbox}: grants addressed to you. */
-@Command(name = "inbox", mixinStandardHelpOptions = true,
+@Command(name = InboxCommand.NAME, mixinStandardHelpOptions = true,
     description = "List the grants addressed to you, with sender, state, size and expiry.",
     footer = {"  sealdrop inbox", "  sealdrop inbox --json"})
 final class InboxCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "inbox";
+
   @Override
   void run(Session session) throws Exception {
     List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,

@@ -27,7 +27,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sealdrop init}: creates a profile with fresh, passphrase-encrypted keys. */
-@Command(name = "init", mixinStandardHelpOptions = true,
+@Command(name = InitCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Create a profile: generate your encryption and signing keys, store them encrypted with a "
         + "passphrase, and remember the server, your client certificate and the CA.",
         "Your key bundle is signed with your certificate's key; publish it with `sealdrop keys publish`."},
@@ -36,6 +36,9 @@ import picocli.CommandLine.Option;
         "      --cert certs-dev/out/alice.crt --key certs-dev/out/alice.key \\",
         "      --ca certs-dev/out/ca.crt"})
 final class InitCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "init";
+
   @Option(names = "--server", required = true, paramLabel = "HOST:PORT", description = "The transfer server.")
   String server;
 

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sealdrop keys}: publish, show and export key bundles. */
-@Command(name = "keys", mixinStandardHelpOptions = true,
+@Command(name = KeysCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Publish your key bundle, show fingerprints (yours or another identity's), export or import bundles.",
         "Renew the client certificate your keys are signed with, keeping the keys.",
         "Register, list and remove the SSH public keys you log in to the SFTP door with."},
@@ -41,6 +41,9 @@ import picocli.CommandLine.Parameters;
         "  sealdrop keys add-ssh ~/.ssh/id_ed25519.pub", "  sealdrop keys list-ssh",
         "  sealdrop keys remove-ssh SHA256:..."})
 final class KeysCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "keys";
+
   @Override
   void run(Session session) {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show, export, import, renew, add-ssh, list-ssh or remove-ssh");

@@ -31,13 +31,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sealdrop open}: offline opening; plaintext appears only after full verification. */
-@Command(name = "open", mixinStandardHelpOptions = true,
+@Command(name = OpenCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Open a sealed FILE offline into PATH, verifying every chunk and the sender's signature first.",
         "The sender must be you or an identity whose key you pinned (`sealdrop keys show SENDER`).",
         "If PATH is a folder, the file gets its original (sanitised) name inside it."},
     footer = {"  sealdrop open clients.csv.sealed -o clients.csv", "  sealdrop open clients.csv.sealed -o ~/Downloads/"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses input and output paths")
 final class OpenCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "open";
+
   /** More than any header (it holds at most 32 recipients' stanzas): where to stop looking for one. */
   private static final long HEADER_READ_LIMIT = 1 << 20;
 

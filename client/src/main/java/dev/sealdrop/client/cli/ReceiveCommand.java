@@ -49,7 +49,7 @@ import picocli.CommandLine.Parameters;
  * sender against their verified bundle, write under the original (sanitised) name only after
  * full verification, and confirm so the download counts.
  */
-@Command(name = "receive", mixinStandardHelpOptions = true,
+@Command(name = ReceiveCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Redeem a grant TOKEN, download and verify the file, and write it into DIR under its original "
         + "(sanitised) name.",
         "Your keys are unlocked before the grant is redeemed, so a wrong passphrase consumes nothing.",
@@ -57,6 +57,9 @@ import picocli.CommandLine.Parameters;
     footer = {"  sealdrop receive \\", "    sdg_Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c -o ~/Downloads", "  sealdrop receive \"$TOKEN\" --json"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the output folder")
 final class ReceiveCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "receive";
+
   @Parameters(index = "0", paramLabel = "TOKEN", description = "The grant token the sender gave you.")
   String token;
 

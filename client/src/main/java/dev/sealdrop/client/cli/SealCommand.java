@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sealdrop seal}: offline sealing, for files that travel another way. */
-@Command(name = "seal", mixinStandardHelpOptions = true,
+@Command(name = SealCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Seal FILE for one or more recipients, offline, into OUT (ciphertext only).",
         "Each --to is an identity whose key you pinned (`sealdrop keys show NAME`) or a bundle file"
             + " (`sealdrop keys export`), verified against your CA."},
@@ -38,6 +38,9 @@ import picocli.CommandLine.Parameters;
 @SuppressFBWarnings(value = {"PATH_TRAVERSAL_IN", "PATH_TRAVERSAL_OUT"},
     justification = "the local user chooses input and output files")
 final class SealCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "seal";
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The file to seal.")
   Path file;
 

@@ -188,10 +188,12 @@ public final class Sealdrop {
    * --help} prints it (as text, or {@code {"ok":true,"usage":TEXT}} under {@code --json}); any word
    * that is not a subcommand at its level is the usage error {@code UNKNOWN_COMMAND}.
    */
-  @CommandLine.Command(name = "help",
+  @CommandLine.Command(name = HelpCommand.NAME,
       description = "Show the usage of a command, e.g. admin files purge: the same as COMMAND --help.",
       footer = {"  sealdrop help send", "  sealdrop help admin files purge", "  sealdrop help keys add-ssh --json"})
   static final class HelpCommand implements Callable<Integer> {
+    static final String NAME = "help";
+
     @CommandLine.Mixin
     GlobalOptions globals;
 

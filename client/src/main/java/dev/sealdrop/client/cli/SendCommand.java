@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
  * {@code sealdrop send}: verify the recipient's key, seal while uploading (never a plaintext
  * temp file), create a one-time grant, print its token. Re-running after a broken connection resumes.
  */
-@Command(name = "send", mixinStandardHelpOptions = true,
+@Command(name = SendCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Seal FILE for IDENTITY while uploading it, and create a one-time grant; prints the grant token.",
         "The recipient's key bundle is fetched, verified against your CA and pinned on first use.",
         "If its connection breaks, run the same command again: it resumes where the server stopped.",
@@ -43,6 +43,9 @@ import picocli.CommandLine.Parameters;
         "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the file to send")
 final class SendCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "send";
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The file to send.")
   Path file;
 

@@ -14,13 +14,16 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code sealdrop files}: the sealed files you uploaded, however they arrived (send, or SFTP's /outbox/). */
-@Command(name = "files", mixinStandardHelpOptions = true,
+@Command(name = UploadedFilesCommand.NAME, mixinStandardHelpOptions = true,
     description = {"List the sealed files you uploaded, by `sealdrop send` or by SFTP into /outbox/.",
         "Each with its file id, size, fingerprint, upload time, and the key fingerprints of the recipients it is"
             + " sealed for.",
         "Grant one to a recipient with `sealdrop grant FILE_ID --to IDENTITY`."},
     footer = {"  sealdrop files", "  ID=$(sealdrop files --json | jq -r '.files[-1].file_id')"})
 final class UploadedFilesCommand extends SealdropSubcommand {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  static final String NAME = "files";
+
   @Override
   void run(Session session) throws Exception {
     List<FileInfo> files = ServerConnection.call(GrpcFailures.Op.LIST,

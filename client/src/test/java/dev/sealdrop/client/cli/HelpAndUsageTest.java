@@ -463,11 +463,26 @@ class HelpAndUsageTest {
       }
     }
     // no command named, help, or a word that is no command: every command (help lists them, errors suggest one)
-    for (String[] args : List.of(new String[0], new String[] {"--version"}, new String[] {"--help", "send"},
+    // --version alone: the root's model only, and the same version text
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"--json", "-V", "--home", "x"})) {
+      CommandLine root = Sealdrop.commandLine(env, args);
+      assertThat(root.getSubcommands()).as("commands built for %s", List.of(args)).isEmpty();
+      assertThat(root.getCommandSpec().versionProvider()).isNotNull();
+    }
+    assertThat(Cli.raw(Map.of(), "--version").assertExit(0).out()).isEqualTo(versionOfTheWholeTree());
+    for (String[] args : List.of(new String[0], new String[] {"--version", "send"}, new String[] {"--help", "send"},
         new String[] {"help", "send"}, new String[] {"sned"}, new String[] {"--home"}, new String[] {"--nosuch", "send"})) {
       assertThat(Sealdrop.commandLine(env, args).getSubcommands().keySet()).as("commands built for %s", List.of(args))
           .containsExactlyElementsOf(whole.getSubcommands().keySet());
     }
+  }
+
+  private static String versionOfTheWholeTree() {
+    CommandLine whole = Sealdrop.commandLine(CliEnvironment.forTest(Map.of(), Path.of(".")));
+    java.io.StringWriter out = new java.io.StringWriter();
+    whole.setOut(new java.io.PrintWriter(out, true));
+    assertThat(whole.execute("--version")).isZero();
+    return out.toString();
   }
 
   private static List<CommandLine> allCommands(CommandLine root) {

@@ -9,12 +9,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code sealdrop audit}: offline work on audit exports. */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(name = AuditCommand.NAME, mixinStandardHelpOptions = true,
     description = "Verify an audit export offline (no profile, no server needed).",
     subcommands = AuditVerifyCommand.class,
     footer = {"  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" \\",
         "      --checkpoints ~/.sealdrop/checkpoints"})
 public final class AuditCommand implements Callable<Integer> {
+  /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
+  public static final String NAME = "audit";
+
   @Mixin
   GlobalOptions globals;
 
