@@ -257,6 +257,21 @@ class LauncherScriptTest {
   }
 
   @Test
+  void anArchiveIsUsedOnlyFromAFolderNeitherGroupNorOthersCanWrite() throws Exception {
+    run(Map.of(), "send");
+    assertThat(archives()).hasSize(1);
+    Path folder = cache.resolve("sealdrop");
+    for (String mode : List.of("rwxrwx---", "rwx---rwx", "rwx----w-", "rwx-w----")) {
+      Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(mode));
+      assertThat(run(Map.of(), "inbox").out()).as("folder " + mode).doesNotContain("SharedArchiveFile");
+    }
+    for (String mode : List.of("rwx------", "rwxr-xr-x", "rwxr-x--x")) {
+      Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(mode));
+      assertThat(run(Map.of(), "inbox").out()).as("folder " + mode).contains("SharedArchiveFile");
+    }
+  }
+
+  @Test
   void aNewJarGetsNewArchivesAndTheOldOnesAreDeleted() throws Exception {
     run(Map.of(), "send");
     List<Path> before = archives();
