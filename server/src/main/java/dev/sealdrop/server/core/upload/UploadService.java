@@ -171,12 +171,48 @@ public final class UploadService {
    * refusal (object {@code upload:} and the id it named, if any), and returns it to be thrown: a
    * refused {@link #begin}, or a stream the door refused before it named an upload (its first
    * message without a start, or no message at all), so that every refused upload stream is in
-   * the audit log.
+   * the audit log. The id is recorded only if it is well formed (normalised, {@link
+   * dev.sealdrop.server.core.RequestFields#idOrEmpty}): what a client sent as an upload id may be
+   * a token or any junk pasted there, and the audit log is append-only.
    */
   public RuntimeException refused(Principal caller, String uploadId, RuntimeException refusal) {
-    String id = uploadId == null ? "" : uploadId;
-    audit.record(caller, "upload.abort", "upload:" + id, Audit.resultOf(refusal), Map.of("upload-id", id));
+    String id = dev.sealdrop.server.core.RequestFields.idOrEmpty(UPLOAD_PREFIX, uploadId);
+    audit.record(caller, "upload.abort", "upload:" + id, Audit.resultOf(refusal),
+        id.isEmpty() ? Map.of() : Map.of("upload-id", id));
     return refusal;
+  }
+
+  /**
+   * Audits a refusal of a message that came after the one with {@code finish}, on a stream whose
+   * upload was already committed (as {@code upload.commit}) as file {@code fileId}: {@code
+   * upload.abort} with the refusal (the commit stands; the record says the stream did not end as it
+   * should have), and returns it to be thrown.
+   */
+  public RuntimeException refusedAfterCommit(Principal caller, String uploadId, String fileId,
+      RuntimeException refusal) {
+    audit.record(caller, "upload.abort", "upload:" + uploadId, Audit.resultOf(refusal),
+        Map.of("upload-id", uploadId, "file-id", fileId));
+    return refusal;
+  }
+
+  /**
+   * Audits an Upload stream that ended before any message named an upload (its client cancelled it,
+   * or the server closed it), as {@code upload.abort} with object {@code upload:} and why it stopped:
+   * the lockdown or revocation that applies now, or {@code interrupted}; as a stream interrupted
+   * after its start is ({@link UploadSession#interrupted}).
+   */
+  public void interruptedBeforeStart(Principal caller) {
+    String why;
+    try {
+      gate.check("uploading");
+      identities.authenticate(caller.certificate(), caller.origin());
+      why = Audit.INTERRUPTED;
+    } catch (dev.sealdrop.server.core.SealdropException e) {
+      why = Audit.resultOf(e);
+    } catch (RuntimeException e) {
+      why = Audit.INTERRUPTED;
+    }
+    audit.record(caller, "upload.abort", "upload:", why, Map.of());
   }
 
   private UploadSession doBegin(Principal caller, String rawId, long offset) {

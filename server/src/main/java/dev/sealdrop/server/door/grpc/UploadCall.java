@@ -61,9 +61,13 @@ final class UploadCall implements StreamObserver<UploadRequest> {
   }
 
   private synchronized void ended() {
+    boolean answered = done;
     done = true;
     if (session != null) {
       session.interrupted();
+    } else if (!answered) {
+      // cancelled (or closed by the server) before any message: audited as other aborted streams are
+      uploads.interruptedBeforeStart(caller);
     }
   }
 
@@ -74,11 +78,13 @@ final class UploadCall implements StreamObserver<UploadRequest> {
     }
     try {
       if (committed != null) {
-        // the session ended with the commit: fail() below leaves it (and its audit record) as it is
-        throw new InvalidRequestException(Reason.DATA_AFTER_FINISH, "a message came after the one with finish;"
+        // the session ended with the commit (audited as upload.commit), which stands: fail() below leaves
+        // the session as it is, and the refused message is audited here as upload.abort
+        throw uploads.refusedAfterCommit(caller, session.uploadId(), committed.id(), new InvalidRequestException(
+            Reason.DATA_AFTER_FINISH, "a message came after the one with finish;"
             + " the upload was already committed as file " + committed.id() + " (" + committed.size() + " bytes)"
             + " and stays as it is; nothing sent after finish was stored; end the stream right after finish"
-            + " (GetUpload names the file, `sealdrop files` lists it)");
+            + " (GetUpload names the file, `sealdrop files` lists it)"));
       }
       if (session == null) {
         if (!request.hasStart()) {

@@ -358,6 +358,77 @@ class UploadTest {
   }
 
   @Test
+  void anUploadIdThatIsNotOneIsNeverRecordedAndAWellFormedOneIsRecordedNormalised() {
+    newTransferor("up-junkid");
+    String junk = "up_" + "z".repeat(32);
+    String pasted = "junk pasted as an upload id";
+    String unknown = "UP_" + "AB".repeat(16);
+    for (String given : new String[] {junk, pasted, unknown}) {
+      java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+      io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("up-junkid"), result);
+      req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(given)).build());
+      req.onCompleted();
+      refused(() -> Transfers.await(result), given == unknown ? Status.Code.NOT_FOUND : Status.Code.INVALID_ARGUMENT,
+          given == unknown ? "NOT_FOUND" : "INVALID_REQUEST");
+    }
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> records = uploadRecordsOf("up-junkid");
+    assertThat(records).extracting(dev.sealdrop.server.core.audit.Audit.Entry::object)
+        .containsExactly("upload:", "upload:", "upload:" + unknown.toLowerCase(java.util.Locale.ROOT));
+    assertThat(records).extracting(dev.sealdrop.server.core.audit.Audit.Entry::result)
+        .containsExactly("invalid-request", "invalid-request", "not-found");
+    assertThat(records.get(0).details()).doesNotContainKey("upload-id");
+    assertThat(records.get(2).details()).containsEntry("upload-id", unknown.toLowerCase(java.util.Locale.ROOT));
+    String live = auditLog();
+    assertThat(live).doesNotContain(junk).doesNotContain(pasted).doesNotContain(unknown);
+  }
+
+  @Test
+  void aStreamCancelledBeforeAnyMessageIsAuditedAsAnInterruptedUpload() throws Exception {
+    newTransferor("up-cancel");
+    int before = server.server().liveCalls().size();
+    java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("up-cancel"), result);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (server.server().liveCalls().size() <= before && System.nanoTime() < deadline) {
+      Thread.sleep(10); // the server has started the call (its observer is in place)
+    }
+    req.onError(Status.CANCELLED.withDescription("changed my mind").asRuntimeException());
+    refused(() -> Transfers.await(result), Status.Code.CANCELLED, null);
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> records = java.util.List.of();
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (records.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      records = uploadRecordsOf("up-cancel");
+    }
+    assertThat(records).singleElement().satisfies(e -> {
+      assertThat(e.action()).isEqualTo("upload.abort");
+      assertThat(e.object()).isEqualTo("upload:");
+      assertThat(e.result()).isEqualTo("interrupted");
+      assertThat(e.details()).containsEntry("door", "grpc");
+    });
+  }
+
+  private static java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> recordsOf(String actor) {
+    try {
+      return server.server().audit().tail(10_000).stream().filter(e -> e.actor().equals(actor)).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> uploadRecordsOf(String actor) {
+    return recordsOf(actor).stream().filter(e -> e.action().startsWith("upload.")).toList();
+  }
+
+  private static String auditLog() {
+    try {
+      return Files.readString(data.resolve("audit").resolve("audit.jsonl"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void aSecondStreamWhileOneIsAttachedIsBusyWhateverOffsetItNames() throws Exception {
     byte[] env = sealedByAlice(3 << 20, 9);
     String id = create(env.length);
@@ -391,6 +462,15 @@ class UploadTest {
     StatusRuntimeException e = refused(() -> Transfers.await(result), Status.Code.INVALID_ARGUMENT, "DATA_AFTER_FINISH");
 
     GetUploadResponse status = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id).build());
+    // the commit, then the refused message after it, as other refused streams are
+    assertThat(recordsOf("alice").stream().filter(r -> r.details().getOrDefault("upload-id", "").equals(id)))
+        .extracting(dev.sealdrop.server.core.audit.Audit.Entry::action, dev.sealdrop.server.core.audit.Audit.Entry::result)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("upload.start", "ok"),
+            org.assertj.core.groups.Tuple.tuple("upload.commit", "ok"),
+            org.assertj.core.groups.Tuple.tuple("upload.abort", "data-after-finish"));
+    assertThat(recordsOf("alice")).filteredOn(r -> r.action().equals("upload.abort")
+        && r.details().getOrDefault("upload-id", "").equals(id)).singleElement()
+        .satisfies(r -> assertThat(r.details()).containsEntry("file-id", status.getFileId()));
     assertThat(status.getFileId()).as("the finish committed the upload, and it stays committed").isNotEmpty();
     assertThat(e.getStatus().getDescription()).contains(status.getFileId());
     assertThat(Files.readAllBytes(data.resolve("blobs").resolve(status.getFileId())))
