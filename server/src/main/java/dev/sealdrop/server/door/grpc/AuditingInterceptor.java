@@ -16,8 +16,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Audits the authorisation refusals ({@code call.refuse}) of the transfer port's calls that the
- * core does not audit itself: the listings and lookups. Uploads, key publication, grants,
+ * Audits the refusals ({@code call.refuse}) of the transfer port's calls that the core does not
+ * audit itself, the listings and lookups: refused permission or authentication, or refused as
+ * malformed ({@code INVALID_ARGUMENT}: an empty or malformed upload id or identity name, which the
+ * core refuses before any lookup, as it does for the acts it audits). Only the call is named, never
+ * the value it was given. Uploads, key publication, grants,
  * redemptions, downloads and SSH keys are audited by the core services, whatever door they came
  * through (see docs/admin.md). Install inside {@link PeerIdentityInterceptor}.
  */
@@ -44,7 +47,8 @@ public final class AuditingInterceptor implements ServerInterceptor {
       @Override
       public void close(Status status, Metadata trailers) {
         Status.Code c = status.getCode();
-        if (c == Status.Code.PERMISSION_DENIED || c == Status.Code.UNAUTHENTICATED) {
+        if (c == Status.Code.PERMISSION_DENIED || c == Status.Code.UNAUTHENTICATED
+            || c == Status.Code.INVALID_ARGUMENT) {
           String reason = trailers == null ? null : trailers.get(ErrorMapper.REASON);
           String result = (reason != null ? reason : c.name()).toLowerCase(Locale.ROOT).replace('_', '-');
           audit.record(caller, "call.refuse", "rpc:" + method, result, Map.of());

@@ -408,6 +408,24 @@ class UploadTest {
     });
   }
 
+  @Test
+  void aGetUploadOfAnEmptyOrMalformedIdIsAuditedAsARefusedCall() {
+    newTransferor("up-getbad");
+    for (String given : new String[] {"", "junk pasted as an upload id"}) {
+      refused(() -> clients.transfer("up-getbad").getUpload(GetUploadRequest.newBuilder().setUploadId(given).build()),
+          Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    }
+    // as another lookup of the transfer port is (docs/admin.md, call.refuse)
+    refused(() -> clients.keys("up-getbad").fetchBundle(dev.sealdrop.protocol.v1.FetchBundleRequest.newBuilder()
+        .setIdentity("bob jones").build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> records = recordsOf("up-getbad").stream()
+        .filter(e -> e.action().equals("call.refuse")).toList();
+    assertThat(records).extracting(dev.sealdrop.server.core.audit.Audit.Entry::object)
+        .containsExactly("rpc:GetUpload", "rpc:GetUpload", "rpc:FetchBundle");
+    assertThat(records).extracting(dev.sealdrop.server.core.audit.Audit.Entry::result).containsOnly("invalid-request");
+    assertThat(auditLog()).doesNotContain("junk pasted as an upload id").doesNotContain("bob jones");
+  }
+
   private static java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> recordsOf(String actor) {
     try {
       return server.server().audit().tail(10_000).stream().filter(e -> e.actor().equals(actor)).toList();
