@@ -184,7 +184,7 @@ public final class AdminOperations {
     if (!named.isEmpty()) {
       details.put("grant-id", named);
     }
-    return act(c, "admin.grant.revoke", "grant:" + named, details, () -> {
+    return act(c, "admin.grant.revoke", Audit.object("grant", named), details, () -> {
       GrantService.Revoked r = grants.revokeCounting(c.principal(), grantId); // which also cuts its downloads
       return new RevokedGrant(r.grant(), r.downloadsCut());
     });
@@ -233,7 +233,7 @@ public final class AdminOperations {
    */
   public PurgeResult purgeFile(Caller c, String givenFileId, String reason) {
     String named = RequestFields.idOrEmpty(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId);
-    return act(c, "admin.file.purge", "file:" + named, reasonDetail(reason), () -> {
+    return act(c, "admin.file.purge", Audit.object("file", named), reasonDetail(reason), () -> {
       String fileId = RequestFields.id("file_id",
           dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
       Instant now = clock.instant();

@@ -58,6 +58,15 @@ public interface Audit {
   /** The result of an act that ended because its stream broke or was cancelled, not refused. */
   String INTERRUPTED = "interrupted";
 
+  /**
+   * The object of a record about the {@code kind} ({@code grant}, {@code file}) with {@code id}: {@code kind:id},
+   * or empty when the act named none that is well formed (a refused value is never recorded, and a bare
+   * {@code grant:} would name nothing either). The one rule for the core's grant and file acts, admin ones included.
+   */
+  static String object(String kind, String id) {
+    return id == null || id.isEmpty() ? "" : kind + ":" + id;
+  }
+
   /** The result token of a refusal: the core's reason ({@code locked-down}), or {@code error}. */
   static String resultOf(Throwable refusal) {
     return refusal instanceof SealdropException s ? token(s.reason()) : "error";

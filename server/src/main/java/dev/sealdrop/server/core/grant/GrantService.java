@@ -699,7 +699,7 @@ public final class GrantService {
     }
 
     String object() {
-      return !grantId.isEmpty() ? "grant:" + grantId : !fileId.isEmpty() ? "file:" + fileId : "";
+      return !grantId.isEmpty() ? Audit.object("grant", grantId) : Audit.object("file", fileId);
     }
 
     Map<String, String> details() {
