@@ -130,16 +130,23 @@ public final class AdminOperations {
    */
   public Closed revokeIdentity(Caller c, String name, String serialHex, String reason) {
     boolean certOnly = serialHex != null && !serialHex.isEmpty();
-    Map<String, String> details = certOnly ? Map.of("serial", serialHex, "reason", trim(reason)) : reasonDetail(reason);
+    // the serial as the server stores and compares it, and only if it is one: not what was typed or pasted there
+    String canonical = certOnly ? canonicalSerial(serialHex) : "";
+    Map<String, String> details = new java.util.TreeMap<>(certOnly ? Map.of("reason", trim(reason))
+        : reasonDetail(reason));
+    if (!canonical.isEmpty()) {
+      details.put("serial", canonical);
+    }
     String action = certOnly ? "admin.certificate.revoke" : "admin.identity.revoke";
     return act(c, action, identityObject(name), details, () -> {
       requireOther(c, name, "revoke");
       existing(name);
       if (certOnly) {
-        if (!SERIAL.matcher(serialHex).matches()) {
-          throw new InvalidRequestException(Reason.INVALID_REQUEST, "certificate serial must be hexadecimal");
+        if (canonical.isEmpty()) {
+          throw new InvalidRequestException(Reason.INVALID_REQUEST, "certificate serial is malformed; it must be 1 to"
+              + " 64 hexadecimal digits, as `openssl x509 -noout -serial` prints it");
         }
-        String serial = new java.math.BigInteger(serialHex, 16).toString(16);
+        String serial = canonical;
         requireNotOwnCertificate(c, name, serial);
         // Scoped to the named identity: the store cannot tell whose a serial is, so the revocation is
         // matched against the presented certificate's subject CN and never refuses another identity.
@@ -274,6 +281,14 @@ public final class AdminOperations {
       }
       throw e;
     }
+  }
+
+  /**
+   * A certificate serial as the server stores and compares it ({@link CertificatePolicy#serialOf}: lower-case hex
+   * without leading zeros), or "" if {@code given} is not 1 to 64 hexadecimal digits.
+   */
+  static String canonicalSerial(String given) {
+    return given != null && SERIAL.matcher(given).matches() ? new java.math.BigInteger(given, 16).toString(16) : "";
   }
 
   /** The audit object of an act on identity {@code name}: "identity:" alone if it is not an identity name. */

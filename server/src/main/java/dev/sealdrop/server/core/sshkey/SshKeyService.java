@@ -126,8 +126,10 @@ public final class SshKeyService {
     try {
       removed = doRemove(caller, fingerprint, identity);
     } catch (RuntimeException e) {
+      // the fingerprint as the server prints it, and only if it is one: not what was typed or pasted there
+      String named = normalFingerprint(fingerprint);
       audit.record(caller, "sshkey.remove", "identity:" + target, Audit.resultOf(e),
-          Map.of("fingerprint", fingerprint == null ? "" : fingerprint));
+          named.isEmpty() ? Map.of() : Map.of("fingerprint", named));
       throw e;
     }
     audit.record(caller, "sshkey.remove", "identity:" + target, "ok", Map.of("fingerprint", removed.fingerprint()));
@@ -137,13 +139,21 @@ public final class SshKeyService {
   /** An SSH key fingerprint as {@code ssh-keygen -l} prints it: the base64 is case-sensitive, the prefix is not. */
   private static final java.util.regex.Pattern SSH_FINGERPRINT = java.util.regex.Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");
 
-  private SshKey doRemove(Principal caller, String given, String identity) {
-    String owner = target(caller, identity, "remove another identity's SSH keys");
+  /**
+   * {@code given} as the server stores and prints an SSH key fingerprint ({@code SHA256:} in that case,
+   * its base64 as given: that is case-sensitive), or "" if it is not one.
+   */
+  static String normalFingerprint(String given) {
     String fingerprint = given != null && given.regionMatches(true, 0, "SHA256:", 0, 7) ? "SHA256:" + given.substring(7)
         : given;
-    dev.sealdrop.server.core.RequestFields.check("fingerprint", fingerprint,
-        f -> SSH_FINGERPRINT.matcher(f).matches(), "SHA256: followed by 43 base64 characters, as"
-        + " `sealdrop keys list-ssh` (ListSshKeys) shows it");
+    return fingerprint != null && SSH_FINGERPRINT.matcher(fingerprint).matches() ? fingerprint : "";
+  }
+
+  private SshKey doRemove(Principal caller, String given, String identity) {
+    String owner = target(caller, identity, "remove another identity's SSH keys");
+    dev.sealdrop.server.core.RequestFields.check("fingerprint", given, f -> !normalFingerprint(f).isEmpty(),
+        "SHA256: followed by 43 base64 characters, as `sealdrop keys list-ssh` (ListSshKeys) shows it");
+    String fingerprint = normalFingerprint(given);
     SshKey key = repository.find(fingerprint)
         .filter(k -> k.identity().equals(owner))
         .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "'" + owner + "' has no SSH key "

@@ -11,8 +11,12 @@ import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
+import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.testing.AdminClients;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
@@ -22,6 +26,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,6 +99,38 @@ class AdminMistakesTest {
     // nothing was revoked: bob still redeems the grant
     assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
         .getClaimId()).isNotEmpty();
+  }
+
+  @Test
+  void aSerialOrAnSshFingerprintIsRecordedAsTheServerPrintsItAndNotAtAllWhenItIsNotOne() throws Exception {
+    String junkSerial = "serial=zz:not-one";
+    refused(() -> carol.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("bob")
+        .setCertificateSerial(junkSerial).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    carol.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("bob").setCertificateSerial("00ABCDEF01")
+        .build());
+    String junkFingerprint = "not a fingerprint, maybe a pasted secret";
+    String fingerprint = "SHA256:" + "Ab1+".repeat(10) + "xyZ";
+    StatusRuntimeException junk = refused(() -> SshKeysGrpc.newBlockingStub(clients.channel("alice"))
+        .removeSshKey(RemoveSshKeyRequest.newBuilder().setFingerprint(junkFingerprint).build()),
+        Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    assertThat(junk.getStatus().getDescription()).doesNotContain(junkFingerprint);
+    refused(() -> SshKeysGrpc.newBlockingStub(clients.channel("alice")).removeSshKey(RemoveSshKeyRequest.newBuilder()
+        .setFingerprint("sha256:" + fingerprint.substring(7)).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+
+    List<Audit.Entry> revokes = records("admin.certificate.revoke");
+    assertThat(revokes).extracting(Audit.Entry::result).containsExactly("invalid-request", "ok");
+    assertThat(revokes.get(0).details()).doesNotContainKey("serial");
+    assertThat(revokes.get(1).details()).containsEntry("serial", "abcdef01");
+    List<Audit.Entry> removes = records("sshkey.remove");
+    assertThat(removes).extracting(Audit.Entry::result).containsExactly("invalid-request", "not-found");
+    assertThat(removes.get(0).details()).doesNotContainKey("fingerprint");
+    assertThat(removes.get(1).details()).containsEntry("fingerprint", fingerprint);
+    assertThat(Files.readString(data.resolve("audit").resolve("audit.jsonl"))).doesNotContain(junkSerial)
+        .doesNotContain(junkFingerprint).doesNotContain("00ABCDEF01").doesNotContain("sha256:" + fingerprint.substring(7));
+  }
+
+  private List<Audit.Entry> records(String action) throws java.io.IOException {
+    return server.server().audit().tail(1000).stream().filter(r -> r.action().equals(action)).toList();
   }
 
   @Test
