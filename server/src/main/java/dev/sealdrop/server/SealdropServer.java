@@ -88,6 +88,8 @@ public final class SealdropServer implements AutoCloseable {
   private Server admin;
   /** The SFTP door, or null when it is not configured (set once, right after construction). */
   private SftpDoor sftp;
+  /** The core's admin operations, which the admin listener serves (set once, right after construction). */
+  private AdminOperations adminOperations;
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
       ScheduledExecutorService maintenance, ScheduledExecutorService callTimer, UploadService uploads, GrantService grants, IdentityService identities,
@@ -190,6 +192,7 @@ public final class SealdropServer implements AutoCloseable {
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
           audit, retention, liveCalls, liveSessions, shutdown);
       server.admin = adminServer;
+      server.adminOperations = adminOps;
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
       maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
@@ -264,6 +267,11 @@ public final class SealdropServer implements AutoCloseable {
   /** The admin listener's bound address. */
   public String adminHost() {
     return ((InetSocketAddress) admin.getListenSockets().get(0)).getAddress().getHostAddress();
+  }
+
+  /** The core's admin operations, as the admin listener calls them (tests reach what no request can). */
+  public AdminOperations adminOperations() {
+    return adminOperations;
   }
 
   /** The core's audit log. */

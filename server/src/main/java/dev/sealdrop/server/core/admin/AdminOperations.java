@@ -273,13 +273,14 @@ public final class AdminOperations {
       T result = work.get();
       audit.record(c.principal().identity(), action, object, "ok", c.peer(), details);
       return result;
-    } catch (SealdropException | IllegalArgumentException e) {
-      audit.record(c.principal().identity(), action, object, e instanceof SealdropException s
-          ? s.reason().name().toLowerCase(Locale.ROOT).replace('_', '-') : "invalid", c.peer(), details);
-      if (e instanceof IllegalArgumentException) {
-        throw new PreconditionFailedException(Reason.INVALID_REQUEST, e.getMessage());
-      }
+    } catch (SealdropException e) {
+      audit.record(c.principal().identity(), action, object, Audit.resultOf(e), c.peer(), details);
       throw e;
+    } catch (IllegalArgumentException e) {
+      // a value the request gave that a rule below the checks refused: a malformed request, as RequestFields' are
+      InvalidRequestException refusal = new InvalidRequestException(Reason.INVALID_REQUEST, e.getMessage());
+      audit.record(c.principal().identity(), action, object, Audit.resultOf(refusal), c.peer(), details);
+      throw refusal;
     }
   }
 

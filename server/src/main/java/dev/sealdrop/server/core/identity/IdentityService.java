@@ -127,10 +127,11 @@ public final class IdentityService {
 
   /** Enables or disables an identity (its next call is refused). */
   public void setEnabled(String name, boolean enabled) {
-    Identity current = repository.find(name).orElseThrow(() ->
-        new IllegalArgumentException("identity '" + name + "' is not registered"));
+    Identity current = repository.find(name).orElseThrow(() -> new NotFoundException(
+        Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list"));
     if (enabled && repository.isIdentityRevoked(name)) {
-      throw new IllegalArgumentException("identity '" + name + "' is revoked and cannot be re-enabled");
+      throw new PreconditionFailedException(Reason.CERTIFICATE_REVOKED,
+          "identity '" + name + "' is revoked for good; add a new identity instead");
     }
     repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
     LOG.warn("identity '{}' {}", name, enabled ? "enabled" : "disabled");

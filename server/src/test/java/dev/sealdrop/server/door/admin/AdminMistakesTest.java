@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.admin;
 
 import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
@@ -16,7 +17,14 @@ import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.admin.AdminOperations;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Origin;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.door.grpc.ErrorMapper;
 import dev.sealdrop.server.testing.AdminClients;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
@@ -127,6 +135,29 @@ class AdminMistakesTest {
     assertThat(removes.get(1).details()).containsEntry("fingerprint", fingerprint);
     assertThat(Files.readString(data.resolve("audit").resolve("audit.jsonl"))).doesNotContain(junkSerial)
         .doesNotContain(junkFingerprint).doesNotContain("00ABCDEF01").doesNotContain("sha256:" + fingerprint.substring(7));
+  }
+
+  @Test
+  void aValueRefusedBelowTheRequestChecksIsAMalformedRequestNotAFailedPrecondition() throws Exception {
+    // no request reaches this today (the checks before refuse first): a rule below them that throws
+    // IllegalArgumentException refuses what the admin gave, and is answered as RequestFields' refusals are
+    AdminOperations ops = server.server().adminOperations();
+    Principal admin = server.server().identities().authenticate(server.pki.certificate("carol"),
+        Origin.grpc("127.0.0.1:9"));
+    SealdropException e = catchThrowableOfType(SealdropException.class, () -> ops.audited(
+        new AdminOperations.Caller(admin, "127.0.0.1:9"), "audit.tail", () -> {
+          throw new IllegalArgumentException("count is malformed");
+        }));
+    assertThat(e).isInstanceOf(InvalidRequestException.class).hasMessage("count is malformed");
+    assertThat(e.reason()).isEqualTo(Reason.INVALID_REQUEST);
+    assertThat(ErrorMapper.toStatus(e).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(records("audit.tail")).extracting(Audit.Entry::result).containsExactly("invalid-request");
+    // and what IdentityService refused with IllegalArgumentException was no malformed request: it says what it is
+    assertThat(catchThrowableOfType(SealdropException.class, () -> server.server().identities()
+        .setEnabled("nobody-here", true)).reason()).isEqualTo(Reason.NOT_FOUND);
+    carol.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("dave").build());
+    assertThat(catchThrowableOfType(SealdropException.class, () -> server.server().identities()
+        .setEnabled("dave", true)).reason()).isEqualTo(Reason.CERTIFICATE_REVOKED);
   }
 
   private List<Audit.Entry> records(String action) throws java.io.IOException {
