@@ -40,12 +40,18 @@ final class LockdownCommand extends CommandGroup {
 
       @Override
       public void writeHuman(PrintWriter out) {
-        if (l.hasReplaced()) {
+        if (l.hasReplaced() && l.getOn()) {
           // turning it on again is allowed (to give a new reason), but must not silently erase who set it and why
           LockdownState was = l.getReplaced();
           out.println("lockdown was already on since " + AdminViews.time(was.getChangedAtMillis()) + " by "
               + TerminalText.clean(was.getChangedBy()) + " (reason: " + TerminalText.clean(was.getReason())
               + "); its reason is now: " + TerminalText.clean(l.getReason()));
+        } else if (l.hasReplaced()) {
+          // off again changes nothing for transfers; say so rather than answer as if it had lifted a lockdown
+          LockdownState was = l.getReplaced();
+          out.println("lockdown was already off" + (was.getChangedAtMillis() == 0 ? " (it has never been on)"
+              : " since " + AdminViews.time(was.getChangedAtMillis()) + " (lifted by "
+                  + TerminalText.clean(was.getChangedBy()) + ")") + "; transfers were not refused");
         }
         AdminViews.lockdownHuman(out, l);
       }

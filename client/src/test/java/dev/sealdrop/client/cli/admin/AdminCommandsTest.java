@@ -295,8 +295,16 @@ class AdminCommandsTest {
       assertThat(againJson.object("lockdown")).containsEntry("reason", "third");
       assertThat(againJson.object("replaced")).containsEntry("on", true).containsEntry("reason", "leak confirmed")
           .containsEntry("changed_by", "carol");
-      assertThat(as("carol", json("admin", "lockdown", "off")).assertExit(0).object("lockdown"))
-          .containsEntry("on", false);
+      CliRun off = as("carol", json("admin", "lockdown", "off")).assertExit(0);
+      assertThat(off.object("lockdown")).containsEntry("on", false);
+      assertThat(off.json()).as("it lifted a lockdown: nothing to say it was already off").doesNotContainKey("replaced");
+      // off again: still exit 0 (nothing to do), but said, not answered as if it had lifted one
+      CliRun offAgain = as("carol", "admin", "lockdown", "off").assertExit(0);
+      assertThat(offAgain.out()).startsWith("lockdown was already off since ")
+          .contains(" (lifted by carol); transfers were not refused\n").contains("Lockdown: off");
+      CliRun offAgainJson = as("carol", json("admin", "lockdown", "off")).assertExit(0);
+      assertThat(offAgainJson.object("lockdown")).containsEntry("on", false).containsEntry("changed_by", "carol");
+      assertThat(offAgainJson.object("replaced")).containsEntry("on", false).containsEntry("changed_by", "carol");
     } finally {
       as("carol", "admin", "lockdown", "off");
     }

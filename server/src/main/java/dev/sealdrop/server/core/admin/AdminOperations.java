@@ -198,8 +198,9 @@ public final class AdminOperations {
   }
 
   /**
-   * A lockdown switched: its state now and, when it was turned on while already on, the lockdown it
-   * replaced (whose reason, admin and time are now the caller's), so that the admin is told.
+   * A lockdown switched: its state now and, when it was turned on while already on (or off while already
+   * off), the state it replaced (whose reason, admin and time are now the caller's), so that the admin is
+   * told that the switch was already in that position.
    */
   public record LockdownSwitch(LockdownState state, java.util.Optional<LockdownState> replaced) {}
 
@@ -218,7 +219,7 @@ public final class AdminOperations {
             "the transfer was cut when an admin turned the lockdown on; re-run it once the lockdown is lifted");
         LOG.warn("lockdown: {} transfer stream(s) in flight cut", cut);
       }
-      return new LockdownSwitch(lockdown.state(), java.util.Optional.of(before).filter(b -> on && b.on()));
+      return new LockdownSwitch(lockdown.state(), java.util.Optional.of(before).filter(b -> b.on() == on));
     });
   }
 

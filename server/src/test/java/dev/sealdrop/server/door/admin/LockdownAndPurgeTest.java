@@ -71,6 +71,22 @@ class LockdownAndPurgeTest {
   }
 
   @Test
+  void switchingTheLockdownToWhereItAlreadyIsAnswersTheStateItReplacedAndOnlyThen() {
+    LockdownState never = lockdown(false, "");
+    assertThat(never.getOn()).isFalse();
+    assertThat(never.hasReplaced()).as("off while never locked down: it was already off").isTrue();
+    assertThat(never.getReplaced().getOn()).isFalse();
+    assertThat(never.getReplaced().getChangedAtMillis()).as("never switched").isZero();
+    assertThat(lockdown(true, "drill").hasReplaced()).as("it switched on: it replaced nothing").isFalse();
+    LockdownState lifted = lockdown(false, "drill over");
+    assertThat(lifted.hasReplaced()).as("it lifted the lockdown: it replaced nothing").isFalse();
+    LockdownState again = lockdown(false, "");
+    assertThat(again.getReplaced().getOn()).isFalse();
+    assertThat(again.getReplaced().getReason()).isEqualTo("drill over");
+    assertThat(again.getReplaced().getChangedBy()).isEqualTo("carol");
+  }
+
+  @Test
   void lockdownRefusesUploadGrantRedeemAndDownloadUntilLiftedAndSurvivesARestart() {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     CreateGrantResponse g2 = Transfers.grant(clients, "alice", file.getFileId(), "bob");
