@@ -200,7 +200,8 @@ public final class SealdropServer implements AutoCloseable {
       LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
       if (config.sftp().enabled()) {
         try {
-          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions, shutdown);
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions, shutdown,
+              lockdown);
         } catch (IOException | RuntimeException e) {
           server.kill();
           throw e;

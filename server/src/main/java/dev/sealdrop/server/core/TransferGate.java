@@ -7,4 +7,10 @@ package dev.sealdrop.server.core;
 public interface TransferGate {
   /** Throws {@link UnavailableException} (reason LOCKED_DOWN) if {@code what} may not proceed now. */
   void check(String what);
+
+  /**
+   * While {@link #check} refuses every transfer: what a user opening a session is told (since when,
+   * until what), in the core's words; empty while transfers may proceed.
+   */
+  java.util.Optional<String> notice();
 }

@@ -12,6 +12,9 @@ import java.util.Objects;
  * state is kept in the database (a restart keeps it) and cached here for the hot path.
  */
 public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
+  /** How long transfers stay refused, in the start-up warning and the users' notice alike. */
+  private static final String TRANSFERS_REFUSED = ": transfers are refused until an admin lifts it";
+
   private final AdminRepository repository;
   private volatile LockdownState state;
 
@@ -46,9 +49,30 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
     if (!s.on()) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of("the server is locked down since " + s.changedAt() + " by '" + s.changedBy() + "'"
+    return java.util.Optional.of(since(s.changedAt()) + " by '" + s.changedBy() + "'"
         + (s.reason().isEmpty() ? "" : " (reason: " + s.reason() + ")")
-        + ": transfers are refused until an admin lifts it (sealdrop admin lockdown off)");
+        + TRANSFERS_REFUSED + " (sealdrop admin lockdown off)");
+  }
+
+  /**
+   * What a user is told when a session opens during a lockdown (the SFTP door's login banner):
+   * since when, and that transfers are refused until an admin lifts it. Not who switched it on nor
+   * why: those are the admins' (admin lockdown status), as in the refusals {@link #check} gives.
+   */
+  @Override
+  public java.util.Optional<String> notice() {
+    LockdownState s = state;
+    if (!s.on()) {
+      return java.util.Optional.empty();
+    }
+    // to the second: the stored time's fraction tells a user nothing
+    return java.util.Optional.of(since(s.changedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+        + TRANSFERS_REFUSED
+        + "; listing still works; try again later or ask the operator");
+  }
+
+  private static String since(java.time.Instant when) {
+    return "the server is locked down since " + when;
   }
 
   /** Refuses {@code what} while locked down. */

@@ -2,9 +2,11 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.TransferGate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
@@ -31,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * QUIET or ERROR, e.g. {@code sftp -q}). A signature that does not verify fails as MINA fails it,
  * without a word. A key not registered to that user name, or an unknown user, is refused at the
  * probe as before: nothing is told to someone who merely knows a public key or a user name.
+ *
+ * <p>An accepted login is told, in the same kind of banner, when the core's {@link TransferGate}
+ * refuses every transfer (a lockdown): the session opens (listing is no transfer), but OpenSSH
+ * prints a refused upload or redeem only as "Failure", without the status message's reason.
  */
 final class ProvenKeyRefusal extends UserAuthPublicKey {
   private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
@@ -50,13 +56,27 @@ final class ProvenKeyRefusal extends UserAuthPublicKey {
     private SealdropException refusal;
   }
 
-  /** Creates one {@link ProvenKeyRefusal} per authentication request, with the server's signature algorithms. */
-  static final UserAuthPublicKeyFactory FACTORY = new UserAuthPublicKeyFactory() {
-    @Override
-    public UserAuthPublicKey createUserAuth(ServerSession session) {
-      return new ProvenKeyRefusal();
-    }
-  };
+  /** Asked, once a login is accepted, whether the user is to be told that transfers are refused now. */
+  private final TransferGate gate;
+
+  private ProvenKeyRefusal(TransferGate gate) {
+    this.gate = gate;
+  }
+
+  /**
+   * Creates one {@link ProvenKeyRefusal} per authentication request, with the server's signature
+   * algorithms; {@code gate} is the core's lockdown switch, whose {@link TransferGate#notice} an
+   * accepted login is told.
+   */
+  static UserAuthPublicKeyFactory factory(TransferGate gate) {
+    Objects.requireNonNull(gate, "gate");
+    return new UserAuthPublicKeyFactory() {
+      @Override
+      public UserAuthPublicKey createUserAuth(ServerSession session) {
+        return new ProvenKeyRefusal(gate);
+      }
+    };
+  }
 
   /**
    * Called by {@link KeyAuthenticator} with the core's refusal of a key: returns whether MINA should
@@ -85,24 +105,34 @@ final class ProvenKeyRefusal extends UserAuthPublicKey {
       session.removeAttribute(PENDING);
     }
     SealdropException refusal = pending.refusal;
-    if (refusal == null || !Boolean.TRUE.equals(result)) {
-      // accepted, refused outright, or a probe of a key awaiting proof (PK_OK sent: null)
+    if (!Boolean.TRUE.equals(result)) {
+      // refused outright, or a probe of a key (PK_OK sent: null)
+      return result;
+    }
+    if (refusal == null) {
+      // accepted (the signature verified): during a lockdown the user is told now, before
+      // USERAUTH_SUCCESS, since OpenSSH shows a refused transfer only as "Failure"
+      gate.notice().ifPresent(notice -> tell(session, lockdownNotice(notice), "the lockdown notice"));
       return result;
     }
     // the signature verified: the client holds the private key of a key the core refused
     forgetVerifiedKeys(session);
-    String text = told(refusal);
     LOG.info("SFTP login of '{}' refused after its key's signature verified; telling the client: {}",
         getUsername(), refusal.reason());
+    tell(session, told(refusal), "the refusal");
+    return Boolean.FALSE;
+  }
+
+  /** Sends {@code text} as an SSH_MSG_USERAUTH_BANNER (allowed until USERAUTH_SUCCESS is sent). */
+  private static void tell(ServerSession session, String text, String what) {
     Buffer banner = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_BANNER, text.length() * 4 + 16);
     banner.putString(text, StandardCharsets.UTF_8);
     banner.putString(""); // language tag
     try {
       session.writePacket(banner);
     } catch (IOException e) {
-      LOG.info("the refusal could not be told to the client: {}", e.toString());
+      LOG.info("{} could not be told to the client: {}", what, e.toString());
     }
-    return Boolean.FALSE;
   }
 
   /**
@@ -118,5 +148,10 @@ final class ProvenKeyRefusal extends UserAuthPublicKey {
   /** What the client is shown: the core's message and reason, as a refused operation's status message. */
   static String told(SealdropException refusal) {
     return "sealdrop: login refused: " + refusal.getMessage() + " [" + refusal.reason().name() + "]\n";
+  }
+
+  /** What an accepted login is told during a lockdown: the core's notice, with the reason its refusals carry. */
+  static String lockdownNotice(String notice) {
+    return "sealdrop: " + notice + " [" + Reason.LOCKED_DOWN.name() + "]\n";
   }
 }

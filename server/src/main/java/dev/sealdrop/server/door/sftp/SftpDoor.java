@@ -3,6 +3,7 @@ package dev.sealdrop.server.door.sftp;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.Shutdown;
+import dev.sealdrop.server.core.TransferGate;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.sshkey.SshKeyService;
@@ -108,7 +109,8 @@ public final class SftpDoor implements AutoCloseable {
   }
 
   public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants,
-      dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions, Shutdown shutdown) throws IOException {
+      dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions, Shutdown shutdown, TransferGate gate)
+      throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     String host = settings.bindHost(config.network().host());
@@ -126,8 +128,8 @@ public final class SftpDoor implements AutoCloseable {
     KeyPair hostKey = HostKey.loadOrCreate(config.dataDir());
     sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
     // authentication: public keys registered through core.sshkey, nothing else; a refused key whose
-    // signature verifies is told why (ProvenKeyRefusal)
-    sshd.setUserAuthFactories(List.of(ProvenKeyRefusal.FACTORY));
+    // signature verifies is told why, an accepted one that transfers are refused during a lockdown (ProvenKeyRefusal)
+    sshd.setUserAuthFactories(List.of(ProvenKeyRefusal.factory(gate)));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
     sshd.addSessionListener(new LoginAudit(audit));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity
