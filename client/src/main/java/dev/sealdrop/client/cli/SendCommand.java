@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.Progress;
+import dev.sealdrop.client.failure.AuthFailure;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -11,6 +12,7 @@ import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.client.net.StateFile;
 import dev.sealdrop.client.net.Uploader;
 import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.client.trust.PinStore;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.SealingOutputStream;
@@ -25,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,8 +64,19 @@ final class SendCommand extends SealdropSubcommand {
   @Mixin
   PassphraseOption passphrase;
 
+  /** This send's state file, once named (null before the recipient's key is known). */
+  private Path stateFile;
+
   @Override
   void run(Session session) throws Exception {
+    try {
+      send(session);
+    } catch (AuthFailure e) {
+      throw forgetIfRefusedForGood(session, e);
+    }
+  }
+
+  private void send(Session session) throws Exception {
     // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
     session.output().interruptHint("run the same command again: it seals and uploads the file again from the start"
         + " (a send resumes only after its connection broke; one stopped by a signal cannot continue its sealing,"
@@ -86,7 +100,7 @@ final class SendCommand extends SealdropSubcommand {
     try {
       // named once, before the upload: after the grant exists nothing may fail before its token is shown
       // (the file deleted or touched meanwhile made naming it again fail, and the one-time token was lost)
-      Path stateFile = pending(session, recipient);
+      stateFile = pending(session, recipient.bundle().fingerprint());
       Uploader.Committed uploaded = upload(session, me, mine, recipient, stateFile);
       CreateGrantResponse grant = createGrant(session, uploaded);
       try {
@@ -210,13 +224,59 @@ final class SendCommand extends SealdropSubcommand {
     return state.get("file_id").isEmpty() && !state.get("spooled").equals(Optional.of("true"));
   }
 
+  /**
+   * The server's refusals of the sender that no re-run of this send can get past: the identity or
+   * the certificate revoked (permanent), the identity disabled (until an admin enables it, which may
+   * be never; the server's unfinished upload expires idle meanwhile, after {@code
+   * upload-abandon-after}). A network failure, a busy or locked-down server, or an expired
+   * certificate (renewed with {@code keys renew}, after which the same send resumes) are not.
+   */
+  static final Set<String> REFUSED_FOR_GOOD = Set.of("CERTIFICATE_REVOKED", "IDENTITY_DISABLED");
+
+  /**
+   * On a refusal in {@link #REFUSED_FOR_GOOD}: deletes what this profile keeps of this send (its state
+   * and the sealed part of an interrupted upload), which would otherwise stay in the profile for good,
+   * and says so in the hint. Before the recipient's key was fetched the send is found through the key
+   * pinned for the recipient (what an earlier run named it with). Anything else: {@code refusal} as is.
+   */
+  private AuthFailure forgetIfRefusedForGood(Session session, AuthFailure refusal) {
+    if (!REFUSED_FOR_GOOD.contains(refusal.reason())) {
+      return refusal;
+    }
+    Path state = stateFile;
+    Path sealed;
+    try {
+      if (state == null) {
+        Optional<dev.sealdrop.keys.KeyBundle> pinned = new PinStore(session.profile().trustedDir()).pinned(to);
+        if (pinned.isEmpty()) {
+          return refusal; // never sent to this recipient from this profile: nothing of it is kept
+        }
+        state = pending(session, pinned.get().fingerprint());
+      }
+      sealed = spool(state);
+      if (!Files.exists(state) && !Files.exists(sealed)) {
+        return refusal;
+      }
+      forget(state);
+    } catch (IOException | SealdropFailure | RuntimeException e) {
+      // the refusal is what the user needs to hear; a state left behind is ignored by a later send
+      session.output().warn("could not delete this send's saved state (" + e.getMessage() + ")");
+      return refusal;
+    }
+    return new AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint().map(h -> h + "; ").orElse("")
+        + "what your profile kept of this send to resume it was deleted (" + state.getFileName() + " and the sealed"
+        + " part of its interrupted upload, " + sealed.getFileName() + ", in " + state.getParent() + "): no re-run"
+        + " could use it; once the server accepts you again, the same command seals and uploads the file from the"
+        + " start", refusal);
+  }
+
   /** The state file of this (file, size, mtime, recipient key) send: a re-run finds it again. */
-  private Path pending(Session session, KeyTrust.Trusted recipient) throws IOException, SealdropFailure {
+  private Path pending(Session session, String recipientFingerprint) throws IOException, SealdropFailure {
     SecureFiles.ensureDirectory(session.profile().uploadsDir());
     Path abs = file.toAbsolutePath().normalize();
     return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),
         Long.toString(Files.size(abs)), Files.getLastModifiedTime(abs).toString(), to,
-        recipient.bundle().fingerprint(), session.config().server().toString());
+        recipientFingerprint, session.config().server().toString());
   }
 
   private static Path spool(Path stateFile) {

@@ -1,0 +1,141 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.testing.CuttingProxy;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Against the real server: what alice's profile keeps of an interrupted {@code send} (its state and
+ * the sealed part in state/uploads) stays for a re-run after a failure a re-run can get past (a
+ * broken network), and is deleted, with the hint saying so, when the server refuses alice herself
+ * (identity disabled, certificate revoked): before, it stayed in the profile for good.
+ */
+class RefusedSendStateTest {
+  @TempDir
+  Path root;
+  SealdropServer server;
+  CuttingProxy proxy;
+  DevPki pki;
+  Cli alice;
+  Cli carol;
+  Path file;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path certs = root.resolve("certs");
+    pki = DevPki.loadOrCreate(certs);
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+    proxy = new CuttingProxy(server.port());
+    carol = Users.user(root, "carol");
+    carol.run("init", "--server", "127.0.0.1:" + server.port(), "--admin-server", server.adminHost() + ":"
+        + server.adminPort(), "--cert", pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
+    Users.init(pki, root, "bob", "127.0.0.1:" + server.port()).run("keys", "publish").assertExit(0);
+    alice = Users.init(pki, root, "alice", proxy.address());
+    alice.run("keys", "publish").assertExit(0);
+    file = root.resolve("figures.bin");
+    byte[] bytes = new byte[2 << 20];
+    new Random(21).nextBytes(bytes);
+    Files.write(file, bytes);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private CliRun send() {
+    return alice.run("--json", "send", file.toString(), "--to", "bob");
+  }
+
+  private List<String> kept() throws Exception {
+    try (Stream<Path> s = Files.list(alice.home().resolve("state/uploads"))) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** A send whose connection breaks mid-upload: its state and the sealed rest are kept to resume. */
+  private List<String> interruptedSend() throws Exception {
+    proxy.cutUpstreamAfter.set(600_000);
+    CliRun cut = send().assertExit(8);
+    assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "UPLOAD_INTERRUPTED");
+    List<String> kept = kept();
+    assertThat(kept).as("state and sealed part kept to resume").hasSize(2)
+        .anyMatch(n -> n.endsWith(".properties")).anyMatch(n -> n.endsWith(".sealed"));
+    return kept;
+  }
+
+  @Test
+  void aBrokenNetworkKeepsTheSendToResumeADisabledOrRevokedIdentityDeletesIt() throws Exception {
+    List<String> kept = interruptedSend();
+    // a failure a re-run can get past keeps them: the network breaks again, during the resume
+    proxy.cutUpstreamAfter.set(300_000);
+    CliRun again = send().assertExit(8);
+    assertThat(again.err()).contains("resuming the interrupted upload");
+    assertThat(again.jsonError()).as(again.err()).containsEntry("reason", "UPLOAD_INTERRUPTED");
+    assertThat(kept()).isEqualTo(kept);
+
+    carol.run("admin", "identities", "disable", "alice", "--reason", "on leave").assertExit(0);
+    CliRun refused = send().assertExit(3);
+    assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "IDENTITY_DISABLED");
+    assertThat((String) refused.jsonError().get("hint")).contains("ask an admin to enable it again")
+        .contains("what your profile kept of this send to resume it was deleted")
+        .contains(kept.get(0)).contains(kept.get(1))
+        .contains("the same command seals and uploads the file from the start");
+    assertThat(kept()).as("nothing of the refused send is left in the profile").isEmpty();
+    // nothing kept: the same refusal says nothing about deleting
+    CliRun twice = send().assertExit(3);
+    assertThat((String) twice.jsonError().get("hint")).doesNotContain("deleted");
+
+    carol.run("admin", "identities", "enable", "alice").assertExit(0);
+    CliRun done = send().assertExit(0);
+    assertThat(done.err()).doesNotContain("resuming");
+    assertThat(done.json()).containsKey("token");
+    assertThat(kept()).isEmpty();
+
+    // a revoked identity, likewise (the server refuses it as CERTIFICATE_REVOKED too)
+    Files.write(file, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND); // another send of the file
+    List<String> again2 = interruptedSend();
+    carol.run("admin", "identities", "revoke", "alice", "--reason", "left the deal").assertExit(0);
+    CliRun revoked = send().assertExit(3);
+    assertThat(revoked.jsonError()).as(revoked.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
+    assertThat((String) revoked.jsonError().get("hint")).contains("was deleted").contains(again2.get(0));
+    assertThat(kept()).isEmpty();
+  }
+
+  @Test
+  void aRevokedCertificateDeletesTheSend() throws Exception {
+    List<String> kept = interruptedSend();
+    X509Certificate cert;
+    try (InputStream in = Files.newInputStream(pki.certFile("alice"))) {
+      cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    carol.run("admin", "identities", "revoke", "alice", "--certificate", cert.getSerialNumber().toString(16),
+        "--reason", "lost laptop").assertExit(0);
+    CliRun refused = send().assertExit(3);
+    assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
+    assertThat((String) refused.jsonError().get("hint")).contains("revocation is permanent")
+        .contains("what your profile kept of this send to resume it was deleted").contains(kept.get(0));
+    assertThat(kept()).as("nothing of the refused send is left in the profile").isEmpty();
+  }
+}
