@@ -226,10 +226,12 @@ final class SendCommand extends SealdropSubcommand {
 
   /**
    * The server's refusals of the sender that no re-run of this send can get past: the identity or
-   * the certificate revoked (permanent), the identity disabled (until an admin enables it, which may
-   * be never; the server's unfinished upload expires idle meanwhile, after {@code
-   * upload-abandon-after}). A network failure, a busy or locked-down server, or an expired
-   * certificate (renewed with {@code keys renew}, after which the same send resumes) are not.
+   * the certificate revoked (CERTIFICATE_REVOKED for both), the identity disabled. An identity's
+   * revocation is permanent; a disabled identity may be enabled again, and a profile whose
+   * certificate alone was revoked may be moved to a new one ({@code keys renew}), which may be never:
+   * a resume would then work only within the server's {@code upload-abandon-after} (24 h), and is
+   * given up for a profile that keeps nothing it may never use. A network failure, a busy or
+   * locked-down server, or an expired certificate are not such refusals: their sends stay resumable.
    */
   static final Set<String> REFUSED_FOR_GOOD = Set.of("CERTIFICATE_REVOKED", "IDENTITY_DISABLED");
 
