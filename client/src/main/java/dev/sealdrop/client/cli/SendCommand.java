@@ -226,14 +226,15 @@ final class SendCommand extends SealdropSubcommand {
 
   /**
    * The server's refusals of the sender that no re-run of this send can get past: the identity or
-   * the certificate revoked (CERTIFICATE_REVOKED for both), the identity disabled. An identity's
-   * revocation is permanent; a disabled identity may be enabled again, and a profile whose
-   * certificate alone was revoked may be moved to a new one ({@code keys renew}), which may be never:
-   * a resume would then work only within the server's {@code upload-abandon-after} (24 h), and is
-   * given up for a profile that keeps nothing it may never use. A network failure, a busy or
-   * locked-down server, or an expired certificate are not such refusals: their sends stay resumable.
+   * the certificate revoked (CERTIFICATE_REVOKED for both). An identity's revocation is permanent; a
+   * profile whose certificate alone was revoked may be moved to a new one ({@code keys renew}), which
+   * may be never: a resume would then work only within the server's {@code upload-abandon-after}
+   * (24 h), and is given up for a profile that keeps nothing it may never use. A disabled identity is
+   * not such a refusal: disabling is the admin's reversible switch ("on leave"), and once enabled again
+   * the same command resumes where the upload stopped. Nor are a network failure, a busy or
+   * locked-down server, or an expired certificate: their sends stay resumable.
    */
-  static final Set<String> REFUSED_FOR_GOOD = Set.of("CERTIFICATE_REVOKED", "IDENTITY_DISABLED");
+  static final Set<String> REFUSED_FOR_GOOD = Set.of("CERTIFICATE_REVOKED");
 
   /**
    * On a refusal in {@link #REFUSED_FOR_GOOD}: deletes what this profile keeps of this send (its state
