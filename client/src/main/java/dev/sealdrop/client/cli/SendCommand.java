@@ -269,8 +269,8 @@ final class SendCommand extends SealdropSubcommand {
     return new AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint().map(h -> h + "; ").orElse("")
         + "what your profile kept of this send to resume it was deleted (" + state.getFileName() + " and the sealed"
         + " part of its interrupted upload, " + sealed.getFileName() + ", in " + state.getParent() + "): no re-run"
-        + " could use it; once the server accepts you again, the same command seals and uploads the file from the"
-        + " start", refusal);
+        + " could use it; with a new certificate (`sealdrop keys renew`, if only your certificate was revoked) the"
+        + " same command seals and uploads the file from the start", refusal);
   }
 
   /** The state file of this (file, size, mtime, recipient key) send: a re-run finds it again. */

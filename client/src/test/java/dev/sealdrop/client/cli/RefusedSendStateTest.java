@@ -132,7 +132,8 @@ class RefusedSendStateTest {
     CliRun refused = send().assertExit(3);
     assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
     assertThat((String) refused.jsonError().get("hint")).contains("revocation is permanent")
-        .contains("what your profile kept of this send to resume it was deleted").contains(kept.get(0));
+        .contains("what your profile kept of this send to resume it was deleted").contains(kept.get(0))
+        .contains("with a new certificate (`sealdrop keys renew`").doesNotContain("accepts you again");
     assertThat(kept()).as("nothing of the refused send is left in the profile").isEmpty();
   }
 }
