@@ -8,6 +8,7 @@ import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -15,22 +16,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One mTLS channel to a sealdrop server and its stubs. Unary calls get a deadline; every
+ * One mTLS channel to a sealdrop server and its stubs. Unary calls get a deadline, which starts once
+ * the channel has a connection ({@link ConnectionWait}); every
  * {@link StatusRuntimeException} leaves through {@link #call} as a {@link SealdropFailure}.
  */
 public final class ServerConnection implements AutoCloseable {
-  static final long UNARY_DEADLINE_SECONDS = 30;
+  static final Duration UNARY_DEADLINE = Duration.ofSeconds(30);
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
 
   private final ManagedChannel channel;
   /** {@link #channel}, with each call naming {@link #server} for the failures that cannot reach it. */
   private final Channel calls;
   private final HostPort server;
+  private final ConnectionWait connected;
+  private final Duration unaryDeadline;
 
   public ServerConnection(ManagedChannel channel, HostPort server) {
+    this(channel, server, UNARY_DEADLINE, null);
+  }
+
+  /** With another deadline for unary calls, and another wait for their connection (tests). */
+  ServerConnection(ManagedChannel channel, HostPort server, Duration unaryDeadline, ConnectionWait connected) {
     this.channel = Objects.requireNonNull(channel, "channel");
     this.server = Objects.requireNonNull(server, "server");
+    this.unaryDeadline = Objects.requireNonNull(unaryDeadline, "unaryDeadline");
     this.calls = ServerAddress.naming(channel, "the sealdrop server", server);
+    this.connected = connected != null ? connected : new ConnectionWait(channel, "the sealdrop server at " + server);
   }
 
   public static ServerConnection open(ChannelFactory factory, HostPort server) throws SealdropFailure {
@@ -46,20 +57,33 @@ public final class ServerConnection implements AutoCloseable {
     return server;
   }
 
+  /** For one unary call: its deadline starts once the connection is there ({@link #unary}). */
   public SessionServiceGrpc.SessionServiceBlockingStub session() {
-    return SessionServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return unary(SessionServiceGrpc.newBlockingStub(calls));
   }
 
+  /** For one unary call: its deadline starts once the connection is there ({@link #unary}). */
   public KeyDirectoryGrpc.KeyDirectoryBlockingStub keys() {
-    return KeyDirectoryGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return unary(KeyDirectoryGrpc.newBlockingStub(calls));
   }
 
+  /** For one unary call: its deadline starts once the connection is there ({@link #unary}). */
   public TransferServiceGrpc.TransferServiceBlockingStub transfer() {
-    return TransferServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return unary(TransferServiceGrpc.newBlockingStub(calls));
   }
 
+  /** For one unary call: its deadline starts once the connection is there ({@link #unary}). */
   public SshKeysGrpc.SshKeysBlockingStub sshKeys() {
-    return SshKeysGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    return unary(SshKeysGrpc.newBlockingStub(calls));
+  }
+
+  /**
+   * {@code stub} with the unary deadline, which starts now: after waiting for the connection
+   * ({@link ConnectionWait}), so that the deadline measures the server's answer, not the set-up.
+   */
+  private <S extends io.grpc.stub.AbstractStub<S>> S unary(S stub) {
+    connected.await(retryNotice);
+    return stub.withDeadlineAfter(unaryDeadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** For streams: no deadline (a large file takes as long as it takes); keepalive detects dead peers. */

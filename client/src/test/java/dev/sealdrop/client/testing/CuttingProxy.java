@@ -43,6 +43,12 @@ public final class CuttingProxy implements AutoCloseable {
   public final AtomicLong stallDownstreamAfter = new AtomicLong(-1);
   public final CountDownLatch stalled = new CountDownLatch(1);
   public final CountDownLatch resumeStalled = new CountDownLatch(1);
+  /**
+   * How long each accepted connection waits before the proxy connects it to the server and starts
+   * forwarding (an overloaded server that accepts late, or a slow network): the client's TCP connect
+   * succeeds at once, its handshake waits this long for an answer.
+   */
+  public volatile long connectDelayMillis;
 
   private final ServerSocket listener;
   private final int targetPort;
@@ -71,12 +77,24 @@ public final class CuttingProxy implements AutoCloseable {
     while (!listener.isClosed()) {
       try {
         Socket client = listener.accept();
+        long delay = connectDelayMillis;
+        if (delay > 0) {
+          try {
+            Thread.sleep(delay);
+          } catch (InterruptedException e) {
+            client.close(); // closed during the delay
+            throw e;
+          }
+        }
         Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         sockets.add(client);
         sockets.add(server);
         pump(client, server, cutUpstreamAfter, dropUpstreamAfter, new AtomicLong(-1), client, server);
         pump(server, client, cutDownstreamAfter, new AtomicLong(-1), stallDownstreamAfter, client, server);
       } catch (IOException e) {
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         return;
       }
     }
@@ -141,6 +159,7 @@ public final class CuttingProxy implements AutoCloseable {
   public void close() throws IOException {
     resumeStalled.countDown();
     listener.close();
+    acceptor.interrupt();
     for (Socket s : sockets) {
       s.close();
     }

@@ -11,6 +11,7 @@ import dev.sealdrop.client.keystore.Profile;
 import dev.sealdrop.client.keystore.ProfileConfig;
 import dev.sealdrop.client.keystore.ProfileLocator;
 import dev.sealdrop.client.net.ChannelFactory;
+import dev.sealdrop.client.net.ConnectionWait;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.HostPort;
 import dev.sealdrop.client.net.ServerAddress;
@@ -21,6 +22,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One mTLS channel to the profile's admin listener, with the profile's client certificate.
@@ -34,12 +36,17 @@ final class AdminConnection implements AutoCloseable {
   private final Channel calls;
   private final HostPort server;
   private final String identity;
+  private final ConnectionWait connected;
+  /** Where a long wait for the connection is told: the user's stderr. */
+  private final Consumer<String> notes;
 
-  private AdminConnection(ManagedChannel channel, HostPort server, String identity) {
+  private AdminConnection(ManagedChannel channel, HostPort server, String identity, Consumer<String> notes) {
     this.channel = channel;
     this.calls = ServerAddress.naming(channel, "the sealdrop admin listener", server);
     this.server = server;
     this.identity = identity;
+    this.connected = new ConnectionWait(channel, "the sealdrop admin listener at " + server);
+    this.notes = notes;
   }
 
   /** Opens the channel named by the profile's {@code admin_server}; explains when there is none. */
@@ -56,11 +63,12 @@ final class AdminConnection implements AutoCloseable {
     HostPort admin = config.adminServer().get();
     ManagedChannel ch = new ChannelFactory(profile.clientCertificate(), profile.clientKey(), profile.caCertificate())
         .open(admin);
-    return new AdminConnection(ch, admin, config.identity());
+    return new AdminConnection(ch, admin, config.identity(), root.output()::note);
   }
 
-  /** For unary calls: a deadline. */
+  /** For one unary call: a deadline, which starts once the connection is there ({@link ConnectionWait}). */
   AdminServiceGrpc.AdminServiceBlockingStub stub() {
+    connected.await(notes);
     return AdminServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
