@@ -3,6 +3,8 @@ package dev.sealdrop.envelope.internal;
 import dev.sealdrop.keys.internal.Primitives;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,15 +12,22 @@ import java.util.function.Consumer;
 
 /**
  * Computes per-chunk SHA-256s, optionally on another core, and hands them to a consumer
- * strictly in chunk order. The caller encrypts or decrypts chunk i+1 while chunk i is hashed, so
- * the digest costs (almost) no wall-clock time. Memory is bounded: {@link #DEPTH} buffers of one
- * chunk each; {@link #buffer()} blocks until the oldest hash is done when all are in flight.
+ * strictly in chunk order. The caller encrypts or decrypts the next chunks while earlier ones are
+ * hashed, so the digest costs (almost) no wall-clock time. Chunks go to the hashing thread
+ * {@link #BATCH} at a time: one hand-off, and so one wake-up of that thread and of its caller,
+ * per batch instead of per chunk (a thread hand-off costs tens of microseconds on this project's
+ * VM, and a 1 GiB envelope has 16,384 chunks; docs/benchmarks.md, session 22). Memory is bounded:
+ * at most {@link #DEPTH} buffers of one chunk each; {@link #buffer()} blocks until the oldest batch
+ * is hashed when all are in use.
  *
  * <p>A buffer passed to {@link #hash} is read by the hashing thread until it is handed out again
  * by {@link #buffer()}; callers must not modify it before then (reading it is fine).
  */
 final class ChunkHasher {
-  static final int DEPTH = 4;
+  /** Chunks handed to the hashing thread at once. */
+  static final int BATCH = 4;
+  /** Buffers at most: the batch being filled, and two handed over (one hashed, one queued). */
+  static final int DEPTH = 3 * BATCH;
   /**
    * Whether chunk hashes run on another thread. {@code auto} (the default) enables it whenever
    * there is a second processor: on this project's 2-vCPU VM it raised seal and open throughput
@@ -46,14 +55,19 @@ final class ChunkHasher {
   });
   private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Primitives::sha256);
 
-  private record Pending(byte[] buffer, CompletableFuture<byte[]> hash) {}
+  private record Chunk(byte[] buffer, int off, int len) {}
+
+  private record Pending(List<Chunk> chunks, CompletableFuture<byte[][]> hashes) {}
 
   private final int bufferSize;
   private final boolean parallel;
   private final Consumer<byte[]> inOrder;
   private final ArrayDeque<byte[]> free = new ArrayDeque<>();
   private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
+  /** Chunks given to {@link #hash} and not yet handed over; always newer than those in {@link #inflight}. */
+  private List<Chunk> filling = new ArrayList<>(BATCH);
   private int allocated;
+  private long handOffs;
 
   ChunkHasher(int bufferSize, boolean parallel, Consumer<byte[]> inOrder) {
     this.bufferSize = bufferSize;
@@ -68,6 +82,9 @@ final class ChunkHasher {
         allocated++;
         return new byte[bufferSize];
       }
+      if (inflight.isEmpty()) {
+        handOver(); // every buffer is in the batch being filled
+      }
       completeOldest();
     }
     return free.poll();
@@ -76,7 +93,10 @@ final class ChunkHasher {
   /** Hashes {@code buf[off, off+len)}; the buffer returns to the pool once its hash was consumed. */
   void hash(byte[] buf, int off, int len) {
     if (parallel) {
-      inflight.add(new Pending(buf, CompletableFuture.supplyAsync(() -> sha256(buf, off, len), POOL)));
+      filling.add(new Chunk(buf, off, len));
+      if (filling.size() == BATCH) {
+        handOver();
+      }
     } else {
       inOrder.accept(sha256(buf, off, len));
       free.add(buf);
@@ -85,9 +105,25 @@ final class ChunkHasher {
 
   /** Waits for every pending hash and consumes them in order. */
   void drain() {
+    handOver();
     while (!inflight.isEmpty()) {
       completeOldest();
     }
+  }
+
+  /** Batches handed to the hashing thread so far. */
+  long handOffs() {
+    return handOffs;
+  }
+
+  private void handOver() {
+    if (filling.isEmpty()) {
+      return;
+    }
+    List<Chunk> batch = filling;
+    filling = new ArrayList<>(BATCH);
+    inflight.add(new Pending(batch, CompletableFuture.supplyAsync(() -> sha256All(batch), POOL)));
+    handOffs++;
   }
 
   private void completeOldest() {
@@ -95,8 +131,20 @@ final class ChunkHasher {
     if (p == null) {
       throw new IllegalStateException("envelope: internal error: no chunk buffer available");
     }
-    inOrder.accept(p.hash().join());
-    free.add(p.buffer());
+    byte[][] hashes = p.hashes().join();
+    for (int i = 0; i < hashes.length; i++) {
+      inOrder.accept(hashes[i]);
+      free.add(p.chunks().get(i).buffer());
+    }
+  }
+
+  private static byte[][] sha256All(List<Chunk> chunks) {
+    byte[][] hashes = new byte[chunks.size()][];
+    for (int i = 0; i < hashes.length; i++) {
+      Chunk c = chunks.get(i);
+      hashes[i] = sha256(c.buffer(), c.off(), c.len());
+    }
+    return hashes;
   }
 
   private static byte[] sha256(byte[] b, int off, int len) {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The second-core hasher delivers exactly the serial per-chunk hashes, in order, although its
- * buffers are recycled while other chunks are still being hashed; and it never holds more than
- * {@link ChunkHasher#DEPTH} buffers.
+ * buffers are recycled while other chunks are still being hashed; it never holds more than
+ * {@link ChunkHasher#DEPTH} buffers, and hands chunks over a batch at a time.
  */
 class ChunkHasherTest {
   @Test
@@ -45,6 +45,25 @@ class ChunkHasherTest {
     assertThat(serial).isEqualTo(expected);
     assertThat(parallel).isEqualTo(expected);
     assertThat(distinct).hasSizeLessThanOrEqualTo(ChunkHasher.DEPTH);
+  }
+
+  @Test
+  void chunksGoToTheHashingThreadABatchAtATimeNotOneByOne() {
+    List<byte[]> hashes = new ArrayList<>();
+    ChunkHasher p = new ChunkHasher(64, true, hashes::add);
+    int chunks = 10 * ChunkHasher.BATCH + 1;
+    for (int i = 0; i < chunks; i++) {
+      byte[] buf = p.buffer();
+      buf[0] = (byte) i;
+      p.hash(buf, 0, 1);
+    }
+    p.drain();
+    assertThat(hashes).hasSize(chunks);
+    for (int i = 0; i < chunks; i++) {
+      assertThat(hashes.get(i)).as("chunk %d", i).isEqualTo(Primitives.sha256(new byte[] {(byte) i}));
+    }
+    // one hand-off per batch (the last one short): a wake-up of the hashing thread per chunk costs more than its hash
+    assertThat(p.handOffs()).isEqualTo(11);
   }
 
   @Test
