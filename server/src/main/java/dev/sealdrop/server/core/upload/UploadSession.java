@@ -97,7 +97,7 @@ public final class UploadSession {
     byte[] buf = new byte[64 * 1024];
     try (InputStream in = service.blobs.readTemp(upload.id(), upload.committedOffset())) {
       for (int n; (n = in.read(buf)) != -1; ) {
-        inspect(buf, n);
+        inspect(buf, 0, n);
       }
     }
   }
@@ -110,27 +110,35 @@ public final class UploadSession {
     return received;
   }
 
-  /**
-   * Validates and stores the next bytes; refuses as soon as they cannot be the caller's envelope,
-   * or the caller may no longer act, or the server was locked down. A refusal ends the session.
-   */
+  /** {@link #append(byte[], int, int)} of all of {@code data}. */
   public void append(byte[] data) {
+    append(data, 0, data.length);
+  }
+
+  /**
+   * Validates and stores the next bytes, {@code data[off, off+len)}; refuses as soon as they cannot be
+   * the caller's envelope, or the caller may no longer act, or the server was locked down. A refusal
+   * ends the session. The bytes are read (copied where they are kept) before this returns: no
+   * reference to {@code data} is kept, so a door may pass a buffer it reuses or does not own.
+   */
+  public void append(byte[] data, int off, int len) {
+    java.util.Objects.checkFromIndexSize(off, len, data.length);
     checkOpen();
-    if (data.length == 0) {
+    if (len == 0) {
       return;
     }
     try {
       service.gate.check("uploading");
       identity.check();
-      if (received + data.length > service.policy.maxUploadBytes()) {
-        throw refuseForGood(service.tooLarge(received + data.length));
+      if (received + len > service.policy.maxUploadBytes()) {
+        throw refuseForGood(service.tooLarge(received + len));
       }
       // counted before the bytes are written: what is kept for a resume stays within the quota
-      quota.add(data.length);
-      inspect(data, data.length);
-      writer.write(data, 0, data.length);
-      received += data.length;
-      sinceCheckpoint += data.length;
+      quota.add(len);
+      inspect(data, off, len);
+      writer.write(data, off, len);
+      received += len;
+      sinceCheckpoint += len;
       if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
         // the owner's files and idle uploads, re-read once per checkpoint (a query): purges make room
         quota.refresh();
@@ -178,9 +186,9 @@ public final class UploadSession {
     }
   }
 
-  private void inspect(byte[] data, int len) {
+  private void inspect(byte[] data, int off, int len) {
     try {
-      inspector.update(data, 0, len);
+      inspector.update(data, off, len);
     } catch (EnvelopeException e) {
       throw reject(Reason.ENVELOPE_MALFORMED, "the upload is not a sealdrop envelope (" + e.getMessage()
           + "); seal the file with the sealdrop CLI and upload the result");

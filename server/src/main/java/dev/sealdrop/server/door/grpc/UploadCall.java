@@ -100,7 +100,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
             + " bytes of data (CreateUpload's max_message_bytes)");
       }
       if (!request.getData().isEmpty()) {
-        session.append(request.getData().toByteArray());
+        UploadBytes.appendTo(session, request.getData());
       }
       if (request.getFinish()) {
         committed = session.finish();
