@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.protocol.v1.Grant;
 import dev.sealdrop.protocol.v1.GrantState;
@@ -35,7 +36,25 @@ final class GrantView {
     g.writeEndObject();
   }
 
-  static void writeJsonList(JsonGenerator g, String field, List<Grant> grants) throws IOException {
+  /**
+   * A list of grants as {@code grants} and {@code inbox} print it: {@code {"ok":true,"grants":[...]}}, or
+   * a table whose second column is the recipient (grants you created) or the owner (grants addressed to you).
+   */
+  static Result list(List<Grant> grants, boolean showRecipient) {
+    return new Result() {
+      @Override
+      public void writeJson(JsonGenerator g) throws IOException {
+        writeJsonList(g, "grants", grants);
+      }
+
+      @Override
+      public void writeHuman(PrintWriter out) {
+        writeTable(out, grants, showRecipient);
+      }
+    };
+  }
+
+  private static void writeJsonList(JsonGenerator g, String field, List<Grant> grants) throws IOException {
     g.writeStartObject();
     g.writeBooleanField("ok", true);
     g.writeArrayFieldStart(field);
@@ -46,7 +65,7 @@ final class GrantView {
     g.writeEndObject();
   }
 
-  static void writeTable(PrintWriter out, List<Grant> grants, boolean showRecipient) {
+  private static void writeTable(PrintWriter out, List<Grant> grants, boolean showRecipient) {
     if (grants.isEmpty()) {
       out.println("(none)");
       return;

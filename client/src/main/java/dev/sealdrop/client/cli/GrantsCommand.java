@@ -27,17 +27,7 @@ final class GrantsCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
         () -> session.connect().transfer().listGrants(ListGrantsRequest.getDefaultInstance())).getGrantsList();
-    session.output().emit(new Result() {
-      @Override
-      public void writeJson(JsonGenerator g) throws IOException {
-        GrantView.writeJsonList(g, "grants", grants);
-      }
-
-      @Override
-      public void writeHuman(PrintWriter out) {
-        GrantView.writeTable(out, grants, true);
-      }
-    });
+    session.output().emit(GrantView.list(grants, true));
   }
 
   /** {@code grants revoke GRANT_ID}. */

@@ -1,13 +1,9 @@
 package dev.sealdrop.client.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.protocol.v1.Grant;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
-import java.io.IOException;
-import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
 
@@ -23,16 +19,6 @@ final class InboxCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
         () -> session.connect().transfer().listInbox(ListInboxRequest.getDefaultInstance())).getGrantsList();
-    session.output().emit(new Result() {
-      @Override
-      public void writeJson(JsonGenerator g) throws IOException {
-        GrantView.writeJsonList(g, "grants", grants);
-      }
-
-      @Override
-      public void writeHuman(PrintWriter out) {
-        GrantView.writeTable(out, grants, false);
-      }
-    });
+    session.output().emit(GrantView.list(grants, false));
   }
 }
