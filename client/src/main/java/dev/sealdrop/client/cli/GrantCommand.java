@@ -11,7 +11,6 @@ import dev.sealdrop.protocol.v1.ListFilesRequest;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -34,38 +33,35 @@ final class GrantCommand extends SealdropSubcommand {
   @Parameters(index = "0", paramLabel = "FILE_ID", description = "The uploaded file (see `sealdrop files`).")
   String fileId;
 
-  @Option(names = "--to", required = true, paramLabel = "IDENTITY", description = "The one recipient.")
-  String to;
+  @Mixin
+  GrantRecipient to;
 
   @Mixin
   GrantTerms terms;
 
-  @Option(names = "--accept-new-key", description = "Accept and pin a recipient key that differs from the pinned one.")
-  boolean acceptNewKey;
-
   @Override
   void run(Session session) throws Exception {
-    Recipients.requireNamed("--to", to, "--to bob");
-    Recipients.refuseSelf("grant", session.config().identity(), to, "you can open your own uploads with the file you sealed"
-        + " (`sealdrop open`)");
+    to.requireNamed();
+    Recipients.refuseSelf("grant", session.config().identity(), to.identity, "you can open your own uploads with the"
+        + " file you sealed (`sealdrop open`)");
     terms.validate();
     Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
         .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
         .filter(f -> f.getFileId().equals(fileId)).findFirst();
-    KeyTrust.Trusted recipient = session.fetchTrusted(to, acceptNewKey);
+    KeyTrust.Trusted recipient = to.fetchTrusted(session);
     String key = recipient.bundle().recipientKey().fingerprint();
     // A file that is not among ours goes to the server all the same: its refusal is the authoritative one.
     if (file.isPresent() && !file.get().getRecipientKeyFingerprintsList().contains(key)) {
       throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(fileId) + " is not sealed for "
-          + TerminalText.clean(to) + "'s key " + key + " (it is sealed for: "
+          + TerminalText.clean(to.identity) + "'s key " + key + " (it is sealed for: "
           + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
-          to + " could not open it; seal the file again with `sealdrop seal FILE --to " + TerminalText.clean(to)
-              + "`, upload it, and grant that one");
+          to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
+              + TerminalText.clean(to.identity) + "`, upload it, and grant that one");
     }
     CreateGrantResponse grant;
     try {
       grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-          () -> session.connect().transfer().createGrant(terms.request(fileId, to)));
+          () -> session.connect().transfer().createGrant(terms.request(fileId, to.identity)));
     } catch (UsageFailure e) {
       throw notFound(e, file.isPresent()).orElseThrow(() -> e);
     }
@@ -86,7 +82,7 @@ final class GrantCommand extends SealdropSubcommand {
     }
     return Optional.of(new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(fileId)
         + " on the server; nothing was granted", "`sealdrop files` lists the files you uploaded, with their ids"
-            + " (f_...): check the id, or upload the file first (`sealdrop send FILE --to " + TerminalText.clean(to)
-            + "` seals, uploads and grants it in one go)", e));
+            + " (f_...): check the id, or upload the file first (`sealdrop send FILE --to "
+            + TerminalText.clean(to.identity) + "` seals, uploads and grants it in one go)", e));
   }
 }

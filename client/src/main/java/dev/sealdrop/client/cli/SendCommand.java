@@ -30,7 +30,6 @@ import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -52,14 +51,11 @@ final class SendCommand extends SealdropSubcommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The file to send.")
   Path file;
 
-  @Option(names = "--to", required = true, paramLabel = "IDENTITY", description = "The one recipient.")
-  String to;
+  @Mixin
+  GrantRecipient to;
 
   @Mixin
   GrantTerms terms;
-
-  @Option(names = "--accept-new-key", description = "Accept and pin a recipient key that differs from the pinned one.")
-  boolean acceptNewKey;
 
   @Mixin
   PassphraseOption passphrase;
@@ -81,17 +77,17 @@ final class SendCommand extends SealdropSubcommand {
     session.output().interruptHint("run the same command again: it seals and uploads the file again from the start"
         + " (a send resumes only after its connection broke; one stopped by a signal cannot continue its sealing,"
         + " whose key is never written to disk)");
-    Recipients.requireNamed("--to", to, "--to bob");
+    to.requireNamed();
     InputFile.requireRegularFile(file);
     terms.validate();
     String me = session.config().identity();
-    Recipients.refuseSelf("send", me, to, "to keep a sealed copy for yourself, use `sealdrop seal`");
+    Recipients.refuseSelf("send", me, to.identity, "to keep a sealed copy for yourself, use `sealdrop seal`");
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     // the key derivation runs on another core while the recipient's bundle is fetched and checked
     KeyStore.Unlocking unlocking = session.keyStore(passphrase.file).unlockInBackground();
     KeyTrust.Trusted recipient;
     try {
-      recipient = session.fetchTrusted(to, acceptNewKey);
+      recipient = to.fetchTrusted(session);
     } catch (SealdropFailure | RuntimeException e) {
       unlocking.abandon();
       throw e;
@@ -120,7 +116,7 @@ final class SendCommand extends SealdropSubcommand {
   private CreateGrantResponse createGrant(Session session, Uploader.Committed committed) throws SealdropFailure {
     try {
       return ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-          () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to)));
+          () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to.identity)));
     } catch (UsageFailure e) {
       // e.g. more downloads or a longer lifetime than this server allows: only the server knows its limits
       throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
@@ -173,7 +169,7 @@ final class SendCommand extends SealdropSubcommand {
     // or the quota, before any byte is sent
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
-    Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to));
+    Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
     StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
@@ -250,7 +246,7 @@ final class SendCommand extends SealdropSubcommand {
     Path sealed;
     try {
       if (state == null) {
-        Optional<dev.sealdrop.keys.KeyBundle> pinned = new PinStore(session.profile().trustedDir()).pinned(to);
+        Optional<dev.sealdrop.keys.KeyBundle> pinned = new PinStore(session.profile().trustedDir()).pinned(to.identity);
         if (pinned.isEmpty()) {
           return refusal; // never sent to this recipient from this profile: nothing of it is kept
         }
@@ -278,7 +274,7 @@ final class SendCommand extends SealdropSubcommand {
     SecureFiles.ensureDirectory(session.profile().uploadsDir());
     Path abs = file.toAbsolutePath().normalize();
     return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),
-        Long.toString(Files.size(abs)), Files.getLastModifiedTime(abs).toString(), to,
+        Long.toString(Files.size(abs)), Files.getLastModifiedTime(abs).toString(), to.identity,
         recipientFingerprint, session.config().server().toString());
   }
 

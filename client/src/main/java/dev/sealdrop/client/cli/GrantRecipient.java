@@ -1,0 +1,28 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.trust.KeyTrust;
+import picocli.CommandLine.Option;
+
+/**
+ * A grant's one recipient, {@code --to IDENTITY} and {@code --accept-new-key}, shared by {@code send}
+ * and {@code grant} so that both name it, and fetch, verify and pin its key bundle, alike.
+ */
+final class GrantRecipient {
+  @Option(names = "--to", required = true, paramLabel = "IDENTITY", description = "The one recipient.")
+  String identity;
+
+  @Option(names = "--accept-new-key", description = "Accept and pin a recipient key that differs from the pinned one.")
+  boolean acceptNewKey;
+
+  /** Refuses an empty {@code --to} ({@link Recipients#requireNamed}). */
+  void requireNamed() throws UsageFailure {
+    Recipients.requireNamed("--to", identity, "--to bob");
+  }
+
+  /** The recipient's key bundle from the server, verified against the CA and checked against (or added to) the pins. */
+  KeyTrust.Trusted fetchTrusted(Session session) throws SealdropFailure {
+    return session.fetchTrusted(identity, acceptNewKey);
+  }
+}
