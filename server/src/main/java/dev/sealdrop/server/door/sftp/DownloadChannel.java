@@ -7,7 +7,6 @@ import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.grant.DownloadSession;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.Redemption;
-import dev.sealdrop.server.core.identity.LiveSessions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * passes (the core's rule); one that was not is released at once, so the grant can be redeemed
  * again right away.
  */
-final class DownloadChannel implements SeekableByteChannel {
+final class DownloadChannel extends TransferChannel {
   private static final Logger LOG = LoggerFactory.getLogger(DownloadChannel.class);
   private final Login login;
   private final GrantService grants;
@@ -36,10 +35,6 @@ final class DownloadChannel implements SeekableByteChannel {
   private final DownloadSession download;
   private long position;
   private boolean servedAll;
-  private boolean closeRequested;
-  private boolean open = true;
-  /** This download in the core's registry of live transfers (what a lockdown cuts); null until tracked. */
-  private volatile LiveSessions.Registration registration;
   /** Set when the core cut this download (a lockdown): every later read fails with it. */
   private volatile IOException cut;
   /** Read-ahead from the core: {@code buffer[ahead, aheadEnd)} holds the bytes at {@link #position}. */
@@ -54,15 +49,6 @@ final class DownloadChannel implements SeekableByteChannel {
     this.grants = grants;
     this.redemption = redemption;
     this.download = download;
-  }
-
-  void closeRequested() {
-    closeRequested = true;
-  }
-
-  /** Registers this download as a live transfer: a lockdown {@link #cut}s it at once. */
-  void track(LiveSessions.Registration r) {
-    registration = r;
   }
 
   /**
@@ -81,7 +67,7 @@ final class DownloadChannel implements SeekableByteChannel {
   boolean cut(Reason reason, String why) {
     boolean grant = reason == Reason.GRANT_REVOKED || reason == Reason.GRANT_SUSPENDED;
     cut = SftpErrors.toIo(grant ? new GrantUnavailableException(reason, why) : new UnavailableException(reason, why));
-    return (grant || reason == Reason.LOCKED_DOWN) && open;
+    return (grant || reason == Reason.LOCKED_DOWN) && isOpen();
   }
 
   private void checkNotCut() throws IOException {
@@ -94,7 +80,7 @@ final class DownloadChannel implements SeekableByteChannel {
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
-    if (!open) {
+    if (!isOpen()) {
       throw new java.nio.channels.ClosedChannelException();
     }
     checkNotCut();
@@ -197,20 +183,7 @@ final class DownloadChannel implements SeekableByteChannel {
   }
 
   @Override
-  public boolean isOpen() {
-    return open;
-  }
-
-  @Override
-  public void close() throws IOException {
-    if (!open) {
-      return;
-    }
-    open = false;
-    LiveSessions.Registration r = registration;
-    if (r != null) {
-      r.end();
-    }
+  void end(boolean closeRequested) throws IOException {
     download.close();
     String grantId = redemption.grant().id();
     if (closeRequested && servedAll) {

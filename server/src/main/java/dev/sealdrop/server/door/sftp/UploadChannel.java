@@ -2,7 +2,6 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnavailableException;
-import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadSession;
 import java.io.IOException;
@@ -44,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * after every chunk was appended, and only on CLOSE. Every call into the session runs on the writer
  * thread, one at a time, so the session is never used concurrently.
  */
-final class UploadChannel implements SeekableByteChannel {
+final class UploadChannel extends TransferChannel {
   private static final Logger LOG = LoggerFactory.getLogger(UploadChannel.class);
   /** Bytes handed to the core per append: amortises its per-call checks (identity, quota). */
   static final int CHUNK = 1 << 20;
@@ -62,12 +61,8 @@ final class UploadChannel implements SeekableByteChannel {
   private int filled;
   private Future<?> last;
   private long position;
-  private boolean closeRequested;
   /** Set by the writer thread when the core refused or failed; read by the subsystem thread. */
   private volatile IOException failure;
-  private boolean open = true;
-  /** This upload in the core's registry of live transfers (what a lockdown cuts); null until tracked. */
-  private volatile LiveSessions.Registration registration;
 
   UploadChannel(UploadSession session, UploadBudget budget) {
     this.session = session;
@@ -77,11 +72,6 @@ final class UploadChannel implements SeekableByteChannel {
       t.setDaemon(true);
       return t;
     });
-  }
-
-  /** Registers this upload as a live transfer: a lockdown {@link #cut}s it at once. */
-  void track(LiveSessions.Registration r) {
-    registration = r;
   }
 
   /**
@@ -107,11 +97,6 @@ final class UploadChannel implements SeekableByteChannel {
       return false; // closed meanwhile: close() ended the upload
     }
     return reason == Reason.LOCKED_DOWN;
-  }
-
-  /** The client sent SSH_FXP_CLOSE for this handle: closing now means "commit". */
-  void closeRequested() {
-    closeRequested = true;
   }
 
   @Override
@@ -251,21 +236,9 @@ final class UploadChannel implements SeekableByteChannel {
     throw new SftpException(SftpConstants.SSH_FX_OP_UNSUPPORTED, "uploads cannot be truncated");
   }
 
+  /** Closing after the client's SSH_FXP_CLOSE means "commit"; any other close commits nothing. */
   @Override
-  public boolean isOpen() {
-    return open;
-  }
-
-  @Override
-  public void close() throws IOException {
-    if (!open) {
-      return;
-    }
-    open = false;
-    LiveSessions.Registration r = registration;
-    if (r != null) {
-      r.end();
-    }
+  void end(boolean closeRequested) throws IOException {
     try {
       boolean commit = closeRequested && failure == null;
       if (commit && filling != null && filled > 0) {
@@ -324,7 +297,7 @@ final class UploadChannel implements SeekableByteChannel {
     if (f != null) {
       throw f;
     }
-    if (!open) {
+    if (!isOpen()) {
       throw new ClosedChannelException();
     }
   }

@@ -245,10 +245,8 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
   @Override
   public void closing(ServerSession session, String remoteHandle, Handle localHandle) {
     if (localHandle instanceof FileHandle fh) {
-      if (fh.getFileChannel() instanceof UploadChannel up) {
-        up.closeRequested();
-      } else if (fh.getFileChannel() instanceof DownloadChannel down) {
-        down.closeRequested();
+      if (fh.getFileChannel() instanceof TransferChannel transfer) {
+        transfer.closeRequested();
       }
     }
   }
