@@ -52,6 +52,13 @@ public final class TestServer implements AutoCloseable {
     return new Clients(pki, server.port());
   }
 
+  /** Closes {@code admins} and {@code clients} of this server, then the server. */
+  public void closeWith(AdminClients admins, Clients clients) {
+    admins.close();
+    clients.close();
+    close();
+  }
+
   @Override
   public void close() {
     server.close();

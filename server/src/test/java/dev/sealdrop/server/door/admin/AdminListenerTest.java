@@ -20,42 +20,16 @@ import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 6: the admin surface is a listener of its own, for the admin role only (SECURITY.md §0 rule 7). */
-class AdminListenerTest {
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static AdminClients admins;
-  static Clients clients;
-
-  @BeforeAll
-  static void start() {
-    server = new TestServer(data);
-    admins = new AdminClients(server);
-    clients = server.clients();
-  }
-
-  @AfterAll
-  static void stop() {
-    admins.close();
-    clients.close();
-    server.close();
-  }
-
+class AdminListenerTest extends OneServerPerClass {
   /** Every admin RPC, as a call on a stub. */
   static final List<Consumer<AdminServiceGrpc.AdminServiceBlockingStub>> EVERY_RPC = List.of(
       s -> s.listIdentities(ListIdentitiesRequest.getDefaultInstance()),

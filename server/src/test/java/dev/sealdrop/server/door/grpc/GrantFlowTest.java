@@ -21,8 +21,7 @@ import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
@@ -31,27 +30,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 4: the whole path, and every way a grant can be refused, each with its own status and reason. */
-class GrantFlowTest {
-  @TempDir
-  static Path data;
+class GrantFlowTest extends OneServerPerClass {
   @TempDir
   static Path out;
-  static TestServer server;
-  static Clients clients;
   static UploadResponse file;
   static byte[] envelope;
   static byte[] plaintext;
 
   @BeforeAll
   static void start() throws Exception {
-    server = new TestServer(data);
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     Users.publish(clients, server.pki, "bob");
     Users.publish(clients, server.pki, "dave");
@@ -71,12 +63,6 @@ class GrantFlowTest {
     s.write(plaintext);
     s.close();
     return buf.toByteArray();
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close();
-    server.close();
   }
 
   static CreateGrantResponse grantToBob() {

@@ -6,15 +6,13 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sealdrop.protocol.v1.SessionServiceGrpc;
 import dev.sealdrop.protocol.v1.WhoAmIRequest;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
@@ -34,10 +32,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Anyone who can reach the transfer port can present a certificate with any subject. A refused
@@ -46,25 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the operator's terminal. Nor may what a client that speaks no TLS sends (a plaintext request,
  * which can carry a token) reach the log or the audit log.
  */
-class HandshakeLogForgeryTest {
+class HandshakeLogForgeryTest extends OneServerPerClass {
   private static final String FORGED = "evil\n12:00:00.000 WARN  identity 'carol' revoked\u001b[2K";
-
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static Clients clients;
-
-  @BeforeAll
-  static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close();
-    server.close();
-  }
 
   @Test
   void aSelfSignedCertificateCannotForgeLinesInTheServerLog() throws Exception {

@@ -10,38 +10,16 @@ import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.protocol.v1.FetchBundleRequest;
 import dev.sealdrop.protocol.v1.FetchBundleResponse;
 import dev.sealdrop.protocol.v1.PublishBundleRequest;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 4, key directory: a bundle is stored only if it verifies for the caller's own certificate. */
-class KeyDirectoryTest {
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static Clients clients;
-
-  @BeforeAll
-  static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close();
-    server.close();
-  }
-
+class KeyDirectoryTest extends OneServerPerClass {
   private static PublishBundleRequest publish(byte[] b) {
     return PublishBundleRequest.newBuilder().setSignedBundle(ByteString.copyFrom(b)).build();
   }

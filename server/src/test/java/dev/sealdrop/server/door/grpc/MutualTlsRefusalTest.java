@@ -12,13 +12,11 @@ import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.SessionServiceGrpc;
 import dev.sealdrop.protocol.v1.WhoAmIRequest;
 import dev.sealdrop.protocol.v1.WhoAmIResponse;
-import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.FixedKeyManager;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,33 +28,13 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.KeyManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 4, Proof "Refusals": every way a client certificate can be wrong is refused over real
  * mutual TLS, each with its own TLS alert or status and reason; a good certificate is accepted.
  */
-class MutualTlsRefusalTest {
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static Clients clients;
-
-  @BeforeAll
-  static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close();
-    server.close();
-  }
-
+class MutualTlsRefusalTest extends OneServerPerClass {
   private static WhoAmIResponse whoAmI(ManagedChannel ch) {
     return SessionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
         .whoAmI(WhoAmIRequest.getDefaultInstance());

@@ -17,8 +17,7 @@ import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.ByteArrayInputStream;
@@ -45,13 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** Issue 7: the SFTP door with MINA's own SFTP client against a real server; refusals first. */
-class SftpDoorTest {
-  @TempDir
-  static Path data;
+class SftpDoorTest extends OneServerPerClass {
   @TempDir
   static Path out;
-  static TestServer server;
-  static Clients clients;
   static SshClient client;
   static KeyPair aliceKey;
   static KeyPair bobKey;
@@ -60,8 +55,6 @@ class SftpDoorTest {
 
   @BeforeAll
   static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     Users.publish(clients, server.pki, "bob");
     aliceKey = registeredKey(clients, "alice");
@@ -74,8 +67,6 @@ class SftpDoorTest {
   @AfterAll
   static void stop() throws Exception {
     client.stop();
-    clients.close();
-    server.close();
   }
 
   private static int status(Throwable t) {

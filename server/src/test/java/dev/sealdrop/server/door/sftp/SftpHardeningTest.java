@@ -5,8 +5,7 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,30 +19,16 @@ import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.mac.BuiltinMacs;
 import org.apache.sshd.client.ClientBuilder;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 7: algorithms (hybrid PQ KEX, AES-GCM only, no Terrapin-vulnerable mode), host key persistence. */
-class SftpHardeningTest {
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static Clients clients;
+class SftpHardeningTest extends OneServerPerClass {
   static KeyPair aliceKey;
 
   @BeforeAll
   static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
     aliceKey = registeredKey(clients, "alice");
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close();
-    server.close();
   }
 
   @Test

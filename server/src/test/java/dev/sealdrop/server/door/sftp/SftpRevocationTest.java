@@ -11,9 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import dev.sealdrop.server.core.sshkey.SshPublicKey;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
-import java.nio.file.Path;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -29,31 +27,22 @@ import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 7: a revoked certificate, a disabled identity or a removed key is refused at the next
  * login, and its open SFTP sessions are closed (the door re-checks live sessions once a second).
  */
-class SftpRevocationTest {
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static Clients clients;
+class SftpRevocationTest extends OneServerPerClass {
   static SshClient client;
 
   @BeforeAll
   static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
     client = SftpTestSupport.client(server);
   }
 
   @AfterAll
   static void stop() throws Exception {
     client.stop();
-    clients.close();
-    server.close();
   }
 
   private static void assertClosedSoon(ClientSession session) {

@@ -11,12 +11,10 @@ import dev.sealdrop.protocol.v1.RemoveSshKeyRequest;
 import dev.sealdrop.protocol.v1.SshKey;
 import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.server.core.identity.Role;
-import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.CustomCerts;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
@@ -24,30 +22,10 @@ import java.util.Map;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 7: SshKeys over mutual TLS: only the policy's key types; own keys only, admins any. */
-class SshKeyRegistrationTest {
-  @TempDir
-  static Path data;
-  static TestServer server;
-  static Clients clients;
-
-  @BeforeAll
-  static void start() {
-    server = new TestServer(data);
-    clients = server.clients();
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close();
-    server.close();
-  }
-
+class SshKeyRegistrationTest extends OneServerPerClass {
   private static SshKey add(String user, String line) {
     return sshKeys(clients, user).addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(line).build()).getKey();
   }
