@@ -25,47 +25,27 @@ import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.door.grpc.ErrorMapper;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a new admin gets wrong, answered so that nothing leaks and nothing misleads: a grant token pasted where an
  * id belongs is neither recorded in the audit log nor sent back, and a listing filtered by a misspelt identity is
  * refused instead of answered "(none)".
  */
-class AdminMistakesTest {
-  @TempDir
-  Path data;
-  TestServer server;
-  AdminClients admins;
-  Clients clients;
+class AdminMistakesTest extends OneServerPerTest {
   AdminServiceGrpc.AdminServiceBlockingStub carol;
 
   @BeforeEach
   void start() {
-    server = new TestServer(data);
-    admins = new AdminClients(server);
-    clients = server.clients();
     carol = admins.admin("carol");
-  }
-
-  @AfterEach
-  void stop() {
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   @Test

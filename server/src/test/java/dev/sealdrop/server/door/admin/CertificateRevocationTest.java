@@ -22,47 +22,21 @@ import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Revoking one certificate of an identity by its serial ({@code admin identities revoke NAME
  * --certificate SERIAL}) revokes a certificate of that identity only: a serial given under another
  * name locks nobody else out, and an admin cannot revoke its own certificate under any name.
  */
-class CertificateRevocationTest {
-  @TempDir
-  Path data;
-  TestServer server;
-  AdminClients admins;
-  Clients clients;
-
-  @BeforeEach
-  void start() {
-    server = new TestServer(data);
-    admins = new AdminClients(server);
-    clients = server.clients();
-  }
-
-  @AfterEach
-  void stop() {
-    admins.close();
-    clients.close();
-    server.close();
-  }
-
+class CertificateRevocationTest extends OneServerPerTest {
   static String serial(X509Certificate cert) {
     return cert.getSerialNumber().toString(16);
   }

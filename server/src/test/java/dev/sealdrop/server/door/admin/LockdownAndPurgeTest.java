@@ -22,34 +22,29 @@ import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 6: lockdown refuses transfers (admins still act, a restart keeps it); purge; retention. */
-class LockdownAndPurgeTest {
-  @TempDir
-  Path data;
-  TestServer server;
-  AdminClients admins;
-  Clients clients;
+class LockdownAndPurgeTest extends OneServerPerTest {
   UploadResponse file;
+
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    return c.withAdmin(c.admin().withPort(0));
+  }
 
   @BeforeEach
   void start() {
-    server = new TestServer(data, c -> c.withAdmin(c.admin().withPort(0)));
-    connect();
     Users.publish(clients, server.pki, "alice");
     file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(100_000, 3), "bob").bytes());
   }
@@ -57,13 +52,6 @@ class LockdownAndPurgeTest {
   void connect() {
     admins = new AdminClients(server);
     clients = server.clients();
-  }
-
-  @AfterEach
-  void stop() {
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   LockdownState lockdown(boolean on, String reason) {

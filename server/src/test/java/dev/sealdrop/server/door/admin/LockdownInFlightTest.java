@@ -16,49 +16,34 @@ import dev.sealdrop.protocol.v1.ReleaseClaimRequest;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.upload.UploadPolicy;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Statuses;
-import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 6: turning lockdown on cuts uploads and downloads already streaming (gRPC door), not only new ones. */
-class LockdownInFlightTest {
-  @TempDir
-  Path data;
-  TestServer server;
-  AdminClients admins;
-  Clients clients;
+class LockdownInFlightTest extends OneServerPerTest {
+  /** Progress is recorded every 64 KiB, so the test can see an upload attached and streaming. */
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    return c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(), c.uploads().quotaBytes(), 64 * 1024,
+        c.uploads().abandonAfter()));
+  }
 
   @BeforeEach
   void start() {
-    // progress is recorded every 64 KiB, so the test can see an upload attached and streaming
-    server = new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
-        c.uploads().quotaBytes(), 64 * 1024, c.uploads().abandonAfter())));
-    admins = new AdminClients(server);
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
-  }
-
-  @AfterEach
-  void stop() {
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   /** Opens carol's admin connection ahead, so that timing a lockdown does not time a TLS handshake. */

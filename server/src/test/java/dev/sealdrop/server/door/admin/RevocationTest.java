@@ -22,44 +22,25 @@ import dev.sealdrop.protocol.v1.RevokeIdentityResponse;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.util.Iterator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 6: revocation takes effect at once — streams cut, handshakes refused, grants unusable. */
-class RevocationTest {
-  @TempDir
-  Path data;
-  TestServer server;
-  AdminClients admins;
-  Clients clients;
+class RevocationTest extends OneServerPerTest {
   UploadResponse file;
 
   @BeforeEach
   void start() {
-    server = new TestServer(data);
-    admins = new AdminClients(server);
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     // 8 MiB: far more than the flow-control windows, so the stream is still running when it is cut.
     file = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(8 << 20, 6), "bob", "dave").bytes());
-  }
-
-  @AfterEach
-  void stop() {
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   /** Redeems a fresh grant for {@code user} and starts its download; returns the iterator after one chunk. */

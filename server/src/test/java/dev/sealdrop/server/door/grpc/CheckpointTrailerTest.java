@@ -10,7 +10,7 @@ import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.server.config.ServerConfig;
-import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Statuses;
 import dev.sealdrop.server.testing.TestServer;
 import io.grpc.Metadata;
@@ -18,37 +18,19 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 6: every transfer-port response, refusals included, carries a checkpoint signed by the server's audit key. */
-class CheckpointTrailerTest {
+class CheckpointTrailerTest extends OneServerPerTest {
   private static final String ORIGIN = "deal-42.example/audit";
 
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
-
-  @BeforeEach
-  void start() {
-    server = new TestServer(data, c -> {
-      ServerConfig.Admin a = c.admin();
-      return c.withAdmin(new ServerConfig.Admin(a.host(), a.port(), ORIGIN, 1, a.checkpointInterval(),
-          a.retention(), a.retentionSweepInterval()));
-    });
-    clients = server.clients();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.close();
-    server.close();
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    ServerConfig.Admin a = c.admin();
+    return c.withAdmin(new ServerConfig.Admin(a.host(), a.port(), ORIGIN, 1, a.checkpointInterval(),
+        a.retention(), a.retentionSweepInterval()));
   }
 
   /** The transfer stub of {@code user}, capturing the trailers of its calls into {@code trailers}. */

@@ -25,15 +25,12 @@ import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.identity.Origin;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -51,39 +48,30 @@ import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An admin's disable or revocation closes the identity's open SFTP sessions at once, through the
  * core's one registry of live sessions, and {@code sessions_closed} counts them with its gRPC calls.
  * The door's periodic re-check is set to an hour here, so only the admin act can close them.
  */
-class SftpAdminCloseTest {
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
-  AdminClients admins;
+class SftpAdminCloseTest extends OneServerPerTest {
   SshClient client;
+
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    ServerConfig.Sftp s = c.sftp();
+    return c.withSftp(new ServerConfig.Sftp(s.enabled(), s.port(), s.authTimeout(), s.idleTimeout(),
+        s.maxAuthAttempts(), s.maxSessionsPerIdentity(), s.maxOpenHandles(), Duration.ofHours(1), s.host()));
+  }
 
   @BeforeEach
   void start() {
-    server = new TestServer(data, c -> {
-      ServerConfig.Sftp s = c.sftp();
-      return c.withSftp(new ServerConfig.Sftp(s.enabled(), s.port(), s.authTimeout(), s.idleTimeout(),
-          s.maxAuthAttempts(), s.maxSessionsPerIdentity(), s.maxOpenHandles(), Duration.ofHours(1), s.host()));
-    });
-    clients = server.clients();
-    admins = new AdminClients(server);
     client = SftpTestSupport.client(server);
   }
 
   @AfterEach
   void stop() throws Exception {
     client.stop();
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   /** Logs in and makes one SFTP request, so the session is surely logged in on the server too. */

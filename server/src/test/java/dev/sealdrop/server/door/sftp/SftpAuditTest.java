@@ -17,13 +17,11 @@ import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.audit.Audit;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.function.Predicate;
@@ -33,26 +31,19 @@ import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
  * Issue 7: every SFTP action reaches the audit log with the same records as its gRPC twin, marked
  * with the door it came through; SFTP logins are audited as connections, refused ones included.
  */
-class SftpAuditTest {
+class SftpAuditTest extends OneServerPerTest {
   private static final List<String> TRANSFER = List.of("upload.", "grant.", "download.");
 
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
   SshClient client;
 
   @BeforeEach
   void start() {
-    server = new TestServer(data);
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     Users.publish(clients, server.pki, "bob");
     client = SftpTestSupport.client(server);
@@ -61,8 +52,6 @@ class SftpAuditTest {
   @AfterEach
   void stop() throws IOException {
     client.stop();
-    clients.close();
-    server.close();
   }
 
   /** One record reduced to what must match between the doors. */

@@ -6,21 +6,19 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.grant.GrantPolicy;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +30,6 @@ import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 8's leftover: the server-wide cap on downloads ({@code max-download-streams}) is one core
@@ -40,22 +37,21 @@ import org.junit.jupiter.api.io.TempDir;
  * open past the cap is refused as busy with its claim given back, so the same token works once a
  * download ends.
  */
-class SftpDownloadStreamLimitTest {
+class SftpDownloadStreamLimitTest extends OneServerPerTest {
   static final int LIMIT = 2;
   private static final int PIECE = 32 * 1024;
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
   SshClient client;
   KeyPair bobKey;
   UploadResponse file;
   byte[] envelope;
 
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    return c.withGrants(GrantPolicy.DEFAULT.withMaxDownloadStreams(LIMIT));
+  }
+
   @BeforeEach
   void start() {
-    server = new TestServer(data, c -> c.withGrants(GrantPolicy.DEFAULT.withMaxDownloadStreams(LIMIT)));
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     bobKey = registeredKey(clients, "bob");
     client = SftpTestSupport.client(server);
@@ -68,8 +64,6 @@ class SftpDownloadStreamLimitTest {
   @AfterEach
   void stop() throws Exception {
     client.stop();
-    clients.close();
-    server.close();
   }
 
   private String token() {

@@ -13,9 +13,7 @@ import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.audit.Audit;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
@@ -30,26 +28,17 @@ import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 6 on the SFTP door: turning lockdown on cuts SFTP uploads and downloads already streaming. */
-class SftpLockdownTest {
+class SftpLockdownTest extends OneServerPerTest {
   private static final int PIECE = 32 * 1024;
 
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
-  AdminClients admins;
   SshClient client;
   KeyPair aliceKey;
   KeyPair bobKey;
 
   @BeforeEach
   void start() {
-    server = new TestServer(data);
-    clients = server.clients();
-    admins = new AdminClients(server);
     Users.publish(clients, server.pki, "alice");
     aliceKey = registeredKey(clients, "alice");
     bobKey = registeredKey(clients, "bob");
@@ -59,9 +48,6 @@ class SftpLockdownTest {
   @AfterEach
   void stop() throws IOException {
     client.stop();
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   /** Opens carol's admin connection ahead, so that timing a lockdown does not time a TLS handshake. */

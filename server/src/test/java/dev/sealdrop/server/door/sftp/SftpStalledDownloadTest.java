@@ -13,14 +13,11 @@ import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
-import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
@@ -28,21 +25,15 @@ import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An SFTP download whose client opened /redeem/TOKEN, read a little and stopped reading: what an
  * admin does to its grant reaches it at once, not only when the client reads again (the door holds
  * up to 1 MiB read ahead, which it would otherwise still hand out).
  */
-class SftpStalledDownloadTest {
+class SftpStalledDownloadTest extends OneServerPerTest {
   private static final int PIECE = 32 * 1024;
 
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
-  AdminClients admins;
   SshClient client;
   KeyPair bobKey;
   UploadResponse file;
@@ -50,9 +41,6 @@ class SftpStalledDownloadTest {
 
   @BeforeEach
   void start() {
-    server = new TestServer(data);
-    clients = server.clients();
-    admins = new AdminClients(server);
     Users.publish(clients, server.pki, "alice");
     bobKey = registeredKey(clients, "bob");
     client = SftpTestSupport.client(server);
@@ -63,9 +51,6 @@ class SftpStalledDownloadTest {
   @AfterEach
   void stop() throws IOException {
     client.stop();
-    admins.close();
-    clients.close();
-    server.close();
   }
 
   /**

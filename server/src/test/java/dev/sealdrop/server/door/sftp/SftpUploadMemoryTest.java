@@ -9,11 +9,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerTest;
 import dev.sealdrop.server.testing.Users;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +21,6 @@ import org.apache.sshd.sftp.client.SftpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -31,24 +28,18 @@ import org.slf4j.LoggerFactory;
  * to 3) from a 32 MiB budget, so many concurrent uploaders cannot exhaust a small heap. Past the
  * budget an upload is not refused: it appends each write directly, and still commits intact.
  */
-class SftpUploadMemoryTest {
+class SftpUploadMemoryTest extends OneServerPerTest {
   private static final int UPLOADS = 40; // more than 32 MiB of 1 MiB buffers, one each at least
   private static final int PER_SESSION = 20; // within the 32 handles of a session
   private static final int PIECE = 32 * 1024;
   private static final int OPENING = 4 * PIECE; // past the 64 KiB validated before any buffering
 
-  @TempDir
-  Path data;
-  TestServer server;
-  Clients clients;
   SshClient client;
   KeyPair aliceKey;
   ListAppender<ILoggingEvent> log;
 
   @BeforeEach
   void start() {
-    server = new TestServer(data);
-    clients = server.clients();
     Users.publish(clients, server.pki, "alice");
     aliceKey = registeredKey(clients, "alice");
     client = SftpTestSupport.client(server);
@@ -61,8 +52,6 @@ class SftpUploadMemoryTest {
   void stop() throws Exception {
     budgetLogger().detachAppender(log);
     client.stop();
-    clients.close();
-    server.close();
   }
 
   private static Logger budgetLogger() {
