@@ -2,14 +2,11 @@ package dev.sealdrop.client.cli.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.client.cli.Cli;
 import dev.sealdrop.client.cli.CliRun;
 import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -25,19 +22,12 @@ class AdminCommandsTest {
   @TempDir
   static Path root;
   static SealdropServer server;
-  static DevPki pki;
-  static String adminAddress;
 
   @BeforeAll
   static void start() throws Exception {
-    Path certs = root.resolve("certs");
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
-    pki = DevPki.loadOrCreate(certs);
-    adminAddress = server.adminHost() + ":" + server.adminPort();
-    for (String user : List.of("alice", "bob", "carol")) {
-      init(user, true);
-    }
-    init("dave", false);
+    server = Profiles.startServer(root);
+    Profiles.init(root, server, true, "alice", "bob", "carol");
+    Profiles.init(root, server, false, "dave");
   }
 
   @AfterAll
@@ -47,31 +37,9 @@ class AdminCommandsTest {
     }
   }
 
-  static String passphrase(String user) {
-    return user + " correct horse battery staple";
-  }
-
-  static void init(String user, boolean withAdmin) {
-    List<String> args = new ArrayList<>(List.of("--home", home(user).toString(), "--json", "init", "--server",
-        server.host() + ":" + server.port(), "--cert", pki.certFile(user).toString(), "--key",
-        pki.keyFile(user).toString(), "--ca", pki.caCertFile().toString()));
-    if (withAdmin) {
-      args.addAll(List.of("--admin-server", adminAddress));
-    }
-    Cli.raw(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), args.toArray(String[]::new)).assertExit(0);
-  }
-
-  static Path home(String user) {
-    return root.resolve("home-" + user);
-  }
-
   /** {@code sealdrop --home HOME ARGS} as {@code user}. */
   static CliRun as(String user, String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--home";
-    all[1] = home(user).toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return Cli.raw(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), all);
+    return Profiles.as(root, user, args);
   }
 
   static String[] json(String... args) {

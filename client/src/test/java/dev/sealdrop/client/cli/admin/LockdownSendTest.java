@@ -2,18 +2,12 @@ package dev.sealdrop.client.cli.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.client.cli.Cli;
 import dev.sealdrop.client.cli.CliRun;
 import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,20 +26,11 @@ class LockdownSendTest {
   @TempDir
   static Path root;
   static SealdropServer server;
-  static DevPki pki;
 
   @BeforeAll
   static void start() throws Exception {
-    Path certs = root.resolve("certs");
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
-    pki = DevPki.loadOrCreate(certs);
-    String admin = server.adminHost() + ":" + server.adminPort();
-    for (String user : List.of("alice", "bob", "carol")) {
-      List<String> args = new ArrayList<>(List.of("--home", home(user).toString(), "--json", "init", "--server",
-          server.host() + ":" + server.port(), "--cert", pki.certFile(user).toString(), "--key",
-          pki.keyFile(user).toString(), "--ca", pki.caCertFile().toString(), "--admin-server", admin));
-      Cli.raw(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), args.toArray(String[]::new)).assertExit(0);
-    }
+    server = Profiles.startServer(root);
+    Profiles.init(root, server, true, "alice", "bob", "carol");
     as("alice", "keys", "publish").assertExit(0);
     as("bob", "keys", "publish").assertExit(0);
   }
@@ -57,20 +42,8 @@ class LockdownSendTest {
     }
   }
 
-  static String passphrase(String user) {
-    return user + " correct horse battery staple";
-  }
-
-  static Path home(String user) {
-    return root.resolve("home-" + user);
-  }
-
   static CliRun as(String user, String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--home";
-    all[1] = home(user).toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return Cli.raw(Map.of("SEALDROP_PASSPHRASE", passphrase(user)), all);
+    return Profiles.as(root, user, args);
   }
 
   @Test
