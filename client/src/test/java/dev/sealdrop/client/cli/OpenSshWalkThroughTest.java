@@ -40,10 +40,8 @@ class OpenSshWalkThroughTest {
     assertThat(server.sftpPort()).isPositive();
     DevPki pki = DevPki.loadOrCreate(certs);
     String address = "127.0.0.1:" + server.port();
-    alice = Users.init(pki, root, "alice", address);
-    bob = Users.init(pki, root, "bob", address);
-    alice.run("keys", "publish").assertExit(0);
-    bob.run("keys", "publish").assertExit(0);
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    bob = Users.initAndPublish(pki, root, "bob", address);
     work = Files.createDirectories(root.resolve("work"));
     knownHosts = Files.writeString(work.resolve("known_hosts"), "[127.0.0.1]:" + server.sftpPort() + " "
         + OpenSsh.publicLine(data.resolve("ssh_host_ed25519_key")) + "\n");

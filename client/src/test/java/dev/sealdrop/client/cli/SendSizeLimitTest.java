@@ -35,10 +35,8 @@ class SendSizeLimitTest {
     ServerConfig dev = ServerConfig.development(root.resolve("data"), certs);
     server = SealdropServer.start(dev.withLimits(LIMIT, dev.uploads().quotaBytes()));
     String address = "127.0.0.1:" + server.port();
-    alice = Users.init(pki, root, "alice", address);
-    Cli bob = Users.init(pki, root, "bob", address);
-    alice.run("keys", "publish").assertExit(0);
-    bob.run("keys", "publish").assertExit(0);
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    Users.initAndPublish(pki, root, "bob", address);
   }
 
   @AfterAll

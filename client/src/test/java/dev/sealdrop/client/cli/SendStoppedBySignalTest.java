@@ -38,10 +38,8 @@ class SendStoppedBySignalTest {
     DevPki pki = DevPki.loadOrCreate(certs);
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
     String address = "127.0.0.1:" + server.port();
-    alice = Users.init(pki, root, "alice", address);
-    Cli bob = Users.init(pki, root, "bob", address);
-    alice.run("keys", "publish").assertExit(0);
-    bob.run("keys", "publish").assertExit(0);
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    Users.initAndPublish(pki, root, "bob", address);
   }
 
   @AfterAll

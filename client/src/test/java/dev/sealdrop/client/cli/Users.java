@@ -25,4 +25,11 @@ final class Users {
     assertThat(r.json()).containsEntry("ok", true).containsEntry("identity", name);
     return c;
   }
+
+  /** {@link #init} then {@code keys publish} for {@code name}: a profile others can send to; asserts success. */
+  static Cli initAndPublish(DevPki pki, Path root, String name, String server) {
+    Cli c = init(pki, root, name, server);
+    c.run("keys", "publish").assertExit(0);
+    return c;
+  }
 }

@@ -38,10 +38,8 @@ class WalkThroughTest {
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
     pki = DevPki.loadOrCreate(certs);
     String address = "127.0.0.1:" + server.port();
-    alice = Users.init(pki, root, "alice", address);
-    bob = Users.init(pki, root, "bob", address);
-    alice.run("keys", "publish").assertExit(0);
-    bob.run("keys", "publish").assertExit(0);
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    bob = Users.initAndPublish(pki, root, "bob", address);
     csv = root.resolve("clients.csv");
     StringBuilder sb = new StringBuilder("customer_id,name,email,annual_revenue_eur\n");
     for (int i = 0; i < 30_000; i++) {
