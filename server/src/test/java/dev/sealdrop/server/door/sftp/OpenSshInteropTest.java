@@ -2,31 +2,22 @@ package dev.sealdrop.server.door.sftp;
 
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
-import dev.sealdrop.server.testing.Clients;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.door.sftp.OpenSshSftp.Run;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,45 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 7 interop: OpenSSH's own {@code sftp} binary (batch mode, strict host key checking against
  * the door's persistent host key, the registered key only) uploads as alice and redeems as bob.
  */
-class OpenSshInteropTest {
-  @TempDir
-  static Path data;
+class OpenSshInteropTest extends OneServerPerClass {
   @TempDir
   static Path work;
-  static TestServer server;
-  static Clients clients;
+  static OpenSshSftp openSshClient;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/sftp")),
-        "OpenSSH's sftp is not installed (apt-get install -y openssh-client); the interop test needs it");
-    server = new TestServer(data);
-    clients = server.clients();
+    OpenSshSftp.assumeInstalled();
     Users.publish(clients, server.pki, "alice");
     Users.publish(clients, server.pki, "bob");
-    writeIdentity("alice", registeredKey(clients, "alice"));
-    writeIdentity("bob", registeredKey(clients, "bob"));
-    Files.writeString(work.resolve("known_hosts"), "[127.0.0.1]:" + server.server().sftpPort() + " "
-        + PublicKeyEntry.toString(SftpTestSupport.hostKey(server)) + "\n");
+    openSshClient = new OpenSshSftp(work, server);
+    openSshClient.writeIdentity("alice_ed25519", registeredKey(clients, "alice"), false);
+    openSshClient.writeIdentity("bob_ed25519", registeredKey(clients, "bob"), false);
   }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      clients.close();
-      server.close();
-    }
-  }
-
-  private static void writeIdentity(String user, KeyPair kp) throws Exception {
-    Path key = work.resolve(user + "_ed25519");
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (OutputStream out = Files.newOutputStream(key)) {
-      new OpenSSHKeyPairResourceWriter().writePrivateKey(kp, user, null, out);
-    }
-  }
-
-  record Run(int exit, String output) {}
 
   private static Run sftp(String user, String... commands) throws IOException, InterruptedException {
     return sftpWithKey(user, user + "_ed25519", commands);
@@ -81,22 +47,7 @@ class OpenSshInteropTest {
 
   private static Run sftpWithKey(String user, String keyFile, String... commands)
       throws IOException, InterruptedException {
-    Path batch = Files.writeString(work.resolve("batch-" + System.nanoTime()), String.join("\n", commands) + "\n");
-    List<String> cmd = new ArrayList<>(List.of("/usr/bin/sftp", "-v", "-F", "/dev/null", "-b", batch.toString(),
-        "-i", work.resolve(keyFile).toString(), "-P", String.valueOf(server.server().sftpPort()),
-        "-o", "UserKnownHostsFile=" + work.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "PasswordAuthentication=no",
-        user + "@127.0.0.1"));
-    Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
-    String output;
-    try (InputStream in = p.getInputStream()) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("sftp did not finish:\n" + output);
-    }
-    return new Run(p.exitValue(), output);
+    return openSshClient.runVerbose(user, keyFile, String.join("\n", commands) + "\n");
   }
 
   @Test

@@ -4,22 +4,18 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.openSsh;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sealdrop.protocol.v1.AddSshKeyRequest;
 import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Role;
-import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.door.sftp.OpenSshSftp.Run;
 import dev.sealdrop.server.testing.CustomCerts;
-import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.OneServerPerClass;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
@@ -29,10 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.keyboard.UserInteraction;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,71 +36,30 @@ import org.junit.jupiter.api.io.TempDir;
  * SSH_MSG_USERAUTH_BANNER it prints on stderr; a wrong key, an unknown user, or a registered public
  * key offered without its private half is told nothing beyond "Permission denied (publickey)".
  */
-class OpenSshLoginRefusalTest {
-  @TempDir
-  static Path data;
+class OpenSshLoginRefusalTest extends OneServerPerClass {
   @TempDir
   static Path work;
-  static TestServer server;
-  static Clients clients;
+  static OpenSshSftp openSshClient;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/sftp")),
-        "OpenSSH's sftp is not installed (apt-get install -y openssh-client); the test needs it");
-    server = new TestServer(data);
-    clients = server.clients();
-    Files.writeString(work.resolve("known_hosts"), "[127.0.0.1]:" + server.server().sftpPort() + " "
-        + PublicKeyEntry.toString(SftpTestSupport.hostKey(server)) + "\n");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      clients.close();
-      server.close();
-    }
+    OpenSshSftp.assumeInstalled();
+    openSshClient = new OpenSshSftp(work, server);
   }
 
   /** Writes the private key only (as a job's deploy key often is); {@code withPub}: also FILE.pub, as ssh-keygen does. */
   private static String writeIdentity(String name, KeyPair kp, boolean withPub) throws Exception {
-    Path key = work.resolve(name);
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (OutputStream out = Files.newOutputStream(key)) {
-      new OpenSSHKeyPairResourceWriter().writePrivateKey(kp, name, null, out);
-    }
-    if (withPub) {
-      Files.writeString(work.resolve(name + ".pub"), openSsh(kp.getPublic()) + "\n");
-    }
-    return name;
+    return openSshClient.writeIdentity(name, kp, withPub);
   }
-
-  record Run(int exit, String stderr) {}
 
   /** OpenSSH's sftp in batch mode, no -v: its stderr is what a job's operator sees. */
   private static Run sftp(String user, String keyFile) throws IOException, InterruptedException {
-    Path batch = Files.writeString(work.resolve("batch-" + System.nanoTime()), "ls /\n");
-    List<String> cmd = List.of("/usr/bin/sftp", "-F", "/dev/null", "-b", batch.toString(),
-        "-i", work.resolve(keyFile).toString(), "-P", String.valueOf(server.server().sftpPort()),
-        "-o", "UserKnownHostsFile=" + work.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "PasswordAuthentication=no",
-        user + "@127.0.0.1");
-    Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    String stderr;
-    try (InputStream in = p.getErrorStream()) {
-      stderr = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("sftp did not finish:\n" + stderr);
-    }
-    return new Run(p.exitValue(), stderr);
+    return openSshClient.run(user, keyFile, "ls /\n");
   }
 
   private static void assertToldNothing(Run run) {
-    assertThat(run.exit()).as(run.stderr()).isNotZero();
-    assertThat(run.stderr()).contains("Permission denied (publickey)").doesNotContain("sealdrop")
+    assertThat(run.exit()).as(run.output()).isNotZero();
+    assertThat(run.output()).contains("Permission denied (publickey)").doesNotContain("sealdrop")
         .doesNotContain("refused").doesNotContainPattern("\\[[A-Z_]+\\]");
   }
 
@@ -177,18 +129,18 @@ class OpenSshLoginRefusalTest {
     server.server().identities().setEnabled("dave", false);
     try {
       Run refused = sftp("dave", key);
-      assertThat(refused.exit()).as(refused.stderr()).isNotZero();
-      assertThat(refused.stderr()).contains("sealdrop: login refused: identity 'dave' is disabled on this server; ask"
+      assertThat(refused.exit()).as(refused.output()).isNotZero();
+      assertThat(refused.output()).contains("sealdrop: login refused: identity 'dave' is disabled on this server; ask"
           + " an admin to re-enable it [IDENTITY_DISABLED]").contains("Permission denied (publickey)");
       // the private key alone (no .pub beside it: OpenSSH signs without asking first) is told the same
       Run signedAtOnce = sftp("dave", writeIdentity("dave_nopub", keyPairOf("dave_key"), false));
-      assertThat(signedAtOnce.stderr()).contains("[IDENTITY_DISABLED]");
+      assertThat(signedAtOnce.output()).contains("[IDENTITY_DISABLED]");
     } finally {
       server.server().identities().setEnabled("dave", true);
     }
     Run again = sftp("dave", key);
-    assertThat(again.exit()).as(again.stderr()).isZero();
-    assertThat(again.stderr()).doesNotContain("sealdrop");
+    assertThat(again.exit()).as(again.output()).isZero();
+    assertThat(again.output()).doesNotContain("sealdrop");
     // the refusal is audited as before, with the core's reason (written as the connection closes)
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (refusals("dave").isEmpty() && System.nanoTime() < deadline) {
@@ -202,8 +154,8 @@ class OpenSshLoginRefusalTest {
     KeyPair kp = keyOfNewIdentity("gone").kp();
     server.server().identities().revokeIdentity("gone");
     Run run = sftp("gone", writeIdentity("gone_key", kp, true));
-    assertThat(run.exit()).as(run.stderr()).isNotZero();
-    assertThat(run.stderr()).contains("sealdrop: login refused: identity 'gone' has been revoked on this server; its"
+    assertThat(run.exit()).as(run.output()).isNotZero();
+    assertThat(run.output()).contains("sealdrop: login refused: identity 'gone' has been revoked on this server; its"
         + " certificates are no longer accepted [CERTIFICATE_REVOKED]");
   }
 
@@ -214,8 +166,8 @@ class OpenSshLoginRefusalTest {
     KeyPair kp = r.kp();
     server.server().identities().revokeCertificate(cert.certificate());
     Run run = sftp("renewer", writeIdentity("renewer_key", kp, true));
-    assertThat(run.exit()).as(run.stderr()).isNotZero();
-    assertThat(run.stderr()).contains("sealdrop: login refused: this SSH key was registered through a client"
+    assertThat(run.exit()).as(run.output()).isNotZero();
+    assertThat(run.output()).contains("sealdrop: login refused: this SSH key was registered through a client"
         + " certificate (serial " + cert.certificate().getSerialNumber().toString(16) + ") that has been revoked;")
         .contains("[CERTIFICATE_REVOKED]");
   }
@@ -227,8 +179,8 @@ class OpenSshLoginRefusalTest {
     server.clock.advance(Duration.ofDays(2));
     try {
       Run run = sftp("expiring", key);
-      assertThat(run.exit()).as(run.stderr()).isNotZero();
-      assertThat(run.stderr()).contains("sealdrop: login refused: this SSH key was registered through a client"
+      assertThat(run.exit()).as(run.output()).isNotZero();
+      assertThat(run.output()).contains("sealdrop: login refused: this SSH key was registered through a client"
           + " certificate that is valid from").contains("[CERTIFICATE_EXPIRED]");
     } finally {
       server.clock.advance(Duration.ofDays(-2));

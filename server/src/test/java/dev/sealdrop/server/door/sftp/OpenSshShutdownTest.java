@@ -2,7 +2,6 @@ package dev.sealdrop.server.door.sftp;
 
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
@@ -11,19 +10,14 @@ import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,16 +40,14 @@ class OpenSshShutdownTest {
 
   @Test
   void aPutAndAGetInFlightAtTheShutdownThatFinishInTheGraceExitZero() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/sftp")),
-        "OpenSSH's sftp is not installed (apt-get install -y openssh-client); this test needs it");
+    OpenSshSftp.assumeInstalled();
     TestServer server = new TestServer(data, c -> withGrace(c, Duration.ofSeconds(30)));
     try (Clients clients = server.clients()) {
       Users.publish(clients, server.pki, "alice");
       Users.publish(clients, server.pki, "bob");
-      writeIdentity("alice", registeredKey(clients, "alice"));
-      writeIdentity("bob", registeredKey(clients, "bob"));
-      Files.writeString(work.resolve("known_hosts"), "[127.0.0.1]:" + server.server().sftpPort() + " "
-          + PublicKeyEntry.toString(SftpTestSupport.hostKey(server)) + "\n");
+      OpenSshSftp openSshClient = new OpenSshSftp(work, server);
+      openSshClient.writeIdentity("alice_ed25519", registeredKey(clients, "alice"), false);
+      openSshClient.writeIdentity("bob_ed25519", registeredKey(clients, "bob"), false);
       // several of each: whether ssh reads a reply and the DISCONNECT together is a matter of timing
       List<byte[]> envelopes = new ArrayList<>();
       List<Process> puts = new ArrayList<>();
@@ -71,8 +63,8 @@ class OpenSshShutdownTest {
       }
       // about 1 MB/s each: some 4 s for each transfer, the shutdown starting in the middle
       for (int i = 0; i < TRANSFERS; i++) {
-        puts.add(sftp(server, "alice", "put late" + i + ".sealed /outbox/"));
-        gets.add(sftp(server, "bob", "get /redeem/" + tokens.get(i) + " got" + i + ".sealed"));
+        puts.add(sftp(openSshClient, "alice", "put late" + i + ".sealed /outbox/"));
+        gets.add(sftp(openSshClient, "bob", "get /redeem/" + tokens.get(i) + " got" + i + ".sealed"));
       }
       awaitInFlight();
       assertThat(puts).as("the puts are still running when the shutdown starts").allMatch(Process::isAlive);
@@ -98,13 +90,9 @@ class OpenSshShutdownTest {
     }
   }
 
-  private Process sftp(TestServer server, String user, String command) throws Exception {
-    Path batch = Files.writeString(work.resolve("batch-" + System.nanoTime()), command + "\n");
-    return new ProcessBuilder(List.of("/usr/bin/sftp", "-F", "/dev/null", "-b", batch.toString(), "-l", "8000",
-        "-i", work.resolve(user + "_ed25519").toString(), "-P", String.valueOf(server.server().sftpPort()),
-        "-o", "UserKnownHostsFile=" + work.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", user + "@127.0.0.1"))
-        .directory(work.toFile()).redirectErrorStream(true).start();
+  /** sftp as {@code user} running {@code command} at about 1 MB/s ({@code -l 8000} Kbit/s). */
+  private static Process sftp(OpenSshSftp openSshClient, String user, String command) throws Exception {
+    return openSshClient.start(user, user + "_ed25519", command + "\n", "-l", "8000");
   }
 
   /** Waits until every get has written bytes and every put has sent some (the server holds them in tmp/). */
@@ -135,14 +123,6 @@ class OpenSshShutdownTest {
       throw new AssertionError("sftp did not finish:\n" + out);
     }
     return out;
-  }
-
-  private void writeIdentity(String user, KeyPair kp) throws Exception {
-    Path key = work.resolve(user + "_ed25519");
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (OutputStream out = Files.newOutputStream(key)) {
-      new OpenSSHKeyPairResourceWriter().writePrivateKey(kp, user, null, out);
-    }
   }
 
   private static ServerConfig withGrace(ServerConfig c, Duration grace) {
