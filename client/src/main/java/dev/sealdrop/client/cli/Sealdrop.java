@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /** Builds the configured {@code sealdrop} command line: handlers, exit codes, help sections. */
@@ -191,14 +190,8 @@ public final class Sealdrop {
   @CommandLine.Command(name = HelpCommand.NAME,
       description = "Show the usage of a command, e.g. admin files purge: the same as COMMAND --help.",
       footer = {"  sealdrop help send", "  sealdrop help admin files purge", "  sealdrop help keys add-ssh --json"})
-  static final class HelpCommand implements Callable<Integer> {
+  static final class HelpCommand extends WithGlobalOptions {
     static final String NAME = "help";
-
-    @CommandLine.Mixin
-    GlobalOptions globals;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true,
         description = "Show this help message and exit.")

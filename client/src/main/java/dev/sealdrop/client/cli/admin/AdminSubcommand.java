@@ -1,21 +1,11 @@
 package dev.sealdrop.client.cli.admin;
 
-import dev.sealdrop.client.cli.GlobalOptions;
 import dev.sealdrop.client.cli.SealdropCommand;
+import dev.sealdrop.client.cli.WithGlobalOptions;
 import dev.sealdrop.client.cli.output.Output;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** Base of every {@code sealdrop admin} leaf command: global options, one admin connection, exit 0 on return. */
-abstract class AdminSubcommand implements Callable<Integer> {
-  @Mixin
-  GlobalOptions globals;
-
-  @Spec
-  CommandSpec spec;
-
+abstract class AdminSubcommand extends WithGlobalOptions {
   @Override
   public final Integer call() throws Exception {
     SealdropCommand root = (SealdropCommand) spec.root().userObject();

@@ -1,20 +1,10 @@
 package dev.sealdrop.client.cli.admin;
 
-import dev.sealdrop.client.cli.GlobalOptions;
-import java.util.concurrent.Callable;
+import dev.sealdrop.client.cli.WithGlobalOptions;
 import picocli.CommandLine;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** A command that only groups subcommands ({@code admin}, {@code admin identities}, ...): run bare, it is a usage error. */
-abstract class CommandGroup implements Callable<Integer> {
-  @Mixin
-  GlobalOptions globals;
-
-  @Spec
-  CommandSpec spec;
-
+abstract class CommandGroup extends WithGlobalOptions {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing a command, e.g. `"

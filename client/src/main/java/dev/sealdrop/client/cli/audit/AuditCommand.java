@@ -1,12 +1,8 @@
 package dev.sealdrop.client.cli.audit;
 
-import dev.sealdrop.client.cli.GlobalOptions;
-import java.util.concurrent.Callable;
+import dev.sealdrop.client.cli.WithGlobalOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code sealdrop audit}: offline work on audit exports. */
 @Command(name = AuditCommand.NAME, mixinStandardHelpOptions = true,
@@ -14,15 +10,9 @@ import picocli.CommandLine.Spec;
     subcommands = AuditVerifyCommand.class,
     footer = {"  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" \\",
         "      --checkpoints ~/.sealdrop/checkpoints"})
-public final class AuditCommand implements Callable<Integer> {
+public final class AuditCommand extends WithGlobalOptions {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   public static final String NAME = "audit";
-
-  @Mixin
-  GlobalOptions globals;
-
-  @Spec
-  CommandSpec spec;
 
   @Override
   public Integer call() {

@@ -12,8 +12,8 @@ import dev.sealdrop.audit.VerificationResult;
 import dev.sealdrop.client.cli.Diagnoser;
 import dev.sealdrop.client.cli.EmptyArgument;
 import dev.sealdrop.client.cli.ExitCodes;
-import dev.sealdrop.client.cli.GlobalOptions;
 import dev.sealdrop.client.cli.SealdropCommand;
+import dev.sealdrop.client.cli.WithGlobalOptions;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
@@ -30,13 +30,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sealdrop audit verify FILE [--key KEY] [--checkpoints DIR]}: checks the hash chain and
@@ -51,15 +47,9 @@ import picocli.CommandLine.Spec;
         "      --checkpoints ~/held-checkpoints",
         "  sealdrop audit verify audit.jsonl --key \"$(cat audit-key.txt)\" --json"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "paths are the local user's own arguments")
-final class AuditVerifyCommand implements Callable<Integer> {
+final class AuditVerifyCommand extends WithGlobalOptions {
   /** A verifier key is one short line; a key file larger than this is not one. */
   static final int MAX_KEY_FILE_BYTES = 4096;
-
-  @Mixin
-  GlobalOptions globals;
-
-  @Spec
-  CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The export (JSON Lines), e.g. from `sealdrop admin audit export`.")
   Path file;
