@@ -50,10 +50,7 @@ class FilesAndGrantCommandTest {
     erin.run("init", "--server", address, "--cert", erinCert.certFile().toString(), "--key",
         erinCert.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
     Cli dave = Users.init(pki, root, "dave", address);
-    carol = Users.user(root, "carol");
-    carol.run("init", "--server", address, "--admin-server", server.adminHost() + ":" + server.adminPort(), "--cert",
-        pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca",
-        pki.caCertFile().toString()).assertExit(0);
+    carol = Users.initWithAdmin(pki, root, "carol", server);
     for (Cli c : List.of(alice, bob, erin, dave)) {
       c.run("keys", "publish").assertExit(0);
     }

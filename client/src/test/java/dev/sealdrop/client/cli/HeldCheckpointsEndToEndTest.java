@@ -10,8 +10,6 @@ import dev.sealdrop.audit.AuditLogReader;
 import dev.sealdrop.audit.AuditLogWriter;
 import dev.sealdrop.audit.HeldCheckpoints;
 import dev.sealdrop.audit.SignedCheckpoint;
-import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.server.SealdropServer;
 import dev.sealdrop.server.config.ServerConfig;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,19 +19,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 6, end to end: the checkpoints alice's CLI keeps from ordinary transfers catch an operator
  * who truncates the audit log and re-signs it with the server's own audit key.
  */
-class HeldCheckpointsEndToEndTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
+class HeldCheckpointsEndToEndTest extends DevServerPerClass {
   static Path dataDir;
   static Cli alice;
   static Cli bob;
@@ -42,32 +35,20 @@ class HeldCheckpointsEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path certs = root.resolve("certs");
     dataDir = root.resolve("data");
-    ServerConfig dev = ServerConfig.development(dataDir, certs);
-    ServerConfig.Admin a = dev.admin();
     // audit-checkpoint-every=1: a signed checkpoint after every record
-    server = SealdropServer.start(dev.withAdmin(new ServerConfig.Admin(a.host(), a.port(), a.auditOrigin(), 1,
-        a.checkpointInterval(), a.retention(), a.retentionSweepInterval())));
-    DevPki pki = DevPki.loadOrCreate(certs);
-    String address = "127.0.0.1:" + server.port();
+    startServer(dev -> {
+      ServerConfig.Admin a = dev.admin();
+      return dev.withAdmin(new ServerConfig.Admin(a.host(), a.port(), a.auditOrigin(), 1, a.checkpointInterval(),
+          a.retention(), a.retentionSweepInterval()));
+    });
     alice = Users.init(pki, root, "alice", address);
     bob = Users.init(pki, root, "bob", address);
-    carol = Users.user(root, "carol");
-    carol.run("init", "--server", address, "--admin-server", server.adminHost() + ":" + server.adminPort(), "--cert",
-        pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca",
-        pki.caCertFile().toString()).assertExit(0);
+    carol = Users.initWithAdmin(pki, root, "carol", server);
     alice.run("keys", "publish").assertExit(0);
     bob.run("keys", "publish").assertExit(0);
     csv = Files.writeString(root.resolve("clients.csv"), "customer,email\nACME,ceo@acme.example\n".repeat(300),
         StandardCharsets.UTF_8);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test

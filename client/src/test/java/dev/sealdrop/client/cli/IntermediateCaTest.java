@@ -2,10 +2,7 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.client.keystore.Pem;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,10 +29,8 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Most organisations' CAs issue client certificates from an intermediate (issuing) CA under their
@@ -44,20 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
  * both the TLS handshake and the key bundles (which carry the chain) verified up to the root; a
  * {@code --cert} file without its intermediate is refused at init with a hint saying what to add.
  */
-class IntermediateCaTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
-  static String address;
+class IntermediateCaTest extends DevServerPerClass {
   static Path certs;
   static Path caFile;
 
   @BeforeAll
   static void start() throws Exception {
+    startServer();
     Path devCerts = root.resolve("certs");
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), devCerts));
-    DevPki pki = DevPki.loadOrCreate(devCerts);
-    address = "127.0.0.1:" + server.port();
     caFile = pki.caCertFile();
     certs = Files.createDirectories(root.resolve("enterprise"));
 
@@ -72,13 +61,6 @@ class IntermediateCaTest {
       Files.writeString(certs.resolve(name + "-leaf-only.crt"), pem(leaf), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + "-reversed.crt"), pem(issuing) + pem(leaf), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + ".key"), pem(keys.getPrivate()), StandardCharsets.US_ASCII);
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
     }
   }
 

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.certsdev.IssuedCert;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +13,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sealdrop keys renew} against a real server: a renewed certificate of the same identity keeps the keys
@@ -26,34 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
  * on (the old certificate can be revoked), and re-binds the SSH keys; anything that does not fit changes
  * nothing in the profile.
  */
-class KeysRenewTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
-  static DevPki pki;
-  static String address;
+class KeysRenewTest extends DevServerPerClass {
   static Cli bob;
   static Cli carol;
 
   @BeforeAll
   static void start() throws Exception {
-    Path certs = root.resolve("certs");
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
-    pki = DevPki.loadOrCreate(certs);
-    address = "127.0.0.1:" + server.port();
+    startServer();
     bob = Users.init(pki, root, "bob", address);
     bob.run("keys", "publish").assertExit(0);
-    carol = Users.user(root, "carol");
-    carol.run("init", "--server", address, "--admin-server", server.adminHost() + ":" + server.adminPort(),
-        "--cert", pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca",
-        pki.caCertFile().toString()).assertExit(0);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
+    carol = Users.initWithAdmin(pki, root, "carol", server);
   }
 
   /** A certificate for {@code name} in its own files (DevPki writes NAME.crt/.key: copied away at once). */

@@ -2,18 +2,13 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 7, proof 1, driven by the CLI: alice seals with {@code sealdrop seal}, uploads with
@@ -21,10 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code sealdrop grant}; bob fetches /redeem/TOKEN with OpenSSH {@code sftp} and opens it
  * with {@code sealdrop open}; a second fetch fails. Host key checked strictly against the door's.
  */
-class OpenSshWalkThroughTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
+class OpenSshWalkThroughTest extends DevServerPerClass {
   static Path work;
   static Path knownHosts;
   static Cli alice;
@@ -34,24 +26,14 @@ class OpenSshWalkThroughTest {
   static void start() throws Exception {
     OpenSsh.assumeInstalled(OpenSsh.SFTP);
     OpenSsh.assumeInstalled(OpenSsh.SSH_KEYGEN);
-    Path certs = root.resolve("certs");
-    Path data = root.resolve("data");
-    server = SealdropServer.start(ServerConfig.development(data, certs)); // SFTP door on an ephemeral port
+    startServer(); // SFTP door on an ephemeral port
     assertThat(server.sftpPort()).isPositive();
-    DevPki pki = DevPki.loadOrCreate(certs);
-    String address = "127.0.0.1:" + server.port();
+    Path data = root.resolve("data");
     alice = Users.initAndPublish(pki, root, "alice", address);
     bob = Users.initAndPublish(pki, root, "bob", address);
     work = Files.createDirectories(root.resolve("work"));
     knownHosts = Files.writeString(work.resolve("known_hosts"), "[127.0.0.1]:" + server.sftpPort() + " "
         + OpenSsh.publicLine(data.resolve("ssh_host_ed25519_key")) + "\n");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   private static OpenSsh.Run sftp(String user, String... commands) throws Exception {

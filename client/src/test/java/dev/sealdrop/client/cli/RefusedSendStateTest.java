@@ -42,10 +42,7 @@ class RefusedSendStateTest {
     pki = DevPki.loadOrCreate(certs);
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
     proxy = new CuttingProxy(server.port());
-    carol = Users.user(root, "carol");
-    carol.run("init", "--server", "127.0.0.1:" + server.port(), "--admin-server", server.adminHost() + ":"
-        + server.adminPort(), "--cert", pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(),
-        "--ca", pki.caCertFile().toString()).assertExit(0);
+    carol = Users.initWithAdmin(pki, root, "carol", server);
     Users.init(pki, root, "bob", "127.0.0.1:" + server.port()).run("keys", "publish").assertExit(0);
     alice = Users.init(pki, root, "alice", proxy.address());
     alice.run("keys", "publish").assertExit(0);

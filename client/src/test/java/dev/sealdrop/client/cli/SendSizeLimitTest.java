@@ -2,48 +2,29 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.envelope.FileMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code send} announces the least size its envelope can have, so a file that cannot fit the
  * server's per-file limit is refused before any byte is uploaded (docs/admin.md, max-upload-bytes),
  * and one that fits goes through.
  */
-class SendSizeLimitTest {
+class SendSizeLimitTest extends DevServerPerClass {
   static final long LIMIT = 1L << 20;
 
-  @TempDir
-  static Path root;
-  static SealdropServer server;
   static Cli alice;
 
   @BeforeAll
   static void start() throws Exception {
-    Path certs = root.resolve("certs");
-    DevPki pki = DevPki.loadOrCreate(certs);
-    ServerConfig dev = ServerConfig.development(root.resolve("data"), certs);
-    server = SealdropServer.start(dev.withLimits(LIMIT, dev.uploads().quotaBytes()));
-    String address = "127.0.0.1:" + server.port();
+    startServer(dev -> dev.withLimits(LIMIT, dev.uploads().quotaBytes()));
     alice = Users.initAndPublish(pki, root, "alice", address);
     Users.initAndPublish(pki, root, "bob", address);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test

@@ -3,9 +3,6 @@ package dev.sealdrop.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -15,38 +12,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A {@code send} stopped by SIGTERM while it seals and uploads: its next run starts from scratch
  * (the envelope's file key lived only in memory), so the process leaves nothing of it in the
  * profile's {@code state/uploads/}; its state file used to stay until the same file was sent again.
  */
-class SendStoppedBySignalTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
+class SendStoppedBySignalTest extends DevServerPerClass {
   static Cli alice;
 
   @BeforeAll
   static void start() throws Exception {
     assumeThat(System.getProperty("os.name")).as("SIGTERM").doesNotStartWith("Windows");
-    Path certs = root.resolve("certs");
-    DevPki pki = DevPki.loadOrCreate(certs);
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
-    String address = "127.0.0.1:" + server.port();
+    startServer();
     alice = Users.initAndPublish(pki, root, "alice", address);
     Users.initAndPublish(pki, root, "bob", address);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test

@@ -3,9 +3,6 @@ package dev.sealdrop.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.certsdev.CertSpec;
-import dev.sealdrop.certsdev.DevPki;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.identity.Role;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -13,20 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sealdrop keys add-ssh / list-ssh / remove-ssh} against a real server; carol is the admin.
  * Key files come from OpenSSH's own {@code ssh-keygen}.
  */
-class SshKeysCommandTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
-  static DevPki pki;
+class SshKeysCommandTest extends DevServerPerClass {
   static Cli alice;
   static Cli bob;
   static Cli carol;
@@ -35,21 +26,11 @@ class SshKeysCommandTest {
   @BeforeAll
   static void start() throws Exception {
     OpenSsh.assumeInstalled(OpenSsh.SSH_KEYGEN);
-    Path certs = root.resolve("certs");
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
-    pki = DevPki.loadOrCreate(certs);
-    String address = "127.0.0.1:" + server.port();
+    startServer();
     alice = Users.init(pki, root, "alice", address);
     bob = Users.init(pki, root, "bob", address);
     carol = Users.init(pki, root, "carol", address);
     keys = Files.createDirectories(root.resolve("ssh"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   private static Path newKey(String name, String type, int bits) throws Exception {

@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
 import java.nio.file.Path;
 
 /** Test users from certs-dev, each with a separate --home folder and passphrase. */
@@ -23,6 +24,18 @@ final class Users {
     CliRun r = c.run("--json", "init", "--server", server, "--cert", pki.certFile(name).toString(),
         "--key", pki.keyFile(name).toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
     assertThat(r.json()).containsEntry("ok", true).containsEntry("identity", name);
+    return c;
+  }
+
+  /**
+   * {@code sealdrop init} for {@code name} with {@code server}'s admin listener too ({@code --admin-server});
+   * asserts success.
+   */
+  static Cli initWithAdmin(DevPki pki, Path root, String name, SealdropServer server) {
+    Cli c = user(root, name);
+    c.run("init", "--server", "127.0.0.1:" + server.port(), "--admin-server", server.adminHost() + ":"
+        + server.adminPort(), "--cert", pki.certFile(name).toString(), "--key", pki.keyFile(name).toString(),
+        "--ca", pki.caCertFile().toString()).assertExit(0);
     return c;
   }
 

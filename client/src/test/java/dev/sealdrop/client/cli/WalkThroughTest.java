@@ -2,20 +2,15 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.client.testing.CuttingProxy;
-import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README walk-through against a real server (Contract C, development config): alice sends
@@ -23,21 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
  * server-backed proofs: wrong passphrase consumes nothing, tampered blob leaves no file, a changed
  * recipient key is refused, revocation, roles. Each user has a separate --home folder.
  */
-class WalkThroughTest {
-  @TempDir
-  static Path root;
-  static DevPki pki;
-  static SealdropServer server;
+class WalkThroughTest extends DevServerPerClass {
   static Cli alice;
   static Cli bob;
   static Path csv;
 
   @BeforeAll
-  static void startServer() throws Exception {
-    Path certs = root.resolve("certs");
-    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
-    pki = DevPki.loadOrCreate(certs);
-    String address = "127.0.0.1:" + server.port();
+  static void start() throws Exception {
+    startServer();
     alice = Users.initAndPublish(pki, root, "alice", address);
     bob = Users.initAndPublish(pki, root, "bob", address);
     csv = root.resolve("clients.csv");
@@ -47,13 +35,6 @@ class WalkThroughTest {
           .append(10_000 + i * 13 % 900_000).append('\n');
     }
     Files.writeString(csv, sb.toString(), StandardCharsets.UTF_8);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   private static String send(Cli from, String to, String... extra) {

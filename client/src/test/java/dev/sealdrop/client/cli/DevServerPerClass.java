@@ -1,0 +1,46 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Base of a test class whose tests share one real server in the class's temporary folder
+ * {@link #root}: its data in {@code root/data}, the development PKI ({@link #pki}) in
+ * {@code root/certs}. The subclass's {@code @BeforeAll} starts it ({@link #startServer}) and makes
+ * its profiles ({@link Users}); it is closed after the class's last test. The fields are static
+ * and shared by the subclasses one after another, as JUnit runs test classes (not in parallel).
+ */
+abstract class DevServerPerClass {
+  @TempDir
+  static Path root;
+  static SealdropServer server;
+  static DevPki pki;
+  /** The transfer port, as {@code sealdrop init --server} takes it. */
+  static String address;
+
+  static void startServer() throws IOException {
+    startServer(config -> config);
+  }
+
+  /** Starts the server with the development configuration changed by {@code configure}. */
+  static void startServer(UnaryOperator<ServerConfig> configure) throws IOException {
+    Path certs = root.resolve("certs");
+    server = SealdropServer.start(configure.apply(ServerConfig.development(root.resolve("data"), certs)));
+    pki = DevPki.loadOrCreate(certs);
+    address = "127.0.0.1:" + server.port();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+}
