@@ -28,10 +28,8 @@ class BrokenUploadMessageTest {
     try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
         CuttingProxy proxy = new CuttingProxy(server.port())) {
       DevPki pki = DevPki.loadOrCreate(certs);
-      Cli alice = Users.init(pki, root, "alice", proxy.address());
-      Cli bob = Users.init(pki, root, "bob", "127.0.0.1:" + server.port());
-      bob.run("keys", "publish").assertExit(0);
-      alice.run("keys", "publish").assertExit(0);
+      Cli alice = Users.initAndPublish(pki, root, "alice", proxy.address());
+      Users.initAndPublish(pki, root, "bob", "127.0.0.1:" + server.port());
       byte[] content = new byte[4 << 20];
       new Random(7).nextBytes(content);
       Path file = Files.write(root.resolve("clients.bin"), content);

@@ -31,10 +31,8 @@ class ConcurrentReceiveTest {
     try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
         CuttingProxy proxy = new CuttingProxy(server.port())) {
       DevPki pki = DevPki.loadOrCreate(certs);
-      Cli alice = Users.init(pki, root, "alice", "127.0.0.1:" + server.port());
-      Cli bob = Users.init(pki, root, "bob", proxy.address());
-      alice.run("keys", "publish").assertExit(0);
-      bob.run("keys", "publish").assertExit(0);
+      Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
+      Cli bob = Users.initAndPublish(pki, root, "bob", proxy.address());
       byte[] content = new byte[3 << 20];
       new Random(42).nextBytes(content);
       Path file = Files.write(root.resolve("clients.bin"), content);

@@ -16,20 +16,20 @@ import org.junit.jupiter.api.io.TempDir;
  * its profiles ({@link Users}); it is closed after the class's last test. The fields are static
  * and shared by the subclasses one after another, as JUnit runs test classes (not in parallel).
  */
-abstract class DevServerPerClass {
+public abstract class DevServerPerClass {
   @TempDir
-  static Path root;
-  static SealdropServer server;
-  static DevPki pki;
+  protected static Path root;
+  protected static SealdropServer server;
+  protected static DevPki pki;
   /** The transfer port, as {@code sealdrop init --server} takes it. */
-  static String address;
+  protected static String address;
 
-  static void startServer() throws IOException {
+  protected static void startServer() throws IOException {
     startServer(config -> config);
   }
 
   /** Starts the server with the development configuration changed by {@code configure}. */
-  static void startServer(UnaryOperator<ServerConfig> configure) throws IOException {
+  protected static void startServer(UnaryOperator<ServerConfig> configure) throws IOException {
     Path certs = root.resolve("certs");
     server = SealdropServer.start(configure.apply(ServerConfig.development(root.resolve("data"), certs)));
     pki = DevPki.loadOrCreate(certs);
@@ -37,7 +37,7 @@ abstract class DevServerPerClass {
   }
 
   @AfterAll
-  static void stopServer() {
+  protected static void stopServer() {
     if (server != null) {
       server.close();
       server = null;

@@ -34,10 +34,7 @@ class RefusedIdentityTest {
     DevPki pki = DevPki.loadOrCreate(certs);
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
     String address = "127.0.0.1:" + server.port();
-    Cli carol = Users.user(root, "carol");
-    carol.run("init", "--server", address, "--admin-server", server.adminHost() + ":" + server.adminPort(), "--cert",
-        pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca", pki.caCertFile().toString())
-        .assertExit(0);
+    Cli carol = Users.initWithAdmin(pki, root, "carol", server);
     Cli bob = Users.init(pki, root, "bob", address);
     bob.run("inbox").assertExit(0);
 

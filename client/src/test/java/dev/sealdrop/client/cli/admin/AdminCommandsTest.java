@@ -4,37 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.client.cli.Cli;
 import dev.sealdrop.client.cli.CliRun;
-import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.client.cli.DevServerPerClass;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sealdrop admin ...} in-process against the real server (its admin listener, mutual TLS):
  * carol is the admin, alice and bob are not.
  */
-class AdminCommandsTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
-
+class AdminCommandsTest extends DevServerPerClass {
   @BeforeAll
   static void start() throws Exception {
-    server = Profiles.startServer(root);
+    startServer();
     Profiles.init(root, server, true, "alice", "bob", "carol");
     Profiles.init(root, server, false, "dave");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   /** {@code sealdrop --home HOME ARGS} as {@code user}. */

@@ -3,7 +3,7 @@ package dev.sealdrop.client.cli.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.client.cli.CliRun;
-import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.client.cli.DevServerPerClass;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code send} cut by a lockdown, against the real server: alice is told the server is locked down
@@ -22,24 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  * the upload in flight and when she re-runs the send while it lasts; once it is lifted, the re-run
  * resumes.
  */
-class LockdownSendTest {
-  @TempDir
-  static Path root;
-  static SealdropServer server;
-
+class LockdownSendTest extends DevServerPerClass {
   @BeforeAll
   static void start() throws Exception {
-    server = Profiles.startServer(root);
+    startServer();
     Profiles.init(root, server, true, "alice", "bob", "carol");
     as("alice", "keys", "publish").assertExit(0);
     as("bob", "keys", "publish").assertExit(0);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   static CliRun as(String user, String... args) {

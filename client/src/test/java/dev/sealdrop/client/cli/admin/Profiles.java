@@ -4,25 +4,18 @@ import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.client.cli.Cli;
 import dev.sealdrop.client.cli.CliRun;
 import dev.sealdrop.server.SealdropServer;
-import dev.sealdrop.server.config.ServerConfig;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A real server (transfer port and admin listener) started under a test's folder {@code root}
- * ({@code root/data}, the development PKI in {@code root/certs}), and the PKI's users as sealdrop
- * profiles there: each with its own {@code --home} ({@code root/home-USER}) and passphrase, run
- * in-process through {@link Cli#raw}.
+ * The development PKI's users as sealdrop profiles under a test's folder {@code root} (as
+ * {@link dev.sealdrop.client.cli.DevServerPerClass} lays it out): each with its own {@code --home}
+ * ({@code root/home-USER}) and passphrase, run in-process through {@link Cli#raw}.
  */
 final class Profiles {
   private Profiles() {}
-
-  static SealdropServer startServer(Path root) throws IOException {
-    return SealdropServer.start(ServerConfig.development(root.resolve("data"), root.resolve("certs")));
-  }
 
   /** {@code sealdrop init} for each of {@code users} against {@code server}, with its admin listener or without. */
   static void init(Path root, SealdropServer server, boolean withAdmin, String... users) {
