@@ -25,7 +25,7 @@ import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.door.grpc.ErrorMapper;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * id belongs is neither recorded in the audit log nor sent back, and a listing filtered by a misspelt identity is
  * refused instead of answered "(none)".
  */
-class AdminMistakesTest extends OneServerPerTest {
+class AdminMistakesTest extends OneServerPerMethod {
   AdminServiceGrpc.AdminServiceBlockingStub carol;
 
   @BeforeEach

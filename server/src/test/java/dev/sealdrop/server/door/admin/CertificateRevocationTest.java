@@ -22,7 +22,7 @@ import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * --certificate SERIAL}) revokes a certificate of that identity only: a serial given under another
  * name locks nobody else out, and an admin cannot revoke its own certificate under any name.
  */
-class CertificateRevocationTest extends OneServerPerTest {
+class CertificateRevocationTest extends OneServerPerMethod {
   static String serial(X509Certificate cert) {
     return cert.getSerialNumber().toString(16);
   }

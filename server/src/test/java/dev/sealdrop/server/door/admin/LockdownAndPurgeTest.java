@@ -24,7 +24,7 @@ import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Issue 6: lockdown refuses transfers (admins still act, a restart keeps it); purge; retention. */
-class LockdownAndPurgeTest extends OneServerPerTest {
+class LockdownAndPurgeTest extends OneServerPerMethod {
   UploadResponse file;
 
   @Override

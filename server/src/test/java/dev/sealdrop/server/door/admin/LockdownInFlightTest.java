@@ -18,7 +18,7 @@ import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.upload.UploadPolicy;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Statuses;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Issue 6: turning lockdown on cuts uploads and downloads already streaming (gRPC door), not only new ones. */
-class LockdownInFlightTest extends OneServerPerTest {
+class LockdownInFlightTest extends OneServerPerMethod {
   /** Progress is recorded every 64 KiB, so the test can see an upload attached and streaming. */
   @Override
   protected ServerConfig configure(ServerConfig c) {

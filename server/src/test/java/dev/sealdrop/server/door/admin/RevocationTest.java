@@ -22,7 +22,7 @@ import dev.sealdrop.protocol.v1.RevokeIdentityResponse;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.AdminClients;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Issue 6: revocation takes effect at once — streams cut, handshakes refused, grants unusable. */
-class RevocationTest extends OneServerPerTest {
+class RevocationTest extends OneServerPerMethod {
   UploadResponse file;
 
   @BeforeEach

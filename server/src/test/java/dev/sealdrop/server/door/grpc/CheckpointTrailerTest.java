@@ -10,7 +10,7 @@ import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.server.config.ServerConfig;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Statuses;
 import dev.sealdrop.server.testing.TestServer;
 import io.grpc.Metadata;
@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Issue 6: every transfer-port response, refusals included, carries a checkpoint signed by the server's audit key. */
-class CheckpointTrailerTest extends OneServerPerTest {
+class CheckpointTrailerTest extends OneServerPerMethod {
   private static final String ORIGIN = "deal-42.example/audit";
 
   @Override

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sealdrop.protocol.v1.LockdownState;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.server.door.sftp.OpenSshSftp.Run;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * when and that transfers are refused until an admin lifts it. The login itself goes on (listing
  * is no transfer); outside a lockdown nothing is told.
  */
-class OpenSshLockdownNoticeTest extends OneServerPerTest {
+class OpenSshLockdownNoticeTest extends OneServerPerMethod {
   @TempDir
   Path work;
   OpenSshSftp openSshClient;

@@ -25,7 +25,7 @@ import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.identity.Origin;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
@@ -54,7 +54,7 @@ import org.junit.jupiter.api.Test;
  * core's one registry of live sessions, and {@code sessions_closed} counts them with its gRPC calls.
  * The door's periodic re-check is set to an hour here, so only the admin act can close them.
  */
-class SftpAdminCloseTest extends OneServerPerTest {
+class SftpAdminCloseTest extends OneServerPerMethod {
   SshClient client;
 
   @Override

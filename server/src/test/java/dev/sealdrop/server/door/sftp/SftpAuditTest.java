@@ -17,7 +17,7 @@ import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.audit.Audit;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Issue 7: every SFTP action reaches the audit log with the same records as its gRPC twin, marked
  * with the door it came through; SFTP logins are audited as connections, refused ones included.
  */
-class SftpAuditTest extends OneServerPerTest {
+class SftpAuditTest extends OneServerPerMethod {
   private static final List<String> TRANSFER = List.of("upload.", "grant.", "download.");
 
   SshClient client;

@@ -13,7 +13,7 @@ import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.grant.GrantPolicy;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import io.grpc.ManagedChannel;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * open past the cap is refused as busy with its claim given back, so the same token works once a
  * download ends.
  */
-class SftpDownloadStreamLimitTest extends OneServerPerTest {
+class SftpDownloadStreamLimitTest extends OneServerPerMethod {
   static final int LIMIT = 2;
   private static final int PIECE = 32 * 1024;
   SshClient client;

@@ -13,7 +13,7 @@ import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.audit.Audit;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Issue 6 on the SFTP door: turning lockdown on cuts SFTP uploads and downloads already streaming. */
-class SftpLockdownTest extends OneServerPerTest {
+class SftpLockdownTest extends OneServerPerMethod {
   private static final int PIECE = 32 * 1024;
 
   SshClient client;

@@ -13,7 +13,7 @@ import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * admin does to its grant reaches it at once, not only when the client reads again (the door holds
  * up to 1 MiB read ahead, which it would otherwise still hand out).
  */
-class SftpStalledDownloadTest extends OneServerPerTest {
+class SftpStalledDownloadTest extends OneServerPerMethod {
   private static final int PIECE = 32 * 1024;
 
   SshClient client;

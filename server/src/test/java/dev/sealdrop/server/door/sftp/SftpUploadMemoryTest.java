@@ -9,7 +9,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
-import dev.sealdrop.server.testing.OneServerPerTest;
+import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Users;
 import java.io.OutputStream;
 import java.security.KeyPair;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * to 3) from a 32 MiB budget, so many concurrent uploaders cannot exhaust a small heap. Past the
  * budget an upload is not refused: it appends each write directly, and still commits intact.
  */
-class SftpUploadMemoryTest extends OneServerPerTest {
+class SftpUploadMemoryTest extends OneServerPerMethod {
   private static final int UPLOADS = 40; // more than 32 MiB of 1 MiB buffers, one each at least
   private static final int PER_SESSION = 20; // within the 32 handles of a session
   private static final int PIECE = 32 * 1024;

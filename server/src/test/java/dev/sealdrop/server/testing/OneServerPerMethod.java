@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * started, its {@code @AfterEach} before the server closes. A test that restarts the server may
  * assign new clients to the fields: the ones there at the end are closed.
  */
-public abstract class OneServerPerTest {
+public abstract class OneServerPerMethod {
   @TempDir
   protected Path data;
   protected TestServer server;
