@@ -54,6 +54,7 @@ public final class Downloader {
   static final List<Duration> BUSY_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
       Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(15), Duration.ofSeconds(30));
   private static final String SERVER_BUSY = "SERVER_BUSY";
+  private static final String LOCKED_DOWN = "LOCKED_DOWN";
   private final ServerConnection connection;
   private final Consumer<String> notes;
   private final List<Duration> busyRetryDelays;
@@ -366,6 +367,12 @@ public final class Downloader {
           at = have;
         } finally {
           lock.unlock();
+        }
+        if (LOCKED_DOWN.equals(f.reason())) {
+          // An admin switched transfers off (cut in flight, or a resume refused): say so, not "interrupted".
+          return new NetworkFailure(LOCKED_DOWN, f.getMessage() + " (" + at + " of " + expectedSize
+              + " bytes received so far)", "what was received is kept (encrypted) in your profile; ask the operator when the lockdown will be lifted, then re-run the same command"
+              + " before the claim expires: the download resumes", t);
         }
         return new NetworkFailure("DOWNLOAD_INTERRUPTED", "the download was interrupted after " + at + " of "
             + expectedSize + " bytes: " + f.getMessage(),
