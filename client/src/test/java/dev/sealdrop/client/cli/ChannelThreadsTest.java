@@ -47,6 +47,13 @@ class ChannelThreadsTest {
       } finally {
         c.close();
       }
+      // a stopped loop's thread completes its termination future (waking the closer: Unsafe.unpark) just
+      // before it ends; give each new thread a moment to end, far less than the second gRPC's shared loop lingered
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (!before.contains(t) && !t.getName().startsWith(FakeServer.THREADS)) {
+          t.join(250);
+        }
+      }
       List<String> left = Thread.getAllStackTraces().entrySet().stream()
           .filter(e -> !before.contains(e.getKey()) && e.getKey().isAlive())
           .filter(e -> !e.getKey().getName().startsWith(FakeServer.THREADS))

@@ -34,14 +34,16 @@ class LockdownReceiveTest {
       Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
       Cli bob = Users.initAndPublish(pki, root, "bob", proxy.address());
       Cli carol = Users.initWithAdmin(pki, root, "carol", server);
-      byte[] content = new byte[6 << 20];
+      // far more than the server can send ahead of the stalled proxy: bob's 4 MiB flow-control window
+      // beyond the 2 MiB he read (with 6 MiB, the server sometimes finished the download before the lockdown)
+      byte[] content = new byte[24 << 20];
       new Random(7).nextBytes(content);
       Path file = Files.write(root.resolve("customers.bin"), content);
       String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
           .get("token");
       Path out = Files.createDirectories(root.resolve("out"));
 
-      proxy.stallDownstreamAfter.set(2 << 20); // well into the download of the 6 MiB envelope
+      proxy.stallDownstreamAfter.set(2 << 20); // well into the download of the 24 MiB envelope
       CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
           () -> bob.run("--json", "receive", token, "-o", out.toString()));
       assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
