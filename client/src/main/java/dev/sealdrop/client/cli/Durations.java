@@ -9,8 +9,8 @@ import picocli.CommandLine;
 
 /**
  * Parses grant lifetimes ({@code --expires}) like {@code 90s}, {@code 30m}, {@code 72h}, {@code 7d},
- * {@code 2w}, {@code 1d12h}: whole numbers with the units s, m, h, d, w, from 1 s to 3650 days (the
- * server's {@code grant-max-lifetime} is the real limit). A picocli converter, so a bad value is
+ * {@code 2w}, {@code 1d12h}: whole numbers with the units s, m, h, d, w (combined: each once, largest first),
+ * from 1 s to 3650 days (the server's {@code grant-max-lifetime} is the real limit). A picocli converter, so a bad value is
  * refused while parsing, before anything else; each refusal is the usage error {@code BAD_EXPIRES},
  * saying what is wrong with the value and what is accepted ({@link ErrorReporter} reports it as such).
  */
@@ -20,6 +20,8 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
       + " from 1s to 3650d, and at most the server's grant-max-lifetime (30d by default)";
   private static final Pattern WHOLE = Pattern.compile("^(\\d+[a-z]+)+$");
   private static final Pattern PART = Pattern.compile("(\\d+)([a-z]+)");
+  /** The units in the order they combine in ({@code 1d12h}): each at most once. */
+  private static final String LARGEST_FIRST = "wdhms";
   /** More digits than any lifetime up to {@link #MAX} needs in seconds: too long, whatever the unit. */
   private static final int MAX_DIGITS = 9;
 
@@ -44,16 +46,28 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
     }
     Duration total = Duration.ZERO;
     Matcher m = PART.matcher(v);
+    int previous = -1;
     while (m.find()) {
       String digits = m.group(1).replaceFirst("^0+(?=.)", "");
-      Duration part = switch (m.group(2)) {
+      String unit = m.group(2);
+      Duration part = switch (unit) {
         case "s" -> Duration.ofSeconds(1);
         case "m" -> Duration.ofMinutes(1);
         case "h" -> Duration.ofHours(1);
         case "d" -> Duration.ofDays(1);
         case "w" -> Duration.ofDays(7);
-        default -> throw refused("--expires " + value + " has an unknown unit '" + m.group(2) + "'");
+        default -> throw refused("--expires " + value + " has an unknown unit '" + unit + "'");
       };
+      // 1h1h or 30m1h is most likely a typo (for 1h1m, 1h30m?): refused rather than summed
+      int rank = LARGEST_FIRST.indexOf(unit);
+      if (rank == previous) {
+        throw refused("--expires " + value + " has the unit '" + unit + "' twice; give each unit once");
+      }
+      if (rank < previous) {
+        throw refused("--expires " + value + " has '" + unit + "' after '" + LARGEST_FIRST.charAt(previous)
+            + "'; combine the units largest first (w, d, h, m, s), e.g. 1d12h");
+      }
+      previous = rank;
       if (digits.length() > MAX_DIGITS) {
         throw tooLong(value);
       }

@@ -35,7 +35,12 @@ class DurationsTest {
       "522w         | is longer than 3650d",
       "3650d1s      | is longer than 3650d",
       "99999999d    | is longer than 3650d",
-      "99999999999999999999999h | is longer than 3650d"})
+      "99999999999999999999999h | is longer than 3650d",
+      "1h1h         | has the unit 'h' twice; give each unit once",
+      "1d2d         | has the unit 'd' twice; give each unit once",
+      "1d12h1h      | has the unit 'h' twice; give each unit once",
+      "30m1h        | has 'h' after 'm'; combine the units largest first (w, d, h, m, s), e.g. 1d12h",
+      "1s1w         | has 'w' after 's'; combine the units largest first (w, d, h, m, s), e.g. 1d12h"})
   void refusesEmptyUnitlessZeroNegativeUnknownUnitsAndHugeValuesSayingWhy(String text, String why) {
     assertThatThrownBy(() -> Durations.parse(text)).isInstanceOfSatisfying(UsageFailure.class, e -> {
       assertThat(e.reason()).isEqualTo("BAD_EXPIRES");
@@ -58,5 +63,7 @@ class DurationsTest {
     assertThat(Durations.parse("3650d")).isEqualTo(Duration.ofDays(3650));
     assertThat(Durations.parse("315360000s")).isEqualTo(Duration.ofDays(3650));
     assertThat(Durations.parse("007d")).isEqualTo(Duration.ofDays(7));
+    assertThat(Durations.parse("1w2d3h4m5s")).isEqualTo(Duration.ofDays(9).plusHours(3).plusMinutes(4).plusSeconds(5));
+    assertThat(Durations.parse("1W1D")).isEqualTo(Duration.ofDays(8));
   }
 }

@@ -165,7 +165,8 @@ class HelpAndUsageTest {
   void badExpiresIsItsOwnUsageErrorAndHelpSaysWhatIsAccepted() {
     for (String command : List.of("send", "grant")) {
       for (String[] bad : new String[][] {{"0s", "is zero"}, {"-1h", "is negative"}, {"72", "has no unit"},
-          {"3y", "has an unknown unit 'y'"}, {"3651d", "is longer than 3650d"}, {"99999999d", "is longer than 3650d"}}) {
+          {"3y", "has an unknown unit 'y'"}, {"3651d", "is longer than 3650d"}, {"99999999d", "is longer than 3650d"},
+          {"1h1h", "has the unit 'h' twice"}, {"30m1h", "has 'h' after 'm'"}}) {
         CliRun r = Cli.raw(Map.of(), "--json", command, "x", "--to", "bob", "--expires", bad[0]).assertExit(2);
         assertThat(r.jsonError()).as(command + " " + bad[0]).containsEntry("kind", "usage")
             .containsEntry("reason", "BAD_EXPIRES");
