@@ -44,7 +44,6 @@ final class GrantCommand extends SealdropSubcommand {
     to.requireNamed();
     Recipients.refuseSelf("grant", session.config().identity(), to.identity, "you can open your own uploads with the"
         + " file you sealed (`sealdrop open`)");
-    terms.validate();
     Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
         .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
         .filter(f -> f.getFileId().equals(fileId)).findFirst();

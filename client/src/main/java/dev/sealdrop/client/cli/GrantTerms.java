@@ -2,7 +2,10 @@ package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import java.math.BigInteger;
 import java.time.Duration;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,15 +20,33 @@ final class GrantTerms {
           "Default: the server's (grant-default-lifetime, 72h by default)."})
   Duration expires;
 
-  @Option(names = "--downloads", paramLabel = "N", defaultValue = "1",
+  @Option(names = "--downloads", paramLabel = "N", defaultValue = "1", converter = Downloads.class,
       description = "How many downloads the grant allows (default: ${DEFAULT-VALUE}).")
   int downloads;
 
-  /** Refuses terms no server accepts; the lifetime was checked while parsing ({@link Durations}). */
-  void validate() throws UsageFailure {
-    if (downloads < 1 || downloads > MAX_DOWNLOADS) {
-      throw new UsageFailure("BAD_DOWNLOADS", "--downloads must be 1.." + MAX_DOWNLOADS + ", not " + downloads,
-          "a grant is for one recipient; use a small number");
+  /**
+   * Parses {@code --downloads}: a count no server accepts, one beyond an int or no number at all, is refused while
+   * parsing, as {@code --expires} is ({@link Durations}), with {@code BAD_DOWNLOADS}, not picocli's "is not an int".
+   */
+  static final class Downloads implements CommandLine.ITypeConverter<Integer> {
+    private static final Pattern WHOLE = Pattern.compile("[+-]?\\d+");
+
+    @Override
+    public Integer convert(String value) throws UsageFailure {
+      String v = value.strip();
+      if (!WHOLE.matcher(v).matches()) {
+        throw refused((v.isEmpty() ? "--downloads is empty" : "--downloads " + value + " is not a whole number")
+            + "; it must be 1.." + MAX_DOWNLOADS);
+      }
+      BigInteger n = new BigInteger(v);
+      if (n.signum() < 1 || n.compareTo(BigInteger.valueOf(MAX_DOWNLOADS)) > 0) {
+        throw refused("--downloads must be 1.." + MAX_DOWNLOADS + ", not " + v);
+      }
+      return n.intValueExact();
+    }
+
+    private static UsageFailure refused(String message) {
+      return new UsageFailure("BAD_DOWNLOADS", message, "a grant is for one recipient; use a small number");
     }
   }
 

@@ -79,7 +79,6 @@ final class SendCommand extends SealdropSubcommand {
         + " whose key is never written to disk)");
     to.requireNamed();
     InputFile.requireRegularFile(file);
-    terms.validate();
     String me = session.config().identity();
     Recipients.refuseSelf("send", me, to.identity, "to keep a sealed copy for yourself, use `sealdrop seal`");
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);

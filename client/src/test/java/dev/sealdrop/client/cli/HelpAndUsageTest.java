@@ -184,6 +184,35 @@ class HelpAndUsageTest {
     }
   }
 
+  /**
+   * --downloads beyond an int, or no number at all, is BAD_DOWNLOADS saying what is wrong, as 0 and 101 are, not
+   * picocli's "Invalid value for option '--downloads': '2147483648' is not an int" (USAGE); for send and grant alike,
+   * while parsing, before any profile or file is looked at.
+   */
+  @Test
+  void badDownloadsIsItsOwnUsageErrorForAnyValueOutsideOneToAHundred() {
+    for (String command : List.of("send", "grant")) {
+      for (String[] bad : new String[][] {{"2147483648", "--downloads must be 1..100, not 2147483648"},
+          {"99999999999999999999", "--downloads must be 1..100, not 99999999999999999999"},
+          {"-2147483649", "--downloads must be 1..100, not -2147483649"},
+          {"abc", "--downloads abc is not a whole number; it must be 1..100"},
+          {"1.5", "--downloads 1.5 is not a whole number; it must be 1..100"},
+          {"", "--downloads is empty; it must be 1..100"},
+          {"0", "--downloads must be 1..100, not 0"}, {"101", "--downloads must be 1..100, not 101"}}) {
+        CliRun r = Cli.raw(Map.of(), "--json", command, "x", "--to", "bob", "--downloads", bad[0]).assertExit(2);
+        assertThat(r.jsonError()).as(command + " " + bad[0]).containsEntry("kind", "usage")
+            .containsEntry("reason", "BAD_DOWNLOADS").containsEntry("message", bad[1])
+            .containsEntry("hint", "a grant is for one recipient; use a small number");
+        assertThat(r.err()).startsWith("sealdrop: error: " + bad[1]).doesNotContain("is not an int");
+      }
+      for (String good : List.of("1", "100", "+7")) {
+        CliRun r = Cli.raw(Map.of(), "--home", "/nonexistent-sealdrop-home", "--json", command, "x", "--to", "bob",
+            "--downloads", good);
+        assertThat(r.jsonError().get("reason")).as(command + " " + good).isNotEqualTo("BAD_DOWNLOADS");
+      }
+    }
+  }
+
   @Test
   void usageErrorIsOneJsonErrorDocumentWhenJsonComesAfterTheBadValue() {
     // picocli stops at the first bad value, so a --json further right is never parsed by it
