@@ -10,7 +10,6 @@ import dev.sealdrop.keys.CertificateKeys;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PublicKeys;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -51,11 +50,8 @@ final class CertificateAndKey {
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the files")
   static CertificateAndKey read(Path cert, Path key, Instant now) throws SealdropFailure {
-    for (Path p : List.of(cert, key)) {
-      if (!Files.isRegularFile(p)) {
-        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + p, "check --cert and --key");
-      }
-    }
+    requirePemFile("--cert", cert);
+    requirePemFile("--key", key);
     List<X509Certificate> chain = List.of(Pem.certificates(cert));
     X509Certificate certificate = chain.get(0);
     Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
@@ -78,6 +74,15 @@ final class CertificateAndKey {
           + " (" + identity + "'s certificate)", "pass the key file that was issued together with that certificate");
     }
     return new CertificateAndKey(cert, key, chain, privateKey, identity);
+  }
+
+  /**
+   * Refuses (2) an {@code option} ({@code --cert}, {@code --key}, {@code --ca}) whose {@code file} is a folder
+   * ({@code IS_A_FOLDER}), does not exist ({@code FILE_NOT_FOUND}) or is no regular file, naming the option.
+   */
+  static void requirePemFile(String option, Path file) throws UsageFailure {
+    InputFile.requireRegularFile(file, option + " names one PEM file", "name the file itself, not the folder that"
+        + " holds it", "check " + option);
   }
 
   /**

@@ -17,10 +17,8 @@ import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PrivateKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,11 +73,9 @@ final class InitCommand extends SealdropSubcommand {
               + " the profile"
               + " (files sealed for the old keys become unreadable)");
     }
-    for (Path p : List.of(cert, key, ca)) {
-      if (!Files.isRegularFile(p)) {
-        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + p, "check --cert, --key and --ca");
-      }
-    }
+    CertificateAndKey.requirePemFile("--cert", cert);
+    CertificateAndKey.requirePemFile("--key", key);
+    CertificateAndKey.requirePemFile("--ca", ca);
     CertificateAndKey certificate = CertificateAndKey.read(cert, key, session.environment().clock().instant());
     X509Certificate caCertificate = Pem.certificate(ca);
     String identity = certificate.identity();

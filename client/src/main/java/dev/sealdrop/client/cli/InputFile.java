@@ -15,24 +15,36 @@ final class InputFile {
   }
 
   /**
-   * Refuses (exit 2) a missing FILE ({@code FILE_NOT_FOUND}), a folder ({@code IS_A_FOLDER}) and
+   * Refuses (exit 2) a FILE to seal that is missing ({@code FILE_NOT_FOUND}), a folder ({@code IS_A_FOLDER}) and
    * anything else that is not a regular file ({@code NOT_A_REGULAR_FILE}: a device, FIFO or socket, and
    * {@code -} for standard input unless a file has that name).
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
   static void requireRegularFile(Path file) throws UsageFailure {
-    if (Files.isDirectory(file)) {
-      throw new UsageFailure("IS_A_FOLDER", file + " is a folder; sealdrop sends one file",
-          "pack the folder into one file first, e.g. `tar czf folder.tar.gz FOLDER` or `zip -r folder.zip FOLDER`");
-    }
     if (!Files.exists(file) && file.toString().equals("-")) {
       // the Unix habit for standard input: a pipe, refused as /dev/stdin would be, not "no such file: -"
       throw new UsageFailure("NOT_A_REGULAR_FILE", "'-' (standard input) cannot be sealed: sealdrop reads a regular"
           + " file, whose size the envelope declares before the first byte", "write the input into a file first (e.g."
           + " `COMMAND > data.csv`), then name that file");
     }
+    requireRegularFile(file, "sealdrop sends one file", "pack the folder into one file first, e.g. `tar czf"
+        + " folder.tar.gz FOLDER` or `zip -r folder.zip FOLDER`", "check the path");
+  }
+
+  /**
+   * The same check of any other FILE that must be one regular file (a certificate, a key): a folder is refused as
+   * {@code IS_A_FOLDER} with the message "FILE is a folder; " + {@code expected} and {@code folderHint}, a missing
+   * FILE as {@code FILE_NOT_FOUND} with {@code missingHint}, and a device, FIFO or socket as {@code
+   * NOT_A_REGULAR_FILE}.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
+  static void requireRegularFile(Path file, String expected, String folderHint, String missingHint)
+      throws UsageFailure {
+    if (Files.isDirectory(file)) {
+      throw new UsageFailure("IS_A_FOLDER", file + " is a folder; " + expected, folderHint);
+    }
     if (!Files.exists(file)) {
-      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
+      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, missingHint);
     }
     if (!Files.isRegularFile(file)) {
       // a device, FIFO or socket: its size is unknown up front and it may never end

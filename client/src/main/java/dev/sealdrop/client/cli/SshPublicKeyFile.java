@@ -26,9 +26,8 @@ final class SshPublicKeyFile {
 
   /** The key's one line, "TYPE BASE64 [COMMENT]", or a usage failure naming what is wrong. */
   static String read(Path file) throws UsageFailure {
-    if (!Files.isRegularFile(file)) {
-      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path, e.g. ~/.ssh/id_ed25519.pub");
-    }
+    InputFile.requireRegularFile(file, "`sealdrop keys add-ssh` registers one public key file (FILE.pub)", "name the"
+        + " .pub file inside it, e.g. ~/.ssh/id_ed25519.pub", "check the path, e.g. ~/.ssh/id_ed25519.pub");
     byte[] bytes;
     try {
       if (Files.size(file) > MAX_BYTES) {

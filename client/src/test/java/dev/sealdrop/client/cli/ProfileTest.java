@@ -228,6 +228,31 @@ class ProfileTest {
     assertThat(alice.home()).doesNotExist();
   }
 
+  /** A folder given as --cert, --key or --ca is named as a folder (IS_A_FOLDER), as other commands do, not "no such file". */
+  @Test
+  void initRefusesAFolderAsCertKeyOrCaAsAFolder() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.user(root, "alice");
+    Map<String, String> files = new java.util.LinkedHashMap<>(Map.of("--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()));
+    for (String option : List.of("--cert", "--key", "--ca")) {
+      Map<String, String> given = new java.util.LinkedHashMap<>(files);
+      given.put(option, pki.dir().toString());
+      CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", given.get("--cert"), "--key",
+          given.get("--key"), "--ca", given.get("--ca")).assertExit(2);
+      assertThat(r.jsonError()).as(option).containsEntry("reason", "IS_A_FOLDER")
+          .containsEntry("message", pki.dir() + " is a folder; " + option + " names one PEM file")
+          .containsEntry("hint", "name the file itself, not the folder that holds it");
+      assertThat(r.err()).doesNotContain("no such file");
+    }
+    // a missing one is still FILE_NOT_FOUND, its hint naming the option
+    CliRun missing = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice")
+        .toString(), "--key", pki.keyFile("alice").toString(), "--ca", root.resolve("nope.crt").toString())
+        .assertExit(2);
+    assertThat(missing.jsonError()).containsEntry("reason", "FILE_NOT_FOUND").containsEntry("hint", "check --ca");
+    assertThat(alice.home()).doesNotExist();
+  }
+
   static final String NOT_CLIENT_AUTH_HINT = "ask your CA for a client certificate for alice (EKU clientAuth without"
       + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert";
 

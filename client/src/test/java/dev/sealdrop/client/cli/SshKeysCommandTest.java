@@ -63,6 +63,12 @@ class SshKeysCommandTest extends DevServerPerClass {
 
     assertThat(off.run("--json", "keys", "add-ssh", keys.resolve("missing.pub").toString()).assertExit(2)
         .jsonError()).containsEntry("reason", "FILE_NOT_FOUND");
+    // a folder is named as one (it was FILE_NOT_FOUND, "no such file: DIR"), as other commands name it
+    CliRun folder = off.run("--json", "keys", "add-ssh", keys.toString()).assertExit(2);
+    assertThat(folder.jsonError()).containsEntry("reason", "IS_A_FOLDER")
+        .containsEntry("message", keys + " is a folder; `sealdrop keys add-ssh` registers one public key file"
+            + " (FILE.pub)");
+    assertThat(folder.err()).contains("name the .pub file inside it").doesNotContain("no such file");
 
     Path garbage = Files.writeString(keys.resolve("garbage.pub"), "hello world, not a key\n");
     Path empty = Files.writeString(keys.resolve("empty.pub"), "\n");
