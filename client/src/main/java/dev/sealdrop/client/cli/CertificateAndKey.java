@@ -7,6 +7,7 @@ import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.Pem;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.keys.CertificateKeys;
+import dev.sealdrop.keys.ClientCertificates;
 import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PublicKeys;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
@@ -151,6 +152,12 @@ final class CertificateAndKey {
    * as {@code caName}) will accept it.
    */
   KeyBundle signBundle(PublicKeys keys, X509Certificate ca, String caName, KeyTrust trust) throws SealdropFailure {
+    if (chain.get(0).equals(ca)) {
+      // the trust anchor is left out of the chain below, which would leave no certificate: said as what it is
+      throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: --cert " + certFile + " "
+          + ClientCertificates.problem(ca).orElse("is not a client certificate issued by the CA") + " (it is "
+          + caName + " itself)", notClientCertificateHint());
+    }
     KeyBundle bundle;
     try {
       bundle = KeyBundle.create(identity, keys, validUntil(), key, chain.stream().filter(c -> !c.equals(ca)).toList());
@@ -163,14 +170,17 @@ final class CertificateAndKey {
     } catch (IntegrityFailure e) {
       // not a client certificate by the rule the server applies at every handshake (dev.sealdrop.keys.
       // ClientCertificates): no intermediate mends that, the CA must
-      String hint = e.reason().equals("BUNDLE_NOT_CLIENT_AUTH")
-          ? "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth without"
-              + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert"
+      String hint = e.reason().equals("BUNDLE_NOT_CLIENT_AUTH") ? notClientCertificateHint()
           : "--cert must be a valid client certificate (EKU clientAuth) issued by " + caName + "; if an"
               + " intermediate CA issued it, put the intermediate's certificate (PEM) after yours in the --cert file";
       throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(), hint);
     }
     return bundle;
+  }
+
+  private String notClientCertificateHint() {
+    return "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth without"
+        + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert";
   }
 
   private Instant validUntil() {

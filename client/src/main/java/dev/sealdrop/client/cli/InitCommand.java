@@ -78,6 +78,14 @@ final class InitCommand extends SealdropSubcommand {
     CertificateAndKey.requirePemFile("--ca", ca);
     CertificateAndKey certificate = CertificateAndKey.read(cert, key, session.environment().clock().instant());
     X509Certificate caCertificate = Pem.certificate(ca);
+    if (caCertificate.getBasicConstraints() < 0) {
+      // as the server refuses such a --ca (ServerTlsFiles): no client certificate chains to it
+      throw new UsageFailure("NOT_A_CA_CERTIFICATE", "--ca " + ca + " is not a CA certificate (no basicConstraints CA:true): it"
+          + " is " + (caCertificate.equals(certificate.certificate()) ? "your client certificate itself, the same as"
+          + " --cert" : "the end-entity certificate of " + TerminalText.clean(caCertificate.getSubjectX500Principal()
+          .getName())) + ", and no client certificate chains to it", "pass the certificate of the CA that issued --cert"
+          + " as --ca (your deployment's CA certificate, e.g. the dev PKI's certs-dev/out/ca.crt)");
+    }
     String identity = certificate.identity();
 
     // nothing is written before the passphrase is in hand (KeyStore.store creates the folders): a

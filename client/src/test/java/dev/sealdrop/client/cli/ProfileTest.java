@@ -228,6 +228,55 @@ class ProfileTest {
     assertThat(alice.home()).doesNotExist();
   }
 
+  /**
+   * The CA certificate given as --cert too (with the CA's key, which fits it): it was KEY_CERT_MISMATCH, "cannot sign
+   * the key bundle: certificateChain must hold 1..4 certificates", since a --cert equal to --ca was dropped from the
+   * chain as the trust anchor before the client-certificate check ran.
+   */
+  @Test
+  void initRefusesTheCaCertificateItselfAsCertNotAsAKeyMismatch() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Path caKey = pki.dir().resolve("ca.key");
+    Cli alice = Users.user(root, "alice");
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.caCertFile().toString(),
+        "--key", caKey.toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat((String) r.jsonError().get("message")).isEqualTo("your certificate cannot vouch for your keys: --cert "
+        + pki.caCertFile() + " is a CA certificate (basicConstraints CA:true), not a client certificate (it is --ca"
+        + " itself)");
+    assertThat((String) r.jsonError().get("hint")).startsWith("ask your CA for a client certificate for ")
+        .endsWith("(EKU clientAuth without anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and"
+            + " pass it as --cert");
+    assertThat(r.err()).doesNotContain("certificateChain").doesNotContain("--key must be");
+    assertThat(alice.home()).doesNotExist();
+  }
+
+  /**
+   * A client certificate given as its own --ca (or another identity's as --ca): no client certificate chains to an
+   * end entity, and the server refuses such a CA as well. It was KEY_CERT_MISMATCH ("certificateChain must hold
+   * 1..4 certificates") for the first and a vague CERT_NOT_USABLE for the second.
+   */
+  @Test
+  void initRefusesAClientCertificateAsCaSayingWhatToPass() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.user(root, "alice");
+    CliRun own = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.certFile("alice").toString()).assertExit(2);
+    assertThat(own.jsonError()).containsEntry("reason", "NOT_A_CA_CERTIFICATE")
+        .containsEntry("message", "--ca " + pki.certFile("alice") + " is not a CA certificate (no basicConstraints"
+            + " CA:true): it is your client certificate itself, the same as --cert, and no client certificate chains"
+            + " to it")
+        .containsEntry("hint", "pass the certificate of the CA that issued --cert as --ca (your deployment's CA"
+            + " certificate, e.g. the dev PKI's certs-dev/out/ca.crt)");
+    assertThat(own.err()).doesNotContain("certificateChain").doesNotContain("KEY_CERT_MISMATCH");
+
+    CliRun bobs = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.certFile("bob").toString()).assertExit(2);
+    assertThat(bobs.jsonError()).containsEntry("reason", "NOT_A_CA_CERTIFICATE");
+    assertThat((String) bobs.jsonError().get("message")).contains("it is the end-entity certificate of ").contains("CN=bob");
+    assertThat(alice.home()).doesNotExist();
+  }
+
   /** A folder given as --cert, --key or --ca is named as a folder (IS_A_FOLDER), as other commands do, not "no such file". */
   @Test
   void initRefusesAFolderAsCertKeyOrCaAsAFolder() throws Exception {
