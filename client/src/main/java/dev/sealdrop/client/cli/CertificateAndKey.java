@@ -162,8 +162,11 @@ final class CertificateAndKey {
     try {
       bundle = KeyBundle.create(identity, keys, validUntil(), key, chain.stream().filter(c -> !c.equals(ca)).toList());
     } catch (IllegalArgumentException e) {
-      throw new UsageFailure("KEY_CERT_MISMATCH", "cannot sign the key bundle: " + e.getMessage(),
-          "--key must be the private key of --cert");
+      // not the key: read() checked it against the certificate; what is left is the --cert file's chain (too many
+      // certificates, one too large or past its end)
+      throw new UsageFailure("CERT_NOT_USABLE", "cannot sign your key bundle with --cert " + certFile + ": "
+          + e.getMessage(), "--cert must hold your certificate, then any intermediate CA certificates (PEM), at most"
+          + " 4 in all, each valid now");
     }
     try {
       trust.verify(bundle.encoded(), identity);

@@ -277,6 +277,26 @@ class ProfileTest {
     assertThat(alice.home()).doesNotExist();
   }
 
+  /**
+   * A --cert file whose chain a key bundle cannot carry (here five certificates; a bundle holds at most four) is
+   * refused as such: it was KEY_CERT_MISMATCH with the false hint "--key must be the private key of --cert".
+   */
+  @Test
+  void initRefusesAChainTooLongForABundleNotAsAKeyMismatch() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Path five = Files.writeString(root.resolve("five.crt"), Files.readString(pki.certFile("alice")).repeat(5));
+    Cli alice = Users.user(root, "alice");
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", five.toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE")
+        .containsEntry("hint", "--cert must hold your certificate, then any intermediate CA certificates (PEM), at"
+            + " most 4 in all, each valid now");
+    assertThat((String) r.jsonError().get("message")).startsWith("cannot sign your key bundle with --cert " + five
+        + ": ");
+    assertThat(r.err()).doesNotContain("--key must be");
+    assertThat(alice.home()).doesNotExist();
+  }
+
   /** A folder given as --cert, --key or --ca is named as a folder (IS_A_FOLDER), as other commands do, not "no such file". */
   @Test
   void initRefusesAFolderAsCertKeyOrCaAsAFolder() throws Exception {
