@@ -156,7 +156,8 @@ final class CertificateAndKey {
       // the trust anchor is left out of the chain below, which would leave no certificate: said as what it is
       throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: --cert " + certFile + " "
           + ClientCertificates.problem(ca).orElse("is not a client certificate issued by the CA") + " (it is "
-          + caName + " itself)", notClientCertificateHint());
+          + caName + " itself)", "pass your own client certificate (issued to your name by that CA) as --cert and its"
+          + " key as --key; the CA certificate belongs in " + caName + " only");
     }
     KeyBundle bundle;
     try {
@@ -173,17 +174,14 @@ final class CertificateAndKey {
     } catch (IntegrityFailure e) {
       // not a client certificate by the rule the server applies at every handshake (dev.sealdrop.keys.
       // ClientCertificates): no intermediate mends that, the CA must
-      String hint = e.reason().equals("BUNDLE_NOT_CLIENT_AUTH") ? notClientCertificateHint()
+      String hint = e.reason().equals("BUNDLE_NOT_CLIENT_AUTH")
+          ? "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth without"
+              + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert"
           : "--cert must be a valid client certificate (EKU clientAuth) issued by " + caName + "; if an"
               + " intermediate CA issued it, put the intermediate's certificate (PEM) after yours in the --cert file";
       throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(), hint);
     }
     return bundle;
-  }
-
-  private String notClientCertificateHint() {
-    return "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth without"
-        + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert";
   }
 
   private Instant validUntil() {

@@ -244,9 +244,9 @@ class ProfileTest {
     assertThat((String) r.jsonError().get("message")).isEqualTo("your certificate cannot vouch for your keys: --cert "
         + pki.caCertFile() + " is a CA certificate (basicConstraints CA:true), not a client certificate (it is --ca"
         + " itself)");
-    assertThat((String) r.jsonError().get("hint")).startsWith("ask your CA for a client certificate for ")
-        .endsWith("(EKU clientAuth without anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and"
-            + " pass it as --cert");
+    // not "ask your CA for a client certificate for <the CA's own CN>": the user has one, given in the wrong place
+    assertThat((String) r.jsonError().get("hint")).isEqualTo("pass your own client certificate (issued to your name"
+        + " by that CA) as --cert and its key as --key; the CA certificate belongs in --ca only");
     assertThat(r.err()).doesNotContain("certificateChain").doesNotContain("--key must be");
     assertThat(alice.home()).doesNotExist();
   }
