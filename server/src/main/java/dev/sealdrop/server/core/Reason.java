@@ -24,6 +24,12 @@ public enum Reason {
   IDENTITY_EXISTS,
   /** An admin tried to disable or revoke itself (or its own certificate under another name): ask another admin. */
   SELF_ACTION_REFUSED,
+  /**
+   * An admin tried to enable or disable an identity that is revoked: revocation is for good, nothing was changed; add
+   * a new identity instead. About the identity the request names, not the caller (whose own revocation is
+   * {@link #CERTIFICATE_REVOKED}); not named IDENTITY_... since clients read that prefix as a refusal of their own.
+   */
+  REVOKED_IDENTITY,
   /** An admin act that must say why was given no reason (turning the lockdown on). */
   REASON_REQUIRED,
   // key directory

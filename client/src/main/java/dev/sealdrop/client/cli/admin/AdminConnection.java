@@ -95,7 +95,10 @@ final class AdminConnection implements AutoCloseable {
     }
   }
 
-  /** The transfer-port table, plus the admin statuses it does not know (ALREADY_EXISTS, FAILED_PRECONDITION). */
+  /**
+   * The transfer-port table, plus the admin statuses it does not know (ALREADY_EXISTS, FAILED_PRECONDITION) and the
+   * admin reasons about the identity acted on, not the caller (SELF_ACTION_REFUSED, REVOKED_IDENTITY).
+   */
   private static SealdropFailure translate(StatusRuntimeException e, GrpcFailures.Op op) {
     Status s = e.getStatus();
     String detail = s.getDescription() == null ? s.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ')
@@ -109,6 +112,12 @@ final class AdminConnection implements AutoCloseable {
     if (reason.equals("SELF_ACTION_REFUSED")) {
       return new UsageFailure(reason, "the server refused: " + detail,
           "another admin must do this, from their own profile (`sealdrop --home THEIR_PROFILE admin ...`)", e);
+    }
+    if (reason.equals("REVOKED_IDENTITY")) {
+      // about the identity named, not ours: the server's message names it and says nothing was changed
+      return new UsageFailure(reason, "the server refused: " + detail, "a revocation cannot be undone; for its holder,"
+          + " `sealdrop admin identities add NEW_NAME --role ROLE`, and a certificate from your CA with CN=NEW_NAME"
+          + " (`sealdrop admin identities list` shows each identity's state)", e);
     }
     if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {
       return new UsageFailure(reason, "the server refused: " + detail,

@@ -106,6 +106,15 @@ class AdminCommandsTest extends DevServerPerClass {
     CliRun revoked = as("carol", json("admin", "identities", "revoke", "erin", "--reason", "left")).assertExit(0);
     assertThat(revoked.object("identity")).containsEntry("state", "revoked");
     assertThat(revoked.json()).containsKeys("sessions_closed", "grants_revoked");
+    // a revoked identity is neither enabled nor disabled, and the refusal is about erin, not carol's own certificate
+    for (String verb : List.of("enable", "disable")) {
+      CliRun again = as("carol", json("admin", "identities", verb, "erin")).assertExit(2);
+      assertThat(again.object("error")).as(verb).containsEntry("kind", "usage")
+          .containsEntry("reason", "REVOKED_IDENTITY");
+      assertThat(again.err()).as(verb).contains("identity 'erin' is revoked for good, so it cannot be " + verb + "d")
+          .contains("nothing was changed").contains("hint: ").contains("admin identities add NEW_NAME")
+          .doesNotContain("our certificate").doesNotContain("keys renew").doesNotContain("init --force");
+    }
 
     CliRun self = as("carol", json("admin", "identities", "revoke", "carol")).assertExit(2);
     assertThat(self.object("error")).as("an admin cannot revoke itself").containsEntry("kind", "usage")

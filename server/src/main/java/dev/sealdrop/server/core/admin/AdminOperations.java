@@ -102,7 +102,7 @@ public final class AdminOperations {
   public Closed disableIdentity(Caller c, String name, String reason) {
     return act(c, "admin.identity.disable", identityObject(name), reasonDetail(reason), () -> {
       requireOther(c, name, "disable");
-      identities.setEnabled(existing(name), false);
+      identities.setEnabled(existing(name), false); // a revoked identity: REVOKED_IDENTITY, before anything is closed
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
       // its grants are suspended: downloads of them stop now, not at their next chunk
       sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, "the grant's sender '" + name
@@ -114,12 +114,7 @@ public final class AdminOperations {
 
   public IdentityView enableIdentity(Caller c, String name) {
     return act(c, "admin.identity.enable", identityObject(name), Map.of(), () -> {
-      existing(name);
-      if (identities.isRevoked(name)) {
-        throw new PreconditionFailedException(Reason.CERTIFICATE_REVOKED,
-            "identity '" + name + "' is revoked for good; add a new identity instead");
-      }
-      identities.setEnabled(name, true);
+      identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
       return view(name);
     });
   }

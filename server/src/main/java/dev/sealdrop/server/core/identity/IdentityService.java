@@ -125,13 +125,19 @@ public final class IdentityService {
             + " admin identities list";
   }
 
-  /** Enables or disables an identity (its next call is refused). */
+  /**
+   * Enables or disables an identity (its next call is refused). A revoked identity is neither: revocation is for
+   * good, and a disable would claim a state that enable could undo ({@link Reason#REVOKED_IDENTITY}).
+   */
   public void setEnabled(String name, boolean enabled) {
     Identity current = repository.find(name).orElseThrow(() -> new NotFoundException(
         Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list"));
-    if (enabled && repository.isIdentityRevoked(name)) {
-      throw new PreconditionFailedException(Reason.CERTIFICATE_REVOKED,
-          "identity '" + name + "' is revoked for good; add a new identity instead");
+    if (repository.isIdentityRevoked(name)) {
+      throw new PreconditionFailedException(Reason.REVOKED_IDENTITY, enabled
+          ? "identity '" + name + "' is revoked for good, so it cannot be enabled again; nothing was changed. To let"
+              + " its holder in, add a new identity under another name (a revoked identity's name cannot be reused)"
+          : "identity '" + name + "' is revoked for good, so it cannot be disabled: it is refused everywhere already;"
+              + " nothing was changed");
     }
     repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
     LOG.warn("identity '{}' {}", name, enabled ? "enabled" : "disabled");

@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.IdentityInfo;
+import dev.sealdrop.protocol.v1.IdentityState;
+import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
 import dev.sealdrop.protocol.v1.ListAllFilesRequest;
 import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
@@ -137,7 +141,35 @@ class AdminMistakesTest extends OneServerPerMethod {
         .setEnabled("nobody-here", true)).reason()).isEqualTo(Reason.NOT_FOUND);
     carol.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("dave").build());
     assertThat(catchThrowableOfType(SealdropException.class, () -> server.server().identities()
-        .setEnabled("dave", true)).reason()).isEqualTo(Reason.CERTIFICATE_REVOKED);
+        .setEnabled("dave", true)).reason()).isEqualTo(Reason.REVOKED_IDENTITY);
+  }
+
+  /**
+   * Enabling or disabling a revoked identity is refused with a reason about that identity, not one a client reads as
+   * its own certificate being refused (CERTIFICATE_REVOKED sent carol's CLI to `keys renew`); nothing changes.
+   */
+  @Test
+  void aRevokedIdentityIsNeitherEnabledNorDisabledAndTheRefusalNamesItNotTheCaller() throws Exception {
+    carol.revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("dave").setReason("left").build());
+
+    StatusRuntimeException enable = refused(() -> carol.enableIdentity(EnableIdentityRequest.newBuilder()
+        .setIdentity("dave").build()), Status.Code.FAILED_PRECONDITION, "REVOKED_IDENTITY");
+    assertThat(enable.getStatus().getDescription()).isEqualTo("identity 'dave' is revoked for good, so it cannot be"
+        + " enabled again; nothing was changed. To let its holder in, add a new identity under another name (a"
+        + " revoked identity's name cannot be reused)");
+    StatusRuntimeException disable = refused(() -> carol.disableIdentity(DisableIdentityRequest.newBuilder()
+        .setIdentity("dave").setReason("to be sure").build()), Status.Code.FAILED_PRECONDITION, "REVOKED_IDENTITY");
+    assertThat(disable.getStatus().getDescription()).startsWith("identity 'dave' is revoked for good, so it cannot"
+        + " be disabled").contains("nothing was changed");
+
+    assertThat(records("admin.identity.enable")).singleElement().satisfies(r -> {
+      assertThat(r.object()).isEqualTo("identity:dave");
+      assertThat(r.result()).isEqualTo("revoked-identity");
+    });
+    assertThat(records("admin.identity.disable")).extracting(Audit.Entry::result).containsExactly("revoked-identity");
+    assertThat(carol.listIdentities(ListIdentitiesRequest.getDefaultInstance()).getIdentitiesList())
+        .filteredOn(i -> i.getIdentity().equals("dave")).extracting(IdentityInfo::getState)
+        .containsExactly(IdentityState.IDENTITY_STATE_REVOKED);
   }
 
   private List<Audit.Entry> records(String action) throws java.io.IOException {

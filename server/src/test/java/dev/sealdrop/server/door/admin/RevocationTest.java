@@ -117,7 +117,7 @@ class RevocationTest extends OneServerPerMethod {
     });
     // and revocation is for good
     refused(() -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("bob").build()),
-        Status.Code.FAILED_PRECONDITION, "CERTIFICATE_REVOKED");
+        Status.Code.FAILED_PRECONDITION, "REVOKED_IDENTITY");
   }
 
   @Test
