@@ -229,9 +229,20 @@ final class KeysCommand extends SealdropSubcommand {
         throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(fingerprint)
             + "' is not an SSH key fingerprint", "copy it from `sealdrop keys list-ssh` (SHA256: and 43 characters)");
       }
-      dev.sealdrop.protocol.v1.SshKey removed = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect()
-          .sshKeys().removeSshKey(RemoveSshKeyRequest.newBuilder().setFingerprint(fingerprint)
-              .setIdentity(identity == null ? "" : identity).build())).getKey();
+      dev.sealdrop.protocol.v1.SshKey removed;
+      try {
+        removed = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect().sshKeys().removeSshKey(
+            RemoveSshKeyRequest.newBuilder().setFingerprint(fingerprint).setIdentity(identity == null ? "" : identity)
+                .build())).getKey();
+      } catch (UsageFailure e) {
+        if (identity == null || identity.isEmpty() || !"NOT_FOUND".equals(e.reason())) {
+          throw e;
+        }
+        // what was not found may be the identity given (the message says which), as for list-ssh
+        throw new UsageFailure(e.reason(), e.getMessage(), "check the identity's name (`sealdrop admin identities"
+            + " list` lists them) and the fingerprint (`sealdrop keys list-ssh " + TerminalText.clean(identity)
+            + "` lists its keys)", e);
+      }
       session.output().emit(new SshKeysView("removed", List.of(removed)));
     }
   }

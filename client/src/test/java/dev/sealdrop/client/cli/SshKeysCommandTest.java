@@ -119,6 +119,23 @@ class SshKeysCommandTest extends DevServerPerClass {
     assertThat(bob.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys")).isEmpty();
   }
 
+  /** An admin naming an identity that does not exist: remove-ssh says so, as list-ssh does (not "has no SSH key"). */
+  @Test
+  void removeSshOfAnIdentityThatDoesNotExistSaysSoAsListSshDoes() throws Exception {
+    CliRun remove = carol.run("--json", "keys", "remove-ssh", "SHA256:" + "A".repeat(43), "--identity", "nosuch")
+        .assertExit(2);
+    CliRun list = carol.run("--json", "keys", "list-ssh", "nosuch").assertExit(2);
+    assertThat(remove.jsonError()).containsEntry("kind", "usage").containsEntry("reason", "NOT_FOUND")
+        .containsEntry("message", list.jsonError().get("message"));
+    assertThat(remove.err()).contains("no identity 'nosuch' on this server").doesNotContain("has no SSH key")
+        .contains("hint: check the identity's name (`sealdrop admin identities list` lists them)");
+    // an identity that exists without that key: told so, the hint naming both
+    CliRun keyless = carol.run("--json", "keys", "remove-ssh", "SHA256:" + "A".repeat(43), "--identity", "bob")
+        .assertExit(2);
+    assertThat(keyless.err()).contains("'bob' has no SSH key SHA256:" + "A".repeat(43))
+        .contains("`sealdrop keys list-ssh bob` lists its keys");
+  }
+
   /**
    * A renewal: a new certificate for the same identity, in a new profile. Adding the key again there
    * binds it to the new certificate and says so, not "Added" (which reads as a second key) nor "nothing

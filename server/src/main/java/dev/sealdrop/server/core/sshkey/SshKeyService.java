@@ -107,12 +107,18 @@ public final class SshKeyService {
   public List<SshKey> list(Principal caller, String identity) {
     String target = target(caller, identity, "list another identity's SSH keys");
     List<SshKey> keys = repository.listByIdentity(target);
-    if (keys.isEmpty() && !target.equals(caller.identity()) && identities.find(target).isEmpty()) {
-      // an admin's typo must not read as "this identity has no SSH keys"
+    if (keys.isEmpty()) {
+      requireKnown(caller, target); // an admin's typo must not read as "this identity has no SSH keys"
+    }
+    return keys;
+  }
+
+  /** Refuses another identity that does not exist ({@code NOT_FOUND}, saying so), as list and remove both do. */
+  private void requireKnown(Principal caller, String target) {
+    if (!target.equals(caller.identity()) && identities.find(target).isEmpty()) {
       throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + target + "' on this server;"
           + " `sealdrop admin identities list` lists them");
     }
-    return keys;
   }
 
   /**
@@ -154,10 +160,12 @@ public final class SshKeyService {
     dev.sealdrop.server.core.RequestFields.check("fingerprint", given, f -> !normalFingerprint(f).isEmpty(),
         "SHA256: followed by 43 base64 characters, as `sealdrop keys list-ssh` (ListSshKeys) shows it");
     String fingerprint = normalFingerprint(given);
-    SshKey key = repository.find(fingerprint)
-        .filter(k -> k.identity().equals(owner))
-        .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "'" + owner + "' has no SSH key "
-            + fingerprint + "; see 'sealdrop keys list-ssh'"));
+    Optional<SshKey> found = repository.find(fingerprint).filter(k -> k.identity().equals(owner));
+    if (found.isEmpty()) {
+      requireKnown(caller, owner); // not "'nosuch' has no SSH key ...": there is no 'nosuch'
+    }
+    SshKey key = found.orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "'" + owner + "' has no SSH key "
+        + fingerprint + "; see 'sealdrop keys list-ssh'"));
     if (!repository.remove(owner, key.fingerprint())) {
       throw new NotFoundException(Reason.NOT_FOUND, "the SSH key " + fingerprint + " was removed meanwhile");
     }

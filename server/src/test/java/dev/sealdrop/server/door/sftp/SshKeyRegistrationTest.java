@@ -120,6 +120,15 @@ class SshKeyRegistrationTest extends OneServerPerClass {
     assertThatThrownBy(() -> sshKeys(clients, "carol").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("bbo")
         .build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND))
         .hasMessageContaining("no identity 'bbo' on this server");
+    // and so is removing a key of it: not "'bbo' has no SSH key ...", which reads as an identity without that key
+    assertThatThrownBy(() -> sshKeys(clients, "carol").removeSshKey(RemoveSshKeyRequest.newBuilder().setIdentity("bbo")
+        .setFingerprint(k.getFingerprint()).build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND))
+        .hasMessageContaining("no identity 'bbo' on this server; `sealdrop admin identities list` lists them")
+        .hasMessageNotContaining("has no SSH key");
+    // an identity that exists without that key is told so
+    assertThatThrownBy(() -> sshKeys(clients, "carol").removeSshKey(RemoveSshKeyRequest.newBuilder().setIdentity("bob")
+        .setFingerprint(k.getFingerprint()).build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND))
+        .hasMessageContaining("'bob' has no SSH key " + k.getFingerprint());
     // one that exists and has no key is an empty list
     server.server().identities().registerAll(Map.of("keyless", Role.ACQUIRER));
     assertThat(sshKeys(clients, "carol").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("keyless")
