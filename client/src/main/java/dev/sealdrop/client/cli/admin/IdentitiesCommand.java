@@ -221,9 +221,15 @@ final class IdentitiesCommand extends CommandGroup {
       if (s.matches("(?i)[0-9a-f]{1,2}(:[0-9a-f]{2})+")) {
         s = s.replace(":", "");
       }
+      String hint = "give its hex digits as `openssl x509 -noout -serial -in CERT` prints them (serial=0C92... or"
+          + " 0C92...)";
+      if (s.matches("(?i)[0-9a-f]{65,}")) {
+        // hexadecimal, just too long (two serials pasted together?): not "not a hexadecimal serial number"
+        throw new UsageFailure("BAD_SERIAL", "--certificate has " + s.length() + " hexadecimal digits, too many for a"
+            + " certificate serial number (1 to 64 digits)", hint);
+      }
       if (!s.matches("(?i)[0-9a-f]{1,64}")) {
-        throw new UsageFailure("BAD_SERIAL", "--certificate \"" + given + "\" is not a hexadecimal serial number",
-            "give its hex digits as `openssl x509 -noout -serial -in CERT` prints them (serial=0C92... or 0C92...)");
+        throw new UsageFailure("BAD_SERIAL", "--certificate \"" + given + "\" is not a hexadecimal serial number", hint);
       }
       return s;
     }

@@ -157,6 +157,15 @@ class AdminCommandsTest extends DevServerPerClass {
     CliRun bad = as("carol", json("admin", "identities", "revoke", "gina", "--certificate", "serial=zz")).assertExit(2);
     assertThat(bad.object("error")).containsEntry("reason", "BAD_SERIAL");
     assertThat(bad.err()).contains("serial=0C92");
+    // hexadecimal but too long, however it is written: said so, not "not a hexadecimal serial number"
+    for (String tooLong : List.of("A".repeat(100), "serial=" + "0C".repeat(33), "0c:92" + ":5c".repeat(32))) {
+      CliRun r = as("carol", json("admin", "identities", "revoke", "gina", "--certificate", tooLong)).assertExit(2);
+      assertThat(r.object("error")).as(tooLong).containsEntry("reason", "BAD_SERIAL");
+      assertThat(r.err()).as(tooLong).contains("too many for a certificate serial number (1 to 64 digits)")
+          .doesNotContain("not a hexadecimal").contains("serial=0C92");
+    }
+    assertThat(as("carol", json("admin", "identities", "revoke", "gina", "--certificate", "A".repeat(100)))
+        .assertExit(2).err()).contains("--certificate has 100 hexadecimal digits");
   }
 
   @Test
