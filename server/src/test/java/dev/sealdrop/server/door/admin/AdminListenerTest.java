@@ -14,12 +14,14 @@ import dev.sealdrop.protocol.v1.IdentityState;
 import dev.sealdrop.protocol.v1.ListAllFilesRequest;
 import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
 import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.RevokeAnyGrantRequest;
 import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.Role;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
+import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.OneServerPerClass;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -70,6 +72,23 @@ class AdminListenerTest extends OneServerPerClass {
     for (Consumer<AdminServiceGrpc.AdminServiceBlockingStub> rpc : EVERY_RPC) {
       refused(() -> rpc.accept(onTransferPort), Status.Code.UNIMPLEMENTED, null);
     }
+  }
+
+  /**
+   * What docs/admin.md says of a call of another service on the admin listener (a profile whose `server` is the admin
+   * port): gRPC answers UNIMPLEMENTED before any interceptor, whatever the caller's role, so there is no admin.refuse
+   * record of it; the role gate and its audit are for AdminService calls.
+   */
+  @Test
+  void aTransferCallOnTheAdminListenerIsUnimplementedAndNotAnAuditedRefusal() throws Exception {
+    try (Clients onAdminPort = Clients.of(server.pki, server.server().adminPort())) {
+      for (String user : List.of("alice", "carol")) {
+        refused(() -> onAdminPort.transfer(user).listInbox(ListInboxRequest.getDefaultInstance()),
+            Status.Code.UNIMPLEMENTED, null);
+      }
+    }
+    assertThat(server.server().audit().tail(1000)).filteredOn(r -> r.action().equals("admin.refuse"))
+        .extracting(r -> r.object()).doesNotContain("rpc:ListInbox");
   }
 
   @Test
