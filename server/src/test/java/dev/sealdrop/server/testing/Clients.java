@@ -59,8 +59,10 @@ public final class Clients implements AutoCloseable {
     } catch (SSLException e) {
       throw new IllegalStateException(e);
     }
+    // A fixed 1 MiB window (which also turns off gRPC's auto-tuning, that grows it up to 8 MiB): a test that cuts
+    // a download in progress knows how far ahead of its reads the server can be, so an 8 MiB file is still streaming
     ManagedChannel ch = NettyChannelBuilder.forAddress("localhost", port).sslContext(ctx)
-        .maxInboundMessageSize(4 << 20).build();
+        .maxInboundMessageSize(4 << 20).flowControlWindow(1 << 20).build();
     synchronized (channels) {
       channels.add(ch);
     }

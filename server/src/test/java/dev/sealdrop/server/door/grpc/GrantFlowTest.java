@@ -259,7 +259,9 @@ class GrantFlowTest extends OneServerPerClass {
 
   @Test
   void revokingCutsADownloadInProgress() {
-    byte[] big = Users.seal("alice", Users.randomBytes(6 << 20, 11), "bob").bytes();
+    // more than the client lets the server send ahead unread (its flow-control window, which gRPC grows up to
+    // 8 MiB): with 6 MiB the server sometimes sent everything before the cut and the stream ended OK
+    byte[] big = Users.seal("alice", Users.randomBytes(24 << 20, 11), "bob").bytes();
     UploadResponse f = Transfers.upload(clients, "alice", big);
     CreateGrantResponse created = Transfers.grant(clients, "alice", f.getFileId(), "bob");
     RedeemResponse claim = redeem("bob", created.getToken());
@@ -279,7 +281,9 @@ class GrantFlowTest extends OneServerPerClass {
     server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("gf-live"));
     server.server().identities().registerAll(java.util.Map.of("gf-live",
         dev.sealdrop.server.core.identity.Role.ACQUIRER));
-    byte[] big = Users.seal("alice", Users.randomBytes(6 << 20, 12), "bob").bytes();
+    // more than the client lets the server send ahead unread (its flow-control window, which gRPC grows up to
+    // 8 MiB): with 6 MiB the server sometimes sent everything before the cut and the stream ended OK
+    byte[] big = Users.seal("alice", Users.randomBytes(24 << 20, 12), "bob").bytes();
     UploadResponse f = Transfers.upload(clients, "alice", big);
     CreateGrantResponse created = Transfers.grant(clients, "alice", f.getFileId(), "gf-live");
     RedeemResponse claim = redeem("gf-live", created.getToken());
