@@ -2,8 +2,12 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.Shutdown;
 import java.io.IOException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -186,6 +190,20 @@ final class ShutdownGrace implements SessionListener {
       lastReply = null;
       super.doProcess(buffer, length, type, id);
       finished(getServerSession(), lastReply);
+    }
+
+    /**
+     * A stat (also lstat, fstat) asks the door's tree first, so that its refusal is the answer. MINA
+     * decides whether a path exists with {@code Files.exists} and {@code Files.notExists}, which both
+     * say false when the lookup is refused rather than absent (bob's stat of {@code /outbox/NAME}:
+     * {@code ROLE_FORBIDDEN}, or an identity disabled meanwhile), and it then answered with empty
+     * attributes, a file dated 1970 that is not there; now the client gets the core's refusal, once.
+     */
+    @Override
+    protected NavigableMap<String, Object> resolveFileAttributes(Path file, int flags, boolean useLinkOption,
+        LinkOption... options) throws IOException {
+      file.getFileSystem().provider().readAttributes(file, BasicFileAttributes.class, options);
+      return super.resolveFileAttributes(file, flags, useLinkOption, options);
     }
 
     /** The channel ended (the client closed it, or the session is closing): its handles are closed now. */

@@ -109,6 +109,33 @@ class SftpDoorTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * A stat in a folder the caller's role may not list is refused with the core's reason. MINA, which
+   * could not tell from the refusal whether the path exists, used to answer it with empty attributes:
+   * OpenSSH's {@code ls -l /outbox/NAME} showed {@code ?--------- ... 0 Jan  1  1970}, a file that is
+   * not there, for any NAME (exit 0). Whether alice's file exists is not told to bob either way.
+   */
+  @Test
+  void aStatInAFolderTheRoleCannotListIsRefusedNotAnsweredAsAnEmptyFile() throws Exception {
+    String alicesFile = grantFreshFileToBob().getGrant().getFileId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      for (String p : List.of("/outbox/" + alicesFile, "/outbox/no-such-name")) {
+        assertThatThrownBy(() -> sftp.stat(p)).as(p)
+            .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+            .hasMessage("only a transferor may list uploaded files; 'bob' is an acquirer [ROLE_FORBIDDEN]");
+        assertThatThrownBy(() -> sftp.lstat(p)).as(p).hasMessageEndingWith("[ROLE_FORBIDDEN]");
+      }
+    }
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> sftp.stat("/inbox/anything"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+          .hasMessageContaining("only an acquirer may").hasMessageEndingWith("[ROLE_FORBIDDEN]");
+      // a path the caller may look up still answers as before
+      assertThatThrownBy(() -> sftp.stat("/outbox/no-such-name"))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE));
+    }
+  }
+
   @Test
   void aliceCannotRedeem() throws Exception {
     CreateGrantResponse grant = grantFreshFileToBob();
