@@ -4,9 +4,9 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.Property;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.session.ServerSession;
-import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 import org.apache.sshd.sftp.server.FileHandle;
@@ -18,16 +18,21 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * {@code MAX_OPEN_HANDLES_PER_SESSION} counts the handles of one SFTP channel, and a session may
  * open two, so alone it lets a session hold twice the limit (each upload handle with its own
  * writer thread and buffers). {@link VirtualAccessor} reserves a slot before it opens anything
- * (before a /redeem/ token is looked up) and frees it when the handle closes.
+ * (before a /redeem/ token is looked up) and frees it when the handle closes. MINA's own check is
+ * set one above the limit ({@link SftpDoor}), so that it never answers first: it ran before this one,
+ * and on a single channel it refused with its {@code Too many open handles: current=N, max.=N} and
+ * status 14, a code SFTP v3 clients such as OpenSSH do not know.
  */
 final class OpenHandles {
+  /** {@code sftp-max-open-handles}: the door's limit, per SSH session. */
+  static final Property<Integer> LIMIT = Property.integer("sealdrop-sftp-max-open-handles");
   private static final AttributeKey<Set<Handle>> OPEN = new AttributeKey<>();
 
   private OpenHandles() {}
 
   static void reserve(SftpSubsystemProxy subsystem, Handle handle) throws SftpException {
     ServerSession session = subsystem.getServerSession();
-    int max = SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.getRequired(session);
+    int max = LIMIT.getRequired(session);
     Set<Handle> open = session.computeAttributeIfAbsent(OPEN,
         k -> Collections.newSetFromMap(new IdentityHashMap<>()));
     synchronized (open) {
