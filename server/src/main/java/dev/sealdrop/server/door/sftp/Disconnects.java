@@ -3,6 +3,7 @@ package dev.sealdrop.server.door.sftp;
 import dev.sealdrop.server.core.Reason;
 import java.io.IOException;
 import java.time.Duration;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.Service;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.Session;
@@ -17,10 +18,12 @@ import org.slf4j.LoggerFactory;
  * replaces the text of every PROTOCOL_ERROR with "Protocol error or corrupt packet" — which is what
  * OpenSSH then prints, sending the user to look for a network fault. The door disconnects those
  * sessions itself, with BY_APPLICATION and the setting that ended them. It also gives a login
- * refused by the session limit its own audit result.
+ * refused by the session limit its own audit result and words.
  */
 final class Disconnects implements SessionDisconnectHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Disconnects.class);
+  /** The door's text for a login refused by the session limit. */
+  private static final AttributeKey<String> TOO_MANY = new AttributeKey<>();
 
   @Override
   public boolean handleTimeoutDisconnectReason(Session session, TimeoutIndicator timeout) throws IOException {
@@ -41,16 +44,31 @@ final class Disconnects implements SessionDisconnectHandler {
   /**
    * A login past {@code sftp-max-sessions-per-identity}: MINA refuses it after the signature was
    * verified, so without a reason of its own {@link LoginAudit} would record it as
-   * {@code not-authenticated}, which says that no valid signature was shown. MINA still disconnects
-   * it, with its own clear text ("Too many concurrent connections (8) - max. allowed: 8").
+   * {@code not-authenticated}, which says that no valid signature was shown. MINA then disconnects it
+   * (returning true would let MINA log it in instead), and {@link #told} puts the door's words in that
+   * disconnect: which setting refused it and what to do, where MINA's own text ("Too many concurrent
+   * connections (8) - max. allowed: 8") said neither.
    */
   @Override
   public boolean handleSessionsCountDisconnectReason(Session session, Service service, String username,
       int currentSessionCount, int maxSessionCount) {
     Login login = session.getAttribute(Login.KEY);
-    session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
-        TOO_MANY_SESSIONS, login == null ? "" : login.fingerprint()));
+    String user = username == null ? "" : username;
+    session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(user, TOO_MANY_SESSIONS,
+        login == null ? "" : login.fingerprint()));
+    session.setAttribute(TOO_MANY, "too many SFTP sessions for '" + user + "': " + currentSessionCount
+        + " are open, the most one identity may hold (sftp-max-sessions-per-identity); close one of them, then"
+        + " connect again");
     return false;
+  }
+
+  /**
+   * The text of a disconnect {@code session} sends: the door's for the session limit's refusal (see
+   * {@link #handleSessionsCountDisconnectReason}), otherwise {@code message} unchanged.
+   */
+  static String told(Session session, int reason, String message) {
+    String why = reason == SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS ? session.getAttribute(TOO_MANY) : null;
+    return why == null ? message : why;
   }
 
   /**

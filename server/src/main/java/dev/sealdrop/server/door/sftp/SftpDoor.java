@@ -22,6 +22,7 @@ import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.file.FileSystemFactory;
 import org.apache.sshd.common.io.IoAcceptor;
+import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
@@ -33,6 +34,8 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.session.ServerSessionImpl;
+import org.apache.sshd.server.session.SessionFactory;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import org.slf4j.Logger;
@@ -98,13 +101,38 @@ public final class SftpDoor implements AutoCloseable {
     this.address = (InetSocketAddress) sshd.getBoundAddresses().iterator().next();
   }
 
-  /** MINA's server, with a way to stop accepting connections while the open sessions go on. */
+  /**
+   * MINA's server, with a way to stop accepting connections while the open sessions go on, and
+   * sessions whose disconnects say what the door says ({@link Disconnects#told}).
+   */
   private static final class Listener extends SshServer {
     void stopAccepting() {
       IoAcceptor a = acceptor;
       if (a != null) {
         a.unbind();
       }
+    }
+
+    @Override
+    protected SessionFactory createSessionFactory() {
+      return new SessionFactory(this) {
+        @Override
+        protected ServerSessionImpl doCreateSession(IoSession io) throws Exception {
+          return new DoorSession(getServer(), io);
+        }
+      };
+    }
+  }
+
+  /** MINA's server session (its log lines name this class), whose disconnects say what the door says. */
+  private static final class DoorSession extends ServerSessionImpl {
+    DoorSession(org.apache.sshd.server.ServerFactoryManager server, IoSession io) throws Exception {
+      super(server, io);
+    }
+
+    @Override
+    public void disconnect(int reason, String message) throws IOException {
+      super.disconnect(reason, Disconnects.told(this, reason, message));
     }
   }
 

@@ -190,6 +190,10 @@ class SftpAuditTest extends OneServerPerMethod {
       assertThat(refused.actor()).isEqualTo("alice");
       assertThat(refused.result()).isEqualTo("too-many-sessions");
       assertThat(refused.details()).containsKey("key");
+      // refused, not logged in: no login record for it (the refusal's text is the door's, but the login
+      // must not go on as a session the door's handler took over)
+      assertThat(records()).filteredOn(e -> e.sequence() > before && e.action().equals("connection.accept"))
+          .isEmpty();
     } finally {
       for (ClientSession s : open) {
         s.close(true);
