@@ -255,6 +255,26 @@ class SftpAuditTest extends OneServerPerMethod {
     assertThat(refusalsAfter(middle, "sftp")).as("the same records, marked sftp").isEqualTo(grpc);
   }
 
+  /**
+   * A stat of a name in a folder the caller may not list is refused as that listing is, and audited
+   * once: MINA used to look the path up for every attribute view it reads, writing three to seven
+   * identical call.refuse records for one stat (and then answering an empty file).
+   */
+  @Test
+  void aRefusedStatIsAuditedOnceAsItsListingTwin() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    long before = lastSequence();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> sftp.stat("/outbox/anything")).hasMessageContaining("ROLE_FORBIDDEN");
+    }
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> sftp.stat("/inbox/anything")).hasMessageContaining("ROLE_FORBIDDEN");
+    }
+    assertThat(refusalsAfter(before, "sftp")).containsExactly(List.of("bob", "rpc:ListFiles", "role-forbidden"),
+        List.of("alice", "rpc:ListInbox", "role-forbidden"));
+  }
+
   /** call.refuse records after {@code sequence} through {@code door}: actor, object, result. */
   List<List<String>> refusalsAfter(long sequence, String door) {
     return records().stream().filter(e -> e.sequence() > sequence && e.action().equals("call.refuse"))
