@@ -17,6 +17,7 @@ import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.identity.SessionRegistry;
 import dev.sealdrop.server.core.upload.BlobStore;
+import dev.sealdrop.server.logging.SecretRedaction;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -348,12 +349,14 @@ public final class AdminOperations {
   }
 
   /**
-   * The admin's reason as it is stored, logged and audited: stripped, cut to {@link #MAX_REASON}, and
+   * The admin's reason as it is stored, logged, audited and answered: stripped, cut to {@link #MAX_REASON}, and
    * with control characters (newlines, escape sequences) replaced by U+FFFD, so that a reason cannot
-   * forge lines in the server's log or rewrite an operator's terminal.
+   * forge lines in the server's log or rewrite an operator's terminal. A grant token or claim id pasted into it
+   * (the leaked token a lockdown is about) is redacted first ({@link SecretRedaction}): the database keeps tokens only
+   * as hashes, and the lockdown's reason is stored there and shown to every admin.
    */
   private static String trim(String reason) {
-    String r = reason == null ? "" : reason.strip();
+    String r = reason == null ? "" : SecretRedaction.redact(reason).strip();
     r = r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
     StringBuilder clean = new StringBuilder(r.length());
     r.codePoints().forEach(cp -> clean.appendCodePoint(Character.getType(cp) == Character.CONTROL ? 0xFFFD : cp));

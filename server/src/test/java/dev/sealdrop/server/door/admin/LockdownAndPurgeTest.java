@@ -149,6 +149,34 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
         .doesNotContain("\n", "\u001b").contains("registered as admin");
   }
 
+  /**
+   * An admin who pastes a live grant token into a reason (the token of the leak being locked down) must not put it in
+   * the database in clear, where the grants table keeps only its hash, nor have it answered to every admin: the
+   * reason is stored, answered, logged and audited with the token redacted, as the audit log and the log redact it.
+   */
+  @Test
+  void aGrantTokenOrClaimIdInAReasonIsNeverStoredNorAnsweredInClear() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    LockdownState on = lockdown(true, "leak of " + g.getToken() + " under claim " + claim);
+    String redacted = "leak of sdg_[redacted] under claim sdc_[redacted]";
+    assertThat(on.getReason()).as("the answer to `lockdown on`").isEqualTo(redacted);
+    assertThat(admins.admin("carol").getLockdown(GetLockdownRequest.getDefaultInstance()).getReason())
+        .as("the stored reason, as `lockdown status` shows it").isEqualTo(redacted);
+    StringBuilder db = new StringBuilder();
+    try (var files = Files.list(data)) {
+      for (java.nio.file.Path p : files.filter(p -> p.getFileName().toString().startsWith("sealdrop.db")).toList()) {
+        db.append(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    assertThat(db.indexOf(g.getToken().substring(4))).as("the token is not in the database").isEqualTo(-1);
+    assertThat(db.indexOf(claim.substring(4))).as("the claim id is not in the database").isEqualTo(-1);
+    assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(5).build()).getEntriesList())
+        .filteredOn(e -> e.getAction().equals("lockdown.on")).singleElement()
+        .satisfies(e -> assertThat(e.getDetailsMap()).containsEntry("reason", redacted));
+  }
+
   private static ch.qos.logback.classic.Logger rootLogger() {
     return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
