@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.cli.GrantIds;
 import dev.sealdrop.client.cli.SealdropCommand;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
@@ -85,9 +86,12 @@ final class FilesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      String id = GrantIds.requireFile(fileId, "`sealdrop admin files list`",
+          "a grant id is taken by `sealdrop admin grants revoke GRANT_ID`, which revokes that grant only;"
+              + " `sealdrop admin grants list --json` names each grant's file_id");
       String why = IdentitiesCommand.reason(reason);
       var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
-          .purgeFile(PurgeFileRequest.newBuilder().setFileId(fileId).setReason(why).build()));
+          .purgeFile(PurgeFileRequest.newBuilder().setFileId(id).setReason(why).build()));
       output.emit(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {

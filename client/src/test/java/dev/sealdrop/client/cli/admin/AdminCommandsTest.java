@@ -29,6 +29,14 @@ class AdminCommandsTest extends DevServerPerClass {
     return Profiles.as(root, user, args);
   }
 
+  /** alice and bob publish their keys, and alice sends bob a file {@code name} holding {@code content} ({@code --json}). */
+  static CliRun aliceSendsBob(String name, String content) throws java.io.IOException {
+    as("alice", "keys", "publish").assertExit(0);
+    as("bob", "keys", "publish").assertExit(0);
+    Path file = Files.writeString(root.resolve(name), content);
+    return as("alice", "send", file.toString(), "--to", "bob", "--json").assertExit(0);
+  }
+
   static String[] json(String... args) {
     String[] all = new String[args.length + 1];
     System.arraycopy(args, 0, all, 0, args.length);
@@ -45,7 +53,7 @@ class AdminCommandsTest extends DevServerPerClass {
         new String[] {"admin", "identities", "revoke", "carol"}, new String[] {"admin", "grants", "list"},
         new String[] {"admin", "grants", "revoke", "g_" + "0".repeat(32)}, new String[] {"admin", "lockdown", "on", "--reason", "x"},
         new String[] {"admin", "lockdown", "off"}, new String[] {"admin", "lockdown", "status"},
-        new String[] {"admin", "files", "list"}, new String[] {"admin", "files", "purge", "f_x"},
+        new String[] {"admin", "files", "list"}, new String[] {"admin", "files", "purge", "f_" + "0".repeat(32)},
         new String[] {"admin", "audit", "export", "-o", export.toString()}, new String[] {"admin", "audit", "tail"});
     for (String user : List.of("alice", "bob")) {
       for (String[] cmd : every) {
@@ -170,10 +178,7 @@ class AdminCommandsTest extends DevServerPerClass {
 
   @Test
   void carolSeesRevokesAndPurgesGrantsAndFilesButNeverTokens() throws Exception {
-    as("alice", "keys", "publish").assertExit(0);
-    as("bob", "keys", "publish").assertExit(0);
-    Path file = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n1,ACME GmbH\n");
-    CliRun sent = as("alice", "send", file.toString(), "--to", "bob", "--json").assertExit(0);
+    CliRun sent = aliceSendsBob("clients.csv", "customer_id,name\n1,ACME GmbH\n");
     String token = (String) sent.json().get("token");
     String grantId = (String) sent.object("grant").get("grant_id");
     String fileId = (String) sent.object("grant").get("file_id");
@@ -247,6 +252,44 @@ class AdminCommandsTest extends DevServerPerClass {
     assertThat((String) gone.get("hint")).contains("ask the sender to send it again").doesNotContain("token");
     assertThat(as("carol", json("admin", "files", "purge", fileId)).assertExit(2).object("error"))
         .containsEntry("kind", "usage");
+  }
+
+  /**
+   * {@code admin files purge} checks FILE_ID before the server is asked, as {@code admin grants revoke} checks its
+   * grant id: a grant token pasted there is refused without being sent or repeated, a grant id is named as one with
+   * the command that takes it, and a pasted id with blanks around it, or in upper case, is taken.
+   */
+  @Test
+  void filesPurgeChecksTheFileIdBeforeTheServerIsAsked() throws Exception {
+    Path audit = root.resolve("data").resolve("audit").resolve("audit.jsonl");
+    long purgesBefore = Files.readString(audit).lines().filter(l -> l.contains("\"admin.file.purge\"")).count();
+    CliRun sent = aliceSendsBob("purge-check.csv", "customer_id,name\n3,Umbrella\n");
+    String token = (String) sent.json().get("token");
+    String grantId = (String) sent.object("grant").get("grant_id");
+    String fileId = (String) sent.object("grant").get("file_id");
+
+    CliRun byToken = as("carol", json("admin", "files", "purge", token)).assertExit(2);
+    assertThat(byToken.object("error")).containsEntry("reason", "BAD_FILE_ID").containsEntry("message",
+        "that is a grant token, not a file id: a file id is `f_` followed by 32 hex digits")
+        .containsEntry("hint", "copy it from the FILE column of `sealdrop admin files list`");
+    assertThat(byToken.out() + byToken.err()).doesNotContain(token.substring(4));
+    CliRun byGrantId = as("carol", json("admin", "files", "purge", grantId)).assertExit(2);
+    assertThat(byGrantId.object("error")).containsEntry("reason", "BAD_FILE_ID").containsEntry("message",
+        "that is a grant id, not a file id: a file id is `f_` followed by 32 hex digits").containsEntry("hint",
+        "a grant id is taken by `sealdrop admin grants revoke GRANT_ID`, which revokes that grant only;"
+            + " `sealdrop admin grants list --json` names each grant's file_id");
+    assertThat(as("carol", json("admin", "files", "purge", "f_123")).assertExit(2).object("error"))
+        .containsEntry("reason", "BAD_FILE_ID")
+        .containsEntry("message", "that is not a file id: a file id is `f_` followed by 32 hex digits");
+    assertThat(Files.readString(audit).lines().filter(l -> l.contains("\"admin.file.purge\"")).count())
+        .as("none of them reached the server").isEqualTo(purgesBefore);
+    assertThat(as("carol", json("admin", "grants", "list", "--owner", "alice")).assertExit(0).list("grants"))
+        .filteredOn(g -> grantId.equals(g.get("grant_id"))).singleElement().satisfies(g ->
+            assertThat(g).containsEntry("state", "active"));
+
+    CliRun purged = as("carol", json("admin", "files", "purge", " " + fileId.toUpperCase(java.util.Locale.ROOT) + "\n"))
+        .assertExit(0);
+    assertThat(purged.json()).containsEntry("file_id", fileId).containsEntry("grants_deleted", 1L);
   }
 
   @Test
