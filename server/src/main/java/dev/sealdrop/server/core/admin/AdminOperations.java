@@ -128,8 +128,7 @@ public final class AdminOperations {
     boolean certOnly = serialHex != null && !serialHex.isEmpty();
     // the serial as the server stores and compares it, and only if it is one: not what was typed or pasted there
     String canonical = certOnly ? canonicalSerial(serialHex) : "";
-    Map<String, String> details = new java.util.TreeMap<>(certOnly ? Map.of("reason", trim(reason))
-        : reasonDetail(reason));
+    Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
     if (!canonical.isEmpty()) {
       details.put("serial", canonical);
     }

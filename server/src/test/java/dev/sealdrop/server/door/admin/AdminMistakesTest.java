@@ -113,6 +113,8 @@ class AdminMistakesTest extends OneServerPerMethod {
     assertThat(revokes).extracting(Audit.Entry::result).containsExactly("invalid-request", "ok");
     assertThat(revokes.get(0).details()).doesNotContainKey("serial");
     assertThat(revokes.get(1).details()).containsEntry("serial", "abcdef01");
+    assertThat(revokes).extracting(Audit.Entry::details).as("no reason given: no reason detail, as in every other"
+        + " admin record (not an empty one)").allSatisfy(d -> assertThat(d).doesNotContainKey("reason"));
     List<Audit.Entry> removes = records("sshkey.remove");
     assertThat(removes).extracting(Audit.Entry::result).containsExactly("invalid-request", "not-found");
     assertThat(removes.get(0).details()).doesNotContainKey("fingerprint");
