@@ -23,6 +23,7 @@ import dev.sealdrop.envelope.EnvelopeException;
 import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.envelope.UntrustedSenderException;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
 import dev.sealdrop.protocol.v1.Grant;
@@ -171,20 +172,24 @@ final class ReceiveCommand extends SealdropSubcommand {
       }
       OpenedFile opened;
       try {
-        opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
-      } catch (GrantFailure e) {
-        // the server ended this claim (revoked, its window passed, ...): its id and what it downloaded are of no
-        // further use, and a re-run must not "resume" it
-        Files.deleteIfExists(spool);
-        Files.deleteIfExists(stateFile);
-        if (!claim.resumed() || !"CLAIM_CLOSED".equals(e.reason())) {
-          // only a closed claim (its window passed, released) leaves a grant to redeem anew; a revoked,
-          // consumed, expired or purged one is told as it is
-          throw e;
+        try {
+          opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
+        } catch (GrantFailure e) {
+          // the server ended this claim (revoked, its window passed, ...): its id and what it downloaded are of no
+          // further use, and a re-run must not "resume" it
+          Files.deleteIfExists(spool);
+          Files.deleteIfExists(stateFile);
+          if (!claim.resumed() || !"CLAIM_CLOSED".equals(e.reason())) {
+            // only a closed claim (its window passed, released) leaves a grant to redeem anew; a revoked,
+            // consumed, expired or purged one is told as it is
+            throw e;
+          }
+          session.output().note("the earlier claim lapsed; redeeming the grant again");
+          claim = claim(session, t, stateFile, spool, mine);
+          opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
         }
-        session.output().note("the earlier claim lapsed; redeeming the grant again");
-        claim = claim(session, t, stateFile, spool, mine);
-        opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
+      } catch (UntrustedSenderException e) {
+        throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       }
       Claim done = claim;
       StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
@@ -196,6 +201,31 @@ final class ReceiveCommand extends SealdropSubcommand {
     } finally {
       mine.destroy();
     }
+  }
+
+  /**
+   * The envelope's signing key (or sender) is not the one of the key bundle just verified and pinned
+   * for the grant's owner: the owner replaced their keys after sealing the file ({@code init --force}),
+   * or the file was altered. The envelope library's "pin the sender's key first" would mislead: the
+   * owner's current key is pinned, and no re-run of this receive can open the file. So the claim is
+   * given up (released, so that the grant can be redeemed again at once; a claim the server already
+   * served in full counts when it lapses, and the hint says so), nothing is kept to resume, and the
+   * message says what differs and that a new file is needed.
+   */
+  private static IntegrityFailure notTheSendersKey(Session session, Claim claim, KeyTrust.Trusted sender,
+      UntrustedSenderException e, Path stateFile, Path spool) throws IOException {
+    String owner = claim.owner();
+    String what = owner.equals(e.printableIdentity())
+        ? "the file is signed with signing key " + e.keyFingerprint() + ", but " + owner + "'s key bundle ("
+            + sender.bundle().fingerprint() + ", the one you pinned) holds signing key "
+            + sender.bundle().verifyingKey().fingerprint() + ": " + owner + " replaced their keys after sealing it,"
+            + " or the file was altered"
+        : "the file names \"" + e.printableIdentity() + "\" as its sender, but the grant is " + owner + "'s;"
+            + " the file was altered or swapped";
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    return new IntegrityFailure("UNTRUSTED_SENDER", what, "nothing was written; " + release(session, claim.id(),
+        claim.expiresAtMillis()) + ": ask " + owner + " to send the file again, sealed with their current keys", e);
   }
 
   /** Confirms (the download counts now), forgets the transfer, prints the result. */
@@ -378,8 +408,13 @@ final class ReceiveCommand extends SealdropSubcommand {
           .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claimId).build()));
       return "the grant can be redeemed again now";
     } catch (SealdropFailure e) {
-      return "your claim on it lapses " + (expiresAtMillis > 0 ? "at " + Instant.ofEpochMilli(expiresAtMillis)
-          : "after the server's claim window") + " (releasing it failed: " + e.getMessage() + "), then the grant can"
+      String when = expiresAtMillis > 0 ? "at " + Instant.ofEpochMilli(expiresAtMillis) : "after the server's claim window";
+      if ("CLAIM_DELIVERED".equals(e.reason())) {
+        // the server served every byte: the claim cannot be given back, and it counts when it lapses
+        return "the server had already sent the whole file, so your claim could not be given back and counts as one"
+            + " of the grant's downloads when it lapses " + when;
+      }
+      return "your claim on it lapses " + when + " (releasing it failed: " + e.getMessage() + "), then the grant can"
           + " be redeemed again";
     }
   }

@@ -152,6 +152,71 @@ class ReceiveNotSealedForMyKeysTest {
     assertThat(laptopOut.resolve("deal.csv")).hasSameTextualContentAs(file);
   }
 
+  /**
+   * The sender replaced their keys after sealing a file and granting it: the recipient pins the sender's
+   * current bundle, and the file's signing key is not in it. The refusal says that (not "pin the sender's
+   * key first with `keys show SENDER`", which would pin the key already pinned), and keeps no claim to
+   * "resume": no re-run could open that file.
+   */
+  @Test
+  void aFileSignedWithAKeyTheSenderReplacedSinceIsRefusedSayingSoAndNothingIsKeptToResume() throws Exception {
+    startWithAliceAndBob();
+    String oldSigningKey = (String) alice.run("--json", "keys", "show").assertExit(0).json()
+        .get("signing_key_fingerprint");
+    Path file = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n", StandardCharsets.UTF_8);
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    newKeys(alice, "alice");
+    alice.run("keys", "publish").assertExit(0);
+    String newSigningKey = (String) alice.run("--json", "keys", "show").assertExit(0).json()
+        .get("signing_key_fingerprint");
+
+    Path out = Files.createDirectories(root.resolve("out"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "UNTRUSTED_SENDER").containsEntry("kind", "integrity");
+    assertThat(refused.err()).contains(oldSigningKey).contains(newSigningKey)
+        .contains("alice replaced their keys after sealing it").contains("nothing was written")
+        .contains("ask alice to send the file again").doesNotContain("keys show SENDER");
+    try (Stream<Path> written = Files.list(out)) {
+      assertThat(written).isEmpty();
+    }
+    try (Stream<Path> state = Files.list(bob.home().resolve("state").resolve("downloads"))) {
+      assertThat(state).as("no claim kept to resume").isEmpty();
+    }
+  }
+
+  /**
+   * The same refusal for a file the server had not served in full when the header was refused: the claim
+   * is released, and the grant is not used up.
+   */
+  @Test
+  void aLargeFileSignedWithAReplacedKeyReleasesTheClaim() throws Exception {
+    startWithAliceAndBob();
+    Path file = root.resolve("big.bin");
+    byte[] block = new byte[1024 * 1024];
+    new java.util.Random(7).nextBytes(block);
+    try (java.io.OutputStream o = Files.newOutputStream(file)) {
+      for (int i = 0; i < 24; i++) {
+        o.write(block);
+      }
+    }
+    CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    @SuppressWarnings("unchecked")
+    String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+    newKeys(alice, "alice");
+    alice.run("keys", "publish").assertExit(0);
+
+    Path out = Files.createDirectories(root.resolve("out"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "UNTRUSTED_SENDER");
+    assertThat(refused.err()).contains("the grant can be redeemed again now");
+    assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
+    try (Stream<Path> state = Files.list(bob.home().resolve("state").resolve("downloads"))) {
+      assertThat(state).isEmpty();
+    }
+  }
+
   private static Map<String, Object> grant(Cli owner, String grantId) {
     List<Map<String, Object>> grants = owner.run("--json", "grants").assertExit(0).jsonList("grants");
     return grants.stream().filter(g -> grantId.equals(g.get("grant_id"))).findFirst().orElseThrow();
