@@ -109,6 +109,7 @@ final class KeysCommand extends SealdropSubcommand {
     @Override
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_OUT", justification = "the local user chooses the output file")
     void run(Session session) throws Exception {
+      OutputFile.requireNotStandardOutput(output.toString());
       KeyBundle own = session.ownBundle();
       OutputFile.requireWritable(output, force);
       Files.write(output, own.encoded(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,

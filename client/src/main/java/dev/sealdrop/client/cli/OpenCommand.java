@@ -66,6 +66,7 @@ final class OpenCommand extends SealdropSubcommand {
     if (!Files.isRegularFile(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
     }
+    OutputFile.requireNotStandardOutput(outputArgument);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.OPEN);
     Path output = Path.of(outputArgument);
     boolean intoDirectory = Files.isDirectory(output);

@@ -14,6 +14,19 @@ public final class OutputFile {
   private OutputFile() {
   }
 
+  /**
+   * Refuses ({@code NOT_A_REGULAR_FILE}) {@code -o -}, the Unix habit for standard output, before anything
+   * is read or unlocked: sealdrop writes only files (open renames the plaintext into place once the whole
+   * file verified), so {@code -} would otherwise become a file of that name in the current folder, and a
+   * pipe behind the command would get only the summary. {@code -o ./-} names such a file.
+   */
+  public static void requireNotStandardOutput(String output) throws UsageFailure {
+    if (output.equals("-")) {
+      throw new UsageFailure("NOT_A_REGULAR_FILE", "-o - (standard output) is not an output here: sealdrop writes a"
+          + " file", "name the file to write, e.g. -o out.csv (-o ./- names a file called '-')");
+    }
+  }
+
   /** Refuses a folder ({@code IS_A_FOLDER}), an existing file without force ({@code FILE_EXISTS}) and a missing parent ({@code NO_SUCH_FOLDER}). */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the output file")
   public static void requireWritable(Path output, boolean force) throws UsageFailure {

@@ -62,6 +62,7 @@ final class SealCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
     InputFile.requireRegularFile(file);
+    OutputFile.requireNotStandardOutput(output.toString());
     OutputFile.requireWritable(output, force);
     OutputFile.requireNotTheInput(output, file);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
