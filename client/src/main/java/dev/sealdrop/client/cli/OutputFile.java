@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.UsageFailure;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.nio.file.Files;
@@ -40,6 +41,23 @@ public final class OutputFile {
     Path parent = output.toAbsolutePath().getParent();
     if (parent != null && !Files.isDirectory(parent)) {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
+    }
+  }
+
+  /**
+   * Creates an empty hidden temporary file ({@code prefix}...{@code .part}) in {@code folder}, where the command
+   * is about to write: a folder this run cannot create a file in (read-only file system, no permission, a folder
+   * such as /proc) is refused ({@code FOLDER_NOT_WRITABLE}, naming the folder, not the temporary file, and
+   * saying what was not done: {@code notDone}), before the work and the passphrase it needs.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the output folder")
+  static Path createTempIn(Path folder, String prefix, String notDone) throws UsageFailure {
+    try {
+      return Files.createTempFile(folder, prefix, ".part");
+    } catch (java.io.IOException e) {
+      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + folder + " ("
+          + IoReason.of(e) + "); " + notDone, "choose a folder you can write to with -o,"
+          + " then run the same command again", e);
     }
   }
 

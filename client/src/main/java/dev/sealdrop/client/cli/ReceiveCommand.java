@@ -5,7 +5,6 @@ import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
-import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -119,14 +118,9 @@ final class ReceiveCommand extends SealdropSubcommand {
    * its claim would lapse unconfirmed after the download failed to write. Tried by creating, then
    * deleting, an empty hidden file there: permission bits alone do not tell (root, ACLs, read-only mounts).
    */
-  private static void requireWritable(Path directory) throws UsageFailure {
-    try {
-      Files.delete(Files.createTempFile(directory, PartialFileGuard.PREFIX + "probe-", ".part"));
-    } catch (IOException e) {
-      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + directory + " (" + IoReason.of(e) + "); nothing was"
-          + " redeemed and the grant was not used up", "choose a folder you can write to with -o DIR, then run the"
-          + " same command again", e);
-    }
+  private static void requireWritable(Path directory) throws UsageFailure, IOException {
+    Files.delete(OutputFile.createTempIn(directory, PartialFileGuard.PREFIX + "probe-",
+        "nothing was redeemed and the grant was not used up"));
   }
 
   private void receive(Session session, String t, Path stateFile) throws Exception {

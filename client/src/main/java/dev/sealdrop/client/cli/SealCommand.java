@@ -76,11 +76,13 @@ final class SealCommand extends SealdropSubcommand {
     List<RecipientKey> keys = recipients.stream().map(KeyBundle::recipientKey).toList();
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
-    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
     Path target = output.toAbsolutePath();
-    Path tmp = Files.createTempFile(target.getParent(), ".sealdrop-seal-", ".part");
+    // before the passphrase: a folder that takes no file is named as such, not by this temporary file
+    Path tmp = OutputFile.createTempIn(target.getParent(), ".sealdrop-seal-", "nothing was sealed");
+    PrivateKeys mine = null;
     String fingerprint;
     try {
+      mine = session.keyStore(passphrase.file).unlock();
       try (OutputStream out = Files.newOutputStream(tmp); InputStream in = InputFile.openUnchanged(file, size);
           Progress p = session.progress().start("sealing", size)) {
         SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
@@ -91,7 +93,9 @@ final class SealCommand extends SealdropSubcommand {
       SecureFiles.fsync(tmp);
       move(tmp, target);
     } finally {
-      mine.destroy();
+      if (mine != null) {
+        mine.destroy();
+      }
       Files.deleteIfExists(tmp);
     }
     session.output().emit(new Sealed(target, Files.size(target), fingerprint, recipients));
