@@ -110,11 +110,15 @@ final class OpenCommand extends SealdropSubcommand {
     session.output().emit(new Opened(opened));
   }
 
+  /** An identity as the server makes them (docs/cli.md, "Identifiers"): safe to show inside a command to paste. */
+  private static final java.util.regex.Pattern IDENTITY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
+
   /**
    * The file names a sender you trust (yourself, or an identity you pinned) but carries another
    * signing key than the one you hold for them: "pin the sender's key first" would send the user to
    * a {@code keys show} that answers "known" and changes nothing. Either the file was altered, or
-   * the sender changed keys, which {@code keys show SENDER} reports (KEY_CHANGED) if so.
+   * the sender changed keys, which {@code keys show SENDER} reports (KEY_CHANGED) if so. A sender not pinned at
+   * all gets the generic refusal with the commands spelled out for the name the file declares.
    */
   private Optional<SealdropFailure> notThePinnedKey(Session session, UntrustedSenderException e)
       throws SealdropFailure {
@@ -130,7 +134,13 @@ final class OpenCommand extends SealdropSubcommand {
           + " keys you replaced (`init --force`); ask for a copy sealed with your current keys", e));
     }
     if (pinnedKey(session, sender).isEmpty()) {
-      return Optional.empty();
+      if (!IDENTITY.matcher(sender).matches()) {
+        return Optional.empty(); // not a name a server gives: not one to put into a command line to paste
+      }
+      return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", e.getMessage(), "nothing was written; pin "
+          + sender + "'s key first with `sealdrop keys show " + sender + "` (it prints their signing key: compare it"
+          + " with the one named here) or `sealdrop keys import` the bundle file " + sender + " exported, then run"
+          + " the same command again", e));
     }
     return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", "this file names " + sender + " as its sender, but"
         + " its signing key is not the one you pinned for " + sender, "nothing was written; either the file was"
