@@ -62,7 +62,7 @@ public final class Envelope {
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = AtomicFiles.createTemp(dir, PARTIAL_PREFIX);
     try {
-      Opener.Result r = openInto(in, me, trust, tmp, null);
+      Opener.Result r = openInto(in, me, trust, tmp, null, null);
       AtomicFiles.replace(tmp, target);
       return new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
     } catch (IOException | RuntimeException | Error e) {
@@ -92,6 +92,25 @@ public final class Envelope {
    */
   public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
       boolean overwrite, String partialPrefix) throws IOException {
+    return openIntoDirectory(in, me, trust, directory, overwrite, partialPrefix, null);
+  }
+
+  /**
+   * Like {@link #openIntoDirectory(InputStream, PrivateKeys, SenderPolicy, Path, boolean, String)}, for an
+   * input that may break off and be continued later (a download): if reading {@code in} fails (an
+   * {@link IOException} from the stream, not a refused envelope) once the header verified, the envelope's
+   * bytes verified so far (the header and every chunk opened) are re-created from the plaintext written so
+   * far and replace {@code resumeFile}, an owner-only file that is not fsynced, before the temporary
+   * plaintext is deleted; a later run reads them back and continues the input from there, without anyone
+   * keeping the ciphertext while it arrived (docs/envelope-format.md, "Resuming an interrupted open").
+   * Only bytes identical to those that arrived are ever written. The failure is then rethrown; if keeping
+   * the prefix failed (a full disk), that failure is attached to it as suppressed and {@code resumeFile}
+   * is as it was.
+   *
+   * @param resumeFile where to keep the verified prefix; null to keep nothing
+   */
+  public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
+      boolean overwrite, String partialPrefix, Path resumeFile) throws IOException {
     Objects.requireNonNull(directory, "directory");
     if (!isPartialPrefix(partialPrefix)) {
       throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
@@ -102,7 +121,7 @@ public final class Envelope {
     }
     Path tmp = AtomicFiles.createTemp(directory, partialPrefix);
     try {
-      Opener.Result r = openInto(in, me, trust, tmp, m -> {
+      Opener.Result r = openInto(in, me, trust, tmp, resumeFile, m -> {
         Path early = directory.resolve(FileNames.sanitize(m.fileName(), "unknown-fingerprint"));
         if (Files.isDirectory(early)) {
           throw new FileAlreadyExistsException(early.toString(), null, "a folder of that name exists");
@@ -129,14 +148,25 @@ public final class Envelope {
   }
 
   private static Opener.Result openInto(InputStream in, PrivateKeys me, SenderPolicy trust, Path tmp,
-      Opener.MetadataCheck check) throws IOException {
+      Path resumeFile, Opener.MetadataCheck check) throws IOException {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(me, "me");
     Objects.requireNonNull(trust, "trust");
     Opener.Result r;
     // the plaintext reaches the disk while the rest is still being opened; sync() waits for the remainder
     try (FlushingFileOutput os = FlushingFileOutput.create(tmp)) {
-      r = Opener.open(in, me, trust, os, check);
+      Opener.InputFailure keep = resumeFile == null ? null : (verified, cause) -> {
+        try {
+          os.flush(); // every verified chunk's plaintext, to read back
+          if (verified.recreate(tmp, resumeFile) < 0) {
+            cause.addSuppressed(new IOException("the plaintext written so far no longer re-creates what arrived;"
+                + " nothing more was kept to resume"));
+          }
+        } catch (IOException | RuntimeException e) {
+          cause.addSuppressed(e);
+        }
+      };
+      r = Opener.open(in, me, trust, os, check, keep);
       os.sync();
     }
     return r;

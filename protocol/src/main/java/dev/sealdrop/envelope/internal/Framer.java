@@ -133,6 +133,18 @@ public final class Framer {
     return digest.signedMessage(digestValue);
   }
 
+  /**
+   * For a stream that broke off before its end: the digest of the chunks emitted so far
+   * ({@link PayloadDigest#ofChunksSoFar}); null while the header is incomplete. Ends this framer.
+   */
+  byte[] digestOfChunksSoFar() {
+    if (state != State.PAYLOAD) {
+      return null;
+    }
+    state = State.DONE;
+    return digest.ofChunksSoFar();
+  }
+
   public Header header() {
     return header;
   }

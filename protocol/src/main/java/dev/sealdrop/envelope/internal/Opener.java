@@ -35,6 +35,14 @@ public final class Opener implements Framer.Listener {
     void accept(FileMetadata metadata) throws IOException;
   }
 
+  /**
+   * Told when reading the envelope fails (the stream, not the envelope: an {@link IOException} from
+   * {@code read}), with what had been verified so far, before the failure is rethrown.
+   */
+  public interface InputFailure {
+    void inputFailed(VerifiedPrefix verified, IOException cause);
+  }
+
   /** The verified outcome. */
   public record Result(FileMetadata metadata, String senderIdentity, String fingerprint, long envelopeBytes) {}
 
@@ -57,11 +65,34 @@ public final class Opener implements Framer.Listener {
 
   public static Result open(InputStream in, PrivateKeys me, SenderPolicy trust, OutputStream sink, MetadataCheck check)
       throws IOException {
+    return open(in, me, trust, sink, check, null);
+  }
+
+  /**
+   * Like {@link #open(InputStream, PrivateKeys, SenderPolicy, OutputStream, MetadataCheck)}; if reading
+   * {@code in} fails once the header was verified, {@code onInputFailure} (if not null) is told what was
+   * verified (every chunk written to {@code sink}) before the failure is rethrown.
+   */
+  public static Result open(InputStream in, PrivateKeys me, SenderPolicy trust, OutputStream sink, MetadataCheck check,
+      InputFailure onInputFailure) throws IOException {
     Opener o = new Opener(me, trust, sink, check);
     Framer f = new Framer(o);
     byte[] buf = new byte[Suite.CHUNK_CT_BYTES];
     try {
-      for (int n; (n = in.read(buf)) != -1; ) {
+      while (true) {
+        int n;
+        try {
+          n = in.read(buf);
+        } catch (IOException e) {
+          if (onInputFailure != null && o.cipher != null) {
+            long chunks = f.chunkCount();
+            onInputFailure.inputFailed(new VerifiedPrefix(f.header(), chunks, o.cipher, f.digestOfChunksSoFar()), e);
+          }
+          throw e;
+        }
+        if (n == -1) {
+          break;
+        }
         f.update(buf, 0, n);
       }
       byte[] signature = f.finish();

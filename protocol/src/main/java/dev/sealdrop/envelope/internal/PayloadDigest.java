@@ -20,9 +20,20 @@ final class PayloadDigest {
 
   PayloadDigest(byte[] headerHash, int bufferSize) {
     this.headerHash = headerHash.clone();
+    begin(outer, headerHash);
+    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, outer::update);
+  }
+
+  /** Starts {@code outer} as the digest of an envelope whose header hashes to {@code headerHash}. */
+  static void begin(MessageDigest outer, byte[] headerHash) {
     outer.update(Labels.ascii(Labels.DIGEST));
     outer.update(headerHash);
-    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, outer::update);
+  }
+
+  /** Ends {@code outer}, which has taken {@code chunks} chunk hashes. */
+  static byte[] end(MessageDigest outer, long chunks) {
+    outer.update(new ByteWriter().i64(chunks).toByteArray());
+    return outer.digest();
   }
 
   /** A buffer to put the next chunk's ciphertext in. */
@@ -40,10 +51,27 @@ final class PayloadDigest {
   byte[] finish() {
     if (result == null) {
       hasher.drain();
-      outer.update(new ByteWriter().i64(chunks).toByteArray());
-      result = outer.digest();
+      result = end(outer, chunks);
     }
     return result.clone();
+  }
+
+  /**
+   * The digest the chunks so far would have if they were all (it commits to each of them and to
+   * their number); for an envelope whose stream broke off. No chunk may be added afterwards.
+   */
+  byte[] ofChunksSoFar() {
+    hasher.drain();
+    try {
+      return end((MessageDigest) outer.clone(), chunks);
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("envelope: internal error: SHA-256 state cannot be copied", e);
+    }
+  }
+
+  /** Chunks added so far. */
+  long chunks() {
+    return chunks;
   }
 
   /** The message the sender signs: {@code SIGNATURE || header_hash || digest}. */
