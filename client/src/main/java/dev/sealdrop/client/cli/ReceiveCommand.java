@@ -279,10 +279,11 @@ final class ReceiveCommand extends SealdropSubcommand {
   private record Claim(String id, String grantId, String owner, long size, long expiresAtMillis, boolean resumed) {}
 
   /**
-   * Downloads into the spool and opens the envelope <em>while</em> it arrives (decryption overlaps
-   * the transfer). The plaintext is written to a hidden temporary file and renamed into place only
-   * after the whole envelope verified; a broken download keeps the spool for the next run, a
-   * damaged envelope deletes it.
+   * Downloads and opens the envelope <em>while</em> it arrives (decryption overlaps the transfer). The
+   * plaintext is written to a hidden temporary file and renamed into place only after the whole
+   * envelope verified. Nothing is spooled while the download goes well; a broken download keeps what
+   * arrived, encrypted, in the spool for the next run (the verified part re-created by the envelope
+   * library from the plaintext, then the rest from memory); a damaged envelope deletes the spool.
    */
   private OpenedFile downloadAndOpen(Session session, Claim claim, Path spool, String partialPrefix, PrivateKeys mine,
       KeyTrust.Trusted sender) throws Exception {
@@ -293,7 +294,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       OpenedFile opened;
       try {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
-            sender.bundle().verifyingKey()), directory, force, partialPrefix);
+            sender.bundle().verifyingKey()), directory, force, partialPrefix, spool);
       } catch (FileAlreadyExistsException e) {
         // the claim and the ciphertext that arrived are kept: the same command resumes once the name is free
         UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again within the claim window:"
@@ -307,12 +308,13 @@ final class ReceiveCommand extends SealdropSubcommand {
       } catch (IOException e) {
         Optional<SealdropFailure> broken = d.failure();
         if (broken.isPresent()) {
-          throw broken.get(); // the transfer broke, not the envelope: keep the spool and resume next time
+          keepForResume(session, d, e, spool);
+          throw broken.get(); // the transfer broke, not the envelope: the next run resumes from the spool
         }
         if (e instanceof EnvelopeException) {
           Files.deleteIfExists(spool);
         }
-        // the plaintext is written into -o's folder: named if it ran out (the spool's own disk is Downloader's)
+        // the plaintext is written into -o's folder: named if it ran out
         Optional<UsageFailure> disk = LocalDisk.refusal(e, directory, LocalDisk.OTHER_OUTPUT,
             "then run the same command again within the claim window: it resumes under the claim this run made");
         if (disk.isPresent()) {
@@ -322,6 +324,28 @@ final class ReceiveCommand extends SealdropSubcommand {
       }
       d.await();
       return opened;
+    }
+  }
+
+  /**
+   * After a broken download: completes the spool with what arrived after the envelope's verified part
+   * (which the envelope library kept there), and says so if less could be kept than arrived.
+   */
+  private static void keepForResume(Session session, Downloader.Download d, IOException broke, Path spool) {
+    String why = null;
+    for (Throwable s : broke.getSuppressed()) {
+      why = s.getMessage(); // keeping the verified part failed (a full profile disk) or was refused
+    }
+    long kept;
+    try {
+      kept = d.keepTail();
+    } catch (IOException e) {
+      why = e.getMessage();
+      kept = -1;
+    }
+    if (why != null) {
+      session.output().note("could not keep all that arrived for the next run (" + why + "); it resumes from "
+          + (kept >= 0 ? kept + " bytes" : "what the profile holds") + " in " + spool.toAbsolutePath().getParent());
     }
   }
 

@@ -10,7 +10,8 @@ import java.util.Optional;
  * read-only ({@code READ_ONLY_FILE_SYSTEM}): the user's machine, not a bug. The JDK reports these as plain
  * {@code IOException}s carrying the operating system's message, most often without the file (a stream's
  * write knows none), so the folder being written is named by whoever knows it: the folder that ran out is
- * what the user must free, or move away from, and a receive writes to two (the profile's spool, the output).
+ * what the user must free, or move away from (a receive writes into the output folder, and into the profile's
+ * spool only when its download breaks).
  */
 public final class LocalDisk {
   private LocalDisk() {

@@ -1,6 +1,5 @@
 package dev.sealdrop.client.net;
 
-import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.keystore.SecureFiles;
@@ -29,13 +28,19 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Resumable download of a claimed envelope into a ciphertext spool in the profile's state folder.
- * The download runs in the background ({@link #start}); {@link Download#reader()} reads the spool
- * from its first byte <em>while</em> it grows, so that opening the envelope overlaps the transfer; the
- * newest messages (up to 8 MiB) are also kept in memory, so a reader that keeps up never reads back
- * what was just written.
- * It starts at the spool's current length (a resume), checks every message's offset, and refuses
- * more bytes than announced. Nothing here decrypts; nothing unverified ever leaves the spool.
+ * Resumable download of a claimed envelope. The download runs in the background ({@link #start});
+ * {@link Download#reader()} reads the envelope from its first byte <em>while</em> it arrives, so that
+ * opening it overlaps the transfer. What arrives is held in memory only (at most {@link
+ * Download#AHEAD_BYTES} that the reader has not taken yet: the server is asked for more only as the
+ * reader takes it, plus the last {@link Download#RETAINED_BYTES} it took); nothing is written to disk
+ * while the download goes well.
+ *
+ * <p>The spool in the profile's state folder holds what an earlier, interrupted run kept: the
+ * download starts at its length (a resume), and the reader reads it first. When a download breaks,
+ * the opener re-creates the envelope's bytes it verified into the spool (the envelope library does
+ * that from the plaintext it wrote) and {@link Download#keepTail} appends what arrived after them,
+ * so that the next run resumes where this one stopped. Every message's offset is checked and more
+ * bytes than announced are refused. Nothing here decrypts.
  *
  * <p>The spool is a cache for resuming, not a record the user relies on: it is not fsynced. After
  * a power loss a damaged spool fails the envelope's authentication, is deleted, and the next run
@@ -70,7 +75,10 @@ public final class Downloader {
     this.busyRetryDelays = List.copyOf(busyRetryDelays);
   }
 
-  /** Starts (or resumes) downloading into {@code spool} until it holds {@code expectedSize} bytes. */
+  /**
+   * Starts (or resumes) downloading the {@code expectedSize} bytes of the envelope, of which {@code spool}
+   * (created if missing) holds the first ones an earlier run kept.
+   */
   public Download start(String claimId, Path spool, long expectedSize) throws IOException {
     SecureFiles.ensureFile(spool);
     long have = Files.size(spool);
@@ -83,26 +91,34 @@ public final class Downloader {
       d.complete();
       return d;
     }
-    d.open();
     d.begin(connection, claimId, notes, busyRetryDelays.iterator());
     return d;
   }
 
-  /** One download in progress: its spool, its state, and readers of what has arrived. */
+  /** One download in progress: its state, what has arrived, and the reader of it. */
   public static final class Download implements AutoCloseable {
-    /** The newest messages kept in memory for the reader, so it need not read back what was just spooled. */
-    static final long RECENT_BYTES = 8L << 20;
+    /** Bytes arrived and not yet taken by the reader beyond which the server is not asked for more. */
+    static final long AHEAD_BYTES = 8L << 20;
+    /**
+     * Bytes the reader took that stay in memory: the opener verifies chunk by chunk, so the bytes it read
+     * last may not be verified yet when the download breaks; {@link #keepTail} needs them (less than 256 KiB).
+     */
+    static final long RETAINED_BYTES = 2L << 20;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Messages already in the spool, newest last, at most {@link #RECENT_BYTES}; guarded by {@code lock}. */
-    private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
-    private long recentBytes;
+    /** Messages from the last {@link #RETAINED_BYTES} the reader took to the newest, in order; guarded by {@code lock}. */
+    private final java.util.ArrayDeque<Recent> held = new java.util.ArrayDeque<>();
     private final Condition changed = lock.newCondition();
     private final Path spool;
     private final long expectedSize;
     private final long resumedAt;
-    private FileChannel out;
+    /** The spool an earlier run kept, read by the reader and {@link #keepTail}; null when it kept nothing. */
+    private FileChannel earlier;
     private volatile ClientCallStreamObserver<DownloadRequest> call;
     private long have;
+    /** Bytes the reader has taken; guarded by {@code lock}. */
+    private long taken;
+    /** Messages the server was not asked for because the reader fell {@link #AHEAD_BYTES} behind; guarded by {@code lock}. */
+    private int owed;
     private boolean finished;
     private SealdropFailure failure;
     /** Busy-server retries' timer, created at the first wait; guarded by {@code lock}. */
@@ -160,10 +176,6 @@ public final class Downloader {
       }
     }
 
-    private void open() throws IOException {
-      out = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    }
-
     /** Starts the stream at what the spool holds; a busy server is asked again after the next of {@code waits}. */
     private void begin(ServerConnection connection, String claimId, Consumer<String> notes, Iterator<Duration> waits) {
       long from;
@@ -173,6 +185,7 @@ public final class Downloader {
           return; // cancelled while waiting to try again
         }
         from = have;
+        owed = 0; // a new call: it starts with its own MESSAGES_AHEAD requests
       } finally {
         lock.unlock();
       }
@@ -234,62 +247,112 @@ public final class Downloader {
             + expectedSize + " bytes)", "re-run the command; if it persists, tell the sender", null));
         return;
       }
-      try {
-        for (ByteBuffer b : r.getData().asReadOnlyByteBufferList()) {
-          while (b.hasRemaining()) {
-            out.write(b);
-          }
-        }
-      } catch (IOException e) {
-        // a full disk is the profile's (the spool lives there), which may not be the output's: named as such
-        fail(LocalDisk.refusal(e, spool.toAbsolutePath().getParent(), "", "the profile keeps the download there"
-            + " until it is opened; then re-run the same command: the download resumes")
-            .<SealdropFailure>map(f -> f).orElseGet(() -> new NetworkFailure("SPOOL_WRITE_FAILED", "cannot write the"
-                + " download to " + spool + ": " + e.getMessage(), "free disk space in the profile folder and re-run"
-                + " the command; the download resumes", e)));
-        return;
-      }
+      boolean askForMore;
       lock.lock();
       try {
         if (!r.getData().isEmpty()) {
-          recent.addLast(new Recent(at, r.getData().asReadOnlyByteBuffer()));
-          recentBytes += r.getData().size();
-          while (recentBytes > RECENT_BYTES && recent.size() > 1) {
-            recentBytes -= recent.removeFirst().data().remaining();
-          }
+          held.addLast(new Recent(at, r.getData().asReadOnlyByteBuffer()));
         }
         have += r.getData().size();
+        askForMore = unreadInMemory() < AHEAD_BYTES;
+        if (!askForMore) {
+          owed++;
+        }
         changed.signalAll();
       } finally {
         lock.unlock();
       }
-      call.request(1);
+      if (askForMore) {
+        call.request(1);
+      }
+    }
+
+    /** Bytes in memory the reader has not taken yet; with {@code lock} held. */
+    private long unreadInMemory() {
+      return have - Math.max(taken, resumedAt);
     }
 
     /** A message's bytes at {@code offset} of the envelope (read-only, never modified). */
-    private record Recent(long offset, ByteBuffer data) {}
+    private record Recent(long offset, ByteBuffer data) {
+      long end() {
+        return offset + data.remaining();
+      }
+    }
 
-    /**
-     * The in-memory bytes at {@code position}, if the newest messages still hold them; drops older
-     * ones (the single reader never goes back).
-     */
-    private ByteBuffer recentAt(long position) {
+    /** The bytes in memory at {@code position} (which has arrived), or null if they are older than memory holds. */
+    private ByteBuffer heldAt(long position) {
       lock.lock();
       try {
-        while (!recent.isEmpty()) {
-          Recent first = recent.peekFirst();
-          long end = first.offset() + first.data().remaining();
-          if (end <= position) {
-            recentBytes -= first.data().remaining();
-            recent.removeFirst();
-            continue;
+        for (Recent m : held) {
+          if (m.offset() <= position && position < m.end()) {
+            return m.data().duplicate().position((int) (position - m.offset()));
           }
-          if (first.offset() > position) {
-            return null; // older than what memory holds: read it from the spool
-          }
-          return first.data().duplicate().position((int) (position - first.offset()));
         }
         return null;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * The reader has taken the bytes before {@code position}: forgets messages more than {@link #RETAINED_BYTES}
+     * behind it, and asks the server for the message it held back, if any, once the reader caught up enough.
+     */
+    private void took(long position) {
+      int askFor = 0;
+      lock.lock();
+      try {
+        taken = position;
+        while (!held.isEmpty() && held.peekFirst().end() + RETAINED_BYTES <= position) {
+          held.removeFirst();
+        }
+        if (owed > 0 && !finished && unreadInMemory() < AHEAD_BYTES) {
+          askFor = owed;
+          owed = 0;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (askFor > 0) {
+        call.request(askFor);
+      }
+    }
+
+    /**
+     * After a broken download, once the opener kept the envelope's bytes it verified in the spool: appends
+     * what arrived after them (from the earlier spool or from memory), so that the next run resumes at
+     * the last byte that arrived. Returns the spool's length. The spool is a cache: an append that fails
+     * (a full disk) leaves it a shorter, still valid, prefix, and the failure is thrown for the caller to
+     * mention.
+     */
+    public long keepTail() throws IOException {
+      long from = Files.size(spool);
+      lock.lock();
+      try {
+        if (from >= have) {
+          return from;
+        }
+        try (FileChannel out = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+          long at = from;
+          while (at < have) {
+            ByteBuffer b;
+            if (at < resumedAt && earlier != null) {
+              b = ByteBuffer.allocate((int) Math.min(1 << 20, resumedAt - at));
+              earlier.read(b, at);
+              b.flip();
+            } else {
+              b = heldAt(at);
+            }
+            if (b == null || !b.hasRemaining()) {
+              break; // older than memory holds (cannot happen while the opener lags less than RETAINED_BYTES)
+            }
+            at += b.remaining();
+            while (b.hasRemaining()) {
+              out.write(b);
+            }
+          }
+          return at;
+        }
       } finally {
         lock.unlock();
       }
@@ -320,7 +383,7 @@ public final class Downloader {
       } finally {
         lock.unlock();
       }
-      closeSpool();
+      stopTimer();
     }
 
     /** Our own check failed: stop the call too. */
@@ -343,18 +406,7 @@ public final class Downloader {
       } finally {
         lock.unlock();
       }
-      closeSpool();
-    }
-
-    private void closeSpool() {
       stopTimer();
-      if (out != null) {
-        try {
-          out.close();
-        } catch (IOException e) {
-          // the bytes written are in the page cache; a damaged spool fails authentication later
-        }
-      }
     }
 
     private SealdropFailure translate(Throwable t) {
@@ -381,7 +433,7 @@ public final class Downloader {
       return f;
     }
 
-    /** Waits until every byte is in the spool; throws the download's failure. */
+    /** Waits until every byte has arrived; throws the download's failure. */
     public long await() throws SealdropFailure, InterruptedException {
       lock.lock();
       try {
@@ -408,14 +460,22 @@ public final class Downloader {
     }
 
     /**
-     * The spool from its first byte, as it grows: a read waits for the download, and fails once the
-     * download has failed. One reader per download.
+     * The envelope from its first byte, as it arrives: a read waits for the download, and fails once the
+     * download has failed and every byte that arrived was read. One reader per download.
      */
     public InputStream reader() throws IOException {
-      return new SpoolReader(FileChannel.open(spool, StandardOpenOption.READ));
+      if (resumedAt > 0) {
+        lock.lock();
+        try {
+          earlier = FileChannel.open(spool, StandardOpenOption.READ);
+        } finally {
+          lock.unlock();
+        }
+      }
+      return new EnvelopeReader();
     }
 
-    /** Cancels the download if it is still running (the spool keeps what arrived). */
+    /** Cancels the download if it is still running (what arrived is kept only through {@link #keepTail}). */
     @Override
     public void close() {
       boolean running;
@@ -440,10 +500,13 @@ public final class Downloader {
         while (position >= have && !finished) {
           changed.await();
         }
+        if (position < have) {
+          return have - position; // even after a failure: the more the opener verifies, the more is kept
+        }
         if (failure != null) {
           throw new IOException("the download failed: " + failure.getMessage(), failure);
         }
-        return position >= have ? -1 : have - position;
+        return -1;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while waiting for the download");
@@ -452,13 +515,8 @@ public final class Downloader {
       }
     }
 
-    private final class SpoolReader extends InputStream {
-      private final FileChannel in;
+    private final class EnvelopeReader extends InputStream {
       private long position;
-
-      SpoolReader(FileChannel in) {
-        this.in = in;
-      }
 
       @Override
       public int read() throws IOException {
@@ -477,25 +535,38 @@ public final class Downloader {
           return -1;
         }
         int want = (int) Math.min(len, available);
-        ByteBuffer memory = recentAt(position);
-        if (memory != null) {
-          int n = Math.min(want, memory.remaining());
+        int n;
+        if (position < resumedAt) {
+          n = earlier.read(ByteBuffer.wrap(b, off, (int) Math.min(want, resumedAt - position)), position);
+          if (n < 0) {
+            throw new IOException("the spool " + spool + " is shorter than it was when this download started");
+          }
+        } else {
+          ByteBuffer memory = heldAt(position);
+          if (memory == null) {
+            throw new IllegalStateException("cli: internal error: downloaded bytes at " + position + " not held");
+          }
+          n = Math.min(want, memory.remaining());
           memory.get(b, off, n);
-          position += n;
-          return n;
-        }
-        ByteBuffer buf = ByteBuffer.wrap(b, off, want);
-        int n = in.read(buf, position);
-        if (n < 0) {
-          throw new IOException("the spool " + spool + " is shorter than the bytes downloaded into it");
         }
         position += n;
+        took(position);
         return n;
       }
 
       @Override
       public void close() throws IOException {
-        in.close();
+        FileChannel c;
+        lock.lock();
+        try {
+          c = earlier;
+          earlier = null;
+        } finally {
+          lock.unlock();
+        }
+        if (c != null) {
+          c.close();
+        }
       }
     }
   }

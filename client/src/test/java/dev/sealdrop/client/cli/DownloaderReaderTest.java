@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The download reader hands the opener exactly the bytes the server sent, in order, whether they
- * come from the newest messages kept in memory or are read back from the spool (a reader that fell
- * more than 8 MiB behind, or the part of a spool that an earlier run downloaded).
+ * The download reader hands the opener exactly the bytes the server sent, in order, whether they come
+ * from memory or from the part of a spool that an earlier run kept; nothing is written to the spool while
+ * the download goes well, and the server is asked for more only as the reader takes what arrived; after a
+ * break, {@code keepTail} completes the spool with what arrived.
  */
 @Timeout(120)
 class DownloaderReaderTest {
@@ -54,20 +55,53 @@ class DownloaderReaderTest {
   }
 
   @Test
-  void aReaderFarBehindGetsTheSpoolThenMemoryAndEveryByteInOrder() throws Exception {
+  void aReaderThatComesLateGetsEveryByteInOrderAndNothingIsSpooled() throws Exception {
     byte[] data = random(20 * 1024 * 1024 + 777);
-    Path spool = Files.createDirectories(root.resolve("behind")).resolve("spool.sealed");
+    Path spool = Files.createDirectories(root.resolve("late")).resolve("spool.sealed");
     try (FakeServer server = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile());
         ServerConnection c = connect(server)) {
       server.upload.write(data);
       try (Downloader.Download d = new Downloader(c, note -> { }).start("claim-1", spool, data.length)) {
-        // the whole download lands first: the reader starts 20 MiB behind, beyond what memory keeps
-        assertThat(d.await()).isEqualTo(data.length);
+        Thread.sleep(1500); // the download runs ahead of a reader that has not started: it must wait for it
+        assertThat(d.failure()).isEmpty();
+        assertThat(Files.size(spool)).as("nothing spooled while the download goes well").isZero();
         try (InputStream in = d.reader()) {
           assertThat(java.util.Arrays.mismatch(readAll(in, 100_003), data)).as("first byte that differs").isEqualTo(-1);
         }
+        assertThat(d.await()).isEqualTo(data.length);
       }
-      assertThat(java.util.Arrays.mismatch(Files.readAllBytes(spool), data)).as("spool: first byte that differs").isEqualTo(-1);
+      assertThat(Files.size(spool)).isZero();
+      assertThat(server.downloadStartOffsets).containsExactly(0L);
+    }
+  }
+
+  @Test
+  void afterABreakKeepTailCompletesTheSpoolWithEveryByteThatArrived() throws Exception {
+    byte[] data = random(6 * 1024 * 1024 + 9);
+    Path spool = Files.createDirectories(root.resolve("broken")).resolve("spool.sealed");
+    int prefix = 500_000;
+    Files.write(spool, java.util.Arrays.copyOf(data, prefix)); // an earlier run's part
+    try (FakeServer server = FakeServer.start(pki.certFile("server"), pki.keyFile("server"), pki.caCertFile());
+        ServerConnection c = connect(server)) {
+      server.upload.write(data);
+      server.breakDownloadAfter = 3_000_000;
+      try (Downloader.Download d = new Downloader(c, note -> { }).start("claim-1", spool, data.length);
+          InputStream in = d.reader()) {
+        java.io.IOException broke = org.assertj.core.api.Assertions.catchThrowableOfType(java.io.IOException.class,
+            () -> readAll(in, 65_536));
+        assertThat(broke).hasMessageContaining("the download failed");
+        assertThat(Files.size(spool)).as("the earlier part only, until keepTail").isEqualTo(prefix);
+        assertThat(d.keepTail()).as("memory no longer holds what follows the earlier part: nothing appended")
+            .isEqualTo(prefix);
+        // what the opener does first: it keeps the part it verified, which lags the reader by a few chunks
+        Files.write(spool, java.util.Arrays.copyOf(data, 2_900_000));
+        long kept = d.keepTail();
+        assertThat(kept).isGreaterThanOrEqualTo(3_000_000L).isLessThan(data.length);
+        byte[] spooled = Files.readAllBytes(spool);
+        assertThat(spooled).hasSize((int) kept);
+        assertThat(java.util.Arrays.mismatch(spooled, java.util.Arrays.copyOf(data, (int) kept)))
+            .as("first byte that differs").isEqualTo(-1);
+      }
     }
   }
 

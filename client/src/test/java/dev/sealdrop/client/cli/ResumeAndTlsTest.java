@@ -9,6 +9,7 @@ import dev.sealdrop.certsdev.IssuedCert;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -77,6 +78,15 @@ class ResumeAndTlsTest {
       try (Stream<Path> s = Files.list(out)) {
         assertThat(s).as("nothing visible after a broken download").isEmpty();
       }
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        Path spool = s.filter(p -> p.toString().endsWith(".sealed")).findFirst().orElseThrow();
+        assertThat(Files.size(spool)).as("what arrived is kept, re-created from the plaintext opened so far")
+            .isGreaterThanOrEqualTo(100_000L);
+        assertThat(Files.readString(spool, StandardCharsets.ISO_8859_1)).doesNotContain("PLAINTEXT-MARKER");
+        byte[] envelope = server.stored();
+        assertThat(Arrays.mismatch(Files.readAllBytes(spool), Arrays.copyOf(envelope, (int) Files.size(spool))))
+            .as("the spool is the envelope's first bytes: first byte that differs").isEqualTo(-1);
+      }
       // what a SIGKILLed run would leave (no shutdown hook runs): this transfer's partial plaintext
       Path state;
       try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
@@ -133,6 +143,15 @@ class ResumeAndTlsTest {
           .doesNotContain("RST_STREAM").doesNotContain("HTTP/2").doesNotContain("the server failed");
       try (Stream<Path> s = Files.list(out)) {
         assertThat(s).as("nothing visible after a broken download").isEmpty();
+      }
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        Path spool = s.filter(p -> p.toString().endsWith(".sealed")).findFirst().orElseThrow();
+        assertThat(Files.size(spool)).as("what arrived is kept, re-created from the plaintext opened so far")
+            .isGreaterThanOrEqualTo(100_000L);
+        assertThat(Files.readString(spool, StandardCharsets.ISO_8859_1)).doesNotContain("PLAINTEXT-MARKER");
+        byte[] envelope = server.stored();
+        assertThat(Arrays.mismatch(Files.readAllBytes(spool), Arrays.copyOf(envelope, (int) Files.size(spool))))
+            .as("the spool is the envelope's first bytes: first byte that differs").isEqualTo(-1);
       }
     }
   }
