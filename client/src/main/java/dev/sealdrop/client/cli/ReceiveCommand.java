@@ -296,7 +296,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
             sender.bundle().verifyingKey()), directory, force, partialPrefix, spool);
       } catch (FileAlreadyExistsException e) {
-        // the claim and the ciphertext that arrived are kept: the same command resumes once the name is free
+        // the claim is kept (and the spool an earlier break kept, if any): the same command resumes once the name is free
         UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again within the claim window:"
             + " it resumes under the claim this run made");
         if (folder != null) {
