@@ -7,7 +7,7 @@ import dev.sealdrop.envelope.internal.Suite;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.keys.RecipientKey;
 import dev.sealdrop.keys.internal.AtomicFiles;
-import dev.sealdrop.keys.internal.FlushingFileOutput;
+import dev.sealdrop.keys.internal.DirectFileOutput;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,8 +153,9 @@ public final class Envelope {
     Objects.requireNonNull(me, "me");
     Objects.requireNonNull(trust, "trust");
     Opener.Result r;
-    // the plaintext reaches the disk while the rest is still being opened; sync() waits for the remainder
-    try (FlushingFileOutput os = FlushingFileOutput.create(tmp)) {
+    // the plaintext goes to the disk (past the page cache) while the rest is still being opened; sync() waits
+    // for the remainder
+    try (DirectFileOutput os = DirectFileOutput.overwrite(tmp)) {
       Opener.InputFailure keep = resumeFile == null ? null : (verified, cause) -> {
         try {
           os.flush(); // every verified chunk's plaintext, to read back

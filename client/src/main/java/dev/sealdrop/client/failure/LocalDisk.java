@@ -26,11 +26,12 @@ public final class LocalDisk {
    * freeing space, and ends with {@code then}, what a re-run does (e.g. "then run the same command again").
    */
   public static Optional<UsageFailure> refusal(IOException e, Path folder, String elsewhere, String then) {
-    String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+    IOException os = operatingSystems(e);
+    String why = os instanceof FileSystemException f && f.getReason() != null ? f.getReason() : os.getMessage();
     if (why == null) {
       return Optional.empty();
     }
-    String file = e instanceof FileSystemException f ? f.getFile() : null;
+    String file = os instanceof FileSystemException f ? f.getFile() : null;
     Path where = folder != null ? folder : file == null ? null : Path.of(file).toAbsolutePath().getParent();
     String into = folder != null ? " into " + folder : file != null ? " " + file : "";
     if (why.equals("No space left on device") || why.equals("Disk quota exceeded")) {
@@ -44,4 +45,24 @@ public final class LocalDisk {
     }
     return Optional.empty();
   }
+
+  /**
+   * The exception that carries the operating system's words: {@code e}, or the first of its causes that is
+   * one of the refusals above (a write done on another thread, e.g. by the envelope library's direct writer,
+   * arrives wrapped in an exception of its own).
+   */
+  private static IOException operatingSystems(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException io) {
+        String why = io instanceof FileSystemException f && f.getReason() != null ? f.getReason() : io.getMessage();
+        if (KNOWN.contains(why)) {
+          return io;
+        }
+      }
+    }
+    return e;
+  }
+
+  private static final java.util.Set<String> KNOWN = java.util.Set.of("No space left on device", "Disk quota exceeded",
+      "Read-only file system");
 }

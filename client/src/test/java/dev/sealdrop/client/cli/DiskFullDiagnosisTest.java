@@ -51,9 +51,25 @@ class DiskFullDiagnosisTest {
     assertThat(d.reason()).isEqualTo("NO_SPACE");
   }
 
+  /** A write done on another thread (the envelope library's direct writer) arrives wrapped: still NO_SPACE. */
+  @Test
+  void aFullDiskReportedThroughAWrappingExceptionIsStillRecognised() {
+    IOException full = catchThrowableOfType(IOException.class, () -> {
+      try (FileChannel ch = FileChannel.open(Path.of("/dev/full"), StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(new byte[64 * 1024]));
+      }
+    });
+    IOException wrapped = new IOException("writing to the file failed: " + full.getMessage(), full);
+    UsageFailure f = LocalDisk.refusal(wrapped, Path.of("/srv/incoming"), LocalDisk.OTHER_OUTPUT, "then run it again")
+        .orElseThrow();
+    assertThat(f.reason()).isEqualTo("NO_SPACE");
+    assertThat(f.getMessage()).isEqualTo("cannot write into /srv/incoming: the disk is full (No space left on device)");
+    assertThat(f.getCause()).isSameAs(wrapped);
+  }
+
   /**
    * A stream's write knows no file: the folder being written into is named by whoever knows it (here the output
-   * folder of open or receive, or the profile's download spool), with how to see that disk's space.
+   * folder of open or receive), with how to see that disk's space.
    */
   @Test
   void theFolderBeingWrittenIntoIsNamedWithWhatToDo() {

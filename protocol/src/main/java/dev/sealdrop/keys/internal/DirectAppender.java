@@ -22,8 +22,10 @@ import java.util.concurrent.Executors;
  * kernel allocating and accounting fresh pages; {@code dd} measures it), a direct write about 0.5 s,
  * and the bytes are then on their way to the disk already instead of waiting as dirty pages for the
  * final fsync. The server's upload files use it (server CPU per GiB sent: about 6.7 s before, 4.5 s
- * after). The CLI's download spool and received plaintext do not: tried, receiving got slower, as the
- * disk then had to take both at once (docs/benchmarks.md, session 4).
+ * after), and so does the plaintext of an envelope being opened ({@link DirectFileOutput}): since a
+ * receive no longer writes a ciphertext spool, the disk takes the plaintext alone (a 1 GiB receive:
+ * CLI system CPU 2.9-3.2 s before, 1.5-1.7 s after; docs/benchmarks.md, session 24). Session 4 tried it
+ * with the spool still written beside it, and receiving got slower.
  *
  * <p>The unaligned end (less than {@link #BLOCK_BUFFER} bytes) is written through an ordinary
  * descriptor by {@link #sync()} and {@link #close()}; the kernel keeps the two views coherent.
@@ -179,6 +181,13 @@ public final class DirectAppender implements AutoCloseable {
     }
     plain.force(true);
     return covered;
+  }
+
+  /** Puts every byte written so far in the file (readable through another descriptor), without an fsync. */
+  public synchronized void flush() throws IOException {
+    ensureOpen();
+    awaitWrites();
+    writeTail();
   }
 
   /** Writes what is buffered (not fsynced) and closes the file. */
