@@ -23,11 +23,14 @@ import javax.management.ObjectName;
  * the per-byte path). AES-NI, CLMUL and SHA-NI run only from C2-compiled code, hence the exception
  * for the crypto packages. Measured end to end in docs/benchmarks.md ("Compiler budget").
  *
- * <p>The policy is installed as HotSpot compiler directives through the platform's
- * {@code DiagnosticCommand} MBean (the in-process equivalent of {@code jcmd PID Compiler.directives_add}),
- * on a background thread, best effort: on a JVM without that command the CLI simply runs with the
- * JVM's defaults. {@code -Dsealdrop.jit=default} turns it off. Nothing here affects results, only
- * where CPU time goes.
+ * <p>The policy is HotSpot compiler directives. The launcher ({@code client/sealdrop}) gives them to the
+ * JVM at its start ({@code -XX:CompilerDirectivesFile}, then {@code -Dsealdrop.jit=start} says so), from a
+ * file this class writes into the launcher's private cache folder the first time the launcher names it
+ * ({@code -Dsealdrop.jit.directives=FILE}). Otherwise they are installed from inside, through the
+ * platform's {@code DiagnosticCommand} MBean (the in-process equivalent of {@code jcmd PID
+ * Compiler.directives_add}), on a background thread, best effort: on a JVM without that command the CLI
+ * simply runs with the JVM's defaults; they then arrive after C2 has compiled some start-up code. {@code
+ * -Dsealdrop.jit=default} turns it off. Nothing here affects results, only where CPU time goes.
  */
 final class CompilerBudget {
   /** Directive patterns (HotSpot syntax: {@code package/Class.method}, {@code *} as a wildcard). */
@@ -46,21 +49,53 @@ final class CompilerBudget {
 
   private CompilerBudget() {}
 
-  /** Installs the policy on a daemon thread, unless {@code -Dsealdrop.jit=default}. */
+  /**
+   * Installs the policy on a daemon thread, and writes it where the launcher asks for it, unless
+   * {@code -Dsealdrop.jit=default}, or {@code =start} (the JVM got it at its start).
+   */
   static void applyInBackground() {
-    if ("default".equals(System.getProperty("sealdrop.jit"))) {
+    String mode = System.getProperty("sealdrop.jit", "");
+    if (mode.equals("default") || mode.equals("start")) {
       return;
     }
-    Thread t = new Thread(CompilerBudget::applyQuietly, "compiler-budget");
+    String forNextStart = System.getProperty("sealdrop.jit.directives");
+    Thread t = new Thread(() -> applyQuietly(forNextStart), "compiler-budget");
     t.setDaemon(true);
     t.start();
   }
 
-  private static void applyQuietly() {
+  private static void applyQuietly(String forNextStart) {
     try {
       apply();
     } catch (IOException | JMException | RuntimeException | LinkageError e) {
       // not HotSpot, or no jdk.management: the JVM's own compile policy applies, which is only slower
+    }
+    if (forNextStart != null) {
+      try {
+        keepForNextStart(Path.of(forNextStart));
+      } catch (IOException | RuntimeException e) {
+        // the next command installs them from inside again
+      }
+    }
+  }
+
+  /**
+   * Writes the directives to {@code file} for the launcher to hand to later JVMs at their start: owner-only,
+   * complete or not at all (a temporary file renamed into place); an existing file is left alone.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the launcher's own cache folder")
+  static void keepForNextStart(Path file) throws IOException {
+    if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "jit-", ".tmp",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    try {
+      Files.writeString(tmp, DIRECTIVES, StandardCharsets.UTF_8);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 

@@ -278,9 +278,43 @@ class LauncherScriptTest {
     Path jar = script.resolveSibling("sealdrop.jar");
     buildJar(jar);
     Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    Path oldDirectives = Files.writeString(cache.resolve("sealdrop").resolve(before.get(0).getFileName().toString()
+        .replaceAll("^cds-(.*)\\.jsa$", "jit-$1.json")), "[]");
     Run r = run(Map.of(), "send");
     assertThat(r.out()).contains("-XX:ArchiveClassesAtExit=");
     assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before);
+    assertThat(oldDirectives).as("the old jar's directives go with its archive").doesNotExist();
+  }
+
+  @Test
+  void theCompilerDirectivesTheCliKeptAreGivenToLaterJvmsAtTheirStart() throws Exception {
+    run(Map.of(), "send");
+    String key = archives().get(0).getFileName().toString().replaceAll("^cds-|\\.jsa$", "");
+    Path directives = cache.resolve("sealdrop").resolve("jit-" + key + ".json");
+    Run asked = run(Map.of(), "inbox");
+    assertThat(asked.out()).as("the CLI is told where to keep them").contains("-Dsealdrop.jit.directives=" + directives)
+        .doesNotContain("CompilerDirectivesFile");
+
+    Files.writeString(directives, "[ { match: [\"*.*\"], c2: { Exclude: false } } ]");
+    Run given = run(Map.of(), "inbox", "exit=0");
+    assertThat(given.exit()).isZero();
+    assertThat(given.err()).as("the JVM takes them silently").isEmpty();
+    assertThat(given.out()).contains("-XX:CompilerDirectivesFile=" + directives, "-Dsealdrop.jit=start",
+        "-XX:SharedArchiveFile=").doesNotContain("-Dsealdrop.jit.directives=");
+
+    Run off = run(Map.of("SEALDROP_JAVA_OPTS", "-Dsealdrop.jit=default"), "inbox");
+    assertThat(off.out()).doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=");
+
+    Path folder = cache.resolve("sealdrop");
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwx---"));
+    assertThat(run(Map.of(), "inbox").out()).as("not from a folder others can write")
+        .doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=");
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+
+    Path elsewhere = Files.writeString(dir.resolve("elsewhere.json"), "[ { match: [\"*.*\"], c2: { Exclude: true } } ]");
+    Files.delete(directives);
+    Files.createSymbolicLink(directives, elsewhere);
+    assertThat(run(Map.of(), "inbox").out()).as("not through a symbolic link").doesNotContain("CompilerDirectivesFile");
   }
 
   @Test
