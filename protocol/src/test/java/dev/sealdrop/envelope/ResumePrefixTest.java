@@ -112,11 +112,19 @@ class ResumePrefixTest {
     Runnable tamper = () -> {
       try (Stream<Path> s = Files.list(out)) {
         Path partial = s.filter(p -> p.getFileName().toString().endsWith(".part")).findFirst().orElseThrow();
+        // the plaintext is written a block at a time by a background thread: change a byte it has written
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (Files.size(partial) < 512 * 1024 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
         try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE)) {
           ch.write(ByteBuffer.wrap(new byte[] {'X'}), 70_000); // inside chunk 1, already written
         }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
       }
     };
     IOException broke = catchThrowableOfType(IOException.class, () -> Envelope.openIntoDirectory(

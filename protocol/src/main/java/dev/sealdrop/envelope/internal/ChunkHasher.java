@@ -24,9 +24,18 @@ import java.util.function.Consumer;
  * by {@link #buffer()}; callers must not modify it before then (reading it is fine).
  */
 final class ChunkHasher {
-  /** Chunks handed to the hashing thread at once. */
+  /**
+   * Chunks handed to the hashing thread at once, by default: the server's inspector, which runs one per
+   * upload stream and so keeps its memory small (768 KiB of buffers per stream).
+   */
   static final int BATCH = 4;
-  /** Buffers at most: the batch being filled, and two handed over (one hashed, one queued). */
+  /**
+   * Chunks handed over at once when sealing or opening on the user's machine, where one envelope is
+   * processed at a time: a quarter of the hand-offs (a 1 GiB receive: about 0.2 s of wall time and 0.4 s
+   * of CPU less, docs/benchmarks.md, session 24) for 3 MiB of buffers.
+   */
+  static final int LOCAL_BATCH = 16;
+  /** Buffers at most with the default batch: the batch being filled, and two handed over (one hashed, one queued). */
   static final int DEPTH = 3 * BATCH;
   /**
    * Whether chunk hashes run on another thread. {@code auto} (the default) enables it whenever
@@ -61,24 +70,32 @@ final class ChunkHasher {
 
   private final int bufferSize;
   private final boolean parallel;
+  private final int batch;
   private final Consumer<byte[]> inOrder;
   private final ArrayDeque<byte[]> free = new ArrayDeque<>();
   private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
   /** Chunks given to {@link #hash} and not yet handed over; always newer than those in {@link #inflight}. */
-  private List<Chunk> filling = new ArrayList<>(BATCH);
+  private List<Chunk> filling;
   private int allocated;
   private long handOffs;
 
   ChunkHasher(int bufferSize, boolean parallel, Consumer<byte[]> inOrder) {
+    this(bufferSize, parallel, BATCH, inOrder);
+  }
+
+  /** Hands chunks to the hashing thread {@code batch} at a time, with at most {@code 3 * batch} buffers. */
+  ChunkHasher(int bufferSize, boolean parallel, int batch, Consumer<byte[]> inOrder) {
     this.bufferSize = bufferSize;
     this.parallel = parallel;
+    this.batch = batch;
+    this.filling = new ArrayList<>(batch);
     this.inOrder = inOrder;
   }
 
   /** A buffer the caller may fill, recycled from a chunk whose hash has been consumed. */
   byte[] buffer() {
     if (free.isEmpty()) {
-      if (allocated < (parallel ? DEPTH : 1)) {
+      if (allocated < (parallel ? 3 * batch : 1)) {
         allocated++;
         return new byte[bufferSize];
       }
@@ -94,7 +111,7 @@ final class ChunkHasher {
   void hash(byte[] buf, int off, int len) {
     if (parallel) {
       filling.add(new Chunk(buf, off, len));
-      if (filling.size() == BATCH) {
+      if (filling.size() == batch) {
         handOver();
       }
     } else {
@@ -120,9 +137,9 @@ final class ChunkHasher {
     if (filling.isEmpty()) {
       return;
     }
-    List<Chunk> batch = filling;
-    filling = new ArrayList<>(BATCH);
-    inflight.add(new Pending(batch, CompletableFuture.supplyAsync(() -> sha256All(batch), POOL)));
+    List<Chunk> full = filling;
+    filling = new ArrayList<>(this.batch);
+    inflight.add(new Pending(full, CompletableFuture.supplyAsync(() -> sha256All(full), POOL)));
     handOffs++;
   }
 

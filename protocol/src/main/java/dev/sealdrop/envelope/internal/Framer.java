@@ -24,6 +24,7 @@ public final class Framer {
   private enum State { PREFIX, HEADER, PAYLOAD, DONE }
 
   private final Listener listener;
+  private final int hashBatch;
   private State state = State.PREFIX;
   private final byte[] prefix = new byte[Suite.PREFIX_BYTES];
   private int prefixFilled;
@@ -38,7 +39,13 @@ public final class Framer {
   private byte[] digestValue;
 
   public Framer(Listener listener) {
+    this(listener, ChunkHasher.BATCH);
+  }
+
+  /** {@code hashBatch}: chunks handed to the hashing thread at once ({@link ChunkHasher}). */
+  Framer(Listener listener, int hashBatch) {
     this.listener = listener;
+    this.hashBatch = hashBatch;
   }
 
   public void update(byte[] b, int off, int len) throws EnvelopeException {
@@ -68,7 +75,7 @@ public final class Framer {
           headerFilled += n;
           if (headerFilled == headerRaw.length) {
             header = HeaderCodec.parse(headerRaw);
-            digest = new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES + Suite.TRAILER_BYTES + 1);
+            digest = new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES + Suite.TRAILER_BYTES + 1, hashBatch);
             buf = digest.buffer();
             state = State.PAYLOAD;
             listener.onHeader(header);

@@ -76,7 +76,7 @@ public final class Opener implements Framer.Listener {
   public static Result open(InputStream in, PrivateKeys me, SenderPolicy trust, OutputStream sink, MetadataCheck check,
       InputFailure onInputFailure) throws IOException {
     Opener o = new Opener(me, trust, sink, check);
-    Framer f = new Framer(o);
+    Framer f = new Framer(o, ChunkHasher.LOCAL_BATCH);
     byte[] buf = new byte[Suite.CHUNK_CT_BYTES];
     try {
       while (true) {

@@ -18,10 +18,11 @@ final class PayloadDigest {
   private long chunks;
   private byte[] result;
 
-  PayloadDigest(byte[] headerHash, int bufferSize) {
+  /** {@code hashBatch}: chunks handed to the hashing thread at once ({@link ChunkHasher}). */
+  PayloadDigest(byte[] headerHash, int bufferSize, int hashBatch) {
     this.headerHash = headerHash.clone();
     begin(outer, headerHash);
-    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, outer::update);
+    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, hashBatch, outer::update);
   }
 
   /** Starts {@code outer} as the digest of an envelope whose header hashes to {@code headerHash}. */

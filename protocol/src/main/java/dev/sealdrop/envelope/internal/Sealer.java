@@ -85,7 +85,7 @@ public final class Sealer extends SealingOutputStream {
       byte[] raw = HeaderCodec.build(senderIdentity, signer.verifyingPublic(), salt, stanzas, metaCt, macKey);
       Header header = HeaderCodec.parse(raw);
       out.write(raw);
-      return new Sealer(out, signer, new ChunkCipher(payloadKey, header.hash()), new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES),
+      return new Sealer(out, signer, new ChunkCipher(payloadKey, header.hash()), new PayloadDigest(header.hash(), Suite.CHUNK_CT_BYTES, ChunkHasher.LOCAL_BATCH),
           metadata.size());
     } catch (dev.sealdrop.envelope.EnvelopeException e) {
       throw new IllegalStateException("envelope: internal error: sealer wrote a header it cannot parse", e);

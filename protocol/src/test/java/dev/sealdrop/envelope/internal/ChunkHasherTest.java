@@ -67,6 +67,26 @@ class ChunkHasherTest {
   }
 
   @Test
+  void aLargerBatchHandsOverLessOftenAndKeepsItsOwnBufferBound() {
+    List<byte[]> hashes = new ArrayList<>();
+    ChunkHasher p = new ChunkHasher(64, true, ChunkHasher.LOCAL_BATCH, hashes::add);
+    java.util.Set<byte[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    int chunks = 5 * ChunkHasher.LOCAL_BATCH + 3;
+    for (int i = 0; i < chunks; i++) {
+      byte[] buf = p.buffer();
+      distinct.add(buf);
+      buf[0] = (byte) i;
+      p.hash(buf, 0, 1);
+    }
+    p.drain();
+    for (int i = 0; i < chunks; i++) {
+      assertThat(hashes.get(i)).as("chunk %d", i).isEqualTo(Primitives.sha256(new byte[] {(byte) i}));
+    }
+    assertThat(p.handOffs()).isEqualTo(6);
+    assertThat(distinct).hasSizeLessThanOrEqualTo(3 * ChunkHasher.LOCAL_BATCH).hasSizeGreaterThan(ChunkHasher.DEPTH);
+  }
+
+  @Test
   void theAutoSettingUsesASecondCoreWhenThereIsOne() {
     assertThat(ChunkHasher.parallelSetting("auto", 1)).isFalse();
     assertThat(ChunkHasher.parallelSetting("auto", 2)).isTrue();
