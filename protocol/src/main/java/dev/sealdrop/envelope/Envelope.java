@@ -107,7 +107,9 @@ public final class Envelope {
    * the prefix failed (a full disk), that failure is attached to it as suppressed and {@code resumeFile}
    * is as it was.
    *
-   * @param resumeFile where to keep the verified prefix; null to keep nothing
+   * @param resumeFile where to keep the verified prefix; null to keep nothing. It is written through a
+   *     temporary file {@code .NAME-RANDOM.part} beside it, which only a killed process leaves behind:
+   *     {@link #removeResumeLeftovers} deletes those
    */
   public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
       boolean overwrite, String partialPrefix, Path resumeFile) throws IOException {
@@ -140,6 +142,27 @@ public final class Envelope {
     } catch (IOException | RuntimeException | Error e) {
       AtomicFiles.deleteQuietly(tmp);
       throw e;
+    }
+  }
+
+  /**
+   * Deletes the temporary files that an {@link #openIntoDirectory(InputStream, PrivateKeys, SenderPolicy, Path,
+   * boolean, String, Path) open} killed while it kept its verified prefix in {@code resumeFile} left beside it.
+   * Call it only while no open of that resume file runs.
+   */
+  public static void removeResumeLeftovers(Path resumeFile) throws IOException {
+    Path dir = resumeFile.toAbsolutePath().getParent();
+    String prefix = dev.sealdrop.envelope.internal.VerifiedPrefix.temporaryFilePrefix(resumeFile);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.toList()) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(prefix) && name.endsWith(".part")) {
+          Files.deleteIfExists(p);
+        }
+      }
     }
   }
 

@@ -138,6 +138,22 @@ class ResumePrefixTest {
   }
 
   @Test
+  void whatAKilledKeepingLeftBesideTheResumeFileIsRemovedAndNothingElse() throws Exception {
+    Path state = Files.createDirectories(dir.resolve("state"));
+    Path resume = state.resolve("t.sealed");
+    Files.write(resume, new byte[] {1});
+    Path left = Files.write(state.resolve(".t.sealed-8123.part"), new byte[] {2});
+    Path other = Files.write(state.resolve(".u.sealed-8123.part"), new byte[] {3});
+    Path unlike = Files.write(state.resolve(".t.sealed-8123.tmp"), new byte[] {4});
+    Envelope.removeResumeLeftovers(resume);
+    assertThat(left).doesNotExist();
+    assertThat(names(state)).containsExactly(".t.sealed-8123.tmp", ".u.sealed-8123.part", "t.sealed");
+    assertThat(other).exists();
+    assertThat(unlike).exists();
+    Envelope.removeResumeLeftovers(dir.resolve("absent/t.sealed")); // no folder: nothing to do
+  }
+
+  @Test
   void aFailureThatIsTheEnvelopesKeepsNothing() throws Exception {
     Path out = Files.createDirectories(dir.resolve("out"));
     Path resume = Files.createDirectories(dir.resolve("state")).resolve("t.sealed");

@@ -146,6 +146,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       Claim claim = claim(session, t, stateFile, spool, mine);
       String partial = partialPrefix(stateFile);
       PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
+      Envelope.removeResumeLeftovers(spool); // and beside its spool, if it was killed while keeping it
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
       KeyTrust.Trusted sender;
       try {

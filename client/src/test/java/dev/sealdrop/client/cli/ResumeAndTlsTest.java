@@ -94,8 +94,12 @@ class ResumeAndTlsTest {
       }
       Path stale = Files.writeString(out.resolve(ReceiveCommand.partialPrefix(state) + "4711.part"), "PLAINTEXT-MARKER");
       Path othersPartial = Files.writeString(out.resolve(".sealdrop-8123.part"), "another transfer's");
+      // and what a run killed while it kept its download for resuming would leave beside the spool
+      Path spoolFile = state.resolveSibling(state.getFileName().toString().replace(".properties", ".sealed"));
+      Path staleResume = Files.writeString(spoolFile.resolveSibling("." + spoolFile.getFileName() + "-4711.part"), "x");
       CliRun d2 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
       assertThat(stale).as("the killed run's partial plaintext is cleared by the rerun").doesNotExist();
+      assertThat(staleResume).as("so is a half-kept spool").doesNotExist();
       assertThat(othersPartial).as("a partial file of another transfer is left alone").exists();
       Files.delete(othersPartial);
       assertThat(server.redeems.get()).as("the claim was kept and resumed, not redeemed twice").isEqualTo(1);

@@ -48,10 +48,12 @@ public final class VerifiedPrefix {
    * file; not fsynced: it is a cache for resuming), re-created from {@code plaintext}, which holds the
    * verified chunks' plaintext from its first byte. Returns {@link #length()}, or -1 (and leaves
    * {@code target} as it was) when {@code plaintext} does not re-create exactly the chunks that arrived.
+   * The bytes are written first into {@code .TARGETNAME-RANDOM.part} beside {@code target}, which a process
+   * killed meanwhile can leave behind ({@link #temporaryFilePrefix}).
    */
   public long recreate(Path plaintext, Path target) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
-    Path tmp = AtomicFiles.createTemp(dir, ".sealdrop-resume-");
+    Path tmp = AtomicFiles.createTemp(dir, temporaryFilePrefix(target));
     byte[] plain = new byte[Suite.CHUNK_BYTES];
     byte[] sealed = new byte[Suite.CHUNK_CT_BYTES];
     boolean published = false;
@@ -89,6 +91,11 @@ public final class VerifiedPrefix {
         AtomicFiles.deleteQuietly(tmp);
       }
     }
+  }
+
+  /** The start of the names of the temporary files {@link #recreate} makes for {@code target}. */
+  public static String temporaryFilePrefix(Path target) {
+    return "." + target.getFileName() + "-";
   }
 
   private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
