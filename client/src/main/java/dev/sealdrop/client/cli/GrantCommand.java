@@ -41,6 +41,11 @@ final class GrantCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
+    String pasted = fileId.strip().toLowerCase(java.util.Locale.ROOT);
+    if (pasted.startsWith("sdg_") || pasted.startsWith("sdc_")) {
+      // a secret where the file id goes: refused here, so it never travels to the server nor back into a message
+      GrantIds.requireFile(fileId, "`sealdrop files`", "`sealdrop grants revoke` takes a grant id");
+    }
     to.requireNamed();
     Recipients.refuseSelf("grant", session.config().identity(), to.identity, "you can open your own uploads with the"
         + " file you sealed (`sealdrop open`)");

@@ -140,6 +140,18 @@ class FilesAndGrantCommandTest {
   }
 
   @Test
+  void aGrantTokenPastedWhereTheFileIdGoesIsRefusedWithoutRepeatingIt() {
+    String token = "sdg_" + "Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c";
+    for (String given : List.of(token, " " + token + " ", "sdc_" + "A".repeat(43))) {
+      CliRun r = alice.run("--json", "grant", given, "--to", "bob").assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "BAD_FILE_ID").containsEntry("kind", "usage");
+      assertThat(r.err() + r.out()).doesNotContain(given.strip());
+    }
+    assertThat(alice.run("--json", "grant", token, "--to", "bob").err()).contains("that is a grant token, not a file id")
+        .contains("`sealdrop files`");
+  }
+
+  @Test
   void someoneElsesFileCanNeitherBeListedNorGranted() {
     String erins = sendAndFileId(erin, "bob");
     assertThat(fileIds(alice)).doesNotContain(erins);
