@@ -30,7 +30,9 @@ import java.util.concurrent.Executors;
  * <p>The unaligned end (less than {@link #BLOCK_BUFFER} bytes) is written through an ordinary
  * descriptor by {@link #sync()} and {@link #close()}; the kernel keeps the two views coherent.
  * Where {@code O_DIRECT} is refused (tmpfs, some overlay or network file systems), every write goes
- * through the ordinary descriptor: the result is the same file, only slower.
+ * through the ordinary descriptor: the result is the same file, only slower. A file system that takes
+ * {@code O_DIRECT} at open but refuses a direct write as invalid ({@code EINVAL}) gets that block, and
+ * every later one, through the ordinary descriptor too.
  *
  * <p>Full blocks are written by a background thread while the caller fills the next one (at most
  * {@link #BUFFERS} buffers per file, so memory is bounded); a failed block write fails the next
@@ -61,9 +63,16 @@ public final class DirectAppender implements AutoCloseable {
   private long bufferStart;
   /** The block writes submitted so far, in order; completes when the last one has. */
   private CompletableFuture<Void> writing = CompletableFuture.completedFuture(null);
+  /** Set once a direct write was refused as invalid: the rest goes through {@link #plain}. */
+  private volatile boolean directRefused;
   /** The first failed block write; later blocks are not written. */
   private volatile Exception failure;
   private boolean closed;
+
+  /** Over descriptors opened by the caller ({@code direct}: null, or opened with {@code O_DIRECT}); for tests. */
+  static DirectAppender over(FileChannel plain, FileChannel direct, long offset) throws IOException {
+    return new DirectAppender(plain, direct, offset);
+  }
 
   private DirectAppender(FileChannel plain, FileChannel direct, long offset) throws IOException {
     this.plain = plain;
@@ -130,9 +139,16 @@ public final class DirectAppender implements AutoCloseable {
     }
   }
 
+  private static void writeAt(FileChannel target, ByteBuffer block, long at) throws IOException {
+    long position = at;
+    while (block.hasRemaining()) {
+      position += target.write(block, position);
+    }
+  }
+
   /** True if whole blocks bypass the page cache. */
   public boolean isDirect() {
-    return direct != null;
+    return direct != null && !directRefused;
   }
 
   /** Appends {@code len} bytes of {@code data}. */
@@ -215,17 +231,25 @@ public final class DirectAppender implements AutoCloseable {
     }
     ByteBuffer block = buffer.flip();
     long at = bufferStart;
-    FileChannel target = direct != null ? direct : plain;
+    FileChannel target = direct != null && !directRefused ? direct : plain;
     // the task never throws, so every queued write runs (skipping the disk after a failure) and gives its buffer back
     writing = writing.thenRunAsync(() -> {
       try {
         if (failure == null) {
-          long position = at;
-          while (block.hasRemaining()) {
-            position += target.write(block, position);
+          writeAt(target, block, at);
+        }
+      } catch (IOException e) {
+        if (target == plain || !"Invalid argument".equals(e.getMessage())) {
+          failure = e;
+        } else {
+          directRefused = true; // O_DIRECT taken at open, its writes refused: the ordinary descriptor from here on
+          try {
+            writeAt(plain, block.position(0), at);
+          } catch (IOException | RuntimeException again) {
+            failure = again;
           }
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         failure = e;
       } finally {
         free.add(block.clear());

@@ -53,6 +53,128 @@ class DirectAppenderTest {
     assertThat(Files.readAllBytes(file)).isEqualTo(data);
   }
 
+  /**
+   * A descriptor that a file system opened with O_DIRECT but whose direct writes it refuses as invalid (EINVAL, as
+   * the JDK reports it); reads and everything else go to {@code real}.
+   */
+  private static final class RefusesWrites extends java.nio.channels.FileChannel {
+    private final java.nio.channels.FileChannel real;
+    final AtomicLong refused = new AtomicLong();
+
+    RefusesWrites(java.nio.channels.FileChannel real) {
+      this.real = real;
+    }
+
+    @Override
+    public int write(java.nio.ByteBuffer src, long position) throws IOException {
+      refused.incrementAndGet();
+      throw new IOException("Invalid argument");
+    }
+
+    @Override
+    public int write(java.nio.ByteBuffer src) throws IOException {
+      refused.incrementAndGet();
+      throw new IOException("Invalid argument");
+    }
+
+    @Override
+    public long write(java.nio.ByteBuffer[] srcs, int offset, int length) throws IOException {
+      refused.incrementAndGet();
+      throw new IOException("Invalid argument");
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws IOException {
+      return real.read(dst);
+    }
+
+    @Override
+    public long read(java.nio.ByteBuffer[] dsts, int offset, int length) throws IOException {
+      return real.read(dsts, offset, length);
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst, long position) throws IOException {
+      return real.read(dst, position);
+    }
+
+    @Override
+    public long position() throws IOException {
+      return real.position();
+    }
+
+    @Override
+    public java.nio.channels.FileChannel position(long newPosition) throws IOException {
+      real.position(newPosition);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return real.size();
+    }
+
+    @Override
+    public java.nio.channels.FileChannel truncate(long size) throws IOException {
+      real.truncate(size);
+      return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+      real.force(metaData);
+    }
+
+    @Override
+    public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target) throws IOException {
+      return real.transferTo(position, count, target);
+    }
+
+    @Override
+    public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count) throws IOException {
+      throw new IOException("Invalid argument");
+    }
+
+    @Override
+    public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+      return real.map(mode, position, size);
+    }
+
+    @Override
+    public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
+      return real.lock(position, size, shared);
+    }
+
+    @Override
+    public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
+      return real.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+      real.close();
+    }
+  }
+
+  @Test
+  void aFileSystemThatRefusesDirectWritesAsInvalidGetsEveryByteThroughTheOrdinaryDescriptor() throws Exception {
+    Path file = Files.createFile(dir.resolve("einval"));
+    byte[] data = random(4 * DirectAppender.BLOCK_BUFFER + 4321, 9);
+    java.nio.channels.FileChannel plain = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+    RefusesWrites direct = new RefusesWrites(java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.READ));
+    try (DirectAppender out = DirectAppender.over(plain, direct, 0)) {
+      assertThat(out.isDirect()).isTrue();
+      writeInPieces(out, data, 10);
+      assertThat(out.sync()).isEqualTo(data.length);
+      assertThat(out.isDirect()).as("given up after the refusal").isFalse();
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(data);
+    // the blocks already queued when the first was refused may each try once; after that none is tried directly
+    assertThat(direct.refused.get()).isBetween(1L, (long) DirectAppender.BUFFERS);
+  }
+
   @Test
   void withoutODirectEveryByteStillArrives() throws Exception {
     Path file = dir.resolve("plain");
