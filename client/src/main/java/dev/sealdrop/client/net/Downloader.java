@@ -176,7 +176,7 @@ public final class Downloader {
       }
     }
 
-    /** Starts the stream at what the spool holds; a busy server is asked again after the next of {@code waits}. */
+    /** Starts the stream at the first byte not here yet; a busy server is asked again after the next of {@code waits}. */
     private void begin(ServerConnection connection, String claimId, Consumer<String> notes, Iterator<Duration> waits) {
       long from;
       lock.lock();
