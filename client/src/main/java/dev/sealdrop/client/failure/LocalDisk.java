@@ -27,19 +27,19 @@ public final class LocalDisk {
    */
   public static Optional<UsageFailure> refusal(IOException e, Path folder, String elsewhere, String then) {
     IOException os = operatingSystems(e);
-    String why = os instanceof FileSystemException f && f.getReason() != null ? f.getReason() : os.getMessage();
+    String why = reasonOf(os);
     if (why == null) {
       return Optional.empty();
     }
     String file = os instanceof FileSystemException f ? f.getFile() : null;
     Path where = folder != null ? folder : file == null ? null : Path.of(file).toAbsolutePath().getParent();
     String into = folder != null ? " into " + folder : file != null ? " " + file : "";
-    if (why.equals("No space left on device") || why.equals("Disk quota exceeded")) {
+    if (FULL.contains(why)) {
       String disk = where == null ? "that disk" : "the disk that holds " + where + " (`df -h " + where + "` shows it)";
       return Optional.of(new UsageFailure("NO_SPACE", "cannot write" + into + ": the disk is full (" + why + ")",
           "free space on " + disk + (elsewhere.isEmpty() ? "" : ", or " + elsewhere) + "; " + then, e));
     }
-    if (why.equals("Read-only file system")) {
+    if (why.equals(READ_ONLY)) {
       return Optional.of(new UsageFailure("READ_ONLY_FILE_SYSTEM", "cannot write" + into + ": the file system is"
           + " read-only", (elsewhere.isEmpty() ? "mount it writable" : elsewhere) + "; " + then, e));
     }
@@ -53,16 +53,21 @@ public final class LocalDisk {
    */
   private static IOException operatingSystems(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IOException io) {
-        String why = io instanceof FileSystemException f && f.getReason() != null ? f.getReason() : io.getMessage();
-        if (KNOWN.contains(why)) {
-          return io;
-        }
+      String why = t instanceof IOException io ? reasonOf(io) : null;
+      if (why != null && (FULL.contains(why) || READ_ONLY.equals(why))) {
+        return (IOException) t;
       }
     }
     return e;
   }
 
-  private static final java.util.Set<String> KNOWN = java.util.Set.of("No space left on device", "Disk quota exceeded",
-      "Read-only file system");
+  /** The operating system's words in {@code e}: a file system exception's reason, else the message. */
+  private static String reasonOf(IOException e) {
+    return e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+  }
+
+  /** The operating system's words for a full disk (ENOSPC, EDQUOT). */
+  private static final java.util.Set<String> FULL = java.util.Set.of("No space left on device", "Disk quota exceeded");
+  /** ... and for a read-only one (EROFS). */
+  private static final String READ_ONLY = "Read-only file system";
 }

@@ -131,6 +131,16 @@ public final class Downloader {
       this.have = have;
     }
 
+    /** Bytes here so far: in the earlier spool and arrived (for tests). */
+    long arrived() {
+      lock.lock();
+      try {
+        return have;
+      } finally {
+        lock.unlock();
+      }
+    }
+
     /** Bytes that were already in the spool when this download started. */
     public long resumedAt() {
       return resumedAt;

@@ -65,6 +65,12 @@ class DiskFullDiagnosisTest {
     assertThat(f.reason()).isEqualTo("NO_SPACE");
     assertThat(f.getMessage()).isEqualTo("cannot write into /srv/incoming: the disk is full (No space left on device)");
     assertThat(f.getCause()).isSameAs(wrapped);
+    // a cause without words of its own (a null message) is passed over, not a crash
+    IOException silent = new IOException("writing to the file failed", new IOException((String) null, full));
+    assertThat(LocalDisk.refusal(silent, Path.of("/srv/incoming"), LocalDisk.OTHER_OUTPUT, "then run it again"))
+        .hasValueSatisfying(g -> assertThat(g.reason()).isEqualTo("NO_SPACE"));
+    assertThat(LocalDisk.refusal(new IOException("other", new IOException((String) null)), null, "", "then"))
+        .isEmpty();
   }
 
   /**
