@@ -5,11 +5,9 @@ import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
-import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,8 +111,6 @@ public final class Downloader {
     private final Path spool;
     private final long expectedSize;
     private final long resumedAt;
-    /** Parses the messages where the transport received them; each stays there until dropped from {@link #held}. */
-    private final DownloadMessages messages = new DownloadMessages();
     /** The spool an earlier run kept, read by the reader and {@link #keepTail}; null when it kept nothing. */
     private FileChannel earlier;
     private volatile ClientCallStreamObserver<DownloadRequest> call;
@@ -204,9 +200,7 @@ public final class Downloader {
         lock.unlock();
       }
       DownloadRequest request = DownloadRequest.newBuilder().setClaimId(claimId).setOffset(from).build();
-      TransferServiceGrpc.TransferServiceStub stub = connection.transferAsync();
-      ClientCalls.asyncServerStreamingCall(stub.getChannel().newCall(DownloadMessages.method(messages),
-          stub.getCallOptions()), request, new ClientResponseObserver<DownloadRequest, DownloadMessages.Arrived>() {
+      connection.transferAsync().download(request, new ClientResponseObserver<DownloadRequest, DownloadResponse>() {
         @Override
         public void beforeStart(ClientCallStreamObserver<DownloadRequest> stream) {
           call = stream;
@@ -214,7 +208,7 @@ public final class Downloader {
         }
 
         @Override
-        public void onNext(DownloadMessages.Arrived r) {
+        public void onNext(DownloadResponse r) {
           received(r);
         }
 
@@ -242,14 +236,10 @@ public final class Downloader {
     }
 
     /** On a gRPC thread: checks and appends one message, then asks for the next. */
-    private void received(DownloadMessages.Arrived arrived) {
-      DownloadResponse r = arrived.message();
+    private void received(DownloadResponse r) {
       long at;
       lock.lock();
       try {
-        if (finished || r.getData().isEmpty()) {
-          arrived.close();
-        }
         if (finished) {
           return;
         }
@@ -258,13 +248,11 @@ public final class Downloader {
         lock.unlock();
       }
       if (r.getOffset() != at) {
-        arrived.close();
         fail(new NetworkFailure("DOWNLOAD_OUT_OF_ORDER", "the server sent data for offset " + r.getOffset()
             + " while " + at + " was expected", "re-run the command; the download resumes", null));
         return;
       }
       if (r.getTotalSize() != expectedSize || at + r.getData().size() > expectedSize) {
-        arrived.close();
         fail(new NetworkFailure("DOWNLOAD_SIZE_MISMATCH", "the server sent more data than the grant's size ("
             + expectedSize + " bytes)", "re-run the command; if it persists, tell the sender", null));
         return;
@@ -272,16 +260,8 @@ public final class Downloader {
       boolean askForMore;
       lock.lock();
       try {
-        if (finished) {
-          arrived.close(); // closed (or failed) while this message was checked
-          return;
-        }
-        long pieceAt = at;
-        List<ByteBuffer> pieces = r.getData().asReadOnlyByteBufferList();
-        for (int i = 0; i < pieces.size(); i++) {
-          ByteBuffer piece = pieces.get(i);
-          held.addLast(new Recent(pieceAt, piece, i == pieces.size() - 1 ? arrived : null));
-          pieceAt += piece.remaining();
+        if (!r.getData().isEmpty()) {
+          held.addLast(new Recent(at, r.getData().asReadOnlyByteBuffer()));
         }
         have += r.getData().size();
         askForMore = unreadInMemory() < AHEAD_BYTES;
@@ -302,19 +282,10 @@ public final class Downloader {
       return have - Math.max(taken, resumedAt);
     }
 
-    /**
-     * A piece of a message's bytes at {@code offset} of the envelope (read-only, never modified); a message's
-     * last piece carries the message, whose transport buffers are given back when that piece is dropped.
-     */
-    private record Recent(long offset, ByteBuffer data, DownloadMessages.Arrived message) {
+    /** A message's bytes at {@code offset} of the envelope (read-only, never modified). */
+    private record Recent(long offset, ByteBuffer data) {
       long end() {
         return offset + data.remaining();
-      }
-
-      void drop() {
-        if (message != null) {
-          message.close();
-        }
       }
     }
 
@@ -334,35 +305,6 @@ public final class Downloader {
     }
 
     /**
-     * Copies up to {@code want} bytes held in memory from {@code position} (which has arrived) into {@code b},
-     * under the lock: {@link #close} gives the messages' buffers back.
-     */
-    private int copyHeld(long position, byte[] b, int off, int want) {
-      lock.lock();
-      try {
-        int n = 0;
-        for (Recent m : held) {
-          if (n == want) {
-            break;
-          }
-          long at = position + n;
-          if (m.offset() <= at && at < m.end()) {
-            ByteBuffer piece = m.data().duplicate().position((int) (at - m.offset()));
-            int k = Math.min(want - n, piece.remaining());
-            piece.get(b, off + n, k);
-            n += k;
-          }
-        }
-        if (n == 0) {
-          throw new IllegalStateException("cli: internal error: downloaded bytes at " + position + " not held");
-        }
-        return n;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /**
      * The reader has taken the bytes before {@code position}: forgets messages more than {@link #RETAINED_BYTES}
      * behind it, and asks the server for the message it held back, if any, once the reader caught up enough.
      */
@@ -372,7 +314,7 @@ public final class Downloader {
       try {
         taken = position;
         while (!held.isEmpty() && held.peekFirst().end() + RETAINED_BYTES <= position) {
-          held.removeFirst().drop();
+          held.removeFirst();
         }
         if (owed > 0 && !finished && unreadInMemory() < AHEAD_BYTES) {
           askFor = owed;
@@ -559,19 +501,6 @@ public final class Downloader {
           call.cancel("the client stopped the download", null);
         }
       }
-      lock.lock();
-      try {
-        while (!held.isEmpty()) {
-          held.removeFirst().drop();
-        }
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /** Messages parsed where the transport received them, and those of them still held (for tests). */
-    DownloadMessages messages() {
-      return messages;
     }
 
     /** Waits for bytes beyond {@code position}; returns how many are there, or -1 at the end. */
@@ -623,7 +552,12 @@ public final class Downloader {
             throw new IOException("the spool " + spool + " is shorter than it was when this download started");
           }
         } else {
-          n = copyHeld(position, b, off, want);
+          ByteBuffer memory = heldAt(position);
+          if (memory == null) {
+            throw new IllegalStateException("cli: internal error: downloaded bytes at " + position + " not held");
+          }
+          n = Math.min(want, memory.remaining());
+          memory.get(b, off, n);
         }
         position += n;
         took(position);
