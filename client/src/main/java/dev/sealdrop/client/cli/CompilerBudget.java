@@ -11,17 +11,26 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
- * Spends the JIT's optimising compiler (C2) only where a CLI process gains from it: the bulk
- * cryptography (the JDK's AES-GCM and SHA-256 and the envelope around them) and the key unlock's
- * scrypt (Bouncy Castle's Salsa20/8 core: 650–740 ms with C2 against 780–800 ms in C1 alone, cold
- * JVM, N = 2^17, on the benchmark machine).
+ * Spends the JIT's optimising compiler (C2) only where a CLI process gains from it: the JDK methods that call
+ * the CPU's AES, carry-less multiply and SHA instructions (HotSpot's crypto intrinsics), and the key unlock's
+ * scrypt (Bouncy Castle's Salsa20/8 core: 650–740 ms with C2 against 780–800 ms in C1 alone, cold JVM, N =
+ * 2^17, on the benchmark machine).
  *
- * <p>A CLI JVM lives for seconds. On a 1 GiB transfer HotSpot's C2 compiled ~650 methods of Netty,
- * gRPC, protobuf and picocli, using 6–9 s of CPU (a third of the process's CPU, measured with
- * {@code perf} on this project's 2-core benchmark machine), which the sealing, TLS and the server
- * needed. Everything else still gets C1-compiled (fast to produce, good enough for code that is not
- * the per-byte path). AES-NI, CLMUL and SHA-NI run only from C2-compiled code, hence the exception
- * for the crypto packages. Measured end to end in docs/benchmarks.md ("Compiler budget").
+ * <p>A CLI JVM lives for seconds. On a 1 GiB transfer HotSpot's C2 compiled ~650 methods of Netty, gRPC,
+ * protobuf and picocli, using 6–9 s of CPU (a third of the process's CPU, measured with {@code perf} on this
+ * project's 2-core benchmark machine), which the sealing, TLS and the server needed. Everything else still gets
+ * C1-compiled (fast to produce, good enough for code that is not the per-byte path).
+ *
+ * <p>The intrinsics are used only inside C2-compiled code that calls them: C2 replaces the call to, say,
+ * {@code GHASH.processBlocks} by the instruction sequence when it compiles the caller; a caller compiled by C1
+ * runs the method's Java body (a few times slower). So the policy names each intrinsic method and its direct
+ * callers, and nothing above them: the JCE's per-call code around them ({@code Cipher.init},
+ * {@code GaloisCounterMode}'s {@code doFinal}, the envelope's framing) runs once per 64 KiB chunk and costs little
+ * in C1, while C2 took 0.9 s per command compiling it with everything it inlines (JFR's {@code jdk.Compilation}
+ * events of a 1 GiB receive: 1.25 s of C2 with the whole crypto packages allowed, 0.32 s with this list).
+ * {@code CompilerBudgetTest} checks, in a JVM started with these directives, that C2 does use the intrinsics.
+ * Names of JDK 17 and of later JDKs (whose GCM calls one intrinsic, {@code implGCMCrypt0}); a name a JDK does not
+ * have matches nothing. Measured end to end in docs/benchmarks.md ("Compiler budget", "Session 25").
  *
  * <p>The policy is HotSpot compiler directives. The launcher ({@code client/sealdrop}) gives them to the
  * JVM at its start ({@code -XX:CompilerDirectivesFile}, then {@code -Dsealdrop.jit=start} says so), from a
@@ -36,8 +45,12 @@ final class CompilerBudget {
   /** Directive patterns (HotSpot syntax: {@code package/Class.method}, {@code *} as a wildcard). */
   static final String DIRECTIVES = """
       [
-        { match: ["com/sun/crypto/provider/*.*", "sun/security/provider/*.*", "javax/crypto/*.*",
-                  "java/security/MessageDigest*.*", "dev/sealdrop/envelope/*.*",
+        { match: ["com/sun/crypto/provider/GaloisCounterMode.implGCMCrypt*",
+                  "com/sun/crypto/provider/GHASH.update", "com/sun/crypto/provider/GHASH.processBlocks*",
+                  "com/sun/crypto/provider/CounterMode.crypt", "com/sun/crypto/provider/CounterMode.implCrypt",
+                  "com/sun/crypto/provider/AESCrypt.*cryptBlock",
+                  "sun/security/provider/DigestBase.engineUpdate", "sun/security/provider/DigestBase.implCompressMultiBlock*",
+                  "sun/security/provider/SHA2.implCompress*",
                   "org/bouncycastle/crypto/generators/SCrypt.*", "org/bouncycastle/crypto/engines/Salsa20Engine.*",
                   "org/bouncycastle/util/Pack.*"],
           c2: { Exclude: false } },
