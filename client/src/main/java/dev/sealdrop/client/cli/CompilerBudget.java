@@ -78,12 +78,14 @@ final class CompilerBudget {
   }
 
   private static void applyQuietly(String forNextStart) {
+    String answer = "";
     try {
-      apply();
+      answer = apply();
     } catch (IOException | JMException | RuntimeException | LinkageError e) {
       // not HotSpot, or no jdk.management: the JVM's own compile policy applies, which is only slower
     }
-    if (forNextStart != null) {
+    // Kept for the next start only once this JVM took them: a JVM refuses to start with a file it cannot parse.
+    if (forNextStart != null && accepted(answer)) {
       try {
         keepForNextStart(Path.of(forNextStart));
       } catch (IOException | RuntimeException e) {
@@ -111,6 +113,14 @@ final class CompilerBudget {
       Files.deleteIfExists(tmp);
     }
   }
+
+  /** HotSpot's answer to {@link #apply} when it took every directive ("2 compiler directives added"). */
+  static boolean accepted(String answer) {
+    return answer.equals(DIRECTIVE_COUNT + " compiler directives added");
+  }
+
+  /** The directives in {@link #DIRECTIVES}: one per {@code match}. */
+  static final int DIRECTIVE_COUNT = 2;
 
   /** Installs the directives now; returns HotSpot's answer (e.g. "2 compiler directives added"). */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "a temporary file of our own")

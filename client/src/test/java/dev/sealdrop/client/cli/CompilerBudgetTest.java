@@ -7,7 +7,12 @@ import org.junit.jupiter.api.Test;
 class CompilerBudgetTest {
   @Test
   void hotSpotAcceptsTheDirectivesAndKeepsC2ForTheCryptoOnly() throws Exception {
-    assertThat(CompilerBudget.apply()).isEqualTo("2 compiler directives added");
+    String answer = CompilerBudget.apply();
+    assertThat(answer).isEqualTo("2 compiler directives added");
+    assertThat(CompilerBudget.accepted(answer)).isTrue();
+    assertThat(CompilerBudget.accepted("Parsing of compiler directives failed")).as("kept for the next start only if taken")
+        .isFalse();
+    assertThat(CompilerBudget.accepted("")).isFalse();
     String installed = CompilerBudget.installed();
     // the crypto directive comes first (first match wins), the catch-all after it
     int crypto = installed.indexOf("com/sun/crypto/provider/GHASH.update");
