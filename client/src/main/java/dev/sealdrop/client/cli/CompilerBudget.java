@@ -6,6 +6,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -42,21 +44,34 @@ import javax.management.ObjectName;
  * -Dsealdrop.jit=default} turns it off. Nothing here affects results, only where CPU time goes.
  */
 final class CompilerBudget {
-  /** Directive patterns (HotSpot syntax: {@code package/Class.method}, {@code *} as a wildcard). */
-  static final String DIRECTIVES = """
-      [
-        { match: ["com/sun/crypto/provider/GaloisCounterMode.implGCMCrypt*",
-                  "com/sun/crypto/provider/GHASH.update", "com/sun/crypto/provider/GHASH.processBlocks*",
-                  "com/sun/crypto/provider/CounterMode.crypt", "com/sun/crypto/provider/CounterMode.implCrypt",
-                  "com/sun/crypto/provider/AESCrypt.*cryptBlock",
-                  "sun/security/provider/DigestBase.engineUpdate", "sun/security/provider/DigestBase.implCompressMultiBlock*",
-                  "sun/security/provider/SHA2.implCompress*",
-                  "org/bouncycastle/crypto/generators/SCrypt.*", "org/bouncycastle/crypto/engines/Salsa20Engine.*",
-                  "org/bouncycastle/util/Pack.*"],
-          c2: { Exclude: false } },
-        { match: ["*.*"], c2: { Exclude: true } }
-      ]
-      """;
+  /**
+   * The methods C2 may compile (HotSpot syntax: {@code package/Class.method}, {@code *} as a wildcard): the crypto
+   * intrinsics and their direct callers, and scrypt's core.
+   */
+  static final List<String> C2_METHODS = List.of(
+      "com/sun/crypto/provider/GaloisCounterMode.implGCMCrypt*",
+      "com/sun/crypto/provider/GHASH.update", "com/sun/crypto/provider/GHASH.processBlocks*",
+      "com/sun/crypto/provider/CounterMode.crypt", "com/sun/crypto/provider/CounterMode.implCrypt",
+      "com/sun/crypto/provider/AESCrypt.*cryptBlock",
+      "sun/security/provider/DigestBase.engineUpdate", "sun/security/provider/DigestBase.implCompressMultiBlock*",
+      "sun/security/provider/SHA2.implCompress*",
+      "org/bouncycastle/crypto/generators/SCrypt.*", "org/bouncycastle/crypto/engines/Salsa20Engine.*",
+      "org/bouncycastle/util/Pack.*");
+
+  /** The compiler directives: C2 for {@link #C2_METHODS}, for nothing else (the first match wins). */
+  static final String DIRECTIVES = "[\n  { match: [" + C2_METHODS.stream().map(m -> '"' + m + '"')
+      .collect(Collectors.joining(", ")) + "],\n    c2: { Exclude: false } },\n  { match: [\"*.*\"], c2: { Exclude: true } }\n]\n";
+
+  /**
+   * HotSpot compile commands for the launcher ({@code -XX:CompileCommandFile}): {@link #C2_METHODS} are compiled
+   * after a hundredth of the calls HotSpot otherwise waits for. {@code GHASH.update} runs once per 64 KiB chunk,
+   * so by HotSpot's own count (about 5,000 calls) C2 would take it on only after some 300 MiB, and until then the
+   * GCM runs without the CPU's instructions: a 20 MB receive spent 0.3 s decrypting. Directives cannot say this;
+   * only a command can, and only at a JVM's start. {@code quiet} first: HotSpot would otherwise print every
+   * command on standard output, where {@code --json} answers.
+   */
+  static final String COMMANDS = "quiet\n" + C2_METHODS.stream().map(m -> "CompileThresholdScaling," + m + ",0.01\n")
+      .collect(Collectors.joining());
 
   private static final String DIAGNOSTIC_COMMAND = "com.sun.management:type=DiagnosticCommand";
 
@@ -95,11 +110,23 @@ final class CompilerBudget {
   }
 
   /**
-   * Writes the directives to {@code file} for the launcher to hand to later JVMs at their start: owner-only,
-   * complete or not at all (a temporary file renamed into place); an existing file is left alone.
+   * Writes the directives to {@code file} for the launcher to hand to later JVMs at their start, and the
+   * {@link #COMMANDS} beside it ({@link #commandsBeside}): owner-only, each complete or not at all (a temporary file
+   * renamed into place); an existing file is left alone.
    */
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the launcher's own cache folder")
   static void keepForNextStart(Path file) throws IOException {
+    keep(commandsBeside(file), COMMANDS);
+    keep(file, DIRECTIVES);
+  }
+
+  /** The launcher's commands file for the directives file {@code directives}: {@code jit-KEY.json} → {@code jit-KEY.commands}. */
+  static Path commandsBeside(Path directives) {
+    String name = directives.getFileName().toString();
+    return directives.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".commands");
+  }
+
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the launcher's own cache folder")
+  private static void keep(Path file, String text) throws IOException {
     if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -107,7 +134,7 @@ final class CompilerBudget {
         java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     try {
-      Files.writeString(tmp, DIRECTIVES, StandardCharsets.UTF_8);
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
       Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

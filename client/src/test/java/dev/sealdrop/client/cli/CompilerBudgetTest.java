@@ -2,6 +2,8 @@ package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CompilerBudgetTest {
@@ -34,14 +36,7 @@ class CompilerBudgetTest {
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path file = dir.resolve("jit.json");
     CompilerBudget.keepForNextStart(file);
-    String classes = java.nio.file.Path.of(CryptoWorkload.class.getProtectionDomain().getCodeSource().getLocation()
-        .toURI()).toString();
-    Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + file, "-XX:+PrintIntrinsics",
-        "-XX:+PrintCompilation", "-XX:+PrintFlagsFinal", "-cp", classes, CryptoWorkload.class.getName(), "4096")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(out).isZero();
+    String out = workload(file, null, 4096);
     assertThat(out).contains("workload done");
     assertThat(enabled(out, "UseSHA")).as("flags listed").isTrue();
     if (enabled(out, "UseAESCTRIntrinsics") && enabled(out, "UseGHASHIntrinsics")) {
@@ -55,6 +50,43 @@ class CompilerBudgetTest {
     }
     assertThat(compiledByC2(out, "javax.crypto.Cipher::init")).as("Cipher.init left to C1").isFalse();
     assertThat(compiledByC2(out, "GaloisCounterMode$GCMDecrypt::doFinal")).as("GCM's doFinal left to C1").isFalse();
+  }
+
+  /**
+   * The commands the launcher gives with the directives make C2 take the crypto methods early: 64 chunks (4 MiB)
+   * into a JVM's life instead of a few thousand.
+   */
+  @Test
+  void theLaunchersCommandsHaveC2TakeTheCryptoEarly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("jit.json");
+    CompilerBudget.keepForNextStart(file);
+    String early = workload(file, CompilerBudget.commandsBeside(file), 64);
+    assertThat(compiledByC2(early, "GHASH::update")).as(early).isTrue();
+    assertThat(compiledByC2(workload(file, null, 64), "GHASH::update")).as("HotSpot's own count waits longer")
+        .isFalse();
+  }
+
+  /** Output of {@link CryptoWorkload} in a JVM started with the directives (and the commands, if given). */
+  private static String workload(java.nio.file.Path directives, java.nio.file.Path commands, int chunks)
+      throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + directives, "-XX:+PrintIntrinsics",
+        "-XX:+PrintCompilation", "-XX:+PrintFlagsFinal"));
+    if (commands != null) {
+      command.add("-XX:CompileCommandFile=" + commands);
+    }
+    command.addAll(List.of("-cp", classes(), CryptoWorkload.class.getName(), Integer.toString(chunks)));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
+
+  private static String classes() throws java.net.URISyntaxException {
+    return java.nio.file.Path.of(CryptoWorkload.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .toString();
   }
 
   /** A flag of {@code -XX:+PrintFlagsFinal} (the intrinsics' switches are diagnostic flags): the CPU has the instructions. */
@@ -103,11 +135,16 @@ class CompilerBudgetTest {
     assertThat(java.nio.file.Files.readString(file)).isEqualTo(CompilerBudget.DIRECTIVES);
     assertThat(java.nio.file.Files.getPosixFilePermissions(file))
         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    java.nio.file.Path commands = dir.resolve("jit-0123456789ab.commands");
+    assertThat(CompilerBudget.commandsBeside(file)).isEqualTo(commands);
+    assertThat(java.nio.file.Files.readString(commands)).isEqualTo(CompilerBudget.COMMANDS).startsWith("quiet\n");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(commands))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     java.nio.file.Files.writeString(file, CompilerBudget.DIRECTIVES + " ");
     CompilerBudget.keepForNextStart(file);
     assertThat(java.nio.file.Files.readString(file)).as("an existing file is left alone").endsWith(" ");
     try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(dir)) {
-      assertThat(left).as("no temporary file left").containsExactly(file);
+      assertThat(left).as("no temporary file left").containsExactlyInAnyOrder(file, commands);
     }
 
     Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -116,5 +153,13 @@ class CompilerBudgetTest {
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(out).isZero();
     assertThat(out).contains("com/sun/crypto/provider/GHASH.update").contains("matching: *.*");
+
+    Process quiet = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:CompileCommandFile=" + commands, "-cp", classes(), CryptoWorkload.class.getName(), "1").start();
+    String stdout = new String(quiet.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String stderr = new String(quiet.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(quiet.waitFor()).as(stderr).isZero();
+    assertThat(stdout).as("the commands print nothing where --json answers").isEqualTo("workload done\n");
+    assertThat(stderr).isEmpty();
   }
 }

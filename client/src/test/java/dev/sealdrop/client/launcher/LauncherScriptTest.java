@@ -280,10 +280,13 @@ class LauncherScriptTest {
     Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
     Path oldDirectives = Files.writeString(cache.resolve("sealdrop").resolve(before.get(0).getFileName().toString()
         .replaceAll("^cds-(.*)\\.jsa$", "jit-$1.json")), "[]");
+    Path oldCommands = Files.writeString(cache.resolve("sealdrop").resolve(before.get(0).getFileName().toString()
+        .replaceAll("^cds-(.*)\\.jsa$", "jit-$1.commands")), "quiet\n");
     Run r = run(Map.of(), "send");
     assertThat(r.out()).contains("-XX:ArchiveClassesAtExit=");
     assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before);
     assertThat(oldDirectives).as("the old jar's directives go with its archive").doesNotExist();
+    assertThat(oldCommands).as("and its compile commands").doesNotExist();
   }
 
   @Test
@@ -300,15 +303,32 @@ class LauncherScriptTest {
     assertThat(given.exit()).isZero();
     assertThat(given.err()).as("the JVM takes them silently").isEmpty();
     assertThat(given.out()).contains("-XX:CompilerDirectivesFile=" + directives, "-Dsealdrop.jit=start",
-        "-XX:SharedArchiveFile=").doesNotContain("-Dsealdrop.jit.directives=");
+        "-XX:SharedArchiveFile=").doesNotContain("-Dsealdrop.jit.directives=").doesNotContain("CompileCommandFile");
+
+    Path commands = cache.resolve("sealdrop").resolve("jit-" + key + ".commands");
+    Files.writeString(commands, "quiet\nCompileThresholdScaling,java/lang/String.hashCode,0.5\n");
+    Run withCommands = run(Map.of(), "inbox", "exit=0");
+    assertThat(withCommands.exit()).isZero();
+    assertThat(withCommands.err()).as("the JVM takes them silently").isEmpty();
+    assertThat(withCommands.out()).contains("-XX:CompileCommandFile=" + commands, "-XX:CompilerDirectivesFile=")
+        .doesNotContain("CompileThresholdScaling");
+    Path elsewhereCommands = Files.writeString(dir.resolve("elsewhere.commands"), "quiet\n");
+    Files.delete(commands);
+    Files.createSymbolicLink(commands, elsewhereCommands);
+    assertThat(run(Map.of(), "inbox").out()).as("commands not through a symbolic link")
+        .doesNotContain("CompileCommandFile").contains("-XX:CompilerDirectivesFile=");
+    Files.delete(commands);
+    Files.writeString(commands, "quiet\n");
 
     Run off = run(Map.of("SEALDROP_JAVA_OPTS", "-Dsealdrop.jit=default"), "inbox");
-    assertThat(off.out()).doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=");
+    assertThat(off.out()).doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=")
+        .doesNotContain("CompileCommandFile");
 
     Path folder = cache.resolve("sealdrop");
     Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwx---"));
     assertThat(run(Map.of(), "inbox").out()).as("not from a folder others can write")
-        .doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=");
+        .doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=")
+        .doesNotContain("CompileCommandFile");
     Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
 
     Path elsewhere = Files.writeString(dir.resolve("elsewhere.json"), "[ { match: [\"*.*\"], c2: { Exclude: true } } ]");
