@@ -73,6 +73,23 @@ final class CompilerBudget {
   static final String COMMANDS = "quiet\n" + C2_METHODS.stream().map(m -> "CompileThresholdScaling," + m + ",0.01\n")
       .collect(Collectors.joining());
 
+  /**
+   * JVM options the launcher gives together with the directives (they are sound only where C2 may compile nothing
+   * but {@link #C2_METHODS}): every other method is compiled once, by C1 without profiling (tier 1), instead of
+   * twice. HotSpot's tiered policy first compiles a warm method by C1 with full profiling (tier 3: slower code,
+   * and a slower compile) so that C2 can later use the profile; only when it then asks C2 for the method and finds
+   * it excluded does it compile the method again at tier 1. With these options the interpreter starts a method's
+   * profile at its first compile decision ({@code Tier0ProfilingStartPercentage=0}), and C2's invocation thresholds
+   * are met at once: the policy asks C2 first, the directives refuse, and the method goes straight to tier 1. Loops
+   * keep their thresholds (the back-edge one is untouched), and for the methods C2 may compile this is "compile
+   * now", as the commands ask anyway. JFR's {@code jdk.Compilation} of a 1 GiB send: 2,199 tier-3 and 1,007 tier-1
+   * compiles (542 of them recompiles), 1.17 s of C1, against no tier-3 and 3,135 tier-1 compiles, 0.85 s
+   * (docs/benchmarks.md, "Session 26"). The launcher has them literally; {@code LauncherScriptTest} checks they are
+   * these.
+   */
+  static final List<String> START_OPTIONS = List.of("-XX:Tier0ProfilingStartPercentage=0",
+      "-XX:Tier4InvocationThreshold=0", "-XX:Tier4MinInvocationThreshold=0", "-XX:Tier4CompileThreshold=0");
+
   private static final String DIAGNOSTIC_COMMAND = "com.sun.management:type=DiagnosticCommand";
 
   private CompilerBudget() {}

@@ -29,14 +29,15 @@ class CompilerBudgetTest {
    * The point of the list: C2 still compiles the callers of the CPU's AES, GHASH and SHA-256 instructions, and uses
    * those instructions there (a caller left to C1 would run their Java bodies, several times slower), while the
    * JCE code above them stays in C1. Checked in a JVM started with the directives, running AES-GCM and SHA-256
-   * long enough for C2 to compile, with HotSpot's own report of each intrinsic it used and each method it compiled.
+   * long enough for C2 to compile, with HotSpot's own report of each intrinsic it used and each method it compiled;
+   * the JVM gets what the launcher gives it (the directives, the commands and {@link CompilerBudget#START_OPTIONS}).
    */
   @Test
   void underTheDirectivesC2StillUsesTheCpusCryptoInstructionsAndLeavesTheJceAboveThemToC1(
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path file = dir.resolve("jit.json");
     CompilerBudget.keepForNextStart(file);
-    String out = workload(file, null, 4096);
+    String out = workload(file, CompilerBudget.commandsBeside(file), CompilerBudget.START_OPTIONS, 4096);
     assertThat(out).contains("workload done");
     assertThat(enabled(out, "UseSHA")).as("flags listed").isTrue();
     if (enabled(out, "UseAESCTRIntrinsics") && enabled(out, "UseGHASHIntrinsics")) {
@@ -67,9 +68,62 @@ class CompilerBudgetTest {
         .isFalse();
   }
 
+  /**
+   * With the launcher's start options a method C2 may not compile is compiled once, by C1 without profiling (tier 1),
+   * and nothing at all with full profiling (tier 3, non-OSR); without them HotSpot compiles warm methods at tier 3
+   * first and the hot ones again at tier 1 once C2 refuses them ({@code Cipher.init} here).
+   */
+  @Test
+  void withTheStartOptionsAMethodC2MayNotCompileIsCompiledOnceWithoutProfiling(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("jit.json");
+    CompilerBudget.keepForNextStart(file);
+    java.nio.file.Path commands = CompilerBudget.commandsBeside(file);
+    String once = workload(file, commands, CompilerBudget.START_OPTIONS, 4096);
+    assertThat(compiled(once, 3)).as("no tier-3 compile").isEmpty();
+    List<String> inits = compiled(once, 1).stream().filter(m -> m.startsWith("javax.crypto.Cipher::init ")).toList();
+    assertThat(inits).as(once).isNotEmpty().as("each overload once").doesNotHaveDuplicates();
+    assertThat(compiledByC2(once, "GHASH::update")).as("the crypto still goes to C2").isTrue();
+
+    String twice = workload(file, commands, 4096);
+    List<String> profiled = compiled(twice, 3).stream().filter(m -> m.startsWith("javax.crypto.Cipher::init ")).toList();
+    assertThat(profiled).as("HotSpot's own policy").isNotEmpty();
+    assertThat(compiled(twice, 1)).as("and again without profiling").containsAnyElementsOf(profiled);
+  }
+
+  /** The launcher gives exactly these start options, on the line where it gives the directives. */
+  @Test
+  void theLauncherGivesTheStartOptionsWithTheDirectives() throws Exception {
+    String script = java.nio.file.Files.readString(java.nio.file.Path.of("sealdrop"));
+    java.util.regex.Matcher given = java.util.regex.Pattern.compile(
+        "set -- -XX:\\+UnlockDiagnosticVMOptions \"-XX:CompilerDirectivesFile=\\$directives\"((?:\\s|\\\\\\n)+-XX:\\S+)+")
+        .matcher(script);
+    assertThat(given.find()).as("the launcher's directives line").isTrue();
+    List<String> options = java.util.Arrays.stream(given.group().split("\\s+|\\\\"))
+        .filter(w -> w.startsWith("-XX:Tier")).toList();
+    assertThat(options).isEqualTo(CompilerBudget.START_OPTIONS);
+  }
+
+  /**
+   * The methods of {@code -XX:+PrintCompilation}'s lines for compiles at {@code level}, OSR ones left out, with their
+   * size in bytecodes (which tells overloads apart): "javax.crypto.Cipher::init (11 bytes)".
+   */
+  private static List<String> compiled(String out, int level) {
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+        "^\\s*\\d+\\s+\\d+\\s+[sbn! ]*" + level + "\\s+(\\S+ \\(\\d+ bytes\\))");
+    return out.lines().filter(l -> !l.contains("made not entrant") && !l.contains("made zombie")).map(line::matcher)
+        .filter(java.util.regex.Matcher::find).map(m -> m.group(1)).toList();
+  }
+
   /** Output of {@link CryptoWorkload} in a JVM started with the directives (and the commands, if given). */
   private static String workload(java.nio.file.Path directives, java.nio.file.Path commands, int chunks)
       throws Exception {
+    return workload(directives, commands, List.of(), chunks);
+  }
+
+  /** The same, with more JVM options (the launcher's {@link CompilerBudget#START_OPTIONS}). */
+  private static String workload(java.nio.file.Path directives, java.nio.file.Path commands, List<String> options,
+      int chunks) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + directives, "-XX:+PrintIntrinsics",
@@ -77,6 +131,7 @@ class CompilerBudgetTest {
     if (commands != null) {
       command.add("-XX:CompileCommandFile=" + commands);
     }
+    command.addAll(options);
     command.addAll(List.of("-cp", classes(), CryptoWorkload.class.getName(), Integer.toString(chunks)));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

@@ -296,7 +296,8 @@ class LauncherScriptTest {
     Path directives = cache.resolve("sealdrop").resolve("jit-" + key + ".json");
     Run asked = run(Map.of(), "inbox");
     assertThat(asked.out()).as("the CLI is told where to keep them").contains("-Dsealdrop.jit.directives=" + directives)
-        .doesNotContain("CompilerDirectivesFile");
+        .doesNotContain("CompilerDirectivesFile").as("the start options only with the directives")
+        .doesNotContain("Tier0ProfilingStartPercentage").doesNotContain("Tier4");
 
     Files.writeString(directives, "[ { match: [\"*.*\"], c2: { Exclude: false } } ]");
     Run given = run(Map.of(), "inbox", "exit=0");
@@ -304,6 +305,10 @@ class LauncherScriptTest {
     assertThat(given.err()).as("the JVM takes them silently").isEmpty();
     assertThat(given.out()).contains("-XX:CompilerDirectivesFile=" + directives, "-Dsealdrop.jit=start",
         "-XX:SharedArchiveFile=").doesNotContain("-Dsealdrop.jit.directives=").doesNotContain("CompileCommandFile");
+    // CompilerBudget.START_OPTIONS (CompilerBudgetTest checks that the script has exactly those)
+    assertThat(given.out()).as("with them, the compiler budget's start options").contains(
+        "-XX:Tier0ProfilingStartPercentage=0,", "-XX:Tier4InvocationThreshold=0,", "-XX:Tier4MinInvocationThreshold=0,",
+        "-XX:Tier4CompileThreshold=0,");
 
     Path commands = cache.resolve("sealdrop").resolve("jit-" + key + ".commands");
     Files.writeString(commands, "quiet\nCompileThresholdScaling,java/lang/String.hashCode,0.5\n");
@@ -322,7 +327,7 @@ class LauncherScriptTest {
 
     Run off = run(Map.of("SEALDROP_JAVA_OPTS", "-Dsealdrop.jit=default"), "inbox");
     assertThat(off.out()).doesNotContain("CompilerDirectivesFile").doesNotContain("-Dsealdrop.jit.directives=")
-        .doesNotContain("CompileCommandFile");
+        .doesNotContain("CompileCommandFile").doesNotContain("Tier4");
 
     Path folder = cache.resolve("sealdrop");
     Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwx---"));
