@@ -303,6 +303,8 @@ class LauncherScriptTest {
     Run given = run(Map.of(), "inbox", "exit=0");
     assertThat(given.exit()).isZero();
     assertThat(given.err()).as("the JVM takes them silently").isEmpty();
+    assertThat(given.out()).as("and says nothing on standard output, where --json answers")
+        .doesNotContain("compiler directives added").startsWith("jvm [");
     assertThat(given.out()).contains("-XX:CompilerDirectivesFile=" + directives, "-Dsealdrop.jit=start",
         "-XX:SharedArchiveFile=").doesNotContain("-Dsealdrop.jit.directives=").doesNotContain("CompileCommandFile");
     // CompilerBudget.START_OPTIONS (CompilerBudgetTest checks that the script has exactly those)
