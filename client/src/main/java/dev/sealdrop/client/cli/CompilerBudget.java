@@ -90,6 +90,34 @@ final class CompilerBudget {
   static final List<String> START_OPTIONS = List.of("-XX:Tier0ProfilingStartPercentage=0",
       "-XX:Tier4InvocationThreshold=0", "-XX:Tier4MinInvocationThreshold=0", "-XX:Tier4CompileThreshold=0");
 
+  /**
+   * Given by the launcher with the directives, before {@link #START_OPTIONS}: HotSpot announces the directives it read
+   * ("2 compiler directives added") on standard output, where {@code --json} answers; this silences HotSpot's own
+   * console output only (its warnings and errors go to standard error regardless). A diagnostic flag, which a JVM
+   * lists only once diagnostic options are unlocked, so {@link #knows} cannot ask about it; HotSpot has had it from
+   * its first releases to JDK 25.
+   */
+  static final String QUIET_OPTION = "-XX:-DisplayVMOutput";
+
+  /**
+   * True if this JVM has every flag of {@code options} ({@code -XX:Name=value}, {@code -XX:+Name} or
+   * {@code -XX:-Name}). A JVM refuses to start with a flag it does not know, so the launcher's files are kept only
+   * where the options the launcher gives with them are known (the files are per JDK: a new JDK decides again).
+   */
+  static boolean knows(List<String> options) {
+    try {
+      com.sun.management.HotSpotDiagnosticMXBean vm =
+          ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      for (String option : options) {
+        String flag = option.substring("-XX:".length()).replaceFirst("^[+-]", "").replaceFirst("=.*$", "");
+        vm.getVMOption(flag);
+      }
+      return true;
+    } catch (RuntimeException | LinkageError e) { // IllegalArgumentException: no such flag
+      return false;
+    }
+  }
+
   private static final String DIAGNOSTIC_COMMAND = "com.sun.management:type=DiagnosticCommand";
 
   private CompilerBudget() {}
@@ -116,8 +144,9 @@ final class CompilerBudget {
     } catch (IOException | JMException | RuntimeException | LinkageError e) {
       // not HotSpot, or no jdk.management: the JVM's own compile policy applies, which is only slower
     }
-    // Kept for the next start only once this JVM took them: a JVM refuses to start with a file it cannot parse.
-    if (forNextStart != null && accepted(answer)) {
+    // Kept for the next start only once this JVM took them: a JVM refuses to start with a file it cannot parse, or
+    // with an option it does not know.
+    if (forNextStart != null && accepted(answer) && knows(START_OPTIONS)) {
       try {
         keepForNextStart(Path.of(forNextStart));
       } catch (IOException | RuntimeException e) {
@@ -156,6 +185,13 @@ final class CompilerBudget {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /** The options the launcher gives with the files: {@link #QUIET_OPTION}, then {@link #START_OPTIONS}. */
+  static List<String> launcherOptions() {
+    List<String> all = new java.util.ArrayList<>(List.of(QUIET_OPTION));
+    all.addAll(START_OPTIONS);
+    return List.copyOf(all);
   }
 
   /** HotSpot's answer to {@link #apply} when it took every directive ("2 compiler directives added"). */
