@@ -12,10 +12,7 @@ public final class Main {
     boolean jsonInArguments = GlobalOptions.requestedIn(args);
     Runtime.getRuntime().addShutdownHook(
         new Thread(() -> top.outputOnSignal(jsonInArguments).interrupted(), "sealdrop-interrupted"));
-    // Netty's JFR events (buffer-pool telemetry) load ~100 JDK Flight Recorder classes at start; a CLI never uses them
-    if (System.getProperty("io.netty.jfr.enabled") == null) {
-      System.setProperty("io.netty.jfr.enabled", "false");
-    }
+    NettyDefaults.apply(System.getProperties()); // before Netty loads
     CliLogging.routeJavaUtilLogging();
     CompilerBudget.applyInBackground();
     picocli.CommandLine cl = Sealdrop.commandLine(top, args);
