@@ -84,8 +84,8 @@ final class CompilerBudget {
    * keep their thresholds (the back-edge one is untouched), and for the methods C2 may compile this is "compile
    * now", as the commands ask anyway. JFR's {@code jdk.Compilation} of a 1 GiB send: 2,199 tier-3 and 1,007 tier-1
    * compiles (542 of them recompiles), 1.17 s of C1, against no tier-3 and 3,135 tier-1 compiles, 0.85 s
-   * (docs/benchmarks.md, "Session 26"). The launcher has them literally; {@code LauncherScriptTest} checks they are
-   * these.
+   * (docs/benchmarks.md, "Session 26"). The launcher has them literally; {@code CompilerBudgetTest} checks that its
+   * line has exactly these.
    */
   static final List<String> START_OPTIONS = List.of("-XX:Tier0ProfilingStartPercentage=0",
       "-XX:Tier4InvocationThreshold=0", "-XX:Tier4MinInvocationThreshold=0", "-XX:Tier4CompileThreshold=0");
