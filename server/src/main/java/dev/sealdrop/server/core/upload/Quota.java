@@ -16,9 +16,10 @@ import java.util.function.Supplier;
  * of one owner checked against it alone each miss the other's newer bytes and could together pass
  * the quota by up to a checkpoint each. Here, while an owner has a stream attached, its usage is
  * kept in memory: what the database holds apart from the attached streams ({@code settled}, read
- * when a stream attaches or ends and at checkpoints) plus each attached stream's bytes as they
- * arrive. Every chunk is checked and counted under the owner's lock before it is written: a
- * comparison in memory, no query. Both doors' uploads go through it ({@link UploadSession}).
+ * when a stream attaches or ends, at checkpoints, and again before any refusal, so that space freed
+ * by a purge or an expiry counts at once) plus each attached stream's bytes as they arrive. Every
+ * chunk is checked and counted under the owner's lock before it is written: a comparison in
+ * memory, no query while it fits. Both doors' uploads go through it ({@link UploadSession}).
  *
  * <p>The in-memory count is per node; a commit checks the database once more under the same lock
  * ({@link Stream#commit}), which also holds when several nodes share one database (where each
@@ -59,7 +60,7 @@ final class Quota {
     if (o != null) {
       synchronized (o) {
         if (!o.gone) {
-          refuseIfOver(owner, o.settled + o.streaming, size);
+          refuseIfOverFresh(owner, o, o.streaming, size);
           return;
         }
       }
@@ -120,6 +121,21 @@ final class Quota {
     }
   }
 
+  /**
+   * Refuses {@code size} more bytes if the owner's usage ({@code streaming} bytes of its attached
+   * streams plus what the database holds apart from them) and {@code size} together pass the quota.
+   * {@code o.settled} may be older than a file purged or an upload expired since it was read: a
+   * refusal re-reads it first (a query only on that rare path), so freed space counts at once and a
+   * refusal always rests on what is stored now. Under {@code o}'s lock.
+   */
+  private void refuseIfOverFresh(String owner, Owner o, long streaming, long size) {
+    if (o.settled + streaming + size <= policy.quotaBytes()) {
+      return;
+    }
+    o.settled = uploads.storedBytes(owner, o.received.keySet());
+    refuseIfOver(owner, o.settled + streaming, size);
+  }
+
   private void refuseIfOver(String owner, long stored, long size) {
     if (stored + size > policy.quotaBytes()) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
@@ -148,7 +164,7 @@ final class Quota {
     void add(long n) {
       synchronized (usage) {
         long mine = usage.received.get(uploadId);
-        refuseIfOver(owner, usage.settled + usage.streaming - mine, mine + n);
+        refuseIfOverFresh(owner, usage, usage.streaming - mine, mine + n);
         usage.received.put(uploadId, mine + n);
         usage.streaming += n;
       }

@@ -9,11 +9,13 @@ import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.GetUploadRequest;
 import dev.sealdrop.protocol.v1.GetUploadResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.protocol.v1.UploadStart;
 import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.testing.AdminClients;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
@@ -158,6 +160,39 @@ class UploadTest {
     Transfers.upload(clients, "up-quota", three);
     refused(() -> Transfers.createUpload(clients, "up-quota", three.length), Status.Code.RESOURCE_EXHAUSTED,
         "QUOTA_EXCEEDED");
+  }
+
+  @Test
+  void spaceAPurgeFreesCountsAtOnceWhileTheOwnerHasAStreamAttached() throws Exception {
+    newTransferor("up-freed");
+    byte[] a = Users.seal("up-freed", Users.randomBytes(3 << 20, 40), "bob").bytes();
+    byte[] b = Users.seal("up-freed", Users.randomBytes(3 << 20, 41), "bob").bytes();
+    byte[] c = Users.seal("up-freed", Users.randomBytes(3 << 20, 42), "bob").bytes();
+    String purged = Transfers.upload(clients, "up-freed", a).getFileId();
+    Transfers.upload(clients, "up-freed", b);
+    // a third envelope streams (1 MiB of it sent, far below a checkpoint), so the owner's usage is kept in memory
+    String id = Transfers.createUpload(clients, "up-freed", 0);
+    java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(clients.transferAsync("up-freed"), result);
+    req.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(id)).build());
+    for (int off = 0; off < 1 << 20; off += Transfers.CHUNK) {
+      req.onNext(chunk(c, off));
+    }
+    waitForTemp(id, 1 << 20);
+    // two files and the stream's 1 MiB: 3 MiB more would pass the 8 MiB quota
+    refused(() -> Transfers.createUpload(clients, "up-freed", a.length), Status.Code.RESOURCE_EXHAUSTED,
+        "QUOTA_EXCEEDED");
+    try (AdminClients admins = new AdminClients(server)) {
+      admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(purged).build());
+    }
+    // the purged file's 3 MiB count at once: for a new upload, and for the attached stream's next bytes
+    assertThat(Transfers.createUpload(clients, "up-freed", a.length)).startsWith("up_");
+    for (int off = 1 << 20; off < c.length; off += Transfers.CHUNK) {
+      req.onNext(chunk(c, off));
+    }
+    req.onNext(UploadRequest.newBuilder().setFinish(true).build());
+    req.onCompleted();
+    assertThat(Transfers.await(result).getSize()).isEqualTo(c.length);
   }
 
   @Test
