@@ -49,44 +49,36 @@ final class GrantCommand extends SealdropSubcommand {
     to.requireNamed();
     Recipients.refuseSelf("grant", session.config().identity(), to.identity, "you can open your own uploads with the"
         + " file you sealed (`sealdrop open`)");
+    // The server lists every file of ours (ids as it writes them, lower case, as it also reads them).
+    String wanted = fileId.strip().toLowerCase(java.util.Locale.ROOT);
     Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
         .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
-        .filter(f -> f.getFileId().equals(fileId)).findFirst();
+        .filter(f -> f.getFileId().equals(wanted)).findFirst();
+    if (file.isEmpty()) {
+      // refused before the recipient's key is fetched: a mistyped id pins no key and asks the server nothing more
+      throw fileNotFound();
+    }
     KeyTrust.Trusted recipient = to.fetchTrusted(session);
     String key = recipient.bundle().recipientKey().fingerprint();
-    // A file that is not among ours goes to the server all the same: its refusal is the authoritative one.
-    if (file.isPresent() && !file.get().getRecipientKeyFingerprintsList().contains(key)) {
+    if (!file.get().getRecipientKeyFingerprintsList().contains(key)) {
       throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(fileId) + " is not sealed for "
           + TerminalText.clean(to.identity) + "'s key " + key + " (it is sealed for: "
           + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
           to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
               + TerminalText.clean(to.identity) + "`, upload it, and grant that one");
     }
-    CreateGrantResponse grant;
-    try {
-      grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-          () -> session.connect().transfer().createGrant(terms.request(fileId, to.identity)));
-    } catch (UsageFailure e) {
-      throw notFound(e, file.isPresent()).orElseThrow(() -> e);
-    }
+    // a file purged since it was listed, or a recipient the server does not know: refused in the server's words
+    CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+        () -> session.connect().transfer().createGrant(terms.request(wanted, to.identity)));
     new IssuedGrantView("Granted " + grant.getGrant().getFileId() + " to " + recipient.bundle().identity(), grant,
         recipient.bundle()).emit(session.output());
   }
 
-  /**
-   * The server's NOT_FOUND for a file id that is not among the files we listed, in the user's terms (its own text
-   * names the RPC that lists files): the id, and the command that lists them. An id that is not even of a file id's
-   * shape (the server's INVALID_REQUEST, before any lookup) is not among them either, and is told alike. A listed
-   * file it did not find (purged meanwhile), or a recipient it does not know, keeps the server's words, which name
-   * the identity.
-   */
-  private Optional<UsageFailure> notFound(UsageFailure e, boolean listed) {
-    if (listed || !(e.reason().equals("NOT_FOUND") || e.reason().equals("INVALID_REQUEST"))) {
-      return Optional.empty();
-    }
-    return Optional.of(new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(fileId)
+  /** A file id that is not among the files the server lists for us: the id, and the command that lists them. */
+  private UsageFailure fileNotFound() {
+    return new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(fileId)
         + " on the server; nothing was granted", "`sealdrop files` lists the files you uploaded, with their ids"
             + " (f_...): check the id, or upload the file first (`sealdrop send FILE --to "
-            + TerminalText.clean(to.identity) + "` seals, uploads and grants it in one go)", e));
+            + TerminalText.clean(to.identity) + "` seals, uploads and grants it in one go)");
   }
 }

@@ -140,6 +140,26 @@ class FilesAndGrantCommandTest {
   }
 
   @Test
+  void anUnknownFileIdIsRefusedBeforeTheRecipientsKeyIsFetchedSoNoKeyIsPinned() throws Exception {
+    Path trusted = erin.home().resolve("trusted");
+    List<String> pinsBefore = pins(trusted);
+    assertThat(pinsBefore).noneMatch(p -> p.contains("dave"));
+    CliRun r = erin.run("--json", "grant", "f_" + "1".repeat(32), "--to", "dave").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "FILE_ID_NOT_FOUND");
+    assertThat(pins(trusted)).isEqualTo(pinsBefore);
+  }
+
+  @Test
+  void aFileIdPastedInUpperCaseOrWithSpacesIsTheSameFile() {
+    String id = sendAndFileId(erin, "bob");
+    CliRun r = erin.run("--json", "grant", " " + id.toUpperCase(java.util.Locale.ROOT) + " ", "--to", "bob")
+        .assertExit(0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> grant = (Map<String, Object>) r.json().get("grant");
+    assertThat(grant).containsEntry("file_id", id);
+  }
+
+  @Test
   void aGrantTokenPastedWhereTheFileIdGoesIsRefusedWithoutRepeatingIt() {
     String token = "sdg_" + "Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c";
     for (String given : List.of(token, " " + token + " ", "sdc_" + "A".repeat(43))) {
