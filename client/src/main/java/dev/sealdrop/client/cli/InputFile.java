@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /** The one check of a FILE argument that must be a regular file: a folder is named as one, not "no such file". */
 final class InputFile {
@@ -60,7 +60,7 @@ final class InputFile {
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
   static InputStream openUnchanged(Path file, long size) throws IOException {
-    FileTime modified = Files.getLastModifiedTime(file);
+    String version = version(file);
     return new FilterInputStream(Files.newInputStream(file)) {
       private long read;
 
@@ -85,13 +85,37 @@ final class InputFile {
             throw new Changed(file, "it shrank to " + read + " of the " + size + " bytes it had when this command"
                 + " started");
           }
-          if (!modified.equals(Files.getLastModifiedTime(file))) {
+          if (!version.equals(version(file))) {
             throw new Changed(file, "it was modified");
           }
         }
         return n;
       }
     };
+  }
+
+  /** Whether this platform's default file system has the "unix" attribute view (its ctime). */
+  private static final boolean CHANGE_TIME =
+      java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
+
+  /**
+   * What tells one version of FILE from another without reading it: its size and modification time,
+   * and, where the platform has them, its identity (device and inode: a new file moved into place is
+   * another file) and its change time (ctime, which no program can set back, unlike the modification
+   * time that {@code cp -p}, {@code rsync -a}, {@code tar x} or {@code touch -d} set to an old value).
+   * A file edited in place with its size and modification time kept is thus still a new version.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
+  static String version(Path file) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    StringBuilder v = new StringBuilder().append(a.size()).append(' ').append(a.lastModifiedTime());
+    if (a.fileKey() != null) {
+      v.append(' ').append(a.fileKey());
+    }
+    if (CHANGE_TIME) {
+      v.append(' ').append(Files.getAttribute(file, "unix:ctime"));
+    }
+    return v.toString();
   }
 
   /** FILE changed while it was being sealed: what was sealed so far is discarded. */

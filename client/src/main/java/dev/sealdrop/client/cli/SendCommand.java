@@ -169,7 +169,9 @@ final class SendCommand extends SealdropSubcommand {
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
     Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
-    StateFile state = StateFile.create(stateFile).set("upload_id", started.uploadId())
+    String source = source(session);
+    forgetOtherVersions(session, source);
+    StateFile state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
     // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook forgets what a re-run could not use
@@ -268,13 +270,51 @@ final class SendCommand extends SealdropSubcommand {
         + " same command seals and uploads the file from the start", refusal);
   }
 
-  /** The state file of this (file, size, mtime, recipient key) send: a re-run finds it again. */
+  /**
+   * The state file of this (file, its version, recipient key) send: a re-run finds it again. The
+   * version ({@link InputFile#version}) is more than size and modification time, so that a re-run
+   * after the file was replaced by another of the same size and time never grants the old content.
+   */
   private Path pending(Session session, String recipientFingerprint) throws IOException, SealdropFailure {
     SecureFiles.ensureDirectory(session.profile().uploadsDir());
     Path abs = file.toAbsolutePath().normalize();
     return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),
-        Long.toString(Files.size(abs)), Files.getLastModifiedTime(abs).toString(), to.identity,
-        recipientFingerprint, session.config().server().toString());
+        InputFile.version(abs), to.identity, recipientFingerprint, session.config().server().toString());
+  }
+
+  /** What names this send apart from the file's version: the file's path, the recipient and the server. */
+  private String source(Session session) throws SealdropFailure {
+    return StateFile.nameFor(Path.of(""), "", file.toAbsolutePath().normalize().toString(), to.identity,
+        session.config().server().toString()).toString();
+  }
+
+  /**
+   * Deletes what earlier sends of another version of this file to this recipient kept (an interrupted
+   * upload's state and sealed spool, or the state of an upload whose grant was refused): no re-run
+   * can use them any more, since a re-run sends the file as it is now. An upload such a send
+   * committed stays on the server, and the note says so.
+   */
+  private void forgetOtherVersions(Session session, String source) throws IOException {
+    List<Path> states;
+    try (java.util.stream.Stream<Path> s = Files.list(stateFile.getParent())) {
+      states = s.filter(p -> p.getFileName().toString().endsWith(".properties") && !p.equals(stateFile)).toList();
+    }
+    for (Path other : states) {
+      Optional<StateFile> saved;
+      try {
+        saved = StateFile.load(other);
+      } catch (IOException | IllegalArgumentException e) {
+        continue; // not ours to judge: a later send of its own file finds it
+      }
+      if (saved.isEmpty() || !saved.get().get("source").equals(Optional.of(source))) {
+        continue;
+      }
+      forget(other);
+      Optional<String> committed = saved.get().get("file_id");
+      session.output().note("an earlier send of another version of " + file.getFileName() + " to " + to.identity
+          + " was not finished; what it kept in your profile was deleted"
+          + committed.map(id -> " (its upload " + id + " stays on the server: `sealdrop files`)").orElse(""));
+    }
   }
 
   private static Path spool(Path stateFile) {

@@ -93,6 +93,40 @@ class FilesAndGrantCommandTest {
   }
 
   @Test
+  void aFileReplacedWithTheSameSizeAndTimeIsSentAsItIsNowNeverTheOldUpload() throws Exception {
+    Path file = root.resolve("versions.csv");
+    java.nio.file.attribute.FileTime then = java.nio.file.attribute.FileTime.fromMillis(1_767_225_600_000L);
+    Files.writeString(file, "customer\nOLD-VERSION\n".repeat(300), StandardCharsets.UTF_8);
+    Files.setLastModifiedTime(file, then);
+    // the grant is refused after the upload: the profile keeps the upload for a re-run
+    erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "11").assertExit(2);
+    // a new version of the same size, moved into place with the same modification time (as cp -p or tar x leave it)
+    Path next = Files.writeString(root.resolve("versions.csv.new"), "customer\nNEW-VERSION\n".repeat(300),
+        StandardCharsets.UTF_8);
+    Files.setLastModifiedTime(next, then);
+    Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Files.getLastModifiedTime(file)).isEqualTo(then);
+    CliRun again = erin.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    assertThat(again.err()).doesNotContain("already uploaded")
+        .contains("an earlier send of another version of versions.csv to bob was not finished");
+    // and edited in place, size and modification time kept
+    erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "11").assertExit(2);
+    Files.writeString(file, "customer\nTHIRD-VERSN\n".repeat(300), StandardCharsets.UTF_8);
+    Files.setLastModifiedTime(file, then);
+    CliRun third = erin.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    assertThat(third.err()).doesNotContain("already uploaded");
+    assertThat(received(again, "bob-versions-2")).contains("NEW-VERSION").doesNotContain("OLD-VERSION");
+    assertThat(received(third, "bob-versions-3")).contains("THIRD-VERSN").doesNotContain("NEW-VERSION");
+  }
+
+  /** What bob receives with the token {@code sent} printed. */
+  private static String received(CliRun sent, String folder) throws java.io.IOException {
+    Path out = Files.createDirectories(root.resolve(folder));
+    bob.run("--json", "receive", (String) sent.json().get("token"), "-o", out.toString()).assertExit(0);
+    return Files.readString(out.resolve("versions.csv"), StandardCharsets.UTF_8);
+  }
+
+  @Test
   void anEarlierUploadThatIsGoneFromTheServerIsForgottenAndTheFileUploadedAgain() throws Exception {
     Path file = Files.writeString(root.resolve("purged.csv"), "customer\nHOOLI\n".repeat(300), StandardCharsets.UTF_8);
     CliRun refused = erin.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "11").assertExit(2);
