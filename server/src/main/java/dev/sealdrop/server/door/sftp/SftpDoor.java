@@ -35,6 +35,7 @@ import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.session.ServerSessionImpl;
+import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 import org.apache.sshd.server.session.SessionFactory;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
@@ -180,6 +181,8 @@ public final class SftpDoor implements AutoCloseable {
     sshd.setCommandFactory(null);
     sshd.setAgentFactory(null);
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+    // session channels only, at most 2 per connection, refused in the door's words (ChannelGate)
+    sshd.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelGate()));
     VirtualAccessor accessor = new VirtualAccessor();
     SftpSubsystemFactory sftp = grace.subsystems();
     sftp.setFileSystemAccessor(accessor);
@@ -197,7 +200,9 @@ public final class SftpDoor implements AutoCloseable {
     // its client reads nothing, so that the message cannot delay the close
     CoreModuleProperties.DISCONNECT_TIMEOUT.set(sshd, java.time.Duration.ofSeconds(1));
     CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(sshd, settings.maxSessionsPerIdentity());
-    CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(sshd, 2);
+    // a backstop only: ChannelGate refuses a channel past its limit first (MINA's check lets one more
+    // through, and the one after that closes the whole session)
+    CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(sshd, ChannelGate.MAX_CHANNELS);
     OpenHandles.LIMIT.set(sshd, settings.maxOpenHandles()); // per session, over its channels
     // MINA's per-channel check runs first and answers in its own words with a status SFTP v3 lacks:
     // one above the door's limit, it is never reached (a channel's handles are some of its session's)

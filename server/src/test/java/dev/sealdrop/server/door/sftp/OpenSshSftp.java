@@ -26,6 +26,7 @@ import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceW
  */
 final class OpenSshSftp {
   private static final Path SFTP = Path.of("/usr/bin/sftp");
+  private static final Path SSH = Path.of("/usr/bin/ssh");
 
   private final Path work;
   private final TestServer server;
@@ -38,9 +39,9 @@ final class OpenSshSftp {
         + PublicKeyEntry.toString(SftpTestSupport.hostKey(server)) + "\n");
   }
 
-  /** Skips the test unless OpenSSH's sftp is installed. */
+  /** Skips the test unless OpenSSH's sftp (and ssh) is installed. */
   static void assumeInstalled() {
-    assumeTrue(Files.isExecutable(SFTP),
+    assumeTrue(Files.isExecutable(SFTP) && Files.isExecutable(SSH),
         "OpenSSH's sftp is not installed (apt-get install -y openssh-client); the test needs it");
   }
 
@@ -83,17 +84,42 @@ final class OpenSshSftp {
     return builder(user, keyFile, batch, List.of(options)).redirectErrorStream(true).start();
   }
 
+  /**
+   * Starts OpenSSH's {@code ssh} with {@code options} ({@code -N}, {@code -W HOST:PORT}, {@code -M -S
+   * SOCKET} ...) and the same settings as sftp's, then the destination and {@code command} (e.g.
+   * {@code sftp} after {@code -s}); stdout and stderr together.
+   */
+  Process startSsh(String user, String keyFile, List<String> options, String... command) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(SSH.toString(), "-F", "/dev/null", "-p",
+        String.valueOf(server.server().sftpPort())));
+    cmd.addAll(common(keyFile));
+    cmd.addAll(options);
+    cmd.add(user + "@127.0.0.1");
+    cmd.addAll(List.of(command));
+    return new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
+  }
+
+  /** Waits for {@code p} to end (60 s at most): its exit status and what it printed on its input stream. */
+  static Run finish(Process p) throws IOException, InterruptedException {
+    return finish(p, p.getInputStream());
+  }
+
   private ProcessBuilder builder(String user, String keyFile, String batch, List<String> options)
       throws IOException {
     Path file = Files.writeString(work.resolve("batch-" + System.nanoTime()), batch);
     List<String> cmd = new ArrayList<>(List.of(SFTP.toString()));
     cmd.addAll(options);
-    cmd.addAll(List.of("-F", "/dev/null", "-b", file.toString(),
-        "-i", work.resolve(keyFile).toString(), "-P", String.valueOf(server.server().sftpPort()),
-        "-o", "UserKnownHostsFile=" + work.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "PasswordAuthentication=no",
-        user + "@127.0.0.1"));
+    cmd.addAll(List.of("-F", "/dev/null", "-b", file.toString(), "-P", String.valueOf(server.server().sftpPort())));
+    cmd.addAll(common(keyFile));
+    cmd.add(user + "@127.0.0.1");
     return new ProcessBuilder(cmd).directory(work.toFile());
+  }
+
+  /** The options sftp and ssh are given alike: the identity, the pinned host key, no prompts. */
+  private List<String> common(String keyFile) {
+    return List.of("-i", work.resolve(keyFile).toString(),
+        "-o", "UserKnownHostsFile=" + work.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
+        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "PasswordAuthentication=no");
   }
 
   private static Run finish(Process p, InputStream printed) throws IOException, InterruptedException {
