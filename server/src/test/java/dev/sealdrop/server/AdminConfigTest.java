@@ -59,4 +59,31 @@ class AdminConfigTest {
     assertThat(c.admin().auditOrigin()).isEqualTo("deal-42.example/audit");
     assertThat(c.admin().checkpointEveryRecords()).isEqualTo(50);
   }
+  @Test
+  void auditCheckpointSettingsTheLogWouldRefuseAreRefusedAsConfigurationNamingTheKey() throws Exception {
+    String certs = TestPki.dir().toString();
+    for (String bad : List.of("audit-checkpoint-interval=-PT1S", "audit-checkpoint-interval=PT0.005S",
+        "audit-checkpoint-every=0", "audit-checkpoint-every=1000001")) {
+      Path file = Files.writeString(dir.resolve("bad.properties"), bad + "\n");
+      String key = bad.substring(0, bad.indexOf('='));
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs, "--config", file.toString())))
+          .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(key + " must be");
+    }
+    // what the configuration accepts at its bounds, the audit log accepts too
+    for (String good : List.of("audit-checkpoint-interval=PT0S\naudit-checkpoint-every=1000000",
+        "audit-checkpoint-interval=PT0.01S\naudit-checkpoint-every=1")) {
+      Path file = Files.writeString(dir.resolve("good.properties"), good + "\n");
+      ServerConfig.Admin a = ServerMain.parse(List.of("--dev", "--certs", certs, "--config", file.toString())).admin();
+      assertThat(dev.sealdrop.audit.AuditLogConfig.defaults(dir.resolve("a.jsonl"), "o")
+          .withCheckpointEvery(a.checkpointEveryRecords(), a.checkpointInterval())).isNotNull();
+    }
+  }
+  @Test
+  void aKeyGivenTwiceIsRefusedNotReadAsTheLastOne() throws Exception {
+    Path file = Files.writeString(dir.resolve("twice.properties"), "grant-max-downloads=ten\nretention=P7D\n"
+        + "grant-max-downloads=3\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString()))).isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("sets grant-max-downloads more than once; keep one line for each key");
+  }
 }

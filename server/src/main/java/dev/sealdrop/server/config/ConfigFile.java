@@ -48,7 +48,7 @@ public final class ConfigFile {
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the operator names the configuration file")
   public static Properties read(Path file) throws IOException {
-    Properties p = new Properties();
+    OnceEach p = new OnceEach();
     if (Files.isDirectory(file)) {
       throw new IOException("configuration file " + file + " is a folder; --config names a properties file"
           + " (key=value lines)");
@@ -62,7 +62,27 @@ public final class ConfigFile {
     } catch (IOException e) {
       throw new IOException("cannot read configuration file " + file + ": " + e.getMessage(), e);
     }
+    if (!p.repeated.isEmpty()) {
+      // which one was meant is for the operator to say: a typo in the first must not vanish behind the second
+      throw new IOException("configuration file " + file + " sets " + String.join(", ", p.repeated) + " more than"
+          + " once; keep one line for each key");
+    }
     return p;
+  }
+
+  /** Properties that note each key given more than once (Properties itself keeps the last silently). */
+  @SuppressFBWarnings(value = "SE_BAD_FIELD", justification = "never serialized: read once at startup")
+  private static final class OnceEach extends Properties {
+    private static final long serialVersionUID = 1L;
+    private final java.util.Set<String> repeated = new java.util.TreeSet<>();
+
+    @Override
+    public synchronized Object put(Object key, Object value) {
+      if (containsKey(key)) {
+        repeated.add(String.valueOf(key));
+      }
+      return super.put(key, value);
+    }
   }
 
   /**
@@ -122,8 +142,8 @@ public final class ConfigFile {
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
         port(settings, "admin-port", a.port()), auditOrigin(settings, a.auditOrigin()),
-        intWithin(settings, "audit-checkpoint-every", 1, Integer.MAX_VALUE, a.checkpointEveryRecords()),
-        duration(settings, "audit-checkpoint-interval", a.checkpointInterval()),
+        intWithin(settings, "audit-checkpoint-every", 1, 1_000_000, a.checkpointEveryRecords()),
+        zeroOrAtLeast(settings, "audit-checkpoint-interval", Duration.ofMillis(10), a.checkpointInterval()),
         positive(settings, "retention", a.retention()),
         positive(settings, "retention-sweep-interval", a.retentionSweepInterval())));
     c = c.withSftp(sftp(c.sftp(), settings));
@@ -204,6 +224,16 @@ public final class ConfigFile {
     Duration d = duration(s, key, fallback);
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(key + " must be a positive duration such as PT30S, not '" + s.get(key) + "'");
+    }
+    return d;
+  }
+
+  /** A duration of zero (off) or at least {@code min}. */
+  private static Duration zeroOrAtLeast(Map<String, String> s, String key, Duration min, Duration fallback) {
+    Duration d = duration(s, key, fallback);
+    if (d.isNegative() || (!d.isZero() && d.compareTo(min) < 0)) {
+      throw new IllegalArgumentException(key + " must be PT0S (off) or a duration of at least " + min + " such as"
+          + " PT10S, not '" + s.get(key) + "'");
     }
     return d;
   }
