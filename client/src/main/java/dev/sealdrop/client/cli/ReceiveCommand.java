@@ -17,11 +17,14 @@ import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.client.net.StateFile;
 import dev.sealdrop.client.net.TransferLock;
 import dev.sealdrop.client.trust.KeyTrust;
+import dev.sealdrop.envelope.BadSignatureException;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.EnvelopeException;
 import dev.sealdrop.envelope.FileMetadata;
+import dev.sealdrop.envelope.MalformedEnvelopeException;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
+import dev.sealdrop.envelope.TamperedPayloadException;
 import dev.sealdrop.envelope.UntrustedSenderException;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
@@ -185,6 +188,8 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
+      } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException e) {
+        throw doesNotVerify(session, claim, e, stateFile, spool);
       }
       Claim done = claim;
       StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
@@ -221,6 +226,23 @@ final class ReceiveCommand extends SealdropSubcommand {
     Files.deleteIfExists(stateFile);
     return new IntegrityFailure("UNTRUSTED_SENDER", what, "nothing was written; " + release(session, claim.id(),
         claim.expiresAtMillis()) + ": ask " + owner + " to send the file again, sealed with their current keys", e);
+  }
+
+  /**
+   * The file the server sent does not verify (altered, cut, or not signed by its sender): what the
+   * server holds is damaged or was tampered with after it was sealed, so no re-run of this receive
+   * can do better. Nothing is kept to resume, the claim is given up where the server still allows it
+   * (one it served in full counts when it lapses, and the hint says so), and the hint sends the
+   * recipient to the sender for a new file rather than to another try.
+   */
+  private static IntegrityFailure doesNotVerify(Session session, Claim claim, Exception e, Path stateFile, Path spool)
+      throws IOException {
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    SealdropFailure told = EnvelopeFailures.translate(e);
+    return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; the file the server holds"
+        + " does not verify, so fetching it again cannot help: tell " + claim.owner() + ", who must send it again ("
+        + release(session, claim.id(), claim.expiresAtMillis()) + ")", e);
   }
 
   /** Confirms (the download counts now), forgets the transfer, prints the result. */

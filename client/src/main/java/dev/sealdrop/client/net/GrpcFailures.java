@@ -259,7 +259,7 @@ public final class GrpcFailures {
     String hint;
     switch (reason) {
       case "GRANT_CONSUMED":
-        message = "this grant can no longer be revoked: its downloads are used up (the recipient has the file)";
+        message = "this grant can no longer be revoked: its downloads are used up (every byte of the file was served to the recipient)";
         hint = "nothing is left to revoke; " + lister + " shows its state";
         break;
       case "GRANT_EXPIRED":

@@ -175,11 +175,21 @@ class WalkThroughTest extends DevServerPerClass {
     Files.write(blob, b);
 
     Path out = emptyDir("tamper-bob");
+    List<Path> claimsBefore = list(Files.createDirectories(bob.home().resolve("state/downloads")));
     CliRun r = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
     assertThat(r.jsonError()).containsEntry("kind", "integrity");
     assertThat(r.jsonError().get("reason")).isIn("TAMPERED", "BAD_SIGNATURE", "MALFORMED");
-    assertThat(r.err()).contains("nothing was written");
+    assertThat(r.err()).contains("nothing was written")
+        .contains("the file the server holds does not verify, so fetching it again cannot help: tell alice")
+        .doesNotContain("fetch the file again");
     assertThat(list(out)).as("no file, no temporary file at the destination").isEmpty();
+    assertThat(list(bob.home().resolve("state/downloads"))).as("nothing kept for a re-run that could only fail again")
+        .containsExactlyInAnyOrderElementsOf(claimsBefore);
+    // the server served every byte: the sender is told just that, not that the recipient has the file
+    String grantId = (String) ((Map<?, ?>) sent.json().get("grant")).get("grant_id");
+    CliRun revoke = alice.run("grants", "revoke", grantId).assertExit(4);
+    assertThat(revoke.err()).contains("every byte of the file was served to the recipient")
+        .doesNotContain("the recipient has the file");
   }
 
   @Test
