@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -78,9 +79,32 @@ public final class Sealdrop {
     for (CommandLine c = parent; c.getParent() != null; c = c.getParent()) {
       path.add(0, c.getCommandName());
     }
+    Optional<String> secret = secretKind(name);
+    if (secret.isPresent()) {
+      // neither repeated nor kept as the cause (whose message, shown by --verbose, holds it)
+      return new UsageFailure("UNKNOWN_COMMAND", "unknown command: the word given is " + secret.get() + ", not a"
+          + " command (it is not repeated here)", "a grant token goes after `sealdrop receive` (sealdrop receive"
+          + " TOKEN -o FOLDER); see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`");
+    }
     path.add(name);
     return new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + String.join(" ", path) + "'",
         "see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`", cause);
+  }
+
+  /**
+   * What kind of secret WORD is, if it has the shape of one: a grant token ({@code sdg_…}) or a claim
+   * id ({@code sdc_…}). A message never repeats such a word (it would land in terminals, logs and CI
+   * output), it names its kind instead.
+   */
+  static Optional<String> secretKind(String word) {
+    String w = word.strip().toLowerCase(java.util.Locale.ROOT);
+    if (w.startsWith("sdg_")) {
+      return Optional.of("a grant token");
+    }
+    if (w.startsWith("sdc_")) {
+      return Optional.of("a claim id");
+    }
+    return Optional.empty();
   }
 
   /**
@@ -165,6 +189,12 @@ public final class Sealdrop {
     List<String> takes = spec.positionalParameters().stream().filter(p -> !p.hidden())
         .map(p -> (p.arity().max() == 1 ? "one " : "") + p.paramLabel()).toList();
     String hint = "see `" + name + " --help`";
+    Optional<String> secret = secretKind(extra);
+    if (secret.isPresent()) {
+      // neither repeated nor kept as the cause (whose message, shown by --verbose, holds it)
+      return new UsageFailure("USAGE", "unexpected argument: " + secret.get() + " (not repeated here); `" + name
+          + "` takes " + (takes.isEmpty() ? "no arguments" : String.join(" and ", takes)), hint);
+    }
     List<String> given = List.of(args);
     int at = given.indexOf(extra);
     if (at >= 2) {

@@ -101,11 +101,29 @@ class HelpAndUsageTest {
         .containsEntry("message", "unexpected argument 'dave': `sealdrop seal` takes one FILE")
         .containsEntry("hint", "options take one value each: repeat the option for more (e.g. --to bob --to dave);"
             + " see `sealdrop seal --help`");
-    CliRun receive = Cli.raw(Map.of(), "receive", "sdg_a", "sdg_b").assertExit(2);
-    assertThat(receive.err()).contains("sealdrop: error: unexpected argument 'sdg_b': `sealdrop receive` takes one TOKEN")
+    CliRun receive = Cli.raw(Map.of(), "receive", "tok-a", "tok-b").assertExit(2);
+    assertThat(receive.err()).contains("sealdrop: error: unexpected argument 'tok-b': `sealdrop receive` takes one TOKEN")
         .contains("sealdrop: hint: see `sealdrop receive --help`").doesNotContain("index");
     CliRun inbox = Cli.raw(Map.of(), "inbox", "bob").assertExit(2);
     assertThat(inbox.err()).contains("sealdrop: error: unexpected argument 'bob': `sealdrop inbox` takes no arguments");
+  }
+
+  @Test
+  void aTokenOrClaimIdWhereNoArgumentOrCommandBelongsIsNamedByItsKindNeverRepeated() {
+    String token = "sdg_" + "Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c";
+    String claim = "sdc_" + "A".repeat(43);
+    for (List<String> args : List.of(List.of("receive", token, token), List.of("inbox", token),
+        List.of(token), List.of("admin", claim), List.of("--verbose", "receive", token, claim))) {
+      CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new)).assertExit(2);
+      assertThat(r.err() + r.out()).as(String.join(" ", args)).doesNotContain(token.substring(4, 20))
+          .doesNotContain(claim.substring(4, 20)).containsAnyOf("a grant token", "a claim id");
+    }
+    assertThat(Cli.raw(Map.of(), "--json", token).assertExit(2).jsonError()).containsEntry("reason", "UNKNOWN_COMMAND")
+        .containsEntry("hint", "a grant token goes after `sealdrop receive` (sealdrop receive TOKEN -o FOLDER); see"
+            + " `sealdrop --help`");
+    assertThat(Cli.raw(Map.of(), "--json", "inbox", token).assertExit(2).jsonError())
+        .containsEntry("message", "unexpected argument: a grant token (not repeated here); `sealdrop inbox` takes no"
+            + " arguments");
   }
 
   @Test
