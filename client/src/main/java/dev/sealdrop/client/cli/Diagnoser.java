@@ -14,6 +14,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -64,6 +65,9 @@ public final class Diagnoser {
     throw new IllegalStateException("unhandled failure type " + f.getClass().getName());
   }
 
+  /** The operating system's words for EPERM. */
+  private static final String NOT_PERMITTED = "Operation not permitted";
+
   private static SealdropFailure translate(Throwable e) {
     if (e instanceof SealdropFailure f) {
       return f;
@@ -88,15 +92,19 @@ public final class Diagnoser {
       return folder != null ? folder : new UsageFailure("FILE_EXISTS", "refusing to overwrite " + x.getFile(),
           "choose another output path, move the existing file away, or add --force to replace it");
     }
-    if (e instanceof AccessDeniedException a) {
+    if (e instanceof AccessDeniedException || e instanceof FileSystemException f && NOT_PERMITTED.equals(f.getReason())) {
+      // EACCES, or EPERM (an immutable or append-only file or folder, a root-owned sticky folder, a security module)
+      FileSystemException a = (FileSystemException) e;
+      String why = e instanceof AccessDeniedException ? "permission denied" : "operation not permitted";
       String folder = temporaryFileFolder(a.getFile());
       if (folder != null) {
         // a file the user never named: the output is written beside its target, then renamed
-        return new UsageFailure("ACCESS_DENIED", "cannot write into " + folder + ": permission denied",
-            "check the folder's permissions, or choose another output folder or file");
+        return new UsageFailure("ACCESS_DENIED", "cannot write into " + folder + ": " + why,
+            "check the folder's permissions and attributes (`ls -ld`, `lsattr -d`), or choose another output folder"
+                + " or file");
       }
-      return new UsageFailure("ACCESS_DENIED", "cannot access " + a.getFile() + ": permission denied",
-          "check the file's permissions");
+      return new UsageFailure("ACCESS_DENIED", "cannot access " + a.getFile() + ": " + why,
+          "check the file's permissions and attributes (`ls -l`, `lsattr`)");
     }
     if (e instanceof IOException io) {
       return localDisk(io);

@@ -26,4 +26,14 @@ class AccessDeniedDiagnosisTest {
     assertThat(d.reason()).isEqualTo("ACCESS_DENIED");
     assertThat(d.message()).isEqualTo("cannot access /srv/deals/customers.csv: permission denied");
   }
+  @Test
+  void anOperationNotPermittedIsAnAccessRefusalNotABug() {
+    // EPERM, e.g. an immutable folder (chattr +i): the JDK's FileSystemException with the system's reason
+    Diagnosis d = Diagnoser.diagnose(new java.nio.file.FileSystemException(
+        "/srv/deals/.audit.jsonl.9358182598770569571.part", null, "Operation not permitted"));
+    assertThat(d.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(d.reason()).isEqualTo("ACCESS_DENIED");
+    assertThat(d.message()).isEqualTo("cannot write into /srv/deals: operation not permitted");
+    assertThat(d.hint()).hasValueSatisfying(h -> assertThat(h).contains("lsattr").doesNotContain("bug"));
+  }
 }
