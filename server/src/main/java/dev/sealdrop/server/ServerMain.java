@@ -125,9 +125,8 @@ public final class ServerMain {
       }
       // a busy port, an unreachable --admin-host: the operator's to fix, so a sentence, not a stack trace
       System.err.println("sealdrop-server: error: cannot start: " + describe(e));
-      if (e.getCause() instanceof BindException) {
-        System.err.println("sealdrop-server: hint: another process listens there; choose another port"
-            + " (--port, --admin-port, --sftp-port; 0 picks a free one)");
+      if (e.getCause() instanceof BindException b) {
+        System.err.println("sealdrop-server: hint: " + bindHint(b));
       }
       System.exit(1);
       return;
@@ -140,6 +139,21 @@ public final class ServerMain {
       stdout.println("sftp listening on " + server.host() + ":" + server.sftpPort());
     }
     Thread.currentThread().join();
+  }
+
+  /** What to do about a listener that could not bind, by the operating system's reason. */
+  static String bindHint(BindException e) {
+    String why = String.valueOf(e.getMessage());
+    if (why.contains("Cannot assign requested address")) {
+      // EADDRNOTAVAIL: no interface of this machine has that address
+      return "that address is not on this machine; choose one of its addresses (`ip -br addr` lists them), or"
+          + " 127.0.0.1 (--host, --admin-host, sftp-host)";
+    }
+    if (why.contains("Permission denied")) {
+      return "ports below 1024 need privileges; choose a port of 1024 or more (--port, --admin-port, --sftp-port)";
+    }
+    return "another process listens there; choose another port (--port, --admin-port, --sftp-port; 0 picks a free"
+        + " one)";
   }
 
   /**

@@ -236,9 +236,16 @@ class ServerMainTest {
           dir.resolve("d-port").toString(), "--port", port);
       assertThat(r.exit()).as(r.text()).isEqualTo(1);
       assertThat(r.text()).contains("sealdrop-server: error: cannot start: ").contains(port)
-          .contains("Address already in use").contains("sealdrop-server: hint: ")
+          .contains("Address already in use").contains("sealdrop-server: hint: another process listens there")
           .doesNotContain("Exception in thread").doesNotContain("\tat ");
     }
+    // an address no interface of this machine has (TEST-NET-1): told so, not "another process listens there"
+    Result elsewhere = runMain("not-here", "--dev", "--certs", TestPki.dir().toString(), "--data",
+        dir.resolve("d-host").toString(), "--host", "192.0.2.1", "--port", "0", "--admin-port", "0");
+    assertThat(elsewhere.exit()).as(elsewhere.text()).isEqualTo(1);
+    assertThat(elsewhere.text()).contains("sealdrop-server: error: cannot start: ")
+        .contains("sealdrop-server: hint: that address is not on this machine")
+        .doesNotContain("another process listens there").doesNotContain("\tat ");
     Path broken = Files.createDirectories(dir.resolve("broken-pki"));
     Files.copy(TestPki.get().caCertFile(), broken.resolve("ca.crt")); // ca.key missing
     Result r = runMain("broken-pki", "--dev", "--certs", broken.toString(), "--data", dir.resolve("d-pki").toString());
