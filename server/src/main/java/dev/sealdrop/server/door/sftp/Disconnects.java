@@ -24,6 +24,8 @@ final class Disconnects implements SessionDisconnectHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Disconnects.class);
   /** The door's text for a login refused by the session limit. */
   private static final AttributeKey<String> TOO_MANY = new AttributeKey<>();
+  /** The door's text for a connection MINA cut at its count of authentication requests. */
+  private static final AttributeKey<String> TOO_MANY_REQUESTS = new AttributeKey<>();
 
   @Override
   public boolean handleTimeoutDisconnectReason(Session session, TimeoutIndicator timeout) throws IOException {
@@ -63,11 +65,29 @@ final class Disconnects implements SessionDisconnectHandler {
   }
 
   /**
+   * MINA's count of authentication requests, the backstop behind {@link AuthAttempts}: reached only by
+   * a client that asks about keys it never signs (the door's count of failed attempts decides first
+   * otherwise). MINA disconnects it ("Too many authentication failures: 13"); {@link #told} puts the
+   * door's words in that disconnect.
+   */
+  @Override
+  public boolean handleAuthCountDisconnectReason(Session session, Service service, String serviceName, String method,
+      String user, int currentAuthCount, int maxAuthCount) {
+    session.setAttribute(TOO_MANY_REQUESTS, AuthAttempts.tooManyRequests(Math.max(1, maxAuthCount / 2)));
+    return false;
+  }
+
+  /**
    * The text of a disconnect {@code session} sends: the door's for the session limit's refusal (see
-   * {@link #handleSessionsCountDisconnectReason}), otherwise {@code message} unchanged.
+   * {@link #handleSessionsCountDisconnectReason}) and for MINA's count of authentication requests (see
+   * {@link #handleAuthCountDisconnectReason}), otherwise {@code message} unchanged.
    */
   static String told(Session session, int reason, String message) {
-    String why = reason == SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS ? session.getAttribute(TOO_MANY) : null;
+    String why = switch (reason) {
+      case SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS -> session.getAttribute(TOO_MANY);
+      case SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE -> session.getAttribute(TOO_MANY_REQUESTS);
+      default -> null;
+    };
     return why == null ? message : why;
   }
 

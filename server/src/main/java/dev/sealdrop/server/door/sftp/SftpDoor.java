@@ -35,7 +35,6 @@ import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.session.ServerSessionImpl;
-import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 import org.apache.sshd.server.session.SessionFactory;
 import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
@@ -181,8 +180,10 @@ public final class SftpDoor implements AutoCloseable {
     sshd.setCommandFactory(null);
     sshd.setAgentFactory(null);
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-    // session channels only, at most 2 per connection, refused in the door's words (ChannelGate)
-    sshd.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, new ChannelGate()));
+    // the SSH services: authentication, where sftp-max-auth-attempts counts failed attempts as OpenSSH's
+    // MaxAuthTries does (AuthAttempts); then session channels only, at most 2 per connection, a refused one
+    // told why (ChannelGate)
+    sshd.setServiceFactories(List.of(new AuthAttempts(settings.maxAuthAttempts()), new ChannelGate()));
     VirtualAccessor accessor = new VirtualAccessor();
     SftpSubsystemFactory sftp = grace.subsystems();
     sftp.setFileSystemAccessor(accessor);
@@ -192,7 +193,8 @@ public final class SftpDoor implements AutoCloseable {
     sshd.setFileSystemFactory(new TreeFactory(uploads, grants, audit, sessions,
         new UploadBudget(UploadBudget.SERVER_WIDE)));
     // limits
-    CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, settings.maxAuthAttempts());
+    // a backstop: MINA counts every request, a key's probe and its signature apart (AuthAttempts decides first)
+    CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, AuthAttempts.requestsFor(settings.maxAuthAttempts()));
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.authTimeout());
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.idleTimeout());
     sshd.setSessionDisconnectHandler(new Disconnects()); // says why an idle or late session is closed

@@ -18,10 +18,18 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.security.PublicKey;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.AbstractUserAuth;
+import org.apache.sshd.client.auth.AbstractUserAuthFactory;
+import org.apache.sshd.client.auth.UserAuth;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
@@ -126,6 +134,81 @@ class SftpLimitsTest {
       for (SftpClient.CloseableHandle h : handles) {
         h.close();
       }
+    }
+  }
+
+  /** 3 attempts: 2 wrong keys, then the registered one, which logs in (a key's probe and signature are one attempt). */
+  @Test
+  void theLastAttemptMayBeTheRegisteredKey() throws Exception {
+    ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort()).verify(SftpTestSupport.TIMEOUT)
+        .getSession();
+    try (s) {
+      s.addPublicKeyIdentity(SftpTestSupport.ed25519());
+      s.addPublicKeyIdentity(SftpTestSupport.ed25519());
+      s.addPublicKeyIdentity(bobKey);
+      s.auth().verify(SftpTestSupport.TIMEOUT);
+      assertThat(s.isAuthenticated()).isTrue();
+    }
+  }
+
+  /**
+   * A client that asks about a key again and again and never signs fails no attempt, but is cut all
+   * the same, told why: MINA's count of requests stays behind the door's count of failed attempts.
+   */
+  @Test
+  void aClientThatOnlyAsksAboutKeysIsCutToo() throws Exception {
+    AtomicInteger probes = new AtomicInteger();
+    SshClient probing = SftpTestSupport.client(server);
+    probing.setUserAuthFactories(List.of(new AbstractUserAuthFactory(UserAuthPublicKeyFactory.NAME) {
+      @Override
+      public UserAuth createUserAuth(ClientSession session) {
+        return new ProbesOnly(bobKey.getPublic(), probes);
+      }
+    }));
+    try (ClientSession s = probing.connect("bob", "127.0.0.1", server.server().sftpPort())
+        .verify(SftpTestSupport.TIMEOUT).getSession()) {
+      CompletableFuture<String> said = disconnectMessage(s);
+      s.auth();
+      assertThat(said.get(15, TimeUnit.SECONDS)).isEqualTo(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE
+          + " too many authentication requests on this connection, more than 3 attempts"
+          + " (sftp-max-auth-attempts) take: a key asked about and never signed counts too; connect again offering"
+          + " the registered key among the first 3 (e.g. -i KEY -o IdentitiesOnly=yes)");
+      // after "none", 2 requests per attempt: the 7th probe is cut
+      assertThat(probes.get()).isEqualTo(7);
+      assertThat(s.isAuthenticated()).isFalse();
+    } finally {
+      probing.stop();
+    }
+  }
+
+  /** Asks whether the server would accept {@code key} (RFC 4252 §7, no signature), again at each SSH_MSG_USERAUTH_PK_OK. */
+  private static final class ProbesOnly extends AbstractUserAuth {
+    private final PublicKey key;
+    private final AtomicInteger probes;
+
+    ProbesOnly(PublicKey key, AtomicInteger probes) {
+      super(UserAuthPublicKeyFactory.NAME);
+      this.key = key;
+      this.probes = probes;
+    }
+
+    @Override
+    protected boolean sendAuthDataRequest(ClientSession session, String service) throws Exception {
+      Buffer probe = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_REQUEST);
+      probe.putString(session.getUsername());
+      probe.putString(service);
+      probe.putString(UserAuthPublicKeyFactory.NAME);
+      probe.putBoolean(false);
+      probe.putString(KeyUtils.getKeyType(key));
+      probe.putPublicKey(key);
+      session.writePacket(probe);
+      probes.incrementAndGet();
+      return true;
+    }
+
+    @Override
+    protected boolean processAuthDataRequest(ClientSession session, String service, Buffer buffer) throws Exception {
+      return sendAuthDataRequest(session, service);
     }
   }
 
