@@ -102,6 +102,19 @@ public final class IdentityService {
       LOG.warn("bootstrapped admin identity '{}' from configuration", name);
     } else if (!taken.get().equals(name)) {
       LOG.warn("admin identity '{}' not bootstrapped: {}", name, takenMessage(name, taken.get()));
+    } else {
+      // the name exists: kept as it is, which leaves the operator without the admin they asked for unless it is one
+      Optional<Identity> existing = repository.find(name);
+      if (existing.isEmpty() || repository.isIdentityRevoked(name)) {
+        LOG.warn("admin identity '{}' not bootstrapped: that identity was revoked, and revoked names cannot be"
+            + " reused; bootstrap another name (bootstrap-admin)", name);
+      } else if (existing.get().role() != Role.ADMIN) {
+        LOG.warn("admin identity '{}' not bootstrapped: it already exists as {} (an existing identity's role is"
+            + " kept); bootstrap another name, or have an existing admin manage it", name, existing.get().role().key());
+      } else if (!existing.get().enabled()) {
+        LOG.warn("admin identity '{}' not bootstrapped: it already exists as an admin but is disabled; an existing"
+            + " admin can enable it (admin identities enable)", name);
+      }
     }
   }
 
