@@ -80,7 +80,8 @@ public final class ServerMain {
         "on HOST:PORT\") on stdout; logs go to stderr. Run it with java -Djdk.serialFilter='!*' -jar ...",
         "Exit codes: 0 after --help, 2 for a bad option or configuration value, 1 if it cannot start (a port in use,",
         "an unusable development PKI), " + DATA_IN_USE + " if another sealdrop server already runs on its data"
-            + " folder.") + "\n";
+            + " folder; once running, it stops on SIGTERM or Ctrl-C with the signal's status (143, 130), after a"
+            + " graceful shutdown or, on a second signal during it, at once (the log says which).") + "\n";
   }
 
   public static void main(String[] args) throws Exception {
@@ -99,7 +100,8 @@ public final class ServerMain {
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("sealdrop-server: error: " + e.getMessage());
       System.err.println(SYNOPSIS);
-      System.err.println("sealdrop-server --help lists the options; docs/admin.md lists every configuration key");
+      System.err.println("`java -jar sealdrop-server.jar --help` lists the options; docs/admin.md lists every configuration"
+          + " key");
       System.exit(2);
       return;
     } catch (IllegalStateException | UncheckedIOException e) {
