@@ -136,7 +136,7 @@ public final class KeyStore {
       }
     } catch (WrongPassphraseException e) {
       throw new KeyStoreFailure("WRONG_PASSPHRASE", "wrong passphrase for " + profile.privateKeyFile(),
-          "nothing was changed or redeemed; try again with the right passphrase "
+          "nothing was changed, sent or redeemed; try again with the right passphrase "
               + "(from --passphrase-file, $" + Passphrases.VARIABLE + " or the prompt)", e);
     } catch (NoSuchFileException e) {
       throw new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir(), "run `sealdrop init`", e);

@@ -152,7 +152,7 @@ class WalkThroughTest extends DevServerPerClass {
     CliRun wrong = bob.withPassphrase("this is not bob's passphrase", "--json", "receive", token, "-o",
         out.toString()).assertExit(7);
     assertThat(wrong.jsonError()).containsEntry("reason", "WRONG_PASSPHRASE");
-    assertThat(wrong.err()).startsWith("sealdrop: error: wrong passphrase").contains("nothing was changed or redeemed");
+    assertThat(wrong.err()).startsWith("sealdrop: error: wrong passphrase").contains("nothing was changed, sent or redeemed");
     assertThat(Files.readAllBytes(keyFile)).isEqualTo(keysBefore);
     assertThat(list(out)).isEmpty();
     assertThat(list(bob.home().resolve("state/downloads"))).as("no claim was made")
