@@ -88,9 +88,14 @@ final class ReceiveCommand extends SealdropSubcommand {
     String t = token.strip();
     if (!GRANT_TOKEN.matcher(t).matches()) {
       // before the passphrase is asked for or the server is contacted (docs/cli.md, "Identifiers")
-      throw new UsageFailure("BAD_TOKEN", "that is not a grant token: a token is `sdg_` followed by 43 letters, digits,"
-          + " '-' or '_'", "paste the token whole, exactly as the sender gave it (`sealdrop inbox` lists your grants, "
-          + "not their tokens)");
+      String lower = t.toLowerCase(java.util.Locale.ROOT);
+      String what = lower.startsWith("g_") ? "that is a grant id, not its token"
+          : lower.startsWith("sdc_") ? "that is a claim id, not a grant token (a receive resumes its own claim)"
+          : lower.startsWith("f_") ? "that is a file id, not a grant token"
+          : "that is not a grant token";
+      throw new UsageFailure("BAD_TOKEN", what + ": a token is `sdg_` followed by 43 letters, digits, '-' or '_'",
+          "paste the token whole, exactly as the sender gave it (`sealdrop inbox` lists your grants, not their"
+              + " tokens; only the sender's `send` or `grant` printed it)");
     }
     if (Files.exists(directory) && !Files.isDirectory(directory)) {
       throw new UsageFailure("NOT_A_FOLDER", directory + " is a file, not a folder; receive writes the file under its"

@@ -447,6 +447,11 @@ class HelpAndUsageTest {
       assertThat(r.jsonError()).as(bad).containsEntry("reason", "BAD_TOKEN");
       assertThat((String) r.jsonError().get("message")).as(bad).contains("`sdg_` followed by 43");
     }
+    // what the word is, where it has the shape of another sealdrop identifier
+    assertThat((String) Cli.raw(Map.of(), "--json", "receive", "g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67").assertExit(2)
+        .jsonError().get("message")).startsWith("that is a grant id, not its token: ");
+    assertThat((String) Cli.raw(Map.of(), "--json", "receive", "sdc_" + "A".repeat(43)).assertExit(2)
+        .jsonError().get("message")).startsWith("that is a claim id, not a grant token").doesNotContain("AAAA");
     // surrounding blanks, as a paste may bring, are not part of it: this one gets past the check (to NO_PROFILE)
     assertThat(Cli.raw(Map.of(), "--json", "receive", " sdg_" + "A".repeat(43) + "\n").assertExit(2).jsonError())
         .containsEntry("reason", "NO_PROFILE");
