@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code sftp} runs over one connection with OpenSSH's ControlMaster lost them all). And a refused
  * forwarding channel was answered "Generic error while opening channel: 0". Here the open is decided
  * before MINA's code runs; MINA's setting stays as a backstop that this check keeps out of reach.
+ * The same service notes the messages that count as a session's activity, for the idle timeout.
  */
 final class ChannelGate extends ServerConnectionServiceFactory {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelGate.class);
@@ -49,10 +50,22 @@ final class ChannelGate extends ServerConnectionServiceFactory {
     return service;
   }
 
-  /** MINA's server connection service, which first decides whether a channel may open. */
+  /**
+   * MINA's server connection service, which first decides whether a channel may open, and notes what
+   * counts as the session's activity ({@link Activity}).
+   */
   private static final class Connection extends ServerConnectionService {
     Connection(AbstractServerSession session) throws IOException {
-      super(session);
+      super(session); // MINA creates it once the session has logged in
+      Activity.start(session);
+    }
+
+    @Override
+    public void process(int cmd, Buffer buffer) throws Exception {
+      if (Activity.counts(cmd, buffer)) {
+        Activity.touch(getSession());
+      }
+      super.process(cmd, buffer);
     }
 
     @Override
@@ -76,6 +89,7 @@ final class ChannelGate extends ServerConnectionServiceFactory {
         sendChannelOpenFailure(buffer, sender, SshConstants.SSH_OPEN_RESOURCE_SHORTAGE, TOO_MANY_CHANNELS, "");
         return;
       }
+      Activity.touch(getSession());
       super.channelOpen(buffer);
     }
   }

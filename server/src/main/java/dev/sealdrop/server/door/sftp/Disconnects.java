@@ -30,8 +30,7 @@ final class Disconnects implements SessionDisconnectHandler {
   @Override
   public boolean handleTimeoutDisconnectReason(Session session, TimeoutIndicator timeout) throws IOException {
     String why = switch (timeout.getStatus()) {
-      case IdleTimeout -> "idle session closed: no activity for " + shown(timeout.getThresholdValue())
-          + " (sftp-idle-timeout); connect again";
+      case IdleTimeout -> idle(timeout.getThresholdValue()); // not reached: the door's own check closes idle sessions
       case AuthTimeout -> "not logged in within " + shown(timeout.getThresholdValue()) + " (sftp-auth-timeout)";
       default -> null;
     };
@@ -108,6 +107,21 @@ final class Disconnects implements SessionDisconnectHandler {
     }
   }
 
+  /** What a session idle for {@code timeout} is told ({@link Activity}: keepalives are no activity). */
+  static String idle(Duration timeout) {
+    return "idle session closed: no activity for " + shown(timeout) + " (sftp-idle-timeout); connect again";
+  }
+
+  /**
+   * Closes a logged-in session that did nothing that counts for {@code timeout} ({@link Activity}), told
+   * why, as MINA's own idle timeout was (which keepalives kept from ever firing).
+   */
+  static void closeIdle(Session session, Duration timeout) {
+    String why = idle(timeout);
+    LOG.info("closing SFTP session {}: {}", session, why);
+    closeSaying(session, why);
+  }
+
   /** What every open session is told when the server shuts down gracefully. */
   static final String SHUTTING_DOWN = "the server is shutting down; connect again once it is back (an upload"
       + " not yet closed was not kept: put it again; a get cut short can be run again)";
@@ -126,6 +140,11 @@ final class Disconnects implements SessionDisconnectHandler {
 
   /** Tells a session {@code why} the server closes it as it shuts down ({@link #SHUTTING_DOWN}...), and closes it. */
   static void tellShuttingDown(Session session, String why) {
+    closeSaying(session, why);
+  }
+
+  /** Sends {@code session} a DISCONNECT that says {@code why} (closed within DISCONNECT_TIMEOUT), or closes it at once. */
+  private static void closeSaying(Session session, String why) {
     try {
       session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, why);
     } catch (IOException | RuntimeException e) {

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -90,11 +91,15 @@ public final class SftpDoor implements AutoCloseable {
   private final ScheduledExecutorService sweeper;
   private final ShutdownGrace grace;
   private final Shutdown shutdown;
+  /** {@code sftp-idle-timeout}: the door's sweeper closes a session idle that long ({@link Activity}). */
+  private final Duration idleTimeout;
   /** Where it listens (kept: the listener closes at the start of a shutdown). */
   private final InetSocketAddress address;
 
-  private SftpDoor(Listener sshd, ScheduledExecutorService sweeper, ShutdownGrace grace, Shutdown shutdown) {
+  private SftpDoor(Listener sshd, ScheduledExecutorService sweeper, ShutdownGrace grace, Shutdown shutdown,
+      Duration idleTimeout) {
     this.sshd = sshd;
+    this.idleTimeout = idleTimeout;
     this.sweeper = sweeper;
     this.grace = grace;
     this.shutdown = shutdown;
@@ -196,11 +201,13 @@ public final class SftpDoor implements AutoCloseable {
     // a backstop: MINA counts every request, a key's probe and its signature apart (AuthAttempts decides first)
     CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, AuthAttempts.requestsFor(settings.maxAuthAttempts()));
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, settings.authTimeout());
-    CoreModuleProperties.IDLE_TIMEOUT.set(sshd, settings.idleTimeout());
+    // off: MINA restarts its idle timer on every packet, keepalives included; the door's sweeper closes a
+    // session idle for sftp-idle-timeout, counting only what Activity counts
+    CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
     sshd.setSessionDisconnectHandler(new Disconnects()); // says why an idle or late session is closed
     // a session the door closes is told why (Disconnects.closeTelling), and is closed within 1 s even if
     // its client reads nothing, so that the message cannot delay the close
-    CoreModuleProperties.DISCONNECT_TIMEOUT.set(sshd, java.time.Duration.ofSeconds(1));
+    CoreModuleProperties.DISCONNECT_TIMEOUT.set(sshd, Duration.ofSeconds(1));
     CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(sshd, settings.maxSessionsPerIdentity());
     // a backstop only: ChannelGate refuses a channel past its limit first (MINA's check lets one more
     // through, and the one after that closes the whole session)
@@ -216,9 +223,9 @@ public final class SftpDoor implements AutoCloseable {
     CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_SIZE.set(sshd, PENDING_WRITE_SIZE);
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
     sshd.start();
-    SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown);
+    SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown, settings.idleTimeout());
     long every = settings.recheckInterval().toMillis();
-    sweeper.scheduleWithFixedDelay(door::recheckSessions, every, every, TimeUnit.MILLISECONDS);
+    sweeper.scheduleWithFixedDelay(door::sweep, every, every, TimeUnit.MILLISECONDS);
     LOG.info("SFTP host key {} {} ({})", KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey.getPublic()),
         config.dataDir().resolve(HostKey.FILE_NAME));
     LOG.info("sftp listening on {}:{}", door.host(), door.port());
@@ -231,6 +238,31 @@ public final class SftpDoor implements AutoCloseable {
 
   public String host() {
     return address.getAddress().getHostAddress();
+  }
+
+  /** The sweeper's round: sessions idle too long, then the core's re-check of every login. */
+  void sweep() {
+    try {
+      closeIdleSessions();
+      recheckSessions();
+    } catch (RuntimeException e) {
+      // caught: the executor would never run a task again once it threw
+      LOG.warn("sweeping the SFTP sessions failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Closes, told why, every logged-in session that did nothing that counts ({@link Activity}: not
+   * keepalives) for {@code sftp-idle-timeout}. A transfer in progress is activity, so it is never cut.
+   */
+  void closeIdleSessions() {
+    long now = System.nanoTime();
+    for (Session s : sshd.getActiveSessions()) {
+      if (s.isOpen() && Activity.idle(s, idleTimeout, now)) {
+        s.removeAttribute(Activity.KEY); // closed once
+        Disconnects.closeIdle(s, idleTimeout);
+      }
+    }
   }
 
   /**

@@ -187,9 +187,15 @@ final class ShutdownGrace implements SessionListener {
 
     @Override
     protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
+      Session session = getServerSession();
       lastReply = null;
-      super.doProcess(buffer, length, type, id);
-      finished(getServerSession(), lastReply);
+      Activity.answering(session); // a session is not idle while one of its requests is answered (a long commit)
+      try {
+        super.doProcess(buffer, length, type, id);
+      } finally {
+        Activity.answered(session);
+      }
+      finished(session, lastReply);
     }
 
     /**
