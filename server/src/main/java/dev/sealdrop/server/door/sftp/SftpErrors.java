@@ -1,6 +1,7 @@
 package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.GrantUnavailableException;
+import dev.sealdrop.server.core.InvalidRequestException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.SealdropException;
@@ -32,6 +33,20 @@ final class SftpErrors implements SftpErrorStatusDataHandler {
     LOG.error("SFTP door: internal error (ref {})", ref, e);
     return new SftpException(SftpConstants.SSH_FX_FAILURE, "server: internal error (ref " + ref
         + "); retry, or report the ref to an admin");
+  }
+
+  /**
+   * A redeem's refusal ({@code GrantService.redeem}), translated as {@link #toIo} does, except that a
+   * token not even of a token's shape (mistyped, truncated) answers SSH_FX_NO_SUCH_FILE with the core's
+   * message, as a well-formed token that names no grant does: to the client both are a /redeem/ name
+   * that is not there (OpenSSH prints "No such file or directory" instead of a bare "Failure"). The
+   * audit keeps the core's result ({@code invalid-request}).
+   */
+  static IOException redeemRefused(RuntimeException e) {
+    if (e instanceof InvalidRequestException s) {
+      return new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, s.getMessage() + " [" + s.reason().name() + "]");
+    }
+    return toIo(e);
   }
 
   private static int status(SealdropException e) {

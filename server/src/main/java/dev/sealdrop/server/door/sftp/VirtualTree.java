@@ -170,7 +170,12 @@ final class VirtualTree {
       return channel;
     }
     if (s.size() == 2 && s.get(0).equals(REDEEM)) {
-      Redemption redemption = core(() -> grants.redeem(caller, s.get(1)));
+      Redemption redemption;
+      try {
+        redemption = grants.redeem(caller, s.get(1));
+      } catch (RuntimeException e) {
+        throw SftpErrors.redeemRefused(e); // a malformed token is a name that is not there, as an unknown one
+      }
       DownloadSession download;
       try {
         download = grants.openDownload(caller, redemption.claimSecret(), 0);

@@ -161,6 +161,25 @@ class OpenSshInteropTest extends OneServerPerClass {
     assertThat(impostor.output()).contains("Permission denied (publickey)");
   }
 
+  /**
+   * A mistyped or truncated token is a /redeem/ name that is not there, as a well-formed one that names
+   * no grant: OpenSSH prints "No such file or directory" for both (a malformed one was a bare "Failure").
+   * The audit still tells them apart (grant.redeem invalid-request / not-found).
+   */
+  @Test
+  void aMalformedTokenIsNoSuchFileAsAnUnknownOneIs() throws Exception {
+    Run malformed = sftp("bob", "get /redeem/sdg_bogus bogus.sealed");
+    assertThat(malformed.exit()).isNotZero();
+    assertThat(malformed.output()).contains("\"/redeem/sdg_bogus\": No such file or directory")
+        .doesNotContain(": Failure");
+    Run unknown = sftp("bob", "get /redeem/sdg_" + "A".repeat(43) + " unknown.sealed");
+    assertThat(unknown.exit()).isNotZero();
+    assertThat(unknown.output()).contains("No such file or directory").doesNotContain(": Failure");
+    assertThat(server.server().audit().tail(1000).stream().filter(e -> e.action().equals("grant.redeem"))
+        .filter(e -> e.actor().equals("bob")).map(e -> e.result()).toList())
+        .contains("invalid-request", "not-found");
+  }
+
   private static List<String> files() {
     return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
         .map(f -> f.getFileId()).toList();

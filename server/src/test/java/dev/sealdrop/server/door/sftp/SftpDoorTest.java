@@ -524,7 +524,9 @@ class SftpDoorTest extends OneServerPerClass {
             .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
             .hasMessageContaining("GRANT_CONSUMED");
         assertThat(names(bob, "/inbox")).doesNotContain(fileId + "." + grant.getGrant().getGrantId());
+        // mistyped: not there, as an unknown token (the core's words say what is wrong with it)
         assertThatThrownBy(() -> get(bob, "/redeem/sdg_not-a-token"))
+            .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE))
             .hasMessageContaining("token is malformed; it must be a sealdrop grant token");
       }
     }
