@@ -23,6 +23,9 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.BufferUtils;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.server.Handle;
+import org.apache.sshd.sftp.server.SftpEventListener;
 import org.apache.sshd.sftp.server.SftpSubsystem;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import org.slf4j.Logger;
@@ -212,11 +215,29 @@ final class ShutdownGrace implements SessionListener {
       return super.resolveFileAttributes(file, flags, useLinkOption, options);
     }
 
-    /** The channel ended (the client closed it, or the session is closing): its handles are closed now. */
+    /**
+     * The channel ended (the client closed it, or the session is closing): its handles are closed now,
+     * here rather than by MINA, whose log line for a close that fails (an upload cut by an admin's act,
+     * say) names the handle's path: for /outbox/ the client's own file name, which sealdrop does not keep
+     * (SECURITY.md §0 rule 5). The door's line gives the core's reason only.
+     */
     @Override
     protected void closeAllHandles() {
-      super.closeAllHandles();
-      finished(getServerSession(), null);
+      ServerSession session = getServerSession();
+      SftpEventListener listener = getSftpEventListenerProxy();
+      for (Handle handle : handles.values()) {
+        try {
+          listener.exiting(session, handle);
+          handle.close();
+        } catch (IOException | RuntimeException e) {
+          LOG.info("SFTP session {}: a handle closed as its channel ended: {}", session, e.getMessage());
+        } finally {
+          handle.clearAttributes();
+        }
+      }
+      handles.clear();
+      super.closeAllHandles(); // nothing left for MINA to close
+      finished(session, null);
     }
   }
 }
