@@ -5,7 +5,11 @@
  * (public-key authentication only, the SFTP subsystem only, a modern algorithm list with no mode
  * that Terrapin breaks, limits); {@link dev.sealdrop.server.door.sftp.KeyAuthenticator} asks
  * {@code core.sshkey} who a key belongs to, and {@link dev.sealdrop.server.door.sftp.ProvenKeyRefusal}
- * tells the holder of a refused key why, once its signature verified; a per-session virtual file system
+ * tells the holder of a refused key why, once its signature verified;
+ * {@link dev.sealdrop.server.door.sftp.AuthAttempts} counts failed authentication attempts as OpenSSH
+ * does; {@link dev.sealdrop.server.door.sftp.ChannelGate} lets a connection open session channels only,
+ * two at most, and notes what counts as its {@link dev.sealdrop.server.door.sftp.Activity} for the idle
+ * timeout (keepalives do not); a per-session virtual file system
  * ({@link dev.sealdrop.server.door.sftp.VirtualTree}) maps {@code /outbox}, {@code /inbox} and
  * {@code /redeem} onto {@code core.upload} and {@code core.grant}.
  *
