@@ -3,6 +3,7 @@ package dev.sealdrop.audit;
 import dev.sealdrop.audit.internal.JsonLines;
 import dev.sealdrop.audit.internal.KeyFiles;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,10 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -31,7 +35,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       records pending, and at {@link #close()}, it signs a checkpoint with the {@link AuditKey}.
  *   <li>On open, an existing file is verified with the writer's own key before the chain resumes;
  *       an incomplete last line (a crash mid-write, never acknowledged) is cut off and that is
- *       itself recorded ({@value #TORN_TAIL_ACTION}).
+ *       itself recorded ({@value #TORN_TAIL_ACTION}). Records a previous writer left unsigned (it
+ *       stopped without closing) are signed, after a record that names them
+ *       ({@value #UNSIGNED_TAIL_ACTION}); with a {@link Lifecycle}, a tail that writer could never have
+ *       left is refused instead.
  *   <li>After any write error, or an fsync that does not return normally, the writer refuses all
  *       further appends (fail closed): the caller must treat the audited operation as failed.
  *       Restarting recovers.
@@ -42,9 +49,46 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class AuditLogWriter implements Closeable {
   /** Action of the record appended when a torn last line was discarded on open. */
   public static final String TORN_TAIL_ACTION = "audit.torn-tail-discarded";
+  /**
+   * Action of the record appended on open before the checkpoint that signs what a previous writer left
+   * unsigned: details {@code first} and {@code last} (sequence numbers) and {@code records} (how many).
+   * Those records were signed after the fact, by a writer that did not write them.
+   */
+  public static final String UNSIGNED_TAIL_ACTION = "audit.unsigned-tail-signed";
+
+  /**
+   * The actions with which the log's user (a server) records its start and its stop. Given to
+   * {@link #open(AuditLogConfig, AuditKey, Lifecycle)}, they let the writer refuse, on open, an unsigned
+   * tail that no crash of such a user can leave (docs/audit-log.md, "Resuming a log"), and the writer
+   * refuses to append after a stop record (the user's log ends there until its next start).
+   * The user must record its start as the first record of its run and sign it at once
+   * ({@link #checkpoint()}), and record its stop last, before {@link #close()}.
+   */
+  public record Lifecycle(String startAction, String stopAction) {
+    public Lifecycle {
+      Objects.requireNonNull(startAction, "startAction");
+      Objects.requireNonNull(stopAction, "stopAction");
+      if (startAction.equals(stopAction)) {
+        throw new IllegalArgumentException("lifecycle: the start and stop actions must differ");
+      }
+    }
+  }
+
+  /**
+   * Records {@code first..last} that the previous writer left unsigned and that this writer signed on
+   * open, after an {@value #UNSIGNED_TAIL_ACTION} record naming them.
+   */
+  public record AdoptedTail(long first, long last) {
+    /** How many records. */
+    public long records() {
+      return last - first + 1;
+    }
+  }
 
   private final AuditLogConfig config;
   private final AuditKey key;
+  private final Lifecycle lifecycle; // null: none
+  private final AdoptedTail adoptedTail; // null: none
   // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
   // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
   private final RandomAccessFile file;
@@ -68,6 +112,8 @@ public final class AuditLogWriter implements Closeable {
   private long pending;
   private long lastCheckpointNanos = System.nanoTime();
   private boolean closed;
+  /** The stop record of this run (lifecycle only), after which nothing is appended; 0 before it. */
+  private long stoppedAt;
 
   private volatile long writtenPos;
   private volatile Written lastWritten;
@@ -82,11 +128,14 @@ public final class AuditLogWriter implements Closeable {
   /** A checkpoint and the file position just after its line. */
   private record Written(SignedCheckpoint checkpoint, long end) {}
 
-  private AuditLogWriter(AuditLogConfig config, AuditKey key, RandomAccessFile file, FileLock fileLock,
-      ChainHash head, long size, SignedCheckpoint lastCheckpoint, Fsync fsync) throws IOException {
+  private AuditLogWriter(AuditLogConfig config, AuditKey key, Lifecycle lifecycle, RandomAccessFile file,
+      FileLock fileLock, ChainHash head, long size, SignedCheckpoint lastCheckpoint, AdoptedTail adoptedTail,
+      Fsync fsync) throws IOException {
     this.config = config;
     this.fsync = fsync;
     this.key = key;
+    this.lifecycle = lifecycle;
+    this.adoptedTail = adoptedTail;
     this.file = file;
     this.channel = file.getChannel();
     this.fileLock = fileLock;
@@ -107,18 +156,40 @@ public final class AuditLogWriter implements Closeable {
         t.setDaemon(true);
         return t;
       });
+    }
+  }
+
+  /** Starts the periodic checkpoints, once the recovery at open is done (it must sign first, see open). */
+  private void startCheckpointTimer() {
+    if (timer != null) {
       long ms = config.checkpointInterval().toMillis();
       timer.scheduleWithFixedDelay(this::checkpointIfDue, ms, ms, TimeUnit.MILLISECONDS);
     }
   }
 
-  /** Creates the log, or verifies and resumes an existing one. */
+  /** Creates the log, or verifies and resumes an existing one; no {@link Lifecycle} rule applies. */
   public static AuditLogWriter open(AuditLogConfig config, AuditKey key) throws IOException {
-    return open(config, key, java.io.FileDescriptor::sync);
+    return open(config, key, null, java.io.FileDescriptor::sync);
+  }
+
+  /**
+   * Creates the log, or verifies and resumes an existing one, whose user records its start and stop
+   * with these actions. On top of what {@link #open(AuditLogConfig, AuditKey)} refuses, it refuses
+   * ({@link AuditLogCorruptException}, the file left as it was) an unsigned tail after a signed stop
+   * record, unless it is one start record, and records after a stop record in an unsigned tail.
+   */
+  public static AuditLogWriter open(AuditLogConfig config, AuditKey key, Lifecycle lifecycle) throws IOException {
+    return open(config, key, Objects.requireNonNull(lifecycle, "lifecycle"), java.io.FileDescriptor::sync);
   }
 
   /** {@link #open(AuditLogConfig, AuditKey)} with the fsync given (tests). */
   static AuditLogWriter open(AuditLogConfig config, AuditKey key, Fsync fsync) throws IOException {
+    return open(config, key, null, fsync);
+  }
+
+  /** The lifecycle is null for none. */
+  static AuditLogWriter open(AuditLogConfig config, AuditKey key, Lifecycle lifecycle, Fsync fsync)
+      throws IOException {
     Path file = config.file().toAbsolutePath();
     Files.createDirectories(file.getParent());
     boolean created = !Files.exists(file);
@@ -129,7 +200,7 @@ public final class AuditLogWriter implements Closeable {
     FileChannel ch = raf.getChannel();
     try {
       FileLock fl = lockOrFail(ch, file);
-      Recovery r = LogRecovery.recover(ch, file, config, key);
+      Recovery r = LogRecovery.recover(ch, file, config, key, lifecycle);
       // What the previous process wrote may not have reached the disk (it may have stopped between
       // a write and its fsync), yet the writer starts from "the whole file is durable" and reports
       // its last checkpoint as durable: make that true first.
@@ -137,14 +208,35 @@ public final class AuditLogWriter implements Closeable {
       if (created) {
         KeyFiles.fsyncDirectory(file.getParent());
       }
-      AuditLogWriter w = new AuditLogWriter(config, key, raf, fl, r.head(), r.size(), r.lastCheckpoint(), fsync);
+      long signed = r.lastCheckpoint() == null ? 0 : r.lastCheckpoint().checkpoint().size();
+      AdoptedTail adopted = r.size() > signed ? new AdoptedTail(signed + 1, r.size()) : null;
+      AuditLogWriter w = new AuditLogWriter(config, key, lifecycle, raf, fl, r.head(), r.size(), r.lastCheckpoint(),
+          adopted, fsync);
+      String name = config.file().getFileName().toString();
+      List<AuditEvent> recovery = new ArrayList<>(2);
       if (r.tornBytes() > 0) {
-        w.append(AuditEvent.of("server", TORN_TAIL_ACTION, config.file().getFileName().toString(), "ok", "",
+        recovery.add(AuditEvent.of("server", TORN_TAIL_ACTION, name, "ok", "",
             Map.of("bytes", Long.toString(r.tornBytes()))));
       }
-      if (w.pendingRecords() > 0) {
-        w.checkpoint(); // sign what the previous run left unsigned (it stopped without closing)
+      if (adopted != null) {
+        // The previous run stopped without closing: this writer signs records it did not write, and says so
+        // in the log itself, so that a third party sees which records were signed after the fact.
+        recovery.add(AuditEvent.of("server", UNSIGNED_TAIL_ACTION, name, "ok", "", Map.of(
+            "first", Long.toString(adopted.first()), "last", Long.toString(adopted.last()),
+            "records", Long.toString(adopted.records()))));
       }
+      if (!recovery.isEmpty()) {
+        // before the timer starts: a periodic checkpoint must not sign the adopted tail before it is named
+        try {
+          w.appendSigned(recovery);
+        } catch (IOException | RuntimeException e) {
+          if (w.timer != null) {
+            w.timer.shutdownNow(); // nothing was scheduled yet: no thread to stop, but no executor left behind
+          }
+          throw e;
+        }
+      }
+      w.startCheckpointTimer();
       return w;
     } catch (IOException | RuntimeException e) {
       raf.close();
@@ -178,6 +270,50 @@ public final class AuditLogWriter implements Closeable {
     }
   }
 
+  /**
+   * The records the previous writer left unsigned and this one signed on open (after an
+   * {@value #UNSIGNED_TAIL_ACTION} record), if any: an auditor should check them against checkpoints
+   * held by the parties.
+   */
+  public Optional<AdoptedTail> adoptedTail() {
+    return Optional.ofNullable(adoptedTail);
+  }
+
+  /**
+   * Appends these records and a checkpoint of them with one write and one fsync: a process that is
+   * killed leaves all of them or none (or a torn line, cut off at the next open), never writer
+   * records of its own unsigned after a recovery.
+   */
+  private void appendSigned(List<AuditEvent> events) throws IOException {
+    long end;
+    lock.lock();
+    try {
+      ensureWritable();
+      ByteArrayOutputStream lines = new ByteArrayOutputStream();
+      ChainHash h = head;
+      long n = size;
+      for (AuditEvent event : events) {
+        AuditRecord record = new AuditRecord(n + 1, config.clock().millis(), event.actor(), event.action(),
+            event.object(), event.result(), event.peer(), event.details(), h);
+        h = record.hash();
+        lines.writeBytes(JsonLines.record(record, h));
+        n++;
+      }
+      SignedCheckpoint cp = SignedCheckpoint.sign(new Checkpoint(config.origin(), n, h), key);
+      lines.writeBytes(JsonLines.checkpoint(cp));
+      write(lines.toByteArray());
+      head = h;
+      size = n;
+      lastWritten = new Written(cp, writtenPos);
+      pending = 0;
+      lastCheckpointNanos = System.nanoTime();
+      end = writtenPos;
+    } finally {
+      lock.unlock();
+    }
+    syncTo(end);
+  }
+
   /** The state a resumed log continues from. */
   record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes) {}
 
@@ -205,6 +341,10 @@ public final class AuditLogWriter implements Closeable {
     lock.lock();
     try {
       ensureWritable();
+      if (stoppedAt > 0) {
+        throw new IOException("audit log " + config.file() + ": record " + stoppedAt + " (" + lifecycle.stopAction()
+            + ") ended this run's log; nothing may be appended after it (a restart resumes the log)");
+      }
       record = new AuditRecord(size + 1, config.clock().millis(), event.actor(), event.action(), event.object(),
           event.result(), event.peer(), event.details(), head);
       ChainHash hash = record.hash();
@@ -212,6 +352,9 @@ public final class AuditLogWriter implements Closeable {
       head = hash;
       size++;
       pending++;
+      if (lifecycle != null && record.action().equals(lifecycle.stopAction())) {
+        stoppedAt = record.sequence();
+      }
       if (pending >= config.checkpointEveryRecords()) {
         writeCheckpoint();
       }
@@ -321,15 +464,6 @@ public final class AuditLogWriter implements Closeable {
 
   public AuditPublicKey publicKey() {
     return key.publicKey();
-  }
-
-  private long pendingRecords() {
-    lock.lock();
-    try {
-      return pending;
-    } finally {
-      lock.unlock();
-    }
   }
 
   private void checkpointIfDue() {

@@ -66,18 +66,37 @@ public final class AuditVerifier {
 
   public VerificationResult verify(Path file) throws IOException {
     try (AuditLogReader reader = AuditLogReader.open(file)) {
-      return new Run(reader).run();
+      return new Run(reader, null).run();
     }
   }
 
   /** Verifies a stream; I/O errors are thrown, everything about the content is in the result. */
   public VerificationResult verify(InputStream in) throws IOException {
-    return new Run(new AuditLogReader(in)).run();
+    return new Run(new AuditLogReader(in), null).run();
+  }
+
+  /**
+   * {@link #verify(InputStream)}, telling {@code observer} of each record and in-file checkpoint once it
+   * has verified, in file order (nothing after the first break). Lets the writer look at the unsigned
+   * tail in the same single pass, with bounded memory ({@link LogRecovery}).
+   */
+  VerificationResult verify(InputStream in, Observer observer) throws IOException {
+    return new Run(new AuditLogReader(in), Objects.requireNonNull(observer, "observer")).run();
+  }
+
+  /** Sees what a pass verified, entry by entry. */
+  interface Observer {
+    /** A record that verified (hash, sequence number and link to its predecessor). */
+    void record(AuditRecord record);
+
+    /** An in-file checkpoint that verified: it covers every record seen so far. */
+    void checkpoint(Checkpoint checkpoint);
   }
 
   /** The state of one verification pass. */
   private final class Run {
     private final AuditLogReader reader;
+    private final Observer observer; // null: none
     private final List<Warning> warnings = new ArrayList<>();
     private final List<SignedCheckpoint> relevantHeld = new ArrayList<>();
     private KeySource keySource = givenKey != null ? KeySource.GIVEN : KeySource.EMBEDDED;
@@ -91,8 +110,9 @@ public final class AuditVerifier {
     private int heldIndex;
     private long lastHeldMatch;
 
-    Run(AuditLogReader reader) {
+    Run(AuditLogReader reader, Observer observer) {
       this.reader = reader;
+      this.observer = observer;
     }
 
     VerificationResult run() throws IOException {
@@ -193,6 +213,9 @@ public final class AuditVerifier {
       }
       head = line.hash();
       records = expected;
+      if (observer != null) {
+        observer.record(r);
+      }
       return null;
     }
 
@@ -234,6 +257,9 @@ public final class AuditVerifier {
       }
       lastCheckpoint = cp;
       checkpoints++;
+      if (observer != null) {
+        observer.checkpoint(c);
+      }
       return null;
     }
 

@@ -12,8 +12,13 @@ import java.nio.file.Path;
 final class LogRecovery {
   private LogRecovery() {}
 
-  static AuditLogWriter.Recovery recover(FileChannel ch, Path file, AuditLogConfig config, AuditKey key)
-      throws IOException {
+  /**
+   * Verifies the file with the writer's key (an unsigned tail allowed), checks the tail against the
+   * server's lifecycle rules if {@code lifecycle} is given ({@link TailRules}), and only then cuts an
+   * incomplete last line: a file refused for any reason is left exactly as it was found.
+   */
+  static AuditLogWriter.Recovery recover(FileChannel ch, Path file, AuditLogConfig config, AuditKey key,
+      AuditLogWriter.Lifecycle lifecycle) throws IOException {
     long length = ch.size();
     long keep = afterLastNewline(ch, length);
     long torn = length - keep;
@@ -36,9 +41,10 @@ final class LogRecovery {
     }
     // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
+    TailRules tail = new TailRules(lifecycle);
     // through ch, never a new descriptor: closing one would drop the writer's lock (RangeInputStream)
     try (InputStream in = new RangeInputStream((pos, b, off, len) -> ch.read(ByteBuffer.wrap(b, off, len), pos), keep)) {
-      r = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(in);
+      r = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(in, tail);
     }
     if (!r.valid()) {
       VerificationResult.Failure f = r.failure().orElseThrow();
@@ -55,6 +61,11 @@ final class LogRecovery {
           + "its header names a different key than " + key.publicKey().encoded() + "): configure the original key"
           + " or start a new log", null);
     }
+    String refusal = tail.refusal();
+    if (refusal != null) {
+      throw new AuditLogCorruptException("audit log " + file + ": " + refusal + ". Refusing to sign the unsigned"
+          + " tail or to append. Keep the file as evidence, move it aside and start a new log", null);
+    }
     if (torn > 0) {
       // An incomplete last line was being written when the process stopped. It was never fsynced
       // as a whole and so never acknowledged; the writer records that it was cut off.
@@ -62,6 +73,100 @@ final class LogRecovery {
       ch.force(true);
     }
     return new AuditLogWriter.Recovery(r.head(), r.records(), r.lastCheckpoint().orElse(null), torn);
+  }
+
+  /**
+   * What a server's writer can leave unsigned, checked in the verifying pass with bounded memory: it
+   * keeps only the latest start or stop record, the one the last checkpoint covers, and the first
+   * stop record and the size of the unsigned tail (docs/audit-log.md, "Resuming a log").
+   *
+   * <ul>
+   *   <li>R1: if the last start or stop record that a checkpoint covers is a stop (a clean
+   *       shutdown), the unsigned tail must be exactly one start record: the next server records its
+   *       start and signs it at once, so a crash can leave only that record unsigned.
+   *   <li>R2: a stop record in the unsigned tail must be its last record: a server appends nothing
+   *       after its stop (its writer refuses to), so only a crash while closing leaves it unsigned.
+   * </ul>
+   * Without a {@link AuditLogWriter.Lifecycle} no rule applies.
+   */
+  static final class TailRules implements AuditVerifier.Observer {
+    private final AuditLogWriter.Lifecycle lifecycle;
+    /** The latest start or stop record so far: its sequence number (0: none) and whether it is a stop. */
+    private long lifecycleSeq;
+    private boolean lifecycleIsStop;
+    /** The same, among the records the latest checkpoint covers. */
+    private long signedLifecycleSeq;
+    private boolean signedLifecycleIsStop;
+    /** The unsigned tail so far: its first and last record (0: empty), its first record's action, its first stop. */
+    private long first;
+    private long last;
+    private boolean firstIsStart;
+    private long firstStop;
+
+    TailRules(AuditLogWriter.Lifecycle lifecycle) {
+      this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void record(AuditRecord record) {
+      long seq = record.sequence();
+      boolean start = lifecycle != null && record.action().equals(lifecycle.startAction());
+      boolean stop = lifecycle != null && record.action().equals(lifecycle.stopAction());
+      if (first == 0) {
+        first = seq;
+        firstIsStart = start;
+      }
+      last = seq;
+      if (start || stop) {
+        lifecycleSeq = seq;
+        lifecycleIsStop = stop;
+      }
+      if (stop && firstStop == 0) {
+        firstStop = seq;
+      }
+    }
+
+    @Override
+    public void checkpoint(Checkpoint checkpoint) {
+      // it follows the last record seen (the verifier checked that): everything so far is signed
+      signedLifecycleSeq = lifecycleSeq;
+      signedLifecycleIsStop = lifecycleIsStop;
+      first = 0;
+      last = 0;
+      firstIsStart = false;
+      firstStop = 0;
+    }
+
+    /** Why the unsigned tail cannot be this server's, or null if a crash can have left it. */
+    String refusal() {
+      if (lifecycle == null || first == 0) {
+        return null;
+      }
+      if (signedLifecycleIsStop && !(first == last && firstIsStart)) {
+        return records(first, last) + " " + (first == last ? "follows" : "follow") + " the signed record "
+            + signedLifecycleSeq + " (" + lifecycle.stopAction() + ": a clean shutdown), and no checkpoint covers "
+            + (first == last ? "it" : "them") + ". After its stop a server appends nothing until the next one records "
+            + lifecycle.startAction() + " and signs it at once, so " + notOurs(first, last);
+      }
+      if (firstStop != 0 && firstStop < last) {
+        return records(firstStop + 1, last) + " " + (firstStop + 1 == last ? "follows" : "follow") + " the record "
+            + firstStop + " (" + lifecycle.stopAction() + "), and no checkpoint covers " + records(first, last)
+            + ". A server appends nothing after its stop, so " + notOurs(firstStop + 1, last);
+      }
+      return null;
+    }
+
+    /** "record 7" for one, "records 7..9" for more. */
+    private static String records(long from, long to) {
+      return from == to ? "record " + from : "records " + from + ".." + to;
+    }
+
+    private static String notOurs(long from, long to) {
+      String them = from == to ? "it" : "them";
+      return records(from, to) + (from == to ? " was" : " were") + " not written, or not left unsigned, by this"
+          + " server's audit writer (someone without the audit key appended or rewrote " + them + ", or removed"
+          + " checkpoints that signed " + them + ")";
+    }
   }
 
   private static boolean isPrefixOf(FileChannel ch, long length, byte[] header) throws IOException {

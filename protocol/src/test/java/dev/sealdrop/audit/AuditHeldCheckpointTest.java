@@ -117,15 +117,21 @@ class AuditHeldCheckpointTest {
     Path resigned = dir.resolve("resigned.jsonl");
     Files.copy(cut, resigned);
     try (AuditLogWriter w = AuditLogWriter.open(AuditFixtures.config(resigned, 10), key)) {
-      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(18L);
+      // the writer names what it signs after the fact (records 11..18) in record 19, then signs 19
+      assertThat(w.adoptedTail()).contains(new AuditLogWriter.AdoptedTail(11, 18));
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(19L);
     }
+    List<String> l = lines(resigned);
+    AuditRecord marker = ((AuditLogEntry.RecordLine) AuditFixtures.parse(l.get(recordLine(l, 19)))).record();
+    assertThat(marker.action()).isEqualTo(AuditLogWriter.UNSIGNED_TAIL_ACTION);
     VerificationResult plain = verifier().verify(resigned);
     assertThat(plain.valid()).isTrue();
-    assertThat(plain.lastCheckpoint()).map(c -> c.checkpoint().size()).contains(18L);
+    assertThat(plain.lastCheckpoint()).map(c -> c.checkpoint().size()).contains(19L);
 
+    // (the key holder could as well sign the cut end directly, with no such record: only the held checkpoint tells)
     VerificationResult held = verifier().holding(List.of(alicesCheckpoint)).verify(resigned);
     assertThat(held.failure()).map(VerificationResult.Failure::reason).contains(Reason.TRUNCATED);
-    assertThat(held.failure()).map(VerificationResult.Failure::sequence).contains(19L);
+    assertThat(held.failure()).map(VerificationResult.Failure::sequence).contains(20L);
   }
 
   @Test

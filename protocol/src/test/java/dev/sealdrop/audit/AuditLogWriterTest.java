@@ -187,9 +187,25 @@ class AuditLogWriterTest {
     assertThat(AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(file)
         .hasWarning(VerificationResult.Warning.Kind.UNSIGNED_TAIL)).isTrue();
     try (AuditLogWriter w = AuditLogWriter.open(config(file, 5), key)) {
-      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(8L);
+      // records 6..8 were never signed: record 9 says so, and the checkpoint for 9 signs them all
+      assertThat(w.adoptedTail()).contains(new AuditLogWriter.AdoptedTail(6, 8));
+      assertThat(w.latestCheckpoint()).map(c -> c.checkpoint().size()).contains(9L);
     }
     assertThat(verify(file).valid()).isTrue();
+    List<String> after = lines(file);
+    AuditRecord ninth = ((RecordLine) AuditFixtures.parse(after.get(AuditFixtures.recordLine(after, 9)))).record();
+    assertThat(ninth.action()).isEqualTo(AuditLogWriter.UNSIGNED_TAIL_ACTION);
+    assertThat(ninth.details()).isEqualTo(Map.of("first", "6", "last", "8", "records", "3"));
+  }
+
+  @Test
+  void aLogThatClosedNeedsNoSignatureOnRestartAndNamesNoAdoptedTail() throws IOException {
+    Path file = writeLog(dir, "audit.jsonl", key, 8, 5);
+    byte[] before = Files.readAllBytes(file);
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 5), key)) {
+      assertThat(w.adoptedTail()).isEmpty();
+      assertThat(Files.readAllBytes(file)).as("nothing appended on open").isEqualTo(before);
+    }
   }
 
   @Test
