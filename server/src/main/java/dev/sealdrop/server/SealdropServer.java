@@ -130,7 +130,9 @@ public final class SealdropServer implements AutoCloseable {
       ServerConfig.Admin adminConfig = config.admin();
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
           adminConfig.checkpointInterval(), config.clock());
-      audit.record(Audit.SERVER, "server.start", "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev())));
+      audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev())));
+      // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
+      audit.checkpoint();
       // core over stores
       JdbcAdminRepository adminRepository = new JdbcAdminRepository(db);
       Lockdown lockdown = new Lockdown(adminRepository);

@@ -29,6 +29,15 @@ import org.slf4j.LoggerFactory;
 
 /** The audit log in {@code DATA/audit/}: a signed, hash-chained JSON Lines file and its Ed25519 key. */
 public final class FileAudit implements Audit {
+  /** The record of the server's start: the first of each run, signed at once ({@link #checkpoint()}). */
+  public static final String START = "server.start";
+  /** The record of a graceful shutdown: the last of its run; the log takes no record after it. */
+  public static final String STOP = "server.stop";
+  /**
+   * What the server leaves in its log, so that a restart can refuse an unsigned tail no crash of it
+   * leaves (docs/audit-log.md, "Resuming a log"): after a signed stop, only the next start.
+   */
+  static final AuditLogWriter.Lifecycle LIFECYCLE = new AuditLogWriter.Lifecycle(START, STOP);
   private static final Logger LOG = LoggerFactory.getLogger(FileAudit.class);
   private final AuditLogWriter writer;
   private final Path file;
@@ -50,10 +59,20 @@ public final class FileAudit implements Audit {
     Path file = dir.resolve("audit.jsonl");
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)
         .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);
-    AuditLogWriter writer = AuditLogWriter.open(config, key);
+    AuditLogWriter writer = AuditLogWriter.open(config, key, LIFECYCLE);
     AuditKey.warmUpSigningInBackground(); // every transfer response may need a signature of its own
+    writer.adoptedTail().ifPresent(t -> LOG.warn("audit log {}: {}", file, adoptionWarning(t)));
     LOG.info("audit log {} ({} records), verifier key {}", file, writer.size(), writer.publicKey().encoded());
     return new FileAudit(writer, file);
+  }
+
+  /** What the server says when it signs records a previous run left unsigned (they are marked in the log too). */
+  static String adoptionWarning(AuditLogWriter.AdoptedTail t) {
+    boolean one = t.records() == 1;
+    return (one ? "record " + t.first() + " was" : "records " + t.first() + ".." + t.last() + " were")
+        + " not signed when written (the server stopped without closing the log); " + (one ? "it is" : "they are")
+        + " signed now, after the record " + AuditLogWriter.UNSIGNED_TAIL_ACTION + ": an auditor should check "
+        + (one ? "it" : "them") + " against checkpoints held by the parties";
   }
 
   /** The live log file (tests read it). */
@@ -94,6 +113,15 @@ public final class FileAudit implements Audit {
       throw new UncheckedIOException("server: the audit log cannot be written (" + e.getMessage()
           + "); the operation was refused; check the data folder's disk", e);
     }
+  }
+
+  /**
+   * Signs a checkpoint now if records are pending and returns once it is durable. The server calls it
+   * right after recording {@link #START}, so that after a clean stop the log's next record is signed at
+   * once: a restart then refuses any other unsigned record after a signed stop.
+   */
+  public void checkpoint() throws IOException {
+    writer.checkpoint();
   }
 
   @Override

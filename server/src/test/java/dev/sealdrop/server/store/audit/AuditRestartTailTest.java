@@ -1,0 +1,220 @@
+package dev.sealdrop.server.store.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.audit.AuditKey;
+import dev.sealdrop.audit.AuditLogCorruptException;
+import dev.sealdrop.audit.AuditLogEntry;
+import dev.sealdrop.audit.AuditLogReader;
+import dev.sealdrop.audit.AuditRecord;
+import dev.sealdrop.audit.AuditVerifier;
+import dev.sealdrop.audit.ChainHash;
+import dev.sealdrop.audit.VerificationResult;
+import dev.sealdrop.audit.internal.JsonLines;
+import dev.sealdrop.audit.internal.RecordEncoding;
+import dev.sealdrop.server.ServerMain;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.testing.TestPki;
+import dev.sealdrop.server.testing.TestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A restart must not sign audit records the server did not write (docs/audit-log.md, "Resuming a log").
+ * Someone who can write {@code audit.jsonl} but has no audit key appends a well-formed, correctly chained
+ * record after a clean stop: the next start is refused, exit 1, the file left as evidence. A tail a crash
+ * leaves is still signed on restart, and the log itself and the server's WARN say which records were
+ * signed after the fact.
+ */
+class AuditRestartTailTest {
+  @TempDir Path dir;
+
+  private static Path log(Path data) {
+    return data.resolve("audit").resolve("audit.jsonl");
+  }
+
+  private static List<AuditRecord> records(Path file) throws IOException {
+    List<AuditRecord> out = new ArrayList<>();
+    try (AuditLogReader r = AuditLogReader.open(file)) {
+      for (Optional<AuditLogEntry> e = r.next(); e.isPresent(); e = r.next()) {
+        if (e.get() instanceof AuditLogEntry.RecordLine line) {
+          out.add(line.record());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The sizes of the checkpoints in the file, in file order. */
+  private static List<Long> checkpoints(Path file) throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (AuditLogReader r = AuditLogReader.open(file)) {
+      for (Optional<AuditLogEntry> e = r.next(); e.isPresent(); e = r.next()) {
+        if (e.get() instanceof AuditLogEntry.CheckpointLine c) {
+          out.add(c.checkpoint().checkpoint().size());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A record chained after the file's last one as docs/audit-log.md specifies, by someone without the key. */
+  private static void appendForged(Path file, String actor, String action, String object) throws IOException {
+    List<AuditRecord> all = records(file);
+    AuditRecord last = all.get(all.size() - 1);
+    AuditRecord forged = new AuditRecord(last.sequence() + 1, last.timeMillis() + 1000, actor, action, object, "ok",
+        actor.equals(Audit.SERVER) ? "" : "127.0.0.1:50000", new TreeMap<>(Map.of()), last.hash());
+    ChainHash hash = RecordEncoding.chainHash(last.hash(), RecordEncoding.encode(forged));
+    Files.write(file, JsonLines.record(forged, hash), StandardOpenOption.APPEND);
+  }
+
+  private static VerificationResult verifyStrictly(Path data) throws IOException {
+    return AuditVerifier.withKey(AuditKey.load(data.resolve("audit").resolve("audit.key")).publicKey())
+        .verify(log(data));
+  }
+
+  @Test
+  void aRecordForgedAfterACleanStopStopsTheNextStartAndIsLeftAsEvidence() throws Exception {
+    Path data = dir.resolve("data");
+    TestServer server = new TestServer(data);
+    server.close(); // a clean stop: server.stop, signed at close
+    Path log = log(data);
+    List<AuditRecord> honest = records(log);
+    assertThat(honest.get(honest.size() - 1).action()).isEqualTo("server.stop");
+    long forged = honest.size() + 1;
+    appendForged(log, "bob", "grant.redeem", "grant:g_0123456789abcdef0123456789abcdef");
+    byte[] before = Files.readAllBytes(log);
+
+    Throwable refused = catchThrowable(server::start);
+    if (refused == null) {
+      server.close(); // (without the fix it starts and signs the forged record)
+    }
+    assertThat(refused).as("the restart must refuse the log").isNotNull()
+        .hasRootCauseInstanceOf(AuditLogCorruptException.class);
+    assertThat(refused.getCause().getMessage())
+        .contains("record " + forged + " follows the signed record " + (forged - 1) + " (server.stop")
+        .contains("not written, or not left unsigned, by this server's audit writer")
+        .contains("Keep the file as evidence, move it aside and start a new log");
+    assertThat(Files.readAllBytes(log)).as("left as it was found").isEqualTo(before);
+    assertThat(verifyStrictly(data).failure()).map(VerificationResult.Failure::reason)
+        .contains(VerificationResult.Reason.UNSIGNED_RECORDS);
+
+    // the command line: one sentence and exit 1, as for a log that does not verify
+    Path out = dir.resolve("main.out");
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+        System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev", "--certs",
+        TestPki.dir().toString(), "--data", data.toString(), "--port", "0", "--admin-port", "0")
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+    String text = Files.readString(out);
+    assertThat(ended).as(text).isTrue();
+    assertThat(p.exitValue()).as(text).isEqualTo(1);
+    assertThat(text).contains("sealdrop-server: error: cannot start: audit log ")
+        .contains("record " + forged + " follows the signed record " + (forged - 1))
+        .doesNotContain("\tat ").doesNotContain("Exception in thread");
+    assertThat(Files.readAllBytes(log)).isEqualTo(before);
+  }
+
+  @Test
+  void theServerSignsItsStartAtOnce() throws Exception {
+    Path data = dir.resolve("data");
+    try (TestServer server = new TestServer(data)) {
+      server.close();
+      server.start();
+      List<AuditRecord> all = records(log(data));
+      long start = all.stream().filter(r -> r.action().equals("server.start")).mapToLong(AuditRecord::sequence)
+          .max().orElseThrow();
+      assertThat(start).as("the second run's start").isGreaterThan(1);
+      assertThat(checkpoints(log(data))).as("signed right after it was written").contains(start);
+    }
+  }
+
+  @Test
+  void aStartACrashLeftUnsignedAfterACleanStopIsSignedAndNamed() throws Exception {
+    Path data = dir.resolve("data");
+    TestServer server = new TestServer(data);
+    server.close();
+    long start = records(log(data)).size() + 1;
+    // what a crash between the next run's server.start and its checkpoint leaves
+    appendForged(log(data), Audit.SERVER, "server.start", "");
+    server.start();
+    server.close();
+    List<AuditRecord> all = records(log(data));
+    AuditRecord marker = all.get((int) start); // the record after it
+    assertThat(marker.action()).isEqualTo("audit.unsigned-tail-signed");
+    assertThat(marker.details()).isEqualTo(Map.of("first", Long.toString(start), "last", Long.toString(start),
+        "records", "1"));
+    assertThat(all.get((int) start + 1).action()).as("then this run's own start").isEqualTo("server.start");
+    assertThat(verifyStrictly(data).valid()).isTrue();
+  }
+
+  @Test
+  void aCrashTailIsSignedOnRestartWithARecordAndAWarningThatNameIt() throws Exception {
+    Path data = dir.resolve("data");
+    Path file = log(data);
+    Path crashed = dir.resolve("crashed.jsonl");
+    FileAudit audit = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
+    try {
+      audit.record(Audit.SERVER, "server.start", "", "ok", "");
+      audit.checkpointCovering(audit.takeAppendedOnThisThread()); // 1 is signed
+      audit.record("alice", "upload.start", "upload:u1", "ok", "127.0.0.1:1");
+      audit.record("alice", "upload.commit", "file:f1", "ok", "127.0.0.1:1");
+      Files.copy(file, crashed); // records 2..3 acknowledged, unsigned: what kill -9 leaves
+    } finally {
+      audit.close();
+    }
+    Files.copy(crashed, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(FileAudit.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      FileAudit reopened = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
+      try {
+        List<Audit.Entry> tail = reopened.tail(1);
+        assertThat(tail).singleElement().satisfies(e -> {
+          assertThat(e.sequence()).isEqualTo(4);
+          assertThat(e.action()).isEqualTo("audit.unsigned-tail-signed");
+          assertThat(e.actor()).isEqualTo("server");
+          assertThat(e.details()).isEqualTo(Map.of("first", "2", "last", "3", "records", "2"));
+        });
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      logger.detachAppender(logs);
+      logs.stop();
+    }
+    List<String> warnings;
+    synchronized (logs.list) {
+      warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+          .toList();
+    }
+    assertThat(warnings).singleElement().asString().contains(file.toString())
+        .contains("records 2..3 were not signed when written (the server stopped without closing the log); they"
+            + " are signed now")
+        .contains("an auditor should check them against checkpoints held by the parties");
+    assertThat(verifyStrictly(data).valid()).isTrue();
+  }
+}
