@@ -86,25 +86,28 @@ class HeldCheckpointsEndToEndTest extends DevServerPerClass {
     try (AuditLogWriter w = AuditLogWriter.open(AuditLogConfig.defaults(live, origin),
         AuditKey.load(dataDir.resolve("audit/audit.key")));
         OutputStream o = Files.newOutputStream(forged)) {
-      assertThat(w.size()).isEqualTo(keep);
+      // the writer signs the records it finds unsigned only after a record that names them
+      assertThat(w.adoptedTail()).map(AuditLogWriter.AdoptedTail::last).contains(keep);
+      assertThat(w.size()).isEqualTo(keep + 1);
       SignedCheckpoint fresh = w.exportTo(o);
-      assertThat(fresh.checkpoint().size()).isEqualTo(keep);
+      assertThat(fresh.checkpoint().size()).isEqualTo(keep + 1);
     }
+    assertThat(firstSeq(forged, AuditLogWriter.UNSIGNED_TAIL_ACTION, "server")).isEqualTo(keep + 1);
 
     // a plain verify, even with the right key, cannot tell
     CliRun plain = alice.run("--json", "audit", "verify", forged.toString(), "--key", key.toString()).assertExit(0);
-    assertThat(plain.json()).containsEntry("records", keep);
+    assertThat(plain.json()).containsEntry("records", keep + 1);
 
     // alice's kept checkpoints can
     CliRun caught = alice.run("--json", "audit", "verify", forged.toString(), "--key", key.toString(),
         "--checkpoints", held.toString()).assertExit(5);
     @SuppressWarnings("unchecked")
     Map<String, Object> brk = (Map<String, Object>) caught.json().get("break");
-    assertThat(brk).containsEntry("seq", keep + 1).containsEntry("reason", "TRUNCATED");
+    assertThat(brk).containsEntry("seq", keep + 2).containsEntry("reason", "TRUNCATED");
     assertThat(caught.jsonError()).containsEntry("kind", "integrity").containsEntry("reason", "TRUNCATED");
     CliRun human = alice.run("audit", "verify", forged.toString(), "--key", key.toString(), "--checkpoints",
         held.toString()).assertExit(5);
-    assertThat(human.err()).contains("sealdrop: error: the audit log breaks at record " + (keep + 1));
+    assertThat(human.err()).contains("sealdrop: error: the audit log breaks at record " + (keep + 2));
     assertThat(human.err().toLowerCase(java.util.Locale.ROOT)).contains("truncated");
   }
 
