@@ -126,6 +126,7 @@ public final class SealdropServer implements AutoCloseable {
     ScheduledExecutorService callTimer = null;
     FileAudit audit = null;
     Server adminServer = null;
+    boolean failedStartRecorded = false;
     try {
       ServerConfig.Admin adminConfig = config.admin();
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
@@ -205,6 +206,8 @@ public final class SealdropServer implements AutoCloseable {
           server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions, shutdown,
               lockdown);
         } catch (IOException | RuntimeException e) {
+          recordFailedStart(audit, e);
+          failedStartRecorded = true;
           server.kill();
           throw e;
         }
@@ -218,6 +221,11 @@ public final class SealdropServer implements AutoCloseable {
         executor.shutdownNow();
       }
       if (audit != null) {
+        // the log said the server started: it also says that it stopped at once, and why, so that an auditor never
+        // reads a server.start as a server that served (a port in use, an address not on this machine)
+        if (!failedStartRecorded) {
+          recordFailedStart(audit, e);
+        }
         audit.close();
       }
       if (maintenance != null) {
@@ -228,6 +236,23 @@ public final class SealdropServer implements AutoCloseable {
       }
       db.close();
       throw e;
+    }
+  }
+
+  /** {@link FileAudit#STOP} with result {@code start-failed} and the cause; a failure to record it is logged only. */
+  private static void recordFailedStart(FileAudit audit, Exception e) {
+    StringBuilder words = new StringBuilder(e.getClass().getSimpleName());
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && words.indexOf(t.getMessage()) < 0) {
+        words.append(": ").append(t.getMessage()); // e.g. "Failed to bind to address ...: Address already in use"
+      }
+    }
+    String cause = words.toString();
+    try {
+      audit.record(Audit.SERVER, FileAudit.STOP, "", "start-failed", "",
+          java.util.Map.of("cause", cause.length() > 300 ? cause.substring(0, 300) : cause));
+    } catch (RuntimeException failed) {
+      LOG.warn("could not record the failed start in the audit log: {}", failed.toString());
     }
   }
 
@@ -393,7 +418,7 @@ public final class SealdropServer implements AutoCloseable {
     executor.shutdown();
     callTimer.shutdownNow(); // after the calls: an upload finished in the grace is answered (UploadCall)
     try {
-      audit.record(Audit.SERVER, "server.stop", "", "ok", "");
+      audit.record(Audit.SERVER, FileAudit.STOP, "", "ok", "");
     } catch (RuntimeException e) {
       LOG.error("the shutdown could not be audited: {}", e.toString());
     }

@@ -238,6 +238,11 @@ class ServerMainTest {
       assertThat(r.text()).contains("sealdrop-server: error: cannot start: ").contains(port)
           .contains("Address already in use").contains("sealdrop-server: hint: another process listens there")
           .doesNotContain("Exception in thread").doesNotContain("\tat ");
+      // the audit log does not leave a server.start that never served standing alone: its stop says why
+      List<String> records = Files.readAllLines(dir.resolve("d-port").resolve("audit").resolve("audit.jsonl"));
+      String last = records.stream().filter(l -> l.contains("\"type\":\"record\"")).reduce((a, b) -> b).orElseThrow();
+      assertThat(last).contains("\"action\":\"server.stop\"").contains("\"result\":\"start-failed\"")
+          .contains("Address already in use");
     }
     // an address no interface of this machine has (TEST-NET-1): told so, not "another process listens there"
     Result elsewhere = runMain("not-here", "--dev", "--certs", TestPki.dir().toString(), "--data",
