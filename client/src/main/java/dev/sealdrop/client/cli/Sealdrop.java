@@ -96,7 +96,7 @@ public final class Sealdrop {
    * id ({@code sdc_…}). A message never repeats such a word (it would land in terminals, logs and CI
    * output), it names its kind instead.
    */
-  static Optional<String> secretKind(String word) {
+  public static Optional<String> secretKind(String word) {
     String w = word.strip().toLowerCase(java.util.Locale.ROOT);
     if (w.startsWith("sdg_")) {
       return Optional.of("a grant token");

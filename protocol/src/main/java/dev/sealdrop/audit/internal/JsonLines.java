@@ -78,6 +78,15 @@ public final class JsonLines {
     });
   }
 
+  /** " (at character N)" for a parse error that knows its position; otherwise empty. */
+  private static String where(Exception e) {
+    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+        && j.getLocation().getColumnNr() > 0) {
+      return " (at character " + j.getLocation().getColumnNr() + ")";
+    }
+    return "";
+  }
+
   /** Parses one line (without its newline). */
   public static AuditLogEntry parse(String line) throws AuditFormatException {
     Map<String, Object> fields;
@@ -89,7 +98,9 @@ public final class JsonLines {
     } catch (AuditFormatException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new AuditFormatException("not valid JSON (" + firstLine(e.getMessage()) + ")", e);
+      // the parser's own message quotes the text it choked on, which may be anything (a pasted token, a passphrase
+      // file given by mistake): only where it broke is told
+      throw new AuditFormatException("not valid JSON" + where(e), e);
     }
     Object type = fields.get("type");
     if ("header".equals(type)) {
@@ -179,14 +190,6 @@ public final class JsonLines {
       throw new AuditFormatException("member \"" + name + "\" has a value of the wrong type");
     }
     return type.cast(v);
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "parse error";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   private interface Body {

@@ -169,11 +169,21 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     try {
       return AuditPublicKey.parse(text);
     } catch (IllegalArgumentException e) {
+      String hint = "give the path of the file that holds the key, or the key text NAME+KEYID+BASE64 as `sealdrop"
+          + " admin audit export` prints it";
+      if (asFile != null && Files.isRegularFile(asFile)) {
+        // what the file holds is not repeated: it may be anything (a token, a passphrase file given by mistake)
+        throw new UsageFailure("BAD_KEY", "--key " + asFile + ": the file holds no audit verifier key"
+            + " (NAME+KEYID+BASE64)", hint);
+      }
+      if (dev.sealdrop.client.cli.Sealdrop.secretKind(text).isPresent()) {
+        throw new UsageFailure("BAD_KEY", "--key is " + dev.sealdrop.client.cli.Sealdrop.secretKind(text).get()
+            + ", not an audit verifier key (it is not repeated here)", hint);
+      }
       if (asFile != null && !text.contains("+")) {
         // key text always has NAME+KEYID+BASE64: this was meant as a file, and it is not there
         throw new UsageFailure("BAD_KEY", "--key " + asFile + ": " + (Files.isDirectory(asFile) ? "is a folder"
-            : "no such file") + ", and not an audit verifier key (NAME+KEYID+BASE64) either",
-            "give the path of the file that holds the key, or the key text as `sealdrop admin audit export` prints it", e);
+            : "no such file") + ", and not an audit verifier key (NAME+KEYID+BASE64) either", hint, e);
       }
       throw new UsageFailure("BAD_KEY", "--key is not an audit verifier key: " + e.getMessage(),
           "expected NAME+KEYID+BASE64 as printed by `sealdrop admin audit export`, or a file holding it", e);

@@ -306,6 +306,25 @@ class AuditVerifyCommandTest {
         .object("error")).containsEntry("reason", "BAD_HELD_CHECKPOINT");
   }
 
+  @Test
+  void whatWasGivenByMistakeIsNotRepeatedAndAnExistingKeyFileIsNotCalledMissing() throws IOException {
+    Path log = export("mistakes.jsonl", 2);
+    String token = "sdg_" + "XwWgRyWtfkw5KsHJUGk_R7wdTY-yLtKmjW7DDu23tDc";
+    // a file that exists but holds no key: said so, without its content
+    Path garbage = Files.writeString(dir.resolve("garbage-key.txt"), token + "\n");
+    CliRun r = verify(log.toString(), "--key", garbage.toString(), "--json").assertExit(2);
+    assertThat(r.object("error")).containsEntry("reason", "BAD_KEY").satisfies(e -> assertThat((String) e.get("message"))
+        .contains("the file holds no audit verifier key").doesNotContain("no such file"));
+    assertThat(r.out() + r.err()).doesNotContain(token.substring(4, 24));
+    // a token given as the key: named by its kind
+    CliRun asKey = verify(log.toString(), "--key", token, "--json").assertExit(2);
+    assertThat(asKey.out() + asKey.err()).contains("a grant token").doesNotContain(token.substring(4, 24));
+    // a token file given as the log: malformed, and the parser's words (which quote the text) are not passed on
+    Path tokenFile = Files.writeString(dir.resolve("token.txt"), token + "\n");
+    CliRun asLog = verify(tokenFile.toString(), "--json").assertExit(5);
+    assertThat(asLog.out() + asLog.err()).contains("not valid JSON").doesNotContain(token.substring(4, 24));
+  }
+
   /** A sub-folder named like a note is named as a folder, not as a read failure to fix with permissions. */
   @Test
   void aFolderNamedLikeANoteIsNamedAsAFolder() throws IOException {
