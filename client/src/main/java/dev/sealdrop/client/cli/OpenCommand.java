@@ -81,9 +81,16 @@ final class OpenCommand extends SealdropSubcommand {
     }
     if (!intoDirectory && output.toAbsolutePath().getParent() != null
         && !Files.isDirectory(output.toAbsolutePath().getParent())) {
-      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output.toAbsolutePath().getParent() + " does not exist",
-          "create it first");
+      Path parent = output.toAbsolutePath().getParent();
+      if (Files.exists(parent)) {
+        throw new UsageFailure("NOT_A_FOLDER", parent + " is a file, not a folder", "choose -o FILE in a folder, or"
+            + " -o FOLDER to write the file there under its original name");
+      }
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
     }
+    // a folder this run cannot create a file in is refused before the passphrase is asked for, as by seal
+    Files.delete(OutputFile.createTempIn(intoDirectory ? output : output.toAbsolutePath().getParent(),
+        ".sealdrop-open-", "nothing was opened"));
     requireSealedFor(session.ownBundle().recipientKey().fingerprint());
     String me = session.config().identity();
     VerifyingKey myKey = session.ownBundle().verifyingKey();
