@@ -24,7 +24,7 @@ public final class OutputFile {
   public static void requireNotStandardOutput(String output) throws UsageFailure {
     if (output.equals("-")) {
       throw new UsageFailure("NOT_A_REGULAR_FILE", "-o - (standard output) is not an output here: sealdrop writes a"
-          + " file", "name the file to write, e.g. -o out.csv (-o ./- names a file called '-')");
+          + " file", "name the file to write with -o FILE (-o ./- names a file called '-')");
     }
   }
 

@@ -38,7 +38,9 @@ final class AuditExport {
   private final Path target;
   private final boolean force;
 
-  AuditExport(Path target, boolean force) {
+  /** Refuses {@code -o -} (standard output) as every command that writes a file does, before anything is asked. */
+  AuditExport(Path target, boolean force) throws UsageFailure {
+    OutputFile.requireNotStandardOutput(target.toString());
     this.target = target.toAbsolutePath().normalize();
     this.force = force;
   }

@@ -363,6 +363,10 @@ class AdminCommandsTest extends DevServerPerClass {
         .containsEntry("reason", "NO_SUCH_FOLDER").satisfies(e -> assertThat((String) e.get("message"))
             .contains(missing.getParent().toString()).doesNotContain(".part"));
     assertThat(root.toFile().list()).noneMatch(n -> n.endsWith(".part"));
+    // -o - is standard output, which no command writes a file to: refused as by seal, open and keys export
+    assertThat(as("carol", json("admin", "audit", "export", "-o", "-")).assertExit(2).object("error"))
+        .containsEntry("reason", "NOT_A_REGULAR_FILE");
+    assertThat(Path.of("-")).doesNotExist();
 
     CliRun tail = as("carol", json("admin", "audit", "tail", "-n", "3")).assertExit(0);
     assertThat(tail.list("entries")).hasSize(3).allSatisfy(e -> assertThat(e).containsKeys("seq", "time", "actor",
