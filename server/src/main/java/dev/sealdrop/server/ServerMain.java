@@ -58,7 +58,7 @@ public final class ServerMain {
         "",
         "Options (each of --data, --port, --host, --ca, --cert, --key, --bootstrap-admin, --sftp-port, --admin-port and",
         "--admin-host overrides the configuration key of the same name):",
-        "  --dev                   development setup: the dev PKI (generated if missing), its users, free ports, SFTP on",
+        "  --dev                   development setup: the dev PKI (generated if missing), its users, free ports, the SFTP door",
         "  --config FILE           read configuration keys from FILE (properties: key=value); options win over it",
         "  --data DIR              data folder (default ./data)",
         "  --host HOST             transfer listener address (default 127.0.0.1)",
