@@ -275,7 +275,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
     public void writeJson(JsonGenerator g) throws IOException {
       g.writeStartObject();
       g.writeBooleanField("ok", true);
-      g.writeStringField("status", "renewed");
+      g.writeStringField("status", alreadyUsed ? "already-current" : "renewed");
       g.writeStringField("identity", bundle.identity());
       g.writeStringField("fingerprint", bundle.fingerprint());
       g.writeStringField("published_fingerprint", publishedFingerprint);

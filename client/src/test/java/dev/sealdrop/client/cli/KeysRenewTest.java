@@ -310,6 +310,10 @@ class KeysRenewTest extends DevServerPerClass {
     assertThat(same.err()).doesNotContain("warning").doesNotContain("now uses")
         .contains("the profile already uses this certificate (serial " + serial(current) + "); its certificate and key"
             + " are unchanged. Publishing your key bundle signed with it again.");
+    // and so does --json, for a script
+    CliRun sameJson = gus.run("--json", "keys", "renew", "--cert", current.certFile().toString(), "--key",
+        current.keyFile().toString()).assertExit(0);
+    assertThat(sameJson.json()).containsEntry("status", "already-current");
   }
 
   @Test
