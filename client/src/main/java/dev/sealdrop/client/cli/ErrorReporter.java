@@ -57,13 +57,25 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     return report(e, cmd, null);
   }
 
+  /** A grant token or claim id ({@code sdg_…}, {@code sdc_…}) anywhere in a text, e.g. a path made of one. */
+  private static final java.util.regex.Pattern SECRET =
+      java.util.regex.Pattern.compile("(?i)(sd[gc]_)[A-Za-z0-9_-]{8,}");
+
+  /** {@code text} with every grant token or claim id replaced by its prefix and {@code [redacted]}. */
+  static String redactSecrets(String text) {
+    return text == null ? null : SECRET.matcher(text).replaceAll("$1[redacted]");
+  }
+
   /** Reports EX; DEFAULT_HINT (may be null) is the hint when the diagnosis has none. */
   private static int report(Throwable ex, CommandLine cmd, String defaultHint) {
     SealdropCommand root = root(cmd);
     Diagnosis diagnosis = Diagnoser.diagnose(ex);
-    Diagnosis d = diagnosis.hint().isEmpty() && defaultHint != null
+    Diagnosis given = diagnosis.hint().isEmpty() && defaultHint != null
         ? new Diagnosis(diagnosis.exit(), diagnosis.reason(), diagnosis.message(), Optional.of(defaultHint))
         : diagnosis;
+    // the last line of defence: whatever path or word a message quotes, a grant token or claim id in it is not shown
+    Diagnosis d = new Diagnosis(given.exit(), given.reason(), redactSecrets(given.message()),
+        given.hint().map(ErrorReporter::redactSecrets));
     int exit = cmd.getExitCodeExceptionMapper() != null ? cmd.getExitCodeExceptionMapper().getExitCode(ex)
         : d.exit().code();
     PrintWriter err = cmd.getErr();

@@ -25,6 +25,7 @@ import dev.sealdrop.envelope.MalformedEnvelopeException;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
 import dev.sealdrop.envelope.TamperedPayloadException;
+import dev.sealdrop.envelope.UnknownSuiteException;
 import dev.sealdrop.envelope.UntrustedSenderException;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
@@ -193,7 +194,9 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
-      } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException e) {
+      } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException
+          | UnknownSuiteException e) {
+        // an unknown suite too: the server checked the envelope's suite when it was uploaded, so here it was altered
         throw doesNotVerify(session, claim, e, stateFile, spool);
       }
       Claim done = claim;
@@ -245,9 +248,17 @@ final class ReceiveCommand extends SealdropSubcommand {
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
     SealdropFailure told = EnvelopeFailures.translate(e);
+    String claimed = release(session, claim.id(), claim.expiresAtMillis());
+    if (e instanceof UnknownSuiteException) {
+      // the server accepted the suite at upload: a newer sealdrop than this one, or the header altered since
+      return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; the server accepted this"
+          + " file's format when it was uploaded, so either the sender's sealdrop is newer than yours (upgrade, then"
+          + " ask " + claim.owner() + " for a new grant if this one is used up) or the file was altered on the server"
+          + " (tell " + claim.owner() + ", who must send it again) (" + claimed + ")", e);
+    }
     return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; the file the server holds"
         + " does not verify, so fetching it again cannot help: tell " + claim.owner() + ", who must send it again ("
-        + release(session, claim.id(), claim.expiresAtMillis()) + ")", e);
+        + claimed + ")", e);
   }
 
   /** Confirms (the download counts now), forgets the transfer, prints the result. */

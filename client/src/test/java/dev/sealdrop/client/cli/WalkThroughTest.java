@@ -193,6 +193,21 @@ class WalkThroughTest extends DevServerPerClass {
   }
 
   @Test
+  void aBlobWhoseHeaderWasAlteredOnTheServerSendsTheRecipientToTheSenderNotOnlyToAnUpgrade() throws Exception {
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    String fileId = (String) ((Map<?, ?>) sent.json().get("grant")).get("file_id");
+    Path blob = root.resolve("data").resolve("blobs").resolve(fileId);
+    byte[] b = Files.readAllBytes(blob);
+    b[40] ^= 0x01; // inside the suite name the server checked at upload
+    Files.write(blob, b);
+    CliRun r = bob.run("--json", "receive", (String) sent.json().get("token"), "-o", emptyDir("header-bob").toString())
+        .assertExit(5);
+    assertThat(r.jsonError()).containsEntry("kind", "integrity");
+    assertThat(r.err()).contains("the file was altered on the server (tell alice, who must send it again)")
+        .contains("counts as one of the grant's downloads");
+  }
+
+  @Test
   void changedRecipientKeyIsRefusedWithoutAcceptNewKey() throws Exception {
     Cli dave = Users.init(pki, root, "dave", "127.0.0.1:" + server.port());
     dave.run("keys", "publish").assertExit(0);
