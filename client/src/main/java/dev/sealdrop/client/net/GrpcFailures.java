@@ -287,7 +287,8 @@ public final class GrpcFailures {
       case ADMIN_REVOKE_GRANT:
         return grant(op, reason == null || reason.equals("NOT_FOUND") ? "GRANT_NOT_FOUND" : reason, detail, e);
       case FETCH_BUNDLE:
-        return new UsageFailure(or(reason, "NO_BUNDLE"),
+        // an identity that does not exist has no key bundle either: one reason for both, as docs/cli.md lists it
+        return new UsageFailure(reason == null || reason.equals("NOT_FOUND") ? "NO_BUNDLE" : reason,
             detail.contains("key bundle") ? detail : "no published key bundle: " + detail,
             "check the identity, and ask its owner to run `sealdrop keys publish`", e);
       case CREATE_GRANT:

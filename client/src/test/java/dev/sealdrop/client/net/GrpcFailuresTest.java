@@ -208,6 +208,8 @@ class GrpcFailuresTest {
         .isEqualTo(ExitCodes.AUTH);
     assertThat(GrpcFailures.translate(status(Status.NOT_FOUND, "NOT_FOUND"), GrpcFailures.Op.REDEEM).reason())
         .isEqualTo("GRANT_NOT_FOUND");
+    assertThat(GrpcFailures.translate(status(Status.NOT_FOUND, "NOT_FOUND"), GrpcFailures.Op.FETCH_BUNDLE).reason())
+        .as("keys show of an unknown identity: no bundle, as docs/cli.md maps it").isEqualTo("NO_BUNDLE");
     SealdropFailure unpublished = GrpcFailures.translate(status(Status.INVALID_ARGUMENT, "ENVELOPE_SENDER_MISMATCH"),
         GrpcFailures.Op.UPLOAD);
     assertThat(Diagnoser.exitFor(unpublished)).isEqualTo(ExitCodes.USAGE);
