@@ -78,6 +78,20 @@ class AdminConfigTest {
           .withCheckpointEvery(a.checkpointEveryRecords(), a.checkpointInterval())).isNotNull();
     }
   }
+  /** {@code Duration.parse} reads "-PT0S" as zero (off) and "-PT-1S" as one second; neither is what was meant. */
+  @Test
+  void aDurationWithASignIsRefusedEvenWhereItsValueWouldBeAccepted() throws Exception {
+    String certs = TestPki.dir().toString();
+    for (String bad : List.of("audit-checkpoint-interval=-PT0S", "upload-abandon-after=-PT-1H",
+        "retention=P-1DT48H", "claim-window=PT-0S")) {
+      Path file = Files.writeString(dir.resolve("signed.properties"), bad + "\n");
+      String key = bad.substring(0, bad.indexOf('='));
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs, "--config", file.toString())))
+          .as(bad).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(key + " must be an ISO-8601 duration without a sign");
+    }
+  }
+
   @Test
   void aKeyGivenTwiceIsRefusedNotReadAsTheLastOne() throws Exception {
     Path file = Files.writeString(dir.resolve("twice.properties"), "grant-max-downloads=ten\nretention=P7D\n"

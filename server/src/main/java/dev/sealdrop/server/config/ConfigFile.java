@@ -268,8 +268,14 @@ public final class ConfigFile {
     if (!s.containsKey(key)) {
       return fallback;
     }
+    String text = s.get(key).trim();
+    // Duration.parse reads "-PT0S" as zero and "-PT-1S" as one second: a sign is never meant here
+    if (text.indexOf('-') >= 0) {
+      throw new IllegalArgumentException(key + " must be an ISO-8601 duration without a sign such as PT72H or P30D,"
+          + " not '" + s.get(key) + "'");
+    }
     try {
-      return Duration.parse(s.get(key).trim());
+      return Duration.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(key + " must be an ISO-8601 duration such as PT72H or P30D, not '"
           + s.get(key) + "'", e);
