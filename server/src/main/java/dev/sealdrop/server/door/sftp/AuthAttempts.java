@@ -87,11 +87,16 @@ final class AuthAttempts extends ServerUserAuthServiceFactory {
     public synchronized void process(int cmd, Buffer buffer) throws Exception {
       if (cmd == SshConstants.SSH_MSG_USERAUTH_REQUEST && !getServerSession().isAuthenticated()) {
         int start = buffer.rpos();
-        buffer.getString(); // user name
+        String user = buffer.getString();
         buffer.getString(); // service
         String method = buffer.getString();
         buffer.rpos(start); // MINA reads the request from its start
         openingNone = requests++ == 0 && UserAuthNoneFactory.NAME.equals(method);
+        ServerSession session = getServerSession();
+        if (session.getAttribute(LoginAudit.TRIED_USER) == null) {
+          // MINA refuses a later request naming another user; the audit names the one tried
+          session.setAttribute(LoginAudit.TRIED_USER, user);
+        }
       }
       super.process(cmd, buffer);
     }

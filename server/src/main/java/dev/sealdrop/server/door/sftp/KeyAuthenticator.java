@@ -8,6 +8,7 @@ import dev.sealdrop.server.core.sshkey.SshKeyService;
 import dev.sealdrop.server.core.sshkey.SshPublicKey;
 import java.security.PublicKey;
 import java.util.Objects;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.session.ServerSession;
@@ -25,6 +26,15 @@ import org.apache.sshd.server.session.ServerSession;
  * verified, and tells the client why.
  */
 final class KeyAuthenticator implements PublickeyAuthenticator {
+  /**
+   * A refusal answered "go on" at a key's probe ({@link ProvenKeyRefusal}), kept for the signed
+   * request of the same key that follows, so that one attempt is checked, and logged, once; removed
+   * when that signed request ends, so a later attempt with the same key is checked afresh.
+   */
+  static final AttributeKey<AwaitingProof> AWAITING_PROOF = new AttributeKey<>();
+
+  record AwaitingProof(String user, String fingerprint, SealdropException refusal) {}
+
   private final SshKeyService keys;
 
   KeyAuthenticator(SshKeyService keys) {
@@ -41,17 +51,25 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     } catch (RuntimeException e) {
       return false;
     }
+    String fingerprint = SshPublicKey.fingerprintOf(blob);
+    AwaitingProof awaiting = session.getAttribute(AWAITING_PROOF);
+    if (awaiting != null && awaiting.user().equals(username) && awaiting.fingerprint().equals(fingerprint)) {
+      return ProvenKeyRefusal.awaitProof(session, awaiting.refusal());
+    }
     Origin origin = Origin.sftp(LoginAudit.peer(session.getClientAddress()));
     try {
       Principal principal = keys.authenticate(username, blob, origin);
-      session.setAttribute(Login.KEY, new Login(keys, principal, blob, SshPublicKey.fingerprintOf(blob),
-          origin));
+      session.setAttribute(Login.KEY, new Login(keys, principal, blob, fingerprint, origin));
       return true;
     } catch (SealdropException e) {
       session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
-          Audit.token(e.reason()), SshPublicKey.fingerprintOf(blob)));
+          Audit.token(e.reason()), fingerprint));
       // a refusal the key's holder may be told: go on to the signature, then fail (ProvenKeyRefusal)
-      return ProvenKeyRefusal.awaitProof(session, e);
+      boolean goOn = ProvenKeyRefusal.awaitProof(session, e);
+      if (goOn && username != null) {
+        session.setAttribute(AWAITING_PROOF, new AwaitingProof(username, fingerprint, e));
+      }
+      return goOn;
     }
   }
 }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Audits SFTP logins as the gRPC door audits TLS connections, with the detail {@code door=sftp}:
  * {@code connection.accept} once a session has authenticated (actor: the identity, detail: the
  * key's fingerprint), and {@code connection.refuse} for a session that closes without ever
- * authenticating (actor: the user name it tried, or "-"; result: the core's reason for the last
+ * authenticating (actor: the user name it tried with any method, or "-"; result: the core's reason for the last
  * refused key, or {@code not-authenticated} if it never offered one or never proved it holds the
  * private half of an accepted one). The probes a client makes
  * while choosing among its keys are not records of their own: one connection, one record. A
@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
 final class LoginAudit implements SessionListener {
   /** The last refused public-key attempt of a session (set by {@link KeyAuthenticator}). */
   static final AttributeKey<Refusal> REFUSAL = new AttributeKey<>();
+  /**
+   * The user name of a session's first authentication request, of any method (set by {@link AuthAttempts}):
+   * MINA names the session's user only once it has authenticated, so a connection that tried only a
+   * password (never offered) or "none" is still audited with the name it tried.
+   */
+  static final AttributeKey<String> TRIED_USER = new AttributeKey<>();
   private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
   private static final String OBJECT = "listener:sftp";
   private final Audit audit;
@@ -74,6 +80,9 @@ final class LoginAudit implements SessionListener {
       }
     }
     String user = r != null ? r.user() : session.getUsername();
+    if (user == null || user.isEmpty()) {
+      user = session.getAttribute(TRIED_USER);
+    }
     try {
       audit.recordWithoutWaiting(user == null || user.isEmpty() ? "-" : cut(user), "connection.refuse", OBJECT,
           r != null ? r.result() : "not-authenticated", peer(session.getRemoteAddress()),

@@ -98,11 +98,15 @@ final class ProvenKeyRefusal extends UserAuthPublicKey {
     ServerSession session = getServerSession();
     Pending pending = new Pending();
     session.setAttribute(PENDING, pending);
-    Boolean result;
+    Boolean result = null;
     try {
       result = super.doAuth(buffer, init);
     } finally {
       session.removeAttribute(PENDING);
+      if (result != null) {
+        // a signed request ended (not a probe): the next attempt with a key is checked afresh
+        session.removeAttribute(KeyAuthenticator.AWAITING_PROOF);
+      }
     }
     SealdropException refusal = pending.refusal;
     if (!Boolean.TRUE.equals(result)) {

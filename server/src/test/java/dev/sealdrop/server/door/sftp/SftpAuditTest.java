@@ -234,6 +234,53 @@ class SftpAuditTest extends OneServerPerMethod {
     }
   }
 
+  /** A client that tries only a password (never offered here) is audited with the user name it tried, not "-". */
+  @Test
+  void aPasswordOnlyAttemptIsAuditedWithTheUserNameItTried() throws Exception {
+    long before = lastSequence();
+    ClientSession session = client.connect("alice", "127.0.0.1", server.server().sftpPort())
+        .verify(SftpTestSupport.TIMEOUT).getSession();
+    try (session) {
+      session.addPasswordIdentity("alices-password");
+      assertThatThrownBy(() -> session.auth().verify(SftpTestSupport.TIMEOUT)).hasMessageContaining("authentication");
+    }
+    Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+        && "sftp".equals(e.details().get("door")));
+    assertThat(refused.actor()).isEqualTo("alice");
+    assertThat(refused.result()).isEqualTo("not-authenticated");
+    assertThat(refused.details()).doesNotContainKey("key");
+  }
+
+  /**
+   * A key the core refuses for a reason its holder is told (here: the identity is disabled) is asked
+   * about and then signed: two requests, one attempt, so one WARN line (it was logged twice), and a
+   * second attempt on the same connection is checked afresh (it logs in once the identity is enabled).
+   */
+  @Test
+  void aToldRefusalIsCheckedAndLoggedOncePerAttempt() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    ch.qos.logback.classic.Logger security = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sealdrop.security");
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    security.addAppender(logs);
+    server.server().identities().setEnabled("alice", false);
+    try (ClientSession s = client.connect("alice", "127.0.0.1", server.server().sftpPort())
+        .verify(SftpTestSupport.TIMEOUT).getSession()) {
+      s.addPublicKeyIdentity(aliceKey);
+      assertThatThrownBy(() -> s.auth().verify(SftpTestSupport.TIMEOUT)).hasMessageContaining("authentication");
+      assertThat(logs.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .filteredOn(m -> m.startsWith("SSH login as 'alice'")).singleElement().asString().contains("refused");
+      server.server().identities().setEnabled("alice", true);
+      s.auth().verify(SftpTestSupport.TIMEOUT);
+      assertThat(s.isAuthenticated()).isTrue();
+    } finally {
+      server.server().identities().setEnabled("alice", true);
+      security.detachAppender(logs);
+      logs.stop();
+    }
+  }
+
   @Test
   void refusedListingsAreAuditedAsTheirGrpcTwinsAre() throws Exception {
     KeyPair aliceKey = registeredKey(clients, "alice");
