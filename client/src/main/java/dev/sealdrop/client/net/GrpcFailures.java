@@ -213,7 +213,7 @@ public final class GrpcFailures {
       case "GRANT_CLAIMED":
         message = "this grant is claimed by a download in progress";
         hint = "if that was you on another machine, finish there; otherwise (also after a receive of yours was"
-            + " refused before downloading) wait until the claim lapses and retry";
+            + " refused before downloading) wait until the claim lapses" + claimEnds(detail) + " and retry";
         break;
       case "GRANT_SUSPENDED":
         message = "this grant's sender is disabled by an admin, so the grant cannot be used now";
@@ -242,6 +242,15 @@ public final class GrpcFailures {
     }
     return new GrantFailure(reason, message, hint, e);
   }
+
+  /** " at INSTANT" when the server's message says when the grant's claim ends (servers since 2026-12), else "". */
+  static String claimEnds(String detail) {
+    java.util.regex.Matcher m = CLAIM_ENDS.matcher(detail == null ? "" : detail);
+    return m.find() ? " at " + m.group(1) : "";
+  }
+
+  private static final java.util.regex.Pattern CLAIM_ENDS =
+      java.util.regex.Pattern.compile("window ends at (\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)");
 
   /** The server's account without its closing advice, which the hint gives instead. */
   private static String withoutAdvice(String detail) {

@@ -38,6 +38,20 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aClaimedGrantsHintSaysWhenTheClaimLapsesWhenTheServerTellsIt() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the grant is claimed by a download in progress; it cannot be redeemed now; resume that download with its"
+            + " claim id, or retry after its window ends at 2026-12-03T17:40:01Z"), "GRANT_CLAIMED"),
+        GrpcFailures.Op.REDEEM);
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h)
+        .contains("wait until the claim lapses at 2026-12-03T17:40:01Z and retry"));
+    // an older server's message has no time: the hint is as before
+    SealdropFailure old = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the grant is claimed by a download in progress"), "GRANT_CLAIMED"), GrpcFailures.Op.REDEEM);
+    assertThat(old.hint()).hasValueSatisfying(h -> assertThat(h).contains("wait until the claim lapses and retry"));
+  }
+
+  @Test
   void aRoleRefusalSaysThatTheRoleBelongsToTheIdentityNotThatTheObjectMayNotBeYours() {
     SealdropFailure f = GrpcFailures.translate(status(Status.PERMISSION_DENIED.withDescription(
         "only a transferor may send files; 'bob' is an acquirer"), "ROLE_FORBIDDEN"), GrpcFailures.Op.UPLOAD);

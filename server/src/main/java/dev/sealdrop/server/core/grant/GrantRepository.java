@@ -33,6 +33,9 @@ public interface GrantRepository {
 
   Optional<Claim> findClaim(String claimHash);
 
+  /** The grant's OPEN claim (a CLAIMED grant has one), if any. */
+  Optional<Claim> findOpenClaim(String grantId);
+
   /**
    * Records that every byte was served (first time only) and moves the claim's expiry, if the claim
    * is still OPEN and its window has not passed at {@code at}. Returns whether the claim now counts

@@ -23,6 +23,7 @@ import dev.sealdrop.server.core.upload.UploadRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -263,7 +264,7 @@ public final class GrantService {
     }
     if (grant.state() != GrantState.ACTIVE) {
       LOG.warn("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
-      throw redeemRefused(caller, grant);
+      throw redeemRefused(caller, grant, claimEnds(grant));
     }
     checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
@@ -271,7 +272,8 @@ public final class GrantService {
     if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires)) {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
-      throw redeemRefused(caller, current.state() == GrantState.ACTIVE ? claimedView(current) : current);
+      Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;
+      throw redeemRefused(caller, refused, claimEnds(refused));
     }
     LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
     List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
@@ -630,13 +632,32 @@ public final class GrantService {
    * the claim in its handle and gives it back when a download is cut short), so it is told to get the
    * file again once that download ends, not to resume it with its claim id.
    */
-  private static GrantUnavailableException redeemRefused(Principal caller, Grant grant) {
+  private static GrantUnavailableException redeemRefused(Principal caller, Grant grant, String claimEnds) {
     if (grant.state() == GrantState.CLAIMED && Origin.SFTP.equals(caller.origin().door())) {
       return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
           + " it cannot be redeemed now; get it again once that download ends (one cut short over SFTP gives the"
-          + " grant back at once), or after its claim window");
+          + " grant back at once), or after its claim window" + claimEnds);
+    }
+    if (grant.state() == GrantState.CLAIMED) {
+      return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
+          + " it cannot be redeemed now; resume that download with its claim id, or retry after its window"
+          + claimEnds);
     }
     return unavailable(grant, "it cannot be redeemed");
+  }
+
+  /**
+   * For a CLAIMED grant, " ends at INSTANT" (when its open claim lapses and the grant is redeemable
+   * again, unless that download completes first); else, or if the claim just closed, "".
+   */
+  private String claimEnds(Grant grant) {
+    if (grant.state() != GrantState.CLAIMED) {
+      return "";
+    }
+    // rounded up to the second: retrying at the time shown never comes too early
+    return grants.findOpenClaim(grant.id()).map(Claim::expiresAt)
+        .map(t -> t.truncatedTo(ChronoUnit.SECONDS).equals(t) ? t : t.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1))
+        .map(t -> " ends at " + t).orElse("");
   }
 
   private static GrantUnavailableException unavailable(Grant grant, String consequence) {

@@ -99,6 +99,12 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public Optional<Claim> findOpenClaim(String grantId) {
+    return jdbc.queryOne(CLAIM_SELECT + " WHERE grant_id = ? AND state = 'OPEN' ORDER BY expires_at DESC LIMIT 1",
+        JdbcGrantRepository::claim, grantId);
+  }
+
+  @Override
   public boolean markServedAll(String claimHash, Instant at, Instant newExpiry) {
     return jdbc.inTransaction(c -> {
       if (Jdbc.update(c, "UPDATE claims SET served_all_at = ?, expires_at = ?"

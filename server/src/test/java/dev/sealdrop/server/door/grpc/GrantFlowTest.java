@@ -176,10 +176,15 @@ class GrantFlowTest extends OneServerPerClass {
   }
 
   @Test
-  void aClaimedGrantIsRefusedAsClaimed() {
+  void aClaimedGrantIsRefusedAsClaimedSayingWhenTheClaimEnds() {
     CreateGrantResponse created = grantToBob();
-    redeem("bob", created.getToken());
-    refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED");
+    RedeemResponse claim = redeem("bob", created.getToken());
+    // rounded up to the second, so that a retry at the time shown is never too early
+    java.time.Instant ends = java.time.Instant.ofEpochMilli(claim.getClaimExpiresAtMillis() + 999)
+        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    assertThat(refused(() -> redeem("bob", created.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED")
+        .getStatus().getDescription()).contains("resume that download with its claim id, or retry after its window"
+            + " ends at " + ends);
   }
 
   @Test

@@ -580,7 +580,9 @@ class SftpDoorTest extends OneServerPerClass {
           .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
           .hasMessageContaining("the grant is claimed by a download in progress; it cannot be redeemed now; get it"
               + " again once that download ends (one cut short over SFTP gives the grant back at once), or after"
-              + " its claim window [GRANT_CLAIMED]")
+              + " its claim window ends at ")
+          .hasMessageMatching("(?s).*its claim window ends at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"
+              + " \\[GRANT_CLAIMED\\].*")
           .hasMessageNotContaining("claim id");
       open.close(); // before the last byte: the claim is given back, and the same get now works
       assertThat(get(other, "/redeem/" + grant.getToken())).hasSize((int) grant.getGrant().getSize());
