@@ -33,11 +33,29 @@ final class IdentitiesCommand extends CommandGroup {
 
   /** The JSON/human result of a change to one identity. */
   static Result changed(String verb, IdentityInfo i, String countName, int count, String extraName, int extra) {
+    return result(verb, null, false, i, countName, count, extraName, extra);
+  }
+
+  /**
+   * A disable or enable: {@code state} is what it sets ("disabled"); if the identity {@code wasAlready}
+   * so, the line says nothing changed. JSON says {@code "changed"} either way.
+   */
+  private static Result switched(String verb, String state, boolean wasAlready, IdentityInfo i, String countName,
+      int count) {
+    return result(verb, wasAlready ? state : null, true, i, countName, count, null, 0);
+  }
+
+  /** {@code already}: the state the identity was in already (nothing changed), else null. */
+  private static Result result(String verb, String already, boolean saysChanged, IdentityInfo i, String countName,
+      int count, String extraName, int extra) {
     return new Result() {
       @Override
       public void writeJson(JsonGenerator g) throws IOException {
         g.writeStartObject();
         g.writeBooleanField("ok", true);
+        if (saysChanged) {
+          g.writeBooleanField("changed", already == null);
+        }
         g.writeFieldName("identity");
         AdminViews.identity(g, i);
         if (countName != null) {
@@ -51,9 +69,10 @@ final class IdentitiesCommand extends CommandGroup {
 
       @Override
       public void writeHuman(PrintWriter out) {
-        out.println(verb + " " + TerminalText.clean(i.getIdentity()) + " (role " + AdminViews.role(i.getRole())
-            + ", state " + AdminViews.state(i.getState()) + ")"
-            + (countName == null ? "" : "; " + counted(count, countName))
+        String who = TerminalText.clean(i.getIdentity()) + " (role " + AdminViews.role(i.getRole()) + ", state "
+            + AdminViews.state(i.getState()) + ")";
+        out.println((already == null ? verb + " " + who : who + " was " + already + " already; nothing changed")
+            + (countName == null || already != null && count == 0 ? "" : "; " + counted(count, countName))
             + (extraName == null ? "" : "; " + counted(extra, extraName)));
       }
     };
@@ -158,7 +177,8 @@ final class IdentitiesCommand extends CommandGroup {
       String why = reason(reason);
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().disableIdentity(
           DisableIdentityRequest.newBuilder().setIdentity(identity).setReason(why).build()));
-      output.emit(changed("Disabled", resp.getIdentity(), "sessions_closed", resp.getSessionsClosed(), null, 0));
+      output.emit(switched("Disabled", "disabled", resp.getAlreadyDisabled(), resp.getIdentity(), "sessions_closed",
+          resp.getSessionsClosed()));
     }
   }
 
@@ -172,9 +192,9 @@ final class IdentitiesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
-      IdentityInfo i = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
-          .enableIdentity(EnableIdentityRequest.newBuilder().setIdentity(identity).build())).getIdentity();
-      output.emit(changed("Enabled", i, null, 0, null, 0));
+      var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
+          .enableIdentity(EnableIdentityRequest.newBuilder().setIdentity(identity).build()));
+      output.emit(switched("Enabled", "enabled", resp.getAlreadyEnabled(), resp.getIdentity(), null, 0));
     }
   }
 

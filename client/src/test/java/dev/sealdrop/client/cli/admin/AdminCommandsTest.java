@@ -108,9 +108,18 @@ class AdminCommandsTest extends DevServerPerClass {
     CliRun disabled = as("carol", json("admin", "identities", "disable", "erin", "--reason", "on leave"))
         .assertExit(0);
     assertThat(disabled.object("identity")).containsEntry("state", "disabled");
-    assertThat(disabled.json()).containsKey("sessions_closed");
-    assertThat(as("carol", json("admin", "identities", "enable", "erin")).assertExit(0).object("identity"))
-        .containsEntry("state", "active");
+    assertThat(disabled.json()).containsKey("sessions_closed").containsEntry("changed", true);
+    // the same again changes nothing, and says so (exit 0: the identity is as asked)
+    CliRun twice = as("carol", json("admin", "identities", "disable", "erin")).assertExit(0);
+    assertThat(twice.json()).containsEntry("changed", false);
+    assertThat(twice.object("identity")).containsEntry("state", "disabled");
+    assertThat(as("carol", "admin", "identities", "disable", "erin").assertExit(0).out())
+        .startsWith("erin (role acquirer, state disabled) was disabled already; nothing changed");
+    CliRun enabled = as("carol", json("admin", "identities", "enable", "erin")).assertExit(0);
+    assertThat(enabled.object("identity")).containsEntry("state", "active");
+    assertThat(enabled.json()).containsEntry("changed", true);
+    assertThat(as("carol", "admin", "identities", "enable", "erin").assertExit(0).out())
+        .startsWith("erin (role acquirer, state active) was enabled already; nothing changed");
     CliRun revoked = as("carol", json("admin", "identities", "revoke", "erin", "--reason", "left")).assertExit(0);
     assertThat(revoked.object("identity")).containsEntry("state", "revoked");
     assertThat(revoked.json()).containsKeys("sessions_closed", "grants_revoked");

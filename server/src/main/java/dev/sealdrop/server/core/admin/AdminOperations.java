@@ -78,6 +78,9 @@ public final class AdminOperations {
    */
   public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked) {}
 
+  /** An identity after a disable or enable; {@code changed} is false if it already was so. */
+  public record Switched(IdentityView identity, int sessionsClosed, boolean changed) {}
+
   /** A purged file: how many grants pointed at it, and how many of its downloads were streaming (cut at their next chunk). */
   public record PurgeResult(String fileId, int grantsDeleted, int downloadsCut) {}
 
@@ -100,23 +103,25 @@ public final class AdminOperations {
     });
   }
 
-  public Closed disableIdentity(Caller c, String name, String reason) {
+  public Switched disableIdentity(Caller c, String name, String reason) {
     return act(c, "admin.identity.disable", identityObject(name), reasonDetail(reason), () -> {
       requireOther(c, name, "disable");
-      identities.setEnabled(existing(name), false); // a revoked identity: REVOKED_IDENTITY, before anything is closed
+      // a revoked identity: REVOKED_IDENTITY, before anything is closed
+      boolean changed = identities.setEnabled(existing(name), false);
+      // closed even if it was disabled already: nothing of a disabled identity may stay open
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
       // its grants are suspended: downloads of them stop now, not at their next chunk
       sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, "the grant's sender '" + name
           + "' is disabled by an admin, so its grants cannot be downloaded until an admin enables it again;"
           + " the download was stopped; ask the sender or an admin");
-      return new Closed(view(name), closed, 0);
+      return new Switched(view(name), closed, changed);
     });
   }
 
-  public IdentityView enableIdentity(Caller c, String name) {
+  public Switched enableIdentity(Caller c, String name) {
     return act(c, "admin.identity.enable", identityObject(name), Map.of(), () -> {
-      identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
-      return view(name);
+      boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
+      return new Switched(view(name), 0, changed);
     });
   }
 

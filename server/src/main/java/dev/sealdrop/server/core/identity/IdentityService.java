@@ -142,7 +142,8 @@ public final class IdentityService {
    * Enables or disables an identity (its next call is refused). A revoked identity is neither: revocation is for
    * good, and a disable would claim a state that enable could undo ({@link Reason#REVOKED_IDENTITY}).
    */
-  public void setEnabled(String name, boolean enabled) {
+  /** Enables or disables {@code name}; returns false if it already was so (nothing is written then). */
+  public boolean setEnabled(String name, boolean enabled) {
     Identity current = repository.find(name).orElseThrow(() -> new NotFoundException(
         Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list"));
     if (repository.isIdentityRevoked(name)) {
@@ -152,8 +153,13 @@ public final class IdentityService {
           : "identity '" + name + "' is revoked for good, so it cannot be disabled: it is refused everywhere already;"
               + " nothing was changed");
     }
+    if (current.enabled() == enabled) {
+      LOG.info("identity '{}' was {} already; nothing changed", name, enabled ? "enabled" : "disabled");
+      return false;
+    }
     repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
     LOG.warn("identity '{}' {}", name, enabled ? "enabled" : "disabled");
+    return true;
   }
 
   /** Revokes one certificate: its handshakes and its calls on live connections are refused. */

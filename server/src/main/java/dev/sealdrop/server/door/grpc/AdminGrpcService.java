@@ -95,16 +95,19 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void disableIdentity(DisableIdentityRequest req, StreamObserver<DisableIdentityResponse> out) {
     Unary.run(out, () -> {
-      AdminOperations.Closed c = ops.disableIdentity(caller(), req.getIdentity(), req.getReason());
-      return DisableIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(c.identity()))
-          .setSessionsClosed(c.sessionsClosed()).build();
+      AdminOperations.Switched s = ops.disableIdentity(caller(), req.getIdentity(), req.getReason());
+      return DisableIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(s.identity()))
+          .setSessionsClosed(s.sessionsClosed()).setAlreadyDisabled(!s.changed()).build();
     });
   }
 
   @Override
   public void enableIdentity(EnableIdentityRequest req, StreamObserver<EnableIdentityResponse> out) {
-    Unary.run(out, () -> EnableIdentityResponse.newBuilder()
-        .setIdentity(AdminMapper.identity(ops.enableIdentity(caller(), req.getIdentity()))).build());
+    Unary.run(out, () -> {
+      AdminOperations.Switched s = ops.enableIdentity(caller(), req.getIdentity());
+      return EnableIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(s.identity()))
+          .setAlreadyEnabled(!s.changed()).build();
+    });
   }
 
   @Override

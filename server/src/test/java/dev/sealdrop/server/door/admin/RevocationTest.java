@@ -126,7 +126,8 @@ class RevocationTest extends OneServerPerMethod {
     ManagedChannel dave = clients.channel("dave");
     Iterator<DownloadResponse> it = downloading("dave", dave, g.getToken());
 
-    admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("dave").build());
+    assertThat(admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("dave").build())
+        .getAlreadyDisabled()).isFalse();
     StatusRuntimeException cut = drain(it);
     assertThat(cut).isNotNull();
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
@@ -143,8 +144,14 @@ class RevocationTest extends OneServerPerMethod {
     refused(() -> clients.transfer("dave").listInbox(ListInboxRequest.getDefaultInstance()),
         Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED");
 
-    admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build());
+    // disabling him again changes nothing and says so
+    assertThat(admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("dave").build())
+        .getAlreadyDisabled()).isTrue();
+    assertThat(admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build())
+        .getAlreadyEnabled()).isFalse();
     assertThat(clients.transfer("dave").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList()).isNotEmpty();
+    assertThat(admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build())
+        .getAlreadyEnabled()).isTrue();
   }
 
   @Test
