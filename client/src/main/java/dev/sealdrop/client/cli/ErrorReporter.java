@@ -82,7 +82,10 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     err.println("sealdrop: error: " + TerminalText.clean(d.message()));
     d.hint().ifPresent(h -> err.println("sealdrop: hint: " + TerminalText.clean(h)));
     if (root != null && root.globals().verbose()) {
-      ex.printStackTrace(err);
+      // a bug report is pasted where others read it: the trace's messages are redacted as the lines above
+      java.io.StringWriter trace = new java.io.StringWriter();
+      ex.printStackTrace(new PrintWriter(trace));
+      err.print(redactSecrets(trace.toString()));
     } else if (d.exit() == ExitCodes.INTERNAL) {
       err.println("sealdrop: hint: add --verbose to see where it failed");
     }

@@ -126,7 +126,8 @@ class HelpAndUsageTest {
             + " arguments");
     // where a path belongs: the message names the path, with the secret in it redacted
     for (List<String> args : List.of(List.of("--json", "open", token, "-o", "x.txt"),
-        List.of("--json", "audit", "verify", token), List.of("--json", "receive", token, "-o", token))) {
+        List.of("--json", "audit", "verify", token), List.of("--json", "receive", token, "-o", token),
+        List.of("--verbose", "open", token, "-o", "x.txt"))) {
       CliRun r = Cli.raw(Map.of(), args.toArray(String[]::new));
       assertThat(r.err() + r.out()).as(String.join(" ", args)).doesNotContain(token.substring(4, 20))
           .contains("sdg_[redacted]");
