@@ -1,6 +1,8 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.Progress;
+import dev.sealdrop.client.cli.output.ShellWords;
+import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.AuthFailure;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -30,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -40,9 +43,11 @@ import picocli.CommandLine.Parameters;
     description = {"Seal FILE for IDENTITY while uploading it, and create a one-time grant; prints the grant token.",
         "The recipient's key bundle is fetched, verified against your CA and pinned on first use.",
         "If its connection breaks, run the same command again: it resumes where the server stopped.",
-        "A send stopped by Ctrl-C or a signal cannot resume: the same command seals and uploads the file again."},
+        "A send stopped by Ctrl-C or a signal cannot resume: the same command seals and uploads the file again.",
+        "--abandon gives up an unfinished send of FILE to IDENTITY instead (its upload is deleted on the server)."},
     footer = {"  sealdrop send clients.csv --to bob --expires 72h --downloads 1",
-        "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)"})
+        "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)",
+        "  sealdrop send clients.csv --to bob --abandon"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the file to send")
 final class SendCommand extends SealdropSubcommand {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
@@ -57,6 +62,11 @@ final class SendCommand extends SealdropSubcommand {
   @Mixin
   GrantTerms terms;
 
+  @Option(names = "--abandon", description = "Send nothing: give up the unfinished send of FILE to IDENTITY that an"
+      + " earlier run left (a broken connection, a quota refusal). The server deletes what it stored of the upload"
+      + " (freeing your quota) and this profile forgets it.")
+  boolean abandon;
+
   @Mixin
   PassphraseOption passphrase;
 
@@ -65,6 +75,10 @@ final class SendCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
+    if (abandon) {
+      abandon(session);
+      return;
+    }
     try {
       send(session);
     } catch (AuthFailure e) {
@@ -96,7 +110,13 @@ final class SendCommand extends SealdropSubcommand {
       // named once, before the upload: after the grant exists nothing may fail before its token is shown
       // (the file deleted or touched meanwhile made naming it again fail, and the one-time token was lost)
       stateFile = pending(session, recipient.bundle().fingerprint());
-      Uploader.Committed uploaded = upload(session, me, mine, recipient, stateFile);
+      Uploader.Committed uploaded;
+      try {
+        uploaded = upload(session, me, mine, recipient, stateFile);
+      } catch (PermissionFailure e) {
+        // refused mid-stream (or at its resume) with what it stored kept to resume: say how to get past it
+        throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(e) : e;
+      }
       CreateGrantResponse grant = createGrant(session, uploaded);
       try {
         forget(stateFile);
@@ -213,6 +233,105 @@ final class SendCommand extends SealdropSubcommand {
   }
 
   /**
+   * A quota refusal of an upload that keeps what it stored, to resume once space is freed: unfinished
+   * uploads hold quota too, so two sends at once near it can each be refused and neither go on. The
+   * hint names both ways out.
+   */
+  private PermissionFailure quotaHeld(PermissionFailure refusal) {
+    String send = "sealdrop send " + ShellWords.of(file.toString()) + " --to " + ShellWords.of(to.identity);
+    return new PermissionFailure(refusal.reason(), refusal.getMessage(), "what was uploaded is kept: run the same"
+        + " command again to resume once space is freed (an admin purges files; `sealdrop files` lists yours), or"
+        + " give this send up with `" + send + " --abandon`, which deletes its upload on the server and frees the"
+        + " quota it holds (do that to an unfinished send of another file to let this one finish)", refusal);
+  }
+
+  /**
+   * {@code send --abandon}: gives up every unfinished send of FILE (whatever its version) to the recipient on
+   * this server that this profile keeps: each upload is abandoned on the server (its bytes deleted, its quota
+   * freed) and the profile forgets it. A send whose upload was committed (its grant was refused) is forgotten
+   * too; its file stays on the server.
+   */
+  private void abandon(Session session) throws Exception {
+    to.requireNamed();
+    String source = source(session);
+    Path dir = session.profile().uploadsDir();
+    List<Path> states = List.of();
+    if (Files.isDirectory(dir)) {
+      try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+        states = s.filter(p -> p.getFileName().toString().endsWith(".properties")).sorted().toList();
+      }
+    }
+    long freed = 0;
+    List<String> abandoned = new java.util.ArrayList<>();
+    List<String> kept = new java.util.ArrayList<>();
+    Uploader uploader = null;
+    for (Path state : states) {
+      Optional<StateFile> saved;
+      try {
+        saved = StateFile.load(state);
+      } catch (IOException | IllegalArgumentException e) {
+        continue;
+      }
+      if (saved.isEmpty() || !saved.get().get("source").equals(Optional.of(source))) {
+        continue;
+      }
+      Optional<String> committed = saved.get().get("file_id");
+      Optional<String> upload = saved.get().get("upload_id");
+      if (committed.isPresent()) {
+        kept.add(committed.get());
+      } else if (upload.isPresent()) {
+        if (uploader == null) {
+          uploader = new Uploader(session.connect());
+        }
+        freed += uploader.abandon(upload.get()).bytesFreed();
+        abandoned.add(upload.get());
+      }
+      forget(state);
+    }
+    if (abandoned.isEmpty() && kept.isEmpty()) {
+      throw new UsageFailure("NOTHING_TO_ABANDON", "this profile keeps no unfinished send of " + file + " to "
+          + to.identity + " on this server", "nothing was changed; `sealdrop send` of that file resumes or starts an"
+          + " upload, and an upload from another profile or machine is given up there", null);
+    }
+    session.output().emit(new Abandoned(file.toString(), to.identity, abandoned, freed, kept));
+  }
+
+  /** What {@code send --abandon} did. */
+  private record Abandoned(String file, String recipient, List<String> uploads, long bytesFreed, List<String> files)
+      implements dev.sealdrop.client.cli.output.Result {
+    @Override
+    public void writeJson(com.fasterxml.jackson.core.JsonGenerator g) throws IOException {
+      g.writeStartObject();
+      g.writeBooleanField("ok", true);
+      g.writeStringField("file", file);
+      g.writeStringField("to", recipient);
+      g.writeArrayFieldStart("abandoned_uploads");
+      for (String u : uploads) {
+        g.writeString(u);
+      }
+      g.writeEndArray();
+      g.writeNumberField("bytes_freed", bytesFreed);
+      g.writeArrayFieldStart("committed_files_kept");
+      for (String f : files) {
+        g.writeString(f);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+
+    @Override
+    public void writeHuman(java.io.PrintWriter out) {
+      out.println("Abandoned the unfinished send of " + TerminalText.clean(file) + " to " + TerminalText.clean(recipient)
+          + (uploads.isEmpty() ? "" : ": upload " + String.join(", ", uploads) + " deleted on the server ("
+              + bytesFreed + " bytes freed)"));
+      if (!files.isEmpty()) {
+        out.println("Its upload was committed as " + String.join(", ", files) + " and stays on the server (`sealdrop"
+            + " files`); grant it with `sealdrop grant FILE_ID --to NAME`");
+      }
+    }
+  }
+
+  /**
    * Whether a re-run could use nothing this send's state records: no committed upload to grant
    * ({@code file_id}) and no complete spool to resume from ({@code spooled}). Sealing cannot be
    * continued (its file key lives only in memory), so a re-run ignores such a state and seals afresh.
@@ -311,9 +430,26 @@ final class SendCommand extends SealdropSubcommand {
       }
       forget(other);
       Optional<String> committed = saved.get().get("file_id");
+      String onServer = committed.map(id -> " (its upload " + id + " stays on the server: `sealdrop files`)")
+          .orElse(abandonQuietly(session, saved.get().get("upload_id")));
       session.output().note("an earlier send of another version of " + file.getFileName() + " to " + to.identity
-          + " was not finished; what it kept in your profile was deleted"
-          + committed.map(id -> " (its upload " + id + " stays on the server: `sealdrop files`)").orElse(""));
+          + " was not finished; what it kept in your profile was deleted" + onServer);
+    }
+  }
+
+  /**
+   * Abandons an unfinished upload no re-run can use any more, so that it stops holding quota now rather
+   * than when it expires idle; best effort (it expires anyway). Returns what the note says of it.
+   */
+  private static String abandonQuietly(Session session, Optional<String> uploadId) {
+    if (uploadId.isEmpty()) {
+      return "";
+    }
+    try {
+      new Uploader(session.connect()).abandon(uploadId.get());
+      return " (its unfinished upload was deleted on the server)";
+    } catch (SealdropFailure | RuntimeException e) {
+      return " (its unfinished upload stays on the server until it expires idle: " + e.getMessage() + ")";
     }
   }
 

@@ -3,6 +3,8 @@ package dev.sealdrop.client.net;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.protocol.v1.AbandonUploadRequest;
+import dev.sealdrop.protocol.v1.AbandonUploadResponse;
 import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.CreateUploadResponse;
 import dev.sealdrop.protocol.v1.GetUploadRequest;
@@ -83,6 +85,26 @@ public final class Uploader {
         .createUpload(CreateUploadRequest.newBuilder().setExpectedSize(expectedSize)
             .addAllIntendedRecipients(intendedRecipients).build()));
     return new Started(r.getUploadId(), r.getMaxMessageBytes());
+  }
+
+  /** What the server said to {@link #abandon}: the bytes it deleted, or that the upload was closed already. */
+  public record Abandoned(long bytesFreed, boolean alreadyClosed) {}
+
+  /**
+   * Gives up an unfinished upload (AbandonUpload): the server deletes what it stored, which then no
+   * longer counts against the quota. One the server no longer knows (its data reset) counts as closed.
+   */
+  public Abandoned abandon(String uploadId) throws SealdropFailure {
+    try {
+      AbandonUploadResponse r = ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer()
+          .abandonUpload(AbandonUploadRequest.newBuilder().setUploadId(uploadId).build()));
+      return new Abandoned(r.getBytesFreed(), r.getAlreadyClosed());
+    } catch (SealdropFailure e) {
+      if ("NOT_FOUND".equals(e.reason())) {
+        return new Abandoned(0, true);
+      }
+      throw e;
+    }
   }
 
   /**

@@ -148,7 +148,12 @@ public final class UploadService {
 
   /** The caller's upload; someone else's is reported as not found. */
   public Upload get(Principal caller, String uploadId) {
-    caller.require(Role.TRANSFEROR, "upload files");
+    return find(caller, uploadId, "look up uploads");
+  }
+
+  /** The caller's upload, for {@code action} (the role's refusal names it); someone else's is not found. */
+  private Upload find(Principal caller, String uploadId, String action) {
+    caller.require(Role.TRANSFEROR, action);
     String id = dev.sealdrop.server.core.RequestFields.id("upload_id", UPLOAD_PREFIX, uploadId, "CreateUpload");
     return uploads.find(id).filter(u -> u.owner().equals(caller.identity())).orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, "no upload " + id + " of yours; start one with CreateUpload"));
@@ -216,7 +221,7 @@ public final class UploadService {
   }
 
   private UploadSession doBegin(Principal caller, String rawId, long offset) {
-    Upload upload = get(caller, rawId);
+    Upload upload = find(caller, rawId, "upload files");
     String uploadId = upload.id();
     gate.check("uploading");
     if (upload.state() != UploadState.OPEN) {
@@ -276,6 +281,61 @@ public final class UploadService {
   public List<StoredFile> listFiles(Principal caller) {
     caller.require(Role.TRANSFEROR, "list uploaded files");
     return uploads.listFiles(caller.identity());
+  }
+
+  /** What {@link #abandon} did: the bytes it deleted, or that the upload was closed unfinished already. */
+  public record Abandoned(String uploadId, long bytesFreed, boolean alreadyClosed) {}
+
+  /**
+   * Gives up an unfinished upload of the caller's (AbandonUpload): closed as ABANDONED, its data deleted
+   * at once, so that it no longer holds quota. The way out when unfinished uploads fill the quota
+   * (two sends at once that together pass it are each refused mid-stream and kept to resume, and
+   * neither can go on) short of waiting for them to expire. Allowed during a lockdown (it only frees
+   * space). Audited as {@code upload.abandon}.
+   */
+  public Abandoned abandon(Principal caller, String uploadId) {
+    String id = dev.sealdrop.server.core.RequestFields.idOrEmpty(UPLOAD_PREFIX, uploadId);
+    try {
+      Abandoned a = doAbandon(caller, uploadId);
+      audit.record(caller, "upload.abandon", "upload:" + a.uploadId(), a.alreadyClosed() ? "unchanged" : "ok",
+          Map.of("upload-id", a.uploadId(), "bytes", Long.toString(a.bytesFreed())));
+      return a;
+    } catch (RuntimeException e) {
+      audit.record(caller, "upload.abandon", "upload:" + id, Audit.resultOf(e),
+          id.isEmpty() ? Map.of() : Map.of("upload-id", id));
+      throw e;
+    }
+  }
+
+  private Abandoned doAbandon(Principal caller, String rawId) {
+    Upload upload = find(caller, rawId, "abandon uploads");
+    String uploadId = upload.id();
+    if (upload.state() == UploadState.COMMITTED) {
+      throw closed(upload);
+    }
+    if (upload.state() != UploadState.OPEN) {
+      return new Abandoned(uploadId, 0, true);
+    }
+    // held as a stream would hold it, so that no stream attaches while it is closed and deleted
+    if (!active.add(uploadId)) {
+      throw new PreconditionFailedException(Reason.UPLOAD_BUSY, "upload " + uploadId + " has a stream attached;"
+          + " stop the send that is writing it (or wait for it to end), then abandon it");
+    }
+    try {
+      Upload current = uploads.find(uploadId).orElseThrow();
+      if (current.state() == UploadState.COMMITTED) {
+        throw closed(current);
+      }
+      if (!uploads.close(uploadId, UploadState.ABANDONED, clock.instant())) {
+        return new Abandoned(uploadId, 0, true);
+      }
+      deleteTempQuietly(uploadId);
+      LOG.info("upload {} of '{}' abandoned by its owner at {} bytes; deleted", uploadId, caller.identity(),
+          current.committedOffset());
+      return new Abandoned(uploadId, current.committedOffset(), false);
+    } finally {
+      active.remove(uploadId);
+    }
   }
 
   /** Expires OPEN uploads idle past the policy's lifetime and deletes their data; returns how many. */

@@ -1,5 +1,7 @@
 package dev.sealdrop.server.door.grpc;
 
+import dev.sealdrop.protocol.v1.AbandonUploadRequest;
+import dev.sealdrop.protocol.v1.AbandonUploadResponse;
 import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
 import dev.sealdrop.protocol.v1.ConfirmDownloadResponse;
 import dev.sealdrop.protocol.v1.CreateGrantRequest;
@@ -75,6 +77,15 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
       Upload u = uploads.get(PeerIdentityInterceptor.caller(), request.getUploadId());
       return GetUploadResponse.newBuilder().setUploadId(u.id()).setCommittedOffset(u.committedOffset())
           .setFileId(u.fileId() == null ? "" : u.fileId()).build();
+    });
+  }
+
+  @Override
+  public void abandonUpload(AbandonUploadRequest request, StreamObserver<AbandonUploadResponse> out) {
+    Unary.run(out, () -> {
+      UploadService.Abandoned a = uploads.abandon(PeerIdentityInterceptor.caller(), request.getUploadId());
+      return AbandonUploadResponse.newBuilder().setUploadId(a.uploadId()).setBytesFreed(a.bytesFreed())
+          .setAlreadyClosed(a.alreadyClosed()).build();
     });
   }
 

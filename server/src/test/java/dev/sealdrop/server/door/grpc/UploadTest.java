@@ -8,6 +8,7 @@ import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.GetUploadRequest;
 import dev.sealdrop.protocol.v1.GetUploadResponse;
+import dev.sealdrop.protocol.v1.AbandonUploadResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
@@ -211,6 +212,72 @@ class UploadTest {
     assertThat(done.getSize()).isEqualTo(three.length);
   }
 
+  /**
+   * Two unfinished uploads that together fill the quota (two sends at once near it: each refused mid-stream and
+   * kept to resume) left their owner unable to finish either or upload anything for a day; AbandonUpload frees one.
+   */
+  @Test
+  void unfinishedUploadsThatFillTheQuotaCanBeAbandonedByTheirOwnerAndTheOtherThenFinishes() throws Exception {
+    newTransferor("up-stuck");
+    // three envelopes of 3.5 MiB on their way against the 8 MiB quota: 3 + 3 + 2 MiB stored, none can go on
+    byte[] env = Users.seal("up-stuck", Users.randomBytes((3 << 20) + (1 << 19), 40), "bob").bytes();
+    String first = leaveUnfinished("up-stuck", env, 3 << 20);
+    leaveUnfinished("up-stuck", env, 3 << 20);
+    String second = Transfers.createUpload(clients, "up-stuck", 0);
+    ManagedChannel ch = clients.channel("up-stuck");
+    try {
+      Transfers.stream(TransferServiceGrpc.newStub(ch), second, env, 0, 2 << 20, false);
+      waitForTemp(second, 2 << 20);
+      // not while a stream is attached
+      refused(() -> clients.transfer("up-stuck").abandonUpload(abandon(second)), Status.Code.FAILED_PRECONDITION,
+          "UPLOAD_BUSY");
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Transfers.awaitCommittedOffset(clients, "up-stuck", second, o -> o == 2 << 20);
+    refused(() -> Transfers.await(Transfers.stream(clients, "up-stuck", first, env, 3 << 20, env.length, true)),
+        Status.Code.RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
+
+    // not someone else's, and not by an acquirer (named for what it is)
+    refused(() -> clients.transfer("alice").abandonUpload(abandon(second)), Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(refused(() -> clients.transfer("bob").abandonUpload(abandon(second)), Status.Code.PERMISSION_DENIED,
+        "ROLE_FORBIDDEN").getStatus().getDescription()).contains("abandon uploads");
+
+    AbandonUploadResponse gone = awaitAbandoned(second);
+    assertThat(gone.getAlreadyClosed()).isFalse();
+    assertThat(gone.getBytesFreed()).isEqualTo(2 << 20);
+    assertThat(tempFiles()).doesNotContain(second + ".part");
+    assertThat(clients.transfer("up-stuck").abandonUpload(abandon(second)).getAlreadyClosed()).isTrue();
+    refused(() -> Transfers.await(Transfers.stream(clients, "up-stuck", second, env, 2 << 20, env.length, true)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_CLOSED");
+    // the space it held is free: the first upload resumes and commits, and then it cannot be abandoned
+    assertThat(Transfers.await(Transfers.stream(clients, "up-stuck", first, env, 3 << 20, env.length, true))
+        .getSize()).isEqualTo(env.length);
+    assertThat(refused(() -> clients.transfer("up-stuck").abandonUpload(abandon(first)),
+        Status.Code.FAILED_PRECONDITION, "UPLOAD_CLOSED").getStatus().getDescription()).contains("as file f_");
+    assertThat(server.server().audit().tail(50)).filteredOn(e -> e.action().equals("upload.abandon"))
+        .extracting(e -> e.actor() + " " + e.result()).contains("up-stuck ok", "up-stuck unchanged",
+            "up-stuck upload-busy", "alice not-found", "bob role-forbidden");
+  }
+
+  private static dev.sealdrop.protocol.v1.AbandonUploadRequest abandon(String id) {
+    return dev.sealdrop.protocol.v1.AbandonUploadRequest.newBuilder().setUploadId(id).build();
+  }
+
+  /** AbandonUpload once the stream that was attached has ended on the server. */
+  private static AbandonUploadResponse awaitAbandoned(String id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        return clients.transfer("up-stuck").abandonUpload(abandon(id));
+      } catch (io.grpc.StatusRuntimeException e) {
+        assertThat(System.nanoTime()).as("still busy: " + e.getStatus()).isLessThan(deadline);
+        Thread.sleep(10);
+      }
+    }
+  }
+
   @Test
   void anUploadStreamingPastTheQuotaIsRefusedBeforeItsBytesPassIt() throws Exception {
     newTransferor("up-overflow");
@@ -322,7 +389,12 @@ class UploadTest {
 
   /** Streams {@code bytes[0, n)} of a new upload on a channel that is then cut; returns when they are durable. */
   private static String leaveUnfinished(String user, byte[] bytes, int n) throws Exception {
-    String id = Transfers.createUpload(clients, user, bytes.length);
+    return leaveUnfinished(user, bytes, bytes.length, n);
+  }
+
+  /** An upload announced as {@code expected} bytes (0: unknown), left with the first {@code n} bytes stored. */
+  private static String leaveUnfinished(String user, byte[] bytes, long expected, int n) throws Exception {
+    String id = Transfers.createUpload(clients, user, expected);
     ManagedChannel ch = clients.channel(user);
     Transfers.stream(TransferServiceGrpc.newStub(ch), id, bytes, 0, n, false);
     waitForTemp(id, n);
