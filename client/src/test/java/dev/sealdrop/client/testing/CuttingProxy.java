@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * untouched, end to end.
  */
 public final class CuttingProxy implements AutoCloseable {
-  /** Break the next connection once this many client-to-server bytes passed (-1: never). */
+  /**
+   * Break the next connection once this many client-to-server bytes passed (-1: never). Each of these settings
+   * applies to connections accepted after it was set.
+   */
   public final AtomicLong cutUpstreamAfter = new AtomicLong(-1);
   /** Break the next connection once this many server-to-client bytes passed (-1: never). */
   public final AtomicLong cutDownstreamAfter = new AtomicLong(-1);
@@ -89,8 +92,10 @@ public final class CuttingProxy implements AutoCloseable {
         Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         sockets.add(client);
         sockets.add(server);
-        pump(client, server, cutUpstreamAfter, dropUpstreamAfter, new AtomicLong(-1), client, server);
-        pump(server, client, cutDownstreamAfter, new AtomicLong(-1), stallDownstreamAfter, client, server);
+        // only a connection accepted after a cut was set may take it: an earlier one (the last command's,
+        // still closing) would otherwise take it with its last bytes, and the connection meant goes uncut
+        pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), new AtomicLong(-1), client, server);
+        pump(server, client, armed(cutDownstreamAfter), new AtomicLong(-1), armed(stallDownstreamAfter), client, server);
       } catch (IOException e) {
         return;
       } catch (InterruptedException e) {
@@ -98,6 +103,11 @@ public final class CuttingProxy implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /** {@code setting} if it is set now (the connections accepted from now on share it), else a setting that is never. */
+  private static AtomicLong armed(AtomicLong setting) {
+    return setting.get() >= 0 ? setting : new AtomicLong(-1);
   }
 
   private void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, AtomicLong stallAfter, Socket a,
