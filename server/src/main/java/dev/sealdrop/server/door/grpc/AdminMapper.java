@@ -37,7 +37,10 @@ final class AdminMapper {
     };
   }
 
-  /** Null for "any state". */
+  /**
+   * Null for "any state" (unset). A value this server does not know (a newer client's state) is refused, not read as
+   * "any state": the filter would silently return every grant.
+   */
   static GrantState state(dev.sealdrop.protocol.v1.GrantState s) {
     return switch (s) {
       case GRANT_STATE_ACTIVE -> GrantState.ACTIVE;
@@ -45,7 +48,10 @@ final class AdminMapper {
       case GRANT_STATE_CONSUMED -> GrantState.CONSUMED;
       case GRANT_STATE_REVOKED -> GrantState.REVOKED;
       case GRANT_STATE_EXPIRED -> GrantState.EXPIRED;
-      default -> null;
+      case GRANT_STATE_UNSPECIFIED -> null;
+      default -> throw new dev.sealdrop.server.core.InvalidRequestException(
+          dev.sealdrop.server.core.Reason.INVALID_REQUEST, "state is not a grant state this server knows (active,"
+              + " claimed, consumed, revoked, expired); leave it unset for any state");
     };
   }
 

@@ -196,4 +196,16 @@ class AdminMistakesTest extends OneServerPerMethod {
     assertThat(carol.listAllFiles(ListAllFilesRequest.newBuilder().setOwner("alice").build()).getFilesList())
         .isEmpty();
   }
+
+  /** A state filter this server does not know (a newer client's) is refused: read as "any state" it listed all. */
+  @Test
+  void aGrantStateFilterThatIsNoKnownStateIsRefusedNotReadAsAnyState() {
+    for (int unknown : new int[] {99, -1}) {
+      StatusRuntimeException e = refused(() -> carol.listAllGrants(ListAllGrantsRequest.newBuilder()
+          .setStateValue(unknown).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+      assertThat(e.getStatus().getDescription()).contains("leave it unset for any state");
+    }
+    assertThat(carol.listAllGrants(ListAllGrantsRequest.newBuilder()
+        .setState(dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_UNSPECIFIED).build())).isNotNull();
+  }
 }
