@@ -282,6 +282,12 @@ final class ReceiveCommand extends SealdropSubcommand {
       // the server counted this download already (its window passed, or the owner revoked the grant
       // after every byte had been served): the file is verified and the download counts
       session.output().note("the server had already counted this download");
+    } catch (SealdropFailure e) {
+      // the network or the server failed at the very end: the file is there, a script must not take it for lost
+      throw e.retold("the file was verified and written to " + opened.path() + ", but the server could not be"
+          + " told it arrived, so the download does not count yet: " + e.getMessage(), "run the same command again:"
+          + " it confirms the download without downloading again (the file stays where it is); until then the"
+          + " grant's claim stays yours" + e.hint().map(h -> " (" + h + ")").orElse(""));
     }
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);

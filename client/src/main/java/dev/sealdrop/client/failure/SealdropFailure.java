@@ -29,4 +29,25 @@ public abstract sealed class SealdropFailure extends Exception
   public String reason() {
     return reason;
   }
+
+  /**
+   * The same failure (subtype, so exit code, and reason) told with {@code message} and {@code hint}, e.g. to say
+   * what had already been done when it happened; this one is its cause.
+   */
+  public SealdropFailure retold(String message, String hint) {
+    if (this instanceof UsageFailure) {
+      return new UsageFailure(reason, message, hint, this);
+    } else if (this instanceof AuthFailure) {
+      return new AuthFailure(reason, message, hint, this);
+    } else if (this instanceof GrantFailure) {
+      return new GrantFailure(reason, message, hint, this);
+    } else if (this instanceof IntegrityFailure) {
+      return new IntegrityFailure(reason, message, hint, this);
+    } else if (this instanceof PermissionFailure) {
+      return new PermissionFailure(reason, message, hint, this);
+    } else if (this instanceof KeyStoreFailure) {
+      return new KeyStoreFailure(reason, message, hint, this);
+    }
+    return new NetworkFailure(reason, message, hint, this);
+  }
 }

@@ -170,8 +170,14 @@ class ResumeAndTlsTest {
       String token = sent.token();
       server.failNextConfirm = true;
       Path out = Files.createDirectories(dir.resolve("out"));
-      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      CliRun lost = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
       assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      // a script that trusts the exit status must be told the file is there, and that a re-run only confirms
+      assertThat((String) lost.jsonError().get("message")).startsWith("the file was verified and written to "
+          + out.resolve("list.csv") + ", but the server could not be told it arrived, so the download does not count"
+          + " yet: ");
+      assertThat((String) lost.jsonError().get("hint")).startsWith("run the same command again: it confirms the"
+          + " download without downloading again");
       CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
       assertThat(again.err()).contains("already verified and written; confirming");
       assertThat(again.json()).containsEntry("file_name", "list.csv").containsEntry("sender", "alice");
