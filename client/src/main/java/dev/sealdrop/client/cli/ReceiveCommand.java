@@ -152,9 +152,15 @@ final class ReceiveCommand extends SealdropSubcommand {
         confirm(session, claimId, grantId, unconfirmed.get(), stateFile, spool);
         return;
       }
+      // where a killed earlier run of this receive wrote its temporary plaintext: maybe another -o than this run's
+      Optional<Path> earlierFolder = StateFile.load(stateFile).flatMap(s -> s.get(PART_FOLDER)).map(Path::of);
       Claim claim = claim(session, t, stateFile, spool, mine);
       String partial = partialPrefix(stateFile);
       PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
+      if (earlierFolder.isPresent() && !earlierFolder.get().equals(folder())) {
+        PartialFileGuard.removeStale(earlierFolder.get(), partial);
+      }
+      notePartFolder(stateFile);
       Envelope.removeResumeLeftovers(spool); // and beside its spool, if it was killed while keeping it
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
       KeyTrust.Trusted sender;
@@ -190,6 +196,7 @@ final class ReceiveCommand extends SealdropSubcommand {
           }
           session.output().note("the earlier claim lapsed; redeeming the grant again");
           claim = claim(session, t, stateFile, spool, mine);
+          notePartFolder(stateFile);
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
         }
       } catch (UntrustedSenderException e) {
@@ -292,6 +299,20 @@ final class ReceiveCommand extends SealdropSubcommand {
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
     session.output().emit(new Received(new OpenCommand.Opened(opened), counted));
+  }
+
+  /**
+   * The state's key for the folder this run writes its temporary plaintext into, so that the next run of the same
+   * receive deletes what a killed run left there even when it is given another {@code -o}.
+   */
+  private static final String PART_FOLDER = "part_folder";
+
+  private Path folder() {
+    return directory.toAbsolutePath().normalize();
+  }
+
+  private void notePartFolder(Path stateFile) throws IOException {
+    StateFile.load(stateFile).orElseThrow().set(PART_FOLDER, folder().toString()).save();
   }
 
   /** A file verified and written by an earlier run whose confirmation did not reach the server. */

@@ -117,6 +117,33 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * A run killed while it wrote into one folder leaves its partial plaintext there; the next run of the same receive
+   * deletes it even when given another {@code -o} (it looked only in its own folder, and the plaintext stayed).
+   */
+  @Test
+  void aRerunIntoAnotherFolderDeletesThePartialPlaintextAKilledRunLeftInTheFirst() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("two-folders"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.write(dir.resolve("big.csv"), new byte[400_000]);
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      server.breakDownloadAfter = 100_000;
+      Path first = Files.createDirectories(dir.resolve("first"));
+      bob.run("--json", "receive", sent.token(), "-o", first.toString()).assertExit(8);
+      Path state;
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        state = s.filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
+      }
+      // what a SIGKILLed run into `first` would leave there
+      Path stale = Files.writeString(first.resolve(ReceiveCommand.partialPrefix(state) + "4711.part"), "PLAINTEXT");
+      Path second = Files.createDirectories(dir.resolve("second"));
+      bob.run("--json", "receive", sent.token(), "-o", second.toString()).assertExit(0);
+      assertThat(second.resolve("big.csv")).hasSameBinaryContentAs(csv);
+      assertThat(stale).as("the partial plaintext in the first folder").doesNotExist();
+    }
+  }
+
   /** alice's and bob's profiles on {@code server}, both keys published; alice has sent bob {@code file}. */
   private record Sent(Cli bob, String token) {}
 
