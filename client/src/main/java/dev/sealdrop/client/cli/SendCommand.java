@@ -12,6 +12,7 @@ import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.client.net.StateFile;
+import dev.sealdrop.client.net.TransferLock;
 import dev.sealdrop.client.net.Uploader;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.client.trust.PinStore;
@@ -110,19 +111,32 @@ final class SendCommand extends SealdropSubcommand {
       // named once, before the upload: after the grant exists nothing may fail before its token is shown
       // (the file deleted or touched meanwhile made naming it again fail, and the one-time token was lost)
       stateFile = pending(session, recipient.bundle().fingerprint());
-      Uploader.Committed uploaded;
-      try {
-        uploaded = upload(session, me, mine, recipient, stateFile);
-      } catch (PermissionFailure e) {
-        // refused mid-stream (or at its resume) with what it stored kept to resume: say how to get past it
-        throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(e) : e;
-      }
-      CreateGrantResponse grant = createGrant(session, uploaded);
-      try {
-        forget(stateFile);
-      } catch (IOException e) {
-        session.output().warn("could not delete this send's state (" + stateFile + ": " + e.getMessage() + "); delete it"
-            + " yourself, or a later send of the same file creates a grant for this upload again");
+      // two runs of this send would share one state and spool: a resume could mix their envelopes
+      TransferLock lock = TransferLock.tryAcquire(stateFile).orElseThrow(() -> new UsageFailure("SEND_IN_PROGRESS",
+          "another `sealdrop send` of this file to " + to.identity + " is running with this profile", "let it finish"
+          + " (it prints the grant token); if it was stopped, run the same command again: it resumes or starts over"));
+      CreateGrantResponse grant;
+      try { // held until the grant exists and the state is gone: a run after it must find nothing to grant
+        Uploader.Committed uploaded;
+        try {
+          uploaded = upload(session, me, mine, recipient, stateFile);
+        } catch (PermissionFailure e) {
+          // refused mid-stream (or at its resume) with what it stored kept to resume: say how to get past it
+          throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(e) : e;
+        }
+        grant = createGrant(session, uploaded);
+        try {
+          forget(stateFile);
+        } catch (IOException e) {
+          session.output().warn("could not delete this send's state (" + stateFile + ": " + e.getMessage() + ");"
+              + " delete it yourself, or a later send of the same file creates a grant for this upload again");
+        }
+      } finally {
+        try {
+          lock.close();
+        } catch (IOException e) {
+          // the operating system releases it when this process ends; the token must be shown regardless
+        }
       }
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
           .emit(session.output());

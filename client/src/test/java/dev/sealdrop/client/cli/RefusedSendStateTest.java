@@ -13,6 +13,8 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,6 +83,24 @@ class RefusedSendStateTest {
     assertThat(kept).as("state and sealed part kept to resume").hasSize(2)
         .anyMatch(n -> n.endsWith(".properties")).anyMatch(n -> n.endsWith(".sealed"));
     return kept;
+  }
+
+  /**
+   * Two runs of the same send with the same profile at once shared one state file and spool: after a crash the
+   * re-run resumed one upload with the other's spool (refused only at finish, as if tampered with). The second run
+   * is refused at once, and the first one finishes.
+   */
+  @Test
+  void aSecondRunOfTheSameSendWhileTheFirstUploadsIsRefusedAndTheFirstFinishes() throws Exception {
+    proxy.stallUpstreamAfter.set(1 << 20); // well into the upload of the 2 MiB file
+    CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(this::send);
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the first send is uploading").isTrue();
+    CliRun second = send().assertExit(2);
+    assertThat(second.jsonError()).containsEntry("reason", "SEND_IN_PROGRESS");
+    assertThat(second.err()).contains("another `sealdrop send` of this file to bob is running with this profile");
+    proxy.resumeStalled.countDown();
+    assertThat(first.get(120, TimeUnit.SECONDS).assertExit(0).json()).containsKey("token");
+    assertThat(kept()).as("nothing left to resume").isEmpty();
   }
 
   @Test

@@ -44,6 +44,8 @@ public final class CuttingProxy implements AutoCloseable {
    * is counted down; {@link #stalled} is counted down when it happens (-1: never).
    */
   public final AtomicLong stallDownstreamAfter = new AtomicLong(-1);
+  /** As {@link #stallDownstreamAfter}, for client-to-server bytes (an upload that stops moving). */
+  public final AtomicLong stallUpstreamAfter = new AtomicLong(-1);
   public final CountDownLatch stalled = new CountDownLatch(1);
   public final CountDownLatch resumeStalled = new CountDownLatch(1);
   /**
@@ -94,7 +96,8 @@ public final class CuttingProxy implements AutoCloseable {
         sockets.add(server);
         // only a connection accepted after a cut was set may take it: an earlier one (the last command's,
         // still closing) would otherwise take it with its last bytes, and the connection meant goes uncut
-        pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), new AtomicLong(-1), client, server);
+        pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), armed(stallUpstreamAfter), client,
+            server);
         pump(server, client, armed(cutDownstreamAfter), new AtomicLong(-1), armed(stallDownstreamAfter), client, server);
       } catch (IOException e) {
         return;
