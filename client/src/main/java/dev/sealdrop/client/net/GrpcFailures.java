@@ -317,6 +317,12 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, "the server is locked down by an admin: " + detail,
           "nothing was transferred or consumed; ask the operator when the lockdown will be lifted, then re-run", e);
     }
+    if ("STORAGE_FULL".equals(reason)) {
+      // the server's disk, not ours: the operator must free space; what was sent is kept
+      return new NetworkFailure(reason, "the server could not store this: " + detail, "nothing was lost; ask the"
+          + " server's operator to free space, then run the same command again (an upload resumes where it stopped)",
+          e);
+    }
     if ("SHUTTING_DOWN".equals(reason)) {
       // a graceful shutdown refuses new uploads and redeems while running transfers finish: the address is right
       return new NetworkFailure(reason, "the server is shutting down: " + detail, "nothing was transferred or used up;"

@@ -38,6 +38,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aFullServerDiskIsTheOperatorsToMendNotAnAddressToCheck() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.UNAVAILABLE.withDescription("the server's storage is"
+        + " full, so it cannot do this now; nothing was lost"), "STORAGE_FULL"), GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("STORAGE_FULL");
+    assertThat(f.getMessage()).startsWith("the server could not store this: the server's storage is full");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("ask the server's operator to free space")
+        .doesNotContain("check the address"));
+  }
+
+  @Test
   void aClaimedGrantsHintSaysWhenTheClaimLapsesWhenTheServerTellsIt() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant is claimed by a download in progress; it cannot be redeemed now; resume that download with its"

@@ -77,5 +77,10 @@ public enum Reason {
    * The server is shutting down: a new upload or redeem is refused while the transfers already running
    * finish (within shutdown-grace); nothing is used up. Retry once it is back.
    */
-  SHUTTING_DOWN
+  SHUTTING_DOWN,
+  /**
+   * The server's own storage (its data folder or database) is full: nothing was lost (an upload keeps what was
+   * stored and resumes); its operator must free space.
+   */
+  STORAGE_FULL
 }

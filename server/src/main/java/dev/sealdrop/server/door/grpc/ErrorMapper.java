@@ -9,12 +9,14 @@ import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.SealdropException;
+import dev.sealdrop.server.core.StorageFull;
 import dev.sealdrop.server.core.UnauthenticatedException;
 import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.logging.SecretRedaction;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,10 @@ public final class ErrorMapper {
       trailers.put(REASON, e.reason().name());
       // a description may quote what the caller sent, e.g. a token pasted as a grant id: never sent back
       return code(e).withDescription(bounded(SecretRedaction.redact(e.getMessage()))).asRuntimeException(trailers);
+    }
+    Optional<UnavailableException> full = StorageFull.of(t);
+    if (full.isPresent()) {
+      return toStatus(full.get());
     }
     String ref = UUID.randomUUID().toString().substring(0, 8);
     LOG.error("internal error (ref {})", ref, t);

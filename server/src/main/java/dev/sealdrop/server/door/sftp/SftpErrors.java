@@ -29,6 +29,11 @@ final class SftpErrors implements SftpErrorStatusDataHandler {
     if (e instanceof SealdropException s) {
       return new SftpException(status(s), s.getMessage() + " [" + s.reason().name() + "]");
     }
+    java.util.Optional<dev.sealdrop.server.core.UnavailableException> full =
+        dev.sealdrop.server.core.StorageFull.of(e);
+    if (full.isPresent()) {
+      return toIo(full.get());
+    }
     String ref = UUID.randomUUID().toString().substring(0, 8);
     LOG.error("SFTP door: internal error (ref {})", ref, e);
     return new SftpException(SftpConstants.SSH_FX_FAILURE, "server: internal error (ref " + ref
