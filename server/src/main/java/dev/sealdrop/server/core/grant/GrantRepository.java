@@ -27,11 +27,16 @@ public interface GrantRepository {
   /**
    * The compare-and-set: {@code ACTIVE → CLAIMED} only if the grant is ACTIVE, unexpired at
    * {@code now} and addressed to {@code recipient}; in the same transaction records the claim.
-   * Returns whether this caller won.
+   * Returns whether this caller won. {@code resumable}: whether a later connection may go on with the
+   * claim ({@link Claim#resumable}).
    */
-  boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt);
+  boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt,
+      boolean resumable);
 
   Optional<Claim> findClaim(String claimHash);
+
+  /** Every OPEN claim (one per CLAIMED grant at most). */
+  List<Claim> listOpenClaims();
 
   /** The grant's OPEN claim (a CLAIMED grant has one), if any. */
   Optional<Claim> findOpenClaim(String grantId);

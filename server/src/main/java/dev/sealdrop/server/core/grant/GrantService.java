@@ -269,7 +269,8 @@ public final class GrantService {
     checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
     Instant claimExpires = now.plus(policy.claimWindow());
-    if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires)) {
+    if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires,
+        caller.origin().resumesTransfers())) {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
       Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;

@@ -27,6 +27,16 @@ public record Origin(String door, String peer) {
   }
 
   /**
+   * Whether an upload or a claim begun through this door can be taken up again by a later connection.
+   * A gRPC client keeps the upload id or claim id and resumes with it; over SFTP an upload is one
+   * handle written from offset 0 and a /redeem/ claim's secret lives only in its handle, so once the
+   * handle is gone (the session ended, the server crashed) no client can go on with either.
+   */
+  public boolean resumesTransfers() {
+    return !SFTP.equals(door);
+  }
+
+  /**
    * A remote address as audit records show it: {@code IP:port}, without the host name that
    * {@link java.net.InetSocketAddress#toString} puts before the slash; empty when unknown.
    * (Runs on every call: plain string work, no regular expression.)

@@ -125,7 +125,7 @@ public final class UploadService {
     }
     Instant now = clock.instant();
     Upload upload = new Upload(Ids.next(UPLOAD_PREFIX), caller.identity(), UploadState.OPEN, expectedSize, 0, now, now,
-        null);
+        null, caller.origin().resumesTransfers());
     try {
       blobs.createTemp(upload.id());
     } catch (IOException e) {

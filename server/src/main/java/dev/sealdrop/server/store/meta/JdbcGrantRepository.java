@@ -23,7 +23,7 @@ public final class JdbcGrantRepository implements GrantRepository {
       + " g.expires_at, g.max_downloads, g.downloads_used, f.size, f.fingerprint, g.token_hash"
       + " FROM grants g JOIN files f ON f.id = g.file_id";
   private static final String CLAIM_SELECT =
-      "SELECT claim_hash, grant_id, recipient, state, created_at, expires_at, served_all_at FROM claims";
+      "SELECT claim_hash, grant_id, recipient, state, created_at, expires_at, served_all_at, resumable FROM claims";
   /** Counts one download: the grant is consumed by its last permitted download, else becomes ACTIVE again. */
   private static final String COUNT_DOWNLOAD = "UPDATE grants SET downloads_used = downloads_used + 1,"
       + " state = CASE WHEN downloads_used + 1 >= max_downloads THEN 'CONSUMED' ELSE 'ACTIVE' END, updated_at = ?"
@@ -78,7 +78,8 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt) {
+  public boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt,
+      boolean resumable) {
     return jdbc.inTransaction(c -> {
       int won = Jdbc.update(c, "UPDATE grants SET state = 'CLAIMED', updated_at = ?"
           + " WHERE id = ? AND state = 'ACTIVE' AND expires_at > ? AND recipient = ?",
@@ -86,9 +87,9 @@ public final class JdbcGrantRepository implements GrantRepository {
       if (won != 1) {
         return false;
       }
-      Jdbc.update(c, "INSERT INTO claims (claim_hash, grant_id, recipient, state, created_at, expires_at)"
-          + " VALUES (?, ?, ?, 'OPEN', ?, ?)", claimHash, grantId, recipient, now.toEpochMilli(),
-          claimExpiresAt.toEpochMilli());
+      Jdbc.update(c, "INSERT INTO claims (claim_hash, grant_id, recipient, state, created_at, expires_at, resumable)"
+          + " VALUES (?, ?, ?, 'OPEN', ?, ?, ?)", claimHash, grantId, recipient, now.toEpochMilli(),
+          claimExpiresAt.toEpochMilli(), resumable);
       return true;
     });
   }
@@ -96,6 +97,11 @@ public final class JdbcGrantRepository implements GrantRepository {
   @Override
   public Optional<Claim> findClaim(String claimHash) {
     return jdbc.queryOne(CLAIM_SELECT + " WHERE claim_hash = ?", JdbcGrantRepository::claim, claimHash);
+  }
+
+  @Override
+  public List<Claim> listOpenClaims() {
+    return jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' ORDER BY created_at, claim_hash", JdbcGrantRepository::claim);
   }
 
   @Override
@@ -211,6 +217,6 @@ public final class JdbcGrantRepository implements GrantRepository {
     long served = rs.getLong(7);
     Instant servedAll = rs.wasNull() ? null : Instant.ofEpochMilli(served);
     return new Claim(rs.getString(1), rs.getString(2), rs.getString(3), ClaimState.valueOf(rs.getString(4)),
-        Instant.ofEpochMilli(rs.getLong(5)), Instant.ofEpochMilli(rs.getLong(6)), servedAll);
+        Instant.ofEpochMilli(rs.getLong(5)), Instant.ofEpochMilli(rs.getLong(6)), servedAll, rs.getBoolean(8));
   }
 }

@@ -17,7 +17,7 @@ import java.util.Set;
 /** Uploads and committed files in SQL. */
 public final class JdbcUploadRepository implements UploadRepository {
   private static final String UPLOAD_COLUMNS =
-      "id, owner, state, expected_size, committed_offset, created_at, updated_at, file_id";
+      "id, owner, state, expected_size, committed_offset, created_at, updated_at, file_id, resumable";
   private static final String FILE_COLUMNS = "id, owner, size, fingerprint, recipient_fps, created_at";
   private final Jdbc jdbc;
 
@@ -28,10 +28,10 @@ public final class JdbcUploadRepository implements UploadRepository {
   @Override
   public boolean createWithin(Upload u, int maxOpen) {
     // one statement: SQLite runs it under its write lock, so the count cannot change before the insert
-    return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL"
+    return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?"
         + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ?", u.id(), u.owner(),
         u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
-        u.updatedAt().toEpochMilli(), u.owner(), maxOpen) == 1;
+        u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen) == 1;
   }
 
   @Override
@@ -112,7 +112,8 @@ public final class JdbcUploadRepository implements UploadRepository {
 
   private static Upload upload(ResultSet rs) throws SQLException {
     return new Upload(rs.getString(1), rs.getString(2), UploadState.valueOf(rs.getString(3)), rs.getLong(4),
-        rs.getLong(5), Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)), rs.getString(8));
+        rs.getLong(5), Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)), rs.getString(8),
+        rs.getBoolean(9));
   }
 
   private static StoredFile file(ResultSet rs) throws SQLException {

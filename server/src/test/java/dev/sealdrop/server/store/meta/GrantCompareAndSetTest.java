@@ -33,7 +33,7 @@ class GrantCompareAndSetTest {
 
   private Grant seed(Database db, Instant now) {
     JdbcUploadRepository uploads = new JdbcUploadRepository(db);
-    uploads.createWithin(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null), 1);
+    uploads.createWithin(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null, true), 1);
     uploads.commit("up_" + "1".repeat(32),
         new StoredFile("f_" + "1".repeat(32), "alice", 10, "ab".repeat(32), List.of(), now), now);
     Grant g = new Grant("g_" + "1".repeat(32), "f_" + "1".repeat(32), "alice", "bob", GrantState.ACTIVE, now,
@@ -58,7 +58,7 @@ class GrantCompareAndSetTest {
           String claimHash = String.format("%064x", i);
           wins.add(pool.submit(() -> {
             go.await();
-            return repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)));
+            return repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)), true);
           }));
         }
         go.countDown();
@@ -80,10 +80,10 @@ class GrantCompareAndSetTest {
     try (Database db = Database.openSqlite(dir.resolve("meta2.db"))) {
       Grant g = seed(db, now);
       JdbcGrantRepository repo = new JdbcGrantRepository(db);
-      assertThat(repo.claim(g.id(), "dave", now, "01".repeat(32), now.plusSeconds(60))).isFalse();
-      assertThat(repo.claim(g.id(), "bob", g.expiresAt(), "02".repeat(32), now.plusSeconds(60))).isFalse();
+      assertThat(repo.claim(g.id(), "dave", now, "01".repeat(32), now.plusSeconds(60), true)).isFalse();
+      assertThat(repo.claim(g.id(), "bob", g.expiresAt(), "02".repeat(32), now.plusSeconds(60), true)).isFalse();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
-      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), now.plusSeconds(60))).isTrue();
+      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), now.plusSeconds(60), true)).isTrue();
     }
   }
 
@@ -96,14 +96,14 @@ class GrantCompareAndSetTest {
       Instant window = now.plusSeconds(60);
 
       // a claim whose window has passed (not yet settled) is not marked served: its last bytes stay back
-      assertThat(repo.claim(g.id(), "bob", now, "01".repeat(32), window)).isTrue();
+      assertThat(repo.claim(g.id(), "bob", now, "01".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("01".repeat(32), window, window.plusSeconds(60))).isFalse();
       assertThat(repo.settleExpiredClaims(window)).isEqualTo(1);
       assertThat(repo.findClaim("01".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.LAPSED);
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
 
       // a released claim is not marked served either, and a second release changes nothing
-      assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), window)).isTrue();
+      assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), window, true)).isTrue();
       assertThat(repo.release("02".repeat(32), now)).isTrue();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       assertThat(repo.markServedAll("02".repeat(32), now, window)).isFalse();
@@ -111,7 +111,7 @@ class GrantCompareAndSetTest {
       assertThat(repo.findClaim("02".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.RELEASED);
 
       // once marked, a claim cannot be released or lapse: it counts when its window passes
-      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window)).isTrue();
+      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
       assertThat(repo.release("03".repeat(32), now)).isFalse();

@@ -27,7 +27,7 @@ class OpenUploadLimitTest {
 
   private static Upload open(String id, String owner) {
     Instant now = Instant.now();
-    return new Upload("up_" + id, owner, UploadState.OPEN, 0, 0, now, now, null);
+    return new Upload("up_" + id, owner, UploadState.OPEN, 0, 0, now, now, null, true);
   }
 
   @Test
