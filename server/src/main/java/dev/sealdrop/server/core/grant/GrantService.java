@@ -485,6 +485,45 @@ public final class GrantService {
     return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
   }
 
+  /** The {@code cause} detail of the {@code grant.release} record of a claim that a server restart ended. */
+  public static final String SERVER_RESTARTED = "server-restarted";
+
+  /**
+   * After a crash: settles the claims whose window passed meanwhile, then releases every OPEN claim
+   * that no client can go on with ({@link Claim#resumable}: redeemed through the SFTP door, whose
+   * handle held the claim secret and died with the server) and that was not served every byte, so
+   * that its grant is redeemable again at once instead of after the claim window, as when such a
+   * handle closes (docs/sftp.md). A claim served every byte delivered its file and keeps the rule of
+   * {@link #settleClaims} (it counts when its window passes); a resumable one is kept for its client.
+   * Each release is audited as {@code grant.release} by {@value Audit#SERVER} with the detail {@code
+   * cause} = {@value #SERVER_RESTARTED}. Runs at startup, before any door accepts a connection;
+   * returns how many claims it released.
+   */
+  public int recover() {
+    Instant now = settle();
+    int released = 0;
+    for (Claim c : grants.listOpenClaims()) {
+      if (c.resumable() || c.servedAllAt() != null || !grants.release(c.hash(), now)) {
+        continue;
+      }
+      Optional<Grant> grant = grants.find(c.grantId());
+      String fileId = grant.map(Grant::fileId).orElse("");
+      LOG.info("claim on grant {} by '{}' was cut by a server restart before its last byte was served; it cannot"
+          + " be resumed (redeemed through the SFTP door), so it is released and the grant can be redeemed again",
+          c.grantId(), c.recipient());
+      Map<String, String> details = new TreeMap<>();
+      details.put("grant-id", c.grantId());
+      if (!fileId.isEmpty()) {
+        details.put("file-id", fileId);
+      }
+      details.put("recipient", c.recipient());
+      details.put("cause", SERVER_RESTARTED);
+      audit.record(Audit.SERVER, "grant.release", Audit.object("grant", c.grantId()), "ok", "", details);
+      released++;
+    }
+    return released;
+  }
+
   /** Settles lapsed claims (maintenance; also done before every grant operation). */
   public int settleClaims() {
     return grants.settleExpiredClaims(clock.instant());

@@ -353,13 +353,25 @@ public final class UploadService {
     return expired;
   }
 
+  /** The result of the {@code upload.abort} record of an upload that a server restart ended (see {@link #recover}). */
+  public static final String SERVER_RESTARTED = "server-restarted";
+
   /**
-   * After a crash: truncates every OPEN upload to its durable offset, and deletes temporary files
-   * and blobs that no OPEN upload or committed file owns (half-written data is never listed).
+   * After a crash: truncates every OPEN upload that a client can resume to its durable offset, and
+   * closes as FAILED and deletes every OPEN upload that none can ({@link Upload#resumable}: one
+   * made through the SFTP door, whose handle died with the server), so that it does not hold its
+   * owner's quota and an upload slot until it expires idle; audited as {@code upload.abort} by
+   * {@value Audit#SERVER} with result {@value #SERVER_RESTARTED}. Then deletes temporary files and
+   * blobs that no OPEN upload or committed file owns (half-written data is never listed). Runs at
+   * startup, before any door accepts a connection.
    */
   public void recover() throws IOException {
     Set<String> open = new java.util.HashSet<>();
     for (Upload u : uploads.listOpen(null)) {
+      if (!u.resumable()) {
+        endUnresumable(u);
+        continue;
+      }
       open.add(u.id());
       try (BlobStore.TempWriter w = blobs.openTemp(u.id(), u.committedOffset())) {
         w.sync();
@@ -382,6 +394,18 @@ public final class UploadService {
         blobs.deleteBlob(blob);
       }
     }
+  }
+
+  /** An upload no client can resume, left OPEN by a crash: closed as FAILED, its data deleted, audited. */
+  private void endUnresumable(Upload u) {
+    if (!uploads.close(u.id(), UploadState.FAILED, clock.instant())) {
+      return;
+    }
+    deleteTempQuietly(u.id());
+    LOG.info("upload {} of '{}' was cut by a server restart at {} durable bytes; it cannot be resumed (made"
+        + " through the SFTP door), so it is closed and deleted", u.id(), u.owner(), u.committedOffset());
+    audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), SERVER_RESTARTED, "",
+        Map.of("upload-id", u.id(), "owner", u.owner(), "bytes", Long.toString(u.committedOffset())));
   }
 
   void deleteTempQuietly(String uploadId) {
