@@ -177,8 +177,10 @@ class ResumeAndTlsTest {
       }
       try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
         Path spool = s.filter(p -> p.toString().endsWith(".sealed")).findFirst().orElseThrow();
+        // the server stops abruptly: how much of what it had queued got out before the transport died varies (CI
+        // saw 32 KiB of the 100 KB); whatever arrived is kept, and it is the envelope's prefix (below)
         assertThat(Files.size(spool)).as("what arrived is kept, re-created from the plaintext opened so far")
-            .isGreaterThanOrEqualTo(100_000L);
+            .isPositive();
         assertThat(Files.readString(spool, StandardCharsets.ISO_8859_1)).doesNotContain("PLAINTEXT-MARKER");
         byte[] envelope = server.stored();
         assertThat(Arrays.mismatch(Files.readAllBytes(spool), Arrays.copyOf(envelope, (int) Files.size(spool))))
