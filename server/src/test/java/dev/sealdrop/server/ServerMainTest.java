@@ -186,13 +186,39 @@ class ServerMainTest {
   void outOfRangeLimitsAndDurationsAreNamedByTheirKey() throws Exception {
     for (String line : List.of("max-upload-bytes=-5", "quota-bytes=0", "upload-abandon-after=-PT1H",
         "grant-default-lifetime=PT0S", "claim-window=PT0S", "retention=PT0S", "retention-sweep-interval=-PT1M",
-        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S", "max-download-streams=0")) {
+        "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S", "max-download-streams=0",
+        "max-download-streams-per-identity=0", "max-download-streams-per-identity=100001")) {
       String key = line.substring(0, line.indexOf('='));
       Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
           file.toString(), "--data", dir.resolve("d-range-" + key).toString())))
           .as(line).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(key + " ");
     }
+  }
+
+  /**
+   * docs/admin.md: the per-identity share of the download slots defaults to 8, is set with its key, and a
+   * share above the server-wide cap is refused naming both keys; the default share above a lowered cap is
+   * no error (the server-wide cap is then the only one).
+   */
+  @Test
+  void thePerIdentityDownloadShareIsReadCheckedAgainstTheCapAndDefaultsToEight() throws Exception {
+    Path set = Files.writeString(dir.resolve("share.properties"),
+        "max-download-streams=40\nmax-download-streams-per-identity=10\n");
+    assertThat(ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config", set.toString(),
+        "--data", dir.resolve("d-share").toString())).grants().maxDownloadStreamsPerIdentity()).isEqualTo(10);
+    Path low = Files.writeString(dir.resolve("share-low.properties"), "max-download-streams=4\n");
+    ServerConfig lowered = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        low.toString(), "--data", dir.resolve("d-share2").toString()));
+    assertThat(lowered.grants().maxDownloadStreamsPerIdentity()).isEqualTo(8);
+    assertThat(lowered.grants().maxDownloadStreams()).isEqualTo(4);
+    Path above = Files.writeString(dir.resolve("share-above.properties"),
+        "max-download-streams=4\nmax-download-streams-per-identity=5\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        above.toString(), "--data", dir.resolve("d-share3").toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("max-download-streams-per-identity (5) must be at most max-download-streams (4); lower it, or"
+            + " raise max-download-streams");
   }
 
   /** A host name that does not resolve is named with its setting, not as Netty's "NAME/<unresolved>:0". */

@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
  * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
- * max-download-streams=32
+ * max-download-streams=32  max-download-streams-per-identity=8
  * shutdown-grace=PT30S  handshake-timeout=PT10S
  * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
  * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
@@ -37,7 +37,7 @@ import java.util.TreeSet;
 public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
-      "grant-max-downloads", "claim-window", "max-download-streams",
+      "grant-max-downloads", "claim-window", "max-download-streams", "max-download-streams-per-identity",
       "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
@@ -135,10 +135,18 @@ public final class ConfigFile {
       throw new IllegalArgumentException("grant-max-lifetime (" + maxLifetime + ") must be at least"
           + " grant-default-lifetime (" + defaultLifetime + "); raise it or lower grant-default-lifetime");
     }
+    int streams = intWithin(settings, "max-download-streams", 1, 100_000, g.maxDownloadStreams());
+    int perIdentity = intWithin(settings, "max-download-streams-per-identity", 1, 100_000,
+        g.maxDownloadStreamsPerIdentity());
+    if (settings.containsKey("max-download-streams-per-identity") && perIdentity > streams) {
+      // a share larger than the whole is a mistake (the operator meant one of the two otherwise); the default
+      // share above a lowered max-download-streams is not: that server simply has the server-wide cap only
+      throw new IllegalArgumentException("max-download-streams-per-identity (" + perIdentity + ") must be at most"
+          + " max-download-streams (" + streams + "); lower it, or raise max-download-streams");
+    }
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
-        positive(settings, "claim-window", g.claimWindow()),
-        intWithin(settings, "max-download-streams", 1, 100_000, g.maxDownloadStreams())));
+        positive(settings, "claim-window", g.claimWindow()), streams, perIdentity));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
         port(settings, "admin-port", a.port()), auditOrigin(settings, a.auditOrigin()),

@@ -68,6 +68,11 @@ public enum Reason {
   FINGERPRINT_MISMATCH,
   /** Another stream is downloading this claim: one stream per claim, as one per upload. */
   DOWNLOAD_BUSY,
+  /**
+   * The caller holds max-download-streams-per-identity downloads already (both doors together): one
+   * of them must end first. Nothing is used up.
+   */
+  TOO_MANY_DOWNLOADS,
   // the server
   /** The server serves as many download streams as it may at once: retry in a moment. */
   SERVER_BUSY,

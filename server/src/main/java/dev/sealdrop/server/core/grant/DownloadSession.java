@@ -80,6 +80,11 @@ public final class DownloadSession implements AutoCloseable {
     return claim.hash();
   }
 
+  /** The identity this download is served to. */
+  String identity() {
+    return caller.identity();
+  }
+
   /** Fills {@code chunk} from the current position; returns the count, or -1 at the end. */
   public int next(byte[] chunk) {
     try {

@@ -13,16 +13,26 @@ import java.util.Objects;
  *     long the client has to confirm before the download counts anyway
  * @param maxDownloadStreams how many downloads the server serves at once, all callers and both doors
  *     together (each holds about 3 MiB of buffers); one more is refused as busy
+ * @param maxDownloadStreamsPerIdentity how many of those one identity may hold at once (both doors
+ *     together), so that one caller who opens downloads and stops reading cannot take every slot;
+ *     one more is refused as {@code TOO_MANY_DOWNLOADS}. A share at or above
+ *     {@code maxDownloadStreams} leaves only the server-wide cap.
  */
 public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int maxDownloads, Duration claimWindow,
-    int maxDownloadStreams) {
+    int maxDownloadStreams, int maxDownloadStreamsPerIdentity) {
   /**
    * 32 streams hold about 96 MiB at most: with room for uploads and the rest, a server run with
    * {@code -Xmx256m} serves them (bench/load.sh runs 32 concurrent downloads there).
    */
   public static final int DEFAULT_DOWNLOAD_STREAMS = 32;
+  /**
+   * A quarter of the default cap: a client that stalls its downloads holds 8 slots at most and 24
+   * stay for everyone else, while one identity still runs more parallel receives than the CLI ever
+   * opens (one stream per receive).
+   */
+  public static final int DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY = 8;
   public static final GrantPolicy DEFAULT = new GrantPolicy(Duration.ofHours(72), Duration.ofDays(30), 10,
-      Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS);
+      Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS, DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY);
 
   public GrantPolicy {
     Objects.requireNonNull(defaultLifetime, "defaultLifetime");
@@ -40,10 +50,19 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
     if (maxDownloadStreams < 1) {
       throw new IllegalArgumentException("grant limits: maxDownloadStreams must be >= 1");
     }
+    if (maxDownloadStreamsPerIdentity < 1) {
+      throw new IllegalArgumentException("grant limits: maxDownloadStreamsPerIdentity must be >= 1");
+    }
   }
 
   /** These limits with another {@link #maxDownloadStreams}. */
   public GrantPolicy withMaxDownloadStreams(int streams) {
-    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, streams);
+    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, streams,
+        maxDownloadStreamsPerIdentity);
+  }
+
+  /** These limits with another {@link #maxDownloadStreamsPerIdentity}. */
+  public GrantPolicy withMaxDownloadStreamsPerIdentity(int streams) {
+    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams, streams);
   }
 }

@@ -392,9 +392,22 @@ public final class GrantService {
    * serves at most {@link GrantPolicy#maxDownloadStreams} of them at once, whoever asks and through
    * either door; one more is refused as busy and nothing is used up (a gRPC client keeps its claim
    * and resumes with it; the SFTP door gives the claim back, so the grant can be redeemed again).
-   * Holds {@code streams}' monitor.
+   * A download whose client stops reading keeps its slot until it ends, so one identity may hold
+   * at most {@link GrantPolicy#maxDownloadStreamsPerIdentity} of them: one that opens downloads and
+   * stalls them cannot take every slot. Its own share is checked first, as waiting for other
+   * callers' downloads would not help it. Holds {@code streams}' monitor.
    */
   private void checkStreamCapacity(Principal caller, Grant grant) {
+    int mine = (int) serving.stream().filter(d -> d.identity().equals(caller.identity())).count();
+    int share = policy.maxDownloadStreamsPerIdentity();
+    if (mine >= share && share < policy.maxDownloadStreams()) {
+      LOG.warn("download of grant {} by '{}' ({}) refused: '{}' has {} downloads running, the most one identity may",
+          grant.id(), caller.identity(), caller.origin().door(), caller.identity(), mine);
+      throw new LimitExceededException(Reason.TOO_MANY_DOWNLOADS, "'" + caller.identity() + "' has " + mine
+          + " downloads running, the most one identity may have at once (max-download-streams-per-identity);"
+          + " let one finish or stop it (a receive that stopped reading, an SFTP file left open), then retry"
+          + " (nothing was used up)");
+    }
     int running = serving.size();
     if (running >= policy.maxDownloadStreams()) {
       LOG.warn("download of grant {} by '{}' ({}) refused: {} downloads running, the most this server serves",
