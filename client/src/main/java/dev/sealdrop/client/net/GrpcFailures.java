@@ -73,6 +73,13 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, "the server is busy: " + detail,
           "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);
     }
+    if ("TOO_MANY_DOWNLOADS".equals(reason)) {
+      // the caller's own share of the server's download slots: waiting for other callers would not help
+      return new PermissionFailure(reason, "the server refused another download: " + detail,
+          "let one of your other downloads finish, or stop it (another `sealdrop receive` of yours still running, an"
+              + " SFTP client with a /redeem/ file open), then run the same command again: nothing was used up and"
+              + " the receive resumes", e);
+    }
     if ("ROLE_FORBIDDEN".equals(reason)) {
       // the message names the role needed and the caller's; a role belongs to the identity, not to the command
       return new PermissionFailure(reason, "permission denied: " + detail, "an identity's role is set by an admin when "

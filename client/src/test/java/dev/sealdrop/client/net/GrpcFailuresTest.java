@@ -131,6 +131,19 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void tooManyDownloadsOfOneIdentitySaysToEndOneOfItsOwnNotToAskTheOperator() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
+        "'bob' has 8 downloads running, the most one identity may have at once (max-download-streams-per-identity);"
+            + " let one finish or stop it (a receive that stopped reading, an SFTP file left open), then retry"
+            + " (nothing was used up)"), "TOO_MANY_DOWNLOADS"), GrpcFailures.Op.DOWNLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(f.reason()).isEqualTo("TOO_MANY_DOWNLOADS");
+    assertThat(f.getMessage()).startsWith("the server refused another download: 'bob' has 8 downloads running");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("your other downloads")
+        .contains("sealdrop receive").contains("nothing was used up").doesNotContain("operator"));
+  }
+
+  @Test
   void aGrantOfADisabledSenderSaysWhoCanHelpAndThatNothingWasUsedUp() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant's sender 'alice' is disabled by an admin"), "GRANT_SUSPENDED"), GrpcFailures.Op.REDEEM);
