@@ -31,10 +31,13 @@ ensure_jars() {
 }
 
 # start_server DIR [JVM options...]: starts a dev server with cwd DIR; sets SERVER_PID, SERVER_ADDR.
+# SERVER_CONFIG (optional): a server configuration file (--config).
 start_server() {
   local dir=$1; shift
   mkdir -p "$dir"
-  (cd "$dir" && exec java "$@" -jar "$SERVER_JAR" --dev --port 0 --data data >server.out 2>server.log) &
+  local config=()
+  [[ -z ${SERVER_CONFIG:-} ]] || config=(--config "$SERVER_CONFIG")
+  (cd "$dir" && exec java "$@" -jar "$SERVER_JAR" --dev --port 0 --data data "${config[@]}" >server.out 2>server.log) &
   SERVER_PID=$!
   local i
   for i in $(seq 1 240); do
@@ -47,6 +50,13 @@ start_server() {
     sleep 0.5
   done
   die "the server did not start within 120 s (see $dir/server.log)"
+}
+
+# many_receivers_config FILE N: a server configuration that lets one identity (bob, standing in for N receiving
+# machines) hold N downloads at once: max-download-streams-per-identity (default 8) would refuse the rest.
+many_receivers_config() {
+  local streams=$(( $2 > 32 ? $2 : 32 ))
+  printf 'max-download-streams=%s\nmax-download-streams-per-identity=%s\n' "$streams" "$streams" >"$1"
 }
 
 stop_server() {

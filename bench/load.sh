@@ -62,7 +62,10 @@ main() {
   local started; started=$(date -u '+%Y-%m-%d %H:%M UTC')
   local load_before; load_before=$(loadavg)
   # shellcheck disable=SC2086
-  start_server "$OUT/server" "-Xmx$HEAP" "-Xlog:gc:file=$OUT/server/gc.log" ${SERVER_JAVA_OPTS:-}
+  mkdir -p "$OUT/server"
+  many_receivers_config "$OUT/server/server.properties" "$N"
+  SERVER_CONFIG="$OUT/server/server.properties" \
+    start_server "$OUT/server" "-Xmx$HEAP" "-Xlog:gc:file=$OUT/server/gc.log" ${SERVER_JAVA_OPTS:-}
   sample_rss "$SERVER_PID" "$OUT/server/rss.log" &
   SAMPLER_PID=$!
   log "creating alice and bob profiles"
@@ -137,7 +140,8 @@ main() {
     echo "the receivers' own decryption does not inflate the redeem times). Before the timed burst each connection"
     echo "makes $WARM_REDEEMS untimed redeems of unknown tokens, and the receivers' JVM runs with the CLI's compiler policy"
     echo "(C2 for the bulk crypto only), so that the one receiver JVM standing in for $N machines spends the shared"
-    echo "cores as $N CLI processes would. One server, \`-Xmx$HEAP\`. MB = 10^6 bytes."
+    echo "cores as $N CLI processes would. One server, \`-Xmx$HEAP\`, with \`max-download-streams-per-identity\` raised to"
+    echo "$N (default 8: bob stands in for $N machines). MB = 10^6 bytes."
     echo
     echo "- Command: \`$COMMAND\`"
     echo "- Date: $started"

@@ -46,7 +46,9 @@ main() {
   rm -rf "$OUT"; mkdir -p "$OUT"
   log "load average before: $(loadavg)"
   # shellcheck disable=SC2086
-  start_server "$OUT/server" "-Xmx$HEAP" ${SERVER_JAVA_OPTS:-}
+  mkdir -p "$OUT/server"
+  many_receivers_config "$OUT/server/server.properties" "$N"
+  SERVER_CONFIG="$OUT/server/server.properties" start_server "$OUT/server" "-Xmx$HEAP" ${SERVER_JAVA_OPTS:-}
   make_profiles "$OUT/server" "$OUT/profiles"
   head -c "$FILE_BYTES" /dev/urandom >"$OUT/file.bin"
   local json file_id
