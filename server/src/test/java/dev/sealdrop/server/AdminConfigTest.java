@@ -83,7 +83,7 @@ class AdminConfigTest {
   void aDurationWithASignIsRefusedEvenWhereItsValueWouldBeAccepted() throws Exception {
     String certs = TestPki.dir().toString();
     for (String bad : List.of("audit-checkpoint-interval=-PT0S", "upload-abandon-after=-PT-1H",
-        "retention=P-1DT48H", "claim-window=PT-0S")) {
+        "retention=P-1DT48H", "claim-window=PT-0S", "claim-window=+PT1H", "retention=P+30D")) {
       Path file = Files.writeString(dir.resolve("signed.properties"), bad + "\n");
       String key = bad.substring(0, bad.indexOf('='));
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs, "--config", file.toString())))

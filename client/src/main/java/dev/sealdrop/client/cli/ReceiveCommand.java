@@ -207,7 +207,8 @@ final class ReceiveCommand extends SealdropSubcommand {
         throw doesNotVerify(session, claim, e, stateFile, spool);
       }
       Claim done = claim;
-      StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toString())
+      // absolute: a re-run from another working folder must find it, and only confirm (not download it again)
+      StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toAbsolutePath().normalize().toString())
           .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
           .set("content_type", opened.metadata().contentType())
           .set("created_at", opened.metadata().createdAt().toString()).set("sender", opened.senderIdentity())
@@ -291,7 +292,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       session.output().note("the server had already counted this download");
     } catch (SealdropFailure e) {
       // the network or the server failed at the very end: the file is there, a script must not take it for lost
-      throw e.retold("the file was verified and written to " + opened.path() + ", but the server could not be"
+      throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
+          + ", but the server could not be"
           + " told it arrived, so the download does not count yet: " + e.getMessage(), "run the same command again:"
           + " it confirms the download without downloading again (the file stays where it is); until then the"
           + " grant's claim stays yours" + e.hint().map(h -> " (" + h + ")").orElse(""));

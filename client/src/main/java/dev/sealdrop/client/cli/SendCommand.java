@@ -277,6 +277,7 @@ final class SendCommand extends SealdropSubcommand {
     }
     long freed = 0;
     List<String> abandoned = new java.util.ArrayList<>();
+    List<String> gone = new java.util.ArrayList<>(); // closed already, or unknown to the server (its data reset)
     List<String> kept = new java.util.ArrayList<>();
     Uploader uploader = null;
     for (Path state : states) {
@@ -289,30 +290,39 @@ final class SendCommand extends SealdropSubcommand {
       if (saved.isEmpty() || !saved.get().get("source").equals(Optional.of(source))) {
         continue;
       }
-      Optional<String> committed = saved.get().get("file_id");
-      Optional<String> upload = saved.get().get("upload_id");
-      if (committed.isPresent()) {
-        kept.add(committed.get());
-      } else if (upload.isPresent()) {
-        if (uploader == null) {
-          uploader = new Uploader(session.connect());
-        }
-        freed += uploader.abandon(upload.get()).bytesFreed();
-        abandoned.add(upload.get());
+      Optional<TransferLock> lock = TransferLock.tryAcquire(state);
+      if (lock.isEmpty()) {
+        throw new UsageFailure("SEND_IN_PROGRESS", "a `sealdrop send` of " + file + " to " + to.identity + " is"
+            + " running with this profile", "nothing was abandoned; stop that send first (Ctrl-C), then run this"
+            + " again, or let it finish", null);
       }
-      forget(state);
+      try (TransferLock held = lock.get()) {
+        Optional<String> committed = saved.get().get("file_id");
+        Optional<String> upload = saved.get().get("upload_id");
+        if (committed.isPresent()) {
+          kept.add(committed.get());
+        } else if (upload.isPresent()) {
+          if (uploader == null) {
+            uploader = new Uploader(session.connect());
+          }
+          Uploader.Abandoned a = uploader.abandon(upload.get());
+          freed += a.bytesFreed();
+          (a.alreadyClosed() ? gone : abandoned).add(upload.get());
+        }
+        forget(state);
+      }
     }
-    if (abandoned.isEmpty() && kept.isEmpty()) {
+    if (abandoned.isEmpty() && gone.isEmpty() && kept.isEmpty()) {
       throw new UsageFailure("NOTHING_TO_ABANDON", "this profile keeps no unfinished send of " + file + " to "
           + to.identity + " on this server", "nothing was changed; `sealdrop send` of that file resumes or starts an"
           + " upload, and an upload from another profile or machine is given up there", null);
     }
-    session.output().emit(new Abandoned(file.toString(), to.identity, abandoned, freed, kept));
+    session.output().emit(new Abandoned(file.toString(), to.identity, abandoned, gone, freed, kept));
   }
 
   /** What {@code send --abandon} did. */
-  private record Abandoned(String file, String recipient, List<String> uploads, long bytesFreed, List<String> files)
-      implements dev.sealdrop.client.cli.output.Result {
+  private record Abandoned(String file, String recipient, List<String> uploads, List<String> gone, long bytesFreed,
+      List<String> files) implements dev.sealdrop.client.cli.output.Result {
     @Override
     public void writeJson(com.fasterxml.jackson.core.JsonGenerator g) throws IOException {
       g.writeStartObject();
@@ -321,6 +331,11 @@ final class SendCommand extends SealdropSubcommand {
       g.writeStringField("to", recipient);
       g.writeArrayFieldStart("abandoned_uploads");
       for (String u : uploads) {
+        g.writeString(u);
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("uploads_already_gone");
+      for (String u : gone) {
         g.writeString(u);
       }
       g.writeEndArray();
@@ -338,6 +353,10 @@ final class SendCommand extends SealdropSubcommand {
       out.println("Abandoned the unfinished send of " + TerminalText.clean(file) + " to " + TerminalText.clean(recipient)
           + (uploads.isEmpty() ? "" : ": upload " + String.join(", ", uploads) + " deleted on the server ("
               + bytesFreed + " bytes freed)"));
+      if (!gone.isEmpty()) {
+        out.println("The server had no unfinished upload " + String.join(", ", gone) + " any more (it expired, was"
+            + " refused, or the server's data was reset): nothing to delete there; this profile forgot it");
+      }
       if (!files.isEmpty()) {
         out.println("Its upload was committed as " + String.join(", ", files) + " and stays on the server (`sealdrop"
             + " files`); grant it with `sealdrop grant FILE_ID --to NAME`");
@@ -410,14 +429,26 @@ final class SendCommand extends SealdropSubcommand {
    */
   private Path pending(Session session, String recipientFingerprint) throws IOException, SealdropFailure {
     SecureFiles.ensureDirectory(session.profile().uploadsDir());
-    Path abs = file.toAbsolutePath().normalize();
+    Path abs = canonical(file);
     return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),
         InputFile.version(abs), to.identity, recipientFingerprint, session.config().server().toString());
   }
 
+  /**
+   * The file as this send's state names it: its real path (symbolic links resolved), so that a send through a link and
+   * one of the file itself are one send (one state, one lock); its absolute path if it is gone.
+   */
+  private static Path canonical(Path file) {
+    try {
+      return file.toRealPath();
+    } catch (IOException e) {
+      return file.toAbsolutePath().normalize();
+    }
+  }
+
   /** What names this send apart from the file's version: the file's path, the recipient and the server. */
   private String source(Session session) throws SealdropFailure {
-    return StateFile.nameFor(Path.of(""), "", file.toAbsolutePath().normalize().toString(), to.identity,
+    return StateFile.nameFor(Path.of(""), "", canonical(file).toString(), to.identity,
         session.config().server().toString()).toString();
   }
 

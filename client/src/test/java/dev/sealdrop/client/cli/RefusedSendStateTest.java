@@ -98,6 +98,14 @@ class RefusedSendStateTest {
     CliRun second = send().assertExit(2);
     assertThat(second.jsonError()).containsEntry("reason", "SEND_IN_PROGRESS");
     assertThat(second.err()).contains("another `sealdrop send` of this file to bob is running with this profile");
+    // the same file through a symbolic link is the same send
+    Path link = Files.createSymbolicLink(root.resolve("figures-link.bin"), file);
+    assertThat(alice.run("--json", "send", link.toString(), "--to", "bob").assertExit(2).jsonError())
+        .containsEntry("reason", "SEND_IN_PROGRESS");
+    // and it is not abandoned under the running send's feet
+    CliRun abandon = alice.run("--json", "send", file.toString(), "--to", "bob", "--abandon").assertExit(2);
+    assertThat(abandon.jsonError()).containsEntry("reason", "SEND_IN_PROGRESS");
+    assertThat(abandon.err()).contains("nothing was abandoned");
     proxy.resumeStalled.countDown();
     assertThat(first.get(120, TimeUnit.SECONDS).assertExit(0).json()).containsKey("token");
     assertThat(kept()).as("nothing left to resume").isEmpty();

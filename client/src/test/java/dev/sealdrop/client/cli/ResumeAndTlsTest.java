@@ -6,6 +6,7 @@ import dev.sealdrop.certsdev.CertSpec;
 import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.certsdev.Eku;
 import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.client.net.StateFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,11 +200,17 @@ class ResumeAndTlsTest {
       String token = sent.token();
       server.failNextConfirm = true;
       Path out = Files.createDirectories(dir.resolve("out"));
-      CliRun lost = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      // given as a relative -o: a re-run from another working folder must still find the file it wrote
+      String relative = Path.of("").toAbsolutePath().relativize(out).toString();
+      CliRun lost = bob.run("--json", "receive", token, "-o", relative).assertExit(8);
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        Path state = s.filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
+        assertThat(Path.of(StateFile.load(state).orElseThrow().get("opened_path").orElseThrow())).isAbsolute();
+      }
       assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
       // a script that trusts the exit status must be told the file is there, and that a re-run only confirms
       assertThat((String) lost.jsonError().get("message")).startsWith("the file was verified and written to "
-          + out.resolve("list.csv") + ", but the server could not be told it arrived, so the download does not count"
+          + out.resolve("list.csv").toAbsolutePath().normalize() + ", but the server could not be told it arrived, so the download does not count"
           + " yet: ");
       assertThat((String) lost.jsonError().get("hint")).startsWith("run the same command again: it confirms the"
           + " download without downloading again");

@@ -278,7 +278,7 @@ public final class ConfigFile {
     }
     String text = s.get(key).trim();
     // Duration.parse reads "-PT0S" as zero and "-PT-1S" as one second: a sign is never meant here
-    if (text.indexOf('-') >= 0) {
+    if (text.indexOf('-') >= 0 || text.indexOf('+') >= 0) {
       throw new IllegalArgumentException(key + " must be an ISO-8601 duration without a sign such as PT72H or P30D,"
           + " not '" + s.get(key) + "'");
     }
