@@ -27,8 +27,9 @@ public final class StorageFull {
         LOG.error("the server's storage is full, a request failed: {} (free space in the data folder; nothing of"
             + " what was stored before is lost)", m);
         return Optional.of(new UnavailableException(Reason.STORAGE_FULL, "the server's storage is full, so it cannot"
-            + " do this now; nothing was lost (an interrupted upload keeps what was stored and resumes, a redeem that"
-            + " failed used nothing up); ask the server's operator to free space, then retry"));
+            + " do this now; nothing stored before was lost (an upload over gRPC keeps what was stored and resumes, one"
+            + " over SFTP must be put again; a redeem that failed used nothing up); ask the server's operator to free"
+            + " space, then retry"));
       }
     }
     return Optional.empty();

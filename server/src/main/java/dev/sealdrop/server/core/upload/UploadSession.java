@@ -342,8 +342,10 @@ public final class UploadSession {
   public void discard() {
     boolean wasAudited = audited;
     end();
+    // the data first: on a full disk the database cannot be written, and this is what frees the space (a committed
+    // upload has no temporary data left; an OPEN row left behind is closed at the next start, as not resumable)
+    service.deleteTempQuietly(upload.id());
     if (service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant())) {
-      service.deleteTempQuietly(upload.id());
       quota.refresh();
       UploadService.LOG.info("upload {}: stream ended without finishing; its {} bytes were deleted (not resumable"
           + " through this door)", upload.id(), received);
@@ -380,8 +382,8 @@ public final class UploadSession {
   private <E extends SealdropException> E refuseForGood(E refusal) {
     UploadService.LOG.warn("upload {} from '{}' refused: {}", upload.id(), caller.identity(), refusal.reason());
     end();
+    service.deleteTempQuietly(upload.id()); // first, as in discard(): it frees the space even if the database is full
     service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
-    service.deleteTempQuietly(upload.id());
     quota.refresh();
     return refusal;
   }

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
+import dev.sealdrop.server.core.StorageFull;
 import dev.sealdrop.server.core.audit.Audit;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
@@ -7,12 +8,15 @@ import io.grpc.ServerTransportFilter;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Audits every accepted TLS connection (identity = the client certificate's subject CN) on one
  * listener. Refused handshakes are audited by the TLS trust manager (door.grpc.tls).
  */
 public final class ConnectionAudit extends ServerTransportFilter {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionAudit.class);
   private final Audit audit;
   private final String listener;
 
@@ -27,8 +31,19 @@ public final class ConnectionAudit extends ServerTransportFilter {
     String peer = remote == null ? "" : remote.toString().replaceFirst("^[^/]*/", "");
     // on the Netty event loop: never wait for an fsync here (the record is durable before any call on
     // this connection is answered, since that call's own audit record waits for the disk)
-    audit.recordWithoutWaiting(PeerIdentityInterceptor.subjectOf(attrs), "connection.accept", "listener:" + listener,
-        "ok", peer, Map.of());
+    try {
+      audit.recordWithoutWaiting(PeerIdentityInterceptor.subjectOf(attrs), "connection.accept", "listener:" + listener,
+          "ok", peer, Map.of());
+    } catch (RuntimeException e) {
+      // fail closed; gRPC closes the connection with this exception's message as the GOAWAY's debug data, which
+      // the client prints: the audit log's own message names the server's files, so the client gets its own words
+      LOG.error("connection from {} refused: it could not be audited: {}", peer, e.toString());
+      throw new IllegalStateException(StorageFull.of(e).map(Throwable::getMessage).orElse(NOT_AUDITED), e);
+    }
     return attrs;
   }
+
+  /** What a client whose connection could not be audited is told (for any cause but a full disk). */
+  static final String NOT_AUDITED = "server: this connection could not be recorded in the server's audit log, so it"
+      + " was refused; retry later, and tell the server's operator if it persists";
 }

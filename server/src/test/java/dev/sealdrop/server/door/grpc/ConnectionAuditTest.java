@@ -1,0 +1,42 @@
+package dev.sealdrop.server.door.grpc;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.server.core.audit.Audit;
+import io.grpc.Attributes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A connection that cannot be audited is refused (fail closed), and the words the client sees (gRPC sends the
+ * exception's message as the GOAWAY's debug data) never name the server's files: an outside test saw the audit
+ * log's path and "restart to recover" printed by the CLI.
+ */
+class ConnectionAuditTest {
+  private static Audit failing(RuntimeException e) {
+    return (Audit) Proxy.newProxyInstance(Audit.class.getClassLoader(), new Class<?>[] {Audit.class},
+        (proxy, method, args) -> {
+          throw e;
+        });
+  }
+
+  @Test
+  void aConnectionThatCannotBeAuditedIsRefusedWithoutNamingTheServersFiles() {
+    RuntimeException broken = new UncheckedIOException("server: the audit log cannot be written (audit log"
+        + " /srv/sealdrop/data/audit.jsonl is unavailable after an earlier I/O error (Input/output error); restart to"
+        + " recover)", new IOException("Input/output error"));
+    assertThatThrownBy(() -> new ConnectionAudit(failing(broken), "transfer").transportReady(Attributes.EMPTY))
+        .hasMessage(ConnectionAudit.NOT_AUDITED).hasMessageNotContaining("/srv").hasCause(broken);
+  }
+
+  @Test
+  void aFullDiskIsToldAsSuch() {
+    RuntimeException full = new UncheckedIOException("server: the audit log cannot be written (audit log"
+        + " /srv/sealdrop/data/audit.jsonl: write failed: No space left on device)", new IOException("No space left"
+        + " on device"));
+    assertThatThrownBy(() -> new ConnectionAudit(failing(full), "transfer").transportReady(Attributes.EMPTY))
+        .hasMessageStartingWith("the server's storage is full").hasMessageNotContaining("/srv");
+  }
+}
