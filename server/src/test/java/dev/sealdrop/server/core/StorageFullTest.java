@@ -27,7 +27,7 @@ class StorageFullTest {
         new IllegalStateException("write failed", new IOException("Disk quota exceeded"))}) {
       assertThat(StorageFull.of(t)).as(t.toString()).hasValueSatisfying(e -> {
         assertThat(e.reason()).isEqualTo(Reason.STORAGE_FULL);
-        assertThat(e.getMessage()).contains("the server's storage is full").contains("nothing was lost")
+        assertThat(e.getMessage()).contains("the server's storage is full").contains("nothing stored before was lost")
             .contains("ask the server's operator to free space");
       });
       StatusRuntimeException s = ErrorMapper.toStatus(t);
