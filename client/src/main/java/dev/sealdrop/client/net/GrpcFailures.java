@@ -121,6 +121,13 @@ public final class GrpcFailures {
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);
       case RESOURCE_EXHAUSTED:
+        if ("QUOTA_EXCEEDED".equals(reason)) {
+          // unfinished uploads hold quota too, and are listed nowhere: name the way to give one's own up
+          return new PermissionFailure(reason, "the server refused: " + detail, "your files and your unfinished"
+              + " uploads count: if a send of yours broke or was refused and you will not finish it, give it up with"
+              + " `sealdrop send FILE --to NAME --abandon` (its quota is free at once); `sealdrop files` lists your"
+              + " files, which an admin can purge", e);
+        }
         return new PermissionFailure(or(reason, "RESOURCE_EXHAUSTED"), "the server refused: " + detail,
             "a size limit or quota applies; ask the operator", e);
       case UNAVAILABLE:

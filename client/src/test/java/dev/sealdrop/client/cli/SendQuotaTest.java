@@ -51,8 +51,10 @@ class SendQuotaTest extends DevServerPerClass {
     }
     // a small file cannot be sent while the unfinished upload holds the quota
     Path small = random("small.bin", 2 << 20, 3);
-    assertThat(alice.run("--json", "send", small.toString(), "--to", "bob").assertExit(6).jsonError())
-        .containsEntry("reason", "QUOTA_EXCEEDED");
+    CliRun refusedUpFront = alice.run("--json", "send", small.toString(), "--to", "bob").assertExit(6);
+    assertThat(refusedUpFront.jsonError()).containsEntry("reason", "QUOTA_EXCEEDED");
+    assertThat((String) refusedUpFront.jsonError().get("hint")).contains("your unfinished uploads count")
+        .contains("sealdrop send FILE --to NAME --abandon");
 
     CliRun abandoned = alice.run("--json", "send", second.toString(), "--to", "bob", "--abandon").assertExit(0);
     assertThat(abandoned.list("abandoned_uploads")).hasSize(1);
