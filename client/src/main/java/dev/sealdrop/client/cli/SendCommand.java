@@ -267,6 +267,13 @@ final class SendCommand extends SealdropSubcommand {
    */
   private void abandon(Session session) throws Exception {
     to.requireNamed();
+    for (String terms : List.of("--expires", "--downloads")) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(terms)) {
+        throw new UsageFailure("ABANDON_SENDS_NOTHING", "--abandon sends nothing and creates no grant, so " + terms
+            + " has nothing to apply to", "run `sealdrop send FILE --to NAME --abandon` without it (nothing was"
+            + " abandoned)", null);
+      }
+    }
     String source = source(session);
     Path dir = session.profile().uploadsDir();
     List<Path> states = List.of();

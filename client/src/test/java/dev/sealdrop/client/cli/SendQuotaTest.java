@@ -56,6 +56,10 @@ class SendQuotaTest extends DevServerPerClass {
     assertThat((String) refusedUpFront.jsonError().get("hint")).contains("your unfinished uploads count")
         .contains("sealdrop send FILE --to NAME --abandon");
 
+    // grant terms mean nothing to it: refused before anything is abandoned
+    assertThat(alice.run("--json", "send", second.toString(), "--to", "bob", "--abandon", "--expires", "1h")
+        .assertExit(2).jsonError()).containsEntry("reason", "ABANDON_SENDS_NOTHING");
+    assertThat(uploadData()).as("nothing abandoned yet").hasSize(1);
     CliRun abandoned = alice.run("--json", "send", second.toString(), "--to", "bob", "--abandon").assertExit(0);
     assertThat(abandoned.list("abandoned_uploads")).hasSize(1);
     assertThat(((Number) abandoned.json().get("bytes_freed")).longValue()).isPositive();
