@@ -342,10 +342,8 @@ public final class UploadSession {
   public void discard() {
     boolean wasAudited = audited;
     end();
-    // the data first: on a full disk the database cannot be written, and this is what frees the space (a committed
-    // upload has no temporary data left; an OPEN row left behind is closed at the next start, as not resumable)
-    service.deleteTempQuietly(upload.id());
-    if (service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant())) {
+    if (closeFailed()) {
+      service.deleteTempQuietly(upload.id());
       quota.refresh();
       UploadService.LOG.info("upload {}: stream ended without finishing; its {} bytes were deleted (not resumable"
           + " through this door)", upload.id(), received);
@@ -382,10 +380,26 @@ public final class UploadSession {
   private <E extends SealdropException> E refuseForGood(E refusal) {
     UploadService.LOG.warn("upload {} from '{}' refused: {}", upload.id(), caller.identity(), refusal.reason());
     end();
-    service.deleteTempQuietly(upload.id()); // first, as in discard(): it frees the space even if the database is full
-    service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
+    closeFailed();
+    service.deleteTempQuietly(upload.id());
     quota.refresh();
     return refusal;
+  }
+
+  /**
+   * Closes the upload as FAILED; false if it was not OPEN. On a full disk the database cannot be written either: the
+   * temporary data, which is what frees the space, is deleted all the same (the OPEN row left is closed at the next
+   * start, as not resumable), and the failure is thrown.
+   */
+  private boolean closeFailed() {
+    try {
+      return service.uploads.close(upload.id(), UploadState.FAILED, service.clock.instant());
+    } catch (RuntimeException e) {
+      if (dev.sealdrop.server.core.StorageFull.of(e).isPresent()) {
+        service.deleteTempQuietly(upload.id());
+      }
+      throw e;
+    }
   }
 
   private void checkOpen() {
