@@ -200,6 +200,8 @@ public final class SealdropServer implements AutoCloseable {
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
       maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
+      long stall = stallSweepMillis(config.grants().downloadStallTimeout());
+      maintenance.scheduleWithFixedDelay(server::stopStalledDownloadsQuietly, stall, stall, TimeUnit.MILLISECONDS);
       LOG.info("listening on {}:{}", server.host(), server.port());
       LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
       if (config.sftp().enabled()) {
@@ -361,6 +363,19 @@ public final class SealdropServer implements AutoCloseable {
     int settled = grants.settleClaims();
     if (expired + settled > 0) {
       LOG.info("maintenance: {} abandoned upload(s) expired, {} claim(s) settled", expired, settled);
+    }
+  }
+
+  /** How often stalled downloads are looked for: a quarter of the timeout, so one is stopped at most 25 % late. */
+  static long stallSweepMillis(java.time.Duration timeout) {
+    return Math.max(50, Math.min(30_000, timeout.toMillis() / 4));
+  }
+
+  private void stopStalledDownloadsQuietly() {
+    try {
+      grants.stopStalledDownloads();
+    } catch (RuntimeException e) {
+      LOG.warn("stopping stalled downloads failed: {}", e.toString());
     }
   }
 

@@ -187,7 +187,8 @@ class ServerMainTest {
     for (String line : List.of("max-upload-bytes=-5", "quota-bytes=0", "upload-abandon-after=-PT1H",
         "grant-default-lifetime=PT0S", "claim-window=PT0S", "retention=PT0S", "retention-sweep-interval=-PT1M",
         "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S", "max-download-streams=0",
-        "max-download-streams-per-identity=0", "max-download-streams-per-identity=100001")) {
+        "max-download-streams-per-identity=0", "max-download-streams-per-identity=100001",
+        "download-stall-timeout=PT0S", "download-stall-timeout=-PT1M")) {
       String key = line.substring(0, line.indexOf('='));
       Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
@@ -211,6 +212,12 @@ class ServerMainTest {
     ServerConfig lowered = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
         low.toString(), "--data", dir.resolve("d-share2").toString()));
     assertThat(lowered.grants().maxDownloadStreamsPerIdentity()).isEqualTo(8);
+    assertThat(lowered.grants().downloadStallTimeout()).as("docs/admin.md: download-stall-timeout's default")
+        .isEqualTo(java.time.Duration.ofMinutes(10));
+    Path stall = Files.writeString(dir.resolve("stall.properties"), "download-stall-timeout=PT90S\n");
+    assertThat(ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config", stall.toString(),
+        "--data", dir.resolve("d-stall").toString())).grants().downloadStallTimeout())
+        .isEqualTo(java.time.Duration.ofSeconds(90));
     assertThat(lowered.grants().maxDownloadStreams()).isEqualTo(4);
     Path above = Files.writeString(dir.resolve("share-above.properties"),
         "max-download-streams=4\nmax-download-streams-per-identity=5\n");

@@ -337,6 +337,11 @@ public final class GrpcFailures {
           + " server's operator to free space, then run the same command again (an upload resumes where it stopped)",
           e);
     }
+    if ("DOWNLOAD_STALLED".equals(reason)) {
+      // the server's stall timeout: this process (or the machine) stopped taking bytes for minutes
+      return new NetworkFailure(reason, "the server stopped the download: " + detail, "was this receive paused or the"
+          + " machine busy? Nothing was used up and what arrived is kept: run the same command again, it resumes", e);
+    }
     if ("SHUTTING_DOWN".equals(reason)) {
       // a graceful shutdown refuses new uploads and redeems while running transfers finish: the address is right
       return new NetworkFailure(reason, "the server is shutting down: " + detail, "nothing was transferred or used up;"

@@ -49,6 +49,18 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aDownloadTheServerStoppedForStallingIsRerunToResume() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.UNAVAILABLE.withDescription("the download of grant g_1"
+        + " was stopped by the server: its client took nothing for 10 min (download-stall-timeout), so it gave the slot"
+        + " to others; nothing is used up"), "DOWNLOAD_STALLED"), GrpcFailures.Op.DOWNLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("DOWNLOAD_STALLED");
+    assertThat(f.getMessage()).startsWith("the server stopped the download: the download of grant g_1");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("run the same command again, it resumes")
+        .doesNotContain("check the address"));
+  }
+
+  @Test
   void aClaimedGrantsHintSaysWhenTheClaimLapsesWhenTheServerTellsIt() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant is claimed by a download in progress; it cannot be redeemed now; resume that download with its"

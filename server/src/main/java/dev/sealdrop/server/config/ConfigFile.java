@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
  * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
- * max-download-streams=32  max-download-streams-per-identity=8
+ * max-download-streams=32  max-download-streams-per-identity=8  download-stall-timeout=PT10M
  * shutdown-grace=PT30S  handshake-timeout=PT10S
  * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
  * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
@@ -38,6 +38,7 @@ public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
       "grant-max-downloads", "claim-window", "max-download-streams", "max-download-streams-per-identity",
+      "download-stall-timeout",
       "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
@@ -146,7 +147,8 @@ public final class ConfigFile {
     }
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
-        positive(settings, "claim-window", g.claimWindow()), streams, perIdentity));
+        positive(settings, "claim-window", g.claimWindow()), streams, perIdentity,
+        positive(settings, "download-stall-timeout", g.downloadStallTimeout())));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
         port(settings, "admin-port", a.port()), auditOrigin(settings, a.auditOrigin()),

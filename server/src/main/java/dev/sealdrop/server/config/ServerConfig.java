@@ -265,7 +265,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
 
   public ServerConfig withClaimWindow(Duration window) {
     return withGrants(new GrantPolicy(grants.defaultLifetime(), grants.maxLifetime(), grants.maxDownloads(), window,
-        grants.maxDownloadStreams(), grants.maxDownloadStreamsPerIdentity()));
+        grants.maxDownloadStreams(), grants.maxDownloadStreamsPerIdentity(), grants.downloadStallTimeout()));
   }
 
   public ServerConfig withIdentities(Identities i) {

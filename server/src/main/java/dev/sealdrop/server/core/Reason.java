@@ -73,6 +73,11 @@ public enum Reason {
    * of them must end first. Nothing is used up.
    */
   TOO_MANY_DOWNLOADS,
+  /**
+   * The download's client took nothing for download-stall-timeout (it stopped reading while its
+   * connection stayed up): the server stopped it to free its slot. Nothing is used up.
+   */
+  DOWNLOAD_STALLED,
   // the server
   /** The server serves as many download streams as it may at once: retry in a moment. */
   SERVER_BUSY,

@@ -18,10 +18,22 @@ import java.util.Map;
  * identity), so a revocation, a lockdown or a passed window cuts the stream at once. When the last
  * byte has been handed out, the claim is marked fully served (the confirmation window starts).
  * {@link #close} audits how the download ended, once: {@code download.complete} when every byte up
- * to the end was served, otherwise {@code download.abort} with the reason. Not thread-safe: one
- * caller at a time (the door's call or SFTP handle).
+ * to the end was served, otherwise {@code download.abort} with the reason. One caller at a time (the
+ * door's call or SFTP handle) reads; the core's timer may stop it meanwhile ({@link #stopIfStalled}), so
+ * reading, seeking and closing hold its monitor.
+ *
+ * <p>A download whose client takes nothing for {@link GrantPolicy#downloadStallTimeout} keeps a slot of
+ * the server's few without using it: the core stops it ({@code DOWNLOAD_STALLED}) through what its door
+ * gave to {@link #onStall}, and every later read fails with that reason. Nothing is used up: the claim
+ * stays as it was.
  */
 public final class DownloadSession implements AutoCloseable {
+  /** How a door ends its download when the core stops it for stalling; called on the core's timer thread. */
+  @FunctionalInterface
+  public interface StallStop {
+    void stop(SealdropException why);
+  }
+
   private final GrantService service;
   private final Principal caller;
   private final Claim claim;
@@ -33,6 +45,11 @@ public final class DownloadSession implements AutoCloseable {
   private boolean servedAllRecorded;
   private RuntimeException failure;
   private boolean closed;
+  /** System.nanoTime() of the client's last request for bytes (a chunk, a seek, a door's read request). */
+  private volatile long lastActive = System.nanoTime();
+  private volatile StallStop onStall;
+  /** Set when the core stopped this download for stalling: every later read fails with it. */
+  private volatile SealdropException stalled;
 
   private DownloadSession(GrantService service, Principal caller, Claim claim, Grant grant,
       SeekableByteChannel channel, long offset, LiveIdentityCheck identity) {
@@ -85,8 +102,69 @@ public final class DownloadSession implements AutoCloseable {
     return caller.identity();
   }
 
+  /**
+   * How the door ends this download if the core stops it for stalling ({@link #stopIfStalled}). A download
+   * whose door gave none is never stopped that way.
+   */
+  public void onStall(StallStop stop) {
+    onStall = java.util.Objects.requireNonNull(stop, "stop");
+  }
+
+  /**
+   * The client asked for bytes: a door calls this for requests it serves from its own read-ahead, so that a
+   * slow but reading client is not taken for a stalled one ({@link #next} and {@link #seek} count by themselves).
+   */
+  public void active() {
+    lastActive = System.nanoTime();
+  }
+
+  /**
+   * Stops this download if its client has asked for nothing for {@code timeout} until {@code now}
+   * ({@code System.nanoTime()}): marks it stalled, then lets its door end it (on this thread, holding no lock of
+   * this session's, since the door's own lock comes first where the door reads). Returns whether it was stopped.
+   */
+  boolean stopIfStalled(long now, java.time.Duration timeout) {
+    StallStop stop = onStall;
+    if (stop == null || stalled != null || now - lastActive < timeout.toNanos()) {
+      return false;
+    }
+    SealdropException why;
+    synchronized (this) {
+      if (closed || stalled != null) {
+        return false;
+      }
+      why = new dev.sealdrop.server.core.UnavailableException(Reason.DOWNLOAD_STALLED, "the download of grant "
+          + grant.id() + " was stopped by the server: its client took nothing for " + spoken(timeout)
+          + " (download-stall-timeout), so it gave the slot to others; nothing is used up");
+      stalled = why;
+    }
+    GrantService.LOG.warn("download of grant {} by '{}' ({}) stopped at {} of {} bytes: its client took nothing for {}"
+        + " (download-stall-timeout)", grant.id(), caller.identity(), caller.origin().door(), position, grant.size(),
+        spoken(timeout));
+    stop.stop(why);
+    return true;
+  }
+
+  /** "10 min", "90 s", "0.5 s": the timeout as a person says it. */
+  static String spoken(java.time.Duration d) {
+    long ms = d.toMillis();
+    if (ms % 60_000 == 0) {
+      return ms / 60_000 + " min";
+    }
+    return ms % 1000 == 0 ? ms / 1000 + " s" : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString()
+        + " s";
+  }
+
+  private void checkNotStalled() {
+    SealdropException s = stalled;
+    if (s != null) {
+      throw s;
+    }
+    lastActive = System.nanoTime();
+  }
+
   /** Fills {@code chunk} from the current position; returns the count, or -1 at the end. */
-  public int next(byte[] chunk) {
+  public synchronized int next(byte[] chunk) {
     try {
       return read(chunk);
     } catch (RuntimeException e) {
@@ -99,8 +177,9 @@ public final class DownloadSession implements AutoCloseable {
    * Moves to {@code offset} within the same claim (a client re-reading or reading out of order),
    * with the same checks as a chunk.
    */
-  public void seek(long offset) {
+  public synchronized void seek(long offset) {
     try {
+      checkNotStalled();
       identity.check();
       service.checkServing(claim.hash());
       if (offset < 0 || offset > grant.size()) {
@@ -119,6 +198,7 @@ public final class DownloadSession implements AutoCloseable {
   }
 
   private int read(byte[] chunk) {
+    checkNotStalled();
     identity.check();
     service.checkServing(claim.hash());
     service.checkOwnerEnabled(grant, "downloaded");
@@ -161,7 +241,7 @@ public final class DownloadSession implements AutoCloseable {
 
   /** Closes the stored file and audits the end of this download (once). */
   @Override
-  public void close() {
+  public synchronized void close() {
     service.ended(this);
     try {
       channel.close();
@@ -176,7 +256,8 @@ public final class DownloadSession implements AutoCloseable {
     Map<String, String> details = Map.of("grant-id", grant.id(), "file-id", grant.fileId(),
         "from", Long.toString(startOffset), "to", Long.toString(position));
     service.audit.record(caller, complete ? "download.complete" : "download.abort", "grant:" + grant.id(),
-        complete ? "ok" : failure != null ? Audit.resultOf(failure) : whyInterrupted(), details);
+        complete ? "ok" : failure != null ? Audit.resultOf(failure) : stalled != null ? Audit.resultOf(stalled)
+            : whyInterrupted(), details);
   }
 
   /** Why a download that simply stopped was stopped: a lockdown, revocation or closed claim, if one applies. */

@@ -17,9 +17,11 @@ import java.util.Objects;
  *     together), so that one caller who opens downloads and stops reading cannot take every slot;
  *     one more is refused as {@code TOO_MANY_DOWNLOADS}. A share at or above
  *     {@code maxDownloadStreams} leaves only the server-wide cap.
+ * @param downloadStallTimeout a download whose client has taken nothing for this long is stopped
+ *     ({@code DOWNLOAD_STALLED}), so that its slot is free again; nothing is used up
  */
 public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int maxDownloads, Duration claimWindow,
-    int maxDownloadStreams, int maxDownloadStreamsPerIdentity) {
+    int maxDownloadStreams, int maxDownloadStreamsPerIdentity, Duration downloadStallTimeout) {
   /**
    * 32 streams hold about 96 MiB at most: with room for uploads and the rest, a server run with
    * {@code -Xmx256m} serves them (bench/load.sh runs 32 concurrent downloads there).
@@ -31,13 +33,21 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
    * opens (one stream per receive).
    */
   public static final int DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY = 8;
+  /**
+   * As long as the SFTP door's idle timeout: a client whose connection is alive (it answers keepalives) but
+   * that has read nothing for ten minutes is stuck or holding the slot on purpose. A laptop that sleeps loses
+   * its connection sooner, to the keepalive; a stopped download resumes from where it was.
+   */
+  public static final Duration DEFAULT_DOWNLOAD_STALL_TIMEOUT = Duration.ofMinutes(10);
   public static final GrantPolicy DEFAULT = new GrantPolicy(Duration.ofHours(72), Duration.ofDays(30), 10,
-      Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS, DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY);
+      Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS, DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY,
+      DEFAULT_DOWNLOAD_STALL_TIMEOUT);
 
   public GrantPolicy {
     Objects.requireNonNull(defaultLifetime, "defaultLifetime");
     Objects.requireNonNull(maxLifetime, "maxLifetime");
     Objects.requireNonNull(claimWindow, "claimWindow");
+    Objects.requireNonNull(downloadStallTimeout, "downloadStallTimeout");
     if (defaultLifetime.isNegative() || defaultLifetime.isZero() || maxLifetime.compareTo(defaultLifetime) < 0) {
       throw new IllegalArgumentException("grant limits: need 0 < defaultLifetime <= maxLifetime");
     }
@@ -53,16 +63,26 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
     if (maxDownloadStreamsPerIdentity < 1) {
       throw new IllegalArgumentException("grant limits: maxDownloadStreamsPerIdentity must be >= 1");
     }
+    if (downloadStallTimeout.isNegative() || downloadStallTimeout.isZero()) {
+      throw new IllegalArgumentException("grant limits: downloadStallTimeout must be > 0");
+    }
   }
 
   /** These limits with another {@link #maxDownloadStreams}. */
   public GrantPolicy withMaxDownloadStreams(int streams) {
     return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, streams,
-        maxDownloadStreamsPerIdentity);
+        maxDownloadStreamsPerIdentity, downloadStallTimeout);
   }
 
   /** These limits with another {@link #maxDownloadStreamsPerIdentity}. */
   public GrantPolicy withMaxDownloadStreamsPerIdentity(int streams) {
-    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams, streams);
+    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams, streams,
+        downloadStallTimeout);
+  }
+
+  /** These limits with another {@link #downloadStallTimeout}. */
+  public GrantPolicy withDownloadStallTimeout(Duration timeout) {
+    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams,
+        maxDownloadStreamsPerIdentity, timeout);
   }
 }

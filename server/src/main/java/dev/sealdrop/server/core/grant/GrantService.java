@@ -422,6 +422,21 @@ public final class GrantService {
         + " is being downloaded by another stream; wait for that download to end (or stop it), then resume");
   }
 
+  /**
+   * Stops every download whose client has asked for nothing for {@link GrantPolicy#downloadStallTimeout}
+   * (see {@link DownloadSession}): run by the server's timer. Returns how many it stopped.
+   */
+  public int stopStalledDownloads() {
+    long now = System.nanoTime();
+    int stopped = 0;
+    for (DownloadSession d : serving) {
+      if (d.stopIfStalled(now, policy.downloadStallTimeout())) {
+        stopped++;
+      }
+    }
+    return stopped;
+  }
+
   /** Called by a download session when it ends: frees its claim for the next stream. */
   void ended(DownloadSession session) {
     synchronized (streams) {

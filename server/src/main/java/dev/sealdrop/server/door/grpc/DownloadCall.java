@@ -8,7 +8,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 /**
  * One Download stream with flow control: it sends only while the transport is ready, so a slow
  * client never makes the server buffer the file. Every chunk goes through {@link
- * DownloadSession#next}, which re-checks the grant (a revocation cuts the stream).
+ * DownloadSession#next}, which re-checks the grant (a revocation cuts the stream). The core's timer
+ * may stop a stalled one ({@link DownloadSession#onStall}): that and the sending hold this object's
+ * monitor, as gRPC wants one caller of the stream at a time.
  */
 final class DownloadCall {
   /**
@@ -50,9 +52,18 @@ final class DownloadCall {
     // closed by the server from outside the stream (a revocation or lockdown closes the call)
     out.setOnCloseHandler(call::cancel);
     out.setOnReadyHandler(call::drain);
+    session.onStall(call::stalled);
   }
 
-  private void drain() {
+  /** The core stopped this download: its client took nothing for the stall timeout. */
+  private synchronized void stalled(dev.sealdrop.server.core.SealdropException why) {
+    if (!done) {
+      finish();
+      out.onError(ErrorMapper.toStatus(why));
+    }
+  }
+
+  private synchronized void drain() {
     try {
       while (!done && out.isReady()) {
         long offset = session.position();
@@ -74,7 +85,7 @@ final class DownloadCall {
     }
   }
 
-  private void cancel() {
+  private synchronized void cancel() {
     finish();
   }
 

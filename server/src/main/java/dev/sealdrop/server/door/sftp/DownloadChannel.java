@@ -37,6 +37,8 @@ final class DownloadChannel extends TransferChannel {
   private boolean servedAll;
   /** Set when the core cut this download (a lockdown): every later read fails with it. */
   private volatile IOException cut;
+  /** Set when the core stopped this download for stalling: its claim was settled then, not at {@link #end}. */
+  private volatile boolean stalled;
   /** Read-ahead from the core: {@code buffer[ahead, aheadEnd)} holds the bytes at {@link #position}. */
   private byte[] buffer = new byte[0];
   private int ahead;
@@ -49,6 +51,24 @@ final class DownloadChannel extends TransferChannel {
     this.grants = grants;
     this.redemption = redemption;
     this.download = download;
+    download.onStall(this::stalled);
+  }
+
+  /**
+   * The core stopped this download (on its timer's thread): the client, its handle still open, took nothing for
+   * the stall timeout. Its slot is freed now, not when the client closes the handle or its session ends, and
+   * its claim given back unless every byte was served (then a CLOSE still confirms it, as for a cut one);
+   * every later read fails with the reason.
+   */
+  private void stalled(dev.sealdrop.server.core.SealdropException why) {
+    stalled = true;
+    cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), why.getMessage()
+        + (download.position() >= download.size() ? "" : "; the claim was given back: the grant can be redeemed"
+        + " again")));
+    download.close();
+    if (download.position() < download.size()) {
+      release(redemption.grant().id());
+    }
   }
 
   /**
@@ -84,6 +104,7 @@ final class DownloadChannel extends TransferChannel {
       throw new java.nio.channels.ClosedChannelException();
     }
     checkNotCut();
+    download.active();
     long size = download.size();
     if (position >= size) {
       servedAll |= position == size && download.position() >= size;
@@ -186,6 +207,9 @@ final class DownloadChannel extends TransferChannel {
   void end(boolean closeRequested) throws IOException {
     download.close();
     String grantId = redemption.grant().id();
+    if (stalled && !servedAll && download.position() < download.size()) {
+      return; // its claim was given back when the core stopped it
+    }
     if (closeRequested && servedAll) {
       VirtualTree.core(() -> grants.confirm(login.principal(), redemption.claimSecret(),
           redemption.grant().fingerprint()));

@@ -1,0 +1,111 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.grant.GrantPolicy;
+import dev.sealdrop.server.testing.OneServerPerMethod;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
+import java.security.KeyPair;
+import java.time.Duration;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.common.SftpException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stall timeout is one core rule for both doors: a /redeem/ handle left open and unread, in a
+ * session that stays up, is stopped after {@code download-stall-timeout} (DOWNLOAD_STALLED): its slot
+ * is free again at once, its claim given back (the grant can be redeemed again), and its next read fails
+ * with the reason. A handle read slowly is not stopped.
+ */
+class SftpDownloadStallTest extends OneServerPerMethod {
+  static final Duration STALL = Duration.ofSeconds(2);
+  private static final int PIECE = 32 * 1024;
+  SshClient client;
+  KeyPair bobKey;
+  UploadResponse file;
+  byte[] envelope;
+
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    return c.withGrants(GrantPolicy.DEFAULT.withMaxDownloadStreamsPerIdentity(1).withDownloadStallTimeout(STALL));
+  }
+
+  @BeforeEach
+  void start() {
+    Users.publish(clients, server.pki, "alice");
+    bobKey = registeredKey(clients, "bob");
+    client = SftpTestSupport.client(server);
+    envelope = Users.seal("alice", Users.randomBytes(4 << 20, 59), "bob").bytes();
+    file = Transfers.upload(clients, "alice", envelope);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    client.stop();
+  }
+
+  @Test
+  void anOpenHandleNobodyReadsIsStoppedItsSlotFreedAndItsGrantRedeemableAgain() throws Exception {
+    var grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String token = grant.getToken();
+    String other = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + token, SftpClient.OpenMode.Read)) {
+        byte[] buf = new byte[PIECE];
+        assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
+        // bob's one slot is held by the open handle
+        SftpException busy = catchThrowableOfType(SftpException.class,
+            () -> sftp.open("/redeem/" + other, SftpClient.OpenMode.Read));
+        assertThat(busy).hasMessageContaining("[TOO_MANY_DOWNLOADS]");
+
+        Thread.sleep(STALL.toMillis() * 2);
+
+        // the slot is free while the stalled handle is still open
+        assertThat(SftpTestSupport.get(sftp, "/redeem/" + other)).isEqualTo(envelope);
+        IOException stopped = catchThrowableOfType(IOException.class, () -> sftp.read(h, PIECE, buf, 0, PIECE));
+        assertThat(stopped).as("nothing more is served, not even the read-ahead").isNotNull();
+        assertThat(stopped).hasMessageContaining("its client took nothing for 2 s (download-stall-timeout)")
+            .hasMessageContaining("the grant can be redeemed again").hasMessageContaining("[DOWNLOAD_STALLED]");
+      }
+      assertThat(server.server().audit().tail(60)).anySatisfy(r -> {
+        assertThat(r.action()).isEqualTo("download.abort");
+        assertThat(r.result()).isEqualTo("download-stalled");
+        assertThat(r.details()).containsEntry("door", "sftp");
+      });
+      assertThat(server.server().audit().tail(60)).filteredOn(r -> r.action().equals("grant.release")
+          && r.object().equals("grant:" + grant.getGrant().getGrantId()))
+          .as("the stopped claim was given back once").singleElement()
+          .satisfies(r -> assertThat(r.result()).isEqualTo("ok"));
+      // nothing was used up: the same token downloads in full
+      assertThat(SftpTestSupport.get(sftp, "/redeem/" + token)).isEqualTo(envelope);
+    }
+  }
+
+  @Test
+  void aHandleReadSlowlyIsNotStopped() throws Exception {
+    String token = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s);
+        SftpClient.CloseableHandle h = sftp.open("/redeem/" + token, SftpClient.OpenMode.Read)) {
+      byte[] buf = new byte[PIECE];
+      long started = System.nanoTime();
+      // 32 KiB per quarter of the timeout: the door serves most of them from its 1 MiB read-ahead
+      for (int i = 0; i < 12; i++) {
+        assertThat(sftp.read(h, (long) i * PIECE, buf, 0, PIECE)).isEqualTo(PIECE);
+        Thread.sleep(STALL.toMillis() / 4);
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(STALL.multipliedBy(2));
+    }
+  }
+}
