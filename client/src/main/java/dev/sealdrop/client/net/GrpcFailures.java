@@ -121,6 +121,11 @@ public final class GrpcFailures {
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);
       case RESOURCE_EXHAUSTED:
+        if ("TOO_MANY_SSH_KEYS".equals(reason)) {
+          // a count of keys, not storage: nothing to do with files or uploads
+          return new UsageFailure(reason, "the server refused the SSH key: " + detail, "remove a key you no longer"
+              + " use first: `sealdrop keys list-ssh` lists yours, `sealdrop keys remove-ssh FINGERPRINT` removes one", e);
+        }
         if ("QUOTA_EXCEEDED".equals(reason)) {
           // unfinished uploads hold quota too, and are listed nowhere: name the way to give one's own up
           return new PermissionFailure(reason, "the server refused: " + detail, "your files and your unfinished"

@@ -49,6 +49,17 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void oneSshKeyTooManyIsAUsageErrorWhoseHintRemovesAKeyNotFiles() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription("'bob' has 16 SSH"
+        + " keys, the most allowed; remove one with 'sealdrop keys remove-ssh'"), "TOO_MANY_SSH_KEYS"),
+        GrpcFailures.Op.SSH_KEY);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.USAGE);
+    assertThat(f.reason()).isEqualTo("TOO_MANY_SSH_KEYS");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("sealdrop keys remove-ssh FINGERPRINT")
+        .doesNotContain("--abandon").doesNotContain("purge"));
+  }
+
+  @Test
   void aDownloadTheServerStoppedForStallingIsRerunToResume() {
     SealdropFailure f = GrpcFailures.translate(status(Status.UNAVAILABLE.withDescription("the download of grant g_1"
         + " was stopped by the server: its client took nothing for 10 min (download-stall-timeout), so it gave the slot"

@@ -78,6 +78,11 @@ public enum Reason {
    * connection stayed up): the server stopped it to free its slot. Nothing is used up.
    */
   DOWNLOAD_STALLED,
+  // SSH keys (the SFTP door's logins)
+  /** The caller has the most SSH keys one identity may register (16): remove one first. */
+  TOO_MANY_SSH_KEYS,
+  /** The SSH key is registered already, by another identity (whose is not told): use a new key pair. */
+  SSH_KEY_REGISTERED,
   // the server
   /** The server serves as many download streams as it may at once: retry in a moment. */
   SERVER_BUSY,

@@ -260,11 +260,17 @@ public final class DownloadSession implements AutoCloseable {
             : whyInterrupted(), details);
   }
 
-  /** Why a download that simply stopped was stopped: a lockdown, revocation or closed claim, if one applies. */
+  /**
+   * Why a download that simply stopped was stopped: a lockdown, revocation, closed claim or disabled sender, if one
+   * applies (a door that cut it at once, as the SFTP door does, never read the chunk whose check would have said so).
+   */
   private String whyInterrupted() {
     try {
       identity.checkNow();
       service.checkServing(claim.hash());
+      if (!service.ownerEnabled(grant)) {
+        return Audit.token(Reason.GRANT_SUSPENDED);
+      }
       return Audit.INTERRUPTED;
     } catch (SealdropException e) {
       return Audit.resultOf(e);

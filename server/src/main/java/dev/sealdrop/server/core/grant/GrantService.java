@@ -579,12 +579,17 @@ public final class GrantService {
    * releasing a claim stays possible: it only counts a download already delivered, or returns a grant.
    */
   void checkOwnerEnabled(Grant grant, String act) {
-    if (!identities.find(grant.owner()).map(dev.sealdrop.server.core.identity.Identity::enabled).orElse(false)) {
+    if (!ownerEnabled(grant)) {
       LOG.warn("grant {} cannot be {}: its owner '{}' is disabled", grant.id(), act, grant.owner());
       throw new GrantUnavailableException(Reason.GRANT_SUSPENDED, "the grant's sender '" + grant.owner()
           + "' is disabled by an admin, so its grants cannot be " + act + " until an admin enables it again;"
           + " ask the sender or an admin");
     }
+  }
+
+  /** Whether the grant's owner is enabled (its grants can be redeemed and downloaded). */
+  boolean ownerEnabled(Grant grant) {
+    return identities.find(grant.owner()).map(dev.sealdrop.server.core.identity.Identity::enabled).orElse(false);
   }
 
   /** What a download cut by a purge is told (by the core's chunk check, or at once by a door). */

@@ -49,10 +49,15 @@ public final class SshKeyService {
   /** Registers one OpenSSH public key line for the caller, bound to the caller's certificate. Audited. */
   public SshKey add(Principal caller, String openSshLine) {
     SshKey added;
+    SshPublicKey key = null;
     try {
-      added = doAdd(caller, openSshLine);
+      key = SshPublicKey.parse(openSshLine);
+      added = doAdd(caller, key);
     } catch (RuntimeException e) {
-      audit.record(caller, "sshkey.add", "identity:" + caller.identity(), Audit.resultOf(e), Map.of());
+      // the fingerprint of a key that parsed (refused for its size, as another's, or one too many), so the
+      // record says which key was refused
+      audit.record(caller, "sshkey.add", "identity:" + caller.identity(), Audit.resultOf(e),
+          key == null ? Map.of() : Map.of("fingerprint", key.fingerprint()));
       throw e;
     }
     audit.record(caller, "sshkey.add", "identity:" + caller.identity(), "ok",
@@ -60,8 +65,7 @@ public final class SshKeyService {
     return added;
   }
 
-  private SshKey doAdd(Principal caller, String openSshLine) {
-    SshPublicKey key = SshPublicKey.parse(openSshLine);
+  private SshKey doAdd(Principal caller, SshPublicKey key) {
     byte[] certificate = encoded(caller);
     Optional<SshKey> mine = repository.find(key.fingerprint()).filter(k -> k.identity().equals(caller.identity()));
     if (mine.isPresent()) {
@@ -81,13 +85,13 @@ public final class SshKeyService {
       // removed meanwhile: register it as a new key
     }
     if (repository.listByIdentity(caller.identity()).size() >= MAX_KEYS_PER_IDENTITY) {
-      throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + caller.identity() + "' has "
+      throw new LimitExceededException(Reason.TOO_MANY_SSH_KEYS, "'" + caller.identity() + "' has "
           + MAX_KEYS_PER_IDENTITY + " SSH keys, the most allowed; remove one with 'sealdrop keys remove-ssh'");
     }
     SshKey entry = new SshKey(caller.identity(), key, clock.instant(), certificate);
     if (!repository.add(entry)) {
       // Another identity's key (the caller's own is answered above): whose it is is not ours to tell.
-      throw new PreconditionFailedException(Reason.INVALID_REQUEST, "the SSH key " + key.fingerprint()
+      throw new PreconditionFailedException(Reason.SSH_KEY_REGISTERED, "the SSH key " + key.fingerprint()
           + " is already in use on this server and cannot be registered for you; use a new key pair");
     }
     LOG.info("SSH key {} ({}, {} bits) registered by '{}'", key.fingerprint(), key.algorithm(), key.bits(),

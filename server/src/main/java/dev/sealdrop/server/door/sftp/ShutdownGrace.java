@@ -181,6 +181,16 @@ final class ShutdownGrace implements SessionListener {
       }
     }
 
+    /**
+     * No "vendor-id" extension: MINA's names its library and exact version to every client that logs in, which the
+     * door's banner ({@code SSH-2.0-sealdrop}) deliberately does not tell anyone (docs/security.md).
+     */
+    @Override
+    protected java.util.Map<String, ?> appendVendorIdExtension(Buffer buffer, java.util.Map<String, ?> versionProperties,
+        org.apache.sshd.server.session.ServerSession session) {
+      return versionProperties;
+    }
+
     /** As MINA's, keeping the write's future. */
     @Override
     protected void send(Buffer buffer) throws IOException {

@@ -90,6 +90,20 @@ class SftpHardeningTest extends OneServerPerClass {
     }
   }
 
+  /** The banner names no library and version (docs/security.md), and neither does the SFTP version reply. */
+  @Test
+  void theSftpVersionReplyNamesNoLibraryOrVersion() throws Exception {
+    SshClient client = SftpTestSupport.client(server);
+    try (ClientSession s = login(client, server, "alice", aliceKey);
+        org.apache.sshd.sftp.client.SftpClient sftp = SftpTestSupport.sftp(s)) {
+      assertThat(sftp.getServerExtensions()).isNotEmpty().doesNotContainKey("vendor-id");
+      assertThat(sftp.getServerExtensions().values()).noneSatisfy(v -> assertThat(new String(v,
+          java.nio.charset.StandardCharsets.ISO_8859_1)).containsIgnoringCase("sshd"));
+    } finally {
+      client.stop();
+    }
+  }
+
   @Test
   void theHostKeyIsEd25519OwnerOnlyAndSurvivesARestart() throws Exception {
     Path file = data.resolve(HostKey.FILE_NAME);

@@ -96,6 +96,9 @@ class SftpStalledDownloadTest extends OneServerPerMethod {
         .setIdentity("alice").setReason("audit").build()));
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("'alice' is disabled").hasMessageContaining("[GRANT_SUSPENDED]");
+    // the handle is closed by then: its end is audited with the reason, not as an interruption
+    assertThat(server.server().audit().tail(30)).filteredOn(r -> r.action().equals("download.abort")).last()
+        .satisfies(r -> assertThat(r.result()).isEqualTo("grant-suspended"));
   }
 
   @Test

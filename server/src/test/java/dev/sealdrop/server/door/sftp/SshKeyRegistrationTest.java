@@ -89,7 +89,7 @@ class SshKeyRegistrationTest extends OneServerPerClass {
   }
 
   @Test
-  void aKeyBelongsToOneIdentityAndOnlyAdminsSeeOrRemoveOthersKeys() {
+  void aKeyBelongsToOneIdentityAndOnlyAdminsSeeOrRemoveOthersKeys() throws Exception {
     KeyPair kp = SftpTestSupport.ed25519();
     SshKey k = add("bob", openSsh(kp.getPublic()));
     // bob re-running the registration: his key already, nothing to do and nothing refused
@@ -99,7 +99,15 @@ class SshKeyRegistrationTest extends OneServerPerClass {
     // alice is refused without being told whose key it is
     assertThatThrownBy(() -> add("alice", openSsh(kp.getPublic())))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION))
+        .satisfies(e -> assertThat(Status.trailersFromThrowable(e).get(dev.sealdrop.server.testing.Statuses.REASON))
+            .isEqualTo("SSH_KEY_REGISTERED"))
         .hasMessageContaining("already in use").hasMessageNotContaining("bob");
+    // audited with the reason and the key refused (admin.md: sshkey.add, detail fingerprint)
+    assertThat(server.server().audit().tail(5)).filteredOn(r -> r.action().equals("sshkey.add")
+        && r.actor().equals("alice")).last().satisfies(r -> {
+          assertThat(r.result()).isEqualTo("ssh-key-registered");
+          assertThat(r.details()).containsEntry("fingerprint", k.getFingerprint());
+        });
     assertThatThrownBy(() -> sshKeys(clients, "alice").listSshKeys(ListSshKeysRequest.newBuilder().setIdentity("bob")
         .build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
     assertThatThrownBy(() -> sshKeys(clients, "alice").removeSshKey(RemoveSshKeyRequest.newBuilder()
@@ -226,11 +234,16 @@ class SshKeyRegistrationTest extends OneServerPerClass {
   }
 
   @Test
-  void anIdentityMayRegisterAtMostSixteenKeys() {
+  void anIdentityMayRegisterAtMostSixteenKeys() throws Exception {
     for (int i = 0; i < 16; i++) {
       add("carol", openSsh(SftpTestSupport.ed25519().getPublic()));
     }
     assertThatThrownBy(() -> add("carol", openSsh(SftpTestSupport.ed25519().getPublic())))
-        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED))
+        .satisfies(e -> assertThat(Status.trailersFromThrowable(e).get(dev.sealdrop.server.testing.Statuses.REASON))
+            .as("a limit of its own, not the storage quota").isEqualTo("TOO_MANY_SSH_KEYS"))
+        .hasMessageContaining("'carol' has 16 SSH keys, the most allowed; remove one with 'sealdrop keys remove-ssh'");
+    assertThat(server.server().audit().tail(3)).filteredOn(r -> r.action().equals("sshkey.add")).last()
+        .satisfies(r -> assertThat(r.result()).isEqualTo("too-many-ssh-keys"));
   }
 }
