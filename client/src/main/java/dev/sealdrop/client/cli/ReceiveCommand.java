@@ -199,6 +199,8 @@ final class ReceiveCommand extends SealdropSubcommand {
           notePartFolder(stateFile);
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
         }
+      } catch (NameTaken e) {
+        throw nameTaken(session, claim, e.failure, stateFile, spool);
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException
@@ -364,15 +366,11 @@ final class ReceiveCommand extends SealdropSubcommand {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
             sender.bundle().verifyingKey()), directory, force, partialPrefix, spool);
       } catch (FileAlreadyExistsException e) {
-        // the claim is kept (and the spool an earlier break kept, if any): the same command resumes once the name is free
-        UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again within the claim window:"
-            + " it resumes under the claim this run made");
-        if (folder != null) {
-          throw folder;
-        }
-        throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + e.getFile(), "move that file away, choose "
-            + "another -o, or pass --force to replace it; then run the same command again within the claim window: it "
-            + "resumes under the claim this run made", e);
+        // told once the download has stopped (the claim is given back then, where the server still allows it)
+        UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again");
+        throw new NameTaken(folder != null ? folder : new UsageFailure("FILE_EXISTS", "refusing to overwrite "
+            + e.getFile(), "move that file away, choose another -o, or pass --force to replace it; then run the same"
+            + " command again", e));
       } catch (IOException e) {
         Optional<SealdropFailure> broken = d.failure();
         if (broken.isPresent()) {
@@ -481,6 +479,44 @@ final class ReceiveCommand extends SealdropSubcommand {
         "nothing was downloaded and the grant was not used up; " + then + ": receive it with the keys the file"
             + " was sealed for, or ask the sender to seal it again for your current keys (`sealdrop keys show`"
             + " prints them)");
+  }
+
+  /** The file's name in -o's folder is taken (found once its metadata was opened): see {@link #nameTaken}. */
+  private static final class NameTaken extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient UsageFailure failure;
+
+    NameTaken(UsageFailure failure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
+  /**
+   * The name the file would be written under is taken (a file, without {@code --force}, or a folder): nothing was
+   * written. The claim is given back, so that nothing is used up and the next run (after the name was freed, or with
+   * another -o) redeems the grant anew. A claim the server served in full cannot be given back: it is kept, and the
+   * hint says until when the next run resumes under it (after that it counts as one of the grant's downloads).
+   */
+  private static UsageFailure nameTaken(Session session, Claim claim, UsageFailure refusal, Path stateFile, Path spool)
+      throws IOException {
+    String then;
+    try {
+      ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
+          .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claim.id()).build()));
+      Files.deleteIfExists(spool);
+      Files.deleteIfExists(stateFile);
+      then = "nothing was written and the grant was not used up: it can be redeemed again now";
+    } catch (SealdropFailure e) {
+      String when = claim.expiresAtMillis() > 0 ? "before " + Instant.ofEpochMilli(claim.expiresAtMillis())
+          : "within the server's claim window";
+      then = "CLAIM_DELIVERED".equals(e.reason())
+          ? "nothing was written, but the server had already sent the whole file, so the claim could not be given back:"
+              + " run it again " + when + ", when the claim lapses and counts as one of the grant's downloads"
+          : "nothing was written; run it again " + when + ": it resumes under the claim this run made (giving the"
+              + " claim back failed: " + e.getMessage() + ")";
+    }
+    return new UsageFailure(refusal.reason(), refusal.getMessage(), hintThen(refusal, then), refusal);
   }
 
   /**

@@ -101,6 +101,53 @@ class WalkThroughTest extends DevServerPerClass {
     assertThat(Files.mismatch(taken, csv)).isEqualTo(-1L);
   }
 
+  /**
+   * A name found taken once the file's metadata arrived (far before its end) gives the claim back: nothing is
+   * used up, and the next run redeems the grant anew (found by an outside test: the claim was kept, and when
+   * its window lapsed the grant counted as downloaded although nothing was written).
+   */
+  @Test
+  void aNameTakenBeforeTheWholeFileWasSentGivesTheClaimBackSoNothingIsUsedUp() throws Exception {
+    Path big = root.resolve("big-taken.bin");
+    byte[] content = new byte[48 << 20];
+    new java.util.Random(61).nextBytes(content);
+    Files.write(big, content);
+    CliRun sent = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    Path out = emptyDir("big-taken-bob");
+    Path taken = Files.writeString(out.resolve("big-taken.bin"), "bob's own file");
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
+    assertThat(refused.jsonError()).containsEntry("reason", "FILE_EXISTS");
+    assertThat((String) refused.jsonError().get("hint")).contains("--force")
+        .contains("nothing was written and the grant was not used up: it can be redeemed again now");
+    assertThat(Files.readString(taken)).isEqualTo("bob's own file");
+    assertThat(list(out)).containsExactly(taken);
+    assertThat(list(bob.home().resolve("state/downloads"))).as("no claim kept to resume").isEmpty();
+    CliRun inbox = bob.run("--json", "inbox").assertExit(0);
+    @SuppressWarnings("unchecked")
+    Object grantId = ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+    assertThat(inbox.jsonList("grants")).filteredOn(g -> g.get("grant_id").equals(grantId))
+        .singleElement().satisfies(g -> assertThat(g).containsEntry("state", "active"));
+    bob.run("receive", token, "-o", out.toString(), "--force").assertExit(0);
+    assertThat(Files.mismatch(taken, big)).isEqualTo(-1L);
+  }
+
+  /** A file the server sent whole before the name was found taken: its claim cannot be given back; the hint says until when to re-run. */
+  @Test
+  void aNameTakenAfterTheWholeFileWasSentSaysUntilWhenTheSameCommandResumes() throws Exception {
+    Path small = Files.writeString(root.resolve("small-taken.txt"), "one line");
+    String token = (String) alice.run("--json", "send", small.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    Path out = emptyDir("small-taken-bob");
+    Files.writeString(out.resolve("small-taken.txt"), "bob's own line");
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
+    assertThat(refused.jsonError()).containsEntry("reason", "FILE_EXISTS");
+    assertThat((String) refused.jsonError().get("hint")).contains("the server had already sent the whole file")
+        .containsPattern("run it again before 20\\d\\d-").contains("counts as one of the grant's downloads");
+    bob.run("receive", token, "-o", out.toString(), "--force").assertExit(0);
+    assertThat(Files.readString(out.resolve("small-taken.txt"))).isEqualTo("one line");
+  }
+
   @Test
   void aFolderOfTheFilesNameIsNotReplacedByForceAndTheHintDoesNotAskForForce() throws Exception {
     String token = send(alice, "bob");
