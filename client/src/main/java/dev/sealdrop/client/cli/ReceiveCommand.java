@@ -185,6 +185,11 @@ final class ReceiveCommand extends SealdropSubcommand {
         try {
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
         } catch (GrantFailure e) {
+          if ("GRANT_SUSPENDED".equals(e.reason())) {
+            // its sender is disabled, which an admin undoes: the claim stands, and the same command resumes under it
+            // once the sender is enabled again (forgetting it would make the re-run wait out its own claim)
+            throw e;
+          }
           // the server ended this claim (revoked, its window passed, ...): its id and what it downloaded are of no
           // further use, and a re-run must not "resume" it
           Files.deleteIfExists(spool);

@@ -236,7 +236,8 @@ public final class GrpcFailures {
         break;
       case "GRANT_SUSPENDED":
         message = "this grant's sender is disabled by an admin, so the grant cannot be used now";
-        hint = "it works again once an admin enables the sender (nothing was used up); ask the sender or an admin";
+        hint = "it works again once an admin enables the sender (nothing was used up; a receive cut by it resumes when"
+            + " run again then); ask the sender or an admin";
         break;
       case "FILE_PURGED":
         // at a redeem, the server says when and in what state the grant was; nothing was being downloaded

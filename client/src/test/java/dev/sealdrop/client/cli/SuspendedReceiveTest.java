@@ -1,0 +1,78 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.client.testing.CuttingProxy;
+import dev.sealdrop.server.SealdropServer;
+import dev.sealdrop.server.config.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A download cut because an admin disabled its sender (GRANT_SUSPENDED) keeps its claim: disabling is
+ * reversible, and once the sender is enabled again the same receive resumes. Found by an outside test:
+ * the CLI forgot the claim, and the re-run was refused as GRANT_CLAIMED (by its own forgotten claim) for
+ * the rest of the claim window.
+ */
+class SuspendedReceiveTest {
+  @TempDir
+  Path root;
+  SealdropServer server;
+  CuttingProxy proxy;
+  Cli alice;
+  Cli bob;
+  Cli carol;
+  Path file;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path certs = root.resolve("certs");
+    DevPki pki = DevPki.loadOrCreate(certs);
+    server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+    proxy = new CuttingProxy(server.port());
+    carol = Users.initWithAdmin(pki, root, "carol", server);
+    alice = Users.init(pki, root, "alice", "127.0.0.1:" + server.port());
+    alice.run("keys", "publish").assertExit(0);
+    bob = Users.init(pki, root, "bob", proxy.address());
+    bob.run("keys", "publish").assertExit(0);
+    file = root.resolve("ledger.bin");
+    byte[] bytes = new byte[24 << 20];
+    new Random(67).nextBytes(bytes);
+    Files.write(file, bytes);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    proxy.resumeStalled.countDown();
+    proxy.close();
+    server.close();
+  }
+
+  @Test
+  void aDownloadCutBecauseTheSenderWasDisabledResumesOnceTheSenderIsEnabled() throws Exception {
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    Path out = Files.createDirectories(root.resolve("bob-out"));
+    proxy.stallDownstreamAfter.set(4 << 20); // well into the download of the 24 MiB file
+    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
+        () -> bob.run("--json", "receive", token, "-o", out.toString()));
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
+    carol.run("admin", "identities", "disable", "alice", "--reason", "audit").assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(4);
+    assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "GRANT_SUSPENDED");
+
+    carol.run("admin", "identities", "enable", "alice").assertExit(0);
+    CliRun resumed = bob.run("--json", "receive", token, "-o", out.toString());
+    resumed.assertExit(0);
+    assertThat(Files.mismatch(out.resolve("ledger.bin"), file)).isEqualTo(-1L);
+  }
+}
