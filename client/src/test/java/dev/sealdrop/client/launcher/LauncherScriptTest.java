@@ -282,11 +282,21 @@ class LauncherScriptTest {
         .replaceAll("^cds-(.*)\\.jsa$", "jit-$1.json")), "[]");
     Path oldCommands = Files.writeString(cache.resolve("sealdrop").resolve(before.get(0).getFileName().toString()
         .replaceAll("^cds-(.*)\\.jsa$", "jit-$1.commands")), "quiet\n");
+    // another install's compiler files of today: its JVM may be starting with them now (a directives file gone
+    // before HotSpot reads it stops that JVM: found by outside tests running two builds at once)
+    Path otherDirectives = Files.writeString(cache.resolve("sealdrop").resolve("jit-0123456789abcdef.json"), "[]");
+    Path otherRecording = Files.writeString(cache.resolve("sealdrop").resolve("cds-0123456789abcdef.jsa.77.tmp"), "");
+    java.nio.file.attribute.FileTime monthsAgo = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()
+        - java.time.Duration.ofDays(40).toMillis());
+    Files.setLastModifiedTime(oldDirectives, monthsAgo);
+    Files.setLastModifiedTime(oldCommands, monthsAgo);
     Run r = run(Map.of(), "send");
     assertThat(r.out()).contains("-XX:ArchiveClassesAtExit=");
     assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before);
-    assertThat(oldDirectives).as("the old jar's directives go with its archive").doesNotExist();
+    assertThat(oldDirectives).as("the old jar's directives go once unused for a month").doesNotExist();
     assertThat(oldCommands).as("and its compile commands").doesNotExist();
+    assertThat(otherDirectives).as("recent compiler files of another build stay").exists();
+    assertThat(otherRecording).as("and an archive another build is recording").exists();
   }
 
   @Test
