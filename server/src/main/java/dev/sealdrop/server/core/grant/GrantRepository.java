@@ -66,9 +66,9 @@ public interface GrantRepository {
 
   /**
    * Settles OPEN claims whose window ended before {@code now}: fully served ones count (COUNTED),
-   * the others return their grant to ACTIVE (LAPSED). Returns how many claims were settled.
+   * the others return their grant to ACTIVE (LAPSED). Returns the claims settled, each in the state it ended in.
    */
-  int settleExpiredClaims(Instant now);
+  java.util.List<Claim> settleExpiredClaims(Instant now);
 
   /** A grant and its stored token hash. */
   record HashedGrant(Grant grant, String tokenHash) {}

@@ -554,7 +554,34 @@ public final class GrantService {
 
   /** Settles lapsed claims (maintenance; also done before every grant operation). */
   public int settleClaims() {
-    return grants.settleExpiredClaims(clock.instant());
+    return settled(clock.instant());
+  }
+
+  /** The {@code cause} detail of the {@code grant.consume} record of a claim served in full that lapsed unconfirmed. */
+  public static final String CLAIM_LAPSED = "claim-lapsed";
+
+  /**
+   * Settles the claims whose window ended by {@code now} ({@link GrantRepository#settleExpiredClaims}). One that was
+   * served every byte counts as a download without its holder's confirmation: that is audited as {@code
+   * grant.consume} by {@value Audit#SERVER} with the detail {@code cause} = {@value #CLAIM_LAPSED}, so a grant's
+   * history says why its download counted. Returns how many claims were settled.
+   */
+  private int settled(Instant now) {
+    java.util.List<Claim> settled = grants.settleExpiredClaims(now);
+    for (Claim c : settled) {
+      if (c.state() != ClaimState.COUNTED) {
+        continue;
+      }
+      LOG.info("claim on grant {} by '{}' lapsed unconfirmed after every byte was served: it counts as a download",
+          c.grantId(), c.recipient());
+      Map<String, String> details = new TreeMap<>();
+      details.put("grant-id", c.grantId());
+      grants.find(c.grantId()).map(Grant::fileId).ifPresent(f -> details.put("file-id", f));
+      details.put("recipient", c.recipient());
+      details.put("cause", CLAIM_LAPSED);
+      audit.record(Audit.SERVER, "grant.consume", Audit.object("grant", c.grantId()), "ok", "", details);
+    }
+    return settled.size();
   }
 
   /** Re-checks, before each chunk, that the claim may still be served; throws if not. */
@@ -667,7 +694,7 @@ public final class GrantService {
 
   private Instant settle() {
     Instant now = clock.instant();
-    grants.settleExpiredClaims(now);
+    settled(now);
     return now;
   }
 

@@ -157,18 +157,22 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public int settleExpiredClaims(Instant now) {
-    List<String> due = jdbc.query("SELECT claim_hash FROM claims WHERE state = 'OPEN' AND expires_at <= ?",
-        rs -> rs.getString(1), now.toEpochMilli());
-    int settled = 0;
-    for (String claimHash : due) {
+  public List<Claim> settleExpiredClaims(Instant now) {
+    List<Claim> due = jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' AND expires_at <= ?", JdbcGrantRepository::claim,
+        now.toEpochMilli());
+    List<Claim> settled = new java.util.ArrayList<>();
+    for (Claim claim : due) {
+      String claimHash = claim.hash();
       // Decided inside the transaction, by the row as it is then: a claim served in full since the
       // query above counts, and one whose window a last-byte mark moved is not due any more.
-      boolean done = jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.LAPSED, now, now)
-          || (!Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NOT NULL"
+      ClaimState to = jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.LAPSED, now, now) ? ClaimState.LAPSED
+          : !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NOT NULL"
               + " AND expires_at <= ?", rs -> rs.getInt(1), claimHash, now.toEpochMilli()).isEmpty()
-              && closeAndCount(c, claimHash, ClaimState.COUNTED, now)));
-      settled += done ? 1 : 0;
+              && closeAndCount(c, claimHash, ClaimState.COUNTED, now) ? ClaimState.COUNTED : null);
+      if (to != null) {
+        settled.add(new Claim(claim.hash(), claim.grantId(), claim.recipient(), to, claim.createdAt(),
+            claim.expiresAt(), claim.servedAllAt(), claim.resumable()));
+      }
     }
     return settled;
   }

@@ -178,6 +178,14 @@ class DownloadLifecycleTest {
     Grant after = current(g.getGrant().getGrantId());
     assertThat(after.getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
     assertThat(after.getDownloadsUsed()).isEqualTo(1);
+    // the grant's history says why it counted (found by an outside test: it ended at the redeem, without a record)
+    assertThat(server.server().audit().tail(10)).filteredOn(r -> r.action().equals("grant.consume")).singleElement()
+        .satisfies(r -> {
+          assertThat(r.actor()).isEqualTo("server");
+          assertThat(r.object()).isEqualTo("grant:" + g.getGrant().getGrantId());
+          assertThat(r.details()).containsEntry("cause", "claim-lapsed").containsEntry("recipient", "bob")
+              .containsEntry("grant-id", g.getGrant().getGrantId());
+        });
     refused(() -> redeem(g.getToken()), Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
   }
 
