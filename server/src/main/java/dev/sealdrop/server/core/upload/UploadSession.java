@@ -294,7 +294,8 @@ public final class UploadSession {
     return Origin.SFTP.equals(caller.origin().door())
         ? "if the upload was cut short, put the whole file again (an SFTP upload cannot be resumed, and this one"
             + " was deleted), or reseal"
-        : "resume from GetUpload's offset if the upload was cut short, or reseal";
+        : "if the envelope was cut short, upload the whole of it again as a new upload (a refused upload is deleted"
+            + " and closed), or reseal";
   }
 
   /**
