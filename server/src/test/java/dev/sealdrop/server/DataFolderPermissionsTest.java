@@ -102,6 +102,25 @@ class DataFolderPermissionsTest {
         .contains(data.toAbsolutePath().toString(), "rwxr-xr-x -> rwx------", "sealdrop.db rw-r--r-- -> rw-------");
   }
 
+  /**
+   * docs/admin.md "The audit log": the audit key is not tightened with the rest but refused, since a key others
+   * could read may have been copied (found by an outside test: it was quietly tightened and used).
+   */
+  @Test
+  void anAuditKeyOthersCouldReadStopsTheStartAndIsLeftAsItIs() throws Exception {
+    Path data = dir.resolve("data-key");
+    try (TestServer first = new TestServer(data)) {
+      first.server();
+    }
+    Path key = data.resolve("audit/audit.key");
+    byte[] before = Files.readAllBytes(key);
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+    assertThatThrownBy(() -> new TestServer(data).server()).hasStackTraceContaining("audit key file " + key)
+        .hasStackTraceContaining("is accessible by others (rw-r-----): run 'chmod 600 " + key + "' and check who read it");
+    assertThat(mode(key)).as("left for its operator to look at").isEqualTo("rw-r-----");
+    assertThat(Files.readAllBytes(key)).isEqualTo(before);
+  }
+
   /** Nothing under {@code data} (SQLite's -wal and -shm files included) grants group or others anything. */
   private static void assertOwnerOnly(Path data) throws IOException {
     List<Path> all;

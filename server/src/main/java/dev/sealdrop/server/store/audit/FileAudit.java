@@ -55,7 +55,7 @@ public final class FileAudit implements Audit {
       Clock clock) throws IOException {
     Files.createDirectories(dataDir);
     Path dir = dev.sealdrop.server.store.fs.DataFolder.createFolder(dataDir.resolve("audit"));
-    AuditKey key = AuditKey.loadOrGenerate(dir.resolve("audit.key"), origin);
+    AuditKey key = AuditKey.loadOrGenerate(dataDir.resolve(dev.sealdrop.server.store.fs.DataFolder.AUDIT_KEY), origin);
     Path file = dir.resolve("audit.jsonl");
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)
         .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);

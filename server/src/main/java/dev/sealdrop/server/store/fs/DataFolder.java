@@ -38,6 +38,9 @@ public final class DataFolder {
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
+  /** The audit log's signing key, relative to the data folder (store.audit.FileAudit). */
+  public static final String AUDIT_KEY = "audit/audit.key";
+
   private DataFolder() {}
 
   /**
@@ -83,7 +86,9 @@ public final class DataFolder {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (attrs.isRegularFile()) {
+        // the audit key is left as it is: its loader refuses one others could read (docs/admin.md), since a key that
+        // may have been copied must be replaced by its operator, not quietly kept in use
+        if (attrs.isRegularFile() && !file.equals(dataDir.resolve(AUDIT_KEY))) {
           tighten(file, tightened);
         }
         return FileVisitResult.CONTINUE;
