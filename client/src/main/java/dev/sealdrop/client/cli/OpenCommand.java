@@ -88,6 +88,8 @@ final class OpenCommand extends SealdropSubcommand {
       }
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
     }
+    OutputFile.requireOutsideProfile(intoDirectory ? output : output.toAbsolutePath().getParent(),
+        session.profile().dir());
     // a folder this run cannot create a file in is refused before the passphrase is asked for, as by seal
     Files.delete(OutputFile.createTempIn(intoDirectory ? output : output.toAbsolutePath().getParent(),
         ".sealdrop-open-", "nothing was opened"));

@@ -62,6 +62,28 @@ public final class OutputFile {
   }
 
   /**
+   * Refuses ({@code OUTPUT_IN_PROFILE}) a folder for decrypted output inside the profile: the sender names the file
+   * written there, and a name such as {@code alice.skb} in {@code trusted/} would replace what the profile keeps (a
+   * pinned key, a key file). Compared by real paths, so a link to the profile is refused too.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the folder")
+  public static void requireOutsideProfile(Path folder, Path profile) throws UsageFailure {
+    Path real;
+    Path home;
+    try {
+      real = folder.toRealPath();
+      home = profile.toRealPath();
+    } catch (java.io.IOException e) {
+      return; // a folder or profile that is not there: refused where it is used
+    }
+    if (real.startsWith(home)) {
+      throw new UsageFailure("OUTPUT_IN_PROFILE", folder + " is inside your sealdrop profile (" + profile + "): a"
+          + " received file named by its sender could replace the profile's keys or pinned keys",
+          "choose a folder outside the profile (-o DIR)");
+    }
+  }
+
+  /**
    * Refuses ({@code SAME_FILE}) an output that is the input itself (the same path, a link to it):
    * even with {@code --force}, writing it would replace the only copy of what is being read (seal:
    * the plaintext, by ciphertext the sender may not be able to open).

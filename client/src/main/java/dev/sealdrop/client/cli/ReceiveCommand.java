@@ -106,6 +106,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
     }
     requireWritable(directory);
+    OutputFile.requireOutsideProfile(directory, session.profile().dir());
     session.config();
     SecureFiles.ensureDirectory(session.profile().downloadsDir());
     Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",

@@ -165,6 +165,21 @@ class WalkThroughTest extends DevServerPerClass {
     assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
   }
 
+  /** The sender names the file: a folder inside the profile (its pinned keys, say) is refused before the redeem. */
+  @Test
+  void aFolderInsideTheProfileIsRefusedBeforeTheGrantIsRedeemed() throws Exception {
+    String token = send(alice, "bob");
+    Path trusted = Files.createDirectories(bob.home().resolve("trusted"));
+    Path link = Files.createSymbolicLink(root.resolve("bob-profile-link"), bob.home());
+    for (Path into : List.of(trusted, bob.home(), link)) {
+      CliRun refused = bob.run("--json", "receive", token, "-o", into.toString()).assertExit(2);
+      assertThat(refused.jsonError()).as(into.toString()).containsEntry("reason", "OUTPUT_IN_PROFILE");
+    }
+    CliRun inbox = bob.run("--json", "inbox").assertExit(0);
+    assertThat(inbox.jsonList("grants")).filteredOn(g -> "active".equals(g.get("state"))).isNotEmpty();
+    bob.run("receive", token, "-o", emptyDir("profile-refused-then").toString()).assertExit(0);
+  }
+
   @Test
   void aFolderThatCannotBeWrittenIsRefusedBeforeTheGrantIsRedeemed() throws Exception {
     String token = send(alice, "bob");
