@@ -78,7 +78,8 @@ class GrpcFailuresTest {
             + " claim id, or retry after its window ends at 2026-12-03T17:40:01Z"), "GRANT_CLAIMED"),
         GrpcFailures.Op.REDEEM);
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h)
-        .contains("wait until the claim lapses at 2026-12-03T17:40:01Z and retry"));
+        .contains("wait until the claim lapses at 2026-12-03T17:40:01Z and retry")
+        .contains("if that download was sent the whole file, it then counts as one of the grant's downloads"));
     // an older server's message has no time: the hint is as before
     SealdropFailure old = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant is claimed by a download in progress"), "GRANT_CLAIMED"), GrpcFailures.Op.REDEEM);
