@@ -42,8 +42,12 @@ final class GrantCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
     String pasted = fileId.strip().toLowerCase(java.util.Locale.ROOT);
-    if (pasted.startsWith("sdg_") || pasted.startsWith("sdc_")) {
-      // a secret where the file id goes: refused here, so it never travels to the server nor back into a message
+    if (pasted.isEmpty()) {
+      throw EmptyArgument.failure("FILE_ID", "give the id of a file you uploaded (f_...); `sealdrop files` lists them");
+    }
+    if (pasted.startsWith("sdg_") || pasted.startsWith("sdc_") || pasted.matches("g_[0-9a-f]{32}")) {
+      // a secret where the file id goes: refused here, so it never travels to the server nor back into a message;
+      // a grant id is named as one, not told "no uploaded file g_..."
       GrantIds.requireFile(fileId, "`sealdrop files`", "`sealdrop grants revoke` takes a grant id");
     }
     to.requireNamed();

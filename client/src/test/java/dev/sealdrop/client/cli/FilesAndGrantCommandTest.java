@@ -203,6 +203,12 @@ class FilesAndGrantCommandTest {
     }
     assertThat(alice.run("--json", "grant", token, "--to", "bob").err()).contains("that is a grant token, not a file id")
         .contains("`sealdrop files`");
+    // a grant id is named as one, and an empty FILE_ID as empty (outside test: "no uploaded file  on the server")
+    CliRun grantId = alice.run("--json", "grant", "g_" + "a".repeat(32), "--to", "bob").assertExit(2);
+    assertThat(grantId.jsonError()).containsEntry("reason", "BAD_FILE_ID");
+    assertThat(grantId.err()).contains("that is a grant id, not a file id");
+    assertThat(alice.run("--json", "grant", " ", "--to", "bob").assertExit(2).jsonError())
+        .containsEntry("reason", "EMPTY_ARGUMENT").containsEntry("message", "FILE_ID is empty (an unset shell variable?)");
   }
 
   @Test
