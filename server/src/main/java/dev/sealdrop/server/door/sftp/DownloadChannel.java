@@ -37,6 +37,8 @@ final class DownloadChannel extends TransferChannel {
   private boolean servedAll;
   /** Set when the core cut this download (a lockdown): every later read fails with it. */
   private volatile IOException cut;
+  /** Why the core cut this download, if it did. */
+  private volatile Reason cutFor;
   /** Set when the core stopped this download for stalling: its claim was settled then, not at {@link #end}. */
   private volatile boolean stalled;
   /** Read-ahead from the core: {@code buffer[ahead, aheadEnd)} holds the bytes at {@link #position}. */
@@ -85,6 +87,7 @@ final class DownloadChannel extends TransferChannel {
    *     twice.
    */
   boolean cut(Reason reason, String why) {
+    cutFor = reason;
     boolean grant = reason == Reason.GRANT_REVOKED || reason == Reason.GRANT_SUSPENDED;
     cut = SftpErrors.toIo(grant ? new GrantUnavailableException(reason, why) : new UnavailableException(reason, why));
     return (grant || reason == Reason.LOCKED_DOWN) && isOpen();
@@ -209,6 +212,11 @@ final class DownloadChannel extends TransferChannel {
     String grantId = redemption.grant().id();
     if (stalled && !servedAll && download.position() < download.size()) {
       return; // its claim was given back when the core stopped it
+    }
+    if (cutFor == Reason.FILE_PURGED) {
+      // the purge deleted the grant and its claim: nothing is left to give back (or to confirm)
+      LOG.info("SFTP download of grant {} ended after its file was purged", grantId);
+      return;
     }
     if (closeRequested && servedAll) {
       VirtualTree.core(() -> grants.confirm(login.principal(), redemption.claimSecret(),

@@ -110,6 +110,11 @@ class SftpStalledDownloadTest extends OneServerPerMethod {
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("purged").hasMessageContaining("[FILE_PURGED]");
     assertThat(downloadsCut).as("the answer counts the download the purge closed at once").hasValue(1);
+    // the handle closed after the purge has no claim left to give back: no grant.release naming no grant (outside test)
+    assertThat(server.server().audit().tail(20)).noneSatisfy(r -> {
+      assertThat(r.action()).isEqualTo("grant.release");
+      assertThat(r.result()).isEqualTo("not-found");
+    });
   }
 
   /**
