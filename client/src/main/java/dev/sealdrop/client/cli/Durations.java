@@ -38,6 +38,9 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
     if (v.startsWith("-")) {
       throw refused("--expires " + value + " is negative; a grant's lifetime is positive");
     }
+    if (v.chars().allMatch(ch -> ch == '0')) {
+      throw refused("--expires " + value + " is zero; a grant must live at least 1s");
+    }
     if (v.chars().allMatch(Character::isDigit)) {
       throw refused("--expires " + value + " has no unit");
     }

@@ -14,7 +14,8 @@ class DurationsTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "''           | is empty",
-      "0            | has no unit",
+      "0            | is zero",
+      "000          | is zero",
       "72           | has no unit",
       "0h           | is zero",
       "0s           | is zero",

@@ -88,8 +88,9 @@ final class IdentitiesCommand extends CommandGroup {
     if (reason == null) {
       return "";
     }
-    if (reason.length() > MAX_REASON) {
-      throw new UsageFailure("REASON_TOO_LONG", "--reason is " + reason.length() + " characters; at most "
+    int characters = reason.codePointCount(0, reason.length()); // an emoji is one character, not two UTF-16 units
+    if (characters > MAX_REASON) {
+      throw new UsageFailure("REASON_TOO_LONG", "--reason is " + characters + " characters; at most "
           + MAX_REASON + " are allowed", "shorten the reason");
     }
     return reason;

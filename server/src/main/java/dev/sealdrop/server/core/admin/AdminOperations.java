@@ -361,7 +361,8 @@ public final class AdminOperations {
    */
   private static String trim(String reason) {
     String r = reason == null ? "" : SecretRedaction.redact(reason).strip();
-    r = r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
+    // characters, not UTF-16 units: a cut inside a surrogate pair would leave half an emoji behind
+    r = r.codePointCount(0, r.length()) > MAX_REASON ? r.substring(0, r.offsetByCodePoints(0, MAX_REASON)) : r;
     StringBuilder clean = new StringBuilder(r.length());
     r.codePoints().forEach(cp -> clean.appendCodePoint(Character.getType(cp) == Character.CONTROL ? 0xFFFD : cp));
     return clean.toString();

@@ -149,6 +149,20 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
         .doesNotContain("\n", "\u001b").contains("registered as admin");
   }
 
+  /** A reason is cut at 256 characters, not UTF-16 units: an emoji is never cut in half (outside test). */
+  @Test
+  void aLongReasonIsCutAtTwoHundredFiftySixCharactersNeverInsideOne() {
+    String emoji = "\uD83D\uDD12"; // one character, two UTF-16 units
+    LockdownState on;
+    try {
+      on = lockdown(true, emoji.repeat(300));
+    } finally {
+      lockdown(false, "over");
+    }
+    assertThat(on.getReason().codePointCount(0, on.getReason().length())).isEqualTo(256);
+    assertThat(on.getReason()).isEqualTo(emoji.repeat(256));
+  }
+
   /**
    * An admin who pastes a live grant token into a reason (the token of the leak being locked down) must not put it in
    * the database in clear, where the grants table keeps only its hash, nor have it answered to every admin: the
