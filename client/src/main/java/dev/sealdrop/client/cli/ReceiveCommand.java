@@ -514,7 +514,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       Files.deleteIfExists(stateFile);
       then = "nothing was written and the grant was not used up: it can be redeemed again now";
     } catch (SealdropFailure e) {
-      String when = claim.expiresAtMillis() > 0 ? "before " + Instant.ofEpochMilli(claim.expiresAtMillis())
+      String when = claim.expiresAtMillis() > 0 ? "before " + claimEnd(claim.expiresAtMillis())
           : "within the server's claim window";
       then = "CLAIM_DELIVERED".equals(e.reason())
           ? "nothing was written, but the server had already sent the whole file, so the claim could not be given back:"
@@ -536,7 +536,7 @@ final class ReceiveCommand extends SealdropSubcommand {
           .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claimId).build()));
       return "the grant can be redeemed again now";
     } catch (SealdropFailure e) {
-      String when = expiresAtMillis > 0 ? "at " + Instant.ofEpochMilli(expiresAtMillis) : "after the server's claim window";
+      String when = expiresAtMillis > 0 ? "at " + claimEnd(expiresAtMillis) : "after the server's claim window";
       if ("CLAIM_DELIVERED".equals(e.reason())) {
         // the server served every byte: the claim cannot be given back, and it counts when it lapses
         return "the server had already sent the whole file, so your claim could not be given back and counts as one"
@@ -545,6 +545,11 @@ final class ReceiveCommand extends SealdropSubcommand {
       return "your claim on it lapses " + when + " (releasing it failed: " + e.getMessage() + "), then the grant can"
           + " be redeemed again";
     }
+  }
+
+  /** When a claim lapses, rounded up to the second as the server's GRANT_CLAIMED message gives it. */
+  static Instant claimEnd(long expiresAtMillis) {
+    return Instant.ofEpochSecond(Math.floorDiv(expiresAtMillis + 999, 1000));
   }
 
   /** {@code f}'s hint, then what happened to the claim. */

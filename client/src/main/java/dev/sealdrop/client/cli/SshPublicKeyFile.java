@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.UsageFailure;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,6 +58,11 @@ final class SshPublicKeyFile {
     }
     String line = lines.get(0);
     String[] parts = line.split("[ \\t]+", 3);
+    if (parts.length >= 2 && !ACCEPTED.contains(parts[0]) && ACCEPTED.contains(parts[1])) {
+      // an authorized_keys line: options (no-pty, from="...", ...) before the key type
+      throw notAKey(file, "it starts with authorized_keys options (" + TerminalText.clean(parts[0]) + "), which are not"
+          + " accepted: give the key line alone (TYPE BASE64 [COMMENT]), as the .pub file ssh-keygen wrote");
+    }
     if (parts.length < 2 || !parts[0].matches("[a-z0-9@.-]{1,64}")) {
       throw notAKey(file, "its line is not \"TYPE BASE64 [COMMENT]\" (authorized_keys options are not accepted)");
     }

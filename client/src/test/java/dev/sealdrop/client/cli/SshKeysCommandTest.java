@@ -85,6 +85,10 @@ class SshKeysCommandTest extends DevServerPerClass {
       assertThat(r.jsonError()).as(bad.getFileName().toString()).containsEntry("reason", "NOT_SSH_PUBLIC_KEY");
       assertThat(r.err()).contains("is not an OpenSSH public key: ").contains("sealdrop: hint: pass a .pub file");
     }
+    // options before the key are named as such (outside test: "its key data is not base64")
+    Path noPty = Files.writeString(keys.resolve("no-pty.pub"), "no-pty " + line + "\n");
+    assertThat(off.run("--json", "keys", "add-ssh", noPty.toString()).assertExit(2).err())
+        .contains("it starts with authorized_keys options (no-pty), which are not accepted: give the key line alone");
     Path dss = Files.writeString(keys.resolve("dss.pub"), "ssh-dss AAAAB3NzaC1kc3M= old\n");
     assertThat(off.run("--json", "keys", "add-ssh", dss.toString()).assertExit(2).jsonError())
         .containsEntry("reason", "SSH_KEY_TYPE");
