@@ -78,6 +78,9 @@ public final class AdminOperations {
    */
   public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked) {}
 
+  /** The audit detail of a disable or enable: "false" when the identity already was so (nothing changed). */
+  static final String CHANGED = "changed";
+
   /** An identity after a disable or enable; {@code changed} is false if it already was so. */
   public record Switched(IdentityView identity, int sessionsClosed, boolean changed) {}
 
@@ -104,10 +107,12 @@ public final class AdminOperations {
   }
 
   public Switched disableIdentity(Caller c, String name, String reason) {
-    return act(c, "admin.identity.disable", identityObject(name), reasonDetail(reason), () -> {
+    Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
+    return act(c, "admin.identity.disable", identityObject(name), details, () -> {
       requireOther(c, name, "disable");
       // a revoked identity: REVOKED_IDENTITY, before anything is closed
       boolean changed = identities.setEnabled(existing(name), false);
+      details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
       // closed even if it was disabled already: nothing of a disabled identity may stay open
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
       // its grants are suspended: downloads of them stop now, not at their next chunk
@@ -119,8 +124,10 @@ public final class AdminOperations {
   }
 
   public Switched enableIdentity(Caller c, String name) {
-    return act(c, "admin.identity.enable", identityObject(name), Map.of(), () -> {
+    Map<String, String> details = new java.util.TreeMap<>();
+    return act(c, "admin.identity.enable", identityObject(name), details, () -> {
       boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
+      details.put(CHANGED, Boolean.toString(changed));
       return new Switched(view(name), 0, changed);
     });
   }

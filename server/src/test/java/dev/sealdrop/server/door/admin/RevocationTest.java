@@ -121,7 +121,7 @@ class RevocationTest extends OneServerPerMethod {
   }
 
   @Test
-  void disablingDaveClosesHisCallsUntilReEnabled() {
+  void disablingDaveClosesHisCallsUntilReEnabled() throws Exception {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "dave");
     ManagedChannel dave = clients.channel("dave");
     Iterator<DownloadResponse> it = downloading("dave", dave, g.getToken());
@@ -152,6 +152,11 @@ class RevocationTest extends OneServerPerMethod {
     assertThat(clients.transfer("dave").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList()).isNotEmpty();
     assertThat(admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("dave").build())
         .getAlreadyEnabled()).isTrue();
+    // the audit log tells an act from its repeat (outside test: both were `ok {}`)
+    assertThat(server.server().audit().tail(300)).filteredOn(r -> r.action().startsWith("admin.identity.")
+        && r.object().equals("identity:dave")).extracting(r -> r.action() + " " + r.details().get("changed"))
+        .containsSubsequence("admin.identity.disable true", "admin.identity.disable false",
+            "admin.identity.enable true", "admin.identity.enable false");
   }
 
   @Test
