@@ -85,7 +85,8 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
-    session.output().interruptHint("run the same command again before the claim window passes: the download resumes");
+    // until the grant is claimed, stopping loses nothing (outside test: a stop at the passphrase prompt spoke of a claim)
+    session.output().interruptHint("run the same command again (nothing was redeemed yet)");
     String t = token.strip();
     if (!GRANT_TOKEN.matcher(t).matches()) {
       // before the passphrase is asked for or the server is contacted (docs/cli.md, "Identifiers")
@@ -156,6 +157,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       // where a killed earlier run of this receive wrote its temporary plaintext: maybe another -o than this run's
       Optional<Path> earlierFolder = StateFile.load(stateFile).flatMap(s -> s.get(PART_FOLDER)).map(Path::of);
       Claim claim = claim(session, t, stateFile, spool, mine);
+      session.output().interruptHint("run the same command again before the claim window passes: the download resumes");
       String partial = partialPrefix(stateFile);
       PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
       if (earlierFolder.isPresent() && !earlierFolder.get().equals(folder())) {

@@ -87,6 +87,18 @@ class InterruptedJsonTest {
     assertThat(r.err()).contains("sealdrop: error: interrupted");
   }
 
+  /** A receive stopped before it redeemed anything says so (it spoke of a claim window: outside test). */
+  @Test
+  void sigtermBeforeAReceiveRedeemedAnythingSaysNothingWasRedeemed() throws Exception {
+    Child c = startWaiting("receive", List.of("receive", "sdg_" + "A".repeat(43), "-o", root.toString()));
+    c.process.destroy();
+    assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    CliRun r = c.result();
+    assertThat(r.exit()).as(r.err()).isEqualTo(143);
+    assertThat(r.err()).contains("sealdrop: hint: run the same command again (nothing was redeemed yet)")
+        .doesNotContain("claim");
+  }
+
   @Test
   void normalEndPrintsNoSecondDocument() throws Exception {
     // the hook runs at every System.exit: after a result and after an error it must stay silent
@@ -116,13 +128,19 @@ class InterruptedJsonTest {
    * then waits in read() until the signal.
    */
   private static Child startWaiting(String name, String... flags) throws Exception {
+    List<String> command = new ArrayList<>(List.of(flags));
+    command.addAll(List.of("open", sealed.toString(), "-o", root.resolve("out-" + name + ".csv").toString()));
+    return startWaiting(name, command);
+  }
+
+  /** As above, for {@code command} (flags, the command and its arguments), which reads its passphrase first. */
+  private static Child startWaiting(String name, List<String> command) throws Exception {
     Path fifo = root.resolve("pass-" + name + ".fifo");
     Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
     assertThat(mk.waitFor(30, TimeUnit.SECONDS) && mk.exitValue() == 0).as("mkfifo").isTrue();
     List<String> args = new ArrayList<>(List.of("--home", bob.home().toString()));
-    args.addAll(List.of(flags));
-    args.addAll(List.of("open", sealed.toString(), "-o", root.resolve("out-" + name + ".csv").toString(),
-        "--passphrase-file", fifo.toString()));
+    args.addAll(command);
+    args.addAll(List.of("--passphrase-file", fifo.toString()));
     Child c = start(args, name);
     CompletableFuture<OutputStream> writer = CompletableFuture.supplyAsync(() -> {
       try {
