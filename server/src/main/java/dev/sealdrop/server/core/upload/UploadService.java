@@ -278,6 +278,15 @@ public final class UploadService {
         + " at most " + policy.maxUploadBytes() + " bytes per file");
   }
 
+  /**
+   * The refusal of a stream that passed the per-file limit after {@code received} bytes: the envelope's whole size is
+   * not known then (a stream need not say it up front), only that it is larger than the limit.
+   */
+  LimitExceededException tooLargeWhileStreaming(long received) {
+    return new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the envelope is larger than the " + policy.maxUploadBytes()
+        + " bytes this server accepts per file (refused after " + received + " bytes)");
+  }
+
   public List<StoredFile> listFiles(Principal caller) {
     caller.require(Role.TRANSFEROR, "list uploaded files");
     return uploads.listFiles(caller.identity());

@@ -131,7 +131,7 @@ public final class UploadSession {
       service.gate.check("uploading");
       identity.check();
       if (received + len > service.policy.maxUploadBytes()) {
-        throw refuseForGood(service.tooLarge(received + len));
+        throw refuseForGood(service.tooLargeWhileStreaming(received));
       }
       // counted before the bytes are written: what is kept for a resume stays within the quota
       quota.add(len);

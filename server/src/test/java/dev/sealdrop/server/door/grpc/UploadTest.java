@@ -148,8 +148,11 @@ class UploadTest {
         "UPLOAD_TOO_LARGE");
     byte[] big = Users.seal("up-large", Users.randomBytes((int) MAX, 5), "bob").bytes();
     String id = Transfers.createUpload(clients, "up-large", 0);
-    refused(() -> Transfers.await(Transfers.stream(clients, "up-large", id, big, 0, big.length, true)),
-        Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
+    io.grpc.StatusRuntimeException streamed = refused(() -> Transfers.await(Transfers.stream(clients, "up-large", id,
+        big, 0, big.length, true)), Status.Code.RESOURCE_EXHAUSTED, "UPLOAD_TOO_LARGE");
+    // the envelope's size is not known mid-stream: not told as if it were (outside test)
+    assertThat(streamed.getStatus().getDescription()).startsWith("the envelope is larger than the " + MAX
+        + " bytes this server accepts per file (refused after ");
     // An envelope past the per-file limit can never be finished: its data is deleted at once rather
     // than kept a day for a resume that would be refused again (and counted against the quota).
     assertThat(data.resolve("tmp").resolve(id + ".part")).doesNotExist();
