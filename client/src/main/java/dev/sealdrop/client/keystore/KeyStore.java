@@ -140,6 +140,12 @@ public final class KeyStore {
               + "(from --passphrase-file, $" + Passphrases.VARIABLE + " or the prompt)", e);
     } catch (NoSuchFileException e) {
       throw new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir(), "run `sealdrop init`", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      // not damaged: readable by someone else (another user's profile, a file copied as root); restoring it would
+      // not help, and creating new keys would lose the old ones
+      throw new KeyStoreFailure("KEY_FILE_UNREADABLE", "cannot read " + profile.privateKeyFile() + ": permission denied",
+          "check the file's owner and permissions (`ls -l`): a profile's files must be yours, mode 600; nothing was"
+              + " changed", e);
     } catch (IOException e) {
       throw new KeyStoreFailure("KEY_FILE_DAMAGED", "cannot read " + profile.privateKeyFile() + ": "
           + e.getMessage(), "restore the file from a backup, or create new keys with `sealdrop init` "
