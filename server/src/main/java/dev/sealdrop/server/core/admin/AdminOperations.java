@@ -344,7 +344,7 @@ public final class AdminOperations {
   private void requireNotOwnCertificate(Caller c, String name, String serial) {
     java.security.cert.X509Certificate own = c.principal().certificate();
     if (serial.equals(CertificatePolicy.serialOf(own)) && issuer.equals(CertificatePolicy.issuerOf(own))) {
-      throw new PreconditionFailedException(Reason.SELF_ACTION_REFUSED, "certificate serial " + serial
+      throw new PreconditionFailedException(Reason.SELF_ACTION_REFUSED, "certificate serial " + CertificatePolicy.shown(serial)
           + " is your own certificate, not one of '" + name + "'; an admin cannot revoke itself: check the serial,"
           + " or ask another admin");
     }

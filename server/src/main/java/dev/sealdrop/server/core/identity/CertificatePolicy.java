@@ -81,6 +81,14 @@ public final class CertificatePolicy {
     return cert.getSerialNumber().toString(16);
   }
 
+  /**
+   * A serial ({@link #serialOf}'s lower-case hex) as messages show it to people: upper case, as `openssl x509 -serial`
+   * prints it and the CLI shows it.
+   */
+  public static String shown(String serialHex) {
+    return serialHex.toUpperCase(java.util.Locale.ROOT);
+  }
+
   private static UnauthenticatedException invalid(String message) {
     return new UnauthenticatedException(Reason.CERTIFICATE_INVALID, message + "; ask your CA for a new certificate");
   }

@@ -50,7 +50,7 @@ public final class IdentityService {
     }
     if (standing.certificateRevoked()) {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
-          "the client certificate (serial " + serial + ") has been revoked; ask an admin");
+          "the client certificate (serial " + CertificatePolicy.shown(serial) + ") has been revoked; ask an admin");
     }
     return new Checked(name, standing);
   }

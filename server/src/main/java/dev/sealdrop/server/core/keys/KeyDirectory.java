@@ -77,7 +77,8 @@ public final class KeyDirectory {
     if (!bundle.certificate().equals(caller.certificate())) {
       LOG.warn("bundle from '{}' refused: signed with another certificate than the connection's", caller.identity());
       throw new PermissionDeniedException(Reason.BUNDLE_NOT_YOURS, "the bundle is signed with a different certificate"
-          + " (serial " + bundle.certificate().getSerialNumber().toString(16) + ") than the one you connected with;"
+          + " (serial " + dev.sealdrop.server.core.identity.CertificatePolicy.shown(
+              dev.sealdrop.server.core.identity.CertificatePolicy.serialOf(bundle.certificate())) + ") than the one you connected with;"
           + " sign it with your current client certificate");
     }
     bundles.put(new StoredBundle(caller.identity(), encoded, bundle.fingerprint(), clock.instant()));

@@ -213,7 +213,7 @@ public final class SshKeyService {
           && !identities.isRevoked(user)) {
         // the certificate, not the identity: a new certificate can vouch for the key once it is registered again
         throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED, "this SSH key was registered through a client"
-            + " certificate (serial " + CertificatePolicy.serialOf(cert) + ") that has been revoked; ask an admin for"
+            + " certificate (serial " + CertificatePolicy.shown(CertificatePolicy.serialOf(cert)) + ") that has been revoked; ask an admin for"
             + " a new certificate, then run 'sealdrop keys renew --cert NEW.crt --key NEW.key' with it (it binds your"
             + " SSH keys to it) or register the key again with 'sealdrop keys add-ssh FILE.pub'");
       }

@@ -77,7 +77,7 @@ class SftpRevocationTest extends OneServerPerClass {
     assertClosedSoon(open);
     assertThat(said.get(10, TimeUnit.SECONDS)).as("told that a new certificate needs the key registered again")
         .isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: this SSH key was registered"
-            + " through a client certificate (serial " + server.pki.certificate("alice").getSerialNumber().toString(16)
+            + " through a client certificate (serial " + server.pki.certificate("alice").getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT)
             + ") that has been revoked; ask an admin for a new certificate, then run 'sealdrop keys renew --cert"
             + " NEW.crt --key NEW.key' with it (it binds your SSH keys to it) or register the key again with"
             + " 'sealdrop keys add-ssh FILE.pub' [CERTIFICATE_REVOKED]");
