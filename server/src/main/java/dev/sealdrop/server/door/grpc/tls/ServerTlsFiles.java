@@ -40,12 +40,45 @@ public final class ServerTlsFiles {
     }
     requireOwnerOnly(tls.privateKey());
     X509Certificate leaf = ServerTls.readFirstCertificate(tls.certificateChain(), "server certificate", "cert");
+    requireUsableForServing(leaf, tls.certificateChain());
     PrivateKey key = privateKey(tls.privateKey(), leaf.getPublicKey().getAlgorithm());
     if (key == null || !CertificateKeys.isKeyOf(leaf, key)) {
       throw new IOException("the server key " + tls.privateKey() + " is not the key of the server certificate "
           + tls.certificateChain() + " (" + leaf.getSubjectX500Principal().getName() + "): every client handshake"
           + " would fail; set key (--key) to the private key the certificate was issued for, or cert (--cert) to"
           + " its certificate");
+    }
+  }
+
+  /** serverAuth, as TLS clients require of a server certificate (or anyExtendedKeyUsage, which includes it). */
+  private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+  private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
+
+  /**
+   * A server certificate every client would refuse (expired, not yet valid, or for another purpose than serving TLS)
+   * stops the start: otherwise the server runs and each client's handshake fails, which the server's log then
+   * records as the client's refusal (found by an outside test).
+   */
+  private static void requireUsableForServing(X509Certificate leaf, Path file) throws IOException {
+    String which = "the server certificate " + file + " (" + leaf.getSubjectX500Principal().getName() + ")";
+    try {
+      leaf.checkValidity();
+    } catch (java.security.cert.CertificateExpiredException e) {
+      throw new IOException(which + " expired at " + leaf.getNotAfter().toInstant() + ": every client would refuse"
+          + " it; renew it, and set cert (--cert) and key (--key) to the new files", e);
+    } catch (java.security.cert.CertificateNotYetValidException e) {
+      throw new IOException(which + " is valid only from " + leaf.getNotBefore().toInstant() + ": every client would"
+          + " refuse it until then; check this machine's clock, or use a certificate valid now", e);
+    }
+    java.util.List<String> usages;
+    try {
+      usages = leaf.getExtendedKeyUsage();
+    } catch (java.security.cert.CertificateParsingException e) {
+      throw new IOException(which + " has an extended key usage that cannot be read: " + e.getMessage(), e);
+    }
+    if (usages != null && !usages.contains(SERVER_AUTH) && !usages.contains(ANY_EXTENDED_KEY_USAGE)) {
+      throw new IOException(which + " is not for TLS servers (its extended key usage lacks serverAuth): every client"
+          + " would refuse it; ask your CA for a server certificate and set cert (--cert) and key (--key) to it");
     }
   }
 
@@ -63,6 +96,9 @@ public final class ServerTlsFiles {
       return; // no POSIX permissions here (e.g. Windows): nothing to check
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException("the server key " + keyFile + " does not exist; check the key setting (--key)", e);
+    }
+    if (attributes.isDirectory()) {
+      throw new IOException("the server key " + keyFile + " is a folder, not a key file; check the key setting (--key)");
     }
     Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
     open.addAll(attributes.permissions());
@@ -84,12 +120,17 @@ public final class ServerTlsFiles {
       text = Files.readString(file, StandardCharsets.ISO_8859_1);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException("the server key " + file + " does not exist; check the key setting (--key)", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new IOException("the server key " + file + " cannot be read (permission denied); check the key setting"
+          + " (--key) and that the server's user may read the file", e);
     }
     try {
       return Pkcs8Pem.decode(text, algorithm).orElse(null);
     } catch (Pkcs8Pem.NotPkcs8Exception e) {
+      // into a new file: openssl empties its -out before it reads -in, so the same name would destroy the key
       throw new IOException("the server key " + file + " holds no unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----);"
-          + " convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out " + file + "`", e);
+          + " convert it into a new file with `umask 077; openssl pkcs8 -topk8 -nocrypt -in " + file + " -out " + file
+          + ".pk8` (never -out the same file: openssl would empty it), then set key (--key) to " + file + ".pk8", e);
     }
   }
 }

@@ -79,6 +79,50 @@ class ServerTlsFilesTest {
         "the server key " + missing + " does not exist; check the key setting (--key)");
   }
 
+  /** A certificate and key from the dev CA, copied owner-only, as the server's (found by an outside operator test). */
+  private ServerConfig.Tls withServerCertificate(dev.sealdrop.certsdev.CertSpec spec) throws IOException {
+    Path ca = dir.resolve("ca.crt");
+    ServerConfig.Tls tls = Files.exists(ca) ? new ServerConfig.Tls(ca, dir.resolve("server.crt"), dir.resolve("server.key"))
+        : copiedTls();
+    dev.sealdrop.certsdev.IssuedCert issued = TestPki.get().issue(spec);
+    Path cert = Files.copy(issued.certFile(), dir.resolve(spec.name() + ".crt"));
+    Path key = Files.copy(issued.keyFile(), dir.resolve(spec.name() + ".key"));
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    return new ServerConfig.Tls(tls.caCertificate(), cert, key);
+  }
+
+  @Test
+  void aServerCertificateEveryClientWouldRefuseStopsTheStart() throws Exception {
+    java.time.Instant now = java.time.Instant.now();
+    dev.sealdrop.certsdev.CertSpec server = new dev.sealdrop.certsdev.CertSpec("srv-expired",
+        dev.sealdrop.certsdev.Eku.SERVER_AUTH, now.minus(java.time.Duration.ofDays(30)),
+        now.minus(java.time.Duration.ofDays(1)), false);
+    ServerConfig.Tls expired = withServerCertificate(server);
+    refused(expired, "the server certificate " + expired.certificateChain(), "expired at",
+        "every client would refuse it; renew it, and set cert (--cert) and key (--key) to the new files");
+    ServerConfig.Tls future = withServerCertificate(new dev.sealdrop.certsdev.CertSpec("srv-future",
+        dev.sealdrop.certsdev.Eku.SERVER_AUTH, now.plus(java.time.Duration.ofDays(1)),
+        now.plus(java.time.Duration.ofDays(30)), false));
+    refused(future, "is valid only from", "check this machine's clock");
+    ServerConfig.Tls clientOnly = withServerCertificate(dev.sealdrop.certsdev.CertSpec.client("srv-clientauth"));
+    refused(clientOnly, "is not for TLS servers (its extended key usage lacks serverAuth)");
+  }
+
+  @Test
+  void aServerKeyThatIsAFolderOrNotPkcs8IsNamedWithASafeWayOut() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    Path folder = Files.createDirectory(dir.resolve("keys"), PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+    refused(new ServerConfig.Tls(tls.caCertificate(), tls.certificateChain(), folder),
+        "the server key " + folder + " is a folder, not a key file; check the key setting (--key)");
+    // a SEC1 ("BEGIN EC PRIVATE KEY") key: the hint converts it into a new file, never over itself
+    Path sec1 = dir.resolve("sec1.key");
+    Files.writeString(sec1, "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----\n");
+    Files.setPosixFilePermissions(sec1, PosixFilePermissions.fromString("rw-------"));
+    refused(new ServerConfig.Tls(tls.caCertificate(), tls.certificateChain(), sec1),
+        "-in " + sec1 + " -out " + sec1 + ".pk8", "then set key (--key) to " + sec1 + ".pk8");
+  }
+
   @Test
   void aCaSettingThatNamesALeafCertificateIsRefusedAtStart() throws Exception {
     ServerConfig.Tls tls = copiedTls();
