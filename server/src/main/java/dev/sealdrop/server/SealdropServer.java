@@ -204,6 +204,7 @@ public final class SealdropServer implements AutoCloseable {
       maintenance.scheduleWithFixedDelay(server::stopStalledDownloadsQuietly, stall, stall, TimeUnit.MILLISECONDS);
       LOG.info("listening on {}:{}", server.host(), server.port());
       LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
+      warnIfAdminIsReachable(adminConfig.host());
       if (config.sftp().enabled()) {
         try {
           server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions, shutdown,
@@ -257,6 +258,21 @@ public final class SealdropServer implements AutoCloseable {
     } catch (RuntimeException failed) {
       LOG.warn("could not record the failed start in the audit log: {}", failed.toString());
     }
+  }
+
+  /**
+   * docs/admin.md: the admin listener belongs on the loopback or a management network, never the public interface.
+   * Any other address, the wildcard above all, is allowed (a management interface is an address of this machine) but
+   * said loudly at every start.
+   */
+  static void warnIfAdminIsReachable(String host) {
+    java.net.InetAddress address = new java.net.InetSocketAddress(host, 0).getAddress();
+    if (address == null || address.isLoopbackAddress()) {
+      return;
+    }
+    LOG.warn("the admin listener is bound to {}{}: admin calls still need an admin's client certificate, but keep"
+        + " this port off any network but a management one (firewall it), or set admin-host=127.0.0.1",
+        address.getHostAddress(), address.isAnyLocalAddress() ? ", every interface of this machine" : ", not the loopback");
   }
 
   /**
