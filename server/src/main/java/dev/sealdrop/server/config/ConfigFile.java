@@ -123,7 +123,12 @@ public final class ConfigFile {
       c = c.withPort(port(settings, "port", 0));
     }
     if (settings.containsKey("bootstrap-admin")) {
-      c = c.withBootstrapAdmin(IdentityNames.check(settings.get("bootstrap-admin")));
+      try {
+        c = c.withBootstrapAdmin(IdentityNames.check(settings.get("bootstrap-admin")));
+      } catch (IllegalArgumentException e) {
+        // named with its setting, as every other refused value is
+        throw new IllegalArgumentException("bootstrap-admin: " + e.getMessage(), e);
+      }
     }
     UploadPolicy u = c.uploads();
     c = c.withUploads(new UploadPolicy(bytes(settings, "max-upload-bytes", u.maxUploadBytes()),
