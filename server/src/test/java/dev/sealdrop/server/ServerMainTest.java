@@ -277,6 +277,17 @@ class ServerMainTest {
       assertThat(last).contains("\"action\":\"server.stop\"").contains("\"result\":\"start-failed\"")
           .contains("Address already in use");
     }
+    // the SFTP door's port in use: the same line and hint as the gRPC listeners' (it was "cannot start: Address
+    // already in use", no address, no hint: outside operator test)
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+      Result r = runMain("sftp-port-in-use", "--dev", "--certs", TestPki.dir().toString(), "--data",
+          dir.resolve("d-sftp-port").toString(), "--port", "0", "--admin-port", "0", "--sftp-port", port);
+      assertThat(r.exit()).as(r.text()).isEqualTo(1);
+      assertThat(r.text()).contains("sealdrop-server: error: cannot start: Failed to bind to address /127.0.0.1:" + port
+          + ": Address already in use").contains("sealdrop-server: hint: another process listens there")
+          .doesNotContain("Exception in thread").doesNotContain("\tat ");
+    }
     // an address no interface of this machine has (TEST-NET-1): told so, not "another process listens there"
     Result elsewhere = runMain("not-here", "--dev", "--certs", TestPki.dir().toString(), "--data",
         dir.resolve("d-host").toString(), "--host", "192.0.2.1", "--port", "0", "--admin-port", "0");

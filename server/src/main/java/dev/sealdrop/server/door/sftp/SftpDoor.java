@@ -222,7 +222,12 @@ public final class SftpDoor implements AutoCloseable {
     CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(sshd, READ_BUFFER_SIZE);
     CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_SIZE.set(sshd, PENDING_WRITE_SIZE);
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
-    sshd.start();
+    try {
+      sshd.start();
+    } catch (java.net.BindException e) {
+      // worded as the gRPC listeners' refusal is, so that the start-up error names the address and gets its hint
+      throw new IOException("Failed to bind to address /" + host + ":" + settings.port() + ": " + e.getMessage(), e);
+    }
     SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown, settings.idleTimeout());
     long every = settings.recheckInterval().toMillis();
     sweeper.scheduleWithFixedDelay(door::sweep, every, every, TimeUnit.MILLISECONDS);
