@@ -43,10 +43,28 @@ public final class ServerTlsFiles {
     requireUsableForServing(leaf, tls.certificateChain());
     PrivateKey key = privateKey(tls.privateKey(), leaf.getPublicKey().getAlgorithm());
     if (key == null || !CertificateKeys.isKeyOf(leaf, key)) {
+      if (key != null && laterCertificateOf(tls.certificateChain(), key)) {
+        // the chain's order reversed (issuer first), as the CLI's init says CERT_CHAIN_ORDER
+        throw new IOException("the server certificate file " + tls.certificateChain() + " starts with "
+            + leaf.getSubjectX500Principal().getName() + ", an issuer: the key " + tls.privateKey() + " belongs to a"
+            + " later certificate in it; put the server's own certificate first, then its issuers (cert, --cert)");
+      }
       throw new IOException("the server key " + tls.privateKey() + " is not the key of the server certificate "
           + tls.certificateChain() + " (" + leaf.getSubjectX500Principal().getName() + "): every client handshake"
           + " would fail; set key (--key) to the private key the certificate was issued for, or cert (--cert) to"
           + " its certificate");
+    }
+  }
+
+  /** Whether a certificate after the first in {@code chain} is the one {@code key} belongs to. */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the path comes from server configuration")
+  private static boolean laterCertificateOf(Path chain, PrivateKey key) {
+    try (java.io.InputStream in = Files.newInputStream(chain)) {
+      java.util.List<? extends java.security.cert.Certificate> all =
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream().toList();
+      return all.stream().skip(1).anyMatch(c -> c instanceof X509Certificate x && CertificateKeys.isKeyOf(x, key));
+    } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+      return false;
     }
   }
 

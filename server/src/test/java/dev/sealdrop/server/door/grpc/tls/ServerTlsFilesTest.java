@@ -124,6 +124,16 @@ class ServerTlsFilesTest {
   }
 
   @Test
+  void aChainWithItsIssuerFirstIsNamedAsOutOfOrder() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    Path reversed = dir.resolve("reversed.crt");
+    Files.writeString(reversed, Files.readString(tls.caCertificate()) + Files.readString(tls.certificateChain()));
+    refused(new ServerConfig.Tls(tls.caCertificate(), reversed, tls.privateKey()),
+        "the server certificate file " + reversed + " starts with", "an issuer: the key " + tls.privateKey()
+            + " belongs to a later certificate in it; put the server's own certificate first");
+  }
+
+  @Test
   void aCaSettingThatNamesALeafCertificateIsRefusedAtStart() throws Exception {
     ServerConfig.Tls tls = copiedTls();
     // the server's own certificate given as --ca: every client would get unknown_ca
