@@ -43,7 +43,28 @@ public final class ServerTls {
 
   /** Reads the CA certificate that client certificates must chain to. */
   public static X509Certificate readCertificate(Path file) throws IOException {
-    return readFirstCertificate(file, "CA certificate", "ca");
+    X509Certificate ca = readFirstCertificate(file, "CA certificate", "ca");
+    warnIfMoreThanOne(file, ca);
+    return ca;
+  }
+
+  /**
+   * A {@code ca} file with several certificates (a chain file, intermediate then root) trusts only its first: say so,
+   * since the operator may have meant the root (docs/admin.md, {@code ca}).
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the path comes from server configuration")
+  private static void warnIfMoreThanOne(Path file, X509Certificate first) {
+    try {
+      int count = Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1)
+          .split("-----BEGIN CERTIFICATE-----", -1).length - 1;
+      if (count > 1) {
+        LOG.warn("the ca file {} holds {} certificates; only the first ({}) is trusted to issue client certificates:"
+            + " name a file with just the CA that issues them (the root, if intermediates issue them and clients send"
+            + " their chains)", file, count, first.getSubjectX500Principal().getName());
+      }
+    } catch (IOException | RuntimeException e) {
+      // read once already; nothing more to say
+    }
   }
 
   /**

@@ -134,6 +134,27 @@ class ServerTlsFilesTest {
   }
 
   @Test
+  void aCaFileWithSeveralCertificatesIsWarnedAboutNamingTheOneTrusted() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    Path chain = dir.resolve("ca-chain.crt");
+    Files.writeString(chain, Files.readString(tls.caCertificate()) + Files.readString(TestPki.get().foreignCaCertFile()));
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(logs);
+    try {
+      ServerTls.readCertificate(chain);
+    } finally {
+      root.detachAppender(logs);
+      logs.stop();
+    }
+    assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .anySatisfy(m -> assertThat(m).startsWith("the ca file " + chain + " holds 2 certificates; only the first"));
+  }
+
+  @Test
   void aCaSettingThatNamesALeafCertificateIsRefusedAtStart() throws Exception {
     ServerConfig.Tls tls = copiedTls();
     // the server's own certificate given as --ca: every client would get unknown_ca
