@@ -346,7 +346,7 @@ public final class GrpcFailures {
     }
     if ("DOWNLOAD_STALLED".equals(reason)) {
       // the server's stall timeout: this process (or the machine) stopped taking bytes for minutes
-      return new NetworkFailure(reason, "the server stopped the download: " + detail, "was this receive paused or the"
+      return new NetworkFailure(reason, detail, "was this receive paused or the"
           + " machine busy? Nothing was used up and what arrived is kept: run the same command again, it resumes", e);
     }
     if ("SHUTTING_DOWN".equals(reason)) {

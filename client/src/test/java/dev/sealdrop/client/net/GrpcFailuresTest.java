@@ -66,7 +66,7 @@ class GrpcFailuresTest {
         + " to others; nothing is used up"), "DOWNLOAD_STALLED"), GrpcFailures.Op.DOWNLOAD);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(f.reason()).isEqualTo("DOWNLOAD_STALLED");
-    assertThat(f.getMessage()).startsWith("the server stopped the download: the download of grant g_1");
+    assertThat(f.getMessage()).startsWith("the download of grant g_1 was stopped by the server");
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("run the same command again, it resumes")
         .doesNotContain("check the address"));
   }

@@ -135,7 +135,9 @@ public final class DownloadSession implements AutoCloseable {
       }
       why = new dev.sealdrop.server.core.UnavailableException(Reason.DOWNLOAD_STALLED, "the download of grant "
           + grant.id() + " was stopped by the server: its client took nothing for " + spoken(timeout)
-          + " (download-stall-timeout), so it gave the slot to others; nothing is used up");
+          + " (download-stall-timeout), so it gave the slot to others; " + (servedAll()
+              ? "every byte had been sent, so the download counts: verify the file you have and confirm it"
+              : "nothing is used up"));
       stalled = why;
     }
     GrantService.LOG.warn("download of grant {} by '{}' ({}) stopped at {} of {} bytes: its client took nothing for {}"
@@ -153,6 +155,11 @@ public final class DownloadSession implements AutoCloseable {
     }
     return ms % 1000 == 0 ? ms / 1000 + " s" : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString()
         + " s";
+  }
+
+  /** Whether every byte up to the end has been handed out (under this session's monitor, or by its reader). */
+  public boolean servedAll() {
+    return position >= grant.size();
   }
 
   private void checkNotStalled() {

@@ -64,13 +64,16 @@ final class DownloadChannel extends TransferChannel {
    */
   private void stalled(dev.sealdrop.server.core.SealdropException why) {
     stalled = true;
-    cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), why.getMessage()
-        + (download.position() >= download.size() ? "" : "; the claim was given back: the grant can be redeemed"
-        + " again")));
-    download.close();
-    if (download.position() < download.size()) {
-      release(redemption.grant().id());
+    if (download.servedAll()) {
+      // every byte was handed out: only the slot is freed; the client's last reads (at the end, served here without
+      // the core) and its CLOSE, which confirms, still work (outside test: they failed, told "nothing is used up")
+      download.close();
+      return;
     }
+    cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), why.getMessage()
+        + "; the claim was given back: the grant can be redeemed again"));
+    download.close();
+    release(redemption.grant().id());
   }
 
   /**

@@ -93,6 +93,36 @@ class SftpDownloadStallTest extends OneServerPerMethod {
     }
   }
 
+  /**
+   * A handle that was read to the last byte and then left open: the stall frees its slot only; the end-of-file read
+   * and the CLOSE, which confirms, still work (outside test: they failed, told "nothing is used up", and the download
+   * counted all the same).
+   */
+  @Test
+  void aHandleReadToTheEndAndLeftOpenStillEndsAndConfirms() throws Exception {
+    byte[] small = Users.seal("alice", Users.randomBytes(100_000, 71), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", small).getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        byte[] buf = new byte[PIECE];
+        long offset = 0;
+        while (offset < small.length) {
+          int n = sftp.read(h, offset, buf, 0, PIECE);
+          got.write(buf, 0, n);
+          offset += n;
+        }
+        Thread.sleep(STALL.toMillis() * 2);
+        assertThat(sftp.read(h, offset, buf, 0, PIECE)).as("the end of the file, not an error").isEqualTo(-1);
+      }
+      assertThat(got.toByteArray()).isEqualTo(small);
+      String object = "grant:" + grant.getGrant().getGrantId();
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result())
+          .contains("download.complete ok", "grant.consume ok").doesNotContain("grant.release ok");
+    }
+  }
+
   @Test
   void aHandleReadSlowlyIsNotStopped() throws Exception {
     String token = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
