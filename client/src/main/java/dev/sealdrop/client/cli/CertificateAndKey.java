@@ -69,6 +69,12 @@ final class CertificateAndKey {
     PrivateKey privateKey = Pem.privateKey(key);
     refuseOutOfOrder(cert, key, chain, privateKey);
     String identity = Pem.identity(certificate);
+    if (!OpenCommand.IDENTITY.matcher(identity).matches()) {
+      // the server refuses such a subject at every handshake (outside test: init made a profile that never connected)
+      throw new UsageFailure("CERT_NOT_USABLE", "--cert " + cert + " names \"" + TerminalText.clean(identity) + "\" (its"
+          + " subject CN), which is not an identity name the server accepts: 1 to 64 letters, digits, '.', '_', '@' or"
+          + " '-', starting with a letter or digit", "ask your CA for a certificate whose CN is your identity name");
+    }
     if (!CertificateKeys.isKeyOf(certificate, privateKey)) {
       // said with the files named, as the user gave them (KeyBundle.create's own check speaks of its parameters)
       throw new UsageFailure("KEY_CERT_MISMATCH", "--key " + key + " is not the private key of --cert " + cert

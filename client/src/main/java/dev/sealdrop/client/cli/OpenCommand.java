@@ -120,7 +120,7 @@ final class OpenCommand extends SealdropSubcommand {
   }
 
   /** An identity as the server makes them (docs/cli.md, "Identifiers"): safe to show inside a command to paste. */
-  private static final java.util.regex.Pattern IDENTITY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
+  static final java.util.regex.Pattern IDENTITY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
 
   /**
    * The file names a sender you trust (yourself, or an identity you pinned) but carries another

@@ -54,7 +54,7 @@ class IntermediateCaTest extends DevServerPerClass {
     PrivateKey rootKey = Pem.privateKey(devCerts.resolve("ca.key"));
     KeyPair issuingKeys = newKeyPair();
     X509Certificate issuing = issuingCa(rootCa, rootKey, issuingKeys);
-    for (String name : new String[] {"alice", "bob"}) {
+    for (String name : new String[] {"alice", "bob", "al ice"}) {
       KeyPair keys = newKeyPair();
       X509Certificate leaf = clientCertificate(name, keys, issuing, issuingKeys.getPrivate());
       Files.writeString(certs.resolve(name + "-chain.crt"), pem(leaf) + pem(issuing), StandardCharsets.US_ASCII);
@@ -76,6 +76,17 @@ class IntermediateCaTest extends DevServerPerClass {
     assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
     assertThat((String) r.jsonError().get("hint")).contains("intermediate");
     assertThat(root.resolve("home-leaf-only").resolve("profile.properties")).doesNotExist();
+  }
+
+  /** A CN the server would refuse at every handshake (not an identity name) is refused at init (outside test). */
+  @Test
+  void aCertificateWhoseNameIsNoIdentityNameIsRefusedAtInit() {
+    Cli spaced = new Cli(root.resolve("home-spaced"), Users.passphrase("alice"));
+    CliRun r = init(spaced, "al ice", "al ice-chain.crt").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat((String) r.jsonError().get("message")).contains("names \"al ice\" (its subject CN), which is not an"
+        + " identity name the server accepts");
+    assertThat(root.resolve("home-spaced").resolve("profile.properties")).doesNotExist();
   }
 
   @Test
