@@ -69,7 +69,8 @@ final class CertificateAndKey {
     PrivateKey privateKey = Pem.privateKey(key);
     refuseOutOfOrder(cert, key, chain, privateKey);
     String identity = Pem.identity(certificate);
-    if (!OpenCommand.IDENTITY.matcher(identity).matches()) {
+    // (a CA certificate given as --cert is told as what it is, later, by signBundle)
+    if (certificate.getBasicConstraints() < 0 && !OpenCommand.IDENTITY.matcher(identity).matches()) {
       // the server refuses such a subject at every handshake (outside test: init made a profile that never connected)
       throw new UsageFailure("CERT_NOT_USABLE", "--cert " + cert + " names \"" + TerminalText.clean(identity) + "\" (its"
           + " subject CN), which is not an identity name the server accepts: 1 to 64 letters, digits, '.', '_', '@' or"
