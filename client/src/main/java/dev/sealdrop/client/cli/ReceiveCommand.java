@@ -171,6 +171,15 @@ final class ReceiveCommand extends SealdropSubcommand {
         sender = session.fetchTrusted(claim.owner(), acceptNewKey);
       } catch (IntegrityFailure | UsageFailure e) {
         if (claim.resumed()) {
+          if ("NO_BUNDLE".equals(e.reason())) {
+            // the server stops serving a disabled sender's bundle: an admin may enable it again, so the claim and what
+            // the earlier run downloaded are kept, and the same command resumes under them
+            String keep = "the download this receive started is kept: once " + claim.owner() + " is enabled again or"
+                + " has published their keys, run the same command again"
+                + (claim.expiresAtMillis() > 0 ? " before " + claimEnd(claim.expiresAtMillis()) : "")
+                + " and it resumes; if " + claim.owner() + " was disabled by an admin, ask the sender or an admin";
+            throw new UsageFailure(e.reason(), e.getMessage(), keep, e);
+          }
           throw e; // what the earlier run downloaded resumes once the key is accepted (--accept-new-key)
         }
         // the sender's key is refused (changed since pinned, not verifiable) or missing before a byte was downloaded:

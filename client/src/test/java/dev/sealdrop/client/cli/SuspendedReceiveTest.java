@@ -70,6 +70,13 @@ class SuspendedReceiveTest {
     CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(4);
     assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "GRANT_SUSPENDED");
 
+    // a re-run while alice is still disabled cannot fetch her keys (the server stops serving a disabled identity's
+    // bundle): it says so, and keeps the claim and what arrived (found by an outside test: the hint read as if
+    // nothing was left to resume)
+    CliRun early = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
+    assertThat(early.jsonError()).as(early.err()).containsEntry("reason", "NO_BUNDLE");
+    assertThat((String) early.jsonError().get("hint")).contains("is kept", "enabled again", "resumes");
+
     carol.run("admin", "identities", "enable", "alice").assertExit(0);
     CliRun resumed = bob.run("--json", "receive", token, "-o", out.toString());
     resumed.assertExit(0);

@@ -134,7 +134,7 @@ public final class DownloadSession implements AutoCloseable {
         return false;
       }
       why = new dev.sealdrop.server.core.UnavailableException(Reason.DOWNLOAD_STALLED, "the download of grant "
-          + grant.id() + " was stopped by the server: its client took nothing for " + spoken(timeout)
+          + grant.id() + " was stopped by the server: its client took nothing for " + dev.sealdrop.server.core.Durations.spoken(timeout)
           + " (download-stall-timeout), so it gave the slot to others; " + (servedAll()
               ? "every byte had been sent, so the download counts: verify the file you have and confirm it"
               : "nothing is used up"));
@@ -142,19 +142,9 @@ public final class DownloadSession implements AutoCloseable {
     }
     GrantService.LOG.warn("download of grant {} by '{}' ({}) stopped at {} of {} bytes: its client took nothing for {}"
         + " (download-stall-timeout)", grant.id(), caller.identity(), caller.origin().door(), position, grant.size(),
-        spoken(timeout));
+        dev.sealdrop.server.core.Durations.spoken(timeout));
     stop.stop(why);
     return true;
-  }
-
-  /** "10 min", "90 s", "0.5 s": the timeout as a person says it. */
-  static String spoken(java.time.Duration d) {
-    long ms = d.toMillis();
-    if (ms % 60_000 == 0) {
-      return ms / 60_000 + " min";
-    }
-    return ms % 1000 == 0 ? ms / 1000 + " s" : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString()
-        + " s";
   }
 
   /** Whether every byte up to the end has been handed out (under this session's monitor, or by its reader). */

@@ -561,25 +561,29 @@ public final class GrantService {
   public static final String CLAIM_LAPSED = "claim-lapsed";
 
   /**
-   * Settles the claims whose window ended by {@code now} ({@link GrantRepository#settleExpiredClaims}). One that was
-   * served every byte counts as a download without its holder's confirmation: that is audited as {@code
-   * grant.consume} by {@value Audit#SERVER} with the detail {@code cause} = {@value #CLAIM_LAPSED}, so a grant's
-   * history says why its download counted. Returns how many claims were settled.
+   * Settles the claims whose window ended by {@code now} ({@link GrantRepository#settleExpiredClaims}), each audited
+   * by {@value Audit#SERVER} with the detail {@code cause} = {@value #CLAIM_LAPSED}, so a grant's history says why it
+   * changed: one that was served every byte counts as a download without its holder's confirmation ({@code
+   * grant.consume}); one that was not gives its grant back ({@code grant.release}). Returns how many were settled.
    */
   private int settled(Instant now) {
     java.util.List<Claim> settled = grants.settleExpiredClaims(now);
     for (Claim c : settled) {
-      if (c.state() != ClaimState.COUNTED) {
-        continue;
+      boolean counted = c.state() == ClaimState.COUNTED;
+      if (counted) {
+        LOG.info("claim on grant {} by '{}' lapsed unconfirmed after every byte was served: it counts as a download",
+            c.grantId(), c.recipient());
+      } else {
+        LOG.info("claim on grant {} by '{}' lapsed before its file was delivered: the grant can be redeemed again",
+            c.grantId(), c.recipient());
       }
-      LOG.info("claim on grant {} by '{}' lapsed unconfirmed after every byte was served: it counts as a download",
-          c.grantId(), c.recipient());
       Map<String, String> details = new TreeMap<>();
       details.put("grant-id", c.grantId());
       grants.find(c.grantId()).map(Grant::fileId).ifPresent(f -> details.put("file-id", f));
       details.put("recipient", c.recipient());
       details.put("cause", CLAIM_LAPSED);
-      audit.record(Audit.SERVER, "grant.consume", Audit.object("grant", c.grantId()), "ok", "", details);
+      audit.record(Audit.SERVER, counted ? "grant.consume" : "grant.release", Audit.object("grant", c.grantId()), "ok",
+          "", details);
     }
     return settled.size();
   }

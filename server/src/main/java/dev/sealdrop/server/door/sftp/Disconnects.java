@@ -31,7 +31,7 @@ final class Disconnects implements SessionDisconnectHandler {
   public boolean handleTimeoutDisconnectReason(Session session, TimeoutIndicator timeout) throws IOException {
     String why = switch (timeout.getStatus()) {
       case IdleTimeout -> idle(timeout.getThresholdValue()); // not reached: the door's own check closes idle sessions
-      case AuthTimeout -> "not logged in within " + shown(timeout.getThresholdValue()) + " (sftp-auth-timeout)";
+      case AuthTimeout -> "not logged in within " + dev.sealdrop.server.core.Durations.spoken(timeout.getThresholdValue()) + " (sftp-auth-timeout)";
       default -> null;
     };
     if (why == null) {
@@ -109,7 +109,7 @@ final class Disconnects implements SessionDisconnectHandler {
 
   /** What a session idle for {@code timeout} is told ({@link Activity}: keepalives are no activity). */
   static String idle(Duration timeout) {
-    return "idle session closed: no activity for " + shown(timeout) + " (sftp-idle-timeout); connect again";
+    return "idle session closed: no activity for " + dev.sealdrop.server.core.Durations.spoken(timeout) + " (sftp-idle-timeout); connect again";
   }
 
   /**
@@ -160,10 +160,4 @@ final class Disconnects implements SessionDisconnectHandler {
 
   /** The audit result of a login refused by the per-identity session limit. */
   static final String TOO_MANY_SESSIONS = "too-many-sessions";
-
-  /** {@code 600 s} as {@code 10 min}; anything else in seconds. */
-  static String shown(Duration d) {
-    long s = d.toSeconds();
-    return s >= 60 && s % 60 == 0 ? (s / 60) + " min" : s + " s";
-  }
 }

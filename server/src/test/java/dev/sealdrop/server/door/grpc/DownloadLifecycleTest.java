@@ -199,6 +199,14 @@ class DownloadLifecycleTest {
     Grant back = current(g.getGrant().getGrantId());
     assertThat(back.getState()).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
     assertThat(back.getDownloadsUsed()).isZero();
+    // the grant's history says why it is redeemable again (found by an outside test: nothing recorded its return)
+    assertThat(server.server().audit().tail(50)).filteredOn(r -> r.action().equals("grant.release")
+        && r.object().equals("grant:" + g.getGrant().getGrantId())).singleElement()
+        .satisfies(r -> {
+          assertThat(r.actor()).isEqualTo("server");
+          assertThat(r.details()).containsEntry("cause", "claim-lapsed").containsEntry("recipient", "bob")
+              .containsEntry("grant-id", g.getGrant().getGrantId()).containsKey("file-id");
+        });
     refused(() -> Transfers.download(clients.transfer("bob"), first.getClaimId(), 0), Status.Code.FAILED_PRECONDITION,
         "CLAIM_CLOSED");
     RedeemResponse second = redeem(g.getToken());

@@ -284,6 +284,36 @@ class MutualTlsRefusalTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * The record's result says what the policy found (found by an outside test: a certificate not yet valid read
+   * {@code expired}, and a subject without a single CN read {@code invalid-key-usage}).
+   */
+  @Test
+  void aRefusedCertificatesRecordSaysWhatWasWrongWithIt() throws Exception {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    IssuedCert early = issue(CertSpec.client("tls-early").withValidity(now.plus(Duration.ofDays(1)),
+        now.plus(Duration.ofDays(30))));
+    IssuedCert late = issue(CertSpec.client("tls-late").withValidity(now.minus(Duration.ofDays(30)),
+        now.minus(Duration.ofDays(1))));
+    IssuedCert serverOnly = issue(CertSpec.client("tls-server-only").withEku(Eku.SERVER_AUTH));
+    org.bouncycastle.asn1.ASN1ObjectIdentifier cn = org.bouncycastle.asn1.x500.style.BCStyle.CN;
+    dev.sealdrop.server.testing.CustomCerts.Issued twoCns = dev.sealdrop.server.testing.CustomCerts.clientWithSubject(
+        server.pki, new org.bouncycastle.asn1.x500.X500NameBuilder()
+            .addMultiValuedRDN(new org.bouncycastle.asn1.ASN1ObjectIdentifier[] {cn, cn}, new String[] {"zzz", "bob"})
+            .build());
+    Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    ports.put("not-yet-valid", refusedRawHandshake(early.privateKey(), early.certificate(), "certificate_expired"));
+    ports.put("expired", refusedRawHandshake(late.privateKey(), late.certificate(), "certificate_expired"));
+    ports.put("invalid-key-usage", refusedRawHandshake(serverOnly.privateKey(), serverOnly.certificate(),
+        "unsupported_certificate"));
+    ports.put("invalid-subject", refusedRawHandshake(twoCns.privateKey(), twoCns.certificate(),
+        "unsupported_certificate"));
+    for (Map.Entry<String, Integer> p : ports.entrySet()) {
+      assertThat(refusalsFrom("127.0.0.1:" + p.getValue())).as(p.getKey()).singleElement()
+          .satisfies(e -> assertThat(e.result()).isEqualTo(p.getKey()));
+    }
+  }
+
   @Test
   void aHandshakeWithoutAnyClientCertificateIsAuditedOnceWithItsAddress() throws Exception {
     int port = refusedHandshake("TLSv1.3", null, "certificate_required"); // the client offers no certificate

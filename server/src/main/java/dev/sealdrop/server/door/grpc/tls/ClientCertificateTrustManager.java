@@ -81,13 +81,38 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
       checkChain(chain, authType);
     } catch (CertificateException e) {
       String subject = chain == null || chain.length == 0 ? "-" : chain[0].getSubjectX500Principal().getName();
-      Throwable cause = e.getCause();
-      String reason = cause instanceof CertPathValidatorException v ? String.valueOf(v.getReason()) : "refused";
       // during the handshake, on a network thread: a stream of bad handshakes must not stall it on fsyncs
-      audit.recordWithoutWaiting(subject, "connection.refuse", "tls-handshake", reason.toLowerCase(java.util.Locale.ROOT)
-          .replace('_', '-'), peer, java.util.Map.of("why", e.getMessage() == null ? "" : e.getMessage()));
+      audit.recordWithoutWaiting(subject, "connection.refuse", "tls-handshake", auditResult(e, chain), peer,
+          java.util.Map.of("why", e.getMessage() == null ? "" : e.getMessage()));
       throw e;
     }
+  }
+
+  /**
+   * The {@code connection.refuse} result: the TLS refusal's reason ({@code no-trust-anchor}, ...), or, for a
+   * certificate from the CA that the server's policy refused, what it found: {@code revoked}, {@code expired}, {@code
+   * not-yet-valid}, {@code invalid-key-usage} (not a client certificate), {@code invalid-subject} (no single CN that
+   * is an identity name).
+   */
+  private static String auditResult(CertificateException e, X509Certificate[] chain) {
+    if (!(e.getCause() instanceof CertPathValidatorException v)) {
+      return "refused";
+    }
+    if (v.getCause() instanceof UnauthenticatedException policy) {
+      switch (policy.reason()) {
+        case CERTIFICATE_EXPIRED:
+          return chain[0].getNotBefore().toInstant().isAfter(java.time.Instant.now()) ? "not-yet-valid" : "expired";
+        case CERTIFICATE_REVOKED:
+          return "revoked";
+        case CERTIFICATE_NOT_CLIENT_AUTH:
+          return "invalid-key-usage";
+        case CERTIFICATE_INVALID:
+          return "invalid-subject";
+        default:
+          return policy.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      }
+    }
+    return String.valueOf(v.getReason()).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 
   private void checkChain(X509Certificate[] chain, String authType) throws CertificateException {
@@ -110,12 +135,9 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     } catch (UnauthenticatedException e) {
       LOG.warn("TLS handshake refused for '{}': {} ({})", subject, e.reason(), printable(e.getMessage()));
       throw switch (e.reason()) {
-        case CERTIFICATE_EXPIRED -> refusal(e.getMessage(), BasicReason.EXPIRED,
-            CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
-        case CERTIFICATE_REVOKED -> refusal(e.getMessage(), BasicReason.REVOKED,
-            CertificateVerifier.X509_V_ERR_CERT_REVOKED);
-        default -> refusal(e.getMessage(), PKIXReason.INVALID_KEY_USAGE,
-            CertificateVerifier.X509_V_ERR_INVALID_PURPOSE);
+        case CERTIFICATE_EXPIRED -> refusal(e, BasicReason.EXPIRED, CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
+        case CERTIFICATE_REVOKED -> refusal(e, BasicReason.REVOKED, CertificateVerifier.X509_V_ERR_CERT_REVOKED);
+        default -> refusal(e, PKIXReason.INVALID_KEY_USAGE, CertificateVerifier.X509_V_ERR_INVALID_PURPOSE);
       };
     }
     try {
@@ -180,9 +202,20 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
    * netty-tcnative reads the OpenSSL error code.
    */
   private CertificateException refusal(String message, CertPathValidatorException.Reason reason, int openSslCode) {
+    return refusal(message, null, reason, openSslCode);
+  }
+
+  /** A refusal by the server's certificate policy: {@code policy} is kept as the cause, for the audit record. */
+  private CertificateException refusal(UnauthenticatedException policy, CertPathValidatorException.Reason reason,
+      int openSslCode) {
+    return refusal(policy.getMessage(), policy, reason, openSslCode);
+  }
+
+  private CertificateException refusal(String message, Throwable policy, CertPathValidatorException.Reason reason,
+      int openSslCode) {
     CertificateException e = openSsl ? new OpenSslCertificateException(message, openSslCode)
         : new CertificateException(message);
-    e.initCause(new CertPathValidatorException(message, null, null, -1, reason));
+    e.initCause(new CertPathValidatorException(message, policy, null, -1, reason));
     return e;
   }
 

@@ -1,0 +1,22 @@
+package dev.sealdrop.server.core;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+
+/** Durations as messages show them to people, one rule for every configured timeout. */
+public final class Durations {
+  private Durations() {}
+
+  /**
+   * "10 min", "90 s", "0.5 s", "0.000250 s": whole minutes as minutes, anything else in seconds with as many decimals
+   * as it needs (never "0 min" or "0 s" for a timeout that is not zero).
+   */
+  public static String spoken(Duration d) {
+    long ms = d.toMillis();
+    if (ms > 0 && ms % 60_000 == 0 && d.toNanos() % 1_000_000 == 0) {
+      return ms / 60_000 + " min";
+    }
+    return BigDecimal.valueOf(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9)).stripTrailingZeros()
+        .toPlainString() + " s";
+  }
+}
