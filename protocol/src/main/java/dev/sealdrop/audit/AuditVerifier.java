@@ -173,6 +173,8 @@ public final class AuditVerifier {
         warnings.add(new Warning(Warning.Kind.HEADER_KEY_DIFFERS, "the file names the key " + header.key().encoded()
             + " but the given key " + givenKey.encoded() + " was used"));
       }
+      // one warning per other origin, however many of its checkpoints are held
+      java.util.Map<String, Integer> otherOrigins = new java.util.TreeMap<>();
       for (SignedCheckpoint c : held) {
         if (c.checkpoint().origin().equals(origin)) {
           relevantHeld.add(c);
@@ -185,10 +187,12 @@ public final class AuditVerifier {
               + c.checkpoint().origin() + "', but this file is the log '" + origin + "': the key holder re-signed"
               + " the log under another origin, and the held history is not in this file");
         } else {
-          warnings.add(new Warning(Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN, "a held checkpoint for origin '"
-              + c.checkpoint().origin() + "' was ignored (this log is '" + origin + "')"));
+          otherOrigins.merge(c.checkpoint().origin(), 1, Integer::sum);
         }
       }
+      otherOrigins.forEach((other, n) -> warnings.add(new Warning(Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN,
+          (n == 1 ? "a held checkpoint" : n + " held checkpoints") + " for origin '" + other + "' " + (n == 1 ? "was"
+              : "were") + " ignored (this log is '" + origin + "')")));
       return null;
     }
 

@@ -193,9 +193,11 @@ class AuditHeldCheckpointTest {
     Path otherDir = Files.createDirectory(dir.resolve("other"));
     AuditKey otherKey = AuditKey.testOnlyFromSeed("sealdrop.test/audit/other", new byte[32]);
     Path other = otherDir.resolve("a.jsonl");
-    try (AuditLogWriter w = AuditLogWriter.open(new AuditLogConfig(other, "sealdrop.test/audit/other",
-        Durability.GROUP_COMMIT, 10, java.time.Duration.ZERO, java.time.Clock.systemUTC()), otherKey)) {
-      w.append(AuditFixtures.event(1));
+    for (int i = 1; i <= 3; i++) { // a checkpoint at each close: sizes 1, 2 and 3
+      try (AuditLogWriter w = AuditLogWriter.open(new AuditLogConfig(other, "sealdrop.test/audit/other",
+          Durability.GROUP_COMMIT, 10, java.time.Duration.ZERO, java.time.Clock.systemUTC()), otherKey)) {
+        w.append(AuditFixtures.event(i));
+      }
     }
     SignedCheckpoint foreign = checkpointAt(other, 1);
     VerificationResult v = verifier().holding(List.of(foreign)).verify(log);
@@ -206,5 +208,11 @@ class AuditHeldCheckpointTest {
     assertThat(v.warnings()).filteredOn(w -> w.kind() == Warning.Kind.NO_EXTERNAL_CHECKPOINT).singleElement()
         .satisfies(w -> assertThat(w.message()).contains("none of the 1 checkpoint(s) given is of this log")
             .doesNotContain("was given"));
+    // several of that other log's checkpoints: one warning that counts them (an outside test saw 20 identical lines)
+    VerificationResult three = verifier().holding(List.of(foreign, checkpointAt(other, 2), checkpointAt(other, 3)))
+        .verify(log);
+    assertThat(three.warnings()).filteredOn(w -> w.kind() == Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN).singleElement()
+        .satisfies(w -> assertThat(w.message()).contains("3 held checkpoints for origin 'sealdrop.test/audit/other'"
+            + " were ignored"));
   }
 }
