@@ -112,6 +112,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     SecureFiles.ensureDirectory(session.profile().downloadsDir());
     Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
         session.config().server().toString(), t);
+    AbandonedReceives.remove(session.profile().downloadsDir(), session.environment().clock().instant(), stateFile);
     // two runs of this receive would append to one spool and delete each other's temporary file
     TransferLock lock = TransferLock.tryAcquire(stateFile).orElseThrow(() -> new GrantFailure(
         "RECEIVE_IN_PROGRESS", "another `sealdrop receive` of this grant is running with this profile",
@@ -145,7 +146,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     PrivateKeys mine = unlocking.await();
     try {
-      Path spool = stateFile.resolveSibling(stateFile.getFileName().toString().replace(".properties", ".sealed"));
+      Path spool = spoolOf(stateFile);
       Optional<OpenedFile> unconfirmed = unconfirmed(stateFile);
       if (unconfirmed.isPresent()) {
         session.output().note("the file was already verified and written; confirming the download");
@@ -326,7 +327,10 @@ final class ReceiveCommand extends SealdropSubcommand {
    * The state's key for the folder this run writes its temporary plaintext into, so that the next run of the same
    * receive deletes what a killed run left there even when it is given another {@code -o}.
    */
-  private static final String PART_FOLDER = "part_folder";
+  static final String PART_FOLDER = "part_folder";
+
+  /** The state's key for when the claim ends (epoch milliseconds). */
+  static final String CLAIM_ENDS = "claim_expires_at_millis";
 
   private Path folder() {
     return directory.toAbsolutePath().normalize();
@@ -334,6 +338,11 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   private void notePartFolder(Path stateFile) throws IOException {
     StateFile.load(stateFile).orElseThrow().set(PART_FOLDER, folder().toString()).save();
+  }
+
+  /** The ciphertext spool beside a receive's state file. */
+  static Path spoolOf(Path stateFile) {
+    return stateFile.resolveSibling(stateFile.getFileName().toString().replace(".properties", ".sealed"));
   }
 
   /** A file verified and written by an earlier run whose confirmation did not reach the server. */
@@ -437,7 +446,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     Optional<StateFile> saved = StateFile.load(stateFile);
     if (saved.isPresent()) {
       StateFile s = saved.get();
-      long expires = Long.parseLong(s.get("claim_expires_at_millis").orElse("0"));
+      long expires = Long.parseLong(s.get(CLAIM_ENDS).orElse("0"));
       if ((expires == 0 || expires > session.environment().clock().millis()) && s.get("claim_id").isPresent()) {
         session.output().note("resuming the interrupted download");
         return new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
@@ -458,7 +467,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         r.getClaimExpiresAtMillis(), false);
     StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
         .set("size", Long.toString(c.size()))
-        .set("claim_expires_at_millis", Long.toString(r.getClaimExpiresAtMillis())).save();
+        .set(CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis())).save();
     Files.deleteIfExists(spool);
     return c;
   }

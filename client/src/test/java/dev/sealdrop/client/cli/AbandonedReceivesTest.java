@@ -1,0 +1,66 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.client.net.StateFile;
+import dev.sealdrop.client.net.TransferLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A receive that was never run again left its claim id, its ciphertext spool and, if it was killed, temporary
+ * plaintext in its output folder, for ever (found by an outside test). The next receive removes them once the claim
+ * ended over a day ago; a running receive's files, a recent claim's, and this run's own are kept.
+ */
+class AbandonedReceivesTest {
+  @TempDir
+  Path root;
+
+  private static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
+
+  private Path receive(Path downloads, Path out, String token, Instant claimEnds) throws Exception {
+    Path state = StateFile.nameFor(downloads, ".properties", "127.0.0.1:8443", token);
+    StateFile.create(state).set("claim_id", "sdc_x").set(ReceiveCommand.CLAIM_ENDS,
+        Long.toString(claimEnds.toEpochMilli())).set(ReceiveCommand.PART_FOLDER, out.toString()).save();
+    Files.write(ReceiveCommand.spoolOf(state), new byte[] {1, 2, 3});
+    Files.writeString(out.resolve(ReceiveCommand.partialPrefix(state) + "123.part"), "plaintext");
+    return state;
+  }
+
+  @Test
+  void whatAReceiveWhoseClaimEndedOverADayAgoLeftIsRemovedAndNothingElse() throws Exception {
+    Path downloads = Files.createDirectories(root.resolve("profile/state/downloads"));
+    Path out = Files.createDirectories(root.resolve("out"));
+    Files.writeString(out.resolve("ledger.csv"), "a finished file");
+    Path old = receive(downloads, out, "sdg_old", NOW.minus(Duration.ofDays(2)));
+    Path recent = receive(downloads, out, "sdg_recent", NOW.minus(Duration.ofHours(2)));
+    Path running = receive(downloads, out, "sdg_running", NOW.minus(Duration.ofDays(3)));
+    Path mine = receive(downloads, out, "sdg_mine", NOW.minus(Duration.ofDays(3)));
+    Path noEnd = StateFile.nameFor(downloads, ".properties", "127.0.0.1:8443", "sdg_noend");
+    StateFile.create(noEnd).set("claim_id", "sdc_y").save();
+
+    int removed;
+    try (TransferLock held = TransferLock.tryAcquire(running).orElseThrow()) {
+      removed = AbandonedReceives.remove(downloads, NOW, mine);
+    }
+
+    assertThat(removed).isEqualTo(1);
+    assertThat(old).doesNotExist();
+    assertThat(ReceiveCommand.spoolOf(old)).doesNotExist();
+    assertThat(Files.list(out).map(p -> p.getFileName().toString()))
+        .noneMatch(n -> n.startsWith(ReceiveCommand.partialPrefix(old)))
+        .anyMatch(n -> n.startsWith(ReceiveCommand.partialPrefix(recent)))
+        .anyMatch(n -> n.startsWith(ReceiveCommand.partialPrefix(running)))
+        .anyMatch(n -> n.startsWith(ReceiveCommand.partialPrefix(mine)))
+        .contains("ledger.csv");
+    for (Path kept : new Path[] {recent, running, mine}) {
+      assertThat(kept).exists();
+      assertThat(ReceiveCommand.spoolOf(kept)).exists();
+    }
+    assertThat(noEnd).exists();
+  }
+}
