@@ -222,6 +222,11 @@ public final class SftpDoor implements AutoCloseable {
     CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(sshd, READ_BUFFER_SIZE);
     CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_SIZE.set(sshd, PENDING_WRITE_SIZE);
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
+    // SFTP version 3 only, the one docs/sftp.md describes and OpenSSH speaks, and only the extensions the door
+    // implements: MINA's defaults offered later versions and listed extensions (hardlink, posix-rename, lsetstat,
+    // and in ShutdownGrace.Subsystem copy-file, md5-hash, ..., ACLs) that the door's tree then refuses
+    SftpModuleProperties.SFTP_VERSION.set(sshd, 3);
+    SftpModuleProperties.OPENSSH_EXTENSIONS.set(sshd, "fsync@openssh.com=1,limits@openssh.com=1");
     try {
       sshd.start();
     } catch (java.net.BindException e) {

@@ -191,6 +191,26 @@ final class ShutdownGrace implements SessionListener {
       return versionProperties;
     }
 
+    /**
+     * No {@code acl-supported} extension: the door has no ACLs (MINA's default listed every capability). An empty
+     * {@code sftp-acl-supported-mask} setting would not do: MINA treats an empty value as unset.
+     */
+    @Override
+    protected java.util.Collection<Integer> resolveAclSupportedCapabilities(
+        org.apache.sshd.server.session.ServerSession session) {
+      return java.util.Set.of();
+    }
+
+    /**
+     * The {@code supported}/{@code supported2} extensions list no optional requests: the door implements none of
+     * MINA's (copy-file, md5-hash, check-file, copy-data, space-available, version-select), and refuses them.
+     */
+    @Override
+    protected java.util.Map<String, org.apache.sshd.common.OptionalFeature> getSupportedClientExtensions(
+        org.apache.sshd.server.session.ServerSession session) {
+      return java.util.Map.of();
+    }
+
     /** As MINA's, keeping the write's future. */
     @Override
     protected void send(Buffer buffer) throws IOException {

@@ -104,6 +104,36 @@ class SftpHardeningTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * Version 3 (what docs/sftp.md describes), whatever the client asks for, and only the extensions the door implements
+   * (found by an outside test: MINA agreed to version 6 and listed copy-file, md5-hash, hardlink, posix-rename, ...,
+   * which the door then refused).
+   */
+  @Test
+  void theVersionReplyIsVersion3AndListsOnlyTheExtensionsTheDoorImplements() throws Exception {
+    SshClient client = SftpTestSupport.client(server);
+    try (ClientSession s = login(client, server, "alice", aliceKey);
+        org.apache.sshd.sftp.client.SftpClient sftp = SftpTestSupport.sftp(s)) { // MINA's client asks for version 6
+      assertThat(sftp.getVersion()).isEqualTo(3);
+      java.util.Map<String, byte[]> ext = sftp.getServerExtensions();
+      assertThat(ext).containsKeys("limits@openssh.com", "fsync@openssh.com")
+          .doesNotContainKeys("posix-rename@openssh.com", "hardlink@openssh.com", "lsetstat@openssh.com",
+              "acl-supported");
+      for (String list : new String[] {"supported", "supported2"}) {
+        if (ext.containsKey(list)) {
+          assertThat(new String(ext.get(list), java.nio.charset.StandardCharsets.ISO_8859_1)).as(list)
+              .doesNotContain("copy-file", "md5-hash", "check-file", "copy-data", "space-available", "version-select");
+        }
+      }
+    }
+    try (ClientSession s = login(client, server, "alice", aliceKey)) { // a client that insists on version 6
+      assertThatThrownBy(() -> org.apache.sshd.sftp.client.SftpClientFactory.instance().createSftpClient(s, 6))
+          .hasMessageContaining("not part of available: [3]");
+    } finally {
+      client.stop();
+    }
+  }
+
   @Test
   void theHostKeyIsEd25519OwnerOnlyAndSurvivesARestart() throws Exception {
     Path file = data.resolve(HostKey.FILE_NAME);
