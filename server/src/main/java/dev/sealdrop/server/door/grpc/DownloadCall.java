@@ -53,6 +53,9 @@ final class DownloadCall {
     out.setOnCloseHandler(call::cancel);
     out.setOnReadyHandler(call::drain);
     session.onStall(call::stalled);
+    // a lockdown or an admin's disable or revocation: the slot is freed and the end audited now, with that cause,
+    // not when a client that stopped reading takes the rest of the queued data and the status
+    LiveCalls.onForcedClose(call::cancel);
   }
 
   /** The core stopped this download: its client took nothing for the stall timeout. */

@@ -4,6 +4,8 @@ import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.identity.Origin;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -34,15 +36,31 @@ public final class LiveCalls implements ServerInterceptor {
     this.sessions = Objects.requireNonNull(sessions, "sessions");
   }
 
+  /** What the call's service asked to run when the call is closed from outside ({@link #onForcedClose}). */
+  private static final Context.Key<ForcedClose> FORCED = Context.key("sealdrop-forced-close");
+
+  /**
+   * Runs {@code hook} (once) as soon as an admin's act or a lockdown closes the current call: the call's status waits
+   * behind whatever its client has not read, so a service that holds something for the call (a download's slot)
+   * frees it here rather than when the client reads again. Call from the service's handler, in the call's context.
+   */
+  static void onForcedClose(Runnable hook) {
+    ForcedClose f = FORCED.get();
+    if (f != null) {
+      f.set(hook);
+    }
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
-    Tracked<Q, R> tracked = new Tracked<>(call);
+    ForcedClose forced = new ForcedClose();
+    Tracked<Q, R> tracked = new Tracked<>(call, forced);
     LiveSessions.Registration registration = sessions.register(PeerIdentityInterceptor.caller(),
         TRANSFERS.contains(call.getMethodDescriptor().getFullMethodName()), tracked::forceClose);
     ServerCall.Listener<Q> listener;
     try {
-      listener = next.startCall(tracked, headers);
+      listener = Contexts.interceptCall(Context.current().withValue(FORCED, forced), tracked, headers, next);
     } catch (RuntimeException e) {
       registration.end();
       throw e;
@@ -67,12 +85,42 @@ public final class LiveCalls implements ServerInterceptor {
     return sessions.count(Origin.GRPC);
   }
 
+  /** The hook a service registered for a forced close; runs it once whichever of the two comes first. */
+  private static final class ForcedClose {
+    private Runnable hook;
+    private boolean fired;
+
+    void set(Runnable h) {
+      boolean now;
+      synchronized (this) {
+        hook = h;
+        now = fired;
+      }
+      if (now) {
+        h.run();
+      }
+    }
+
+    void fire() {
+      Runnable h;
+      synchronized (this) {
+        fired = true;
+        h = hook;
+      }
+      if (h != null) {
+        h.run();
+      }
+    }
+  }
+
   /** A call whose outbound side is serialised, so an admin thread can close it while it streams. */
   private static final class Tracked<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+    private final ForcedClose forced;
     private boolean closed;
 
-    Tracked(ServerCall<Q, R> delegate) {
+    Tracked(ServerCall<Q, R> delegate, ForcedClose forced) {
       super(delegate);
+      this.forced = forced;
     }
 
     @Override
@@ -102,15 +150,19 @@ public final class LiveCalls implements ServerInterceptor {
       return !closed && super.isReady();
     }
 
-    synchronized boolean forceClose(Reason reason, String why) {
-      if (closed) {
-        return false;
+    boolean forceClose(Reason reason, String why) {
+      synchronized (this) {
+        if (closed) {
+          return false;
+        }
+        Metadata trailers = new Metadata();
+        trailers.put(ErrorMapper.REASON, reason.name());
+        closed = true;
+        Status status = reason == Reason.LOCKED_DOWN ? Status.UNAVAILABLE : Status.UNAUTHENTICATED;
+        super.close(status.withDescription("the call was closed: " + why), trailers);
       }
-      Metadata trailers = new Metadata();
-      trailers.put(ErrorMapper.REASON, reason.name());
-      closed = true;
-      Status status = reason == Reason.LOCKED_DOWN ? Status.UNAVAILABLE : Status.UNAUTHENTICATED;
-      super.close(status.withDescription("the call was closed: " + why), trailers);
+      // outside this call's monitor: the hook takes its service's (a download sends under that one, then this one)
+      forced.fire();
       return true;
     }
   }

@@ -1,0 +1,107 @@
+package dev.sealdrop.server.door.admin;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.AuditEntry;
+import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.EnableIdentityRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.SetLockdownRequest;
+import dev.sealdrop.protocol.v1.TailAuditRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.testing.OneServerPerMethod;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gRPC download whose client has stopped reading is cut at once by a lockdown or by disabling its caller: its slot
+ * is free and its end audited with that cause then, not when the client reads again (found by an outside test: the
+ * call's status waited behind the data the client had not taken, the slot stayed held, and the record came later,
+ * as {@code interrupted}).
+ */
+class StalledStreamCutTest extends OneServerPerMethod {
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    // a share of one: bob's second download is refused while the first holds his slot
+    return c.withGrants(c.grants().withMaxDownloadStreamsPerIdentity(1));
+  }
+
+  UploadResponse file;
+  byte[] envelope;
+
+  @BeforeEach
+  void upload() {
+    Users.publish(clients, server.pki, "alice");
+    // 16 MiB: far more than the flow-control windows, so a stream nobody reads stays open
+    envelope = Users.seal("alice", Users.randomBytes(16 << 20, 71), "bob").bytes();
+    file = Transfers.upload(clients, "alice", envelope);
+  }
+
+  String claim() {
+    String token = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
+    return clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(token).build()).getClaimId();
+  }
+
+  List<AuditEntry> downloadRecords() {
+    return admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(500).build()).getEntriesList()
+        .stream().filter(e -> e.getAction().startsWith("download.")).toList();
+  }
+
+  /** Bob's download that read one message and stopped; the act cuts it; then the checks, without reading it. */
+  void cutWhileStalled(Runnable act, Runnable undo, String result) throws Exception {
+    ManagedChannel ch = clients.channel("bob");
+    try {
+      Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
+          .download(DownloadRequest.newBuilder().setClaimId(claim()).build());
+      assertThat(stalled.next().getData().size()).isPositive();
+      String other = claim();
+      refused(() -> Transfers.download(clients.transfer("bob"), other, 0), Status.Code.RESOURCE_EXHAUSTED,
+          "TOO_MANY_DOWNLOADS");
+      act.run();
+      Supplier<List<AuditEntry>> aborts = () -> downloadRecords().stream()
+          .filter(e -> e.getAction().equals("download.abort") && !e.getResult().equals("too-many-downloads")).toList();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (aborts.get().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(aborts.get()).as("the stalled download's end is audited at once, with the act's cause")
+          .singleElement().satisfies(e -> assertThat(e.getResult()).isEqualTo(result));
+      undo.run();
+      // the slot is free although bob never read the rest of the stalled stream
+      assertThat(Transfers.download(clients.transfer("bob"), other, 0)).isEqualTo(envelope);
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  void lockdown(boolean on) {
+    admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(on).setReason(on ? "breach" : "clear")
+        .build());
+  }
+
+  @Test
+  void aLockdownCutsAStalledDownloadAtOnce() throws Exception {
+    cutWhileStalled(() -> lockdown(true), () -> lockdown(false), "locked-down");
+  }
+
+  @Test
+  void disablingItsCallerCutsAStalledDownloadAtOnce() throws Exception {
+    cutWhileStalled(
+        () -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("bob").build()),
+        () -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("bob").build()),
+        "identity-disabled");
+  }
+}
