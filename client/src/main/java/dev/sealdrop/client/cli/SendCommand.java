@@ -183,8 +183,16 @@ final class SendCommand extends SealdropSubcommand {
       saved = Optional.empty();
     }
     // "spooled": the spool holds the envelope from spool_offset on; "sealed" (written by earlier versions): from 0
-    if (saved.isPresent() && (saved.get().get("spooled").equals(Optional.of("true"))
-        || saved.get().get("sealed").equals(Optional.of("true"))) && Files.exists(spool)) {
+    boolean resumable = saved.isPresent() && (saved.get().get("spooled").equals(Optional.of("true"))
+        || saved.get().get("sealed").equals(Optional.of("true"))) && Files.exists(spool);
+    if (saved.isPresent() && !resumable) {
+      // an earlier run stopped by a signal or killed while it sealed: nothing of it can be resumed (its file key lived
+      // only in memory), but its unfinished upload holds quota on the server until it expires idle: given up now
+      session.output().note("an earlier run of this send was stopped before any of it could be resumed; sealing and"
+          + " uploading again" + abandonQuietly(session, saved.get().get("upload_id")));
+      forget(stateFile);
+    }
+    if (resumable) {
       session.output().note("resuming the interrupted upload");
       String uploadId = saved.get().get("upload_id").orElseThrow();
       int max = Integer.parseInt(saved.get().get("max_message_bytes").orElse("0"));
@@ -208,11 +216,13 @@ final class SendCommand extends SealdropSubcommand {
     StateFile state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
-    // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook forgets what a re-run could not use
+    // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook deletes the spool a re-run could not use, and keeps
+    // the state, which names the upload: the next run of this send, or its --abandon, gives that upload up on the
+    // server (its stream is still attached while the JVM goes down, so the server would refuse that now as busy)
     Thread onSignal = new Thread(() -> {
       if (leavesNothingToResume(state)) {
         try {
-          forget(stateFile);
+          Files.deleteIfExists(spool);
         } catch (IOException e) {
           // best effort while the JVM is going down; a re-run ignores and replaces it
         }
@@ -232,9 +242,14 @@ final class SendCommand extends SealdropSubcommand {
       state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
       return c;
     } catch (IOException | RuntimeException | SealdropFailure e) {
-      // a refusal or failure before anything was spooled leaves nothing to resume
+      // a refusal or failure before anything was spooled leaves nothing to resume: its upload is given up on the
+      // server (a refusal closed it already), else the state is kept for the next run or --abandon to do so
       if (leavesNothingToResume(state)) {
-        forget(stateFile);
+        if (abandoned(session, state.get("upload_id"))) {
+          forget(stateFile);
+        } else {
+          Files.deleteIfExists(spool);
+        }
       }
       throw e;
     } finally {
@@ -498,10 +513,23 @@ final class SendCommand extends SealdropSubcommand {
       return "";
     }
     try {
-      new Uploader(session.connect()).abandon(uploadId.get());
-      return " (its unfinished upload was deleted on the server)";
+      return new Uploader(session.connect()).abandon(uploadId.get()).alreadyClosed() ? ""
+          : " (its unfinished upload was deleted on the server)";
     } catch (SealdropFailure | RuntimeException e) {
       return " (its unfinished upload stays on the server until it expires idle: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Whether the upload is closed on the server now: given up by this call, or closed already (no id: none). */
+  private static boolean abandoned(Session session, Optional<String> uploadId) {
+    if (uploadId.isEmpty()) {
+      return true;
+    }
+    try {
+      new Uploader(session.connect()).abandon(uploadId.get());
+      return true;
+    } catch (SealdropFailure | RuntimeException e) {
+      return false;
     }
   }
 

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A {@code send} stopped by SIGTERM while it seals and uploads: its next run starts from scratch
- * (the envelope's file key lived only in memory), so the process leaves nothing of it in the
- * profile's {@code state/uploads/}; its state file used to stay until the same file was sent again.
+ * A {@code send} stopped by a signal or killed while it seals and uploads: its next run starts from scratch (the
+ * envelope's file key lived only in memory), so no spool is kept; its state stays, naming the unfinished upload on the
+ * server, which the next run of the send, or its {@code --abandon}, deletes there.
  */
 class SendStoppedBySignalTest extends DevServerPerClass {
   static Cli alice;
@@ -31,16 +31,19 @@ class SendStoppedBySignalTest extends DevServerPerClass {
     Users.initAndPublish(pki, root, "bob", address);
   }
 
-  @Test
-  void sigtermDuringTheUploadLeavesNoStateFileBehind() throws Exception {
+  /**
+   * Starts {@code send} of a 512 MiB file in its own JVM, waits until the server holds part of its upload, then
+   * stops it: SIGTERM if {@code kill} is false, SIGKILL if true. Returns the big file.
+   */
+  private static Path sendStopped(String name, boolean kill) throws Exception {
     // large enough that the upload is still running when the signal comes (sparse: cheap to make)
-    Path big = root.resolve("big.bin");
+    Path big = root.resolve(name);
     try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
       f.setLength(512L << 20);
     }
     Path uploads = alice.home().resolve("state").resolve("uploads");
-    Path out = root.resolve("send.out");
-    Path err = root.resolve("send.err");
+    Path out = root.resolve(name + ".out");
+    Path err = root.resolve(name + ".err");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
         "--home", alice.home().toString(), "send", big.toString(), "--to", "bob"));
@@ -56,15 +59,49 @@ class SendStoppedBySignalTest extends DevServerPerClass {
         assertThat(System.nanoTime()).as("the upload never started").isLessThan(deadline);
         Thread.sleep(20);
       }
-      send.destroy(); // SIGTERM
+      if (kill) {
+        send.destroyForcibly();
+      } else {
+        send.destroy(); // SIGTERM
+      }
       assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
     } finally {
       send.destroyForcibly();
     }
-    assertThat(send.exitValue()).as("stopped by the signal, not finished: %s", Files.readString(err)).isEqualTo(143);
-    assertThat(Files.readString(err, StandardCharsets.UTF_8)).contains("sealdrop: error: interrupted");
+    assertThat(send.exitValue()).as("stopped by the signal, not finished: %s", Files.readString(err))
+        .isEqualTo(kill ? 137 : 143);
+    if (!kill) {
+      assertThat(Files.readString(err, StandardCharsets.UTF_8)).contains("sealdrop: error: interrupted");
+      assertThat(count(uploads, ".sealed")).as("spools left").isZero();
+    }
+    return big;
+  }
+
+  /**
+   * Found by an outside test: the stopped send's upload (gigabytes) held quota and disk on the server for a day, and
+   * {@code --abandon} said this profile kept nothing to give up. The state stays, naming the upload, and {@code
+   * --abandon} deletes it on the server.
+   */
+  @Test
+  void aSendStoppedBySigtermCanBeAbandonedAndItsUploadIsDeletedOnTheServer() throws Exception {
+    Path big = sendStopped("big.bin", false);
+    Path uploads = alice.home().resolve("state").resolve("uploads");
+    assertThat(count(uploads, ".properties")).as("the state naming the upload").isEqualTo(1);
+    CliRun abandon = alice.run("--json", "send", big.toString(), "--to", "bob", "--abandon").assertExit(0);
+    assertThat(((Number) abandon.json().get("bytes_freed")).longValue()).as(abandon.out()).isPositive();
+    assertThat(serverHolds(1L << 20)).as("no unfinished upload left on the server").isFalse();
     assertThat(count(uploads, ".properties")).as("state files left").isZero();
-    assertThat(count(uploads, ".sealed")).as("spools left").isZero();
+  }
+
+  /** A killed send: its re-run gives the earlier upload up on the server before it seals and uploads again. */
+  @Test
+  void aKilledSendsRerunDeletesTheEarlierUploadOnTheServerAndSendsAgain() throws Exception {
+    Path big = sendStopped("killed.bin", true);
+    CliRun again = alice.run("send", big.toString(), "--to", "bob").assertExit(0);
+    assertThat(again.err()).contains("an earlier run of this send was stopped before any of it could be resumed",
+        "its unfinished upload was deleted on the server");
+    assertThat(serverHolds(1L << 20)).as("no unfinished upload left on the server").isFalse();
+    assertThat(count(alice.home().resolve("state").resolve("uploads"), ".properties")).isZero();
   }
 
   private static long count(Path dir, String suffix) throws IOException {
