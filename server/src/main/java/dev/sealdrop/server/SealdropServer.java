@@ -353,6 +353,21 @@ public final class SealdropServer implements AutoCloseable {
     return address.getAddress().getHostAddress();
   }
 
+  /**
+   * Where each listener listens, as clients write it ({@code 127.0.0.1:8443}, {@code [::1]:8443}): the transfer
+   * listener, the admin listener, and the SFTP door (absent if it is not enabled).
+   */
+  public java.util.List<String> endpoints() {
+    InetSocketAddress a = (InetSocketAddress) admin.getListenSockets().get(0);
+    java.util.List<String> e = new java.util.ArrayList<>(java.util.List.of(
+        dev.sealdrop.server.core.identity.Origin.hostPort(address.getAddress(), address.getPort()),
+        dev.sealdrop.server.core.identity.Origin.hostPort(a.getAddress(), a.getPort())));
+    if (sftp != null) {
+      e.add(dev.sealdrop.server.core.identity.Origin.hostPort(sftp.address().getAddress(), sftp.port()));
+    }
+    return e;
+  }
+
   /** The SFTP door's port; throws if the door is not configured. */
   public int sftpPort() {
     if (sftp == null) {

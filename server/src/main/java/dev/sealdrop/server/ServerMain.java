@@ -135,10 +135,12 @@ public final class ServerMain {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sealdrop-shutdown"));
     SecondSignal.install(); // a second SIGTERM or Ctrl-C during the grace stops at once
-    stdout.println("listening on " + server.host() + ":" + server.port());
-    stdout.println("admin listening on " + server.adminHost() + ":" + server.adminPort());
-    if (config.sftp().enabled()) {
-      stdout.println("sftp listening on " + server.host() + ":" + server.sftpPort());
+    // as clients write them: an IPv6 address in brackets ([::1]:8443), each listener with its own address
+    List<String> endpoints = server.endpoints();
+    stdout.println("listening on " + endpoints.get(0));
+    stdout.println("admin listening on " + endpoints.get(1));
+    if (endpoints.size() > 2) {
+      stdout.println("sftp listening on " + endpoints.get(2));
     }
     Thread.currentThread().join();
   }

@@ -306,26 +306,53 @@ class ServerMainTest {
   /** stdout is documented to carry only the "listening on" lines (scripts read the ports from it); logs go to stderr. */
   @Test
   void stdoutCarriesOnlyTheListeningLines() throws Exception {
-    Path out = dir.resolve("listening.out");
-    Path err = dir.resolve("listening.err");
-    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Djdk.serialFilter=!*",
-        "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev", "--certs",
-        TestPki.dir().toString(), "--data", dir.resolve("d-listening").toString())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertThat(listeningLines("listening")).hasSize(3)
+        .allMatch(line -> line.matches("(admin |sftp )?listening on 127\\.0\\.0\\.1:[0-9]+"));
+  }
+
+  /**
+   * An IPv6 listener is printed as clients take it, {@code [::1]:PORT} (found by an outside test: the server printed
+   * {@code 0:0:0:0:0:0:0:1:PORT}, which the CLI refuses, and the SFTP line named the gRPC host, not sftp-host).
+   */
+  @Test
+  void ipv6ListenersArePrintedInBracketsEachWithItsOwnHost() throws Exception {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+      assertThat(probe.getLocalPort()).isPositive();
+    } catch (java.io.IOException e) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no IPv6 loopback here: " + e);
+    }
+    Path config = Files.writeString(dir.resolve("sftp-v6.properties"), "sftp-host=::1\n");
+    assertThat(listeningLines("listening-v6", "--admin-host", "::1", "--config", config.toString()))
+        .hasSize(3).anyMatch(line -> line.matches("listening on 127\\.0\\.0\\.1:[0-9]+"))
+        .anyMatch(line -> line.matches("admin listening on \\[::1]:[0-9]+"))
+        .anyMatch(line -> line.matches("sftp listening on \\[::1]:[0-9]+"));
+  }
+
+  /** The lines a dev server (with {@code extra} options) printed on stdout until its shutdown. */
+  private List<String> listeningLines(String name, String... extra) throws Exception {
+    Path out = dir.resolve(name + ".out");
+    Path err = dir.resolve(name + ".err");
+    List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-Djdk.serialFilter=!*", "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev",
+        "--certs", TestPki.dir().toString(), "--data", dir.resolve("d-" + name).toString()));
+    command.addAll(List.of(extra));
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     try {
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
       while (Files.readString(out).lines().count() < 3 && p.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
       assertThat(Files.readString(out).lines().toList()).as("stdout; stderr was: " + Files.readString(err))
-          .hasSize(3).allMatch(line -> line.matches("(admin |sftp )?listening on 127\\.0\\.0\\.1:[0-9]+"));
+          .hasSize(3);
     } finally {
       p.destroy();
       if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
         p.destroyForcibly();
       }
     }
-    assertThat(Files.readString(out).lines().count()).as("stdout after the shutdown").isEqualTo(3);
+    List<String> lines = Files.readString(out).lines().toList();
+    assertThat(lines).as("stdout after the shutdown").hasSize(3);
+    return lines;
   }
 
   @Test

@@ -25,7 +25,11 @@ public record HostPort(String host, int port) {
   public static HostPort parse(String text) throws UsageFailure {
     Matcher m = FORM.matcher(text == null ? "" : text.trim());
     if (!m.matches()) {
-      throw new UsageFailure("BAD_ADDRESS", "\"" + text + "\" is not HOST:PORT", "for example: localhost:8443");
+      boolean ipv6 = text != null && (text.trim().startsWith("[") || text.indexOf(':') != text.lastIndexOf(':'));
+      throw new UsageFailure("BAD_ADDRESS", "\"" + text + "\" is not HOST:PORT", ipv6
+          ? "an IPv6 address goes in brackets, followed by the port: for example [::1]:8443 (the server prints its"
+              + " listener so)"
+          : "for example: localhost:8443");
     }
     int port = Integer.parseInt(m.group(3));
     if (port < 1 || port > 65535) {

@@ -52,7 +52,7 @@ final class LoginAudit implements SessionListener {
     Login login = session.getAttribute(Login.KEY);
     if (login != null) {
       LOG.info("SFTP login accepted for '{}' ({}) from {} with key {}", login.user(), login.atLogin().role().key(),
-          session.getRemoteAddress(), login.fingerprint());
+          peer(session.getRemoteAddress()), login.fingerprint());
     }
     try {
       // on MINA's I/O thread: never wait for an fsync here (see Audit.recordWithoutWaiting)

@@ -246,6 +246,11 @@ public final class SftpDoor implements AutoCloseable {
     return address.getPort();
   }
 
+  /** The address the door listens on. */
+  public InetSocketAddress address() {
+    return address;
+  }
+
   public String host() {
     return address.getAddress().getHostAddress();
   }
