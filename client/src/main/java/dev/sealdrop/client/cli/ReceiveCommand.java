@@ -447,7 +447,9 @@ final class ReceiveCommand extends SealdropSubcommand {
     if (saved.isPresent()) {
       StateFile s = saved.get();
       long expires = Long.parseLong(s.get(CLAIM_ENDS).orElse("0"));
-      if ((expires == 0 || expires > session.environment().clock().millis()) && s.get("claim_id").isPresent()) {
+      // tried even past the end this run recorded: the server keeps a claim open while its download is served, so
+      // it may end later; one that lapsed is refused CLAIM_CLOSED, and the grant is then redeemed again
+      if (s.get("claim_id").isPresent()) {
         session.output().note("resuming the interrupted download");
         return new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
             Long.parseLong(s.get("size").orElseThrow()), expires, true);

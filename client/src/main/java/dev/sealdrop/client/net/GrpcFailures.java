@@ -257,6 +257,12 @@ public final class GrpcFailures {
         hint = "another `sealdrop receive` of this token is still running (here or on another machine); let it"
             + " finish, or stop it and re-run this command: the download resumes";
         break;
+      case "CLAIM_CLOSED":
+        // the claim this download ran under ended (its window passed without the download being served, or it
+        // was given back): nothing counted, and the grant can be redeemed again if it is still active
+        message = "the download's claim has ended: " + detail;
+        hint = "nothing was used up: run the same command again, it redeems the grant again if it is still active";
+        break;
       default:
         message = "the grant cannot be redeemed: " + detail;
         hint = "check the token (copy it exactly); ask the sender for a new grant";

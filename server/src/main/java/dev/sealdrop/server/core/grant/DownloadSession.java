@@ -178,7 +178,7 @@ public final class DownloadSession implements AutoCloseable {
     try {
       checkNotStalled();
       identity.check();
-      service.checkServing(claim.hash());
+      service.checkServingAndKeepOpen(claim.hash());
       if (offset < 0 || offset > grant.size()) {
         throw new InvalidRequestException(Reason.INVALID_REQUEST,
             "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
@@ -197,7 +197,7 @@ public final class DownloadSession implements AutoCloseable {
   private int read(byte[] chunk) {
     checkNotStalled();
     identity.check();
-    service.checkServing(claim.hash());
+    service.checkServingAndKeepOpen(claim.hash());
     service.checkOwnerEnabled(grant, "downloaded");
     if (position >= grant.size()) {
       recordServedAll();

@@ -50,6 +50,12 @@ public interface GrantRepository {
   boolean markServedAll(String claimHash, Instant at, Instant newExpiry);
 
   /**
+   * Moves an OPEN claim's expiry to {@code newExpiry} while its download is still being served (not every byte yet),
+   * if its window has not passed at {@code at}; never earlier than it is. Returns whether the claim was moved.
+   */
+  boolean extendClaim(String claimHash, Instant at, Instant newExpiry);
+
+  /**
    * OPEN → RELEASED and the grant ACTIVE again, only while the claim has not been served every byte
    * (a delivered file counts; it cannot be handed back). Returns whether the claim was released.
    */

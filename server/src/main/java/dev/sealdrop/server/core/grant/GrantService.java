@@ -588,8 +588,25 @@ public final class GrantService {
     return settled.size();
   }
 
-  /** Re-checks, before each chunk, that the claim may still be served; throws if not. */
-  void checkServing(String claimHash) {
+  /**
+   * {@link #checkServing(String)}, and a claim whose download is being served stays open while it is: once less than
+   * half its window is left, its end moves to a whole window from now (one write per half window, through either
+   * door), so a download that takes longer than the window (a large file over a slow link) is not cut at its end.
+   * A download that stops being served is not kept open: its window runs out as before (a stalled one is stopped by
+   * the stall timeout first).
+   */
+  void checkServingAndKeepOpen(String claimHash) {
+    Claim claim = checkServing(claimHash);
+    Instant now = clock.instant();
+    if (claim.servedAllAt() == null && claim.expiresAt().minus(policy.claimWindow().dividedBy(2)).isBefore(now)
+        && grants.extendClaim(claimHash, now, now.plus(policy.claimWindow()))) {
+      LOG.info("claim on grant {} by '{}' is still downloading: its window now ends at {}", claim.grantId(),
+          claim.recipient(), now.plus(policy.claimWindow()));
+    }
+  }
+
+  /** Re-checks, before each chunk, that the claim may still be served; throws if not. Returns the claim as it is. */
+  Claim checkServing(String claimHash) {
     gate.check("downloading");
     Instant now = clock.instant();
     // An admin's purge deletes the file's grants and claims: the stream is cut, saying so.
@@ -602,6 +619,7 @@ public final class GrantService {
     if (claim.state() != ClaimState.OPEN || !now.isBefore(claim.expiresAt())) {
       throw closedClaim(claim);
     }
+    return claim;
   }
 
   /**

@@ -111,6 +111,13 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public boolean extendClaim(String claimHash, Instant at, Instant newExpiry) {
+    return jdbc.update("UPDATE claims SET expires_at = ? WHERE claim_hash = ? AND state = 'OPEN'"
+        + " AND served_all_at IS NULL AND expires_at > ? AND expires_at < ?", newExpiry.toEpochMilli(), claimHash,
+        at.toEpochMilli(), newExpiry.toEpochMilli()) == 1;
+  }
+
+  @Override
   public boolean markServedAll(String claimHash, Instant at, Instant newExpiry) {
     return jdbc.inTransaction(c -> {
       if (Jdbc.update(c, "UPDATE claims SET served_all_at = ?, expires_at = ?"

@@ -165,6 +165,39 @@ class DownloadLifecycleTest {
     Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
   }
 
+  /**
+   * A claim whose download is still being served stays open past its first window (found by an outside test: a
+   * download slower than the claim window was cut at its end, and could never finish): each time it is served with
+   * less than half its window left, its end moves to a whole window from then.
+   */
+  @Test
+  void aClaimBeingDownloadedStaysOpenPastItsFirstWindow() throws Exception {
+    RedeemResponse claim = redeem(grant().getToken());
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    all.writeBytes(downloadThenBreak(claim.getClaimId(), 1));
+    server.clock.advance(WINDOW.multipliedBy(3).dividedBy(4));
+    // served again with a quarter of the window left: the claim now ends a whole window from here
+    all.writeBytes(resumeThenBreak(claim.getClaimId(), all.size()));
+    server.clock.advance(WINDOW.multipliedBy(3).dividedBy(4)); // one and a half windows after the redeem
+    server.server().runMaintenance();
+    assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
+    all.writeBytes(Transfers.download(clients.transfer("bob"), claim.getClaimId(), all.size()));
+    assertThat(all.toByteArray()).isEqualTo(sealed.bytes());
+    Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+    assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+  }
+
+  /** Resumes a download at {@code offset}, reads one message, then kills the connection under it. */
+  static byte[] resumeThenBreak(String claimId, long offset) throws InterruptedException {
+    ManagedChannel ch = clients.channel("bob");
+    Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch)
+        .download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(offset).build());
+    byte[] got = it.next().getData().toByteArray();
+    ch.shutdownNow();
+    ch.awaitTermination(5, TimeUnit.SECONDS);
+    return got;
+  }
+
   @Test
   void aClaimLeftUnconfirmedPastItsWindowCountsAsADownload() throws Exception {
     CreateGrantResponse g = grant();
