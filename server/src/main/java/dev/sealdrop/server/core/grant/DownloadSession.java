@@ -195,6 +195,11 @@ public final class DownloadSession implements AutoCloseable {
   }
 
   private int read(byte[] chunk) {
+    if (servedAllRecorded && position >= grant.size()) {
+      // every byte was handed out already: the end of the file reveals nothing, whatever happened since (a
+      // lockdown, a disable), and the claim's confirmation still works, so its reader is not told to re-run it
+      return -1;
+    }
     checkNotStalled();
     identity.check();
     service.checkServingAndKeepOpen(claim.hash());

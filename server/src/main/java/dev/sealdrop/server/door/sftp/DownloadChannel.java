@@ -109,12 +109,17 @@ final class DownloadChannel extends TransferChannel {
     if (!isOpen()) {
       throw new java.nio.channels.ClosedChannelException();
     }
+    long size = download.size();
+    if (position >= size && download.position() >= size) {
+      // every byte was handed out: the end of the file reveals nothing, whatever cut the download since (a lockdown,
+      // a disable), and CLOSE still confirms it, so its reader is not told to re-run a grant that counts (outside test)
+      servedAll |= position == size;
+      return -1;
+    }
     checkNotCut();
     download.active();
-    long size = download.size();
     if (position >= size) {
-      servedAll |= position == size && download.position() >= size;
-      return -1;
+      return -1; // past the end the core has not reached: nothing to serve
     }
     int want = (int) Math.min(dst.remaining(), size - position);
     int served = 0;
@@ -168,6 +173,14 @@ final class DownloadChannel extends TransferChannel {
 
   @Override
   public SeekableByteChannel position(long newPosition) throws IOException {
+    if (newPosition >= download.size() && download.position() >= download.size()) {
+      // the end of a file every byte of which was handed out: read answers end of file, whatever cut it since
+      if (newPosition != position) {
+        ahead = aheadEnd = 0;
+        position = newPosition;
+      }
+      return this;
+    }
     checkNotCut();
     if (newPosition == position) {
       return this;

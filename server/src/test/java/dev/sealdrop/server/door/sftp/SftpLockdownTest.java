@@ -179,6 +179,36 @@ class SftpLockdownTest extends OneServerPerMethod {
     assertThat(sftpRecords("grant.consume")).isEmpty();
   }
 
+  /**
+   * A handle read to its last byte before the lockdown: its end-of-file read still answers end of file, and its CLOSE
+   * confirms the download (found by an outside test: the end-of-file read failed with LOCKED_DOWN, telling the reader
+   * to re-run a grant that its CLOSE then used up).
+   */
+  @Test
+  void anSftpDownloadReadToItsLastByteStillEndsAndCountsWhenLockdownGoesOn() throws Exception {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(200_000, 36), "bob");
+    UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    int size = sealed.bytes().length;
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read)) {
+        byte[] buf = new byte[PIECE];
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        while (got.size() < size) {
+          int n = sftp.read(h, got.size(), buf, 0, Math.min(PIECE, size - got.size()));
+          got.write(buf, 0, n);
+        }
+        assertThat(got.toByteArray()).isEqualTo(sealed.bytes());
+        lockdown(true);
+        assertThat(sftp.read(h, size, buf, 0, PIECE)).as("end of file, not LOCKED_DOWN").isEqualTo(-1);
+      } // CLOSE confirms
+    } finally {
+      lockdown(false);
+    }
+    assertThat(sftpRecords("grant.consume")).singleElement()
+        .satisfies(e -> assertThat(e.result()).isEqualTo("ok"));
+  }
+
   private void awaitNoTempFiles() throws Exception {
     long deadline = System.nanoTime() + 2_000_000_000L;
     while (!tempFiles().isEmpty()) {
