@@ -158,7 +158,9 @@ final class ReceiveCommand extends SealdropSubcommand {
       // where a killed earlier run of this receive wrote its temporary plaintext: maybe another -o than this run's
       Optional<Path> earlierFolder = StateFile.load(stateFile).flatMap(s -> s.get(PART_FOLDER)).map(Path::of);
       Claim claim = claim(session, t, stateFile, spool, mine);
-      session.output().interruptHint("run the same command again before the claim window passes: the download resumes");
+      session.output().interruptHint("run the same command again before the claim window passes: it downloads again"
+          + " under the same claim (a run stopped by a signal keeps nothing of what arrived, so it starts from the"
+          + " beginning; nothing was used up)");
       String partial = partialPrefix(stateFile);
       PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
       if (earlierFolder.isPresent() && !earlierFolder.get().equals(folder())) {
