@@ -188,11 +188,15 @@ public final class GrantService {
         : findVisible(grantId, g -> g.owner().equals(caller.identity()),
             id -> "no grant " + id + " of yours; `sealdrop grants` (ListGrants) lists them");
     int cut = -1;
+    // a claim served every byte has delivered the file: the revoke counts its download (JdbcGrantRepository.revoke)
+    Optional<Claim> delivered = grants.findOpenClaim(grant.id()).filter(c -> c.servedAllAt() != null);
     synchronized (streams) { // no download of it starts or ends while it is revoked and they are counted
       if (grants.revoke(grant.id(), now)) {
         cut = downloadsServing(grant.id());
       }
     }
+    delivered.flatMap(c -> grants.findClaim(c.hash())).filter(c -> c.state() == ClaimState.COUNTED)
+        .ifPresent(c -> auditCountedAtRevoke(c, grant));
     if (cut >= 0) {
       LOG.warn("grant {} revoked by '{}' ({} download(s) cut)", grant.id(), caller.identity(), cut);
       // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
@@ -205,6 +209,23 @@ public final class GrantService {
       }
     }
     return new Revoked(grants.find(grant.id()).orElseThrow().asOf(now), Math.max(cut, 0));
+  }
+
+  /** The {@code cause} detail of the {@code grant.consume} record of a delivered claim that a revoke counted. */
+  public static final String DELIVERED_BEFORE_REVOKE = "delivered-before-revoke";
+
+  /**
+   * Audits the download that a revoke counted because its claim had been served every byte (the file was delivered;
+   * revoking cannot take it back): {@code grant.consume} by {@value Audit#SERVER}, so that an auditor counting
+   * deliveries by their {@code grant.consume} records finds it (found by an outside test).
+   */
+  private void auditCountedAtRevoke(Claim c, Grant grant) {
+    Map<String, String> details = new TreeMap<>();
+    details.put("grant-id", grant.id());
+    details.put("file-id", grant.fileId());
+    details.put("recipient", c.recipient());
+    details.put("cause", DELIVERED_BEFORE_REVOKE);
+    audit.record(Audit.SERVER, "grant.consume", Audit.object("grant", grant.id()), "ok", "", details);
   }
 
   /**
