@@ -106,7 +106,7 @@ public final class DevPki {
   /**
    * Issues an extra certificate for tests, writing {@code NAME.crt}, {@code NAME.key} and
    * {@code NAME.p12} into {@link #dir()} (replacing files of the same name). A SERVER_AUTH
-   * certificate also gets the SANs DNS:localhost and IP:127.0.0.1.
+   * certificate also gets the SANs DNS:localhost, IP:127.0.0.1 and IP:::1.
    */
   public IssuedCert issue(CertSpec spec) {
     Objects.requireNonNull(spec, "spec");

@@ -15,12 +15,14 @@ record LeafProfile(String name, X500Name subject, Eku eku, List<GeneralName> sub
 
   static final String SERVER_HOST = "localhost";
   static final String SERVER_IP = "127.0.0.1";
+  /** The IPv6 loopback, so that a development server listening on {@code ::1} is reached as {@code [::1]:PORT}. */
+  static final String SERVER_IP6 = "::1";
 
   LeafProfile {
     subjectAltNames = List.copyOf(subjectAltNames);
   }
 
-  /** The development server: CN=localhost, SAN DNS:localhost and IP:127.0.0.1, EKU serverAuth. */
+  /** The development server: CN=localhost, SAN DNS:localhost, IP:127.0.0.1 and IP:::1, EKU serverAuth. */
   static LeafProfile server() {
     return new LeafProfile(DevPki.SERVER, CertificateAuthority.commonName(SERVER_HOST), Eku.SERVER_AUTH,
         localhostNames(), false, false, true);
@@ -41,6 +43,6 @@ record LeafProfile(String name, X500Name subject, Eku eku, List<GeneralName> sub
 
   private static List<GeneralName> localhostNames() {
     return List.of(new GeneralName(GeneralName.dNSName, SERVER_HOST),
-        new GeneralName(GeneralName.iPAddress, SERVER_IP));
+        new GeneralName(GeneralName.iPAddress, SERVER_IP), new GeneralName(GeneralName.iPAddress, SERVER_IP6));
   }
 }

@@ -90,7 +90,8 @@ class DevPkiChainTest {
     assertThat(server.getSubjectX500Principal()).isEqualTo(new X500Principal("CN=localhost"));
     assertThat(server.getExtendedKeyUsage()).containsExactly(SERVER_AUTH);
     Collection<List<?>> sans = server.getSubjectAlternativeNames();
-    assertThat(sans).containsExactlyInAnyOrder(List.of(2, "localhost"), List.of(7, "127.0.0.1"));
+    assertThat(sans).containsExactlyInAnyOrder(List.of(2, "localhost"), List.of(7, "127.0.0.1"),
+        List.of(7, "0:0:0:0:0:0:0:1"));
   }
 
   @Test

@@ -92,7 +92,8 @@ class DevPkiIssueTest {
     assertThat(serverOnly.certificate().getExtendedKeyUsage()).containsExactly(DevPkiChainTest.SERVER_AUTH);
     assertThat(serverOnly.certificate().getSubjectX500Principal()).isEqualTo(new X500Principal("CN=server-only"));
     assertThat(serverOnly.certificate().getSubjectAlternativeNames())
-        .containsExactlyInAnyOrder(List.of(2, "localhost"), List.of(7, "127.0.0.1"));
+        .containsExactlyInAnyOrder(List.of(2, "localhost"), List.of(7, "127.0.0.1"),
+        List.of(7, "0:0:0:0:0:0:0:1"));
   }
 
   @Test
