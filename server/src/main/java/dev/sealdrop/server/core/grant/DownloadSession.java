@@ -50,6 +50,11 @@ public final class DownloadSession implements AutoCloseable {
   private volatile StallStop onStall;
   /** Set when the core stopped this download for stalling: every later read fails with it. */
   private volatile SealdropException stalled;
+  /**
+   * When the claim is next to be kept open (half a window before its end, on the service's clock), as the last check
+   * of it said; null until the first check, or after a check that failed (the next chunk's check says why).
+   */
+  private volatile java.time.Instant keepOpenAt;
 
   private DownloadSession(GrantService service, Principal caller, Claim claim, Grant grant,
       SeekableByteChannel channel, long offset, LiveIdentityCheck identity) {
@@ -116,6 +121,27 @@ public final class DownloadSession implements AutoCloseable {
    */
   public void active() {
     lastActive = System.nanoTime();
+    java.time.Instant due = keepOpenAt;
+    if (due != null && !service.clock.instant().isBefore(due)) {
+      keepOpen();
+    }
+  }
+
+  /**
+   * A door serving a slow client from its read-ahead asks the core for a chunk less often than the claim window
+   * may last (1 MiB at 25 KB/s is 40 s): its client's requests keep the claim open as the chunks' checks do. A check
+   * that fails here changes nothing: the next chunk's check refuses it with the reason, as for any door.
+   */
+  private synchronized void keepOpen() {
+    if (closed || servedAllRecorded) {
+      keepOpenAt = null;
+      return;
+    }
+    try {
+      keepOpenAt = service.checkServingAndKeepOpen(claim.hash());
+    } catch (SealdropException e) {
+      keepOpenAt = null;
+    }
   }
 
   /**
@@ -178,7 +204,7 @@ public final class DownloadSession implements AutoCloseable {
     try {
       checkNotStalled();
       identity.check();
-      service.checkServingAndKeepOpen(claim.hash());
+      keepOpenAt = service.checkServingAndKeepOpen(claim.hash());
       if (offset < 0 || offset > grant.size()) {
         throw new InvalidRequestException(Reason.INVALID_REQUEST,
             "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
@@ -202,7 +228,7 @@ public final class DownloadSession implements AutoCloseable {
     }
     checkNotStalled();
     identity.check();
-    service.checkServingAndKeepOpen(claim.hash());
+    keepOpenAt = service.checkServingAndKeepOpen(claim.hash());
     service.checkOwnerEnabled(grant, "downloaded");
     if (position >= grant.size()) {
       recordServedAll();

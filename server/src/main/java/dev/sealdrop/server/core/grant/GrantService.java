@@ -614,16 +614,20 @@ public final class GrantService {
    * half its window is left, its end moves to a whole window from now (one write per half window, through either
    * door), so a download that takes longer than the window (a large file over a slow link) is not cut at its end.
    * A download that stops being served is not kept open: its window runs out as before (a stalled one is stopped by
-   * the stall timeout first).
+   * the stall timeout first). Returns when it should next be kept open (half a window before its end), for a door
+   * that serves requests from its own read-ahead between checks ({@link DownloadSession#active()}).
    */
-  void checkServingAndKeepOpen(String claimHash) {
+  Instant checkServingAndKeepOpen(String claimHash) {
     Claim claim = checkServing(claimHash);
     Instant now = clock.instant();
-    if (claim.servedAllAt() == null && claim.expiresAt().minus(policy.claimWindow().dividedBy(2)).isBefore(now)
+    Duration half = policy.claimWindow().dividedBy(2);
+    if (claim.servedAllAt() == null && claim.expiresAt().minus(half).isBefore(now)
         && grants.extendClaim(claimHash, now, now.plus(policy.claimWindow()))) {
       LOG.info("claim on grant {} by '{}' is still downloading: its window now ends at {}", claim.grantId(),
           claim.recipient(), now.plus(policy.claimWindow()));
+      return now.plus(policy.claimWindow()).minus(half);
     }
+    return claim.expiresAt().minus(half);
   }
 
   /** Re-checks, before each chunk, that the claim may still be served; throws if not. Returns the claim as it is. */

@@ -187,6 +187,22 @@ class DownloadLifecycleTest {
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
   }
 
+  /**
+   * Only a claim still being served is kept open: one whose every byte was served is in its confirmation window,
+   * and reading it again does not move that window's end (or an unconfirmed download could hold its grant forever).
+   */
+  @Test
+  void aClaimServedToTheEndIsNotKeptOpenByReadingItAgain() throws Exception {
+    CreateGrantResponse g = grant();
+    RedeemResponse claim = redeem(g.getToken());
+    Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
+    server.clock.advance(WINDOW.multipliedBy(3).dividedBy(4));
+    assertThat(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0)).isEqualTo(sealed.bytes());
+    server.clock.advance(WINDOW.dividedBy(2));
+    server.server().runMaintenance();
+    assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+  }
+
   /** Resumes a download at {@code offset}, reads one message, then kills the connection under it. */
   static byte[] resumeThenBreak(String claimId, long offset) throws InterruptedException {
     ManagedChannel ch = clients.channel("bob");
