@@ -202,8 +202,10 @@ public final class SealdropServer implements AutoCloseable {
       maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
       long stall = stallSweepMillis(config.grants().downloadStallTimeout());
       maintenance.scheduleWithFixedDelay(server::stopStalledDownloadsQuietly, stall, stall, TimeUnit.MILLISECONDS);
-      LOG.info("listening on {}:{}", server.host(), server.port());
-      LOG.info("admin listening on {}:{}", server.adminHost(), server.adminPort());
+      LOG.info("listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(server.address.getAddress(),
+          server.port()));
+      LOG.info("admin listening on {}", dev.sealdrop.server.core.identity.Origin.peerOf(
+          server.admin.getListenSockets().get(0)));
       warnIfAdminIsReachable(adminConfig.host());
       if (config.sftp().enabled()) {
         try {

@@ -326,6 +326,9 @@ class ServerMainTest {
         .hasSize(3).anyMatch(line -> line.matches("listening on 127\\.0\\.0\\.1:[0-9]+"))
         .anyMatch(line -> line.matches("admin listening on \\[::1]:[0-9]+"))
         .anyMatch(line -> line.matches("sftp listening on \\[::1]:[0-9]+"));
+    // and the log says it the same way (it said ::1:PORT, or 0:0:0:0:0:0:0:1:PORT)
+    assertThat(Files.readString(dir.resolve("listening-v6.err"))).containsPattern("admin listening on \\[::1]:[0-9]+")
+        .containsPattern("sftp listening on \\[::1]:[0-9]+").doesNotContain("0:0:0:0:0:0:0:1");
   }
 
   /** The lines a dev server (with {@code extra} options) printed on stdout until its shutdown. */

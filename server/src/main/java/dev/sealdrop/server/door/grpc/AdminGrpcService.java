@@ -69,7 +69,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
         SocketAddress a = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        String peer = a == null ? "" : a.toString().replaceFirst("^[^/]*/", "");
+        String peer = dev.sealdrop.server.core.identity.Origin.peerOf(a);
         return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
       }
     };

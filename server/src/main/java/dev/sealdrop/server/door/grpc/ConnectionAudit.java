@@ -28,7 +28,7 @@ public final class ConnectionAudit extends ServerTransportFilter {
   @Override
   public Attributes transportReady(Attributes attrs) {
     SocketAddress remote = attrs.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    String peer = remote == null ? "" : remote.toString().replaceFirst("^[^/]*/", "");
+    String peer = dev.sealdrop.server.core.identity.Origin.peerOf(remote);
     // on the Netty event loop: never wait for an fsync here (the record is durable before any call on
     // this connection is answered, since that call's own audit record waits for the disk)
     try {

@@ -238,7 +238,8 @@ public final class SftpDoor implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(door::sweep, every, every, TimeUnit.MILLISECONDS);
     LOG.info("SFTP host key {} {} ({})", KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey.getPublic()),
         config.dataDir().resolve(HostKey.FILE_NAME));
-    LOG.info("sftp listening on {}:{}", door.host(), door.port());
+    LOG.info("sftp listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(door.address().getAddress(),
+        door.port()));
     return door;
   }
 

@@ -39,4 +39,21 @@ class ConnectionAuditTest {
     assertThatThrownBy(() -> new ConnectionAudit(failing(full), "transfer").transportReady(Attributes.EMPTY))
         .hasMessageStartingWith("the server's storage is full").hasMessageNotContaining("/srv");
   }
+
+  /** An IPv6 peer is recorded as every other record names one: brackets, short form (outside test: long form). */
+  @Test
+  void anIpv6PeerIsRecordedInBracketsAndShortForm() throws Exception {
+    java.util.List<Object> peers = new java.util.ArrayList<>();
+    Audit recording = (Audit) Proxy.newProxyInstance(Audit.class.getClassLoader(), new Class<?>[] {Audit.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("recordWithoutWaiting")) {
+            peers.add(args[4]);
+          }
+          return null;
+        });
+    Attributes attrs = Attributes.newBuilder().set(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR,
+        new java.net.InetSocketAddress(java.net.InetAddress.getByName("::1"), 61000)).build();
+    new ConnectionAudit(recording, "transfer").transportReady(attrs);
+    org.assertj.core.api.Assertions.assertThat(peers).containsExactly("[::1]:61000");
+  }
 }
