@@ -347,17 +347,36 @@ public final class UploadService {
     }
   }
 
-  /** Expires OPEN uploads idle past the policy's lifetime and deletes their data; returns how many. */
+  /** The result of the {@code upload.abort} record of an unfinished upload whose owner an admin revoked. */
+  public static final String IDENTITY_REVOKED = "identity-revoked";
+
+  /**
+   * Expires OPEN uploads idle past the policy's lifetime and deletes their data, and those of a revoked identity
+   * at once (no certificate of it can resume them; they would hold disk until they expired idle, a day by default),
+   * audited as {@code upload.abort} by {@value Audit#SERVER} with result {@value #IDENTITY_REVOKED}. Returns how many.
+   */
   public int expireAbandoned() {
     Instant now = clock.instant();
+    Instant idleBefore = now.minus(policy.abandonAfter());
+    Map<String, Boolean> revoked = new java.util.HashMap<>();
     int expired = 0;
-    for (Upload u : uploads.listOpen(now.minus(policy.abandonAfter()))) {
-      if (active.contains(u.id()) || !uploads.close(u.id(), UploadState.EXPIRED, now)) {
+    for (Upload u : uploads.listOpen(null)) {
+      boolean idle = u.updatedAt().isBefore(idleBefore);
+      boolean ownerRevoked = !idle && revoked.computeIfAbsent(u.owner(), identities::isRevoked);
+      if (!(idle || ownerRevoked) || active.contains(u.id()) || !uploads.close(u.id(), UploadState.EXPIRED, now)) {
         continue;
       }
       deleteTempQuietly(u.id());
-      LOG.info("upload {} of '{}' abandoned at {} bytes; expired and deleted", u.id(), u.owner(), u.committedOffset());
       expired++;
+      if (idle) {
+        LOG.info("upload {} of '{}' abandoned at {} bytes; expired and deleted", u.id(), u.owner(),
+            u.committedOffset());
+        continue;
+      }
+      LOG.info("upload {} of '{}' deleted at {} bytes: its owner was revoked, so no one can resume it", u.id(),
+          u.owner(), u.committedOffset());
+      audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), IDENTITY_REVOKED, "",
+          Map.of("upload-id", u.id(), "owner", u.owner(), "bytes", Long.toString(u.committedOffset())));
     }
     return expired;
   }

@@ -273,4 +273,44 @@ class RevocationTest extends OneServerPerMethod {
       assertThat(r.details()).containsEntry("state", "active");
     });
   }
+
+  /**
+   * A revoked identity's unfinished uploads are deleted at the next maintenance (every minute), not a day later when
+   * they would expire idle: no certificate of it can resume them, and they held disk (outside test). A disabled one's
+   * are kept: it may be enabled again and resume them.
+   */
+  @Test
+  void aRevokedSendersUnfinishedUploadsAreDeletedADisabledOnesKept() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(1 << 20, 61), "bob").bytes();
+    String upload = Transfers.createUpload(clients, "alice", envelope.length);
+    var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 256 << 10, false);
+    java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!java.nio.file.Files.exists(part) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build());
+    streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS); // the disable cut the stream
+    server.server().runMaintenance();
+    assertThat(part).as("a disabled sender's upload is kept").exists();
+    assertThat(java.nio.file.Files.size(part)).isPositive();
+
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice").build());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    do { // the cut stream's server side may still be ending: the next maintenance takes its upload then
+      server.server().runMaintenance();
+    } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
+    assertThat(part).as("a revoked sender's upload is deleted").doesNotExist();
+    assertThat(server.server().audit().tail(30)).filteredOn(r -> r.object().equals("upload:" + upload)
+        && r.actor().equals("server")).singleElement().satisfies(r -> {
+          assertThat(r.action()).isEqualTo("upload.abort");
+          assertThat(r.result()).isEqualTo("identity-revoked");
+          assertThat(r.details()).containsEntry("owner", "alice");
+        });
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
+  }
 }
