@@ -91,7 +91,8 @@ final class SendCommand extends SealdropSubcommand {
     // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
     session.output().interruptHint("run the same command again: it seals and uploads the file again from the start"
         + " (a send resumes only after its connection broke; one stopped by a signal cannot continue its sealing,"
-        + " whose key is never written to disk)");
+        + " whose key is never written to disk); or give it up with the same command and --abandon, which deletes"
+        + " what it uploaded from the server");
     to.requireNamed();
     InputFile.requireRegularFile(file);
     String me = session.config().identity();
