@@ -187,7 +187,7 @@ public final class SealdropServer implements AutoCloseable {
           .intercept(new CheckpointInterceptor(audit))
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
-          .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes(), callTimer))
+          .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes(), callTimer, liveSessions))
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();

@@ -94,6 +94,11 @@ public final class DownloadSession implements AutoCloseable {
     return grant.id();
   }
 
+  /** What this download serves, as a door registers it to be cut with its grant ({@code LiveSessions}). */
+  public dev.sealdrop.server.core.identity.LiveSessions.Download served() {
+    return new dev.sealdrop.server.core.identity.LiveSessions.Download(grant.id(), grant.fileId(), grant.owner());
+  }
+
   String fileId() {
     return grant.fileId();
   }

@@ -28,6 +28,8 @@ final class DownloadCall {
   private final ServerCallStreamObserver<DownloadResponse> out;
   private final byte[] buffer;
   private boolean done;
+  /** Its registration with the core as a download of its grant, ended with it. */
+  private dev.sealdrop.server.core.identity.LiveSessions.Registration registration;
 
   private DownloadCall(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
     this.session = session;
@@ -45,8 +47,19 @@ final class DownloadCall {
     return (int) Math.max(1, Math.min(CHUNK, remaining));
   }
 
-  static void start(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out) {
+  static void start(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out,
+      dev.sealdrop.server.core.identity.LiveSessions sessions, dev.sealdrop.server.core.identity.Principal caller) {
     DownloadCall call = new DownloadCall(session, out);
+    // its grant revoked, its file purged, its sender disabled or revoked: cut now, not at the next chunk, which a
+    // client that stopped reading never asks for (its slot would stay taken until the stall timeout)
+    dev.sealdrop.server.core.identity.LiveSessions.Registration r = sessions.registerDownload(caller, session.served(),
+        call::cutWithGrant);
+    synchronized (call) {
+      call.registration = r;
+      if (call.done) {
+        r.end();
+      }
+    }
     out.setOnReadyThreshold(ON_READY_THRESHOLD);
     out.setOnCancelHandler(call::cancel);
     // closed by the server from outside the stream (a revocation or lockdown closes the call)
@@ -92,10 +105,33 @@ final class DownloadCall {
     finish();
   }
 
+  /**
+   * The core cut this download's grant (on an admin's thread). Only those causes count here: a lockdown and an
+   * admin's act on the caller close the whole call ({@link LiveCalls}), which counts it, and reach this registration
+   * too (a transfer of that identity), so they are not counted twice.
+   */
+  private boolean cutWithGrant(dev.sealdrop.server.core.Reason reason, String why) {
+    if (reason != dev.sealdrop.server.core.Reason.GRANT_REVOKED && reason != dev.sealdrop.server.core.Reason.GRANT_SUSPENDED
+        && reason != dev.sealdrop.server.core.Reason.FILE_PURGED) {
+      return false;
+    }
+    synchronized (this) {
+      if (done) {
+        return false;
+      }
+      finish();
+      out.onError(ErrorMapper.toStatus(new dev.sealdrop.server.core.GrantUnavailableException(reason, why)));
+      return true;
+    }
+  }
+
   private void finish() {
     if (!done) {
       done = true;
       session.close();
+      if (registration != null) {
+        registration.end();
+      }
     }
   }
 }

@@ -44,9 +44,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   private final int uploadChunkBytes;
   /** The server's timer for the answers that wait after an upload's finish ({@link UploadCall}). */
   private final java.util.concurrent.ScheduledExecutorService timer;
+  private final dev.sealdrop.server.core.identity.LiveSessions sessions;
 
   public TransferGrpcService(UploadService uploads, GrantService grants, int uploadChunkBytes,
-      java.util.concurrent.ScheduledExecutorService timer) {
+      java.util.concurrent.ScheduledExecutorService timer, dev.sealdrop.server.core.identity.LiveSessions sessions) {
+    this.sessions = java.util.Objects.requireNonNull(sessions, "sessions");
     this.uploads = uploads;
     this.grants = grants;
     this.uploadChunkBytes = uploadChunkBytes;
@@ -149,7 +151,8 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
       out.onError(ErrorMapper.toStatus(e));
       return;
     }
-    DownloadCall.start(session, (ServerCallStreamObserver<DownloadResponse>) out);
+    DownloadCall.start(session, (ServerCallStreamObserver<DownloadResponse>) out, sessions,
+        PeerIdentityInterceptor.caller());
   }
 
   @Override

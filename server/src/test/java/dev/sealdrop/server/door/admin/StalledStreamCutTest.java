@@ -61,15 +61,23 @@ class StalledStreamCutTest extends OneServerPerMethod {
 
   /** Bob's download that read one message and stopped; the act cuts it; then the checks, without reading it. */
   void cutWhileStalled(Runnable act, Runnable undo, String result) throws Exception {
+    cutWhileStalled(grant -> act.run(), undo, result);
+  }
+
+  /** The same, for an act on the stalled download's grant (given its id). */
+  void cutWhileStalled(java.util.function.Consumer<String> act, Runnable undo, String result) throws Exception {
     ManagedChannel ch = clients.channel("bob");
     try {
+      var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      String first = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
       Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
-          .download(DownloadRequest.newBuilder().setClaimId(claim()).build());
+          .download(DownloadRequest.newBuilder().setClaimId(first).build());
       assertThat(stalled.next().getData().size()).isPositive();
       String other = claim();
       refused(() -> Transfers.download(clients.transfer("bob"), other, 0), Status.Code.RESOURCE_EXHAUSTED,
           "TOO_MANY_DOWNLOADS");
-      act.run();
+      act.accept(g.getGrant().getGrantId());
       Supplier<List<AuditEntry>> aborts = () -> downloadRecords().stream()
           .filter(e -> e.getAction().equals("download.abort") && !e.getResult().equals("too-many-downloads")).toList();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -103,5 +111,20 @@ class StalledStreamCutTest extends OneServerPerMethod {
         () -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("bob").build()),
         () -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("bob").build()),
         "identity-disabled");
+  }
+
+  /** Outside test: a revoke of the grant freed the paused client's slot only at the stall timeout (10 min). */
+  @Test
+  void revokingItsGrantCutsAStalledDownloadAtOnce() throws Exception {
+    cutWhileStalled(grant -> admins.admin("carol").revokeAnyGrant(dev.sealdrop.protocol.v1.RevokeAnyGrantRequest
+        .newBuilder().setGrantId(grant).build()), () -> { }, "grant-revoked");
+  }
+
+  @Test
+  void disablingItsSenderCutsAStalledDownloadAtOnce() throws Exception {
+    cutWhileStalled(
+        () -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build()),
+        () -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build()),
+        "grant-suspended");
   }
 }
