@@ -171,9 +171,16 @@ public final class DownloadSession implements AutoCloseable {
               : "nothing is used up"));
       stalled = why;
     }
-    GrantService.LOG.warn("download of grant {} by '{}' ({}) stopped at {} of {} bytes: its client took nothing for {}"
-        + " (download-stall-timeout)", grant.id(), caller.identity(), caller.origin().door(), position, grant.size(),
-        dev.sealdrop.server.core.Durations.spoken(timeout));
+    if (position >= grant.size()) {
+      // its client may still be taking in what it asked for ahead (OpenSSH asks for up to 2 MiB): not a stall
+      GrantService.LOG.info("download of grant {} by '{}' ({}): every byte was served and its client asked for nothing"
+          + " more for {}; its slot is freed (download-stall-timeout)", grant.id(), caller.identity(),
+          caller.origin().door(), dev.sealdrop.server.core.Durations.spoken(timeout));
+    } else {
+      GrantService.LOG.warn("download of grant {} by '{}' ({}) stopped at {} of {} bytes: its client took nothing for"
+          + " {} (download-stall-timeout)", grant.id(), caller.identity(), caller.origin().door(), position,
+          grant.size(), dev.sealdrop.server.core.Durations.spoken(timeout));
+    }
     stop.stop(why);
     return true;
   }
@@ -270,6 +277,18 @@ public final class DownloadSession implements AutoCloseable {
       servedAllRecorded = true;
       GrantService.LOG.info("download of grant {}: every byte served; awaiting confirmation", grant.id());
     }
+  }
+
+  /**
+   * A door cut this download at once for {@code why} (a lockdown, a revocation: the core's act reached the door, not
+   * a chunk's check): it ends now, its slot is freed and its end audited with that cause, whatever changes before its
+   * client reads again (a lockdown lifted meanwhile). A download served to the last byte ends as complete.
+   */
+  public synchronized void cut(SealdropException why) {
+    if (!closed && failure == null && position < grant.size()) {
+      failure = java.util.Objects.requireNonNull(why, "why");
+    }
+    close();
   }
 
   /** Closes the stored file and audits the end of this download (once). */

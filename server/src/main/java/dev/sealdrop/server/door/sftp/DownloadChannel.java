@@ -92,8 +92,13 @@ final class DownloadChannel extends TransferChannel {
   boolean cut(Reason reason, String why) {
     cutFor = reason;
     boolean grant = reason == Reason.GRANT_REVOKED || reason == Reason.GRANT_SUSPENDED;
-    cut = SftpErrors.toIo(grant ? new GrantUnavailableException(reason, why) : new UnavailableException(reason, why));
-    return (grant || reason == Reason.LOCKED_DOWN) && isOpen();
+    SealdropException e = grant ? new GrantUnavailableException(reason, why) : new UnavailableException(reason, why);
+    cut = SftpErrors.toIo(e);
+    boolean counts = (grant || reason == Reason.LOCKED_DOWN) && isOpen();
+    // ended and audited now with this cause, its slot freed (outside test: a lockdown lifted before the client read
+    // again was audited as `interrupted`, when the handle closed)
+    download.cut(e);
+    return counts;
   }
 
   private void checkNotCut() throws IOException {
@@ -235,9 +240,21 @@ final class DownloadChannel extends TransferChannel {
       return;
     }
     if (closeRequested && servedAll) {
-      VirtualTree.core(() -> grants.confirm(login.principal(), redemption.claimSecret(),
-          redemption.grant().fingerprint()));
-      LOG.info("SFTP download of grant {} complete and closed; confirmed", grantId);
+      VirtualTree.core(() -> {
+        try {
+          grants.confirm(login.principal(), redemption.claimSecret(), redemption.grant().fingerprint());
+          LOG.info("SFTP download of grant {} complete and closed; confirmed", grantId);
+        } catch (SealdropException e) {
+          if (e.reason() != Reason.GRANT_CONSUMED) {
+            throw e;
+          }
+          // this claim's download counted already: its confirmation window passed while a client that had asked
+          // for every byte ahead was still taking them in (a slow link), as a gRPC client is told "already counted"
+          // (outside test: OpenSSH's sftp said "close remote: Permission denied" and exited 1 for a complete file)
+          LOG.info("SFTP download of grant {} complete and closed; it had been counted already", grantId);
+        }
+        return null;
+      });
     } else if (servedAll || download.position() >= download.size()) {
       // every byte was handed out: the core counts it when the claim window passes (it cannot be released)
       // (position can lie past the end: a client reading ahead asks for offsets beyond it)

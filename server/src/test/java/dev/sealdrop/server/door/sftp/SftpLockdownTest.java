@@ -159,6 +159,12 @@ class SftpLockdownTest extends OneServerPerMethod {
 
         lockdown(true); // nothing read while it is on
         lockdown(false);
+        // audited at the cut, with its cause, before the client does anything more (outside test: `interrupted`,
+        // written when the handle closed, once the lockdown had been lifted)
+        assertThat(sftpRecords("download.")).singleElement().satisfies(r -> {
+          assertThat(r.action()).isEqualTo("download.abort");
+          assertThat(r.result()).isEqualTo("locked-down");
+        });
 
         long off = PIECE;
         IOException cut = null;
