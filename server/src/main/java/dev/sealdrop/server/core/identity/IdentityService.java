@@ -125,6 +125,10 @@ public final class IdentityService {
    * each other (by an admin, or by a sender choosing a recipient).
    */
   public void add(String name, Role role) {
+    String refused = IdentityNames.refusedForNew(name);
+    if (!refused.isEmpty()) {
+      throw new dev.sealdrop.server.core.InvalidRequestException(Reason.INVALID_REQUEST, refused);
+    }
     repository.insertUnlessTaken(new Identity(name, role, true), clock.instant()).ifPresent(existing -> {
       throw new AlreadyExistsException(Reason.IDENTITY_EXISTS, takenMessage(name, existing));
     });

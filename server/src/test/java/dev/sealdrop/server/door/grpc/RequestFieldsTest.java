@@ -133,6 +133,23 @@ class RequestFieldsTest {
         : " is malformed (" + problem + "); ") + NAME_RULE);
   }
 
+  /**
+   * Outside test: two identities named like grant tokens were both "sdg_[redacted]" in the audit log, and a pasted
+   * token was stored in clear. Refused, without the name repeated; nothing is added.
+   */
+  @Test
+  void anIdentityNameHoldingATokenPrefixIsRefusedWithoutRepeatingIt() {
+    var carol = admins.admin("carol");
+    for (String name : new String[] {"sdg_CpxWHeon8pC1aPAW5J6NIYPjkU4uCpv6KEPO643gNQs", "x.sdc_abc", "erin-sdg_1"}) {
+      StatusRuntimeException e = refused(() -> carol.addIdentity(AddIdentityRequest.newBuilder().setIdentity(name)
+          .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+      assertThat(e.getStatus().getDescription()).contains("may not contain 'sdg_' or 'sdc_'")
+          .doesNotContain(name);
+    }
+    assertThat(carol.listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.newBuilder().build())
+        .getIdentitiesList()).extracting(i -> i.getIdentity()).noneMatch(n -> n.contains("sdg_") || n.contains("sdc_"));
+  }
+
   @Test
   void emptyOrMalformedIdentityNamesAreMalformedRequestsNamingTheFieldTheProblemAndTheRule() {
     var alice = clients.transfer("alice");
