@@ -223,6 +223,8 @@ final class ReceiveCommand extends SealdropSubcommand {
         throw nameTaken(session, claim, e.failure, stateFile, spool);
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
+      } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {
+        throw notSealedForUs(session, claim, mine, e, stateFile, spool);
       } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException
           | UnknownSuiteException e) {
         // an unknown suite too: the server checked the envelope's suite when it was uploaded, so here it was altered
@@ -264,6 +266,23 @@ final class ReceiveCommand extends SealdropSubcommand {
     Files.deleteIfExists(stateFile);
     return new IntegrityFailure("UNTRUSTED_SENDER", what, "nothing was written; " + release(session, claim.id(),
         claim.expiresAtMillis()) + ": ask " + owner + " to send the file again, sealed with their current keys", e);
+  }
+
+  /**
+   * The envelope names none of our keys: the server could not say so before the download (a resumed claim, redeemed
+   * before this profile's keys were replaced with {@code init --force}; or a server that does not list the keys). No
+   * re-run of this receive can open it, so nothing is kept and the claim is given back, as when the server says so at
+   * the redeem (outside test: the resumed claim was kept, and every re-run failed the same way until it lapsed).
+   */
+  private static IntegrityFailure notSealedForUs(Session session, Claim claim, PrivateKeys mine, Exception e,
+      Path stateFile, Path spool) throws IOException {
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    String then = release(session, claim.id(), claim.expiresAtMillis());
+    return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: "
+        + mine.publicKeys().encryption().fingerprint() + ")", "nothing was written; "
+        + then + ": receive it with the keys the file was sealed for, or ask the sender to seal it again for your"
+        + " current keys (`sealdrop keys show` prints them)", e);
   }
 
   /**

@@ -217,6 +217,53 @@ class ReceiveNotSealedForMyKeysTest {
     }
   }
 
+  /**
+   * A claim made before the keys were replaced (an interrupted receive, here made over gRPC with bob's certificate and
+   * saved as receive saves it): the re-run resumes it, the file's header names none of the new keys, and the claim is
+   * given back and forgotten (outside test: it was kept, and every re-run failed the same way until it lapsed).
+   */
+  @Test
+  void aResumedClaimWhoseFileIsNotSealedForTheNewKeysIsReleasedAndForgotten() throws Exception {
+    startWithAliceAndBob();
+    // far larger than what the server sends ahead of the client: the header is refused before the last byte is served
+    byte[] bytes = new byte[24 << 20];
+    new java.util.Random(9).nextBytes(bytes);
+    Path file = Files.write(root.resolve("deal.bin"), bytes);
+    CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    @SuppressWarnings("unchecked")
+    String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+    io.grpc.ManagedChannel ch = new dev.sealdrop.client.net.ChannelFactory(pki.certFile("bob"), pki.keyFile("bob"),
+        pki.caCertFile()).open(dev.sealdrop.client.net.HostPort.parse(address));
+    dev.sealdrop.protocol.v1.RedeemResponse r;
+    try {
+      r = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
+          .redeem(dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(token).build());
+    } finally {
+      ch.shutdownNow();
+    }
+    newKeys(bob, "bob");
+    bob.run("keys", "publish").assertExit(0);
+    Path downloads = Files.createDirectories(bob.home().resolve("state").resolve("downloads"));
+    dev.sealdrop.client.net.StateFile.create(dev.sealdrop.client.net.StateFile.nameFor(downloads, ".properties",
+        dev.sealdrop.client.net.HostPort.parse(address).toString(), token)).set("claim_id", r.getClaimId())
+        .set("grant_id", grantId).set("owner", "alice").set("size", Long.toString(r.getGrant().getSize()))
+        .set(ReceiveCommand.CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis())).save();
+
+    Path out = Files.createDirectories(root.resolve("out"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
+    assertThat(refused.err()).contains("resuming the interrupted download");
+    assertThat(refused.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT");
+    assertThat(refused.err()).contains("the grant can be redeemed again now");
+    assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
+    try (Stream<Path> state = Files.list(downloads)) {
+      assertThat(state).as("no claim kept to resume").isEmpty();
+    }
+    try (Stream<Path> written = Files.list(out)) {
+      assertThat(written).isEmpty();
+    }
+  }
+
   private static Map<String, Object> grant(Cli owner, String grantId) {
     List<Map<String, Object>> grants = owner.run("--json", "grants").assertExit(0).jsonList("grants");
     return grants.stream().filter(g -> grantId.equals(g.get("grant_id"))).findFirst().orElseThrow();
