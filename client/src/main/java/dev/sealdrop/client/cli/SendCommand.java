@@ -526,11 +526,31 @@ final class SendCommand extends SealdropSubcommand {
     if (uploadId.isEmpty()) {
       return true;
     }
-    try {
-      new Uploader(session.connect()).abandon(uploadId.get());
-      return true;
-    } catch (SealdropFailure | RuntimeException e) {
-      return false;
+    // the failed run's stream may still be attached on the server for a moment (its cancel is on the way): the
+    // server refuses to abandon it as busy until then (outside test: a send refused FILE_CHANGED left its upload, a
+    // GiB, holding quota for upload-abandon-after), so a busy refusal is tried again for a few seconds
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    Uploader uploader = null;
+    while (true) {
+      try {
+        if (uploader == null) {
+          uploader = new Uploader(session.connect());
+        }
+        uploader.abandon(uploadId.get());
+        return true;
+      } catch (SealdropFailure e) {
+        if (!"UPLOAD_BUSY".equals(e.reason()) || System.nanoTime() > deadline) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        return false;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
     }
   }
 
