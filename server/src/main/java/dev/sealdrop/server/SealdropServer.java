@@ -12,6 +12,7 @@ import dev.sealdrop.server.core.admin.AdminOperations;
 import dev.sealdrop.server.core.admin.Lockdown;
 import dev.sealdrop.server.core.admin.Retention;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.audit.RefusalThrottle;
 import dev.sealdrop.server.door.grpc.AdminGrpcService;
 import dev.sealdrop.server.door.grpc.AdminRoleInterceptor;
 import dev.sealdrop.server.door.grpc.AuditingInterceptor;
@@ -164,7 +165,9 @@ public final class SealdropServer implements AutoCloseable {
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));
       callTimer = Executors.newSingleThreadScheduledExecutor(named("sealdrop-call-timer-"));
-      ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, audit), audit);
+      // refused connections are audited within a budget a minute (RefusalThrottle), over both doors
+      RefusalThrottle refusals = new RefusalThrottle(audit);
+      ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, refusals), refusals);
       Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)
@@ -198,6 +201,14 @@ public final class SealdropServer implements AutoCloseable {
       server.admin = adminServer;
       server.adminOperations = adminOps;
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
+      // the summaries of refusals over the budget are written even when the refusals stop
+      maintenance.scheduleWithFixedDelay(() -> {
+        try {
+          refusals.flush();
+        } catch (RuntimeException e) {
+          LOG.warn("refused connections over the budget could not be audited: {}", e.toString());
+        }
+      }, 1, 1, TimeUnit.MINUTES);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
       maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
       long stall = stallSweepMillis(config.grants().downloadStallTimeout());
@@ -209,7 +220,7 @@ public final class SealdropServer implements AutoCloseable {
       warnIfAdminIsReachable(adminConfig.host());
       if (config.sftp().enabled()) {
         try {
-          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, liveSessions, shutdown,
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, refusals, liveSessions, shutdown,
               lockdown);
         } catch (IOException | RuntimeException e) {
           recordFailedStart(audit, e);

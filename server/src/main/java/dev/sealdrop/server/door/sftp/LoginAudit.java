@@ -33,11 +33,14 @@ final class LoginAudit implements SessionListener {
   private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
   private static final String OBJECT = "listener:sftp";
   private final Audit audit;
+  /** Refusals are recorded within a budget a minute: anyone can make them, without a key. */
+  private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
 
   record Refusal(String user, String result, String fingerprint) {}
 
-  LoginAudit(Audit audit) {
+  LoginAudit(Audit audit, dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
     this.audit = Objects.requireNonNull(audit, "audit");
+    this.refusals = Objects.requireNonNull(refusals, "refusals");
   }
 
   static String peer(SocketAddress a) {
@@ -84,7 +87,7 @@ final class LoginAudit implements SessionListener {
       user = session.getAttribute(TRIED_USER);
     }
     try {
-      audit.recordWithoutWaiting(user == null || user.isEmpty() ? "-" : cut(user), "connection.refuse", OBJECT,
+      refusals.refused(user == null || user.isEmpty() ? "-" : cut(user), OBJECT,
           r != null ? r.result() : "not-authenticated", peer(session.getRemoteAddress()),
           r != null && !r.fingerprint().isEmpty() ? Map.of(Audit.DOOR, Origin.SFTP, "key", r.fingerprint())
               : Map.of(Audit.DOOR, Origin.SFTP));

@@ -142,8 +142,8 @@ public final class SftpDoor implements AutoCloseable {
   }
 
   public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants,
-      dev.sealdrop.server.core.audit.Audit audit, LiveSessions sessions, Shutdown shutdown, TransferGate gate)
-      throws IOException {
+      dev.sealdrop.server.core.audit.Audit audit, dev.sealdrop.server.core.audit.RefusalThrottle refusals,
+      LiveSessions sessions, Shutdown shutdown, TransferGate gate) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     String host = settings.bindHost(config.network().host());
@@ -164,7 +164,7 @@ public final class SftpDoor implements AutoCloseable {
     // signature verifies is told why, an accepted one that transfers are refused during a lockdown (ProvenKeyRefusal)
     sshd.setUserAuthFactories(List.of(ProvenKeyRefusal.factory(gate)));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
-    sshd.addSessionListener(new LoginAudit(audit));
+    sshd.addSessionListener(new LoginAudit(audit, refusals));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity
     sshd.addSessionListener(new LoginSessions(sessions));
     // the door's own timer (its thread starts with the first task): the revocation sweep, and the shutdown's tells

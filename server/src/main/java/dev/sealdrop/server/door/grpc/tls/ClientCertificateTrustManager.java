@@ -38,10 +38,10 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   private final X509TrustManager chainValidator;
   private final IdentityService identities;
   private final boolean openSsl;
-  private final dev.sealdrop.server.core.audit.Audit audit;
+  private final dev.sealdrop.server.core.audit.RefusalThrottle audit;
 
   ClientCertificateTrustManager(X509Certificate ca, IdentityService identities, boolean openSsl,
-      dev.sealdrop.server.core.audit.Audit audit) throws GeneralSecurityException, java.io.IOException {
+      dev.sealdrop.server.core.audit.RefusalThrottle audit) throws GeneralSecurityException, java.io.IOException {
     this.audit = Objects.requireNonNull(audit, "audit");
     this.ca = Objects.requireNonNull(ca, "ca");
     this.identities = Objects.requireNonNull(identities, "identities");
@@ -82,7 +82,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     } catch (CertificateException e) {
       String subject = chain == null || chain.length == 0 ? "-" : chain[0].getSubjectX500Principal().getName();
       // during the handshake, on a network thread: a stream of bad handshakes must not stall it on fsyncs
-      audit.recordWithoutWaiting(subject, "connection.refuse", "tls-handshake", auditResult(e, chain), peer,
+      audit.refused(subject, "tls-handshake", auditResult(e, chain), peer,
           java.util.Map.of("why", e.getMessage() == null ? "" : e.getMessage()));
       throw e;
     }

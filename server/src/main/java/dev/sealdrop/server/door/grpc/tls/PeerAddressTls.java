@@ -1,6 +1,6 @@
 package dev.sealdrop.server.door.grpc.tls;
 
-import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.audit.RefusalThrottle;
 import dev.sealdrop.server.core.identity.Origin;
 import io.grpc.internal.ObjectPool;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
 final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
   private static final Logger LOG = LoggerFactory.getLogger(PeerAddressTls.class);
   private final SslContext tls;
-  private final Audit audit;
+  private final RefusalThrottle audit;
 
-  PeerAddressTls(SslContext tls, Audit audit) {
+  PeerAddressTls(SslContext tls, RefusalThrottle audit) {
     this.tls = Objects.requireNonNull(tls, "tls");
     this.audit = Objects.requireNonNull(audit, "audit");
   }
@@ -63,7 +63,7 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
    * chain). A connection closed before or during the handshake without a TLS error (a port probe,
    * a health check) is not an attempt to authenticate and is not audited.
    */
-  static void auditFailedHandshake(Audit audit, Throwable failure, String peer) {
+  static void auditFailedHandshake(RefusalThrottle audit, Throwable failure, String peer) {
     if (failure == null || causeOfType(failure, SSLException.class) == null
         || causeOfType(failure, CertificateException.class) != null) {
       return;
@@ -77,10 +77,11 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
     boolean noCertificate = why.contains("CERTIFICATE_REQUIRED") || why.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
         || why.contains("certificate_required") || why.contains("Empty client certificate chain");
     String result = noCertificate ? "no-client-certificate" : "handshake-failed";
-    LOG.warn("TLS handshake from {} refused: {} ({})", peer, result, why);
-    // on the event loop: a stream of bad handshakes must not stall it on fsyncs
-    audit.recordWithoutWaiting("-", "connection.refuse", "tls-handshake", result, peer,
-        Map.of("why", why.length() > 200 ? why.substring(0, 200) : why));
+    // on the event loop: a stream of bad handshakes must not stall it on fsyncs, nor fill the disk (a budget a minute)
+    if (audit.refused("-", "tls-handshake", result, peer, Map.of("why", why.length() > 200 ? why.substring(0, 200)
+        : why))) {
+      LOG.warn("TLS handshake from {} refused: {} ({})", peer, result, why);
+    }
   }
 
   private static <T extends Throwable> T causeOfType(Throwable t, Class<T> type) {
@@ -101,12 +102,12 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
 
   private static final class Negotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
     private final SslContext tls;
-    private final Audit audit;
+    private final RefusalThrottle audit;
     private final ObjectPool<? extends Executor> executorPool;
     /** For a channel without an IP address (none on a TCP listener), and for {@link #scheme}. */
     private final InternalProtocolNegotiator.ProtocolNegotiator withoutPeer;
 
-    Negotiator(SslContext tls, Audit audit, ObjectPool<? extends Executor> executorPool) {
+    Negotiator(SslContext tls, RefusalThrottle audit, ObjectPool<? extends Executor> executorPool) {
       this.tls = tls;
       this.audit = audit;
       this.executorPool = executorPool;
@@ -154,11 +155,11 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
    * exceptions and the channel's end, never data.
    */
   private static final class FailedHandshakeAudit extends ChannelInboundHandlerAdapter {
-    private final Audit audit;
+    private final RefusalThrottle audit;
     private final String peer;
     private boolean audited;
 
-    FailedHandshakeAudit(Audit audit, String peer) {
+    FailedHandshakeAudit(RefusalThrottle audit, String peer) {
       this.audit = audit;
       this.peer = peer;
     }

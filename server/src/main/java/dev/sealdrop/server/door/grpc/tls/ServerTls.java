@@ -94,7 +94,7 @@ public final class ServerTls {
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "key and certificate paths come from server configuration")
   public static SslContext build(ServerConfig.Tls tls, X509Certificate ca, IdentityService identities,
-      dev.sealdrop.server.core.audit.Audit audit) throws IOException {
+      dev.sealdrop.server.core.audit.RefusalThrottle audit) throws IOException {
     SslProvider provider = provider();
     if (provider == SslProvider.OPENSSL) {
       LOG.info("TLS provider: netty-tcnative {} ({})", OpenSsl.versionString(), "BoringSSL");
@@ -152,7 +152,7 @@ public final class ServerTls {
    * audited with its peer address ({@link PeerAddressTls}), also when the client offered no
    * certificate at all (refused by BoringSSL before the trust manager runs).
    */
-  public static ServerCredentials credentials(SslContext tls, dev.sealdrop.server.core.audit.Audit audit) {
+  public static ServerCredentials credentials(SslContext tls, dev.sealdrop.server.core.audit.RefusalThrottle audit) {
     return InternalNettyServerCredentials.create(new PeerAddressTls(tls, audit));
   }
 

@@ -1,0 +1,74 @@
+package dev.sealdrop.server.core.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Refused connections (anyone can make them, without a certificate) are audited one by one within a budget a minute;
+ * the rest are counted per source and written as one summary each when the minute ends, so the audit log cannot be
+ * filled by a flood of bad handshakes (outside test: 1.3 MB a minute from one client), and none goes uncounted.
+ */
+class RefusalThrottleTest {
+  record Rec(String actor, String action, String object, String result, String peer, Map<String, String> details) {}
+
+  final List<Rec> written = new ArrayList<>();
+  final AtomicLong now = new AtomicLong(0);
+  final Audit audit = (Audit) Proxy.newProxyInstance(Audit.class.getClassLoader(), new Class<?>[] {Audit.class},
+      (proxy, method, args) -> {
+        if (method.getName().equals("recordWithoutWaiting")) {
+          @SuppressWarnings("unchecked")
+          Map<String, String> d = (Map<String, String>) args[5];
+          written.add(new Rec((String) args[0], (String) args[1], (String) args[2], (String) args[3],
+              (String) args[4], d));
+          return null;
+        }
+        throw new AssertionError("refusals are recorded without waiting, not with " + method.getName());
+      });
+
+  @Test
+  void aFloodIsRecordedUpToTheBudgetThenSummedPerSourceWhenTheMinuteEnds() {
+    RefusalThrottle t = new RefusalThrottle(audit, 3, now::get);
+    for (int i = 0; i < 1000; i++) {
+      boolean one = t.refused("-", "tls-handshake", i == 3 ? "no-client-certificate" : "handshake-failed",
+          "192.0.2.7:" + (40000 + i), Map.of("why", "x"));
+      assertThat(one).isEqualTo(i < 3);
+    }
+    t.refused("-", "listener:sftp", "not-authenticated", "[2001:db8::1]:5000", Map.of());
+    assertThat(written).hasSize(3).allSatisfy(r -> assertThat(r.action()).isEqualTo("connection.refuse"));
+    t.flush(); // the minute has not ended: nothing yet
+    assertThat(written).hasSize(3);
+
+    now.addAndGet(60_000_000_000L);
+    t.flush();
+    assertThat(written.subList(3, written.size())).containsExactly(
+        new Rec("-", "connection.refuse", "tls-handshake", "rate-limited", "192.0.2.7",
+            Map.of("suppressed", "997", "first-result", "no-client-certificate")),
+        new Rec("-", "connection.refuse", "listener:sftp", "rate-limited", "[2001:db8::1]",
+            Map.of("suppressed", "1", "first-result", "not-authenticated")));
+    // a new minute, a new budget
+    assertThat(t.refused("-", "tls-handshake", "handshake-failed", "192.0.2.7:1", Map.of())).isTrue();
+  }
+
+  @Test
+  void manySourcesAreSummedApieceUpToALimitThenTogether() {
+    RefusalThrottle t = new RefusalThrottle(audit, 0, now::get);
+    for (int i = 0; i < RefusalThrottle.MAX_SOURCES + 50; i++) {
+      t.refused("-", "tls-handshake", "handshake-failed", "10.0." + (i / 256) + "." + (i % 256) + ":1", Map.of());
+    }
+    now.addAndGet(60_000_000_000L);
+    t.flush();
+    assertThat(written).hasSize(RefusalThrottle.MAX_SOURCES + 1);
+    assertThat(written.get(written.size() - 1)).satisfies(r -> {
+      assertThat(r.peer()).isEqualTo("other");
+      assertThat(r.details()).containsEntry("suppressed", "50");
+    });
+    assertThat(written.stream().mapToLong(r -> Long.parseLong(r.details().get("suppressed"))).sum())
+        .as("every refusal counted").isEqualTo(RefusalThrottle.MAX_SOURCES + 50);
+  }
+}
