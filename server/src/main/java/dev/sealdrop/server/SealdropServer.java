@@ -406,7 +406,8 @@ public final class SealdropServer implements AutoCloseable {
     int expired = uploads.expireAbandoned();
     int settled = grants.settleClaims();
     if (expired + settled > 0) {
-      LOG.info("maintenance: {} abandoned upload(s) expired, {} claim(s) settled", expired, settled);
+      LOG.info("maintenance: {} unfinished upload(s) deleted (idle past upload-abandon-after, or of a revoked identity),"
+          + " {} claim(s) settled", expired, settled);
     }
   }
 

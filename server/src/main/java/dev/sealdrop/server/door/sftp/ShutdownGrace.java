@@ -211,6 +211,20 @@ final class ShutdownGrace implements SessionListener {
       return java.util.Map.of();
     }
 
+    /**
+     * The limits reply names the door's handle limit per session ({@code sftp-max-open-handles}), not MINA's
+     * per-channel setting, which is one above it so that the door's own check answers first (outside test: OpenSSH
+     * printed "server handle limit 33" for a limit of 32).
+     */
+    @Override
+    protected org.apache.sshd.sftp.client.extensions.openssh.OpenSSHLimitsExtensionInfo getOpenSSHLimitsExtensionInfo(
+        int id, org.apache.sshd.server.channel.ChannelSession channel) throws IOException {
+      org.apache.sshd.sftp.client.extensions.openssh.OpenSSHLimitsExtensionInfo info =
+          super.getOpenSSHLimitsExtensionInfo(id, channel);
+      info.maxOpenHandles = OpenHandles.LIMIT.getRequired(channel.getSession());
+      return info;
+    }
+
     /** As MINA's, keeping the write's future. */
     @Override
     protected void send(Buffer buffer) throws IOException {

@@ -120,6 +120,9 @@ class SftpHardeningTest extends OneServerPerClass {
       assertThat(ext.keySet()).containsExactlyInAnyOrder("limits@openssh.com", "fsync@openssh.com", "versions",
           "newline", "supported", "supported2");
       assertThat(new String(ext.get("versions"), java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("3");
+      // the handle limit it names is the one it enforces per session (it said 33 for 32)
+      assertThat(sftp.getExtension(org.apache.sshd.sftp.client.extensions.openssh.OpenSSHLimitsExtension.class)
+          .limits().maxOpenHandles).isEqualTo(server.server().config().sftp().maxOpenHandles());
       for (String list : new String[] {"supported", "supported2"}) {
         if (ext.containsKey(list)) {
           assertThat(new String(ext.get(list), java.nio.charset.StandardCharsets.ISO_8859_1)).as(list)
