@@ -471,7 +471,10 @@ final class ReceiveCommand extends SealdropSubcommand {
       // tried even past the end this run recorded: the server keeps a claim open while its download is served, so
       // it may end later; one that lapsed is refused CLAIM_CLOSED, and the grant is then redeemed again
       if (s.get("claim_id").isPresent()) {
-        session.output().note("resuming the interrupted download");
+        // a run stopped by a signal keeps its claim but nothing of the file: say so, not that it goes on where it was
+        boolean kept = Files.isRegularFile(spool) && Files.size(spool) > 0;
+        session.output().note(kept ? "resuming the interrupted download"
+            : "resuming the interrupted download under its claim, from the beginning (nothing of it was kept)");
         return new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
             Long.parseLong(s.get("size").orElseThrow()), expires, true);
       }
