@@ -126,6 +126,11 @@ public final class GrpcFailures {
           return new UsageFailure(reason, "the server refused the SSH key: " + detail, "remove a key you no longer"
               + " use first: `sealdrop keys list-ssh` lists yours, `sealdrop keys remove-ssh FINGERPRINT` removes one", e);
         }
+        if ("TOO_MANY_CALLS".equals(reason)) {
+          // another sealdrop of this identity (or a runaway script) holds the calls: nothing to do with quotas
+          return new PermissionFailure(reason, "the server refused: " + detail, "other sealdrop commands or scripts"
+              + " of this identity hold too many calls open; let them finish or stop them, then run this again", e);
+        }
         if ("QUOTA_EXCEEDED".equals(reason)) {
           // unfinished uploads hold quota too, and are listed nowhere: name the way to give one's own up
           return new PermissionFailure(reason, "the server refused: " + detail, "your files and your unfinished"

@@ -74,6 +74,11 @@ public enum Reason {
    */
   TOO_MANY_DOWNLOADS,
   /**
+   * The caller has as many gRPC calls running at once as one identity may (over all its connections): one must end
+   * first. A client needs a few; only a runaway or hostile one reaches it.
+   */
+  TOO_MANY_CALLS,
+  /**
    * The download's client took nothing for download-stall-timeout (it stopped reading while its
    * connection stayed up): the server stopped it to free its slot. Nothing is used up.
    */
