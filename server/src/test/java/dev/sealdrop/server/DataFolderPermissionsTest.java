@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
@@ -83,7 +83,7 @@ class DataFolderPermissionsTest {
     Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(blobs, PosixFilePermissions.fromString("rwxrwxr-x"));
 
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     ch.qos.logback.classic.Logger root =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -97,7 +97,7 @@ class DataFolderPermissionsTest {
       root.detachAppender(logs);
       logs.stop();
     }
-    assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
+    assertThat(logs.events()).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
         .filteredOn(m -> m.contains("readable by other local users")).singleElement().asString()
         .contains(data.toAbsolutePath().toString(), "rwxr-xr-x -> rwx------", "sealdrop.db rw-r--r-- -> rw-------");
   }

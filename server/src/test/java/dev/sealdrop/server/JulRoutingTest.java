@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import java.util.List;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
@@ -25,7 +25,7 @@ class JulRoutingTest {
     assertThat(handlers).as("JUL's own console handler is gone").noneMatch(h -> h instanceof ConsoleHandler);
 
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     root.addAppender(logs);
     try {
@@ -37,10 +37,8 @@ class JulRoutingTest {
       logs.stop();
     }
     List<String> seen;
-    synchronized (logs.list) {
-      seen = logs.list.stream().map(e -> e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage())
-          .toList();
-    }
+    seen = logs.events().stream().map(e -> e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage())
+        .toList();
     assertThat(seen).containsExactly("WARN io.grpc.netty.NettyServerTransport a warning from grpc (probe)");
   }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,7 +58,7 @@ class BootstrapAdminTest {
   /** The WARN lines of one bootstrap. */
   private static List<String> bootstrap(String name) {
     Logger log = (Logger) LoggerFactory.getLogger("sealdrop.security");
-    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    CapturedLog lines = new CapturedLog();
     lines.start();
     log.addAppender(lines);
     try {
@@ -67,7 +67,7 @@ class BootstrapAdminTest {
       log.detachAppender(lines);
       lines.stop();
     }
-    return lines.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+    return lines.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
         .toList();
   }
 }

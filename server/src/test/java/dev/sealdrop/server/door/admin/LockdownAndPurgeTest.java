@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.protocol.v1.AdminFile;
 import dev.sealdrop.protocol.v1.AuditEntry;
 import dev.sealdrop.protocol.v1.CreateGrantRequest;
@@ -97,7 +97,7 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
     server.close();
     admins.close();
     clients.close();
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     rootLogger().addAppender(logs);
     try {
@@ -107,7 +107,7 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
       logs.stop();
     }
     // and the start-up log says so: a WARN with what is stored (since when, by whom, why) and the way out
-    assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN)
+    assertThat(logs.events()).filteredOn(e -> e.getLevel() == Level.WARN)
         .extracting(ILoggingEvent::getFormattedMessage)
         .filteredOn(m -> m.startsWith("the server is locked down since "
             + java.time.Instant.ofEpochMilli(on.getChangedAtMillis())))
@@ -131,7 +131,7 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
   @Test
   void aReasonCannotForgeLinesInTheServerLogOrCarryEscapeSequences() {
     String forged = "drill\n12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\u001b[2K";
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     rootLogger().addAppender(logs);
     LockdownState on;
@@ -144,7 +144,7 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
     }
     assertThat(on.getReason()).as("the stored reason").doesNotContain("\n", "\u001b")
         .isEqualTo("drill\uFFFD12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\uFFFD[2K");
-    assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+    assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage)
         .filteredOn(m -> m.startsWith("lockdown ON by 'carol'")).singleElement().asString()
         .doesNotContain("\n", "\u001b").contains("registered as admin");
   }

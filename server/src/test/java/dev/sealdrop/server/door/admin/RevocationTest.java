@@ -286,8 +286,8 @@ class RevocationTest extends OneServerPerMethod {
     var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 256 << 10, false);
     java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (!java.nio.file.Files.exists(part) && System.nanoTime() < until) {
-      Thread.sleep(20);
+    while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > 0) && System.nanoTime() < until) {
+      Thread.sleep(20); // some bytes are on disk before the disable, so "kept" below means kept with its bytes
     }
     admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build());
     streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS); // the disable cut the stream

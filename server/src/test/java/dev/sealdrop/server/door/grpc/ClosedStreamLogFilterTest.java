@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import java.util.logging.Level;
@@ -28,7 +28,7 @@ class ClosedStreamLogFilterTest {
       org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
     Logger handler = context.getLogger(ClosedStreamLogFilter.GRPC_SERVER_HANDLER);
-    ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    CapturedLog seen = new CapturedLog();
     seen.setContext(context);
     seen.start();
     handler.addAppender(seen);
@@ -37,11 +37,11 @@ class ClosedStreamLogFilterTest {
       java.util.logging.Logger jul = java.util.logging.Logger.getLogger(ClosedStreamLogFilter.GRPC_SERVER_HANDLER);
       jul.log(Level.WARNING, "Stream Error", Http2Exception.streamError(3, Http2Error.STREAM_CLOSED,
           "Stream closed before write could take place"));
-      assertThat(seen.list).as("a stream the client closed").isEmpty();
+      assertThat(seen.events()).as("a stream the client closed").isEmpty();
       jul.log(Level.WARNING, "Stream Error", Http2Exception.streamError(5, Http2Error.PROTOCOL_ERROR, "bad frame"));
       jul.log(Level.WARNING, "Exception in onDataRead()", Http2Exception.streamError(7, Http2Error.STREAM_CLOSED,
           "closed"));
-      assertThat(seen.list).extracting(ILoggingEvent::getFormattedMessage)
+      assertThat(seen.events()).extracting(ILoggingEvent::getFormattedMessage)
           .containsExactly("Stream Error", "Exception in onDataRead()");
     } finally {
       handler.detachAppender(seen);

@@ -3,7 +3,7 @@ package dev.sealdrop.server.door.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.protocol.v1.SessionServiceGrpc;
 import dev.sealdrop.protocol.v1.WhoAmIRequest;
 import dev.sealdrop.server.testing.OneServerPerClass;
@@ -58,7 +58,7 @@ class HandshakeLogForgeryTest extends OneServerPerClass {
     X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
         builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
 
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     rootLogger().addAppender(logs);
     try {
@@ -72,10 +72,8 @@ class HandshakeLogForgeryTest extends OneServerPerClass {
       logs.stop();
     }
     List<String> refusals;
-    synchronized (logs.list) {
-      refusals = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
-          .filter(m -> m.startsWith("TLS handshake refused for ")).toList();
-    }
+    refusals = logs.events().stream().map(ILoggingEvent::getFormattedMessage)
+        .filter(m -> m.startsWith("TLS handshake refused for ")).toList();
     // the client's channel may try the handshake more than once before the call fails: each try is logged
     assertThat(refusals).as("the refusal is logged, with the subject made printable").isNotEmpty()
         .allSatisfy(line -> assertThat(line).doesNotContain("\n", "\r", "\u001b")
@@ -91,7 +89,7 @@ class HandshakeLogForgeryTest extends OneServerPerClass {
         + "\r\n").getBytes(StandardCharsets.US_ASCII);
     String hex = HexFormat.of().formatHex(secret);
     long before = server.server().audit().tail(1).stream().mapToLong(e -> e.sequence()).max().orElse(0);
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     rootLogger().addAppender(logs);
     try {
@@ -121,9 +119,7 @@ class HandshakeLogForgeryTest extends OneServerPerClass {
       assertThat(e.details().get("why")).contains("no TLS").doesNotContain(hex, hex.substring(0, 16));
     });
     List<String> messages;
-    synchronized (logs.list) {
-      messages = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
+    messages = logs.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
     assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("TLS handshake from 127.0.0.1:"))
         .noneSatisfy(m -> assertThat(m).containsAnyOf(hex.substring(0, 16), "x-token", "sdg_"));
   }

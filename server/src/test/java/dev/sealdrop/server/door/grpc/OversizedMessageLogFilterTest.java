@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 class OversizedMessageLogFilterTest {
   final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-  final ListAppender<ILoggingEvent> seen = new ListAppender<>();
+  final CapturedLog seen = new CapturedLog();
   final Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
   @BeforeEach
@@ -50,9 +50,7 @@ class OversizedMessageLogFilterTest {
   }
 
   private List<ILoggingEvent> events() {
-    synchronized (seen.list) {
-      return List.copyOf(seen.list);
-    }
+    return seen.events();
   }
 
   private List<ILoggingEvent> about(String loggerName) {

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
@@ -208,7 +208,7 @@ class SftpAuditTest extends OneServerPerMethod {
     KeyPair forged = new KeyPair(aliceKey.getPublic(), SftpTestSupport.ed25519().getPrivate());
     long before = lastSequence();
     ch.qos.logback.classic.Logger security = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sealdrop.security");
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     security.addAppender(logs);
     try {
@@ -220,13 +220,13 @@ class SftpAuditTest extends OneServerPerMethod {
       assertThat(refused.details()).containsKey("key");
       assertThat(records()).filteredOn(e -> e.sequence() > before && e.action().equals("connection.accept"))
           .isEmpty();
-      assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+      assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage)
           .noneMatch(m -> m.contains("login accepted"));
 
       // a real login: logged once (not once per probe), after the signature was verified
       login(client, server, "alice", aliceKey).close(true);
       awaitRecord(e -> e.sequence() > before && e.action().equals("connection.accept"));
-      assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+      assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage)
           .filteredOn(m -> m.contains("SFTP login accepted for 'alice'")).hasSize(1);
     } finally {
       security.detachAppender(logs);
@@ -260,7 +260,7 @@ class SftpAuditTest extends OneServerPerMethod {
   void aToldRefusalIsCheckedAndLoggedOncePerAttempt() throws Exception {
     KeyPair aliceKey = registeredKey(clients, "alice");
     ch.qos.logback.classic.Logger security = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sealdrop.security");
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     security.addAppender(logs);
     server.server().identities().setEnabled("alice", false);
@@ -268,7 +268,7 @@ class SftpAuditTest extends OneServerPerMethod {
         .verify(SftpTestSupport.TIMEOUT).getSession()) {
       s.addPublicKeyIdentity(aliceKey);
       assertThatThrownBy(() -> s.auth().verify(SftpTestSupport.TIMEOUT)).hasMessageContaining("authentication");
-      assertThat(logs.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+      assertThat(logs.events()).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
           .extracting(ILoggingEvent::getFormattedMessage)
           .filteredOn(m -> m.startsWith("SSH login as 'alice'")).singleElement().asString().contains("refused");
       server.server().identities().setEnabled("alice", true);

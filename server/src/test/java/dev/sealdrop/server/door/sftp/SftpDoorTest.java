@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
@@ -345,7 +345,7 @@ class SftpDoorTest extends OneServerPerClass {
     refused.put("setstat", (sftp, p) -> sftp.setStat(p, new SftpClient.Attributes().perms(0600)));
     List<String> badPaths = List.of("/outbox/../inbox", "/outbox/a\u0000b", "/outbox/a\u0001b", "/outbox/a\u007fb",
         "/outbox/a\\b", "/outbox/" + "a".repeat(256), "/" + "a/".repeat(600));
-    ListAppender<ILoggingEvent> logs = captureLogs();
+    CapturedLog logs = captureLogs();
     try {
       for (int version : List.of(SftpConstants.SFTP_V3)) { // the only one the door speaks (SftpHardeningTest)
         for (String user : List.of("alice", "bob")) {
@@ -418,7 +418,7 @@ class SftpDoorTest extends OneServerPerClass {
   void chmodAndSetstatOfARedeemTokenAreRefusedWithoutLoggingTheTokenOrConsumingTheGrant() throws Exception {
     CreateGrantResponse grant = grantFreshFileToBob();
     String path = "/redeem/" + grant.getToken();
-    ListAppender<ILoggingEvent> logs = captureLogs();
+    CapturedLog logs = captureLogs();
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
       // chmod 600, chown, utimes, truncate: each one SSH_FXP_SETSTAT, each refused by the door itself
       for (SftpClient.Attributes attrs : List.of(new SftpClient.Attributes().perms(0600),
@@ -616,14 +616,14 @@ class SftpDoorTest extends OneServerPerClass {
   }
 
   /** Every event logged from now on, whatever the logger (MINA's included), until {@link #stopCapturing}. */
-  private static ListAppender<ILoggingEvent> captureLogs() {
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private static CapturedLog captureLogs() {
+    CapturedLog appender = new CapturedLog();
     appender.start();
     rootLogger().addAppender(appender);
     return appender;
   }
 
-  private static void stopCapturing(ListAppender<ILoggingEvent> appender) {
+  private static void stopCapturing(CapturedLog appender) {
     rootLogger().detachAppender(appender);
     appender.stop();
   }
@@ -633,9 +633,9 @@ class SftpDoorTest extends OneServerPerClass {
   }
 
   /** The captured messages and the messages of their exceptions and causes, as a log file would show them. */
-  private static String logText(ListAppender<ILoggingEvent> appender) {
+  private static String logText(CapturedLog appender) {
     StringBuilder text = new StringBuilder();
-    for (ILoggingEvent e : List.copyOf(appender.list)) {
+    for (ILoggingEvent e : List.copyOf(appender.events())) {
       text.append(e.getFormattedMessage()).append('\n');
       for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
         text.append(t.getClassName()).append(": ").append(t.getMessage()).append('\n');

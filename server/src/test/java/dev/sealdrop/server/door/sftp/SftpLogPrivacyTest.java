@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.EnableIdentityRequest;
 import dev.sealdrop.server.testing.OneServerPerClass;
@@ -53,7 +53,7 @@ class SftpLogPrivacyTest extends OneServerPerClass {
   @Test
   void anUploadCutWhenItsSessionIsClosedDoesNotLogItsFileName() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(300_000, 5), "bob").bytes();
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.addAppender(logs);
@@ -72,12 +72,12 @@ class SftpLogPrivacyTest extends OneServerPerClass {
       // the name), or the channel's end reaching the upload first ("ended without CLOSE"). Either way, the
       // upload's end is logged, and no line may name the file.
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (logs.list.stream().noneMatch(SftpLogPrivacyTest::uploadEnded) && System.nanoTime() < deadline) {
+      while (logs.events().stream().noneMatch(SftpLogPrivacyTest::uploadEnded) && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
       Thread.sleep(500);
-      assertThat(logs.list).as("the upload's end was logged").anySatisfy(e -> assertThat(uploadEnded(e)).isTrue());
-      assertThat(logs.list).allSatisfy(e -> assertThat(text(e)).doesNotContain(NAME));
+      assertThat(logs.events()).as("the upload's end was logged").anySatisfy(e -> assertThat(uploadEnded(e)).isTrue());
+      assertThat(logs.events()).allSatisfy(e -> assertThat(text(e)).doesNotContain(NAME));
     } finally {
       root.detachAppender(logs);
       admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build());

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Users;
@@ -36,14 +36,14 @@ class SftpUploadMemoryTest extends OneServerPerMethod {
 
   SshClient client;
   KeyPair aliceKey;
-  ListAppender<ILoggingEvent> log;
+  CapturedLog log;
 
   @BeforeEach
   void start() {
     Users.publish(clients, server.pki, "alice");
     aliceKey = registeredKey(clients, "alice");
     client = SftpTestSupport.client(server);
-    log = new ListAppender<>();
+    log = new CapturedLog();
     log.start();
     budgetLogger().addAppender(log);
   }
@@ -81,7 +81,7 @@ class SftpUploadMemoryTest extends OneServerPerMethod {
         out.flush(); // every upload is open and buffering at once
         uploads.add(out);
       }
-      assertThat(log.list).as("the budget was spent by the open uploads (at least 1 MiB each)")
+      assertThat(log.events()).as("the budget was spent by the open uploads (at least 1 MiB each)")
           .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("hold the whole upload buffer budget (32 MiB)"));
 
       for (int i = 0; i < UPLOADS; i++) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.audit.AuditKey;
 import dev.sealdrop.audit.AuditLogCorruptException;
 import dev.sealdrop.audit.AuditLogEntry;
@@ -186,7 +186,7 @@ class AuditRestartTailTest {
     Files.copy(crashed, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
     ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(FileAudit.class);
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    CapturedLog logs = new CapturedLog();
     logs.start();
     logger.addAppender(logs);
     try {
@@ -207,10 +207,8 @@ class AuditRestartTailTest {
       logs.stop();
     }
     List<String> warnings;
-    synchronized (logs.list) {
-      warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-          .toList();
-    }
+    warnings = logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+        .toList();
     assertThat(warnings).singleElement().asString().contains(file.toString())
         .contains("records 2..3 were not signed when written (the server stopped without closing the log); they"
             + " are signed now")

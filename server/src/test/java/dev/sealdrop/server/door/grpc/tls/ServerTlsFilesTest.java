@@ -138,8 +138,8 @@ class ServerTlsFilesTest {
     ServerConfig.Tls tls = copiedTls();
     Path chain = dir.resolve("ca-chain.crt");
     Files.writeString(chain, Files.readString(tls.caCertificate()) + Files.readString(TestPki.get().foreignCaCertFile()));
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
-        new ch.qos.logback.core.read.ListAppender<>();
+    dev.sealdrop.server.testing.CapturedLog logs =
+        new dev.sealdrop.server.testing.CapturedLog();
     logs.start();
     ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
         org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -150,7 +150,7 @@ class ServerTlsFilesTest {
       root.detachAppender(logs);
       logs.stop();
     }
-    assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+    assertThat(logs.events()).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
         .anySatisfy(m -> assertThat(m).startsWith("the ca file " + chain + " holds 2 certificates; only the first"));
   }
 
