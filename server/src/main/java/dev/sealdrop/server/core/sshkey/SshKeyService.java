@@ -181,19 +181,22 @@ public final class SshKeyService {
    * An SSH login: {@code user} presents the key {@code blob} (SSH wire encoding; the SSH layer has
    * already verified the signature). Refused unless the key is registered to exactly that identity
    * and the certificate it was registered with passes every check of {@link IdentityService}.
+   * Refusals are logged at DEBUG only: anyone can make them by the thousand (public keys are public, and an unknown
+   * key needs nothing at all), so the door logs a refused connection once, when the audit's refusal budget admits
+   * its record.
    */
   public Principal authenticate(String user, byte[] blob, Origin origin) {
     SshPublicKey presented;
     try {
       presented = SshPublicKey.fromBlob(blob, "");
     } catch (InvalidRequestException e) {
-      LOG.warn("SSH login as '{}' refused: key type or size not accepted", safe(user));
+      LOG.debug("SSH login as '{}' refused: key type or size not accepted", loggable(user));
       throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, e.getMessage());
     }
     Optional<SshKey> found = repository.find(presented.fingerprint())
         .filter(k -> MessageDigest.isEqual(k.key().blob(), presented.blob()));
     if (found.isEmpty() || !found.get().identity().equals(user)) {
-      LOG.warn("SSH login as '{}' refused: key {} is not registered for it", safe(user), presented.fingerprint());
+      LOG.debug("SSH login as '{}' refused: key {} is not registered for it", loggable(user), presented.fingerprint());
       throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
     }
     X509Certificate cert = found.get().registrationCertificate();
@@ -201,7 +204,7 @@ public final class SshKeyService {
     try {
       principal = identities.authenticate(cert, origin);
     } catch (RuntimeException e) {
-      LOG.warn("SSH login as '{}' with key {} refused: {}", user, presented.fingerprint(), e.getMessage());
+      LOG.debug("SSH login as '{}' with key {} refused: {}", loggable(user), presented.fingerprint(), e.getMessage());
       if (e instanceof UnauthenticatedException u && u.reason() == Reason.CERTIFICATE_EXPIRED) {
         // renewing the certificate is not enough: the key stays bound to the expired one until registered again
         throw new UnauthenticatedException(Reason.CERTIFICATE_EXPIRED, "this SSH key was registered through a client"
@@ -233,7 +236,11 @@ public final class SshKeyService {
     return dev.sealdrop.server.core.RequestFields.identity("identity", identity);
   }
 
-  private static String safe(String user) {
+  /**
+   * A user name an SSH client sent, fit for a log line: at most 64 characters, anything but letters, digits and
+   * {@code ._@-} shown as {@code ?} (a client chooses it, so it could forge lines or hide in control characters).
+   */
+  public static String loggable(String user) {
     String cut = user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
     return cut.replaceAll("[^A-Za-z0-9._@-]", "?");
   }

@@ -56,7 +56,8 @@ final class Disconnects implements SessionDisconnectHandler {
     Login login = session.getAttribute(Login.KEY);
     String user = username == null ? "" : username;
     session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(user, TOO_MANY_SESSIONS,
-        login == null ? "" : login.fingerprint()));
+        login == null ? "" : login.fingerprint(), "the identity already holds " + currentSessionCount
+            + " SFTP sessions, the most sftp-max-sessions-per-identity allows"));
     session.setAttribute(TOO_MANY, "too many SFTP sessions for '" + user + "': " + currentSessionCount
         + " are open, the most one identity may hold (sftp-max-sessions-per-identity); close one of them, then"
         + " connect again");

@@ -63,7 +63,7 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
       return true;
     } catch (SealdropException e) {
       session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
-          Audit.token(e.reason()), fingerprint));
+          Audit.token(e.reason()), fingerprint, e.getMessage()));
       // a refusal the key's holder may be told: go on to the signature, then fail (ProvenKeyRefusal)
       boolean goOn = ProvenKeyRefusal.awaitProof(session, e);
       if (goOn && username != null) {

@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Origin;
+import dev.sealdrop.server.core.sshkey.SshKeyService;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.Objects;
@@ -36,7 +37,8 @@ final class LoginAudit implements SessionListener {
   /** Refusals are recorded within a budget a minute: anyone can make them, without a key. */
   private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
 
-  record Refusal(String user, String result, String fingerprint) {}
+  /** {@code why}: the core's message, as the key's holder would be told it (never a secret). */
+  record Refusal(String user, String result, String fingerprint, String why) {}
 
   LoginAudit(Audit audit, dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
     this.audit = Objects.requireNonNull(audit, "audit");
@@ -79,18 +81,27 @@ final class LoginAudit implements SessionListener {
       // key): not authenticated, but the record names the user and key that were tried
       Login offered = session.getAttribute(Login.KEY);
       if (offered != null) {
-        r = new Refusal(offered.user(), "not-authenticated", offered.fingerprint());
+        r = new Refusal(offered.user(), "not-authenticated", offered.fingerprint(), "its signature never verified");
       }
     }
     String user = r != null ? r.user() : session.getUsername();
     if (user == null || user.isEmpty()) {
       user = session.getAttribute(TRIED_USER);
     }
+    String peer = peer(session.getRemoteAddress());
     try {
-      refusals.refused(user == null || user.isEmpty() ? "-" : cut(user), OBJECT,
-          r != null ? r.result() : "not-authenticated", peer(session.getRemoteAddress()),
+      boolean recorded = refusals.refused(user == null || user.isEmpty() ? "-" : cut(user), OBJECT,
+          r != null ? r.result() : "not-authenticated", peer,
           r != null && !r.fingerprint().isEmpty() ? Map.of(Audit.DOOR, Origin.SFTP, "key", r.fingerprint())
               : Map.of(Audit.DOOR, Origin.SFTP));
+      // logged only with its record: past the budget, the minute's summary record and warning stand for it
+      if (recorded && r != null) {
+        LOG.warn("SSH login as '{}' from {} refused ({}): key {}: {}", SshKeyService.loggable(user), peer,
+            r.result(), r.fingerprint(), r.why());
+      } else if (recorded) {
+        LOG.info("SFTP connection from {} closed without logging in{}", peer,
+            user == null || user.isEmpty() ? "" : " (tried as '" + SshKeyService.loggable(user) + "')");
+      }
     } catch (RuntimeException e) {
       LOG.error("a refused SFTP login could not be audited: {}", e.toString());
     }

@@ -253,29 +253,83 @@ class SftpAuditTest extends OneServerPerMethod {
 
   /**
    * A key the core refuses for a reason its holder is told (here: the identity is disabled) is asked
-   * about and then signed: two requests, one attempt, so one WARN line (it was logged twice), and a
-   * second attempt on the same connection is checked afresh (it logs in once the identity is enabled).
+   * about and then signed: two requests, one attempt, so the core checks (and logs at DEBUG) once (it was checked
+   * twice), and a second attempt on the same connection is checked afresh (it logs in once the identity is
+   * enabled). The refused attempt is logged at WARN once, when the connection ends, with its record.
    */
   @Test
-  void aToldRefusalIsCheckedAndLoggedOncePerAttempt() throws Exception {
+  void aToldRefusalIsCheckedOncePerAttemptAndLoggedWithItsRecord() throws Exception {
     KeyPair aliceKey = registeredKey(clients, "alice");
     ch.qos.logback.classic.Logger security = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sealdrop.security");
+    ch.qos.logback.classic.Level level = security.getLevel();
     CapturedLog logs = new CapturedLog();
     logs.start();
     security.addAppender(logs);
+    security.setLevel(ch.qos.logback.classic.Level.DEBUG);
     server.server().identities().setEnabled("alice", false);
     try (ClientSession s = client.connect("alice", "127.0.0.1", server.server().sftpPort())
         .verify(SftpTestSupport.TIMEOUT).getSession()) {
       s.addPublicKeyIdentity(aliceKey);
       assertThatThrownBy(() -> s.auth().verify(SftpTestSupport.TIMEOUT)).hasMessageContaining("authentication");
-      assertThat(logs.events()).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+      assertThat(logs.events()).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.DEBUG)
           .extracting(ILoggingEvent::getFormattedMessage)
           .filteredOn(m -> m.startsWith("SSH login as 'alice'")).singleElement().asString().contains("refused");
+      assertThat(logs.events()).as("not at WARN before the connection ends")
+          .noneMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+              && e.getFormattedMessage().startsWith("SSH login as"));
       server.server().identities().setEnabled("alice", true);
       s.auth().verify(SftpTestSupport.TIMEOUT);
       assertThat(s.isAuthenticated()).isTrue();
     } finally {
       server.server().identities().setEnabled("alice", true);
+      security.detachAppender(logs);
+      security.setLevel(level);
+      logs.stop();
+    }
+  }
+
+  /**
+   * Anyone can try logins with keys nobody registered, by the hundred: each refused connection is logged at WARN
+   * only when its audit record is written one by one, so the log is bounded by the same budget as the audit (an
+   * outside test saw 300 WARN lines for 300 such logins), and each line says who, from where, why, and which key.
+   */
+  @Test
+  void refusedLoginsAreLoggedOnlyWithTheirRecordsWithinTheBudget() throws Exception {
+    registeredKey(clients, "bob");
+    ch.qos.logback.classic.Logger security = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sealdrop.security");
+    CapturedLog logs = new CapturedLog();
+    logs.start();
+    security.addAppender(logs);
+    long before = lastSequence();
+    int budget = dev.sealdrop.server.core.audit.RefusalThrottle.DEFAULT_PER_MINUTE;
+    KeyPair stranger = SftpTestSupport.ed25519();
+    long start = System.nanoTime();
+    try {
+      for (int i = 0; i < budget + 10; i++) {
+        assertThatThrownBy(() -> login(client, server, "bob", stranger)).hasMessageContaining("authentication");
+      }
+      // the server ends each refused connection after the client saw it fail: wait for the records to settle
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+      List<Audit.Entry> one;
+      List<String> lines;
+      do {
+        Thread.sleep(200);
+        one = records().stream().filter(e -> e.sequence() > before && e.action().equals("connection.refuse")
+            && e.object().equals("listener:sftp") && !e.result().equals("rate-limited")).toList();
+        lines = logs.events().stream().map(ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.startsWith("SSH login as 'bob'")).toList();
+      } while ((one.size() < budget || lines.size() != one.size()) && System.nanoTime() < deadline);
+      boolean withinTheMinute = System.nanoTime() - start < java.time.Duration.ofSeconds(55).toNanos();
+      if (withinTheMinute) { // (on a machine so loaded that the logins took a minute, a new budget began)
+        assertThat(one).as("the budget's worth recorded one by one, the rest only counted").hasSize(budget);
+      }
+      assertThat(one).allSatisfy(e -> assertThat(e.result()).isEqualTo("identity-unknown"));
+      assertThat(lines).as("one WARN line per record written, none for a refusal only counted").hasSameSizeAs(one)
+          .allSatisfy(m -> assertThat(m).contains("from 127.0.0.1:", "refused (identity-unknown)",
+              org.apache.sshd.common.config.keys.KeyUtils.getFingerPrint(stranger.getPublic()), "not registered"));
+      assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().startsWith("SSH login as 'bob'"))
+          .allMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN);
+    } finally {
       security.detachAppender(logs);
       logs.stop();
     }
