@@ -8,8 +8,12 @@ import java.util.regex.Pattern;
  * MINA's warnings), so every line the server writes goes through this.
  */
 public final class SecretRedaction {
-  /** The prefixes of {@code core.grant.Secrets}, followed by base64url characters (any number: a cut one too). */
-  private static final Pattern SECRET = Pattern.compile("\\b(sd[gc]_)[A-Za-z0-9_-]+");
+  /**
+   * The prefixes of {@code core.grant.Secrets}, followed by base64url characters (any number: a cut one too), wherever
+   * they are: not only after a word boundary, since a token pasted after a letter or digit ({@code xsdg_...}, a
+   * mistyped identity name) is a token all the same.
+   */
+  private static final Pattern SECRET = Pattern.compile("(sd[gc]_)[A-Za-z0-9_-]+");
 
   private SecretRedaction() {}
 

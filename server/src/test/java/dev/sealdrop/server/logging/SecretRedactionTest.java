@@ -68,5 +68,8 @@ class SecretRedactionTest {
         "GET /redeem/sdg_[redacted] cut");
     assertThat(SecretRedaction.redact(null)).isNull();
     assertThat(SecretRedaction.redact("prefix sdg_ alone")).isEqualTo("prefix sdg_ alone");
+    // glued to what precedes it (a token pasted into an identity name, a path): redacted all the same
+    assertThat(SecretRedaction.redact("x" + TOKEN + " and 7" + CLAIM + "/")).isEqualTo(
+        "xsdg_[redacted] and 7sdc_[redacted]/");
   }
 }
