@@ -283,7 +283,8 @@ class RevocationTest extends OneServerPerMethod {
   void aRevokedSendersUnfinishedUploadsAreDeletedADisabledOnesKept() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(1 << 20, 61), "bob").bytes();
     String upload = Transfers.createUpload(clients, "alice", envelope.length);
-    var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 256 << 10, false);
+    // more than the server's first 512 KiB write block, so bytes reach the disk while the stream is open
+    var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 768 << 10, false);
     java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > 0) && System.nanoTime() < until) {
