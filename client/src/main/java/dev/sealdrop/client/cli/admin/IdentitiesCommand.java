@@ -15,8 +15,10 @@ import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
 import dev.sealdrop.protocol.v1.Role;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,23 +33,26 @@ import picocli.CommandLine.Parameters;
 final class IdentitiesCommand extends CommandGroup {
   static final int MAX_REASON = 256;
 
-  /** The JSON/human result of a change to one identity. */
-  static Result changed(String verb, IdentityInfo i, String countName, int count, String extraName, int extra) {
-    return result(verb, null, false, i, countName, count, extraName, extra);
+  /** The JSON/human result of a change to one identity, with the counts of what it closed, in order. */
+  static Result changed(String verb, IdentityInfo i, Map<String, Integer> counts) {
+    return result(verb, null, false, i, counts);
   }
 
   /**
    * A disable or enable: {@code state} is what it sets ("disabled"); if the identity {@code wasAlready}
    * so, the line says nothing changed. JSON says {@code "changed"} either way.
    */
-  private static Result switched(String verb, String state, boolean wasAlready, IdentityInfo i, String countName,
-      int count) {
-    return result(verb, wasAlready ? state : null, true, i, countName, count, null, 0);
+  private static Result switched(String verb, String state, boolean wasAlready, IdentityInfo i,
+      Map<String, Integer> counts) {
+    return result(verb, wasAlready ? state : null, true, i, counts);
   }
 
-  /** {@code already}: the state the identity was in already (nothing changed), else null. */
-  private static Result result(String verb, String already, boolean saysChanged, IdentityInfo i, String countName,
-      int count, String extraName, int extra) {
+  /**
+   * {@code already}: the state the identity was in already (nothing changed), else null. {@code counts}: JSON name →
+   * count, each a field in JSON and "; N words" on the human line (a repeat that closed nothing says no count).
+   */
+  private static Result result(String verb, String already, boolean saysChanged, IdentityInfo i,
+      Map<String, Integer> counts) {
     return new Result() {
       @Override
       public void writeJson(JsonGenerator g) throws IOException {
@@ -58,11 +63,8 @@ final class IdentitiesCommand extends CommandGroup {
         }
         g.writeFieldName("identity");
         AdminViews.identity(g, i);
-        if (countName != null) {
-          g.writeNumberField(countName, count);
-        }
-        if (extraName != null) {
-          g.writeNumberField(extraName, extra);
+        for (Map.Entry<String, Integer> c : counts.entrySet()) {
+          g.writeNumberField(c.getKey(), c.getValue());
         }
         g.writeEndObject();
       }
@@ -71,11 +73,26 @@ final class IdentitiesCommand extends CommandGroup {
       public void writeHuman(PrintWriter out) {
         String who = TerminalText.clean(i.getIdentity()) + " (role " + AdminViews.role(i.getRole()) + ", state "
             + AdminViews.state(i.getState()) + ")";
-        out.println((already == null ? verb + " " + who : who + " was " + already + " already; nothing changed")
-            + (countName == null || already != null && count == 0 ? "" : "; " + counted(count, countName))
-            + (extraName == null ? "" : "; " + counted(extra, extraName)));
+        StringBuilder line = new StringBuilder(already == null ? verb + " " + who
+            : who + " was " + already + " already; nothing changed");
+        boolean any = counts.values().stream().anyMatch(n -> n != 0);
+        for (Map.Entry<String, Integer> c : counts.entrySet()) {
+          if (already == null || any) {
+            line.append("; ").append(counted(c.getValue(), c.getKey()));
+          }
+        }
+        out.println(line);
       }
     };
+  }
+
+  /** Name, count, name, count, … in that order. */
+  private static Map<String, Integer> counts(Object... nameThenCount) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (int k = 0; k < nameThenCount.length; k += 2) {
+      counts.put((String) nameThenCount[k], (Integer) nameThenCount[k + 1]);
+    }
+    return counts;
   }
 
   /** "2 sessions closed", "1 session closed" from a JSON name such as {@code sessions_closed}. */
@@ -157,7 +174,7 @@ final class IdentitiesCommand extends CommandGroup {
       Role r = parseRole(role);
       IdentityInfo i = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
           .addIdentity(AddIdentityRequest.newBuilder().setIdentity(identity).setRole(r).build())).getIdentity();
-      output.emit(changed("Added", i, null, 0, null, 0));
+      output.emit(changed("Added", i, Map.of()));
     }
   }
 
@@ -178,8 +195,8 @@ final class IdentitiesCommand extends CommandGroup {
       String why = reason(reason);
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().disableIdentity(
           DisableIdentityRequest.newBuilder().setIdentity(identity).setReason(why).build()));
-      output.emit(switched("Disabled", "disabled", resp.getAlreadyDisabled(), resp.getIdentity(), "sessions_closed",
-          resp.getSessionsClosed()));
+      output.emit(switched("Disabled", "disabled", resp.getAlreadyDisabled(), resp.getIdentity(), counts(
+          "sessions_closed", resp.getSessionsClosed(), "downloads_cut", resp.getDownloadsCut())));
     }
   }
 
@@ -195,7 +212,7 @@ final class IdentitiesCommand extends CommandGroup {
     void run(AdminConnection admin, Output output) throws Exception {
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
           .enableIdentity(EnableIdentityRequest.newBuilder().setIdentity(identity).build()));
-      output.emit(switched("Enabled", "enabled", resp.getAlreadyEnabled(), resp.getIdentity(), null, 0));
+      output.emit(switched("Enabled", "enabled", resp.getAlreadyEnabled(), resp.getIdentity(), Map.of()));
     }
   }
 
@@ -225,7 +242,9 @@ final class IdentitiesCommand extends CommandGroup {
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
           .newBuilder().setIdentity(identity).setCertificateSerial(hex).setReason(why).build()));
       output.emit(changed(hex.isEmpty() ? "Revoked" : "Revoked certificate " + hex + " of", resp.getIdentity(),
-          "sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked()));
+          hex.isEmpty() ? counts("sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked(),
+              "downloads_cut", resp.getDownloadsCut())
+              : counts("sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked())));
     }
 
     /**

@@ -108,7 +108,8 @@ class AdminCommandsTest extends DevServerPerClass {
     CliRun disabled = as("carol", json("admin", "identities", "disable", "erin", "--reason", "on leave"))
         .assertExit(0);
     assertThat(disabled.object("identity")).containsEntry("state", "disabled");
-    assertThat(disabled.json()).containsKey("sessions_closed").containsEntry("changed", true);
+    assertThat(disabled.json()).containsEntry("sessions_closed", 0L).containsEntry("downloads_cut", 0L)
+        .containsEntry("changed", true);
     // the same again changes nothing, and says so (exit 0: the identity is as asked)
     CliRun twice = as("carol", json("admin", "identities", "disable", "erin")).assertExit(0);
     assertThat(twice.json()).containsEntry("changed", false);
@@ -122,7 +123,7 @@ class AdminCommandsTest extends DevServerPerClass {
         .startsWith("erin (role acquirer, state active) was enabled already; nothing changed");
     CliRun revoked = as("carol", json("admin", "identities", "revoke", "erin", "--reason", "left")).assertExit(0);
     assertThat(revoked.object("identity")).containsEntry("state", "revoked");
-    assertThat(revoked.json()).containsKeys("sessions_closed", "grants_revoked");
+    assertThat(revoked.json()).containsKeys("sessions_closed", "grants_revoked", "downloads_cut");
     // a revoked identity is neither enabled nor disabled, and the refusal is about erin, not carol's own certificate
     for (String verb : List.of("enable", "disable")) {
       CliRun again = as("carol", json("admin", "identities", verb, "erin")).assertExit(2);

@@ -11,6 +11,8 @@ class CountedTest {
     assertThat(IdentitiesCommand.counted(1, "sessions_closed")).isEqualTo("1 session closed");
     assertThat(IdentitiesCommand.counted(0, "sessions_closed")).isEqualTo("0 sessions closed");
     assertThat(IdentitiesCommand.counted(3, "sessions_closed")).isEqualTo("3 sessions closed");
+    assertThat(IdentitiesCommand.counted(1, "downloads_cut")).isEqualTo("1 download cut");
+    assertThat(IdentitiesCommand.counted(2, "downloads_cut")).isEqualTo("2 downloads cut");
     assertThat(IdentitiesCommand.counted(1, "grants_revoked")).isEqualTo("1 grant revoked");
   }
 }

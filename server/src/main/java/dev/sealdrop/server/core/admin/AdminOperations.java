@@ -74,15 +74,19 @@ public final class AdminOperations {
 
   /**
    * Results of the operations that close live sessions: {@code sessionsClosed} counts those of every
-   * door (gRPC calls and SFTP sessions) that the operation closed.
+   * door (gRPC calls and SFTP sessions) that the operation closed; {@code downloadsCut} the downloads of the
+   * identity's grants by others that it stopped.
    */
-  public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked) {}
+  public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked, int downloadsCut) {}
 
   /** The audit detail of a disable or enable: "false" when the identity already was so (nothing changed). */
   static final String CHANGED = "changed";
 
-  /** An identity after a disable or enable; {@code changed} is false if it already was so. */
-  public record Switched(IdentityView identity, int sessionsClosed, boolean changed) {}
+  /**
+   * An identity after a disable or enable; {@code changed} is false if it already was so. {@code downloadsCut}: the
+   * downloads of its grants by others that a disable stopped.
+   */
+  public record Switched(IdentityView identity, int sessionsClosed, int downloadsCut, boolean changed) {}
 
   /** A purged file: how many grants pointed at it, and how many of its downloads were streaming (cut at their next chunk). */
   public record PurgeResult(String fileId, int grantsDeleted, int downloadsCut) {}
@@ -116,10 +120,10 @@ public final class AdminOperations {
       // closed even if it was disabled already: nothing of a disabled identity may stay open
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
       // its grants are suspended: downloads of them stop now, not at their next chunk
-      sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, "the grant's sender '" + name
-          + "' is disabled by an admin, so its grants cannot be downloaded until an admin enables it again;"
+      int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, "the grant's sender '"
+          + name + "' is disabled by an admin, so its grants cannot be downloaded until an admin enables it again;"
           + " the download was stopped; ask the sender or an admin");
-      return new Switched(view(name), closed, changed);
+      return new Switched(view(name), closed, cut, changed);
     });
   }
 
@@ -128,7 +132,7 @@ public final class AdminOperations {
     return act(c, "admin.identity.enable", identityObject(name), details, () -> {
       boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
       details.put(CHANGED, Boolean.toString(changed));
-      return new Switched(view(name), 0, changed);
+      return new Switched(view(name), 0, 0, changed);
     });
   }
 
@@ -159,13 +163,13 @@ public final class AdminOperations {
         // matched against the presented certificate's subject CN and never refuses another identity.
         identities.revokeCertificateOf(name, serial);
         return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
-            "certificate revoked by an admin"), 0);
+            "certificate revoked by an admin"), 0, 0);
       }
       identities.revokeIdentity(name);
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
       Instant now = clock.instant();
       List<Grant> revoked = repository.revokeGrantsOf(name, now);
-      sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
+      int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       for (Grant g : revoked) {
         // the details every record about a grant carries, so an auditor finds it by grant-id (as grant.purge)
         Map<String, String> grantDetails = new java.util.TreeMap<>(reasonDetail(reason));
@@ -176,7 +180,7 @@ public final class AdminOperations {
         grantDetails.put("identity", name);
         audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
       }
-      return new Closed(view(name), closed, revoked.size());
+      return new Closed(view(name), closed, revoked.size(), cut);
     });
   }
 

@@ -97,7 +97,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     Unary.run(out, () -> {
       AdminOperations.Switched s = ops.disableIdentity(caller(), req.getIdentity(), req.getReason());
       return DisableIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(s.identity()))
-          .setSessionsClosed(s.sessionsClosed()).setAlreadyDisabled(!s.changed()).build();
+          .setSessionsClosed(s.sessionsClosed()).setDownloadsCut(s.downloadsCut()).setAlreadyDisabled(!s.changed())
+          .build();
     });
   }
 
@@ -116,7 +117,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       AdminOperations.Closed c = ops.revokeIdentity(caller(), req.getIdentity(), req.getCertificateSerial(),
           req.getReason());
       return RevokeIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(c.identity()))
-          .setSessionsClosed(c.sessionsClosed()).setGrantsRevoked(c.grantsRevoked()).build();
+          .setSessionsClosed(c.sessionsClosed()).setGrantsRevoked(c.grantsRevoked())
+          .setDownloadsCut(c.downloadsCut()).build();
     });
   }
 

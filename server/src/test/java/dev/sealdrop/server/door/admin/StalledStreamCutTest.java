@@ -120,11 +120,43 @@ class StalledStreamCutTest extends OneServerPerMethod {
         .newBuilder().setGrantId(grant).build()), () -> { }, "grant-revoked");
   }
 
+  /** The response counts the download of the sender's grant it stopped (bob's, not one of alice's sessions). */
   @Test
   void disablingItsSenderCutsAStalledDownloadAtOnce() throws Exception {
+    var disabled = new java.util.concurrent.atomic.AtomicReference<dev.sealdrop.protocol.v1.DisableIdentityResponse>();
     cutWhileStalled(
-        () -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build()),
+        () -> disabled.set(admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder()
+            .setIdentity("alice").build())),
         () -> admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build()),
         "grant-suspended");
+    assertThat(disabled.get().getDownloadsCut()).isEqualTo(1);
+    assertThat(disabled.get().getSessionsClosed()).as("alice had no call running").isZero();
+  }
+
+  /** A revoked sender's grants are revoked, and the response counts the download of one it stopped. */
+  @Test
+  void revokingItsSenderCutsAStalledDownloadAtOnceAndCountsIt() throws Exception {
+    ManagedChannel ch = clients.channel("bob");
+    try {
+      var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
+      Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
+          .download(DownloadRequest.newBuilder().setClaimId(claim).build());
+      assertThat(stalled.next().getData().size()).isPositive();
+      var revoked = admins.admin("carol").revokeIdentity(dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder()
+          .setIdentity("alice").build());
+      assertThat(revoked.getDownloadsCut()).isEqualTo(1);
+      assertThat(revoked.getGrantsRevoked()).isEqualTo(1);
+      assertThat(revoked.getSessionsClosed()).as("alice had no call running").isZero();
+      refused(() -> {
+        while (stalled.hasNext()) {
+          stalled.next();
+        }
+      }, Status.Code.FAILED_PRECONDITION, "GRANT_REVOKED");
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 }
