@@ -187,6 +187,28 @@ public final class GrpcFailures {
     return d;
   }
 
+  /**
+   * How a transfer call that broke off ended, for a person: "the connection to the server broke (Connection reset)"
+   * rather than gRPC's "UNAVAILABLE: io exception (Connection reset)".
+   */
+  public static String howItBroke(StatusRuntimeException e) {
+    String detail = detailOf(e);
+    switch (e.getStatus().getCode()) {
+      case UNAVAILABLE: {
+        String why = detail.startsWith("io exception") ? detail.substring("io exception".length()).replaceFirst("^: ",
+            "") : detail;
+        return "the connection to the server broke" + (why.isEmpty() ? "" : " (" + withoutClassNames(why) + ")");
+      }
+      case CANCELLED:
+        return "the server ended the call before it finished (it was stopped or restarted, or something between cut"
+            + " the connection)";
+      case DEADLINE_EXCEEDED:
+        return "the server did not answer in time";
+      default:
+        return "the call failed (" + e.getStatus().getCode() + ": " + withoutClassNames(detail) + ")";
+    }
+  }
+
   /** Java class names that exceptions put in their messages ("sun.security.…Exception: "), which tell a user nothing. */
   private static final java.util.regex.Pattern CLASS_NAME =
       java.util.regex.Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): ");

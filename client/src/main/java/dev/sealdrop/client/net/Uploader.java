@@ -227,7 +227,8 @@ public final class Uploader {
             + " command to resume", e);
       }
     }
-    return new NetworkFailure("UPLOAD_INTERRUPTED", "the upload was interrupted: " + e.getMessage(),
+    String how = e instanceof UploadStream.BrokenUpload b ? GrpcFailures.howItBroke(b.status()) : e.getMessage();
+    return new NetworkFailure("UPLOAD_INTERRUPTED", "the upload was interrupted: " + how,
         "the sealed file is kept (encrypted) in your profile; re-run the same command to resume", e);
   }
 

@@ -436,4 +436,22 @@ class GrpcFailuresTest {
     assertThat(GrpcFailures.reason(e)).isEmpty();
     assertThat(exit(e, GrpcFailures.Op.REDEEM)).isEqualTo(ExitCodes.PERMISSION);
   }
+
+  /** A transfer that broke off is told in words, with the transport's reason, never gRPC's status names. */
+  @Test
+  void aCallThatBrokeOffIsToldInWords() {
+    StatusRuntimeException reset = Status.UNAVAILABLE.withDescription("io exception\nChannel Pipeline: [SslHandler#0]")
+        .withCause(new java.net.SocketException("Connection reset")).asRuntimeException();
+    assertThat(GrpcFailures.howItBroke(reset)).isEqualTo("the connection to the server broke (Connection reset)");
+    assertThat(GrpcFailures.howItBroke(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException()))
+        .isEqualTo("the connection to the server broke");
+    assertThat(GrpcFailures.howItBroke(Status.UNAVAILABLE.withDescription("Network closed for unknown reason")
+        .asRuntimeException())).isEqualTo("the connection to the server broke (Network closed for unknown reason)");
+    assertThat(GrpcFailures.howItBroke(Status.CANCELLED.asRuntimeException()))
+        .startsWith("the server ended the call before it finished");
+    assertThat(GrpcFailures.howItBroke(Status.DEADLINE_EXCEEDED.asRuntimeException()))
+        .isEqualTo("the server did not answer in time");
+    assertThat(GrpcFailures.howItBroke(Status.INTERNAL.withDescription("RST_STREAM closed stream").asRuntimeException()))
+        .isEqualTo("the call failed (INTERNAL: RST_STREAM closed stream)");
+  }
 }
