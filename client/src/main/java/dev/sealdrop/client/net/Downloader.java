@@ -420,8 +420,9 @@ public final class Downloader {
     }
 
     private SealdropFailure translate(Throwable t) {
-      SealdropFailure f = GrpcFailures.translate(t instanceof StatusRuntimeException s ? s
-          : io.grpc.Status.fromThrowable(t).asRuntimeException(), GrpcFailures.Op.DOWNLOAD);
+      StatusRuntimeException status = t instanceof StatusRuntimeException s ? s
+          : io.grpc.Status.fromThrowable(t).asRuntimeException();
+      SealdropFailure f = GrpcFailures.translate(status, GrpcFailures.Op.DOWNLOAD);
       if (f instanceof NetworkFailure && !SERVER_BUSY.equals(f.reason())) {
         long at;
         lock.lock();
@@ -436,8 +437,12 @@ public final class Downloader {
               + " bytes received so far)", "what was received is kept (encrypted) in your profile; ask the operator when the lockdown will be lifted, then re-run the same command"
               + " before the claim expires: the download resumes", t);
         }
+        // a connection that broke is told in words ("the connection to the server broke (Connection reset)"), not
+        // as the generic "the server is unavailable: io exception: ..."
+        String how = status.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+            && "SERVER_UNAVAILABLE".equals(f.reason()) ? GrpcFailures.howItBroke(status) : f.getMessage();
         return new NetworkFailure("DOWNLOAD_INTERRUPTED", "the download was interrupted after " + at + " of "
-            + expectedSize + " bytes: " + f.getMessage(),
+            + expectedSize + " bytes: " + how,
             "re-run the same command before the claim expires; the download resumes", t);
       }
       return f;

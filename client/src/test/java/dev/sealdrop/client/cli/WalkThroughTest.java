@@ -356,6 +356,8 @@ class WalkThroughTest extends DevServerPerClass {
         Path out = emptyDir("resume-bob");
         CliRun d1 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
         assertThat(d1.jsonError()).containsEntry("reason", "DOWNLOAD_INTERRUPTED");
+        assertThat((String) d1.jsonError().get("message")).as("in words, not gRPC's").doesNotContain("io exception")
+            .doesNotContain("UNAVAILABLE");
         assertThat(list(out)).isEmpty();
         CliRun d2 = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
         assertThat(d2.err()).contains("resuming the interrupted download");
