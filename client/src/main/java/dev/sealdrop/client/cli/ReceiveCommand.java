@@ -42,6 +42,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -224,7 +225,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {
-        throw notSealedForUs(session, claim, mine, e, stateFile, spool);
+        throw notSealedForUs(session, claim, mine, e, stateFile, spool,
+            StateFile.load(stateFile).flatMap(st -> st.get(SEALED_FOR)).orElse(""));
       } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException
           | UnknownSuiteException e) {
         // an unknown suite too: the server checked the envelope's suite when it was uploaded, so here it was altered
@@ -269,18 +271,22 @@ final class ReceiveCommand extends SealdropSubcommand {
   }
 
   /**
-   * The envelope names none of our keys: the server could not say so before the download (a resumed claim, redeemed
-   * before this profile's keys were replaced with {@code init --force}; or a server that does not list the keys). No
+   * The envelope names none of our keys (or {@code e} is null: the keys the server listed when the claim was made, kept
+   * with it, name none of ours, so nothing is downloaded): a resumed claim, redeemed before this profile's keys were
+   * replaced with {@code init --force}; or a server that does not list the keys. {@code sealedFor}: those keys, if
+   * known, comma-separated. No
    * re-run of this receive can open it, so nothing is kept and the claim is given back, as when the server says so at
    * the redeem (outside test: the resumed claim was kept, and every re-run failed the same way until it lapsed).
    */
   private static IntegrityFailure notSealedForUs(Session session, Claim claim, PrivateKeys mine, Exception e,
-      Path stateFile, Path spool) throws IOException {
+      Path stateFile, Path spool, String sealedFor) throws IOException {
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
     String then = release(session, claim.id(), claim.expiresAtMillis());
     return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: "
-        + mine.publicKeys().encryption().fingerprint() + ")", "nothing was written; "
+        + mine.publicKeys().encryption().fingerprint()
+        + (sealedFor.isEmpty() ? "" : "; it is sealed for " + sealedFor.replace(",", ", ")) + ")",
+        (e == null ? "nothing was downloaded and the grant was not used up; " : "nothing was written; ")
         + then + ": receive it with the keys the file was sealed for, or ask the sender to seal it again for your"
         + " current keys (`sealdrop keys show` prints them)", e);
   }
@@ -352,6 +358,8 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   /** The state's key for when the claim ends (epoch milliseconds). */
   static final String CLAIM_ENDS = "claim_expires_at_millis";
+  /** The state key of the recipient key fingerprints the server said the file is sealed for (comma-separated). */
+  static final String SEALED_FOR = "sealed_for";
 
   private Path folder() {
     return directory.toAbsolutePath().normalize();
@@ -475,8 +483,15 @@ final class ReceiveCommand extends SealdropSubcommand {
         boolean kept = Files.isRegularFile(spool) && Files.size(spool) > 0;
         session.output().note(kept ? "resuming the interrupted download"
             : "resuming the interrupted download under its claim, from the beginning (nothing of it was kept)");
-        return new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
+        Claim resumed = new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
             Long.parseLong(s.get("size").orElseThrow()), expires, true);
+        String sealedFor = s.get(SEALED_FOR).orElse("");
+        if (!sealedFor.isEmpty()
+            && !List.of(sealedFor.split(",")).contains(mine.publicKeys().encryption().fingerprint())) {
+          // claimed with the keys this profile had then (replaced since with init --force): refused before a byte
+          throw notSealedForUs(session, resumed, mine, null, stateFile, spool, sealedFor);
+        }
+        return resumed;
       }
       Files.deleteIfExists(spool);
       s.delete();
@@ -493,7 +508,8 @@ final class ReceiveCommand extends SealdropSubcommand {
         r.getClaimExpiresAtMillis(), false);
     StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
         .set("size", Long.toString(c.size()))
-        .set(CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis())).save();
+        .set(CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis()))
+        .set(SEALED_FOR, String.join(",", r.getRecipientKeyFingerprintsList())).save();
     Files.deleteIfExists(spool);
     return c;
   }

@@ -220,48 +220,90 @@ class ReceiveNotSealedForMyKeysTest {
   /**
    * A claim made before the keys were replaced (an interrupted receive, here made over gRPC with bob's certificate and
    * saved as receive saves it): the re-run resumes it, the file's header names none of the new keys, and the claim is
-   * given back and forgotten (outside test: it was kept, and every re-run failed the same way until it lapsed).
+   * given back and forgotten (outside test: it was kept, and every re-run failed the same way until it lapsed). This
+   * claim was saved without the keys the server listed (as by a version that did not keep them): the header decides.
    */
   @Test
   void aResumedClaimWhoseFileIsNotSealedForTheNewKeysIsReleasedAndForgotten() throws Exception {
+    OldClaim old = claimThenReplaceKeys(false);
+    CliRun refused = bob.run("--json", "receive", old.token, "-o", old.out.toString()).assertExit(5);
+    assertThat(refused.err()).contains("resuming the interrupted download");
+    assertThat(refused.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT");
+    assertThat(refused.err()).contains("the grant can be redeemed again now");
+    old.assertReleasedAndForgotten();
+  }
+
+  /**
+   * The same, with the keys the server listed at the redeem kept with the claim (as receive keeps them): refused
+   * before a byte is downloaded, naming the keys the file is sealed for, as a fresh redeem is.
+   */
+  @Test
+  void aResumedClaimForKeysReplacedSinceIsRefusedBeforeDownloadingNamingTheKeysItIsSealedFor() throws Exception {
+    OldClaim old = claimThenReplaceKeys(true);
+    CliRun refused = bob.run("--json", "receive", old.token, "-o", old.out.toString()).assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT");
+    assertThat(refused.err()).contains("it is sealed for " + old.oldKey).contains("nothing was downloaded")
+        .contains("the grant can be redeemed again now");
+    assertThat(server.audit().tail(1000).stream().filter(r -> r.action().startsWith("download."))).isEmpty();
+    old.assertReleasedAndForgotten();
+  }
+
+  private final class OldClaim {
+    String token;
+    String grantId;
+    String oldKey;
+    Path downloads;
+    Path out;
+
+    void assertReleasedAndForgotten() throws IOException {
+      assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
+      try (Stream<Path> state = Files.list(downloads)) {
+        assertThat(state).as("no claim kept to resume").isEmpty();
+      }
+      try (Stream<Path> written = Files.list(out)) {
+        assertThat(written).isEmpty();
+      }
+    }
+  }
+
+  /** Alice sends bob 24 MiB; bob's claim is made and saved (with the listed keys or without); then he gets new keys. */
+  private OldClaim claimThenReplaceKeys(boolean keepListedKeys) throws Exception {
     startWithAliceAndBob();
+    OldClaim old = new OldClaim();
+    old.oldKey = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
     // far larger than what the server sends ahead of the client: the header is refused before the last byte is served
     byte[] bytes = new byte[24 << 20];
     new java.util.Random(9).nextBytes(bytes);
     Path file = Files.write(root.resolve("deal.bin"), bytes);
     CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
-    String token = (String) sent.json().get("token");
+    old.token = (String) sent.json().get("token");
     @SuppressWarnings("unchecked")
     String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+    old.grantId = grantId;
     io.grpc.ManagedChannel ch = new dev.sealdrop.client.net.ChannelFactory(pki.certFile("bob"), pki.keyFile("bob"),
         pki.caCertFile()).open(dev.sealdrop.client.net.HostPort.parse(address));
     dev.sealdrop.protocol.v1.RedeemResponse r;
     try {
       r = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
-          .redeem(dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(token).build());
+          .redeem(dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(old.token).build());
     } finally {
       ch.shutdownNow();
     }
+    assertThat(r.getRecipientKeyFingerprintsList()).containsExactly(old.oldKey);
     newKeys(bob, "bob");
     bob.run("keys", "publish").assertExit(0);
-    Path downloads = Files.createDirectories(bob.home().resolve("state").resolve("downloads"));
-    dev.sealdrop.client.net.StateFile.create(dev.sealdrop.client.net.StateFile.nameFor(downloads, ".properties",
-        dev.sealdrop.client.net.HostPort.parse(address).toString(), token)).set("claim_id", r.getClaimId())
-        .set("grant_id", grantId).set("owner", "alice").set("size", Long.toString(r.getGrant().getSize()))
-        .set(ReceiveCommand.CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis())).save();
-
-    Path out = Files.createDirectories(root.resolve("out"));
-    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(5);
-    assertThat(refused.err()).contains("resuming the interrupted download");
-    assertThat(refused.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT");
-    assertThat(refused.err()).contains("the grant can be redeemed again now");
-    assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
-    try (Stream<Path> state = Files.list(downloads)) {
-      assertThat(state).as("no claim kept to resume").isEmpty();
+    old.downloads = Files.createDirectories(bob.home().resolve("state").resolve("downloads"));
+    var state = dev.sealdrop.client.net.StateFile.create(dev.sealdrop.client.net.StateFile.nameFor(old.downloads,
+        ".properties", dev.sealdrop.client.net.HostPort.parse(address).toString(), old.token))
+        .set("claim_id", r.getClaimId()).set("grant_id", grantId).set("owner", "alice")
+        .set("size", Long.toString(r.getGrant().getSize()))
+        .set(ReceiveCommand.CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis()));
+    if (keepListedKeys) {
+      state.set(ReceiveCommand.SEALED_FOR, String.join(",", r.getRecipientKeyFingerprintsList()));
     }
-    try (Stream<Path> written = Files.list(out)) {
-      assertThat(written).isEmpty();
-    }
+    state.save();
+    old.out = Files.createDirectories(root.resolve("out"));
+    return old;
   }
 
   private static Map<String, Object> grant(Cli owner, String grantId) {
