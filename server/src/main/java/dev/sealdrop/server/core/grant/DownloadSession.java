@@ -96,7 +96,8 @@ public final class DownloadSession implements AutoCloseable {
 
   /** What this download serves, as a door registers it to be cut with its grant ({@code LiveSessions}). */
   public dev.sealdrop.server.core.identity.LiveSessions.Download served() {
-    return new dev.sealdrop.server.core.identity.LiveSessions.Download(grant.id(), grant.fileId(), grant.owner());
+    return new dev.sealdrop.server.core.identity.LiveSessions.Download(grant.id(), grant.fileId(), grant.owner(),
+        claim.hash());
   }
 
   String fileId() {

@@ -531,6 +531,11 @@ public final class GrantService {
           + " served, so it counts as a download and cannot be released; verify the file and confirm it");
     }
     LOG.info("claim on grant {} released by '{}'", claimed.grant().id(), caller.identity());
+    // a download of it still streaming (another process of the holder's, or one the client stopped reading) ends now,
+    // not at its next chunk, which a client that stopped reading never asks for
+    sessions.closeDownloads(d -> d.claimHash().equals(claimed.claim().hash()), Reason.CLAIM_CLOSED,
+        "this claim was released by its holder, so its download was stopped; redeem the grant again if it is still"
+            + " active");
     return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
   }
 

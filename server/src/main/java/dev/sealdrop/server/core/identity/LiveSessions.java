@@ -59,9 +59,13 @@ public final class LiveSessions implements SessionRegistry {
     return add(caller, transfer, closer, null);
   }
 
-  /** What a download serves: its grant, the grant's file and the grant's owner (the sender). */
-  public record Download(String grantId, String fileId, String owner) {
+  /**
+   * What a download serves: its grant, the grant's file, the grant's owner (the sender), and the claim it serves (the
+   * hash the server keeps of the claim id, never the id).
+   */
+  public record Download(String grantId, String fileId, String owner, String claimHash) {
     public Download {
+      Objects.requireNonNull(claimHash, "claimHash");
       Objects.requireNonNull(grantId, "grantId");
       Objects.requireNonNull(fileId, "fileId");
       Objects.requireNonNull(owner, "owner");

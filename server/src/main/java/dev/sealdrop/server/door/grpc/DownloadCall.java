@@ -106,13 +106,14 @@ final class DownloadCall {
   }
 
   /**
-   * The core cut this download's grant (on an admin's thread). Only those causes count here: a lockdown and an
-   * admin's act on the caller close the whole call ({@link LiveCalls}), which counts it, and reach this registration
-   * too (a transfer of that identity), so they are not counted twice.
+   * The core cut this download's grant (on an admin's thread), or its claim (released by its holder). Only those
+   * causes count here: a lockdown and an admin's act on the caller close the whole call ({@link LiveCalls}), which
+   * counts it, and reach this registration too (a transfer of that identity), so they are not counted twice.
    */
   private boolean cutWithGrant(dev.sealdrop.server.core.Reason reason, String why) {
-    if (reason != dev.sealdrop.server.core.Reason.GRANT_REVOKED && reason != dev.sealdrop.server.core.Reason.GRANT_SUSPENDED
-        && reason != dev.sealdrop.server.core.Reason.FILE_PURGED) {
+    if (!java.util.EnumSet.of(dev.sealdrop.server.core.Reason.GRANT_REVOKED,
+        dev.sealdrop.server.core.Reason.GRANT_SUSPENDED, dev.sealdrop.server.core.Reason.FILE_PURGED,
+        dev.sealdrop.server.core.Reason.CLAIM_CLOSED).contains(reason)) {
       return false;
     }
     synchronized (this) {

@@ -187,9 +187,7 @@ final class VirtualTree {
         throw SftpErrors.toIo(e);
       }
       DownloadChannel channel = new DownloadChannel(login, grants, redemption, download);
-      Grant g = redemption.grant();
-      channel.track(sessions.registerDownload(caller, new LiveSessions.Download(g.id(), g.fileId(), g.owner()),
-          channel::cut));
+      channel.track(sessions.registerDownload(caller, download.served(), channel::cut));
       return channel;
     }
     attributes(path);

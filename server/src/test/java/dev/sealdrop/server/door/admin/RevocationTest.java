@@ -199,7 +199,7 @@ class RevocationTest extends OneServerPerMethod {
         server.pki.certificate("bob"), new dev.sealdrop.server.core.identity.Origin(
             dev.sealdrop.server.core.identity.Origin.GRPC, "test"));
     live.registerDownload(bob, new dev.sealdrop.server.core.identity.LiveSessions.Download(grantId,
-        file.getFileId(), "alice"), (reason, why) -> {
+        file.getFileId(), "alice", "a-claim-hash"), (reason, why) -> {
           call.cancel(null); // the stream ends (RST_STREAM reaches the server whatever the flow-control window)
           long deadline = System.nanoTime() + 10_000_000_000L;
           while (!downloadAborted(grantId)) {

@@ -133,6 +133,46 @@ class StalledStreamCutTest extends OneServerPerMethod {
     assertThat(disabled.get().getSessionsClosed()).as("alice had no call running").isZero();
   }
 
+  /**
+   * The claim's holder gives it back (ReleaseClaim, e.g. from another process of the same receive) while its download
+   * is open and paused: the download ends now, with the claim's cause, not at a next chunk nobody asks for, and the
+   * grant is redeemable again.
+   */
+  @Test
+  void releasingItsClaimCutsAStalledDownloadAtOnce() throws Exception {
+    ManagedChannel ch = clients.channel("bob");
+    try {
+      var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
+      Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
+          .download(DownloadRequest.newBuilder().setClaimId(claim).build());
+      assertThat(stalled.next().getData().size()).isPositive();
+      clients.transfer("bob").releaseClaim(dev.sealdrop.protocol.v1.ReleaseClaimRequest.newBuilder().setClaimId(claim)
+          .build());
+      Supplier<List<AuditEntry>> aborts = () -> downloadRecords().stream()
+          .filter(e -> e.getAction().equals("download.abort")).toList();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (aborts.get().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(aborts.get()).as("the paused download's end is audited at once, with the claim's cause")
+          .singleElement().satisfies(e -> assertThat(e.getResult()).isEqualTo("claim-closed"));
+      refused(() -> {
+        while (stalled.hasNext()) {
+          stalled.next();
+        }
+      }, Status.Code.FAILED_PRECONDITION, "CLAIM_CLOSED");
+      // the grant is redeemable again at once, and the whole file downloads under the new claim
+      String again = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
+      assertThat(Transfers.download(clients.transfer("bob"), again, 0)).isEqualTo(envelope);
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   /** A revoked sender's grants are revoked, and the response counts the download of one it stopped. */
   @Test
   void revokingItsSenderCutsAStalledDownloadAtOnceAndCountsIt() throws Exception {
