@@ -90,6 +90,11 @@ final class DownloadChannel extends TransferChannel {
    *     twice.
    */
   boolean cut(Reason reason, String why) {
+    if (stalled) {
+      // the core stopped it already, for its stall, and its reads say so; giving its claim back reaches here too
+      // (the claim's downloads are cut when it is released), which must not change what its client is told
+      return false;
+    }
     cutFor = reason;
     boolean grant = reason == Reason.GRANT_REVOKED || reason == Reason.GRANT_SUSPENDED;
     SealdropException e = grant ? new GrantUnavailableException(reason, why) : new UnavailableException(reason, why);
