@@ -191,22 +191,32 @@ final class KeysRenewCommand extends SealdropSubcommand {
     return new AuthFailure(e.reason(), what + back, hint, e);
   }
 
-  /** The profile's client key, certificate and key bundle as they were before a renewal, byte for byte. */
+  /**
+   * The profile's client key, certificate and key bundle as they were before a renewal, byte for byte, and its
+   * tls/previous-client.crt (or that there was none): the renewal overwrites it before the server is asked, and a
+   * later run that completes an interrupted renewal reads it to know which SSH keys to move (outside test: a refused
+   * renewal kept the overwritten one, and the next completed renewal left the SSH keys on another certificate).
+   */
   private static final class ProfileFiles {
     private final byte[] key;
     private final byte[] certificate;
     private final byte[] bundle;
+    /** Null if the profile had no tls/previous-client.crt. */
+    private final byte[] previousCertificate;
 
-    private ProfileFiles(byte[] key, byte[] certificate, byte[] bundle) {
+    private ProfileFiles(byte[] key, byte[] certificate, byte[] bundle, byte[] previousCertificate) {
       this.key = key;
       this.certificate = certificate;
       this.bundle = bundle;
+      this.previousCertificate = previousCertificate;
     }
 
     static Optional<ProfileFiles> read(Profile profile) {
       try {
+        Path previous = profile.previousClientCertificate();
         return Optional.of(new ProfileFiles(Files.readAllBytes(profile.clientKey()),
-            Files.readAllBytes(profile.clientCertificate()), Files.readAllBytes(profile.ownBundle())));
+            Files.readAllBytes(profile.clientCertificate()), Files.readAllBytes(profile.ownBundle()),
+            Files.isRegularFile(previous) ? Files.readAllBytes(previous) : null));
       } catch (IOException e) {
         return Optional.empty();
       }
@@ -216,6 +226,11 @@ final class KeysRenewCommand extends SealdropSubcommand {
       SecureFiles.write(profile.clientKey(), key);
       SecureFiles.write(profile.clientCertificate(), certificate);
       SecureFiles.write(profile.ownBundle(), bundle);
+      if (previousCertificate != null) {
+        SecureFiles.write(profile.previousClientCertificate(), previousCertificate);
+      } else {
+        Files.deleteIfExists(profile.previousClientCertificate());
+      }
     }
   }
 

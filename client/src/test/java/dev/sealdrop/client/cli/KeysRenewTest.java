@@ -218,6 +218,16 @@ class KeysRenewTest extends DevServerPerClass {
     assertThat(erin.home().resolve("tls/client.crt")).hasSameBinaryContentAs(second.certFile());
 
     Files.writeString(config, properties);
+    // a mistaken run in between, with a certificate the server refuses, puts back tls/previous-client.crt too: it
+    // still names the first certificate, whose SSH key the completed renewal below must move
+    byte[] previousBefore = Files.readAllBytes(erin.home().resolve("tls/previous-client.crt"));
+    IssuedCert revoked = issue("erin", CertSpec.client("erin"), "erin-revoked");
+    carol.run("admin", "identities", "revoke", "erin", "--certificate", serial(revoked)).assertExit(0);
+    erin.run("--json", "keys", "renew", "--cert", revoked.certFile().toString(), "--key",
+        revoked.keyFile().toString()).assertExit(3);
+    assertThat(erin.home().resolve("tls/previous-client.crt")).as("put back byte for byte")
+        .hasBinaryContent(previousBefore);
+    assertThat(erin.home().resolve("tls/client.crt")).hasSameBinaryContentAs(second.certFile());
     // the server still serves the bundle signed with the first certificate
     assertThat(Instant.parse((String) bob.run("--json", "keys", "show", "erin").assertExit(0).json().get("not_after")))
         .isBefore(now.plus(Duration.ofDays(450)));
@@ -254,6 +264,7 @@ class KeysRenewTest extends DevServerPerClass {
         .contains(serial(revoked)).contains("the profile was put back as it was (certificate serial " + serial(first));
     assertThat((String) refused.jsonError().get("hint")).contains("pass the newest certificate your CA issued you");
     assertUnchanged(fay, before);
+    assertThat(fay.home().resolve("tls/previous-client.crt")).as("it had none before").doesNotExist();
     fay.run("keys", "publish").assertExit(0);
 
     // the identity disabled: put back too, and the same command completes once it is enabled again
