@@ -135,8 +135,16 @@ final class Session implements AutoCloseable {
     try {
       return KeyBundle.decode(java.nio.file.Files.readAllBytes(profile().ownBundle()));
     } catch (java.io.IOException | dev.sealdrop.keys.BundleException e) {
-      throw new KeyStoreFailure("NO_BUNDLE", "cannot read our key bundle " + profile().ownBundle() + ": "
-          + e.getMessage(), "run `sealdrop init` again", e);
+      // not "run init again": without --force it refuses an existing profile, and with it it makes new keys, so files
+      // sealed for these could no longer be opened and everyone who pinned them is told KEY_CHANGED
+      java.nio.file.Path file = profile().ownBundle();
+      String what = e instanceof java.nio.file.NoSuchFileException ? "is missing"
+          : e instanceof java.io.IOException ? "cannot be read (" + e.getMessage() + ")"
+          : "is damaged (" + e.getMessage() + ")";
+      throw new KeyStoreFailure("NO_BUNDLE", "your key bundle " + file + " " + what, "restore it from a backup of"
+          + " the profile (a file `sealdrop keys export` wrote is the same bundle); your private keys are not in it"
+          + " and are unaffected. Do not run `sealdrop init --force` for this: it makes new keys, and files sealed for"
+          + " the current ones could no longer be opened", e);
     }
   }
 

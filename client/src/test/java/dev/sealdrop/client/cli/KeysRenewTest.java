@@ -189,6 +189,32 @@ class KeysRenewTest extends DevServerPerClass {
     assertThat(alice.run("--json", "keys", "renew").assertExit(2).err()).contains("--cert");
   }
 
+  /**
+   * A profile whose own bundle is gone: the commands that read it say it is missing and to restore it, never to run
+   * init again (without --force it refuses the profile; with it, it makes new keys: outside test).
+   */
+  @Test
+  void aMissingOwnBundleIsToldToBeRestoredNotMadeAnew() throws Exception {
+    Path bundle = bob.home().resolve("keys/bundle.skb");
+    Path aside = Files.move(bundle, root.resolve("bob-bundle-aside.skb"));
+    try {
+      for (List<String> cmd : List.of(List.of("keys", "publish"), List.of("keys", "show"),
+          List.of("keys", "export", "-o", root.resolve("bob-export.skb").toString()))) {
+        List<String> args = new java.util.ArrayList<>(List.of("--json"));
+        args.addAll(cmd);
+        CliRun r = bob.run(args.toArray(String[]::new)).assertExit(7);
+        assertThat(r.jsonError()).as(cmd.toString()).containsEntry("reason", "NO_BUNDLE")
+            .containsEntry("message", "your key bundle " + bundle + " is missing");
+        assertThat((String) r.jsonError().get("hint")).as(cmd.toString()).contains("restore it from a backup")
+            .contains("`sealdrop keys export`").contains("Do not run `sealdrop init --force`")
+            .doesNotContain("run `sealdrop init` again");
+      }
+    } finally {
+      Files.move(aside, bundle);
+    }
+    bob.run("keys", "publish").assertExit(0);
+  }
+
   @Test
   void aRenewalTheServerDidNotHearOfIsCompletedByRunningItAgain() throws Exception {
     int closed;
