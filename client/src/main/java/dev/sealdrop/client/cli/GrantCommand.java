@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
@@ -64,16 +65,26 @@ final class GrantCommand extends SealdropSubcommand {
     }
     KeyTrust.Trusted recipient = to.fetchTrusted(session);
     String key = recipient.bundle().recipientKey().fingerprint();
-    if (!file.get().getRecipientKeyFingerprintsList().contains(key)) {
-      throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(fileId) + " is not sealed for "
-          + TerminalText.clean(to.identity) + "'s key " + key + " (it is sealed for: "
-          + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
-          to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
-              + TerminalText.clean(to.identity) + "`, upload it, and grant that one");
+    boolean sealedForThem = file.get().getRecipientKeyFingerprintsList().contains(key);
+    // The server decides, in its order: first whether the recipient may receive grants at all (an admin or a
+    // transferor may not, and sealing the file again would not change that: outside test), then whether the file is
+    // sealed for the key the recipient published. A file purged since it was listed, or a recipient the server does
+    // not know: refused in the server's words.
+    CreateGrantResponse grant;
+    try {
+      grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
+          () -> session.connect().transfer().createGrant(terms.request(wanted, to.identity)));
+    } catch (SealdropFailure refused) {
+      if (!sealedForThem && "NOT_SEALED_FOR_RECIPIENT".equals(refused.reason())) {
+        // the same refusal, with both sides' key fingerprints as this client checked them
+        throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(fileId) + " is not sealed"
+            + " for " + TerminalText.clean(to.identity) + "'s key " + key + " (it is sealed for: "
+            + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
+            to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
+                + TerminalText.clean(to.identity) + "`, upload it, and grant that one", refused);
+      }
+      throw refused;
     }
-    // a file purged since it was listed, or a recipient the server does not know: refused in the server's words
-    CreateGrantResponse grant = ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
-        () -> session.connect().transfer().createGrant(terms.request(wanted, to.identity)));
     new IssuedGrantView("Granted " + grant.getGrant().getFileId() + " to " + recipient.bundle().identity(), grant,
         recipient.bundle()).emit(session.output());
   }

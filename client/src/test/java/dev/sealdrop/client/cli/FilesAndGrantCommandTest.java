@@ -254,6 +254,18 @@ class FilesAndGrantCommandTest {
     assertThat(alice.run("--json", "grants").jsonList("grants")).noneMatch(g -> g.get("recipient").equals("dave"));
   }
 
+  /**
+   * A recipient who may not receive grants at all (erin is a transferor) is told so, not to seal the file again for
+   * them, which would not help (outside test: the seal hint came first, then the role refusal after re-sealing).
+   */
+  @Test
+  void aRecipientWhoIsNoAcquirerIsToldSoBeforeTheFileIsFoundNotSealedForThem() {
+    String forBob = sendAndFileId(alice, "bob");
+    CliRun r = alice.run("--json", "grant", forBob, "--to", "erin").assertExit(6);
+    assertThat(r.jsonError()).containsEntry("reason", "RECIPIENT_NOT_ACQUIRER");
+    assertThat(r.err()).contains("'erin' is a transferor").doesNotContain("sealdrop seal FILE");
+  }
+
   @Test
   void aRecipientWhoIsNoAcquirerOrUnknownIsRefusedBeforeAnyByteIsUploaded() {
     List<Object> before = fileIds(alice);
