@@ -10,18 +10,29 @@ import java.util.regex.Pattern;
 public final class SecretRedaction {
   /**
    * The prefixes of {@code core.grant.Secrets}, followed by base64url characters (any number: a cut one too), wherever
-   * they are: not only after a word boundary, since a token pasted after a letter or digit ({@code xsdg_...}, a
-   * mistyped identity name) is a token all the same.
+   * they are, and in any case: not only after a word boundary, since a token pasted after a letter or digit ({@code
+   * xsdg_...}, a mistyped identity name) is a token all the same, and {@code SDG_} followed by a token's secret part
+   * carries the secret whole (an admin's --reason quoted one so: outside test).
    */
-  private static final Pattern SECRET = Pattern.compile("(sd[gc]_)[A-Za-z0-9_-]+");
+  private static final Pattern SECRET = Pattern.compile("(?i)(sd[gc]_)[A-Za-z0-9_-]+");
 
   private SecretRedaction() {}
 
   /** {@code text} with every token or claim id in it redacted; null stays null. */
   public static String redact(String text) {
-    if (text == null || !text.contains("sd")) {
+    if (text == null || !mayHoldSecret(text)) {
       return text;
     }
     return SECRET.matcher(text).replaceAll("$1[redacted]");
+  }
+
+  /** Whether {@code text} has "sdg_" or "sdc_" in any case: most lines have neither, and skip the pattern. */
+  private static boolean mayHoldSecret(String text) {
+    for (int i = text.indexOf('_'); i >= 0; i = text.indexOf('_', i + 1)) {
+      if (i >= 3 && (text.regionMatches(true, i - 3, "sdg", 0, 3) || text.regionMatches(true, i - 3, "sdc", 0, 3))) {
+        return true;
+      }
+    }
+    return false;
   }
 }

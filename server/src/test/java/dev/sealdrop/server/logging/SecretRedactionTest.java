@@ -71,5 +71,8 @@ class SecretRedactionTest {
     // glued to what precedes it (a token pasted into an identity name, a path): redacted all the same
     assertThat(SecretRedaction.redact("x" + TOKEN + " and 7" + CLAIM + "/")).isEqualTo(
         "xsdg_[redacted] and 7sdc_[redacted]/");
+    // in another case, the secret part is the token's all the same
+    assertThat(SecretRedaction.redact("leaked SDG_" + TOKEN.substring(4) + " and Sdc_" + CLAIM.substring(4)))
+        .isEqualTo("leaked SDG_[redacted] and Sdc_[redacted]");
   }
 }
