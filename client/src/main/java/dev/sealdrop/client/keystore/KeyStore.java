@@ -137,7 +137,9 @@ public final class KeyStore {
     } catch (WrongPassphraseException e) {
       throw new KeyStoreFailure("WRONG_PASSPHRASE", "wrong passphrase for " + profile.privateKeyFile(),
           "nothing was changed, sent or redeemed; try again with the right passphrase "
-              + "(from --passphrase-file, $" + Passphrases.VARIABLE + " or the prompt)", e);
+              + "(from --passphrase-file, $" + Passphrases.VARIABLE + " or the prompt). If you are sure of it, the key"
+              + " file may be damaged: its encryption cannot tell a changed byte from a wrong passphrase; restore it"
+              + " from a backup of the profile", e);
     } catch (NoSuchFileException e) {
       throw new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir(), "run `sealdrop init`", e);
     } catch (java.nio.file.AccessDeniedException e) {
