@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.RequestFields;
+import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
@@ -258,8 +259,20 @@ public final class GrantService {
 
   private Redemption doRedeem(Principal caller, String token, Seen seen) {
     caller.require(Role.ACQUIRER, "redeem grants");
-    gate.check("redeeming");
-    shutdown.check("redeeming");
+    try {
+      gate.check("redeeming");
+      shutdown.check("redeeming");
+    } catch (SealdropException refused) {
+      // refused before the token is looked at; the record still names the grant the token matches, if it is
+      // addressed to the caller: which grants were tried during a lockdown is what its investigation asks (outside
+      // test). The caller is told nothing more than the refusal.
+      if (Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
+        String hash = Secrets.hash(token);
+        grants.findByTokenHash(hash).filter(h -> Secrets.hashesEqual(h.tokenHash(), hash)).map(h -> h.grant())
+            .filter(g -> g.recipient().equals(caller.identity())).ifPresent(seen::of);
+      }
+      throw refused;
+    }
     try {
       RequestFields.check("token", token, t -> Secrets.isWellFormed(Secrets.TOKEN_PREFIX, t),
           "a sealdrop grant token (sdg_ followed by 43 characters); copy it again from the sender");

@@ -92,6 +92,14 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
           assertThat(e.getObject()).isEqualTo("grant:" + g.getGrant().getGrantId());
           assertThat(e.getResult()).isEqualTo("locked-down");
         });
+    // so does the refused redeem (the token matched a grant addressed to bob), as every record about a grant does
+    assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(20).build()).getEntriesList())
+        .filteredOn(e -> e.getAction().equals("grant.redeem") && e.getResult().equals("locked-down"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.getObject()).isEqualTo("grant:" + g2.getGrant().getGrantId());
+          assertThat(e.getDetailsMap()).containsEntry("grant-id", g2.getGrant().getGrantId())
+              .containsEntry("file-id", file.getFileId());
+        });
 
     // admins still act, and a restart keeps the lockdown
     server.close();
