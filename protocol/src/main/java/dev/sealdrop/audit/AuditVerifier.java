@@ -211,6 +211,11 @@ public final class AuditVerifier {
             + expected + " but found record " + r.sequence() + ": " + what);
       }
       if (!r.previousHash().equals(head)) {
+        if (expected == 1) {
+          // there is no record 0: the first record links to the header's origin (its genesis)
+          return new Failure(expected, Reason.CHAIN_BROKEN, "record 1 does not extend the file's header: the header's"
+              + " origin was changed, or the records come from another log");
+        }
         return new Failure(expected, Reason.CHAIN_BROKEN, "record " + expected + " does not extend record "
             + (expected - 1) + ": record " + (expected - 1) + " was rewritten together with its hash, or records"
             + " were replaced");

@@ -286,6 +286,9 @@ class AuditTamperTest {
     l.set(0, l.get(0).replace("\"origin\":\"" + AuditFixtures.ORIGIN, "\"origin\":\"sealdrop.test/audit/deal-43"));
     VerificationResult v = verify(writeLines(dir.resolve("origin.jsonl"), l));
     assertBreak(v, 1, Reason.CHAIN_BROKEN);
+    // there is no record 0 to blame: the header is named (outside test: "does not extend record 0")
+    assertThat(v.failure()).map(VerificationResult.Failure::message).hasValueSatisfying(m -> assertThat(m)
+        .contains("does not extend the file's header").doesNotContain("record 0"));
   }
 
   private static AuditRecord withActor(AuditRecord r, String actor) {

@@ -77,8 +77,12 @@ final class AuditVerifyCommand extends WithGlobalOptions {
       throw new UsageFailure("IS_A_FOLDER", file + " is a folder; audit verify checks one export file",
           "give the path of an audit export (`sealdrop admin audit export -o FILE` writes one)");
     }
-    if (!Files.isRegularFile(file)) {
+    if (!Files.exists(file)) {
       throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "give the path of an audit export");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new UsageFailure("NOT_A_REGULAR_FILE", file + " is not a regular file (a device, pipe or socket)",
+          "give the path of an audit export (`sealdrop admin audit export -o FILE` writes one)");
     }
     AuditPublicKey given = key == null ? null : parseKey(key);
     AuditVerifier verifier = given == null ? AuditVerifier.withEmbeddedKey() : AuditVerifier.withKey(given);

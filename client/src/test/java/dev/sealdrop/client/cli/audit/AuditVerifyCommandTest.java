@@ -287,6 +287,10 @@ class AuditVerifyCommandTest {
     assertThat(verify(dir.toString(), "--json").assertExit(2).object("error"))
         .containsEntry("reason", "IS_A_FOLDER").satisfies(e -> assertThat((String) e.get("message"))
             .contains("is a folder").doesNotContain("no such file"));
+    // a device is named as what it is, not as missing (outside test: "no such file: /dev/null")
+    assertThat(verify("/dev/null", "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "NOT_A_REGULAR_FILE").satisfies(e -> assertThat((String) e.get("message"))
+            .contains("/dev/null is not a regular file").doesNotContain("no such file"));
     assertThat(verify(log.toString(), "--key", "not-a-key", "--json").assertExit(2).object("error"))
         .containsEntry("reason", "BAD_KEY");
     // a key file that is not there is named as a missing file, not as malformed key text
