@@ -39,8 +39,26 @@ public final class Pem {
       }
       return certs;
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
+      if (holdsPrivateKey(file)) {
+        // a key where the certificate goes (the .key for the .crt): said so, not the parser's "signed fields invalid"
+        throw new UsageFailure("BAD_CERTIFICATE", file + " holds a private key, not a certificate",
+            "pass the certificate (the .crt file) here, and its private key with --key");
+      }
       throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + IoReason.of(e),
           "pass a PEM or DER X.509 certificate");
+    }
+  }
+
+  /** Whether {@code file} is PEM text with a private key block ("BEGIN PRIVATE KEY", "BEGIN EC PRIVATE KEY", ...). */
+  private static boolean holdsPrivateKey(Path file) {
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) > 1 << 20) {
+        return false;
+      }
+      String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+      return text.matches("(?s).*-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*");
+    } catch (IOException e) {
+      return false;
     }
   }
 

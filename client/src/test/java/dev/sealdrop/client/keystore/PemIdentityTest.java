@@ -40,6 +40,23 @@ class PemIdentityTest {
         e -> assertThat(e.getMessage()).contains("no CN"));
   }
 
+  /** A private key where the certificate goes is named as one (outside test: "signed fields invalid"). */
+  @Test
+  void aPrivateKeyGivenAsTheCertificateIsNamedAsOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("alice.key"), "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .encodeToString(KEY.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+    assertThatThrownBy(() -> Pem.certificate(key)).isInstanceOfSatisfying(UsageFailure.class, e -> {
+      assertThat(e.reason()).isEqualTo("BAD_CERTIFICATE");
+      assertThat(e.getMessage()).isEqualTo(key + " holds a private key, not a certificate");
+      assertThat(e.hint()).hasValueSatisfying(h -> assertThat(h).contains("--key"));
+    });
+    java.nio.file.Path text = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "not a certificate\n");
+    assertThatThrownBy(() -> Pem.certificate(text)).isInstanceOfSatisfying(UsageFailure.class,
+        e -> assertThat(e.getMessage()).startsWith("cannot read a certificate from " + text));
+  }
+
   static X509Certificate cert(String subject) throws Exception {
     X500Name name = new X500Name(subject);
     Instant now = Instant.now();
