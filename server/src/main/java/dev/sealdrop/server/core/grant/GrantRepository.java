@@ -20,6 +20,9 @@ public interface GrantRepository {
   /** What is kept of a purged grant with this token hash, and the stored hash (for a constant-time comparison). */
   Optional<HashedPurge> findPurgedByTokenHash(String tokenHash);
 
+  /** The purged grant {@code grantId}, if {@code owner} created it ({@code owner} null: whoever did). */
+  Optional<PurgedGrant> findPurged(String grantId, String owner);
+
   List<Grant> listByOwner(String owner);
 
   List<Grant> listByRecipient(String recipient);

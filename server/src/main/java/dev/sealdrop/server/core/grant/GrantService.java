@@ -184,10 +184,21 @@ public final class GrantService {
       caller.require(Role.TRANSFEROR, "revoke grants");
     }
     Instant now = settle();
-    Grant grant = caller.role() == Role.ADMIN
-        ? findVisible(grantId, g -> true, id -> "no grant " + id + "; see ListAllGrants")
-        : findVisible(grantId, g -> g.owner().equals(caller.identity()),
-            id -> "no grant " + id + " of yours; `sealdrop grants` (ListGrants) lists them");
+    boolean admin = caller.role() == Role.ADMIN;
+    Grant grant;
+    try {
+      grant = admin ? findVisible(grantId, g -> true, id -> "no grant " + id + "; see ListAllGrants")
+          : findVisible(grantId, g -> g.owner().equals(caller.identity()),
+              id -> "no grant " + id + " of yours; `sealdrop grants` (ListGrants) lists them");
+    } catch (NotFoundException e) {
+      // gone with its file: said so to its sender (or an admin), not as if the id were mistyped (outside test)
+      String id = RequestFields.id("grant_id", GRANT_PREFIX, grantId, "ListGrants (`sealdrop grants`)");
+      Optional<PurgedGrant> purged = grants.findPurged(id, admin ? null : caller.identity());
+      if (purged.isPresent()) {
+        throw revokePurged(purged.get());
+      }
+      throw e;
+    }
     int cut = -1;
     // a claim served every byte has delivered the file: the revoke counts its download (JdbcGrantRepository.revoke)
     Optional<Claim> delivered = grants.findOpenClaim(grant.id()).filter(c -> c.servedAllAt() != null);
@@ -344,6 +355,17 @@ public final class GrantService {
     throw new GrantUnavailableException(Reason.GRANT_PURGED, "the grant is gone: " + ended(p) + ", and the"
         + " server's retention deleted it at " + p.purgedAt() + " (ended grants are kept only for a set period),"
         + " so it cannot be redeemed; ask the sender to send the file again");
+  }
+
+  /** A revoke of a grant that was purged: nothing is left to revoke; says when, by whom and how it had ended. */
+  private static GrantUnavailableException revokePurged(PurgedGrant p) {
+    if (p.cause() == PurgedGrant.Cause.ADMIN) {
+      return new GrantUnavailableException(Reason.FILE_PURGED, "grant " + p.grantId() + " is gone: its file "
+          + p.fileId() + " was purged from the server by an admin at " + p.purgedAt() + " (" + ended(p) + "), with"
+          + " every grant on it; nothing is left to revoke");
+    }
+    return new GrantUnavailableException(Reason.GRANT_PURGED, "grant " + p.grantId() + " is gone: " + ended(p)
+        + ", and the server's retention deleted it at " + p.purgedAt() + "; nothing is left to revoke");
   }
 
   /** How a purged grant had ended (or that it had not), as a clause. */

@@ -26,7 +26,7 @@ public final class JdbcAdminRepository implements AdminRepository {
       + " FROM grants g JOIN files f ON f.id = g.file_id";
   /** Keeps what a purged grant's recipient is told (PurgedGrant), selected from grants: the caller adds the rest. */
   private static final String KEEP_PURGED = "INSERT INTO purged_grants (token_hash, grant_id, file_id, recipient,"
-      + " ended_in, expires_at, cause, purged_at) SELECT token_hash, id, file_id, recipient,";
+      + " owner, ended_in, expires_at, cause, purged_at) SELECT token_hash, id, file_id, recipient, owner,";
   private static final String LIVE = "(g.state = 'CLAIMED' OR (g.state = 'ACTIVE' AND g.expires_at > ?))";
   private final Jdbc jdbc;
 

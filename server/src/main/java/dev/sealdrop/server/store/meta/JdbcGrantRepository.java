@@ -66,6 +66,17 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public Optional<PurgedGrant> findPurged(String grantId, String owner) {
+    Jdbc.RowMapper<PurgedGrant> purged = rs -> new PurgedGrant(rs.getString(1), rs.getString(2), rs.getString(3),
+        GrantState.valueOf(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
+        PurgedGrant.Cause.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7)));
+    String select = "SELECT grant_id, file_id, recipient, ended_in, expires_at, cause, purged_at FROM purged_grants"
+        + " WHERE grant_id = ?";
+    return owner == null ? jdbc.queryOne(select, purged, grantId)
+        : jdbc.queryOne(select + " AND owner = ?", purged, grantId, owner);
+  }
+
+  @Override
   public List<Grant> listByOwner(String owner) {
     return jdbc.query(GRANT_SELECT + " WHERE g.owner = ? ORDER BY g.created_at, g.id", JdbcGrantRepository::grant,
         owner);

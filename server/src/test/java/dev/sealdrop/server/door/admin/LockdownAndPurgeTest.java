@@ -244,6 +244,17 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
         .extracting(AdminFile::getFileId).doesNotContain(file.getFileId());
     refused(() -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(file.getFileId()).build()),
         Status.Code.NOT_FOUND, "NOT_FOUND");
+    // its sender, and an admin, revoking it are told it went with its file, not that the id names nothing
+    String grantId = g.getGrant().getGrantId();
+    var own = refused(() -> clients.transfer("alice").revokeGrant(dev.sealdrop.protocol.v1.RevokeGrantRequest
+        .newBuilder().setGrantId(grantId).build()), Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+    assertThat(own.getStatus().getDescription()).contains("grant " + grantId + " is gone")
+        .contains("purged from the server by an admin at").contains("nothing is left to revoke");
+    refused(() -> admins.admin("carol").revokeAnyGrant(dev.sealdrop.protocol.v1.RevokeAnyGrantRequest.newBuilder()
+        .setGrantId(grantId).build()), Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+    // an id that never named a grant is still not found
+    refused(() -> clients.transfer("alice").revokeGrant(dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder()
+        .setGrantId("g_" + "0".repeat(32)).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
   }
 
   @Test
