@@ -326,8 +326,14 @@ public final class GrpcFailures {
         hint = "nothing is left to revoke; " + lister + " shows its state";
         break;
       case "GRANT_EXPIRED":
-        message = "this grant has expired; it can no longer be redeemed";
+        message = "this grant can no longer be revoked: it has expired, so it cannot be redeemed anyway";
         hint = "nothing is left to revoke; " + lister + " shows its state";
+        break;
+      case "FILE_PURGED":
+      case "GRANT_PURGED":
+        // the server says when and by whom; the grant is listed nowhere any more
+        message = detail;
+        hint = "nothing is left to revoke: the grant is deleted, and no one can redeem it";
         break;
       case "GRANT_NOT_FOUND":
         // not the server's text: it repeats this and names its RPCs (ListGrants, ListAllGrants)

@@ -214,6 +214,16 @@ class GrpcFailuresTest {
         GrpcFailures.Op.REVOKE_GRANT);
     assertThat(used.getMessage()).contains("can no longer be revoked");
     assertThat(used.reason()).isEqualTo("GRANT_CONSUMED");
+    // an expired one is told as a revoke refusal, not as a redeem's (outside test: "can no longer be redeemed")
+    assertThat(GrpcFailures.translate(status(Status.FAILED_PRECONDITION, "GRANT_EXPIRED"), GrpcFailures.Op.REVOKE_GRANT)
+        .getMessage()).startsWith("this grant can no longer be revoked: it has expired");
+    // one purged with its file: the server's words (when, by whom), and nothing to look up in a listing
+    SealdropFailure purged = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription("grant g_1 is"
+        + " gone: its file f_1 was purged from the server by an admin at 2026-12-04T09:00:00Z (it was still active),"
+        + " with every grant on it; nothing is left to revoke"), "FILE_PURGED"), GrpcFailures.Op.REVOKE_GRANT);
+    assertThat(purged.getMessage()).startsWith("grant g_1 is gone: its file f_1 was purged");
+    assertThat(purged.hint()).hasValueSatisfying(h -> assertThat(h).startsWith("nothing is left to revoke"));
+    assertThat(Diagnoser.exitFor(purged)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
   }
 
   @Test
