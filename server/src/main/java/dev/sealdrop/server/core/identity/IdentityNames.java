@@ -14,16 +14,16 @@ public final class IdentityNames {
 
   /**
    * Why a new identity may not be named {@code name} although it is {@link #isValid valid}, or "": a name holding
-   * {@code sdg_} or {@code sdc_} in any case (what begins a grant token or a claim id) would be redacted in the logs and the audit
-   * log like one, so two such identities could not be told apart there (outside test), and a pasted token would be
-   * stored in clear. The message never repeats the name.
+   * {@code sdg_} or {@code sdc_} in any case (what begins a grant token or a claim id) would be redacted in the logs
+   * and the audit log like one, so two such identities could not be told apart there (outside test), and a pasted
+   * token would be stored in clear. The message never repeats the name.
    */
   public static String refusedForNew(String name) {
     String lower = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
     return lower.contains("sdg_") || lower.contains("sdc_")
-        ? "an identity name may not contain 'sdg_' or 'sdc_' (in any case), which begin grant tokens and claim ids: logs and the"
-            + " audit log redact them, so the identity could not be told apart there (was a token pasted?); choose"
-            + " another name"
+        ? "an identity name may not contain 'sdg_' or 'sdc_' (in any case), which begin grant tokens and claim ids:"
+            + " logs and the audit log redact them, so the identity could not be told apart there (was a token"
+            + " pasted?); choose another name"
         : "";
   }
 
