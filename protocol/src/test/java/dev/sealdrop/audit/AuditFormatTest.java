@@ -70,6 +70,10 @@ class AuditFormatTest {
       VerificationResult v = verifyWithRecord3(mutated);
       assertThat(v.failure()).as(mutated).map(VerificationResult.Failure::reason).contains(Reason.MALFORMED);
     }
+    // a member given twice is named as such (readers taking the first or the last would disagree), not its name
+    VerificationResult twice = verifyWithRecord3(rec.replace("{\"type\":\"record\",",
+        "{\"type\":\"record\",\"actor\":\"x\","));
+    assertThat(twice.failure().orElseThrow().message()).contains("a member appears twice in one object");
   }
 
   @Test

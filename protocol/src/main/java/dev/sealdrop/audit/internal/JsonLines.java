@@ -99,8 +99,12 @@ public final class JsonLines {
       throw e;
     } catch (IOException | RuntimeException e) {
       // the parser's own message quotes the text it choked on, which may be anything (a pasted token, a passphrase
-      // file given by mistake): only where it broke is told
-      throw new AuditFormatException("not valid JSON" + where(e), e);
+      // file given by mistake): only where it broke is told, and, for a member given twice (which a reader taking the
+      // first and one taking the last would read differently), that it was, without its name
+      boolean twice = e instanceof com.fasterxml.jackson.core.JsonParseException && e.getMessage() != null
+          && e.getMessage().startsWith("Duplicate field");
+      throw new AuditFormatException("not valid JSON" + (twice ? ": a member appears twice in one object" : "")
+          + where(e), e);
     }
     Object type = fields.get("type");
     if ("header".equals(type)) {
