@@ -9,7 +9,8 @@ import picocli.CommandLine;
 
 /**
  * Parses grant lifetimes ({@code --expires}) like {@code 90s}, {@code 30m}, {@code 72h}, {@code 7d},
- * {@code 2w}, {@code 1d12h}: whole numbers with the units s, m, h, d, w (combined: each once, largest first),
+ * {@code 2w}, {@code 1d12h}: whole numbers with the units s, m, h, d, w (combined: each once, largest first; upper
+ * case too, except M, which could mean months),
  * from 1 s to 3650 days (the server's {@code grant-max-lifetime} is the real limit). A picocli converter, so a bad value is
  * refused while parsing, before anything else; each refusal is the usage error {@code BAD_EXPIRES},
  * saying what is wrong with the value and what is accepted ({@link ErrorReporter} reports it as such).
@@ -43,6 +44,12 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
     }
     if (v.chars().allMatch(Character::isDigit)) {
       throw refused("--expires " + value + " has no unit");
+    }
+    if (value.trim().contains("M")) {
+      // upper case works for every other unit, but M reads as months as often as minutes (outside test: 1M gave a
+      // grant of one minute): refused rather than guessed
+      throw new UsageFailure("BAD_EXPIRES", "--expires " + value + " uses 'M', which could mean minutes or months",
+          "write minutes as lower-case m (30m); a month as days (30d)");
     }
     if (!WHOLE.matcher(v).matches()) {
       throw refused("--expires " + value + " is not a duration");

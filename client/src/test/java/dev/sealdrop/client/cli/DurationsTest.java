@@ -67,4 +67,17 @@ class DurationsTest {
     assertThat(Durations.parse("1w2d3h4m5s")).isEqualTo(Duration.ofDays(9).plusHours(3).plusMinutes(4).plusSeconds(5));
     assertThat(Durations.parse("1W1D")).isEqualTo(Duration.ofDays(8));
   }
+
+  /** An upper-case M could be months as well as minutes: refused, with the way to write either. */
+  @Test
+  void anUpperCaseMIsRefusedAsAmbiguous() {
+    for (String ambiguous : new String[] {"1M", "1H30M", "30M"}) {
+      assertThatThrownBy(() -> Durations.parse(ambiguous)).as(ambiguous).isInstanceOfSatisfying(UsageFailure.class,
+          e -> {
+            assertThat(e.reason()).isEqualTo("BAD_EXPIRES");
+            assertThat(e.getMessage()).contains("could mean minutes or months");
+            assertThat(e.hint()).hasValueSatisfying(h -> assertThat(h).contains("30m").contains("30d"));
+          });
+    }
+  }
 }
