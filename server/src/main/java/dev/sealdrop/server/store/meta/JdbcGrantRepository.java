@@ -70,11 +70,12 @@ public final class JdbcGrantRepository implements GrantRepository {
     Jdbc.RowMapper<PurgedGrant> purged = rs -> new PurgedGrant(rs.getString(1), rs.getString(2), rs.getString(3),
         GrantState.valueOf(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
         PurgedGrant.Cause.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7)));
-    String select = "SELECT grant_id, file_id, recipient, ended_in, expires_at, cause, purged_at FROM purged_grants"
-        + " WHERE grant_id = ?";
-    return owner == null ? jdbc.queryOne(select, purged, grantId)
-        : jdbc.queryOne(select + " AND owner = ?", purged, grantId, owner);
+    return owner == null ? jdbc.queryOne(PURGED_SELECT + " WHERE grant_id = ?", purged, grantId)
+        : jdbc.queryOne(PURGED_SELECT + " WHERE grant_id = ? AND owner = ?", purged, grantId, owner);
   }
+
+  private static final String PURGED_SELECT = "SELECT grant_id, file_id, recipient, ended_in, expires_at, cause,"
+      + " purged_at FROM purged_grants";
 
   @Override
   public List<Grant> listByOwner(String owner) {
