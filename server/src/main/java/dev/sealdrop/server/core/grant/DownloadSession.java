@@ -42,6 +42,13 @@ public final class DownloadSession implements AutoCloseable {
   private final LiveIdentityCheck identity;
   private final long startOffset;
   private long position;
+  /**
+   * Where the bytes handed out without a gap since {@link #startOffset} end: a read from at most here extends it, a
+   * seek past it leaves a gap that no later read beyond it closes. The download is complete only when this reaches
+   * the end, not when a client that skipped ahead reads the last bytes (outside test: an SFTP client that read only
+   * the last 100 bytes was recorded as served 0 to the end, and its grant counted).
+   */
+  private long reached;
   private boolean servedAllRecorded;
   private RuntimeException failure;
   private boolean closed;
@@ -66,6 +73,7 @@ public final class DownloadSession implements AutoCloseable {
     this.channel = channel;
     this.startOffset = offset;
     this.position = offset;
+    this.reached = offset;
     this.servedAllRecorded = claim.servedAllAt() != null;
   }
 
@@ -172,7 +180,7 @@ public final class DownloadSession implements AutoCloseable {
               : "nothing is used up"));
       stalled = why;
     }
-    if (position >= grant.size()) {
+    if (servedAll()) {
       // its client may still be taking in what it asked for ahead (OpenSSH asks for up to 2 MiB): not a stall
       GrantService.LOG.info("download of grant {} by '{}' ({}): every byte was served and its client asked for nothing"
           + " more for {}; its slot is freed (download-stall-timeout)", grant.id(), caller.identity(),
@@ -188,7 +196,7 @@ public final class DownloadSession implements AutoCloseable {
 
   /** Whether every byte up to the end has been handed out (under this session's monitor, or by its reader). */
   public boolean servedAll() {
-    return position >= grant.size();
+    return reached >= grant.size();
   }
 
   private void checkNotStalled() {
@@ -244,7 +252,9 @@ public final class DownloadSession implements AutoCloseable {
     keepOpenAt = service.checkServingAndKeepOpen(claim.hash());
     service.checkOwnerEnabled(grant, "downloaded");
     if (position >= grant.size()) {
-      recordServedAll();
+      if (reached >= grant.size()) {
+        recordServedAll();
+      }
       return -1;
     }
     try {
@@ -257,8 +267,11 @@ public final class DownloadSession implements AutoCloseable {
         }
         total += n;
       }
+      if (position <= reached) {
+        reached = Math.max(reached, position + total);
+      }
       position += total;
-      if (position >= grant.size()) {
+      if (reached >= grant.size()) {
         recordServedAll();
       }
       return total;
@@ -286,7 +299,7 @@ public final class DownloadSession implements AutoCloseable {
    * client reads again (a lockdown lifted meanwhile). A download served to the last byte ends as complete.
    */
   public synchronized void cut(SealdropException why) {
-    if (!closed && failure == null && position < grant.size()) {
+    if (!closed && failure == null && reached < grant.size()) {
       failure = java.util.Objects.requireNonNull(why, "why");
     }
     close();
@@ -305,9 +318,9 @@ public final class DownloadSession implements AutoCloseable {
       return;
     }
     closed = true;
-    boolean complete = failure == null && position >= grant.size();
+    boolean complete = failure == null && reached >= grant.size();
     Map<String, String> details = Map.of("grant-id", grant.id(), "file-id", grant.fileId(),
-        "from", Long.toString(startOffset), "to", Long.toString(position));
+        "from", Long.toString(startOffset), "to", Long.toString(reached));
     service.audit.record(caller, complete ? "download.complete" : "download.abort", "grant:" + grant.id(),
         complete ? "ok" : failure != null ? Audit.resultOf(failure) : stalled != null ? Audit.resultOf(stalled)
             : whyInterrupted(), details);

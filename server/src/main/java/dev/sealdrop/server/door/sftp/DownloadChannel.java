@@ -120,10 +120,10 @@ final class DownloadChannel extends TransferChannel {
       throw new java.nio.channels.ClosedChannelException();
     }
     long size = download.size();
-    if (position >= size && download.position() >= size) {
+    if (position >= size && download.servedAll()) {
       // every byte was handed out: the end of the file reveals nothing, whatever cut the download since (a lockdown,
       // a disable), and CLOSE still confirms it, so its reader is not told to re-run a grant that counts (outside test)
-      servedAll |= position == size;
+      servedAll |= position == size && download.servedAll();
       return -1;
     }
     checkNotCut();
@@ -143,12 +143,13 @@ final class DownloadChannel extends TransferChannel {
       served += k;
     }
     if (served == 0) {
-      servedAll = true;
+      servedAll = download.servedAll();
       return -1;
     }
     position += served;
     if (position >= size) {
-      servedAll = true;
+      // every byte handed out without a gap (a client that skipped ahead and read the end has not been served all)
+      servedAll = download.servedAll();
     }
     return served;
   }
@@ -183,7 +184,7 @@ final class DownloadChannel extends TransferChannel {
 
   @Override
   public SeekableByteChannel position(long newPosition) throws IOException {
-    if (newPosition >= download.size() && download.position() >= download.size()) {
+    if (newPosition >= download.size() && download.servedAll()) {
       // the end of a file every byte of which was handed out: read answers end of file, whatever cut it since
       if (newPosition != position) {
         ahead = aheadEnd = 0;
@@ -236,7 +237,7 @@ final class DownloadChannel extends TransferChannel {
   void end(boolean closeRequested) throws IOException {
     download.close();
     String grantId = redemption.grant().id();
-    if (stalled && !servedAll && download.position() < download.size()) {
+    if (stalled && !servedAll && !download.servedAll()) {
       return; // its claim was given back when the core stopped it
     }
     if (cutFor == Reason.FILE_PURGED) {
@@ -260,7 +261,7 @@ final class DownloadChannel extends TransferChannel {
         }
         return null;
       });
-    } else if (servedAll || download.position() >= download.size()) {
+    } else if (servedAll || download.servedAll()) {
       // every byte was handed out: the core counts it when the claim window passes (it cannot be released)
       // (position can lie past the end: a client reading ahead asks for offsets beyond it)
       LOG.info("SFTP download of grant {}: all {} bytes were served, but it ended without an orderly close;"

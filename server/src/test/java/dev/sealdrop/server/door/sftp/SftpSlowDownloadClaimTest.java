@@ -79,6 +79,45 @@ class SftpSlowDownloadClaimTest extends OneServerPerMethod {
   }
 
   /**
+   * A client that skips ahead and reads only the end has not been served the file: closing the handle gives the claim
+   * back (nothing is used up), and the audit records what was served without a gap, not "0 to the end" (outside test:
+   * the grant counted and the audit said the whole file was delivered). One that then reads from the start is served
+   * the whole file and confirms it.
+   */
+  @Test
+  void readingOnlyTheEndIsNotADeliveryOfTheFile() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 97), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      byte[] buf = new byte[PIECE];
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        assertThat(sftp.read(h, envelope.length - 100, buf, 0, 100)).isEqualTo(100);
+        assertThat(sftp.read(h, envelope.length, buf, 0, PIECE)).as("end of file").isEqualTo(-1);
+      }
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result())
+          .contains("grant.release ok").doesNotContain("grant.consume ok", "download.complete ok");
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object)
+          && r.action().equals("download.abort")).singleElement()
+          .satisfies(r -> assertThat(r.details()).containsEntry("from", "0").containsEntry("to", "0"));
+
+      // the grant was given back: read from the start (the end first again, then everything), it is delivered
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        assertThat(sftp.read(h, envelope.length - 100, buf, 0, 100)).isEqualTo(100);
+        int n;
+        while ((n = sftp.read(h, got.size(), buf, 0, PIECE)) > 0) {
+          got.write(buf, 0, n);
+        }
+      }
+      assertThat(got.toByteArray()).isEqualTo(envelope);
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result()).contains("download.complete ok", "grant.consume ok");
+    }
+  }
+
+  /**
    * OpenSSH asks for every byte ahead, so on a slow link the door has served the last byte long before the client has
    * taken it in: the claim's confirmation window may pass (the download counts) before the client's CLOSE. That CLOSE
    * succeeds (outside test: "close remote: Permission denied", exit 1, for a complete file), as a gRPC client is told
