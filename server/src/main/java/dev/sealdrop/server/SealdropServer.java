@@ -225,7 +225,7 @@ public final class SealdropServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
           recordFailedStart(audit, e);
           failedStartRecorded = true;
-          server.kill();
+          server.halt("the SFTP door did not start; the listeners already started are closed");
           throw e;
         }
       }
@@ -494,7 +494,12 @@ public final class SealdropServer implements AutoCloseable {
    * handle's cleanup, a gRPC stream's last checkpoint) reaches it, as after a kill -9.
    */
   public void kill() {
-    LOG.warn("killed");
+    halt("killed");
+  }
+
+  /** {@link #kill}'s work, logged as {@code why} (a start that failed halfway uses it too, and nothing was killed). */
+  private void halt(String why) {
+    LOG.warn(why);
     database.close();
     if (sftp != null) {
       sftp.close();

@@ -59,6 +59,16 @@ class AdminConfigTest {
     assertThat(c.admin().auditOrigin()).isEqualTo("deal-42.example/audit");
     assertThat(c.admin().checkpointEveryRecords()).isEqualTo(50);
   }
+
+  /** A file saved with a UTF-8 byte-order mark (Windows editors): its first key is read without it. */
+  @Test
+  void aByteOrderMarkBeforeTheFirstKeyIsNotPartOfIt() throws Exception {
+    Path file = Files.writeString(dir.resolve("bom.properties"), "\uFEFFretention=P7D\naudit-checkpoint-every=50\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString()));
+    assertThat(c.admin().retention()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.admin().checkpointEveryRecords()).isEqualTo(50);
+  }
   @Test
   void auditCheckpointSettingsTheLogWouldRefuseAreRefusedAsConfigurationNamingTheKey() throws Exception {
     String certs = TestPki.dir().toString();

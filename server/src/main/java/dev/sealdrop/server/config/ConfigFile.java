@@ -47,6 +47,18 @@ public final class ConfigFile {
 
   private ConfigFile() {}
 
+  /**
+   * {@code r} past a UTF-8 byte-order mark, if the file starts with one (editors on Windows write it): otherwise it
+   * would be read as part of the first key, which the refusal would then print with an invisible character.
+   */
+  private static Reader withoutByteOrderMark(java.io.BufferedReader r) throws IOException {
+    r.mark(1);
+    if (r.read() != '\uFEFF') {
+      r.reset();
+    }
+    return r;
+  }
+
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the operator names the configuration file")
   public static Properties read(Path file) throws IOException {
     OnceEach p = new OnceEach();
@@ -54,7 +66,7 @@ public final class ConfigFile {
       throw new IOException("configuration file " + file + " is a folder; --config names a properties file"
           + " (key=value lines)");
     }
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Reader r = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException("configuration file " + file + " does not exist; check --config", e);
