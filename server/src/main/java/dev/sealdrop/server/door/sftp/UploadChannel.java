@@ -7,7 +7,6 @@ import dev.sealdrop.server.core.upload.UploadSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -61,6 +60,11 @@ final class UploadChannel extends TransferChannel {
   private int filled;
   private Future<?> last;
   private long position;
+  /**
+   * Where the client's next request is (MINA sets it before each read or write): checked by {@link #write}, so that a
+   * READ on this handle is refused as a read, not taken for a write out of sequence that ends the upload.
+   */
+  private long requested;
   /** Set by the writer thread when the core refused or failed; read by the subsystem thread. */
   private volatile IOException failure;
 
@@ -102,6 +106,15 @@ final class UploadChannel extends TransferChannel {
   @Override
   public int write(ByteBuffer src) throws IOException {
     checkUsable();
+    if (requested != position) {
+      failure = new SftpException(SftpConstants.SSH_FX_FAILURE, "uploads are written sequentially from offset 0"
+          + " (got offset " + requested + ", expected " + position + "); resuming is not supported over SFTP,"
+          + " upload the whole file again");
+      // audited as a refusal; on the writer thread, after the queued appends (the session is used there only)
+      writer.execute(() -> session.abort(new dev.sealdrop.server.core.InvalidRequestException(
+          dev.sealdrop.server.core.Reason.INVALID_REQUEST, "SFTP writes must be sequential")));
+      throw failure;
+    }
     int n = src.remaining();
     if (position < SYNC_PREFIX || !buffering()) {
       byte[] data = new byte[n];
@@ -125,6 +138,7 @@ final class UploadChannel extends TransferChannel {
       }
     }
     position += n;
+    requested = position;
     return n;
   }
 
@@ -204,15 +218,7 @@ final class UploadChannel extends TransferChannel {
   @Override
   public SeekableByteChannel position(long newPosition) throws IOException {
     checkUsable();
-    if (newPosition != position) {
-      failure = new SftpException(SftpConstants.SSH_FX_FAILURE, "uploads are written sequentially from offset 0"
-          + " (got offset " + newPosition + ", expected " + position + "); resuming is not supported over SFTP,"
-          + " upload the whole file again");
-      // audited as a refusal; on the writer thread, after the queued appends (the session is used there only)
-      writer.execute(() -> session.abort(new dev.sealdrop.server.core.InvalidRequestException(
-          dev.sealdrop.server.core.Reason.INVALID_REQUEST, "SFTP writes must be sequential")));
-      throw failure;
-    }
+    requested = newPosition; // a write checks it (a read of this handle is refused whatever the offset)
     return this;
   }
 
@@ -227,8 +233,11 @@ final class UploadChannel extends TransferChannel {
   }
 
   @Override
-  public int read(ByteBuffer dst) {
-    throw new NonReadableChannelException();
+  public int read(ByteBuffer dst) throws IOException {
+    requested = position;
+    // refused as what it is; the upload goes on (outside test: a READ was told "written sequentially", and ended it)
+    throw new SftpException(SftpConstants.SSH_FX_PERMISSION_DENIED, "this handle writes an upload; it cannot be"
+        + " read (the file can be read once uploaded, by its recipients, through a grant)");
   }
 
   @Override
