@@ -283,6 +283,11 @@ public final class ConfigFile {
     try {
       return Long.parseLong(s.get(key).trim());
     } catch (NumberFormatException e) {
+      if (s.get(key).trim().matches("[+-]?[0-9]+")) {
+        // a whole number all the same, only beyond what any setting takes: say so, not that it is not one
+        throw new IllegalArgumentException(key + " is too large: '" + s.get(key).trim() + "' is beyond "
+            + Long.MAX_VALUE, e);
+      }
       throw new IllegalArgumentException(key + " must be a whole number, not '" + s.get(key) + "'", e);
     }
   }
