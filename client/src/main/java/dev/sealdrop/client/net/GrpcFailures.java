@@ -184,8 +184,19 @@ public final class GrpcFailures {
     if (d.equals("io exception") && innermost != null && innermost.getMessage() != null) {
       return d + ": " + innermost.getMessage();
     }
+    java.util.regex.Matcher goAway = GO_AWAY.matcher(d);
+    if (goAway.matches()) {
+      // HTTP/2's words around what the server said: its reason, when it gave one, is what the user can act on
+      String said = goAway.group(2) == null ? "" : goAway.group(2).strip();
+      return "the server closed the connection" + (said.isEmpty() ? " (" + goAway.group(1) + ")" : ": " + said);
+    }
     return d;
   }
+
+  /** gRPC's description of a connection the server closed with a GOAWAY frame, and the text the server put in it. */
+  private static final java.util.regex.Pattern GO_AWAY = java.util.regex.Pattern.compile(
+      "Connection closed after GOAWAY\\. HTTP/2 error code: ([A-Z_]+)(?:, debug data: (.*))?",
+      java.util.regex.Pattern.DOTALL);
 
   /**
    * How a transfer call that broke off ended, for a person: "the connection to the server broke (Connection reset)"

@@ -464,4 +464,14 @@ class GrpcFailuresTest {
     assertThat(GrpcFailures.howItBroke(Status.INTERNAL.withDescription("RST_STREAM closed stream").asRuntimeException()))
         .isEqualTo("the call failed (INTERNAL: RST_STREAM closed stream)");
   }
+
+  /** A connection the server closed with a reason (a GOAWAY's debug data) shows the reason, not HTTP/2's framing. */
+  @Test
+  void aGoAwayShowsTheServersReasonWithoutHttp2Terms() {
+    assertThat(GrpcFailures.detailOf(Status.UNAVAILABLE.withDescription("Connection closed after GOAWAY. HTTP/2 error"
+        + " code: INTERNAL_ERROR, debug data: the audit log cannot be written").asRuntimeException()))
+        .isEqualTo("the server closed the connection: the audit log cannot be written");
+    assertThat(GrpcFailures.detailOf(Status.UNAVAILABLE.withDescription("Connection closed after GOAWAY. HTTP/2 error"
+        + " code: NO_ERROR").asRuntimeException())).isEqualTo("the server closed the connection (NO_ERROR)");
+  }
 }
