@@ -195,6 +195,12 @@ class ServerMainTest {
           file.toString(), "--data", dir.resolve("d-range-" + key).toString())))
           .as(line).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(key + " ");
     }
+    // a duration is shown as written, or as a default in days, not as Java prints it (PT960H)
+    Path lifetimes = Files.writeString(dir.resolve("lifetimes.properties"), "grant-default-lifetime=P40D\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        lifetimes.toString(), "--data", dir.resolve("d-lifetimes").toString())))
+        .hasMessage("grant-max-lifetime (default P30D) must be at least grant-default-lifetime (P40D); raise it or"
+            + " lower grant-default-lifetime");
   }
 
   /**

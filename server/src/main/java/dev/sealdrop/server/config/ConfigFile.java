@@ -150,8 +150,9 @@ public final class ConfigFile {
     Duration defaultLifetime = positive(settings, "grant-default-lifetime", g.defaultLifetime());
     Duration maxLifetime = duration(settings, "grant-max-lifetime", g.maxLifetime());
     if (maxLifetime.compareTo(defaultLifetime) < 0) {
-      throw new IllegalArgumentException("grant-max-lifetime (" + maxLifetime + ") must be at least"
-          + " grant-default-lifetime (" + defaultLifetime + "); raise it or lower grant-default-lifetime");
+      throw new IllegalArgumentException("grant-max-lifetime (" + shown(settings, "grant-max-lifetime", maxLifetime)
+          + ") must be at least grant-default-lifetime (" + shown(settings, "grant-default-lifetime", defaultLifetime)
+          + "); raise it or lower grant-default-lifetime");
     }
     int streams = intWithin(settings, "max-download-streams", 1, 100_000, g.maxDownloadStreams());
     int perIdentity = intWithin(settings, "max-download-streams-per-identity", 1, 100_000,
@@ -273,6 +274,19 @@ public final class ConfigFile {
           + "'");
     }
     return d;
+  }
+
+  /**
+   * A duration setting in a message: as the operator wrote it ({@code P40D}, not Java's {@code PT960H}), or, if it was
+   * not set, its default in whole days where it is some.
+   */
+  private static String shown(Map<String, String> s, String key, Duration value) {
+    if (s.containsKey(key)) {
+      return s.get(key).trim();
+    }
+    long seconds = value.getSeconds();
+    return "default " + (value.getNano() == 0 && seconds > 0 && seconds % 86_400 == 0 ? "P" + seconds / 86_400 + "D"
+        : value.toString());
   }
 
   private static Path path(Map<String, String> s, String key, Path fallback) {
