@@ -66,7 +66,8 @@ class DataFolderPermissionsTest {
     assertThat(mode(file)).as("a file given as --data is left alone, not tightened").isEqualTo("rw-r--r--");
     Path underAFile = file.resolve("data");
     assertThatThrownBy(() -> new TestServer(underAFile).close()).hasMessageContaining(
-        "cannot create or secure the data folder " + underAFile).hasMessageContaining("check the data setting (--data)");
+        "cannot create or secure the data folder " + underAFile).hasMessageContaining("check the data setting (--data)")
+        .hasMessageContaining(file + ": it is a file, not a folder").hasMessageNotContaining("FileAlreadyExistsException");
   }
 
   @Test

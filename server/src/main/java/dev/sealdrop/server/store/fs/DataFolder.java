@@ -57,7 +57,11 @@ public final class DataFolder {
     } catch (java.nio.file.FileSystemException e) {
       String why = e.getReason() != null ? e.getReason()
           : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-          : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getClass().getSimpleName();
+          // a file where a folder of the path must be (createDirectories reports it so)
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "it is a file, not a folder"
+          // a parent that exists but cannot hold a new folder (/proc) is reported as missing too
+          : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder, or no folder can be created there"
+          : e.getClass().getSimpleName();
       throw new IOException("cannot create or secure the data folder " + dataDir + " (" + e.getFile() + ": " + why
           + "); check the data setting (--data) and that the server's user may write there", e);
     }
