@@ -70,7 +70,8 @@ public final class FileAudit implements Audit {
   static String adoptionWarning(AuditLogWriter.AdoptedTail t) {
     boolean one = t.records() == 1;
     return (one ? "record " + t.first() + " was" : "records " + t.first() + ".." + t.last() + " were")
-        + " not signed when written (the server stopped without closing the log); " + (one ? "it is" : "they are")
+        + " not signed when written (the server stopped without closing the log, or could not write its close); "
+        + (one ? "it is" : "they are")
         + " signed now, after the record " + AuditLogWriter.UNSIGNED_TAIL_ACTION + ": an auditor should check "
         + (one ? "it" : "them") + " against checkpoints held by the parties";
   }

@@ -210,7 +210,8 @@ class AuditRestartTailTest {
     warnings = logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
         .toList();
     assertThat(warnings).singleElement().asString().contains(file.toString())
-        .contains("records 2..3 were not signed when written (the server stopped without closing the log); they"
+        .contains("records 2..3 were not signed when written (the server stopped without closing the log, or could not"
+            + " write its close); they"
             + " are signed now")
         .contains("an auditor should check them against checkpoints held by the parties");
     assertThat(verifyStrictly(data).valid()).isTrue();
