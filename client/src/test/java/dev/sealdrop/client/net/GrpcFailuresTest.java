@@ -474,4 +474,15 @@ class GrpcFailuresTest {
     assertThat(GrpcFailures.detailOf(Status.UNAVAILABLE.withDescription("Connection closed after GOAWAY. HTTP/2 error"
         + " code: NO_ERROR").asRuntimeException())).isEqualTo("the server closed the connection (NO_ERROR)");
   }
+
+  /** An SSH key the server refuses (too short an RSA key) gets a hint that fits, not "see sealdrop help". */
+  @Test
+  void aRefusedSshKeyGetsAHintThatFits() {
+    SealdropFailure f = GrpcFailures.translate(Status.INVALID_ARGUMENT.withDescription("RSA keys must have at least"
+        + " 3072 bits; this one has 2048").asRuntimeException(), GrpcFailures.Op.SSH_KEY);
+    assertThat(f.getMessage()).contains("3072 bits");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).startsWith("nothing was changed")
+        .contains("ssh-keygen -t ed25519").doesNotContain("sealdrop help"));
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.USAGE);
+  }
 }
