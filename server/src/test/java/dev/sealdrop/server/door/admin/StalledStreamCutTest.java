@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.protocol.v1.AuditEntry;
 import dev.sealdrop.protocol.v1.DisableIdentityRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.protocol.v1.EnableIdentityRequest;
@@ -59,6 +60,28 @@ class StalledStreamCutTest extends OneServerPerMethod {
         .stream().filter(e -> e.getAction().startsWith("download.")).toList();
   }
 
+  /** A grant of the file to bob, its claim, and bob's download of it that read one message and stopped. */
+  record Stalled(CreateGrantResponse grant, String claim, Iterator<DownloadResponse> stream) {
+    /** Reading the rest ends in FAILED_PRECONDITION with {@code reason}. */
+    void assertEndsWith(String reason) {
+      refused(() -> {
+        while (stream.hasNext()) {
+          stream.next();
+        }
+      }, Status.Code.FAILED_PRECONDITION, reason);
+    }
+  }
+
+  Stalled stalledDownload(ManagedChannel ch) {
+    var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    Iterator<DownloadResponse> stream = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
+        .download(DownloadRequest.newBuilder().setClaimId(claim).build());
+    assertThat(stream.next().getData().size()).isPositive();
+    return new Stalled(g, claim, stream);
+  }
+
   /** Bob's download that read one message and stopped; the act cuts it; then the checks, without reading it. */
   void cutWhileStalled(Runnable act, Runnable undo, String result) throws Exception {
     cutWhileStalled(grant -> act.run(), undo, result);
@@ -68,12 +91,8 @@ class StalledStreamCutTest extends OneServerPerMethod {
   void cutWhileStalled(java.util.function.Consumer<String> act, Runnable undo, String result) throws Exception {
     ManagedChannel ch = clients.channel("bob");
     try {
-      var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-      String first = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
-          .getClaimId();
-      Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
-          .download(DownloadRequest.newBuilder().setClaimId(first).build());
-      assertThat(stalled.next().getData().size()).isPositive();
+      Stalled st = stalledDownload(ch);
+      var g = st.grant();
       String other = claim();
       refused(() -> Transfers.download(clients.transfer("bob"), other, 0), Status.Code.RESOURCE_EXHAUSTED,
           "TOO_MANY_DOWNLOADS");
@@ -142,12 +161,9 @@ class StalledStreamCutTest extends OneServerPerMethod {
   void releasingItsClaimCutsAStalledDownloadAtOnce() throws Exception {
     ManagedChannel ch = clients.channel("bob");
     try {
-      var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
-          .getClaimId();
-      Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
-          .download(DownloadRequest.newBuilder().setClaimId(claim).build());
-      assertThat(stalled.next().getData().size()).isPositive();
+      Stalled st = stalledDownload(ch);
+      var g = st.grant();
+      String claim = st.claim();
       clients.transfer("bob").releaseClaim(dev.sealdrop.protocol.v1.ReleaseClaimRequest.newBuilder().setClaimId(claim)
           .build());
       Supplier<List<AuditEntry>> aborts = () -> downloadRecords().stream()
@@ -158,11 +174,7 @@ class StalledStreamCutTest extends OneServerPerMethod {
       }
       assertThat(aborts.get()).as("the paused download's end is audited at once, with the claim's cause")
           .singleElement().satisfies(e -> assertThat(e.getResult()).isEqualTo("claim-closed"));
-      refused(() -> {
-        while (stalled.hasNext()) {
-          stalled.next();
-        }
-      }, Status.Code.FAILED_PRECONDITION, "CLAIM_CLOSED");
+      st.assertEndsWith("CLAIM_CLOSED");
       // the grant is redeemable again at once, and the whole file downloads under the new claim
       String again = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
           .getClaimId();
@@ -178,22 +190,13 @@ class StalledStreamCutTest extends OneServerPerMethod {
   void revokingItsSenderCutsAStalledDownloadAtOnceAndCountsIt() throws Exception {
     ManagedChannel ch = clients.channel("bob");
     try {
-      var g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
-          .getClaimId();
-      Iterator<DownloadResponse> stalled = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
-          .download(DownloadRequest.newBuilder().setClaimId(claim).build());
-      assertThat(stalled.next().getData().size()).isPositive();
+      Stalled st = stalledDownload(ch);
       var revoked = admins.admin("carol").revokeIdentity(dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder()
           .setIdentity("alice").build());
       assertThat(revoked.getDownloadsCut()).isEqualTo(1);
       assertThat(revoked.getGrantsRevoked()).isEqualTo(1);
       assertThat(revoked.getSessionsClosed()).as("alice had no call running").isZero();
-      refused(() -> {
-        while (stalled.hasNext()) {
-          stalled.next();
-        }
-      }, Status.Code.FAILED_PRECONDITION, "GRANT_REVOKED");
+      st.assertEndsWith("GRANT_REVOKED");
     } finally {
       ch.shutdownNow();
       ch.awaitTermination(5, TimeUnit.SECONDS);
