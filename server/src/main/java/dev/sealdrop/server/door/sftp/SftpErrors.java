@@ -12,6 +12,7 @@ import java.nio.file.FileSystemException;
 import java.util.UUID;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
+import org.apache.sshd.sftp.common.SftpHelper;
 import org.apache.sshd.sftp.server.SftpErrorStatusDataHandler;
 import org.apache.sshd.sftp.server.SftpSubsystemEnvironment;
 import org.slf4j.Logger;
@@ -71,6 +72,30 @@ final class SftpErrors implements SftpErrorStatusDataHandler {
     return new SftpException(SftpConstants.SSH_FX_PERMISSION_DENIED, "path refused: " + why);
   }
 
+  /**
+   * The status sent: SFTP v3's (the only version the door speaks). MINA's own choice comes from the v6 list for some
+   * exceptions (NOT_A_DIRECTORY, FILE_ALREADY_EXISTS, INVALID_FILENAME, ...), codes above 8 that a v3 client such as
+   * OpenSSH shows as "Unknown error"; they map as OpenSSH's own server maps the errno behind them. The message keeps
+   * the precise name ({@link #resolveErrorMessage}).
+   */
+  @Override
+  public int resolveSubStatus(SftpSubsystemEnvironment sftpSubsystem, int id, Throwable e, int cmd, Object... args) {
+    return v3(SftpHelper.resolveSubstatus(e));
+  }
+
+  static int v3(int status) {
+    return switch (status) {
+      case SftpConstants.SSH_FX_NO_SUCH_PATH, SftpConstants.SSH_FX_NOT_A_DIRECTORY, SftpConstants.SSH_FX_LINK_LOOP ->
+          SftpConstants.SSH_FX_NO_SUCH_FILE;
+      case SftpConstants.SSH_FX_WRITE_PROTECT, SftpConstants.SSH_FX_CANNOT_DELETE,
+          SftpConstants.SSH_FX_OWNER_INVALID, SftpConstants.SSH_FX_GROUP_INVALID ->
+          SftpConstants.SSH_FX_PERMISSION_DENIED;
+      case SftpConstants.SSH_FX_INVALID_FILENAME, SftpConstants.SSH_FX_INVALID_PARAMETER ->
+          SftpConstants.SSH_FX_BAD_MESSAGE;
+      default -> status <= SftpConstants.SSH_FX_OP_UNSUPPORTED ? status : SftpConstants.SSH_FX_FAILURE;
+    };
+  }
+
   @Override
   public String resolveErrorMessage(SftpSubsystemEnvironment sftpSubsystem, int id, Throwable e, int subStatus, int cmd,
       Object... args) {
@@ -81,7 +106,7 @@ final class SftpErrors implements SftpErrorStatusDataHandler {
       return "permission denied" + (a.getReason() == null ? "" : ": " + a.getReason());
     }
     if (e instanceof FileSystemException f) {
-      return SftpConstants.getStatusName(subStatus).replace("SSH_FX_", "").replace('_', ' ').toLowerCase(
+      return SftpConstants.getStatusName(SftpHelper.resolveSubstatus(e)).replace("SSH_FX_", "").replace('_', ' ').toLowerCase(
           java.util.Locale.ROOT) + (f.getReason() == null ? "" : ": " + f.getReason());
     }
     if (e instanceof UnsupportedOperationException) {

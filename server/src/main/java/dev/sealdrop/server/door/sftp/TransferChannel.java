@@ -15,10 +15,17 @@ abstract sealed class TransferChannel implements SeekableByteChannel permits Dow
   private boolean open = true;
   /** This transfer in the core's registry of live transfers (what a lockdown cuts); null until tracked. */
   private volatile LiveSessions.Registration registration;
+  /** Run once the transfer has ended (the tree forgets an upload's name); null if nothing waits. */
+  private Runnable whenClosed;
 
   /** Registers this transfer as a live one: a lockdown cuts it at once. */
   final void track(LiveSessions.Registration r) {
     registration = r;
+  }
+
+  /** Runs {@code r} once this handle is closed and its transfer has ended, whether or not that failed. */
+  final void whenClosed(Runnable r) {
+    whenClosed = r;
   }
 
   /** The client sent SSH_FXP_CLOSE for this handle ({@link VirtualAccessor#closing}): closing now is orderly. */
@@ -41,7 +48,13 @@ abstract sealed class TransferChannel implements SeekableByteChannel permits Dow
     if (r != null) {
       r.end();
     }
-    end(closeRequested);
+    try {
+      end(closeRequested);
+    } finally {
+      if (whenClosed != null) {
+        whenClosed.run();
+      }
+    }
   }
 
   /**

@@ -59,7 +59,8 @@ final class UploadChannel extends TransferChannel {
   private byte[] filling;
   private int filled;
   private Future<?> last;
-  private long position;
+  /** Volatile: a STAT or FSTAT of the upload ({@link VirtualTree#attributes}) may read it on another thread. */
+  private volatile long position;
   /**
    * Where the client's next request is (MINA sets it before each read or write): checked by {@link #write}, so that a
    * READ on this handle is refused as a read, not taken for a write out of sequence that ends the upload.

@@ -9,11 +9,13 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.AclEntry;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.Principal;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,11 +85,24 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
       Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
     OpenHandles.reserve(subsystem, fileHandle); // before anything is opened or redeemed
     try {
-      return tree(file).open((VirtualPath) file, options);
+      return tree(file).open((VirtualPath) file, asked(fileHandle, options));
     } catch (IOException | RuntimeException e) {
       OpenHandles.release(subsystem, fileHandle);
       throw e;
     }
+  }
+
+  /**
+   * The options the client asked for. MINA takes SSH_FXF_APPEND out of a handle's options (Java cannot open
+   * READ|WRITE|APPEND) and keeps it in the handle's access mask, to append by itself; the tree must see it to refuse it.
+   */
+  private static Set<? extends OpenOption> asked(FileHandle handle, Set<? extends OpenOption> options) {
+    if (handle == null || !handle.isOpenAppend()) {
+      return options;
+    }
+    Set<OpenOption> withAppend = new HashSet<>(options);
+    withAppend.add(StandardOpenOption.APPEND);
+    return withAppend;
   }
 
   @Override

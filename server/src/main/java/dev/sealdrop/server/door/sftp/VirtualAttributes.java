@@ -34,6 +34,11 @@ record VirtualAttributes(boolean directory, long size, Instant time, String owne
     return new VirtualAttributes(false, size, time, owner, PosixFilePermissions.fromString(readable ? "r--------" : "---------"));
   }
 
+  /** An upload this session is writing now: write-only, its size what arrived so far. */
+  static VirtualAttributes upload(String owner, long size, Instant started) {
+    return new VirtualAttributes(false, size, started, owner, PosixFilePermissions.fromString("-w-------"));
+  }
+
   @Override
   public FileTime lastModifiedTime() {
     return FileTime.from(time);

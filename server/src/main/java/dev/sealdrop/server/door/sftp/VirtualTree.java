@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,14 @@ final class VirtualTree {
   private final UploadBudget budget;
   /** When the session's tree was made (its login): the modification time its folders report. */
   private final Instant since = Instant.now();
+  /**
+   * The uploads this session is writing, by the name the client opened them as, with when each began: a STAT or
+   * FSTAT of that name answers with what arrived so far until the handle closes (the committed file is then listed
+   * under its id, as every file in /outbox/ is).
+   */
+  private final Map<String, Writing> writing = new ConcurrentHashMap<>();
+
+  private record Writing(UploadChannel channel, Instant started) {}
 
   VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions,
       UploadBudget budget) {
@@ -81,6 +90,10 @@ final class VirtualTree {
       String name = s.get(1);
       switch (s.get(0)) {
         case OUTBOX -> {
+          Writing w = writing.get(name);
+          if (w != null) {
+            return VirtualAttributes.upload(caller.identity(), w.channel().position(), w.started());
+          }
           for (StoredFile f : files(caller)) {
             if (f.id().equals(name)) {
               return VirtualAttributes.file(caller.identity(), f.size(), f.createdAt(), false);
@@ -159,6 +172,13 @@ final class VirtualTree {
       if (options.contains(StandardOpenOption.APPEND) || options.contains(StandardOpenOption.READ)) {
         throw VirtualFileSystemProvider.denied(path, "an upload is written once from the start; no append or read");
       }
+      if (!options.contains(StandardOpenOption.CREATE) && !options.contains(StandardOpenOption.CREATE_NEW)) {
+        // opening for writing without creating: an existing file. Files in /outbox/ are never rewritten, and an
+        // upload is a new file, so there is none to open (sftp's put opens with CREATE; its resume, put -a, stats
+        // the name first and stops there).
+        throw new NoSuchFileException(path.toString(), null,
+            "uploaded files cannot be opened for writing; an upload is a new file (open it with CREATE, as put does)");
+      }
       // The client's file name is metadata only and is not kept: the envelope carries the real name,
       // encrypted, and the stored file is named by the id the server generates (SECURITY.md §0 rule 5).
       UploadSession session = core(() -> {
@@ -167,6 +187,9 @@ final class VirtualTree {
       });
       UploadChannel channel = new UploadChannel(session, budget);
       channel.track(sessions.register(caller, true, channel::cut));
+      String name = s.get(1);
+      writing.put(name, new Writing(channel, Instant.now()));
+      channel.whenClosed(() -> writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w));
       return channel;
     }
     if (s.size() == 2 && s.get(0).equals(REDEEM)) {

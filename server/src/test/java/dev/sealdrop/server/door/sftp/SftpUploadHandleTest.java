@@ -81,4 +81,76 @@ class SftpUploadHandleTest extends OneServerPerClass {
     }
     assertThat(files()).isEqualTo(before);
   }
+
+  @Test
+  void anAppendIsRefusedAndStartsNoUpload() throws Exception {
+    int before = files();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpException append = catchThrowableOfType(SftpException.class, () -> sftp.open("/outbox/append.sealed",
+          EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Append, SftpClient.OpenMode.Create)));
+      assertThat(append.getStatus()).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED);
+      assertThat(append.getMessage()).contains("no append");
+      SftpException stat = catchThrowableOfType(SftpException.class, () -> sftp.stat("/outbox/append.sealed"));
+      assertThat(stat.getStatus()).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE);
+    }
+    assertThat(files()).isEqualTo(before);
+  }
+
+  @Test
+  void aWriteWithoutCreateFindsNoFileToOpen() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(10_000, 5), "bob").bytes();
+    int before = files();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpException open = catchThrowableOfType(SftpException.class,
+          () -> sftp.open("/outbox/missing.sealed", EnumSet.of(SftpClient.OpenMode.Write)));
+      assertThat(open.getStatus()).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE);
+      assertThat(open.getMessage()).contains("open it with CREATE");
+      // and with CREATE the same name is a new upload, as before
+      SftpClient.CloseableHandle h = sftp.open("/outbox/missing.sealed",
+          EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
+      sftp.write(h, 0, envelope, 0, envelope.length);
+      sftp.close(h);
+    }
+    assertThat(files()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void anUploadBeingWrittenAnswersStatAndFstatWithWhatArrivedSoFar() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(100_000, 6), "bob").bytes();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpClient.CloseableHandle h = sftp.open("/outbox/growing.sealed",
+          EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create, SftpClient.OpenMode.Truncate));
+      sftp.write(h, 0, envelope, 0, 70_000);
+      SftpClient.Attributes fstat = sftp.stat(h);
+      assertThat(fstat.getSize()).isEqualTo(70_000);
+      assertThat(fstat.isRegularFile()).isTrue();
+      assertThat(fstat.getPermissions() & 0777).isEqualTo(0200);
+      assertThat(sftp.stat("/outbox/growing.sealed").getSize()).isEqualTo(70_000);
+      sftp.write(h, 70_000, envelope, 70_000, envelope.length - 70_000);
+      assertThat(sftp.stat(h).getSize()).isEqualTo(envelope.length);
+      sftp.close(h);
+      // committed: the file is listed under its id, and the name the client wrote it as is gone
+      SftpException gone = catchThrowableOfType(SftpException.class, () -> sftp.stat("/outbox/growing.sealed"));
+      assertThat(gone.getStatus()).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE);
+    }
+  }
+
+  @Test
+  void aFileOpenedAsAFolderGetsAStatusSftpV3Knows() throws Exception {
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpException e = catchThrowableOfType(SftpException.class, () -> sftp.openDir("/redeem/not-a-folder"));
+      assertThat(e.getStatus()).as("v6's NOT_A_DIRECTORY (19) is unknown to v3 clients")
+          .isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE);
+      assertThat(e.getMessage()).startsWith("not a directory");
+    }
+  }
+
+  @Test
+  void everyStatusSentIsOneOfSftpV3s() {
+    for (int status = 0; status <= 40; status++) {
+      assertThat(SftpErrors.v3(status)).as("status %d", status).isBetween(0, SftpConstants.SSH_FX_OP_UNSUPPORTED);
+    }
+    assertThat(SftpErrors.v3(SftpConstants.SSH_FX_PERMISSION_DENIED)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED);
+    assertThat(SftpErrors.v3(SftpConstants.SSH_FX_FILE_ALREADY_EXISTS)).isEqualTo(SftpConstants.SSH_FX_FAILURE);
+  }
 }
