@@ -113,6 +113,20 @@ public final class Envelope {
    */
   public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
       boolean overwrite, String partialPrefix, Path resumeFile) throws IOException {
+    return openIntoDirectory(in, me, trust, directory, overwrite, partialPrefix, resumeFile, null);
+  }
+
+  /**
+   * Like {@link #openIntoDirectory(InputStream, PrivateKeys, SenderPolicy, Path, boolean, String, Path)}, for a file
+   * known by its fingerprint in advance (a grant names it): an envelope that verifies but has another fingerprint is
+   * refused before anything is published ({@link NotTheExpectedFileException}): another intact file of the same
+   * sender for the same recipient, put in its place. Its temporary plaintext is deleted.
+   *
+   * @param expectedFingerprint hex SHA-256 of the signed ciphertext (as {@link OpenedFile#fingerprint()}, in either
+   *     case); null to accept any file that verifies
+   */
+  public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
+      boolean overwrite, String partialPrefix, Path resumeFile, String expectedFingerprint) throws IOException {
     Objects.requireNonNull(directory, "directory");
     if (!isPartialPrefix(partialPrefix)) {
       throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
@@ -132,6 +146,9 @@ public final class Envelope {
           throw new FileAlreadyExistsException(early.toString(), null, "refusing to overwrite; pass overwrite");
         }
       });
+      if (expectedFingerprint != null && !expectedFingerprint.equalsIgnoreCase(r.fingerprint())) {
+        throw new NotTheExpectedFileException(expectedFingerprint.toLowerCase(java.util.Locale.ROOT), r.fingerprint());
+      }
       Path target = directory.resolve(FileNames.sanitize(r.metadata().fileName(), r.fingerprint()));
       if (overwrite) {
         AtomicFiles.replace(tmp, target);

@@ -22,6 +22,7 @@ import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.EnvelopeException;
 import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.MalformedEnvelopeException;
+import dev.sealdrop.envelope.NotTheExpectedFileException;
 import dev.sealdrop.envelope.OpenedFile;
 import dev.sealdrop.envelope.SenderPolicy;
 import dev.sealdrop.envelope.TamperedPayloadException;
@@ -227,6 +228,13 @@ final class ReceiveCommand extends SealdropSubcommand {
       } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {
         throw notSealedForUs(session, claim, mine, e, stateFile, spool,
             StateFile.load(stateFile).flatMap(st -> st.get(SEALED_FOR)).orElse(""));
+      } catch (NotTheExpectedFileException e) {
+        throw notTheGrantedFile(session, claim, e, stateFile, spool);
+      } catch (IntegrityFailure e) {
+        if (!"FILE_DAMAGED".equals(e.reason())) {
+          throw e;
+        }
+        throw storedFileDamaged(session, claim, e, stateFile);
       } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException
           | UnknownSuiteException e) {
         // an unknown suite too: the server checked the envelope's suite when it was uploaded, so here it was altered
@@ -283,6 +291,20 @@ final class ReceiveCommand extends SealdropSubcommand {
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
     String then = release(session, claim.id(), claim.expiresAtMillis());
+    String ours = mine.publicKeys().encryption().fingerprint();
+    if (e instanceof dev.sealdrop.envelope.NoMatchingIdentityException n && !n.sealedFor().isEmpty()
+        && List.of(sealedFor.split(",")).contains(ours)) {
+      // the server listed our key for this file when the grant was redeemed, but the file it sent is sealed for
+      // others: what it holds is not the file that was granted (replaced or altered on the server)
+      return new IntegrityFailure("NOT_A_RECIPIENT", "the file the server sent is sealed for "
+          + String.join(", ", n.sealedFor()) + ", not for your keys (" + ours + "), although the server listed your"
+          + " key for it when you redeemed the grant: the file it holds was replaced or altered", "nothing was"
+          + " written; " + then + ": tell " + claim.owner() + " and the server's operator; " + claim.owner()
+          + " can send it again", e);
+    }
+    if (e instanceof dev.sealdrop.envelope.NoMatchingIdentityException n && !n.sealedFor().isEmpty()) {
+      sealedFor = String.join(",", n.sealedFor()); // the file's own header, which is what decides
+    }
     return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: "
         + mine.publicKeys().encryption().fingerprint()
         + (sealedFor.isEmpty() ? "" : "; it is sealed for " + sealedFor.replace(",", ", ")) + ")",
@@ -314,6 +336,36 @@ final class ReceiveCommand extends SealdropSubcommand {
     return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; the file the server holds"
         + " does not verify, so fetching it again cannot help: tell " + claim.owner() + ", who must send it again ("
         + claimed + ")", e);
+  }
+
+  /**
+   * The file the server sent verifies (its sender's, sealed for us) but is not the file the grant names: another of
+   * the sender's files for us was put in its place on the server. Nothing was written; the claim is given back (the
+   * grant is not at fault; one the server served in full counts when it lapses, and the hint says so).
+   */
+  private static IntegrityFailure notTheGrantedFile(Session session, Claim claim, NotTheExpectedFileException e,
+      Path stateFile, Path spool) throws IOException {
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    String then = release(session, claim.id(), claim.expiresAtMillis());
+    return new IntegrityFailure("NOT_THE_GRANTED_FILE", "the file the server sent is not the one this grant is for:"
+        + " it is a file " + claim.owner() + " sealed for you, but its fingerprint is " + e.actual() + " and the"
+        + " grant's is " + e.expected() + "; the server's stored file was replaced", "nothing was written; " + then
+        + ": tell " + claim.owner() + " and the server's operator, who must restore the stored file; " + claim.owner()
+        + " can send it again", e);
+  }
+
+  /**
+   * The server's stored copy of the file is missing or cut short ({@code FILE_DAMAGED}): no re-run can fetch it, so
+   * nothing is kept to resume and the claim is given back (the grant stays usable once the operator restored it).
+   */
+  private static IntegrityFailure storedFileDamaged(Session session, Claim claim, IntegrityFailure e, Path stateFile)
+      throws IOException {
+    Files.deleteIfExists(stateFile);
+    String then = release(session, claim.id(), claim.expiresAtMillis());
+    return new IntegrityFailure(e.reason(), e.getMessage(), "nothing was written; " + then + ": tell " + claim.owner()
+        + " and the server's operator, who must restore the stored file (or " + claim.owner() + " sends it again)",
+        e);
   }
 
   /** Confirms (the download counts now), forgets the transfer, prints the result. */
@@ -401,7 +453,15 @@ final class ReceiveCommand extends SealdropSubcommand {
   }
 
   /** A claim on the grant: from an earlier interrupted run, or redeemed now. */
-  private record Claim(String id, String grantId, String owner, long size, long expiresAtMillis, boolean resumed) {}
+  /**
+   * {@code fingerprint}: the file's as the grant names it (hex); empty for a claim an earlier version kept without
+   * it, whose file is then checked by the server's confirmation alone.
+   */
+  private record Claim(String id, String grantId, String owner, long size, long expiresAtMillis, boolean resumed,
+      String fingerprint) {}
+
+  /** The state key of the file's fingerprint as the grant names it: the file received must be that one. */
+  private static final String GRANT_FINGERPRINT = "grant_fingerprint";
 
   /**
    * Downloads and opens the envelope <em>while</em> it arrives (decryption overlaps the transfer). The
@@ -419,7 +479,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       OpenedFile opened;
       try {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
-            sender.bundle().verifyingKey()), directory, force, partialPrefix, spool);
+            sender.bundle().verifyingKey()), directory, force, partialPrefix, spool,
+            claim.fingerprint().isEmpty() ? null : claim.fingerprint());
       } catch (FileAlreadyExistsException e) {
         // told once the download has stopped (the claim is given back then, where the server still allows it)
         UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again");
@@ -428,6 +489,10 @@ final class ReceiveCommand extends SealdropSubcommand {
             + " command again", e));
       } catch (IOException e) {
         Optional<SealdropFailure> broken = d.failure();
+        if (broken.isPresent() && "FILE_DAMAGED".equals(broken.get().reason())) {
+          Files.deleteIfExists(spool); // the server's copy is cut short or gone: nothing to resume from
+          throw broken.get();
+        }
         if (broken.isPresent()) {
           keepForResume(session, d, e, spool);
           throw broken.get(); // the transfer broke, not the envelope: the next run resumes from the spool
@@ -484,7 +549,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         session.output().note(kept ? "resuming the interrupted download"
             : "resuming the interrupted download under its claim, from the beginning (nothing of it was kept)");
         Claim resumed = new Claim(s.get("claim_id").get(), s.get("grant_id").orElse(""), s.get("owner").orElseThrow(),
-            Long.parseLong(s.get("size").orElseThrow()), expires, true);
+            Long.parseLong(s.get("size").orElseThrow()), expires, true, s.get(GRANT_FINGERPRINT).orElse(""));
         String sealedFor = s.get(SEALED_FOR).orElse("");
         if (!sealedFor.isEmpty()
             && !List.of(sealedFor.split(",")).contains(mine.publicKeys().encryption().fingerprint())) {
@@ -505,11 +570,12 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     refuseIfNotSealedFor(session, mine, r);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
-        r.getClaimExpiresAtMillis(), false);
+        r.getClaimExpiresAtMillis(), false, r.getGrant().getFingerprint());
     StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
         .set("size", Long.toString(c.size()))
         .set(CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis()))
-        .set(SEALED_FOR, String.join(",", r.getRecipientKeyFingerprintsList())).save();
+        .set(SEALED_FOR, String.join(",", r.getRecipientKeyFingerprintsList()))
+        .set(GRANT_FINGERPRINT, c.fingerprint()).save();
     Files.deleteIfExists(spool);
     return c;
   }

@@ -2,6 +2,7 @@ package dev.sealdrop.client.net;
 
 import dev.sealdrop.client.failure.AuthFailure;
 import dev.sealdrop.client.failure.GrantFailure;
+import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -67,6 +68,11 @@ public final class GrpcFailures {
       return new PermissionFailure(reason, "the recipient cannot receive grants: " + detail, op == Op.UPLOAD
           ? "nothing was uploaded; send to an acquirer (an admin can tell which identities are acquirers)"
           : "grants go to acquirers only; check the recipient's identity", e);
+    }
+    if ("FILE_DAMAGED".equals(reason)) {
+      // the stored ciphertext is missing or cut short on the server: no retry can fetch it
+      return new IntegrityFailure(reason, "the file the server holds is damaged: " + detail,
+          "nothing was written; fetching it again cannot help until the server's operator restores it", e);
     }
     if ("SERVER_BUSY".equals(reason)) {
       // not a quota or a size limit: the server serves as many downloads as it may at once

@@ -118,7 +118,8 @@ public final class Opener implements Framer.Listener {
     byte[] myFp = Fingerprints.hash(Labels.RECIPIENT_KEY_FP, me.recipientPublic());
     Header.Stanza mine = h.stanzas().stream()
         .filter(s -> Primitives.constantTimeEquals(s.recipientFingerprint(), myFp))
-        .findFirst().orElseThrow(NoMatchingIdentityException::new);
+        .findFirst().orElseThrow(() -> new NoMatchingIdentityException(h.stanzas().stream()
+            .map(s -> Fingerprints.display(s.recipientFingerprint())).toList()));
     byte[] ss;
     try {
       ss = me.decapsulate(mine.encapsulation());

@@ -63,6 +63,11 @@ public enum Reason {
   FILE_PURGED,
   /** Retention deleted the grant, long dead (consumed, revoked, expired), and its file: it cannot be redeemed. */
   GRANT_PURGED,
+  /**
+   * The stored ciphertext of the grant's file is missing or shorter than recorded (lost or altered on the server's
+   * disk): it cannot be served. Nothing is used up; the operator must restore it, or the sender send it again.
+   */
+  FILE_DAMAGED,
   DOWNLOAD_INCOMPLETE,
   CLAIM_DELIVERED,
   FINGERPRINT_MISMATCH,

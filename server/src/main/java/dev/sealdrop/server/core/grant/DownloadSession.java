@@ -1,6 +1,7 @@
 package dev.sealdrop.server.core.grant;
 
 import dev.sealdrop.server.core.InvalidRequestException;
+import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.audit.Audit;
@@ -85,6 +86,8 @@ public final class DownloadSession implements AutoCloseable {
       DownloadSession session = new DownloadSession(service, caller, claim, grant, ch, offset, identity);
       service.serving.add(session);
       return session;
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw damaged(grant, "is missing from the server's storage");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the stored file of grant " + grant.id(), e);
     }
@@ -263,7 +266,7 @@ public final class DownloadSession implements AutoCloseable {
       while (buf.hasRemaining()) {
         int n = channel.read(buf);
         if (n < 0) {
-          throw new IOException("stored file is shorter than recorded");
+          throw damaged(grant, "ends after " + (position + total) + " of its " + grant.size() + " bytes");
         }
         total += n;
       }
@@ -278,6 +281,19 @@ public final class DownloadSession implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the stored file of grant " + grant.id(), e);
     }
+  }
+
+  /**
+   * The grant's stored file is missing or cut short ({@code what}): lost or altered on the server's disk, so no retry
+   * can serve it. Logged for the operator, who must restore it (the path is the blob store's, by file id); the caller
+   * is told that nothing was used up.
+   */
+  private static PreconditionFailedException damaged(Grant grant, String what) {
+    GrantService.LOG.error("the stored file {} of grant {} {}: it cannot be downloaded; restore it from a backup or"
+        + " purge it (`sealdrop admin files purge {}`)", grant.fileId(), grant.id(), what, grant.fileId());
+    return new PreconditionFailedException(Reason.FILE_DAMAGED, "the stored file of grant " + grant.id() + " " + what
+        + ": it is damaged on the server and cannot be downloaded; nothing was used up. Tell its sender ("
+        + grant.owner() + ") and the server's operator, who must restore it; or the sender sends it again");
   }
 
   private void recordServedAll() {

@@ -1,0 +1,132 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a receive does when the server's stored file is not what was granted (outside test: a compromised or damaged
+ * server). Two intact files of alice for bob swapped on the server's disk: the one received verified, was written
+ * under its own name, and the receive then failed at the confirmation with "check the token", leaving the other file
+ * in the folder. A stored file cut short or deleted was "interrupted ... internal error; retry", forever. A file sealed
+ * for dave put in place of bob's was said to be sealed for bob's own key.
+ */
+class StoredFileDamageTest extends DevServerPerClass {
+  static Cli alice;
+  static Cli bob;
+  static Cli dave;
+
+  @BeforeAll
+  static void start() throws Exception {
+    startServer();
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    bob = Users.initAndPublish(pki, root, "bob", address);
+    dave = Users.initAndPublish(pki, root, "dave", address);
+  }
+
+  private record Sent(String token, String fileId, Path original) {}
+
+  private static Sent send(String name, int size, long seed, String to) throws Exception {
+    Path file = root.resolve(name);
+    byte[] content = new byte[size];
+    new Random(seed).nextBytes(content);
+    Files.write(file, content);
+    CliRun r = alice.run("--json", "send", file.toString(), "--to", to).assertExit(0);
+    return new Sent((String) r.json().get("token"), (String) ((Map<?, ?>) r.json().get("grant")).get("file_id"),
+        file);
+  }
+
+  private static Path blob(String fileId) {
+    return root.resolve("data").resolve("blobs").resolve(fileId);
+  }
+
+  private static Path emptyDir(String name) throws Exception {
+    return Files.createDirectories(root.resolve(name));
+  }
+
+  private static List<Path> list(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    }
+  }
+
+  @Test
+  void anotherOfTheSendersFilesPutInPlaceOfTheGrantedOneIsRefusedAndNothingIsWritten() throws Exception {
+    Sent one = send("swap-one.bin", 200_000, 1, "bob");
+    Sent two = send("swap-two.bin", 200_000, 2, "bob");
+    Path tmp = root.resolve("swap-tmp");
+    Files.move(blob(one.fileId()), tmp);
+    Files.move(blob(two.fileId()), blob(one.fileId()));
+    Files.move(tmp, blob(two.fileId()));
+
+    Path out = emptyDir("swap-out");
+    CliRun r = bob.run("--json", "receive", one.token(), "-o", out.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("kind", "integrity").containsEntry("reason", "NOT_THE_GRANTED_FILE");
+    assertThat(r.err()).contains("the file the server sent is not the one this grant is for")
+        .contains("the server's stored file was replaced").contains("nothing was written").contains("tell alice")
+        .doesNotContain("check the token");
+    assertThat(list(out)).as("neither the other file nor a temporary one").isEmpty();
+  }
+
+  @Test
+  void aStoredFileCutShortIsToldAsDamagedTheClaimGivenBackAndOnceRestoredItIsReceived() throws Exception {
+    Sent sent = send("cut.bin", 3 << 20, 3, "bob");
+    byte[] stored = Files.readAllBytes(blob(sent.fileId()));
+    Files.write(blob(sent.fileId()), java.util.Arrays.copyOf(stored, stored.length - 1000));
+
+    Path out = emptyDir("cut-out");
+    CliRun r = bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("kind", "integrity").containsEntry("reason", "FILE_DAMAGED");
+    assertThat(r.err()).contains("the file the server holds is damaged").contains("nothing was used up")
+        .contains("the grant can be redeemed again now").contains("tell alice")
+        .doesNotContain("internal error").doesNotContain("resumes");
+    assertThat(list(out)).isEmpty();
+
+    // the operator restores it: the same token works, as nothing was used up and nothing kept to resume
+    Files.write(blob(sent.fileId()), stored);
+    bob.run("receive", sent.token(), "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("cut.bin"), sent.original())).isEqualTo(-1L);
+  }
+
+  @Test
+  void aStoredFileGoneIsToldAsDamagedAndTheClaimGivenBack() throws Exception {
+    Sent sent = send("gone.bin", 100_000, 4, "bob");
+    Path kept = root.resolve("gone-kept");
+    Files.move(blob(sent.fileId()), kept);
+
+    Path out = emptyDir("gone-out");
+    CliRun r = bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("reason", "FILE_DAMAGED");
+    assertThat(r.err()).contains("is missing from the server's storage").contains("the grant can be redeemed again now");
+    assertThat(list(out)).isEmpty();
+
+    Files.move(kept, blob(sent.fileId()), StandardCopyOption.REPLACE_EXISTING);
+    bob.run("receive", sent.token(), "-o", out.toString()).assertExit(0);
+    assertThat(Files.mismatch(out.resolve("gone.bin"), sent.original())).isEqualTo(-1L);
+  }
+
+  @Test
+  void aFileSealedForSomeoneElsePutInPlaceNamesTheKeysItIsSealedForAndTheSwap() throws Exception {
+    Sent forBob = send("other.bin", 50_000, 5, "bob");
+    Sent forDave = send("other.bin", 50_000, 5, "dave");
+    Files.copy(blob(forDave.fileId()), blob(forBob.fileId()), StandardCopyOption.REPLACE_EXISTING);
+    String daveKey = (String) dave.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
+    String bobKey = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("recipient_key_fingerprint");
+
+    Path out = emptyDir("other-out");
+    CliRun r = bob.run("--json", "receive", forBob.token(), "-o", out.toString()).assertExit(5);
+    assertThat(r.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT");
+    assertThat(r.err()).contains("the file the server sent is sealed for " + daveKey)
+        .contains("not for your keys (" + bobKey + ")").contains("replaced or altered").contains("tell alice")
+        .doesNotContain("receive it with the keys the file was sealed for");
+    assertThat(list(out)).isEmpty();
+  }
+}
