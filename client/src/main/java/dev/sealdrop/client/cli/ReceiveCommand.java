@@ -198,6 +198,9 @@ final class ReceiveCommand extends SealdropSubcommand {
             : new UsageFailure(e.reason(), e.getMessage(), hintThen(e, then), e);
       }
       OpenedFile opened;
+      // what an earlier run kept in the profile is read back first: damaged there (a disk error, an edit), it fails
+      // to verify like a file damaged on the server, and the message must not blame the server alone
+      boolean fromKept = claim.resumed() && Files.isRegularFile(spool) && Files.size(spool) > 0;
       try {
         try {
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
@@ -238,7 +241,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       } catch (TamperedPayloadException | BadSignatureException | MalformedEnvelopeException
           | UnknownSuiteException e) {
         // an unknown suite too: the server checked the envelope's suite when it was uploaded, so here it was altered
-        throw doesNotVerify(session, claim, e, stateFile, spool);
+        throw doesNotVerify(session, claim, e, stateFile, spool, fromKept);
       }
       Claim done = claim;
       // absolute: a re-run from another working folder must find it, and only confirm (not download it again)
@@ -320,8 +323,8 @@ final class ReceiveCommand extends SealdropSubcommand {
    * (one it served in full counts when it lapses, and the hint says so), and the hint sends the
    * recipient to the sender for a new file rather than to another try.
    */
-  private static IntegrityFailure doesNotVerify(Session session, Claim claim, Exception e, Path stateFile, Path spool)
-      throws IOException {
+  private static IntegrityFailure doesNotVerify(Session session, Claim claim, Exception e, Path stateFile, Path spool,
+      boolean fromKept) throws IOException {
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
     SealdropFailure told = EnvelopeFailures.translate(e);
@@ -332,6 +335,12 @@ final class ReceiveCommand extends SealdropSubcommand {
           + " file's format when it was uploaded, so either the sender's sealdrop is newer than yours (upgrade, then"
           + " ask " + claim.owner() + " for a new grant if this one is used up) or the file was altered on the server"
           + " (tell " + claim.owner() + ", who must send it again) (" + claimed + ")", e);
+    }
+    if (fromKept) {
+      return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; this run resumed from what"
+          + " an earlier run kept in your profile, which may be the damaged part: it was deleted (" + claimed + "):"
+          + " run the same command again to download the whole file afresh; if that fails the same way, the file the"
+          + " server holds is damaged: tell " + claim.owner() + ", who must send it again", e);
     }
     return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; the file the server holds"
         + " does not verify, so fetching it again cannot help: tell " + claim.owner() + ", who must send it again ("

@@ -129,4 +129,41 @@ class StoredFileDamageTest extends DevServerPerClass {
         .doesNotContain("receive it with the keys the file was sealed for");
     assertThat(list(out)).isEmpty();
   }
+
+  /**
+   * What an earlier run kept in the profile is read back first on a resume: damaged there, it fails to verify, and the
+   * message said the server's file was damaged and to ask the sender for it again, though the next run worked.
+   */
+  @Test
+  void aResumeFromAPartDamagedInTheProfileSaysSoAndTheNextRunDownloadsItAfresh() throws Exception {
+    Sent sent = send("kept.bin", 4 << 20, 6, "bob");
+    Path out = emptyDir("kept-out");
+    try (dev.sealdrop.client.testing.CuttingProxy proxy = new dev.sealdrop.client.testing.CuttingProxy(
+        server.port())) {
+      Users.retarget(bob, proxy.address());
+      try {
+        proxy.cutDownstreamAfter.set(3_000_000);
+        bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(8);
+        Path spool;
+        try (Stream<Path> s = Files.list(bob.home().resolve("state").resolve("downloads"))) {
+          spool = s.filter(p -> p.toString().endsWith(".sealed")).findFirst().orElseThrow();
+        }
+        assertThat(Files.size(spool)).as("an earlier run kept what arrived").isGreaterThan(1_000_000);
+        byte[] kept = Files.readAllBytes(spool);
+        kept[1_000_000] ^= 0x01;
+        Files.write(spool, kept);
+
+        proxy.cutDownstreamAfter.set(-1);
+        CliRun damaged = bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+        assertThat(damaged.err()).contains("resumed from what an earlier run kept in your profile")
+            .contains("run the same command again to download the whole file afresh")
+            .doesNotContain("fetching it again cannot help");
+        assertThat(list(out)).isEmpty();
+        bob.run("receive", sent.token(), "-o", out.toString()).assertExit(0);
+        assertThat(Files.mismatch(out.resolve("kept.bin"), sent.original())).isEqualTo(-1L);
+      } finally {
+        Users.retarget(bob, address);
+      }
+    }
+  }
 }

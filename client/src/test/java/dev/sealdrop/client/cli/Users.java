@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.server.SealdropServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Test users from certs-dev, each with a separate --home folder and passphrase. */
@@ -44,5 +45,12 @@ final class Users {
     Cli c = init(pki, root, name, server);
     c.run("keys", "publish").assertExit(0);
     return c;
+  }
+
+  /** Points a profile at another server address (a proxy), as editing profile.properties would. */
+  static void retarget(Cli user, String address) throws java.io.IOException {
+    Path config = user.home().resolve("profile.properties");
+    String text = Files.readString(config);
+    Files.writeString(config, text.replaceAll("(?m)^server=.*$", "server=" + address.replace(":", "\\:")));
   }
 }

@@ -298,14 +298,14 @@ class WalkThroughTest extends DevServerPerClass {
   void aConnectionTheServerClosesDuringTheTlsHandshakeIsTriedAgain() throws Exception {
     try (CuttingProxy proxy = new CuttingProxy(server.port())) {
       String direct = "127.0.0.1:" + server.port();
-      retarget(bob, proxy.address());
+      Users.retarget(bob, proxy.address());
       try {
         proxy.cutUpstreamAfter.set(1); // the first connection ends right after the ClientHello
         bob.run("--json", "inbox").assertExit(0);
         assertThat(proxy.cutUpstreamAfter.get()).as("the cut happened").isEqualTo(-1L);
         assertThat(proxy.connections()).as("a second connection after the cut one").isEqualTo(2);
       } finally {
-        retarget(bob, direct);
+        Users.retarget(bob, direct);
       }
     }
   }
@@ -317,7 +317,7 @@ class WalkThroughTest extends DevServerPerClass {
     // connection, which the client sees as "Network closed for unknown reason" with no request sent
     try (CuttingProxy proxy = new CuttingProxy(server.port())) {
       String direct = "127.0.0.1:" + server.port();
-      retarget(bob, proxy.address());
+      Users.retarget(bob, proxy.address());
       try {
         proxy.dropUpstreamAfter.set(1);
         CliRun r = bob.run("--json", "inbox").assertExit(0);
@@ -326,7 +326,7 @@ class WalkThroughTest extends DevServerPerClass {
         assertThat(proxy.dropUpstreamAfter.get()).as("the drop happened").isEqualTo(-1L);
         assertThat(proxy.connections()).as("a second connection after the dropped one").isEqualTo(2);
       } finally {
-        retarget(bob, direct);
+        Users.retarget(bob, direct);
       }
     }
   }
@@ -342,8 +342,8 @@ class WalkThroughTest extends DevServerPerClass {
       Files.writeString(big, sb.toString());
       String direct = "127.0.0.1:" + server.port();
 
-      retarget(alice, proxy.address());
-      retarget(bob, proxy.address());
+      Users.retarget(alice, proxy.address());
+      Users.retarget(bob, proxy.address());
       try {
         proxy.cutUpstreamAfter.set(1_000_000);
         CliRun first = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(8);
@@ -363,17 +363,10 @@ class WalkThroughTest extends DevServerPerClass {
         assertThat(d2.err()).contains("resuming the interrupted download");
         assertThat(Files.mismatch(out.resolve("big-clients.csv"), big)).isEqualTo(-1L);
       } finally {
-        retarget(alice, direct);
-        retarget(bob, direct);
+        Users.retarget(alice, direct);
+        Users.retarget(bob, direct);
       }
     }
-  }
-
-  /** Points a profile at another server address (the proxy), as editing profile.properties would. */
-  private static void retarget(Cli user, String address) throws Exception {
-    Path config = user.home().resolve("profile.properties");
-    String text = Files.readString(config);
-    Files.writeString(config, text.replaceAll("(?m)^server=.*$", "server=" + address.replace(":", "\\:")));
   }
 
   @Test
