@@ -148,11 +148,46 @@ class SftpStalledDownloadTest extends OneServerPerMethod {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     java.nio.file.Files.delete(data.resolve("blobs").resolve(file.getFileId()));
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
-      assertThat(catchThrowableOfType(IOException.class,
-          () -> sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read))).isNotNull();
+      IOException gone = catchThrowableOfType(IOException.class,
+          () -> sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read));
+      assertThat(gone).isInstanceOf(org.apache.sshd.sftp.common.SftpException.class);
+      assertThat(((org.apache.sshd.sftp.common.SftpException) gone).getStatus())
+          .isEqualTo(org.apache.sshd.sftp.common.SftpConstants.SSH_FX_FAILURE);
+      assertThat(gone.getMessage()).contains("is missing from the server's storage").contains("nothing was used up")
+          .endsWith("[FILE_DAMAGED]").doesNotContain("internal error");
     }
     assertThat(clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
         .getClaimId()).as("the grant is not left claimed by the failed open").isNotEmpty();
+  }
+
+  /**
+   * A stored file shorter than recorded (cut on the server's disk) ends the read with FILE_DAMAGED, not an internal
+   * error, and the claim is given back when the handle closes: once the file is restored, the grant is received.
+   */
+  @Test
+  void aStoredFileCutShortEndsTheReadAsDamagedAndGivesTheClaimBack() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    java.nio.file.Path blob = data.resolve("blobs").resolve(file.getFileId());
+    java.nio.file.Files.write(blob, java.util.Arrays.copyOf(envelope, 1 << 20));
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read)) {
+        byte[] buf = new byte[PIECE];
+        IOException cut = null;
+        for (long at = 0; at < envelope.length && cut == null; at += PIECE) {
+          long offset = at;
+          cut = catchThrowableOfType(IOException.class, () -> sftp.read(h, offset, buf, 0, PIECE));
+        }
+        assertThat(cut).as("a read past the cut fails").isNotNull();
+        assertThat(cut.getMessage()).contains("ends after 1048576 of its " + envelope.length + " bytes")
+            .endsWith("[FILE_DAMAGED]");
+      } catch (IOException closeReportsItAgain) {
+        // the CLOSE of a failed download may report the failure once more
+      }
+    }
+    java.nio.file.Files.write(blob, envelope);
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    assertThat(Transfers.download(clients.transfer("bob"), claim, 0)).isEqualTo(envelope);
   }
 
   /** The same when the SSH session ends with the handle open: a new SFTP session redeems the grant. */
