@@ -326,8 +326,18 @@ final class ReceiveCommand extends SealdropSubcommand {
   private static IntegrityFailure doesNotVerify(Session session, Claim claim, Exception e, Path stateFile, Path spool,
       boolean fromKept) throws IOException {
     Files.deleteIfExists(spool);
-    Files.deleteIfExists(stateFile);
     SealdropFailure told = EnvelopeFailures.translate(e);
+    if (fromKept) {
+      // the kept part may be what is damaged (a disk error, an edit): the claim is kept, so that the next run downloads
+      // the whole file again under it (given back, a claim the server had served in full would only count when it
+      // lapsed, and the grant be lost to a local fault); if the file fails again, that run blames the server's copy
+      String until = claim.expiresAtMillis() > 0 ? " before " + claimEnd(claim.expiresAtMillis()) : "";
+      return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; this run resumed from what"
+          + " an earlier run kept in your profile, which may be the damaged part: it was deleted. Run the same command"
+          + " again" + until + " to download the whole file afresh under the same claim; if that fails the same way,"
+          + " the file the server holds is damaged: tell " + claim.owner() + ", who must send it again", e);
+    }
+    Files.deleteIfExists(stateFile);
     String claimed = release(session, claim.id(), claim.expiresAtMillis());
     if (e instanceof UnknownSuiteException) {
       // the server accepted the suite at upload: a newer sealdrop than this one, or the header altered since
@@ -336,16 +346,11 @@ final class ReceiveCommand extends SealdropSubcommand {
           + " ask " + claim.owner() + " for a new grant if this one is used up) or the file was altered on the server"
           + " (tell " + claim.owner() + ", who must send it again) (" + claimed + ")", e);
     }
-    if (fromKept) {
-      return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; this run resumed from what"
-          + " an earlier run kept in your profile, which may be the damaged part: it was deleted (" + claimed + "):"
-          + " run the same command again to download the whole file afresh; if that fails the same way, the file the"
-          + " server holds is damaged: tell " + claim.owner() + ", who must send it again", e);
-    }
     return new IntegrityFailure(told.reason(), told.getMessage(), "nothing was written; the file the server holds"
         + " does not verify, so fetching it again cannot help: tell " + claim.owner() + ", who must send it again ("
         + claimed + ")", e);
   }
+
 
   /**
    * The file the server sent verifies (its sender's, sealed for us) but is not the file the grant names: another of
