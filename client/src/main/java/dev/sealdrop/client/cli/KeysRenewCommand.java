@@ -131,6 +131,10 @@ final class KeysRenewCommand extends SealdropSubcommand {
     for (SshKey k : mine) {
       if (registeredThrough(k, renewed)) {
         result.add(new SshKeysView("already-registered", List.of(k)));
+      } else if (previous.isPresent() && registeredThrough(k, previous.get()) && k.getCertificateRevoked()) {
+        // whoever held the revoked certificate may have registered it (a stolen certificate): moved only when the
+        // user registers it again, knowingly (keys add-ssh)
+        result.add(new SshKeysView("revoked-certificate", List.of(k)));
       } else if (previous.isPresent() && registeredThrough(k, previous.get())) {
         result.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), mine));
       } else {
@@ -341,6 +345,12 @@ final class KeysRenewCommand extends SealdropSubcommand {
               case "other-certificate" -> "left bound to another certificate of yours (serial "
                   + SshKeysView.serial(k) + ", another device's profile?); `sealdrop keys add-ssh` with it from this"
                   + " profile would bind it here";
+              case "revoked-certificate" -> "NOT moved: it was registered through certificate serial "
+                  + SshKeysView.serial(k) + ", which is revoked, so whoever held that certificate may have added it"
+                  + " (comment '" + TerminalText.clean(k.getComment()) + "', added "
+                  + java.time.Instant.ofEpochMilli(k.getAddedAtMillis()) + "); it does not log in. If it is yours,"
+                  + " `sealdrop keys add-ssh FILE.pub` binds it to this certificate; if not, `sealdrop keys remove-ssh "
+                  + TerminalText.clean(k.getFingerprint()) + "`";
               default -> "now bound to the renewed certificate";
             });
       }

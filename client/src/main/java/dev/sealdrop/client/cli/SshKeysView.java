@@ -28,6 +28,7 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
     g.writeStringField("comment", k.getComment());
     g.writeStringField("added_at", Instant.ofEpochMilli(k.getAddedAtMillis()).toString());
     g.writeStringField("certificate_serial", serial(k));
+    g.writeBooleanField("certificate_revoked", k.getCertificateRevoked());
     g.writeEndObject();
   }
 
@@ -92,7 +93,9 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
     for (SshKey k : keys) {
       out.printf("%-12s  %-51s  %-20s  %-24s  %-32s  %s%n", TerminalText.clean(k.getIdentity()),
           TerminalText.clean(k.getFingerprint()), TerminalText.clean(k.getAlgorithm()) + " " + k.getBits(),
-          Instant.ofEpochMilli(k.getAddedAtMillis()), TerminalText.clean(serial(k)), TerminalText.clean(k.getComment()));
+          Instant.ofEpochMilli(k.getAddedAtMillis()),
+          TerminalText.clean(serial(k)) + (k.getCertificateRevoked() ? " REVOKED" : ""),
+          TerminalText.clean(k.getComment()));
     }
   }
 }

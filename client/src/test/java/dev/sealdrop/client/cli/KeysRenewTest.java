@@ -454,6 +454,49 @@ class KeysRenewTest extends DevServerPerClass {
   }
 
   /**
+   * Outside test: an attacker with a stolen certificate registered an SSH key through it; an admin revoked that
+   * certificate; its owner renewed, and the renewal bound the attacker's key to the new certificate, so it logged in
+   * again. A key registered through a revoked certificate is now left where it is (it does not log in), named, and
+   * moved only when registered again knowingly with add-ssh.
+   */
+  @Test
+  void renewingAfterARevokedCertificateDoesNotMoveTheSshKeysRegisteredThroughIt() throws Exception {
+    carol.run("admin", "identities", "add", "ivo", "--role", "transferor").assertExit(0);
+    IssuedCert stolen = issue("ivo", CertSpec.client("ivo"), "ivo-stolen");
+    Cli ivo = Users.user(root, "ivo-own");
+    Cli thief = Users.user(root, "ivo-thief");
+    for (Cli c : List.of(ivo, thief)) {
+      c.run("init", "--server", address, "--cert", stolen.certFile().toString(), "--key",
+          stolen.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    }
+    String own = addSsh(ivo, "ivo-own");
+    String planted = addSsh(thief, "ivo-thief");
+    carol.run("admin", "identities", "revoke", "ivo", "--certificate", serial(stolen)).assertExit(0);
+
+    IssuedCert renewed = issue("ivo", CertSpec.client("ivo"), "ivo-renewed");
+    CliRun r = ivo.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(r.list("ssh_keys")).hasSize(2).allSatisfy(k -> assertThat(k)
+        .containsEntry("status", "revoked-certificate").containsEntry("certificate_serial", serial(stolen)));
+    assertThat(ivo.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys"))
+        .allSatisfy(k -> assertThat(k).containsEntry("certificate_serial", serial(stolen))
+            .containsEntry("certificate_revoked", true));
+    assertThat(ivo.run("keys", "list-ssh").assertExit(0).out()).contains(serial(stolen) + " REVOKED");
+    CliRun again = ivo.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(again.out()).contains("NOT moved: it was registered through certificate serial " + serial(stolen)
+        + ", which is revoked").contains("`sealdrop keys remove-ssh " + planted + "`");
+
+    // the owner registers their own key again, knowingly: it is bound to the renewed certificate; the planted one not
+    ivo.run("keys", "add-ssh", root.resolve("ssh-jdk").resolve("ivo-own.pub").toString()).assertExit(0);
+    assertThat(ivo.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys"))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", own)
+            .containsEntry("certificate_serial", serial(renewed)))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", planted)
+            .containsEntry("certificate_serial", serial(stolen)));
+  }
+
+  /**
    * A serial names a certificate only within its issuing CA: a laptop certificate of the same identity from an
    * intermediate CA, with the very serial of the desktop's certificate, is another certificate. Renewing the
    * desktop moves only the desktop's SSH key (matched by the certificate's fingerprint), not the laptop's.

@@ -107,6 +107,14 @@ public final class SshKeyService {
     }
   }
 
+  /**
+   * Whether the certificate {@code key} was registered through, or its identity, is revoked: it does not log in, and
+   * whoever held that certificate may have registered it.
+   */
+  public boolean vouchedForByRevoked(SshKey key) {
+    return identities.isRevoked(key.registrationCertificate());
+  }
+
   /** The keys of {@code identity} (empty: the caller's own); only admins may list someone else's. */
   public List<SshKey> list(Principal caller, String identity) {
     String target = target(caller, identity, "list another identity's SSH keys");
@@ -217,8 +225,9 @@ public final class SshKeyService {
         // the certificate, not the identity: a new certificate can vouch for the key once it is registered again
         throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED, "this SSH key was registered through a client"
             + " certificate (serial " + CertificatePolicy.shown(CertificatePolicy.serialOf(cert)) + ") that has been revoked; ask an admin for"
-            + " a new certificate, then run 'sealdrop keys renew --cert NEW.crt --key NEW.key' with it (it binds your"
-            + " SSH keys to it) or register the key again with 'sealdrop keys add-ssh FILE.pub'");
+            + " a new certificate, then register the key again with 'sealdrop keys add-ssh FILE.pub' from a profile"
+            + " that uses it (keys renew does not move keys registered through a revoked certificate: whoever held it"
+            + " may have added them)");
       }
       throw e;
     }

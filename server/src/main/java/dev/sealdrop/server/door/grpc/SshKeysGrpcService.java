@@ -31,7 +31,7 @@ public final class SshKeysGrpcService extends SshKeysGrpc.SshKeysImplBase {
   public void listSshKeys(ListSshKeysRequest request, StreamObserver<ListSshKeysResponse> out) {
     Unary.run(out, () -> ListSshKeysResponse.newBuilder()
         .addAllKeys(keys.list(PeerIdentityInterceptor.caller(), request.getIdentity()).stream()
-            .map(SshKeysGrpcService::proto).toList())
+            .map(this::proto).toList())
         .build());
   }
 
@@ -42,11 +42,12 @@ public final class SshKeysGrpcService extends SshKeysGrpc.SshKeysImplBase {
         .build());
   }
 
-  static dev.sealdrop.protocol.v1.SshKey proto(SshKey k) {
+  private dev.sealdrop.protocol.v1.SshKey proto(SshKey k) {
     return dev.sealdrop.protocol.v1.SshKey.newBuilder().setIdentity(k.identity()).setFingerprint(k.fingerprint())
         .setAlgorithm(k.key().algorithm()).setBits(k.key().bits()).setPublicKey(k.key().openSsh())
         .setComment(k.key().comment()).setAddedAtMillis(k.addedAt().toEpochMilli())
         .setCertificateSerial(CertificatePolicy.serialOf(k.registrationCertificate()))
-        .setCertificateFingerprint(ClientCertificates.fingerprint(k.registrationCertificate())).build();
+        .setCertificateFingerprint(ClientCertificates.fingerprint(k.registrationCertificate()))
+        .setCertificateRevoked(keys.vouchedForByRevoked(k)).build();
   }
 }

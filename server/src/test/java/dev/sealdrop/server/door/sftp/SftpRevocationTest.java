@@ -78,9 +78,9 @@ class SftpRevocationTest extends OneServerPerClass {
     assertThat(said.get(10, TimeUnit.SECONDS)).as("told that a new certificate needs the key registered again")
         .isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: this SSH key was registered"
             + " through a client certificate (serial " + server.pki.certificate("alice").getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT)
-            + ") that has been revoked; ask an admin for a new certificate, then run 'sealdrop keys renew --cert"
-            + " NEW.crt --key NEW.key' with it (it binds your SSH keys to it) or register the key again with"
-            + " 'sealdrop keys add-ssh FILE.pub' [CERTIFICATE_REVOKED]");
+            + ") that has been revoked; ask an admin for a new certificate, then register the key again with"
+            + " 'sealdrop keys add-ssh FILE.pub' from a profile that uses it (keys renew does not move keys registered"
+            + " through a revoked certificate: whoever held it may have added them) [CERTIFICATE_REVOKED]");
     assertThatThrownBy(() -> login(client, server, "alice", key)).hasMessageContaining("authentication");
   }
 
