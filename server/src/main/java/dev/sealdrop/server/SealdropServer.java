@@ -4,7 +4,9 @@ import dev.sealdrop.server.config.ListenAddress;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.core.Shutdown;
 import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.identity.Identity;
 import dev.sealdrop.server.core.identity.IdentityService;
+import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.UploadService;
@@ -141,8 +143,14 @@ public final class SealdropServer implements AutoCloseable {
       // a lockdown survives a restart: say so at start, or the operator sees a healthy start and refused transfers
       lockdown.startupWarning().ifPresent(LOG::warn);
       IdentityService identities = new IdentityService(new JdbcIdentityRepository(db), config.clock());
-      identities.registerAll(config.identities().registered());
-      config.identities().bootstrapAdmin().ifPresent(identities::bootstrapAdmin);
+      // identities the configuration creates are audited as an admin's would be, by the server: an admin created
+      // by bootstrap-admin is the most consequential act there is, and left no record before (outside test)
+      for (Identity created : identities.registerAll(config.identities().registered())) {
+        auditCreatedByConfiguration(audit, created.name(), created.role(), "registered");
+      }
+      FileAudit startAudit = audit;
+      config.identities().bootstrapAdmin().filter(identities::bootstrapAdmin)
+          .ifPresent(name -> auditCreatedByConfiguration(startAudit, name, Role.ADMIN, "bootstrap-admin"));
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock(), audit);
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
@@ -257,6 +265,15 @@ public final class SealdropServer implements AutoCloseable {
   }
 
   /** {@link FileAudit#STOP} with result {@code start-failed} and the cause; a failure to record it is logged only. */
+  /**
+   * {@code admin.identity.add} by the server for an identity the configuration created at this start ({@code how}:
+   * {@code registered} for the development users, {@code bootstrap-admin} for the first admin).
+   */
+  private static void auditCreatedByConfiguration(Audit audit, String name, Role role, String how) {
+    audit.record(Audit.SERVER, "admin.identity.add", "identity:" + name, "ok", "",
+        java.util.Map.of("role", role.key(), "cause", how));
+  }
+
   private static void recordFailedStart(FileAudit audit, Exception e) {
     StringBuilder words = new StringBuilder(e.getClass().getSimpleName());
     for (Throwable t = e; t != null; t = t.getCause()) {

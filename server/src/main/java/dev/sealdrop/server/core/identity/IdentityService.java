@@ -7,6 +7,7 @@ import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnauthenticatedException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -80,12 +81,14 @@ public final class IdentityService {
   /**
    * Registers identities with their roles, enabled, if they are not registered yet (the --dev users,
    * at every start). One that exists keeps its role and state: an admin's disable or revocation
-   * survives a restart.
+   * survives a restart. Returns the identities it created now, for the audit log.
    */
-  public void registerAll(Map<String, Role> roles) {
+  public List<Identity> registerAll(Map<String, Role> roles) {
+    List<Identity> created = new java.util.ArrayList<>();
     roles.forEach((name, role) -> {
       Optional<String> taken = repository.insertUnlessTaken(new Identity(name, role, true), clock.instant());
       if (taken.isEmpty()) {
+        created.add(new Identity(name, role, true));
         LOG.info("identity '{}' registered as {}", name, role.key());
       } else if (taken.get().equals(name)) {
         LOG.debug("identity '{}' already registered; its stored role and state are kept", name);
@@ -93,13 +96,18 @@ public final class IdentityService {
         LOG.warn("identity '{}' not registered: {}", name, takenMessage(name, taken.get()));
       }
     });
+    return created;
   }
 
-  /** Creates the first admin if that identity does not exist yet; an existing identity is left alone. */
-  public void bootstrapAdmin(String name) {
+  /**
+   * Creates the first admin if that identity does not exist yet; an existing identity is left alone. Returns whether
+   * it was created now, for the audit log.
+   */
+  public boolean bootstrapAdmin(String name) {
     Optional<String> taken = repository.insertUnlessTaken(new Identity(name, Role.ADMIN, true), clock.instant());
     if (taken.isEmpty()) {
       LOG.warn("bootstrapped admin identity '{}' from configuration", name);
+      return true;
     } else if (!taken.get().equals(name)) {
       LOG.warn("admin identity '{}' not bootstrapped: {}", name, takenMessage(name, taken.get()));
     } else {
@@ -116,6 +124,7 @@ public final class IdentityService {
             + " admin can enable it (admin identities enable)", name);
       }
     }
+    return false;
   }
 
   /**
