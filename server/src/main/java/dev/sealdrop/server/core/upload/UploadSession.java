@@ -257,6 +257,11 @@ public final class UploadSession {
     // The quota check and the commit it allows are one step per owner: uploads finished at the same
     // moment each count the files the others committed (checked apart, all of them passed).
     StoredFile file = quota.commit(received, () -> {
+      // again, uncached, right before the commit: the checks in finish() ran before the envelope's verification and
+      // fsync, which take seconds for a large file, and a revocation or lockdown in between let the file commit after
+      // the admin's act, while the client was told it was cut (outside test)
+      service.gate.check("uploading");
+      identity.checkNow();
       Instant now = service.clock.instant();
       StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
           result.fingerprint(), result.header().recipientKeyFingerprints(), now);
