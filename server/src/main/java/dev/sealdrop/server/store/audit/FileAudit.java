@@ -51,12 +51,36 @@ public final class FileAudit implements Audit {
 
   /** Opens (or creates) the key and the log under {@code dataDir/audit}. */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
+  /**
+   * The log and its signing key are made together at the first start and live together: one without the other is a
+   * loss (a deleted log silently became a new one, restarting at record 1 under the same key, while the database kept
+   * its history; a deleted key was replaced on disk before the start failed, so restoring it from a backup meant
+   * deleting the stray one first). Refuses to start, writing nothing, and says what to restore.
+   */
+  static void requireBothOrNeither(Path keyFile, Path log) throws IOException {
+    boolean hasKey = Files.exists(keyFile);
+    boolean hasLog = Files.exists(log) && Files.size(log) > 0;
+    if (hasKey && !hasLog) {
+      throw new IOException("the audit log " + log + " is missing or empty, but its signing key " + keyFile
+          + " exists: a previous run kept a log here, and it is gone. Restore audit.jsonl from a backup; only to start"
+          + " a new log on purpose (the old one's records are lost, and the parties' checkpoints will not match it),"
+          + " move " + keyFile.getFileName() + " away as well");
+    }
+    if (!hasKey && hasLog) {
+      throw new IOException("the audit log " + log + " exists, but its signing key " + keyFile + " is missing: a new"
+          + " key could not continue the log (its checkpoints are signed with the old one). Restore the key from a"
+          + " backup; nothing was written");
+    }
+  }
+
   public static FileAudit open(Path dataDir, String origin, int checkpointEveryRecords, Duration checkpointInterval,
       Clock clock) throws IOException {
     Files.createDirectories(dataDir);
     Path dir = dev.sealdrop.server.store.fs.DataFolder.createFolder(dataDir.resolve("audit"));
-    AuditKey key = AuditKey.loadOrGenerate(dataDir.resolve(dev.sealdrop.server.store.fs.DataFolder.AUDIT_KEY), origin);
+    Path keyFile = dataDir.resolve(dev.sealdrop.server.store.fs.DataFolder.AUDIT_KEY);
     Path file = dir.resolve("audit.jsonl");
+    requireBothOrNeither(keyFile, file);
+    AuditKey key = AuditKey.loadOrGenerate(keyFile, origin);
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)
         .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);
     AuditLogWriter writer = AuditLogWriter.open(config, key, LIFECYCLE);
