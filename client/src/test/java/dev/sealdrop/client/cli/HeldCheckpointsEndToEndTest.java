@@ -139,6 +139,33 @@ class HeldCheckpointsEndToEndTest extends DevServerPerClass {
     assertThat(caught.err()).contains("under another origin");
   }
 
+  /**
+   * Outside test: a log rewritten under a new origin with a new key, verified with --checkpoints but without --key,
+   * passed with exit 0 and every held checkpoint ignored (warnings only). Asked to check held checkpoints and finding
+   * none of this log, verify fails: the check asked for did not happen.
+   */
+  @Test
+  void heldCheckpointsNoneOfWhichIsOfTheLogFailTheVerifyInsteadOfBeingIgnored() throws Exception {
+    Path held = alice.home().resolve("checkpoints");
+    alice.run("--json", "grants").assertExit(0);
+    assertThat(HeldCheckpoints.load(held)).isNotEmpty();
+    Path live = root.resolve("new-key/audit.jsonl");
+    Files.createDirectories(live.getParent());
+    Path forged = root.resolve("audit-new-key.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(AuditLogConfig.defaults(live, "sealdrop/audit2"),
+        AuditKey.generate("sealdrop/audit2"));
+        OutputStream o = Files.newOutputStream(forged)) {
+      w.append(AuditEvent.of("server", "server.start", "", "ok", ""));
+      w.exportTo(o);
+    }
+    alice.run("--json", "audit", "verify", forged.toString()).assertExit(0); // on its own it is a consistent log
+    CliRun caught = alice.run("--json", "audit", "verify", forged.toString(), "--checkpoints", held.toString())
+        .assertExit(5);
+    assertThat(caught.jsonError()).as(caught.err()).containsEntry("reason", "NO_HELD_CHECKPOINT_OF_THIS_LOG");
+    assertThat(caught.err()).contains("none of the held checkpoints in " + held + " is of this log ('sealdrop/audit2')")
+        .contains("--key");
+  }
+
   /** The sequence number of the first record of {@code action} by {@code actor}. */
   private static long firstSeq(Path export, String action, String actor) throws Exception {
     try (AuditLogReader r = AuditLogReader.open(export)) {

@@ -105,6 +105,18 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     for (VerificationResult.Warning w : r.warnings()) {
       output.warn(w.kind() + ": " + w.message());
     }
+    if (r.failure().isEmpty() && checkpoints != null && r.heldCheckpointsVerified() == 0
+        && r.hasWarning(VerificationResult.Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN)) {
+      // asked to check the log against held checkpoints, none of which is of this log: the check asked for did not
+      // happen, and a script reading only the exit status must not take this for a pass (outside test: a log
+      // rewritten under a new name and key verified, exit 0, with the held checkpoints all ignored)
+      throw new IntegrityFailure("NO_HELD_CHECKPOINT_OF_THIS_LOG", "the audit log verifies on its own, but none of"
+          + " the held checkpoints in " + checkpoints + " is of this log ('" + r.origin() + "'), so it was not checked"
+          + " against them", "check that " + checkpoints + " holds checkpoints this server's log gave you (each profile"
+          + " keeps them in its checkpoints/ folder); if it does, this file is another log, or this log was rewritten"
+          + " under another name and key: verify it with the key the operator published (--key) and keep both as"
+          + " evidence");
+    }
     if (r.failure().isEmpty()) {
       output.emit(VerifyReport.valid(file, r));
       return ExitCodes.OK.code();
