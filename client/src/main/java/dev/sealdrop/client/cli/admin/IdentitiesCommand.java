@@ -241,10 +241,12 @@ final class IdentitiesCommand extends CommandGroup {
       String hex = serial == null ? "" : certificateSerial(serial);
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
           .newBuilder().setIdentity(identity).setCertificateSerial(hex).setReason(why).build()));
-      output.emit(changed(hex.isEmpty() ? "Revoked" : "Revoked certificate " + hex + " of", resp.getIdentity(),
-          hex.isEmpty() ? counts("sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked(),
-              "downloads_cut", resp.getDownloadsCut())
-              : counts("sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked())));
+      output.emit(hex.isEmpty()
+          ? switched("Revoked", "revoked", resp.getAlreadyRevoked(), resp.getIdentity(), counts("sessions_closed",
+              resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked(), "downloads_cut",
+              resp.getDownloadsCut()))
+          : changed("Revoked certificate " + hex + " of", resp.getIdentity(),
+              counts("sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked())));
     }
 
     /**

@@ -77,7 +77,9 @@ public final class AdminOperations {
    * door (gRPC calls and SFTP sessions) that the operation closed; {@code downloadsCut} the downloads of the
    * identity's grants by others that it stopped.
    */
-  public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked, int downloadsCut) {}
+  /** {@code changed}: false for a repeat of an identity's revocation (it was revoked already). */
+  public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked, int downloadsCut,
+      boolean changed) {}
 
   /** The audit detail of a disable or enable: "false" when the identity already was so (nothing changed). */
   static final String CHANGED = "changed";
@@ -163,9 +165,12 @@ public final class AdminOperations {
         // matched against the presented certificate's subject CN and never refuses another identity.
         identities.revokeCertificateOf(name, serial);
         return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
-            "certificate revoked by an admin"), 0, 0);
+            "certificate revoked by an admin"), 0, 0, true);
       }
+      boolean changed = !identities.isRevoked(name);
+      details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
       identities.revokeIdentity(name);
+      // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
       Instant now = clock.instant();
       List<Grant> revoked = repository.revokeGrantsOf(name, now);
@@ -180,7 +185,7 @@ public final class AdminOperations {
         grantDetails.put("identity", name);
         audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
       }
-      return new Closed(view(name), closed, revoked.size(), cut);
+      return new Closed(view(name), closed, revoked.size(), cut, changed);
     });
   }
 

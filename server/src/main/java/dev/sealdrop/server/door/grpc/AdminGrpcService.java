@@ -117,7 +117,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       AdminOperations.Closed c = ops.revokeIdentity(caller(), req.getIdentity(), req.getCertificateSerial(),
           req.getReason());
       return RevokeIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(c.identity()))
-          .setSessionsClosed(c.sessionsClosed()).setGrantsRevoked(c.grantsRevoked())
+          .setSessionsClosed(c.sessionsClosed()).setGrantsRevoked(c.grantsRevoked()).setAlreadyRevoked(!c.changed())
           .setDownloadsCut(c.downloadsCut()).build();
     });
   }

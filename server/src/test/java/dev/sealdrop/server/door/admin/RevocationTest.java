@@ -81,7 +81,15 @@ class RevocationTest extends OneServerPerMethod {
     assertThat(r.getSessionsClosed()).isGreaterThanOrEqualTo(1);
     assertThat(r.getGrantsRevoked()).isEqualTo(2);
     assertThat(r.getIdentity().getState()).isEqualTo(IdentityState.IDENTITY_STATE_REVOKED);
+    assertThat(r.getAlreadyRevoked()).isFalse();
     assertThat(server.server().liveCalls().size()).isZero();
+    // a repeat changes nothing and says so, in the answer and in the audit log (outside test: it looked like a new
+    // revocation, `ok` without `changed`, where a repeated disable says changed=false)
+    assertThat(admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("bob").build())
+        .getAlreadyRevoked()).isTrue();
+    assertThat(server.server().audit().tail(300)).filteredOn(e -> e.action().equals("admin.identity.revoke")
+        && e.object().equals("identity:bob")).extracting(e -> e.details().get("changed"))
+        .containsExactly("true", "false");
 
     // the open connection: its next call is refused
     refused(() -> TransferServiceGrpc.newBlockingStub(bob).listInbox(ListInboxRequest.getDefaultInstance()),
