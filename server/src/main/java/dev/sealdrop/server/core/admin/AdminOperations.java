@@ -226,6 +226,14 @@ public final class AdminOperations {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
       String given = trim(reason);
+      LockdownState current = lockdown.state();
+      if (!on && !current.on()) {
+        // lifting a lockdown that is off changes nothing: the state keeps who lifted it and when (outside test: a
+        // redundant `off` overwrote both, and `status` then named the wrong admin); audited as the act it is
+        LOG.info("lockdown off requested by '{}': it was off already (since {})", c.principal().identity(),
+            current.changedAt());
+        return new LockdownSwitch(current, java.util.Optional.of(current));
+      }
       LockdownState before = lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
       LOG.warn("lockdown {} by '{}'{}", on ? "ON" : "lifted", c.principal().identity(),
           given.isEmpty() ? " (no reason given)" : ": " + given);

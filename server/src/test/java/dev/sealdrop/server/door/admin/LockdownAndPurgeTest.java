@@ -72,6 +72,10 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
     assertThat(again.getReplaced().getOn()).isFalse();
     assertThat(again.getReplaced().getReason()).isEqualTo("drill over");
     assertThat(again.getReplaced().getChangedBy()).isEqualTo("carol");
+    // the redundant off changed nothing: the state still says who lifted it, when and why (outside test: a second
+    // admin's redundant off overwrote them, and `status` named that admin)
+    assertThat(again.getReason()).isEqualTo("drill over");
+    assertThat(again.getChangedAtMillis()).isEqualTo(lifted.getChangedAtMillis());
   }
 
   @Test
