@@ -223,8 +223,11 @@ public final class SealdropServer implements AutoCloseable {
       maintenance.scheduleWithFixedDelay(server::stopStalledDownloadsQuietly, stall, stall, TimeUnit.MILLISECONDS);
       LOG.info("listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(server.address.getAddress(),
           server.port()));
-      LOG.info("admin listening on {}", dev.sealdrop.server.core.identity.Origin.peerOf(
-          server.admin.getListenSockets().get(0)));
+      // as configured, with the port bound: for 0.0.0.0 the JDK's socket listens on [::] (IPv6 and IPv4), an address
+      // no client can connect to, which the listen socket would show
+      LOG.info("admin listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(
+          ListenAddress.of("admin-host", adminConfig.host(), 0).getAddress(),
+          ((java.net.InetSocketAddress) server.admin.getListenSockets().get(0)).getPort()));
       warnIfAdminIsReachable(adminConfig.host());
       if (config.sftp().enabled()) {
         try {
@@ -302,7 +305,9 @@ public final class SealdropServer implements AutoCloseable {
     }
     LOG.warn("the admin listener is bound to {}{}: admin calls still need an admin's client certificate, but keep"
         + " this port off any network but a management one (firewall it), or set admin-host=127.0.0.1",
-        address.getHostAddress(), address.isAnyLocalAddress() ? ", every interface of this machine" : ", not the loopback");
+        address.getHostAddress(), address.isAnyLocalAddress() ? ", every interface of this machine (IPv6 as well as"
+            + " IPv4: the JDK listens on both for a wildcard address where the machine has IPv6; firewall both)"
+            : ", not the loopback");
   }
 
   /**
