@@ -192,10 +192,30 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
           throw new UncheckedIOException("the audit log could not be exported", e);
         }
       });
+      checkExported(file, export);
       ExportStream.start(file, export, (ServerCallStreamObserver<ExportAuditChunk>) out);
     } catch (RuntimeException | IOException e) {
       deleteQuietly(file);
       out.onError(ErrorMapper.toStatus(e));
+    }
+  }
+
+  /**
+   * Verifies the export against the server's own key before it is sent: a live log altered on disk while the server
+   * runs is otherwise noticed only at the next start (outside test: the CLI refused the export, the server recorded it
+   * as a plain success and carried on). The export is still sent, as evidence; the server says it at ERROR and
+   * records {@code audit.verify-failed} (reason, record) after the export's own record.
+   */
+  private void checkExported(Path file, Audit.Export export) throws IOException {
+    dev.sealdrop.audit.VerificationResult r = dev.sealdrop.audit.AuditVerifier
+        .withKey(dev.sealdrop.audit.AuditPublicKey.parse(export.verifierKey())).verify(file);
+    if (r.failure().isPresent()) {
+      dev.sealdrop.audit.VerificationResult.Failure f = r.failure().get();
+      org.slf4j.LoggerFactory.getLogger(AdminGrpcService.class).error("the live audit log does not verify: {} at"
+          + " record {}: {}; it was altered on disk while the server runs: keep the export as evidence, and check who"
+          + " can write the data folder", f.reason(), f.sequence(), f.message());
+      audit.record(Audit.SERVER, "audit.verify-failed", "", f.reason().name().toLowerCase(java.util.Locale.ROOT)
+          .replace('_', '-'), "", java.util.Map.of("record", Long.toString(f.sequence())));
     }
   }
 
