@@ -119,6 +119,7 @@ public final class AdminOperations {
       // a revoked identity: REVOKED_IDENTITY, before anything is closed
       boolean changed = identities.setEnabled(existing(name), false);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
+      logAct(c, name, "disabled", changed, reason);
       // closed even if it was disabled already: nothing of a disabled identity may stay open
       int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
       // its grants are suspended: downloads of them stop now, not at their next chunk
@@ -134,6 +135,7 @@ public final class AdminOperations {
     return act(c, "admin.identity.enable", identityObject(name), details, () -> {
       boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
       details.put(CHANGED, Boolean.toString(changed));
+      logAct(c, name, "enabled", changed, null);
       return new Switched(view(name), 0, 0, changed);
     });
   }
@@ -164,12 +166,14 @@ public final class AdminOperations {
         // Scoped to the named identity: the store cannot tell whose a serial is, so the revocation is
         // matched against the presented certificate's subject CN and never refuses another identity.
         identities.revokeCertificateOf(name, serial);
+        logAct(c, name, "revoked (certificate serial " + serial + ")", true, reason);
         return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
             "certificate revoked by an admin"), 0, 0, true);
       }
       boolean changed = !identities.isRevoked(name);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
       identities.revokeIdentity(name);
+      logAct(c, name, "revoked", changed, reason);
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
       Instant now = clock.instant();
@@ -370,6 +374,20 @@ public final class AdminOperations {
   private IdentityView view(String name) {
     return repository.listIdentities().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "'"));
+  }
+
+  /**
+   * The server log's line for an admin's act on an identity: which identity, what, by which admin, and why; a repeat
+   * that changed nothing says so.
+   */
+  private static void logAct(Caller c, String name, String done, boolean changed, String reason) {
+    String why = reason == null || reason.isBlank() ? "" : ": " + trim(reason);
+    if (changed) {
+      LOG.warn("identity '{}' {} by admin '{}'{}", name, done, c.principal().identity(), why);
+    } else {
+      LOG.warn("identity '{}' was {} already; admin '{}' asked again, nothing changed{}", name, done,
+          c.principal().identity(), why);
+    }
   }
 
   private static Map<String, String> reasonDetail(String reason) {

@@ -167,11 +167,11 @@ public final class IdentityService {
               + " nothing was changed");
     }
     if (current.enabled() == enabled) {
-      LOG.info("identity '{}' was {} already; nothing changed", name, enabled ? "enabled" : "disabled");
+      LOG.debug("identity '{}' was {} already; nothing changed", name, enabled ? "enabled" : "disabled");
       return false;
     }
     repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
-    LOG.warn("identity '{}' {}", name, enabled ? "enabled" : "disabled");
+    LOG.debug("identity '{}' {}", name, enabled ? "enabled" : "disabled"); // the admin's act logs who did it
     return true;
   }
 
@@ -188,13 +188,13 @@ public final class IdentityService {
    */
   public void revokeCertificateOf(String identity, String serialHex) {
     repository.revokeCertificateOf(identity, serialHex, clock.instant());
-    LOG.warn("certificate serial {} of '{}' revoked", serialHex, identity);
+    LOG.debug("certificate serial {} of '{}' revoked", serialHex, identity); // the admin's act logs who did it
   }
 
   /** Revokes an identity for good: disabled, and its certificates refused at the next handshake. */
   public void revokeIdentity(String name) {
     repository.revokeIdentity(name, clock.instant());
-    LOG.warn("identity '{}' revoked", name);
+    LOG.debug("identity '{}' revoked", name); // the admin's act logs who did it
   }
 
   /**
