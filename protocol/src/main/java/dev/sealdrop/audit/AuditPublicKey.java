@@ -63,6 +63,11 @@ public final class AuditPublicKey {
       throw new IllegalArgumentException("audit key: not an Ed25519 (algorithm 0x01) signed-note key");
     }
     AuditPublicKey k = of(parts[0], Arrays.copyOfRange(decoded, 1, 33));
+    if (k.keyId == declaredId && !parts[1].equals(parts[1].toLowerCase(java.util.Locale.ROOT))) {
+      // the right id in upper case: the text form is exact (it is what a signed note names), so say what to fix
+      throw new IllegalArgumentException("audit key: the key id " + parts[1] + " must be written in lower case ("
+          + parts[1].toLowerCase(java.util.Locale.ROOT) + "), as the server prints the key");
+    }
     if (k.keyId != declaredId || !k.encoded().equals(t)) {
       throw new IllegalArgumentException("audit key: key id does not match the name and key (corrupted or edited key text)");
     }

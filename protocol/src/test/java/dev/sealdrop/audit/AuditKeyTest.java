@@ -109,4 +109,19 @@ class AuditKeyTest {
       assertThatThrownBy(() -> AuditPublicKey.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  /** Outside test: the right key id in upper case was told "key id does not match ... (corrupted or edited key text)". */
+  @Test
+  void anUpperCaseKeyIdIsToldToBeWrittenInLowerCase() {
+    String text;
+    String[] parts;
+    do { // a key id with a letter in it (one of digits only has no case)
+      text = AuditKey.generate("sealdrop/test").publicKey().encoded();
+      parts = text.split("\\+", 3);
+    } while (!parts[1].matches(".*[a-f].*"));
+    String upper = parts[0] + "+" + parts[1].toUpperCase(java.util.Locale.ROOT) + "+" + parts[2];
+    assertThatThrownBy(() -> AuditPublicKey.parse(upper)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be written in lower case (" + parts[1] + ")");
+    assertThat(AuditPublicKey.parse(text).encoded()).isEqualTo(text);
+  }
 }
