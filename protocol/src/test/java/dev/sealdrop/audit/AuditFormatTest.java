@@ -74,6 +74,9 @@ class AuditFormatTest {
     VerificationResult twice = verifyWithRecord3(rec.replace("{\"type\":\"record\",",
         "{\"type\":\"record\",\"actor\":\"x\","));
     assertThat(twice.failure().orElseThrow().message()).contains("a member appears twice in one object");
+    // a byte-order mark an editor added is named (outside test: "not valid JSON (at character 1)")
+    VerificationResult bom = verifyWithRecord3("\uFEFF" + rec);
+    assertThat(bom.failure().orElseThrow().message()).contains("starts with a byte-order mark (U+FEFF");
   }
 
   @Test

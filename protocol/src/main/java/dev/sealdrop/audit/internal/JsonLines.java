@@ -89,6 +89,11 @@ public final class JsonLines {
 
   /** Parses one line (without its newline). */
   public static AuditLogEntry parse(String line) throws AuditFormatException {
+    if (line.startsWith("\uFEFF")) {
+      // an editor's (or Windows tool's) byte-order mark: named, not "not valid JSON (at character 1)"
+      throw new AuditFormatException("the line starts with a byte-order mark (U+FEFF, bytes EF BB BF), which the"
+          + " format does not allow: a text editor or tool added it; the export as the server wrote it has none");
+    }
     Map<String, Object> fields;
     try (JsonParser p = JSON.createParser(line)) {
       fields = readObject(p, true);
