@@ -179,7 +179,7 @@ final class AdminViews {
   static void entryLine(PrintWriter out, AuditEntry e) {
     StringBuilder details = new StringBuilder();
     new TreeMap<>(e.getDetailsMap()).forEach((k, v) -> details.append(' ').append(k).append('=').append(v));
-    out.println(TerminalText.clean(String.format(Locale.ROOT, "%6d  %s  %-12s  %-22s  %-24s  %-7s  %s%s",
+    out.println(TerminalText.escaped(String.format(Locale.ROOT, "%6d  %s  %-12s  %-22s  %-24s  %-7s  %s%s",
         e.getSeq(), time(e.getTimeMillis()), e.getActor(), e.getAction(), e.getObject(), e.getResult(),
         e.getPeer().isEmpty() ? "-" : e.getPeer(), details)));
   }

@@ -18,6 +18,28 @@ public final class TerminalText {
   }
 
   /**
+   * Like {@link #clean}, but shows what it replaces: each unsafe character as {@code \\uXXXX} and a backslash as two,
+   * so that an auditor reading records sees which invisible or direction-changing character a value holds
+   * (docs/audit-log.md asks display tools to escape them), and an escape cannot be told from a literal backslash.
+   */
+  public static String escaped(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> {
+      if (c == '\\') {
+        sb.append("\\\\");
+      } else if (unsafe(c)) {
+        sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+      } else {
+        sb.appendCodePoint(c);
+      }
+    });
+    return sb.toString();
+  }
+
+  /**
    * True for what {@link #clean} replaces: control characters (C0, DEL, C1) and the invisible or
    * direction-changing formatting characters. The JSON output escapes the same ones (as backslash-u escapes).
    */
