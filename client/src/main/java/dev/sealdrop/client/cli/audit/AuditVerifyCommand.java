@@ -67,6 +67,9 @@ final class AuditVerifyCommand extends WithGlobalOptions {
       description = "Accept records after the last signed checkpoint (a live log copy); they are reported as a warning.")
   boolean allowUnsignedTail;
 
+  /** The held checkpoints by the file each came from (with --checkpoints), to name a file a failure is about. */
+  private java.util.SortedMap<Path, SignedCheckpoint> heldFiles;
+
   @Override
   public Integer call() throws Exception {
     // an empty --key (an unset shell variable) is named as such (empty paths: EmptyArgument's converter)
@@ -89,7 +92,8 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     if (checkpoints != null) {
       // without --key, the held notes are checked against the key the file's header names, so an
       // altered held note is still named by its file rather than blamed on the export
-      verifier = verifier.holding(loadHeld(checkpoints, given != null ? given : embeddedKey(file)));
+      heldFiles = loadHeld(checkpoints, given != null ? given : embeddedKey(file));
+      verifier = verifier.holding(List.copyOf(heldFiles.values()));
     }
     if (allowUnsignedTail) {
       verifier = verifier.allowingUnsignedTail();
@@ -123,7 +127,8 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     }
     VerificationResult.Failure f = r.failure().get();
     IntegrityFailure failure = new IntegrityFailure(f.reason().name(), "the audit log breaks at record "
-        + f.sequence() + " (" + f.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + "): " + f.message(),
+        + f.sequence() + " (" + f.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + "): " + f.message()
+        + heldFileNamed(r, f),
         hint(f.reason(), r.keySource()));
     output.note("error: " + failure.getMessage());
     output.note("hint: " + failure.hint().orElse(""));
@@ -225,7 +230,25 @@ final class AuditVerifyCommand extends WithGlobalOptions {
    * the evidence held outside the server was altered or forged, which says nothing yet about the
    * export (exit 5, BAD_CHECKPOINT_SIGNATURE).
    */
-  static List<SignedCheckpoint> loadHeld(Path dir, AuditPublicKey given) throws UsageFailure, IntegrityFailure {
+  /**
+   * For a held checkpoint the key did not sign ({@code UNTRUSTED_CHECKPOINT_KEY}): which file it is (the library knows
+   * checkpoints, not files), as a bad signature names it (outside test: it did not).
+   */
+  private String heldFileNamed(VerificationResult r, VerificationResult.Failure f) {
+    if (heldFiles == null || f.reason() != VerificationResult.Reason.UNTRUSTED_CHECKPOINT_KEY
+        || !f.message().startsWith("a held checkpoint")) {
+      return "";
+    }
+    List<String> named = heldFiles.entrySet().stream()
+        .filter(e -> e.getValue().checkpoint().origin().equals(r.origin())
+            && e.getValue().checkpoint().size() == f.sequence()
+            && e.getValue().check(r.key()) == SignedCheckpoint.SignatureStatus.ABSENT)
+        .map(e -> e.getKey().toString()).toList();
+    return named.isEmpty() ? "" : " (held file " + String.join(", ", named) + ")";
+  }
+
+  static java.util.SortedMap<Path, SignedCheckpoint> loadHeld(Path dir, AuditPublicKey given)
+      throws UsageFailure, IntegrityFailure {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UsageFailure("NO_CHECKPOINTS_DIR", dir + " is a file, not a folder: --checkpoints takes the folder"
           + " of held *.note checkpoints", "give the folder, e.g. a profile's checkpoints/ (~/.sealdrop/checkpoints)");
@@ -248,7 +271,7 @@ final class AuditVerifyCommand extends WithGlobalOptions {
               + " profile (checkpoints/; the CLI keeps them as received), or leave that file out; keep it as evidence");
         }
       }
-      return List.copyOf(held.values());
+      return held;
     } catch (AuditFormatException e) {
       throw new UsageFailure("BAD_HELD_CHECKPOINT", e.getMessage(), "each *.note in the folder must be a signed note"
           + " file as the CLI stored it: move what the message names out of the folder (or put an intact copy in its"

@@ -144,6 +144,12 @@ class AuditVerifyCommandTest {
     CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(5);
     assertThat(r.object("break")).containsEntry("reason", "UNTRUSTED_CHECKPOINT_KEY");
     assertThat(r.err()).contains("another sealdrop server's checkpoints").contains("keep each server's apart");
+    // the held file it is about is named, as for a bad signature (outside test: it was not)
+    String note;
+    try (java.util.stream.Stream<Path> notes = Files.list(held)) {
+      note = notes.filter(p -> p.toString().endsWith(".note")).findFirst().orElseThrow().toString();
+    }
+    assertThat(r.err()).contains("(held file " + note + ")");
   }
 
   @Test
