@@ -6,7 +6,6 @@ import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.envelope.BadSignatureException;
 import dev.sealdrop.envelope.MalformedEnvelopeException;
 import dev.sealdrop.envelope.NoMatchingIdentityException;
-import dev.sealdrop.envelope.NotTheExpectedFileException;
 import dev.sealdrop.envelope.TamperedPayloadException;
 import dev.sealdrop.envelope.UnknownSuiteException;
 import dev.sealdrop.envelope.UntrustedSenderException;
@@ -36,10 +35,6 @@ final class EnvelopeFailures {
     if (e instanceof UnknownSuiteException) {
       return new IntegrityFailure("UNKNOWN_SUITE", e.getMessage(),
           "nothing was written; the file uses a format this sealdrop does not accept (upgrade?)", e);
-    }
-    if (e instanceof NotTheExpectedFileException) {
-      return new IntegrityFailure("NOT_THE_GRANTED_FILE", e.getMessage(),
-          "nothing was written; another intact file of the same sender was put in its place: tell the sender", e);
     }
     if (e instanceof MalformedEnvelopeException) {
       return new IntegrityFailure("MALFORMED", e.getMessage(),

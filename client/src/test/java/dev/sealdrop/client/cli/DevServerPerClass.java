@@ -36,6 +36,18 @@ public abstract class DevServerPerClass {
     address = "127.0.0.1:" + server.port();
   }
 
+  /** A folder {@code root/NAME}, created if it is not there. */
+  protected static Path emptyDir(String name) throws java.io.IOException {
+    return java.nio.file.Files.createDirectories(root.resolve(name));
+  }
+
+  /** What {@code dir} holds, its direct entries. */
+  protected static java.util.List<Path> list(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+      return s.toList();
+    }
+  }
+
   @AfterAll
   protected static void stopServer() {
     if (server != null) {

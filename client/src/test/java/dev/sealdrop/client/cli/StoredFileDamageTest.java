@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -46,16 +45,6 @@ class StoredFileDamageTest extends DevServerPerClass {
 
   private static Path blob(String fileId) {
     return root.resolve("data").resolve("blobs").resolve(fileId);
-  }
-
-  private static Path emptyDir(String name) throws Exception {
-    return Files.createDirectories(root.resolve(name));
-  }
-
-  private static List<Path> list(Path dir) throws Exception {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.toList();
-    }
   }
 
   @Test

@@ -44,16 +44,6 @@ class WalkThroughTest extends DevServerPerClass {
     return (String) r.json().get("token");
   }
 
-  private static Path emptyDir(String name) throws Exception {
-    return Files.createDirectories(root.resolve(name));
-  }
-
-  private static List<Path> list(Path dir) throws Exception {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.toList();
-    }
-  }
-
   @Test
   void walkThroughAliceSendsBobReceivesSecondReceiveIsNotRedeemable() throws Exception {
     CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob", "--expires", "72h", "--downloads", "1")
