@@ -17,10 +17,13 @@ final class InputFile {
   /**
    * Refuses (exit 2) a FILE to seal that is missing ({@code FILE_NOT_FOUND}), a folder ({@code IS_A_FOLDER}) and
    * anything else that is not a regular file ({@code NOT_A_REGULAR_FILE}: a device, FIFO or socket, and
-   * {@code -} for standard input unless a file has that name).
+   * {@code -} for standard input unless a file has that name), and one this user may not read (an
+   * {@link java.nio.file.AccessDeniedException}, which the error report words as {@code ACCESS_DENIED}): checked
+   * by opening it, before any passphrase is asked for or anything is sent, so that a refusal leaves no trace on
+   * the server.
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the file")
-  static void requireRegularFile(Path file) throws UsageFailure {
+  static void requireRegularFile(Path file) throws UsageFailure, IOException {
     if (!Files.exists(file) && file.toString().equals("-")) {
       // the Unix habit for standard input: a pipe, refused as /dev/stdin would be, not "no such file: -"
       throw new UsageFailure("NOT_A_REGULAR_FILE", "'-' (standard input) cannot be sealed: sealdrop reads a regular"
@@ -29,6 +32,9 @@ final class InputFile {
     }
     requireRegularFile(file, "sealdrop sends one file", "pack the folder into one file first, e.g. `tar czf"
         + " folder.tar.gz FOLDER` or `zip -r folder.zip FOLDER`", "check the path");
+    try (java.nio.channels.SeekableByteChannel readable = Files.newByteChannel(file)) {
+      // opened and closed at once: the mode bits alone do not say (root, ACLs, a write-only /proc/sys file)
+    }
   }
 
   /**
