@@ -11,6 +11,8 @@ import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.admin.AdminOperations;
+import dev.sealdrop.server.core.admin.IdentityView;
+import dev.sealdrop.server.core.admin.KnownCertificates;
 import dev.sealdrop.server.core.admin.Lockdown;
 import dev.sealdrop.server.core.admin.Retention;
 import dev.sealdrop.server.core.audit.Audit;
@@ -165,10 +167,14 @@ public final class SealdropServer implements AutoCloseable {
           config.clock(), lockdown, shutdown, audit, liveSessions);
       grants.recover();
       LiveCalls liveCalls = new LiveCalls(liveSessions);
+      JdbcSshKeyRepository sshKeyRepository = new JdbcSshKeyRepository(db);
+      KnownCertificates knownCertificates = new KnownCertificates(
+          () -> adminRepository.listIdentities().stream().map(IdentityView::name).toList(), keys::signingCertificateOf,
+          sshKeyRepository::listByIdentity);
       AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown,
-          liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName());
+          liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName(), knownCertificates);
       Retention retention = new Retention(adminRepository, blobs, audit, config.clock(), adminConfig.retention());
-      SshKeyService sshKeys = new SshKeyService(new JdbcSshKeyRepository(db), identities, config.clock(), audit);
+      SshKeyService sshKeys = new SshKeyService(sshKeyRepository, identities, config.clock(), audit);
       // door: TLS, identity, services
       ServerConfig.Network net = config.network();
       executor = Executors.newCachedThreadPool(named("sealdrop-call-"));

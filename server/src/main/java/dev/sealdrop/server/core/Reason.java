@@ -30,6 +30,11 @@ public enum Reason {
    * {@link #CERTIFICATE_REVOKED}); not named IDENTITY_... since clients read that prefix as a refusal of their own.
    */
   REVOKED_IDENTITY,
+  /**
+   * An admin tried to revoke, under one identity, a certificate serial the server knows as another identity's (it
+   * signed that one's key bundle or registered its SSH key): nothing was revoked; revoke it under its owner.
+   */
+  CERTIFICATE_OF_ANOTHER_IDENTITY,
   /** An admin act that must say why was given no reason (turning the lockdown on). */
   REASON_REQUIRED,
   // key directory

@@ -97,7 +97,8 @@ final class AdminConnection implements AutoCloseable {
 
   /**
    * The transfer-port table, plus the admin statuses it does not know (ALREADY_EXISTS, FAILED_PRECONDITION) and the
-   * admin reasons about the identity acted on, not the caller (SELF_ACTION_REFUSED, REVOKED_IDENTITY).
+   * admin reasons about the identity acted on, not the caller (SELF_ACTION_REFUSED, REVOKED_IDENTITY,
+   * CERTIFICATE_OF_ANOTHER_IDENTITY).
    */
   private static SealdropFailure translate(StatusRuntimeException e, GrpcFailures.Op op) {
     Status s = e.getStatus();
@@ -112,6 +113,11 @@ final class AdminConnection implements AutoCloseable {
     if (reason.equals("SELF_ACTION_REFUSED")) {
       return new UsageFailure(reason, "the server refused: " + detail,
           "another admin must do this, from their own profile (`sealdrop --home THEIR_PROFILE admin ...`)", e);
+    }
+    if (reason.equals("CERTIFICATE_OF_ANOTHER_IDENTITY")) {
+      // the server's message names whose certificate it is and the command that revokes it
+      return new UsageFailure(reason, "the server refused: " + detail, "check the serial and the identity: revoke the"
+          + " certificate under the identity it belongs to, as the message says", e);
     }
     if (reason.equals("REVOKED_IDENTITY")) {
       // about the identity named, not ours: the server's message names it and says nothing was changed

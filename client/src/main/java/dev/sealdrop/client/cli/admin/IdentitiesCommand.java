@@ -35,7 +35,16 @@ final class IdentitiesCommand extends CommandGroup {
 
   /** The JSON/human result of a change to one identity, with the counts of what it closed, in order. */
   static Result changed(String verb, IdentityInfo i, Map<String, Integer> counts) {
-    return result(verb, null, false, i, counts);
+    return result(verb, null, false, i, counts, null);
+  }
+
+  /**
+   * One certificate revoked: as {@link #changed}, then where the server had seen it speak for the identity (JSON
+   * {@code certificate_seen_as}, one string each), or, if nowhere, a line saying so: revoked ahead, and worth a second
+   * look at the serial.
+   */
+  static Result revokedCertificate(String serial, IdentityInfo i, Map<String, Integer> counts, List<String> seenAs) {
+    return result("Revoked certificate " + serial + " of", null, false, i, counts, seenAs);
   }
 
   /**
@@ -44,7 +53,7 @@ final class IdentitiesCommand extends CommandGroup {
    */
   private static Result switched(String verb, String state, boolean wasAlready, IdentityInfo i,
       Map<String, Integer> counts) {
-    return result(verb, wasAlready ? state : null, true, i, counts);
+    return result(verb, wasAlready ? state : null, true, i, counts, null);
   }
 
   /**
@@ -52,7 +61,7 @@ final class IdentitiesCommand extends CommandGroup {
    * count, each a field in JSON and "; N words" on the human line (a repeat that closed nothing says no count).
    */
   private static Result result(String verb, String already, boolean saysChanged, IdentityInfo i,
-      Map<String, Integer> counts) {
+      Map<String, Integer> counts, List<String> seenAs) {
     return new Result() {
       @Override
       public void writeJson(JsonGenerator g) throws IOException {
@@ -65,6 +74,13 @@ final class IdentitiesCommand extends CommandGroup {
         AdminViews.identity(g, i);
         for (Map.Entry<String, Integer> c : counts.entrySet()) {
           g.writeNumberField(c.getKey(), c.getValue());
+        }
+        if (seenAs != null) {
+          g.writeArrayFieldStart("certificate_seen_as");
+          for (String where : seenAs) {
+            g.writeString(where);
+          }
+          g.writeEndArray();
         }
         g.writeEndObject();
       }
@@ -82,6 +98,18 @@ final class IdentitiesCommand extends CommandGroup {
           }
         }
         out.println(line);
+        if (seenAs == null) {
+          return;
+        }
+        String name = TerminalText.clean(i.getIdentity());
+        if (seenAs.isEmpty()) {
+          out.println("note: the server had not seen this certificate speak for " + name + " (it signed no key bundle"
+              + " and registered no SSH key of " + name + "); it is revoked ahead, and refused if ever presented as "
+              + name + "'s. If it was to be another identity's certificate, check the serial");
+        }
+        for (String where : seenAs) {
+          out.println("  seen as " + name + "'s: " + TerminalText.clean(where));
+        }
       }
     };
   }
@@ -245,8 +273,8 @@ final class IdentitiesCommand extends CommandGroup {
           ? switched("Revoked", "revoked", resp.getAlreadyRevoked(), resp.getIdentity(), counts("sessions_closed",
               resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked(), "downloads_cut",
               resp.getDownloadsCut()))
-          : changed("Revoked certificate " + hex + " of", resp.getIdentity(),
-              counts("sessions_closed", resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked())));
+          : revokedCertificate(hex, resp.getIdentity(), counts("sessions_closed", resp.getSessionsClosed(),
+              "grants_revoked", resp.getGrantsRevoked()), resp.getCertificateSeenAsList()));
     }
 
     /**

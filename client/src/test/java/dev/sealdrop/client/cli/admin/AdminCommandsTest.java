@@ -186,6 +186,35 @@ class AdminCommandsTest extends DevServerPerClass {
         .assertExit(2).err()).contains("--certificate has 100 hexadecimal digits");
   }
 
+  /**
+   * dave's certificate serial given under gina's name: the server knows it as dave's (it signed his key bundle), so it
+   * is refused (2, CERTIFICATE_OF_ANOTHER_IDENTITY) with the command that revokes it, and nothing is revoked; a serial
+   * the server has seen nowhere is revoked ahead, and the output says the server had not seen it.
+   */
+  @Test
+  void aCertificateOfAnotherIdentityIsRefusedAndOneSeenNowhereIsRevokedWithANote() throws Exception {
+    as("carol", "admin", "identities", "add", "gina2", "--role", "acquirer").assertExit(0);
+    as("dave", "keys", "publish").assertExit(0);
+    String daveSerial = pki.certificate("dave").getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT);
+
+    CliRun refused = as("carol", json("admin", "identities", "revoke", "gina2", "--certificate", daveSerial))
+        .assertExit(2);
+    assertThat(refused.object("error")).containsEntry("reason", "CERTIFICATE_OF_ANOTHER_IDENTITY");
+    assertThat(refused.err()).contains("is a certificate of 'dave' (it signed the key bundle 'dave' published)")
+        .contains("sealdrop admin identities revoke dave --certificate " + daveSerial)
+        .contains("revoke the certificate under the identity it belongs to");
+    assertThat(as("carol", json("admin", "identities", "list")).assertExit(0).list("identities"))
+        .filteredOn(i -> "gina2".equals(i.get("identity"))).singleElement()
+        .satisfies(i -> assertThat(i.get("revoked_certificate_serials")).asList().isEmpty());
+
+    CliRun ahead = as("carol", "admin", "identities", "revoke", "gina2", "--certificate", "1F3A9C").assertExit(0);
+    assertThat(ahead.out()).contains("Revoked certificate 1F3A9C of gina2")
+        .contains("note: the server had not seen this certificate speak for gina2");
+    CliRun aheadJson = as("carol", json("admin", "identities", "revoke", "gina2", "--certificate", "1F3A9D"))
+        .assertExit(0);
+    assertThat(aheadJson.list("certificate_seen_as")).isEmpty();
+  }
+
   @Test
   void carolSeesRevokesAndPurgesGrantsAndFilesButNeverTokens() throws Exception {
     CliRun sent = aliceSendsBob("clients.csv", "customer_id,name\n1,ACME GmbH\n");

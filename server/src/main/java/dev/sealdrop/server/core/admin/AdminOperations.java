@@ -50,9 +50,10 @@ public final class AdminOperations {
   private final Audit audit;
   private final Clock clock;
   private final String issuer;
+  private final KnownCertificates known;
 
   public AdminOperations(IdentityService identities, AdminRepository repository, GrantService grants, BlobStore blobs,
-      Lockdown lockdown, SessionRegistry sessions, Audit audit, Clock clock, String issuer) {
+      Lockdown lockdown, SessionRegistry sessions, Audit audit, Clock clock, String issuer, KnownCertificates known) {
     this.identities = Objects.requireNonNull(identities, "identities");
     this.repository = Objects.requireNonNull(repository, "repository");
     this.grants = Objects.requireNonNull(grants, "grants");
@@ -62,6 +63,7 @@ public final class AdminOperations {
     this.audit = Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.issuer = Objects.requireNonNull(issuer, "issuer");
+    this.known = Objects.requireNonNull(known, "known");
   }
 
   /** Who acts and from where (the door's remote address). */
@@ -77,9 +79,17 @@ public final class AdminOperations {
    * door (gRPC calls and SFTP sessions) that the operation closed; {@code downloadsCut} the downloads of the
    * identity's grants by others that it stopped.
    */
-  /** {@code changed}: false for a repeat of an identity's revocation (it was revoked already). */
+  /**
+   * {@code changed}: false for a repeat of an identity's revocation (it was revoked already). {@code seenAs}, for one
+   * certificate's revocation: where the server had seen that certificate speak for the identity (its bundle's
+   * signer, an SSH key's registrar), empty if nowhere; empty for an identity's revocation.
+   */
   public record Closed(IdentityView identity, int sessionsClosed, int grantsRevoked, int downloadsCut,
-      boolean changed) {}
+      boolean changed, List<String> seenAs) {
+    public Closed {
+      seenAs = List.copyOf(seenAs);
+    }
+  }
 
   /** The audit detail of a disable or enable: "false" when the identity already was so (nothing changed). */
   static final String CHANGED = "changed";
@@ -163,12 +173,14 @@ public final class AdminOperations {
         }
         String serial = canonical;
         requireNotOwnCertificate(c, name, serial);
-        // Scoped to the named identity: the store cannot tell whose a serial is, so the revocation is
-        // matched against the presented certificate's subject CN and never refuses another identity.
+        List<String> seenAs = seenAs(name, serial);
+        // Scoped to the named identity: the CA issues certificates without telling the server, so the revocation
+        // is matched against the presented certificate's subject CN and never refuses another identity.
         identities.revokeCertificateOf(name, serial);
         logAct(c, name, "revoked (certificate serial " + serial + ")", true, reason);
+        details.put("seen", Boolean.toString(!seenAs.isEmpty()));
         return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
-            "certificate revoked by an admin"), 0, 0, true);
+            "certificate revoked by an admin"), 0, 0, true, seenAs);
       }
       boolean changed = !identities.isRevoked(name);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
@@ -189,7 +201,7 @@ public final class AdminOperations {
         grantDetails.put("identity", name);
         audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
       }
-      return new Closed(view(name), closed, revoked.size(), cut, changed);
+      return new Closed(view(name), closed, revoked.size(), cut, changed, List.of());
     });
   }
 
@@ -355,6 +367,28 @@ public final class AdminOperations {
       throw new PreconditionFailedException(Reason.SELF_ACTION_REFUSED,
           "an admin cannot " + verb + " itself; ask another admin");
     }
+  }
+
+  /**
+   * Where the server has seen the certificate {@code serial} speak for {@code name} ({@link KnownCertificates}); a
+   * serial it has seen only for other identities is refused, as {@link Reason#CERTIFICATE_OF_ANOTHER_IDENTITY}:
+   * revoked under {@code name} it would not stop the certificate (a revocation is matched against the presented
+   * certificate's identity), while the admin would believe it stopped. A serial seen nowhere is revoked ahead (a
+   * stolen certificate never used here), and the answer says that the server had not seen it.
+   */
+  private List<String> seenAs(String name, String serial) {
+    List<KnownCertificates.Sighting> sightings = known.withSerial(serial);
+    List<String> ofName = sightings.stream().filter(s -> s.identity().equals(name)).map(KnownCertificates.Sighting::where)
+        .toList();
+    if (ofName.isEmpty() && !sightings.isEmpty()) {
+      KnownCertificates.Sighting other = sightings.get(0);
+      String shown = CertificatePolicy.shown(serial);
+      throw new PreconditionFailedException(Reason.CERTIFICATE_OF_ANOTHER_IDENTITY, "certificate serial " + shown
+          + " is not one of '" + name + "': it is a certificate of '" + other.identity() + "' (" + other.where()
+          + "); nothing was revoked. Revoked under '" + name + "' it would still be accepted as '" + other.identity()
+          + "'s. To revoke it: sealdrop admin identities revoke " + other.identity() + " --certificate " + shown);
+    }
+    return ofName;
   }
 
   /**

@@ -131,6 +131,14 @@ public final class KeyDirectory {
     return decode(stored).verifyingKey();
   }
 
+  /**
+   * The certificate that signed {@code identity}'s stored bundle, served or not (revoked, expired, the identity
+   * disabled): for an admin asking which certificates the server has seen speak for whom. Empty without a bundle.
+   */
+  public java.util.Optional<X509Certificate> signingCertificateOf(String identity) {
+    return bundles.find(identity).map(b -> decode(b).certificate());
+  }
+
   private boolean revoked(StoredBundle stored) {
     return identities.isRevoked(decode(stored).certificate());
   }

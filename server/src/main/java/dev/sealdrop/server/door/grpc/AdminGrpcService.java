@@ -118,7 +118,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
           req.getReason());
       return RevokeIdentityResponse.newBuilder().setIdentity(AdminMapper.identity(c.identity()))
           .setSessionsClosed(c.sessionsClosed()).setGrantsRevoked(c.grantsRevoked()).setAlreadyRevoked(!c.changed())
-          .setDownloadsCut(c.downloadsCut()).build();
+          .setDownloadsCut(c.downloadsCut()).addAllCertificateSeenAs(c.seenAs()).build();
     });
   }
 

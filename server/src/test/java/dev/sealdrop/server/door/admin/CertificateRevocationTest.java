@@ -73,6 +73,67 @@ class CertificateRevocationTest extends OneServerPerMethod {
     assertThat(listed("dave").getState()).isEqualTo(IdentityState.IDENTITY_STATE_ACTIVE);
   }
 
+  /**
+   * A serial the server knows as another identity's certificate (it signed that identity's key bundle) is refused
+   * under dave's name, naming whose it is and the command that revokes it: revoked under dave it would have stopped
+   * nothing while the admin believed it stopped. Under its owner's name it is revoked, and said to be known.
+   */
+  @Test
+  void aSerialKnownAsAnotherIdentitysBundleSignerIsRefusedUnderDavesNameAndNothingIsRevoked() {
+    IssuedCert erins = server.pki.issue(CertSpec.client("cr-erin"));
+    admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("cr-erin")
+        .setRole(Role.ROLE_TRANSFEROR).build());
+    publish(erins, bundle("cr-erin", erins, dev.sealdrop.keys.PrivateKeys.generate()));
+    String erinSerial = serial(erins.certificate());
+    String shown = erinSerial.toUpperCase(Locale.ROOT);
+
+    StatusRuntimeException e = refused(() -> admins.admin("carol").revokeIdentity(revoke("dave", erinSerial)),
+        Status.Code.FAILED_PRECONDITION, "CERTIFICATE_OF_ANOTHER_IDENTITY");
+
+    assertThat(e.getStatus().getDescription()).contains("certificate serial " + shown + " is not one of 'dave': it is"
+        + " a certificate of 'cr-erin' (it signed the key bundle 'cr-erin' published); nothing was revoked")
+        .endsWith("To revoke it: sealdrop admin identities revoke cr-erin --certificate " + shown);
+    assertThat(listed("dave").getRevokedCertificateSerialsList()).isEmpty();
+    callWorks(clients.channel("dave"));
+    List<AuditEntry> refusals = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(50).build())
+        .getEntriesList().stream().filter(a -> a.getAction().equals("admin.certificate.revoke")).toList();
+    assertThat(refusals).extracting(AuditEntry::getResult).containsExactly("certificate-of-another-identity");
+
+    var revoked = admins.admin("carol").revokeIdentity(revoke("cr-erin", erinSerial));
+    assertThat(revoked.getCertificateSeenAsList()).containsExactly("it signed the key bundle 'cr-erin' published");
+    assertThat(revoked.getIdentity().getRevokedCertificateSerialsList()).containsExactly(erinSerial);
+  }
+
+  /** The certificate through which an identity registered an SSH key is known as that identity's too. */
+  @Test
+  void aSerialKnownAsTheRegistrarOfAnotherIdentitysSshKeyIsRefusedUnderDavesName() throws Exception {
+    java.security.KeyPair kp = org.apache.sshd.common.config.keys.KeyUtils.generateKeyPair(
+        org.apache.sshd.common.keyprovider.KeyPairProvider.SSH_ED25519, 256);
+    String fingerprint = dev.sealdrop.protocol.v1.SshKeysGrpc.newBlockingStub(clients.channel("bob"))
+        .addSshKey(dev.sealdrop.protocol.v1.AddSshKeyRequest.newBuilder()
+            .setPublicKey(org.apache.sshd.common.config.keys.PublicKeyEntry.toString(kp.getPublic()) + " bob@laptop")
+            .build()).getKey().getFingerprint();
+    String bobSerial = serial(server.pki.certificate("bob"));
+
+    StatusRuntimeException e = refused(() -> admins.admin("carol").revokeIdentity(revoke("dave", bobSerial)),
+        Status.Code.FAILED_PRECONDITION, "CERTIFICATE_OF_ANOTHER_IDENTITY");
+
+    assertThat(e.getStatus().getDescription()).contains("it is a certificate of 'bob' (it registered the SSH key "
+        + fingerprint + " of 'bob')");
+    assertThat(listed("dave").getRevokedCertificateSerialsList()).isEmpty();
+  }
+
+  /**
+   * A serial the server has seen nowhere (a stolen certificate never used here) is revoked ahead under the name given,
+   * and the answer says the server had not seen it.
+   */
+  @Test
+  void aSerialSeenNowhereIsRevokedAheadAndTheAnswerSaysItWasNotSeen() {
+    var ahead = admins.admin("carol").revokeIdentity(revoke("dave", "1f3a9c"));
+    assertThat(ahead.getCertificateSeenAsList()).isEmpty();
+    assertThat(ahead.getIdentity().getRevokedCertificateSerialsList()).containsExactly("1f3a9c");
+  }
+
   @Test
   void anAdminCannotRevokeItsOwnCertificateUnderAnyName() {
     String carolSerial = serial(server.pki.certificate("carol"));
@@ -159,7 +220,12 @@ class CertificateRevocationTest extends OneServerPerMethod {
 
   /** A bundle of cr-seller's, signed with {@code cert}. */
   byte[] bundle(IssuedCert cert, dev.sealdrop.keys.PrivateKeys keys) {
-    return dev.sealdrop.keys.KeyBundle.create("cr-seller", keys.publicKeys(),
+    return bundle("cr-seller", cert, keys);
+  }
+
+  /** A bundle of {@code identity}'s, signed with {@code cert}. */
+  byte[] bundle(String identity, IssuedCert cert, dev.sealdrop.keys.PrivateKeys keys) {
+    return dev.sealdrop.keys.KeyBundle.create(identity, keys.publicKeys(),
         java.time.Instant.now().plus(java.time.Duration.ofDays(30)), cert.privateKey(),
         List.of(cert.certificate(), server.pki.caCertificate())).encoded();
   }
