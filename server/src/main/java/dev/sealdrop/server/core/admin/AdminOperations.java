@@ -288,8 +288,9 @@ public final class AdminOperations {
       // counted as the purge takes effect, before any download is closed: the downloads it cuts
       GrantService.Counted<java.util.Optional<List<Grant>>> purged =
           grants.cuttingDownloadsOfFile(fileId, () -> Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.ADMIN, now));
-      List<Grant> deleted = purged.result().orElseThrow(() ->
-          new NotFoundException(Reason.NOT_FOUND, "no file " + fileId + "; see admin files list"));
+      List<Grant> deleted = purged.result().orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
+          grants.purgedFile(fileId).map(when -> "no file " + fileId + " any more: " + when + "; nothing is left to purge")
+              .orElse("no file " + fileId + "; see admin files list")));
       for (Grant g : deleted) {
         Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
         details.put("grant-id", g.id());

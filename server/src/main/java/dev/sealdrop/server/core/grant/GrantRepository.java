@@ -23,6 +23,9 @@ public interface GrantRepository {
   /** The purged grant {@code grantId}, if {@code owner} created it ({@code owner} null: whoever did). */
   Optional<PurgedGrant> findPurged(String grantId, String owner);
 
+  /** The latest-purged grant that pointed at file {@code fileId}, if a purge of that file kept one. */
+  Optional<PurgedGrant> findPurgedOfFile(String fileId);
+
   List<Grant> listByOwner(String owner);
 
   List<Grant> listByRecipient(String recipient);

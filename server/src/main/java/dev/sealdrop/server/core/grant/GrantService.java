@@ -358,6 +358,15 @@ public final class GrantService {
   }
 
   /** A revoke of a grant that was purged: nothing is left to revoke; says when, by whom and how it had ended. */
+  /**
+   * When and by whom file {@code fileId} was purged, as a clause ("it was purged by an admin at T"), if a grant on it
+   * was kept as purged (a file purged without any grant leaves no trace). For an admin's purge that found no file.
+   */
+  public Optional<String> purgedFile(String fileId) {
+    return grants.findPurgedOfFile(fileId).map(p -> "it was purged " + (p.cause() == PurgedGrant.Cause.ADMIN
+        ? "by an admin" : "by the server's retention") + " at " + p.purgedAt());
+  }
+
   private static GrantUnavailableException revokePurged(PurgedGrant p) {
     if (p.cause() == PurgedGrant.Cause.ADMIN) {
       return new GrantUnavailableException(Reason.FILE_PURGED, "grant " + p.grantId() + " is gone: its file "

@@ -67,11 +67,22 @@ public final class JdbcGrantRepository implements GrantRepository {
 
   @Override
   public Optional<PurgedGrant> findPurged(String grantId, String owner) {
-    Jdbc.RowMapper<PurgedGrant> purged = rs -> new PurgedGrant(rs.getString(1), rs.getString(2), rs.getString(3),
-        GrantState.valueOf(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
-        PurgedGrant.Cause.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7)));
+    Jdbc.RowMapper<PurgedGrant> purged = JdbcGrantRepository::purged;
     return owner == null ? jdbc.queryOne(PURGED_SELECT + " WHERE grant_id = ?", purged, grantId)
         : jdbc.queryOne(PURGED_SELECT + " WHERE grant_id = ? AND owner = ?", purged, grantId, owner);
+  }
+
+  @Override
+  public Optional<PurgedGrant> findPurgedOfFile(String fileId) {
+    // no index on file_id: asked only when an admin's purge found no such file
+    return jdbc.queryOne(PURGED_SELECT + " WHERE file_id = ? ORDER BY purged_at DESC LIMIT 1", JdbcGrantRepository::purged,
+        fileId);
+  }
+
+  private static PurgedGrant purged(java.sql.ResultSet rs) throws java.sql.SQLException {
+    return new PurgedGrant(rs.getString(1), rs.getString(2), rs.getString(3), GrantState.valueOf(rs.getString(4)),
+        Instant.ofEpochMilli(rs.getLong(5)), PurgedGrant.Cause.valueOf(rs.getString(6)),
+        Instant.ofEpochMilli(rs.getLong(7)));
   }
 
   private static final String PURGED_SELECT = "SELECT grant_id, file_id, recipient, ended_in, expires_at, cause,"

@@ -246,8 +246,15 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
         Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
     assertThat(admins.admin("carol").listAllFiles(ListAllFilesRequest.getDefaultInstance()).getFilesList())
         .extracting(AdminFile::getFileId).doesNotContain(file.getFileId());
-    refused(() -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(file.getFileId()).build()),
-        Status.Code.NOT_FOUND, "NOT_FOUND");
+    // purged again: not found, and said to have been purged (it said "no file F; see admin files list")
+    var again = refused(() -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder()
+        .setFileId(file.getFileId()).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(again.getStatus().getDescription()).startsWith("no file " + file.getFileId() + " any more: it was"
+        + " purged by an admin at ").endsWith("; nothing is left to purge");
+    String never = "f_" + "0".repeat(32);
+    assertThat(refused(() -> admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(never).build()),
+        Status.Code.NOT_FOUND, "NOT_FOUND").getStatus().getDescription())
+        .isEqualTo("no file " + never + "; see admin files list");
     // its sender, and an admin, revoking it are told it went with its file, not that the id names nothing
     String grantId = g.getGrant().getGrantId();
     var own = refused(() -> clients.transfer("alice").revokeGrant(dev.sealdrop.protocol.v1.RevokeGrantRequest
