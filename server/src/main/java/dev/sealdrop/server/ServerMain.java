@@ -208,11 +208,12 @@ public final class ServerMain {
         default -> settings.put(FLAGS.get(a), value);
       }
     }
-    Map<String, String> merged = new LinkedHashMap<>();
+    Map<String, String> given = new LinkedHashMap<>();
     if (configFile != null) {
-      ConfigFile.read(configFile).forEach((k, v) -> merged.put(String.valueOf(k), String.valueOf(v)));
+      ConfigFile.read(configFile).forEach((k, v) -> given.put(String.valueOf(k), String.valueOf(v)));
     }
-    merged.putAll(settings);
+    given.putAll(settings);
+    Map<String, String> merged = ConfigFile.values(given); // "data=" refused here, before it names the working folder
     Path data = Path.of(merged.getOrDefault("data", "data"));
     ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
     ServerConfig config = ConfigFile.apply(base, merged);

@@ -104,6 +104,43 @@ class DataFolderPermissionsTest {
   }
 
   /**
+   * A data folder that holds the operator's own files (the working folder, named by mistake): sealdrop's entries are
+   * secured, the others left as they were and named in a WARN (outside test: `data=` took the working folder and
+   * chmodded a whole project tree).
+   */
+  @Test
+  void entriesSealdropDidNotWriteAreLeftAsTheyAreAndNamed() throws Exception {
+    Path data = Files.createDirectory(dir.resolve("project"), perms("rwxr-xr-x"));
+    Path src = Files.createDirectory(data.resolve("src"), perms("rwxr-xr-x"));
+    Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path main = Files.writeString(src.resolve("Main.java"), "class Main {}\n");
+    Files.setPosixFilePermissions(main, PosixFilePermissions.fromString("rw-r--r--"));
+    Path run = Files.writeString(data.resolve("run.sh"), "#!/bin/sh\n");
+    Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    CapturedLog logs = new CapturedLog();
+    logs.start();
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(logs);
+    try (TestServer server = new TestServer(data)) {
+      server.server();
+      assertThat(mode(src)).isEqualTo("rwxr-xr-x");
+      assertThat(mode(main)).isEqualTo("rw-r--r--");
+      assertThat(mode(run)).isEqualTo("rwxr-xr-x");
+      assertThat(mode(data.resolve("sealdrop.db"))).isEqualTo("rw-------");
+      assertThat(mode(data.resolve("blobs"))).isEqualTo("rwx------");
+    } finally {
+      root.detachAppender(logs);
+      logs.stop();
+    }
+    assertThat(logs.events()).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.contains("sealdrop did not write")).singleElement().asString()
+        .contains("holds 2 entries sealdrop did not write, left as they are: ").contains("src/").contains("run.sh")
+        .contains("check the data setting (--data)");
+  }
+
+  /**
    * docs/admin.md "The audit log": the audit key is not tightened with the rest but refused, since a key others
    * could read may have been copied (found by an outside test: it was quietly tightened and used).
    */

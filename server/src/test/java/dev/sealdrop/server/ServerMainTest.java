@@ -81,6 +81,84 @@ class ServerMainTest {
         .hasMessageContaining("ca, cert and key");
   }
 
+  /**
+   * The same in the configuration file: {@code data=} took the working folder (and chmodded what was in it), {@code
+   * host=} put the SFTP door on every interface (outside test). Only sftp-host takes an empty value (the host
+   * setting); values are read without the blanks around them ({@code host=127.0.0.1 } failed at bind).
+   */
+  @Test
+  void anEmptyValueInTheConfigFileIsRefusedNamingItsKeyAndBlanksAroundValuesAreIgnored() throws Exception {
+    for (String key : List.of("data", "host", "admin-host", "ca", "cert", "key", "port", "bootstrap-admin",
+        "claim-window")) {
+      Path file = Files.writeString(dir.resolve("empty-" + key + ".properties"), key + "=  \n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(key).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(key + " has no value (the line reads '" + key + "='); give it one, or remove the line to use the"
+              + " default (docs/admin.md lists each key's)");
+    }
+    assertThat(Files.exists(Path.of("sealdrop.db"))).as("nothing in the working folder").isFalse();
+    Path spaced = Files.writeString(dir.resolve("spaced.properties"), "host=127.0.0.1   \nsftp-host=\nsftp-port=0\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        spaced.toString(), "--data", dir.resolve("d-spaced").toString()));
+    assertThat(c.network().host()).isEqualTo("127.0.0.1");
+    assertThat(c.sftp().host()).as("empty: the host setting").isEmpty();
+  }
+
+  /** A pipe held the start until written to; /dev/zero filled the memory (outside test). */
+  @Test
+  void aConfigFileThatIsNotARegularFileIsRefused() throws Exception {
+    for (String device : List.of("/dev/zero", "/dev/null")) {
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          device))).hasMessage("configuration file " + device + " is not a regular file (a device, pipe or socket);"
+              + " --config names a properties file (key=value lines)");
+    }
+    Path big = dir.resolve("big.properties");
+    Files.write(big, new byte[(1 << 20) + 1]);
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        big.toString()))).hasMessageContaining("has " + ((1 << 20) + 1) + " bytes; a sealdrop configuration is");
+  }
+
+  /**
+   * Durations under a millisecond were read as zero further on (sftp-auth-timeout=PT0.0001S turned the login timeout
+   * off; handshake-timeout and retention-sweep-interval stopped the start with a stack trace), and very long ones
+   * overflowed later (shutdown-grace=P106752D at SIGTERM, grant lifetimes at every send): both refused at start.
+   */
+  @Test
+  void durationsUnderAMillisecondOrOverAHundredYearsAreRefusedNamingTheKey() throws Exception {
+    for (String line : List.of("sftp-auth-timeout=PT0.0001S", "handshake-timeout=PT0.0009S",
+        "retention-sweep-interval=PT0.0009S", "claim-window=PT0.0001S", "shutdown-grace=PT0.0000001S")) {
+      String key = line.substring(0, line.indexOf('='));
+      Path file = Files.writeString(dir.resolve("tiny-" + key + ".properties"), line + "\n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(line).hasMessageStartingWith(key + " must be at least one millisecond (PT0.001S), not");
+    }
+    for (String line : List.of("shutdown-grace=P106752D", "grant-max-lifetime=P36501D", "retention=P106751991167300D",
+        "upload-abandon-after=PT876601H")) {
+      String key = line.substring(0, line.indexOf('='));
+      Path file = Files.writeString(dir.resolve("huge-" + key + ".properties"), line + "\n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(line).hasMessage(key + " must be at most P36500D (100 years), not '"
+              + line.substring(key.length() + 1) + "'");
+    }
+    Path edges = Files.writeString(dir.resolve("edges.properties"), "grant-max-lifetime=P36500D\n"
+        + "handshake-timeout=PT0.001S\nshutdown-grace=PT0S\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        edges.toString(), "--data", dir.resolve("d-edges").toString()));
+    assertThat(c.grants().maxLifetime()).isEqualTo(Duration.ofDays(36_500));
+    assertThat(c.network().handshakeTimeout()).isEqualTo(Duration.ofMillis(1));
+  }
+
+  /** As `admin identities add` refuses it: the logs and the audit log would redact the admin's name (outside test). */
+  @Test
+  void aBootstrapAdminNameHoldingWhatBeginsATokenIsRefused() throws Exception {
+    for (String name : List.of("ops_sdc_1", "SDG_x")) {
+      Path file = Files.writeString(dir.resolve("admin-" + name + ".properties"), "bootstrap-admin=" + name + "\n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(name).hasMessageStartingWith("bootstrap-admin: an identity name may not contain 'sdg_'"
+              + " or 'sdc_'");
+    }
+  }
+
   @Test
   void aTypoInTheConfigFileIsRefusedNotIgnored() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"), "claim-windw=PT2H\n");

@@ -45,7 +45,37 @@ public final class ConfigFile {
       "sftp-host", "sftp-port", "sftp-auth-timeout", "sftp-idle-timeout", "sftp-max-auth-attempts",
       "sftp-max-sessions-per-identity", "sftp-max-open-handles");
 
+  /** Far more than every key with a comment line each: a larger --config is not a sealdrop configuration. */
+  static final long MAX_FILE_BYTES = 1 << 20;
+
+  /** The keys whose empty value means something: sftp-host's is "the host setting". */
+  private static final Set<String> MAY_BE_EMPTY = Set.of("sftp-host");
+
+  /** The longest duration any setting takes: longer ones overflow the clock arithmetic they feed (nanoseconds). */
+  static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+  /** The shortest duration other than zero: the timers and clocks the settings feed count milliseconds. */
+  static final Duration MIN_DURATION = Duration.ofMillis(1);
+
   private ConfigFile() {}
+
+  /**
+   * The settings with blanks around each value removed (as the numbers always were), after refusing a key given with
+   * no value ({@code data=}): an empty value would otherwise mean the working folder, the wildcard address or a
+   * folder named by nothing, never what the operator meant. Only {@code sftp-host} takes an empty value.
+   */
+  public static Map<String, String> values(Map<String, String> settings) {
+    Map<String, String> trimmed = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      String value = e.getValue() == null ? "" : e.getValue().strip();
+      if (value.isEmpty() && !MAY_BE_EMPTY.contains(e.getKey()) && KEYS.contains(e.getKey())) {
+        throw new IllegalArgumentException(e.getKey() + " has no value (the line reads '" + e.getKey() + "='); give"
+            + " it one, or remove the line to use the default (docs/admin.md lists each key's)");
+      }
+      trimmed.put(e.getKey(), value);
+    }
+    return trimmed;
+  }
 
   /**
    * {@code r} past a UTF-8 byte-order mark, if the file starts with one (editors on Windows write it): otherwise it
@@ -65,6 +95,15 @@ public final class ConfigFile {
     if (Files.isDirectory(file)) {
       throw new IOException("configuration file " + file + " is a folder; --config names a properties file"
           + " (key=value lines)");
+    }
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
+      // a pipe would hold the start until someone writes to it, /dev/zero would fill the memory
+      throw new IOException("configuration file " + file + " is not a regular file (a device, pipe or socket);"
+          + " --config names a properties file (key=value lines)");
+    }
+    if (Files.exists(file) && Files.size(file) > MAX_FILE_BYTES) {
+      throw new IOException("configuration file " + file + " has " + Files.size(file) + " bytes; a sealdrop"
+          + " configuration is a few dozen key=value lines (at most " + MAX_FILE_BYTES + " bytes): check --config");
     }
     try (Reader r = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
       p.load(r);
@@ -103,12 +142,13 @@ public final class ConfigFile {
    * production setup, which then needs ca, cert and key).
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "paths come from the operator's configuration")
-  public static ServerConfig apply(ServerConfig base, Map<String, String> settings) {
-    Set<String> unknown = new TreeSet<>(settings.keySet());
+  public static ServerConfig apply(ServerConfig base, Map<String, String> given) {
+    Set<String> unknown = new TreeSet<>(given.keySet());
     unknown.removeAll(KEYS);
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException("unknown configuration key(s) " + unknown + "; known keys: " + new TreeSet<>(KEYS));
     }
+    Map<String, String> settings = values(given);
     ServerConfig c = base;
     if (c == null) {
       String ca = settings.get("ca");
@@ -136,7 +176,13 @@ public final class ConfigFile {
     }
     if (settings.containsKey("bootstrap-admin")) {
       try {
-        c = c.withBootstrapAdmin(IdentityNames.check(settings.get("bootstrap-admin")));
+        String admin = IdentityNames.check(settings.get("bootstrap-admin"));
+        String refused = IdentityNames.refusedForNew(admin);
+        if (!refused.isEmpty()) {
+          // as `admin identities add` refuses it: logs and the audit log would redact the admin's name
+          throw new IllegalArgumentException(refused);
+        }
+        c = c.withBootstrapAdmin(admin);
       } catch (IllegalArgumentException e) {
         // named with its setting, as every other refused value is
         throw new IllegalArgumentException("bootstrap-admin: " + e.getMessage(), e);
@@ -320,11 +366,20 @@ public final class ConfigFile {
       throw new IllegalArgumentException(key + " must be an ISO-8601 duration without a sign such as PT72H or P30D,"
           + " not '" + s.get(key) + "'");
     }
+    Duration d;
     try {
-      return Duration.parse(text);
+      d = Duration.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(key + " must be an ISO-8601 duration such as PT72H or P30D, not '"
           + s.get(key) + "'", e);
     }
+    if (!d.isZero() && d.compareTo(MIN_DURATION) < 0) {
+      throw new IllegalArgumentException(key + " must be at least one millisecond (PT0.001S), not '" + text + "':"
+          + " shorter would be read as zero, which turns some timeouts off");
+    }
+    if (d.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException(key + " must be at most P36500D (100 years), not '" + text + "'");
+    }
+    return d;
   }
 }

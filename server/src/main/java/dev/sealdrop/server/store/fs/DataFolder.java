@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Owner-only storage: the data folder holds the metadata database, ciphertext, the audit log and its
  * signing key, and the SFTP host key, none of which other local users may read. On POSIX file
  * systems folders are created {@code rwx------} and files {@code rw-------} whatever the umask, and
- * {@link #secure} tightens an existing data folder (and everything in it) that group or others can
- * reach, with a WARN naming what it changed. The data folder at 0700 also covers files the server
+ * {@link #secure} tightens an existing data folder (and all of sealdrop's entries in it) that group or others can
+ * reach, with a WARN naming what it changed; entries sealdrop does not write are left as they are, named in a WARN. The data folder at 0700 also covers files the server
  * does not create itself (SQLite's {@code -wal}, {@code -shm} and journal files, which SQLite gives the
  * database file's mode anyway). Elsewhere (Windows) these are plain creations.
  */
@@ -54,6 +54,7 @@ public final class DataFolder {
     }
     try {
       secureFolder(dataDir);
+      requireWritable(dataDir);
     } catch (java.nio.file.FileSystemException e) {
       String why = e.getReason() != null ? e.getReason()
           : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
@@ -65,6 +66,15 @@ public final class DataFolder {
       throw new IOException("cannot create or secure the data folder " + dataDir + " (" + e.getFile() + ": " + why
           + "); check the data setting (--data) and that the server's user may write there", e);
     }
+  }
+
+  /**
+   * Creates and deletes an empty file in {@code dataDir}: an existing folder on a read-only file system (or one the
+   * server's user may not write) is told here with the data setting, not later as the database pool's failure.
+   */
+  private static void requireWritable(Path dataDir) throws IOException {
+    Path probe = Files.createTempFile(dataDir, ".write-probe-", "", ownerOnlyFile(dataDir.resolve("probe")));
+    Files.delete(probe);
   }
 
   private static void secureFolder(Path dataDir) throws IOException {
@@ -81,15 +91,24 @@ public final class DataFolder {
       return;
     }
     List<String> tightened = new ArrayList<>();
+    List<String> foreign = new ArrayList<>();
     Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        if (isForeign(dir)) {
+          foreign.add(dataDir.relativize(dir) + "/");
+          return FileVisitResult.SKIP_SUBTREE;
+        }
         tighten(dir, tightened);
         return FileVisitResult.CONTINUE;
       }
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (isForeign(file)) {
+          foreign.add(dataDir.relativize(file).toString());
+          return FileVisitResult.CONTINUE;
+        }
         // the audit key is left as it is: its loader refuses one others could read (docs/admin.md), since a key that
         // may have been copied must be replaced by its operator, not quietly kept in use
         if (attrs.isRegularFile() && !file.equals(dataDir.resolve(AUDIT_KEY))) {
@@ -97,13 +116,35 @@ public final class DataFolder {
         }
         return FileVisitResult.CONTINUE;
       }
+
+      /** An entry of the data folder itself that sealdrop does not write: the operator's, left as it is. */
+      private boolean isForeign(Path p) {
+        return dataDir.equals(p.getParent()) && !isOwn(p.getFileName().toString());
+      }
     });
+    if (!foreign.isEmpty()) {
+      // a data folder that was meant to be another (the working folder, a home folder): its files are not ours to
+      // chmod; sealdrop's own entries beside them are secured all the same
+      LOG.warn("the data folder {} holds {} entr{} sealdrop did not write, left as they are: {}; a data folder should"
+          + " hold only sealdrop's data: check the data setting (--data)", dataDir.toAbsolutePath(), foreign.size(),
+          foreign.size() == 1 ? "y" : "ies", foreign.size() <= 10 ? String.join(", ", foreign)
+              : String.join(", ", foreign.subList(0, 10)) + ", ...");
+    }
     if (!tightened.isEmpty()) {
       LOG.warn("the data folder {} was readable by other local users: tightened {} entr{} to owner-only (folders"
           + " rwx------, files rw-------): {}", dataDir.toAbsolutePath(), tightened.size(),
           tightened.size() == 1 ? "y" : "ies", tightened.size() <= 10 ? String.join(", ", tightened)
               : String.join(", ", tightened.subList(0, 10)) + ", ...");
     }
+  }
+
+  /**
+   * Whether {@code name}, in the data folder itself, is one of sealdrop's entries: the database and SQLite's files
+   * beside it, the audit, blob and temporary folders, the SFTP door's host key, and the write probe.
+   */
+  static boolean isOwn(String name) {
+    return name.equals("audit") || name.equals("blobs") || name.equals("tmp") || name.startsWith("sealdrop.db")
+        || name.startsWith("ssh_host_") || name.startsWith(".write-probe-");
   }
 
   /** Creates {@code dir} ({@code rwx------}) if it does not exist; returns it. Its parent must exist. */

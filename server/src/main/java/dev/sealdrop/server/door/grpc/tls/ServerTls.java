@@ -74,6 +74,13 @@ public final class ServerTls {
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the path comes from server configuration")
   static X509Certificate readFirstCertificate(Path file, String what, String setting) throws IOException {
     String check = "check the " + setting + " setting (--" + setting + ")";
+    if (Files.isDirectory(file)) {
+      throw new IOException("the " + what + " " + file + " is a folder, not a certificate file; " + check);
+    }
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
+      // a pipe would hold the start until someone writes to it
+      throw new IOException("the " + what + " " + file + " is not a regular file (a device, pipe or socket); " + check);
+    }
     try (InputStream in = Files.newInputStream(file)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     } catch (java.nio.file.NoSuchFileException e) {

@@ -118,6 +118,10 @@ public final class ServerTlsFiles {
     if (attributes.isDirectory()) {
       throw new IOException("the server key " + keyFile + " is a folder, not a key file; check the key setting (--key)");
     }
+    if (!attributes.isRegularFile()) {
+      throw new IOException("the server key " + keyFile + " is not a regular file (a device, pipe or socket); check the"
+          + " key setting (--key)");
+    }
     Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
     open.addAll(attributes.permissions());
     // a key owned by another user (root) may be shared with the server's group, as OpenSSH allows
