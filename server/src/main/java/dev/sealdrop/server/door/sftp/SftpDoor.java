@@ -111,6 +111,9 @@ public final class SftpDoor implements AutoCloseable {
    * sessions whose disconnects say what the door says ({@link Disconnects#told}).
    */
   private static final class Listener extends SshServer {
+    /** Set before start: how many connections may wait to log in at once. */
+    private LoginBacklog backlog;
+
     void stopAccepting() {
       IoAcceptor a = acceptor;
       if (a != null) {
@@ -123,6 +126,7 @@ public final class SftpDoor implements AutoCloseable {
       return new SessionFactory(this) {
         @Override
         protected ServerSessionImpl doCreateSession(IoSession io) throws Exception {
+          backlog.admit(io.getRemoteAddress()); // a refusal here closes the accepted connection
           return new DoorSession(getServer(), io);
         }
       };
@@ -164,6 +168,9 @@ public final class SftpDoor implements AutoCloseable {
     // signature verifies is told why, an accepted one that transfers are refused during a lockdown (ProvenKeyRefusal)
     sshd.setUserAuthFactories(List.of(ProvenKeyRefusal.factory(gate)));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
+    // at most LoginBacklog.DEFAULT_LIMIT connections waiting to log in, as OpenSSH's MaxStartups
+    sshd.backlog = new LoginBacklog(LoginBacklog.DEFAULT_LIMIT);
+    sshd.addSessionListener(sshd.backlog);
     sshd.addSessionListener(new LoginAudit(audit, refusals));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity
     sshd.addSessionListener(new LoginSessions(sessions));
