@@ -29,6 +29,20 @@ public final class EmptyArgument {
     return Path.of(value);
   }
 
+  /**
+   * The converter of a path option kept as the text given ({@code -o dir/}: a trailing separator names a folder,
+   * which {@link Path} drops): refused empty as {@link #path} refuses it.
+   */
+  public static final class PathText implements CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (value.isBlank()) {
+        throw new Refused();
+      }
+      return value;
+    }
+  }
+
   /** The usage error for the empty argument picocli was converting when {@code ex} was thrown. */
   static UsageFailure of(CommandLine.ParameterException ex) {
     CommandLine.Model.ArgSpec arg = ex.getArgSpec();

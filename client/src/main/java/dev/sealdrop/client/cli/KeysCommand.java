@@ -100,8 +100,8 @@ final class KeysCommand extends SealdropSubcommand {
       description = "Write your signed key bundle (public) to FILE, for `sealdrop seal --to FILE` without a server.",
       footer = "  sealdrop keys export -o alice.skb")
   static final class Export extends SealdropSubcommand {
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Where to write it.")
-    Path output;
+    @Option(names = {"-o", "--output"}, required = true, converter = EmptyArgument.PathText.class, paramLabel = "FILE", description = "Where to write it.")
+    String outputArgument; // as given: a trailing / names a folder (Path would drop it)
 
     @Option(names = "--force", description = "Overwrite FILE if it exists.")
     boolean force;
@@ -109,9 +109,9 @@ final class KeysCommand extends SealdropSubcommand {
     @Override
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_OUT", justification = "the local user chooses the output file")
     void run(Session session) throws Exception {
-      OutputFile.requireNotStandardOutput(output.toString());
+      OutputFile.requireNotStandardOutput(outputArgument);
       KeyBundle own = session.ownBundle();
-      OutputFile.requireWritable(output, force);
+      Path output = OutputFile.requireWritable(outputArgument, force);
       Files.write(output, own.encoded(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
           StandardOpenOption.WRITE);
       session.output().emit(new BundleResult("exported", own, Optional.empty(), own.fingerprint()));

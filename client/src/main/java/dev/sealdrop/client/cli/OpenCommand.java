@@ -47,7 +47,7 @@ final class OpenCommand extends SealdropSubcommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The sealed file.")
   Path file;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
+  @Option(names = {"-o", "--output"}, required = true, converter = EmptyArgument.PathText.class, paramLabel = "PATH",
       description = "Output file or folder; a PATH ending in a separator (`dir/`) is a folder, which must exist.")
   String outputArgument;
 
@@ -75,6 +75,7 @@ final class OpenCommand extends SealdropSubcommand {
     }
     if (!intoDirectory) {
       OutputFile.requireNotTheInput(output, file);
+      OutputFile.requireRegularIfPresent(output);
     }
     if (!intoDirectory && Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");

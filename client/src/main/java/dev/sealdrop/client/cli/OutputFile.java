@@ -28,19 +28,52 @@ public final class OutputFile {
     }
   }
 
-  /** Refuses a folder ({@code IS_A_FOLDER}), an existing file without force ({@code FILE_EXISTS}) and a missing parent ({@code NO_SUCH_FOLDER}). */
+  /**
+   * The file {@code -o argument} names, after refusing a folder ({@code IS_A_FOLDER}; an argument ending in {@code /}
+   * names a folder even if none exists: {@code NO_SUCH_FOLDER}, not a file of that name), a device, pipe or socket
+   * ({@link #requireRegularIfPresent}), an existing file without force ({@code FILE_EXISTS}) and a parent that is
+   * missing ({@code NO_SUCH_FOLDER}) or a file ({@code NOT_A_FOLDER}).
+   */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the output file")
-  public static void requireWritable(Path output, boolean force) throws UsageFailure {
+  public static Path requireWritable(String argument, boolean force) throws UsageFailure {
+    Path output = Path.of(argument);
     if (Files.isDirectory(output)) {
       throw new UsageFailure("IS_A_FOLDER", output + " is a folder; -o names the file to write",
           "name a file, e.g. -o " + output.resolve("NAME"));
     }
+    if (OpenCommand.namesFolder(argument)) {
+      // Path drops the trailing separator: "-o newdir/" would have written a file called newdir
+      throw new UsageFailure(Files.exists(output) ? "NOT_A_FOLDER" : "NO_SUCH_FOLDER", Files.exists(output)
+          ? output + " is a file, not a folder" : "folder " + output + " does not exist", "-o names the file to write,"
+          + " e.g. -o " + output.resolve("NAME") + " once that folder exists; without the trailing /, -o " + output
+          + " names a file");
+    }
+    requireRegularIfPresent(output);
     if (Files.exists(output) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }
     Path parent = output.toAbsolutePath().getParent();
     if (parent != null && !Files.isDirectory(parent)) {
+      if (Files.exists(parent)) {
+        throw new UsageFailure("NOT_A_FOLDER", parent + " is a file, not a folder", "choose -o FILE in a folder");
+      }
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
+    }
+    return output;
+  }
+
+  /**
+   * Refuses ({@code NOT_A_REGULAR_FILE}) an output that exists and is a device, pipe or socket, {@code --force} or
+   * not: the output is written beside it and renamed into place, which would replace the node itself (as root, {@code
+   * -o /dev/null --force} made /dev/null a regular file; outside test), and a pipe opened for writing waits forever
+   * for a reader. A link to a regular file is a regular file here.
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the output file")
+  public static void requireRegularIfPresent(Path output) throws UsageFailure {
+    if (Files.exists(output) && !Files.isRegularFile(output) && !Files.isDirectory(output)) {
+      throw new UsageFailure("NOT_A_REGULAR_FILE", output + " is not a regular file (a device, pipe or socket); -o"
+          + " names a file to write, and sealdrop does not replace such a node, --force or not",
+          "choose another -o: a file name");
     }
   }
 

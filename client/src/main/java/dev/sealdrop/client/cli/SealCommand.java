@@ -47,8 +47,8 @@ final class SealCommand extends SealdropSubcommand {
   @Option(names = "--to", required = true, paramLabel = "IDENTITY|BUNDLE_FILE", description = "A recipient.")
   List<String> to;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Where to write the sealed file.")
-  Path output;
+  @Option(names = {"-o", "--output"}, required = true, converter = EmptyArgument.PathText.class, paramLabel = "OUT", description = "Where to write the sealed file.")
+  String outputArgument; // as given: a trailing / names a folder (Path would drop it)
 
   @Option(names = "--force", description = "Overwrite OUT if it exists.")
   boolean force;
@@ -62,8 +62,8 @@ final class SealCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
     InputFile.requireRegularFile(file);
-    OutputFile.requireNotStandardOutput(output.toString());
-    OutputFile.requireWritable(output, force);
+    OutputFile.requireNotStandardOutput(outputArgument);
+    Path output = OutputFile.requireWritable(outputArgument, force);
     OutputFile.requireNotTheInput(output, file);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
     String me = session.config().identity();

@@ -81,6 +81,8 @@ class HelpAndUsageTest {
         Map.entry("FILE", new String[] {"send", "", "--to", "bob"}),
         Map.entry("--output", new String[] {"receive", "sdg_Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c", "-o", ""}),
         Map.entry("--output", new String[] {"seal", "clients.csv", "--to", "bob", "--output", " "}),
+        Map.entry("--output", new String[] {"open", "clients.csv.sealed", "-o", ""}),
+        Map.entry("--output", new String[] {"keys", "export", "-o", ""}),
         Map.entry("--cert", new String[] {"init", "--server", "localhost:1", "--cert", "", "--key", "k", "--ca", "c"}),
         Map.entry("--home", new String[] {"--home", "", "inbox"}))) {
       String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("--json"),

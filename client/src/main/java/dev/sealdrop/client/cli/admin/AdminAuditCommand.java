@@ -31,8 +31,8 @@ final class AdminAuditCommand extends CommandGroup {
           "  sealdrop admin audit export -o audit.jsonl --json \\",
           "      | jq -r .verifier_key > audit-key.txt"})
   static final class Export extends AdminSubcommand {
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Where to write the export.")
-    Path file;
+    @Option(names = {"-o", "--output"}, required = true, converter = dev.sealdrop.client.cli.EmptyArgument.PathText.class, paramLabel = "FILE", description = "Where to write the export.")
+    String file; // as given: a trailing / names a folder (Path would drop it)
 
     @Option(names = "--force", description = "Replace FILE if it exists.")
     boolean force;

@@ -35,13 +35,15 @@ import java.util.Iterator;
  */
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the output path is the local user's own argument")
 final class AuditExport {
+  private final String argument;
   private final Path target;
   private final boolean force;
 
   /** Refuses {@code -o -} (standard output) as every command that writes a file does, before anything is asked. */
-  AuditExport(Path target, boolean force) throws UsageFailure {
-    OutputFile.requireNotStandardOutput(target.toString());
-    this.target = target.toAbsolutePath().normalize();
+  AuditExport(String argument, boolean force) throws UsageFailure {
+    OutputFile.requireNotStandardOutput(argument);
+    this.argument = argument;
+    this.target = Path.of(argument).toAbsolutePath().normalize();
     this.force = force;
   }
 
@@ -49,7 +51,7 @@ final class AuditExport {
   record Written(Path file, long bytes, long announcedRecords, AuditPublicKey key, VerificationResult result) {}
 
   Written write(AdminConnection admin) throws SealdropFailure, IOException {
-    OutputFile.requireWritable(target, force);
+    OutputFile.requireWritable(argument, force);
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
     try {
