@@ -125,7 +125,17 @@ final class SendCommand extends SealdropSubcommand {
           // refused mid-stream (or at its resume) with what it stored kept to resume: say how to get past it
           throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(e) : e;
         }
+        if (session.output().stopping()) {
+          // stopped by a signal: the state (which names the uploaded file) is kept, and the next run grants it
+          throw stopped();
+        }
         grant = createGrant(session, uploaded);
+        if (session.output().stopping()) {
+          // the signal came while the grant was created: its token would never be shown, so it is revoked, and the
+          // state kept for the next run to grant the uploaded file again
+          revokeQuietly(session, grant.getGrant().getGrantId());
+          throw stopped();
+        }
         try {
           forget(stateFile);
         } catch (IOException e) {
@@ -156,6 +166,24 @@ final class SendCommand extends SealdropSubcommand {
       throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
           + ") and stays so: run the same command again with terms the server accepts; it creates the grant"
           + " without uploading again", e);
+    }
+  }
+
+  /**
+   * What ends a send a signal is stopping ({@link dev.sealdrop.client.cli.output.Output#stopping}): never shown, since
+   * the signal's own "interrupted" report is the command's one error.
+   */
+  private static UsageFailure stopped() {
+    return new UsageFailure("INTERRUPTED", "stopped by a signal", "run the same command again");
+  }
+
+  /** Revokes grant {@code grantId} if the server can be told; a failure leaves it to expire (best effort). */
+  private static void revokeQuietly(Session session, String grantId) {
+    try {
+      ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
+          .revokeGrant(dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder().setGrantId(grantId).build()));
+    } catch (SealdropFailure | RuntimeException e) {
+      // the JVM is going down: nothing more can be done or said
     }
   }
 
@@ -211,11 +239,17 @@ final class SendCommand extends SealdropSubcommand {
     // or the quota, before any byte is sent
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
-    Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
     String source = source(session);
     forgetOtherVersions(session, source);
+    if (session.output().stopping()) {
+      throw stopped();
+    }
+    Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
     StateFile state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
+    // saved at once: a signal from here on leaves the upload named in the profile, for the next run or --abandon to
+    // give up (outside test: a signal during the create left an upload no command could abandon)
+    state.save();
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
     // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook deletes the spool a re-run could not use, and keeps
     // the state, which names the upload: the next run of this send, or its --abandon, gives that upload up on the
@@ -229,7 +263,19 @@ final class SendCommand extends SealdropSubcommand {
         }
       }
     }, "sealdrop-send-state-guard");
-    Runtime.getRuntime().addShutdownHook(onSignal);
+    try {
+      if (session.output().stopping()) {
+        throw new IllegalStateException("stopped by a signal");
+      }
+      Runtime.getRuntime().addShutdownHook(onSignal);
+    } catch (IllegalStateException shuttingDown) {
+      // a signal came while the upload was created: nothing of it will be sent, so it is given up now (the state
+      // stays if the server cannot be told, for the next run or --abandon)
+      if (abandoned(session, Optional.of(started.uploadId()))) {
+        forget(stateFile);
+      }
+      throw stopped();
+    }
     try (Progress p = session.progress().start("sealing+uploading", size)) {
       state.save();
       Uploader.Committed c = uploader.uploadWhileSealing(started, spool, out -> {

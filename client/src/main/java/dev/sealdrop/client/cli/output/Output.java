@@ -130,6 +130,15 @@ public final class Output {
     return true;
   }
 
+  /**
+   * Whether a signal is ending the JVM ({@link #interrupted} ran): the main thread goes on for a moment while the
+   * shutdown hooks run (seconds, when the launcher records its class-data archive at exit), and must then start
+   * nothing more on the server, since what it would print is no longer shown.
+   */
+  public boolean stopping() {
+    return interrupted;
+  }
+
   /** A line for a person on stderr, {@code sealdrop: MESSAGE}, in both modes (stdout stays clean). */
   public void note(String message) {
     err.println("sealdrop: " + TerminalText.clean(message));
