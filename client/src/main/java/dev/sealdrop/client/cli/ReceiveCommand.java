@@ -585,13 +585,37 @@ final class ReceiveCommand extends SealdropSubcommand {
     refuseIfNotSealedFor(session, mine, r);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
         r.getClaimExpiresAtMillis(), false, r.getGrant().getFingerprint());
-    StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
-        .set("size", Long.toString(c.size()))
-        .set(CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis()))
-        .set(SEALED_FOR, String.join(",", r.getRecipientKeyFingerprintsList()))
-        .set(GRANT_FINGERPRINT, c.fingerprint()).save();
+    try {
+      StateFile.create(stateFile).set("claim_id", c.id()).set("grant_id", c.grantId()).set("owner", c.owner())
+          .set("size", Long.toString(c.size()))
+          .set(CLAIM_ENDS, Long.toString(r.getClaimExpiresAtMillis()))
+          .set(SEALED_FOR, String.join(",", r.getRecipientKeyFingerprintsList()))
+          .set(GRANT_FINGERPRINT, c.fingerprint()).save();
+    } catch (IOException e) {
+      throw unsavedClaim(session, c, stateFile, e);
+    }
     Files.deleteIfExists(spool);
     return c;
+  }
+
+  /**
+   * The profile could not keep the claim just made (its disk full or read-only): without it no later run could resume
+   * under the claim, and the re-run the message asks for would find the grant claimed until the claim lapsed (an
+   * hour; outside test). So the claim is given back first, and the failure says so.
+   */
+  private static UsageFailure unsavedClaim(Session session, Claim c, Path stateFile, IOException e) {
+    String released = release(session, c.id(), c.expiresAtMillis());
+    Path folder = stateFile.toAbsolutePath().getParent();
+    String then = "nothing was downloaded and the grant was not used up: " + released;
+    Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
+        "then run the same command again");
+    if (disk.isPresent()) {
+      return new UsageFailure(disk.get().reason(), disk.get().getMessage() + ", where the profile keeps this"
+          + " receive's state; " + then, disk.get().hint().orElse("then run the same command again"), e);
+    }
+    return new UsageFailure("PROFILE_NOT_WRITABLE", "cannot save this receive's state in the profile (" + folder
+        + ": " + dev.sealdrop.client.failure.IoReason.of(e) + "); " + then, "check that the profile can be written"
+        + " (`ls -ld " + folder + "`, `df -h " + folder + "`), then run the same command again", e);
   }
 
   /**
