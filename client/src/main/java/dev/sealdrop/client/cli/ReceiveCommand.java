@@ -385,6 +385,11 @@ final class ReceiveCommand extends SealdropSubcommand {
   /** Confirms (the download counts now), forgets the transfer, prints the result. */
   private static void confirm(Session session, String claimId, String grantId, OpenedFile opened, Path stateFile,
       Path spool) throws SealdropFailure, IOException {
+    if (session.output().stopping()) {
+      // a signal came (the JVM goes on for a moment while it goes down): the grant is not used up behind the
+      // "interrupted" error; the state names the written file, and the next run only confirms it
+      throw new UsageFailure("INTERRUPTED", "stopped by a signal", "run the same command again");
+    }
     String counted = grantId;
     try {
       Grant g = ServerConnection.call(GrpcFailures.Op.CONFIRM, () -> session.connect().transfer().confirmDownload(

@@ -383,7 +383,8 @@ public final class GrpcFailures {
         // an identity that does not exist has no key bundle either: one reason for both, as docs/cli.md lists it
         return new UsageFailure(reason == null || reason.equals("NOT_FOUND") ? "NO_BUNDLE" : reason,
             detail.contains("key bundle") ? detail : "no published key bundle: " + detail,
-            "check the identity, and ask its owner to run `sealdrop keys publish`", e);
+            "check the identity (names are matched exactly, case included), and ask its owner to run `sealdrop keys"
+                + " publish`", e);
       case CREATE_GRANT:
         return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,
             "check the file id (`sealdrop files` lists yours) and the recipient's identity", e);

@@ -272,10 +272,15 @@ public final class UploadService {
     quota.check(owner, size);
   }
 
-  /** The refusal of an envelope of {@code size} bytes, over the per-file limit. */
+  /**
+   * The refusal of an upload declared at {@code size} bytes, over the per-file limit: what CreateUpload's {@code
+   * expected_size} says, which the CLI computes as the least the envelope can be (its chunks' overhead depends on the
+   * sealing), so the message does not call it the envelope's size (outside test: "the envelope is 4124 bytes" for
+   * an envelope of 5529).
+   */
   LimitExceededException tooLarge(long size) {
-    return new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the envelope is " + size + " bytes; this server accepts"
-        + " at most " + policy.maxUploadBytes() + " bytes per file");
+    return new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the upload is declared as at least " + size
+        + " bytes; this server accepts at most " + policy.maxUploadBytes() + " bytes per file");
   }
 
   /**

@@ -144,8 +144,10 @@ class UploadTest {
   void uploadsOverTheSizeLimitAreRefusedUpFrontAndWhileStreaming() {
     // its own identity, with nothing stored: alice's files (other tests) would reach the quota first
     newTransferor("up-large");
-    refused(() -> Transfers.createUpload(clients, "up-large", MAX + 1), Status.Code.RESOURCE_EXHAUSTED,
-        "UPLOAD_TOO_LARGE");
+    // what CreateUpload is told is a declaration (the CLI's least envelope size), not the envelope's size
+    assertThat(refused(() -> Transfers.createUpload(clients, "up-large", MAX + 1), Status.Code.RESOURCE_EXHAUSTED,
+        "UPLOAD_TOO_LARGE").getStatus().getDescription()).isEqualTo("the upload is declared as at least " + (MAX + 1)
+        + " bytes; this server accepts at most " + MAX + " bytes per file");
     byte[] big = Users.seal("up-large", Users.randomBytes((int) MAX, 5), "bob").bytes();
     String id = Transfers.createUpload(clients, "up-large", 0);
     io.grpc.StatusRuntimeException streamed = refused(() -> Transfers.await(Transfers.stream(clients, "up-large", id,
