@@ -170,6 +170,26 @@ final class SendCommand extends SealdropSubcommand {
   }
 
   /**
+   * The profile could not keep the state naming the upload just created (its disk full or read-only): nothing could
+   * resume or give it up later, so it is given up on the server now, and the failure names the profile's folder (the
+   * generic disk-full hint offers an -o that send does not have).
+   */
+  private static UsageFailure unsavedState(Session session, String uploadId, Path stateFile, IOException e) {
+    String gaveUp = abandoned(session, Optional.of(uploadId)) ? "nothing was uploaded"
+        : "its unfinished upload stays on the server until it expires idle";
+    Path folder = stateFile.toAbsolutePath().getParent();
+    Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
+        "then run the same command again");
+    if (disk.isPresent()) {
+      return new UsageFailure(disk.get().reason(), disk.get().getMessage() + ", where the profile keeps this send's"
+          + " state; " + gaveUp, disk.get().hint().orElse("then run the same command again"), e);
+    }
+    return new UsageFailure("PROFILE_NOT_WRITABLE", "cannot save this send's state in the profile (" + folder + ": "
+        + dev.sealdrop.client.failure.IoReason.of(e) + "); " + gaveUp, "check that the profile can be written (`ls -ld "
+        + folder + "`, `df -h " + folder + "`), then run the same command again", e);
+  }
+
+  /**
    * What ends a send a signal is stopping ({@link dev.sealdrop.client.cli.output.Output#stopping}): never shown, since
    * the signal's own "interrupted" report is the command's one error.
    */
@@ -249,7 +269,11 @@ final class SendCommand extends SealdropSubcommand {
         .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
     // saved at once: a signal from here on leaves the upload named in the profile, for the next run or --abandon to
     // give up (outside test: a signal during the create left an upload no command could abandon)
-    state.save();
+    try {
+      state.save();
+    } catch (IOException e) {
+      throw unsavedState(session, started.uploadId(), stateFile, e);
+    }
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
     // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook deletes the spool a re-run could not use, and keeps
     // the state, which names the upload: the next run of this send, or its --abandon, gives that upload up on the

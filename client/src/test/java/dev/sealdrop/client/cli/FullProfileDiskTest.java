@@ -12,12 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A receive whose profile disk is full when it must keep the claim it just made (a real 1 MiB tmpfs holds the
- * profile, so this needs the right to mount one: root in a container). Before, the claim stayed on the server and the
- * re-run the message asked for was refused GRANT_CLAIMED for an hour (outside test); now the claim is given back
- * first, the message says so, and the re-run once there is room receives the file.
+ * A profile whose disk is full when a transfer must record what it just made on the server (a real 1 MiB tmpfs holds
+ * the profile, so this needs the right to mount one: root in a container). A receive's claim was kept on the server and
+ * the re-run the message asked for was refused GRANT_CLAIMED for an hour (outside test); now the claim is given back
+ * first, the message says so, and the re-run once there is room receives the file. A send's new upload is given up.
  */
-class ReceiveFullProfileTest extends DevServerPerClass {
+class FullProfileDiskTest extends DevServerPerClass {
   static Cli alice;
   static Path small;
   static boolean mounted;
@@ -51,16 +51,42 @@ class ReceiveFullProfileTest extends DevServerPerClass {
         .get("token");
     Path filler = fill(small);
     Path out = emptyDir("out");
-
-    CliRun full = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
-
-    assertThat(full.jsonError()).containsEntry("reason", "NO_SPACE");
-    assertThat((String) full.jsonError().get("message")).contains("the disk is full")
-        .contains("where the profile keeps this receive's state")
-        .endsWith("nothing was downloaded and the grant was not used up: the grant can be redeemed again now");
-    Files.delete(filler);
+    try {
+      CliRun full = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
+      assertThat(full.jsonError()).containsEntry("reason", "NO_SPACE");
+      assertThat((String) full.jsonError().get("message")).contains("the disk is full")
+          .contains("where the profile keeps this receive's state")
+          .endsWith("nothing was downloaded and the grant was not used up: the grant can be redeemed again now");
+    } finally {
+      Files.delete(filler);
+    }
     bob.run("receive", token, "-o", out.toString()).assertExit(0);
     assertThat(out.resolve("clients.csv")).hasSameTextualContentAs(file);
+  }
+
+  @Test
+  void anUploadTheFullProfileCannotRecordIsGivenUpAndTheMessageNamesTheProfile() throws Exception {
+    Assumptions.assumeTrue(mounted, "cannot mount a small tmpfs here (not root)");
+    Path file = Files.writeString(root.resolve("list.csv"), "id,name\n2,Globex\n");
+    alice.run("send", file.toString(), "--to", "bob").assertExit(0); // pins bob's key in alice's profile
+    Path aliceHome = small.resolve("alice");
+    copy(alice.home(), aliceHome);
+    Cli full = new Cli(aliceHome, Users.passphrase("alice"));
+    Path other = Files.writeString(root.resolve("other.csv"), "id,name\n3,Initech\n");
+    Path filler = fill(small);
+    try {
+      CliRun r = full.run("--json", "send", other.toString(), "--to", "bob").assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "NO_SPACE");
+      assertThat((String) r.jsonError().get("message")).contains("where the profile keeps this send's state")
+          .endsWith("nothing was uploaded");
+      assertThat((String) r.jsonError().get("hint")).doesNotContain("-o");
+      try (Stream<Path> open = Files.list(root.resolve("data").resolve("tmp"))) {
+        assertThat(open).as("no unfinished upload left on the server").isEmpty();
+      }
+    } finally {
+      Files.delete(filler);
+    }
+    full.run("send", other.toString(), "--to", "bob").assertExit(0);
   }
 
   /** Fills the file system of {@code dir} with one file; returns it. */
