@@ -182,6 +182,7 @@ public final class ServerMain {
     Map<String, String> settings = new LinkedHashMap<>();
     Path configFile = null;
     Path certs = Path.of("certs-dev", "out");
+    boolean certsGiven = false;
     Integer sftpPort = null;
     Integer adminPort = null;
     String adminHost = null;
@@ -201,7 +202,10 @@ public final class ServerMain {
       }
       switch (a) {
         case "--config" -> configFile = Path.of(value);
-        case "--certs" -> certs = Path.of(value);
+        case "--certs" -> {
+          certs = Path.of(value);
+          certsGiven = true;
+        }
         case "--sftp-port" -> sftpPort = port("--sftp-port", value);
         case "--admin-port" -> adminPort = port("--admin-port", value);
         case "--admin-host" -> adminHost = value;
@@ -214,6 +218,11 @@ public final class ServerMain {
     }
     given.putAll(settings);
     Map<String, String> merged = ConfigFile.values(given); // "data=" refused here, before it names the working folder
+    if (certsGiven && !dev) {
+      // it would be ignored: a production server trusts the ca, cert and key it is given, never the dev PKI
+      throw new IllegalArgumentException("--certs names the development PKI and works only with --dev; a production"
+          + " server takes --ca, --cert and --key (or ca, cert and key in --config)");
+    }
     Path data = Path.of(merged.getOrDefault("data", "data"));
     ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
     ServerConfig config = ConfigFile.apply(base, merged);
@@ -221,7 +230,24 @@ public final class ServerMain {
     config = adminPort == null ? config : config.withAdminPort(adminPort);
     config = adminHost == null ? config : config.withAdmin(config.admin().withHost(adminHost));
     requireDistinctPorts(config);
+    requireSftpDoorForItsSettings(config, merged);
     return config;
+  }
+
+  /**
+   * SFTP settings for a door that is off (no sftp-port, no --dev) would be ignored: refused, as an unknown key is, so
+   * that an operator who meant the door on is told how, not left with a server that silently has none.
+   */
+  private static void requireSftpDoorForItsSettings(ServerConfig config, Map<String, String> settings) {
+    if (config.sftp().enabled()) {
+      return;
+    }
+    java.util.List<String> unused = settings.keySet().stream().filter(k -> k.startsWith("sftp-")).sorted().toList();
+    if (!unused.isEmpty()) {
+      throw new IllegalArgumentException(String.join(", ", unused) + (unused.size() == 1 ? " is" : " are") + " set,"
+          + " but the SFTP door is off: set sftp-port (or --sftp-port; 0 picks a free port) to turn it on, or remove "
+          + (unused.size() == 1 ? "it" : "them"));
+    }
   }
 
   /**

@@ -104,6 +104,22 @@ class ServerMainTest {
     assertThat(c.sftp().host()).as("empty: the host setting").isEmpty();
   }
 
+  /** Options and settings that would be ignored are refused: --certs without --dev, SFTP settings without the door. */
+  @Test
+  void settingsThatWouldBeIgnoredAreRefused() throws Exception {
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--certs", TestPki.dir().toString(), "--ca", "ca.crt", "--cert",
+        "s.crt", "--key", "s.key"))).hasMessageStartingWith("--certs names the development PKI and works only with"
+            + " --dev");
+    Path sftpOff = Files.writeString(dir.resolve("sftp-off.properties"), "ca=ca.crt\ncert=s.crt\nkey=s.key\n"
+        + "sftp-host=127.0.0.1\nsftp-idle-timeout=PT1M\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--config", sftpOff.toString())))
+        .hasMessage("sftp-host, sftp-idle-timeout are set, but the SFTP door is off: set sftp-port (or --sftp-port; 0"
+            + " picks a free port) to turn it on, or remove them");
+    Path sftpOn = Files.writeString(dir.resolve("sftp-on.properties"), "ca=ca.crt\ncert=s.crt\nkey=s.key\n"
+        + "sftp-host=127.0.0.1\nsftp-port=0\n");
+    assertThat(ServerMain.parse(List.of("--config", sftpOn.toString())).sftp().enabled()).isTrue();
+  }
+
   /** A pipe held the start until written to; /dev/zero filled the memory (outside test). */
   @Test
   void aConfigFileThatIsNotARegularFileIsRefused() throws Exception {
