@@ -112,8 +112,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     OutputFile.requireOutsideProfile(directory, session.profile().dir());
     session.config();
     SecureFiles.ensureDirectory(session.profile().downloadsDir());
-    Path stateFile = StateFile.nameFor(session.profile().downloadsDir(), ".properties",
-        session.config().server().toString(), t);
+    Path stateFile = stateFileOf(session, t);
     AbandonedReceives.remove(session.profile().downloadsDir(), session.environment().clock().instant(), stateFile);
     // two runs of this receive would append to one spool and delete each other's temporary file
     TransferLock lock = TransferLock.tryAcquire(stateFile).orElseThrow(() -> new GrantFailure(
@@ -124,6 +123,19 @@ final class ReceiveCommand extends SealdropSubcommand {
     } finally {
       lock.close();
     }
+  }
+
+  /**
+   * Where this profile keeps the receive of token {@code t}: named by the token alone (a token is unique, and names one
+   * grant on one server), so that a receive cut off resumes under its claim after the profile's server address
+   * changed (a restarted development server on another port, a name for an IP address); before, the re-run redeemed
+   * again and was refused GRANT_CLAIMED until its own claim lapsed (outside test). A state an earlier version named
+   * by the server address and the token is still found under that name.
+   */
+  private static Path stateFileOf(Session session, String t) throws SealdropFailure {
+    Path dir = session.profile().downloadsDir();
+    Path earlier = StateFile.nameFor(dir, ".properties", session.config().server().toString(), t);
+    return Files.exists(earlier) ? earlier : StateFile.nameFor(dir, ".properties", "token", t);
   }
 
   /**
