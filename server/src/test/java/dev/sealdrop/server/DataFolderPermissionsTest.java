@@ -123,8 +123,10 @@ class DataFolderPermissionsTest {
     ch.qos.logback.classic.Logger root =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.addAppender(logs);
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
     try (TestServer server = new TestServer(data)) {
       server.server();
+      assertThat(mode(data)).as("a folder others use keeps its mode (data=/tmp made /tmp 0700)").isEqualTo("rwxrwxrwx");
       assertThat(mode(src)).isEqualTo("rwxr-xr-x");
       assertThat(mode(main)).isEqualTo("rw-r--r--");
       assertThat(mode(run)).isEqualTo("rwxr-xr-x");
@@ -136,7 +138,7 @@ class DataFolderPermissionsTest {
     }
     assertThat(logs.events()).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
         .filteredOn(m -> m.contains("sealdrop did not write")).singleElement().asString()
-        .contains("holds 2 entries sealdrop did not write, left as they are: ").contains("src/").contains("run.sh")
+        .contains("holds 2 entries sealdrop did not write, left as they are, as is the folder's own mode: ").contains("src/").contains("run.sh")
         .contains("check the data setting (--data)");
   }
 

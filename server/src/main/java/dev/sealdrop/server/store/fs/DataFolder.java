@@ -92,6 +92,10 @@ public final class DataFolder {
     }
     List<String> tightened = new ArrayList<>();
     List<String> foreign = new ArrayList<>();
+    boolean shared;
+    try (java.util.stream.Stream<Path> entries = Files.list(dataDir)) {
+      shared = entries.anyMatch(p -> !isOwn(p.getFileName().toString()));
+    }
     Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -99,7 +103,11 @@ public final class DataFolder {
           foreign.add(dataDir.relativize(dir) + "/");
           return FileVisitResult.SKIP_SUBTREE;
         }
-        tighten(dir, tightened);
+        // a folder that holds others' entries keeps its mode (data=/tmp made /tmp 0700; outside test): sealdrop's own
+        // entries in it are owner-only each
+        if (!(shared && dir.equals(dataDir))) {
+          tighten(dir, tightened);
+        }
         return FileVisitResult.CONTINUE;
       }
 
@@ -125,8 +133,9 @@ public final class DataFolder {
     if (!foreign.isEmpty()) {
       // a data folder that was meant to be another (the working folder, a home folder): its files are not ours to
       // chmod; sealdrop's own entries beside them are secured all the same
-      LOG.warn("the data folder {} holds {} entr{} sealdrop did not write, left as they are: {}; a data folder should"
-          + " hold only sealdrop's data: check the data setting (--data)", dataDir.toAbsolutePath(), foreign.size(),
+      LOG.warn("the data folder {} holds {} entr{} sealdrop did not write, left as they are, as is the folder's own"
+          + " mode: {}; a data folder should hold only sealdrop's data: check the data setting (--data)",
+          dataDir.toAbsolutePath(), foreign.size(),
           foreign.size() == 1 ? "y" : "ies", foreign.size() <= 10 ? String.join(", ", foreign)
               : String.join(", ", foreign.subList(0, 10)) + ", ...");
     }
