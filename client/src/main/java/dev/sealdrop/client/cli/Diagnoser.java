@@ -88,6 +88,10 @@ public final class Diagnoser {
       return new UsageFailure("FILE_NOT_FOUND", "no such file: " + n.getFile(), "check the path and try again");
     }
     if (e instanceof FileAlreadyExistsException x) {
+      UsageFailure node = nodeInTheWay(x, "");
+      if (node != null) {
+        return node;
+      }
       UsageFailure folder = folderInTheWay(x, "");
       return folder != null ? folder : new UsageFailure("FILE_EXISTS", "refusing to overwrite " + x.getFile(),
           "choose another output path, move the existing file away, or add --force to replace it");
@@ -110,6 +114,23 @@ public final class Diagnoser {
       return localDisk(io);
     }
     return null;
+  }
+
+  /**
+   * NOT_A_REGULAR_FILE for an output name taken by a device, pipe or socket, which sealdrop never replaces, {@code
+   * --force} or not (the envelope library refuses to); null if {@code e} names none. {@code then} is appended to the
+   * hint (what a re-run does).
+   */
+  static UsageFailure nodeInTheWay(FileAlreadyExistsException e, String then) {
+    if (e.getFile() == null) {
+      return null;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(e.getFile());
+    if (!java.nio.file.Files.exists(p) || java.nio.file.Files.isRegularFile(p) || java.nio.file.Files.isDirectory(p)) {
+      return null;
+    }
+    return new UsageFailure("NOT_A_REGULAR_FILE", e.getFile() + " is not a regular file (a device, pipe or socket);"
+        + " sealdrop does not replace such a node, --force or not", "move it away, or choose another -o" + then, e);
   }
 
   /**

@@ -514,7 +514,8 @@ final class ReceiveCommand extends SealdropSubcommand {
             claim.fingerprint().isEmpty() ? null : claim.fingerprint());
       } catch (FileAlreadyExistsException e) {
         // told once the download has stopped (the claim is given back then, where the server still allows it)
-        UsageFailure folder = Diagnoser.folderInTheWay(e, "; then run the same command again");
+        UsageFailure node = Diagnoser.nodeInTheWay(e, "; then run the same command again");
+        UsageFailure folder = node != null ? node : Diagnoser.folderInTheWay(e, "; then run the same command again");
         throw new NameTaken(folder != null ? folder : new UsageFailure("FILE_EXISTS", "refusing to overwrite "
             + e.getFile(), "move that file away, choose another -o, or pass --force to replace it; then run the same"
             + " command again", e));

@@ -38,8 +38,17 @@ public final class AtomicFiles {
     }
   }
 
-  /** Renames {@code temp} onto {@code target}, replacing it, then fsyncs the directory. */
+  /**
+   * Renames {@code temp} onto {@code target}, replacing it, then fsyncs the directory. A {@code target} that exists
+   * and is not a regular file (a device, pipe, socket or folder; a link is judged by what it points to) is never
+   * replaced: {@link java.nio.file.FileAlreadyExistsException} (as root, a forced write named by a sender could
+   * otherwise replace a device node).
+   */
   public static void replace(Path temp, Path target) throws IOException {
+    if (Files.exists(target) && !Files.isRegularFile(target)) {
+      throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
+          "not a regular file, so it is not replaced");
+    }
     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     fsyncDirectory(target.toAbsolutePath().getParent());
   }
