@@ -45,11 +45,12 @@ public final class DownloadSession implements AutoCloseable {
   private long position;
   /**
    * Where the bytes handed out without a gap since {@link #startOffset} end: a read from at most here extends it, a
-   * seek past it leaves a gap that no later read beyond it closes. The download is complete only when this reaches
-   * the end, not when a client that skipped ahead reads the last bytes (outside test: an SFTP client that read only
-   * the last 100 bytes was recorded as served 0 to the end, and its grant counted).
+   * seek past it leaves a gap that no later read beyond it closes. For the audit record only: a claim counts once its
+   * last bytes were handed out, in whatever order ({@link #recordServedAll}).
    */
   private long reached;
+  /** The end of the furthest bytes handed out (the audit's {@code to}; {@link #reached} if there was no gap). */
+  private long furthest;
   private boolean servedAllRecorded;
   private RuntimeException failure;
   private boolean closed;
@@ -75,6 +76,7 @@ public final class DownloadSession implements AutoCloseable {
     this.startOffset = offset;
     this.position = offset;
     this.reached = offset;
+    this.furthest = offset;
     this.servedAllRecorded = claim.servedAllAt() != null;
   }
 
@@ -197,9 +199,15 @@ public final class DownloadSession implements AutoCloseable {
     return true;
   }
 
-  /** Whether every byte up to the end has been handed out (under this session's monitor, or by its reader). */
+  /**
+   * Whether the file's last bytes have been handed out on this claim (under this session's monitor, or by its reader):
+   * then it counts, in whatever order the bytes went. A client that read the end first and then the rest, or only the
+   * end, was not counted and its claim was given back, so the whole file could be had again and again under new claims
+   * of a one-download grant (outside test); protocol.md §5: the last bytes are never handed out on a claim that is
+   * released. The gRPC door's downloads always counted so.
+   */
   public boolean servedAll() {
-    return reached >= grant.size();
+    return servedAllRecorded;
   }
 
   private void checkNotStalled() {
@@ -270,13 +278,15 @@ public final class DownloadSession implements AutoCloseable {
         }
         total += n;
       }
+      if (position >= grant.size() - total) {
+        // these bytes end the file: recorded before they are returned, or refused if the claim closed meanwhile
+        recordServedAll();
+      }
       if (position <= reached) {
         reached = Math.max(reached, position + total);
       }
       position += total;
-      if (reached >= grant.size()) {
-        recordServedAll();
-      }
+      furthest = Math.max(furthest, position);
       return total;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the stored file of grant " + grant.id(), e);
@@ -315,7 +325,7 @@ public final class DownloadSession implements AutoCloseable {
    * client reads again (a lockdown lifted meanwhile). A download served to the last byte ends as complete.
    */
   public synchronized void cut(SealdropException why) {
-    if (!closed && failure == null && reached < grant.size()) {
+    if (!closed && failure == null && !servedAllRecorded) {
       failure = java.util.Objects.requireNonNull(why, "why");
     }
     close();
@@ -334,9 +344,12 @@ public final class DownloadSession implements AutoCloseable {
       return;
     }
     closed = true;
-    boolean complete = failure == null && reached >= grant.size();
-    Map<String, String> details = Map.of("grant-id", grant.id(), "file-id", grant.fileId(),
-        "from", Long.toString(startOffset), "to", Long.toString(reached));
+    boolean complete = failure == null && furthest >= grant.size(); // this download handed out the last bytes
+    Map<String, String> details = new java.util.TreeMap<>(Map.of("grant-id", grant.id(), "file-id", grant.fileId(),
+        "from", Long.toString(startOffset), "to", Long.toString(furthest)));
+    if (reached < furthest) {
+      details.put("gap-free-to", Long.toString(reached)); // read out of order: where the bytes without a gap end
+    }
     service.audit.record(caller, complete ? "download.complete" : "download.abort", "grant:" + grant.id(),
         complete ? "ok" : failure != null ? Audit.resultOf(failure) : stalled != null ? Audit.resultOf(stalled)
             : whyInterrupted(), details);

@@ -4,6 +4,7 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.testing.OneServerPerMethod;
@@ -79,41 +80,63 @@ class SftpSlowDownloadClaimTest extends OneServerPerMethod {
   }
 
   /**
-   * A client that skips ahead and reads only the end has not been served the file: closing the handle gives the claim
-   * back (nothing is used up), and the audit records what was served without a gap, not "0 to the end" (outside test:
-   * the grant counted and the audit said the whole file was delivered). One that then reads from the start is served
-   * the whole file and confirms it.
+   * The last bytes of the file count the claim, in whatever order they are read (protocol.md §5: they are never handed
+   * out on a claim that is given back). Before, a client that read the end first, then the start, was served the whole
+   * file, the claim was given back at close, and the same token did it again and again on a one-download grant
+   * (outside test); and one that read only the end kept the grant too, so end and start could be had under two claims.
+   * The audit says how far the bytes went ({@code to}) and, read out of order, where they ran without a gap.
    */
   @Test
-  void readingOnlyTheEndIsNotADeliveryOfTheFile() throws Exception {
+  void theEndReadFirstCountsTheClaimWhateverTheOrder() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 97), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      byte[] buf = new byte[PIECE];
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        for (int at = envelope.length - 65_536, n; at < envelope.length; at += n) {
+          n = sftp.read(h, at, buf, 0, PIECE); // the last 64 KiB first
+          assertThat(n).isPositive();
+        }
+        int n;
+        while (got.size() < envelope.length - 65_536
+            && (n = sftp.read(h, got.size(), buf, 0, Math.min(PIECE, envelope.length - 65_536 - got.size()))) > 0) {
+          got.write(buf, 0, n);
+        }
+      }
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result())
+          .contains("download.complete ok", "grant.consume ok").doesNotContain("grant.release ok");
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object)
+          && r.action().equals("download.complete")).singleElement()
+          .satisfies(r -> assertThat(r.details()).containsEntry("from", "0")
+              .containsEntry("to", Integer.toString(envelope.length)));
+      // used up: the same token opens nothing more
+      assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
+          .hasMessageContaining("GRANT_CONSUMED");
+    }
+  }
+
+  /** Only the end read: counted too, so that the start cannot then be had under a second claim. */
+  @Test
+  void readingOnlyTheEndCountsTheClaim() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(1 << 20, 98), "bob").bytes();
     var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
     String object = "grant:" + grant.getGrant().getGrantId();
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
       byte[] buf = new byte[PIECE];
       try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
         assertThat(sftp.read(h, envelope.length - 100, buf, 0, 100)).isEqualTo(100);
-        assertThat(sftp.read(h, envelope.length, buf, 0, PIECE)).as("end of file").isEqualTo(-1);
       }
       assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
-          .extracting(r -> r.action() + " " + r.result())
-          .contains("grant.release ok").doesNotContain("grant.consume ok", "download.complete ok");
+          .extracting(r -> r.action() + " " + r.result()).contains("grant.consume ok").doesNotContain("grant.release ok");
       assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object)
-          && r.action().equals("download.abort")).singleElement()
-          .satisfies(r -> assertThat(r.details()).containsEntry("from", "0").containsEntry("to", "0"));
-
-      // the grant was given back: read from the start (the end first again, then everything), it is delivered
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
-        assertThat(sftp.read(h, envelope.length - 100, buf, 0, 100)).isEqualTo(100);
-        int n;
-        while ((n = sftp.read(h, got.size(), buf, 0, PIECE)) > 0) {
-          got.write(buf, 0, n);
-        }
-      }
-      assertThat(got.toByteArray()).isEqualTo(envelope);
-      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
-          .extracting(r -> r.action() + " " + r.result()).contains("download.complete ok", "grant.consume ok");
+          && r.action().equals("download.complete")).singleElement()
+          .satisfies(r -> assertThat(r.details()).containsEntry("to", Integer.toString(envelope.length))
+              .containsEntry("gap-free-to", "0"));
+      assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
+          .hasMessageContaining("GRANT_CONSUMED");
     }
   }
 
