@@ -170,7 +170,7 @@ public final class SealdropServer implements AutoCloseable {
       JdbcSshKeyRepository sshKeyRepository = new JdbcSshKeyRepository(db);
       KnownCertificates knownCertificates = new KnownCertificates(
           () -> adminRepository.listIdentities().stream().map(IdentityView::name).toList(), keys::signingCertificateOf,
-          sshKeyRepository::listByIdentity);
+          sshKeyRepository::listByIdentity, identities::seenWithSerial);
       AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown,
           liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName(), knownCertificates);
       Retention retention = new Retention(adminRepository, blobs, audit, config.clock(), adminConfig.retention());

@@ -382,12 +382,14 @@ public final class AdminOperations {
     List<String> ofName = sightings.stream().filter(s -> s.identity().equals(name)).map(KnownCertificates.Sighting::where)
         .toList();
     if (ofName.isEmpty() && !sightings.isEmpty()) {
-      KnownCertificates.Sighting other = sightings.get(0);
+      String owner = sightings.get(0).identity();
+      String where = String.join("; ", sightings.stream().filter(s -> s.identity().equals(owner))
+          .map(KnownCertificates.Sighting::where).toList());
       String shown = CertificatePolicy.shown(serial);
       throw new PreconditionFailedException(Reason.CERTIFICATE_OF_ANOTHER_IDENTITY, "certificate serial " + shown
-          + " is not one of '" + name + "': it is a certificate of '" + other.identity() + "' (" + other.where()
-          + "); nothing was revoked. Revoked under '" + name + "' it would still be accepted as '" + other.identity()
-          + "'s. To revoke it: sealdrop admin identities revoke " + other.identity() + " --certificate " + shown);
+          + " is not one of '" + name + "': it is a certificate of '" + owner + "' (" + where + "); nothing was"
+          + " revoked. Revoked under '" + name + "' it would still be accepted as '" + owner + "'s. To revoke it:"
+          + " sealdrop admin identities revoke " + owner + " --certificate " + shown);
     }
     return ofName;
   }

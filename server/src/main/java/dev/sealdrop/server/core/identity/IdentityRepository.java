@@ -35,6 +35,15 @@ public interface IdentityRepository {
   /** Whether the identity was revoked (its certificates are refused at the handshake). */
   boolean isIdentityRevoked(String name);
 
+  /** Records that the certificate {@code issuer}/{@code serialHex} authenticated as {@code identity}; a repeat is a no-op. */
+  void recordCertificate(String identity, String issuer, String serialHex, Instant now);
+
+  /** The identities a certificate with {@code serialHex} (of any issuer) has authenticated as, with when it first did. */
+  java.util.List<SeenCertificate> certificatesWithSerial(String serialHex);
+
+  /** A certificate that authenticated as {@code identity}, first at {@code firstSeen}. */
+  record SeenCertificate(String identity, String issuer, Instant firstSeen) {}
+
   /**
    * Everything the authentication of one call asks of the store about a certificate's holder, read
    * at once (one statement, so one snapshot): whether the identity or this certificate (issuer DN +

@@ -75,7 +75,36 @@ public final class IdentityService {
       throw new UnauthenticatedException(Reason.IDENTITY_DISABLED,
           "identity '" + name + "' is disabled on this server; ask an admin to re-enable it");
     }
+    record(name, cert);
     return new Principal(name, found.get().role(), cert, origin);
+  }
+
+  /** The certificates recorded as seen during this run (identity, issuer, serial), so that each is written once. */
+  private final java.util.Set<String> recorded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Records, once per run, that {@code cert} authenticated as {@code name} ({@link IdentityRepository#recordCertificate}):
+   * what an admin's revocation by serial is checked against. A failure to record is logged, never a refusal.
+   */
+  private void record(String name, X509Certificate cert) {
+    String issuer = CertificatePolicy.issuerOf(cert);
+    String serial = CertificatePolicy.serialOf(cert);
+    String key = name + '\n' + issuer + '\n' + serial;
+    if (!recorded.add(key)) {
+      return;
+    }
+    try {
+      repository.recordCertificate(name, issuer, serial, clock.instant());
+    } catch (RuntimeException e) {
+      recorded.remove(key);
+      LOG.warn("could not record certificate serial {} of '{}' as seen: {}", CertificatePolicy.shown(serial), name,
+          e.toString());
+    }
+  }
+
+  /** The identities a certificate with {@code serialHex} has authenticated as ({@link #record}), first seen first. */
+  public List<IdentityRepository.SeenCertificate> seenWithSerial(String serialHex) {
+    return repository.certificatesWithSerial(serialHex);
   }
 
   /**

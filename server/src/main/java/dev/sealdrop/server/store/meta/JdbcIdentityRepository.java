@@ -90,6 +90,32 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   }
 
   @Override
+  public void recordCertificate(String identity, String issuer, String serialHex, Instant now) {
+    try {
+      jdbc.inTransaction(c -> {
+        if (Jdbc.query(c, "SELECT 1 FROM seen_certificates WHERE identity = ? AND issuer = ? AND serial = ?", rs -> 1,
+            identity, issuer, serialHex).isEmpty()) {
+          Jdbc.update(c, "INSERT INTO seen_certificates (identity, issuer, serial, first_seen) VALUES (?, ?, ?, ?)",
+              identity, issuer, serialHex, now.toEpochMilli());
+        }
+        return null;
+      });
+    } catch (RuntimeException e) {
+      // two first calls of one certificate at once: the other one's row is the same record
+      if (certificatesWithSerial(serialHex).stream().noneMatch(s -> s.identity().equals(identity)
+          && s.issuer().equals(issuer))) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public List<SeenCertificate> certificatesWithSerial(String serialHex) {
+    return jdbc.query("SELECT identity, issuer, first_seen FROM seen_certificates WHERE serial = ? ORDER BY first_seen",
+        rs -> new SeenCertificate(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))), serialHex);
+  }
+
+  @Override
   public boolean isIdentityRevoked(String name) {
     return jdbc.queryOne("SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isPresent();
   }
