@@ -226,12 +226,16 @@ final class ReceiveCommand extends SealdropSubcommand {
           // further use, and a re-run must not "resume" it
           Files.deleteIfExists(spool);
           Files.deleteIfExists(stateFile);
-          if (!claim.resumed() || !"CLAIM_CLOSED".equals(e.reason())) {
+          boolean gone = "GRANT_NOT_FOUND".equals(e.reason());
+          if (!claim.resumed() || !("CLAIM_CLOSED".equals(e.reason()) || gone)) {
             // only a closed claim (its window passed, released) leaves a grant to redeem anew; a revoked,
             // consumed, expired or purged one is told as it is
             throw e;
           }
-          session.output().note("the earlier claim lapsed; redeeming the grant again");
+          // a claim the server no longer has at all went with its grant (a purge of the file, retention): redeeming
+          // the token again tells what became of the grant, not "check the token" (outside test)
+          session.output().note(gone ? "the earlier claim is no longer on the server; redeeming the grant again"
+              : "the earlier claim lapsed; redeeming the grant again");
           claim = claim(session, t, stateFile, spool, mine);
           notePartFolder(stateFile);
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
