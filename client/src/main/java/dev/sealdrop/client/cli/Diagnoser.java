@@ -84,6 +84,11 @@ public final class Diagnoser {
           "wait until whatever writes " + c.file().getFileName() + " has finished (or send a copy of it), then run the"
               + " same command again");
     }
+    if (e instanceof InputFile.Unreadable u) {
+      return new UsageFailure("READ_FAILED", u.getMessage() + "; nothing sealed from it was kept or granted",
+          "check the file and the disk it is on (`dmesg` may say more), or send a copy of it; then run the same"
+              + " command again");
+    }
     if (e instanceof NoSuchFileException n) {
       return new UsageFailure("FILE_NOT_FOUND", "no such file: " + n.getFile(), "check the path and try again");
     }

@@ -78,7 +78,12 @@ final class InputFile {
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
+        int n;
+        try {
+          n = super.read(b, off, len);
+        } catch (IOException e) {
+          throw new Unreadable(file, e); // EIO and the like: the file's disk or the file, not a bug of sealdrop
+        }
         if (n > 0) {
           read += n;
           if (read > size) {
@@ -122,6 +127,21 @@ final class InputFile {
       v.append(' ').append(Files.getAttribute(file, "unix:ctime"));
     }
     return v.toString();
+  }
+
+  /** Reading FILE failed (an I/O error of its disk, a special file that refuses reads): what was sealed is discarded. */
+  static final class Unreadable extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path file;
+
+    Unreadable(Path file, IOException cause) {
+      super("cannot read " + file + ": " + dev.sealdrop.client.failure.IoReason.of(cause), cause);
+      this.file = file;
+    }
+
+    Path file() {
+      return file;
+    }
   }
 
   /** FILE changed while it was being sealed: what was sealed so far is discarded. */

@@ -602,33 +602,10 @@ final class ReceiveCommand extends SealdropSubcommand {
     // "nothing was redeemed yet"). So until the claim is recorded in the profile, the JVM's shutdown waits for it.
     session.output().interruptHint("run the same command again: it resumes under the claim this run made, if the"
         + " signal came after the redeem, or redeems if it came before");
-    java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
-    Thread waitForClaim = new Thread(() -> {
-      try {
-        recorded.await(CLAIM_RECORD_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "sealdrop-claim-guard");
-    try {
-      Runtime.getRuntime().addShutdownHook(waitForClaim);
-    } catch (IllegalStateException shuttingDown) {
-      throw new UsageFailure("INTERRUPTED", "stopped by a signal", "run the same command again");
-    }
-    try {
+    try (UntilRecorded guard = UntilRecorded.start("sealdrop-claim-guard")) {
       return redeemAndRecord(session, t, stateFile, spool, mine);
-    } finally {
-      recorded.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(waitForClaim);
-      } catch (IllegalStateException e) {
-        // shutting down: the hook has been let go by the count-down
-      }
     }
   }
-
-  /** How long a signal's shutdown waits for a redeem under way to be recorded in the profile. */
-  private static final int CLAIM_RECORD_WAIT_SECONDS = 10;
 
   private Claim redeemAndRecord(Session session, String t, Path stateFile, Path spool, PrivateKeys mine)
       throws SealdropFailure, IOException {

@@ -264,15 +264,20 @@ final class SendCommand extends SealdropSubcommand {
     if (session.output().stopping()) {
       throw stopped();
     }
-    Uploader.Started started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
-    StateFile state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
-        .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
-    // saved at once: a signal from here on leaves the upload named in the profile, for the next run or --abandon to
-    // give up (outside test: a signal during the create left an upload no command could abandon)
-    try {
-      state.save();
-    } catch (IOException e) {
-      throw unsavedState(session, started.uploadId(), stateFile, e);
+    Uploader.Started started;
+    StateFile state;
+    // saved at once, and a signal during the create waits for it: the upload is then named in the profile, for the
+    // next run or --abandon to give up (outside tests: a signal during the create left an upload no command could
+    // abandon, holding quota for a day)
+    try (UntilRecorded guard = UntilRecorded.start("sealdrop-upload-guard")) {
+      started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
+      state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
+          .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
+      try {
+        state.save();
+      } catch (IOException e) {
+        throw unsavedState(session, started.uploadId(), stateFile, e);
+      }
     }
     List<dev.sealdrop.keys.RecipientKey> keys = List.of(recipient.bundle().recipientKey());
     // a signal (Ctrl-C, SIGTERM) runs no finally: the shutdown hook deletes the spool a re-run could not use, and keeps
