@@ -149,6 +149,9 @@ public final class Uploader {
     if (!state.getFileId().isEmpty()) {
       return new Committed(state.getFileId(), size, "");
     }
+    if (state.getClosed()) {
+      throw new CannotResume("the server closed the upload unfinished (abandoned or expired)");
+    }
     long offset = state.getCommittedOffset();
     if (offset < spoolOffset || offset > size) {
       throw new CannotResume("the server holds " + offset + " bytes of the upload; the saved part covers "

@@ -143,7 +143,8 @@ public final class UploadService {
   private static LimitExceededException tooManyUploads(Principal caller) {
     return new LimitExceededException(Reason.TOO_MANY_UPLOADS, "'" + caller.identity() + "' already has "
         + MAX_OPEN_UPLOADS + " unfinished uploads, the most one identity may hold: finish one (re-run its send to"
-        + " resume it) or wait until unfinished ones expire idle (upload-abandon-after)");
+        + " resume it), give one up (`sealdrop send FILE --to NAME --abandon`; AbandonUpload), or wait until"
+        + " unfinished ones expire idle (upload-abandon-after)");
   }
 
   /** The caller's upload; someone else's is reported as not found. */

@@ -77,8 +77,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public void getUpload(GetUploadRequest request, StreamObserver<GetUploadResponse> out) {
     Unary.run(out, () -> {
       Upload u = uploads.get(PeerIdentityInterceptor.caller(), request.getUploadId());
-      return GetUploadResponse.newBuilder().setUploadId(u.id()).setCommittedOffset(u.committedOffset())
-          .setFileId(u.fileId() == null ? "" : u.fileId()).build();
+      // closed unfinished: nothing to resume from (it answered the offset its deleted data had reached; outside test)
+      boolean closed = u.state() != dev.sealdrop.server.core.upload.UploadState.OPEN
+          && u.state() != dev.sealdrop.server.core.upload.UploadState.COMMITTED;
+      return GetUploadResponse.newBuilder().setUploadId(u.id()).setCommittedOffset(closed ? 0 : u.committedOffset())
+          .setFileId(u.fileId() == null ? "" : u.fileId()).setClosed(closed).build();
     });
   }
 

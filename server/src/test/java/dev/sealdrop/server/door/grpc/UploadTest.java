@@ -258,6 +258,11 @@ class UploadTest {
     assertThat(gone.getBytesFreed()).isEqualTo(2 << 20);
     assertThat(tempFiles()).doesNotContain(second + ".part");
     assertThat(clients.transfer("up-stuck").abandonUpload(abandon(second)).getAlreadyClosed()).isTrue();
+    // GetUpload says it is closed, at 0: it answered the offset its deleted data had reached (outside test)
+    var closed = clients.transfer("up-stuck").getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder()
+        .setUploadId(second).build());
+    assertThat(closed.getClosed()).isTrue();
+    assertThat(closed.getCommittedOffset()).isZero();
     refused(() -> Transfers.await(Transfers.stream(clients, "up-stuck", second, env, 2 << 20, env.length, true)),
         Status.Code.FAILED_PRECONDITION, "UPLOAD_CLOSED");
     // the space it held is free: the first upload resumes and commits, and then it cannot be abandoned
