@@ -36,7 +36,7 @@ public final class IdentityService {
   }
 
   /** A certificate that passed {@link #checkCertificate}: its identity and what the store said of it. */
-  private record Checked(String name, IdentityRepository.Standing standing) {}
+  private record Checked(String name, String issuer, String serial, IdentityRepository.Standing standing) {}
 
   /** {@link #checkCertificate}, in that order, with one read of the store; the subject is parsed once. */
   private Checked check(X509Certificate cert) {
@@ -44,7 +44,8 @@ public final class IdentityService {
     CertificatePolicy.checkValidity(cert, clock.instant());
     String name = CertificatePolicy.identityOf(cert);
     String serial = CertificatePolicy.serialOf(cert);
-    IdentityRepository.Standing standing = repository.standing(name, CertificatePolicy.issuerOf(cert), serial);
+    String issuer = CertificatePolicy.issuerOf(cert);
+    IdentityRepository.Standing standing = repository.standing(name, issuer, serial);
     if (standing.identityRevoked()) {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
           "identity '" + name + "' has been revoked on this server; its certificates are no longer accepted");
@@ -53,7 +54,7 @@ public final class IdentityService {
       throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
           "the client certificate (serial " + CertificatePolicy.shown(serial) + ") has been revoked; ask an admin");
     }
-    return new Checked(name, standing);
+    return new Checked(name, issuer, serial, standing);
   }
 
   /**
@@ -75,7 +76,7 @@ public final class IdentityService {
       throw new UnauthenticatedException(Reason.IDENTITY_DISABLED,
           "identity '" + name + "' is disabled on this server; ask an admin to re-enable it");
     }
-    record(name, cert);
+    record(name, checked.issuer(), checked.serial()); // as the checks parsed them: nothing parsed twice per call
     return new Principal(name, found.get().role(), cert, origin);
   }
 
@@ -83,12 +84,10 @@ public final class IdentityService {
   private final java.util.Set<String> recorded = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
-   * Records, once per run, that {@code cert} authenticated as {@code name} ({@link IdentityRepository#recordCertificate}):
+   * Records, once per run, that the certificate {@code issuer}/{@code serial} authenticated as {@code name} ({@link IdentityRepository#recordCertificate}):
    * what an admin's revocation by serial is checked against. A failure to record is logged, never a refusal.
    */
-  private void record(String name, X509Certificate cert) {
-    String issuer = CertificatePolicy.issuerOf(cert);
-    String serial = CertificatePolicy.serialOf(cert);
+  private void record(String name, String issuer, String serial) {
     String key = name + '\n' + issuer + '\n' + serial;
     if (!recorded.add(key)) {
       return;
