@@ -227,6 +227,9 @@ public final class SealdropServer implements AutoCloseable {
       maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
       long stall = stallSweepMillis(config.grants().downloadStallTimeout());
       maintenance.scheduleWithFixedDelay(server::stopStalledDownloadsQuietly, stall, stall, TimeUnit.MILLISECONDS);
+      long uploadStall = stallSweepMillis(config.uploads().stallTimeout());
+      maintenance.scheduleWithFixedDelay(server::stopStalledUploadsQuietly, uploadStall, uploadStall,
+          TimeUnit.MILLISECONDS);
       LOG.info("listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(server.address.getAddress(),
           server.port()));
       // as configured, with the port bound: for 0.0.0.0 the JDK's socket listens on [::] (IPv6 and IPv4), an address
@@ -439,7 +442,7 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
-  /** How often stalled downloads are looked for: a quarter of the timeout, so one is stopped at most 25 % late. */
+  /** How often stalled downloads (or uploads) are looked for: a quarter of the timeout, so one is stopped at most 25 % late. */
   static long stallSweepMillis(java.time.Duration timeout) {
     return Math.max(50, Math.min(30_000, timeout.toMillis() / 4));
   }
@@ -449,6 +452,14 @@ public final class SealdropServer implements AutoCloseable {
       grants.stopStalledDownloads();
     } catch (RuntimeException e) {
       LOG.warn("stopping stalled downloads failed: {}", e.toString());
+    }
+  }
+
+  private void stopStalledUploadsQuietly() {
+    try {
+      uploads.stopStalledUploads();
+    } catch (RuntimeException e) {
+      LOG.warn("stopping stalled uploads failed: {}", e.toString());
     }
   }
 

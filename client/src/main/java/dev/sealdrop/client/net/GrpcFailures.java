@@ -413,6 +413,11 @@ public final class GrpcFailures {
       return new NetworkFailure(reason, detail, "was this receive paused or the"
           + " machine busy? Nothing was used up and what arrived is kept: run the same command again, it resumes", e);
     }
+    if ("UPLOAD_STALLED".equals(reason)) {
+      // the server's stall timeout: this process (or the machine) stopped sending for minutes
+      return new NetworkFailure(reason, detail, "was this send paused or the machine busy? What was sent is kept"
+          + " on the server: run the same command again, it resumes", e);
+    }
     if ("SHUTTING_DOWN".equals(reason)) {
       // a graceful shutdown refuses new uploads and redeems while running transfers finish: the address is right
       return new NetworkFailure(reason, "the server is shutting down: " + detail, "nothing was transferred or used up;"

@@ -72,6 +72,19 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void anUploadTheServerStoppedForStallingIsRerunToResume() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.UNAVAILABLE.withDescription("the upload stream of up_1"
+        + " was stopped by the server: its client sent nothing for 10 min (upload-stall-timeout); what was received is"
+        + " kept: resume from GetUpload's offset (the CLI: run the same send again)"), "UPLOAD_STALLED"),
+        GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.reason()).isEqualTo("UPLOAD_STALLED");
+    assertThat(f.getMessage()).startsWith("the upload stream of up_1 was stopped by the server");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("run the same command again, it resumes")
+        .doesNotContain("check the address"));
+  }
+
+  @Test
   void aClaimedGrantsHintSaysWhenTheClaimLapsesWhenTheServerTellsIt() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
         "the grant is claimed by a download in progress; it cannot be redeemed now; resume that download with its"

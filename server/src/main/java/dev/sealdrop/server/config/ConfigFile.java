@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * <pre>
  * host=127.0.0.1            port=8443             data=./data
  * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
- * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H
+ * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H  upload-stall-timeout=PT10M
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
  * max-download-streams=32  max-download-streams-per-identity=8  download-stall-timeout=PT10M
  * shutdown-grace=PT30S  handshake-timeout=PT10S
@@ -38,7 +38,7 @@ public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
       "grant-max-downloads", "claim-window", "max-download-streams", "max-download-streams-per-identity",
-      "download-stall-timeout",
+      "download-stall-timeout", "upload-stall-timeout",
       "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
@@ -191,7 +191,8 @@ public final class ConfigFile {
     UploadPolicy u = c.uploads();
     c = c.withUploads(new UploadPolicy(bytes(settings, "max-upload-bytes", u.maxUploadBytes()),
         bytes(settings, "quota-bytes", u.quotaBytes()), u.checkpointBytes(),
-        positive(settings, "upload-abandon-after", u.abandonAfter())));
+        positive(settings, "upload-abandon-after", u.abandonAfter()),
+        positive(settings, "upload-stall-timeout", u.stallTimeout())));
     GrantPolicy g = c.grants();
     Duration defaultLifetime = positive(settings, "grant-default-lifetime", g.defaultLifetime());
     Duration maxLifetime = duration(settings, "grant-max-lifetime", g.maxLifetime());

@@ -256,7 +256,8 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
 
   /** Size limit and per-identity quota, keeping the other upload settings. */
   public ServerConfig withLimits(long maxUploadBytes, long quotaBytes) {
-    return withUploads(new UploadPolicy(maxUploadBytes, quotaBytes, uploads.checkpointBytes(), uploads.abandonAfter()));
+    return withUploads(new UploadPolicy(maxUploadBytes, quotaBytes, uploads.checkpointBytes(), uploads.abandonAfter(),
+        uploads.stallTimeout()));
   }
 
   public ServerConfig withGrants(GrantPolicy g) {

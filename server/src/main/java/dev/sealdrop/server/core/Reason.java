@@ -93,6 +93,12 @@ public enum Reason {
    * connection stayed up): the server stopped it to free its slot. Nothing is used up.
    */
   DOWNLOAD_STALLED,
+  /**
+   * The upload's client sent nothing for upload-stall-timeout (it stopped writing while its connection stayed up):
+   * the server stopped the stream, so that the upload is free to resume and its memory is given back. What was
+   * received is kept.
+   */
+  UPLOAD_STALLED,
   // SSH keys (the SFTP door's logins)
   /** The caller has the most SSH keys one identity may register (16): remove one first. */
   TOO_MANY_SSH_KEYS,

@@ -10,10 +10,14 @@ import java.util.Objects;
  * @param quotaBytes what one identity may store in total (committed files)
  * @param checkpointBytes how often (in bytes received) an upload's progress is fsynced and recorded
  * @param abandonAfter an OPEN upload idle this long is expired and its temporary data deleted
+ * @param stallTimeout an upload stream whose client has sent nothing for this long, while its connection stays up,
+ *     is stopped ({@code UPLOAD_STALLED}): what it sent is kept for a resume, and the upload is free for one
  */
-public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter) {
+public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
+    Duration stallTimeout) {
   public static final UploadPolicy DEFAULT =
-      new UploadPolicy(8L << 30, 64L << 30, 16L << 20, Duration.ofHours(24));
+      new UploadPolicy(8L << 30, 64L << 30, 16L << 20, Duration.ofHours(24), Duration.ofMinutes(10));
+
 
   public UploadPolicy {
     if (maxUploadBytes <= 0 || quotaBytes <= 0 || checkpointBytes <= 0) {
@@ -23,5 +27,14 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
     if (abandonAfter.isNegative() || abandonAfter.isZero()) {
       throw new IllegalArgumentException("upload limits: abandonAfter must be > 0");
     }
+    Objects.requireNonNull(stallTimeout, "stallTimeout");
+    if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+      throw new IllegalArgumentException("upload limits: stallTimeout must be > 0");
+    }
+  }
+
+  /** These limits with another {@link #stallTimeout}. */
+  public UploadPolicy withStallTimeout(Duration timeout) {
+    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, timeout);
   }
 }

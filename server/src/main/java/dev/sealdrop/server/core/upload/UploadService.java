@@ -36,6 +36,8 @@ public final class UploadService {
   final dev.sealdrop.server.core.identity.IdentityService identities;
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
   private final Set<String> active = ConcurrentHashMap.newKeySet();
+  /** The streams attached now, by upload id: the stall timer looks at them. */
+  private final Map<String, UploadSession> streaming = new ConcurrentHashMap<>();
   final dev.sealdrop.server.core.TransferGate gate;
   /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
   private final dev.sealdrop.server.core.Shutdown shutdown;
@@ -258,7 +260,27 @@ public final class UploadService {
   }
 
   void release(String uploadId) {
+    streaming.remove(uploadId);
     active.remove(uploadId);
+  }
+
+  void attached(UploadSession session) {
+    streaming.put(session.uploadId(), session);
+  }
+
+  /**
+   * Stops every upload stream whose client has sent nothing for {@link UploadPolicy#stallTimeout} (see
+   * {@link UploadSession}): run by the server's timer. Returns how many it stopped.
+   */
+  public int stopStalledUploads() {
+    long now = System.nanoTime();
+    int stopped = 0;
+    for (UploadSession s : streaming.values()) {
+      if (s.stopIfStalled(now, policy.stallTimeout())) {
+        stopped++;
+      }
+    }
+    return stopped;
   }
 
   /**

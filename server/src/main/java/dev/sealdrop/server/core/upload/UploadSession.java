@@ -31,8 +31,20 @@ import java.util.Map;
  * thread while the stream goes on writing, one at a time, so the disk's latency does not stall the
  * transfer. The offset recorded is never beyond what that fsync covered, and {@link #finish}
  * answers only after its own fsync of everything.
+ *
+ * <p>A stream whose client sends nothing for {@link UploadPolicy#stallTimeout} while its connection stays up would
+ * hold the upload (a resume is refused {@code UPLOAD_BUSY}) and this session's buffers for as long as that connection
+ * lives: the core's timer ({@link UploadService#stopStalledUploads}) lets its door end it with {@code UPLOAD_STALLED}
+ * through what the door gave to {@link #onStall}. The door ends it on its own thread or under its own lock, as it
+ * ends a stream for any other reason, so this session is still used by one caller at a time.
  */
 public final class UploadSession {
+  /** How a door ends its stream when the core stops it for stalling; called on the core's timer thread. */
+  @FunctionalInterface
+  public interface StallStop {
+    void stop(SealdropException why);
+  }
+
   private final UploadService service;
   private final Principal caller;
   private final Upload upload;
@@ -54,6 +66,11 @@ public final class UploadSession {
   private boolean ended;
   /** The end (commit or abort) is in the audit log. */
   private boolean audited;
+  /** System.nanoTime() of the client's last bytes (or, through {@link #active}, of its last request to its door). */
+  private volatile long lastActive = System.nanoTime();
+  private volatile StallStop onStall;
+  /** Set once the core asked the door to stop this stream for stalling: it is asked once. */
+  private volatile boolean stallStopped;
 
   private UploadSession(UploadService service, Principal caller, Upload upload, VerifyingKey senderKey,
       Quota.Stream quota, BlobStore.TempWriter writer) {
@@ -86,6 +103,7 @@ public final class UploadSession {
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
     UploadService.LOG.info("upload {}: stream attached at offset {}", upload.id(), upload.committedOffset());
+    service.attached(session);
     return session;
   }
 
@@ -110,6 +128,44 @@ public final class UploadSession {
     return received;
   }
 
+  /**
+   * How the door ends this stream if the core stops it for stalling ({@link #stopIfStalled}). A stream whose door gave
+   * none is never stopped that way.
+   */
+  public void onStall(StallStop stop) {
+    onStall = java.util.Objects.requireNonNull(stop, "stop");
+  }
+
+  /**
+   * The client sent something to this upload that its door holds before it appends it (a door that gathers small
+   * writes into larger appends): a slow but writing client is not taken for a stalled one. Any thread.
+   */
+  public void active() {
+    lastActive = System.nanoTime();
+  }
+
+  /**
+   * Asks the door to stop this stream if its client has sent nothing for {@code timeout} until {@code now}
+   * ({@code System.nanoTime()}), once; the door ends it as an interrupted stream ({@link #abort} with the reason), so
+   * what was received stays for a resume. Returns whether it asked.
+   */
+  boolean stopIfStalled(long now, java.time.Duration timeout) {
+    StallStop stop = onStall;
+    if (stop == null || stallStopped || now - lastActive < timeout.toNanos()) {
+      return false;
+    }
+    stallStopped = true;
+    String spoken = dev.sealdrop.server.core.Durations.spoken(timeout);
+    UploadService.LOG.warn("upload {} by '{}' ({}) stopped at {} bytes: its client sent nothing for {}"
+        + " (upload-stall-timeout)", upload.id(), caller.identity(), caller.origin().door(), received, spoken);
+    stop.stop(new dev.sealdrop.server.core.UnavailableException(Reason.UPLOAD_STALLED, "the upload stream of "
+        + upload.id() + " was stopped by the server: its client sent nothing for " + spoken
+        + " (upload-stall-timeout); " + (Origin.SFTP.equals(caller.origin().door())
+            ? "an SFTP upload cannot be resumed, so what it sent was deleted: put the whole file again"
+            : "what was received is kept: resume from GetUpload's offset (the CLI: run the same send again)")));
+    return true;
+  }
+
   /** {@link #append(byte[], int, int)} of all of {@code data}. */
   public void append(byte[] data) {
     append(data, 0, data.length);
@@ -124,6 +180,7 @@ public final class UploadSession {
   public void append(byte[] data, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, data.length);
     checkOpen();
+    lastActive = System.nanoTime();
     if (len == 0) {
       return;
     }

@@ -92,6 +92,7 @@ final class UploadCall implements StreamObserver<UploadRequest> {
               "the first UploadRequest must carry start (upload_id and offset)"));
         }
         session = uploads.begin(caller, request.getStart().getUploadId(), request.getStart().getOffset());
+        session.onStall(this::stalled);
       } else if (request.hasStart()) {
         throw new InvalidRequestException(Reason.INVALID_REQUEST, "only the first UploadRequest may carry start");
       }
@@ -109,6 +110,16 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       out.request(1);
     } catch (RuntimeException e) {
       fail(e);
+    }
+  }
+
+  /**
+   * The core stopped this stream (on its timer's thread): its client sent nothing for the stall timeout while its
+   * connection stayed up. What was received is kept for a resume, as for a broken stream.
+   */
+  private synchronized void stalled(dev.sealdrop.server.core.SealdropException why) {
+    if (!done && committed == null) {
+      fail(why);
     }
   }
 

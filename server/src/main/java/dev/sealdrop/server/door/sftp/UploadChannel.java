@@ -77,6 +77,8 @@ final class UploadChannel extends TransferChannel {
       t.setDaemon(true);
       return t;
     });
+    // a handle left open and unwritten while its SSH session stays busy otherwise: ended as a lockdown ends it
+    session.onStall(why -> cut(why.reason(), why.getMessage()));
   }
 
   /**
@@ -107,6 +109,7 @@ final class UploadChannel extends TransferChannel {
   @Override
   public int write(ByteBuffer src) throws IOException {
     checkUsable();
+    session.active(); // this write may only fill a buffer: the core hears of it at the next full chunk
     if (requested != position) {
       failure = new SftpException(SftpConstants.SSH_FX_FAILURE, "uploads are written sequentially from offset 0"
           + " (got offset " + requested + ", expected " + position + "); resuming is not supported over SFTP,"

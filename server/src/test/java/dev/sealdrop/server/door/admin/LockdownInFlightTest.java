@@ -38,7 +38,7 @@ class LockdownInFlightTest extends OneServerPerMethod {
   @Override
   protected ServerConfig configure(ServerConfig c) {
     return c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(), c.uploads().quotaBytes(), 64 * 1024,
-        c.uploads().abandonAfter()));
+        c.uploads().abandonAfter(), c.uploads().stallTimeout()));
   }
 
   @BeforeEach

@@ -43,7 +43,7 @@ class SftpCrashRecoveryTest {
   /** A small checkpoint, so that the cut uploads hold durable bytes (and quota) when the server dies. */
   private static ServerConfig configure(ServerConfig c) {
     UploadPolicy u = c.uploads();
-    return c.withUploads(new UploadPolicy(u.maxUploadBytes(), QUOTA, 256 << 10, u.abandonAfter()));
+    return c.withUploads(new UploadPolicy(u.maxUploadBytes(), QUOTA, 256 << 10, u.abandonAfter(), u.stallTimeout()));
   }
 
   /**

@@ -1,0 +1,116 @@
+package dev.sealdrop.server.door.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.protocol.v1.UploadStart;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upload stream whose client stops sending while its connection stays up (gRPC keeps an idle stream open for as
+ * long as its connection answers pings) held its upload for ever: every resume was refused {@code UPLOAD_BUSY}, and
+ * the server kept the stream's buffers. The server stops it after {@code upload-stall-timeout} with UNAVAILABLE /
+ * UPLOAD_STALLED, audited, what it received kept, so that the same upload resumes and commits. A client that sends
+ * slowly, but sends, is never stopped.
+ */
+@Timeout(120) // without the stop, the stalled stream would never end
+class UploadStallTest {
+  static final Duration STALL = Duration.ofSeconds(2);
+  @TempDir
+  Path data;
+  TestServer server;
+  Clients clients;
+  byte[] envelope;
+
+  @BeforeEach
+  void start() {
+    server = new TestServer(data, c -> c.withUploads(c.uploads().withStallTimeout(STALL)));
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    envelope = Users.seal("alice", Users.randomBytes(3 << 20, 61), "bob").bytes();
+  }
+
+  @AfterEach
+  void stop() {
+    clients.close();
+    server.close();
+  }
+
+  @Test
+  void aStalledUploadIsStoppedAndWhatItSentResumes() throws Exception {
+    String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
+    CompletableFuture<UploadResponse> result = new CompletableFuture<>();
+    StreamObserver<UploadRequest> stalled = Transfers.openUpload(clients.transferAsync("alice"), result);
+    int sent = 1 << 20;
+    stalled.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId)).build());
+    stalled.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, 0, sent)).build());
+
+    // while it is attached, a resume of the same upload is refused
+    StatusRuntimeException busy = catchThrowableOfType(StatusRuntimeException.class,
+        () -> Transfers.await(Transfers.stream(clients, "alice", uploadId, envelope, 0, envelope.length, true)));
+    assertThat(busy.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(busy.getTrailers().get(ErrorMapper.REASON)).isEqualTo("UPLOAD_BUSY");
+
+    // alice sends nothing more and keeps the connection: the server ends the stream
+    ExecutionException stopped = catchThrowableOfType(ExecutionException.class,
+        () -> result.get(STALL.toMillis() * 10, TimeUnit.MILLISECONDS));
+    assertThat(stopped).as("the stalled stream ends with an error").isNotNull();
+    StatusRuntimeException why = (StatusRuntimeException) stopped.getCause();
+    assertThat(why.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(why.getTrailers().get(ErrorMapper.REASON)).isEqualTo("UPLOAD_STALLED");
+    assertThat(why.getStatus().getDescription()).startsWith("the upload stream of " + uploadId)
+        .contains("its client sent nothing for 2 s (upload-stall-timeout)").contains("what was received is kept");
+    assertThat(server.server().audit().tail(30)).anySatisfy(r -> {
+      assertThat(r.action()).isEqualTo("upload.abort");
+      assertThat(r.actor()).isEqualTo("alice");
+      assertThat(r.result()).isEqualTo("upload-stalled");
+    });
+
+    // what it sent was kept: the same upload resumes there and commits the whole envelope
+    long offset = Transfers.awaitCommittedOffset(clients, "alice", uploadId, o -> o == sent);
+    assertThat(offset).isEqualTo(sent);
+    UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", uploadId, envelope, sent,
+        envelope.length, true));
+    assertThat(done.getSize()).isEqualTo(envelope.length);
+  }
+
+  @Test
+  void aClientThatSendsSlowlyButSendsIsNotStopped() throws Exception {
+    String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
+    CompletableFuture<UploadResponse> result = new CompletableFuture<>();
+    StreamObserver<UploadRequest> slow = Transfers.openUpload(clients.transferAsync("alice"), result);
+    slow.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId)).build());
+    int piece = envelope.length / 12 + 1;
+    long started = System.nanoTime();
+    for (int off = 0; off < envelope.length; off += piece) {
+      slow.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, off,
+          Math.min(piece, envelope.length - off))).build());
+      Thread.sleep(STALL.toMillis() / 4);
+    }
+    slow.onNext(UploadRequest.newBuilder().setFinish(true).build());
+    slow.onCompleted();
+    UploadResponse done = Transfers.await(result);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the upload lasted longer than the timeout")
+        .isGreaterThan(STALL.multipliedBy(2));
+    assertThat(done.getSize()).isEqualTo(envelope.length);
+  }
+}
