@@ -52,6 +52,7 @@ public final class DownloadSession implements AutoCloseable {
   /** The end of the furthest bytes handed out (the audit's {@code to}; {@link #reached} if there was no gap). */
   private long furthest;
   private boolean servedAllRecorded;
+  private boolean servingRecorded;
   private RuntimeException failure;
   private boolean closed;
   /** System.nanoTime() of the client's last request for bytes (a chunk, a seek, a door's read request). */
@@ -282,6 +283,7 @@ public final class DownloadSession implements AutoCloseable {
         // these bytes end the file: recorded before they are returned, or refused if the claim closed meanwhile
         recordServedAll();
       }
+      recordServing();
       if (position <= reached) {
         reached = Math.max(reached, position + total);
       }
@@ -304,6 +306,18 @@ public final class DownloadSession implements AutoCloseable {
     return new PreconditionFailedException(Reason.FILE_DAMAGED, "the stored file of grant " + grant.id() + " " + what
         + ": it is damaged on the server and cannot be downloaded; nothing was used up. Tell its sender ("
         + grant.owner() + ") and the server's operator, who must restore it; or the sender sends it again");
+  }
+
+  /**
+   * Records on the claim, before its first bytes are returned, that bytes were handed out on it: if it is given back
+   * unfinished, it counts as one of its grant's interrupted claims ({@link GrantRepository#INTERRUPTED_CLAIMS_PER_DOWNLOAD}).
+   * Once per session (a resumed download's session writes it again; the store keeps the first time).
+   */
+  private void recordServing() {
+    if (!servingRecorded) {
+      service.grants.markServing(claim.hash(), service.clock.instant());
+      servingRecorded = true;
+    }
   }
 
   private void recordServedAll() {

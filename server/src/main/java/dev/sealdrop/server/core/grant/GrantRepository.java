@@ -62,10 +62,24 @@ public interface GrantRepository {
   boolean extendClaim(String claimHash, Instant at, Instant newExpiry);
 
   /**
-   * OPEN → RELEASED and the grant ACTIVE again, only while the claim has not been served every byte
-   * (a delivered file counts; it cannot be handed back). Returns whether the claim was released.
+   * How many claims of a grant may end unfinished after bytes of its file were handed out on them (released by their
+   * holder, or lapsed) before that counts as one of its downloads. A download can be given back before its last bytes
+   * (the format's chunks are sealed one by one, so everything before them can be read): without a count, a holder
+   * could take all but the end of the file again and again under new claims, and a one-time grant would never be
+   * used up. Three allows for a receive that fails twice (a full disk, a machine that went down) and is run again.
    */
-  boolean release(String claimHash, Instant now);
+  int INTERRUPTED_CLAIMS_PER_DOWNLOAD = 3;
+
+  /** Records, once per claim, that bytes of its file are being handed out ({@code at}: the first time). */
+  void markServing(String claimHash, Instant at);
+
+  /**
+   * OPEN → RELEASED and the grant ACTIVE again, only while the claim has not been served every byte
+   * (a delivered file counts; it cannot be handed back). A claim on which bytes were handed out counts as interrupted
+   * if {@code countInterrupted} ({@link #INTERRUPTED_CLAIMS_PER_DOWNLOAD}; false only for a claim the server's restart
+   * ended). Returns whether the claim was released.
+   */
+  boolean release(String claimHash, Instant now, boolean countInterrupted);
 
   /** OPEN → CONFIRMED, and the grant's download counts; returns false if the claim was not OPEN. */
   boolean confirm(String claimHash, Instant now);
@@ -78,7 +92,8 @@ public interface GrantRepository {
 
   /**
    * Settles OPEN claims whose window ended before {@code now}: fully served ones count (COUNTED),
-   * the others return their grant to ACTIVE (LAPSED). Returns the claims settled, each in the state it ended in.
+   * the others return their grant to ACTIVE (LAPSED; interrupted if bytes were handed out on them, as
+   * {@link #release} counts them). Returns the claims settled, each in the state it ended in.
    */
   java.util.List<Claim> settleExpiredClaims(Instant now);
 

@@ -566,7 +566,7 @@ public final class GrantService {
   private Grant doRelease(Principal caller, String claimSecret, Seen seen) {
     caller.require(Role.ACQUIRER, "release claims");
     Claimed claimed = claimed(caller, claimSecret, seen);
-    if (claimed.claim().servedAllAt() != null || !grants.release(claimed.claim().hash(), clock.instant())) {
+    if (claimed.claim().servedAllAt() != null || !grants.release(claimed.claim().hash(), clock.instant(), true)) {
       Claim now = grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purged);
       if (now.state() != ClaimState.OPEN) {
         throw closedClaim(now);
@@ -574,13 +574,20 @@ public final class GrantService {
       throw new PreconditionFailedException(Reason.CLAIM_DELIVERED, "every byte of this claim's file has been"
           + " served, so it counts as a download and cannot be released; verify the file and confirm it");
     }
-    LOG.info("claim on grant {} released by '{}'", claimed.grant().id(), caller.identity());
+    Grant after = grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
+    if (after.downloadsUsed() > claimed.grant().downloadsUsed()) {
+      LOG.warn("claim on grant {} released by '{}' after bytes were handed out on it, the grant's {} such claim: it"
+          + " counts as a download", claimed.grant().id(), caller.identity(), ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
+      seen.put("interrupted-claims", Integer.toString(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
+    } else {
+      LOG.info("claim on grant {} released by '{}'", claimed.grant().id(), caller.identity());
+    }
     // a download of it still streaming (another process of the holder's, or one the client stopped reading) ends now,
     // not at its next chunk, which a client that stopped reading never asks for
     sessions.closeDownloads(d -> d.claimHash().equals(claimed.claim().hash()), Reason.CLAIM_CLOSED,
         "this claim was released by its holder, so its download was stopped; redeem the grant again if it is still"
             + " active");
-    return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
+    return after;
   }
 
   /** The {@code cause} detail of the {@code grant.release} record of a claim that a server restart ended. */
@@ -601,7 +608,8 @@ public final class GrantService {
     Instant now = settle();
     int released = 0;
     for (Claim c : grants.listOpenClaims()) {
-      if (c.resumable() || c.servedAllAt() != null || !grants.release(c.hash(), now)) {
+      // the server's restart cut it, not its holder: it does not count as an interrupted claim
+      if (c.resumable() || c.servedAllAt() != null || !grants.release(c.hash(), now, false)) {
         continue;
       }
       Optional<Grant> grant = grants.find(c.grantId());
@@ -640,7 +648,12 @@ public final class GrantService {
     java.util.List<Claim> settled = grants.settleExpiredClaims(now);
     for (Claim c : settled) {
       boolean counted = c.state() == ClaimState.COUNTED;
-      if (counted) {
+      // stored LAPSED, yet counted: its grant's last allowed interrupted claim
+      boolean interrupted = counted && grants.findClaim(c.hash()).map(x -> x.state() == ClaimState.LAPSED).orElse(false);
+      if (interrupted) {
+        LOG.warn("claim on grant {} by '{}' lapsed unfinished after bytes were handed out on it, the grant's {} such"
+            + " claim: it counts as a download", c.grantId(), c.recipient(), ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
+      } else if (counted) {
         LOG.info("claim on grant {} by '{}' lapsed unconfirmed after every byte was served: it counts as a download",
             c.grantId(), c.recipient());
       } else {
@@ -652,6 +665,9 @@ public final class GrantService {
       grants.find(c.grantId()).map(Grant::fileId).ifPresent(f -> details.put("file-id", f));
       details.put("recipient", c.recipient());
       details.put("cause", CLAIM_LAPSED);
+      if (interrupted) {
+        details.put("interrupted-claims", Integer.toString(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
+      }
       audit.record(Audit.SERVER, counted ? "grant.consume" : "grant.release", Audit.object("grant", c.grantId()), "ok",
           "", details);
     }
@@ -810,6 +826,10 @@ public final class GrantService {
         g.maxDownloads(), g.downloadsUsed(), g.size(), g.fingerprint());
   }
 
+  private static String ordinal(int n) {
+    return n == 2 ? "second" : n == 3 ? "third" : n + "th";
+  }
+
   static GrantUnavailableException closedClaim(Claim claim) {
     return switch (claim.state()) {
       case CONFIRMED, COUNTED -> new GrantUnavailableException(Reason.GRANT_CONSUMED,
@@ -866,7 +886,9 @@ public final class GrantService {
       case EXPIRED -> new GrantUnavailableException(Reason.GRANT_EXPIRED, "the grant expired at " + grant.expiresAt()
           + "; " + consequence + "; " + advice);
       case CONSUMED -> new GrantUnavailableException(Reason.GRANT_CONSUMED, "the grant's " + grant.maxDownloads()
-          + " download(s) have been used; " + consequence + "; " + advice);
+          + " download(s) have been used (a download counts once every byte was handed out, and so does every "
+          + ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD) + " download given back unfinished after bytes were"
+          + " handed out); " + consequence + "; " + advice);
       case REVOKED -> new GrantUnavailableException(Reason.GRANT_REVOKED, "the grant was revoked; " + consequence
           + "; " + advice);
       case CLAIMED -> new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in"

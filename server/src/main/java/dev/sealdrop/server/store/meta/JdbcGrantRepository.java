@@ -155,8 +155,15 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean release(String claimHash, Instant now) {
-    return jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.RELEASED, null, now));
+  public boolean release(String claimHash, Instant now, boolean countInterrupted) {
+    return jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.RELEASED, null, now, countInterrupted)
+        != Returned.NOT);
+  }
+
+  @Override
+  public void markServing(String claimHash, Instant at) {
+    jdbc.update("UPDATE claims SET first_served_at = ? WHERE claim_hash = ? AND first_served_at IS NULL",
+        at.toEpochMilli(), claimHash);
   }
 
   @Override
@@ -195,10 +202,14 @@ public final class JdbcGrantRepository implements GrantRepository {
       String claimHash = claim.hash();
       // Decided inside the transaction, by the row as it is then: a claim served in full since the
       // query above counts, and one whose window a last-byte mark moved is not due any more.
-      ClaimState to = jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.LAPSED, now, now) ? ClaimState.LAPSED
-          : !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NOT NULL"
+      // A lapse that counts as its grant's download for its interrupted claims is reported COUNTED (stored LAPSED).
+      ClaimState to = jdbc.inTransaction(c -> switch (returnGrant(c, claimHash, ClaimState.LAPSED, now, now, true)) {
+        case RETURNED -> ClaimState.LAPSED;
+        case COUNTED -> ClaimState.COUNTED;
+        case NOT -> !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NOT NULL"
               + " AND expires_at <= ?", rs -> rs.getInt(1), claimHash, now.toEpochMilli()).isEmpty()
-              && closeAndCount(c, claimHash, ClaimState.COUNTED, now) ? ClaimState.COUNTED : null);
+              && closeAndCount(c, claimHash, ClaimState.COUNTED, now) ? ClaimState.COUNTED : null;
+      });
       if (to != null) {
         settled.add(new Claim(claim.hash(), claim.grantId(), claim.recipient(), to, claim.createdAt(),
             claim.expiresAt(), claim.servedAllAt(), claim.resumable()));
@@ -226,20 +237,42 @@ public final class JdbcGrantRepository implements GrantRepository {
    * the claim is OPEN and not served every byte (checked by the UPDATE itself), and, given
    * {@code dueBy}, only if its window ended by then.
    */
-  private static boolean returnGrant(Connection c, String claimHash, ClaimState to, Instant dueBy, Instant now)
-      throws SQLException {
-    List<String> grantId = Jdbc.query(c, "SELECT grant_id FROM claims WHERE claim_hash = ?", rs -> rs.getString(1),
-        claimHash);
+  /** What {@link #returnGrant} did. */
+  private enum Returned {
+    /** The claim was not OPEN, or was served every byte, or (given a due time) not due. */
+    NOT,
+    /** The claim ended and its grant was given back. */
+    RETURNED,
+    /** The claim ended, and as its grant's last allowed interrupted claim it counted as a download. */
+    COUNTED
+  }
+
+  private static Returned returnGrant(Connection c, String claimHash, ClaimState to, Instant dueBy, Instant now,
+      boolean countInterrupted) throws SQLException {
+    List<ClaimOf> row = Jdbc.query(c, "SELECT grant_id, first_served_at FROM claims WHERE claim_hash = ?",
+        rs -> new ClaimOf(rs.getString(1), rs.getObject(2) != null), claimHash);
     int ended = dueBy == null
         ? Jdbc.update(c, END_UNDELIVERED, to.name(), claimHash)
         : Jdbc.update(c, END_UNDELIVERED + " AND expires_at <= ?", to.name(), claimHash, dueBy.toEpochMilli());
-    if (grantId.isEmpty() || ended != 1) {
-      return false;
+    if (row.isEmpty() || ended != 1) {
+      return Returned.NOT;
+    }
+    String id = row.get(0).grantId();
+    if (countInterrupted && row.get(0).served()) {
+      Jdbc.update(c, "UPDATE grants SET interrupted_claims = interrupted_claims + 1 WHERE id = ?", id);
+      if (Jdbc.update(c, "UPDATE grants SET interrupted_claims = 0 WHERE id = ? AND interrupted_claims >= ?", id,
+          INTERRUPTED_CLAIMS_PER_DOWNLOAD) == 1) {
+        Jdbc.update(c, COUNT_DOWNLOAD, now.toEpochMilli(), id);
+        return Returned.COUNTED;
+      }
     }
     Jdbc.update(c, "UPDATE grants SET state = 'ACTIVE', updated_at = ? WHERE id = ? AND state = 'CLAIMED'",
-        now.toEpochMilli(), grantId.get(0));
-    return true;
+        now.toEpochMilli(), id);
+    return Returned.RETURNED;
   }
+
+  /** A claim's grant, and whether bytes of its file were handed out on it. */
+  private record ClaimOf(String grantId, boolean served) {}
 
   private static Grant grant(ResultSet rs) throws SQLException {
     return new Grant(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),

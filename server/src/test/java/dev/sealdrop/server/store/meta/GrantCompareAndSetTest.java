@@ -104,21 +104,62 @@ class GrantCompareAndSetTest {
 
       // a released claim is not marked served either, and a second release changes nothing
       assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), window, true)).isTrue();
-      assertThat(repo.release("02".repeat(32), now)).isTrue();
+      assertThat(repo.release("02".repeat(32), now, true)).isTrue();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       assertThat(repo.markServedAll("02".repeat(32), now, window)).isFalse();
-      assertThat(repo.release("02".repeat(32), now)).isFalse();
+      assertThat(repo.release("02".repeat(32), now, true)).isFalse();
       assertThat(repo.findClaim("02".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.RELEASED);
 
       // once marked, a claim cannot be released or lapse: it counts when its window passes
       assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
-      assertThat(repo.release("03".repeat(32), now)).isFalse();
+      assertThat(repo.release("03".repeat(32), now, true)).isFalse();
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.OPEN);
       assertThat(repo.settleExpiredClaims(window)).hasSize(1);
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.COUNTED);
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.CONSUMED);
+    }
+  }
+
+  /**
+   * A claim given back after bytes were handed out on it (released, or lapsed) is an interrupted one: the third of a
+   * grant counts as a download, so that all but the last bytes cannot be taken again and again under new claims of a
+   * one-time grant. Claims given back before any byte, and those a server restart ended, do not count.
+   */
+  @Test
+  void everyThirdClaimGivenBackAfterBytesWereServedCountsAsADownload() {
+    Instant now = Instant.now();
+    try (Database db = Database.openSqlite(dir.resolve("meta4.db"))) {
+      Grant g = seed(db, now);
+      JdbcGrantRepository repo = new JdbcGrantRepository(db);
+      Instant window = now.plusSeconds(60);
+      // given back before any byte: as often as its holder likes
+      for (int i = 0; i < 5; i++) {
+        String hash = String.format("%064x", 100 + i);
+        assertThat(repo.claim(g.id(), "bob", now, hash, window, true)).isTrue();
+        assertThat(repo.release(hash, now, true)).isTrue();
+      }
+      // a server restart's release does not count
+      assertThat(repo.claim(g.id(), "bob", now, "0a".repeat(32), window, false)).isTrue();
+      repo.markServing("0a".repeat(32), now);
+      assertThat(repo.release("0a".repeat(32), now, false)).isTrue();
+      // two interrupted claims give the grant back
+      for (String hash : List.of("01".repeat(32), "02".repeat(32))) {
+        assertThat(repo.claim(g.id(), "bob", now, hash, window, true)).isTrue();
+        repo.markServing(hash, now);
+        assertThat(repo.release(hash, now, true)).isTrue();
+        assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
+      }
+      // the third, lapsed here, uses the grant's one download up
+      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
+      repo.markServing("03".repeat(32), now);
+      assertThat(repo.settleExpiredClaims(window)).singleElement()
+          .satisfies(c -> assertThat(c.state()).isEqualTo(ClaimState.COUNTED));
+      Grant after = repo.find(g.id()).orElseThrow();
+      assertThat(after.state()).isEqualTo(GrantState.CONSUMED);
+      assertThat(after.downloadsUsed()).isEqualTo(1);
+      assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.LAPSED);
     }
   }
 }
