@@ -33,6 +33,12 @@ public final class Envelope {
   /** The most distinct recipient keys one envelope can be sealed for (docs/envelope-format.md, Limits). */
   public static final int MAX_RECIPIENTS = Suite.MAX_RECIPIENTS;
 
+  /**
+   * The bytes after an envelope's last chunk: the sender's signature (docs/envelope-format.md, Trailer). Everything
+   * before them can be opened chunk by chunk, so a reader holding all but the trailer holds the whole plaintext.
+   */
+  public static final int TRAILER_BYTES = Suite.TRAILER_BYTES;
+
   private static final Pattern PARTIAL_PREFIX_FORM =
       Pattern.compile(Pattern.quote(PARTIAL_PREFIX) + "[A-Za-z0-9_-]{0,64}");
 

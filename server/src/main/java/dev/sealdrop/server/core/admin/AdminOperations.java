@@ -189,9 +189,18 @@ public final class AdminOperations {
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
       Instant now = clock.instant();
-      List<Grant> revoked = repository.revokeGrantsOf(name, now);
+      List<AdminRepository.EndedGrant> ended = repository.revokeGrantsOf(name, now);
       int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
-      for (Grant g : revoked) {
+      List<Grant> revoked = new java.util.ArrayList<>();
+      for (AdminRepository.EndedGrant e : ended) {
+        Grant g = e.before();
+        if (e.deliveredCounted()) {
+          grants.auditCountedAtRevoke(g.recipient(), g);
+        }
+        if (!e.revoked()) {
+          continue; // its delivered download used it up: CONSUMED, not revoked
+        }
+        revoked.add(g);
         // the details every record about a grant carries, so an auditor finds it by grant-id (as grant.purge)
         Map<String, String> grantDetails = new java.util.TreeMap<>(reasonDetail(reason));
         grantDetails.put("grant-id", g.id());

@@ -15,10 +15,17 @@ public interface AdminRepository {
   List<Grant> listGrants(GrantState state, String owner, String recipient);
 
   /**
-   * Revokes every ACTIVE or CLAIMED grant created by or addressed to {@code identity}; returns them as
-   * they were just before.
+   * A grant an identity's revocation ended, as it was just before: a claim of it that had been served every byte had
+   * delivered the file, which a revocation cannot take back, so that download was counted ({@code deliveredCounted});
+   * the grant was then revoked only if it had downloads left ({@code revoked}), else it is CONSUMED.
    */
-  List<Grant> revokeGrantsOf(String identity, Instant now);
+  record EndedGrant(Grant before, boolean deliveredCounted, boolean revoked) {}
+
+  /**
+   * Revokes every ACTIVE or CLAIMED grant created by or addressed to {@code identity}, counting first the download of
+   * a claim served every byte, as a grant's own revoke does.
+   */
+  List<EndedGrant> revokeGrantsOf(String identity, Instant now);
 
   /** Files (null owner: all), newest first, with grant counts; live grants judged at {@code now}. */
   List<FileView> listFiles(String owner, Instant now);

@@ -232,10 +232,15 @@ public final class GrantService {
    * deliveries by their {@code grant.consume} records finds it (found by an outside test).
    */
   private void auditCountedAtRevoke(Claim c, Grant grant) {
+    auditCountedAtRevoke(c.recipient(), grant);
+  }
+
+  /** {@link #auditCountedAtRevoke(Claim, Grant)}, for a revoke made elsewhere (an identity's revocation). */
+  public void auditCountedAtRevoke(String recipient, Grant grant) {
     Map<String, String> details = new TreeMap<>();
     details.put("grant-id", grant.id());
     details.put("file-id", grant.fileId());
-    details.put("recipient", c.recipient());
+    details.put("recipient", recipient);
     details.put("cause", DELIVERED_BEFORE_REVOKE);
     audit.record(Audit.SERVER, "grant.consume", Audit.object("grant", grant.id()), "ok", "", details);
   }

@@ -156,13 +156,16 @@ final class DownloadChannel extends TransferChannel {
 
   /**
    * Reads the next chunk from the core (one grant re-check per chunk instead of one per 32 KiB
-   * request). The chunk that reaches the end of the file is read only as far as the client asked,
+   * request). The chunks near the end of the file are read only as far as the client asked,
    * so the core records "every byte served" when the client's request for the last bytes is
    * served, never earlier.
    */
   private boolean fill(int requested) throws IOException {
     long remaining = download.size() - download.position();
-    int len = remaining <= READ_AHEAD ? Math.min(requested, (int) remaining) : READ_AHEAD;
+    // the core counts the claim once the bytes that end the file's last chunk are read (the trailer after them is only
+    // the signature): near there, only what the client asked for is read, never ahead of it
+    int len = remaining <= READ_AHEAD + dev.sealdrop.envelope.Envelope.TRAILER_BYTES
+        ? (int) Math.min(requested, remaining) : READ_AHEAD;
     if (buffer.length < READ_AHEAD) {
       buffer = new byte[READ_AHEAD];
     }

@@ -57,15 +57,24 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public List<Grant> revokeGrantsOf(String identity, Instant now) {
+  public List<EndedGrant> revokeGrantsOf(String identity, Instant now) {
     return jdbc.inTransaction(c -> {
       List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE (g.owner = ? OR g.recipient = ?)"
           + " AND g.state IN ('ACTIVE', 'CLAIMED') ORDER BY g.id", JdbcAdminRepository::grant, identity, identity);
+      List<EndedGrant> ended = new java.util.ArrayList<>();
       for (Grant g : grants) {
-        Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ? WHERE id = ?", now.toEpochMilli(), g.id());
+        // a claim served every byte delivered the file: its download counts (as JdbcGrantRepository.revoke counts it)
+        boolean delivered = Jdbc.update(c, "UPDATE claims SET state = 'COUNTED' WHERE grant_id = ? AND state = 'OPEN'"
+            + " AND served_all_at IS NOT NULL", g.id()) > 0;
+        if (delivered) {
+          Jdbc.update(c, JdbcGrantRepository.COUNT_DOWNLOAD, now.toEpochMilli(), g.id());
+        }
+        boolean revoked = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ? WHERE id = ?"
+            + " AND state IN ('ACTIVE', 'CLAIMED')", now.toEpochMilli(), g.id()) == 1;
         Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", g.id());
+        ended.add(new EndedGrant(g, delivered, revoked));
       }
-      return grants;
+      return ended;
     });
   }
 

@@ -25,7 +25,7 @@ public final class JdbcGrantRepository implements GrantRepository {
   private static final String CLAIM_SELECT =
       "SELECT claim_hash, grant_id, recipient, state, created_at, expires_at, served_all_at, resumable FROM claims";
   /** Counts one download: the grant is consumed by its last permitted download, else becomes ACTIVE again. */
-  private static final String COUNT_DOWNLOAD = "UPDATE grants SET downloads_used = downloads_used + 1,"
+  static final String COUNT_DOWNLOAD = "UPDATE grants SET downloads_used = downloads_used + 1,"
       + " state = CASE WHEN downloads_used + 1 >= max_downloads THEN 'CONSUMED' ELSE 'ACTIVE' END, updated_at = ?"
       + " WHERE id = ? AND state = 'CLAIMED'";
   /** Ends an OPEN claim that was not served every byte (the grant is then returned). */

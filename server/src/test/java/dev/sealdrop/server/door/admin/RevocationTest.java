@@ -128,6 +128,38 @@ class RevocationTest extends OneServerPerMethod {
         Status.Code.FAILED_PRECONDITION, "REVOKED_IDENTITY");
   }
 
+  /**
+   * A claim served every byte had delivered the file, which revoking its sender (or recipient) cannot take back: that
+   * download counts, with its grant.consume record, as a grant's own revoke counts it (outside test: the identity's
+   * revocation marked it revoked with 0 downloads used, and an auditor counting deliveries missed it).
+   */
+  @Test
+  void revokingTheSenderAfterEveryByteWasServedCountsThatDownload() throws Exception {
+    CreateGrantResponse delivered = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse pending = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(delivered.getToken()).build())
+        .getClaimId();
+    Transfers.download(clients.transfer("bob"), claim, 0);
+
+    RevokeIdentityResponse r = admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder()
+        .setIdentity("alice").setReason("left the company").build());
+    assertThat(r.getGrantsRevoked()).as("the delivered one-time grant is used up, not revoked").isEqualTo(1);
+    java.util.Map<String, AdminGrant> grants = new java.util.HashMap<>();
+    admins.admin("carol").listAllGrants(ListAllGrantsRequest.getDefaultInstance()).getGrantsList()
+        .forEach(g -> grants.put(g.getGrantId(), g));
+    assertThat(grants.get(delivered.getGrant().getGrantId()).getState())
+        .isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+    assertThat(grants.get(delivered.getGrant().getGrantId()).getDownloadsUsed()).isEqualTo(1);
+    assertThat(grants.get(pending.getGrant().getGrantId()).getState())
+        .isEqualTo(GrantState.GRANT_STATE_REVOKED);
+    assertThat(server.server().audit().tail(60)).filteredOn(e -> e.action().equals("grant.consume")
+        && e.object().equals("grant:" + delivered.getGrant().getGrantId())).singleElement()
+        .satisfies(e -> assertThat(e.details()).containsEntry("cause", "delivered-before-revoke")
+            .containsEntry("recipient", "bob"));
+    assertThat(server.server().audit().tail(60)).filteredOn(e -> e.action().equals("grant.revoke")
+        && e.object().equals("grant:" + delivered.getGrant().getGrantId())).isEmpty();
+  }
+
   @Test
   void disablingDaveClosesHisCallsUntilReEnabled() throws Exception {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "dave");

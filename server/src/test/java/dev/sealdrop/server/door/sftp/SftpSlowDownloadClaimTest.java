@@ -118,6 +118,48 @@ class SftpSlowDownloadClaimTest extends OneServerPerMethod {
     }
   }
 
+  /**
+   * The last 64 bytes are only the sender's signature, and every chunk before them opens on its own: a client that read
+   * all but those bytes and closed had the whole plaintext, yet its claim was given back, again and again (outside
+   * test). Reading to the end of the last chunk counts; stopping one byte short of it gives the claim back.
+   */
+  @Test
+  void readingAllButTheSignatureCountsTheClaim() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(300_000, 99), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
+    int lastChunkEnd = envelope.length - dev.sealdrop.envelope.Envelope.TRAILER_BYTES;
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      // one byte short of the last chunk's end: given back (an interrupted claim)
+      readUpTo(sftp, grant.getToken(), lastChunkEnd - 1);
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result()).contains("grant.release ok");
+      // to the last chunk's end: it counts, and is not given back
+      readUpTo(sftp, grant.getToken(), lastChunkEnd);
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object)
+          && r.action().equals("grant.release")).hasSize(1);
+      assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
+          .hasMessageContaining("GRANT_CLAIMED");
+      server.clock.advance(WINDOW.plusSeconds(1));
+      server.server().runMaintenance();
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result()).contains("grant.consume ok");
+      assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
+          .hasMessageContaining("GRANT_CONSUMED");
+    }
+  }
+
+  /** Opens the token and reads its bytes {@code [0, end)} in order, as a client stopping there would, then closes. */
+  private static void readUpTo(SftpClient sftp, String token, int end) throws IOException {
+    byte[] buf = new byte[PIECE];
+    try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + token, SftpClient.OpenMode.Read)) {
+      for (int at = 0, n; at < end; at += n) {
+        n = sftp.read(h, at, buf, 0, Math.min(PIECE, end - at));
+        assertThat(n).isPositive();
+      }
+    }
+  }
+
   /** Only the end read: counted too, so that the start cannot then be had under a second claim. */
   @Test
   void readingOnlyTheEndCountsTheClaim() throws Exception {
