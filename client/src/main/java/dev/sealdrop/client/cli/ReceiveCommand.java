@@ -171,15 +171,18 @@ final class ReceiveCommand extends SealdropSubcommand {
       }
       // where a killed earlier run of this receive wrote its temporary plaintext: maybe another -o than this run's
       Optional<Path> earlierFolder = StateFile.load(stateFile).flatMap(s -> s.get(PART_FOLDER)).map(Path::of);
+      // what a killed earlier run of this receive left, deleted before the claim is looked at: a claim this run
+      // gives up at once (the file is not sealed for this profile's keys now) forgets its state, and with it where
+      // that plaintext lies (outside test: it stayed for good)
+      String partial = partialPrefix(stateFile);
+      PartialFileGuard.removeStale(directory, partial);
+      if (earlierFolder.isPresent() && !earlierFolder.get().equals(folder())) {
+        PartialFileGuard.removeStale(earlierFolder.get(), partial);
+      }
       Claim claim = claim(session, t, stateFile, spool, mine);
       session.output().interruptHint("run the same command again before the claim window passes: it downloads again"
           + " under the same claim (a run stopped by a signal keeps nothing of what arrived, so it starts from the"
           + " beginning; nothing was used up)");
-      String partial = partialPrefix(stateFile);
-      PartialFileGuard.removeStale(directory, partial); // what a killed earlier run of this receive left
-      if (earlierFolder.isPresent() && !earlierFolder.get().equals(folder())) {
-        PartialFileGuard.removeStale(earlierFolder.get(), partial);
-      }
       notePartFolder(stateFile);
       Envelope.removeResumeLeftovers(spool); // and beside its spool, if it was killed while keeping it
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
@@ -419,7 +422,12 @@ final class ReceiveCommand extends SealdropSubcommand {
       Files.deleteIfExists(spool);
       Files.deleteIfExists(stateFile);
       if (!"GRANT_CONSUMED".equals(e.reason())) {
-        throw e;
+        // every byte had arrived and verified, and the file is in place: a failed receive leaves nothing behind
+        // except this, which its error must say (outside test: "this grant was revoked" with the whole file written)
+        throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
+            + ", but the server refused to count the download: " + e.getMessage(), "the file is complete and"
+            + " authentic (its sender's signature verified); the grant was revoked or its file purged after every byte"
+            + " had been sent. Tell the sender; delete the file if you must not keep it");
       }
       // the server counted this download already (its window passed, or the owner revoked the grant
       // after every byte had been served): the file is verified and the download counts

@@ -303,6 +303,13 @@ class ReceiveNotSealedForMyKeysTest {
     }
     state.save();
     old.out = Files.createDirectories(root.resolve("out"));
+    // what a run killed mid-download left: its partial plaintext, deleted by the next run even though that run gives
+    // the claim up at once (outside test: the claim's state was forgotten first, and the plaintext stayed for good)
+    Path stateFile;
+    try (Stream<Path> s = Files.list(old.downloads)) {
+      stateFile = s.filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
+    }
+    Files.writeString(old.out.resolve(ReceiveCommand.partialPrefix(stateFile) + "4711.part"), "PLAINTEXT-MARKER");
     return old;
   }
 
