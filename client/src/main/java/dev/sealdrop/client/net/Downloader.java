@@ -441,7 +441,9 @@ public final class Downloader {
         // as the generic "the server is unavailable: io exception: ..."
         String how = status.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
             && "SERVER_UNAVAILABLE".equals(f.reason()) ? GrpcFailures.howItBroke(status) : f.getMessage();
-        return new NetworkFailure("DOWNLOAD_INTERRUPTED", "the download was interrupted after " + at + " of "
+        // the server's stall timeout keeps its reason, as docs/cli.md's exit codes name it (outside test)
+        String reason = "DOWNLOAD_STALLED".equals(f.reason()) ? f.reason() : "DOWNLOAD_INTERRUPTED";
+        return new NetworkFailure(reason, "the download was interrupted after " + at + " of "
             + expectedSize + " bytes: " + how,
             "re-run the same command before the claim expires; the download resumes", t);
       }

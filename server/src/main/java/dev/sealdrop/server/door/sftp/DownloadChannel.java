@@ -226,9 +226,11 @@ final class DownloadChannel extends TransferChannel {
     return download.size();
   }
 
+  /** Refused as docs/sftp.md says writes outside /outbox/ are, with a reason (outside test: a bare "failure"). */
   @Override
-  public int write(ByteBuffer src) {
-    throw new NonWritableChannelException();
+  public int write(ByteBuffer src) throws IOException {
+    throw new SftpException(SftpConstants.SSH_FX_PERMISSION_DENIED, "this handle reads a download; it cannot be"
+        + " written (uploads go to /outbox/)");
   }
 
   @Override

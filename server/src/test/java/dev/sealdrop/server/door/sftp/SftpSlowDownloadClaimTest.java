@@ -149,6 +149,22 @@ class SftpSlowDownloadClaimTest extends OneServerPerMethod {
     }
   }
 
+  /** A write on a /redeem/ handle opened for writing too is refused with a reason, and the download goes on. */
+  @Test
+  void aWriteOnADownloadHandleIsRefusedWithAReason() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(100_000, 101), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s);
+        SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+      org.apache.sshd.sftp.common.SftpException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+          org.apache.sshd.sftp.common.SftpException.class, () -> sftp.write(h, 0, new byte[10], 0, 10));
+      assertThat(refused.getStatus()).isEqualTo(org.apache.sshd.sftp.common.SftpConstants.SSH_FX_PERMISSION_DENIED);
+      assertThat(refused.getMessage()).contains("this handle reads a download; it cannot be written");
+      byte[] buf = new byte[PIECE];
+      assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
+    }
+  }
+
   /** Opens the token and reads its bytes {@code [0, end)} in order, as a client stopping there would, then closes. */
   private static void readUpTo(SftpClient sftp, String token, int end) throws IOException {
     byte[] buf = new byte[PIECE];
