@@ -56,9 +56,20 @@ final class GrantCommand extends SealdropSubcommand {
         + " file you sealed (`sealdrop open`)");
     // The server lists every file of ours (ids as it writes them, lower case, as it also reads them).
     String wanted = fileId.strip().toLowerCase(java.util.Locale.ROOT);
-    Optional<FileInfo> file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
-        .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
-        .filter(f -> f.getFileId().equals(wanted)).findFirst();
+    Optional<FileInfo> file;
+    try {
+      file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
+          .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
+          .filter(f -> f.getFileId().equals(wanted)).findFirst();
+    } catch (dev.sealdrop.client.failure.PermissionFailure e) {
+      if (!"ROLE_FORBIDDEN".equals(e.reason())) {
+        throw e;
+      }
+      // the listing is this command's first step, not what its user asked for (outside test: "only a transferor may
+      // list uploaded files" for a grant)
+      throw e.retold("permission denied: only a transferor may grant files; " + session.config().identity()
+          + " is not one", e.hint().orElse(null));
+    }
     if (file.isEmpty()) {
       // refused before the recipient's key is fetched: a mistyped id pins no key and asks the server nothing more
       throw fileNotFound();

@@ -156,6 +156,14 @@ class FilesAndGrantCommandTest {
     assertThat(third.err()).doesNotContain("already uploaded").doesNotContain("no longer on the server");
   }
 
+  /** An acquirer's grant is refused in the words of what was asked, not of the listing the command starts with. */
+  @Test
+  void anAcquirersGrantIsRefusedAsAGrantNotAsAListing() {
+    CliRun r = bob.run("--json", "grant", "f_" + "0".repeat(32), "--to", "alice").assertExit(6);
+    assertThat(r.jsonError()).containsEntry("reason", "ROLE_FORBIDDEN");
+    assertThat(r.err()).contains("only a transferor may grant files").doesNotContain("list uploaded files");
+  }
+
   @Test
   void anUnknownFileIdIsAUsageErrorInTheUsersTermsPointingAtFiles() {
     CliRun r = alice.run("--json", "grant", "f-0000000000000000000000000000", "--to", "bob").assertExit(2);
