@@ -43,8 +43,10 @@ final class GrantsCommand extends SealdropSubcommand {
       String id = GrantIds.require(grantId, "`sealdrop grants` (the grants you created)",
           "a file id is taken by `sealdrop grant FILE_ID --to IDENTITY`; to stop sharing a file, revoke each of its"
               + " grants");
-      Grant g = ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
-          .revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(id).build())).getGrant();
+      var resp = ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
+          .revokeGrant(RevokeGrantRequest.newBuilder().setGrantId(id).build()));
+      Grant g = resp.getGrant();
+      boolean already = resp.getAlreadyRevoked();
       session.output().emit(new Result() {
         @Override
         public void writeJson(JsonGenerator json) throws IOException {
@@ -52,13 +54,16 @@ final class GrantsCommand extends SealdropSubcommand {
           json.writeBooleanField("ok", true);
           json.writeFieldName("grant");
           GrantView.writeJson(json, g);
+          json.writeBooleanField("already_revoked", already);
           json.writeEndObject();
         }
 
         @Override
         public void writeHuman(PrintWriter out) {
-          out.println("Revoked grant " + TerminalText.clean(g.getGrantId()) + " (to "
-              + TerminalText.clean(g.getRecipient()) + "); state: " + GrantView.state(g.getState()));
+          out.println((already ? "Grant " + TerminalText.clean(g.getGrantId()) + " was already revoked (to "
+              : "Revoked grant " + TerminalText.clean(g.getGrantId()) + " (to ")
+              + TerminalText.clean(g.getRecipient()) + "); state: " + GrantView.state(g.getState())
+              + (already ? "; nothing changed" : ""));
         }
       });
     }

@@ -122,14 +122,16 @@ final class AdminGrantsCommand extends CommandGroup {
           g.writeFieldName("grant");
           AdminViews.grant(g, x);
           g.writeNumberField("downloads_cut", resp.getDownloadsCut());
+          g.writeBooleanField("already_revoked", resp.getAlreadyRevoked());
           g.writeEndObject();
         }
 
         @Override
         public void writeHuman(PrintWriter out) {
-          out.println("Revoked grant " + TerminalText.clean(x.getGrantId()) + " (" + TerminalText.clean(x.getOwner())
+          out.println((resp.getAlreadyRevoked() ? "Grant " + TerminalText.clean(x.getGrantId()) + " was already revoked ("
+              : "Revoked grant " + TerminalText.clean(x.getGrantId()) + " (") + TerminalText.clean(x.getOwner())
               + " to " + TerminalText.clean(x.getRecipient()) + "); state: " + AdminViews.state(x.getState())
-              + "; downloads cut: " + resp.getDownloadsCut());
+              + (resp.getAlreadyRevoked() ? "; nothing changed" : "; downloads cut: " + resp.getDownloadsCut()));
         }
       });
     }

@@ -260,7 +260,15 @@ class AdminCommandsTest extends DevServerPerClass {
     CliRun revoked = as("carol", json("admin", "grants", "revoke", " " + grantId.toUpperCase(java.util.Locale.ROOT)
         + "\n", "--reason", "deal off")).assertExit(0);
     assertThat(revoked.object("grant")).containsEntry("state", "revoked").containsEntry("grant_id", grantId);
-    assertThat(revoked.json()).containsEntry("downloads_cut", 0L);
+    assertThat(revoked.json()).containsEntry("downloads_cut", 0L).containsEntry("already_revoked", false);
+    // a repeat changes nothing and says so (outside test: it read as a second revocation), in the audit log too
+    CliRun again = as("carol", "admin", "grants", "revoke", grantId).assertExit(0);
+    assertThat(again.out()).contains("was already revoked").contains("nothing changed");
+    assertThat(server.audit().tail(20)).filteredOn(r -> r.action().equals("admin.grant.revoke")
+        && r.object().equals("grant:" + grantId)).extracting(r -> r.details().get("changed"))
+        .containsExactly("true", "false");
+    CliRun owners = as("alice", json("grants", "revoke", grantId)).assertExit(0);
+    assertThat(owners.json()).containsEntry("already_revoked", true);
     Path inbox = Files.createDirectories(root.resolve("bob-downloads"));
     as("bob", "receive", token, "-o", inbox.toString()).assertExit(4);
     Map<String, Object> unknown = as("carol", json("admin", "grants", "revoke", "g_" + "0".repeat(32))).assertExit(4)

@@ -104,7 +104,7 @@ public final class AdminOperations {
   public record PurgeResult(String fileId, int grantsDeleted, int downloadsCut) {}
 
   /** A revoked grant, and how many of its downloads were streaming (cut at their next chunk). */
-  public record RevokedGrant(Grant grant, int downloadsCut) {}
+  public record RevokedGrant(Grant grant, int downloadsCut, boolean already) {}
 
   public List<IdentityView> listIdentities(Caller c) {
     return act(c, "admin.identity.list", "", Map.of(), repository::listIdentities);
@@ -234,7 +234,8 @@ public final class AdminOperations {
     }
     return act(c, "admin.grant.revoke", Audit.object("grant", named), details, () -> {
       GrantService.Revoked r = grants.revokeCounting(c.principal(), grantId); // which also cuts its downloads
-      return new RevokedGrant(r.grant(), r.downloadsCut());
+      details.put("changed", Boolean.toString(!r.already()));
+      return new RevokedGrant(r.grant(), r.downloadsCut(), r.already());
     });
   }
 

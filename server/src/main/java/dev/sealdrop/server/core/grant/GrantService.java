@@ -157,12 +157,12 @@ public final class GrantService {
     return grants.listByRecipient(caller.identity()).stream().map(g -> g.asOf(now)).toList();
   }
 
-  /** A revoked grant, and how many of its downloads the revocation cut. */
-  public record Revoked(Grant grant, int downloadsCut) {}
+  /** A revoked grant, how many of its downloads the revocation cut, and whether it had been revoked already. */
+  public record Revoked(Grant grant, int downloadsCut, boolean already) {}
 
   /** Revokes a grant (its owner, or an admin); a download in progress is cut at its next chunk. Audited. */
-  public Grant revoke(Principal caller, String grantId) {
-    return revokeCounting(caller, grantId).grant();
+  public Revoked revoke(Principal caller, String grantId) {
+    return revokeCounting(caller, grantId);
   }
 
   /**
@@ -175,6 +175,8 @@ public final class GrantService {
       seen.grant(RequestFields.idOrEmpty(GRANT_PREFIX, grantId));
       Revoked r = doRevoke(caller, grantId);
       seen.of(r.grant());
+      // a repeat changes nothing and says so, as a repeated identity revocation does (outside test)
+      seen.put("changed", Boolean.toString(!r.already()));
       return r;
     });
   }
@@ -220,7 +222,7 @@ public final class GrantService {
         throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; `sealdrop grants` (ListGrants) shows its state");
       }
     }
-    return new Revoked(grants.find(grant.id()).orElseThrow().asOf(now), Math.max(cut, 0));
+    return new Revoked(grants.find(grant.id()).orElseThrow().asOf(now), Math.max(cut, 0), cut < 0);
   }
 
   /** The {@code cause} detail of the {@code grant.consume} record of a delivered claim that a revoke counted. */

@@ -134,7 +134,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     Unary.run(out, () -> {
       AdminOperations.RevokedGrant r = ops.revokeGrant(caller(), req.getGrantId(), req.getReason());
       return RevokeAnyGrantResponse.newBuilder().setGrant(AdminMapper.grant(r.grant()))
-          .setDownloadsCut(r.downloadsCut()).build();
+          .setDownloadsCut(r.downloadsCut()).setAlreadyRevoked(r.already()).build();
     });
   }
 

@@ -124,8 +124,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public void revokeGrant(RevokeGrantRequest request, StreamObserver<RevokeGrantResponse> out) {
-    Unary.run(out, () -> RevokeGrantResponse.newBuilder()
-        .setGrant(ProtoMapper.grant(grants.revoke(PeerIdentityInterceptor.caller(), request.getGrantId()))).build());
+    Unary.run(out, () -> {
+      GrantService.Revoked r = grants.revoke(PeerIdentityInterceptor.caller(), request.getGrantId());
+      return RevokeGrantResponse.newBuilder().setGrant(ProtoMapper.grant(r.grant())).setAlreadyRevoked(r.already())
+          .build();
+    });
   }
 
   @Override
