@@ -123,7 +123,7 @@ public final class UploadService {
     keys.signingKeyOf(caller.identity());
     checkLimits(caller.identity(), expectedSize);
     if (uploads.countOpen(caller.identity()) >= MAX_OPEN_UPLOADS) {
-      throw tooManyUploads(caller);
+      throw tooManyUploads(caller, sftpHeld(caller.identity()));
     }
     Instant now = clock.instant();
     Upload upload = new Upload(Ids.next(UPLOAD_PREFIX), caller.identity(), UploadState.OPEN, expectedSize, 0, now, now,
@@ -136,16 +136,25 @@ public final class UploadService {
     // the count above refuses early and cheaply; this insert is what holds the limit under concurrency
     if (!uploads.createWithin(upload, MAX_OPEN_UPLOADS)) {
       deleteTempQuietly(upload.id());
-      throw tooManyUploads(caller);
+      throw tooManyUploads(caller, sftpHeld(caller.identity()));
     }
     LOG.info("upload {} created by '{}' (expected {} bytes)", upload.id(), caller.identity(), expectedSize);
     return upload;
   }
 
-  private static LimitExceededException tooManyUploads(Principal caller) {
+  /** How many of {@code owner}'s unfinished uploads are SFTP ones (an /outbox/ file still open; never resumable). */
+  private int sftpHeld(String owner) {
+    return (int) uploads.listOpen(null).stream().filter(u -> u.owner().equals(owner) && !u.resumable()).count();
+  }
+
+  private static LimitExceededException tooManyUploads(Principal caller, int sftpHeld) {
+    // SFTP uploads have no id a client is shown and no send to resume or abandon: they end with their file's handle
+    // (outside test: the advice named only `send --abandon`, which knew none of them)
+    String sftp = sftpHeld == 0 ? "" : sftpHeld + " of them are SFTP uploads (/outbox/ files still open): close those"
+        + " files or end those SFTP sessions, which deletes them; ";
     return new LimitExceededException(Reason.TOO_MANY_UPLOADS, "'" + caller.identity() + "' already has "
-        + MAX_OPEN_UPLOADS + " unfinished uploads, the most one identity may hold: finish one (re-run its send to"
-        + " resume it), give one up (`sealdrop send FILE --to NAME --abandon`; AbandonUpload), or wait until"
+        + MAX_OPEN_UPLOADS + " unfinished uploads, the most one identity may hold: " + sftp + "finish one (re-run its"
+        + " send to resume it), give one up (`sealdrop send FILE --to NAME --abandon`; AbandonUpload), or wait until"
         + " unfinished ones expire idle (upload-abandon-after)");
   }
 

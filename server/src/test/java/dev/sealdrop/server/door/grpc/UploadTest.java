@@ -392,7 +392,8 @@ class UploadTest {
       open.add(Transfers.createUpload(clients, "up-many", 0));
     }
     // a loop of CreateUpload calls cannot fill the disk with empty uploads for a day
-    refused(() -> Transfers.createUpload(clients, "up-many", 0), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_UPLOADS");
+    assertThat(refused(() -> Transfers.createUpload(clients, "up-many", 0), Status.Code.RESOURCE_EXHAUSTED,
+        "TOO_MANY_UPLOADS").getStatus().getDescription()).contains("--abandon").doesNotContain("SFTP");
     refused(() -> Transfers.createUpload(clients, "up-many", 0), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_UPLOADS");
     // finishing one makes room for one more; other identities were never affected
     Transfers.await(Transfers.stream(clients, "up-many", open.get(0), env, 0, env.length, true));
