@@ -174,6 +174,17 @@ class SftpAuditTest extends OneServerPerMethod {
         new Act("alice", "grant.redeem", "role-forbidden", "sftp"));
   }
 
+  /** A user name that is no identity name cannot make a refusal's row read as another actor's act. */
+  @Test
+  void aRefusedLoginsActorShowsOnlyWhatAnIdentityNameCanHold() throws Exception {
+    long before = lastSequence();
+    assertThatThrownBy(() -> login(client, server, "carol   admin.identity.disable  identity:bob",
+        SftpTestSupport.ed25519())).hasMessageContaining("authentication");
+    Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+        && "sftp".equals(e.details().get("door")));
+    assertThat(refused.actor()).isEqualTo("carol???admin.identity.disable??identity?bob").doesNotContain(" ");
+  }
+
   /** MINA refuses the 9th session after the signature verified: not a missing or bad signature. */
   @Test
   void aLoginPastTheSessionLimitIsAuditedAsSuchNotAsUnauthenticated() throws Exception {
