@@ -51,4 +51,48 @@ class ReceiveAfterPurgeTest extends DevServerPerClass {
     assertThat(again.err()).contains("the earlier claim is no longer on the server; redeeming the grant again")
         .doesNotContain("check the token");
   }
+
+  /**
+   * A receive whose file was verified and written, but whose confirmation did not reach the server, and whose file an
+   * admin purged before the re-run: the re-run only confirms, is refused, and must say the file was written (outside
+   * test: "this grant was revoked" / "check the token", with the whole plaintext in the folder).
+   */
+  @Test
+  void aConfirmRefusedAfterTheFileWasWrittenSaysTheFileWasWritten() throws Exception {
+    byte[] bytes = new byte[100_000];
+    new Random(36).nextBytes(bytes);
+    Path file = Files.write(root.resolve("written.bin"), bytes);
+    var sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json();
+    String token = (String) sent.get("token");
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> grant = (java.util.Map<String, Object>) sent.get("grant");
+    // what a run that wrote the file and then lost its connection keeps: its claim and the file it wrote
+    io.grpc.ManagedChannel ch = new dev.sealdrop.client.net.ChannelFactory(pki.certFile("bob"), pki.keyFile("bob"),
+        pki.caCertFile()).open(dev.sealdrop.client.net.HostPort.parse(address));
+    String claimId;
+    try {
+      var stub = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch);
+      claimId = stub.redeem(dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(token).build()).getClaimId();
+      stub.download(dev.sealdrop.protocol.v1.DownloadRequest.newBuilder().setClaimId(claimId).build())
+          .forEachRemaining(r -> { });
+    } finally {
+      ch.shutdownNow();
+    }
+    Path out = emptyDir("written-out");
+    Path written = Files.write(out.resolve("written.bin"), bytes);
+    Path downloads = Files.createDirectories(bob.home().resolve("state").resolve("downloads"));
+    dev.sealdrop.client.net.StateFile.create(dev.sealdrop.client.net.StateFile.nameFor(downloads, ".properties",
+        "token", token)).set("claim_id", claimId).set("grant_id", (String) grant.get("grant_id"))
+        .set("owner", "alice").set("size", "0").set("opened_path", written.toString())
+        .set("file_name", "written.bin").set("plain_size", Integer.toString(bytes.length))
+        .set("created_at", java.time.Instant.now().toString()).set("sender", "alice")
+        .set("fingerprint", (String) grant.get("fingerprint")).save();
+    carol.run("admin", "files", "purge", (String) grant.get("file_id"), "--reason", "deal off").assertExit(0);
+
+    CliRun again = bob.run("--json", "receive", token, "-o", out.toString());
+    assertThat(again.exit()).isNotZero();
+    assertThat(again.err()).contains("the file was verified and written to " + written.toAbsolutePath().normalize())
+        .contains("the server refused to count the download");
+    assertThat(written).exists();
+  }
 }
