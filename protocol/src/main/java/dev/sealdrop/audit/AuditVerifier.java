@@ -184,8 +184,10 @@ public final class AuditVerifier {
           // by rewriting (or cutting) the log under a new origin.
           return new Failure(1, Reason.REWRITTEN, "a checkpoint held outside the server, signed by the audit key "
               + key.encoded() + ", covers " + c.checkpoint().size() + " records of the log '"
-              + c.checkpoint().origin() + "', but this file is the log '" + origin + "': the key holder re-signed"
-              + " the log under another origin, and the held history is not in this file");
+              + c.checkpoint().origin() + "', but this file's header names the log '" + origin + "': either its"
+              + " header was edited (which needs no key: the file's own checkpoints then no longer verify), or the"
+              + " key holder re-signed the log under another origin; either way the held history is not in this"
+              + " file");
         } else {
           otherOrigins.merge(c.checkpoint().origin(), 1, Integer::sum);
         }

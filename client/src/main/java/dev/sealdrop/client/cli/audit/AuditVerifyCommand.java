@@ -144,16 +144,18 @@ final class AuditVerifyCommand extends WithGlobalOptions {
             + " before it; if an export made after the checkpoint still lacks those records, they were removed:"
             + " keep both as evidence";
       case REWRITTEN:
-        return "the export disagrees with a checkpoint held outside the server: history was rewritten and"
-            + " re-signed; keep both as evidence";
+        return "the export disagrees with a checkpoint held outside the server: its history was changed since"
+            + " (the message says how: edited, which needs no key, or re-signed by the audit key's holder); keep both"
+            + " as evidence";
       case UNTRUSTED_CHECKPOINT_KEY:
         return (keySource == VerificationResult.KeySource.GIVEN ? "the checkpoint is not signed by the given key: check"
             + " --key." : "the checkpoint is not signed by the key the file's header names (no --key was given): the"
             + " header and that checkpoint are not of one log; get the audit key out of band and verify with --key.")
             + " If it is a held one (--checkpoints), that"
             + " folder may also hold another sealdrop server's checkpoints (one of the same audit-origin, e.g. a"
-            + " profile re-pointed with init --force): keep each server's apart and verify again. Otherwise the log was"
-            + " re-signed with another key: keep both as evidence";
+            + " profile re-pointed with init --force): keep each server's apart and verify again. Otherwise the checkpoint"
+            + " was altered (its key id edited needs no key), or the log re-signed with another key: keep both as"
+            + " evidence";
       case UNSIGNED_RECORDS:
         return "records after the last signed checkpoint are unproven; for a live log copy use --allow-unsigned-tail";
       case MALFORMED:
