@@ -39,6 +39,14 @@ public final class Envelope {
    */
   public static final int TRAILER_BYTES = Suite.TRAILER_BYTES;
 
+  /**
+   * The bytes at an envelope's end that carry no ciphertext: the last chunk's AES-GCM tag and the trailer. AES-GCM
+   * decrypts without its tag (counter mode), so a reader holding all but these bytes holds the whole plaintext, if
+   * unauthenticated.
+   */
+  public static final int TAIL_WITHOUT_CIPHERTEXT_BYTES =
+      dev.sealdrop.keys.internal.Primitives.GCM_TAG_BYTES + Suite.TRAILER_BYTES;
+
   private static final Pattern PARTIAL_PREFIX_FORM =
       Pattern.compile(Pattern.quote(PARTIAL_PREFIX) + "[A-Za-z0-9_-]{0,64}");
 

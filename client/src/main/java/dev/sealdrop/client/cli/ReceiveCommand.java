@@ -207,8 +207,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         // re-run can redeem at once
         Files.deleteIfExists(spool);
         Files.deleteIfExists(stateFile);
-        String then = "nothing was downloaded and the grant was not used up; " + release(session, claim.id(),
-            claim.expiresAtMillis());
+        String then = untouched(release(session, claim.id(), claim.expiresAtMillis()));
         throw e instanceof IntegrityFailure ? new IntegrityFailure(e.reason(), e.getMessage(), hintThen(e, then), e)
             : new UsageFailure(e.reason(), e.getMessage(), hintThen(e, then), e);
       }
@@ -330,8 +329,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     return new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: "
         + mine.publicKeys().encryption().fingerprint()
         + (sealedFor.isEmpty() ? "" : "; it is sealed for " + sealedFor.replace(",", ", ")) + ")",
-        (e == null ? "nothing was downloaded and the grant was not used up; " : "nothing was written; ")
-        + then + ": receive it with the keys the file was sealed for, or ask the sender to seal it again for your"
+        (e == null ? untouched(then) : "nothing was written; " + then) + ": receive it with the keys the file was sealed for, or ask the sender to seal it again for your"
         + " current keys (`sealdrop keys show` prints them)", e);
   }
 
@@ -648,7 +646,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   private static UsageFailure unsavedClaim(Session session, Claim c, Path stateFile, IOException e) {
     String released = release(session, c.id(), c.expiresAtMillis());
     Path folder = stateFile.toAbsolutePath().getParent();
-    String then = "nothing was downloaded and the grant was not used up: " + released;
+    String then = untouched(released);
     Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
         "then run the same command again");
     if (disk.isPresent()) {
@@ -690,7 +688,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     String then = release(session, r.getClaimId(), r.getClaimExpiresAtMillis());
     throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: " + ours
         + "; it is sealed for " + String.join(", ", r.getRecipientKeyFingerprintsList()) + ")",
-        "nothing was downloaded and the grant was not used up; " + then + ": receive it with the keys the file"
+        untouched(then) + ": receive it with the keys the file"
             + " was sealed for, or ask the sender to seal it again for your current keys (`sealdrop keys show`"
             + " prints them)");
   }
@@ -738,10 +736,26 @@ final class ReceiveCommand extends SealdropSubcommand {
    * grant can be redeemed again at once, here or on another device; says what follows for the hint.
    * If the release does not get through, the claim lapses at {@code expiresAtMillis} (0: unknown).
    */
+  /**
+   * What {@link #release} says when giving the claim back used the grant up: bytes had been handed out on it (an earlier
+   * run downloaded part of the file), and it was the grant's third claim given back so (docs/protocol.md §5).
+   */
+  static final String USED_UP = "the claim was given back, but bytes of the file had been handed out on it, and as"
+      + " the grant's third claim given back so it counts as one of its downloads: the grant is used up (`sealdrop"
+      + " inbox` shows it); ask the sender for a new grant";
+
+  /** "Nothing was used up", then what became of the claim; or only that, if giving it back used the grant up. */
+  private static String untouched(String released) {
+    return USED_UP.equals(released) ? released : "nothing was downloaded and the grant was not used up; " + released;
+  }
+
   private static String release(Session session, String claimId, long expiresAtMillis) {
     try {
-      ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
+      var released = ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
           .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claimId).build()));
+      if (released.getGrant().getState() == dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_CONSUMED) {
+        return USED_UP;
+      }
       return "the grant can be redeemed again now";
     } catch (SealdropFailure e) {
       String when = expiresAtMillis > 0 ? "at " + claimEnd(expiresAtMillis) : "after the server's claim window";

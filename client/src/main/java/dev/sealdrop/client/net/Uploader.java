@@ -229,6 +229,10 @@ public final class Uploader {
             + " server keeps what it received; ask the operator when the lockdown will be lifted, then re-run the same"
             + " command to resume", e);
       }
+      if ("UPLOAD_STALLED".equals(GrpcFailures.reason(b.status()).orElse(null))) {
+        // the server's stall timeout: the connection did not break, this process sent nothing for minutes (outside test)
+        return GrpcFailures.translate(b.status(), GrpcFailures.Op.UPLOAD);
+      }
     }
     String how = e instanceof UploadStream.BrokenUpload b ? GrpcFailures.howItBroke(b.status()) : e.getMessage();
     return new NetworkFailure("UPLOAD_INTERRUPTED", "the upload was interrupted: " + how,

@@ -279,11 +279,12 @@ public final class DownloadSession implements AutoCloseable {
         }
         total += n;
       }
-      if (position + total > grant.size() - dev.sealdrop.envelope.Envelope.TRAILER_BYTES - 1) {
-        // these bytes end the file's last chunk, or lie in the trailer after it (the sender's signature, which
-        // protects nothing the chunks do not already give away: each opens on its own): recorded before they are
-        // returned, or refused if the claim closed meanwhile. A client reading all but the signature had the whole
-        // plaintext, yet its claim was given back, again and again (outside test)
+      if (position + total >= grant.size() - dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES) {
+        // these bytes end the file's ciphertext, or lie in the last chunk's tag or the trailer after it, which hold
+        // none (AES-GCM decrypts without its tag, and each chunk opens on its own): recorded before they are returned,
+        // or refused if the claim closed meanwhile. A client reading all but the signature (or all but the tag too)
+        // had the whole plaintext, yet its claim was given back (outside tests). Any line leaves what lies before it
+        // readable: the interrupted claims' count is what bounds a holder who stops short of it
         recordServedAll();
       }
       recordServing();
@@ -361,7 +362,8 @@ public final class DownloadSession implements AutoCloseable {
       return;
     }
     closed = true;
-    boolean complete = failure == null && furthest >= grant.size(); // this download handed out the last bytes
+    // this download handed out the bytes that count (the rest of the file is the tag and trailer)
+    boolean complete = failure == null && (furthest >= grant.size() || servedAllRecorded);
     Map<String, String> details = new java.util.TreeMap<>(Map.of("grant-id", grant.id(), "file-id", grant.fileId(),
         "from", Long.toString(startOffset), "to", Long.toString(furthest)));
     if (reached < furthest) {

@@ -6,6 +6,7 @@ import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.grant.DownloadSession;
 import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.Redemption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -70,10 +71,16 @@ final class DownloadChannel extends TransferChannel {
       download.close();
       return;
     }
-    cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), why.getMessage()
-        + "; the claim was given back: the grant can be redeemed again"));
+    // refused from now on (the reads that come while the claim is given back too), then told what became of it
+    cut = SftpErrors.toIo(why);
     download.close();
-    release(redemption.grant().id());
+    boolean usedUp = release(redemption.grant().id()).filter(g -> g.state() == GrantState.CONSUMED).isPresent();
+    cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), usedUp
+        // bytes were handed out on it, and it was the grant's third claim given back so (docs/protocol.md §5)
+        ? why.getMessage().replace("; nothing is used up", "") + "; the claim was given back, but as the grant's third"
+            + " claim given back after bytes of the file were handed out on it, it counts as one of its downloads:"
+            + " the grant is used up"
+        : why.getMessage() + "; the claim was given back: the grant can be redeemed again"));
   }
 
   /**
@@ -147,10 +154,9 @@ final class DownloadChannel extends TransferChannel {
       return -1;
     }
     position += served;
-    if (position >= size) {
-      // every byte handed out without a gap (a client that skipped ahead and read the end has not been served all)
-      servedAll = download.servedAll();
-    }
+    // the bytes that count were handed out (in whatever order; the tag and trailer after them need not be read): its
+    // CLOSE confirms (outside test: a client that read all but the trailer was audited as interrupted, unconfirmed)
+    servedAll = download.servedAll();
     return served;
   }
 
@@ -162,9 +168,9 @@ final class DownloadChannel extends TransferChannel {
    */
   private boolean fill(int requested) throws IOException {
     long remaining = download.size() - download.position();
-    // the core counts the claim once the bytes that end the file's last chunk are read (the trailer after them is only
-    // the signature): near there, only what the client asked for is read, never ahead of it
-    int len = remaining <= READ_AHEAD + dev.sealdrop.envelope.Envelope.TRAILER_BYTES
+    // the core counts the claim once the bytes that end the file's ciphertext are read (the tag and trailer after them
+    // hold none): near there, only what the client asked for is read, never ahead of it
+    int len = remaining <= READ_AHEAD + dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES
         ? (int) Math.min(requested, remaining) : READ_AHEAD;
     if (buffer.length < READ_AHEAD) {
       buffer = new byte[READ_AHEAD];
@@ -283,14 +289,17 @@ final class DownloadChannel extends TransferChannel {
    * secret lives only in this handle, so no one could resume it anyway. A claim the core already
    * closed (revoked, purged) has nothing to give back.
    */
-  private void release(String grantId) {
+  private java.util.Optional<dev.sealdrop.server.core.grant.Grant> release(String grantId) {
     try {
-      grants.release(login.principal(), redemption.claimSecret());
-      LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim released, the grant can be redeemed again",
-          grantId, position, download.size());
+      dev.sealdrop.server.core.grant.Grant after = grants.release(login.principal(), redemption.claimSecret());
+      LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim released, the grant {}", grantId, position,
+          download.size(), after.state() == GrantState.CONSUMED ? "is used up (its third interrupted claim)"
+              : "can be redeemed again");
+      return java.util.Optional.of(after);
     } catch (SealdropException e) {
       LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim not released: {}", grantId, position,
           download.size(), e.reason());
+      return java.util.Optional.empty();
     }
   }
 }

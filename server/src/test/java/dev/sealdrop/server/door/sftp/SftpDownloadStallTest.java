@@ -4,6 +4,7 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sealdrop.protocol.v1.UploadResponse;
@@ -90,6 +91,32 @@ class SftpDownloadStallTest extends OneServerPerMethod {
           .satisfies(r -> assertThat(r.result()).isEqualTo("ok"));
       // nothing was used up: the same token downloads in full
       assertThat(SftpTestSupport.get(sftp, "/redeem/" + token)).isEqualTo(envelope);
+    }
+  }
+
+  /**
+   * A stall that gives back the grant's third claim on which bytes were handed out uses the grant up
+   * (docs/protocol.md §5): its reads say so, not "nothing is used up" (outside test).
+   */
+  @Test
+  void aStallThatUsesTheGrantUpSaysSo() throws Exception {
+    var grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      byte[] buf = new byte[PIECE];
+      for (int i = 0; i < 2; i++) { // two claims given back after bytes were read: the grant stays active
+        try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+          assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
+        }
+      }
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
+        Thread.sleep(STALL.toMillis() * 2);
+        IOException stopped = catchThrowableOfType(IOException.class, () -> sftp.read(h, PIECE, buf, 0, PIECE));
+        assertThat(stopped).hasMessageContaining("[DOWNLOAD_STALLED]").hasMessageContaining("the grant is used up")
+            .hasMessageNotContaining("nothing is used up").hasMessageNotContaining("can be redeemed again");
+      }
+      assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
+          .hasMessageContaining("GRANT_CONSUMED");
     }
   }
 
