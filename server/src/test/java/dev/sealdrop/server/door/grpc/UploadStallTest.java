@@ -59,10 +59,26 @@ class UploadStallTest {
   void aStalledUploadIsStoppedAndWhatItSentResumes() throws Exception {
     String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
     CompletableFuture<UploadResponse> result = new CompletableFuture<>();
+    dev.sealdrop.server.testing.CapturedLog logs = new dev.sealdrop.server.testing.CapturedLog();
+    logs.start();
+    ch.qos.logback.classic.Logger uploadLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger("sealdrop.upload");
+    uploadLog.addAppender(logs);
     StreamObserver<UploadRequest> stalled = Transfers.openUpload(clients.transferAsync("alice"), result);
     int sent = 1 << 20;
-    stalled.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId)).build());
-    stalled.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, 0, sent)).build());
+    try {
+      stalled.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId)).build());
+      stalled.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, 0, sent)).build());
+      // the server handles a stream's messages on its own executor: wait until this one is attached
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (logs.events().stream().noneMatch(e -> e.getFormattedMessage().equals("upload " + uploadId
+          + ": stream attached at offset 0"))) {
+        assertThat(System.nanoTime()).as("the stream attached").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+    } finally {
+      uploadLog.detachAppender(logs);
+    }
 
     // while it is attached, a resume of the same upload is refused
     StatusRuntimeException busy = catchThrowableOfType(StatusRuntimeException.class,
