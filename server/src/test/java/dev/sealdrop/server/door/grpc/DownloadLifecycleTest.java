@@ -346,14 +346,15 @@ class DownloadLifecycleTest {
    * stayed active (outside test). Every third claim given back after bytes were handed out counts as a download.
    */
   @Test
-  void everyThirdClaimGivenBackAfterMostOfTheFileCountsAsADownload() throws Exception {
+  void everyThirdClaimGivenBackAfterPartOfTheFileCountsAsADownload() throws Exception {
     CreateGrantResponse g = grant();
     String grantId = g.getGrant().getGrantId();
     for (int round = 1; round <= 3; round++) {
       RedeemResponse claim = redeem(g.getToken());
-      // most of the file (the server sends ahead of what this client takes, up to the transport's windows)
-      byte[] head = downloadThenBreak(claim.getClaimId(), 5);
-      assertThat(head.length).isGreaterThan(sealed.bytes().length / 2).isLessThan(sealed.bytes().length);
+      // part of the file (not most of it: the server sends ahead of what this client takes, up to the transport's
+      // windows and the socket buffers, and a claim whose last bytes were sent cannot be released)
+      byte[] head = downloadThenBreak(claim.getClaimId(), 2);
+      assertThat(head.length).isPositive().isLessThan(sealed.bytes().length);
       Grant released = release("bob", claim.getClaimId());
       if (round < 3) {
         assertThat(released.getState()).as("round %d", round).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
