@@ -295,12 +295,20 @@ public final class AdminOperations {
       String fileId = RequestFields.id("file_id",
           dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
       Instant now = clock.instant();
+      // a claim served every byte delivered the file: a purge cannot take it back, and an auditor counting deliveries
+      // by grant.consume must find it, as after a revoke (outside test)
+      List<Grant> delivered = new java.util.ArrayList<>();
       // counted as the purge takes effect, before any download is closed: the downloads it cuts
-      GrantService.Counted<java.util.Optional<List<Grant>>> purged =
-          grants.cuttingDownloadsOfFile(fileId, () -> Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.ADMIN, now));
+      GrantService.Counted<java.util.Optional<List<Grant>>> purged = grants.cuttingDownloadsOfFile(fileId, () -> {
+        delivered.addAll(grants.deliveredGrantsOfFile(fileId));
+        return Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.ADMIN, now);
+      });
       List<Grant> deleted = purged.result().orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
           grants.purgedFile(fileId).map(when -> "no file " + fileId + " any more: " + when + "; nothing is left to purge")
               .orElse("no file " + fileId + "; see admin files list")));
+      for (Grant g : delivered) {
+        grants.auditDeliveredBeforePurge(g);
+      }
       for (Grant g : deleted) {
         Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
         details.put("grant-id", g.id());

@@ -239,11 +239,37 @@ public final class GrantService {
 
   /** {@link #auditCountedAtRevoke(Claim, Grant)}, for a revoke made elsewhere (an identity's revocation). */
   public void auditCountedAtRevoke(String recipient, Grant grant) {
+    auditDelivered(recipient, grant, DELIVERED_BEFORE_REVOKE);
+  }
+
+  /** The {@code cause} detail of the {@code grant.consume} record of a delivered claim whose file an admin purged. */
+  public static final String DELIVERED_BEFORE_PURGE = "delivered-before-purge";
+
+  /**
+   * The grants of file {@code fileId} whose open claim has been served every byte: the file was delivered on them,
+   * which a purge cannot take back. A purge reports each ({@link #auditDeliveredBeforePurge}), as a revoke does.
+   */
+  public List<Grant> deliveredGrantsOfFile(String fileId) {
+    List<Grant> delivered = new java.util.ArrayList<>();
+    for (Claim c : grants.listOpenClaims()) {
+      if (c.servedAllAt() != null) {
+        grants.find(c.grantId()).filter(g -> g.fileId().equals(fileId)).ifPresent(delivered::add);
+      }
+    }
+    return delivered;
+  }
+
+  /** Audits the download of {@code grant} that was delivered before an admin purged its file. */
+  public void auditDeliveredBeforePurge(Grant grant) {
+    auditDelivered(grant.recipient(), grant, DELIVERED_BEFORE_PURGE);
+  }
+
+  private void auditDelivered(String recipient, Grant grant, String cause) {
     Map<String, String> details = new TreeMap<>();
     details.put("grant-id", grant.id());
     details.put("file-id", grant.fileId());
     details.put("recipient", recipient);
-    details.put("cause", DELIVERED_BEFORE_REVOKE);
+    details.put("cause", cause);
     audit.record(Audit.SERVER, "grant.consume", Audit.object("grant", grant.id()), "ok", "", details);
   }
 

@@ -160,6 +160,25 @@ class RevocationTest extends OneServerPerMethod {
         && e.object().equals("grant:" + delivered.getGrant().getGrantId())).isEmpty();
   }
 
+  /** The same for a purge: the delivery it cannot take back has its grant.consume record (outside test). */
+  @Test
+  void purgingAFileAfterEveryByteWasServedRecordsThatDelivery() throws Exception {
+    CreateGrantResponse delivered = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse pending = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(delivered.getToken()).build())
+        .getClaimId();
+    Transfers.download(clients.transfer("bob"), claim, 0);
+    admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder()
+        .setFileId(file.getFileId()).setReason("wrong file").build());
+    assertThat(server.server().audit().tail(60)).filteredOn(e -> e.action().equals("grant.consume"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.object()).isEqualTo("grant:" + delivered.getGrant().getGrantId());
+          assertThat(e.details()).containsEntry("cause", "delivered-before-purge").containsEntry("recipient", "bob");
+        });
+    assertThat(server.server().audit().tail(60)).filteredOn(e -> e.action().equals("grant.purge"))
+        .extracting(e -> e.object()).contains("grant:" + pending.getGrant().getGrantId());
+  }
+
   @Test
   void disablingDaveClosesHisCallsUntilReEnabled() throws Exception {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "dave");
