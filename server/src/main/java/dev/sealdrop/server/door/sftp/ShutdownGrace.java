@@ -20,10 +20,12 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.util.GenericUtils;
 import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.BufferException;
 import org.apache.sshd.common.util.buffer.BufferUtils;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.server.Handle;
 import org.apache.sshd.sftp.server.SftpEventListener;
 import org.apache.sshd.sftp.server.SftpSubsystem;
@@ -239,6 +241,15 @@ final class ShutdownGrace implements SessionListener {
       Activity.answering(session); // a session is not idle while one of its requests is answered (a long commit)
       try {
         super.doProcess(buffer, length, type, id);
+      } catch (BufferException malformed) {
+        // MINA reads a request's fields outside the handlers' own try blocks: a field running past the packet's end
+        // ended the subsystem's thread with no reply, and the client's channel hung (outside test). The packet's own
+        // length is known, so the next one can still be read: this one is answered, as the SFTP drafts say.
+        LOG.info("SFTP session {}: a malformed {} request was refused: {}", session,
+            SftpConstants.getCommandMessageName(type), malformed.getMessage());
+        sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_BAD_MESSAGE, "malformed "
+            + SftpConstants.getCommandMessageName(type) + " request: a field runs past the end of the packet; it was"
+            + " not carried out (a client bug: report it to the client's authors)");
       } finally {
         Activity.answered(session);
       }
