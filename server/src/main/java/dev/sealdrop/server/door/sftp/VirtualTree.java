@@ -67,6 +67,13 @@ final class VirtualTree {
 
   private record Writing(UploadChannel channel, Instant started) {}
 
+  /**
+   * The downloads this session is reading, by the /redeem/ name (the token) it opened them as: a STAT or FSTAT of that
+   * name answers with the file's size until the handle closes (a client that sizes its read-ahead from FSTAT, or shows
+   * progress, saw 0). Any other /redeem/ name still answers without asking the core.
+   */
+  private final Map<String, DownloadChannel> reading = new ConcurrentHashMap<>();
+
   VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions,
       UploadBudget budget) {
     this.budget = budget;
@@ -108,6 +115,10 @@ final class VirtualTree {
           }
         }
         case REDEEM -> {
+          DownloadChannel r = reading.get(name);
+          if (r != null) {
+            return VirtualAttributes.file(caller.identity(), r.size(), Instant.now(), true);
+          }
           // Tokens are secrets: looking one up must not redeem it, and stat must not become an
           // oracle. Any name "exists" here; opening it asks the core. Its time is now, so that a
           // client preserving times (OpenSSH's get -p stats before it opens) dates the download.
@@ -211,6 +222,9 @@ final class VirtualTree {
       }
       DownloadChannel channel = new DownloadChannel(login, grants, redemption, download);
       channel.track(sessions.registerDownload(caller, download.served(), channel::cut));
+      String name = s.get(1);
+      reading.put(name, channel);
+      channel.whenClosed(() -> reading.remove(name, channel));
       return channel;
     }
     attributes(path);

@@ -150,6 +150,33 @@ class SftpDoorTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * An open /redeem/ handle's FSTAT (and a STAT of its name from the same session) gives the file's size, as for any
+   * file being read (outside test: it said 0, which a client that sizes its reads or its progress from FSTAT takes for
+   * an empty file). Before the open and after the close the name says 0 again: a stat never redeems.
+   */
+  @Test
+  void anOpenRedeemHandleReportsTheFilesSize() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    String path = "/redeem/" + grant.getToken();
+    long size = grant.getGrant().getSize();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      assertThat(sftp.stat(path).getSize()).as("before the open").isZero();
+      SftpClient.CloseableHandle handle = sftp.open(path, SftpClient.OpenMode.Read);
+      assertThat(sftp.stat(handle).getSize()).as("fstat").isEqualTo(size);
+      assertThat(sftp.stat(path).getSize()).as("stat of the open name").isEqualTo(size);
+      byte[] all = new byte[(int) size];
+      int at = 0;
+      while (at < size) {
+        int n = sftp.read(handle, at, all, at, (int) size - at);
+        assertThat(n).isPositive();
+        at += n;
+      }
+      handle.close();
+      assertThat(sftp.stat(path).getSize()).as("after the close").isZero();
+    }
+  }
+
   @Test
   void plaintextUploadIsRefusedAndNothingIsKept() throws Exception {
     List<String> before = aliceFiles();
