@@ -351,8 +351,15 @@ final class KeysRenewCommand extends SealdropSubcommand {
                   + java.time.Instant.ofEpochMilli(k.getAddedAtMillis()) + "); it does not log in. If it is yours,"
                   + " `sealdrop keys add-ssh FILE.pub` binds it to this certificate; if not, `sealdrop keys remove-ssh "
                   + TerminalText.clean(k.getFingerprint()) + "`";
-              default -> "now bound to the renewed certificate";
+              default -> "now bound to the renewed certificate (comment '" + TerminalText.clean(k.getComment())
+                  + "', first added " + java.time.Instant.ofEpochMilli(k.getAddedAtMillis()) + ")";
             });
+      }
+      if (sshKeys.stream().anyMatch(v -> v.status().equals("rebound"))) {
+        // whoever held the previous certificate could register keys through it; renew moves them all (outside test)
+        out.println("  check that each SSH key moved is yours: if the previous certificate may have been exposed, one"
+            + " you do not know was added by whoever held it: remove it (`sealdrop keys remove-ssh FINGERPRINT`) and"
+            + " have that certificate revoked");
       }
       out.println("  peers see the renewed bundle the next time they fetch your key; `sealdrop keys export` gives it to"
           + " those who imported it offline");

@@ -497,6 +497,38 @@ class KeysRenewTest extends DevServerPerClass {
   }
 
   /**
+   * Outside test (round M): renewing first and revoking the old certificate after, as the output suggests, moves every
+   * key registered through it, a thief's too, which then logs in through the renewed certificate. The renewal names
+   * each key it moves with its comment and the time it was first added (not the renewal's), and asks the user to
+   * check them.
+   */
+  @Test
+  void aRenewalNamesEachKeyItMovesWithItsCommentAndFirstAddedTimeAndAsksToCheckThem() throws Exception {
+    carol.run("admin", "identities", "add", "ines", "--role", "transferor").assertExit(0);
+    IssuedCert exposed = issue("ines", CertSpec.client("ines"), "ines-exposed");
+    Cli ines = Users.user(root, "ines-own");
+    Cli thief = Users.user(root, "ines-thief");
+    for (Cli c : List.of(ines, thief)) {
+      c.run("init", "--server", address, "--cert", exposed.certFile().toString(), "--key",
+          exposed.keyFile().toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    }
+    String planted = addSsh(thief, "ines-thief");
+    String addedAt = (String) thief.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys").get(0)
+        .get("added_at");
+    Thread.sleep(1_100); // the renewal comes later than the key was added, by more than the times' precision
+
+    IssuedCert renewed = issue("ines", CertSpec.client("ines"), "ines-renewed");
+    CliRun r = ines.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(r.out()).contains(planted + " (ssh-ed25519) now bound to the renewed certificate (comment 'ines-thief',"
+        + " first added " + addedAt + ")")
+        .contains("check that each SSH key moved is yours: if the previous certificate may have been exposed, one you"
+            + " do not know was added by whoever held it: remove it (`sealdrop keys remove-ssh FINGERPRINT`)");
+    assertThat(ines.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys")).singleElement()
+        .satisfies(k -> assertThat(k).containsEntry("added_at", addedAt));
+  }
+
+  /**
    * A serial names a certificate only within its issuing CA: a laptop certificate of the same identity from an
    * intermediate CA, with the very serial of the desktop's certificate, is another certificate. Renewing the
    * desktop moves only the desktop's SSH key (matched by the certificate's fingerprint), not the laptop's.

@@ -48,7 +48,7 @@ public final class SshKeyService {
 
   /** Registers one OpenSSH public key line for the caller, bound to the caller's certificate. Audited. */
   public SshKey add(Principal caller, String openSshLine) {
-    SshKey added;
+    Added added;
     SshPublicKey key = null;
     try {
       key = SshPublicKey.parse(openSshLine);
@@ -60,27 +60,37 @@ public final class SshKeyService {
           key == null ? Map.of() : Map.of("fingerprint", key.fingerprint()));
       throw e;
     }
-    audit.record(caller, "sshkey.add", "identity:" + caller.identity(), "ok",
-        Map.of("fingerprint", added.fingerprint()));
-    return added;
+    Map<String, String> details = new java.util.TreeMap<>();
+    details.put("fingerprint", added.key().fingerprint());
+    // a key moved from another certificate (keys renew): which one (as admin.certificate.revoke names a serial), so
+    // that an auditor can tell the keys that came in through a certificate later found exposed (outside test: the
+    // record read as a plain add)
+    added.reboundFrom().ifPresent(from -> details.put("rebound-from-serial", from));
+    audit.record(caller, "sshkey.add", "identity:" + caller.identity(), "ok", details);
+    return added.key();
   }
 
-  private SshKey doAdd(Principal caller, SshPublicKey key) {
+  /** A key added, and the serial ({@link CertificatePolicy#serialOf}) of the certificate it was bound to before, if it was moved. */
+  private record Added(SshKey key, Optional<String> reboundFrom) {}
+
+  private Added doAdd(Principal caller, SshPublicKey key) {
     byte[] certificate = encoded(caller);
     Optional<SshKey> mine = repository.find(key.fingerprint()).filter(k -> k.identity().equals(caller.identity()));
     if (mine.isPresent()) {
       if (MessageDigest.isEqual(mine.get().registeredWith(), certificate)) {
         // re-running add-ssh with the same key: it is the caller's already, nothing to do (and nothing to refuse)
         LOG.info("SSH key {} already registered by '{}'; kept as it is", key.fingerprint(), caller.identity());
-        return mine.get();
+        return new Added(mine.get(), Optional.empty());
       }
       // the caller's key, registered through another (older) certificate: bind it to this one, as after a
-      // renewal, in one step (removing and adding it would refuse a login in between)
-      SshKey rebound = new SshKey(caller.identity(), key, clock.instant(), certificate);
+      // renewal, in one step (removing and adding it would refuse a login in between). It keeps the time it was first
+      // added: a key that whoever held an exposed certificate added must not look as new as the renewal
+      String from = CertificatePolicy.serialOf(mine.get().registrationCertificate());
+      SshKey rebound = new SshKey(caller.identity(), key, mine.get().addedAt(), certificate);
       if (repository.rebind(rebound)) {
-        LOG.info("SSH key {} of '{}' registered again through its current certificate", key.fingerprint(),
-            caller.identity());
-        return rebound;
+        LOG.info("SSH key {} of '{}' registered again through its current certificate (was certificate serial {})",
+            key.fingerprint(), caller.identity(), CertificatePolicy.shown(from));
+        return new Added(rebound, Optional.of(from));
       }
       // removed meanwhile: register it as a new key
     }
@@ -96,7 +106,7 @@ public final class SshKeyService {
     }
     LOG.info("SSH key {} ({}, {} bits) registered by '{}'", key.fingerprint(), key.algorithm(), key.bits(),
         caller.identity());
-    return entry;
+    return new Added(entry, Optional.empty());
   }
 
   private static byte[] encoded(Principal caller) {

@@ -203,6 +203,39 @@ class SshKeyRegistrationTest extends OneServerPerClass {
   }
 
   /**
+   * A key moved to a renewed certificate keeps the time it was first added, and its audit record names the
+   * certificate it came from: whoever held an exposed certificate may have added keys through it, which a renewal
+   * moves with the owner's own (outside test: the key looked as new as the renewal, and the record as a plain add).
+   */
+  @Test
+  void aKeyMovedToARenewedCertificateKeepsItsAddedTimeAndTheRecordNamesTheCertificateItCameFrom() throws Exception {
+    server.server().identities().registerAll(Map.of("mover", Role.TRANSFEROR));
+    CustomCerts.Issued old = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=mover"));
+    CustomCerts.Issued renewed = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=mover"));
+    KeyPair kp = SftpTestSupport.ed25519();
+    AddSshKeyRequest line = AddSshKeyRequest.newBuilder().setPublicKey(openSsh(kp.getPublic())).build();
+    SshKey first = stub(old).addSshKey(line).getKey();
+    long addedAt = first.getAddedAtMillis();
+    server.clock.advance(java.time.Duration.ofHours(5));
+    try {
+      SshKey moved = stub(renewed).addSshKey(line).getKey();
+      assertThat(moved.getCertificateSerial())
+          .isEqualTo(renewed.certificate().getSerialNumber().toString(16));
+      assertThat(moved.getAddedAtMillis()).as("first added, not moved").isEqualTo(addedAt);
+      assertThat(stub(renewed).listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
+          .singleElement().satisfies(k -> assertThat(k.getAddedAtMillis()).isEqualTo(addedAt));
+    } finally {
+      server.clock.advance(java.time.Duration.ofHours(-5));
+    }
+    assertThat(server.server().audit().tail(5)).filteredOn(r -> r.action().equals("sshkey.add")
+        && r.actor().equals("mover")).last().satisfies(r -> {
+          assertThat(r.result()).isEqualTo("ok");
+          assertThat(r.details()).containsEntry("fingerprint", first.getFingerprint())
+              .containsEntry("rebound-from-serial", old.certificate().getSerialNumber().toString(16));
+        });
+  }
+
+  /**
    * The certificate that registered a key expires: its open session is closed, and told that renewing
    * the certificate is not all: the key must be registered again through the renewed one.
    */
