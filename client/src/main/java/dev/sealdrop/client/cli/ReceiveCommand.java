@@ -243,7 +243,7 @@ final class ReceiveCommand extends SealdropSubcommand {
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
         }
       } catch (NameTaken e) {
-        throw nameTaken(session, claim, e.failure, stateFile, spool);
+        throw nameTaken(session, claim, e, stateFile, spool);
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {
@@ -528,7 +528,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         UsageFailure folder = node != null ? node : Diagnoser.folderInTheWay(e, "; then run the same command again");
         throw new NameTaken(folder != null ? folder : new UsageFailure("FILE_EXISTS", "refusing to overwrite "
             + e.getFile(), "move that file away, choose another -o, or pass --force to replace it; then run the same"
-            + " command again", e));
+            + " command again", e), d.arrived() >= claim.size());
       } catch (IOException e) {
         Optional<SealdropFailure> broken = d.failure();
         if (broken.isPresent() && "FILE_DAMAGED".equals(broken.get().reason())) {
@@ -697,37 +697,36 @@ final class ReceiveCommand extends SealdropSubcommand {
   private static final class NameTaken extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final transient UsageFailure failure;
+    /** Whether the whole file had arrived: the server served every byte, so the claim counts when it lapses. */
+    final boolean wholeFileArrived;
 
-    NameTaken(UsageFailure failure) {
+    NameTaken(UsageFailure failure, boolean wholeFileArrived) {
       super(failure.getMessage(), null, false, false);
       this.failure = failure;
+      this.wholeFileArrived = wholeFileArrived;
     }
   }
 
   /**
    * The name the file would be written under is taken (a file, without {@code --force}, or a folder): nothing was
-   * written. The claim is given back, so that nothing is used up and the next run (after the name was freed, or with
-   * another -o) redeems the grant anew. A claim the server served in full cannot be given back: it is kept, and the
-   * hint says until when the next run resumes under it (after that it counts as one of the grant's downloads).
+   * written. The claim is kept, with the state that names it, and the hint says until when the same command resumes
+   * under it. It is not given back: the server had handed out the first megabytes of the file on it by the time the
+   * name was known (it sends ahead of the reader), so giving it back counted as one of the grant's interrupted claims,
+   * and the third such refusal used a one-time grant up while saying "not used up" (outside test). Resuming under the
+   * same claim counts nothing.
    */
-  private static UsageFailure nameTaken(Session session, Claim claim, UsageFailure refusal, Path stateFile, Path spool)
+  private static UsageFailure nameTaken(Session session, Claim claim, NameTaken taken, Path stateFile, Path spool)
       throws IOException {
-    String then;
-    try {
-      ServerConnection.call(GrpcFailures.Op.RELEASE_CLAIM, () -> session.connect().transfer()
-          .releaseClaim(ReleaseClaimRequest.newBuilder().setClaimId(claim.id()).build()));
-      Files.deleteIfExists(spool);
-      Files.deleteIfExists(stateFile);
-      then = "nothing was written and the grant was not used up: it can be redeemed again now";
-    } catch (SealdropFailure e) {
-      String when = claim.expiresAtMillis() > 0 ? "before " + claimEnd(claim.expiresAtMillis())
-          : "within the server's claim window";
-      then = "CLAIM_DELIVERED".equals(e.reason())
-          ? "nothing was written, but the server had already sent the whole file, so the claim could not be given back:"
-              + " run it again " + when + ", when the claim lapses and counts as one of the grant's downloads"
-          : "nothing was written; run it again " + when + ": it resumes under the claim this run made (giving the"
-              + " claim back failed: " + e.getMessage() + ")";
-    }
+    UsageFailure refusal = taken.failure;
+    Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
+    String when = claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis())
+        : "for the server's claim window";
+    String then = "nothing was written and nothing was used up; your claim on the grant is kept " + when + ": run the"
+        + " same command again before then and it resumes under that claim " + (taken.wholeFileArrived
+            ? "(the server had already sent the whole file, so if the claim lapses, it counts as one of the grant's"
+                + " downloads)"
+            : "(if it lapses, the grant can be redeemed again, but a claim given up after part of the file was sent"
+                + " counts towards its downloads: every third such claim uses one up)");
     return new UsageFailure(refusal.reason(), refusal.getMessage(), hintThen(refusal, then), refusal);
   }
 

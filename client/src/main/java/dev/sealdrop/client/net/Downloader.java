@@ -131,8 +131,8 @@ public final class Downloader {
       this.have = have;
     }
 
-    /** Bytes here so far: in the earlier spool and arrived (for tests). */
-    long arrived() {
+    /** Bytes here so far: in the earlier spool and arrived. */
+    public long arrived() {
       lock.lock();
       try {
         return have;
