@@ -25,6 +25,7 @@ import java.util.TreeSet;
  * host=127.0.0.1            port=8443             data=./data
  * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
  * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H  upload-stall-timeout=PT10M
+ * storage-reserve-bytes=33554432
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
  * max-download-streams=32  max-download-streams-per-identity=8  download-stall-timeout=PT10M
  * shutdown-grace=PT30S  handshake-timeout=PT10S
@@ -38,7 +39,7 @@ public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
       "grant-max-downloads", "claim-window", "max-download-streams", "max-download-streams-per-identity",
-      "download-stall-timeout", "upload-stall-timeout",
+      "download-stall-timeout", "upload-stall-timeout", "storage-reserve-bytes",
       "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
@@ -192,7 +193,9 @@ public final class ConfigFile {
     c = c.withUploads(new UploadPolicy(bytes(settings, "max-upload-bytes", u.maxUploadBytes()),
         bytes(settings, "quota-bytes", u.quotaBytes()), u.checkpointBytes(),
         positive(settings, "upload-abandon-after", u.abandonAfter()),
-        positive(settings, "upload-stall-timeout", u.stallTimeout())));
+        positive(settings, "upload-stall-timeout", u.stallTimeout()),
+        settings.containsKey("storage-reserve-bytes") ? within(settings, "storage-reserve-bytes", 0, Long.MAX_VALUE)
+            : u.storageReserveBytes()));
     GrantPolicy g = c.grants();
     Duration defaultLifetime = positive(settings, "grant-default-lifetime", g.defaultLifetime());
     Duration maxLifetime = duration(settings, "grant-max-lifetime", g.maxLifetime());

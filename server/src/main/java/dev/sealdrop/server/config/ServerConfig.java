@@ -257,7 +257,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   /** Size limit and per-identity quota, keeping the other upload settings. */
   public ServerConfig withLimits(long maxUploadBytes, long quotaBytes) {
     return withUploads(new UploadPolicy(maxUploadBytes, quotaBytes, uploads.checkpointBytes(), uploads.abandonAfter(),
-        uploads.stallTimeout()));
+        uploads.stallTimeout(), uploads.storageReserveBytes()));
   }
 
   public ServerConfig withGrants(GrantPolicy g) {

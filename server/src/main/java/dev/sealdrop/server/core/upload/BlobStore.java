@@ -34,6 +34,9 @@ public interface BlobStore {
   /** Ids of every blob present. */
   Set<String> listBlobs() throws IOException;
 
+  /** The bytes the file system of the data folder has free for the server: what writes may still use. */
+  long usableSpace() throws IOException;
+
   /** Appends to a temporary file. */
   interface TempWriter extends AutoCloseable {
     void write(byte[] data, int off, int len) throws IOException;

@@ -12,11 +12,22 @@ import java.util.Objects;
  * @param abandonAfter an OPEN upload idle this long is expired and its temporary data deleted
  * @param stallTimeout an upload stream whose client has sent nothing for this long, while its connection stays up,
  *     is stopped ({@code UPLOAD_STALLED}): what it sent is kept for a resume, and the upload is free for one
+ * @param storageReserveBytes what uploads leave free on the data folder's file system, for the database and the audit
+ *     log (an audit log that cannot be written stops the server): an upload that would take it is stopped with
+ *     {@code STORAGE_FULL}; 0: none kept
  */
 public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
-    Duration stallTimeout) {
+    Duration stallTimeout, long storageReserveBytes) {
+  /** {@link #storageReserveBytes} unless configured: 32 MiB, some 100,000 audit records. */
+  public static final long DEFAULT_STORAGE_RESERVE = 32L << 20;
   public static final UploadPolicy DEFAULT =
       new UploadPolicy(8L << 30, 64L << 30, 16L << 20, Duration.ofHours(24), Duration.ofMinutes(10));
+
+  /** These limits with the default {@link #storageReserveBytes}. */
+  public UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
+      Duration stallTimeout) {
+    this(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, DEFAULT_STORAGE_RESERVE);
+  }
 
 
   public UploadPolicy {
@@ -31,10 +42,18 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
     if (stallTimeout.isNegative() || stallTimeout.isZero()) {
       throw new IllegalArgumentException("upload limits: stallTimeout must be > 0");
     }
+    if (storageReserveBytes < 0) {
+      throw new IllegalArgumentException("upload limits: storageReserveBytes must be >= 0");
+    }
   }
 
   /** These limits with another {@link #stallTimeout}. */
   public UploadPolicy withStallTimeout(Duration timeout) {
-    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, timeout);
+    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, timeout, storageReserveBytes);
+  }
+
+  /** These limits with another {@link #storageReserveBytes}. */
+  public UploadPolicy withStorageReserve(long bytes) {
+    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, bytes);
   }
 }

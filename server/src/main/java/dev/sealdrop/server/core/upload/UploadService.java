@@ -6,7 +6,9 @@ import dev.sealdrop.server.core.LimitExceededException;
 import dev.sealdrop.server.core.NotFoundException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.keys.KeyDirectory;
@@ -313,6 +315,42 @@ public final class UploadService {
   LimitExceededException tooLarge(long size) {
     return new LimitExceededException(Reason.UPLOAD_TOO_LARGE, "the upload is declared as at least " + size
         + " bytes; this server accepts at most " + policy.maxUploadBytes() + " bytes per file");
+  }
+
+  /** How many bytes an upload stream may write between two looks at the free space ({@link #requireSpace}). */
+  static final long SPACE_CHECK_BYTES = 1L << 20;
+
+  /**
+   * Refuses the next {@code bytes} of upload {@code uploadId} if writing them would leave less than the
+   * storage reserve free on the data folder's file system ({@link UploadPolicy#storageReserveBytes}): the database and
+   * the audit log need room to record every act, the refusal and a later abandon included. Before, one upload larger
+   * than the free space filled the disk, the next audit record failed, and the server refused everyone until an
+   * operator deleted its temporary data by hand (outside test).
+   */
+  void requireSpace(String uploadId, String door, long bytes) {
+    long reserve = policy.storageReserveBytes();
+    if (reserve == 0) {
+      return;
+    }
+    long free;
+    try {
+      free = blobs.usableSpace();
+    } catch (IOException e) {
+      LOG.warn("upload {}: the free space of the data folder cannot be read ({}); going on", uploadId, e.toString());
+      return;
+    }
+    if (free - bytes >= reserve) {
+      return;
+    }
+    LOG.warn("upload {} stopped: the data folder's file system has {} bytes free, and uploads leave {} free for the"
+        + " database and the audit log (storage-reserve-bytes); free space there", uploadId, free, reserve);
+    throw new UnavailableException(Reason.STORAGE_FULL, "the server's storage is nearly full ("
+        + Math.max(free, 0) / (1 << 20) + " MiB free; it keeps " + Math.max(reserve >> 20, 1) + " MiB for its own records),"
+        + " so it stopped taking this upload; " + (Origin.SFTP.equals(door)
+            ? "an SFTP upload cannot be resumed, so what it sent was deleted: put the file again once there is room"
+            : "what was received is kept for a resume: run the same send again once there is room, or give it up"
+                + " (`sealdrop send FILE --to NAME --abandon`, AbandonUpload)")
+        + "; ask the server's operator to free space");
   }
 
   /**

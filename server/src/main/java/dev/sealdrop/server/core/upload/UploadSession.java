@@ -60,6 +60,8 @@ public final class UploadSession {
    */
   private final Quota.Stream quota;
   private long sinceCheckpoint;
+  /** The free space allows writing up to here ({@link UploadService#requireSpace}); looked at again past it. */
+  private long spaceCheckedUpTo;
   private java.util.concurrent.Future<?> pendingCheckpoint = java.util.concurrent.CompletableFuture.completedFuture(null);
   private boolean headerChecked;
   /** The writer is closed and the upload released. */
@@ -189,6 +191,10 @@ public final class UploadSession {
       identity.check();
       if (received + len > service.policy.maxUploadBytes()) {
         throw refuseForGood(service.tooLargeWhileStreaming(received));
+      }
+      if (received + len > spaceCheckedUpTo) {
+        service.requireSpace(upload.id(), caller.origin().door(), len + UploadService.SPACE_CHECK_BYTES);
+        spaceCheckedUpTo = received + len + UploadService.SPACE_CHECK_BYTES;
       }
       // counted before the bytes are written: what is kept for a resume stays within the quota
       quota.add(len);

@@ -33,11 +33,19 @@ public final class LocalBlobStore implements BlobStore {
   private static final String PART = ".part";
   private final Path tmp;
   private final Path blobs;
+  /** The file system of tmp/ (and blobs/: a commit is a rename), looked up once (the lookup reads the mount table). */
+  private final java.nio.file.FileStore store;
 
   public LocalBlobStore(Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     this.tmp = DataFolder.createFolder(dataDir.resolve("tmp"));
     this.blobs = DataFolder.createFolder(dataDir.resolve("blobs"));
+    this.store = Files.getFileStore(tmp);
+  }
+
+  @Override
+  public long usableSpace() throws IOException {
+    return store.getUsableSpace();
   }
 
   @Override
