@@ -181,6 +181,8 @@ public final class SealdropServer implements AutoCloseable {
       callTimer = Executors.newSingleThreadScheduledExecutor(named("sealdrop-call-timer-"));
       // refused connections are audited within a budget a minute (RefusalThrottle), over both doors
       RefusalThrottle refusals = new RefusalThrottle(audit);
+      // and refused calls of callers with a certificate (call.refuse, admin.refuse), over both doors, within their own
+      RefusalThrottle callRefusals = RefusalThrottle.forCalls(audit);
       ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, refusals), refusals);
       Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
@@ -198,9 +200,9 @@ public final class SealdropServer implements AutoCloseable {
           .maxInboundMetadataSize(16 * 1024)
           .maxConcurrentCallsPerConnection(net.maxConcurrentCallsPerConnection())
           .maxRstFramesPerWindow(200, 10)
-          .intercept(new AuditingInterceptor(audit))
+          .intercept(new AuditingInterceptor(callRefusals))
           .intercept(liveCalls)
-          .intercept(new PeerIdentityInterceptor(identities, audit))
+          .intercept(new PeerIdentityInterceptor(identities, callRefusals))
           .intercept(new CheckpointInterceptor(audit))
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
@@ -208,7 +210,7 @@ public final class SealdropServer implements AutoCloseable {
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
-      adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, liveCalls, adminOps);
+      adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, callRefusals, liveCalls, adminOps);
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
           audit, retention, liveCalls, liveSessions, shutdown);
@@ -219,8 +221,9 @@ public final class SealdropServer implements AutoCloseable {
       maintenance.scheduleWithFixedDelay(() -> {
         try {
           refusals.flush();
+          callRefusals.flush();
         } catch (RuntimeException e) {
-          LOG.warn("refused connections over the budget could not be audited: {}", e.toString());
+          LOG.warn("refused connections or calls over the budget could not be audited: {}", e.toString());
         }
       }, 1, 1, TimeUnit.MINUTES);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
@@ -240,7 +243,8 @@ public final class SealdropServer implements AutoCloseable {
       warnIfAdminIsReachable(adminConfig.host());
       if (config.sftp().enabled()) {
         try {
-          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, refusals, liveSessions, shutdown,
+          server.sftp = SftpDoor.start(config, sshKeys, uploads, grants, audit, refusals, callRefusals, liveSessions,
+              shutdown,
               lockdown);
         } catch (IOException | RuntimeException e) {
           recordFailedStart(audit, e);
@@ -325,8 +329,8 @@ public final class SealdropServer implements AutoCloseable {
    * AdminService only. The transfer port never carries AdminService.
    */
   private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, ServerCredentials tls,
-      ExecutorService executor, IdentityService identities, Audit audit, LiveCalls liveCalls, AdminOperations ops)
-      throws IOException {
+      ExecutorService executor, IdentityService identities, Audit audit, RefusalThrottle callRefusals,
+      LiveCalls liveCalls, AdminOperations ops) throws IOException {
     return NettyServerBuilder.forAddress(ListenAddress.of("admin-host", a.host(), a.port()), tls)
         .addTransportFilter(new ConnectionAudit(audit, "admin"))
         .executor(executor)
@@ -338,9 +342,9 @@ public final class SealdropServer implements AutoCloseable {
         .maxConcurrentCallsPerConnection(16)
         .maxRstFramesPerWindow(200, 10)
         .intercept(AdminGrpcService.peerInterceptor())
-        .intercept(new AdminRoleInterceptor(audit))
+        .intercept(new AdminRoleInterceptor(callRefusals))
         .intercept(liveCalls)
-        .intercept(new PeerIdentityInterceptor(identities, audit))
+        .intercept(new PeerIdentityInterceptor(identities, callRefusals))
         .addService(new AdminGrpcService(ops, audit))
         .build()
         .start();

@@ -6,15 +6,21 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * Records refused connections ({@code connection.refuse}: a failed TLS handshake, an SFTP login that never
- * authenticated) one by one up to a budget per minute, and counts the rest. Anyone who can reach a port can make those
- * without a certificate, each a record: unthrottled, one client on loopback wrote 1.3 MB a minute to the audit log
- * and stderr (outside test), and an audit log that cannot be written stops the server. Past the budget, each source
- * address's refusals are summed and written once when the minute ends ({@link #flush}, also run by the server's
- * maintenance): result {@value #RATE_LIMITED}, details {@code suppressed} (how many) and {@code first-result} (the
- * result of the first one left out), its peer the source address without a port. At most {@value #MAX_SOURCES}
- * sources are summed apiece; the rest together, with the peer {@code other}. So the log grows by at most the budget
- * plus {@value #MAX_SOURCES} + 1 records a minute however many refusals come, and every refusal is still counted.
+ * Audits refusals one by one up to a budget per minute, and counts the rest. Two kinds, each with a budget of its own:
+ * <ul>
+ *   <li>{@link #RefusalThrottle(Audit) refused connections} ({@code connection.refuse}: a failed TLS handshake, an SFTP
+ *       login that never authenticated), which anyone who can reach a port can make without a certificate:
+ *       unthrottled, one client on loopback wrote 1.3 MB a minute to the audit log and stderr (outside test), and an
+ *       audit log that cannot be written stops the server. Recorded without waiting for the disk (network threads).
+ *   <li>{@link #forCalls refused calls of a caller with a certificate} ({@code call.refuse}, {@code admin.refuse}):
+ *       one acquirer's script made about 500 such records a second (outside test). Recorded durably, as every act.
+ * </ul>
+ * Past the budget, refusals are summed per action, object, source address (without a port) and, for calls, actor, and
+ * written once when the minute ends ({@link #flush}, also run by the server's maintenance): result {@value
+ * #RATE_LIMITED}, details {@code suppressed} (how many) and {@code first-result} (the result of the first one left
+ * out). At most {@value #MAX_SOURCES} such sums apiece; the rest together, with the peer {@code other} (and, for calls,
+ * the actor {@code -}). So the log grows by at most the budget plus {@value #MAX_SOURCES} + 1 records a minute however
+ * many refusals come, and every refusal is still counted.
  */
 public final class RefusalThrottle {
   /** The result of a record that sums refusals left out of the log one by one. */
@@ -23,17 +29,20 @@ public final class RefusalThrottle {
   public static final int DEFAULT_PER_MINUTE = 120;
   static final int MAX_SOURCES = 100;
   private static final long MINUTE_NANOS = 60_000_000_000L;
+  private static final String CONNECTION_REFUSE = "connection.refuse";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("sealdrop.audit");
 
   private final Audit audit;
   private final int perMinute;
   private final LongSupplier nanoTime;
+  /** Whether records wait for the disk ({@link Audit#record}), and sums name the actor: refused calls. */
+  private final boolean calls;
   private long windowStart;
   private int recorded;
-  /** Left out this minute, by object and source: [count], and the first one's result. */
+  /** Left out this minute, by action, actor, object and source: [count], and the first one's result. */
   private final Map<Key, Left> left = new LinkedHashMap<>();
 
-  private record Key(String object, String source) {}
+  private record Key(String action, String actor, String object, String source) {}
 
   private static final class Left {
     long count;
@@ -44,14 +53,21 @@ public final class RefusalThrottle {
     }
   }
 
+  /** The throttle of refused connections ({@code connection.refuse}). */
   public RefusalThrottle(Audit audit) {
-    this(audit, DEFAULT_PER_MINUTE, System::nanoTime);
+    this(audit, DEFAULT_PER_MINUTE, System::nanoTime, false);
   }
 
-  RefusalThrottle(Audit audit, int perMinute, LongSupplier nanoTime) {
+  /** The throttle of refused calls of callers with a certificate ({@code call.refuse}, {@code admin.refuse}). */
+  public static RefusalThrottle forCalls(Audit audit) {
+    return new RefusalThrottle(audit, DEFAULT_PER_MINUTE, System::nanoTime, true);
+  }
+
+  RefusalThrottle(Audit audit, int perMinute, LongSupplier nanoTime, boolean calls) {
     this.audit = Objects.requireNonNull(audit, "audit");
     this.perMinute = perMinute;
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    this.calls = calls;
     this.windowStart = nanoTime.getAsLong();
   }
 
@@ -60,43 +76,100 @@ public final class RefusalThrottle {
    * disk), unless this minute's budget is spent: then it is counted for the minute's summary. Returns whether it was
    * recorded one by one (a caller logs it only then).
    */
-  public synchronized boolean refused(String actor, String object, String result, String peer,
-      Map<String, String> details) {
-    rollWindow();
-    if (recorded < perMinute) {
-      recorded++;
-      audit.recordWithoutWaiting(actor, "connection.refuse", object, result, peer, details);
-      return true;
+  public boolean refused(String actor, String object, String result, String peer, Map<String, String> details) {
+    if (calls) {
+      throw new IllegalStateException("server: internal error: a refused connection given to the calls' throttle");
     }
-    String source = hostOf(peer);
-    Key key = new Key(object, left.size() < MAX_SOURCES || left.containsKey(new Key(object, source)) ? source
-        : "other");
-    left.computeIfAbsent(key, k -> new Left(result)).count++;
-    return false;
+    return refused(CONNECTION_REFUSE, actor, object, result, peer, details);
+  }
+
+  /**
+   * Records the refused call {@code action} ({@code call.refuse}, {@code admin.refuse}) of {@code actor} (its identity,
+   * or its certificate's subject) durably, as {@link Audit#record} does, unless this minute's budget is spent: then it
+   * is counted for the minute's summary. Returns whether it was recorded one by one.
+   */
+  public boolean refusedCall(String action, String actor, String object, String result, String peer,
+      Map<String, String> details) {
+    if (!calls) {
+      throw new IllegalStateException("server: internal error: a refused call given to the connections' throttle");
+    }
+    return refused(action, actor, object, result, peer, details);
+  }
+
+  /** {@link #refusedCall} of an authenticated caller: its identity and peer, and its door as the detail {@code door}. */
+  public boolean refusedCall(String action, dev.sealdrop.server.core.identity.Principal caller, String object,
+      String result) {
+    return refusedCall(action, caller.identity(), object, result, caller.origin().peer(),
+        Map.of(Audit.DOOR, caller.origin().door()));
+  }
+
+  private boolean refused(String action, String actor, String object, String result, String peer,
+      Map<String, String> details) {
+    java.util.List<Map.Entry<Key, Left>> sums;
+    boolean one;
+    synchronized (this) {
+      sums = rollWindow();
+      one = recorded < perMinute;
+      if (one) {
+        recorded++;
+      } else {
+        Key key = new Key(action, calls ? actor : "-", object, hostOf(peer));
+        if (left.size() >= MAX_SOURCES && !left.containsKey(key)) {
+          key = new Key(action, "-", object, "other");
+        }
+        left.computeIfAbsent(key, k -> new Left(result)).count++;
+      }
+    }
+    write(sums); // outside the lock: a durable record waits for the disk
+    if (one) {
+      write(actor, action, object, result, peer, details);
+    }
+    return one;
   }
 
   /** Writes the summaries of the minute that ended, if it ended; the server's maintenance calls it. */
-  public synchronized void flush() {
-    rollWindow();
+  public void flush() {
+    java.util.List<Map.Entry<Key, Left>> sums;
+    synchronized (this) {
+      sums = rollWindow();
+    }
+    write(sums);
   }
 
-  private void rollWindow() {
+  /** Starts a new minute if the last one ended: returns its sums, to be written (and forgets them). */
+  private java.util.List<Map.Entry<Key, Left>> rollWindow() {
     long now = nanoTime.getAsLong();
     if (now - windowStart < MINUTE_NANOS) {
-      return;
+      return java.util.List.of();
     }
     windowStart = now;
     recorded = 0;
-    for (Map.Entry<Key, Left> e : left.entrySet()) {
-      audit.recordWithoutWaiting("-", "connection.refuse", e.getKey().object(), RATE_LIMITED, e.getKey().source(),
+    java.util.List<Map.Entry<Key, Left>> sums = java.util.List.copyOf(left.entrySet());
+    left.clear();
+    return sums;
+  }
+
+  private void write(java.util.List<Map.Entry<Key, Left>> sums) {
+    if (sums.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<Key, Left> e : sums) {
+      Key k = e.getKey();
+      write(k.actor(), k.action(), k.object(), RATE_LIMITED, k.source(),
           Map.of("suppressed", Long.toString(e.getValue().count), "first-result", e.getValue().firstResult));
     }
-    if (!left.isEmpty()) {
-      LOG.warn("{} refused connection(s) from {} source(s) in the last minute were over the audit"
-          + " log's budget of {} a minute: each source's are summed in one record (result {})",
-          left.values().stream().mapToLong(l -> l.count).sum(), left.size(), perMinute, RATE_LIMITED);
+    LOG.warn("{} refused {} from {} source(s) in the last minute were over the audit log's budget of {} a minute:"
+        + " each source's are summed in one record (result {})", sums.stream().mapToLong(e -> e.getValue().count).sum(),
+        calls ? "call(s)" : "connection(s)", sums.size(), perMinute, RATE_LIMITED);
+  }
+
+  private void write(String actor, String action, String object, String result, String peer,
+      Map<String, String> details) {
+    if (calls) {
+      audit.record(actor, action, object, result, peer, details);
+    } else {
+      audit.recordWithoutWaiting(actor, action, object, result, peer, details);
     }
-    left.clear();
   }
 
   /** {@code 192.0.2.7:51000} → {@code 192.0.2.7}, {@code [::1]:51000} → {@code [::1]}; empty stays empty. */

@@ -1,7 +1,7 @@
 package dev.sealdrop.server.door.grpc;
 
 import dev.sealdrop.server.core.Reason;
-import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.audit.RefusalThrottle;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
 import io.grpc.Metadata;
@@ -17,10 +17,11 @@ import java.util.Objects;
  * {@link PeerIdentityInterceptor}. The core re-checks the role on every operation.
  */
 public final class AdminRoleInterceptor implements ServerInterceptor {
-  private final Audit audit;
+  private final RefusalThrottle refusals;
 
-  public AdminRoleInterceptor(Audit audit) {
-    this.audit = Objects.requireNonNull(audit, "audit");
+  /** {@code refusals}: the throttle of refused calls ({@link RefusalThrottle#forCalls}). */
+  public AdminRoleInterceptor(RefusalThrottle refusals) {
+    this.refusals = Objects.requireNonNull(refusals, "refusals");
   }
 
   @Override
@@ -28,8 +29,8 @@ public final class AdminRoleInterceptor implements ServerInterceptor {
       ServerCallHandler<Q, R> next) {
     Principal caller = PeerIdentityInterceptor.caller();
     if (caller.role() != Role.ADMIN) {
-      audit.record(caller.identity(), "admin.refuse", "rpc:" + call.getMethodDescriptor().getBareMethodName(),
-          "role-forbidden", AuditingInterceptor.peer(call));
+      refusals.refusedCall("admin.refuse", caller.identity(), "rpc:" + call.getMethodDescriptor().getBareMethodName(),
+          "role-forbidden", AuditingInterceptor.peer(call), java.util.Map.of());
       Metadata trailers = new Metadata();
       trailers.put(ErrorMapper.REASON, Reason.ROLE_FORBIDDEN.name());
       call.close(Status.PERMISSION_DENIED.withDescription("only an admin may use the admin listener; '"

@@ -1,6 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
-import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.audit.RefusalThrottle;
 import dev.sealdrop.server.core.identity.Principal;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
@@ -11,7 +11,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.net.SocketAddress;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -22,17 +21,19 @@ import java.util.Set;
  * core refuses before any lookup, as it does for the acts it audits). Only the call is named, never
  * the value it was given. Uploads, key publication, grants,
  * redemptions, downloads and SSH keys are audited by the core services, whatever door they came
- * through (see docs/admin.md). Install inside {@link PeerIdentityInterceptor}.
+ * through (see docs/admin.md). Within the audit log's budget of refusals a minute, the rest summed
+ * ({@link RefusalThrottle#forCalls}). Install inside {@link PeerIdentityInterceptor}.
  */
 public final class AuditingInterceptor implements ServerInterceptor {
   /** RPCs (bare method names) whose outcome, refusals included, the core audits. */
   static final Set<String> CORE_AUDITED = Set.of("CreateUpload", "Upload", "PublishBundle", "CreateGrant",
       "RevokeGrant", "Redeem", "Download", "ConfirmDownload", "ReleaseClaim", "AddSshKey", "RemoveSshKey");
 
-  private final Audit audit;
+  private final RefusalThrottle refusals;
 
-  public AuditingInterceptor(Audit audit) {
-    this.audit = Objects.requireNonNull(audit, "audit");
+  /** {@code refusals}: the throttle of refused calls ({@link RefusalThrottle#forCalls}). */
+  public AuditingInterceptor(RefusalThrottle refusals) {
+    this.refusals = Objects.requireNonNull(refusals, "refusals");
   }
 
   @Override
@@ -51,7 +52,7 @@ public final class AuditingInterceptor implements ServerInterceptor {
             || c == Status.Code.INVALID_ARGUMENT) {
           String reason = trailers == null ? null : trailers.get(ErrorMapper.REASON);
           String result = (reason != null ? reason : c.name()).toLowerCase(Locale.ROOT).replace('_', '-');
-          audit.record(caller, "call.refuse", "rpc:" + method, result, Map.of());
+          refusals.refusedCall("call.refuse", caller, "rpc:" + method, result);
         }
         super.close(status, trailers);
       }

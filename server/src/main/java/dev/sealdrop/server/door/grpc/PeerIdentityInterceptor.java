@@ -28,11 +28,12 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
   private static final Context.Key<Principal> PRINCIPAL = Context.key("sealdrop-principal");
 
   private final IdentityService identities;
-  private final dev.sealdrop.server.core.audit.Audit audit;
+  private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
 
-  public PeerIdentityInterceptor(IdentityService identities, dev.sealdrop.server.core.audit.Audit audit) {
+  /** {@code refusals}: the throttle of refused calls ({@code RefusalThrottle.forCalls}). */
+  public PeerIdentityInterceptor(IdentityService identities, dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
     this.identities = Objects.requireNonNull(identities, "identities");
-    this.audit = Objects.requireNonNull(audit, "audit");
+    this.refusals = Objects.requireNonNull(refusals, "refusals");
   }
 
   /** The authenticated caller of the current call. */
@@ -53,9 +54,9 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
     } catch (RuntimeException e) {
       io.grpc.StatusRuntimeException s = ErrorMapper.toStatus(e);
       String reason = s.getTrailers() == null ? null : s.getTrailers().get(ErrorMapper.REASON);
-      audit.record(subjectOf(call.getAttributes()), "call.refuse", "rpc:" + call.getMethodDescriptor()
+      refusals.refusedCall("call.refuse", subjectOf(call.getAttributes()), "rpc:" + call.getMethodDescriptor()
           .getBareMethodName(), (reason != null ? reason : s.getStatus().getCode().name())
-          .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), AuditingInterceptor.peer(call));
+          .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), AuditingInterceptor.peer(call), java.util.Map.of());
       call.close(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
       return new ServerCall.Listener<>() {};
     }

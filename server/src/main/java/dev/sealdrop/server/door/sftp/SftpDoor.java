@@ -147,7 +147,8 @@ public final class SftpDoor implements AutoCloseable {
 
   public static SftpDoor start(ServerConfig config, SshKeyService keys, UploadService uploads, GrantService grants,
       dev.sealdrop.server.core.audit.Audit audit, dev.sealdrop.server.core.audit.RefusalThrottle refusals,
-      LiveSessions sessions, Shutdown shutdown, TransferGate gate) throws IOException {
+      dev.sealdrop.server.core.audit.RefusalThrottle callRefusals, LiveSessions sessions, Shutdown shutdown,
+      TransferGate gate) throws IOException {
     ServerConfig.Sftp settings = config.sftp();
     Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     String host = settings.bindHost(config.network().host());
@@ -202,7 +203,7 @@ public final class SftpDoor implements AutoCloseable {
     sftp.setErrorStatusDataHandler(new SftpErrors());
     sftp.addSftpEventListener(accessor);
     sshd.setSubsystemFactories(List.of(sftp));
-    sshd.setFileSystemFactory(new TreeFactory(uploads, grants, audit, sessions,
+    sshd.setFileSystemFactory(new TreeFactory(uploads, grants, audit, callRefusals, sessions,
         new UploadBudget(UploadBudget.SERVER_WIDE)));
     // limits
     // a backstop: MINA counts every request, a key's probe and its signature apart (AuthAttempts decides first)
@@ -381,7 +382,8 @@ public final class SftpDoor implements AutoCloseable {
 
   /** Gives each authenticated session its own virtual tree. */
   private record TreeFactory(UploadService uploads, GrantService grants, dev.sealdrop.server.core.audit.Audit audit,
-      LiveSessions sessions, UploadBudget budget) implements FileSystemFactory {
+      dev.sealdrop.server.core.audit.RefusalThrottle callRefusals, LiveSessions sessions, UploadBudget budget)
+      implements FileSystemFactory {
     private static final VirtualFileSystemProvider PROVIDER = new VirtualFileSystemProvider();
 
     @Override
@@ -396,7 +398,8 @@ public final class SftpDoor implements AutoCloseable {
       if (login == null || !login.user().equals(session.getUsername())) {
         throw new IOException("server: internal error: an SFTP session without a matching login");
       }
-      return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants, audit, sessions, budget));
+      return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants, audit, callRefusals, sessions,
+          budget));
     }
   }
 }

@@ -54,6 +54,8 @@ final class VirtualTree {
   private final UploadService uploads;
   private final GrantService grants;
   private final Audit audit;
+  /** The throttle of refused calls: a listing's refusal is audited as its gRPC twin's is. */
+  private final dev.sealdrop.server.core.audit.RefusalThrottle callRefusals;
   private final LiveSessions sessions;
   private final UploadBudget budget;
   /** When the session's tree was made (its login): the modification time its folders report. */
@@ -74,8 +76,9 @@ final class VirtualTree {
    */
   private final Map<String, DownloadChannel> reading = new ConcurrentHashMap<>();
 
-  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit, LiveSessions sessions,
-      UploadBudget budget) {
+  VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit,
+      dev.sealdrop.server.core.audit.RefusalThrottle callRefusals, LiveSessions sessions, UploadBudget budget) {
+    this.callRefusals = callRefusals;
     this.budget = budget;
     this.login = login;
     this.uploads = uploads;
@@ -251,7 +254,7 @@ final class VirtualTree {
       try {
         return call.run();
       } catch (PermissionDeniedException e) {
-        audit.record(caller, "call.refuse", "rpc:" + twin, Audit.resultOf(e), Map.of());
+        callRefusals.refusedCall("call.refuse", caller, "rpc:" + twin, Audit.resultOf(e));
         throw e;
       }
     });
