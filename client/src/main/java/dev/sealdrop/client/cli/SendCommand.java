@@ -385,7 +385,7 @@ final class SendCommand extends SealdropSubcommand {
       } catch (IOException | IllegalArgumentException e) {
         continue;
       }
-      if (saved.isEmpty() || !saved.get().get("source").equals(Optional.of(source))) {
+      if (!isThisSend(session, saved, source)) {
         continue;
       }
       Optional<TransferLock> lock = TransferLock.tryAcquire(state);
@@ -524,12 +524,20 @@ final class SendCommand extends SealdropSubcommand {
    * The state file of this (file, its version, recipient key) send: a re-run finds it again. The
    * version ({@link InputFile#version}) is more than size and modification time, so that a re-run
    * after the file was replaced by another of the same size and time never grants the old content.
+   * Not named by the server's address, as a receive's is not: a send cut off resumes after the profile's server
+   * address changed (a restarted development server on another port); before, the re-run sealed and uploaded the whole
+   * file again and left the old spool behind for good (outside test). An upload the server at the new address does not
+   * have is not resumed: the send starts over. A state an earlier version named with the address is still found.
    */
   private Path pending(Session session, String recipientFingerprint) throws IOException, SealdropFailure {
-    SecureFiles.ensureDirectory(session.profile().uploadsDir());
+    Path dir = session.profile().uploadsDir();
+    SecureFiles.ensureDirectory(dir);
     Path abs = canonical(file);
-    return StateFile.nameFor(session.profile().uploadsDir(), ".properties", abs.toString(),
-        InputFile.version(abs), to.identity, recipientFingerprint, session.config().server().toString());
+    String version = InputFile.version(abs);
+    Path earlier = StateFile.nameFor(dir, ".properties", abs.toString(), version, to.identity, recipientFingerprint,
+        session.config().server().toString());
+    return Files.exists(earlier) ? earlier
+        : StateFile.nameFor(dir, ".properties", abs.toString(), version, to.identity, recipientFingerprint);
   }
 
   /**
@@ -544,10 +552,16 @@ final class SendCommand extends SealdropSubcommand {
     }
   }
 
-  /** What names this send apart from the file's version: the file's path, the recipient and the server. */
+  /** What names this send apart from the file's version: the file's path and the recipient (not the server's address). */
   private String source(Session session) throws SealdropFailure {
-    return StateFile.nameFor(Path.of(""), "", canonical(file).toString(), to.identity,
-        session.config().server().toString()).toString();
+    return StateFile.nameFor(Path.of(""), "", canonical(file).toString(), to.identity).toString();
+  }
+
+  /** Whether a state's {@code source} is this send's: {@link #source}, or as earlier versions wrote it (with the address). */
+  private boolean isThisSend(Session session, Optional<StateFile> saved, String source) throws SealdropFailure {
+    Optional<String> theirs = saved.flatMap(st -> st.get("source"));
+    return theirs.isPresent() && (theirs.get().equals(source) || theirs.get().equals(StateFile.nameFor(Path.of(""), "",
+        canonical(file).toString(), to.identity, session.config().server().toString()).toString()));
   }
 
   /**
@@ -556,7 +570,7 @@ final class SendCommand extends SealdropSubcommand {
    * can use them any more, since a re-run sends the file as it is now. An upload such a send
    * committed stays on the server, and the note says so.
    */
-  private void forgetOtherVersions(Session session, String source) throws IOException {
+  private void forgetOtherVersions(Session session, String source) throws IOException, SealdropFailure {
     List<Path> states;
     try (java.util.stream.Stream<Path> s = Files.list(stateFile.getParent())) {
       states = s.filter(p -> p.getFileName().toString().endsWith(".properties") && !p.equals(stateFile)).toList();
@@ -568,7 +582,7 @@ final class SendCommand extends SealdropSubcommand {
       } catch (IOException | IllegalArgumentException e) {
         continue; // not ours to judge: a later send of its own file finds it
       }
-      if (saved.isEmpty() || !saved.get().get("source").equals(Optional.of(source))) {
+      if (!isThisSend(session, saved, source)) {
         continue;
       }
       forget(other);

@@ -326,6 +326,37 @@ class WalkThroughTest extends DevServerPerClass {
     }
   }
 
+  /**
+   * A send cut off resumes after the profile's server address changed (a development server restarted on another
+   * port, a name for the address): the send's state is not named by the address, as a receive's is not. Before, the
+   * re-run sealed and uploaded the whole file again, and the first run's sealed spool stayed in the profile for good
+   * (outside test).
+   */
+  @Test
+  void aSendCutOffResumesAfterTheServersAddressChanged() throws Exception {
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Path big = root.resolve("moved-server.csv");
+      byte[] content = new byte[3 << 20];
+      new java.util.Random(91).nextBytes(content);
+      Files.write(big, content);
+      String direct = "127.0.0.1:" + server.port();
+      Users.retarget(alice, proxy.address());
+      try {
+        proxy.cutUpstreamAfter.set(1_000_000);
+        CliRun first = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(8);
+        assertThat(first.jsonError()).containsEntry("reason", "UPLOAD_INTERRUPTED");
+      } finally {
+        Users.retarget(alice, direct);
+      }
+      CliRun second = alice.run("--json", "send", big.toString(), "--to", "bob").assertExit(0);
+      assertThat(second.err()).contains("resuming the interrupted upload").doesNotContain("starting over");
+      assertThat(list(alice.home().resolve("state/uploads"))).as("nothing left in the profile").isEmpty();
+      Path out = emptyDir("moved-server-bob");
+      bob.run("receive", (String) second.json().get("token"), "-o", out.toString()).assertExit(0);
+      assertThat(Files.mismatch(out.resolve("moved-server.csv"), big)).isEqualTo(-1L);
+    }
+  }
+
   @Test
   void aBrokenConnectionResumesUploadAndDownloadOnRerun() throws Exception {
     try (CuttingProxy proxy = new CuttingProxy(server.port())) {
