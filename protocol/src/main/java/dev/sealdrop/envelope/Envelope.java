@@ -72,9 +72,23 @@ public final class Envelope {
    */
   public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target)
       throws IOException {
+    return openToFile(in, me, trust, target, PARTIAL_PREFIX);
+  }
+
+  /**
+   * Like {@link #openToFile(InputStream, PrivateKeys, SenderPolicy, Path)}, with the temporary file's name starting
+   * with {@code partialPrefix} ({@link #PARTIAL_PREFIX} and at most 64 letters, digits, '-' or '_'): a caller that
+   * names each of its opens can find and delete what a killed one left.
+   */
+  public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target,
+      String partialPrefix) throws IOException {
     Objects.requireNonNull(target, "target");
+    if (!isPartialPrefix(partialPrefix)) {
+      throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
+          + " followed by at most 64 letters, digits, '-' or '_'");
+    }
     Path dir = target.toAbsolutePath().getParent();
-    Path tmp = AtomicFiles.createTemp(dir, PARTIAL_PREFIX);
+    Path tmp = AtomicFiles.createTemp(dir, partialPrefix);
     try {
       Opener.Result r = openInto(in, me, trust, tmp, null, null);
       AtomicFiles.replace(tmp, target);

@@ -8,6 +8,9 @@ import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
+import dev.sealdrop.client.keystore.SecureFiles;
+import dev.sealdrop.client.net.StateFile;
+import dev.sealdrop.client.net.TransferLock;
 import dev.sealdrop.envelope.Envelope;
 import dev.sealdrop.envelope.EnvelopeInspector;
 import dev.sealdrop.envelope.HeaderInfo;
@@ -98,13 +101,24 @@ final class OpenCommand extends SealdropSubcommand {
     String me = session.config().identity();
     VerifyingKey myKey = session.ownBundle().verifyingKey();
     SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
-    PrivateKeys mine = session.keyStore(passphrase.file).unlock();
-    OpenedFile opened;
     Path folder = intoDirectory ? output : output.toAbsolutePath().getParent();
-    try (PartialFileGuard guard = PartialFileGuard.watch(folder);
-        InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
-      opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force)
-          : Envelope.openToFile(in, mine, policy, output);
+    // this open's own temporary name (the envelope and where it goes): what a killed run of it left, unverified
+    // plaintext, is deleted before it starts again (outside test: a killed open's .part stayed for good)
+    Path key = lockKey(session.profile().uploadsDir(), file, output);
+    SecureFiles.ensureDirectory(key.getParent().getParent());
+    TransferLock lock = TransferLock.tryAcquire(key).orElseThrow(() -> new UsageFailure("OPEN_IN_PROGRESS",
+        "another `sealdrop open` of " + file + " to " + output + " is running with this profile", "let it finish"));
+    String partial = partialPrefix(key);
+    OpenedFile opened;
+    PrivateKeys mine = null;
+    try (lock) {
+      PartialFileGuard.removeStale(folder, partial);
+      mine = session.keyStore(passphrase.file).unlock();
+      try (PartialFileGuard guard = PartialFileGuard.watch(folder);
+          InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+        opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial)
+            : Envelope.openToFile(in, mine, policy, output, partial);
+      }
     } catch (UntrustedSenderException e) {
       throw notThePinnedKey(session, e).orElseThrow(() -> e);
     } catch (IOException e) {
@@ -115,9 +129,22 @@ final class OpenCommand extends SealdropSubcommand {
       }
       throw e;
     } finally {
-      mine.destroy();
+      if (mine != null) {
+        mine.destroy();
+      }
     }
     session.output().emit(new Opened(opened));
+  }
+
+  /** What names the open of {@code file} to {@code output} for its lock (beside the state folder {@code uploadsDir}). */
+  static Path lockKey(Path uploadsDir, Path file, Path output) {
+    return StateFile.nameFor(uploadsDir.resolveSibling("opens"), "", file.toAbsolutePath().normalize().toString(),
+        output.toAbsolutePath().normalize().toString());
+  }
+
+  /** The temporary-file prefix of the open {@code key} names: the same on every run of it. */
+  static String partialPrefix(Path key) {
+    return PartialFileGuard.PREFIX + "o" + key.getFileName().toString().substring(0, 16) + "-";
   }
 
   /** An identity as the server makes them (docs/cli.md, "Identifiers"): safe to show inside a command to paste. */
