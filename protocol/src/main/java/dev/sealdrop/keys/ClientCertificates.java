@@ -21,7 +21,10 @@ import java.util.Optional;
  *       {@code anyExtendedKeyUsage}: the JDK accepts a missing EKU and anyExtendedKeyUsage for a
  *       TLS client, and a certificate good for any purpose is not one issued for sealdrop's;
  *   <li>allow {@code digitalSignature} if it has a key usage extension: its key signs the TLS
- *       handshake and the key bundle.
+ *       handshake and the key bundle;
+ *   <li>be signed with a hash that still resists collisions (not MD2, MD5 or SHA-1: a chosen-prefix SHA-1 collision
+ *       made a rogue certificate from a CA's signature) and, if its key is RSA, have at least {@value #MIN_RSA_BITS}
+ *       bits: the JDK's own limits (RSA 1024, SHA-1 outside the public web PKI) let both pass (outside test).
  * </ul>
  * Chain, validity, key algorithm and the subject's CN are checked by each side in its own way
  * (docs/security.md, "One client-certificate rule"). JDK classes only, so that the CLI loads no
@@ -33,6 +36,8 @@ public final class ClientCertificates {
   /** {@code anyExtendedKeyUsage}. */
   private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
   private static final int DIGITAL_SIGNATURE = 0;
+  /** The smallest RSA key a client certificate may have (NIST SP 800-131A: 112-bit security). */
+  public static final int MIN_RSA_BITS = 2048;
 
   private ClientCertificates() {}
 
@@ -62,6 +67,17 @@ public final class ClientCertificates {
     boolean[] keyUsage = cert.getKeyUsage();
     if (keyUsage != null && !keyUsage[DIGITAL_SIGNATURE]) {
       return Optional.of("has a key usage that lacks digitalSignature, which its key needs to sign");
+    }
+    String signedWith = String.valueOf(cert.getSigAlgName());
+    String upper = signedWith.toUpperCase(java.util.Locale.ROOT);
+    if (upper.startsWith("SHA1") || upper.startsWith("MD5") || upper.startsWith("MD2")) {
+      return Optional.of("is signed with " + signedWith + ", a hash that no longer resists collisions; a certificate"
+          + " signed with SHA-256 or stronger is required");
+    }
+    if (cert.getPublicKey() instanceof java.security.interfaces.RSAPublicKey rsa
+        && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+      return Optional.of("has a " + rsa.getModulus().bitLength() + "-bit RSA key; at least " + MIN_RSA_BITS
+          + " bits are required");
     }
     return Optional.empty();
   }

@@ -34,12 +34,19 @@ public final class CustomCerts {
   public record Issued(X509Certificate certificate, PrivateKey privateKey) {}
 
   public static Issued clientWithSubject(DevPki pki, X500Name subject) {
+    return client(pki, subject, "EC", 256, "SHA256withECDSA");
+  }
+
+  /** A client certificate with a key of {@code keyAlgorithm} ({@code EC}, {@code RSA}) and {@code keySize} bits, which
+   * the dev CA signs with {@code signatureAlgorithm} ({@code SHA256withECDSA}, {@code SHA1withECDSA}). */
+  public static Issued client(DevPki pki, X500Name subject, String keyAlgorithm, int keySize,
+      String signatureAlgorithm) {
     try {
       String pem = Files.readString(pki.dir().resolve("ca.key"));
       PrivateKey caKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
           Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""))));
-      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-      kpg.initialize(256);
+      KeyPairGenerator kpg = KeyPairGenerator.getInstance(keyAlgorithm);
+      kpg.initialize(keySize);
       KeyPair keys = kpg.generateKeyPair();
       Instant now = Instant.now();
       JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(pki.caCertificate(),
@@ -48,7 +55,7 @@ public final class CustomCerts {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+          b.build(new JcaContentSignerBuilder(signatureAlgorithm).build(caKey)));
       return new Issued(cert, keys.getPrivate());
     } catch (java.io.IOException | GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
       throw new IllegalStateException("cannot mint a test certificate for " + subject, e);

@@ -115,6 +115,31 @@ class MutualTlsRefusalTest extends OneServerPerClass {
   }
 
   /**
+   * A certificate the CA signed with SHA-1, and one with a 1024-bit RSA key, are not client certificates: the JDK's
+   * limits let both through (outside test: the CLI connected with each, exit 0). Refused at the handshake and by the
+   * re-check of every call, saying why.
+   */
+  @Test
+  void aCertificateSignedWithSha1OrWithAnRsaKeyUnder2048BitsIsRefused() {
+    Map<String, dev.sealdrop.server.testing.CustomCerts.Issued> certs = Map.of(
+        "signed with SHA1withECDSA", dev.sealdrop.server.testing.CustomCerts.client(server.pki,
+            new org.bouncycastle.asn1.x500.X500Name("CN=tls-sha1"), "EC", 256, "SHA1withECDSA"),
+        "has a 1024-bit RSA key", dev.sealdrop.server.testing.CustomCerts.client(server.pki,
+            new org.bouncycastle.asn1.x500.X500Name("CN=tls-rsa1024"), "RSA", 1024, "SHA256withECDSA"));
+    server.server().identities().registerAll(Map.of("tls-sha1", dev.sealdrop.server.core.identity.Role.ACQUIRER,
+        "tls-rsa1024", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    certs.forEach((why, c) -> {
+      refusedAtHandshake(clients.channel(c.privateKey(), c.certificate()), "unsupported_certificate");
+      assertThatThrownBy(() -> server.server().identities().authenticate(c.certificate(),
+          dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1"))).as(why)
+          .isInstanceOfSatisfying(dev.sealdrop.server.core.UnauthenticatedException.class, e -> {
+            assertThat(e.reason()).isEqualTo(dev.sealdrop.server.core.Reason.CERTIFICATE_NOT_CLIENT_AUTH);
+            assertThat(e.getMessage()).contains(why);
+          });
+    });
+  }
+
+  /**
    * Client certificate keys over real TLS. An RSA key completes the handshake and a call, as P-256
    * (the dev users) does. An Ed448 key, which the CLI refuses at init and key bundles cannot use, is
    * refused at the handshake: BoringSSL cannot verify Ed448 at all (it does not ask for it, so the
