@@ -27,8 +27,8 @@ public final class GrantIds {
    */
   public static String require(String given, String listing, String forFiles) throws UsageFailure {
     return check(given, "BAD_GRANT_ID", new Kind("grant", GRANT_ID), new Kind("file", FILE_ID),
-        forFiles + "; a file's grants are in the GRANT column of " + listing, "copy it from the GRANT column of "
-            + listing);
+        forFiles + "; to find a file's grants, " + listing + " with --json gives each grant's file_id", "copy it from"
+            + " the GRANT column of " + listing);
   }
 
   /**

@@ -46,7 +46,8 @@ final class GrantTerms {
     }
 
     private static UsageFailure refused(String message) {
-      return new UsageFailure("BAD_DOWNLOADS", message, "a grant is for one recipient; use a small number");
+      return new UsageFailure("BAD_DOWNLOADS", message, "give how many times the recipient may download the file, a"
+          + " whole number from 1 to " + MAX_DOWNLOADS + " (1, the default, makes a one-time grant)");
     }
   }
 

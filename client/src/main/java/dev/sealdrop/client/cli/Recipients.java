@@ -68,6 +68,11 @@ final class Recipients {
               + " is a folder, not a key bundle file", "name the bundle file `sealdrop keys export` wrote (inside that"
               + " folder?), or fetch and pin the identity's key with `sealdrop keys show IDENTITY`");
         }
+        if (pinned.isEmpty() && (t.contains("/") || t.contains(java.io.File.separator))) {
+          // no identity name holds a path separator: a bundle file that is not there, not an identity to fetch
+          throw new UsageFailure("UNKNOWN_RECIPIENT", "no such key bundle file: " + t, "check the path (`sealdrop keys"
+              + " export` writes bundle files), or name an identity whose key you pinned");
+        }
         if (pinned.isEmpty()) {
           throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + t + "\" and no such bundle file",
               "fetch and pin it with `sealdrop keys show " + t + "`, or pass the bundle file it exported");

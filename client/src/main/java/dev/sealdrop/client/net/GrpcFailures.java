@@ -384,7 +384,8 @@ public final class GrpcFailures {
         return new UsageFailure(reason == null || reason.equals("NOT_FOUND") ? "NO_BUNDLE" : reason,
             detail.contains("key bundle") ? detail : "no published key bundle: " + detail,
             "check the identity (names are matched exactly, case included), and ask its owner to run `sealdrop keys"
-                + " publish`", e);
+                + " publish` (after `sealdrop keys renew` if their certificate was revoked; `sealdrop admin identities"
+                + " list` shows an admin whether the identity is disabled or revoked, which no publishing undoes)", e);
       case CREATE_GRANT:
         return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,
             "check the file id (`sealdrop files` lists yours) and the recipient's identity", e);

@@ -230,7 +230,8 @@ class HelpAndUsageTest {
         CliRun r = Cli.raw(Map.of(), "--json", command, "x", "--to", "bob", "--downloads", bad[0]).assertExit(2);
         assertThat(r.jsonError()).as(command + " " + bad[0]).containsEntry("kind", "usage")
             .containsEntry("reason", "BAD_DOWNLOADS").containsEntry("message", bad[1])
-            .containsEntry("hint", "a grant is for one recipient; use a small number");
+            .containsEntry("hint", "give how many times the recipient may download the file, a whole number from 1"
+                + " to 100 (1, the default, makes a one-time grant)");
         assertThat(r.err()).startsWith("sealdrop: error: " + bad[1]).doesNotContain("is not an int");
       }
       for (String good : List.of("1", "100", "+7")) {

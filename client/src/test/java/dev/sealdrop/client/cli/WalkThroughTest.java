@@ -419,8 +419,8 @@ class WalkThroughTest extends DevServerPerClass {
         .containsEntry("reason", "BAD_GRANT_ID")
         .containsEntry("message", "that is a file id, not a grant id: a grant id is `g_` followed by 32 hex digits")
         .containsEntry("hint", "a file id is taken by `sealdrop grant FILE_ID --to IDENTITY`; to stop sharing a file,"
-            + " revoke each of its grants; a file's grants are in the GRANT column of `sealdrop grants` (the grants"
-            + " you created)");
+            + " revoke each of its grants; to find a file's grants, `sealdrop grants` (the grants you created) with"
+            + " --json gives each grant's file_id");
     // in upper case, as the server takes it (sent in lower case)
     CliRun revoked = alice.run("--json", "grants", "revoke", " " + grantId.toUpperCase(java.util.Locale.ROOT) + "\n")
         .assertExit(0);

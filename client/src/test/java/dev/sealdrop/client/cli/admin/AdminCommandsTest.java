@@ -255,7 +255,7 @@ class AdminCommandsTest extends DevServerPerClass {
     assertThat(byFileId.object("error")).containsEntry("reason", "BAD_GRANT_ID").containsEntry("message",
         "that is a file id, not a grant id: a grant id is `g_` followed by 32 hex digits").containsEntry("hint",
         "a file id is taken by `sealdrop admin files purge FILE_ID`, which deletes the file and every grant on it;"
-            + " a file's grants are in the GRANT column of `sealdrop admin grants list`");
+            + " to find a file's grants, `sealdrop admin grants list` with --json gives each grant's file_id");
     // upper case is taken, as the server takes it, and sent in lower case
     CliRun revoked = as("carol", json("admin", "grants", "revoke", " " + grantId.toUpperCase(java.util.Locale.ROOT)
         + "\n", "--reason", "deal off")).assertExit(0);
