@@ -217,7 +217,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       boolean fromKept = claim.resumed() && Files.isRegularFile(spool) && Files.size(spool) > 0;
       try {
         try {
-          opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
+          opened = downloadAndOpen(session, claim, spool, partial, mine, sender, stateFile);
         } catch (GrantFailure e) {
           if ("GRANT_SUSPENDED".equals(e.reason())) {
             // its sender is disabled, which an admin undoes: the claim stands, and the same command resumes under it
@@ -240,7 +240,7 @@ final class ReceiveCommand extends SealdropSubcommand {
               : "the earlier claim lapsed; redeeming the grant again");
           claim = claim(session, t, stateFile, spool, mine);
           notePartFolder(stateFile);
-          opened = downloadAndOpen(session, claim, spool, partial, mine, sender);
+          opened = downloadAndOpen(session, claim, spool, partial, mine, sender, stateFile);
         }
       } catch (NameTaken e) {
         throw nameTaken(session, claim, e, stateFile, spool);
@@ -262,12 +262,6 @@ final class ReceiveCommand extends SealdropSubcommand {
         throw doesNotVerify(session, claim, e, stateFile, spool, fromKept);
       }
       Claim done = claim;
-      // absolute: a re-run from another working folder must find it, and only confirm (not download it again)
-      StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toAbsolutePath().normalize().toString())
-          .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
-          .set("content_type", opened.metadata().contentType())
-          .set("created_at", opened.metadata().createdAt().toString()).set("sender", opened.senderIdentity())
-          .set("fingerprint", opened.fingerprint()).save();
       confirm(session, done.id(), done.grantId(), opened, stateFile, spool);
     } finally {
       mine.destroy();
@@ -512,7 +506,7 @@ final class ReceiveCommand extends SealdropSubcommand {
    * library from the plaintext, then the rest from memory); a damaged envelope deletes the spool.
    */
   private OpenedFile downloadAndOpen(Session session, Claim claim, Path spool, String partialPrefix, PrivateKeys mine,
-      KeyTrust.Trusted sender) throws Exception {
+      KeyTrust.Trusted sender, Path stateFile) throws Exception {
     try (Progress p = session.progress().start("downloading+opening", claim.size());
         Downloader.Download d = new Downloader(session.connect(), session.output()::note).start(claim.id(), spool, claim.size());
         PartialFileGuard guard = PartialFileGuard.watch(directory);
@@ -522,6 +516,9 @@ final class ReceiveCommand extends SealdropSubcommand {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
             sender.bundle().verifyingKey()), directory, force, partialPrefix, spool,
             claim.fingerprint().isEmpty() ? null : claim.fingerprint());
+        // at once, before the download's thread and buffers are closed: a run killed after the file was renamed into
+        // place and before this was saved left a re-run that refused its own file as FILE_EXISTS (outside test)
+        recordOpened(stateFile, opened);
       } catch (FileAlreadyExistsException e) {
         // told once the download has stopped (the claim is given back then, where the server still allows it)
         UsageFailure node = Diagnoser.nodeInTheWay(e, "; then run the same command again");
@@ -553,6 +550,18 @@ final class ReceiveCommand extends SealdropSubcommand {
       d.await();
       return opened;
     }
+  }
+
+  /**
+   * Records in the receive's state that its file was verified and written ({@code opened}): a re-run (after a kill, or
+   * a confirm that did not get through) finds it there, absolute so from any working folder, and only confirms.
+   */
+  private static void recordOpened(Path stateFile, OpenedFile opened) throws IOException {
+    StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toAbsolutePath().normalize().toString())
+        .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
+        .set("content_type", opened.metadata().contentType())
+        .set("created_at", opened.metadata().createdAt().toString()).set("sender", opened.senderIdentity())
+        .set("fingerprint", opened.fingerprint()).save();
   }
 
   /**
