@@ -589,17 +589,28 @@ public final class GrantService {
    * delivered the file and cannot be released. Audited as {@code grant.release}.
    */
   public Grant release(Principal caller, String claimSecret) {
+    return release(caller, claimSecret, false);
+  }
+
+  /**
+   * {@link #release(Principal, String)}; {@code serverEnded}: the server ended the claim's download, not its holder
+   * (a door's download cut by a lockdown or a revocation). Such a release, and any during a graceful shutdown (whose
+   * deadline closes the SFTP downloads still open), does not count as one of the grant's interrupted claims: the holder
+   * did not choose to stop (outside test: a shutdown's cut counted, and two later refusals used a grant up).
+   */
+  public Grant release(Principal caller, String claimSecret, boolean serverEnded) {
     return audited(caller, "grant.release", seen -> {
-      Grant g = doRelease(caller, claimSecret, seen);
+      Grant g = doRelease(caller, claimSecret, !serverEnded && !shutdown.begun(), seen);
       seen.of(g);
       return g;
     });
   }
 
-  private Grant doRelease(Principal caller, String claimSecret, Seen seen) {
+  private Grant doRelease(Principal caller, String claimSecret, boolean countInterrupted, Seen seen) {
     caller.require(Role.ACQUIRER, "release claims");
     Claimed claimed = claimed(caller, claimSecret, seen);
-    if (claimed.claim().servedAllAt() != null || !grants.release(claimed.claim().hash(), clock.instant(), true)) {
+    if (claimed.claim().servedAllAt() != null
+        || !grants.release(claimed.claim().hash(), clock.instant(), countInterrupted)) {
       Claim now = grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purged);
       if (now.state() != ClaimState.OPEN) {
         throw closedClaim(now);

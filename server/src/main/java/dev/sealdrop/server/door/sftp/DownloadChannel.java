@@ -291,7 +291,8 @@ final class DownloadChannel extends TransferChannel {
    */
   private java.util.Optional<dev.sealdrop.server.core.grant.Grant> release(String grantId) {
     try {
-      dev.sealdrop.server.core.grant.Grant after = grants.release(login.principal(), redemption.claimSecret());
+      dev.sealdrop.server.core.grant.Grant after = grants.release(login.principal(), redemption.claimSecret(),
+          cutFor != null);
       LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim released, the grant {}", grantId, position,
           download.size(), after.state() == GrantState.CONSUMED ? "is used up (its third interrupted claim)"
               : "can be redeemed again");
