@@ -183,7 +183,8 @@ public final class SealdropServer implements AutoCloseable {
       RefusalThrottle refusals = new RefusalThrottle(audit);
       // and refused calls of callers with a certificate (call.refuse, admin.refuse), over both doors, within their own
       RefusalThrottle callRefusals = RefusalThrottle.forCalls(audit);
-      ServerCredentials tls = ServerTls.credentials(ServerTls.build(config.tls(), ca, identities, refusals), refusals);
+      io.netty.handler.ssl.SslContext sharedTls = ServerTls.build(config.tls(), ca, identities, refusals);
+      ServerCredentials tls = ServerTls.credentials(sharedTls, refusals, "transfer");
       Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)
@@ -210,7 +211,7 @@ public final class SealdropServer implements AutoCloseable {
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
-      adminServer = startAdmin(adminConfig, net, tls, executor, identities, audit, callRefusals, liveCalls, adminOps);
+      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin"), executor, identities, audit, callRefusals, liveCalls, adminOps);
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
           audit, retention, liveCalls, liveSessions, shutdown);

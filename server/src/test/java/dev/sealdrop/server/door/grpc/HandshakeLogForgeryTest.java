@@ -73,7 +73,7 @@ class HandshakeLogForgeryTest extends OneServerPerClass {
     }
     List<String> refusals;
     refusals = logs.events().stream().map(ILoggingEvent::getFormattedMessage)
-        .filter(m -> m.startsWith("TLS handshake refused for ")).toList();
+        .filter(m -> m.startsWith("TLS handshake refused (transfer listener) for ")).toList();
     // the client's channel may try the handshake more than once before the call fails: each try is logged
     assertThat(refusals).as("the refusal is logged, with the subject made printable").isNotEmpty()
         .allSatisfy(line -> assertThat(line).doesNotContain("\n", "\r", "\u001b")

@@ -242,6 +242,11 @@ class MutualTlsRefusalTest extends OneServerPerClass {
    * local port.
    */
   private static int refusedHandshake(String protocol, KeyManager[] keys, String alert) throws Exception {
+    return refusedHandshake(protocol, keys, alert, server.port());
+  }
+
+  /** {@link #refusedHandshake(String, KeyManager[], String)} to {@code port}. */
+  private static int refusedHandshake(String protocol, KeyManager[] keys, String alert, int port) throws Exception {
     KeyStore anchors = KeyStore.getInstance("PKCS12");
     anchors.load(null, null);
     anchors.setCertificateEntry("ca", server.pki.caCertificate());
@@ -250,7 +255,7 @@ class MutualTlsRefusalTest extends OneServerPerClass {
     SSLContext ctx = SSLContext.getInstance(protocol);
     ctx.init(keys, tmf.getTrustManagers(), null);
     try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket(
-        java.net.InetAddress.getByName("127.0.0.1"), server.port(), java.net.InetAddress.getByName("127.0.0.1"), 0)) {
+        java.net.InetAddress.getByName("127.0.0.1"), port, java.net.InetAddress.getByName("127.0.0.1"), 0)) {
       socket.setEnabledProtocols(new String[] {protocol});
       javax.net.ssl.SSLParameters params = socket.getSSLParameters();
       params.setApplicationProtocols(new String[] {"h2"});
@@ -284,7 +289,30 @@ class MutualTlsRefusalTest extends OneServerPerClass {
       assertThat(e.actor()).contains("CN=" + who);
       assertThat(e.object()).isEqualTo("tls-handshake");
       assertThat(e.peer()).isEqualTo(peer);
+      assertThat(e.details()).containsEntry("listener", "transfer");
     }));
+  }
+
+  /**
+   * A refused handshake's record names the listener it came to: both share one TLS context, and a revoked certificate
+   * probing the admin port read the same as one on the transfer port (outside tests). Also for a client that offers
+   * no certificate, which the TLS library refuses before the trust manager runs.
+   */
+  @Test
+  void aRefusedHandshakeOnTheAdminListenerIsAuditedAsSuch() throws Exception {
+    String foreignPeer = "127.0.0.1:" + refusedHandshake("TLSv1.3", new KeyManager[] {new FixedKeyManager(
+        server.pki.privateKey("mallory"), server.pki.certificate("mallory"))}, "unknown_ca",
+        server.server().adminPort());
+    assertThat(refusalsFrom(foreignPeer)).singleElement().satisfies(e -> {
+      assertThat(e.object()).isEqualTo("tls-handshake");
+      assertThat(e.details()).containsEntry("listener", "admin");
+    });
+    String anonymousPeer = "127.0.0.1:" + refusedHandshake("TLSv1.3", null, "certificate_required",
+        server.server().adminPort());
+    assertThat(refusalsFrom(anonymousPeer)).singleElement().satisfies(e -> {
+      assertThat(e.result()).isEqualTo("no-client-certificate");
+      assertThat(e.details()).containsEntry("listener", "admin");
+    });
   }
 
   /**

@@ -63,27 +63,30 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
     // the engine knows its peer because PeerAddressTls creates it with the connection's IP and port
-    check(chain, authType, engine == null ? "" : Origin.peerOf(engine.getPeerHost(), engine.getPeerPort()));
+    check(chain, authType, engine == null ? "" : Origin.peerOf(engine.getPeerHost(), engine.getPeerPort()),
+        EngineListeners.detail(engine));
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    check(chain, authType, socket == null ? "" : Origin.peerOf(socket.getRemoteSocketAddress()));
+    check(chain, authType, socket == null ? "" : Origin.peerOf(socket.getRemoteSocketAddress()), java.util.Map.of());
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    check(chain, authType, "");
+    check(chain, authType, "", java.util.Map.of());
   }
 
-  private void check(X509Certificate[] chain, String authType, String peer) throws CertificateException {
+  private void check(X509Certificate[] chain, String authType, String peer, java.util.Map<String, String> listener)
+      throws CertificateException {
     try {
-      checkChain(chain, authType);
+      checkChain(chain, authType, listener.containsKey("listener") ? " (" + listener.get("listener") + " listener)" : "");
     } catch (CertificateException e) {
       String subject = chain == null || chain.length == 0 ? "-" : chain[0].getSubjectX500Principal().getName();
       // during the handshake, on a network thread: a stream of bad handshakes must not stall it on fsyncs
-      audit.refused(subject, "tls-handshake", auditResult(e, chain), peer,
-          java.util.Map.of("why", e.getMessage() == null ? "" : e.getMessage()));
+      java.util.Map<String, String> details = new java.util.TreeMap<>(listener);
+      details.put("why", e.getMessage() == null ? "" : e.getMessage());
+      audit.refused(subject, "tls-handshake", auditResult(e, chain), peer, details);
       throw e;
     }
   }
@@ -115,9 +118,10 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     return String.valueOf(v.getReason()).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 
-  private void checkChain(X509Certificate[] chain, String authType) throws CertificateException {
+  /** {@code where}: the listener, as log lines name it ("" if unknown). */
+  private void checkChain(X509Certificate[] chain, String authType, String where) throws CertificateException {
     if (chain == null || chain.length == 0) {
-      LOG.warn("TLS handshake refused: no client certificate");
+      LOG.warn("TLS handshake refused{}: no client certificate", where);
       throw new CertificateException("no client certificate");
     }
     X509Certificate leaf = chain[0];
@@ -126,14 +130,14 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     if (!signedByTheCa(chain)) {
       // before the policy, which reads the store: a certificate someone made up for a name must not
       // learn whether that identity is revoked (certificate_revoked vs unknown_ca), nor cost a query
-      LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA", subject,
-          printable(leaf.getIssuerX500Principal().getName()));
+      LOG.warn("TLS handshake refused{} for '{}' issued by '{}': does not chain to the configured CA", where,
+          subject, printable(leaf.getIssuerX500Principal().getName()));
       throw notFromTheCa();
     }
     try {
       identities.checkCertificate(leaf);
     } catch (UnauthenticatedException e) {
-      LOG.warn("TLS handshake refused for '{}': {} ({})", subject, e.reason(), printable(e.getMessage()));
+      LOG.warn("TLS handshake refused{} for '{}': {} ({})", where, subject, e.reason(), printable(e.getMessage()));
       throw switch (e.reason()) {
         case CERTIFICATE_EXPIRED -> refusal(e, BasicReason.EXPIRED, CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
         case CERTIFICATE_REVOKED -> refusal(e, BasicReason.REVOKED, CertificateVerifier.X509_V_ERR_CERT_REVOKED);
@@ -143,8 +147,8 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     try {
       chainValidator.checkClientTrusted(chain, authType);
     } catch (CertificateException e) {
-      LOG.warn("TLS handshake refused for '{}' issued by '{}': does not chain to the configured CA ({})", subject,
-          printable(leaf.getIssuerX500Principal().getName()), printable(e.getMessage()));
+      LOG.warn("TLS handshake refused{} for '{}' issued by '{}': does not chain to the configured CA ({})", where,
+          subject, printable(leaf.getIssuerX500Principal().getName()), printable(e.getMessage()));
       throw notFromTheCa();
     }
   }

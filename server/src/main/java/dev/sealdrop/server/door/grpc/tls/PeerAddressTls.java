@@ -44,15 +44,18 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
   private static final Logger LOG = LoggerFactory.getLogger(PeerAddressTls.class);
   private final SslContext tls;
   private final RefusalThrottle audit;
+  /** The listener these credentials serve ({@code transfer}, {@code admin}), as audit records name it. */
+  private final String listener;
 
-  PeerAddressTls(SslContext tls, RefusalThrottle audit) {
+  PeerAddressTls(SslContext tls, RefusalThrottle audit, String listener) {
     this.tls = Objects.requireNonNull(tls, "tls");
     this.audit = Objects.requireNonNull(audit, "audit");
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   @Override
   public InternalProtocolNegotiator.ProtocolNegotiator newNegotiator(ObjectPool<? extends Executor> executorPool) {
-    return new Negotiator(tls, audit, executorPool);
+    return new Negotiator(tls, audit, listener, executorPool);
   }
 
   /**
@@ -63,7 +66,7 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
    * chain). A connection closed before or during the handshake without a TLS error (a port probe,
    * a health check) is not an attempt to authenticate and is not audited.
    */
-  static void auditFailedHandshake(RefusalThrottle audit, Throwable failure, String peer) {
+  static void auditFailedHandshake(RefusalThrottle audit, Throwable failure, String peer, String listener) {
     if (failure == null || causeOfType(failure, SSLException.class) == null
         || causeOfType(failure, CertificateException.class) != null) {
       return;
@@ -79,8 +82,8 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
     String result = noCertificate ? "no-client-certificate" : "handshake-failed";
     // on the event loop: a stream of bad handshakes must not stall it on fsyncs, nor fill the disk (a budget a minute)
     if (audit.refused("-", "tls-handshake", result, peer, Map.of("why", why.length() > 200 ? why.substring(0, 200)
-        : why))) {
-      LOG.warn("TLS handshake from {} refused: {} ({})", peer, result, why);
+        : why, "listener", listener))) {
+      LOG.warn("TLS handshake from {} to the {} listener refused: {} ({})", peer, listener, result, why);
     }
   }
 
@@ -103,13 +106,15 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
   private static final class Negotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
     private final SslContext tls;
     private final RefusalThrottle audit;
+    private final String listener;
     private final ObjectPool<? extends Executor> executorPool;
     /** For a channel without an IP address (none on a TCP listener), and for {@link #scheme}. */
     private final InternalProtocolNegotiator.ProtocolNegotiator withoutPeer;
 
-    Negotiator(SslContext tls, RefusalThrottle audit, ObjectPool<? extends Executor> executorPool) {
+    Negotiator(SslContext tls, RefusalThrottle audit, String listener, ObjectPool<? extends Executor> executorPool) {
       this.tls = tls;
       this.audit = audit;
+      this.listener = listener;
       this.executorPool = executorPool;
       this.withoutPeer = grpcTls(tls, executorPool);
     }
@@ -128,7 +133,7 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
           ChannelHandler grpcTlsHandler;
           if (remote instanceof InetSocketAddress a && a.getAddress() != null) {
             InternalProtocolNegotiator.ProtocolNegotiator own = grpcTls(
-                new PeerSslContext(tls, a.getAddress().getHostAddress(), a.getPort()), executorPool);
+                new PeerSslContext(tls, a.getAddress().getHostAddress(), a.getPort(), listener), executorPool);
             ctx.channel().closeFuture().addListener(f -> own.close());
             grpcTlsHandler = own.newHandler(grpcHandler);
           } else {
@@ -137,7 +142,7 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
           ChannelPipeline pipeline = ctx.pipeline();
           // grpc's TLS handler adds its SslHandler before itself once the channel is active, and
           // turns a failed handshake into an exception that travels on towards grpc's last handler
-          pipeline.addAfter(ctx.name(), null, new FailedHandshakeAudit(audit, Origin.peerOf(remote)));
+          pipeline.addAfter(ctx.name(), null, new FailedHandshakeAudit(audit, Origin.peerOf(remote), listener));
           pipeline.replace(this, null, grpcTlsHandler);
         }
       };
@@ -157,18 +162,20 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
   private static final class FailedHandshakeAudit extends ChannelInboundHandlerAdapter {
     private final RefusalThrottle audit;
     private final String peer;
+    private final String listener;
     private boolean audited;
 
-    FailedHandshakeAudit(RefusalThrottle audit, String peer) {
+    FailedHandshakeAudit(RefusalThrottle audit, String peer, String listener) {
       this.audit = audit;
       this.peer = peer;
+      this.listener = listener;
     }
 
     private void check(ChannelHandlerContext ctx) {
       SslHandler ssl = ctx.pipeline().get(SslHandler.class);
       if (!audited && ssl != null && ssl.handshakeFuture().isDone() && !ssl.handshakeFuture().isSuccess()) {
         audited = true;
-        auditFailedHandshake(audit, ssl.handshakeFuture().cause(), peer);
+        auditFailedHandshake(audit, ssl.handshakeFuture().cause(), peer, listener);
       }
     }
 
@@ -190,21 +197,23 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
     private final SslContext shared;
     private final String host;
     private final int port;
+    private final String listener;
 
-    PeerSslContext(SslContext shared, String host, int port) {
+    PeerSslContext(SslContext shared, String host, int port, String listener) {
       this.shared = shared;
       this.host = host;
       this.port = port;
+      this.listener = listener;
     }
 
     @Override
     public SSLEngine newEngine(ByteBufAllocator alloc) {
-      return ServerTls.withoutResumption(shared.newEngine(alloc, host, port));
+      return EngineListeners.mark(ServerTls.withoutResumption(shared.newEngine(alloc, host, port)), listener);
     }
 
     @Override
     public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
-      return ServerTls.withoutResumption(shared.newEngine(alloc, peerHost, peerPort));
+      return EngineListeners.mark(ServerTls.withoutResumption(shared.newEngine(alloc, peerHost, peerPort)), listener);
     }
 
     @Override

@@ -157,10 +157,12 @@ public final class ServerTls {
    * The credentials of a gRPC listener using {@code tls}: grpc's own server TLS, with each
    * connection's SSLEngine created with the client's IP and port, so that a refused handshake is
    * audited with its peer address ({@link PeerAddressTls}), also when the client offered no
-   * certificate at all (refused by BoringSSL before the trust manager runs).
+   * certificate at all (refused by BoringSSL before the trust manager runs), and with {@code listener}
+   * ({@code transfer}, {@code admin}), which both listeners' shared context cannot tell apart itself.
    */
-  public static ServerCredentials credentials(SslContext tls, dev.sealdrop.server.core.audit.RefusalThrottle audit) {
-    return InternalNettyServerCredentials.create(new PeerAddressTls(tls, audit));
+  public static ServerCredentials credentials(SslContext tls, dev.sealdrop.server.core.audit.RefusalThrottle audit,
+      String listener) {
+    return InternalNettyServerCredentials.create(new PeerAddressTls(tls, audit, listener));
   }
 
   static boolean isDevelopmentCa(X509Certificate ca) {
