@@ -95,9 +95,11 @@ public final class SftpDoor implements AutoCloseable {
   private final Duration idleTimeout;
   /** Where it listens (kept: the listener closes at the start of a shutdown). */
   private final InetSocketAddress address;
+  private final dev.sealdrop.server.core.audit.Audit audit;
 
   private SftpDoor(Listener sshd, ScheduledExecutorService sweeper, ShutdownGrace grace, Shutdown shutdown,
-      Duration idleTimeout) {
+      Duration idleTimeout, dev.sealdrop.server.core.audit.Audit audit) {
+    this.audit = audit;
     this.sshd = sshd;
     this.idleTimeout = idleTimeout;
     this.sweeper = sweeper;
@@ -241,7 +243,7 @@ public final class SftpDoor implements AutoCloseable {
       // worded as the gRPC listeners' refusal is, so that the start-up error names the address and gets its hint
       throw new IOException("Failed to bind to address /" + host + ":" + settings.port() + ": " + e.getMessage(), e);
     }
-    SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown, settings.idleTimeout());
+    SftpDoor door = new SftpDoor(sshd, sweeper, grace, shutdown, settings.idleTimeout(), audit);
     long every = settings.recheckInterval().toMillis();
     sweeper.scheduleWithFixedDelay(door::sweep, every, every, TimeUnit.MILLISECONDS);
     LOG.info("SFTP host key {} {} ({})", KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey.getPublic()),
@@ -305,6 +307,15 @@ public final class SftpDoor implements AutoCloseable {
         login.recheck();
       } catch (SealdropException e) {
         LOG.warn("closing SFTP session of '{}' (key {}): {}", login.user(), login.fingerprint(), e.reason());
+        // what no admin act announces (a certificate that expired, a key removed meanwhile) is audited here, before
+        // the client is told: the log went from the session's connection.accept to nothing (outside test)
+        try {
+          audit.record(login.atLogin(), "connection.close", "listener:sftp", dev.sealdrop.server.core.audit.Audit
+              .resultOf(e), java.util.Map.of("key", login.fingerprint()));
+        } catch (RuntimeException notRecorded) {
+          LOG.warn("the close of the SFTP session of '{}' could not be audited: {}", login.user(),
+              notRecorded.toString());
+        }
         Disconnects.closeTelling(s, e.getMessage(), e.reason());
       } catch (RuntimeException e) {
         LOG.warn("re-checking the SFTP session of '{}' failed: {}", login.user(), e.toString());

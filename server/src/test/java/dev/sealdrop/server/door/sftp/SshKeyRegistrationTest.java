@@ -259,6 +259,14 @@ class SshKeyRegistrationTest extends OneServerPerClass {
         server.clock.advance(java.time.Duration.ofDays(-2));
       }
     }
+    // audited: no admin act announced this close (outside test: nothing recorded it)
+    assertThat(server.server().audit().tail(20)).anySatisfy(r -> {
+      assertThat(r.action()).isEqualTo("connection.close");
+      assertThat(r.actor()).isEqualTo("expiring");
+      assertThat(r.object()).isEqualTo("listener:sftp");
+      assertThat(r.result()).isEqualTo("certificate-expired");
+      assertThat(r.details()).containsKey("key").containsEntry("door", "sftp");
+    });
   }
 
   private static SshKeysGrpc.SshKeysBlockingStub stub(CustomCerts.Issued cert) {
