@@ -217,6 +217,7 @@ public final class SealdropServer implements AutoCloseable {
           audit, retention, liveCalls, liveSessions, shutdown);
       server.admin = adminServer;
       server.adminOperations = adminOps;
+      server.refusalThrottles = java.util.List.of(refusals, callRefusals);
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       // the summaries of refusals over the budget are written even when the refusals stop
       maintenance.scheduleWithFixedDelay(() -> {
@@ -476,6 +477,9 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
+  /** The audit budgets of refusals (connections, calls): what they hold back is written before {@code server.stop}. */
+  private java.util.List<RefusalThrottle> refusalThrottles = java.util.List.of();
+
   /**
    * Stops accepting calls and SFTP connections, lets running calls and open SFTP uploads and
    * downloads finish until one deadline (the start of the shutdown + {@code shutdown-grace}), cuts
@@ -522,6 +526,13 @@ public final class SealdropServer implements AutoCloseable {
     admin.shutdownNow();
     executor.shutdown();
     callTimer.shutdownNow(); // after the calls: an upload finished in the grace is answered (UploadCall)
+    for (RefusalThrottle t : refusalThrottles) {
+      try {
+        t.flushAll(); // refusals over this minute's budget, not yet summed: before server.stop (outside test)
+      } catch (RuntimeException e) {
+        LOG.warn("refused connections or calls over the budget could not be audited: {}", e.toString());
+      }
+    }
     try {
       audit.record(Audit.SERVER, FileAudit.STOP, "", "ok", "");
     } catch (RuntimeException e) {

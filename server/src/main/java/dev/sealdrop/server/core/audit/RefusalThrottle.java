@@ -136,10 +136,27 @@ public final class RefusalThrottle {
     write(sums);
   }
 
+  /**
+   * Writes the sums of the minute so far at once, and starts a new one: at a shutdown, before {@code server.stop}, so
+   * that no refusal left out of the log one by one goes uncounted (outside test: they were lost with the process).
+   */
+  public void flushAll() {
+    java.util.List<Map.Entry<Key, Left>> sums;
+    synchronized (this) {
+      sums = rollWindow(true);
+    }
+    write(sums);
+  }
+
   /** Starts a new minute if the last one ended: returns its sums, to be written (and forgets them). */
   private java.util.List<Map.Entry<Key, Left>> rollWindow() {
+    return rollWindow(false);
+  }
+
+  /** {@link #rollWindow()}, or now whether or not the minute ended if {@code now}. */
+  private java.util.List<Map.Entry<Key, Left>> rollWindow(boolean force) {
     long now = nanoTime.getAsLong();
-    if (now - windowStart < MINUTE_NANOS) {
+    if (!force && now - windowStart < MINUTE_NANOS) {
       return java.util.List.of();
     }
     windowStart = now;

@@ -92,6 +92,20 @@ class RefusalThrottleTest {
     assertThat(written).as("nothing recorded without waiting").isEmpty();
   }
 
+  /** At a shutdown the minute's sums are written at once, before the server's last record (outside test). */
+  @Test
+  void flushAllWritesTheSumsOfAMinuteThatHasNotEnded() {
+    RefusalThrottle t = new RefusalThrottle(waiting, 1, now::get, true);
+    for (int i = 0; i < 5; i++) {
+      t.refusedCall("call.refuse", "bob", "rpc:ListFiles", "role-forbidden", "127.0.0.1:1", Map.of());
+    }
+    t.flush();
+    assertThat(durable).hasSize(1);
+    t.flushAll();
+    assertThat(durable).hasSize(2).last().isEqualTo(new Rec("bob", "call.refuse", "rpc:ListFiles", "rate-limited",
+        "127.0.0.1", Map.of("suppressed", "4", "first-result", "role-forbidden")));
+  }
+
   @Test
   void manySourcesAreSummedApieceUpToALimitThenTogether() {
     RefusalThrottle t = new RefusalThrottle(audit, 0, now::get, false);
