@@ -68,9 +68,9 @@ public final class ClientCertificates {
     if (keyUsage != null && !keyUsage[DIGITAL_SIGNATURE]) {
       return Optional.of("has a key usage that lacks digitalSignature, which its key needs to sign");
     }
-    String signedWith = String.valueOf(cert.getSigAlgName());
+    String signedWith = signatureHash(cert);
     String upper = signedWith.toUpperCase(java.util.Locale.ROOT);
-    if (upper.startsWith("SHA1") || upper.startsWith("MD5") || upper.startsWith("MD2")) {
+    if (upper.startsWith("SHA1") || upper.startsWith("SHA-1") || upper.startsWith("MD5") || upper.startsWith("MD2")) {
       return Optional.of("is signed with " + signedWith + ", a hash that no longer resists collisions; a certificate"
           + " signed with SHA-256 or stronger is required");
     }
@@ -80,6 +80,35 @@ public final class ClientCertificates {
           + " bits are required");
     }
     return Optional.empty();
+  }
+
+  /**
+   * The name of {@code cert}'s signature algorithm ({@code SHA256withECDSA}); for RSASSA-PSS, whose name holds no hash,
+   * the hash its parameters name ({@code RSASSA-PSS with SHA-1}), so that a PSS signature over SHA-1 is not taken for a
+   * strong one (outside test), and {@code RSASSA-PSS with unreadable parameters}, refused alike, if they do not parse.
+   */
+  private static String signatureHash(X509Certificate cert) {
+    String name = String.valueOf(cert.getSigAlgName());
+    if (!name.equalsIgnoreCase("RSASSA-PSS")) {
+      return name;
+    }
+    try {
+      java.security.AlgorithmParameters params = java.security.AlgorithmParameters.getInstance("RSASSA-PSS");
+      params.init(cert.getSigAlgParams());
+      String digest = params.getParameterSpec(java.security.spec.PSSParameterSpec.class).getDigestAlgorithm();
+      String mgf = params.getParameterSpec(java.security.spec.PSSParameterSpec.class).getMGFParameters()
+          instanceof java.security.spec.MGF1ParameterSpec m ? m.getDigestAlgorithm() : digest;
+      // the weaker of the message digest and the mask generation's
+      return isWeak(digest) ? digest + " (RSASSA-PSS)" : isWeak(mgf) ? mgf + " (RSASSA-PSS's MGF1)" : name + " with "
+          + digest;
+    } catch (java.security.GeneralSecurityException | java.io.IOException | RuntimeException e) {
+      return "MD5 or unknown (RSASSA-PSS parameters that do not parse)";
+    }
+  }
+
+  private static boolean isWeak(String digest) {
+    String d = digest.toUpperCase(java.util.Locale.ROOT).replace("-", "");
+    return d.startsWith("SHA1") || d.startsWith("MD5") || d.startsWith("MD2");
   }
 
   /**
