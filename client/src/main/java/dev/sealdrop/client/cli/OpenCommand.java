@@ -136,10 +136,15 @@ final class OpenCommand extends SealdropSubcommand {
     session.output().emit(new Opened(opened));
   }
 
-  /** What names the open of {@code file} to {@code output} for its lock (beside the state folder {@code uploadsDir}). */
+  /**
+   * What names the open of {@code file} to {@code output} for its lock (beside the state folder {@code uploadsDir}),
+   * and its temporary file: the profile is part of the name, since the lock is the profile's own, so that another
+   * profile's open of the same file into the same place never takes this one's temporary file for a stale one (outside
+   * test: it deleted it mid-run).
+   */
   static Path lockKey(Path uploadsDir, Path file, Path output) {
-    return StateFile.nameFor(uploadsDir.resolveSibling("opens"), "", file.toAbsolutePath().normalize().toString(),
-        output.toAbsolutePath().normalize().toString());
+    return StateFile.nameFor(uploadsDir.resolveSibling("opens"), "", uploadsDir.toAbsolutePath().normalize().toString(),
+        file.toAbsolutePath().normalize().toString(), output.toAbsolutePath().normalize().toString());
   }
 
   /** The temporary-file prefix of the open {@code key} names: the same on every run of it. */
