@@ -214,7 +214,7 @@ public final class Uploader {
   }
 
   /** A broken transfer is resumable unless the server refused the content itself. */
-  private static SealdropFailure interrupted(IOException e) {
+  static SealdropFailure interrupted(IOException e) {
     if (e instanceof UploadStream.BrokenUpload b) {
       Status.Code code = b.status().getStatus().getCode();
       if (code != Status.Code.UNAVAILABLE && code != Status.Code.CANCELLED && code != Status.Code.DEADLINE_EXCEEDED
@@ -229,8 +229,10 @@ public final class Uploader {
             + " server keeps what it received; ask the operator when the lockdown will be lifted, then re-run the same"
             + " command to resume", e);
       }
-      if ("UPLOAD_STALLED".equals(GrpcFailures.reason(b.status()).orElse(null))) {
-        // the server's stall timeout: the connection did not break, this process sent nothing for minutes (outside test)
+      String reason = GrpcFailures.reason(b.status()).orElse("");
+      if (reason.equals("UPLOAD_STALLED") || reason.equals("STORAGE_FULL")) {
+        // the connection did not break: the server's stall timeout (this process sent nothing for minutes), or its
+        // storage reserve (a re-run fails alike until the operator frees space), each told as such (outside tests)
         return GrpcFailures.translate(b.status(), GrpcFailures.Op.UPLOAD);
       }
     }
