@@ -311,6 +311,9 @@ final class KeysRenewCommand extends SealdropSubcommand {
         g.writeStringField("fingerprint", v.keys().get(0).getFingerprint());
         g.writeStringField("algorithm", v.keys().get(0).getAlgorithm());
         g.writeStringField("certificate_serial", SshKeysView.serial(v.keys().get(0)));
+        // what a script checks a moved key against (the human output names both): whose key it is
+        g.writeStringField("comment", v.keys().get(0).getComment());
+        g.writeStringField("added_at", Instant.ofEpochMilli(v.keys().get(0).getAddedAtMillis()).toString());
         g.writeEndObject();
       }
       g.writeEndArray();

@@ -526,6 +526,11 @@ class KeysRenewTest extends DevServerPerClass {
             + " do not know was added by whoever held it: remove it (`sealdrop keys remove-ssh FINGERPRINT`)");
     assertThat(ines.run("--json", "keys", "list-ssh").assertExit(0).list("ssh_keys")).singleElement()
         .satisfies(k -> assertThat(k).containsEntry("added_at", addedAt));
+    // --json says the same: each key with its comment and when it was first added
+    CliRun again = ines.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
+        renewed.keyFile().toString()).assertExit(0);
+    assertThat(again.list("ssh_keys")).singleElement().satisfies(k -> assertThat(k)
+        .containsEntry("comment", "ines-thief").containsEntry("added_at", addedAt));
   }
 
   /**
