@@ -21,6 +21,14 @@ import java.util.Properties;
 public record ProfileConfig(String identity, HostPort server, Optional<HostPort> adminServer) {
   static final int FORMAT = 1;
 
+  /**
+   * What to do about a damaged settings file. Not {@code init --force}: that makes new keys, and files sealed for
+   * the old ones could no longer be opened (outside test: the old hint said "run init again").
+   */
+  private static final String REPAIR = "restore the file from a backup, or fix it: it holds the lines format=1,"
+      + " identity=NAME (your certificate's subject CN), server=HOST:PORT and, for admins, admin_server=HOST:PORT;"
+      + " your keys are not in it and are unchanged (do not run `init --force`: it would make new keys)";
+
   public ProfileConfig {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(server, "server");
@@ -49,23 +57,22 @@ public record ProfileConfig(String identity, HostPort server, Optional<HostPort>
     Properties p = new Properties();
     try {
       p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
-      if (!Integer.toString(FORMAT).equals(p.getProperty("format"))) {
-        throw new KeyStoreFailure("PROFILE_DAMAGED", where + " has an unknown format",
-            "this profile was written by another sealdrop version; run `sealdrop init` in a new --home");
+      if (!Integer.toString(FORMAT).equals(require(p, "format", where))) {
+        throw new KeyStoreFailure("PROFILE_DAMAGED", where + " has an unknown format (format="
+            + p.getProperty("format").trim() + "; this version reads format=" + FORMAT + ")", REPAIR);
       }
       String admin = p.getProperty("admin_server");
       return new ProfileConfig(require(p, "identity", where), HostPort.parse(require(p, "server", where)),
           admin == null ? Optional.empty() : Optional.of(HostPort.parse(admin)));
     } catch (IOException | IllegalArgumentException | UsageFailure e) {
-      throw new KeyStoreFailure("PROFILE_DAMAGED", where + " is damaged: " + e.getMessage(),
-          "fix the file, or run `sealdrop init` again", e);
+      throw new KeyStoreFailure("PROFILE_DAMAGED", where + " is damaged: " + e.getMessage(), REPAIR, e);
     }
   }
 
   private static String require(Properties p, String key, String where) throws KeyStoreFailure {
     String v = p.getProperty(key);
     if (v == null || v.isBlank()) {
-      throw new KeyStoreFailure("PROFILE_DAMAGED", where + " lacks \"" + key + "\"", "run `sealdrop init` again");
+      throw new KeyStoreFailure("PROFILE_DAMAGED", where + " lacks \"" + key + "\"", REPAIR);
     }
     return v.trim();
   }

@@ -167,6 +167,31 @@ class ProfileTest {
   }
 
   @Test
+  void aDamagedSettingsFileSaysHowToMendItNotToInitAgain() throws Exception {
+    // outside test: a damaged profile.properties exited 7 with "run `sealdrop init` again", which refuses an
+    // existing profile, and whose --force makes new keys (files sealed for the old ones could no longer be opened)
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    Path config = alice.home().resolve("profile.properties");
+    String good = Files.readString(config);
+    String[][] damages = {
+        {good.replaceAll("(?m)^server=.*$", "server=localhost\\:eighty"), "is damaged"},
+        {good.replaceAll("(?m)^identity=.*$", ""), "lacks \"identity\""},
+        {good.replaceAll("(?m)^format=.*$", "format=2"), "unknown format (format=2; this version reads format=1)"},
+        {good.replaceAll("(?m)^format=.*$", ""), "lacks \"format\""}};
+    for (String[] damage : damages) {
+      Files.writeString(config, damage[0]);
+      CliRun r = alice.run("--json", "inbox").assertExit(7);
+      assertThat(r.jsonError()).containsEntry("kind", "keystore").containsEntry("reason", "PROFILE_DAMAGED");
+      assertThat(r.err()).contains(config.toString()).contains(damage[1]);
+      assertThat((String) r.jsonError().get("hint")).startsWith("restore the file from a backup, or fix it")
+          .contains("server=HOST:PORT").contains("do not run `init --force`");
+    }
+    Files.writeString(config, good);
+    assertThat(alice.run("--json", "keys", "show").exit()).isZero();
+  }
+
+  @Test
   void initRefusesAKeyThatIsNotTheCertificates() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
     Cli alice = Users.user(root, "alice");
