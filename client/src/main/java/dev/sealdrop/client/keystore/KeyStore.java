@@ -105,10 +105,21 @@ public final class KeyStore {
     }
   }
 
+  /**
+   * The profile's key file is gone. Restoring it is the way back: {@code init --force} makes new keys, and the
+   * files sealed for the old ones could no longer be opened (outside test: the hint said only "run init").
+   */
+  private KeyStoreFailure noKeys(Exception cause) {
+    return new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir() + " (" + profile.privateKeyFile()
+        + " is missing)", "restore " + profile.privateKeyFile().getFileName() + " into " + profile.privateKeyFile()
+        .getParent() + " from a backup of the profile: files sealed for you can be opened only with those keys. If"
+        + " there is no backup, `sealdrop init --force` (with your --cert, --key and --ca) makes new keys; files"
+        + " sealed for the old ones are lost to you, and senders must accept your new key", cause);
+  }
+
   private char[] passphrase() throws KeyStoreFailure, UsageFailure {
     if (!Files.exists(profile.privateKeyFile())) {
-      throw new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir(),
-          "run `sealdrop init` to create a profile with keys");
+      throw noKeys(null);
     }
     return passphrases.forUnlock(profile.privateKeyFile());
   }
@@ -141,7 +152,7 @@ public final class KeyStore {
               + " file may be damaged: its encryption cannot tell a changed byte from a wrong passphrase; restore it"
               + " from a backup of the profile", e);
     } catch (NoSuchFileException e) {
-      throw new KeyStoreFailure("NO_KEYS", "no private keys in " + profile.dir(), "run `sealdrop init`", e);
+      throw noKeys(e);
     } catch (java.nio.file.AccessDeniedException e) {
       // not damaged: readable by someone else (another user's profile, a file copied as root); restoring it would
       // not help, and creating new keys would lose the old ones

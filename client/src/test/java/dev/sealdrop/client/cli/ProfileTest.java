@@ -167,6 +167,25 @@ class ProfileTest {
   }
 
   @Test
+  void aMissingKeyFileSaysToRestoreItFromABackupBeforeMakingNewKeys() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    Path plain = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n");
+    Path keyFile;
+    try (Stream<Path> keys = Files.list(alice.home().resolve("keys"))) {
+      keyFile = keys.filter(p -> !p.getFileName().toString().endsWith(".skb")).findFirst().orElseThrow();
+    }
+    Files.delete(keyFile);
+    CliRun r = alice.run("--json", "seal", plain.toString(), "--to", "alice", "-o", root.resolve("c.sdx").toString())
+        .assertExit(7);
+    assertThat(r.jsonError()).containsEntry("kind", "keystore").containsEntry("reason", "NO_KEYS");
+    assertThat(r.err()).contains(keyFile + " is missing");
+    assertThat((String) r.jsonError().get("hint")).startsWith("restore " + keyFile.getFileName() + " into "
+        + keyFile.getParent() + " from a backup").contains("`sealdrop init --force`").contains("senders must accept");
+    assertThat(root.resolve("c.sdx")).doesNotExist();
+  }
+
+  @Test
   void aDamagedSettingsFileSaysHowToMendItNotToInitAgain() throws Exception {
     // outside test: a damaged profile.properties exited 7 with "run `sealdrop init` again", which refuses an
     // existing profile, and whose --force makes new keys (files sealed for the old ones could no longer be opened)
