@@ -43,6 +43,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null) {
       failure = Sealdrop.repeatedRecipient(ex);
     }
+    if (failure == null) {
+      failure = Sealdrop.unknownOptionForParameter(ex);
+    }
     if (failure == null && ex.getCause() instanceof EmptyArgument.Refused) {
       failure = EmptyArgument.of(ex);
     }

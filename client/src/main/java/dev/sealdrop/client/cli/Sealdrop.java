@@ -170,6 +170,34 @@ public final class Sealdrop {
   }
 
   /**
+   * The usage error for a value that starts with '-' where a parameter belongs ({@code admin identities add -frank
+   * --role acquirer}): picocli reads it as an option it does not know, then reports only the parameter as missing,
+   * which hides the word it took (outside test). Reason {@code UNKNOWN_OPTION}, naming the word and the missing
+   * parameter; the hint says how to pass such a value ({@code --} before it, after the options). Null otherwise.
+   */
+  static UsageFailure unknownOptionForParameter(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.MissingParameterException missing)) {
+      return null;
+    }
+    Optional<String> word = ex.getCommandLine().getUnmatchedArguments().stream()
+        .filter(a -> a.startsWith("-") && !a.equals("-") && !a.equals("--")).findFirst();
+    List<String> labels = missing.getMissing().stream()
+        .filter(a -> a instanceof CommandLine.Model.PositionalParamSpec).map(CommandLine.Model.ArgSpec::paramLabel)
+        .toList();
+    if (word.isEmpty() || labels.isEmpty()) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    String label = String.join(" and ", labels);
+    Optional<String> secret = secretKind(word.get().substring(1));
+    String shown = secret.map(k -> "(" + k + ", not repeated here)").orElse("'" + word.get() + "'");
+    return new UsageFailure("UNKNOWN_OPTION", "unknown option " + shown + ": `" + name + "` has no such option, and"
+        + " its " + label + " is missing", "see `" + name + " --help` for its options; a word that starts with '-'"
+        + " is read as one: if it was meant as " + label + ", give the options first, then `--`, then it (`" + name
+        + " [OPTIONS] -- " + labels.get(0) + "`)");
+  }
+
+  /**
    * The usage error for a word no parameter takes ({@code seal FILE --to bob dave}, {@code receive A B},
    * {@code inbox bob}), instead of picocli's "Unmatched argument at index N": it names the word and what
    * the command takes; when the word follows an option's value and that option may be repeated, the

@@ -50,6 +50,23 @@ class HelpAndUsageTest {
     assertThat(r.err()).doesNotContain("at dev.sealdrop").doesNotContain("Exception");
   }
 
+  @Test
+  void aValueStartingWithADashWhereAParameterBelongsIsNamedNotHiddenBehindAMissingParameter() {
+    // outside test: `admin identities add -frank --role acquirer` said only "Missing required parameter: 'IDENTITY'"
+    CliRun r = Cli.raw(Map.of(), "--json", "admin", "identities", "add", "-frank", "--role", "acquirer").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message", "unknown option"
+        + " '-frank': `sealdrop admin identities add` has no such option, and its IDENTITY is missing");
+    assertThat((String) r.jsonError().get("hint")).startsWith("see `sealdrop admin identities add --help`")
+        .contains("`sealdrop admin identities add [OPTIONS] -- IDENTITY`");
+    // a token is named by its kind, never repeated
+    String token = "-sdg_" + "A".repeat(43);
+    CliRun t = Cli.raw(Map.of(), "receive", token, "-o", "out").assertExit(2);
+    assertThat(t.err()).contains("unknown option (a grant token, not repeated here)").doesNotContain("AAAAAAAA");
+    // a missing parameter without such a word keeps picocli's account
+    CliRun plain = Cli.raw(Map.of(), "--json", "grants", "revoke").assertExit(2);
+    assertThat(plain.jsonError()).containsEntry("reason", "USAGE");
+  }
+
   /**
    * No command takes the passphrase itself (the issue: "never a plain flag"). Someone who tries
    * {@code --passphrase SECRET} is told where it goes instead, and the refusal repeats the secret
