@@ -215,6 +215,13 @@ public final class ServerMain {
     Map<String, String> given = new LinkedHashMap<>();
     if (configFile != null) {
       ConfigFile.read(configFile).forEach((k, v) -> given.put(String.valueOf(k), String.valueOf(v)));
+      // checked on its own: a flag given as well ("data=" in the file, --data on the command line) must not hide a
+      // line that would fail the day the flag is left out (outside test)
+      try {
+        ConfigFile.values(given);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
+      }
     }
     given.putAll(settings);
     Map<String, String> merged = ConfigFile.values(given); // "data=" refused here, before it names the working folder

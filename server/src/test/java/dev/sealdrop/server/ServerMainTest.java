@@ -93,9 +93,14 @@ class ServerMainTest {
       Path file = Files.writeString(dir.resolve("empty-" + key + ".properties"), key + "=  \n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
           file.toString()))).as(key).isInstanceOf(IllegalArgumentException.class)
-          .hasMessage(key + " has no value (the line reads '" + key + "='); give it one, or remove the line to use the"
-              + " default (docs/admin.md lists each key's)");
+          .hasMessage(file + ": " + key + " has no value (the line reads '" + key + "='); give it one, or remove the"
+              + " line to use the default (docs/admin.md lists each key's)");
     }
+    // the same when a flag gives the setting too: the file's line would fail the day the flag is left out
+    Path emptyData = Files.writeString(dir.resolve("empty-data-flag.properties"), "data=\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        emptyData.toString(), "--data", dir.resolve("d-flag").toString()))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(emptyData + ": data has no value");
     assertThat(Files.exists(Path.of("sealdrop.db"))).as("nothing in the working folder").isFalse();
     Path spaced = Files.writeString(dir.resolve("spaced.properties"), "host=127.0.0.1   \nsftp-host=\nsftp-port=0\n");
     ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
