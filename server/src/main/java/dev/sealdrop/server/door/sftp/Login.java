@@ -22,6 +22,7 @@ final class Login {
 
   private final Origin origin;
   private final Principal atLogin;
+  private volatile boolean refused;
 
   /** {@code atLogin}: what the core authenticated the key as when the session logged in. */
   Login(SshKeyService keys, Principal atLogin, byte[] blob, String fingerprint, Origin origin) {
@@ -49,10 +50,23 @@ final class Login {
     return p;
   }
 
-  /** Forgets the cached check (the sweeper calls this before re-checking). */
+  /**
+   * Forgets the cached check (the sweeper calls this before re-checking). A refusal is remembered: the session is
+   * being closed by the server for it, not by its client ({@link #refusedByServer}).
+   */
   Principal recheck() {
     cached = null;
-    return principal();
+    try {
+      return principal();
+    } catch (RuntimeException e) {
+      refused = true;
+      throw e;
+    }
+  }
+
+  /** Whether the server's re-check refused this login (a key removed, a certificate expired) and so ends the session. */
+  boolean refusedByServer() {
+    return refused;
   }
 
   String user() {
