@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.Timestamps;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -27,8 +28,8 @@ final class GrantView {
     g.writeStringField("owner", grant.getOwner());
     g.writeStringField("recipient", grant.getRecipient());
     g.writeStringField("state", state(grant.getState()));
-    g.writeStringField("created_at", Instant.ofEpochMilli(grant.getCreatedAtMillis()).toString());
-    g.writeStringField("expires_at", Instant.ofEpochMilli(grant.getExpiresAtMillis()).toString());
+    g.writeStringField("created_at", Timestamps.ofMillis(grant.getCreatedAtMillis()));
+    g.writeStringField("expires_at", Timestamps.ofMillis(grant.getExpiresAtMillis()));
     g.writeNumberField("max_downloads", grant.getMaxDownloads());
     g.writeNumberField("downloads_used", grant.getDownloadsUsed());
     g.writeNumberField("size", grant.getSize());
@@ -75,7 +76,7 @@ final class GrantView {
     for (Grant x : grants) {
       out.printf("%-36s  %-12s  %-10s  %12d  %2d/%-2d  %s%n", TerminalText.clean(x.getGrantId()),
           TerminalText.clean(showRecipient ? x.getRecipient() : x.getOwner()), state(x.getState()), x.getSize(),
-          x.getDownloadsUsed(), x.getMaxDownloads(), Instant.ofEpochMilli(x.getExpiresAtMillis()));
+          x.getDownloadsUsed(), x.getMaxDownloads(), Timestamps.ofMillis(x.getExpiresAtMillis()));
     }
   }
 }

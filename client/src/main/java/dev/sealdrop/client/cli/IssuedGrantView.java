@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.Timestamps;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
@@ -46,7 +47,7 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
     out.println(TerminalText.clean(headline) + " (key " + recipient.fingerprint() + ")");
     out.println("  grant:   " + TerminalText.clean(issued.getGrant().getGrantId()) + ", "
         + issued.getGrant().getMaxDownloads() + " download(s), expires "
-        + Instant.ofEpochMilli(issued.getGrant().getExpiresAtMillis()));
+        + Timestamps.ofMillis(issued.getGrant().getExpiresAtMillis()));
     out.println("  size:    " + issued.getGrant().getSize() + " bytes sealed");
     out.println("token (shown once):");
     out.println(TerminalText.clean(issued.getToken()));

@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.Timestamps;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -313,7 +314,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
         g.writeStringField("certificate_serial", SshKeysView.serial(v.keys().get(0)));
         // what a script checks a moved key against (the human output names both): whose key it is
         g.writeStringField("comment", v.keys().get(0).getComment());
-        g.writeStringField("added_at", Instant.ofEpochMilli(v.keys().get(0).getAddedAtMillis()).toString());
+        g.writeStringField("added_at", Timestamps.ofMillis(v.keys().get(0).getAddedAtMillis()));
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -351,11 +352,11 @@ final class KeysRenewCommand extends SealdropSubcommand {
               case "revoked-certificate" -> "NOT moved: it was registered through certificate serial "
                   + SshKeysView.serial(k) + ", which is revoked, so whoever held that certificate may have added it"
                   + " (comment '" + TerminalText.clean(k.getComment()) + "', added "
-                  + java.time.Instant.ofEpochMilli(k.getAddedAtMillis()) + "); it does not log in. If it is yours,"
+                  + Timestamps.ofMillis(k.getAddedAtMillis()) + "); it does not log in. If it is yours,"
                   + " `sealdrop keys add-ssh FILE.pub` binds it to this certificate; if not, `sealdrop keys remove-ssh "
                   + TerminalText.clean(k.getFingerprint()) + "`";
               default -> "now bound to the renewed certificate (comment '" + TerminalText.clean(k.getComment())
-                  + "', first added " + java.time.Instant.ofEpochMilli(k.getAddedAtMillis()) + ")";
+                  + "', first added " + Timestamps.ofMillis(k.getAddedAtMillis()) + ")";
             });
       }
       if (sshKeys.stream().anyMatch(v -> v.status().equals("rebound"))) {

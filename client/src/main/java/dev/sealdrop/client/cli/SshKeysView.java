@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.Timestamps;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -26,7 +27,7 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
     g.writeStringField("algorithm", k.getAlgorithm());
     g.writeNumberField("bits", k.getBits());
     g.writeStringField("comment", k.getComment());
-    g.writeStringField("added_at", Instant.ofEpochMilli(k.getAddedAtMillis()).toString());
+    g.writeStringField("added_at", Timestamps.ofMillis(k.getAddedAtMillis()));
     g.writeStringField("certificate_serial", serial(k));
     g.writeBooleanField("certificate_revoked", k.getCertificateRevoked());
     g.writeEndObject();
@@ -93,7 +94,7 @@ record SshKeysView(String status, List<SshKey> keys) implements Result {
     for (SshKey k : keys) {
       out.printf("%-12s  %-51s  %-20s  %-24s  %-32s  %s%n", TerminalText.clean(k.getIdentity()),
           TerminalText.clean(k.getFingerprint()), TerminalText.clean(k.getAlgorithm()) + " " + k.getBits(),
-          Instant.ofEpochMilli(k.getAddedAtMillis()),
+          Timestamps.ofMillis(k.getAddedAtMillis()),
           TerminalText.clean(serial(k)) + (k.getCertificateRevoked() ? " REVOKED" : ""),
           TerminalText.clean(k.getComment()));
     }

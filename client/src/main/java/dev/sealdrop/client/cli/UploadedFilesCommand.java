@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.Timestamps;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -53,7 +54,7 @@ final class UploadedFilesCommand extends SealdropSubcommand {
     g.writeStringField("file_id", f.getFileId());
     g.writeNumberField("size", f.getSize());
     g.writeStringField("fingerprint", f.getFingerprint());
-    g.writeStringField("created_at", Instant.ofEpochMilli(f.getCreatedAtMillis()).toString());
+    g.writeStringField("created_at", Timestamps.ofMillis(f.getCreatedAtMillis()));
     g.writeArrayFieldStart("recipient_key_fingerprints");
     for (String r : f.getRecipientKeyFingerprintsList()) {
       g.writeString(r);
@@ -70,7 +71,7 @@ final class UploadedFilesCommand extends SealdropSubcommand {
     out.printf("%-36s  %12s  %-24s  %s%n", "FILE", "SIZE", "UPLOADED", "FINGERPRINT / SEALED FOR KEYS");
     for (FileInfo f : files) {
       out.printf("%-36s  %12d  %-24s  %s%n", TerminalText.clean(f.getFileId()), f.getSize(),
-          Instant.ofEpochMilli(f.getCreatedAtMillis()), TerminalText.clean(f.getFingerprint()));
+          Timestamps.ofMillis(f.getCreatedAtMillis()), TerminalText.clean(f.getFingerprint()));
       out.printf("%-36s  %12s  %-24s  for %s%n", "", "", "",
           f.getRecipientKeyFingerprintsCount() == 0 ? "(none)"
               : TerminalText.clean(String.join(", ", f.getRecipientKeyFingerprintsList())));

@@ -332,6 +332,8 @@ class FilesAndGrantCommandTest {
     Map<String, Object> file = alice.run("--json", "files").assertExit(0).jsonList("files").stream()
         .filter(f -> f.get("file_id").equals(id)).findFirst().orElseThrow();
     assertThat(file).containsKeys("size", "fingerprint", "created_at", "recipient_key_fingerprints");
+    assertThat((String) file.get("created_at")).as("one shape, milliseconds always")
+        .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
     assertThat((Long) file.get("size")).isGreaterThan(Files.size(csv));
     @SuppressWarnings("unchecked")
     List<String> recipients = (List<String>) file.get("recipient_key_fingerprints");

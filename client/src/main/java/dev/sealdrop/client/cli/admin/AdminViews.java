@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli.admin;
 
+import dev.sealdrop.client.cli.output.Timestamps;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.CertificateSerials;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -44,7 +45,7 @@ final class AdminViews {
 
   /** ISO-8601 UTC, or null for "never" (0). */
   static String time(long millis) {
-    return millis == 0 ? null : Instant.ofEpochMilli(millis).toString();
+    return millis == 0 ? null : Timestamps.ofMillis(millis);
   }
 
   private static void timeField(JsonGenerator g, String field, long millis) throws IOException {
