@@ -85,10 +85,19 @@ public interface GrantRepository {
   boolean confirm(String claimHash, Instant now);
 
   /**
-   * CLAIMED, or ACTIVE and not yet expired at {@code now} → REVOKED, closing its open claims; returns false
-   * otherwise (an expired grant stays expired).
+   * CLAIMED, or ACTIVE and not yet expired at {@code now} → REVOKED, closing its open claims ({@link
+   * RevokeOutcome#revoked} false otherwise: an expired grant stays expired). An open claim served every byte has
+   * delivered the file: it is counted in the same transaction, whether or not the grant could then be revoked, and
+   * named in {@link RevokeOutcome#counted}, so that the caller audits exactly the downloads this revoke counted.
    */
-  boolean revoke(String grantId, Instant now);
+  RevokeOutcome revoke(String grantId, Instant now);
+
+  /** What a {@link #revoke} did: whether the grant is now revoked, and the claims it counted (their recipients). */
+  record RevokeOutcome(boolean revoked, java.util.List<String> countedRecipients) {
+    public RevokeOutcome {
+      countedRecipients = java.util.List.copyOf(countedRecipients);
+    }
+  }
 
   /**
    * Settles OPEN claims whose window ended before {@code now}: fully served ones count (COUNTED),

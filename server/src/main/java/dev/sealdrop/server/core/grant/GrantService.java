@@ -202,15 +202,16 @@ public final class GrantService {
       throw e;
     }
     int cut = -1;
-    // a claim served every byte has delivered the file: the revoke counts its download (JdbcGrantRepository.revoke)
-    Optional<Claim> delivered = grants.findOpenClaim(grant.id()).filter(c -> c.servedAllAt() != null);
+    GrantRepository.RevokeOutcome outcome;
     synchronized (streams) { // no download of it starts or ends while it is revoked and they are counted
-      if (grants.revoke(grant.id(), now)) {
+      outcome = grants.revoke(grant.id(), now);
+      if (outcome.revoked()) {
         cut = downloadsServing(grant.id());
       }
     }
-    delivered.flatMap(c -> grants.findClaim(c.hash())).filter(c -> c.state() == ClaimState.COUNTED)
-        .ifPresent(c -> auditCountedAtRevoke(c, grant));
+    // a claim served every byte has delivered the file: the revoke counted its download, in its own transaction, so
+    // exactly those are audited (outside test: one looked up before the revoke missed a last chunk served meanwhile)
+    outcome.countedRecipients().forEach(recipient -> auditCountedAtRevoke(recipient, grant));
     if (cut >= 0) {
       LOG.warn("grant {} revoked by '{}' ({} download(s) cut)", grant.id(), caller.identity(), cut);
       // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
@@ -233,11 +234,6 @@ public final class GrantService {
    * revoking cannot take it back): {@code grant.consume} by {@value Audit#SERVER}, so that an auditor counting
    * deliveries by their {@code grant.consume} records finds it (found by an outside test).
    */
-  private void auditCountedAtRevoke(Claim c, Grant grant) {
-    auditCountedAtRevoke(c.recipient(), grant);
-  }
-
-  /** {@link #auditCountedAtRevoke(Claim, Grant)}, for a revoke made elsewhere (an identity's revocation). */
   public void auditCountedAtRevoke(String recipient, Grant grant) {
     auditDelivered(recipient, grant, DELIVERED_BEFORE_REVOKE);
   }
@@ -282,6 +278,18 @@ public final class GrantService {
     synchronized (streams) {
       T result = act.get();
       return new Counted<>(result, downloadsServingFile(fileId));
+    }
+  }
+
+  /**
+   * Records that every byte of a claim's file is being handed out, under the same lock as a revoke or a purge: one
+   * of those sees the claim either before (not delivered: its download is cut) or after (delivered: counted and
+   * audited), never between its look and its act (outside test: a purge's list of delivered grants, taken before the
+   * purge, missed a last chunk served meanwhile, and so did its {@code grant.consume} record).
+   */
+  boolean markServedAll(String claimHash, Instant at, Instant newExpiry) {
+    synchronized (streams) {
+      return grants.markServedAll(claimHash, at, newExpiry);
     }
   }
 

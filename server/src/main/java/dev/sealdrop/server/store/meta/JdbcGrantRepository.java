@@ -172,15 +172,18 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean revoke(String grantId, Instant now) {
+  public RevokeOutcome revoke(String grantId, Instant now) {
     return jdbc.inTransaction(c -> {
       // A claim that was served every byte has delivered the file: revoking cannot take it back, so
       // that download counts now (as it would when its window passes), and the grant is revoked
       // only if downloads are left; a grant it used up stays CONSUMED and the revoke is refused.
-      List<String> delivered = Jdbc.query(c, "SELECT claim_hash FROM claims WHERE grant_id = ? AND state = 'OPEN'"
-          + " AND served_all_at IS NOT NULL", rs -> rs.getString(1), grantId);
-      for (String claimHash : delivered) {
-        closeAndCount(c, claimHash, ClaimState.COUNTED, now);
+      List<String[]> delivered = Jdbc.query(c, "SELECT claim_hash, recipient FROM claims WHERE grant_id = ? AND state"
+          + " = 'OPEN' AND served_all_at IS NOT NULL", rs -> new String[] {rs.getString(1), rs.getString(2)}, grantId);
+      List<String> counted = new java.util.ArrayList<>();
+      for (String[] claim : delivered) {
+        if (closeAndCount(c, claim[0], ClaimState.COUNTED, now)) {
+          counted.add(claim[1]);
+        }
       }
       // an ACTIVE grant past its expiry is expired (Grant.asOf): nothing is left to revoke
       int n = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ?"
@@ -189,7 +192,7 @@ public final class JdbcGrantRepository implements GrantRepository {
       if (n == 1) {
         Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", grantId);
       }
-      return n == 1;
+      return new RevokeOutcome(n == 1, counted);
     });
   }
 
