@@ -273,7 +273,11 @@ public final class GrpcFailures {
         hint = "ask the sender for a new grant";
         break;
       case "GRANT_CONSUMED":
-        message = "this grant was already used (all its downloads are consumed)";
+        // the server says when downloads cut short used it up: "already used" alone misled a recipient who never got
+        // the whole file (outside test)
+        message = detail.contains("unfinished after bytes were handed out")
+            ? "this grant was used up: " + withoutAdvice(detail).replaceFirst("; it cannot be redeemed$", "")
+            : "this grant was already used (all its downloads are consumed)";
         hint = "ask the sender for a new grant if you need the file again";
         break;
       case "GRANT_REVOKED":

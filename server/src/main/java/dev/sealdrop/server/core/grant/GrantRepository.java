@@ -44,6 +44,13 @@ public interface GrantRepository {
   /** Every OPEN claim (one per CLAIMED grant at most). */
   List<Claim> listOpenClaims();
 
+  /**
+   * How many of the grant's downloads were counted for a claim that delivered the file (confirmed, or served every
+   * byte and counted); its other used downloads were counted for interrupted claims ({@link
+   * #INTERRUPTED_CLAIMS_PER_DOWNLOAD}).
+   */
+  int countDelivered(String grantId);
+
   /** The grant's OPEN claim (a CLAIMED grant has one), if any. */
   Optional<Claim> findOpenClaim(String grantId);
 

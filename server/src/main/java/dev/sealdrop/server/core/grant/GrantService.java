@@ -900,7 +900,20 @@ public final class GrantService {
    * the claim in its handle and gives it back when a download is cut short), so it is told to get the
    * file again once that download ends, not to resume it with its claim id.
    */
-  private static GrantUnavailableException redeemRefused(Principal caller, Grant grant, String claimEnds) {
+  private GrantUnavailableException redeemRefused(Principal caller, Grant grant, String claimEnds) {
+    if (grant.state() == GrantState.CONSUMED) {
+      int interrupted = grant.downloadsUsed() - grants.countDelivered(grant.id());
+      if (interrupted > 0) {
+        // told why, when no download of it was ever completed (outside test: "already used" to a recipient whose
+        // three receives had all been cut)
+        return new GrantUnavailableException(Reason.GRANT_CONSUMED, "the grant's " + grant.maxDownloads()
+            + " download(s) have been used, " + (interrupted == grant.downloadsUsed() ? "all" : interrupted + " of them")
+            + " by downloads given back or lapsed unfinished after bytes were handed out (every "
+            + ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD) + " such claim counts as a download, so that"
+            + " a file cannot be taken piece by piece without ever counting); it cannot be redeemed; ask the sender"
+            + " for a new grant");
+      }
+    }
     if (grant.state() == GrantState.CLAIMED && Origin.SFTP.equals(caller.origin().door())) {
       return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
           + " it cannot be redeemed now; get it again once that download ends (one cut short over SFTP gives the"

@@ -167,6 +167,12 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public int countDelivered(String grantId) {
+    return jdbc.query("SELECT COUNT(*) FROM claims WHERE grant_id = ? AND (state = 'CONFIRMED' OR state = 'COUNTED')",
+        rs -> rs.getInt(1), grantId).get(0);
+  }
+
+  @Override
   public boolean confirm(String claimHash, Instant now) {
     return jdbc.inTransaction(c -> closeAndCount(c, claimHash, ClaimState.CONFIRMED, now));
   }
