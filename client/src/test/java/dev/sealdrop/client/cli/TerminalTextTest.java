@@ -23,4 +23,19 @@ class TerminalTextTest {
     assertThat(TerminalText.escaped("Kundenliste_Ü.csv")).isEqualTo("Kundenliste_Ü.csv");
     assertThat(TerminalText.escaped("x\u202ey").chars().filter(TerminalText::unsafe).count()).isZero();
   }
+
+  /**
+   * Every invisible or direction-changing character, not a list of some (outside test: U+061C, U+2060, U+00AD and the
+   * tag characters printed raw in `admin audit tail`); letters of any script, and emoji, stay.
+   */
+  @Test
+  void everyFormatCharacterIsUnsafeAndLettersAndEmojiAreNot() {
+    String tag = new String(Character.toChars(0xe0069));
+    assertThat(TerminalText.escaped("alm:\u061c wj:\u2060 tag:" + tag + " shy:\u00ad ls:\u2028 fill:\u3164 end"))
+        .isEqualTo("alm:\\u061c wj:\\u2060 tag:\\U000e0069 shy:\\u00ad ls:\\u2028 fill:\\u3164 end");
+    assertThat(TerminalText.clean("a\u2066b\u2069c\u200ed\ufff9e")).isEqualTo("a?b?c?d?e");
+    String emoji = new String(Character.toChars(0x1f600));
+    assertThat(TerminalText.clean("Müller_Łódź_日本_عربي_" + emoji + ".csv")).isEqualTo("Müller_Łódź_日本_عربي_" + emoji
+        + ".csv");
+  }
 }

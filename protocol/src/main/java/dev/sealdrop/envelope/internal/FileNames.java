@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Turns a sender-chosen file name into one safe to create in the recipient's directory: only the
- * last path component, no control or bidi characters, no leading dot or dash, no reserved
+ * last path component, no control, bidi or invisible characters ({@link dev.sealdrop.text.UnsafeCharacters}), no leading dot or dash, no reserved
  * names, at most 200 UTF-8 bytes (a longer one keeps its extension). A name with nothing left becomes {@code sealdrop-<fp>.bin}.
  */
 public final class FileNames {
@@ -23,9 +23,10 @@ public final class FileNames {
     s = s.substring(cut + 1);
     StringBuilder sb = new StringBuilder();
     s.codePoints().forEach(c -> {
-      boolean bad = Character.isISOControl(c) || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>'
-          || c == '|' || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-          || c == 0xfeff;
+      // invisible and direction-changing characters too, as the CLI shows them: every format character, not only
+      // some (a name "report.csv" followed by tag characters looked like report.csv)
+      boolean bad = dev.sealdrop.text.UnsafeCharacters.unsafe(c) || c == ':' || c == '*' || c == '?' || c == '"'
+          || c == '<' || c == '>' || c == '|';
       sb.appendCodePoint(bad ? '_' : c);
     });
     s = sb.toString().strip();

@@ -24,6 +24,11 @@ class FileNamesTest {
       "a:b*c?.csv|a_b_c_.csv",
       "invoice\u202Efdp.exe|invoice_fdp.exe",
       "tab\there.csv|tab_here.csv",
+      "alm\u061Cmark.csv|alm_mark.csv",
+      "word\u2060joiner.csv|word_joiner.csv",
+      "soft\u00ADhyphen.csv|soft_hyphen.csv",
+      "report.csv\uDB40\uDC69\uDB40\uDC67|report.csv__",
+      "filler\u3164.csv|filler_.csv",
       "clients.csv|clients.csv",
       "Ümläut-名前.csv|Ümläut-名前.csv"})
   void namesAreReducedToOneSafeComponent(String proposed, String expected) {

@@ -46,7 +46,8 @@ public final class Output {
 
     @Override
     public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
-      return TerminalText.unsafe(ch) ? new com.fasterxml.jackson.core.io.SerializedString(
+      // Jackson passes UTF-16 units: a surrogate is half of a character (an emoji), written as it is
+      return !Character.isSurrogate((char) ch) && TerminalText.unsafe(ch) ? new com.fasterxml.jackson.core.io.SerializedString(
           String.format(java.util.Locale.ROOT, "\\u%04X", ch)) : null;
     }
   }

@@ -31,7 +31,8 @@ public final class TerminalText {
       if (c == '\\') {
         sb.append("\\\\");
       } else if (unsafe(c)) {
-        sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+        // beyond the BMP (a tag character) with eight digits, so that no escape reads as a shorter one and a digit
+        sb.append(String.format(java.util.Locale.ROOT, c > 0xffff ? "\\U%08x" : "\\u%04x", c));
       } else {
         sb.appendCodePoint(c);
       }
@@ -44,7 +45,9 @@ public final class TerminalText {
    * direction-changing formatting characters. The JSON output escapes the same ones (as backslash-u escapes).
    */
   public static boolean unsafe(int c) {
-    return Character.isISOControl(c) || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
-        || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || c == 0x2028 || c == 0x2029;
+    // every format character (Cf), not a list of some (outside test: U+061C, U+2060, U+00AD and tag characters
+    // printed raw); the same rule as for the file names a recipient's disk gets
+    return dev.sealdrop.text.UnsafeCharacters.unsafe(c);
   }
+
 }
