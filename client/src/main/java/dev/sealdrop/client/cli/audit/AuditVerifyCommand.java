@@ -278,6 +278,13 @@ final class AuditVerifyCommand extends WithGlobalOptions {
       throw new UsageFailure("BAD_HELD_CHECKPOINT", e.getMessage(), "each *.note in the folder must be a signed note"
           + " file as the CLI stored it: move what the message names out of the folder (or put an intact copy in its"
           + " place), then verify again", e);
+    } catch (HeldCheckpoints.TooManyNotesException e) {
+      String here = dev.sealdrop.client.cli.output.ShellWords.of(dir.toString());
+      String old = dev.sealdrop.client.cli.output.ShellWords.of(dir + "-old");
+      throw new UsageFailure("TOO_MANY_CHECKPOINTS", e.getMessage(), "move the older notes into another folder (e.g."
+          + " `mkdir " + old + " && find " + here + " -maxdepth 1 -name '*.note' -mtime +180 -exec mv -t " + old
+          + " {} +`), then verify against each folder in turn; each run checks the export against the notes it is"
+          + " given", e);
     } catch (IOException e) {
       // the folder itself, or the note that could not be read, as the exception names it
       String what = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : dir.toString();

@@ -350,6 +350,32 @@ class AuditVerifyCommandTest {
             .doesNotContain("permissions"));
   }
 
+  /**
+   * A note that is not UTF-8 is named as such (outside test: "Input length = 1"), and a folder with more notes than
+   * one verification reads gets its own reason and a hint to split it by age (outside test: READ_FAILED, "check the
+   * permissions").
+   */
+  @Test
+  void aNoteThatIsNotTextAndAFolderWithTooManyNotesAreNamedForWhatTheyAre() throws IOException {
+    Path held = Files.createDirectory(dir.resolve("held-binary"));
+    Path log = export("binary-note.jsonl", 4, AuditKey.testOnlyFromSeed(ORIGIN, seed), held, 2, -1);
+    Path bad = Files.write(held.resolve("bad.note"), new byte[] {'s', 'e', 'a', 'l', '\n', (byte) 0xc3, 0x28, '\n'});
+    CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(2);
+    assertThat(r.object("error")).containsEntry("reason", "BAD_HELD_CHECKPOINT")
+        .containsEntry("message", "held checkpoint " + bad + " is not UTF-8 text, so it is not a checkpoint note");
+
+    Path many = Files.createDirectory(dir.resolve("held-many"));
+    for (int i = 0; i <= dev.sealdrop.audit.HeldCheckpoints.MAX_FILES; i++) {
+      Files.createFile(many.resolve(i + ".note"));
+    }
+    CliRun t = verify(log.toString(), "--key", key, "--checkpoints", many.toString(), "--json").assertExit(2);
+    assertThat(t.object("error")).containsEntry("reason", "TOO_MANY_CHECKPOINTS")
+        .containsEntry("message", "checkpoint folder " + many + " holds more than 100000 *.note files, the most one"
+            + " verification reads")
+        .satisfies(e -> assertThat((String) e.get("hint")).startsWith("move the older notes into another folder")
+            .contains("-mtime +180").doesNotContain("permissions"));
+  }
+
   @Test
   void anEmptyArgumentIsNamedAsEmptyNeverTakenAsTheCurrentFolder() throws IOException {
     Path log = export("empty-args.jsonl", 2);
