@@ -43,8 +43,11 @@ final class IdentitiesCommand extends CommandGroup {
    * {@code certificate_seen_as}, one string each), or, if nowhere, a line saying so: revoked ahead, and worth a second
    * look at the serial.
    */
-  static Result revokedCertificate(String serial, IdentityInfo i, Map<String, Integer> counts, List<String> seenAs) {
-    return result("Revoked certificate " + serial + " of", null, false, i, counts, seenAs);
+  static Result revokedCertificate(String serial, boolean already, IdentityInfo i, Map<String, Integer> counts,
+      List<String> seenAs) {
+    // a repeat says so, as for an identity (outside test: a second revocation read as a fresh one)
+    return result("Revoked certificate " + serial + " of", already ? who -> "Certificate " + serial + " of " + who
+        + " was revoked already; nothing changed" : null, true, i, counts, seenAs);
   }
 
   /**
@@ -53,14 +56,16 @@ final class IdentitiesCommand extends CommandGroup {
    */
   private static Result switched(String verb, String state, boolean wasAlready, IdentityInfo i,
       Map<String, Integer> counts) {
-    return result(verb, wasAlready ? state : null, true, i, counts, null);
+    return result(verb, wasAlready ? who -> who + " was " + state + " already; nothing changed" : null, true, i, counts,
+        null);
   }
 
   /**
-   * {@code already}: the state the identity was in already (nothing changed), else null. {@code counts}: JSON name →
+   * {@code already}: for a repeat (nothing changed), the line that says so, given who; else null. {@code counts}: JSON name →
    * count, each a field in JSON and "; N words" on the human line (a repeat that closed nothing says no count).
    */
-  private static Result result(String verb, String already, boolean saysChanged, IdentityInfo i,
+  private static Result result(String verb, java.util.function.UnaryOperator<String> already, boolean saysChanged,
+      IdentityInfo i,
       Map<String, Integer> counts, List<String> seenAs) {
     return new Result() {
       @Override
@@ -90,7 +95,7 @@ final class IdentitiesCommand extends CommandGroup {
         String who = TerminalText.clean(i.getIdentity()) + " (role " + AdminViews.role(i.getRole()) + ", state "
             + AdminViews.state(i.getState()) + ")";
         StringBuilder line = new StringBuilder(already == null ? verb + " " + who
-            : who + " was " + already + " already; nothing changed");
+            : already.apply(who));
         boolean any = counts.values().stream().anyMatch(n -> n != 0);
         for (Map.Entry<String, Integer> c : counts.entrySet()) {
           if (already == null || any) {
@@ -273,7 +278,7 @@ final class IdentitiesCommand extends CommandGroup {
           ? switched("Revoked", "revoked", resp.getAlreadyRevoked(), resp.getIdentity(), counts("sessions_closed",
               resp.getSessionsClosed(), "grants_revoked", resp.getGrantsRevoked(), "downloads_cut",
               resp.getDownloadsCut()))
-          : revokedCertificate(hex, resp.getIdentity(), counts("sessions_closed", resp.getSessionsClosed(),
+          : revokedCertificate(hex, resp.getAlreadyRevoked(), resp.getIdentity(), counts("sessions_closed", resp.getSessionsClosed(),
               "grants_revoked", resp.getGrantsRevoked()), resp.getCertificateSeenAsList()));
     }
 

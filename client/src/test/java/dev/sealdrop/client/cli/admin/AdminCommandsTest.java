@@ -214,6 +214,13 @@ class AdminCommandsTest extends DevServerPerClass {
     CliRun aheadJson = as("carol", json("admin", "identities", "revoke", "gina2", "--certificate", "1F3A9D"))
         .assertExit(0);
     assertThat(aheadJson.list("certificate_seen_as")).isEmpty();
+    assertThat(aheadJson.json()).containsEntry("changed", true);
+    // a repeat says that nothing changed, as for an identity (outside test: it read as a second revocation)
+    CliRun again = as("carol", "admin", "identities", "revoke", "gina2", "--certificate", "1F3A9C").assertExit(0);
+    assertThat(again.out()).startsWith("Certificate 1F3A9C of gina2 (role acquirer, state active) was revoked already;"
+        + " nothing changed").doesNotContain("Revoked certificate");
+    assertThat(as("carol", json("admin", "identities", "revoke", "gina2", "--certificate", "1f3a9d")).assertExit(0)
+        .json()).containsEntry("changed", false);
   }
 
   @Test

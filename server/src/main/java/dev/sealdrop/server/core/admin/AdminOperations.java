@@ -176,11 +176,14 @@ public final class AdminOperations {
         List<String> seenAs = seenAs(name, serial);
         // Scoped to the named identity: the CA issues certificates without telling the server, so the revocation
         // is matched against the presented certificate's subject CN and never refuses another identity.
-        identities.revokeCertificateOf(name, serial);
-        logAct(c, name, "revoked (certificate serial " + serial + ")", true, reason);
+        boolean changed = identities.revokeCertificateOf(name, serial);
+        logAct(c, name, "revoked (certificate serial " + serial + ")", changed, reason);
         details.put("seen", Boolean.toString(!seenAs.isEmpty()));
+        // an auditor tells a revocation from a repeat of one, as for an identity (outside test: a repeat read as new)
+        details.put(CHANGED, Boolean.toString(changed));
+        // closed again even on a repeat: nothing of a revoked certificate may stay open
         return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
-            "certificate revoked by an admin"), 0, 0, true, seenAs);
+            "certificate revoked by an admin"), 0, 0, changed, seenAs);
       }
       boolean changed = !identities.isRevoked(name);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one

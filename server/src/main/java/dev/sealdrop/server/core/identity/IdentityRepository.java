@@ -26,8 +26,9 @@ public interface IdentityRepository {
    * this revocation is matched on the presented certificate's identity (its subject CN) as well as
    * its serial: a serial named under the wrong identity can never refuse another identity's
    * certificate.
+   * Returns whether it was revoked now (false: that serial of the identity was revoked already).
    */
-  void revokeCertificateOf(String identity, String serialHex, Instant now);
+  boolean revokeCertificateOf(String identity, String serialHex, Instant now);
 
   /** Revokes an identity for good: disables it and records the revocation, in one transaction. */
   void revokeIdentity(String name, Instant now);

@@ -214,9 +214,10 @@ public final class IdentityService {
    * Revokes the certificate {@code serialHex} (lowercase hex) of {@code identity}, known by its serial
    * only: it is refused only when presented by that identity ({@link IdentityRepository#revokeCertificateOf}).
    */
-  public void revokeCertificateOf(String identity, String serialHex) {
-    repository.revokeCertificateOf(identity, serialHex, clock.instant());
-    LOG.debug("certificate serial {} of '{}' revoked", serialHex, identity); // the admin's act logs who did it
+  public boolean revokeCertificateOf(String identity, String serialHex) {
+    boolean now = repository.revokeCertificateOf(identity, serialHex, clock.instant());
+    LOG.debug("certificate serial {} of '{}' revoked{}", serialHex, identity, now ? "" : " already");
+    return now;
   }
 
   /** Revokes an identity for good: disabled, and its certificates refused at the next handshake. */

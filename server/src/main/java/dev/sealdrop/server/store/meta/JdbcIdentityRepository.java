@@ -66,15 +66,16 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   }
 
   @Override
-  public void revokeCertificateOf(String identity, String serialHex, Instant now) {
+  public boolean revokeCertificateOf(String identity, String serialHex, Instant now) {
     // revoked_certificate_owners (V30): the row the admin listing shows is also the revocation itself
-    jdbc.inTransaction(c -> {
+    return jdbc.inTransaction(c -> {
       if (Jdbc.query(c, "SELECT 1 FROM revoked_certificate_owners WHERE identity = ? AND serial = ?", rs -> 1,
           identity, serialHex).isEmpty()) {
         Jdbc.update(c, "INSERT INTO revoked_certificate_owners (identity, serial, revoked_at) VALUES (?, ?, ?)",
             identity, serialHex, now.toEpochMilli());
+        return true;
       }
-      return null;
+      return false;
     });
   }
 

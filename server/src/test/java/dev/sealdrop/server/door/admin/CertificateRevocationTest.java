@@ -109,6 +109,12 @@ class CertificateRevocationTest extends OneServerPerMethod {
     assertThat(revoked.getCertificateSeenAsList()).hasSize(2).contains("it signed the key bundle 'cr-erin' published")
         .anySatisfy(w -> assertThat(w).startsWith("it authenticated as 'cr-erin', first at "));
     assertThat(revoked.getIdentity().getRevokedCertificateSerialsList()).containsExactly(erinSerial);
+    assertThat(revoked.getAlreadyRevoked()).isFalse();
+    // a repeat changes nothing, and its record says so (outside test: it read as a second revocation)
+    assertThat(admins.admin("carol").revokeIdentity(revoke("cr-erin", erinSerial)).getAlreadyRevoked()).isTrue();
+    assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(50).build()).getEntriesList()
+        .stream().filter(a -> a.getAction().equals("admin.certificate.revoke") && a.getResult().equals("ok")).toList())
+        .extracting(a -> a.getDetailsMap().get("changed")).containsExactly("true", "false");
   }
 
   /** The certificate through which an identity registered an SSH key is known as that identity's too. */
