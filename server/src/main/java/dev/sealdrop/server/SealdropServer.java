@@ -211,7 +211,8 @@ public final class SealdropServer implements AutoCloseable {
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
-      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin"), executor, identities, audit, callRefusals, liveCalls, adminOps);
+      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin"), executor, identities, audit, callRefusals, liveCalls, adminOps,
+          config.dataDir().resolve("tmp"));
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
           audit, retention, liveCalls, liveSessions, shutdown);
@@ -332,7 +333,7 @@ public final class SealdropServer implements AutoCloseable {
    */
   private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, ServerCredentials tls,
       ExecutorService executor, IdentityService identities, Audit audit, RefusalThrottle callRefusals,
-      LiveCalls liveCalls, AdminOperations ops) throws IOException {
+      LiveCalls liveCalls, AdminOperations ops, java.nio.file.Path exportFolder) throws IOException {
     return NettyServerBuilder.forAddress(ListenAddress.of("admin-host", a.host(), a.port()), tls)
         .addTransportFilter(new ConnectionAudit(audit, "admin"))
         .executor(executor)
@@ -347,7 +348,7 @@ public final class SealdropServer implements AutoCloseable {
         .intercept(new AdminRoleInterceptor(callRefusals))
         .intercept(liveCalls)
         .intercept(new PeerIdentityInterceptor(identities, callRefusals))
-        .addService(new AdminGrpcService(ops, audit))
+        .addService(new AdminGrpcService(ops, audit, exportFolder))
         .build()
         .start();
   }

@@ -56,10 +56,17 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private static final int EXPORT_CHUNK = 64 * 1024;
   private final AdminOperations ops;
   private final Audit audit;
+  private final Path exportFolder;
 
-  public AdminGrpcService(AdminOperations ops, Audit audit) {
+  /**
+   * {@code exportFolder}: where an export is written before it is sent, the data folder's {@code tmp/} (owner-only,
+   * on the data disk, emptied of what is not an upload's at the next start), not the JVM's temporary folder: a crash
+   * during a stalled export left a copy of the log in /tmp, and a full /tmp failed exports (outside test).
+   */
+  public AdminGrpcService(AdminOperations ops, Audit audit, Path exportFolder) {
     this.ops = Objects.requireNonNull(ops, "ops");
     this.audit = Objects.requireNonNull(audit, "audit");
+    this.exportFolder = Objects.requireNonNull(exportFolder, "exportFolder");
   }
 
   /** Puts the caller's remote address in the context, for the audit. Install inside the identity interceptor. */
@@ -179,7 +186,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     Path file;
     Audit.Export export;
     try {
-      file = Files.createTempFile("sealdrop-audit-export-", ".jsonl");
+      file = Files.createTempFile(exportFolder, "audit-export-", ".jsonl");
     } catch (IOException e) {
       out.onError(ErrorMapper.toStatus(new UncheckedIOException("no room for the audit export", e)));
       return;
