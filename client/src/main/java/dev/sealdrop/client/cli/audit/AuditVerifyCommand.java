@@ -180,6 +180,10 @@ final class AuditVerifyCommand extends WithGlobalOptions {
               "give the key text NAME+KEYID+BASE64, or a file holding only it");
         }
         text = Files.readString(asFile).strip();
+        if (text.startsWith("\uFEFF")) {
+          // an editor's byte-order mark, as passphrase files may have (outside test: "holds no audit verifier key")
+          text = text.substring(1).strip();
+        }
       } catch (IOException e) {
         throw new UsageFailure("BAD_KEY", "cannot read the key file " + asFile + ": " + e.getMessage(),
             "check the path and its permissions", e);

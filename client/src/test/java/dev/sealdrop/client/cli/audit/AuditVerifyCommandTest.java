@@ -310,6 +310,9 @@ class AuditVerifyCommandTest {
             .doesNotContain("no such folder"));
     assertThat(verify(log.toString(), "--key", "PRIVATE+KEY+" + key, "--json").assertExit(2).object("error"))
         .containsEntry("reason", "PRIVATE_KEY_GIVEN");
+    // a key file an editor saved with a byte-order mark is read as the key it holds (outside test: "holds no key")
+    Path withMark = Files.writeString(dir.resolve("key-bom.txt"), "\uFEFF" + key + "\r\n");
+    verify(log.toString(), "--key", withMark.toString()).assertExit(0);
     Path badHeld = Files.createDirectory(dir.resolve("bad-held"));
     Files.writeString(badHeld.resolve("x.note"), "not a note\n");
     assertThat(verify(log.toString(), "--key", key, "--checkpoints", badHeld.toString(), "--json").assertExit(2)
