@@ -42,7 +42,24 @@ public final class RefusalThrottle {
   /** Left out this minute, by action, actor, object and source: [count], and the first one's result. */
   private final Map<Key, Left> left = new LinkedHashMap<>();
 
-  private record Key(String action, String actor, String object, String source) {}
+  /** {@code where}: the details that say where the refusals came in ({@link #WHERE}), kept on their sum. */
+  private record Key(String action, String actor, String object, String source, Map<String, String> where) {}
+
+  /**
+   * The details a sum keeps from its refusals, and sums them by: the listener and the door (outside test: a sum lost
+   * them, so an auditor could not tell which listener was hammered).
+   */
+  private static final java.util.Set<String> WHERE = java.util.Set.of("listener", Audit.DOOR);
+
+  private static Map<String, String> where(Map<String, String> details) {
+    Map<String, String> kept = new java.util.TreeMap<>();
+    details.forEach((k, v) -> {
+      if (WHERE.contains(k)) {
+        kept.put(k, v);
+      }
+    });
+    return Map.copyOf(kept);
+  }
 
   private static final class Left {
     long count;
@@ -113,9 +130,9 @@ public final class RefusalThrottle {
       if (one) {
         recorded++;
       } else {
-        Key key = new Key(action, calls ? actor : "-", object, hostOf(peer));
+        Key key = new Key(action, calls ? actor : "-", object, hostOf(peer), where(details));
         if (left.size() >= MAX_SOURCES && !left.containsKey(key)) {
-          key = new Key(action, "-", object, "other");
+          key = new Key(action, "-", object, "other", Map.of());
         }
         left.computeIfAbsent(key, k -> new Left(result)).count++;
       }
@@ -172,8 +189,10 @@ public final class RefusalThrottle {
     }
     for (Map.Entry<Key, Left> e : sums) {
       Key k = e.getKey();
-      write(k.actor(), k.action(), k.object(), RATE_LIMITED, k.source(),
-          Map.of("suppressed", Long.toString(e.getValue().count), "first-result", e.getValue().firstResult));
+      Map<String, String> details = new java.util.TreeMap<>(k.where());
+      details.put("suppressed", Long.toString(e.getValue().count));
+      details.put("first-result", e.getValue().firstResult);
+      write(k.actor(), k.action(), k.object(), RATE_LIMITED, k.source(), details);
     }
     LOG.warn("{} refused {} from {} source(s) in the last minute were over the audit log's budget of {} a minute:"
         + " each source's are summed in one record (result {})", sums.stream().mapToLong(e -> e.getValue().count).sum(),

@@ -40,6 +40,10 @@ class RefusalThrottleTest {
       assertThat(one).isEqualTo(i < 3);
     }
     t.refused("-", "listener:sftp", "not-authenticated", "[2001:db8::1]:5000", Map.of());
+    // summed by listener too, which the sum keeps (outside test: it was dropped)
+    for (String listener : new String[] {"transfer", "admin", "admin"}) {
+      t.refused("-", "tls-handshake", "unknown-ca", "198.51.100.9:1", Map.of("listener", listener));
+    }
     assertThat(written).hasSize(3).allSatisfy(r -> assertThat(r.action()).isEqualTo("connection.refuse"));
     t.flush(); // the minute has not ended: nothing yet
     assertThat(written).hasSize(3);
@@ -50,7 +54,11 @@ class RefusalThrottleTest {
         new Rec("-", "connection.refuse", "tls-handshake", "rate-limited", "192.0.2.7",
             Map.of("suppressed", "997", "first-result", "no-client-certificate")),
         new Rec("-", "connection.refuse", "listener:sftp", "rate-limited", "[2001:db8::1]",
-            Map.of("suppressed", "1", "first-result", "not-authenticated")));
+            Map.of("suppressed", "1", "first-result", "not-authenticated")),
+        new Rec("-", "connection.refuse", "tls-handshake", "rate-limited", "198.51.100.9",
+            Map.of("listener", "transfer", "suppressed", "1", "first-result", "unknown-ca")),
+        new Rec("-", "connection.refuse", "tls-handshake", "rate-limited", "198.51.100.9",
+            Map.of("listener", "admin", "suppressed", "2", "first-result", "unknown-ca")));
     // a new minute, a new budget
     assertThat(t.refused("-", "tls-handshake", "handshake-failed", "192.0.2.7:1", Map.of())).isTrue();
   }
@@ -86,7 +94,7 @@ class RefusalThrottleTest {
     t.flush();
     assertThat(durable.subList(2, durable.size())).containsExactly(
         new Rec("bob", "call.refuse", "rpc:ListFiles", "rate-limited", "127.0.0.1",
-            Map.of("suppressed", "498", "first-result", "role-forbidden")),
+            Map.of("door", "grpc", "suppressed", "498", "first-result", "role-forbidden")),
         new Rec("dave", "admin.refuse", "rpc:ListAudit", "rate-limited", "127.0.0.1",
             Map.of("suppressed", "1", "first-result", "role-forbidden")));
     assertThat(written).as("nothing recorded without waiting").isEmpty();
