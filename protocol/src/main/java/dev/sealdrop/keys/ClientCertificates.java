@@ -45,6 +45,11 @@ public final class ClientCertificates {
    * Why {@code cert} may not be a client certificate, in words that follow "the certificate" (e.g.
    * "is a CA certificate (basicConstraints CA:true), not a client certificate"), or empty if it may.
    */
+  /** The extensions the JDK's certificate path checks understand when critical, by OID. */
+  private static final java.util.Set<String> KNOWN_EXTENSIONS = java.util.Set.of("2.5.29.15", "2.5.29.17", "2.5.29.19",
+      "2.5.29.30", "2.5.29.32", "2.5.29.33", "2.5.29.35", "2.5.29.36", "2.5.29.37", "2.5.29.54", "2.5.29.14",
+      "2.5.29.18", "2.5.29.31", "2.5.29.46", "1.3.6.1.5.5.7.1.1");
+
   public static Optional<String> problem(X509Certificate cert) {
     if (cert.getBasicConstraints() >= 0) {
       return Optional.of("is a CA certificate (basicConstraints CA:true), not a client certificate");
@@ -78,6 +83,14 @@ public final class ClientCertificates {
         && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
       return Optional.of("has a " + rsa.getModulus().bitLength() + "-bit RSA key; at least " + MIN_RSA_BITS
           + " bits are required");
+    }
+    if (cert.hasUnsupportedCriticalExtension()) {
+      // RFC 5280 §4.2: a certificate with a critical extension the verifier does not know must be rejected; said here,
+      // with which one, rather than as a bare path-validation failure (outside test: a misleading message)
+      java.util.Set<String> critical = new java.util.TreeSet<>(cert.getCriticalExtensionOIDs());
+      critical.removeAll(KNOWN_EXTENSIONS);
+      return Optional.of("has a critical extension that sealdrop does not know (" + (critical.isEmpty() ? "unreadable"
+          : String.join(", ", critical)) + "), so it must be refused (RFC 5280); a certificate without it is required");
     }
     return Optional.empty();
   }

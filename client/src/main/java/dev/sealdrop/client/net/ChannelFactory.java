@@ -117,7 +117,8 @@ public final class ChannelFactory {
 
   /**
    * The certificate's key must be of a type sealdrop supports (an Ed448 one would otherwise fail as an
-   * unreadable or mismatched key), as {@code init} checks: a certificate copied into the profile later.
+   * unreadable or mismatched key), as {@code init} checks: a certificate copied into the profile later; and the
+   * certificate must pass the server's client-certificate rule ({@link dev.sealdrop.keys.ClientCertificates#problem}).
    */
   private void requireSupported(X509Certificate certificate) throws KeyStoreFailure {
     java.util.Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
@@ -125,6 +126,16 @@ public final class ChannelFactory {
       throw new KeyStoreFailure("CERT_KEY_UNSUPPORTED", "the profile's TLS certificate (" + clientCertificate + "): "
           + unsupported.get(), "put back the certificate and key `sealdrop init` was given, or ask your CA for a "
           + "certificate of a supported key type", null);
+    }
+    // the server's one client-certificate rule, checked here first: its refusal in the handshake is a bare TLS alert
+    // (unsupported_certificate), which cannot say what is wrong (outside tests: a weak signature, a missing
+    // digitalSignature, an unknown critical extension each got a misleading message)
+    java.util.Optional<String> problem = dev.sealdrop.keys.ClientCertificates.problem(certificate);
+    if (problem.isPresent()) {
+      throw new KeyStoreFailure("CERT_NOT_USABLE", "the profile's TLS certificate (" + clientCertificate + ") "
+          + problem.get() + ": a sealdrop server refuses it at every connection; nothing was sent", "ask your CA for a"
+          + " new certificate of the same identity that meets this, then run `sealdrop keys renew --cert NEW.crt --key"
+          + " NEW.key` (it keeps your keys)", null);
     }
   }
 

@@ -506,10 +506,13 @@ public final class GrpcFailures {
                 + "accepts Ed25519 or P-521 client certificates; `openssl x509 -noout -text -in FILE` shows the key)",
             e);
       default: // CERTIFICATE_UNSUPPORTED, CERTIFICATE_NOT_CLIENT_AUTH, CERTIFICATE_INVALID
-        return new AuthFailure(reason, "the server refused our certificate: it is not a client certificate for one "
-            + "identity (" + detail + ")", "a sealdrop certificate is a client certificate, not a CA certificate, "
-            + "with the clientAuth extended key usage (only) and exactly one CN, the identity name; ask your CA for "
-            + "one", e);
+        // every point of the server's rule: this profile's own check passed, so the server's differs (another version)
+        return new AuthFailure(reason, "the server refused our certificate as not usable for a client of it ("
+            + detail + ")", "a sealdrop certificate is a client certificate (not a CA certificate) with the clientAuth"
+            + " extended key usage (only), a key usage with digitalSignature, exactly one CN (the identity name), an"
+            + " ECDSA P-256/P-384 or RSA key of 2048 bits or more, a signature over SHA-256 or stronger, and no"
+            + " critical extension the server does not know; the server's log says which point failed; ask your CA"
+            + " for such a certificate, then run `sealdrop keys renew --cert NEW.crt --key NEW.key`", e);
     }
   }
 

@@ -166,6 +166,27 @@ class ProfileTest {
         .contains("would also replace your encryption keys").doesNotStartWith("re-run");
   }
 
+  /**
+   * A profile certificate the server's rule refuses (put in later, or from before the rule) is named with what is
+   * wrong before anything is sent (outside tests: the handshake's bare unsupported_certificate alert gave a misleading
+   * message, "not a client certificate for one identity").
+   */
+  @Test
+  void aProfileCertificateTheServerWouldRefuseIsNamedWithItsProblemBeforeConnecting() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:1");
+    pki.issue(CertSpec.client("nodi").withoutDigitalSignature());
+    Files.copy(pki.certFile("nodi"), alice.home().resolve("tls/client.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(pki.keyFile("nodi"), alice.home().resolve("tls/client.key"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    CliRun r = alice.run("--json", "inbox").assertExit(7);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat(r.err()).contains("has a key usage that lacks digitalSignature").contains("nothing was sent")
+        .doesNotContain("cannot reach");
+    assertThat((String) r.jsonError().get("hint")).contains("sealdrop keys renew --cert NEW.crt --key NEW.key");
+  }
+
   @Test
   void aMissingKeyFileSaysToRestoreItFromABackupBeforeMakingNewKeys() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
