@@ -46,11 +46,10 @@ final class GrantCommand extends SealdropSubcommand {
     if (pasted.isEmpty()) {
       throw EmptyArgument.failure("FILE_ID", "give the id of a file you uploaded (f_...); `sealdrop files` lists them");
     }
-    if (pasted.startsWith("sdg_") || pasted.startsWith("sdc_") || pasted.matches("g_[0-9a-f]{32}")) {
-      // a secret where the file id goes: refused here, so it never travels to the server nor back into a message;
-      // a grant id is named as one, not told "no uploaded file g_..."
-      GrantIds.requireFile(fileId, "`sealdrop files`", "`sealdrop grants revoke` takes a grant id");
-    }
+    // anything but a file id's shape is refused here, before the server is asked (outside test: `grant null` listed
+    // the files to say "no uploaded file null"); a secret never travels to the server nor back into a message, and a
+    // grant id is named as one
+    GrantIds.requireFile(fileId, "`sealdrop files`", "`sealdrop grants revoke` takes a grant id");
     to.requireNamed();
     Recipients.refuseSelf("grant", session.config().identity(), to.identity, "you can open your own uploads with the"
         + " file you sealed (`sealdrop open`)");
