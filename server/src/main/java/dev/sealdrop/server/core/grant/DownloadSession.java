@@ -90,7 +90,7 @@ public final class DownloadSession implements AutoCloseable {
       service.serving.add(session);
       return session;
     } catch (java.nio.file.NoSuchFileException e) {
-      throw damaged(grant, "is missing from the server's storage");
+      throw damaged(service, claim, grant, "is missing from the server's storage");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the stored file of grant " + grant.id(), e);
     }
@@ -275,7 +275,7 @@ public final class DownloadSession implements AutoCloseable {
       while (buf.hasRemaining()) {
         int n = channel.read(buf);
         if (n < 0) {
-          throw damaged(grant, "ends after " + (position + total) + " of its " + grant.size() + " bytes");
+          throw damaged(service, claim, grant, "ends after " + (position + total) + " of its " + grant.size() + " bytes");
         }
         total += n;
       }
@@ -304,7 +304,10 @@ public final class DownloadSession implements AutoCloseable {
    * can serve it. Logged for the operator, who must restore it (the path is the blob store's, by file id); the caller
    * is told that nothing was used up.
    */
-  private static PreconditionFailedException damaged(Grant grant, String what) {
+  private static PreconditionFailedException damaged(GrantService service, Claim claim, Grant grant, String what) {
+    // the server's fault, not the holder's: the bytes handed out on this claim do not make its release (which the
+    // client makes next) an interrupted claim (outside test: three tries at a damaged file used a one-time grant up)
+    service.grants.forgetServing(claim.hash());
     GrantService.LOG.error("the stored file {} of grant {} {}: it cannot be downloaded; restore it from a backup or"
         + " purge it (`sealdrop admin files purge {}`)", grant.fileId(), grant.id(), what, grant.fileId());
     return new PreconditionFailedException(Reason.FILE_DAMAGED, "the stored file of grant " + grant.id() + " " + what

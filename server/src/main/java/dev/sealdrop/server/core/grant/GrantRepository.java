@@ -55,6 +55,12 @@ public interface GrantRepository {
   Optional<Claim> findOpenClaim(String grantId);
 
   /**
+   * Forgets that bytes were handed out on an OPEN claim not served every byte, so that giving it back does not count
+   * as an interrupted claim: its file was found damaged on the server, which no holder causes.
+   */
+  void forgetServing(String claimHash);
+
+  /**
    * Records that every byte was served (first time only) and moves the claim's expiry, if the claim
    * is still OPEN and its window has not passed at {@code at}. Returns whether the claim now counts
    * as fully served; false means it was settled, released or revoked meanwhile and the last bytes

@@ -167,6 +167,12 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public void forgetServing(String claimHash) {
+    jdbc.update("UPDATE claims SET first_served_at = NULL WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS"
+        + " NULL", claimHash);
+  }
+
+  @Override
   public int countDelivered(String grantId) {
     return jdbc.query("SELECT COUNT(*) FROM claims WHERE grant_id = ? AND (state = 'CONFIRMED' OR state = 'COUNTED')",
         rs -> rs.getInt(1), grantId).get(0);
