@@ -129,6 +129,7 @@ final class SendCommand extends SealdropSubcommand {
           // stopped by a signal: the state (which names the uploaded file) is kept, and the next run grants it
           throw stopped();
         }
+        markGrantRequested(stateFile);
         grant = createGrant(session, uploaded);
         if (session.output().stopping()) {
           // the signal came while the grant was created: its token would never be shown, so it is revoked, and the
@@ -153,6 +154,46 @@ final class SendCommand extends SealdropSubcommand {
           .emit(session.output());
     } finally {
       mine.destroy();
+    }
+  }
+
+  /** In the state: a grant was asked for, whose token this send may not have shown (it was killed meanwhile). */
+  private static final String GRANT_REQUESTED = "grant_requested";
+
+  /**
+   * Notes in the state, before the grant is asked for, that it is: a run killed after the server created it (SIGKILL,
+   * a power cut) never showed its token, and the next run must not leave that grant usable beside its own (outside
+   * test: an active grant whose token nobody had). Best effort: if the note cannot be written, the grant is made all
+   * the same (the token is about to be shown).
+   */
+  private static void markGrantRequested(Path stateFile) {
+    try {
+      Optional<StateFile> s = StateFile.load(stateFile);
+      if (s.isPresent()) {
+        s.get().set(GRANT_REQUESTED, "true").save();
+      }
+    } catch (IOException e) {
+      // the state names the upload already; only the clean-up of a killed run's grant depends on this note
+    }
+  }
+
+  /**
+   * A run of this send was stopped after it asked for the grant and before it showed the token: the grants on this
+   * upload for this recipient that nobody has redeemed (ACTIVE) may be one whose token was never shown, so they are
+   * revoked, each named, before the new grant is made. A grant someone redeemed was not lost, and stays.
+   */
+  private void revokeUnshownGrants(Session session, String fileId) throws SealdropFailure {
+    List<dev.sealdrop.protocol.v1.Grant> mine = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect()
+        .transfer().listGrants(dev.sealdrop.protocol.v1.ListGrantsRequest.getDefaultInstance())).getGrantsList();
+    for (dev.sealdrop.protocol.v1.Grant g : mine) {
+      if (g.getFileId().equals(fileId) && g.getRecipient().equalsIgnoreCase(to.identity)
+          && g.getState() == dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_ACTIVE) {
+        ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer().revokeGrant(
+            dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder().setGrantId(g.getGrantId()).build()));
+        session.output().note("an earlier run of this send was stopped after it created grant " + g.getGrantId()
+            + " and before it showed its token; that grant is revoked, so that no grant stays usable whose token"
+            + " nobody has");
+      }
     }
   }
 
@@ -222,6 +263,9 @@ final class SendCommand extends SealdropSubcommand {
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
       String fileId = saved.get().get("file_id").get();
       if (onServer(session, fileId)) {
+        if (saved.get().get(GRANT_REQUESTED).isPresent()) {
+          revokeUnshownGrants(session, fileId);
+        }
         session.output().note("the file was already uploaded; creating the grant");
         return new Uploader.Committed(fileId, Long.parseLong(saved.get().get("size").orElse("0")), "");
       }
