@@ -41,22 +41,15 @@ class ClientCertificatesWeakSignatureTest {
   /** RFC 5280: an unknown critical extension refuses the certificate, and the refusal names it (outside test). */
   @Test
   void anUnknownCriticalExtensionIsRefusedNamingIt() throws Exception {
-    KeyPair leaf = rsa(2048);
-    Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=test-ca"), BigInteger.TEN,
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), new X500Name("CN=alice"),
-        leaf.getPublic());
-    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-    b.addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.55555.1"), true,
-        new org.bouncycastle.asn1.DEROctetString(new byte[] {1}));
-    X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withRSA").setProvider(BC).build(CA.getPrivate())));
-    assertThat(ClientCertificates.problem(cert)).hasValueSatisfying(p -> assertThat(p)
+    assertThat(ClientCertificates.problem(client("SHA256withRSA", true))).hasValueSatisfying(p -> assertThat(p)
         .contains("critical extension that sealdrop does not know (1.3.6.1.4.1.55555.1)"));
   }
 
   private static X509Certificate client(String signatureAlgorithm) throws Exception {
+    return client(signatureAlgorithm, false);
+  }
+
+  private static X509Certificate client(String signatureAlgorithm, boolean unknownCriticalExtension) throws Exception {
     KeyPair leaf = rsa(2048);
     Instant now = Instant.now();
     JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=test-ca"), BigInteger.TEN,
@@ -64,6 +57,10 @@ class ClientCertificatesWeakSignatureTest {
         leaf.getPublic());
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+    if (unknownCriticalExtension) {
+      b.addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.55555.1"), true,
+          new org.bouncycastle.asn1.DEROctetString(new byte[] {1}));
+    }
     return new JcaX509CertificateConverter().getCertificate(
         b.build(new JcaContentSignerBuilder(signatureAlgorithm).setProvider(BC).build(CA.getPrivate())));
   }
