@@ -293,10 +293,10 @@ final class DownloadChannel extends TransferChannel {
     try {
       // as the login was: giving a claim back needs no rights, and a session the re-check closes (its key removed, its
       // certificate expired) must still give its claim back, which no one else holds (outside test: it stayed claimed
-      // for the whole window, and three such cuts used a one-time grant up); the server ended it, so it does not
-      // count as interrupted
+      // for the whole window); one whose certificate expired was ended by the server, so it does not count as
+      // interrupted, but one whose key its holder removed does
       dev.sealdrop.server.core.grant.Grant after = grants.release(login.atLogin(), redemption.claimSecret(),
-          cutFor != null || login.refusedByServer());
+          cutFor != null || login.endedByTheServer());
       LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim released, the grant {}", grantId, position,
           download.size(), after.state() == GrantState.CONSUMED ? "is used up (its third interrupted claim)"
               : "can be redeemed again");

@@ -22,7 +22,8 @@ final class Login {
 
   private final Origin origin;
   private final Principal atLogin;
-  private volatile boolean refused;
+  /** Why the server's re-check refused this login, or null. */
+  private volatile dev.sealdrop.server.core.Reason refusedFor;
 
   /** {@code atLogin}: what the core authenticated the key as when the session logged in. */
   Login(SshKeyService keys, Principal atLogin, byte[] blob, String fingerprint, Origin origin) {
@@ -51,22 +52,27 @@ final class Login {
   }
 
   /**
-   * Forgets the cached check (the sweeper calls this before re-checking). A refusal is remembered: the session is
-   * being closed by the server for it, not by its client ({@link #refusedByServer}).
+   * Forgets the cached check (the sweeper calls this before re-checking). A refusal's reason is remembered: the
+   * session is being closed by the server for it ({@link #endedByTheServer}).
    */
   Principal recheck() {
     cached = null;
     try {
       return principal();
-    } catch (RuntimeException e) {
-      refused = true;
+    } catch (dev.sealdrop.server.core.SealdropException e) {
+      refusedFor = e.reason();
       throw e;
     }
   }
 
-  /** Whether the server's re-check refused this login (a key removed, a certificate expired) and so ends the session. */
-  boolean refusedByServer() {
-    return refused;
+  /**
+   * Whether the re-check ended this session for a cause its holder did not choose: the certificate the key was
+   * registered through expired. Not a key removed: its holder can remove it (and add it back) at will, so a download
+   * cut that way is the holder's own interruption (outside test: removing one's own key between partial reads reset
+   * the interrupted-claims bound); an admin's disable or revocation reaches the download through the core instead.
+   */
+  boolean endedByTheServer() {
+    return refusedFor == dev.sealdrop.server.core.Reason.CERTIFICATE_EXPIRED;
   }
 
   String user() {
