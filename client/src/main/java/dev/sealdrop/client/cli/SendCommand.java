@@ -129,8 +129,15 @@ final class SendCommand extends SealdropSubcommand {
           // stopped by a signal: the state (which names the uploaded file) is kept, and the next run grants it
           throw stopped();
         }
-        markGrantRequested(stateFile);
-        grant = createGrant(session, uploaded);
+        markGrantRequested(session, stateFile, true);
+        try {
+          grant = createGrant(session, uploaded);
+        } catch (dev.sealdrop.client.failure.NetworkFailure e) {
+          throw e; // the answer was lost: the grant may exist, and the mark stays for the next run
+        } catch (SealdropFailure e) {
+          markGrantRequested(session, stateFile, false); // the server refused it: no grant was made
+          throw e;
+        }
         if (session.output().stopping()) {
           // the signal came while the grant was created: its token would never be shown, so it is revoked, and the
           // state kept for the next run to grant the uploaded file again
@@ -140,8 +147,11 @@ final class SendCommand extends SealdropSubcommand {
         try {
           forget(stateFile);
         } catch (IOException e) {
+          // the mark first, so that a later send cannot take the grant whose token is shown below for a lost one
+          markGrantRequested(session, stateFile, false);
           session.output().warn("could not delete this send's state (" + stateFile + ": " + e.getMessage() + ");"
-              + " delete it yourself, or a later send of the same file creates a grant for this upload again");
+              + " delete it yourself, or a later send of the same file creates another grant for this upload (and, if"
+              + " this note could not be changed either, revokes the one below)");
         }
       } finally {
         try {
@@ -157,20 +167,25 @@ final class SendCommand extends SealdropSubcommand {
     }
   }
 
-  /** In the state: a grant was asked for, whose token this send may not have shown (it was killed meanwhile). */
-  private static final String GRANT_REQUESTED = "grant_requested";
+  /**
+   * In the state: when (this machine's clock, epoch milliseconds) a grant was asked for whose answer this send has not
+   * had: the run may have been killed after the server created it, and never shown its token.
+   */
+  private static final String GRANT_REQUESTED_AT = "grant_requested_at";
+  /** How far the server's time of a grant may lie from this machine's time of asking for it (clock skew, slowness). */
+  private static final long GRANT_TIME_SLACK_MILLIS = 120_000;
 
   /**
-   * Notes in the state, before the grant is asked for, that it is: a run killed after the server created it (SIGKILL,
-   * a power cut) never showed its token, and the next run must not leave that grant usable beside its own (outside
-   * test: an active grant whose token nobody had). Best effort: if the note cannot be written, the grant is made all
-   * the same (the token is about to be shown).
+   * Notes in the state, before the grant is asked for, when it is: a run killed after the server created it (SIGKILL,
+   * a power cut, its answer lost) never showed its token, and the next run must not leave that grant usable beside its
+   * own (outside test: an active grant whose token nobody had). Best effort: if the note cannot be written, the grant
+   * is made all the same (the token is about to be shown).
    */
-  private static void markGrantRequested(Path stateFile) {
+  private static void markGrantRequested(Session session, Path stateFile, boolean asked) {
     try {
       Optional<StateFile> s = StateFile.load(stateFile);
       if (s.isPresent()) {
-        s.get().set(GRANT_REQUESTED, "true").save();
+        s.get().set(GRANT_REQUESTED_AT, asked ? Long.toString(session.environment().clock().millis()) : "").save();
       }
     } catch (IOException e) {
       // the state names the upload already; only the clean-up of a killed run's grant depends on this note
@@ -178,22 +193,37 @@ final class SendCommand extends SealdropSubcommand {
   }
 
   /**
-   * A run of this send was stopped after it asked for the grant and before it showed the token: the grants on this
-   * upload for this recipient that nobody has redeemed (ACTIVE) may be one whose token was never shown, so they are
-   * revoked, each named, before the new grant is made. A grant someone redeemed was not lost, and stays.
+   * A run of this send asked for a grant at {@code requestedAt} and was stopped before it had the answer: a grant on
+   * this upload for this recipient made then (within {@link #GRANT_TIME_SLACK_MILLIS}) that nobody has redeemed is the
+   * one whose token was never shown, so it is revoked, named, before the new grant is made. A grant made at another
+   * time (with `sealdrop grant`, its token shown) is not touched, nor one someone redeemed.
    */
-  private void revokeUnshownGrants(Session session, String fileId) throws SealdropFailure {
+  static List<String> revokeUnshownGrants(Session session, String fileId, String recipient, long requestedAt)
+      throws SealdropFailure {
     List<dev.sealdrop.protocol.v1.Grant> mine = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect()
         .transfer().listGrants(dev.sealdrop.protocol.v1.ListGrantsRequest.getDefaultInstance())).getGrantsList();
+    List<String> revoked = new java.util.ArrayList<>();
     for (dev.sealdrop.protocol.v1.Grant g : mine) {
-      if (g.getFileId().equals(fileId) && g.getRecipient().equalsIgnoreCase(to.identity)
-          && g.getState() == dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_ACTIVE) {
+      if (g.getFileId().equals(fileId) && g.getRecipient().equalsIgnoreCase(recipient)
+          && g.getState() == dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_ACTIVE
+          && Math.abs(g.getCreatedAtMillis() - requestedAt) <= GRANT_TIME_SLACK_MILLIS) {
         ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer().revokeGrant(
             dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder().setGrantId(g.getGrantId()).build()));
         session.output().note("an earlier run of this send was stopped after it created grant " + g.getGrantId()
             + " and before it showed its token; that grant is revoked, so that no grant stays usable whose token"
             + " nobody has");
+        revoked.add(g.getGrantId());
       }
+    }
+    return revoked;
+  }
+
+  /** {@link #revokeUnshownGrants} for the run whose state is {@code saved}, if it asked for a grant it never had. */
+  private void revokeUnshownGrants(Session session, StateFile saved) throws SealdropFailure {
+    Optional<String> fileId = saved.get("file_id");
+    Optional<Long> at = saved.get(GRANT_REQUESTED_AT).filter(v -> v.matches("[0-9]{1,18}")).map(Long::parseLong);
+    if (fileId.isPresent() && at.isPresent()) {
+      revokeUnshownGrants(session, fileId.get(), to.identity, at.get());
     }
   }
 
@@ -263,9 +293,7 @@ final class SendCommand extends SealdropSubcommand {
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
       String fileId = saved.get().get("file_id").get();
       if (onServer(session, fileId)) {
-        if (saved.get().get(GRANT_REQUESTED).isPresent()) {
-          revokeUnshownGrants(session, fileId);
-        }
+        revokeUnshownGrants(session, saved.get());
         session.output().note("the file was already uploaded; creating the grant");
         return new Uploader.Committed(fileId, Long.parseLong(saved.get().get("size").orElse("0")), "");
       }
@@ -442,6 +470,9 @@ final class SendCommand extends SealdropSubcommand {
         Optional<String> committed = saved.get().get("file_id");
         Optional<String> upload = saved.get().get("upload_id");
         if (committed.isPresent()) {
+          // a run stopped before it showed its grant's token left that grant usable: giving the send up revokes it
+          // (outside test: --abandon left it active, unnamed)
+          revokeUnshownGrants(session, saved.get());
           kept.add(committed.get());
         } else if (upload.isPresent()) {
           if (uploader == null) {
@@ -629,6 +660,7 @@ final class SendCommand extends SealdropSubcommand {
       if (!isThisSend(session, saved, source)) {
         continue;
       }
+      revokeUnshownGrants(session, saved.get());
       forget(other);
       Optional<String> committed = saved.get().get("file_id");
       String onServer = committed.map(id -> " (its upload " + id + " stays on the server: `sealdrop files`)")
