@@ -458,9 +458,10 @@ public final class GrpcFailures {
         if (serverCertificate.isPresent()) {
           // our own check of the server's certificate failed (OpenSSL wraps it as "General OpenSslEngine problem")
           return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: the server's certificate was not "
-              + "accepted: " + withoutClassNames(serverCertificate.get().getMessage()), "check the server address (`server` in "
-              + "profile.properties) and that the profile's CA (tls/ca.crt, from `init --ca`) is the one that issued "
-              + "the server's certificate", e);
+              + "accepted: " + withoutClassNames(serverCertificate.get().getMessage()), "check the address (`server` in "
+              + "profile.properties, or `admin_server` for `sealdrop admin` commands): the server's certificate must name"
+              + " it in its subjectAltName (ask its operator, or use a name it has), and the profile's CA (tls/ca.crt,"
+              + " from `init --ca`) must be the one that issued that certificate", e);
         }
         Optional<CertificateAlert.Alert> alert = CertificateAlert.of(c.getMessage());
         if (alert.isPresent()) {

@@ -373,6 +373,10 @@ class GrpcFailuresTest {
         .contains("PKIX path building failed: unable to find valid certification path")
         .doesNotContain("General OpenSslEngine problem").doesNotContain("sun.security").doesNotContain("Exception");
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("tls/ca.crt"));
+    // the admin listener's address is checked against the certificate too (outside test: the hint named only
+    // `server`, and not that the certificate must name the address)
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("`admin_server` for `sealdrop admin` commands")
+        .contains("subjectAltName"));
   }
 
   @Test
