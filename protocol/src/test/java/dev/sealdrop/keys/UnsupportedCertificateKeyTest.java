@@ -69,6 +69,42 @@ class UnsupportedCertificateKeyTest {
     });
   }
 
+  /**
+   * A certificate from the deployment CA with a critical extension nobody here knows is refused naming it, not as one
+   * that "does not chain to this deployment's CA" (outside test: init blamed the CA).
+   */
+  @Test
+  void aBundleWhoseCertificateHasAnUnknownCriticalExtensionIsRefusedNamingItNotAsUntrusted() throws Exception {
+    KeyPair leaf = java.security.KeyPairGenerator.getInstance("EC").generateKeyPair();
+    org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder b = new org.bouncycastle.cert.jcajce
+        .JcaX509v3CertificateBuilder(pki.caCertificate(), java.math.BigInteger.valueOf(4242),
+        java.util.Date.from(Instant.now().minus(1, ChronoUnit.HOURS)), java.util.Date.from(IN_30_DAYS),
+        new org.bouncycastle.asn1.x500.X500Name("CN=alice"), leaf.getPublic());
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.keyUsage, true,
+        new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature));
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
+        new org.bouncycastle.asn1.x509.ExtendedKeyUsage(org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+    b.addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.3.4.5"), true,
+        new org.bouncycastle.asn1.DEROctetString(new byte[] {1}));
+    X509Certificate cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(b.build(
+        new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(caKey())));
+    byte[] bundle = KeyBundle.create("alice", KEYS.publicKeys(), IN_30_DAYS, leaf.getPrivate(), List.of(cert))
+        .encoded();
+    BundleVerifier verifier = new BundleVerifier(pki.caCertificate(), Clock.systemUTC());
+    assertThatThrownBy(() -> verifier.verify(bundle, "alice")).isInstanceOfSatisfying(BundleException.class, e -> {
+      assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reason.NOT_CLIENT_AUTH);
+      assertThat(e.getMessage()).contains("critical extension that sealdrop does not know (1.2.3.4.5)");
+    });
+  }
+
+  /** The development CA's key, as DevPki wrote it (PKCS#8 PEM). */
+  private static PrivateKey caKey() throws Exception {
+    String pem = java.nio.file.Files.readString(pkiDir.resolve("ca.key")).replaceAll("-----[A-Z ]+-----", "")
+        .replaceAll("\\s", "");
+    return java.security.KeyFactory.getInstance(pki.caCertificate().getPublicKey().getAlgorithm())
+        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(pem)));
+  }
+
   @Test
   void creatingABundleWithAnEd448CertificateSaysTheKeyIsUnsupported() {
     assertThatThrownBy(() -> KeyBundle.create("alice", KEYS.publicKeys(), IN_30_DAYS, ed448.getPrivate(),
