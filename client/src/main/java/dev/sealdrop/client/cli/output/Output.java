@@ -46,8 +46,10 @@ public final class Output {
 
     @Override
     public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
-      // Jackson passes UTF-16 units: a surrogate is half of a character (an emoji), written as it is
-      return !Character.isSurrogate((char) ch) && TerminalText.unsafe(ch) ? new com.fasterxml.jackson.core.io.SerializedString(
+      // Jackson passes UTF-16 units, so a character beyond U+FFFF arrives as two halves it cannot be judged by: every
+      // such character is escaped, as its two halves (valid JSON, decoded to the same text), so that none of the
+      // invisible ones (tag characters) is written raw (outside test); emoji are escaped alike
+      return Character.isSurrogate((char) ch) || TerminalText.unsafe(ch) ? new com.fasterxml.jackson.core.io.SerializedString(
           String.format(java.util.Locale.ROOT, "\\u%04X", ch)) : null;
     }
   }
