@@ -56,7 +56,9 @@ public record ProfileConfig(String identity, HostPort server, Optional<HostPort>
   static ProfileConfig decode(byte[] bytes, String where) throws KeyStoreFailure {
     Properties p = new Properties();
     try {
-      p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      // an editor's byte-order mark would become part of the first key, "format" (outside test: "lacks format")
+      p.load(new StringReader(text.startsWith("\uFEFF") ? text.substring(1) : text));
       if (!Integer.toString(FORMAT).equals(require(p, "format", where))) {
         throw new KeyStoreFailure("PROFILE_DAMAGED", where + " has an unknown format (format="
             + p.getProperty("format").trim() + "; this version reads format=" + FORMAT + ")", REPAIR);

@@ -227,6 +227,9 @@ class ProfileTest {
       assertThat((String) r.jsonError().get("hint")).startsWith("restore the file from a backup, or fix it")
           .contains("server=HOST:PORT").contains("do not run `init --force`");
     }
+    // saved by an editor that writes a byte-order mark: the same settings
+    Files.writeString(config, "\uFEFF" + good);
+    assertThat(alice.run("--json", "keys", "show").exit()).isZero();
     Files.writeString(config, good);
     assertThat(alice.run("--json", "keys", "show").exit()).isZero();
   }

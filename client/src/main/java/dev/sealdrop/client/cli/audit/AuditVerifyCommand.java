@@ -184,6 +184,10 @@ final class AuditVerifyCommand extends WithGlobalOptions {
           // an editor's byte-order mark, as passphrase files may have (outside test: "holds no audit verifier key")
           text = text.substring(1).strip();
         }
+      } catch (java.nio.charset.MalformedInputException e) {
+        // the JDK's text is "Input length = 1" (outside test: a key file saved as UTF-16 by a Windows editor)
+        throw new UsageFailure("BAD_KEY", "the key file " + asFile + " is not UTF-8 text (saved as UTF-16?)",
+            "save it as UTF-8 (or plain ASCII): it holds one line, NAME+KEYID+BASE64", e);
       } catch (IOException e) {
         throw new UsageFailure("BAD_KEY", "cannot read the key file " + asFile + ": " + e.getMessage(),
             "check the path and its permissions", e);

@@ -313,6 +313,10 @@ class AuditVerifyCommandTest {
     // a key file an editor saved with a byte-order mark is read as the key it holds (outside test: "holds no key")
     Path withMark = Files.writeString(dir.resolve("key-bom.txt"), "\uFEFF" + key + "\r\n");
     verify(log.toString(), "--key", withMark.toString()).assertExit(0);
+    Path utf16 = Files.writeString(dir.resolve("key-utf16.txt"), key + "\r\n", java.nio.charset.StandardCharsets.UTF_16);
+    assertThat(verify(log.toString(), "--key", utf16.toString(), "--json").assertExit(2).object("error"))
+        .containsEntry("reason", "BAD_KEY").containsEntry("message", "the key file " + utf16
+            + " is not UTF-8 text (saved as UTF-16?)");
     Path badHeld = Files.createDirectory(dir.resolve("bad-held"));
     Files.writeString(badHeld.resolve("x.note"), "not a note\n");
     assertThat(verify(log.toString(), "--key", key, "--checkpoints", badHeld.toString(), "--json").assertExit(2)
