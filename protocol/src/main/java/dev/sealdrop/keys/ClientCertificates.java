@@ -45,6 +45,26 @@ public final class ClientCertificates {
    * Why {@code cert} may not be a client certificate, in words that follow "the certificate" (e.g.
    * "is a CA certificate (basicConstraints CA:true), not a client certificate"), or empty if it may.
    */
+  /**
+   * What makes {@code cert} too weak to trust, whatever it is for (a client's or the server's own certificate): a
+   * signature over a hash that no longer resists collisions (SHA-1, MD5, MD2; for RSASSA-PSS, the hash its parameters
+   * name), or an RSA key under {@link #MIN_RSA_BITS} bits; empty if neither.
+   */
+  public static Optional<String> weakness(X509Certificate cert) {
+    String signedWith = signatureHash(cert);
+    String upper = signedWith.toUpperCase(java.util.Locale.ROOT);
+    if (upper.startsWith("SHA1") || upper.startsWith("SHA-1") || upper.startsWith("MD5") || upper.startsWith("MD2")) {
+      return Optional.of("is signed with " + signedWith + ", a hash that no longer resists collisions; a certificate"
+          + " signed with SHA-256 or stronger is required");
+    }
+    if (cert.getPublicKey() instanceof java.security.interfaces.RSAPublicKey rsa
+        && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+      return Optional.of("has a " + rsa.getModulus().bitLength() + "-bit RSA key; at least " + MIN_RSA_BITS
+          + " bits are required");
+    }
+    return Optional.empty();
+  }
+
   /** The extensions the JDK's certificate path checks understand when critical, by OID. */
   private static final java.util.Set<String> KNOWN_EXTENSIONS = java.util.Set.of("2.5.29.15", "2.5.29.17", "2.5.29.19",
       "2.5.29.30", "2.5.29.32", "2.5.29.33", "2.5.29.35", "2.5.29.36", "2.5.29.37", "2.5.29.54", "2.5.29.14",
@@ -73,16 +93,9 @@ public final class ClientCertificates {
     if (keyUsage != null && !keyUsage[DIGITAL_SIGNATURE]) {
       return Optional.of("has a key usage that lacks digitalSignature, which its key needs to sign");
     }
-    String signedWith = signatureHash(cert);
-    String upper = signedWith.toUpperCase(java.util.Locale.ROOT);
-    if (upper.startsWith("SHA1") || upper.startsWith("SHA-1") || upper.startsWith("MD5") || upper.startsWith("MD2")) {
-      return Optional.of("is signed with " + signedWith + ", a hash that no longer resists collisions; a certificate"
-          + " signed with SHA-256 or stronger is required");
-    }
-    if (cert.getPublicKey() instanceof java.security.interfaces.RSAPublicKey rsa
-        && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
-      return Optional.of("has a " + rsa.getModulus().bitLength() + "-bit RSA key; at least " + MIN_RSA_BITS
-          + " bits are required");
+    Optional<String> weak = weakness(cert);
+    if (weak.isPresent()) {
+      return weak;
     }
     if (cert.hasUnsupportedCriticalExtension()) {
       // RFC 5280 §4.2: a certificate with a critical extension the verifier does not know must be rejected; said here,

@@ -26,8 +26,10 @@ public final class ServerTlsFiles {
   private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(PosixFilePermission.GROUP_READ,
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-  private static final Set<PosixFilePermission> OTHERS = EnumSet.of(PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+  /** A root-owned key may be shared with the server's group for reading (0640), not for writing. */
+  private static final Set<PosixFilePermission> OTHERS_AND_GROUP_WRITE = EnumSet.of(PosixFilePermission.GROUP_WRITE,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
+      PosixFilePermission.OTHERS_EXECUTE);
 
   private ServerTlsFiles() {}
 
@@ -54,6 +56,7 @@ public final class ServerTlsFiles {
           + " would fail; set key (--key) to the private key the certificate was issued for, or cert (--cert) to"
           + " its certificate");
     }
+    requireAcceptedByClients(leaf, tls.certificateChain());
   }
 
   /** Whether a certificate after the first in {@code chain} is the one {@code key} belongs to. */
@@ -101,6 +104,43 @@ public final class ServerTlsFiles {
   }
 
   /**
+   * What the clients' TLS refuses in a server certificate, or should not trust, stops the start too (outside test: the
+   * server started, and every handshake failed as if the clients were at fault). Checked once the key is known to be
+   * the certificate's, so that a chain in the wrong order is named as that.
+   */
+  private static void requireAcceptedByClients(X509Certificate leaf, Path file) throws IOException {
+    String which = "the server certificate " + file + " (" + leaf.getSubjectX500Principal().getName() + ")";
+    String renew = "; ask your CA for a server certificate with an ECDSA P-256/P-384 or RSA (2048 bits or more) key,"
+        + " key usage digitalSignature, signed with SHA-256 or stronger, and set cert (--cert) and key (--key) to it";
+    boolean[] keyUsage = leaf.getKeyUsage();
+    if (keyUsage != null && !keyUsage[0]) {
+      throw new IOException(which + " has a key usage without digitalSignature, which TLS 1.3 needs to sign the"
+          + " handshake: every client would refuse it" + renew);
+    }
+    java.security.PublicKey key = leaf.getPublicKey();
+    boolean ec = key instanceof java.security.interfaces.ECPublicKey e
+        && e.getParams().getCurve().getField().getFieldSize() <= 384;
+    if (!ec && !(key instanceof java.security.interfaces.RSAPublicKey)) {
+      throw new IOException(which + " has a " + describe(key) + " key, which the clients' TLS library (BoringSSL) does"
+          + " not accept from a server" + renew);
+    }
+    java.util.Optional<String> weak = dev.sealdrop.keys.ClientCertificates.weakness(leaf);
+    if (weak.isPresent()) {
+      throw new IOException(which + " " + weak.get() + renew);
+    }
+  }
+
+  private static String describe(java.security.PublicKey key) {
+    if (key instanceof java.security.interfaces.ECPublicKey e) {
+      return "P-" + e.getParams().getCurve().getField().getFieldSize() + " (ECDSA)";
+    }
+    if (key instanceof java.security.interfaces.EdECPublicKey e) {
+      return e.getParams().getName(); // Ed25519, Ed448 (not "EdDSA")
+    }
+    return key.getAlgorithm();
+  }
+
+  /**
    * The server key must be owner-only, as OpenSSH requires of its keys: a key file of the server's
    * user that anyone else may access, or any key file that all users may access, is refused with
    * the chmod that fixes it (a root-owned key shared with the server's group, 0640, is accepted).
@@ -126,7 +166,13 @@ public final class ServerTlsFiles {
     open.addAll(attributes.permissions());
     // a key owned by another user (root) may be shared with the server's group, as OpenSSH allows
     boolean ours = attributes.owner().getName().equals(System.getProperty("user.name"));
-    open.retainAll(ours ? NOT_OWNER : OTHERS);
+    if (!ours && !attributes.owner().getName().equals("root")) {
+      // another account than root could replace the key under the server (outside test: owned by nobody, accepted)
+      throw new IOException("the server key " + keyFile + " is owned by " + attributes.owner().getName() + ", neither"
+          + " the server's user (" + System.getProperty("user.name") + ") nor root, who alone may hold it; chown it"
+          + " to the server's user and chmod 600 " + keyFile);
+    }
+    open.retainAll(ours ? NOT_OWNER : OTHERS_AND_GROUP_WRITE);
     if (!open.isEmpty()) {
       throw new IOException("the server key " + keyFile + " can be accessed by other users ("
           + PosixFilePermissions.toString(attributes.permissions()) + "); make it readable by the server's user only:"

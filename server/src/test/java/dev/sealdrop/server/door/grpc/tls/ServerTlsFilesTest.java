@@ -69,6 +69,16 @@ class ServerTlsFilesTest {
       refused(tls, "the server key " + tls.privateKey() + " can be accessed by other users (" + mode + ")",
           "chmod 600 " + tls.privateKey());
     }
+    // owned by an account that is neither the server's nor root, which could replace it (outside test: accepted);
+    // only a server running as root can hand its key to another account here
+    if ("root".equals(System.getProperty("user.name"))) {
+      Files.setPosixFilePermissions(tls.privateKey(), PosixFilePermissions.fromString("rw-------"));
+      java.nio.file.attribute.UserPrincipal nobody = tls.privateKey().getFileSystem().getUserPrincipalLookupService()
+          .lookupPrincipalByName("nobody");
+      Files.setOwner(tls.privateKey(), nobody);
+      refused(tls, "the server key " + tls.privateKey() + " is owned by nobody, neither the server's user (root) nor"
+          + " root");
+    }
   }
 
   @Test
@@ -106,6 +116,18 @@ class ServerTlsFilesTest {
     refused(future, "is valid only from", "check this machine's clock");
     ServerConfig.Tls clientOnly = withServerCertificate(dev.sealdrop.certsdev.CertSpec.client("srv-clientauth"));
     refused(clientOnly, "is not for TLS servers (its extended key usage lacks serverAuth)");
+    // what the clients' TLS refuses (outside test: the server started, and every handshake failed as the client's fault)
+    dev.sealdrop.certsdev.CertSpec valid = new dev.sealdrop.certsdev.CertSpec("srv-valid",
+        dev.sealdrop.certsdev.Eku.SERVER_AUTH, now.minus(java.time.Duration.ofHours(1)),
+        now.plus(java.time.Duration.ofDays(30)), false);
+    refused(withServerCertificate(new dev.sealdrop.certsdev.CertSpec("srv-nodigsig", valid.eku(), valid.notBefore(),
+        valid.notAfter(), false).withoutDigitalSignature()), "has a key usage without digitalSignature",
+        "every client would refuse it");
+    refused(withServerCertificate(new dev.sealdrop.certsdev.CertSpec("srv-ed25519", valid.eku(), valid.notBefore(),
+        valid.notAfter(), false, "Ed25519")), "has a Ed25519 key, which the clients' TLS library (BoringSSL) does not"
+        + " accept from a server");
+    refused(withServerCertificate(new dev.sealdrop.certsdev.CertSpec("srv-p521", valid.eku(), valid.notBefore(),
+        valid.notAfter(), false, "EC-P521")), "has a P-521 (ECDSA) key");
   }
 
   @Test
