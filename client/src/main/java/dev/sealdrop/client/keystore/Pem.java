@@ -74,9 +74,23 @@ public final class Pem {
       return Pkcs8Pem.decode(text, "EC", "RSA", "Ed25519").orElseThrow(() -> new UsageFailure("BAD_KEY",
           "cannot parse the private key in " + file, "pass an EC, RSA or Ed25519 key"));
     } catch (Pkcs8Pem.NotPkcs8Exception e) {
+      String quoted = shellQuoted(file.toString());
+      String converted = shellQuoted(file + ".pk8");
+      if (text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+        // PKCS#8 all the same, but locked: said as that (outside test: "is not a PKCS#8 PEM private key")
+        throw new UsageFailure("BAD_KEY", file + " is an encrypted PKCS#8 private key (BEGIN ENCRYPTED PRIVATE KEY);"
+            + " sealdrop reads it unencrypted: the profile keeps it owner-only, and your sealing keys are protected by"
+            + " your passphrase", "decrypt a copy with `openssl pkcs8 -in " + quoted + " -out " + converted + "` (it"
+            + " asks for its password) and pass that");
+      }
       throw new UsageFailure("BAD_KEY", file + " is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)",
-          "convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8`");
+          "convert it with `openssl pkcs8 -topk8 -nocrypt -in " + quoted + " -out " + converted + "`");
     }
+  }
+
+  /** {@code s} as one shell word: as it is if it holds only safe characters, else in single quotes. */
+  private static String shellQuoted(String s) {
+    return s.matches("[A-Za-z0-9_./@%+=:,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   /** The identity a certificate names: its subject's one CN, by the server's rule ({@link CertificateSubject}). */

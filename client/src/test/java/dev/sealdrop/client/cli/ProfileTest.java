@@ -187,6 +187,21 @@ class ProfileTest {
     assertThat((String) r.jsonError().get("hint")).contains("sealdrop keys renew --cert NEW.crt --key NEW.key");
   }
 
+  /** An encrypted PKCS#8 key is named as that, with the command that decrypts a copy (outside test). */
+  @Test
+  void initNamesAnEncryptedKeyAsEncryptedWithTheCommandThatDecryptsIt() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Path locked = Files.writeString(root.resolve("alice enc.key"), "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+        + "MIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    Cli alice = Users.user(root, "alice");
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", locked.toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "BAD_KEY");
+    assertThat(r.err()).contains(locked + " is an encrypted PKCS#8 private key");
+    assertThat((String) r.jsonError().get("hint")).contains("openssl pkcs8 -in '" + locked + "' -out '" + locked
+        + ".pk8'");
+  }
+
   @Test
   void aMissingKeyFileSaysToRestoreItFromABackupBeforeMakingNewKeys() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
