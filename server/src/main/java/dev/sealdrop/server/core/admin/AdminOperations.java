@@ -177,7 +177,10 @@ public final class AdminOperations {
         // Scoped to the named identity: the CA issues certificates without telling the server, so the revocation
         // is matched against the presented certificate's subject CN and never refuses another identity.
         boolean changed = identities.revokeCertificateOf(name, serial);
-        logAct(c, name, "revoked (certificate serial " + serial + ")", changed, reason);
+        // one certificate, said so: "identity 'alice' revoked (certificate ...)" read as the identity's revocation
+        String why = reason == null || reason.isBlank() ? "" : ": " + trim(reason);
+        LOG.warn("certificate serial {} of identity '{}' {} by admin '{}'{}", serial, name,
+            changed ? "revoked" : "was revoked already; asked again, nothing changed,", c.principal().identity(), why);
         details.put("seen", Boolean.toString(!seenAs.isEmpty()));
         // an auditor tells a revocation from a repeat of one, as for an identity (outside test: a repeat read as new)
         details.put(CHANGED, Boolean.toString(changed));
