@@ -125,10 +125,15 @@ class ChannelFactoryTlsSetupTest {
       KeyPair keys = g.generateKeyPair();
       X500Principal subject = new X500Principal("CN=alice");
       Instant now = Instant.now();
-      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(subject,
-          BigInteger.ONE, Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject,
-          keys.getPublic()).build(new JcaContentSignerBuilder(alg.equals("RSA") ? "SHA256withRSA" : alg)
-              .build(keys.getPrivate())));
+      // a client certificate by the server's rule (EKU clientAuth, digitalSignature), which the CLI checks first
+      JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, BigInteger.ONE,
+          Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject, keys.getPublic());
+      builder.addExtension(org.bouncycastle.asn1.x509.Extension.keyUsage, true,
+          new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature));
+      builder.addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
+          new org.bouncycastle.asn1.x509.ExtendedKeyUsage(org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(builder.build(
+          new JcaContentSignerBuilder(alg.equals("RSA") ? "SHA256withRSA" : alg).build(keys.getPrivate())));
       Path certFile = Files.writeString(root.resolve(alg + ".crt"), pem("CERTIFICATE", cert.getEncoded()));
       Path keyFile = Files.writeString(root.resolve(alg + ".key"), pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
       SslContext ctx = factory(certFile, keyFile).sslContext();
