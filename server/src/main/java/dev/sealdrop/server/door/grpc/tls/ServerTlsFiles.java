@@ -57,6 +57,35 @@ public final class ServerTlsFiles {
           + " its certificate");
     }
     requireAcceptedByClients(leaf, tls.certificateChain());
+    requireChainToCa(tls, ca);
+  }
+
+  /**
+   * The server certificate must chain to the deployment CA: sealdrop clients trust that CA alone, for the server as
+   * for each other (a profile's tls/ca.crt), so one from another CA, or whose intermediate is missing from the cert
+   * file, fails every handshake (outside test: the server started, and each client said "PKIX path building failed").
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the path comes from server configuration")
+  private static void requireChainToCa(ServerConfig.Tls tls, X509Certificate ca) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(tls.certificateChain())) {
+      java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+      java.util.List<java.security.cert.Certificate> chain = new java.util.ArrayList<>(cf.generateCertificates(in));
+      // the CA itself, if the file ends with it, is the anchor, not part of the path
+      chain.removeIf(c -> c.equals(ca));
+      java.security.cert.PKIXParameters params = new java.security.cert.PKIXParameters(
+          Set.of(new java.security.cert.TrustAnchor(ca, null)));
+      params.setRevocationEnabled(false);
+      java.security.cert.CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(chain), params);
+    } catch (java.security.cert.CertPathValidatorException e) {
+      throw new IOException("the server certificate " + tls.certificateChain() + " does not chain to the CA "
+          + tls.caCertificate() + " (" + ca.getSubjectX500Principal().getName() + "): " + e.getMessage() + ". sealdrop"
+          + " clients trust that CA alone, for the server too, so every handshake would fail: issue the server's"
+          + " certificate from it, or, if an intermediate CA issued it, put the intermediate's certificate after the"
+          + " server's in the cert file (cert, --cert)", e);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("the server certificate " + tls.certificateChain() + " cannot be checked against the CA "
+          + tls.caCertificate() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Whether a certificate after the first in {@code chain} is the one {@code key} belongs to. */

@@ -128,6 +128,11 @@ class ServerTlsFilesTest {
         + " accept from a server");
     refused(withServerCertificate(new dev.sealdrop.certsdev.CertSpec("srv-p521", valid.eku(), valid.notBefore(),
         valid.notAfter(), false, "EC-P521")), "has a P-521 (ECDSA) key");
+    // issued by another CA than the one the clients trust (outside test: every client said "PKIX path building failed")
+    ServerConfig.Tls foreign = withServerCertificate(new dev.sealdrop.certsdev.CertSpec("srv-foreign", valid.eku(),
+        valid.notBefore(), valid.notAfter(), true));
+    refused(foreign, "the server certificate " + foreign.certificateChain() + " does not chain to the CA "
+        + foreign.caCertificate(), "sealdrop clients trust that CA alone, for the server too");
   }
 
   @Test
