@@ -164,6 +164,19 @@ class FilesAndGrantCommandTest {
     assertThat(r.err()).contains("only a transferor may grant files").doesNotContain("list uploaded files");
   }
 
+  /** A recipient that is no identity name is refused before the server is asked (outside test: `--to -bob`). */
+  @Test
+  void aRecipientThatIsNotAnIdentityNameIsRefusedBeforeTheServerIsAsked() {
+    for (String bad : new String[] {"-bob", "bo b", "bob/x"}) {
+      CliRun send = alice.run("--json", "send", csv.toString(), "--to", bad).assertExit(2);
+      assertThat(send.jsonError()).as(bad).containsEntry("reason", "BAD_IDENTITY")
+          .containsEntry("message", "--to '" + bad + "' is not an identity name: 1 to 64 letters, digits, '.', '_',"
+              + " '@' or '-', starting with a letter or digit");
+      assertThat(alice.run("--json", "grant", "f_" + "2".repeat(32), "--to", bad).assertExit(2).jsonError())
+          .containsEntry("reason", "BAD_IDENTITY");
+    }
+  }
+
   @Test
   void anUnknownFileIdIsAUsageErrorInTheUsersTermsPointingAtFiles() {
     // not of a file id's shape (a typo, `null` from a script): refused before the server is asked (outside test)
