@@ -485,7 +485,9 @@ class KeysRenewTest extends DevServerPerClass {
     CliRun again = ivo.run("keys", "renew", "--cert", renewed.certFile().toString(), "--key",
         renewed.keyFile().toString()).assertExit(0);
     assertThat(again.out()).contains("NOT moved: it was registered through certificate serial " + serial(stolen)
-        + ", which is revoked").contains("`sealdrop keys remove-ssh " + planted + "`");
+        + ", which is revoked").contains("`sealdrop keys remove-ssh " + planted + "`")
+        .contains("the previous certificate (serial " + serial(stolen) + ") is revoked: it no longer connects")
+        .doesNotContain("stays valid");
 
     // the owner registers their own key again, knowingly: it is bound to the renewed certificate; the planted one not
     ivo.run("keys", "add-ssh", root.resolve("ssh-jdk").resolve("ivo-own.pub").toString()).assertExit(0);
