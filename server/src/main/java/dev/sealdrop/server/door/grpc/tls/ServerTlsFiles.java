@@ -40,6 +40,7 @@ public final class ServerTlsFiles {
           + ") is not a CA certificate (no basicConstraints CA:true), so no client certificate could chain to it: the"
           + " ca setting (--ca) must name the CA that issues your clients' certificates");
     }
+    requireCaValidNow(tls, ca);
     requireOwnerOnly(tls.privateKey());
     X509Certificate leaf = ServerTls.readFirstCertificate(tls.certificateChain(), "server certificate", "cert");
     requireUsableForServing(leaf, tls.certificateChain());
@@ -58,6 +59,25 @@ public final class ServerTlsFiles {
     }
     requireAcceptedByClients(leaf, tls.certificateChain());
     requireChainToCa(tls, ca);
+  }
+
+  /**
+   * A CA certificate outside its validity stops the start (round R: an expired CA served on). TLS libraries do not
+   * check a trust anchor's own dates, so nothing else would: the deal's certificates would keep being accepted under a
+   * CA its operators meant to retire, or, not yet valid, this machine's clock is wrong.
+   */
+  private static void requireCaValidNow(ServerConfig.Tls tls, X509Certificate ca) throws IOException {
+    String which = "the CA certificate " + tls.caCertificate() + " (" + ca.getSubjectX500Principal().getName() + ")";
+    try {
+      ca.checkValidity();
+    } catch (java.security.cert.CertificateExpiredException e) {
+      throw new IOException(which + " expired at " + ca.getNotAfter().toInstant() + ": the certificates it issued must"
+          + " not be trusted past it; renew the CA certificate (re-signed with the same key, the certificates it"
+          + " issued stay valid), give it to every client (their profile's tls/ca.crt) and set ca (--ca) to it", e);
+    } catch (java.security.cert.CertificateNotYetValidException e) {
+      throw new IOException(which + " is valid only from " + ca.getNotBefore().toInstant() + ": check this machine's"
+          + " clock, or set ca (--ca) to a CA certificate valid now", e);
+    }
   }
 
   /**
@@ -132,6 +152,16 @@ public final class ServerTlsFiles {
     }
   }
 
+  /** Whether {@code leaf} has a subjectAltName of type DNS (2) or IP address (7). */
+  private static boolean namesAHost(X509Certificate leaf) throws IOException {
+    try {
+      java.util.Collection<java.util.List<?>> names = leaf.getSubjectAlternativeNames();
+      return names != null && names.stream().anyMatch(n -> n.get(0) instanceof Integer t && (t == 2 || t == 7));
+    } catch (java.security.cert.CertificateParsingException e) {
+      throw new IOException("the server certificate has a subjectAltName that cannot be read: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * What the clients' TLS refuses in a server certificate, or should not trust, stops the start too (outside test: the
    * server started, and every handshake failed as if the clients were at fault). Checked once the key is known to be
@@ -156,6 +186,13 @@ public final class ServerTlsFiles {
     java.util.Optional<String> weak = dev.sealdrop.keys.ClientCertificates.weakness(leaf);
     if (weak.isPresent()) {
       throw new IOException(which + " " + weak.get() + renew);
+    }
+    if (!namesAHost(leaf)) {
+      // the clients would fall back on the common name, which RFC 9525 retires and other TLS clients refuse (round R)
+      throw new IOException(which + " names no host in a subjectAltName (DNS or IP): clients match the address they"
+          + " connect to against those names, not against the common name; ask your CA for a server certificate with"
+          + " subjectAltName DNS:your.host.name (and IP:address if clients connect by address, IP:127.0.0.1 for the"
+          + " admin listener) and set cert (--cert) and key (--key) to it");
     }
   }
 

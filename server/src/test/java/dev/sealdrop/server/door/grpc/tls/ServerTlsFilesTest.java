@@ -181,6 +181,34 @@ class ServerTlsFilesTest {
         .anySatisfy(m -> assertThat(m).startsWith("the ca file " + chain + " holds 2 certificates; only the first"));
   }
 
+  /** Round R: a server certificate naming its host only in the common name started (the clients fell back on it). */
+  @Test
+  void aServerCertificateWithoutHostNamesInASubjectAltNameStopsTheStart() throws Exception {
+    // the dev CA gives subjectAltNames to serverAuth certificates only: one for any purpose has none
+    ServerConfig.Tls cnOnly = withServerCertificate(dev.sealdrop.certsdev.CertSpec.client("srv-cn-only")
+        .withEku(dev.sealdrop.certsdev.Eku.ANY_EXTENDED_KEY_USAGE));
+    refused(cnOnly, "the server certificate " + cnOnly.certificateChain(), "names no host in a subjectAltName",
+        "subjectAltName DNS:your.host.name");
+  }
+
+  /** Round R: an expired CA certificate started the server, whose TLS then trusted it as before (anchors are not dated). */
+  @Test
+  void aCaCertificateOutsideItsValidityStopsTheStart() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    java.time.Instant now = java.time.Instant.now();
+    dev.sealdrop.certsdev.CertSpec intermediate = dev.sealdrop.certsdev.CertSpec.client("old-ca").asCa();
+    for (var validity : java.util.List.of(
+        java.util.List.of(now.minus(java.time.Duration.ofDays(30)), now.minus(java.time.Duration.ofDays(1)), "expired at"),
+        java.util.List.of(now.plus(java.time.Duration.ofDays(1)), now.plus(java.time.Duration.ofDays(30)),
+            "is valid only from"))) {
+      dev.sealdrop.certsdev.IssuedCert ca = TestPki.get().issue(intermediate.withValidity(
+          (java.time.Instant) validity.get(0), (java.time.Instant) validity.get(1)));
+      Path caFile = Files.copy(ca.certFile(), dir.resolve("old-ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      refused(new ServerConfig.Tls(caFile, tls.certificateChain(), tls.privateKey()),
+          "the CA certificate " + caFile + " (CN=old-ca) " + validity.get(2), "--ca");
+    }
+  }
+
   @Test
   void aCaSettingThatNamesALeafCertificateIsRefusedAtStart() throws Exception {
     ServerConfig.Tls tls = copiedTls();
