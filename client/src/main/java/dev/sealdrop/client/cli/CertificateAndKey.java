@@ -1,5 +1,6 @@
 package dev.sealdrop.client.cli;
 
+import dev.sealdrop.client.cli.output.ShellWords;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -41,6 +42,28 @@ final class CertificateAndKey {
     this.chain = chain;
     this.key = key;
     this.identity = identity;
+  }
+
+  /**
+   * A warning when the {@code --key} file the profile copied can be read by other local users (round R: a 0644 key was
+   * taken silently). The profile's own copy is owner-only; the original stays where it is, readable by them, and
+   * whoever reads it can act as this identity until the certificate is revoked. Empty on a file system without POSIX
+   * permissions, where there is nothing to say.
+   */
+  static Optional<String> othersCanRead(Path key) {
+    try {
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = java.nio.file.Files.getPosixFilePermissions(key);
+      if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+          || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+        return Optional.of("--key " + key + " can be read by other users of this machine ("
+            + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "); the profile keeps its own owner-only"
+            + " copy, so delete the original, or `chmod 600 " + ShellWords.of(key.toString()) + "` it: whoever reads it"
+            + " can connect as you until the certificate is revoked");
+      }
+      return Optional.empty();
+    } catch (UnsupportedOperationException | java.io.IOException e) {
+      return Optional.empty();
+    }
   }
 
   /**

@@ -108,6 +108,7 @@ final class InitCommand extends SealdropSubcommand {
         caCertificate.getSubjectX500Principal().getName()));
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
     session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`");
+    CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)

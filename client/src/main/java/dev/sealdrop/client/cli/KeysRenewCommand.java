@@ -117,6 +117,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
     }
     session.output().emit(new Renewed(bundle, published, renewed.certificate(), alreadyUsed, previous, ssh,
         session.environment().clock().instant()));
+    CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
   }
 
   /**

@@ -102,6 +102,27 @@ class ProfileTest {
     assertThat(alice.home().resolve("tls/client.key")).hasSameBinaryContentAs(pki.keyFile("alice"));
   }
 
+  /** Round R: a --key other users could read was copied silently; the original stays readable to them. */
+  @Test
+  void initWarnsWhenTheKeyItCopiedCanBeReadByOthers() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli owned = Users.init(pki, root, "alice", "localhost:8443");
+    assertThat(Files.getPosixFilePermissions(pki.keyFile("alice"))).as("the dev PKI's keys are owner-only")
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(owned.run("keys", "show").err()).doesNotContain("warning");
+    Path open = Files.copy(pki.keyFile("bob"), root.resolve("bob open.key"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+    CliRun r = Users.user(root, "bob").run("init", "--server", "localhost:8443", "--cert",
+        pki.certFile("bob").toString(), "--key", open.toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
+    assertThat(r.err()).contains("sealdrop: warning: --key " + open + " can be read by other users of this machine"
+        + " (rw-r--r--); the profile keeps its own owner-only copy, so delete the original, or `chmod 600 '" + open
+        + "'` it");
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-------"));
+    assertThat(Users.user(root, "bob").run("init", "--force", "--server", "localhost:8443", "--cert",
+        pki.certFile("bob").toString(), "--key", open.toString(), "--ca", pki.caCertFile().toString()).assertExit(0)
+        .err()).doesNotContain("warning");
+  }
+
   @Test
   void initRefusesToReplaceAProfileWithoutForce() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
