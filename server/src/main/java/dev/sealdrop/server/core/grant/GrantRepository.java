@@ -90,9 +90,30 @@ public interface GrantRepository {
    * OPEN → RELEASED and the grant ACTIVE again, only while the claim has not been served every byte
    * (a delivered file counts; it cannot be handed back). A claim on which bytes were handed out counts as interrupted
    * if {@code countInterrupted} ({@link #INTERRUPTED_CLAIMS_PER_DOWNLOAD}; false only for a claim the server's restart
-   * ended). Returns whether the claim was released.
+   * ended). Returns how the claim ended, or {@link Released#NOT}.
    */
-  boolean release(String claimHash, Instant now, boolean countInterrupted);
+  Released release(String claimHash, Instant now, boolean countInterrupted);
+
+  /** How a claim given back ({@link #release}, or a lapse) ended. */
+  enum Released {
+    /** The claim was not OPEN, or was served every byte, or (given a due time) not due. */
+    NOT,
+    /** The claim ended and its grant was given back. */
+    RETURNED,
+    /** The claim ended and its grant was given back; bytes had been handed out on it: one of its interrupted claims. */
+    INTERRUPTED,
+    /** The claim ended, and as its grant's last allowed interrupted claim it counted as a download. */
+    COUNTED;
+
+    public boolean released() {
+      return this != NOT;
+    }
+
+    /** Whether it counted as one of its grant's interrupted claims ({@link #INTERRUPTED_CLAIMS_PER_DOWNLOAD}). */
+    public boolean interrupted() {
+      return this == INTERRUPTED || this == COUNTED;
+    }
+  }
 
   /** OPEN → CONFIRMED, and the grant's download counts; returns false if the claim was not OPEN. */
   boolean confirm(String claimHash, Instant now);
@@ -117,7 +138,10 @@ public interface GrantRepository {
    * the others return their grant to ACTIVE (LAPSED; interrupted if bytes were handed out on them, as
    * {@link #release} counts them). Returns the claims settled, each in the state it ended in.
    */
-  java.util.List<Claim> settleExpiredClaims(Instant now);
+  java.util.List<Settled> settleExpiredClaims(Instant now);
+
+  /** A claim {@link #settleExpiredClaims} settled, in the state it ended in; whether it was an interrupted claim. */
+  record Settled(Claim claim, boolean interrupted) {}
 
   /** A grant and its stored token hash. */
   record HashedGrant(Grant grant, String tokenHash) {}

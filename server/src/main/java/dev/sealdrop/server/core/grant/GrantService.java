@@ -617,8 +617,9 @@ public final class GrantService {
   private Grant doRelease(Principal caller, String claimSecret, boolean countInterrupted, Seen seen) {
     caller.require(Role.ACQUIRER, "release claims");
     Claimed claimed = claimed(caller, claimSecret, seen);
-    if (claimed.claim().servedAllAt() != null
-        || !grants.release(claimed.claim().hash(), clock.instant(), countInterrupted)) {
+    GrantRepository.Released released = claimed.claim().servedAllAt() != null ? GrantRepository.Released.NOT
+        : grants.release(claimed.claim().hash(), clock.instant(), countInterrupted);
+    if (!released.released()) {
       Claim now = grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purged);
       if (now.state() != ClaimState.OPEN) {
         throw closedClaim(now);
@@ -627,10 +628,18 @@ public final class GrantService {
           + " served, so it counts as a download and cannot be released; verify the file and confirm it");
     }
     Grant after = grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
-    if (after.downloadsUsed() > claimed.grant().downloadsUsed()) {
+    if (released.interrupted()) {
+      // a third party counts a grant's interrupted claims from these records (round Q: nothing told them apart)
+      seen.put(INTERRUPTED, "yes");
+    }
+    if (released == GrantRepository.Released.COUNTED) {
       LOG.warn("claim on grant {} released by '{}' after bytes were handed out on it, the grant's {} such claim: it"
           + " counts as a download", claimed.grant().id(), caller.identity(), ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
       seen.put("interrupted-claims", Integer.toString(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
+    } else if (released == GrantRepository.Released.INTERRUPTED) {
+      LOG.info("claim on grant {} released by '{}' after bytes were handed out on it: one of the {} such claims that"
+          + " count as a download", claimed.grant().id(), caller.identity(),
+          GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD);
     } else {
       LOG.info("claim on grant {} released by '{}'", claimed.grant().id(), caller.identity());
     }
@@ -641,6 +650,13 @@ public final class GrantService {
             + " active");
     return after;
   }
+
+  /**
+   * The detail ({@code yes}) of a {@code grant.release}, or of a lapse's {@code grant.release} or {@code grant.consume},
+   * whose claim counted as one of its grant's interrupted claims: bytes had been handed out on it, and its holder, not
+   * the server, ended it ({@link GrantRepository#INTERRUPTED_CLAIMS_PER_DOWNLOAD} of them count as a download).
+   */
+  public static final String INTERRUPTED = "interrupted";
 
   /** The {@code cause} detail of the {@code grant.release} record of a claim that a server restart ended. */
   public static final String SERVER_RESTARTED = "server-restarted";
@@ -661,7 +677,7 @@ public final class GrantService {
     int released = 0;
     for (Claim c : grants.listOpenClaims()) {
       // the server's restart cut it, not its holder: it does not count as an interrupted claim
-      if (c.resumable() || c.servedAllAt() != null || !grants.release(c.hash(), now, false)) {
+      if (c.resumable() || c.servedAllAt() != null || !grants.release(c.hash(), now, false).released()) {
         continue;
       }
       Optional<Grant> grant = grants.find(c.grantId());
@@ -697,11 +713,12 @@ public final class GrantService {
    * grant.consume}); one that was not gives its grant back ({@code grant.release}). Returns how many were settled.
    */
   private int settled(Instant now) {
-    java.util.List<Claim> settled = grants.settleExpiredClaims(now);
-    for (Claim c : settled) {
+    java.util.List<GrantRepository.Settled> settled = grants.settleExpiredClaims(now);
+    for (GrantRepository.Settled s : settled) {
+      Claim c = s.claim();
       boolean counted = c.state() == ClaimState.COUNTED;
-      // stored LAPSED, yet counted: its grant's last allowed interrupted claim
-      boolean interrupted = counted && grants.findClaim(c.hash()).map(x -> x.state() == ClaimState.LAPSED).orElse(false);
+      // its grant's last allowed interrupted claim: counted as a download
+      boolean interrupted = counted && s.interrupted();
       if (interrupted) {
         LOG.warn("claim on grant {} by '{}' lapsed unfinished after bytes were handed out on it, the grant's {} such"
             + " claim: it counts as a download", c.grantId(), c.recipient(), ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
@@ -717,6 +734,9 @@ public final class GrantService {
       grants.find(c.grantId()).map(Grant::fileId).ifPresent(f -> details.put("file-id", f));
       details.put("recipient", c.recipient());
       details.put("cause", CLAIM_LAPSED);
+      if (s.interrupted()) {
+        details.put(INTERRUPTED, "yes");
+      }
       if (interrupted) {
         details.put("interrupted-claims", Integer.toString(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
       }

@@ -4,6 +4,8 @@ import dev.sealdrop.server.core.grant.Claim;
 import dev.sealdrop.server.core.grant.ClaimState;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantRepository;
+import dev.sealdrop.server.core.grant.GrantRepository.Released;
+import dev.sealdrop.server.core.grant.GrantRepository.Settled;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.PurgedGrant;
 import java.sql.Connection;
@@ -155,9 +157,8 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean release(String claimHash, Instant now, boolean countInterrupted) {
-    return jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.RELEASED, null, now, countInterrupted)
-        != Returned.NOT);
+  public Released release(String claimHash, Instant now, boolean countInterrupted) {
+    return jdbc.inTransaction(c -> returnGrant(c, claimHash, ClaimState.RELEASED, null, now, countInterrupted));
   }
 
   @Override
@@ -209,25 +210,29 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public List<Claim> settleExpiredClaims(Instant now) {
+  public List<Settled> settleExpiredClaims(Instant now) {
     List<Claim> due = jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' AND expires_at <= ?", JdbcGrantRepository::claim,
         now.toEpochMilli());
-    List<Claim> settled = new java.util.ArrayList<>();
+    List<Settled> settled = new java.util.ArrayList<>();
     for (Claim claim : due) {
       String claimHash = claim.hash();
       // Decided inside the transaction, by the row as it is then: a claim served in full since the
       // query above counts, and one whose window a last-byte mark moved is not due any more.
       // A lapse that counts as its grant's download for its interrupted claims is reported COUNTED (stored LAPSED).
-      ClaimState to = jdbc.inTransaction(c -> switch (returnGrant(c, claimHash, ClaimState.LAPSED, now, now, true)) {
-        case RETURNED -> ClaimState.LAPSED;
-        case COUNTED -> ClaimState.COUNTED;
-        case NOT -> !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NOT NULL"
-              + " AND expires_at <= ?", rs -> rs.getInt(1), claimHash, now.toEpochMilli()).isEmpty()
-              && closeAndCount(c, claimHash, ClaimState.COUNTED, now) ? ClaimState.COUNTED : null;
+      Settled ended = jdbc.inTransaction(c -> {
+        Released r = returnGrant(c, claimHash, ClaimState.LAPSED, now, now, true);
+        ClaimState to = switch (r) {
+          case RETURNED, INTERRUPTED -> ClaimState.LAPSED;
+          case COUNTED -> ClaimState.COUNTED;
+          case NOT -> !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS"
+                + " NOT NULL AND expires_at <= ?", rs -> rs.getInt(1), claimHash, now.toEpochMilli()).isEmpty()
+                && closeAndCount(c, claimHash, ClaimState.COUNTED, now) ? ClaimState.COUNTED : null;
+        };
+        return to == null ? null : new Settled(new Claim(claim.hash(), claim.grantId(), claim.recipient(), to,
+            claim.createdAt(), claim.expiresAt(), claim.servedAllAt(), claim.resumable()), r.interrupted());
       });
-      if (to != null) {
-        settled.add(new Claim(claim.hash(), claim.grantId(), claim.recipient(), to, claim.createdAt(),
-            claim.expiresAt(), claim.servedAllAt(), claim.resumable()));
+      if (ended != null) {
+        settled.add(ended);
       }
     }
     return settled;
@@ -253,16 +258,7 @@ public final class JdbcGrantRepository implements GrantRepository {
    * {@code dueBy}, only if its window ended by then.
    */
   /** What {@link #returnGrant} did. */
-  private enum Returned {
-    /** The claim was not OPEN, or was served every byte, or (given a due time) not due. */
-    NOT,
-    /** The claim ended and its grant was given back. */
-    RETURNED,
-    /** The claim ended, and as its grant's last allowed interrupted claim it counted as a download. */
-    COUNTED
-  }
-
-  private static Returned returnGrant(Connection c, String claimHash, ClaimState to, Instant dueBy, Instant now,
+  private static Released returnGrant(Connection c, String claimHash, ClaimState to, Instant dueBy, Instant now,
       boolean countInterrupted) throws SQLException {
     List<ClaimOf> row = Jdbc.query(c, "SELECT grant_id, first_served_at FROM claims WHERE claim_hash = ?",
         rs -> new ClaimOf(rs.getString(1), rs.getObject(2) != null), claimHash);
@@ -270,7 +266,7 @@ public final class JdbcGrantRepository implements GrantRepository {
         ? Jdbc.update(c, END_UNDELIVERED, to.name(), claimHash)
         : Jdbc.update(c, END_UNDELIVERED + " AND expires_at <= ?", to.name(), claimHash, dueBy.toEpochMilli());
     if (row.isEmpty() || ended != 1) {
-      return Returned.NOT;
+      return Released.NOT;
     }
     String id = row.get(0).grantId();
     if (countInterrupted && row.get(0).served()) {
@@ -278,12 +274,12 @@ public final class JdbcGrantRepository implements GrantRepository {
       if (Jdbc.update(c, "UPDATE grants SET interrupted_claims = 0 WHERE id = ? AND interrupted_claims >= ?", id,
           INTERRUPTED_CLAIMS_PER_DOWNLOAD) == 1) {
         Jdbc.update(c, COUNT_DOWNLOAD, now.toEpochMilli(), id);
-        return Returned.COUNTED;
+        return Released.COUNTED;
       }
     }
     Jdbc.update(c, "UPDATE grants SET state = 'ACTIVE', updated_at = ? WHERE id = ? AND state = 'CLAIMED'",
         now.toEpochMilli(), id);
-    return Returned.RETURNED;
+    return countInterrupted && row.get(0).served() ? Released.INTERRUPTED : Released.RETURNED;
   }
 
   /** A claim's grant, and whether bytes of its file were handed out on it. */

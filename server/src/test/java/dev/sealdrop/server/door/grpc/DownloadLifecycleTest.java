@@ -409,14 +409,18 @@ class DownloadLifecycleTest {
         + " downloads given back or lapsed unfinished after bytes were handed out (every third such claim counts as a"
         + " download");
     assertThat(server.server().audit().tail(1_000)).filteredOn(e -> e.action().equals("grant.release")
-        && e.object().equals("grant:" + grantId)).hasSize(3).last()
-        .satisfies(e -> assertThat(e.details()).containsEntry("interrupted-claims", "3"));
-    // claims given back before any byte was handed out are not counted
+        && e.object().equals("grant:" + grantId)).hasSize(3)
+        .allSatisfy(e -> assertThat(e.details()).as("each marked as counted (round Q)").containsEntry("interrupted", "yes"))
+        .last().satisfies(e -> assertThat(e.details()).containsEntry("interrupted-claims", "3"));
+    // claims given back before any byte was handed out are not counted, and their records say nothing of it
     CreateGrantResponse other = grant();
     for (int round = 0; round < 4; round++) {
       assertThat(release("bob", redeem(other.getToken()).getClaimId()).getState())
           .isEqualTo(GrantState.GRANT_STATE_ACTIVE);
     }
+    assertThat(server.server().audit().tail(1_000)).filteredOn(e -> e.action().equals("grant.release")
+        && e.object().equals("grant:" + other.getGrant().getGrantId())).hasSize(4)
+        .allSatisfy(e -> assertThat(e.details()).doesNotContainKey("interrupted"));
   }
 
   static Grant release(String user, String claimId) {

@@ -89,6 +89,7 @@ class SftpRecheckReleaseTest extends OneServerPerMethod {
           .allSatisfy(r -> {
             assertThat(r.actor()).isEqualTo("bob");
             assertThat(r.result()).isEqualTo("ok");
+            assertThat(r.details()).containsEntry("interrupted", "yes");
           });
       if (round < 3) {
         // redeemable again at once (not claimed until the window passes), by the other door, then given back unread

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sealdrop.server.core.grant.ClaimState;
 import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantRepository;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.Upload;
@@ -104,17 +105,17 @@ class GrantCompareAndSetTest {
 
       // a released claim is not marked served either, and a second release changes nothing
       assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), window, true)).isTrue();
-      assertThat(repo.release("02".repeat(32), now, true)).isTrue();
+      assertThat(repo.release("02".repeat(32), now, true).released()).isTrue();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       assertThat(repo.markServedAll("02".repeat(32), now, window)).isFalse();
-      assertThat(repo.release("02".repeat(32), now, true)).isFalse();
+      assertThat(repo.release("02".repeat(32), now, true).released()).isFalse();
       assertThat(repo.findClaim("02".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.RELEASED);
 
       // once marked, a claim cannot be released or lapse: it counts when its window passes
       assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
-      assertThat(repo.release("03".repeat(32), now, true)).isFalse();
+      assertThat(repo.release("03".repeat(32), now, true).released()).isFalse();
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.OPEN);
       assertThat(repo.settleExpiredClaims(window)).hasSize(1);
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.COUNTED);
@@ -138,24 +139,25 @@ class GrantCompareAndSetTest {
       for (int i = 0; i < 5; i++) {
         String hash = String.format("%064x", 100 + i);
         assertThat(repo.claim(g.id(), "bob", now, hash, window, true)).isTrue();
-        assertThat(repo.release(hash, now, true)).isTrue();
+        assertThat(repo.release(hash, now, true)).isEqualTo(GrantRepository.Released.RETURNED);
       }
       // a server restart's release does not count
       assertThat(repo.claim(g.id(), "bob", now, "0a".repeat(32), window, false)).isTrue();
       repo.markServing("0a".repeat(32), now);
-      assertThat(repo.release("0a".repeat(32), now, false)).isTrue();
+      assertThat(repo.release("0a".repeat(32), now, false)).isEqualTo(GrantRepository.Released.RETURNED);
       // two interrupted claims give the grant back
       for (String hash : List.of("01".repeat(32), "02".repeat(32))) {
         assertThat(repo.claim(g.id(), "bob", now, hash, window, true)).isTrue();
         repo.markServing(hash, now);
-        assertThat(repo.release(hash, now, true)).isTrue();
+        assertThat(repo.release(hash, now, true)).isEqualTo(GrantRepository.Released.INTERRUPTED);
         assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       }
       // the third, lapsed here, uses the grant's one download up
       assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
       repo.markServing("03".repeat(32), now);
       assertThat(repo.settleExpiredClaims(window)).singleElement()
-          .satisfies(c -> assertThat(c.state()).isEqualTo(ClaimState.COUNTED));
+          .satisfies(c -> assertThat(c.claim().state()).isEqualTo(ClaimState.COUNTED))
+          .satisfies(c -> assertThat(c.interrupted()).isTrue());
       Grant after = repo.find(g.id()).orElseThrow();
       assertThat(after.state()).isEqualTo(GrantState.CONSUMED);
       assertThat(after.downloadsUsed()).isEqualTo(1);
