@@ -46,6 +46,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null) {
       failure = Sealdrop.unknownOptionForParameter(ex);
     }
+    if (failure == null) {
+      failure = Sealdrop.unknownOption(ex);
+    }
+    if (failure == null) {
+      failure = Sealdrop.dashedOptionValue(ex);
+    }
     if (failure == null && ex.getCause() instanceof EmptyArgument.Refused) {
       failure = EmptyArgument.of(ex);
     }

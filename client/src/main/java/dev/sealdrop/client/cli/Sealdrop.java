@@ -198,6 +198,61 @@ public final class Sealdrop {
   }
 
   /**
+   * The usage error for an unknown option-like word where an optional parameter may stand ({@code keys show -bob}):
+   * reason {@code UNKNOWN_OPTION}, and the hint says how to pass a value that starts with '-' (round Q: picocli's
+   * "Unknown option" alone). Null otherwise.
+   */
+  static UsageFailure unknownOption(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || !u.isUnknownOption()
+        || u.getUnmatched().isEmpty()) {
+      return null;
+    }
+    String word = u.getUnmatched().get(0);
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    List<String> labels = ex.getCommandLine().getCommandSpec().positionalParameters().stream()
+        .filter(p -> !p.hidden()).map(CommandLine.Model.ArgSpec::paramLabel).toList();
+    Optional<String> secret = secretKind(word.substring(Math.min(1, word.length())));
+    String shown = secret.map(k -> "(" + k + ", not repeated here)").orElse("'" + word + "'");
+    return new UsageFailure("UNKNOWN_OPTION", "unknown option " + shown + ": `" + name + "` has no such option",
+        "see `" + name + " --help` for its options" + (labels.isEmpty() ? "" : "; a word that starts with '-' is read"
+            + " as one: if it was meant as " + labels.get(0) + ", give the options first, then `--`, then it (`" + name
+            + " [OPTIONS] -- " + labels.get(0) + "`)"));
+  }
+
+  /** Picocli's account of an option whose value starts with '-': "Expected parameter for option '--output' but found '-x'". */
+  private static final java.util.regex.Pattern DASHED_VALUE =
+      java.util.regex.Pattern.compile("Expected parameter for option '([^']+)' but found '(.*)'", java.util.regex.Pattern.DOTALL);
+
+  /**
+   * The usage error for an option given a value that starts with '-' ({@code seal -o -out.sd}): picocli takes the
+   * value for another option and says the option has none. Reason {@code OPTION_VALUE_MISSING}, naming the option
+   * and the word; the hint shows the {@code --option=VALUE} form that passes it (round Q). Null otherwise.
+   */
+  static UsageFailure dashedOptionValue(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.MissingParameterException) || ex.getMessage() == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = DASHED_VALUE.matcher(ex.getMessage());
+    if (!m.matches()) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    CommandLine.Model.OptionSpec option = ex.getCommandLine().getCommandSpec().findOption(m.group(1));
+    String longest = option == null ? m.group(1) : option.longestName();
+    String word = m.group(2);
+    Optional<String> secret = secretKind(word.substring(Math.min(1, word.length())));
+    if (secret.isPresent()) {
+      return new UsageFailure("OPTION_VALUE_MISSING", "option " + longest + " of `" + name + "` has no value: the word"
+          + " after it (" + secret.get() + ", not repeated here) starts with '-', so it is read as an option",
+          "see `" + name + " --help`; a value that starts with '-' is given as " + longest + "=VALUE");
+    }
+    return new UsageFailure("OPTION_VALUE_MISSING", "option " + longest + " of `" + name + "` has no value: the word"
+        + " after it, '" + word + "', starts with '-', so it is read as an option", "if '" + word + "' was meant as its"
+        + " value, write `" + longest + "=" + word + "`" + (word.startsWith("--") ? "" : " (for a file, `./" + word
+        + "` too)") + "; see `" + name + " --help`", ex);
+  }
+
+  /**
    * The usage error for a word no parameter takes ({@code seal FILE --to bob dave}, {@code receive A B},
    * {@code inbox bob}), instead of picocli's "Unmatched argument at index N": it names the word and what
    * the command takes; when the word follows an option's value and that option may be repeated, the

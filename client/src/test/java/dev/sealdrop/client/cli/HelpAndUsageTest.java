@@ -67,6 +67,25 @@ class HelpAndUsageTest {
     assertThat(plain.jsonError()).containsEntry("reason", "USAGE");
   }
 
+  /** Round Q: `keys show -bob` and `seal -o -out.sd` got picocli's own words, with no way out named. */
+  @Test
+  void aDashedWordWhereAnOptionalNameOrAnOptionValueBelongsIsNamedWithTheWayToPassIt() {
+    CliRun show = Cli.raw(Map.of(), "--json", "keys", "show", "-bob").assertExit(2);
+    assertThat(show.jsonError()).containsEntry("reason", "UNKNOWN_OPTION")
+        .containsEntry("message", "unknown option '-bob': `sealdrop keys show` has no such option");
+    assertThat((String) show.jsonError().get("hint")).contains("`sealdrop keys show [OPTIONS] -- IDENTITY`");
+    CliRun inbox = Cli.raw(Map.of(), "--json", "inbox", "-x").assertExit(2);
+    assertThat(inbox.jsonError()).containsEntry("reason", "UNKNOWN_OPTION")
+        .containsEntry("hint", "see `sealdrop inbox --help` for its options");
+
+    CliRun seal = Cli.raw(Map.of(), "--json", "seal", "clients.csv", "--to", "bob", "-o", "-out.sd").assertExit(2);
+    assertThat(seal.jsonError()).containsEntry("reason", "OPTION_VALUE_MISSING").containsEntry("message",
+        "option --output of `sealdrop seal` has no value: the word after it, '-out.sd', starts with '-', so it is read"
+            + " as an option");
+    assertThat((String) seal.jsonError().get("hint")).startsWith("if '-out.sd' was meant as its value, write"
+        + " `--output=-out.sd` (for a file, `./-out.sd` too)");
+  }
+
   /**
    * No command takes the passphrase itself (the issue: "never a plain flag"). Someone who tries
    * {@code --passphrase SECRET} is told where it goes instead, and the refusal repeats the secret
@@ -403,8 +422,9 @@ class HelpAndUsageTest {
     CliRun plain = Cli.raw(Map.of(), "--home", "/nonexistent", "nosuch").assertExit(2);
     assertThat(plain.out()).isEmpty();
     assertThat(plain.err()).isEqualTo("sealdrop: error: unknown command 'nosuch'\nsealdrop: hint: see `sealdrop --help`\n");
-    // an unknown option stays a plain usage error
-    assertThat(Cli.raw(Map.of(), "--bogus", "--json").assertExit(2).jsonError()).containsEntry("reason", "USAGE");
+    // an unknown option is named as one, not as a command
+    assertThat(Cli.raw(Map.of(), "--bogus", "--json").assertExit(2).jsonError()).containsEntry("reason",
+        "UNKNOWN_OPTION").containsEntry("message", "unknown option '--bogus': `sealdrop` has no such option");
   }
 
   @Test
