@@ -190,12 +190,11 @@ public final class AdminOperations {
       }
       boolean changed = !identities.isRevoked(name);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
-      identities.revokeIdentity(name);
+      Instant now = clock.instant();
+      List<AdminRepository.EndedGrant> ended = repository.revokeIdentityAndGrants(name, now);
       logAct(c, name, "revoked", changed, reason);
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
-      Instant now = clock.instant();
-      List<AdminRepository.EndedGrant> ended = repository.revokeGrantsOf(name, now);
       int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       List<Grant> revoked = new java.util.ArrayList<>();
       for (AdminRepository.EndedGrant e : ended) {

@@ -22,10 +22,12 @@ public interface AdminRepository {
   record EndedGrant(Grant before, boolean deliveredCounted, boolean revoked) {}
 
   /**
-   * Revokes every ACTIVE or CLAIMED grant created by or addressed to {@code identity}, counting first the download of
-   * a claim served every byte, as a grant's own revoke does.
+   * Revokes {@code identity} ({@link dev.sealdrop.server.core.identity.IdentityRepository#revokeIdentity}) and, in the
+   * same transaction, every ACTIVE or CLAIMED grant created by or addressed to it, counting first the download of a
+   * claim served every byte, as a grant's own revoke does. One transaction: a crash between the two left a revoked
+   * identity's grants active, their recipients told the sender was "disabled" (round S).
    */
-  List<EndedGrant> revokeGrantsOf(String identity, Instant now);
+  List<EndedGrant> revokeIdentityAndGrants(String identity, Instant now);
 
   /** Files (null owner: all), newest first, with grant counts; live grants judged at {@code now}. */
   List<FileView> listFiles(String owner, Instant now);

@@ -791,6 +791,13 @@ public final class GrantService {
    */
   void checkOwnerEnabled(Grant grant, String act) {
     if (!ownerEnabled(grant)) {
+      if (identities.isRevoked(grant.owner())) {
+        // revoked for good (its grants are revoked with it: this is one the revocation did not reach)
+        LOG.warn("grant {} cannot be {}: its owner '{}' is revoked", grant.id(), act, grant.owner());
+        throw new GrantUnavailableException(Reason.GRANT_SUSPENDED, "the grant's sender '" + grant.owner()
+            + "' was revoked by an admin, so its grants cannot be " + act + "; ask the sender for a new grant from"
+            + " their new identity, or an admin");
+      }
       LOG.warn("grant {} cannot be {}: its owner '{}' is disabled", grant.id(), act, grant.owner());
       throw new GrantUnavailableException(Reason.GRANT_SUSPENDED, "the grant's sender '" + grant.owner()
           + "' is disabled by an admin, so its grants cannot be " + act + " until an admin enables it again;"

@@ -57,8 +57,9 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public List<EndedGrant> revokeGrantsOf(String identity, Instant now) {
+  public List<EndedGrant> revokeIdentityAndGrants(String identity, Instant now) {
     return jdbc.inTransaction(c -> {
+      JdbcIdentityRepository.revokeIdentity(c, identity, now);
       List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE (g.owner = ? OR g.recipient = ?)"
           + " AND g.state IN ('ACTIVE', 'CLAIMED') ORDER BY g.id", JdbcAdminRepository::grant, identity, identity);
       List<EndedGrant> ended = new java.util.ArrayList<>();

@@ -82,12 +82,17 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   @Override
   public void revokeIdentity(String name, Instant now) {
     jdbc.inTransaction(c -> {
-      Jdbc.update(c, "UPDATE identities SET enabled = ?, updated_at = ? WHERE name = ?", false, now.toEpochMilli(), name);
-      if (Jdbc.query(c, "SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isEmpty()) {
-        Jdbc.update(c, "INSERT INTO revoked_identities (name, revoked_at) VALUES (?, ?)", name, now.toEpochMilli());
-      }
+      revokeIdentity(c, name, now);
       return null;
     });
+  }
+
+  /** {@link #revokeIdentity(String, Instant)} in the caller's transaction (with its grants: JdbcAdminRepository). */
+  static void revokeIdentity(java.sql.Connection c, String name, Instant now) throws java.sql.SQLException {
+    Jdbc.update(c, "UPDATE identities SET enabled = ?, updated_at = ? WHERE name = ?", false, now.toEpochMilli(), name);
+    if (Jdbc.query(c, "SELECT 1 FROM revoked_identities WHERE name = ?", rs -> 1, name).isEmpty()) {
+      Jdbc.update(c, "INSERT INTO revoked_identities (name, revoked_at) VALUES (?, ?)", name, now.toEpochMilli());
+    }
   }
 
   @Override
