@@ -30,10 +30,10 @@ public final class EmptyArgument {
   }
 
   /**
-   * The converter of a path option kept as the text given ({@code -o dir/}: a trailing separator names a folder,
-   * which {@link Path} drops): refused empty as {@link #path} refuses it.
+   * The converter of a text parameter that cannot be empty (a token, a grant id: round U, {@code receive "$TOKEN"}
+   * with TOKEN unset was "not a grant token"): refused empty as {@link #path} refuses it.
    */
-  public static final class PathText implements CommandLine.ITypeConverter<String> {
+  public static class Text implements CommandLine.ITypeConverter<String> {
     @Override
     public String convert(String value) {
       if (value.isBlank()) {
@@ -42,6 +42,12 @@ public final class EmptyArgument {
       return value;
     }
   }
+
+  /**
+   * The converter of a path option kept as the text given ({@code -o dir/}: a trailing separator names a folder,
+   * which {@link Path} drops): refused empty as {@link #path} refuses it.
+   */
+  public static final class PathText extends Text {}
 
   /** The usage error for the empty argument picocli was converting when {@code ex} was thrown. */
   static UsageFailure of(CommandLine.ParameterException ex) {

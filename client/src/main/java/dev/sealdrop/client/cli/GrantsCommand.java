@@ -35,7 +35,7 @@ final class GrantsCommand extends SealdropSubcommand {
       description = "Revoke one of your grants; a download in progress is cut.",
       footer = "  sealdrop grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67")
   static final class Revoke extends SealdropSubcommand {
-    @Parameters(index = "0", paramLabel = "GRANT_ID", description = "The grant (see `sealdrop grants`).")
+    @Parameters(index = "0", converter = EmptyArgument.Text.class, paramLabel = "GRANT_ID", description = "The grant (see `sealdrop grants`).")
     String grantId;
 
     @Override

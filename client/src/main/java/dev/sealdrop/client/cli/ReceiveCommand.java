@@ -66,7 +66,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   static final String NAME = "receive";
 
-  @Parameters(index = "0", paramLabel = "TOKEN", description = "The grant token the sender gave you.")
+  @Parameters(index = "0", converter = EmptyArgument.Text.class, paramLabel = "TOKEN", description = "The grant token the sender gave you.")
   String token;
 
   @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = ".",

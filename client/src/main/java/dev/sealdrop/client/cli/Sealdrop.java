@@ -213,7 +213,11 @@ public final class Sealdrop {
         .filter(p -> !p.hidden()).map(CommandLine.Model.ArgSpec::paramLabel).toList();
     Optional<String> secret = secretKind(word.substring(Math.min(1, word.length())));
     String shown = secret.map(k -> "(" + k + ", not repeated here)").orElse("'" + word + "'");
-    return new UsageFailure("UNKNOWN_OPTION", "unknown option " + shown + ": `" + name + "` has no such option",
+    // picocli's near matches among the command's options (`--expire` for --expires: round U)
+    List<String> near = secret.isPresent() ? List.of() : u.getSuggestions().stream().filter(o -> o.startsWith("-"))
+        .limit(3).toList();
+    return new UsageFailure("UNKNOWN_OPTION", "unknown option " + shown + ": `" + name + "` has no such option"
+        + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)"),
         "see `" + name + " --help` for its options" + (labels.isEmpty() ? "" : "; a word that starts with '-' is read"
             + " as one: if it was meant as " + labels.get(0) + ", give the options first, then `--`, then it (`" + name
             + " [OPTIONS] -- " + labels.get(0) + "`)"));

@@ -100,7 +100,7 @@ final class AdminGrantsCommand extends CommandGroup {
       footer = {"  sealdrop admin grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67 \\",
         "      --reason 'deal fell through'"})
   static final class Revoke extends AdminSubcommand {
-    @Parameters(index = "0", paramLabel = "GRANT_ID", description = "The grant (see `sealdrop admin grants list`).")
+    @Parameters(index = "0", converter = dev.sealdrop.client.cli.EmptyArgument.Text.class, paramLabel = "GRANT_ID", description = "The grant (see `sealdrop admin grants list`).")
     String grantId;
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why (audited; at most 256 characters).")
