@@ -20,16 +20,29 @@ final class SecondSignal {
 
   private SecondSignal() {}
 
+  /**
+   * A signal this soon after the first is the same stop request, not an operator's second: GNU {@code timeout} signals
+   * the server and then its whole process group, and a terminal's Ctrl-C reaches every process of the group, so one
+   * request can arrive twice within microseconds (round U: {@code timeout -s TERM} skipped the graceful shutdown).
+   */
+  static final long SAME_REQUEST_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
   @SuppressWarnings("sunapi") // no supported API sees a signal during shutdown
   static void install() {
     AtomicBoolean shuttingDown = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong firstAt = new java.util.concurrent.atomic.AtomicLong();
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         sun.misc.Signal signal = new sun.misc.Signal(name);
         sun.misc.SignalHandler[] jvm = new sun.misc.SignalHandler[1];
         jvm[0] = sun.misc.Signal.handle(signal, s -> {
           if (shuttingDown.compareAndSet(false, true)) {
+            firstAt.set(System.nanoTime());
             jvm[0].handle(s); // the graceful shutdown
+          } else if (System.nanoTime() - firstAt.get() < SAME_REQUEST_NANOS) {
+            LOG.info("SIG{} again within a second of the first (a process group's signal, as `timeout` sends it):"
+                + " the same stop request; send it again later to stop without waiting for running transfers",
+                s.getName());
           } else {
             LOG.warn("second SIG{} during the graceful shutdown: stopping now, without waiting for running transfers",
                 s.getName());
