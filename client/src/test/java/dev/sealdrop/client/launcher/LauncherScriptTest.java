@@ -128,6 +128,50 @@ class LauncherScriptTest {
     }
   }
 
+  /** Round U: behind a jenv/asdf shim (no release file beside it) the JDK's version went unseen. */
+  @Test
+  void aJavaWithoutAReleaseFileIsAskedItsVersion() throws Exception {
+    for (String version : List.of("25.0.1", "17.0.15")) {
+      Path home = Files.createDirectories(dir.resolve("shim-" + version + "/bin"));
+      Path java = home.resolve("java");
+      Files.writeString(java, "#!/bin/sh\nif [ \"$1\" = -version ]; then echo 'openjdk version \"" + version
+          + "\" 2025-10-21' >&2; exit 0; fi\nfor a in \"$@\"; do echo \"java-arg [$a]\"; done\n");
+      Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Run r = run(Map.of("SEALDROP_CDS", "0", "JAVA_HOME", home.getParent().toString()), "inbox");
+      assertThat(r.exit()).as(r.err()).isZero();
+      if (version.startsWith("25")) {
+        assertThat(r.out()).contains("java-arg [--sun-misc-unsafe-memory-access=allow]");
+      } else {
+        assertThat(r.out()).doesNotContain("unsafe").contains("java-arg [inbox]");
+      }
+    }
+  }
+
+  /** Round U: linked into ~/bin, the launcher looked for the jar beside the link ("no .../bin/target/sealdrop.jar"). */
+  @Test
+  void aSymbolicLinkToTheLauncherFindsTheJarBesideTheScript() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path link = Files.createSymbolicLink(bin.resolve("sealdrop"), script);
+    Path original = script;
+    script = link;
+    try {
+      Run r = run(Map.of("SEALDROP_CDS", "0"), "inbox", "exit=3");
+      assertThat(r.exit()).as(r.err()).isEqualTo(3);
+      assertThat(r.out()).contains("arg [inbox]");
+    } finally {
+      script = original;
+    }
+  }
+
+  /** Round U: a JAVA_HOME without bin/java ended in the shell's own "exec: ...: not found" (127). */
+  @Test
+  void aJavaHomeWithoutJavaIsNamed() throws Exception {
+    Run r = run(Map.of("JAVA_HOME", dir.resolve("no-such-jdk").toString()), "inbox");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("sealdrop: JAVA_HOME is " + dir.resolve("no-such-jdk") + ", which has no bin/java:"
+        + " set it to a JDK 17 or later, or unset it to use the java on PATH\n");
+  }
+
   @Test
   void transparentHugePagesAreAskedForExactlyWhereTheKernelGivesThemOnRequest() throws Exception {
     Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
