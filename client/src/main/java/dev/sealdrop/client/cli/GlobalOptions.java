@@ -53,6 +53,12 @@ public final class GlobalOptions {
   void setHome(Path value) {
     // an empty value never gets here: it is EMPTY_ARGUMENT (EmptyArgument), not the current folder
     if (value != null) {
+      Path before = root().home;
+      // picocli refuses it twice at one level only (round U: `--home A inbox --home B` ran as B, silently)
+      if (before != null && !before.equals(value)) {
+        throw new CommandLine.ParameterException(mixee.commandLine(), "--home given twice, as " + before + " and "
+            + value + ": give it once, before or after the command");
+      }
       root().home = value;
     }
   }

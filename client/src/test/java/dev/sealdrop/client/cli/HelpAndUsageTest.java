@@ -67,6 +67,17 @@ class HelpAndUsageTest {
     assertThat(plain.jsonError()).containsEntry("reason", "USAGE");
   }
 
+  /** Round U: `--home A inbox --home B` ran with B's profile, silently; at one level picocli refused it already. */
+  @Test
+  void twoDifferentHomesBeforeAndAfterTheCommandAreRefused() {
+    for (String[] args : List.of(new String[] {"--json", "--home", "/tmp/a", "inbox", "--home", "/tmp/b"},
+        new String[] {"--json", "--home", "/tmp/b", "inbox", "--home", "/tmp/a"})) {
+      CliRun r = Cli.raw(Map.of(), args).assertExit(2);
+      assertThat((String) r.jsonError().get("message")).startsWith("--home given twice, as ")
+          .endsWith(": give it once, before or after the command");
+    }
+  }
+
   /** Round Q: `keys show -bob` and `seal -o -out.sd` got picocli's own words, with no way out named. */
   @Test
   void aDashedWordWhereAnOptionalNameOrAnOptionValueBelongsIsNamedWithTheWayToPassIt() {
