@@ -89,6 +89,8 @@ public final class AuditLogWriter implements Closeable {
   private final AuditKey key;
   private final Lifecycle lifecycle; // null: none
   private final AdoptedTail adoptedTail; // null: none
+  /** Whether the log was empty or ended with the lifecycle's stop when this writer opened it. */
+  private boolean openedAfterStop = true;
   // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
   // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
   private final RandomAccessFile file;
@@ -212,6 +214,7 @@ public final class AuditLogWriter implements Closeable {
       AdoptedTail adopted = r.size() > signed ? new AdoptedTail(signed + 1, r.size()) : null;
       AuditLogWriter w = new AuditLogWriter(config, key, lifecycle, raf, fl, r.head(), r.size(), r.lastCheckpoint(),
           adopted, fsync);
+      w.openedAfterStop = r.endedWithStop();
       String name = config.file().getFileName().toString();
       List<AuditEvent> recovery = new ArrayList<>(2);
       if (r.tornBytes() > 0) {
@@ -280,6 +283,14 @@ public final class AuditLogWriter implements Closeable {
   }
 
   /**
+   * Whether the log was new, or ended with the {@link Lifecycle}'s stop record, when this writer opened it: the
+   * previous run closed it. False after a crash (or without a lifecycle, once the log holds records).
+   */
+  public boolean openedAfterStop() {
+    return openedAfterStop;
+  }
+
+  /**
    * Appends these records and a checkpoint of them with one write and one fsync: a process that is
    * killed leaves all of them or none (or a torn line, cut off at the next open), never writer
    * records of its own unsigned after a recovery.
@@ -315,7 +326,8 @@ public final class AuditLogWriter implements Closeable {
   }
 
   /** The state a resumed log continues from. */
-  record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes) {}
+  /** {@code endedWithStop}: the log was empty or its last record was the lifecycle's stop (a clean shutdown). */
+  record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes, boolean endedWithStop) {}
 
   /**
    * Appends one record; returns it once it is durable. Throws if the log is closed or has failed,

@@ -37,7 +37,7 @@ final class LogRecovery {
         pos += ch.write(buf, pos);
       }
       ch.force(true);
-      return new AuditLogWriter.Recovery(RecordEncoding.genesis(config.origin()), 0, null, torn);
+      return new AuditLogWriter.Recovery(RecordEncoding.genesis(config.origin()), 0, null, torn, true);
     }
     // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
@@ -72,7 +72,8 @@ final class LogRecovery {
       ch.truncate(keep);
       ch.force(true);
     }
-    return new AuditLogWriter.Recovery(r.head(), r.records(), r.lastCheckpoint().orElse(null), torn);
+    return new AuditLogWriter.Recovery(r.head(), r.records(), r.lastCheckpoint().orElse(null), torn,
+        tail.endedWithStop());
   }
 
   /**
@@ -97,6 +98,8 @@ final class LogRecovery {
     /** The same, among the records the latest checkpoint covers. */
     private long signedLifecycleSeq;
     private boolean signedLifecycleIsStop;
+    /** The last record of the log so far (0: none). */
+    private long lastRecord;
     /** The unsigned tail so far: its first and last record (0: empty), its first record's action, its first stop. */
     private long first;
     private long last;
@@ -117,6 +120,7 @@ final class LogRecovery {
         firstIsStart = start;
       }
       last = seq;
+      lastRecord = seq;
       if (start || stop) {
         lifecycleSeq = seq;
         lifecycleIsStop = stop;
@@ -135,6 +139,11 @@ final class LogRecovery {
       last = 0;
       firstIsStart = false;
       firstStop = 0;
+    }
+
+    /** Whether the log is empty or its last record is a stop: the previous run closed it (no crash). */
+    boolean endedWithStop() {
+      return lastRecord == 0 || lifecycleIsStop && lifecycleSeq == lastRecord;
     }
 
     /** Why the unsigned tail cannot be this server's, or null if a crash can have left it. */

@@ -25,6 +25,7 @@ import dev.sealdrop.server.door.grpc.ConnectionAudit;
 import dev.sealdrop.server.door.grpc.KeyDirectoryGrpcService;
 import dev.sealdrop.server.door.grpc.LiveCalls;
 import dev.sealdrop.server.store.audit.FileAudit;
+import dev.sealdrop.server.store.meta.UnrecordedActs;
 import dev.sealdrop.server.store.meta.JdbcAdminRepository;
 import dev.sealdrop.server.door.grpc.PeerIdentityInterceptor;
 import dev.sealdrop.server.door.grpc.SessionGrpcService;
@@ -137,8 +138,13 @@ public final class SealdropServer implements AutoCloseable {
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
           adminConfig.checkpointInterval(), config.clock());
       audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev())));
+      long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
       audit.checkpoint();
+      if (!audit.previousRunStopped()) {
+        // a crash between an act's commit and its record left the act unrecorded: record it now (round S)
+        new UnrecordedActs(db, audit).recordMissing(startRecord);
+      }
       // core over stores
       JdbcAdminRepository adminRepository = new JdbcAdminRepository(db);
       Lockdown lockdown = new Lockdown(adminRepository);

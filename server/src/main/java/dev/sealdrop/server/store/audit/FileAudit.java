@@ -100,6 +100,11 @@ public final class FileAudit implements Audit {
         + (one ? "it" : "them") + " against checkpoints held by the parties";
   }
 
+  /** Whether the previous run closed the log with its stop record (or there was no log): false after a crash. */
+  public boolean previousRunStopped() {
+    return writer.openedAfterStop();
+  }
+
   /** The live log file (tests read it). */
   public Path file() {
     return file;

@@ -1,0 +1,124 @@
+package dev.sealdrop.server.store.meta;
+
+import dev.sealdrop.server.core.audit.Audit;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * At start, the acts the database holds that the audit log never recorded: an act commits to the database first and
+ * is recorded right after, so a crash (kill -9, power loss) between the two left a committed file, a grant, a redeem,
+ * a consumed or revoked grant, or a revoked identity with no record at all (round S). Each such act found in the
+ * database since shortly before the log's last record (before this start) is recorded now, as the act it was, with
+ * the detail {@code recovered} = {@value #RECOVERED} and {@code at} = when the database says it happened. Its actor is
+ * the one the database names (the owner of a file or grant, the recipient of a claim); for a revocation, whose author
+ * the database does not keep, {@value Audit#SERVER}.
+ *
+ * <p>Only acts without any record of their kind about the same object since then are recorded, so an act whose record
+ * was written is never recorded twice; an act repeated on the same object (a second redeem of one grant) whose later
+ * record alone was lost is not found.
+ */
+public final class UnrecordedActs {
+  private static final Logger LOG = LoggerFactory.getLogger(UnrecordedActs.class);
+
+  /** The {@code recovered} detail's value: written at start from the database. */
+  public static final String RECOVERED = "from-database-at-start";
+
+  /** How far before the log's last record an unrecorded act may have committed (concurrent acts, slow fsyncs). */
+  static final long LOOK_BACK_MILLIS = 60_000;
+
+  /** How many of the log's last records are read to see what was recorded. */
+  static final int TAIL = 20_000;
+
+  private final Jdbc jdbc;
+  private final Audit audit;
+
+  public UnrecordedActs(Database db, Audit audit) {
+    this.jdbc = new Jdbc(db);
+    this.audit = audit;
+  }
+
+  /** An act to record: action, object, actor, when, and its details. */
+  private record Act(String action, String object, String actor, long at, Map<String, String> details) {}
+
+  /**
+   * Records the acts the database holds that the log before {@code startSequence} (this start's
+   * {@code server.start}) does not. Returns how many were recorded.
+   */
+  public int recordMissing(long startSequence) throws IOException {
+    List<Audit.Entry> before = audit.tail(TAIL).stream().filter(e -> e.sequence() < startSequence).toList();
+    if (before.isEmpty()) {
+      return 0; // a new log: nothing was recorded before, and nothing happened before it
+    }
+    long cutoff = before.get(before.size() - 1).timeMillis() - LOOK_BACK_MILLIS;
+    if (before.size() >= TAIL - 10) {
+      cutoff = Math.max(cutoff, before.get(0).timeMillis()); // only as far back as the records read
+    }
+    Set<String> recorded = new HashSet<>();
+    for (Audit.Entry e : before) {
+      if (e.timeMillis() >= cutoff) {
+        recorded.add(e.action() + " " + e.object());
+      }
+    }
+    List<Act> missing = new ArrayList<>();
+    for (Act act : actsSince(cutoff)) {
+      boolean seen = switch (act.action()) {
+        case "grant.consume" -> recorded.contains("grant.consume " + act.object())
+            || recorded.contains("grant.release " + act.object()); // the third interrupted claim
+        case "grant.revoke" -> recorded.contains("grant.revoke " + act.object())
+            || recorded.contains("admin.grant.revoke " + act.object());
+        default -> recorded.contains(act.action() + " " + act.object());
+      };
+      if (!seen) {
+        missing.add(act);
+      }
+    }
+    missing.sort(java.util.Comparator.comparingLong(Act::at));
+    for (Act act : missing) {
+      Map<String, String> details = new TreeMap<>(act.details());
+      details.put("recovered", RECOVERED);
+      details.put("at", Instant.ofEpochMilli(act.at()).toString());
+      audit.record(act.actor(), act.action(), act.object(), "ok", "", details);
+      LOG.warn("audit: {} of {} by '{}' at {} is in the database but was never recorded (the server stopped between"
+          + " the two): recorded now", act.action(), act.object(), act.actor(), Instant.ofEpochMilli(act.at()));
+    }
+    return missing.size();
+  }
+
+  private List<Act> actsSince(long cutoff) {
+    List<Act> acts = new ArrayList<>();
+    acts.addAll(jdbc.query("SELECT id, owner, size, created_at FROM files WHERE created_at >= ?",
+        rs -> new Act("upload.commit", "file:" + rs.getString(1), rs.getString(2), rs.getLong(4),
+            Map.of("file-id", rs.getString(1), "size", Long.toString(rs.getLong(3)))), cutoff));
+    acts.addAll(jdbc.query("SELECT id, file_id, owner, recipient, created_at FROM grants WHERE created_at >= ?",
+        rs -> new Act("grant.create", "grant:" + rs.getString(1), rs.getString(3), rs.getLong(5),
+            grantDetails(rs.getString(1), rs.getString(2), rs.getString(4))), cutoff));
+    acts.addAll(jdbc.query("SELECT g.id, g.file_id, c.recipient, c.created_at FROM claims c JOIN grants g"
+        + " ON g.id = c.grant_id WHERE c.created_at >= ?",
+        rs -> new Act("grant.redeem", "grant:" + rs.getString(1), rs.getString(3), rs.getLong(4),
+            grantDetails(rs.getString(1), rs.getString(2), rs.getString(3))), cutoff));
+    // a consumed grant: its recipient's confirmation if a claim was confirmed, else the server's count (a lapse)
+    acts.addAll(jdbc.query("SELECT g.id, g.file_id, g.recipient, g.updated_at, EXISTS (SELECT 1 FROM claims c WHERE"
+        + " c.grant_id = g.id AND c.state = 'CONFIRMED') FROM grants g WHERE g.state = 'CONSUMED' AND g.updated_at >= ?",
+        rs -> new Act("grant.consume", "grant:" + rs.getString(1), rs.getBoolean(5) ? rs.getString(3) : Audit.SERVER,
+            rs.getLong(4), grantDetails(rs.getString(1), rs.getString(2), rs.getString(3))), cutoff));
+    acts.addAll(jdbc.query("SELECT id, file_id, recipient, updated_at FROM grants WHERE state = 'REVOKED'"
+        + " AND updated_at >= ?", rs -> new Act("grant.revoke", "grant:" + rs.getString(1), Audit.SERVER,
+            rs.getLong(4), grantDetails(rs.getString(1), rs.getString(2), rs.getString(3))), cutoff));
+    acts.addAll(jdbc.query("SELECT name, revoked_at FROM revoked_identities WHERE revoked_at >= ?",
+        rs -> new Act("admin.identity.revoke", "identity:" + rs.getString(1), Audit.SERVER, rs.getLong(2),
+            Map.of()), cutoff));
+    return acts;
+  }
+
+  private static Map<String, String> grantDetails(String grantId, String fileId, String recipient) {
+    return Map.of("grant-id", grantId, "file-id", fileId, "recipient", recipient);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.sealdrop.server.store.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Round S: an act commits to the database and is recorded right after, so a crash between the two left a grant, a
+ * redeem, a consumed grant or a revoked identity with no record. After a crash, the start records each such act from
+ * the database (detail {@code recovered}), and none that has its record; after a clean stop it looks for none.
+ */
+class UnrecordedActsTest {
+  @TempDir
+  Path data;
+
+  private static List<Audit.Entry> recovered(TestServer server) throws Exception {
+    return server.server().audit().tail(1_000).stream()
+        .filter(e -> UnrecordedActs.RECOVERED.equals(e.details().get("recovered"))).toList();
+  }
+
+  @Test
+  void aCrashBetweenCommitsAndTheirRecordsIsMadeGoodAtTheNextStart() throws Exception {
+    try (TestServer server = new TestServer(data)) {
+      String recordedGrant;
+      String fileId;
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        Users.publish(clients, server.pki, "bob");
+        Users.Sealed sealed = Users.seal("alice", Users.randomBytes(64 << 10, 7), "bob");
+        UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+        fileId = file.getFileId();
+        CreateGrantResponse g = Transfers.grant(clients, "alice", fileId, "bob");
+        recordedGrant = g.getGrant().getGrantId();
+      }
+      // what the server committed and then died before recording (its own repositories, on its database file)
+      Instant now = server.clock.instant();
+      String unrecordedGrant = "g_" + "5".repeat(32);
+      try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+        JdbcGrantRepository grants = new JdbcGrantRepository(db);
+        Grant recorded = grants.find(recordedGrant).orElseThrow();
+        grants.create(new Grant(unrecordedGrant, fileId, "alice", "bob", GrantState.ACTIVE, now,
+            now.plus(Duration.ofHours(1)), 1, 0, recorded.size(), recorded.fingerprint()), "ee".repeat(32));
+        assertThat(grants.claim(recordedGrant, "bob", now, "0c".repeat(32), now.plusSeconds(600), true)).isTrue();
+        assertThat(grants.confirm("0c".repeat(32), now)).isTrue();
+        new JdbcIdentityRepository(db).revokeIdentity("dave", now);
+      }
+      server.server().kill();
+
+      server.start();
+      List<Audit.Entry> made = recovered(server);
+      assertThat(made).extracting(e -> e.action() + " " + e.object() + " by " + e.actor()).containsExactlyInAnyOrder(
+          "grant.create grant:" + unrecordedGrant + " by alice",
+          "grant.redeem grant:" + recordedGrant + " by bob",
+          "grant.consume grant:" + recordedGrant + " by bob",
+          "admin.identity.revoke identity:dave by " + Audit.SERVER);
+      assertThat(made).allSatisfy(e -> {
+        assertThat(e.result()).isEqualTo("ok");
+        assertThat(e.details()).containsKey("at");
+      });
+      // the acts that were recorded are not recorded again
+      assertThat(server.server().audit().tail(1_000)).filteredOn(e -> e.action().equals("grant.create")
+          && e.object().equals("grant:" + recordedGrant)).hasSize(1);
+      assertThat(server.server().audit().tail(1_000)).filteredOn(e -> e.action().equals("upload.commit")).hasSize(1);
+
+      // a clean stop leaves nothing to make good: the next start records nothing more
+      server.close();
+      server.start();
+      assertThat(recovered(server)).hasSize(4);
+    }
+  }
+}
