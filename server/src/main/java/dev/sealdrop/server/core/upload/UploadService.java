@@ -182,6 +182,9 @@ public final class UploadService {
       return doBegin(caller, uploadId, offset);
     } catch (RuntimeException e) {
       throw refused(caller, uploadId, e);
+    } catch (OutOfMemoryError e) {
+      LOG.warn("upload {} by '{}' could not begin: {}", uploadId, caller.identity(), e.toString());
+      throw refused(caller, uploadId, dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e));
     }
   }
 
@@ -258,8 +261,8 @@ public final class UploadService {
             + ", not " + offset);
       }
       return UploadSession.open(this, caller, current);
-    } catch (RuntimeException e) {
-      active.remove(uploadId);
+    } catch (RuntimeException | Error e) {
+      active.remove(uploadId); // also when memory ran out opening it: otherwise "busy" until a restart (round T)
       throw e;
     }
   }

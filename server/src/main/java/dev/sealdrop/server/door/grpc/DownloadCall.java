@@ -98,6 +98,12 @@ final class DownloadCall {
         finish();
         out.onError(ErrorMapper.toStatus(e));
       }
+    } catch (OutOfMemoryError e) {
+      // a buffer the JVM could not reserve (round T): refused as busy; the download resumes under its claim
+      if (!done) {
+        finish();
+        out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+      }
     }
   }
 

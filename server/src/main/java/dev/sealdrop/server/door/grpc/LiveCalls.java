@@ -34,9 +34,12 @@ public final class LiveCalls implements ServerInterceptor {
   /**
    * The most gRPC calls one identity may have running at once, over all its connections (each carries at most
    * max-concurrent-calls-per-connection, but the connections are not counted): an identity that opened thousands of
-   * calls and sent nothing on them held the server's memory and threads (outside test: 12,800 calls, +150 MB).
+   * calls and sent nothing on them held the server's memory and threads (outside test: 12,800 calls, +150 MB). Each
+   * call may hold an unfinished message of up to the largest one (an upload chunk, about 1 MiB) in direct memory, so
+   * this bounds what one identity holds so to about 66 MiB (round T: at 256, one identity's half-sent messages filled
+   * a 256 MiB server's direct memory, and honest uploads and downloads failed). A CLI command runs one or two at once.
    */
-  public static final int MAX_CALLS_PER_IDENTITY = 256;
+  public static final int MAX_CALLS_PER_IDENTITY = 64;
   private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> running =
       new java.util.concurrent.ConcurrentHashMap<>();
   /** When each identity's refusals were last logged (System.nanoTime()), so that a flood logs once a minute. */

@@ -110,6 +110,9 @@ final class UploadCall implements StreamObserver<UploadRequest> {
       out.request(1);
     } catch (RuntimeException e) {
       fail(e);
+    } catch (OutOfMemoryError e) {
+      // a buffer the JVM could not reserve (round T): refused as busy, the upload kept for a resume
+      fail(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e));
     }
   }
 
