@@ -134,6 +134,12 @@ public final class GrpcFailures {
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);
       case RESOURCE_EXHAUSTED:
+        if (reason == null && detail != null && detail.startsWith("gRPC message exceeds maximum size")) {
+          // this client's own limit on an answer, not a refusal of the server's (round T: "ask the operator", exit 6)
+          return new NetworkFailure("ANSWER_TOO_LARGE", "the server's answer is larger than this client accepts ("
+              + detail + ")", "a list this long (more than about 350,000 grants) does not fit in one answer: an"
+              + " admin can revoke or purge what is no longer needed (`sealdrop admin grants list`)", e);
+        }
         if ("TOO_MANY_SSH_KEYS".equals(reason)) {
           // a count of keys, not storage: nothing to do with files or uploads
           return new UsageFailure(reason, "the server refused the SSH key: " + detail, "remove a key you no longer"

@@ -48,6 +48,18 @@ class GrpcFailuresTest {
         .doesNotContain("check the address"));
   }
 
+  /** Round T: an inbox larger than the client's limit read as the server refusing (exit 6, "ask the operator"). */
+  @Test
+  void anAnswerLargerThanThisClientAcceptsIsNamedAsThatNotAsARefusal() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds"
+        + " maximum size 67108864: 70000000"), null), GrpcFailures.Op.GENERIC);
+    assertThat(f.reason()).isEqualTo("ANSWER_TOO_LARGE");
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(f.getMessage()).startsWith("the server's answer is larger than this client accepts").doesNotContain(
+        "refused");
+    assertThat(ChannelFactory.MAX_INBOUND_BYTES).as("50,000 grants of about 180 bytes fit").isGreaterThan(50_000 * 180);
+  }
+
   @Test
   void oneSshKeyTooManyIsAUsageErrorWhoseHintRemovesAKeyNotFiles() {
     SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription("'bob' has 16 SSH"
