@@ -169,8 +169,10 @@ public final class SealdropServer implements AutoCloseable {
       uploads.recover();
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();
+      // refused grant acts have a budget of their own (its sums are written with the others')
+      RefusalThrottle grantRefusals = RefusalThrottle.forCalls(audit);
       GrantService grants = new GrantService(new JdbcGrantRepository(db), files, blobs, identities, keys, config.grants(),
-          config.clock(), lockdown, shutdown, audit, liveSessions);
+          config.clock(), lockdown, shutdown, audit, liveSessions, grantRefusals);
       grants.recover();
       LiveCalls liveCalls = new LiveCalls(liveSessions);
       JdbcSshKeyRepository sshKeyRepository = new JdbcSshKeyRepository(db);
@@ -224,7 +226,7 @@ public final class SealdropServer implements AutoCloseable {
           audit, retention, liveCalls, liveSessions, shutdown);
       server.admin = adminServer;
       server.adminOperations = adminOps;
-      server.refusalThrottles = java.util.List.of(refusals, callRefusals);
+      server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals);
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       // the summaries of refusals over the budget are written even when the refusals stop
       maintenance.scheduleWithFixedDelay(() -> {
