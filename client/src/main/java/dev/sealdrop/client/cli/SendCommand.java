@@ -314,12 +314,19 @@ final class SendCommand extends SealdropSubcommand {
       forget(stateFile);
     }
     if (resumable) {
-      session.output().note("resuming the interrupted upload");
       String uploadId = saved.get().get("upload_id").orElseThrow();
       int max = Integer.parseInt(saved.get().get("max_message_bytes").orElse("0"));
       long spoolOffset = Long.parseLong(saved.get().get("spool_offset").orElse("0"));
+      boolean[] resumed = new boolean[1];
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
-        Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance);
+        Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance, () -> {
+          resumed[0] = true;
+          session.output().note("resuming the interrupted upload");
+        });
+        if (!resumed[0]) {
+          session.output().note("the server had stored the whole upload before the earlier run stopped ("
+              + c.fileId() + "); creating the grant");
+        }
         saved.get().set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
         return c;
       } catch (UsageFailure | Uploader.CannotResume e) {

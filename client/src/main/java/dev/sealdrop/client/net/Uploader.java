@@ -141,8 +141,8 @@ public final class Uploader {
   }
 
   /** Resumes from a spool holding the envelope from {@code spoolOffset} on, at the server's committed offset. */
-  public Committed resume(String uploadId, int maxMessageBytes, Path spool, long spoolOffset, LongConsumer progress)
-      throws SealdropFailure, IOException {
+  public Committed resume(String uploadId, int maxMessageBytes, Path spool, long spoolOffset, LongConsumer progress,
+      Runnable resuming) throws SealdropFailure, IOException {
     GetUploadResponse state = ServerConnection.call(GrpcFailures.Op.UPLOAD,
         () -> connection.transfer().getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build()));
     long size = spoolOffset + Files.size(spool);
@@ -157,6 +157,7 @@ public final class Uploader {
       throw new CannotResume("the server holds " + offset + " bytes of the upload; the saved part covers "
           + spoolOffset + " to " + size);
     }
+    resuming.run(); // only now: an upload the server had committed is not resumed (round S: it said so anyway)
     progress.accept(offset);
     try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ);
         InputStream in = Channels.newInputStream(ch.position(offset - spoolOffset))) {
