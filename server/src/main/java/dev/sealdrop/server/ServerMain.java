@@ -112,11 +112,38 @@ public final class ServerMain {
       System.exit(1);
       return;
     }
-    SealdropServer server;
+    // installed before the start: a SIGTERM while the server starts (a restart, a service manager's stop) lets the
+    // start end and then stops the server gracefully; before, it ended the JVM with the audit log left unclosed and
+    // nothing said (round U)
+    java.util.concurrent.atomic.AtomicReference<SealdropServer> started = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch startEnded = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        if (!startEnded.await(2, java.util.concurrent.TimeUnit.MINUTES)) {
+          return; // a start that hangs: a second signal (SecondSignal) or SIGKILL ends it
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      SealdropServer s = started.get();
+      if (s != null) {
+        s.close();
+      }
+    }, "sealdrop-shutdown"));
+    SecondSignal.install(); // a second SIGTERM or Ctrl-C during the grace stops at once
+    SealdropServer server = null;
+    Exception failed = null;
     try {
       server = SealdropServer.start(config);
+      started.set(server);
     } catch (IOException | UncheckedIOException e) {
-      if (inUse(e)) {
+      failed = e;
+    } finally {
+      startEnded.countDown(); // before any System.exit below: its shutdown hook waits for it
+    }
+    if (failed != null) {
+      if (inUse(failed)) {
         // the audit log's lock is held: a server (this one started twice, by hand or by a service manager) runs there
         System.err.println("sealdrop-server: error: cannot start: another sealdrop server is already running on the"
             + " data folder " + config.dataDir().toAbsolutePath() + " (it holds the folder's audit log)");
@@ -126,15 +153,13 @@ public final class ServerMain {
         return;
       }
       // a busy port, an unreachable --admin-host: the operator's to fix, so a sentence, not a stack trace
-      System.err.println("sealdrop-server: error: cannot start: " + describe(e));
-      if (e.getCause() instanceof BindException b) {
+      System.err.println("sealdrop-server: error: cannot start: " + describe(failed));
+      if (failed.getCause() instanceof BindException b) {
         System.err.println("sealdrop-server: hint: " + bindHint(b));
       }
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sealdrop-shutdown"));
-    SecondSignal.install(); // a second SIGTERM or Ctrl-C during the grace stops at once
     // as clients write them: an IPv6 address in brackets ([::1]:8443), each listener with its own address
     List<String> endpoints = server.endpoints();
     stdout.println("listening on " + endpoints.get(0));

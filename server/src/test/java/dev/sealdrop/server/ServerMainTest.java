@@ -464,6 +464,39 @@ class ServerMainTest {
     return lines;
   }
 
+  /**
+   * Round U: a SIGTERM while the server started (a restart, a service manager's stop) ended the JVM at once, with no log
+   * line and the audit log left without its server.stop. The start now ends, and the server stops gracefully.
+   */
+  @Test
+  void aSigtermDuringTheStartStopsTheServerGracefullyOnceItStarted() throws Exception {
+    Path out = dir.resolve("early.out");
+    Path err = dir.resolve("early.err");
+    Path data = dir.resolve("d-early");
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Djdk.serialFilter=!*",
+        "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "--dev", "--certs",
+        TestPki.dir().toString(), "--data", data.toString()).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .start();
+    try {
+      Path log = data.resolve("audit/audit.jsonl");
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+      while (!(Files.exists(log) && Files.readString(log).contains("\"server.start\"")) && p.isAlive()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      p.destroy(); // SIGTERM as soon as the start was recorded, while the rest of the start runs
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("stopped; stderr: " + Files.readString(err))
+          .isTrue();
+      List<String> records = Files.readAllLines(log).stream().filter(l -> l.contains("\"action\"")).toList();
+      assertThat(records.get(records.size() - 1)).as("the log's last record; stderr: " + Files.readString(err))
+          .contains("\"server.stop\"");
+      assertThat(Files.readString(err)).contains("shutting down");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void aSecondSigtermDuringTheGraceStopsTheServerAtOnce() throws Exception {
     Path out = dir.resolve("signal.out");
