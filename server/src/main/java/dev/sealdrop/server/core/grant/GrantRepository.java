@@ -94,6 +94,13 @@ public interface GrantRepository {
    */
   Released release(String claimHash, Instant now, boolean countInterrupted);
 
+  /**
+   * Moves the end of every OPEN resumable claim that was served every byte and ends before {@code until} to {@code
+   * until}; returns how many. At start: the server was down for part of their window, and their last bytes may never
+   * have left it ({@code served_all_at} is marked before they are sent).
+   */
+  int extendServedClaims(Instant until);
+
   /** How a claim given back ({@link #release}, or a lapse) ended. */
   enum Released {
     /** The claim was not OPEN, or was served every byte, or (given a due time) not due. */

@@ -168,6 +168,12 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public int extendServedClaims(Instant until) {
+    return jdbc.update("UPDATE claims SET expires_at = ? WHERE state = 'OPEN' AND resumable = ? AND served_all_at IS NOT"
+        + " NULL AND expires_at < ?", until.toEpochMilli(), true, until.toEpochMilli());
+  }
+
+  @Override
   public void forgetServing(String claimHash) {
     jdbc.update("UPDATE claims SET first_served_at = NULL WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS"
         + " NULL", claimHash);
