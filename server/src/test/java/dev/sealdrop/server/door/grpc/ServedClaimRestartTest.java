@@ -35,23 +35,32 @@ class ServedClaimRestartTest {
         .filter(g -> g.getGrantId().equals(grantId)).findFirst().orElseThrow();
   }
 
+  /** A grant of alice's to bob, redeemed and downloaded in full, unconfirmed, then a crash and a longer downtime. */
+  private record Served(Users.Sealed sealed, String grantId, String claimId) {}
+
+  private static Served servedThenCrashed(TestServer server, long seed) {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(1 << 20, seed), "bob");
+    Served served;
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
+      Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0); // served in full, as far as the server knows
+      served = new Served(sealed, g.getGrant().getGrantId(), claim.getClaimId());
+    }
+    server.server().kill();
+    server.clock.advance(WINDOW.plusMinutes(5)); // down for longer than the claim's window
+    return served;
+  }
+
   @Test
   void aClaimServedInFullBeforeACrashCanBeConfirmedAfterADowntimeLongerThanItsWindow() throws Exception {
     try (TestServer server = new TestServer(data, c -> c.withClaimWindow(WINDOW))) {
-      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(2 << 20, 38), "bob");
-      String claimId;
-      String grantId;
-      try (Clients clients = server.clients()) {
-        Users.publish(clients, server.pki, "alice");
-        UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
-        CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-        grantId = g.getGrant().getGrantId();
-        RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
-        claimId = claim.getClaimId();
-        Transfers.download(clients.transfer("bob"), claimId, 0); // served in full, as far as the server knows
-      }
-      server.server().kill();
-      server.clock.advance(WINDOW.plusMinutes(5)); // down for longer than the claim's window
+      Served served = servedThenCrashed(server, 38);
+      Users.Sealed sealed = served.sealed();
+      String grantId = served.grantId();
+      String claimId = served.claimId();
 
       server.start();
       try (Clients clients = server.clients()) {
@@ -71,18 +80,7 @@ class ServedClaimRestartTest {
   @Test
   void leftAloneAfterTheRestartItStillCountsWhenItsNewWindowEnds() throws Exception {
     try (TestServer server = new TestServer(data, c -> c.withClaimWindow(WINDOW))) {
-      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(1 << 20, 39), "bob");
-      String grantId;
-      try (Clients clients = server.clients()) {
-        Users.publish(clients, server.pki, "alice");
-        UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
-        CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-        grantId = g.getGrant().getGrantId();
-        RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
-        Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0);
-      }
-      server.server().kill();
-      server.clock.advance(WINDOW.plusMinutes(5));
+      String grantId = servedThenCrashed(server, 39).grantId();
       server.start();
       server.clock.advance(WINDOW.plusSeconds(1));
       server.server().runMaintenance();

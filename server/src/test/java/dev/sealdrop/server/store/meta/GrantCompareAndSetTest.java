@@ -33,11 +33,16 @@ class GrantCompareAndSetTest {
   Path dir;
 
   private Grant seed(Database db, Instant now) {
+    return seed(db, now, "alice");
+  }
+
+  /** A file of {@code owner}'s and a one-time grant of it to bob, active for an hour from {@code now}. */
+  static Grant seed(Database db, Instant now, String owner) {
     JdbcUploadRepository uploads = new JdbcUploadRepository(db);
-    uploads.createWithin(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null, true), 1);
+    uploads.createWithin(new Upload("up_" + "1".repeat(32), owner, UploadState.OPEN, 0, 0, now, now, null, true), 1);
     uploads.commit("up_" + "1".repeat(32),
-        new StoredFile("f_" + "1".repeat(32), "alice", 10, "ab".repeat(32), List.of(), now), now);
-    Grant g = new Grant("g_" + "1".repeat(32), "f_" + "1".repeat(32), "alice", "bob", GrantState.ACTIVE, now,
+        new StoredFile("f_" + "1".repeat(32), owner, 10, "ab".repeat(32), List.of(), now), now);
+    Grant g = new Grant("g_" + "1".repeat(32), "f_" + "1".repeat(32), owner, "bob", GrantState.ACTIVE, now,
         now.plus(Duration.ofHours(1)), 1, 0, 10, "ab".repeat(32));
     new JdbcGrantRepository(db).create(g, "cd".repeat(32));
     return g;
