@@ -8,14 +8,32 @@ final class Unary {
   private Unary() {}
 
   static <T> void run(StreamObserver<T> out, Supplier<T> body) {
+    run(out, body, result -> { });
+  }
+
+  /**
+   * {@link #run(StreamObserver, Supplier)}; {@code unsent} undoes what the body did when its answer could not be
+   * written (the server short of memory for it: round T, a redeem's claim was made and its id never sent, so its
+   * holder was locked out for the claim window), and the caller is told the server was busy.
+   */
+  static <T> void run(StreamObserver<T> out, Supplier<T> body, java.util.function.Consumer<T> unsent) {
     T result;
     try {
       result = body.get();
     } catch (RuntimeException e) {
       out.onError(ErrorMapper.toStatus(e));
       return;
+    } catch (OutOfMemoryError e) {
+      out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+      return;
     }
-    out.onNext(result);
+    try {
+      out.onNext(result);
+    } catch (OutOfMemoryError e) {
+      unsent.accept(result);
+      out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+      return;
+    }
     out.onCompleted();
   }
 }
