@@ -192,7 +192,7 @@ public final class SealdropServer implements AutoCloseable {
       // and refused calls of callers with a certificate (call.refuse, admin.refuse), over both doors, within their own
       RefusalThrottle callRefusals = RefusalThrottle.forCalls(audit);
       io.netty.handler.ssl.SslContext sharedTls = ServerTls.build(config.tls(), ca, identities, refusals);
-      ServerCredentials tls = ServerTls.credentials(sharedTls, refusals, "transfer");
+      ServerCredentials tls = ServerTls.credentials(sharedTls, refusals, "transfer", net.handshakeTimeout());
       Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
           .addTransportFilter(new ConnectionAudit(audit, "transfer"))
           .executor(executor)
@@ -219,7 +219,7 @@ public final class SealdropServer implements AutoCloseable {
           .addService(new SshKeysGrpcService(sshKeys))
           .build()
           .start();
-      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin"), executor, identities, audit, callRefusals, liveCalls, adminOps,
+      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin", net.handshakeTimeout()), executor, identities, audit, callRefusals, liveCalls, adminOps,
           config.dataDir().resolve("tmp"));
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,

@@ -46,16 +46,32 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
   private final RefusalThrottle audit;
   /** The listener these credentials serve ({@code transfer}, {@code admin}), as audit records name it. */
   private final String listener;
+  /** The listener's handshake timeout (grpc's, which may end a handshake before the TLS layer's own timer does). */
+  private final long handshakeTimeoutNanos;
 
-  PeerAddressTls(SslContext tls, RefusalThrottle audit, String listener) {
+  PeerAddressTls(SslContext tls, RefusalThrottle audit, String listener, java.time.Duration handshakeTimeout) {
     this.tls = Objects.requireNonNull(tls, "tls");
     this.audit = Objects.requireNonNull(audit, "audit");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
   }
 
   @Override
   public InternalProtocolNegotiator.ProtocolNegotiator newNegotiator(ObjectPool<? extends Executor> executorPool) {
-    return new Negotiator(tls, audit, listener, executorPool);
+    return new Negotiator(tls, audit, listener, handshakeTimeoutNanos, executorPool);
+  }
+
+  /**
+   * Audits a connection whose handshake ended without a TLS error after the listener's handshake timeout: grpc's timer
+   * closed it (a client that sent nothing, or too little, in time). The TLS layer's own timer, when it fires first,
+   * ends it with a TLS error, audited by {@link #auditFailedHandshake}; which of the two fires first varied, so such
+   * connections went unrecorded at random (round T).
+   */
+  static void auditTimedOutHandshake(RefusalThrottle audit, String peer, String listener, long timeoutNanos) {
+    String why = "no TLS handshake within " + java.time.Duration.ofNanos(timeoutNanos).toMillis() + " ms";
+    if (audit.refused("-", "tls-handshake", "handshake-timeout", peer, Map.of("why", why, "listener", listener))) {
+      LOG.warn("TLS handshake from {} to the {} listener refused: handshake-timeout ({})", peer, listener, why);
+    }
   }
 
   /**
@@ -111,10 +127,14 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
     /** For a channel without an IP address (none on a TCP listener), and for {@link #scheme}. */
     private final InternalProtocolNegotiator.ProtocolNegotiator withoutPeer;
 
-    Negotiator(SslContext tls, RefusalThrottle audit, String listener, ObjectPool<? extends Executor> executorPool) {
+    private final long handshakeTimeoutNanos;
+
+    Negotiator(SslContext tls, RefusalThrottle audit, String listener, long handshakeTimeoutNanos,
+        ObjectPool<? extends Executor> executorPool) {
       this.tls = tls;
       this.audit = audit;
       this.listener = listener;
+      this.handshakeTimeoutNanos = handshakeTimeoutNanos;
       this.executorPool = executorPool;
       this.withoutPeer = grpcTls(tls, executorPool);
     }
@@ -142,7 +162,8 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
           ChannelPipeline pipeline = ctx.pipeline();
           // grpc's TLS handler adds its SslHandler before itself once the channel is active, and
           // turns a failed handshake into an exception that travels on towards grpc's last handler
-          pipeline.addAfter(ctx.name(), null, new FailedHandshakeAudit(audit, Origin.peerOf(remote), listener));
+          pipeline.addAfter(ctx.name(), null, new FailedHandshakeAudit(audit, Origin.peerOf(remote), listener,
+              handshakeTimeoutNanos));
           pipeline.replace(this, null, grpcTlsHandler);
         }
       };
@@ -159,35 +180,51 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
    * a successful handshake grpc's HTTP/2 handler takes every read before it, so it sees only
    * exceptions and the channel's end, never data.
    */
+  /** How much earlier than the handshake timeout a timer may fire (its tick) and still be the timeout's. */
+  private static final long TIMER_SLACK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
+
   private static final class FailedHandshakeAudit extends ChannelInboundHandlerAdapter {
     private final RefusalThrottle audit;
     private final String peer;
     private final String listener;
+    private final long timeoutNanos;
+    private final long startNanos = System.nanoTime();
     private boolean audited;
 
-    FailedHandshakeAudit(RefusalThrottle audit, String peer, String listener) {
+    FailedHandshakeAudit(RefusalThrottle audit, String peer, String listener, long timeoutNanos) {
       this.audit = audit;
       this.peer = peer;
       this.listener = listener;
+      this.timeoutNanos = timeoutNanos;
     }
 
-    private void check(ChannelHandlerContext ctx) {
+    private void check(ChannelHandlerContext ctx, boolean closed) {
+      if (audited) {
+        return;
+      }
       SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-      if (!audited && ssl != null && ssl.handshakeFuture().isDone() && !ssl.handshakeFuture().isSuccess()) {
+      boolean failed = ssl != null && ssl.handshakeFuture().isDone() && !ssl.handshakeFuture().isSuccess();
+      if (failed && causeOfType(ssl.handshakeFuture().cause(), SSLException.class) != null) {
         audited = true;
         auditFailedHandshake(audit, ssl.handshakeFuture().cause(), peer, listener);
+      } else if (closed && (failed || ssl != null && !ssl.handshakeFuture().isDone())
+          && System.nanoTime() - startNanos >= timeoutNanos - TIMER_SLACK_NANOS) {
+        // closed without a TLS error once the handshake timeout had passed: grpc's timer ended it (a quick close
+        // without one is a port probe, not audited)
+        audited = true;
+        auditTimedOutHandshake(audit, peer, listener, timeoutNanos);
       }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      check(ctx);
+      check(ctx, false);
       ctx.fireExceptionCaught(cause);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      check(ctx);
+      check(ctx, true);
       super.channelInactive(ctx);
     }
   }

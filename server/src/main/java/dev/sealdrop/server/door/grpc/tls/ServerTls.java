@@ -158,11 +158,12 @@ public final class ServerTls {
    * connection's SSLEngine created with the client's IP and port, so that a refused handshake is
    * audited with its peer address ({@link PeerAddressTls}), also when the client offered no
    * certificate at all (refused by BoringSSL before the trust manager runs), and with {@code listener}
-   * ({@code transfer}, {@code admin}), which both listeners' shared context cannot tell apart itself.
+   * ({@code transfer}, {@code admin}), which both listeners' shared context cannot tell apart itself; a connection
+   * that the listener's {@code handshakeTimeout} ended before any TLS error is audited as {@code handshake-timeout}.
    */
   public static ServerCredentials credentials(SslContext tls, dev.sealdrop.server.core.audit.RefusalThrottle audit,
-      String listener) {
-    return InternalNettyServerCredentials.create(new PeerAddressTls(tls, audit, listener));
+      String listener, java.time.Duration handshakeTimeout) {
+    return InternalNettyServerCredentials.create(new PeerAddressTls(tls, audit, listener, handshakeTimeout));
   }
 
   static boolean isDevelopmentCa(X509Certificate ca) {
