@@ -63,7 +63,8 @@ public final class UnrecordedActs {
     }
     Set<String> recorded = new HashSet<>();
     for (Audit.Entry e : before) {
-      if (e.timeMillis() >= cutoff) {
+      // acts that happened: a refusal of the same act on the same object (a redeem of a claimed grant) is no record
+      if (e.timeMillis() >= cutoff && e.result().equals("ok")) {
         recorded.add(e.action() + " " + e.object());
       }
     }
