@@ -45,6 +45,14 @@ class UnrecordedActsTest {
         fileId = file.getFileId();
         CreateGrantResponse g = Transfers.grant(clients, "alice", fileId, "bob");
         recordedGrant = g.getGrant().getGrantId();
+        // a refused redeem of it is recorded (its object named): a refusal is no record of the redeem that happened
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> clients.transfer("dave").redeem(
+            dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(g.getToken()).build()))
+            .hasMessageContaining("addressed to another identity");
+        assertThat(server.server().audit().tail(20)).anySatisfy(e -> {
+          assertThat(e.action() + " " + e.object()).isEqualTo("grant.redeem grant:" + recordedGrant);
+          assertThat(e.result()).isEqualTo("not-recipient");
+        });
       }
       // what the server committed and then died before recording (its own repositories, on its database file)
       Instant now = server.clock.instant();
