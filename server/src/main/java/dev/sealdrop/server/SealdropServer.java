@@ -228,15 +228,18 @@ public final class SealdropServer implements AutoCloseable {
       server.adminOperations = adminOps;
       server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals);
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
-      // the summaries of refusals over the budget are written even when the refusals stop
+      // the summaries of refusals over the budget are written even when the refusals stop, within seconds of their
+      // minute's end (every throttle: round V found the grant acts' left to the next refusal or the stop)
+      java.util.List<RefusalThrottle> throttles = server.refusalThrottles;
       maintenance.scheduleWithFixedDelay(() -> {
-        try {
-          refusals.flush();
-          callRefusals.flush();
-        } catch (RuntimeException e) {
-          LOG.warn("refused connections or calls over the budget could not be audited: {}", e.toString());
+        for (RefusalThrottle t : throttles) {
+          try {
+            t.flush();
+          } catch (RuntimeException e) {
+            LOG.warn("refused connections, calls or grant acts over the budget could not be audited: {}", e.toString());
+          }
         }
-      }, 1, 1, TimeUnit.MINUTES);
+      }, 10, 10, TimeUnit.SECONDS);
       long sweep = adminConfig.retentionSweepInterval().toMillis();
       maintenance.scheduleWithFixedDelay(server::sweepRetentionQuietly, sweep, sweep, TimeUnit.MILLISECONDS);
       long stall = stallSweepMillis(config.grants().downloadStallTimeout());

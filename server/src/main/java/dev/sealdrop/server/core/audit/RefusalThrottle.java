@@ -18,8 +18,9 @@ import java.util.function.LongSupplier;
  * Past the budget, refusals are summed per action, object, source address (without a port) and, for calls, actor, and
  * written once when the minute ends ({@link #flush}, also run by the server's maintenance): result {@value
  * #RATE_LIMITED}, details {@code suppressed} (how many) and {@code first-result} (the result of the first one left
- * out). At most {@value #MAX_SOURCES} such sums apiece; the rest together, with the peer {@code other} (and, for calls,
- * the actor {@code -}). So the log grows by at most the budget plus {@value #MAX_SOURCES} + 1 records a minute however
+ * out). At most {@value #MAX_SOURCES} such sums apiece; the rest together, with the peer {@code other}: for
+ * connections one sum per object, for calls one per actor (its object left empty: which grant it was is lost then,
+ * who tried is not). So the log grows by at most the budget plus {@value #MAX_SOURCES} + 1 records a minute however
  * many refusals come, and every refusal is still counted.
  */
 public final class RefusalThrottle {
@@ -132,7 +133,9 @@ public final class RefusalThrottle {
       } else {
         Key key = new Key(action, calls ? actor : "-", object, hostOf(peer), where(details));
         if (left.size() >= MAX_SOURCES && !left.containsKey(key)) {
-          key = new Key(action, "-", object, "other", Map.of());
+          // past MAX_SOURCES sums, the source is no longer told apart; a caller still is (round V: a refused redeem of
+          // another's grant lost its actor), as one sum per actor and action, which enrolment bounds
+          key = calls ? new Key(action, actor, "", "other", Map.of()) : new Key(action, "-", object, "other", Map.of());
         }
         left.computeIfAbsent(key, k -> new Left(result)).count++;
       }

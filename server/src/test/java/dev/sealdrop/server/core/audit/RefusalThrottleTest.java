@@ -130,4 +130,22 @@ class RefusalThrottleTest {
     assertThat(written.stream().mapToLong(r -> Long.parseLong(r.details().get("suppressed"))).sum())
         .as("every refusal counted").isEqualTo(RefusalThrottle.MAX_SOURCES + 50);
   }
+
+  /**
+   * Round V: past the sources' limit a caller's refusals were summed under actor "-": flooding from many addresses with
+   * one account hid a refused redeem of another's grant by a second. Calls keep their actor in the overflow.
+   */
+  @Test
+  void pastTheSourcesLimitARefusedCallStillNamesItsCaller() {
+    RefusalThrottle t = new RefusalThrottle(waiting, 0, now::get, true);
+    for (int i = 0; i < RefusalThrottle.MAX_SOURCES; i++) {
+      t.refusedCall("grant.redeem", "mallory", "", "not-found", "10.0.0." + i + ":1", Map.of("door", "sftp"));
+    }
+    t.refusedCall("grant.redeem", "eve", "grant:g_1", "not-recipient", "10.0.1.1:1", Map.of("door", "sftp"));
+    t.refusedCall("grant.redeem", "eve", "grant:g_2", "not-recipient", "10.0.1.2:1", Map.of("door", "sftp"));
+    now.addAndGet(60_000_000_000L);
+    t.flush();
+    assertThat(durable).hasSize(RefusalThrottle.MAX_SOURCES + 1).last().isEqualTo(new Rec("eve", "grant.redeem", "",
+        "rate-limited", "other", Map.of("suppressed", "2", "first-result", "not-recipient")));
+  }
 }
