@@ -34,6 +34,10 @@ public final class UnrecordedActs {
   /** How far before the log's last record an unrecorded act may have committed (concurrent acts, slow fsyncs). */
   static final long LOOK_BACK_MILLIS = 60_000;
 
+  /** What a start records before this recovery runs: not acts. */
+  private static final Set<String> STARTING = Set.of("server.start",
+      dev.sealdrop.audit.AuditLogWriter.UNSIGNED_TAIL_ACTION, dev.sealdrop.audit.AuditLogWriter.TORN_TAIL_ACTION);
+
   /** How many of the log's last records are read to see what was recorded. */
   static final int TAIL = 20_000;
 
@@ -57,7 +61,16 @@ public final class UnrecordedActs {
     if (before.isEmpty()) {
       return 0; // a new log: nothing was recorded before, and nothing happened before it
     }
-    long cutoff = before.get(before.size() - 1).timeMillis() - LOOK_BACK_MILLIS;
+    // from the last act before this start: a start that died before its recovery left only its own records after
+    // them (round V: two crashes in a row lost the acts for good)
+    long last = before.get(before.size() - 1).timeMillis();
+    for (int i = before.size() - 1; i >= 0; i--) {
+      if (!STARTING.contains(before.get(i).action())) {
+        last = before.get(i).timeMillis();
+        break;
+      }
+    }
+    long cutoff = last - LOOK_BACK_MILLIS;
     if (before.size() >= TAIL - 10) {
       cutoff = Math.max(cutoff, before.get(0).timeMillis()); // only as far back as the records read
     }
@@ -115,6 +128,19 @@ public final class UnrecordedActs {
             rs.getLong(4), grantDetails(rs.getString(1), rs.getString(2), rs.getString(3))), cutoff));
     acts.addAll(jdbc.query("SELECT name, revoked_at FROM revoked_identities WHERE revoked_at >= ?",
         rs -> new Act("admin.identity.revoke", "identity:" + rs.getString(1), Audit.SERVER, rs.getLong(2),
+            Map.of()), cutoff));
+    // who may do what, and with which keys (round V: an admin added just before a crash was never recorded)
+    acts.addAll(jdbc.query("SELECT name, role, created_at FROM identities WHERE created_at >= ?",
+        rs -> new Act("admin.identity.add", "identity:" + rs.getString(1), Audit.SERVER, rs.getLong(3),
+            Map.of("role", rs.getString(2).toLowerCase(java.util.Locale.ROOT))), cutoff));
+    acts.addAll(jdbc.query("SELECT identity, fingerprint, added_at FROM ssh_keys WHERE added_at >= ?",
+        rs -> new Act("sshkey.add", "identity:" + rs.getString(1), rs.getString(1), rs.getLong(3),
+            Map.of("fingerprint", rs.getString(2))), cutoff));
+    acts.addAll(jdbc.query("SELECT identity, fingerprint, published_at FROM key_bundles WHERE published_at >= ?",
+        rs -> new Act("key.publish", "identity:" + rs.getString(1), rs.getString(1), rs.getLong(3),
+            Map.of("fingerprint", rs.getString(2))), cutoff));
+    acts.addAll(jdbc.query("SELECT active, changed_by, changed_at FROM lockdown WHERE changed_at >= ?",
+        rs -> new Act(rs.getBoolean(1) ? "lockdown.on" : "lockdown.off", "server", rs.getString(2), rs.getLong(3),
             Map.of()), cutoff));
     return acts;
   }

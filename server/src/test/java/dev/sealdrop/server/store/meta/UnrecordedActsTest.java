@@ -65,8 +65,17 @@ class UnrecordedActsTest {
         assertThat(grants.claim(recordedGrant, "bob", now, "0c".repeat(32), now.plusSeconds(600), true)).isTrue();
         assertThat(grants.confirm("0c".repeat(32), now)).isTrue();
         new JdbcIdentityRepository(db).revokeIdentity("dave", now);
+        new JdbcIdentityRepository(db).upsert(new dev.sealdrop.server.core.identity.Identity("zed",
+            dev.sealdrop.server.core.identity.Role.ADMIN, true), now);
       }
       server.server().kill();
+      // round V: a start that died before its recovery left only its own server.start after those acts, over a minute
+      // later: the next start still finds them
+      server.clock.advance(Duration.ofMinutes(2));
+      dev.sealdrop.server.store.audit.FileAudit died = dev.sealdrop.server.store.audit.FileAudit.open(data,
+          server.config().admin().auditOrigin(), 1000, Duration.ofHours(1), server.clock);
+      died.record(Audit.SERVER, "server.start", "", "ok", "");
+      died.close();
 
       server.start();
       List<Audit.Entry> made = recovered(server);
@@ -74,7 +83,8 @@ class UnrecordedActsTest {
           "grant.create grant:" + unrecordedGrant + " by alice",
           "grant.redeem grant:" + recordedGrant + " by bob",
           "grant.consume grant:" + recordedGrant + " by bob",
-          "admin.identity.revoke identity:dave by " + Audit.SERVER);
+          "admin.identity.revoke identity:dave by " + Audit.SERVER,
+          "admin.identity.add identity:zed by " + Audit.SERVER);
       assertThat(made).allSatisfy(e -> {
         assertThat(e.result()).isEqualTo("ok");
         assertThat(e.details()).containsKey("at");
@@ -87,7 +97,7 @@ class UnrecordedActsTest {
       // a clean stop leaves nothing to make good: the next start records nothing more
       server.close();
       server.start();
-      assertThat(recovered(server)).hasSize(4);
+      assertThat(recovered(server)).hasSize(5);
     }
   }
 }
