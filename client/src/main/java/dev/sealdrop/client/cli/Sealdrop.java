@@ -184,6 +184,9 @@ public final class Sealdrop {
     List<String> labels = missing.getMissing().stream()
         .filter(a -> a instanceof CommandLine.Model.PositionalParamSpec).map(CommandLine.Model.ArgSpec::paramLabel)
         .toList();
+    if (word.isPresent() && labels.isEmpty()) {
+      return unknownOptionForRequiredOption(ex, missing, word.get());
+    }
     if (word.isEmpty() || labels.isEmpty()) {
       return null;
     }
@@ -195,6 +198,50 @@ public final class Sealdrop {
         + " its " + label + " is missing", "see `" + name + " --help` for its options; a word that starts with '-'"
         + " is read as one: if it was meant as " + label + ", give the options first, then `--`, then it (`" + name
         + " [OPTIONS] -- " + labels.get(0) + "`)");
+  }
+
+  /**
+   * {@code send FILE --too bob}: picocli reports only the required option left out ("Missing required option
+   * '--to=IDENTITY'"), not the word it did not know (round V). {@code UNKNOWN_OPTION}, naming both, and the option as
+   * the near miss when the word is one; null when no required option is missing.
+   */
+  private static UsageFailure unknownOptionForRequiredOption(CommandLine.ParameterException ex,
+      CommandLine.MissingParameterException missing, String word) {
+    List<String> options = missing.getMissing().stream().filter(a -> a instanceof CommandLine.Model.OptionSpec)
+        .map(a -> ((CommandLine.Model.OptionSpec) a).longestName()).toList();
+    if (options.isEmpty() || secretKind(word.substring(1)).isPresent()) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    String bare = word.contains("=") ? word.substring(0, word.indexOf('=')) : word;
+    List<String> near = options.stream().filter(o -> nearMiss(bare, o)).toList();
+    return new UsageFailure("UNKNOWN_OPTION", "unknown option '" + word + "': `" + name + "` has no such option, and"
+        + " its required " + String.join(" and ", options) + (options.size() == 1 ? " is" : " are") + " missing"
+        + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)"),
+        "see `" + name + " --help` for its options");
+  }
+
+  /** Whether {@code word} reads as a slip for {@code option}: one starts with the other, or two edits apart. */
+  static boolean nearMiss(String word, String option) {
+    if (word.startsWith(option) || option.startsWith(word)) {
+      return true;
+    }
+    int[] prev = new int[option.length() + 1];
+    int[] cur = new int[option.length() + 1];
+    for (int j = 0; j <= option.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= word.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= option.length(); j++) {
+        int cost = word.charAt(i - 1) == option.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[option.length()] <= 2;
   }
 
   /**

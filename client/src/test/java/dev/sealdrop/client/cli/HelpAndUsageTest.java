@@ -93,6 +93,11 @@ class HelpAndUsageTest {
     CliRun expire = Cli.raw(Map.of(), "--json", "send", "--expire", "72h", "clients.csv", "--to", "bob").assertExit(2);
     assertThat(expire.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message",
         "unknown option '--expire': `sealdrop send` has no such option (did you mean --expires?)");
+    // round V: a slip for a required option was reported as the option missing, the word not named
+    CliRun too = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--too", "bob").assertExit(2);
+    assertThat(too.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message",
+        "unknown option '--too': `sealdrop send` has no such option, and its required --to is missing"
+            + " (did you mean --to?)");
     CliRun seal = Cli.raw(Map.of(), "--json", "seal", "clients.csv", "--to", "bob", "-o", "-out.sd").assertExit(2);
     assertThat(seal.jsonError()).containsEntry("reason", "OPTION_VALUE_MISSING").containsEntry("message",
         "option --output of `sealdrop seal` has no value: the word after it, '-out.sd', starts with '-', so it is read"
@@ -156,6 +161,11 @@ class HelpAndUsageTest {
     CliRun expire = Cli.raw(Map.of(), "--json", "send", "--expire", "72h", "clients.csv", "--to", "bob").assertExit(2);
     assertThat(expire.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message",
         "unknown option '--expire': `sealdrop send` has no such option (did you mean --expires?)");
+    // round V: a slip for a required option was reported as the option missing, the word not named
+    CliRun too = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--too", "bob").assertExit(2);
+    assertThat(too.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message",
+        "unknown option '--too': `sealdrop send` has no such option, and its required --to is missing"
+            + " (did you mean --to?)");
     CliRun seal = Cli.raw(Map.of(), "--json", "seal", "clients.csv", "--to", "bob", "dave", "-o", "x.sealed")
         .assertExit(2);
     assertThat(seal.jsonError()).containsEntry("reason", "USAGE")
