@@ -129,6 +129,9 @@ public final class UnrecordedActs {
     acts.addAll(jdbc.query("SELECT name, revoked_at FROM revoked_identities WHERE revoked_at >= ?",
         rs -> new Act("admin.identity.revoke", "identity:" + rs.getString(1), Audit.SERVER, rs.getLong(2),
             Map.of()), cutoff));
+    acts.addAll(jdbc.query("SELECT identity, serial, revoked_at FROM revoked_certificate_owners WHERE revoked_at >= ?",
+        rs -> new Act("admin.certificate.revoke", "identity:" + rs.getString(1), Audit.SERVER, rs.getLong(3),
+            Map.of("serial", rs.getString(2))), cutoff));
     // who may do what, and with which keys (round V: an admin added just before a crash was never recorded)
     acts.addAll(jdbc.query("SELECT name, role, created_at FROM identities WHERE created_at >= ?",
         rs -> new Act("admin.identity.add", "identity:" + rs.getString(1), Audit.SERVER, rs.getLong(3),

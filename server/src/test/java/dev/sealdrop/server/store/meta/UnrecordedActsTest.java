@@ -65,6 +65,7 @@ class UnrecordedActsTest {
         assertThat(grants.claim(recordedGrant, "bob", now, "0c".repeat(32), now.plusSeconds(600), true)).isTrue();
         assertThat(grants.confirm("0c".repeat(32), now)).isTrue();
         new JdbcIdentityRepository(db).revokeIdentity("dave", now);
+        assertThat(new JdbcIdentityRepository(db).revokeCertificateOf("bob", "0a1b2c", now)).isTrue();
         new JdbcIdentityRepository(db).upsert(new dev.sealdrop.server.core.identity.Identity("zed",
             dev.sealdrop.server.core.identity.Role.ADMIN, true), now);
       }
@@ -84,7 +85,8 @@ class UnrecordedActsTest {
           "grant.redeem grant:" + recordedGrant + " by bob",
           "grant.consume grant:" + recordedGrant + " by bob",
           "admin.identity.revoke identity:dave by " + Audit.SERVER,
-          "admin.identity.add identity:zed by " + Audit.SERVER);
+          "admin.identity.add identity:zed by " + Audit.SERVER,
+          "admin.certificate.revoke identity:bob by " + Audit.SERVER);
       assertThat(made).allSatisfy(e -> {
         assertThat(e.result()).isEqualTo("ok");
         assertThat(e.details()).containsKey("at");
@@ -97,7 +99,7 @@ class UnrecordedActsTest {
       // a clean stop leaves nothing to make good: the next start records nothing more
       server.close();
       server.start();
-      assertThat(recovered(server)).hasSize(5);
+      assertThat(recovered(server)).hasSize(6);
     }
   }
 }
