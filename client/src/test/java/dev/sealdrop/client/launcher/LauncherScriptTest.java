@@ -163,6 +163,28 @@ class LauncherScriptTest {
     }
   }
 
+  /**
+   * Round U: without sha256sum (macOS, BSD) every jar and JDK shared one archive, "cds-.jsa"; round W: the cksum
+   * fallback then gave an empty key too. Each gets a key of its own from whichever tool there is.
+   */
+  @Test
+  void withoutSha256sumTheArchiveStillHasAKeyOfItsOwn() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("few-tools"));
+    for (String tool : List.of("sh", "stat", "readlink", "env", "find", "rm", "mkdir", "mv", "cat", "dirname", "cksum",
+        "true")) {
+      for (String where : List.of("/usr/bin/", "/bin/")) {
+        if (Files.isExecutable(Path.of(where + tool)) && !Files.exists(bin.resolve(tool))) {
+          Files.createSymbolicLink(bin.resolve(tool), Path.of(where + tool));
+        }
+      }
+    }
+    Run first = run(Map.of("PATH", bin.toString()), "send", "exit=0");
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.err()).isEmpty();
+    assertThat(archives()).singleElement().satisfies(a -> assertThat(a.getFileName().toString())
+        .matches("cds-[0-9a-f]{16}\\.jsa"));
+  }
+
   /** Round U: a JAVA_HOME without bin/java ended in the shell's own "exec: ...: not found" (127). */
   @Test
   void aJavaHomeWithoutJavaIsNamed() throws Exception {
