@@ -1,6 +1,5 @@
 package dev.sealdrop.server;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,17 +28,18 @@ final class SecondSignal {
 
   @SuppressWarnings("sunapi") // no supported API sees a signal during shutdown
   static void install() {
-    AtomicBoolean shuttingDown = new AtomicBoolean();
-    java.util.concurrent.atomic.AtomicLong firstAt = new java.util.concurrent.atomic.AtomicLong();
+    // when the first signal came (null: none yet), set by the compare-and-set that decides which is first, so that a
+    // second handler thread never reads it unset (round W)
+    java.util.concurrent.atomic.AtomicReference<Long> firstAt = new java.util.concurrent.atomic.AtomicReference<>();
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         sun.misc.Signal signal = new sun.misc.Signal(name);
         sun.misc.SignalHandler[] jvm = new sun.misc.SignalHandler[1];
         jvm[0] = sun.misc.Signal.handle(signal, s -> {
-          if (shuttingDown.compareAndSet(false, true)) {
-            firstAt.set(System.nanoTime());
+          long now = System.nanoTime();
+          if (firstAt.compareAndSet(null, now)) {
             jvm[0].handle(s); // the graceful shutdown
-          } else if (System.nanoTime() - firstAt.get() < SAME_REQUEST_NANOS) {
+          } else if (now - firstAt.get() < SAME_REQUEST_NANOS) {
             LOG.info("SIG{} again within a second of the first (a process group's signal, as `timeout` sends it):"
                 + " the same stop request; send it again later to stop without waiting for running transfers",
                 s.getName());

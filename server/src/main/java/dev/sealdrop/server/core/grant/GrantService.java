@@ -621,6 +621,29 @@ public final class GrantService {
     });
   }
 
+  /** The {@code cause} detail of the {@code grant.release} record of a redeem whose answer could not be sent. */
+  public static final String ANSWER_NOT_SENT = "answer-not-sent";
+
+  /**
+   * Gives back the claim of {@code caller}'s redeem whose answer (the claim id) could not be sent: its holder never
+   * learned it, so the server, not the holder, ends it; not counted, and recorded as the server's {@code grant.release}
+   * with the cause {@value #ANSWER_NOT_SENT} (round W: it read as the recipient's own release).
+   */
+  public void releaseUnanswered(Principal caller, String claimSecret) {
+    Seen seen = new Seen();
+    try {
+      seen.of(doRelease(caller, claimSecret, false, seen));
+    } catch (RuntimeException e) {
+      LOG.warn("the claim of a redeem by '{}' whose answer could not be sent was not given back: {}", caller.identity(),
+          e.toString());
+      return;
+    }
+    Map<String, String> details = new TreeMap<>(seen.details());
+    details.put("recipient", caller.identity());
+    details.put("cause", ANSWER_NOT_SENT);
+    audit.record(Audit.SERVER, "grant.release", seen.object(), "ok", "", details);
+  }
+
   private Grant doRelease(Principal caller, String claimSecret, boolean countInterrupted, Seen seen) {
     caller.require(Role.ACQUIRER, "release claims");
     Claimed claimed = claimed(caller, claimSecret, seen);

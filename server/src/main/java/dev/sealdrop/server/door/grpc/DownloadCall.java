@@ -102,7 +102,11 @@ final class DownloadCall {
       // a buffer the JVM could not reserve (round T): refused as busy; the download resumes under its claim
       if (!done) {
         finish();
-        out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+        try {
+          out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+        } catch (IllegalStateException closed) {
+          // grpc closed the call itself (CANCELLED) when a message could not be sent (round W)
+        }
       }
     }
   }

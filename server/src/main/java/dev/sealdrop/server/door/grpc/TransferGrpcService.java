@@ -39,7 +39,6 @@ import java.time.Duration;
 
 /** TransferService: uploads, grants, redemption and downloads. Translation only; policy is in the core. */
 public final class TransferGrpcService extends TransferServiceGrpc.TransferServiceImplBase {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TransferGrpcService.class);
   private final UploadService uploads;
   private final GrantService grants;
   private final int uploadChunkBytes;
@@ -147,14 +146,7 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
       return RedeemResponse.newBuilder().setClaimId(r.claimSecret()).setGrant(ProtoMapper.grant(r.grant()))
           .setClaimExpiresAtMillis(r.claimExpiresAt().toEpochMilli())
           .addAllRecipientKeyFingerprints(r.recipientKeyFingerprints()).build();
-    }, unsent -> {
-      // its claim id never reached the caller: given back at once (not counted), or the grant stays claimed
-      try {
-        grants.release(caller, unsent.getClaimId(), true);
-      } catch (RuntimeException e) {
-        LOG.warn("the claim of a redeem whose answer could not be sent was not given back: {}", e.toString());
-      }
-    });
+    }, unsent -> grants.releaseUnanswered(caller, unsent.getClaimId())); // or the grant stays claimed for nobody
   }
 
   @Override

@@ -23,15 +23,17 @@ final class Unary {
     } catch (RuntimeException e) {
       out.onError(ErrorMapper.toStatus(e));
       return;
-    } catch (OutOfMemoryError e) {
-      out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
-      return;
     }
     try {
       out.onNext(result);
     } catch (OutOfMemoryError e) {
+      // (an error in the body is not caught: what it committed before is unknown; round W)
       unsent.accept(result);
-      out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+      try {
+        out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
+      } catch (IllegalStateException closed) {
+        // grpc closed the call itself (CANCELLED) when sending failed: the caller learns no more than that
+      }
       return;
     }
     out.onCompleted();

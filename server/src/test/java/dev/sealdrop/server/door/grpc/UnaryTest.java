@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class UnaryTest {
   /** Records what the call answered; its onNext fails as a JVM out of direct memory does. */
-  private static final class ShortOfMemory implements StreamObserver<String> {
+  private static class ShortOfMemory implements StreamObserver<String> {
     final List<Throwable> errors = new ArrayList<>();
     boolean completed;
 
@@ -46,17 +46,32 @@ class UnaryTest {
     assertThat(out.errors).singleElement().satisfies(e -> {
       Status s = ((StatusRuntimeException) e).getStatus();
       assertThat(s.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-      assertThat(s.getDescription()).startsWith("server busy: it is short of memory").contains("retry in a moment");
+      assertThat(s.getDescription()).startsWith("server busy: it is short of memory").contains("retry in a moment")
+          .doesNotContain("nothing was lost");
     });
   }
 
+  /** Round W: grpc closes the call itself when sending fails with an Error, and a later onError then throws. */
   @Test
-  void aBodyThatRunsOutOfMemoryIsBusyToo() {
+  void aCallGrpcAlreadyClosedIsUndoneWithoutThrowing() {
+    List<String> undone = new ArrayList<>();
+    StreamObserver<String> closedByGrpc = new ShortOfMemory() {
+      @Override
+      public void onError(Throwable t) {
+        throw new IllegalStateException("call already closed");
+      }
+    };
+    Unary.run(closedByGrpc, () -> "sdc_claim", undone::add);
+    assertThat(undone).containsExactly("sdc_claim");
+  }
+
+  /** Round W: what a body that ran out of memory had committed is unknown, so it is not answered "busy, retry". */
+  @Test
+  void aBodyThatRunsOutOfMemoryIsNotAnsweredAsBusy() {
     ShortOfMemory out = new ShortOfMemory();
-    Unary.run(out, () -> {
-      throw new OutOfMemoryError("Cannot reserve 1638400 bytes of direct buffer memory");
-    });
-    assertThat(out.errors).singleElement().satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus()
-        .getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Unary.run(out, () -> {
+      throw new OutOfMemoryError("Java heap space");
+    })).isInstanceOf(OutOfMemoryError.class);
+    assertThat(out.errors).isEmpty();
   }
 }

@@ -95,7 +95,9 @@ final class PeerAddressTls implements InternalProtocolNegotiator.ServerFactory {
         : String.valueOf(tlsError.getMessage());
     boolean noCertificate = why.contains("CERTIFICATE_REQUIRED") || why.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
         || why.contains("certificate_required") || why.contains("Empty client certificate chain");
-    String result = noCertificate ? "no-client-certificate" : "handshake-failed";
+    // the TLS layer's own timer (as gRPC's, auditTimedOutHandshake): one result for a timeout, whichever fired (round W)
+    String result = noCertificate ? "no-client-certificate"
+        : tlsError instanceof io.netty.handler.ssl.SslHandshakeTimeoutException ? "handshake-timeout" : "handshake-failed";
     // on the event loop: a stream of bad handshakes must not stall it on fsyncs, nor fill the disk (a budget a minute)
     if (audit.refused("-", "tls-handshake", result, peer, Map.of("why", why.length() > 200 ? why.substring(0, 200)
         : why, "listener", listener))) {
