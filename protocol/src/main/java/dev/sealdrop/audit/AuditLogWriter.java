@@ -283,8 +283,9 @@ public final class AuditLogWriter implements Closeable {
   }
 
   /**
-   * Whether the log was new, or ended with the {@link Lifecycle}'s stop record, when this writer opened it: the
-   * previous run closed it. False after a crash (or without a lifecycle, once the log holds records).
+   * Whether the log was new, or ended with the {@link Lifecycle}'s stop record with result {@code ok}, when this writer
+   * opened it: the previous run closed it after running. False after a crash or a failed start (or without a
+   * lifecycle, once the log holds records).
    */
   public boolean openedAfterStop() {
     return openedAfterStop;
@@ -326,7 +327,7 @@ public final class AuditLogWriter implements Closeable {
   }
 
   /** The state a resumed log continues from. */
-  /** {@code endedWithStop}: the log was empty or its last record was the lifecycle's stop (a clean shutdown). */
+  /** {@code endedWithStop}: the log was empty or its last record was the lifecycle's stop with result ok (a clean one). */
   record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes, boolean endedWithStop) {}
 
   /**

@@ -98,8 +98,9 @@ final class LogRecovery {
     /** The same, among the records the latest checkpoint covers. */
     private long signedLifecycleSeq;
     private boolean signedLifecycleIsStop;
-    /** The last record of the log so far (0: none). */
+    /** The last record of the log so far (0: none), and its result. */
     private long lastRecord;
+    private String lastResult = "";
     /** The unsigned tail so far: its first and last record (0: empty), its first record's action, its first stop. */
     private long first;
     private long last;
@@ -121,6 +122,7 @@ final class LogRecovery {
       }
       last = seq;
       lastRecord = seq;
+      lastResult = record.result();
       if (start || stop) {
         lifecycleSeq = seq;
         lifecycleIsStop = stop;
@@ -141,9 +143,12 @@ final class LogRecovery {
       firstStop = 0;
     }
 
-    /** Whether the log is empty or its last record is a stop: the previous run closed it (no crash). */
+    /**
+     * Whether the log is empty or its last record is a stop with result {@code ok}: the previous run closed it after
+     * running (no crash; a stop recording a failed start, whose start may have died in its own recovery, is not one).
+     */
     boolean endedWithStop() {
-      return lastRecord == 0 || lifecycleIsStop && lifecycleSeq == lastRecord;
+      return lastRecord == 0 || lifecycleIsStop && lifecycleSeq == lastRecord && "ok".equals(lastResult);
     }
 
     /** Why the unsigned tail cannot be this server's, or null if a crash can have left it. */

@@ -100,7 +100,10 @@ public final class FileAudit implements Audit {
         + (one ? "it" : "them") + " against checkpoints held by the parties";
   }
 
-  /** Whether the previous run closed the log with its stop record (or there was no log): false after a crash. */
+  /**
+   * Whether the previous run closed the log with its stop record after running (or there was no log): false after a
+   * crash, and after a start that failed (its stop says {@code start-failed}; it may have died in its own recovery).
+   */
   public boolean previousRunStopped() {
     return writer.openedAfterStop();
   }

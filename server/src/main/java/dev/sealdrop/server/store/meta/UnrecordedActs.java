@@ -65,7 +65,9 @@ public final class UnrecordedActs {
     // them (round V: two crashes in a row lost the acts for good)
     long last = before.get(before.size() - 1).timeMillis();
     for (int i = before.size() - 1; i >= 0; i--) {
-      if (!STARTING.contains(before.get(i).action())) {
+      // nor are the records a recovery that died halfway wrote (round W)
+      if (!STARTING.contains(before.get(i).action())
+          && !RECOVERED.equals(before.get(i).details().get("recovered"))) {
         last = before.get(i).timeMillis();
         break;
       }

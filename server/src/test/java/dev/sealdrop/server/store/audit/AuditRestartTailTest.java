@@ -216,4 +216,27 @@ class AuditRestartTailTest {
         .contains("an auditor should check them against checkpoints held by the parties");
     assertThat(verifyStrictly(data).valid()).isTrue();
   }
+  /**
+   * Whether the previous run stopped after running, as the start's crash recovery asks (UnrecordedActs): not after a
+   * crash, and not after a start that failed (round W: a start that died in its own recovery wrote start-failed, and
+   * the next start then skipped the recovery for good).
+   */
+  @Test
+  void onlyAStopAfterARunCountsAsTheRunStopping() throws Exception {
+    java.util.List<String> results = java.util.List.of("ok", "start-failed");
+    for (String result : results) {
+      Path data = dir.resolve("stop-" + result);
+      FileAudit audit = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
+      assertThat(audit.previousRunStopped()).as("a new log").isTrue();
+      audit.record(Audit.SERVER, FileAudit.START, "", "ok", "");
+      audit.record(Audit.SERVER, FileAudit.STOP, "", result, "");
+      audit.close();
+      FileAudit reopened = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
+      try {
+        assertThat(reopened.previousRunStopped()).as(result).isEqualTo(result.equals("ok"));
+      } finally {
+        reopened.close();
+      }
+    }
+  }
 }

@@ -76,6 +76,9 @@ class UnrecordedActsTest {
       dev.sealdrop.server.store.audit.FileAudit died = dev.sealdrop.server.store.audit.FileAudit.open(data,
           server.config().admin().auditOrigin(), 1000, Duration.ofHours(1), server.clock);
       died.record(Audit.SERVER, "server.start", "", "ok", "");
+      // round W: and one that died halfway through its recovery: what it recorded is not the last act either
+      died.record("alice", "grant.create", "grant:" + unrecordedGrant, "ok", "",
+          java.util.Map.of("recovered", UnrecordedActs.RECOVERED, "at", now.toString()));
       died.close();
 
       server.start();
