@@ -134,7 +134,9 @@ public final class GrpcFailures {
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);
       case RESOURCE_EXHAUSTED:
-        if (reason == null && detail != null && detail.startsWith("gRPC message exceeds maximum size")) {
+        // this client's limit, by its value: the server's own limit on a request reads the same otherwise (round W)
+        if (reason == null && detail != null
+            && detail.startsWith("gRPC message exceeds maximum size " + ChannelFactory.MAX_INBOUND_BYTES + ":")) {
           // this client's own limit on an answer, not a refusal of the server's (round T: "ask the operator", exit 6)
           return new NetworkFailure("ANSWER_TOO_LARGE", "the server's answer is larger than this client accepts ("
               + detail + ")", "a list this long (more than about 350,000 grants) does not fit in one answer: an"

@@ -58,6 +58,10 @@ class GrpcFailuresTest {
     assertThat(f.getMessage()).startsWith("the server's answer is larger than this client accepts").doesNotContain(
         "refused");
     assertThat(ChannelFactory.MAX_INBOUND_BYTES).as("50,000 grants of about 180 bytes fit").isGreaterThan(50_000 * 180);
+    // the server's refusal of a request over its own limit reads the same but for the limit: not this client's
+    SealdropFailure server = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message"
+        + " exceeds maximum size 1052672: 2000000"), null), GrpcFailures.Op.GENERIC);
+    assertThat(server.reason()).isNotEqualTo("ANSWER_TOO_LARGE");
   }
 
   @Test
