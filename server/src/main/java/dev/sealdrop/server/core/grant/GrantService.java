@@ -638,6 +638,8 @@ public final class GrantService {
           e.toString());
       return;
     }
+    LOG.info("claim on {} by '{}' given back: the redeem's answer (the claim id) could not be sent, so no one holds"
+        + " the claim", seen.object(), caller.identity());
     Map<String, String> details = new TreeMap<>(seen.details());
     details.put("recipient", caller.identity());
     details.put("cause", ANSWER_NOT_SENT);

@@ -13,8 +13,9 @@ final class Unary {
 
   /**
    * {@link #run(StreamObserver, Supplier)}; {@code unsent} undoes what the body did when its answer could not be
-   * written (the server short of memory for it: round T, a redeem's claim was made and its id never sent, so its
-   * holder was locked out for the claim window), and the caller is told the server was busy.
+   * written: the server short of memory for it (round T: a redeem's claim was made and its id never sent, so its
+   * holder was locked out for the claim window), and then the caller is told the server was busy; or the call was
+   * cancelled while the body ran (the client's deadline passed), and then there is no one to tell.
    */
   static <T> void run(StreamObserver<T> out, Supplier<T> body, java.util.function.Consumer<T> unsent) {
     T result;
@@ -22,6 +23,12 @@ final class Unary {
       result = body.get();
     } catch (RuntimeException e) {
       out.onError(ErrorMapper.toStatus(e));
+      return;
+    }
+    if (io.grpc.Context.current().isCancelled()) {
+      // the caller gave up (its deadline passed, it cancelled, its connection broke) while the body ran: the answer
+      // can reach no one, so what the body did is undone (a redeem's claim would be held for nobody for its window)
+      unsent.accept(result);
       return;
     }
     try {

@@ -1,0 +1,84 @@
+package dev.sealdrop.server.door.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.ListInboxRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A redeem whose caller gave up before the answer (its deadline passed while the server was slow) made a claim whose
+ * id no one ever received: the grant stayed claimed for nobody for the claim window, and its recipient's retry was
+ * refused {@code GRANT_CLAIMED} for an hour. The server now gives such a claim back, as the server's
+ * {@code grant.release} with the cause {@code answer-not-sent}, and the retry redeems at once.
+ */
+class RedeemAnswerNotSentTest {
+  @TempDir
+  Path data;
+
+  @Test
+  void aRedeemWhoseCallerGaveUpBeforeTheAnswerGivesItsClaimBack() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4096, 39), "bob");
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      String grantObject = "grant:" + g.getGrant().getGrantId();
+      RedeemRequest redeem = RedeemRequest.newBuilder().setToken(g.getToken()).build();
+      // bob's first call records his certificate as seen (a write): made before the lock, so the redeem is what waits
+      assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsCount()).isOne();
+
+      // another writer holds the database's write lock, so the redeem's claim waits to be committed (a slow server)
+      try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+          Statement st = other.createStatement()) {
+        st.execute("BEGIN IMMEDIATE");
+        assertThatThrownBy(() -> clients.transfer("bob").withDeadlineAfter(500, TimeUnit.MILLISECONDS).redeem(redeem))
+            .isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        st.execute("ROLLBACK"); // the claim is committed now, after its caller left
+      }
+
+      Audit.Entry release = awaitRecord(server, "grant.release", grantObject);
+      assertThat(release.actor()).isEqualTo("server");
+      assertThat(release.details()).containsEntry("cause", GrantService.ANSWER_NOT_SENT).containsEntry("recipient", "bob");
+      assertThat(server.server().audit().tail(100)).filteredOn(r -> r.action().equals("grant.redeem")
+          && r.object().equals(grantObject)).singleElement().satisfies(r -> assertThat(r.result()).isEqualTo("ok"));
+
+      // the recipient's retry redeems at once, and the file comes whole
+      RedeemResponse claim = clients.transfer("bob").redeem(redeem);
+      assertThat(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0)).isEqualTo(sealed.bytes());
+    }
+  }
+
+  private static Audit.Entry awaitRecord(TestServer server, String action, String object) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < end) {
+      List<Audit.Entry> found = server.server().audit().tail(100).stream()
+          .filter(r -> r.action().equals(action) && r.object().equals(object)).toList();
+      if (!found.isEmpty()) {
+        return found.get(0);
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no " + action + " of " + object + " within 20 s: " + server.server().audit().tail(10));
+  }
+}
