@@ -205,7 +205,8 @@ class ServerMainTest {
   void devFlagsAndConfigFileCombineFlagsWinning() throws Exception {
     Path file = Files.writeString(dir.resolve("server.properties"),
         "port=7000\nclaim-window=PT2H\ngrant-max-lifetime=P7D\nbootstrap-admin=root-admin\nquota-bytes=1000000\n"
-            + "handshake-timeout=PT5S\nmax-download-streams=5\nstorage-reserve-bytes=0\n");
+            + "handshake-timeout=PT5S\nmax-download-streams=5\nstorage-reserve-bytes=0\n"
+            + "max-live-grants-per-identity=250\n");
     ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
         file.toString(), "--port", "0", "--data", dir.resolve("d").toString()));
     assertThat(c.dev()).isTrue();
@@ -215,6 +216,7 @@ class ServerMainTest {
     assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofHours(2));
     assertThat(c.grants().maxLifetime()).isEqualTo(Duration.ofDays(7));
     assertThat(c.grants().maxDownloadStreams()).isEqualTo(5);
+    assertThat(c.grants().maxLiveGrantsPerIdentity()).isEqualTo(250);
     assertThat(c.uploads().quotaBytes()).isEqualTo(1_000_000);
     assertThat(c.uploads().storageReserveBytes()).isZero();
     assertThat(c.network().handshakeTimeout()).isEqualTo(Duration.ofSeconds(5));
@@ -288,7 +290,8 @@ class ServerMainTest {
         "grant-default-lifetime=PT0S", "claim-window=PT0S", "retention=PT0S", "retention-sweep-interval=-PT1M",
         "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S", "max-download-streams=0",
         "max-download-streams-per-identity=0", "max-download-streams-per-identity=100001",
-        "download-stall-timeout=PT0S", "download-stall-timeout=-PT1M", "storage-reserve-bytes=-1")) {
+        "download-stall-timeout=PT0S", "download-stall-timeout=-PT1M", "storage-reserve-bytes=-1",
+        "max-live-grants-per-identity=0", "max-live-grants-per-identity=1000001")) {
       String key = line.substring(0, line.indexOf('='));
       Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",

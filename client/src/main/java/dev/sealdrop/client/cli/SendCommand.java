@@ -237,6 +237,15 @@ final class SendCommand extends SealdropSubcommand {
       throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
           + ") and stays so: run the same command again with terms the server accepts; it creates the grant"
           + " without uploading again", e);
+    } catch (dev.sealdrop.client.failure.PermissionFailure e) {
+      if (!"TOO_MANY_GRANTS".equals(e.reason())) {
+        throw e;
+      }
+      // the upload is done: only the grant waits for a free place among the sender's live grants
+      throw new dev.sealdrop.client.failure.PermissionFailure(e.reason(), e.getMessage(), "the file is uploaded ("
+          + committed.fileId() + ") and stays so: revoke your grants that are no longer needed (`sealdrop grants`"
+          + " lists them, `sealdrop grants revoke GRANT_ID`), then run the same command again; it creates the grant"
+          + " without uploading again", e);
     }
   }
 

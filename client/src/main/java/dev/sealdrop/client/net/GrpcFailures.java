@@ -147,6 +147,15 @@ public final class GrpcFailures {
           return new UsageFailure(reason, "the server refused the SSH key: " + detail, "remove a key you no longer"
               + " use first: `sealdrop keys list-ssh` lists yours, `sealdrop keys remove-ssh FINGERPRINT` removes one", e);
         }
+        if ("TOO_MANY_GRANTS".equals(reason)) {
+          // a count of live grants, not storage: the sender's own grants free places when revoked, used or expired
+          int limit = detail.indexOf("(max-live-grants-per-identity)");
+          String said = limit < 0 ? detail : detail.substring(0, limit + "(max-live-grants-per-identity)".length());
+          return new PermissionFailure(reason, "the server refused the grant: " + said, "revoke your"
+              + " grants that are no longer needed (`sealdrop grants` lists them, `sealdrop grants revoke GRANT_ID`"
+              + " revokes one), or wait until some are used or expire; then grant again (`sealdrop grant FILE_ID --to"
+              + " NAME`: the file stays uploaded)", e);
+        }
         if ("TOO_MANY_CALLS".equals(reason)) {
           // another sealdrop of this identity (or a runaway script) holds the calls: nothing to do with quotas
           return new PermissionFailure(reason, "the server refused: " + detail, "other sealdrop commands or scripts"

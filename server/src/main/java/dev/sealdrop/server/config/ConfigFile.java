@@ -28,6 +28,7 @@ import java.util.TreeSet;
  * storage-reserve-bytes=33554432
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
  * max-download-streams=32  max-download-streams-per-identity=8  download-stall-timeout=PT10M
+ * max-live-grants-per-identity=10000
  * shutdown-grace=PT30S  handshake-timeout=PT10S
  * admin-host=127.0.0.1  admin-port=8444  audit-origin=sealdrop/audit  audit-checkpoint-every=1000
  * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
@@ -39,7 +40,7 @@ public final class ConfigFile {
   public static final Set<String> KEYS = Set.of("host", "port", "data", "ca", "cert", "key", "bootstrap-admin",
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
       "grant-max-downloads", "claim-window", "max-download-streams", "max-download-streams-per-identity",
-      "download-stall-timeout", "upload-stall-timeout", "storage-reserve-bytes",
+      "download-stall-timeout", "upload-stall-timeout", "storage-reserve-bytes", "max-live-grants-per-identity",
       "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
@@ -216,7 +217,8 @@ public final class ConfigFile {
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
         positive(settings, "claim-window", g.claimWindow()), streams, perIdentity,
-        positive(settings, "download-stall-timeout", g.downloadStallTimeout())));
+        positive(settings, "download-stall-timeout", g.downloadStallTimeout()),
+        intWithin(settings, "max-live-grants-per-identity", 1, 1_000_000, g.maxLiveGrantsPerIdentity())));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
         port(settings, "admin-port", a.port()), auditOrigin(settings, a.auditOrigin()),

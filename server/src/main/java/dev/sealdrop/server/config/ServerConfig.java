@@ -266,7 +266,8 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
 
   public ServerConfig withClaimWindow(Duration window) {
     return withGrants(new GrantPolicy(grants.defaultLifetime(), grants.maxLifetime(), grants.maxDownloads(), window,
-        grants.maxDownloadStreams(), grants.maxDownloadStreamsPerIdentity(), grants.downloadStallTimeout()));
+        grants.maxDownloadStreams(), grants.maxDownloadStreamsPerIdentity(), grants.downloadStallTimeout(),
+        grants.maxLiveGrantsPerIdentity()));
   }
 
   public ServerConfig withIdentities(Identities i) {

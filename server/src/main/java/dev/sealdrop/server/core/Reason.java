@@ -64,6 +64,11 @@ public enum Reason {
   /** The grant's owner is disabled: its grants cannot be redeemed or downloaded until it is enabled. */
   GRANT_SUSPENDED,
   CLAIM_CLOSED,
+  /**
+   * The caller has max-live-grants-per-identity live grants (active and unexpired, or claimed): one must be revoked,
+   * used or expire before another is created.
+   */
+  TOO_MANY_GRANTS,
   /** An admin purged the file (its ciphertext and every grant on it): a download of it was stopped. */
   FILE_PURGED,
   /** Retention deleted the grant, long dead (consumed, revoked, expired), and its file: it cannot be redeemed. */

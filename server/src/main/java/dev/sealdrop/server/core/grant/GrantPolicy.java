@@ -19,9 +19,13 @@ import java.util.Objects;
  *     {@code maxDownloadStreams} leaves only the server-wide cap.
  * @param downloadStallTimeout a download whose client has taken nothing for this long is stopped
  *     ({@code DOWNLOAD_STALLED}), so that its slot is free again; nothing is used up
+ * @param maxLiveGrantsPerIdentity how many live grants (active and unexpired, or claimed) one identity may have
+ *     created; one more is refused as {@code TOO_MANY_GRANTS}, so that one sender cannot grow the database and its
+ *     recipients' inboxes without bound
  */
 public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int maxDownloads, Duration claimWindow,
-    int maxDownloadStreams, int maxDownloadStreamsPerIdentity, Duration downloadStallTimeout) {
+    int maxDownloadStreams, int maxDownloadStreamsPerIdentity, Duration downloadStallTimeout,
+    int maxLiveGrantsPerIdentity) {
   /**
    * 32 streams hold about 96 MiB at most: with room for uploads and the rest, a server run with
    * {@code -Xmx256m} serves them (bench/load.sh runs 32 concurrent downloads there).
@@ -39,9 +43,14 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
    * its connection sooner, to the keepalive; a stopped download resumes from where it was.
    */
   public static final Duration DEFAULT_DOWNLOAD_STALL_TIMEOUT = Duration.ofMinutes(10);
+  /**
+   * Far more than a person sends by hand or a pipeline keeps open (grants live 72 h by default), and few enough that
+   * a recipient's inbox of one sender's grants stays a small answer (round T: a script made 350,000).
+   */
+  public static final int DEFAULT_LIVE_GRANTS_PER_IDENTITY = 10_000;
   public static final GrantPolicy DEFAULT = new GrantPolicy(Duration.ofHours(72), Duration.ofDays(30), 10,
       Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS, DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY,
-      DEFAULT_DOWNLOAD_STALL_TIMEOUT);
+      DEFAULT_DOWNLOAD_STALL_TIMEOUT, DEFAULT_LIVE_GRANTS_PER_IDENTITY);
 
   public GrantPolicy {
     Objects.requireNonNull(defaultLifetime, "defaultLifetime");
@@ -66,23 +75,32 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
     if (downloadStallTimeout.isNegative() || downloadStallTimeout.isZero()) {
       throw new IllegalArgumentException("grant limits: downloadStallTimeout must be > 0");
     }
+    if (maxLiveGrantsPerIdentity < 1) {
+      throw new IllegalArgumentException("grant limits: maxLiveGrantsPerIdentity must be >= 1");
+    }
   }
 
   /** These limits with another {@link #maxDownloadStreams}. */
   public GrantPolicy withMaxDownloadStreams(int streams) {
     return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, streams,
-        maxDownloadStreamsPerIdentity, downloadStallTimeout);
+        maxDownloadStreamsPerIdentity, downloadStallTimeout, maxLiveGrantsPerIdentity);
   }
 
   /** These limits with another {@link #maxDownloadStreamsPerIdentity}. */
   public GrantPolicy withMaxDownloadStreamsPerIdentity(int streams) {
     return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams, streams,
-        downloadStallTimeout);
+        downloadStallTimeout, maxLiveGrantsPerIdentity);
   }
 
   /** These limits with another {@link #downloadStallTimeout}. */
   public GrantPolicy withDownloadStallTimeout(Duration timeout) {
     return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams,
-        maxDownloadStreamsPerIdentity, timeout);
+        maxDownloadStreamsPerIdentity, timeout, maxLiveGrantsPerIdentity);
+  }
+
+  /** These limits with another {@link #maxLiveGrantsPerIdentity}. */
+  public GrantPolicy withMaxLiveGrantsPerIdentity(int grants) {
+    return new GrantPolicy(defaultLifetime, maxLifetime, maxDownloads, claimWindow, maxDownloadStreams,
+        maxDownloadStreamsPerIdentity, downloadStallTimeout, grants);
   }
 }

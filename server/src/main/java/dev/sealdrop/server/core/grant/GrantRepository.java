@@ -12,6 +12,12 @@ public interface GrantRepository {
   /** Stores a new ACTIVE grant; the token exists only as {@code tokenHash}. */
   void create(Grant grant, String tokenHash);
 
+  /**
+   * {@link #create}, if the grant's owner has fewer than {@code maxLive} live grants (active and unexpired at the
+   * grant's creation time, or claimed), counted and inserted in one step; false, and nothing stored, otherwise.
+   */
+  boolean createWithin(Grant grant, String tokenHash, int maxLive);
+
   Optional<Grant> find(String grantId);
 
   /** The grant with this token hash, and the stored hash (for a constant-time comparison). */

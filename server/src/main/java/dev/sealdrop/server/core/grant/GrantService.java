@@ -125,7 +125,13 @@ public final class GrantService {
     String token = Secrets.next(Secrets.TOKEN_PREFIX);
     Grant grant = new Grant(Ids.next(GRANT_PREFIX), file.id(), caller.identity(), recipient, GrantState.ACTIVE, now,
         now.plus(life), count, 0, file.size(), file.fingerprint());
-    grants.create(grant, Secrets.hash(token));
+    if (!grants.createWithin(grant, Secrets.hash(token), policy.maxLiveGrantsPerIdentity())) {
+      // (recorded, as every refused grant act, within the grant refusals' budget: a loop of them cannot flood the log)
+      throw new LimitExceededException(Reason.TOO_MANY_GRANTS, "'" + caller.identity() + "' has "
+          + policy.maxLiveGrantsPerIdentity() + " live grants (active or claimed), the most one identity may have on"
+          + " this server (max-live-grants-per-identity): revoke those no longer needed (`sealdrop grants` lists"
+          + " yours; `sealdrop grants revoke GRANT_ID`; RevokeGrant), or wait until some are used or expire");
+    }
     LOG.info("grant {} created by '{}' for '{}' on file {} (expires {}, {} download(s))", grant.id(),
         caller.identity(), recipient, file.id(), grant.expiresAt(), count);
     return new IssuedGrant(grant, token);

@@ -48,6 +48,18 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public boolean createWithin(Grant g, String tokenHash, int maxLive) {
+    // one statement: SQLite runs it under its write lock, so the count cannot change before the insert
+    long now = g.createdAt().toEpochMilli();
+    return jdbc.update("INSERT INTO grants (id, file_id, owner, recipient, token_hash, state, created_at, expires_at,"
+        + " max_downloads, downloads_used, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+        + " WHERE (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'ACTIVE' AND expires_at > ?)"
+        + " + (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'CLAIMED') < ?", g.id(), g.fileId(), g.owner(),
+        g.recipient(), tokenHash, g.state().name(), now, g.expiresAt().toEpochMilli(), g.maxDownloads(),
+        g.downloadsUsed(), now, g.owner(), now, g.owner(), maxLive) == 1;
+  }
+
+  @Override
   public Optional<Grant> find(String grantId) {
     return jdbc.queryOne(GRANT_SELECT + " WHERE g.id = ?", JdbcGrantRepository::grant, grantId);
   }
