@@ -91,6 +91,7 @@ public final class AuditLogWriter implements Closeable {
   private final AdoptedTail adoptedTail; // null: none
   /** Whether the log was empty or ended with the lifecycle's stop when this writer opened it. */
   private boolean openedAfterStop = true;
+  private long tornTailBytes;
   // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
   // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
   private final RandomAccessFile file;
@@ -215,6 +216,7 @@ public final class AuditLogWriter implements Closeable {
       AuditLogWriter w = new AuditLogWriter(config, key, lifecycle, raf, fl, r.head(), r.size(), r.lastCheckpoint(),
           adopted, fsync);
       w.openedAfterStop = r.endedWithStop();
+      w.tornTailBytes = r.tornBytes();
       String name = config.file().getFileName().toString();
       List<AuditEvent> recovery = new ArrayList<>(2);
       if (r.tornBytes() > 0) {
@@ -280,6 +282,14 @@ public final class AuditLogWriter implements Closeable {
    */
   public Optional<AdoptedTail> adoptedTail() {
     return Optional.ofNullable(adoptedTail);
+  }
+
+  /**
+   * How many bytes of a line cut short (a write the previous process did not finish: a crash, a full disk) this writer
+   * discarded from the log's end on open, after which it wrote {@value #TORN_TAIL_ACTION}; 0 if none.
+   */
+  public long tornTailBytes() {
+    return tornTailBytes;
   }
 
   /**

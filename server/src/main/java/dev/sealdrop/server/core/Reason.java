@@ -11,6 +11,12 @@ public enum Reason {
   CERTIFICATE_NOT_CLIENT_AUTH,
   CERTIFICATE_REVOKED,
   IDENTITY_UNKNOWN,
+  /**
+   * An SSH login (the SFTP door) with a key that is not registered for the user name given, which is an identity: the
+   * key is registered to no one or to another identity, or was removed. A name that is no identity is
+   * {@link #IDENTITY_UNKNOWN}. The client is told neither: an SSH client sees only a refused key.
+   */
+  SSH_KEY_NOT_REGISTERED,
   IDENTITY_DISABLED,
   // authorisation
   ROLE_FORBIDDEN,

@@ -215,7 +215,7 @@ public final class SshKeyService {
         .filter(k -> MessageDigest.isEqual(k.key().blob(), presented.blob()));
     if (found.isEmpty() || !found.get().identity().equals(user)) {
       LOG.debug("SSH login as '{}' refused: key {} is not registered for it", loggable(user), presented.fingerprint());
-      throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
+      throw notRegistered(user);
     }
     X509Certificate cert = found.get().registrationCertificate();
     Principal principal;
@@ -242,9 +242,19 @@ public final class SshKeyService {
       throw e;
     }
     if (!principal.identity().equals(user)) {
-      throw new UnauthenticatedException(Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
+      throw notRegistered(user);
     }
     return principal;
+  }
+
+  /**
+   * The refusal of a key not registered for {@code user}: the audit tells a name that is an identity (a key not its
+   * own, or removed) from one that is not (round Y: an admin's name read as a probe of a name that does not exist).
+   * The message, which a client may see, is the same for both.
+   */
+  private UnauthenticatedException notRegistered(String user) {
+    boolean identity = identities.find(user).isPresent(); // (a name that cannot be an identity is not looked up)
+    return new UnauthenticatedException(identity ? Reason.SSH_KEY_NOT_REGISTERED : Reason.IDENTITY_UNKNOWN, UNKNOWN_KEY);
   }
 
   private String target(Principal caller, String identity, String action) {

@@ -44,7 +44,7 @@ final class ProvenKeyRefusal extends UserAuthPublicKey {
   /**
    * The refusals told to the holder of the key. The core gives these only for a key registered to
    * the user name it was offered for (core.sshkey looks the key up first, and refuses any other with
-   * IDENTITY_UNKNOWN), so telling them says nothing to anyone but the key's holder.
+   * IDENTITY_UNKNOWN or SSH_KEY_NOT_REGISTERED), so telling them says nothing to anyone but the key's holder.
    */
   static final Set<Reason> TOLD = EnumSet.of(Reason.IDENTITY_DISABLED, Reason.CERTIFICATE_REVOKED,
       Reason.CERTIFICATE_EXPIRED, Reason.CERTIFICATE_NOT_CLIENT_AUTH);

@@ -159,8 +159,16 @@ class SftpAuditTest extends OneServerPerMethod {
     Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
         && "sftp".equals(e.details().get("door")));
     assertThat(refused.actor()).isEqualTo("alice");
-    assertThat(refused.result()).isEqualTo("identity-unknown");
+    assertThat(refused.result()).as("alice is an identity: the key is what is not hers (round Y)")
+        .isEqualTo("ssh-key-not-registered");
     assertThat(refused.object()).isEqualTo("listener:sftp");
+    long afterAlice = lastSequence();
+    assertThatThrownBy(() -> login(client, server, "zed", SftpTestSupport.ed25519()))
+        .hasMessageContaining("authentication");
+    Audit.Entry noIdentity = awaitRecord(e -> e.sequence() > afterAlice && e.action().equals("connection.refuse")
+        && "sftp".equals(e.details().get("door")));
+    assertThat(noIdentity.actor()).isEqualTo("zed");
+    assertThat(noIdentity.result()).as("a name that is no identity").isEqualTo("identity-unknown");
 
     // bob may not upload, alice may not redeem: the core's refusals, as over gRPC
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
@@ -334,9 +342,9 @@ class SftpAuditTest extends OneServerPerMethod {
       if (withinTheMinute) { // (on a machine so loaded that the logins took a minute, a new budget began)
         assertThat(one).as("the budget's worth recorded one by one, the rest only counted").hasSize(budget);
       }
-      assertThat(one).allSatisfy(e -> assertThat(e.result()).isEqualTo("identity-unknown"));
+      assertThat(one).allSatisfy(e -> assertThat(e.result()).isEqualTo("ssh-key-not-registered"));
       assertThat(lines).as("one WARN line per record written, none for a refusal only counted").hasSameSizeAs(one)
-          .allSatisfy(m -> assertThat(m).contains("from 127.0.0.1:", "refused (identity-unknown)",
+          .allSatisfy(m -> assertThat(m).contains("from 127.0.0.1:", "refused (ssh-key-not-registered)",
               org.apache.sshd.common.config.keys.KeyUtils.getFingerPrint(stranger.getPublic()), "not registered"));
       assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().startsWith("SSH login as 'bob'"))
           .allMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN);

@@ -99,7 +99,7 @@ class SftpRevocationTest extends OneServerPerClass {
     assertThat(said.get(10, TimeUnit.SECONDS)).as("the client is told why (OpenSSH prints it)")
         .isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: this SSH key is not registered"
             + " for that user; register it with 'sealdrop keys add-ssh FILE.pub' and log in with your identity as the"
-            + " user name [IDENTITY_UNKNOWN]");
+            + " user name [SSH_KEY_NOT_REGISTERED]");
     assertThatThrownBy(() -> login(client, server, "bob", key)).hasMessageContaining("authentication");
   }
 

@@ -168,6 +168,48 @@ class AuditRestartTailTest {
     assertThat(verifyStrictly(data).valid()).isTrue();
   }
 
+  /** Round Y: a record cut short was discarded with a record in the log, and nothing in the server's log. */
+  @Test
+  void aTornTailIsDiscardedWithARecordAndAWarning() throws Exception {
+    Path data = dir.resolve("data");
+    Path file = log(data);
+    Path crashed = dir.resolve("crashed.jsonl");
+    FileAudit audit = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
+    try {
+      audit.record(Audit.SERVER, "server.start", "", "ok", "");
+      audit.checkpointCovering(audit.takeAppendedOnThisThread()); // everything signed
+      Files.copy(file, crashed);
+    } finally {
+      audit.close();
+    }
+    Files.copy(crashed, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(file, "{\"type\":\"record\",\"seq\":99", java.nio.file.StandardOpenOption.APPEND); // 25 bytes
+
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(FileAudit.class);
+    CapturedLog logs = new CapturedLog();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      FileAudit reopened = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
+      try {
+        assertThat(reopened.tail(1)).singleElement().satisfies(e -> {
+          assertThat(e.action()).isEqualTo("audit.torn-tail-discarded");
+          assertThat(e.details()).isEqualTo(Map.of("bytes", "25"));
+        });
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      logger.detachAppender(logs);
+      logs.stop();
+    }
+    assertThat(logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
+        .singleElement().asString().contains(file.toString())
+        .contains("its last 25 bytes were a record cut short").contains("were discarded")
+        .contains("audit.torn-tail-discarded");
+    assertThat(verifyStrictly(data).valid()).isTrue();
+  }
+
   @Test
   void aCrashTailIsSignedOnRestartWithARecordAndAWarningThatNameIt() throws Exception {
     Path data = dir.resolve("data");
