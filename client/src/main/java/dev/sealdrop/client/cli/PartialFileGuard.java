@@ -64,6 +64,39 @@ final class PartialFileGuard implements AutoCloseable {
     }
   }
 
+  /** A temporary file deleted if the JVM exits (a signal) before it is {@linkplain #close closed}. */
+  static final class OneFile implements AutoCloseable {
+    private final Thread hook;
+
+    private OneFile(Path file) {
+      this.hook = new Thread(() -> {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          // best effort while the JVM is going down
+        }
+      }, "sealdrop-partial-file-guard");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    @Override
+    public void close() {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook runs
+      }
+    }
+  }
+
+  /**
+   * Guards one temporary file whose name only this run knows (seal's output before it is moved into place): a signal
+   * deletes it (round X: a stopped seal left up to the file's size of ciphertext beside the output, for good).
+   */
+  static OneFile watchFile(Path file) {
+    return new OneFile(file.toAbsolutePath());
+  }
+
   private static Set<Path> temporaries(Path dir) throws IOException {
     Set<Path> s = new HashSet<>();
     if (Files.isDirectory(dir)) {

@@ -81,7 +81,7 @@ final class SealCommand extends SealdropSubcommand {
     Path tmp = OutputFile.createTempIn(target.getParent(), ".sealdrop-seal-", "nothing was sealed");
     PrivateKeys mine = null;
     String fingerprint;
-    try {
+    try (PartialFileGuard.OneFile guard = PartialFileGuard.watchFile(tmp)) {
       mine = session.keyStore(passphrase.file).unlock();
       try (OutputStream out = Files.newOutputStream(tmp); InputStream in = InputFile.openUnchanged(file, size);
           Progress p = session.progress().start("sealing", size)) {

@@ -99,6 +99,27 @@ class InterruptedJsonTest {
         .doesNotContain("claim");
   }
 
+  /** Round X: a seal stopped by a signal left its temporary output (ciphertext, up to the file's size) for good. */
+  @Test
+  void sigtermDuringASealDeletesItsTemporaryOutput() throws Exception {
+    Path folder = Files.createDirectories(root.resolve("seal-out"));
+    Path plain = Files.writeString(root.resolve("seal-in.csv"), "id,name\n1,a\n");
+    Child c = startWaiting("seal", List.of("seal", plain.toString(), "--to", "bob", "-o",
+        folder.resolve("out.sd").toString()));
+    assertThat(temporaries(folder)).as("the seal's temporary output, made before the passphrase is read").hasSize(1);
+    c.process.destroy(); // SIGTERM
+    assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(c.result().exit()).as(c.result().err()).isEqualTo(143);
+    assertThat(temporaries(folder)).isEmpty();
+    assertThat(folder.resolve("out.sd")).doesNotExist();
+  }
+
+  private static List<Path> temporaries(Path folder) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+      return files.filter(p -> p.getFileName().toString().startsWith(".sealdrop-seal-")).toList();
+    }
+  }
+
   @Test
   void normalEndPrintsNoSecondDocument() throws Exception {
     // the hook runs at every System.exit: after a result and after an error it must stay silent
