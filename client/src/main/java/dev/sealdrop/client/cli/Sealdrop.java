@@ -134,13 +134,30 @@ public final class Sealdrop {
    */
   static UsageFailure passphraseOnCommandLine(CommandLine.ParameterException ex) {
     if (!(ex instanceof CommandLine.UnmatchedArgumentException u)
-        || u.getUnmatched().stream().noneMatch(a -> a.equals("--passphrase") || a.startsWith("--passphrase="))) {
+        || u.getUnmatched().stream().noneMatch(Sealdrop::namesASecret)) {
       return null;
     }
     return new UsageFailure("PASSPHRASE_ON_COMMAND_LINE", "sealdrop takes no passphrase on the command line"
         + " (--passphrase): it would stay in your shell history and show in `ps`; nothing was run",
         "put the passphrase as the first line of a file only you can read and pass --passphrase-file FILE,"
         + " or set SEALDROP_PASSPHRASE, or leave both out to be asked on the terminal");
+  }
+
+  /** The option names a passphrase is likely given under, in any case and with one or two dashes. */
+  private static final java.util.Set<String> SECRET_OPTIONS = java.util.Set.of("passphrase", "password", "passwd",
+      "pass", "pwd", "pw", "secret");
+
+  /**
+   * Whether WORD is an option that would carry a passphrase: {@code --passphrase}, and (round X: each was echoed in the
+   * unknown-option message, stderr and --json) {@code --password=S}, {@code -passphrase=S}, {@code --PASSPHRASE S}, ...
+   */
+  private static boolean namesASecret(String word) {
+    if (!word.startsWith("-")) {
+      return false;
+    }
+    int eq = word.indexOf('=');
+    String name = (eq < 0 ? word : word.substring(0, eq)).replaceFirst("^--?", "").toLowerCase(java.util.Locale.ROOT);
+    return SECRET_OPTIONS.contains(name);
   }
 
   /**

@@ -117,7 +117,12 @@ class HelpAndUsageTest {
     for (String[] args : new String[][] {
         {"--json", "--verbose", "receive", "sdg_x", "--passphrase", secret},
         {"--json", "--verbose", "send", "x.csv", "--to", "bob", "--passphrase=" + secret},
-        {"--json", "--verbose", "--passphrase", secret, "inbox"}}) {
+        {"--json", "--verbose", "--passphrase", secret, "inbox"},
+        // round X: other spellings were echoed in the unknown-option message
+        {"--json", "--verbose", "inbox", "--password=" + secret},
+        {"--json", "--verbose", "inbox", "--PASSPHRASE=" + secret},
+        {"--json", "--verbose", "inbox", "-passphrase=" + secret},
+        {"--json", "--verbose", "inbox", "--pw", secret}}) {
       CliRun r = Cli.raw(Map.of(), args).assertExit(2);
       assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "PASSPHRASE_ON_COMMAND_LINE")
           .containsEntry("kind", "usage");
