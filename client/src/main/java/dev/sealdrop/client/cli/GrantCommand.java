@@ -54,7 +54,7 @@ final class GrantCommand extends SealdropSubcommand {
     Recipients.refuseSelf("grant", session.config().identity(), to.identity, "you can open your own uploads with the"
         + " file you sealed (`sealdrop open`)");
     // The server lists every file of ours (ids as it writes them, lower case, as it also reads them).
-    String wanted = fileId.strip().toLowerCase(java.util.Locale.ROOT);
+    String wanted = wanted();
     Optional<FileInfo> file;
     try {
       file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
@@ -87,7 +87,7 @@ final class GrantCommand extends SealdropSubcommand {
     } catch (SealdropFailure refused) {
       if (!sealedForThem && "NOT_SEALED_FOR_RECIPIENT".equals(refused.reason())) {
         // the same refusal, with both sides' key fingerprints as this client checked them
-        throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(fileId) + " is not sealed"
+        throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(wanted()) + " is not sealed"
             + " for " + TerminalText.clean(to.identity) + "'s key " + key + " (it is sealed for: "
             + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
             to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
@@ -99,9 +99,14 @@ final class GrantCommand extends SealdropSubcommand {
         recipient.bundle()).emit(session.output());
   }
 
+  /** The file id as the server writes it (round X: messages repeated it as typed, spaces and case included). */
+  private String wanted() {
+    return fileId.strip().toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** A file id that is not among the files the server lists for us: the id, and the command that lists them. */
   private UsageFailure fileNotFound() {
-    return new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(fileId)
+    return new UsageFailure("FILE_ID_NOT_FOUND", "you have no uploaded file " + TerminalText.clean(wanted())
         + " on the server; nothing was granted", "`sealdrop files` lists the files you uploaded, with their ids"
             + " (f_...): check the id, or upload the file first (`sealdrop send FILE --to "
             + TerminalText.clean(to.identity) + "` seals, uploads and grants it in one go)");

@@ -74,6 +74,10 @@ final class OpenCommand extends SealdropSubcommand {
     Path output = Path.of(outputArgument);
     boolean intoDirectory = Files.isDirectory(output);
     if (!intoDirectory && namesFolder(outputArgument)) {
+      if (Files.exists(output)) { // round X: an existing file (or FIFO) named as a folder was "does not exist"
+        throw new UsageFailure("NOT_A_FOLDER", output + " is a file, not a folder", "-o FOLDER/ names a folder to write"
+            + " the file into under its original name; without the trailing /, -o " + output + " names the file");
+      }
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output + " does not exist", "create it, or pass -o FILE");
     }
     if (!intoDirectory) {

@@ -193,6 +193,10 @@ class FilesAndGrantCommandTest {
     assertThat(alice.run("--json", "grant", unknown, "--to", "bob").assertExit(2).jsonError())
         .containsEntry("reason", "FILE_ID_NOT_FOUND")
         .containsEntry("message", "you have no uploaded file " + unknown + " on the server; nothing was granted");
+    // pasted with spaces and in upper case: named as the id it is (round X: repeated as typed)
+    assertThat(alice.run("--json", "grant", " " + unknown.toUpperCase(java.util.Locale.ROOT) + " ", "--to", "bob")
+        .assertExit(2).jsonError())
+        .containsEntry("message", "you have no uploaded file " + unknown + " on the server; nothing was granted");
   }
 
   @Test
