@@ -434,8 +434,8 @@ public final class Downloader {
         if (LOCKED_DOWN.equals(f.reason())) {
           // An admin switched transfers off (cut in flight, or a resume refused): say so, not "interrupted".
           return new NetworkFailure(LOCKED_DOWN, f.getMessage() + " (" + at + " of " + expectedSize
-              + " bytes received so far)", "what was received is kept (encrypted) in your profile; ask the operator when the lockdown will be lifted, then re-run the same command"
-              + " before the claim expires: the download resumes", t);
+              + " bytes received so far)", "ask the operator when the lockdown will be lifted, then re-run the same command before the claim"
+              + " expires: the download resumes from what this run kept (encrypted) in your profile", t);
         }
         // a connection that broke is told in words ("the connection to the server broke (Connection reset)"), not
         // as the generic "the server is unavailable: io exception: ..."
