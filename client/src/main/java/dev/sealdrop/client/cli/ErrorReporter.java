@@ -44,6 +44,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       failure = Sealdrop.repeatedRecipient(ex);
     }
     if (failure == null) {
+      failure = Sealdrop.optionAfterDoubleDash(ex, args);
+    }
+    if (failure == null) {
       failure = Sealdrop.unknownOptionForParameter(ex);
     }
     if (failure == null) {

@@ -332,7 +332,8 @@ public final class Sealdrop {
       return null;
     }
     String extra = u.getUnmatched().get(0);
-    if (extra.startsWith("-")) {
+    boolean valueByDash = afterDoubleDash(args, extra);
+    if (extra.startsWith("-") && !valueByDash) {
       return null;
     }
     CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
@@ -359,8 +360,44 @@ public final class Sealdrop {
             + o + " " + extra + "); " + hint;
       }
     }
+    if (valueByDash) {
+      // round X: `send a.txt --to bob -- --json` was "unknown option '--json' (did you mean --json?)"
+      hint = "after `--` every word is a value, not an option: give the options before `--`; " + hint;
+    }
     return new UsageFailure("USAGE", "unexpected argument '" + extra + "': `" + name + "` takes "
         + (takes.isEmpty() ? "no arguments" : String.join(" and ", takes)), hint, ex);
+  }
+
+  /** Whether {@code word} stands after a {@code --} in {@code args}, where picocli reads every word as a value. */
+  private static boolean afterDoubleDash(String[] args, String word) {
+    List<String> given = List.of(args);
+    int dash = given.indexOf("--");
+    return dash >= 0 && given.lastIndexOf(word) > dash;
+  }
+
+  /**
+   * {@code send --json -- a.txt --to bob}: after {@code --} the option is a value, so picocli reports the option as
+   * missing (round X: "unknown option '--to' ... has no such option, and its required --to is missing"). Reason
+   * {@code USAGE}, saying where the option went; null otherwise.
+   */
+  static UsageFailure optionAfterDoubleDash(CommandLine.ParameterException ex, String[] args) {
+    if (!(ex instanceof CommandLine.MissingParameterException missing)) {
+      return null;
+    }
+    CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+    for (CommandLine.Model.ArgSpec a : missing.getMissing()) {
+      if (a instanceof CommandLine.Model.OptionSpec option) {
+        for (String optionName : option.names()) {
+          if (afterDoubleDash(args, optionName)) {
+            String name = spec.qualifiedName(" ");
+            return new UsageFailure("USAGE", "the required " + option.longestName() + " is missing: it came after `--`,"
+                + " where every word is a value", "give the options before `--`, e.g. `" + name + " "
+                + option.longestName() + " " + option.paramLabel() + " -- ...`; see `" + name + " --help`");
+          }
+        }
+      }
+    }
+    return null;
   }
 
   /**

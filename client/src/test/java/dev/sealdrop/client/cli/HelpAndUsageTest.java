@@ -322,6 +322,19 @@ class HelpAndUsageTest {
     assertThat(plain.out()).isEmpty();
   }
 
+  /** Round X: words after `--` are values, yet an extra one was "unknown option '--json' (did you mean --json?)". */
+  @Test
+  void anOptionAfterTheEndOfOptionsMarkerIsToldAsAValue() {
+    CliRun extra = Cli.raw(Map.of(), "--json", "send", "a.txt", "--to", "bob", "--", "--json").assertExit(2);
+    assertThat(extra.jsonError()).containsEntry("reason", "USAGE")
+        .containsEntry("message", "unexpected argument '--json': `sealdrop send` takes one FILE");
+    assertThat((String) extra.jsonError().get("hint")).startsWith("after `--` every word is a value, not an option");
+    CliRun moved = Cli.raw(Map.of(), "--json", "send", "--", "a.txt", "--to", "bob").assertExit(2);
+    assertThat(moved.jsonError()).containsEntry("reason", "USAGE")
+        .containsEntry("message", "the required --to is missing: it came after `--`, where every word is a value");
+    assertThat((String) moved.jsonError().get("hint")).contains("sealdrop send --to IDENTITY -- ...");
+  }
+
   @Test
   void helpAndVersionUnderJsonAreOneJsonDocument() {
     CliRun help = Cli.raw(Map.of(), "--json", "send", "--help").assertExit(0);
