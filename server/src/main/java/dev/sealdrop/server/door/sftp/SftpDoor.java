@@ -67,6 +67,8 @@ public final class SftpDoor implements AutoCloseable {
   static final List<BuiltinSignatures> SIGNATURES = List.of(BuiltinSignatures.ed25519, BuiltinSignatures.nistp256,
       BuiltinSignatures.nistp384, BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256);
 
+  /** The length of an SFTP handle id: random, and checked against those in use. */
+  static final int HANDLE_BYTES = 16;
   /**
    * Channel window we grant the client: how much it may send before the SFTP thread has processed
    * it. 8 MiB (MINA: 2 MiB) keeps OpenSSH's 64 outstanding 32 KiB writes flowing across the brief
@@ -226,6 +228,11 @@ public final class SftpDoor implements AutoCloseable {
     // MINA's per-channel check runs first and answers in its own words with a status SFTP v3 lacks:
     // one above the door's limit, it is never reached (a channel's handles are some of its session's)
     SftpModuleProperties.MAX_OPEN_HANDLES_PER_SESSION.set(sshd, settings.maxOpenHandles() + 1);
+    // Random 16-byte handle ids, not MINA's default 4-byte counter: the counter hands a failed OPEN's id to no one
+    // and then gives the next handle an id still in use, which replaced an open upload's or download's handle in the
+    // channel's table, so that the end of the session never closed it (round Z: the upload stayed "busy" and the
+    // claim held its download slot until the 10-minute stall timeout)
+    SftpModuleProperties.FILE_HANDLE_SIZE.set(sshd, HANDLE_BYTES);
     // throughput (docs/sftp.md, "Throughput"; measured with bench/sftp.sh)
     CoreModuleProperties.WINDOW_SIZE.set(sshd, WINDOW_SIZE);
     CoreModuleProperties.MAX_PACKET_SIZE.set(sshd, MAX_PACKET_SIZE);

@@ -58,7 +58,8 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
       if (name.length() > MAX_NAME) {
         throw SftpErrors.badPath("a name is longer than " + MAX_NAME + " characters");
       }
-      if (!name.chars().allMatch(c -> c >= 0x20 && c != 0x7f && c != '\\')) {
+      // C0, DEL and C1 (U+0080-U+009F: NEL is a line break to some log viewers; round Z)
+      if (!name.chars().allMatch(c -> c >= 0x20 && (c < 0x7f || c > 0x9f) && c != '\\')) {
         throw SftpErrors.badPath("control characters (such as NUL) and backslashes are not allowed");
       }
     }

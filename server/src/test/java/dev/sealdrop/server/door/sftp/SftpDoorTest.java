@@ -312,6 +312,10 @@ class SftpDoorTest extends OneServerPerClass {
       assertThatThrownBy(() -> put(sftp, "/tmp/x", sealed.bytes())).hasMessageContaining("only as new files in /outbox/");
       assertThatThrownBy(() -> put(sftp, "/outbox/a\u0000b", sealed.bytes())).hasMessageContaining("NUL");
       assertThatThrownBy(() -> sftp.stat("/outbox/\u0000")).hasMessageContaining("NUL");
+      // C1 controls too (round Z: NEL passed, and an upload named with it was committed)
+      assertThatThrownBy(() -> sftp.stat("/outbox/a\u0085b")).hasMessageContaining("control characters")
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
+      assertThatThrownBy(() -> put(sftp, "/outbox/\u009b.sealed", sealed.bytes())).hasMessageContaining("control");
       assertThatThrownBy(() -> put(sftp, "/outbox/" + "a".repeat(256), sealed.bytes())).hasMessageContaining("longer than 255");
       assertThatThrownBy(() -> sftp.stat("/" + "a/".repeat(600))).hasMessageContaining("longer than 1024");
       assertThatThrownBy(() -> put(sftp, "/outbox/a\\..\\..\\x", sealed.bytes())).hasMessageContaining("backslash");

@@ -45,6 +45,47 @@ class SftpUploadHandleTest extends OneServerPerClass {
     return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount();
   }
 
+  /**
+   * Round Z: MINA's default handle ids count up and reuse closed ones; a refused OPEN took a reused id for good, and the
+   * next handle (here a listing) was given the id of the upload still open, replacing it in the channel's table. The
+   * session's end then never closed the upload: it stayed busy, holding its place, until the 10-minute stall timeout.
+   */
+  @Test
+  void anUploadLeftOpenEndsWithItsSessionAfterARefusedOpenAndAListing() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(10_000, 39), "bob").bytes();
+    String fileId;
+    String left;
+    long before = server.server().audit().tail(1).get(0).sequence();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      java.util.EnumSet<SftpClient.OpenMode> create = EnumSet.of(SftpClient.OpenMode.Write,
+          SftpClient.OpenMode.Create, SftpClient.OpenMode.Exclusive);
+      SftpClient.CloseableHandle first = sftp.open("/outbox/first.sealed", create);
+      sftp.write(first, 0, envelope, 0, envelope.length);
+      SftpClient.CloseableHandle second = sftp.open("/outbox/second.sealed", create);
+      sftp.write(second, 0, envelope, 0, 1000);
+      sftp.close(first); // committed; MINA keeps its handle id for reuse
+      fileId = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
+          .reduce((a, b) -> b).orElseThrow().getFileId();
+      SftpException refused = catchThrowableOfType(SftpException.class,
+          () -> sftp.open("/outbox/" + fileId, EnumSet.of(SftpClient.OpenMode.Read)));
+      assertThat(refused.getStatus()).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED);
+      try (SftpClient.CloseableHandle dir = sftp.openDir("/outbox")) {
+        sftp.readDir(dir);
+      }
+      left = server.server().audit().tail(20).stream().filter(e -> e.sequence() > before
+          && e.action().equals("upload.start")).reduce((a, b) -> b).orElseThrow().object();
+    } // the session ends with the second upload open
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    java.util.Optional<dev.sealdrop.server.core.audit.Audit.Entry> aborted;
+    do {
+      Thread.sleep(100);
+      aborted = server.server().audit().tail(20).stream().filter(e -> e.action().equals("upload.abort")
+          && e.object().equals(left)).findFirst();
+    } while (aborted.isEmpty() && System.nanoTime() < deadline);
+    assertThat(aborted).as("the upload left open is ended with its session, not by the stall timeout").isPresent();
+    assertThat(aborted.get().result()).isNotEqualTo("upload-stalled");
+  }
+
   @Test
   void aReadOfTheUploadHandleIsRefusedAndTheUploadGoesOn() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(100_000, 3), "bob").bytes();
