@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,6 +93,14 @@ final class SealCommand extends SealdropSubcommand {
       }
       SecureFiles.fsync(tmp);
       move(tmp, target);
+    } catch (IOException e) {
+      // written into that folder (a hidden temporary file, then renamed): named if it is full or read-only (round X)
+      Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),
+          dev.sealdrop.client.failure.LocalDisk.OTHER_OUTPUT, "then run the same command again");
+      if (disk.isPresent()) {
+        throw disk.get();
+      }
+      throw e;
     } finally {
       if (mine != null) {
         mine.destroy();

@@ -118,6 +118,14 @@ class DiskFullDiagnosisTest {
       try (java.util.stream.Stream<Path> left = Files.list(small)) {
         assertThat(left).as("no partial plaintext left").isEmpty();
       }
+      // seal into the same full folder names it too (round X: "cannot write: the disk is full" alone)
+      CliRun s = alice.run("--json", "seal", plain.toString(), "--to", "alice", "-o", small.resolve("x.sealed")
+          .toString()).assertExit(2);
+      assertThat(s.jsonError()).containsEntry("reason", "NO_SPACE")
+          .containsEntry("message", "cannot write into " + small + ": the disk is full (No space left on device)");
+      try (java.util.stream.Stream<Path> left = Files.list(small)) {
+        assertThat(left).as("no partial sealed file left").isEmpty();
+      }
     } finally {
       new ProcessBuilder("umount", small.toString()).start().waitFor();
     }

@@ -53,7 +53,18 @@ final class AuditExport {
   Written write(AdminConnection admin) throws SealdropFailure, IOException {
     OutputFile.requireWritable(argument, force);
     Path dir = target.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+    Path tmp;
+    try {
+      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+    } catch (IOException e) {
+      // named by the folder asked for, not by the hidden temporary file's name (round X)
+      java.util.Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, dir, "choose -o in"
+          + " another folder", "then run the same command again");
+      if (disk.isPresent()) {
+        throw disk.get();
+      }
+      throw e;
+    }
     try {
       Written w = admin.call(GrpcFailures.Op.GENERIC, () -> stream(admin, tmp));
       if (force) {
