@@ -193,6 +193,13 @@ final class VirtualTree {
         throw new NoSuchFileException(path.toString(), null,
             "uploaded files cannot be opened for writing; an upload is a new file (open it with CREATE, as put does)");
       }
+      if (options.contains(StandardOpenOption.CREATE_NEW) && exists(caller, s.get(1))) {
+        // SSH_FXF_EXCL: the name is there (an upload of it still being written here, or a stored file's id), as stat
+        // answers; round Z: a second EXCL open made a second upload under the same name
+        throw new java.nio.file.FileAlreadyExistsException(path.toString(), null, "that name is in /outbox/ already"
+            + " (an upload of it is still being written in this session, or it is a stored file's id); opened with"
+            + " EXCL, a name opens once");
+      }
       // The client's file name is metadata only and is not kept: the envelope carries the real name,
       // encrypted, and the stored file is named by the id the server generates (SECURITY.md §0 rule 5).
       UploadSession session = core(() -> {
@@ -233,6 +240,19 @@ final class VirtualTree {
     attributes(path);
     throw VirtualFileSystemProvider.denied(path, "only /redeem/TOKEN can be read; uploaded files and inbox entries"
         + " are listed, not downloaded");
+  }
+
+  /** Whether /outbox/NAME is there, as stat answers: an upload of it being written in this session, or a stored file. */
+  private boolean exists(Principal caller, String name) throws IOException {
+    if (writing.containsKey(name)) {
+      return true;
+    }
+    for (StoredFile f : files(caller)) {
+      if (f.id().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private List<Grant> inbox(Principal caller) throws IOException {

@@ -86,6 +86,30 @@ class SftpUploadHandleTest extends OneServerPerClass {
     assertThat(aborted.get().result()).isNotEqualTo("upload-stalled");
   }
 
+  /** Round Z: with SSH_FXF_EXCL a second open of a name being uploaded made a second upload under the same name. */
+  @Test
+  void anExclusiveOpenOfANameThatIsThereIsRefused() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(20_000, 40), "bob").bytes();
+    int before = files();
+    java.util.EnumSet<SftpClient.OpenMode> exclusive = EnumSet.of(SftpClient.OpenMode.Write,
+        SftpClient.OpenMode.Create, SftpClient.OpenMode.Exclusive);
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpClient.CloseableHandle h = sftp.open("/outbox/excl.sealed", exclusive);
+      sftp.write(h, 0, envelope, 0, 1000);
+      SftpException twice = catchThrowableOfType(SftpException.class, () -> sftp.open("/outbox/excl.sealed", exclusive));
+      assertThat(twice.getStatus()).isEqualTo(SftpConstants.SSH_FX_FAILURE);
+      assertThat(twice.getMessage()).contains("that name is in /outbox/ already");
+      sftp.write(h, 1000, envelope, 1000, envelope.length - 1000);
+      sftp.close(h);
+      String stored = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList()
+          .stream().reduce((a, b) -> b).orElseThrow().getFileId();
+      SftpException overFile = catchThrowableOfType(SftpException.class,
+          () -> sftp.open("/outbox/" + stored, exclusive));
+      assertThat(overFile.getStatus()).isEqualTo(SftpConstants.SSH_FX_FAILURE);
+    }
+    assertThat(files()).as("the first upload was committed, and only it").isEqualTo(before + 1);
+  }
+
   @Test
   void aReadOfTheUploadHandleIsRefusedAndTheUploadGoesOn() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(100_000, 3), "bob").bytes();
