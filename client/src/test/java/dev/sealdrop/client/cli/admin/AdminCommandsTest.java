@@ -423,6 +423,20 @@ class AdminCommandsTest extends DevServerPerClass {
         .containsEntry("reason", "NOT_A_REGULAR_FILE");
     assertThat(Path.of("-")).doesNotExist();
 
+    // a read-only folder is named, not the hidden temporary file (round X); needs the right to mount (root here)
+    Path readOnly = Files.createDirectories(root.resolve("ro-export"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly.toString())
+        .redirectErrorStream(true).start();
+    if (mount.waitFor() == 0) {
+      try {
+        assertThat(as("carol", json("admin", "audit", "export", "-o", readOnly.resolve("a.jsonl").toString()))
+            .assertExit(2).object("error")).containsEntry("reason", "READ_ONLY_FILE_SYSTEM")
+            .containsEntry("message", "cannot write into " + readOnly + ": the file system is read-only");
+      } finally {
+        new ProcessBuilder("umount", readOnly.toString()).start().waitFor();
+      }
+    }
+
     CliRun tail = as("carol", json("admin", "audit", "tail", "-n", "3")).assertExit(0);
     assertThat(tail.list("entries")).hasSize(3).allSatisfy(e -> assertThat(e).containsKeys("seq", "time", "actor",
         "action", "object", "result", "peer", "details"));
