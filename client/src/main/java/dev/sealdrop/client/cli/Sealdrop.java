@@ -138,14 +138,14 @@ public final class Sealdrop {
       return null;
     }
     return new UsageFailure("PASSPHRASE_ON_COMMAND_LINE", "sealdrop takes no passphrase on the command line"
-        + " (--passphrase): it would stay in your shell history and show in `ps`; nothing was run",
+        + " (no option does): it would stay in your shell history and show in `ps`; nothing was run",
         "put the passphrase as the first line of a file only you can read and pass --passphrase-file FILE,"
         + " or set SEALDROP_PASSPHRASE, or leave both out to be asked on the terminal");
   }
 
   /** The option names a passphrase is likely given under, in any case and with one or two dashes. */
   private static final java.util.Set<String> SECRET_OPTIONS = java.util.Set.of("passphrase", "password", "passwd",
-      "pass", "pwd", "pw", "secret");
+      "pass", "pwd", "pw", "p", "secret");
 
   /**
    * Whether WORD is an option that would carry a passphrase: {@code --passphrase}, and (round X: each was echoed in the
@@ -156,7 +156,9 @@ public final class Sealdrop {
       return false;
     }
     int eq = word.indexOf('=');
-    String name = (eq < 0 ? word : word.substring(0, eq)).replaceFirst("^--?", "").toLowerCase(java.util.Locale.ROOT);
+    // any number of dashes, and dashes or underscores inside (---passphrase, --pass-phrase, --pass_word: round AA)
+    String name = (eq < 0 ? word : word.substring(0, eq)).replaceFirst("^-+", "").replace("-", "").replace("_", "")
+        .toLowerCase(java.util.Locale.ROOT);
     return SECRET_OPTIONS.contains(name);
   }
 

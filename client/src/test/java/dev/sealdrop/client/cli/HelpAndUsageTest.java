@@ -122,7 +122,10 @@ class HelpAndUsageTest {
         {"--json", "--verbose", "inbox", "--password=" + secret},
         {"--json", "--verbose", "inbox", "--PASSPHRASE=" + secret},
         {"--json", "--verbose", "inbox", "-passphrase=" + secret},
-        {"--json", "--verbose", "inbox", "--pw", secret}}) {
+        {"--json", "--verbose", "inbox", "--pw", secret},
+        {"--json", "--verbose", "inbox", "---passphrase=" + secret},
+        {"--json", "--verbose", "inbox", "--pass-phrase=" + secret},
+        {"--json", "--verbose", "inbox", "-p", secret}}) {
       CliRun r = Cli.raw(Map.of(), args).assertExit(2);
       assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "PASSPHRASE_ON_COMMAND_LINE")
           .containsEntry("kind", "usage");

@@ -1,6 +1,9 @@
 package dev.sealdrop.server.door.grpc;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** Runs a unary call's body and answers with its result or its mapped error. */
@@ -8,16 +11,22 @@ final class Unary {
   private Unary() {}
 
   static <T> void run(StreamObserver<T> out, Supplier<T> body) {
-    run(out, body, result -> { });
+    run(out, body, null);
   }
 
   /**
-   * {@link #run(StreamObserver, Supplier)}; {@code unsent} undoes what the body did when its answer could not be
-   * written: the server short of memory for it (round T: a redeem's claim was made and its id never sent, so its
-   * holder was locked out for the claim window), and then the caller is told the server was busy; or the call was
-   * cancelled while the body ran (the client's deadline passed), and then there is no one to tell.
+   * {@link #run(StreamObserver, Supplier)}; {@code unsent} undoes what the body did when its answer did not reach the
+   * caller:
+   * <ul>
+   *   <li>the server was short of memory to write it (round T: a redeem's claim was made and its id never sent, so its
+   *       holder was locked out for the claim window); the caller is told the server was busy;</li>
+   *   <li>the call was cancelled (the client's deadline passed, it cancelled, its connection broke) while the body ran,
+   *       or while the answer was being written (round AA: a cancel just after the check was lost); there is no one to
+   *       tell. grpc reports such a call cancelled, never completed, so a caller that got the answer is not undone.</li>
+   * </ul>
+   * Undone once at most.
    */
-  static <T> void run(StreamObserver<T> out, Supplier<T> body, java.util.function.Consumer<T> unsent) {
+  static <T> void run(StreamObserver<T> out, Supplier<T> body, Consumer<T> unsent) {
     T result;
     try {
       result = body.get();
@@ -25,17 +34,25 @@ final class Unary {
       out.onError(ErrorMapper.toStatus(e));
       return;
     }
+    AtomicBoolean undone = new AtomicBoolean();
+    Runnable undo = () -> {
+      if (unsent != null && undone.compareAndSet(false, true)) {
+        unsent.accept(result);
+      }
+    };
+    if (unsent != null && out instanceof ServerCallStreamObserver<T> call) {
+      call.setOnCancelHandler(undo); // a cancel that comes while the answer is written: grpc drops it silently
+    }
     if (io.grpc.Context.current().isCancelled()) {
-      // the caller gave up (its deadline passed, it cancelled, its connection broke) while the body ran: the answer
-      // can reach no one, so what the body did is undone (a redeem's claim would be held for nobody for its window)
-      unsent.accept(result);
+      // the caller gave up while the body ran: the answer can reach no one, so what the body did is undone now
+      undo.run();
       return;
     }
     try {
       out.onNext(result);
     } catch (OutOfMemoryError e) {
       // (an error in the body is not caught: what it committed before is unknown; round W)
-      unsent.accept(result);
+      undo.run();
       try {
         out.onError(ErrorMapper.toStatus(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(e)));
       } catch (IllegalStateException closed) {

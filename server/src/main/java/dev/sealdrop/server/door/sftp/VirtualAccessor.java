@@ -58,8 +58,10 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
       if (name.length() > MAX_NAME) {
         throw SftpErrors.badPath("a name is longer than " + MAX_NAME + " characters");
       }
-      // C0, DEL and C1 (U+0080-U+009F: NEL is a line break to some log viewers; round Z)
-      if (!name.chars().allMatch(c -> c >= 0x20 && (c < 0x7f || c > 0x9f) && c != '\\')) {
+      // C0, DEL and C1 (U+0080-U+009F: NEL is a line break to some log viewers; round Z), and the Unicode line and
+      // paragraph separators (U+2028, U+2029) for the same reason (round AA)
+      if (!name.chars().allMatch(c -> c >= 0x20 && (c < 0x7f || c > 0x9f) && c != 0x2028 && c != 0x2029
+          && c != '\\')) {
         throw SftpErrors.badPath("control characters (such as NUL) and backslashes are not allowed");
       }
     }

@@ -242,10 +242,17 @@ final class VirtualTree {
         + " are listed, not downloaded");
   }
 
-  /** Whether /outbox/NAME is there, as stat answers: an upload of it being written in this session, or a stored file. */
+  /**
+   * Whether /outbox/NAME is there, as stat answers: an upload of it being written in this session, or a stored file.
+   * The stored files are asked for only for a name of a file id's shape (round AA: an acquirer's EXCL open was audited
+   * as a refused listing, not as the refused upload it is).
+   */
   private boolean exists(Principal caller, String name) throws IOException {
     if (writing.containsKey(name)) {
       return true;
+    }
+    if (!dev.sealdrop.server.core.Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, name)) {
+      return false;
     }
     for (StoredFile f : files(caller)) {
       if (f.id().equals(name)) {

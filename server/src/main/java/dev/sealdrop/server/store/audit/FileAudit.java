@@ -87,9 +87,9 @@ public final class FileAudit implements Audit {
     AuditKey.warmUpSigningInBackground(); // every transfer response may need a signature of its own
     if (writer.tornTailBytes() > 0) {
       // round Y: the log itself said so, the server's log did not
-      LOG.warn("audit log {}: its last {} bytes were a record cut short (the server stopped in the middle of writing it:"
-          + " a crash, or a full disk) and were discarded, after the record {}", file, writer.tornTailBytes(),
-          AuditLogWriter.TORN_TAIL_ACTION);
+      LOG.warn("audit log {}: its last {} bytes were a line cut short (the server stopped in the middle of writing it:"
+          + " a crash, or a full disk) and were discarded; the log now says so in the record {}", file,
+          writer.tornTailBytes(), AuditLogWriter.TORN_TAIL_ACTION);
     }
     writer.adoptedTail().ifPresent(t -> LOG.warn("audit log {}: {}", file, adoptionWarning(t)));
     LOG.info("audit log {} ({} records), verifier key {}", file, writer.size(), writer.publicKey().encoded());

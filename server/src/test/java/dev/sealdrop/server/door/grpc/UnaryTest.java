@@ -65,6 +65,82 @@ class UnaryTest {
     assertThat(undone).containsExactly("sdc_claim");
   }
 
+  /** A call as grpc gives it to a unary method: the cancel handler is what grpc runs when the caller goes away. */
+  private static class Call extends io.grpc.stub.ServerCallStreamObserver<String> {
+    Runnable onCancel;
+    boolean cancelWhileWriting;
+    final List<String> sent = new ArrayList<>();
+    boolean completed;
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable onCancelHandler) {
+      onCancel = onCancelHandler;
+    }
+
+    @Override
+    public void setCompression(String compression) {}
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable onReadyHandler) {}
+
+    @Override
+    public void request(int count) {}
+
+    @Override
+    public void setMessageCompression(boolean enable) {}
+
+    @Override
+    public void disableAutoInboundFlowControl() {}
+
+    @Override
+    public void onNext(String value) {
+      if (cancelWhileWriting) {
+        onCancel.run(); // the caller's cancel arrives now; grpc drops the answer without a word
+        return;
+      }
+      sent.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {
+      completed = true;
+    }
+  }
+
+  /** Round AA: a cancel that came after the body's check, while the answer was written, still left the claim held. */
+  @Test
+  void aCancelWhileTheAnswerIsWrittenUndoesTheCallOnce() {
+    Call call = new Call();
+    call.cancelWhileWriting = true;
+    List<String> undone = new ArrayList<>();
+    Unary.run(call, () -> "sdc_claim", undone::add);
+    call.onCancel.run(); // grpc may report it again; undone once
+    assertThat(undone).containsExactly("sdc_claim");
+  }
+
+  @Test
+  void anAnswerThatWasSentIsNotUndone() {
+    Call call = new Call();
+    List<String> undone = new ArrayList<>();
+    Unary.run(call, () -> "sdc_claim", undone::add);
+    assertThat(call.sent).containsExactly("sdc_claim");
+    assertThat(call.completed).isTrue();
+    assertThat(undone).isEmpty();
+  }
+
   /** Round W: what a body that ran out of memory had committed is unknown, so it is not answered "busy, retry". */
   @Test
   void aBodyThatRunsOutOfMemoryIsNotAnsweredAsBusy() {

@@ -316,6 +316,7 @@ class SftpDoorTest extends OneServerPerClass {
       assertThatThrownBy(() -> sftp.stat("/outbox/a\u0085b")).hasMessageContaining("control characters")
           .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED));
       assertThatThrownBy(() -> put(sftp, "/outbox/\u009b.sealed", sealed.bytes())).hasMessageContaining("control");
+      assertThatThrownBy(() -> sftp.stat("/outbox/a\u2028b")).hasMessageContaining("control characters");
       assertThatThrownBy(() -> put(sftp, "/outbox/" + "a".repeat(256), sealed.bytes())).hasMessageContaining("longer than 255");
       assertThatThrownBy(() -> sftp.stat("/" + "a/".repeat(600))).hasMessageContaining("longer than 1024");
       assertThatThrownBy(() -> put(sftp, "/outbox/a\\..\\..\\x", sealed.bytes())).hasMessageContaining("backslash");

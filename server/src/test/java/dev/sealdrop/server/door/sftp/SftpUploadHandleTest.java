@@ -108,6 +108,15 @@ class SftpUploadHandleTest extends OneServerPerClass {
       assertThat(overFile.getStatus()).isEqualTo(SftpConstants.SSH_FX_FAILURE);
     }
     assertThat(files()).as("the first upload was committed, and only it").isEqualTo(before + 1);
+
+    // an acquirer's EXCL open is the refused upload it is, not a refused listing (round AA)
+    long mark = server.server().audit().tail(1).get(0).sequence();
+    try (ClientSession s = login(client, server, "bob", registeredKey(clients, "bob")); SftpClient sftp = sftp(s)) {
+      catchThrowableOfType(SftpException.class, () -> sftp.open("/outbox/bob.sealed", exclusive));
+    }
+    assertThat(server.server().audit().tail(20)).filteredOn(e -> e.sequence() > mark && e.actor().equals("bob")
+        && !e.action().startsWith("connection.") && !e.action().equals("sshkey.add"))
+        .extracting(e -> e.action() + " " + e.result()).containsExactly("upload.start role-forbidden");
   }
 
   @Test

@@ -205,7 +205,7 @@ class AuditRestartTailTest {
     }
     assertThat(logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
         .singleElement().asString().contains(file.toString())
-        .contains("its last 25 bytes were a record cut short").contains("were discarded")
+        .contains("its last 25 bytes were a line cut short").contains("were discarded")
         .contains("audit.torn-tail-discarded");
     assertThat(verifyStrictly(data).valid()).isTrue();
   }
