@@ -31,6 +31,19 @@ class LiveGrantLimitTest {
   @TempDir
   Path data;
 
+  private TestServer limited() {
+    return new TestServer(data, c -> c.withGrants(c.grants().withMaxLiveGrantsPerIdentity(MAX)));
+  }
+
+  private record Uploaded(Users.Sealed sealed, String fileId) {}
+
+  /** A file of alice's, sealed for bob and uploaded. */
+  private static Uploaded uploaded(TestServer server, Clients clients, long seed) {
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4096, seed), "bob");
+    Users.publish(clients, server.pki, "alice");
+    return new Uploaded(sealed, Transfers.upload(clients, "alice", sealed.bytes()).getFileId());
+  }
+
   private static StatusRuntimeException refusedGrant(Clients clients, String fileId) {
     return Statuses.refused(() -> Transfers.grant(clients, "alice", fileId, "bob"), Status.Code.RESOURCE_EXHAUSTED,
         "TOO_MANY_GRANTS");
@@ -38,11 +51,10 @@ class LiveGrantLimitTest {
 
   @Test
   void anIdentityHasAtMostTheLiveGrantsTheServerAllowsAndEndedOnesDoNotCount() throws Exception {
-    try (TestServer server = new TestServer(data, c -> c.withGrants(c.grants().withMaxLiveGrantsPerIdentity(MAX)));
-        Clients clients = server.clients()) {
-      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4096, 45), "bob");
-      Users.publish(clients, server.pki, "alice");
-      String fileId = Transfers.upload(clients, "alice", sealed.bytes()).getFileId();
+    try (TestServer server = limited(); Clients clients = server.clients()) {
+      Uploaded file = uploaded(server, clients, 45);
+      Users.Sealed sealed = file.sealed();
+      String fileId = file.fileId();
       CreateGrantResponse first = Transfers.grant(clients, "alice", fileId, "bob");
       CreateGrantResponse second = Transfers.grant(clients, "alice", fileId, "bob");
       Transfers.grant(clients, "alice", fileId, "bob");
@@ -81,11 +93,8 @@ class LiveGrantLimitTest {
 
   @Test
   void theLimitIsKeptUnderConcurrentCreates() throws Exception {
-    try (TestServer server = new TestServer(data, c -> c.withGrants(c.grants().withMaxLiveGrantsPerIdentity(MAX)));
-        Clients clients = server.clients()) {
-      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4096, 46), "bob");
-      Users.publish(clients, server.pki, "alice");
-      String fileId = Transfers.upload(clients, "alice", sealed.bytes()).getFileId();
+    try (TestServer server = limited(); Clients clients = server.clients()) {
+      String fileId = uploaded(server, clients, 46).fileId();
       java.util.List<java.util.concurrent.CompletableFuture<Boolean>> tries = new java.util.ArrayList<>();
       for (int i = 0; i < 12; i++) {
         tries.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {

@@ -168,23 +168,31 @@ class AuditRestartTailTest {
     assertThat(verifyStrictly(data).valid()).isTrue();
   }
 
-  /** Round Y: a record cut short was discarded with a record in the log, and nothing in the server's log. */
-  @Test
-  void aTornTailIsDiscardedWithARecordAndAWarning() throws Exception {
-    Path data = dir.resolve("data");
+  /**
+   * A log as a killed server leaves it: record 1 signed, then {@code unsigned} records acknowledged but not signed
+   * (written into the log file; the writer then closed, and the copy taken before its close put back).
+   */
+  private Path crashedLog(Path data, int unsigned) throws Exception {
     Path file = log(data);
     Path crashed = dir.resolve("crashed.jsonl");
     FileAudit audit = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
     try {
       audit.record(Audit.SERVER, "server.start", "", "ok", "");
-      audit.checkpointCovering(audit.takeAppendedOnThisThread()); // everything signed
+      audit.checkpointCovering(audit.takeAppendedOnThisThread()); // 1 is signed
+      for (int i = 0; i < unsigned; i++) {
+        audit.record("alice", "upload.start", "upload:u" + i, "ok", "127.0.0.1:1");
+      }
       Files.copy(file, crashed);
     } finally {
       audit.close();
     }
     Files.copy(crashed, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    Files.writeString(file, "{\"type\":\"record\",\"seq\":99", java.nio.file.StandardOpenOption.APPEND); // 25 bytes
+    return file;
+  }
 
+  /** Reopens the log in {@code data}, hands it to {@code check}, and returns the warnings the server logged. */
+  private static List<String> warningsOnReopening(Path data, java.util.function.Consumer<List<Audit.Entry>> check)
+      throws Exception {
     ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(FileAudit.class);
     CapturedLog logs = new CapturedLog();
     logs.start();
@@ -192,10 +200,7 @@ class AuditRestartTailTest {
     try {
       FileAudit reopened = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
       try {
-        assertThat(reopened.tail(1)).singleElement().satisfies(e -> {
-          assertThat(e.action()).isEqualTo("audit.torn-tail-discarded");
-          assertThat(e.details()).isEqualTo(Map.of("bytes", "25"));
-        });
+        check.accept(reopened.tail(1));
       } finally {
         reopened.close();
       }
@@ -203,8 +208,21 @@ class AuditRestartTailTest {
       logger.detachAppender(logs);
       logs.stop();
     }
-    assertThat(logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
-        .singleElement().asString().contains(file.toString())
+    return logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+        .toList();
+  }
+
+  /** Round Y: a record cut short was discarded with a record in the log, and nothing in the server's log. */
+  @Test
+  void aTornTailIsDiscardedWithARecordAndAWarning() throws Exception {
+    Path data = dir.resolve("data");
+    Path file = crashedLog(data, 0);
+    Files.writeString(file, "{\"type\":\"record\",\"seq\":99", java.nio.file.StandardOpenOption.APPEND); // 25 bytes
+    List<String> warnings = warningsOnReopening(data, tail -> assertThat(tail).singleElement().satisfies(e -> {
+      assertThat(e.action()).isEqualTo("audit.torn-tail-discarded");
+      assertThat(e.details()).isEqualTo(Map.of("bytes", "25"));
+    }));
+    assertThat(warnings).singleElement().asString().contains(file.toString())
         .contains("its last 25 bytes were a line cut short").contains("were discarded")
         .contains("audit.torn-tail-discarded");
     assertThat(verifyStrictly(data).valid()).isTrue();
@@ -213,44 +231,13 @@ class AuditRestartTailTest {
   @Test
   void aCrashTailIsSignedOnRestartWithARecordAndAWarningThatNameIt() throws Exception {
     Path data = dir.resolve("data");
-    Path file = log(data);
-    Path crashed = dir.resolve("crashed.jsonl");
-    FileAudit audit = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
-    try {
-      audit.record(Audit.SERVER, "server.start", "", "ok", "");
-      audit.checkpointCovering(audit.takeAppendedOnThisThread()); // 1 is signed
-      audit.record("alice", "upload.start", "upload:u1", "ok", "127.0.0.1:1");
-      audit.record("alice", "upload.commit", "file:f1", "ok", "127.0.0.1:1");
-      Files.copy(file, crashed); // records 2..3 acknowledged, unsigned: what kill -9 leaves
-    } finally {
-      audit.close();
-    }
-    Files.copy(crashed, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-
-    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(FileAudit.class);
-    CapturedLog logs = new CapturedLog();
-    logs.start();
-    logger.addAppender(logs);
-    try {
-      FileAudit reopened = FileAudit.open(data, "test.example/audit", 1000, Duration.ofHours(1), Clock.systemUTC());
-      try {
-        List<Audit.Entry> tail = reopened.tail(1);
-        assertThat(tail).singleElement().satisfies(e -> {
-          assertThat(e.sequence()).isEqualTo(4);
-          assertThat(e.action()).isEqualTo("audit.unsigned-tail-signed");
-          assertThat(e.actor()).isEqualTo("server");
-          assertThat(e.details()).isEqualTo(Map.of("first", "2", "last", "3", "records", "2"));
-        });
-      } finally {
-        reopened.close();
-      }
-    } finally {
-      logger.detachAppender(logs);
-      logs.stop();
-    }
-    List<String> warnings;
-    warnings = logs.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-        .toList();
+    Path file = crashedLog(data, 2); // records 2..3 acknowledged, unsigned: what kill -9 leaves
+    List<String> warnings = warningsOnReopening(data, tail -> assertThat(tail).singleElement().satisfies(e -> {
+      assertThat(e.sequence()).isEqualTo(4);
+      assertThat(e.action()).isEqualTo("audit.unsigned-tail-signed");
+      assertThat(e.actor()).isEqualTo("server");
+      assertThat(e.details()).isEqualTo(Map.of("first", "2", "last", "3", "records", "2"));
+    }));
     assertThat(warnings).singleElement().asString().contains(file.toString())
         .contains("records 2..3 were not signed when written (the server stopped without closing the log, or could not"
             + " write its close); they"
@@ -258,6 +245,7 @@ class AuditRestartTailTest {
         .contains("an auditor should check them against checkpoints held by the parties");
     assertThat(verifyStrictly(data).valid()).isTrue();
   }
+
   /**
    * Whether the previous run stopped after running, as the start's crash recovery asks (UnrecordedActs): not after a
    * crash, and not after a start that failed (round W: a start that died in its own recovery wrote start-failed, and
