@@ -394,6 +394,28 @@ public final class UploadService {
     }
   }
 
+  /** The {@code cause} detail of the {@code upload.abandon} record of a CreateUpload whose answer was not sent. */
+  public static final String ANSWER_NOT_SENT = "answer-not-sent";
+
+  /**
+   * Gives up the upload a CreateUpload made whose answer (the upload id) did not reach its caller (its deadline passed
+   * or it cancelled while the server worked): no one knows the id, so no one could resume or abandon it, and 64 such
+   * uploads locked the identity out of uploading until upload-abandon-after (round AB). Recorded as the server's
+   * {@code upload.abandon} with the cause {@value #ANSWER_NOT_SENT}.
+   */
+  public void abandonUnanswered(Principal caller, String uploadId) {
+    Abandoned a;
+    try {
+      a = doAbandon(caller, uploadId);
+    } catch (RuntimeException e) {
+      LOG.warn("upload {} of '{}', whose creation could not be answered, was not given up: {}", uploadId,
+          caller.identity(), e.toString());
+      return;
+    }
+    audit.record(Audit.SERVER, "upload.abandon", "upload:" + a.uploadId(), a.alreadyClosed() ? "unchanged" : "ok", "",
+        Map.of("upload-id", a.uploadId(), "owner", caller.identity(), "cause", ANSWER_NOT_SENT));
+  }
+
   private Abandoned doAbandon(Principal caller, String rawId) {
     Upload upload = find(caller, rawId, "abandon uploads");
     String uploadId = upload.id();

@@ -57,11 +57,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public void createUpload(CreateUploadRequest request, StreamObserver<CreateUploadResponse> out) {
+    dev.sealdrop.server.core.identity.Principal caller = PeerIdentityInterceptor.caller();
     Unary.run(out, () -> CreateUploadResponse.newBuilder()
-        .setUploadId(uploads.create(PeerIdentityInterceptor.caller(), request.getExpectedSize(),
-            request.getIntendedRecipientsList()).id())
+        .setUploadId(uploads.create(caller, request.getExpectedSize(), request.getIntendedRecipientsList()).id())
         .setMaxMessageBytes(uploadChunkBytes)
-        .build());
+        .build(), unsent -> uploads.abandonUnanswered(caller, unsent.getUploadId())); // or nobody knows its id
   }
 
   @Override

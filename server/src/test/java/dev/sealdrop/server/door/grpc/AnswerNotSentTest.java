@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.grant.GrantService;
+import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
@@ -26,12 +28,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A redeem whose caller gave up before the answer (its deadline passed while the server was slow) made a claim whose
+ * A call that creates something, whose caller gave up before the answer, is undone: the answer can reach no one.
+ *
+ * <p>A redeem whose caller gave up before the answer (its deadline passed while the server was slow) made a claim whose
  * id no one ever received: the grant stayed claimed for nobody for the claim window, and its recipient's retry was
  * refused {@code GRANT_CLAIMED} for an hour. The server now gives such a claim back, as the server's
  * {@code grant.release} with the cause {@code answer-not-sent}, and the retry redeems at once.
+ *
+ * <p>A CreateUpload whose caller gave up made an upload whose id no one knew (round AB): it could be neither resumed
+ * nor abandoned, and 64 of them locked the identity out of uploading for upload-abandon-after (24 h). It is given up.
  */
-class RedeemAnswerNotSentTest {
+class AnswerNotSentTest {
   @TempDir
   Path data;
 
@@ -69,11 +76,35 @@ class RedeemAnswerNotSentTest {
     }
   }
 
+  @Test
+  void anUploadWhoseCreatorGaveUpBeforeTheAnswerIsGivenUp() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice"); // alice's certificate is recorded as seen before the lock
+      CreateUploadRequest create = CreateUploadRequest.newBuilder().setExpectedSize(1000).build();
+      try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+          Statement st = other.createStatement()) {
+        st.execute("BEGIN IMMEDIATE"); // the upload's row waits to be written
+        assertThatThrownBy(() -> clients.transfer("alice").withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+            .createUpload(create)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        st.execute("ROLLBACK");
+      }
+      String upload = awaitRecord(server, "upload.start", null).object();
+      Audit.Entry abandoned = awaitRecord(server, "upload.abandon", upload);
+      assertThat(abandoned.actor()).isEqualTo("server");
+      assertThat(abandoned.result()).isEqualTo("ok");
+      assertThat(abandoned.details()).containsEntry("cause", UploadService.ANSWER_NOT_SENT)
+          .containsEntry("owner", "alice");
+      assertThat(data.resolve("tmp")).as("its temporary data deleted").isEmptyDirectory();
+    }
+  }
+
+  /** The first record of {@code action} on {@code object} (any object if null), waited for. */
   private static Audit.Entry awaitRecord(TestServer server, String action, String object) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < end) {
       List<Audit.Entry> found = server.server().audit().tail(100).stream()
-          .filter(r -> r.action().equals(action) && r.object().equals(object)).toList();
+          .filter(r -> r.action().equals(action) && (object == null || r.object().equals(object))).toList();
       if (!found.isEmpty()) {
         return found.get(0);
       }
