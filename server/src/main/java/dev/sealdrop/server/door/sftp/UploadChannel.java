@@ -81,6 +81,9 @@ final class UploadChannel extends TransferChannel {
     session.onStall(why -> cut(why.reason(), why.getMessage()));
   }
 
+  /** Whether the core cut this upload already (a stall, a lockdown): the first cut's reason is the one told. */
+  private final java.util.concurrent.atomic.AtomicBoolean wasCut = new java.util.concurrent.atomic.AtomicBoolean();
+
   /**
    * The core cuts this upload (a lockdown; called on an admin's thread): it fails from now on with
    * the reason, even if the client is stalled now and writes again only after the lockdown was
@@ -93,6 +96,9 @@ final class UploadChannel extends TransferChannel {
    *     ({@link LoginSessions}), so it is not counted twice.
    */
   boolean cut(Reason reason, String why) {
+    if (!wasCut.compareAndSet(false, true)) {
+      return false; // cut already (stalled, then a lockdown: round AB, the lockdown's reason replaced the stall's)
+    }
     UnavailableException e = new UnavailableException(reason, why);
     failure = SftpErrors.toIo(e);
     try {

@@ -70,6 +70,11 @@ class SftpUploadStallTest extends OneServerPerMethod {
         sftp.stat("/outbox");
         Thread.sleep(100);
       }
+      // a lockdown after the stall does not replace the stall as the reason told (round AB)
+      admins.admin("carol").setLockdown(dev.sealdrop.protocol.v1.SetLockdownRequest.newBuilder().setOn(true)
+          .setReason("drill").build());
+      admins.admin("carol").setLockdown(dev.sealdrop.protocol.v1.SetLockdownRequest.newBuilder().setOn(false)
+          .setReason("drill over").build());
       IOException stopped = catchThrowableOfType(IOException.class,
           () -> sftp.write(h, 3 * PIECE, envelope, 3 * PIECE, PIECE));
       assertThat(stopped).as("the stopped upload takes no more bytes").isNotNull();
