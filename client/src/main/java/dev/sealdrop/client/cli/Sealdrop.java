@@ -143,7 +143,7 @@ public final class Sealdrop {
         + " or set SEALDROP_PASSPHRASE, or leave both out to be asked on the terminal");
   }
 
-  /** The option names a passphrase is likely given under, in any case and with one or two dashes. */
+  /** The option names a passphrase is likely given under (compared without dashes or underscores, in any case). */
   private static final java.util.Set<String> SECRET_OPTIONS = java.util.Set.of("passphrase", "password", "passwd",
       "pass", "pwd", "pw", "p", "secret");
 

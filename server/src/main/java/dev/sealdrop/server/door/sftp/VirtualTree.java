@@ -104,10 +104,9 @@ final class VirtualTree {
           if (w != null) {
             return VirtualAttributes.upload(caller.identity(), w.channel().position(), w.started());
           }
-          for (StoredFile f : files(caller)) {
-            if (f.id().equals(name)) {
-              return VirtualAttributes.file(caller.identity(), f.size(), f.createdAt(), false);
-            }
+          java.util.Optional<StoredFile> stored = stored(caller, name);
+          if (stored.isPresent()) {
+            return VirtualAttributes.file(caller.identity(), stored.get().size(), stored.get().createdAt(), false);
           }
         }
         case INBOX -> {
@@ -251,15 +250,13 @@ final class VirtualTree {
     if (writing.containsKey(name)) {
       return true;
     }
-    if (!dev.sealdrop.server.core.Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, name)) {
-      return false;
-    }
-    for (StoredFile f : files(caller)) {
-      if (f.id().equals(name)) {
-        return true;
-      }
-    }
-    return false;
+    return dev.sealdrop.server.core.Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, name)
+        && stored(caller, name).isPresent();
+  }
+
+  /** The caller's stored file listed in /outbox/ as NAME (its id). */
+  private java.util.Optional<StoredFile> stored(Principal caller, String name) throws IOException {
+    return files(caller).stream().filter(f -> f.id().equals(name)).findFirst();
   }
 
   private List<Grant> inbox(Principal caller) throws IOException {
