@@ -239,6 +239,33 @@ public final class GrantService {
     return new Revoked(grants.find(grant.id()).orElseThrow().asOf(now), Math.max(cut, 0), cut < 0);
   }
 
+  /**
+   * Revokes the grant of {@code caller}'s CreateGrant whose answer (the token) did not reach its caller (its deadline
+   * passed or it cancelled while the server worked): no one holds the token, so no one could redeem the grant, and it
+   * held one of the sender's live-grant places until it expired (round AB). Recorded as the server's {@code grant.revoke}
+   * with the cause {@value #ANSWER_NOT_SENT}.
+   */
+  public void revokeUnanswered(Principal caller, String grantId) {
+    Revoked r;
+    try {
+      r = doRevoke(caller, grantId);
+    } catch (RuntimeException e) {
+      LOG.warn("grant {} of '{}', whose creation could not be answered, was not revoked: {}", grantId,
+          caller.identity(), e.toString());
+      return;
+    }
+    LOG.info("grant {} of '{}' revoked: its creation's answer (the token) could not be sent, so no one holds it",
+        grantId, caller.identity());
+    Seen seen = new Seen();
+    seen.of(r.grant());
+    Map<String, String> details = new TreeMap<>(seen.details());
+    details.put("changed", Boolean.toString(!r.already()));
+    details.put("owner", caller.identity());
+    details.put("recipient", r.grant().recipient());
+    details.put("cause", ANSWER_NOT_SENT);
+    audit.record(Audit.SERVER, "grant.revoke", seen.object(), "ok", "", details);
+  }
+
   /** The {@code cause} detail of the {@code grant.consume} record of a delivered claim that a revoke counted. */
   public static final String DELIVERED_BEFORE_REVOKE = "delivered-before-revoke";
 

@@ -103,16 +103,17 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public void createGrant(CreateGrantRequest request, StreamObserver<CreateGrantResponse> out) {
+    dev.sealdrop.server.core.identity.Principal caller = PeerIdentityInterceptor.caller();
     Unary.run(out, () -> {
       if (request.getExpiresInSeconds() < 0 || request.getMaxDownloads() < 0) {
         throw new dev.sealdrop.server.core.InvalidRequestException(dev.sealdrop.server.core.Reason.INVALID_REQUEST,
             "expires_in_seconds and max_downloads must be >= 0 (0 takes the server's default)");
       }
-      IssuedGrant issued = grants.create(PeerIdentityInterceptor.caller(), request.getFileId(), request.getRecipient(),
+      IssuedGrant issued = grants.create(caller, request.getFileId(), request.getRecipient(),
           Duration.ofSeconds(request.getExpiresInSeconds()), request.getMaxDownloads());
       return CreateGrantResponse.newBuilder().setGrant(ProtoMapper.grant(issued.grant())).setToken(issued.token())
           .build();
-    });
+    }, unsent -> grants.revokeUnanswered(caller, unsent.getGrant().getGrantId())); // or it holds a live-grant place
   }
 
   @Override

@@ -3,7 +3,10 @@ package dev.sealdrop.server.door.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.ListGrantsRequest;
 import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A CreateUpload whose caller gave up made an upload whose id no one knew (round AB): it could be neither resumed
  * nor abandoned, and 64 of them locked the identity out of uploading for upload-abandon-after (24 h). It is given up.
+ * A CreateGrant's grant is revoked so (round AB): no one held its token, and it held a live-grant place.
  */
 class AnswerNotSentTest {
   @TempDir
@@ -96,6 +100,40 @@ class AnswerNotSentTest {
       assertThat(abandoned.details()).containsEntry("cause", UploadService.ANSWER_NOT_SENT)
           .containsEntry("owner", "alice");
       assertThat(data.resolve("tmp")).as("its temporary data deleted").isEmptyDirectory();
+    }
+  }
+
+  @Test
+  void aGrantWhoseCreatorGaveUpBeforeTheAnswerIsRevokedAndFreesItsPlace() throws Exception {
+    try (TestServer server = new TestServer(data, c -> c.withGrants(c.grants().withMaxLiveGrantsPerIdentity(1)));
+        Clients clients = server.clients()) {
+      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4096, 40), "bob");
+      Users.publish(clients, server.pki, "alice");
+      String fileId = Transfers.upload(clients, "alice", sealed.bytes()).getFileId();
+      CreateGrantRequest create = CreateGrantRequest.newBuilder().setFileId(fileId).setRecipient("bob").build();
+      try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+          Statement st = other.createStatement()) {
+        st.execute("BEGIN IMMEDIATE"); // the grant's row waits to be written
+        assertThatThrownBy(() -> clients.transfer("alice").withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+            .createGrant(create)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        st.execute("ROLLBACK");
+      }
+      Audit.Entry created = awaitRecord(server, "grant.create", null);
+      assertThat(created.result()).isEqualTo("ok");
+      Audit.Entry revoked = awaitRecord(server, "grant.revoke", created.object());
+      assertThat(revoked.actor()).isEqualTo("server");
+      assertThat(revoked.result()).isEqualTo("ok");
+      assertThat(revoked.details()).containsEntry("cause", GrantService.ANSWER_NOT_SENT).containsEntry("owner", "alice")
+          .containsEntry("recipient", "bob").containsEntry("file-id", fileId).containsEntry("changed", "true");
+      assertThat(clients.transfer("alice").listGrants(ListGrantsRequest.getDefaultInstance()).getGrantsList())
+          .singleElement().satisfies(g -> assertThat(g.getState()).isEqualTo(GrantState.GRANT_STATE_REVOKED));
+
+      // its place among alice's live grants (1 here) is free: the retry is granted, and bob gets the file
+      CreateGrantResponse retry = clients.transfer("alice").createGrant(create);
+      RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(retry.getToken())
+          .build());
+      assertThat(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0)).isEqualTo(sealed.bytes());
     }
   }
 
