@@ -416,8 +416,10 @@ public final class SftpDoor implements AutoCloseable {
       if (login == null || !login.user().equals(session.getUsername())) {
         throw new IOException("server: internal error: an SFTP session without a matching login");
       }
+      // one tree per SFTP channel; the names open are the session's, shared by its channels
+      OpenNames open = session.computeAttributeIfAbsent(OpenNames.KEY, k -> new OpenNames());
       return new VirtualFileSystem(PROVIDER, new VirtualTree(login, uploads, grants, audit, callRefusals, sessions,
-          budget));
+          budget, open));
     }
   }
 }

@@ -60,24 +60,17 @@ final class VirtualTree {
   private final UploadBudget budget;
   /** When the session's tree was made (its login): the modification time its folders report. */
   private final Instant since = Instant.now();
-  /**
-   * The uploads this session is writing, by the name the client opened them as, with when each began: a STAT or
-   * FSTAT of that name answers with what arrived so far until the handle closes (the committed file is then listed
-   * under its id, as every file in /outbox/ is).
-   */
-  private final Map<String, Writing> writing = new ConcurrentHashMap<>();
-
-  private record Writing(UploadChannel channel, Instant started) {}
-
-  /**
-   * The downloads this session is reading, by the /redeem/ name (the token) it opened them as: a STAT or FSTAT of that
-   * name answers with the file's size until the handle closes (a client that sizes its read-ahead from FSTAT, or shows
-   * progress, saw 0). Any other /redeem/ name still answers without asking the core.
-   */
-  private final Map<String, DownloadChannel> reading = new ConcurrentHashMap<>();
+  /** The names open on this session's channels ({@link OpenNames}): this tree's and its other channels' trees'. */
+  private final Map<String, OpenNames.Writing> writing;
+  private final Set<String> opening;
+  private final Map<String, DownloadChannel> reading;
 
   VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit,
-      dev.sealdrop.server.core.audit.RefusalThrottle callRefusals, LiveSessions sessions, UploadBudget budget) {
+      dev.sealdrop.server.core.audit.RefusalThrottle callRefusals, LiveSessions sessions, UploadBudget budget,
+      OpenNames open) {
+    this.writing = open.writing;
+    this.opening = open.opening;
+    this.reading = open.reading;
     this.callRefusals = callRefusals;
     this.budget = budget;
     this.login = login;
@@ -100,7 +93,7 @@ final class VirtualTree {
       String name = s.get(1);
       switch (s.get(0)) {
         case OUTBOX -> {
-          Writing w = writing.get(name);
+          OpenNames.Writing w = writing.get(name);
           if (w != null) {
             return VirtualAttributes.upload(caller.identity(), w.channel().position(), w.started());
           }
@@ -192,25 +185,23 @@ final class VirtualTree {
         throw new NoSuchFileException(path.toString(), null,
             "uploaded files cannot be opened for writing; an upload is a new file (open it with CREATE, as put does)");
       }
-      if (options.contains(StandardOpenOption.CREATE_NEW) && exists(caller, s.get(1))) {
-        // SSH_FXF_EXCL: the name is there (an upload of it still being written here, or a stored file's id), as stat
-        // answers; round Z: a second EXCL open made a second upload under the same name
-        throw new java.nio.file.FileAlreadyExistsException(path.toString(), null, "that name is in /outbox/ already"
-            + " (an upload of it is still being written in this session, or it is a stored file's id); opened with"
-            + " EXCL, a name opens once");
-      }
-      // The client's file name is metadata only and is not kept: the envelope carries the real name,
-      // encrypted, and the stored file is named by the id the server generates (SECURITY.md §0 rule 5).
-      UploadSession session = core(() -> {
-        Upload upload = uploads.create(caller, 0);
-        return uploads.begin(caller, upload.id(), 0);
-      });
-      UploadChannel channel = new UploadChannel(session, budget);
-      channel.track(sessions.register(caller, true, channel::cut));
       String name = s.get(1);
-      writing.put(name, new Writing(channel, Instant.now()));
-      channel.whenClosed(() -> writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w));
-      return channel;
+      if (!options.contains(StandardOpenOption.CREATE_NEW)) {
+        return startUpload(caller, name);
+      }
+      // SSH_FXF_EXCL: refused when the name is there (an upload of it being written or opened in this session, or a
+      // stored file's id), as stat answers; round Z: a second EXCL open made a second upload under the same name
+      if (!opening.add(name)) {
+        throw alreadyThere(path);
+      }
+      try {
+        if (exists(caller, name)) {
+          throw alreadyThere(path);
+        }
+        return startUpload(caller, name);
+      } finally {
+        opening.remove(name); // written (its name now in `writing`) or refused: no longer being opened
+      }
     }
     if (s.size() == 2 && s.get(0).equals(REDEEM)) {
       Redemption redemption;
@@ -239,6 +230,29 @@ final class VirtualTree {
     attributes(path);
     throw VirtualFileSystemProvider.denied(path, "only /redeem/TOKEN can be read; uploaded files and inbox entries"
         + " are listed, not downloaded");
+  }
+
+  /**
+   * Starts the upload that /outbox/NAME opened for writing is. The client's file name is metadata only and is not kept:
+   * the envelope carries the real name, encrypted, and the stored file is named by the id the server generates
+   * (SECURITY.md §0 rule 5).
+   */
+  private UploadChannel startUpload(Principal caller, String name) throws IOException {
+    UploadSession session = core(() -> {
+      Upload upload = uploads.create(caller, 0);
+      return uploads.begin(caller, upload.id(), 0);
+    });
+    UploadChannel channel = new UploadChannel(session, budget);
+    channel.track(sessions.register(caller, true, channel::cut));
+    writing.put(name, new OpenNames.Writing(channel, Instant.now()));
+    channel.whenClosed(() -> writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w));
+    return channel;
+  }
+
+  private static java.nio.file.FileAlreadyExistsException alreadyThere(Path path) {
+    return new java.nio.file.FileAlreadyExistsException(path.toString(), null, "that name is in /outbox/ already (an"
+        + " upload of it is still being written in this session, or it is a stored file's id); opened with EXCL, a"
+        + " name opens once");
   }
 
   /**

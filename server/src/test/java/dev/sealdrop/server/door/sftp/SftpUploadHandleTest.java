@@ -119,6 +119,53 @@ class SftpUploadHandleTest extends OneServerPerClass {
         .extracting(e -> e.action() + " " + e.result()).containsExactly("upload.start role-forbidden");
   }
 
+  /**
+   * Round AA: two EXCL opens of one name on two channels of one session both passed the check before either upload had
+   * started (here the database's write lock, held by the test, keeps the first in its upload's start): one is refused.
+   */
+  @Test
+  void twoExclusiveOpensOfOneNameOnTwoChannelsOfASessionStartOneUpload() throws Exception {
+    java.util.EnumSet<SftpClient.OpenMode> exclusive = EnumSet.of(SftpClient.OpenMode.Write,
+        SftpClient.OpenMode.Create, SftpClient.OpenMode.Exclusive);
+    long mark = server.server().audit().tail(1).get(0).sequence();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient one = sftp(s); SftpClient two = sftp(s)) {
+      files(); // (alice's certificate is recorded as seen before the lock)
+      java.util.List<java.util.concurrent.CompletableFuture<SftpClient.CloseableHandle>> opens;
+      try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+          + server.dataDir.resolve("sealdrop.db")); java.sql.Statement st = db.createStatement()) {
+        st.execute("BEGIN IMMEDIATE"); // an upload's start waits for its row to be written
+        opens = java.util.stream.Stream.of(one, two).map(sftp -> java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return sftp.open("/outbox/race.sealed", exclusive);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            })).toList();
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+        while (opens.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone) && System.nanoTime() < end) {
+          Thread.sleep(20); // with the fix the later open is refused at once; without it both wait for the lock
+        }
+        st.execute("ROLLBACK");
+      }
+      java.util.List<Throwable> refused = new java.util.ArrayList<>();
+      for (java.util.concurrent.CompletableFuture<SftpClient.CloseableHandle> open : opens) {
+        try {
+          open.get(15, java.util.concurrent.TimeUnit.SECONDS); // (left open: it ends with the session)
+        } catch (java.util.concurrent.ExecutionException e) {
+          refused.add(e.getCause().getCause());
+        }
+      }
+      assertThat(refused).as("one of the two opens is refused").singleElement()
+          .isInstanceOfSatisfying(SftpException.class, e -> {
+            assertThat(e.getStatus()).isEqualTo(SftpConstants.SSH_FX_FAILURE);
+            assertThat(e.getMessage()).contains("that name is in /outbox/ already");
+          });
+    }
+    assertThat(server.server().audit().tail(30)).filteredOn(e -> e.sequence() > mark
+        && e.action().equals("upload.start")).as("one upload started").hasSize(1);
+  }
+
   @Test
   void aReadOfTheUploadHandleIsRefusedAndTheUploadGoesOn() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(100_000, 3), "bob").bytes();
@@ -191,7 +238,8 @@ class SftpUploadHandleTest extends OneServerPerClass {
   @Test
   void anUploadBeingWrittenAnswersStatAndFstatWithWhatArrivedSoFar() throws Exception {
     byte[] envelope = Users.seal("alice", Users.randomBytes(100_000, 6), "bob").bytes();
-    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s);
+        SftpClient other = sftp(s)) {
       SftpClient.CloseableHandle h = sftp.open("/outbox/growing.sealed",
           EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create, SftpClient.OpenMode.Truncate));
       sftp.write(h, 0, envelope, 0, 70_000);
@@ -200,6 +248,7 @@ class SftpUploadHandleTest extends OneServerPerClass {
       assertThat(fstat.isRegularFile()).isTrue();
       assertThat(fstat.getPermissions() & 0777).isEqualTo(0200);
       assertThat(sftp.stat("/outbox/growing.sealed").getSize()).isEqualTo(70_000);
+      assertThat(other.stat("/outbox/growing.sealed").getSize()).as("the session's other channel").isEqualTo(70_000);
       sftp.write(h, 70_000, envelope, 70_000, envelope.length - 70_000);
       assertThat(sftp.stat(h).getSize()).isEqualTo(envelope.length);
       sftp.close(h);
