@@ -164,8 +164,10 @@ public final class SealdropServer implements AutoCloseable {
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
       // the graceful shutdown: once begun, no new upload or redeem starts on any door
       Shutdown shutdown = new Shutdown();
+      // refused upload acts have a budget of their own, as refused grant acts do (below)
+      RefusalThrottle uploadRefusals = RefusalThrottle.forCalls(audit);
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock(),
-          lockdown, shutdown, audit);
+          lockdown, shutdown, audit, uploadRefusals);
       uploads.recover();
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();
@@ -226,7 +228,7 @@ public final class SealdropServer implements AutoCloseable {
           audit, retention, liveCalls, liveSessions, shutdown);
       server.admin = adminServer;
       server.adminOperations = adminOps;
-      server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals);
+      server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals, uploadRefusals);
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       // the summaries of refusals over the budget are written even when the refusals stop, within seconds of their
       // minute's end (every throttle: round V found the grant acts' left to the next refusal or the stop)

@@ -9,6 +9,14 @@ public interface TransferGate {
   void check(String what);
 
   /**
+   * {@link #check}s {@code what}, then runs {@code act} (the write that makes it happen) while the gate cannot close: a
+   * switch to refusing waits for acts running so, and every act that starts after the switch returned is refused. A
+   * check alone could pass just before the switch and its write land just after it (round AE: a grant created and a
+   * redeem won after the admin's lockdown had returned).
+   */
+  <T> T within(String what, java.util.function.Supplier<T> act);
+
+  /**
    * While {@link #check} refuses every transfer: what a user opening a session is told (since when,
    * until what), in the core's words; empty while transfers may proceed.
    */

@@ -9,7 +9,9 @@ import java.util.Objects;
  * download on every door (UNAVAILABLE, reason LOCKED_DOWN); admin operations are not gated.
  * Transfers in flight are cut too: the upload and download sessions check it before every chunk,
  * and turning it on closes the streams the doors track ({@code SessionRegistry#closeTransfers}). The
- * state is kept in the database (a restart keeps it) and cached here for the hot path.
+ * state is kept in the database (a restart keeps it) and cached here for the hot path. The acts that create
+ * something (an upload, a grant, a claim, a committed file) are checked and written {@link #within} the switch's
+ * lock, so that none of them lands after a lockdown's switch returned.
  */
 public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
   /** How long transfers stay refused, in the start-up warning and the users' notice alike. */
@@ -17,6 +19,9 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
 
   private final AdminRepository repository;
   private volatile LockdownState state;
+  /** Read: an act between its check and its write ({@link #within}); write: the switch ({@link #set}). */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock switching =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
 
   public Lockdown(AdminRepository repository) {
     this.repository = Objects.requireNonNull(repository, "repository");
@@ -32,11 +37,14 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
    * it replaced, so that two admins switching at once each learn what their own switch replaced.
    */
   LockdownState set(LockdownState next) {
-    synchronized (this) {
+    switching.writeLock().lock(); // after the acts passed by within() are written; before any that start later
+    try {
       LockdownState before = state;
       repository.saveLockdown(next);
       state = next;
       return before;
+    } finally {
+      switching.writeLock().unlock();
     }
   }
 
@@ -73,6 +81,17 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
 
   private static String since(java.time.Instant when) {
     return "the server is locked down since " + when;
+  }
+
+  @Override
+  public <T> T within(String what, java.util.function.Supplier<T> act) {
+    switching.readLock().lock();
+    try {
+      check(what);
+      return act.get();
+    } finally {
+      switching.readLock().unlock();
+    }
   }
 
   /** Refuses {@code what} while locked down. */

@@ -121,6 +121,18 @@ public final class RefusalThrottle {
         Map.of(Audit.DOOR, caller.origin().door()));
   }
 
+  /**
+   * {@link #refusedCall} of an authenticated caller's refused act ({@code grant.redeem}, {@code download.abort},
+   * {@code upload.start}, ...): recorded as {@link Audit#record(dev.sealdrop.server.core.identity.Principal, String,
+   * String, String, Map)} records it (its door added to {@code details}), within the budget.
+   */
+  public boolean refusedAct(dev.sealdrop.server.core.identity.Principal caller, String action, String object,
+      String result, Map<String, String> details) {
+    Map<String, String> all = new java.util.TreeMap<>(details);
+    all.put(Audit.DOOR, caller.origin().door());
+    return refusedCall(action, caller.identity(), object, result, caller.origin().peer(), all);
+  }
+
   private boolean refused(String action, String actor, String object, String result, String peer,
       Map<String, String> details) {
     java.util.List<Map.Entry<Key, Left>> sums;

@@ -14,7 +14,8 @@ public interface GrantRepository {
 
   /**
    * {@link #create}, if the grant's owner has fewer than {@code maxLive} live grants (active and unexpired at the
-   * grant's creation time, or claimed), counted and inserted in one step; false, and nothing stored, otherwise.
+   * grant's creation time, or claimed) and its owner and recipient are enabled identities, checked and inserted in one
+   * step; false, and nothing stored, otherwise.
    */
   boolean createWithin(Grant grant, String tokenHash, int maxLive);
 

@@ -125,7 +125,12 @@ public final class GrantService {
     String token = Secrets.next(Secrets.TOKEN_PREFIX);
     Grant grant = new Grant(Ids.next(GRANT_PREFIX), file.id(), caller.identity(), recipient, GrantState.ACTIVE, now,
         now.plus(life), count, 0, file.size(), file.fingerprint());
-    if (!grants.createWithin(grant, Secrets.hash(token), policy.maxLiveGrantsPerIdentity())) {
+    // the write, checked again where it cannot race: a lockdown switched on, or the owner or recipient revoked or
+    // disabled, since the checks above (round AE: the grant was written after the admin's act had returned)
+    if (!gate.within("granting", () -> grants.createWithin(grant, Secrets.hash(token),
+        policy.maxLiveGrantsPerIdentity()))) {
+      identities.authenticate(caller.certificate(), caller.origin()); // (the caller's standing now, uncached)
+      identities.grantRecipient(caller, "recipient", recipient);
       // (recorded, as every refused grant act, within the grant refusals' budget: a loop of them cannot flood the log)
       throw new LimitExceededException(Reason.TOO_MANY_GRANTS, "'" + caller.identity() + "' has "
           + policy.maxLiveGrantsPerIdentity() + " live grants (active or claimed), the most one identity may have on"
@@ -395,8 +400,8 @@ public final class GrantService {
     checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
     Instant claimExpires = now.plus(policy.claimWindow());
-    if (!grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret), claimExpires,
-        caller.origin().resumesTransfers())) {
+    if (!gate.within("redeeming", () -> grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret),
+        claimExpires, caller.origin().resumesTransfers()))) {
       Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
       LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
       Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;
@@ -483,7 +488,8 @@ public final class GrantService {
     try {
       return doOpenDownload(caller, claimSecret, offset, seen);
     } catch (RuntimeException e) {
-      audit.record(caller, "download.abort", seen.object(), Audit.resultOf(e), seen.details());
+      // within the refused acts' budget, as a refused redeem is (round AE: junk claim ids flooded the log)
+      refusals.refusedAct(caller, "download.abort", seen.object(), Audit.resultOf(e), seen.details());
       throw e;
     }
   }
@@ -1069,9 +1075,7 @@ public final class GrantService {
     try {
       result = work.apply(seen);
     } catch (RuntimeException e) {
-      Map<String, String> details = new TreeMap<>(seen.details());
-      details.put(Audit.DOOR, caller.origin().door());
-      refusals.refusedCall(action, caller.identity(), seen.object(), Audit.resultOf(e), caller.origin().peer(), details);
+      refusals.refusedAct(caller, action, seen.object(), Audit.resultOf(e), seen.details());
       throw e;
     }
     audit.record(caller, action, seen.object(), "ok", seen.details());

@@ -44,6 +44,8 @@ public final class UploadService {
   /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
   private final dev.sealdrop.server.core.Shutdown shutdown;
   final Audit audit;
+  /** The budget of refused upload acts a minute (round AE: a loop of junk ids flooded the audit log). */
+  private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
   /** The per-identity quota, exact across an owner's concurrent streams (counted in memory). */
   final Quota quota;
   /** Runs uploads' background checkpoints (fsync + offset); at most one per upload at a time. */
@@ -55,7 +57,9 @@ public final class UploadService {
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
       dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock,
-      dev.sealdrop.server.core.TransferGate gate, dev.sealdrop.server.core.Shutdown shutdown, Audit audit) {
+      dev.sealdrop.server.core.TransferGate gate, dev.sealdrop.server.core.Shutdown shutdown, Audit audit,
+      dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
+    this.refusals = Objects.requireNonNull(refusals, "refusals");
     this.gate = Objects.requireNonNull(gate, "gate");
     this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
     this.audit = Objects.requireNonNull(audit, "audit");
@@ -101,7 +105,7 @@ public final class UploadService {
     try {
       upload = doCreate(caller, expectedSize, intendedRecipients);
     } catch (RuntimeException e) {
-      audit.record(caller, "upload.start", "", Audit.resultOf(e), Map.of());
+      refusals.refusedAct(caller, "upload.start", "", Audit.resultOf(e), Map.of());
       throw e;
     }
     audit.record(caller, "upload.start", "upload:" + upload.id(), "ok", Map.of("upload-id", upload.id()));
@@ -136,7 +140,14 @@ public final class UploadService {
       throw new UncheckedIOException("cannot create the upload's temporary file", e);
     }
     // the count above refuses early and cheaply; this insert is what holds the limit under concurrency
-    if (!uploads.createWithin(upload, MAX_OPEN_UPLOADS)) {
+    boolean created;
+    try {
+      created = gate.within("uploading", () -> uploads.createWithin(upload, MAX_OPEN_UPLOADS));
+    } catch (RuntimeException e) {
+      deleteTempQuietly(upload.id()); // a lockdown switched on since the check above (round AE)
+      throw e;
+    }
+    if (!created) {
       deleteTempQuietly(upload.id());
       throw tooManyUploads(caller, sftpHeld(caller.identity()));
     }
@@ -199,7 +210,7 @@ public final class UploadService {
    */
   public RuntimeException refused(Principal caller, String uploadId, RuntimeException refusal) {
     String id = dev.sealdrop.server.core.RequestFields.idOrEmpty(UPLOAD_PREFIX, uploadId);
-    audit.record(caller, "upload.abort", "upload:" + id, Audit.resultOf(refusal),
+    refusals.refusedAct(caller, "upload.abort", "upload:" + id, Audit.resultOf(refusal),
         id.isEmpty() ? Map.of() : Map.of("upload-id", id));
     return refusal;
   }
@@ -234,7 +245,7 @@ public final class UploadService {
     } catch (RuntimeException e) {
       why = Audit.INTERRUPTED;
     }
-    audit.record(caller, "upload.abort", "upload:", why, Map.of());
+    refusals.refusedAct(caller, "upload.abort", "upload:", why, Map.of()); // (a loop of empty streams: within budget)
   }
 
   private UploadSession doBegin(Principal caller, String rawId, long offset) {
@@ -388,7 +399,7 @@ public final class UploadService {
           Map.of("upload-id", a.uploadId(), "bytes", Long.toString(a.bytesFreed())));
       return a;
     } catch (RuntimeException e) {
-      audit.record(caller, "upload.abandon", "upload:" + id, Audit.resultOf(e),
+      refusals.refusedAct(caller, "upload.abandon", "upload:" + id, Audit.resultOf(e),
           id.isEmpty() ? Map.of() : Map.of("upload-id", id));
       throw e;
     }

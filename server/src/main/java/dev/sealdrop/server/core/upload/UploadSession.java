@@ -323,24 +323,26 @@ public final class UploadSession {
       // again, uncached, right before the commit: the checks in finish() ran before the envelope's verification and
       // fsync, which take seconds for a large file, and a revocation or lockdown in between let the file commit after
       // the admin's act, while the client was told it was cut (outside test)
-      service.gate.check("uploading");
       identity.checkNow();
-      Instant now = service.clock.instant();
-      StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
-          result.fingerprint(), result.header().recipientKeyFingerprints(), now);
-      try {
-        writer.close();
-        ended = true;
-        service.blobs.commit(upload.id(), committed.id());
-      } catch (IOException e) {
-        throw notDurable(e);
-      }
-      try {
-        service.uploads.commit(upload.id(), committed, now);
-      } finally {
-        service.release(upload.id());
-      }
-      return committed;
+      // no commit lands after a lockdown's switch returned (round AE): checked and written within the switch's lock
+      return service.gate.within("uploading", () -> {
+        Instant now = service.clock.instant();
+        StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
+            result.fingerprint(), result.header().recipientKeyFingerprints(), now);
+        try {
+          writer.close();
+          ended = true;
+          service.blobs.commit(upload.id(), committed.id());
+        } catch (IOException e) {
+          throw notDurable(e);
+        }
+        try {
+          service.uploads.commit(upload.id(), committed, now);
+        } finally {
+          service.release(upload.id());
+        }
+        return committed;
+      });
     });
     UploadService.LOG.info("upload {} committed as file {} ({} bytes, fingerprint {}) by '{}'", upload.id(), file.id(),
         file.size(), file.fingerprint(), caller.identity());

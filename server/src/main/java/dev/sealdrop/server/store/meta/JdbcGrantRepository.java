@@ -49,14 +49,18 @@ public final class JdbcGrantRepository implements GrantRepository {
 
   @Override
   public boolean createWithin(Grant g, String tokenHash, int maxLive) {
-    // one statement: SQLite runs it under its write lock, so the count cannot change before the insert
+    // one statement: SQLite runs it under its write lock, so neither the count nor the identities can change before the
+    // insert
     long now = g.createdAt().toEpochMilli();
     return jdbc.update("INSERT INTO grants (id, file_id, owner, recipient, token_hash, state, created_at, expires_at,"
         + " max_downloads, downloads_used, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
         + " WHERE (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'ACTIVE' AND expires_at > ?)"
-        + " + (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'CLAIMED') < ?", g.id(), g.fileId(), g.owner(),
-        g.recipient(), tokenHash, g.state().name(), now, g.expiresAt().toEpochMilli(), g.maxDownloads(),
-        g.downloadsUsed(), now, g.owner(), now, g.owner(), maxLive) == 1;
+        + " + (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'CLAIMED') < ?"
+        // an identity revoked or disabled since the caller's checks (round AE): its revocation has ended its grants, so
+        // one written after it would outlive it
+        + " AND (SELECT COUNT(*) FROM identities WHERE name IN (?, ?) AND enabled = ?) = 2", g.id(), g.fileId(),
+        g.owner(), g.recipient(), tokenHash, g.state().name(), now, g.expiresAt().toEpochMilli(), g.maxDownloads(),
+        g.downloadsUsed(), now, g.owner(), now, g.owner(), maxLive, g.owner(), g.recipient(), true) == 1;
   }
 
   @Override

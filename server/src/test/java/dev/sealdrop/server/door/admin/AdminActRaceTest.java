@@ -1,0 +1,131 @@
+package dev.sealdrop.server.door.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.CreateGrantRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.GrantState;
+import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.RevokeIdentityRequest;
+import dev.sealdrop.protocol.v1.SetLockdownRequest;
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.testing.OneServerPerMethod;
+import dev.sealdrop.server.testing.PausingClock;
+import dev.sealdrop.server.testing.Statuses;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Round AE: an act checked the lockdown and its caller's and recipient's standing at its start, and wrote its effect
+ * later. An admin's lockdown or revocation that returned in between did not stop it: a grant was created, and a redeem
+ * won, after {@code SetLockdown(on)} had returned; a grant was created by (or for) an identity after its revocation had
+ * returned and ended its grants, and stayed ACTIVE. Each test holds the act at the clock reading between its checks and
+ * its write ({@link PausingClock}), runs the admin's act to its end, then lets the act go on.
+ */
+class AdminActRaceTest extends OneServerPerMethod {
+  private final PausingClock clock = new PausingClock();
+
+  @Override
+  protected ServerConfig configure(ServerConfig config) {
+    return config.withClock(clock);
+  }
+
+  private String uploaded() {
+    Users.publish(clients, server.pki, "alice");
+    return Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(1000, 61), "bob").bytes())
+        .getFileId();
+  }
+
+  /** Starts {@code act}, waits until the clock holds it, runs {@code admin}, then lets the act go on; its outcome. */
+  private <T> CompletableFuture<T> heldWhile(Supplier<T> act, Runnable admin) throws InterruptedException {
+    CompletableFuture<T> running = CompletableFuture.supplyAsync(act);
+    clock.awaitPaused();
+    try {
+      admin.run();
+    } finally {
+      clock.resume();
+    }
+    return running;
+  }
+
+  private static void await(CompletableFuture<?> f, Status.Code code, String reason) {
+    Statuses.refused(() -> {
+      try {
+        f.get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw e.getCause();
+      }
+    }, code, reason);
+  }
+
+  private void lockdown() {
+    assertThat(admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(true).setReason("race")
+        .build()).getOn()).isTrue();
+  }
+
+  private java.util.List<dev.sealdrop.protocol.v1.AdminGrant> grantsOf(String owner) {
+    return admins.admin("carol").listAllGrants(ListAllGrantsRequest.newBuilder().setOwner(owner).build())
+        .getGrantsList();
+  }
+
+  private CreateGrantRequest grantRequest(String fileId) {
+    return CreateGrantRequest.newBuilder().setFileId(fileId).setRecipient("bob").build();
+  }
+
+  @Test
+  void aGrantWhoseChecksPassedBeforeALockdownIsNotCreatedAfterIt() throws Exception {
+    String fileId = uploaded();
+    clock.pauseIn("GrantService.doCreate", "GrantService.doCreate");
+    CompletableFuture<CreateGrantResponse> create = heldWhile(
+        () -> clients.transfer("alice").createGrant(grantRequest(fileId)), this::lockdown);
+    await(create, Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    assertThat(grantsOf("alice")).as("no grant written after the lockdown returned").isEmpty();
+    assertThat(server.server().audit().tail(5)).filteredOn(e -> e.action().equals("grant.create")).singleElement()
+        .satisfies(e -> assertThat(e.result()).isEqualTo("locked-down"));
+  }
+
+  @Test
+  void aRedeemWhoseChecksPassedBeforeALockdownDoesNotClaimAfterIt() throws Exception {
+    String fileId = uploaded();
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    clock.pauseIn("GrantService.settle", "GrantService.doRedeem");
+    CompletableFuture<?> redeem = heldWhile(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder()
+        .setToken(grant.getToken()).build()), this::lockdown);
+    await(redeem, Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    assertThat(grantsOf("alice")).singleElement().satisfies(g -> assertThat(g.getState())
+        .as("not claimed after the lockdown returned").isEqualTo(GrantState.GRANT_STATE_ACTIVE));
+  }
+
+  @Test
+  void aGrantWhoseOwnerIsRevokedMeanwhileIsNotCreated() throws Exception {
+    String fileId = uploaded();
+    clock.pauseIn("GrantService.doCreate", "GrantService.doCreate");
+    CompletableFuture<CreateGrantResponse> create = heldWhile(
+        () -> clients.transfer("alice").createGrant(grantRequest(fileId)),
+        () -> admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
+            .setReason("race").build()));
+    await(create, Status.Code.UNAUTHENTICATED, null); // (its connection is closed by the revocation, or refused)
+    assertThat(grantsOf("alice")).as("no grant outlives its owner's revocation").isEmpty();
+    assertThat(server.server().audit().tail(8)).filteredOn(e -> e.action().equals("grant.create")).singleElement()
+        .satisfies(e -> assertThat(e.result()).isNotEqualTo("ok"));
+  }
+
+  @Test
+  void aGrantWhoseRecipientIsRevokedMeanwhileIsNotCreated() throws Exception {
+    String fileId = uploaded();
+    clock.pauseIn("GrantService.doCreate", "GrantService.doCreate");
+    CompletableFuture<CreateGrantResponse> create = heldWhile(
+        () -> clients.transfer("alice").createGrant(grantRequest(fileId)),
+        () -> admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("bob")
+            .setReason("race").build()));
+    await(create, Status.Code.NOT_FOUND, "NOT_FOUND");
+    assertThat(grantsOf("alice")).as("no grant for a recipient revoked before it was written").isEmpty();
+  }
+}
