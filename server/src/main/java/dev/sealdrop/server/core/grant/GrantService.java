@@ -235,13 +235,13 @@ public final class GrantService {
       // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
       sessions.closeDownloads(d -> d.grantId().equals(grant.id()), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
     } else {
-      Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
+      Grant current = grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
       if (current.state() != GrantState.REVOKED) {
         // told to the owner or an admin: nothing to ask of "the sender"
         throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; `sealdrop grants` (ListGrants) shows its state");
       }
     }
-    return new Revoked(grants.find(grant.id()).orElseThrow().asOf(now), Math.max(cut, 0), cut < 0);
+    return new Revoked(grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now), Math.max(cut, 0), cut < 0);
   }
 
   /**
@@ -402,14 +402,14 @@ public final class GrantService {
     Instant claimExpires = now.plus(policy.claimWindow());
     if (!gate.within("redeeming", () -> grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret),
         claimExpires, caller.origin().resumesTransfers()))) {
-      Grant current = grants.find(grant.id()).orElseThrow().asOf(now);
+      Grant current = grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
       LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
       Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;
       throw redeemRefused(caller, refused, claimEnds(refused));
     }
     LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
     List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
-    return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(), claimExpires, sealedFor);
+    return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile), claimExpires, sealedFor);
   }
 
   /**
@@ -630,10 +630,10 @@ public final class GrantService {
           + " the stored file's " + claimed.grant().fingerprint() + "; download again from offset 0");
     }
     if (!grants.confirm(claimed.claim().hash(), clock.instant())) {
-      throw closedClaim(grants.findClaim(claimed.claim().hash()).orElseThrow());
+      throw closedClaim(grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purgedMeanwhile));
     }
     LOG.info("download of grant {} confirmed by '{}'", claimed.grant().id(), caller.identity());
-    return grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
+    return grants.find(claimed.grant().id()).orElseThrow(GrantService::purgedMeanwhile).asOf(clock.instant());
   }
 
   /**
@@ -691,14 +691,14 @@ public final class GrantService {
     GrantRepository.Released released = claimed.claim().servedAllAt() != null ? GrantRepository.Released.NOT
         : grants.release(claimed.claim().hash(), clock.instant(), countInterrupted);
     if (!released.released()) {
-      Claim now = grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purged);
+      Claim now = grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purgedMeanwhile);
       if (now.state() != ClaimState.OPEN) {
         throw closedClaim(now);
       }
       throw new PreconditionFailedException(Reason.CLAIM_DELIVERED, "every byte of this claim's file has been"
           + " served, so it counts as a download and cannot be released; verify the file and confirm it");
     }
-    Grant after = grants.find(claimed.grant().id()).orElseThrow().asOf(clock.instant());
+    Grant after = grants.find(claimed.grant().id()).orElseThrow(GrantService::purgedMeanwhile).asOf(clock.instant());
     if (released.interrupted()) {
       // a third party counts a grant's interrupted claims from these records (round Q: nothing told them apart)
       seen.put(INTERRUPTED, "yes");
@@ -852,7 +852,7 @@ public final class GrantService {
     Instant now = clock.instant();
     // An admin's purge deletes the file's grants and claims: the stream is cut, saying so.
     Claim claim = grants.findClaim(claimHash).orElseThrow(GrantService::purged);
-    Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purged);
+    Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purgedMeanwhile);
     if (grant.state() == GrantState.REVOKED) {
       LOG.warn("download of grant {} cut: revoked", grant.id());
       throw unavailable(grant, "the download was stopped");
@@ -898,6 +898,15 @@ public final class GrantService {
     return new GrantUnavailableException(Reason.FILE_PURGED, FILE_PURGED_CUT);
   }
 
+  /**
+   * The grant or claim an act had found is gone when it looks again: an admin's purge (or retention) deleted its file
+   * and grants in between (round AE: a confirm racing a purge was an internal error).
+   */
+  static GrantUnavailableException purgedMeanwhile() {
+    return new GrantUnavailableException(Reason.FILE_PURGED, "the file was purged by an admin meanwhile: its"
+        + " ciphertext and every grant on it are deleted from the server; ask the sender to send it again");
+  }
+
   private record Claimed(Claim claim, Grant grant) {}
 
   /**
@@ -929,7 +938,7 @@ public final class GrantService {
           claim.recipient());
       throw new PermissionDeniedException(Reason.NOT_RECIPIENT, "this claim belongs to another identity");
     }
-    Grant grant = grants.find(claim.grantId()).orElseThrow().asOf(now);
+    Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
     seen.of(grant);
     if (claim.state() == ClaimState.CONFIRMED || claim.state() == ClaimState.COUNTED) {
       throw closedClaim(claim); // this download counted, whatever happened to the grant since

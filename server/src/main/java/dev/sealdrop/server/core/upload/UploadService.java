@@ -461,10 +461,14 @@ public final class UploadService {
   /** The result of the {@code upload.abort} record of an unfinished upload whose owner an admin revoked. */
   public static final String IDENTITY_REVOKED = "identity-revoked";
 
+  /** The result of the {@code upload.abort} record of an upload that expired idle (upload-abandon-after). */
+  public static final String UPLOAD_EXPIRED = "upload-expired";
+
   /**
    * Expires OPEN uploads idle past the policy's lifetime and deletes their data, and those of a revoked identity
    * at once (no certificate of it can resume them; they would hold disk until they expired idle, a day by default),
-   * audited as {@code upload.abort} by {@value Audit#SERVER} with result {@value #IDENTITY_REVOKED}. Returns how many.
+   * audited as {@code upload.abort} by {@value Audit#SERVER} with result {@value #UPLOAD_EXPIRED} or
+   * {@value #IDENTITY_REVOKED}. Returns how many.
    */
   public int expireAbandoned() {
     Instant now = clock.instant();
@@ -482,11 +486,12 @@ public final class UploadService {
       if (idle) {
         LOG.info("upload {} of '{}' abandoned at {} bytes; expired and deleted", u.id(), u.owner(),
             u.committedOffset());
-        continue;
+      } else {
+        LOG.info("upload {} of '{}' deleted at {} bytes: its owner was revoked, so no one can resume it", u.id(),
+            u.owner(), u.committedOffset());
       }
-      LOG.info("upload {} of '{}' deleted at {} bytes: its owner was revoked, so no one can resume it", u.id(),
-          u.owner(), u.committedOffset());
-      audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), IDENTITY_REVOKED, "",
+      // the server ended it, not its owner: recorded either way (round AE: an idle one ended with no record)
+      audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), idle ? UPLOAD_EXPIRED : IDENTITY_REVOKED, "",
           Map.of("upload-id", u.id(), "owner", u.owner(), "bytes", Long.toString(u.committedOffset())));
     }
     return expired;

@@ -103,6 +103,25 @@ class AdminActRaceTest extends OneServerPerMethod {
         .as("not claimed after the lockdown returned").isEqualTo(GrantState.GRANT_STATE_ACTIVE));
   }
 
+  /** Round AE: a confirm whose claim an admin's purge deleted between its checks and its write was INTERNAL. */
+  @Test
+  void aConfirmWhoseFileIsPurgedMeanwhileIsToldSo() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    byte[] sealed = Users.seal("alice", Users.randomBytes(1000, 62), "bob").bytes();
+    dev.sealdrop.protocol.v1.UploadResponse file = Transfers.upload(clients, "alice", sealed);
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    dev.sealdrop.protocol.v1.RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder()
+        .setToken(grant.getToken()).build());
+    assertThat(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0)).isEqualTo(sealed);
+    clock.pauseIn("GrantService.doConfirm", "GrantService.doConfirm");
+    CompletableFuture<?> confirm = heldWhile(() -> clients.transfer("bob").confirmDownload(
+        dev.sealdrop.protocol.v1.ConfirmDownloadRequest.newBuilder().setClaimId(claim.getClaimId())
+            .setFingerprint(file.getFingerprint()).build()),
+        () -> admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder()
+            .setFileId(file.getFileId()).setReason("race").build()));
+    await(confirm, Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+  }
+
   @Test
   void aGrantWhoseOwnerIsRevokedMeanwhileIsNotCreated() throws Exception {
     String fileId = uploaded();

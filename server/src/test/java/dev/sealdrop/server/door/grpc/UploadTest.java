@@ -691,9 +691,18 @@ class UploadTest {
     server.clock.advance(Duration.ofHours(23));
     server.server().runMaintenance();
     assertThat(tempFiles()).contains(id + ".part");
+    assertThat(server.server().audit().tail(20)).noneMatch(e -> e.object().equals("upload:" + id)
+        && e.action().equals("upload.abort") && e.actor().equals("server"));
     server.clock.advance(Duration.ofHours(2));
     server.server().runMaintenance();
     assertThat(tempFiles()).doesNotContain(id + ".part");
+    // the server ended it, and says so (round AE: no record)
+    assertThat(server.server().audit().tail(20)).filteredOn(e -> e.object().equals("upload:" + id)
+        && e.action().equals("upload.abort") && e.actor().equals("server")).singleElement().satisfies(e -> {
+          assertThat(e.result()).isEqualTo(dev.sealdrop.server.core.upload.UploadService.UPLOAD_EXPIRED);
+          assertThat(e.details()).containsEntry("owner", "alice").containsEntry("upload-id", id)
+              .containsKey("bytes");
+        });
     refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, env.length / 2, env.length, true)),
         Status.Code.FAILED_PRECONDITION, null);
     assertThat(listedSizes()).doesNotContain((long) env.length);
