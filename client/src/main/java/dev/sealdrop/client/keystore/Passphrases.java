@@ -60,7 +60,7 @@ public final class Passphrases {
         Arrays.fill(withMark, '\0');
       }
     } else if (environment.get(VARIABLE) != null) {
-      p = environment.get(VARIABLE).toCharArray();
+      p = fromVariable();
     } else {
       p = ask(question, confirm);
     }
@@ -88,6 +88,26 @@ public final class Passphrases {
     out[0] = BYTE_ORDER_MARK;
     System.arraycopy(passphrase, 0, out, 1, passphrase.length);
     return out;
+  }
+
+  /**
+   * The passphrase in {@link #VARIABLE}. The JVM decodes the environment in the locale's character set: under a
+   * non-UTF-8 locale (LANG unset, {@code LC_ALL=C}: cron, {@code env -i}, many containers) each non-ASCII byte became
+   * U+FFFD, so that keys were locked with a passphrase any other of the same byte length matched (round AD). Such a
+   * value is refused: it is not the passphrase that was set.
+   */
+  private char[] fromVariable() throws KeyStoreFailure {
+    char[] p = environment.get(VARIABLE).toCharArray();
+    for (char c : p) {
+      if (c == '\uFFFD') {
+        Arrays.fill(p, '\0');
+        throw new KeyStoreFailure("PASSPHRASE_UNDECODABLE", VARIABLE + " holds characters that this process's locale ("
+            + System.getProperty("sun.jnu.encoding", "unknown") + ") cannot decode, so the passphrase cannot be read as"
+            + " it was set", "run sealdrop under a UTF-8 locale (for example LC_ALL=C.UTF-8), or give the passphrase"
+            + " with --passphrase-file FILE, which is read as UTF-8");
+      }
+    }
+    return p;
   }
 
   /** Where the empty passphrase came from, for the message. */
