@@ -102,11 +102,12 @@ public interface GrantRepository {
   Released release(String claimHash, Instant now, boolean countInterrupted);
 
   /**
-   * Moves the end of every OPEN resumable claim that was served every byte and ends before {@code until} to {@code
-   * until}; returns how many. At start: the server was down for part of their window, and their last bytes may never
-   * have left it ({@code served_all_at} is marked before they are sent).
+   * Moves the end of every OPEN resumable claim on which bytes were handed out (some, or every byte) and that ends
+   * before {@code until} to {@code until}; returns how many. At start: the server was down for part of their window;
+   * the last bytes of one served every byte may never have left it ({@code served_all_at} is marked before they are
+   * sent), and one served in part would lapse as its holder's interrupted claim (round AC).
    */
-  int extendServedClaims(Instant until);
+  int extendStartedClaims(Instant until);
 
   /** How a claim given back ({@link #release}, or a lapse) ended. */
   enum Released {

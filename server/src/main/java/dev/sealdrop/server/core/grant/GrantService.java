@@ -746,11 +746,13 @@ public final class GrantService {
   public int recover() {
     // a claim served every byte counts when its window ends, but its last bytes are marked before they are sent, so a
     // crash may have kept them, and the server's downtime ate its window: its holder gets a whole window from now to
-    // resume and confirm (round S: it counted at the restart, undelivered, and the holder could not get the file)
-    int extended = grants.extendServedClaims(clock.instant().plus(policy.claimWindow()));
+    // resume and confirm (round S: it counted at the restart, undelivered, and the holder could not get the file). So
+    // does a claim served in part, whose download the crash cut: lapsed during the downtime, it counted as its
+    // holder's interrupted claim, and three outages used a one-time grant up undelivered (round AC)
+    int extended = grants.extendStartedClaims(clock.instant().plus(policy.claimWindow()));
     if (extended > 0) {
-      LOG.info("{} claim(s) served every byte but not confirmed before the server stopped may be resumed until {}",
-          extended, clock.instant().plus(policy.claimWindow()));
+      LOG.info("{} claim(s) whose download had begun and was not confirmed before the server stopped may be resumed"
+          + " until {}", extended, clock.instant().plus(policy.claimWindow()));
     }
     Instant now = settle();
     int released = 0;

@@ -184,9 +184,10 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public int extendServedClaims(Instant until) {
-    return jdbc.update("UPDATE claims SET expires_at = ? WHERE state = 'OPEN' AND resumable = ? AND served_all_at IS NOT"
-        + " NULL AND expires_at < ?", until.toEpochMilli(), true, until.toEpochMilli());
+  public int extendStartedClaims(Instant until) {
+    return jdbc.update("UPDATE claims SET expires_at = ? WHERE state = 'OPEN' AND resumable = ? AND (served_all_at IS"
+        + " NOT NULL OR first_served_at IS NOT NULL) AND expires_at < ?", until.toEpochMilli(), true,
+        until.toEpochMilli());
   }
 
   @Override
