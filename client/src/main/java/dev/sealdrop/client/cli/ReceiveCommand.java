@@ -219,9 +219,10 @@ final class ReceiveCommand extends SealdropSubcommand {
         try {
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender, stateFile);
         } catch (GrantFailure e) {
-          if ("GRANT_SUSPENDED".equals(e.reason())) {
-            // its sender is disabled, which an admin undoes: the claim stands, and the same command resumes under it
-            // once the sender is enabled again (forgetting it would make the re-run wait out its own claim)
+          if ("GRANT_SUSPENDED".equals(e.reason()) || "DOWNLOAD_BUSY".equals(e.reason())) {
+            // its sender is disabled, which an admin undoes; or another stream of this claim is being served (a copy
+            // of this profile, or a run still going): the claim stands, and the same command resumes under it later
+            // (forgetting it would make the re-run wait out its own claim; round AD: so it did after DOWNLOAD_BUSY)
             throw e;
           }
           // the server ended this claim (revoked, its window passed, ...): its id and what it downloaded are of no

@@ -65,4 +65,61 @@ class ConcurrentReceiveTest {
       assertThat(again.jsonError()).containsEntry("reason", "GRANT_CONSUMED");
     }
   }
+
+  /**
+   * A copy of the profile (another machine) resumes the claim while the first run's stream is still served: the server
+   * refuses a second stream of it ({@code DOWNLOAD_BUSY}, "stop it and re-run this command: the download resumes"),
+   * and the copy keeps the claim for that re-run (round AD: it deleted it, and its re-run met GRANT_CLAIMED until the
+   * claim window ended).
+   */
+  @Test
+  void aCopyOfTheProfileRefusedAsBusyKeepsTheClaimToResume() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
+      DevPki pki = DevPki.loadOrCreate(certs);
+      Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
+      Cli bob = Users.initAndPublish(pki, root, "bob", proxy.address());
+      byte[] content = new byte[24 << 20]; // more than the server can push into the stalled connection's buffers
+      new Random(43).nextBytes(content);
+      Path file = Files.write(root.resolve("clients.bin"), content);
+      String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+          .get("token");
+      proxy.stallDownstreamAfter.set(1 << 20);
+      Path out = Files.createDirectories(root.resolve("out"));
+      CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
+          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+      assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the first receive is downloading").isTrue();
+
+      Path copy = root.resolve("home-bob-copy");
+      try (Stream<Path> files = Files.walk(bob.home())) {
+        for (Path f : files.toList()) {
+          Path to = copy.resolve(bob.home().relativize(f).toString());
+          if (Files.isDirectory(f)) {
+            Files.createDirectories(to);
+          } else {
+            Files.copy(f, to);
+          }
+        }
+      }
+      CliRun busy = new Cli(copy, Users.passphrase("bob")).run("--json", "receive", token, "-o",
+          Files.createDirectories(root.resolve("out-copy")).toString()).assertExit(4);
+      assertThat(busy.jsonError()).containsEntry("reason", "DOWNLOAD_BUSY");
+      assertThat(busy.err()).contains("the download resumes");
+      try (Stream<Path> s = Files.list(copy.resolve("state/downloads"))) {
+        assertThat(s).as("the copy's claim is kept").anyMatch(f -> f.getFileName().toString().endsWith(".properties")
+            && readable(f).contains("claim_id="));
+      }
+      proxy.resumeStalled.countDown();
+      first.get(120, TimeUnit.SECONDS); // (on one machine the copy removed the first run's partial file: not asserted)
+    }
+  }
+
+  private static String readable(Path f) {
+    try {
+      return Files.readString(f);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }
