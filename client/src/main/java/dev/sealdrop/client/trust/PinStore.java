@@ -32,10 +32,30 @@ public final class PinStore {
     if (!Files.exists(f)) {
       return Optional.empty();
     }
+    byte[] stored;
     try {
-      return Optional.of(KeyBundle.decode(Files.readAllBytes(f)));
+      stored = Files.readAllBytes(f);
+    } catch (IOException e) {
+      throw new UnreadablePin("cannot read the pinned key of " + identity + " (" + f + "): "
+          + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage())),
+          e);
+    }
+    try {
+      return Optional.of(KeyBundle.decode(stored));
     } catch (BundleException e) {
       throw new IOException("the pinned key of " + identity + " (" + f + ") is damaged: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A pin file that could not be read (its mode or owner, a disk error): not damaged, and deleting it would drop the
+   * very record that tells a changed key (round AD: it was reported as damaged, with a hint to delete it).
+   */
+  public static final class UnreadablePin extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    UnreadablePin(String message, IOException cause) {
+      super(message, cause);
     }
   }
 

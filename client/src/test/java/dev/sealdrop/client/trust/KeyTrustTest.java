@@ -46,6 +46,31 @@ class KeyTrustTest {
         e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("BUNDLE_UNTRUSTED_CERTIFICATE"));
   }
 
+  /** Round AD: a pin that cannot be read was told "damaged", with a hint to delete it (and trust any key next). */
+  @Test
+  void anUnreadablePinIsNotCalledDamagedAndIsNotToBeDeleted() throws Exception {
+    DevPki pki = DevPki.create(dir.resolve("pki"), false);
+    byte[] bundle = KeyBundle.create("alice", PrivateKeys.generate().publicKeys(), Instant.now().plus(Duration.ofDays(2)),
+        pki.privateKey("alice"), List.of(pki.certificate("alice"))).encoded();
+    PinStore pins = new PinStore(dir.resolve("trusted"));
+    KeyTrust trust = new KeyTrust(pki.caCertificate(), Clock.systemUTC(), pins);
+    // unreadable even as root (which reads any mode): the pin's name is a folder
+    java.nio.file.Files.createDirectories(pins.file("alice"));
+    assertThatThrownBy(() -> trust.accept(bundle, "alice", false)).isInstanceOfSatisfying(
+        dev.sealdrop.client.failure.KeyStoreFailure.class, e -> {
+          org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("PIN_UNREADABLE");
+          org.assertj.core.api.Assertions.assertThat(e.getMessage()).startsWith("cannot read the pinned key of alice");
+          org.assertj.core.api.Assertions.assertThat(e.hint()).hasValueSatisfying(h -> org.assertj.core.api.Assertions
+              .assertThat(h).contains("owner and permissions").contains("do not delete it"));
+        });
+    // a pin whose bytes are not a bundle is damaged, as before
+    java.nio.file.Files.delete(pins.file("alice"));
+    java.nio.file.Files.write(pins.file("alice"), new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> trust.accept(bundle, "alice", false)).isInstanceOfSatisfying(
+        dev.sealdrop.client.failure.KeyStoreFailure.class,
+        e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("PIN_DAMAGED"));
+  }
+
   @Test
   void aBundleWithAnUnsupportedKeyIsNotMendedByPublishingAgainAndTheHintSaysWhatWould() {
     String hint = KeyTrust.hint(dev.sealdrop.keys.BundleException.Reason.UNSUPPORTED_KEY, "erin");
