@@ -51,7 +51,7 @@ final class Session implements AutoCloseable {
     return root.globals().verbose();
   }
 
-  Profile profile() {
+  Profile profile() throws dev.sealdrop.client.failure.UsageFailure {
     if (profile == null) {
       CliEnvironment env = root.environment();
       profile = new Profile(ProfileLocator.locate(root.globals().home(), env.variables(), env.userHome()));
@@ -65,7 +65,7 @@ final class Session implements AutoCloseable {
    */
   String nextCommand(String rest) {
     return "sealdrop " + (root.globals().home() == null ? ""
-        : "--home " + ShellWords.of(profile().dir().toString()) + " ") + rest;
+        : "--home " + ShellWords.of(root.globals().home().toAbsolutePath().normalize().toString()) + " ") + rest;
   }
 
   ProfileConfig config() throws KeyStoreFailure, UsageFailure {
@@ -75,7 +75,7 @@ final class Session implements AutoCloseable {
     return config;
   }
 
-  KeyStore keyStore(Path passphraseFile) {
+  KeyStore keyStore(Path passphraseFile) throws UsageFailure {
     return new KeyStore(profile(), new Passphrases(environment().variables(), passphraseFile, environment().prompt()));
   }
 

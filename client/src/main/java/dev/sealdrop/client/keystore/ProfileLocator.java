@@ -14,7 +14,8 @@ public final class ProfileLocator {
 
   private ProfileLocator() {}
 
-  public static Path locate(Path homeOption, Map<String, String> environment, Path userHome) {
+  public static Path locate(Path homeOption, Map<String, String> environment, Path userHome)
+      throws dev.sealdrop.client.failure.UsageFailure {
     if (homeOption != null) {
       return homeOption.toAbsolutePath().normalize();
     }
@@ -26,6 +27,13 @@ public final class ProfileLocator {
     if (home != null && !home.isBlank() && Path.of(home).isAbsolute()) {
       return Path.of(home).resolve(DEFAULT_FOLDER).normalize();
     }
-    return userHome.resolve(DEFAULT_FOLDER).toAbsolutePath().normalize();
+    if (!userHome.isAbsolute()) {
+      // an account with no home (a uid with no passwd entry, as `docker run -u UID`): Java reports "?", and the
+      // profile, its keys with it, landed in ./?/.sealdrop under whatever folder the command ran in (round AD)
+      throw new dev.sealdrop.client.failure.UsageFailure("NO_HOME", "no folder for the profile: --home and "
+          + HOME_VARIABLE + " are not given, HOME is not an absolute path, and this account has no home folder",
+          "give the profile's folder with --home DIR or set " + HOME_VARIABLE + "=DIR (or HOME)");
+    }
+    return userHome.resolve(DEFAULT_FOLDER).normalize();
   }
 }

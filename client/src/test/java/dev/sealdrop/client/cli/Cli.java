@@ -64,6 +64,11 @@ public final class Cli {
     return run(CliEnvironment.forTest(env, Path.of(System.getProperty("java.io.tmpdir"))), args);
   }
 
+  /** A run in {@code environment} (its variables and the account's home folder), without a profile's passphrase. */
+  static CliRun raw(CliEnvironment environment, String... args) {
+    return run(environment, args);
+  }
+
   private static CliRun run(CliEnvironment environment, String... args) {
     CommandLine cl = Sealdrop.commandLine(environment, args); // as Main builds it
     StringWriter out = new StringWriter();

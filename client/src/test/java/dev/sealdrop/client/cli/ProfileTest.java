@@ -24,7 +24,7 @@ class ProfileTest {
   Path root;
 
   @Test
-  void homeOptionBeatsVariableBeatsDefault() {
+  void homeOptionBeatsVariableBeatsDefault() throws Exception {
     Path user = root.resolve("user");
     assertThat(ProfileLocator.locate(root.resolve("opt"), Map.of("SEALDROP_HOME", "/x"), user))
         .isEqualTo(root.resolve("opt"));
@@ -38,6 +38,26 @@ class ProfileTest {
     assertThat(ProfileLocator.locate(null, Map.of("HOME", "relative"), user)).isEqualTo(user.resolve(".sealdrop"));
     assertThat(ProfileLocator.locate(null, Map.of("HOME", root.resolve("h").toString(), "SEALDROP_HOME",
         root.resolve("env").toString()), user)).isEqualTo(root.resolve("env"));
+  }
+
+  /** Round AD: an account with no home folder (Java says "?") made its profile in ./?/.sealdrop of the current folder. */
+  @Test
+  void anAccountWithoutAHomeFolderIsToldToNameTheProfileFolder() throws Exception {
+    dev.sealdrop.client.failure.UsageFailure none = org.assertj.core.api.Assertions.catchThrowableOfType(
+        () -> ProfileLocator.locate(null, Map.of("HOME", "relative"), Path.of("?")),
+        dev.sealdrop.client.failure.UsageFailure.class);
+    assertThat(none.reason()).isEqualTo("NO_HOME");
+    assertThat(none.hint()).hasValueSatisfying(h -> assertThat(h).contains("--home DIR").contains("SEALDROP_HOME"));
+    assertThat(ProfileLocator.locate(null, Map.of("SEALDROP_HOME", root.resolve("env").toString()), Path.of("?")))
+        .isEqualTo(root.resolve("env"));
+
+    // the whole command: refused before anything is written
+    Path cwd = Path.of("").toAbsolutePath();
+    CliRun r = Cli.raw(dev.sealdrop.client.cli.CliEnvironment.forTest(Map.of(), Path.of("?")), "--json", "init",
+        "--server", "127.0.0.1:1", "--cert", "c.crt", "--key", "k.key", "--ca", "ca.crt");
+    r.assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "NO_HOME");
+    assertThat(cwd.resolve("?")).doesNotExist();
   }
 
   @Test
