@@ -206,6 +206,11 @@ class LauncherScriptTest {
     } else {
       assertThat(r.out()).doesNotContain("UseTransparentHugePages");
     }
+    // a collector the user chose gets no huge pages from the launcher (ZGC on JDK 25 warned on stdout; round AD)
+    for (String gc : List.of("-XX:+UseZGC", "-XX:+UseShenandoahGC", "-XX:+UseParallelGC")) {
+      Run chosen = run(Map.of("SEALDROP_CDS", "0", "JAVA_TOOL_OPTIONS", gc), "inbox");
+      assertThat(chosen.out()).as(gc).doesNotContain("UseTransparentHugePages");
+    }
     Run off = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-XX:-UseTransparentHugePages"), "inbox");
     // the user's option comes after the launcher's, so it wins
     List<String> jvm = off.out().lines().filter(l -> l.startsWith("jvm ")).toList();
