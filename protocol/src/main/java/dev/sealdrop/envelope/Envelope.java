@@ -166,7 +166,7 @@ public final class Envelope {
     Path tmp = AtomicFiles.createTemp(directory, partialPrefix);
     try {
       Opener.Result r = openInto(in, me, trust, tmp, resumeFile, m -> {
-        Path early = directory.resolve(FileNames.sanitize(m.fileName(), "unknown-fingerprint"));
+        Path early = FileNames.resolveIn(directory, m.fileName(), "unknown-fingerprint");
         if (Files.isDirectory(early)) {
           throw new FileAlreadyExistsException(early.toString(), null, "a folder of that name exists");
         }
@@ -177,7 +177,7 @@ public final class Envelope {
       if (expectedFingerprint != null && !expectedFingerprint.equalsIgnoreCase(r.fingerprint())) {
         throw new NotTheExpectedFileException(expectedFingerprint.toLowerCase(java.util.Locale.ROOT), r.fingerprint());
       }
-      Path target = directory.resolve(FileNames.sanitize(r.metadata().fileName(), r.fingerprint()));
+      Path target = FileNames.resolveIn(directory, r.metadata().fileName(), r.fingerprint());
       if (overwrite) {
         AtomicFiles.replace(tmp, target);
       } else {

@@ -47,6 +47,23 @@ public final class FileNames {
     return s;
   }
 
+  /**
+   * {@code directory}'s entry for the {@link #sanitize sanitized} {@code proposed} name. Where the file system cannot
+   * name a file so (a JVM under a non-UTF-8 locale, {@code LC_ALL=C}, encodes file names in ASCII), each character
+   * outside ASCII becomes {@code _}: the file is written under a name that can be, rather than not at all (round AD: an
+   * internal error after the grant was redeemed and every byte served).
+   */
+  public static java.nio.file.Path resolveIn(java.nio.file.Path directory, String proposed, String fingerprint) {
+    String name = sanitize(proposed, fingerprint);
+    try {
+      return directory.resolve(name);
+    } catch (java.nio.file.InvalidPathException e) {
+      StringBuilder ascii = new StringBuilder();
+      name.codePoints().forEach(c -> ascii.appendCodePoint(c < 0x80 ? c : '_'));
+      return directory.resolve(sanitize(ascii.toString(), fingerprint));
+    }
+  }
+
   /** An extension longer than this (in UTF-8 bytes, dot included) is not kept whole when a name is shortened. */
   private static final int MAX_EXTENSION_BYTES = 32;
 
