@@ -36,7 +36,11 @@ public final class SecureFiles {
     if (posix()) {
       FileAttribute<Set<PosixFilePermission>> attr = PosixFilePermissions.asFileAttribute(DIR);
       Files.createDirectories(dir, attr);
-      Files.setPosixFilePermissions(dir, DIR);
+      if (!Files.getPosixFilePermissions(dir).equals(DIR)) {
+        // only when it is not so already: a profile on a read-only disk is still read (round AD: every command,
+        // read-only ones too, failed there on this change of nothing)
+        Files.setPosixFilePermissions(dir, DIR);
+      }
     } else {
       Files.createDirectories(dir);
     }

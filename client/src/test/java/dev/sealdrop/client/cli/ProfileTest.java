@@ -40,6 +40,29 @@ class ProfileTest {
         root.resolve("env").toString()), user)).isEqualTo(root.resolve("env"));
   }
 
+  /**
+   * Round AD: on a read-only disk every command that connects failed ({@code PROFILE_UNWRITABLE}), read-only ones too:
+   * the profile's folders were made owner-only again though they were so already. Needs the right to mount (root).
+   */
+  @Test
+  void aProfileOnAReadOnlyDiskIsStillUsedToConnect() throws Exception {
+    Path certs = root.resolve("ro-certs");
+    dev.sealdrop.certsdev.DevPki pki = dev.sealdrop.certsdev.DevPki.loadOrCreate(certs);
+    Cli bob = Users.init(pki, root.resolve("ro"), "bob", "127.0.0.1:1");
+    Process bind = new ProcessBuilder("mount", "--bind", bob.home().toString(), bob.home().toString())
+        .redirectErrorStream(true).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(bind.waitFor() == 0, "no right to mount here");
+    try {
+      assertThat(new ProcessBuilder("mount", "-o", "remount,bind,ro", bob.home().toString()).start().waitFor())
+          .isZero();
+      CliRun r = bob.run("--json", "inbox");
+      assertThat(r.jsonError().get("reason")).as(r.err()).isNotEqualTo("PROFILE_UNWRITABLE")
+          .isEqualTo("SERVER_UNAVAILABLE"); // (it got as far as connecting)
+    } finally {
+      new ProcessBuilder("umount", bob.home().toString()).start().waitFor();
+    }
+  }
+
   /** Round AD: an account with no home folder (Java says "?") made its profile in ./?/.sealdrop of the current folder. */
   @Test
   void anAccountWithoutAHomeFolderIsToldToNameTheProfileFolder() throws Exception {
