@@ -206,10 +206,15 @@ class LauncherScriptTest {
     } else {
       assertThat(r.out()).doesNotContain("UseTransparentHugePages");
     }
-    // a collector the user chose gets no huge pages from the launcher (ZGC on JDK 25 warned on stdout; round AD)
-    for (String gc : List.of("-XX:+UseZGC", "-XX:+UseShenandoahGC", "-XX:+UseParallelGC")) {
+    // ZGC and Shenandoah get no huge pages from the launcher (ZGC on JDK 25 warned on stdout; round AD); others do
+    for (String gc : List.of("-XX:+UseZGC", "-XX:+UseShenandoahGC", "-XX:+UseCompressedOops -XX:+UseZGC")) {
       Run chosen = run(Map.of("SEALDROP_CDS", "0", "JAVA_TOOL_OPTIONS", gc), "inbox");
       assertThat(chosen.out()).as(gc).doesNotContain("UseTransparentHugePages");
+    }
+    if (onRequest) {
+      Run parallel = run(Map.of("SEALDROP_CDS", "0", "JAVA_TOOL_OPTIONS",
+          "-XX:+UseParallelGC -XX:+UseStringDeduplication -XX:MaxGCPauseMillis=50"), "inbox");
+      assertThat(parallel.out()).contains("-XX:+UseTransparentHugePages");
     }
     Run off = run(Map.of("SEALDROP_CDS", "0", "SEALDROP_JAVA_OPTS", "-XX:-UseTransparentHugePages"), "inbox");
     // the user's option comes after the launcher's, so it wins
