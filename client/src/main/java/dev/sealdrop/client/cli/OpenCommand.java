@@ -62,13 +62,9 @@ final class OpenCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) throws Exception {
-    if (Files.isDirectory(file)) {
-      throw new UsageFailure("IS_A_FOLDER", file + " is a folder; `sealdrop open` opens one sealed file",
-          "name the .sealed file inside it");
-    }
-    if (!Files.isRegularFile(file)) {
-      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
-    }
+    // the check seal and send make: a pipe or device is NOT_A_REGULAR_FILE, not "no such file" (round AF)
+    InputFile.requireRegularFile(file, "`sealdrop open` opens one sealed file", "name the .sealed file inside it",
+        "check the path");
     OutputFile.requireNotStandardOutput(outputArgument);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.OPEN);
     Path output = Path.of(outputArgument);

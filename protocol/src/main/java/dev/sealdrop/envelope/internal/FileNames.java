@@ -13,8 +13,18 @@ import java.util.Set;
 public final class FileNames {
   private FileNames() {}
 
-  private static final Set<String> RESERVED = Set.of("con", "prn", "aux", "nul", "com1", "com2", "com3", "com4",
-      "lpt1", "lpt2", "lpt3");
+  /** Windows' device names, each a file name nowhere on that system (round AF: COM5-9, LPT4-9 and others were missing). */
+  private static final Set<String> RESERVED = reserved();
+
+  private static Set<String> reserved() {
+    Set<String> names = new java.util.HashSet<>(Set.of("con", "prn", "aux", "nul", "conin$", "conout$"));
+    for (String port : new String[] {"com", "lpt"}) {
+      for (char digit : "0123456789¹²³".toCharArray()) {
+        names.add(port + digit);
+      }
+    }
+    return Set.copyOf(names);
+  }
   private static final int MAX_BYTES = 200;
 
   public static String sanitize(String proposed, String fingerprint) {
@@ -31,12 +41,12 @@ public final class FileNames {
     });
     s = sb.toString().strip();
     while (s.startsWith(".") || s.startsWith("-")) {
-      s = s.substring(1);
+      s = s.substring(1).stripLeading(); // " . .x" kept its space (round AF)
     }
     while (s.endsWith(".")) {
       s = s.substring(0, s.length() - 1);
     }
-    String base = s.contains(".") ? s.substring(0, s.indexOf('.')) : s;
+    String base = (s.contains(".") ? s.substring(0, s.indexOf('.')) : s).stripTrailing(); // Windows drops "CON "'s
     if (RESERVED.contains(base.toLowerCase(Locale.ROOT))) {
       s = "_" + s;
     }
