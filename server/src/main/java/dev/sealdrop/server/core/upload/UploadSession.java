@@ -306,6 +306,11 @@ public final class UploadSession {
     } catch (BadSignatureException e) {
       throw reject(Reason.ENVELOPE_BAD_SIGNATURE, "the envelope's trailer signature does not verify against your"
           + " published signing key; the envelope was truncated, modified, or sealed with other keys");
+    } catch (dev.sealdrop.envelope.TamperedPayloadException e) {
+      // the server holds no content key and authenticates no chunk: the stream ended too short for its last chunk
+      // and trailer (round AF: it was told "chunk 0 failed authentication; file corrupted or tampered with")
+      throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete (it ends before its last chunk and the"
+          + " sender's signature are whole: it was cut short); " + cutShortAdvice());
     } catch (EnvelopeException e) {
       throw reject(Reason.ENVELOPE_MALFORMED, "the envelope is incomplete or malformed (" + e.getMessage()
           + "); " + cutShortAdvice());

@@ -109,6 +109,15 @@ class UploadTest {
     // Cut in the payload: without a content key the server sees it as a trailer that does not verify.
     byte[] inPayload = Arrays.copyOf(env, env.length / 2);
     refused(() -> Transfers.upload(clients, "alice", inPayload), Status.Code.INVALID_ARGUMENT, null);
+    // Cut at the header's end, or within the 80 bytes after it: too short for a last chunk and a trailer, told so,
+    // not "chunk 0 failed authentication" (round AF: the server authenticates no chunk)
+    int header = 12 + java.nio.ByteBuffer.wrap(env, 8, 4).getInt() + 32;
+    for (int cutAt : new int[] {header, header + 79}) {
+      io.grpc.StatusRuntimeException shortOne = refused(() -> Transfers.upload(clients, "alice",
+          Arrays.copyOf(env, cutAt)), Status.Code.INVALID_ARGUMENT, "ENVELOPE_MALFORMED");
+      assertThat(shortOne.getStatus().getDescription()).as("cut at %d", cutAt).contains("it was cut short")
+          .doesNotContain("authentication").doesNotContain("tampered");
+    }
   }
 
   @Test
