@@ -144,7 +144,11 @@ def xwing_decaps(seed, enc):
     ss_m = mlkem().ask("decaps %s %s" % (dz.hex(), ct_m.hex()))
     sk = x25519.X25519PrivateKey.from_private_bytes(skx)
     pk_x = sk.public_key().public_bytes_raw()
-    ss_x = sk.exchange(x25519.X25519PublicKey.from_public_bytes(ct_x))
+    try:
+        ss_x = sk.exchange(x25519.X25519PublicKey.from_public_bytes(ct_x))
+    except ValueError:
+        # a low-order point (an all-zero shared secret): the spec's "exactly like a stanza that fails authentication"
+        raise Malformed("recipient stanza failed authentication")
     return hashlib.sha3_256(ss_m + ss_x + ct_x + pk_x + XWING_LABEL).digest()
 
 
@@ -281,6 +285,8 @@ def parse_metadata(pt):
     if any(not 0x20 <= c <= 0x7E for c in ctype):
         raise Malformed("content type not printable ASCII")
     secs = r.i64()
+    if not -31557014167219200 <= secs <= 31556889864403199:
+        raise Malformed("created_seconds out of range")
     nanos = r.u32()
     if nanos > 999_999_999:
         raise Malformed("nanos out of range")
