@@ -124,6 +124,7 @@ public final class SealdropServer implements AutoCloseable {
     ServerTlsFiles.check(config.tls(), ca);
     // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
     DataFolder.secure(config.dataDir());
+    DataFolder.requireDatabaseOfItsHistory(config.dataDir(), config.dataDir().resolve("sealdrop.db"));
     // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
     DataFolder.createFileIfAbsent(config.dataDir().resolve("sealdrop.db"));
     Database db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));

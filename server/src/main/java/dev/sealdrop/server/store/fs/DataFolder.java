@@ -182,6 +182,41 @@ public final class DataFolder {
         : new FileAttribute<?>[0];
   }
 
+  /**
+   * Refuses a data folder whose database is gone while what it recorded is still there: {@code database} missing, or
+   * empty with no write-ahead log, beside stored files ({@code blobs/}) or an audit log with records. A new database
+   * there would know none of them, and the start-up clean-up would delete every stored file as never committed (round
+   * AG: a database lost to a failed restore or a mistaken {@code rm} cost every file, grant and identity, silently).
+   */
+  public static void requireDatabaseOfItsHistory(Path dataDir, Path database) throws IOException {
+    Path wal = database.resolveSibling(database.getFileName() + "-wal");
+    boolean none = !Files.exists(database)
+        || Files.size(database) == 0 && (!Files.exists(wal) || Files.size(wal) == 0);
+    if (!none) {
+      return;
+    }
+    List<String> history = new ArrayList<>();
+    Path blobs = dataDir.resolve("blobs");
+    if (Files.isDirectory(blobs)) {
+      try (java.util.stream.Stream<Path> stored = Files.list(blobs)) {
+        long n = stored.count();
+        if (n > 0) {
+          history.add(n + " stored file(s) in " + blobs);
+        }
+      }
+    }
+    Path auditLog = dataDir.resolve("audit").resolve("audit.jsonl");
+    if (Files.exists(auditLog) && Files.size(auditLog) > 0) {
+      history.add("an audit log with records (" + auditLog + ")");
+    }
+    if (!history.isEmpty()) {
+      throw new IOException("the database " + database + " is " + (Files.exists(database) ? "empty" : "missing")
+          + ", but the data folder holds " + String.join(" and ", history) + ": a new database would know none of"
+          + " them, and every stored file would be deleted as never committed. Restore " + database.getFileName()
+          + " (with its -wal file) from a backup of this folder; to start anew, give an empty folder with --data");
+    }
+  }
+
   /** Creates {@code file} empty and {@code rw-------} if it does not exist (e.g. before SQLite creates it 0644). */
   public static void createFileIfAbsent(Path file) throws IOException {
     try {

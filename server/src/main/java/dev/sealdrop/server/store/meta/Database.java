@@ -1,5 +1,7 @@
 package dev.sealdrop.server.store.meta;
 
+import java.io.IOException;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
@@ -39,17 +41,35 @@ public final class Database implements AutoCloseable {
 
   /** Opens (creating if needed) {@code file} and migrates it to the current schema. */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the database path comes from server configuration")
-  public static Database openSqlite(Path file) {
+  public static Database openSqlite(Path file) throws IOException {
     String url = "jdbc:sqlite:" + file.toAbsolutePath();
-    HikariDataSource writer = new HikariDataSource(sqlite(url, "sealdrop-meta-writer", 1, false));
+    HikariDataSource writer;
+    try {
+      writer = new HikariDataSource(sqlite(url, "sealdrop-meta-writer", 1, false));
+    } catch (RuntimeException e) {
+      throw unusable(file, e);
+    }
     try {
       migrate(writer); // also creates the file and switches it to WAL before any reader opens it
       HikariDataSource readers = new HikariDataSource(sqlite(url, "sealdrop-meta-read", 4, true));
       return new Database(readers, writer, new GroupCommitWriter(writer, "sealdrop-meta-writer"));
     } catch (RuntimeException e) {
       writer.close();
-      throw e;
+      throw unusable(file, e);
     }
+  }
+
+  /**
+   * A database the server cannot open or migrate (damaged, of a newer sealdrop, its migrations altered): a sentence
+   * for the operator, not a stack trace (round AG). The cause keeps the library's words.
+   */
+  private static IOException unusable(Path file, RuntimeException e) {
+    String why = e instanceof org.flywaydb.core.api.exception.FlywayValidateException
+        ? "its schema history does not match this server's migrations: a newer sealdrop server migrated it, or it was"
+            + " altered"
+        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+    return new IOException("the database " + file + " cannot be used (" + why + "): restore it (with its -wal file)"
+        + " from a backup of the data folder, or run the sealdrop server version that wrote it", e);
   }
 
   private static HikariConfig sqlite(String url, String name, int size, boolean readOnly) {
@@ -88,7 +108,9 @@ public final class Database implements AutoCloseable {
   }
 
   private static void migrate(DataSource ds) {
-    Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+    // a database migrated by a newer sealdrop is refused, not served by this older one (round AG: Flyway only warned)
+    Flyway.configure().dataSource(ds).locations("classpath:db/migration").ignoreMigrationPatterns("")
+        .validateOnMigrate(true).load().migrate();
   }
 
   /** Connections for reads (read-only on SQLite): never write through them; use {@link #inTransaction}. */

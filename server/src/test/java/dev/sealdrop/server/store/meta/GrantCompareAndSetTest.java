@@ -81,7 +81,7 @@ class GrantCompareAndSetTest {
   }
 
   @Test
-  void theClaimChecksRecipientAndExpiryInTheUpdateItself() {
+  void theClaimChecksRecipientAndExpiryInTheUpdateItself() throws Exception {
     Instant now = Instant.now();
     try (Database db = Database.openSqlite(dir.resolve("meta2.db"))) {
       Grant g = seed(db, now);
@@ -94,7 +94,7 @@ class GrantCompareAndSetTest {
   }
 
   @Test
-  void theLastByteMarkAndTheReleaseDecideInTheUpdateWhichOneHolds() {
+  void theLastByteMarkAndTheReleaseDecideInTheUpdateWhichOneHolds() throws Exception {
     Instant now = Instant.now();
     try (Database db = Database.openSqlite(dir.resolve("meta3.db"))) {
       Grant g = seed(db, now);
@@ -134,7 +134,7 @@ class GrantCompareAndSetTest {
    * one-time grant. Claims given back before any byte, and those a server restart ended, do not count.
    */
   @Test
-  void everyThirdClaimGivenBackAfterBytesWereServedCountsAsADownload() {
+  void everyThirdClaimGivenBackAfterBytesWereServedCountsAsADownload() throws Exception {
     Instant now = Instant.now();
     try (Database db = Database.openSqlite(dir.resolve("meta4.db"))) {
       Grant g = seed(db, now);

@@ -24,7 +24,7 @@ class IdentityStandingTest {
   Path dir;
 
   @Test
-  void anUnknownIdentityHasNoRegistrationAndNoRevocation() {
+  void anUnknownIdentityHasNoRegistrationAndNoRevocation() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
       assertThat(repo.standing("nobody", CA, "1a")).isEqualTo(new Standing(false, false, Optional.empty()));
@@ -32,7 +32,7 @@ class IdentityStandingTest {
   }
 
   @Test
-  void theRegistrationIsReadWithTheRevocations() {
+  void theRegistrationIsReadWithTheRevocations() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
       repo.upsert(new Identity("bob", Role.ACQUIRER, true), NOW);
@@ -45,7 +45,7 @@ class IdentityStandingTest {
   }
 
   @Test
-  void aRevokedCertificateIsMatchedByIssuerAndSerialOnly() {
+  void aRevokedCertificateIsMatchedByIssuerAndSerialOnly() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
       repo.upsert(new Identity("bob", Role.ACQUIRER, true), NOW);
@@ -59,7 +59,7 @@ class IdentityStandingTest {
   }
 
   @Test
-  void aCertificateRevokedAsAnIdentitysIsMatchedOnlyForThatIdentityAndSerial() {
+  void aCertificateRevokedAsAnIdentitysIsMatchedOnlyForThatIdentityAndSerial() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
       repo.upsert(new Identity("bob", Role.ACQUIRER, true), NOW);
@@ -73,7 +73,7 @@ class IdentityStandingTest {
   }
 
   @Test
-  void aRevokedIdentityIsSeenForEveryCertificateAndOnlyForItself() {
+  void aRevokedIdentityIsSeenForEveryCertificateAndOnlyForItself() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       JdbcIdentityRepository repo = new JdbcIdentityRepository(db);
       repo.upsert(new Identity("bob", Role.ACQUIRER, true), NOW);

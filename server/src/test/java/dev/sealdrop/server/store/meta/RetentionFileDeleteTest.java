@@ -40,7 +40,7 @@ class RetentionFileDeleteTest {
   }
 
   @Test
-  void aFileGrantedAgainAfterRetentionListedItIsKeptWithItsGrant() {
+  void aFileGrantedAgainAfterRetentionListedItIsKeptWithItsGrant() throws Exception {
     Instant now = Instant.now();
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       seedFile(db, now.minus(Duration.ofDays(40)));

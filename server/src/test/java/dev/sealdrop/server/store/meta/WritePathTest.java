@@ -48,7 +48,7 @@ class WritePathTest {
   }
 
   @Test
-  void aFailedTransactionRollsBackAndTheWriterStaysUsable() {
+  void aFailedTransactionRollsBackAndTheWriterStaysUsable() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       Jdbc jdbc = new Jdbc(db);
       assertThatThrownBy(() -> jdbc.inTransaction(c -> {
