@@ -97,14 +97,18 @@ public final class Passphrases {
    * value is refused: it is not the passphrase that was set.
    */
   private char[] fromVariable() throws KeyStoreFailure {
-    char[] p = environment.get(VARIABLE).toCharArray();
+    return decoded(environment.get(VARIABLE).toCharArray(), VARIABLE + " holds characters that this process's locale ("
+        + System.getProperty("sun.jnu.encoding", "unknown") + ") cannot decode");
+  }
+
+  /** {@code p}, unless it holds U+FFFD: what a decoder put for bytes it could not read, not what was typed or set. */
+  private static char[] decoded(char[] p, String what) throws KeyStoreFailure {
     for (char c : p) {
       if (c == '\uFFFD') {
         Arrays.fill(p, '\0');
-        throw new KeyStoreFailure("PASSPHRASE_UNDECODABLE", VARIABLE + " holds characters that this process's locale ("
-            + System.getProperty("sun.jnu.encoding", "unknown") + ") cannot decode, so the passphrase cannot be read as"
-            + " it was set", "run sealdrop under a UTF-8 locale (for example LC_ALL=C.UTF-8), or give the passphrase"
-            + " with --passphrase-file FILE, which is read as UTF-8");
+        throw new KeyStoreFailure("PASSPHRASE_UNDECODABLE", what + ", so the passphrase cannot be read as it was"
+            + " given", "run sealdrop under a UTF-8 locale (for example LC_ALL=C.UTF-8) in a terminal that sends UTF-8,"
+            + " or give the passphrase with --passphrase-file FILE, which is read as UTF-8");
       }
     }
     return p;
@@ -124,6 +128,7 @@ public final class Passphrases {
       throw new KeyStoreFailure("NO_PASSPHRASE", "no passphrase given and no terminal to ask for one",
           "set " + VARIABLE + " or pass --passphrase-file FILE (never the passphrase itself on the command line)");
     }
+    decoded(first.get(), "the terminal sent characters that could not be decoded"); // (round AH)
     if (!confirm) {
       return first.get();
     }

@@ -29,8 +29,14 @@ public final class PinStore {
   /** The pinned bundle's bytes for {@code identity}, if any (not re-verified here). */
   public Optional<KeyBundle> pinned(String identity) throws IOException {
     Path f = file(identity);
-    if (!Files.exists(f)) {
+    if (Files.notExists(f)) {
       return Optional.empty();
+    }
+    if (!Files.exists(f)) {
+      // neither there nor not there: its folder cannot be searched. Not a first use (round AH: the pin was replaced
+      // by the key offered, silently, never KEY_CHANGED)
+      throw new UnreadablePin("cannot read the pinned key of " + identity + " (" + f + "): its folder " + dir
+          + " cannot be searched", new java.nio.file.AccessDeniedException(dir.toString()));
     }
     byte[] stored;
     try {

@@ -39,6 +39,22 @@ class PassphrasesTest {
         .hasMessageContaining("not UTF-8");
   }
 
+  /**
+   * Rounds AD, AH: what a decoder could not read (U+FFFD) is not the passphrase set or typed: refused, from the variable
+   * and from the prompt alike, never used to lock or unlock keys.
+   */
+  @Test
+  void aPassphraseThatCouldNotBeDecodedIsRefused() {
+    KeyStoreFailure fromVariable = catchThrowableOfType(() -> new Passphrases(Map.of("SEALDROP_PASSPHRASE",
+        "\uFFFD\uFFFD-words"), null, PassphrasePrompt.none()).forUnlock(dir), KeyStoreFailure.class);
+    assertThat(fromVariable.reason()).isEqualTo("PASSPHRASE_UNDECODABLE");
+    assertThat(fromVariable.getMessage()).startsWith("SEALDROP_PASSPHRASE holds characters");
+    KeyStoreFailure typed = catchThrowableOfType(() -> new Passphrases(Map.of(), null,
+        q -> java.util.Optional.of("caf\uFFFD au lait".toCharArray())).forNewKeys(), KeyStoreFailure.class);
+    assertThat(typed.reason()).isEqualTo("PASSPHRASE_UNDECODABLE");
+    assertThat(typed.hint()).hasValueSatisfying(h -> assertThat(h).contains("--passphrase-file"));
+  }
+
   @Test
   void anEmptyPassphraseToUnlockSaysWhereItCameFromAndAsksForTheOneChosenAtInit() throws Exception {
     // unlocking existing keys: advice on choosing a passphrase would not help
