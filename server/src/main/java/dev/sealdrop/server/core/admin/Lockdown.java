@@ -33,18 +33,31 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
   }
 
   /**
-   * Persists, then switches (so a crash never leaves the switch on in memory only); returns the state
-   * it replaced, so that two admins switching at once each learn what their own switch replaced.
+   * Switches and persists: off is persisted, then made (so a crash never leaves transfers allowed in memory only); on
+   * is made at once (refusing is always safe) and persisted, and undone if it cannot be. Returns once the acts already
+   * past {@link #within}'s check are written, with the state it replaced, so that two admins switching at once each
+   * learn what their own switch replaced.
    */
   LockdownState set(LockdownState next) {
-    switching.writeLock().lock(); // after the acts passed by within() are written; before any that start later
-    try {
+    synchronized (this) {
       LockdownState before = state;
-      repository.saveLockdown(next);
-      state = next;
-      return before;
-    } finally {
-      switching.writeLock().unlock();
+      if (next.on()) {
+        // refused from now on, before the switch waits: an act that starts meanwhile is refused by within()'s first
+        // check, instead of queueing behind the switch, which waits for the writes under way (an upload's commit
+        // includes its fsyncs; round AH: every new act waited too)
+        state = next;
+      }
+      switching.writeLock().lock(); // after the acts passed by within() are written; before any that start later
+      try {
+        repository.saveLockdown(next);
+        state = next;
+        return before;
+      } catch (RuntimeException e) {
+        state = before; // not saved: as it was
+        throw e;
+      } finally {
+        switching.writeLock().unlock();
+      }
     }
   }
 
@@ -85,6 +98,7 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
 
   @Override
   public <T> T within(String what, java.util.function.Supplier<T> act) {
+    check(what); // a lockdown being switched on refuses at once, without waiting for the switch
     switching.readLock().lock();
     try {
       check(what);
