@@ -540,6 +540,15 @@ public final class SealdropServer implements AutoCloseable {
     }
     admin.shutdownNow();
     executor.shutdown();
+    try {
+      // the calls cancelled at the deadline end on this executor (an upload's abort and checkpoint, a download's
+      // record): before server.stop, after which the audit log takes no record (round AG: they went unrecorded)
+      if (!interrupted && !executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("calls still ending 5 s after they were cancelled; stopping without waiting for them");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     callTimer.shutdownNow(); // after the calls: an upload finished in the grace is answered (UploadCall)
     for (RefusalThrottle t : refusalThrottles) {
       try {

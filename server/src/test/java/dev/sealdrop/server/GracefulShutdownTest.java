@@ -28,6 +28,46 @@ class GracefulShutdownTest {
   @TempDir
   Path data;
 
+  /**
+   * Round AG: an upload cut when the grace ended was not audited: its stream's end (on the call executor) came after
+   * {@code server.stop} had closed the audit log, which refuses any record after it.
+   */
+  @Test
+  void anUploadCutAtTheEndOfTheGraceIsAuditedBeforeTheStop() throws Exception {
+    TestServer server = new TestServer(data, c -> {
+      dev.sealdrop.server.config.ServerConfig.Network n = c.network();
+      return c.withNetwork(new dev.sealdrop.server.config.ServerConfig.Network(n.host(), n.port(), n.handshakeTimeout(),
+          n.maxConnectionIdle(), n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
+          n.maxConcurrentCallsPerConnection(), java.time.Duration.ofMillis(300)));
+    });
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 52), "alice").bytes();
+      String id = Transfers.createUpload(clients, "alice", envelope.length);
+      Transfers.stream(dev.sealdrop.protocol.v1.TransferServiceGrpc.newStub(clients.channel("alice")), id, envelope, 0,
+          1 << 20, false); // the stream stays open, unfinished
+      Path part = data.resolve("tmp").resolve(id + ".part");
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while ((!Files.exists(part) || Files.size(part) == 0) && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      server.close();
+    }
+    java.util.List<String> lines = Files.readAllLines(data.resolve("audit").resolve("audit.jsonl"));
+    int abort = -1;
+    int stop = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains("\"upload.abort\"")) {
+        abort = i;
+      }
+      if (lines.get(i).contains("\"server.stop\"")) {
+        stop = i;
+      }
+    }
+    assertThat(abort).as("the cut upload is audited").isNotNegative();
+    assertThat(abort).as("before the stop").isLessThan(stop);
+  }
+
   @Test
   void aRunningDownloadFinishesDuringAGracefulShutdown() throws Exception {
     TestServer server = new TestServer(data);
