@@ -211,6 +211,7 @@ public final class ServerMain {
     Integer sftpPort = null;
     Integer adminPort = null;
     String adminHost = null;
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (a.equals("--dev")) {
@@ -220,7 +221,16 @@ public final class ServerMain {
       if (!FLAGS.containsKey(a) || i + 1 >= args.size()) {
         throw new IllegalArgumentException(FLAGS.containsKey(a) ? a + " needs a value" : "unknown option " + a);
       }
+      if (!seen.add(a)) {
+        // as a key given twice in the configuration file: which one was meant is the operator's to say (round AG:
+        // "--data A --data B" ran on B, and a bad first --config was never read)
+        throw new IllegalArgumentException(a + " is given twice; give it once");
+      }
       String value = args.get(++i);
+      if (value.startsWith("--") && FLAGS.containsKey(value)) {
+        // "--data --port 0": the option's value left out, the next option taken for it (round AG)
+        throw new IllegalArgumentException(a + " needs a value; '" + value + "' is an option");
+      }
       if (value.isBlank()) {
         // an unset shell variable ("--data $DIR"): never fall back to the working folder silently
         throw new IllegalArgumentException(a + " needs a value, not an empty one");

@@ -113,6 +113,9 @@ public final class ConfigFile {
       throw new IOException("configuration file " + file + " does not exist; check --config", e);
     } catch (java.nio.charset.CharacterCodingException e) {
       throw new IOException("configuration file " + file + " is not UTF-8 text", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new IOException("cannot read configuration file " + file + ": permission denied (check its owner and mode)",
+          e); // (round AG: the message was the path again)
     } catch (IOException e) {
       throw new IOException("cannot read configuration file " + file + ": " + e.getMessage(), e);
     }
