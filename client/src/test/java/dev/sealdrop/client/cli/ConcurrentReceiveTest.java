@@ -30,14 +30,9 @@ class ConcurrentReceiveTest {
     Path certs = root.resolve("certs");
     try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
         CuttingProxy proxy = new CuttingProxy(server.port())) {
-      DevPki pki = DevPki.loadOrCreate(certs);
-      Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
-      Cli bob = Users.initAndPublish(pki, root, "bob", proxy.address());
+      Cli bob = Users.initAndPublish(DevPki.loadOrCreate(certs), root, "bob", proxy.address());
       byte[] content = new byte[3 << 20];
-      new Random(42).nextBytes(content);
-      Path file = Files.write(root.resolve("clients.bin"), content);
-      String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      String token = sentToBob(server, certs, content, 42);
       Path out = Files.createDirectories(root.resolve("out"));
 
       proxy.stallDownstreamAfter.set(1 << 20); // well into the download of the 3 MiB envelope
@@ -77,14 +72,9 @@ class ConcurrentReceiveTest {
     Path certs = root.resolve("certs");
     try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
         CuttingProxy proxy = new CuttingProxy(server.port())) {
-      DevPki pki = DevPki.loadOrCreate(certs);
-      Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
-      Cli bob = Users.initAndPublish(pki, root, "bob", proxy.address());
-      byte[] content = new byte[24 << 20]; // more than the server can push into the stalled connection's buffers
-      new Random(43).nextBytes(content);
-      Path file = Files.write(root.resolve("clients.bin"), content);
-      String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
-          .get("token");
+      Cli bob = Users.initAndPublish(DevPki.loadOrCreate(certs), root, "bob", proxy.address());
+      // more than the server can push into the stalled connection's buffers
+      String token = sentToBob(server, certs, new byte[24 << 20], 43);
       proxy.stallDownstreamAfter.set(1 << 20);
       Path out = Files.createDirectories(root.resolve("out"));
       CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
@@ -113,6 +103,14 @@ class ConcurrentReceiveTest {
       proxy.resumeStalled.countDown();
       first.get(120, TimeUnit.SECONDS); // (on one machine the copy removed the first run's partial file: not asserted)
     }
+  }
+
+  /** {@code content}, filled with random bytes from {@code seed}, sent by alice to bob: the grant's token. */
+  private String sentToBob(SealdropServer server, Path certs, byte[] content, long seed) throws Exception {
+    Cli alice = Users.initAndPublish(DevPki.loadOrCreate(certs), root, "alice", "127.0.0.1:" + server.port());
+    new Random(seed).nextBytes(content);
+    Path file = Files.write(root.resolve("clients.bin"), content);
+    return (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json().get("token");
   }
 
   private static String readable(Path f) {

@@ -48,17 +48,7 @@ class TerminalPromptTest {
     ByteArrayOutputStream seen = new ByteArrayOutputStream();
     InputStream in = p.getInputStream();
     OutputStream keyboard = p.getOutputStream();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!seen.toString(StandardCharsets.UTF_8).contains("Passphrase for")) {
-      assertThat(System.nanoTime()).as("no prompt; output so far: %s", seen).isLessThan(deadline);
-      assertThat(p.isAlive() || in.available() > 0).as("the CLI ended without asking: %s", seen).isTrue();
-      int n = in.available();
-      if (n > 0) {
-        seen.write(in.readNBytes(n));
-      } else {
-        Thread.sleep(20);
-      }
-    }
+    awaitPrompt(p, seen);
     keyboard.write((Users.passphrase("bob") + "\r").getBytes(StandardCharsets.UTF_8));
     keyboard.flush();
     seen.write(in.readAllBytes());
@@ -97,17 +87,7 @@ class TerminalPromptTest {
     Process p = typed.start();
     ByteArrayOutputStream seen = new ByteArrayOutputStream();
     InputStream in = p.getInputStream();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!seen.toString(StandardCharsets.UTF_8).contains("Passphrase for")) {
-      assertThat(System.nanoTime()).as("no prompt; output so far: %s", seen).isLessThan(deadline);
-      assertThat(p.isAlive() || in.available() > 0).as("the CLI ended without asking: %s", seen).isTrue();
-      int n = in.available();
-      if (n > 0) {
-        seen.write(in.readNBytes(n));
-      } else {
-        Thread.sleep(20);
-      }
-    }
+    awaitPrompt(p, seen);
     p.getOutputStream().write((words + "\r").getBytes(StandardCharsets.UTF_8));
     p.getOutputStream().flush();
     seen.write(in.readAllBytes());
@@ -126,6 +106,22 @@ class TerminalPromptTest {
     assertThat(v.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(out).contains("\"reason\":\"PASSPHRASE_UNDECODABLE\"").contains("\"exit_code\":7")
         .contains("LC_ALL=C.UTF-8").doesNotContain("WRONG_PASSPHRASE");
+  }
+
+  /** Reads what the CLI writes to the terminal into {@code seen} until it asks for the passphrase. */
+  private static void awaitPrompt(Process p, ByteArrayOutputStream seen) throws Exception {
+    InputStream in = p.getInputStream();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!seen.toString(StandardCharsets.UTF_8).contains("Passphrase for")) {
+      assertThat(System.nanoTime()).as("no prompt; output so far: %s", seen).isLessThan(deadline);
+      assertThat(p.isAlive() || in.available() > 0).as("the CLI ended without asking: %s", seen).isTrue();
+      int n = in.available();
+      if (n > 0) {
+        seen.write(in.readNBytes(n));
+      } else {
+        Thread.sleep(20);
+      }
+    }
   }
 
   private static String quote(String s) {
