@@ -158,6 +158,10 @@ class ServerMainTest {
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
           file.toString()))).as(line).hasMessageStartingWith(key + " must be at least one millisecond (PT0.001S), not");
     }
+    // a zero one is refused with an example within the key's range (round AG: handshake-timeout's was over its maximum)
+    Path zero = Files.writeString(dir.resolve("zero-handshake.properties"), "handshake-timeout=PT0S\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        zero.toString()))).hasMessage("handshake-timeout must be a positive duration such as PT5S, not 'PT0S'");
     for (String line : List.of("shutdown-grace=P106752D", "grant-max-lifetime=P36501D", "retention=P106751991167300D",
         "upload-abandon-after=PT876601H")) {
       String key = line.substring(0, line.indexOf('='));

@@ -306,7 +306,10 @@ public final class ConfigFile {
   private static Duration positive(Map<String, String> s, String key, Duration fallback) {
     Duration d = duration(s, key, fallback);
     if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(key + " must be a positive duration such as PT30S, not '" + s.get(key) + "'");
+      // an example within the key's range (round AG: handshake-timeout's was PT30S, over its 10 s maximum)
+      String example = key.equals("handshake-timeout") ? "PT5S" : "PT30S";
+      throw new IllegalArgumentException(key + " must be a positive duration such as " + example + ", not '"
+          + s.get(key) + "'");
     }
     return d;
   }

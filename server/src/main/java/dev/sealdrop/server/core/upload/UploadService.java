@@ -249,6 +249,11 @@ public final class UploadService {
   }
 
   private UploadSession doBegin(Principal caller, String rawId, long offset) {
+    if (offset < 0) {
+      // malformed, as every value out of range is (round AF: it was told "resume at offset N, not -1")
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, "offset must be >= 0 (the offset to resume at, as"
+          + " GetUpload's committed_offset says); got " + offset);
+    }
     Upload upload = find(caller, rawId, "upload files");
     String uploadId = upload.id();
     gate.check("uploading");

@@ -446,6 +446,14 @@ class UploadTest {
 
     refused(() -> Transfers.await(Transfers.stream(clients, "alice", id, env, 0, env.length, true)),
         Status.Code.FAILED_PRECONDITION, "UPLOAD_OFFSET_MISMATCH");
+    // a negative offset is malformed, not a mismatch (round AF), and the upload stays resumable
+    java.util.concurrent.CompletableFuture<UploadResponse> negative = new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<UploadRequest> req = Transfers.openUpload(
+        TransferServiceGrpc.newStub(clients.channel("alice")), negative);
+    req.onNext(UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart.newBuilder().setUploadId(id)
+        .setOffset(-1)).build());
+    req.onCompleted();
+    refused(() -> Transfers.await(negative), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
     UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, env, (int) offset, env.length, true));
     assertThat(done.getSize()).isEqualTo(env.length);
     assertThat(Files.readAllBytes(data.resolve("blobs").resolve(done.getFileId()))).isEqualTo(env);
