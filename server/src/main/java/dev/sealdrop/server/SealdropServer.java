@@ -117,6 +117,25 @@ public final class SealdropServer implements AutoCloseable {
     this.address = (InetSocketAddress) grpc.getListenSockets().get(0);
   }
 
+  /**
+   * Refuses a start whose {@code blobs/} folder is gone while the database records stored files (a storage mount that
+   * failed, a partial restore): it would be made anew and empty, and every download would find its file damaged
+   * (round AG: recreated without a word).
+   */
+  private static void requireStoredFilesFolder(java.nio.file.Path dataDir, JdbcUploadRepository files)
+      throws IOException {
+    java.nio.file.Path blobs = dataDir.resolve("blobs");
+    if (java.nio.file.Files.isDirectory(blobs)) {
+      return;
+    }
+    int recorded = files.allFileIds().size();
+    if (recorded > 0) {
+      throw new IOException("the folder of stored files " + blobs + " is missing, but the database records "
+          + recorded + " stored file(s): if it is a mount, mount it; otherwise restore it from the backup the database"
+          + " came from (docs/admin.md, \"Backups and restores\")");
+    }
+  }
+
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
   public static SealdropServer start(ServerConfig config) throws IOException {
     // TLS files first: a bad one stops the server before it writes anything
@@ -162,6 +181,7 @@ public final class SealdropServer implements AutoCloseable {
           .ifPresent(name -> auditCreatedByConfiguration(startAudit, name, Role.ADMIN, "bootstrap-admin"));
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock(), audit);
       JdbcUploadRepository files = new JdbcUploadRepository(db);
+      requireStoredFilesFolder(config.dataDir(), files);
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
       // the graceful shutdown: once begun, no new upload or redeem starts on any door
       Shutdown shutdown = new Shutdown();

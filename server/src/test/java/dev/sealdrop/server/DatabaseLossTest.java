@@ -70,6 +70,18 @@ class DatabaseLossTest {
   }
 
   @Test
+  void aMissingFolderOfStoredFilesBesideADatabaseThatRecordsThemIsRefused() throws Exception {
+    TestServer server = new TestServer(data);
+    storeOneFile(server);
+    Path moved = Files.move(data.resolve("blobs"), data.resolve("blobs-elsewhere"));
+    assertThat(refusedStart(server)).contains("blobs is missing").contains("records 1 stored file(s)");
+    assertThat(data.resolve("blobs")).as("not made anew").doesNotExist();
+    Files.move(moved, data.resolve("blobs"));
+    server.start(); // as it was: it starts
+    server.close();
+  }
+
+  @Test
   void aDamagedDatabaseIsASentenceNotAStackTrace() throws Exception {
     TestServer server = new TestServer(data);
     storeOneFile(server);
