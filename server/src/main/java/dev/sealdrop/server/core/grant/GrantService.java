@@ -402,7 +402,12 @@ public final class GrantService {
     Instant claimExpires = now.plus(policy.claimWindow());
     if (!gate.within("redeeming", () -> grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret),
         claimExpires, caller.origin().resumesTransfers()))) {
+      // the claim is written only while both identities are enabled: one disabled or revoked meanwhile is told so
+      identities.authenticate(caller.certificate(), caller.origin()); // (the caller's standing now, uncached)
       Grant current = grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
+      if (current.state() == GrantState.ACTIVE) {
+        checkOwnerEnabled(current, "redeemed");
+      }
       LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
       Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;
       throw redeemRefused(caller, refused, claimEnds(refused));

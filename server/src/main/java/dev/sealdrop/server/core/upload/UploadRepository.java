@@ -10,7 +10,8 @@ public interface UploadRepository {
   /**
    * Inserts the OPEN upload unless its owner already has {@code maxOpen} OPEN uploads; the count
    * and the insert are one atomic step, so concurrent creations cannot pass the limit together.
-   * Returns false (and inserts nothing) at the limit.
+   * Returns false (and inserts nothing) at the limit, or if the owner is not enabled (disabled or revoked since the
+   * caller's checks).
    */
   boolean createWithin(Upload upload, int maxOpen);
 
@@ -22,8 +23,11 @@ public interface UploadRepository {
   /** Moves an OPEN upload to {@code state} (FAILED or EXPIRED); returns false if it was not OPEN. */
   boolean close(String uploadId, UploadState state, Instant now);
 
-  /** In one transaction: inserts the file and marks the OPEN upload COMMITTED with its id. */
-  void commit(String uploadId, StoredFile file, Instant now);
+  /**
+   * In one transaction: inserts the file and marks the OPEN upload COMMITTED with its id. Returns false (and writes
+   * nothing) if the file's owner is not enabled (disabled or revoked since the caller's checks).
+   */
+  boolean commit(String uploadId, StoredFile file, Instant now);
 
   /** OPEN uploads whose last activity is before {@code cutoff} ({@code null}: all OPEN uploads). */
   List<Upload> listOpen(Instant idleBefore);

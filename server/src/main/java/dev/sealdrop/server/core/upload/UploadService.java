@@ -149,6 +149,7 @@ public final class UploadService {
     }
     if (!created) {
       deleteTempQuietly(upload.id());
+      identities.authenticate(caller.certificate(), caller.origin()); // disabled or revoked meanwhile (uncached)
       throw tooManyUploads(caller, sftpHeld(caller.identity()));
     }
     LOG.info("upload {} created by '{}' (expected {} bytes)", upload.id(), caller.identity(), expectedSize);

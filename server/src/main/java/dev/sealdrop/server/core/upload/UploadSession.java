@@ -330,28 +330,51 @@ public final class UploadSession {
       // the admin's act, while the client was told it was cut (outside test)
       identity.checkNow();
       // no commit lands after a lockdown's switch returned (round AE): checked and written within the switch's lock
-      return service.gate.within("uploading", () -> {
-        Instant now = service.clock.instant();
-        StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
-            result.fingerprint(), result.header().recipientKeyFingerprints(), now);
-        try {
-          writer.close();
-          ended = true;
-          service.blobs.commit(upload.id(), committed.id());
-        } catch (IOException e) {
-          throw notDurable(e);
-        }
-        try {
-          service.uploads.commit(upload.id(), committed, now);
-        } finally {
-          service.release(upload.id());
-        }
-        return committed;
-      });
+      return service.gate.within("uploading", () -> writeCommitted(result));
     });
     UploadService.LOG.info("upload {} committed as file {} ({} bytes, fingerprint {}) by '{}'", upload.id(), file.id(),
         file.size(), file.fingerprint(), caller.identity());
     return file;
+  }
+
+  /**
+   * Renames the verified, durable envelope into place and commits its row, which is written only while its owner is
+   * enabled: an owner disabled or revoked since the identity check before it has its upload closed as FAILED and
+   * its data deleted (round AH: the file was committed after the admin's act had returned), and is told why.
+   */
+  private StoredFile writeCommitted(InspectionResult result) {
+    Instant now = service.clock.instant();
+    StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
+        result.fingerprint(), result.header().recipientKeyFingerprints(), now);
+    try {
+      writer.close();
+      ended = true;
+      service.blobs.commit(upload.id(), committed.id());
+    } catch (IOException e) {
+      throw notDurable(e);
+    }
+    boolean written;
+    try {
+      written = service.uploads.commit(upload.id(), committed, now);
+    } finally {
+      service.release(upload.id());
+    }
+    if (!written) {
+      UploadService.LOG.warn("upload {} from '{}' not committed: its owner was disabled or revoked meanwhile",
+          upload.id(), caller.identity());
+      try {
+        service.blobs.deleteBlob(committed.id());
+      } catch (IOException e) {
+        // never listed (no row names it): the next start's clean-up deletes it
+        UploadService.LOG.warn("upload {}: cannot delete its data now: {}", upload.id(), e.toString());
+      }
+      closeFailed(); // (the quota's share is re-read as the commit's step ends)
+      identity.checkNow(); // the refusal the caller is due
+      throw new dev.sealdrop.server.core.UnauthenticatedException(Reason.IDENTITY_DISABLED, "identity '"
+          + caller.identity() + "' was disabled while its upload " + upload.id() + " was being committed, so the"
+          + " upload was refused and deleted; once an admin enables it again, upload the file again");
+    }
+    return committed;
   }
 
   /** Ends this upload for a disk failure while it was being made durable. */

@@ -33,6 +33,8 @@ public final class JdbcGrantRepository implements GrantRepository {
   /** Ends an OPEN claim that was not served every byte (the grant is then returned). */
   private static final String END_UNDELIVERED =
       "UPDATE claims SET state = ? WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL";
+  /** An identity (the SQL expression naming it) is enabled (revoked ones are disabled too); binds one boolean. */
+  static final String ENABLED = "EXISTS (SELECT 1 FROM identities WHERE name = %s AND enabled = ?)";
   private final Jdbc jdbc;
 
   public JdbcGrantRepository(Database db) {
@@ -122,9 +124,12 @@ public final class JdbcGrantRepository implements GrantRepository {
   public boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt,
       boolean resumable) {
     return jdbc.inTransaction(c -> {
+      // both identities enabled, under SQLite's write lock (round AH): a recipient or owner disabled or revoked since
+      // the caller's checks is not claimed for after the admin's act returned
       int won = Jdbc.update(c, "UPDATE grants SET state = 'CLAIMED', updated_at = ?"
-          + " WHERE id = ? AND state = 'ACTIVE' AND expires_at > ? AND recipient = ?",
-          now.toEpochMilli(), grantId, now.toEpochMilli(), recipient);
+          + " WHERE id = ? AND state = 'ACTIVE' AND expires_at > ? AND recipient = ?"
+          + " AND " + ENABLED.formatted("grants.recipient") + " AND " + ENABLED.formatted("grants.owner"),
+          now.toEpochMilli(), grantId, now.toEpochMilli(), recipient, true, true);
       if (won != 1) {
         return false;
       }

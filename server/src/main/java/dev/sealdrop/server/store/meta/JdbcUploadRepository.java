@@ -27,11 +27,13 @@ public final class JdbcUploadRepository implements UploadRepository {
 
   @Override
   public boolean createWithin(Upload u, int maxOpen) {
-    // one statement: SQLite runs it under its write lock, so the count cannot change before the insert
+    // one statement: SQLite runs it under its write lock, so neither the count nor the owner's standing can change
+    // before the insert
     return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?"
-        + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ?", u.id(), u.owner(),
+        + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ? AND "
+        + JdbcGrantRepository.ENABLED.formatted("?"), u.id(), u.owner(),
         u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
-        u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen) == 1;
+        u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen, u.owner(), true) == 1;
   }
 
   @Override
@@ -53,16 +55,21 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public void commit(String uploadId, StoredFile f, Instant now) {
-    jdbc.inTransaction(c -> {
-      Jdbc.update(c, "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)", f.id(), f.owner(), f.size(),
-          f.fingerprint(), String.join(",", f.recipientKeyFingerprints()), f.createdAt().toEpochMilli());
+  public boolean commit(String uploadId, StoredFile f, Instant now) {
+    return jdbc.inTransaction(c -> {
+      // the owner enabled, under SQLite's write lock (round AH): no file is committed after its owner's disable or
+      // revocation returned
+      if (Jdbc.update(c, "INSERT INTO files (" + FILE_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ? WHERE "
+          + JdbcGrantRepository.ENABLED.formatted("?"), f.id(), f.owner(), f.size(), f.fingerprint(),
+          String.join(",", f.recipientKeyFingerprints()), f.createdAt().toEpochMilli(), f.owner(), true) != 1) {
+        return false;
+      }
       int n = Jdbc.update(c, "UPDATE uploads SET state = 'COMMITTED', file_id = ?, committed_offset = ?, updated_at = ?"
           + " WHERE id = ? AND state = 'OPEN'", f.id(), f.size(), now.toEpochMilli(), uploadId);
       if (n != 1) {
         throw new IllegalStateException("server: internal error: upload " + uploadId + " was not open at commit");
       }
-      return null;
+      return true;
     });
   }
 

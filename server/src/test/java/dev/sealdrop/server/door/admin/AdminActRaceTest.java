@@ -103,6 +103,31 @@ class AdminActRaceTest extends OneServerPerMethod {
         .as("not claimed after the lockdown returned").isEqualTo(GrantState.GRANT_STATE_ACTIVE));
   }
 
+  /** Round AH: nothing showed that an upload's start, checked before a lockdown, is not written after it. */
+  @Test
+  void anUploadWhoseStartPassedItsChecksBeforeALockdownIsNotStartedAfterIt() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    clock.pauseIn("UploadService.doCreate", "UploadService.doCreate");
+    CompletableFuture<?> start = heldWhile(() -> clients.transfer("alice").createUpload(
+        dev.sealdrop.protocol.v1.CreateUploadRequest.newBuilder().setExpectedSize(1000).build()), this::lockdown);
+    await(start, Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    assertThat(server.server().audit().tail(5)).filteredOn(e -> e.action().equals("upload.start")).singleElement()
+        .satisfies(e -> assertThat(e.result()).isEqualTo("locked-down"));
+  }
+
+  /** Round AH: nothing showed that an upload's commit, checked before a lockdown, is not written after it. */
+  @Test
+  void anUploadWhoseCommitPassedItsChecksBeforeALockdownIsNotCommittedAfterIt() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    byte[] sealed = Users.seal("alice", Users.randomBytes(1000, 64), "bob").bytes();
+    // held in the last identity check before the commit, after finish()'s lockdown check
+    clock.pauseIn("IdentityService.check", "UploadSession.commit");
+    CompletableFuture<?> upload = heldWhile(() -> Transfers.upload(clients, "alice", sealed), this::lockdown);
+    await(upload, Status.Code.UNAVAILABLE, "LOCKED_DOWN");
+    assertThat(admins.admin("carol").listAllFiles(dev.sealdrop.protocol.v1.ListAllFilesRequest.newBuilder()
+        .setOwner("alice").build()).getFilesList()).as("no file committed after the lockdown returned").isEmpty();
+  }
+
   /** Round AE: a confirm whose claim an admin's purge deleted between its checks and its write was INTERNAL. */
   @Test
   void aConfirmWhoseFileIsPurgedMeanwhileIsToldSo() throws Exception {
@@ -134,6 +159,48 @@ class AdminActRaceTest extends OneServerPerMethod {
     assertThat(grantsOf("alice")).as("no grant outlives its owner's revocation").isEmpty();
     assertThat(server.server().audit().tail(8)).filteredOn(e -> e.action().equals("grant.create")).singleElement()
         .satisfies(e -> assertThat(e.result()).isNotEqualTo("ok"));
+  }
+
+  private void disable(String name) {
+    admins.admin("carol").disableIdentity(dev.sealdrop.protocol.v1.DisableIdentityRequest.newBuilder()
+        .setIdentity(name).setReason("race").build());
+  }
+
+  /** Round AH: the claim was written after the recipient's disable had returned (no identity condition in it). */
+  @Test
+  void aRedeemWhoseRecipientIsDisabledMeanwhileDoesNotClaim() throws Exception {
+    String fileId = uploaded();
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    clock.pauseIn("GrantService.settle", "GrantService.doRedeem");
+    CompletableFuture<?> redeem = heldWhile(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder()
+        .setToken(grant.getToken()).build()), () -> disable("bob"));
+    await(redeem, Status.Code.UNAUTHENTICATED, null); // (its connection is closed by the disable, or refused)
+    assertThat(grantsOf("alice")).singleElement().satisfies(g -> assertThat(g.getState())
+        .as("not claimed after the recipient's disable returned").isEqualTo(GrantState.GRANT_STATE_ACTIVE));
+  }
+
+  /** Round AH: the file was committed after its owner's disable had returned (no identity condition in the write). */
+  @Test
+  void anUploadWhoseOwnerIsDisabledMeanwhileIsNotCommitted() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    byte[] sealed = Users.seal("alice", Users.randomBytes(1000, 63), "bob").bytes();
+    clock.pauseIn("UploadSession.writeCommitted", "UploadSession.finish");
+    CompletableFuture<?> upload = heldWhile(() -> Transfers.upload(clients, "alice", sealed), () -> disable("alice"));
+    await(upload, Status.Code.UNAUTHENTICATED, null); // (its connection is closed by the disable, or refused)
+    assertThat(admins.admin("carol").listAllFiles(dev.sealdrop.protocol.v1.ListAllFilesRequest.newBuilder()
+        .setOwner("alice").build()).getFilesList()).as("no file committed after its owner's disable returned")
+        .isEmpty();
+    // (the client may have been cut by the disable before the server's upload thread went on)
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.server().audit().tail(10).stream().noneMatch(e -> e.action().equals("upload.abort"))
+        && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    assertThat(server.server().audit().tail(10)).filteredOn(e -> e.action().matches("upload\\.(commit|abort)"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.action()).isEqualTo("upload.abort");
+          assertThat(e.result()).isEqualTo("identity-disabled");
+        });
   }
 
   @Test

@@ -38,6 +38,7 @@ class GrantCompareAndSetTest {
 
   /** A file of {@code owner}'s and a one-time grant of it to bob, active for an hour from {@code now}. */
   static Grant seed(Database db, Instant now, String owner) {
+    Enrolled.identities(db, owner, "bob", "dave");
     JdbcUploadRepository uploads = new JdbcUploadRepository(db);
     uploads.createWithin(new Upload("up_" + "1".repeat(32), owner, UploadState.OPEN, 0, 0, now, now, null, true), 1);
     uploads.commit("up_" + "1".repeat(32),

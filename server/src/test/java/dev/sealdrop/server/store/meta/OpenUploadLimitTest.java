@@ -34,6 +34,7 @@ class OpenUploadLimitTest {
   void concurrentCreationsInsertNoMoreThanTheLimit() throws Exception {
     Path file = dir.resolve("meta.db");
     try (Database node1 = Database.openSqlite(file); Database node2 = Database.openSqlite(file)) {
+      Enrolled.identities(node1, "alice");
       List<JdbcUploadRepository> repos = List.of(new JdbcUploadRepository(node1), new JdbcUploadRepository(node2));
       ExecutorService pool = Executors.newFixedThreadPool(40);
       CountDownLatch go = new CountDownLatch(1);
@@ -63,6 +64,7 @@ class OpenUploadLimitTest {
   @Test
   void aClosedUploadMakesRoomAndOwnersAreCountedApart() throws Exception {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
+      Enrolled.identities(db, "alice", "bob");
       JdbcUploadRepository repo = new JdbcUploadRepository(db);
       assertThat(repo.createWithin(open("a".repeat(32), "alice"), 2)).isTrue();
       assertThat(repo.createWithin(open("b".repeat(32), "alice"), 2)).isTrue();

@@ -129,6 +129,7 @@ class WritePathTest {
   private static Grant seed(Database db, Instant now, int i) {
     String up = String.format("up_%032d", i);
     String f = String.format("f_%032d", i);
+    Enrolled.identities(db, "alice", "bob");
     new JdbcUploadRepository(db).createWithin(new Upload(up, "alice", UploadState.OPEN, 0, 0, now, now, null, true), 1);
     new JdbcUploadRepository(db).commit(up, new StoredFile(f, "alice", 10, "ab".repeat(32), List.of(), now), now);
     Grant g = new Grant(String.format("g_%032d", i), f, "alice", "bob", GrantState.ACTIVE, now,

@@ -1,0 +1,72 @@
+package dev.sealdrop.server.store.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.server.core.grant.Grant;
+import dev.sealdrop.server.core.grant.GrantState;
+import dev.sealdrop.server.core.identity.Identity;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.core.upload.StoredFile;
+import dev.sealdrop.server.core.upload.Upload;
+import dev.sealdrop.server.core.upload.UploadState;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Round AH: an upload's start and commit, and a redeem's claim, were checked against their identities' standing before
+ * they were written, and written without it: a disable or revocation that returned in between did not stop the write.
+ * The store now writes each only while its identities are enabled, in the statement that writes it (under SQLite's
+ * write lock, after which an admin's disable or revocation cannot slip in).
+ */
+class DisabledIdentityWriteTest {
+  @TempDir
+  Path dir;
+
+  private static void setEnabled(Database db, String name, boolean enabled) {
+    new JdbcIdentityRepository(db).upsert(new Identity(name, Role.TRANSFEROR, enabled), Instant.EPOCH);
+  }
+
+  @Test
+  void aClaimIsWrittenOnlyWhileItsRecipientAndItsOwnerAreEnabled() throws Exception {
+    Instant now = Instant.now();
+    try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
+      Grant g = GrantCompareAndSetTest.seed(db, now, "alice");
+      JdbcGrantRepository repo = new JdbcGrantRepository(db);
+      setEnabled(db, "bob", false);
+      assertThat(repo.claim(g.id(), "bob", now, "01".repeat(32), now.plusSeconds(60), true))
+          .as("recipient disabled").isFalse();
+      setEnabled(db, "bob", true);
+      new JdbcIdentityRepository(db).revokeIdentity("alice", now);
+      assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), now.plusSeconds(60), true))
+          .as("owner revoked").isFalse();
+      assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
+      assertThat(repo.listOpenClaims()).isEmpty();
+      setEnabled(db, "alice", true);
+      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), now.plusSeconds(60), true)).isTrue();
+    }
+  }
+
+  @Test
+  void anUploadIsStartedAndCommittedOnlyWhileItsOwnerIsEnabled() throws Exception {
+    Instant now = Instant.now();
+    try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
+      Enrolled.identities(db, "alice");
+      JdbcUploadRepository repo = new JdbcUploadRepository(db);
+      Upload first = new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now, null, true);
+      assertThat(repo.createWithin(first, 5)).isTrue();
+      setEnabled(db, "alice", false);
+      assertThat(repo.createWithin(new Upload("up_" + "2".repeat(32), "alice", UploadState.OPEN, 0, 0, now, now,
+          null, true), 5)).as("owner disabled").isFalse();
+      StoredFile file = new StoredFile("f_" + "1".repeat(32), "alice", 10, "ab".repeat(32), List.of(), now);
+      assertThat(repo.commit(first.id(), file, now)).as("owner disabled").isFalse();
+      assertThat(repo.findFile(file.id())).as("no file row").isEmpty();
+      assertThat(repo.find(first.id()).orElseThrow().state()).as("the upload untouched").isEqualTo(UploadState.OPEN);
+      setEnabled(db, "alice", true);
+      assertThat(repo.commit(first.id(), file, now)).isTrue();
+      assertThat(repo.findFile(file.id())).isPresent();
+    }
+  }
+}
