@@ -64,15 +64,7 @@ final class InitCommand extends SealdropSubcommand {
     Optional<HostPort> admin = adminServer == null ? Optional.empty() : Optional.of(HostPort.parse(adminServer));
     Profile profile = session.profile();
     profile.requireFolderPath();
-    if (profile.exists() && !force) {
-      // the renewal spelled out with the files given, the profile named: it is most often what was meant
-      throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
-          "if --cert is a renewed certificate of the profile's identity, keep your keys: `sealdrop --home "
-              + ShellWords.of(profile.dir().toString()) + " keys renew --cert " + ShellWords.of(cert.toString())
-              + " --key " + ShellWords.of(key.toString()) + "`; otherwise use another --home, or pass --force to replace"
-              + " the profile"
-              + " (files sealed for the old keys become unreadable)");
-    }
+    refuseExisting(profile);
     CertificateAndKey.requirePemFile("--cert", cert);
     CertificateAndKey.requirePemFile("--key", key);
     CertificateAndKey.requirePemFile("--ca", ca);
@@ -95,20 +87,34 @@ final class InitCommand extends SealdropSubcommand {
     try {
       bundle = certificate.signBundle(keys.publicKeys(), caCertificate, "--ca", new KeyTrust(caCertificate,
           session.environment().clock(), new PinStore(profile.trustedDir())));
-      session.keyStore(passphrase.file).store(keys);
+      // checked again under the profile's lock: another init into the same new folder may have written it meanwhile
+      session.keyStore(passphrase.file).store(keys, () -> refuseExisting(profile), () -> {
+        SecureFiles.copy(ca, profile.caCertificate());
+        SecureFiles.copy(cert, profile.clientCertificate());
+        SecureFiles.copy(key, profile.clientKey());
+        SecureFiles.write(profile.ownBundle(), bundle.encoded());
+        profile.saveConfig(new ProfileConfig(identity, serverAddress, admin));
+      });
     } finally {
       keys.destroy();
     }
-    SecureFiles.copy(ca, profile.caCertificate());
-    SecureFiles.copy(cert, profile.clientCertificate());
-    SecureFiles.copy(key, profile.clientKey());
-    SecureFiles.write(profile.ownBundle(), bundle.encoded());
-    profile.saveConfig(new ProfileConfig(identity, serverAddress, admin));
     session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
         caCertificate.getSubjectX500Principal().getName()));
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
     session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`");
     CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
+  }
+
+  private void refuseExisting(Profile profile) throws UsageFailure {
+    if (profile.exists() && !force) {
+      // the renewal spelled out with the files given, the profile named: it is most often what was meant
+      throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
+          "if --cert is a renewed certificate of the profile's identity, keep your keys: `sealdrop --home "
+              + ShellWords.of(profile.dir().toString()) + " keys renew --cert " + ShellWords.of(cert.toString())
+              + " --key " + ShellWords.of(key.toString()) + "`; otherwise use another --home, or pass --force to replace"
+              + " the profile"
+              + " (files sealed for the old keys become unreadable)");
+    }
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)

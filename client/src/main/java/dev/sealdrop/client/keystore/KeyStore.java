@@ -25,19 +25,32 @@ public final class KeyStore {
     this.passphrases = Objects.requireNonNull(passphrases, "passphrases");
   }
 
+  /** What {@link #store} runs under the profile's lock, before and after the keys are written. */
+  public interface ProfileStep {
+    void run() throws UsageFailure, IOException;
+  }
+
   /**
    * Encrypts and stores fresh keys (owner-only, atomic). The profile's folders are created only once
-   * the passphrase is in hand, so that a missing, empty or mistyped one leaves no trace.
+   * the passphrase is in hand, so that a missing, empty or mistyped one leaves no trace. {@code before} (a check of
+   * the profile's state) and {@code after} (the profile's other files) run with the keys' write under the profile's
+   * lock ({@link ProfileLock}): two runs at once each see the other's profile whole, or not at all (round AD: two
+   * {@code init}s into one new folder both succeeded, one's keys beside the other's bundle).
    */
-  public void store(PrivateKeys keys) throws KeyStoreFailure, UsageFailure, IOException {
+  public void store(PrivateKeys keys, ProfileStep before, ProfileStep after)
+      throws KeyStoreFailure, UsageFailure, IOException {
     char[] passphrase = passphrases.forNewKeys();
     try {
       profile.createLayout();
-      PrivateKeyFile.write(profile.privateKeyFile(), keys, passphrase);
+      try (ProfileLock lock = ProfileLock.take(profile)) {
+        before.run();
+        PrivateKeyFile.write(profile.privateKeyFile(), keys, passphrase);
+        SecureFiles.restrict(profile.privateKeyFile());
+        after.run();
+      }
     } finally {
       Arrays.fill(passphrase, '\0');
     }
-    SecureFiles.restrict(profile.privateKeyFile());
   }
 
   /** Decrypts our keys. The caller destroys them when done. */

@@ -27,7 +27,7 @@ public final class SecureFiles {
   static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
   static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
-  private static boolean posix() {
+  static boolean posix() {
     return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
 

@@ -177,6 +177,50 @@ class ProfileTest {
     assertThat(Files.readAllBytes(alice.home().resolve("keys/identity.key"))).isEqualTo(keys);
   }
 
+  /**
+   * Round AD: two {@code init}s into one new folder at once both succeeded (each checked that no profile was there
+   * before either wrote one): the profile was left with one run's keys and the other's bundle. Now one makes the
+   * profile and the other is refused as for any existing profile; the profile is one run's whole.
+   */
+  @Test
+  void twoInitsIntoOneNewFolderAtOnceMakeOneWholeProfile() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli bob = Users.user(root, "bob");
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<CliRun>> runs = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        runs.add(pool.submit(() -> {
+          go.await();
+          return bob.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("bob").toString(),
+              "--key", pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString());
+        }));
+      }
+      go.countDown();
+      List<CliRun> done = new ArrayList<>();
+      for (java.util.concurrent.Future<CliRun> f : runs) {
+        done.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertThat(done).extracting(CliRun::exit).as("one made it, the other was refused")
+          .containsExactlyInAnyOrder(0, 2);
+      CliRun refused = done.stream().filter(r -> r.exit() == 2).findFirst().orElseThrow();
+      assertThat(refused.jsonError()).containsEntry("reason", "PROFILE_EXISTS");
+      String made = (String) done.stream().filter(r -> r.exit() == 0).findFirst().orElseThrow().json()
+          .get("fingerprint");
+      // the keys on disk are the ones the bundle on disk was made of: the profile opens what is sealed for it
+      assertThat(bob.run("--json", "keys", "show").assertExit(0).out()).contains(made);
+      Path plain = Files.writeString(root.resolve("plain.txt"), "to bob");
+      Path sealed = root.resolve("plain.txt.sdrop");
+      bob.run("seal", plain.toString(), "--to", bob.home().resolve("keys/bundle.skb").toString(), "-o",
+          sealed.toString()).assertExit(0);
+      bob.run("open", sealed.toString(), "-o", root.resolve("opened.txt").toString()).assertExit(0);
+      assertThat(Files.readString(root.resolve("opened.txt"))).isEqualTo("to bob");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void aRefusedInitWritesNothing() throws Exception {
     // no passphrase source or an empty passphrase: no half-made profile folder for a new --home, and
