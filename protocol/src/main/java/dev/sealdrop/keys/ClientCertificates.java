@@ -74,6 +74,13 @@ public final class ClientCertificates {
     if (cert.getBasicConstraints() >= 0) {
       return Optional.of("is a CA certificate (basicConstraints CA:true), not a client certificate");
     }
+    java.math.BigInteger serial = cert.getSerialNumber();
+    if (serial.signum() < 0 || serial.toByteArray().length > 20) {
+      // RFC 5280 §4.1.2.2 (round AJ: such certificates connected, and no admin could revoke them by serial, whose
+      // form is 1 to 64 hexadecimal digits)
+      return Optional.of("has a serial number that is " + (serial.signum() < 0 ? "negative" : "longer than 20 bytes")
+          + " (RFC 5280 allows a positive one of at most 20 bytes), which no revocation by serial could name");
+    }
     List<String> eku;
     try {
       eku = cert.getExtendedKeyUsage();

@@ -38,8 +38,9 @@ public final class Clients implements AutoCloseable {
     return channel(pki.privateKey(user), pki.certificate(user));
   }
 
-  public ManagedChannel channel(PrivateKey key, X509Certificate cert) {
-    return open(builder().keyManager(new FixedKeyManager(key, cert)));
+  /** A channel presenting {@code chain} (the client's certificate first) with {@code key}. */
+  public ManagedChannel channel(PrivateKey key, X509Certificate... chain) {
+    return open(builder().keyManager(new FixedKeyManager(key, chain)));
   }
 
   /** A channel that presents no client certificate at all. */

@@ -41,21 +41,47 @@ public final class CustomCerts {
    * the dev CA signs with {@code signatureAlgorithm} ({@code SHA256withECDSA}, {@code SHA1withECDSA}). */
   public static Issued client(DevPki pki, X500Name subject, String keyAlgorithm, int keySize,
       String signatureAlgorithm) {
+    return issuedBy(pki.caCertificate(), caKey(pki), subject, keyAlgorithm, keySize, signatureAlgorithm,
+        new BigInteger(64, new SecureRandom()).add(BigInteger.ONE));
+  }
+
+  /** A client certificate for {@code name} from the dev CA with the serial number {@code serial}, whatever it is. */
+  public static Issued clientWithSerial(DevPki pki, String name, BigInteger serial) {
+    return issuedBy(pki.caCertificate(), caKey(pki), new X500Name("CN=" + name), serial);
+  }
+
+  private static PrivateKey caKey(DevPki pki) {
     try {
       String pem = Files.readString(pki.dir().resolve("ca.key"));
-      PrivateKey caKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
+      return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
           Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""))));
+    } catch (java.io.IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot read the dev CA's key", e);
+    }
+  }
+
+  /**
+   * A client certificate for {@code subject} (EC P-256, serial {@code serial}) signed with {@code issuerKey} as
+   * {@code issuer}, whatever that is: another client certificate, to forge a chain.
+   */
+  public static Issued issuedBy(X509Certificate issuer, PrivateKey issuerKey, X500Name subject, BigInteger serial) {
+    return issuedBy(issuer, issuerKey, subject, "EC", 256, "SHA256withECDSA", serial);
+  }
+
+  private static Issued issuedBy(X509Certificate issuer, PrivateKey issuerKey, X500Name subject, String keyAlgorithm,
+      int keySize, String signatureAlgorithm, BigInteger serial) {
+    try {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance(keyAlgorithm);
       kpg.initialize(keySize);
       KeyPair keys = kpg.generateKeyPair();
       Instant now = Instant.now();
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(pki.caCertificate(),
-          new BigInteger(64, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
-          Date.from(now.plus(Duration.ofDays(1))), subject, keys.getPublic());
+      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial,
+          Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), subject,
+          keys.getPublic());
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder(signatureAlgorithm).build(caKey)));
+          b.build(new JcaContentSignerBuilder(signatureAlgorithm).build(issuerKey)));
       return new Issued(cert, keys.getPrivate());
     } catch (java.io.IOException | GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
       throw new IllegalStateException("cannot mint a test certificate for " + subject, e);

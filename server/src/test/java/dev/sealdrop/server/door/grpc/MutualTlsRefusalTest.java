@@ -424,6 +424,50 @@ class MutualTlsRefusalTest extends OneServerPerClass {
     refusedAtHandshake(as(forged), "unknown_ca");
   }
 
+  /**
+   * Round AJ: a certificate signed with an enrolled user's own client certificate (not a CA), with that certificate as
+   * its chain, passed the check of the chain's signatures and reached the policy: it learnt whether the name it made
+   * up (or a serial) was revoked (certificate_revoked against unknown_ca), and the refusal was recorded under that name
+   * as "revoked". It is refused as not from the CA, whatever the name's standing.
+   */
+  @Test
+  void aCertificateSignedWithAClientCertificateLearnsNothingOfARevocation() throws Exception {
+    IssuedCert signer = issue(CertSpec.client("tls-signer"));
+    IssuedCert victim = issue(CertSpec.client("tls-victim"));
+    server.server().identities().registerAll(Map.of("tls-signer", dev.sealdrop.server.core.identity.Role.ACQUIRER,
+        "tls-victim", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    server.server().identities().revokeIdentity("tls-victim");
+    refusedAtHandshake(as(victim), "certificate_revoked");
+    dev.sealdrop.server.testing.CustomCerts.Issued forged = dev.sealdrop.server.testing.CustomCerts.issuedBy(
+        signer.certificate(), signer.privateKey(), new org.bouncycastle.asn1.x500.X500Name("CN=tls-victim"),
+        java.math.BigInteger.valueOf(0x9c));
+    assertThat(refusalsFrom("127.0.0.1:" + refusedHandshake("TLSv1.3", new KeyManager[] {
+        new FixedKeyManager(forged.privateKey(), forged.certificate(), signer.certificate())}, "unknown_ca")))
+        .singleElement()
+        .satisfies(e -> assertThat(e.result()).isEqualTo("no-trust-anchor"));
+    refusedAtHandshake(clients.channel(forged.privateKey(), forged.certificate(), signer.certificate()), "unknown_ca");
+  }
+
+  /**
+   * Round AJ: a certificate with a negative serial, or one over 20 bytes, connected, and no admin could revoke it by
+   * serial (1 to 64 hexadecimal digits; {@code -FF} and 70 digits were refused as malformed).
+   */
+  @Test
+  void aSerialRfc5280DoesNotAllowIsNotAClientCertificate() {
+    server.server().identities().registerAll(Map.of("tls-serial", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    for (java.math.BigInteger serial : new java.math.BigInteger[] {java.math.BigInteger.valueOf(-255),
+        java.math.BigInteger.ONE.shiftLeft(160)}) {
+      dev.sealdrop.server.testing.CustomCerts.Issued c = dev.sealdrop.server.testing.CustomCerts.clientWithSerial(
+          server.pki, "tls-serial", serial);
+      refusedAtHandshake(clients.channel(c.privateKey(), c.certificate()), "unsupported_certificate");
+    }
+    // the largest allowed: 20 bytes with a leading zero byte for its sign, 159 bits
+    dev.sealdrop.server.testing.CustomCerts.Issued longest = dev.sealdrop.server.testing.CustomCerts.clientWithSerial(
+        server.pki, "tls-serial", java.math.BigInteger.ONE.shiftLeft(159).subtract(java.math.BigInteger.ONE));
+    assertThat(whoAmI(clients.channel(longest.privateKey(), longest.certificate())).getIdentity())
+        .isEqualTo("tls-serial");
+  }
+
   @Test
   void revocationCutsAnAlreadyOpenConnectionAtItsNextCall() {
     IssuedCert c = issue(CertSpec.client("tls-live"));

@@ -176,19 +176,28 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
   /**
    * Whether the chain's signatures lead to the configured CA: each certificate signed by the next
-   * one's key, the last by the CA's (or the last being the CA). Signatures only, no dates or
-   * extensions: those are the policy's and the full PKIX validation's, which still follow.
+   * one's key, the last by the CA's (or the last being the CA), and each that signs another one a CA certificate within
+   * the path length its issuers allow (round AJ: a certificate signed with an enrolled user's own client certificate
+   * passed, and learnt from the policy whether any name or serial was revoked, and had the refusal recorded under the
+   * name it made up). No dates or other extensions: those are the policy's and the full PKIX validation's, which still
+   * follow.
    */
   private boolean signedByTheCa(X509Certificate[] chain) {
     try {
       for (int i = 0; i < chain.length; i++) {
         X509Certificate c = chain[i];
         if (c.equals(ca)) {
-          return i > 0;
+          return i > 0 && mayIssue(ca, i - 1);
         }
         if (i + 1 < chain.length) {
+          if (!chain[i + 1].equals(ca) && !mayIssue(chain[i + 1], i)) {
+            return false;
+          }
           c.verify(chain[i + 1].getPublicKey());
         } else {
+          if (!mayIssue(ca, i)) {
+            return false;
+          }
           if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
             return false;
           }
@@ -199,6 +208,16 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     } catch (GeneralSecurityException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether {@code issuer} is a CA certificate (basicConstraints CA:true; keyCertSign if it has a key usage) that may
+   * sign a certificate with {@code below} intermediate CA certificates under it (its pathLenConstraint).
+   */
+  private static boolean mayIssue(X509Certificate issuer, int below) {
+    int pathLen = issuer.getBasicConstraints(); // -1: not a CA; Integer.MAX_VALUE: no limit
+    boolean[] usage = issuer.getKeyUsage();
+    return pathLen >= below && (usage == null || (usage.length > 5 && usage[5]));
   }
 
   /**
