@@ -60,8 +60,11 @@ public final class FileAudit implements Audit {
   static void requireBothOrNeither(Path keyFile, Path log) throws IOException {
     boolean hasKey = Files.exists(keyFile);
     boolean hasLog = Files.exists(log) && Files.size(log) > 0;
-    if (hasKey && !hasLog) {
-      throw new IOException("the audit log " + log + " is missing or empty, but its signing key " + keyFile
+    if (hasKey && !holdsARecord(log)) {
+      // round AK: a log cut to its header line, or within it, passed as a log, and a new one started at record 1
+      // under the same key (the only message: a few bytes of a torn line discarded)
+      throw new IOException("the audit log " + log + " is " + (hasLog ? "cut short: it holds no whole record" : "missing"
+          + " or empty") + ", but its signing key " + keyFile
           + " exists: a previous run kept a log here, and it is gone. Restore audit.jsonl from a backup; only to start"
           + " a new log on purpose (the old one's records are lost, and the parties' checkpoints will not match it),"
           + " move " + keyFile.getFileName() + " away as well");
@@ -72,6 +75,31 @@ public final class FileAudit implements Audit {
           + " backup; nothing was written");
     }
   }
+
+  /**
+   * Whether {@code log} holds its header line and at least one whole record after it (a line ended by its newline). Reads
+   * only as far as that; a header is far shorter than the {@value #HEADER_MAX} bytes after which it is taken to hold one.
+   */
+  private static boolean holdsARecord(Path log) throws IOException {
+    if (!Files.exists(log)) {
+      return false;
+    }
+    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(log))) {
+      int lines = 0;
+      for (long read = 0; read < HEADER_MAX; read++) {
+        int b = in.read();
+        if (b == -1) {
+          return false;
+        }
+        if (b == '\n' && ++lines == 2) {
+          return true;
+        }
+      }
+      return true;
+    }
+  }
+
+  private static final long HEADER_MAX = 1 << 20;
 
   public static FileAudit open(Path dataDir, String origin, int checkpointEveryRecords, Duration checkpointInterval,
       Clock clock) throws IOException {

@@ -43,6 +43,39 @@ class AuditLogAndKeyTogetherTest {
     server.start().close();
   }
 
+  /**
+   * Round AK: a log cut to its header line, or within it, passed the check for a missing or empty log, and a new log
+   * started at record 1 under the same key, signing other heads for sizes it had signed before; the only message was a
+   * few torn bytes discarded. A log cut after a whole record is a crash's torn tail and is still opened.
+   */
+  @Test
+  void aLogCutToItsHeaderOrWithinItRefusesTheStart() throws Exception {
+    TestServer server = new TestServer(data, c -> c);
+    server.close();
+    byte[] kept = Files.readAllBytes(log());
+    int header = indexOf(kept, (byte) '\n', 0) + 1;
+    int firstRecord = indexOf(kept, (byte) '\n', header) + 1;
+    for (int cut : new int[] {5, header, firstRecord - 1}) {
+      Files.write(log(), java.util.Arrays.copyOf(kept, cut));
+      assertThatThrownBy(server::start).as("cut at %d", cut).isInstanceOf(UncheckedIOException.class)
+          .hasMessageContaining("the audit log " + log() + " is cut short: it holds no whole record, but its signing"
+              + " key " + key() + " exists");
+      assertThat(Files.size(log())).as("nothing written").isEqualTo(cut);
+    }
+    Files.write(log(), java.util.Arrays.copyOf(kept, firstRecord + 3)); // one whole record and a torn line
+    server.start().close();
+    Files.write(log(), kept);
+  }
+
+  private static int indexOf(byte[] bytes, byte b, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    throw new AssertionError("no newline after " + from);
+  }
+
   @Test
   void aMissingKeyBesideItsLogRefusesTheStartAndNoNewKeyIsWritten() throws Exception {
     TestServer server = new TestServer(data, c -> c);
