@@ -43,6 +43,36 @@ class SecretRedactionTest {
   }
 
   /**
+   * Round AI: a client's text that a library logs (MINA's key-exchange failure quotes the algorithm names offered
+   * before any login; an exec command; a subsystem name) wrote lines of its own choosing, under any logger, with escape
+   * sequences too. The configured format keeps a message, and each message of a stack trace, to one line.
+   */
+  @Test
+  void aMessageOrAnExceptionsMessageCannotStartALineOfItsOwn() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger mina = context.getLogger("org.apache.sshd.common.session.helpers.AbstractSession");
+    @SuppressWarnings("unchecked")
+    OutputStreamAppender<ILoggingEvent> stderr =
+        (OutputStreamAppender<ILoggingEvent>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+    String forged = "x\n09:99:99.000 ERROR sealdrop.security - FORGED\r\u001b[2K\u2028\u0085 / server: aes";
+    IOException cause = new IOException("cause " + forged);
+    IllegalStateException thrown = new IllegalStateException("Unable to negotiate (client: " + forged + ")", cause);
+    thrown.addSuppressed(new IOException("suppressed " + forged));
+    LoggingEvent event = new LoggingEvent(Logger.class.getName(), mina, Level.WARN,
+        "exceptionCaught: Unable to negotiate (client: {})", thrown, new Object[] {forged});
+    String text = new String(stderr.getEncoder().encode(event), StandardCharsets.UTF_8);
+
+    assertThat(text.lines()).as(text).noneMatch(l -> l.startsWith("09:99:99.000"))
+        .noneMatch(l -> l.contains("\u001b")).noneMatch(l -> l.contains("\u2028")).noneMatch(l -> l.contains("\r"));
+    assertThat(text.lines().findFirst().orElseThrow())
+        .endsWith("(client: x\\n09:99:99.000 ERROR sealdrop.security - FORGED\\r\\u001b[2K\\u2028\\u0085 / server: aes)");
+    assertThat(text).contains("java.lang.IllegalStateException: Unable to negotiate (client: x\\n09:99")
+        .contains("Caused by: java.io.IOException: cause x\\n09:99").contains("Suppressed: java.io.IOException:"
+            + " suppressed x\\n09:99").contains("\tat dev.sealdrop.server.logging.SecretRedactionTest");
+    assertThat(ControlCharacters.escaped("plain\ttext é ✓")).isEqualTo("plain\ttext é ✓");
+  }
+
+  /**
    * Logback prints its whole configuration status (dozens of lines) on stdout when configuring logged a warning, and
    * stdout is where the server promises only its "listening on" lines: so the configuration must load without one.
    */
