@@ -51,6 +51,8 @@ public final class DownloadSession implements AutoCloseable {
   private long reached;
   /** The end of the furthest bytes handed out (the audit's {@code to}; {@link #reached} if there was no gap). */
   private long furthest;
+  /** The stored file was found damaged, and logged so, once. */
+  private volatile boolean damageLogged;
   private boolean servedAllRecorded;
   private boolean servingRecorded;
   private RuntimeException failure;
@@ -90,7 +92,7 @@ public final class DownloadSession implements AutoCloseable {
       service.serving.add(session);
       return session;
     } catch (java.nio.file.NoSuchFileException e) {
-      throw damaged(service, claim, grant, "is missing from the server's storage");
+      throw damaged(service, claim, grant, "is missing from the server's storage", true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the stored file of grant " + grant.id(), e);
     }
@@ -275,7 +277,12 @@ public final class DownloadSession implements AutoCloseable {
       while (buf.hasRemaining()) {
         int n = channel.read(buf);
         if (n < 0) {
-          throw damaged(service, claim, grant, "ends after " + (position + total) + " of its " + grant.size() + " bytes");
+          // its real length, not where this read was asked to start (round AI: an SFTP client's read-ahead logged
+          // lengths past the file's end, once per read in flight)
+          String what = "ends after " + storedLength(position + total) + " of its " + grant.size() + " bytes";
+          boolean first = !damageLogged;
+          damageLogged = true;
+          throw damaged(service, claim, grant, what, first);
         }
         total += n;
       }
@@ -304,12 +311,25 @@ public final class DownloadSession implements AutoCloseable {
    * can serve it. Logged for the operator, who must restore it (the path is the blob store's, by file id); the caller
    * is told that nothing was used up.
    */
-  private static PreconditionFailedException damaged(GrantService service, Claim claim, Grant grant, String what) {
+  /** The stored file's length now, or {@code atLeast} if it cannot be read. */
+  private long storedLength(long atLeast) {
+    try {
+      return channel.size();
+    } catch (IOException e) {
+      return atLeast;
+    }
+  }
+
+  /** {@code log}: the first time for this download (later reads of it are refused alike, without a line each). */
+  private static PreconditionFailedException damaged(GrantService service, Claim claim, Grant grant, String what,
+      boolean log) {
     // the server's fault, not the holder's: the bytes handed out on this claim do not make its release (which the
     // client makes next) an interrupted claim (outside test: three tries at a damaged file used a one-time grant up)
     service.grants.forgetServing(claim.hash());
-    GrantService.LOG.error("the stored file {} of grant {} {}: it cannot be downloaded; restore it from a backup or"
-        + " purge it (`sealdrop admin files purge {}`)", grant.fileId(), grant.id(), what, grant.fileId());
+    if (log) {
+      GrantService.LOG.error("the stored file {} of grant {} {}: it cannot be downloaded; restore it from a backup or"
+          + " purge it (`sealdrop admin files purge {}`)", grant.fileId(), grant.id(), what, grant.fileId());
+    }
     return new PreconditionFailedException(Reason.FILE_DAMAGED, "the stored file of grant " + grant.id() + " " + what
         + ": it is damaged on the server and cannot be downloaded; nothing was used up. Tell its sender ("
         + grant.owner() + ") and the server's operator, who must restore it; or the sender sends it again");

@@ -54,7 +54,8 @@ public final class CertificatePolicy {
     Instant notAfter = cert.getNotAfter().toInstant();
     if (now.isBefore(notBefore) || now.isAfter(notAfter)) {
       throw new UnauthenticatedException(Reason.CERTIFICATE_EXPIRED, "the client certificate is valid from "
-          + notBefore + " to " + notAfter + ", not at " + now + "; renew it with your CA");
+          + notBefore + " to " + notAfter + ", not at " + now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+          + (now.isBefore(notBefore) ? "; check the clocks, or wait until it is valid" : "; renew it with your CA"));
     }
   }
 

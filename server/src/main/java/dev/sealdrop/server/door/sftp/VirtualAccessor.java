@@ -48,14 +48,15 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
 
   @Override
   public Path resolveLocalFilePath(SftpSubsystemProxy subsystem, Path rootDir, String remotePath) throws IOException {
-    if (remotePath.length() > MAX_PATH) {
+    // in characters (code points), as the refusal says: an emoji is one, not two UTF-16 units (round AI)
+    if (remotePath.codePointCount(0, remotePath.length()) > MAX_PATH) {
       throw SftpErrors.badPath("longer than " + MAX_PATH + " characters");
     }
     for (String name : remotePath.split("/", -1)) {
       if (name.equals("..")) {
         throw SftpErrors.badPath("'..' is not allowed; use absolute paths such as /outbox/NAME");
       }
-      if (name.length() > MAX_NAME) {
+      if (name.codePointCount(0, name.length()) > MAX_NAME) {
         throw SftpErrors.badPath("a name is longer than " + MAX_NAME + " characters");
       }
       // C0, DEL and C1 (U+0080-U+009F: NEL is a line break to some log viewers; round Z), and the Unicode line and

@@ -319,6 +319,10 @@ class SftpDoorTest extends OneServerPerClass {
       assertThatThrownBy(() -> sftp.stat("/outbox/a\u2028b")).hasMessageContaining("control characters");
       assertThatThrownBy(() -> put(sftp, "/outbox/" + "a".repeat(256), sealed.bytes())).hasMessageContaining("longer than 255");
       assertThatThrownBy(() -> sftp.stat("/" + "a/".repeat(600))).hasMessageContaining("longer than 1024");
+      // in characters, as the refusal says (round AI: 200 emoji, 400 UTF-16 units, were "longer than 255 characters")
+      assertThatThrownBy(() -> sftp.stat("/outbox/" + "\uD83D\uDE00".repeat(200)))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE));
+      assertThatThrownBy(() -> sftp.stat("/outbox/" + "\uD83D\uDE00".repeat(256))).hasMessageContaining("longer than 255");
       assertThatThrownBy(() -> put(sftp, "/outbox/a\\..\\..\\x", sealed.bytes())).hasMessageContaining("backslash");
     }
   }

@@ -172,6 +172,11 @@ class SftpStalledDownloadTest extends OneServerPerMethod {
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
       try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + g.getToken(), SftpClient.OpenMode.Read)) {
         byte[] buf = new byte[PIECE];
+        // a read asked past the cut (as a client's read-ahead asks) names the stored length, not where it asked to
+        // start (round AI: "ends after 11354112" of a file cut at 10000000)
+        IOException ahead = catchThrowableOfType(IOException.class, () -> sftp.read(h, 3L << 20, buf, 0, PIECE));
+        assertThat(ahead).as("a read past the cut fails").isNotNull();
+        assertThat(ahead.getMessage()).contains("ends after 1048576 of its " + envelope.length + " bytes");
         IOException cut = null;
         for (long at = 0; at < envelope.length && cut == null; at += PIECE) {
           long offset = at;
