@@ -22,7 +22,7 @@ import java.time.Instant;
  */
 record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient) implements Result {
   /** Emits the grant, after a note on stderr saying what to do with the token. */
-  void emit(Output output) {
+  void emit(Output output) throws dev.sealdrop.client.failure.UsageFailure {
     output.note("give " + TerminalText.clean(recipient.identity())
         + " the token by another channel; they run: sealdrop receive TOKEN");
     output.emit(this);

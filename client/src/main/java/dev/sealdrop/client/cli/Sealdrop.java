@@ -56,13 +56,17 @@ public final class Sealdrop {
     if (root.getCommand() instanceof SealdropCommand top && top.globals().json()) {
       for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
         CommandLine cmd = p.commandSpec().commandLine();
-        if (p.isUsageHelpRequested()) {
-          top.output().emit(new HelpText("usage", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
-          return ExitCodes.OK.code();
-        }
-        if (p.isVersionHelpRequested()) {
-          top.output().emit(new HelpText("version", String.join("\n", versions(cmd))));
-          return ExitCodes.OK.code();
+        try {
+          if (p.isUsageHelpRequested()) {
+            top.output().emit(new HelpText("usage", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+            return ExitCodes.OK.code();
+          }
+          if (p.isVersionHelpRequested()) {
+            top.output().emit(new HelpText("version", String.join("\n", versions(cmd))));
+            return ExitCodes.OK.code();
+          }
+        } catch (UsageFailure notWritten) {
+          throw new CommandLine.ExecutionException(cmd, notWritten.getMessage(), notWritten); // reported as any failure
         }
       }
     }

@@ -160,8 +160,16 @@ final class SendCommand extends SealdropSubcommand {
           // the operating system releases it when this process ends; the token must be shown regardless
         }
       }
-      new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
-          .emit(session.output());
+      try {
+        new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
+            .emit(session.output());
+      } catch (UsageFailure notWritten) {
+        // the token went nowhere (round AL: exit 0, and an active grant nobody could redeem): revoked, and said so
+        revokeQuietly(session, grant.getGrant().getGrantId());
+        throw (UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of grant "
+            + grant.getGrant().getGrantId() + " was shown to nobody; that grant is revoked", "send standard output to"
+            + " a file on a disk with room, or to the terminal, and run the same send again (it uploads the file anew)");
+      }
     } finally {
       mine.destroy();
     }

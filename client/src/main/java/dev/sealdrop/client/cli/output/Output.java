@@ -2,6 +2,7 @@ package dev.sealdrop.client.cli.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sealdrop.client.failure.UsageFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -74,8 +75,11 @@ public final class Output {
     return json;
   }
 
-  /** Prints the command's one result. */
-  public void emit(Result result) {
+  /**
+   * Prints the command's one result; throws {@code OUTPUT_FAILED} if it could not be written (standard output on a full
+   * disk, {@code /dev/full}, a closed pipe): round AL, a send whose token went nowhere exited 0 as if it was shown.
+   */
+  public void emit(Result result) throws UsageFailure {
     if (!done.compareAndSet(false, true)) {
       if (interrupted) {
         return; // the JVM is shutting down and the interrupted document is already out
@@ -88,7 +92,16 @@ public final class Output {
       result.writeHuman(out);
       out.flush();
     }
+    // a PrintWriter keeps its errors to itself, and so does the PrintStream of System.out under it
+    if (out.checkError() || System.out.checkError()) {
+      throw new UsageFailure(OUTPUT_FAILED, "the result could not be written to standard output (a full disk, or"
+          + " a closed pipe or file behind it)", "send standard output to a file on a disk with room, or to the"
+          + " terminal, and run the command again");
+    }
   }
+
+  /** The reason of a result that could not be written to standard output. */
+  public static final String OUTPUT_FAILED = "OUTPUT_FAILED";
 
   /** Prints the error document in JSON mode (unless a result was already printed). */
   public void emitError(Result error) {

@@ -1,0 +1,73 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Round AL: a result that could not be written to standard output (a full disk, {@code /dev/full}) was lost in
+ * silence: the command exited 0, and a send's one-time token went nowhere while its grant stayed active. Now the command
+ * fails with {@code OUTPUT_FAILED} on stderr, and a send revokes the grant whose token nobody saw. A real child JVM with
+ * its standard output on {@code /dev/full}.
+ */
+class UnwritableOutputTest extends DevServerPerClass {
+  static Cli alice;
+
+  @BeforeAll
+  static void start() throws Exception {
+    startServer();
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    Users.initAndPublish(pki, root, "bob", address);
+  }
+
+  @AfterAll
+  static void stop() {
+    stopServer();
+  }
+
+  /** Runs the CLI in a child JVM as alice, its stdout on /dev/full; its exit code and stderr. */
+  private static CliRun toDevFull(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--home",
+        alice.home().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(new java.io.File("/dev/full"))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("SEALDROP_PASSPHRASE", Users.passphrase("alice"));
+    Process p = pb.start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new CliRun(p.exitValue(), "", err);
+  }
+
+  @Test
+  void aSendWhoseTokenCannotBeWrittenFailsAndRevokesItsGrant() throws Exception {
+    Path csv = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n1,ACME GmbH\n");
+    for (String mode : new String[] {"--json", "--verbose"}) {
+      CliRun r = toDevFull(mode, "send", csv.toString(), "--to", "bob");
+      assertThat(r.exit()).as(r.err()).isEqualTo(2);
+      assertThat(r.err()).contains("the result could not be written to standard output")
+          .contains("was shown to nobody; that grant is revoked");
+    }
+    List<Map<String, Object>> grants = alice.run("--json", "grants").assertExit(0).list("grants");
+    assertThat(grants).hasSize(2).allSatisfy(g -> assertThat(g).containsEntry("state", "revoked"));
+  }
+
+  @Test
+  void aListingOrTheVersionThatCannotBeWrittenFails() throws Exception {
+    for (String[] args : new String[][] {{"--json", "grants"}, {"files"}, {"--json", "--version"}}) {
+      CliRun r = toDevFull(args);
+      assertThat(r.exit()).as("%s: %s", String.join(" ", args), r.err()).isEqualTo(2);
+      assertThat(r.err()).contains("the result could not be written to standard output");
+    }
+  }
+}
