@@ -28,7 +28,15 @@ public final class IdentityNames {
   }
 
   public static boolean isValid(String name) {
-    return name != null && NAME.matcher(name).matches();
+    return name != null && NAME.matcher(name).matches() && !isReserved(name);
+  }
+
+  /**
+   * The audit log's actor for the server's own acts ({@code server}), in any case: no identity may be named so, or its
+   * records could not be told from the server's (round AI: {@code admin identities add server} was accepted).
+   */
+  public static boolean isReserved(String name) {
+    return "server".equalsIgnoreCase(name);
   }
 
   /**
@@ -42,6 +50,9 @@ public final class IdentityNames {
     }
     if (name == null || name.isEmpty()) {
       return "it is empty";
+    }
+    if (isReserved(name)) {
+      return "it is the audit log's name for the server itself";
     }
     if (name.length() > 64) {
       return "it has " + name.length() + " characters";

@@ -271,6 +271,9 @@ public final class SshKeyService {
    */
   public static String loggable(String user) {
     String cut = user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
-    return cut.replaceAll("[^A-Za-z0-9._@-]", "?");
+    String shown = cut.replaceAll("[^A-Za-z0-9._@-]", "?");
+    // nor as one of the audit log's own actors, the server's or none (round AI: a login tried as "server" was
+    // recorded with the actor of the server's own acts)
+    return dev.sealdrop.server.core.identity.IdentityNames.isReserved(shown) || shown.equals("-") ? "?" + shown : shown;
   }
 }

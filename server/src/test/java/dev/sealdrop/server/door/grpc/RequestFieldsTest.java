@@ -137,6 +137,19 @@ class RequestFieldsTest {
    * Outside test: two identities named like grant tokens were both "sdg_[redacted]" in the audit log, and a pasted
    * token was stored in clear. Refused, without the name repeated; nothing is added.
    */
+  /** Round AI: an identity could be named "server", the audit log's actor for the server's own acts. */
+  @Test
+  void noIdentityMayBeNamedAsTheServerIsInTheAuditLog() {
+    var carol = admins.admin("carol");
+    for (String name : new String[] {"server", "Server", "SERVER"}) {
+      StatusRuntimeException e = refused(() -> carol.addIdentity(AddIdentityRequest.newBuilder().setIdentity(name)
+          .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+      assertThat(e.getStatus().getDescription()).contains("the audit log's name for the server itself");
+    }
+    assertThat(carol.addIdentity(AddIdentityRequest.newBuilder().setIdentity("server1").setRole(Role.ROLE_ACQUIRER)
+        .build()).getIdentity().getIdentity()).isEqualTo("server1");
+  }
+
   @Test
   void anIdentityNameHoldingATokenPrefixIsRefusedWithoutRepeatingIt() {
     var carol = admins.admin("carol");

@@ -191,6 +191,14 @@ class SftpAuditTest extends OneServerPerMethod {
     Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
         && "sftp".equals(e.details().get("door")));
     assertThat(refused.actor()).isEqualTo("carol???admin.identity.disable??identity?bob").doesNotContain(" ");
+    // nor the actor of the server's own acts, or of none (round AI)
+    for (String[] tried : new String[][] {{"server", "?server"}, {"Server", "?Server"}, {"-", "?-"}}) {
+      long at = lastSequence();
+      assertThatThrownBy(() -> login(client, server, tried[0], SftpTestSupport.ed25519()))
+          .hasMessageContaining("authentication");
+      assertThat(awaitRecord(e -> e.sequence() > at && e.action().equals("connection.refuse")
+          && "sftp".equals(e.details().get("door"))).actor()).isEqualTo(tried[1]);
+    }
   }
 
   /** MINA refuses the 9th session after the signature verified: not a missing or bad signature. */
