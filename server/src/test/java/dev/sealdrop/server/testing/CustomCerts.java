@@ -50,6 +50,32 @@ public final class CustomCerts {
     return issuedBy(pki.caCertificate(), caKey(pki), new X500Name("CN=" + name), serial);
   }
 
+  /**
+   * An intermediate CA certificate from the dev CA (CA:true, path length 0, keyCertSign), with the extended key usages
+   * {@code eku} (none given: no such extension).
+   */
+  public static Issued intermediate(DevPki pki, String name, KeyPurposeId... eku) {
+    try {
+      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+      kpg.initialize(256);
+      KeyPair keys = kpg.generateKeyPair();
+      Instant now = Instant.now();
+      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(pki.caCertificate(),
+          new BigInteger(64, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
+          Date.from(now.plus(Duration.ofDays(2))), new X500Name("CN=" + name), keys.getPublic());
+      b.addExtension(Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(0));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      if (eku.length > 0) {
+        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+      }
+      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey(pki))));
+      return new Issued(cert, keys.getPrivate());
+    } catch (java.io.IOException | GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
+      throw new IllegalStateException("cannot mint a test intermediate " + name, e);
+    }
+  }
+
   private static PrivateKey caKey(DevPki pki) {
     try {
       String pem = Files.readString(pki.dir().resolve("ca.key"));

@@ -21,6 +21,7 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -446,6 +447,32 @@ class MutualTlsRefusalTest extends OneServerPerClass {
         .singleElement()
         .satisfies(e -> assertThat(e.result()).isEqualTo("no-trust-anchor"));
     refusedAtHandshake(clients.channel(forged.privateKey(), forged.certificate(), signer.certificate()), "unknown_ca");
+  }
+
+  /**
+   * Round AJ: an intermediate CA restricted to serverAuth issued client certificates that connected (the JDK's path
+   * validation does not carry extended key usages down the chain; OpenSSL's purpose check does). One without an
+   * extended key usage, or with clientAuth, still issues them.
+   */
+  @Test
+  void anIntermediateRestrictedToServerAuthIssuesNoClientCertificate() {
+    server.server().identities().registerAll(Map.of("tls-via-int", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    org.bouncycastle.asn1.x500.X500Name subject = new org.bouncycastle.asn1.x500.X500Name("CN=tls-via-int");
+    dev.sealdrop.server.testing.CustomCerts.Issued serverOnly = dev.sealdrop.server.testing.CustomCerts.intermediate(
+        server.pki, "server-only issuing CA", org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_serverAuth);
+    dev.sealdrop.server.testing.CustomCerts.Issued refused = dev.sealdrop.server.testing.CustomCerts.issuedBy(
+        serverOnly.certificate(), serverOnly.privateKey(), subject, java.math.BigInteger.valueOf(0x51));
+    refusedAtHandshake(clients.channel(refused.privateKey(), refused.certificate(), serverOnly.certificate()),
+        "unknown_ca");
+    for (dev.sealdrop.server.testing.CustomCerts.Issued issuing : List.of(
+        dev.sealdrop.server.testing.CustomCerts.intermediate(server.pki, "any-use issuing CA"),
+        dev.sealdrop.server.testing.CustomCerts.intermediate(server.pki, "client issuing CA",
+            org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth))) {
+      dev.sealdrop.server.testing.CustomCerts.Issued leaf = dev.sealdrop.server.testing.CustomCerts.issuedBy(
+          issuing.certificate(), issuing.privateKey(), subject, java.math.BigInteger.valueOf(0x52));
+      assertThat(whoAmI(clients.channel(leaf.privateKey(), leaf.certificate(), issuing.certificate())).getIdentity())
+          .isEqualTo("tls-via-int");
+    }
   }
 
   /**

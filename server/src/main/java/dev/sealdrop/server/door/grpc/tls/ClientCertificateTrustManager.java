@@ -176,8 +176,8 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
   /**
    * Whether the chain's signatures lead to the configured CA: each certificate signed by the next
-   * one's key, the last by the CA's (or the last being the CA), and each that signs another one a CA certificate within
-   * the path length its issuers allow (round AJ: a certificate signed with an enrolled user's own client certificate
+   * one's key, the last by the CA's (or the last being the CA), and each intermediate that signs another one a CA
+   * certificate for client certificates within its path length (round AJ: a certificate signed with an enrolled user's own client certificate
    * passed, and learnt from the policy whether any name or serial was revoked, and had the refusal recorded under the
    * name it made up). No dates or other extensions: those are the policy's and the full PKIX validation's, which still
    * follow.
@@ -187,17 +187,14 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
       for (int i = 0; i < chain.length; i++) {
         X509Certificate c = chain[i];
         if (c.equals(ca)) {
-          return i > 0 && mayIssue(ca, i - 1);
+          return i > 0; // the trust anchor: its own path length is not the path's (RFC 5280 §6.1, as the JDK checks)
         }
         if (i + 1 < chain.length) {
-          if (!chain[i + 1].equals(ca) && !mayIssue(chain[i + 1], i)) {
+          if (!chain[i + 1].equals(ca) && !(mayIssue(chain[i + 1], i) && mayIssueClientCertificates(chain[i + 1]))) {
             return false;
           }
           c.verify(chain[i + 1].getPublicKey());
         } else {
-          if (!mayIssue(ca, i)) {
-            return false;
-          }
           if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
             return false;
           }
@@ -218,6 +215,17 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     int pathLen = issuer.getBasicConstraints(); // -1: not a CA; Integer.MAX_VALUE: no limit
     boolean[] usage = issuer.getKeyUsage();
     return pathLen >= below && (usage == null || (usage.length > 5 && usage[5]));
+  }
+
+  /**
+   * Whether an intermediate CA may stand for client certificates: no extended key usage (any), or one that holds
+   * clientAuth or anyExtendedKeyUsage, as OpenSSL's {@code -purpose sslclient} checks along the chain (round AJ: an
+   * intermediate restricted to serverAuth issued identities that connected, which the JDK's path validation allows).
+   */
+  private static boolean mayIssueClientCertificates(X509Certificate intermediate)
+      throws java.security.cert.CertificateParsingException {
+    java.util.List<String> eku = intermediate.getExtendedKeyUsage();
+    return eku == null || eku.contains("1.3.6.1.5.5.7.3.2") || eku.contains("2.5.29.37.0");
   }
 
   /**
