@@ -90,6 +90,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         given.hint().map(ErrorReporter::redactSecrets));
     int exit = cmd.getExitCodeExceptionMapper() != null ? cmd.getExitCodeExceptionMapper().getExitCode(ex)
         : d.exit().code();
+    if (root != null && root.output().stopping()) {
+      // a signal ended the run, and the shutdown hook already said so ("interrupted", with its hint): the command's
+      // own failure after it (round AL: a second error block, "stopped by a signal") is not shown
+      return exit;
+    }
     PrintWriter err = cmd.getErr();
     err.println("sealdrop: error: " + TerminalText.clean(d.message()));
     d.hint().ifPresent(h -> err.println("sealdrop: hint: " + TerminalText.clean(h)));
