@@ -75,9 +75,10 @@ public final class ClientCertificates {
       return Optional.of("is a CA certificate (basicConstraints CA:true), not a client certificate");
     }
     java.math.BigInteger serial = cert.getSerialNumber();
-    if (serial.signum() < 0 || serial.toByteArray().length > 20) {
+    if (serial.signum() < 0 || serial.bitLength() > 160) {
       // RFC 5280 §4.1.2.2 (round AJ: such certificates connected, and no admin could revoke them by serial, whose
-      // form is 1 to 64 hexadecimal digits)
+      // form is 1 to 64 hexadecimal digits). 160 bits: a 20-byte serial with its top bit set, 21 bytes with its sign
+      // byte, is taken as real CAs' hand-made serials have it (round AM)
       return Optional.of("has a serial number that is " + (serial.signum() < 0 ? "negative" : "longer than 20 bytes")
           + " (RFC 5280 allows a positive one of at most 20 bytes), which no revocation by serial could name");
     }

@@ -9,6 +9,7 @@ public final class Main {
     // printed its result or error still prints one, an "interrupted" error; the JVM's exit status stays
     // 128 + signal. Installed first: picocli's model alone takes about a second of a cold JVM.
     SealdropCommand top = new SealdropCommand(CliEnvironment.system());
+    top.writesToSystemOut();
     boolean jsonInArguments = GlobalOptions.requestedIn(args);
     Runtime.getRuntime().addShutdownHook(
         new Thread(() -> top.outputOnSignal(jsonInArguments).interrupted(), "sealdrop-interrupted"));

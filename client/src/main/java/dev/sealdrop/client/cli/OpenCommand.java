@@ -100,6 +100,7 @@ final class OpenCommand extends SealdropSubcommand {
     requireSealedFor(session.ownBundle().recipientKey().fingerprint());
     String me = session.config().identity();
     VerifyingKey myKey = session.ownBundle().verifyingKey();
+    requireReadablePin(session, me);
     SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
     Path folder = intoDirectory ? output : output.toAbsolutePath().getParent();
     // this open's own temporary name (the envelope and where it goes): what a killed run of it left, unverified
@@ -228,6 +229,26 @@ final class OpenCommand extends SealdropSubcommand {
   /** {@code dir/}: the user named a folder, even if it does not exist (Path drops the trailing separator). */
   static boolean namesFolder(String argument) {
     return argument.endsWith("/") || argument.endsWith(java.io.File.separator);
+  }
+
+  /**
+   * Refuses, as {@code keys show}, {@code seal} and {@code receive} do, a file whose declared sender's pin cannot be read
+   * or is damaged ({@code PIN_DAMAGED}, {@code PIN_UNREADABLE}: the hint says what to do with the pin file), rather than
+   * as an untrusted sender told to pin a key that is pinned (round AL). Other doubts about the pin are the sender
+   * check's.
+   */
+  private void requireReadablePin(Session session, String me) throws SealdropFailure {
+    Optional<String> sender = declaredSender(file).filter(s -> !s.equals(me) && IDENTITY.matcher(s).matches());
+    if (sender.isEmpty()) {
+      return;
+    }
+    try {
+      session.trust().pinnedVerified(sender.get());
+    } catch (dev.sealdrop.client.failure.KeyStoreFailure e) {
+      throw e;
+    } catch (SealdropFailure e) {
+      // judged by the sender check, which says so
+    }
   }
 
   private static Optional<VerifyingKey> pinnedKey(Session session, String identity) {

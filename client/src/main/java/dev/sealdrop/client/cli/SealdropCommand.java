@@ -34,9 +34,16 @@ public final class SealdropCommand implements Callable<Integer> {
 
   private final CliEnvironment environment;
   private Output output;
+  /** The process's System.out when the results go there ({@link Main}); null when run embedded (tests). */
+  private java.io.PrintStream systemOut;
 
   public SealdropCommand(CliEnvironment environment) {
     this.environment = Objects.requireNonNull(environment, "environment");
+  }
+
+  /** The results go to the process's System.out, whose write errors its PrintStream keeps to itself: checked too. */
+  synchronized void writesToSystemOut() {
+    systemOut = System.out;
   }
 
   public GlobalOptions globals() {
@@ -65,9 +72,9 @@ public final class SealdropCommand implements Callable<Integer> {
 
   private Output output(boolean json) {
     if (output == null) {
-      output = spec != null ? new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json)
+      output = spec != null ? new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json, systemOut)
           : new Output(new PrintWriter(System.out, true, Charset.defaultCharset()),
-              new PrintWriter(System.err, true, Charset.defaultCharset()), json);
+              new PrintWriter(System.err, true, Charset.defaultCharset()), json, System.out);
     }
     return output;
   }

@@ -165,10 +165,12 @@ final class SendCommand extends SealdropSubcommand {
             .emit(session.output());
       } catch (UsageFailure notWritten) {
         // the token went nowhere (round AL: exit 0, and an active grant nobody could redeem): revoked, and said so
-        revokeQuietly(session, grant.getGrant().getGrantId());
-        throw (UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of grant "
-            + grant.getGrant().getGrantId() + " was shown to nobody; that grant is revoked", "send standard output to"
-            + " a file on a disk with room, or to the terminal, and run the same send again (it uploads the file anew)");
+        String id = grant.getGrant().getGrantId();
+        boolean revoked = revokeQuietly(session, id);
+        throw (UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of grant " + id
+            + " was shown to nobody; " + (revoked ? "that grant is revoked" : "that grant could not be revoked: revoke"
+            + " it yourself (`sealdrop grants revoke " + id + "`)"), "send standard output to a file on a disk with"
+            + " room, or to the terminal, and run the same send again (it uploads the file anew)");
       }
     } finally {
       mine.destroy();
@@ -285,13 +287,17 @@ final class SendCommand extends SealdropSubcommand {
     return new UsageFailure("INTERRUPTED", "stopped by a signal", "run the same command again");
   }
 
-  /** Revokes grant {@code grantId} if the server can be told; a failure leaves it to expire (best effort). */
-  private static void revokeQuietly(Session session, String grantId) {
+  /**
+   * Revokes grant {@code grantId} if the server can be told; a failure leaves it to expire (best effort). Whether it
+   * was revoked.
+   */
+  private static boolean revokeQuietly(Session session, String grantId) {
     try {
       ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
           .revokeGrant(dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder().setGrantId(grantId).build()));
+      return true;
     } catch (SealdropFailure | RuntimeException e) {
-      // the JVM is going down: nothing more can be done or said
+      return false; // (when the JVM is going down: nothing more can be done or said)
     }
   }
 

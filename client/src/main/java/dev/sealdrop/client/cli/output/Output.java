@@ -65,10 +65,22 @@ public final class Output {
   private volatile boolean interrupted;
   private volatile String interruptHint = "run the same command again";
 
+  /** The stream under {@code out} whose errors it keeps to itself (System.out), or null. */
+  private final java.io.PrintStream under;
+
   public Output(PrintWriter out, PrintWriter err, boolean json) {
+    this(out, err, json, null);
+  }
+
+  /**
+   * An output whose {@code out} writes into {@code under} (the process's System.out, whose PrintStream keeps write
+   * errors to itself, as {@code out} does not see them): its error is checked after the result too.
+   */
+  public Output(PrintWriter out, PrintWriter err, boolean json, java.io.PrintStream under) {
     this.out = Objects.requireNonNull(out, "out");
     this.err = Objects.requireNonNull(err, "err");
     this.json = json;
+    this.under = under;
   }
 
   public boolean json() {
@@ -93,7 +105,7 @@ public final class Output {
       out.flush();
     }
     // a PrintWriter keeps its errors to itself, and so does the PrintStream of System.out under it
-    if (out.checkError() || System.out.checkError()) {
+    if (out.checkError() || (under != null && under.checkError())) {
       throw new UsageFailure(OUTPUT_FAILED, "the result could not be written to standard output (a full disk, or"
           + " a closed pipe or file behind it)", "send standard output to a file on a disk with room, or to the"
           + " terminal, and run the command again");

@@ -52,7 +52,7 @@ public final class DownloadSession implements AutoCloseable {
   /** The end of the furthest bytes handed out (the audit's {@code to}; {@link #reached} if there was no gap). */
   private long furthest;
   /** The stored file was found damaged, and logged so, once. */
-  private volatile boolean damageLogged;
+  private final java.util.concurrent.atomic.AtomicBoolean damageLogged = new java.util.concurrent.atomic.AtomicBoolean();
   private boolean servedAllRecorded;
   private boolean servingRecorded;
   private RuntimeException failure;
@@ -280,9 +280,7 @@ public final class DownloadSession implements AutoCloseable {
           // its real length, not where this read was asked to start (round AI: an SFTP client's read-ahead logged
           // lengths past the file's end, once per read in flight)
           String what = "ends after " + storedLength(position + total) + " of its " + grant.size() + " bytes";
-          boolean first = !damageLogged;
-          damageLogged = true;
-          throw damaged(service, claim, grant, what, first);
+          throw damaged(service, claim, grant, what, damageLogged.compareAndSet(false, true));
         }
         total += n;
       }

@@ -67,7 +67,8 @@ public final class FileAudit implements Audit {
           + " or empty") + ", but its signing key " + keyFile
           + " exists: a previous run kept a log here, and it is gone. Restore audit.jsonl from a backup; only to start"
           + " a new log on purpose (the old one's records are lost, and the parties' checkpoints will not match it),"
-          + " move " + keyFile.getFileName() + " away as well");
+          + " move " + keyFile.getFileName() + " away as well" + (hasLog ? " (so too if this is a new server whose"
+          + " first start was cut short, by a crash or a full disk, before it wrote any record)" : ""));
     }
     if (!hasKey && hasLog) {
       throw new IOException("the audit log " + log + " exists, but its signing key " + keyFile + " is missing: a new"

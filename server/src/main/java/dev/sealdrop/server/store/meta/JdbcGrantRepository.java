@@ -33,8 +33,10 @@ public final class JdbcGrantRepository implements GrantRepository {
   /** Ends an OPEN claim that was not served every byte (the grant is then returned). */
   private static final String END_UNDELIVERED =
       "UPDATE claims SET state = ? WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL";
-  /** An identity (the SQL expression naming it) is enabled (revoked ones are disabled too); binds one boolean. */
-  static final String ENABLED = "EXISTS (SELECT 1 FROM identities WHERE name = %s AND enabled = ?)";
+  /** The grant's recipient, and its owner, is enabled (revoked ones are disabled too); each binds one boolean. */
+  private static final String RECIPIENT_ENABLED =
+      "EXISTS (SELECT 1 FROM identities WHERE name = grants.recipient AND enabled = ?)";
+  private static final String OWNER_ENABLED = "EXISTS (SELECT 1 FROM identities WHERE name = grants.owner AND enabled = ?)";
   private final Jdbc jdbc;
 
   public JdbcGrantRepository(Database db) {
@@ -128,7 +130,7 @@ public final class JdbcGrantRepository implements GrantRepository {
       // the caller's checks is not claimed for after the admin's act returned
       int won = Jdbc.update(c, "UPDATE grants SET state = 'CLAIMED', updated_at = ?"
           + " WHERE id = ? AND state = 'ACTIVE' AND expires_at > ? AND recipient = ?"
-          + " AND " + ENABLED.formatted("grants.recipient") + " AND " + ENABLED.formatted("grants.owner"),
+          + " AND " + RECIPIENT_ENABLED + " AND " + OWNER_ENABLED,
           now.toEpochMilli(), grantId, now.toEpochMilli(), recipient, true, true);
       if (won != 1) {
         return false;

@@ -19,6 +19,8 @@ public final class JdbcUploadRepository implements UploadRepository {
   private static final String UPLOAD_COLUMNS =
       "id, owner, state, expected_size, committed_offset, created_at, updated_at, file_id, resumable";
   private static final String FILE_COLUMNS = "id, owner, size, fingerprint, recipient_fps, created_at";
+  /** The identity named by the next parameter is enabled (revoked ones are disabled too); then binds one boolean. */
+  private static final String NAMED_ENABLED = "EXISTS (SELECT 1 FROM identities WHERE name = ? AND enabled = ?)";
   private final Jdbc jdbc;
 
   public JdbcUploadRepository(Database db) {
@@ -31,7 +33,7 @@ public final class JdbcUploadRepository implements UploadRepository {
     // before the insert
     return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?"
         + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ? AND "
-        + JdbcGrantRepository.ENABLED.formatted("?"), u.id(), u.owner(),
+        + NAMED_ENABLED, u.id(), u.owner(),
         u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
         u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen, u.owner(), true) == 1;
   }
@@ -60,7 +62,7 @@ public final class JdbcUploadRepository implements UploadRepository {
       // the owner enabled, under SQLite's write lock (round AH): no file is committed after its owner's disable or
       // revocation returned
       if (Jdbc.update(c, "INSERT INTO files (" + FILE_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ? WHERE "
-          + JdbcGrantRepository.ENABLED.formatted("?"), f.id(), f.owner(), f.size(), f.fingerprint(),
+          + NAMED_ENABLED, f.id(), f.owner(), f.size(), f.fingerprint(),
           String.join(",", f.recipientKeyFingerprints()), f.createdAt().toEpochMilli(), f.owner(), true) != 1) {
         return false;
       }

@@ -483,16 +483,19 @@ class MutualTlsRefusalTest extends OneServerPerClass {
   void aSerialRfc5280DoesNotAllowIsNotAClientCertificate() {
     server.server().identities().registerAll(Map.of("tls-serial", dev.sealdrop.server.core.identity.Role.ACQUIRER));
     for (java.math.BigInteger serial : new java.math.BigInteger[] {java.math.BigInteger.valueOf(-255),
-        java.math.BigInteger.ONE.shiftLeft(160)}) {
+        java.math.BigInteger.ONE.shiftLeft(160), java.math.BigInteger.ONE.shiftLeft(200)}) {
       dev.sealdrop.server.testing.CustomCerts.Issued c = dev.sealdrop.server.testing.CustomCerts.clientWithSerial(
           server.pki, "tls-serial", serial);
       refusedAtHandshake(clients.channel(c.privateKey(), c.certificate()), "unsupported_certificate");
     }
-    // the largest allowed: 20 bytes with a leading zero byte for its sign, 159 bits
-    dev.sealdrop.server.testing.CustomCerts.Issued longest = dev.sealdrop.server.testing.CustomCerts.clientWithSerial(
-        server.pki, "tls-serial", java.math.BigInteger.ONE.shiftLeft(159).subtract(java.math.BigInteger.ONE));
-    assertThat(whoAmI(clients.channel(longest.privateKey(), longest.certificate())).getIdentity())
-        .isEqualTo("tls-serial");
+    // 20 bytes, the top bit set or not (21 bytes with the sign byte: what `openssl rand -hex 20` serials often are)
+    for (java.math.BigInteger serial : new java.math.BigInteger[] {java.math.BigInteger.ONE.shiftLeft(159),
+        java.math.BigInteger.ONE.shiftLeft(160).subtract(java.math.BigInteger.ONE), java.math.BigInteger.ZERO}) {
+      dev.sealdrop.server.testing.CustomCerts.Issued taken = dev.sealdrop.server.testing.CustomCerts.clientWithSerial(
+          server.pki, "tls-serial", serial);
+      assertThat(whoAmI(clients.channel(taken.privateKey(), taken.certificate())).getIdentity())
+          .isEqualTo("tls-serial");
+    }
   }
 
   @Test
