@@ -112,8 +112,24 @@ final class KeysCommand extends SealdropSubcommand {
       OutputFile.requireNotStandardOutput(outputArgument);
       KeyBundle own = session.ownBundle();
       Path output = OutputFile.requireWritable(outputArgument, force);
-      Files.write(output, own.encoded(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE);
+      // written beside it and renamed into place, as seal writes (round AL: a full disk left an empty FILE that the
+      // re-run refused as existing, and --force wrote through a link into its target)
+      Path target = output.toAbsolutePath();
+      Path tmp = OutputFile.createTempIn(target.getParent(), ".sealdrop-export-", "nothing was exported");
+      try {
+        Files.write(tmp, own.encoded(), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        dev.sealdrop.client.keystore.SecureFiles.fsync(tmp);
+        OutputFile.moveIntoPlace(tmp, target);
+      } catch (java.io.IOException e) {
+        java.util.Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),
+            dev.sealdrop.client.failure.LocalDisk.OTHER_OUTPUT, "then run the same command again");
+        if (disk.isPresent()) {
+          throw disk.get();
+        }
+        throw e;
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
       session.output().emit(new BundleResult("exported", own, Optional.empty(), own.fingerprint()));
     }
   }

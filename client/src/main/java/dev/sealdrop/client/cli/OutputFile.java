@@ -77,6 +77,16 @@ public final class OutputFile {
     }
   }
 
+  /** Renames the written {@code tmp} over {@code target} (a link there is replaced, not written through). */
+  static void moveIntoPlace(Path tmp, Path target) throws java.io.IOException {
+    try {
+      Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
   /**
    * Creates an empty hidden temporary file ({@code prefix}...{@code .part}) in {@code folder}, where the command
    * is about to write: a folder this run cannot create a file in (read-only file system, no permission, a folder

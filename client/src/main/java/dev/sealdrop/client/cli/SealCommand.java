@@ -18,10 +18,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -92,7 +90,7 @@ final class SealCommand extends SealdropSubcommand {
         fingerprint = sealing.fingerprint();
       }
       SecureFiles.fsync(tmp);
-      move(tmp, target);
+      OutputFile.moveIntoPlace(tmp, target);
     } catch (IOException e) {
       // written into that folder (a hidden temporary file, then renamed): named if it is full or read-only (round X)
       Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),
@@ -108,14 +106,6 @@ final class SealCommand extends SealdropSubcommand {
       Files.deleteIfExists(tmp);
     }
     session.output().emit(new Sealed(target, Files.size(target), fingerprint, recipients));
-  }
-
-  private static void move(Path tmp, Path target) throws IOException {
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
   }
 
   private record Sealed(Path output, long size, String fingerprint, List<KeyBundle> recipients) implements Result {

@@ -2,7 +2,7 @@ package dev.sealdrop.server.logging;
 
 /**
  * Writes the characters that end or rewrite a log line (CR, LF and the other C0 controls but tab, DEL, the C1
- * controls, U+2028 and U+2029) as escapes ({@code \n}, {@code \r}, {@code \u001b}): a message or an exception's message
+ * controls, U+2028 and U+2029, and the bidirectional controls) as escapes ({@code \n}, {@code \r}, {@code \u001b}): a message or an exception's message
  * is one line of the log, whatever a client put in it (round AI: MINA's key-exchange failure quotes the algorithm names
  * a client offered before logging in, and a name holding a newline wrote a forged line under any logger).
  */
@@ -37,7 +37,10 @@ public final class ControlCharacters {
     return out.toString();
   }
 
+  /** Also the bidirectional controls, which reorder how the rest of a line reads (round AM). */
   private static boolean isBreaking(char c) {
-    return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+    return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
+        || c == '\u061c' || c == '\u200e' || c == '\u200f' || (c >= '\u202a' && c <= '\u202e')
+        || (c >= '\u2066' && c <= '\u2069');
   }
 }

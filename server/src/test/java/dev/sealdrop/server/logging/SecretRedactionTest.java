@@ -70,6 +70,7 @@ class SecretRedactionTest {
         .contains("Caused by: java.io.IOException: cause x\\n09:99").contains("Suppressed: java.io.IOException:"
             + " suppressed x\\n09:99").contains("\tat dev.sealdrop.server.logging.SecretRedactionTest");
     assertThat(ControlCharacters.escaped("plain\ttext é ✓")).isEqualTo("plain\ttext é ✓");
+    assertThat(ControlCharacters.escaped("a\u202eb\u2066c\u200fd")).isEqualTo("a\\u202eb\\u2066c\\u200fd");
   }
 
   /**

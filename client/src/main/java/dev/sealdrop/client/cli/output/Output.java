@@ -107,8 +107,9 @@ public final class Output {
     // a PrintWriter keeps its errors to itself, and so does the PrintStream of System.out under it
     if (out.checkError() || (under != null && under.checkError())) {
       throw new UsageFailure(OUTPUT_FAILED, "the result could not be written to standard output (a full disk, or"
-          + " a closed pipe or file behind it)", "send standard output to a file on a disk with room, or to the"
-          + " terminal, and run the command again");
+          + " a closed pipe or file behind it)", "what the command did stands (a received file is written, an admin's"
+          + " act is done): only this report of it was lost; send standard output to a file on a disk with room, or to"
+          + " the terminal, for the next command");
     }
   }
 
