@@ -101,9 +101,16 @@ final class ReceiveCommand extends SealdropSubcommand {
           "paste the token whole, exactly as the sender gave it (`sealdrop inbox` lists your grants, not their"
               + " tokens; only the sender's `send` or `grant` printed it)");
     }
+    if (directory.toString().equals("-")) {
+      // the Unix habit for standard output, as seal, open and keys export say it (round AL: "folder - does not exist")
+      throw new UsageFailure("NOT_A_FOLDER", "-o - (standard output) is not an output here: receive writes the file"
+          + " under its original name into the folder -o names", "pass -o DIR (default: the current folder; -o ./-"
+          + " names a folder called '-')");
+    }
     if (Files.exists(directory) && !Files.isDirectory(directory)) {
-      throw new UsageFailure("NOT_A_FOLDER", directory + " is a file, not a folder; receive writes the file under its"
-          + " original name into the folder -o names", "pass -o DIR (default: the current folder)");
+      throw new UsageFailure("NOT_A_FOLDER", directory + " is " + (Files.isRegularFile(directory) ? "a file"
+          : "a device, pipe or socket") + ", not a folder; receive writes the file under its original name into the"
+          + " folder -o names", "pass -o DIR (default: the current folder)");
     }
     if (!Files.isDirectory(directory)) {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");

@@ -150,6 +150,11 @@ public final class Passphrases {
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names their own passphrase file")
   static char[] readFile(Path file) throws UsageFailure {
+    if (Files.isDirectory(file)) {
+      // as every other option naming a file says it (round AL: FILE_UNREADABLE, "Is a directory")
+      throw new UsageFailure("IS_A_FOLDER", "--passphrase-file " + file + " is a folder, not a file",
+          "name the file whose first line is the passphrase");
+    }
     byte[] raw;
     try {
       raw = Files.readAllBytes(file);

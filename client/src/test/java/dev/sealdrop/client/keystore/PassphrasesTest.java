@@ -37,6 +37,10 @@ class PassphrasesTest {
     Path latin1 = Files.write(dir.resolve("l"), new byte[] {(byte) 0xfc, 'x'});
     assertThatThrownBy(() -> Passphrases.readFile(latin1)).isInstanceOf(UsageFailure.class)
         .hasMessageContaining("not UTF-8");
+    // a folder is IS_A_FOLDER, as for every other option naming a file (round AL: FILE_UNREADABLE, "Is a directory")
+    assertThatThrownBy(() -> Passphrases.readFile(dir)).isInstanceOf(UsageFailure.class)
+        .hasMessageContaining("is a folder, not a file")
+        .satisfies(e -> assertThat(((UsageFailure) e).reason()).isEqualTo("IS_A_FOLDER"));
   }
 
   /**
