@@ -36,6 +36,14 @@ public abstract class DevServerPerClass {
     address = "127.0.0.1:" + server.port();
   }
 
+  /** Starts the server, then alice's and bob's profiles with their keys published; alice's. */
+  protected static Cli startWithAliceAndBob() throws IOException {
+    startServer();
+    Cli alice = Users.initAndPublish(pki, root, "alice", address);
+    Users.initAndPublish(pki, root, "bob", address);
+    return alice;
+  }
+
   /** A folder {@code root/NAME}, created if it is not there. */
   protected static Path emptyDir(String name) throws java.io.IOException {
     return java.nio.file.Files.createDirectories(root.resolve(name));

@@ -26,9 +26,7 @@ class SendKilledAfterGrantTest extends DevServerPerClass {
 
   @BeforeAll
   static void start() throws Exception {
-    startServer();
-    alice = Users.initAndPublish(pki, root, "alice", address);
-    Users.initAndPublish(pki, root, "bob", address);
+    alice = startWithAliceAndBob();
   }
 
   @AfterAll

@@ -24,9 +24,7 @@ class SendRefusedMidwayTest extends DevServerPerClass {
 
   @BeforeAll
   static void start() throws Exception {
-    startServer();
-    alice = Users.initAndPublish(pki, root, "alice", address);
-    Users.initAndPublish(pki, root, "bob", address);
+    alice = startWithAliceAndBob();
   }
 
   @Test

@@ -17,9 +17,7 @@ class SendUnreadableMidwayTest extends DevServerPerClass {
 
   @BeforeAll
   static void start() throws Exception {
-    startServer();
-    alice = Users.initAndPublish(pki, root, "alice", address);
-    Users.initAndPublish(pki, root, "bob", address);
+    alice = startWithAliceAndBob();
   }
 
   @Test

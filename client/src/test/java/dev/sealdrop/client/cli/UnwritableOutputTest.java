@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,14 +23,8 @@ class UnwritableOutputTest extends DevServerPerClass {
 
   @BeforeAll
   static void start() throws Exception {
-    startServer();
-    alice = Users.initAndPublish(pki, root, "alice", address);
-    Users.initAndPublish(pki, root, "bob", address);
-  }
-
-  @AfterAll
-  static void stop() {
-    stopServer();
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "a /dev/full (Linux) to write to");
+    alice = startWithAliceAndBob();
   }
 
   /** Runs the CLI in a child JVM as alice, its stdout on /dev/full; its exit code and stderr. */
