@@ -44,6 +44,11 @@ public final class ProfileLock implements AutoCloseable {
           l = ch.tryLock();
         } catch (OverlappingFileLockException e) {
           l = null; // held by another run in this JVM
+        } catch (IOException e) {
+          // a file system that keeps no locks (NFS without its lock daemon, some FUSE mounts): written unlocked, as
+          // before there was a lock, rather than not at all (round AM)
+          ch.close();
+          return new ProfileLock(null, null);
         }
         if (l != null) {
           return new ProfileLock(ch, l);
@@ -67,6 +72,9 @@ public final class ProfileLock implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (channel == null) {
+      return; // none was taken
+    }
     try {
       lock.release();
     } finally {
