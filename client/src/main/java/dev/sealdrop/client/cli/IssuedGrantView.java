@@ -21,11 +21,41 @@ import java.time.Instant;
  * @param recipient the recipient's verified bundle
  */
 record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient) implements Result {
-  /** Emits the grant, after a note on stderr saying what to do with the token. */
-  void emit(Output output) throws dev.sealdrop.client.failure.UsageFailure {
+  /**
+   * Emits the grant, after a note on stderr saying what to do with the token. A grant whose result could not be
+   * written (stdout on a full disk, a closed pipe) is revoked, since nobody saw its token, and the failure says so
+   * (round AL: exit 0 and an active grant nobody could redeem; round AN: {@code grant} too); {@code rerun} is the hint's
+   * way to make it again.
+   */
+  void emit(Session session, String rerun) throws dev.sealdrop.client.failure.UsageFailure {
+    Output output = session.output();
     output.note("give " + TerminalText.clean(recipient.identity())
         + " the token by another channel; they run: sealdrop receive TOKEN");
-    output.emit(this);
+    try {
+      output.emit(this);
+    } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
+      String id = issued.getGrant().getGrantId();
+      boolean revoked = revokeQuietly(session, id);
+      throw (dev.sealdrop.client.failure.UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of"
+          + " grant " + id + " was shown to nobody; " + (revoked ? "that grant is revoked" : "that grant could not be"
+          + " revoked: revoke it yourself (`sealdrop grants revoke " + id + "`)"), "send standard output to a file on a"
+          + " disk with room, or to the terminal, and " + rerun);
+    }
+  }
+
+  /**
+   * Revokes grant {@code grantId} if the server can be told; a failure leaves it to expire (best effort). Whether it
+   * was revoked.
+   */
+  static boolean revokeQuietly(Session session, String grantId) {
+    try {
+      dev.sealdrop.client.net.ServerConnection.call(dev.sealdrop.client.net.GrpcFailures.Op.REVOKE_GRANT,
+          () -> session.connect().transfer().revokeGrant(
+              dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder().setGrantId(grantId).build()));
+      return true;
+    } catch (dev.sealdrop.client.failure.SealdropFailure | RuntimeException e) {
+      return false; // (when the JVM is going down: nothing more can be done or said)
+    }
   }
 
   @Override

@@ -141,7 +141,7 @@ final class SendCommand extends SealdropSubcommand {
         if (session.output().stopping()) {
           // the signal came while the grant was created: its token would never be shown, so it is revoked, and the
           // state kept for the next run to grant the uploaded file again
-          revokeQuietly(session, grant.getGrant().getGrantId());
+          IssuedGrantView.revokeQuietly(session, grant.getGrant().getGrantId());
           throw stopped();
         }
         try {
@@ -160,18 +160,8 @@ final class SendCommand extends SealdropSubcommand {
           // the operating system releases it when this process ends; the token must be shown regardless
         }
       }
-      try {
-        new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
-            .emit(session.output());
-      } catch (UsageFailure notWritten) {
-        // the token went nowhere (round AL: exit 0, and an active grant nobody could redeem): revoked, and said so
-        String id = grant.getGrant().getGrantId();
-        boolean revoked = revokeQuietly(session, id);
-        throw (UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of grant " + id
-            + " was shown to nobody; " + (revoked ? "that grant is revoked" : "that grant could not be revoked: revoke"
-            + " it yourself (`sealdrop grants revoke " + id + "`)"), "send standard output to a file on a disk with"
-            + " room, or to the terminal, and run the same send again (it uploads the file anew)");
-      }
+      new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
+          .emit(session, "run the same send again (it uploads the file anew)");
     } finally {
       mine.destroy();
     }
@@ -287,19 +277,6 @@ final class SendCommand extends SealdropSubcommand {
     return new UsageFailure("INTERRUPTED", "stopped by a signal", "run the same command again");
   }
 
-  /**
-   * Revokes grant {@code grantId} if the server can be told; a failure leaves it to expire (best effort). Whether it
-   * was revoked.
-   */
-  private static boolean revokeQuietly(Session session, String grantId) {
-    try {
-      ServerConnection.call(GrpcFailures.Op.REVOKE_GRANT, () -> session.connect().transfer()
-          .revokeGrant(dev.sealdrop.protocol.v1.RevokeGrantRequest.newBuilder().setGrantId(grantId).build()));
-      return true;
-    } catch (SealdropFailure | RuntimeException e) {
-      return false; // (when the JVM is going down: nothing more can be done or said)
-    }
-  }
 
   /** Whether the server still lists {@code fileId} among the caller's files. */
   private static boolean onServer(Session session, String fileId) throws SealdropFailure {

@@ -44,6 +44,7 @@ class UnwritableOutputTest extends DevServerPerClass {
 
   @Test
   void aSendWhoseTokenCannotBeWrittenFailsAndRevokesItsGrant() throws Exception {
+    Map<String, Long> before = grantStates();
     Path csv = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n1,ACME GmbH\n");
     for (String mode : new String[] {"--json", "--verbose"}) {
       CliRun r = toDevFull(mode, "send", csv.toString(), "--to", "bob");
@@ -51,8 +52,30 @@ class UnwritableOutputTest extends DevServerPerClass {
       assertThat(r.err()).contains("the result could not be written to standard output")
           .contains("was shown to nobody; that grant is revoked");
     }
-    List<Map<String, Object>> grants = alice.run("--json", "grants").assertExit(0).list("grants");
-    assertThat(grants).hasSize(2).allSatisfy(g -> assertThat(g).containsEntry("state", "revoked"));
+    Map<String, Long> after = grantStates();
+    assertThat(after.getOrDefault("revoked", 0L)).as("both grants the sends made are revoked")
+        .isEqualTo(before.getOrDefault("revoked", 0L) + 2);
+    assertThat(after.getOrDefault("active", 0L)).as("none left active").isEqualTo(before.getOrDefault("active", 0L));
+  }
+
+  /** How many of alice's grants are in each state. */
+  private static Map<String, Long> grantStates() {
+    return alice.run("--json", "grants").assertExit(0).list("grants").stream().collect(
+        java.util.stream.Collectors.groupingBy(g -> (String) g.get("state"), java.util.stream.Collectors.counting()));
+  }
+
+  /** Round AN: {@code grant} left its grant active, though {@code send} revoked its own. */
+  @Test
+  void aGrantWhoseTokenCannotBeWrittenIsRevoked() throws Exception {
+    Path csv = Files.writeString(root.resolve("granted.csv"), "customer_id,name\n2,Globex\n");
+    Map<String, Object> sent = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json();
+    String fileId = (String) ((Map<?, ?>) sent.get("grant")).get("file_id");
+    CliRun r = toDevFull("grant", fileId, "--to", "bob");
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.err()).contains("was shown to nobody; that grant is revoked").contains("run the same grant again");
+    assertThat(alice.run("--json", "grants").assertExit(0).list("grants"))
+        .filteredOn(g -> fileId.equals(g.get("file_id"))).extracting(g -> g.get("state"))
+        .containsExactlyInAnyOrder("active", "revoked");
   }
 
   @Test
