@@ -26,6 +26,14 @@ public final class Main {
       code = ErrorReporter.reportFatal(e, cl);
     }
     top.output().finish();
+    if (code == ExitCodes.OK.code() && System.out.checkError()) {
+      // what picocli printed itself (help and version text, without --json) is not a result the output checks: a
+      // success whose text went nowhere is no success (round AN: `--help > /dev/full` exited 0)
+      System.err.println("sealdrop: error: the output could not be written to standard output (a full disk, or a"
+          + " closed pipe or file behind it)");
+      System.err.flush();
+      code = ExitCodes.USAGE.code();
+    }
     System.exit(code);
   }
 }

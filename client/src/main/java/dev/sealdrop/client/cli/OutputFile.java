@@ -49,7 +49,8 @@ public final class OutputFile {
           + " names a file");
     }
     requireRegularIfPresent(output);
-    if (Files.exists(output) && !force) {
+    // a link is an entry there, even one to nothing (round AN: a dangling link was replaced without --force)
+    if (Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }
     Path parent = output.toAbsolutePath().getParent();

@@ -27,6 +27,9 @@ public final class PinStore {
   }
 
   /** The pinned bundle's bytes for {@code identity}, if any (not re-verified here). */
+  /** Far above any key bundle (a few KiB, its certificate chain included). */
+  private static final long MAX_PIN_BYTES = 1 << 20;
+
   public Optional<KeyBundle> pinned(String identity) throws IOException {
     Path f = file(identity);
     if (Files.notExists(f)) {
@@ -37,6 +40,11 @@ public final class PinStore {
       // by the key offered, silently, never KEY_CHANGED)
       throw new UnreadablePin("cannot read the pinned key of " + identity + " (" + f + "): its folder " + dir
           + " cannot be searched", new java.nio.file.AccessDeniedException(dir.toString()));
+    }
+    if (!Files.isDirectory(f) && (!Files.isRegularFile(f) || Files.size(f) > MAX_PIN_BYTES)) {
+      // a pipe would be read forever, a link to /dev/zero until the heap ran out (round AN)
+      throw new IOException("the pinned key of " + identity + " (" + f + ") is damaged: it is "
+          + (Files.isRegularFile(f) ? "larger than any key bundle" : "not a regular file"));
     }
     byte[] stored;
     try {

@@ -69,6 +69,14 @@ class KeyTrustTest {
     assertThatThrownBy(() -> trust.accept(bundle, "alice", false)).isInstanceOfSatisfying(
         dev.sealdrop.client.failure.KeyStoreFailure.class,
         e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("PIN_DAMAGED"));
+    // and one that is a pipe, or a link to an endless device, is damaged too: not read forever (round AN)
+    java.nio.file.Files.delete(pins.file("alice"));
+    java.nio.file.Files.createSymbolicLink(pins.file("alice"), java.nio.file.Path.of("/dev/zero"));
+    assertThatThrownBy(() -> trust.accept(bundle, "alice", false)).isInstanceOfSatisfying(
+        dev.sealdrop.client.failure.KeyStoreFailure.class, e -> {
+          org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("PIN_DAMAGED");
+          org.assertj.core.api.Assertions.assertThat(e.getMessage()).contains("not a regular file");
+        });
   }
 
   @Test
