@@ -246,8 +246,16 @@ final class OpenCommand extends SealdropSubcommand {
       session.trust().pinnedVerified(sender.get());
     } catch (dev.sealdrop.client.failure.KeyStoreFailure e) {
       throw e;
-    } catch (SealdropFailure e) {
-      // judged by the sender check, which says so
+    } catch (dev.sealdrop.client.failure.IntegrityFailure e) {
+      // the profile verified the bundle before it pinned it: one that no longer verifies, or names another identity,
+      // was changed on disk since (round AN: told to pin a key that was pinned)
+      if (java.util.List.of("BUNDLE_BAD_SIGNATURE", "BUNDLE_IDENTITY_MISMATCH", "BUNDLE_MALFORMED").contains(e.reason())) {
+        throw new dev.sealdrop.client.failure.KeyStoreFailure("PIN_DAMAGED", "the pinned key of " + sender.get()
+            + " is damaged: " + e.getMessage(), "delete the damaged pin file (" + session.profile().trustedDir()
+            .resolve(sender.get() + ".skb") + ") and pin " + sender.get() + "'s key anew: `sealdrop keys show "
+            + sender.get() + "`, or `sealdrop keys import` the bundle file they exported", e);
+      }
+      // an expired one, or one of another CA: the sender check refuses the file, and says so
     }
   }
 
