@@ -26,6 +26,8 @@ public final class ControlCharacters {
       char c = text.charAt(i);
       if (!isBreaking(c)) {
         out.append(c);
+      } else if (c == '\\') {
+        out.append("\\\\"); // so that an escape in the line is always one this wrote (round AN)
       } else if (c == '\n') {
         out.append("\\n");
       } else if (c == '\r') {
@@ -39,7 +41,7 @@ public final class ControlCharacters {
 
   /** Also the bidirectional controls, which reorder how the rest of a line reads (round AM). */
   private static boolean isBreaking(char c) {
-    return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
+    return (c < 0x20 && c != '\t') || c == '\\' || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
         || c == '\u061c' || c == '\u200e' || c == '\u200f' || (c >= '\u202a' && c <= '\u202e')
         || (c >= '\u2066' && c <= '\u2069');
   }

@@ -71,6 +71,8 @@ class SecretRedactionTest {
             + " suppressed x\\n09:99").contains("\tat dev.sealdrop.server.logging.SecretRedactionTest");
     assertThat(ControlCharacters.escaped("plain\ttext é ✓")).isEqualTo("plain\ttext é ✓");
     assertThat(ControlCharacters.escaped("a\u202eb\u2066c\u200fd")).isEqualTo("a\\u202eb\\u2066c\\u200fd");
+    // a backslash a client wrote is doubled: a line's escapes are the log's own (round AN)
+    assertThat(ControlCharacters.escaped("a\\nb\nc")).isEqualTo("a\\\\nb\\nc");
   }
 
   /**

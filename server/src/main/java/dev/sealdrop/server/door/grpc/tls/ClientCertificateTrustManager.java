@@ -127,11 +127,12 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     X509Certificate leaf = chain[0];
     // anyone can present a certificate with any subject: only printable text reaches the log
     String subject = printable(leaf.getSubjectX500Principal().getName());
-    if (!signedByTheCa(chain)) {
+    String unchained = chainProblem(chain);
+    if (unchained != null) {
       // before the policy, which reads the store: a certificate someone made up for a name must not
       // learn whether that identity is revoked (certificate_revoked vs unknown_ca), nor cost a query
-      LOG.warn("TLS handshake refused{} for '{}' issued by '{}': does not chain to the configured CA", where,
-          subject, printable(leaf.getIssuerX500Principal().getName()));
+      LOG.warn("TLS handshake refused{} for '{}' issued by '{}': {}", where, subject,
+          printable(leaf.getIssuerX500Principal().getName()), unchained);
       throw notFromTheCa();
     }
     try {
@@ -175,35 +176,44 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   }
 
   /**
-   * Whether the chain's signatures lead to the configured CA: each certificate signed by the next
+   * Why the chain does not lead to the configured CA, for the log, or null if it does: each certificate signed by the next
    * one's key, the last by the CA's (or the last being the CA), and each intermediate that signs another one a CA
    * certificate for client certificates within its path length (round AJ: a certificate signed with an enrolled user's own client certificate
    * passed, and learnt from the policy whether any name or serial was revoked, and had the refusal recorded under the
    * name it made up). No dates or other extensions: those are the policy's and the full PKIX validation's, which still
    * follow.
    */
-  private boolean signedByTheCa(X509Certificate[] chain) {
+  private String chainProblem(X509Certificate[] chain) {
+    final String notTheCa = "does not chain to the configured CA";
     try {
       for (int i = 0; i < chain.length; i++) {
         X509Certificate c = chain[i];
         if (c.equals(ca)) {
-          return i > 0; // the trust anchor: its own path length is not the path's (RFC 5280 §6.1, as the JDK checks)
+          // the trust anchor: its own path length is not the path's (RFC 5280 §6.1, as the JDK checks)
+          return i > 0 ? null : notTheCa;
         }
         if (i + 1 < chain.length) {
-          if (!chain[i + 1].equals(ca) && !(mayIssue(chain[i + 1], i) && mayIssueClientCertificates(chain[i + 1]))) {
-            return false;
+          X509Certificate issuer = chain[i + 1];
+          String named = "'" + printable(issuer.getSubjectX500Principal().getName()) + "'";
+          if (!issuer.equals(ca) && !mayIssue(issuer, i)) {
+            return "its chain's " + named + " is not a CA certificate that may sign it (basicConstraints CA:true,"
+                + " keyCertSign, path length)";
           }
-          c.verify(chain[i + 1].getPublicKey());
+          if (!issuer.equals(ca) && !mayIssueClientCertificates(issuer)) {
+            return "its chain's intermediate CA " + named + " is restricted by its extended key usage to other"
+                + " purposes than client authentication";
+          }
+          c.verify(issuer.getPublicKey());
         } else {
           if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
-            return false;
+            return notTheCa;
           }
           c.verify(ca.getPublicKey());
         }
       }
-      return true;
+      return null;
     } catch (GeneralSecurityException | RuntimeException e) {
-      return false;
+      return notTheCa;
     }
   }
 
