@@ -89,10 +89,13 @@ final class SendCommand extends SealdropSubcommand {
 
   private void send(Session session) throws Exception {
     // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
-    session.output().interruptHint("run the same command again: it seals and uploads the file again from the start"
-        + " (a send resumes only after its connection broke; one stopped by a signal cannot continue its sealing,"
-        + " whose key is never written to disk); or give it up with the same command and --abandon, which deletes"
-        + " what it uploaded from the server");
+    // the signal may come as the server commits the upload: the hint holds either way (round AL: it said "uploads the
+    // file again" of a run whose re-run only granted it, and that --abandon deletes a committed file, which it keeps)
+    session.output().interruptHint("run the same command again: if the server had the whole file already it only"
+        + " creates the grant, otherwise it seals and uploads the file again from the start (a send resumes only"
+        + " after its connection broke; one stopped by a signal cannot continue its sealing, whose key is never"
+        + " written to disk); or give it up with the same command and --abandon, which deletes an unfinished upload"
+        + " from the server (a finished one stays, and `sealdrop files` lists it)");
     to.requireNamed();
     InputFile.requireRegularFile(file);
     String me = session.config().identity();
