@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.grant;
 
+import dev.sealdrop.server.core.identity.Credential;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -14,10 +15,11 @@ public interface GrantRepository {
 
   /**
    * {@link #create}, if the grant's owner has fewer than {@code maxLive} live grants (active and unexpired at the
-   * grant's creation time, or claimed) and its owner and recipient are enabled identities, checked and inserted in one
-   * step; false, and nothing stored, otherwise.
+   * grant's creation time, or claimed), its owner's certificate {@code by} stands (the owner enabled, the certificate
+   * not revoked) and its recipient is an enabled identity, checked and inserted in one step; false, and nothing stored,
+   * otherwise.
    */
-  boolean createWithin(Grant grant, String tokenHash, int maxLive);
+  boolean createWithin(Grant grant, String tokenHash, int maxLive, Credential by);
 
   Optional<Grant> find(String grantId);
 
@@ -39,11 +41,12 @@ public interface GrantRepository {
 
   /**
    * The compare-and-set: {@code ACTIVE → CLAIMED} only if the grant is ACTIVE, unexpired at
-   * {@code now} and addressed to {@code recipient}; in the same transaction records the claim.
+   * {@code now}, addressed to the identity of {@code recipient}, whose certificate stands (identity enabled,
+   * certificate not revoked), and its owner is enabled; in the same transaction records the claim.
    * Returns whether this caller won. {@code resumable}: whether a later connection may go on with the
    * claim ({@link Claim#resumable}).
    */
-  boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt,
+  boolean claim(String grantId, Credential recipient, Instant now, String claimHash, Instant claimExpiresAt,
       boolean resumable);
 
   Optional<Claim> findClaim(String claimHash);

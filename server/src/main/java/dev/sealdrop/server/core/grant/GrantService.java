@@ -128,7 +128,7 @@ public final class GrantService {
     // the write, checked again where it cannot race: a lockdown switched on, or the owner or recipient revoked or
     // disabled, since the checks above (round AE: the grant was written after the admin's act had returned)
     if (!gate.within("granting", () -> grants.createWithin(grant, Secrets.hash(token),
-        policy.maxLiveGrantsPerIdentity()))) {
+        policy.maxLiveGrantsPerIdentity(), caller.credential()))) {
       identities.authenticate(caller.certificate(), caller.origin()); // (the caller's standing now, uncached)
       identities.grantRecipient(caller, "recipient", recipient);
       // (recorded, as every refused grant act, within the grant refusals' budget: a loop of them cannot flood the log)
@@ -400,9 +400,10 @@ public final class GrantService {
     checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
     Instant claimExpires = now.plus(policy.claimWindow());
-    if (!gate.within("redeeming", () -> grants.claim(grant.id(), caller.identity(), now, Secrets.hash(claimSecret),
+    if (!gate.within("redeeming", () -> grants.claim(grant.id(), caller.credential(), now, Secrets.hash(claimSecret),
         claimExpires, caller.origin().resumesTransfers()))) {
-      // the claim is written only while both identities are enabled: one disabled or revoked meanwhile is told so
+      // the claim is written only while both identities are enabled and the caller's certificate is not revoked: one
+      // disabled or revoked meanwhile is told so
       identities.authenticate(caller.certificate(), caller.origin()); // (the caller's standing now, uncached)
       Grant current = grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
       if (current.state() == GrantState.ACTIVE) {

@@ -19,6 +19,11 @@ public record Principal(String identity, Role role, X509Certificate certificate,
     Objects.requireNonNull(origin, "origin");
   }
 
+  /** The certificate this caller acts with, as the revocation list names it (over SFTP: its key's registration's). */
+  public Credential credential() {
+    return new Credential(identity, CertificatePolicy.issuerOf(certificate), CertificatePolicy.serialOf(certificate));
+  }
+
   /** Refuses unless the caller holds {@code required}; {@code action} names what was attempted. */
   public void require(Role required, String action) {
     if (role != required) {

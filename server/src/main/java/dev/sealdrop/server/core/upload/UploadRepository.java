@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.upload;
 
+import dev.sealdrop.server.core.identity.Credential;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -10,10 +11,10 @@ public interface UploadRepository {
   /**
    * Inserts the OPEN upload unless its owner already has {@code maxOpen} OPEN uploads; the count
    * and the insert are one atomic step, so concurrent creations cannot pass the limit together.
-   * Returns false (and inserts nothing) at the limit, or if the owner is not enabled (disabled or revoked since the
-   * caller's checks).
+   * Returns false (and inserts nothing) at the limit, or if the owner's certificate {@code by} no longer stands (its
+   * identity disabled or revoked, or the certificate revoked, since the caller's checks).
    */
-  boolean createWithin(Upload upload, int maxOpen);
+  boolean createWithin(Upload upload, int maxOpen, Credential by);
 
   Optional<Upload> find(String uploadId);
 
@@ -25,9 +26,10 @@ public interface UploadRepository {
 
   /**
    * In one transaction: inserts the file and marks the OPEN upload COMMITTED with its id. Returns false (and writes
-   * nothing) if the file's owner is not enabled (disabled or revoked since the caller's checks).
+   * nothing) if the owner's certificate {@code by} no longer stands (its identity disabled or revoked, or the
+   * certificate revoked, since the caller's checks).
    */
-  boolean commit(String uploadId, StoredFile file, Instant now);
+  boolean commit(String uploadId, StoredFile file, Instant now, Credential by);
 
   /** OPEN uploads whose last activity is before {@code cutoff} ({@code null}: all OPEN uploads). */
   List<Upload> listOpen(Instant idleBefore);

@@ -142,7 +142,7 @@ public final class UploadService {
     // the count above refuses early and cheaply; this insert is what holds the limit under concurrency
     boolean created;
     try {
-      created = gate.within("uploading", () -> uploads.createWithin(upload, MAX_OPEN_UPLOADS));
+      created = gate.within("uploading", () -> uploads.createWithin(upload, MAX_OPEN_UPLOADS, caller.credential()));
     } catch (RuntimeException e) {
       deleteTempQuietly(upload.id()); // a lockdown switched on since the check above (round AE)
       throw e;

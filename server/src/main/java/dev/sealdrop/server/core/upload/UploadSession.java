@@ -339,8 +339,9 @@ public final class UploadSession {
 
   /**
    * Renames the verified, durable envelope into place and commits its row, which is written only while its owner is
-   * enabled: an owner disabled or revoked since the identity check before it has its upload closed as FAILED and
-   * its data deleted (round AH: the file was committed after the admin's act had returned), and is told why.
+   * enabled and the certificate it uploads with not revoked: an owner disabled or revoked (or its certificate revoked)
+   * since the identity check before it has its upload closed as FAILED and its data deleted (round AH: the file was
+   * committed after the admin's act had returned), and is told why.
    */
   private StoredFile writeCommitted(InspectionResult result) {
     Instant now = service.clock.instant();
@@ -355,12 +356,13 @@ public final class UploadSession {
     }
     boolean written;
     try {
-      written = service.uploads.commit(upload.id(), committed, now);
+      written = service.uploads.commit(upload.id(), committed, now, caller.credential());
     } finally {
       service.release(upload.id());
     }
     if (!written) {
-      UploadService.LOG.warn("upload {} from '{}' not committed: its owner was disabled or revoked meanwhile",
+      UploadService.LOG.warn("upload {} from '{}' not committed: its owner, or its certificate, was disabled or revoked"
+          + " meanwhile",
           upload.id(), caller.identity());
       try {
         service.blobs.deleteBlob(committed.id());

@@ -8,6 +8,7 @@ import dev.sealdrop.server.core.grant.GrantRepository.Released;
 import dev.sealdrop.server.core.grant.GrantRepository.Settled;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.PurgedGrant;
+import dev.sealdrop.server.core.identity.Credential;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,9 +34,7 @@ public final class JdbcGrantRepository implements GrantRepository {
   /** Ends an OPEN claim that was not served every byte (the grant is then returned). */
   private static final String END_UNDELIVERED =
       "UPDATE claims SET state = ? WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL";
-  /** The grant's recipient, and its owner, is enabled (revoked ones are disabled too); each binds one boolean. */
-  private static final String RECIPIENT_ENABLED =
-      "EXISTS (SELECT 1 FROM identities WHERE name = grants.recipient AND enabled = ?)";
+  /** The grant's owner is enabled (revoked ones are disabled too); binds one boolean. */
   private static final String OWNER_ENABLED = "EXISTS (SELECT 1 FROM identities WHERE name = grants.owner AND enabled = ?)";
   private final Jdbc jdbc;
 
@@ -52,7 +51,7 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean createWithin(Grant g, String tokenHash, int maxLive) {
+  public boolean createWithin(Grant g, String tokenHash, int maxLive, Credential by) {
     // one statement: SQLite runs it under its write lock, so neither the count nor the identities can change before the
     // insert
     long now = g.createdAt().toEpochMilli();
@@ -60,11 +59,12 @@ public final class JdbcGrantRepository implements GrantRepository {
         + " max_downloads, downloads_used, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
         + " WHERE (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'ACTIVE' AND expires_at > ?)"
         + " + (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'CLAIMED') < ?"
-        // an identity revoked or disabled since the caller's checks (round AE): its revocation has ended its grants, so
-        // one written after it would outlive it
-        + " AND (SELECT COUNT(*) FROM identities WHERE name IN (?, ?) AND enabled = ?) = 2", g.id(), g.fileId(),
-        g.owner(), g.recipient(), tokenHash, g.state().name(), now, g.expiresAt().toEpochMilli(), g.maxDownloads(),
-        g.downloadsUsed(), now, g.owner(), now, g.owner(), maxLive, g.owner(), g.recipient(), true) == 1;
+        // an identity revoked or disabled, or the owner's certificate revoked, since the caller's checks (round AE): its
+        // revocation has ended its grants, so one written after it would outlive it
+        + " AND EXISTS (SELECT 1 FROM identities WHERE name = ? AND enabled = ?) AND " + CredentialConditions.STANDS,
+        CredentialConditions.after(by, g.id(), g.fileId(), g.owner(), g.recipient(), tokenHash, g.state().name(), now,
+        g.expiresAt().toEpochMilli(), g.maxDownloads(), g.downloadsUsed(), now, g.owner(), now, g.owner(), maxLive,
+        g.recipient(), true)) == 1;
   }
 
   @Override
@@ -123,20 +123,22 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean claim(String grantId, String recipient, Instant now, String claimHash, Instant claimExpiresAt,
+  public boolean claim(String grantId, Credential recipient, Instant now, String claimHash, Instant claimExpiresAt,
       boolean resumable) {
     return jdbc.inTransaction(c -> {
-      // both identities enabled, under SQLite's write lock (round AH): a recipient or owner disabled or revoked since
-      // the caller's checks is not claimed for after the admin's act returned
+      // both identities enabled and the recipient's certificate not revoked, under SQLite's write lock (round AH): a
+      // recipient or owner disabled or revoked (or the recipient's certificate revoked) since the caller's checks is
+      // not claimed for after the admin's act returned
       int won = Jdbc.update(c, "UPDATE grants SET state = 'CLAIMED', updated_at = ?"
           + " WHERE id = ? AND state = 'ACTIVE' AND expires_at > ? AND recipient = ?"
-          + " AND " + RECIPIENT_ENABLED + " AND " + OWNER_ENABLED,
-          now.toEpochMilli(), grantId, now.toEpochMilli(), recipient, true, true);
+          + " AND " + OWNER_ENABLED + " AND " + CredentialConditions.STANDS,
+          CredentialConditions.after(recipient, now.toEpochMilli(), grantId, now.toEpochMilli(), recipient.identity(),
+          true));
       if (won != 1) {
         return false;
       }
       Jdbc.update(c, "INSERT INTO claims (claim_hash, grant_id, recipient, state, created_at, expires_at, resumable)"
-          + " VALUES (?, ?, ?, 'OPEN', ?, ?, ?)", claimHash, grantId, recipient, now.toEpochMilli(),
+          + " VALUES (?, ?, ?, 'OPEN', ?, ?, ?)", claimHash, grantId, recipient.identity(), now.toEpochMilli(),
           claimExpiresAt.toEpochMilli(), resumable);
       return true;
     });

@@ -130,8 +130,7 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   public Standing standing(String name, String issuer, String serialHex) {
     // portable SQL (SQLite and PostgreSQL): a SELECT without FROM, parameters only where typed by a column
     return jdbc.queryOne("SELECT EXISTS (SELECT 1 FROM revoked_identities WHERE name = ?),"
-        + " EXISTS (SELECT 1 FROM revoked_certificates WHERE issuer = ? AND serial = ?)"
-        + " OR EXISTS (SELECT 1 FROM revoked_certificate_owners WHERE identity = ? AND serial = ?),"
+        + " " + CredentialConditions.CERTIFICATE_REVOKED + ","
         + " (SELECT role FROM identities WHERE name = ?), (SELECT enabled FROM identities WHERE name = ?)",
         rs -> new Standing(rs.getBoolean(1), rs.getBoolean(2), rs.getString(3) == null ? Optional.empty()
             : Optional.of(new Identity(name, Role.parse(rs.getString(3)), rs.getBoolean(4)))),

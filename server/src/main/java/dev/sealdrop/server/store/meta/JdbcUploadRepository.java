@@ -1,5 +1,6 @@
 package dev.sealdrop.server.store.meta;
 
+import dev.sealdrop.server.core.identity.Credential;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.Upload;
 import dev.sealdrop.server.core.upload.UploadRepository;
@@ -19,8 +20,6 @@ public final class JdbcUploadRepository implements UploadRepository {
   private static final String UPLOAD_COLUMNS =
       "id, owner, state, expected_size, committed_offset, created_at, updated_at, file_id, resumable";
   private static final String FILE_COLUMNS = "id, owner, size, fingerprint, recipient_fps, created_at";
-  /** The identity named by the next parameter is enabled (revoked ones are disabled too); then binds one boolean. */
-  private static final String NAMED_ENABLED = "EXISTS (SELECT 1 FROM identities WHERE name = ? AND enabled = ?)";
   private final Jdbc jdbc;
 
   public JdbcUploadRepository(Database db) {
@@ -28,14 +27,14 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public boolean createWithin(Upload u, int maxOpen) {
+  public boolean createWithin(Upload u, int maxOpen, Credential by) {
     // one statement: SQLite runs it under its write lock, so neither the count nor the owner's standing can change
     // before the insert
     return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?"
         + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ? AND "
-        + NAMED_ENABLED, u.id(), u.owner(),
+        + CredentialConditions.STANDS, CredentialConditions.after(by, u.id(), u.owner(),
         u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
-        u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen, u.owner(), true) == 1;
+        u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen)) == 1;
   }
 
   @Override
@@ -57,13 +56,13 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public boolean commit(String uploadId, StoredFile f, Instant now) {
+  public boolean commit(String uploadId, StoredFile f, Instant now, Credential by) {
     return jdbc.inTransaction(c -> {
-      // the owner enabled, under SQLite's write lock (round AH): no file is committed after its owner's disable or
-      // revocation returned
+      // the owner's certificate standing, under SQLite's write lock (round AH): no file is committed after its owner's
+      // disable or revocation, or its certificate's revocation, returned
       if (Jdbc.update(c, "INSERT INTO files (" + FILE_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ? WHERE "
-          + NAMED_ENABLED, f.id(), f.owner(), f.size(), f.fingerprint(),
-          String.join(",", f.recipientKeyFingerprints()), f.createdAt().toEpochMilli(), f.owner(), true) != 1) {
+          + CredentialConditions.STANDS, CredentialConditions.after(by, f.id(), f.owner(), f.size(), f.fingerprint(),
+          String.join(",", f.recipientKeyFingerprints()), f.createdAt().toEpochMilli())) != 1) {
         return false;
       }
       int n = Jdbc.update(c, "UPDATE uploads SET state = 'COMMITTED', file_id = ?, committed_offset = ?, updated_at = ?"

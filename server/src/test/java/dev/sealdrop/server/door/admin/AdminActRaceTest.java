@@ -230,4 +230,38 @@ class AdminActRaceTest extends OneServerPerMethod {
     await(create, Status.Code.NOT_FOUND, "NOT_FOUND");
     assertThat(grantsOf("alice")).as("no grant for a recipient revoked before it was written").isEmpty();
   }
+
+  private void revokeCertificate(String name) {
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity(name)
+        .setCertificateSerial(server.pki.certificate(name).getSerialNumber().toString(16)).setReason("race").build());
+  }
+
+  /** Round AJ: a claim was written after the recipient's certificate (only it) had been revoked. */
+  @Test
+  void aRedeemWhoseCertificateIsRevokedMeanwhileDoesNotClaim() throws Exception {
+    String fileId = uploaded();
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
+    clock.pauseIn("GrantService.settle", "GrantService.doRedeem");
+    CompletableFuture<?> redeem = heldWhile(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder()
+        .setToken(grant.getToken()).build()), () -> revokeCertificate("bob"));
+    await(redeem, Status.Code.UNAUTHENTICATED, null); // (its connection is closed by the revocation, or refused)
+    assertThat(awaitRecord("grant.redeem").result()).isEqualTo("certificate-revoked");
+    assertThat(grantsOf("alice")).singleElement().satisfies(g -> assertThat(g.getState())
+        .as("not claimed after the recipient's certificate was revoked").isEqualTo(GrantState.GRANT_STATE_ACTIVE));
+  }
+
+  /** Round AJ: a file was committed after the certificate it was uploaded with (only it) had been revoked. */
+  @Test
+  void anUploadWhoseCertificateIsRevokedMeanwhileIsNotCommitted() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    byte[] sealed = Users.seal("alice", Users.randomBytes(1000, 64), "bob").bytes();
+    clock.pauseIn("UploadSession.writeCommitted", "UploadSession.finish");
+    CompletableFuture<?> upload = heldWhile(() -> Transfers.upload(clients, "alice", sealed),
+        () -> revokeCertificate("alice"));
+    await(upload, Status.Code.UNAUTHENTICATED, null); // (its connection is closed by the revocation, or refused)
+    assertThat(admins.admin("carol").listAllFiles(dev.sealdrop.protocol.v1.ListAllFilesRequest.newBuilder()
+        .setOwner("alice").build()).getFilesList()).as("no file committed after its certificate's revocation")
+        .isEmpty();
+    assertThat(awaitRecord("upload.abort").result()).isEqualTo("certificate-revoked");
+  }
 }

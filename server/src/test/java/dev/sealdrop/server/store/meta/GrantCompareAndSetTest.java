@@ -40,9 +40,11 @@ class GrantCompareAndSetTest {
   static Grant seed(Database db, Instant now, String owner) {
     Enrolled.identities(db, owner, "bob", "dave");
     JdbcUploadRepository uploads = new JdbcUploadRepository(db);
-    uploads.createWithin(new Upload("up_" + "1".repeat(32), owner, UploadState.OPEN, 0, 0, now, now, null, true), 1);
+    uploads.createWithin(new Upload("up_" + "1".repeat(32), owner, UploadState.OPEN, 0, 0, now, now, null, true), 1,
+        Enrolled.credential(owner));
     uploads.commit("up_" + "1".repeat(32),
-        new StoredFile("f_" + "1".repeat(32), owner, 10, "ab".repeat(32), List.of(), now), now);
+        new StoredFile("f_" + "1".repeat(32), owner, 10, "ab".repeat(32), List.of(), now), now,
+        Enrolled.credential(owner));
     Grant g = new Grant("g_" + "1".repeat(32), "f_" + "1".repeat(32), owner, "bob", GrantState.ACTIVE, now,
         now.plus(Duration.ofHours(1)), 1, 0, 10, "ab".repeat(32));
     new JdbcGrantRepository(db).create(g, "cd".repeat(32));
@@ -65,7 +67,7 @@ class GrantCompareAndSetTest {
           String claimHash = String.format("%064x", i);
           wins.add(pool.submit(() -> {
             go.await();
-            return repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)), true);
+            return repo.claim(g.id(), Enrolled.credential("bob"), now, claimHash, now.plus(Duration.ofMinutes(5)), true);
           }));
         }
         go.countDown();
@@ -87,10 +89,10 @@ class GrantCompareAndSetTest {
     try (Database db = Database.openSqlite(dir.resolve("meta2.db"))) {
       Grant g = seed(db, now);
       JdbcGrantRepository repo = new JdbcGrantRepository(db);
-      assertThat(repo.claim(g.id(), "dave", now, "01".repeat(32), now.plusSeconds(60), true)).isFalse();
-      assertThat(repo.claim(g.id(), "bob", g.expiresAt(), "02".repeat(32), now.plusSeconds(60), true)).isFalse();
+      assertThat(repo.claim(g.id(), Enrolled.credential("dave"), now, "01".repeat(32), now.plusSeconds(60), true)).isFalse();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), g.expiresAt(), "02".repeat(32), now.plusSeconds(60), true)).isFalse();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
-      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), now.plusSeconds(60), true)).isTrue();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "03".repeat(32), now.plusSeconds(60), true)).isTrue();
     }
   }
 
@@ -103,14 +105,14 @@ class GrantCompareAndSetTest {
       Instant window = now.plusSeconds(60);
 
       // a claim whose window has passed (not yet settled) is not marked served: its last bytes stay back
-      assertThat(repo.claim(g.id(), "bob", now, "01".repeat(32), window, true)).isTrue();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "01".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("01".repeat(32), window, window.plusSeconds(60))).isFalse();
       assertThat(repo.settleExpiredClaims(window)).hasSize(1);
       assertThat(repo.findClaim("01".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.LAPSED);
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
 
       // a released claim is not marked served either, and a second release changes nothing
-      assertThat(repo.claim(g.id(), "bob", now, "02".repeat(32), window, true)).isTrue();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "02".repeat(32), window, true)).isTrue();
       assertThat(repo.release("02".repeat(32), now, true).released()).isTrue();
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       assertThat(repo.markServedAll("02".repeat(32), now, window)).isFalse();
@@ -118,7 +120,7 @@ class GrantCompareAndSetTest {
       assertThat(repo.findClaim("02".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.RELEASED);
 
       // once marked, a claim cannot be released or lapse: it counts when its window passes
-      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "03".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
       assertThat(repo.release("03".repeat(32), now, true).released()).isFalse();
@@ -144,22 +146,22 @@ class GrantCompareAndSetTest {
       // given back before any byte: as often as its holder likes
       for (int i = 0; i < 5; i++) {
         String hash = String.format("%064x", 100 + i);
-        assertThat(repo.claim(g.id(), "bob", now, hash, window, true)).isTrue();
+        assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, hash, window, true)).isTrue();
         assertThat(repo.release(hash, now, true)).isEqualTo(GrantRepository.Released.RETURNED);
       }
       // a server restart's release does not count
-      assertThat(repo.claim(g.id(), "bob", now, "0a".repeat(32), window, false)).isTrue();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "0a".repeat(32), window, false)).isTrue();
       repo.markServing("0a".repeat(32), now);
       assertThat(repo.release("0a".repeat(32), now, false)).isEqualTo(GrantRepository.Released.RETURNED);
       // two interrupted claims give the grant back
       for (String hash : List.of("01".repeat(32), "02".repeat(32))) {
-        assertThat(repo.claim(g.id(), "bob", now, hash, window, true)).isTrue();
+        assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, hash, window, true)).isTrue();
         repo.markServing(hash, now);
         assertThat(repo.release(hash, now, true)).isEqualTo(GrantRepository.Released.INTERRUPTED);
         assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
       }
       // the third, lapsed here, uses the grant's one download up
-      assertThat(repo.claim(g.id(), "bob", now, "03".repeat(32), window, true)).isTrue();
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "03".repeat(32), window, true)).isTrue();
       repo.markServing("03".repeat(32), now);
       assertThat(repo.settleExpiredClaims(window)).singleElement()
           .satisfies(c -> assertThat(c.claim().state()).isEqualTo(ClaimState.COUNTED))

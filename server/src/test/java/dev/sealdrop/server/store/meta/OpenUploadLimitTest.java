@@ -45,7 +45,7 @@ class OpenUploadLimitTest {
           Upload u = open(String.format("%032x", i), "alice");
           created.add(pool.submit(() -> {
             go.await();
-            return repo.createWithin(u, 10);
+            return repo.createWithin(u, 10, Enrolled.credential(u.owner()));
           }));
         }
         go.countDown();
@@ -66,13 +66,13 @@ class OpenUploadLimitTest {
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       Enrolled.identities(db, "alice", "bob");
       JdbcUploadRepository repo = new JdbcUploadRepository(db);
-      assertThat(repo.createWithin(open("a".repeat(32), "alice"), 2)).isTrue();
-      assertThat(repo.createWithin(open("b".repeat(32), "alice"), 2)).isTrue();
-      assertThat(repo.createWithin(open("c".repeat(32), "alice"), 2)).as("at the limit").isFalse();
+      assertThat(repo.createWithin(open("a".repeat(32), "alice"), 2, Enrolled.credential("alice"))).isTrue();
+      assertThat(repo.createWithin(open("b".repeat(32), "alice"), 2, Enrolled.credential("alice"))).isTrue();
+      assertThat(repo.createWithin(open("c".repeat(32), "alice"), 2, Enrolled.credential("alice"))).as("at the limit").isFalse();
       assertThat(repo.find("up_" + "c".repeat(32))).as("nothing inserted when refused").isEmpty();
-      assertThat(repo.createWithin(open("d".repeat(32), "bob"), 2)).as("another owner").isTrue();
+      assertThat(repo.createWithin(open("d".repeat(32), "bob"), 2, Enrolled.credential("bob"))).as("another owner").isTrue();
       assertThat(repo.close("up_" + "a".repeat(32), UploadState.FAILED, Instant.now())).isTrue();
-      assertThat(repo.createWithin(open("e".repeat(32), "alice"), 2)).as("a closed upload made room").isTrue();
+      assertThat(repo.createWithin(open("e".repeat(32), "alice"), 2, Enrolled.credential("alice"))).as("a closed upload made room").isTrue();
       assertThat(repo.countOpen("alice")).isEqualTo(2);
     }
   }

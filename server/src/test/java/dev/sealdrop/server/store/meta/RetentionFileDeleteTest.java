@@ -29,8 +29,9 @@ class RetentionFileDeleteTest {
   private static void seedFile(Database db, Instant at) {
     Enrolled.identities(db, "alice", "bob");
     JdbcUploadRepository uploads = new JdbcUploadRepository(db);
-    uploads.createWithin(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, at, at, null, true), 1);
-    uploads.commit("up_" + "1".repeat(32), new StoredFile(FILE, "alice", 10, "ab".repeat(32), List.of(), at), at);
+    uploads.createWithin(new Upload("up_" + "1".repeat(32), "alice", UploadState.OPEN, 0, 0, at, at, null, true), 1, Enrolled.credential("alice"));
+    uploads.commit("up_" + "1".repeat(32), new StoredFile(FILE, "alice", 10, "ab".repeat(32), List.of(), at), at,
+        Enrolled.credential("alice"));
   }
 
   private static Grant grant(Database db, Instant now) {

@@ -62,7 +62,7 @@ class UnrecordedActsTest {
         Grant recorded = grants.find(recordedGrant).orElseThrow();
         grants.create(new Grant(unrecordedGrant, fileId, "alice", "bob", GrantState.ACTIVE, now,
             now.plus(Duration.ofHours(1)), 1, 0, recorded.size(), recorded.fingerprint()), "ee".repeat(32));
-        assertThat(grants.claim(recordedGrant, "bob", now, "0c".repeat(32), now.plusSeconds(600), true)).isTrue();
+        assertThat(grants.claim(recordedGrant, Enrolled.credential("bob"), now, "0c".repeat(32), now.plusSeconds(600), true)).isTrue();
         assertThat(grants.confirm("0c".repeat(32), now)).isTrue();
         new JdbcIdentityRepository(db).revokeIdentity("dave", now);
         assertThat(new JdbcIdentityRepository(db).revokeCertificateOf("bob", "0a1b2c", now)).isTrue();

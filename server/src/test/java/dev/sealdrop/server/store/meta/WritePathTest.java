@@ -89,7 +89,7 @@ class WritePathTest {
         List<Future<Boolean>> claims = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
           String claimHash = String.format("%064x", 500 + i);
-          claims.add(pool.submit(() -> repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)), true)));
+          claims.add(pool.submit(() -> repo.claim(g.id(), Enrolled.credential("bob"), now, claimHash, now.plus(Duration.ofMinutes(5)), true)));
           if (i == 10) {
             claims.add(pool.submit(() -> jdbc.<Boolean>inTransaction(c -> {
               Jdbc.update(c, "INSERT INTO identities (name, role, enabled, created_at, updated_at)"
@@ -130,8 +130,9 @@ class WritePathTest {
     String up = String.format("up_%032d", i);
     String f = String.format("f_%032d", i);
     Enrolled.identities(db, "alice", "bob");
-    new JdbcUploadRepository(db).createWithin(new Upload(up, "alice", UploadState.OPEN, 0, 0, now, now, null, true), 1);
-    new JdbcUploadRepository(db).commit(up, new StoredFile(f, "alice", 10, "ab".repeat(32), List.of(), now), now);
+    new JdbcUploadRepository(db).createWithin(new Upload(up, "alice", UploadState.OPEN, 0, 0, now, now, null, true), 1, Enrolled.credential("alice"));
+    new JdbcUploadRepository(db).commit(up, new StoredFile(f, "alice", 10, "ab".repeat(32), List.of(), now), now,
+        Enrolled.credential("alice"));
     Grant g = new Grant(String.format("g_%032d", i), f, "alice", "bob", GrantState.ACTIVE, now,
         now.plus(Duration.ofHours(1)), 1, 0, 10, "ab".repeat(32));
     new JdbcGrantRepository(db).create(g, String.format("%064x", i));
@@ -168,7 +169,7 @@ class WritePathTest {
           String claimHash = String.format("%064x", 1000 + i);
           wins.add(pool.submit(() -> {
             go.await();
-            return repo.claim(g.id(), "bob", now, claimHash, now.plus(Duration.ofMinutes(5)), true);
+            return repo.claim(g.id(), Enrolled.credential("bob"), now, claimHash, now.plus(Duration.ofMinutes(5)), true);
           }));
         }
         go.countDown();
