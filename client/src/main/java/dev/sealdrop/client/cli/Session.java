@@ -71,6 +71,7 @@ final class Session implements AutoCloseable {
   ProfileConfig config() throws KeyStoreFailure, UsageFailure {
     if (config == null) {
       config = profile().loadConfig();
+      OpenProfileWarning.warnIfOpen(profile(), output());
     }
     return config;
   }

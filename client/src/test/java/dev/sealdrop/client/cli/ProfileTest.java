@@ -568,4 +568,30 @@ class ProfileTest {
         pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(0);
     assertThat(byVariable.err()).contains("sealdrop: next: publish your key bundle with `sealdrop keys publish`");
   }
+
+  /**
+   * Round AD: a profile copied with loose modes (its TLS key readable by all, its pins' folder writable by all) was used
+   * without a word. It is still used, with one warning naming what is open, what that allows, and the fix.
+   */
+  @Test
+  void aProfileOpenToOtherUsersIsUsedWithAWarningThatSaysHowToCloseIt() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
+    assertThat(alice.run("inbox").err()).as("a profile as init made it").doesNotContain("warning");
+    Files.setPosixFilePermissions(alice.home().resolve("tls/client.key"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(alice.home().resolve("trusted"), PosixFilePermissions.fromString("rwxrwxrwx"));
+    CliRun open = alice.run("inbox");
+    assertThat(open.err()).containsOnlyOnce("sealdrop: warning: the profile " + alice.home()
+        + " is open to other users of this machine: tls/client.key can be read by others (rw-r--r--), trusted/ can be"
+        + " changed by others (rwxrwxrwx); whoever read tls/client.key can connect as you until an admin revokes your"
+        + " certificate; whoever can change the profile can swap the CA, the server address or a pinned key. Make it"
+        + " yours alone: chmod -R go-rwx " + alice.home());
+    assertThat(open.exit()).as("still used: the command goes on to its own outcome").isEqualTo(alice.run("inbox")
+        .exit()).isNotZero();
+    assertThat(alice.run("--json", "admin", "identities", "list").err()).as("the admin commands read the profile too")
+        .contains("is open to other users");
+    Files.setPosixFilePermissions(alice.home().resolve("tls/client.key"), PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(alice.home().resolve("trusted"), PosixFilePermissions.fromString("rwx------"));
+    assertThat(alice.run("inbox").err()).doesNotContain("warning");
+  }
 }

@@ -54,6 +54,7 @@ final class AdminConnection implements AutoCloseable {
     CliEnvironment env = root.environment();
     Profile profile = new Profile(ProfileLocator.locate(root.globals().home(), env.variables(), env.userHome()));
     ProfileConfig config = profile.loadConfig();
+    dev.sealdrop.client.cli.OpenProfileWarning.warnIfOpen(profile, root.output());
     if (config.adminServer().isEmpty()) {
       throw new UsageFailure("NO_ADMIN_SERVER", "this profile (" + profile.dir() + ") has no admin server",
           "add a line admin_server=HOST:PORT to " + profile.configFile() + " (the server prints "
