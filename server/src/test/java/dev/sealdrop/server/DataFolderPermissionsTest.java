@@ -161,6 +161,35 @@ class DataFolderPermissionsTest {
     assertThat(Files.readAllBytes(key)).isEqualTo(before);
   }
 
+  /**
+   * Round AG: entries of the data folder owned by another account were used, though that account could change the
+   * server's database, stored files or audit key under it. The start is refused, naming each; the operator's own
+   * files beside them are not looked at. (Only a server running as root can hand an entry to another account here.)
+   */
+  @Test
+  void entriesOwnedByAnotherAccountStopTheStartNamingEach() throws Exception {
+    assumeThat(System.getProperty("user.name")).as("only root can give a file away").isEqualTo("root");
+    Path data = dir.resolve("data-owned");
+    try (TestServer first = new TestServer(data)) {
+      first.server();
+    }
+    java.nio.file.attribute.UserPrincipal nobody = data.getFileSystem().getUserPrincipalLookupService()
+        .lookupPrincipalByName("nobody");
+    Path notes = Files.writeString(data.resolve("operator-notes.txt"), "the operator's\n");
+    Files.setOwner(notes, nobody);
+    Files.setOwner(data.resolve("audit/audit.key"), nobody);
+    Files.setOwner(data.resolve("blobs"), nobody);
+    assertThatThrownBy(() -> new TestServer(data).close()).hasMessageContaining("the data folder " + data
+        + " holds 2 entries owned by another user than the server's (root): ").hasMessageContaining(
+        data.resolve("blobs") + " (owned by nobody)").hasMessageContaining(data.resolve("audit/audit.key")
+        + " (owned by nobody)").hasMessageContaining("chown -R root " + data).hasMessageNotContaining("operator-notes");
+    Files.setOwner(data.resolve("audit/audit.key"), Files.getOwner(data));
+    Files.setOwner(data.resolve("blobs"), Files.getOwner(data));
+    try (TestServer again = new TestServer(data)) {
+      again.server();
+    }
+  }
+
   /** Nothing under {@code data} (SQLite's -wal and -shm files included) grants group or others anything. */
   private static void assertOwnerOnly(Path data) throws IOException {
     List<Path> all;

@@ -13,6 +13,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -92,6 +93,8 @@ public final class DataFolder {
     }
     List<String> tightened = new ArrayList<>();
     List<String> foreign = new ArrayList<>();
+    List<String> othersOwn = new ArrayList<>();
+    UserPrincipal me = serverUser(dataDir);
     boolean shared;
     try (java.util.stream.Stream<Path> entries = Files.list(dataDir)) {
       shared = entries.anyMatch(p -> !isOwn(p.getFileName().toString()));
@@ -106,6 +109,7 @@ public final class DataFolder {
         // a folder that holds others' entries keeps its mode (data=/tmp made /tmp 0700; outside test): sealdrop's own
         // entries in it are owner-only each
         if (!(shared && dir.equals(dataDir))) {
+          requireOurs(dir, me, othersOwn);
           tighten(dir, tightened);
         }
         return FileVisitResult.CONTINUE;
@@ -117,6 +121,7 @@ public final class DataFolder {
           foreign.add(dataDir.relativize(file).toString());
           return FileVisitResult.CONTINUE;
         }
+        requireOurs(file, me, othersOwn);
         // the audit key is left as it is: its loader refuses one others could read (docs/admin.md), since a key that
         // may have been copied must be replaced by its operator, not quietly kept in use
         if (attrs.isRegularFile() && !file.equals(dataDir.resolve(AUDIT_KEY))) {
@@ -130,6 +135,16 @@ public final class DataFolder {
         return dataDir.equals(p.getParent()) && !isOwn(p.getFileName().toString());
       }
     });
+    if (!othersOwn.isEmpty()) {
+      // round AG: another account that owns an entry can change it under the server (an identity added to the
+      // database, a stored file or the audit key swapped); its owner's data is not ours to take over with chown
+      throw new IOException("the data folder " + dataDir.toAbsolutePath() + " holds " + othersOwn.size() + " entr"
+          + (othersOwn.size() == 1 ? "y" : "ies") + " owned by another user than the server's (" + me.getName() + "): "
+          + (othersOwn.size() <= 10 ? String.join(", ", othersOwn) : String.join(", ", othersOwn.subList(0, 10))
+          + ", ...") + "; that user could change the server's data, audit log or keys under it. If the folder is"
+          + " this server's, give it to the server's user (chown -R " + me.getName() + " " + dataDir.toAbsolutePath()
+          + "); else check the data setting (--data)");
+    }
     if (!foreign.isEmpty()) {
       // a data folder that was meant to be another (the working folder, a home folder): its files are not ours to
       // chmod; sealdrop's own entries beside them are secured all the same
@@ -223,6 +238,30 @@ public final class DataFolder {
       Files.createFile(file, ownerOnlyFile(file));
     } catch (FileAlreadyExistsException e) {
       // kept as it is; secure() has tightened it
+    }
+  }
+
+  /**
+   * The account the server runs as, as the data folder's file system names owners; null where it cannot be told (a
+   * uid without a name), and then ownership is not checked.
+   */
+  private static UserPrincipal serverUser(Path dataDir) {
+    try {
+      return dataDir.getFileSystem().getUserPrincipalLookupService()
+          .lookupPrincipalByName(System.getProperty("user.name"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /** Notes {@code p} in {@code othersOwn} unless {@code me} (null: not known) owns it. */
+  private static void requireOurs(Path p, UserPrincipal me, List<String> othersOwn) throws IOException {
+    if (me == null) {
+      return;
+    }
+    UserPrincipal owner = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS);
+    if (!owner.equals(me)) {
+      othersOwn.add(p + " (owned by " + owner.getName() + ")");
     }
   }
 
