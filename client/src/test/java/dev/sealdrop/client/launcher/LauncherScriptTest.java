@@ -430,6 +430,25 @@ class LauncherScriptTest {
     assertThat(run(Map.of(), "inbox").out()).as("not through a symbolic link").doesNotContain("CompilerDirectivesFile");
   }
 
+  /**
+   * Round AD: a relative HOME (or XDG_CACHE_HOME) put the cache, code the JVM maps, under whatever folder the command
+   * ran in. A relative XDG_CACHE_HOME is ignored, as the XDG spec says, for HOME's; with no absolute one, no cache.
+   */
+  @Test
+  void aRelativeCacheOrHomeFolderIsNeverUsed() throws Exception {
+    Path cwd = Path.of("").toAbsolutePath();
+    Run none = run(Map.of("XDG_CACHE_HOME", "rel-cache", "HOME", "rel-home"), "send", "exit=0");
+    assertThat(none.exit()).isZero();
+    assertThat(none.out()).doesNotContain("ArchiveClassesAtExit").doesNotContain("SharedArchiveFile");
+    assertThat(cwd.resolve("rel-cache")).doesNotExist();
+    assertThat(cwd.resolve("rel-home")).doesNotExist();
+
+    Path home = Files.createDirectories(dir.resolve("home"));
+    Run homes = run(Map.of("XDG_CACHE_HOME", "rel-cache", "HOME", home.toString()), "send", "exit=0");
+    assertThat(homes.out()).contains("-XX:ArchiveClassesAtExit=" + home.resolve(".cache/sealdrop/cds-"));
+    assertThat(cwd.resolve("rel-cache")).doesNotExist();
+  }
+
   @Test
   void sealdropCds0RunsPlainJavaJar() throws Exception {
     Run r = run(Map.of("SEALDROP_CDS", "0"), "send", "exit=4");
