@@ -92,6 +92,8 @@ public final class SealdropServer implements AutoCloseable {
   private final Shutdown shutdown;
   /** The admin listener (set once, right after construction). */
   private Server admin;
+  /** The data folder, held while this server runs. */
+  private final DataFolder.Lock folderLock;
   /** The SFTP door, or null when it is not configured (set once, right after construction). */
   private SftpDoor sftp;
   /** The core's admin operations, which the admin listener serves (set once, right after construction). */
@@ -99,7 +101,9 @@ public final class SealdropServer implements AutoCloseable {
 
   private SealdropServer(ServerConfig config, Database database, Server grpc, ExecutorService executor,
       ScheduledExecutorService maintenance, ScheduledExecutorService callTimer, UploadService uploads, GrantService grants, IdentityService identities,
-      Audit audit, Retention retention, LiveCalls liveCalls, LiveSessions liveSessions, Shutdown shutdown) {
+      Audit audit, Retention retention, LiveCalls liveCalls, LiveSessions liveSessions, Shutdown shutdown,
+      DataFolder.Lock folderLock) {
+    this.folderLock = folderLock;
     this.shutdown = shutdown;
     this.audit = audit;
     this.retention = retention;
@@ -143,10 +147,18 @@ public final class SealdropServer implements AutoCloseable {
     ServerTlsFiles.check(config.tls(), ca);
     // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
     DataFolder.secure(config.dataDir());
-    DataFolder.requireDatabaseOfItsHistory(config.dataDir(), config.dataDir().resolve("sealdrop.db"));
-    // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
-    DataFolder.createFileIfAbsent(config.dataDir().resolve("sealdrop.db"));
-    Database db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
+    // one server per data folder, held before anything in it is opened or migrated
+    DataFolder.Lock folderLock = DataFolder.lock(config.dataDir());
+    Database db;
+    try {
+      DataFolder.requireDatabaseOfItsHistory(config.dataDir(), config.dataDir().resolve("sealdrop.db"));
+      // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
+      DataFolder.createFileIfAbsent(config.dataDir().resolve("sealdrop.db"));
+      db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
+    } catch (IOException | RuntimeException e) {
+      folderLock.close();
+      throw e;
+    }
     ExecutorService executor = null;
     ScheduledExecutorService maintenance = null;
     ScheduledExecutorService callTimer = null;
@@ -246,7 +258,7 @@ public final class SealdropServer implements AutoCloseable {
           config.dataDir().resolve("tmp"));
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
-          audit, retention, liveCalls, liveSessions, shutdown);
+          audit, retention, liveCalls, liveSessions, shutdown, folderLock);
       server.admin = adminServer;
       server.adminOperations = adminOps;
       server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals, uploadRefusals);
@@ -313,6 +325,7 @@ public final class SealdropServer implements AutoCloseable {
         callTimer.shutdownNow();
       }
       db.close();
+      folderLock.close();
       throw e;
     }
   }
@@ -584,6 +597,7 @@ public final class SealdropServer implements AutoCloseable {
     }
     audit.close();
     database.close();
+    folderLock.close();
     LOG.info("stopped");
   }
 
@@ -609,6 +623,7 @@ public final class SealdropServer implements AutoCloseable {
     callTimer.shutdownNow();
     executor.shutdownNow();
     audit.close();
+    folderLock.close();
   }
 
   private static ThreadFactory named(String prefix) {

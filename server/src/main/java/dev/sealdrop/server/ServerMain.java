@@ -144,9 +144,10 @@ public final class ServerMain {
     }
     if (failed != null) {
       if (inUse(failed)) {
-        // the audit log's lock is held: a server (this one started twice, by hand or by a service manager) runs there
+        // the data folder's (or its audit log's) lock is held: a server (this one started twice, by hand or by a service
+        // manager) runs there
         System.err.println("sealdrop-server: error: cannot start: another sealdrop server is already running on the"
-            + " data folder " + config.dataDir().toAbsolutePath() + " (it holds the folder's audit log)");
+            + " data folder " + config.dataDir().toAbsolutePath() + " (it holds the folder's lock, sealdrop.lock)");
         System.err.println("sealdrop-server: hint: stop that server first (one server per data folder), or give this"
             + " one another folder with --data");
         System.exit(DATA_IN_USE);
@@ -316,7 +317,8 @@ public final class ServerMain {
   private static boolean inUse(Throwable e) {
     Throwable c = e;
     for (int depth = 0; c != null && depth < 8; c = c.getCause(), depth++) {
-      if (c instanceof dev.sealdrop.audit.AuditLogWriter.InUseException) {
+      if (c instanceof dev.sealdrop.audit.AuditLogWriter.InUseException
+          || c instanceof dev.sealdrop.server.store.fs.DataFolder.InUseException) {
         return true;
       }
     }

@@ -190,6 +190,27 @@ class DataFolderPermissionsTest {
     }
   }
 
+  /**
+   * Round AQ: a data setting that names a symbolic link to the folder was not tightened at all (the walk saw the link
+   * alone): the folder, the database and the SFTP host key stayed readable by every local user, without a word.
+   */
+  @Test
+  void aDataFolderGivenThroughASymbolicLinkIsTightenedAsTheFolderItself() throws Exception {
+    Path real = Files.createDirectory(dir.resolve("real-data"));
+    Path link = Files.createSymbolicLink(dir.resolve("link-data"), real);
+    try (TestServer first = new TestServer(link)) {
+      first.server();
+    }
+    Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(real.resolve("blobs"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(real.resolve("sealdrop.db"), PosixFilePermissions.fromString("rw-r--r--"));
+    try (TestServer again = new TestServer(link)) {
+      again.server();
+    }
+    assertThat(mode(real)).isEqualTo("rwx------");
+    assertOwnerOnly(real);
+  }
+
   /** Nothing under {@code data} (SQLite's -wal and -shm files included) grants group or others anything. */
   private static void assertOwnerOnly(Path data) throws IOException {
     List<Path> all;

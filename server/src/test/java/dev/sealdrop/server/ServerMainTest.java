@@ -370,7 +370,7 @@ class ServerMainTest {
           "--port", "0", "--admin-port", "0");
       assertThat(r.exit()).as(r.text()).isEqualTo(3);
       assertThat(r.text()).contains("sealdrop-server: error: cannot start: another sealdrop server is already running"
-          + " on the data folder " + data.toAbsolutePath() + " (it holds the folder's audit log)")
+          + " on the data folder " + data.toAbsolutePath() + " (it holds the folder's lock, sealdrop.lock)")
           .contains("sealdrop-server: hint: stop that server first (one server per data folder), or give this one"
               + " another folder with --data")
           .doesNotContain("Exception in thread").doesNotContain("\tat ");

@@ -2,12 +2,14 @@ package dev.sealdrop.server.store.fs;
 
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -39,6 +41,9 @@ public final class DataFolder {
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
+  /** The file a running server locks, in the data folder. */
+  static final String LOCK = "sealdrop.lock";
+
   /** The audit log's signing key, relative to the data folder (store.audit.FileAudit). */
   public static final String AUDIT_KEY = "audit/audit.key";
 
@@ -54,7 +59,9 @@ public final class DataFolder {
           + " name a folder (it is created if missing)");
     }
     try {
-      secureFolder(dataDir);
+      // a link to the data folder: its tree is what is secured (round AQ: the walk saw the link alone, and left the
+      // folder and the SFTP host key readable by all, without a word)
+      secureFolder(Files.isSymbolicLink(dataDir) ? dataDir.toRealPath() : dataDir);
       requireWritable(dataDir);
     } catch (java.nio.file.FileSystemException e) {
       String why = e.getReason() != null ? e.getReason()
@@ -168,7 +175,57 @@ public final class DataFolder {
    */
   static boolean isOwn(String name) {
     return name.equals("audit") || name.equals("blobs") || name.equals("tmp") || name.startsWith("sealdrop.db")
-        || name.startsWith("ssh_host_") || name.startsWith(".write-probe-");
+        || name.equals(LOCK) || name.startsWith("ssh_host_") || name.startsWith(".write-probe-");
+  }
+
+  /** A data folder held by this server ({@link #lock}); released when the server stops. */
+  public static final class Lock implements AutoCloseable {
+    private final FileChannel channel;
+
+    private Lock(FileChannel channel) {
+      this.channel = channel;
+    }
+
+    /** Releases the folder (idempotent). */
+    @Override
+    public void close() {
+      try {
+        channel.close(); // releases the lock
+      } catch (IOException e) {
+        LOG.warn("cannot release the data folder's lock: {}", e.toString());
+      }
+    }
+  }
+
+  /** Another server (or another start in this process) holds the data folder. */
+  public static final class InUseException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    InUseException(Path dataDir) {
+      super("the data folder " + dataDir.toAbsolutePath() + " is held by another sealdrop server");
+    }
+  }
+
+  /**
+   * Takes the data folder for this server, before anything in it is opened (round AQ: two servers started at once on
+   * a new folder both ran the database's migrations, and the loser, refused only later by the audit log's lock, was told
+   * to restore a healthy database from a backup). The lock lasts until {@link Lock#close} or the process's end.
+   */
+  public static Lock lock(Path dataDir) throws IOException {
+    FileChannel channel = FileChannel.open(dataDir.resolve(LOCK), java.util.Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE), ownerOnlyFile(dataDir.resolve(LOCK)));
+    try {
+      if (channel.tryLock() != null) {
+        return new Lock(channel);
+      }
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      // held by another start in this JVM
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    channel.close();
+    throw new InUseException(dataDir);
   }
 
   /** Creates {@code dir} ({@code rwx------}) if it does not exist; returns it. Its parent must exist. */
