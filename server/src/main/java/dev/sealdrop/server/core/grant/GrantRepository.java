@@ -154,9 +154,11 @@ public interface GrantRepository {
   /**
    * Settles OPEN claims whose window ended before {@code now}: fully served ones count (COUNTED),
    * the others return their grant to ACTIVE (LAPSED; interrupted if bytes were handed out on them, as
-   * {@link #release} counts them). Returns the claims settled, each in the state it ended in.
+   * {@link #release} counts them, unless their holder could not go on when the window ended: {@code holdersMayResume}
+   * false, a lockdown refusing every download, or the grant's owner disabled, which suspends its grants). Returns the
+   * claims settled, each in the state it ended in.
    */
-  java.util.List<Settled> settleExpiredClaims(Instant now);
+  java.util.List<Settled> settleExpiredClaims(Instant now, boolean holdersMayResume);
 
   /** A claim {@link #settleExpiredClaims} settled, in the state it ended in; whether it was an interrupted claim. */
   record Settled(Claim claim, boolean interrupted) {}

@@ -800,7 +800,8 @@ public final class GrantService {
    * grant.consume}); one that was not gives its grant back ({@code grant.release}). Returns how many were settled.
    */
   private int settled(Instant now) {
-    java.util.List<GrantRepository.Settled> settled = grants.settleExpiredClaims(now);
+    // during a lockdown no holder can go on with a download: a claim that lapses then is not theirs to count
+    java.util.List<GrantRepository.Settled> settled = grants.settleExpiredClaims(now, gate.notice().isEmpty());
     for (GrantRepository.Settled s : settled) {
       Claim c = s.claim();
       boolean counted = c.state() == ClaimState.COUNTED;

@@ -242,7 +242,7 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public List<Settled> settleExpiredClaims(Instant now) {
+  public List<Settled> settleExpiredClaims(Instant now, boolean holdersMayResume) {
     List<Claim> due = jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' AND expires_at <= ?", JdbcGrantRepository::claim,
         now.toEpochMilli());
     List<Settled> settled = new java.util.ArrayList<>();
@@ -252,7 +252,11 @@ public final class JdbcGrantRepository implements GrantRepository {
       // query above counts, and one whose window a last-byte mark moved is not due any more.
       // A lapse that counts as its grant's download for its interrupted claims is reported COUNTED (stored LAPSED).
       Settled ended = jdbc.inTransaction(c -> {
-        Released r = returnGrant(c, claimHash, ClaimState.LAPSED, now, now, true);
+        // a holder the server kept from going on (a lockdown, the grant suspended by its owner's disable) until the
+        // window ended is not counted for the bytes handed out before (round AO: three lockdowns used a one-time grant)
+        boolean counts = holdersMayResume && !Jdbc.query(c, "SELECT 1 FROM grants g JOIN identities i ON i.name ="
+            + " g.owner WHERE g.id = ? AND i.enabled = ?", rs -> 1, claim.grantId(), true).isEmpty();
+        Released r = returnGrant(c, claimHash, ClaimState.LAPSED, now, now, counts);
         ClaimState to = switch (r) {
           case RETURNED, INTERRUPTED -> ClaimState.LAPSED;
           case COUNTED -> ClaimState.COUNTED;

@@ -107,7 +107,7 @@ class GrantCompareAndSetTest {
       // a claim whose window has passed (not yet settled) is not marked served: its last bytes stay back
       assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "01".repeat(32), window, true)).isTrue();
       assertThat(repo.markServedAll("01".repeat(32), window, window.plusSeconds(60))).isFalse();
-      assertThat(repo.settleExpiredClaims(window)).hasSize(1);
+      assertThat(repo.settleExpiredClaims(window, true)).hasSize(1);
       assertThat(repo.findClaim("01".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.LAPSED);
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.ACTIVE);
 
@@ -125,7 +125,7 @@ class GrantCompareAndSetTest {
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
       assertThat(repo.release("03".repeat(32), now, true).released()).isFalse();
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.OPEN);
-      assertThat(repo.settleExpiredClaims(window)).hasSize(1);
+      assertThat(repo.settleExpiredClaims(window, true)).hasSize(1);
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.COUNTED);
       assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.CONSUMED);
     }
@@ -163,7 +163,7 @@ class GrantCompareAndSetTest {
       // the third, lapsed here, uses the grant's one download up
       assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "03".repeat(32), window, true)).isTrue();
       repo.markServing("03".repeat(32), now);
-      assertThat(repo.settleExpiredClaims(window)).singleElement()
+      assertThat(repo.settleExpiredClaims(window, true)).singleElement()
           .satisfies(c -> assertThat(c.claim().state()).isEqualTo(ClaimState.COUNTED))
           .satisfies(c -> assertThat(c.interrupted()).isTrue());
       Grant after = repo.find(g.id()).orElseThrow();
