@@ -67,29 +67,42 @@ public final class KeyStore {
   public Unlocking unlockInBackground() throws KeyStoreFailure, UsageFailure {
     char[] passphrase = passphrase();
     boolean byteOrderMarkDropped = passphrases.byteOrderMarkDropped();
-    Unlocking u = new Unlocking();
-    Thread t = new Thread(() -> u.finish(passphrase, byteOrderMarkDropped), "key-unlock");
-    t.setDaemon(true);
-    t.start();
-    return u;
+    return Unlocking.start(() -> decrypt(passphrase, byteOrderMarkDropped));
+  }
+
+  /** The key derivation and decryption an {@link Unlocking} runs. */
+  @FunctionalInterface
+  interface Decryption {
+    PrivateKeys run() throws KeyStoreFailure;
   }
 
   /** Keys being unlocked on a background thread. */
-  public final class Unlocking {
+  public static final class Unlocking {
     private final java.util.concurrent.CompletableFuture<PrivateKeys> keys =
         new java.util.concurrent.CompletableFuture<>();
     private final java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Unlocking() {}
 
-    private void finish(char[] passphrase, boolean byteOrderMarkDropped) {
+    /** Runs {@code decryption} on a new daemon thread. */
+    static Unlocking start(Decryption decryption) {
+      Unlocking u = new Unlocking();
+      Thread t = new Thread(() -> u.finish(decryption), "key-unlock");
+      t.setDaemon(true);
+      t.start();
+      return u;
+    }
+
+    private void finish(Decryption decryption) {
       try {
-        PrivateKeys k = decrypt(passphrase, byteOrderMarkDropped);
+        PrivateKeys k = decryption.run();
         keys.complete(k);
         if (abandoned.get()) {
           k.destroy();
         }
-      } catch (KeyStoreFailure | RuntimeException e) {
+      } catch (KeyStoreFailure | RuntimeException | Error e) {
+        // an Error too (round AR: scrypt's memory on a small heap): uncaught, it ended this thread with a stack trace
+        // and left the command waiting in await() for ever; the caller's thread reports it as its own
         keys.completeExceptionally(e);
       }
     }
@@ -106,6 +119,9 @@ public final class KeyStore {
       } catch (java.util.concurrent.ExecutionException e) {
         if (e.getCause() instanceof KeyStoreFailure f) {
           throw f;
+        }
+        if (e.getCause() instanceof Error error) {
+          throw error;
         }
         throw (RuntimeException) e.getCause();
       }

@@ -1,0 +1,42 @@
+package dev.sealdrop.client.keystore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Round AR: scrypt ran out of memory on the background unlock thread (a small -Xmx); the Error ended that thread with
+ * a stack trace and the command waited in {@code await()} for ever. Whatever ends the unlock reaches the caller.
+ */
+class UnlockingTest {
+  @Test
+  void anErrorWhileUnlockingReachesTheCallerInsteadOfLeavingItWaiting() throws Exception {
+    KeyStore.Unlocking unlocking = KeyStore.Unlocking.start(() -> {
+      throw new OutOfMemoryError("Java heap space");
+    });
+    CompletableFuture<Throwable> awaited = CompletableFuture.supplyAsync(() -> {
+      try {
+        unlocking.await();
+        return null;
+      } catch (Throwable t) {
+        return t;
+      }
+    });
+    Throwable thrown = awaited.get(Duration.ofSeconds(20).toSeconds(), TimeUnit.SECONDS);
+    assertThat(thrown).isInstanceOf(OutOfMemoryError.class).hasMessage("Java heap space");
+  }
+
+  @Test
+  void aFailureOfTheUnlockIsThrownAsItself() {
+    dev.sealdrop.client.failure.KeyStoreFailure wrong = new dev.sealdrop.client.failure.KeyStoreFailure(
+        "WRONG_PASSPHRASE", "wrong passphrase", "try again");
+    KeyStore.Unlocking unlocking = KeyStore.Unlocking.start(() -> {
+      throw wrong;
+    });
+    assertThatThrownBy(unlocking::await).isSameAs(wrong);
+  }
+}
