@@ -159,6 +159,11 @@ public final class Sealdrop {
     if (!word.startsWith("-")) {
       return false;
     }
+    // -pSECRET, -PSECRET: a short option with its value attached, as getopt reads it (round AR: echoed)
+    if (word.length() > 2 && (word.charAt(1) == 'p' || word.charAt(1) == 'P') && word.charAt(2) != '-'
+        && word.charAt(2) != '=') {
+      return true;
+    }
     int eq = word.indexOf('=');
     // any number of dashes, and dashes or underscores inside (---passphrase, --pass-phrase, --pass_word: round AA)
     String name = (eq < 0 ? word : word.substring(0, eq)).replaceFirst("^-+", "").replace("-", "").replace("_", "")
