@@ -88,7 +88,7 @@ final class GrantCommand extends SealdropSubcommand {
       if (!sealedForThem && "NOT_SEALED_FOR_RECIPIENT".equals(refused.reason())) {
         // the same refusal, with both sides' key fingerprints as this client checked them
         throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(wanted()) + " is not sealed"
-            + " for " + TerminalText.clean(to.identity) + "'s key " + key + " (it is sealed for: "
+            + " for " + TerminalText.clean(to.identity) + "'s encryption key " + key + " (it is sealed for: "
             + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
             to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
                 + TerminalText.clean(to.identity) + "`, upload it, and grant that one", refused);

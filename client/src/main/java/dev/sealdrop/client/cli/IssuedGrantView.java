@@ -29,10 +29,11 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
    */
   void emit(Session session, String rerun) throws dev.sealdrop.client.failure.UsageFailure {
     Output output = session.output();
-    output.note("give " + TerminalText.clean(recipient.identity())
-        + " the token by another channel; they run: sealdrop receive TOKEN");
     try {
       output.emit(this);
+      // only once the token was written (round AR: said before a token that went nowhere, then "that grant is revoked")
+      output.note("give " + TerminalText.clean(recipient.identity())
+          + " the token by another channel; they run: sealdrop receive TOKEN");
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);

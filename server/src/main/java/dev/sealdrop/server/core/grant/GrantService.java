@@ -154,7 +154,7 @@ public final class GrantService {
     keys.recipientKeyOf(recipient).filter(key -> !sealedFor.isEmpty() && !sealedFor.contains(key)).ifPresent(key -> {
       LOG.warn("grant of file {} to '{}' refused: not sealed for its published key {}", file.id(), recipient, key);
       throw new PreconditionFailedException(Reason.NOT_SEALED_FOR_RECIPIENT, "file " + file.id() + " is not sealed"
-          + " for the key '" + recipient + "' has published (" + key + "; the file is sealed for: "
+          + " for the encryption key '" + recipient + "' has published (" + key + "; the file is sealed for: "
           + String.join(", ", sealedFor) + "), so '" + recipient + "' could not open it; seal the file again for"
           + " the recipient's current keys (`sealdrop send FILE --to " + recipient + "` fetches them), and grant"
           + " that upload");
