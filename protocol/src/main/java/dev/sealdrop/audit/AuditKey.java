@@ -68,8 +68,11 @@ public final class AuditKey implements Destroyable {
     }
     AuditKey key = load(file);
     if (!key.publicKey.name().equals(name)) {
-      throw new IOException("audit key file " + file + " holds a key named '" + key.publicKey.name()
-          + "', not '" + name + "': configure the matching origin/key name or move the file aside");
+      // round AQ: "move the file aside" alone led to the next refusal (a log without its key)
+      throw new IOException("audit key file " + file + " holds the key of the log named '" + key.publicKey.name()
+          + "', not '" + name + "': set the log's origin back to '" + key.publicKey.name() + "' (a sealdrop server's"
+          + " audit-origin setting), or start a new log by moving aside both this key and the log it signs ("
+          + file.resolveSibling("audit.jsonl").getFileName() + " beside it)");
     }
     return key;
   }

@@ -77,8 +77,12 @@ class AuditKeyTest {
   void aKeyFileWithAnotherNameOrACorruptKeyIdIsRefused() throws IOException {
     Path file = dir.resolve("audit.key");
     AuditKey.loadOrGenerate(file, "sealdrop.test/audit");
+    // round AQ: the way out names the setting and both files (moving the key alone is refused next)
     assertThatThrownBy(() -> AuditKey.loadOrGenerate(file, "sealdrop.test/other")).isInstanceOf(IOException.class)
-        .hasMessageContaining("named");
+        .hasMessage("audit key file " + file + " holds the key of the log named 'sealdrop.test/audit', not"
+            + " 'sealdrop.test/other': set the log's origin back to 'sealdrop.test/audit' (a sealdrop server's"
+            + " audit-origin setting), or start a new log by moving aside both this key and the log it signs"
+            + " (audit.jsonl beside it)");
     Path bad = dir.resolve("bad.key");
     KeyFiles.writeOwnerOnly(bad, GO_SKEY.replace("c74f20a3", "c74f20a4") + "\n");
     assertThatThrownBy(() -> AuditKey.load(bad)).isInstanceOf(IOException.class).hasMessageContaining("key id");

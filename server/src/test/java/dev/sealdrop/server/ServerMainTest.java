@@ -196,6 +196,26 @@ class ServerMainTest {
         file.toString()))).hasMessageContaining("unknown configuration key").hasMessageContaining("claim-windw");
   }
 
+  /**
+   * Round AQ: the file is read as Java properties, so a path ending in a backslash joined the next line to it (that
+   * key silently kept its default) and any other backslash vanished; a backslash outside a comment is refused, naming
+   * its line. A comment may hold one.
+   */
+  @Test
+  void aBackslashInASettingIsRefusedNamingItsLine() throws Exception {
+    for (String text : List.of("# C:\\ is not used\ndata=/srv/back\\slash\\\nmax-upload-bytes=1\n",
+        "# windows\ndata=D:\\x\n", "# nul\ndata=/x\\u0000y\n")) {
+      Path file = Files.writeString(dir.resolve("backslash.properties"), text);
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(text).hasMessage("configuration file " + file + ", line 2, holds a backslash: the file"
+          + " is read as Java properties, where a backslash escapes the next character and one at the end of a line"
+          + " joins the next line to it; write the setting without it (paths take forward slashes)");
+    }
+    Path commented = Files.writeString(dir.resolve("comment.properties"), "# data=C:\\sealdrop\\\nclaim-window=PT2H\n");
+    assertThat(ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        commented.toString()))).isNotNull();
+  }
+
   @Test
   void aMissingConfigFileIsNamedAsMissing() {
     Path missing = dir.resolve("nosuch.properties");

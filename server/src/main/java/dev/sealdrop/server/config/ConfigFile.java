@@ -107,8 +107,9 @@ public final class ConfigFile {
       throw new IOException("configuration file " + file + " has " + Files.size(file) + " bytes; a sealdrop"
           + " configuration is a few dozen key=value lines (at most " + MAX_FILE_BYTES + " bytes): check --config");
     }
+    String text;
     try (Reader r = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
-      p.load(r);
+      text = readAll(r);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException("configuration file " + file + " does not exist; check --config", e);
     } catch (java.nio.charset.CharacterCodingException e) {
@@ -119,12 +120,41 @@ public final class ConfigFile {
     } catch (IOException e) {
       throw new IOException("cannot read configuration file " + file + ": " + e.getMessage(), e);
     }
+    refuseBackslashes(file, text);
+    p.load(new java.io.StringReader(text));
     if (!p.repeated.isEmpty()) {
       // which one was meant is for the operator to say: a typo in the first must not vanish behind the second
       throw new IOException("configuration file " + file + " sets " + String.join(", ", p.repeated) + " more than"
           + " once; keep one line for each key");
     }
     return p;
+  }
+
+  private static String readAll(Reader r) throws IOException {
+    StringBuilder text = new StringBuilder();
+    char[] buffer = new char[8192];
+    for (int n; (n = r.read(buffer)) >= 0; ) {
+      text.append(buffer, 0, n);
+    }
+    return text.toString();
+  }
+
+  /**
+   * Refuses a backslash outside a comment (round AQ): the file is read as Java properties, where a backslash escapes
+   * the next character ({@code D:\x} read as {@code D:x}) and one at a line's end joins the next line to it, so that a
+   * path ending in one swallowed the next setting, which then silently kept its default. No sealdrop setting needs
+   * one.
+   */
+  private static void refuseBackslashes(Path file, String text) throws IOException {
+    String[] lines = text.split("\r\n|\r|\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].stripLeading();
+      if (!line.startsWith("#") && !line.startsWith("!") && line.indexOf('\\') >= 0) {
+        throw new IOException("configuration file " + file + ", line " + (i + 1) + ", holds a backslash: the file is"
+            + " read as Java properties, where a backslash escapes the next character and one at the end of a line"
+            + " joins the next line to it; write the setting without it (paths take forward slashes)");
+      }
+    }
   }
 
   /** Properties that note each key given more than once (Properties itself keeps the last silently). */
