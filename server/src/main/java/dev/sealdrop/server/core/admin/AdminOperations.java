@@ -118,6 +118,8 @@ public final class AdminOperations {
             "role is empty or unknown; it must be transferor, acquirer or admin");
       }
       identities.add(name, role);
+      // round AQ: the most consequential act there is (an admin made) left no line in the server log
+      LOG.warn("identity '{}' added as {} by admin '{}'", name, role.key(), c.principal().identity());
       return view(name);
     });
   }
@@ -340,13 +342,21 @@ public final class AdminOperations {
       return result;
     } catch (SealdropException e) {
       audit.record(c.principal().identity(), action, object, Audit.resultOf(e), c.peer(), details);
+      logRefused(c, action, object, Audit.resultOf(e));
       throw e;
     } catch (IllegalArgumentException e) {
       // a value the request gave that a rule below the checks refused: a malformed request, as RequestFields' are
       InvalidRequestException refusal = new InvalidRequestException(Reason.INVALID_REQUEST, e.getMessage());
       audit.record(c.principal().identity(), action, object, Audit.resultOf(refusal), c.peer(), details);
+      logRefused(c, action, object, Audit.resultOf(refusal));
       throw refusal;
     }
+  }
+
+  /** A refused admin act, as its audit record names it (round AQ: the server log had no line of it). */
+  private static void logRefused(Caller c, String action, String object, String result) {
+    LOG.info("refused: {} by '{}'{} ({}) from {}", action, c.principal().identity(),
+        object.isEmpty() ? "" : " on " + object, result, c.peer());
   }
 
   /**

@@ -155,6 +155,13 @@ public final class RefusalThrottle {
     write(sums); // outside the lock: a durable record waits for the disk
     if (one) {
       write(actor, action, object, result, peer, details);
+      if (calls) {
+        // each refused call the log records one by one is also a line in the server log (round AQ: a role probe, an
+        // admin act refused, an unknown id left none), within the same budget; its connection's refusals are logged by
+        // the doors, which say more
+        LOG.info("refused: {} by '{}'{} ({}) from {}", action, actor, object == null || object.isEmpty() ? "" : " on " + object, result,
+            peer);
+      }
     }
     return one;
   }
