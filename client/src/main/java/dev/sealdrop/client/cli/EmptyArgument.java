@@ -22,11 +22,26 @@ public final class EmptyArgument {
   }
 
   /** picocli's converter for every {@link Path} option and parameter of the CLI. */
-  static Path path(String value) {
+  static Path path(String value) throws UsageFailure {
     if (value.isBlank()) {
       throw new Refused();
     }
-    return Path.of(value);
+    return encodable(value);
+  }
+
+  /**
+   * {@code value} as a path, or {@code PATH_NOT_ENCODABLE} when this locale cannot write its characters as a file name
+   * (round AR: under {@code LC_ALL=C}, any non-ASCII path was picocli's "cannot convert ... to Path" with a Java
+   * exception's name in it).
+   */
+  static Path encodable(String value) throws UsageFailure {
+    try {
+      return Path.of(value);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new UsageFailure("PATH_NOT_ENCODABLE", "cannot use the path '" + value + "': this locale cannot write its"
+          + " characters in a file name (file names are " + System.getProperty("sun.jnu.encoding", "?") + " here);"
+          + " nothing was done", "run sealdrop in a UTF-8 locale, e.g. `LC_ALL=C.UTF-8 sealdrop ...`");
+    }
   }
 
   /**
@@ -47,7 +62,29 @@ public final class EmptyArgument {
    * The converter of a path option kept as the text given ({@code -o dir/}: a trailing separator names a folder,
    * which {@link Path} drops): refused empty as {@link #path} refuses it.
    */
-  public static final class PathText extends Text {}
+  public static final class PathText extends Text {
+    @Override
+    public String convert(String value) {
+      String text = super.convert(value);
+      try {
+        encodable(text);
+      } catch (UsageFailure notEncodable) {
+        throw new Unencodable(notEncodable);
+      }
+      return text;
+    }
+  }
+
+  /** {@link PathText}'s refusal of a path the locale cannot encode: picocli passes only unchecked ones through. */
+  static final class Unencodable extends CommandLine.TypeConversionException {
+    private static final long serialVersionUID = 1L;
+    final transient UsageFailure failure;
+
+    Unencodable(UsageFailure failure) {
+      super(failure.getMessage());
+      this.failure = failure;
+    }
+  }
 
   /** The usage error for the empty argument picocli was converting when {@code ex} was thrown. */
   static UsageFailure of(CommandLine.ParameterException ex) {

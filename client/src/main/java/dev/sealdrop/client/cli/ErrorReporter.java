@@ -61,6 +61,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null && ex.getCause() instanceof UsageFailure refused) {
       failure = refused; // a converter's own refusal (--expires: BAD_EXPIRES), with its reason and hint
     }
+    if (failure == null && ex.getCause() instanceof EmptyArgument.Unencodable unencodable) {
+      failure = unencodable.failure;
+    }
     return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`");
   }
 

@@ -50,7 +50,10 @@ final class InputFile {
       throw new UsageFailure("IS_A_FOLDER", file + " is a folder; " + expected, folderHint);
     }
     if (!Files.exists(file)) {
-      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, missingHint);
+      // a name with bytes the locale could not decode reaches Java as U+FFFD, and names no file (round AR)
+      throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, file.toString().indexOf('\uFFFD') >= 0
+          ? "its name holds bytes this locale cannot read (shown as \uFFFD): rename the file to valid UTF-8 (e.g."
+              + " with `convmv` or a shell glob), or run sealdrop in the locale it was named in" : missingHint);
     }
     if (!Files.isRegularFile(file)) {
       // a device, FIFO or socket: its size is unknown up front and it may never end
