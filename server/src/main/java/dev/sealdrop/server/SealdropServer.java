@@ -145,17 +145,17 @@ public final class SealdropServer implements AutoCloseable {
     // TLS files first: a bad one stops the server before it writes anything
     X509Certificate ca = ServerTls.readCertificate(config.tls().caCertificate());
     ServerTlsFiles.check(config.tls(), ca);
-    // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
-    DataFolder.secure(config.dataDir());
-    // one server per data folder, held before anything in it is opened or migrated
+    // one server per data folder, held before anything in it is looked at, opened or migrated (created if missing)
     DataFolder.Lock folderLock = DataFolder.lock(config.dataDir());
     Database db;
     try {
+      // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
+      DataFolder.secure(config.dataDir());
       DataFolder.requireDatabaseOfItsHistory(config.dataDir(), config.dataDir().resolve("sealdrop.db"));
       // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
       DataFolder.createFileIfAbsent(config.dataDir().resolve("sealdrop.db"));
       db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       folderLock.close();
       throw e;
     }
@@ -303,7 +303,7 @@ public final class SealdropServer implements AutoCloseable {
         }
       }
       return server;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       if (adminServer != null) {
         adminServer.shutdownNow();
       }
@@ -324,8 +324,11 @@ public final class SealdropServer implements AutoCloseable {
       if (callTimer != null) {
         callTimer.shutdownNow();
       }
-      db.close();
-      folderLock.close();
+      try {
+        db.close();
+      } finally {
+        folderLock.close();
+      }
       throw e;
     }
   }
@@ -340,7 +343,7 @@ public final class SealdropServer implements AutoCloseable {
         java.util.Map.of("role", role.key(), "cause", how));
   }
 
-  private static void recordFailedStart(FileAudit audit, Exception e) {
+  private static void recordFailedStart(FileAudit audit, Throwable e) {
     StringBuilder words = new StringBuilder(e.getClass().getSimpleName());
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t.getMessage() != null && words.indexOf(t.getMessage()) < 0) {
@@ -595,9 +598,12 @@ public final class SealdropServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("the shutdown could not be audited: {}", e.toString());
     }
-    audit.close();
-    database.close();
-    folderLock.close();
+    try {
+      audit.close();
+      database.close();
+    } finally {
+      folderLock.close();
+    }
     LOG.info("stopped");
   }
 
@@ -622,8 +628,11 @@ public final class SealdropServer implements AutoCloseable {
     maintenance.shutdownNow();
     callTimer.shutdownNow();
     executor.shutdownNow();
-    audit.close();
-    folderLock.close();
+    try {
+      audit.close();
+    } finally {
+      folderLock.close();
+    }
   }
 
   private static ThreadFactory named(String prefix) {

@@ -147,7 +147,7 @@ public final class ServerMain {
         // the data folder's (or its audit log's) lock is held: a server (this one started twice, by hand or by a service
         // manager) runs there
         System.err.println("sealdrop-server: error: cannot start: another sealdrop server is already running on the"
-            + " data folder " + config.dataDir().toAbsolutePath() + " (it holds the folder's lock, sealdrop.lock)");
+            + " data folder " + config.dataDir().toAbsolutePath() + " (it holds the folder's " + heldBy(failed) + ")");
         System.err.println("sealdrop-server: hint: stop that server first (one server per data folder), or give this"
             + " one another folder with --data");
         System.exit(DATA_IN_USE);
@@ -314,6 +314,16 @@ public final class ServerMain {
 
   /** The exception's message and its causes' ("Failed to bind to address /127.0.0.1:8443: Address already in use"). */
   /** Whether {@code e} was caused by the data folder's audit log being locked by another writer. */
+  /** What the other server holds: the folder's lock, or (a server of an older version) its audit log. */
+  private static String heldBy(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof dev.sealdrop.server.store.fs.DataFolder.InUseException) {
+        return "lock, sealdrop.lock";
+      }
+    }
+    return "audit log";
+  }
+
   private static boolean inUse(Throwable e) {
     Throwable c = e;
     for (int depth = 0; c != null && depth < 8; c = c.getCause(), depth++) {

@@ -182,7 +182,8 @@ class DataFolderPermissionsTest {
     assertThatThrownBy(() -> new TestServer(data).close()).hasMessageContaining("the data folder " + data
         + " holds 2 entries owned by another user than the server's (root): ").hasMessageContaining(
         data.resolve("blobs") + " (owned by nobody)").hasMessageContaining(data.resolve("audit/audit.key")
-        + " (owned by nobody)").hasMessageContaining("chown -R root " + data).hasMessageNotContaining("operator-notes");
+        + " (owned by nobody)").hasMessageContaining("give those entries to the server's user (chown root on each)")
+        .hasMessageNotContaining("operator-notes");
     Files.setOwner(data.resolve("audit/audit.key"), Files.getOwner(data));
     Files.setOwner(data.resolve("blobs"), Files.getOwner(data));
     try (TestServer again = new TestServer(data)) {

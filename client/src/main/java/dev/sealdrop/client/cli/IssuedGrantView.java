@@ -22,7 +22,7 @@ import java.time.Instant;
  */
 record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient) implements Result {
   /**
-   * Emits the grant, after a note on stderr saying what to do with the token. A grant whose result could not be
+   * Emits the grant, then a note on stderr saying what to do with the token. A grant whose result could not be
    * written (stdout on a full disk, a closed pipe) is revoked, since nobody saw its token, and the failure says so
    * (round AL: exit 0 and an active grant nobody could redeem; round AN: {@code grant} too); {@code rerun} is the hint's
    * way to make it again.

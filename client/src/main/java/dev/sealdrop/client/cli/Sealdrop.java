@@ -160,9 +160,8 @@ public final class Sealdrop {
       return false;
     }
     // -pSECRET, -PSECRET: a short option with its value attached, as getopt reads it (round AR: echoed)
-    if (word.length() > 2 && (word.charAt(1) == 'p' || word.charAt(1) == 'P') && word.charAt(2) != '-'
-        && word.charAt(2) != '=') {
-      return true;
+    if (word.length() > 2 && (word.charAt(1) == 'p' || word.charAt(1) == 'P')) {
+      return true; // (no command has a -p or -P option of its own)
     }
     int eq = word.indexOf('=');
     // any number of dashes, and dashes or underscores inside (---passphrase, --pass-phrase, --pass_word: round AA)

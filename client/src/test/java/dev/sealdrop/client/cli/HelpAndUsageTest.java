@@ -128,7 +128,8 @@ class HelpAndUsageTest {
         {"--json", "--verbose", "inbox", "-p", secret},
         // round AR: a short option's value attached, as getopt takes it
         {"--json", "--verbose", "send", "x.csv", "--to", "bob", "-pcorrect-horse"},
-        {"--json", "--verbose", "inbox", "-Pcorrecthorse"}}) {
+        {"--json", "--verbose", "inbox", "-Pcorrecthorse"},
+        {"--json", "--verbose", "inbox", "-p-correcthorse"}}) {
       CliRun r = Cli.raw(Map.of(), args).assertExit(2);
       assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "PASSPHRASE_ON_COMMAND_LINE")
           .containsEntry("kind", "usage");

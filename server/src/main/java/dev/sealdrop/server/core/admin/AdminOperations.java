@@ -128,6 +128,9 @@ public final class AdminOperations {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
     return act(c, "admin.identity.disable", identityObject(name), details, () -> {
       requireOther(c, name, "disable");
+      // claims that lapsed before this act are settled as of before it: the owner's disable spares the holders of its
+      // grants' claims that lapse while it lasts, not those whose window had ended
+      grants.settleClaims();
       // a revoked identity: REVOKED_IDENTITY, before anything is closed
       boolean changed = identities.setEnabled(existing(name), false);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
@@ -145,6 +148,7 @@ public final class AdminOperations {
   public Switched enableIdentity(Caller c, String name) {
     Map<String, String> details = new java.util.TreeMap<>();
     return act(c, "admin.identity.enable", identityObject(name), details, () -> {
+      grants.settleClaims(); // (those that lapsed while it was disabled, as such: not counted; round AT)
       boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
       details.put(CHANGED, Boolean.toString(changed));
       logAct(c, name, "enabled", changed, null);
@@ -267,6 +271,9 @@ public final class AdminOperations {
             current.changedAt());
         return new LockdownSwitch(current, java.util.Optional.of(current));
       }
+      // claims that lapsed before the switch are settled as of before it (round AT: one that lapsed during a lockdown
+      // but was swept after its lift was counted as interrupted; one that lapsed before it, swept during it, was not)
+      grants.settleClaims();
       LockdownState before = lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
       LOG.warn("lockdown {} by '{}'{}", on ? "ON" : "lifted", c.principal().identity(),
           given.isEmpty() ? " (no reason given)" : ": " + given);

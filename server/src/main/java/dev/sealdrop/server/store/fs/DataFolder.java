@@ -54,26 +54,34 @@ public final class DataFolder {
    * tightens it and everything below it that group or others may reach. Logs a WARN per change.
    */
   public static void secure(Path dataDir) throws IOException {
-    if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
-      throw new IOException("the data folder " + dataDir + " is a file, not a folder; check the data setting (--data):"
-          + " name a folder (it is created if missing)");
-    }
+    requireNotAFile(dataDir);
     try {
       // a link to the data folder: its tree is what is secured (round AQ: the walk saw the link alone, and left the
       // folder and the SFTP host key readable by all, without a word)
       secureFolder(Files.isSymbolicLink(dataDir) ? dataDir.toRealPath() : dataDir);
       requireWritable(dataDir);
     } catch (java.nio.file.FileSystemException e) {
-      String why = e.getReason() != null ? e.getReason()
-          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-          // a file where a folder of the path must be (createDirectories reports it so)
-          : e instanceof java.nio.file.FileAlreadyExistsException ? "it is a file, not a folder"
-          // a parent that exists but cannot hold a new folder (/proc) is reported as missing too
-          : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder, or no folder can be created there"
-          : e.getClass().getSimpleName();
-      throw new IOException("cannot create or secure the data folder " + dataDir + " (" + e.getFile() + ": " + why
-          + "); check the data setting (--data) and that the server's user may write there", e);
+      throw cannotCreateOrSecure(dataDir, e);
     }
+  }
+
+  private static void requireNotAFile(Path dataDir) throws IOException {
+    if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+      throw new IOException("the data folder " + dataDir + " is a file, not a folder; check the data setting (--data):"
+          + " name a folder (it is created if missing)");
+    }
+  }
+
+  private static IOException cannotCreateOrSecure(Path dataDir, java.nio.file.FileSystemException e) {
+    String why = e.getReason() != null ? e.getReason()
+        : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        // a file where a folder of the path must be (createDirectories reports it so)
+        : e instanceof java.nio.file.FileAlreadyExistsException ? "it is a file, not a folder"
+        // a parent that exists but cannot hold a new folder (/proc) is reported as missing too
+        : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder, or no folder can be created there"
+        : e.getClass().getSimpleName();
+    return new IOException("cannot create or secure the data folder " + dataDir + " (" + e.getFile() + ": " + why
+        + "); check the data setting (--data) and that the server's user may write there", e);
   }
 
   /**
@@ -107,6 +115,14 @@ public final class DataFolder {
       shared = entries.anyMatch(p -> !isOwn(p.getFileName().toString()));
     }
     Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+          return FileVisitResult.CONTINUE; // deleted since it was listed
+        }
+        throw e;
+      }
+
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
         if (isForeign(dir)) {
@@ -149,8 +165,8 @@ public final class DataFolder {
           + (othersOwn.size() == 1 ? "y" : "ies") + " owned by another user than the server's (" + me.getName() + "): "
           + (othersOwn.size() <= 10 ? String.join(", ", othersOwn) : String.join(", ", othersOwn.subList(0, 10))
           + ", ...") + "; that user could change the server's data, audit log or keys under it. If the folder is"
-          + " this server's, give it to the server's user (chown -R " + me.getName() + " " + dataDir.toAbsolutePath()
-          + "); else check the data setting (--data)");
+          + " this server's, give those entries to the server's user (chown " + me.getName() + " on each); else check"
+          + " the data setting (--data)");
     }
     if (!foreign.isEmpty()) {
       // a data folder that was meant to be another (the working folder, a home folder): its files are not ours to
@@ -181,18 +197,25 @@ public final class DataFolder {
   /** A data folder held by this server ({@link #lock}); released when the server stops. */
   public static final class Lock implements AutoCloseable {
     private final FileChannel channel;
+    private final Path file;
 
-    private Lock(FileChannel channel) {
+    private Lock(FileChannel channel, Path file) {
       this.channel = channel;
+      this.file = file;
     }
 
     /** Releases the folder (idempotent). */
     @Override
     public void close() {
+      if (!channel.isOpen()) {
+        return;
+      }
       try {
         channel.close(); // releases the lock
       } catch (IOException e) {
         LOG.warn("cannot release the data folder's lock: {}", e.toString());
+      } finally {
+        HELD.remove(file);
       }
     }
   }
@@ -212,21 +235,46 @@ public final class DataFolder {
    * to restore a healthy database from a backup). The lock lasts until {@link Lock#close} or the process's end.
    */
   public static Lock lock(Path dataDir) throws IOException {
-    FileChannel channel = FileChannel.open(dataDir.resolve(LOCK), java.util.Set.of(StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE), ownerOnlyFile(dataDir.resolve(LOCK)));
+    requireNotAFile(dataDir);
+    Path real;
     try {
-      if (channel.tryLock() != null) {
-        return new Lock(channel);
+      if (!Files.exists(dataDir)) {
+        Path parent = dataDir.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+        createFolder(dataDir);
       }
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      // held by another start in this JVM
-    } catch (IOException | RuntimeException e) {
+      real = dataDir.toRealPath().resolve(LOCK);
+    } catch (java.nio.file.FileSystemException e) {
+      throw cannotCreateOrSecure(dataDir, e);
+    }
+    // held in this JVM: refused before a second descriptor is opened, since closing any descriptor of a file drops
+    // the process's lock on it (round AT)
+    if (!HELD.add(real)) {
+      throw new InUseException(dataDir);
+    }
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(real, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+          ownerOnlyFile(real));
+      if (channel.tryLock() != null) {
+        return new Lock(channel, real);
+      }
       channel.close();
+      HELD.remove(real);
+      throw new InUseException(dataDir);
+    } catch (IOException | RuntimeException | Error e) {
+      if (channel != null && channel.isOpen()) {
+        channel.close();
+      }
+      HELD.remove(real);
       throw e;
     }
-    channel.close();
-    throw new InUseException(dataDir);
   }
+
+  /** The lock files this JVM holds (real paths). */
+  private static final Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Creates {@code dir} ({@code rwx------}) if it does not exist; returns it. Its parent must exist. */
   public static Path createFolder(Path dir) throws IOException {
@@ -316,7 +364,12 @@ public final class DataFolder {
     if (me == null) {
       return;
     }
-    UserPrincipal owner = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS);
+    UserPrincipal owner;
+    try {
+      owner = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return;
+    }
     if (!owner.equals(me)) {
       othersOwn.add(p + " (owned by " + owner.getName() + ")");
     }
@@ -324,7 +377,12 @@ public final class DataFolder {
 
   /** Removes every group and others bit (the owner's bits are kept as they are). */
   private static void tighten(Path p, List<String> tightened) throws IOException {
-    Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> now;
+    try {
+      now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return; // deleted since it was listed
+    }
     Set<PosixFilePermission> loose = EnumSet.noneOf(PosixFilePermission.class);
     loose.addAll(now);
     loose.retainAll(GROUP_OR_OTHERS);

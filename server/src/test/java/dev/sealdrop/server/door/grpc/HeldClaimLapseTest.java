@@ -115,4 +115,28 @@ class HeldClaimLapseTest extends OneServerPerMethod {
     }
     assertThat(releases()).hasSize(3).allSatisfy(e -> assertThat(e.details()).doesNotContainKey("interrupted"));
   }
+
+  /**
+   * Round AT: settled by the minute's sweep, a claim was judged by the state at the sweep, not at its end: one that
+   * lapsed during a lockdown but was swept after the lift counted, and one that lapsed before the lockdown, swept
+   * during it, did not. Switching the lockdown settles the claims due first.
+   */
+  @Test
+  void aClaimIsJudgedByWhetherItsHolderCouldGoOnWhenItsWindowEndedNotWhenItIsSwept() throws Exception {
+    String token = grantedFile();
+    startDownloadThenBreak(token);
+    lockdown(true);
+    server.clock.advance(WINDOW.plusSeconds(1)); // lapses during the lockdown, not swept before the lift
+    lockdown(false);
+    server.server().runMaintenance();
+    assertThat(releases()).singleElement().satisfies(e -> assertThat(e.details()).doesNotContainKey("interrupted"));
+
+    startDownloadThenBreak(token);
+    server.clock.advance(WINDOW.plusSeconds(1)); // lapses while the holder could go on, swept during a lockdown
+    lockdown(true);
+    server.server().runMaintenance();
+    lockdown(false);
+    assertThat(releases()).hasSize(2).last().satisfies(e -> assertThat(e.details()).containsEntry("interrupted",
+        "yes"));
+  }
 }
