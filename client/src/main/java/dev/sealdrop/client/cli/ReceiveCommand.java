@@ -189,7 +189,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       Claim claim = claim(session, t, stateFile, spool, mine);
       session.output().interruptHint("run the same command again before the claim window passes: it downloads again"
           + " under the same claim (a run stopped by a signal keeps nothing of what arrived, so it starts from the"
-          + " beginning; nothing was used up)");
+          + " beginning, or from where an earlier broken connection left it; nothing was used up)");
       notePartFolder(stateFile);
       Envelope.removeResumeLeftovers(spool); // and beside its spool, if it was killed while keeping it
       CryptoWarmup.startFor(claim.size(), CryptoWarmup.Direction.OPEN);
@@ -436,7 +436,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       // the network or the server failed at the very end: the file is there, a script must not take it for lost
       throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
           + ", but the server could not be"
-          + " told it arrived, so the download does not count yet: " + e.getMessage(), "run the same command again:"
+          + " told it arrived, so the download may not count yet: " + e.getMessage(), "run the same command again:"
           + " it confirms the download without downloading again (the file stays where it is); until then the"
           + " grant's claim stays yours" + e.hint().map(h -> " (" + h + ")").orElse(""));
     }
@@ -527,6 +527,11 @@ final class ReceiveCommand extends SealdropSubcommand {
         // at once, before the download's thread and buffers are closed: a run killed after the file was renamed into
         // place and before this was saved left a re-run that refused its own file as FILE_EXISTS (outside test)
         recordOpened(stateFile, opened);
+        // from here a signal leaves the whole file in place, and the confirm may have reached the server (round AS:
+        // "nothing was used up" led a user to delete the file, and the grant was used)
+        session.output().interruptHint("the file is complete and verified: " + opened.path() + " (keep it); run the"
+            + " same command again before the claim window passes: it only confirms the download, without downloading"
+            + " it again (the server may count it already)");
       } catch (FileAlreadyExistsException e) {
         // told once the download has stopped (the claim is given back then, where the server still allows it)
         UsageFailure node = Diagnoser.nodeInTheWay(e, "; then run the same command again");

@@ -210,7 +210,7 @@ class ResumeAndTlsTest {
       assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
       // a script that trusts the exit status must be told the file is there, and that a re-run only confirms
       assertThat((String) lost.jsonError().get("message")).startsWith("the file was verified and written to "
-          + out.resolve("list.csv").toAbsolutePath().normalize() + ", but the server could not be told it arrived, so the download does not count"
+          + out.resolve("list.csv").toAbsolutePath().normalize() + ", but the server could not be told it arrived, so the download may not count"
           + " yet: ");
       assertThat((String) lost.jsonError().get("hint")).startsWith("run the same command again: it confirms the"
           + " download without downloading again");

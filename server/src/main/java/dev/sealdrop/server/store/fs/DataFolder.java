@@ -347,10 +347,21 @@ public final class DataFolder {
   }
 
   /**
-   * The account the server runs as, as the data folder's file system names owners; null where it cannot be told (a
-   * uid without a name), and then ownership is not checked.
+   * The account the server runs as, as the data folder's file system names owners: the owner of a file it creates
+   * there (any uid, one without a name too, as in containers that run an arbitrary uid: round AT), else the account
+   * named by {@code user.name}; null where neither can be told, and then ownership is not checked.
    */
   private static UserPrincipal serverUser(Path dataDir) {
+    try {
+      Path probe = Files.createTempFile(dataDir, ".write-probe-", "", ownerOnlyFile(dataDir.resolve("probe")));
+      try {
+        return Files.getOwner(probe, LinkOption.NOFOLLOW_LINKS);
+      } finally {
+        Files.deleteIfExists(probe);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // a folder the server cannot write yet (the walk may make it so, or requireWritable says why)
+    }
     try {
       return dataDir.getFileSystem().getUserPrincipalLookupService()
           .lookupPrincipalByName(System.getProperty("user.name"));
