@@ -304,8 +304,9 @@ public final class GrpcFailures {
       case "GRANT_CLAIMED":
         message = "this grant is claimed by a download in progress";
         hint = "if that was you on another machine, finish there; otherwise (also after a receive of yours was"
-            + " refused before downloading) wait until the claim lapses" + claimEnds(detail) + " and retry (if that"
-            + " download was sent the whole file, it then counts as one of the grant's downloads)";
+            + " refused before downloading, or broke before the server's answer to its redeem arrived) wait until the"
+            + " claim lapses" + claimEnds(detail) + " and retry (if that download was sent the whole file, it then"
+            + " counts as one of the grant's downloads)";
         break;
       case "GRANT_SUSPENDED":
         message = "this grant's sender is disabled by an admin, so the grant cannot be used now";
