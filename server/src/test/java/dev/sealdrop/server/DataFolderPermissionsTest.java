@@ -212,6 +212,38 @@ class DataFolderPermissionsTest {
     assertOwnerOnly(real);
   }
 
+  /**
+   * Round AU: an entry of the data folder that is a symbolic link (blobs/ on a bigger disk) was neither tightened nor
+   * owner-checked: the stored files sat in a folder open to all. What a link leads to is checked as the entry itself.
+   */
+  @Test
+  void aLinkedEntryIsTightenedAndOwnerCheckedAsWhatItLeadsTo() throws Exception {
+    Path data = dir.resolve("data-linked");
+    try (TestServer first = new TestServer(data)) {
+      first.server();
+    }
+    Path elsewhere = Files.createDirectory(dir.resolve("bigger-disk"));
+    try (Stream<Path> blobs = Files.list(data.resolve("blobs"))) {
+      for (Path b : blobs.toList()) {
+        Files.move(b, elsewhere.resolve(b.getFileName()));
+      }
+    }
+    Files.delete(data.resolve("blobs"));
+    Files.createSymbolicLink(data.resolve("blobs"), elsewhere);
+    Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwxrwxrwx"));
+    try (TestServer again = new TestServer(data)) {
+      again.server();
+    }
+    assertThat(mode(elsewhere)).as("what the link leads to is tightened").isEqualTo("rwx------");
+    if ("root".equals(System.getProperty("user.name"))) {
+      java.nio.file.attribute.UserPrincipal nobody = data.getFileSystem().getUserPrincipalLookupService()
+          .lookupPrincipalByName("nobody");
+      Files.setOwner(elsewhere, nobody);
+      assertThatThrownBy(() -> new TestServer(data).close()).hasMessageContaining("holds 1 entry owned by another"
+          + " user than the server's (root): " + data.resolve("blobs") + " (owned by nobody)");
+    }
+  }
+
   /** Nothing under {@code data} (SQLite's -wal and -shm files included) grants group or others anything. */
   private static void assertOwnerOnly(Path data) throws IOException {
     List<Path> all;

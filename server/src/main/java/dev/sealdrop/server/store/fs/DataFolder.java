@@ -114,7 +114,10 @@ public final class DataFolder {
     try (java.util.stream.Stream<Path> entries = Files.list(dataDir)) {
       shared = entries.anyMatch(p -> !isOwn(p.getFileName().toString()));
     }
-    Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+    // links among sealdrop's entries are followed (blobs/ on a bigger disk): what they lead to is checked and tightened
+    // as the entry itself (round AU: a linked blobs/ owned by another account, open to all, was used without a word)
+    Files.walkFileTree(dataDir, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+        new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
         if (e instanceof java.nio.file.NoSuchFileException) {
@@ -377,7 +380,7 @@ public final class DataFolder {
     }
     UserPrincipal owner;
     try {
-      owner = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS);
+      owner = Files.getOwner(p); // (what a link leads to: the walk follows them)
     } catch (java.nio.file.NoSuchFileException gone) {
       return;
     }
@@ -390,7 +393,7 @@ public final class DataFolder {
   private static void tighten(Path p, List<String> tightened) throws IOException {
     Set<PosixFilePermission> now;
     try {
-      now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+      now = Files.getPosixFilePermissions(p);
     } catch (java.nio.file.NoSuchFileException gone) {
       return; // deleted since it was listed
     }
