@@ -374,7 +374,7 @@ public final class GrantService {
       RequestFields.check("token", token, t -> Secrets.isWellFormed(Secrets.TOKEN_PREFIX, t),
           "a sealdrop grant token (sdg_ followed by 43 characters); copy it again from the sender");
     } catch (InvalidRequestException e) {
-      LOG.warn("redeem by '{}' refused: malformed token", caller.identity());
+      LOG.debug("redeem by '{}' refused: malformed token", caller.identity());
       throw e;
     }
     Instant now = settle();
@@ -383,7 +383,7 @@ public final class GrantService {
         .filter(h -> Secrets.hashesEqual(h.tokenHash(), hash));
     if (found.isEmpty()) {
       refusePurged(caller, hash, seen);
-      LOG.warn("redeem by '{}' refused: no grant matches the token", caller.identity());
+      LOG.debug("redeem by '{}' refused: no grant matches the token", caller.identity());
       throw new NotFoundException(Reason.NOT_FOUND, "no grant matches this token; check it with the sender");
     }
     Grant grant = found.get().grant().asOf(now);
@@ -394,7 +394,7 @@ public final class GrantService {
       throw notRecipient();
     }
     if (grant.state() != GrantState.ACTIVE) {
-      LOG.warn("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
+      LOG.debug("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
       throw redeemRefused(caller, grant, claimEnds(grant));
     }
     checkOwnerEnabled(grant, "redeemed");
@@ -409,7 +409,7 @@ public final class GrantService {
       if (current.state() == GrantState.ACTIVE) {
         checkOwnerEnabled(current, "redeemed");
       }
-      LOG.warn("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
+      LOG.debug("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
       Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;
       throw redeemRefused(caller, refused, claimEnds(refused));
     }
@@ -437,7 +437,7 @@ public final class GrantService {
           p.recipient());
       throw notRecipient();
     }
-    LOG.warn("redeem of grant {} by '{}' refused: purged ({}) at {}", p.grantId(), caller.identity(), p.cause(),
+    LOG.debug("redeem of grant {} by '{}' refused: purged ({}) at {}", p.grantId(), caller.identity(), p.cause(),
         p.purgedAt());
     if (p.cause() == PurgedGrant.Cause.ADMIN) {
       throw new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was purged from the server by an"

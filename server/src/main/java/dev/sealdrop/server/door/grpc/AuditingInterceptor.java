@@ -26,8 +26,9 @@ import java.util.Set;
  */
 public final class AuditingInterceptor implements ServerInterceptor {
   /** RPCs (bare method names) whose outcome, refusals included, the core audits. */
-  static final Set<String> CORE_AUDITED = Set.of("CreateUpload", "Upload", "PublishBundle", "CreateGrant",
-      "RevokeGrant", "Redeem", "Download", "ConfirmDownload", "ReleaseClaim", "AddSshKey", "RemoveSshKey");
+  static final Set<String> CORE_AUDITED = Set.of("CreateUpload", "Upload", "AbandonUpload", "PublishBundle",
+      "CreateGrant", "RevokeGrant", "Redeem", "Download", "ConfirmDownload", "ReleaseClaim", "AddSshKey",
+      "RemoveSshKey");
 
   private final RefusalThrottle refusals;
 

@@ -10,6 +10,7 @@ import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.audit.RefusalThrottle;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.server.testing.OneServerPerMethod;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
@@ -53,16 +54,26 @@ class ActRefusalBudgetTest extends OneServerPerMethod {
   void aFloodOfRefusedActsIsAuditedUpToTheBudgetAndEveryOneIsCounted(Act act) throws Exception {
     TransferServiceGrpc.TransferServiceBlockingStub bob = clients.transfer("bob");
     java.util.Random random = new java.util.Random(38);
-    for (int i = 0; i < ACTS; i++) {
-      byte[] guess = new byte[32];
-      random.nextBytes(guess);
-      String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(guess);
-      assertThatThrownBy(() -> act.call.accept(bob, secret)).isInstanceOf(StatusRuntimeException.class);
+    List<String> logged;
+    try (CapturedLog serverLog = CapturedLog.ofRoot()) {
+      for (int i = 0; i < ACTS; i++) {
+        byte[] guess = new byte[32];
+        random.nextBytes(guess);
+        String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(guess);
+        assertThatThrownBy(() -> act.call.accept(bob, secret)).isInstanceOf(StatusRuntimeException.class);
+      }
+      logged = serverLog.messages().stream().filter(l -> l.contains("'bob'")).toList();
     }
-    long recorded = server.server().audit().tail(2 * ACTS).stream()
-        .filter(r -> r.action().equals(act.action) && r.actor().equals("bob")).count();
+    List<Audit.Entry> tail = server.server().audit().tail(3 * ACTS);
+    long recorded = tail.stream().filter(r -> r.action().equals(act.action) && r.actor().equals("bob")).count();
+    // one record per refusal, under the act's own name (round AU: a refused AbandonUpload was a call.refuse too)
+    assertThat(tail).noneMatch(r -> r.action().equals("call.refuse"));
     // the budget of a minute, and at most once more if the minute turned during the acts
     assertThat(recorded).isGreaterThanOrEqualTo(RefusalThrottle.DEFAULT_PER_MINUTE).isLessThan(ACTS);
+    // the server log too: one line per refusal recorded one by one, none for the rest (round AU: a refused redeem
+    // was a second, unthrottled line, so a script of random tokens wrote one line per guess)
+    assertThat(logged).hasSize((int) recorded).allSatisfy(l -> assertThat(l).startsWith("refused: " + act.action
+        + " by 'bob'"));
 
     clients.close();
     server.close();
