@@ -79,14 +79,20 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
   private void check(X509Certificate[] chain, String authType, String peer, java.util.Map<String, String> listener)
       throws CertificateException {
+    Why why = new Why();
     try {
-      checkChain(chain, authType, listener.containsKey("listener") ? " (" + listener.get("listener") + " listener)" : "");
+      checkChain(chain, authType, listener.containsKey("listener") ? " (" + listener.get("listener") + " listener)" : "",
+          why);
     } catch (CertificateException e) {
       String subject = chain == null || chain.length == 0 ? "-" : chain[0].getSubjectX500Principal().getName();
       // during the handshake, on a network thread: a stream of bad handshakes must not stall it on fsyncs
       java.util.Map<String, String> details = new java.util.TreeMap<>(listener);
       details.put("why", e.getMessage() == null ? "" : e.getMessage());
-      audit.refused(subject, "tls-handshake", auditResult(e, chain), peer, details);
+      if (audit.refused(subject, "tls-handshake", auditResult(e, chain), peer, details)) {
+        // only the refusals the audit log records one by one: anyone who reaches the port can make a handshake a
+        // millisecond with a certificate of their own (the rest of the minute's are summed, with one warning)
+        LOG.warn("{}", why.line);
+      }
       throw e;
     }
   }
@@ -119,9 +125,10 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   }
 
   /** {@code where}: the listener, as log lines name it ("" if unknown). */
-  private void checkChain(X509Certificate[] chain, String authType, String where) throws CertificateException {
+  private void checkChain(X509Certificate[] chain, String authType, String where, Why why)
+      throws CertificateException {
     if (chain == null || chain.length == 0) {
-      LOG.warn("TLS handshake refused{}: no client certificate", where);
+      why.is("TLS handshake refused{}: no client certificate", where);
       throw new CertificateException("no client certificate");
     }
     X509Certificate leaf = chain[0];
@@ -131,14 +138,14 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     if (unchained != null) {
       // before the policy, which reads the store: a certificate someone made up for a name must not
       // learn whether that identity is revoked (certificate_revoked vs unknown_ca), nor cost a query
-      LOG.warn("TLS handshake refused{} for '{}' issued by '{}': {}", where, subject,
+      why.is("TLS handshake refused{} for '{}' issued by '{}': {}", where, subject,
           printable(leaf.getIssuerX500Principal().getName()), unchained);
       throw notFromTheCa();
     }
     try {
       identities.checkCertificate(leaf);
     } catch (UnauthenticatedException e) {
-      LOG.warn("TLS handshake refused{} for '{}': {} ({})", where, subject, e.reason(), printable(e.getMessage()));
+      why.is("TLS handshake refused{} for '{}': {} ({})", where, subject, e.reason(), printable(e.getMessage()));
       throw switch (e.reason()) {
         case CERTIFICATE_EXPIRED -> refusal(e, BasicReason.EXPIRED, CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
         case CERTIFICATE_REVOKED -> refusal(e, BasicReason.REVOKED, CertificateVerifier.X509_V_ERR_CERT_REVOKED);
@@ -148,9 +155,18 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     try {
       chainValidator.checkClientTrusted(chain, authType);
     } catch (CertificateException e) {
-      LOG.warn("TLS handshake refused{} for '{}' issued by '{}': does not chain to the configured CA ({})", where,
+      why.is("TLS handshake refused{} for '{}' issued by '{}': does not chain to the configured CA ({})", where,
           subject, printable(leaf.getIssuerX500Principal().getName()), printable(e.getMessage()));
       throw notFromTheCa();
+    }
+  }
+
+  /** The server-log line of a refusal, written only if the refusal is recorded one by one. */
+  private static final class Why {
+    String line = "TLS handshake refused";
+
+    void is(String format, Object... args) {
+      line = org.slf4j.helpers.MessageFormatter.arrayFormat(format, args).getMessage();
     }
   }
 
