@@ -114,7 +114,9 @@ final class AuthAttempts extends ServerUserAuthServiceFactory {
         return;
       }
       ServerSession session = getServerSession();
-      LOG.info("SFTP connection {} closed: {} failed authentication attempts (sftp-max-auth-attempts)", session,
+      // DEBUG: anyone who reaches the port can do this once a connection; the refused login is logged with its audit
+      // record, within the refusals' budget (LoginAudit)
+      LOG.debug("SFTP connection {} closed: {} failed authentication attempts (sftp-max-auth-attempts)", session,
           failures);
       session.disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, tooManyAttempts(max));
     }

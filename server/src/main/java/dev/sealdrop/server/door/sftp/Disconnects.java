@@ -37,7 +37,9 @@ final class Disconnects implements SessionDisconnectHandler {
     if (why == null) {
       return false; // MINA's own handling
     }
-    LOG.info("closing SFTP session {}: {}", session, why);
+    // DEBUG: before a login (the only timeout that reaches here), anyone who reaches the port can cause it once a
+    // connection; the connection is logged with its audit record, within the refusals' budget (LoginAudit)
+    LOG.debug("closing SFTP session {}: {}", session, why);
     session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, why);
     return true; // handled: MINA does not send its own PROTOCOL_ERROR disconnect
   }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.testing.CapturedLog;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import java.nio.file.Path;
@@ -86,11 +87,36 @@ class SftpLimitsTest {
 
   @Test
   void aConnectionThatDoesNotLogInInTimeIsToldWhy() throws Exception {
-    ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort()).verify(SftpTestSupport.TIMEOUT)
-        .getSession();
-    CompletableFuture<String> said = disconnectMessage(s);
-    assertThat(said.get(15, TimeUnit.SECONDS)).isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION
-        + " not logged in within 5 s (sftp-auth-timeout)");
+    try (CapturedLog log = CapturedLog.ofRoot()) {
+      ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort())
+          .verify(SftpTestSupport.TIMEOUT).getSession();
+      String port = localPort(s);
+      CompletableFuture<String> said = disconnectMessage(s);
+      assertThat(said.get(15, TimeUnit.SECONDS)).isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION
+          + " not logged in within 5 s (sftp-auth-timeout)");
+      assertOneLineAbout(log, port);
+    }
+  }
+
+  private static String localPort(ClientSession s) {
+    return ":" + ((java.net.InetSocketAddress) s.getIoSession().getLocalAddress()).getPort();
+  }
+
+  /**
+   * A connection refused before its login is one server-log line, the one written with its audit record within the
+   * refusals' budget (round AU: the door also logged the timeout or the spent attempts, one unthrottled line that
+   * anyone who reaches the port could cause once a connection).
+   */
+  private static void assertOneLineAbout(CapturedLog log, String port) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    java.util.function.Predicate<String> audited = l -> l.startsWith("SFTP connection from 127.0.0.1" + port
+        + " closed without logging in") || l.startsWith("SSH login as 'bob' from 127.0.0.1" + port + " refused");
+    while (log.messages().stream().noneMatch(audited) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(200); // (a line logged after the audited one would come within this)
+    assertThat(log.messages().stream().filter(l -> l.contains(port)).toList()).singleElement()
+        .matches(audited, "the line written with the audit record");
   }
 
   /** The reason code and text of the server's SSH_MSG_DISCONNECT, as the client receives them. */
@@ -214,15 +240,19 @@ class SftpLimitsTest {
 
   @Test
   void authenticationAttemptsPerConnectionAreBounded() throws Exception {
-    ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort()).verify(SftpTestSupport.TIMEOUT)
-        .getSession();
-    try (s) {
-      for (int i = 0; i < 5; i++) {
-        s.addPublicKeyIdentity(SftpTestSupport.ed25519());
+    try (CapturedLog log = CapturedLog.ofRoot()) {
+      ClientSession s = client.connect("bob", "127.0.0.1", server.server().sftpPort())
+          .verify(SftpTestSupport.TIMEOUT).getSession();
+      String port = localPort(s);
+      try (s) {
+        for (int i = 0; i < 5; i++) {
+          s.addPublicKeyIdentity(SftpTestSupport.ed25519());
+        }
+        s.addPublicKeyIdentity(bobKey); // the registered key comes after the limit of 3 attempts
+        assertThatThrownBy(() -> s.auth().verify(SftpTestSupport.TIMEOUT)).isInstanceOf(Exception.class);
+        assertThat(s.isAuthenticated()).isFalse();
       }
-      s.addPublicKeyIdentity(bobKey); // the registered key comes after the limit of 3 attempts
-      assertThatThrownBy(() -> s.auth().verify(SftpTestSupport.TIMEOUT)).isInstanceOf(Exception.class);
-      assertThat(s.isAuthenticated()).isFalse();
+      assertOneLineAbout(log, port);
     }
   }
 }
