@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.security.cert.CertificateException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
@@ -466,6 +467,16 @@ public final class GrpcFailures {
           + "was writing to it", "the server or this machine may be overloaded; re-run the command; transfers resume "
           + "where they stopped", e);
     }
+    Optional<String> damaged = tlsRecordDamaged(e);
+    if (damaged.isPresent()) {
+      // not a refusal (round AX: a bit flipped in a download said "TLS handshake failed", exit 3, and sent the user
+      // to check certificates): TLS found bytes changed on their way, and used none of them
+      return new NetworkFailure(or(reason, "CONNECTION_DAMAGED"), "the connection to the server was damaged: a TLS"
+          + " record failed its integrity check (" + damaged.get() + "), so something between this machine and the"
+          + " server changed bytes in transit; TLS used none of them", "re-run the command (transfers resume where"
+          + " they stopped, nothing damaged was kept); if it happens again, suspect a faulty network device, proxy or"
+          + " VPN on the way", e);
+    }
     Optional<SealdropFailure> unreachable = unreachable(e);
     if (unreachable.isPresent()) {
       return unreachable.get();
@@ -598,6 +609,28 @@ public final class GrpcFailures {
       return true;
     }
     return tlsRecordsUnwritable(e);
+  }
+
+  /** TLS errors that say a record's authentication failed: BoringSSL's, the JDK's, and the peer's alert for it. */
+  private static final List<String> RECORD_DAMAGED = List.of("BAD_DECRYPT", "DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
+      "BAD_RECORD_MAC", "bad_record_mac", "Tag mismatch");
+
+  /**
+   * Which of {@link #RECORD_DAMAGED} a TLS error of {@code e} names, if one does: a record that failed its integrity
+   * check, in either direction (the server's alert {@code bad_record_mac} when it found one of ours damaged). Keys agreed
+   * in a completed handshake cannot fail so; bytes changed on the way can.
+   */
+  static Optional<String> tlsRecordDamaged(StatusRuntimeException e) {
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SSLException && c.getMessage() != null) {
+        for (String sign : RECORD_DAMAGED) {
+          if (c.getMessage().contains(sign)) {
+            return Optional.of(sign);
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -395,6 +395,25 @@ class GrpcFailuresTest {
         .contains("subjectAltName"));
   }
 
+  /** Round AX: a TLS record that failed its integrity check is a damaged connection (exit 8), not a refusal (3). */
+  @Test
+  void aDamagedTlsRecordIsANetworkFailureNotARefusal() {
+    for (String message : new String[] {"error:1e000065:Cipher functions:OPENSSL_internal:BAD_DECRYPT",
+        "error:10000414:SSL routines:OPENSSL_internal:SSLV3_ALERT_BAD_RECORD_MAC", "Received fatal alert: bad_record_mac",
+        "Tag mismatch"}) {
+      SealdropFailure f = GrpcFailures.translate(Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException(message))
+          .asRuntimeException(), GrpcFailures.Op.LIST);
+      assertThat(Diagnoser.exitFor(f)).as(message).isEqualTo(ExitCodes.UNAVAILABLE);
+      assertThat(f.reason()).isEqualTo("CONNECTION_DAMAGED");
+      assertThat(f.getMessage()).contains("failed its integrity check").doesNotContain("handshake");
+      assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("re-run"));
+    }
+    SealdropFailure refused = GrpcFailures.translate(Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLException(
+        "error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA")).asRuntimeException(),
+        GrpcFailures.Op.LIST);
+    assertThat(Diagnoser.exitFor(refused)).as("a refusal stays one").isEqualTo(ExitCodes.AUTH);
+  }
+
   @Test
   void aHandshakeCutWithoutAnAlertIsANetworkFailureAndRetryable() {
     StatusRuntimeException closed = Status.UNAVAILABLE.withDescription(

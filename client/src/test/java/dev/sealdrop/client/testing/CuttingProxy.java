@@ -44,6 +44,11 @@ public final class CuttingProxy implements AutoCloseable {
    * is counted down; {@link #stalled} is counted down when it happens (-1: never).
    */
   public final AtomicLong stallDownstreamAfter = new AtomicLong(-1);
+  /**
+   * Flip one bit of the server-to-client byte at this offset of the next connection (-1: never), as a faulty network
+   * device would: the connection goes on, and TLS finds the record damaged.
+   */
+  public final AtomicLong flipDownstreamAt = new AtomicLong(-1);
   /** As {@link #stallDownstreamAfter}, for client-to-server bytes (an upload that stops moving). */
   public final AtomicLong stallUpstreamAfter = new AtomicLong(-1);
   public final CountDownLatch stalled = new CountDownLatch(1);
@@ -96,9 +101,10 @@ public final class CuttingProxy implements AutoCloseable {
         sockets.add(server);
         // only a connection accepted after a cut was set may take it: an earlier one (the last command's,
         // still closing) would otherwise take it with its last bytes, and the connection meant goes uncut
-        pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), armed(stallUpstreamAfter), client,
-            server);
-        pump(server, client, armed(cutDownstreamAfter), new AtomicLong(-1), armed(stallDownstreamAfter), client, server);
+        pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), armed(stallUpstreamAfter),
+            new AtomicLong(-1), client, server);
+        pump(server, client, armed(cutDownstreamAfter), new AtomicLong(-1), armed(stallDownstreamAfter),
+            armed(flipDownstreamAt), client, server);
       } catch (IOException e) {
         return;
       } catch (InterruptedException e) {
@@ -113,8 +119,8 @@ public final class CuttingProxy implements AutoCloseable {
     return setting.get() >= 0 ? setting : new AtomicLong(-1);
   }
 
-  private void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, AtomicLong stallAfter, Socket a,
-      Socket b) {
+  private void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, AtomicLong stallAfter,
+      AtomicLong flipAt, Socket a, Socket b) {
     Thread t = new Thread(() -> {
       long passed = 0;
       byte[] buf = new byte[16 * 1024];
@@ -126,6 +132,10 @@ public final class CuttingProxy implements AutoCloseable {
             a.close();
             b.close();
             return;
+          }
+          long flip = flipAt.get();
+          if (flip >= passed && flip < passed + n && flipAt.compareAndSet(flip, -1)) {
+            buf[(int) (flip - passed)] ^= 0x10;
           }
           out.write(buf, 0, n);
           out.flush();
