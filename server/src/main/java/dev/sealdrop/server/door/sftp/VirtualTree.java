@@ -81,13 +81,16 @@ final class VirtualTree {
   }
 
   VirtualAttributes attributes(VirtualPath path) throws IOException {
+    if (path.listed().isPresent()) {
+      return path.listed().get(); // an entry of a listing: as it was listed
+    }
     List<String> s = path.segments();
     Principal caller = caller();
     if (s.isEmpty()) {
       return VirtualAttributes.folder(caller.identity(), false, since);
     }
     if (s.size() == 1 && FOLDERS.contains(s.get(0))) {
-      return VirtualAttributes.folder(caller.identity(), s.get(0).equals(OUTBOX), since);
+      return folderAttributes(caller, s.get(0));
     }
     if (s.size() == 2) {
       String name = s.get(1);
@@ -99,13 +102,13 @@ final class VirtualTree {
           }
           java.util.Optional<StoredFile> stored = stored(caller, name);
           if (stored.isPresent()) {
-            return VirtualAttributes.file(caller.identity(), stored.get().size(), stored.get().createdAt(), false);
+            return attributesOf(caller, stored.get());
           }
         }
         case INBOX -> {
           for (Grant g : inbox(caller)) {
             if (inboxName(g).equals(name)) {
-              return VirtualAttributes.file(caller.identity(), g.size(), g.expiresAt(), false);
+              return attributesOf(caller, g);
             }
           }
         }
@@ -125,6 +128,18 @@ final class VirtualTree {
     throw new NoSuchFileException(path.toString());
   }
 
+  private VirtualAttributes folderAttributes(Principal caller, String folder) {
+    return VirtualAttributes.folder(caller.identity(), folder.equals(OUTBOX), since);
+  }
+
+  private static VirtualAttributes attributesOf(Principal caller, StoredFile file) {
+    return VirtualAttributes.file(caller.identity(), file.size(), file.createdAt(), false);
+  }
+
+  private static VirtualAttributes attributesOf(Principal caller, Grant grant) {
+    return VirtualAttributes.file(caller.identity(), grant.size(), grant.expiresAt(), false);
+  }
+
   boolean writable(VirtualPath path) {
     List<String> s = path.segments();
     return !s.isEmpty() && s.get(0).equals(OUTBOX) && s.size() <= 2;
@@ -133,13 +148,13 @@ final class VirtualTree {
   DirectoryStream<Path> list(VirtualPath dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
     List<String> s = dir.segments();
     Principal caller = caller();
-    List<String> names = new ArrayList<>();
+    Map<String, VirtualAttributes> names = new java.util.LinkedHashMap<>();
     if (s.isEmpty()) {
-      names.addAll(FOLDERS);
+      FOLDERS.forEach(f -> names.put(f, folderAttributes(caller, f)));
     } else if (s.size() == 1 && s.get(0).equals(OUTBOX)) {
-      files(caller).forEach(f -> names.add(f.id()));
+      files(caller).forEach(f -> names.put(f.id(), attributesOf(caller, f)));
     } else if (s.size() == 1 && s.get(0).equals(INBOX)) {
-      inbox(caller).forEach(g -> names.add(inboxName(g)));
+      inbox(caller).forEach(g -> names.put(inboxName(g), attributesOf(caller, g)));
     } else if (s.size() == 1 && s.get(0).equals(REDEEM)) {
       listing("ListInbox", caller, () -> grants.inbox(caller)); // the role check of redeeming; tokens are never listed
     } else {
@@ -147,8 +162,8 @@ final class VirtualTree {
       throw new NotDirectoryException(dir.toString());
     }
     List<Path> entries = new ArrayList<>();
-    for (String n : names) {
-      Path p = dir.resolve(n);
+    for (Map.Entry<String, VirtualAttributes> n : names.entrySet()) {
+      Path p = dir.resolve(n.getKey()).listedAs(n.getValue());
       if (filter == null || filter.accept(p)) {
         entries.add(p);
       }

@@ -556,6 +556,31 @@ class SftpDoorTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * Round AY: a grant redeemed between the listing of /inbox (at OPENDIR) and MINA's lookup of each entry's attributes
+   * (at READDIR) failed the whole listing, "Couldn't read directory: No such file or directory", which ends an `sftp -b`
+   * script. The entries are returned as they were listed.
+   */
+  @Test
+  void aGrantRedeemedWhileInboxIsListedDoesNotFailTheListing() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    String name = grant.getGrant().getFileId() + "." + grant.getGrant().getGrantId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      SftpClient.CloseableHandle dir = sftp.openDir("/inbox");
+      clients.transfer("bob").redeem(dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(grant.getToken())
+          .build()); // claimed: no longer active, so no longer in the inbox
+      List<String> listed = new java.util.ArrayList<>();
+      for (List<SftpClient.DirEntry> batch = sftp.readDir(dir); batch != null; batch = sftp.readDir(dir)) {
+        batch.forEach(e -> listed.add(e.getFilename()));
+      }
+      sftp.close(dir);
+      assertThat(listed).contains(name);
+      assertThat(names(sftp, "/inbox")).as("listed again: gone").doesNotContain(name);
+      assertThatThrownBy(() -> sftp.stat("/inbox/" + name)).as("named anew: looked up anew")
+          .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE));
+    }
+  }
+
   @Test
   void aMultiChunkEnvelopeGoesUpAndComesDownByteIdentical() throws Exception {
     // Not a multiple of the chunk and read-ahead sizes, so partial chunks at both ends are exercised.
