@@ -44,11 +44,13 @@ public final class DownloadSession implements AutoCloseable {
   private final long startOffset;
   private long position;
   /**
-   * Where the bytes handed out without a gap since {@link #startOffset} end: a read from at most here extends it, a
-   * seek past it leaves a gap that no later read beyond it closes. For the audit record only: a claim counts once its
-   * last bytes were handed out, in whatever order ({@link #recordServedAll}).
+   * Where the bytes handed out without a gap since {@link #startOffset} end, in whatever order they were read (round
+   * AZ: the end read first, then the start, said the start alone had been served). For the audit record and for
+   * {@link #servedEveryByte}: a claim counts once its last bytes were handed out, in whatever order
+   * ({@link #recordServedAll}).
    */
   private long reached;
+  private final ServedRanges served = new ServedRanges();
   /** The end of the furthest bytes handed out (the audit's {@code to}; {@link #reached} if there was no gap). */
   private long furthest;
   /** The stored file was found damaged, and logged so, once. */
@@ -213,6 +215,16 @@ public final class DownloadSession implements AutoCloseable {
     return servedAllRecorded;
   }
 
+  /**
+   * Whether this session handed out the whole file, from its first byte to the end of its ciphertext (the last chunk's
+   * tag and the trailer after it hold none: {@link #next}), in whatever order: what a door that confirms on its client's
+   * behalf (SFTP, at an orderly close) needs, since the last bytes alone make a claim count but are no delivery (round
+   * AZ: a client that read only the last 100 bytes and closed was confirmed).
+   */
+  public synchronized boolean servedEveryByte() {
+    return startOffset == 0 && reached >= grant.size() - dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES;
+  }
+
   private void checkNotStalled() {
     SealdropException s = stalled;
     if (s != null) {
@@ -293,9 +305,8 @@ public final class DownloadSession implements AutoCloseable {
         recordServedAll();
       }
       recordServing();
-      if (position <= reached) {
-        reached = Math.max(reached, position + total);
-      }
+      served.add(position, position + total);
+      reached = served.runFrom(startOffset);
       position += total;
       furthest = Math.max(furthest, position);
       return total;

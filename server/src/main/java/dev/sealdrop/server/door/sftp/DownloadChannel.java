@@ -256,7 +256,7 @@ final class DownloadChannel extends TransferChannel {
       LOG.info("SFTP download of grant {} ended after its file was purged", grantId);
       return;
     }
-    if (closeRequested && servedAll) {
+    if (closeRequested && servedAll && download.servedEveryByte()) {
       VirtualTree.core(() -> {
         try {
           grants.confirm(login.principal(), redemption.claimSecret(), redemption.grant().fingerprint());
@@ -273,10 +273,11 @@ final class DownloadChannel extends TransferChannel {
         return null;
       });
     } else if (servedAll || download.servedAll()) {
-      // every byte was handed out: the core counts it when the claim window passes (it cannot be released)
+      // the last bytes were handed out: the core counts it when the claim window passes (it cannot be released)
       // (position can lie past the end: a client reading ahead asks for offsets beyond it)
-      LOG.info("SFTP download of grant {}: all {} bytes were served, but it ended without an orderly close;"
-          + " not confirmed (it counts when the claim window passes)", grantId, download.size());
+      LOG.info("SFTP download of grant {}: its last bytes were served, but {}; not confirmed (it counts when the claim"
+          + " window passes)", grantId, download.servedEveryByte() ? "it ended without an orderly close"
+          : "not every byte before them");
     } else {
       release(grantId);
     }

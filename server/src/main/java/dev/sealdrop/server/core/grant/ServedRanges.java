@@ -1,0 +1,46 @@
+package dev.sealdrop.server.core.grant;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The byte ranges a download handed out, merged as they touch: so that bytes read out of order (the end first, then
+ * the start) are known to run without a gap once they do. At most {@value #MAX_RANGES} separate ranges are kept; a
+ * client that scatters more reads than that has the ones past it left out, so that {@link #runFrom} may say less was
+ * handed out without a gap than was, never more.
+ */
+final class ServedRanges {
+  static final int MAX_RANGES = 1024;
+
+  /** Start → end (exclusive) of each separate range; no two touch. */
+  private final TreeMap<Long, Long> ranges = new TreeMap<>();
+
+  /** Records that {@code [start, end)} was handed out. */
+  void add(long start, long end) {
+    if (end <= start) {
+      return;
+    }
+    long from = start;
+    long to = end;
+    Map.Entry<Long, Long> before = ranges.floorEntry(from);
+    if (before != null && before.getValue() >= from) {
+      from = before.getKey(); // (removed below, as the first range it touches)
+    }
+    boolean merged = false;
+    for (Map.Entry<Long, Long> touching = ranges.ceilingEntry(from); touching != null && touching.getKey() <= to;
+        touching = ranges.ceilingEntry(from)) {
+      to = Math.max(to, touching.getValue());
+      ranges.remove(touching.getKey());
+      merged = true;
+    }
+    if (merged || ranges.size() < MAX_RANGES) {
+      ranges.put(from, to);
+    }
+  }
+
+  /** Where the bytes handed out without a gap from {@code start} end ({@code start} itself if none were). */
+  long runFrom(long start) {
+    Map.Entry<Long, Long> r = ranges.floorEntry(start);
+    return r != null && r.getValue() >= start ? Math.max(start, r.getValue()) : start;
+  }
+}
