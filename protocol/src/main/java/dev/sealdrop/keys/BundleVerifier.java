@@ -90,7 +90,14 @@ public final class BundleVerifier {
       params.setDate(Date.from(now));
       CertPathValidator.getInstance("PKIX").validate(cp, params);
     } catch (CertPathValidatorException e) {
-      if (e.getReason() == BasicReason.EXPIRED || e.getReason() == BasicReason.NOT_YET_VALID) {
+      if (e.getReason() == BasicReason.NOT_YET_VALID) {
+        // round AV: "renew it" is no cure for a certificate whose validity starts later: a clock is wrong, or it was
+        // issued with a future start
+        throw new BundleException(Reason.CERTIFICATE_EXPIRED, "a certificate of the bundle is not valid yet at " + now
+            + " (its validity starts later): this computer's clock, or the clock of the machine that issued it, is"
+            + " wrong; check the clocks, or publish a bundle with a certificate that is valid now");
+      }
+      if (e.getReason() == BasicReason.EXPIRED) {
         throw new BundleException(Reason.CERTIFICATE_EXPIRED,
             "the certificate is not valid at " + now + "; renew it and publish a new bundle");
       }

@@ -206,6 +206,23 @@ class TamperTest {
         .isInstanceOf(UnknownSuiteException.class).hasMessageContaining("sealdrop/v1/wwing768");
     EnvelopeInspector i = new EnvelopeInspector();
     assertThatThrownBy(() -> i.update(e, 0, e.length)).isInstanceOf(UnknownSuiteException.class);
+    assertThat((UnknownSuiteException) new Opening(dir).failure(e, BOB, fromAlice())).satisfies(u -> {
+      assertThat(u.sealdropSuite()).isTrue();
+      assertThat(u.getMessage()).contains("upgrade sealdrop");
+    });
+  }
+
+  /** Round AV: a suite no sealdrop names (one flipped bit of "sealdrop") is a damaged file, not a newer version's. */
+  @Test
+  void aDamagedSuiteIsNotTakenForANewerVersions() throws Exception {
+    byte[] e = small.bytes().clone();
+    e[12 + 1 + "seald".length()] = 's'; // "sealdsop/v1/..."
+    assertThat(new Opening(dir).failure(e, BOB, fromAlice())).isInstanceOfSatisfying(UnknownSuiteException.class,
+        u -> {
+          assertThat(u.sealdropSuite()).isFalse();
+          assertThat(u.getMessage()).contains("sealdsop/v1/", "damaged or not a sealdrop envelope")
+              .doesNotContain("upgrade");
+        });
   }
 
   @Test

@@ -32,9 +32,10 @@ final class EnvelopeFailures {
           "nothing was written; pin the sender's key first with `sealdrop keys show SENDER` (it prints their"
               + " signing key: compare it with the one named here)", e);
     }
-    if (e instanceof UnknownSuiteException) {
-      return new IntegrityFailure("UNKNOWN_SUITE", e.getMessage(),
-          "nothing was written; the file uses a format this sealdrop does not accept (upgrade?)", e);
+    if (e instanceof UnknownSuiteException u) {
+      return new IntegrityFailure("UNKNOWN_SUITE", e.getMessage(), u.sealdropSuite()
+          ? "nothing was written; the file uses a format this sealdrop does not accept (upgrade?)"
+          : "nothing was written; ask the sender to send the file again", e);
     }
     if (e instanceof MalformedEnvelopeException) {
       return new IntegrityFailure("MALFORMED", e.getMessage(),
