@@ -252,6 +252,11 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
       } catch (NameTaken e) {
         throw nameTaken(session, claim, e, stateFile, spool);
+      } catch (java.nio.file.NoSuchFileException e) {
+        if (Files.isDirectory(directory)) {
+          throw e;
+        }
+        throw outputFolderGone(claim);
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {
@@ -750,6 +755,19 @@ final class ReceiveCommand extends SealdropSubcommand {
             : "(if it lapses, the grant can be redeemed again, but a claim given up after part of the file was sent"
                 + " counts towards its downloads: every third such claim uses one up)");
     return new UsageFailure(refusal.reason(), refusal.getMessage(), hintThen(refusal, then), refusal);
+  }
+
+  /**
+   * The output folder was removed while the file arrived (round AX: "no such file: DIR/NAME", "check the path"): said as
+   * it is, with what was kept (the download, encrypted, in the profile, and the claim) and how to go on.
+   */
+  private UsageFailure outputFolderGone(Claim claim) {
+    String when = claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis())
+        : "for the server's claim window";
+    return new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " was removed while the file was being"
+        + " received, so the file could not be written there", "nothing was written and nothing was used up; what"
+        + " arrived is kept (encrypted) in your profile and your claim on the grant " + when + ": create the folder"
+        + " again (or pass another -o) and run the same command before then; it goes on under that claim");
   }
 
   /**

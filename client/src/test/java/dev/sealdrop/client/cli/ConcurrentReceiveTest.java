@@ -62,6 +62,41 @@ class ConcurrentReceiveTest {
   }
 
   /**
+   * Round AX: the output folder removed while the file arrived said "no such file: DIR/NAME", "check the path". It
+   * says the folder is gone, that nothing was used up, and that the same command goes on once it is back.
+   */
+  @Test
+  void anOutputFolderRemovedDuringTheReceiveIsSaidSoAndTheRerunFinishes() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Cli bob = Users.initAndPublish(DevPki.loadOrCreate(certs), root, "bob", proxy.address());
+      byte[] content = new byte[3 << 20];
+      String token = sentToBob(server, certs, content, 44);
+      Path out = Files.createDirectories(root.resolve("gone"));
+
+      proxy.stallDownstreamAfter.set(1 << 20);
+      CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
+          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+      assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the receive is downloading").isTrue();
+      try (Stream<Path> s = Files.walk(out)) {
+        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+      proxy.resumeStalled.countDown();
+      CliRun gone = first.get(120, TimeUnit.SECONDS).assertExit(2);
+      assertThat(gone.jsonError()).containsEntry("reason", "NO_SUCH_FOLDER");
+      assertThat(gone.err()).contains("was removed while the file was being received", "nothing was used up",
+          "create the folder again").doesNotContain("check the path");
+
+      Files.createDirectories(out);
+      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+      assertThat(out.resolve("clients.bin")).hasBinaryContent(content);
+    }
+  }
+
+  /**
    * A copy of the profile (another machine) resumes the claim while the first run's stream is still served: the server
    * refuses a second stream of it ({@code DOWNLOAD_BUSY}, "stop it and re-run this command: the download resumes"),
    * and the copy keeps the claim for that re-run (round AD: it deleted it, and its re-run met GRANT_CLAIMED until the
