@@ -88,11 +88,54 @@ final class KeysCommand extends SealdropSubcommand {
       Recipients.requireNamed("IDENTITY", identity, "`sealdrop keys show bob`, or no IDENTITY for your own key");
       if (identity == null || identity.equals(me)) {
         KeyBundle own = session.ownBundle();
-        session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()));
+        String published = publishedCopy(session, me, own);
+        session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()).published(published));
         return;
       }
       session.output().emit(BundleResult.pinned(session.fetchTrusted(identity, acceptNewKey)));
     }
+  }
+
+  /**
+   * How the bundle the server publishes in our name compares with ours: {@code same}, {@code none} (not published), or
+   * {@code unchecked} (the server could not be asked: said in a note; the fingerprint shown is the profile's, offline).
+   * A different one is refused (5, {@code PUBLISHED_KEY_DIFFERS}): senders who fetch it now seal for someone else's
+   * keys. Round AX: a thief with a copy of the certificate and key had published theirs, and the owner's `keys show`,
+   * which never asked the server, showed only their own fingerprint.
+   */
+  static String publishedCopy(Session session, String me, KeyBundle own) throws SealdropFailure {
+    byte[] encoded;
+    try {
+      encoded = ServerConnection.call(GrpcFailures.Op.FETCH_BUNDLE, () -> session.connect().keys().fetchBundle(
+          dev.sealdrop.protocol.v1.FetchBundleRequest.newBuilder().setIdentity(me).build())).getSignedBundle()
+          .toByteArray();
+    } catch (UsageFailure e) {
+      if (!"NO_BUNDLE".equals(e.reason())) {
+        throw e;
+      }
+      session.output().note("the server publishes no key bundle of yours yet: run `" + session.nextCommand("keys publish")
+          + "` so that others can send to you");
+      return "none";
+    } catch (dev.sealdrop.client.failure.NetworkFailure | dev.sealdrop.client.failure.AuthFailure e) {
+      session.output().note("the server's copy of your key bundle was not checked: " + e.getMessage());
+      return "unchecked";
+    }
+    String theirs;
+    try {
+      theirs = KeyBundle.decode(encoded).fingerprint();
+    } catch (dev.sealdrop.keys.BundleException e) {
+      theirs = "an unreadable bundle";
+    }
+    if (!theirs.equals(own.fingerprint())) {
+      throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_DIFFERS", "the server publishes another key"
+          + " bundle in your name (" + theirs + ") than this profile's (" + own.fingerprint() + "): whoever fetches"
+          + " your key now, to send you a file, seals it for those keys", "if you did not publish it from another"
+          + " profile of yours (another machine, or an `init --force`), someone holds a copy of your certificate's"
+          + " key: ask an admin to revoke that certificate (`sealdrop admin identities revoke " + me + " --certificate"
+          + " SERIAL`) and get a new one (`keys renew`); then run `" + session.nextCommand("keys publish") + "` here,"
+          + " and tell those who send to you to check your fingerprint again");
+    }
+    return "same";
   }
 
   /** {@code keys export -o FILE}. */
@@ -271,6 +314,14 @@ final class KeysCommand extends SealdropSubcommand {
     private final KeyBundle bundle;
     private final Optional<String> previous;
     private final String fingerprint;
+    /** For your own bundle: how the server's copy compares ({@link Show#publishedCopy}); null for others'. */
+    private String published;
+
+    /** This result, with how the server's copy of your own bundle compares. */
+    BundleResult published(String how) {
+      this.published = how;
+      return this;
+    }
 
     /** Another identity's bundle and how its pin went: status first_use, known or replaced (with the previous). */
     static BundleResult pinned(KeyTrust.Trusted t) {
@@ -300,6 +351,9 @@ final class KeysCommand extends SealdropSubcommand {
       if (previous.isPresent()) {
         g.writeStringField("previous_fingerprint", previous.get());
       }
+      if (published != null) {
+        g.writeStringField("published", published);
+      }
       g.writeEndObject();
     }
 
@@ -311,6 +365,9 @@ final class KeysCommand extends SealdropSubcommand {
       out.println("  signing key:    " + bundle.verifyingKey().fingerprint() + "  (as a file from an untrusted sender"
           + " names it)");
       previous.ifPresent(p -> out.println("  previous fingerprint: " + p));
+      if ("same".equals(published)) {
+        out.println("  published:      the server publishes this bundle");
+      }
     }
   }
 }

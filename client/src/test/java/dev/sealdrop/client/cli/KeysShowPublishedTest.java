@@ -1,0 +1,56 @@
+package dev.sealdrop.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Round AX: a thief with a copy of bob's certificate and key published a key bundle of their own in bob's name; senders
+ * who fetched bob's key then sealed for the thief, and bob's {@code keys show}, which never asked the server, showed only
+ * his own fingerprint. It now compares the server's copy with the profile's.
+ */
+class KeysShowPublishedTest extends DevServerPerClass {
+  @BeforeAll
+  static void start() throws Exception {
+    startServer();
+  }
+
+  @Test
+  void yourOwnFingerprintSaysWhetherTheServerPublishesItAndRefusesAnotherInYourName() throws Exception {
+    Cli bob = Users.init(pki, root, "bob", address);
+    CliRun unpublished = bob.run("--json", "keys", "show").assertExit(0);
+    assertThat(unpublished.json()).containsEntry("status", "own").containsEntry("published", "none");
+    assertThat(unpublished.err()).contains("the server publishes no key bundle of yours yet", "keys publish");
+
+    bob.run("keys", "publish").assertExit(0);
+    String mine = (String) bob.run("--json", "keys", "show").assertExit(0).json().get("fingerprint");
+    assertThat(bob.run("--json", "keys", "show").assertExit(0).json()).containsEntry("published", "same");
+    assertThat(bob.run("keys", "show").assertExit(0).out()).contains("the server publishes this bundle");
+
+    // the copy: bob's certificate and key, keys of its own, published
+    Cli thief = Users.init(pki, Files.createDirectories(root.resolve("elsewhere")), "bob", address);
+    thief.run("keys", "publish").assertExit(0);
+    String theirs = (String) thief.run("--json", "keys", "show").assertExit(0).json().get("fingerprint");
+    assertThat(theirs).isNotEqualTo(mine);
+
+    CliRun refused = bob.run("--json", "keys", "show").assertExit(5);
+    assertThat(refused.jsonError()).containsEntry("reason", "PUBLISHED_KEY_DIFFERS");
+    assertThat(refused.err()).contains(theirs, mine, "revoke", "keys publish");
+
+    // publishing again from this profile puts it right
+    bob.run("keys", "publish").assertExit(0);
+    assertThat(bob.run("--json", "keys", "show").assertExit(0).json()).containsEntry("fingerprint", mine)
+        .containsEntry("published", "same");
+  }
+
+  @Test
+  void aServerThatCannotBeReachedLeavesTheFingerprintShownAndSaysItWasNotChecked() throws Exception {
+    Cli carol = Users.init(pki, Files.createDirectories(root.resolve("offline")), "carol", address);
+    Users.retarget(carol, "127.0.0.1:1");
+    CliRun shown = carol.run("--json", "keys", "show").assertExit(0);
+    assertThat(shown.json()).containsEntry("status", "own").containsEntry("published", "unchecked");
+    assertThat(shown.err()).contains("was not checked");
+  }
+}
