@@ -547,6 +547,7 @@ class ServerMainTest {
           new java.util.concurrent.CompletableFuture<>();
       dev.sealdrop.server.testing.Transfers.openUpload(clients.transferAsync("alice"), held);
       Thread.sleep(500);
+      long first = System.nanoTime();
       p.destroy(); // SIGTERM: the graceful shutdown begins
       // the same request again soon after, as `timeout` sends it to the server and then to its process group (round U);
       // once the first was handled, since a signal that comes while the first is still pending merges with it
@@ -555,6 +556,9 @@ class ServerMainTest {
         Thread.sleep(10);
       }
       p.destroy();
+      // within SecondSignal's second of the first only if this machine let the test see the first handled in time
+      org.junit.jupiter.api.Assumptions.assumeTrue(System.nanoTime() - first
+          < SecondSignal.SAME_REQUEST_NANOS * 8 / 10, "the second signal came too late to be the same request");
       assertThat(p.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)).as("waiting for the call in its grace").isFalse();
       assertThat(Files.readString(err)).contains("again within a second of the first");
       p.destroy(); // a second SIGTERM: stop now

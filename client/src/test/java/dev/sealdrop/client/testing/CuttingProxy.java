@@ -45,8 +45,9 @@ public final class CuttingProxy implements AutoCloseable {
    */
   public final AtomicLong stallDownstreamAfter = new AtomicLong(-1);
   /**
-   * Flip one bit of the server-to-client byte at this offset of the next connection (-1: never), as a faulty network
-   * device would: the connection goes on, and TLS finds the record damaged.
+   * Flip one bit of the server-to-client stream of the next connection (-1: never), as a faulty network device would:
+   * of the first byte at or after this offset that lies in a TLS record's payload (not in its 5-byte header, whose
+   * damage TLS reports otherwise), so that the connection goes on and TLS finds the record's authentication failed.
    */
   public final AtomicLong flipDownstreamAt = new AtomicLong(-1);
   /** As {@link #stallDownstreamAfter}, for client-to-server bytes (an upload that stops moving). */
@@ -124,6 +125,7 @@ public final class CuttingProxy implements AutoCloseable {
     Thread t = new Thread(() -> {
       long passed = 0;
       byte[] buf = new byte[16 * 1024];
+      RecordPayloadFlip flip = new RecordPayloadFlip(flipAt);
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) > 0) {
@@ -133,10 +135,7 @@ public final class CuttingProxy implements AutoCloseable {
             b.close();
             return;
           }
-          long flip = flipAt.get();
-          if (flip >= passed && flip < passed + n && flipAt.compareAndSet(flip, -1)) {
-            buf[(int) (flip - passed)] ^= 0x10;
-          }
+          flip.apply(buf, n, passed);
           out.write(buf, 0, n);
           out.flush();
           passed += n;
@@ -169,6 +168,42 @@ public final class CuttingProxy implements AutoCloseable {
     }, "cutting-proxy-pump");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Follows the TLS records of one direction, to flip a bit of the first payload byte at or after an offset. */
+  private static final class RecordPayloadFlip {
+    private final AtomicLong at;
+    private int headerSeen;
+    private int length;
+    private long payloadLeft;
+
+    RecordPayloadFlip(AtomicLong at) {
+      this.at = at;
+    }
+
+    void apply(byte[] buf, int n, long passed) {
+      if (at.get() < 0) {
+        return;
+      }
+      for (int i = 0; i < n; i++) {
+        if (payloadLeft > 0) {
+          long want = at.get();
+          if (want >= 0 && passed + i >= want && at.compareAndSet(want, -1)) {
+            buf[i] ^= 0x10;
+            return;
+          }
+          payloadLeft--;
+        } else if (headerSeen == 3) {
+          length = (buf[i] & 0xff) << 8;
+          headerSeen++;
+        } else if (headerSeen == 4) {
+          payloadLeft = length | (buf[i] & 0xff);
+          headerSeen = 0;
+        } else {
+          headerSeen++;
+        }
+      }
+    }
   }
 
   /** Breaks every connection made so far (a dropped network); new ones are still accepted. */

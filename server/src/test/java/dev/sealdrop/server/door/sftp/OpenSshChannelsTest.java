@@ -38,7 +38,7 @@ class OpenSshChannelsTest extends OneServerPerClass {
 
   @Test
   void aThirdSftpOverOneControlMasterConnectionIsRefusedWhileAnUploadOnItGoesOn() throws Exception {
-    // about 4 s at sftp -l 4000 (kbit/s): still running while the others start
+    // about 8 s at sftp -l 2000 (kbit/s): still running while the others start, on a busy machine too
     byte[] envelope = Users.seal("alice", Users.randomBytes(2_000_000, 11), "bob").bytes();
     Files.write(work.resolve("big.sealed"), envelope);
     String control = work.resolve("ctl").toString();
@@ -48,7 +48,7 @@ class OpenSshChannelsTest extends OneServerPerClass {
       awaitMaster(control);
       long uploadsBefore = uploadStarts();
       Process upload = openSsh.start("alice", "alice_key", "put big.sealed /outbox/\n", "-o", "ControlPath=" + control,
-          "-l", "4000");
+          "-l", "2000");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (uploadStarts() == uploadsBefore && System.nanoTime() < deadline) {
         Thread.sleep(20);
@@ -56,7 +56,7 @@ class OpenSshChannelsTest extends OneServerPerClass {
       assertThat(uploadStarts()).as("the upload is open on channel 1").isGreaterThan(uploadsBefore);
       // channel 2: an sftp subsystem that waits for its client (stdin stays open)
       held = openSsh.startSsh("alice", "alice_key", List.of("-S", control, "-s"), "sftp");
-      Thread.sleep(300);
+      Thread.sleep(1500); // (its mux request and channel open, which nothing outside the master shows)
       // channel 3: refused on its own; OpenSSH's mux client says so and falls back to a connection of its own
       Run third = OpenSshSftp.finish(openSsh.start("alice", "alice_key", "ls /\n", "-o", "ControlPath=" + control));
       assertThat(third.output()).contains("session request failed: Session open refused by peer");

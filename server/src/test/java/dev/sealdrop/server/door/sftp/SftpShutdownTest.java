@@ -139,9 +139,15 @@ class SftpShutdownTest {
 
       upload.write(sealed, sealed.length / 2, sealed.length - sealed.length / 2);
       upload.close(); // throws unless the server answered the CLOSE with OK: committed
-      Thread.sleep(300);
-      assertThat(uploaderTold).as("not told with the reply to its CLOSE, which OpenSSH's ssh would then drop"
-          + " (OpenSshShutdownTest)").isNotDone();
+      long closedAt = System.nanoTime();
+      Thread.sleep(100);
+      boolean notDone = !uploaderTold.isDone();
+      // the door tells the session a second after its reply (ShutdownGrace.REPLY_SETTLE): checked only while this
+      // thread looked well within that second (a busy machine can hold it back longer)
+      if (System.nanoTime() - closedAt < TimeUnit.MILLISECONDS.toNanos(700)) {
+        assertThat(notDone).as("not told with the reply to its CLOSE, which OpenSSH's ssh would then drop"
+            + " (OpenSshShutdownTest)").isTrue();
+      }
       assertThat(uploaderTold.get(5, TimeUnit.SECONDS)).as("closed once its upload is closed, not told to put again")
           .isEqualTo(TOLD_FINISHED);
       byte[] tail = download.readAllBytes();
