@@ -30,7 +30,7 @@ final class InputFile {
           + " file, whose size the envelope declares before the first byte", "write the input into a file first (e.g."
           + " `COMMAND > data.csv`), then name that file");
     }
-    requireRegularFile(file, "sealdrop sends one file", "pack the folder into one file first, e.g. `tar czf"
+    requireRegularFile(file, "sealdrop seals one file", "pack the folder into one file first, e.g. `tar czf"
         + " folder.tar.gz FOLDER` or `zip -r folder.zip FOLDER`", "check the path");
     try (java.nio.channels.SeekableByteChannel readable = Files.newByteChannel(file)) {
       // opened and closed at once: the mode bits alone do not say (root, ACLs, a write-only /proc/sys file)

@@ -292,9 +292,11 @@ public final class Sealdrop {
         .limit(3).toList();
     return new UsageFailure("UNKNOWN_OPTION", "unknown option " + shown + ": `" + name + "` has no such option"
         + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)"),
-        "see `" + name + " --help` for its options" + (labels.isEmpty() ? "" : "; a word that starts with '-' is read"
-            + " as one: if it was meant as " + labels.get(0) + ", give the options first, then `--`, then it (`" + name
-            + " [OPTIONS] -- " + labels.get(0) + "`)"));
+        // a near option named, the word was one mistyped (round AX: `send FILE --expire 3h` was told how to pass it as
+        // FILE, which it had given)
+        "see `" + name + " --help` for its options" + (labels.isEmpty() || !near.isEmpty() ? ""
+            : "; a word that starts with '-' is read as one: if it was meant as " + labels.get(0) + ", give the options"
+                + " first, then `--`, then it (`" + name + " [OPTIONS] -- " + labels.get(0) + "`)"));
   }
 
   /** Picocli's account of an option whose value starts with '-': "Expected parameter for option '--output' but found '-x'". */

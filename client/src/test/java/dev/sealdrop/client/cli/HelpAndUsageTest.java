@@ -93,6 +93,7 @@ class HelpAndUsageTest {
     CliRun expire = Cli.raw(Map.of(), "--json", "send", "--expire", "72h", "clients.csv", "--to", "bob").assertExit(2);
     assertThat(expire.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message",
         "unknown option '--expire': `sealdrop send` has no such option (did you mean --expires?)");
+    assertThat((String) expire.jsonError().get("hint")).as("a mistyped option, not FILE").doesNotContain("meant as");
     // round V: a slip for a required option was reported as the option missing, the word not named
     CliRun too = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--too", "bob").assertExit(2);
     assertThat(too.jsonError()).containsEntry("reason", "UNKNOWN_OPTION").containsEntry("message",
