@@ -37,8 +37,10 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);
+      // "not written whole", not "shown to nobody": a reader that closed the pipe early may have read part of it, or
+      // all of it (round AX: `| head -c 150` showed the token)
       throw (dev.sealdrop.client.failure.UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of"
-          + " grant " + id + " was shown to nobody; " + (revoked ? "that grant is revoked" : "that grant could not be"
+          + " grant " + id + " was not written whole; " + (revoked ? "that grant is revoked" : "that grant could not be"
           + " revoked: revoke it yourself (`sealdrop grants revoke " + id + "`)"), "send standard output to a file on a"
           + " disk with room, or to the terminal, and " + rerun);
     }

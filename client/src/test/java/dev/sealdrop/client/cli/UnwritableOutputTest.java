@@ -50,7 +50,7 @@ class UnwritableOutputTest extends DevServerPerClass {
       CliRun r = toDevFull(mode, "send", csv.toString(), "--to", "bob");
       assertThat(r.exit()).as(r.err()).isEqualTo(2);
       assertThat(r.err()).contains("the result could not be written to standard output")
-          .contains("was shown to nobody; that grant is revoked")
+          .contains("was not written whole; that grant is revoked")
           .as("no word of handing on a token nobody saw (round AR)").doesNotContain("by another channel");
     }
     Map<String, Long> after = grantStates();
@@ -73,7 +73,7 @@ class UnwritableOutputTest extends DevServerPerClass {
     String fileId = (String) ((Map<?, ?>) sent.get("grant")).get("file_id");
     CliRun r = toDevFull("grant", fileId, "--to", "bob");
     assertThat(r.exit()).as(r.err()).isEqualTo(2);
-    assertThat(r.err()).contains("was shown to nobody; that grant is revoked").contains("run the same grant again")
+    assertThat(r.err()).contains("was not written whole; that grant is revoked").contains("run the same grant again")
         .doesNotContain("by another channel");
     assertThat(alice.run("--json", "grants").assertExit(0).list("grants"))
         .filteredOn(g -> fileId.equals(g.get("file_id"))).extracting(g -> g.get("state"))
