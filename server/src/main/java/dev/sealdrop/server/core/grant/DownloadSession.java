@@ -45,9 +45,8 @@ public final class DownloadSession implements AutoCloseable {
   private long position;
   /**
    * Where the bytes handed out without a gap since {@link #startOffset} end, in whatever order they were read (round
-   * AZ: the end read first, then the start, said the start alone had been served). For the audit record and for
-   * {@link #servedEveryByte}: a claim counts once its last bytes were handed out, in whatever order
-   * ({@link #recordServedAll}).
+   * AZ: the end read first, then the start, said the start alone had been served). For the audit record only: a claim
+   * counts once its last bytes were handed out, in whatever order ({@link #recordServedAll}).
    */
   private long reached;
   private final ServedRanges served = new ServedRanges();
@@ -216,13 +215,11 @@ public final class DownloadSession implements AutoCloseable {
   }
 
   /**
-   * Whether this session handed out the whole file, from its first byte to the end of its ciphertext (the last chunk's
-   * tag and the trailer after it hold none: {@link #next}), in whatever order: what a door that confirms on its client's
-   * behalf (SFTP, at an orderly close) needs, since the last bytes alone make a claim count but are no delivery (round
-   * AZ: a client that read only the last 100 bytes and closed was confirmed).
+   * Where the file's ciphertext ends: the bytes past it are the last chunk's tag and the trailer, which hold none (AES-GCM
+   * decrypts without its tag, and each chunk opens on its own). Handing out the bytes up to here counts the claim.
    */
-  public synchronized boolean servedEveryByte() {
-    return startOffset == 0 && reached >= grant.size() - dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES;
+  public long ciphertextEnd() {
+    return grant.size() - dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES;
   }
 
   private void checkNotStalled() {
@@ -296,7 +293,7 @@ public final class DownloadSession implements AutoCloseable {
         }
         total += n;
       }
-      if (position + total >= grant.size() - dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES) {
+      if (position + total >= ciphertextEnd()) {
         // these bytes end the file's ciphertext, or lie in the last chunk's tag or the trailer after it, which hold
         // none (AES-GCM decrypts without its tag, and each chunk opens on its own): recorded before they are returned,
         // or refused if the claim closed meanwhile. A client reading all but the signature (or all but the tag too)

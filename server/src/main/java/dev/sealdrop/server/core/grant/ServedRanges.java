@@ -9,14 +9,14 @@ import java.util.TreeMap;
  * client that scatters more reads than that has the ones past it left out, so that {@link #runFrom} may say less was
  * handed out without a gap than was, never more.
  */
-final class ServedRanges {
-  static final int MAX_RANGES = 1024;
+public final class ServedRanges {
+  public static final int MAX_RANGES = 1024;
 
   /** Start → end (exclusive) of each separate range; no two touch. */
   private final TreeMap<Long, Long> ranges = new TreeMap<>();
 
   /** Records that {@code [start, end)} was handed out. */
-  void add(long start, long end) {
+  public void add(long start, long end) {
     if (end <= start) {
       return;
     }
@@ -39,7 +39,7 @@ final class ServedRanges {
   }
 
   /** Where the bytes handed out without a gap from {@code start} end ({@code start} itself if none were). */
-  long runFrom(long start) {
+  public long runFrom(long start) {
     Map.Entry<Long, Long> r = ranges.floorEntry(start);
     return r != null && r.getValue() >= start ? Math.max(start, r.getValue()) : start;
   }

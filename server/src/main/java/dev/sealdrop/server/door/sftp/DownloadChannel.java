@@ -36,6 +36,8 @@ final class DownloadChannel extends TransferChannel {
   private final DownloadSession download;
   private long position;
   private boolean servedAll;
+  /** The ranges {@link #read} handed to the client ({@link #handedOutWhole}). */
+  private final dev.sealdrop.server.core.grant.ServedRanges handedOut = new dev.sealdrop.server.core.grant.ServedRanges();
   /** Set when the core cut this download (a lockdown): every later read fails with it. */
   private volatile IOException cut;
   /** Why the core cut this download, if it did. */
@@ -121,6 +123,16 @@ final class DownloadChannel extends TransferChannel {
     }
   }
 
+  /**
+   * Whether the client was handed the whole file, from its first byte to the end of its ciphertext, in whatever order:
+   * what this door's CLOSE confirms on its behalf. The last bytes alone make a claim count but are no delivery (round
+   * AZ: a client that read only the last 100 bytes and closed was confirmed); counted from what {@link #read} returned,
+   * not from the read-ahead (round BB: one byte read at each MiB filled the read-ahead with the whole file).
+   */
+  private boolean handedOutWhole() {
+    return handedOut.runFrom(0) >= download.ciphertextEnd();
+  }
+
   @Override
   public int read(ByteBuffer dst) throws IOException {
     if (!isOpen()) {
@@ -153,6 +165,7 @@ final class DownloadChannel extends TransferChannel {
       servedAll = download.servedAll();
       return -1;
     }
+    handedOut.add(position, position + served);
     position += served;
     // the bytes that count were handed out (in whatever order; the tag and trailer after them need not be read): its
     // CLOSE confirms (outside test: a client that read all but the trailer was audited as interrupted, unconfirmed)
@@ -170,7 +183,7 @@ final class DownloadChannel extends TransferChannel {
     long remaining = download.size() - download.position();
     // the core counts the claim once the bytes that end the file's ciphertext are read (the tag and trailer after them
     // hold none): near there, only what the client asked for is read, never ahead of it
-    int len = remaining <= READ_AHEAD + dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES
+    int len = remaining <= READ_AHEAD + download.size() - download.ciphertextEnd()
         ? (int) Math.min(requested, remaining) : READ_AHEAD;
     if (buffer.length < READ_AHEAD) {
       buffer = new byte[READ_AHEAD];
@@ -256,7 +269,7 @@ final class DownloadChannel extends TransferChannel {
       LOG.info("SFTP download of grant {} ended after its file was purged", grantId);
       return;
     }
-    if (closeRequested && servedAll && download.servedEveryByte()) {
+    if (closeRequested && servedAll && handedOutWhole()) {
       VirtualTree.core(() -> {
         try {
           grants.confirm(login.principal(), redemption.claimSecret(), redemption.grant().fingerprint());
@@ -276,8 +289,8 @@ final class DownloadChannel extends TransferChannel {
       // the last bytes were handed out: the core counts it when the claim window passes (it cannot be released)
       // (position can lie past the end: a client reading ahead asks for offsets beyond it)
       LOG.info("SFTP download of grant {}: its last bytes were served, but {}; not confirmed (it counts when the claim"
-          + " window passes)", grantId, download.servedEveryByte() ? "it ended without an orderly close"
-          : "not every byte before them");
+          + " window passes)", grantId, !handedOutWhole() ? "not every byte before them"
+          : "it ended without an orderly close");
     } else {
       release(grantId);
     }

@@ -43,6 +43,19 @@ final class LoginSessions implements SessionListener {
     }
   }
 
+  /**
+   * A logged-in session's failure, as MINA logged it on its session's logger, which logback.xml raises to ERROR: there
+   * MINA also wrote WARN lines for every malformed packet of a connection before its login (anyone's, round BB), which
+   * the door logs once, with its audit record, within the refusals' budget ({@link LoginAudit}).
+   */
+  @Override
+  public void sessionException(Session session, Throwable t) {
+    Login login = session.getAttribute(Login.KEY);
+    if (session.isAuthenticated() && login != null) {
+      LOG.warn("SFTP session of '{}' (key {}) failed: {}", login.user(), login.fingerprint(), t.toString());
+    }
+  }
+
   @Override
   public void sessionClosed(Session session) {
     LiveSessions.Registration registration = session.removeAttribute(REGISTRATION);

@@ -98,6 +98,29 @@ class SftpLimitsTest {
     }
   }
 
+  /** Round BB: a malformed packet before the login was two more WARN lines of MINA's, anyone's, without bound. */
+  @Test
+  void aMalformedPacketBeforeTheLoginIsOneLineToo() throws Exception {
+    try (CapturedLog log = CapturedLog.ofRoot();
+        java.net.Socket raw = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+            server.server().sftpPort())) {
+      raw.setSoTimeout(15_000);
+      String port = ":" + raw.getLocalPort();
+      java.io.OutputStream out = raw.getOutputStream();
+      out.write("SSH-2.0-probe\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0, 0, 0, 0, 0});
+      out.flush();
+      try {
+        while (raw.getInputStream().read() >= 0) {
+          // the server's identification and KEXINIT, then its disconnect
+        }
+      } catch (java.io.IOException reset) {
+        // closed by the server
+      }
+      assertOneLineAbout(log, port);
+    }
+  }
+
   private static String localPort(ClientSession s) {
     return ":" + ((java.net.InetSocketAddress) s.getIoSession().getLocalAddress()).getPort();
   }

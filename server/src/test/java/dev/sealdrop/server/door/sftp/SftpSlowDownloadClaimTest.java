@@ -208,6 +208,33 @@ class SftpSlowDownloadClaimTest extends OneServerPerMethod {
   }
 
   /**
+   * Round BB: one byte read at the start of each MiB made the door read ahead the whole file, and the close was
+   * confirmed as a delivery of every byte. What counts for the close is what the client was handed.
+   */
+  @Test
+  void aByteFromEachMibAndTheEndIsNoDeliveryOfTheWholeFile() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 96), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      byte[] buf = new byte[PIECE];
+      try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+        for (long at = 0; at < envelope.length - (1 << 20); at += 1 << 20) {
+          assertThat(sftp.read(h, at, buf, 0, 1)).isEqualTo(1);
+        }
+        for (int at = envelope.length - 65_536, n; at < envelope.length; at += n) {
+          n = sftp.read(h, at, buf, 0, PIECE);
+          assertThat(n).isPositive();
+        }
+      }
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
+          .extracting(r -> r.action() + " " + r.result()).doesNotContain("grant.consume ok", "grant.release ok");
+      assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
+          .as("claimed until its window passes, not confirmed").hasMessageContaining("GRANT_CLAIMED");
+    }
+  }
+
+  /**
    * OpenSSH asks for every byte ahead, so on a slow link the door has served the last byte long before the client has
    * taken it in: the claim's confirmation window may pass (the download counts) before the client's CLOSE. That CLOSE
    * succeeds (outside test: "close remote: Permission denied", exit 1, for a complete file), as a gRPC client is told
