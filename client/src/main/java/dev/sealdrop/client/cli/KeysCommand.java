@@ -96,43 +96,67 @@ final class KeysCommand extends SealdropSubcommand {
     }
   }
 
+  /** How long {@code keys show} waits for the server's copy of your own bundle before it shows the profile's alone. */
+  static final long PUBLISHED_CHECK_SECONDS = 5;
+
   /**
    * How the bundle the server publishes in our name compares with ours: {@code same}, {@code none} (not published), or
-   * {@code unchecked} (the server could not be asked: said in a note; the fingerprint shown is the profile's, offline).
-   * A different one is refused (5, {@code PUBLISHED_KEY_DIFFERS}): senders who fetch it now seal for someone else's
-   * keys. Round AX: a thief with a copy of the certificate and key had published theirs, and the owner's `keys show`,
-   * which never asked the server, showed only their own fingerprint.
+   * {@code unchecked} (the server could not be asked, refused the connection, or did not answer within {@value
+   * #PUBLISHED_CHECK_SECONDS} s: said in a note; the fingerprint shown is the profile's, as offline). A different one
+   * that verifies is refused (5, {@code PUBLISHED_KEY_DIFFERS}): senders who fetch it now seal for someone else's keys;
+   * one that does not verify (5, {@code PUBLISHED_KEY_INVALID}): senders refuse it. Round AX: a thief with a copy of the
+   * certificate and key had published theirs, and the owner's `keys show`, which never asked the server, showed only
+   * their own fingerprint.
    */
   static String publishedCopy(Session session, String me, KeyBundle own) throws SealdropFailure {
+    java.util.concurrent.CompletableFuture<byte[]> asked = new java.util.concurrent.CompletableFuture<>();
+    // on a thread of its own, waited for a bounded time: a server that does not answer (a handshake retried, a call's
+    // deadline) must not hold a command that used to be local for half a minute
+    Thread asking = new Thread(() -> {
+      try {
+        asked.complete(session.fetchBundle(me));
+      } catch (SealdropFailure | RuntimeException e) {
+        asked.completeExceptionally(e);
+      }
+    }, "published-bundle");
+    asking.setDaemon(true);
+    asking.start();
     byte[] encoded;
     try {
-      encoded = ServerConnection.call(GrpcFailures.Op.FETCH_BUNDLE, () -> session.connect().keys().fetchBundle(
-          dev.sealdrop.protocol.v1.FetchBundleRequest.newBuilder().setIdentity(me).build())).getSignedBundle()
-          .toByteArray();
-    } catch (UsageFailure e) {
-      if (!"NO_BUNDLE".equals(e.reason())) {
-        throw e;
+      encoded = asked.get(PUBLISHED_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      session.output().note("the server's copy of your key bundle was not checked: no answer within "
+          + PUBLISHED_CHECK_SECONDS + " s");
+      return "unchecked";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unchecked";
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof UsageFailure u && "NO_BUNDLE".equals(u.reason())) {
+        session.output().note("the server publishes no key bundle of yours yet: run `"
+            + session.nextCommand("keys publish") + "` so that others can send to you");
+        return "none";
       }
-      session.output().note("the server publishes no key bundle of yours yet: run `" + session.nextCommand("keys publish")
-          + "` so that others can send to you");
-      return "none";
-    } catch (dev.sealdrop.client.failure.NetworkFailure | dev.sealdrop.client.failure.AuthFailure e) {
-      session.output().note("the server's copy of your key bundle was not checked: " + e.getMessage());
+      session.output().note("the server's copy of your key bundle was not checked: " + e.getCause().getMessage());
       return "unchecked";
     }
-    String theirs;
+    KeyBundle theirs;
     try {
-      theirs = KeyBundle.decode(encoded).fingerprint();
-    } catch (dev.sealdrop.keys.BundleException e) {
-      theirs = "an unreadable bundle";
+      theirs = session.trust().verify(encoded, me);
+    } catch (dev.sealdrop.client.failure.IntegrityFailure e) {
+      throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_INVALID", "the key bundle the server"
+          + " publishes in your name does not verify (" + e.getMessage() + "): senders refuse it, so nobody can send"
+          + " to you", "run `" + session.nextCommand("keys publish") + "` to publish this profile's again", e);
     }
-    if (!theirs.equals(own.fingerprint())) {
+    if (!theirs.fingerprint().equals(own.fingerprint())) {
+      String serial = KeysRenewCommand.serial(theirs.certificate());
       throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_DIFFERS", "the server publishes another key"
-          + " bundle in your name (" + theirs + ") than this profile's (" + own.fingerprint() + "): whoever fetches"
-          + " your key now, to send you a file, seals it for those keys", "if you did not publish it from another"
-          + " profile of yours (another machine, or an `init --force`), someone holds a copy of your certificate's"
-          + " key: ask an admin to revoke that certificate (`sealdrop admin identities revoke " + me + " --certificate"
-          + " SERIAL`) and get a new one (`keys renew`); then run `" + session.nextCommand("keys publish") + "` here,"
+          + " bundle in your name (" + theirs.fingerprint() + ", signed with certificate serial " + serial + ") than"
+          + " this profile's (" + own.fingerprint() + "): whoever fetches your key now, to send you a file, seals it"
+          + " for those keys", "if you did not publish it from another profile of yours (another machine, or an"
+          + " `init --force`), someone holds a copy of that certificate's key: ask an admin to revoke it (`sealdrop"
+          + " admin identities revoke " + me + " --certificate " + serial + "`), then run `"
+          + session.nextCommand("keys publish") + "` here (`keys renew` first if it is this profile's certificate),"
           + " and tell those who send to you to check your fingerprint again");
     }
     return "same";

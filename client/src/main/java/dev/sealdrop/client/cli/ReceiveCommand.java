@@ -256,7 +256,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         if (Files.isDirectory(directory)) {
           throw e;
         }
-        throw outputFolderGone(claim);
+        throw outputFolderGone(claim, spool);
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {
@@ -759,15 +759,19 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   /**
    * The output folder was removed while the file arrived (round AX: "no such file: DIR/NAME", "check the path"): said as
-   * it is, with what was kept (the download, encrypted, in the profile, and the claim) and how to go on.
+   * it is, with what is kept (the claim; nothing of the download, as when the name is taken) and how to go on. Linux
+   * lets the temporary file be written on after its folder is gone, so this is most often found when the verified file
+   * is put in place: the server has then sent all of it (round BB: it said "nothing was used up").
    */
-  private UsageFailure outputFolderGone(Claim claim) {
+  private UsageFailure outputFolderGone(Claim claim, Path spool) throws IOException {
+    Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
     String when = claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis())
         : "for the server's claim window";
     return new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " was removed while the file was being"
-        + " received, so the file could not be written there", "nothing was written and nothing was used up; what"
-        + " arrived is kept (encrypted) in your profile and your claim on the grant " + when + ": create the folder"
-        + " again (or pass another -o) and run the same command before then; it goes on under that claim");
+        + " received, so the file could not be written there", "nothing of it was written or kept; your claim on the"
+        + " grant is kept " + when + ": create the folder again (or pass another -o) and run the same command before"
+        + " then, and it downloads the file again under that claim (if the claim lapses after the server sent the whole"
+        + " file, it counts as one of the grant's downloads)");
   }
 
   /**

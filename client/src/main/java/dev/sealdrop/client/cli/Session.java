@@ -112,9 +112,13 @@ final class Session implements AutoCloseable {
 
   /** Fetches {@code identity}'s bundle from the server, verifies it, and pins it (TOFU). */
   KeyTrust.Trusted fetchTrusted(String identity, boolean acceptNewKey) throws SealdropFailure {
-    byte[] encoded = ServerConnection.call(GrpcFailures.Op.FETCH_BUNDLE, () -> connect().keys()
+    return reportPin(trust().accept(fetchBundle(identity), identity, acceptNewKey));
+  }
+
+  /** The signed key bundle the server publishes for {@code identity}, as it is (not verified). */
+  byte[] fetchBundle(String identity) throws SealdropFailure {
+    return ServerConnection.call(GrpcFailures.Op.FETCH_BUNDLE, () -> connect().keys()
         .fetchBundle(FetchBundleRequest.newBuilder().setIdentity(identity).build())).getSignedBundle().toByteArray();
-    return reportPin(trust().accept(encoded, identity, acceptNewKey));
   }
 
   /** Tells the user when a key was pinned for the first time or replaced. */

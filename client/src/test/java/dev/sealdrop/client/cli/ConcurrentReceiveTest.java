@@ -63,7 +63,8 @@ class ConcurrentReceiveTest {
 
   /**
    * Round AX: the output folder removed while the file arrived said "no such file: DIR/NAME", "check the path". It
-   * says the folder is gone, that nothing was used up, and that the same command goes on once it is back.
+   * says the folder is gone, that the claim is kept, and that the same command downloads again under it once it is
+   * back (not "nothing was used up": the server had sent the whole file, round BB).
    */
   @Test
   void anOutputFolderRemovedDuringTheReceiveIsSaidSoAndTheRerunFinishes() throws Exception {
@@ -87,8 +88,9 @@ class ConcurrentReceiveTest {
       proxy.resumeStalled.countDown();
       CliRun gone = first.get(120, TimeUnit.SECONDS).assertExit(2);
       assertThat(gone.jsonError()).containsEntry("reason", "NO_SUCH_FOLDER");
-      assertThat(gone.err()).contains("was removed while the file was being received", "nothing was used up",
-          "create the folder again").doesNotContain("check the path");
+      assertThat(gone.err()).contains("was removed while the file was being received", "your claim on the grant is"
+          + " kept until", "create the folder again", "downloads the file again under that claim")
+          .doesNotContain("check the path", "nothing was used up");
 
       Files.createDirectories(out);
       bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);

@@ -37,12 +37,29 @@ class KeysShowPublishedTest extends DevServerPerClass {
 
     CliRun refused = bob.run("--json", "keys", "show").assertExit(5);
     assertThat(refused.jsonError()).containsEntry("reason", "PUBLISHED_KEY_DIFFERS");
-    assertThat(refused.err()).contains(theirs, mine, "revoke", "keys publish");
+    assertThat(refused.err()).contains(theirs, mine, "revoke", "keys publish", "--certificate "
+        + CertificateSerials.shown(pki.certificate("bob").getSerialNumber()));
 
     // publishing again from this profile puts it right
     bob.run("keys", "publish").assertExit(0);
     assertThat(bob.run("--json", "keys", "show").assertExit(0).json()).containsEntry("fingerprint", mine)
         .containsEntry("published", "same");
+  }
+
+  /** A server that takes the connection and never answers does not hold the command: round BB measured 22 s. */
+  @Test
+  void aServerThatDoesNotAnswerIsNotWaitedForLong() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      Cli dave = Users.init(pki, Files.createDirectories(root.resolve("silent")), "dave", address);
+      Users.retarget(dave, "127.0.0.1:" + silent.getLocalPort());
+      long t0 = System.nanoTime();
+      CliRun shown = dave.run("--json", "keys", "show").assertExit(0);
+      long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+      assertThat(shown.json()).containsEntry("published", "unchecked");
+      assertThat(shown.err()).contains("no answer within " + KeysCommand.PUBLISHED_CHECK_SECONDS + " s");
+      assertThat(seconds).as("bounded by the check's wait, not the handshake's retries").isLessThan(15);
+    }
   }
 
   @Test
