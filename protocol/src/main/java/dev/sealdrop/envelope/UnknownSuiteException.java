@@ -10,7 +10,9 @@ public final class UnknownSuiteException extends EnvelopeException {
 
   private UnknownSuiteException(String printableSuite, boolean sealdropSuite) {
     super(sealdropSuite
-        ? "unsupported envelope suite \"" + printableSuite + "\"; upgrade sealdrop or ask the sender to re-seal"
+        // named as sealdrop's are: a newer version's, or this one's damaged (one flipped bit of the rest of the name)
+        ? "unsupported envelope suite \"" + printableSuite + "\": the file was sealed by a newer sealdrop (upgrade"
+            + " sealdrop, or ask the sender to re-seal it) or is damaged"
         // round AV: one flipped bit of the suite said "upgrade sealdrop"; no version of it names such a suite
         : "the envelope names the suite \"" + printableSuite + "\", which is no sealdrop suite: the file is damaged"
             + " or not a sealdrop envelope");

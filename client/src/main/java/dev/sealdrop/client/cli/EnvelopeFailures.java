@@ -34,7 +34,8 @@ final class EnvelopeFailures {
     }
     if (e instanceof UnknownSuiteException u) {
       return new IntegrityFailure("UNKNOWN_SUITE", e.getMessage(), u.sealdropSuite()
-          ? "nothing was written; the file uses a format this sealdrop does not accept (upgrade?)"
+          ? "nothing was written; the file uses a format this sealdrop does not accept: upgrade sealdrop, or, if the"
+              + " sender's is not newer, ask them to send the file again (it may be damaged)"
           : "nothing was written; ask the sender to send the file again", e);
     }
     if (e instanceof MalformedEnvelopeException) {

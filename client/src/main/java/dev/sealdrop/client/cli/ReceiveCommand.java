@@ -746,8 +746,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       throws IOException {
     UsageFailure refusal = taken.failure;
     Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
-    String when = claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis())
-        : "for the server's claim window";
+    String when = keptUntil(claim);
     String then = "nothing was written and nothing was used up; your claim on the grant is kept " + when + ": run the"
         + " same command again before then and it resumes under that claim " + (taken.wholeFileArrived
             ? "(the server had already sent the whole file, so if the claim lapses, it counts as one of the grant's"
@@ -765,13 +764,17 @@ final class ReceiveCommand extends SealdropSubcommand {
    */
   private UsageFailure outputFolderGone(Claim claim, Path spool) throws IOException {
     Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
-    String when = claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis())
-        : "for the server's claim window";
+    String when = keptUntil(claim);
     return new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " was removed while the file was being"
         + " received, so the file could not be written there", "nothing of it was written or kept; your claim on the"
         + " grant is kept " + when + ": create the folder again (or pass another -o) and run the same command before"
         + " then, and it downloads the file again under that claim (if the claim lapses after the server sent the whole"
         + " file, it counts as one of the grant's downloads)");
+  }
+
+  /** How long a claim is kept, as a hint says it: "until TIME", or "for the server's claim window" if unknown. */
+  private static String keptUntil(Claim claim) {
+    return claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis()) : "for the server's claim window";
   }
 
   /**

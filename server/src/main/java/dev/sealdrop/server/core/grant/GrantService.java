@@ -53,6 +53,8 @@ public final class GrantService {
    * tokens wrote 43,000 refused redeems, 12 MB, a minute (round T); an audit log that cannot be written stops the server.
    */
   private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
+  /** The redeems of a grant by another identity than its recipient that were logged this minute ({@link #doRedeem}). */
+  private final dev.sealdrop.server.logging.OncePerMinute notTheRecipient = new dev.sealdrop.server.logging.OncePerMinute();
   /** Where a revocation cuts the downloads of the grant that doors registered (an idle SFTP handle). */
   private final SessionRegistry sessions;
   private final KeyDirectory keys;
@@ -389,8 +391,11 @@ public final class GrantService {
     Grant grant = found.get().grant().asOf(now);
     seen.of(grant);
     if (!grant.recipient().equals(caller.identity())) {
-      LOG.warn("redeem of grant {} by '{}' refused: it is addressed to '{}'", grant.id(), caller.identity(),
-          grant.recipient());
+      if (notTheRecipient.first(caller.identity() + " " + grant.id())) {
+        // a token in the wrong hands: named, once a minute per caller and grant (a loop of it is counted by the audit)
+        LOG.warn("redeem of grant {} by '{}' refused: it is addressed to '{}'", grant.id(), caller.identity(),
+            grant.recipient());
+      }
       throw notRecipient();
     }
     if (grant.state() != GrantState.ACTIVE) {
@@ -433,8 +438,10 @@ public final class GrantService {
     seen.grant(p.grantId());
     seen.file(p.fileId());
     if (!p.recipient().equals(caller.identity())) {
-      LOG.warn("redeem of purged grant {} by '{}' refused: it was addressed to '{}'", p.grantId(), caller.identity(),
-          p.recipient());
+      if (notTheRecipient.first(caller.identity() + " " + p.grantId())) {
+        LOG.warn("redeem of purged grant {} by '{}' refused: it was addressed to '{}'", p.grantId(), caller.identity(),
+            p.recipient());
+      }
       throw notRecipient();
     }
     LOG.debug("redeem of grant {} by '{}' refused: purged ({}) at {}", p.grantId(), caller.identity(), p.cause(),

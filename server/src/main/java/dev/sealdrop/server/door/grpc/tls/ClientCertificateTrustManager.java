@@ -39,6 +39,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   private final IdentityService identities;
   private final boolean openSsl;
   private final dev.sealdrop.server.core.audit.RefusalThrottle audit;
+  private final dev.sealdrop.server.logging.OncePerMinute fromTheCa = new dev.sealdrop.server.logging.OncePerMinute();
 
   ClientCertificateTrustManager(X509Certificate ca, IdentityService identities, boolean openSsl,
       dev.sealdrop.server.core.audit.RefusalThrottle audit) throws GeneralSecurityException, java.io.IOException {
@@ -92,6 +93,11 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
         // only the refusals the audit log records one by one: anyone who reaches the port can make a handshake a
         // millisecond with a certificate of their own (the rest of the minute's are summed, with one warning)
         LOG.warn("{}", why.line);
+      } else if (why.fromTheCa && fromTheCa.first(subject)) {
+        // a certificate the CA issued (revoked, expired, of a disabled identity: a stolen laptop's), past the budget a
+        // flood of others' refusals spent: still named, once a minute each, which the certificates issued bound (the
+        // minute's sums name no subject; round BB)
+        LOG.warn("{} (past the audit log's budget of refusals this minute: counted in its summary)", why.line);
       }
       throw e;
     }
@@ -146,6 +152,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
       identities.checkCertificate(leaf);
     } catch (UnauthenticatedException e) {
       why.is("TLS handshake refused{} for '{}': {} ({})", where, subject, e.reason(), printable(e.getMessage()));
+      why.fromTheCa = true;
       throw switch (e.reason()) {
         case CERTIFICATE_EXPIRED -> refusal(e, BasicReason.EXPIRED, CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
         case CERTIFICATE_REVOKED -> refusal(e, BasicReason.REVOKED, CertificateVerifier.X509_V_ERR_CERT_REVOKED);
@@ -164,6 +171,8 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   /** The server-log line of a refusal, written only if the refusal is recorded one by one. */
   private static final class Why {
     String line = "TLS handshake refused";
+    /** The certificate chains to the CA: refused by the server's policy, not as one made up. */
+    boolean fromTheCa;
 
     void is(String format, Object... args) {
       line = org.slf4j.helpers.MessageFormatter.arrayFormat(format, args).getMessage();
