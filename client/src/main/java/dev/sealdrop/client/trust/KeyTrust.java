@@ -75,7 +75,10 @@ public final class KeyTrust {
     try {
       return verifier.verify(encoded, identity);
     } catch (BundleException e) {
-      throw new IntegrityFailure(reasonName(e.reason()), e.getMessage(), hint(e.reason(), identity), e);
+      // a certificate whose validity starts later is a clock's doing, not one to renew (round BB)
+      throw new IntegrityFailure(reasonName(e.reason()), e.getMessage(), e.getMessage().contains("not valid yet")
+          ? "check this machine's clock, and ask " + identity + " to check the clock of the machine that issued their"
+              + " certificate; renewing does not help while a clock is wrong" : hint(e.reason(), identity), e);
     }
   }
 

@@ -34,6 +34,23 @@ class KeyTrustTest {
         e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("BUNDLE_EXPIRED"));
   }
 
+  /** Round BB: a certificate whose validity starts later was told to be renewed; a clock is wrong. */
+  @Test
+  void aCertificateNotValidYetIsAClocksDoingNotOneToRenew() {
+    DevPki pki = DevPki.create(dir.resolve("pki"), false);
+    Instant now = Instant.now();
+    dev.sealdrop.certsdev.IssuedCert future = pki.issue(dev.sealdrop.certsdev.CertSpec.client("frank")
+        .withValidity(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(10))));
+    byte[] bundle = KeyBundle.create("frank", PrivateKeys.generate().publicKeys(), now.plus(Duration.ofDays(5)),
+        future.privateKey(), List.of(future.certificate())).encoded();
+    KeyTrust trust = new KeyTrust(pki.caCertificate(), Clock.systemUTC(), new PinStore(dir.resolve("trusted")));
+    assertThatThrownBy(() -> trust.verify(bundle, "frank")).isInstanceOfSatisfying(IntegrityFailure.class, e -> {
+      org.assertj.core.api.Assertions.assertThat(e.getMessage()).contains("not valid yet");
+      org.assertj.core.api.Assertions.assertThat(e.hint()).hasValueSatisfying(h -> org.assertj.core.api.Assertions
+          .assertThat(h).contains("clock").doesNotContain("keys renew"));
+    });
+  }
+
   @Test
   void aBundleFromAnotherCaKeepsItsDocumentedReason() {
     DevPki pki = DevPki.create(dir.resolve("pki"), false);
