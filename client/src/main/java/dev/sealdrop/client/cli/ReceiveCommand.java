@@ -257,6 +257,13 @@ final class ReceiveCommand extends SealdropSubcommand {
           throw e;
         }
         throw outputFolderGone(claim, spool);
+      } catch (dev.sealdrop.client.failure.NetworkFailure e) {
+        if (!"DOWNLOAD_INTERRUPTED".equals(e.reason()) && !"DOWNLOAD_STALLED".equals(e.reason())) {
+          throw e;
+        }
+        // "before the claim expires" said when (round AX: the GRANT_CLAIMED and FILE_EXISTS hints did, this one not)
+        String kept = "your claim is kept " + keptUntil(claim);
+        throw e.retold(e.getMessage(), e.hint().map(h -> h + "; " + kept).orElse(kept));
       } catch (UntrustedSenderException e) {
         throw notTheSendersKey(session, claim, sender, e, stateFile, spool);
       } catch (dev.sealdrop.envelope.NoMatchingIdentityException e) {

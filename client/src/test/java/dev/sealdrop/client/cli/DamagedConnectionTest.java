@@ -39,7 +39,7 @@ class DamagedConnectionTest extends DevServerPerClass {
       CliRun damaged = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
       assertThat(damaged.jsonError()).containsEntry("reason", "DOWNLOAD_INTERRUPTED");
       assertThat(damaged.err()).contains("the connection to the server was damaged",
-          "failed its integrity check").doesNotContain("handshake", "certificate");
+          "failed its integrity check", "your claim is kept until").doesNotContain("handshake", "certificate");
 
       CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
       assertThat(again.json()).containsEntry("ok", true);
