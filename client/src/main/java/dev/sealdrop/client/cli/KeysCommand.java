@@ -338,7 +338,7 @@ final class KeysCommand extends SealdropSubcommand {
     private final KeyBundle bundle;
     private final Optional<String> previous;
     private final String fingerprint;
-    /** For your own bundle: how the server's copy compares ({@link Show#publishedCopy}); null for others'. */
+    /** For your own bundle: how the server's copy compares ({@link KeysCommand#publishedCopy}); null for others'. */
     private String published;
 
     /** This result, with how the server's copy of your own bundle compares. */
