@@ -440,7 +440,12 @@ public final class Downloader {
         // a connection that broke is told in words ("the connection to the server broke (Connection reset)"), not
         // as the generic "the server is unavailable: io exception: ..."
         String how = status.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
-            && "SERVER_UNAVAILABLE".equals(f.reason()) ? GrpcFailures.howItBroke(status) : f.getMessage();
+            && "SERVER_UNAVAILABLE".equals(f.reason()) ? GrpcFailures.howItBroke(status)
+            // on a connection that had carried TLS: a record whose header was changed on its way no longer reads as
+            // TLS, which is no "not a sealdrop server" (round BC)
+            : "NOT_A_TLS_SERVER".equals(f.reason()) && at > resumedAt ? "the connection to the server was damaged:"
+                + " bytes changed in transit broke its TLS records, so TLS used none of them"
+            : f.getMessage();
         // the server's stall timeout keeps its reason, as docs/cli.md's exit codes name it (outside test)
         String reason = "DOWNLOAD_STALLED".equals(f.reason()) ? f.reason() : "DOWNLOAD_INTERRUPTED";
         return new NetworkFailure(reason, "the download was interrupted after " + at + " of "

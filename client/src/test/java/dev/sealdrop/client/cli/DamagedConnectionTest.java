@@ -48,4 +48,29 @@ class DamagedConnectionTest extends DevServerPerClass {
     }
     assertThat(Files.readAllBytes(out.resolve("damaged.bin"))).isEqualTo(bytes);
   }
+
+  /**
+   * Round BC: a record whose header was damaged no longer reads as TLS at all, and the receive said "what answers at
+   * that address does not speak TLS, so it is not a sealdrop server", after 2 MiB of TLS from it.
+   */
+  @Test
+  void aDamagedRecordHeaderMidDownloadIsNotCalledANonTlsServer() throws Exception {
+    byte[] bytes = new byte[4 << 20];
+    new Random(44).nextBytes(bytes);
+    Path file = Files.write(root.resolve("header.bin"), bytes);
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    Path out = emptyDir("header-out");
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Users.retarget(bob, proxy.address());
+      proxy.flipDownstreamHeaderAt.set(2_000_000);
+      CliRun damaged = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(8);
+      assertThat(damaged.jsonError()).containsEntry("reason", "DOWNLOAD_INTERRUPTED");
+      assertThat(damaged.err()).contains("the connection to the server was damaged").doesNotContain("speak TLS");
+      bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+    } finally {
+      Users.retarget(bob, address);
+    }
+    assertThat(Files.readAllBytes(out.resolve("header.bin"))).isEqualTo(bytes);
+  }
 }

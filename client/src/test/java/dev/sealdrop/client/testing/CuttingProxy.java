@@ -50,6 +50,11 @@ public final class CuttingProxy implements AutoCloseable {
    * damage TLS reports otherwise), so that the connection goes on and TLS finds the record's authentication failed.
    */
   public final AtomicLong flipDownstreamAt = new AtomicLong(-1);
+  /**
+   * As {@link #flipDownstreamAt}, but the bit flipped is in the version of the first TLS record header at or after
+   * this offset: the stream no longer reads as TLS at all.
+   */
+  public final AtomicLong flipDownstreamHeaderAt = new AtomicLong(-1);
   /** As {@link #stallDownstreamAfter}, for client-to-server bytes (an upload that stops moving). */
   public final AtomicLong stallUpstreamAfter = new AtomicLong(-1);
   public final CountDownLatch stalled = new CountDownLatch(1);
@@ -103,9 +108,9 @@ public final class CuttingProxy implements AutoCloseable {
         // only a connection accepted after a cut was set may take it: an earlier one (the last command's,
         // still closing) would otherwise take it with its last bytes, and the connection meant goes uncut
         pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), armed(stallUpstreamAfter),
-            new AtomicLong(-1), client, server);
+            new AtomicLong(-1), new AtomicLong(-1), client, server);
         pump(server, client, armed(cutDownstreamAfter), new AtomicLong(-1), armed(stallDownstreamAfter),
-            armed(flipDownstreamAt), client, server);
+            armed(flipDownstreamAt), armed(flipDownstreamHeaderAt), client, server);
       } catch (IOException e) {
         return;
       } catch (InterruptedException e) {
@@ -121,11 +126,11 @@ public final class CuttingProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, AtomicLong stallAfter,
-      AtomicLong flipAt, Socket a, Socket b) {
+      AtomicLong flipAt, AtomicLong flipHeaderAt, Socket a, Socket b) {
     Thread t = new Thread(() -> {
       long passed = 0;
       byte[] buf = new byte[16 * 1024];
-      RecordPayloadFlip flip = new RecordPayloadFlip(flipAt);
+      RecordPayloadFlip flip = new RecordPayloadFlip(flipAt, flipHeaderAt);
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) > 0) {
@@ -173,16 +178,18 @@ public final class CuttingProxy implements AutoCloseable {
   /** Follows the TLS records of one direction, to flip a bit of the first payload byte at or after an offset. */
   private static final class RecordPayloadFlip {
     private final AtomicLong at;
+    private final AtomicLong headerAt;
     private int headerSeen;
     private int length;
     private long payloadLeft;
 
-    RecordPayloadFlip(AtomicLong at) {
+    RecordPayloadFlip(AtomicLong at, AtomicLong headerAt) {
       this.at = at;
+      this.headerAt = headerAt;
     }
 
     void apply(byte[] buf, int n, long passed) {
-      if (at.get() < 0) {
+      if (at.get() < 0 && headerAt.get() < 0) {
         return;
       }
       for (int i = 0; i < n; i++) {
@@ -193,6 +200,13 @@ public final class CuttingProxy implements AutoCloseable {
             return;
           }
           payloadLeft--;
+        } else if (headerSeen == 2) {
+          long want = headerAt.get();
+          if (want >= 0 && passed + i >= want && headerAt.compareAndSet(want, -1)) {
+            buf[i] ^= 0x01; // the record's version: 0x0303 becomes 0x0302
+            return;
+          }
+          headerSeen++;
         } else if (headerSeen == 3) {
           length = (buf[i] & 0xff) << 8;
           headerSeen++;

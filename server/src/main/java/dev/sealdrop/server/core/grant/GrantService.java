@@ -818,7 +818,8 @@ public final class GrantService {
         LOG.warn("claim on grant {} by '{}' lapsed unfinished after bytes were handed out on it, the grant's {} such"
             + " claim: it counts as a download", c.grantId(), c.recipient(), ordinal(GrantRepository.INTERRUPTED_CLAIMS_PER_DOWNLOAD));
       } else if (counted) {
-        LOG.info("claim on grant {} by '{}' lapsed unconfirmed after every byte was served: it counts as a download",
+        LOG.info("claim on grant {} by '{}' lapsed unconfirmed after the file's last bytes were served: it counts as a"
+            + " download",
             c.grantId(), c.recipient());
       } else {
         LOG.info("claim on grant {} by '{}' lapsed before its file was delivered: the grant can be redeemed again",
@@ -1048,12 +1049,14 @@ public final class GrantService {
     if (grant.state() == GrantState.CLAIMED && Origin.SFTP.equals(caller.origin().door())) {
       return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
           + " it cannot be redeemed now; get it again once that download ends (one cut short over SFTP gives the"
-          + " grant back at once), or after its claim window" + claimEnds);
+          + " grant back at once), or after its claim window" + claimEnds + " (unless the file's last bytes were"
+          + " already handed out on that claim: it then counts as one of the grant's downloads, round BC)");
     }
     if (grant.state() == GrantState.CLAIMED) {
       return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
           + " it cannot be redeemed now; resume that download with its claim id, or retry after its window"
-          + claimEnds);
+          + claimEnds + " (unless the file's last bytes were already handed out on that claim: it then counts as one"
+          + " of the grant's downloads)");
     }
     return unavailable(grant, "it cannot be redeemed");
   }
