@@ -70,11 +70,12 @@ public final class SftpDoor implements AutoCloseable {
   /** The length of an SFTP handle id: random, and checked against those in use. */
   static final int HANDLE_BYTES = 16;
   /**
-   * Channel window we grant the client: how much it may send before the SFTP thread has processed
-   * it. 8 MiB (MINA: 2 MiB) keeps OpenSSH's 64 outstanding 32 KiB writes flowing across the brief
-   * pauses of the upload writer's back-pressure.
+   * Channel window we grant the client: how much it may send before the SFTP thread has processed it, which MINA holds
+   * in memory meanwhile, outside any budget. 2 MiB (MINA's default). It was 8 MiB, for throughput, until round BD:
+   * OpenSSH 9.2 sends 255 KiB writes after {@code limits@openssh.com} and fills any window, so each upload held 8 MiB
+   * of requests, and 24 concurrent OpenSSH uploads ran a server with {@code -Xmx256m} out of memory.
    */
-  static final long WINDOW_SIZE = 8L << 20;
+  static final long WINDOW_SIZE = 2L << 20;
   /**
    * Largest channel data packet the client may send: fewer, larger packets (MINA: 32 KiB). Must stay
    * well under MINA's 256 KiB limit on a whole SSH packet (data + 9 header bytes + padding + MAC):
@@ -278,8 +279,9 @@ public final class SftpDoor implements AutoCloseable {
     try {
       closeIdleSessions();
       recheckSessions();
-    } catch (RuntimeException e) {
-      // caught: the executor would never run a task again once it threw
+    } catch (RuntimeException | Error e) {
+      // caught, an Error too (round BD: an OutOfMemoryError here ended the idle timeout and the re-check of every
+      // login for good): the executor would never run a task again once it threw
       LOG.warn("sweeping the SFTP sessions failed: {}", e.toString());
     }
   }
