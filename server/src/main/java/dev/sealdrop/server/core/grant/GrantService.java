@@ -1050,7 +1050,7 @@ public final class GrantService {
       return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
           + " it cannot be redeemed now; get it again once that download ends (one cut short over SFTP gives the"
           + " grant back at once), or after its claim window" + claimEnds + " (unless the file's last bytes were"
-          + " already handed out on that claim: it then counts as one of the grant's downloads, round BC)");
+          + " already handed out on that claim: it then counts as one of the grant's downloads)");
     }
     if (grant.state() == GrantState.CLAIMED) {
       return new GrantUnavailableException(Reason.GRANT_CLAIMED, "the grant is claimed by a download in progress;"
