@@ -53,10 +53,12 @@ start_server() {
 }
 
 # many_receivers_config FILE N: a server configuration that lets one identity (bob, standing in for N receiving
-# machines) hold N downloads at once: max-download-streams-per-identity (default 8) would refuse the rest.
+# machines) hold N downloads at once, and one (alice, for N sending machines) N uploads:
+# max-download-streams-per-identity and max-upload-streams-per-identity (default 8) would make the rest wait.
 many_receivers_config() {
   local streams=$(( $2 > 32 ? $2 : 32 ))
   printf 'max-download-streams=%s\nmax-download-streams-per-identity=%s\n' "$streams" "$streams" >"$1"
+  printf 'max-upload-streams=%s\nmax-upload-streams-per-identity=%s\n' "$streams" "$streams" >>"$1"
 }
 
 stop_server() {

@@ -481,6 +481,11 @@ public final class SealdropServer implements AutoCloseable {
     return config;
   }
 
+  /** The core's upload service, for tests (how many upload streams run). */
+  public UploadService uploads() {
+    return uploads;
+  }
+
   /** The core's identity service, for tests and the future admin door (disable, revoke). */
   public IdentityService identities() {
     return identities;

@@ -320,7 +320,8 @@ class ServerMainTest {
         "handshake-timeout=PT0S", "grant-max-lifetime=PT1H", "shutdown-grace=-PT1S", "max-download-streams=0",
         "max-download-streams-per-identity=0", "max-download-streams-per-identity=100001",
         "download-stall-timeout=PT0S", "download-stall-timeout=-PT1M", "storage-reserve-bytes=-1",
-        "max-live-grants-per-identity=0", "max-live-grants-per-identity=1000001")) {
+        "max-live-grants-per-identity=0", "max-live-grants-per-identity=1000001", "max-upload-streams=0",
+        "max-upload-streams=100001", "max-upload-streams-per-identity=0")) {
       String key = line.substring(0, line.indexOf('='));
       Path file = Files.writeString(dir.resolve("range-" + key + ".properties"), line + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
@@ -364,6 +365,38 @@ class ServerMainTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("max-download-streams-per-identity (5) must be at most max-download-streams (4); lower it, or"
             + " raise max-download-streams");
+  }
+
+  /**
+   * docs/admin.md: the upload slots as the download slots: 32 server-wide and 8 per identity by default, each set with
+   * its key, a share above the cap refused naming both keys, the default share above a lowered cap no error.
+   */
+  @Test
+  void theUploadStreamCapAndShareAreReadCheckedAndDefaultTo32And8() throws Exception {
+    ServerConfig defaults = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--data",
+        dir.resolve("d-up0").toString()));
+    assertThat(defaults.uploads().maxUploadStreams()).isEqualTo(32);
+    assertThat(defaults.uploads().maxUploadStreamsPerIdentity()).isEqualTo(8);
+    Path set = Files.writeString(dir.resolve("up-share.properties"),
+        "max-upload-streams=40\nmax-upload-streams-per-identity=10\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config", set.toString(),
+        "--data", dir.resolve("d-up1").toString()));
+    assertThat(c.uploads().maxUploadStreams()).isEqualTo(40);
+    assertThat(c.uploads().maxUploadStreamsPerIdentity()).isEqualTo(10);
+    Path low = Files.writeString(dir.resolve("up-low.properties"), "max-upload-streams=4\n");
+    ServerConfig lowered = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        low.toString(), "--data", dir.resolve("d-up2").toString()));
+    assertThat(lowered.uploads().maxUploadStreams()).isEqualTo(4);
+    assertThat(lowered.uploads().maxUploadStreamsPerIdentity()).isEqualTo(8);
+    Path above = Files.writeString(dir.resolve("up-above.properties"),
+        "max-upload-streams=4\nmax-upload-streams-per-identity=5\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        above.toString(), "--data", dir.resolve("d-up3").toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("max-upload-streams-per-identity (5) must be at most max-upload-streams (4); lower it, or"
+            + " raise max-upload-streams");
+    // the other upload settings keep the caps (withLimits rebuilds the policy)
+    assertThat(c.withLimits(1 << 20, 1 << 30).uploads().maxUploadStreams()).isEqualTo(40);
   }
 
   /** A host name that does not resolve is named with its setting, not as Netty's "NAME/<unresolved>:0". */

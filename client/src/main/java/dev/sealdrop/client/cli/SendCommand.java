@@ -123,7 +123,7 @@ final class SendCommand extends SealdropSubcommand {
       try { // held until the grant exists and the state is gone: a run after it must find nothing to grant
         Uploader.Committed uploaded;
         try {
-          uploaded = upload(session, me, mine, recipient, stateFile);
+          uploaded = uploadWhenAccepted(session, me, mine, recipient);
         } catch (PermissionFailure e) {
           // refused mid-stream (or at its resume) with what it stored kept to resume: say how to get past it
           throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(e) : e;
@@ -286,6 +286,59 @@ final class SendCommand extends SealdropSubcommand {
     ListFilesResponse files = ServerConnection.call(GrpcFailures.Op.LIST,
         () -> session.connect().transfer().listFiles(ListFilesRequest.getDefaultInstance()));
     return files.getFilesList().stream().anyMatch(f -> f.getFileId().equals(fileId));
+  }
+
+  /**
+   * Waits before each new attempt when the server refuses the upload stream because it receives as many as it may at
+   * once ({@code SERVER_BUSY}, max-upload-streams) or this identity runs its share of them ({@code
+   * TOO_MANY_UPLOAD_STREAMS}): nothing is lost meanwhile (the first attempt seals into the spool in this profile, and
+   * each next one resumes from it). About five minutes in all; then the refusal stands and a re-run resumes.
+   */
+  static final List<java.time.Duration> BUSY_RETRY_DELAYS = java.util.stream.IntStream.of(1, 2, 4, 8, 15, 30, 60, 60,
+      60, 60).mapToObj(java.time.Duration::ofSeconds).toList();
+
+  private Uploader.Committed uploadWhenAccepted(Session session, String me, PrivateKeys mine,
+      KeyTrust.Trusted recipient) throws SealdropFailure, IOException {
+    java.util.Iterator<java.time.Duration> waits = BUSY_RETRY_DELAYS.iterator();
+    while (true) {
+      try {
+        return upload(session, me, mine, recipient, stateFile);
+      } catch (SealdropFailure e) {
+        String why = busyFor(e.reason());
+        if (why == null || !waits.hasNext() || !Files.exists(stateFile)) {
+          throw e;
+        }
+        java.time.Duration wait = waits.next();
+        session.output().note(why + "; trying again in " + wait.toSeconds() + " s (the sealed file is kept, encrypted,"
+            + " in your profile)");
+        sleepUnlessStopped(session, wait);
+      }
+    }
+  }
+
+  /** What the note says of a refusal {@link #uploadWhenAccepted} waits out; null for any other. */
+  private static String busyFor(String reason) {
+    return switch (reason) {
+      case "SERVER_BUSY" -> "the server is busy (it receives as many uploads as it may at once)";
+      case "TOO_MANY_UPLOAD_STREAMS" -> "you have as many uploads running as the server lets one identity have"
+          + " (max-upload-streams-per-identity)";
+      default -> null;
+    };
+  }
+
+  private static void sleepUnlessStopped(Session session, java.time.Duration wait) throws UsageFailure {
+    long until = System.nanoTime() + wait.toNanos();
+    try {
+      while (System.nanoTime() < until) {
+        if (session.output().stopping()) {
+          throw stopped();
+        }
+        Thread.sleep(Math.max(1, Math.min(100, (until - System.nanoTime()) / 1_000_000)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw stopped();
+    }
   }
 
   private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient,

@@ -76,9 +76,18 @@ public final class GrpcFailures {
           "nothing was written; fetching it again cannot help until the server's operator restores it", e);
     }
     if ("SERVER_BUSY".equals(reason)) {
-      // not a quota or a size limit: the server serves as many downloads as it may at once
-      return new NetworkFailure(reason, "the server is busy: " + detail,
-          "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);
+      // not a quota or a size limit: the server serves as many downloads, or receives as many uploads, as it may at once
+      return new NetworkFailure(reason, "the server is busy: " + detail, op == Op.UPLOAD
+          ? "retry in a moment: run the same command again (the sealed file is kept, encrypted, in your profile and the"
+              + " upload resumes where it stopped; nothing was lost)"
+          : "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);
+    }
+    if ("TOO_MANY_UPLOAD_STREAMS".equals(reason)) {
+      // the caller's own share of the server's upload slots: waiting for other callers would not help
+      return new PermissionFailure(reason, "the server refused another upload: " + detail,
+          "let one of your other uploads finish, or stop it (another `sealdrop send` of yours still running, an SFTP"
+              + " client with an /outbox/ file open), then run the same command again: the sealed file is kept,"
+              + " encrypted, in your profile and the upload resumes", e);
     }
     if ("TOO_MANY_DOWNLOADS".equals(reason)) {
       // the caller's own share of the server's download slots: waiting for other callers would not help

@@ -173,6 +173,26 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aServerBusyWithUploadsSaysTheSealedFileIsKeptAndTheOwnShareIsAPermissionRefusal() {
+    SealdropFailure busy = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
+        "server busy: it is receiving 32 uploads, the most it receives at once (max-upload-streams); retry in a moment"
+            + " (nothing was lost)"), "SERVER_BUSY"), GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(busy)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(busy.hint()).hasValueSatisfying(h -> assertThat(h).contains("the sealed file is kept")
+        .contains("resumes").doesNotContain("receive"));
+    SealdropFailure share = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
+        "'alice' has 8 uploads running, the most one identity may have at once (max-upload-streams-per-identity); let"
+            + " one finish, then retry (nothing was lost)"), "TOO_MANY_UPLOAD_STREAMS"), GrpcFailures.Op.UPLOAD);
+    assertThat(Diagnoser.exitFor(share)).isEqualTo(ExitCodes.PERMISSION);
+    assertThat(share.reason()).isEqualTo("TOO_MANY_UPLOAD_STREAMS");
+    assertThat(share.getMessage()).isEqualTo("the server refused another upload: 'alice' has 8 uploads running, the"
+        + " most one identity may have at once (max-upload-streams-per-identity); let one finish, then retry (nothing"
+        + " was lost)");
+    assertThat(share.hint()).hasValueSatisfying(h -> assertThat(h).contains("another `sealdrop send` of yours")
+        .contains("/outbox/"));
+  }
+
+  @Test
   void aServerBusyWithDownloadsSaysRetryNotQuota() {
     SealdropFailure f = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
         "server busy: it is serving 32 downloads, the most it serves at once; retry in a moment"), "SERVER_BUSY"),

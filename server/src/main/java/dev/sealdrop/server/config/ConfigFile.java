@@ -25,7 +25,7 @@ import java.util.TreeSet;
  * host=127.0.0.1            port=8443             data=./data
  * ca=ca.crt  cert=server.crt  key=server.key      bootstrap-admin=carol
  * max-upload-bytes=...      quota-bytes=...       upload-abandon-after=PT24H  upload-stall-timeout=PT10M
- * storage-reserve-bytes=33554432
+ * storage-reserve-bytes=33554432  max-upload-streams=32  max-upload-streams-per-identity=8
  * grant-default-lifetime=PT72H  grant-max-lifetime=P30D  grant-max-downloads=10  claim-window=PT1H
  * max-download-streams=32  max-download-streams-per-identity=8  download-stall-timeout=PT10M
  * max-live-grants-per-identity=10000
@@ -41,6 +41,7 @@ public final class ConfigFile {
       "max-upload-bytes", "quota-bytes", "upload-abandon-after", "grant-default-lifetime", "grant-max-lifetime",
       "grant-max-downloads", "claim-window", "max-download-streams", "max-download-streams-per-identity",
       "download-stall-timeout", "upload-stall-timeout", "storage-reserve-bytes", "max-live-grants-per-identity",
+      "max-upload-streams", "max-upload-streams-per-identity",
       "shutdown-grace", "handshake-timeout", "admin-host", "admin-port",
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
@@ -224,12 +225,14 @@ public final class ConfigFile {
       }
     }
     UploadPolicy u = c.uploads();
+    int uploadStreams = intWithin(settings, "max-upload-streams", 1, 100_000, u.maxUploadStreams());
+    int uploadShare = shareWithin(settings, "max-upload-streams", uploadStreams, u.maxUploadStreamsPerIdentity());
     c = c.withUploads(new UploadPolicy(bytes(settings, "max-upload-bytes", u.maxUploadBytes()),
         bytes(settings, "quota-bytes", u.quotaBytes()), u.checkpointBytes(),
         positive(settings, "upload-abandon-after", u.abandonAfter()),
         positive(settings, "upload-stall-timeout", u.stallTimeout()),
         settings.containsKey("storage-reserve-bytes") ? within(settings, "storage-reserve-bytes", 0, Long.MAX_VALUE)
-            : u.storageReserveBytes()));
+            : u.storageReserveBytes(), uploadStreams, uploadShare));
     GrantPolicy g = c.grants();
     Duration defaultLifetime = positive(settings, "grant-default-lifetime", g.defaultLifetime());
     Duration maxLifetime = duration(settings, "grant-max-lifetime", g.maxLifetime());
@@ -239,14 +242,7 @@ public final class ConfigFile {
           + "); raise it or lower grant-default-lifetime");
     }
     int streams = intWithin(settings, "max-download-streams", 1, 100_000, g.maxDownloadStreams());
-    int perIdentity = intWithin(settings, "max-download-streams-per-identity", 1, 100_000,
-        g.maxDownloadStreamsPerIdentity());
-    if (settings.containsKey("max-download-streams-per-identity") && perIdentity > streams) {
-      // a share larger than the whole is a mistake (the operator meant one of the two otherwise); the default
-      // share above a lowered max-download-streams is not: that server simply has the server-wide cap only
-      throw new IllegalArgumentException("max-download-streams-per-identity (" + perIdentity + ") must be at most"
-          + " max-download-streams (" + streams + "); lower it, or raise max-download-streams");
-    }
+    int perIdentity = shareWithin(settings, "max-download-streams", streams, g.maxDownloadStreamsPerIdentity());
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
         positive(settings, "claim-window", g.claimWindow()), streams, perIdentity,
@@ -265,6 +261,21 @@ public final class ConfigFile {
         positive(settings, "handshake-timeout", n.handshakeTimeout()), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
         n.maxConcurrentCallsPerConnection(), notNegative(settings, "shutdown-grace", n.shutdownGrace())));
+  }
+
+  /**
+   * The {@code KEY-per-identity} share of the server-wide {@code KEY} cap ({@code whole}). A share larger than the whole
+   * is a mistake (the operator meant one of the two otherwise); the default share above a lowered whole is not: that
+   * server simply has the server-wide cap only.
+   */
+  private static int shareWithin(Map<String, String> settings, String key, int whole, int defaultShare) {
+    String shareKey = key + "-per-identity";
+    int share = intWithin(settings, shareKey, 1, 100_000, defaultShare);
+    if (settings.containsKey(shareKey) && share > whole) {
+      throw new IllegalArgumentException(shareKey + " (" + share + ") must be at most " + key + " (" + whole
+          + "); lower it, or raise " + key);
+    }
+    return share;
   }
 
   /** The SFTP door's settings; {@code sftp-port} turns the door on (0 picks a free port). */

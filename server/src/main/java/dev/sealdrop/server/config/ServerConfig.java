@@ -257,7 +257,8 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
   /** Size limit and per-identity quota, keeping the other upload settings. */
   public ServerConfig withLimits(long maxUploadBytes, long quotaBytes) {
     return withUploads(new UploadPolicy(maxUploadBytes, quotaBytes, uploads.checkpointBytes(), uploads.abandonAfter(),
-        uploads.stallTimeout(), uploads.storageReserveBytes()));
+        uploads.stallTimeout(), uploads.storageReserveBytes(), uploads.maxUploadStreams(),
+        uploads.maxUploadStreamsPerIdentity()));
   }
 
   public ServerConfig withGrants(GrantPolicy g) {

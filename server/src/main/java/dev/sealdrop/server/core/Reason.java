@@ -95,6 +95,11 @@ public enum Reason {
    */
   TOO_MANY_DOWNLOADS,
   /**
+   * The caller has max-upload-streams-per-identity upload streams running already (both doors together): one of them
+   * must end first. Nothing is lost: a gRPC upload keeps what it stored and resumes.
+   */
+  TOO_MANY_UPLOAD_STREAMS,
+  /**
    * The caller has as many gRPC calls running at once as one identity may (over all its connections): one must end
    * first. A client needs a few; only a runaway or hostile one reaches it.
    */
@@ -116,7 +121,7 @@ public enum Reason {
   /** The SSH key is registered already, by another identity (whose is not told): use a new key pair. */
   SSH_KEY_REGISTERED,
   // the server
-  /** The server serves as many download streams as it may at once: retry in a moment. */
+  /** The server serves as many download streams, or receives as many upload streams, as it may at once: retry in a moment. */
   SERVER_BUSY,
   /** An admin locked the server down: no uploads, grants, redeems or downloads until lifted. */
   LOCKED_DOWN,

@@ -15,11 +15,24 @@ import java.util.Objects;
  * @param storageReserveBytes what uploads leave free on the data folder's file system, for the database and the audit
  *     log (an audit log that cannot be written stops the server): an upload that would take it is stopped with
  *     {@code STORAGE_FULL}; 0: none kept
+ * @param maxUploadStreams how many upload streams the server receives at once, all callers and both doors (each
+ *     holds buffers: an SFTP upload some 6.5 MiB of heap, a gRPC one its connection's 4 MiB window); one more is
+ *     refused as {@code SERVER_BUSY} and loses nothing (the CLI waits and resumes)
+ * @param maxUploadStreamsPerIdentity how many of those one identity may hold at once, so that one whose uploads stall
+ *     cannot take every slot; one more is refused as {@code TOO_MANY_UPLOAD_STREAMS}. At or above {@code
+ *     maxUploadStreams}: only the server-wide cap.
  */
 public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
-    Duration stallTimeout, long storageReserveBytes) {
+    Duration stallTimeout, long storageReserveBytes, int maxUploadStreams, int maxUploadStreamsPerIdentity) {
   /** {@link #storageReserveBytes} unless configured: 32 MiB, some 100,000 audit records. */
   public static final long DEFAULT_STORAGE_RESERVE = 32L << 20;
+  /**
+   * {@link #maxUploadStreams} unless configured: 32 SFTP uploads at once commit in a 256 MiB heap (docs/sftp.md,
+   * "Memory"; 48 ran it out before this cap).
+   */
+  public static final int DEFAULT_UPLOAD_STREAMS = 32;
+  /** {@link #maxUploadStreamsPerIdentity} unless configured, as for downloads. */
+  public static final int DEFAULT_UPLOAD_STREAMS_PER_IDENTITY = 8;
   public static final UploadPolicy DEFAULT =
       new UploadPolicy(8L << 30, 64L << 30, 16L << 20, Duration.ofHours(24), Duration.ofMinutes(10));
 
@@ -27,6 +40,13 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
   public UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
       Duration stallTimeout) {
     this(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, DEFAULT_STORAGE_RESERVE);
+  }
+
+  /** These limits with the default stream caps. */
+  public UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
+      Duration stallTimeout, long storageReserveBytes) {
+    this(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, storageReserveBytes,
+        DEFAULT_UPLOAD_STREAMS, DEFAULT_UPLOAD_STREAMS_PER_IDENTITY);
   }
 
 
@@ -45,15 +65,26 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
     if (storageReserveBytes < 0) {
       throw new IllegalArgumentException("upload limits: storageReserveBytes must be >= 0");
     }
+    if (maxUploadStreams < 1 || maxUploadStreamsPerIdentity < 1) {
+      throw new IllegalArgumentException("upload limits: maxUploadStreams and maxUploadStreamsPerIdentity must be >= 1");
+    }
   }
 
   /** These limits with another {@link #stallTimeout}. */
   public UploadPolicy withStallTimeout(Duration timeout) {
-    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, timeout, storageReserveBytes);
+    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, timeout, storageReserveBytes,
+        maxUploadStreams, maxUploadStreamsPerIdentity);
   }
 
   /** These limits with another {@link #storageReserveBytes}. */
   public UploadPolicy withStorageReserve(long bytes) {
-    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, bytes);
+    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, bytes,
+        maxUploadStreams, maxUploadStreamsPerIdentity);
+  }
+
+  /** These limits with other stream caps (server-wide, per identity). */
+  public UploadPolicy withUploadStreams(int streams, int perIdentity) {
+    return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout,
+        storageReserveBytes, streams, perIdentity);
   }
 }

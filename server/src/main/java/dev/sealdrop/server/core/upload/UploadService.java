@@ -40,6 +40,8 @@ public final class UploadService {
   private final Set<String> active = ConcurrentHashMap.newKeySet();
   /** The streams attached now, by upload id: the stall timer looks at them. */
   private final Map<String, UploadSession> streaming = new ConcurrentHashMap<>();
+  /** The slots of the streams attached now: max-upload-streams, and each identity's share of them. */
+  private final UploadStreams slots;
   final dev.sealdrop.server.core.TransferGate gate;
   /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
   private final dev.sealdrop.server.core.Shutdown shutdown;
@@ -70,6 +72,7 @@ public final class UploadService {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.quota = new Quota(uploads, policy);
+    this.slots = new UploadStreams(policy);
   }
 
   public UploadPolicy policy() {
@@ -277,8 +280,10 @@ public final class UploadService {
             + " has " + current.committedOffset() + " bytes stored; resume at offset " + current.committedOffset()
             + ", not " + offset);
       }
+      slots.take(caller, uploadId); // last: a malformed resume is told so, not "busy"
       return UploadSession.open(this, caller, current);
     } catch (RuntimeException | Error e) {
+      slots.release(uploadId);
       active.remove(uploadId); // also when memory ran out opening it: otherwise "busy" until a restart (round T)
       throw e;
     }
@@ -292,7 +297,13 @@ public final class UploadService {
 
   void release(String uploadId) {
     streaming.remove(uploadId);
+    slots.release(uploadId);
     active.remove(uploadId);
+  }
+
+  /** How many upload streams are attached now (both doors), of {@link UploadPolicy#maxUploadStreams}. */
+  public int streamsRunning() {
+    return slots.running();
   }
 
   void attached(UploadSession session) {
@@ -421,16 +432,47 @@ public final class UploadService {
    * {@code upload.abandon} with the cause {@value #ANSWER_NOT_SENT}.
    */
   public void abandonUnanswered(Principal caller, String uploadId) {
+    abandonForCaller(caller, uploadId, ANSWER_NOT_SENT);
+  }
+
+  /** The {@code cause} detail of the {@code upload.abandon} record of a {@link #startStream} whose stream was refused. */
+  public static final String STREAM_REFUSED = "stream-refused";
+
+  /**
+   * Starts an upload and attaches its stream at once, as an SFTP file opened for writing is both. Refused before
+   * anything is created when the caller could not start a stream now ({@link UploadPolicy#maxUploadStreams} and its
+   * share), and given up again if the stream is refused after all (another stream took the last slot meanwhile, a
+   * lockdown): a client that cannot resume it would otherwise leave an unfinished upload holding one of its {@value
+   * #MAX_OPEN_UPLOADS} until it expired idle.
+   */
+  public UploadSession startStream(Principal caller) {
+    try {
+      caller.require(Role.TRANSFEROR, "upload files");
+      slots.check(caller);
+    } catch (RuntimeException e) {
+      refusals.refusedAct(caller, "upload.start", "", Audit.resultOf(e), Map.of());
+      throw e;
+    }
+    Upload upload = create(caller, 0);
+    try {
+      return begin(caller, upload.id(), 0);
+    } catch (RuntimeException e) {
+      abandonForCaller(caller, upload.id(), STREAM_REFUSED);
+      throw e;
+    }
+  }
+
+  /** Gives up {@code caller}'s upload for them, recorded as the server's {@code upload.abandon} with {@code cause}. */
+  private void abandonForCaller(Principal caller, String uploadId, String cause) {
     Abandoned a;
     try {
       a = doAbandon(caller, uploadId);
     } catch (RuntimeException e) {
-      LOG.warn("upload {} of '{}', whose creation could not be answered, was not given up: {}", uploadId,
-          caller.identity(), e.toString());
+      LOG.warn("upload {} of '{}' ({}) was not given up: {}", uploadId, caller.identity(), cause, e.toString());
       return;
     }
     audit.record(Audit.SERVER, "upload.abandon", "upload:" + a.uploadId(), a.alreadyClosed() ? "unchanged" : "ok", "",
-        Map.of("upload-id", a.uploadId(), "owner", caller.identity(), "cause", ANSWER_NOT_SENT));
+        Map.of("upload-id", a.uploadId(), "owner", caller.identity(), "cause", cause));
   }
 
   private Abandoned doAbandon(Principal caller, String rawId) {

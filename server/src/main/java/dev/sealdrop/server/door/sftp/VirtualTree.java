@@ -10,7 +10,6 @@ import dev.sealdrop.server.core.grant.Redemption;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.upload.StoredFile;
-import dev.sealdrop.server.core.upload.Upload;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.upload.UploadSession;
 import java.io.IOException;
@@ -253,10 +252,7 @@ final class VirtualTree {
    * (SECURITY.md §0 rule 5).
    */
   private UploadChannel startUpload(Principal caller, String name) throws IOException {
-    UploadSession session = core(() -> {
-      Upload upload = uploads.create(caller, 0);
-      return uploads.begin(caller, upload.id(), 0);
-    });
+    UploadSession session = core(() -> uploads.startStream(caller));
     UploadChannel channel = new UploadChannel(session, budget);
     channel.track(sessions.register(caller, true, channel::cut));
     writing.put(name, new OpenNames.Writing(channel, Instant.now()));

@@ -1,0 +1,82 @@
+package dev.sealdrop.server.core.upload;
+
+import dev.sealdrop.server.core.LimitExceededException;
+import dev.sealdrop.server.core.Reason;
+import dev.sealdrop.server.core.identity.Principal;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The upload streams the server receives at once, counted for {@link UploadPolicy#maxUploadStreams} (server-wide, both
+ * doors) and {@link UploadPolicy#maxUploadStreamsPerIdentity}. Every stream holds buffers outside any other budget
+ * (an SFTP upload the channel window MINA queues in the heap, a gRPC one its connection's flow-control window), so
+ * without a cap enough concurrent uploads run the server out of memory (round BD: 48 OpenSSH uploads, a 256 MiB heap).
+ * A stream over a cap is refused at once and loses nothing; the caller's own share is checked first, as waiting for
+ * other callers' uploads would not help it.
+ */
+final class UploadStreams {
+  private final UploadPolicy policy;
+  /** Upload id to its owner, for each stream holding a slot. */
+  private final Map<String, String> holders = new HashMap<>();
+  private final Map<String, Integer> byOwner = new HashMap<>();
+  /** A caller that loops on a refusal writes a log line a minute, not one a call (its refusals are audited anyway). */
+  private final dev.sealdrop.server.logging.OncePerMinute logged = new dev.sealdrop.server.logging.OncePerMinute();
+
+  UploadStreams(UploadPolicy policy) {
+    this.policy = policy;
+  }
+
+  /** Refuses, as {@link #take} would, if {@code caller} could not start one more stream now; takes nothing. */
+  synchronized void check(Principal caller) {
+    refuseIfFull(caller);
+  }
+
+  /** Takes a slot for {@code uploadId}'s stream, or refuses it ({@code SERVER_BUSY}, {@code TOO_MANY_UPLOAD_STREAMS}). */
+  synchronized void take(Principal caller, String uploadId) {
+    if (holders.containsKey(uploadId)) {
+      throw new IllegalStateException("upload " + uploadId + " holds a stream slot already");
+    }
+    refuseIfFull(caller);
+    holders.put(uploadId, caller.identity());
+    byOwner.merge(caller.identity(), 1, Integer::sum);
+  }
+
+  /** Gives back {@code uploadId}'s slot, if it holds one (so calling it twice, or for a stream refused, is harmless). */
+  synchronized void release(String uploadId) {
+    String owner = holders.remove(uploadId);
+    if (owner != null) {
+      byOwner.computeIfPresent(owner, (o, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  /** How many streams hold a slot now. */
+  synchronized int running() {
+    return holders.size();
+  }
+
+  private void refuseIfFull(Principal caller) {
+    int mine = byOwner.getOrDefault(caller.identity(), 0);
+    int share = policy.maxUploadStreamsPerIdentity();
+    if (mine >= share && share < policy.maxUploadStreams()) {
+      if (logged.first("share " + caller.identity())) {
+        UploadService.LOG.warn("upload stream of '{}' ({}) refused: it has {} uploads running, the most one identity"
+            + " may (logged once a minute)",
+            caller.identity(), caller.origin().door(), mine);
+      }
+      throw new LimitExceededException(Reason.TOO_MANY_UPLOAD_STREAMS, "'" + caller.identity() + "' has " + mine
+          + " uploads running, the most one identity may have at once (max-upload-streams-per-identity); let one"
+          + " finish, then retry (nothing was lost)");
+    }
+    int running = holders.size();
+    if (running >= policy.maxUploadStreams()) {
+      if (logged.first("server-wide")) {
+        UploadService.LOG.warn("upload stream of '{}' ({}) refused: {} uploads running, the most this server"
+            + " receives (logged once a minute)",
+            caller.identity(), caller.origin().door(), running);
+      }
+      throw new LimitExceededException(Reason.SERVER_BUSY, "server busy: it is receiving " + running
+          + " uploads, the most it receives at once (max-upload-streams); retry in a moment (nothing was"
+          + " lost)");
+    }
+  }
+}

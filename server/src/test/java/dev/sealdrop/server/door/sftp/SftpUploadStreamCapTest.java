@@ -1,0 +1,103 @@
+package dev.sealdrop.server.door.sftp;
+
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
+import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.ListFilesRequest;
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.protocol.v1.UploadStart;
+import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.testing.OneServerPerMethod;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.KeyPair;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code max-upload-streams} is one core rule for both doors: a gRPC upload stream holds a slot an SFTP upload then
+ * cannot have. The SFTP open for writing is refused at once ({@code SERVER_BUSY}, its message in the status), before
+ * any upload is created, so that nothing is left behind; once the gRPC stream ends, the same put commits.
+ */
+class SftpUploadStreamCapTest extends OneServerPerMethod {
+  SshClient client;
+  KeyPair aliceKey;
+  byte[] envelope;
+
+  @Override
+  protected ServerConfig configure(ServerConfig c) {
+    return c.withUploads(c.uploads().withUploadStreams(1, 1));
+  }
+
+  @BeforeEach
+  void start() {
+    Users.publish(clients, server.pki, "alice");
+    aliceKey = registeredKey(clients, "alice");
+    client = SftpTestSupport.client(server);
+    envelope = Users.seal("alice", Users.randomBytes(1 << 20, 83), "bob").bytes();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.stop();
+  }
+
+  void awaitRunning(int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (server.server().uploads().streamsRunning() != expected) {
+      assertThat(System.nanoTime()).as("streams running: " + server.server().uploads().streamsRunning())
+          .isLessThan(deadline);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void anSftpUploadPastTheCapIsRefusedAtOnceLeavesNothingAndCommitsOnceASlotIsFree() throws Exception {
+    String held = Transfers.createUpload(clients, "alice", 0);
+    CompletableFuture<UploadResponse> result = new CompletableFuture<>();
+    StreamObserver<UploadRequest> grpc = Transfers.openUpload(clients.transferAsync("alice"), result);
+    grpc.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(held)).build());
+    grpc.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, 0, 64 * 1024)).build());
+    awaitRunning(1);
+
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpException refused = catchThrowableOfType(SftpException.class,
+          () -> sftp.open("/outbox/list.csv.sealed", SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
+
+      assertThat(refused).as("the upload past the cap is refused").isNotNull();
+      assertThat(refused.getStatus()).isEqualTo(SftpConstants.SSH_FX_FAILURE);
+      assertThat(refused).hasMessage("server busy: it is receiving 1 uploads, the most it receives at once"
+          + " (max-upload-streams); retry in a moment (nothing was lost) [SERVER_BUSY]");
+      assertThat(server.server().audit().tail(30)).filteredOn(e -> e.action().equals("upload.start"))
+          .as("refused before an upload was created: only the gRPC one was started").satisfiesExactly(
+              e -> assertThat(e.result()).isEqualTo("ok"),
+              e -> {
+                assertThat(e.result()).isEqualTo("server-busy");
+                assertThat(e.details()).containsEntry("door", "sftp");
+              });
+      assertThat(server.server().uploads().streamsRunning()).isEqualTo(1);
+
+      grpc.onError(Status.CANCELLED.withDescription("the test gives up").asRuntimeException());
+      awaitRunning(0);
+      SftpTestSupport.put(sftp, "/outbox/list.csv.sealed", envelope);
+    }
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList())
+        .singleElement().satisfies(f -> assertThat(f.getSize()).isEqualTo(envelope.length));
+    awaitRunning(0);
+  }
+}
