@@ -38,6 +38,12 @@ class SftpUploadMemoryTest extends OneServerPerMethod {
   KeyPair aliceKey;
   CapturedLog log;
 
+  /** Room for all of them at once: the stream caps (32, and 8 per identity) would refuse the rest before the budget. */
+  @Override
+  protected dev.sealdrop.server.config.ServerConfig configure(dev.sealdrop.server.config.ServerConfig c) {
+    return c.withUploads(c.uploads().withUploadStreams(UPLOADS, UPLOADS));
+  }
+
   @BeforeEach
   void start() {
     Users.publish(clients, server.pki, "alice");
