@@ -16,7 +16,29 @@ public final class SecretRedaction {
    */
   private static final Pattern SECRET = Pattern.compile("(?i)(sd[gc]_)[A-Za-z0-9_-]+");
 
+  /**
+   * A grant token's secret part without its prefix: exactly 43 base64url characters (32 random bytes), standing alone
+   * (no base64 character on either side: not a part of a longer string, such as a key or an SSH fingerprint's base64).
+   */
+  private static final Pattern BARE_SECRET =
+      Pattern.compile("(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_+/=-])");
+
+  /** What {@link #redactBare} puts in place of a bare secret: one word, as it may stand for an audit record's actor. */
+  public static final String BARE_REDACTED = "[redacted:token-secret]";
+
   private SecretRedaction() {}
+
+  /**
+   * {@code text} as {@link #redact} makes it, and with a grant token's secret part redacted also where it stands
+   * without its {@code sdg_} prefix (round AY: a token's secret typed as an SSH user name, or pasted into an admin's
+   * reason without its prefix, was logged and audited as given). Only for text a person typed in one of those places:
+   * in every log line, an SSH key's SHA-256 fingerprint (43 characters of base64, often without '+' or '/') would be
+   * taken for one.
+   */
+  public static String redactBare(String text) {
+    String r = redact(text);
+    return r == null ? null : BARE_SECRET.matcher(r).replaceAll(java.util.regex.Matcher.quoteReplacement(BARE_REDACTED));
+  }
 
   /** {@code text} with every token or claim id in it redacted; null stays null. */
   public static String redact(String text) {

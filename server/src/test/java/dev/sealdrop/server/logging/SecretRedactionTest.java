@@ -108,4 +108,21 @@ class SecretRedactionTest {
     assertThat(SecretRedaction.redact("leaked SDG_" + TOKEN.substring(4) + " and Sdc_" + CLAIM.substring(4)))
         .isEqualTo("leaked SDG_[redacted] and Sdc_[redacted]");
   }
+
+  /** Round AY: a token's secret part without its prefix, where a person typed it (an SSH user name, a reason). */
+  @Test
+  void aBareSecretIsRedactedOnlyWhereItStandsAlone() {
+    String secret = "Q2hhbmdlIG1lIGlmIHlvdSBjYW4gcmVhZCB0aGlzI-_"; // 32 bytes in base64url, as Secrets makes them
+    assertThat(secret).hasSize(43);
+    assertThat(SecretRedaction.redactBare("user " + secret + ".")).isEqualTo("user [redacted:token-secret].");
+    assertThat(SecretRedaction.redactBare("sdg_" + secret)).isEqualTo("sdg_[redacted]");
+    // longer runs, and base64 with '+' '/' '=' around it (keys, fingerprints), are not a secret's shape
+    for (String kept : new String[] {secret + "A", "A" + secret, secret + "=", "+" + secret, "a/" + secret,
+        secret.substring(1)}) {
+      assertThat(SecretRedaction.redactBare(kept)).as(kept).isEqualTo(kept);
+    }
+    assertThat(SecretRedaction.redactBare(null)).isNull();
+    assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable(secret)).isEqualTo("[redacted:token-secret]");
+    assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable("alice")).isEqualTo("alice");
+  }
 }

@@ -475,11 +475,12 @@ public final class AdminOperations {
    * The admin's reason as it is stored, logged, audited and answered: stripped, cut to {@link #MAX_REASON}, and
    * with control characters (newlines, escape sequences) replaced by U+FFFD, so that a reason cannot
    * forge lines in the server's log or rewrite an operator's terminal. A grant token or claim id pasted into it
-   * (the leaked token a lockdown is about) is redacted first ({@link SecretRedaction}): the database keeps tokens only
+   * (the leaked token a lockdown is about), or a token's secret without its prefix, is redacted first ({@link
+   * SecretRedaction#redactBare}): the database keeps tokens only
    * as hashes, and the lockdown's reason is stored there and shown to every admin.
    */
   private static String trim(String reason) {
-    String r = reason == null ? "" : SecretRedaction.redact(reason).strip();
+    String r = reason == null ? "" : SecretRedaction.redactBare(reason).strip();
     // characters, not UTF-16 units: a cut inside a surrogate pair would leave half an emoji behind
     r = r.codePointCount(0, r.length()) > MAX_REASON ? r.substring(0, r.offsetByCodePoints(0, MAX_REASON)) : r;
     StringBuilder clean = new StringBuilder(r.length());

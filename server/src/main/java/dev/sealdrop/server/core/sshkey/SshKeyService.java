@@ -265,11 +265,18 @@ public final class SshKeyService {
     return dev.sealdrop.server.core.RequestFields.identity("identity", identity);
   }
 
+  /** A user name that is a grant token's secret part without its prefix: 43 base64url characters. */
+  private static final java.util.regex.Pattern BARE_SECRET_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
+
   /**
-   * A user name an SSH client sent, fit for a log line: at most 64 characters, anything but letters, digits and
+   * A user name an SSH client sent, fit for a log line (a grant token's secret part is redacted): at most 64 characters, anything but letters, digits and
    * {@code ._@-} shown as {@code ?} (a client chooses it, so it could forge lines or hide in control characters).
    */
   public static String loggable(String user) {
+    if (user != null && BARE_SECRET_NAME.matcher(user).matches()) {
+      // a grant token's secret part typed as the user name (round AY): never logged or audited as given
+      return dev.sealdrop.server.logging.SecretRedaction.BARE_REDACTED;
+    }
     String cut = user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
     String shown = cut.replaceAll("[^A-Za-z0-9._@-]", "?");
     // nor as one of the audit log's own actors, the server's or none (round AI: a login tried as "server" was

@@ -203,6 +203,27 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
         .satisfies(e -> assertThat(e.getDetailsMap()).containsEntry("reason", redacted));
   }
 
+  /**
+   * Round AY: the token's secret pasted without its {@code sdg_} prefix was stored and audited as given. It is
+   * redacted too; a key's base64 or an SSH fingerprint around it (longer runs, '+' '/' '=') is not taken for one.
+   */
+  @Test
+  void aTokensSecretWithoutItsPrefixInAReasonIsRedactedToo() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String secret = g.getToken().substring(4);
+    String fingerprint = "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIGh+g/Hj4Q1xkTt3zc9pQ2n5dZ0aK7uVwXy8RrLmNoPq";
+    LockdownState on;
+    try {
+      on = lockdown(true, "leaked: " + secret + " (key " + fingerprint + ")");
+    } finally {
+      lockdown(false, "over");
+    }
+    assertThat(on.getReason()).isEqualTo("leaked: [redacted:token-secret] (key " + fingerprint + ")");
+    assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(5).build()).getEntriesList())
+        .filteredOn(e -> e.getAction().equals("lockdown.on")).last()
+        .satisfies(e -> assertThat(e.getDetailsMap().get("reason")).doesNotContain(secret));
+  }
+
   private static ch.qos.logback.classic.Logger rootLogger() {
     return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
