@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.upload.UploadPolicy;
 import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.testing.TestPki;
 import java.io.ObjectInputFilter;
@@ -368,7 +369,8 @@ class ServerMainTest {
   }
 
   /**
-   * docs/admin.md: the upload slots as the download slots: 32 server-wide and 8 per identity by default, each set with
+   * docs/admin.md: the upload slots as the download slots: 32 server-wide (on a heap of 320 MiB or more; the tests run
+   * with 1 GiB) and 8 per identity by default, each set with
    * its key, a share above the cap refused naming both keys, the default share above a lowered cap no error.
    */
   @Test
@@ -397,6 +399,11 @@ class ServerMainTest {
             + " raise max-upload-streams");
     // the other upload settings keep the caps (withLimits rebuilds the policy)
     assertThat(c.withLimits(1 << 20, 1 << 30).uploads().maxUploadStreams()).isEqualTo(40);
+    // the default cap on a small heap: one per 10 MiB (32 SFTP uploads nearly fill 256 MiB), never under 4
+    assertThat(UploadPolicy.defaultUploadStreams(256L << 20)).isEqualTo(25);
+    assertThat(UploadPolicy.defaultUploadStreams(320L << 20)).isEqualTo(32);
+    assertThat(UploadPolicy.defaultUploadStreams(24L << 30)).isEqualTo(32);
+    assertThat(UploadPolicy.defaultUploadStreams(16L << 20)).isEqualTo(4);
   }
 
   /** A host name that does not resolve is named with its setting, not as Netty's "NAME/<unresolved>:0". */

@@ -292,10 +292,14 @@ final class SendCommand extends SealdropSubcommand {
    * Waits before each new attempt when the server refuses the upload stream because it receives as many as it may at
    * once ({@code SERVER_BUSY}, max-upload-streams) or this identity runs its share of them ({@code
    * TOO_MANY_UPLOAD_STREAMS}): nothing is lost meanwhile (the first attempt seals into the spool in this profile, and
-   * each next one resumes from it). About five minutes in all; then the refusal stands and a re-run resumes.
+   * each next one resumes from it). About five minutes in all (each wait up to half as long again, at random); then
+   * the refusal stands and a re-run resumes.
    */
   static final List<java.time.Duration> BUSY_RETRY_DELAYS = java.util.stream.IntStream.of(1, 2, 4, 8, 15, 30, 60, 60,
       60, 60).mapToObj(java.time.Duration::ofSeconds).toList();
+
+  /** The random part of each wait (not a secret, but the checks of this code base take no predictable generator). */
+  private static final java.security.SecureRandom JITTER = new java.security.SecureRandom();
 
   private Uploader.Committed uploadWhenAccepted(Session session, String me, PrivateKeys mine,
       KeyTrust.Trusted recipient) throws SealdropFailure, IOException {
@@ -308,7 +312,9 @@ final class SendCommand extends SealdropSubcommand {
         if (why == null || !waits.hasNext() || !Files.exists(stateFile)) {
           throw e;
         }
-        java.time.Duration wait = waits.next();
+        // up to half as long again, at random: sends refused together do not all come back at the same moment
+        java.time.Duration base = waits.next();
+        java.time.Duration wait = base.plusMillis(JITTER.nextLong(base.toMillis() / 2 + 1));
         session.output().note(why + "; trying again in " + wait.toSeconds() + " s (the sealed file is kept, encrypted,"
             + " in your profile)");
         sleepUnlessStopped(session, wait);
@@ -319,7 +325,8 @@ final class SendCommand extends SealdropSubcommand {
   /** What the note says of a refusal {@link #uploadWhenAccepted} waits out; null for any other. */
   private static String busyFor(String reason) {
     return switch (reason) {
-      case "SERVER_BUSY" -> "the server is busy (it receives as many uploads as it may at once)";
+      case "SERVER_BUSY" -> "the server is busy (it receives as many uploads as it may at once, or is short of"
+          + " memory)";
       case "TOO_MANY_UPLOAD_STREAMS" -> "you have as many uploads running as the server lets one identity have"
           + " (max-upload-streams-per-identity)";
       default -> null;

@@ -78,8 +78,8 @@ public final class GrpcFailures {
     if ("SERVER_BUSY".equals(reason)) {
       // not a quota or a size limit: the server serves as many downloads, or receives as many uploads, as it may at once
       return new NetworkFailure(reason, "the server is busy: " + detail, op == Op.UPLOAD
-          ? "retry in a moment: run the same command again (the sealed file is kept, encrypted, in your profile and the"
-              + " upload resumes where it stopped; nothing was lost)"
+          ? "retry in a moment: run the same command again (a send whose sealed file is kept, encrypted, in your profile"
+              + " resumes where it stopped; nothing was lost)"
           : "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);
     }
     if ("TOO_MANY_UPLOAD_STREAMS".equals(reason)) {

@@ -94,7 +94,8 @@ class BusyServerSendTest {
 
     CliRun r = send.get(120, TimeUnit.SECONDS);
     r.assertExit(0);
-    assertThat(r.err()).contains("the server is busy (it receives as many uploads as it may at once); trying again in 1 s")
+    assertThat(r.err()).contains("the server is busy (it receives as many uploads as it may at once, or is short of"
+        + " memory); trying again in 1 s")
         .contains("resuming the interrupted upload");
     String token = (String) r.json().get("token");
     Path out = Files.createDirectories(root.resolve("bob-out"));

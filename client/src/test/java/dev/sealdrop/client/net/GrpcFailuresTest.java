@@ -178,7 +178,7 @@ class GrpcFailuresTest {
         "server busy: it is receiving 32 uploads, the most it receives at once (max-upload-streams); retry in a moment"
             + " (nothing was lost)"), "SERVER_BUSY"), GrpcFailures.Op.UPLOAD);
     assertThat(Diagnoser.exitFor(busy)).isEqualTo(ExitCodes.UNAVAILABLE);
-    assertThat(busy.hint()).hasValueSatisfying(h -> assertThat(h).contains("the sealed file is kept")
+    assertThat(busy.hint()).hasValueSatisfying(h -> assertThat(h).contains("a send whose sealed file is kept")
         .contains("resumes").doesNotContain("receive"));
     SealdropFailure share = GrpcFailures.translate(status(Status.RESOURCE_EXHAUSTED.withDescription(
         "'alice' has 8 uploads running, the most one identity may have at once (max-upload-streams-per-identity); let"

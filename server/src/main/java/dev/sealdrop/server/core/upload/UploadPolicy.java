@@ -27,10 +27,12 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
   /** {@link #storageReserveBytes} unless configured: 32 MiB, some 100,000 audit records. */
   public static final long DEFAULT_STORAGE_RESERVE = 32L << 20;
   /**
-   * {@link #maxUploadStreams} unless configured: 32 SFTP uploads at once commit in a 256 MiB heap (docs/sftp.md,
-   * "Memory"; 48 ran it out before this cap).
+   * {@link #maxUploadStreams} unless configured, on a large enough heap: one per 10 MiB of the heap ({@link
+   * #defaultUploadStreams}), at most this many.
    */
   public static final int DEFAULT_UPLOAD_STREAMS = 32;
+  /** The heap {@link #defaultUploadStreams} counts for each upload stream: an SFTP upload holds about 6.5 MiB. */
+  static final long HEAP_PER_DEFAULT_STREAM = 10L << 20;
   /** {@link #maxUploadStreamsPerIdentity} unless configured, as for downloads. */
   public static final int DEFAULT_UPLOAD_STREAMS_PER_IDENTITY = 8;
   public static final UploadPolicy DEFAULT =
@@ -46,7 +48,7 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
   public UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
       Duration stallTimeout, long storageReserveBytes) {
     this(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, storageReserveBytes,
-        DEFAULT_UPLOAD_STREAMS, DEFAULT_UPLOAD_STREAMS_PER_IDENTITY);
+        defaultUploadStreams(Runtime.getRuntime().maxMemory()), DEFAULT_UPLOAD_STREAMS_PER_IDENTITY);
   }
 
 
@@ -80,6 +82,16 @@ public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpoint
   public UploadPolicy withStorageReserve(long bytes) {
     return new UploadPolicy(maxUploadBytes, quotaBytes, checkpointBytes, abandonAfter, stallTimeout, bytes,
         maxUploadStreams, maxUploadStreamsPerIdentity);
+  }
+
+  /**
+   * The default {@link #maxUploadStreams} for a JVM whose heap may grow to {@code maxHeapBytes}: one stream per 10 MiB,
+   * between 4 and {@value #DEFAULT_UPLOAD_STREAMS}. 32 SFTP uploads at once fill a 256 MiB heap nearly to the top
+   * (round BE, docs/sftp.md "Memory": up to 254 MiB live after a full GC; 48 ran it out before the cap), leaving
+   * nothing for downloads; with {@code -Xmx256m} this gives 25, and from about 320 MiB on, 32.
+   */
+  public static int defaultUploadStreams(long maxHeapBytes) {
+    return (int) Math.max(4, Math.min(DEFAULT_UPLOAD_STREAMS, maxHeapBytes / HEAP_PER_DEFAULT_STREAM));
   }
 
   /** These limits with other stream caps (server-wide, per identity). */

@@ -193,8 +193,12 @@ public final class UploadService {
    * prefix). A refusal is audited as {@code upload.abort}; the session audits how the stream ends.
    */
   public UploadSession begin(Principal caller, String uploadId, long offset) {
+    return begin(caller, uploadId, offset, null);
+  }
+
+  private UploadSession begin(Principal caller, String uploadId, long offset, UploadStreams.Reservation reservation) {
     try {
-      return doBegin(caller, uploadId, offset);
+      return doBegin(caller, uploadId, offset, reservation);
     } catch (RuntimeException e) {
       throw refused(caller, uploadId, e);
     } catch (OutOfMemoryError e) {
@@ -252,7 +256,7 @@ public final class UploadService {
     refusals.refusedAct(caller, "upload.abort", "upload:", why, Map.of()); // (a loop of empty streams: within budget)
   }
 
-  private UploadSession doBegin(Principal caller, String rawId, long offset) {
+  private UploadSession doBegin(Principal caller, String rawId, long offset, UploadStreams.Reservation reservation) {
     if (offset < 0) {
       // malformed, as every value out of range is (round AF: it was told "resume at offset N, not -1")
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "offset must be >= 0 (the offset to resume at, as"
@@ -270,6 +274,7 @@ public final class UploadService {
       throw new PreconditionFailedException(Reason.UPLOAD_BUSY, "upload " + uploadId
           + " already has a stream attached; wait for it to end, then resume from GetUpload's offset");
     }
+    boolean slotTaken = false;
     try {
       Upload current = uploads.find(uploadId).orElseThrow();
       if (current.state() != UploadState.OPEN) {
@@ -280,10 +285,13 @@ public final class UploadService {
             + " has " + current.committedOffset() + " bytes stored; resume at offset " + current.committedOffset()
             + ", not " + offset);
       }
-      slots.take(caller, uploadId); // last: a malformed resume is told so, not "busy"
+      slots.take(caller, uploadId, reservation); // last: a malformed resume is told so, not "busy"
+      slotTaken = true;
       return UploadSession.open(this, caller, current);
     } catch (RuntimeException | Error e) {
-      slots.release(uploadId);
+      if (slotTaken) {
+        slots.release(uploadId);
+      }
       active.remove(uploadId); // also when memory ran out opening it: otherwise "busy" until a restart (round T)
       throw e;
     }
@@ -439,26 +447,32 @@ public final class UploadService {
   public static final String STREAM_REFUSED = "stream-refused";
 
   /**
-   * Starts an upload and attaches its stream at once, as an SFTP file opened for writing is both. Refused before
-   * anything is created when the caller could not start a stream now ({@link UploadPolicy#maxUploadStreams} and its
-   * share), and given up again if the stream is refused after all (another stream took the last slot meanwhile, a
-   * lockdown): a client that cannot resume it would otherwise leave an unfinished upload holding one of its {@value
-   * #MAX_OPEN_UPLOADS} until it expired idle.
+   * Starts an upload and attaches its stream at once, as an SFTP file opened for writing is both. Its stream slot
+   * ({@link UploadPolicy#maxUploadStreams} and the caller's share) is taken first, so a caller that could not start a
+   * stream now is refused before anything is created (round BE: with a check instead, a burst of opens created and
+   * gave up uploads that lost the last slot between the two). If the stream is refused after all (a lockdown since),
+   * the upload is given up again: a client that cannot resume it would otherwise leave an unfinished upload holding
+   * one of its {@value #MAX_OPEN_UPLOADS} until it expired idle.
    */
   public UploadSession startStream(Principal caller) {
+    UploadStreams.Reservation slot;
     try {
       caller.require(Role.TRANSFEROR, "upload files");
-      slots.check(caller);
+      slot = slots.reserve(caller);
     } catch (RuntimeException e) {
       refusals.refusedAct(caller, "upload.start", "", Audit.resultOf(e), Map.of());
       throw e;
     }
-    Upload upload = create(caller, 0);
     try {
-      return begin(caller, upload.id(), 0);
-    } catch (RuntimeException e) {
-      abandonForCaller(caller, upload.id(), STREAM_REFUSED);
-      throw e;
+      Upload upload = create(caller, 0);
+      try {
+        return begin(caller, upload.id(), 0, slot);
+      } catch (RuntimeException e) {
+        abandonForCaller(caller, upload.id(), STREAM_REFUSED);
+        throw e;
+      }
+    } finally {
+      slots.release(slot); // nothing once the stream took it
     }
   }
 

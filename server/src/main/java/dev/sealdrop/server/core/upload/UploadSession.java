@@ -66,6 +66,8 @@ public final class UploadSession {
   private boolean headerChecked;
   /** The writer is closed and the upload released. */
   private boolean ended;
+  /** Whether {@link #releaseOnce} ran. */
+  private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
   /** The end (commit or abort) is in the audit log. */
   private boolean audited;
   /** System.nanoTime() of the client's last bytes (or, through {@link #active}, of its last request to its door). */
@@ -358,7 +360,7 @@ public final class UploadSession {
     try {
       written = service.uploads.commit(upload.id(), committed, now, caller.credential());
     } finally {
-      service.release(upload.id());
+      releaseOnce();
     }
     if (!written) {
       UploadService.LOG.warn("upload {} from '{}' not committed: its owner, or its certificate, was disabled or revoked"
@@ -520,7 +522,17 @@ public final class UploadSession {
       closeWriterQuietly();
     }
     quota.detach();
-    service.release(upload.id());
+    releaseOnce();
+  }
+
+  /**
+   * Gives the upload back to the service (its stream slot, its "a stream is attached" mark) once: a second call, say
+   * after a commit that could not be made durable, must not free what a resume of the same upload took meanwhile.
+   */
+  private void releaseOnce() {
+    if (released.compareAndSet(false, true)) {
+      service.release(upload.id());
+    }
   }
 
   private void closeWriterQuietly() {

@@ -26,19 +26,41 @@ final class UploadStreams {
     this.policy = policy;
   }
 
-  /** Refuses, as {@link #take} would, if {@code caller} could not start one more stream now; takes nothing. */
-  synchronized void check(Principal caller) {
-    refuseIfFull(caller);
+  /**
+   * A slot taken for a stream whose upload does not exist yet (an SFTP file opened for writing is created and attached
+   * at once): {@link #take} hands it to the upload, {@link #release} gives it back if the upload never came.
+   */
+  static final class Reservation {
+    private final String key = "reserved:" + java.util.UUID.randomUUID();
   }
 
-  /** Takes a slot for {@code uploadId}'s stream, or refuses it ({@code SERVER_BUSY}, {@code TOO_MANY_UPLOAD_STREAMS}). */
-  synchronized void take(Principal caller, String uploadId) {
+  /** Takes a slot for a stream of {@code caller}'s whose upload is not created yet, or refuses it as {@link #take} does. */
+  synchronized Reservation reserve(Principal caller) {
+    Reservation r = new Reservation();
+    take(caller, r.key, null);
+    return r;
+  }
+
+  /**
+   * Takes a slot for {@code uploadId}'s stream, or refuses it ({@code SERVER_BUSY}, {@code TOO_MANY_UPLOAD_STREAMS});
+   * with a {@code reservation} of the caller's, that slot becomes the stream's and nothing is refused.
+   */
+  synchronized void take(Principal caller, String uploadId, Reservation reservation) {
     if (holders.containsKey(uploadId)) {
       throw new IllegalStateException("upload " + uploadId + " holds a stream slot already");
+    }
+    if (reservation != null && caller.identity().equals(holders.remove(reservation.key))) {
+      holders.put(uploadId, caller.identity());
+      return;
     }
     refuseIfFull(caller);
     holders.put(uploadId, caller.identity());
     byOwner.merge(caller.identity(), 1, Integer::sum);
+  }
+
+  /** Gives back a {@link #reserve reserved} slot that no upload took; harmless once it was taken. */
+  synchronized void release(Reservation reservation) {
+    release(reservation.key);
   }
 
   /** Gives back {@code uploadId}'s slot, if it holds one (so calling it twice, or for a stream refused, is harmless). */

@@ -277,16 +277,48 @@ final class UploadChannel extends TransferChannel {
       writer.shutdown();
       budget.give((long) allocated * CHUNK); // the writer is done with them: close waited for it
       allocated = 0;
+      if (!sessionEnded) {
+        endSessionHere();
+      }
+    }
+  }
+
+  /** Set by the writer thread once {@link #finish} or {@link #abandon} ended the session. */
+  private volatile boolean sessionEnded;
+
+  /**
+   * Ends the session on this thread when the end task did not (its submission or the copy before it ran out of memory,
+   * the writer could not start a thread, or it threw an Error): otherwise the upload would hold its stream slot, and
+   * its owner's share, until a restart (a review of the max-upload-streams change). Waits for the writer to finish
+   * what it has queued first, as the session is never used by two threads at once.
+   */
+  private void endSessionHere() {
+    try {
+      if (!writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        LOG.error("SFTP upload {}: its writer did not stop within 30 s; the upload is ended beside it",
+            session.uploadId());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      session.discard();
+    } catch (RuntimeException | Error e) {
+      LOG.error("SFTP upload {} could not be ended: {}", session.uploadId(), e.toString());
     }
   }
 
   private StoredFile finish() {
     try {
       return session.finish();
-    } catch (RuntimeException e) {
-      failure = SftpErrors.toIo(e);
+    } catch (RuntimeException | Error e) {
+      failure = e instanceof OutOfMemoryError oom
+          ? SftpErrors.toIo(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(oom))
+          : SftpErrors.toIo(e instanceof RuntimeException r ? r : new IllegalStateException(e));
       session.discard(); // a refusal at CLOSE (lockdown, quota, ...) keeps nothing either
       return null;
+    } finally {
+      sessionEnded = true; // ended, or discard threw after ending it (its first step)
     }
   }
 
@@ -295,7 +327,11 @@ final class UploadChannel extends TransferChannel {
    * (a refused upload already was): SFTP clients cannot resume it.
    */
   private StoredFile abandon() {
-    session.discard();
+    try {
+      session.discard();
+    } finally {
+      sessionEnded = true;
+    }
     if (failure == null) {
       LOG.info("SFTP upload {} ended without CLOSE after {} bytes; nothing committed", session.uploadId(), position);
     }

@@ -253,8 +253,14 @@ final class VirtualTree {
    */
   private UploadChannel startUpload(Principal caller, String name) throws IOException {
     UploadSession session = core(() -> uploads.startStream(caller));
-    UploadChannel channel = new UploadChannel(session, budget);
-    channel.track(sessions.register(caller, true, channel::cut));
+    UploadChannel channel;
+    try {
+      channel = new UploadChannel(session, budget);
+      channel.track(sessions.register(caller, true, channel::cut));
+    } catch (RuntimeException | Error e) {
+      session.discard(); // no handle will ever end it: its stream slot would be held until a restart
+      throw e;
+    }
     writing.put(name, new OpenNames.Writing(channel, Instant.now()));
     channel.whenClosed(() -> writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w));
     return channel;

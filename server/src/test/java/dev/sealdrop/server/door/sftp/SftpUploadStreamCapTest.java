@@ -100,4 +100,56 @@ class SftpUploadStreamCapTest extends OneServerPerMethod {
         .singleElement().satisfies(f -> assertThat(f.getSize()).isEqualTo(envelope.length));
     awaitRunning(0);
   }
+
+  /**
+   * Round BE: opens that raced for the last slot passed a check, created their uploads, lost the slot and gave them up
+   * (an {@code upload.start ok} for an upload that never took a byte, then a server {@code upload.abandon}). The slot
+   * is now taken before the upload is created: of many opens at once, only those that got a slot start an upload.
+   */
+  @Test
+  void opensRacingForTheLastSlotCreateNoUploadThatTheyCannotStream() throws Exception {
+    int sessions = 4;
+    int perSession = 3;
+    java.util.List<ClientSession> logins = new java.util.ArrayList<>();
+    java.util.List<SftpClient> clientsOf = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < sessions; i++) {
+        ClientSession s = login(client, server, "alice", aliceKey);
+        logins.add(s);
+        clientsOf.add(sftp(s));
+      }
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<CompletableFuture<Boolean>> opens = new java.util.ArrayList<>();
+      for (int i = 0; i < sessions * perSession; i++) {
+        SftpClient sftp = clientsOf.get(i % sessions);
+        String name = "/outbox/race-" + i + ".sealed";
+        opens.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            go.await();
+            sftp.open(name, SftpClient.OpenMode.Write, SftpClient.OpenMode.Create); // left open: holds its slot
+            return true;
+          } catch (SftpException e) {
+            assertThat(e).hasMessageContaining("[SERVER_BUSY]");
+            return false;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }));
+      }
+      go.countDown();
+      long opened = 0;
+      for (CompletableFuture<Boolean> f : opens) {
+        opened += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertThat(opened).as("one slot, one open").isEqualTo(1);
+      assertThat(server.server().audit().tail(200)).filteredOn(e -> e.action().equals("upload.start")
+          && e.result().equals("ok")).as("only the open that got the slot started an upload").hasSize(1);
+      assertThat(server.server().audit().tail(200)).filteredOn(e -> e.action().equals("upload.abandon")).isEmpty();
+    } finally {
+      for (ClientSession s : logins) {
+        s.close();
+      }
+    }
+    awaitRunning(0);
+  }
 }
