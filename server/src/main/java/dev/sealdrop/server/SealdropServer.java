@@ -284,6 +284,13 @@ public final class SealdropServer implements AutoCloseable {
           TimeUnit.MILLISECONDS);
       LOG.info("listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(server.address.getAddress(),
           server.port()));
+      // the upload cap's default depends on the heap: say which one this server took
+      LOG.info("receives at most {} upload streams at once, {} per identity (max-upload-streams{}, heap {} MiB);"
+          + " serves at most {} downloads at once, {} per identity", config.uploads().maxUploadStreams(),
+          config.uploads().maxUploadStreamsPerIdentity(),
+          config.uploads().maxUploadStreams() < dev.sealdrop.server.core.upload.UploadPolicy.DEFAULT_UPLOAD_STREAMS
+              ? ", or its default of one per 10 MiB of heap" : "", Runtime.getRuntime().maxMemory() >> 20,
+          config.grants().maxDownloadStreams(), config.grants().maxDownloadStreamsPerIdentity());
       // as configured, with the port bound: for 0.0.0.0 the JDK's socket listens on [::] (IPv6 and IPv4), an address
       // no client can connect to, which the listen socket would show
       LOG.info("admin listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(

@@ -87,15 +87,18 @@ final class SendCommand extends SealdropSubcommand {
     }
   }
 
+  /** What to do after a signal stopped a send (except while it waits for the server to take its upload). */
+  private static final String INTERRUPT_HINT = "run the same command again: if the server had the whole file already"
+      + " it only creates the grant, otherwise it seals and uploads the file again from the start (a send resumes only"
+      + " after its connection broke; one stopped by a signal cannot continue its sealing, whose key is never"
+      + " written to disk); or give it up with the same command and --abandon, which deletes an unfinished upload"
+      + " from the server (a finished one stays, and `sealdrop files` lists it)";
+
   private void send(Session session) throws Exception {
     // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
     // the signal may come as the server commits the upload: the hint holds either way (round AL: it said "uploads the
     // file again" of a run whose re-run only granted it, and that --abandon deletes a committed file, which it keeps)
-    session.output().interruptHint("run the same command again: if the server had the whole file already it only"
-        + " creates the grant, otherwise it seals and uploads the file again from the start (a send resumes only"
-        + " after its connection broke; one stopped by a signal cannot continue its sealing, whose key is never"
-        + " written to disk); or give it up with the same command and --abandon, which deletes an unfinished upload"
-        + " from the server (a finished one stays, and `sealdrop files` lists it)");
+    session.output().interruptHint(INTERRUPT_HINT);
     to.requireNamed();
     InputFile.requireRegularFile(file);
     String me = session.config().identity();
@@ -306,7 +309,9 @@ final class SendCommand extends SealdropSubcommand {
     java.util.Iterator<java.time.Duration> waits = BUSY_RETRY_DELAYS.iterator();
     while (true) {
       try {
-        return upload(session, me, mine, recipient, stateFile);
+        Uploader.Committed c = upload(session, me, mine, recipient, stateFile);
+        session.output().interruptHint(INTERRUPT_HINT);
+        return c;
       } catch (SealdropFailure e) {
         String why = busyFor(e.reason());
         if (why == null || !waits.hasNext() || !Files.exists(stateFile)) {
@@ -317,6 +322,10 @@ final class SendCommand extends SealdropSubcommand {
         java.time.Duration wait = base.plusMillis(JITTER.nextLong(base.toMillis() / 2 + 1));
         session.output().note(why + "; trying again in " + wait.toSeconds() + " s (the sealed file is kept, encrypted,"
             + " in your profile)");
+        // stopped while it waits, the send has its sealed file whole: a re-run resumes, it does not seal again
+        session.output().interruptHint("run the same command again: it resumes the upload from the sealed file kept"
+            + " (encrypted) in your profile; or give it up with the same command and --abandon, which deletes what the"
+            + " server stored of it");
         sleepUnlessStopped(session, wait);
       }
     }
@@ -327,8 +336,7 @@ final class SendCommand extends SealdropSubcommand {
     return switch (reason) {
       case "SERVER_BUSY" -> "the server is busy (it receives as many uploads as it may at once, or is short of"
           + " memory)";
-      case "TOO_MANY_UPLOAD_STREAMS" -> "you have as many uploads running as the server lets one identity have"
-          + " (max-upload-streams-per-identity)";
+      case "TOO_MANY_UPLOAD_STREAMS" -> "you have as many uploads running as the server lets one identity have";
       default -> null;
     };
   }

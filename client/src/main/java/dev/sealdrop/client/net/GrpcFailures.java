@@ -77,7 +77,9 @@ public final class GrpcFailures {
     }
     if ("SERVER_BUSY".equals(reason)) {
       // not a quota or a size limit: the server serves as many downloads, or receives as many uploads, as it may at once
-      return new NetworkFailure(reason, "the server is busy: " + detail, op == Op.UPLOAD
+      // the server's own text begins "server busy: " (round BE: "the server is busy: server busy: it is ...")
+      String why = detail == null ? "" : detail.startsWith("server busy: ") ? detail.substring(13) : detail;
+      return new NetworkFailure(reason, "the server is busy: " + why, op == Op.UPLOAD
           ? "retry in a moment: run the same command again (a send whose sealed file is kept, encrypted, in your profile"
               + " resumes where it stopped; nothing was lost)"
           : "retry in a moment: run the same command again (a receive resumes where it stopped; nothing was used up)", e);

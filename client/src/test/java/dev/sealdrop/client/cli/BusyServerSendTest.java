@@ -46,10 +46,23 @@ class BusyServerSendTest {
 
   @Test
   void aSendRefusedAsBusyWaitsAndUploadsOnceASlotIsFree() throws Exception {
+    refusedThenSent("erin", "server-busy", "the server is busy (it receives as many uploads as it may at once, or is"
+        + " short of memory); trying again in 1 s");
+  }
+
+  /** The same when alice's own other upload (another machine of hers, a pipeline) holds the slot: her share. */
+  @Test
+  void aSendRefusedForTheCallersOwnShareWaitsAndUploadsOnceOneEnds() throws Exception {
+    refusedThenSent("alice", "too-many-upload-streams", "you have as many uploads running as the server lets one"
+        + " identity have; trying again in 1 s");
+  }
+
+  /** {@code holderName}'s stream holds the only slot; alice's send is refused with {@code result}, waits, and sends. */
+  private void refusedThenSent(String holderName, String result, String note) throws Exception {
     Path certs = root.resolve("certs");
     DevPki pki = DevPki.loadOrCreate(certs);
-    ServerConfig dev = ServerConfig.development(root.resolve("data"), certs);
-    server = SealdropServer.start(dev.withUploads(dev.uploads().withUploadStreams(1, 1)));
+    ServerConfig config = ServerConfig.development(root.resolve("data"), certs);
+    server = SealdropServer.start(config.withUploads(config.uploads().withUploadStreams(1, 1)));
     String address = "127.0.0.1:" + server.port();
     Cli alice = Users.init(pki, root, "alice", address);
     Cli bob = Users.init(pki, root, "bob", address);
@@ -57,8 +70,13 @@ class BusyServerSendTest {
       c.run("keys", "publish").assertExit(0);
     }
 
-    // another upload of alice's (another machine, a pipeline) takes the server's only upload slot and sends nothing
-    holder = new ChannelFactory(pki.certFile("alice"), pki.keyFile("alice"), pki.caCertFile())
+    // another upload takes the server's only upload slot and sends nothing
+    if (!holderName.equals("alice")) {
+      pki.issue(dev.sealdrop.certsdev.CertSpec.client(holderName));
+      server.identities().registerAll(java.util.Map.of(holderName, dev.sealdrop.server.core.identity.Role.TRANSFEROR));
+      Users.init(pki, root, holderName, address).run("keys", "publish").assertExit(0);
+    }
+    holder = new ChannelFactory(pki.certFile(holderName), pki.keyFile(holderName), pki.caCertFile())
         .open(HostPort.parse(address));
     String held = TransferServiceGrpc.newBlockingStub(holder).createUpload(CreateUploadRequest.getDefaultInstance())
         .getUploadId();
@@ -86,7 +104,7 @@ class BusyServerSendTest {
         () -> alice.run("--json", "send", file.toString(), "--to", "bob"));
     // the send is refused as busy at least once before the slot frees
     deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (server.audit().tail(50).stream().noneMatch(r -> "server-busy".equals(r.result()))) {
+    while (server.audit().tail(50).stream().noneMatch(r -> result.equals(r.result()))) {
       assertThat(System.nanoTime()).as("the send was never refused as busy").isLessThan(deadline);
       Thread.sleep(50);
     }
@@ -94,9 +112,7 @@ class BusyServerSendTest {
 
     CliRun r = send.get(120, TimeUnit.SECONDS);
     r.assertExit(0);
-    assertThat(r.err()).contains("the server is busy (it receives as many uploads as it may at once, or is short of"
-        + " memory); trying again in 1 s")
-        .contains("resuming the interrupted upload");
+    assertThat(r.err()).contains(note).contains("resuming the interrupted upload");
     String token = (String) r.json().get("token");
     Path out = Files.createDirectories(root.resolve("bob-out"));
     bob.run("receive", token, "-o", out.toString()).assertExit(0);

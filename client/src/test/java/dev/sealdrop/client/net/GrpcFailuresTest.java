@@ -199,7 +199,8 @@ class GrpcFailuresTest {
         GrpcFailures.Op.DOWNLOAD);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(f.reason()).isEqualTo("SERVER_BUSY");
-    assertThat(f.getMessage()).contains("server is busy");
+    assertThat(f.getMessage()).as("the server's own 'server busy: ' is not repeated")
+        .isEqualTo("the server is busy: it is serving 32 downloads, the most it serves at once; retry in a moment");
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("retry").doesNotContain("quota"));
   }
 

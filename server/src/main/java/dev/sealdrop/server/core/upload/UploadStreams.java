@@ -79,15 +79,18 @@ final class UploadStreams {
   private void refuseIfFull(Principal caller) {
     int mine = byOwner.getOrDefault(caller.identity(), 0);
     int share = policy.maxUploadStreamsPerIdentity();
-    if (mine >= share && share < policy.maxUploadStreams()) {
+    // a share at or above the cap: the caller's own uploads hold every slot once it has the cap (round BE: it was told
+    // the server was busy, and waited for others, when only its own uploads were running)
+    if (mine >= Math.min(share, policy.maxUploadStreams())) {
+      String key = share < policy.maxUploadStreams() ? "max-upload-streams-per-identity" : "max-upload-streams";
       if (logged.first("share " + caller.identity())) {
         UploadService.LOG.warn("upload stream of '{}' ({}) refused: it has {} uploads running, the most one identity"
             + " may (logged once a minute)",
             caller.identity(), caller.origin().door(), mine);
       }
       throw new LimitExceededException(Reason.TOO_MANY_UPLOAD_STREAMS, "'" + caller.identity() + "' has " + mine
-          + " uploads running, the most one identity may have at once (max-upload-streams-per-identity); let one"
-          + " finish, then retry (nothing was lost)");
+          + " uploads running, the most one identity may have at once (" + key + "); let one finish, then retry"
+          + " (nothing was lost)");
     }
     int running = holders.size();
     if (running >= policy.maxUploadStreams()) {

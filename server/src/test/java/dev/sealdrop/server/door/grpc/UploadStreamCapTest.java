@@ -151,4 +151,24 @@ class UploadStreamCapTest {
     // alice's own share is still full
     refused(() -> whole("alice", alices), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_UPLOAD_STREAMS");
   }
+
+  /**
+   * Round BE: with the share at the cap (bench/load.sh sets them equal), a caller whose own uploads held every slot was
+   * told that the server was busy, and its send waited as if for others. It is its own share, named by the cap's key.
+   */
+  @Test
+  void aCallerHoldingEverySlotIsToldItIsItsOwnShareWhenTheShareIsTheCap() throws Exception {
+    server.close();
+    server = new TestServer(data.resolve("equal"), c -> c.withUploads(c.uploads().withUploadStreams(2, 2)));
+    clients.close();
+    clients = server.clients();
+    Users.publish(clients, server.pki, "alice");
+    hold("alice");
+    hold("alice");
+    String third = Transfers.createUpload(clients, "alice", envelope.length);
+    StatusRuntimeException mine = refused(() -> whole("alice", third), Status.Code.RESOURCE_EXHAUSTED,
+        "TOO_MANY_UPLOAD_STREAMS");
+    assertThat(mine.getStatus().getDescription()).isEqualTo("'alice' has 2 uploads running, the most one identity may"
+        + " have at once (max-upload-streams); let one finish, then retry (nothing was lost)");
+  }
 }

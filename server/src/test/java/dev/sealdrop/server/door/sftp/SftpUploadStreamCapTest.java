@@ -47,6 +47,10 @@ class SftpUploadStreamCapTest extends OneServerPerMethod {
   @BeforeEach
   void start() {
     Users.publish(clients, server.pki, "alice");
+    server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("erin"));
+    server.server().identities().registerAll(java.util.Map.of("erin",
+        dev.sealdrop.server.core.identity.Role.TRANSFEROR));
+    Users.publish(clients, server.pki, "erin");
     aliceKey = registeredKey(clients, "alice");
     client = SftpTestSupport.client(server);
     envelope = Users.seal("alice", Users.randomBytes(1 << 20, 83), "bob").bytes();
@@ -68,11 +72,13 @@ class SftpUploadStreamCapTest extends OneServerPerMethod {
 
   @Test
   void anSftpUploadPastTheCapIsRefusedAtOnceLeavesNothingAndCommitsOnceASlotIsFree() throws Exception {
-    String held = Transfers.createUpload(clients, "alice", 0);
+    // another transferor's gRPC upload holds the server's only slot
+    String held = Transfers.createUpload(clients, "erin", 0);
     CompletableFuture<UploadResponse> result = new CompletableFuture<>();
-    StreamObserver<UploadRequest> grpc = Transfers.openUpload(clients.transferAsync("alice"), result);
+    StreamObserver<UploadRequest> grpc = Transfers.openUpload(clients.transferAsync("erin"), result);
     grpc.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(held)).build());
-    grpc.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, 0, 64 * 1024)).build());
+    grpc.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(
+        Users.seal("erin", Users.randomBytes(1 << 20, 84), "bob").bytes(), 0, 64 * 1024)).build());
     awaitRunning(1);
 
     try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
@@ -129,7 +135,8 @@ class SftpUploadStreamCapTest extends OneServerPerMethod {
             sftp.open(name, SftpClient.OpenMode.Write, SftpClient.OpenMode.Create); // left open: holds its slot
             return true;
           } catch (SftpException e) {
-            assertThat(e).hasMessageContaining("[SERVER_BUSY]");
+            // alice's own open holds the only slot: her share (the cap itself) is what refuses the others
+            assertThat(e).hasMessageContaining("(max-upload-streams)").hasMessageContaining("[TOO_MANY_UPLOAD_STREAMS]");
             return false;
           } catch (Exception e) {
             throw new IllegalStateException(e);
