@@ -14,9 +14,9 @@ public enum ExitCodes {
   AUTH(3, "auth", "authentication or TLS refused (certificate not accepted)"),
   NOT_REDEEMABLE(4, "not_redeemable", "grant not redeemable: expired, consumed, revoked, claimed, not found"),
   INTEGRITY(5, "integrity", "integrity: tampered, bad signature, changed key, not a recipient"),
-  PERMISSION(6, "permission", "permission denied: wrong role, or not yours"),
+  PERMISSION(6, "permission", "permission denied: wrong role, not yours, or a per-identity limit"),
   KEYSTORE(7, "keystore", "wrong passphrase or key store problem"),
-  UNAVAILABLE(8, "unavailable", "server unavailable or network failure (re-run to resume)");
+  UNAVAILABLE(8, "unavailable", "server unavailable or busy, or network failure (re-run to resume)");
 
   private final int code;
   private final String kind;

@@ -71,6 +71,9 @@ final class SendCommand extends SealdropSubcommand {
   @Mixin
   PassphraseOption passphrase;
 
+  /** Whether "resuming the interrupted upload" was said already (a send waiting for a busy server resumes often). */
+  private boolean resumeNoted;
+
   /** This send's state file, once named (null before the recipient's key is known). */
   private Path stateFile;
 
@@ -392,7 +395,10 @@ final class SendCommand extends SealdropSubcommand {
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
         Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance, () -> {
           resumed[0] = true;
-          session.output().note("resuming the interrupted upload");
+          if (!resumeNoted) { // once: a resume the busy server refuses again is retried without a second line
+            resumeNoted = true;
+            session.output().note("resuming the interrupted upload");
+          }
         });
         if (!resumed[0]) {
           session.output().note("the server had stored the whole upload before the earlier run stopped ("
