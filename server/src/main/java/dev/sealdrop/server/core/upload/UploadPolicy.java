@@ -20,7 +20,7 @@ import java.util.Objects;
  *     refused as {@code SERVER_BUSY} and loses nothing (the CLI waits and resumes)
  * @param maxUploadStreamsPerIdentity how many of those one identity may hold at once, so that one whose uploads stall
  *     cannot take every slot; one more is refused as {@code TOO_MANY_UPLOAD_STREAMS}. At or above {@code
- *     maxUploadStreams}: only the server-wide cap.
+ *     maxUploadStreams}: a caller whose own streams hold every slot is refused so too (naming the server-wide cap).
  */
 public record UploadPolicy(long maxUploadBytes, long quotaBytes, long checkpointBytes, Duration abandonAfter,
     Duration stallTimeout, long storageReserveBytes, int maxUploadStreams, int maxUploadStreamsPerIdentity) {
