@@ -307,6 +307,13 @@ final class SendCommand extends SealdropSubcommand {
   /** The random part of each wait (not a secret, but the checks of this code base take no predictable generator). */
   private static final java.security.SecureRandom JITTER = new java.security.SecureRandom();
 
+  /** A wait as it is told: tenths below ten seconds (the jitter makes 1 s up to 1.5 s), whole seconds above. */
+  static String secondsOf(java.time.Duration wait) {
+    long millis = wait.toMillis();
+    return millis < 10_000 ? String.format(java.util.Locale.ROOT, "%.1f", millis / 1000.0)
+        : Long.toString(Math.round(millis / 1000.0));
+  }
+
   private Uploader.Committed uploadWhenAccepted(Session session, String me, PrivateKeys mine,
       KeyTrust.Trusted recipient) throws SealdropFailure, IOException {
     java.util.Iterator<java.time.Duration> waits = BUSY_RETRY_DELAYS.iterator();
@@ -323,7 +330,7 @@ final class SendCommand extends SealdropSubcommand {
         // up to half as long again, at random: sends refused together do not all come back at the same moment
         java.time.Duration base = waits.next();
         java.time.Duration wait = base.plusMillis(JITTER.nextLong(base.toMillis() / 2 + 1));
-        session.output().note(why + "; trying again in " + wait.toSeconds() + " s (the sealed file is kept, encrypted,"
+        session.output().note(why + "; trying again in " + secondsOf(wait) + " s (the sealed file is kept, encrypted,"
             + " in your profile)");
         // stopped while it waits, the send has its sealed file whole: a re-run resumes, it does not seal again
         session.output().interruptHint("run the same command again: it resumes the upload from the sealed file kept"

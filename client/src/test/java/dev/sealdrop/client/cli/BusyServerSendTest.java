@@ -47,14 +47,14 @@ class BusyServerSendTest {
   @Test
   void aSendRefusedAsBusyWaitsAndUploadsOnceASlotIsFree() throws Exception {
     refusedThenSent("erin", "server-busy", "the server is busy (it receives as many uploads as it may at once, or is"
-        + " short of memory); trying again in 1 s");
+        + " short of memory); trying again in ");
   }
 
   /** The same when alice's own other upload (another machine of hers, a pipeline) holds the slot: her share. */
   @Test
   void aSendRefusedForTheCallersOwnShareWaitsAndUploadsOnceOneEnds() throws Exception {
     refusedThenSent("alice", "too-many-upload-streams", "you have as many uploads running as the server lets one"
-        + " identity have; trying again in 1 s");
+        + " identity have; trying again in ");
   }
 
   /** {@code holderName}'s stream holds the only slot; alice's send is refused with {@code result}, waits, and sends. */
@@ -113,6 +113,8 @@ class BusyServerSendTest {
     CliRun r = send.get(120, TimeUnit.SECONDS);
     r.assertExit(0);
     assertThat(r.err()).contains(note);
+    assertThat(r.err()).as("the first wait is 1 s and up to half as long again, told in tenths")
+        .containsPattern(java.util.regex.Pattern.quote(note) + "1\\.[0-5] s \\(the sealed file is kept");
     assertThat(r.err().split("resuming the interrupted upload", -1)).as("said once, however often it was retried")
         .hasSize(2);
     String token = (String) r.json().get("token");
