@@ -31,6 +31,7 @@ import dev.sealdrop.server.door.grpc.PeerIdentityInterceptor;
 import dev.sealdrop.server.door.grpc.SessionGrpcService;
 import dev.sealdrop.server.door.grpc.SshKeysGrpcService;
 import dev.sealdrop.server.door.grpc.TransferGrpcService;
+import dev.sealdrop.server.door.grpc.UnknownMethods;
 import dev.sealdrop.server.door.grpc.tls.ServerTls;
 import dev.sealdrop.server.door.grpc.tls.ServerTlsFiles;
 import dev.sealdrop.server.door.sftp.SftpDoor;
@@ -252,6 +253,7 @@ public final class SealdropServer implements AutoCloseable {
           .addService(new KeyDirectoryGrpcService(keys))
           .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes(), callTimer, liveSessions))
           .addService(new SshKeysGrpcService(sshKeys))
+          .fallbackHandlerRegistry(new UnknownMethods(callRefusals))
           .build()
           .start();
       adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin", net.handshakeTimeout()), executor, identities, audit, callRefusals, liveCalls, adminOps,

@@ -1,0 +1,105 @@
+package dev.sealdrop.server.door.grpc;
+
+import static dev.sealdrop.server.testing.Statuses.refused;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.protocol.CheckpointTrailer;
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
+import dev.sealdrop.protocol.v1.ListIdentitiesRequest;
+import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.testing.OneServerPerClass;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A call of a method the transfer port does not serve is answered {@code UNIMPLEMENTED} only after its caller was
+ * authenticated, and audited ({@code call.refuse}, {@code unknown-method}), without the name the caller made up.
+ */
+class UnknownMethodsTest extends OneServerPerClass {
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  };
+
+  /** Calls {@code fullMethodName} with a small message; it is refused with the status asked for. */
+  private static StatusRuntimeException call(ManagedChannel channel, String fullMethodName, Status.Code code,
+      String reason) {
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(fullMethodName)
+        .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    return refused(() -> ClientCalls.blockingUnaryCall(channel, method,
+        CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), new byte[] {8, 1}), code, reason);
+  }
+
+  private static List<Audit.Entry> unknownMethodRefusals() throws IOException {
+    return server.server().audit().tail(1000).stream()
+        .filter(r -> r.action().equals("call.refuse") && r.result().equals("unknown-method")).toList();
+  }
+
+  @Test
+  void anAdminCallOnTheTransferPortIsRefusedAuditedAndPointsToTheAdminListener() throws IOException {
+    StatusRuntimeException e = refused(() -> AdminServiceGrpc.newBlockingStub(clients.channel("bob"))
+        .withDeadlineAfter(20, TimeUnit.SECONDS).listIdentities(ListIdentitiesRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, null);
+    assertThat(e.getStatus().getDescription()).contains("sealdrop.v1.AdminService/ListIdentities")
+        .contains("admin listening on");
+    assertThat(e.getTrailers().get(CheckpointTrailer.KEY)).as("ends with an audit checkpoint, as every call")
+        .isNotNull();
+    assertThat(unknownMethodRefusals()).anySatisfy(r -> {
+      assertThat(r.actor()).isEqualTo("bob");
+      assertThat(r.object()).isEqualTo("rpc:ListIdentities");
+      assertThat(r.peer()).startsWith("127.0.0.1:");
+      assertThat(r.details()).containsEntry("door", "grpc");
+    });
+  }
+
+  @Test
+  void aMadeUpMethodIsAuditedWithoutTheNameTheCallerChose() throws IOException {
+    String probe = "evil.Probe/sdg_secretLookingTextAnAttackerWantsInTheLog";
+    StatusRuntimeException e = call(clients.channel("alice"), probe, Status.Code.UNIMPLEMENTED, null);
+    assertThat(e.getStatus().getDescription()).contains("TransferService").doesNotContain("sdg_");
+    assertThat(unknownMethodRefusals()).anySatisfy(r -> {
+      assertThat(r.actor()).isEqualTo("alice");
+      assertThat(r.object()).isEqualTo("rpc:Unknown");
+    });
+    assertThat(server.server().audit().tail(1000)).noneMatch(r -> r.toString().contains("evil")
+        || r.toString().contains("secretLooking"));
+  }
+
+  @Test
+  void aStrangerIsRefusedAsAStrangerBeforeAnyMethodIsLookedUp() throws IOException {
+    var stranger = server.pki.issue(CertSpec.client("um-stranger"));
+    ManagedChannel channel = clients.channel(stranger.privateKey(), stranger.certificate());
+    StatusRuntimeException e = call(channel, "sealdrop.v1.TransferService/NoSuchCall", Status.Code.UNAUTHENTICATED,
+        "IDENTITY_UNKNOWN");
+    assertThat(e.getStatus().getDescription()).doesNotContain("Method not found");
+    assertThat(server.server().audit().tail(1000)).anySatisfy(r -> {
+      assertThat(r.action()).isEqualTo("call.refuse");
+      assertThat(r.actor()).isEqualTo("um-stranger");
+      assertThat(r.object()).isEqualTo("rpc:Unknown");
+      assertThat(r.result()).isEqualTo("identity-unknown");
+    });
+  }
+}
