@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.sealdrop.certsdev.DevPki;
 import dev.sealdrop.client.net.ChannelFactory;
@@ -57,8 +58,11 @@ class BusyServerSendTest {
         + " identity have; trying again in ");
   }
 
-  /** {@code holderName}'s stream holds the only slot; alice's send is refused with {@code result}, waits, and sends. */
-  private void refusedThenSent(String holderName, String result, String note) throws Exception {
+  /**
+   * A server with one upload slot, which {@code holderName}'s stream holds and sends nothing on (until {@link #holder}
+   * is shut down); alice and bob have published their keys. Returns alice and bob.
+   */
+  private Cli[] serverWithItsOnlySlotHeldBy(String holderName) throws Exception {
     Path certs = root.resolve("certs");
     DevPki pki = DevPki.loadOrCreate(certs);
     ServerConfig config = ServerConfig.development(root.resolve("data"), certs);
@@ -96,14 +100,26 @@ class BusyServerSendTest {
       assertThat(System.nanoTime()).as("the holder's stream attached").isLessThan(deadline);
       Thread.sleep(10);
     }
+    return new Cli[] {alice, bob};
+  }
 
-    byte[] bytes = new byte[6 << 20]; // more than the flow-control window: the first attempt cannot hide in buffers
+  /** More than the flow-control window: the first attempt cannot hide in buffers. */
+  private Path customerList() throws java.io.IOException {
+    byte[] bytes = new byte[6 << 20];
     new Random(9).nextBytes(bytes);
-    Path file = Files.write(root.resolve("customers.bin"), bytes);
+    return Files.write(root.resolve("customers.bin"), bytes);
+  }
+
+  /** {@code holderName}'s stream holds the only slot; alice's send is refused with {@code result}, waits, and sends. */
+  private void refusedThenSent(String holderName, String result, String note) throws Exception {
+    Cli[] users = serverWithItsOnlySlotHeldBy(holderName);
+    Cli alice = users[0];
+    Cli bob = users[1];
+    Path file = customerList();
     CompletableFuture<CliRun> send = CompletableFuture.supplyAsync(
         () -> alice.run("--json", "send", file.toString(), "--to", "bob"));
     // the send is refused as busy at least once before the slot frees
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (server.audit().tail(50).stream().noneMatch(r -> result.equals(r.result()))) {
       assertThat(System.nanoTime()).as("the send was never refused as busy").isLessThan(deadline);
       Thread.sleep(50);
@@ -120,6 +136,58 @@ class BusyServerSendTest {
     String token = (String) r.json().get("token");
     Path out = Files.createDirectories(root.resolve("bob-out"));
     bob.run("receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(out.resolve("customers.bin")).hasSameBinaryContentAs(file);
+  }
+
+  /**
+   * Stopped by a signal (Ctrl-C, SIGTERM) while it waits for the busy server, a send has sealed the whole file into its
+   * spool: it says a re-run resumes from it, keeps it, and the re-run uploads from it (it does not seal again).
+   */
+  @Test
+  void aSendStoppedWhileItWaitsResumesFromItsSealedSpool() throws Exception {
+    assumeThat(System.getProperty("os.name")).as("SIGTERM").doesNotStartWith("Windows");
+    Cli[] users = serverWithItsOnlySlotHeldBy("erin");
+    Cli alice = users[0];
+    Cli bob = users[1];
+    Path file = customerList();
+    Path err = root.resolve("send.err");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "--home", alice.home().toString(), "send", file.toString(), "--to", "bob")
+        .redirectOutput(root.resolve("send.out").toFile()).redirectError(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("SEALDROP_PASSPHRASE", Users.passphrase("alice"));
+    Process send = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.readString(err).contains("trying again in")) {
+        assertThat(send.isAlive()).as("send still waiting; stderr: %s", Files.readString(err)).isTrue();
+        assertThat(System.nanoTime()).as("the send never waited for the busy server").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      send.destroy(); // SIGTERM, as Ctrl-C's SIGINT ends the JVM the same way
+      assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      send.destroyForcibly();
+    }
+    String said = Files.readString(err);
+    assertThat(send.exitValue()).as("stopped by the signal: %s", said).isEqualTo(143);
+    assertThat(said).contains("sealdrop: error: interrupted")
+        .contains("run the same command again: it resumes the upload from the sealed file kept (encrypted) in your"
+            + " profile")
+        .doesNotContain("seals and uploads the file again");
+    Path uploads = alice.home().resolve("state").resolve("uploads");
+    try (java.util.stream.Stream<Path> kept = Files.list(uploads)) {
+      assertThat(kept.map(p -> p.getFileName().toString())).as("the sealed spool is kept for the re-run")
+          .anyMatch(n -> n.endsWith(".sealed"));
+    }
+    holder.shutdownNow();
+
+    CliRun r = alice.run("--json", "send", file.toString(), "--to", "bob");
+    r.assertExit(0);
+    assertThat(r.err()).as("as the hint said").contains("resuming the interrupted upload");
+    Path out = Files.createDirectories(root.resolve("bob-out"));
+    bob.run("receive", (String) r.json().get("token"), "-o", out.toString()).assertExit(0);
     assertThat(out.resolve("customers.bin")).hasSameBinaryContentAs(file);
   }
 }
