@@ -168,9 +168,35 @@ public final class Diagnoser {
     return parent == null ? "the current folder" : parent.toString();
   }
 
-  /** A full or read-only local disk ({@link LocalDisk}), naming the folder of the file if the failure names one. */
+  /**
+   * A full or read-only local disk ({@link LocalDisk}), naming the file if the failure names one. A file of a profile
+   * (its state, locks, spools) is the profile's disk, which another output folder does not help (round BF's note: a
+   * read-only profile's receive was told to choose another -o): the hint then names the profile.
+   */
   private static SealdropFailure localDisk(IOException e) {
-    return LocalDisk.refusal(e, null, LocalDisk.OTHER_OUTPUT, "then run the same command again").orElse(null);
+    java.nio.file.Path profile = profileHolding(e);
+    String elsewhere = profile == null ? LocalDisk.OTHER_OUTPUT
+        : "copy the profile " + profile + " to a disk that is writable and has room, and give that copy with --home";
+    return LocalDisk.refusal(e, null, elsewhere, "then run the same command again").orElse(null);
+  }
+
+  /**
+   * The profile folder holding the file {@code e} names (the nearest folder above it with a {@code profile.properties}),
+   * or null if it names none or the file is in no profile.
+   */
+  static java.nio.file.Path profileHolding(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+        java.nio.file.Path p = java.nio.file.Path.of(f.getFile()).toAbsolutePath().normalize().getParent();
+        for (; p != null; p = p.getParent()) {
+          if (java.nio.file.Files.isRegularFile(p.resolve("profile.properties"))) {
+            return p;
+          }
+        }
+        return null;
+      }
+    }
+    return null;
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -41,7 +41,7 @@ public final class LocalDisk {
     }
     if (why.equals(READ_ONLY)) {
       return Optional.of(new UsageFailure("READ_ONLY_FILE_SYSTEM", "cannot write" + into + ": the file system is"
-          + " read-only", (elsewhere.isEmpty() ? "mount it writable" : elsewhere) + "; " + then, e));
+          + " read-only", "mount it writable" + (elsewhere.isEmpty() ? "" : ", or " + elsewhere) + "; " + then, e));
     }
     return Optional.empty();
   }

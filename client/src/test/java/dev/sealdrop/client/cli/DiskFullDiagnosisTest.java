@@ -130,4 +130,39 @@ class DiskFullDiagnosisTest {
       new ProcessBuilder("umount", small.toString()).start().waitFor();
     }
   }
+
+  /**
+   * A profile on a read-only disk (round BF's note): the file that could not be written is the profile's, so the hint
+   * names the profile and never "choose an output folder (-o)", which would not help; a read-only folder of no
+   * profile keeps the output folder's hint. Real EROFS from a read-only tmpfs (needs the right to mount: root here).
+   */
+  @Test
+  void aReadOnlyProfileIsNamedInTheHintNotTheOutputFolder(@TempDir Path root) throws Exception {
+    Path profile = Files.createDirectories(root.resolve("bob"));
+    Files.writeString(profile.resolve("profile.properties"), "identity=bob\n");
+    Path state = Files.createDirectories(profile.resolve("state"));
+    Path plain = Files.createDirectories(root.resolve("plain"));
+    try {
+      for (Path p : new Path[] {state, plain}) {
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", p.toString())
+            .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here (not root)");
+      }
+      IOException inProfile = catchThrowableOfType(IOException.class,
+          () -> Files.createFile(state.resolve("transfers.lock")));
+      Diagnosis d = Diagnoser.diagnose(inProfile);
+      assertThat(d.reason()).isEqualTo("READ_ONLY_FILE_SYSTEM");
+      assertThat(d.message()).contains(state.resolve("transfers.lock").toString());
+      assertThat(d.hint()).hasValue("mount it writable, or copy the profile " + profile + " to a disk that is writable"
+          + " and has room, and give that copy with --home; then run the same command again");
+
+      IOException elsewhere = catchThrowableOfType(IOException.class, () -> Files.createFile(plain.resolve("a.csv")));
+      assertThat(Diagnoser.diagnose(elsewhere).hint()).hasValue("mount it writable, or choose an output folder on"
+          + " another disk (-o); then run the same command again");
+    } finally {
+      for (Path p : new Path[] {state, plain}) {
+        new ProcessBuilder("umount", p.toString()).start().waitFor();
+      }
+    }
+  }
 }
