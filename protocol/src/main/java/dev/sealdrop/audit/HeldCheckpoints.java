@@ -78,11 +78,24 @@ public final class HeldCheckpoints {
         throw new AuditFormatException("held checkpoint " + f + " is a folder, not a note file: only the *.note files"
             + " directly in " + dir + " are read, not those in its sub-folders");
       }
-      if (Files.size(f) > SignedCheckpoint.MAX_NOTE_CHARS * 4L) {
+      if (!Files.isRegularFile(f)) {
+        // a pipe would block the read for ever, a device (/dev/zero) never ends: the folder is the auditor's input
+        throw new AuditFormatException("held checkpoint " + f + " is not a regular file (a pipe, a device or a"
+            + " socket, or a link to one), so it is not a checkpoint note: remove it from " + dir);
+      }
+      long most = SignedCheckpoint.MAX_NOTE_CHARS * 4L;
+      byte[] bytes;
+      try (java.io.InputStream in = Files.newInputStream(f)) {
+        bytes = in.readNBytes((int) most + 1);
+      }
+      if (bytes.length > most) {
         throw new AuditFormatException("held checkpoint " + f + " is too large to be a checkpoint note");
       }
       try {
-        out.put(f, SignedCheckpoint.parse(Files.readString(f, StandardCharsets.UTF_8)));
+        out.put(f, SignedCheckpoint.parse(StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+            .decode(java.nio.ByteBuffer.wrap(bytes)).toString()));
       } catch (AuditFormatException e) {
         throw new AuditFormatException("held checkpoint " + f + ": " + e.getMessage(), e);
       } catch (java.nio.charset.MalformedInputException e) {

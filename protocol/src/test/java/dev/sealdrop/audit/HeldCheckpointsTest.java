@@ -45,4 +45,40 @@ class HeldCheckpointsTest {
     assertThatThrownBy(() -> HeldCheckpoints.load(dir)).isInstanceOf(AuditFormatException.class)
         .hasMessageContaining("bad.note");
   }
+
+  /**
+   * The folder comes from a party the auditor does not control (round BG): a pipe named like a note blocked the read for
+   * ever, a link to /dev/zero read until memory ran out. Each is refused at once, naming it; so is a note over the size
+   * limit, even one whose size the file system does not tell (a device reports 0).
+   */
+  @Test
+  void aPipeOrADeviceNamedLikeANoteIsRefusedAtOnceNotReadForEver() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero here");
+    Path zero = Files.createSymbolicLink(dir.resolve("zero.note"), Path.of("/dev/zero"));
+    assertThatThrownBy(() -> HeldCheckpoints.load(dir)).isInstanceOf(AuditFormatException.class)
+        .hasMessageContaining("zero.note").hasMessageContaining("not a regular file");
+    Files.delete(zero);
+
+    Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe.note").toString()).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "no mkfifo here");
+    java.util.concurrent.CompletableFuture<Throwable> load = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        HeldCheckpoints.load(dir);
+        return null;
+      } catch (Exception e) {
+        return e;
+      }
+    });
+    try {
+      assertThat(load.get(20, java.util.concurrent.TimeUnit.SECONDS)).as("refused, not blocked on the pipe")
+          .isInstanceOf(AuditFormatException.class).hasMessageContaining("pipe.note");
+    } finally {
+      // a read blocked on the pipe (the bug) is released by opening its other end
+      if (!load.isDone()) {
+        try (java.io.OutputStream release = Files.newOutputStream(dir.resolve("pipe.note"))) {
+          release.flush();
+        }
+      }
+    }
+  }
 }
