@@ -200,12 +200,15 @@ final class ReceiveCommand extends SealdropSubcommand {
         if (claim.resumed()) {
           if ("NO_BUNDLE".equals(e.reason())) {
             // the server stops serving a disabled sender's bundle: an admin may enable it again, so the claim and what
-            // the earlier run downloaded are kept, and the same command resumes under them
+            // the earlier run downloaded are kept, and the same command resumes under them. Not a usage error (round
+            // BG: exit 2 made a script take an admin's suspension for its own mistake): the grant cannot be used now,
+            // as a fresh receive of a suspended grant is told (4, GRANT_SUSPENDED)
             String keep = "the download this receive started is kept: once " + claim.owner() + " is enabled again or"
                 + " has published their keys, run the same command again"
                 + (claim.expiresAtMillis() > 0 ? " before " + claimEnd(claim.expiresAtMillis()) : "")
                 + " and it resumes; if " + claim.owner() + " was disabled by an admin, ask the sender or an admin";
-            throw new UsageFailure(e.reason(), e.getMessage(), keep, e);
+            throw new GrantFailure("SENDER_UNAVAILABLE", "cannot resume the download now: the server serves no key"
+                + " bundle of its sender " + claim.owner() + " (" + e.getMessage() + ")", keep, e);
           }
           throw e; // what the earlier run downloaded resumes once the key is accepted (--accept-new-key)
         }

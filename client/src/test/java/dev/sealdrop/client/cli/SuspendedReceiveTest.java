@@ -72,9 +72,11 @@ class SuspendedReceiveTest {
 
     // a re-run while alice is still disabled cannot fetch her keys (the server stops serving a disabled identity's
     // bundle): it says so, and keeps the claim and what arrived (found by an outside test: the hint read as if
-    // nothing was left to resume)
-    CliRun early = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(2);
-    assertThat(early.jsonError()).as(early.err()).containsEntry("reason", "NO_BUNDLE");
+    // nothing was left to resume), and exits 4 as a fresh receive of the suspended grant would (not 2, a usage error:
+    // round BG)
+    CliRun early = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+    assertThat(early.jsonError()).as(early.err()).containsEntry("reason", "SENDER_UNAVAILABLE");
+    assertThat((String) early.jsonError().get("message")).contains("alice");
     assertThat((String) early.jsonError().get("hint")).contains("is kept", "enabled again", "resumes");
 
     carol.run("admin", "identities", "enable", "alice").assertExit(0);
