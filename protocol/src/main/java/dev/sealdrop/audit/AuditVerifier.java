@@ -128,7 +128,10 @@ public final class AuditVerifier {
       } catch (AuditFormatException e) {
         return new Failure(0, Reason.MALFORMED, e.getMessage());
       }
-      if (first.isEmpty() || !(first.get() instanceof HeaderLine header)) {
+      if (first.isEmpty()) {
+        return new Failure(0, Reason.MALFORMED, "the file is empty: an audit log or export starts with a header line");
+      }
+      if (!(first.get() instanceof HeaderLine header)) {
         return new Failure(0, Reason.MALFORMED, "line 1: the file must start with a header line");
       }
       Failure f = readHeader(header);

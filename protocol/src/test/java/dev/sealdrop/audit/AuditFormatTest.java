@@ -77,6 +77,16 @@ class AuditFormatTest {
     // a byte-order mark an editor added is named (outside test: "not valid JSON (at character 1)")
     VerificationResult bom = verifyWithRecord3("\uFEFF" + rec);
     assertThat(bom.failure().orElseThrow().message()).contains("starts with a byte-order mark (U+FEFF");
+    // a number too large is told so, not "the wrong type" (round BG)
+    VerificationResult big = verifyWithRecord3(rec.replace("\"seq\":3", "\"seq\":99999999999999999999"));
+    assertThat(big.failure().orElseThrow().message()).contains("member \"seq\" is a number out of range");
+  }
+
+  @Test
+  void anEmptyFileIsToldItIsEmpty() throws IOException {
+    VerificationResult v = AuditVerifier.withKey(key.publicKey()).verify(Files.createFile(dir.resolve("empty.jsonl")));
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.MALFORMED);
+    assertThat(v.failure().orElseThrow().message()).startsWith("the file is empty");
   }
 
   @Test

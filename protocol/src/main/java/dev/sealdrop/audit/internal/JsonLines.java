@@ -163,6 +163,10 @@ public final class JsonLines {
         out.put(name, (long) p.getIntValue());
       } else if (top && v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.LONG) {
         out.put(name, p.getLongValue());
+      } else if (top && v == JsonToken.VALUE_NUMBER_INT) {
+        // a whole number past a signed 64-bit integer (round BG: it was told "the wrong type")
+        throw new AuditFormatException("member \"" + name + "\" is a number out of range (" + p.getText().length()
+            + " digits; at most " + Long.MAX_VALUE + ")");
       } else if (top && v == JsonToken.START_OBJECT) {
         out.put(name, readObject(p, false));
       } else {
