@@ -155,7 +155,39 @@ public final class Envelope {
    */
   public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
       boolean overwrite, String partialPrefix, Path resumeFile, String expectedFingerprint) throws IOException {
+    return openIntoDirectory(in, me, trust, directory, overwrite, partialPrefix, resumeFile, expectedFingerprint,
+        Placement.NONE);
+  }
+
+  /**
+   * What the caller of {@link #openIntoDirectory(InputStream, PrivateKeys, SenderPolicy, Path, boolean, String, Path,
+   * String, Placement)} is told as the file is placed; either may refuse by throwing (the temporary plaintext is then
+   * deleted and nothing is published).
+   */
+  public interface Placement {
+    /** Tells nothing. */
+    Placement NONE = new Placement() {};
+
+    /** As soon as the decrypted metadata names the file: {@code target} is where it will be published. */
+    default void named(Path target) throws IOException {}
+
+    /**
+     * The whole envelope verified: {@code file} is about to be published at {@link OpenedFile#path()} from {@code
+     * temporary}, which becomes it (a rename or a link: the same file, so the same {@code fileKey}). Whatever a
+     * process stopped right after publishing must know (where the file went) can be recorded here, before it appears.
+     */
+    default void publishing(Path temporary, OpenedFile file) throws IOException {}
+  }
+
+  /**
+   * Like {@link #openIntoDirectory(InputStream, PrivateKeys, SenderPolicy, Path, boolean, String, Path, String)},
+   * telling {@code placement} where the file goes, before it is there.
+   */
+  public static OpenedFile openIntoDirectory(InputStream in, PrivateKeys me, SenderPolicy trust, Path directory,
+      boolean overwrite, String partialPrefix, Path resumeFile, String expectedFingerprint, Placement placement)
+      throws IOException {
     Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(placement, "placement");
     if (!isPartialPrefix(partialPrefix)) {
       throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
           + " followed by at most 64 letters, digits, '-' or '_'");
@@ -173,17 +205,20 @@ public final class Envelope {
         if (!overwrite && Files.exists(early)) {
           throw new FileAlreadyExistsException(early.toString(), null, "refusing to overwrite; pass overwrite");
         }
+        placement.named(early);
       });
       if (expectedFingerprint != null && !expectedFingerprint.equalsIgnoreCase(r.fingerprint())) {
         throw new NotTheExpectedFileException(expectedFingerprint.toLowerCase(java.util.Locale.ROOT), r.fingerprint());
       }
       Path target = FileNames.resolveIn(directory, r.metadata().fileName(), r.fingerprint());
+      OpenedFile opened = new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
+      placement.publishing(tmp, opened);
       if (overwrite) {
         AtomicFiles.replace(tmp, target);
       } else {
         AtomicFiles.publishNew(tmp, target);
       }
-      return new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
+      return opened;
     } catch (IOException | RuntimeException | Error e) {
       AtomicFiles.deleteQuietly(tmp);
       throw e;

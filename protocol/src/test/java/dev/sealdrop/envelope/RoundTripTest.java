@@ -99,4 +99,55 @@ class RoundTripTest {
     assertThat(Files.readString(dir.resolve("clients.csv"))).isEqualTo("keep me");
     assertThat(Envelopes.listing(dir)).containsExactly("clients.csv");
   }
+
+  /**
+   * The caller is told where the file goes as soon as its name is known, and again, with the temporary file that becomes
+   * it, before it is published (so a process stopped right after can know the file is its own); a refusal from either
+   * publishes nothing and leaves nothing behind.
+   */
+  @Test
+  void thePlacementIsToldWhereTheFileGoesBeforeItIsThereAndMayRefuse() throws Exception {
+    Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", Envelopes.randomBytes(70_000, 5),
+        List.of(BOB.publicKeys().encryption()));
+    SenderPolicy alice = SenderPolicy.exactly("alice", ALICE.publicKeys().signing());
+    List<String> told = new java.util.ArrayList<>();
+    Object[] temporaryKey = new Object[1];
+    OpenedFile o = Envelope.openIntoDirectory(new ByteArrayInputStream(s.bytes()), BOB, alice, dir, false,
+        Envelope.PARTIAL_PREFIX, null, null, new Envelope.Placement() {
+          @Override
+          public void named(Path target) {
+            told.add("named " + target.getFileName() + " exists=" + Files.exists(target));
+          }
+
+          @Override
+          public void publishing(Path temporary, OpenedFile file) throws java.io.IOException {
+            told.add("publishing " + file.path().getFileName() + " exists=" + Files.exists(file.path()));
+            temporaryKey[0] = Files.readAttributes(temporary, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey();
+          }
+        });
+    assertThat(told).containsExactly("named clients.csv exists=false", "publishing clients.csv exists=false");
+    assertThat(Files.readAttributes(o.path(), java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+        .as("the temporary file became the published one").isEqualTo(temporaryKey[0]);
+
+    for (boolean early : new boolean[] {true, false}) {
+      Path into = Files.createDirectories(dir.resolve("refused-" + early));
+      java.io.IOException no = new java.io.IOException("not there");
+      assertThatThrownBy(() -> Envelope.openIntoDirectory(new ByteArrayInputStream(s.bytes()), BOB, alice, into, true,
+          Envelope.PARTIAL_PREFIX, null, null, new Envelope.Placement() {
+            @Override
+            public void named(Path target) throws java.io.IOException {
+              if (early) {
+                throw no;
+              }
+            }
+
+            @Override
+            public void publishing(Path temporary, OpenedFile file) throws java.io.IOException {
+              throw no;
+            }
+          })).isSameAs(no);
+      assertThat(Envelopes.listing(into)).as("nothing published, no temporary file left").isEmpty();
+    }
+  }
 }

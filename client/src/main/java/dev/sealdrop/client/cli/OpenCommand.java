@@ -117,11 +117,14 @@ final class OpenCommand extends SealdropSubcommand {
       mine = session.keyStore(passphrase.file).unlock();
       try (PartialFileGuard guard = PartialFileGuard.watch(folder);
           InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
-        opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial)
+        opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial, null, null,
+            placement(session))
             : Envelope.openToFile(in, mine, policy, output, partial);
       }
     } catch (UntrustedSenderException e) {
       throw notThePinnedKey(session, e).orElseThrow(() -> e);
+    } catch (RefusedPlacement e) {
+      throw e.refusal;
     } catch (IOException e) {
       // the plaintext is written into that folder (a hidden temporary file, then renamed): named if it ran out
       Optional<UsageFailure> disk = LocalDisk.refusal(e, folder, LocalDisk.OTHER_OUTPUT, "then run the same command again");
@@ -135,6 +138,46 @@ final class OpenCommand extends SealdropSubcommand {
       }
     }
     session.output().emit(new Opened(opened));
+  }
+
+  /**
+   * Where the file named by its sender goes into -o's folder: never onto the sealed input itself, even with --force
+   * (round BH: a sender's name equal to FILE's replaced the only sealed copy with its plaintext), checked as soon as the
+   * name is known and again before the file is published; and a signal from then on is told the file may be in place.
+   */
+  private Envelope.Placement placement(Session session) {
+    return new Envelope.Placement() {
+      @Override
+      public void named(Path target) throws IOException {
+        notTheInput(target);
+      }
+
+      @Override
+      public void publishing(Path temporary, OpenedFile opened) throws IOException {
+        notTheInput(opened.path());
+        session.output().interruptHint("if " + opened.path() + " is there, it is the complete, verified file;"
+            + " if not, run the same command again");
+      }
+
+      private void notTheInput(Path target) throws RefusedPlacement {
+        try {
+          OutputFile.requireNotTheInput(target, file);
+        } catch (UsageFailure refused) {
+          throw new RefusedPlacement(refused);
+        }
+      }
+    };
+  }
+
+  /** A refusal of where the sender's name would put the file, carried out of the envelope library. */
+  private static final class RefusedPlacement extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient UsageFailure refusal;
+
+    RefusedPlacement(UsageFailure refusal) {
+      super(refusal.getMessage(), refusal);
+      this.refusal = refusal;
+    }
   }
 
   /**

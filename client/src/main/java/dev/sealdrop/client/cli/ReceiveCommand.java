@@ -484,15 +484,31 @@ final class ReceiveCommand extends SealdropSubcommand {
     return stateFile.resolveSibling(stateFile.getFileName().toString().replace(".properties", ".sealed"));
   }
 
-  /** A file verified and written by an earlier run whose confirmation did not reach the server. */
+  /**
+   * A file verified and written by an earlier run whose confirmation did not reach the server: one it recorded as
+   * written ({@code opened_path}), or one it was putting in place when it was stopped ({@code placing_path}), if the
+   * file there is the very file it published (the same {@code fileKey}: a file of that name that was there before, or
+   * came after, is not).
+   */
   private static Optional<OpenedFile> unconfirmed(Path stateFile) throws IOException {
     Optional<StateFile> s = StateFile.load(stateFile);
-    if (s.isEmpty() || s.get().get("opened_path").isEmpty()) {
+    if (s.isEmpty()) {
       return Optional.empty();
     }
     StateFile st = s.get();
-    Path path = Path.of(st.get("opened_path").get());
-    if (!Files.isRegularFile(path)) {
+    Path path;
+    if (st.get("opened_path").isPresent()) {
+      path = Path.of(st.get("opened_path").get());
+    } else if (st.get(PLACING_PATH).isPresent() && st.get(PLACING_KEY).isPresent()) {
+      path = Path.of(st.get(PLACING_PATH).get());
+      Optional<String> key = fileKeyOf(path);
+      if (key.isEmpty() || !key.get().equals(st.get(PLACING_KEY).get())) {
+        return Optional.empty();
+      }
+    } else {
+      return Optional.empty();
+    }
+    if (!Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
     FileMetadata meta = new FileMetadata(st.get("file_name").orElseThrow(),
@@ -538,7 +554,17 @@ final class ReceiveCommand extends SealdropSubcommand {
       try {
         opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
             sender.bundle().verifyingKey()), directory, force, partialPrefix, spool,
-            claim.fingerprint().isEmpty() ? null : claim.fingerprint());
+            claim.fingerprint().isEmpty() ? null : claim.fingerprint(), new Envelope.Placement() {
+              @Override
+              public void publishing(Path temporary, OpenedFile file) throws IOException {
+                // recorded before the file appears (round BH: a signal right after it was renamed into place and
+                // before recordOpened said "nothing was kept", and the re-run refused its own file as FILE_EXISTS)
+                recordPlacing(stateFile, temporary, file);
+                session.output().interruptHint("if " + file.path() + " is there, it is the complete, verified file"
+                    + " (keep it); run the same command again before the claim window passes: it only confirms the"
+                    + " download if so, or downloads again if not (nothing was used up)");
+              }
+            });
         // at once, before the download's thread and buffers are closed: a run killed after the file was renamed into
         // place and before this was saved left a re-run that refused its own file as FILE_EXISTS (outside test)
         recordOpened(stateFile, opened);
@@ -585,11 +611,42 @@ final class ReceiveCommand extends SealdropSubcommand {
    * a confirm that did not get through) finds it there, absolute so from any working folder, and only confirms.
    */
   private static void recordOpened(Path stateFile, OpenedFile opened) throws IOException {
-    StateFile.load(stateFile).orElseThrow().set("opened_path", opened.path().toAbsolutePath().normalize().toString())
-        .set("file_name", opened.metadata().fileName()).set("plain_size", Long.toString(opened.metadata().size()))
-        .set("content_type", opened.metadata().contentType())
+    described(stateFile, opened).set("opened_path", opened.path().toAbsolutePath().normalize().toString()).save();
+  }
+
+  /** The state keys of the file being put in place, and of its identity ({@code fileKey}: device and inode). */
+  static final String PLACING_PATH = "placing_path";
+  static final String PLACING_KEY = "placing_file_key";
+
+  /**
+   * Records, just before the verified file is published from {@code temporary}, where it goes and which file it is:
+   * a run stopped between the two finds it by both, and only confirms ({@link #unconfirmed}). Without a file key (a
+   * file system that has none) nothing is recorded, and such a re-run downloads again.
+   */
+  private static void recordPlacing(Path stateFile, Path temporary, OpenedFile file) throws IOException {
+    Optional<String> key = fileKeyOf(temporary);
+    if (key.isPresent()) {
+      described(stateFile, file).set(PLACING_PATH, file.path().toAbsolutePath().normalize().toString())
+          .set(PLACING_KEY, key.get()).save();
+    }
+  }
+
+  private static StateFile described(Path stateFile, OpenedFile opened) throws IOException {
+    return StateFile.load(stateFile).orElseThrow().set("file_name", opened.metadata().fileName())
+        .set("plain_size", Long.toString(opened.metadata().size())).set("content_type", opened.metadata().contentType())
         .set("created_at", opened.metadata().createdAt().toString()).set("sender", opened.senderIdentity())
-        .set("fingerprint", opened.fingerprint()).save();
+        .set("fingerprint", opened.fingerprint());
+  }
+
+  /** The file system's identity of the file at {@code path} (not followed if a link), if it has one. */
+  private static Optional<String> fileKeyOf(Path path) {
+    try {
+      Object key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+      return Optional.ofNullable(key).map(Object::toString);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /**

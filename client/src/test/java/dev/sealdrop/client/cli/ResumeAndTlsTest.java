@@ -223,6 +223,59 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * A run stopped right after it put the verified file in place, before it recorded so (round BH: one Ctrl-C in four at
+   * the very end said "nothing was kept", and the re-run refused its own file as FILE_EXISTS): the state written just
+   * before the file was published names it and its file key, so the re-run only confirms. A file of that name that is
+   * not the one published (another file key) is never taken for it.
+   */
+  @Test
+  void aRunStoppedBetweenPublishingTheFileAndRecordingItOnlyConfirmsOnRerun() throws Exception {
+    for (boolean sameFile : new boolean[] {true, false}) {
+      Path dir = Files.createDirectories(root.resolve("placed-" + sameFile));
+      try (FakeServer server = devServer()) {
+        Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+        Sent sent = aliceSentBob(dir, server, csv);
+        Cli bob = sent.bob();
+        server.failNextConfirm = true;
+        Path out = Files.createDirectories(dir.resolve("out"));
+        bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(8);
+        Path state;
+        try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+          state = s.filter(f -> f.toString().endsWith(".properties")).findFirst().orElseThrow();
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(state)) {
+          p.load(r);
+        }
+        assertThat(p.getProperty("placing_path")).isEqualTo(out.resolve("list.csv").toAbsolutePath().normalize()
+            .toString());
+        assertThat(p.getProperty("placing_file_key")).isNotBlank();
+        // as a run stopped between publishing the file and recording it left its state: no opened_path
+        p.remove("opened_path");
+        if (!sameFile) {
+          p.setProperty("placing_file_key", "(dev=0,ino=0)"); // the file there is not the one that run published
+        }
+        try (java.io.Writer w = Files.newBufferedWriter(state)) {
+          p.store(w, null);
+        }
+        int downloads = server.downloadStartOffsets.size();
+        CliRun again = bob.run("--json", "receive", sent.token(), "-o", out.toString());
+        if (sameFile) {
+          again.assertExit(0);
+          assertThat(again.err()).contains("already verified and written; confirming");
+          assertThat(server.consumed).isTrue();
+          assertThat(server.downloadStartOffsets).as("not downloaded again").hasSize(downloads);
+        } else {
+          again.assertExit(2);
+          assertThat(again.jsonError()).containsEntry("reason", "FILE_EXISTS");
+          assertThat(server.consumed).as("never confirmed on a file that is not the one received").isFalse();
+        }
+        assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      }
+    }
+  }
+
   @Test
   void aDownloadTheServerCountedBeforeTheConfirmationIsReceivedAndARefusedOneLeavesNoStateBehind() throws Exception {
     Path dir = Files.createDirectories(root.resolve("counted"));
