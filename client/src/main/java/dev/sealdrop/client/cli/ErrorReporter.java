@@ -2,6 +2,7 @@ package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.ErrorResult;
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import java.io.PrintWriter;
 import java.util.Optional;
@@ -111,7 +112,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
     err.flush();
     if (root != null) {
-      root.output().emitError(new ErrorResult(exit, d.exit().kind(), d.reason(), d.message(), d.hint()));
+      Throwable cause = ex;
+      while (cause instanceof CommandLine.ExecutionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      Optional<String> written = cause instanceof SealdropFailure f ? f.writtenFile() : Optional.empty();
+      root.output().emitError(new ErrorResult(exit, d.exit().kind(), d.reason(), d.message(), d.hint(), written));
     }
     return exit;
   }

@@ -442,7 +442,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
             + ", but the server refused to count the download: " + e.getMessage(), "the file is complete and"
             + " authentic (its sender's signature verified); the grant was revoked or its file purged after every byte"
-            + " had been sent. Tell the sender; delete the file if you must not keep it");
+            + " had been sent. Tell the sender; delete the file if you must not keep it").afterWriting(opened.path());
       }
       // the server counted this download already (its window passed, or the owner revoked the grant
       // after every byte had been served): the file is verified and the download counts
@@ -453,7 +453,7 @@ final class ReceiveCommand extends SealdropSubcommand {
           + ", but the server could not be"
           + " told it arrived, so the download may not count yet: " + e.getMessage(), "run the same command again:"
           + " it confirms the download without downloading again (the file stays where it is); until then the"
-          + " grant's claim stays yours" + e.hint().map(h -> " (" + h + ")").orElse(""));
+          + " grant's claim stays yours" + e.hint().map(h -> " (" + h + ")").orElse("")).afterWriting(opened.path());
     }
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);

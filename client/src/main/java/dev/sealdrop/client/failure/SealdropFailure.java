@@ -13,6 +13,8 @@ public abstract sealed class SealdropFailure extends Exception
     NetworkFailure {
   private final String hint;
   private final String reason;
+  /** A file the command wrote whole before it failed (a received file whose download could not be confirmed). */
+  private volatile String writtenFile;
 
   SealdropFailure(String reason, String message, String hint, Throwable cause) {
     super(Objects.requireNonNull(message, "message"), cause);
@@ -23,6 +25,20 @@ public abstract sealed class SealdropFailure extends Exception
   /** What the user can do about it, if we know. */
   public Optional<String> hint() {
     return Optional.ofNullable(hint);
+  }
+
+  /**
+   * The file the failing command had written whole and verified before it failed, which a script must not take for
+   * lost (the JSON error's {@code path}); empty for most failures.
+   */
+  public Optional<String> writtenFile() {
+    return Optional.ofNullable(writtenFile);
+  }
+
+  /** This failure, saying that {@code file} was written whole before it (see {@link #writtenFile()}). */
+  public SealdropFailure afterWriting(java.nio.file.Path file) {
+    this.writtenFile = file.toAbsolutePath().normalize().toString();
+    return this;
   }
 
   /** A stable UPPER_SNAKE code naming the cause, e.g. {@code GRANT_CONSUMED}. */

@@ -214,6 +214,9 @@ class ResumeAndTlsTest {
           + " yet: ");
       assertThat((String) lost.jsonError().get("hint")).startsWith("run the same command again: it confirms the"
           + " download without downloading again");
+      // and without parsing the message (round BH): the file it wrote, as its own member
+      assertThat(lost.jsonError()).containsEntry("path", out.resolve("list.csv").toAbsolutePath().normalize()
+          .toString());
       CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
       assertThat(again.err()).contains("already verified and written; confirming");
       assertThat(again.json()).containsEntry("file_name", "list.csv").containsEntry("sender", "alice");
