@@ -177,7 +177,14 @@ public final class Diagnoser {
     java.nio.file.Path profile = profileHolding(e);
     String elsewhere = profile == null ? LocalDisk.OTHER_OUTPUT
         : "copy the profile " + profile + " to a disk that is writable and has room, and give that copy with --home";
-    return LocalDisk.refusal(e, null, elsewhere, "then run the same command again").orElse(null);
+    UsageFailure refusal = LocalDisk.refusal(e, null, elsewhere, "then run the same command again").orElse(null);
+    if (refusal != null && profile != null && refusal.reason().equals("READ_ONLY_FILE_SYSTEM")) {
+      // the profile folder cannot be written where the command must: the profile's failure (exit 7), as docs/cli.md
+      // lists it, not a usage error
+      return new dev.sealdrop.client.failure.KeyStoreFailure("PROFILE_UNWRITABLE", refusal.getMessage()
+          + " (the profile " + profile + ")", refusal.hint().orElse(null), e);
+    }
+    return refusal;
   }
 
   /**

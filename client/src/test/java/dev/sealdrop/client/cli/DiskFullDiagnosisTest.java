@@ -151,8 +151,11 @@ class DiskFullDiagnosisTest {
       IOException inProfile = catchThrowableOfType(IOException.class,
           () -> Files.createFile(state.resolve("transfers.lock")));
       Diagnosis d = Diagnoser.diagnose(inProfile);
-      assertThat(d.reason()).isEqualTo("READ_ONLY_FILE_SYSTEM");
-      assertThat(d.message()).contains(state.resolve("transfers.lock").toString());
+      assertThat(d.reason()).as("the profile cannot be written, as docs/cli.md's exit 7 says").isEqualTo(
+          "PROFILE_UNWRITABLE");
+      assertThat(d.exit()).isEqualTo(ExitCodes.KEYSTORE);
+      assertThat(d.message()).contains(state.resolve("transfers.lock").toString()).contains("read-only")
+          .contains("the profile " + profile);
       assertThat(d.hint()).hasValue("mount it writable, or copy the profile " + profile + " to a disk that is writable"
           + " and has room, and give that copy with --home; then run the same command again");
 
