@@ -110,7 +110,8 @@ public final class HeaderCodec {
       if (c >= 0x20 && c < 0x7f) {
         sb.appendCodePoint(c);
       } else {
-        sb.append(String.format("\\u%04x", c));
+        // beyond U+FFFF with eight digits (round BH: U+10FFFF read as "\\u10ffff", which is U+10FF then "ff")
+        sb.append(String.format(java.util.Locale.ROOT, c > 0xffff ? "\\U%08x" : "\\u%04x", c));
       }
     });
     return sb.toString();
