@@ -29,9 +29,16 @@ public final class PinStore {
   /** The pinned bundle's bytes for {@code identity}, if any (not re-verified here). */
   /** Far above any key bundle (a few KiB, its certificate chain included). */
   private static final long MAX_PIN_BYTES = 1 << 20;
+  /** The longest file name the usual file systems hold (ext4, XFS, APFS, NTFS in UTF-16 units aside). */
+  static final int MAX_NAME_BYTES = 255;
 
   public Optional<KeyBundle> pinned(String identity) throws IOException {
     Path f = file(identity);
+    if (f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      // no file system here holds such a name, so no pin of it can exist (round BH: a crafted sender's 250-byte name
+      // made the lookup fail as "its folder cannot be searched")
+      return Optional.empty();
+    }
     if (Files.notExists(f)) {
       return Optional.empty();
     }
