@@ -1,7 +1,8 @@
 package dev.sealdrop.client.cli;
 
-import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.PermissionFailure;
+import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.keys.BundleException;
@@ -105,6 +106,21 @@ final class Recipients {
           "pass a file written by `sealdrop keys export` (`seal` and `send` also take the name of an identity whose"
               + " key you pinned)");
     }
-    return session.reportPin(session.trust().accept(encoded, identity, acceptNewKey));
+    try {
+      return session.reportPin(session.trust().accept(encoded, identity, acceptNewKey));
+    } catch (IntegrityFailure e) {
+      if (!ALTERED_FILE.contains(e.reason())) {
+        throw e;
+      }
+      // the bundle came from this file, not from the server: re-publishing mends nothing here (round BH: a bundle file
+      // with one byte changed was told "ask alice to run keys publish")
+      throw e.retold(e.getMessage(), "the bundle file " + t + " is not " + identity + "'s bundle as they exported it"
+          + " (altered or damaged on its way): ask " + identity + " for a fresh copy (`sealdrop keys export`), or"
+          + " fetch the key " + identity + " published with `sealdrop keys show " + identity + "`");
+    }
   }
+
+  /** Refusals of a bundle file that mean its bytes are not what its owner exported. */
+  private static final java.util.Set<String> ALTERED_FILE = java.util.Set.of("BUNDLE_MALFORMED",
+      "BUNDLE_BAD_SIGNATURE", "BUNDLE_IDENTITY_MISMATCH");
 }
