@@ -542,14 +542,47 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
+  /**
+   * How long the transfer port stays open after the last upload or download stream running at the start of a shutdown
+   * ended: for that transfer's closing call (a download's ConfirmDownload, an upload's CreateGrant), never past the
+   * grace.
+   */
+  static final java.time.Duration CLOSING_CALL_WAIT = java.time.Duration.ofSeconds(2);
+
+  /**
+   * While gRPC upload and download streams run, the transfer port stays open: the core refuses every new upload,
+   * redeem and transfer stream ({@code SHUTTING_DOWN}), and a transfer that finishes within the grace can still make
+   * its closing call (round BH: gRPC's own shutdown refused every new call at once, so a download that finished in the
+   * grace could not be confirmed, and its receive failed with exit 8). Returns whether it was interrupted.
+   */
+  private boolean drainTransfersOpen() {
+    if (liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) == 0) {
+      return false;
+    }
+    LOG.info("waiting for the running uploads and downloads (at most the grace); new ones are refused");
+    try {
+      while (liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) > 0
+          && shutdown.remainingNanos() > 0) {
+        Thread.sleep(20);
+      }
+      long closing = Math.min(CLOSING_CALL_WAIT.toNanos(), shutdown.remainingNanos());
+      TimeUnit.NANOSECONDS.sleep(closing);
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the waits below end at once too
+      return true;
+    }
+  }
+
   /** The audit budgets of refusals (connections, calls): what they hold back is written before {@code server.stop}. */
   private java.util.List<RefusalThrottle> refusalThrottles = java.util.List.of();
 
   /**
-   * Stops accepting calls and SFTP connections, lets running calls and open SFTP uploads and
-   * downloads finish until one deadline (the start of the shutdown + {@code shutdown-grace}), cuts
-   * what is left, then closes storage. New uploads and redeems are refused from the start (the
-   * core's {@link Shutdown}).
+   * Stops accepting SFTP connections and admin calls, keeps the transfer port open while its upload and download
+   * streams run ({@link #drainTransfersOpen}), then stops accepting calls there too, lets running calls and open SFTP
+   * uploads and downloads finish until one deadline (the start of the shutdown + {@code shutdown-grace}), cuts what is
+   * left, then closes storage. New uploads, redeems and transfer streams are refused from the start (the core's
+   * {@link Shutdown}).
    */
   @Override
   public void close() {
@@ -558,10 +591,10 @@ public final class SealdropServer implements AutoCloseable {
     if (sftp != null) {
       sftp.beginShutdown(); // idle sessions are told why they end at once; docs/sftp.md
     }
-    grpc.shutdown();
     admin.shutdown();
     maintenance.shutdown();
-    boolean interrupted = false;
+    boolean interrupted = drainTransfersOpen();
+    grpc.shutdown();
     try {
       // both doors drain against the same deadline: the whole wait is at most the grace
       grpc.awaitTermination(shutdown.remainingNanos(), TimeUnit.NANOSECONDS);

@@ -9,6 +9,7 @@ import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.Statuses;
 import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
@@ -102,6 +103,56 @@ class GracefulShutdownTest {
         assertThat(lostAtTheEnd.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(lostAtTheEnd.getStatus().getDescription()).contains("GOAWAY");
       }
+    }
+  }
+
+  /**
+   * A download that finishes during the shutdown can still be confirmed: the transfer port stays open while transfers
+   * run (round BH: gRPC's shutdown refused every new call at once, and the receive failed at its last step with exit
+   * 8), while every new upload, redeem or transfer stream is refused as SHUTTING_DOWN.
+   */
+  @Test
+  void aDownloadThatFinishesDuringTheShutdownIsConfirmedWhileNewTransfersAreRefused() throws Exception {
+    TestServer server = new TestServer(data);
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4 << 20, 53), "bob");
+      UploadResponse f = Transfers.upload(clients, "alice", sealed.bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      CreateGrantResponse other = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      CreateGrantResponse later = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
+      RedeemResponse otherClaim = clients.transfer("bob").redeem(RedeemRequest.newBuilder()
+          .setToken(other.getToken()).build());
+      Iterator<DownloadResponse> it = clients.transfer("bob").download(DownloadRequest.newBuilder()
+          .setClaimId(claim.getClaimId()).build());
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      got.writeBytes(it.next().getData().toByteArray());
+      // bob has read one message; the rest waits on his flow-control window while the server shuts down
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (true) {
+        try {
+          Transfers.createUpload(clients, "alice", 1);
+        } catch (StatusRuntimeException e) {
+          assertThat(e.getTrailers().get(Statuses.REASON)).as(e.getStatus().toString()).isEqualTo("SHUTTING_DOWN");
+          break;
+        }
+        assertThat(System.nanoTime()).as("the shutdown began").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      // new transfers are refused while the running one goes on
+      Statuses.refused(() -> clients.transfer("bob").download(DownloadRequest.newBuilder()
+          .setClaimId(otherClaim.getClaimId()).build()).next(), Status.Code.UNAVAILABLE, "SHUTTING_DOWN");
+      Statuses.refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(later.getToken())
+          .build()), Status.Code.UNAVAILABLE, "SHUTTING_DOWN");
+      it.forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
+      assertThat(got.toByteArray()).isEqualTo(sealed.bytes());
+      // the closing call of the finished download gets through
+      Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+      closing.get(30, TimeUnit.SECONDS);
+      String log = Files.readString(data.resolve("audit").resolve("audit.jsonl"));
+      assertThat(log).contains("\"grant.consume\"").contains("\"download.complete\"");
     }
   }
 }

@@ -511,6 +511,8 @@ public final class GrantService {
     caller.require(Role.ACQUIRER, "download");
     noteGrantOfClaim(caller, claimSecret, seen);
     gate.check("downloading");
+    // no new stream while the server drains those running (they may still confirm: SealdropServer.close)
+    shutdown.check("downloading");
     Claimed claimed = claimed(caller, claimSecret, seen);
     Grant grant = claimed.grant();
     if (offset < 0 || offset > grant.size()) {

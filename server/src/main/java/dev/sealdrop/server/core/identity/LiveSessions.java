@@ -108,6 +108,11 @@ public final class LiveSessions implements SessionRegistry {
     return closeWhere(r -> r.download != null && which.test(r.download), reason, why);
   }
 
+  /** How many upload and download streams are live through {@code door} ({@link Origin#GRPC}, {@link Origin#SFTP}). */
+  public int transfers(String door) {
+    return (int) live.stream().filter(r -> r.transfer && r.door.equals(door)).count();
+  }
+
   /** How many sessions are live through {@code door} ({@link Origin#GRPC}, {@link Origin#SFTP}). */
   public int count(String door) {
     return (int) live.stream().filter(r -> r.door.equals(door)).count();

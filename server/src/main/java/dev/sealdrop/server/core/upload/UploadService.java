@@ -265,6 +265,8 @@ public final class UploadService {
     Upload upload = find(caller, rawId, "upload files");
     String uploadId = upload.id();
     gate.check("uploading");
+    // no new stream while the server drains those running (SealdropServer.close)
+    shutdown.check("uploading");
     if (upload.state() != UploadState.OPEN) {
       throw closed(upload);
     }
