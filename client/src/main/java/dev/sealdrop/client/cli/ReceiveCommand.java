@@ -170,6 +170,11 @@ final class ReceiveCommand extends SealdropSubcommand {
       Path spool = spoolOf(stateFile);
       Optional<OpenedFile> unconfirmed = unconfirmed(stateFile);
       if (unconfirmed.isPresent()) {
+        // a run stopped while it linked the file into place leaves its temporary name beside it (the same file)
+        Path placedIn = unconfirmed.get().path().toAbsolutePath().getParent();
+        if (placedIn != null) {
+          PartialFileGuard.removeStale(placedIn, partialPrefix(stateFile));
+        }
         session.output().note("the file was already verified and written; confirming the download");
         String claimId = StateFile.load(stateFile).orElseThrow().get("claim_id").orElseThrow();
         String grantId = StateFile.load(stateFile).orElseThrow().get("grant_id").orElse("");

@@ -262,10 +262,14 @@ class ResumeAndTlsTest {
         try (java.io.Writer w = Files.newBufferedWriter(state)) {
           p.store(w, null);
         }
+        // stopped while it linked the file into place: its temporary name is still there, the same file
+        Path leftover = out.resolve(ReceiveCommand.partialPrefix(state) + "1234.part");
+        Files.createLink(leftover, out.resolve("list.csv"));
         int downloads = server.downloadStartOffsets.size();
         CliRun again = bob.run("--json", "receive", sent.token(), "-o", out.toString());
         if (sameFile) {
           again.assertExit(0);
+          assertThat(leftover).as("the temporary name is removed, the file kept").doesNotExist();
           assertThat(again.err()).contains("already verified and written; confirming");
           assertThat(server.consumed).isTrue();
           assertThat(server.downloadStartOffsets).as("not downloaded again").hasSize(downloads);
