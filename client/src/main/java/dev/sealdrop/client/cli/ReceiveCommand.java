@@ -502,18 +502,22 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     StateFile st = s.get();
     Path path;
+    Optional<String> identity;
     if (st.get("opened_path").isPresent()) {
       path = Path.of(st.get("opened_path").get());
-    } else if (st.get(PLACING_PATH).isPresent() && st.get(PLACING_KEY).isPresent()) {
+      identity = st.get(OPENED_IDENTITY); // absent in the state of an earlier version: the path alone, as then
+    } else if (st.get(PLACING_PATH).isPresent() && st.get(PLACING_IDENTITY).isPresent()) {
       path = Path.of(st.get(PLACING_PATH).get());
-      Optional<String> key = fileKeyOf(path);
-      if (key.isEmpty() || !key.get().equals(st.get(PLACING_KEY).get())) {
-        return Optional.empty();
-      }
+      identity = st.get(PLACING_IDENTITY);
     } else {
       return Optional.empty();
     }
     if (!Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    if (identity.isPresent() && !identity.equals(identityOf(path))) {
+      // another file under that name (the received one moved or deleted and another put there): not vouched for, and
+      // not confirmed on; the re-run downloads again, and will not overwrite it without --force
       return Optional.empty();
     }
     FileMetadata meta = new FileMetadata(st.get("file_name").orElseThrow(),
@@ -557,19 +561,26 @@ final class ReceiveCommand extends SealdropSubcommand {
         InputStream in = new BufferedInputStream(new Streams.Counting(d.reader(), p::advance), 64 * 1024)) {
       OpenedFile opened;
       try {
-        opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
-            sender.bundle().verifyingKey()), directory, force, partialPrefix, spool,
-            claim.fingerprint().isEmpty() ? null : claim.fingerprint(), new Envelope.Placement() {
-              @Override
-              public void publishing(Path temporary, OpenedFile file) throws IOException {
-                // recorded before the file appears (round BH: a signal right after it was renamed into place and
-                // before recordOpened said "nothing was kept", and the re-run refused its own file as FILE_EXISTS)
-                recordPlacing(stateFile, temporary, file);
-                session.output().interruptHint("if " + file.path() + " is there, it is the complete, verified file"
-                    + " (keep it); run the same command again before the claim window passes: it only confirms the"
-                    + " download if so, or downloads again if not (nothing was used up)");
-              }
-            });
+        try {
+          opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
+              sender.bundle().verifyingKey()), directory, force, partialPrefix, spool,
+              claim.fingerprint().isEmpty() ? null : claim.fingerprint(), new Envelope.Placement() {
+                @Override
+                public void publishing(Path temporary, OpenedFile file) {
+                  // recorded before the file appears (round BH: a signal right after it was renamed into place and
+                  // before recordOpened said "nothing was kept", and the re-run refused its own file as FILE_EXISTS)
+                  recordPlacing(session, stateFile, temporary, file);
+                  session.output().interruptHint("if " + file.path() + " is there, it is the complete, verified file"
+                      + " (keep it); run the same command again before the claim window passes: it only confirms the"
+                      + " download if so, or downloads again if not (nothing was used up)");
+                }
+              });
+        } catch (IOException | RuntimeException | Error e) {
+          // nothing was published (its temporary file is deleted, its inode free for another file): what was recorded
+          // of it must not vouch for whatever comes to that name (round BI)
+          forgetPlacing(stateFile);
+          throw e;
+        }
         // at once, before the download's thread and buffers are closed: a run killed after the file was renamed into
         // place and before this was saved left a re-run that refused its own file as FILE_EXISTS (outside test)
         recordOpened(stateFile, opened);
@@ -616,23 +627,47 @@ final class ReceiveCommand extends SealdropSubcommand {
    * a confirm that did not get through) finds it there, absolute so from any working folder, and only confirms.
    */
   private static void recordOpened(Path stateFile, OpenedFile opened) throws IOException {
-    described(stateFile, opened).set("opened_path", opened.path().toAbsolutePath().normalize().toString()).save();
+    StateFile st = described(stateFile, opened).set("opened_path", opened.path().toAbsolutePath().normalize()
+        .toString());
+    st.set(OPENED_IDENTITY, identityOf(opened.path()).orElse("")).save();
   }
 
-  /** The state keys of the file being put in place, and of its identity ({@code fileKey}: device and inode). */
+  /** The state keys of the file being put in place, and of its identity ({@link #identityOf}). */
   static final String PLACING_PATH = "placing_path";
-  static final String PLACING_KEY = "placing_file_key";
+  static final String PLACING_IDENTITY = "placing_identity";
+  /** The identity of the file recorded as written ({@code opened_path}). */
+  static final String OPENED_IDENTITY = "opened_identity";
 
   /**
    * Records, just before the verified file is published from {@code temporary}, where it goes and which file it is:
-   * a run stopped between the two finds it by both, and only confirms ({@link #unconfirmed}). Without a file key (a
-   * file system that has none) nothing is recorded, and such a re-run downloads again.
+   * a run stopped between the two finds it by both, and only confirms ({@link #unconfirmed}). Best effort: a state that
+   * cannot be saved (a full or read-only profile disk) must not cost the verified file, which is published all the
+   * same; such a run stopped right then downloads again. Without a file identity (a file system with no file keys,
+   * such as Windows') nothing is recorded either.
    */
-  private static void recordPlacing(Path stateFile, Path temporary, OpenedFile file) throws IOException {
-    Optional<String> key = fileKeyOf(temporary);
-    if (key.isPresent()) {
+  private static void recordPlacing(Session session, Path stateFile, Path temporary, OpenedFile file) {
+    Optional<String> identity = identityOf(temporary);
+    if (identity.isEmpty()) {
+      return;
+    }
+    try {
       described(stateFile, file).set(PLACING_PATH, file.path().toAbsolutePath().normalize().toString())
-          .set(PLACING_KEY, key.get()).save();
+          .set(PLACING_IDENTITY, identity.get()).save();
+    } catch (IOException | RuntimeException e) {
+      session.output().note("could not note in the profile where the file goes (" + dev.sealdrop.client.failure.IoReason.of(e) + "); it is put"
+          + " in place all the same");
+    }
+  }
+
+  /** Drops what {@link #recordPlacing} noted (nothing was published); best effort. */
+  private static void forgetPlacing(Path stateFile) {
+    try {
+      Optional<StateFile> st = StateFile.load(stateFile);
+      if (st.isPresent() && st.get().get(PLACING_PATH).isPresent()) {
+        st.get().set(PLACING_PATH, "").set(PLACING_IDENTITY, "").save();
+      }
+    } catch (IOException | RuntimeException e) {
+      // the identity noted cannot match another file (size and modification time with it), and the re-run checks it
     }
   }
 
@@ -643,12 +678,17 @@ final class ReceiveCommand extends SealdropSubcommand {
         .set("fingerprint", opened.fingerprint());
   }
 
-  /** The file system's identity of the file at {@code path} (not followed if a link), if it has one. */
-  private static Optional<String> fileKeyOf(Path path) {
+  /**
+   * Which file is at {@code path} (not followed if a link): its file key (device and inode), size and modification
+   * time, if the file system has file keys. A rename or a link keeps all three; a freed inode given to another file
+   * (round BI: ext4 hands a deleted file's inode to the next file at once) does not come with the same size and time.
+   */
+  private static Optional<String> identityOf(Path path) {
     try {
-      Object key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-      return Optional.ofNullable(key).map(Object::toString);
+      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(path,
+          java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return Optional.ofNullable(a.fileKey()).map(k -> k + " size=" + a.size() + " mtime=" + a.lastModifiedTime()
+          .to(java.util.concurrent.TimeUnit.NANOSECONDS));
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -229,13 +229,14 @@ class ResumeAndTlsTest {
   /**
    * A run stopped right after it put the verified file in place, before it recorded so (round BH: one Ctrl-C in four at
    * the very end said "nothing was kept", and the re-run refused its own file as FILE_EXISTS): the state written just
-   * before the file was published names it and its file key, so the re-run only confirms. A file of that name that is
-   * not the one published (another file key) is never taken for it.
+   * before the file was published names it and its identity, so the re-run only confirms. A file of that name that is
+   * not the one published (another identity; or the received file replaced by another, round BI) is never taken for it,
+   * nor confirmed on.
    */
   @Test
   void aRunStoppedBetweenPublishingTheFileAndRecordingItOnlyConfirmsOnRerun() throws Exception {
-    for (boolean sameFile : new boolean[] {true, false}) {
-      Path dir = Files.createDirectories(root.resolve("placed-" + sameFile));
+    for (String mode : new String[] {"placed", "another-identity", "replaced"}) {
+      Path dir = Files.createDirectories(root.resolve("placed-" + mode));
       try (FakeServer server = devServer()) {
         Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
         Sent sent = aliceSentBob(dir, server, csv);
@@ -251,23 +252,33 @@ class ResumeAndTlsTest {
         try (java.io.Reader r = Files.newBufferedReader(state)) {
           p.load(r);
         }
-        assertThat(p.getProperty("placing_path")).isEqualTo(out.resolve("list.csv").toAbsolutePath().normalize()
-            .toString());
-        assertThat(p.getProperty("placing_file_key")).isNotBlank();
-        // as a run stopped between publishing the file and recording it left its state: no opened_path
-        p.remove("opened_path");
-        if (!sameFile) {
-          p.setProperty("placing_file_key", "(dev=0,ino=0)"); // the file there is not the one that run published
+        Path received = out.resolve("list.csv");
+        assertThat(p.getProperty("placing_path")).isEqualTo(received.toAbsolutePath().normalize().toString());
+        assertThat(p.getProperty("placing_identity")).contains("size=" + Files.size(csv));
+        assertThat(p.getProperty("opened_identity")).isEqualTo(p.getProperty("placing_identity"));
+        byte[] expected = Files.readAllBytes(csv);
+        switch (mode) {
+          case "placed" -> p.remove("opened_path"); // as a run stopped between publishing and recording left it
+          case "another-identity" -> {
+            p.remove("opened_path");
+            p.setProperty("placing_identity", "(dev=0,ino=0) size=1 mtime=1"); // not the file that run published
+          }
+          default -> {
+            // the received file deleted and another put under its name
+            Files.delete(received);
+            expected = "id,name\n2,NOT THE SENDER'S\n".getBytes(StandardCharsets.UTF_8);
+            Files.write(received, expected);
+          }
         }
         try (java.io.Writer w = Files.newBufferedWriter(state)) {
           p.store(w, null);
         }
         // stopped while it linked the file into place: its temporary name is still there, the same file
         Path leftover = out.resolve(ReceiveCommand.partialPrefix(state) + "1234.part");
-        Files.createLink(leftover, out.resolve("list.csv"));
+        Files.createLink(leftover, received);
         int downloads = server.downloadStartOffsets.size();
         CliRun again = bob.run("--json", "receive", sent.token(), "-o", out.toString());
-        if (sameFile) {
+        if (mode.equals("placed")) {
           again.assertExit(0);
           assertThat(leftover).as("the temporary name is removed, the file kept").doesNotExist();
           assertThat(again.err()).contains("already verified and written; confirming");
@@ -275,10 +286,10 @@ class ResumeAndTlsTest {
           assertThat(server.downloadStartOffsets).as("not downloaded again").hasSize(downloads);
         } else {
           again.assertExit(2);
-          assertThat(again.jsonError()).containsEntry("reason", "FILE_EXISTS");
-          assertThat(server.consumed).as("never confirmed on a file that is not the one received").isFalse();
+          assertThat(again.jsonError()).as(mode).containsEntry("reason", "FILE_EXISTS");
+          assertThat(server.consumed).as(mode + ": never confirmed on a file that is not the one received").isFalse();
         }
-        assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+        assertThat(received).hasBinaryContent(expected);
       }
     }
   }
