@@ -550,19 +550,20 @@ public final class SealdropServer implements AutoCloseable {
   static final java.time.Duration CLOSING_CALL_WAIT = java.time.Duration.ofSeconds(2);
 
   /**
-   * While gRPC upload and download streams run, the transfer port stays open: the core refuses every new upload,
-   * redeem and transfer stream ({@code SHUTTING_DOWN}), and a transfer that finishes within the grace can still make
-   * its closing call (round BH: gRPC's own shutdown refused every new call at once, so a download that finished in the
-   * grace could not be confirmed, and its receive failed with exit 8). Returns whether it was interrupted.
+   * While gRPC upload and download streams run, or a gRPC download served every byte in the last {@link
+   * #CONFIRMATION_WAIT} awaits its confirmation, the transfer port stays open: the core refuses every new upload,
+   * redeem and transfer stream ({@code SHUTTING_DOWN}), and a transfer that finished can still make its closing call
+   * (round BH: gRPC's own shutdown refused every new call at once, so a download that finished in the grace could not
+   * be confirmed, and its receive failed with exit 8). Never past the grace. Returns whether it was interrupted.
    */
   private boolean drainTransfersOpen() {
-    if (liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) == 0) {
+    if (!transfersToDrain()) {
       return false;
     }
-    LOG.info("waiting for the running uploads and downloads (at most the grace); new ones are refused");
+    LOG.info("waiting for the running uploads and downloads and the confirmations of those finished (at most the"
+        + " grace); new ones are refused");
     try {
-      while (liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) > 0
-          && shutdown.remainingNanos() > 0) {
+      while (transfersToDrain() && shutdown.remainingNanos() > 0) {
         Thread.sleep(20);
       }
       long closing = Math.min(CLOSING_CALL_WAIT.toNanos(), shutdown.remainingNanos());
@@ -572,6 +573,17 @@ public final class SealdropServer implements AutoCloseable {
       Thread.currentThread().interrupt(); // the waits below end at once too
       return true;
     }
+  }
+
+  /**
+   * How long after a gRPC download was served every byte the shutdown waits for its confirmation (the client verifies
+   * and writes the file first: a large file's last fsync can take seconds), within the grace.
+   */
+  static final java.time.Duration CONFIRMATION_WAIT = java.time.Duration.ofSeconds(10);
+
+  private boolean transfersToDrain() {
+    return liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) > 0
+        || grants.confirmationsAwaited(CONFIRMATION_WAIT) > 0;
   }
 
   /** The audit budgets of refusals (connections, calls): what they hold back is written before {@code server.stop}. */
@@ -592,8 +604,8 @@ public final class SealdropServer implements AutoCloseable {
       sftp.beginShutdown(); // idle sessions are told why they end at once; docs/sftp.md
     }
     admin.shutdown();
-    maintenance.shutdown();
     boolean interrupted = drainTransfersOpen();
+    maintenance.shutdown(); // after the drain: its sweeps and the refusals' flush go on while calls are taken
     grpc.shutdown();
     try {
       // both doors drain against the same deadline: the whole wait is at most the grace

@@ -124,6 +124,11 @@ class GracefulShutdownTest {
       RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
       RedeemResponse otherClaim = clients.transfer("bob").redeem(RedeemRequest.newBuilder()
           .setToken(other.getToken()).build());
+      // one download ends just before the shutdown: its client still verifies and writes the file (round BI)
+      CreateGrantResponse done = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      RedeemResponse doneClaim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(done.getToken())
+          .build());
+      assertThat(Transfers.download(clients.transfer("bob"), doneClaim.getClaimId(), 0)).isEqualTo(sealed.bytes());
       Iterator<DownloadResponse> it = clients.transfer("bob").download(DownloadRequest.newBuilder()
           .setClaimId(claim.getClaimId()).build());
       ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -150,6 +155,9 @@ class GracefulShutdownTest {
       assertThat(got.toByteArray()).isEqualTo(sealed.bytes());
       // the closing call of the finished download gets through
       Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
+      // and that of the one finished before the shutdown, even after longer than the 2 s a closing call is given
+      Thread.sleep(SealdropServer.CLOSING_CALL_WAIT.toMillis() + 500);
+      Transfers.confirm(clients, "bob", doneClaim.getClaimId(), sealed.fingerprint());
       closing.get(30, TimeUnit.SECONDS);
       String log = Files.readString(data.resolve("audit").resolve("audit.jsonl"));
       assertThat(log).contains("\"grant.consume\"").contains("\"download.complete\"");

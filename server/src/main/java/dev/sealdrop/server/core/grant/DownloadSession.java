@@ -362,6 +362,9 @@ public final class DownloadSession implements AutoCloseable {
         throw GrantService.closedClaim(service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged));
       }
       servedAllRecorded = true;
+      if (dev.sealdrop.server.core.identity.Origin.GRPC.equals(caller.origin().door())) {
+        service.awaitConfirmation(claim.hash()); // an SFTP download is confirmed by its own CLOSE
+      }
       GrantService.LOG.info("download of grant {}: every byte served; awaiting confirmation", grant.id());
     }
   }

@@ -66,6 +66,12 @@ public final class GrantService {
   final Audit audit;
   /** The downloads being served now (gRPC calls and SFTP handles), for what a revocation or purge cuts. */
   final java.util.Set<DownloadSession> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * The gRPC claims this process served every byte of and that were not confirmed yet, with when ({@link
+   * System#nanoTime}): a graceful shutdown keeps taking calls a while for their confirmations ({@link
+   * #confirmationsAwaited}).
+   */
+  private final Map<String, Long> servedUnconfirmed = new java.util.concurrent.ConcurrentHashMap<>();
   /** Guards opening a download against another stream of the same claim; notified when one ends. */
   private final Object streams = new Object();
 
@@ -338,6 +344,25 @@ public final class GrantService {
     synchronized (streams) {
       return grants.markServedAll(claimHash, at, newExpiry);
     }
+  }
+
+  /** A gRPC download of {@code claimHash} was served every byte: its client will verify the file, then confirm. */
+  void awaitConfirmation(String claimHash) {
+    long now = System.nanoTime();
+    servedUnconfirmed.put(claimHash, now);
+    // what was never confirmed (its client gone) is forgotten after a while
+    servedUnconfirmed.values().removeIf(at -> now - at > java.util.concurrent.TimeUnit.MINUTES.toNanos(10));
+  }
+
+  /**
+   * How many gRPC downloads served every byte within the last {@code within} have not been confirmed: a graceful
+   * shutdown keeps taking calls until they are (or {@code within} has passed since, or the grace ends), so that a
+   * download that finished just before or during it is confirmed (round BI: one finished a moment before the shutdown,
+   * or whose client took longer than two seconds to verify and write the file, failed at its last step).
+   */
+  public int confirmationsAwaited(java.time.Duration within) {
+    long since = System.nanoTime() - within.toNanos();
+    return (int) servedUnconfirmed.values().stream().filter(at -> at - since > 0).count();
   }
 
   /** A result and how many downloads the act that gave it cut. */
@@ -645,8 +670,10 @@ public final class GrantService {
           + " the stored file's " + claimed.grant().fingerprint() + "; download again from offset 0");
     }
     if (!grants.confirm(claimed.claim().hash(), clock.instant())) {
+      servedUnconfirmed.remove(claimed.claim().hash());
       throw closedClaim(grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purgedMeanwhile));
     }
+    servedUnconfirmed.remove(claimed.claim().hash());
     LOG.info("download of grant {} confirmed by '{}'", claimed.grant().id(), caller.identity());
     return grants.find(claimed.grant().id()).orElseThrow(GrantService::purgedMeanwhile).asOf(clock.instant());
   }
@@ -663,13 +690,16 @@ public final class GrantService {
 
   /**
    * {@link #release(Principal, String)}; {@code serverEnded}: the server ended the claim's download, not its holder
-   * (a door's download cut by a lockdown or a revocation). Such a release, and any during a graceful shutdown (whose
-   * deadline closes the SFTP downloads still open), does not count as one of the grant's interrupted claims: the holder
-   * did not choose to stop (outside test: a shutdown's cut counted, and two later refusals used a grant up).
+   * (a door's download cut by a lockdown or a revocation). Such a release, and an SFTP one during a graceful shutdown
+   * (whose deadline closes the SFTP downloads still open), does not count as one of the grant's interrupted claims: the
+   * holder did not choose to stop (outside test: a shutdown's cut counted, and two later refusals used a grant up). A
+   * gRPC client's ReleaseClaim is its own choice, and counts during a shutdown too (the transfer port takes calls while
+   * transfers drain; round BI).
    */
   public Grant release(Principal caller, String claimSecret, boolean serverEnded) {
+    boolean cutByTheShutdown = shutdown.begun() && Origin.SFTP.equals(caller.origin().door());
     return audited(caller, "grant.release", seen -> {
-      Grant g = doRelease(caller, claimSecret, !serverEnded && !shutdown.begun(), seen);
+      Grant g = doRelease(caller, claimSecret, !serverEnded && !cutByTheShutdown, seen);
       seen.of(g);
       return g;
     });
