@@ -80,8 +80,9 @@ public final class HeldCheckpoints {
       }
       if (!Files.isRegularFile(f)) {
         // a pipe would block the read for ever, a device (/dev/zero) never ends: the folder is the auditor's input
-        throw new AuditFormatException("held checkpoint " + f + " is not a regular file (a pipe, a device or a"
-            + " socket, or a link to one), so it is not a checkpoint note: remove it from " + dir);
+        throw new AuditFormatException("held checkpoint " + f + (Files.isSymbolicLink(f) && !Files.exists(f)
+            ? " is a link to nothing" : " is not a regular file (a pipe, a device or a socket, or a link to one)")
+            + ", so it is not a checkpoint note: remove it from " + dir);
       }
       long most = SignedCheckpoint.MAX_NOTE_CHARS * 4L;
       byte[] bytes;
