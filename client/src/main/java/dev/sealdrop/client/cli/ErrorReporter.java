@@ -77,9 +77,18 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
   private static final java.util.regex.Pattern SECRET =
       java.util.regex.Pattern.compile("(?i)(sd[gc]_)[A-Za-z0-9_-]{8,}");
 
+  /**
+   * A token's secret part without its prefix: exactly 43 base64url characters standing alone (round BJ: `send SECRET`
+   * said "no such file: SECRET"); not after a colon, where an SSH key's SHA-256 fingerprint (43 characters of base64)
+   * stands.
+   */
+  private static final java.util.regex.Pattern BARE_SECRET =
+      java.util.regex.Pattern.compile("(?<![A-Za-z0-9_+/=:-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_+/=-])");
+
   /** {@code text} with every grant token or claim id replaced by its prefix and {@code [redacted]}. */
   static String redactSecrets(String text) {
-    return text == null ? null : SECRET.matcher(text).replaceAll("$1[redacted]");
+    return text == null ? null : BARE_SECRET.matcher(SECRET.matcher(text).replaceAll("$1[redacted]"))
+        .replaceAll("[redacted]");
   }
 
   /** Reports EX; DEFAULT_HINT (may be null) is the hint when the diagnosis has none. */

@@ -62,6 +62,13 @@ class HelpAndUsageTest {
     String token = "-sdg_" + "A".repeat(43);
     CliRun t = Cli.raw(Map.of(), "receive", token, "-o", "out").assertExit(2);
     assertThat(t.err()).contains("unknown option (a grant token, not repeated here)").doesNotContain("AAAAAAAA");
+    // nor its secret part without the prefix, given where a file belongs (round BJ: "no such file: SECRET")
+    String secret = "Q2hhbmdlIG1lIGlmIHlvdSBjYW4gcmVhZCB0aGlzI-_";
+    CliRun bare = Cli.raw(Map.of(), "--json", "open", secret, "-o", "out").assertExit(2);
+    assertThat(bare.out() + bare.err()).doesNotContain(secret.substring(0, 20));
+    assertThat(ErrorReporter.redactSecrets("no such file: " + secret)).isEqualTo("no such file: [redacted]");
+    String fingerprint = "SHA256:" + "x".repeat(43); // an SSH key's fingerprint is named, not taken for a secret
+    assertThat(ErrorReporter.redactSecrets("no SSH key " + fingerprint)).isEqualTo("no SSH key " + fingerprint);
     // a missing parameter without such a word keeps picocli's account
     CliRun plain = Cli.raw(Map.of(), "--json", "grants", "revoke").assertExit(2);
     assertThat(plain.jsonError()).containsEntry("reason", "USAGE");

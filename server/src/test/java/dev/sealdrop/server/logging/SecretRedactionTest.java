@@ -124,5 +124,13 @@ class SecretRedactionTest {
     assertThat(SecretRedaction.redactBare(null)).isNull();
     assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable(secret)).isEqualTo("[redacted:token-secret]");
     assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable("alice")).isEqualTo("alice");
+    // with something around it or a character mistyped, most of the secret is there all the same (round BJ)
+    for (String around : new String[] {"sdg-" + secret, " " + secret, secret + " ", "bob" + secret,
+        secret.substring(0, 20) + "!" + secret.substring(21), "SDG-" + secret.substring(0, 40)}) {
+      assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable(around)).as(around)
+          .isEqualTo("[redacted:token-secret]");
+    }
+    assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable("customer-success-team.eu@example.com"))
+        .as("an ordinary long name").isEqualTo("customer-success-team.eu@example.com");
   }
 }

@@ -269,12 +269,31 @@ public final class SshKeyService {
   private static final java.util.regex.Pattern BARE_SECRET_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
 
   /**
+   * A user name with this many base64url characters or more may hold most of a token's secret (43 of them): it is not
+   * logged as given. An identity name that long whose login is refused is logged redacted too.
+   */
+  static final int SECRET_LIKE = 40;
+
+  private static int base64UrlCharacters(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
    * A user name an SSH client sent, fit for a log line (a grant token's secret part is redacted): at most 64 characters, anything but letters, digits and
    * {@code ._@-} shown as {@code ?} (a client chooses it, so it could forge lines or hide in control characters).
    */
   public static String loggable(String user) {
-    if (user != null && BARE_SECRET_NAME.matcher(user).matches()) {
-      // a grant token's secret part typed as the user name (round AY): never logged or audited as given
+    if (user != null && (BARE_SECRET_NAME.matcher(user).matches() || base64UrlCharacters(user) >= SECRET_LIKE)) {
+      // a grant token's secret part typed as the user name (round AY), also with something around it or a character
+      // mistyped ("sdg-" for "sdg_", a space, "bob" before it: round BJ), which left nearly all of it in the log:
+      // never logged or audited as given
       return dev.sealdrop.server.logging.SecretRedaction.BARE_REDACTED;
     }
     String cut = user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
