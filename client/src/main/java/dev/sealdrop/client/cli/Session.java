@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.ProgressFactory;
 import dev.sealdrop.client.cli.output.ShellWords;
+import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -70,10 +71,33 @@ final class Session implements AutoCloseable {
 
   ProfileConfig config() throws KeyStoreFailure, UsageFailure {
     if (config == null) {
-      config = profile().loadConfig();
+      ProfileConfig loaded = profile().loadConfig();
+      requireTheCertificatesIdentity(loaded);
+      config = loaded;
       OpenProfileWarning.warnIfOpen(profile(), output());
     }
     return config;
+  }
+
+  /**
+   * The identity {@code profile.properties} names must be the one the profile's certificate names (round BJ: a profile
+   * edited to name another identity acted as the certificate's one on the server, and `keys show` took the other's
+   * published key for a forgery). A certificate that cannot be read is left to the command that uses it.
+   */
+  private void requireTheCertificatesIdentity(ProfileConfig loaded) throws KeyStoreFailure, UsageFailure {
+    String named;
+    try {
+      named = Pem.identity(Pem.certificate(profile().clientCertificate()));
+    } catch (UsageFailure | RuntimeException e) {
+      return;
+    }
+    if (!named.equals(loaded.identity())) {
+      throw new KeyStoreFailure("PROFILE_DAMAGED", profile().configFile() + " names the identity '"
+          + TerminalText.clean(loaded.identity()) + "', but the profile's certificate (" + profile().clientCertificate()
+          + ") names '" + TerminalText.clean(named) + "'", "set identity=" + TerminalText.clean(named) + " in "
+          + profile().configFile() + " (the profile's keys are unchanged and stay yours), or use the profile made for '"
+          + TerminalText.clean(loaded.identity()) + "'");
+    }
   }
 
   KeyStore keyStore(Path passphraseFile) throws UsageFailure {

@@ -288,6 +288,8 @@ class ProfileTest {
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Files.copy(pki.keyFile("nodi"), alice.home().resolve("tls/client.key"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path config = alice.home().resolve("profile.properties"); // the certificate's identity, as the profile must name
+    Files.writeString(config, Files.readString(config).replaceAll("(?m)^identity=.*$", "identity=nodi"));
     CliRun r = alice.run("--json", "inbox").assertExit(7);
     assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
     assertThat(r.err()).contains("has a key usage that lacks digitalSignature").contains("nothing was sent")
@@ -350,6 +352,14 @@ class ProfileTest {
       assertThat((String) r.jsonError().get("hint")).startsWith("restore the file from a backup, or fix it")
           .contains("server=HOST:PORT").contains("do not run `init --force`");
     }
+    // another identity than the certificate's (round BJ: it acted as the certificate's identity on the server, and
+    // `keys show` took the other's published key for a forgery)
+    Files.writeString(config, good.replaceAll("(?m)^identity=.*$", "identity=bob"));
+    CliRun other = alice.run("--json", "keys", "show").assertExit(7);
+    assertThat(other.jsonError()).containsEntry("reason", "PROFILE_DAMAGED").containsEntry("message", config
+        + " names the identity 'bob', but the profile's certificate (" + alice.home().resolve("tls")
+        .resolve("client.crt") + ") names 'alice'");
+    assertThat((String) other.jsonError().get("hint")).startsWith("set identity=alice in " + config);
     // saved by an editor that writes a byte-order mark: the same settings
     Files.writeString(config, "\uFEFF" + good);
     assertThat(alice.run("--json", "keys", "show").exit()).isZero();
