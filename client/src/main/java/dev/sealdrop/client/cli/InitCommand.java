@@ -69,7 +69,16 @@ final class InitCommand extends SealdropSubcommand {
     CertificateAndKey.requirePemFile("--key", key);
     CertificateAndKey.requirePemFile("--ca", ca);
     CertificateAndKey certificate = CertificateAndKey.read(cert, key, session.environment().clock().instant());
-    X509Certificate caCertificate = Pem.certificate(ca);
+    X509Certificate[] cas = Pem.certificates(ca);
+    if (cas.length > 1) {
+      // only one is the deployment's (round BJ: the first was taken silently, another CA's among them or not)
+      throw new UsageFailure("SEVERAL_CA_CERTIFICATES", "--ca " + ca + " holds " + cas.length + " certificates ("
+          + java.util.Arrays.stream(cas).map(c -> TerminalText.clean(c.getSubjectX500Principal().getName()))
+          .collect(java.util.stream.Collectors.joining("; ")) + "): a profile trusts exactly one CA",
+          "pass a file with only your deployment's CA certificate, the one that issued --cert (e.g. the dev PKI's"
+          + " certs-dev/out/ca.crt)");
+    }
+    X509Certificate caCertificate = cas[0];
     if (caCertificate.getBasicConstraints() < 0) {
       // as the server refuses such a --ca (ServerTlsFiles): no client certificate chains to it
       throw new UsageFailure("NOT_A_CA_CERTIFICATE", "--ca " + ca + " is not a CA certificate (no basicConstraints CA:true): it"

@@ -479,6 +479,27 @@ class ProfileTest {
   }
 
   /**
+   * A --ca file with several certificates is refused, whichever comes first (round BJ: the first was taken silently,
+   * so the deployment's CA after another was refused as "does not chain", and before another was kept with it).
+   */
+  @Test
+  void initRefusesACaFileWithSeveralCertificates() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    DevPki other = DevPki.create(root.resolve("other-pki"), false);
+    String ours = Files.readString(pki.caCertFile());
+    String theirs = Files.readString(other.caCertFile());
+    Cli alice = Users.user(root, "alice");
+    for (String both : new String[] {ours + theirs, theirs + ours}) {
+      Path cas = Files.writeString(root.resolve("cas.pem"), both);
+      CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+          "--key", pki.keyFile("alice").toString(), "--ca", cas.toString()).assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "SEVERAL_CA_CERTIFICATES");
+      assertThat((String) r.jsonError().get("message")).contains("holds 2 certificates");
+      assertThat(alice.home()).doesNotExist();
+    }
+  }
+
+  /**
    * A --cert file whose chain a key bundle cannot carry (here five certificates; a bundle holds at most four) is
    * refused as such: it was KEY_CERT_MISMATCH with the false hint "--key must be the private key of --cert".
    */
