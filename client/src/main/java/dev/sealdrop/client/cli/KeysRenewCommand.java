@@ -93,6 +93,8 @@ final class KeysRenewCommand extends SealdropSubcommand {
     if (!alreadyUsed && held.isPresent()) {
       SecureFiles.copy(profile.clientCertificate(), profile.previousClientCertificate());
     }
+    // the same certificate given in another file (with its chain, say: round BJ) is written all the same: say so
+    boolean sameFile = alreadyUsed && sameBytes(cert, profile.clientCertificate());
     // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
     // it again with the same files (tls/previous-client.crt, written above, still names the certificate renewed from)
     SecureFiles.copy(key, profile.clientKey());
@@ -100,7 +102,9 @@ final class KeysRenewCommand extends SealdropSubcommand {
     SecureFiles.write(profile.ownBundle(), bundle.encoded());
     // a repeat (or the completion of an interrupted run) changes no certificate or key: it must not read as a switch
     session.output().note((alreadyUsed ? "the profile already uses this certificate (serial "
-        + serial(renewedCertificate) + "); its certificate and key are unchanged. Publishing your key bundle signed"
+        + serial(renewedCertificate) + "); " + (sameFile ? "its certificate and key are unchanged"
+        : "its certificate file now holds --cert " + cert + " as given (the same certificate, with what else the file"
+        + " holds), and its key is the same") + ". Publishing your key bundle signed"
         + " with it again" : "the profile now uses the renewed certificate (serial " + serial(renewedCertificate)
         + "); publishing your key bundle signed with it") + ". If the server cannot be reached, run the same command"
         + " again.");
@@ -118,6 +122,15 @@ final class KeysRenewCommand extends SealdropSubcommand {
     session.output().emit(new Renewed(bundle, published, renewed.certificate(), alreadyUsed, previous, ssh,
         session.environment().clock().instant()));
     CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
+  }
+
+  /** Whether two files hold the same bytes (false if either cannot be read). */
+  private static boolean sameBytes(java.nio.file.Path a, java.nio.file.Path b) {
+    try {
+      return java.nio.file.Files.mismatch(a, b) == -1L;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /**

@@ -351,6 +351,14 @@ class KeysRenewTest extends DevServerPerClass {
     CliRun sameJson = gus.run("--json", "keys", "renew", "--cert", current.certFile().toString(), "--key",
         current.keyFile().toString()).assertExit(0);
     assertThat(sameJson.json()).containsEntry("status", "already-current");
+    // the same certificate in another file (with the CA after it) replaces the file: not "unchanged" (round BJ)
+    Path chain = Files.writeString(root.resolve("gus-chain.crt"), Files.readString(current.certFile())
+        + Files.readString(pki.caCertFile()));
+    CliRun withChain = gus.run("keys", "renew", "--cert", chain.toString(), "--key", current.keyFile().toString())
+        .assertExit(0);
+    assertThat(withChain.err()).contains("its certificate file now holds --cert " + chain + " as given")
+        .doesNotContain("are unchanged");
+    assertThat(gus.home().resolve("tls/client.crt")).hasSameBinaryContentAs(chain);
   }
 
   @Test
