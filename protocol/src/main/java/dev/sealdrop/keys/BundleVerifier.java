@@ -66,14 +66,19 @@ public final class BundleVerifier {
           + "\" but the bundle names \"" + b.identity() + "\" and its certificate \"" + cn + "\"");
     }
     if (now.isBefore(b.notBefore())) {
-      throw new BundleException(Reason.BUNDLE_EXPIRED, "not valid before " + b.notBefore() + " (it is " + now
-          + " here): this computer's clock or the clock of " + b.identity() + " is wrong; correct it and retry");
+      throw new BundleException(Reason.BUNDLE_EXPIRED, "not valid before " + b.notBefore() + " (it is "
+          + shown(now) + " here): this computer's clock or the clock of " + b.identity() + " is wrong; correct it and retry");
     }
     if (now.isAfter(b.notAfter())) {
       throw new BundleException(Reason.BUNDLE_EXPIRED, "valid only from " + b.notBefore() + " to "
           + b.notAfter() + "; ask " + b.identity() + " to publish a fresh bundle");
     }
     return b;
+  }
+
+  /** A moment as messages show it: to the second (round BJ: nine fractional digits). */
+  private static String shown(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   private void checkChain(List<X509Certificate> chain, Instant now) throws BundleException {
@@ -93,13 +98,14 @@ public final class BundleVerifier {
       if (e.getReason() == BasicReason.NOT_YET_VALID) {
         // round AV: "renew it" is no cure for a certificate whose validity starts later: a clock is wrong, or it was
         // issued with a future start
-        throw new BundleException(Reason.CERTIFICATE_EXPIRED, "a certificate of the bundle is not valid yet at " + now
+        throw new BundleException(Reason.CERTIFICATE_EXPIRED, "a certificate of the bundle is not valid yet at "
+            + shown(now)
             + " (its validity starts later): this computer's clock, or the clock of the machine that issued it, is"
             + " wrong; check the clocks, or publish a bundle with a certificate that is valid now");
       }
       if (e.getReason() == BasicReason.EXPIRED) {
         throw new BundleException(Reason.CERTIFICATE_EXPIRED,
-            "the certificate is not valid at " + now + "; renew it and publish a new bundle");
+            "the certificate is not valid at " + shown(now) + "; renew it and publish a new bundle");
       }
       throw new BundleException(Reason.UNTRUSTED_CERTIFICATE,
           "the certificate does not chain to this deployment's CA");
