@@ -76,8 +76,12 @@ final class SshPublicKeyFile {
       throw notAKey(file, "its key data is not a " + parts[0] + " key");
     }
     if (!ACCEPTED.contains(parts[0])) {
+      // an OpenSSH certificate (KEY-cert.pub) is signed over a plain key, which is what to register (round BJ)
+      String hint = parts[0].contains("-cert-v01@openssh.com") ? "register the plain public key the certificate was"
+          + " made for (the file without -cert, e.g. id_ed25519.pub), if its type is accepted; or generate an accepted"
+          + " key with `ssh-keygen -t ed25519`" : "generate an accepted key with `ssh-keygen -t ed25519`";
       throw new UsageFailure("SSH_KEY_TYPE", "the SSH key type " + parts[0] + " is not accepted; accepted: "
-          + ACCEPTED_TEXT, "generate an accepted key with `ssh-keygen -t ed25519`");
+          + ACCEPTED_TEXT, hint);
     }
     return line;
   }

@@ -92,6 +92,17 @@ class SshKeysCommandTest extends DevServerPerClass {
     Path dss = Files.writeString(keys.resolve("dss.pub"), "ssh-dss AAAAB3NzaC1kc3M= old\n");
     assertThat(off.run("--json", "keys", "add-ssh", dss.toString()).assertExit(2).jsonError())
         .containsEntry("reason", "SSH_KEY_TYPE");
+    // an OpenSSH certificate: the plain key it was made for is what to register (round BJ)
+    String certType = "ssh-ed25519-cert-v01@openssh.com";
+    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    wire.write(new byte[] {0, 0, 0, (byte) certType.length()});
+    wire.write(certType.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    wire.write(new byte[16]);
+    Path cert = Files.writeString(keys.resolve("id-cert.pub"), certType + " "
+        + java.util.Base64.getEncoder().encodeToString(wire.toByteArray()) + " me\n");
+    CliRun certRun = off.run("--json", "keys", "add-ssh", cert.toString()).assertExit(2);
+    assertThat(certRun.jsonError()).containsEntry("reason", "SSH_KEY_TYPE");
+    assertThat((String) certRun.jsonError().get("hint")).startsWith("register the plain public key the certificate");
     assertThat(off.run("--json", "keys", "remove-ssh", "not-a-fingerprint").assertExit(2).jsonError())
         .containsEntry("reason", "BAD_FINGERPRINT");
     // a good key with the server away is a network failure: the checks above really ran first
