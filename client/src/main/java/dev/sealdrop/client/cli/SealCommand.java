@@ -65,7 +65,6 @@ final class SealCommand extends SealdropSubcommand {
     Path output = OutputFile.requireWritable(outputArgument, force);
     OutputFile.requireNotTheInput(output, file);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
-    String me = session.config().identity();
     List<KeyBundle> recipients = Recipients.resolve(session, to, acceptNewKey);
     if (recipients.size() > Envelope.MAX_RECIPIENTS) {
       throw new UsageFailure("TOO_MANY_RECIPIENTS", "a sealed file can have at most " + Envelope.MAX_RECIPIENTS
@@ -76,8 +75,36 @@ final class SealCommand extends SealdropSubcommand {
     long size = Files.size(file);
     FileMetadata meta = Metadata.of(file, size);
     Path target = output.toAbsolutePath();
+    // this seal's own temporary name (the file and where it goes), as open's: what a killed run of it left is deleted
+    // before it starts again (round BH: 114 MB of ciphertext stayed after kill -9); two runs of it at once would
+    // delete each other's, so the second is refused
+    Path key = lockKey(session.profile().uploadsDir(), file, target);
+    SecureFiles.ensureDirectory(key.getParent().getParent());
+    dev.sealdrop.client.net.TransferLock lock = dev.sealdrop.client.net.TransferLock.tryAcquire(key).orElseThrow(() -> new UsageFailure("SEAL_IN_PROGRESS",
+        "another `sealdrop seal` of " + file + " to " + target + " is running with this profile", "let it finish"));
+    try (lock) {
+      seal(session, recipients, keys, meta, size, target, partialPrefix(key));
+    }
+  }
+
+  /** The lock of the seal of {@code file} to {@code target} with this profile (whose uploads folder is given). */
+  static Path lockKey(Path uploadsDir, Path file, Path target) {
+    return dev.sealdrop.client.net.StateFile.nameFor(uploadsDir.resolveSibling("seals"), "",
+        uploadsDir.toAbsolutePath().normalize().toString(), file.toAbsolutePath().normalize().toString(),
+        target.toAbsolutePath().normalize().toString());
+  }
+
+  /** The temporary-file prefix of the seal {@code key} names: the same on every run of it. */
+  static String partialPrefix(Path key) {
+    return PartialFileGuard.PREFIX + "s" + key.getFileName().toString().substring(0, 16) + "-";
+  }
+
+  private void seal(Session session, List<KeyBundle> recipients, List<RecipientKey> keys, FileMetadata meta, long size,
+      Path target, String partial) throws Exception {
+    String me = session.config().identity();
+    PartialFileGuard.removeStale(target.getParent(), partial);
     // before the passphrase: a folder that takes no file is named as such, not by this temporary file
-    Path tmp = OutputFile.createTempIn(target.getParent(), ".sealdrop-seal-", "nothing was sealed");
+    Path tmp = OutputFile.createTempIn(target.getParent(), partial, "nothing was sealed");
     PrivateKeys mine = null;
     String fingerprint;
     try (PartialFileGuard.OneFile guard = PartialFileGuard.watchFile(tmp)) {
