@@ -116,7 +116,8 @@ class InterruptedJsonTest {
 
   private static List<Path> temporaries(Path folder) throws IOException {
     try (java.util.stream.Stream<Path> files = Files.list(folder)) {
-      return files.filter(p -> p.getFileName().toString().startsWith(".sealdrop-seal-")).toList();
+      // a seal's own temporary name: ".sealdrop-s", its 16-character key, "-" (SealCommand.partialPrefix)
+      return files.filter(p -> p.getFileName().toString().matches("\\.sealdrop-s[0-9a-z]{16}-.*\\.part")).toList();
     }
   }
 
