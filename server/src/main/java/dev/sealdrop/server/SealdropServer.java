@@ -563,11 +563,15 @@ public final class SealdropServer implements AutoCloseable {
     LOG.info("waiting for the running uploads and downloads and the confirmations of those finished (at most the"
         + " grace); new ones are refused");
     try {
+      boolean streamsRan = false;
       while (transfersToDrain() && shutdown.remainingNanos() > 0) {
+        streamsRan |= liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) > 0;
         Thread.sleep(20);
       }
-      long closing = Math.min(CLOSING_CALL_WAIT.toNanos(), shutdown.remainingNanos());
-      TimeUnit.NANOSECONDS.sleep(closing);
+      if (streamsRan) {
+        // an upload's closing call (CreateGrant) is not tracked; a drain that only awaited confirmations needs no linger
+        TimeUnit.NANOSECONDS.sleep(Math.min(CLOSING_CALL_WAIT.toNanos(), shutdown.remainingNanos()));
+      }
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the waits below end at once too
@@ -583,7 +587,12 @@ public final class SealdropServer implements AutoCloseable {
 
   private boolean transfersToDrain() {
     return liveSessions.transfers(dev.sealdrop.server.core.identity.Origin.GRPC) > 0
-        || grants.confirmationsAwaited(CONFIRMATION_WAIT) > 0;
+        || confirmationsAwaited() > 0;
+  }
+
+  /** How many gRPC downloads served to their last byte within {@link #CONFIRMATION_WAIT} await a confirmation. */
+  int confirmationsAwaited() {
+    return grants.confirmationsAwaited(CONFIRMATION_WAIT);
   }
 
   /** The audit budgets of refusals (connections, calls): what they hold back is written before {@code server.stop}. */

@@ -121,6 +121,7 @@ class GracefulShutdownTest {
       CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
       CreateGrantResponse other = Transfers.grant(clients, "alice", f.getFileId(), "bob");
       CreateGrantResponse later = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      String startedUpload = Transfers.createUpload(clients, "alice", sealed.bytes().length);
       RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
       RedeemResponse otherClaim = clients.transfer("bob").redeem(RedeemRequest.newBuilder()
           .setToken(other.getToken()).build());
@@ -151,6 +152,12 @@ class GracefulShutdownTest {
           .setClaimId(otherClaim.getClaimId()).build()).next(), Status.Code.UNAVAILABLE, "SHUTTING_DOWN");
       Statuses.refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(later.getToken())
           .build()), Status.Code.UNAVAILABLE, "SHUTTING_DOWN");
+      // an upload created before the shutdown cannot open its stream during it either
+      StatusRuntimeException upload = org.assertj.core.api.Assertions.catchThrowableOfType(() -> Transfers.await(
+          Transfers.stream(clients, "alice", startedUpload, sealed.bytes(), 0, 1 << 20, true)),
+          StatusRuntimeException.class);
+      assertThat(upload.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(upload.getTrailers().get(Statuses.REASON)).isEqualTo("SHUTTING_DOWN");
       it.forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
       assertThat(got.toByteArray()).isEqualTo(sealed.bytes());
       // the closing call of the finished download gets through
@@ -161,6 +168,28 @@ class GracefulShutdownTest {
       closing.get(30, TimeUnit.SECONDS);
       String log = Files.readString(data.resolve("audit").resolve("audit.jsonl"));
       assertThat(log).contains("\"grant.consume\"").contains("\"download.complete\"");
+    }
+  }
+
+  /**
+   * A download served to its last byte whose claim then ends without a confirmation (its file purged) awaits none: a
+   * shutdown does not keep the transfer port open for it (it did, for up to ten seconds, session 45's last read).
+   */
+  @Test
+  void aServedClaimWhoseFileIsPurgedAwaitsNoConfirmation() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(1 << 20, 54), "bob");
+      UploadResponse f = Transfers.upload(clients, "alice", sealed.bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      RedeemResponse claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build());
+      assertThat(Transfers.download(clients.transfer("bob"), claim.getClaimId(), 0)).isEqualTo(sealed.bytes());
+      assertThat(server.server().confirmationsAwaited()).isEqualTo(1);
+      try (dev.sealdrop.server.testing.AdminClients admins = new dev.sealdrop.server.testing.AdminClients(server)) {
+        admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder().setFileId(f.getFileId())
+            .build());
+      }
+      assertThat(server.server().confirmationsAwaited()).isZero();
     }
   }
 }

@@ -362,6 +362,10 @@ public final class GrantService {
    */
   public int confirmationsAwaited(java.time.Duration within) {
     long since = System.nanoTime() - within.toNanos();
+    Instant now = clock.instant();
+    // a claim revoked, lapsed or confirmed meanwhile (a refused confirm leaves its entry) awaits nothing
+    servedUnconfirmed.entrySet().removeIf(e -> e.getValue() - since > 0 && !grants.findClaim(e.getKey())
+        .filter(c -> c.state() == ClaimState.OPEN && now.isBefore(c.expiresAt())).isPresent());
     return (int) servedUnconfirmed.values().stream().filter(at -> at - since > 0).count();
   }
 
