@@ -187,17 +187,26 @@ public final class Diagnoser {
     return refusal;
   }
 
+  /** What a profile folder holds: a file is the profile's if its path below the profile starts with one of these. */
+  private static final java.util.Set<String> PROFILE_ENTRIES = java.util.Set.of("profile.properties", "tls", "keys",
+      "trusted", "state", "checkpoints");
+
   /**
-   * The profile folder holding the file {@code e} names (the nearest folder above it with a {@code profile.properties}),
-   * or null if it names none or the file is in no profile.
+   * The profile folder holding the file {@code e} names (the nearest folder above it with a {@code profile.properties},
+   * if the file is one of that profile's own: under {@code state/}, {@code keys/}, ..., or a temporary file beside its
+   * settings), or null if it names none or the file is in no profile (an output folder made inside a profile folder is
+   * not the profile's: session 45's read, an output folder made inside a profile folder took the profile's hint).
    */
   static java.nio.file.Path profileHolding(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-        java.nio.file.Path p = java.nio.file.Path.of(f.getFile()).toAbsolutePath().normalize().getParent();
-        for (; p != null; p = p.getParent()) {
+        java.nio.file.Path file = java.nio.file.Path.of(f.getFile()).toAbsolutePath().normalize();
+        for (java.nio.file.Path p = file.getParent(); p != null; p = p.getParent()) {
           if (java.nio.file.Files.isRegularFile(p.resolve("profile.properties"))) {
-            return p;
+            String first = p.relativize(file).getName(0).toString();
+            boolean own = PROFILE_ENTRIES.contains(first)
+                || p.equals(file.getParent()) && dev.sealdrop.client.keystore.SecureFiles.isTemporary(first);
+            return own ? p : null;
           }
         }
         return null;

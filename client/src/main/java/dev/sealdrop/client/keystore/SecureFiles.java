@@ -69,26 +69,20 @@ public final class SecureFiles {
 
   /** Atomically replaces {@code target} with {@code content}, owner-only, durable. */
   public static void write(Path target, byte[] content) throws IOException {
-    Path tmp = temp(target);
-    try {
-      try (OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
+    try (Temporary tmp = temp(target)) {
+      try (OutputStream os = Files.newOutputStream(tmp.path, StandardOpenOption.WRITE)) {
         os.write(content);
       }
-      publish(tmp, target);
-    } finally {
-      Files.deleteIfExists(tmp);
+      publish(tmp.path, target);
     }
   }
 
   /** Atomically copies {@code source} to {@code target}, owner-only, durable. */
   public static void copy(Path source, Path target) throws IOException {
-    Path tmp = temp(target);
-    try {
-      Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-      restrict(tmp);
-      publish(tmp, target);
-    } finally {
-      Files.deleteIfExists(tmp);
+    try (Temporary tmp = temp(target)) {
+      Files.copy(source, tmp.path, StandardCopyOption.REPLACE_EXISTING);
+      restrict(tmp.path);
+      publish(tmp.path, target);
     }
   }
 
@@ -99,12 +93,100 @@ public final class SecureFiles {
     }
   }
 
-  private static Path temp(Path target) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    if (posix()) {
-      return Files.createTempFile(dir, ".tmp-", ".part", PosixFilePermissions.asFileAttribute(FILE));
+  static final String TEMP_PREFIX = ".tmp-";
+  static final String TEMP_SUFFIX = ".part";
+
+  /** Whether {@code fileName} is the name of an atomic write's temporary file. */
+  public static boolean isTemporary(String fileName) {
+    return fileName.startsWith(TEMP_PREFIX) && fileName.endsWith(TEMP_SUFFIX);
+  }
+
+  /**
+   * How old a temporary file of an atomic write must be before another write in its folder deletes it: a write's own
+   * lives for the milliseconds of one small file's write and fsync; an older one was left by a killed process.
+   */
+  static final java.time.Duration STALE_TEMPORARY = java.time.Duration.ofMinutes(10);
+
+  /** How long a signal's shutdown waits for the atomic writes under way to finish before it deletes their files. */
+  static final java.time.Duration WRITES_UNDER_WAY_WAIT = java.time.Duration.ofSeconds(2);
+
+  /**
+   * The temporary file of one atomic write, deleted when closed. A signal runs no {@code finally}: a shutdown hook then
+   * waits a moment for the writes under way (a write takes milliseconds; another hook may be holding the JVM for one,
+   * such as a claim's record) and deletes what is still there (a transfer state's temporary file holds its claim id, a
+   * secret). SIGKILL runs no hook: the next write into the same folder deletes what is older than {@link
+   * #STALE_TEMPORARY}.
+   */
+  private static final class Temporary implements AutoCloseable {
+    private static final Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+      Runtime.getRuntime().addShutdownHook(new Thread(Temporary::deleteLive, "sealdrop-temporary-files"));
     }
-    return Files.createTempFile(dir, ".tmp-", ".part");
+
+    final Path path;
+
+    private Temporary(Path path) {
+      this.path = path;
+    }
+
+    static Temporary create(Path dir) throws IOException {
+      Path p = posix()
+          ? Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX, PosixFilePermissions.asFileAttribute(FILE))
+          : Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX);
+      LIVE.add(p);
+      return new Temporary(p);
+    }
+
+    private static void deleteLive() {
+      long end = System.nanoTime() + WRITES_UNDER_WAY_WAIT.toNanos();
+      try {
+        while (!LIVE.isEmpty() && System.nanoTime() - end < 0) {
+          Thread.sleep(5);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      for (Path p : LIVE) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort while the JVM is going down
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        Files.deleteIfExists(path);
+      } finally {
+        LIVE.remove(path);
+      }
+    }
+  }
+
+  private static Temporary temp(Path target) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    removeStaleTemporaries(dir);
+    return Temporary.create(dir);
+  }
+
+  /** Deletes the temporary files of atomic writes in {@code dir} that a killed process left (best effort). */
+  static void removeStaleTemporaries(Path dir) {
+    java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(STALE_TEMPORARY));
+    try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
+      for (Path p : list) {
+        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
+            java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (a.isRegularFile() && a.lastModifiedTime().compareTo(before) < 0) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+      // a leftover stays until a later write; this write goes on
+    }
   }
 
   private static void publish(Path tmp, Path target) throws IOException {

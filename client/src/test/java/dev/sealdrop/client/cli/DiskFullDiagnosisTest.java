@@ -168,4 +168,24 @@ class DiskFullDiagnosisTest {
       }
     }
   }
+
+  /**
+   * Only the profile's own files are the profile's: an output folder made inside a profile folder, or a file beside its
+   * settings, is not (session 45's read: any folder above the failing file with a profile.properties was taken for it).
+   */
+  @Test
+  void aFileIsTheProfilesOnlyIfItIsOneOfTheProfilesOwn(@TempDir Path root) throws Exception {
+    Path profile = Files.createDirectories(root.resolve("bob"));
+    Files.writeString(profile.resolve("profile.properties"), "identity=bob\n");
+    for (String own : new String[] {"state/downloads/0123.properties", "keys/identity.key", "checkpoints/x.note",
+        "trusted/alice.skb", "tls/client.crt", ".tmp-123.part", "profile.properties"}) {
+      IOException e = new java.nio.file.FileSystemException(profile.resolve(own).toString());
+      assertThat(Diagnoser.profileHolding(e)).as(own).isEqualTo(profile.toAbsolutePath().normalize());
+    }
+    for (String other : new String[] {"downloads/clients.csv", "clients.csv", "out/.tmp-123.part",
+        "out/state/x"}) {
+      IOException e = new java.nio.file.FileSystemException(profile.resolve(other).toString());
+      assertThat(Diagnoser.profileHolding(e)).as(other).isNull();
+    }
+  }
 }
