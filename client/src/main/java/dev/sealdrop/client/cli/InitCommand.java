@@ -69,7 +69,9 @@ final class InitCommand extends SealdropSubcommand {
     CertificateAndKey.requirePemFile("--key", key);
     CertificateAndKey.requirePemFile("--ca", ca);
     CertificateAndKey certificate = CertificateAndKey.read(cert, key, session.environment().clock().instant());
-    X509Certificate[] cas = Pem.certificates(ca);
+    // a key here was told to give it with --key (round BJ): the CA's key belongs to nobody but the CA
+    X509Certificate[] cas = Pem.certificates(ca, "--ca takes the CA's certificate (ca.crt) that your admin hands out,"
+        + " not a private key");
     if (cas.length > 1) {
       // only one is the deployment's (round BJ: the first was taken silently, another CA's among them or not)
       throw new UsageFailure("SEVERAL_CA_CERTIFICATES", "--ca " + ca + " holds " + cas.length + " certificates ("

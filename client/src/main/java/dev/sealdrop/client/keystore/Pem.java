@@ -31,6 +31,11 @@ public final class Pem {
    * certificates), read with the JDK alone.
    */
   public static X509Certificate[] certificates(Path file) throws UsageFailure {
+    return certificates(file, "pass the certificate (the .crt file) here, and its private key with --key");
+  }
+
+  /** As {@link #certificates(Path)}; {@code ifKey} is the hint for a file that holds a private key instead. */
+  public static X509Certificate[] certificates(Path file, String ifKey) throws UsageFailure {
     try (InputStream in = Files.newInputStream(file)) {
       X509Certificate[] certs = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
           .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
@@ -41,8 +46,7 @@ public final class Pem {
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
       if (holdsPrivateKey(file)) {
         // a key where the certificate goes (the .key for the .crt): said so, not the parser's "signed fields invalid"
-        throw new UsageFailure("BAD_CERTIFICATE", file + " holds a private key, not a certificate",
-            "pass the certificate (the .crt file) here, and its private key with --key");
+        throw new UsageFailure("BAD_CERTIFICATE", file + " holds a private key, not a certificate", ifKey);
       }
       throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + IoReason.of(e),
           "pass a PEM or DER X.509 certificate");

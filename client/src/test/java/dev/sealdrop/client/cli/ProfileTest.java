@@ -499,6 +499,18 @@ class ProfileTest {
     }
   }
 
+  /** Round BJ: a private key given as --ca was told to pass it with --key; a CA's key belongs to nobody but the CA. */
+  @Test
+  void initWithAKeyAsTheCaSaysToGiveTheCasCertificate() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.user(root, "alice");
+    CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.keyFile("alice").toString()).assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "BAD_CERTIFICATE")
+        .containsEntry("hint", "--ca takes the CA's certificate (ca.crt) that your admin hands out, not a private key");
+    assertThat(alice.home()).doesNotExist();
+  }
+
   /**
    * A --cert file whose chain a key bundle cannot carry (here five certificates; a bundle holds at most four) is
    * refused as such: it was KEY_CERT_MISMATCH with the false hint "--key must be the private key of --cert".

@@ -26,4 +26,20 @@ class HostPortTest {
     UsageFailure plain = catchThrowableOfType(UsageFailure.class, () -> HostPort.parse("localhost"));
     assertThat(plain.hint()).hasValue("for example: localhost:8443");
   }
+
+  /** Round BJ: a URL was told the IPv6 form. */
+  @Test
+  void aUrlIsToldToDropItsScheme() {
+    for (String[] c : new String[][] {{"https://localhost:8443", "give it without the scheme: localhost:8443"},
+        {"https://localhost:8443/", "give it without the scheme: localhost:8443"},
+        {"grpcs://[::1]:37773/x", "give it without the scheme: [::1]:37773"},
+        {"https://example.com", "give the host and port the server prints (`listening on HOST:PORT`), for example"
+            + " localhost:8443"}}) {
+      UsageFailure f = catchThrowableOfType(UsageFailure.class, () -> HostPort.parse(c[0]));
+      assertThat(f).as(c[0]).isNotNull();
+      assertThat(f.reason()).isEqualTo("BAD_ADDRESS");
+      assertThat(f.getMessage()).contains("is a URL");
+      assertThat(f.hint()).as(c[0]).hasValue(c[1]);
+    }
+  }
 }
