@@ -310,10 +310,7 @@ final class KeysCommand extends SealdropSubcommand {
 
     @Override
     void run(Session session) throws Exception {
-      if (!fingerprint.matches("SHA256:[A-Za-z0-9+/]{43}")) {
-        throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(fingerprint)
-            + "' is not an SSH key fingerprint", "copy it from `sealdrop keys list-ssh` (SHA256: and 43 characters)");
-      }
+      String fingerprint = sha256Fingerprint(this.fingerprint);
       dev.sealdrop.protocol.v1.SshKey removed;
       try {
         removed = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect().sshKeys().removeSshKey(
@@ -330,6 +327,22 @@ final class KeysCommand extends SealdropSubcommand {
       }
       session.output().emit(new SshKeysView("removed", List.of(removed)));
     }
+  }
+
+  /**
+   * An SSH key fingerprint as the server names keys ({@code SHA256:} and 43 base64 characters), also given without its
+   * {@code SHA256:} or with it in lower case (round BJ: only the exact form was taken).
+   */
+  static String sha256Fingerprint(String given) throws UsageFailure {
+    String digits = given.regionMatches(true, 0, "SHA256:", 0, 7) ? given.substring(7) : given;
+    if (digits.matches("[A-Za-z0-9+/]{43}")) {
+      return "SHA256:" + digits;
+    }
+    boolean md5 = given.regionMatches(true, 0, "MD5:", 0, 4) || given.matches("(?:[0-9a-fA-F]{2}:){15}[0-9a-fA-F]{2}");
+    throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(given) + "' is not an SSH key fingerprint",
+        md5 ? "sealdrop names keys by their SHA256 fingerprint: copy it from `sealdrop keys list-ssh`, or run"
+            + " `ssh-keygen -lf KEY.pub`"
+            : "copy it from `sealdrop keys list-ssh` (SHA256: and 43 characters)");
   }
 
   /** One bundle, and what happened to it. */

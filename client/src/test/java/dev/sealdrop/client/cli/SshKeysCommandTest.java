@@ -237,6 +237,29 @@ class SshKeysCommandTest extends DevServerPerClass {
         .startsWith("Removed SSH key " + expected);
     assertThat(alice.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
         .extracting(k -> k.get("fingerprint")).doesNotContain(expected).contains(fingerprint(ecdsa));
+    // the fingerprint without its SHA256: (round BJ: refused as not a fingerprint)
+    String bare = fingerprint(ecdsa).substring("SHA256:".length());
+    assertThat(alice.run("keys", "remove-ssh", bare).assertExit(0).out())
+        .startsWith("Removed SSH key " + fingerprint(ecdsa));
+  }
+
+  @Test
+  void aFingerprintIsTakenWithOrWithoutItsPrefixAndAnMd5OneIsToldTheSha256Form() throws Exception {
+    String digits = "Xf3" + "A".repeat(40);
+    for (String given : new String[] {"SHA256:" + digits, "sha256:" + digits, digits}) {
+      assertThat(KeysCommand.sha256Fingerprint(given)).as(given).isEqualTo("SHA256:" + digits);
+    }
+    for (String md5 : new String[] {"MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
+        "16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48"}) {
+      dev.sealdrop.client.failure.UsageFailure f = org.assertj.core.api.Assertions.catchThrowableOfType(
+          dev.sealdrop.client.failure.UsageFailure.class, () -> KeysCommand.sha256Fingerprint(md5));
+      assertThat(f.reason()).isEqualTo("BAD_FINGERPRINT");
+      assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("SHA256").contains("ssh-keygen -lf"));
+    }
+    for (String bad : new String[] {"SHA256:" + digits + "=", digits.substring(1), "SHA256:", ""}) {
+      assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(dev.sealdrop.client.failure.UsageFailure.class,
+          () -> KeysCommand.sha256Fingerprint(bad)).reason()).as(bad).isEqualTo("BAD_FINGERPRINT");
+    }
   }
 
   @SuppressWarnings("unchecked")
