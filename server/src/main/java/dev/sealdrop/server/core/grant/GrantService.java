@@ -183,6 +183,11 @@ public final class GrantService {
     return grants.listByRecipient(caller.identity()).stream().map(g -> g.asOf(now)).toList();
   }
 
+  /** Refuses a caller who may not redeem grants (a door's redeem folder listed by another role). */
+  public void requireRedeemer(Principal caller) {
+    caller.require(Role.ACQUIRER, "redeem grants");
+  }
+
   /** A revoked grant, how many of its downloads the revocation cut, and whether it had been revoked already. */
   public record Revoked(Grant grant, int downloadsCut, boolean already) {}
 
@@ -386,7 +391,7 @@ public final class GrantService {
   }
 
   private Redemption doRedeem(Principal caller, String token, Seen seen) {
-    caller.require(Role.ACQUIRER, "redeem grants");
+    requireRedeemer(caller);
     try {
       gate.check("redeeming");
       shutdown.check("redeeming");

@@ -140,7 +140,8 @@ final class Quota {
     if (stored + size > policy.quotaBytes()) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
           + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
-          + " bytes; an unfinished upload counts until it is finished or expires idle; ask an admin");
+          + " bytes; an unfinished upload counts until it is finished, given up or expires idle; ask an admin to raise"
+          + " the quota or purge files you no longer need");
     }
   }
 

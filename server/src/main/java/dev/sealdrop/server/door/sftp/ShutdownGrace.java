@@ -166,6 +166,8 @@ final class ShutdownGrace implements SessionListener {
 
   /** MINA's SFTP subsystem, which says when it has answered a request or ended. */
   private final class Subsystem extends SftpSubsystem {
+    /** The SFTP subsystem's own lines (a handle's close, a malformed request): the door's, not the shutdown's. */
+    private static final Logger SFTP_LOG = LoggerFactory.getLogger(SftpDoor.class);
     /** The last reply queued (on the subsystem's thread). */
     private volatile IoWriteFuture lastReply;
 
@@ -245,7 +247,7 @@ final class ShutdownGrace implements SessionListener {
         // MINA reads a request's fields outside the handlers' own try blocks: a field running past the packet's end
         // ended the subsystem's thread with no reply, and the client's channel hung (outside test). The packet's own
         // length is known, so the next one can still be read: this one is answered, as the SFTP drafts say.
-        LOG.info("SFTP session {}: a malformed {} request was refused: {}", session,
+        SFTP_LOG.info("SFTP session {}: a malformed {} request was refused: {}", session,
             SftpConstants.getCommandMessageName(type), malformed.getMessage());
         sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_BAD_MESSAGE, "malformed "
             + SftpConstants.getCommandMessageName(type) + " request: a field runs past the end of the packet; it was"
@@ -285,7 +287,7 @@ final class ShutdownGrace implements SessionListener {
           listener.exiting(session, handle);
           handle.close();
         } catch (IOException | RuntimeException e) {
-          LOG.info("SFTP session {}: a handle closed as its channel ended: {}", session, e.getMessage());
+          SFTP_LOG.info("SFTP session {}: a handle closed as its channel ended: {}", session, e.getMessage());
         } finally {
           handle.clearAttributes();
         }

@@ -155,7 +155,10 @@ final class VirtualTree {
     } else if (s.size() == 1 && s.get(0).equals(INBOX)) {
       inbox(caller).forEach(g -> names.put(inboxName(g), attributesOf(caller, g)));
     } else if (s.size() == 1 && s.get(0).equals(REDEEM)) {
-      listing("ListInbox", caller, () -> grants.inbox(caller)); // the role check of redeeming; tokens are never listed
+      listing("Redeem", caller, () -> { // the role check of redeeming; tokens are never listed
+        grants.requireRedeemer(caller);
+        return names;
+      });
     } else {
       attributes(dir);
       throw new NotDirectoryException(dir.toString());

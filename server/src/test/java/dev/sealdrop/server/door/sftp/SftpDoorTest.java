@@ -527,6 +527,11 @@ class SftpDoorTest extends OneServerPerClass {
     List<String> before = aliceFiles();
     try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
       put(sftp, "/outbox/clients.csv.sealed", sealed.bytes());
+      // a transferor's listing of /redeem is refused for what it is (round BJ: "only an acquirer may list an inbox")
+      assertThatThrownBy(() -> names(sftp, "/redeem"))
+          .satisfies(e -> assertThat(status(e instanceof java.io.UncheckedIOException u ? u.getCause() : e))
+              .isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+          .hasMessageContaining("only an acquirer may redeem grants; 'alice' is a transferor");
       List<String> listed = names(sftp, "/outbox");
       assertThat(listed).hasSize(before.size() + 1).doesNotContain("clients.csv.sealed");
       String fileId = listed.stream().filter(n -> !before.contains(n)).findFirst().orElseThrow();
