@@ -51,6 +51,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       failure = Sealdrop.unknownOptionForParameter(ex);
     }
     if (failure == null) {
+      failure = Sealdrop.missingOptionWithSpareWord(ex);
+    }
+    if (failure == null) {
       failure = Sealdrop.unknownOption(ex);
     }
     if (failure == null) {

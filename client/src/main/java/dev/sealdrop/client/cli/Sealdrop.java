@@ -375,9 +375,50 @@ public final class Sealdrop {
     if (valueByDash) {
       // round X: `send a.txt --to bob -- --json` was "unknown option '--json' (did you mean --json?)"
       hint = "after `--` every word is a value, not an option: give the options before `--`; " + hint;
+    } else if (spec.findOption("-o") != null && looksLikeAPlace(extra) && !given.contains("-o")
+        && !given.contains("--output")
+        && given.stream().noneMatch(a -> a.startsWith("--output=") || a.startsWith("-o") && a.length() > 2)) {
+      // round BK: `receive TOKEN DIR` did not point at -o
+      hint = "if '" + extra + "' is where the output goes, give it with -o (`-o " + extra + "`); " + hint;
     }
     return new UsageFailure("USAGE", "unexpected argument '" + extra + "': `" + name + "` takes "
         + (takes.isEmpty() ? "no arguments" : String.join(" and ", takes)), hint, ex);
+  }
+
+  /**
+   * {@code send FILE bob}: picocli reports only the required option left out, not the word it did not take (round BK).
+   * {@code USAGE}, naming both, and the option with the word as the likely intent ({@code did you mean --to bob?});
+   * null when no required option is missing or no plain word was left over.
+   */
+  static UsageFailure missingOptionWithSpareWord(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.MissingParameterException missing)) {
+      return null;
+    }
+    List<CommandLine.Model.OptionSpec> options = missing.getMissing().stream()
+        .filter(a -> a instanceof CommandLine.Model.OptionSpec).map(a -> (CommandLine.Model.OptionSpec) a).toList();
+    Optional<String> word = ex.getCommandLine().getUnmatchedArguments().stream()
+        .filter(a -> !a.isEmpty() && !a.startsWith("-")).findFirst();
+    if (options.isEmpty() || word.isEmpty() || secretKind(word.get()).isPresent()) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    String required = options.stream().map(o -> o.longestName() + " " + o.paramLabel()).collect(
+        java.util.stream.Collectors.joining(" and "));
+    return new UsageFailure("USAGE", "`" + name + "` needs " + required + ", and takes no argument '"
+        + dev.sealdrop.client.cli.output.TerminalText.clean(word.get()) + "'" + (options.size() == 1 ? " (did you mean "
+        + options.get(0).longestName() + " " + dev.sealdrop.client.cli.output.TerminalText.clean(word.get()) + "?)" : ""), "see `" + name
+        + " --help`", ex);
+  }
+
+  /** Whether {@code word} names a place to write to: an existing folder, or a path with a folder in it. */
+  @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "PATH_TRAVERSAL_IN",
+      justification = "only looks whether the user's word is a folder")
+  private static boolean looksLikeAPlace(String word) {
+    try {
+      return word.contains("/") || java.nio.file.Files.isDirectory(java.nio.file.Path.of(word));
+    } catch (java.nio.file.InvalidPathException e) {
+      return false;
+    }
   }
 
   /** Whether {@code word} stands after a {@code --} in {@code args}, where picocli reads every word as a value. */

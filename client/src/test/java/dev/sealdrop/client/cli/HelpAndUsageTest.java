@@ -188,6 +188,26 @@ class HelpAndUsageTest {
         .contains("sealdrop: hint: see `sealdrop receive --help`").doesNotContain("index");
     CliRun inbox = Cli.raw(Map.of(), "inbox", "bob").assertExit(2);
     assertThat(inbox.err()).contains("sealdrop: error: unexpected argument 'bob': `sealdrop inbox` takes no arguments");
+    // round BK: `receive TOKEN DIR` is pointed at -o
+    CliRun folder = Cli.raw(Map.of(), "--json", "receive", "tok-a", "downloads/").assertExit(2);
+    assertThat(folder.jsonError()).containsEntry("hint", "if 'downloads/' is where the output goes, give it with -o"
+        + " (`-o downloads/`); see `sealdrop receive --help`");
+  }
+
+  /** Round BK: `send FILE bob` said only that --to was missing, not what became of bob. */
+  @Test
+  void aRequiredOptionLeftOutBeforeItsValueIsNamedWithTheValue() {
+    for (String command : new String[] {"send", "seal", "grant"}) {
+      CliRun r = (command.equals("seal") ? Cli.raw(Map.of(), "--json", command, "clients.csv", "bob", "-o", "x.sealed")
+          : Cli.raw(Map.of(), "--json", command, "clients.csv", "bob")).assertExit(2);
+      assertThat(r.jsonError()).as(command).containsEntry("reason", "USAGE");
+      assertThat((String) r.jsonError().get("message")).as(command).startsWith("`sealdrop " + command + "` needs --to ")
+          .endsWith(", and takes no argument 'bob' (did you mean --to bob?)");
+    }
+    // a token in that place is not repeated
+    String token = "sdg_" + "Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c";
+    CliRun secret = Cli.raw(Map.of(), "--json", "send", "clients.csv", token).assertExit(2);
+    assertThat(secret.err() + secret.out()).doesNotContain(token.substring(4, 20));
   }
 
   @Test
