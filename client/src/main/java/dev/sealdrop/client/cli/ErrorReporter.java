@@ -45,6 +45,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       failure = Sealdrop.repeatedRecipient(ex);
     }
     if (failure == null) {
+      failure = Sealdrop.optionTwice(ex, args);
+    }
+    if (failure == null) {
       failure = Sealdrop.optionAfterDoubleDash(ex, args);
     }
     if (failure == null) {
@@ -54,7 +57,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       failure = Sealdrop.missingOptionWithSpareWord(ex);
     }
     if (failure == null) {
-      failure = Sealdrop.unknownOption(ex);
+      failure = Sealdrop.unknownOption(ex, args);
     }
     if (failure == null) {
       failure = Sealdrop.dashedOptionValue(ex);

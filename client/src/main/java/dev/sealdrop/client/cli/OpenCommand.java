@@ -74,7 +74,8 @@ final class OpenCommand extends SealdropSubcommand {
         throw new UsageFailure("NOT_A_FOLDER", output + " is a file, not a folder", "-o FOLDER/ names a folder to write"
             + " the file into under its original name; without the trailing /, -o " + output + " names the file");
       }
-      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output + " does not exist", "create it, or pass -o FILE");
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + output + " does not exist", "create it first (mkdir -p),"
+          + " or give -o an existing folder, or a file name without the trailing /");
     }
     if (!intoDirectory) {
       OutputFile.requireNotTheInput(output, file);

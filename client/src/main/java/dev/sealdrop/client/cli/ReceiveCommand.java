@@ -113,7 +113,8 @@ final class ReceiveCommand extends SealdropSubcommand {
           + " folder -o names", "pass -o DIR (default: the current folder)");
     }
     if (!Files.isDirectory(directory)) {
-      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it, or pass -o DIR");
+      throw new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " does not exist", "create it first"
+          + " (mkdir -p), or choose an existing folder with -o");
     }
     requireWritable(directory);
     OutputFile.requireOutsideProfile(directory, session.profile().dir());

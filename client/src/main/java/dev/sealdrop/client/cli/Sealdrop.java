@@ -276,7 +276,7 @@ public final class Sealdrop {
    * reason {@code UNKNOWN_OPTION}, and the hint says how to pass a value that starts with '-' (round Q: picocli's
    * "Unknown option" alone). Null otherwise.
    */
-  static UsageFailure unknownOption(CommandLine.ParameterException ex) {
+  static UsageFailure unknownOption(CommandLine.ParameterException ex, String[] args) {
     if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || !u.isUnknownOption()
         || u.getUnmatched().isEmpty()) {
       return null;
@@ -287,6 +287,18 @@ public final class Sealdrop {
         .filter(p -> !p.hidden()).map(CommandLine.Model.ArgSpec::paramLabel).toList();
     Optional<String> secret = secretKind(word.substring(Math.min(1, word.length())));
     String shown = secret.map(k -> "(" + k + ", not repeated here)").orElse("'" + word + "'");
+    List<String> takers = ex.getCommandLine().getParent() == null && word.startsWith("-") && secret.isEmpty()
+        ? commandsWithOption(ex.getCommandLine(), word) : List.of();
+    if (!takers.isEmpty()) {
+      // the command given after it, if it takes the option: `sealdrop --passphrase-file F open X` → `sealdrop open`
+      List<String> given = List.of(args);
+      String example = takers.stream().filter(t -> given.contains(t.substring(t.lastIndexOf(' ') + 1)))
+          .findFirst().orElse(takers.get(0));
+      return new UsageFailure("UNKNOWN_OPTION", "unknown option " + shown + ": `" + name + "` has no such option;"
+          + " it is an option of " + (takers.size() <= 4 ? String.join(", ", takers) : String.join(", ",
+          takers.subList(0, 4)) + " and others"), "give it after the command's name, e.g. `" + example + " ... "
+          + word + " ...`", ex);
+    }
     // picocli's near matches among the command's options (`--expire` for --expires: round U)
     List<String> near = secret.isPresent() ? List.of() : u.getSuggestions().stream().filter(o -> o.startsWith("-"))
         .limit(3).toList();
@@ -408,6 +420,55 @@ public final class Sealdrop {
         + dev.sealdrop.client.cli.output.TerminalText.clean(word.get()) + "'" + (options.size() == 1 ? " (did you mean "
         + options.get(0).longestName() + " " + dev.sealdrop.client.cli.output.TerminalText.clean(word.get()) + "?)" : ""), "see `" + name
         + " --help`", ex);
+  }
+
+  /**
+   * An option given twice at one level ({@code --home A --home B inbox}): picocli's "should be specified only once"
+   * named neither value, while the same slip across levels is told both (round BK). {@code USAGE}, naming the values;
+   * null otherwise.
+   */
+  static UsageFailure optionTwice(CommandLine.ParameterException ex, String[] args) {
+    if (!(ex instanceof CommandLine.OverwrittenOptionException o) || !(o.getOverwritten() instanceof
+        CommandLine.Model.OptionSpec option) || option.arity().max() != 1) {
+      return null;
+    }
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < args.length && !args[i].equals("--"); i++) {
+      for (String n : option.names()) {
+        if (args[i].equals(n) && i + 1 < args.length) {
+          values.add(args[i + 1]);
+        } else if (args[i].startsWith(n + "=")) {
+          values.add(args[i].substring(n.length() + 1));
+        }
+      }
+    }
+    if (values.size() < 2 || values.stream().anyMatch(v -> secretKind(v).isPresent())) {
+      return null;
+    }
+    return new UsageFailure("USAGE", option.longestName() + " given twice, as " + dev.sealdrop.client.cli.output
+        .TerminalText.clean(values.get(0)) + " and " + dev.sealdrop.client.cli.output.TerminalText.clean(
+        values.get(1)) + ": give it once", "see `" + ex.getCommandLine().getCommandSpec().qualifiedName(" ")
+        + " --help`", ex);
+  }
+
+  /**
+   * {@code sealdrop --passphrase-file F open X}: an option of commands given before the command's name was "`sealdrop`
+   * has no such option" (round BK). Names the commands that take it; null if none does or the word is no option.
+   */
+  static List<String> commandsWithOption(CommandLine root, String word) {
+    String bare = word.contains("=") ? word.substring(0, word.indexOf('=')) : word;
+    List<String> found = new ArrayList<>();
+    collectCommandsWith(root, bare, found);
+    return found;
+  }
+
+  private static void collectCommandsWith(CommandLine c, String option, List<String> found) {
+    for (CommandLine sub : new java.util.LinkedHashSet<>(c.getSubcommands().values())) {
+      if (sub.getCommandSpec().findOption(option) != null && !sub.getCommandSpec().usageMessage().hidden()) {
+        found.add(sub.getCommandSpec().qualifiedName(" "));
+      }
+      collectCommandsWith(sub, option, found);
+    }
   }
 
   /** Whether {@code word} names a place to write to: an existing folder, or a path with a folder in it. */

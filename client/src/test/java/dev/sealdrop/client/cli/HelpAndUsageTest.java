@@ -194,6 +194,27 @@ class HelpAndUsageTest {
         + " (`-o downloads/`); see `sealdrop receive --help`");
   }
 
+  /** Round BK: a command's option before the command's name, and an option given twice at one level. */
+  @Test
+  void anOptionOfACommandBeforeItsNameAndAnOptionGivenTwiceAreToldSo() {
+    CliRun early = Cli.raw(Map.of(), "--json", "--passphrase-file", "f", "open", "x.sealed", "-o", "y").assertExit(2);
+    assertThat(early.jsonError()).containsEntry("reason", "UNKNOWN_OPTION")
+        .containsEntry("hint", "give it after the command's name, e.g. `sealdrop open ... --passphrase-file ...`");
+    assertThat((String) early.jsonError().get("message")).startsWith("unknown option '--passphrase-file': `sealdrop`"
+        + " has no such option; it is an option of ").contains("sealdrop open");
+    CliRun bogus = Cli.raw(Map.of(), "--json", "--bogus", "inbox").assertExit(2);
+    assertThat(bogus.jsonError()).containsEntry("message", "unknown option '--bogus': `sealdrop` has no such option");
+    for (String[] args : new String[][] {{"--json", "--home", "A", "--home", "B", "inbox"},
+        {"--json", "inbox", "--home", "A", "--home=B"}}) {
+      CliRun twice = Cli.raw(Map.of(), args).assertExit(2);
+      assertThat(twice.jsonError()).as(String.join(" ", args)).containsEntry("reason", "USAGE")
+          .containsEntry("message", "--home given twice, as A and B: give it once");
+    }
+    CliRun expires = Cli.raw(Map.of(), "--json", "send", "x", "--to", "bob", "--expires", "3h", "--expires", "4h")
+        .assertExit(2);
+    assertThat(expires.jsonError()).containsEntry("message", "--expires given twice, as 3h and 4h: give it once");
+  }
+
   /** Round BK: `send FILE bob` said only that --to was missing, not what became of bob. */
   @Test
   void aRequiredOptionLeftOutBeforeItsValueIsNamedWithTheValue() {
