@@ -29,6 +29,9 @@ public interface GrantRepository {
   /** What is kept of a purged grant with this token hash, and the stored hash (for a constant-time comparison). */
   Optional<HashedPurge> findPurgedByTokenHash(String tokenHash);
 
+  /** What was kept of a claim of a purged grant ({@link PurgedClaim}), by the claim's hash. */
+  Optional<PurgedClaim> findPurgedClaim(String claimHash);
+
   /** The purged grant {@code grantId}, if {@code owner} created it ({@code owner} null: whoever did). */
   Optional<PurgedGrant> findPurged(String grantId, String owner);
 
@@ -168,4 +171,10 @@ public interface GrantRepository {
 
   /** A purged grant and its stored token hash. */
   record HashedPurge(PurgedGrant purged, String tokenHash) {}
+
+  /**
+   * A claim of a grant that was purged: its hash, its grant, and whether every byte had been served (a download that
+   * counted before the purge).
+   */
+  record PurgedClaim(String hash, String grantId, boolean delivered) {}
 }

@@ -988,8 +988,8 @@ public final class GrantService {
     RequestFields.check("claim_id", claimSecret, c -> Secrets.isWellFormed(Secrets.CLAIM_PREFIX, c),
         "a claim id (sdc_ followed by 43 characters), as Redeem answered it");
     Instant now = settle();
-    Claim claim = claimBySecret(claimSecret).orElseThrow(() ->
-        new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first"));
+    Claim claim = claimBySecret(claimSecret).orElseThrow(() -> purgedClaim(caller, claimSecret, seen).orElseGet(() ->
+        new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first")));
     seen.grant(claim.grantId());
     if (!claim.recipient().equals(caller.identity())) {
       LOG.warn("use of a claim of grant {} by '{}' refused: it belongs to '{}'", claim.grantId(), caller.identity(),
@@ -1008,6 +1008,42 @@ public final class GrantService {
       throw closedClaim(claim);
     }
     return new Claimed(claim, grant);
+  }
+
+  /**
+   * Why a claim of a purged grant cannot be used (round BL: resuming, confirming or releasing one was "no claim matches
+   * this claim id; redeem the grant first", and the redeem then said the file was purged): a download served every
+   * byte before the purge counted ({@code GRANT_CONSUMED}, which a receive that verified its file takes as counted);
+   * any other was stopped by the purge. Empty if the claim was never one of a purged grant.
+   */
+  private Optional<SealdropException> purgedClaim(Principal caller, String claimSecret, Seen seen) {
+    String hash = Secrets.hash(claimSecret);
+    Optional<GrantRepository.PurgedClaim> kept = grants.findPurgedClaim(hash)
+        .filter(c -> Secrets.hashesEqual(c.hash(), hash));
+    Optional<PurgedGrant> grant = kept.flatMap(c -> grants.findPurged(c.grantId(), null));
+    if (grant.isEmpty()) {
+      return Optional.empty();
+    }
+    PurgedGrant p = grant.get();
+    seen.grant(p.grantId());
+    if (!p.recipient().equals(caller.identity())) {
+      LOG.warn("use of a claim of purged grant {} by '{}' refused: it belongs to '{}'", p.grantId(), caller.identity(),
+          p.recipient());
+      return Optional.of(new PermissionDeniedException(Reason.NOT_RECIPIENT, "this claim belongs to another identity"));
+    }
+    seen.file(p.fileId());
+    String purged = (p.cause() == PurgedGrant.Cause.ADMIN ? "its file was purged from the server by an admin"
+        : "the server's retention deleted it") + " at " + p.purgedAt();
+    if (kept.get().delivered()) {
+      return Optional.of(new GrantUnavailableException(Reason.GRANT_CONSUMED, "this claim's download was served every"
+          + " byte and counted before the grant was purged (" + purged + "); the grant cannot be downloaded again"));
+    }
+    return Optional.of(p.cause() == PurgedGrant.Cause.ADMIN
+        ? new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was purged from the server by an admin at "
+            + p.purgedAt() + ": its ciphertext and every grant on it are deleted, so this download cannot go on; ask the"
+            + " sender to send the file again")
+        : new GrantUnavailableException(Reason.GRANT_PURGED, "the grant is gone: the server's retention deleted it at "
+            + p.purgedAt() + ", so this download cannot go on; ask the sender to send the file again"));
   }
 
   /** A lifetime as `--expires` takes it ("30d", "1d12h", "90s"), then its seconds: "30d (2592000 s)". */

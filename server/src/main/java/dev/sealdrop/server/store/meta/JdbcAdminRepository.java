@@ -27,6 +27,9 @@ public final class JdbcAdminRepository implements AdminRepository {
   /** Keeps what a purged grant's recipient is told (PurgedGrant), selected from grants: the caller adds the rest. */
   private static final String KEEP_PURGED = "INSERT INTO purged_grants (token_hash, grant_id, file_id, recipient,"
       + " owner, ended_in, expires_at, cause, purged_at) SELECT token_hash, id, file_id, recipient, owner,";
+  /** Keeps what a purged grant's claim holder is told (PurgedClaim), selected from claims: the caller adds WHERE. */
+  private static final String KEEP_PURGED_CLAIMS = "INSERT INTO purged_claims (claim_hash, grant_id, delivered)"
+      + " SELECT claim_hash, grant_id, CASE WHEN served_all_at IS NOT NULL THEN TRUE ELSE FALSE END FROM claims";
   private static final String LIVE = "(g.state = 'CLAIMED' OR (g.state = 'ACTIVE' AND g.expires_at > ?))";
   private final Jdbc jdbc;
 
@@ -108,6 +111,7 @@ public final class JdbcAdminRepository implements AdminRepository {
       Jdbc.update(c, KEEP_PURGED + " CASE WHEN state = 'ACTIVE' AND expires_at <= ? THEN 'EXPIRED' ELSE state END,"
           + " expires_at, ?, ? FROM grants WHERE file_id = ?", now.toEpochMilli(), cause.name(), now.toEpochMilli(),
           fileId);
+      Jdbc.update(c, KEEP_PURGED_CLAIMS + " WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
       Jdbc.update(c, "DELETE FROM claims WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
       Jdbc.update(c, "DELETE FROM grants WHERE file_id = ?", fileId);
       Jdbc.update(c, "UPDATE uploads SET file_id = NULL WHERE file_id = ?", fileId);
@@ -128,6 +132,7 @@ public final class JdbcAdminRepository implements AdminRepository {
     return jdbc.inTransaction(c -> {
       Jdbc.update(c, KEEP_PURGED + " ?, expires_at, ?, ? FROM grants WHERE id = ?", endedIn.name(),
           PurgedGrant.Cause.RETENTION.name(), now.toEpochMilli(), grantId);
+      Jdbc.update(c, KEEP_PURGED_CLAIMS + " WHERE grant_id = ?", grantId);
       Jdbc.update(c, "DELETE FROM claims WHERE grant_id = ?", grantId);
       return Jdbc.update(c, "DELETE FROM grants WHERE id = ?", grantId) == 1;
     });

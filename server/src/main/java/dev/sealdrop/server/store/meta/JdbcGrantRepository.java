@@ -88,6 +88,12 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public Optional<PurgedClaim> findPurgedClaim(String claimHash) {
+    return jdbc.queryOne("SELECT claim_hash, grant_id, delivered FROM purged_claims WHERE claim_hash = ?",
+        rs -> new PurgedClaim(rs.getString(1), rs.getString(2), rs.getBoolean(3)), claimHash);
+  }
+
+  @Override
   public Optional<PurgedGrant> findPurged(String grantId, String owner) {
     Jdbc.RowMapper<PurgedGrant> purged = JdbcGrantRepository::purged;
     return owner == null ? jdbc.queryOne(PURGED_SELECT + " WHERE grant_id = ?", purged, grantId)

@@ -289,6 +289,42 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
         .setGrantId("g_" + "0".repeat(32)).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
   }
 
+  /**
+   * Round BL: a claim of a purged grant was "no claim matches this claim id; redeem the grant first" on resume, confirm
+   * and release, and the redeem then said the file was purged; a download served every byte before the purge had
+   * counted (admin.md) and its confirm was refused the same way, so a receive that verified its file was told to run
+   * again, for ever.
+   */
+  @Test
+  void aClaimOfAPurgedGrantIsToldTheFileWasPurgedOrThatItsDownloadCounted() {
+    CreateGrantResponse served = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    CreateGrantResponse started = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String servedClaim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(served.getToken()).build())
+        .getClaimId();
+    String startedClaim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(started.getToken())
+        .build()).getClaimId();
+    Transfers.download(clients.transfer("bob"), servedClaim, 0);
+    admins.admin("carol").purgeFile(PurgeFileRequest.newBuilder().setFileId(file.getFileId()).build());
+
+    var counted = refused(() -> clients.transfer("bob").confirmDownload(dev.sealdrop.protocol.v1.ConfirmDownloadRequest
+        .newBuilder().setClaimId(servedClaim).setFingerprint(served.getGrant().getFingerprint()).build()),
+        Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+    assertThat(counted.getStatus().getDescription()).startsWith("this claim's download was served every byte and"
+        + " counted before the grant was purged (its file was purged from the server by an admin at ");
+    var resumed = refused(() -> clients.transfer("bob").download(DownloadRequest.newBuilder().setClaimId(startedClaim)
+        .setOffset(0).build()).next(), Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+    assertThat(resumed.getStatus().getDescription()).startsWith("the grant's file was purged from the server by an"
+        + " admin at ").endsWith("so this download cannot go on; ask the sender to send the file again");
+    refused(() -> clients.transfer("bob").releaseClaim(dev.sealdrop.protocol.v1.ReleaseClaimRequest.newBuilder()
+        .setClaimId(startedClaim).build()), Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+    // another identity holding the claim id learns nothing more than for a live claim
+    refused(() -> clients.transfer("dave").releaseClaim(dev.sealdrop.protocol.v1.ReleaseClaimRequest.newBuilder()
+        .setClaimId(startedClaim).build()), Status.Code.PERMISSION_DENIED, "NOT_RECIPIENT");
+    // a claim id that never was is still not found
+    refused(() -> clients.transfer("bob").releaseClaim(dev.sealdrop.protocol.v1.ReleaseClaimRequest.newBuilder()
+        .setClaimId("sdc_" + "A".repeat(43)).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+  }
+
   @Test
   void retentionPurgesExactlyWhatNoGrantCanReachAfterThePeriodAndAuditsEachPurge() {
     UploadResponse kept = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(5_000, 4), "bob")
