@@ -35,6 +35,16 @@ import org.slf4j.LoggerFactory;
  * refused) with the admin as actor and the door's peer address; no operation returns content.
  */
 public final class AdminOperations {
+  /**
+   * What a call or SFTP session closed by an admin's act is told, after "the call was closed: " or "session closed: ":
+   * what happened and what to do (round BL: what happened only).
+   */
+  static final String DISABLED_CUT = "identity disabled by an admin; ask an admin to enable it again (an unfinished"
+      + " gRPC upload or download keeps what it moved and resumes then)";
+  static final String CERTIFICATE_REVOKED_CUT = "certificate revoked by an admin; connect with another certificate of"
+      + " yours, or get a new one and run `sealdrop keys renew` (an unfinished gRPC upload or download resumes with it)";
+  static final String IDENTITY_REVOKED_CUT = "identity revoked by an admin; it cannot connect again";
+
   private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
   private static final Pattern SERIAL = Pattern.compile("[0-9a-fA-F]{1,64}");
   private static final int MAX_REASON = 256;
@@ -136,7 +146,7 @@ public final class AdminOperations {
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
       logAct(c, name, "disabled", changed, reason);
       // closed even if it was disabled already: nothing of a disabled identity may stay open
-      int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, "identity disabled by an admin");
+      int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, DISABLED_CUT);
       // its grants are suspended: downloads of them stop now, not at their next chunk
       int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, "the grant's sender '"
           + name + "' is disabled by an admin, so its grants cannot be downloaded until an admin enables it again;"
@@ -192,7 +202,7 @@ public final class AdminOperations {
         details.put(CHANGED, Boolean.toString(changed));
         // closed again even on a repeat: nothing of a revoked certificate may stay open
         return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
-            "certificate revoked by an admin"), 0, 0, changed, seenAs);
+            CERTIFICATE_REVOKED_CUT), 0, 0, changed, seenAs);
       }
       boolean changed = !identities.isRevoked(name);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
@@ -200,7 +210,7 @@ public final class AdminOperations {
       List<AdminRepository.EndedGrant> ended = repository.revokeIdentityAndGrants(name, now);
       logAct(c, name, "revoked", changed, reason);
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
-      int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, "identity revoked by an admin");
+      int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT);
       int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       List<Grant> revoked = new java.util.ArrayList<>();
       for (AdminRepository.EndedGrant e : ended) {
