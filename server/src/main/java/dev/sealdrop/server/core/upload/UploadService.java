@@ -585,20 +585,36 @@ public final class UploadService {
         w.sync();
       } catch (IOException e) {
         LOG.warn("upload {}: its temporary data is unusable ({}); marking it failed", u.id(), e.toString());
-        uploads.close(u.id(), UploadState.FAILED, clock.instant());
         open.remove(u.id());
-      }
-    }
-    for (String temp : blobs.listTemps()) {
-      if (!open.contains(temp)) {
-        LOG.info("deleting stray temporary upload data {}", temp);
-        blobs.deleteTemp(temp);
+        if (uploads.close(u.id(), UploadState.FAILED, clock.instant())) {
+          // ended by the server, not its owner: recorded, as every other end of an upload (round BM: none was)
+          audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), SERVER_RESTARTED, "", Map.of("upload-id",
+              u.id(), "owner", u.owner(), "bytes", Long.toString(u.committedOffset()), "cause", "data-unusable"));
+        }
       }
     }
     Set<String> files = uploads.allFileIds();
-    for (String blob : blobs.listBlobs()) {
+    Set<String> blobsPresent = new java.util.HashSet<>(blobs.listBlobs());
+    for (String temp : blobs.listTemps()) {
+      if (open.contains(temp)) {
+        continue;
+      }
+      java.util.Optional<Upload> committed = uploads.find(temp).filter(u -> u.state() == UploadState.COMMITTED
+          && u.fileId() != null && files.contains(u.fileId()) && !blobsPresent.contains(u.fileId()));
+      if (committed.isPresent()) {
+        // a crash between the commit's row and the rename of its data (UploadSession.writeCommitted): finished now
+        LOG.warn("upload {}: committed as file {} but its data was not moved into place (a crash, or a failed rename);"
+            + " moving it now", temp, committed.get().fileId());
+        blobs.commit(temp, committed.get().fileId());
+        blobsPresent.add(committed.get().fileId());
+        continue;
+      }
+      LOG.info("deleting stray temporary upload data {}", temp);
+      blobs.deleteTemp(temp);
+    }
+    for (String blob : blobsPresent) {
       if (!files.contains(blob)) {
-        LOG.info("deleting blob {} that was never committed", blob);
+        LOG.warn("deleting blob {}, which no file names (a commit or a purge cut by a crash)", blob);
         blobs.deleteBlob(blob);
       }
     }

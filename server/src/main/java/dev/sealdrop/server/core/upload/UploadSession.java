@@ -340,19 +340,22 @@ public final class UploadSession {
   }
 
   /**
-   * Renames the verified, durable envelope into place and commits its row, which is written only while its owner is
-   * enabled and the certificate it uploads with not revoked: an owner disabled or revoked (or its certificate revoked)
-   * since the identity check before it has its upload closed as FAILED and its data deleted (round AH: the file was
-   * committed after the admin's act had returned), and is told why.
+   * Commits the verified, durable envelope's row, then renames the envelope into place. The row is written only while
+   * its owner is enabled and the certificate it uploads with not revoked: an owner disabled or revoked (or its
+   * certificate revoked) since the identity check before it has its upload closed as FAILED and its data deleted (round
+   * AH: the file was committed after the admin's act had returned), and is told why. The row comes first (round BM: the
+   * rename came first, and a commit the database refused, a full disk, left the envelope in {@code blobs/} with no row
+   * and the upload OPEN without its data, so that every resume failed; a crash between the two deleted a complete
+   * upload at the next start): a refused commit leaves the upload OPEN with its data, to resume; a crash after it is
+   * finished by the next start ({@link UploadService#recover}).
    */
   private StoredFile writeCommitted(InspectionResult result) {
     Instant now = service.clock.instant();
     StoredFile committed = new StoredFile(Ids.next(UploadService.FILE_PREFIX), caller.identity(), result.size(),
         result.fingerprint(), result.header().recipientKeyFingerprints(), now);
     try {
-      writer.close();
+      writer.close(); // synced by commit() before this step
       ended = true;
-      service.blobs.commit(upload.id(), committed.id());
     } catch (IOException e) {
       throw notDurable(e);
     }
@@ -362,16 +365,20 @@ public final class UploadSession {
     } finally {
       releaseOnce();
     }
-    if (!written) {
+    if (written) {
+      try {
+        service.blobs.commit(upload.id(), committed.id());
+      } catch (IOException e) {
+        UploadService.LOG.error("upload {}: committed as file {}, but its data could not be moved into place ({});"
+            + " the next start of the server finishes it", upload.id(), committed.id(), e.toString());
+        throw new UncheckedIOException("upload " + upload.id() + ": committed as file " + committed.id() + ", but its"
+            + " data could not be moved into place", e);
+      }
+    } else {
       UploadService.LOG.warn("upload {} from '{}' not committed: its owner, or its certificate, was disabled or revoked"
           + " meanwhile",
           upload.id(), caller.identity());
-      try {
-        service.blobs.deleteBlob(committed.id());
-      } catch (IOException e) {
-        // never listed (no row names it): the next start's clean-up deletes it
-        UploadService.LOG.warn("upload {}: cannot delete its data now: {}", upload.id(), e.toString());
-      }
+      service.deleteTempQuietly(upload.id()); // what is left, the next start's clean-up deletes
       closeFailed(); // (the quota's share is re-read as the commit's step ends)
       identity.checkNow(); // the refusal the caller is due
       throw new dev.sealdrop.server.core.UnauthenticatedException(Reason.IDENTITY_DISABLED, "identity '"
