@@ -508,8 +508,19 @@ public final class AdminOperations {
 
     static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
         PurgedGrant.Cause cause, Instant now) {
+      return purge(repository, blobs, fileId, cause, now, () -> { });
+    }
+
+    /**
+     * As {@link #purge(AdminRepository, BlobStore, String, PurgedGrant.Cause, Instant)}, running {@code recorded}
+     * (its audit record) after the rows are deleted and before the ciphertext is (round BM: a retention purge cut by
+     * a crash while it deleted a large file lost its record).
+     */
+    static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
+        PurgedGrant.Cause cause, Instant now, Runnable recorded) {
       java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, cause, now);
       if (deleted.isPresent()) {
+        recorded.run();
         try {
           blobs.deleteBlob(fileId);
         } catch (IOException e) {

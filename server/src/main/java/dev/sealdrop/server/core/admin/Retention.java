@@ -57,9 +57,9 @@ public final class Retention {
     }
     int files = 0;
     for (String fileId : repository.listUnreachableFiles(cutoff)) {
-      if (AdminOperations.Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.RETENTION, now).isPresent()) {
+      if (AdminOperations.Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.RETENTION, now,
+          () -> audit.record(Audit.SERVER, "retention.purge-file", "file:" + fileId, "ok", "")).isPresent()) {
         files++;
-        audit.record(Audit.SERVER, "retention.purge-file", "file:" + fileId, "ok", "");
       }
     }
     if (grants + files > 0) {
