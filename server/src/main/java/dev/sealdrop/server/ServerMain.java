@@ -157,6 +157,8 @@ public final class ServerMain {
       System.err.println("sealdrop-server: error: cannot start: " + describe(failed));
       if (failed.getCause() instanceof BindException b) {
         System.err.println("sealdrop-server: hint: " + bindHint(b));
+      } else {
+        diskHint(failed, config.dataDir()).ifPresent(h -> System.err.println("sealdrop-server: hint: " + h));
       }
       System.exit(1);
       return;
@@ -169,6 +171,25 @@ public final class ServerMain {
       stdout.println("sftp listening on " + endpoints.get(2));
     }
     Thread.currentThread().join();
+  }
+
+  /**
+   * What to do about a start that the data folder's disk refused (round BM: a full or read-only disk had no hint): the
+   * operating system's reason anywhere in the failure's causes.
+   */
+  static java.util.Optional<String> diskHint(Throwable failed, java.nio.file.Path data) {
+    String folder = data.toAbsolutePath().toString();
+    if (dev.sealdrop.server.core.StorageFull.of(failed).isPresent()) {
+      return java.util.Optional.of("the disk of the data folder " + folder + " is full: free space there (`df -h "
+          + folder + "` shows it), then start the server again; nothing it stored was lost");
+    }
+    for (Throwable t = failed; t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains("Read-only file system")) {
+        return java.util.Optional.of("the data folder " + folder + " is on a read-only file system: mount it"
+            + " writable, or give a folder on a writable disk with --data");
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** What to do about a listener that could not bind, by the operating system's reason. */
