@@ -190,8 +190,9 @@ public final class KeyStore {
               + " changed", e);
     } catch (IOException e) {
       throw new KeyStoreFailure("KEY_FILE_DAMAGED", "cannot read " + profile.privateKeyFile() + ": "
-          + e.getMessage(), "restore the file from a backup, or create new keys with `sealdrop init` "
-          + "(files sealed for the old keys can then no longer be opened)", e);
+          + e.getMessage(), "restore the file from a backup, or create new keys with `sealdrop init --force`"
+          + " (with the same --server, --cert, --key and --ca; files sealed for the old keys can then no longer be"
+          + " opened, and those who pinned your key must accept the new one)", e);
     } finally {
       Arrays.fill(passphrase, '\0');
     }

@@ -331,6 +331,21 @@ class ProfileTest {
     assertThat(root.resolve("c.sdx")).doesNotExist();
   }
 
+  /** Round BK: a damaged key file was told to make new keys with `sealdrop init`, which refuses an existing profile. */
+  @Test
+  void aDamagedKeyFileSaysToRestoreItOrToMakeNewKeysWithInitForce() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "localhost:8443");
+    Path plain = Files.writeString(root.resolve("clients.csv"), "customer_id,name\n");
+    Path keyFile = alice.home().resolve("keys").resolve("identity.key");
+    Files.write(keyFile, java.util.Arrays.copyOf(Files.readAllBytes(keyFile), 7)); // cut short: not a key file
+    CliRun r = alice.run("--json", "seal", plain.toString(), "--to", "alice", "-o", root.resolve("c.sdx").toString())
+        .assertExit(7);
+    assertThat(r.jsonError()).containsEntry("reason", "KEY_FILE_DAMAGED");
+    assertThat((String) r.jsonError().get("hint")).startsWith("restore the file from a backup, or create new keys with"
+        + " `sealdrop init --force`");
+  }
+
   @Test
   void aDamagedSettingsFileSaysHowToMendItNotToInitAgain() throws Exception {
     // outside test: a damaged profile.properties exited 7 with "run `sealdrop init` again", which refuses an
