@@ -150,10 +150,21 @@ final class KeysCommand extends SealdropSubcommand {
     }
     if (!theirs.fingerprint().equals(own.fingerprint())) {
       String serial = KeysRenewCommand.serial(theirs.certificate());
-      throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_DIFFERS", "the server publishes another key"
-          + " bundle in your name (" + theirs.fingerprint() + ", signed with certificate serial " + serial + ") than"
-          + " this profile's (" + own.fingerprint() + "): whoever fetches your key now, to send you a file, seals it"
-          + " for those keys", "if you did not publish it from another profile of yours (another machine, or an"
+      String message = "the server publishes another key bundle in your name (" + theirs.fingerprint() + ", signed"
+          + " with certificate serial " + serial + ") than this profile's (" + own.fingerprint() + "): whoever fetches"
+          + " your key now, to send you a file, seals it for those keys";
+      if (serial.equals(KeysRenewCommand.serial(own.certificate()))) {
+        // signed with this profile's own certificate (round BK: told to revoke it after an `init --force`)
+        throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_DIFFERS", message, "it was signed with"
+            + " this profile's own certificate: if you ran `init --force` here since you last published, run `"
+            + session.nextCommand("keys publish") + "` to publish the new keys (those who pinned the old key must"
+            + " accept the new one); if not, someone holds a copy of this certificate's key: get a new certificate,"
+            + " run `keys renew` with it, ask an admin to revoke this one (`sealdrop admin identities revoke " + me
+            + " --certificate " + serial + "`), then run `keys publish` here, and tell those who send to you to check"
+            + " your fingerprint again");
+      }
+      throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_DIFFERS", message, "if you did not publish"
+          + " it from another profile of yours (another machine, or an"
           + " `init --force`), someone holds a copy of that certificate's key: ask an admin to revoke it (`sealdrop"
           + " admin identities revoke " + me + " --certificate " + serial + "`), then run `"
           + session.nextCommand("keys publish") + "` here (`keys renew` first if it is this profile's certificate),"

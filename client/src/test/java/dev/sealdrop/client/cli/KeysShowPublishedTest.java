@@ -39,6 +39,9 @@ class KeysShowPublishedTest extends DevServerPerClass {
     assertThat(refused.jsonError()).containsEntry("reason", "PUBLISHED_KEY_DIFFERS");
     assertThat(refused.err()).contains(theirs, mine, "revoke", "keys publish", "--certificate "
         + CertificateSerials.shown(pki.certificate("bob").getSerialNumber()));
+    // signed with this profile's own certificate: an `init --force` here is named first (round BK)
+    assertThat((String) refused.jsonError().get("hint")).startsWith("it was signed with this profile's own"
+        + " certificate: if you ran `init --force` here since you last published");
 
     // publishing again from this profile puts it right
     bob.run("keys", "publish").assertExit(0);
