@@ -118,6 +118,10 @@ final class KeysRenewCommand extends SealdropSubcommand {
       // the server refused the renewed certificate (revoked, or the identity revoked or disabled): a profile left
       // on it could not connect at all, and running the command again would not help
       throw refused(e, profile, before, renewed.certificate(), held);
+    } catch (dev.sealdrop.client.failure.NetworkFailure e) {
+      // the profile has switched; the rest is safe to repeat (round BK: the hint spoke of transfers resuming)
+      throw e.retold(e.getMessage(), "the profile already uses the renewed certificate; run the same `keys renew`"
+          + " again once the server can be reached: it publishes your key bundle and moves your SSH keys then");
     }
     session.output().emit(new Renewed(bundle, published, renewed.certificate(), alreadyUsed, previous, ssh,
         session.environment().clock().instant()));

@@ -241,6 +241,9 @@ class KeysRenewTest extends DevServerPerClass {
         second.keyFile().toString()).assertExit(8);
     assertThat(offline.err()).contains("the profile now uses the renewed certificate")
         .contains("run the same command again");
+    assertThat((String) offline.jsonError().get("hint")).as("round BK: not about transfers").isEqualTo("the profile"
+        + " already uses the renewed certificate; run the same `keys renew` again once the server can be reached: it"
+        + " publishes your key bundle and moves your SSH keys then");
     assertThat(erin.home().resolve("tls/client.crt")).hasSameBinaryContentAs(second.certFile());
 
     Files.writeString(config, properties);
