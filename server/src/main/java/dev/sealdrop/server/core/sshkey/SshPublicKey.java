@@ -57,6 +57,10 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
       throw invalid("the public key is longer than " + MAX_LINE + " characters; pass one .pub line");
     }
     String text = line.strip();
+    if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+      // round BL: two .pub lines were told the comment was too long
+      throw invalid("the request holds several lines; pass one .pub line (one key per call)");
+    }
     String[] parts = text.split("[ \t]+", 3);
     if (parts.length < 2) {
       throw invalid("expected 'TYPE BASE64 [COMMENT]' as in a .pub file (no authorized_keys options)");
