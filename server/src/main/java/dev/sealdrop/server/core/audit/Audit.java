@@ -69,7 +69,11 @@ public interface Audit {
 
   /** The result token of a refusal: the core's reason ({@code locked-down}), or {@code error}. */
   static String resultOf(Throwable refusal) {
-    return refusal instanceof SealdropException s ? token(s.reason()) : "error";
+    if (refusal instanceof SealdropException s) {
+      return token(s.reason());
+    }
+    // a full disk or database is the storage-full its client is told (round BM: recorded as a bare error)
+    return dev.sealdrop.server.core.StorageFull.of(refusal).map(s -> token(s.reason())).orElse("error");
   }
 
   /** A reason as a result token: {@code GRANT_EXPIRED} becomes {@code grant-expired}. */
