@@ -169,8 +169,10 @@ final class SendCommand extends SealdropSubcommand {
           // the operating system releases it when this process ends; the token must be shown regardless
         }
       }
+      // the upload stays on the server: a new grant of it, not a new upload (round BK: the hint said to send again)
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
-          .emit(session, "run the same send again (it uploads the file anew)");
+          .emit(session, "grant the uploaded file again: `" + session.nextCommand("grant " + grant.getGrant().getFileId()
+              + " --to " + recipient.bundle().identity()) + "` (running the same send again uploads it anew)");
     } finally {
       mine.destroy();
     }

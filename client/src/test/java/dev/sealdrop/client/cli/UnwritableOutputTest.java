@@ -52,6 +52,9 @@ class UnwritableOutputTest extends DevServerPerClass {
       assertThat(r.err()).contains("the result could not be written to standard output")
           .contains("was not written whole; that grant is revoked")
           .as("no word of handing on a token nobody saw (round AR)").doesNotContain("by another channel");
+      // the upload stays on the server: the hint grants it again rather than uploading it anew (round BK)
+      assertThat(r.err()).containsPattern("grant the uploaded file again: `sealdrop (--home \\S+ )?grant f_[0-9a-f]{32}"
+          + " --to bob`");
     }
     Map<String, Long> after = grantStates();
     assertThat(after.getOrDefault("revoked", 0L)).as("both grants the sends made are revoked")
