@@ -99,9 +99,25 @@ public final class OutputFile {
     try {
       return Files.createTempFile(folder, prefix, ".part");
     } catch (java.io.IOException e) {
-      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + folder + " ("
-          + IoReason.of(e) + "); " + notDone, "choose a folder you can write to with -o,"
+      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + folder + " (" + kernelFolder(folder)
+          .orElse(IoReason.of(e)) + "); " + notDone, "choose a folder you can write to with -o,"
           + " then run the same command again", e);
+    }
+  }
+
+  /** The kernel's own file systems, where no file can be made (round BJ's list: `-o /proc` was "no such file"). */
+  private static final java.util.Set<String> KERNEL_FILE_SYSTEMS = java.util.Set.of("proc", "sysfs", "cgroup",
+      "cgroup2", "debugfs", "tracefs", "securityfs", "configfs", "pstore", "bpf");
+
+  /** Why nothing can be written into {@code folder} if it is on one of the kernel's own file systems. */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the folder")
+  private static java.util.Optional<String> kernelFolder(Path folder) {
+    try {
+      String type = Files.getFileStore(folder).type();
+      return KERNEL_FILE_SYSTEMS.contains(type) ? java.util.Optional.of("it is on the kernel's " + type
+          + " file system, which holds no files of yours") : java.util.Optional.empty();
+    } catch (java.io.IOException | RuntimeException e) {
+      return java.util.Optional.empty();
     }
   }
 
