@@ -107,8 +107,11 @@ public final class SecureFiles {
    */
   static final java.time.Duration STALE_TEMPORARY = java.time.Duration.ofMinutes(10);
 
-  /** How long a signal's shutdown waits for the atomic writes under way to finish before it deletes their files. */
-  static final java.time.Duration WRITES_UNDER_WAY_WAIT = java.time.Duration.ofSeconds(2);
+  /**
+   * How long a signal's shutdown waits for the atomic writes under way to finish before it deletes their files: as
+   * long as a claim's record may hold the JVM ({@code UntilRecorded}), so that a write on a stalled disk is not cut.
+   */
+  static final java.time.Duration WRITES_UNDER_WAY_WAIT = java.time.Duration.ofSeconds(10);
 
   /**
    * The temporary file of one atomic write, deleted when closed. A signal runs no {@code finally}: a shutdown hook then
@@ -119,10 +122,7 @@ public final class SecureFiles {
    */
   private static final class Temporary implements AutoCloseable {
     private static final Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-      Runtime.getRuntime().addShutdownHook(new Thread(Temporary::deleteLive, "sealdrop-temporary-files"));
-    }
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
 
     final Path path;
 
@@ -130,7 +130,23 @@ public final class SecureFiles {
       this.path = path;
     }
 
+    /**
+     * Registers the hook at the first write, not in a static initialiser: a first write made while the JVM already
+     * goes down (a claim's record that a signal waits for) would fail there, as an {@code Error} that no caller
+     * handles (round BN). Such a write has no hook; its own {@code close} deletes its file.
+     */
+    private static void hook() {
+      if (HOOKED.compareAndSet(false, true)) {
+        try {
+          Runtime.getRuntime().addShutdownHook(new Thread(Temporary::deleteLive, "sealdrop-temporary-files"));
+        } catch (IllegalStateException shuttingDown) {
+          // the JVM is going down: the writes still under way delete their own files as they end
+        }
+      }
+    }
+
     static Temporary create(Path dir) throws IOException {
+      hook();
       Path p = posix()
           ? Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX, PosixFilePermissions.asFileAttribute(FILE))
           : Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX);

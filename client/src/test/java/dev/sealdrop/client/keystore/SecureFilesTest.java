@@ -60,6 +60,58 @@ class SecureFilesTest {
     }
   }
 
+  /**
+   * What a child JVM runs: its first atomic write only once a signal has begun the JVM's shutdown, while a shutdown
+   * hook holds the JVM for it, as a claim's record does (UntilRecorded); writes the outcome to a second file.
+   */
+  public static final class FirstWriteDuringShutdown {
+    public static void main(String[] args) throws Exception {
+      java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        stopping.countDown();
+        try {
+          recorded.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }));
+      System.out.println("waiting");
+      System.out.flush();
+      stopping.await();
+      String outcome;
+      try {
+        SecureFiles.write(Path.of(args[0]), "claim_id=sdc_not-a-real-secret\n".getBytes(StandardCharsets.UTF_8));
+        outcome = "ok";
+      } catch (Throwable t) {
+        outcome = t.toString();
+      }
+      Files.writeString(Path.of(args[1]), outcome);
+      recorded.countDown();
+      Thread.sleep(60_000);
+    }
+  }
+
+  /** Round BN: the first write during a shutdown failed with an Error (the hook was registered in a static block). */
+  @Test
+  void theFirstWriteMadeWhileASignalHoldsTheJvmSucceeds() throws Exception {
+    Path state = Files.createDirectory(dir.resolve("held"));
+    Path outcome = dir.resolve("outcome");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        FirstWriteDuringShutdown.class.getName(), state.resolve("s.properties").toString(), outcome.toString())
+        .redirectErrorStream(true).start();
+    try {
+      assertThat(new String(child.getInputStream().readNBytes(7), StandardCharsets.UTF_8)).isEqualTo("waiting");
+      child.destroy();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      child.destroyForcibly();
+    }
+    assertThat(outcome).hasContent("ok");
+    assertThat(names(state)).containsExactly("s.properties");
+  }
+
   @Test
   void aWriteDeletesTheTemporaryFilesAKilledProcessLeftButNotFreshOnesOrLinks() throws Exception {
     Path old = Files.writeString(dir.resolve(SecureFiles.TEMP_PREFIX + "1234" + SecureFiles.TEMP_SUFFIX), "old");
