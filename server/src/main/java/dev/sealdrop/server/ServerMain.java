@@ -178,15 +178,25 @@ public final class ServerMain {
    * operating system's reason anywhere in the failure's causes.
    */
   static java.util.Optional<String> diskHint(Throwable failed, java.nio.file.Path data) {
-    String folder = data.toAbsolutePath().toString();
+    String where = failingFile(failed).orElse(data.toAbsolutePath().toString());
     if (dev.sealdrop.server.core.StorageFull.of(failed).isPresent()) {
-      return java.util.Optional.of("the disk of the data folder " + folder + " is full: free space there (`df -h "
-          + folder + "` shows it), then start the server again; nothing it stored was lost");
+      return java.util.Optional.of("the disk holding " + where + " is full: free space there (`df -h " + where
+          + "` shows it), then start the server again");
     }
     for (Throwable t = failed; t != null; t = t.getCause()) {
       if (String.valueOf(t.getMessage()).contains("Read-only file system")) {
-        return java.util.Optional.of("the data folder " + folder + " is on a read-only file system: mount it"
-            + " writable, or give a folder on a writable disk with --data");
+        return java.util.Optional.of(where + " is on a read-only file system: mount it writable, or give a data"
+            + " folder on a writable disk with --data");
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The file a failure names, if one of its causes is a file system's refusal that names it. */
+  private static java.util.Optional<String> failingFile(Throwable failed) {
+    for (Throwable t = failed; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+        return java.util.Optional.of(f.getFile());
       }
     }
     return java.util.Optional.empty();

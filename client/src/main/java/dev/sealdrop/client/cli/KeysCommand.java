@@ -153,7 +153,7 @@ final class KeysCommand extends SealdropSubcommand {
       String message = "the server publishes another key bundle in your name (" + theirs.fingerprint() + ", signed"
           + " with certificate serial " + serial + ") than this profile's (" + own.fingerprint() + "): whoever fetches"
           + " your key now, to send you a file, seals it for those keys";
-      if (serial.equals(KeysRenewCommand.serial(own.certificate()))) {
+      if (theirs.certificate().equals(own.certificate())) { // the certificate itself: a serial is unique per CA only
         // signed with this profile's own certificate (round BK: told to revoke it after an `init --force`)
         throw new dev.sealdrop.client.failure.IntegrityFailure("PUBLISHED_KEY_DIFFERS", message, "it was signed with"
             + " this profile's own certificate: if you ran `init --force` here since you last published, run `"

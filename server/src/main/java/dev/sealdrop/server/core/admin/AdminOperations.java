@@ -39,10 +39,10 @@ public final class AdminOperations {
    * What a call or SFTP session closed by an admin's act is told, after "the call was closed: " or "session closed: ":
    * what happened and what to do (round BL: what happened only).
    */
-  static final String DISABLED_CUT = "identity disabled by an admin; ask an admin to enable it again (an unfinished"
-      + " gRPC upload or download keeps what it moved and resumes then)";
+  static final String DISABLED_CUT = "identity disabled by an admin; ask an admin to enable it again";
   static final String CERTIFICATE_REVOKED_CUT = "certificate revoked by an admin; connect with another certificate of"
-      + " yours, or get a new one and run `sealdrop keys renew` (an unfinished gRPC upload or download resumes with it)";
+      + " yours, or get a new one and run `sealdrop keys renew` with it (SSH keys registered through the revoked one"
+      + " need `sealdrop keys add-ssh` again)";
   static final String IDENTITY_REVOKED_CUT = "identity revoked by an admin; it cannot connect again";
 
   private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
@@ -520,12 +520,16 @@ public final class AdminOperations {
         PurgedGrant.Cause cause, Instant now, Runnable recorded) {
       java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, cause, now);
       if (deleted.isPresent()) {
-        recorded.run();
         try {
-          blobs.deleteBlob(fileId);
-        } catch (IOException e) {
-          LOG.warn("purged file {}: its blob could not be deleted now ({}); startup recovery removes it", fileId,
-              e.toString());
+          recorded.run();
+        } finally {
+          // the ciphertext goes even if its record could not be written (round BN: it stayed, named by no row)
+          try {
+            blobs.deleteBlob(fileId);
+          } catch (IOException e) {
+            LOG.warn("purged file {}: its blob could not be deleted now ({}); startup recovery removes it", fileId,
+                e.toString());
+          }
         }
       }
       return deleted;

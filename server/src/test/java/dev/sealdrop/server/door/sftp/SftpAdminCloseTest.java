@@ -102,7 +102,7 @@ class SftpAdminCloseTest extends OneServerPerMethod {
     assertClosedSoon(dave);
     assertThat(said.get(10, TimeUnit.SECONDS)).as("dave's client is told why (OpenSSH prints it)").isEqualTo(
         SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: identity disabled by an admin; ask an admin to enable it again"
-        + " (an unfinished gRPC upload or download keeps what it moved and resumes then) [IDENTITY_DISABLED]");
+        + " [IDENTITY_DISABLED]");
     assertThat(bob.isOpen()).as("another identity's session stays open").isTrue();
     assertThat(names(sftp(bob), "/")).isNotEmpty();
     assertThat(server.server().liveSessions().count(Origin.SFTP)).isEqualTo(1);

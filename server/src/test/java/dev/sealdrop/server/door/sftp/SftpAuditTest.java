@@ -398,9 +398,12 @@ class SftpAuditTest extends OneServerPerMethod {
     }
     try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
       assertThatThrownBy(() -> sftp.stat("/inbox/anything")).hasMessageContaining("ROLE_FORBIDDEN");
+      // a listing of /redeem is refused as redeeming is (round BN: its record was untested)
+      assertThatThrownBy(() -> sftp.readDir("/redeem").forEach(e -> { }))
+          .hasMessageContaining("only an acquirer may redeem grants");
     }
     assertThat(refusalsAfter(before, "sftp")).containsExactly(List.of("bob", "rpc:ListFiles", "role-forbidden"),
-        List.of("alice", "rpc:ListInbox", "role-forbidden"));
+        List.of("alice", "rpc:ListInbox", "role-forbidden"), List.of("alice", "rpc:Redeem", "role-forbidden"));
   }
 
   /** call.refuse records after {@code sequence} through {@code door}: actor, object, result. */
