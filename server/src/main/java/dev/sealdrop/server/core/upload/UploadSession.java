@@ -373,6 +373,13 @@ public final class UploadSession {
           service.blobs.deleteBlob(committed.id());
         }
       } catch (IOException e) {
+        if (movedIntoPlace(committed.id())) {
+          // only a folder's fsync after the rename failed (round BN): the file is there; were the rename lost to a
+          // crash, the next start would finish it from the row
+          UploadService.LOG.warn("upload {}: committed as file {}; syncing its folders failed ({})", upload.id(),
+              committed.id(), e.toString());
+          return committed;
+        }
         UploadService.LOG.error("upload {}: committed as file {}, but its data could not be moved into place ({});"
             + " the next start of the server finishes it", upload.id(), committed.id(), e.toString());
         throw new UncheckedIOException("upload " + upload.id() + ": committed as file " + committed.id() + ", but its"
@@ -390,6 +397,15 @@ public final class UploadSession {
           + " upload was refused and deleted; once an admin enables it again, upload the file again");
     }
     return committed;
+  }
+
+  /** Whether the blob of {@code fileId} is in place (asked only after its commit's rename step failed). */
+  private boolean movedIntoPlace(String fileId) {
+    try {
+      return service.blobs.listBlobs().contains(fileId);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Ends this upload for a disk failure while it was being made durable. */
