@@ -185,11 +185,13 @@ class WalkThroughTest extends DevServerPerClass {
         .satisfies(e -> assertThat((String) e.get("message")).startsWith("cannot write into /proc (")
             .endsWith("nothing was redeemed and the grant was not used up"));
     // why, in words as the other refusals say it, not a Java class name ("(NoSuchFileException)")
-    assertThat(refused.err()).contains("cannot write into /proc (no such file)").doesNotContain("Exception");
+    assertThat(refused.err()).contains("cannot write into /proc (it is on the kernel's proc file system, which holds no"
+        + " files of yours)").doesNotContain("Exception");
     CliRun sys = bob.run("--json", "receive", token, "-o", "/sys").assertExit(2);
     assertThat(sys.jsonError()).containsEntry("reason", "FOLDER_NOT_WRITABLE");
     assertThat((String) sys.jsonError().get("message"))
-        .matches("cannot write into /sys \\((permission denied|Read-only file system)\\); nothing was.*");
+        .matches("cannot write into /sys \\((permission denied|Read-only file system|it is on the kernel's sysfs file"
+            + " system, which holds no files of yours)\\); nothing was.*");
     assertThat(list(bob.home().resolve("state/downloads"))).as("no claim was made")
         .containsExactlyInAnyOrderElementsOf(claimsBefore);
     // the grant is untouched: redeemed now into a folder that can be written, it gets the file

@@ -668,7 +668,7 @@ public final class GrantService {
   private Grant doConfirm(Principal caller, String claimSecret, String given, Seen seen) {
     caller.require(Role.ACQUIRER, "confirm downloads");
     String fingerprint = RequestFields.sha256Hex("fingerprint", given);
-    Claimed claimed = claimed(caller, claimSecret, seen);
+    Claimed claimed = claimed(caller, claimSecret, seen, true);
     if (claimed.claim().servedAllAt() == null) {
       throw new PreconditionFailedException(Reason.DOWNLOAD_INCOMPLETE,
           "the file has not been downloaded completely; resume the download, verify it, then confirm");
@@ -985,11 +985,17 @@ public final class GrantService {
   }
 
   private Claimed claimed(Principal caller, String claimSecret, Seen seen) {
+    return claimed(caller, claimSecret, seen, false);
+  }
+
+  /** @param confirming for a confirmation: a claim of a purged grant that was served every byte counted then */
+  private Claimed claimed(Principal caller, String claimSecret, Seen seen, boolean confirming) {
     RequestFields.check("claim_id", claimSecret, c -> Secrets.isWellFormed(Secrets.CLAIM_PREFIX, c),
         "a claim id (sdc_ followed by 43 characters), as Redeem answered it");
     Instant now = settle();
-    Claim claim = claimBySecret(claimSecret).orElseThrow(() -> purgedClaim(caller, claimSecret, seen).orElseGet(() ->
-        new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant first")));
+    Claim claim = claimBySecret(claimSecret).orElseThrow(() -> purgedClaim(caller, claimSecret, seen, confirming)
+        .orElseGet(() -> new NotFoundException(Reason.NOT_FOUND, "no claim matches this claim id; redeem the grant"
+            + " first")));
     seen.grant(claim.grantId());
     if (!claim.recipient().equals(caller.identity())) {
       LOG.warn("use of a claim of grant {} by '{}' refused: it belongs to '{}'", claim.grantId(), caller.identity(),
@@ -1012,11 +1018,13 @@ public final class GrantService {
 
   /**
    * Why a claim of a purged grant cannot be used (round BL: resuming, confirming or releasing one was "no claim matches
-   * this claim id; redeem the grant first", and the redeem then said the file was purged): a download served every
-   * byte before the purge counted ({@code GRANT_CONSUMED}, which a receive that verified its file takes as counted);
-   * any other was stopped by the purge. Empty if the claim was never one of a purged grant.
+   * this claim id; redeem the grant first", and the redeem then said the file was purged): the confirmation of a
+   * download served every byte before the purge is told it counted ({@code GRANT_CONSUMED}, which a receive that
+   * verified its file takes as counted); anything else, a resume of that download too (its client may not have every
+   * byte, and the file is gone), is told the file was purged. Empty if the claim was never one of a purged grant.
    */
-  private Optional<SealdropException> purgedClaim(Principal caller, String claimSecret, Seen seen) {
+  private Optional<SealdropException> purgedClaim(Principal caller, String claimSecret, Seen seen,
+      boolean confirming) {
     String hash = Secrets.hash(claimSecret);
     Optional<GrantRepository.PurgedClaim> kept = grants.findPurgedClaim(hash)
         .filter(c -> Secrets.hashesEqual(c.hash(), hash));
@@ -1034,7 +1042,7 @@ public final class GrantService {
     seen.file(p.fileId());
     String purged = (p.cause() == PurgedGrant.Cause.ADMIN ? "its file was purged from the server by an admin"
         : "the server's retention deleted it") + " at " + p.purgedAt();
-    if (kept.get().delivered()) {
+    if (confirming && kept.get().delivered()) {
       return Optional.of(new GrantUnavailableException(Reason.GRANT_CONSUMED, "this claim's download was served every"
           + " byte and counted before the grant was purged (" + purged + "); the grant cannot be downloaded again"));
     }
