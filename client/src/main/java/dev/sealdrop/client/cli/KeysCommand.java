@@ -375,13 +375,21 @@ final class KeysCommand extends SealdropSubcommand {
   }
 
   /**
-   * An SSH key fingerprint as the server names keys ({@code SHA256:} and 43 base64 characters), also given without its
-   * {@code SHA256:} or with it in lower case (round BJ: only the exact form was taken).
+   * An SSH key fingerprint as the server names keys ({@code SHA256:} and 43 base64 characters), its prefix in any case
+   * (round BJ: only the exact form was taken). Not without its prefix (round BO: 43 bare characters may be a grant
+   * token's secret, which the server would then record as the fingerprint asked for).
    */
   static String sha256Fingerprint(String given) throws UsageFailure {
-    String digits = given.regionMatches(true, 0, "SHA256:", 0, 7) ? given.substring(7) : given;
-    if (digits.matches("[A-Za-z0-9+/]{43}")) {
+    boolean prefixed = given.regionMatches(true, 0, "SHA256:", 0, 7);
+    String digits = prefixed ? given.substring(7) : given;
+    if (prefixed && digits.matches("[A-Za-z0-9+/]{43}")) {
       return "SHA256:" + digits;
+    }
+    if (digits.matches("[A-Za-z0-9_-]{43}")) {
+      // the shape of a token's secret (or a fingerprint without its prefix): never echoed
+      throw new UsageFailure("BAD_FINGERPRINT", "the word given is not an SSH key fingerprint (it is not repeated"
+          + " here: it has the shape of a grant token's secret" + (prefixed ? ")" : ", or of a fingerprint without its"
+          + " SHA256: prefix)"), "copy the fingerprint from `sealdrop keys list-ssh`, SHA256: included");
     }
     boolean md5 = given.regionMatches(true, 0, "MD5:", 0, 4) || given.matches("(?:[0-9a-fA-F]{2}:){15}[0-9a-fA-F]{2}");
     throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(given) + "' is not an SSH key fingerprint",

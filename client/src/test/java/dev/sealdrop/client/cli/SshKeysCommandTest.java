@@ -237,17 +237,25 @@ class SshKeysCommandTest extends DevServerPerClass {
         .startsWith("Removed SSH key " + expected);
     assertThat(alice.run("--json", "keys", "list-ssh").assertExit(0).jsonList("ssh_keys"))
         .extracting(k -> k.get("fingerprint")).doesNotContain(expected).contains(fingerprint(ecdsa));
-    // the fingerprint without its SHA256: (round BJ: refused as not a fingerprint)
-    String bare = fingerprint(ecdsa).substring("SHA256:".length());
-    assertThat(alice.run("keys", "remove-ssh", bare).assertExit(0).out())
+    // the prefix in lower case (round BJ: refused as not a fingerprint)
+    String lower = "sha256:" + fingerprint(ecdsa).substring("SHA256:".length());
+    assertThat(alice.run("keys", "remove-ssh", lower).assertExit(0).out())
         .startsWith("Removed SSH key " + fingerprint(ecdsa));
   }
 
   @Test
   void aFingerprintIsTakenWithOrWithoutItsPrefixAndAnMd5OneIsToldTheSha256Form() throws Exception {
     String digits = "Xf3" + "A".repeat(40);
-    for (String given : new String[] {"SHA256:" + digits, "sha256:" + digits, digits}) {
+    for (String given : new String[] {"SHA256:" + digits, "sha256:" + digits}) {
       assertThat(KeysCommand.sha256Fingerprint(given)).as(given).isEqualTo("SHA256:" + digits);
+    }
+    // 43 bare characters may be a grant token's secret (round BO): refused, never echoed
+    for (String secret : new String[] {digits, "Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c",
+        "SHA256:Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c"}) {
+      dev.sealdrop.client.failure.UsageFailure f = org.assertj.core.api.Assertions.catchThrowableOfType(
+          dev.sealdrop.client.failure.UsageFailure.class, () -> KeysCommand.sha256Fingerprint(secret));
+      assertThat(f.reason()).isEqualTo("BAD_FINGERPRINT");
+      assertThat(f.getMessage()).doesNotContain(secret.substring(secret.length() - 20));
     }
     for (String md5 : new String[] {"MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
         "16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48"}) {
