@@ -390,6 +390,16 @@ final class SendCommand extends SealdropSubcommand {
     boolean resumable = saved.isPresent() && (saved.get().get("spooled").equals(Optional.of("true"))
         || saved.get().get("sealed").equals(Optional.of("true"))) && Files.exists(spool);
     if (saved.isPresent() && !resumable) {
+      Optional<Uploader.Committed> committed = committedEarlier(session, uploader, saved.get());
+      if (committed.isPresent()) {
+        // stopped while the server committed its upload, before it recorded that (round BO: the re-run uploaded the
+        // file again, and the first copy stayed without a grant)
+        revokeUnshownGrants(session, saved.get());
+        session.output().note("the server had stored the whole upload before the earlier run stopped ("
+            + committed.get().fileId() + "); creating the grant");
+        saved.get().set("file_id", committed.get().fileId()).set("size", Long.toString(committed.get().size())).save();
+        return committed.get();
+      }
       // an earlier run stopped by a signal or killed while it sealed: nothing of it can be resumed (its file key lived
       // only in memory), but its unfinished upload holds quota on the server until it expires idle: given up now
       session.output().note("an earlier run of this send was stopped before any of it could be resumed; sealing and"
@@ -760,6 +770,27 @@ final class SendCommand extends SealdropSubcommand {
           .orElse(abandonQuietly(session, saved.get().get("upload_id")));
       session.output().note("an earlier send of another version of " + file.getFileName() + " to " + to.identity
           + " was not finished; what it kept in your profile was deleted" + onServer);
+    }
+  }
+
+  /** The file the server committed the saved upload as, if it did; empty if it did not or cannot be asked now. */
+  private static Optional<Uploader.Committed> committedEarlier(Session session, Uploader uploader, StateFile saved) {
+    Optional<String> uploadId = saved.get("upload_id");
+    if (uploadId.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return uploader.committedAs(uploadId.get()).filter(c -> onServerQuietly(session, c.fileId()));
+    } catch (SealdropFailure | RuntimeException e) {
+      return Optional.empty(); // asked again by the abandon below, whose note says why it failed
+    }
+  }
+
+  private static boolean onServerQuietly(Session session, String fileId) {
+    try {
+      return onServer(session, fileId);
+    } catch (SealdropFailure | RuntimeException e) {
+      return false;
     }
   }
 

@@ -108,6 +108,17 @@ public final class Uploader {
   }
 
   /**
+   * The file the server committed upload {@code uploadId} as, if it did (GetUpload): an earlier run may have been
+   * stopped while the server committed it, before the run recorded it (round BO).
+   */
+  public java.util.Optional<Committed> committedAs(String uploadId) throws SealdropFailure {
+    GetUploadResponse state = ServerConnection.call(GrpcFailures.Op.UPLOAD,
+        () -> connection.transfer().getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build()));
+    return state.getFileId().isEmpty() ? java.util.Optional.empty()
+        : java.util.Optional.of(new Committed(state.getFileId(), state.getCommittedOffset(), ""));
+  }
+
+  /**
    * Seals straight to the server. If only the network side fails, sealing continues into
    * {@code spool} (from the oldest byte the server may lack), {@code onSpooled} is told where the
    * spool starts, and a {@link NetworkFailure} (resumable) is thrown.
