@@ -348,7 +348,10 @@ public final class DownloadSession implements AutoCloseable {
    */
   private void recordServing() {
     if (!servingRecorded) {
-      service.grants.markServing(claim.hash(), service.clock.instant());
+      if (!service.grants.markServing(claim.hash(), service.clock.instant())) {
+        // ended since this chunk's check (replaced by a redeem again, released, revoked): its bytes stay here
+        throw GrantService.closedClaim(service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged));
+      }
       servingRecorded = true;
     }
   }

@@ -49,8 +49,27 @@ public interface GrantRepository {
    * Returns whether this caller won. {@code resumable}: whether a later connection may go on with the
    * claim ({@link Claim#resumable}).
    */
+  default boolean claim(String grantId, Credential recipient, Instant now, String claimHash, Instant claimExpiresAt,
+      boolean resumable) {
+    return claim(grantId, recipient, now, claimHash, claimExpiresAt, resumable, null);
+  }
+
+  /**
+   * {@link #claim(String, Credential, Instant, String, Instant, boolean)}, keeping {@code redeemKeyHash} (the hash of
+   * the client's redeem key, or null) with the claim, for {@link #claimAgain}.
+   */
   boolean claim(String grantId, Credential recipient, Instant now, String claimHash, Instant claimExpiresAt,
-      boolean resumable);
+      boolean resumable, String redeemKeyHash);
+
+  /**
+   * Replaces the CLAIMED grant's OPEN claim that {@code recipient}'s identity made with the redeem key hashed as
+   * {@code redeemKeyHash}, if no byte of the file was handed out on it and its window has not passed at {@code now},
+   * by a new claim ({@code claimHash}, same key): the old claim ends RELEASED, uncounted. Only while the grant is
+   * unexpired at {@code now}, the recipient's certificate stands and the grant's owner is enabled, as for {@link
+   * #claim}; in one transaction. Returns the replaced claim's hash, or empty (nothing changed).
+   */
+  Optional<String> claimAgain(String grantId, Credential recipient, Instant now, String redeemKeyHash,
+      String claimHash, Instant claimExpiresAt, boolean resumable);
 
   Optional<Claim> findClaim(String claimHash);
 
@@ -96,8 +115,12 @@ public interface GrantRepository {
    */
   int INTERRUPTED_CLAIMS_PER_DOWNLOAD = 3;
 
-  /** Records, once per claim, that bytes of its file are being handed out ({@code at}: the first time). */
-  void markServing(String claimHash, Instant at);
+  /**
+   * Records, once per claim, that bytes of its file are being handed out ({@code at}: the first time). Returns whether
+   * the claim is OPEN: false if it ended meanwhile (replaced by {@link #claimAgain}, released, revoked), and its bytes
+   * must not be handed out.
+   */
+  boolean markServing(String claimHash, Instant at);
 
   /**
    * OPEN → RELEASED and the grant ACTIVE again, only while the claim has not been served every byte

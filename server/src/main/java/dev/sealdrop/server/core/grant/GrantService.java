@@ -383,14 +383,26 @@ public final class GrantService {
    * once the token names one; never the token or the claim secret).
    */
   public Redemption redeem(Principal caller, String token) {
+    return redeem(caller, token, "");
+  }
+
+  /**
+   * {@link #redeem(Principal, String)} with the client's redeem key ({@code ""}: none): a redeem that repeats the key
+   * of the grant's open claim that the caller made with it, on which no byte was handed out, gets a new claim in its
+   * place ({@link #REDEEMED_AGAIN}), so that a client that never learned its claim id need not wait out the window.
+   */
+  public Redemption redeem(Principal caller, String token, String redeemKey) {
     return audited(caller, "grant.redeem", seen -> {
-      Redemption r = doRedeem(caller, token, seen);
+      Redemption r = doRedeem(caller, token, redeemKey, seen);
       seen.of(r.grant());
       return r;
     });
   }
 
-  private Redemption doRedeem(Principal caller, String token, Seen seen) {
+  /** The {@code cause} detail of the {@code grant.release} record of a claim replaced by a redeem with its key. */
+  public static final String REDEEMED_AGAIN = "redeemed-again";
+
+  private Redemption doRedeem(Principal caller, String token, String redeemKey, Seen seen) {
     requireRedeemer(caller);
     try {
       gate.check("redeeming");
@@ -413,6 +425,9 @@ public final class GrantService {
       LOG.debug("redeem by '{}' refused: malformed token", caller.identity());
       throw e;
     }
+    String keyHash = redeemKey == null || redeemKey.isEmpty() ? null : Secrets.hash(RequestFields.check("redeem_key",
+        redeemKey, k -> Secrets.isWellFormed(Secrets.REDEEM_KEY_PREFIX, k), "empty, or sdr_ followed by 43 base64url"
+        + " characters (32 random bytes) that the client kept before sending the redeem"));
     Instant now = settle();
     String hash = Secrets.hash(token);
     Optional<GrantRepository.HashedGrant> found = grants.findByTokenHash(hash)
@@ -432,6 +447,12 @@ public final class GrantService {
       }
       throw notRecipient();
     }
+    if (grant.state() == GrantState.CLAIMED && keyHash != null) {
+      Optional<Redemption> again = redeemAgain(caller, grant, keyHash, now);
+      if (again.isPresent()) {
+        return again.get();
+      }
+    }
     if (grant.state() != GrantState.ACTIVE) {
       LOG.debug("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());
       throw redeemRefused(caller, grant, claimEnds(grant));
@@ -440,7 +461,7 @@ public final class GrantService {
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
     Instant claimExpires = now.plus(policy.claimWindow());
     if (!gate.within("redeeming", () -> grants.claim(grant.id(), caller.credential(), now, Secrets.hash(claimSecret),
-        claimExpires, caller.origin().resumesTransfers()))) {
+        claimExpires, caller.origin().resumesTransfers(), keyHash))) {
       // the claim is written only while both identities are enabled and the caller's certificate is not revoked: one
       // disabled or revoked meanwhile is told so
       identities.authenticate(caller.certificate(), caller.origin()); // (the caller's standing now, uncached)
@@ -455,6 +476,38 @@ public final class GrantService {
     LOG.info("grant {} redeemed by '{}'; claim open until {}", grant.id(), caller.identity(), claimExpires);
     List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
     return new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile), claimExpires, sealedFor);
+  }
+
+  /**
+   * The redeem of a CLAIMED grant by the client whose redeem key made its open claim (a re-run of a receive stopped
+   * before it kept the claim id, or whose answer was lost): if no byte was handed out on that claim, a new claim takes
+   * its place, and the old one ends RELEASED, uncounted, audited as its holder's {@code grant.release} with the cause
+   * {@value #REDEEMED_AGAIN}; a download opened on it is stopped. One-time stays one-time: the replaced claim had
+   * handed out nothing, and a byte is never handed out on it after ({@link GrantRepository#markServing}). Empty (the
+   * redeem is refused GRANT_CLAIMED, as without a key) if the claim was made with another key or none, bytes were
+   * handed out on it, or the grant or an identity no longer allows a claim.
+   */
+  private Optional<Redemption> redeemAgain(Principal caller, Grant grant, String keyHash, Instant now) {
+    checkOwnerEnabled(grant, "redeemed");
+    String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
+    Instant claimExpires = now.plus(policy.claimWindow());
+    Optional<String> replaced = gate.within("redeeming", () -> grants.claimAgain(grant.id(), caller.credential(), now,
+        keyHash, Secrets.hash(claimSecret), claimExpires, caller.origin().resumesTransfers()));
+    if (replaced.isEmpty()) {
+      return Optional.empty();
+    }
+    sessions.closeDownloads(d -> d.claimHash().equals(replaced.get()), Reason.CLAIM_CLOSED, "this claim was replaced"
+        + " by a later redeem of its grant with the same redeem key (a re-run of the same receive), so its download"
+        + " was stopped; that redeem's claim downloads the file");
+    Seen released = new Seen();
+    released.of(grant);
+    released.put("cause", REDEEMED_AGAIN);
+    audit.record(caller, "grant.release", released.object(), "ok", released.details());
+    LOG.info("grant {} redeemed again by '{}' with the redeem key of its open claim, on which nothing was handed out:"
+        + " that claim is replaced; the new one is open until {}", grant.id(), caller.identity(), claimExpires);
+    List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
+    return Optional.of(new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile),
+        claimExpires, sealedFor));
   }
 
   /**

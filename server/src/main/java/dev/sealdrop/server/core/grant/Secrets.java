@@ -14,6 +14,8 @@ import java.util.HexFormat;
 final class Secrets {
   static final String TOKEN_PREFIX = "sdg_";
   static final String CLAIM_PREFIX = "sdc_";
+  /** A client's redeem key (RedeemRequest.redeem_key): made by the client, same shape. */
+  static final String REDEEM_KEY_PREFIX = "sdr_";
   private static final SecureRandom RANDOM = new SecureRandom();
   /** prefix + 43 base64url characters (32 bytes, no padding). */
   private static final int ENCODED_LENGTH = 43;

@@ -143,7 +143,7 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public void redeem(RedeemRequest request, StreamObserver<RedeemResponse> out) {
     dev.sealdrop.server.core.identity.Principal caller = PeerIdentityInterceptor.caller();
     Unary.run(out, () -> {
-      Redemption r = grants.redeem(caller, request.getToken());
+      Redemption r = grants.redeem(caller, request.getToken(), request.getRedeemKey());
       return RedeemResponse.newBuilder().setClaimId(r.claimSecret()).setGrant(ProtoMapper.grant(r.grant()))
           .setClaimExpiresAtMillis(r.claimExpiresAt().toEpochMilli())
           .addAllRecipientKeyFingerprints(r.recipientKeyFingerprints()).build();

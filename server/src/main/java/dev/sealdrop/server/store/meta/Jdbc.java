@@ -84,7 +84,9 @@ final class Jdbc {
   private static void bind(PreparedStatement ps, Object... params) throws SQLException {
     for (int i = 0; i < params.length; i++) {
       Object p = params[i];
-      if (p instanceof byte[] bytes) {
+      if (p == null) {
+        ps.setNull(i + 1, java.sql.Types.VARCHAR); // (only text columns are ever bound null)
+      } else if (p instanceof byte[] bytes) {
         ps.setBytes(i + 1, bytes);
       } else if (p instanceof Boolean b) {
         ps.setBoolean(i + 1, b);

@@ -130,7 +130,7 @@ public final class JdbcGrantRepository implements GrantRepository {
 
   @Override
   public boolean claim(String grantId, Credential recipient, Instant now, String claimHash, Instant claimExpiresAt,
-      boolean resumable) {
+      boolean resumable, String redeemKeyHash) {
     return jdbc.inTransaction(c -> {
       // both identities enabled and the recipient's certificate not revoked, under SQLite's write lock (round AH): a
       // recipient or owner disabled or revoked (or the recipient's certificate revoked) since the caller's checks is
@@ -143,10 +143,40 @@ public final class JdbcGrantRepository implements GrantRepository {
       if (won != 1) {
         return false;
       }
-      Jdbc.update(c, "INSERT INTO claims (claim_hash, grant_id, recipient, state, created_at, expires_at, resumable)"
-          + " VALUES (?, ?, ?, 'OPEN', ?, ?, ?)", claimHash, grantId, recipient.identity(), now.toEpochMilli(),
-          claimExpiresAt.toEpochMilli(), resumable);
+      insertClaim(c, grantId, recipient, now, claimHash, claimExpiresAt, resumable, redeemKeyHash);
       return true;
+    });
+  }
+
+  private static void insertClaim(Connection c, String grantId, Credential recipient, Instant now, String claimHash,
+      Instant claimExpiresAt, boolean resumable, String redeemKeyHash) throws SQLException {
+    Jdbc.update(c, "INSERT INTO claims (claim_hash, grant_id, recipient, state, created_at, expires_at, resumable,"
+        + " redeem_key_hash) VALUES (?, ?, ?, 'OPEN', ?, ?, ?, ?)", claimHash, grantId, recipient.identity(),
+        now.toEpochMilli(), claimExpiresAt.toEpochMilli(), resumable, redeemKeyHash);
+  }
+
+  @Override
+  public Optional<String> claimAgain(String grantId, Credential recipient, Instant now, String redeemKeyHash,
+      String claimHash, Instant claimExpiresAt, boolean resumable) {
+    return jdbc.inTransaction(c -> {
+      List<String> replaced = Jdbc.query(c, "SELECT claim_hash FROM claims WHERE grant_id = ? AND state = 'OPEN'"
+          + " AND recipient = ? AND redeem_key_hash = ? AND first_served_at IS NULL AND served_all_at IS NULL"
+          + " AND expires_at > ?", rs -> rs.getString(1), grantId, recipient.identity(), redeemKeyHash,
+          now.toEpochMilli());
+      if (replaced.size() != 1) {
+        return Optional.empty();
+      }
+      // the same conditions as a first claim's, on the grant as it is now
+      if (Jdbc.update(c, "UPDATE grants SET updated_at = ? WHERE id = ? AND state = 'CLAIMED' AND expires_at > ?"
+          + " AND recipient = ? AND " + OWNER_ENABLED + " AND " + CredentialConditions.STANDS,
+          CredentialConditions.after(recipient, now.toEpochMilli(), grantId, now.toEpochMilli(), recipient.identity(),
+          true)) != 1
+          || Jdbc.update(c, "UPDATE claims SET state = 'RELEASED' WHERE claim_hash = ? AND state = 'OPEN'"
+              + " AND first_served_at IS NULL AND served_all_at IS NULL", replaced.get(0)) != 1) {
+        return Optional.empty(); // (the grant's updated_at alone may have changed: a time, not a state)
+      }
+      insertClaim(c, grantId, recipient, now, claimHash, claimExpiresAt, resumable, redeemKeyHash);
+      return Optional.of(replaced.get(0));
     });
   }
 
@@ -193,9 +223,15 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public void markServing(String claimHash, Instant at) {
-    jdbc.update("UPDATE claims SET first_served_at = ? WHERE claim_hash = ? AND first_served_at IS NULL",
-        at.toEpochMilli(), claimHash);
+  public boolean markServing(String claimHash, Instant at) {
+    return jdbc.inTransaction(c -> {
+      // only on an OPEN claim: one replaced by a redeem again (which requires none of its bytes handed out) in the
+      // instant between a chunk's check and this mark does not hand them out after all
+      Jdbc.update(c, "UPDATE claims SET first_served_at = ? WHERE claim_hash = ? AND first_served_at IS NULL"
+          + " AND state = 'OPEN'", at.toEpochMilli(), claimHash);
+      return !Jdbc.query(c, "SELECT 1 FROM claims WHERE claim_hash = ? AND state = 'OPEN'", rs -> rs.getInt(1),
+          claimHash).isEmpty();
+    });
   }
 
   @Override

@@ -172,4 +172,44 @@ class GrantCompareAndSetTest {
       assertThat(repo.findClaim("03".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.LAPSED);
     }
   }
+
+  /**
+   * A claim made with a redeem key is replaced only by the same recipient with the same key, and only while no byte was
+   * handed out on it; once replaced, its first bytes are not recorded as handed out (a chunk checked just before the
+   * replacement is refused, not returned).
+   */
+  @Test
+  void aClaimIsReplacedOnlyWithItsKeyBeforeAnyByteAndThenHandsNothingOut() throws Exception {
+    Instant now = Instant.now();
+    Instant window = now.plus(Duration.ofMinutes(5));
+    try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
+      Grant g = seed(db, now);
+      JdbcGrantRepository repo = new JdbcGrantRepository(db);
+      String key = "ee".repeat(32);
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "01".repeat(32), window, true, key)).isTrue();
+      assertThat(repo.claimAgain(g.id(), Enrolled.credential("bob"), now, "ef".repeat(32), "02".repeat(32), window,
+          true)).as("another key").isEmpty();
+      assertThat(repo.claimAgain(g.id(), Enrolled.credential("dave"), now, key, "02".repeat(32), window, true))
+          .as("another identity").isEmpty();
+      assertThat(repo.claimAgain(g.id(), Enrolled.credential("bob"), window, key, "02".repeat(32),
+          window.plusSeconds(60), true)).as("the claim's window passed").isEmpty();
+      assertThat(repo.claimAgain(g.id(), Enrolled.credential("bob"), now, key, "02".repeat(32), window, true))
+          .contains("01".repeat(32));
+      assertThat(repo.findClaim("01".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.RELEASED);
+      assertThat(repo.markServing("01".repeat(32), now)).as("the replaced claim hands nothing out").isFalse();
+      assertThat(repo.find(g.id()).orElseThrow().state()).isEqualTo(GrantState.CLAIMED);
+
+      assertThat(repo.markServing("02".repeat(32), now)).isTrue();
+      assertThat(repo.claimAgain(g.id(), Enrolled.credential("bob"), now, key, "03".repeat(32), window, true))
+          .as("bytes were handed out on it").isEmpty();
+      assertThat(repo.findClaim("02".repeat(32)).orElseThrow().state()).isEqualTo(ClaimState.OPEN);
+      assertThat(repo.markServing("02".repeat(32), now)).as("a resumed session of an open claim").isTrue();
+
+      // a claim made without a key is never replaced
+      assertThat(repo.release("02".repeat(32), now, false)).isEqualTo(GrantRepository.Released.RETURNED);
+      assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "04".repeat(32), window, true)).isTrue();
+      assertThat(repo.claimAgain(g.id(), Enrolled.credential("bob"), now, key, "05".repeat(32), window, true))
+          .isEmpty();
+    }
+  }
 }
