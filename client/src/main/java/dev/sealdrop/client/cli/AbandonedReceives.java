@@ -53,7 +53,10 @@ final class AbandonedReceives {
 
   private static boolean removeIfAbandoned(Path state, Instant now) throws IOException {
     Optional<StateFile> s = StateFile.load(state);
-    long end = s.flatMap(f -> f.get(ReceiveCommand.CLAIM_ENDS)).map(Long::parseLong).orElse(0L);
+    // a state that holds only a redeem key (its run stopped before it kept a claim) ends when its key was made: a
+    // claim made with it lapsed long before the grace passed
+    long end = s.flatMap(f -> f.get(ReceiveCommand.CLAIM_ENDS).or(() -> f.get(ReceiveCommand.REDEEM_KEY_MADE)))
+        .map(Long::parseLong).orElse(0L);
     if (end <= 0 || !Instant.ofEpochMilli(end).plus(GRACE).isBefore(now)) {
       return false;
     }

@@ -474,6 +474,23 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   /** The state's key for when the claim ends (epoch milliseconds). */
   static final String CLAIM_ENDS = "claim_expires_at_millis";
+  /**
+   * The state's key for the redeem key (RedeemRequest.redeem_key), kept before the redeem is sent: a run stopped before
+   * it kept the claim id, or whose answer was lost, redeems again with it and gets a claim in place of the one it made
+   * (docs/protocol.md, "Redeeming again").
+   */
+  static final String REDEEM_KEY = "redeem_key";
+  /** The state's key for when the redeem key was made (epoch milliseconds; {@link AbandonedReceives} reads it). */
+  static final String REDEEM_KEY_MADE = "redeem_key_made_at_millis";
+  private static final java.security.SecureRandom REDEEM_KEYS = new java.security.SecureRandom();
+  /**
+   * Refusals of a redeem that end the grant for this receive for good: the redeem key kept for it is then of no use.
+   * After any other failure (the network, a lockdown, a shutdown, a suspended sender, a full server disk, the grant
+   * claimed) the key is kept, as an earlier run may have made a claim with it that the next run takes over.
+   */
+  private static final java.util.Set<String> REDEEM_ENDED = java.util.Set.of("NOT_FOUND", "GRANT_NOT_FOUND",
+      "NOT_RECIPIENT", "GRANT_EXPIRED", "GRANT_REVOKED", "GRANT_CONSUMED", "FILE_PURGED", "GRANT_PURGED",
+      "INVALID_REQUEST");
   /** The state key of the recipient key fingerprints the server said the file is sealed for (comma-separated). */
   static final String SEALED_FOR = "sealed_for";
 
@@ -720,6 +737,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   private Claim claim(Session session, String t, Path stateFile, Path spool, PrivateKeys mine)
       throws SealdropFailure, IOException {
     Optional<StateFile> saved = StateFile.load(stateFile);
+    String redeemKey = null;
     if (saved.isPresent()) {
       StateFile s = saved.get();
       long expires = Long.parseLong(s.get(CLAIM_ENDS).orElse("0"));
@@ -741,26 +759,66 @@ final class ReceiveCommand extends SealdropSubcommand {
         return resumed;
       }
       Files.deleteIfExists(spool);
-      s.delete();
+      // a run stopped after it kept its redeem key (maybe after its redeem was accepted) redeems again with that key
+      redeemKey = s.get(REDEEM_KEY).orElse(null);
+      if (redeemKey == null) {
+        s.delete();
+      }
     }
     // A signal during the redeem must not lose the claim it makes: the server keeps it for the claim window, and only
     // this run learns its id (outside test: stopped 4 s in, the re-run was refused GRANT_CLAIMED for an hour, told
     // "nothing was redeemed yet"). So until the claim is recorded in the profile, the JVM's shutdown waits for it.
     session.output().interruptHint("run the same command again: it resumes under the claim this run made, if the"
         + " signal came after the redeem, or redeems if it came before");
+    if (redeemKey == null) {
+      redeemKey = keepRedeemKey(session, stateFile);
+    }
     try (UntilRecorded guard = UntilRecorded.start("sealdrop-claim-guard")) {
-      return redeemAndRecord(session, t, stateFile, spool, mine);
+      return redeemAndRecord(session, t, redeemKey, stateFile, spool, mine);
     }
   }
 
-  private Claim redeemAndRecord(Session session, String t, Path stateFile, Path spool, PrivateKeys mine)
-      throws SealdropFailure, IOException {
+  /**
+   * Makes this receive's redeem key and keeps it in the profile before the redeem is sent, so that a run stopped at
+   * any point after (even before the answer arrived, or with it lost) can redeem again with it at once instead of
+   * waiting out the claim window of a claim whose id it never kept. A profile that cannot keep it refuses before
+   * anything is redeemed.
+   */
+  private static String keepRedeemKey(Session session, Path stateFile) throws SealdropFailure {
+    byte[] random = new byte[32];
+    REDEEM_KEYS.nextBytes(random);
+    String key = "sdr_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    try {
+      StateFile.create(stateFile).set(REDEEM_KEY, key)
+          .set(REDEEM_KEY_MADE, Long.toString(session.environment().clock().millis())).save();
+    } catch (IOException e) {
+      Path folder = stateFile.toAbsolutePath().getParent();
+      String then = "nothing was redeemed and the grant was not used up";
+      Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
+          "then run the same command again");
+      if (disk.isPresent()) {
+        throw new UsageFailure(disk.get().reason(), disk.get().getMessage() + ", where the profile keeps this"
+            + " receive's state; " + then, disk.get().hint().orElse("then run the same command again"), e);
+      }
+      throw new UsageFailure("PROFILE_NOT_WRITABLE", "cannot save this receive's state in the profile (" + folder
+          + ": " + dev.sealdrop.client.failure.IoReason.of(e) + "); " + then, "check that the profile can be written"
+          + " (`ls -ld " + folder + "`, `df -h " + folder + "`), then run the same command again", e);
+    }
+    return key;
+  }
+
+  private Claim redeemAndRecord(Session session, String t, String redeemKey, Path stateFile, Path spool,
+      PrivateKeys mine) throws SealdropFailure, IOException {
     RedeemResponse r;
     try {
       r = ServerConnection.call(GrpcFailures.Op.REDEEM, () -> session.connect().transfer()
-          .redeem(RedeemRequest.newBuilder().setToken(t).build()));
+          .redeem(RedeemRequest.newBuilder().setToken(t).setRedeemKey(redeemKey).build()));
     } catch (PermissionFailure e) {
+      forgetRedeemKey(stateFile, e);
       throw notOurs(session, e);
+    } catch (SealdropFailure e) {
+      forgetRedeemKey(stateFile, e);
+      throw e;
     }
     refuseIfNotSealedFor(session, mine, r);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
@@ -776,6 +834,13 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     Files.deleteIfExists(spool);
     return c;
+  }
+
+  /** Deletes the redeem key kept for this receive once the server's refusal ends the grant for it ({@link #REDEEM_ENDED}). */
+  private static void forgetRedeemKey(Path stateFile, SealdropFailure refused) throws IOException {
+    if (REDEEM_ENDED.contains(refused.reason())) {
+      Files.deleteIfExists(stateFile);
+    }
   }
 
   /**

@@ -66,6 +66,17 @@ final class FakeServer implements AutoCloseable {
   final List<Long> uploadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final List<Long> downloadStartOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicInteger redeems = new AtomicInteger();
+  /** The redeem key of each Redeem, in order. */
+  final List<String> redeemKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /**
+   * When set, the next Redeem claims the grant but its answer is lost (UNAVAILABLE, as a network cut would end it):
+   * the grant then stays claimed for that redeem's key, and only a Redeem with the same key is answered (the server's
+   * "redeeming again"); any other is refused GRANT_CLAIMED.
+   */
+  volatile boolean loseNextRedeemAnswer;
+  /** When set, Redeem is refused with FAILED_PRECONDITION and this reason. */
+  volatile String redeemRefusal;
+  private volatile String claimedWithKey;
   volatile boolean committed;
   volatile boolean consumed;
   volatile String token;
@@ -251,6 +262,27 @@ final class FakeServer implements AutoCloseable {
     @Override
     public void redeem(RedeemRequest req, StreamObserver<RedeemResponse> out) {
       redeems.incrementAndGet();
+      redeemKeys.add(req.getRedeemKey());
+      if (redeemRefusal != null) {
+        Metadata m = new Metadata();
+        m.put(dev.sealdrop.client.net.GrpcFailures.REASON, redeemRefusal);
+        Status status = "LOCKED_DOWN".equals(redeemRefusal) ? Status.UNAVAILABLE : Status.FAILED_PRECONDITION;
+        out.onError(status.withDescription("refused: " + redeemRefusal).asRuntimeException(m));
+        return;
+      }
+      if (claimedWithKey != null && !claimedWithKey.equals(req.getRedeemKey())) {
+        Metadata m = new Metadata();
+        m.put(dev.sealdrop.client.net.GrpcFailures.REASON, "GRANT_CLAIMED");
+        out.onError(Status.FAILED_PRECONDITION.withDescription("the grant is claimed by a download in progress")
+            .asRuntimeException(m));
+        return;
+      }
+      if (loseNextRedeemAnswer) {
+        loseNextRedeemAnswer = false;
+        claimedWithKey = req.getRedeemKey();
+        out.onError(Status.UNAVAILABLE.withDescription("connection lost").asRuntimeException());
+        return;
+      }
       if (consumed) {
         Metadata m = new Metadata();
         m.put(dev.sealdrop.client.net.GrpcFailures.REASON, "GRANT_CONSUMED");

@@ -41,7 +41,7 @@ class FullProfileDiskTest extends DevServerPerClass {
   }
 
   @Test
-  void aClaimTheFullProfileCannotKeepIsGivenBackAndTheRerunReceivesOnceThereIsRoom() throws Exception {
+  void aReceiveTheFullProfileCannotKeepRedeemsNothingAndTheRerunReceivesOnceThereIsRoom() throws Exception {
     Assumptions.assumeTrue(mounted, "cannot mount a small tmpfs here (not root)");
     Path bobHome = small.resolve("bob");
     copy(root.resolve("home-bob"), bobHome);
@@ -56,7 +56,7 @@ class FullProfileDiskTest extends DevServerPerClass {
       assertThat(full.jsonError()).containsEntry("reason", "NO_SPACE");
       assertThat((String) full.jsonError().get("message")).contains("the disk is full")
           .contains("where the profile keeps this receive's state")
-          .endsWith("nothing was downloaded and the grant was not used up; the grant can be redeemed again now");
+          .endsWith("nothing was redeemed and the grant was not used up");
     } finally {
       Files.delete(filler);
     }

@@ -158,6 +158,66 @@ class ResumeAndTlsTest {
     return new Sent(bob, token);
   }
 
+  /**
+   * A receive whose redeem was accepted but whose answer (the claim id) never arrived (the connection cut, or the run
+   * stopped just then) held the grant claimed for the claim window: its re-run was refused GRANT_CLAIMED (rounds BL,
+   * BM, BO). The redeem key it keeps in the profile before the redeem is sent lets the re-run redeem again at once.
+   */
+  @Test
+  void aReceiveWhoseRedeemAnswerWasLostRedeemsAgainWithTheKeyItKeptAndTheKeyGoesWithTheReceive() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("lost-answer"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      Path out = Files.createDirectories(dir.resolve("out"));
+
+      server.loseNextRedeemAnswer = true;
+      CliRun lost = bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(8);
+      assertThat(lost.jsonError()).containsEntry("kind", "unavailable");
+      try (Stream<Path> s = Files.list(bob.home().resolve("state/downloads"))) {
+        Path state = s.filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
+        assertThat(StateFile.load(state).orElseThrow().get(ReceiveCommand.REDEEM_KEY)).as("the key is kept")
+            .contains(server.redeemKeys.get(0));
+      }
+      assertThat(server.redeemKeys.get(0)).matches("sdr_[A-Za-z0-9_-]{43}");
+
+      CliRun again = bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(0);
+      assertThat(again.json()).containsEntry("file_name", "list.csv");
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      assertThat(server.redeemKeys).as("the re-run redeemed with the same key").hasSize(2)
+          .allMatch(server.redeemKeys.get(0)::equals);
+      try (Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
+        assertThat(left).as("no state or key left").isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aRedeemRefusedForGoodForgetsItsKeyAndAPassingRefusalKeepsIt() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("refused-key"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      Path out = Files.createDirectories(dir.resolve("out"));
+      Path downloads = bob.home().resolve("state/downloads");
+
+      // a lockdown passes: an earlier run's claim made with the key may still be taken over once it is lifted
+      server.redeemRefusal = "LOCKED_DOWN";
+      bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(8);
+      try (Stream<Path> s = Files.list(downloads)) {
+        assertThat(s.filter(p -> p.toString().endsWith(".properties"))).hasSize(1);
+      }
+      server.redeemRefusal = "GRANT_REVOKED";
+      bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(4);
+      assertThat(server.redeemKeys).hasSize(2).allMatch(server.redeemKeys.get(0)::equals);
+      try (Stream<Path> s = Files.list(downloads)) {
+        assertThat(s).as("the grant is gone for this receive: nothing kept").isEmpty();
+      }
+    }
+  }
+
   @Test
   void aServerStoppedMidDownloadIsToldInWordsNotInHttp2Terms() throws Exception {
     Path dir = Files.createDirectories(root.resolve("stopped"));
