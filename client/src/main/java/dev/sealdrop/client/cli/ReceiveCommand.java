@@ -792,17 +792,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       StateFile.create(stateFile).set(REDEEM_KEY, key)
           .set(REDEEM_KEY_MADE, Long.toString(session.environment().clock().millis())).save();
     } catch (IOException e) {
-      Path folder = stateFile.toAbsolutePath().getParent();
-      String then = "nothing was redeemed and the grant was not used up";
-      Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
-          "then run the same command again");
-      if (disk.isPresent()) {
-        throw new UsageFailure(disk.get().reason(), disk.get().getMessage() + ", where the profile keeps this"
-            + " receive's state; " + then, disk.get().hint().orElse("then run the same command again"), e);
-      }
-      throw new UsageFailure("PROFILE_NOT_WRITABLE", "cannot save this receive's state in the profile (" + folder
-          + ": " + dev.sealdrop.client.failure.IoReason.of(e) + "); " + then, "check that the profile can be written"
-          + " (`ls -ld " + folder + "`, `df -h " + folder + "`), then run the same command again", e);
+      throw stateNotSaved(stateFile, e, "nothing was redeemed and the grant was not used up");
     }
     return key;
   }
@@ -849,9 +839,12 @@ final class ReceiveCommand extends SealdropSubcommand {
    * hour; outside test). So the claim is given back first, and the failure says so.
    */
   private static UsageFailure unsavedClaim(Session session, Claim c, Path stateFile, IOException e) {
-    String released = release(session, c.id(), c.expiresAtMillis());
+    return stateNotSaved(stateFile, e, untouched(release(session, c.id(), c.expiresAtMillis())));
+  }
+
+  /** The profile could not keep this receive's state ({@code then}: what became of the grant). */
+  private static UsageFailure stateNotSaved(Path stateFile, IOException e, String then) {
     Path folder = stateFile.toAbsolutePath().getParent();
-    String then = untouched(released);
     Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
         "then run the same command again");
     if (disk.isPresent()) {
