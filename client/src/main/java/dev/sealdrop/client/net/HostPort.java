@@ -31,7 +31,7 @@ public record HostPort(String host, int port) {
       Matcher url = URL.matcher(text == null ? "" : text.trim());
       if (url.matches()) {
         String bare = url.group(2);
-        throw new UsageFailure("BAD_ADDRESS", "\"" + text + "\" is a URL; sealdrop takes the server as HOST:PORT",
+        throw new UsageFailure("BAD_ADDRESS", "\"" + text + "\" is a URL; sealdrop takes a server address as HOST:PORT",
             FORM.matcher(bare).matches() ? "give it without the scheme: " + bare
                 : "give the host and port the server prints (`listening on HOST:PORT`), for example localhost:8443");
       }
