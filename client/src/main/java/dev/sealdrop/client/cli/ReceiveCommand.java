@@ -128,9 +128,37 @@ final class ReceiveCommand extends SealdropSubcommand {
         "let it finish; if it was stopped, run the same command again: it resumes the download"));
     try {
       receive(session, t, stateFile);
+    } catch (dev.sealdrop.client.failure.AuthFailure e) {
+      throw forgetIfRefusedForGood(session, e, stateFile);
     } finally {
       lock.close();
     }
+  }
+
+  /**
+   * On a refusal of this identity that no re-run gets past ({@link SendCommand#REFUSED_FOR_GOOD}: the identity or its
+   * certificate revoked; an identity's revocation revokes its grants too), deletes what the profile keeps of this
+   * receive (its claim id and the ciphertext of an interrupted download), as the send does (round BP: a 47 MB spool
+   * and the claim stayed). Anything else: {@code refusal} as is.
+   */
+  private static dev.sealdrop.client.failure.AuthFailure forgetIfRefusedForGood(Session session,
+      dev.sealdrop.client.failure.AuthFailure refusal, Path stateFile) {
+    Path spool = spoolOf(stateFile);
+    if (!SendCommand.REFUSED_FOR_GOOD.contains(refusal.reason())
+        || !Files.exists(stateFile) && !Files.exists(spool)) {
+      return refusal;
+    }
+    try {
+      Envelope.removeResumeLeftovers(spool);
+      Files.deleteIfExists(spool);
+      Files.deleteIfExists(stateFile);
+    } catch (IOException | RuntimeException e) {
+      session.output().warn("could not delete this receive's saved state (" + e.getMessage() + ")");
+      return refusal;
+    }
+    return new dev.sealdrop.client.failure.AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint()
+        .map(h -> h + "; ").orElse("") + "what your profile kept of this receive to resume it was deleted (its claim"
+        + " and the part of the file that had arrived, in " + stateFile.getParent() + "): no re-run could use it", refusal);
   }
 
   /**

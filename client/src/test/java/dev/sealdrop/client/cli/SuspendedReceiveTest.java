@@ -84,4 +84,30 @@ class SuspendedReceiveTest {
     resumed.assertExit(0);
     assertThat(Files.mismatch(out.resolve("ledger.bin"), file)).isEqualTo(-1L);
   }
+
+  /**
+   * The opposite case: the recipient itself revoked by an admin while it downloads (its grants revoked with it) can
+   * never resume, so what its profile kept of the receive goes (round BP: the claim id and a 47 MB spool stayed).
+   */
+  @Test
+  void aDownloadCutBecauseTheRecipientWasRevokedLeavesNothingInItsProfile() throws Exception {
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    Path out = Files.createDirectories(root.resolve("bob-out"));
+    proxy.stallDownstreamAfter.set(4 << 20);
+    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
+        () -> bob.run("--json", "receive", token, "-o", out.toString()));
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
+    carol.run("admin", "identities", "revoke", "bob", "--reason", "left the deal").assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
+    assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
+    assertThat((String) cut.jsonError().get("hint")).contains("what your profile kept of this receive");
+    try (java.util.stream.Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
+      assertThat(left).as("no claim or spool kept for a receive no re-run can use").isEmpty();
+    }
+    try (java.util.stream.Stream<Path> written = Files.list(out)) {
+      assertThat(written).isEmpty();
+    }
+  }
 }
