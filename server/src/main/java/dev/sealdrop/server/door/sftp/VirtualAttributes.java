@@ -26,6 +26,11 @@ record VirtualAttributes(boolean directory, long size, Instant time, String owne
         PosixFilePermissions.fromString(writable ? "rwx------" : "r-x------"));
   }
 
+  /** A folder the caller's role may not use (an acquirer's {@code /outbox}, a transferor's {@code /inbox}): no mode. */
+  static VirtualAttributes closedFolder(String owner, Instant time) {
+    return new VirtualAttributes(true, 0, time, owner, PosixFilePermissions.fromString("---------"));
+  }
+
   /**
    * {@code readable}: r-------- for what can be opened for reading (/redeem/ names); a listed entry
    * that cannot be downloaded (an uploaded file, an inbox grant) reports no permission at all.

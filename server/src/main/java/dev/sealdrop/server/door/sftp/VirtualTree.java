@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.Redemption;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.identity.Role;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.upload.UploadSession;
@@ -127,8 +128,15 @@ final class VirtualTree {
     throw new NoSuchFileException(path.toString());
   }
 
+  /**
+   * A folder's mode says what the caller may do there (docs/sftp.md): {@code /outbox} is written by transferors,
+   * {@code /inbox} and {@code /redeem} read by acquirers; for any other role the core refuses them, and they show no
+   * mode (round BP: an acquirer saw {@code /outbox} as writable, and every put was refused).
+   */
   private VirtualAttributes folderAttributes(Principal caller, String folder) {
-    return VirtualAttributes.folder(caller.identity(), folder.equals(OUTBOX), since);
+    Role uses = folder.equals(OUTBOX) ? Role.TRANSFEROR : Role.ACQUIRER;
+    return caller.role() != uses ? VirtualAttributes.closedFolder(caller.identity(), since)
+        : VirtualAttributes.folder(caller.identity(), folder.equals(OUTBOX), since);
   }
 
   private static VirtualAttributes attributesOf(Principal caller, StoredFile file) {

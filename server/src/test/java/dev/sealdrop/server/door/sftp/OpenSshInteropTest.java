@@ -107,7 +107,7 @@ class OpenSshInteropTest extends OneServerPerClass {
   }
 
   /**
-   * What a user of OpenSSH's sftp sees: folders dr-x------ or drwx------ (what the door allows),
+   * What a user of OpenSSH's sftp sees: folders dr-x------, drwx------ or d--------- (what the door allows its role),
    * dated at the login instead of 1970; an uploaded file dated at its upload; a redeemed file that
    * get -p stores r-------- and dated at the download, not 1970; and {@code cd ~} going to the root.
    */
@@ -125,16 +125,20 @@ class OpenSshInteropTest extends OneServerPerClass {
     assertThat(put.output().lines().filter(l -> l.matches("^[-d][-rwx]{9} .*")).toList()).hasSizeGreaterThan(3)
         .noneMatch(l -> l.matches(".* [A-Z][a-z]{2} [ \\d]\\d +1970 .*"));
     assertThat(put.output())
-        .containsPattern("(?m)^dr-x------ .* inbox$").containsPattern("(?m)^drwx------ .* outbox$")
-        .containsPattern("(?m)^dr-x------ .* redeem$")
+        // a transferor may write /outbox and use neither /inbox nor /redeem (round BP: they showed dr-x------)
+        .containsPattern("(?m)^d--------- .* inbox$").containsPattern("(?m)^drwx------ .* outbox$")
+        .containsPattern("(?m)^d--------- .* redeem$")
         // listed, not downloadable: no permission; dated at its upload (today: hh:mm, not a year)
         .containsPattern("(?m)^---------- .* \\d\\d:\\d\\d " + fileId + "$")
         .contains("Remote working directory: /\n").contains("Remote working directory: /outbox\n");
 
     CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
     long t0 = System.currentTimeMillis() - 2_000;
-    Run get = sftp("bob", "cd ~", "get -p /redeem/" + grant.getToken() + " modes-fetched.sealed");
+    Run get = sftp("bob", "cd ~", "ls -l /", "get -p /redeem/" + grant.getToken() + " modes-fetched.sealed");
     assertThat(get.exit()).as(get.output()).isZero();
+    // an acquirer reads /inbox and /redeem, and may not write /outbox (round BP: it showed drwx------)
+    assertThat(get.output()).containsPattern("(?m)^dr-x------ .* inbox$").containsPattern("(?m)^d--------- .* outbox$")
+        .containsPattern("(?m)^dr-x------ .* redeem$");
     Path fetched = work.resolve("modes-fetched.sealed");
     assertThat(Files.readAllBytes(fetched)).isEqualTo(sealed.bytes());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fetched))).isEqualTo("r--------");
