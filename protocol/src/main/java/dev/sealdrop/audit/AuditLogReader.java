@@ -85,7 +85,8 @@ public final class AuditLogReader implements Closeable {
     }
     lineNumber++;
     if (!newline) {
-      throw new AuditFormatException("line " + lineNumber + ": incomplete last line (no newline): the file was cut");
+      throw new AuditFormatException("line " + lineNumber + ": incomplete last line (no newline): the file was cut, or"
+          + " bytes were added after its last line");
     }
     String text;
     try {

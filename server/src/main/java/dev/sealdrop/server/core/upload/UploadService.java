@@ -155,7 +155,7 @@ public final class UploadService {
       identities.authenticate(caller.certificate(), caller.origin()); // disabled or revoked meanwhile (uncached)
       throw tooManyUploads(caller, sftpHeld(caller.identity()));
     }
-    LOG.info("upload {} created by '{}' (expected {} bytes)", upload.id(), caller.identity(), expectedSize);
+    LOG.info("upload {} created by '{}' (announced size: at least {} bytes)", upload.id(), caller.identity(), expectedSize);
     return upload;
   }
 
