@@ -838,7 +838,12 @@ final class ReceiveCommand extends SealdropSubcommand {
       forgetRedeemKey(stateFile, e);
       throw e;
     }
-    refuseIfNotSealedFor(session, mine, r);
+    try {
+      refuseIfNotSealedFor(session, mine, r);
+    } catch (SealdropFailure e) {
+      Files.deleteIfExists(stateFile); // its claim is given back (or lapses): nothing of this receive is kept
+      throw e;
+    }
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
         r.getClaimExpiresAtMillis(), false, r.getGrant().getFingerprint());
     try {
