@@ -348,8 +348,10 @@ public final class DownloadSession implements AutoCloseable {
    */
   private void recordServing() {
     if (!servingRecorded) {
-      if (!service.grants.markServing(claim.hash(), service.clock.instant())) {
-        // ended since this chunk's check (replaced by a redeem again, released, revoked): its bytes stay here
+      if (!service.grants.markServing(claim.hash(), service.clock.instant()) && !servedAllRecorded) {
+        // ended since this chunk's check (replaced by a redeem again, released, revoked): its bytes stay here. Not once
+        // these bytes were recorded as the file's last (markServedAll, on the OPEN claim): the download counts from
+        // then, and a revoke or purge in between counted it, so they go out (review BQ)
         throw GrantService.closedClaim(service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged));
       }
       servingRecorded = true;
