@@ -581,7 +581,9 @@ final class SendCommand extends SealdropSubcommand {
           if (uploader == null) {
             uploader = new Uploader(session.connect());
           }
-          Uploader.Abandoned a = uploader.abandon(upload.get());
+          // no run of this send holds its lock: a stream still attached is a stopped run's, about to end (CI: the
+          // --abandon right after a SIGTERM was refused UPLOAD_BUSY on a loaded machine)
+          Uploader.Abandoned a = abandonOnceFree(uploader, upload.get());
           freed += a.bytesFreed();
           (a.alreadyClosed() ? gone : abandoned).add(upload.get());
         }
@@ -815,30 +817,36 @@ final class SendCommand extends SealdropSubcommand {
     if (uploadId.isEmpty()) {
       return true;
     }
-    // the failed run's stream may still be attached on the server for a moment (its cancel is on the way): the
-    // server refuses to abandon it as busy until then (outside test: a send refused FILE_CHANGED left its upload, a
-    // GiB, holding quota for upload-abandon-after), so a busy refusal is tried again for a few seconds
+    try {
+      abandonOnceFree(new Uploader(session.connect()), uploadId.get());
+      return true;
+    } catch (SealdropFailure | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Gives an upload up on the server. A stopped or failed run's stream may still be attached there for a moment (its
+   * cancel is on the way), and the server refuses to abandon it as busy until then (outside test: a send refused
+   * FILE_CHANGED left its upload, a GiB, holding quota for upload-abandon-after), so a busy refusal is tried again for
+   * a few seconds before it is reported.
+   */
+  private static Uploader.Abandoned abandonOnceFree(Uploader uploader, String uploadId) throws SealdropFailure {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-    Uploader uploader = null;
     while (true) {
       try {
-        if (uploader == null) {
-          uploader = new Uploader(session.connect());
-        }
-        uploader.abandon(uploadId.get());
-        return true;
+        return uploader.abandon(uploadId);
       } catch (SealdropFailure e) {
         if (!"UPLOAD_BUSY".equals(e.reason()) || System.nanoTime() > deadline) {
-          return false;
+          throw e;
         }
-      } catch (RuntimeException e) {
-        return false;
       }
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return false;
+        throw new dev.sealdrop.client.failure.UsageFailure("INTERRUPTED", "interrupted while waiting to abandon upload "
+            + uploadId, "run the same command again", e);
       }
     }
   }
