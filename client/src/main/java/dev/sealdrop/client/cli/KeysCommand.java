@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
@@ -228,13 +229,9 @@ final class KeysCommand extends SealdropSubcommand {
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the bundle file")
     void run(Session session) throws Exception {
       session.config();
-      if (Files.isDirectory(file)) {
-        throw new UsageFailure("IS_A_FOLDER", file + " is a folder; `sealdrop keys import` reads one key bundle file",
-            "name the bundle file itself (the one `sealdrop keys export -o FILE` wrote, e.g. alice.skb)");
-      }
-      if (!Files.isRegularFile(file)) {
-        throw new UsageFailure("FILE_NOT_FOUND", "no such file: " + file, "check the path");
-      }
+      // a device or pipe (/dev/null) is not "no such file" (round BR), as for seal's FILE
+      InputFile.requireRegularFile(file, "`sealdrop keys import` reads one key bundle file", "name the bundle file"
+          + " itself (the one `sealdrop keys export -o FILE` wrote, e.g. alice.skb)", "check the path");
       if (importedOwnBundle(session)) {
         return;
       }
@@ -265,6 +262,13 @@ final class KeysCommand extends SealdropSubcommand {
         session.output().note(file + " is your own key bundle: your own keys are the profile's, so nothing was pinned");
         session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()));
         return true;
+      }
+      // one that does not verify (signed by another identity's certificate, altered) is refused as such, by the
+      // import's own checks, not taken for keys someone published in your name (round BR)
+      try {
+        session.trust().verify(Files.readAllBytes(file), me);
+      } catch (IntegrityFailure | java.io.IOException notValid) {
+        return false;
       }
       throw new UsageFailure("OWN_IDENTITY", file + " is a key bundle in your own name (" + me + ") with other keys ("
           + given.fingerprint() + ") than this profile's (" + own.fingerprint() + "); your own keys are never pinned,"

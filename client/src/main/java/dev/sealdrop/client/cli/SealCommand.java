@@ -62,6 +62,10 @@ final class SealCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     InputFile.requireRegularFile(file);
     OutputFile.requireNotStandardOutput(outputArgument);
+    // before the --force check: without --force, "refusing to overwrite" hid that OUT is FILE itself (round BR)
+    if (!OpenCommand.namesFolder(outputArgument)) {
+      OutputFile.requireNotTheInput(Path.of(outputArgument), file);
+    }
     Path output = OutputFile.requireWritable(outputArgument, force);
     OutputFile.requireNotTheInput(output, file);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.SEAL);
