@@ -31,6 +31,29 @@ public final class Output {
   private static final JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactoryBuilder()
       .characterEscapes(new TerminalSafeEscapes()).build();
 
+  /**
+   * {@link #JSON} that also escapes every other character beyond ASCII: for a standard output whose charset is not
+   * Unicode (an ASCII locale: cron, {@code env -i}, {@code LC_ALL=C}), which would write each of them as '?' and change
+   * the values a script reads (round BR: {@code "file_name":"COM?.txt"}). The document decodes to the same text.
+   */
+  private static final JsonFactory JSON_ASCII = new com.fasterxml.jackson.core.JsonFactoryBuilder()
+      .characterEscapes(new TerminalSafeEscapes())
+      .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).build();
+
+  /**
+   * Whether standard output's charset holds every character: the JVM's default charset and, where the JDK names them,
+   * the console's and standard output's encodings, all UTF-8 or UTF-16.
+   */
+  static boolean unicodeStandardOutput() {
+    for (String name : new String[] {System.getProperty("stdout.encoding"), System.getProperty("sun.stdout.encoding"),
+        java.nio.charset.Charset.defaultCharset().name()}) {
+      if (name != null && !name.toUpperCase(java.util.Locale.ROOT).startsWith("UTF-")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The JSON escapes of {@link #JSON}. */
   private static final class TerminalSafeEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
     private static final long serialVersionUID = 1L;
@@ -77,11 +100,19 @@ public final class Output {
    * errors to itself, as {@code out} does not see them): its error is checked after the result too.
    */
   public Output(PrintWriter out, PrintWriter err, boolean json, java.io.PrintStream under) {
+    this(out, err, json, under, unicodeStandardOutput());
+  }
+
+  /** {@code unicode}: whether {@code out} can write every character (else JSON escapes all beyond ASCII). */
+  Output(PrintWriter out, PrintWriter err, boolean json, java.io.PrintStream under, boolean unicode) {
     this.out = Objects.requireNonNull(out, "out");
     this.err = Objects.requireNonNull(err, "err");
     this.json = json;
     this.under = under;
+    this.jsonFactory = unicode ? JSON : JSON_ASCII;
   }
+
+  private final JsonFactory jsonFactory;
 
   public boolean json() {
     return json;
@@ -180,7 +211,7 @@ public final class Output {
   }
 
   private void writeJson(Result result) {
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    try (JsonGenerator g = jsonFactory.createGenerator(out)) {
       g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
       result.writeJson(g);
     } catch (IOException e) {
