@@ -19,15 +19,10 @@ final class GrantRecipient {
   /** Refuses an empty {@code --to} ({@link Recipients#requireNamed}). */
   void requireNamed() throws UsageFailure {
     Recipients.requireNamed("--to", identity, "--to bob");
-    if (!OpenCommand.IDENTITY.matcher(identity.strip()).matches()) {
-      // refused here, before the server is asked (outside test: `--to -bob` went to the server, audited as refused);
-      // a token pasted there is named by its kind, never repeated
-      String shown = Sealdrop.secretKind(identity).map(k -> k + " (not repeated here)")
-          .orElse("'" + dev.sealdrop.client.cli.output.TerminalText.clean(identity) + "'");
-      throw new UsageFailure("BAD_IDENTITY", "--to " + shown + " is not an identity name: 1 to 64 letters, digits,"
-          + " '.', '_', '@' or '-', starting with a letter or digit", "give the recipient's identity name, as"
-          + " `sealdrop keys show NAME` takes it");
-    }
+    // refused here, before the server is asked (outside test: `--to -bob` went to the server, audited as refused); a
+    // token pasted there is named by its kind, never repeated
+    Recipients.requireIdentityName("--to", identity, "give the recipient's identity name, as `sealdrop keys show NAME`"
+        + " takes it");
   }
 
   /** The recipient's key bundle from the server, verified against the CA and checked against (or added to) the pins. */

@@ -87,6 +87,10 @@ final class KeysCommand extends SealdropSubcommand {
     void run(Session session) throws Exception {
       String me = session.config().identity();
       Recipients.requireNamed("IDENTITY", identity, "`sealdrop keys show bob`, or no IDENTITY for your own key");
+      if (identity != null) {
+        Recipients.requireIdentityName("IDENTITY", identity, "give the identity whose key you want, e.g. `sealdrop keys"
+            + " show bob`, or no IDENTITY for your own key");
+      }
       if (identity == null || identity.equals(me)) {
         KeyBundle own = session.ownBundle();
         String published = publishedCopy(session, me, own);

@@ -38,6 +38,26 @@ final class Recipients {
     return value;
   }
 
+  /** A grant token or claim id: a prefix and 43 base64url characters (an identity name could have that shape too). */
+  private static final java.util.regex.Pattern SECRET_SHAPE =
+      java.util.regex.Pattern.compile("(?i)sd[gc]_[A-Za-z0-9_-]{43}");
+
+  /**
+   * Refuses, before the server is asked, an {@code option} value that is no identity name ({@code BAD_IDENTITY}), and
+   * one shaped as a grant token or claim id, which would reach the server as a name (round BO: `keys show sdg_...`);
+   * neither is repeated if it may be a secret. {@code then} says what to give instead.
+   */
+  static void requireIdentityName(String option, String value, String then) throws UsageFailure {
+    String v = value.strip();
+    if (!SECRET_SHAPE.matcher(v).matches() && OpenCommand.IDENTITY.matcher(v).matches()) {
+      return;
+    }
+    String shown = Sealdrop.secretKind(value).map(k -> k + " (not repeated here)")
+        .orElse("'" + dev.sealdrop.client.cli.output.TerminalText.clean(value) + "'");
+    throw new UsageFailure("BAD_IDENTITY", option + " " + shown + " is not an identity name: 1 to 64 letters, digits,"
+        + " '.', '_', '@' or '-', starting with a letter or digit", then);
+  }
+
   /**
    * A grant's recipient {@code to} that is the caller {@code me} is refused before anything (no key
    * is fetched or pinned, nothing is uploaded or granted): a grant lets another identity download.

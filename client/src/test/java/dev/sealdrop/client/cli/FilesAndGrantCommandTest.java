@@ -174,6 +174,19 @@ class FilesAndGrantCommandTest {
               + " '@' or '-', starting with a letter or digit");
       assertThat(alice.run("--json", "grant", "f_" + "2".repeat(32), "--to", bad).assertExit(2).jsonError())
           .containsEntry("reason", "BAD_IDENTITY");
+      if (!bad.startsWith("-")) { // (a word that starts with '-' is an option there: UNKNOWN_OPTION)
+        assertThat(alice.run("--json", "keys", "show", bad).assertExit(2).jsonError()).as("keys show " + bad)
+            .containsEntry("reason", "BAD_IDENTITY");
+      }
+    }
+    // a grant token where a name goes (round BO: it reached the server as an identity name): refused, not repeated
+    String token = "sdg_" + "T0k3n-".repeat(7) + "x";
+    for (String[] args : new String[][] {{"send", csv.toString(), "--to", token}, {"keys", "show", token},
+        {"grant", "f_" + "2".repeat(32), "--to", token}}) {
+      CliRun r = alice.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("--json"),
+          java.util.Arrays.stream(args)).toArray(String[]::new)).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "BAD_IDENTITY");
+      assertThat(r.out() + r.err()).doesNotContain(token).contains("a grant token (not repeated here)");
     }
   }
 
