@@ -33,6 +33,12 @@ class ProgressTest {
   }
 
   @Test
+  void aFileUnderTenKibibytesCountsInBytes() {
+    // a 3-byte seal drew "0/0 KiB" (round BR)
+    assertThat(draw(true, 3)).contains("3/3 B").doesNotContain("0/0 KiB");
+  }
+
+  @Test
   void noTerminalNoOutput() {
     assertThat(draw(false)).isEmpty();
   }

@@ -28,11 +28,13 @@ public final class ProgressFactory {
     if (!terminal) {
       return Progress.none();
     }
-    // KiB under one MiB (in MiB a small file reads "0/0 MiB"); rates with a leading zero ("0.5 MiB/s", not ".5")
-    boolean small = totalBytes < 1024 * 1024;
+    // KiB under one MiB (in MiB a small file reads "0/0 MiB"), bytes under 10 KiB (in KiB a 3-byte file read "0/0 KiB",
+    // round BR); rates with a leading zero ("0.5 MiB/s", not ".5")
+    String unit = totalBytes < 10 * 1024 ? " B" : totalBytes < 1024 * 1024 ? " KiB" : " MiB";
+    long unitSize = totalBytes < 10 * 1024 ? 1 : totalBytes < 1024 * 1024 ? 1024 : 1024 * 1024;
     ProgressBar bar = new ProgressBarBuilder().setTaskName(TerminalText.clean(task))
         .setInitialMax(Math.max(totalBytes, 1)).setStyle(ProgressBarStyle.ASCII)
-        .setUnit(small ? " KiB" : " MiB", small ? 1024 : 1024 * 1024)
+        .setUnit(unit, unitSize)
         .showSpeed(new DecimalFormat("0.0", DecimalFormatSymbols.getInstance(Locale.ROOT))).setUpdateIntervalMillis(200)
         .setConsumer(new ConsoleProgressBarConsumer(stream)).build();
     return new Progress() {
