@@ -136,29 +136,30 @@ final class ReceiveCommand extends SealdropSubcommand {
   }
 
   /**
-   * On a refusal of this identity that no re-run gets past ({@link SendCommand#REFUSED_FOR_GOOD}: the identity or its
-   * certificate revoked; an identity's revocation revokes its grants too), deletes what the profile keeps of this
-   * receive (its claim id and the ciphertext of an interrupted download), as the send does (round BP: a 47 MB spool
-   * and the claim stayed). Anything else: {@code refusal} as is.
+   * On a refusal of this identity's certificate ({@link SendCommand#REFUSED_FOR_GOOD}: the identity revoked, which
+   * revokes its grants too, or only this certificate), deletes the part of the file an interrupted download kept in the
+   * profile (round BP: a 47 MB spool stayed). The claim itself is kept: it is the identity's, and after a certificate
+   * alone was revoked, `keys renew` and the same command download the file again under it (review BS: deleting it
+   * left the re-run waiting out its own claim); a dead one is removed a day after it ends ({@link AbandonedReceives}).
+   * Anything else: {@code refusal} as is.
    */
   private static dev.sealdrop.client.failure.AuthFailure forgetIfRefusedForGood(Session session,
       dev.sealdrop.client.failure.AuthFailure refusal, Path stateFile) {
     Path spool = spoolOf(stateFile);
-    if (!SendCommand.REFUSED_FOR_GOOD.contains(refusal.reason())
-        || !Files.exists(stateFile) && !Files.exists(spool)) {
+    if (!SendCommand.REFUSED_FOR_GOOD.contains(refusal.reason()) || !Files.exists(spool)) {
       return refusal;
     }
     try {
       Envelope.removeResumeLeftovers(spool);
       Files.deleteIfExists(spool);
-      Files.deleteIfExists(stateFile);
     } catch (IOException | RuntimeException e) {
-      session.output().warn("could not delete this receive's saved state (" + e.getMessage() + ")");
+      session.output().warn("could not delete the part of the file this receive kept (" + e.getMessage() + ")");
       return refusal;
     }
     return new dev.sealdrop.client.failure.AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint()
-        .map(h -> h + "; ").orElse("") + "what your profile kept of this receive to resume it was deleted (its claim"
-        + " and the part of the file that had arrived, in " + stateFile.getParent() + "): no re-run could use it", refusal);
+        .map(h -> h + "; ").orElse("") + "the part of the file that had arrived was deleted from your profile (" + spool
+        + "); if only your certificate was revoked, once `sealdrop keys renew` moved you to a new one the same command"
+        + " downloads the file again under its claim", refusal);
   }
 
   /**
@@ -511,6 +512,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   /** The state's key for when the redeem key was made (epoch milliseconds; {@link AbandonedReceives} reads it). */
   static final String REDEEM_KEY_MADE = "redeem_key_made_at_millis";
   private static final java.security.SecureRandom REDEEM_KEYS = new java.security.SecureRandom();
+  private static final java.util.regex.Pattern REDEEM_KEY_SHAPE = java.util.regex.Pattern.compile("sdr_[A-Za-z0-9_-]{43}");
   /**
    * Refusals of a redeem that end the grant for this receive for good: the redeem key kept for it is then of no use.
    * After any other failure (the network, a lockdown, a shutdown, a suspended sender, a full server disk, the grant
@@ -798,9 +800,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     // "nothing was redeemed yet"). So until the claim is recorded in the profile, the JVM's shutdown waits for it.
     session.output().interruptHint("run the same command again: it resumes under the claim this run made, if the"
         + " signal came after the redeem, or redeems if it came before");
-    if (redeemKey == null) {
-      redeemKey = keepRedeemKey(session, stateFile);
-    }
+    redeemKey = keepRedeemKey(session, stateFile, redeemKey);
     try (UntilRecorded guard = UntilRecorded.start("sealdrop-claim-guard")) {
       return redeemAndRecord(session, t, redeemKey, stateFile, spool, mine);
     }
@@ -812,10 +812,15 @@ final class ReceiveCommand extends SealdropSubcommand {
    * waiting out the claim window of a claim whose id it never kept. A profile that cannot keep it refuses before
    * anything is redeemed.
    */
-  private static String keepRedeemKey(Session session, Path stateFile) throws SealdropFailure {
-    byte[] random = new byte[32];
-    REDEEM_KEYS.nextBytes(random);
-    String key = "sdr_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+  private static String keepRedeemKey(Session session, Path stateFile, String kept) throws SealdropFailure {
+    String key = kept;
+    if (key == null || !REDEEM_KEY_SHAPE.matcher(key).matches()) {
+      byte[] random = new byte[32];
+      REDEEM_KEYS.nextBytes(random);
+      key = "sdr_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+    // stamped now, also when an earlier run's key is sent again: a claim it makes now is recent whatever the key's age
+    // (review BS: a key kept since a refusal a day before was cleaned up while its new claim was open)
     try {
       StateFile.create(stateFile).set(REDEEM_KEY, key)
           .set(REDEEM_KEY_MADE, Long.toString(session.environment().clock().millis())).save();

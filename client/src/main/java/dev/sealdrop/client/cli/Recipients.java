@@ -38,9 +38,11 @@ final class Recipients {
     return value;
   }
 
-  /** A grant token or claim id: a prefix and 43 base64url characters (an identity name could have that shape too). */
-  private static final java.util.regex.Pattern SECRET_SHAPE =
-      java.util.regex.Pattern.compile("(?i)sd[gc]_[A-Za-z0-9_-]{43}");
+  /**
+   * A name holding a grant token's or claim id's prefix, as a whole or cut token pasted in the wrong place would: the
+   * server admits no identity name that holds one, so none is refused that could exist.
+   */
+  private static final java.util.regex.Pattern SECRET_SHAPE = java.util.regex.Pattern.compile("(?i).*sd[gc]_.*");
 
   /**
    * Refuses, before the server is asked, an {@code option} value that is no identity name ({@code BAD_IDENTITY}), and
@@ -53,7 +55,8 @@ final class Recipients {
       return;
     }
     String shown = Sealdrop.secretKind(value).map(k -> k + " (not repeated here)")
-        .orElse("'" + dev.sealdrop.client.cli.output.TerminalText.clean(value) + "'");
+        .orElse(SECRET_SHAPE.matcher(v).matches() ? "a value holding part of a grant token or claim id (not repeated here)"
+            : "'" + dev.sealdrop.client.cli.output.TerminalText.clean(value) + "'");
     throw new UsageFailure("BAD_IDENTITY", option + " " + shown + " is not an identity name: 1 to 64 letters, digits,"
         + " '.', '_', '@' or '-', starting with a letter or digit", then);
   }

@@ -123,6 +123,8 @@ public final class SecureFiles {
   private static final class Temporary implements AutoCloseable {
     private static final Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+    /** How long no write must have been under way before the hook deletes what is left. */
+    private static final java.time.Duration QUIET = java.time.Duration.ofMillis(10);
 
     final Path path;
 
@@ -154,11 +156,24 @@ public final class SecureFiles {
       return new Temporary(p);
     }
 
+    /**
+     * Waits (up to {@link #WRITES_UNDER_WAY_WAIT}) until no write has been under way for {@link #QUIET}, then deletes
+     * what is left. Not merely until none is: a thread that writes again and again (a state saved as a transfer goes)
+     * has none under way for an instant between two writes, and its next one, begun after the hook had returned, was
+     * cut by the JVM's end and left its file (CI: SecureFilesTest, round 4 of 5).
+     */
     private static void deleteLive() {
       long end = System.nanoTime() + WRITES_UNDER_WAY_WAIT.toNanos();
+      long quietSince = System.nanoTime();
       try {
-        while (!LIVE.isEmpty() && System.nanoTime() - end < 0) {
-          Thread.sleep(5);
+        while (System.nanoTime() - end < 0) {
+          long now = System.nanoTime();
+          if (!LIVE.isEmpty()) {
+            quietSince = now;
+          } else if (now - quietSince >= QUIET.toNanos()) {
+            break;
+          }
+          Thread.sleep(2);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -31,11 +31,12 @@ class SuspendedReceiveTest {
   Cli bob;
   Cli carol;
   Path file;
+  DevPki pki;
 
   @BeforeEach
   void start() throws Exception {
     Path certs = root.resolve("certs");
-    DevPki pki = DevPki.loadOrCreate(certs);
+    pki = DevPki.loadOrCreate(certs);
     server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
     proxy = new CuttingProxy(server.port());
     carol = Users.initWithAdmin(pki, root, "carol", server);
@@ -86,8 +87,8 @@ class SuspendedReceiveTest {
   }
 
   /**
-   * The opposite case: the recipient itself revoked by an admin while it downloads (its grants revoked with it) can
-   * never resume, so what its profile kept of the receive goes (round BP: the claim id and a 47 MB spool stayed).
+   * The opposite case: the recipient itself revoked by an admin while it downloads (its grants revoked with it): the
+   * part of the file its profile kept goes (round BP: a 47 MB spool stayed).
    */
   @Test
   void aDownloadCutBecauseTheRecipientWasRevokedLeavesNothingInItsProfile() throws Exception {
@@ -102,12 +103,47 @@ class SuspendedReceiveTest {
     proxy.resumeStalled.countDown();
     CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
     assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
-    assertThat((String) cut.jsonError().get("hint")).contains("what your profile kept of this receive");
+    assertThat((String) cut.jsonError().get("hint")).contains("the part of the file that had arrived was deleted");
     try (java.util.stream.Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
-      assertThat(left).as("no claim or spool kept for a receive no re-run can use").isEmpty();
+      // the claim stays (small; after a certificate-only revocation `keys renew` resumes under it: review BS)
+      assertThat(left.map(p -> p.getFileName().toString())).as("no spool kept").noneMatch(n -> n.endsWith(".sealed"));
     }
     try (java.util.stream.Stream<Path> written = Files.list(out)) {
       assertThat(written).isEmpty();
     }
+  }
+
+  /**
+   * Review BS: only the recipient's certificate revoked while it downloads (its identity and grants stand): after
+   * `keys renew` to a new certificate, the same receive downloads the file under its claim, which the profile kept
+   * (deleting it made the re-run wait out its own claim, refused GRANT_CLAIMED).
+   */
+  @Test
+  void aDownloadCutBecauseOnlyTheRecipientsCertificateWasRevokedCompletesAfterKeysRenew() throws Exception {
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    Path out = Files.createDirectories(root.resolve("bob-out"));
+    java.security.cert.X509Certificate old;
+    try (java.io.InputStream in = Files.newInputStream(bob.home().resolve("tls/client.crt"))) {
+      old = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(in);
+    }
+    proxy.stallDownstreamAfter.set(4 << 20);
+    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
+        () -> bob.run("--json", "receive", token, "-o", out.toString()));
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
+    carol.run("admin", "identities", "revoke", "bob", "--certificate", KeysRenewCommand.serial(old)).assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
+    assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
+
+    dev.sealdrop.certsdev.IssuedCert renewed = pki.issue(dev.sealdrop.certsdev.CertSpec.client("bob"));
+    Path issued = Files.createDirectories(root.resolve("issued-bob"));
+    Path cert = Files.copy(renewed.certFile(), issued.resolve("bob.crt"));
+    Path key = Files.copy(renewed.keyFile(), issued.resolve("bob.key"));
+    bob.run("keys", "renew", "--cert", cert.toString(), "--key", key.toString()).assertExit(0);
+    CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(again.json()).containsEntry("file_name", "ledger.bin");
+    assertThat(Files.mismatch(out.resolve("ledger.bin"), file)).isEqualTo(-1L);
   }
 }

@@ -44,7 +44,7 @@ class SecureFilesTest {
   void aSignalDuringAWriteLeavesNoTemporaryFile() throws Exception {
     Path state = Files.createDirectory(dir.resolve("downloads"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 10; round++) {
       Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
           WriteUntilStopped.class.getName(), state.resolve("s.properties").toString())
           .redirectErrorStream(true).start();
