@@ -315,10 +315,12 @@ public final class GrpcFailures {
         break;
       case "GRANT_CLAIMED":
         message = "this grant is claimed by a download in progress";
-        hint = "if that was you on another machine, finish there; otherwise (also after a receive of yours was"
-            + " refused before downloading, or broke before the server's answer to its redeem arrived) wait until the"
-            + " claim lapses" + claimEnds(detail) + " and retry (if that download was sent the whole file, it then"
-            + " counts as one of the grant's downloads)";
+        // (a receive of this profile that broke before the server's answer to its redeem arrived takes its own claim
+        // over on its re-run, with its redeem key: round BT found this hint still sent it to wait)
+        hint = "if that was you on another machine or profile, finish there; otherwise (also after a receive of yours"
+            + " was refused before downloading, or with a server that predates redeem keys) wait until the claim"
+            + " lapses" + claimEnds(detail) + " and retry (if that download was sent the whole file, it then counts as"
+            + " one of the grant's downloads)";
         break;
       case "GRANT_SUSPENDED":
         message = "this grant's sender is disabled by an admin, so the grant cannot be used now";
