@@ -251,8 +251,9 @@ final class KeysCommand extends SealdropSubcommand {
     @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the bundle file")
     private boolean importedOwnBundle(Session session) throws SealdropFailure {
       KeyBundle given;
+      byte[] encoded;
       try {
-        byte[] encoded = Files.size(file) > KeyBundle.MAX_ENCODED ? new byte[0] : Files.readAllBytes(file);
+        encoded = Files.size(file) > KeyBundle.MAX_ENCODED ? new byte[0] : Files.readAllBytes(file);
         given = KeyBundle.decode(encoded);
       } catch (java.io.IOException | RuntimeException | dev.sealdrop.keys.BundleException e) {
         return false;
@@ -270,8 +271,8 @@ final class KeysCommand extends SealdropSubcommand {
       // one that does not verify (signed by another identity's certificate, altered) is refused as such, by the
       // import's own checks, not taken for keys someone published in your name (round BR)
       try {
-        session.trust().verify(Files.readAllBytes(file), me);
-      } catch (IntegrityFailure | java.io.IOException notValid) {
+        session.trust().verify(encoded, me);
+      } catch (IntegrityFailure notValid) {
         return false;
       }
       throw new UsageFailure("OWN_IDENTITY", file + " is a key bundle in your own name (" + me + ") with other keys ("

@@ -509,7 +509,7 @@ final class ReceiveCommand extends SealdropSubcommand {
    * (docs/protocol.md, "Redeeming again").
    */
   static final String REDEEM_KEY = "redeem_key";
-  /** The state's key for when the redeem key was made (epoch milliseconds; {@link AbandonedReceives} reads it). */
+  /** The state's key for when the redeem key was last sent (epoch milliseconds; {@link AbandonedReceives} reads it). */
   static final String REDEEM_KEY_MADE = "redeem_key_made_at_millis";
   private static final java.security.SecureRandom REDEEM_KEYS = new java.security.SecureRandom();
   private static final java.util.regex.Pattern REDEEM_KEY_SHAPE = java.util.regex.Pattern.compile("sdr_[A-Za-z0-9_-]{43}");

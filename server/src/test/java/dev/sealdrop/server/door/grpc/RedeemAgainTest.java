@@ -103,6 +103,9 @@ class RedeemAgainTest {
         assertThat(r.details()).containsEntry("cause", GrantService.REDEEMED_AGAIN);
       });
       assertThat(records).filteredOn(r -> r.action().equals("download.complete")).hasSize(1);
+      // the key is kept only as its hash: never in the audit log (nor the claim ids)
+      assertThat(java.nio.file.Files.readString(data.resolve("audit").resolve("audit.jsonl"))).doesNotContain(KEY)
+          .doesNotContain(lost.getClaimId()).doesNotContain(again.getClaimId());
     }
   }
 
