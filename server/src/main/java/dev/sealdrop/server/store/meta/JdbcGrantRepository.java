@@ -171,8 +171,9 @@ public final class JdbcGrantRepository implements GrantRepository {
           + " AND recipient = ? AND " + OWNER_ENABLED + " AND " + CredentialConditions.STANDS,
           CredentialConditions.after(recipient, now.toEpochMilli(), grantId, now.toEpochMilli(), recipient.identity(),
           true)) != 1
-          || Jdbc.update(c, "UPDATE claims SET state = 'RELEASED' WHERE claim_hash = ? AND state = 'OPEN'"
-              + " AND first_served_at IS NULL AND served_all_at IS NULL", replaced.get(0)) != 1) {
+          || Jdbc.update(c, "UPDATE claims SET state = 'RELEASED', replaced_at = ? WHERE claim_hash = ?"
+              + " AND state = 'OPEN' AND first_served_at IS NULL AND served_all_at IS NULL", now.toEpochMilli(),
+              replaced.get(0)) != 1) {
         return Optional.empty(); // (the grant's updated_at alone may have changed: a time, not a state)
       }
       insertClaim(c, grantId, recipient, now, claimHash, claimExpiresAt, resumable, redeemKeyHash);

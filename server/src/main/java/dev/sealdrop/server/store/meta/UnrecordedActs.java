@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * At start, the acts the database holds that the audit log never recorded: an act commits to the database first and
  * is recorded right after, so a crash (kill -9, power loss) between the two left a committed file, a grant, a redeem,
- * a consumed or revoked grant, or a revoked identity with no record at all (round S). Each such act found in the
+ * a claim replaced by a redeem with its key, a consumed or revoked grant, or a revoked identity with no record at all (round S). Each such act found in the
  * database since shortly before the log's last record (before this start) is recorded now, as the act it was, with
  * the detail {@code recovered} = {@value #RECOVERED} and {@code at} = when the database says it happened. Its actor is
  * the one the database names (the owner of a file or grant, the recipient of a claim); for a revocation, whose author
@@ -120,6 +120,12 @@ public final class UnrecordedActs {
         + " ON g.id = c.grant_id WHERE c.created_at >= ?",
         rs -> new Act("grant.redeem", "grant:" + rs.getString(1), rs.getString(3), rs.getLong(4),
             grantDetails(rs.getString(1), rs.getString(2), rs.getString(3))), cutoff));
+    // a claim replaced by its holder's redeem with the same redeem key (the redeem that replaced it is a claim above)
+    acts.addAll(jdbc.query("SELECT g.id, g.file_id, c.recipient, c.replaced_at FROM claims c JOIN grants g"
+        + " ON g.id = c.grant_id WHERE c.replaced_at >= ?",
+        rs -> new Act("grant.release", "grant:" + rs.getString(1), rs.getString(3), rs.getLong(4),
+            withCause(grantDetails(rs.getString(1), rs.getString(2), rs.getString(3)),
+            dev.sealdrop.server.core.grant.GrantService.REDEEMED_AGAIN)), cutoff));
     // a consumed grant: its recipient's confirmation if a claim was confirmed, else the server's count (a lapse)
     acts.addAll(jdbc.query("SELECT g.id, g.file_id, g.recipient, g.updated_at, EXISTS (SELECT 1 FROM claims c WHERE"
         + " c.grant_id = g.id AND c.state = 'CONFIRMED') FROM grants g WHERE g.state = 'CONSUMED' AND g.updated_at >= ?",
@@ -148,6 +154,12 @@ public final class UnrecordedActs {
         rs -> new Act(rs.getBoolean(1) ? "lockdown.on" : "lockdown.off", "server", rs.getString(2), rs.getLong(3),
             Map.of()), cutoff));
     return acts;
+  }
+
+  private static Map<String, String> withCause(Map<String, String> details, String cause) {
+    Map<String, String> d = new TreeMap<>(details);
+    d.put("cause", cause);
+    return d;
   }
 
   private static Map<String, String> grantDetails(String grantId, String fileId, String recipient) {

@@ -105,4 +105,47 @@ class UnrecordedActsTest {
       assertThat(recovered(server)).hasSize(6);
     }
   }
+
+  /**
+   * Review BQ: a redeem with the redeem key of the grant's open claim replaces that claim and records its release after
+   * the commit; a crash in between left the release unrecorded, and the next start did not find it.
+   */
+  @Test
+  void aClaimReplacedByARedeemWithItsKeyIsRecordedAtTheNextStartIfTheCrashCameBeforeItsRecord() throws Exception {
+    String key = "sdr_" + "A".repeat(43);
+    String grantId;
+    String fileId;
+    try (TestServer server = new TestServer(data)) {
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        Users.publish(clients, server.pki, "bob");
+        Users.Sealed sealed = Users.seal("alice", Users.randomBytes(16 << 10, 3), "bob");
+        fileId = Transfers.upload(clients, "alice", sealed.bytes()).getFileId();
+        CreateGrantResponse g = Transfers.grant(clients, "alice", fileId, "bob");
+        grantId = g.getGrant().getGrantId();
+        clients.transfer("bob").redeem(dev.sealdrop.protocol.v1.RedeemRequest.newBuilder().setToken(g.getToken())
+            .setRedeemKey(key).build());
+      }
+      // the replacement committed (as GrantService.redeem does it with the same key), and the server died before its
+      // records
+      Instant now = server.clock.instant().plusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+      try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+        assertThat(new JdbcGrantRepository(db).claimAgain(grantId, Enrolled.credential("bob"), now,
+            java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII))), "0d".repeat(32), now.plusSeconds(600), true)).isPresent();
+      }
+      server.server().kill();
+      server.start();
+      List<Audit.Entry> made = recovered(server);
+      assertThat(made).extracting(e -> e.action() + " " + e.object() + " by " + e.actor())
+          .containsExactly("grant.release grant:" + grantId + " by bob");
+      assertThat(made.get(0).details()).containsEntry("cause",
+          dev.sealdrop.server.core.grant.GrantService.REDEEMED_AGAIN).containsEntry("grant-id", grantId)
+          .containsEntry("file-id", fileId).containsEntry("at", now.toString());
+      // once recorded, it is not recorded again: another crash, another start
+      server.server().kill();
+      server.start();
+      assertThat(recovered(server)).hasSize(1);
+    }
+  }
 }
