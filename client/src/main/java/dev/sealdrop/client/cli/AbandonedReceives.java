@@ -23,6 +23,13 @@ import java.util.Optional;
 final class AbandonedReceives {
   /** How long after its claim ended an abandoned receive's files stay (a re-run in that time says what happened). */
   static final Duration GRACE = Duration.ofDays(1);
+  /**
+   * How long after its key was last sent a state that holds only a redeem key stays: a claim made with the key lapses
+   * after the server's claim window, which the client does not learn before the redeem's answer, and an operator may set
+   * it above a day (review BQ: a key removed while its claim was open left the re-run refused GRANT_CLAIMED). The state
+   * is a few bytes and holds no plaintext; a key kept after its claim lapsed redeems the grant anew, as no key would.
+   */
+  static final Duration KEY_ONLY_GRACE = Duration.ofDays(30);
 
   private AbandonedReceives() {}
 
@@ -53,11 +60,12 @@ final class AbandonedReceives {
 
   private static boolean removeIfAbandoned(Path state, Instant now) throws IOException {
     Optional<StateFile> s = StateFile.load(state);
-    // a state that holds only a redeem key (its run stopped before it kept a claim) ends when its key was made: a
-    // claim made with it lapsed long before the grace passed
-    long end = s.flatMap(f -> f.get(ReceiveCommand.CLAIM_ENDS).or(() -> f.get(ReceiveCommand.REDEEM_KEY_MADE)))
-        .map(Long::parseLong).orElse(0L);
-    if (end <= 0 || !Instant.ofEpochMilli(end).plus(GRACE).isBefore(now)) {
+    Optional<Long> claimEnds = s.flatMap(f -> f.get(ReceiveCommand.CLAIM_ENDS)).map(Long::parseLong);
+    // a state that holds only a redeem key (its run stopped before it kept a claim): from when its key was last sent
+    long end = claimEnds.or(() -> s.flatMap(f -> f.get(ReceiveCommand.REDEEM_KEY_MADE)).map(Long::parseLong))
+        .orElse(0L);
+    Duration grace = claimEnds.isPresent() ? GRACE : KEY_ONLY_GRACE;
+    if (end <= 0 || !Instant.ofEpochMilli(end).plus(grace).isBefore(now)) {
       return false;
     }
     Optional<TransferLock> lock = TransferLock.tryAcquire(state);

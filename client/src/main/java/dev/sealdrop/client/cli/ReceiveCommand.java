@@ -843,12 +843,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       forgetRedeemKey(stateFile, e);
       throw e;
     }
-    try {
-      refuseIfNotSealedFor(session, mine, r);
-    } catch (SealdropFailure e) {
-      Files.deleteIfExists(stateFile); // its claim is given back (or lapses): nothing of this receive is kept
-      throw e;
-    }
+    refuseIfNotSealedFor(session, mine, r, stateFile);
     Claim c = new Claim(r.getClaimId(), r.getGrant().getGrantId(), r.getGrant().getOwner(), r.getGrant().getSize(),
         r.getClaimExpiresAtMillis(), false, r.getGrant().getFingerprint());
     try {
@@ -913,15 +908,22 @@ final class ReceiveCommand extends SealdropSubcommand {
    * server tells which recipient keys it is sealed for (servers that predate this say nothing, and
    * then the envelope's own check decides). The claim is released, so the grant can be redeemed
    * again at once (with the keys the file is sealed for); if the release does not get through, the
-   * claim lapses after the server's claim window with the same result. Nothing downloads with it.
+   * claim lapses after the server's claim window with the same result. Nothing downloads with it. The receive's state
+   * (its redeem key alone) is deleted once the claim is given back; if the release did not get through, the key is
+   * kept, so that the same command run again takes the claim over and gives it back (review BS).
    */
-  private static void refuseIfNotSealedFor(Session session, PrivateKeys mine, RedeemResponse r)
-      throws SealdropFailure {
+  private static void refuseIfNotSealedFor(Session session, PrivateKeys mine, RedeemResponse r, Path stateFile)
+      throws SealdropFailure, IOException {
     String ours = mine.publicKeys().encryption().fingerprint();
     if (r.getRecipientKeyFingerprintsCount() == 0 || r.getRecipientKeyFingerprintsList().contains(ours)) {
       return;
     }
     String then = release(session, r.getClaimId(), r.getClaimExpiresAtMillis());
+    if (RELEASED_NOW.equals(then) || USED_UP.equals(then)) {
+      Files.deleteIfExists(stateFile); // nothing of this receive is left to keep
+    } else {
+      then += "; or run the same command again, which gives the claim back at once";
+    }
     throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: " + ours
         + "; it is sealed for " + String.join(", ", r.getRecipientKeyFingerprintsList()) + ")",
         untouched(then) + ": receive it with the keys the file"
@@ -999,6 +1001,9 @@ final class ReceiveCommand extends SealdropSubcommand {
       + " the grant's third claim given back so it counts as one of its downloads: the grant is used up (`sealdrop"
       + " inbox` shows it); ask the sender for a new grant";
 
+  /** What {@link #release} says when the claim was given back and nothing was used up. */
+  private static final String RELEASED_NOW = "the grant can be redeemed again now";
+
   /** "Nothing was used up", then what became of the claim; or only that, if giving it back used the grant up. */
   private static String untouched(String released) {
     return USED_UP.equals(released) ? released : "nothing was downloaded and the grant was not used up; " + released;
@@ -1011,7 +1016,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       if (released.getGrant().getState() == dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_CONSUMED) {
         return USED_UP;
       }
-      return "the grant can be redeemed again now";
+      return RELEASED_NOW;
     } catch (SealdropFailure e) {
       String when = expiresAtMillis > 0 ? "at " + claimEnd(expiresAtMillis) : "after the server's claim window";
       if ("CLAIM_DELIVERED".equals(e.reason())) {

@@ -76,6 +76,11 @@ final class FakeServer implements AutoCloseable {
   volatile boolean loseNextRedeemAnswer;
   /** When set, Redeem is refused with FAILED_PRECONDITION and this reason. */
   volatile String redeemRefusal;
+  /**
+   * When set, Redeem answers that the file is sealed for these recipient key fingerprints. (ReleaseClaim is not served:
+   * a client's release is refused UNIMPLEMENTED, as a release that does not get through.)
+   */
+  volatile List<String> sealedFor;
   private volatile String claimedWithKey;
   volatile boolean committed;
   volatile boolean consumed;
@@ -293,8 +298,13 @@ final class FakeServer implements AutoCloseable {
         out.onError(Status.NOT_FOUND.withDescription("no such grant").asRuntimeException());
         return;
       }
-      out.onNext(RedeemResponse.newBuilder().setClaimId("claim-1").setGrant(grant())
-          .setClaimExpiresAtMillis(System.currentTimeMillis() + 600_000).build());
+      RedeemResponse.Builder answer = RedeemResponse.newBuilder().setClaimId("claim-1").setGrant(grant())
+          .setClaimExpiresAtMillis(System.currentTimeMillis() + 600_000);
+      if (sealedFor != null) {
+        answer.addAllRecipientKeyFingerprints(sealedFor);
+        claimedWithKey = req.getRedeemKey(); // its claim stays, as no release gets through
+      }
+      out.onNext(answer.build());
       out.onCompleted();
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -214,6 +215,39 @@ class ResumeAndTlsTest {
       assertThat(server.redeemKeys).hasSize(2).allMatch(server.redeemKeys.get(0)::equals);
       try (Stream<Path> s = Files.list(downloads)) {
         assertThat(s).as("the grant is gone for this receive: nothing kept").isEmpty();
+      }
+    }
+  }
+
+  /**
+   * Review BS: a file not sealed for this profile's keys is refused before any byte and its claim given back; when that
+   * release did not get through, the redeem key was forgotten all the same, and the re-run was refused GRANT_CLAIMED
+   * until the claim lapsed. The key is kept now, so the re-run takes the claim over (and gives it back).
+   */
+  @Test
+  void aFileNotSealedForMyKeysKeepsTheRedeemKeyWhenTheClaimCouldNotBeGivenBack() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("not-sealed"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      Sent sent = aliceSentBob(dir, server, csv);
+      Cli bob = sent.bob();
+      Path out = Files.createDirectories(dir.resolve("out"));
+      Path downloads = bob.home().resolve("state/downloads");
+      server.sealedFor = List.of("SHA256:" + "A".repeat(43));
+
+      CliRun refused = bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+      assertThat(refused.jsonError()).containsEntry("reason", "NOT_A_RECIPIENT");
+      assertThat(refused.err()).contains("releasing it failed").contains("run the same command again");
+      try (Stream<Path> s = Files.list(downloads)) {
+        Path state = s.filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
+        assertThat(StateFile.load(state).orElseThrow().get(ReceiveCommand.REDEEM_KEY)).as("the key is kept")
+            .contains(server.redeemKeys.get(0));
+      }
+      bob.run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+      assertThat(server.redeemKeys).as("the re-run redeemed with the same key, taking its claim over").hasSize(2)
+          .allMatch(server.redeemKeys.get(0)::equals);
+      try (Stream<Path> written = Files.list(out)) {
+        assertThat(written).isEmpty();
       }
     }
   }
