@@ -185,6 +185,20 @@ public final class AuditLogWriter implements Closeable {
     return open(config, key, Objects.requireNonNull(lifecycle, "lifecycle"), java.io.FileDescriptor::sync);
   }
 
+  /**
+   * {@link #open(AuditLogConfig, AuditKey, Lifecycle)} that also requires the log to hold {@code witnessed}, a checkpoint
+   * this log's writer signed before, kept by its user apart from the log (a server keeps its latest in its database): a
+   * log cut back, or replaced by an older copy, while the writer was not running fails to open
+   * ({@link AuditLogCorruptException}, whose result says {@code TRUNCATED} or {@code REWRITTEN}, the file left as it
+   * was), instead of the writer signing new records at sizes it had signed before with other heads. A checkpoint that
+   * the key did not sign fails the open too ({@code BAD_CHECKPOINT_SIGNATURE}): the caller passes only one of this key.
+   */
+  public static AuditLogWriter open(AuditLogConfig config, AuditKey key, Lifecycle lifecycle,
+      SignedCheckpoint witnessed) throws IOException {
+    return open(config, key, Objects.requireNonNull(lifecycle, "lifecycle"), Objects.requireNonNull(witnessed,
+        "witnessed"), java.io.FileDescriptor::sync);
+  }
+
   /** {@link #open(AuditLogConfig, AuditKey)} with the fsync given (tests). */
   static AuditLogWriter open(AuditLogConfig config, AuditKey key, Fsync fsync) throws IOException {
     return open(config, key, null, fsync);
@@ -193,6 +207,12 @@ public final class AuditLogWriter implements Closeable {
   /** The lifecycle is null for none. */
   static AuditLogWriter open(AuditLogConfig config, AuditKey key, Lifecycle lifecycle, Fsync fsync)
       throws IOException {
+    return open(config, key, lifecycle, null, fsync);
+  }
+
+  /** The lifecycle is null for none, and so is the witnessed checkpoint. */
+  private static AuditLogWriter open(AuditLogConfig config, AuditKey key, Lifecycle lifecycle,
+      SignedCheckpoint witnessed, Fsync fsync) throws IOException {
     Path file = config.file().toAbsolutePath();
     Files.createDirectories(file.getParent());
     boolean created = !Files.exists(file);
@@ -203,7 +223,7 @@ public final class AuditLogWriter implements Closeable {
     FileChannel ch = raf.getChannel();
     try {
       FileLock fl = lockOrFail(ch, file);
-      Recovery r = LogRecovery.recover(ch, file, config, key, lifecycle);
+      Recovery r = LogRecovery.recover(ch, file, config, key, lifecycle, witnessed);
       // What the previous process wrote may not have reached the disk (it may have stopped between
       // a write and its fsync), yet the writer starts from "the whole file is durable" and reports
       // its last checkpoint as durable: make that true first.

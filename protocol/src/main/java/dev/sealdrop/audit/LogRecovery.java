@@ -18,7 +18,7 @@ final class LogRecovery {
    * incomplete last line: a file refused for any reason is left exactly as it was found.
    */
   static AuditLogWriter.Recovery recover(FileChannel ch, Path file, AuditLogConfig config, AuditKey key,
-      AuditLogWriter.Lifecycle lifecycle) throws IOException {
+      AuditLogWriter.Lifecycle lifecycle, SignedCheckpoint witnessed) throws IOException {
     long length = ch.size();
     long keep = afterLastNewline(ch, length);
     long torn = length - keep;
@@ -26,6 +26,12 @@ final class LogRecovery {
       // Nothing complete was ever written. Only a torn copy of our own header may be replaced;
       // anything else is not an audit log of ours and is left alone.
       byte[] header = JsonLines.header(config.origin(), key.publicKey());
+      if (witnessed != null) {
+        // the writer signed records here before: a log cut to nothing is no new log (FileAudit refuses that earlier)
+        throw new AuditLogCorruptException("audit log " + file + " holds no whole line, but its writer signed a"
+            + " checkpoint of " + witnessed.checkpoint().size() + " records before: it was cut or replaced; restore it"
+            + " from a backup", null);
+      }
       if (torn > 0 && !isPrefixOf(ch, torn, header)) {
         throw new AuditLogCorruptException("audit file " + file + " is not empty and is not a sealdrop audit log"
             + " (no complete line): configure another path or move the file aside", null);
@@ -44,10 +50,19 @@ final class LogRecovery {
     TailRules tail = new TailRules(lifecycle);
     // through ch, never a new descriptor: closing one would drop the writer's lock (RangeInputStream)
     try (InputStream in = new RangeInputStream((pos, b, off, len) -> ch.read(ByteBuffer.wrap(b, off, len), pos), keep)) {
-      r = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail().verify(in, tail);
+      AuditVerifier verifier = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail();
+      r = (witnessed == null ? verifier : verifier.holding(java.util.List.of(witnessed))).verify(in, tail);
     }
     if (!r.valid()) {
       VerificationResult.Failure f = r.failure().orElseThrow();
+      if (witnessed != null && (f.reason() == VerificationResult.Reason.TRUNCATED
+          || f.reason() == VerificationResult.Reason.REWRITTEN)) {
+        throw new AuditLogCorruptException("audit log " + file + " does not hold the checkpoint of "
+            + witnessed.checkpoint().size() + " records that its writer signed before (" + f.reason() + " at record "
+            + f.sequence() + ": " + f.message() + "): it was cut back or replaced since, perhaps by an older copy;"
+            + " refusing to append, as the writer would sign sizes it had signed with other heads. Keep the file as"
+            + " evidence, and restore the log from a backup that holds those records", r);
+      }
       throw new AuditLogCorruptException("audit log " + file + " does not verify (" + f.reason() + " at record "
           + f.sequence() + ": " + f.message() + "); refusing to append. Keep the file as evidence, move it aside"
           + " and start a new log", r);

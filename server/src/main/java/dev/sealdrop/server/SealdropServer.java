@@ -25,6 +25,7 @@ import dev.sealdrop.server.door.grpc.ConnectionAudit;
 import dev.sealdrop.server.door.grpc.KeyDirectoryGrpcService;
 import dev.sealdrop.server.door.grpc.LiveCalls;
 import dev.sealdrop.server.store.audit.FileAudit;
+import dev.sealdrop.server.store.meta.AuditWitness;
 import dev.sealdrop.server.store.meta.UnrecordedActs;
 import dev.sealdrop.server.store.meta.JdbcAdminRepository;
 import dev.sealdrop.server.door.grpc.PeerIdentityInterceptor;
@@ -168,12 +169,16 @@ public final class SealdropServer implements AutoCloseable {
     boolean failedStartRecorded = false;
     try {
       ServerConfig.Admin adminConfig = config.admin();
+      // the log must hold the last checkpoint the database kept of it: a log cut back while stopped is refused
+      AuditWitness witness = new AuditWitness(db);
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
-          adminConfig.checkpointInterval(), config.clock());
+          adminConfig.checkpointInterval(), config.clock(),
+          witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
       audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev())));
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
       audit.checkpoint();
+      keepWitness(witness, audit, config.clock());
       if (!audit.previousRunStopped()) {
         // a crash between an act's commit and its record left the act unrecorded: record it now (round S)
         new UnrecordedActs(db, audit).recordMissing(startRecord);
@@ -264,6 +269,8 @@ public final class SealdropServer implements AutoCloseable {
       server.admin = adminServer;
       server.adminOperations = adminOps;
       server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals, uploadRefusals);
+      FileAudit witnessed = audit;
+      server.witnessKeeper = () -> keepWitness(witness, witnessed, config.clock());
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       // the summaries of refusals over the budget are written even when the refusals stop, within seconds of their
       // minute's end (every throttle: round V found the grant acts' left to the next refusal or the stop)
@@ -540,6 +547,20 @@ public final class SealdropServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("maintenance failed: {}", e.toString());
     }
+    witnessKeeper.run();
+  }
+
+  /** Keeps the audit log's latest checkpoint in the database ({@link AuditWitness}): at start, every minute, at stop. */
+  private volatile Runnable witnessKeeper = () -> {};
+
+  private static void keepWitness(AuditWitness witness, FileAudit audit, java.time.Clock clock) {
+    try {
+      audit.latestHeld().ifPresent(h -> witness.keep(new AuditWitness.Kept(h.verifierKey(), h.size(), h.note()),
+          clock.instant()));
+    } catch (RuntimeException e) {
+      // the log is checked against the last one kept: a later one missing weakens that check, it stops nothing
+      LOG.warn("the audit log's latest checkpoint could not be kept in the database: {}", e.toString());
+    }
   }
 
   /**
@@ -674,6 +695,7 @@ public final class SealdropServer implements AutoCloseable {
     }
     try {
       audit.close();
+      witnessKeeper.run(); // the stop's checkpoint, signed by the close
       database.close();
     } finally {
       folderLock.close();

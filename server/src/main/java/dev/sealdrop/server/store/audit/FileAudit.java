@@ -104,6 +104,24 @@ public final class FileAudit implements Audit {
 
   public static FileAudit open(Path dataDir, String origin, int checkpointEveryRecords, Duration checkpointInterval,
       Clock clock) throws IOException {
+    return open(dataDir, origin, checkpointEveryRecords, checkpointInterval, clock, Optional.empty());
+  }
+
+  /**
+   * A checkpoint the log signed, as kept apart from it (the server keeps its latest in the database): the verifier key
+   * that signed it ({@link dev.sealdrop.audit.AuditPublicKey#encoded()}), how many records it covers, its signed note.
+   */
+  public record Held(String verifierKey, long size, String note) {}
+
+  /**
+   * {@link #open(Path, String, int, Duration, Clock)} that requires the log to hold {@code held}, a checkpoint it signed
+   * before, if it was signed by this log's key: a log cut back or replaced by an older copy while the server was
+   * stopped is refused (round BV: such a log was taken for a crash's unsigned tail, and the server signed sizes it had
+   * signed before with other heads). A checkpoint of another key (a new log started on purpose) is ignored, said in a
+   * warning.
+   */
+  public static FileAudit open(Path dataDir, String origin, int checkpointEveryRecords, Duration checkpointInterval,
+      Clock clock, Optional<Held> held) throws IOException {
     Files.createDirectories(dataDir);
     Path dir = dev.sealdrop.server.store.fs.DataFolder.createFolder(dataDir.resolve("audit"));
     Path keyFile = dataDir.resolve(dev.sealdrop.server.store.fs.DataFolder.AUDIT_KEY);
@@ -112,7 +130,22 @@ public final class FileAudit implements Audit {
     AuditKey key = AuditKey.loadOrGenerate(keyFile, origin);
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)
         .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);
-    AuditLogWriter writer = AuditLogWriter.open(config, key, LIFECYCLE);
+    SignedCheckpoint witnessed = null;
+    if (held.isPresent() && held.get().verifierKey().equals(key.publicKey().encoded())) {
+      try {
+        witnessed = SignedCheckpoint.parse(held.get().note());
+      } catch (dev.sealdrop.audit.AuditFormatException e) {
+        throw new IOException("the checkpoint of the audit log kept in the database cannot be read (" + e.getMessage()
+            + "); the database was damaged or edited: restore sealdrop.db from a backup of this folder", e);
+      }
+    } else if (held.isPresent()) {
+      LOG.warn("audit log {}: the database keeps a checkpoint of {} records signed by another audit key ({}) than this"
+          + " log's ({}): the log and its key were replaced, which an operator does to start a new log on purpose; if"
+          + " nobody did, restore audit.jsonl and audit.key from a backup", file, held.get().size(),
+          held.get().verifierKey(), key.publicKey().encoded());
+    }
+    AuditLogWriter writer = witnessed == null ? AuditLogWriter.open(config, key, LIFECYCLE)
+        : AuditLogWriter.open(config, key, LIFECYCLE, witnessed);
     AuditKey.warmUpSigningInBackground(); // every transfer response may need a signature of its own
     if (writer.tornTailBytes() > 0) {
       // round Y: the log itself said so, the server's log did not
@@ -214,6 +247,12 @@ public final class FileAudit implements Audit {
       }
     }
     return new ArrayList<>(last);
+  }
+
+  /** The latest durable checkpoint, to be kept apart from the log ({@link Held}). */
+  public Optional<Held> latestHeld() {
+    return writer.latestCheckpoint().map(cp -> new Held(writer.publicKey().encoded(), cp.checkpoint().size(),
+        cp.note()));
   }
 
   @Override
