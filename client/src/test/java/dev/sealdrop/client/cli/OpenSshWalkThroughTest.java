@@ -59,7 +59,8 @@ class OpenSshWalkThroughTest extends DevServerPerClass {
     Path csv = Files.write(work.resolve("clients.csv"), plain);
     alice.run("keys", "show", "bob").assertExit(0); // verify and pin bob's bundle
     Path sealed = work.resolve("clients.csv.sealed");
-    alice.run("--json", "seal", csv.toString(), "--to", "bob", "-o", sealed.toString()).assertExit(0);
+    String fingerprint = (String) alice.run("--json", "seal", csv.toString(), "--to", "bob", "-o", sealed.toString())
+        .assertExit(0).json().get("fingerprint");
     List<Object> before = fileIds();
 
     OpenSsh.Run put = sftp("alice", "put clients.csv.sealed /outbox/", "ls -l /outbox");
@@ -68,13 +69,19 @@ class OpenSshWalkThroughTest extends DevServerPerClass {
     assertThat(after).hasSize(before.size() + 1);
     String fileId = (String) after.stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
     assertThat(put.output()).contains(fileId);
+    // as docs/sftp.md finds it: by the sealed file's fingerprint, which other uploads meanwhile cannot take (round BU:
+    // the newest file in the listing was another upload's)
+    assertThat(alice.run("--json", "files").assertExit(0).jsonList("files"))
+        .filteredOn(f -> fingerprint.equals(f.get("fingerprint"))).extracting(f -> f.get("file_id"))
+        .containsExactly(fileId);
 
     CliRun granted = alice.run("--json", "grant", fileId, "--to", "bob").assertExit(0);
     String token = (String) granted.json().get("token");
     assertThat(token).isNotBlank();
 
-    OpenSsh.Run get = sftp("bob", "get /redeem/" + token + " fetched.sealed");
+    OpenSsh.Run get = sftp("bob", "@get /redeem/" + token + " fetched.sealed");
     assertThat(get.exit()).as(get.output()).isZero();
+    assertThat(get.output()).as("'@' keeps sftp from echoing the command, and the token with it").doesNotContain(token);
     assertThat(Files.readAllBytes(work.resolve("fetched.sealed"))).isEqualTo(Files.readAllBytes(sealed));
 
     bob.run("keys", "show", "alice").assertExit(0); // verify and pin the sender

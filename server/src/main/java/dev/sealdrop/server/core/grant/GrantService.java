@@ -399,6 +399,28 @@ public final class GrantService {
     });
   }
 
+  /**
+   * The size of the file that redeeming {@code token} would download, for the grant's recipient, without redeeming,
+   * claiming or recording anything: what an SFTP {@code stat} of {@code /redeem/TOKEN} answers. Clients that check a
+   * download against the size they stat'ed first (rclone) deleted a complete download that did not match a size of 0
+   * and had used the one-time grant up (round BU). Empty for a malformed token, one that names no grant or another
+   * identity's, and a grant that cannot be redeemed now (expired, used up, revoked): the stat then says nothing about
+   * the token, and opening it says why it is refused. Empty too for a caller who may not redeem: its open is refused,
+   * and audited, as the redeem it is.
+   */
+  public java.util.OptionalLong sizeToRedeem(Principal caller, String token) {
+    if (caller.role() != Role.ACQUIRER || !Secrets.isWellFormed(Secrets.TOKEN_PREFIX, token)) {
+      return java.util.OptionalLong.empty();
+    }
+    String hash = Secrets.hash(token);
+    Instant now = clock.instant();
+    return grants.findByTokenHash(hash).filter(h -> Secrets.hashesEqual(h.tokenHash(), hash))
+        .map(h -> h.grant().asOf(now))
+        .filter(g -> g.recipient().equals(caller.identity()))
+        .filter(g -> g.state() == GrantState.ACTIVE || g.state() == GrantState.CLAIMED)
+        .map(g -> java.util.OptionalLong.of(g.size())).orElse(java.util.OptionalLong.empty());
+  }
+
   /** The {@code cause} detail of the {@code grant.release} record of a claim replaced by a redeem with its key. */
   public static final String REDEEMED_AGAIN = "redeemed-again";
 

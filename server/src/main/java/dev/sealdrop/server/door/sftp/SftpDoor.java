@@ -195,7 +195,7 @@ public final class SftpDoor implements AutoCloseable {
     sshd.setHostBasedAuthenticator(null);
     // what a session may open: the SFTP subsystem only
     sshd.setShellFactory(null);
-    sshd.setCommandFactory(null);
+    sshd.setCommandFactory(new NoCommands()); // refuses exec requests, logging no command text
     sshd.setAgentFactory(null);
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     // the SSH services: authentication, where sftp-max-auth-attempts counts failed attempts as OpenSSH's

@@ -117,10 +117,12 @@ final class VirtualTree {
           if (r != null) {
             return VirtualAttributes.file(caller.identity(), r.size(), Instant.now(), true);
           }
-          // Tokens are secrets: looking one up must not redeem it, and stat must not become an
-          // oracle. Any name "exists" here; opening it asks the core. Its time is now, so that a
-          // client preserving times (OpenSSH's get -p stats before it opens) dates the download.
-          return VirtualAttributes.file(caller.identity(), 0, Instant.now(), true);
+          // Looking a token up must not redeem it. Any name "exists" here, and opening it asks the core; a token of
+          // a grant the caller can redeem shows the size its download will have (round BU: rclone compared the
+          // download with a stat'ed size of 0, deleted it and had used the grant up), any other name 0. Its time is
+          // now, so that a client preserving times (OpenSSH's get -p stats before it opens) dates the download.
+          long size = core(() -> grants.sizeToRedeem(caller, name)).orElse(0);
+          return VirtualAttributes.file(caller.identity(), size, Instant.now(), true);
         }
         default -> { }
       }

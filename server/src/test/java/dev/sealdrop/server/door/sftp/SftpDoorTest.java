@@ -153,7 +153,9 @@ class SftpDoorTest extends OneServerPerClass {
   /**
    * An open /redeem/ handle's FSTAT (and a STAT of its name from the same session) gives the file's size, as for any
    * file being read (outside test: it said 0, which a client that sizes its reads or its progress from FSTAT takes for
-   * an empty file). Before the open and after the close the name says 0 again: a stat never redeems.
+   * an empty file). Before the open a stat gives it too, without redeeming (round BU: rclone compared the download with
+   * a stat'ed 0 and deleted it, the one-time grant used up); once the grant is used up, and for any name that is no
+   * token of a grant the caller can redeem, it says 0 (a transferor's get there is refused at its open, and audited).
    */
   @Test
   void anOpenRedeemHandleReportsTheFilesSize() throws Exception {
@@ -161,7 +163,10 @@ class SftpDoorTest extends OneServerPerClass {
     String path = "/redeem/" + grant.getToken();
     long size = grant.getGrant().getSize();
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
-      assertThat(sftp.stat(path).getSize()).as("before the open").isZero();
+      assertThat(sftp.stat(path).getSize()).as("before the open").isEqualTo(size);
+      assertThat(sftp.stat(path).getSize()).as("a stat redeems nothing").isEqualTo(size);
+      assertThat(sftp.stat("/redeem/sdg_" + "A".repeat(43)).getSize()).as("no grant's token").isZero();
+      assertThat(sftp.stat("/redeem/clients.csv").getSize()).as("no token").isZero();
       SftpClient.CloseableHandle handle = sftp.open(path, SftpClient.OpenMode.Read);
       assertThat(sftp.stat(handle).getSize()).as("fstat").isEqualTo(size);
       assertThat(sftp.stat(path).getSize()).as("stat of the open name").isEqualTo(size);
@@ -173,7 +178,11 @@ class SftpDoorTest extends OneServerPerClass {
         at += n;
       }
       handle.close();
-      assertThat(sftp.stat(path).getSize()).as("after the close").isZero();
+      assertThat(sftp.stat(path).getSize()).as("after the close, the grant used up").isZero();
+    }
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      CreateGrantResponse another = grantFreshFileToBob();
+      assertThat(sftp.stat("/redeem/" + another.getToken()).getSize()).as("a transferor, who may not redeem").isZero();
     }
   }
 
@@ -497,8 +506,23 @@ class SftpDoorTest extends OneServerPerClass {
   @Test
   void noShellExecOrForwarding() throws Exception {
     try (ClientSession s = login(client, server, "alice", aliceKey)) {
-      // exec and shell requests are refused: no output, no exit status, ever
-      for (var channel : List.of(s.createExecChannel("cat /etc/passwd"), s.createShellChannel())) {
+      // an exec request runs nothing: it is told so on its standard error, with a shell's "not found" status (round BU:
+      // the refusal was MINA's, which logged the command's text at WARN)
+      var exec = s.createExecChannel("cat /etc/passwd");
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      exec.setOut(out);
+      exec.setErr(err);
+      exec.open().verify(SftpTestSupport.TIMEOUT);
+      exec.waitFor(java.util.EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED),
+          java.time.Duration.ofSeconds(5));
+      assertThat(out.size()).isZero();
+      assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains(NoCommands.MESSAGE)
+          .doesNotContain("root:");
+      assertThat(exec.getExitStatus()).isEqualTo(NoCommands.EXIT_STATUS);
+      exec.close(true);
+      // a shell request is refused: no output, no exit status, ever
+      for (var channel : List.of(s.createShellChannel())) {
         java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
         channel.setOut(output);
         channel.setErr(output);
