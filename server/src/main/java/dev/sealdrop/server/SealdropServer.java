@@ -200,6 +200,7 @@ public final class SealdropServer implements AutoCloseable {
       KeyDirectory keys = new KeyDirectory(new JdbcBundleRepository(db), identities, ca, config.clock(), audit);
       JdbcUploadRepository files = new JdbcUploadRepository(db);
       requireStoredFilesFolder(config.dataDir(), files);
+      warnIfBelowReserve(config.dataDir(), config.uploads().storageReserveBytes());
       LocalBlobStore blobs = new LocalBlobStore(config.dataDir());
       // the graceful shutdown: once begun, no new upload or redeem starts on any door
       Shutdown shutdown = new Shutdown();
@@ -548,6 +549,23 @@ public final class SealdropServer implements AutoCloseable {
       LOG.warn("maintenance failed: {}", e.toString());
     }
     witnessKeeper.run();
+  }
+
+  /**
+   * Warns at start when the data folder's file system has less free space than uploads must leave (round BV: a server
+   * on a disk smaller than {@code storage-reserve-bytes} refused every upload, and nothing at start said why).
+   */
+  private static void warnIfBelowReserve(java.nio.file.Path dataDir, long reserve) {
+    try {
+      long free = java.nio.file.Files.getFileStore(dataDir).getUsableSpace();
+      if (free <= reserve) {
+        LOG.warn("the data folder's file system ({}) has {} MiB free, not more than the {} MiB that uploads leave free"
+            + " for the database and the audit log (storage-reserve-bytes): every upload will be refused STORAGE_FULL"
+            + " until there is more room", dataDir, free >> 20, reserve >> 20);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("free space of {} unknown: {}", dataDir, e.toString());
+    }
   }
 
   /** Keeps the audit log's latest checkpoint in the database ({@link AuditWitness}): at start, every minute, at stop. */

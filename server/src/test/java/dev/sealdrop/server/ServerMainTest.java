@@ -179,6 +179,33 @@ class ServerMainTest {
     assertThat(c.network().handshakeTimeout()).isEqualTo(Duration.ofMillis(1));
   }
 
+  /**
+   * Round BV: a number with a '+' or written in another script's digits was taken ("٣" as 3), a retention sweep every
+   * millisecond kept an idle server busy, and a claim window or shutdown grace of a century was accepted.
+   */
+  @Test
+  void numbersInOtherDigitsAndDurationsOutsideTheirSaneRangeAreRefused() throws Exception {
+    for (String line : List.of("max-upload-bytes=+5|max-upload-bytes must be a whole number written with the digits"
+        + " 0-9, not '+5'", "grant-max-downloads=\u0663|grant-max-downloads must be a whole number written with the"
+        + " digits 0-9, not '\u0663'", "claim-window=P31D|claim-window must be at most P30D, not 'P31D'",
+        "shutdown-grace=PT25H|shutdown-grace must be at most PT24H, not 'PT25H'",
+        "retention-sweep-interval=PT0.5S|retention-sweep-interval must be at least PT1S, not 'PT0.5S'")) {
+      String setting = line.substring(0, line.indexOf('|'));
+      String key = setting.substring(0, setting.indexOf('='));
+      Path file = dir.resolve("range-" + key + ".properties");
+      Files.writeString(file, setting + "\n", java.nio.charset.StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(setting).hasMessageStartingWith(line.substring(line.indexOf('|') + 1));
+    }
+    Path edges = Files.writeString(dir.resolve("range-edges.properties"), "claim-window=P30D\nshutdown-grace=PT24H\n"
+        + "retention-sweep-interval=PT1S\nmax-upload-bytes=5\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        edges.toString(), "--data", dir.resolve("d-range").toString()));
+    assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofDays(30));
+    assertThat(c.network().shutdownGrace()).isEqualTo(Duration.ofHours(24));
+    assertThat(c.admin().retentionSweepInterval()).isEqualTo(Duration.ofSeconds(1));
+  }
+
   /** As `admin identities add` refuses it: the logs and the audit log would redact the admin's name (outside test). */
   @Test
   void aBootstrapAdminNameHoldingWhatBeginsATokenIsRefused() throws Exception {

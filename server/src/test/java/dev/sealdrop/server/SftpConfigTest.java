@@ -68,7 +68,7 @@ class SftpConfigTest {
   @CsvSource(delimiter = '|', value = {
       "sftp-port|70000|sftp-port must be 0 to 65535, not 70000",
       "sftp-port|-1|sftp-port must be 0 to 65535, not -1",
-      "sftp-port|twenty|sftp-port must be a whole number, not 'twenty'",
+      "sftp-port|twenty|sftp-port must be a whole number written with the digits 0-9, not 'twenty'",
       "sftp-port|99999999999999999999|sftp-port is too large: '99999999999999999999' is beyond 9223372036854775807",
       "sftp-max-auth-attempts|0|sftp-max-auth-attempts must be 1 to 100, not 0",
       "sftp-max-sessions-per-identity|0|sftp-max-sessions-per-identity must be 1 to 10000, not 0",

@@ -245,7 +245,8 @@ public final class ConfigFile {
     int perIdentity = shareWithin(settings, "max-download-streams", streams, g.maxDownloadStreamsPerIdentity());
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
-        positive(settings, "claim-window", g.claimWindow()), streams, perIdentity,
+        atMost(settings, "claim-window", positive(settings, "claim-window", g.claimWindow()), MAX_CLAIM_WINDOW,
+            "P30D"), streams, perIdentity,
         positive(settings, "download-stall-timeout", g.downloadStallTimeout()),
         intWithin(settings, "max-live-grants-per-identity", 1, 1_000_000, g.maxLiveGrantsPerIdentity())));
     ServerConfig.Admin a = c.admin();
@@ -254,13 +255,38 @@ public final class ConfigFile {
         intWithin(settings, "audit-checkpoint-every", 1, 1_000_000, a.checkpointEveryRecords()),
         zeroOrAtLeast(settings, "audit-checkpoint-interval", Duration.ofMillis(10), a.checkpointInterval()),
         positive(settings, "retention", a.retention()),
-        positive(settings, "retention-sweep-interval", a.retentionSweepInterval())));
+        atLeast(settings, "retention-sweep-interval", positive(settings, "retention-sweep-interval",
+            a.retentionSweepInterval()), Duration.ofSeconds(1), "PT1S")));
     c = c.withSftp(sftp(c.sftp(), settings));
     ServerConfig.Network n = c.network();
     return c.withNetwork(new ServerConfig.Network(n.host(), n.port(),
         positive(settings, "handshake-timeout", n.handshakeTimeout()), n.maxConnectionIdle(),
         n.keepAliveTime(), n.keepAliveTimeout(), n.maxMessageBytes(), n.uploadChunkBytes(),
-        n.maxConcurrentCallsPerConnection(), notNegative(settings, "shutdown-grace", n.shutdownGrace())));
+        n.maxConcurrentCallsPerConnection(), atMost(settings, "shutdown-grace", notNegative(settings, "shutdown-grace",
+            n.shutdownGrace()), MAX_SHUTDOWN_GRACE, "PT24H")));
+  }
+
+  /**
+   * The longest claim window: a claim holds a one-time grant for its whole window after a receive stopped, and the CLI
+   * keeps the redeem key of an unanswered redeem 30 days (round BV: P36500D was taken).
+   */
+  static final Duration MAX_CLAIM_WINDOW = Duration.ofDays(30);
+  /** The longest shutdown grace: a stop waits that long for running transfers (round BV: P36500D was taken). */
+  static final Duration MAX_SHUTDOWN_GRACE = Duration.ofHours(24);
+
+  private static Duration atMost(Map<String, String> s, String key, Duration d, Duration max, String maxText) {
+    if (d.compareTo(max) > 0) {
+      throw new IllegalArgumentException(key + " must be at most " + maxText + ", not '" + s.get(key).trim() + "'");
+    }
+    return d;
+  }
+
+  private static Duration atLeast(Map<String, String> s, String key, Duration d, Duration min, String minText) {
+    if (d.compareTo(min) < 0) {
+      throw new IllegalArgumentException(key + " must be at least " + minText + ", not '" + s.get(key).trim() + "'"
+          + " (a sweep runs that often, each one a pass over the database)");
+    }
+    return d;
   }
 
   /**
@@ -393,8 +419,15 @@ public final class ConfigFile {
   }
 
   private static long number(Map<String, String> s, String key) {
+    String text = s.get(key).trim();
+    // Long.parseLong takes a leading '+' and any script's digits ("٣" is 3): a setting is written in ASCII digits
+    // (round BV); a '-' is left to the range checks, which say what the setting takes
+    if (!text.matches("-?[0-9]+")) {
+      throw new IllegalArgumentException(key + " must be a whole number written with the digits 0-9, not '" + s.get(key)
+          + "'");
+    }
     try {
-      return Long.parseLong(s.get(key).trim());
+      return Long.parseLong(text);
     } catch (NumberFormatException e) {
       if (s.get(key).trim().matches("[+-]?[0-9]+")) {
         // a whole number all the same, only beyond what any setting takes: say so, not that it is not one
