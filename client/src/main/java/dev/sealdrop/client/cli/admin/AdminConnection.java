@@ -92,7 +92,7 @@ final class AdminConnection implements AutoCloseable {
     try {
       return rpc.run();
     } catch (StatusRuntimeException e) {
-      throw explain(translate(e, op), e);
+      throw explain(translate(e, op), e, server, identity);
     }
   }
 
@@ -133,8 +133,14 @@ final class AdminConnection implements AutoCloseable {
     return GrpcFailures.translate(e, op);
   }
 
+  /** The failure of a call to the admin listener {@code server}, made as {@code identity}, as the CLI reports it. */
+  static SealdropFailure failure(StatusRuntimeException e, GrpcFailures.Op op, HostPort server, String identity) {
+    return explain(translate(e, op), e, server, identity);
+  }
+
   /** Adds what is specific to the admin listener to the generic translation. */
-  private SealdropFailure explain(SealdropFailure f, StatusRuntimeException e) {
+  private static SealdropFailure explain(SealdropFailure f, StatusRuntimeException e, HostPort server,
+      String identity) {
     if (f instanceof PermissionFailure) {
       return new PermissionFailure(f.reason(), f.getMessage() + " (admin operations need the admin role)",
           "you are connected as \"" + identity + "\"; ask an admin, or use a profile whose certificate "
@@ -144,6 +150,11 @@ final class AdminConnection implements AutoCloseable {
       // "cannot reach the sealdrop admin listener at HOST:PORT: ..." says it already
       String message = GrpcFailures.unreachable(e).isPresent() ? f.getMessage()
           : "the admin listener " + server + " is unavailable: " + f.getMessage();
+      if (GrpcFailures.unreachable(e).isEmpty() && GrpcFailures.reason(e).isPresent() && f.hint().isPresent()) {
+        // the listener answered with its own reason (STORAGE_FULL, SHUTTING_DOWN, ...): its hint, not the address's
+        // (round BV: a full disk was told to check the admin port)
+        return new NetworkFailure(f.reason(), message, f.hint().get(), e);
+      }
       return new NetworkFailure(f.reason(), message, "check that the server runs with an admin port and that admin_server in the profile matches its "
               + "`admin listening on HOST:PORT` line (it binds to 127.0.0.1 by default)", e);
     }
