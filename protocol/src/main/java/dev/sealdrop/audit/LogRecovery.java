@@ -57,9 +57,13 @@ final class LogRecovery {
       VerificationResult.Failure f = r.failure().orElseThrow();
       if (witnessed != null && (f.reason() == VerificationResult.Reason.TRUNCATED
           || f.reason() == VerificationResult.Reason.REWRITTEN)) {
+        // said as what it is: the checkpoint is the writer's own, kept apart from the log (round BW: the verifier's
+        // words called it "held outside the server")
+        String found = f.reason() == VerificationResult.Reason.TRUNCATED ? "the file ends after record " + r.records()
+            : "its records up to " + f.sequence() + " differ from those it signed";
         throw new AuditLogCorruptException("audit log " + file + " does not hold the checkpoint of "
-            + witnessed.checkpoint().size() + " records that its writer signed before (" + f.reason() + " at record "
-            + f.sequence() + ": " + f.message() + "): it was cut back or replaced since, perhaps by an older copy;"
+            + witnessed.checkpoint().size() + " records that its writer signed before (" + f.reason() + ": " + found
+            + "): it was cut back or replaced since, perhaps by an older copy;"
             + " refusing to append, as the writer would sign sizes it had signed with other heads. Keep the file as"
             + " evidence, and restore the log from a backup that holds those records", r);
       }

@@ -157,7 +157,7 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
 
   @Override
   public void createLink(SftpSubsystemProxy subsystem, Path link, Path existing, boolean symLink) throws IOException {
-    throw VirtualFileSystemProvider.denied(link, "links are not supported");
+    throw VirtualFileSystemProvider.refused(link, symLink ? "symlink" : "link", "links are not supported");
   }
 
   /** readlink: refused like the other link operations (a NotLinkException would reach the client as FAILURE). */
@@ -172,15 +172,16 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
    * answers FILE_ALREADY_EXISTS, NO_SUCH_FILE, NOT_A_DIRECTORY or FILE_IS_A_DIRECTORY of its own
    * (codes SFTP v3 clients such as OpenSSH do not even know) before {@link #createDirectory} or
    * {@link #removeFile} could refuse. Refused here, the answer is PERMISSION_DENIED wherever the path
-   * points, and no path is looked up: no core call, no audit record, nothing about a /redeem/ token.
+   * points, and no path is looked up: no core call, nothing about a /redeem/ token; the refusal is audited without the
+   * path ({@link VirtualFileSystemProvider#refused}).
    */
   @Override
   public LinkOption[] resolveFileAccessLinkOptions(SftpSubsystemProxy subsystem, Path file, int cmd, String extension,
       boolean followLinks) throws IOException {
     switch (cmd) {
-      case SftpConstants.SSH_FXP_MKDIR -> throw VirtualFileSystemProvider.denied(file, MKDIR_REFUSED);
-      case SftpConstants.SSH_FXP_RMDIR -> throw VirtualFileSystemProvider.denied(file, RMDIR_REFUSED);
-      case SftpConstants.SSH_FXP_REMOVE -> throw VirtualFileSystemProvider.denied(file, REMOVE_REFUSED);
+      case SftpConstants.SSH_FXP_MKDIR -> throw VirtualFileSystemProvider.refused(file, "mkdir", MKDIR_REFUSED);
+      case SftpConstants.SSH_FXP_RMDIR -> throw VirtualFileSystemProvider.refused(file, "rmdir", RMDIR_REFUSED);
+      case SftpConstants.SSH_FXP_REMOVE -> throw VirtualFileSystemProvider.refused(file, "remove", REMOVE_REFUSED);
       default -> {
         return SftpFileSystemAccessor.super.resolveFileAccessLinkOptions(subsystem, file, cmd, extension, followLinks);
       }
@@ -190,13 +191,13 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
   @Override
   public void renameFile(SftpSubsystemProxy subsystem, Path oldPath, Path newPath, Collection<CopyOption> opts)
       throws IOException {
-    throw VirtualFileSystemProvider.denied(oldPath, "files cannot be renamed or moved over SFTP");
+    throw VirtualFileSystemProvider.refused(oldPath, "rename", "files cannot be renamed or moved over SFTP");
   }
 
   @Override
   public void copyFile(SftpSubsystemProxy subsystem, Path src, Path dst, Collection<CopyOption> opts)
       throws IOException {
-    throw VirtualFileSystemProvider.denied(src, "files cannot be copied over SFTP");
+    throw VirtualFileSystemProvider.refused(src, "copy", "files cannot be copied over SFTP");
   }
 
   // removeFile and createDirectory are not reached while resolveFileAccessLinkOptions refuses; they
@@ -204,12 +205,13 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
 
   @Override
   public void removeFile(SftpSubsystemProxy subsystem, Path path, boolean isDirectory) throws IOException {
-    throw VirtualFileSystemProvider.denied(path, isDirectory ? RMDIR_REFUSED : REMOVE_REFUSED);
+    throw VirtualFileSystemProvider.refused(path, isDirectory ? "rmdir" : "remove",
+        isDirectory ? RMDIR_REFUSED : REMOVE_REFUSED);
   }
 
   @Override
   public void createDirectory(SftpSubsystemProxy subsystem, Path path) throws IOException {
-    throw VirtualFileSystemProvider.denied(path, MKDIR_REFUSED);
+    throw VirtualFileSystemProvider.refused(path, "mkdir", MKDIR_REFUSED);
   }
 
   /**

@@ -68,17 +68,17 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
 
   @Override
   public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
-    throw denied(dir, "folders cannot be created; upload into /outbox/");
+    throw refused(dir, "mkdir", "folders cannot be created; upload into /outbox/");
   }
 
   @Override
   public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
-    throw denied(link, "symbolic links are not supported");
+    throw refused(link, "symlink", "symbolic links are not supported");
   }
 
   @Override
   public void createLink(Path link, Path existing) throws IOException {
-    throw denied(link, "links are not supported");
+    throw refused(link, "link", "links are not supported");
   }
 
   @Override
@@ -88,17 +88,17 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
 
   @Override
   public void delete(Path path) throws IOException {
-    throw denied(path, "files cannot be deleted over SFTP");
+    throw refused(path, "remove", "files cannot be deleted over SFTP");
   }
 
   @Override
   public void copy(Path source, Path target, CopyOption... options) throws IOException {
-    throw denied(source, "files cannot be copied over SFTP");
+    throw refused(source, "copy", "files cannot be copied over SFTP");
   }
 
   @Override
   public void move(Path source, Path target, CopyOption... options) throws IOException {
-    throw denied(source, "files cannot be renamed or moved over SFTP");
+    throw refused(source, "rename", "files cannot be renamed or moved over SFTP");
   }
 
   @Override
@@ -189,6 +189,20 @@ final class VirtualFileSystemProvider extends FileSystemProvider {
       return p;
     }
     throw new ProviderMismatchException("not a sealdrop SFTP path");
+  }
+
+  /**
+   * A refused change to the tree's shape (a folder, a link, a removal, a copy or a rename), recorded as the caller's
+   * {@code call.refuse} of {@code sftp:OPERATION}, result {@code operation-refused}, within the refusal budget, and never
+   * with the path (a name the client chose): someone probing the door with the identity's key shows in the audit log
+   * (round BU: these left no trace). Attribute changes are not recorded: OpenSSH's {@code put -p} and {@code scp} ask
+   * for one after every upload.
+   */
+  static AccessDeniedException refused(Path path, String operation, String why) {
+    if (path instanceof VirtualPath p) {
+      p.getFileSystem().tree().refusedOperation(operation);
+    }
+    return denied(path, why);
   }
 
   static AccessDeniedException denied(Path path, String why) {

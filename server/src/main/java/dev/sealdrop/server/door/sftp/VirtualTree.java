@@ -328,6 +328,15 @@ final class VirtualTree {
     });
   }
 
+  /** Records the caller's refused {@code operation} on the tree ({@link VirtualFileSystemProvider}); never fails. */
+  void refusedOperation(String operation) {
+    try {
+      callRefusals.refusedCall("call.refuse", caller(), "sftp:" + operation, "operation-refused");
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("a refused SFTP {} could not be audited: {}", operation, e.toString());
+    }
+  }
+
   static String inboxName(Grant g) {
     return g.fileId() + "." + g.id();
   }

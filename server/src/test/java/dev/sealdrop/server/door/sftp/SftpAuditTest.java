@@ -406,6 +406,29 @@ class SftpAuditTest extends OneServerPerMethod {
         List.of("alice", "rpc:ListInbox", "role-forbidden"), List.of("alice", "rpc:Redeem", "role-forbidden"));
   }
 
+  /**
+   * Round BU: refused changes to the tree (rm, rename, mkdir, links) left no trace, so probing the door with an
+   * identity's key could not be seen. Each is a call.refuse of its operation, without the path; attribute changes, which
+   * OpenSSH's scp and put -p ask for after every upload, are not recorded.
+   */
+  @Test
+  void refusedChangesToTheTreeAreAuditedWithoutThePath() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    long before = lastSequence();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> sftp.remove("/outbox/probe-remove"));
+      assertThatThrownBy(() -> sftp.rename("/outbox/probe-a", "/outbox/probe-b"));
+      assertThatThrownBy(() -> sftp.mkdir("/outbox/probe-dir"));
+      assertThatThrownBy(() -> sftp.symLink("/outbox/probe-link", "/etc/shadow"));
+      assertThatThrownBy(() -> sftp.setStat("/outbox", new SftpClient.Attributes().perms(0777)));
+    }
+    assertThat(refusalsAfter(before, "sftp")).containsExactly(List.of("alice", "sftp:remove", "operation-refused"),
+        List.of("alice", "sftp:rename", "operation-refused"), List.of("alice", "sftp:mkdir", "operation-refused"),
+        List.of("alice", "sftp:symlink", "operation-refused"));
+    assertThat(records()).filteredOn(e -> e.sequence() > before).allSatisfy(e -> assertThat(e.toString())
+        .doesNotContain("probe").doesNotContain("shadow"));
+  }
+
   /** call.refuse records after {@code sequence} through {@code door}: actor, object, result. */
   List<List<String>> refusalsAfter(long sequence, String door) {
     return records().stream().filter(e -> e.sequence() > sequence && e.action().equals("call.refuse"))
