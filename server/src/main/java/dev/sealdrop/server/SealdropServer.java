@@ -271,7 +271,14 @@ public final class SealdropServer implements AutoCloseable {
       server.adminOperations = adminOps;
       server.refusalThrottles = java.util.List.of(refusals, callRefusals, grantRefusals, uploadRefusals);
       FileAudit witnessed = audit;
-      server.witnessKeeper = () -> keepWitness(witness, witnessed, config.clock());
+      java.util.concurrent.atomic.AtomicLong keptSize = new java.util.concurrent.atomic.AtomicLong(-1);
+      server.witnessKeeper = () -> {
+        // once per minute and at stop: a write only when the log signed more since the last one kept
+        long size = witnessed.latestHeld().map(FileAudit.Held::size).orElse(-1L);
+        if (size > keptSize.get() && keepWitness(witness, witnessed, config.clock())) {
+          keptSize.accumulateAndGet(size, Math::max);
+        }
+      };
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
       // the summaries of refusals over the budget are written even when the refusals stop, within seconds of their
       // minute's end (every throttle: round V found the grant acts' left to the next refusal or the stop)
@@ -571,13 +578,16 @@ public final class SealdropServer implements AutoCloseable {
   /** Keeps the audit log's latest checkpoint in the database ({@link AuditWitness}): at start, every minute, at stop. */
   private volatile Runnable witnessKeeper = () -> {};
 
-  private static void keepWitness(AuditWitness witness, FileAudit audit, java.time.Clock clock) {
+  /** Whether the log's latest checkpoint is kept now (kept before, or none to keep, count as kept). */
+  private static boolean keepWitness(AuditWitness witness, FileAudit audit, java.time.Clock clock) {
     try {
       audit.latestHeld().ifPresent(h -> witness.keep(new AuditWitness.Kept(h.verifierKey(), h.size(), h.note()),
           clock.instant()));
+      return true;
     } catch (RuntimeException e) {
       // the log is checked against the last one kept: a later one missing weakens that check, it stops nothing
       LOG.warn("the audit log's latest checkpoint could not be kept in the database: {}", e.toString());
+      return false;
     }
   }
 
