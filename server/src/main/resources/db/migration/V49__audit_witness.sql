@@ -5,7 +5,7 @@
 -- Portable SQL: runs unchanged on SQLite and PostgreSQL.
 CREATE TABLE audit_witness (
   id            INTEGER      NOT NULL PRIMARY KEY,
-  verifier_key  VARCHAR(200) NOT NULL,
+  verifier_key  TEXT         NOT NULL,
   size          BIGINT       NOT NULL,
   note          TEXT         NOT NULL,
   kept_at       BIGINT       NOT NULL

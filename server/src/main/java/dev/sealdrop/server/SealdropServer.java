@@ -555,7 +555,7 @@ public final class SealdropServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("maintenance failed: {}", e.toString());
     }
-    witnessKeeper.run();
+    keepWitness();
   }
 
   /**
@@ -565,7 +565,7 @@ public final class SealdropServer implements AutoCloseable {
   private static void warnIfBelowReserve(java.nio.file.Path dataDir, long reserve) {
     try {
       long free = java.nio.file.Files.getFileStore(dataDir).getUsableSpace();
-      if (free <= reserve) {
+      if (reserve > 0 && free <= reserve) {
         LOG.warn("the data folder's file system ({}) has {} MiB free, not more than the {} MiB that uploads leave free"
             + " for the database and the audit log (storage-reserve-bytes): every upload will be refused STORAGE_FULL"
             + " until there is more room", dataDir, free >> 20, reserve >> 20);
@@ -577,6 +577,18 @@ public final class SealdropServer implements AutoCloseable {
 
   /** Keeps the audit log's latest checkpoint in the database ({@link AuditWitness}): at start, every minute, at stop. */
   private volatile Runnable witnessKeeper = () -> {};
+  /** Held while the checkpoint is kept; {@link #witnessClosed} once the stop kept the last (the database then closes). */
+  private final Object witnessLock = new Object();
+  private boolean witnessClosed;
+
+  /** Keeps the latest checkpoint, unless the stop already kept the last one (a maintenance round racing the stop). */
+  private void keepWitness() {
+    synchronized (witnessLock) {
+      if (!witnessClosed) {
+        witnessKeeper.run();
+      }
+    }
+  }
 
   /** Whether the log's latest checkpoint is kept now (kept before, or none to keep, count as kept). */
   private static boolean keepWitness(AuditWitness witness, FileAudit audit, java.time.Clock clock) {
@@ -723,7 +735,10 @@ public final class SealdropServer implements AutoCloseable {
     }
     try {
       audit.close();
-      witnessKeeper.run(); // the stop's checkpoint, signed by the close
+      keepWitness(); // the stop's checkpoint, signed by the close
+      synchronized (witnessLock) {
+        witnessClosed = true; // a maintenance round still running keeps nothing after the database is closed
+      }
       database.close();
     } finally {
       folderLock.close();

@@ -378,6 +378,9 @@ public final class ServerMain {
   }
 
   private static int port(String flag, String value) {
+    if (!value.matches("[0-9]+")) { // Integer.parseInt takes '+80' and other scripts' digits (review BX)
+      throw new IllegalArgumentException(flag + " needs a number (0 = any free port), not '" + value + "'");
+    }
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {

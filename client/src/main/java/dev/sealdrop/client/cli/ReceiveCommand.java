@@ -921,7 +921,7 @@ final class ReceiveCommand extends SealdropSubcommand {
     String then = release(session, r.getClaimId(), r.getClaimExpiresAtMillis());
     if (RELEASED_NOW.equals(then) || USED_UP.equals(then)) {
       Files.deleteIfExists(stateFile); // nothing of this receive is left to keep
-    } else {
+    } else if (!then.startsWith(DELIVERED)) { // a claim served in full cannot be taken over (review BX)
       then += "; or run the same command again, which gives the claim back at once";
     }
     throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys (yours: " + ours
@@ -1001,6 +1001,9 @@ final class ReceiveCommand extends SealdropSubcommand {
       + " the grant's third claim given back so it counts as one of its downloads: the grant is used up (`sealdrop"
       + " inbox` shows it); ask the sender for a new grant";
 
+  /** How {@link #release} begins when the server had served every byte on the claim (CLAIM_DELIVERED). */
+  private static final String DELIVERED = "the server had already sent the whole file";
+
   /** What {@link #release} says when the claim was given back and nothing was used up. */
   private static final String RELEASED_NOW = "the grant can be redeemed again now";
 
@@ -1021,8 +1024,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       String when = expiresAtMillis > 0 ? "at " + claimEnd(expiresAtMillis) : "after the server's claim window";
       if ("CLAIM_DELIVERED".equals(e.reason())) {
         // the server served every byte: the claim cannot be given back, and it counts when it lapses
-        return "the server had already sent the whole file, so your claim could not be given back and counts as one"
-            + " of the grant's downloads when it lapses " + when;
+        return DELIVERED + ", so your claim could not be given back and counts as one of the grant's downloads when it"
+            + " lapses " + when;
       }
       return "your claim on it lapses " + when + " (releasing it failed: " + e.getMessage() + "), then the grant can"
           + " be redeemed again";

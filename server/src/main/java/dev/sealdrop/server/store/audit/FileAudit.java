@@ -138,6 +138,12 @@ public final class FileAudit implements Audit {
         throw new IOException("the checkpoint of the audit log kept in the database cannot be read (" + e.getMessage()
             + "); the database was damaged or edited: restore sealdrop.db from a backup of this folder", e);
       }
+      if (witnessed.check(key.publicKey()) != SignedCheckpoint.SignatureStatus.VALID) {
+        // the log is not to blame (review BX: the log's refusal told the operator to move an intact log aside)
+        throw new IOException("the checkpoint of the audit log kept in the database is not signed by the log's key"
+            + " (table audit_witness): the database was damaged or edited; nothing was written. Restore sealdrop.db"
+            + " from a backup of this folder");
+      }
     } else if (held.isPresent()) {
       LOG.warn("audit log {}: the database keeps a checkpoint of {} records signed by another audit key ({}) than this"
           + " log's ({}): the log and its key were replaced, which an operator does to start a new log on purpose; if"

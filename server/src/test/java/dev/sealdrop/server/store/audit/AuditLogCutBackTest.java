@@ -73,6 +73,29 @@ class AuditLogCutBackTest {
     server.start().close();
   }
 
+  /**
+   * Review BX: a kept checkpoint that the log's key did not sign (the database edited) was reported as the log's fault,
+   * with the advice to move an intact log aside. The refusal now names the database.
+   */
+  @Test
+  void aKeptCheckpointTheKeyDidNotSignBlamesTheDatabaseNotTheLog() throws Exception {
+    TestServer server = new TestServer(data, c -> c);
+    server.close();
+    byte[] log = Files.readAllBytes(log());
+    try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+      AuditWitness w = new AuditWitness(db);
+      AuditWitness.Kept kept = w.find().orElseThrow();
+      String forged = kept.note().replaceFirst("\n" + kept.size() + "\n", "\n" + (kept.size() + 5) + "\n");
+      assertThat(forged).isNotEqualTo(kept.note());
+      assertThat(w.keep(new AuditWitness.Kept(kept.verifierKey(), kept.size() + 5, forged), java.time.Instant.now()))
+          .isTrue();
+    }
+    assertThatThrownBy(server::start).isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("kept in the database is not signed by the log's key")
+        .hasMessageContaining("Restore sealdrop.db");
+    assertThat(Files.readAllBytes(log())).as("the log untouched").isEqualTo(log);
+  }
+
   /** What a crash leaves (a torn line after the last checkpoint) is still opened, and said in the log. */
   @Test
   void aTornLineAfterTheKeptCheckpointIsACrashAndStillOpens() throws Exception {
