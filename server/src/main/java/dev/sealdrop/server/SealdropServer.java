@@ -178,6 +178,13 @@ public final class SealdropServer implements AutoCloseable {
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
       audit.checkpoint();
+      // a new log under a new key says which log it replaced (after its signed start, so no crash can leave it
+      // unsigned after a stop)
+      if (audit.replacedLog().isPresent()) {
+        FileAudit.Held h = audit.replacedLog().get();
+        audit.record(Audit.SERVER, FileAudit.LOG_REPLACED, "", "ok", "", java.util.Map.of("previous-verifier-key",
+            h.verifierKey(), "previous-records", Long.toString(h.size())));
+      }
       keepWitness(witness, audit, config.clock());
       if (!audit.previousRunStopped()) {
         // a crash between an act's commit and its record left the act unrecorded: record it now (round S)

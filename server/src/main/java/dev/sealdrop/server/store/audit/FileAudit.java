@@ -131,6 +131,7 @@ public final class FileAudit implements Audit {
     AuditLogConfig config = AuditLogConfig.defaults(file, origin)
         .withCheckpointEvery(checkpointEveryRecords, checkpointInterval).withClock(clock);
     SignedCheckpoint witnessed = null;
+    Optional<Held> replaced = Optional.empty();
     if (held.isPresent() && held.get().verifierKey().equals(key.publicKey().encoded())) {
       try {
         witnessed = SignedCheckpoint.parse(held.get().note());
@@ -145,6 +146,7 @@ public final class FileAudit implements Audit {
             + " from a backup of this folder");
       }
     } else if (held.isPresent()) {
+      replaced = held;
       LOG.warn("audit log {}: the database keeps a checkpoint of {} records signed by another audit key ({}) than this"
           + " log's ({}): the log and its key were replaced, which an operator does to start a new log on purpose; if"
           + " nobody did, restore audit.jsonl and audit.key from a backup", file, held.get().size(),
@@ -161,8 +163,25 @@ public final class FileAudit implements Audit {
     }
     writer.adoptedTail().ifPresent(t -> LOG.warn("audit log {}: {}", file, adoptionWarning(t)));
     LOG.info("audit log {} ({} records), verifier key {}", file, writer.size(), writer.publicKey().encoded());
-    return new FileAudit(writer, file);
+    FileAudit opened = new FileAudit(writer, file);
+    opened.replacedLog = replaced;
+    return opened;
   }
+
+  /** The action of the record that names the log a new log replaced ({@link #replacedLog()}). */
+  public static final String LOG_REPLACED = "audit.log-replaced";
+
+  /**
+   * The checkpoint, kept in the database, of the log that this log replaced: a log under another key (both the log
+   * and its key moved away, to start a new log on purpose, or by someone covering tracks). The server records it in
+   * the new log once its start is signed ({@value #LOG_REPLACED}), so that the new log itself says which log it
+   * replaced and how far that one went (review BX: the kept checkpoint was overwritten and only a warning said so).
+   */
+  public Optional<Held> replacedLog() {
+    return replacedLog;
+  }
+
+  private Optional<Held> replacedLog = Optional.empty();
 
   /** What the server says when it signs records a previous run left unsigned (they are marked in the log too). */
   static String adoptionWarning(AuditLogWriter.AdoptedTail t) {

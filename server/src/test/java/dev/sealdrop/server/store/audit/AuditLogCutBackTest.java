@@ -122,7 +122,17 @@ class AuditLogCutBackTest {
     Files.move(log(), aside.resolve("audit.jsonl"));
     Files.move(data.resolve("audit").resolve("audit.key"), aside.resolve("audit.key"));
 
-    server.start().close();
+    long oldSize;
+    try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+      oldSize = new AuditWitness(db).find().orElseThrow().size();
+    }
+
+    server.start();
+    // the new log says which log it replaced, and how far that one went (review BX)
+    assertThat(server.server().audit().tail(20)).filteredOn(e -> e.action().equals(FileAudit.LOG_REPLACED))
+        .singleElement().satisfies(e -> assertThat(e.details()).containsEntry("previous-verifier-key", oldKey)
+            .containsEntry("previous-records", Long.toString(oldSize)));
+    server.close();
     try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
       AuditWitness.Kept kept = new AuditWitness(db).find().orElseThrow();
       assertThat(kept.verifierKey()).isNotEqualTo(oldKey);
