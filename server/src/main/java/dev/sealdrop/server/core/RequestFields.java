@@ -34,6 +34,9 @@ public final class RequestFields {
    */
   public static String identity(String field, String value) {
     String shape = "an identity name: " + IdentityNames.RULE;
+    if (IdentityNames.looksLikeTokenSecret(value)) {
+      throw new InvalidRequestException(Reason.INVALID_REQUEST, field + " is refused: " + IdentityNames.SECRET_SHAPED);
+    }
     if (value != null && !value.isEmpty() && !IdentityNames.isValid(value)) {
       throw new InvalidRequestException(Reason.INVALID_REQUEST, field + " is malformed (" + IdentityNames.problem(value)
           + "); it must be " + shape);
@@ -52,7 +55,7 @@ public final class RequestFields {
 
   /** {@link #idOrEmpty} for an identity name. */
   public static String identityOrEmpty(String value) {
-    return IdentityNames.isValid(value) ? value : "";
+    return IdentityNames.isValid(value) && !IdentityNames.looksLikeTokenSecret(value) ? value : "";
   }
 
   /** A SHA-256 fingerprint: 64 hex digits, in lower case (docs/protocol.md). */

@@ -20,11 +20,32 @@ public final class IdentityNames {
    */
   public static String refusedForNew(String name) {
     String lower = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
+    if (looksLikeTokenSecret(name)) {
+      return "an identity name is refused: " + SECRET_SHAPED;
+    }
     return lower.contains("sdg_") || lower.contains("sdc_")
         ? "an identity name may not contain 'sdg_' or 'sdc_' (in any case), which begin grant tokens and claim ids:"
             + " logs and the audit log redact them, so the identity could not be told apart there (was a token"
             + " pasted?); choose another name"
         : "";
+  }
+
+  /** A grant token's secret part without its {@code sdg_} prefix: 43 base64url characters, and nothing else. */
+  private static final Pattern TOKEN_SECRET = Pattern.compile("[A-Za-z0-9_-]{43}");
+
+  /** Why a name of {@link #looksLikeTokenSecret that shape} is refused; never repeats it. */
+  public static final String SECRET_SHAPED = "it has the shape of a grant token's secret part (43 letters, digits, '-'"
+      + " or '_' and nothing else), which is no identity name here: was a token pasted without its sdg_? The value is"
+      + " not repeated, logged or recorded";
+
+  /**
+   * Whether {@code name} has the shape of a grant token's secret part (round BY: a token's secret given as a grant's
+   * recipient, or to {@code admin identities add/disable/revoke}, was written as typed into the server's log and the
+   * audit log, which third parties receive, and became an identity's name). Such a value is refused wherever a request
+   * names an identity, and as a new identity's name; it is never quoted.
+   */
+  public static boolean looksLikeTokenSecret(String name) {
+    return name != null && TOKEN_SECRET.matcher(name).matches();
   }
 
   public static boolean isValid(String name) {
