@@ -104,4 +104,53 @@ class OversizedMessageLogFilterTest {
       assertThat(e.getFormattedMessage()).contains("(gRPC message exceeds maximum size 1052672: 2097162)");
     });
   }
+
+  /** A byte[] marshaller: the request is sent as given, not as a message. */
+  private static final io.grpc.MethodDescriptor.Marshaller<byte[]> RAW = new io.grpc.MethodDescriptor.Marshaller<>() {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  };
+
+  /**
+   * Round BY: a request that is not valid protobuf made grpc-java log ERROR with a 26-line stack trace per call (500 calls,
+   * 13,000 lines). Now one WARN line a minute counts them; the call is answered as grpc-java answers it.
+   */
+  @Test
+  void requestsThatAreNotProtobufAreOneCountingLineAMinuteWithoutAStackTrace(@TempDir Path data) throws Exception {
+    assertThat(context.getTurboFilterList()).as("registered by logback.xml")
+        .anyMatch(f -> f instanceof MalformedRequestLogFilter);
+    io.grpc.MethodDescriptor<byte[], byte[]> redeem = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("sealdrop.v1.TransferService/Redeem")
+        .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      for (int i = 0; i < 5; i++) {
+        refused(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(clients.channel("bob"), redeem,
+            io.grpc.CallOptions.DEFAULT, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}),
+            Status.Code.UNKNOWN, null);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (about(MalformedRequestLogFilter.class.getName()).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(200);
+    }
+    assertThat(about(MalformedRequestLogFilter.class.getName())).as("one line this minute").singleElement()
+        .satisfies(e -> {
+          assertThat(e.getThrowableProxy()).as("no stack trace").isNull();
+          assertThat(e.getFormattedMessage()).contains("not valid protobuf");
+        });
+    assertThat(events()).as("no grpc-java trace of them").noneSatisfy(e -> assertThat(e.getLoggerName())
+        .isEqualTo(MalformedRequestLogFilter.GRPC_EXECUTOR));
+  }
 }
