@@ -483,7 +483,8 @@ public final class AdminOperations {
 
   /**
    * The admin's reason as it is stored, logged, audited and answered: stripped, cut to {@link #MAX_REASON}, and
-   * with control characters (newlines, escape sequences) replaced by U+FFFD, so that a reason cannot
+   * with control characters (newlines, escape sequences) and bidirectional controls replaced by U+FFFD, so that a
+   * reason cannot
    * forge lines in the server's log or rewrite an operator's terminal. A grant token or claim id pasted into it
    * (the leaked token a lockdown is about), or a token's secret without its prefix, is redacted first ({@link
    * SecretRedaction#redactBare}): the database keeps tokens only
@@ -494,8 +495,20 @@ public final class AdminOperations {
     // characters, not UTF-16 units: a cut inside a surrogate pair would leave half an emoji behind
     r = r.codePointCount(0, r.length()) > MAX_REASON ? r.substring(0, r.offsetByCodePoints(0, MAX_REASON)) : r;
     StringBuilder clean = new StringBuilder(r.length());
-    r.codePoints().forEach(cp -> clean.appendCodePoint(Character.getType(cp) == Character.CONTROL ? 0xFFFD : cp));
+    r.codePoints().forEach(cp -> clean.appendCodePoint(unsafeInText(cp) ? 0xFFFD : cp));
     return clean.toString();
+  }
+
+  /**
+   * Control characters, line and paragraph separators, and the bidirectional controls that reorder how the text
+   * around them is shown (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C): a reason shown to every admin and
+   * handed out in the audit export must read as it is stored (round BY: U+202E came back as sent).
+   */
+  private static boolean unsafeInText(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.CONTROL || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+        || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F
+        || cp == 0x061C;
   }
 
   private static String blankToNull(String s) {

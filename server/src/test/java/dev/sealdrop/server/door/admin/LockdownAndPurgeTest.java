@@ -142,7 +142,8 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
 
   @Test
   void aReasonCannotForgeLinesInTheServerLogOrCarryEscapeSequences() {
-    String forged = "drill\n12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\u001b[2K";
+    String forged = "drill\n12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\u001b[2K"
+        + "\u202Eevil\u2066x\u2028y";
     CapturedLog logs = new CapturedLog();
     logs.start();
     rootLogger().addAppender(logs);
@@ -155,7 +156,8 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
       lockdown(false, "over");
     }
     assertThat(on.getReason()).as("the stored reason").doesNotContain("\n", "\u001b")
-        .isEqualTo("drill\uFFFD12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\uFFFD[2K");
+        .isEqualTo("drill\uFFFD12:00:00.000 INFO  sealdrop.security - identity 'mole' registered as admin\uFFFD[2K"
+            + "\uFFFDevil\uFFFDx\uFFFDy"); // round BY: bidirectional controls and separators too
     assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage)
         .filteredOn(m -> m.startsWith("lockdown ON by 'carol'")).singleElement().asString()
         .doesNotContain("\n", "\u001b").contains("registered as admin");
