@@ -30,13 +30,17 @@ public final class IdentityNames {
         : "";
   }
 
-  /** A grant token's secret part without its {@code sdg_} prefix: 43 base64url characters, and nothing else. */
-  private static final Pattern TOKEN_SECRET = Pattern.compile("[A-Za-z0-9_-]{43}");
+  /**
+   * A grant token's secret part without its {@code sdg_} prefix: 43 base64url characters and nothing else, with upper
+   * and lower case letters (a random one lacks either with a chance of about 2 in 10^10), so that a readable name of 43
+   * such characters ({@code svc-backup-nightly-export-finance-eu-west-1}, review BZ) is not taken for one.
+   */
+  private static final Pattern TOKEN_SECRET = Pattern.compile("(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9_-]{43}");
 
   /** Why a name of {@link #looksLikeTokenSecret that shape} is refused; never repeats it. */
-  public static final String SECRET_SHAPED = "it has the shape of a grant token's secret part (43 letters, digits, '-'"
-      + " or '_' and nothing else), which is no identity name here: was a token pasted without its sdg_? The value is"
-      + " not repeated, logged or recorded";
+  public static final String SECRET_SHAPED = "it has the shape of a grant token's secret part (43 letters of both"
+      + " cases, digits, '-' or '_' and nothing else), which is no identity name here: was a token pasted without its"
+      + " sdg_? The value is not repeated, logged or recorded";
 
   /**
    * Whether {@code name} has the shape of a grant token's secret part (round BY: a token's secret given as a grant's

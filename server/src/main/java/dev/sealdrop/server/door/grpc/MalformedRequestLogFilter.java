@@ -20,6 +20,8 @@ import org.slf4j.Marker;
 public final class MalformedRequestLogFilter extends TurboFilter {
   static final String GRPC_EXECUTOR = "io.grpc.internal.SerializingExecutor";
   static final String INVALID_PROTOBUF = "Invalid protobuf byte sequence";
+  /** How grpc-java's executor begins the line it logs for a task that threw. */
+  static final String GRPC_FORMAT = "Exception while executing runnable";
   /** Its own logger: the line it writes never comes back through this filter as a match. */
   private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(MalformedRequestLogFilter.class);
   private final OncePerMinute minute = new OncePerMinute();
@@ -27,7 +29,8 @@ public final class MalformedRequestLogFilter extends TurboFilter {
 
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-    if (t == null || logger == null || !GRPC_EXECUTOR.equals(logger.getName())) {
+    if (t == null || logger == null || !GRPC_EXECUTOR.equals(logger.getName()) || format == null
+        || !format.startsWith(GRPC_FORMAT)) {
       return FilterReply.NEUTRAL;
     }
     Status status = Status.fromThrowable(t);
@@ -35,9 +38,9 @@ public final class MalformedRequestLogFilter extends TurboFilter {
         || !status.getDescription().startsWith(INVALID_PROTOBUF)) {
       return FilterReply.NEUTRAL;
     }
-    long count = since.incrementAndGet();
+    since.incrementAndGet();
     if (minute.first("malformed")) {
-      since.set(0);
+      long count = since.getAndSet(0); // those counted since the last line, none lost to a concurrent call
       LOG.warn("{} request message(s) that were not valid protobuf since the last such line (a client's software"
           + " is broken, or someone probes the server); each call was answered UNKNOWN and ended, nothing else"
           + " happened (docs/protocol.md §6)", count);

@@ -146,6 +146,20 @@ public final class FileAudit implements Audit {
             + " from a backup of this folder");
       }
     } else if (held.isPresent()) {
+      // the kept checkpoint must be what the key it names signed, or the row was edited (review BZ: an edited key
+      // column skipped the check, and its values went into the new log's record)
+      boolean signed;
+      try {
+        signed = SignedCheckpoint.parse(held.get().note()).check(dev.sealdrop.audit.AuditPublicKey.parse(
+            held.get().verifierKey())) == SignedCheckpoint.SignatureStatus.VALID;
+      } catch (IOException | RuntimeException e) {
+        signed = false;
+      }
+      if (!signed) {
+        throw new IOException("the checkpoint of the audit log kept in the database (table audit_witness) is not"
+            + " signed by the key it names: the database was damaged or edited; nothing was written. Restore"
+            + " sealdrop.db from a backup of this folder");
+      }
       replaced = held;
       LOG.warn("audit log {}: the database keeps a checkpoint of {} records signed by another audit key ({}) than this"
           + " log's ({}): the log and its key were replaced, which an operator does to start a new log on purpose; if"

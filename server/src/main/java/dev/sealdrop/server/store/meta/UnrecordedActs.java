@@ -36,6 +36,7 @@ public final class UnrecordedActs {
 
   /** What a start records before this recovery runs: not acts. */
   private static final Set<String> STARTING = Set.of("server.start",
+      dev.sealdrop.server.store.audit.FileAudit.LOG_REPLACED,
       dev.sealdrop.audit.AuditLogWriter.UNSIGNED_TAIL_ACTION, dev.sealdrop.audit.AuditLogWriter.TORN_TAIL_ACTION);
 
   /** How many of the log's last records are read to see what was recorded. */

@@ -56,6 +56,14 @@ class SecretShapedNamesTest {
         assertThat(e.getStatus().getDescription()).contains("shape of a grant token's secret").doesNotContain(secret);
       }
       assertThat(server.server().identities().find(secret)).as("no identity of that name").isEmpty();
+      // review BZ: a readable name of 43 such characters is no secret's shape, and stays manageable
+      String readable = "svc-backup-nightly-export-finance-eu-west-1";
+      assertThat(readable).hasSize(43);
+      admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity(readable)
+          .setRole(Role.ROLE_ACQUIRER).build());
+      admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity(readable).setReason("x")
+          .build());
+      assertThat(server.server().identities().find(readable)).get().satisfies(i -> assertThat(i.enabled()).isFalse());
       assertThat(server.server().audit().tail(10_000).toString()).doesNotContain(secret);
       assertThat(log.messages()).allSatisfy(m -> assertThat(m).doesNotContain(secret));
     }

@@ -94,6 +94,17 @@ class AuditLogCutBackTest {
         .hasMessageContaining("kept in the database is not signed by the log's key")
         .hasMessageContaining("Restore sealdrop.db");
     assertThat(Files.readAllBytes(log())).as("the log untouched").isEqualTo(log);
+
+    // review BZ: the row's key column edited to another key skipped the check; the note must be that key's
+    try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+      AuditWitness w = new AuditWitness(db);
+      AuditWitness.Kept kept = w.find().orElseThrow();
+      assertThat(w.keep(new AuditWitness.Kept("sealdrop/audit+01234567+AQ", kept.size(), kept.note()),
+          java.time.Instant.now())).isTrue();
+    }
+    assertThatThrownBy(server::start).isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("is not signed by the key it names").hasMessageContaining("Restore sealdrop.db");
+    assertThat(Files.readAllBytes(log())).as("the log untouched").isEqualTo(log);
   }
 
   /** What a crash leaves (a torn line after the last checkpoint) is still opened, and said in the log. */
