@@ -10,6 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -145,6 +146,17 @@ public final class Passphrases {
   }
 
   /**
+   * A name given to {@code --passphrase-file} that is no file may be the passphrase itself, typed in its place
+   * ({@code --passphrase-file=SECRET}): it is not repeated on the terminal, in {@code --json} or in logs.
+   */
+  private static UsageFailure notFound() {
+    return new UsageFailure("FILE_NOT_FOUND", "the file named by --passphrase-file does not exist (the name is not"
+        + " repeated, in case it was the passphrase itself)", "give the path of a file whose first line is the"
+        + " passphrase; the option never takes the passphrase itself (or set " + VARIABLE + ", or leave both out to be"
+        + " asked)");
+  }
+
+  /**
    * Reads the first line of a file as UTF-8, without keeping a String of it. A leading byte-order
    * mark is returned as is; {@link #obtain} drops it.
    */
@@ -159,8 +171,11 @@ public final class Passphrases {
     try {
       raw = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new UsageFailure("FILE_NOT_FOUND", "passphrase file " + file + " does not exist", "check --passphrase-file");
+      throw notFound();
     } catch (IOException e) {
+      if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw notFound(); // ENOTDIR, ENAMETOOLONG: what was typed is no path to a file either
+      }
       throw new UsageFailure("FILE_UNREADABLE", "cannot read passphrase file " + file + ": " + e.getMessage(),
           "check --passphrase-file and its permissions");
     }
