@@ -67,6 +67,9 @@ public final class JdbcAdminRepository implements AdminRepository {
           + " AND g.state IN ('ACTIVE', 'CLAIMED') ORDER BY g.id", JdbcAdminRepository::grant, identity, identity);
       List<EndedGrant> ended = new java.util.ArrayList<>();
       for (Grant g : grants) {
+        if (g.asOf(now).state() == GrantState.EXPIRED) {
+          continue; // ended already, by its own expiry: told and kept as expired (round CA), as `grants revoke` does
+        }
         // a claim served every byte delivered the file: its download counts (as JdbcGrantRepository.revoke counts it)
         boolean delivered = Jdbc.update(c, "UPDATE claims SET state = 'COUNTED' WHERE grant_id = ? AND state = 'OPEN'"
             + " AND served_all_at IS NOT NULL", g.id()) > 0;

@@ -129,6 +129,30 @@ class RevocationTest extends OneServerPerMethod {
   }
 
   /**
+   * Round CA: revoking an identity revoked its grants that had already expired too (counted in grants_revoked, listed
+   * as revoked, a grant.revoke record each), while `grants revoke` refuses such a grant GRANT_EXPIRED. An expired
+   * grant ended by its own expiry and stays expired.
+   */
+  @Test
+  void revokingAnIdentityLeavesItsExpiredGrantsExpired() throws Exception {
+    CreateGrantResponse soon = clients.transfer("alice").createGrant(dev.sealdrop.protocol.v1.CreateGrantRequest
+        .newBuilder().setFileId(file.getFileId()).setRecipient("bob").setExpiresInSeconds(60).build());
+    server.clock.advance(java.time.Duration.ofSeconds(61));
+    CreateGrantResponse live = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+
+    RevokeIdentityResponse r = admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder()
+        .setIdentity("bob").setReason("left the deal").build());
+
+    assertThat(r.getGrantsRevoked()).isEqualTo(1);
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.newBuilder().setRecipient("bob").build())
+        .getGrantsList()).extracting(AdminGrant::getGrantId, AdminGrant::getState).containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(soon.getGrant().getGrantId(), GrantState.GRANT_STATE_EXPIRED),
+            org.assertj.core.groups.Tuple.tuple(live.getGrant().getGrantId(), GrantState.GRANT_STATE_REVOKED));
+    assertThat(server.server().audit().tail(50)).filteredOn(a -> a.action().equals("grant.revoke"))
+        .extracting(a -> a.object()).containsExactly("grant:" + live.getGrant().getGrantId());
+  }
+
+  /**
    * A claim served every byte had delivered the file, which revoking its sender (or recipient) cannot take back: that
    * download counts, with its grant.consume record, as a grant's own revoke counts it (outside test: the identity's
    * revocation marked it revoked with 0 downloads used, and an auditor counting deliveries missed it).
