@@ -246,40 +246,17 @@ final class KeysCommand extends SealdropSubcommand {
     /**
      * A bundle file of the profile's own identity is never pinned (round BK: importing your own export pinned yourself
      * "on first use"): the profile's own keys are shown (true), or the file holds other keys in your name, which is
-     * refused. False for anyone else's bundle, or a file that is no bundle (refused as such after).
+     * refused ({@link Recipients#ownBundleIn}). False for anyone else's bundle, or a file that is no bundle (refused as
+     * such after).
      */
-    @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the bundle file")
     private boolean importedOwnBundle(Session session) throws SealdropFailure {
-      KeyBundle given;
-      byte[] encoded;
-      try {
-        encoded = Files.size(file) > KeyBundle.MAX_ENCODED ? new byte[0] : Files.readAllBytes(file);
-        given = KeyBundle.decode(encoded);
-      } catch (java.io.IOException | RuntimeException | dev.sealdrop.keys.BundleException e) {
+      Optional<KeyBundle> own = Recipients.ownBundleIn(session, file);
+      if (own.isEmpty()) {
         return false;
       }
-      String me = session.config().identity();
-      if (!given.identity().equals(me)) {
-        return false;
-      }
-      KeyBundle own = session.ownBundle();
-      if (given.fingerprint().equals(own.fingerprint())) {
-        session.output().note(file + " is your own key bundle: your own keys are the profile's, so nothing was pinned");
-        session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()));
-        return true;
-      }
-      // one that does not verify (signed by another identity's certificate, altered) is refused as such, by the
-      // import's own checks, not taken for keys someone published in your name (round BR)
-      try {
-        session.trust().verify(encoded, me);
-      } catch (IntegrityFailure notValid) {
-        return false;
-      }
-      throw new UsageFailure("OWN_IDENTITY", file + " is a key bundle in your own name (" + me + ") with other keys ("
-          + given.fingerprint() + ") than this profile's (" + own.fingerprint() + "); your own keys are never pinned,"
-          + " so it was not imported", "import the bundles of those you send to; if you did not make it, someone may"
-          + " hold a copy of your certificate's key: `sealdrop keys show` checks what the server publishes in your"
-          + " name");
+      session.output().note(file + " is your own key bundle: your own keys are the profile's, so nothing was pinned");
+      session.output().emit(new BundleResult("own", own.get(), Optional.empty(), own.get().fingerprint()));
+      return true;
     }
   }
 

@@ -82,7 +82,10 @@ final class Recipients {
       KeyBundle b;
       Path asFile = Path.of(t);
       if (Files.isRegularFile(asFile)) {
-        b = acceptFile(session, t, acceptNewKey).bundle();
+        // your own export is your own bundle, never a pin (round CA: it was pinned "on first use", and after
+        // `init --force` the stale pin sealed for keys the profile no longer had)
+        Optional<KeyBundle> own = ownBundleIn(session, asFile);
+        b = own.isPresent() ? own.get() : acceptFile(session, t, acceptNewKey).bundle();
       } else if (t.equals(me)) {
         b = session.ownBundle();
       } else {
@@ -141,6 +144,42 @@ final class Recipients {
           + " (altered or damaged on its way): ask " + identity + " for a fresh copy (`sealdrop keys export`), or"
           + " fetch the key " + identity + " published with `sealdrop keys show " + identity + "`");
     }
+  }
+
+  /**
+   * The profile's own bundle when {@code file} is a key bundle in its own identity with the same keys (your own keys
+   * are the profile's and are never pinned: round BK for `keys import`, round CA for `seal --to FILE`). A valid bundle
+   * in your name with other keys is refused ({@code OWN_IDENTITY}). Empty for anyone else's bundle, and for a file
+   * that is no bundle or does not verify: the caller's own checks refuse those as such (round BR).
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
+  static Optional<KeyBundle> ownBundleIn(Session session, Path file) throws SealdropFailure {
+    KeyBundle given;
+    byte[] encoded;
+    try {
+      encoded = Files.size(file) > KeyBundle.MAX_ENCODED ? new byte[0] : Files.readAllBytes(file);
+      given = KeyBundle.decode(encoded);
+    } catch (IOException | RuntimeException | BundleException e) {
+      return Optional.empty();
+    }
+    String me = session.config().identity();
+    if (!given.identity().equals(me)) {
+      return Optional.empty();
+    }
+    KeyBundle own = session.ownBundle();
+    if (given.fingerprint().equals(own.fingerprint())) {
+      return Optional.of(own);
+    }
+    try {
+      session.trust().verify(encoded, me);
+    } catch (IntegrityFailure notValid) {
+      return Optional.empty();
+    }
+    throw new UsageFailure("OWN_IDENTITY", file + " is a key bundle in your own name (" + me + ") with other keys ("
+        + given.fingerprint() + ") than this profile's (" + own.fingerprint() + "); your own keys are never pinned,"
+        + " so it was not used", "use the bundles of those you send to (your own keys are used by naming yourself: --to "
+        + me + "); if you did not make it, someone may hold a copy of your certificate's key: `sealdrop keys show`"
+        + " checks what the server publishes in your name");
   }
 
   /** Refusals of a bundle file that mean its bytes are not what its owner exported. */
