@@ -190,8 +190,32 @@ class LauncherScriptTest {
   void aJavaHomeWithoutJavaIsNamed() throws Exception {
     Run r = run(Map.of("JAVA_HOME", dir.resolve("no-such-jdk").toString()), "inbox");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).isEqualTo("sealdrop: JAVA_HOME is " + dir.resolve("no-such-jdk") + ", which has no bin/java:"
-        + " set it to a JDK 17 or later, or unset it to use the java on PATH\n");
+    assertThat(r.err()).isEqualTo("sealdrop: error: JAVA_HOME is " + dir.resolve("no-such-jdk") + ", which has no"
+        + " bin/java\nsealdrop: hint: set it to a JDK 17 or later, or unset it to use the java on PATH\n");
+    assertThat(r.out()).isEmpty();
+  }
+
+  /**
+   * Round CA: when the launcher itself failed (no jar, no java), `--json` printed nothing on stdout, where docs/cli.md
+   * promises exactly one JSON document whatever happens. Its refusals are the CLI's error document, exit 1; a path
+   * with a quote and a backslash in it stays valid JSON, and PATH without programs does not stop it.
+   */
+  @Test
+  void theLaunchersOwnRefusalsAreOneJsonDocumentUnderJson() throws Exception {
+    String jar = dir.resolve("no \"such\" \\ dir").resolve("sealdrop.jar").toString();
+    Run noJar = run(Map.of("SEALDROP_JAR", jar), "inbox", "--json");
+    assertThat(noJar.exit()).isEqualTo(1);
+    assertThat(noJar.out()).isEqualTo("{\"ok\":false,\"error\":{\"exit_code\":1,\"kind\":\"internal\",\"reason\":"
+        + "\"NO_JAR\",\"message\":\"no " + jar.replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"hint\":\"build it:"
+        + " mvn -B -DskipTests package (or set SEALDROP_JAR to the jar)\"}}\n");
+    assertThat(noJar.err()).startsWith("sealdrop: error: no " + jar + "\n");
+    Run noJava = run(Map.of("JAVA_HOME", "", "PATH", dir.resolve("empty-path").toString()), "--json", "files");
+    assertThat(noJava.exit()).isEqualTo(1);
+    assertThat(noJava.out()).contains("\"reason\":\"NO_JAVA\"").contains("\"message\":\"no java on PATH\"");
+    // after `--`, `--json` is an argument, not the option
+    Run operand = run(Map.of("SEALDROP_JAR", jar), "seal", "--", "--json");
+    assertThat(operand.exit()).isEqualTo(1);
+    assertThat(operand.out()).isEmpty();
   }
 
   @Test
