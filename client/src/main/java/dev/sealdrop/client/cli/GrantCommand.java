@@ -90,8 +90,10 @@ final class GrantCommand extends SealdropSubcommand {
         throw new UsageFailure("NOT_SEALED_FOR_RECIPIENT", "file " + TerminalText.clean(wanted()) + " is not sealed"
             + " for " + TerminalText.clean(to.identity) + "'s encryption key " + key + " (it is sealed for: "
             + TerminalText.clean(String.join(", ", file.get().getRecipientKeyFingerprintsList())) + ")",
-            to.identity + " could not open it; seal the file again with `sealdrop seal FILE --to "
-                + TerminalText.clean(to.identity) + "`, upload it, and grant that one", refused);
+            to.identity + " could not open it; send the original file again: `sealdrop send FILE --to "
+                + TerminalText.clean(to.identity) + "` seals it for their current keys, uploads it and grants it (or"
+                + " `sealdrop seal FILE --to " + TerminalText.clean(to.identity) + " -o FILE.sealed`, upload that, and"
+                + " grant the new file)", refused);
       }
       throw refused;
     }

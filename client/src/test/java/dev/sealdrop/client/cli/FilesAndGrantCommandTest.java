@@ -289,7 +289,8 @@ class FilesAndGrantCommandTest {
     String forBob = sendAndFileId(alice, "bob");
     CliRun r = alice.run("--json", "grant", forBob, "--to", "dave").assertExit(2);
     assertThat(r.jsonError()).containsEntry("reason", "NOT_SEALED_FOR_RECIPIENT");
-    assertThat(r.err()).contains("is not sealed for dave's encryption key").contains("sealdrop seal FILE --to dave");
+    assertThat(r.err()).contains("is not sealed for dave's encryption key").contains("sealdrop send FILE --to dave")
+        .contains("sealdrop seal FILE --to dave -o FILE.sealed");
     assertThat(alice.run("--json", "grants").jsonList("grants")).noneMatch(g -> g.get("recipient").equals("dave"));
   }
 
