@@ -91,7 +91,12 @@ public final class Sealdrop {
           + " TOKEN -o FOLDER); see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`");
     }
     path.add(name);
-    return new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + String.join(" ", path) + "'",
+    // the near misses among PARENT's commands, as for options (round CA: `sealdrop recieve` got no suggestion)
+    List<String> near = name.length() < 2 ? List.of() : parent.getSubcommands().entrySet().stream()
+        .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden() && !e.getKey().equals("help"))
+        .map(java.util.Map.Entry::getKey).filter(c -> nearMiss(name, c)).distinct().limit(3).toList();
+    return new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + String.join(" ", path) + "'"
+        + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)"),
         "see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`", cause);
   }
 

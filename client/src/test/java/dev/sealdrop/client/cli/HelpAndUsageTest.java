@@ -525,6 +525,17 @@ class HelpAndUsageTest {
         "UNKNOWN_OPTION").containsEntry("message", "unknown option '--bogus': `sealdrop` has no such option");
   }
 
+  /** Round CA: a mistyped option got "did you mean", a mistyped command none. */
+  @Test
+  void aMistypedCommandGetsItsNearMisses() {
+    assertThat(Cli.raw(Map.of(), "recieve", "sdg_x", "--json").assertExit(2).jsonError()).containsEntry("reason",
+        "UNKNOWN_COMMAND").containsEntry("message", "unknown command 'recieve' (did you mean receive?)");
+    assertThat(Cli.raw(Map.of(), "admin", "identites", "list").assertExit(2).err())
+        .startsWith("sealdrop: error: unknown command 'admin identites' (did you mean identities?)\n");
+    assertThat(Cli.raw(Map.of(), "sned", "x.csv", "--to", "bob").assertExit(2).err())
+        .startsWith("sealdrop: error: unknown command 'sned' (did you mean send?)\n");
+  }
+
   @Test
   void everyUsageErrorJsonDocumentCarriesTheHintStderrPrints() {
     for (List<String> args : List.of(List.of("--json"), List.of("admin", "--json"), List.of("send", "--bogus", "--json"),
