@@ -86,6 +86,7 @@ final class AdminAuditCommand extends CommandGroup {
             out.println("(no records)");
             return;
           }
+          AdminViews.entryHeader(out);
           entries.forEach(e -> AdminViews.entryLine(out, e));
         }
       });

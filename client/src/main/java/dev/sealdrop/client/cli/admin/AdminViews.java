@@ -177,6 +177,12 @@ final class AdminViews {
     g.writeEndObject();
   }
 
+  /** The column names over {@link #entryLine}s, as every other listing has (round CA). */
+  static void entryHeader(PrintWriter out) {
+    out.println(String.format(Locale.ROOT, "%6s  %-24s  %-12s  %-22s  %-24s  %-7s  %s", "SEQ", "TIME", "ACTOR", "ACTION",
+        "OBJECT", "RESULT", "PEER DETAILS"));
+  }
+
   static void entryLine(PrintWriter out, AuditEntry e) {
     StringBuilder details = new StringBuilder();
     new TreeMap<>(e.getDetailsMap()).forEach((k, v) -> details.append(' ').append(k).append('=').append(v));

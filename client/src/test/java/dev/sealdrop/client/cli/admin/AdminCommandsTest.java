@@ -441,6 +441,11 @@ class AdminCommandsTest extends DevServerPerClass {
     assertThat(tail.list("entries")).hasSize(3).allSatisfy(e -> assertThat(e).containsKeys("seq", "time", "actor",
         "action", "object", "result", "peer", "details"));
     assertThat(as("carol", "admin", "audit", "tail", "-n", "0").assertExit(2).err()).contains("outside 1..1000");
+    // for people: a header line over the rows, as every other listing has (round CA)
+    List<String> lines = as("carol", "admin", "audit", "tail", "-n", "2").assertExit(0).out().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0)).matches("\\s*SEQ\\s+TIME\\s+ACTOR\\s+ACTION\\s+OBJECT\\s+RESULT\\s+PEER DETAILS");
+    assertThat(lines.get(1)).matches("\\s*\\d+\\s+20\\d\\d-.*");
   }
 
   @Test
