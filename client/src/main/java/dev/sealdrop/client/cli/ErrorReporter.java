@@ -62,6 +62,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null) {
       failure = Sealdrop.dashedOptionValue(ex);
     }
+    if (failure == null) {
+      failure = Sealdrop.missingRequiredOptions(ex);
+    }
     if (failure == null && ex.getCause() instanceof EmptyArgument.Refused) {
       failure = EmptyArgument.of(ex);
     }

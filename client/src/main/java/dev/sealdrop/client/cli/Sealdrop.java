@@ -495,6 +495,34 @@ public final class Sealdrop {
   }
 
   /**
+   * {@code seal FILE --to bob} without {@code -o}: picocli's "Missing required option: '--output=OUT'" named the option
+   * in its own notation and not what it is for (round CA). Reason {@code USAGE}, each missing option with its short
+   * name and the first line of its description; null when a parameter is missing too, or nothing is.
+   */
+  static UsageFailure missingRequiredOptions(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.MissingParameterException missing) || missing.getMissing().isEmpty()
+        || !missing.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    List<String> each = new ArrayList<>();
+    for (CommandLine.Model.ArgSpec a : missing.getMissing()) {
+      CommandLine.Model.OptionSpec o = (CommandLine.Model.OptionSpec) a;
+      String shortName = o.shortestName().equals(o.longestName()) ? "" : " (" + o.shortestName() + ")";
+      String what = o.description().length == 0 ? "" : ": " + o.description()[0].replaceAll("\\$\\{[^}]*}", "")
+          .split("(?<=\\.)\\s", 2)[0].strip();
+      each.add(o.longestName() + " " + o.paramLabel() + shortName + what);
+    }
+    // the command's own example that gives them, from its help's footer
+    Optional<String> example = java.util.Arrays.stream(ex.getCommandLine().getCommandSpec().usageMessage().footer())
+        .map(String::strip).filter(line -> line.startsWith(name + " ") && missing.getMissing().stream().allMatch(
+            a -> java.util.Arrays.stream(((CommandLine.Model.OptionSpec) a).names())
+                .anyMatch(n -> java.util.Arrays.asList(line.split(" ")).contains(n)))).findFirst();
+    return new UsageFailure("USAGE", "`" + name + "` needs " + String.join("; and ", each),
+        example.map(e -> "e.g. `" + e + "`; ").orElse("") + "see `" + name + " --help`", ex);
+  }
+
+  /**
    * {@code send --json -- a.txt --to bob}: after {@code --} the option is a value, so picocli reports the option as
    * missing (round X: "unknown option '--to' ... has no such option, and its required --to is missing"). Reason
    * {@code USAGE}, saying where the option went; null otherwise.

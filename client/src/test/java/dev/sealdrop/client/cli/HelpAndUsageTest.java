@@ -525,6 +525,24 @@ class HelpAndUsageTest {
         "UNKNOWN_OPTION").containsEntry("message", "unknown option '--bogus': `sealdrop` has no such option");
   }
 
+  /**
+   * Round CA: a required option left out was picocli's "Missing required option: '--output=OUT'", and the hint of
+   * `grant`'s NOT_SEALED_FOR_RECIPIENT led straight into it. Now: what the command needs, what it is, and the
+   * command's own example that gives it.
+   */
+  @Test
+  void aMissingRequiredOptionIsNamedWithWhatItIsForAndAnExample() {
+    CliRun seal = Cli.raw(Map.of(), "seal", "x.csv", "--to", "bob", "--json").assertExit(2);
+    assertThat(seal.jsonError()).containsEntry("reason", "USAGE")
+        .containsEntry("message", "`sealdrop seal` needs --output OUT (-o): Where to write the sealed file.")
+        .containsEntry("hint", "e.g. `sealdrop seal clients.csv --to bob --to dave -o clients.csv.sealed`; see"
+            + " `sealdrop seal --help`");
+    assertThat(Cli.raw(Map.of(), "admin", "identities", "add", "frank").assertExit(2).err())
+        .startsWith("sealdrop: error: `sealdrop admin identities add` needs --role ROLE: ")
+        .contains("sealdrop: hint: e.g. `sealdrop admin identities add erin --role acquirer`")
+        .doesNotContain("Missing required");
+  }
+
   /** Round CA: a mistyped option got "did you mean", a mistyped command none. */
   @Test
   void aMistypedCommandGetsItsNearMisses() {
