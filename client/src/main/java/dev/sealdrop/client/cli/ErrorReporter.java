@@ -19,7 +19,54 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
   @Override
   public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
-    return report(ex, cmd, null);
+    return report(ex, cmd, null, notRepeated(parseResult == null ? new String[0]
+        : parseResult.originalArgs().toArray(String[]::new)));
+  }
+
+  /**
+   * The values given to {@code --passphrase-file} ({@code --passphrase-file=V} or {@code --passphrase-file V}, before
+   * {@code --}): a passphrase typed in place of its file's name would otherwise be repeated wherever a refusal quotes
+   * the word (the option given twice, before the command's name, to a command without it, a name this locale cannot
+   * encode; review CD), on stderr, in {@code --json} and in {@code --verbose}'s trace.
+   */
+  static java.util.List<String> notRepeated(String[] args) {
+    java.util.List<String> values = new java.util.ArrayList<>();
+    for (int i = 0; i < args.length && !args[i].equals("--"); i++) {
+      if (args[i].equals(PASSPHRASE_FILE) && i + 1 < args.length && !args[i + 1].isEmpty()) {
+        values.add(args[i + 1]);
+      } else if (args[i].startsWith(PASSPHRASE_FILE + "=") && args[i].length() > PASSPHRASE_FILE.length() + 1) {
+        values.add(args[i].substring(PASSPHRASE_FILE.length() + 1));
+      }
+    }
+    // a file's name is shown (its refusals name it: "... is not UTF-8 text"), and so are words too short to be a
+    // passphrase, which would be cut out of other words; the longest first, so that none is left half shown
+    values.removeIf(v -> v.length() < 4 || exists(v));
+    values.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    return values;
+  }
+
+  private static final String PASSPHRASE_FILE = "--passphrase-file";
+
+  @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "PATH_TRAVERSAL_IN",
+      justification = "only whether the user's own argument names a file")
+  private static boolean exists(String name) {
+    try {
+      return java.nio.file.Files.exists(java.nio.file.Path.of(name), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (RuntimeException notAPath) {
+      return false;
+    }
+  }
+
+  /** {@code text} with each of {@code values} replaced by a note that it is not repeated. */
+  static String withoutValues(String text, java.util.List<String> values) {
+    if (text == null) {
+      return null;
+    }
+    String out = text;
+    for (String v : values) {
+      out = out.replace(v, "(the value of --passphrase-file, not repeated)");
+    }
+    return out;
   }
 
   /**
@@ -74,12 +121,13 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     if (failure == null && ex.getCause() instanceof EmptyArgument.Unencodable unencodable) {
       failure = unencodable.failure;
     }
-    return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`");
+    return report(failure != null ? failure : ex, cmd, "see `" + cmd.getCommandSpec().qualifiedName(" ") + " --help`",
+        notRepeated(args));
   }
 
   /** Reports an {@link Error} that escaped the command (picocli passes only Exceptions to the handler). */
   static int reportFatal(Error e, CommandLine cmd) {
-    return report(e, cmd, null);
+    return report(e, cmd, null, java.util.List.of());
   }
 
   /** A grant token or claim id ({@code sdg_…}, {@code sdc_…}) anywhere in a text, e.g. a path made of one. */
@@ -100,16 +148,19 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         .replaceAll("[redacted]");
   }
 
-  /** Reports EX; DEFAULT_HINT (may be null) is the hint when the diagnosis has none. */
-  private static int report(Throwable ex, CommandLine cmd, String defaultHint) {
+  /**
+   * Reports EX; DEFAULT_HINT (may be null) is the hint when the diagnosis has none; none of HIDDEN (what was given to
+   * {@code --passphrase-file}) is shown.
+   */
+  private static int report(Throwable ex, CommandLine cmd, String defaultHint, java.util.List<String> hidden) {
     SealdropCommand root = root(cmd);
     Diagnosis diagnosis = Diagnoser.diagnose(ex);
     Diagnosis given = diagnosis.hint().isEmpty() && defaultHint != null
         ? new Diagnosis(diagnosis.exit(), diagnosis.reason(), diagnosis.message(), Optional.of(defaultHint))
         : diagnosis;
     // the last line of defence: whatever path or word a message quotes, a grant token or claim id in it is not shown
-    Diagnosis d = new Diagnosis(given.exit(), given.reason(), redactSecrets(given.message()),
-        given.hint().map(ErrorReporter::redactSecrets));
+    Diagnosis d = new Diagnosis(given.exit(), given.reason(), redactSecrets(withoutValues(given.message(), hidden)),
+        given.hint().map(h -> redactSecrets(withoutValues(h, hidden))));
     int exit = cmd.getExitCodeExceptionMapper() != null ? cmd.getExitCodeExceptionMapper().getExitCode(ex)
         : d.exit().code();
     if (root != null && root.output().stopping()) {
@@ -124,7 +175,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       // a bug report is pasted where others read it: the trace's messages are redacted as the lines above
       java.io.StringWriter trace = new java.io.StringWriter();
       ex.printStackTrace(new PrintWriter(trace));
-      err.print(redactSecrets(trace.toString()));
+      err.print(redactSecrets(withoutValues(trace.toString(), hidden)));
     } else if (d.exit() == ExitCodes.INTERNAL) {
       err.println("sealdrop: hint: add --verbose to see where it failed");
     }

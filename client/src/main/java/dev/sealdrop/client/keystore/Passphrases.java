@@ -150,8 +150,8 @@ public final class Passphrases {
    * ({@code --passphrase-file=SECRET}): it is not repeated on the terminal, in {@code --json} or in logs.
    */
   private static UsageFailure notFound() {
-    return new UsageFailure("FILE_NOT_FOUND", "the file named by --passphrase-file does not exist (the name is not"
-        + " repeated, in case it was the passphrase itself)", "give the path of a file whose first line is the"
+    return new UsageFailure("FILE_NOT_FOUND", "the file named by --passphrase-file does not exist or cannot be reached"
+        + " (the name is not repeated, in case it was the passphrase itself)", "give the path of a file whose first line is the"
         + " passphrase; the option never takes the passphrase itself (or set " + VARIABLE + ", or leave both out to be"
         + " asked)");
   }
