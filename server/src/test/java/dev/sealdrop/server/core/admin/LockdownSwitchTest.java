@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +28,9 @@ class LockdownSwitchTest {
 
   @Test
   void theSwitchWaitsForActsUnderWayAndRefusesNewOnesAtOnce() throws Exception {
+    // own threads, not the common pool: since JDK 25 (JDK-8319447) CompletableFuture's default executor is the
+    // common pool even at parallelism 1 (two CPUs), so the switch queued behind the act it must wait for
+    ExecutorService threads = Executors.newCachedThreadPool();
     try (Database db = Database.openSqlite(dir.resolve("meta.db"))) {
       Lockdown lockdown = new Lockdown(new JdbcAdminRepository(db));
       CountDownLatch inside = new CountDownLatch(1);
@@ -38,11 +43,11 @@ class LockdownSwitchTest {
           Thread.currentThread().interrupt();
         }
         return "written";
-      }));
+      }), threads);
       assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
 
       CompletableFuture<LockdownState> switching = CompletableFuture.supplyAsync(
-          () -> lockdown.set(new LockdownState(true, "test", "carol", Instant.now())));
+          () -> lockdown.set(new LockdownState(true, "test", "carol", Instant.now())), threads);
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!lockdown.state().on() && System.nanoTime() < end) {
         Thread.sleep(5);
@@ -61,6 +66,8 @@ class LockdownSwitchTest {
       assertThat(underWay.get(30, TimeUnit.SECONDS)).isEqualTo("written");
       assertThat(switching.get(30, TimeUnit.SECONDS).on()).as("what it replaced").isFalse();
       assertThat(new Lockdown(new JdbcAdminRepository(db)).state().on()).as("saved").isTrue();
+    } finally {
+      threads.shutdownNow();
     }
   }
 }
