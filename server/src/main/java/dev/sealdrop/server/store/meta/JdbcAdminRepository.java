@@ -68,7 +68,7 @@ public final class JdbcAdminRepository implements AdminRepository {
       List<EndedGrant> ended = new java.util.ArrayList<>();
       for (Grant g : grants) {
         if (g.asOf(now).state() == GrantState.EXPIRED) {
-          continue; // ended already, by its own expiry: told and kept as expired (round CA), as `grants revoke` does
+          continue; // ended already, by its own expiry: kept as expired (round CA), as a grant's own revoke does
         }
         // a claim served every byte delivered the file: its download counts (as JdbcGrantRepository.revoke counts it)
         boolean delivered = Jdbc.update(c, "UPDATE claims SET state = 'COUNTED' WHERE grant_id = ? AND state = 'OPEN'"
@@ -76,9 +76,13 @@ public final class JdbcAdminRepository implements AdminRepository {
         if (delivered) {
           Jdbc.update(c, JdbcGrantRepository.COUNT_DOWNLOAD, now.toEpochMilli(), g.id());
         }
-        boolean revoked = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ? WHERE id = ?"
-            + " AND state IN ('ACTIVE', 'CLAIMED')", now.toEpochMilli(), g.id()) == 1;
-        Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", g.id());
+        // the same rule as a grant's own revoke: a claimed grant past its expiry whose delivered claim was just counted
+        // is ACTIVE and expired now (review CD), and stays so
+        boolean revoked = Jdbc.update(c, JdbcGrantRepository.REVOKE, now.toEpochMilli(), g.id(),
+            now.toEpochMilli()) == 1;
+        if (revoked) {
+          Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", g.id());
+        }
         ended.add(new EndedGrant(g, delivered, revoked));
       }
       return ended;

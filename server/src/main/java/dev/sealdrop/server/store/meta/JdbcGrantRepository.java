@@ -31,6 +31,13 @@ public final class JdbcGrantRepository implements GrantRepository {
   static final String COUNT_DOWNLOAD = "UPDATE grants SET downloads_used = downloads_used + 1,"
       + " state = CASE WHEN downloads_used + 1 >= max_downloads THEN 'CONSUMED' ELSE 'ACTIVE' END, updated_at = ?"
       + " WHERE id = ? AND state = 'CLAIMED'";
+  /**
+   * Revokes a grant that is live: CLAIMED, or ACTIVE before its expiry (an ACTIVE grant past it is expired, Grant.asOf:
+   * nothing is left to revoke, also once a delivered claim counted turned a CLAIMED one back to ACTIVE); binds the time
+   * of the revoke, the grant's id and the time again.
+   */
+  static final String REVOKE = "UPDATE grants SET state = 'REVOKED', updated_at = ?"
+      + " WHERE id = ? AND (state = 'CLAIMED' OR state = 'ACTIVE' AND expires_at > ?)";
   /** Ends an OPEN claim that was not served every byte (the grant is then returned). */
   private static final String END_UNDELIVERED =
       "UPDATE claims SET state = ? WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL";
@@ -273,10 +280,7 @@ public final class JdbcGrantRepository implements GrantRepository {
           counted.add(claim[1]);
         }
       }
-      // an ACTIVE grant past its expiry is expired (Grant.asOf): nothing is left to revoke
-      int n = Jdbc.update(c, "UPDATE grants SET state = 'REVOKED', updated_at = ?"
-          + " WHERE id = ? AND (state = 'CLAIMED' OR state = 'ACTIVE' AND expires_at > ?)", now.toEpochMilli(), grantId,
-          now.toEpochMilli());
+      int n = Jdbc.update(c, REVOKE, now.toEpochMilli(), grantId, now.toEpochMilli());
       if (n == 1) {
         Jdbc.update(c, "UPDATE claims SET state = 'REVOKED' WHERE grant_id = ? AND state = 'OPEN'", grantId);
       }

@@ -153,6 +153,34 @@ class RevocationTest extends OneServerPerMethod {
   }
 
   /**
+   * Review CD: a grant of two downloads claimed before its expiry and served in full, then its recipient revoked after
+   * the expiry: the delivered download counts, which leaves the grant ACTIVE and past its expiry, that is expired; it
+   * was revoked all the same (the grant's own revoke left it expired).
+   */
+  @Test
+  void aDeliveredClaimCountedAtTheRevocationLeavesAnExpiredGrantExpired() throws Exception {
+    CreateGrantResponse two = clients.transfer("alice").createGrant(dev.sealdrop.protocol.v1.CreateGrantRequest
+        .newBuilder().setFileId(file.getFileId()).setRecipient("bob").setExpiresInSeconds(60).setMaxDownloads(2)
+        .build());
+    server.clock.advance(java.time.Duration.ofSeconds(50));
+    var bob = TransferServiceGrpc.newBlockingStub(clients.channel("bob"));
+    String claim = bob.redeem(RedeemRequest.newBuilder().setToken(two.getToken()).build()).getClaimId();
+    assertThat(Transfers.download(bob, claim, 0)).hasSize((int) file.getSize());
+    server.clock.advance(java.time.Duration.ofSeconds(20));
+
+    RevokeIdentityResponse r = admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder()
+        .setIdentity("bob").build());
+
+    assertThat(r.getGrantsRevoked()).isZero();
+    assertThat(admins.admin("carol").listAllGrants(ListAllGrantsRequest.newBuilder().setRecipient("bob").build())
+        .getGrantsList()).singleElement().satisfies(g -> {
+          assertThat(g.getState()).isEqualTo(GrantState.GRANT_STATE_EXPIRED);
+          assertThat(g.getDownloadsUsed()).isEqualTo(1);
+        });
+    assertThat(server.server().audit().tail(50)).noneMatch(a -> a.action().equals("grant.revoke"));
+  }
+
+  /**
    * A claim served every byte had delivered the file, which revoking its sender (or recipient) cannot take back: that
    * download counts, with its grant.consume record, as a grant's own revoke counts it (outside test: the identity's
    * revocation marked it revoked with 0 downloads used, and an auditor counting deliveries missed it).
