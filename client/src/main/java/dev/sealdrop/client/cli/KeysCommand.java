@@ -236,11 +236,12 @@ final class KeysCommand extends SealdropSubcommand {
       // a device or pipe (/dev/null) is not "no such file" (round BR), as for seal's FILE
       InputFile.requireRegularFile(file, "`sealdrop keys import` reads one key bundle file", "name the bundle file"
           + " itself (the one `sealdrop keys export -o FILE` wrote, e.g. alice.skb)", "check the path");
-      if (importedOwnBundle(session)) {
+      byte[] encoded = Recipients.readBundleFile(file.toString()); // once: what is checked as yours is what is pinned
+      if (importedOwnBundle(session, encoded)) {
         return;
       }
       // how the pin went, as `keys show IDENTITY` reports it: first_use, known, or replaced (naming the previous key)
-      session.output().emit(BundleResult.pinned(Recipients.acceptFile(session, file.toString(), acceptNewKey)));
+      session.output().emit(BundleResult.pinned(Recipients.accept(session, file.toString(), encoded, acceptNewKey)));
     }
 
     /**
@@ -249,8 +250,9 @@ final class KeysCommand extends SealdropSubcommand {
      * refused ({@link Recipients#ownBundleIn}). False for anyone else's bundle, or a file that is no bundle (refused as
      * such after).
      */
-    private boolean importedOwnBundle(Session session) throws SealdropFailure {
-      Optional<KeyBundle> own = Recipients.ownBundleIn(session, file);
+    private boolean importedOwnBundle(Session session, byte[] encoded) throws SealdropFailure {
+      Optional<KeyBundle> own = Recipients.ownBundleIn(session, file, encoded, "imported",
+          "import the bundles of those you send to");
       if (own.isEmpty()) {
         return false;
       }

@@ -84,8 +84,10 @@ final class Recipients {
       if (Files.isRegularFile(asFile)) {
         // your own export is your own bundle, never a pin (round CA: it was pinned "on first use", and after
         // `init --force` the stale pin sealed for keys the profile no longer had)
-        Optional<KeyBundle> own = ownBundleIn(session, asFile);
-        b = own.isPresent() ? own.get() : acceptFile(session, t, acceptNewKey).bundle();
+        byte[] encoded = readBundleFile(t); // once: what is checked as yours is what would be pinned (review CD)
+        Optional<KeyBundle> own = ownBundleIn(session, asFile, encoded, "used", "use the bundles of those you send"
+            + " to (your own keys are used by naming yourself: --to " + me + ")");
+        b = own.isPresent() ? own.get() : accept(session, t, encoded, acceptNewKey).bundle();
       } else if (t.equals(me)) {
         b = session.ownBundle();
       } else {
@@ -111,26 +113,38 @@ final class Recipients {
     return new ArrayList<>(byIdentity.values());
   }
 
-  /**
-   * Reads the key bundle file {@code t}, verifies it against the CA and pins it: how that went
-   * ({@code first_use}, {@code known}, {@code replaced} with the previous fingerprint), as
-   * {@code keys import} reports it and {@code seal --to FILE} uses it.
-   */
+  /** The bytes of the bundle file {@code t}, refused as no bundle when it cannot be read or is too large for one. */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
-  static KeyTrust.Trusted acceptFile(Session session, String t, boolean acceptNewKey) throws SealdropFailure {
+  static byte[] readBundleFile(String t) throws UsageFailure {
     Path asFile = Path.of(t);
-    byte[] encoded;
-    String identity;
     try {
       if (Files.size(asFile) > KeyBundle.MAX_ENCODED) {
         throw new IOException("larger than " + KeyBundle.MAX_ENCODED + " bytes");
       }
-      encoded = Files.readAllBytes(asFile);
+      return Files.readAllBytes(asFile);
+    } catch (IOException e) {
+      throw notABundle(t, e.getMessage());
+    }
+  }
+
+  private static UsageFailure notABundle(String t, String why) {
+    return new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + why,
+        "pass a file written by `sealdrop keys export` (`seal` and `send` also take the name of an identity whose"
+            + " key you pinned)");
+  }
+
+  /**
+   * Verifies ENCODED, read from the bundle file {@code t}, against the CA and pins it: how that went ({@code first_use},
+   * {@code known}, {@code replaced} with the previous fingerprint), as {@code keys import} reports it and
+   * {@code seal --to FILE} uses it.
+   */
+  static KeyTrust.Trusted accept(Session session, String t, byte[] encoded, boolean acceptNewKey)
+      throws SealdropFailure {
+    String identity;
+    try {
       identity = KeyBundle.decode(encoded).identity();
-    } catch (IOException | BundleException e) {
-      throw new UsageFailure("BAD_BUNDLE_FILE", t + " is not a sealdrop key bundle: " + e.getMessage(),
-          "pass a file written by `sealdrop keys export` (`seal` and `send` also take the name of an identity whose"
-              + " key you pinned)");
+    } catch (BundleException e) {
+      throw notABundle(t, e.getMessage());
     }
     try {
       return session.reportPin(session.trust().accept(encoded, identity, acceptNewKey));
@@ -147,19 +161,17 @@ final class Recipients {
   }
 
   /**
-   * The profile's own bundle when {@code file} is a key bundle in its own identity with the same keys (your own keys
+   * The profile's own bundle when {@code encoded}, read from {@code file}, is a key bundle in its own identity with the same keys (your own keys
    * are the profile's and are never pinned: round BK for `keys import`, round CA for `seal --to FILE`). A valid bundle
    * in your name with other keys is refused ({@code OWN_IDENTITY}). Empty for anyone else's bundle, and for a file
    * that is no bundle or does not verify: the caller's own checks refuse those as such (round BR).
    */
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names bundle files")
-  static Optional<KeyBundle> ownBundleIn(Session session, Path file) throws SealdropFailure {
+  static Optional<KeyBundle> ownBundleIn(Session session, Path file, byte[] encoded, String verb, String hint)
+      throws SealdropFailure {
     KeyBundle given;
-    byte[] encoded;
     try {
-      encoded = Files.size(file) > KeyBundle.MAX_ENCODED ? new byte[0] : Files.readAllBytes(file);
       given = KeyBundle.decode(encoded);
-    } catch (IOException | RuntimeException | BundleException e) {
+    } catch (RuntimeException | BundleException e) {
       return Optional.empty();
     }
     String me = session.config().identity();
@@ -177,9 +189,8 @@ final class Recipients {
     }
     throw new UsageFailure("OWN_IDENTITY", file + " is a key bundle in your own name (" + me + ") with other keys ("
         + given.fingerprint() + ") than this profile's (" + own.fingerprint() + "); your own keys are never pinned,"
-        + " so it was not used", "use the bundles of those you send to (your own keys are used by naming yourself: --to "
-        + me + "); if you did not make it, someone may hold a copy of your certificate's key: `sealdrop keys show`"
-        + " checks what the server publishes in your name");
+        + " so it was not " + verb, hint + "; if you did not make it, someone may hold a copy of your certificate's key:"
+        + " `sealdrop keys show` checks what the server publishes in your name");
   }
 
   /** Refusals of a bundle file that mean its bytes are not what its owner exported. */

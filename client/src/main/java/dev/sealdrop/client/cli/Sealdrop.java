@@ -500,26 +500,44 @@ public final class Sealdrop {
    * name and the first line of its description; null when a parameter is missing too, or nothing is.
    */
   static UsageFailure missingRequiredOptions(CommandLine.ParameterException ex) {
+    // only options left out: one given without its value (`-o` last) is picocli's "Missing required parameter for
+    // option", which names it rightly (review CD: it was told "needs --output" though -o was given)
     if (!(ex instanceof CommandLine.MissingParameterException missing) || missing.getMissing().isEmpty()
-        || !missing.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
+        || ex.getMessage() == null || !ex.getMessage().startsWith("Missing required option")
+        || !missing.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec o && o.required()
+            && !matched(ex, o))) {
       return null;
     }
     String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
     List<String> each = new ArrayList<>();
     for (CommandLine.Model.ArgSpec a : missing.getMissing()) {
       CommandLine.Model.OptionSpec o = (CommandLine.Model.OptionSpec) a;
-      String shortName = o.shortestName().equals(o.longestName()) ? "" : " (" + o.shortestName() + ")";
-      String what = o.description().length == 0 ? "" : ": " + o.description()[0].replaceAll("\\$\\{[^}]*}", "")
-          .split("(?<=\\.)\\s", 2)[0].strip();
-      each.add(o.longestName() + " " + o.paramLabel() + shortName + what);
+      each.add(o.longestName() + " " + o.paramLabel()
+          + (o.shortestName().equals(o.longestName()) ? "" : " (" + o.shortestName() + ")"));
+    }
+    String listed;
+    if (each.size() == 1) {
+      // one: what it is for, the first sentence of its description
+      String[] description = ((CommandLine.Model.OptionSpec) missing.getMissing().get(0)).description();
+      listed = each.get(0) + (description.length == 0 ? "" : ": " + description[0].replaceAll("\\$\\{[^}]*}", "")
+          .split("(?<=\\.)\\s", 2)[0].strip().replaceAll("\\.$", ""));
+    } else {
+      listed = each.size() + " options: " + String.join(", ", each.subList(0, each.size() - 1)) + " and "
+          + each.get(each.size() - 1);
     }
     // the command's own example that gives them, from its help's footer
     Optional<String> example = java.util.Arrays.stream(ex.getCommandLine().getCommandSpec().usageMessage().footer())
         .map(String::strip).filter(line -> line.startsWith(name + " ") && missing.getMissing().stream().allMatch(
             a -> java.util.Arrays.stream(((CommandLine.Model.OptionSpec) a).names())
                 .anyMatch(n -> java.util.Arrays.asList(line.split(" ")).contains(n)))).findFirst();
-    return new UsageFailure("USAGE", "`" + name + "` needs " + String.join("; and ", each),
+    return new UsageFailure("USAGE", "`" + name + "` needs " + listed,
         example.map(e -> "e.g. `" + e + "`; ").orElse("") + "see `" + name + " --help`", ex);
+  }
+
+  /** Whether OPTION was given on the command line that failed to parse (with or without its value). */
+  private static boolean matched(CommandLine.ParameterException ex, CommandLine.Model.OptionSpec option) {
+    CommandLine.ParseResult r = ex.getCommandLine().getParseResult();
+    return r != null && r.hasMatchedOption(option);
   }
 
   /**

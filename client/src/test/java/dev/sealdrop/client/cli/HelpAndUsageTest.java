@@ -534,13 +534,20 @@ class HelpAndUsageTest {
   void aMissingRequiredOptionIsNamedWithWhatItIsForAndAnExample() {
     CliRun seal = Cli.raw(Map.of(), "seal", "x.csv", "--to", "bob", "--json").assertExit(2);
     assertThat(seal.jsonError()).containsEntry("reason", "USAGE")
-        .containsEntry("message", "`sealdrop seal` needs --output OUT (-o): Where to write the sealed file.")
+        .containsEntry("message", "`sealdrop seal` needs --output OUT (-o): Where to write the sealed file")
         .containsEntry("hint", "e.g. `sealdrop seal clients.csv --to bob --to dave -o clients.csv.sealed`; see"
             + " `sealdrop seal --help`");
     assertThat(Cli.raw(Map.of(), "admin", "identities", "add", "frank").assertExit(2).err())
         .startsWith("sealdrop: error: `sealdrop admin identities add` needs --role ROLE: ")
         .contains("sealdrop: hint: e.g. `sealdrop admin identities add erin --role acquirer`")
         .doesNotContain("Missing required");
+    assertThat(Cli.raw(Map.of(), "init", "--server", "h:1").assertExit(2).err())
+        .startsWith("sealdrop: error: `sealdrop init` needs 3 options: --cert FILE, --key FILE and --ca FILE\n");
+    // review CD: an option given without its value is not "needed", and one not required never is
+    assertThat(Cli.raw(Map.of(), "seal", "x.csv", "--to", "bob", "-o").assertExit(2).err())
+        .startsWith("sealdrop: error: Missing required parameter for option '--output' (OUT)");
+    assertThat(Cli.raw(Map.of(), "open", "x.sealed", "-o", "out", "--passphrase-file").assertExit(2).err())
+        .doesNotContain("needs");
   }
 
   /** Round CA: a mistyped option got "did you mean", a mistyped command none. */
