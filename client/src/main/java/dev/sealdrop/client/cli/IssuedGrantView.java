@@ -21,19 +21,37 @@ import java.time.Instant;
  * @param recipient the recipient's verified bundle
  */
 record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient) implements Result {
+  private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
   /**
    * Emits the grant, then a note on stderr saying what to do with the token. A grant whose result could not be
    * written (stdout on a full disk, a closed pipe) is revoked, since nobody saw its token, and the failure says so
    * (round AL: exit 0 and an active grant nobody could redeem; round AN: {@code grant} too); {@code rerun} is the hint's
    * way to make it again.
    */
-  void emit(Session session, String rerun) throws dev.sealdrop.client.failure.UsageFailure {
+  void emit(Session session, String rerun) throws dev.sealdrop.client.failure.SealdropFailure {
     Output output = session.output();
+    String token = issued.getToken();
+    String to = issued.getGrant().getRecipient();
+    if (!ReceiveCommand.GRANT_TOKEN.matcher(token).matches() || !to.equals(recipient.identity())) {
+      // the server's answer is shown to people who paste it into a shell (round CE: a "token" holding `$(...)`, a grant
+      // for someone else): refused, not shown, and the grant revoked if it can be
+      String id = issued.getGrant().getGrantId();
+      boolean revoked = revokeQuietly(session, id);
+      throw new dev.sealdrop.client.failure.IntegrityFailure("BAD_GRANT_ANSWER", "the server answered a grant that is"
+          + " not the one asked for (" + (to.equals(recipient.identity()) ? "its token has not the shape of one"
+          : "it names " + TerminalText.clean(to) + " as its recipient, not " + TerminalText.clean(recipient.identity()))
+          + "); it is not shown" + (revoked ? ", and was revoked" : ""), "tell the server's operator: a server that"
+          + " answers so is not working as it should");
+    }
     try {
       output.emit(this);
-      // only once the token was written (round AR: said before a token that went nowhere, then "that grant is revoked")
-      output.note("give " + TerminalText.clean(recipient.identity())
-          + " the token by another channel; they run: sealdrop receive TOKEN");
+      // only once the token was written (round AR: said before a token that went nowhere, then "that grant is revoked");
+      // with what binds the token to this file and this sender, which a compromised server cannot change (round CE)
+      output.note("give " + TerminalText.clean(recipient.identity()) + " the token by another channel; they run:"
+          + " sealdrop receive TOKEN --from " + TerminalText.clean(session.config().identity())
+          + (FINGERPRINT.matcher(issued.getGrant().getFingerprint()).matches()
+              ? " --fingerprint " + issued.getGrant().getFingerprint() : ""));
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);

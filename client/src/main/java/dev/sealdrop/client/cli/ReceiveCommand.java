@@ -3,6 +3,7 @@ package dev.sealdrop.client.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.Result;
+import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
 import dev.sealdrop.client.failure.LocalDisk;
@@ -79,14 +80,28 @@ final class ReceiveCommand extends SealdropSubcommand {
   @Option(names = "--accept-new-key", description = "Accept and pin a sender key that differs from the pinned one.")
   boolean acceptNewKey;
 
+  @Option(names = "--from", paramLabel = "IDENTITY", converter = EmptyArgument.Text.class,
+      description = "Who must have sent the file (the sender's identity, as they told you with the token): a grant or"
+          + " file of anyone else is refused before anything is written.")
+  String from;
+
+  @Option(names = "--fingerprint", paramLabel = "FP", converter = EmptyArgument.Text.class,
+      description = "The fingerprint of the file the sender sealed (64 hex digits, as `send` prints it): any other"
+          + " file, even one the sender sealed for you before, is refused before anything is written.")
+  String fingerprint;
+
   @Mixin
   PassphraseOption passphrase;
 
+  /** A file's fingerprint as `send`, `seal` and `files` print it: the SHA-256 digest in hex. */
+  private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
+
   /** A grant token as the server makes them: {@code sdg_} and 32 random bytes in unpadded base64url. */
-  private static final java.util.regex.Pattern GRANT_TOKEN = java.util.regex.Pattern.compile("sdg_[A-Za-z0-9_-]{43}");
+  static final java.util.regex.Pattern GRANT_TOKEN = java.util.regex.Pattern.compile("sdg_[A-Za-z0-9_-]{43}");
 
   @Override
   void run(Session session) throws Exception {
+    expectedSenderAndFile();
     // until the grant is claimed, stopping loses nothing (outside test: a stop at the passphrase prompt spoke of a claim)
     session.output().interruptHint("run the same command again (nothing was redeemed yet)");
     String t = token.strip();
@@ -221,7 +236,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       if (earlierFolder.isPresent() && !earlierFolder.get().equals(folder())) {
         PartialFileGuard.removeStale(earlierFolder.get(), partial);
       }
-      Claim claim = claim(session, t, stateFile, spool, mine);
+      Claim claim = expected(session, claim(session, t, stateFile, spool, mine), stateFile, spool);
       session.output().interruptHint("run the same command again before the claim window passes: it downloads again"
           + " under the same claim (a run stopped by a signal keeps nothing of what arrived, so it starts from the"
           + " beginning, or from where an earlier broken connection left it; nothing was used up)");
@@ -284,7 +299,7 @@ final class ReceiveCommand extends SealdropSubcommand {
           // the token again tells what became of the grant, not "check the token" (outside test)
           session.output().note(gone ? "the earlier claim is no longer on the server; redeeming the grant again"
               : "the earlier claim lapsed; redeeming the grant again");
-          claim = claim(session, t, stateFile, spool, mine);
+          claim = expected(session, claim(session, t, stateFile, spool, mine), stateFile, spool);
           notePartFolder(stateFile);
           opened = downloadAndOpen(session, claim, spool, partial, mine, sender, stateFile);
         }
@@ -591,6 +606,57 @@ final class ReceiveCommand extends SealdropSubcommand {
   private record Claim(String id, String grantId, String owner, long size, long expiresAtMillis, boolean resumed,
       String fingerprint) {}
 
+  /** {@code --from} and {@code --fingerprint}, refused as malformed before anything else is done. */
+  private void expectedSenderAndFile() throws UsageFailure {
+    if (from != null) {
+      Recipients.requireIdentityName("--from", from, "give the sender's identity, e.g. --from alice");
+      from = from.strip();
+    }
+    if (fingerprint != null && !FINGERPRINT.matcher(fingerprint.strip()).matches()) {
+      throw new UsageFailure("BAD_FINGERPRINT", "--fingerprint is not a file's fingerprint: 64 hex digits",
+          "give the fingerprint `sealdrop send` or `seal` printed for the file (JSON `fingerprint`)");
+    }
+  }
+
+  /**
+   * The file the envelope must be: the one {@code --fingerprint} names, else the one the grant names (as the server says
+   * it); null when neither names one.
+   */
+  private String expectedFingerprint(Claim claim) {
+    if (fingerprint != null) {
+      return fingerprint.strip().toLowerCase(java.util.Locale.ROOT);
+    }
+    return claim.fingerprint().isEmpty() ? null : claim.fingerprint();
+  }
+
+  /**
+   * CLAIM, if its grant is the one {@code --from} and {@code --fingerprint} expect. The server says whose grant it is
+   * and which file it serves, and a compromised one could serve another file its sender sealed for you (an older list,
+   * one whose grant was revoked) or one someone else sealed for you, each verifying as what it is (round CE): those the
+   * user names are checked here, before a byte is downloaded (the claim is given back), and again against the envelope
+   * itself as it is opened (its signature and its fingerprint).
+   */
+  private Claim expected(Session session, Claim claim, Path stateFile, Path spool) throws IOException, SealdropFailure {
+    String wrong = null;
+    if (from != null && !claim.owner().equals(from)) {
+      wrong = "the grant is " + TerminalText.clean(claim.owner()) + "'s, not " + TerminalText.clean(from) + "'s";
+    } else if (fingerprint != null && !claim.fingerprint().isEmpty()
+        && !claim.fingerprint().equalsIgnoreCase(fingerprint.strip())) {
+      wrong = "the grant is for the file " + TerminalText.clean(claim.fingerprint()) + ", not "
+          + fingerprint.strip().toLowerCase(java.util.Locale.ROOT);
+    }
+    if (wrong == null) {
+      return claim;
+    }
+    Files.deleteIfExists(spool);
+    Files.deleteIfExists(stateFile);
+    String then = untouched(release(session, claim.id(), claim.expiresAtMillis()));
+    throw new IntegrityFailure(from != null && !claim.owner().equals(from) ? "UNEXPECTED_SENDER"
+        : "NOT_THE_GRANTED_FILE", wrong + " (as the server says it): not the file you expected; nothing was written",
+        "check --from and --fingerprint against what the sender told you with the token; if they are right, the token"
+            + " or the server is not what it should be: tell the sender and the server's operator (" + then + ")");
+  }
+
   /** The state key of the file's fingerprint as the grant names it: the file received must be that one. */
   private static final String GRANT_FINGERPRINT = "grant_fingerprint";
 
@@ -612,7 +678,7 @@ final class ReceiveCommand extends SealdropSubcommand {
         try {
           opened = Envelope.openIntoDirectory(in, mine, SenderPolicy.exactly(claim.owner(),
               sender.bundle().verifyingKey()), directory, force, partialPrefix, spool,
-              claim.fingerprint().isEmpty() ? null : claim.fingerprint(), new Envelope.Placement() {
+              expectedFingerprint(claim), new Envelope.Placement() {
                 @Override
                 public void publishing(Path temporary, OpenedFile file) {
                   // recorded before the file appears (round BH: a signal right after it was renamed into place and

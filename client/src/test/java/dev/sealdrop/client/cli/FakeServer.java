@@ -85,6 +85,8 @@ final class FakeServer implements AutoCloseable {
   volatile boolean committed;
   volatile boolean consumed;
   volatile String token;
+  /** A token to answer CreateGrant with instead of one of the real server's format (a hostile server's; round CE). */
+  volatile String tokenToHand;
   private final Server server;
 
   /** The TLS protocol of each call, as the server saw it. */
@@ -253,7 +255,7 @@ final class FakeServer implements AutoCloseable {
     @Override
     public void createGrant(CreateGrantRequest req, StreamObserver<CreateGrantResponse> out) {
       // the real server's format (sdg_ + 43 base64url): receive refuses any other before it connects
-      token = String.format("sdg_%043d", System.nanoTime());
+      token = tokenToHand != null ? tokenToHand : String.format("sdg_%043d", System.nanoTime());
       out.onNext(CreateGrantResponse.newBuilder().setGrant(grant()).setToken(token).build());
       out.onCompleted();
     }

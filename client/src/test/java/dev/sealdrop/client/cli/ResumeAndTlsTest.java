@@ -146,6 +146,26 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * Round CE: `send` printed whatever token the server answered, next to "they run: sealdrop receive TOKEN", so a
+   * hostile server's `sdg_$(touch x)...` reached a shell by a paste. A token not of the real format is refused, not shown.
+   */
+  @Test
+  void aTokenThatIsNotOneIsNotShown() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("hostile-token"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.write(dir.resolve("list.csv"), new byte[1000]);
+      server.tokenToHand = "sdg_$(touch /tmp/pwned)AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      alice.run("keys", "publish").assertExit(0);
+      bob.run("keys", "publish").assertExit(0);
+      CliRun r = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(5);
+      assertThat(r.jsonError()).containsEntry("reason", "BAD_GRANT_ANSWER");
+      assertThat(r.out() + r.err()).doesNotContain("touch").contains("it is not shown");
+    }
+  }
+
   /** alice's and bob's profiles on {@code server}, both keys published; alice has sent bob {@code file}. */
   private record Sent(Cli bob, String token) {}
 

@@ -76,6 +76,40 @@ class WalkThroughTest extends DevServerPerClass {
         .singleElement().satisfies(g -> assertThat(g).containsEntry("state", "consumed"));
   }
 
+  /**
+   * Round CE: the server says whose grant it is and which file it serves, so a compromised one could serve another file
+   * alice sealed for bob (an older list) or a file someone else sealed for him, each verifying as what it is. `send`
+   * tells alice the receive command with --from and --fingerprint; a receive given them refuses any other sender or
+   * file before anything is written, and gives the claim back.
+   */
+  @Test
+  void theSenderAndTheFileTheRecipientWasToldAreEnforced() throws Exception {
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    @SuppressWarnings("unchecked")
+    String fp = (String) ((Map<String, Object>) sent.json().get("grant")).get("fingerprint");
+    assertThat(fp).matches("[0-9a-f]{64}");
+    assertThat(sent.err()).contains("they run: sealdrop receive TOKEN --from alice --fingerprint " + fp);
+    Path out = emptyDir("expected-bob");
+
+    CliRun otherSender = bob.run("--json", "receive", token, "-o", out.toString(), "--from", "dave").assertExit(5);
+    assertThat(otherSender.jsonError()).containsEntry("reason", "UNEXPECTED_SENDER");
+    assertThat((String) otherSender.jsonError().get("message")).contains("the grant is alice's, not dave's");
+    assertThat((String) otherSender.jsonError().get("hint")).contains("the grant can be redeemed again now");
+    String another = "0".repeat(64);
+    CliRun otherFile = bob.run("--json", "receive", token, "-o", out.toString(), "--fingerprint", another)
+        .assertExit(5);
+    assertThat(otherFile.jsonError()).containsEntry("reason", "NOT_THE_GRANTED_FILE");
+    assertThat(list(out)).isEmpty();
+    assertThat(bob.run("--json", "receive", token, "-o", out.toString(), "--fingerprint", "not-hex").assertExit(2)
+        .jsonError()).containsEntry("reason", "BAD_FINGERPRINT");
+
+    CliRun received = bob.run("--json", "receive", token, "-o", out.toString(), "--from", "alice", "--fingerprint",
+        fp.toUpperCase(java.util.Locale.ROOT)).assertExit(0);
+    assertThat(received.json()).containsEntry("sender", "alice").containsEntry("fingerprint", fp);
+    assertThat(Files.mismatch(out.resolve("clients.csv"), csv)).isEqualTo(-1L);
+  }
+
   @Test
   void aNameTakenInTheFolderIsRefusedWithTheWayOutAndTheSameCommandThenResumes() throws Exception {
     String token = send(alice, "bob");
