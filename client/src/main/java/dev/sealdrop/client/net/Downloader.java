@@ -60,19 +60,31 @@ public final class Downloader {
       Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(15), Duration.ofSeconds(30));
   private static final String SERVER_BUSY = "SERVER_BUSY";
   private static final String LOCKED_DOWN = "LOCKED_DOWN";
+  /**
+   * How long the reader waits for the next byte before the download counts as stalled: a server that keeps the
+   * connection alive (answering keepalive pings) but sends nothing would otherwise hold a receive for ever (round CE:
+   * twelve minutes, until a signal). Longer than the busy-server waits above together, which restart it.
+   */
+  static final Duration STALL_AFTER = Duration.ofMinutes(2);
   private final ServerConnection connection;
   private final Consumer<String> notes;
   private final List<Duration> busyRetryDelays;
+  private final Duration stallAfter;
 
   /** A downloader that tells {@code notes} (one line each) when it waits for a busy server. */
   public Downloader(ServerConnection connection, Consumer<String> notes) {
-    this(connection, notes, BUSY_RETRY_DELAYS);
+    this(connection, notes, BUSY_RETRY_DELAYS, STALL_AFTER);
   }
 
   Downloader(ServerConnection connection, Consumer<String> notes, List<Duration> busyRetryDelays) {
+    this(connection, notes, busyRetryDelays, STALL_AFTER);
+  }
+
+  Downloader(ServerConnection connection, Consumer<String> notes, List<Duration> busyRetryDelays, Duration stallAfter) {
     this.connection = Objects.requireNonNull(connection, "connection");
     this.notes = Objects.requireNonNull(notes, "notes");
     this.busyRetryDelays = List.copyOf(busyRetryDelays);
+    this.stallAfter = Objects.requireNonNull(stallAfter, "stallAfter");
   }
 
   /**
@@ -86,7 +98,7 @@ public final class Downloader {
       Files.write(spool, new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
       have = 0;
     }
-    Download d = new Download(spool, expectedSize, have);
+    Download d = new Download(spool, expectedSize, have, stallAfter);
     if (have == expectedSize) {
       d.complete();
       return d;
@@ -124,11 +136,16 @@ public final class Downloader {
     /** Busy-server retries' timer, created at the first wait; guarded by {@code lock}. */
     private ScheduledExecutorService timer;
 
-    private Download(Path spool, long expectedSize, long have) {
+    private final long stallNanos;
+    /** When the last byte arrived, or the last attempt began ({@link System#nanoTime}); guarded by {@code lock}. */
+    private long lastProgress = System.nanoTime();
+
+    private Download(Path spool, long expectedSize, long have, Duration stallAfter) {
       this.spool = spool;
       this.expectedSize = expectedSize;
       this.resumedAt = have;
       this.have = have;
+      this.stallNanos = stallAfter.toNanos();
     }
 
     /** Bytes here so far: in the earlier spool and arrived. */
@@ -196,6 +213,7 @@ public final class Downloader {
         }
         from = have;
         owed = 0; // a new call: it starts with its own MESSAGES_AHEAD requests
+        lastProgress = System.nanoTime();
       } finally {
         lock.unlock();
       }
@@ -253,8 +271,11 @@ public final class Downloader {
         return;
       }
       if (r.getTotalSize() != expectedSize || at + r.getData().size() > expectedSize) {
-        fail(new NetworkFailure("DOWNLOAD_SIZE_MISMATCH", "the server sent more data than the grant's size ("
-            + expectedSize + " bytes)", "re-run the command; if it persists, tell the sender", null));
+        // what it did, as it did it (round CE: a smaller announced size was told as "more data than the grant's size")
+        fail(new NetworkFailure("DOWNLOAD_SIZE_MISMATCH", r.getTotalSize() != expectedSize ? "the server announced "
+            + r.getTotalSize() + " bytes for a download of the grant's " + expectedSize : "the server sent more data"
+            + " than the grant's size (" + expectedSize + " bytes)", "re-run the command; if it persists, tell the"
+            + " sender and the server's operator", null));
         return;
       }
       boolean askForMore;
@@ -264,6 +285,7 @@ public final class Downloader {
           held.addLast(new Recent(at, r.getData().asReadOnlyByteBuffer()));
         }
         have += r.getData().size();
+        lastProgress = System.nanoTime();
         askForMore = unreadInMemory() < AHEAD_BYTES;
         if (!askForMore) {
           owed++;
@@ -459,8 +481,9 @@ public final class Downloader {
     public long await() throws SealdropFailure, InterruptedException {
       lock.lock();
       try {
+        long waitingSince = System.nanoTime();
         while (!finished) {
-          changed.await();
+          awaitProgress(waitingSince);
         }
         if (failure != null) {
           throw failure;
@@ -515,12 +538,29 @@ public final class Downloader {
       }
     }
 
+    /**
+     * With {@code lock} held, waits for the next change; a wait since {@code waitingSince} with no byte arrived for the
+     * stall time fails the download as stalled (and cancels its call).
+     */
+    private void awaitProgress(long waitingSince) throws InterruptedException {
+      long left = stallNanos - (System.nanoTime() - Math.max(waitingSince, lastProgress));
+      if (left > 0) {
+        changed.awaitNanos(left);
+        return;
+      }
+      fail(new NetworkFailure("DOWNLOAD_STALLED", "the server sent nothing for "
+          + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s (after " + have + " of " + expectedSize + " bytes), though"
+          + " the connection stayed open", "re-run the same command before the claim expires; the download resumes;"
+          + " if it stalls again, tell the server's operator", null));
+    }
+
     /** Waits for bytes beyond {@code position}; returns how many are there, or -1 at the end. */
     private long availableFrom(long position) throws IOException {
       lock.lock();
       try {
+        long waitingSince = System.nanoTime();
         while (position >= have && !finished) {
-          changed.await();
+          awaitProgress(waitingSince);
         }
         if (position < have) {
           return have - position; // even after a failure: the more the opener verifies, the more is kept

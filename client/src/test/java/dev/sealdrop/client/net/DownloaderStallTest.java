@@ -1,0 +1,79 @@
+package dev.sealdrop.client.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.DownloadRequest;
+import dev.sealdrop.protocol.v1.DownloadResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Round CE: a server that keeps the connection open (it answers keepalive pings) but sends nothing more held a receive
+ * for ever (twelve minutes, until a signal). The reader waits at most the stall time for the next byte; then the
+ * download fails as DOWNLOAD_STALLED (resumable), and the call is cancelled.
+ */
+class DownloaderStallTest {
+  @TempDir
+  Path dir;
+  private final List<StreamObserver<DownloadResponse>> held = new CopyOnWriteArrayList<>();
+  private Server server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new TransferServiceGrpc.TransferServiceImplBase() {
+          @Override
+          public void download(DownloadRequest request, StreamObserver<DownloadResponse> response) {
+            // the first 1000 of 5000 bytes, then silence with the stream open
+            response.onNext(DownloadResponse.newBuilder().setOffset(0).setTotalSize(5000)
+                .setData(ByteString.copyFrom(new byte[1000])).build());
+            held.add(response);
+          }
+        }).build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // without the stall time the reader waited for ever
+  void aServerThatFallsSilentEndsTheDownloadAsStalled() throws Exception {
+    Downloader downloader = new Downloader(new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort())),
+        note -> { }, List.of(), Duration.ofMillis(800));
+    long t0 = System.nanoTime();
+    IOException failed;
+    try (Downloader.Download d = downloader.start("claim-1", dir.resolve("spool.sealed"), 5000);
+        InputStream in = d.reader()) {
+      assertThat(in.readNBytes(1000)).hasSize(1000);
+      failed = org.assertj.core.api.Assertions.catchThrowableOfType(IOException.class, in::read);
+      assertThat(d.failure()).hasValueSatisfying(f -> {
+        assertThat(f.reason()).isEqualTo("DOWNLOAD_STALLED");
+        assertThat(f.getMessage()).contains("the server sent nothing for").contains("after 1000 of 5000 bytes");
+        assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("the download resumes"));
+      });
+    }
+    assertThat(failed).as("the reader is not left waiting").isNotNull();
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until it gave up").isGreaterThanOrEqualTo(800);
+  }
+}
