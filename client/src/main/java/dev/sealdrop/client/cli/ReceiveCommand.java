@@ -637,25 +637,33 @@ final class ReceiveCommand extends SealdropSubcommand {
    * itself as it is opened (its signature and its fingerprint).
    */
   private Claim expected(Session session, Claim claim, Path stateFile, Path spool) throws IOException, SealdropFailure {
-    String wrong = null;
-    if (from != null && !claim.owner().equals(from)) {
-      wrong = "the grant is " + TerminalText.clean(claim.owner()) + "'s, not " + TerminalText.clean(from) + "'s";
+    String reason;
+    String wrong;
+    String check = "check --from and --fingerprint against what the sender told you with the token; if they are right,"
+        + " the token or the server is not what it should be: tell the sender and the server's operator";
+    if (!OpenCommand.IDENTITY.matcher(claim.owner()).matches()) {
+      // no identity has such a name: a server's answer that would be fetched, pinned and named in hints (round CE)
+      reason = "UNEXPECTED_SENDER";
+      wrong = "the server names the grant's sender '" + TerminalText.clean(claim.owner()) + "', which is no identity"
+          + " name; nothing was written";
+      check = "tell the server's operator: a server that answers so is not working as it should";
+    } else if (from != null && !claim.owner().equals(from)) {
+      reason = "UNEXPECTED_SENDER";
+      wrong = "the grant is " + claim.owner() + "'s, not " + from + "'s (as the server says it); nothing was written";
     } else if (fingerprint != null && !claim.fingerprint().isEmpty()
         && !claim.fingerprint().equalsIgnoreCase(fingerprint.strip())) {
+      reason = "NOT_THE_GRANTED_FILE";
       wrong = "the grant is for the file " + TerminalText.clean(claim.fingerprint()) + ", not "
-          + fingerprint.strip().toLowerCase(java.util.Locale.ROOT);
-    }
-    if (wrong == null) {
+          + fingerprint.strip().toLowerCase(java.util.Locale.ROOT) + " (as the server says it); nothing was written";
+    } else {
       return claim;
     }
     Files.deleteIfExists(spool);
     Files.deleteIfExists(stateFile);
     String then = untouched(release(session, claim.id(), claim.expiresAtMillis()));
-    throw new IntegrityFailure(from != null && !claim.owner().equals(from) ? "UNEXPECTED_SENDER"
-        : "NOT_THE_GRANTED_FILE", wrong + " (as the server says it): not the file you expected; nothing was written",
-        "check --from and --fingerprint against what the sender told you with the token; if they are right, the token"
-            + " or the server is not what it should be: tell the sender and the server's operator (" + then + ")");
+    throw new IntegrityFailure(reason, wrong, check + " (" + then + ")");
   }
+
 
   /** The state key of the file's fingerprint as the grant names it: the file received must be that one. */
   private static final String GRANT_FINGERPRINT = "grant_fingerprint";

@@ -87,6 +87,8 @@ final class FakeServer implements AutoCloseable {
   volatile String token;
   /** A token to answer CreateGrant with instead of one of the real server's format (a hostile server's; round CE). */
   volatile String tokenToHand;
+  /** The owner the redeem answer names instead of alice (a hostile server's; round CE). */
+  volatile String ownerToName;
   private final Server server;
 
   /** The TLS protocol of each call, as the server saw it. */
@@ -300,7 +302,8 @@ final class FakeServer implements AutoCloseable {
         out.onError(Status.NOT_FOUND.withDescription("no such grant").asRuntimeException());
         return;
       }
-      RedeemResponse.Builder answer = RedeemResponse.newBuilder().setClaimId("claim-1").setGrant(grant())
+      Grant granted = ownerToName == null ? grant() : grant().toBuilder().setOwner(ownerToName).build();
+      RedeemResponse.Builder answer = RedeemResponse.newBuilder().setClaimId("claim-1").setGrant(granted)
           .setClaimExpiresAtMillis(System.currentTimeMillis() + 600_000);
       if (sealedFor != null) {
         answer.addAllRecipientKeyFingerprints(sealedFor);

@@ -166,6 +166,27 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * Round CE: the sender a redeem answer names was fetched, pinned and named in hints whatever it was ("ask
+   * ../../../../tmp/x to run ..."). One that is no identity name is refused before anything is fetched or downloaded.
+   */
+  @Test
+  void aSenderThatIsNoIdentityNameIsRefused() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("hostile-owner"));
+    try (FakeServer server = devServer()) {
+      Sent sent = aliceSentBob(dir, server, Files.write(dir.resolve("list.csv"), new byte[1000]));
+      server.ownerToName = "../../../../tmp/x";
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun r = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+      assertThat(r.jsonError()).containsEntry("reason", "UNEXPECTED_SENDER");
+      assertThat((String) r.jsonError().get("message")).contains("which is no identity name");
+      try (Stream<Path> files = Files.list(out)) {
+        assertThat(files).isEmpty();
+      }
+      assertThat(server.downloadStartOffsets).isEmpty();
+    }
+  }
+
   /** alice's and bob's profiles on {@code server}, both keys published; alice has sent bob {@code file}. */
   private record Sent(Cli bob, String token) {}
 
