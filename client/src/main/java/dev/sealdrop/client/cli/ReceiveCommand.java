@@ -647,6 +647,12 @@ final class ReceiveCommand extends SealdropSubcommand {
       wrong = "the server names the grant's sender '" + TerminalText.clean(claim.owner()) + "', which is no identity"
           + " name; nothing was written";
       check = "tell the server's operator: a server that answers so is not working as it should";
+    } else if (claim.owner().equals(session.config().identity())) {
+      // nobody grants to themselves (the server refuses it): a key fetched for it would be pinned as your own (round CE)
+      reason = "UNEXPECTED_SENDER";
+      wrong = "the server names you (" + claim.owner() + ") as the grant's sender, and nobody can grant a file to"
+          + " themselves; nothing was written";
+      check = "tell the server's operator: a server that answers so is not working as it should";
     } else if (from != null && !claim.owner().equals(from)) {
       reason = "UNEXPECTED_SENDER";
       wrong = "the grant is " + claim.owner() + "'s, not " + from + "'s (as the server says it); nothing was written";

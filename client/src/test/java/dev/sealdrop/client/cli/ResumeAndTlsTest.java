@@ -184,6 +184,12 @@ class ResumeAndTlsTest {
         assertThat(files).isEmpty();
       }
       assertThat(server.downloadStartOffsets).isEmpty();
+      // nor one that names bob himself: his own key is never fetched and pinned
+      server.ownerToName = "bob";
+      CliRun self = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+      assertThat((String) self.jsonError().get("message")).contains("the server names you (bob) as the grant's sender");
+      assertThat(sent.bob().home().resolve("trusted").resolve("bob.skb")).doesNotExist();
+      assertThat(server.downloadStartOffsets).isEmpty();
     }
   }
 
