@@ -20,7 +20,8 @@ import java.time.Instant;
  * @param issued the server's answer
  * @param recipient the recipient's verified bundle
  */
-record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient) implements Result {
+record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient,
+    java.util.Optional<String> sealedHere) implements Result {
   private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
   /**
@@ -33,6 +34,17 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
     Output output = session.output();
     String token = issued.getToken();
     String to = issued.getGrant().getRecipient();
+    String me = session.config().identity(); // read before the token is written (review CF)
+    String fp = issued.getGrant().getFingerprint();
+    if (sealedHere.isPresent() && !sealedHere.get().equals(fp)) {
+      // the grant must be for the file this run sealed, whatever the server says (review CF)
+      String id = issued.getGrant().getGrantId();
+      boolean revoked = revokeQuietly(session, id);
+      throw new dev.sealdrop.client.failure.IntegrityFailure("BAD_GRANT_ANSWER", "the server answered a grant for the"
+          + " file " + TerminalText.clean(fp) + ", not for " + sealedHere.get() + ", the one this send sealed; it is"
+          + " not shown" + (revoked ? ", and was revoked" : ""), "tell the server's operator: a server that answers so"
+          + " is not working as it should");
+    }
     if (!ReceiveCommand.GRANT_TOKEN.matcher(token).matches() || !to.equals(recipient.identity())) {
       // the server's answer is shown to people who paste it into a shell (round CE: a "token" holding `$(...)`, a grant
       // for someone else): refused, not shown, and the grant revoked if it can be
@@ -48,10 +60,11 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
       output.emit(this);
       // only once the token was written (round AR: said before a token that went nowhere, then "that grant is revoked");
       // with what binds the token to this file and this sender, which a compromised server cannot change (round CE)
+      // the fingerprint this send computed; else (a grant of an uploaded file, a resumed send) the server's, to compare
       output.note("give " + TerminalText.clean(recipient.identity()) + " the token by another channel; they run:"
-          + " sealdrop receive TOKEN --from " + TerminalText.clean(session.config().identity())
-          + (FINGERPRINT.matcher(issued.getGrant().getFingerprint()).matches()
-              ? " --fingerprint " + issued.getGrant().getFingerprint() : ""));
+          + " sealdrop receive TOKEN --from " + TerminalText.clean(me) + (sealedHere.isPresent()
+              ? " --fingerprint " + sealedHere.get() : FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
+              + " (the fingerprint the server names for the file: check it against the one `seal` printed)" : ""));
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);

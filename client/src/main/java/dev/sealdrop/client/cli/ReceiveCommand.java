@@ -220,6 +220,16 @@ final class ReceiveCommand extends SealdropSubcommand {
         if (placedIn != null) {
           PartialFileGuard.removeStale(placedIn, partialPrefix(stateFile));
         }
+        OpenedFile written = unconfirmed.get();
+        if ((from != null && !from.equals(written.senderIdentity())) || (fingerprint != null
+            && !fingerprint.strip().equalsIgnoreCase(written.fingerprint()))) {
+          // an earlier run without them wrote it: not confirmed as the file expected (review CF)
+          throw new IntegrityFailure(from != null && !from.equals(written.senderIdentity()) ? "UNEXPECTED_SENDER"
+              : "NOT_THE_GRANTED_FILE", "an earlier run of this receive wrote " + written.path() + ", sent by "
+              + TerminalText.clean(written.senderIdentity()) + " with fingerprint " + written.fingerprint()
+              + ": not the file --from and --fingerprint expect; its download was not confirmed", "delete that file"
+              + " unless you expected it, and tell the sender and the server's operator");
+        }
         session.output().note("the file was already verified and written; confirming the download");
         String claimId = StateFile.load(stateFile).orElseThrow().get("claim_id").orElseThrow();
         String grantId = StateFile.load(stateFile).orElseThrow().get("grant_id").orElse("");
@@ -664,10 +674,20 @@ final class ReceiveCommand extends SealdropSubcommand {
     } else {
       return claim;
     }
-    Files.deleteIfExists(spool);
-    Files.deleteIfExists(stateFile);
-    String then = untouched(release(session, claim.id(), claim.expiresAtMillis()));
-    throw new IntegrityFailure(reason, wrong, check + " (" + then + ")");
+    if (claim.resumed()) {
+      // an earlier run downloaded under this claim: kept, so that the same command with what the sender told resumes it
+      // (giving it back would count as one of the grant's interrupted claims; review CF)
+      throw new IntegrityFailure(reason, wrong, check + " (the download an earlier run started is kept under its claim"
+          + " until " + claimEnd(claim.expiresAtMillis()) + ": run the command again with the right --from and"
+          + " --fingerprint before then and it resumes)");
+    }
+    String then = release(session, claim.id(), claim.expiresAtMillis());
+    if (RELEASED_NOW.equals(then) || USED_UP.equals(then)) {
+      Envelope.removeResumeLeftovers(spool);
+      Files.deleteIfExists(spool);
+      Files.deleteIfExists(stateFile); // nothing of this receive is left to keep
+    } // else kept: the same command run again takes the claim over and gives it back (as refuseIfNotSealedFor)
+    throw new IntegrityFailure(reason, wrong, check + " (" + untouched(then) + ")");
   }
 
 

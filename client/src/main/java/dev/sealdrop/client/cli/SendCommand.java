@@ -73,6 +73,13 @@ final class SendCommand extends SealdropSubcommand {
 
   /** Whether "resuming the interrupted upload" was said already (a send waiting for a busy server resumes often). */
   private boolean resumeNoted;
+  /**
+   * The fingerprint of the envelope this run sealed, computed here: what the recipient is told to expect, and what the
+   * server's grant must name (review CF: the server's word for it let a compromised server name an older file). Null
+   * when this run resumed an upload an earlier run sealed.
+   */
+  private final java.util.concurrent.atomic.AtomicReference<String> sealedHere =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   /** This send's state file, once named (null before the recipient's key is known). */
   private Path stateFile;
@@ -170,7 +177,8 @@ final class SendCommand extends SealdropSubcommand {
         }
       }
       // the upload stays on the server: a new grant of it, not a new upload (round BK: the hint said to send again)
-      new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle())
+      new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle(),
+          java.util.Optional.ofNullable(sealedHere.get()))
           .emit(session, "grant the uploaded file again: `" + session.nextCommand("grant " + grant.getGrant().getFileId()
               + " --to " + recipient.bundle().identity()) + "` (running the same send again uploads it anew)");
     } finally {
@@ -487,6 +495,7 @@ final class SendCommand extends SealdropSubcommand {
           SealingOutputStream sealing = Envelope.seal(out, me, mine, keys, meta);
           Streams.copy(in, sealing, Progress.none());
           sealing.close();
+          sealedHere.set(sealing.fingerprint());
         }
       }, spoolOffset -> state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
           n -> p.advance(Math.min(n, size)));

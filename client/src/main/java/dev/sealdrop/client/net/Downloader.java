@@ -285,7 +285,9 @@ public final class Downloader {
           held.addLast(new Recent(at, r.getData().asReadOnlyByteBuffer()));
         }
         have += r.getData().size();
-        lastProgress = System.nanoTime();
+        if (!r.getData().isEmpty()) {
+          lastProgress = System.nanoTime(); // empty messages are no progress (review CF: one per 119 s held it open)
+        }
         askForMore = unreadInMemory() < AHEAD_BYTES;
         if (!askForMore) {
           owed++;

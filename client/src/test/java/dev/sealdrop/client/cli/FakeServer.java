@@ -87,6 +87,8 @@ final class FakeServer implements AutoCloseable {
   volatile String token;
   /** A token to answer CreateGrant with instead of one of the real server's format (a hostile server's; round CE). */
   volatile String tokenToHand;
+  /** The fingerprint grants name instead of the stored envelope's (a hostile server's; review CF). */
+  volatile String fingerprintToName;
   /** The owner the redeem answer names instead of alice (a hostile server's; round CE). */
   volatile String ownerToName;
   private final Server server;
@@ -159,7 +161,23 @@ final class FakeServer implements AutoCloseable {
     return Grant.newBuilder().setGrantId("g-1").setFileId("f-1").setOwner("alice").setRecipient("bob")
         .setState(consumed ? GrantState.GRANT_STATE_CONSUMED : GrantState.GRANT_STATE_ACTIVE)
         .setMaxDownloads(1).setDownloadsUsed(consumed ? 1 : 0).setSize(stored().length)
+        .setFingerprint(fingerprintToName != null ? fingerprintToName : storedFingerprint())
         .setExpiresAtMillis(System.currentTimeMillis() + 3_600_000).build();
+  }
+
+  /** The stored envelope's fingerprint, as the real server names it in a grant ("" before alice's upload is whole). */
+  private String storedFingerprint() {
+    byte[] alice = bundles.get("alice");
+    byte[] envelope = stored();
+    if (alice == null || envelope.length == 0) {
+      return "";
+    }
+    try {
+      return dev.sealdrop.envelope.EnvelopeInspector.inspect(new java.io.ByteArrayInputStream(envelope),
+          dev.sealdrop.keys.KeyBundle.decode(alice).verifyingKey()).fingerprint();
+    } catch (Exception incomplete) {
+      return "";
+    }
   }
 
   private final class Keys extends KeyDirectoryGrpc.KeyDirectoryImplBase {

@@ -163,6 +163,17 @@ class ResumeAndTlsTest {
       CliRun r = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(5);
       assertThat(r.jsonError()).containsEntry("reason", "BAD_GRANT_ANSWER");
       assertThat(r.out() + r.err()).doesNotContain("touch").contains("it is not shown");
+      // review CF: a grant naming another file than the one this send sealed (an older one the server would serve)
+      server.tokenToHand = null;
+      server.fingerprintToName = "ab".repeat(32);
+      CliRun other = alice.run("--json", "send", Files.write(dir.resolve("other.csv"), new byte[2000]).toString(),
+          "--to", "bob").assertExit(5);
+      assertThat(other.jsonError()).containsEntry("reason", "BAD_GRANT_ANSWER");
+      assertThat((String) other.jsonError().get("message")).contains("ab".repeat(32)).contains("not for");
+      server.fingerprintToName = null;
+      CliRun fine = alice.run("send", Files.write(dir.resolve("third.csv"), new byte[3000]).toString(), "--to", "bob")
+          .assertExit(0);
+      assertThat(fine.err()).containsPattern("they run: sealdrop receive TOKEN --from alice --fingerprint [0-9a-f]{64}\n");
     }
   }
 
@@ -184,7 +195,13 @@ class ResumeAndTlsTest {
         assertThat(files).isEmpty();
       }
       assertThat(server.downloadStartOffsets).isEmpty();
-      // nor one that names bob himself: his own key is never fetched and pinned
+      // nor one that names bob himself: his own key is never fetched and pinned (a fresh receive: the claim above,
+      // which this fake server cannot take back, is kept in the profile, and its re-run would be refused as above)
+      try (Stream<Path> kept = Files.list(sent.bob().home().resolve("state/downloads"))) {
+        for (Path p : kept.toList()) {
+          Files.delete(p);
+        }
+      }
       server.ownerToName = "bob";
       CliRun self = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
       assertThat((String) self.jsonError().get("message")).contains("the server names you (bob) as the grant's sender");
