@@ -22,8 +22,6 @@ import java.time.Instant;
  */
 record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient,
     java.util.Optional<String> sealedHere) implements Result {
-  private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-f]{64}");
-
   /**
    * Emits the grant, then a note on stderr saying what to do with the token. A grant whose result could not be
    * written (stdout on a full disk, a closed pipe) is revoked, since nobody saw its token, and the failure says so
@@ -36,35 +34,29 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
     String to = issued.getGrant().getRecipient();
     String me = session.config().identity(); // read before the token is written (review CF)
     String fp = issued.getGrant().getFingerprint();
+    // the server's answer is shown to people who paste it into a shell, and names the file they are told to expect
+    // (round CE: a "token" holding `$(...)`, a grant for someone else; review CF: another file than the one sealed)
     if (sealedHere.isPresent() && !sealedHere.get().equals(fp)) {
-      // the grant must be for the file this run sealed, whatever the server says (review CF)
-      String id = issued.getGrant().getGrantId();
-      boolean revoked = revokeQuietly(session, id);
-      throw new dev.sealdrop.client.failure.IntegrityFailure("BAD_GRANT_ANSWER", "the server answered a grant for the"
-          + " file " + TerminalText.clean(fp) + ", not for " + sealedHere.get() + ", the one this send sealed; it is"
-          + " not shown" + (revoked ? ", and was revoked" : ""), "tell the server's operator: a server that answers so"
-          + " is not working as it should");
+      throw badAnswer(session, "it is for the file " + TerminalText.clean(fp) + ", not for " + sealedHere.get()
+          + ", the one this send sealed");
     }
-    if (!ReceiveCommand.GRANT_TOKEN.matcher(token).matches() || !to.equals(recipient.identity())) {
-      // the server's answer is shown to people who paste it into a shell (round CE: a "token" holding `$(...)`, a grant
-      // for someone else): refused, not shown, and the grant revoked if it can be
-      String id = issued.getGrant().getGrantId();
-      boolean revoked = revokeQuietly(session, id);
-      throw new dev.sealdrop.client.failure.IntegrityFailure("BAD_GRANT_ANSWER", "the server answered a grant that is"
-          + " not the one asked for (" + (to.equals(recipient.identity()) ? "its token has not the shape of one"
-          : "it names " + TerminalText.clean(to) + " as its recipient, not " + TerminalText.clean(recipient.identity()))
-          + "); it is not shown" + (revoked ? ", and was revoked" : ""), "tell the server's operator: a server that"
-          + " answers so is not working as it should");
+    if (!to.equals(recipient.identity())) {
+      throw badAnswer(session, "it names " + TerminalText.clean(to) + " as its recipient, not "
+          + TerminalText.clean(recipient.identity()));
+    }
+    if (!ReceiveCommand.GRANT_TOKEN.matcher(token).matches()) {
+      throw badAnswer(session, "its token has not the shape of one");
     }
     try {
       output.emit(this);
       // only once the token was written (round AR: said before a token that went nowhere, then "that grant is revoked");
-      // with what binds the token to this file and this sender, which a compromised server cannot change (round CE)
-      // the fingerprint this send computed; else (a grant of an uploaded file, a resumed send) the server's, to compare
+      // with the sender and the file the recipient must expect (round CE): the fingerprint this send computed, else (a
+      // grant of an uploaded file, a resumed send) the server's, marked so, to check against `seal`'s
       output.note("give " + TerminalText.clean(recipient.identity()) + " the token by another channel; they run:"
           + " sealdrop receive TOKEN --from " + TerminalText.clean(me) + (sealedHere.isPresent()
-              ? " --fingerprint " + sealedHere.get() : FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
-              + " (the fingerprint the server names for the file: check it against the one `seal` printed)" : ""));
+              ? " --fingerprint " + sealedHere.get()
+              : ReceiveCommand.FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
+                  + " (the fingerprint the server names for the file: check it against the one `seal` printed)" : ""));
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);
@@ -75,6 +67,14 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
           + " revoked: revoke it yourself (`sealdrop grants revoke " + id + "`)"), "send standard output to a file on a"
           + " disk with room, or to the terminal, and " + rerun);
     }
+  }
+
+  /** The server answered a grant that is not the one asked for (WHY): not shown, and revoked if the server lets it. */
+  private dev.sealdrop.client.failure.IntegrityFailure badAnswer(Session session, String why) {
+    boolean revoked = revokeQuietly(session, issued.getGrant().getGrantId());
+    return new dev.sealdrop.client.failure.IntegrityFailure("BAD_GRANT_ANSWER", "the server answered a grant that is"
+        + " not the one asked for (" + why + "); it is not shown" + (revoked ? ", and was revoked" : ""), "tell the"
+        + " server's operator: a server that answers so is not working as it should");
   }
 
   /**

@@ -94,7 +94,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   PassphraseOption passphrase;
 
   /** A file's fingerprint as `send`, `seal` and `files` print it: the SHA-256 digest in hex. */
-  private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
+  static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
   /** A grant token as the server makes them: {@code sdg_} and 32 random bytes in unpadded base64url. */
   static final java.util.regex.Pattern GRANT_TOKEN = java.util.regex.Pattern.compile("sdg_[A-Za-z0-9_-]{43}");
@@ -689,7 +689,6 @@ final class ReceiveCommand extends SealdropSubcommand {
     } // else kept: the same command run again takes the claim over and gives it back (as refuseIfNotSealedFor)
     throw new IntegrityFailure(reason, wrong, check + " (" + untouched(then) + ")");
   }
-
 
   /** The state key of the file's fingerprint as the grant names it: the file received must be that one. */
   private static final String GRANT_FINGERPRINT = "grant_fingerprint";

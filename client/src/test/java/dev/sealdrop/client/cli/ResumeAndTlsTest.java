@@ -210,6 +210,27 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * Review CF: with --fingerprint, the envelope itself must be that file, also when the server's redeem answer names no
+   * fingerprint (so the check before the download has nothing to compare): refused as it is opened, nothing written.
+   */
+  @Test
+  void theFingerprintGivenIsCheckedAgainstTheEnvelopeWhenTheServerNamesNone() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("unnamed-fingerprint"));
+    try (FakeServer server = devServer()) {
+      Sent sent = aliceSentBob(dir, server, Files.write(dir.resolve("list.csv"), new byte[5000]));
+      server.fingerprintToName = "";
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun r = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString(), "--fingerprint",
+          "cd".repeat(32)).assertExit(5);
+      assertThat(r.jsonError()).containsEntry("reason", "NOT_THE_GRANTED_FILE");
+      try (Stream<Path> files = Files.list(out)) {
+        assertThat(files).isEmpty();
+      }
+      assertThat(server.downloadStartOffsets).as("refused as it was opened, not before").isNotEmpty();
+    }
+  }
+
   /** alice's and bob's profiles on {@code server}, both keys published; alice has sent bob {@code file}. */
   private record Sent(Cli bob, String token) {}
 

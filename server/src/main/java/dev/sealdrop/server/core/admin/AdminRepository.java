@@ -24,8 +24,8 @@ public interface AdminRepository {
   /**
    * Revokes {@code identity} ({@link dev.sealdrop.server.core.identity.IdentityRepository#revokeIdentity}) and, in the
    * same transaction, every ACTIVE (unexpired at {@code now}) or CLAIMED grant created by or addressed to it,
-   * counting first the download of a claim served every byte, as a grant's own revoke does. One transaction: a crash between the two left a revoked
-   * identity's grants active, their recipients told the sender was "disabled" (round S).
+   * counting first the download of a claim served every byte, as a grant's own revoke does. One transaction: a crash
+   * between the two left a revoked identity's grants active, their recipients told the sender was "disabled" (round S).
    */
   List<EndedGrant> revokeIdentityAndGrants(String identity, Instant now);
 
