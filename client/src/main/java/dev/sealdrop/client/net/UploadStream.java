@@ -12,8 +12,11 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An {@link OutputStream} into one {@code Upload} call: bytes are cut into messages of at most
@@ -35,7 +38,7 @@ import java.util.concurrent.ExecutionException;
  */
 public final class UploadStream extends OutputStream {
   /** The upload call failed; {@link #status()} says how. */
-  public static final class BrokenUpload extends IOException {
+  public static class BrokenUpload extends IOException {
     private final transient StatusRuntimeException status;
 
     BrokenUpload(StatusRuntimeException status) {
@@ -65,6 +68,25 @@ public final class UploadStream extends OutputStream {
   }
 
   /**
+   * The server stopped taking the upload while the connection stayed open (it answers keepalive pings): nothing
+   * taken for {@link #STALL_AFTER} while a message waited, or no verdict within {@link #VERDICT_WITHIN} of the last
+   * message. The call is cancelled; what the server received is kept there, so the upload resumes.
+   */
+  public static final class StalledUpload extends BrokenUpload {
+    StalledUpload(String what) {
+      super(Status.UNAVAILABLE.withDescription(what).asRuntimeException());
+    }
+  }
+
+  /** The longest the server may take nothing while a message waits to be sent (round CE: a send waited for ever). */
+  static final Duration STALL_AFTER = Duration.ofMinutes(2);
+  /**
+   * The longest the server may take to give its verdict once the last message is handed over: longer than
+   * {@link #STALL_AFTER}, since what the transport still holds (a few MiB) must drain first on a slow link.
+   */
+  static final Duration VERDICT_WITHIN = Duration.ofMinutes(5);
+
+  /**
    * The least a retaining stream keeps. Its buffers are refilled only after this many more bytes
    * were sent, far more than gRPC may still hold for a transparent retry (its per-call retry buffer
    * is 1 MiB by default; the call commits, and drops what it kept, once a message pushes past it).
@@ -81,6 +103,8 @@ public final class UploadStream extends OutputStream {
   /** Buffers of messages that left the retained tail, to be filled again. */
   private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
   private final long retainBytes;
+  private final long stallNanos;
+  private final long verdictNanos;
   private long retainedBytes;
   /** Upload offset of the first retained byte. */
   private long retainedFrom;
@@ -90,30 +114,28 @@ public final class UploadStream extends OutputStream {
   private int filled;
   private boolean closed;
 
-  private UploadStream(int messageBytes, long offset, long retainBytes) {
+  private UploadStream(int messageBytes, long offset, long retainBytes, Duration stallAfter, Duration verdictWithin) {
     this.messageBytes = messageBytes;
     this.retainBytes = retainBytes;
+    this.stallNanos = stallAfter.toNanos();
+    this.verdictNanos = verdictWithin.toNanos();
     this.retainedFrom = offset;
     this.accepted = offset;
   }
 
-  /** Opens the call and sends the start message (upload id, resume offset); retains nothing. */
-  public static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
-      int maxMessageBytes) throws IOException {
-    return open(stub, uploadId, offset, maxMessageBytes, 0);
-  }
-
   /**
-   * Opens the call and sends the start message; keeps the newest {@code retainBytes} (at least)
-   * of what was sent for {@link #writeUnacknowledgedTo}.
+   * Opens the call and sends the start message (upload id, resume offset); keeps the newest {@code retainBytes} (at
+   * least; 0: nothing) of what was sent for {@link #writeUnacknowledgedTo}. The upload fails as {@link StalledUpload}
+   * when the server takes nothing for {@code stallAfter} while a message waits, or gives no verdict within
+   * {@code verdictWithin} of the last message ({@link #STALL_AFTER}, {@link #VERDICT_WITHIN}).
    */
-  public static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
-      int maxMessageBytes, long retainBytes) throws IOException {
+  static UploadStream open(TransferServiceGrpc.TransferServiceStub stub, String uploadId, long offset,
+      int maxMessageBytes, long retainBytes, Duration stallAfter, Duration verdictWithin) throws IOException {
     if (retainBytes > 0 && retainBytes < MIN_RETAIN_BYTES) {
       throw new IllegalArgumentException("retain at least " + MIN_RETAIN_BYTES + " bytes, not " + retainBytes);
     }
     int size = Math.max(4096, Math.min(maxMessageBytes <= 0 ? 1 << 20 : maxMessageBytes, 4 << 20));
-    UploadStream s = new UploadStream(size, offset, retainBytes);
+    UploadStream s = new UploadStream(size, offset, retainBytes, stallAfter, verdictWithin);
     s.start(stub);
     s.send(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(offset)).build());
     return s;
@@ -207,14 +229,29 @@ public final class UploadStream extends OutputStream {
     closed = true;
     requests.onCompleted();
     try {
-      return result.get();
+      return result.get(verdictNanos, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      abort();
+      requests.cancel("client aborted the upload", null);
       throw new IOException("interrupted while waiting for the server", e);
     } catch (ExecutionException e) {
       throw broken(e.getCause());
+    } catch (TimeoutException e) {
+      throw stalled("the server gave no verdict on the upload within " + time(verdictNanos) + " of its last byte ("
+          + accepted + " bytes sent), though the connection stayed open");
     }
+  }
+
+  /** Cancels the call as stalled; the caller throws what this returns. */
+  private StalledUpload stalled(String what) {
+    closed = true;
+    requests.cancel(what, null);
+    return new StalledUpload(what);
+  }
+
+  private static String time(long nanos) {
+    long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
   }
 
   /** Cancels the call (the server keeps what it committed, so a later run can resume). */
@@ -268,16 +305,27 @@ public final class UploadStream extends OutputStream {
   }
 
   private void send(UploadRequest message) throws IOException {
+    boolean stalled = false;
     synchronized (lock) {
+      long since = System.nanoTime();
       while (!requests.isReady() && !result.isDone()) {
+        long left = stallNanos - (System.nanoTime() - since);
+        if (left <= 0) {
+          stalled = true;
+          break;
+        }
         try {
-          lock.wait(1000);
+          lock.wait(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(left))));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           abort();
           throw new IOException("interrupted while uploading", e);
         }
       }
+    }
+    if (stalled) { // cancelled outside the lock: the cancel calls the observer, which takes it
+      throw stalled("the server took nothing for " + time(stallNanos) + " (" + (accepted - message.getData().size())
+          + " bytes sent), though the connection stayed open");
     }
     if (result.isCompletedExceptionally()) {
       try {

@@ -69,9 +69,18 @@ public final class Uploader {
   public static final long RESUME_TAIL_BYTES = 32L << 20;
 
   private final ServerConnection connection;
+  private final java.time.Duration stallAfter;
+  private final java.time.Duration verdictWithin;
 
   public Uploader(ServerConnection connection) {
+    this(connection, UploadStream.STALL_AFTER, UploadStream.VERDICT_WITHIN);
+  }
+
+  /** With other limits for a server that stops taking the upload, or answering it (tests). */
+  Uploader(ServerConnection connection, java.time.Duration stallAfter, java.time.Duration verdictWithin) {
     this.connection = Objects.requireNonNull(connection, "connection");
+    this.stallAfter = stallAfter;
+    this.verdictWithin = verdictWithin;
   }
 
   /**
@@ -129,7 +138,7 @@ public final class Uploader {
     try {
       try {
         tee.net = UploadStream.open(connection.transferAsync(), upload.uploadId(), 0, upload.maxMessageBytes(),
-            RESUME_TAIL_BYTES);
+            RESUME_TAIL_BYTES, stallAfter, verdictWithin);
       } catch (IOException e) {
         tee.netFailed(e);
       }
@@ -172,7 +181,8 @@ public final class Uploader {
     progress.accept(offset);
     try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ);
         InputStream in = Channels.newInputStream(ch.position(offset - spoolOffset))) {
-      UploadStream net = UploadStream.open(connection.transferAsync(), uploadId, offset, maxMessageBytes);
+      UploadStream net = UploadStream.open(connection.transferAsync(), uploadId, offset, maxMessageBytes, 0,
+          stallAfter, verdictWithin);
       byte[] buf = new byte[64 * 1024];
       int n;
       try {
@@ -227,6 +237,12 @@ public final class Uploader {
 
   /** A broken transfer is resumable unless the server refused the content itself. */
   static SealdropFailure interrupted(IOException e) {
+    if (e instanceof UploadStream.StalledUpload s) {
+      // this side's stall limit: the server stopped taking bytes, or answering, with the connection up
+      return new NetworkFailure("UPLOAD_STALLED", s.status().getStatus().getDescription(), "the sealed file is kept"
+          + " (encrypted) in your profile and the server keeps what it received: re-run the same command to resume;"
+          + " if it stalls again, tell the server's operator", e);
+    }
     if (e instanceof UploadStream.BrokenUpload b) {
       Status.Code code = b.status().getStatus().getCode();
       if (code != Status.Code.UNAVAILABLE && code != Status.Code.CANCELLED && code != Status.Code.DEADLINE_EXCEEDED

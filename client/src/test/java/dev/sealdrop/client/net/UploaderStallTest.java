@@ -1,0 +1,133 @@
+package dev.sealdrop.client.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Round CE: a server that keeps the connection open (it answers keepalive pings) but stops taking an upload, or never
+ * gives its verdict, held a send for ever (killed after 100 s). The upload stream waits at most its stall limit for the
+ * transport to take the next message and its verdict limit for the answer; then the call is cancelled and the upload
+ * fails as UPLOAD_STALLED, resumable: what was not acknowledged went to the spool.
+ */
+class UploaderStallTest {
+  private static final Duration SHORT = Duration.ofMillis(800);
+  private static final Duration LONG = Duration.ofMinutes(5);
+
+  @TempDir
+  Path dir;
+  private final AtomicLong received = new AtomicLong();
+  private Server server;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void stop() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+  }
+
+  /** A server whose Upload reads every message and never answers, or (not {@code reading}) reads none at all. */
+  private Uploader uploaderFacing(boolean reading, Duration stallAfter, Duration verdictWithin) throws Exception {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new TransferServiceGrpc.TransferServiceImplBase() {
+          @Override
+          public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> response) {
+            if (!reading) {
+              ((ServerCallStreamObserver<UploadResponse>) response).disableAutoRequest();
+            }
+            return new StreamObserver<>() {
+              @Override
+              public void onNext(UploadRequest value) {
+                received.addAndGet(value.getData().size());
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                // the client cancelled: nothing to answer
+              }
+
+              @Override
+              public void onCompleted() {
+                // silence: no verdict, the stream stays open
+              }
+            };
+          }
+        }).build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    return new Uploader(new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort())), stallAfter,
+        verdictWithin);
+  }
+
+  private static Uploader.EnvelopeWriter bytes(int n) {
+    return out -> {
+      try (OutputStream o = out) {
+        byte[] chunk = new byte[64 * 1024];
+        for (int left = n; left > 0; left -= chunk.length) {
+          o.write(chunk, 0, Math.min(left, chunk.length));
+        }
+      }
+    };
+  }
+
+  @Test
+  @Timeout(60) // without the stall limit the writer waited for ever for the transport to be ready
+  void aServerThatTakesNothingEndsTheUploadAsStalledAndTheRestGoesToTheSpool() throws Exception {
+    Uploader uploader = uploaderFacing(false, SHORT, LONG);
+    Path spool = dir.resolve("spool.sealed");
+    AtomicLong spooledFrom = new AtomicLong(-1);
+    int size = 24 << 20; // far more than the HTTP/2 windows and the stream's ready threshold hold
+    long t0 = System.nanoTime();
+    SealdropFailure failed = catchThrowableOfType(SealdropFailure.class, () -> uploader.uploadWhileSealing(
+        new Uploader.Started("up-1", 64 * 1024), spool, bytes(size), spooledFrom::set, n -> { }));
+
+    assertThat(failed.reason()).isEqualTo("UPLOAD_STALLED");
+    assertThat(failed.getMessage()).contains("the server took nothing for 800 ms").contains("bytes sent")
+        .contains("the connection stayed open");
+    assertThat(failed.hint()).hasValueSatisfying(h -> assertThat(h).contains("re-run the same command to resume"));
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until it gave up").isGreaterThanOrEqualTo(800);
+    assertThat(spooledFrom.get()).as("the spool starts at the oldest byte the server may lack").isZero();
+    assertThat(Files.size(spool)).as("the whole envelope is in the spool, to resume").isEqualTo(size);
+  }
+
+  @Test
+  @Timeout(60) // without the verdict limit finish() waited for ever for the answer
+  void aServerThatNeverGivesItsVerdictEndsTheUploadAsStalled() throws Exception {
+    Uploader uploader = uploaderFacing(true, LONG, SHORT);
+    Path spool = dir.resolve("spool.sealed");
+    AtomicLong spooledFrom = new AtomicLong(-1);
+    int size = 1 << 20;
+    SealdropFailure failed = catchThrowableOfType(SealdropFailure.class, () -> uploader.uploadWhileSealing(
+        new Uploader.Started("up-2", 64 * 1024), spool, bytes(size), spooledFrom::set, n -> { }));
+
+    assertThat(failed.reason()).isEqualTo("UPLOAD_STALLED");
+    assertThat(failed.getMessage()).contains("the server gave no verdict on the upload within 800 ms of its last byte")
+        .contains(size + " bytes sent");
+    assertThat(received.get()).as("the server had every byte").isEqualTo(size);
+    assertThat(spooledFrom.get()).isZero();
+    assertThat(Files.size(spool)).isEqualTo(size);
+  }
+}
