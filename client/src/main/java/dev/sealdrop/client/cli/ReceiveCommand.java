@@ -499,10 +499,15 @@ final class ReceiveCommand extends SealdropSubcommand {
       if (!"GRANT_CONSUMED".equals(e.reason())) {
         // every byte had arrived and verified, and the file is in place: a failed receive leaves nothing behind
         // except this, which its error must say (outside test: "this grant was revoked" with the whole file written)
+        // the server's record of this download disagreeing with what arrived is the server's fault, not a revocation
+        // (round CE: both got the revoked-or-purged hint)
+        boolean serversRecord = "FINGERPRINT_MISMATCH".equals(e.reason()) || "DOWNLOAD_INCOMPLETE".equals(e.reason());
         throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
             + ", but the server refused to count the download: " + e.getMessage(), "the file is complete and"
-            + " authentic (its sender's signature verified); the grant was revoked or its file purged after every byte"
-            + " had been sent. Tell the sender; delete the file if you must not keep it").afterWriting(opened.path());
+            + " authentic (its sender's signature verified); " + (serversRecord ? "the server's record of the file or"
+            + " of this download does not match what arrived here: tell the server's operator"
+            : "the grant was revoked or its file purged after every byte had been sent."
+            + " Tell the sender; delete the file if you must not keep it")).afterWriting(opened.path());
       }
       // the server counted this download already (its window passed, or the owner revoked the grant
       // after every byte had been served): the file is verified and the download counts
@@ -764,10 +769,19 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
         throw e;
       }
-      d.await();
+      try {
+        d.await();
+      } catch (SealdropFailure e) {
+        // every byte the server announced arrived (the reader ends there) and the file verified, but the stream
+        // did not end cleanly (it broke, or the server fell silent: round CE exited 8 with the file in place and
+        // did not say so): the confirmation tells what the server makes of it, as a re-run would
+        session.output().note("every byte arrived and the file verified, though the download did not end cleanly ("
+            + e.getMessage() + "); confirming it");
+      }
       return opened;
     }
   }
+
 
   /**
    * Records in the receive's state that its file was verified and written ({@code opened}): a re-run (after a kill, or

@@ -556,8 +556,15 @@ public final class Downloader {
           + " if it stalls again, tell the server's operator", null));
     }
 
-    /** Waits for bytes beyond {@code position}; returns how many are there, or -1 at the end. */
+    /**
+     * Waits for bytes beyond {@code position}; returns how many are there, or -1 at the end: at the announced size,
+     * whether or not the stream has ended (a stream that breaks or stalls after its last byte is {@link #await}'s to
+     * tell; round CE: the file was held back for it, though every byte had arrived).
+     */
     private long availableFrom(long position) throws IOException {
+      if (position >= expectedSize) {
+        return -1;
+      }
       lock.lock();
       try {
         long waitingSince = System.nanoTime();

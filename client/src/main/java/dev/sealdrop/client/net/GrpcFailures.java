@@ -146,6 +146,16 @@ public final class GrpcFailures {
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);
       case RESOURCE_EXHAUSTED:
+        if (reason == null && GO_AWAY.matcher(e.getStatus().getDescription() == null ? ""
+            : e.getStatus().getDescription()).matches()) {
+          // HTTP/2's ENHANCE_YOUR_CALM closed the connection (gRPC reads it as RESOURCE_EXHAUSTED): the server's
+          // connection policy, e.g. fewer keepalive pings than this client sends, not a limit on this request (round
+          // CE: "a size limit or quota applies", exit 6)
+          return new NetworkFailure("CONNECTION_CLOSED", detail + (detail.endsWith("too_many_pings")
+              ? " (it allows fewer keepalive pings than this client sends: one a minute while a call runs)" : ""),
+              "nothing was refused: run the same command again (a transfer resumes); if it happens again, tell the"
+                  + " server's operator", e);
+        }
         // this client's limit, by its value: the server's own limit on a request reads the same otherwise (round W)
         if (reason == null && detail != null
             && detail.startsWith("gRPC message exceeds maximum size " + ChannelFactory.MAX_INBOUND_BYTES + ":")) {
@@ -237,7 +247,7 @@ public final class GrpcFailures {
 
   /** gRPC's description of a connection the server closed with a GOAWAY frame, and the text the server put in it. */
   private static final java.util.regex.Pattern GO_AWAY = java.util.regex.Pattern.compile(
-      "Connection closed after GOAWAY\\. HTTP/2 error code: ([A-Z_]+)(?:, debug data: (.*))?",
+      "Connection closed after GOAWAY\\. HTTP/2 error code: ([A-Z_]+)(?: \\([^)]*\\))?(?:, debug data: (.*))?",
       java.util.regex.Pattern.DOTALL);
 
   /**

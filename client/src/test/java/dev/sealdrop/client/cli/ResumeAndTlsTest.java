@@ -406,6 +406,29 @@ class ResumeAndTlsTest {
   }
 
   /**
+   * Round CE: a download whose every byte arrived and verified, but whose stream did not end cleanly (broken here; a
+   * server that falls silent instead ends it as stalled), exited 8 saying only that the download broke, with the file
+   * not yet in place (the reader waited for the stream's end), and the re-run downloaded nothing and only confirmed. The
+   * reader ends at the announced size now, the file is put in place, and it is confirmed at once, saying why.
+   */
+  @Test
+  void aDownloadThatEndsBadlyAfterItsLastByteIsConfirmedAtOnce() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("ended-badly"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.write(dir.resolve("list.csv"), new byte[50_000]);
+      Sent sent = aliceSentBob(dir, server, csv);
+      server.breakDownloadAfter = server.stored().length;
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun broke = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(0);
+      assertThat(broke.err()).contains("every byte arrived and the file verified, though the download did not end"
+          + " cleanly (").contains("); confirming it");
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      assertThat(server.consumed).isTrue();
+      assertThat(server.downloadStartOffsets).hasSize(1);
+    }
+  }
+
+  /**
    * A run stopped right after it put the verified file in place, before it recorded so (round BH: one Ctrl-C in four at
    * the very end said "nothing was kept", and the re-run refused its own file as FILE_EXISTS): the state written just
    * before the file was published names it and its identity, so the re-run only confirms. A file of that name that is
@@ -499,9 +522,18 @@ class ResumeAndTlsTest {
       Path out2 = Files.createDirectories(dir.resolve("out2"));
       CliRun revoked = bob.run("--json", "receive", token, "-o", out2.toString()).assertExit(4);
       assertThat(revoked.jsonError()).containsEntry("reason", "GRANT_REVOKED");
+      assertThat((String) revoked.jsonError().get("hint")).contains("the grant was revoked or its file purged");
       try (Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
         assertThat(left).as("no state or spool left").isEmpty();
       }
+
+      // the server's own record not matching what arrived is not told as a revocation (round CE)
+      server.confirmRefusal = "FINGERPRINT_MISMATCH";
+      Path out3 = Files.createDirectories(dir.resolve("out3"));
+      CliRun mismatch = bob.run("--json", "receive", token, "-o", out3.toString()).assertExit(4);
+      assertThat(mismatch.jsonError()).containsEntry("reason", "FINGERPRINT_MISMATCH");
+      assertThat((String) mismatch.jsonError().get("hint")).contains("tell the server's operator")
+          .doesNotContain("revoked");
     }
   }
 

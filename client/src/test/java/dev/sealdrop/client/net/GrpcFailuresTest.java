@@ -548,6 +548,24 @@ class GrpcFailuresTest {
         + " code: NO_ERROR").asRuntimeException())).isEqualTo("the server closed the connection (NO_ERROR)");
   }
 
+  /**
+   * Round CE: a server whose keepalive policy allows fewer pings than the CLI sends closes the connection with HTTP/2's
+   * ENHANCE_YOUR_CALM, which gRPC reports as RESOURCE_EXHAUSTED (the status below is what grpc-java 1.7x gives): it
+   * read "a size limit or quota applies" (exit 6); it is a closed connection (exit 8), for an upload one to resume.
+   */
+  @Test
+  void aGoAwayForTooManyPingsIsAClosedConnectionNotAQuota() {
+    io.grpc.StatusRuntimeException calm = Status.RESOURCE_EXHAUSTED.withDescription("Connection closed after GOAWAY."
+        + " HTTP/2 error code: ENHANCE_YOUR_CALM (Bandwidth exhausted), debug data: too_many_pings").asRuntimeException();
+    SealdropFailure f = GrpcFailures.translate(calm, GrpcFailures.Op.DOWNLOAD);
+    assertThat(f.reason()).isEqualTo("CONNECTION_CLOSED");
+    assertThat(f.getMessage()).isEqualTo("the server closed the connection: too_many_pings (it allows fewer keepalive"
+        + " pings than this client sends: one a minute while a call runs)");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).doesNotContain("quota").contains("run the same command"));
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(Uploader.interrupted(new UploadStream.BrokenUpload(calm)).reason()).isEqualTo("CONNECTION_CLOSED");
+  }
+
   /** An SSH key the server refuses (too short an RSA key) gets a hint that fits, not "see sealdrop help". */
   @Test
   void aRefusedSshKeyGetsAHintThatFits() {
