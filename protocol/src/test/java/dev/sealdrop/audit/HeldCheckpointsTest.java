@@ -61,6 +61,10 @@ class HeldCheckpointsTest {
 
     Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe.note").toString()).start();
     org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "no mkfifo here");
+    // the load on its own thread, not CompletableFuture's default pool: that may have a single worker (JDK 25 on
+    // one or two CPUs, JDK-8319447), where a task that blocks holds up every one queued behind it (as in
+    // LockdownSwitchTest)
+    java.util.concurrent.ExecutorService loader = java.util.concurrent.Executors.newSingleThreadExecutor();
     java.util.concurrent.CompletableFuture<Throwable> load = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
         HeldCheckpoints.load(dir);
@@ -68,11 +72,12 @@ class HeldCheckpointsTest {
       } catch (Exception e) {
         return e;
       }
-    });
+    }, loader);
     try {
       assertThat(load.get(20, java.util.concurrent.TimeUnit.SECONDS)).as("refused, not blocked on the pipe")
           .isInstanceOf(AuditFormatException.class).hasMessageContaining("pipe.note");
     } finally {
+      loader.shutdownNow();
       // a read blocked on the pipe (the bug) is released by opening its other end
       if (!load.isDone()) {
         try (java.io.OutputStream release = Files.newOutputStream(dir.resolve("pipe.note"))) {

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
  * data folder is now held before anything in it is opened: the second start is refused as the folder being in use.
  */
 class DataFolderLockTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   @TempDir
   Path dir;
 
@@ -36,7 +48,7 @@ class DataFolderLockTest {
             throw new IllegalStateException(e);
           }
           return new TestServer(data);
-        }));
+        }, threads));
       }
       go.countDown();
       List<TestServer> running = new ArrayList<>();

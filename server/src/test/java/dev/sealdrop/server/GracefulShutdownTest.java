@@ -20,12 +20,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** close() stops new calls but lets a running download finish within the grace period. */
 class GracefulShutdownTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   @TempDir
   Path data;
 
@@ -83,7 +95,7 @@ class GracefulShutdownTest {
       ByteArrayOutputStream got = new ByteArrayOutputStream();
       got.writeBytes(it.next().getData().toByteArray());
       // bob has read one message; the rest waits on his flow-control window while the server closes
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
       StatusRuntimeException lostAtTheEnd = null;
       try {
         it.forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
@@ -135,7 +147,7 @@ class GracefulShutdownTest {
       ByteArrayOutputStream got = new ByteArrayOutputStream();
       got.writeBytes(it.next().getData().toByteArray());
       // bob has read one message; the rest waits on his flow-control window while the server shuts down
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (true) {
         try {

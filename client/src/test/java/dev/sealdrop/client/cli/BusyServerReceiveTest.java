@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * server is busy, waits and asks again, and receives the file once a stream is free.
  */
 class BusyServerReceiveTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
   @TempDir
   Path root;
   SealdropServer server;
@@ -36,6 +42,7 @@ class BusyServerReceiveTest {
 
   @AfterEach
   void stop() {
+    threads.shutdownNow();
     if (holder != null) {
       holder.shutdownNow();
     }
@@ -75,7 +82,7 @@ class BusyServerReceiveTest {
 
     Path out = Files.createDirectories(root.resolve("bob-out"));
     CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
-        () -> bob.run("receive", dealToken, "-o", out.toString()));
+        () -> bob.run("receive", dealToken, "-o", out.toString()), threads);
     // bob is refused as busy at least once before the stream frees
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (server.audit().tail(50).stream().noneMatch(r -> "server-busy".equals(r.result()))) {

@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * server is busy, waits, resumes once a slot is free, and the recipient gets the file whole.
  */
 class BusyServerSendTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
   @TempDir
   Path root;
   SealdropServer server;
@@ -37,6 +43,7 @@ class BusyServerSendTest {
 
   @AfterEach
   void stop() {
+    threads.shutdownNow();
     if (holder != null) {
       holder.shutdownNow();
     }
@@ -117,7 +124,7 @@ class BusyServerSendTest {
     Cli bob = users[1];
     Path file = customerList();
     CompletableFuture<CliRun> send = CompletableFuture.supplyAsync(
-        () -> alice.run("--json", "send", file.toString(), "--to", "bob"));
+        () -> alice.run("--json", "send", file.toString(), "--to", "bob"), threads);
     // the send is refused as busy at least once before the slot frees
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (server.audit().tail(50).stream().noneMatch(r -> result.equals(r.result()))) {

@@ -10,8 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  * half-way so that the second run starts while the first one is downloading.
  */
 class ConcurrentReceiveTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   @TempDir
   Path root;
 
@@ -37,7 +49,7 @@ class ConcurrentReceiveTest {
 
       proxy.stallDownstreamAfter.set(1 << 20); // well into the download of the 3 MiB envelope
       CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
-          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+          () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
       assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the first receive is downloading").isTrue();
 
       CliRun second = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
@@ -78,7 +90,7 @@ class ConcurrentReceiveTest {
 
       proxy.stallDownstreamAfter.set(1 << 20);
       CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
-          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+          () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
       assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the receive is downloading").isTrue();
       try (Stream<Path> s = Files.walk(out)) {
         for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -115,7 +127,7 @@ class ConcurrentReceiveTest {
       proxy.stallDownstreamAfter.set(1 << 20);
       Path out = Files.createDirectories(root.resolve("out"));
       CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
-          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+          () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
       assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the first receive is downloading").isTrue();
 
       Path copy = root.resolve("home-bob-copy");

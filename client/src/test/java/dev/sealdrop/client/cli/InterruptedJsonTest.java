@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -164,20 +166,27 @@ class InterruptedJsonTest {
     args.addAll(command);
     args.addAll(List.of("--passphrase-file", fifo.toString()));
     Child c = start(args, name);
-    CompletableFuture<OutputStream> writer = CompletableFuture.supplyAsync(() -> {
-      try {
-        return Files.newOutputStream(fifo);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    // its own thread, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two
+    // CPUs, JDK-8319447), where a task that blocks holds up every one queued behind it (as in LockdownSwitchTest)
+    ExecutorService opener = Executors.newSingleThreadExecutor();
+    try {
+      CompletableFuture<OutputStream> writer = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Files.newOutputStream(fifo);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, opener);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!writer.isDone()) {
+        assertThat(c.process.isAlive()).as("child still running; stderr: %s", Files.readString(c.err)).isTrue();
+        assertThat(System.nanoTime()).as("child never opened the FIFO").isLessThan(deadline);
+        Thread.sleep(50);
       }
-    });
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!writer.isDone()) {
-      assertThat(c.process.isAlive()).as("child still running; stderr: %s", Files.readString(c.err)).isTrue();
-      assertThat(System.nanoTime()).as("child never opened the FIFO").isLessThan(deadline);
-      Thread.sleep(50);
+      OPEN_WRITERS.add(writer.get());
+    } finally {
+      opener.shutdownNow();
     }
-    OPEN_WRITERS.add(writer.get());
     return c;
   }
 

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  * download half-way until the lockdown is on.
  */
 class LockdownReceiveTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   @TempDir
   Path root;
 
@@ -45,7 +57,7 @@ class LockdownReceiveTest {
 
       proxy.stallDownstreamAfter.set(2 << 20); // well into the download of the 24 MiB envelope
       CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
-          () -> bob.run("--json", "receive", token, "-o", out.toString()));
+          () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
       assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
       carol.run("admin", "lockdown", "on", "--reason", "suspected leak").assertExit(0);
       try {

@@ -14,6 +14,8 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -29,6 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * resumable.
  */
 class RefusedSendStateTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
   @TempDir
   Path root;
   SealdropServer server;
@@ -56,6 +62,7 @@ class RefusedSendStateTest {
 
   @AfterEach
   void stop() throws Exception {
+    threads.shutdownNow();
     if (proxy != null) {
       proxy.close();
     }
@@ -93,7 +100,7 @@ class RefusedSendStateTest {
   @Test
   void aSecondRunOfTheSameSendWhileTheFirstUploadsIsRefusedAndTheFirstFinishes() throws Exception {
     proxy.stallUpstreamAfter.set(1 << 20); // well into the upload of the 2 MiB file
-    CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(this::send);
+    CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(this::send, threads);
     assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the first send is uploading").isTrue();
     CliRun second = send().assertExit(2);
     assertThat(second.jsonError()).containsEntry("reason", "SEND_IN_PROGRESS");

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the rest of the claim window.
  */
 class SuspendedReceiveTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
   @TempDir
   Path root;
   SealdropServer server;
@@ -52,6 +58,7 @@ class SuspendedReceiveTest {
 
   @AfterEach
   void stop() throws Exception {
+    threads.shutdownNow();
     proxy.resumeStalled.countDown();
     proxy.close();
     server.close();
@@ -64,7 +71,7 @@ class SuspendedReceiveTest {
     Path out = Files.createDirectories(root.resolve("bob-out"));
     proxy.stallDownstreamAfter.set(4 << 20); // well into the download of the 24 MiB file
     CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
-        () -> bob.run("--json", "receive", token, "-o", out.toString()));
+        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
     assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
     carol.run("admin", "identities", "disable", "alice", "--reason", "audit").assertExit(0);
     proxy.resumeStalled.countDown();
@@ -97,7 +104,7 @@ class SuspendedReceiveTest {
     Path out = Files.createDirectories(root.resolve("bob-out"));
     proxy.stallDownstreamAfter.set(4 << 20);
     CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
-        () -> bob.run("--json", "receive", token, "-o", out.toString()));
+        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
     assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
     carol.run("admin", "identities", "revoke", "bob", "--reason", "left the deal").assertExit(0);
     proxy.resumeStalled.countDown();
@@ -130,7 +137,7 @@ class SuspendedReceiveTest {
     }
     proxy.stallDownstreamAfter.set(4 << 20);
     CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
-        () -> bob.run("--json", "receive", token, "-o", out.toString()));
+        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
     assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
     carol.run("admin", "identities", "revoke", "bob", "--certificate", KeysRenewCommand.serial(old)).assertExit(0);
     proxy.resumeStalled.countDown();

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,6 +249,10 @@ class DirectAppenderTest {
     AtomicLong written = new AtomicLong();
     long[] covered = new long[200];
     long[] writtenBefore = new long[200];
+    // the writer on its own thread, not CompletableFuture's default pool: that may have a single worker (JDK 25
+    // on one or two CPUs, JDK-8319447), where a task that blocks holds up every one queued behind it (as in
+    // LockdownSwitchTest)
+    ExecutorService writerThread = Executors.newSingleThreadExecutor();
     try (DirectAppender out = DirectAppender.open(file, 0, true)) {
       CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
         SplittableRandom r = new SplittableRandom(9);
@@ -260,7 +266,7 @@ class DirectAppenderTest {
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
-      });
+      }, writerThread);
       int syncs = 0;
       while (!writer.isDone() && syncs < covered.length) {
         writtenBefore[syncs] = written.get();
@@ -272,6 +278,8 @@ class DirectAppenderTest {
         assertThat(covered[i]).isGreaterThanOrEqualTo(writtenBefore[i]).isLessThanOrEqualTo(data.length);
       }
       assertThat(syncs).isPositive();
+    } finally {
+      writerThread.shutdownNow();
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(data);
   }

@@ -18,8 +18,11 @@ import dev.sealdrop.server.testing.Users;
 import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +33,15 @@ import org.junit.jupiter.api.Test;
  * its write ({@link PausingClock}), runs the admin's act to its end, then lets the act go on.
  */
 class AdminActRaceTest extends OneServerPerMethod {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   private final PausingClock clock = new PausingClock();
 
   @Override
@@ -45,7 +57,7 @@ class AdminActRaceTest extends OneServerPerMethod {
 
   /** Starts {@code act}, waits until the clock holds it, runs {@code admin}, then lets the act go on; its outcome. */
   private <T> CompletableFuture<T> heldWhile(Supplier<T> act, Runnable admin) throws InterruptedException {
-    CompletableFuture<T> running = CompletableFuture.supplyAsync(act);
+    CompletableFuture<T> running = CompletableFuture.supplyAsync(act, threads);
     clock.awaitPaused();
     try {
       admin.run();

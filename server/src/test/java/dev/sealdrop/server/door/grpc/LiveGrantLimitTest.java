@@ -93,6 +93,9 @@ class LiveGrantLimitTest {
 
   @Test
   void theLimitIsKeptUnderConcurrentCreates() throws Exception {
+    // one thread for each create, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one
+    // or two CPUs, JDK-8319447), which ran the creates one after another instead of at once
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
     try (TestServer server = limited(); Clients clients = server.clients()) {
       String fileId = uploaded(server, clients, 46).fileId();
       java.util.List<java.util.concurrent.CompletableFuture<Boolean>> tries = new java.util.ArrayList<>();
@@ -105,13 +108,15 @@ class LiveGrantLimitTest {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
             return false;
           }
-        }));
+        }, threads));
       }
       assertThat(tries.stream().filter(java.util.concurrent.CompletableFuture::join).count()).isEqualTo(MAX);
       assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsCount())
           .isEqualTo(MAX);
       assertThat(server.server().audit().tail(40)).filteredOn(r -> r.action().equals("grant.create"))
           .extracting(Audit.Entry::result).containsOnly("ok", "too-many-grants");
+    } finally {
+      threads.shutdownNow();
     }
   }
 }

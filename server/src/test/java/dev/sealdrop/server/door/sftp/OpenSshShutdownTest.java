@@ -17,7 +17,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
  * passing the reply on, and sftp failed with "Connection closed" (exit 255).
  */
 class OpenSshShutdownTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   private static final int TRANSFERS = 3;
 
   @TempDir
@@ -69,7 +81,7 @@ class OpenSshShutdownTest {
       awaitInFlight();
       assertThat(puts).as("the puts are still running when the shutdown starts").allMatch(Process::isAlive);
       assertThat(gets).as("the gets are still running when the shutdown starts").allMatch(Process::isAlive);
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
       for (int i = 0; i < TRANSFERS; i++) {
         String putOut = finish(puts.get(i));
         String getOut = finish(gets.get(i));

@@ -23,12 +23,15 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.common.SftpException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
  * shutdown grace gRPC calls get, for the uploads and downloads they have open, and no more.
  */
 class SftpShutdownTest {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   /** What every session the shutdown closes is told (its SSH_MSG_DISCONNECT: reason code, text). */
   private static final String TOLD = SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " the server is shutting down;"
       + " connect again once it is back (an upload not yet closed was not kept: put it again; a get cut short can"
@@ -132,7 +144,7 @@ class SftpShutdownTest {
       byte[] head = download.readNBytes(64 * 1024);
 
       long t0 = System.nanoTime();
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
       assertThat(idleTold.get(5, TimeUnit.SECONDS)).as("an idle session is closed at once").isEqualTo(TOLD);
       assertThat(uploaderTold).as("a session finishing an upload is not closed yet").isNotDone();
       assertThat(downloaderTold).as("a session finishing a download is not closed yet").isNotDone();
@@ -215,7 +227,7 @@ class SftpShutdownTest {
       InputStream download = bobSftp.read("/redeem/" + grant.getToken());
       assertThat(download.readNBytes(1000)).hasSize(1000);
 
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
       assertThat(notLoggedInTold.get(5, TimeUnit.SECONDS)).as("not logged in: closed at once").isEqualTo(TOLD);
       SftpException newUpload = catchThrowableOfType(SftpException.class,
           () -> sftp.open("/outbox/second.sealed", SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
@@ -290,7 +302,7 @@ class SftpShutdownTest {
       bob.getIoSession().suspendRead();
 
       t0 = System.nanoTime();
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
       Thread.sleep(1000);
       upload.write(sealed, 100_000, 100_000);
       upload.flush(); // the session goes on during the grace

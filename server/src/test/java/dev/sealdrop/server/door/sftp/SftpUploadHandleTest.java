@@ -11,12 +11,15 @@ import dev.sealdrop.server.testing.OneServerPerClass;
 import dev.sealdrop.server.testing.Users;
 import java.security.KeyPair;
 import java.util.EnumSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +29,15 @@ import org.junit.jupiter.api.Test;
  * sequentially ... got offset 0", and every later write failed, so the upload was lost).
  */
 class SftpUploadHandleTest extends OneServerPerClass {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   static SshClient client;
   static KeyPair aliceKey;
 
@@ -141,7 +153,7 @@ class SftpUploadHandleTest extends OneServerPerClass {
               } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }
-            })).toList();
+            }, threads)).toList();
         long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
         while (opens.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone) && System.nanoTime() < end) {
           Thread.sleep(20); // with the fix the later open is refused at once; without it both wait for the lock

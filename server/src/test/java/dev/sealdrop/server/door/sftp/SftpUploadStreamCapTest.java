@@ -19,6 +19,8 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.KeyPair;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
@@ -35,6 +37,10 @@ import org.junit.jupiter.api.Test;
  * any upload is created, so that nothing is left behind; once the gRPC stream ends, the same put commits.
  */
 class SftpUploadStreamCapTest extends OneServerPerMethod {
+  // own threads, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two CPUs,
+  // JDK-8319447), where a task that blocks holds up every one queued behind it (as it did in LockdownSwitchTest)
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
   SshClient client;
   KeyPair aliceKey;
   byte[] envelope;
@@ -58,6 +64,7 @@ class SftpUploadStreamCapTest extends OneServerPerMethod {
 
   @AfterEach
   void stop() throws Exception {
+    threads.shutdownNow();
     client.stop();
   }
 
@@ -141,7 +148,7 @@ class SftpUploadStreamCapTest extends OneServerPerMethod {
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
-        }));
+        }, threads));
       }
       go.countDown();
       long opened = 0;
