@@ -98,7 +98,7 @@ final class GrantCommand extends SealdropSubcommand {
       throw refused;
     }
     new IssuedGrantView("Granted " + grant.getGrant().getFileId() + " to " + recipient.bundle().identity(), grant,
-        recipient.bundle(), java.util.Optional.empty()).emit(session, "run the same grant again");
+        recipient.bundle(), java.util.Optional.empty(), terms).emit(session, "run the same grant again");
   }
 
   /** The file id as the server writes it (round X: messages repeated it as typed, spaces and case included). */

@@ -51,6 +51,31 @@ final class GrantTerms {
     }
   }
 
+  /** How far the server's clock may differ from this machine's in the expiry it answers. */
+  private static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
+
+  /**
+   * Why the grant the server answered does not have these terms, if it does not: another download count, an expiry
+   * already past, or (with {@code --expires}) one later than asked, either beyond what two clocks may differ by (round CE: a hostile server's -1 downloads and past
+   * expiry were shown as the grant's).
+   */
+  java.util.Optional<String> notMetBy(dev.sealdrop.protocol.v1.Grant g, java.time.Instant now) {
+    if (g.getMaxDownloads() != downloads) {
+      return java.util.Optional.of("it allows " + g.getMaxDownloads() + " download(s), not the " + downloads
+          + " asked for");
+    }
+    java.time.Instant expiresAt = java.time.Instant.ofEpochMilli(g.getExpiresAtMillis());
+    if (!expiresAt.plus(CLOCK_SKEW).isAfter(now)) {
+      return java.util.Optional.of("it expires at " + dev.sealdrop.client.cli.output.Timestamps.ofMillis(
+          g.getExpiresAtMillis()) + ", which has passed");
+    }
+    if (expires != null && expiresAt.isAfter(now.plus(expires).plus(CLOCK_SKEW))) {
+      return java.util.Optional.of("it expires at " + dev.sealdrop.client.cli.output.Timestamps.ofMillis(
+          g.getExpiresAtMillis()) + ", later than --expires asked for (" + expires.toSeconds() + " s from now)");
+    }
+    return java.util.Optional.empty();
+  }
+
   /** A CreateGrant request for {@code fileId} to {@code recipient} with these terms. */
   CreateGrantRequest request(String fileId, String recipient) {
     CreateGrantRequest.Builder req = CreateGrantRequest.newBuilder().setFileId(fileId).setRecipient(recipient)

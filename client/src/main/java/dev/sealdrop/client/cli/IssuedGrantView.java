@@ -19,9 +19,11 @@ import java.time.Instant;
  * @param headline the first human line, e.g. "Sent to bob"
  * @param issued the server's answer
  * @param recipient the recipient's verified bundle
+ * @param sealedHere the fingerprint of the envelope this run sealed, if it did
+ * @param asked the terms asked for, which the answer must have
  */
 record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle recipient,
-    java.util.Optional<String> sealedHere) implements Result {
+    java.util.Optional<String> sealedHere, GrantTerms asked) implements Result {
   /**
    * Emits the grant, then a note on stderr saying what to do with the token. A grant whose result could not be
    * written (stdout on a full disk, a closed pipe) is revoked, since nobody saw its token, and the failure says so
@@ -46,6 +48,10 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
     }
     if (!ReceiveCommand.GRANT_TOKEN.matcher(token).matches()) {
       throw badAnswer(session, "its token has not the shape of one");
+    }
+    java.util.Optional<String> otherTerms = asked.notMetBy(issued.getGrant(), Instant.now());
+    if (otherTerms.isPresent()) {
+      throw badAnswer(session, otherTerms.get());
     }
     try {
       output.emit(this);

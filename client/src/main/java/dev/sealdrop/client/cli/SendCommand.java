@@ -178,7 +178,7 @@ final class SendCommand extends SealdropSubcommand {
       }
       // the upload stays on the server: a new grant of it, not a new upload (round BK: the hint said to send again)
       new IssuedGrantView("Sent to " + recipient.bundle().identity(), grant, recipient.bundle(),
-          java.util.Optional.ofNullable(sealedHere.get()))
+          java.util.Optional.ofNullable(sealedHere.get()), terms)
           .emit(session, "grant the uploaded file again: `" + session.nextCommand("grant " + grant.getGrant().getFileId()
               + " --to " + recipient.bundle().identity()) + "` (running the same send again uploads it anew)");
     } finally {

@@ -89,6 +89,8 @@ final class FakeServer implements AutoCloseable {
   volatile String tokenToHand;
   /** The fingerprint grants name instead of the stored envelope's (a hostile server's; review CF). */
   volatile String fingerprintToName;
+  /** The download count CreateGrant answers instead of the one asked for (a hostile server's; round CE). */
+  volatile int downloadsToName;
   /** The owner the redeem answer names instead of alice (a hostile server's; round CE). */
   volatile String ownerToName;
   private final Server server;
@@ -276,7 +278,8 @@ final class FakeServer implements AutoCloseable {
     public void createGrant(CreateGrantRequest req, StreamObserver<CreateGrantResponse> out) {
       // the real server's format (sdg_ + 43 base64url): receive refuses any other before it connects
       token = tokenToHand != null ? tokenToHand : String.format("sdg_%043d", System.nanoTime());
-      out.onNext(CreateGrantResponse.newBuilder().setGrant(grant()).setToken(token).build());
+      Grant answered = downloadsToName == 0 ? grant() : grant().toBuilder().setMaxDownloads(downloadsToName).build();
+      out.onNext(CreateGrantResponse.newBuilder().setGrant(answered).setToken(token).build());
       out.onCompleted();
     }
 

@@ -171,6 +171,15 @@ class ResumeAndTlsTest {
       assertThat(other.jsonError()).containsEntry("reason", "BAD_GRANT_ANSWER");
       assertThat((String) other.jsonError().get("message")).contains("ab".repeat(32)).contains("not for");
       server.fingerprintToName = null;
+      // round CE: the terms the answer names (a count other than the one asked, an expiry past or later than asked)
+      server.downloadsToName = -1;
+      CliRun count = alice.run("--json", "send", Files.write(dir.resolve("count.csv"), new byte[2500]).toString(),
+          "--to", "bob").assertExit(5);
+      assertThat((String) count.jsonError().get("message")).contains("it allows -1 download(s), not the 1 asked for");
+      server.downloadsToName = 0;
+      CliRun later = alice.run("--json", "send", Files.write(dir.resolve("later.csv"), new byte[2600]).toString(),
+          "--to", "bob", "--expires", "5m").assertExit(5);
+      assertThat((String) later.jsonError().get("message")).contains("later than --expires asked for (300 s from now)");
       CliRun fine = alice.run("send", Files.write(dir.resolve("third.csv"), new byte[3000]).toString(), "--to", "bob")
           .assertExit(0);
       assertThat(fine.err()).containsPattern("they run: sealdrop receive TOKEN --from alice --fingerprint [0-9a-f]{64}\n");
