@@ -304,6 +304,13 @@ public final class GrpcFailures {
     if (op == Op.ADMIN_REVOKE_GRANT) {
       return revokeRefused(reason, detail, e, "on this server", "`sealdrop admin grants list`", "lists every grant");
     }
+    if ("GRANT_NOT_FOUND".equals(reason) && op != Op.REDEEM) {
+      // the token was good a moment ago (a redeem made the claim downloaded or confirmed): "check the token" misled
+      // (round CE)
+      return new GrantFailure(reason, "the server no longer knows this download's claim: " + detail, "run the same"
+          + " command again: it redeems the grant again if it still exists; if the grant is gone, ask the sender to"
+          + " send the file again", e);
+    }
     String message;
     String hint;
     switch (reason) {

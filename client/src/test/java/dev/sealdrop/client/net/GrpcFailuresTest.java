@@ -307,6 +307,14 @@ class GrpcFailuresTest {
     SealdropFailure f = GrpcFailures.translate(status(Status.NOT_FOUND, null), GrpcFailures.Op.REDEEM);
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
     assertThat(f.reason()).isEqualTo("GRANT_NOT_FOUND");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("check the token"));
+    // after a good redeem the token is not what is wrong (round CE: a Download NOT_FOUND said "check the token")
+    SealdropFailure lost = GrpcFailures.translate(status(Status.NOT_FOUND.withDescription("no such claim"), null),
+        GrpcFailures.Op.DOWNLOAD);
+    assertThat(lost.reason()).isEqualTo("GRANT_NOT_FOUND");
+    assertThat(lost.getMessage()).isEqualTo("the server no longer knows this download's claim: no such claim");
+    assertThat(lost.hint()).hasValueSatisfying(h -> assertThat(h).doesNotContain("token").contains("run the same"));
+    assertThat(Diagnoser.exitFor(lost)).isEqualTo(ExitCodes.NOT_REDEEMABLE);
   }
 
   @Test
