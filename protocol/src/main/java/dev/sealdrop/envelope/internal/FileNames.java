@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Turns a sender-chosen file name into one safe to create in the recipient's directory: only the
- * last path component, no control, bidi or invisible characters ({@link dev.sealdrop.text.UnsafeCharacters}), no leading dot or dash, no reserved
+ * last path component, no control, bidi or invisible characters ({@link dev.sealdrop.text.UnsafeCharacters}), no leading dot, dash or tilde, no reserved
  * names, at most 200 UTF-8 bytes (a longer one keeps its extension). A name with nothing left becomes {@code sealdrop-<fp>.bin}.
  */
 public final class FileNames {
@@ -40,7 +40,9 @@ public final class FileNames {
       sb.appendCodePoint(bad ? '_' : c);
     });
     s = sb.toString().strip();
-    while (s.startsWith(".") || s.startsWith("-")) {
+    // a leading tilde as a leading dash: a shell expands "~" and "~name" unquoted to a home folder (round CE: a file
+    // named "~" was written so, one `rm -r ~` from the user's home)
+    while (s.startsWith(".") || s.startsWith("-") || s.startsWith("~")) {
       s = s.substring(1).stripLeading(); // " . .x" kept its space (round AF)
     }
     while (s.endsWith(".")) {
