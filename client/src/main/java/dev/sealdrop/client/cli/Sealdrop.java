@@ -496,42 +496,66 @@ public final class Sealdrop {
 
   /**
    * {@code seal FILE --to bob} without {@code -o}: picocli's "Missing required option: '--output=OUT'" named the option
-   * in its own notation and not what it is for (round CA). Reason {@code USAGE}, each missing option with its short
-   * name and the first line of its description; null when a parameter is missing too, or nothing is.
+   * in its own notation and not what it is for (round CA); {@code keys add-ssh} without its file got "Missing required
+   * parameter: 'FILE.pub'" alike. Reason {@code USAGE}, each missing option with its short name (or parameter by its
+   * label) and the first line of its description; null when nothing required was left out.
    */
   static UsageFailure missingRequiredOptions(CommandLine.ParameterException ex) {
-    // only options left out: one given without its value (`-o` last) is picocli's "Missing required parameter for
-    // option", which names it rightly (review CD: it was told "needs --output" though -o was given)
+    // only options and parameters left out: an option given without its value (`-o` last) is picocli's "Missing required
+    // parameter for option", which names it rightly (review CD: it was told "needs --output" though -o was given)
+    String said = ex.getMessage() == null ? "" : ex.getMessage();
     if (!(ex instanceof CommandLine.MissingParameterException missing) || missing.getMissing().isEmpty()
-        || ex.getMessage() == null || !ex.getMessage().startsWith("Missing required option")
-        || !missing.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec o && o.required()
-            && !matched(ex, o))) {
+        || !(said.startsWith("Missing required option") || said.startsWith("Missing required parameter")
+            && !said.startsWith("Missing required parameter for option"))
+        || !missing.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.PositionalParamSpec
+            || a instanceof CommandLine.Model.OptionSpec o && o.required() && !matched(ex, o))) {
       return null;
     }
     String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
     List<String> each = new ArrayList<>();
     for (CommandLine.Model.ArgSpec a : missing.getMissing()) {
-      CommandLine.Model.OptionSpec o = (CommandLine.Model.OptionSpec) a;
-      each.add(o.longestName() + " " + o.paramLabel()
-          + (o.shortestName().equals(o.longestName()) ? "" : " (" + o.shortestName() + ")"));
+      each.add(a instanceof CommandLine.Model.OptionSpec o ? o.longestName() + " " + o.paramLabel()
+          + (o.shortestName().equals(o.longestName()) ? "" : " (" + o.shortestName() + ")") : a.paramLabel());
     }
     String listed;
     if (each.size() == 1) {
       // one: what it is for, the first sentence of its description
-      String[] description = ((CommandLine.Model.OptionSpec) missing.getMissing().get(0)).description();
+      String[] description = missing.getMissing().get(0).description();
       listed = each.get(0) + (description.length == 0 ? "" : ": " + description[0].replaceAll("\\$\\{[^}]*}", "")
-          .split("(?<=\\.)\\s", 2)[0].strip().replaceAll("\\.$", ""));
+          .split("(?<=\\.)(?<!e\\.g\\.)(?<!i\\.e\\.)\\s", 2)[0].strip().replaceAll("\\.$", ""));
     } else {
-      listed = each.size() + " options: " + String.join(", ", each.subList(0, each.size() - 1)) + " and "
-          + each.get(each.size() - 1);
+      listed = each.size() + " " + (missing.getMissing().stream().allMatch(a -> a.isOption()) ? "options"
+          : "arguments") + ": " + String.join(", ", each.subList(0, each.size() - 1)) + " and " + each.get(each.size()
+          - 1);
     }
     // the command's own example that gives them, from its help's footer
-    Optional<String> example = java.util.Arrays.stream(ex.getCommandLine().getCommandSpec().usageMessage().footer())
-        .map(String::strip).filter(line -> line.startsWith(name + " ") && missing.getMissing().stream().allMatch(
-            a -> java.util.Arrays.stream(((CommandLine.Model.OptionSpec) a).names())
+    Optional<String> example = examples(ex.getCommandLine().getCommandSpec().usageMessage().footer()).stream()
+        // one of this command (global options may come first: `sealdrop --home DIR init ...`), with no token in it
+        // (the error would show it redacted)
+        .filter(line -> (line.startsWith(name + " ") || line.startsWith("sealdrop --")
+            && line.contains(name.substring("sealdrop".length()) + " "))
+            && ErrorReporter.redactSecrets(line).equals(line) && missing.getMissing().stream().allMatch(
+            a -> !(a instanceof CommandLine.Model.OptionSpec o) || java.util.Arrays.stream(o.names())
                 .anyMatch(n -> java.util.Arrays.asList(line.split(" ")).contains(n)))).findFirst();
     return new UsageFailure("USAGE", "`" + name + "` needs " + listed,
         example.map(e -> "e.g. `" + e + "`; ").orElse("") + "see `" + name + " --help`", ex);
+  }
+
+  /** A help footer's example commands, one each: a line ending in {@code \\} is continued on the next (grant's and init's examples span lines). */
+  private static List<String> examples(String[] footer) {
+    List<String> commands = new ArrayList<>();
+    StringBuilder pending = new StringBuilder();
+    for (String line : footer) {
+      String part = line.strip();
+      boolean continued = part.endsWith("\\");
+      pending.append(pending.length() == 0 ? "" : " ").append(continued ? part.substring(0, part.length() - 1).strip()
+          : part);
+      if (!continued) {
+        commands.add(pending.toString());
+        pending.setLength(0);
+      }
+    }
+    return commands;
   }
 
   /** Whether OPTION was given on the command line that failed to parse (with or without its value). */

@@ -542,12 +542,27 @@ class HelpAndUsageTest {
         .contains("sealdrop: hint: e.g. `sealdrop admin identities add erin --role acquirer`")
         .doesNotContain("Missing required");
     assertThat(Cli.raw(Map.of(), "init", "--server", "h:1").assertExit(2).err())
-        .startsWith("sealdrop: error: `sealdrop init` needs 3 options: --cert FILE, --key FILE and --ca FILE\n");
+        .startsWith("sealdrop: error: `sealdrop init` needs 3 options: --cert FILE, --key FILE and --ca FILE\n")
+        .as("an example over several lines, after a global option").contains("sealdrop: hint: e.g. `sealdrop --home"
+            + " ~/.sealdrop-alice init --server localhost:8443 --cert certs-dev/out/alice.crt --key"
+            + " certs-dev/out/alice.key --ca certs-dev/out/ca.crt`");
     // review CD: an option given without its value is not "needed", and one not required never is
     assertThat(Cli.raw(Map.of(), "seal", "x.csv", "--to", "bob", "-o").assertExit(2).err())
         .startsWith("sealdrop: error: Missing required parameter for option '--output' (OUT)");
     assertThat(Cli.raw(Map.of(), "open", "x.sealed", "-o", "out", "--passphrase-file").assertExit(2).err())
         .doesNotContain("needs");
+    // a parameter left out too (it was picocli's "Missing required parameter: 'FILE.pub'")
+    String addSsh = Cli.raw(Map.of(), "keys", "add-ssh").assertExit(2).err();
+    assertThat(addSsh).startsWith("sealdrop: error: `sealdrop keys add-ssh` needs FILE.pub: ")
+        .contains("see `sealdrop keys add-ssh --help`").doesNotContain("Missing required");
+    assertThat(Cli.raw(Map.of(), "receive").assertExit(2).err()).as("an example without a token to redact")
+        .contains("sealdrop: hint: e.g. `sealdrop receive \"$TOKEN\" --json`").doesNotContain("redacted");
+    assertThat(Cli.raw(Map.of(), "audit", "verify").assertExit(2).err()).as("\"e.g.\" ends no sentence")
+        .startsWith("sealdrop: error: `sealdrop audit verify` needs FILE: The export (JSON Lines), e.g. from `sealdrop"
+            + " admin audit export`\n");
+    assertThat(Cli.raw(Map.of(), "--json", "grants", "revoke").assertExit(2).jsonError())
+        .containsEntry("reason", "USAGE").hasEntrySatisfying("message", m -> assertThat((String) m)
+            .startsWith("`sealdrop grants revoke` needs GRANT_ID"));
   }
 
   /** Round CA: a mistyped option got "did you mean", a mistyped command none. */
