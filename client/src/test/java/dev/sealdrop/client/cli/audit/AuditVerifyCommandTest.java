@@ -255,6 +255,9 @@ class AuditVerifyCommandTest {
     CliRun r = verify(rewritten.toString(), "--key", key, "--checkpoints", held.toString(), "--json")
         .assertExit(5);
     assertThat(r.object("break")).containsEntry("seq", 5L).containsEntry("reason", "REWRITTEN");
+    // the held checkpoint bounds the rewrite (round CG: "breaks at record 5" for an edit of an earlier one)
+    assertThat(verify(rewritten.toString(), "--key", key, "--checkpoints", held.toString()).assertExit(5).err())
+        .contains("sealdrop: error: the audit log breaks at or before record 5 (rewritten): ");
   }
 
   @Test
