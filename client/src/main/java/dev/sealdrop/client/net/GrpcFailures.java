@@ -543,9 +543,12 @@ public final class GrpcFailures {
     String renew = "`sealdrop keys renew --cert NEW.crt --key NEW.key` with it (keeps your keys)";
     switch (reason) {
       case "CERTIFICATE_REVOKED":
+        // round CG: a user whose identity was revoked renewed the certificate as the hint said, in vain
         return new AuthFailure(reason, "the server refused our certificate: it, or your identity, was revoked by an "
-            + "admin (" + detail + ")", "revocation is permanent; ask an admin: if only this certificate was "
-            + "revoked, a new certificate for the same identity works: " + renew + ", or, if your keys may be "
+            + "admin (" + detail + ")", "revocation is permanent; ask an admin which it was (the TLS refusal does"
+            + " not say; `sealdrop admin identities list` shows a revoked identity): a revoked identity is refused"
+            + " whatever its certificate; if only this certificate was"
+            + " revoked, a new certificate for the same identity works: " + renew + ", or, if your keys may be "
             + "compromised too (a lost device), `sealdrop init --force` with it for new keys", e);
       case "CERTIFICATE_EXPIRED":
         return new AuthFailure(reason, "the server refused our certificate: it has expired or is not yet valid ("

@@ -385,6 +385,11 @@ class GrpcFailuresTest {
     SealdropFailure expired = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription(
         "certificate expired"), "CERTIFICATE_EXPIRED"), GrpcFailures.Op.LIST);
     assertThat(expired.hint()).hasValueSatisfying(h -> assertThat(h).contains("renewed certificate").contains("clock"));
+    // round CG: a revoked identity is not cured by a new certificate, and the alert cannot say which was revoked
+    SealdropFailure revoked = GrpcFailures.translate(Status.UNAVAILABLE.withCause(new SSLHandshakeException(
+        "Received fatal alert: certificate_revoked")).asRuntimeException(), GrpcFailures.Op.LIST);
+    assertThat(revoked.hint()).hasValueSatisfying(h -> assertThat(h).contains("ask an admin which it was")
+        .contains("a revoked identity is refused whatever its certificate").contains("sealdrop keys renew"));
     // not an alert: our own refusal of the server's certificate keeps the generic reason
     assertThat(GrpcFailures.translate(Status.UNAVAILABLE.withCause(new SSLHandshakeException(
         "error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED")).asRuntimeException(),
