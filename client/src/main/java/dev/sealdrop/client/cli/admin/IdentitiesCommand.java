@@ -99,7 +99,7 @@ final class IdentitiesCommand extends CommandGroup {
         boolean any = counts.values().stream().anyMatch(n -> n != 0);
         for (Map.Entry<String, Integer> c : counts.entrySet()) {
           if (already == null || any) {
-            line.append("; ").append(counted(c.getValue(), c.getKey()));
+            line.append("; ").append(counted(c.getValue(), HUMAN_COUNTS.getOrDefault(c.getKey(), c.getKey())));
           }
         }
         out.println(line);
@@ -127,6 +127,15 @@ final class IdentitiesCommand extends CommandGroup {
     }
     return counts;
   }
+
+  /**
+   * The human line's words for counts whose JSON name alone misleads: revoking bob mid-download printed "0 downloads
+   * cut" though his own download was (round CG): that one went with his session; downloads_cut counts others'
+   * downloads of his files.
+   */
+  private static final Map<String, String> HUMAN_COUNTS = Map.of(
+      "sessions_closed", "sessions_closed_(with_their_transfers)",
+      "downloads_cut", "downloads_of_its_files_by_others_cut");
 
   /** "2 sessions closed", "1 session closed" from a JSON name such as {@code sessions_closed}. */
   static String counted(int count, String pluralName) {

@@ -116,6 +116,11 @@ class AdminCommandsTest extends DevServerPerClass {
     assertThat(twice.object("identity")).containsEntry("state", "disabled");
     assertThat(as("carol", "admin", "identities", "disable", "erin").assertExit(0).out())
         .startsWith("erin (role acquirer, state disabled) was disabled already; nothing changed");
+    // round CG: "0 downloads cut" read as if nothing was stopped; the identity's own transfers go with its sessions
+    assertThat(as("carol", "admin", "identities", "disable", "dave").assertExit(0).out()).startsWith("Disabled dave"
+        + " (role acquirer, state disabled); 0 sessions closed (with their transfers); 0 downloads of its files by"
+        + " others cut");
+    as("carol", "admin", "identities", "enable", "dave").assertExit(0);
     CliRun enabled = as("carol", json("admin", "identities", "enable", "erin")).assertExit(0);
     assertThat(enabled.object("identity")).containsEntry("state", "active");
     assertThat(enabled.json()).containsEntry("changed", true);
