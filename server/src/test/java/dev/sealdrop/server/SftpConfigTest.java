@@ -33,7 +33,8 @@ class SftpConfigTest {
   @Test
   void sftpAddressAndLimitsComeFromTheConfigurationFile() throws Exception {
     ServerConfig c = parse("sftp-port=2299\nsftp-host=0.0.0.0\nsftp-auth-timeout=PT15S\nsftp-idle-timeout=PT2M\n"
-        + "sftp-max-auth-attempts=3\nsftp-max-sessions-per-identity=4\nsftp-max-open-handles=16\n");
+        + "sftp-max-auth-attempts=3\nsftp-max-sessions-per-identity=4\nsftp-max-open-handles=16\n"
+        + "sftp-max-startups-per-source=20\n");
     ServerConfig.Sftp s = c.sftp();
     assertThat(s.enabled()).isTrue();
     assertThat(s.port()).isEqualTo(2299);
@@ -43,6 +44,7 @@ class SftpConfigTest {
     assertThat(s.maxAuthAttempts()).isEqualTo(3);
     assertThat(s.maxSessionsPerIdentity()).isEqualTo(4);
     assertThat(s.maxOpenHandles()).isEqualTo(16);
+    assertThat(s.maxStartupsPerSource()).isEqualTo(20);
     // the flag wins over the file, and keeps the file's other settings
     ServerConfig flagged = parse("sftp-port=2299\nsftp-max-auth-attempts=3\n", "--sftp-port", "2300");
     assertThat(flagged.sftp().port()).isEqualTo(2300);
@@ -54,6 +56,7 @@ class SftpConfigTest {
     ServerConfig.Sftp d = parse("").sftp();
     assertThat(d.bindHost("127.0.0.1")).as("the transfer listener's host").isEqualTo("127.0.0.1");
     assertThat(d.maxAuthAttempts()).isEqualTo(ServerConfig.Sftp.DISABLED.maxAuthAttempts());
+    assertThat(d.maxStartupsPerSource()).as("no limit per address, as OpenSSH's default").isZero();
     dev.sealdrop.certsdev.DevPki pki = TestPki.get();
     Map<String, String> production = Map.of("ca", pki.caCertFile().toString(), "cert",
         pki.certFile(dev.sealdrop.certsdev.DevPki.SERVER).toString(), "key",
@@ -73,6 +76,7 @@ class SftpConfigTest {
       "sftp-max-auth-attempts|0|sftp-max-auth-attempts must be 1 to 100, not 0",
       "sftp-max-sessions-per-identity|0|sftp-max-sessions-per-identity must be 1 to 10000, not 0",
       "sftp-max-open-handles|-5|sftp-max-open-handles must be 1 to 10000, not -5",
+      "sftp-max-startups-per-source|101|sftp-max-startups-per-source must be 0 to 100, not 101",
       "sftp-idle-timeout|PT0S|sftp-idle-timeout must be a positive duration such as PT30S, not 'PT0S'",
       "sftp-auth-timeout|30 seconds|sftp-auth-timeout must be an ISO-8601 duration",
       "sftp-host|not a host|sftp-host must be a host name or IP address",

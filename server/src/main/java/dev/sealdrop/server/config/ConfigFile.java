@@ -34,6 +34,7 @@ import java.util.TreeSet;
  * audit-checkpoint-interval=PT10S  retention=P30D  retention-sweep-interval=PT1H
  * sftp-port=2222 (enables the SFTP door)  sftp-host=  sftp-auth-timeout=PT30S  sftp-idle-timeout=PT10M
  * sftp-max-auth-attempts=6  sftp-max-sessions-per-identity=8  sftp-max-open-handles=32
+ * sftp-max-startups-per-source=0 (no limit)
  * </pre>
  */
 public final class ConfigFile {
@@ -46,7 +47,7 @@ public final class ConfigFile {
       "audit-origin",
       "audit-checkpoint-every", "audit-checkpoint-interval", "retention", "retention-sweep-interval",
       "sftp-host", "sftp-port", "sftp-auth-timeout", "sftp-idle-timeout", "sftp-max-auth-attempts",
-      "sftp-max-sessions-per-identity", "sftp-max-open-handles");
+      "sftp-max-sessions-per-identity", "sftp-max-open-handles", "sftp-max-startups-per-source");
 
   /** Far more than every key with a comment line each: a larger --config is not a sealdrop configuration. */
   static final long MAX_FILE_BYTES = 1 << 20;
@@ -321,7 +322,10 @@ public final class ConfigFile {
             : f.maxSessionsPerIdentity(),
         s.containsKey("sftp-max-open-handles") ? (int) within(s, "sftp-max-open-handles", 1, 10_000)
             : f.maxOpenHandles(),
-        f.recheckInterval(), host);
+        f.recheckInterval(), host,
+        // at most the door's backlog of connections waiting to log in (LoginBacklog: 100); 0 turns it off
+        s.containsKey("sftp-max-startups-per-source") ? (int) within(s, "sftp-max-startups-per-source", 0, 100)
+            : f.maxStartupsPerSource());
   }
 
   private static long within(Map<String, String> s, String key, long min, long max) {

@@ -101,9 +101,11 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
    * @param maxOpenHandles open SFTP file and folder handles per session
    * @param recheckInterval how often live sessions are re-authenticated (revocation takes effect)
    * @param host the address to bind; empty: the transfer listener's host
+   * @param maxStartupsPerSource how many connections waiting to log in one address may hold (0: no limit beyond the
+   *     door's backlog of all of them), as OpenSSH's {@code PerSourceMaxStartups}
    */
   public record Sftp(boolean enabled, int port, Duration authTimeout, Duration idleTimeout, int maxAuthAttempts,
-      int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval, String host) {
+      int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval, String host, int maxStartupsPerSource) {
     public static final Sftp DISABLED = new Sftp(false, 2222, Duration.ofSeconds(30), Duration.ofMinutes(10), 6, 8,
         32, Duration.ofSeconds(1));
 
@@ -111,7 +113,14 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
     public Sftp(boolean enabled, int port, Duration authTimeout, Duration idleTimeout, int maxAuthAttempts,
         int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval) {
       this(enabled, port, authTimeout, idleTimeout, maxAuthAttempts, maxSessionsPerIdentity, maxOpenHandles,
-          recheckInterval, "");
+          recheckInterval, "", 0);
+    }
+
+    /** With no limit per source address beyond the backlog. */
+    public Sftp(boolean enabled, int port, Duration authTimeout, Duration idleTimeout, int maxAuthAttempts,
+        int maxSessionsPerIdentity, int maxOpenHandles, Duration recheckInterval, String host) {
+      this(enabled, port, authTimeout, idleTimeout, maxAuthAttempts, maxSessionsPerIdentity, maxOpenHandles,
+          recheckInterval, host, 0);
     }
 
     public Sftp {
@@ -125,12 +134,16 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
       if (maxAuthAttempts < 1 || maxSessionsPerIdentity < 1 || maxOpenHandles < 1) {
         throw new IllegalArgumentException("sftp limits (auth attempts, sessions, handles) must be >= 1");
       }
+      if (maxStartupsPerSource < 0) {
+        throw new IllegalArgumentException("sftp maxStartupsPerSource must be >= 0 (0: no limit), not "
+            + maxStartupsPerSource);
+      }
     }
 
     /** Listening on {@code port} (0 = a free one), other settings kept. */
     public Sftp on(int newPort) {
       return new Sftp(true, newPort, authTimeout, idleTimeout, maxAuthAttempts, maxSessionsPerIdentity,
-          maxOpenHandles, recheckInterval, host);
+          maxOpenHandles, recheckInterval, host, maxStartupsPerSource);
     }
 
     /** The address to bind: {@link #host}, or {@code transferHost} when it is empty. */

@@ -174,8 +174,10 @@ public final class SftpDoor implements AutoCloseable {
     // signature verifies is told why, an accepted one that transfers are refused during a lockdown (ProvenKeyRefusal)
     sshd.setUserAuthFactories(List.of(ProvenKeyRefusal.factory(gate)));
     sshd.setPublickeyAuthenticator(new KeyAuthenticator(keys));
-    // at most LoginBacklog.DEFAULT_LIMIT connections waiting to log in, as OpenSSH's MaxStartups
-    sshd.backlog = new LoginBacklog(LoginBacklog.DEFAULT_LIMIT);
+    // at most LoginBacklog.DEFAULT_LIMIT connections waiting to log in, as OpenSSH's MaxStartups, and of them at most
+    // sftp-max-startups-per-source from one address, as its PerSourceMaxStartups (0: off, as OpenSSH's default)
+    sshd.backlog = new LoginBacklog(LoginBacklog.DEFAULT_LIMIT, settings.maxStartupsPerSource() == 0
+        ? LoginBacklog.DEFAULT_LIMIT : settings.maxStartupsPerSource());
     sshd.addSessionListener(sshd.backlog);
     sshd.addSessionListener(new LoginAudit(audit, refusals));
     // logged-in sessions are the core's to close when an admin disables or revokes their identity

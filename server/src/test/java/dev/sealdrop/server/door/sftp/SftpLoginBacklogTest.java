@@ -4,6 +4,7 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.login;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * At most {@link LoginBacklog#DEFAULT_LIMIT} connections wait to log in at once, as OpenSSH's MaxStartups: an outside
  * test held 1000 connections that sent a version line and nothing more, and all stayed open until sftp-auth-timeout.
  * The next one is closed before the SSH version exchange; once the waiting ones go, connections are served again.
+ * Of them, one address holds at most a share.
  */
 class SftpLoginBacklogTest {
   @TempDir
@@ -35,13 +37,14 @@ class SftpLoginBacklogTest {
       int port = server.server().sftpPort();
       List<Socket> held = new ArrayList<>();
       try {
+        // from several addresses (loopback answers to all of 127/8)
         for (int i = 0; i < LoginBacklog.DEFAULT_LIMIT; i++) {
-          Socket s = new Socket("127.0.0.1", port);
+          Socket s = from("127.0.0." + (10 + i % 4), port);
           held.add(s);
           s.getOutputStream().write("SSH-2.0-backlog_test\r\n".getBytes(StandardCharsets.US_ASCII));
           assertThat(versionLine(s)).as("connection %d is served", i).startsWith("SSH-2.0-sealdrop");
         }
-        try (Socket beyond = new Socket("127.0.0.1", port)) {
+        try (Socket beyond = from("127.0.0.20", port)) {
           beyond.setSoTimeout(10_000);
           assertThat(beyond.getInputStream().read()).as("closed before the version exchange").isEqualTo(-1);
         }
@@ -69,6 +72,48 @@ class SftpLoginBacklogTest {
         client.stop();
       }
     }
+  }
+
+  /**
+   * With sftp-max-startups-per-source, one address holds at most that many of the connections waiting to log in, as
+   * OpenSSH's PerSourceMaxStartups: without it, one source could take the whole backlog (and every other client's
+   * logins) for as long as sftp-auth-timeout.
+   */
+  @Test
+  void oneAddressHoldsAtMostItsShareOfTheBacklog() throws Exception {
+    int share = 5;
+    try (TestServer server = new TestServer(data, c -> {
+      ServerConfig.Sftp s = c.withSftpPort(0).sftp();
+      return c.withSftp(new ServerConfig.Sftp(true, 0, s.authTimeout(), s.idleTimeout(), s.maxAuthAttempts(),
+          s.maxSessionsPerIdentity(), s.maxOpenHandles(), s.recheckInterval(), s.host(), share));
+    })) {
+      int port = server.server().sftpPort();
+      List<Socket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < share; i++) {
+          Socket s = from("127.0.0.30", port);
+          held.add(s);
+          s.getOutputStream().write("SSH-2.0-backlog_test\r\n".getBytes(StandardCharsets.US_ASCII));
+          assertThat(versionLine(s)).as("connection %d is served", i).startsWith("SSH-2.0-sealdrop");
+        }
+        try (Socket more = from("127.0.0.30", port)) {
+          more.setSoTimeout(10_000);
+          assertThat(more.getInputStream().read()).as("one more from that address is closed at once").isEqualTo(-1);
+        }
+        try (Socket other = from("127.0.0.31", port)) {
+          assertThat(versionLine(other)).as("another address is served").startsWith("SSH-2.0-sealdrop");
+        }
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  /** A connection to the door from local address {@code source}. */
+  private static Socket from(String source, int port) throws IOException {
+    return new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, java.net.InetAddress.getByName(source), 0);
   }
 
   /** The server's identification line, or "" if the connection ends first. */
