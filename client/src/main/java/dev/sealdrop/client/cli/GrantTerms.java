@@ -51,27 +51,29 @@ final class GrantTerms {
     }
   }
 
-  /** How far the server's clock may differ from this machine's in the expiry it answers. */
-  private static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
+  /** How far the lifetime a grant answer names may differ from the one asked for (the server's rounding). */
+  private static final Duration LIFETIME_SLACK = Duration.ofMinutes(1);
 
   /**
    * Why the grant the server answered does not have these terms, if it does not: another download count, an expiry
-   * already past, or (with {@code --expires}) one later than asked, either beyond what two clocks may differ by (round CE: a hostile server's -1 downloads and past
-   * expiry were shown as the grant's).
+   * not after its creation, or (with {@code --expires}) another lifetime (round CE: a hostile server's -1 downloads and
+   * past expiry were shown as the grant's). Both times are the server's: this machine's clock, which may be off, is
+   * not used (review CI: a client clock 11 minutes slow refused every honest grant).
    */
-  java.util.Optional<String> notMetBy(dev.sealdrop.protocol.v1.Grant g, java.time.Instant now) {
+  java.util.Optional<String> notMetBy(dev.sealdrop.protocol.v1.Grant g) {
     if (g.getMaxDownloads() != downloads) {
       return java.util.Optional.of("it allows " + g.getMaxDownloads() + " download(s), not the " + downloads
           + " asked for");
     }
-    java.time.Instant expiresAt = java.time.Instant.ofEpochMilli(g.getExpiresAtMillis());
-    if (!expiresAt.plus(CLOCK_SKEW).isAfter(now)) {
-      return java.util.Optional.of("it expires at " + dev.sealdrop.client.cli.output.Timestamps.ofMillis(
-          g.getExpiresAtMillis()) + ", which has passed");
+    Duration life = Duration.ofMillis(g.getExpiresAtMillis() - g.getCreatedAtMillis());
+    String when = "it expires at " + dev.sealdrop.client.cli.output.Timestamps.ofMillis(g.getExpiresAtMillis())
+        + " and was created at " + dev.sealdrop.client.cli.output.Timestamps.ofMillis(g.getCreatedAtMillis());
+    if (life.isNegative() || life.isZero()) {
+      return java.util.Optional.of(when + ": it never lives");
     }
-    if (expires != null && expiresAt.isAfter(now.plus(expires).plus(CLOCK_SKEW))) {
-      return java.util.Optional.of("it expires at " + dev.sealdrop.client.cli.output.Timestamps.ofMillis(
-          g.getExpiresAtMillis()) + ", later than --expires asked for (" + expires.toSeconds() + " s from now)");
+    if (expires != null && life.minus(expires).abs().compareTo(LIFETIME_SLACK) > 0) {
+      return java.util.Optional.of(when + ", a lifetime of " + life.toSeconds() + " s, not the --expires "
+          + expires.toSeconds() + " s asked for");
     }
     return java.util.Optional.empty();
   }

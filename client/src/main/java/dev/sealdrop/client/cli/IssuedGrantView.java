@@ -9,7 +9,6 @@ import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Instant;
 
 /**
  * A newly created grant and its one-time token, shown alike by {@code send} and {@code grant}:
@@ -49,7 +48,7 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
     if (!ReceiveCommand.GRANT_TOKEN.matcher(token).matches()) {
       throw badAnswer(session, "its token has not the shape of one");
     }
-    java.util.Optional<String> otherTerms = asked.notMetBy(issued.getGrant(), Instant.now());
+    java.util.Optional<String> otherTerms = asked.notMetBy(issued.getGrant());
     if (otherTerms.isPresent()) {
       throw badAnswer(session, otherTerms.get());
     }

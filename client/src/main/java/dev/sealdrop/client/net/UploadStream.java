@@ -78,13 +78,26 @@ public final class UploadStream extends OutputStream {
     }
   }
 
-  /** The longest the server may take nothing while a message waits to be sent (round CE: a send waited for ever). */
-  static final Duration STALL_AFTER = Duration.ofMinutes(2);
   /**
-   * The longest the server may take to give its verdict once the last message is handed over: longer than
-   * {@link #STALL_AFTER}, since what the transport still holds (a few MiB) must drain first on a slow link.
+   * The longest the server may take nothing while a message waits to be sent (round CE: a send waited for ever): as
+   * long as the server's own upload-stall-timeout. The transport is ready again only once about a message (1 MiB by
+   * default) has drained, so this also sets the slowest link that is not taken for a stall: 1 MiB in 10 minutes,
+   * about 14 kbit/s (review CI: 2 minutes refused links below 70 kbit/s).
    */
-  static final Duration VERDICT_WITHIN = Duration.ofMinutes(5);
+  static final Duration STALL_AFTER = Duration.ofMinutes(10);
+  /**
+   * The longest the server may take to give its verdict once the last message is handed over, beyond the time what
+   * the transport still holds (a few MiB) takes to drain at the rate the upload went so far.
+   */
+  static final Duration VERDICT_WITHIN = Duration.ofMinutes(10);
+  /**
+   * What a resumed upload adds to both limits until the server must have taken something, per byte it already holds: it
+   * reads and hashes that prefix again before it reads the stream (5 MB/s of a slow disk; review CI: a 6 GiB prefix
+   * read at 40 MB/s took longer than a fixed limit, and every resume stalled).
+   */
+  private static final long REREAD_NANOS_PER_BYTE = 200;
+  /** What may still be on its way once the last message is handed over: gRPC's queue and the HTTP/2 and TCP windows. */
+  private static final long IN_FLIGHT_BYTES = 12L << 20;
 
   /**
    * The least a retaining stream keeps. Its buffers are refilled only after this many more bytes
@@ -105,6 +118,9 @@ public final class UploadStream extends OutputStream {
   private final long retainBytes;
   private final long stallNanos;
   private final long verdictNanos;
+  /** Upload offset this stream started at (a resume's is the server's committed offset). */
+  private final long startOffset;
+  private final long openedAt = System.nanoTime();
   private long retainedBytes;
   /** Upload offset of the first retained byte. */
   private long retainedFrom;
@@ -119,6 +135,7 @@ public final class UploadStream extends OutputStream {
     this.retainBytes = retainBytes;
     this.stallNanos = stallAfter.toNanos();
     this.verdictNanos = verdictWithin.toNanos();
+    this.startOffset = offset;
     this.retainedFrom = offset;
     this.accepted = offset;
   }
@@ -228,8 +245,9 @@ public final class UploadStream extends OutputStream {
     sendBuffer(true);
     closed = true;
     requests.onCompleted();
+    long limit = verdictNanos + drainNanos() + rereadNanos();
     try {
-      return result.get(verdictNanos, TimeUnit.NANOSECONDS);
+      return result.get(limit, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       requests.cancel("client aborted the upload", null);
@@ -237,7 +255,7 @@ public final class UploadStream extends OutputStream {
     } catch (ExecutionException e) {
       throw broken(e.getCause());
     } catch (TimeoutException e) {
-      throw stalled("the server gave no verdict on the upload within " + time(verdictNanos) + " of its last byte ("
+      throw stalled("the server gave no verdict on the upload within " + time(limit) + " of its last byte ("
           + accepted + " bytes sent), though the connection stayed open");
     }
   }
@@ -247,6 +265,25 @@ public final class UploadStream extends OutputStream {
     closed = true;
     requests.cancel(what, null);
     return new StalledUpload(what);
+  }
+
+  /**
+   * Until the server must have taken messages, the time it may spend reading again what it already holds of a resumed
+   * upload (it reads nothing of the stream meanwhile); 0 once more was sent than the transport holds without the
+   * server reading, or for a new upload. (A transport ready again says only that it had room, in the windows too.)
+   */
+  private long rereadNanos() {
+    return accepted - startOffset > IN_FLIGHT_BYTES ? 0 : startOffset * REREAD_NANOS_PER_BYTE;
+  }
+
+  /** How long what may still be in flight takes to drain, at the rate the stream went so far, with a margin of 3. */
+  private long drainNanos() {
+    long sent = accepted - startOffset;
+    if (sent <= 0) {
+      return 0;
+    }
+    double nanosPerByte = (double) (System.nanoTime() - openedAt) / sent;
+    return (long) Math.min(Long.MAX_VALUE / 4.0, 3 * nanosPerByte * Math.min(sent, IN_FLIGHT_BYTES));
   }
 
   private static String time(long nanos) {
@@ -306,10 +343,11 @@ public final class UploadStream extends OutputStream {
 
   private void send(UploadRequest message) throws IOException {
     boolean stalled = false;
+    long limit = stallNanos + rereadNanos();
     synchronized (lock) {
       long since = System.nanoTime();
       while (!requests.isReady() && !result.isDone()) {
-        long left = stallNanos - (System.nanoTime() - since);
+        long left = limit - (System.nanoTime() - since);
         if (left <= 0) {
           stalled = true;
           break;
@@ -324,7 +362,7 @@ public final class UploadStream extends OutputStream {
       }
     }
     if (stalled) { // cancelled outside the lock: the cancel calls the observer, which takes it
-      throw stalled("the server took nothing for " + time(stallNanos) + " (" + (accepted - message.getData().size())
+      throw stalled("the server took nothing for " + time(limit) + " (" + (accepted - message.getData().size())
           + " bytes sent), though the connection stayed open");
     }
     if (result.isCompletedExceptionally()) {

@@ -159,12 +159,15 @@ final class FakeServer implements AutoCloseable {
     workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
   }
 
+  /** When the grant was made, as the server's clock says (a grant lives an hour). */
+  private static final long CREATED = System.currentTimeMillis();
+
   private Grant grant() {
     return Grant.newBuilder().setGrantId("g-1").setFileId("f-1").setOwner("alice").setRecipient("bob")
         .setState(consumed ? GrantState.GRANT_STATE_CONSUMED : GrantState.GRANT_STATE_ACTIVE)
         .setMaxDownloads(1).setDownloadsUsed(consumed ? 1 : 0).setSize(stored().length)
         .setFingerprint(fingerprintToName != null ? fingerprintToName : storedFingerprint())
-        .setExpiresAtMillis(System.currentTimeMillis() + 3_600_000).build();
+        .setCreatedAtMillis(CREATED).setExpiresAtMillis(CREATED + 3_600_000).build();
   }
 
   /** The stored envelope's fingerprint, as the real server names it in a grant ("" before alice's upload is whole). */

@@ -179,7 +179,8 @@ class ResumeAndTlsTest {
       server.downloadsToName = 0;
       CliRun later = alice.run("--json", "send", Files.write(dir.resolve("later.csv"), new byte[2600]).toString(),
           "--to", "bob", "--expires", "5m").assertExit(5);
-      assertThat((String) later.jsonError().get("message")).contains("later than --expires asked for (300 s from now)");
+      assertThat((String) later.jsonError().get("message")).contains(", a lifetime of 3600 s, not the --expires 300 s"
+          + " asked for");
       CliRun fine = alice.run("send", Files.write(dir.resolve("third.csv"), new byte[3000]).toString(), "--to", "bob")
           .assertExit(0);
       assertThat(fine.err()).containsPattern("they run: sealdrop receive TOKEN --from alice --fingerprint [0-9a-f]{64}\n");
