@@ -63,9 +63,12 @@ public final class Downloader {
   /**
    * How long the reader waits for the next byte before the download counts as stalled: a server that keeps the
    * connection alive (answering keepalive pings) but sends nothing would otherwise hold a receive for ever (round CE:
-   * twelve minutes, until a signal). Longer than the busy-server waits above together, which restart it.
+   * twelve minutes, until a signal). Longer than the busy-server waits above together, which restart it. As long as the
+   * server's own download-stall-timeout: the server sends 1 MiB messages, so this also sets the slowest link that is not
+   * taken for a stall, 1 MiB in 10 minutes, about 14 kbit/s (review CI: 2 minutes refused links below 70 kbit/s, and
+   * every re-run stalled at the same message).
    */
-  static final Duration STALL_AFTER = Duration.ofMinutes(2);
+  static final Duration STALL_AFTER = Duration.ofMinutes(10);
   private final ServerConnection connection;
   private final Consumer<String> notes;
   private final List<Duration> busyRetryDelays;
