@@ -61,7 +61,8 @@ import picocli.CommandLine.Parameters;
         + "(sanitised) name.",
         "Your keys are unlocked before the grant is redeemed, so a wrong passphrase consumes nothing.",
         "An interrupted download resumes when you run the same command again before the claim expires."},
-    footer = {"  sealdrop receive \\", "    sdg_Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c -o ~/Downloads", "  sealdrop receive \"$TOKEN\" --json"})
+    footer = {"  sealdrop receive \\", "    sdg_Xq3vR8kT0bN2mW5yHc7jL1pD4sF6gA9eU-iO_zKwE2c -o ~/Downloads",
+        "  sealdrop receive \"$TOKEN\" --from alice --fingerprint \"$FP\" --json"})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses the output folder")
 final class ReceiveCommand extends SealdropSubcommand {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */

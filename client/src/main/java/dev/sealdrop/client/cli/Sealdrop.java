@@ -555,6 +555,9 @@ public final class Sealdrop {
         pending.setLength(0);
       }
     }
+    if (pending.length() > 0) {
+      commands.add(pending.toString()); // a last line that promised more
+    }
     return commands;
   }
 

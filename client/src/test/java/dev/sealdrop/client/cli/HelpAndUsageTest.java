@@ -556,7 +556,8 @@ class HelpAndUsageTest {
     assertThat(addSsh).startsWith("sealdrop: error: `sealdrop keys add-ssh` needs FILE.pub: ")
         .contains("see `sealdrop keys add-ssh --help`").doesNotContain("Missing required");
     assertThat(Cli.raw(Map.of(), "receive").assertExit(2).err()).as("an example without a token to redact")
-        .contains("sealdrop: hint: e.g. `sealdrop receive \"$TOKEN\" --json`").doesNotContain("redacted");
+        .contains("sealdrop: hint: e.g. `sealdrop receive \"$TOKEN\" --from alice --fingerprint \"$FP\" --json`")
+        .doesNotContain("redacted");
     assertThat(Cli.raw(Map.of(), "audit", "verify").assertExit(2).err()).as("\"e.g.\" ends no sentence")
         .startsWith("sealdrop: error: `sealdrop audit verify` needs FILE: The export (JSON Lines), e.g. from `sealdrop"
             + " admin audit export`\n");
