@@ -50,6 +50,26 @@ class UploaderStallTest {
     }
   }
 
+  /** An Upload's message reader that counts the data received, and does {@code atEnd} when the client finishes. */
+  private StreamObserver<UploadRequest> counting(Runnable atEnd) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(UploadRequest value) {
+        received.addAndGet(value.getData().size());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // the client cancelled: nothing to answer
+      }
+
+      @Override
+      public void onCompleted() {
+        atEnd.run();
+      }
+    };
+  }
+
   /** A server whose Upload reads every message and never answers, or (not {@code reading}) reads none at all. */
   private Uploader uploaderFacing(boolean reading, Duration stallAfter, Duration verdictWithin) throws Exception {
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -59,22 +79,7 @@ class UploaderStallTest {
             if (!reading) {
               ((ServerCallStreamObserver<UploadResponse>) response).disableAutoRequest();
             }
-            return new StreamObserver<>() {
-              @Override
-              public void onNext(UploadRequest value) {
-                received.addAndGet(value.getData().size());
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                // the client cancelled: nothing to answer
-              }
-
-              @Override
-              public void onCompleted() {
-                // silence: no verdict, the stream stays open
-              }
-            };
+            return counting(() -> { }); // silence at the end: no verdict, the stream stays open
           }
         }).build().start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
@@ -100,23 +105,10 @@ class UploaderStallTest {
               call.disableAutoRequest();
               // 1.5 s "reading the prefix again" before it reads anything, then everything
               later.schedule(() -> call.request(Integer.MAX_VALUE), 1500, java.util.concurrent.TimeUnit.MILLISECONDS);
-              return new StreamObserver<>() {
-                @Override
-                public void onNext(UploadRequest value) {
-                  received.addAndGet(value.getData().size());
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                  // the client cancelled: nothing to answer
-                }
-
-                @Override
-                public void onCompleted() {
-                  response.onNext(UploadResponse.newBuilder().setFileId("f-1").build());
-                  response.onCompleted();
-                }
-              };
+              return counting(() -> {
+                response.onNext(UploadResponse.newBuilder().setFileId("f-1").build());
+                response.onCompleted();
+              });
             }
           }).build().start();
       channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
