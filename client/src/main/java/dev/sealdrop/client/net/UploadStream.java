@@ -96,8 +96,8 @@ public final class UploadStream extends OutputStream {
    * read at 40 MB/s took longer than a fixed limit, and every resume stalled).
    */
   private static final long REREAD_NANOS_PER_BYTE = 200;
-  /** What may still be on its way once the last message is handed over: gRPC's queue and the HTTP/2 and TCP windows. */
-  private static final long IN_FLIGHT_BYTES = 12L << 20;
+  /** The HTTP/2 stream window a sealdrop server gives an upload (its flowControlWindow, 4 MiB), with room to spare. */
+  private static final long WINDOW_BYTES = 8L << 20;
 
   /**
    * The least a retaining stream keeps. Its buffers are refilled only after this many more bytes
@@ -120,7 +120,12 @@ public final class UploadStream extends OutputStream {
   private final long verdictNanos;
   /** Upload offset this stream started at (a resume's is the server's committed offset). */
   private final long startOffset;
-  private final long openedAt = System.nanoTime();
+  /**
+   * When more than {@link #inFlightBytes} had been handed over, and the upload offset then (-1: not yet): from there on
+   * the rate is the link's, as everything before went into buffers at once.
+   */
+  private long linkFromAt;
+  private long linkFromOffset = -1;
   private long retainedBytes;
   /** Upload offset of the first retained byte. */
   private long retainedFrom;
@@ -273,17 +278,33 @@ public final class UploadStream extends OutputStream {
    * server reading, or for a new upload. (A transport ready again says only that it had room, in the windows too.)
    */
   private long rereadNanos() {
-    return accepted - startOffset > IN_FLIGHT_BYTES ? 0 : startOffset * REREAD_NANOS_PER_BYTE;
+    return accepted - startOffset > inFlightBytes() ? 0 : startOffset * REREAD_NANOS_PER_BYTE;
   }
 
-  /** How long what may still be in flight takes to drain, at the rate the stream went so far, with a margin of 3. */
+  /**
+   * What may be on its way without the server having read it: gRPC's queue (up to the ready threshold, two messages,
+   * and the one being sent), the HTTP/2 window and TCP's buffers within it, and a message the server took (review CJ).
+   */
+  private long inFlightBytes() {
+    return WINDOW_BYTES + 5L * messageBytes;
+  }
+
+  /**
+   * How long what may still be in flight after the last message takes to drain: at the rate the link went once the
+   * buffers were full (before, everything went into them at once), with a margin of 3; for an upload too small to fill
+   * them, at the slowest rate not taken for a stall, a message per stall limit (review CJ: a small upload's rate,
+   * measured into buffers, gave a slow link no time at all).
+   */
   private long drainNanos() {
-    long sent = accepted - startOffset;
-    if (sent <= 0) {
+    long pending = Math.min(accepted - startOffset, inFlightBytes());
+    if (pending <= 0) {
       return 0;
     }
-    double nanosPerByte = (double) (System.nanoTime() - openedAt) / sent;
-    return (long) Math.min(Long.MAX_VALUE / 4.0, 3 * nanosPerByte * Math.min(sent, IN_FLIGHT_BYTES));
+    long measured = accepted - linkFromOffset;
+    double nanosPerByte = linkFromOffset >= 0 && measured >= messageBytes
+        ? 3.0 * (System.nanoTime() - linkFromAt) / measured
+        : (double) stallNanos / messageBytes;
+    return (long) Math.min(Long.MAX_VALUE / 4.0, nanosPerByte * pending);
   }
 
   private static String time(long nanos) {
@@ -346,6 +367,10 @@ public final class UploadStream extends OutputStream {
     long limit = stallNanos + rereadNanos();
     synchronized (lock) {
       long since = System.nanoTime();
+      if (linkFromOffset < 0 && accepted - startOffset > inFlightBytes()) {
+        linkFromAt = since;
+        linkFromOffset = accepted;
+      }
       while (!requests.isReady() && !result.isDone()) {
         long left = limit - (System.nanoTime() - since);
         if (left <= 0) {

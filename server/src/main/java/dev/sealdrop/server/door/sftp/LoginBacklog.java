@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * logged-in sessions are not counted (sftp-max-sessions-per-identity limits those). One address may hold at most
  * {@link #perSource} of them ({@code sftp-max-startups-per-source}, as OpenSSH's {@code PerSourceMaxStartups}), so
  * that a single source cannot take the whole backlog from everyone else; off by default, as OpenSSH's, since a
- * pipeline host or a NAT opens many connections at once from one address.
+ * pipeline host or a NAT opens many connections at once from one address. An address is an exact one, IPv6 too (an
+ * IPv6 client holding a /64 has many: OpenSSH's default PerSourceNetBlockSize 32:128 counts them alike).
  */
 final class LoginBacklog implements SessionListener {
   /** OpenSSH refuses every new connection from 100 unauthenticated ones on (MaxStartups 10:30:100). */
@@ -110,8 +111,9 @@ final class LoginBacklog implements SessionListener {
     long last = lastWarning.get();
     if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
       LOG.warn("SFTP door: refused {} new connection(s) in the last minute: {} connections were waiting to log in"
-          + " (it holds at most {}, at most {} from one address; a flood of connections that never log in?). Each"
-          + " waits at most sftp-auth-timeout", refusedSinceWarning.getAndSet(0), waiting.get(), limit, perSource);
+          + " (it holds at most {}{}; a flood of connections that never log in?). Each waits at most"
+          + " sftp-auth-timeout", refusedSinceWarning.getAndSet(0), waiting.get(), limit,
+          perSource < limit ? ", at most " + perSource + " from one address" : "");
     }
   }
 }
