@@ -403,7 +403,8 @@ public final class Downloader {
         }
         if (have != expectedSize) {
           failed(new NetworkFailure("DOWNLOAD_TRUNCATED", "the server ended the download after " + have + " of "
-              + expectedSize + " bytes", "re-run the same command; the download resumes", null));
+              + expectedSize + " bytes", "re-run the same command; the download resumes; if it ends at the same"
+              + " byte again, the server's copy or its size is wrong: tell the server's operator", null));
           return;
         }
       } finally {
