@@ -307,9 +307,10 @@ public final class UploadStream extends OutputStream {
     return (long) Math.min(Long.MAX_VALUE / 4.0, nanosPerByte * pending);
   }
 
+  /** "800 ms" under ten seconds (tests), else whole seconds ("600 s", "7801 s"). */
   private static String time(long nanos) {
     long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
-    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    return ms < 10_000 ? ms + " ms" : Math.round(ms / 1000.0) + " s";
   }
 
   /** Cancels the call (the server keeps what it committed, so a later run can resume). */
