@@ -130,8 +130,13 @@ final class DownloadCall {
       if (done) {
         return false;
       }
+      dev.sealdrop.server.core.GrantUnavailableException cause =
+          new dev.sealdrop.server.core.GrantUnavailableException(reason, why);
+      // ended and audited with the act's cause, whatever the store says yet (a disable cuts the downloads of the
+      // sender's grants before the sender is disabled: round CK), as the SFTP door's cut is
+      session.cut(cause);
       finish();
-      out.onError(ErrorMapper.toStatus(new dev.sealdrop.server.core.GrantUnavailableException(reason, why)));
+      out.onError(ErrorMapper.toStatus(cause));
       return true;
     }
   }

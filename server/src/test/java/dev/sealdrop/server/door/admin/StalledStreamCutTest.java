@@ -153,6 +153,48 @@ class StalledStreamCutTest extends OneServerPerMethod {
   }
 
   /**
+   * Round CK: a download read at full speed checks its grant at every chunk, and once the sender was disabled it ended
+   * itself before the act closed it, so the answer said 0 downloads cut though one was. The act stops the downloads of
+   * the sender's grants before it disables the sender.
+   */
+  @Test
+  void disablingItsSenderCountsADownloadReadAtFullSpeed() throws Exception {
+    // 128 MiB: the download still streams when the act reaches the server, one chunk check after another
+    UploadResponse big = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(128 << 20, 72), "bob")
+        .bytes());
+    var g = Transfers.grant(clients, "alice", big.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    ManagedChannel ch = clients.channel("bob");
+    java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      Iterator<DownloadResponse> stream = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(ch)
+          .download(DownloadRequest.newBuilder().setClaimId(claim).build());
+      assertThat(stream.next().getData().size()).isPositive();
+      java.util.concurrent.Future<Long> read = reader.submit(() -> {
+        long n = 0;
+        try {
+          while (stream.hasNext()) {
+            n += stream.next().getData().size();
+          }
+        } catch (io.grpc.StatusRuntimeException cut) {
+          return n;
+        }
+        return -1L; // read to the end: not cut
+      });
+      var disabled = admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice")
+          .build());
+      assertThat(read.get(30, TimeUnit.SECONDS)).as("the download was cut, not read to its end").isNotNegative();
+      assertThat(disabled.getDownloadsCut()).as("the download the disable cut is counted").isEqualTo(1);
+    } finally {
+      reader.shutdownNow();
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+      admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build());
+    }
+  }
+
+  /**
    * The claim's holder gives it back (ReleaseClaim, e.g. from another process of the same receive) while its download
    * is open and paused: the download ends now, with the claim's cause, not at a next chunk nobody asks for, and the
    * grant is redeemable again.
