@@ -300,8 +300,9 @@ public final class AuditVerifier {
         }
         if (!cp.checkpoint().head().equals(head)) {
           return new Failure(records, Reason.REWRITTEN, "the file disagrees with a checkpoint held outside the server"
-              + " for " + records + " records: " + (lastHeldMatch + 1 == records ? "" : "one or more of ")
-              + span(lastHeldMatch + 1, records, "was", "were") + " rewritten and re-signed");
+              + " for " + records + (records == 1 ? " record: " : " records: ")
+              + (lastHeldMatch + 1 == records ? "" : "one or more of ") + span(lastHeldMatch + 1, records, "was", "were")
+              + " rewritten and re-signed");
         }
         lastHeldMatch = records;
         heldVerified++;

@@ -91,7 +91,8 @@ public final class EmptyArgument {
     CommandLine.Model.ArgSpec arg = ex.getArgSpec();
     String help = "see `" + ex.getCommandLine().getCommandSpec().qualifiedName(" ") + " --help`";
     if (arg instanceof CommandLine.Model.OptionSpec o) {
-      return failure(o.longestName(), "give " + o.longestName() + " a " + o.paramLabel() + (o.required() ? ""
+      // its value by its label ("give --from its IDENTITY"), not "a IDENTITY" (round CK)
+      return failure(o.longestName(), "give " + o.longestName() + " its " + o.paramLabel() + (o.required() ? ""
           : ", or leave it out") + "; " + help);
     }
     String label = arg != null ? arg.paramLabel() : "an argument";

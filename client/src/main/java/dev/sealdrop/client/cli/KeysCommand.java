@@ -47,7 +47,7 @@ final class KeysCommand extends SealdropSubcommand {
 
   @Override
   void run(Session session) {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing a subcommand: publish, show, export, import, renew, add-ssh, list-ssh or remove-ssh");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing a command, e.g. `sealdrop keys publish` (the others: show, export, import, renew, add-ssh, list-ssh, remove-ssh)");
   }
 
   /** {@code keys publish}. */

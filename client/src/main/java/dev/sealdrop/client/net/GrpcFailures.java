@@ -514,6 +514,15 @@ public final class GrpcFailures {
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException || c instanceof CertificateException) {
         Optional<CertificateException> serverCertificate = certificateProblem(c);
+        if (serverCertificate.isPresent() && outsideValidity(c)) {
+          // its dates, by this machine's clock: the clock is as likely as the certificate (round CK: a clock 3 h
+          // behind was sent to check the address and the CA)
+          return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: the server's certificate was not "
+              + "accepted: " + withoutClassNames(serverCertificate.get().getMessage()) + " (it is not valid at this"
+              + " machine's time, " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")",
+              "check this machine's clock and time zone (`date -u`); if it is right, the server's certificate has"
+              + " expired or is not valid yet: ask the server's operator to renew it", e);
+        }
         if (serverCertificate.isPresent()) {
           // our own check of the server's certificate failed (OpenSSL wraps it as "General OpenSslEngine problem")
           return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: the server's certificate was not "
@@ -609,6 +618,21 @@ public final class GrpcFailures {
   }
 
   /** The certificate check that failed in this TLS failure, if one did: the innermost such cause. */
+  /** Whether a certificate in the chain was refused for its dates (expired, or not valid yet), by this machine's clock. */
+  private static boolean outsideValidity(Throwable tlsFailure) {
+    for (Throwable c = tlsFailure; c != null; c = c.getCause()) {
+      if (c instanceof java.security.cert.CertificateExpiredException
+          || c instanceof java.security.cert.CertificateNotYetValidException
+          || c instanceof java.security.cert.CertPathValidatorException v
+              && v.getReason() == java.security.cert.CertPathValidatorException.BasicReason.EXPIRED
+          || c instanceof java.security.cert.CertPathValidatorException w
+              && w.getReason() == java.security.cert.CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static Optional<CertificateException> certificateProblem(Throwable tlsFailure) {
     CertificateException found = null;
     for (Throwable c = tlsFailure; c != null; c = c.getCause()) {

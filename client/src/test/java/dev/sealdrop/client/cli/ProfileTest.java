@@ -89,7 +89,7 @@ class ProfileTest {
     for (String empty : new String[] {"", " "}) {
       CliRun r = Cli.raw(Map.of(), "--json", "--home", empty, "inbox").assertExit(2);
       assertThat(r.jsonError()).containsEntry("reason", "EMPTY_ARGUMENT")
-          .containsEntry("hint", "give --home a DIR, or leave it out; see `sealdrop --help`");
+          .containsEntry("hint", "give --home its DIR, or leave it out; see `sealdrop --help`");
       assertThat(r.err()).contains("--home is empty").doesNotContain("no sealdrop profile in");
     }
   }

@@ -361,6 +361,20 @@ class GrpcFailuresTest {
     assertThat(f.reason()).isEqualTo("TLS_REFUSED");
   }
 
+  /** Round CK: a clock 3 h behind got a hint about the address and the CA when the server's certificate was "not yet valid". */
+  @Test
+  void aServerCertificateOutsideItsDatesPointsAtThisMachinesClock() {
+    Exception notYet = new SSLHandshakeException("General OpenSslEngine problem");
+    notYet.initCause(new java.security.cert.CertificateException("validity check failed",
+        new java.security.cert.CertificateNotYetValidException("NotBefore: Sun Dec 06 12:00:00 UTC 2026")));
+    SealdropFailure f = GrpcFailures.translate(Status.UNAVAILABLE.withCause(notYet).asRuntimeException(),
+        GrpcFailures.Op.LIST);
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.AUTH);
+    assertThat(f.getMessage()).contains("NotBefore: Sun Dec 06 12:00:00 UTC 2026").contains("this machine's time");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).startsWith("check this machine's clock")
+        .doesNotContain("subjectAltName"));
+  }
+
   @Test
   void theServersAlertsAboutOurCertificateAreToldAsWhatTheyMeanInBothTlsStacksSpellings() {
     Map<String, String> alerts = Map.of(

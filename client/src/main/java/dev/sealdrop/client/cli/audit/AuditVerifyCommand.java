@@ -129,7 +129,8 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     // a held checkpoint bounds a rewrite but cannot name its record (the message gives the range; round CG read
     // "breaks at record 215" for an edit of record 205)
     IntegrityFailure failure = new IntegrityFailure(f.reason().name(), "the audit log breaks at "
-        + (f.reason() == VerificationResult.Reason.REWRITTEN && f.sequence() > 1 ? "or before " : "") + "record "
+        + (f.reason() == VerificationResult.Reason.REWRITTEN && f.message().contains("one or more of ") ? "or before "
+        : "") + "record "
         + f.sequence() + " (" + f.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + "): " + f.message()
         + heldFileNamed(r, f),
         hint(f.reason(), r.keySource()));
