@@ -61,7 +61,8 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
           + " sealdrop receive TOKEN --from " + TerminalText.clean(me) + (sealedHere.isPresent()
               ? " --fingerprint " + sealedHere.get()
               : ReceiveCommand.FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
-                  + " (the fingerprint the server names for the file: check it against the one `seal` printed)" : ""));
+                  + " (the fingerprint the server names for the file: check it against the one printed when it was"
+                  + " sealed, by `seal` or `send`)" : ""));
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);

@@ -630,7 +630,8 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     if (fingerprint != null && !FINGERPRINT.matcher(fingerprint.strip()).matches()) {
       throw new UsageFailure("BAD_FINGERPRINT", "--fingerprint is not a file's fingerprint: 64 hex digits",
-          "give the fingerprint `sealdrop send` or `seal` printed for the file (JSON `fingerprint`)");
+          "give the fingerprint the sender passed on with the token (what `sealdrop send`, `grant` or `seal` printed for"
+              + " the file; JSON `fingerprint`)");
     }
   }
 
