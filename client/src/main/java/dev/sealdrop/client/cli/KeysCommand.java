@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
     footer = {"  sealdrop keys publish", "  sealdrop keys show bob", "  sealdrop keys export -o alice.skb",
         "  sealdrop keys import alice.skb", "  sealdrop keys renew --cert alice-2027.crt --key alice-2027.key",
         "  sealdrop keys add-ssh ~/.ssh/id_ed25519.pub", "  sealdrop keys list-ssh",
-        "  sealdrop keys remove-ssh SHA256:..."})
+        "  sealdrop keys remove-ssh SHA256:Xf3kq0Lw1bC5yR8tN2mV7hJ4pD6sA9eU0iO3zKwE2cQ"})
 final class KeysCommand extends SealdropSubcommand {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   static final String NAME = "keys";
@@ -333,7 +333,8 @@ final class KeysCommand extends SealdropSubcommand {
   @Command(name = "remove-ssh", mixinStandardHelpOptions = true,
       description = {"Remove one of your SSH keys (or, for admins, --identity's); SFTP sessions logged in with it are"
           + " closed within a few seconds."},
-      footer = {"  sealdrop keys remove-ssh SHA256:Xf3...", "  sealdrop keys remove-ssh SHA256:Xf3... --identity bob"})
+      footer = {"  sealdrop keys remove-ssh SHA256:Xf3kq0Lw1bC5yR8tN2mV7hJ4pD6sA9eU0iO3zKwE2cQ",
+          "  sealdrop keys remove-ssh SHA256:Xf3kq0Lw1bC5yR8tN2mV7hJ4pD6sA9eU0iO3zKwE2cQ \\", "      --identity bob"})
   static final class RemoveSsh extends SealdropSubcommand {
     @Parameters(index = "0", paramLabel = "FINGERPRINT", description = "As `sealdrop keys list-ssh` shows it.")
     String fingerprint;
