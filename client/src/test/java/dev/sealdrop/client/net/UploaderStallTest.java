@@ -60,22 +60,10 @@ class UploaderStallTest {
   void aSmallUploadOnASlowLinkIsGivenTheTimeItsBuffersTakeToDrain() throws Exception {
     java.util.concurrent.ScheduledExecutorService link = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-          .addService(new TransferServiceGrpc.TransferServiceImplBase() {
-            @Override
-            public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> response) {
-              ServerCallStreamObserver<UploadResponse> call = (ServerCallStreamObserver<UploadResponse>) response;
-              call.disableAutoRequest();
-              // a slow link: a 64 KiB message every 250 ms, 4 s for the whole MiB
-              link.scheduleAtFixedRate(() -> call.request(1), 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
-              return counting(() -> {
-                response.onNext(UploadResponse.newBuilder().setFileId("f-2").build());
-                response.onCompleted();
-              });
-            }
-          }).build().start();
-      channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
-      UploadStream up = UploadStream.open(TransferServiceGrpc.newStub(channel), "up-4", 0, 64 * 1024, 0,
+      // a slow link: a 64 KiB message every 250 ms, 4 s for the whole MiB
+      TransferServiceGrpc.TransferServiceStub stub = pacedServer(call -> link.scheduleAtFixedRate(() -> call.request(1),
+          0, 250, java.util.concurrent.TimeUnit.MILLISECONDS), "f-2");
+      UploadStream up = UploadStream.open(stub, "up-4", 0, 64 * 1024, 0,
           Duration.ofSeconds(2), SHORT);
       byte[] chunk = new byte[64 * 1024];
       for (int i = 0; i < 16; i++) {
@@ -86,6 +74,29 @@ class UploaderStallTest {
     } finally {
       link.shutdownNow();
     }
+  }
+
+  /**
+   * A server whose Upload takes messages only as {@code pace} requests them (manual flow control), and answers file
+   * {@code fileId} when the client finishes.
+   */
+  private TransferServiceGrpc.TransferServiceStub pacedServer(
+      java.util.function.Consumer<ServerCallStreamObserver<UploadResponse>> pace, String fileId) throws Exception {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new TransferServiceGrpc.TransferServiceImplBase() {
+          @Override
+          public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> response) {
+            ServerCallStreamObserver<UploadResponse> call = (ServerCallStreamObserver<UploadResponse>) response;
+            call.disableAutoRequest();
+            pace.accept(call);
+            return counting(() -> {
+              response.onNext(UploadResponse.newBuilder().setFileId(fileId).build());
+              response.onCompleted();
+            });
+          }
+        }).build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    return TransferServiceGrpc.newStub(channel);
   }
 
   /** An Upload's message reader that counts the data received, and does {@code atEnd} when the client finishes. */
@@ -135,23 +146,11 @@ class UploaderStallTest {
   void aResumedUploadWaitsWhileTheServerReadsWhatItHoldsAgain() throws Exception {
     java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-          .addService(new TransferServiceGrpc.TransferServiceImplBase() {
-            @Override
-            public StreamObserver<UploadRequest> upload(StreamObserver<UploadResponse> response) {
-              ServerCallStreamObserver<UploadResponse> call = (ServerCallStreamObserver<UploadResponse>) response;
-              call.disableAutoRequest();
-              // 1.5 s "reading the prefix again" before it reads anything, then everything
-              later.schedule(() -> call.request(Integer.MAX_VALUE), 1500, java.util.concurrent.TimeUnit.MILLISECONDS);
-              return counting(() -> {
-                response.onNext(UploadResponse.newBuilder().setFileId("f-1").build());
-                response.onCompleted();
-              });
-            }
-          }).build().start();
-      channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+      // 1.5 s "reading the prefix again" before it reads anything, then everything
+      TransferServiceGrpc.TransferServiceStub stub = pacedServer(call -> later.schedule(
+          () -> call.request(Integer.MAX_VALUE), 1500, java.util.concurrent.TimeUnit.MILLISECONDS), "f-1");
       // 10 MB already held: 2 s allowed for reading it again, beyond the 800 ms stall limit
-      UploadStream up = UploadStream.open(TransferServiceGrpc.newStub(channel), "up-3", 10_000_000, 64 * 1024, 0,
+      UploadStream up = UploadStream.open(stub, "up-3", 10_000_000, 64 * 1024, 0,
           SHORT, SHORT);
       byte[] chunk = new byte[64 * 1024];
       for (int i = 0; i < 256; i++) { // 16 MiB: far more than the windows hold while the server reads nothing
