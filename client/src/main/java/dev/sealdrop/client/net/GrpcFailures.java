@@ -617,7 +617,6 @@ public final class GrpcFailures {
     return Optional.empty();
   }
 
-  /** The certificate check that failed in this TLS failure, if one did: the innermost such cause. */
   /** Whether a certificate in the chain was refused for its dates (expired, or not valid yet), by this machine's clock. */
   private static boolean outsideValidity(Throwable tlsFailure) {
     for (Throwable c = tlsFailure; c != null; c = c.getCause()) {
@@ -633,6 +632,7 @@ public final class GrpcFailures {
     return false;
   }
 
+  /** The certificate check that failed in this TLS failure, if one did: the innermost such cause. */
   private static Optional<CertificateException> certificateProblem(Throwable tlsFailure) {
     CertificateException found = null;
     for (Throwable c = tlsFailure; c != null; c = c.getCause()) {

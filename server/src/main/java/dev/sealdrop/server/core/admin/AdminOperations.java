@@ -146,10 +146,14 @@ public final class AdminOperations {
       // disabled, since a streaming download notices that at its next chunk and ends itself, uncounted (round CK: a
       // fast gRPC download's own check won that race, and the answer said 0 downloads cut). A revoked identity has no
       // grants to download: it is refused below (REVOKED_IDENTITY) with nothing closed.
+      String suspended = "the grant's sender '" + name + "' is disabled by an admin, so its grants cannot be"
+          + " downloaded until an admin enables it again; the download was stopped; ask the sender or an admin";
       int cut = identities.isRevoked(who) ? 0 : sessions.closeDownloads(d -> d.owner().equals(name),
-          Reason.GRANT_SUSPENDED, "the grant's sender '" + name + "' is disabled by an admin, so its grants cannot be"
-          + " downloaded until an admin enables it again; the download was stopped; ask the sender or an admin");
+          Reason.GRANT_SUSPENDED, suspended);
       boolean changed = identities.setEnabled(who, false);
+      // and one that began between the cut and the disable (review CL): a paused client would hold it until its stall
+      // timeout; each download is closed once (the first pass removed its registration)
+      cut += sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, suspended);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
       logAct(c, name, "disabled", changed, reason);
       // closed even if it was disabled already: nothing of a disabled identity may stay open
