@@ -784,7 +784,6 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
   }
 
-
   /**
    * Records in the receive's state that its file was verified and written ({@code opened}): a re-run (after a kill, or
    * a confirm that did not get through) finds it there, absolute so from any working folder, and only confirms.

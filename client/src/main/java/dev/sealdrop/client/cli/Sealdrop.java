@@ -541,7 +541,10 @@ public final class Sealdrop {
         example.map(e -> "e.g. `" + e + "`; ").orElse("") + "see `" + name + " --help`", ex);
   }
 
-  /** A help footer's example commands, one each: a line ending in {@code \\} is continued on the next (grant's and init's examples span lines). */
+  /**
+   * A help footer's example commands, one each: a line ending in {@code \\} is continued on the next (grant's and init's
+   * examples span lines).
+   */
   private static List<String> examples(String[] footer) {
     List<String> commands = new ArrayList<>();
     StringBuilder pending = new StringBuilder();

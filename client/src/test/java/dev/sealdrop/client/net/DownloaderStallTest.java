@@ -3,6 +3,7 @@ package dev.sealdrop.client.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.protocol.v1.DownloadRequest;
 import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
@@ -34,6 +35,8 @@ class DownloaderStallTest {
   private final List<StreamObserver<DownloadResponse>> held = new CopyOnWriteArrayList<>();
   /** Whether the server ends the stream after its 1000 bytes instead of falling silent. */
   private volatile boolean endEarly;
+  /** Whether the server sends the whole 5000 bytes and then more than it announced. */
+  private volatile boolean overflow;
   private Server server;
   private ManagedChannel channel;
 
@@ -46,7 +49,14 @@ class DownloaderStallTest {
             // the first 1000 of 5000 bytes, then silence with the stream open (or the end of the stream)
             response.onNext(DownloadResponse.newBuilder().setOffset(0).setTotalSize(5000)
                 .setData(ByteString.copyFrom(new byte[1000])).build());
-            if (endEarly) {
+            if (overflow) {
+              // the rest of the 5000, then 100 bytes past the size it announced
+              response.onNext(DownloadResponse.newBuilder().setOffset(1000).setTotalSize(5000)
+                  .setData(ByteString.copyFrom(new byte[4000])).build());
+              response.onNext(DownloadResponse.newBuilder().setOffset(5000).setTotalSize(5000)
+                  .setData(ByteString.copyFrom(new byte[100])).build());
+              response.onCompleted();
+            } else if (endEarly) {
               response.onCompleted();
             } else {
               held.add(response);
@@ -81,6 +91,26 @@ class DownloaderStallTest {
     }
     assertThat(failed).as("the reader is not left waiting").isNotNull();
     assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until it gave up").isGreaterThanOrEqualTo(800);
+  }
+
+  /**
+   * The reader ends at the announced size without waiting for the stream's end (so that a receive puts a verified file
+   * in place even if the stream then breaks): bytes a server sends past that size never reach it, and the download
+   * fails as a broken protocol.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void bytesPastTheAnnouncedSizeNeverReachTheReader() throws Exception {
+    overflow = true;
+    Downloader downloader = new Downloader(new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort())),
+        note -> { }, List.of(), Duration.ofMinutes(5));
+    try (Downloader.Download d = downloader.start("claim-3", dir.resolve("spool3.sealed"), 5000);
+        InputStream in = d.reader()) {
+      assertThat(in.readAllBytes()).as("exactly the announced size").hasSize(5000);
+      SealdropFailure f = org.assertj.core.api.Assertions.catchThrowableOfType(SealdropFailure.class, d::await);
+      assertThat(f.reason()).isEqualTo("DOWNLOAD_SIZE_MISMATCH");
+      assertThat(f.getMessage()).contains("more data than the grant's size (5000 bytes)");
+    }
   }
 
   /**
