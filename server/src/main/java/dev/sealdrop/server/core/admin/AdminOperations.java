@@ -142,18 +142,18 @@ public final class AdminOperations {
       // grants' claims that lapse while it lasts, not those whose window had ended
       grants.settleClaims();
       String who = existing(name);
-      // its grants are suspended: downloads of them stop now, not at their next chunk; and before the identity is
-      // disabled, since a streaming download notices that at its next chunk and ends itself, uncounted (round CK: a
-      // fast gRPC download's own check won that race, and the answer said 0 downloads cut). A revoked identity has no
-      // grants to download: it is refused below (REVOKED_IDENTITY) with nothing closed.
-      String suspended = "the grant's sender '" + name + "' is disabled by an admin, so its grants cannot be"
-          + " downloaded until an admin enables it again; the download was stopped; ask the sender or an admin";
-      int cut = identities.isRevoked(who) ? 0 : sessions.closeDownloads(d -> d.owner().equals(name),
-          Reason.GRANT_SUSPENDED, suspended);
-      boolean changed = identities.setEnabled(who, false);
-      // and one that began between the cut and the disable (review CL): a paused client would hold it until its stall
-      // timeout; each download is closed once (the first pass removed its registration)
-      cut += sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_SUSPENDED, suspended);
+      // its grants are suspended: the downloads of them being served as the disable takes effect are counted then,
+      // under the download lock (one whose own chunk check sees the disable first and ends itself is counted too:
+      // round CK's answer said 0 downloads cut), and closed at once after it, not at their next chunk, which a client
+      // that stopped reading never asks for. A refused disable (a revoked identity: REVOKED_IDENTITY; a failed write)
+      // closes nothing and tells no recipient that the sender is disabled.
+      GrantService.Counted<Boolean> disabled = grants.cuttingDownloadsOfOwner(who,
+          () -> identities.setEnabled(who, false));
+      boolean changed = disabled.result();
+      sessions.closeDownloads(d -> d.owner().equals(who), Reason.GRANT_SUSPENDED, "the grant's sender '" + name
+          + "' is disabled by an admin, so its grants cannot be downloaded until an admin enables it again; the"
+          + " download was stopped; ask the sender or an admin");
+      int cut = disabled.downloadsCut();
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
       logAct(c, name, "disabled", changed, reason);
       // closed even if it was disabled already: nothing of a disabled identity may stay open
@@ -214,11 +214,16 @@ public final class AdminOperations {
       boolean changed = !identities.isRevoked(name);
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
       Instant now = clock.instant();
-      List<AdminRepository.EndedGrant> ended = repository.revokeIdentityAndGrants(name, now);
+      // the downloads of its grants being served as the revocation takes effect are counted then, under the download
+      // lock, as for a disable (one that ends itself at its next chunk is counted too), and closed at once after it
+      GrantService.Counted<List<AdminRepository.EndedGrant>> revocation = grants.cuttingDownloadsOfOwner(name,
+          () -> repository.revokeIdentityAndGrants(name, now));
+      List<AdminRepository.EndedGrant> ended = revocation.result();
       logAct(c, name, "revoked", changed, reason);
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT);
-      int cut = sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
+      sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
+      int cut = revocation.downloadsCut();
       List<Grant> revoked = new java.util.ArrayList<>();
       for (AdminRepository.EndedGrant e : ended) {
         Grant g = e.before();
@@ -374,6 +379,17 @@ public final class AdminOperations {
       audit.record(c.principal().identity(), action, object, Audit.resultOf(refusal), c.peer(), details);
       logRefused(c, action, object, Audit.resultOf(refusal));
       throw refusal;
+    } catch (RuntimeException e) {
+      // the server failed (its database, a full disk): the attempt is recorded all the same, as a grant act's is, so
+      // an auditor sees an admin's disable or revocation that did not take effect (session 50: it left no record)
+      try {
+        audit.record(c.principal().identity(), action, object, Audit.resultOf(e), c.peer(), details);
+      } catch (RuntimeException alsoAudit) {
+        e.addSuppressed(alsoAudit);
+      }
+      LOG.warn("failed: {} by '{}'{} ({}) from {}", action, c.principal().identity(),
+          object.isEmpty() ? "" : " on " + object, Audit.resultOf(e), c.peer()); // the door logs its stack trace
+      throw e;
     }
   }
 

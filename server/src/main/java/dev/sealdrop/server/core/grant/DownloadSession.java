@@ -121,6 +121,11 @@ public final class DownloadSession implements AutoCloseable {
     return grant.fileId();
   }
 
+  /** The grant's sender. */
+  String owner() {
+    return grant.owner();
+  }
+
   String claimHash() {
     return claim.hash();
   }

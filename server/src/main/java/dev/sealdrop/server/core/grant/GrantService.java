@@ -333,9 +333,24 @@ public final class GrantService {
    * effect: the downloads it cuts, counted before any is closed.
    */
   public <T> Counted<T> cuttingDownloadsOfFile(String fileId, java.util.function.Supplier<T> act) {
+    return cutting(d -> d.fileId().equals(fileId), act);
+  }
+
+  /**
+   * Runs {@code act} (which makes the downloads of every grant {@code owner} sent fail: its revocation or disable)
+   * while no download starts or ends, and counts those being served the moment it took effect. A download that
+   * notices the act at its next chunk and ends itself is counted too: it cannot leave before the count (review CL: a
+   * fast download's own check won the race against the admin's cut, and the answer said 0 downloads cut).
+   */
+  public <T> Counted<T> cuttingDownloadsOfOwner(String owner, java.util.function.Supplier<T> act) {
+    return cutting(d -> d.owner().equals(owner), act);
+  }
+
+  private <T> Counted<T> cutting(java.util.function.Predicate<DownloadSession> which,
+      java.util.function.Supplier<T> act) {
     synchronized (streams) {
       T result = act.get();
-      return new Counted<>(result, downloadsServingFile(fileId));
+      return new Counted<>(result, (int) serving.stream().filter(which).count());
     }
   }
 
@@ -726,10 +741,6 @@ public final class GrantService {
     return (int) serving.stream().filter(d -> d.grantId().equals(grantId)).count();
   }
 
-  /** How many downloads of any grant of file {@code fileId} are being served now. */
-  private int downloadsServingFile(String fileId) {
-    return (int) serving.stream().filter(d -> d.fileId().equals(fileId)).count();
-  }
 
   /** The client verified the file: the download counts now. Audited as {@code grant.consume}. */
   public Grant confirm(Principal caller, String claimSecret, String fingerprint) {

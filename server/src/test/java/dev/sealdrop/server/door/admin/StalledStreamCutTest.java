@@ -154,11 +154,59 @@ class StalledStreamCutTest extends OneServerPerMethod {
 
   /**
    * Round CK: a download read at full speed checks its grant at every chunk, and once the sender was disabled it ended
-   * itself before the act closed it, so the answer said 0 downloads cut though one was. The act stops the downloads of
-   * the sender's grants before it disables the sender.
+   * itself before the act closed it, so the answer said 0 downloads cut though one was. The downloads of the sender's
+   * grants are counted as the disable takes effect, under the lock a download's end takes.
    */
   @Test
   void disablingItsSenderCountsADownloadReadAtFullSpeed() throws Exception {
+    try {
+      cutWhileReadAtFullSpeed(() -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder()
+          .setIdentity("alice").build()).getDownloadsCut());
+    } finally {
+      admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build());
+    }
+  }
+
+  /**
+   * A disable whose database write fails changes nothing: no download of the sender's grants is cut (their recipients
+   * were told the sender is disabled while it was not), and the attempt is audited as an error (it left no record).
+   */
+  @Test
+  void aDisableThatFailsCutsNothingAndIsAudited() throws Exception {
+    ManagedChannel ch = clients.channel("bob");
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+        java.sql.Statement sql = db.createStatement()) {
+      Stalled st = stalledDownload(ch);
+      sql.execute("CREATE TRIGGER fail_identity_update BEFORE UPDATE ON identities"
+          + " BEGIN SELECT RAISE(ABORT, 'disk failed'); END");
+      refused(() -> admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice")
+          .build()), Status.Code.INTERNAL, null);
+      sql.execute("DROP TRIGGER fail_identity_update");
+      assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(50).build()).getEntriesList())
+          .filteredOn(e -> e.getAction().equals("admin.identity.disable")).singleElement()
+          .satisfies(e -> assertThat(e.getResult()).isEqualTo("error"));
+      // the paused download was not cut: bob reads it to its end
+      long n = 0;
+      while (st.stream().hasNext()) {
+        n += st.stream().next().getData().size();
+      }
+      assertThat(n).as("the rest of the file after the first message").isPositive();
+      assertThat(downloadRecords()).noneMatch(e -> e.getAction().equals("download.abort"));
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The same race for a revocation of the sender (session 50's gap: its answer could say 0 downloads cut). */
+  @Test
+  void revokingItsSenderCountsADownloadReadAtFullSpeed() throws Exception {
+    cutWhileReadAtFullSpeed(() -> admins.admin("carol").revokeIdentity(dev.sealdrop.protocol.v1.RevokeIdentityRequest
+        .newBuilder().setIdentity("alice").build()).getDownloadsCut());
+  }
+
+  /** Bob reads a large file of alice's as fast as it comes; {@code act} (on alice) cuts it and says how many it cut. */
+  void cutWhileReadAtFullSpeed(java.util.concurrent.Callable<Integer> act) throws Exception {
     // 128 MiB: the download still streams when the act reaches the server, one chunk check after another
     UploadResponse big = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(128 << 20, 72), "bob")
         .bytes());
@@ -182,15 +230,13 @@ class StalledStreamCutTest extends OneServerPerMethod {
         }
         return -1L; // read to the end: not cut
       });
-      var disabled = admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice")
-          .build());
+      int cut = act.call();
       assertThat(read.get(30, TimeUnit.SECONDS)).as("the download was cut, not read to its end").isNotNegative();
-      assertThat(disabled.getDownloadsCut()).as("the download the disable cut is counted").isEqualTo(1);
+      assertThat(cut).as("the download the act cut is counted").isEqualTo(1);
     } finally {
       reader.shutdownNow();
       ch.shutdownNow();
       ch.awaitTermination(5, TimeUnit.SECONDS);
-      admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("alice").build());
     }
   }
 
