@@ -69,10 +69,17 @@ public final class Downloader {
    * every re-run stalled at the same message).
    */
   static final Duration STALL_AFTER = Duration.ofMinutes(10);
+  /**
+   * How long {@link Download#await} waits for the stream's end once every byte has arrived: a server ends it right after
+   * its last message, and a receive that has verified the file only waits to hear how the download ended (session 50:
+   * a server silent after its last byte held the confirmation for the whole stall time).
+   */
+  static final Duration END_WITHIN = Duration.ofSeconds(30);
   private final ServerConnection connection;
   private final Consumer<String> notes;
   private final List<Duration> busyRetryDelays;
   private final Duration stallAfter;
+  private final Duration endWithin;
 
   /** A downloader that tells {@code notes} (one line each) when it waits for a busy server. */
   public Downloader(ServerConnection connection, Consumer<String> notes) {
@@ -84,10 +91,16 @@ public final class Downloader {
   }
 
   Downloader(ServerConnection connection, Consumer<String> notes, List<Duration> busyRetryDelays, Duration stallAfter) {
+    this(connection, notes, busyRetryDelays, stallAfter, END_WITHIN);
+  }
+
+  Downloader(ServerConnection connection, Consumer<String> notes, List<Duration> busyRetryDelays, Duration stallAfter,
+      Duration endWithin) {
     this.connection = Objects.requireNonNull(connection, "connection");
     this.notes = Objects.requireNonNull(notes, "notes");
     this.busyRetryDelays = List.copyOf(busyRetryDelays);
     this.stallAfter = Objects.requireNonNull(stallAfter, "stallAfter");
+    this.endWithin = Objects.requireNonNull(endWithin, "endWithin");
   }
 
   /**
@@ -101,7 +114,7 @@ public final class Downloader {
       Files.write(spool, new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
       have = 0;
     }
-    Download d = new Download(spool, expectedSize, have, stallAfter);
+    Download d = new Download(spool, expectedSize, have, stallAfter, endWithin);
     if (have == expectedSize) {
       d.complete();
       return d;
@@ -140,15 +153,18 @@ public final class Downloader {
     private ScheduledExecutorService timer;
 
     private final long stallNanos;
+    /** How long {@link #await} waits for the stream's end after the last byte. */
+    private final long endNanos;
     /** When the last byte arrived, or the last attempt began ({@link System#nanoTime}); guarded by {@code lock}. */
     private long lastProgress = System.nanoTime();
 
-    private Download(Path spool, long expectedSize, long have, Duration stallAfter) {
+    private Download(Path spool, long expectedSize, long have, Duration stallAfter, Duration endWithin) {
       this.spool = spool;
       this.expectedSize = expectedSize;
       this.resumedAt = have;
       this.have = have;
       this.stallNanos = stallAfter.toNanos();
+      this.endNanos = Math.min(stallNanos, endWithin.toNanos());
     }
 
     /** Bytes here so far: in the earlier spool and arrived. */
@@ -489,7 +505,11 @@ public final class Downloader {
       try {
         long waitingSince = System.nanoTime();
         while (!finished) {
-          awaitProgress(waitingSince);
+          if (have < expectedSize) {
+            awaitProgress(waitingSince);
+          } else {
+            awaitEnd(waitingSince);
+          }
         }
         if (failure != null) {
           throw failure;
@@ -558,6 +578,22 @@ public final class Downloader {
           + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s (after " + have + " of " + expectedSize + " bytes), though"
           + " the connection stayed open", "re-run the same command before the claim expires; the download resumes;"
           + " if it stalls again, tell the server's operator", null));
+    }
+
+    /**
+     * With {@code lock} held and every byte arrived, waits for the stream's end; if it has not ended within {@link
+     * #endNanos} of the last byte, fails the download (and cancels its call): what arrived is whole, and the caller,
+     * which has verified it, goes on.
+     */
+    private void awaitEnd(long waitingSince) throws InterruptedException {
+      long left = endNanos - (System.nanoTime() - Math.max(waitingSince, lastProgress));
+      if (left > 0) {
+        changed.awaitNanos(left);
+        return;
+      }
+      fail(new NetworkFailure("DOWNLOAD_STALLED", "the server sent every byte (" + have + ") but did not end the"
+          + " download within " + TimeUnit.NANOSECONDS.toSeconds(endNanos) + " s", "re-run the same command before the"
+          + " claim expires; if it happens again, tell the server's operator", null));
     }
 
     /**

@@ -37,6 +37,8 @@ class DownloaderStallTest {
   private volatile boolean endEarly;
   /** Whether the server sends the whole 5000 bytes and then more than it announced. */
   private volatile boolean overflow;
+  /** Whether the server sends the whole 5000 bytes and then falls silent with the stream open. */
+  private volatile boolean silentAfterAll;
   private Server server;
   private ManagedChannel channel;
 
@@ -49,7 +51,11 @@ class DownloaderStallTest {
             // the first 1000 of 5000 bytes, then silence with the stream open (or the end of the stream)
             response.onNext(DownloadResponse.newBuilder().setOffset(0).setTotalSize(5000)
                 .setData(ByteString.copyFrom(new byte[1000])).build());
-            if (overflow) {
+            if (silentAfterAll) {
+              response.onNext(DownloadResponse.newBuilder().setOffset(1000).setTotalSize(5000)
+                  .setData(ByteString.copyFrom(new byte[4000])).build());
+              held.add(response);
+            } else if (overflow) {
               // the rest of the 5000, then 100 bytes past the size it announced
               response.onNext(DownloadResponse.newBuilder().setOffset(1000).setTotalSize(5000)
                   .setData(ByteString.copyFrom(new byte[4000])).build());
@@ -91,6 +97,28 @@ class DownloaderStallTest {
     }
     assertThat(failed).as("the reader is not left waiting").isNotNull();
     assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until it gave up").isGreaterThanOrEqualTo(800);
+  }
+
+  /**
+   * A server that sent every byte and then falls silent with the stream open: the reader has ended at the announced
+   * size, and the wait for the stream's end is short, not the stall time (session 50: a receive that had verified and
+   * placed the file waited the whole 10 minutes before it confirmed).
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // without the short wait: the stall time, 5 minutes
+  void aServerSilentAfterItsLastByteIsWaitedForBriefly() throws Exception {
+    silentAfterAll = true;
+    Downloader downloader = new Downloader(new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort())),
+        note -> { }, List.of(), Duration.ofMinutes(5), Duration.ofMillis(500));
+    try (Downloader.Download d = downloader.start("claim-4", dir.resolve("spool4.sealed"), 5000);
+        InputStream in = d.reader()) {
+      assertThat(in.readAllBytes()).as("every byte, without the stream's end").hasSize(5000);
+      long t0 = System.nanoTime();
+      SealdropFailure f = org.assertj.core.api.Assertions.catchThrowableOfType(SealdropFailure.class, d::await);
+      assertThat((System.nanoTime() - t0) / 1_000_000).as("ms it waited for the end").isLessThan(30_000);
+      assertThat(f.reason()).isEqualTo("DOWNLOAD_STALLED");
+      assertThat(f.getMessage()).startsWith("the server sent every byte (5000) but did not end the download within");
+    }
   }
 
   /**
