@@ -58,6 +58,31 @@ public final class KeyDirectory {
     return fingerprint;
   }
 
+  /**
+   * The refusal of a bundle that starts later than the server's clock says so from the server's side: the verifier's
+   * own words ("this computer's clock or the clock of NAME is wrong") reached the publisher as if "this computer" were
+   * theirs, with the CLI's hint to check the arguments. A bundle is valid from an hour before it was signed, so this
+   * means the server's clock is more than an hour behind the publisher's (or theirs ahead).
+   */
+  private java.util.Optional<String> notYetValidHere(byte[] encoded) {
+    java.time.Instant now = clock.instant();
+    try {
+      KeyBundle b = KeyBundle.decode(encoded);
+      if (!now.isBefore(b.notBefore())) {
+        return java.util.Optional.empty();
+      }
+      java.time.Instant shownNow = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      long behind = java.time.Duration.between(shownNow, b.notBefore()).toMinutes();
+      return java.util.Optional.of("key bundle refused (not yet valid by the server's clock): your key bundle is valid"
+          + " from " + b.notBefore() + " (an hour before it was signed), but by the server's clock it is " + shownNow
+          + ", " + behind + " min earlier: the server's clock is behind this machine's, or this machine's is ahead;"
+          + " check this machine's (`date -u`), and if it is right, ask the server's operator to correct the server's"
+          + " clock, then publish again (nothing was published)");
+    } catch (BundleException | RuntimeException notReadable) {
+      return java.util.Optional.empty();
+    }
+  }
+
   private String doPublish(Principal caller, byte[] encoded) {
     if (encoded == null || encoded.length == 0 || encoded.length > MAX_BUNDLE_BYTES) {
       throw new InvalidRequestException(Reason.BUNDLE_INVALID,
@@ -72,7 +97,7 @@ public final class KeyDirectory {
           || e.reason() == BundleException.Reason.UNTRUSTED_CERTIFICATE) {
         throw new PermissionDeniedException(Reason.BUNDLE_NOT_YOURS, e.getMessage());
       }
-      throw new InvalidRequestException(Reason.BUNDLE_INVALID, e.getMessage());
+      throw new InvalidRequestException(Reason.BUNDLE_INVALID, notYetValidHere(encoded).orElse(e.getMessage()));
     }
     if (!bundle.certificate().equals(caller.certificate())) {
       LOG.warn("bundle from '{}' refused: signed with another certificate than the connection's", caller.identity());

@@ -71,4 +71,37 @@ class KeyDirectoryTest extends OneServerPerClass {
     refused(() -> clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().setIdentity("carol").build()),
         Status.Code.NOT_FOUND, "NOT_FOUND");
   }
+
+  /**
+   * A bundle that starts later than the server's clock (the server's clock over an hour behind the publisher's) is
+   * refused saying so from the server's side, not with the verifier's "this computer's clock or the clock of dave is
+   * wrong", which the publisher read as their own computer's.
+   */
+  @Test
+  void aBundleNotYetValidByTheServersClockIsRefusedNamingTheServersClock() throws Exception {
+    byte[] signed = Users.bundle(server.pki, "dave").encoded();
+    int nameLength = signed[9] & 0xff;
+    int notBeforeAt = 8 + 1 + 1 + nameLength + 1216 + 32;
+    int count = signed[notBeforeAt + 16] & 0xff;
+    int tbsEnd = notBeforeAt + 17;
+    for (int i = 0; i < count; i++) {
+      tbsEnd += 2 + (((signed[tbsEnd] & 0xff) << 8) | (signed[tbsEnd + 1] & 0xff));
+    }
+    byte[] tbs = java.util.Arrays.copyOf(signed, tbsEnd);
+    long later = Instant.now().plus(Duration.ofHours(2)).getEpochSecond();
+    java.nio.ByteBuffer.wrap(tbs, notBeforeAt, 8).putLong(later);
+    java.security.Signature ecdsa = java.security.Signature.getInstance("SHA256withECDSA");
+    ecdsa.initSign(server.pki.privateKey("dave"));
+    ecdsa.update("sealdrop/v1/key-bundle".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    ecdsa.update(tbs);
+    byte[] sig = ecdsa.sign();
+    byte[] resigned = java.nio.ByteBuffer.allocate(tbs.length + 2 + sig.length).put(tbs).putShort((short) sig.length)
+        .put(sig).array();
+    assertThat(KeyBundle.decode(resigned).notBefore()).isEqualTo(Instant.ofEpochSecond(later));
+
+    io.grpc.StatusRuntimeException e = refused(() -> clients.keys("dave").publishBundle(publish(resigned)),
+        Status.Code.INVALID_ARGUMENT, "BUNDLE_INVALID");
+    assertThat(e.getStatus().getDescription()).contains("by the server's clock it is")
+        .contains("the server's clock is behind this machine's").doesNotContain("this computer's clock");
+  }
 }
