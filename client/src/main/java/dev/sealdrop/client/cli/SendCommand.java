@@ -149,9 +149,11 @@ final class SendCommand extends SealdropSubcommand {
         try {
           grant = createGrant(session, uploaded);
         } catch (dev.sealdrop.client.failure.NetworkFailure e) {
+          noteSealed(session, "its upload is stored; the re-run grants it");
           throw e; // the answer was lost: the grant may exist, and the mark stays for the next run
         } catch (SealdropFailure e) {
           markGrantRequested(session, stateFile, false); // the server refused it: no grant was made
+          noteSealed(session, "its upload is stored; the re-run grants it");
           throw e;
         }
         if (session.output().stopping()) {
@@ -376,6 +378,38 @@ final class SendCommand extends SealdropSubcommand {
     }
   }
 
+  /** The state key of the fingerprint of the envelope a run sealed, for the run that resumes or grants its upload. */
+  static final String SEALED_FINGERPRINT = "fingerprint";
+
+  /**
+   * A run that resumes or grants an upload an earlier run sealed checks the grant against that run's fingerprint, as
+   * the run that sealed it would have (round CM: resumed runs had none, and took the server's word for the file: a
+   * hostile server could grant an older file of the sender's by failing the first run after its upload).
+   */
+  private void sealedEarlier(StateFile saved) {
+    saved.get(SEALED_FINGERPRINT).filter(fp -> !fp.isEmpty()).ifPresent(sealedHere::set);
+  }
+
+  /**
+   * The fingerprint the recipient is to check, said by a run that sealed the file and then failed, not only by the run
+   * that grants it (round CM: nothing printed it, and the resumed run had only the server's word).
+   */
+  private void noteSealed(Session session, String next) {
+    String fp = sealedHere.get();
+    if (fp != null) {
+      session.output().note("the file was sealed with fingerprint " + fp + "; " + next + " and checks that the grant"
+          + " is for this file");
+    }
+  }
+
+  /** Records the fingerprint this run sealed, for a run that resumes or grants its upload. */
+  private void sealedNote(StateFile state) {
+    String fp = sealedHere.get();
+    if (fp != null) {
+      state.set(SEALED_FINGERPRINT, fp);
+    }
+  }
+
   private Uploader.Committed upload(Session session, String me, PrivateKeys mine, KeyTrust.Trusted recipient,
       Path stateFile) throws SealdropFailure, IOException {
     Path spool = spool(stateFile);
@@ -384,6 +418,7 @@ final class SendCommand extends SealdropSubcommand {
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
       String fileId = saved.get().get("file_id").get();
       if (onServer(session, fileId)) {
+        sealedEarlier(saved.get());
         revokeUnshownGrants(session, saved.get());
         session.output().note("the file was already uploaded; creating the grant");
         return new Uploader.Committed(fileId, Long.parseLong(saved.get().get("size").orElse("0")), "");
@@ -402,6 +437,7 @@ final class SendCommand extends SealdropSubcommand {
       if (committed.isPresent()) {
         // stopped while the server committed its upload, before it recorded that (round BO: the re-run uploaded the
         // file again, and the first copy stayed without a grant)
+        sealedEarlier(saved.get());
         revokeUnshownGrants(session, saved.get());
         session.output().note("the server had stored the whole upload before the earlier run stopped ("
             + committed.get().fileId() + "); creating the grant");
@@ -419,6 +455,7 @@ final class SendCommand extends SealdropSubcommand {
       int max = Integer.parseInt(saved.get().get("max_message_bytes").orElse("0"));
       long spoolOffset = Long.parseLong(saved.get().get("spool_offset").orElse("0"));
       boolean[] resumed = new boolean[1];
+      sealedEarlier(saved.get());
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
         Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance, () -> {
           resumed[0] = true;
@@ -497,9 +534,14 @@ final class SendCommand extends SealdropSubcommand {
           sealing.close();
           sealedHere.set(sealing.fingerprint());
         }
-      }, spoolOffset -> state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset)).save(),
-          n -> p.advance(Math.min(n, size)));
-      state.set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
+      }, spoolOffset -> {
+        state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset));
+        sealedNote(state);
+        state.save();
+      }, n -> p.advance(Math.min(n, size)));
+      state.set("file_id", c.fileId()).set("size", Long.toString(c.size()));
+      sealedNote(state);
+      state.save();
       return c;
     } catch (IOException | RuntimeException | SealdropFailure e) {
       // a refusal or failure before anything was spooled leaves nothing to resume: its upload is given up on the
@@ -510,6 +552,8 @@ final class SendCommand extends SealdropSubcommand {
         } else {
           Files.deleteIfExists(spool);
         }
+      } else {
+        noteSealed(session, "the re-run resumes its upload");
       }
       throw e;
     } finally {

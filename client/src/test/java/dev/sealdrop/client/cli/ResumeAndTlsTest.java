@@ -147,6 +147,37 @@ class ResumeAndTlsTest {
   }
 
   /**
+   * Round CM: a send whose first run sealed and uploaded part of the file, then failed, resumed it and took the server's
+   * word for the file its grant named: a hostile server could fail the first run and grant an older file of the
+   * sender's. The first run says the fingerprint it sealed and records it; the resumed run checks the grant against it.
+   */
+  @Test
+  void aResumedSendChecksTheGrantAgainstTheFingerprintItsFirstRunSealed() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("resumed-fingerprint"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("keys", "publish").assertExit(0);
+      alice.run("keys", "publish").assertExit(0);
+      byte[] offer = new byte[600_000];
+      new java.util.Random(5).nextBytes(offer);
+      Path csv = Files.write(dir.resolve("offer.csv"), offer);
+      server.breakUploadAfter = 200_000;
+      CliRun first = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(8);
+      java.util.regex.Matcher sealed = java.util.regex.Pattern.compile("sealed with fingerprint ([0-9a-f]{64})")
+          .matcher(first.err());
+      assertThat(sealed.find()).as("the failed run says what it sealed: " + first.err()).isTrue();
+
+      server.fingerprintToName = "ab".repeat(32);
+      CliRun resumed = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(5);
+      assertThat(resumed.jsonError()).containsEntry("reason", "BAD_GRANT_ANSWER");
+      assertThat((String) resumed.jsonError().get("message")).contains("ab".repeat(32)).contains("not for "
+          + sealed.group(1));
+      assertThat(resumed.out() + resumed.err()).as("the token is not shown").doesNotContain("sdg_");
+    }
+  }
+
+  /**
    * Round CE: `send` printed whatever token the server answered, next to "they run: sealdrop receive TOKEN", so a
    * hostile server's `sdg_$(touch x)...` reached a shell by a paste. A token not of the real format is refused, not shown.
    */
