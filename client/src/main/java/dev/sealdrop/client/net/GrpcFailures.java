@@ -136,6 +136,12 @@ public final class GrpcFailures {
               "nothing was changed; correct it as the message says (`sealdrop admin identities list` lists the"
                   + " identities)", e);
         }
+        if (op == Op.PUBLISH_BUNDLE) {
+          // the server's message says what is wrong with the bundle (round CM: a server whose clock is behind refused
+          // a fresh one, and the hint sent the user to the arguments of `keys publish`, which takes none that matter)
+          return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
+              "nothing was published; do as the message says, then `sealdrop keys publish` again", e);
+        }
         if (op == Op.SSH_KEY) {
           // the server's message says what is wrong (an RSA key under 3072 bits, a malformed fingerprint) and what
           // it takes: the generic "check the arguments; see sealdrop help" would only send the user elsewhere

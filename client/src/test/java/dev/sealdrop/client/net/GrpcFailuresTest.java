@@ -603,4 +603,15 @@ class GrpcFailuresTest {
         .contains("ssh-keygen -t ed25519").doesNotContain("sealdrop help"));
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.USAGE);
   }
+
+  /** Round CM: a bundle the server refuses (here, not yet valid by its clock) is not a matter of the arguments. */
+  @Test
+  void aRefusedBundleGetsAHintThatFits() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.INVALID_ARGUMENT.withDescription("key bundle refused (not"
+        + " yet valid by the server's clock): ..."), "BUNDLE_INVALID"), GrpcFailures.Op.PUBLISH_BUNDLE);
+    assertThat(f.reason()).isEqualTo("BUNDLE_INVALID");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).startsWith("nothing was published")
+        .contains("sealdrop keys publish").doesNotContain("check the arguments"));
+    assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.USAGE);
+  }
 }
