@@ -567,8 +567,10 @@ public final class GrpcFailures {
             + "compromised too (a lost device), `sealdrop init --force` with it for new keys", e);
       case "CERTIFICATE_EXPIRED":
         return new AuthFailure(reason, "the server refused our certificate: it has expired or is not yet valid ("
-            + detail + ")", "get a renewed certificate from your CA and run " + renew + "; if its dates look "
-            + "right, check this machine's clock", e);
+            + detail + ")", "get a renewed certificate from your CA and run " + renew + "; if its dates look right"
+            + " (`openssl x509 -noout -dates -in` the profile's tls/client.crt), a clock is wrong: check this"
+            + " machine's (`date -u`), and if it is right, ask the server's operator to check the server's (a server"
+            + " whose clock is behind refuses a certificate issued minutes ago)", e);
       case "IDENTITY_DISABLED":
         return new AuthFailure(reason, "the server refused our certificate: your identity is disabled by an admin ("
             + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable NAME`); your files "

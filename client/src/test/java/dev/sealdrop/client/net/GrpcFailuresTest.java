@@ -398,7 +398,9 @@ class GrpcFailuresTest {
     assertThat(disabled.hint()).hasValueSatisfying(h -> assertThat(h).contains("enable it again"));
     SealdropFailure expired = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription(
         "certificate expired"), "CERTIFICATE_EXPIRED"), GrpcFailures.Op.LIST);
-    assertThat(expired.hint()).hasValueSatisfying(h -> assertThat(h).contains("renewed certificate").contains("clock"));
+    // round CM: a certificate valid by this machine's clock, refused by a server whose clock is behind
+    assertThat(expired.hint()).hasValueSatisfying(h -> assertThat(h).contains("renewed certificate")
+        .contains("check this machine's (`date -u`)").contains("check the server's"));
     // round CG: a revoked identity is not cured by a new certificate, and the alert cannot say which was revoked
     SealdropFailure revoked = GrpcFailures.translate(Status.UNAVAILABLE.withCause(new SSLHandshakeException(
         "Received fatal alert: certificate_revoked")).asRuntimeException(), GrpcFailures.Op.LIST);
