@@ -98,8 +98,8 @@ final class OpenCommand extends SealdropSubcommand {
     // a folder this run cannot create a file in is refused before the passphrase is asked for, as by seal
     Files.delete(OutputFile.createTempIn(intoDirectory ? output : output.toAbsolutePath().getParent(),
         ".sealdrop-open-", "nothing was opened"));
-    requireSealedFor(session.ownBundle().recipientKey().fingerprint());
     String me = session.config().identity();
+    requireSealedFor(session.ownBundle().recipientKey().fingerprint(), me);
     VerifyingKey myKey = session.ownBundle().verifyingKey();
     requireReadablePin(session, me);
     SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
@@ -240,11 +240,19 @@ final class OpenCommand extends SealdropSubcommand {
    * recipient key of ours: whoever sent it, we could not open it, so "pin the sender first" (what the
    * envelope's sender check, which comes first, would say of an unknown sender) would not help.
    */
-  private void requireSealedFor(String ourKey) throws IntegrityFailure {
+  private void requireSealedFor(String ourKey, String me) throws IntegrityFailure {
     Optional<HeaderInfo> header = header(file);
     if (header.isPresent() && !header.get().recipientKeyFingerprints().contains(ourKey)) {
-      throw EnvelopeFailures.notARecipient(" (yours: " + ourKey + "; it is sealed for "
-          + String.join(", ", header.get().recipientKeyFingerprints()) + ")", null);
+      String detail = " (yours: " + ourKey + "; it is sealed for " + String.join(", ",
+          header.get().recipientKeyFingerprints()) + ")";
+      if (header.get().senderIdentity().equals(me)) {
+        // round CM: "ask the sender to seal it for you" told the sender to ask themself
+        throw new IntegrityFailure("NOT_A_RECIPIENT", "this file was not sealed for your keys" + detail + ", though it"
+            + " names you as its sender", "nothing was written; a sealed file opens only with its recipients' keys,"
+            + " and you sealed it for others only; to keep a copy you can open, seal the original with `--to "
+            + TerminalText.clean(me) + "` as well", null);
+      }
+      throw EnvelopeFailures.notARecipient(detail, null);
     }
   }
 
