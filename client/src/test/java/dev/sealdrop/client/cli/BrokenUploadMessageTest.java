@@ -50,4 +50,58 @@ class BrokenUploadMessageTest {
       assertThat(resumed.err()).contains("resuming the interrupted upload");
     }
   }
+
+  /**
+   * The fingerprint the broken run computed when it sealed is what the resumed run tells the recipient to expect, and
+   * what the server's grant must name: not the server's word for it, with a note to check it against a fingerprint no
+   * run had printed (the broken run failed before it printed one). Before, a compromised server that broke the
+   * connection once could have the resumed send grant an older file of the sender's instead.
+   */
+  @Test
+  void aResumedSendNamesTheFingerprintItsSealingComputedNotTheServers() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
+      DevPki pki = DevPki.loadOrCreate(certs);
+      Cli alice = Users.initAndPublish(pki, root, "alice", proxy.address());
+      Users.initAndPublish(pki, root, "bob", "127.0.0.1:" + server.port());
+      byte[] content = new byte[4 << 20];
+      new Random(8).nextBytes(content);
+      Path file = Files.write(root.resolve("clients.bin"), content);
+
+      proxy.cutUpstreamAfter.set(1_000_000);
+      alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(8);
+      CliRun resumed = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+      assertThat(resumed.err()).contains("resuming the interrupted upload");
+      @SuppressWarnings("unchecked")
+      String fingerprint = (String) ((java.util.Map<String, Object>) resumed.json().get("grant")).get("fingerprint");
+      assertThat(resumed.err()).contains("--fingerprint " + fingerprint)
+          .doesNotContain("the fingerprint the server names");
+    }
+  }
+
+  /**
+   * The same for a send whose upload completed and whose grant the server refused for its terms (more downloads than
+   * it allows): the re-run creates the grant without uploading again, and names the fingerprint the first run
+   * computed, which that run never printed.
+   */
+  @Test
+  void aSendRerunAfterItsGrantWasRefusedNamesTheFingerprintItsSealingComputed() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs))) {
+      DevPki pki = DevPki.loadOrCreate(certs);
+      Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
+      Users.initAndPublish(pki, root, "bob", "127.0.0.1:" + server.port());
+      Path file = Files.writeString(root.resolve("clients.csv"), "id,name\n1,ACME\n");
+
+      CliRun refused = alice.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "100").assertExit(2);
+      assertThat(refused.err()).contains("the file is uploaded");
+      CliRun again = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+      assertThat(again.err()).contains("the file was already uploaded; creating the grant");
+      @SuppressWarnings("unchecked")
+      String fingerprint = (String) ((java.util.Map<String, Object>) again.json().get("grant")).get("fingerprint");
+      assertThat(again.err()).contains("--fingerprint " + fingerprint)
+          .doesNotContain("the fingerprint the server names");
+    }
+  }
 }
