@@ -123,8 +123,13 @@ final class Session implements AutoCloseable {
       try {
         SecureFiles.ensureDirectory(p.checkpointsDir()); // profiles made before checkpoints were kept lack it
       } catch (IOException e) {
-        throw new KeyStoreFailure("PROFILE_UNWRITABLE", "cannot create " + p.checkpointsDir() + ": " + e.getMessage(),
-            "check the permissions of the profile folder " + p.dir(), e);
+        // in words (the JDK's message of a refused folder is its path again, "cannot create D: D: Read-only file
+        // system"), and for a read-only disk what docs/cli.md says to do (PROFILE_UNWRITABLE), not its permissions
+        String why = dev.sealdrop.client.failure.IoReason.of(e);
+        throw new KeyStoreFailure("PROFILE_UNWRITABLE", "cannot create " + p.checkpointsDir() + ": " + why,
+            "Read-only file system".equals(why) ? "mount it writable, or copy the profile " + p.dir() + " to a disk"
+                + " that is writable and give that copy with --home; then run the same command again"
+                : "check the permissions of the profile folder " + p.dir(), e);
       }
       connection = ServerConnection.open(new ChannelFactory(p.clientCertificate(), p.clientKey(), p.caCertificate())
           .keepingCheckpointsIn(p.checkpointsDir()), c.server());

@@ -63,6 +63,40 @@ class ProfileTest {
     }
   }
 
+  /**
+   * A profile made before checkpoints were kept lacks checkpoints/, which a command that connects creates: on a
+   * read-only disk that is PROFILE_UNWRITABLE, told in words (not "cannot create D: D: Read-only file system") and
+   * with what docs/cli.md says to do (mount it writable, or copy the profile), not to check its permissions. Needs the
+   * right to mount (root).
+   */
+  @Test
+  void aProfileWithoutItsCheckpointsFolderOnAReadOnlyDiskIsToldWhatToDo() throws Exception {
+    Path certs = root.resolve("ro2-certs");
+    dev.sealdrop.certsdev.DevPki pki = dev.sealdrop.certsdev.DevPki.loadOrCreate(certs);
+    Cli bob = Users.init(pki, root.resolve("ro2"), "bob", "127.0.0.1:1");
+    Path checkpoints = bob.home().resolve("checkpoints");
+    try (java.util.stream.Stream<Path> notes = java.nio.file.Files.list(checkpoints)) {
+      for (Path note : notes.toList()) {
+        java.nio.file.Files.delete(note);
+      }
+    }
+    java.nio.file.Files.delete(checkpoints);
+    Process bind = new ProcessBuilder("mount", "--bind", bob.home().toString(), bob.home().toString())
+        .redirectErrorStream(true).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(bind.waitFor() == 0, "no right to mount here");
+    try {
+      assertThat(new ProcessBuilder("mount", "-o", "remount,bind,ro", bob.home().toString()).start().waitFor())
+          .isZero();
+      CliRun r = bob.run("--json", "inbox").assertExit(7);
+      assertThat(r.jsonError()).containsEntry("reason", "PROFILE_UNWRITABLE")
+          .containsEntry("message", "cannot create " + checkpoints + ": Read-only file system");
+      assertThat((String) r.jsonError().get("hint")).contains("mount it writable").contains("--home")
+          .doesNotContain("permissions");
+    } finally {
+      new ProcessBuilder("umount", bob.home().toString()).start().waitFor();
+    }
+  }
+
   /** Round AD: an account with no home folder (Java says "?") made its profile in ./?/.sealdrop of the current folder. */
   @Test
   void anAccountWithoutAHomeFolderIsToldToNameTheProfileFolder() throws Exception {
