@@ -302,10 +302,18 @@ public final class Uploader {
           }
           netFailed(e);
           long taken = net.accepted() - written; // the part of b the stream holds; the spool has it now
-          spool.write(b, off + (int) taken, len - (int) taken);
+          try {
+            spool.write(b, off + (int) taken, len - (int) taken);
+          } catch (IOException s) {
+            throw naming(s);
+          }
         }
       } else {
-        spool.write(b, off, len);
+        try {
+          spool.write(b, off, len);
+        } catch (IOException s) {
+          throw naming(s);
+        }
       }
       written += len;
       progress.accept(len);
@@ -324,8 +332,27 @@ public final class Uploader {
           netFailed(e);
         }
       }
-      spool.flush();
+      try {
+        spool.flush();
+      } catch (IOException s) {
+        throw naming(s);
+      }
       return null;
+    }
+
+    /**
+     * A failed write of the spool, naming it: a stream's write knows no file, and without one a full profile disk was
+     * told "cannot write: the disk is full" with the hint to choose an output folder (-o), which `send` has none of,
+     * where docs/cli.md names the profile and says to free space there or copy it and give the copy with --home.
+     */
+    private IOException naming(IOException e) {
+      if (e instanceof java.nio.file.FileSystemException) {
+        return e;
+      }
+      java.nio.file.FileSystemException named = new java.nio.file.FileSystemException(spoolPath.toString(), null,
+          e.getMessage());
+      named.initCause(e);
+      return named;
     }
 
     /** From here on everything goes to the spool, starting with what the server may not have. */
@@ -340,7 +367,11 @@ public final class Uploader {
       }
       net.abort();
       spoolOffset = net.retainedFrom();
-      net.writeUnacknowledgedTo(spool);
+      try {
+        net.writeUnacknowledgedTo(spool);
+      } catch (IOException s) {
+        throw naming(s);
+      }
     }
 
     void abort() {
@@ -351,7 +382,11 @@ public final class Uploader {
 
     void closeSpool() throws IOException {
       if (spool != null) {
-        spool.close();
+        try {
+          spool.close();
+        } catch (IOException s) {
+          throw naming(s);
+        }
       }
     }
   }

@@ -104,4 +104,39 @@ class BrokenUploadMessageTest {
           .doesNotContain("the fingerprint the server names");
     }
   }
+
+  /**
+   * A send whose connection breaks where the profile's disk cannot hold the spool (the sealed rest of the file) is told
+   * which file could not be written and that it is the profile's: free space there, or copy the profile and give the
+   * copy with --home (docs/cli.md, exit code 2). Before, it said "cannot write: the disk is full" and to choose an
+   * output folder with -o, which `send` does not have. Needs the right to mount (root).
+   */
+  @Test
+  void aSpoolTheProfilesDiskCannotHoldNamesTheProfileNotAnOutputFolder() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
+      DevPki pki = DevPki.loadOrCreate(certs);
+      Cli alice = Users.initAndPublish(pki, root, "alice", proxy.address());
+      Users.initAndPublish(pki, root, "bob", "127.0.0.1:" + server.port());
+      byte[] content = new byte[4 << 20];
+      new Random(9).nextBytes(content);
+      Path file = Files.write(root.resolve("clients.bin"), content);
+      Path uploads = Files.createDirectories(alice.home().resolve("state").resolve("uploads"));
+      Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", uploads.toString())
+          .redirectErrorStream(true).start();
+      org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "no right to mount here");
+      try {
+        proxy.cutUpstreamAfter.set(1_000_000);
+        CliRun full = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(2);
+        assertThat(full.jsonError()).containsEntry("reason", "NO_SPACE");
+        assertThat((String) full.jsonError().get("message")).startsWith("cannot write " + uploads.resolve(""))
+            .contains("the disk is full");
+        assertThat((String) full.jsonError().get("hint")).contains("copy the profile " + alice.home())
+            .contains("--home").doesNotContain("(-o)");
+      } finally {
+        new ProcessBuilder("umount", uploads.toString()).start().waitFor();
+      }
+    }
+  }
 }
