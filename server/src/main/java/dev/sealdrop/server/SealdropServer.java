@@ -213,8 +213,8 @@ public final class SealdropServer implements AutoCloseable {
       Shutdown shutdown = new Shutdown();
       // refused upload acts have a budget of their own, as refused grant acts do (below)
       RefusalThrottle uploadRefusals = RefusalThrottle.forCalls(audit);
-      UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.clock(),
-          lockdown, shutdown, audit, uploadRefusals);
+      UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.grants(),
+          config.clock(), lockdown, shutdown, audit, uploadRefusals);
       uploads.recover();
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();

@@ -88,14 +88,20 @@ class BrokenUploadMessageTest {
   @Test
   void aSendRerunAfterItsGrantWasRefusedNamesTheFingerprintItsSealingComputed() throws Exception {
     Path certs = root.resolve("certs");
-    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs))) {
+    ServerConfig dev = ServerConfig.development(root.resolve("data"), certs);
+    // one live grant each: the second send uploads, and its grant is refused (TOO_MANY_GRANTS) until a place is free
+    try (SealdropServer server = SealdropServer.start(dev.withGrants(dev.grants().withMaxLiveGrantsPerIdentity(1)))) {
       DevPki pki = DevPki.loadOrCreate(certs);
       Cli alice = Users.initAndPublish(pki, root, "alice", "127.0.0.1:" + server.port());
       Users.initAndPublish(pki, root, "bob", "127.0.0.1:" + server.port());
+      Path first = Files.writeString(root.resolve("first.csv"), "id,name\n0,ZERO\n");
+      String held = (String) alice.run("--json", "send", first.toString(), "--to", "bob").assertExit(0).object("grant")
+          .get("grant_id");
       Path file = Files.writeString(root.resolve("clients.csv"), "id,name\n1,ACME\n");
 
-      CliRun refused = alice.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "100").assertExit(2);
-      assertThat(refused.err()).contains("the file is uploaded");
+      CliRun refused = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(6);
+      assertThat(refused.err()).contains("the file was sealed with fingerprint");
+      alice.run("grants", "revoke", held).assertExit(0);
       CliRun again = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
       assertThat(again.err()).contains("the file was already uploaded; creating the grant");
       @SuppressWarnings("unchecked")

@@ -52,6 +52,29 @@ public record GrantPolicy(Duration defaultLifetime, Duration maxLifetime, int ma
       Duration.ofHours(1), DEFAULT_DOWNLOAD_STREAMS, DEFAULT_DOWNLOAD_STREAMS_PER_IDENTITY,
       DEFAULT_DOWNLOAD_STALL_TIMEOUT, DEFAULT_LIVE_GRANTS_PER_IDENTITY);
 
+  /** A grant's lifetime and download count, as this server's limits take a request's. */
+  public record Terms(Duration lifetime, int downloads) {}
+
+  /**
+   * The terms a grant asked for with {@code lifetime} (zero: the default) and {@code maxDownloads} (0: one) gets, or
+   * {@code INVALID_REQUEST} naming this server's limits: the one rule CreateGrant applies, and CreateUpload to the
+   * terms its uploader states up front (so that a grant bound to fail is refused before any byte is sent).
+   */
+  public Terms terms(Duration lifetime, int maxDownloads) {
+    Duration life = lifetime.isZero() ? defaultLifetime : lifetime;
+    if (life.isNegative() || life.compareTo(maxLifetime) > 0) {
+      throw new dev.sealdrop.server.core.InvalidRequestException(dev.sealdrop.server.core.Reason.INVALID_REQUEST,
+          "a grant lives 1s to " + GrantService.readable(maxLifetime) + " on this server; asked for "
+              + GrantService.readable(life));
+    }
+    int count = maxDownloads == 0 ? 1 : maxDownloads;
+    if (count < 1 || count > this.maxDownloads) {
+      throw new dev.sealdrop.server.core.InvalidRequestException(dev.sealdrop.server.core.Reason.INVALID_REQUEST,
+          "a grant allows 1 to " + this.maxDownloads + " downloads on this server; asked for " + maxDownloads);
+    }
+    return new Terms(life, count);
+  }
+
   public GrantPolicy {
     Objects.requireNonNull(defaultLifetime, "defaultLifetime");
     Objects.requireNonNull(maxLifetime, "maxLifetime");

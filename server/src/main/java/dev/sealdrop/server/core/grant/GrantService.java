@@ -119,16 +119,9 @@ public final class GrantService {
         .orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND, "no file " + id + " of yours; `sealdrop files` (ListFiles) lists them"));
     identities.grantRecipient(caller, "recipient", recipient);
     checkSealedFor(file, recipient);
-    Duration life = lifetime.isZero() ? policy.defaultLifetime() : lifetime;
-    if (life.isNegative() || life.compareTo(policy.maxLifetime()) > 0) {
-      throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant lives 1s to " + readable(policy.maxLifetime())
-          + " on this server; asked for " + readable(life));
-    }
-    int count = maxDownloads == 0 ? 1 : maxDownloads;
-    if (count < 1 || count > policy.maxDownloads()) {
-      throw new InvalidRequestException(Reason.INVALID_REQUEST, "a grant allows 1 to " + policy.maxDownloads()
-          + " downloads on this server; asked for " + maxDownloads);
-    }
+    GrantPolicy.Terms terms = policy.terms(lifetime, maxDownloads);
+    Duration life = terms.lifetime();
+    int count = terms.downloads();
     Instant now = clock.instant();
     String token = Secrets.next(Secrets.TOKEN_PREFIX);
     Grant grant = new Grant(Ids.next(GRANT_PREFIX), file.id(), caller.identity(), recipient, GrantState.ACTIVE, now,

@@ -34,6 +34,8 @@ public final class UploadService {
   final BlobStore blobs;
   final KeyDirectory keys;
   final UploadPolicy policy;
+  /** The limits of grants: the terms an upload's uploader states up front are checked against them. */
+  private final dev.sealdrop.server.core.grant.GrantPolicy grantPolicy;
   final Clock clock;
   final dev.sealdrop.server.core.identity.IdentityService identities;
   /** Uploads with a stream attached on this node: a second concurrent stream is refused. */
@@ -58,9 +60,10 @@ public final class UploadService {
   });
 
   public UploadService(UploadRepository uploads, BlobStore blobs, KeyDirectory keys,
-      dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy, Clock clock,
-      dev.sealdrop.server.core.TransferGate gate, dev.sealdrop.server.core.Shutdown shutdown, Audit audit,
-      dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
+      dev.sealdrop.server.core.identity.IdentityService identities, UploadPolicy policy,
+      dev.sealdrop.server.core.grant.GrantPolicy grantPolicy, Clock clock, dev.sealdrop.server.core.TransferGate gate,
+      dev.sealdrop.server.core.Shutdown shutdown, Audit audit, dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
+    this.grantPolicy = Objects.requireNonNull(grantPolicy, "grantPolicy");
     this.refusals = Objects.requireNonNull(refusals, "refusals");
     this.gate = Objects.requireNonNull(gate, "gate");
     this.shutdown = Objects.requireNonNull(shutdown, "shutdown");
@@ -104,9 +107,20 @@ public final class UploadService {
    * bound to fail is refused before any byte is sent. Not stored: it does not limit later grants.
    */
   public Upload create(Principal caller, long expectedSize, List<String> intendedRecipients) {
+    return create(caller, expectedSize, intendedRecipients, java.time.Duration.ZERO, 0);
+  }
+
+  /**
+   * The same, for a grant its uploader means to make with {@code intendedLifetime} (zero: the default) and {@code
+   * intendedDownloads} (0: one), checked as CreateGrant checks them ({@link
+   * dev.sealdrop.server.core.grant.GrantPolicy#terms}; round CN: `send --downloads 11` uploaded the whole file before
+   * it was told that a grant allows 1 to 10 downloads). Not stored either.
+   */
+  public Upload create(Principal caller, long expectedSize, List<String> intendedRecipients,
+      java.time.Duration intendedLifetime, int intendedDownloads) {
     Upload upload;
     try {
-      upload = doCreate(caller, expectedSize, intendedRecipients);
+      upload = doCreate(caller, expectedSize, intendedRecipients, intendedLifetime, intendedDownloads);
     } catch (RuntimeException e) {
       refusals.refusedAct(caller, "upload.start", "", Audit.resultOf(e), Map.of());
       throw e;
@@ -115,7 +129,8 @@ public final class UploadService {
     return upload;
   }
 
-  private Upload doCreate(Principal caller, long expectedSize, List<String> intendedRecipients) {
+  private Upload doCreate(Principal caller, long expectedSize, List<String> intendedRecipients,
+      java.time.Duration intendedLifetime, int intendedDownloads) {
     caller.require(Role.TRANSFEROR, "upload files");
     gate.check("uploading");
     shutdown.check("uploading");
@@ -129,6 +144,7 @@ public final class UploadService {
     for (String recipient : intendedRecipients) {
       identities.grantRecipient(caller, "intended_recipients", recipient);
     }
+    grantPolicy.terms(intendedLifetime, intendedDownloads);
     keys.signingKeyOf(caller.identity());
     checkLimits(caller.identity(), expectedSize);
     if (uploads.countOpen(caller.identity()) >= MAX_OPEN_UPLOADS) {

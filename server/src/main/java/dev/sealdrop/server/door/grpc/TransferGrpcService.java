@@ -59,7 +59,8 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public void createUpload(CreateUploadRequest request, StreamObserver<CreateUploadResponse> out) {
     dev.sealdrop.server.core.identity.Principal caller = PeerIdentityInterceptor.caller();
     Unary.run(out, () -> CreateUploadResponse.newBuilder()
-        .setUploadId(uploads.create(caller, request.getExpectedSize(), request.getIntendedRecipientsList()).id())
+        .setUploadId(uploads.create(caller, request.getExpectedSize(), request.getIntendedRecipientsList(),
+            Duration.ofSeconds(request.getIntendedExpiresInSeconds()), request.getIntendedMaxDownloads()).id())
         .setMaxMessageBytes(uploadChunkBytes)
         .build(), unsent -> uploads.abandonUnanswered(caller, unsent.getUploadId())); // or nobody knows its id
   }

@@ -227,6 +227,37 @@ class GrantFlowTest extends OneServerPerClass {
         .startsWith("up_");
   }
 
+  /**
+   * Round CN: `send --downloads 11` uploaded the whole file before the grant was refused for a count the server does
+   * not allow. Terms an upload states are refused by the rule CreateGrant applies, before any byte is sent.
+   */
+  @Test
+  void anUploadForAGrantOfTermsTheServerRefusesIsRefusedBeforeAnyByteWithTheGrantsWords() {
+    int filesBefore = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount();
+    long tooLong = Duration.ofDays(31).plusHours(12).toSeconds();
+    for (int[] terms : new int[][] {{0, 11}, {0, -1}, {-5, 1}}) {
+      String upload = refused(() -> clients.transfer("alice").createUpload(CreateUploadRequest.newBuilder()
+          .addIntendedRecipients("bob").setIntendedExpiresInSeconds(terms[0]).setIntendedMaxDownloads(terms[1])
+          .build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST").getStatus().getDescription();
+      if (terms[0] >= 0 && terms[1] >= 0) { // CreateGrant's door refuses negative values in words of its own
+        String grant = refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder()
+            .setFileId(file.getFileId()).setRecipient("bob").setExpiresInSeconds(terms[0]).setMaxDownloads(terms[1])
+            .build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST").getStatus().getDescription();
+        assertThat(upload).as("the same rule, the same words").isEqualTo(grant);
+      } else {
+        assertThat(upload).startsWith("a grant ");
+      }
+    }
+    assertThat(refused(() -> clients.transfer("alice").createUpload(CreateUploadRequest.newBuilder()
+        .setIntendedExpiresInSeconds(tooLong).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST").getStatus()
+        .getDescription()).isEqualTo("a grant lives 1s to 30d (2592000 s) on this server; asked for 31d12h (2721600 s)");
+    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount())
+        .isEqualTo(filesBefore);
+    // terms within the limits start an upload as before
+    assertThat(clients.transfer("alice").createUpload(CreateUploadRequest.newBuilder().addIntendedRecipients("bob")
+        .setIntendedExpiresInSeconds(3600).setIntendedMaxDownloads(10).build()).getUploadId()).startsWith("up_");
+  }
+
   @Test
   void grantsGoOnlyToRegisteredAcquirersWithinTheLimits() {
     assertThat(refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "carol"),
