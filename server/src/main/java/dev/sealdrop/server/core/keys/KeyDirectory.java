@@ -97,7 +97,10 @@ public final class KeyDirectory {
           || e.reason() == BundleException.Reason.UNTRUSTED_CERTIFICATE) {
         throw new PermissionDeniedException(Reason.BUNDLE_NOT_YOURS, e.getMessage());
       }
-      throw new InvalidRequestException(Reason.BUNDLE_INVALID, notYetValidHere(encoded).orElse(e.getMessage()));
+      // only a bundle refused for its start (the verifier's last check): one refused for its signature or certificate
+      // keeps that reason, whatever its start says
+      throw new InvalidRequestException(Reason.BUNDLE_INVALID, (e.reason() == BundleException.Reason.BUNDLE_EXPIRED
+          ? notYetValidHere(encoded) : java.util.Optional.<String>empty()).orElse(e.getMessage()));
     }
     if (!bundle.certificate().equals(caller.certificate())) {
       LOG.warn("bundle from '{}' refused: signed with another certificate than the connection's", caller.identity());

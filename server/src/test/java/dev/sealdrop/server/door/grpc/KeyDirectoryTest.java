@@ -104,4 +104,22 @@ class KeyDirectoryTest extends OneServerPerClass {
     assertThat(e.getStatus().getDescription()).contains("by the server's clock it is")
         .contains("the server's clock is behind this machine's").doesNotContain("this computer's clock");
   }
+
+  /**
+   * A bundle refused for another reason (here its signature: its start moved later without signing it again) keeps that
+   * reason, though its start also lies ahead of the server's clock: the clock message would send its publisher to
+   * check clocks, and the next publish would be refused again.
+   */
+  @Test
+  void aBundleRefusedForItsSignatureIsNotBlamedOnTheClock() throws Exception {
+    byte[] signed = Users.bundle(server.pki, "dave").encoded();
+    int nameLength = signed[9] & 0xff;
+    int notBeforeAt = 8 + 1 + 1 + nameLength + 1216 + 32;
+    byte[] altered = signed.clone();
+    java.nio.ByteBuffer.wrap(altered, notBeforeAt, 8).putLong(Instant.now().plus(Duration.ofHours(2)).getEpochSecond());
+
+    io.grpc.StatusRuntimeException e = refused(() -> clients.keys("dave").publishBundle(publish(altered)),
+        Status.Code.INVALID_ARGUMENT, "BUNDLE_INVALID");
+    assertThat(e.getStatus().getDescription()).contains("bad signature").doesNotContain("server's clock");
+  }
 }
