@@ -534,6 +534,15 @@ final class SendCommand extends SealdropSubcommand {
           sealing.close();
           sealedHere.set(sealing.fingerprint());
         }
+        // kept at once, before the server's verdict: a run stopped while it waits for it (Ctrl-C), or whose finish the
+        // server refuses and whose upload it will not abandon, leaves a state whose re-run may find the upload committed
+        // and grant it; that run checks the grant against this (review: it took the server's word for the file)
+        try {
+          sealedNote(state);
+          state.save();
+        } catch (IOException e) {
+          // best effort: the saves after the upload's end write it too
+        }
       }, spoolOffset -> {
         state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset));
         sealedNote(state);
@@ -551,6 +560,7 @@ final class SendCommand extends SealdropSubcommand {
           forget(stateFile);
         } else {
           Files.deleteIfExists(spool);
+          noteSealed(session, "if the server stored its upload, the re-run grants it");
         }
       } else {
         noteSealed(session, "the re-run resumes its upload");

@@ -93,6 +93,13 @@ final class FakeServer implements AutoCloseable {
   volatile int downloadsToName;
   /** The owner the redeem answer names instead of alice (a hostile server's; round CE). */
   volatile String ownerToName;
+  /**
+   * When set, the upload's finish is stored (committed as f-1) but answered INVALID_ARGUMENT with this reason, as a
+   * refusal of the envelope itself (a hostile server's: the client keeps no spool and cannot abandon the upload here).
+   */
+  volatile String refuseFinishAs;
+  /** Whether ListFiles is served (f-1 once committed); UNIMPLEMENTED otherwise, as before. */
+  volatile boolean listsFiles;
   private final Server server;
 
   /** The TLS protocol of each call, as the server saw it. */
@@ -221,6 +228,21 @@ final class FakeServer implements AutoCloseable {
     }
 
     @Override
+    public void listFiles(dev.sealdrop.protocol.v1.ListFilesRequest req,
+        StreamObserver<dev.sealdrop.protocol.v1.ListFilesResponse> out) {
+      if (!listsFiles) {
+        super.listFiles(req, out);
+        return;
+      }
+      dev.sealdrop.protocol.v1.ListFilesResponse.Builder files = dev.sealdrop.protocol.v1.ListFilesResponse.newBuilder();
+      if (committed) {
+        files.addFiles(dev.sealdrop.protocol.v1.FileInfo.newBuilder().setFileId("f-1").setSize(storedSize()));
+      }
+      out.onNext(files.build());
+      out.onCompleted();
+    }
+
+    @Override
     public void getUpload(GetUploadRequest req, StreamObserver<GetUploadResponse> out) {
       out.onNext(GetUploadResponse.newBuilder().setUploadId("u-1").setCommittedOffset(storedSize())
           .setFileId(committed ? "f-1" : "").build());
@@ -259,6 +281,14 @@ final class FakeServer implements AutoCloseable {
             }
             dead = true;
             out.onError(Status.UNAVAILABLE.withDescription("test: connection broken").asRuntimeException());
+            return;
+          }
+          if (r.getFinish() && refuseFinishAs != null) {
+            dead = true;
+            committed = true;
+            Metadata m = new Metadata();
+            m.put(dev.sealdrop.client.net.GrpcFailures.REASON, refuseFinishAs);
+            out.onError(Status.INVALID_ARGUMENT.withDescription("refused: " + refuseFinishAs).asRuntimeException(m));
             return;
           }
           if (r.getFinish()) {

@@ -178,6 +178,40 @@ class ResumeAndTlsTest {
   }
 
   /**
+   * The same attack by another way: the server stores the whole upload but refuses its finish as if the envelope were
+   * bad (and cannot be told to abandon it), so the first run keeps no spool and ends; the re-run finds the upload
+   * committed and grants it. The first run had sealed the file: the grant is checked against that fingerprint (review:
+   * only a spooled or committed run recorded it, so this re-run, like one after Ctrl-C while the server withheld its
+   * verdict, took the server's word).
+   */
+  @Test
+  void aSendWhoseUploadWasCommittedBehindItsBackChecksTheGrantAgainstWhatItSealed() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("committed-fingerprint"));
+    try (FakeServer server = devServer()) {
+      Cli alice = Users.init(pki, dir, "alice", server.address());
+      Cli bob = Users.init(pki, dir, "bob", server.address());
+      bob.run("keys", "publish").assertExit(0);
+      alice.run("keys", "publish").assertExit(0);
+      byte[] offer = new byte[300_000];
+      new java.util.Random(6).nextBytes(offer);
+      Path csv = Files.write(dir.resolve("offer.csv"), offer);
+      server.listsFiles = true;
+      server.refuseFinishAs = "ENVELOPE_MALFORMED";
+      CliRun first = alice.run("--json", "send", csv.toString(), "--to", "bob");
+      assertThat(first.exit()).as("refused: " + first.err()).isNotZero();
+      assertThat(server.committed).as("the server stored it all the same").isTrue();
+
+      server.refuseFinishAs = null;
+      server.fingerprintToName = "cd".repeat(32);
+      CliRun again = alice.run("--json", "send", csv.toString(), "--to", "bob");
+      assertThat(again.out() + again.err()).as("the token is not shown").doesNotContain("sdg_");
+      again.assertExit(5);
+      assertThat(again.jsonError()).containsEntry("reason", "BAD_GRANT_ANSWER");
+      assertThat((String) again.jsonError().get("message")).contains("cd".repeat(32));
+    }
+  }
+
+  /**
    * Round CE: `send` printed whatever token the server answered, next to "they run: sealdrop receive TOKEN", so a
    * hostile server's `sdg_$(touch x)...` reached a shell by a paste. A token not of the real format is refused, not shown.
    */
