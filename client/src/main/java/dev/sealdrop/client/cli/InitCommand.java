@@ -17,8 +17,10 @@ import dev.sealdrop.keys.KeyBundle;
 import dev.sealdrop.keys.PrivateKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,6 +67,7 @@ final class InitCommand extends SealdropSubcommand {
     Profile profile = session.profile();
     profile.requireFolderPath();
     refuseExisting(profile);
+    refuseOthersFiles(profile);
     CertificateAndKey.requirePemFile("--cert", cert);
     CertificateAndKey.requirePemFile("--key", key);
     CertificateAndKey.requirePemFile("--ca", ca);
@@ -114,6 +117,32 @@ final class InitCommand extends SealdropSubcommand {
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
     session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`");
     CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
+  }
+
+  /** What a profile folder holds (and a killed init may have left of one): anything else is someone's own files. */
+  private static final java.util.Set<String> PROFILE_ENTRIES = java.util.Set.of("profile.properties", "tls", "keys",
+      "trusted", "state", "checkpoints");
+
+  /**
+   * Refuses a folder that holds files of its own and no profile (round CN: `--home .` or `--home ~` made the user's
+   * folder owner-only and wrote the profile among their files, and every `-o` under it was then refused as inside the
+   * profile). {@code --force} does not lift this: it replaces a profile, not someone's files.
+   */
+  private static void refuseOthersFiles(Profile profile) throws UsageFailure, IOException {
+    if (profile.exists() || !Files.isDirectory(profile.dir())) {
+      return;
+    }
+    List<String> others;
+    try (java.util.stream.Stream<Path> entries = Files.list(profile.dir())) {
+      others = entries.map(p -> p.getFileName().toString()).filter(n -> !PROFILE_ENTRIES.contains(n)
+          && !n.startsWith(".tmp-")).sorted().limit(3).toList();
+    }
+    if (!others.isEmpty()) {
+      throw new UsageFailure("FOLDER_NOT_EMPTY", "the profile folder " + profile.dir() + " holds other files ("
+          + TerminalText.clean(String.join(", ", others)) + (others.size() == 3 ? ", ..." : "") + ") and no profile",
+          "give --home (or SEALDROP_HOME) a new or empty folder for the profile, or leave both out for the default,"
+              + " ~/.sealdrop; nothing was written");
+    }
   }
 
   private void refuseExisting(Profile profile) throws UsageFailure {

@@ -200,6 +200,39 @@ class ProfileTest {
         .err()).doesNotContain("warning");
   }
 
+  /**
+   * Round CN: `init` into a folder of the user's own files (`--home .`, `--home ~`) made it owner-only and wrote the
+   * profile among them; every `-o` under it was then refused as inside the profile. Such a folder is refused, even
+   * with --force, and left as it was; a folder a killed init left (profile entries only) is taken.
+   */
+  @Test
+  void initRefusesAFolderOfOtherFilesAndLeavesItAsItWas() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Path own = root.resolve("own-files");
+    Cli erin = Users.user(own, "dave");
+    Files.createDirectories(erin.home());
+    Files.writeString(erin.home().resolve("readme.txt"), "mine");
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> before = Files.getPosixFilePermissions(erin.home());
+    for (String[] extra : new String[][] {{}, {"--force"}}) {
+      java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--json", "init", "--server",
+          "localhost:8443", "--cert", pki.certFile("dave").toString(), "--key", pki.keyFile("dave").toString(), "--ca",
+          pki.caCertFile().toString()));
+      args.addAll(java.util.List.of(extra));
+      CliRun r = erin.run(args.toArray(String[]::new)).assertExit(2);
+      assertThat(r.jsonError()).containsEntry("reason", "FOLDER_NOT_EMPTY");
+      assertThat((String) r.jsonError().get("message")).contains("holds other files (readme.txt) and no profile");
+    }
+    try (java.util.stream.Stream<Path> left = Files.list(erin.home())) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("readme.txt");
+    }
+    assertThat(Files.getPosixFilePermissions(erin.home())).isEqualTo(before);
+    // what a killed init leaves (its folders, no profile.properties) is no one's files: init goes on there
+    Files.delete(erin.home().resolve("readme.txt"));
+    Files.createDirectories(erin.home().resolve("keys"));
+    Files.createDirectories(erin.home().resolve("state"));
+    Users.init(pki, own, "dave", "localhost:8443");
+  }
+
   @Test
   void initRefusesToReplaceAProfileWithoutForce() throws Exception {
     DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
