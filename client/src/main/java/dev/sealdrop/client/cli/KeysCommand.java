@@ -381,10 +381,21 @@ final class KeysCommand extends SealdropSubcommand {
           + " SHA256: prefix)"), "copy the fingerprint from `sealdrop keys list-ssh`, SHA256: included");
     }
     boolean md5 = given.regionMatches(true, 0, "MD5:", 0, 4) || given.matches("(?:[0-9a-fA-F]{2}:){15}[0-9a-fA-F]{2}");
-    throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(given) + "' is not an SSH key fingerprint",
-        md5 ? "sealdrop names keys by their SHA256 fingerprint: copy it from `sealdrop keys list-ssh`, or run"
-            + " `ssh-keygen -lf KEY.pub`"
+    // round CN: add-ssh takes the key's file, so remove-ssh was given one too
+    boolean keyFile = namesKeyFile(given);
+    throw new UsageFailure("BAD_FINGERPRINT", "'" + TerminalText.clean(given) + "' is not an SSH key fingerprint"
+        + (keyFile ? " (it names a key file: remove-ssh takes the key's fingerprint)" : ""),
+        md5 || keyFile ? "sealdrop names keys by their SHA256 fingerprint: copy it from `sealdrop keys list-ssh`, or"
+            + " run `ssh-keygen -lf " + (keyFile ? dev.sealdrop.client.cli.output.ShellWords.of(given) : "KEY.pub") + "`"
             : "copy it from `sealdrop keys list-ssh` (SHA256: and 43 characters)");
+  }
+
+  private static boolean namesKeyFile(String given) {
+    try {
+      return given.endsWith(".pub") || java.nio.file.Files.isRegularFile(java.nio.file.Path.of(given));
+    } catch (java.nio.file.InvalidPathException e) {
+      return false;
+    }
   }
 
   /** One bundle, and what happened to it. */

@@ -264,6 +264,11 @@ class SshKeysCommandTest extends DevServerPerClass {
       assertThat(f.reason()).isEqualTo("BAD_FINGERPRINT");
       assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("SHA256").contains("ssh-keygen -lf"));
     }
+    // round CN: add-ssh takes the key's file, and so remove-ssh was given it: the hint says how to get its fingerprint
+    dev.sealdrop.client.failure.UsageFailure file = org.assertj.core.api.Assertions.catchThrowableOfType(
+        dev.sealdrop.client.failure.UsageFailure.class, () -> KeysCommand.sha256Fingerprint("my key.pub"));
+    assertThat(file.getMessage()).contains("it names a key file");
+    assertThat(file.hint()).hasValueSatisfying(h -> assertThat(h).contains("ssh-keygen -lf 'my key.pub'"));
     for (String bad : new String[] {"SHA256:" + digits + "=", digits.substring(1), "SHA256:", ""}) {
       assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(dev.sealdrop.client.failure.UsageFailure.class,
           () -> KeysCommand.sha256Fingerprint(bad)).reason()).as(bad).isEqualTo("BAD_FINGERPRINT");

@@ -42,7 +42,8 @@ final class AdminAuditCommand extends CommandGroup {
       AuditExport.Written w = new AuditExport(file, force).write(admin);
       if (w.result().valid()) {
         output.warn("the audit key came from the server being audited; an auditor should obtain it out of band "
-            + "too and verify with `sealdrop audit verify " + file + " --key KEY`");
+            + "too and verify with `sealdrop audit verify " + dev.sealdrop.client.cli.output.ShellWords.of(file)
+            + " --key KEY`");
       }
       AuditExport.ensureValid(w);
       output.emit(AuditExport.result(w));
