@@ -337,6 +337,9 @@ final class SendCommand extends SealdropSubcommand {
       } catch (SealdropFailure e) {
         String why = busyFor(e.reason());
         if (why == null || !waits.hasNext() || !Files.exists(stateFile)) {
+          if (why != null && Files.exists(stateFile)) {
+            noteSealed(session, "the re-run resumes its upload");
+          }
           throw e;
         }
         // up to half as long again, at random: sends refused together do not all come back at the same moment
@@ -562,7 +565,8 @@ final class SendCommand extends SealdropSubcommand {
           Files.deleteIfExists(spool);
           noteSealed(session, "if the server stored its upload, the re-run grants it");
         }
-      } else {
+      } else if (!(e instanceof SealdropFailure f && busyFor(f.reason()) != null)) {
+        // (a busy server's refusal is waited out by this run, which says so if it gives up: uploadWhenAccepted)
         noteSealed(session, "the re-run resumes its upload");
       }
       throw e;
