@@ -97,7 +97,23 @@ final class KeysCommand extends SealdropSubcommand {
         session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()).published(published));
         return;
       }
-      session.output().emit(BundleResult.pinned(session.fetchTrusted(identity, acceptNewKey)));
+      KeyTrust.Trusted fetched;
+      try {
+        fetched = session.fetchTrusted(identity, acceptNewKey);
+      } catch (dev.sealdrop.client.failure.NetworkFailure unreachable) {
+        // round CN: offline, the key pinned for them is what one reads out over the phone; it was verified when pinned
+        Optional<KeyBundle> pinned = acceptNewKey ? Optional.empty() : session.trust().pinnedVerified(identity);
+        if (pinned.isEmpty()) {
+          throw unreachable;
+        }
+        session.output().warn("the server could not be reached (" + unreachable.getMessage() + "): this is the key"
+            + " you pinned for " + TerminalText.clean(identity) + ", not checked against the one the server publishes"
+            + " now");
+        session.output().emit(new BundleResult("pinned_offline", pinned.get(), Optional.empty(),
+            pinned.get().fingerprint()));
+        return;
+      }
+      session.output().emit(BundleResult.pinned(fetched));
     }
   }
 

@@ -101,4 +101,24 @@ class ChangedKeyOfflineTest {
     assertThat((String) r.jsonError().get("hint")).contains("not from this server's CA")
         .contains("verify who gave you this bundle").doesNotContain("keys publish");
   }
+
+  /**
+   * Round CN: `keys show bob` needed the server even with bob's key pinned, the moment one reads it out over the
+   * phone. Offline it shows the pinned key, marked so, with a warning; an identity not pinned still fails as offline.
+   */
+  @Test
+  void keysShowOfAPinnedIdentityWorksOfflineAndSaysSo() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    Cli alice = Users.init(pki, root, "alice", "127.0.0.1:1");
+    Cli bob = Users.init(pki, root, "bob", "127.0.0.1:1");
+    Path bundle = root.resolve("bob.skb");
+    String fp = (String) bob.run("--json", "keys", "export", "-o", bundle.toString()).assertExit(0).json()
+        .get("fingerprint");
+    alice.run("keys", "import", bundle.toString()).assertExit(0);
+    CliRun shown = alice.run("--json", "keys", "show", "bob").assertExit(0);
+    assertThat(shown.json()).containsEntry("status", "pinned_offline").containsEntry("fingerprint", fp)
+        .containsEntry("identity", "bob");
+    assertThat(shown.err()).contains("the server could not be reached").contains("the key you pinned for bob");
+    alice.run("keys", "show", "carol").assertExit(8);
+  }
 }
