@@ -95,8 +95,11 @@ public final class Sealdrop {
     List<String> near = name.length() < 2 ? List.of() : parent.getSubcommands().entrySet().stream()
         .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden() && !e.getKey().equals("help"))
         .map(java.util.Map.Entry::getKey).filter(c -> nearMiss(name, c)).distinct().limit(3).toList();
+    // round CN: `sealdrop grants list`, as `admin grants list` is spelled; `grants` alone lists them
+    String alone = parent.getCommand() instanceof GrantsCommand && (name.equals("list") || name.equals("ls"))
+        ? " (`" + parent.getCommandSpec().qualifiedName(" ") + "` alone lists them)" : "";
     return new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + String.join(" ", path) + "'"
-        + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)"),
+        + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)") + alone,
         "see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`", cause);
   }
 

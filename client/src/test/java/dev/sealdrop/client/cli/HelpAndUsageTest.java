@@ -575,6 +575,9 @@ class HelpAndUsageTest {
         .startsWith("sealdrop: error: unknown command 'admin identites' (did you mean identities?)\n");
     assertThat(Cli.raw(Map.of(), "sned", "x.csv", "--to", "bob").assertExit(2).err())
         .startsWith("sealdrop: error: unknown command 'sned' (did you mean send?)\n");
+    // round CN: as `admin grants list` is spelled
+    assertThat(Cli.raw(Map.of(), "grants", "list").assertExit(2).err())
+        .startsWith("sealdrop: error: unknown command 'grants list' (`sealdrop grants` alone lists them)\n");
   }
 
   @Test
