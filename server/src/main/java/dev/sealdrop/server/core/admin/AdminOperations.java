@@ -212,13 +212,14 @@ public final class AdminOperations {
             CERTIFICATE_REVOKED_CUT), 0, 0, changed, seenAs);
       }
       boolean changed = !identities.isRevoked(name);
-      details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
       Instant now = clock.instant();
       // the downloads of its grants being served as the revocation takes effect are counted then, under the download
       // lock, as for a disable (one that ends itself at its next chunk is counted too), and closed at once after it
       GrantService.Counted<List<AdminRepository.EndedGrant>> revocation = grants.cuttingDownloadsOfOwner(name,
           () -> repository.revokeIdentityAndGrants(name, now));
       List<AdminRepository.EndedGrant> ended = revocation.result();
+      // after the write: an error record (act) then says whether it took effect
+      details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
       logAct(c, name, "revoked", changed, reason);
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT);
@@ -364,11 +365,10 @@ public final class AdminOperations {
   }
 
   private <T> T act(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {
+    T result;
     try {
       c.principal().require(Role.ADMIN, "use admin operations");
-      T result = work.get();
-      audit.record(c.principal().identity(), action, object, "ok", c.peer(), details);
-      return result;
+      result = work.get();
     } catch (SealdropException e) {
       audit.record(c.principal().identity(), action, object, Audit.resultOf(e), c.peer(), details);
       logRefused(c, action, object, Audit.resultOf(e));
@@ -380,8 +380,8 @@ public final class AdminOperations {
       logRefused(c, action, object, Audit.resultOf(refusal));
       throw refusal;
     } catch (RuntimeException e) {
-      // the server failed (its database, a full disk): the attempt is recorded all the same, as a grant act's is, so
-      // an auditor sees an admin's disable or revocation that did not take effect (session 50: it left no record)
+      // the server failed (its database, a full disk): the attempt is recorded all the same, as a grant act's is (an
+      // admin's disable or revocation left no record); a detail `changed` says whether its write had taken effect
       try {
         audit.record(c.principal().identity(), action, object, Audit.resultOf(e), c.peer(), details);
       } catch (RuntimeException alsoAudit) {
@@ -391,6 +391,9 @@ public final class AdminOperations {
           object.isEmpty() ? "" : " on " + object, Audit.resultOf(e), c.peer()); // the door logs its stack trace
       throw e;
     }
+    // outside the try: an audit log that fails here does not also record the act as failed (review CO)
+    audit.record(c.principal().identity(), action, object, "ok", c.peer(), details);
+    return result;
   }
 
   /** A refused admin act, as its audit record names it (round AQ: the server log had no line of it). */

@@ -641,6 +641,11 @@ public final class GrantService {
     synchronized (streams) {
       awaitNoOtherStream(claimed.claim().hash(), grant);
       checkStreamCapacity(caller, grant);
+      // a revocation, disable or purge that took effect while this waited for the lock counted and closed only the
+      // downloads open then: this one must not start after it (review CO: a paused SFTP handle held its slot until the
+      // stall timeout, uncounted)
+      checkServing(claimed.claim().hash());
+      checkOwnerEnabled(grant, "downloaded");
       LOG.info("download of grant {} by '{}' from offset {}", grant.id(), caller.identity(), offset);
       return DownloadSession.open(this, caller, claimed.claim(), grant, offset, live);
     }
