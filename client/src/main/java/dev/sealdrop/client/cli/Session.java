@@ -101,7 +101,17 @@ final class Session implements AutoCloseable {
   }
 
   KeyStore keyStore(Path passphraseFile) throws UsageFailure {
-    return new KeyStore(profile(), new Passphrases(environment().variables(), passphraseFile, environment().prompt()));
+    dev.sealdrop.client.keystore.PassphrasePrompt asking = environment().prompt();
+    // while the prompt waits on the terminal's line, a signal's error starts a line of its own (round CN)
+    dev.sealdrop.client.keystore.PassphrasePrompt tracked = prompt -> {
+      output().promptOpen(true);
+      try {
+        return asking.read(prompt);
+      } finally {
+        output().promptOpen(false);
+      }
+    };
+    return new KeyStore(profile(), new Passphrases(environment().variables(), passphraseFile, tracked));
   }
 
   X509Certificate ca() throws SealdropFailure {

@@ -179,6 +179,9 @@ public final class Output {
     if (!done.compareAndSet(false, true)) {
       return false;
     }
+    if (promptOpen) {
+      err.println(); // Ctrl-C at the passphrase prompt: the error went on the prompt's line (round CN)
+    }
     String message = "interrupted: the command was stopped by a signal before it finished";
     String hint = interruptHint;
     if (json) {
@@ -188,6 +191,14 @@ public final class Output {
     err.println("sealdrop: hint: " + hint);
     err.flush();
     return true;
+  }
+
+  /** Whether a prompt is waiting on the terminal's line (a passphrase is being asked for). */
+  private volatile boolean promptOpen;
+
+  /** A prompt begins or ends on the terminal: an interruption meanwhile starts its error on a line of its own. */
+  public void promptOpen(boolean open) {
+    promptOpen = open;
   }
 
   /**

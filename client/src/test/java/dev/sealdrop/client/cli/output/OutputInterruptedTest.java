@@ -33,4 +33,19 @@ class OutputInterruptedTest {
         .contains("\"kind\":\"interrupted\"");
     assertThat(err.toString()).contains("sealdrop: hint: run the same command again: the download resumes");
   }
+
+  /** Round CN: Ctrl-C at the passphrase prompt put the error on the prompt's line ("Passphrase for ...: sealdrop: ..."). */
+  @Test
+  void anInterruptionAtAPromptStartsItsErrorOnALineOfItsOwn() {
+    Output o = new Output(new PrintWriter(out), new PrintWriter(err), false);
+    o.promptOpen(true);
+    assertThat(o.interrupted()).isTrue();
+    assertThat(err.toString()).startsWith(System.lineSeparator() + "sealdrop: error: interrupted");
+    StringWriter quiet = new StringWriter();
+    Output after = new Output(new PrintWriter(out), new PrintWriter(quiet), false);
+    after.promptOpen(true);
+    after.promptOpen(false);
+    assertThat(after.interrupted()).isTrue();
+    assertThat(quiet.toString()).startsWith("sealdrop: error: interrupted");
+  }
 }
