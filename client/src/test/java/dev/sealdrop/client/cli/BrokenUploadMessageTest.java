@@ -73,17 +73,14 @@ class BrokenUploadMessageTest {
       alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(8);
       CliRun resumed = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
       assertThat(resumed.err()).contains("resuming the interrupted upload");
-      @SuppressWarnings("unchecked")
-      String fingerprint = (String) ((java.util.Map<String, Object>) resumed.json().get("grant")).get("fingerprint");
-      assertThat(resumed.err()).contains("--fingerprint " + fingerprint)
-          .doesNotContain("the fingerprint the server names");
+      namesItsOwnFingerprint(resumed);
     }
   }
 
   /**
-   * The same for a send whose upload completed and whose grant the server refused for its terms (more downloads than
-   * it allows): the re-run creates the grant without uploading again, and names the fingerprint the first run
-   * computed, which that run never printed.
+   * The same for a send whose upload completed and whose grant the server refused (its sender had as many live grants
+   * as it allows): the re-run creates the grant without uploading again, and names the fingerprint the first run
+   * computed (which that run printed in a note, before its error).
    */
   @Test
   void aSendRerunAfterItsGrantWasRefusedNamesTheFingerprintItsSealingComputed() throws Exception {
@@ -104,10 +101,7 @@ class BrokenUploadMessageTest {
       alice.run("grants", "revoke", held).assertExit(0);
       CliRun again = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
       assertThat(again.err()).contains("the file was already uploaded; creating the grant");
-      @SuppressWarnings("unchecked")
-      String fingerprint = (String) ((java.util.Map<String, Object>) again.json().get("grant")).get("fingerprint");
-      assertThat(again.err()).contains("--fingerprint " + fingerprint)
-          .doesNotContain("the fingerprint the server names");
+      namesItsOwnFingerprint(again);
     }
   }
 
@@ -144,5 +138,12 @@ class BrokenUploadMessageTest {
         new ProcessBuilder("umount", uploads.toString()).start().waitFor();
       }
     }
+  }
+
+  /** The run's "they run: ... --fingerprint FP" names the fingerprint of its grant as its own, not the server's word. */
+  private static void namesItsOwnFingerprint(CliRun run) {
+    @SuppressWarnings("unchecked")
+    String fingerprint = (String) ((java.util.Map<String, Object>) run.json().get("grant")).get("fingerprint");
+    assertThat(run.err()).contains("--fingerprint " + fingerprint).doesNotContain("the fingerprint the server names");
   }
 }

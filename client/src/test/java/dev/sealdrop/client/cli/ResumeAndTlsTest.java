@@ -146,6 +146,20 @@ class ResumeAndTlsTest {
     }
   }
 
+  /** Alice's profile against {@code server}, both her key and bob's published there. */
+  private Cli aliceBesideBob(Path dir, FakeServer server) {
+    Cli alice = Users.init(pki, dir, "alice", server.address());
+    Users.init(pki, dir, "bob", server.address()).run("keys", "publish").assertExit(0);
+    alice.run("keys", "publish").assertExit(0);
+    return alice;
+  }
+
+  private static Path randomFile(Path file, int size, long seed) throws java.io.IOException {
+    byte[] bytes = new byte[size];
+    new java.util.Random(seed).nextBytes(bytes);
+    return Files.write(file, bytes);
+  }
+
   /**
    * Round CM: a send whose first run sealed and uploaded part of the file, then failed, resumed it and took the server's
    * word for the file its grant named: a hostile server could fail the first run and grant an older file of the
@@ -155,13 +169,8 @@ class ResumeAndTlsTest {
   void aResumedSendChecksTheGrantAgainstTheFingerprintItsFirstRunSealed() throws Exception {
     Path dir = Files.createDirectories(root.resolve("resumed-fingerprint"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      bob.run("keys", "publish").assertExit(0);
-      alice.run("keys", "publish").assertExit(0);
-      byte[] offer = new byte[600_000];
-      new java.util.Random(5).nextBytes(offer);
-      Path csv = Files.write(dir.resolve("offer.csv"), offer);
+      Cli alice = aliceBesideBob(dir, server);
+      Path csv = randomFile(dir.resolve("offer.csv"), 600_000, 5);
       server.breakUploadAfter = 200_000;
       CliRun first = alice.run("--json", "send", csv.toString(), "--to", "bob").assertExit(8);
       java.util.regex.Matcher sealed = java.util.regex.Pattern.compile("sealed with fingerprint ([0-9a-f]{64})")
@@ -188,13 +197,8 @@ class ResumeAndTlsTest {
   void aSendWhoseUploadWasCommittedBehindItsBackChecksTheGrantAgainstWhatItSealed() throws Exception {
     Path dir = Files.createDirectories(root.resolve("committed-fingerprint"));
     try (FakeServer server = devServer()) {
-      Cli alice = Users.init(pki, dir, "alice", server.address());
-      Cli bob = Users.init(pki, dir, "bob", server.address());
-      bob.run("keys", "publish").assertExit(0);
-      alice.run("keys", "publish").assertExit(0);
-      byte[] offer = new byte[300_000];
-      new java.util.Random(6).nextBytes(offer);
-      Path csv = Files.write(dir.resolve("offer.csv"), offer);
+      Cli alice = aliceBesideBob(dir, server);
+      Path csv = randomFile(dir.resolve("offer.csv"), 300_000, 6);
       server.listsFiles = true;
       server.refuseFinishAs = "ENVELOPE_MALFORMED";
       CliRun first = alice.run("--json", "send", csv.toString(), "--to", "bob");
