@@ -332,7 +332,7 @@ public final class GrantService {
   /**
    * Runs {@code act} (which makes the downloads of every grant {@code owner} sent fail: its revocation or disable)
    * while no download starts or ends, and counts those being served the moment it took effect. A download that
-   * notices the act at its next chunk and ends itself is counted too: it cannot leave before the count (review CL: a
+   * notices the act at its next chunk and ends itself is counted too: it cannot leave before the count (round CK: a
    * fast download's own check won the race against the admin's cut, and the answer said 0 downloads cut).
    */
   public <T> Counted<T> cuttingDownloadsOfOwner(String owner, java.util.function.Supplier<T> act) {
@@ -738,7 +738,6 @@ public final class GrantService {
   private int downloadsServing(String grantId) {
     return (int) serving.stream().filter(d -> d.grantId().equals(grantId)).count();
   }
-
 
   /** The client verified the file: the download counts now. Audited as {@code grant.consume}. */
   public Grant confirm(Principal caller, String claimSecret, String fingerprint) {
