@@ -78,6 +78,11 @@ final class GrantTerms {
     return java.util.Optional.empty();
   }
 
+  /** These terms as an upload states them up front (CreateUpload), for the server to refuse before any byte. */
+  dev.sealdrop.client.net.Uploader.IntendedTerms intended() {
+    return new dev.sealdrop.client.net.Uploader.IntendedTerms(expires == null ? 0 : expires.toSeconds(), downloads);
+  }
+
   /** A CreateGrant request for {@code fileId} to {@code recipient} with these terms. */
   CreateGrantRequest request(String fileId, String recipient) {
     CreateGrantRequest.Builder req = CreateGrantRequest.newBuilder().setFileId(fileId).setRecipient(recipient)

@@ -248,6 +248,22 @@ final class SendCommand extends SealdropSubcommand {
     }
   }
 
+  /**
+   * Starts the upload, stating its grant's recipient and terms: terms the server's grant would refuse (more downloads
+   * or a longer lifetime than it allows) are refused now, before any byte is sent, and the hint says so.
+   */
+  private Uploader.Started createUpload(Uploader uploader, long envelopeSizeAtLeast) throws SealdropFailure {
+    try {
+      return uploader.create(envelopeSizeAtLeast, List.of(to.identity), terms.intended());
+    } catch (UsageFailure e) {
+      if (!"INVALID_REQUEST".equals(e.reason())) {
+        throw e;
+      }
+      throw new UsageFailure(e.reason(), e.getMessage(), "nothing was uploaded: run the same command again with"
+          + " terms the server accepts (--expires, --downloads)", e);
+    }
+  }
+
   /** Creates the grant; a refusal keeps the uploaded file, and the hint says so. */
   private CreateGrantResponse createGrant(Session session, Uploader.Committed committed) throws SealdropFailure {
     try {
@@ -493,7 +509,7 @@ final class SendCommand extends SealdropSubcommand {
     // next run or --abandon to give up (outside tests: a signal during the create left an upload no command could
     // abandon, holding quota for a day)
     try (UntilRecorded guard = UntilRecorded.start("sealdrop-upload-guard")) {
-      started = uploader.create(meta.envelopeSizeAtLeast(), List.of(to.identity));
+      started = createUpload(uploader, meta.envelopeSizeAtLeast());
       state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
           .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
       try {

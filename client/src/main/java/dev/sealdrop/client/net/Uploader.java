@@ -85,16 +85,24 @@ public final class Uploader {
 
   /**
    * Starts an upload of an envelope of at least {@code expectedSize} bytes (0: unknown) meant for
-   * {@code intendedRecipients}: the server refuses at once an upload over its size limit or the
-   * caller's quota, and a recipient it would not grant the file to (unknown, not an acquirer, the
-   * caller itself).
+   * {@code intendedRecipients} on {@code terms}: the server refuses at once an upload over its size limit or the
+   * caller's quota, a recipient it would not grant the file to (unknown, not an acquirer, the caller itself), and
+   * terms its grant would be refused for (a longer lifetime or more downloads than it allows).
    */
-  public Started create(long expectedSize, java.util.List<String> intendedRecipients) throws SealdropFailure {
+  public Started create(long expectedSize, java.util.List<String> intendedRecipients, IntendedTerms terms)
+      throws SealdropFailure {
     CreateUploadResponse r = ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer()
         .createUpload(CreateUploadRequest.newBuilder().setExpectedSize(expectedSize)
-            .addAllIntendedRecipients(intendedRecipients).build()));
+            .addAllIntendedRecipients(intendedRecipients).setIntendedExpiresInSeconds(terms.expiresInSeconds())
+            .setIntendedMaxDownloads(terms.maxDownloads()).build()));
     return new Started(r.getUploadId(), r.getMaxMessageBytes());
   }
+
+  /**
+   * The terms the upload's grant will ask for, as CreateGrant takes them (0: the server's default), stated up front
+   * so that terms the server refuses are refused before any byte is sent.
+   */
+  public record IntendedTerms(long expiresInSeconds, int maxDownloads) {}
 
   /** What the server said to {@link #abandon}: the bytes it deleted, or that the upload was closed already. */
   public record Abandoned(long bytesFreed, boolean alreadyClosed) {}

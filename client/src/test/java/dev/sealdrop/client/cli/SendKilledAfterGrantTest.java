@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,16 +18,25 @@ import org.junit.jupiter.api.Test;
  * recipient, naming it. A grant the server refused leaves no such note, so a grant made afterwards with {@code
  * sealdrop grant}, whose token was shown, is never taken for a lost one (another outside test).
  *
- * <p>The killed run is reproduced from its state: a run whose grant the server refused keeps the same state a killed
- * run keeps (the upload, committed), the grant made meanwhile stands for the lost one, and the note of when it was
- * asked for is written as the killed run would have written it.
+ * <p>The killed run is reproduced from its state: a run whose grant the server refused ({@link FullGrants}) keeps the
+ * same state a killed run keeps (the upload, committed), the grant made meanwhile stands for the lost one, and the note
+ * of when it was asked for is written as the killed run would have written it.
  */
 class SendKilledAfterGrantTest extends DevServerPerClass {
   static Cli alice;
+  static FullGrants full;
 
   @BeforeAll
   static void start() throws Exception {
-    alice = startWithAliceAndBob();
+    startServer(FullGrants.limit());
+    alice = Users.initAndPublish(pki, root, "alice", address);
+    Users.initAndPublish(pki, root, "bob", address);
+    full = new FullGrants(alice, "bob", root.resolve("filler"));
+  }
+
+  @AfterEach
+  void freePlaces() {
+    full.revokeAll();
   }
 
   @AfterAll
@@ -34,10 +44,10 @@ class SendKilledAfterGrantTest extends DevServerPerClass {
     stopServer();
   }
 
-  /** Sends {@code name}, refused after the upload; returns the state file and the uploaded file's id. */
+  /** Sends {@code csv}, refused the grant after the upload; returns the send's state file. */
   private static Path refusedAfterUpload(Path csv) throws Exception {
-    // uploaded, then the grant refused (a lifetime past the server's 30 days): the state keeps the upload
-    alice.run("send", csv.toString(), "--to", "bob", "--expires", "60d").assertExit(2);
+    // uploaded, then the grant refused: the state keeps the upload
+    full.sendRefusedAfterUpload(csv);
     Path uploads = alice.home().resolve("state").resolve("uploads");
     return list(uploads).stream().filter(p -> p.toString().endsWith(".properties")).findFirst().orElseThrow();
   }

@@ -145,50 +145,6 @@ class SendStoppedBySignalTest extends DevServerPerClass {
     assertThat(grantCount()).as("the re-run grants it once").isEqualTo(before + 1);
   }
 
-  /**
-   * Round BO: a send stopped while the server committed its upload, before it recorded the commit, sealed and uploaded
-   * the file again on its re-run, and the first copy stayed on the server without a grant. The re-run now asks the
-   * server what became of the upload its state names, and grants the committed file.
-   */
-  @Test
-  void aRunStoppedWhileTheServerCommittedItsUploadIsGrantedOnTheRerunNotUploadedAgain() throws Exception {
-    byte[] bytes = new byte[200_000];
-    new java.util.Random(46).nextBytes(bytes);
-    Path file = Files.write(root.resolve("committed.bin"), bytes);
-    int filesBefore = fileCount();
-    // a grant the server refuses (longer than its grant-max-lifetime) keeps the committed upload and its state
-    CliRun refused = alice.run("--json", "send", file.toString(), "--to", "bob", "--expires", "3650d");
-    assertThat(refused.exit()).as(refused.err()).isNotZero();
-    assertThat(fileCount()).isEqualTo(filesBefore + 1);
-    Path uploads = alice.home().resolve("state").resolve("uploads");
-    Path state;
-    try (Stream<Path> s = Files.list(uploads)) {
-      state = s.filter(p -> p.getFileName().toString().endsWith(".properties")).findFirst().orElseThrow();
-    }
-    // as a run stopped before it recorded the commit leaves its state: the upload named, no file, nothing spooled
-    java.util.Properties p = new java.util.Properties();
-    try (java.io.Reader r = Files.newBufferedReader(state)) {
-      p.load(r);
-    }
-    assertThat(p.getProperty("upload_id")).startsWith("up_");
-    p.remove("file_id");
-    p.remove("size");
-    p.setProperty("spooled", "false");
-    try (java.io.Writer w = Files.newBufferedWriter(state)) {
-      p.store(w, null);
-    }
-
-    CliRun again = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
-    assertThat(again.err()).contains("the server had stored the whole upload before the earlier run stopped")
-        .doesNotContain("sealing and uploading again");
-    assertThat(fileCount()).as("granted, not uploaded again").isEqualTo(filesBefore + 1);
-  }
-
-  /** How many files alice has stored. */
-  private static int fileCount() {
-    return alice.run("--json", "files").assertExit(0).list("files").size();
-  }
-
   /** How many grants alice has made. */
   private static int grantCount() {
     return alice.run("--json", "grants").assertExit(0).list("grants").size();
