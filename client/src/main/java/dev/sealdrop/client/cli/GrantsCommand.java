@@ -27,7 +27,7 @@ final class GrantsCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
         () -> session.connect().transfer().listGrants(ListGrantsRequest.getDefaultInstance())).getGrantsList();
-    session.output().emit(GrantView.list(grants, true));
+    session.output().emitReport(GrantView.list(grants, true));
   }
 
   /** {@code grants revoke GRANT_ID}. */

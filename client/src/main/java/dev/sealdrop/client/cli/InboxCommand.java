@@ -19,6 +19,6 @@ final class InboxCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
         () -> session.connect().transfer().listInbox(ListInboxRequest.getDefaultInstance())).getGrantsList();
-    session.output().emit(GrantView.list(grants, false));
+    session.output().emitReport(GrantView.list(grants, false));
   }
 }

@@ -94,7 +94,8 @@ final class KeysCommand extends SealdropSubcommand {
       if (identity == null || identity.equals(me)) {
         KeyBundle own = session.ownBundle();
         String published = publishedCopy(session, me, own);
-        session.output().emit(new BundleResult("own", own, Optional.empty(), own.fingerprint()).published(published));
+        session.output().emitReport(new BundleResult("own", own, Optional.empty(), own.fingerprint())
+            .published(published));
         return;
       }
       KeyTrust.Trusted fetched;
@@ -109,11 +110,11 @@ final class KeysCommand extends SealdropSubcommand {
         session.output().warn("the server could not be reached (" + unreachable.getMessage() + "): this is the key"
             + " you pinned for " + TerminalText.clean(identity) + ", not checked against the one the server publishes"
             + " now");
-        session.output().emit(new BundleResult("pinned_offline", pinned.get(), Optional.empty(),
+        session.output().emitReport(new BundleResult("pinned_offline", pinned.get(), Optional.empty(),
             pinned.get().fingerprint()));
         return;
       }
-      session.output().emit(BundleResult.pinned(fetched));
+      session.output().emitReport(BundleResult.pinned(fetched));
     }
   }
 
@@ -341,7 +342,7 @@ final class KeysCommand extends SealdropSubcommand {
         throw new UsageFailure(e.reason(), e.getMessage(), "check the identity's name (`sealdrop admin identities"
             + " list` lists them)", e);
       }
-      session.output().emit(new SshKeysView(null, keys));
+      session.output().emitReport(new SshKeysView(null, keys));
     }
   }
 

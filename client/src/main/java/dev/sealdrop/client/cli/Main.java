@@ -26,9 +26,11 @@ public final class Main {
       code = ErrorReporter.reportFatal(e, cl);
     }
     top.output().finish();
-    if (code == ExitCodes.OK.code() && System.out.checkError()) {
+    if (code == ExitCodes.OK.code() && System.out.checkError()
+        && !dev.sealdrop.client.cli.output.StandardOutput.isPipe()) {
       // what picocli printed itself (help and version text, without --json) is not a result the output checks: a
-      // success whose text went nowhere is no success (round AN: `--help > /dev/full` exited 0)
+      // success whose text went nowhere is no success (round AN: `--help > /dev/full` exited 0); text that a pipe's
+      // reader stopped reading (`--help | head`), like a listing's (Output.emitReport), was not lost
       System.err.println("sealdrop: error: the output could not be written to standard output (a full disk, or a"
           + " closed pipe or file behind it)");
       System.err.flush();

@@ -58,11 +58,11 @@ public final class Sealdrop {
         CommandLine cmd = p.commandSpec().commandLine();
         try {
           if (p.isUsageHelpRequested()) {
-            top.output().emit(new HelpText("usage", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+            top.output().emitReport(new HelpText("usage", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
             return ExitCodes.OK.code();
           }
           if (p.isVersionHelpRequested()) {
-            top.output().emit(new HelpText("version", String.join("\n", versions(cmd))));
+            top.output().emitReport(new HelpText("version", String.join("\n", versions(cmd))));
             return ExitCodes.OK.code();
           }
         } catch (UsageFailure notWritten) {
@@ -629,7 +629,7 @@ public final class Sealdrop {
       }
       SealdropCommand top = (SealdropCommand) spec.root().userObject();
       if (top.globals().json()) {
-        top.output().emit(new HelpText("usage", target.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+        top.output().emitReport(new HelpText("usage", target.getUsageMessage(CommandLine.Help.Ansi.OFF)));
       } else {
         PrintWriter out = target.getOut();
         target.usage(out, target.getColorScheme());

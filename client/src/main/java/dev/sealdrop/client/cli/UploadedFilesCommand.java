@@ -29,7 +29,7 @@ final class UploadedFilesCommand extends SealdropSubcommand {
   void run(Session session) throws Exception {
     List<FileInfo> files = ServerConnection.call(GrpcFailures.Op.LIST,
         () -> session.connect().transfer().listFiles(ListFilesRequest.getDefaultInstance())).getFilesList();
-    session.output().emit(new Result() {
+    session.output().emitReport(new Result() {
       @Override
       public void writeJson(JsonGenerator g) throws IOException {
         g.writeStartObject();

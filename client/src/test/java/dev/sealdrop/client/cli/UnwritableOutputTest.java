@@ -29,14 +29,32 @@ class UnwritableOutputTest extends DevServerPerClass {
 
   /** Runs the CLI in a child JVM as alice, its stdout on /dev/full; its exit code and stderr. */
   private static CliRun toDevFull(String... args) throws Exception {
+    return child(false, args);
+  }
+
+  /**
+   * Runs the CLI in a child JVM as alice, its stdout a pipe whose reader closed it before the JVM started (as {@code
+   * | head -1} does once it has its line, or {@code | true} at once); its exit code and stderr.
+   */
+  private static CliRun toClosedPipe(String... args) throws Exception {
+    return child(true, args);
+  }
+
+  private static CliRun child(boolean closedPipe, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--home",
         alice.home().toString()));
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(new java.io.File("/dev/full"))
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    if (!closedPipe) {
+      pb.redirectOutput(new java.io.File("/dev/full"));
+    }
     pb.environment().put("SEALDROP_PASSPHRASE", Users.passphrase("alice"));
     Process p = pb.start();
+    if (closedPipe) {
+      p.getInputStream().close();
+    }
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     return new CliRun(p.exitValue(), "", err);
@@ -91,5 +109,31 @@ class UnwritableOutputTest extends DevServerPerClass {
       assertThat(r.exit()).as("%s: %s", String.join(" ", args), r.err()).isEqualTo(2);
       assertThat(r.err()).containsPattern("the (result|output) could not be written to standard output");
     }
+  }
+
+  /**
+   * Round CM: {@code sealdrop files | head -1} of a long listing exited 2 with "could not be written (a full disk, or a
+   * closed pipe)". A report read in part lost nothing: it ends as a Unix listing does, quietly.
+   */
+  @Test
+  void aListingOrHelpWhoseReaderClosedThePipeEndsQuietly() throws Exception {
+    for (String[] args : new String[][] {{"--json", "grants"}, {"files"}, {"keys", "show"}, {"--version"},
+        {"--help"}, {"grant", "--help"}, {"help", "send"}}) {
+      CliRun r = toClosedPipe(args);
+      assertThat(r.exit()).as("%s: %s", String.join(" ", args), r.err()).isZero();
+      assertThat(r.err()).as(String.join(" ", args)).doesNotContain("could not be written");
+    }
+  }
+
+  /** A send's token that a closed pipe took is no report: the send fails, says the reader closed it, and revokes. */
+  @Test
+  void aSendWhoseTokenAClosedPipeTookFailsSayingSoAndRevokesItsGrant() throws Exception {
+    Map<String, Long> before = grantStates();
+    Path csv = Files.writeString(root.resolve("piped.csv"), "customer_id,name\n3,Initech\n");
+    CliRun r = toClosedPipe("send", csv.toString(), "--to", "bob");
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.err()).contains("the result could not be written to standard output: the program reading it (after"
+        + " a |) closed it first").doesNotContain("full disk").contains("was not written whole; that grant is revoked");
+    assertThat(grantStates().getOrDefault("revoked", 0L)).isEqualTo(before.getOrDefault("revoked", 0L) + 1);
   }
 }

@@ -68,7 +68,7 @@ final class AdminAuditCommand extends CommandGroup {
       }
       List<AuditEntry> entries = admin.call(GrpcFailures.Op.GENERIC,
           () -> admin.stub().tailAudit(TailAuditRequest.newBuilder().setCount(count).build())).getEntriesList();
-      output.emit(new Result() {
+      output.emitReport(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {
           g.writeStartObject();

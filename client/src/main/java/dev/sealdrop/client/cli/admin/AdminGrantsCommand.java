@@ -68,7 +68,7 @@ final class AdminGrantsCommand extends CommandGroup {
       }
       List<AdminGrant> grants = admin.call(GrpcFailures.Op.LIST, () -> admin.stub().listAllGrants(req.build()))
           .getGrantsList();
-      output.emit(new Result() {
+      output.emitReport(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {
           g.writeStartObject();

@@ -45,7 +45,7 @@ final class FilesCommand extends CommandGroup {
       List<AdminFile> files = admin.call(GrpcFailures.Op.LIST, () -> admin.stub().listAllFiles(req.build()))
           .getFilesList();
       Instant now = ((SealdropCommand) spec.root().userObject()).environment().clock().instant();
-      output.emit(new Result() {
+      output.emitReport(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {
           g.writeStartObject();

@@ -173,7 +173,7 @@ final class IdentitiesCommand extends CommandGroup {
     void run(AdminConnection admin, Output output) throws Exception {
       List<IdentityInfo> all = admin.call(GrpcFailures.Op.LIST,
           () -> admin.stub().listIdentities(ListIdentitiesRequest.getDefaultInstance())).getIdentitiesList();
-      output.emit(new Result() {
+      output.emitReport(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {
           g.writeStartObject();

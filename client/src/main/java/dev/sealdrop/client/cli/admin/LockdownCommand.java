@@ -100,7 +100,7 @@ final class LockdownCommand extends CommandGroup {
   static final class Status extends AdminSubcommand {
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
-      output.emit(state(admin.call(GrpcFailures.Op.GENERIC,
+      output.emitReport(state(admin.call(GrpcFailures.Op.GENERIC,
           () -> admin.stub().getLockdown(GetLockdownRequest.getDefaultInstance()))));
     }
   }

@@ -123,6 +123,19 @@ public final class Output {
    * disk, {@code /dev/full}, a closed pipe): round AL, a send whose token went nowhere exited 0 as if it was shown.
    */
   public void emit(Result result) throws UsageFailure {
+    emit(result, false);
+  }
+
+  /**
+   * Prints a result that only reports what is (a listing, a status, a key, help): one whose reader closed standard
+   * output before its end ({@code sealdrop files | head -1}) lost nothing another run cannot show, so the command ends
+   * as if it had been read, quietly, as a Unix listing does; a full disk still fails ({@code OUTPUT_FAILED}).
+   */
+  public void emitReport(Result result) throws UsageFailure {
+    emit(result, true);
+  }
+
+  private void emit(Result result, boolean report) throws UsageFailure {
     if (!done.compareAndSet(false, true)) {
       if (interrupted) {
         return; // the JVM is shutting down and the interrupted document is already out
@@ -137,6 +150,15 @@ public final class Output {
     }
     // a PrintWriter keeps its errors to itself, and so does the PrintStream of System.out under it
     if (out.checkError() || (under != null && under.checkError())) {
+      if (under != null && StandardOutput.isPipe()) {
+        if (report) {
+          return;
+        }
+        throw new UsageFailure(OUTPUT_CLOSED, "the result could not be written to standard output: the program"
+            + " reading it (after a |) closed it first", "what the command did stands (a received file is written, an"
+            + " admin's act is done): only this report of it was lost; let the next command's standard output go to"
+            + " the terminal, a file, or a program that reads all of it");
+      }
       throw new UsageFailure(OUTPUT_FAILED, "the result could not be written to standard output (a full disk, or"
           + " a closed pipe or file behind it)", "what the command did stands (a received file is written, an admin's"
           + " act is done): only this report of it was lost; send standard output to a file on a disk with room, or to"
@@ -146,6 +168,9 @@ public final class Output {
 
   /** The reason of a result that could not be written to standard output. */
   public static final String OUTPUT_FAILED = "OUTPUT_FAILED";
+
+  /** The reason of a result whose standard output, a pipe, was closed by the program reading it. */
+  public static final String OUTPUT_CLOSED = "OUTPUT_CLOSED";
 
   /** Prints the error document in JSON mode (unless a result was already printed). */
   public void emitError(Result error) {
