@@ -117,6 +117,35 @@ public final class DownloadSession implements AutoCloseable {
         claim.hash());
   }
 
+  /**
+   * Registers this download with {@code sessions} through its door's {@code closer}, so that an admin's act on its
+   * grant, file or sender (a revocation, a purge, a disable) cuts it at once, even while its client is not reading. An
+   * act that took effect after this download passed its checks and before this registration closed only the downloads
+   * registered then: this one is cut now, with the act's cause (a paused SFTP handle or a stalled stream would
+   * otherwise hold its slot until the stall timeout). Registered first and checked after, nothing falls between.
+   */
+  public dev.sealdrop.server.core.identity.LiveSessions.Registration register(
+      dev.sealdrop.server.core.identity.LiveSessions sessions, dev.sealdrop.server.core.identity.LiveSessions.Closer
+          closer) {
+    dev.sealdrop.server.core.identity.LiveSessions.Registration r = sessions.registerDownload(caller, served(),
+        closer);
+    try {
+      service.checkServing(claim.hash());
+      service.checkOwnerEnabled(grant, "downloaded");
+    } catch (SealdropException e) {
+      if (ACTS_CUT.contains(e.reason())) {
+        sessions.close(r, e.reason(), e.getMessage());
+      }
+      // anything else (a lockdown, a claim that ran out) is refused by the next chunk's check, as for any download
+    }
+    return r;
+  }
+
+  /** The causes an admin's act cuts registered downloads for ({@code LiveSessions#closeDownloads}). */
+  private static final java.util.Set<dev.sealdrop.server.core.Reason> ACTS_CUT = java.util.EnumSet.of(
+      dev.sealdrop.server.core.Reason.GRANT_REVOKED, dev.sealdrop.server.core.Reason.GRANT_SUSPENDED,
+      dev.sealdrop.server.core.Reason.FILE_PURGED);
+
   String fileId() {
     return grant.fileId();
   }

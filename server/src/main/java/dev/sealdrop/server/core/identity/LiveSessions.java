@@ -108,6 +108,11 @@ public final class LiveSessions implements SessionRegistry {
     return closeWhere(r -> r.download != null && which.test(r.download), reason, why);
   }
 
+  /** Closes the one session {@code r} at once, unless it was closed or ended already; whether it was closed now. */
+  public boolean close(Registration r, Reason reason, String why) {
+    return live.remove(r) && r.closer.close(reason, why);
+  }
+
   /** How many upload and download streams are live through {@code door} ({@link Origin#GRPC}, {@link Origin#SFTP}). */
   public int transfers(String door) {
     return (int) live.stream().filter(r -> r.transfer && r.door.equals(door)).count();

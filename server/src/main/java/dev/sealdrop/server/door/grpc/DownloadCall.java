@@ -48,12 +48,11 @@ final class DownloadCall {
   }
 
   static void start(DownloadSession session, ServerCallStreamObserver<DownloadResponse> out,
-      dev.sealdrop.server.core.identity.LiveSessions sessions, dev.sealdrop.server.core.identity.Principal caller) {
+      dev.sealdrop.server.core.identity.LiveSessions sessions) {
     DownloadCall call = new DownloadCall(session, out);
     // its grant revoked, its file purged, its sender disabled or revoked: cut now, not at the next chunk, which a
     // client that stopped reading never asks for (its slot would stay taken until the stall timeout)
-    dev.sealdrop.server.core.identity.LiveSessions.Registration r = sessions.registerDownload(caller, session.served(),
-        call::cutWithGrant);
+    dev.sealdrop.server.core.identity.LiveSessions.Registration r = session.register(sessions, call::cutWithGrant);
     synchronized (call) {
       call.registration = r;
       if (call.done) {

@@ -160,8 +160,7 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
       out.onError(ErrorMapper.toStatus(e));
       return;
     }
-    DownloadCall.start(session, (ServerCallStreamObserver<DownloadResponse>) out, sessions,
-        PeerIdentityInterceptor.caller());
+    DownloadCall.start(session, (ServerCallStreamObserver<DownloadResponse>) out, sessions);
   }
 
   @Override

@@ -248,7 +248,7 @@ final class VirtualTree {
         throw SftpErrors.toIo(e);
       }
       DownloadChannel channel = new DownloadChannel(login, grants, redemption, download);
-      channel.track(sessions.registerDownload(caller, download.served(), channel::cut));
+      channel.track(download.register(sessions, channel::cut));
       String name = s.get(1);
       reading.put(name, channel);
       channel.whenClosed(() -> reading.remove(name, channel));
