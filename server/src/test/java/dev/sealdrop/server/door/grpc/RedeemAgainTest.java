@@ -154,39 +154,23 @@ class RedeemAgainTest {
       Users.publish(clients, server.pki, "alice");
       UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
       CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
-      ExecutorService pool = Executors.newFixedThreadPool(n);
-      CountDownLatch go = new CountDownLatch(1);
-      try {
-        List<Future<String>> outcomes = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          String key = String.format("sdr_%043d", i);
-          outcomes.add(pool.submit(() -> {
-            go.await();
-            try {
-              clients.transfer("bob").redeem(redeem(g, key));
-              return "won";
-            } catch (io.grpc.StatusRuntimeException e) {
-              return e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON);
-            }
-          }));
+      List<String> results = atOnce(n, i -> {
+        try {
+          clients.transfer("bob").redeem(redeem(g, String.format("sdr_%043d", i)));
+          return "won";
+        } catch (io.grpc.StatusRuntimeException e) {
+          return e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON);
         }
-        go.countDown();
-        List<String> results = new ArrayList<>();
-        for (Future<String> o : outcomes) {
-          results.add(o.get(60, TimeUnit.SECONDS));
-        }
-        assertThat(results).filteredOn("won"::equals).hasSize(1);
-        assertThat(results).filteredOn(r -> !r.equals("won")).hasSize(n - 1).allMatch("GRANT_CLAIMED"::equals);
-      } finally {
-        pool.shutdownNow();
-      }
+      });
+      assertThat(results).filteredOn("won"::equals).hasSize(1);
+      assertThat(results).filteredOn(r -> !r.equals("won")).hasSize(n - 1).allMatch("GRANT_CLAIMED"::equals);
     }
   }
 
   /**
    * Round CM: redeems sent at once with the same key (one client's retry before its first was answered) answered
    * GRANT_CLAIMED to every one but the first to write, though a retry after it is answered. Each now gets a claim, the
-   * later replacing the earlier, and the grant stays one-time: the claim answered last downloads the file.
+   * later replacing the earlier, and the grant stays one-time: one of the claims downloads the file.
    */
   @Test
   void concurrentRedeemsWithTheSameKeyAreEachAnsweredAndTheGrantStaysOneTime() throws Exception {
@@ -195,40 +179,49 @@ class RedeemAgainTest {
       Users.publish(clients, server.pki, "alice");
       UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
       CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
-      ExecutorService pool = Executors.newFixedThreadPool(n);
-      CountDownLatch go = new CountDownLatch(1);
-      try {
-        List<Future<String>> outcomes = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          outcomes.add(pool.submit(() -> {
-            go.await();
-            try {
-              return clients.transfer("bob").redeem(redeem(g, KEY)).getClaimId();
-            } catch (io.grpc.StatusRuntimeException e) {
-              return e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON);
-            }
-          }));
+      List<String> results = atOnce(n, i -> {
+        try {
+          return clients.transfer("bob").redeem(redeem(g, KEY)).getClaimId();
+        } catch (io.grpc.StatusRuntimeException e) {
+          return e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON);
         }
-        go.countDown();
-        List<String> results = new ArrayList<>();
-        for (Future<String> o : outcomes) {
-          results.add(o.get(60, TimeUnit.SECONDS));
+      });
+      assertThat(results).as("each answered a claim").allMatch(r -> r.startsWith("sdc_"));
+      List<String> open = new ArrayList<>();
+      for (String claim : results) {
+        try {
+          Transfers.download(clients.transfer("bob"), claim, 0);
+          open.add(claim);
+        } catch (io.grpc.StatusRuntimeException e) {
+          assertThat(e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isIn("CLAIM_CLOSED",
+              "GRANT_CONSUMED", "CLAIM_RELEASED");
         }
-        assertThat(results).as("each answered a claim").allMatch(r -> r.startsWith("sdc_"));
-        List<String> open = new ArrayList<>();
-        for (String claim : results) {
-          try {
-            Transfers.download(clients.transfer("bob"), claim, 0);
-            open.add(claim);
-          } catch (io.grpc.StatusRuntimeException e) {
-            assertThat(e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isIn("CLAIM_CLOSED",
-                "GRANT_CONSUMED", "CLAIM_RELEASED");
-          }
-        }
-        assertThat(open).as("one claim downloads the file").hasSize(1);
-      } finally {
-        pool.shutdownNow();
       }
+      assertThat(open).as("one claim downloads the file").hasSize(1);
+    }
+  }
+
+  /** Runs {@code redeem} for 0..n-1 on n threads released at once; its answers, in order. */
+  private static List<String> atOnce(int n, java.util.function.IntFunction<String> redeem) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<String>> outcomes = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int which = i;
+        outcomes.add(pool.submit(() -> {
+          go.await();
+          return redeem.apply(which);
+        }));
+      }
+      go.countDown();
+      List<String> results = new ArrayList<>();
+      for (Future<String> o : outcomes) {
+        results.add(o.get(60, TimeUnit.SECONDS));
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
     }
   }
 }
