@@ -41,18 +41,16 @@ final class FullGrants {
   }
 
   /**
-   * {@code send FILE --to RECIPIENT} with {@code options}, run while every live-grant place of the sender is taken:
+   * {@code send FILE --to RECIPIENT}, run while every live-grant place of the sender is taken:
    * uploaded, then refused the grant ({@code TOO_MANY_GRANTS}, exit 6); the places are freed again afterwards.
    */
-  CliRun sendRefusedAfterUpload(Path file, String... options) {
+  CliRun sendRefusedAfterUpload(Path file) {
     List<String> fillers = new ArrayList<>();
     while (activeGrants().size() < LIVE) {
       fillers.add((String) sender.run("--json", "grant", fillerFileId, "--to", recipient).assertExit(0)
           .object("grant").get("grant_id"));
     }
-    List<String> args = new ArrayList<>(List.of("--json", "send", file.toString(), "--to", recipient));
-    args.addAll(List.of(options));
-    CliRun refused = sender.run(args.toArray(String[]::new));
+    CliRun refused = sender.run("--json", "send", file.toString(), "--to", recipient);
     try {
       refused.assertExit(6);
       assertThat(refused.jsonError()).containsEntry("reason", "TOO_MANY_GRANTS");
