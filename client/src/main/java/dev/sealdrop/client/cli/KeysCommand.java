@@ -330,6 +330,8 @@ final class KeysCommand extends SealdropSubcommand {
 
     @Override
     void run(Session session) throws Exception {
+      // an empty IDENTITY ("$UNSET") names nobody: it listed your own keys as if they were that identity's (round CP)
+      Recipients.requireNamed("IDENTITY", identity, "`sealdrop keys list-ssh bob`, or leave IDENTITY out for your own keys");
       List<dev.sealdrop.protocol.v1.SshKey> keys;
       try {
         keys = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect().sshKeys().listSshKeys(
@@ -361,6 +363,8 @@ final class KeysCommand extends SealdropSubcommand {
 
     @Override
     void run(Session session) throws Exception {
+      // an empty --identity ("$UNSET") names nobody: it removed the key from your own identity (round CP)
+      Recipients.requireNamed("--identity", identity, "`--identity bob`, or leave --identity out for one of your own keys");
       String fingerprint = sha256Fingerprint(this.fingerprint);
       dev.sealdrop.protocol.v1.SshKey removed;
       try {

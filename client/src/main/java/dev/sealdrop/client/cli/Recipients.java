@@ -22,7 +22,7 @@ import java.util.Optional;
  * against and added to the pins), your own identity (your own bundle, so that you can re-open
  * what you sealed), or an identity whose key is already pinned.
  */
-final class Recipients {
+public final class Recipients {
   private Recipients() {}
 
   /**
@@ -30,7 +30,7 @@ final class Recipients {
    * script's {@code --to "$RECIPIENT"} with the variable unset names nobody, and was reported as an
    * identity without a key bundle (or, by {@code seal}, as "a folder"), or asked the server about ''.
    */
-  static String requireNamed(String option, String value, String example) throws UsageFailure {
+  public static String requireNamed(String option, String value, String example) throws UsageFailure {
     if (value != null && value.isBlank()) {
       throw new UsageFailure("EMPTY_IDENTITY", option + " is empty: it names no identity",
           "name one, e.g. " + example + " (in a script: check that the variable you pass is set)");

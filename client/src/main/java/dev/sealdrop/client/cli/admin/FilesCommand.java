@@ -2,6 +2,7 @@ package dev.sealdrop.client.cli.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.GrantIds;
+import dev.sealdrop.client.cli.Recipients;
 import dev.sealdrop.client.cli.SealdropCommand;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
@@ -38,6 +39,8 @@ final class FilesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      // an empty --owner ("$UNSET") names nobody: the server took it as no filter and listed every file (round CP)
+      Recipients.requireNamed("--owner", owner, "`--owner alice`, or leave --owner out to list every owner's files");
       ListAllFilesRequest.Builder req = ListAllFilesRequest.newBuilder();
       if (owner != null) {
         req.setOwner(owner);

@@ -352,6 +352,35 @@ class AdminCommandsTest extends DevServerPerClass {
     assertThat(purged.json()).containsEntry("file_id", fileId).containsEntry("grants_deleted", 1L);
   }
 
+  /**
+   * Round CP: an empty or blank identity given to a listing filter ({@code --owner "$UNSET"}) names nobody; the server
+   * took it as no filter, so {@code admin grants list --recipient ""} listed every grant (a script revoking "the grants
+   * of $WHO" would have revoked them all), {@code keys list-ssh ""} listed the admin's own keys as if they were that
+   * identity's, and {@code keys remove-ssh FP --identity ""} removed one of the admin's own keys.
+   */
+  @Test
+  void anEmptyIdentityFilterIsRefusedNotTakenAsEveryone() throws Exception {
+    aliceSendsBob("empty-filter.csv", "customer_id,name\n4,Initech\n");
+    Path pub = root.resolve("carol-empty-filter.pub");
+    Files.writeString(pub, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDjqvciwdk+wYAqkZFJJrts6vs8lraB1AGxcKNd3xW79 carol@cp\n");
+    as("carol", "keys", "add-ssh", pub.toString()).assertExit(0);
+    String fp = (String) as("carol", json("keys", "list-ssh")).assertExit(0).list("ssh_keys").get(0).get("fingerprint");
+    for (String empty : List.of("", "  ")) {
+      for (String[] args : new String[][] {{"admin", "grants", "list", "--owner", empty},
+          {"admin", "grants", "list", "--recipient", empty}, {"admin", "grants", "list", "--state", "active",
+          "--recipient", empty}, {"admin", "files", "list", "--owner", empty}, {"keys", "list-ssh", empty},
+          {"keys", "remove-ssh", fp, "--identity", empty}}) {
+        CliRun r = as("carol", json(args)).assertExit(2);
+        assertThat(r.object("error")).as(String.join(" ", args)).containsEntry("reason", "EMPTY_IDENTITY");
+        assertThat((String) r.object("error").get("message")).endsWith(" is empty: it names no identity");
+        assertThat(r.json()).doesNotContainKeys("grants", "files", "ssh_keys", "removed");
+      }
+    }
+    assertThat(as("carol", json("keys", "list-ssh")).assertExit(0).list("ssh_keys"))
+        .as("carol's own key was not removed by --identity ''").extracting(k -> k.get("fingerprint")).containsExactly(fp);
+    as("carol", "keys", "remove-ssh", fp).assertExit(0);
+  }
+
   @Test
   void lockdownOnStatusOff() {
     try {
