@@ -99,10 +99,18 @@ public final class OutputFile {
     try {
       return Files.createTempFile(folder, prefix, ".part");
     } catch (java.io.IOException e) {
-      throw new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + folder + " (" + kernelFolder(folder)
-          .orElse(IoReason.of(e)) + "); " + notDone, "choose a folder you can write to with -o,"
-          + " then run the same command again", e);
+      throw notWritable(folder, e, notDone);
     }
+  }
+
+  /**
+   * {@code FOLDER_NOT_WRITABLE} for a temporary file {@code folder} could not take ({@code e}), naming the folder and
+   * saying what was not done, as {@link #createTempIn} refuses it.
+   */
+  public static UsageFailure notWritable(Path folder, java.io.IOException e, String notDone) {
+    return new UsageFailure("FOLDER_NOT_WRITABLE", "cannot write into " + folder + " (" + kernelFolder(folder)
+        .orElse(IoReason.of(e)) + "); " + notDone, "choose a folder you can write to with -o,"
+        + " then run the same command again", e);
   }
 
   /** The kernel's own file systems, where no file can be made (round BJ's list: `-o /proc` was "no such file"). */

@@ -63,7 +63,8 @@ final class AuditExport {
       if (disk.isPresent()) {
         throw disk.get();
       }
-      throw e;
+      // any other refusal (/proc, no permission) too: it was "no such file: /proc/.audit.jsonl.123.part" (round CP)
+      throw OutputFile.notWritable(dir, e, "nothing was exported");
     }
     try {
       Written w = admin.call(GrpcFailures.Op.GENERIC, () -> stream(admin, tmp));

@@ -452,6 +452,13 @@ class AdminCommandsTest extends DevServerPerClass {
         .containsEntry("reason", "NO_SUCH_FOLDER").satisfies(e -> assertThat((String) e.get("message"))
             .contains(missing.getParent().toString()).doesNotContain(".part"));
     assertThat(root.toFile().list()).noneMatch(n -> n.endsWith(".part"));
+    // a folder no file can be made in is named as seal, open and keys export name it, not as "no such file" of the
+    // hidden temporary file (round CP)
+    if (Files.isDirectory(Path.of("/proc/self"))) {
+      assertThat(as("carol", json("admin", "audit", "export", "-o", "/proc/audit.jsonl")).assertExit(2).object("error"))
+          .containsEntry("reason", "FOLDER_NOT_WRITABLE").satisfies(e -> assertThat((String) e.get("message"))
+              .startsWith("cannot write into /proc (").endsWith("; nothing was exported").doesNotContain(".part"));
+    }
     // -o - is standard output, which no command writes a file to: refused as by seal, open and keys export
     assertThat(as("carol", json("admin", "audit", "export", "-o", "-")).assertExit(2).object("error"))
         .containsEntry("reason", "NOT_A_REGULAR_FILE");
