@@ -110,6 +110,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       failure = Sealdrop.dashedOptionValue(ex);
     }
     if (failure == null) {
+      failure = Sealdrop.lastWordOption(ex);
+    }
+    if (failure == null) {
       failure = Sealdrop.missingRequiredOptions(ex);
     }
     if (failure == null && ex.getCause() instanceof EmptyArgument.Refused) {

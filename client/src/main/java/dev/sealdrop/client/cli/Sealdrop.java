@@ -352,6 +352,33 @@ public final class Sealdrop {
         + "` too)") + "; see `" + name + " --help`", ex);
   }
 
+  /** Picocli's account of an option given as the last word, with nothing after it: "Missing required parameter for option '--to' (IDENTITY)". */
+  private static final java.util.regex.Pattern LAST_WORD_OPTION =
+      java.util.regex.Pattern.compile("Missing required parameter for option '([^']+)' \\((.*)\\)", java.util.regex.Pattern.DOTALL);
+
+  /**
+   * The usage error for an option given as the command's last word ({@code send FILE --to}, {@code receive TOKEN -o}):
+   * {@code OPTION_VALUE_MISSING}, as for a value that starts with '-', naming the option and what it takes, instead
+   * of picocli's "Missing required parameter for option '--to' (IDENTITY)" under reason {@code USAGE} (round CP).
+   * Null otherwise.
+   */
+  static UsageFailure lastWordOption(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.MissingParameterException) || ex.getMessage() == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = LAST_WORD_OPTION.matcher(ex.getMessage());
+    if (!m.matches()) {
+      return null;
+    }
+    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
+    CommandLine.Model.OptionSpec option = ex.getCommandLine().getCommandSpec().findOption(m.group(1));
+    String longest = option == null ? m.group(1) : option.longestName();
+    String label = m.group(2);
+    return new UsageFailure("OPTION_VALUE_MISSING", "option " + longest + " of `" + name + "` has no value: nothing"
+        + " follows it", "give its " + label + " after it (`" + longest + " " + label + "`); see `" + name + " --help`",
+        ex);
+  }
+
   /**
    * The usage error for a word no parameter takes ({@code seal FILE --to bob dave}, {@code receive A B},
    * {@code inbox bob}), instead of picocli's "Unmatched argument at index N": it names the word and what

@@ -112,6 +112,18 @@ class HelpAndUsageTest {
             + " as an option");
     assertThat((String) seal.jsonError().get("hint")).startsWith("if '-out.sd' was meant as its value, write"
         + " `--output=-out.sd` (for a file, `./-out.sd` too)");
+    // round CP: an option as the last word was picocli's "Missing required parameter for option '--to' (IDENTITY)",
+    // reason USAGE, where the same option followed by another option's word was OPTION_VALUE_MISSING
+    for (String[] args : new String[][] {{"--json", "send", "clients.csv", "--to"}, {"--json", "receive", "sdg_x", "-o"},
+        {"--json", "audit", "verify", "audit.jsonl", "--key"}, {"--json", "admin", "audit", "tail", "-n"}}) {
+      CliRun last = Cli.raw(Map.of(), args).assertExit(2);
+      assertThat(last.jsonError()).as(String.join(" ", args)).containsEntry("reason", "OPTION_VALUE_MISSING");
+      assertThat((String) last.jsonError().get("message")).as(String.join(" ", args)).endsWith(" has no value: nothing"
+          + " follows it").doesNotContain("Missing required parameter");
+    }
+    CliRun to = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--to").assertExit(2);
+    assertThat(to.jsonError()).containsEntry("message", "option --to of `sealdrop send` has no value: nothing follows it")
+        .containsEntry("hint", "give its IDENTITY after it (`--to IDENTITY`); see `sealdrop send --help`");
   }
 
   /**
@@ -548,7 +560,7 @@ class HelpAndUsageTest {
             + " certs-dev/out/alice.key --ca certs-dev/out/ca.crt`");
     // review CD: an option given without its value is not "needed", and one not required never is
     assertThat(Cli.raw(Map.of(), "seal", "x.csv", "--to", "bob", "-o").assertExit(2).err())
-        .startsWith("sealdrop: error: Missing required parameter for option '--output' (OUT)");
+        .startsWith("sealdrop: error: option --output of `sealdrop seal` has no value: nothing follows it\n");
     assertThat(Cli.raw(Map.of(), "open", "x.sealed", "-o", "out", "--passphrase-file").assertExit(2).err())
         .doesNotContain("needs");
     // a parameter left out too (it was picocli's "Missing required parameter: 'FILE.pub'")
