@@ -121,6 +121,17 @@ class HelpAndUsageTest {
       assertThat((String) last.jsonError().get("message")).as(String.join(" ", args)).endsWith(" has no value: nothing"
           + " follows it").doesNotContain("Missing required parameter");
     }
+    // round CP: `admin audit tail -n abc` was picocli's "Invalid value for option '--lines': 'abc' is not an int"
+    for (String n : new String[] {"abc", "", "1.5"}) {
+      CliRun tail = Cli.raw(Map.of(), "--json", "admin", "audit", "tail", "-n", n).assertExit(2);
+      assertThat(tail.jsonError()).as(n).containsEntry("reason", "BAD_COUNT");
+      assertThat((String) tail.jsonError().get("message")).as(n).endsWith("; it must be 1..1000")
+          .doesNotContain("Invalid value");
+    }
+    for (String n : new String[] {"99999999999", "1001", "0", "-1"}) {
+      assertThat(Cli.raw(Map.of(), "--json", "admin", "audit", "tail", "-n", n).assertExit(2).jsonError()).as(n)
+          .containsEntry("reason", "BAD_COUNT").containsEntry("message", "-n " + n + " is outside 1..1000");
+    }
     CliRun to = Cli.raw(Map.of(), "--json", "send", "clients.csv", "--to").assertExit(2);
     assertThat(to.jsonError()).containsEntry("message", "option --to of `sealdrop send` has no value: nothing follows it")
         .containsEntry("hint", "give its IDENTITY after it (`--to IDENTITY`); see `sealdrop send --help`");

@@ -56,15 +56,41 @@ final class AdminAuditCommand extends CommandGroup {
           + "`sealdrop audit verify` for that."},
       footer = {"  sealdrop admin audit tail", "  sealdrop admin audit tail -n 200 --json"})
   static final class Tail extends AdminSubcommand {
-    @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "20",
+    @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "20", converter = Count.class,
         description = "How many records (1-1000; default ${DEFAULT-VALUE}).")
     int count;
+
+    /**
+     * Parses {@code -n}: no number at all ({@code -n abc}, {@code -n ''}) or one beyond an int is {@code BAD_COUNT}, as
+     * one outside 1..1000 is, not picocli's "Invalid value for option '--lines': 'abc' is not an int" under
+     * {@code USAGE} (round CP).
+     */
+    static final class Count implements picocli.CommandLine.ITypeConverter<Integer> {
+      private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile("[+-]?\\d+");
+
+      @Override
+      public Integer convert(String value) throws UsageFailure {
+        String v = value.strip();
+        if (!WHOLE.matcher(v).matches()) {
+          throw refused((v.isEmpty() ? "-n is empty" : "-n " + value + " is not a whole number") + "; it must be 1.."
+              + MAX_TAIL);
+        }
+        java.math.BigInteger n = new java.math.BigInteger(v);
+        if (n.signum() < 1 || n.compareTo(java.math.BigInteger.valueOf(MAX_TAIL)) > 0) {
+          throw refused("-n " + v + " is outside 1.." + MAX_TAIL);
+        }
+        return n.intValueExact();
+      }
+    }
+
+    private static UsageFailure refused(String message) {
+      return new UsageFailure("BAD_COUNT", message, "for a full copy use `sealdrop admin audit export -o FILE`");
+    }
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
       if (count < 1 || count > MAX_TAIL) {
-        throw new UsageFailure("BAD_COUNT", "-n " + count + " is outside 1.." + MAX_TAIL,
-            "for a full copy use `sealdrop admin audit export -o FILE`");
+        throw refused("-n " + count + " is outside 1.." + MAX_TAIL);
       }
       List<AuditEntry> entries = admin.call(GrpcFailures.Op.GENERIC,
           () -> admin.stub().tailAudit(TailAuditRequest.newBuilder().setCount(count).build())).getEntriesList();
