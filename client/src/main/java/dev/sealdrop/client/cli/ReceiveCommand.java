@@ -673,6 +673,13 @@ final class ReceiveCommand extends SealdropSubcommand {
     } else if (from != null && !claim.owner().equals(from)) {
       reason = "UNEXPECTED_SENDER";
       wrong = "the grant is " + claim.owner() + "'s, not " + from + "'s (as the server says it); nothing was written";
+      if (claim.owner().equalsIgnoreCase(from)) {
+        // round CP: a slip of case (--from Alice for alice) was told that the token or the server was not what it
+        // should be; names are unique ignoring case on a sealdrop server, and still compared exactly here
+        check = "identity names are matched exactly, case included, and --from differs from the sender the server"
+            + " names only in case: if you meant " + claim.owner() + ", run the same command with --from "
+            + claim.owner();
+      }
     } else if (fingerprint != null && !claim.fingerprint().isEmpty()
         && !claim.fingerprint().equalsIgnoreCase(fingerprint.strip())) {
       reason = "NOT_THE_GRANTED_FILE";

@@ -96,6 +96,14 @@ class WalkThroughTest extends DevServerPerClass {
     assertThat(otherSender.jsonError()).containsEntry("reason", "UNEXPECTED_SENDER");
     assertThat((String) otherSender.jsonError().get("message")).contains("the grant is alice's, not dave's");
     assertThat((String) otherSender.jsonError().get("hint")).contains("the grant can be redeemed again now");
+    // round CP: a slip of case is told as one, with the --from to use, not as a token or a server gone wrong
+    CliRun otherCase = bob.run("--json", "receive", token, "-o", out.toString(), "--from", "Alice").assertExit(5);
+    assertThat(otherCase.jsonError()).containsEntry("reason", "UNEXPECTED_SENDER");
+    assertThat((String) otherCase.jsonError().get("message")).contains("the grant is alice's, not Alice's");
+    assertThat((String) otherCase.jsonError().get("hint")).startsWith("identity names are matched exactly, case"
+        + " included, and --from differs from the sender the server names only in case: if you meant alice, run the"
+        + " same command with --from alice (").contains("the grant can be redeemed again now")
+        .doesNotContain("the server is not what it should be");
     String another = "0".repeat(64);
     CliRun otherFile = bob.run("--json", "receive", token, "-o", out.toString(), "--fingerprint", another)
         .assertExit(5);
