@@ -142,6 +142,12 @@ public final class GrpcFailures {
           return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
               "nothing was published; do as the message says, then `sealdrop keys publish` again", e);
         }
+        if (op == Op.CREATE_GRANT) {
+          // the server's message names its limit (`a grant allows 1 to 10 downloads on this server; asked for 20`):
+          // "check the arguments; see sealdrop help" sent the user to a help page that cannot know it (round CP)
+          return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
+              "nothing was granted; run it again within the limits the message names (--expires, --downloads)", e);
+        }
         if (op == Op.SSH_KEY) {
           // the server's message says what is wrong (an RSA key under 3072 bits, a malformed fingerprint) and what
           // it takes: the generic "check the arguments; see sealdrop help" would only send the user elsewhere

@@ -104,6 +104,17 @@ class FilesAndGrantCommandTest {
     assertThat(fileIds(erin)).hasSize(before + 1);
   }
 
+  /** Round CP: `grant` of terms past the server's limits was told to "check the arguments; see `sealdrop help`". */
+  @Test
+  void aGrantOfTermsPastTheServersLimitsSaysNothingWasGrantedAndWhatToChange() {
+    String fileId = sendAndFileId(erin, "bob");
+    CliRun refused = erin.run("--json", "grant", fileId, "--to", "bob", "--downloads", "20").assertExit(2);
+    assertThat((String) refused.jsonError().get("message"))
+        .contains("a grant allows 1 to 10 downloads on this server; asked for 20");
+    assertThat((String) refused.jsonError().get("hint")).startsWith("nothing was granted")
+        .contains("--downloads").doesNotContain("sealdrop help");
+  }
+
   private static List<Path> list(Path dir) throws java.io.IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();
