@@ -71,10 +71,14 @@ final class GrantView {
       out.println("(none)");
       return;
     }
-    out.printf("%-36s  %-12s  %-10s  %12s  %-5s  %s%n", "GRANT", showRecipient ? "TO" : "FROM", "STATE", "SIZE",
-        "USED", "EXPIRES");
+    // the sender's view names the file each grant is for, as `sealdrop files` lists it (round CP: a sender could not
+    // tell which grant to revoke); the recipient's has no use for the server's file id
+    String file = showRecipient ? "%-34s  " : "%s";
+    out.printf("%-34s  " + file + "%-12s  %-10s  %12s  %-5s  %s%n", "GRANT", showRecipient ? "FILE" : "",
+        showRecipient ? "TO" : "FROM", "STATE", "SIZE", "USED", "EXPIRES");
     for (Grant x : grants) {
-      out.printf("%-36s  %-12s  %-10s  %12d  %2d/%-2d  %s%n", TerminalText.clean(x.getGrantId()),
+      out.printf("%-34s  " + file + "%-12s  %-10s  %12d  %2d/%-2d  %s%n", TerminalText.clean(x.getGrantId()),
+          showRecipient ? TerminalText.clean(x.getFileId()) : "",
           TerminalText.clean(showRecipient ? x.getRecipient() : x.getOwner()), state(x.getState()), x.getSize(),
           x.getDownloadsUsed(), x.getMaxDownloads(), Timestamps.ofMillis(x.getExpiresAtMillis()));
     }

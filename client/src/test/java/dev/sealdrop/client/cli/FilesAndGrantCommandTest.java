@@ -115,6 +115,18 @@ class FilesAndGrantCommandTest {
         .contains("--downloads").doesNotContain("sealdrop help");
   }
 
+  /** Round CP: the human `grants` table had no file column, so a sender could not tell which grant was for which file. */
+  @Test
+  void theGrantsTableNamesTheFileOfEachGrant() {
+    CliRun sent = erin.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    Map<String, Object> grant = sent.object("grant");
+    String out = erin.run("grants").assertExit(0).out();
+    assertThat(out.lines().findFirst().orElseThrow()).containsPattern("^GRANT +FILE +TO +STATE +SIZE +USED +EXPIRES$");
+    assertThat(out.lines()).anyMatch(l -> l.startsWith(grant.get("grant_id") + "  " + grant.get("file_id") + "  bob "));
+    assertThat(bob.run("inbox").assertExit(0).out().lines().findFirst().orElseThrow())
+        .containsPattern("^GRANT +FROM +STATE +SIZE +USED +EXPIRES$");
+  }
+
   private static List<Path> list(Path dir) throws java.io.IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();
