@@ -564,6 +564,13 @@ public final class GrpcFailures {
     String renew = "`sealdrop keys renew --cert NEW.crt --key NEW.key` with it (keeps your keys)";
     switch (reason) {
       case "CERTIFICATE_REVOKED":
+        if (detail.contains("identity revoked by an admin") || detail.contains("has been revoked on this server")) {
+          // the server said which (a call it closed, or one it refused past TLS): no "ask an admin which it was"
+          // (round CP: the hint contradicted the message)
+          return new AuthFailure(reason, "the server refused our certificate: your identity was revoked by an admin ("
+              + detail + ")", "revocation is permanent, and a revoked identity is refused whatever its certificate"
+              + " (its grants are revoked with it): ask an admin to enrol you under a new identity name", e);
+        }
         // round CG: a user whose identity was revoked renewed the certificate as the hint said, in vain
         return new AuthFailure(reason, "the server refused our certificate: it, or your identity, was revoked by an "
             + "admin (" + detail + ")", "revocation is permanent; ask an admin which it was (the TLS refusal does"

@@ -37,6 +37,24 @@ class GrpcFailuresTest {
     }
   }
 
+  /** Round CP: a call closed because the identity was revoked was told to ask an admin which it was, and to renew. */
+  @Test
+  void aRevokedIdentityTheServerNamedIsToldSoNotAskedWhichItWas() {
+    for (String said : new String[] {"the call was closed: identity revoked by an admin; it cannot connect again",
+        "identity 'frank' has been revoked on this server; its certificates are no longer accepted"}) {
+      SealdropFailure f = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription(said),
+          "CERTIFICATE_REVOKED"), GrpcFailures.Op.DOWNLOAD);
+      assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.AUTH);
+      assertThat(f.getMessage()).contains("your identity was revoked by an admin");
+      assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("enrol you under a new identity name")
+          .doesNotContain("which it was").doesNotContain("keys renew"));
+    }
+    // the TLS refusal does not say which: both are named
+    SealdropFailure tls = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription("Received fatal alert:"
+        + " certificate_revoked"), "CERTIFICATE_REVOKED"), GrpcFailures.Op.DOWNLOAD);
+    assertThat(tls.hint()).hasValueSatisfying(h -> assertThat(h).contains("which it was").contains("keys renew"));
+  }
+
   @Test
   void aFullServerDiskIsTheOperatorsToMendNotAnAddressToCheck() {
     SealdropFailure f = GrpcFailures.translate(status(Status.UNAVAILABLE.withDescription("the server's storage is"
