@@ -574,14 +574,19 @@ final class SendCommand extends SealdropSubcommand {
     } catch (IOException | RuntimeException | SealdropFailure e) {
       // a refusal or failure before anything was spooled leaves nothing to resume: its upload is given up on the
       // server (a refusal closed it already), else the state is kept for the next run or --abandon to do so
+      // a refusal for good deletes what the profile kept of this send (forgetIfRefusedForGood): no note promises a
+      // re-run (round CP: "the re-run resumes its upload", then "... was deleted: no re-run could use it")
+      boolean forGood = e instanceof SealdropFailure f && REFUSED_FOR_GOOD.contains(f.reason());
       if (leavesNothingToResume(state)) {
         if (abandoned(session, state.get("upload_id"))) {
           forget(stateFile);
         } else {
           Files.deleteIfExists(spool);
-          noteSealed(session, "if the server stored its upload, the re-run grants it");
+          if (!forGood) {
+            noteSealed(session, "if the server stored its upload, the re-run grants it");
+          }
         }
-      } else if (!(e instanceof SealdropFailure f && busyFor(f.reason()) != null)) {
+      } else if (!forGood && !(e instanceof SealdropFailure f && busyFor(f.reason()) != null)) {
         // (a busy server's refusal is waited out by this run, which says so if it gives up: uploadWhenAccepted)
         noteSealed(session, "the re-run resumes its upload");
       }
@@ -779,8 +784,9 @@ final class SendCommand extends SealdropSubcommand {
     return new AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint().map(h -> h + "; ").orElse("")
         + "what your profile kept of this send to resume it was deleted (" + state.getFileName() + " and the sealed"
         + " part of its interrupted upload, " + sealed.getFileName() + ", in " + state.getParent() + "): no re-run"
-        + " could use it; with a new certificate (`sealdrop keys renew`, if only your certificate was revoked) the"
-        + " same command seals and uploads the file from the start", refusal);
+        + " could use it" + (refusal.getMessage().contains(GrpcFailures.IDENTITY_REVOKED) ? ""
+            : "; with a new certificate (`sealdrop keys renew`, if only your certificate was revoked) the same command"
+                + " seals and uploads the file from the start"), refusal);
   }
 
   /**

@@ -43,6 +43,12 @@ public final class GrpcFailures {
   private static final java.util.Set<String> PERMISSION_REASONS = java.util.Set.of("ROLE_FORBIDDEN", "NOT_RECIPIENT",
       "NOT_OWNER", "RECIPIENT_NOT_ACQUIRER", "BUNDLE_NOT_YOURS");
 
+  /**
+   * What the message of a {@code CERTIFICATE_REVOKED} refusal says when the server named the identity, not only the
+   * certificate, as revoked: then no new certificate helps.
+   */
+  public static final String IDENTITY_REVOKED = "your identity was revoked by an admin";
+
   private GrpcFailures() {}
 
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
@@ -567,7 +573,7 @@ public final class GrpcFailures {
         if (detail.contains("identity revoked by an admin") || detail.contains("has been revoked on this server")) {
           // the server said which (a call it closed, or one it refused past TLS): no "ask an admin which it was"
           // (round CP: the hint contradicted the message)
-          return new AuthFailure(reason, "the server refused our certificate: your identity was revoked by an admin ("
+          return new AuthFailure(reason, "the server refused our certificate: " + IDENTITY_REVOKED + " ("
               + detail + ")", "revocation is permanent, and a revoked identity is refused whatever its certificate"
               + " (its grants are revoked with it): ask an admin to enrol you under a new identity name", e);
         }

@@ -168,4 +168,25 @@ class RefusedSendStateTest {
         .contains("with a new certificate (`sealdrop keys renew`").doesNotContain("accepts you again");
     assertThat(kept()).as("nothing of the refused send is left in the profile").isEmpty();
   }
+
+  /**
+   * Round CP: a send whose identity was revoked while it uploaded said "the re-run resumes its upload", then that what
+   * the profile kept was deleted and no re-run could use it, and offered a new certificate, which a revoked identity
+   * cannot use. It now says only what holds.
+   */
+  @Test
+  void aSendWhoseIdentityIsRevokedWhileItUploadsPromisesNoReRun() throws Exception {
+    proxy.stallUpstreamAfter.set(1 << 20); // well into the upload of the 2 MiB file
+    CompletableFuture<CliRun> sending = CompletableFuture.supplyAsync(this::send, threads);
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("the send is uploading").isTrue();
+    carol.run("admin", "identities", "revoke", "alice", "--reason", "left the deal").assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun refused = sending.get(120, TimeUnit.SECONDS).assertExit(3);
+    assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
+    assertThat((String) refused.jsonError().get("message")).contains("your identity was revoked by an admin");
+    assertThat((String) refused.jsonError().get("hint")).contains("was deleted").doesNotContain("keys renew")
+        .doesNotContain("which it was");
+    assertThat(refused.err()).doesNotContain("the re-run resumes");
+    assertThat(kept()).isEmpty();
+  }
 }
