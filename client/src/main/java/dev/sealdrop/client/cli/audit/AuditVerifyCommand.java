@@ -177,18 +177,27 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     } catch (InvalidPathException e) {
       // not a path: treat as key text
     }
-    if (asFile != null && Files.isRegularFile(asFile)) {
+    // a regular file, or a pipe (`--key <(ssh host cat audit-key.txt)`; round CP: "no such file" for one that is there)
+    boolean readable = asFile != null && Files.exists(asFile) && !Files.isDirectory(asFile);
+    if (readable) {
       try {
-        if (Files.size(asFile) > MAX_KEY_FILE_BYTES) {
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(asFile)) {
+          bytes = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
+        }
+        if (bytes.length > MAX_KEY_FILE_BYTES) {
           throw new UsageFailure("BAD_KEY", asFile + " is too large to be an audit verifier key",
               "give the key text NAME+KEYID+BASE64, or a file holding only it");
         }
-        text = Files.readString(asFile).strip();
+        text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+            .decode(java.nio.ByteBuffer.wrap(bytes)).toString().strip();
         if (text.startsWith("\uFEFF")) {
           // an editor's byte-order mark, as passphrase files may have (outside test: "holds no audit verifier key")
           text = text.substring(1).strip();
         }
-      } catch (java.nio.charset.MalformedInputException e) {
+      } catch (java.nio.charset.CharacterCodingException e) {
         // the JDK's text is "Input length = 1" (outside test: a key file saved as UTF-16 by a Windows editor)
         throw new UsageFailure("BAD_KEY", "the key file " + asFile + " is not UTF-8 text (saved as UTF-16?)",
             "save it as UTF-8 (or plain ASCII): it holds one line, NAME+KEYID+BASE64", e);
@@ -206,7 +215,7 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     } catch (IllegalArgumentException e) {
       String hint = "give the path of the file that holds the key, or the key text NAME+KEYID+BASE64 as `sealdrop"
           + " admin audit export` prints it";
-      if (asFile != null && Files.isRegularFile(asFile)) {
+      if (readable) {
         // what the file holds is not repeated: it may be anything (a token, a passphrase file given by mistake)
         throw new UsageFailure("BAD_KEY", "--key " + asFile + ": the file holds no audit verifier key"
             + " (NAME+KEYID+BASE64)", hint);

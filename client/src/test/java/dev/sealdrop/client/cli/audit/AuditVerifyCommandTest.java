@@ -326,6 +326,27 @@ class AuditVerifyCommandTest {
         .object("error")).containsEntry("reason", "BAD_HELD_CHECKPOINT");
   }
 
+  /** Round CP: `--key <(cat audit-key.txt)`, a pipe that is there, was "no such file". */
+  @Test
+  void aKeyReadFromAPipeVerifies() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/bin/mkfifo").canExecute(), "mkfifo");
+    Path log = export("piped.jsonl", 3);
+    Path fifo = dir.resolve("key-pipe");
+    assertThat(new ProcessBuilder("/usr/bin/mkfifo", fifo.toString()).start().waitFor()).isZero();
+    Thread writer = new Thread(() -> {
+      try {
+        Files.writeString(fifo, key + "\n");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    writer.setDaemon(true); // blocked for good if the key is never read
+    writer.start();
+    CliRun r = verify(log.toString(), "--key", fifo.toString(), "--json").assertExit(0);
+    assertThat(r.json()).containsEntry("ok", true).containsEntry("key_source", "given").containsEntry("records", 3L);
+    writer.join(10_000);
+  }
+
   @Test
   void whatWasGivenByMistakeIsNotRepeatedAndAnExistingKeyFileIsNotCalledMissing() throws IOException {
     Path log = export("mistakes.jsonl", 2);
