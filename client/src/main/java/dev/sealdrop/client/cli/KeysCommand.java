@@ -114,7 +114,14 @@ final class KeysCommand extends SealdropSubcommand {
             pinned.get().fingerprint()));
         return;
       }
-      session.output().emitReport(BundleResult.pinned(fetched));
+      // a key pinned now (on first use, or replaced with --accept-new-key) is an act, not a report of what is: its
+      // result (status first_use/replaced, the previous fingerprint) is not what another run shows, so a pipe closed
+      // before it was read fails the command (OUTPUT_CLOSED), as for any act's report
+      if (fetched.outcome() == KeyTrust.PinOutcome.KNOWN) {
+        session.output().emitReport(BundleResult.pinned(fetched));
+      } else {
+        session.output().emit(BundleResult.pinned(fetched));
+      }
     }
   }
 

@@ -125,6 +125,23 @@ class UnwritableOutputTest extends DevServerPerClass {
     }
   }
 
+  /**
+   * Review CQ: {@code keys show IDENTITY} pins the key on first use (and replaces a pin with --accept-new-key): that is
+   * an act, whose result (status first_use, the fingerprint to compare) another run does not show as such, so a pipe
+   * closed before it was read fails the command, as for any act's report; a key already pinned is a report.
+   */
+  @Test
+  void aKeyPinnedNowWhoseReaderClosedThePipeFailsAKnownOneEndsQuietly() throws Exception {
+    Users.initAndPublish(pki, root, "dave", address);
+    CliRun first = toClosedPipe("--json", "keys", "show", "dave");
+    assertThat(first.exit()).as(first.err()).isEqualTo(2);
+    assertThat(first.err()).contains("pinned dave's key on first use").contains("the result could not be written to"
+        + " standard output: the program reading it (after a |) closed it first");
+    CliRun known = toClosedPipe("--json", "keys", "show", "dave");
+    assertThat(known.exit()).as(known.err()).isZero();
+    assertThat(known.err()).doesNotContain("could not be written");
+  }
+
   /** A send's token that a closed pipe took is no report: the send fails, says the reader closed it, and revokes. */
   @Test
   void aSendWhoseTokenAClosedPipeTookFailsSayingSoAndRevokesItsGrant() throws Exception {
