@@ -35,6 +35,9 @@ final class LockdownCommand extends CommandGroup {
           g.writeFieldName("replaced");
           AdminViews.lockdown(g, l.getReplaced());
         }
+        if (l.hasTransfersCut()) {
+          g.writeNumberField("transfers_cut", l.getTransfersCut());
+        }
         g.writeEndObject();
       }
 
@@ -54,6 +57,11 @@ final class LockdownCommand extends CommandGroup {
                   + TerminalText.clean(was.getChangedBy()) + ")") + "; transfers were not refused");
         }
         AdminViews.lockdownHuman(out, l);
+        if (l.hasTransfersCut()) {
+          // as disable, revoke and purge say what they cut (round CP: only the server's log said it)
+          out.println(l.getTransfersCut() + " transfer(s) in progress cut (the same commands resume them once the"
+              + " lockdown is lifted)");
+        }
       }
     };
   }

@@ -389,20 +389,22 @@ class AdminCommandsTest extends DevServerPerClass {
       CliRun on = as("carol", json("admin", "lockdown", "on", "--reason", "possible leak")).assertExit(0);
       assertThat(on.object("lockdown")).containsEntry("on", true).containsEntry("reason", "possible leak")
           .containsEntry("changed_by", "carol").containsKey("changed_at");
-      assertThat(on.json()).doesNotContainKey("replaced");
-      assertThat(as("carol", "admin", "lockdown", "status").assertExit(0).out()).contains("Lockdown: ON")
-          .contains("possible leak");
+      assertThat(on.json()).doesNotContainKey("replaced").containsEntry("transfers_cut", 0L);
+      CliRun status = as("carol", "admin", "lockdown", "status").assertExit(0);
+      assertThat(status.out()).contains("Lockdown: ON").contains("possible leak").doesNotContain("cut");
       // on again: allowed (a new reason), but the lockdown it replaces is said, not silently overwritten
       CliRun again = as("carol", "admin", "lockdown", "on", "--reason", "leak confirmed").assertExit(0);
       assertThat(again.out()).startsWith("lockdown was already on since ").contains(" by carol (reason: possible leak);"
-          + " its reason is now: leak confirmed\n").contains("Lockdown: ON");
+          + " its reason is now: leak confirmed\n").contains("Lockdown: ON")
+          .contains("0 transfer(s) in progress cut (the same commands resume them once the lockdown is lifted)");
       CliRun againJson = as("carol", json("admin", "lockdown", "on", "--reason", "third")).assertExit(0);
       assertThat(againJson.object("lockdown")).containsEntry("reason", "third");
       assertThat(againJson.object("replaced")).containsEntry("on", true).containsEntry("reason", "leak confirmed")
           .containsEntry("changed_by", "carol");
       CliRun off = as("carol", json("admin", "lockdown", "off")).assertExit(0);
       assertThat(off.object("lockdown")).containsEntry("on", false);
-      assertThat(off.json()).as("it lifted a lockdown: nothing to say it was already off").doesNotContainKey("replaced");
+      assertThat(off.json()).as("it lifted a lockdown: nothing to say it was already off").doesNotContainKey("replaced")
+          .doesNotContainKey("transfers_cut");
       // off again: still exit 0 (nothing to do), but said, not answered as if it had lifted one
       CliRun offAgain = as("carol", "admin", "lockdown", "off").assertExit(0);
       assertThat(offAgain.out()).startsWith("lockdown was already off since ")

@@ -278,7 +278,8 @@ public final class AdminOperations {
    * off), the state it replaced (whose reason, admin and time are now the caller's), so that the admin is
    * told that the switch was already in that position.
    */
-  public record LockdownSwitch(LockdownState state, java.util.Optional<LockdownState> replaced) {}
+  public record LockdownSwitch(LockdownState state, java.util.Optional<LockdownState> replaced,
+      java.util.OptionalInt transfersCut) {}
 
   public LockdownSwitch setLockdown(Caller c, boolean on, String reason) {
     return act(c, on ? "lockdown.on" : "lockdown.off", "server", reasonDetail(reason), () -> {
@@ -292,7 +293,7 @@ public final class AdminOperations {
         // redundant `off` overwrote both, and `status` then named the wrong admin); audited as the act it is
         LOG.info("lockdown off requested by '{}': it was off already (since {})", c.principal().identity(),
             current.changedAt());
-        return new LockdownSwitch(current, java.util.Optional.of(current));
+        return new LockdownSwitch(current, java.util.Optional.of(current), java.util.OptionalInt.empty());
       }
       // claims that lapsed before the switch are settled as of before it (round AT: one that lapsed during a lockdown
       // but was swept after its lift was counted as interrupted; one that lapsed before it, swept during it, was not)
@@ -300,13 +301,14 @@ public final class AdminOperations {
       LockdownState before = lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
       LOG.warn("lockdown {} by '{}'{}", on ? "ON" : "lifted", c.principal().identity(),
           given.isEmpty() ? " (no reason given)" : ": " + given);
+      java.util.OptionalInt cut = java.util.OptionalInt.empty();
       if (on) {
         // Streams already running are cut now, not only at their next chunk: a stalled one too.
-        int cut = sessions.closeTransfers(Reason.LOCKED_DOWN,
-            "the transfer was cut when an admin turned the lockdown on; re-run it once the lockdown is lifted");
-        LOG.warn("lockdown: {} transfer stream(s) in flight cut", cut);
+        cut = java.util.OptionalInt.of(sessions.closeTransfers(Reason.LOCKED_DOWN,
+            "the transfer was cut when an admin turned the lockdown on; re-run it once the lockdown is lifted"));
+        LOG.warn("lockdown: {} transfer stream(s) in flight cut", cut.getAsInt());
       }
-      return new LockdownSwitch(lockdown.state(), java.util.Optional.of(before).filter(b -> b.on() == on));
+      return new LockdownSwitch(lockdown.state(), java.util.Optional.of(before).filter(b -> b.on() == on), cut);
     });
   }
 

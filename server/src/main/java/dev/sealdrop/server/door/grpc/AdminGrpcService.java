@@ -151,6 +151,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       AdminOperations.LockdownSwitch s = ops.setLockdown(caller(), req.getOn(), req.getReason());
       LockdownState.Builder answer = AdminMapper.lockdown(s.state()).toBuilder();
       s.replaced().ifPresent(r -> answer.setReplaced(AdminMapper.lockdown(r)));
+      s.transfersCut().ifPresent(answer::setTransfersCut);
       return answer.build();
     });
   }

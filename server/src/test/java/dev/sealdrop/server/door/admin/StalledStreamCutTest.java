@@ -124,6 +124,22 @@ class StalledStreamCutTest extends OneServerPerMethod {
     cutWhileStalled(() -> lockdown(true), () -> lockdown(false), "locked-down");
   }
 
+  /** Round CP: only the server's log said how many transfers a lockdown cut; its answer says it, as a disable's does. */
+  @Test
+  void aLockdownSaysHowManyTransfersItCut() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<dev.sealdrop.protocol.v1.LockdownState> on =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    cutWhileStalled(() -> on.set(admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(true)
+        .setReason("breach").build())), () -> lockdown(false), "locked-down");
+    assertThat(on.get().hasTransfersCut()).isTrue();
+    assertThat(on.get().getTransfersCut()).as("the stalled download").isEqualTo(1);
+    var again = admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(true).setReason("drill")
+        .build());
+    assertThat(again.getTransfersCut()).as("nothing running").isZero();
+    var lifted = admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(false).build());
+    assertThat(lifted.hasTransfersCut()).as("a lift cuts nothing and says nothing of it").isFalse();
+  }
+
   @Test
   void disablingItsCallerCutsAStalledDownloadAtOnce() throws Exception {
     cutWhileStalled(
