@@ -136,15 +136,18 @@ public final class DownloadSession implements AutoCloseable {
       if (ACTS_CUT.contains(e.reason())) {
         sessions.close(r, e.reason(), e.getMessage());
       }
-      // anything else (a lockdown, a claim that ran out) is refused by the next chunk's check, as for any download
+      // anything else (a claim that ran out) is refused by the next chunk's check, as for any download
     }
     return r;
   }
 
-  /** The causes an admin's act cuts registered downloads for ({@code LiveSessions#closeDownloads}). */
+  /**
+   * The causes an admin's act cuts registered downloads for ({@code LiveSessions#closeDownloads}, and a lockdown's
+   * {@code closeTransfers}: an SFTP handle's download is its only transfer registration; review CQ).
+   */
   private static final java.util.Set<dev.sealdrop.server.core.Reason> ACTS_CUT = java.util.EnumSet.of(
       dev.sealdrop.server.core.Reason.GRANT_REVOKED, dev.sealdrop.server.core.Reason.GRANT_SUSPENDED,
-      dev.sealdrop.server.core.Reason.FILE_PURGED);
+      dev.sealdrop.server.core.Reason.FILE_PURGED, dev.sealdrop.server.core.Reason.LOCKED_DOWN);
 
   String fileId() {
     return grant.fileId();

@@ -51,6 +51,22 @@ class RegisteredAfterAnActTest {
     }
   }
 
+  /** Review CQ: a lockdown's close of every transfer, between the opening and the registration, missed it too. */
+  @Test
+  void aDownloadOpenedBeforeALockdownAndRegisteredAfterItIsCutAtIt() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients();
+        dev.sealdrop.server.testing.AdminClients admins = new dev.sealdrop.server.testing.AdminClients(server)) {
+      Opened o = opened(server, clients);
+      admins.admin("carol").setLockdown(dev.sealdrop.protocol.v1.SetLockdownRequest.newBuilder().setOn(true)
+          .setReason("drill").build());
+      LiveSessions sessions = server.server().liveSessions();
+      LiveSessions.Registration r = o.download.register(sessions, this::cut);
+      assertThat(cuts).containsExactly(Reason.LOCKED_DOWN);
+      assertThat(sessions.transfers(Origin.GRPC)).as("no longer live").isZero();
+      r.end();
+    }
+  }
+
   @Test
   void aDownloadWhoseGrantStandsIsRegisteredAndNotCut() throws Exception {
     try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
