@@ -499,14 +499,6 @@ public final class GrantService {
       if (current.state() == GrantState.ACTIVE) {
         checkOwnerEnabled(current, "redeemed");
       }
-      if (current.state() == GrantState.CLAIMED && keyHash != null) {
-        // lost to a redeem with the same key (the same client's retry, sent before the first was answered): as a retry
-        // that comes after it, this one's claim takes its place (round CM: answered GRANT_CLAIMED)
-        Optional<Redemption> again = redeemAgain(caller, current, keyHash, now);
-        if (again.isPresent()) {
-          return again.get();
-        }
-      }
       LOG.debug("redeem of grant {} by '{}' lost the race: {}", grant.id(), caller.identity(), current.state());
       Grant refused = current.state() == GrantState.ACTIVE ? claimedView(current) : current;
       throw redeemRefused(caller, refused, claimEnds(refused));

@@ -167,40 +167,6 @@ class RedeemAgainTest {
     }
   }
 
-  /**
-   * Round CM: redeems sent at once with the same key (one client's retry before its first was answered) answered
-   * GRANT_CLAIMED to every one but the first to write, though a retry after it is answered. Each now gets a claim, the
-   * later replacing the earlier, and the grant stays one-time: one of the claims downloads the file.
-   */
-  @Test
-  void concurrentRedeemsWithTheSameKeyAreEachAnsweredAndTheGrantStaysOneTime() throws Exception {
-    int n = 8;
-    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
-      Users.publish(clients, server.pki, "alice");
-      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
-      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
-      List<String> results = atOnce(n, i -> {
-        try {
-          return clients.transfer("bob").redeem(redeem(g, KEY)).getClaimId();
-        } catch (io.grpc.StatusRuntimeException e) {
-          return e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON);
-        }
-      });
-      assertThat(results).as("each answered a claim").allMatch(r -> r.startsWith("sdc_"));
-      List<String> open = new ArrayList<>();
-      for (String claim : results) {
-        try {
-          Transfers.download(clients.transfer("bob"), claim, 0);
-          open.add(claim);
-        } catch (io.grpc.StatusRuntimeException e) {
-          assertThat(e.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON)).isIn("CLAIM_CLOSED",
-              "GRANT_CONSUMED", "CLAIM_RELEASED");
-        }
-      }
-      assertThat(open).as("one claim downloads the file").hasSize(1);
-    }
-  }
-
   /** Runs {@code redeem} for 0..n-1 on n threads released at once; its answers, in order. */
   private static List<String> atOnce(int n, java.util.function.IntFunction<String> redeem) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(n);
