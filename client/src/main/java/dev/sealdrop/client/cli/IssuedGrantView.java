@@ -70,8 +70,10 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
       // all of it (round AX: `| head -c 150` showed the token)
       throw (dev.sealdrop.client.failure.UsageFailure) notWritten.retold(notWritten.getMessage() + ", so the token of"
           + " grant " + id + " was not written whole; " + (revoked ? "that grant is revoked" : "that grant could not be"
-          + " revoked: revoke it yourself (`sealdrop grants revoke " + id + "`)"), "send standard output to a file on a"
-          + " disk with room, or to the terminal, and " + rerun);
+          + " revoked: revoke it yourself (`sealdrop grants revoke " + id + "`)"),
+          (dev.sealdrop.client.cli.output.Output.OUTPUT_CLOSED.equals(notWritten.reason())
+              ? "let standard output go to the terminal, a file, or a program that reads all of it"
+              : "send standard output to a file on a disk with room, or to the terminal") + ", and " + rerun);
     }
   }
 

@@ -40,7 +40,27 @@ class UnwritableOutputTest extends DevServerPerClass {
     return child(true, args);
   }
 
+  /** As {@link #toClosedPipe}, its stdout a named pipe ({@code mkfifo}) whose reader opened it and closed it at once. */
+  private static CliRun toClosedNamedPipe(String... args) throws Exception {
+    Path fifo = root.resolve("out-" + System.nanoTime());
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    Thread reader = new Thread(() -> {
+      try (java.io.InputStream in = Files.newInputStream(fifo)) {
+        // opened, so that the writer's open returns; closed before anything is read
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return child(false, fifo.toFile(), args);
+  }
+
   private static CliRun child(boolean closedPipe, String... args) throws Exception {
+    return child(closedPipe, new java.io.File("/dev/full"), args);
+  }
+
+  private static CliRun child(boolean closedPipe, java.io.File out, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--home",
         alice.home().toString()));
@@ -48,7 +68,7 @@ class UnwritableOutputTest extends DevServerPerClass {
     ProcessBuilder pb = new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     if (!closedPipe) {
-      pb.redirectOutput(new java.io.File("/dev/full"));
+      pb.redirectOutput(out);
     }
     pb.environment().put("SEALDROP_PASSPHRASE", Users.passphrase("alice"));
     Process p = pb.start();
@@ -123,6 +143,10 @@ class UnwritableOutputTest extends DevServerPerClass {
       assertThat(r.exit()).as("%s: %s", String.join(" ", args), r.err()).isZero();
       assertThat(r.err()).as(String.join(" ", args)).doesNotContain("could not be written");
     }
+    // a named pipe is a pipe too (review CQ: it was taken for a full disk)
+    CliRun named = toClosedNamedPipe("files");
+    assertThat(named.exit()).as(named.err()).isZero();
+    assertThat(named.err()).doesNotContain("could not be written");
   }
 
   /**
@@ -136,7 +160,8 @@ class UnwritableOutputTest extends DevServerPerClass {
     CliRun first = toClosedPipe("--json", "keys", "show", "dave");
     assertThat(first.exit()).as(first.err()).isEqualTo(2);
     assertThat(first.err()).contains("pinned dave's key on first use").contains("the result could not be written to"
-        + " standard output: the program reading it (after a |) closed it first");
+        + " standard output: the program reading it (after a |, or at the other end of a pipe or socket) closed it"
+        + " first");
     CliRun known = toClosedPipe("--json", "keys", "show", "dave");
     assertThat(known.exit()).as(known.err()).isZero();
     assertThat(known.err()).doesNotContain("could not be written");
@@ -150,7 +175,9 @@ class UnwritableOutputTest extends DevServerPerClass {
     CliRun r = toClosedPipe("send", csv.toString(), "--to", "bob");
     assertThat(r.exit()).as(r.err()).isEqualTo(2);
     assertThat(r.err()).contains("the result could not be written to standard output: the program reading it (after"
-        + " a |) closed it first").doesNotContain("full disk").contains("was not written whole; that grant is revoked");
+        + " a |, or at the other end of a pipe or socket) closed it first").doesNotContain("full disk")
+        .contains("was not written whole; that grant is revoked").contains("a program that reads all of it")
+        .doesNotContain("a disk with room");
     assertThat(grantStates().getOrDefault("revoked", 0L)).isEqualTo(before.getOrDefault("revoked", 0L) + 1);
   }
 }

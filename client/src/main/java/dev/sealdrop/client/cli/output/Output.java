@@ -155,7 +155,7 @@ public final class Output {
           return;
         }
         throw new UsageFailure(OUTPUT_CLOSED, "the result could not be written to standard output: the program"
-            + " reading it (after a |) closed it first", "what the command did stands (a received file is written, an"
+            + " reading it (after a |, or at the other end of a pipe or socket) closed it first", "what the command did stands (a received file is written, an"
             + " admin's act is done): only this report of it was lost; let the next command's standard output go to"
             + " the terminal, a file, or a program that reads all of it");
       }

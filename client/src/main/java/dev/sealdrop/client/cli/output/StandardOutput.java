@@ -14,12 +14,23 @@ public final class StandardOutput {
 
   private StandardOutput() {}
 
-  /** Whether standard output is a pipe or a socket; false where the system does not say (not Linux). */
+  /** The file type bits of a Unix mode, and those of a FIFO (a named pipe). */
+  private static final int TYPE = 0170000;
+  private static final int FIFO = 0010000;
+
+  /**
+   * Whether standard output is a pipe (also a named one, {@code mkfifo}) or a socket; false where the system does not
+   * say (not Linux).
+   */
   public static boolean isPipe() {
     try {
       String target = Files.readSymbolicLink(DESCRIPTOR).toString();
-      return target.startsWith("pipe:") || target.startsWith("socket:");
-    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      if (target.startsWith("pipe:") || target.startsWith("socket:")) {
+        return true;
+      }
+      return ((Integer) Files.getAttribute(DESCRIPTOR, "unix:mode") & TYPE) == FIFO;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException
+        | SecurityException e) {
       return false;
     }
   }
