@@ -49,6 +49,10 @@ public final class GrpcFailures {
    */
   public static final String IDENTITY_REVOKED = "your identity was revoked by an admin";
 
+  /** An identity the server's message names, as {@code identity 'NAME'} (an identity name's alphabet only). */
+  private static final java.util.regex.Pattern NAMED_IDENTITY =
+      java.util.regex.Pattern.compile("identity '([A-Za-z0-9][A-Za-z0-9._@-]{0,63})'");
+
   private GrpcFailures() {}
 
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
@@ -590,10 +594,14 @@ public final class GrpcFailures {
             + " (`openssl x509 -noout -dates -in` the profile's tls/client.crt), a clock is wrong: check this"
             + " machine's (`date -u`), and if it is right, ask the server's operator to check the server's (a server"
             + " whose clock is behind refuses a certificate issued minutes ago)", e);
-      case "IDENTITY_DISABLED":
+      case "IDENTITY_DISABLED": {
+        // the server names the identity (`identity 'frank' is disabled ...`): the command to give the admin names it
+        // too (round CP: `enable NAME`)
+        java.util.regex.Matcher named = NAMED_IDENTITY.matcher(detail);
         return new AuthFailure(reason, "the server refused our certificate: your identity is disabled by an admin ("
-            + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable NAME`); your files "
-            + "and grants are kept meanwhile", e);
+            + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable "
+            + (named.find() ? named.group(1) : "NAME") + "`); your files and grants are kept meanwhile", e);
+      }
       case "IDENTITY_UNKNOWN":
         return new AuthFailure(reason, "the server does not know your identity (" + detail + ")",
             "ask an admin to enrol it (`sealdrop admin identities add`), then re-run", e);

@@ -37,6 +37,17 @@ class GrpcFailuresTest {
     }
   }
 
+  /** Round CP: the disabled identity's hint gave `enable NAME` though the server named it. */
+  @Test
+  void aDisabledIdentityIsNamedInTheCommandForTheAdmin() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription("identity 'frank' is"
+        + " disabled on this server; ask an admin to re-enable it"), "IDENTITY_DISABLED"), GrpcFailures.Op.LIST);
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("`sealdrop admin identities enable frank`"));
+    SealdropFailure unnamed = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription("disabled"),
+        "IDENTITY_DISABLED"), GrpcFailures.Op.LIST);
+    assertThat(unnamed.hint()).hasValueSatisfying(h -> assertThat(h).contains("`sealdrop admin identities enable NAME`"));
+  }
+
   /** Round CP: a call closed because the identity was revoked was told to ask an admin which it was, and to renew. */
   @Test
   void aRevokedIdentityTheServerNamedIsToldSoNotAskedWhichItWas() {
