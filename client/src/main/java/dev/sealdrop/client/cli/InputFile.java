@@ -34,6 +34,23 @@ final class InputFile {
         + " folder.tar.gz FOLDER` or `zip -r folder.zip FOLDER`", "check the path");
     try (java.nio.channels.SeekableByteChannel readable = Files.newByteChannel(file)) {
       // opened and closed at once: the mode bits alone do not say (root, ACLs, a write-only /proc/sys file)
+      if (readable.size() == 0 && holdsData(readable)) {
+        // a kernel's file (/proc, /sys) says 0 bytes and holds some: the envelope declares the size before the first
+        // byte (round CP: "it grew beyond the 0 bytes ...; wait until whatever writes cpuinfo has finished")
+        throw new UsageFailure("NOT_A_REGULAR_FILE", file + " reports a size of 0 bytes but holds data (a file the"
+            + " kernel makes as it is read, such as those in /proc or /sys)", "copy its content into a file first"
+            + " (e.g. `cat " + dev.sealdrop.client.cli.output.ShellWords.of(file.toString()) + " > copy.txt`), then name"
+            + " that file");
+      }
+    }
+  }
+
+  /** Whether a byte can be read from {@code channel}; a read that fails is left for the seal's own read to report. */
+  private static boolean holdsData(java.nio.channels.SeekableByteChannel channel) {
+    try {
+      return channel.read(java.nio.ByteBuffer.allocate(1)) > 0;
+    } catch (IOException e) {
+      return false;
     }
   }
 
