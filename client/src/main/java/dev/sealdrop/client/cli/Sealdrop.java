@@ -329,17 +329,13 @@ public final class Sealdrop {
    * and the word; the hint shows the {@code --option=VALUE} form that passes it (round Q). Null otherwise.
    */
   static UsageFailure dashedOptionValue(CommandLine.ParameterException ex) {
-    if (!(ex instanceof CommandLine.MissingParameterException) || ex.getMessage() == null) {
+    MissingValue missing = MissingValue.of(ex, DASHED_VALUE);
+    if (missing == null) {
       return null;
     }
-    java.util.regex.Matcher m = DASHED_VALUE.matcher(ex.getMessage());
-    if (!m.matches()) {
-      return null;
-    }
-    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
-    CommandLine.Model.OptionSpec option = ex.getCommandLine().getCommandSpec().findOption(m.group(1));
-    String longest = option == null ? m.group(1) : option.longestName();
-    String word = m.group(2);
+    String name = missing.command();
+    String longest = missing.option();
+    String word = missing.value();
     Optional<String> secret = secretKind(word.substring(Math.min(1, word.length())));
     if (secret.isPresent()) {
       return new UsageFailure("OPTION_VALUE_MISSING", "option " + longest + " of `" + name + "` has no value: the word"
@@ -363,20 +359,34 @@ public final class Sealdrop {
    * Null otherwise.
    */
   static UsageFailure lastWordOption(CommandLine.ParameterException ex) {
-    if (!(ex instanceof CommandLine.MissingParameterException) || ex.getMessage() == null) {
+    MissingValue missing = MissingValue.of(ex, LAST_WORD_OPTION);
+    if (missing == null) {
       return null;
     }
-    java.util.regex.Matcher m = LAST_WORD_OPTION.matcher(ex.getMessage());
-    if (!m.matches()) {
-      return null;
+    String label = missing.value();
+    return new UsageFailure("OPTION_VALUE_MISSING", "option " + missing.option() + " of `" + missing.command() + "`"
+        + " has no value: nothing follows it", "give its " + label + " after it (`" + missing.option() + " " + label
+        + "`); see `" + missing.command() + " --help`", ex);
+  }
+
+  /**
+   * An option picocli says has no value, in words {@code account} matches (its group 1 the option as given, group 2
+   * what it found or expected): the command's name, the option's longest name, and that group 2.
+   */
+  private record MissingValue(String command, String option, String value) {
+    /** Null if {@code ex} is not such an account. */
+    static MissingValue of(CommandLine.ParameterException ex, java.util.regex.Pattern account) {
+      if (!(ex instanceof CommandLine.MissingParameterException) || ex.getMessage() == null) {
+        return null;
+      }
+      java.util.regex.Matcher m = account.matcher(ex.getMessage());
+      if (!m.matches()) {
+        return null;
+      }
+      CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+      CommandLine.Model.OptionSpec option = spec.findOption(m.group(1));
+      return new MissingValue(spec.qualifiedName(" "), option == null ? m.group(1) : option.longestName(), m.group(2));
     }
-    String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ");
-    CommandLine.Model.OptionSpec option = ex.getCommandLine().getCommandSpec().findOption(m.group(1));
-    String longest = option == null ? m.group(1) : option.longestName();
-    String label = m.group(2);
-    return new UsageFailure("OPTION_VALUE_MISSING", "option " + longest + " of `" + name + "` has no value: nothing"
-        + " follows it", "give its " + label + " after it (`" + longest + " " + label + "`); see `" + name + " --help`",
-        ex);
   }
 
   /**
