@@ -1,10 +1,14 @@
 package dev.sealdrop.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.server.store.fs.DataFolder;
 import dev.sealdrop.server.testing.TestServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -71,5 +75,31 @@ class DataFolderLockTest {
         assertThat(again.port()).as("the folder is free once its server stopped").isPositive();
       }
     }
+  }
+  /**
+   * Round CR: a data folder the server's user may not write (or on a read-only file system) stopped the start with
+   * `cannot start: DATA/sealdrop.lock` and nothing else, since the lock file is opened before the folder's check.
+   */
+  @Test
+  void aDataFolderTheLockCannotBeWrittenIntoIsRefusedNamingTheSetting() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data-unwritable"));
+    // root writes through any mode: a folder where the lock file goes fails its open as an unwritable folder does
+    Path lockFolder = Files.createDirectory(data.resolve("sealdrop.lock"));
+    assertThatThrownBy(() -> DataFolder.lock(data).close())
+        .hasMessageContaining("cannot create or secure the data folder " + data)
+        .hasMessageContaining("check the data setting (--data) and that the server's user may write there");
+    Files.delete(lockFolder);
+    if (!"root".equals(System.getProperty("user.name"))
+        && Files.getFileAttributeView(data, PosixFileAttributeView.class) != null) {
+      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("r-x------"));
+      try {
+        assertThatThrownBy(() -> DataFolder.lock(data).close())
+            .hasMessageContaining("cannot create or secure the data folder " + data)
+            .hasMessageContaining("permission denied");
+      } finally {
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+      }
+    }
+    DataFolder.lock(data).close(); // a refused start does not keep the folder held in this process
   }
 }

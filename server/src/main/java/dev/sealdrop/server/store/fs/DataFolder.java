@@ -259,8 +259,14 @@ public final class DataFolder {
     }
     FileChannel channel = null;
     try {
-      channel = FileChannel.open(real, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-          ownerOnlyFile(real));
+      try {
+        channel = FileChannel.open(real, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+            ownerOnlyFile(real));
+      } catch (java.nio.file.FileSystemException e) {
+        // a folder the server's user may not write, or a read-only file system: said with the data setting, not as the
+        // lock file's bare path (round CR: `cannot start: DATA/sealdrop.lock` and nothing else)
+        throw cannotCreateOrSecure(dataDir, e);
+      }
       if (channel.tryLock() != null) {
         return new Lock(channel, real);
       }
