@@ -41,6 +41,7 @@ public final class ServerTlsFiles {
           + " ca setting (--ca) must name the CA that issues your clients' certificates");
     }
     requireCaValidNow(tls, ca);
+    requireNotWritableByOthers(tls.caCertificate());
     requireOwnerOnly(tls.privateKey());
     X509Certificate leaf = ServerTls.readFirstCertificate(tls.certificateChain(), "server certificate", "cert");
     requireUsableForServing(leaf, tls.certificateChain());
@@ -212,6 +213,26 @@ public final class ServerTlsFiles {
    * the chmod that fixes it (a root-owned key shared with the server's group, 0640, is accepted).
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the key path comes from server configuration")
+  /**
+   * The CA file is the deployment's trust anchor: whoever may write it can put their own CA there and, at the next start,
+   * speak as any identity, admins included (round CR: a world-writable {@code ca} file was used without a word, while a
+   * key file others can read stops the start).
+   */
+  static void requireNotWritableByOthers(Path caFile) throws IOException {
+    Set<PosixFilePermission> permissions;
+    try {
+      permissions = Files.getPosixFilePermissions(caFile);
+    } catch (UnsupportedOperationException e) {
+      return; // no POSIX permissions here (e.g. Windows): nothing to check
+    }
+    if (permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException("the CA certificate " + caFile + " can be written by every user of this machine ("
+          + PosixFilePermissions.toString(permissions) + "): whoever replaced it could make certificates for any"
+          + " identity, admins included; check that it is your deployment's CA, then chmod o-w " + caFile
+          + " (the ca setting, --ca)");
+    }
+  }
+
   static void requireOwnerOnly(Path keyFile) throws IOException {
     PosixFileAttributes attributes;
     try {

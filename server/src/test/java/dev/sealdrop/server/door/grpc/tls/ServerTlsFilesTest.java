@@ -216,4 +216,17 @@ class ServerTlsFilesTest {
     refused(new ServerConfig.Tls(tls.certificateChain(), tls.certificateChain(), tls.privateKey()),
         "the CA certificate " + tls.certificateChain() + " (CN=localhost) is not a CA certificate", "--ca");
   }
+  /** Round CR: a CA file every local user may write (the trust anchor: any identity, admins included) started. */
+  @Test
+  void aCaFileEveryUserMayWriteStopsTheStart() throws Exception {
+    ServerConfig.Tls tls = copiedTls();
+    Files.setPosixFilePermissions(tls.caCertificate(), PosixFilePermissions.fromString("rw-rw-rw-"));
+    refused(tls, "the CA certificate " + tls.caCertificate() + " can be written by every user of this machine"
+        + " (rw-rw-rw-)", "chmod o-w " + tls.caCertificate(), "--ca");
+    // the usual modes, a group's write included (a umask of 002), are fine
+    for (String mode : new String[] {"rw-r--r--", "rw-rw-r--", "r--------"}) {
+      Files.setPosixFilePermissions(tls.caCertificate(), PosixFilePermissions.fromString(mode));
+      ServerTlsFiles.requireNotWritableByOthers(tls.caCertificate());
+    }
+  }
 }
