@@ -37,9 +37,22 @@ final class HostKey {
       if (!Files.exists(file)) {
         create(file);
       }
+      if (Files.isDirectory(file)) {
+        throw new IOException("SFTP host key " + file + " is a folder, not a key file; move it away to generate a new"
+            + " key (clients will then see a changed host key)");
+      }
       try (InputStream in = Files.newInputStream(file)) {
-        Iterator<KeyPair> keys = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, null)
-            .iterator();
+        // MINA answers null, not an empty list, for a file with no key in it (empty, or not an OpenSSH key: round CR,
+        // where the start died of a NullPointerException and its stack trace)
+        Iterable<KeyPair> found;
+        try {
+          found = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, null);
+        } catch (java.io.StreamCorruptedException | java.io.EOFException e) {
+          // a key cut short: MINA's words ("Missing end marker ...") without the file's name
+          throw new IOException("SFTP host key " + file + " is unusable (" + e.getMessage() + "); delete it to generate"
+              + " a new one (clients will then see a changed host key)", e);
+        }
+        Iterator<KeyPair> keys = found == null ? java.util.Collections.emptyIterator() : found.iterator();
         if (!keys.hasNext()) {
           throw new IOException("SFTP host key " + file + " holds no key; delete it to generate a new one");
         }
