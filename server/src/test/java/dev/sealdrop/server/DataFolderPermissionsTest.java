@@ -70,6 +70,17 @@ class DataFolderPermissionsTest {
         .hasMessageContaining(file + ": it is a file, not a folder").hasMessageNotContaining("FileAlreadyExistsException");
   }
 
+  /** Round CR: a file where the server keeps one of its folders stopped the start with its bare path. */
+  @Test
+  void aFileWhereTheServerKeepsAFolderIsNamedInWords() throws Exception {
+    for (String folder : List.of("blobs", "tmp", "audit")) {
+      Path data = Files.createDirectory(dir.resolve("data-" + folder));
+      Path file = Files.writeString(data.resolve(folder), "not a folder\n");
+      assertThatThrownBy(() -> new TestServer(data).close()).hasStackTraceContaining(
+          file + ": a file is there, where sealdrop keeps a folder; move it away");
+    }
+  }
+
   @Test
   void aDataFolderOthersCanReadIsTightenedAtStartWithAWarning() throws Exception {
     // what umask 022 made before: the folder 0755, the database and a blob folder readable by everyone

@@ -299,7 +299,9 @@ public final class DataFolder {
       }
     } catch (FileAlreadyExistsException e) {
       if (!Files.isDirectory(dir)) {
-        throw e;
+        // said in words: the exception's own message is the bare path (round CR: `cannot start: DATA/blobs`)
+        throw new FileAlreadyExistsException(dir.toString(), null, "a file is there, where sealdrop keeps a folder;"
+            + " move it away, or restore the folder from a backup of the data folder");
       }
     }
     return dir;
