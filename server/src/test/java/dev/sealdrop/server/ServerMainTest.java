@@ -251,6 +251,22 @@ class ServerMainTest {
         missing.toString()))).hasMessage("configuration file " + missing + " does not exist; check --config");
   }
 
+  /** Round CR: a configuration every local user may write (it names the CA and the first admin) was used. */
+  @Test
+  void aConfigFileEveryUserMayWriteIsRefused() throws Exception {
+    Path file = Files.writeString(dir.resolve("open.properties"), "grant-max-downloads=3\n");
+    java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-rw-rw-"));
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        file.toString()))).hasMessage("configuration file " + file + " can be written by every user of this machine"
+            + " (rw-rw-rw-): whoever changed it could name their own CA (ca) or admin (bootstrap-admin); check its"
+            + " content, then chmod o-w " + file);
+    java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-rw-r--"));
+    assertThat(ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config", file.toString()))
+        .grants().maxDownloads()).isEqualTo(3);
+  }
+
   @Test
   void aFolderGivenAsConfigFileIsNamedAsAFolderWithoutAJavaExceptionName() {
     assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",

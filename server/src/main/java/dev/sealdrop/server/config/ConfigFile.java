@@ -105,6 +105,7 @@ public final class ConfigFile {
       throw new IOException("configuration file " + file + " is not a regular file (a device, pipe or socket);"
           + " --config names a properties file (key=value lines)");
     }
+    refuseWritableByAll(file);
     if (Files.exists(file) && Files.size(file) > MAX_FILE_BYTES) {
       throw new IOException("configuration file " + file + " has " + Files.size(file) + " bytes; a sealdrop"
           + " configuration is a few dozen key=value lines (at most " + MAX_FILE_BYTES + " bytes): check --config");
@@ -130,6 +131,24 @@ public final class ConfigFile {
           + " once; keep one line for each key");
     }
     return p;
+  }
+
+  /**
+   * A configuration every local user may write names the CA every identity is checked against and the first admin
+   * ({@code ca}, {@code bootstrap-admin}): refused, as a server key others may read is (round CR: used without a word).
+   */
+  private static void refuseWritableByAll(Path file) throws IOException {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> mode;
+    try {
+      mode = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException | java.nio.file.NoSuchFileException e) {
+      return; // no POSIX permissions here; a missing file is told below
+    }
+    if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException("configuration file " + file + " can be written by every user of this machine ("
+          + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "): whoever changed it could name their own"
+          + " CA (ca) or admin (bootstrap-admin); check its content, then chmod o-w " + file);
+    }
   }
 
   private static String readAll(Reader r) throws IOException {
