@@ -297,6 +297,14 @@ public final class ServerMain {
       throw new IllegalArgumentException("--certs names the development PKI and works only with --dev; a production"
           + " server takes --ca, --cert and --key (or ca, cert and key in --config)");
     }
+    java.util.List<String> pki = java.util.stream.Stream.of("ca", "cert", "key").filter(merged::containsKey).toList();
+    if (dev && !pki.isEmpty()) {
+      // the development setup registers its users, carol as an admin: under another CA, whoever holds a certificate
+      // named carol from it would be an admin of that server (round CR: --dev with a production configuration)
+      throw new IllegalArgumentException("--dev uses the development PKI and registers its users (carol as an admin);"
+          + " it does not take " + String.join(", ", pki) + " (from --ca, --cert, --key or --config): a server of"
+          + " another CA runs without --dev");
+    }
     Path data = Path.of(merged.getOrDefault("data", "data"));
     ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
     ServerConfig config = ConfigFile.apply(base, merged);

@@ -115,6 +115,21 @@ class ServerMainTest {
     assertThat(c.sftp().host()).as("empty: the host setting").isEmpty();
   }
 
+  /**
+   * Round CR: --dev with a production configuration trusted its CA and still registered the development users, carol
+   * as an admin, whom anyone with a certificate named carol from that CA then was. Refused, naming what it took.
+   */
+  @Test
+  void devWithAnotherCaIsRefused() throws Exception {
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--ca", "ca.crt")))
+        .hasMessageStartingWith("--dev uses the development PKI and registers its users (carol as an admin); it does"
+            + " not take ca (from --ca");
+    Path prod = Files.writeString(dir.resolve("prod.properties"), "ca=ca.crt\ncert=s.crt\nkey=s.key\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--config", prod.toString(), "--data",
+        dir.resolve("d-prod").toString()))).hasMessageContaining("it does not take ca, cert, key");
+    assertThat(Files.exists(dir.resolve("d-prod"))).as("nothing written").isFalse();
+  }
+
   /** Options and settings that would be ignored are refused: --certs without --dev, SFTP settings without the door. */
   @Test
   void settingsThatWouldBeIgnoredAreRefused() throws Exception {
@@ -349,8 +364,8 @@ class ServerMainTest {
   @Test
   void aMissingCaFileIsNamedAsMissing() throws Exception {
     Path missing = dir.resolve("no-such-ca.crt");
-    Result r = runMain("missing-ca", "--dev", "--certs", TestPki.dir().toString(), "--ca", missing.toString(),
-        "--data", dir.resolve("d-ca").toString());
+    Result r = runMain("missing-ca", "--ca", missing.toString(), "--cert", TestPki.get().certFile("server").toString(),
+        "--key", TestPki.get().keyFile("server").toString(), "--data", dir.resolve("d-ca").toString());
     assertThat(r.exit()).as(r.text()).isEqualTo(1);
     assertThat(r.text()).contains("sealdrop-server: error: cannot start: the CA certificate " + missing
         + " does not exist; check the ca setting (--ca)").doesNotContain("Exception in thread").doesNotContain("\tat ");
