@@ -162,6 +162,28 @@ public final class GrantService {
     });
   }
 
+  /**
+   * For a door whose client cannot check what a file is sealed for before it downloads (SFTP; the CLI checks the
+   * redeem's recipient keys itself and gives the claim back): refuses a redemption whose file is not sealed for the
+   * encryption key the caller has published now (replaced since the file was sealed and granted), which its holder
+   * could not open (round CR: an SFTP get used a one-time grant up on it). As {@link #checkSealedFor}: a caller with no
+   * valid published bundle, or a file whose recipient keys are not known, is not checked. The door then gives the
+   * claim back: nothing was handed out, so nothing is used up.
+   */
+  public void requireSealedForCaller(Principal caller, Redemption redemption) {
+    List<String> sealedFor = redemption.recipientKeyFingerprints();
+    keys.recipientKeyOf(caller.identity()).filter(key -> !sealedFor.isEmpty() && !sealedFor.contains(key))
+        .ifPresent(key -> {
+          LOG.warn("download of grant {} by '{}' refused: not sealed for its published key {}",
+              redemption.grant().id(), caller.identity(), key);
+          throw new PreconditionFailedException(Reason.NOT_SEALED_FOR_RECIPIENT, "the file of grant "
+              + redemption.grant().id() + " is sealed for other keys (" + String.join(", ", sealedFor) + ") than the"
+              + " encryption key you have published (" + key + "), so you could not open it; nothing was used up:"
+              + " ask the sender to seal it again for your current keys and grant that, or use the keys it was sealed"
+              + " for");
+        });
+  }
+
   /** The grants the caller created. */
   public List<Grant> listCreated(Principal caller) {
     caller.require(Role.TRANSFEROR, "list created grants");

@@ -239,11 +239,12 @@ final class VirtualTree {
       }
       DownloadSession download;
       try {
+        grants.requireSealedForCaller(caller, redemption);
         download = grants.openDownload(caller, redemption.claimSecret(), 0);
       } catch (RuntimeException e) {
-        // refused between the redeem and the first byte (a lockdown that moment, a blob gone, the server
-        // busy with max-download-streams downloads): the claim secret lives only here, so give the claim
-        // back now instead of stranding it for the claim window
+        // refused between the redeem and the first byte (a file not sealed for the keys the caller has published, a
+        // lockdown that moment, a blob gone, the server busy with max-download-streams downloads): the claim secret
+        // lives only here, so give the claim back now instead of stranding it for the claim window
         releaseAfterFailedOpen(caller, redemption);
         throw SftpErrors.toIo(e);
       }

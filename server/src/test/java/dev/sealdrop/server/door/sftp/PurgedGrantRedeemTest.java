@@ -112,6 +112,33 @@ class PurgedGrantRedeemTest {
     assertThat(sameOnBothDoors(g.getToken(), "GRANT_PURGED")).as("kept in the database").isEqualTo(told);
   }
 
+  /**
+   * Round CR: an SFTP get of a grant whose file is sealed for keys its recipient has since replaced downloaded it and
+   * used the one-time grant up on a file nobody could open (the CLI refuses it before downloading, and gives the claim
+   * back). Refused now, naming both keys, and nothing is used up: the grant is still active.
+   */
+  @Test
+  void aGrantSealedForKeysItsRecipientReplacedIsRefusedOverSftpAndNotUsedUp() throws Exception {
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    // bob replaces his keys (init --force, keys publish) after the file was sealed and granted
+    clients.keys("bob").publishBundle(dev.sealdrop.protocol.v1.PublishBundleRequest.newBuilder().setSignedBundle(
+        com.google.protobuf.ByteString.copyFrom(dev.sealdrop.keys.KeyBundle.create("bob",
+            dev.sealdrop.keys.PrivateKeys.generate().publicKeys(), Instant.now().plus(Duration.ofDays(30)),
+            server.pki.privateKey("bob"), java.util.List.of(server.pki.certificate("bob"),
+                server.pki.caCertificate())).encoded())).build());
+    try (ClientSession s = login(ssh, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      SftpException refusal = catchThrowableOfType(SftpException.class, () -> get(sftp, "/redeem/" + g.getToken()));
+      assertThat(refusal).isNotNull();
+      assertThat(refusal.getMessage()).contains("is sealed for other keys").contains("nothing was used up")
+          .endsWith("[NOT_SEALED_FOR_RECIPIENT]");
+    }
+    dev.sealdrop.protocol.v1.Grant after = clients.transfer("alice").listGrants(
+        dev.sealdrop.protocol.v1.ListGrantsRequest.getDefaultInstance()).getGrantsList().stream()
+        .filter(x -> x.getGrantId().equals(g.getGrant().getGrantId())).findFirst().orElseThrow();
+    assertThat(after.getState()).as("the claim was given back").isEqualTo(dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_ACTIVE);
+    assertThat(after.getDownloadsUsed()).isZero();
+  }
+
   /** The gRPC refusal (FAILED_PRECONDITION) and the SFTP one (permission denied) say the same; returns it. */
   private String sameOnBothDoors(String token, String reason) throws Exception {
     StatusRuntimeException e = refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(token)
