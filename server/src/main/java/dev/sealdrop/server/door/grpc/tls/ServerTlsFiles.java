@@ -208,16 +208,11 @@ public final class ServerTlsFiles {
   }
 
   /**
-   * The server key must be owner-only, as OpenSSH requires of its keys: a key file of the server's
-   * user that anyone else may access, or any key file that all users may access, is refused with
-   * the chmod that fixes it (a root-owned key shared with the server's group, 0640, is accepted).
-   */
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the key path comes from server configuration")
-  /**
    * The CA file is the deployment's trust anchor: whoever may write it can put their own CA there and, at the next start,
    * speak as any identity, admins included (round CR: a world-writable {@code ca} file was used without a word, while a
    * key file others can read stops the start).
    */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the CA path comes from server configuration")
   static void requireNotWritableByOthers(Path caFile) throws IOException {
     Set<PosixFilePermission> permissions;
     try {
@@ -233,6 +228,12 @@ public final class ServerTlsFiles {
     }
   }
 
+  /**
+   * The server key must be owner-only, as OpenSSH requires of its keys: a key file of the server's
+   * user that anyone else may access, or any key file that all users may access, is refused with
+   * the chmod that fixes it (a root-owned key shared with the server's group, 0640, is accepted).
+   */
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the key path comes from server configuration")
   static void requireOwnerOnly(Path keyFile) throws IOException {
     PosixFileAttributes attributes;
     try {
