@@ -234,6 +234,25 @@ public final class ServerMain {
     }
   }
 
+  /**
+   * Splits {@code --option=value} into {@code --option value} for the options that take a value, as GNU tools and the
+   * client accept both (round CR: {@code --config=FILE} was an unknown option). {@code --dev=...} is left whole and is
+   * refused as unknown: the switch takes no value.
+   */
+  private static List<String> splitEqualsForms(List<String> args) {
+    List<String> out = new java.util.ArrayList<>(args.size());
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (a.startsWith("--") && eq > 2 && FLAGS.containsKey(a.substring(0, eq))) {
+        out.add(a.substring(0, eq));
+        out.add(a.substring(eq + 1));
+      } else {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
   static ServerConfig parse(List<String> args) throws IOException {
     boolean dev = false;
     Map<String, String> settings = new LinkedHashMap<>();
@@ -244,11 +263,17 @@ public final class ServerMain {
     Integer adminPort = null;
     String adminHost = null;
     java.util.Set<String> seen = new java.util.HashSet<>();
+    args = splitEqualsForms(args);
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (a.equals("--dev")) {
         dev = true;
         continue;
+      }
+      if (!a.startsWith("-")) {
+        // "sealdrop-server data" or a value whose option was mistyped away: the server takes no words of its own
+        throw new IllegalArgumentException("'" + a + "' is not an option; the server takes only options (every value"
+            + " follows its option, as --data DIR)");
       }
       if (!FLAGS.containsKey(a) || i + 1 >= args.size()) {
         throw new IllegalArgumentException(FLAGS.containsKey(a) ? a + " needs a value" : "unknown option " + a);

@@ -31,6 +31,21 @@ class ServerMainTest {
         .hasMessage("--data needs a value; '--port' is an option");
   }
 
+  /** Round CR: {@code --config=FILE} was "unknown option --config=FILE", and a stray word was called an option. */
+  @Test
+  void theEqualsFormIsAcceptedAndAStrayWordIsNamedAsNotAnOption() throws Exception {
+    Path config = Files.writeString(dir.resolve("eq.properties"), "host=127.0.0.1\nsftp-port=0\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs=" + TestPki.dir(), "--config=" + config,
+        "--data=" + dir.resolve("d-eq"), "--port=0"));
+    assertThat(c.network().host()).isEqualTo("127.0.0.1");
+    assertThat(c.dataDir()).isEqualTo(dir.resolve("d-eq"));
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--data="))).hasMessage("--data needs a value, not an"
+        + " empty one");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev=yes"))).hasMessage("unknown option --dev=yes");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "data")))
+        .hasMessageStartingWith("'data' is not an option; the server takes only options");
+  }
+
   @Test
   void anEmptyValueIsRefusedBeforeAnythingIsWrittenToTheWorkingFolder() {
     // "--data $DATA" with DATA unset: the dev PKI and database must not land in the working folder
