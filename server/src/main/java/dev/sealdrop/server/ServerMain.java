@@ -1,6 +1,7 @@
 package dev.sealdrop.server;
 
 import dev.sealdrop.server.config.ConfigFile;
+import dev.sealdrop.server.config.ListenAddress;
 import dev.sealdrop.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
@@ -338,7 +339,21 @@ public final class ServerMain {
     config = adminHost == null ? config : config.withAdmin(config.admin().withHost(adminHost));
     requireDistinctPorts(config);
     requireSftpDoorForItsSettings(config, merged);
+    requireResolvableHosts(config);
     return config;
+  }
+
+  /**
+   * Every listener's host resolves before anything is written: a name that does not (a typo in {@code host}) was found
+   * only when its listener bound, after the data folder, database and audit log were created (round CR).
+   */
+  private static void requireResolvableHosts(ServerConfig config) throws IOException {
+    ListenAddress.of("host", config.network().host(), 0);
+    ListenAddress.of("admin-host", config.admin().host(), 0);
+    if (config.sftp().enabled()) {
+      ListenAddress.of(config.sftp().host().isEmpty() ? "host" : "sftp-host",
+          config.sftp().bindHost(config.network().host()), 0);
+    }
   }
 
   /**

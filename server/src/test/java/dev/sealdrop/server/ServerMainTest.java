@@ -46,6 +46,31 @@ class ServerMainTest {
         .hasMessageStartingWith("'data' is not an option; the server takes only options");
   }
 
+  /** Round CR: a host that does not resolve was found when its listener bound, after the data folder was written. */
+  @Test
+  void aHostThatDoesNotResolveIsRefusedBeforeTheDataFolderIsWritten() {
+    Path data = dir.resolve("d-unresolved");
+    for (List<String> hostArgs : List.of(List.of("--host", "no-such-host.invalid"),
+        List.of("--admin-host", "no-such-host.invalid"), List.of("--sftp-port", "0", "--config", sftpHost().toString()))) {
+      List<String> args = new java.util.ArrayList<>(List.of("--dev", "--certs", TestPki.dir().toString(), "--data",
+          data.toString()));
+      args.addAll(hostArgs);
+      String setting = hostArgs.get(0).equals("--admin-host") ? "admin-host"
+          : hostArgs.get(0).equals("--host") ? "host" : "sftp-host";
+      assertThatThrownBy(() -> ServerMain.parse(args)).as(setting)
+          .hasMessageStartingWith("the " + setting + " setting names 'no-such-host.invalid', which does not resolve");
+    }
+    assertThat(data).as("nothing written").doesNotExist();
+  }
+
+  private Path sftpHost() {
+    try {
+      return Files.writeString(dir.resolve("sftp-host.properties"), "sftp-host=no-such-host.invalid\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void anEmptyValueIsRefusedBeforeAnythingIsWrittenToTheWorkingFolder() {
     // "--data $DATA" with DATA unset: the dev PKI and database must not land in the working folder
@@ -479,15 +504,19 @@ class ServerMainTest {
     assertThat(UploadPolicy.defaultUploadStreams(16L << 20)).isEqualTo(4);
   }
 
-  /** A host name that does not resolve is named with its setting, not as Netty's "NAME/<unresolved>:0". */
+  /**
+   * A host name that does not resolve is named with its setting, not as Netty's "NAME/<unresolved>:0", as a
+   * configuration error (exit 2) before anything is written (round CR).
+   */
   @Test
   void aHostThatDoesNotResolveIsNamedWithItsSetting() throws Exception {
     for (String key : List.of("host", "admin-host")) {
       Path file = Files.writeString(dir.resolve("unresolved-" + key + ".properties"), key + "=no.such.host.invalid\n");
       Result r = runMain("unresolved-" + key, "--dev", "--certs", TestPki.dir().toString(), "--config", file.toString(),
           "--data", dir.resolve("d-unresolved-" + key).toString(), "--port", "0", "--admin-port", "0");
-      assertThat(r.exit()).as(r.text()).isEqualTo(1);
-      assertThat(r.text()).contains("sealdrop-server: error: cannot start: the " + key
+      assertThat(r.exit()).as(r.text()).isEqualTo(2);
+      assertThat(dir.resolve("d-unresolved-" + key)).as("refused before the data folder is written").doesNotExist();
+      assertThat(r.text()).contains("sealdrop-server: error: the " + key
           + " setting names 'no.such.host.invalid', which does not resolve").doesNotContain("<unresolved>")
           .doesNotContain("Exception in thread").doesNotContain("\tat ");
     }
