@@ -64,6 +64,16 @@ class AuditKeyTest {
     }
   }
 
+  /** Round CR: a folder in the key's place was refused as "too large to be an audit key". */
+  @Test
+  void aFolderInTheKeysPlaceIsNamedAsAFolder() throws IOException {
+    Path file = Files.createDirectory(dir.resolve("audit.key"), PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+    assertThatThrownBy(() -> AuditKey.loadOrGenerate(file, "sealdrop.test/audit")).isInstanceOf(IOException.class)
+        .hasMessage("audit key file " + file + " is a folder, not an audit key: move it aside, then put the key file"
+            + " back from a backup (or, for a new log, move its log aside too)");
+  }
+
   @Test
   void aKeyFileReadableByOthersIsRefused() throws IOException {
     Path file = dir.resolve("audit.key");

@@ -81,6 +81,12 @@ public final class KeyFiles {
 
   /** Reads a small file that must not be readable or writable by group or others. */
   public static String readOwnerOnly(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      // round CR: a folder in the key's place was "too large to be an audit key"
+      throw new IOException("audit key file " + file + " is " + (Files.isDirectory(file) ? "a folder" : "not a regular"
+          + " file (a device, pipe or socket)") + ", not an audit key: move it aside, then put the key file back from a"
+          + " backup (or, for a new log, move its log aside too)");
+    }
     if (posix(file)) {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
       for (PosixFilePermission p : perms) {
