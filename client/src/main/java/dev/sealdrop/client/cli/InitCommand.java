@@ -94,6 +94,7 @@ final class InitCommand extends SealdropSubcommand {
     }
     String identity = certificate.identity();
 
+    boolean replacing = profile.exists(); // only with --force (refuseExisting)
     // nothing is written before the passphrase is in hand (KeyStore.store creates the folders): a
     // refused init leaves no half-made profile, and an existing one that --force would replace as it was
     KeyBundle bundle;
@@ -113,9 +114,11 @@ final class InitCommand extends SealdropSubcommand {
       keys.destroy();
     }
     session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
-        caCertificate.getSubjectX500Principal().getName()));
+        caCertificate.getSubjectX500Principal().getName(), replacing));
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
-    session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`");
+    // a replaced profile says its old keys are gone and why publishing is urgent (round CR: --force said nothing)
+    session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`"
+        + (replacing ? ": until then senders seal for your old keys, which are gone" : ""));
     CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
   }
 
@@ -157,8 +160,8 @@ final class InitCommand extends SealdropSubcommand {
     }
   }
 
-  private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca)
-      implements Result {
+  private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca,
+      boolean replaced) implements Result {
     @Override
     public void writeJson(JsonGenerator g) throws IOException {
       g.writeStartObject();
@@ -168,12 +171,16 @@ final class InitCommand extends SealdropSubcommand {
       g.writeStringField("profile", JsonPath.of(profile));
       g.writeStringField("server", server.toString());
       g.writeStringField("ca", ca);
+      g.writeBooleanField("replaced", replaced);
       g.writeEndObject();
     }
 
     @Override
     public void writeHuman(PrintWriter out) {
-      out.println("Created profile " + profile + " for " + TerminalText.clean(identity));
+      out.println((replaced ? "Replaced profile " : "Created profile ") + profile + " for " + TerminalText.clean(identity));
+      if (replaced) {
+        out.println("  the old profile's keys are gone: files sealed for them cannot be opened with this profile");
+      }
       out.println("  server:      " + server);
       out.println("  CA:          " + TerminalText.clean(ca));
       out.println("  fingerprint: " + fingerprint);

@@ -242,6 +242,15 @@ class ProfileTest {
         "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
     assertThat(r.jsonError()).containsEntry("reason", "PROFILE_EXISTS");
     assertThat(Files.readAllBytes(alice.home().resolve("keys/identity.key"))).isEqualTo(keys);
+    // round CR: --force replaced it without a word of the old keys; it says so now, and why publishing is urgent
+    CliRun forced = alice.run("init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString(), "--force").assertExit(0);
+    assertThat(forced.out()).startsWith("Replaced profile ").contains("the old profile's keys are gone");
+    assertThat(forced.err()).contains("keys publish").contains("until then senders seal for your old keys, which are"
+        + " gone");
+    CliRun json = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString(), "--force").assertExit(0);
+    assertThat(json.json()).containsEntry("replaced", true);
   }
 
   /**
