@@ -11,6 +11,7 @@ import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.keys.KeyDirectory;
 import dev.sealdrop.server.core.upload.UploadService;
 import dev.sealdrop.server.core.admin.AdminOperations;
+import dev.sealdrop.server.core.admin.FileRemoval;
 import dev.sealdrop.server.core.admin.IdentityView;
 import dev.sealdrop.server.core.admin.KnownCertificates;
 import dev.sealdrop.server.core.admin.Lockdown;
@@ -228,7 +229,9 @@ public final class SealdropServer implements AutoCloseable {
       KnownCertificates knownCertificates = new KnownCertificates(
           () -> adminRepository.listIdentities().stream().map(IdentityView::name).toList(), keys::signingCertificateOf,
           sshKeyRepository::listByIdentity, identities::seenWithSerial);
-      AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, blobs, lockdown,
+      FileRemoval fileRemoval = new FileRemoval(adminRepository, grants, blobs, liveSessions, audit, uploadRefusals,
+          config.clock());
+      AdminOperations adminOps = new AdminOperations(identities, adminRepository, grants, fileRemoval, lockdown,
           liveSessions, audit, config.clock(), ca.getSubjectX500Principal().getName(), knownCertificates);
       Retention retention = new Retention(adminRepository, blobs, audit, config.clock(), adminConfig.retention());
       SshKeyService sshKeys = new SshKeyService(sshKeyRepository, identities, config.clock(), audit);
@@ -264,7 +267,8 @@ public final class SealdropServer implements AutoCloseable {
           .intercept(new CheckpointInterceptor(audit))
           .addService(new SessionGrpcService(config.clock()))
           .addService(new KeyDirectoryGrpcService(keys))
-          .addService(new TransferGrpcService(uploads, grants, net.uploadChunkBytes(), callTimer, liveSessions))
+          .addService(new TransferGrpcService(uploads, grants, fileRemoval, net.uploadChunkBytes(), callTimer,
+              liveSessions))
           .addService(new SshKeysGrpcService(sshKeys))
           .fallbackHandlerRegistry(new UnknownMethods(callRefusals))
           .build()

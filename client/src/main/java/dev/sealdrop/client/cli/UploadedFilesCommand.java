@@ -6,6 +6,8 @@ import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
+import dev.sealdrop.protocol.v1.DeleteFileRequest;
+import dev.sealdrop.protocol.v1.DeleteFileResponse;
 import dev.sealdrop.protocol.v1.FileInfo;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import java.io.IOException;
@@ -13,14 +15,21 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
-/** {@code sealdrop files}: the sealed files you uploaded, however they arrived (send, or SFTP's /outbox/). */
+/**
+ * {@code sealdrop files}: the sealed files you uploaded, however they arrived (send, or SFTP's /outbox/); {@code files
+ * delete FILE_ID} deletes one of them.
+ */
 @Command(name = UploadedFilesCommand.NAME, mixinStandardHelpOptions = true,
     description = {"List the sealed files you uploaded, by `sealdrop send` or by SFTP into /outbox/.",
         "Each with its file id, size, fingerprint, upload time, and the key fingerprints of the recipients it is"
             + " sealed for.",
-        "Grant one to a recipient with `sealdrop grant FILE_ID --to IDENTITY`."},
-    footer = {"  sealdrop files", "  ID=$(sealdrop files --json | jq -r '.files[-1].file_id')"})
+        "Grant one to a recipient with `sealdrop grant FILE_ID --to IDENTITY`; delete one, with every grant on it,"
+            + " with `sealdrop files delete FILE_ID`."},
+    subcommands = {UploadedFilesCommand.Delete.class},
+    footer = {"  sealdrop files", "  ID=$(sealdrop files --json | jq -r '.files[-1].file_id')",
+        "  sealdrop files delete f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35"})
 final class UploadedFilesCommand extends SealdropSubcommand {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   static final String NAME = "files";
@@ -47,6 +56,43 @@ final class UploadedFilesCommand extends SealdropSubcommand {
         writeTable(out, files);
       }
     });
+  }
+
+  /** {@code files delete FILE_ID}: one of your files, its ciphertext and every grant on it. */
+  @Command(name = "delete", mixinStandardHelpOptions = true,
+      description = {"Delete one of your uploaded files from the server: its ciphertext and every grant on it (their"
+          + " recipients can no longer redeem them, and a download of it in progress is cut). Irreversible; a grant"
+          + " whose download had already been served counts as delivered.",
+          "To stop one recipient only, revoke that grant instead: `sealdrop revoke GRANT_ID`."},
+      footer = {"  sealdrop files delete f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35"})
+  static final class Delete extends SealdropSubcommand {
+    @Parameters(index = "0", paramLabel = "FILE_ID", description = "The file (see `sealdrop files`).")
+    String fileId;
+
+    @Override
+    void run(Session session) throws Exception {
+      String id = GrantIds.requireFile(fileId, "`sealdrop files`", "a grant id is taken by `sealdrop revoke GRANT_ID`,"
+          + " which revokes that grant only; `sealdrop grants --json` names each grant's file_id");
+      DeleteFileResponse r = ServerConnection.call(GrpcFailures.Op.DELETE_FILE, () -> session.connect().transfer()
+          .deleteFile(DeleteFileRequest.newBuilder().setFileId(id).build()));
+      session.output().emit(new Result() {
+        @Override
+        public void writeJson(JsonGenerator g) throws IOException {
+          g.writeStartObject();
+          g.writeBooleanField("ok", true);
+          g.writeStringField("file_id", r.getFileId());
+          g.writeNumberField("grants_deleted", r.getGrantsDeleted());
+          g.writeNumberField("downloads_cut", r.getDownloadsCut());
+          g.writeEndObject();
+        }
+
+        @Override
+        public void writeHuman(PrintWriter out) {
+          out.println("Deleted file " + TerminalText.clean(r.getFileId()) + "; grants deleted: "
+              + r.getGrantsDeleted() + "; downloads cut: " + r.getDownloadsCut());
+        }
+      });
+    }
   }
 
   static void writeFile(JsonGenerator g, FileInfo f) throws IOException {

@@ -36,7 +36,9 @@ public final class GrpcFailures {
     /** Adding, listing or removing SSH keys (the SFTP door's logins). */
     SSH_KEY,
     /** An admin adding, disabling, enabling or revoking an identity ({@code sealdrop admin identities ...}). */
-    ADMIN_IDENTITY
+    ADMIN_IDENTITY,
+    /** Deleting one of your own files ({@code sealdrop files delete}). */
+    DELETE_FILE
   }
 
   /** Reasons that mean "wrong role / not yours", whatever status code carries them. */
@@ -368,7 +370,8 @@ public final class GrpcFailures {
         break;
       case "FILE_PURGED":
         // at a redeem, the server says when and in what state the grant was; nothing was being downloaded
-        message = op == Op.REDEEM ? withoutAdvice(detail)
+        // a download cut: the server says whether its sender deleted it or an admin purged it
+        message = op == Op.REDEEM || detail.startsWith("the file was") ? withoutAdvice(detail)
             : "this file was purged from the server by an admin; the download was stopped";
         hint = "the file and every grant on it are deleted, so it cannot be downloaded or resumed; ask the sender"
             + " to send it again";
@@ -467,6 +470,9 @@ public final class GrpcFailures {
       case SSH_KEY:
         return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,
             "check the fingerprint with `sealdrop keys list-ssh`", e);
+      case DELETE_FILE:
+        return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail,
+            "check the file id: `sealdrop files` lists yours; nothing was deleted", e);
       default:
         return new UsageFailure(or(reason, "NOT_FOUND"), "not found: " + detail, "check the identifier", e);
     }

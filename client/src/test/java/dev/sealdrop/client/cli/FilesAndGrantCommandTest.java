@@ -116,6 +116,31 @@ class FilesAndGrantCommandTest {
   }
 
   /** Round CP: the human `grants` table had no file column, so a sender could not tell which grant was for which file. */
+  /** Round CP: a sender could not delete a file of their own; only an admin's purge or retention removed one. */
+  @Test
+  void aSenderDeletesTheirOwnFileAndItsGrantsAndNobodyElseCan() {
+    CliRun sent = erin.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);
+    Map<String, Object> grant = sent.object("grant");
+    String fileId = (String) grant.get("file_id");
+    String token = (String) sent.json().get("token");
+    CliRun notHers = alice.run("--json", "files", "delete", fileId).assertExit(2);
+    assertThat(notHers.jsonError()).containsEntry("reason", "NOT_FOUND");
+    assertThat((String) notHers.jsonError().get("hint")).contains("sealdrop files").contains("nothing was deleted");
+    CliRun grantId = erin.run("--json", "files", "delete", (String) grant.get("grant_id")).assertExit(2);
+    assertThat(grantId.jsonError()).containsEntry("reason", "BAD_FILE_ID");
+    assertThat(fileIds(erin)).as("`files` alone still lists").contains(fileId);
+
+    CliRun deleted = erin.run("files", "delete", fileId).assertExit(0);
+    assertThat(deleted.out()).isEqualTo("Deleted file " + fileId + "; grants deleted: 1; downloads cut: 0\n");
+    assertThat(fileIds(erin)).doesNotContain(fileId);
+    CliRun receive = bob.run("--json", "receive", token, "-o", root.toString()).assertExit(4);
+    assertThat(receive.jsonError()).containsEntry("reason", "FILE_PURGED");
+    assertThat((String) receive.jsonError().get("message")).contains("deleted from the server by its sender")
+        .doesNotContain("admin");
+    CliRun again = erin.run("--json", "files", "delete", fileId).assertExit(2);
+    assertThat(again.jsonError()).containsEntry("reason", "NOT_FOUND");
+  }
+
   @Test
   void theGrantsTableNamesTheFileOfEachGrant() {
     CliRun sent = erin.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);

@@ -52,7 +52,7 @@ public final class AdminOperations {
   private final IdentityService identities;
   private final AdminRepository repository;
   private final GrantService grants;
-  private final BlobStore blobs;
+  private final FileRemoval removal;
   private final Lockdown lockdown;
   private final SessionRegistry sessions;
   /** What a download cut by a grant's revocation is told (the core's words at the next chunk). */
@@ -62,12 +62,12 @@ public final class AdminOperations {
   private final String issuer;
   private final KnownCertificates known;
 
-  public AdminOperations(IdentityService identities, AdminRepository repository, GrantService grants, BlobStore blobs,
+  public AdminOperations(IdentityService identities, AdminRepository repository, GrantService grants, FileRemoval removal,
       Lockdown lockdown, SessionRegistry sessions, Audit audit, Clock clock, String issuer, KnownCertificates known) {
     this.identities = Objects.requireNonNull(identities, "identities");
     this.repository = Objects.requireNonNull(repository, "repository");
     this.grants = Objects.requireNonNull(grants, "grants");
-    this.blobs = Objects.requireNonNull(blobs, "blobs");
+    this.removal = Objects.requireNonNull(removal, "removal");
     this.lockdown = Objects.requireNonNull(lockdown, "lockdown");
     this.sessions = Objects.requireNonNull(sessions, "sessions");
     this.audit = Objects.requireNonNull(audit, "audit");
@@ -333,31 +333,11 @@ public final class AdminOperations {
     return act(c, "admin.file.purge", Audit.object("file", named), reasonDetail(reason), () -> {
       String fileId = RequestFields.id("file_id",
           dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
-      Instant now = clock.instant();
-      // a claim served every byte delivered the file: a purge cannot take it back, and an auditor counting deliveries
-      // by grant.consume must find it, as after a revoke (outside test)
-      List<Grant> delivered = new java.util.ArrayList<>();
-      // counted as the purge takes effect, before any download is closed: the downloads it cuts
-      GrantService.Counted<java.util.Optional<List<Grant>>> purged = grants.cuttingDownloadsOfFile(fileId, () -> {
-        delivered.addAll(grants.deliveredGrantsOfFile(fileId));
-        return Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.ADMIN, now);
-      });
-      List<Grant> deleted = purged.result().orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
-          grants.purgedFile(fileId).map(when -> "no file " + fileId + " any more: " + when + "; nothing is left to purge")
-              .orElse("no file " + fileId + "; see admin files list")));
-      for (Grant g : delivered) {
-        grants.auditDeliveredBeforePurge(g);
-      }
-      for (Grant g : deleted) {
-        Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-        details.put("grant-id", g.id());
-        details.put("file-id", fileId);
-        details.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
-        details.put("cause", "file-purged");
-        audit.record(c.principal().identity(), "grant.purge", "grant:" + g.id(), "ok", c.peer(), details);
-      }
-      sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED, GrantService.FILE_PURGED_CUT);
-      return new PurgeResult(fileId, deleted.size(), purged.downloadsCut());
+      FileRemoval.Removed removed = removal.remove(c.principal().identity(), c.peer(), fileId, null,
+          PurgedGrant.Cause.ADMIN, reasonDetail(reason)).orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
+              grants.purgedFile(fileId).map(when -> "no file " + fileId + " any more: " + when + "; nothing is left to"
+                  + " purge").orElse("no file " + fileId + "; see admin files list")));
+      return new PurgeResult(fileId, removed.grantsDeleted(), removed.downloadsCut());
     });
   }
 
@@ -547,19 +527,20 @@ public final class AdminOperations {
   static final class Purger {
     private Purger() {}
 
+    /** Only if {@code owner} owns it (any owner when null): another's file is answered as none. */
     static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
-        PurgedGrant.Cause cause, Instant now) {
-      return purge(repository, blobs, fileId, cause, now, () -> { });
+        String owner, PurgedGrant.Cause cause, Instant now) {
+      return purge(repository, blobs, fileId, owner, cause, now, () -> { });
     }
 
     /**
-     * As {@link #purge(AdminRepository, BlobStore, String, PurgedGrant.Cause, Instant)}, running {@code recorded}
+     * As {@link #purge(AdminRepository, BlobStore, String, String, PurgedGrant.Cause, Instant)}, running {@code recorded}
      * (its audit record) after the rows are deleted and before the ciphertext is (round BM: a retention purge cut by
      * a crash while it deleted a large file lost its record).
      */
     static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
-        PurgedGrant.Cause cause, Instant now, Runnable recorded) {
-      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, cause, now);
+        String owner, PurgedGrant.Cause cause, Instant now, Runnable recorded) {
+      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, owner, cause, now);
       if (deleted.isPresent()) {
         try {
           recorded.run();

@@ -38,7 +38,15 @@ public interface AdminRepository {
    * grants deleted, as they were just before (empty if there is no such file, or if {@code cause} is
    * retention and a grant points at the file: granted again since retention listed it as unreachable).
    */
-  Optional<List<Grant>> deleteFile(String fileId, PurgedGrant.Cause cause, Instant now);
+  default Optional<List<Grant>> deleteFile(String fileId, PurgedGrant.Cause cause, Instant now) {
+    return deleteFile(fileId, null, cause, now);
+  }
+
+  /**
+   * As {@link #deleteFile(String, PurgedGrant.Cause, Instant)}, only if {@code owner} owns the file (any owner when
+   * null): a file of another owner is left as it is and answered empty, as no such file.
+   */
+  Optional<List<Grant>> deleteFile(String fileId, String owner, PurgedGrant.Cause cause, Instant now);
 
   /** Grants that retention may delete: CONSUMED or REVOKED (last change before cutoff) or expired before cutoff. */
   List<Grant> listRetiredGrants(Instant cutoff);

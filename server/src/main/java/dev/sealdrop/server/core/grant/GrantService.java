@@ -585,10 +585,10 @@ public final class GrantService {
     }
     LOG.debug("redeem of grant {} by '{}' refused: purged ({}) at {}", p.grantId(), caller.identity(), p.cause(),
         p.purgedAt());
-    if (p.cause() == PurgedGrant.Cause.ADMIN) {
-      throw new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was purged from the server by an"
-          + " admin at " + p.purgedAt() + " (" + ended(p) + "): its ciphertext and every grant on it are deleted,"
-          + " so the grant cannot be redeemed; ask the sender to send the file again");
+    if (p.cause() != PurgedGrant.Cause.RETENTION) {
+      throw new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was " + removedBy(p.cause()) + " at "
+          + p.purgedAt() + " (" + ended(p) + "): its ciphertext and every grant on it are deleted, so the grant cannot"
+          + " be redeemed; ask the sender to send the file again");
     }
     throw new GrantUnavailableException(Reason.GRANT_PURGED, "the grant is gone: " + ended(p) + ", and the"
         + " server's retention deleted it at " + p.purgedAt() + " (ended grants are kept only for a set period),"
@@ -601,15 +601,24 @@ public final class GrantService {
    * was kept as purged (a file purged without any grant leaves no trace). For an admin's purge that found no file.
    */
   public Optional<String> purgedFile(String fileId) {
-    return grants.findPurgedOfFile(fileId).map(p -> "it was purged " + (p.cause() == PurgedGrant.Cause.ADMIN
-        ? "by an admin" : "by the server's retention") + " at " + p.purgedAt());
+    return grants.findPurgedOfFile(fileId).map(p -> "it was " + switch (p.cause()) {
+      case ADMIN -> "purged by an admin";
+      case OWNER -> "deleted by its owner";
+      case RETENTION -> "purged by the server's retention";
+    } + " at " + p.purgedAt());
+  }
+
+  /** Who removed a file, as a clause after "the grant's file was": an admin's purge or its sender's delete. */
+  private static String removedBy(PurgedGrant.Cause cause) {
+    return cause == PurgedGrant.Cause.OWNER ? "deleted from the server by its sender"
+        : "purged from the server by an admin";
   }
 
   private static GrantUnavailableException revokePurged(PurgedGrant p) {
-    if (p.cause() == PurgedGrant.Cause.ADMIN) {
+    if (p.cause() != PurgedGrant.Cause.RETENTION) {
       return new GrantUnavailableException(Reason.FILE_PURGED, "grant " + p.grantId() + " is gone: its file "
-          + p.fileId() + " was purged from the server by an admin at " + p.purgedAt() + " (" + ended(p) + "), with"
-          + " every grant on it; nothing is left to revoke");
+          + p.fileId() + " was " + removedBy(p.cause()) + " at " + p.purgedAt() + " (" + ended(p) + "), with every"
+          + " grant on it; nothing is left to revoke");
     }
     return new GrantUnavailableException(Reason.GRANT_PURGED, "grant " + p.grantId() + " is gone: " + ended(p)
         + ", and the server's retention deleted it at " + p.purgedAt() + "; nothing is left to revoke");
@@ -1057,8 +1066,16 @@ public final class GrantService {
       + " and every grant on it are deleted from the server, so the download was stopped and cannot resume;"
       + " ask the sender to send it again";
 
+  /** What a download cut by its sender's delete of the file is told. */
+  public static final String FILE_DELETED_CUT = "the file was deleted by its sender: its ciphertext and every grant on"
+      + " it are deleted from the server, so the download was stopped and cannot resume; ask the sender to send it"
+      + " again";
+
+  /** A claim found gone mid-download: its file was removed (by its sender or an admin) after the download began. */
   static GrantUnavailableException purged() {
-    return new GrantUnavailableException(Reason.FILE_PURGED, FILE_PURGED_CUT);
+    return new GrantUnavailableException(Reason.FILE_PURGED, "the file was deleted from the server (by its sender,"
+        + " or purged by an admin): its ciphertext and every grant on it are gone, so the download was stopped and"
+        + " cannot resume; ask the sender to send it again");
   }
 
   /**
@@ -1066,8 +1083,9 @@ public final class GrantService {
    * and grants in between (round AE: a confirm racing a purge was an internal error).
    */
   static GrantUnavailableException purgedMeanwhile() {
-    return new GrantUnavailableException(Reason.FILE_PURGED, "the file was purged by an admin meanwhile: its"
-        + " ciphertext and every grant on it are deleted from the server; ask the sender to send it again");
+    return new GrantUnavailableException(Reason.FILE_PURGED, "the file was deleted from the server meanwhile (by its"
+        + " sender, or purged by an admin): its ciphertext and every grant on it are gone; ask the sender to send it"
+        + " again");
   }
 
   private record Claimed(Claim claim, Grant grant) {}
@@ -1145,14 +1163,14 @@ public final class GrantService {
       return Optional.of(new PermissionDeniedException(Reason.NOT_RECIPIENT, "this claim belongs to another identity"));
     }
     seen.file(p.fileId());
-    String purged = (p.cause() == PurgedGrant.Cause.ADMIN ? "its file was purged from the server by an admin"
+    String purged = (p.cause() != PurgedGrant.Cause.RETENTION ? "its file was " + removedBy(p.cause())
         : "the server's retention deleted it") + " at " + p.purgedAt();
     if (confirming && kept.get().delivered()) {
       return Optional.of(new GrantUnavailableException(Reason.GRANT_CONSUMED, "this claim's download was served every"
           + " byte and counted before the grant was purged (" + purged + "); the grant cannot be downloaded again"));
     }
-    return Optional.of(p.cause() == PurgedGrant.Cause.ADMIN
-        ? new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was purged from the server by an admin at "
+    return Optional.of(p.cause() != PurgedGrant.Cause.RETENTION
+        ? new GrantUnavailableException(Reason.FILE_PURGED, "the grant's file was " + removedBy(p.cause()) + " at "
             + p.purgedAt() + ": its ciphertext and every grant on it are deleted, so this download cannot go on; ask the"
             + " sender to send the file again")
         : new GrantUnavailableException(Reason.GRANT_PURGED, "the grant is gone: the server's retention deleted it at "

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * What the server keeps of a grant it purged (with its file, by an admin, or by retention): enough to
+ * What the server keeps of a grant it purged (with its file, by an admin or its sender, or by retention): enough to
  * tell the token's holder that the grant existed and why it is gone, and nothing of the file. It is
  * found only by the token's hash, so only a holder of the token learns of it, and the recipient check
  * comes first, as for a live grant.
@@ -17,6 +17,8 @@ public record PurgedGrant(String grantId, String fileId, String recipient, Grant
   public enum Cause {
     /** An admin's {@code PurgeFile} deleted its file and it. */
     ADMIN,
+    /** Its sender's {@code DeleteFile} deleted its file and it. */
+    OWNER,
     /** Retention deleted it once it had been dead (consumed, revoked, expired) for the retention period. */
     RETENTION
   }

@@ -28,7 +28,7 @@ public final class AuditingInterceptor implements ServerInterceptor {
   /** RPCs (bare method names) whose outcome, refusals included, the core audits. */
   static final Set<String> CORE_AUDITED = Set.of("CreateUpload", "Upload", "AbandonUpload", "PublishBundle",
       "CreateGrant", "RevokeGrant", "Redeem", "Download", "ConfirmDownload", "ReleaseClaim", "AddSshKey",
-      "RemoveSshKey");
+      "RemoveSshKey", "DeleteFile");
 
   private final RefusalThrottle refusals;
 

@@ -41,14 +41,17 @@ import java.time.Duration;
 public final class TransferGrpcService extends TransferServiceGrpc.TransferServiceImplBase {
   private final UploadService uploads;
   private final GrantService grants;
+  private final dev.sealdrop.server.core.admin.FileRemoval removal;
   private final int uploadChunkBytes;
   /** The server's timer for the answers that wait after an upload's finish ({@link UploadCall}). */
   private final java.util.concurrent.ScheduledExecutorService timer;
   private final dev.sealdrop.server.core.identity.LiveSessions sessions;
 
-  public TransferGrpcService(UploadService uploads, GrantService grants, int uploadChunkBytes,
+  public TransferGrpcService(UploadService uploads, GrantService grants,
+      dev.sealdrop.server.core.admin.FileRemoval removal, int uploadChunkBytes,
       java.util.concurrent.ScheduledExecutorService timer, dev.sealdrop.server.core.identity.LiveSessions sessions) {
     this.sessions = java.util.Objects.requireNonNull(sessions, "sessions");
+    this.removal = java.util.Objects.requireNonNull(removal, "removal");
     this.uploads = uploads;
     this.grants = grants;
     this.uploadChunkBytes = uploadChunkBytes;
@@ -122,6 +125,17 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
     Unary.run(out, () -> ListGrantsResponse.newBuilder()
         .addAllGrants(grants.listCreated(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::grant).toList())
         .build());
+  }
+
+  @Override
+  public void deleteFile(dev.sealdrop.protocol.v1.DeleteFileRequest request,
+      StreamObserver<dev.sealdrop.protocol.v1.DeleteFileResponse> out) {
+    Unary.run(out, () -> {
+      dev.sealdrop.server.core.admin.FileRemoval.Removed r = removal.deleteOwn(PeerIdentityInterceptor.caller(),
+          request.getFileId());
+      return dev.sealdrop.protocol.v1.DeleteFileResponse.newBuilder().setFileId(r.fileId())
+          .setGrantsDeleted(r.grantsDeleted()).setDownloadsCut(r.downloadsCut()).build();
+    });
   }
 
   @Override

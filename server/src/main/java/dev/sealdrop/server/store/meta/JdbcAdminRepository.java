@@ -102,9 +102,10 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public Optional<List<Grant>> deleteFile(String fileId, PurgedGrant.Cause cause, Instant now) {
+  public Optional<List<Grant>> deleteFile(String fileId, String owner, PurgedGrant.Cause cause, Instant now) {
     return jdbc.inTransaction(c -> {
-      if (Jdbc.query(c, "SELECT 1 FROM files WHERE id = ?", rs -> 1, fileId).isEmpty()) {
+      if ((owner == null ? Jdbc.query(c, "SELECT 1 FROM files WHERE id = ?", rs -> 1, fileId)
+          : Jdbc.query(c, "SELECT 1 FROM files WHERE id = ? AND owner = ?", rs -> 1, fileId, owner)).isEmpty()) {
         return Optional.empty();
       }
       if (cause == PurgedGrant.Cause.RETENTION
