@@ -240,8 +240,8 @@ final class OpenCommand extends SealdropSubcommand {
    * recipient key of ours: whoever sent it, we could not open it, so "pin the sender first" (what the
    * envelope's sender check, which comes first, would say of an unknown sender) would not help.
    */
-  private void requireSealedFor(String ourKey, String me) throws IntegrityFailure {
-    Optional<HeaderInfo> header = header(file);
+  private void requireSealedFor(String ourKey, String me) throws dev.sealdrop.client.failure.SealdropFailure {
+    Optional<HeaderInfo> header = headerOrRefusal(file);
     if (header.isPresent() && !header.get().recipientKeyFingerprints().contains(ourKey)) {
       String detail = " (yours: " + ourKey + "; it is sealed for " + String.join(", ",
           header.get().recipientKeyFingerprints()) + ")";
@@ -274,6 +274,37 @@ final class OpenCommand extends SealdropSubcommand {
       }
     } catch (IOException e) { // EnvelopeException too: then there is no header to name anyone
       return Optional.empty();
+    }
+    return inspector.header();
+  }
+
+  /**
+   * The file's header (not yet authenticated), or the refusal of a file that is no sealdrop file at all (round CS: a
+   * CSV, a file of another format or one cut within its header asked for the passphrase first, and a mistyped one was
+   * then told WRONG_PASSPHRASE); empty if the file cannot be read here (its own open says why).
+   */
+  private static Optional<HeaderInfo> headerOrRefusal(Path sealed) throws dev.sealdrop.client.failure.SealdropFailure {
+    EnvelopeInspector inspector = new EnvelopeInspector();
+    byte[] buf = new byte[8192];
+    long read = 0;
+    int n = 0;
+    try (InputStream in = Files.newInputStream(sealed)) {
+      while (inspector.header().isEmpty() && read < HEADER_READ_LIMIT && (n = in.read(buf)) > 0) {
+        inspector.update(buf, 0, n);
+        read += n;
+      }
+    } catch (dev.sealdrop.envelope.EnvelopeException e) {
+      dev.sealdrop.client.failure.SealdropFailure refusal = EnvelopeFailures.translate(e);
+      if (refusal != null) {
+        throw refusal;
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (inspector.header().isEmpty() && n < 0) {
+      throw new IntegrityFailure("MALFORMED", "the file ends within its header, after " + read + " bytes: it was cut"
+          + " short, or it is not a sealdrop file", "nothing was written; this is not an intact sealdrop file", null);
     }
     return inspector.header();
   }
