@@ -90,6 +90,13 @@ public final class Sealdrop {
           + " command (it is not repeated here)", "a grant token goes after `sealdrop receive` (sealdrop receive"
           + " TOKEN -o FOLDER); see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`");
     }
+    if (parent.getSubcommands().containsKey(name)) {
+      // a command word that is none here can only have come after `--` (round CS: "did you mean inbox?" of inbox)
+      String word = dev.sealdrop.client.cli.output.TerminalText.clean(name);
+      return new UsageFailure("UNKNOWN_COMMAND", "'" + word + "' came after `--`, where every word is a value, not a"
+          + " command", "give the command before `--` (`" + parent.getCommandSpec().qualifiedName(" ") + " " + word
+          + " ...`); `--` only ends the options of a command that takes values", cause);
+    }
     path.add(name);
     // the near misses among PARENT's commands, as for options (round CA: `sealdrop recieve` got no suggestion)
     List<String> near = name.length() < 2 ? List.of() : parent.getSubcommands().entrySet().stream()

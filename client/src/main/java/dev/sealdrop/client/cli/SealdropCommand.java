@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
         "  sealdrop keys publish",
         "  # send a file to bob (prints a one-time token to give bob)",
         "  sealdrop send clients.csv --to bob --expires 72h",
-        "  # bob, with his own profile:",
-        "  sealdrop receive TOKEN -o ~/Downloads"})
+        "  # bob, with his own profile, as send told alice to pass on:",
+        "  sealdrop receive TOKEN --from alice --fingerprint FP -o ~/Downloads"})
 public final class SealdropCommand implements Callable<Integer> {
   @Mixin
   private GlobalOptions globals;

@@ -601,6 +601,14 @@ class HelpAndUsageTest {
     // round CN: as `admin grants list` is spelled
     assertThat(Cli.raw(Map.of(), "grants", "list").assertExit(2).err())
         .startsWith("sealdrop: error: unknown command 'grants list' (`sealdrop grants` alone lists them)\n");
+    // round CS: a command after `--` was "unknown command 'inbox' (did you mean inbox?)"
+    assertThat(Cli.raw(Map.of(), "--json", "--", "inbox").assertExit(2).jsonError())
+        .containsEntry("reason", "UNKNOWN_COMMAND")
+        .containsEntry("message", "'inbox' came after `--`, where every word is a value, not a command")
+        .hasEntrySatisfying("hint", h -> assertThat((String) h).startsWith("give the command before `--` (`sealdrop"
+            + " inbox ...`)"));
+    assertThat(Cli.raw(Map.of(), "admin", "--", "identities", "list").assertExit(2).err())
+        .startsWith("sealdrop: error: 'identities' came after `--`").doesNotContain("did you mean");
   }
 
   @Test
