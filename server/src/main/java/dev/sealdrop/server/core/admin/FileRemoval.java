@@ -52,14 +52,15 @@ public final class FileRemoval {
 
   /**
    * Deletes one of {@code caller}'s own files ({@code file.delete}): allowed during a lockdown, as a revoke is, since
-   * it only takes something away. Another identity's file is answered as no file at all, so that an id tells nothing
-   * of whose it is.
+   * it only takes something away. Only a transferor has files; another identity's file is answered as no file at all,
+   * so that an id tells nothing of whose it is.
    */
   public Removed deleteOwn(Principal caller, String givenFileId) {
     String named = RequestFields.idOrEmpty(UploadService.FILE_PREFIX, givenFileId);
     String object = Audit.object("file", named);
     Removed removed;
     try {
+      caller.require(dev.sealdrop.server.core.identity.Role.TRANSFEROR, "delete uploaded files"); // as ListFiles
       String fileId = RequestFields.id("file_id", UploadService.FILE_PREFIX, givenFileId, "`sealdrop files`");
       removed = remove(caller.identity(), caller.origin().peer(), fileId, caller.identity(), PurgedGrant.Cause.OWNER,
           Map.of(Audit.DOOR, caller.origin().door()))

@@ -21,6 +21,12 @@ import dev.sealdrop.server.testing.AdminClients;
 import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
+import dev.sealdrop.certsdev.CertSpec;
+import dev.sealdrop.certsdev.IssuedCert;
+import dev.sealdrop.protocol.v1.AddIdentityRequest;
+import dev.sealdrop.protocol.v1.Role;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.util.List;
@@ -53,14 +59,21 @@ class OwnFileDeleteTest extends OneServerPerMethod {
   @Test
   void anotherIdentitysFileIsNotFoundAndKeptAsItWas() {
     CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
-    for (String other : List.of("bob", "dave")) {
-      var e = refused(() -> delete(other, file.getFileId()), Status.Code.NOT_FOUND, "NOT_FOUND");
-      assertThat(e.getStatus().getDescription()).as("answered as for no file at all").isEqualTo("no file "
-          + file.getFileId() + " of yours (it may have been deleted already); `sealdrop files` lists yours");
-    }
+    // another transferor: told what it is told of an id that never named a file
+    IssuedCert erins = server.pki.issue(CertSpec.client("od-erin"));
+    new AdminClients(server).admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity("od-erin")
+        .setRole(Role.ROLE_TRANSFEROR).build());
+    ManagedChannel erin = clients.channel(erins.privateKey(), erins.certificate());
     String never = "f_" + "0".repeat(32);
-    assertThat(refused(() -> delete("bob", never), Status.Code.NOT_FOUND, "NOT_FOUND").getStatus().getDescription())
-        .isEqualTo("no file " + never + " of yours (it may have been deleted already); `sealdrop files` lists yours");
+    for (String id : List.of(file.getFileId(), never)) {
+      var e = refused(() -> TransferServiceGrpc.newBlockingStub(erin).deleteFile(DeleteFileRequest.newBuilder()
+          .setFileId(id).build()), Status.Code.NOT_FOUND, "NOT_FOUND");
+      assertThat(e.getStatus().getDescription()).as("answered as for no file at all").isEqualTo("no file " + id
+          + " of yours (it may have been deleted already); `sealdrop files` lists yours");
+    }
+    erin.shutdownNow();
+    // an acquirer has no files, as for ListFiles
+    refused(() -> delete("bob", file.getFileId()), Status.Code.PERMISSION_DENIED, "ROLE_FORBIDDEN");
     refused(() -> delete("alice", "g_" + "0".repeat(32)), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
     assertThat(Files.exists(data.resolve("blobs").resolve(file.getFileId()))).as("ciphertext kept").isTrue();
     // the grant still works: bob redeems and downloads it
