@@ -75,23 +75,7 @@ final class UploadedFilesCommand extends SealdropSubcommand {
           + " which revokes that grant only; `sealdrop grants --json` names each grant's file_id");
       DeleteFileResponse r = ServerConnection.call(GrpcFailures.Op.DELETE_FILE, () -> session.connect().transfer()
           .deleteFile(DeleteFileRequest.newBuilder().setFileId(id).build()));
-      session.output().emit(new Result() {
-        @Override
-        public void writeJson(JsonGenerator g) throws IOException {
-          g.writeStartObject();
-          g.writeBooleanField("ok", true);
-          g.writeStringField("file_id", r.getFileId());
-          g.writeNumberField("grants_deleted", r.getGrantsDeleted());
-          g.writeNumberField("downloads_cut", r.getDownloadsCut());
-          g.writeEndObject();
-        }
-
-        @Override
-        public void writeHuman(PrintWriter out) {
-          out.println("Deleted file " + TerminalText.clean(r.getFileId()) + "; grants deleted: "
-              + r.getGrantsDeleted() + "; downloads cut: " + r.getDownloadsCut());
-        }
-      });
+      session.output().emit(new FileRemovedView("Deleted", r.getFileId(), r.getGrantsDeleted(), r.getDownloadsCut()));
     }
   }
 

@@ -6,7 +6,6 @@ import dev.sealdrop.client.cli.Recipients;
 import dev.sealdrop.client.cli.SealdropCommand;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
-import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.protocol.v1.AdminFile;
 import dev.sealdrop.protocol.v1.ListAllFilesRequest;
@@ -95,23 +94,8 @@ final class FilesCommand extends CommandGroup {
       String why = IdentitiesCommand.reason(reason);
       var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
           .purgeFile(PurgeFileRequest.newBuilder().setFileId(id).setReason(why).build()));
-      output.emit(new Result() {
-        @Override
-        public void writeJson(JsonGenerator g) throws IOException {
-          g.writeStartObject();
-          g.writeBooleanField("ok", true);
-          g.writeStringField("file_id", resp.getFileId());
-          g.writeNumberField("grants_deleted", resp.getGrantsDeleted());
-          g.writeNumberField("downloads_cut", resp.getDownloadsCut());
-          g.writeEndObject();
-        }
-
-        @Override
-        public void writeHuman(PrintWriter out) {
-          out.println("Purged file " + TerminalText.clean(resp.getFileId()) + "; grants deleted: "
-              + resp.getGrantsDeleted() + "; downloads cut: " + resp.getDownloadsCut());
-        }
-      });
+      output.emit(new dev.sealdrop.client.cli.FileRemovedView("Purged", resp.getFileId(), resp.getGrantsDeleted(),
+          resp.getDownloadsCut()));
     }
   }
 }
