@@ -370,9 +370,11 @@ public final class GrpcFailures {
         break;
       case "FILE_PURGED":
         // at a redeem, the server says when and in what state the grant was; nothing was being downloaded
-        // a download cut: the server says whether its sender deleted it or an admin purged it
-        message = op == Op.REDEEM || detail.startsWith("the file was") ? withoutAdvice(detail)
-            : "this file was purged from the server by an admin; the download was stopped";
+        // a download cut ("the file was ..."), or a resume, confirm or release of a claim whose grant went with its file
+        // ("the grant's file was ..."): the server says whether its sender deleted it or an admin purged it (review CT:
+        // a resume after the sender's delete was retold as an admin's purge)
+        message = op == Op.REDEEM || detail.startsWith("the file was") || detail.startsWith("the grant's file was")
+            ? withoutAdvice(detail) : "this file was deleted from the server; the download was stopped";
         hint = "the file and every grant on it are deleted, so it cannot be downloaded or resumed; ask the sender"
             + " to send it again";
         break;

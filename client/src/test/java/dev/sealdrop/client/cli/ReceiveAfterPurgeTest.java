@@ -49,8 +49,38 @@ class ReceiveAfterPurgeTest extends DevServerPerClass {
 
     assertThat(again.jsonError()).containsEntry("reason", "FILE_PURGED");
     // the server keeps what became of the claim (purged_claims, round BL): told at once, without redeeming again
-    assertThat(again.err()).contains("this file was purged from the server by an admin")
+    assertThat(again.err()).contains("the grant's file was purged from the server by an admin at ")
         .doesNotContain("check the token").doesNotContain("no claim matches");
+  }
+
+  /**
+   * The same resume after its sender deleted the file ({@code files delete}): the server says its sender deleted it,
+   * and so must the receive, not that an admin purged it (review CT: every download-time FILE_PURGED that did not start
+   * "the file was" was retold as an admin's purge).
+   */
+  @Test
+  void aResumeAfterItsSenderDeletedTheFileIsToldTheSenderDeletedIt() throws Exception {
+    byte[] bytes = new byte[4 << 20];
+    new Random(37).nextBytes(bytes);
+    Path file = Files.write(root.resolve("deleted.bin"), bytes);
+    var sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json();
+    String token = (String) sent.get("token");
+    String fileId = (String) ((java.util.Map<?, ?>) sent.get("grant")).get("file_id");
+    Path out = emptyDir("deleted-out");
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Users.retarget(bob, proxy.address());
+      proxy.cutDownstreamAfter.set(2_000_000);
+      bob.run("receive", token, "-o", out.toString()).assertExit(8);
+    } finally {
+      Users.retarget(bob, address);
+    }
+    alice.run("files", "delete", fileId).assertExit(0);
+
+    CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+
+    assertThat(again.jsonError()).containsEntry("reason", "FILE_PURGED");
+    assertThat((String) again.jsonError().get("message")).contains("deleted from the server by its sender")
+        .doesNotContain("admin");
   }
 
   /**

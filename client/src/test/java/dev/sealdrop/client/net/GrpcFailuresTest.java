@@ -186,6 +186,17 @@ class GrpcFailuresTest {
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("send it again").doesNotContain("token"));
   }
 
+  /** Review CT: a resume of a claim whose file its sender deleted was told an admin had purged it. */
+  @Test
+  void aResumeAfterTheSendersDeleteSaysTheSenderDeletedIt() {
+    SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription("the grant's file was"
+        + " deleted from the server by its sender at 2026-12-04T09:00:00Z: its ciphertext and every grant on it are"
+        + " deleted, so this download cannot go on; ask the sender to send the file again"), "FILE_PURGED"),
+        GrpcFailures.Op.DOWNLOAD);
+    assertThat(f.reason()).isEqualTo("FILE_PURGED");
+    assertThat(f.getMessage()).contains("deleted from the server by its sender").doesNotContain("admin");
+  }
+
   @Test
   void aGrantRetentionDeletedSaysHowItEndedAndWhenNotThatTheTokenIsWrong() {
     SealdropFailure f = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription("the grant is gone:"
