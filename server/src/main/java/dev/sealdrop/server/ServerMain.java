@@ -331,6 +331,9 @@ public final class ServerMain {
           + " it does not take " + String.join(", ", pki) + " (from --ca, --cert, --key or --config): a server of"
           + " another CA runs without --dev");
     }
+    // before the development PKI is generated (ServerConfig.development writes it): a host given that does not resolve
+    // writes nothing (review CT: --dev --host TYPO left a new certs-dev/out behind)
+    requireGivenHostsResolve(merged, adminHost, dev || sftpPort != null || merged.containsKey("sftp-port"));
     Path data = Path.of(merged.getOrDefault("data", "data"));
     ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
     ServerConfig config = ConfigFile.apply(base, merged);
@@ -341,6 +344,22 @@ public final class ServerMain {
     requireSftpDoorForItsSettings(config, merged);
     requireResolvableHosts(config);
     return config;
+  }
+
+  /** The hosts given (the defaults are addresses), as {@link #requireResolvableHosts} checks them, from the settings. */
+  private static void requireGivenHostsResolve(Map<String, String> merged, String adminHost, boolean sftpOn)
+      throws IOException {
+    if (merged.containsKey("host")) {
+      ListenAddress.of("host", merged.get("host"), 0);
+    }
+    String admin = adminHost != null ? adminHost : merged.get("admin-host");
+    if (admin != null) {
+      ListenAddress.of("admin-host", admin, 0);
+    }
+    String sftp = merged.getOrDefault("sftp-host", "").trim();
+    if (sftpOn && !sftp.isEmpty()) {
+      ListenAddress.of("sftp-host", sftp, 0);
+    }
   }
 
   /**

@@ -63,6 +63,15 @@ class ServerMainTest {
     assertThat(data).as("nothing written").doesNotExist();
   }
 
+  /** Review CT: with --dev, a host that does not resolve was refused only after the dev PKI was generated. */
+  @Test
+  void aHostThatDoesNotResolveIsRefusedBeforeTheDevPkiIsWritten() {
+    Path certs = dir.resolve("fresh-certs");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs.toString(), "--data",
+        dir.resolve("d-fresh").toString(), "--host", "no-such-host.invalid"))).hasMessageStartingWith("the host setting");
+    assertThat(certs).as("no dev PKI written").doesNotExist();
+  }
+
   private Path sftpHost() {
     try {
       return Files.writeString(dir.resolve("sftp-host.properties"), "sftp-host=no-such-host.invalid\n");
