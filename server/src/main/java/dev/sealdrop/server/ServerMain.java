@@ -342,11 +342,14 @@ public final class ServerMain {
     config = adminHost == null ? config : config.withAdmin(config.admin().withHost(adminHost));
     requireDistinctPorts(config);
     requireSftpDoorForItsSettings(config, merged);
-    requireResolvableHosts(config);
     return config;
   }
 
-  /** The hosts given (the defaults are addresses), as {@link #requireResolvableHosts} checks them, from the settings. */
+  /**
+   * Every listener's host given resolves (the defaults are addresses), before anything is written: a name that does not
+   * (a typo in {@code host}) was found only when its listener bound, after the data folder, database and audit log were
+   * created (round CR), and the development PKI (review CT).
+   */
   private static void requireGivenHostsResolve(Map<String, String> merged, String adminHost, boolean sftpOn)
       throws IOException {
     if (merged.containsKey("host")) {
@@ -359,19 +362,6 @@ public final class ServerMain {
     String sftp = merged.getOrDefault("sftp-host", "").trim();
     if (sftpOn && !sftp.isEmpty()) {
       ListenAddress.of("sftp-host", sftp, 0);
-    }
-  }
-
-  /**
-   * Every listener's host resolves before anything is written: a name that does not (a typo in {@code host}) was found
-   * only when its listener bound, after the data folder, database and audit log were created (round CR).
-   */
-  private static void requireResolvableHosts(ServerConfig config) throws IOException {
-    ListenAddress.of("host", config.network().host(), 0);
-    ListenAddress.of("admin-host", config.admin().host(), 0);
-    if (config.sftp().enabled()) {
-      ListenAddress.of(config.sftp().host().isEmpty() ? "host" : "sftp-host",
-          config.sftp().bindHost(config.network().host()), 0);
     }
   }
 
