@@ -16,8 +16,8 @@ public interface GrantRepository {
   /**
    * {@link #create}, if the grant's owner has fewer than {@code maxLive} live grants (active and unexpired at the
    * grant's creation time, or claimed), its owner's certificate {@code by} stands (the owner enabled, the certificate
-   * not revoked) and its recipient is an enabled identity, checked and inserted in one step; false, and nothing stored,
-   * otherwise.
+   * not revoked), its recipient is an enabled identity and its file exists, checked and inserted in one step; false,
+   * and nothing stored, otherwise.
    */
   boolean createWithin(Grant grant, String tokenHash, int maxLive, Credential by);
 

@@ -132,6 +132,10 @@ public final class GrantService {
         policy.maxLiveGrantsPerIdentity(), caller.credential()))) {
       identities.authenticate(caller.certificate(), caller.origin()); // (the caller's standing now, uncached)
       identities.grantRecipient(caller, "recipient", recipient);
+      if (files.findFile(file.id()).isEmpty()) {
+        throw new NotFoundException(Reason.NOT_FOUND, "no file " + file.id() + " of yours any more: it was deleted while"
+            + " the grant was being made, and nothing was granted; `sealdrop files` (ListFiles) lists yours");
+      }
       // (recorded, as every refused grant act, within the grant refusals' budget: a loop of them cannot flood the log)
       throw new LimitExceededException(Reason.TOO_MANY_GRANTS, "'" + caller.identity() + "' has "
           + policy.maxLiveGrantsPerIdentity() + " live grants (active or claimed), the most one identity may have on"

@@ -68,10 +68,13 @@ public final class JdbcGrantRepository implements GrantRepository {
         + " + (SELECT COUNT(*) FROM grants WHERE owner = ? AND state = 'CLAIMED') < ?"
         // an identity revoked or disabled, or the owner's certificate revoked, since the caller's checks (round AE): its
         // revocation has ended its grants, so one written after it would outlive it
-        + " AND EXISTS (SELECT 1 FROM identities WHERE name = ? AND enabled = ?) AND " + CredentialConditions.STANDS,
+        + " AND EXISTS (SELECT 1 FROM identities WHERE name = ? AND enabled = ?)"
+        // its file deleted by its owner or purged since the caller's check (round CU: the foreign key refused the
+        // insert, answered as an internal error)
+        + " AND EXISTS (SELECT 1 FROM files WHERE id = ?) AND " + CredentialConditions.STANDS,
         CredentialConditions.after(by, g.id(), g.fileId(), g.owner(), g.recipient(), tokenHash, g.state().name(), now,
         g.expiresAt().toEpochMilli(), g.maxDownloads(), g.downloadsUsed(), now, g.owner(), now, g.owner(), maxLive,
-        g.recipient(), true)) == 1;
+        g.recipient(), true, g.fileId())) == 1;
   }
 
   @Override

@@ -106,6 +106,10 @@ class DisabledIdentityWriteTest {
       assertThat(grants.find(another.id())).isEmpty();
 
       Credential alicesNew = Enrolled.otherCredential("alice");
+      // round CU: a grant of a file deleted since the caller's check hit the foreign key (an internal error)
+      Grant ofNoFile = new Grant("g_" + "3".repeat(32), "f_" + "9".repeat(32), "alice", "bob", GrantState.ACTIVE, now,
+          now.plusSeconds(3600), 1, 0, 10, "ab".repeat(32));
+      assertThat(grants.createWithin(ofNoFile, "fe".repeat(32), 10, alicesNew)).as("a file that is gone").isFalse();
       assertThat(uploads.commit(open.id(), file, now, alicesNew)).as("the identity's other certificate").isTrue();
       assertThat(grants.createWithin(another, "ef".repeat(32), 10, alicesNew)).isTrue();
       assertThat(grants.claim(g.id(), Enrolled.otherCredential("bob"), now, "02".repeat(32),
