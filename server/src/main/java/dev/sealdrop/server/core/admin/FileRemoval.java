@@ -93,7 +93,12 @@ public final class FileRemoval {
       return Optional.empty();
     }
     for (Grant g : delivered) {
-      grants.auditDeliveredBeforePurge(g);
+      // a confirm that landed between the look and the delete counted this download itself, and its record says so
+      // (round CU: one delivery, two grant.consume records): only a grant the delete found as the look did is reported
+      if (removed.result().get().stream().anyMatch(d -> d.id().equals(g.id())
+          && d.downloadsUsed() == g.downloadsUsed())) {
+        grants.auditDeliveredBeforePurge(g);
+      }
     }
     for (Grant g : removed.result().get()) {
       Map<String, String> grantDetails = new TreeMap<>(details);

@@ -798,11 +798,15 @@ public final class GrantService {
     }
     if (!grants.confirm(claimed.claim().hash(), clock.instant())) {
       servedUnconfirmed.remove(claimed.claim().hash());
-      throw closedClaim(grants.findClaim(claimed.claim().hash()).orElseThrow(GrantService::purgedMeanwhile));
+      // a claim its file's delete or purge took meanwhile: told as after that act, a download served every byte that
+      // it counted (round CU: "deleted meanwhile; ask the sender to send it again" of a counted delivery)
+      throw closedClaim(grants.findClaim(claimed.claim().hash()).orElseThrow(() -> purgedClaim(caller, claimSecret,
+          seen, true).orElseGet(GrantService::purgedMeanwhile)));
     }
     servedUnconfirmed.remove(claimed.claim().hash());
     LOG.info("download of grant {} confirmed by '{}'", claimed.grant().id(), caller.identity());
-    return grants.find(claimed.grant().id()).orElseThrow(GrantService::purgedMeanwhile).asOf(clock.instant());
+    // confirmed, then its file deleted or purged at once: the confirmation stands, answered with the grant as it was
+    return grants.find(claimed.grant().id()).orElse(claimed.grant()).asOf(clock.instant());
   }
 
   /**
@@ -1129,7 +1133,8 @@ public final class GrantService {
           claim.recipient());
       throw new PermissionDeniedException(Reason.NOT_RECIPIENT, "this claim belongs to another identity");
     }
-    Grant grant = grants.find(claim.grantId()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
+    Grant grant = grants.find(claim.grantId()).orElseThrow(() -> purgedClaim(caller, claimSecret, seen, confirming)
+        .orElseGet(GrantService::purgedMeanwhile)).asOf(now);
     seen.of(grant);
     if (claim.state() == ClaimState.CONFIRMED || claim.state() == ClaimState.COUNTED) {
       throw closedClaim(claim); // this download counted, whatever happened to the grant since

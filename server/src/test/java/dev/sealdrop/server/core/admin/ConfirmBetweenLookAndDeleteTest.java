@@ -1,0 +1,125 @@
+package dev.sealdrop.server.core.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sealdrop.protocol.v1.AuditEntry;
+import dev.sealdrop.protocol.v1.ConfirmDownloadRequest;
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
+import dev.sealdrop.protocol.v1.RedeemRequest;
+import dev.sealdrop.protocol.v1.TailAuditRequest;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.identity.Origin;
+import dev.sealdrop.server.core.identity.Principal;
+import dev.sealdrop.server.core.identity.Role;
+import dev.sealdrop.server.testing.AdminClients;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Round CU: a download served every byte, confirmed by its recipient between the removal's look at the delivered claims
+ * and its delete, was recorded twice as consumed (the recipient's {@code grant.consume}, then the server's {@code
+ * delivered-before-purge}): an auditor counting deliveries counted two. The confirm is put in that instant here by a
+ * repository that runs it just before the delete.
+ */
+class ConfirmBetweenLookAndDeleteTest {
+  @TempDir
+  Path data;
+
+  @Test
+  void aConfirmBetweenTheLookAndTheDeleteIsRecordedOnce() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients();
+        AdminClients admins = new AdminClients(server)) {
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
+      Transfers.download(clients.transfer("bob"), claim, 0);
+
+      FileRemoval real = (FileRemoval) field(server.server().adminOperations(), "removal");
+      AdminRepository repository = (AdminRepository) field(real, "repository");
+      AdminRepository confirmingFirst = (AdminRepository) Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {AdminRepository.class}, (proxy, method, args) -> {
+            if (method.getName().equals("deleteFile")) {
+              clients.transfer("bob").confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claim)
+                  .setFingerprint(g.getGrant().getFingerprint()).build());
+            }
+            try {
+              return method.invoke(repository, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+      FileRemoval racing = new FileRemoval(confirmingFirst, (dev.sealdrop.server.core.grant.GrantService)
+          field(real, "grants"), (dev.sealdrop.server.core.upload.BlobStore) field(real, "blobs"),
+          (dev.sealdrop.server.core.identity.SessionRegistry) field(real, "sessions"),
+          (dev.sealdrop.server.core.audit.Audit) field(real, "audit"),
+          (dev.sealdrop.server.core.audit.RefusalThrottle) field(real, "refusals"), (java.time.Clock) field(real,
+          "clock"));
+
+      FileRemoval.Removed removed = racing.deleteOwn(new Principal("alice", Role.TRANSFEROR,
+          server.pki.certificate("alice"), Origin.grpc("127.0.0.1:1")), f.getFileId());
+      assertThat(removed.grantsDeleted()).isEqualTo(1);
+
+      List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(30).build())
+          .getEntriesList();
+      assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).as("one delivery, one record")
+          .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
+    }
+  }
+
+  /**
+   * Round CU: the file deleted after the confirm found its claim and before it wrote: the confirm was told "deleted
+   * meanwhile; ask the sender to send it again" of a download the delete had counted, and the CLI failed the receive.
+   */
+  @Test
+  void aDeleteBetweenTheConfirmsLookAndItsWriteIsToldTheDownloadCounted() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
+      Transfers.download(clients.transfer("bob"), claim, 0);
+
+      FileRemoval removal = (FileRemoval) field(server.server().adminOperations(), "removal");
+      Object service = field(removal, "grants");
+      Field repositoryField = service.getClass().getDeclaredField("grants");
+      repositoryField.setAccessible(true);
+      Object repository = repositoryField.get(service);
+      Principal alice = new Principal("alice", Role.TRANSFEROR, server.pki.certificate("alice"),
+          Origin.grpc("127.0.0.1:1"));
+      repositoryField.set(service, Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {dev.sealdrop.server.core.grant.GrantRepository.class}, (proxy, method, args) -> {
+            if (method.getName().equals("confirm")) {
+              removal.deleteOwn(alice, f.getFileId());
+            }
+            try {
+              return method.invoke(repository, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          }));
+
+      var e = dev.sealdrop.server.testing.Statuses.refused(() -> clients.transfer("bob").confirmDownload(
+          ConfirmDownloadRequest.newBuilder().setClaimId(claim).setFingerprint(g.getGrant().getFingerprint()).build()),
+          io.grpc.Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
+      assertThat(e.getStatus().getDescription()).contains("served every byte and counted before the grant was purged");
+    }
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    Field f = owner.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return f.get(owner);
+  }
+}
