@@ -178,7 +178,8 @@ public final class Uploader {
       return new Committed(state.getFileId(), size, "");
     }
     if (state.getClosed()) {
-      throw new CannotResume("the server closed the upload unfinished (abandoned or expired)");
+      throw new CannotResume("the server closed the upload (abandoned or expired unfinished, or its file was deleted"
+          + " since)");
     }
     long offset = state.getCommittedOffset();
     if (offset < spoolOffset || offset > size) {

@@ -81,9 +81,10 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public void getUpload(GetUploadRequest request, StreamObserver<GetUploadResponse> out) {
     Unary.run(out, () -> {
       Upload u = uploads.get(PeerIdentityInterceptor.caller(), request.getUploadId());
-      // closed unfinished: nothing to resume from (it answered the offset its deleted data had reached; outside test)
+      // closed unfinished: nothing to resume from (it answered the offset its deleted data had reached; outside test);
+      // nor is a committed upload whose file was deleted since (round CU: it looked unfinished and resumable)
       boolean closed = u.state() != dev.sealdrop.server.core.upload.UploadState.OPEN
-          && u.state() != dev.sealdrop.server.core.upload.UploadState.COMMITTED;
+          && (u.state() != dev.sealdrop.server.core.upload.UploadState.COMMITTED || u.fileId() == null);
       return GetUploadResponse.newBuilder().setUploadId(u.id()).setCommittedOffset(closed ? 0 : u.committedOffset())
           .setFileId(u.fileId() == null ? "" : u.fileId()).setClosed(closed).build();
     });

@@ -113,6 +113,12 @@ class OwnFileDeleteTest extends OneServerPerMethod {
     assertThat(counted.getStatus().getDescription()).contains("its file was deleted from the server by its sender");
     // deleted again: nothing left
     refused(() -> delete("alice", file.getFileId()), Status.Code.NOT_FOUND, "NOT_FOUND");
+    // its upload is closed, not unfinished and resumable (round CU: GetUpload named the bytes stored, closed false)
+    var upload = clients.transfer("alice").getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder()
+        .setUploadId(file.getUploadId()).build());
+    assertThat(upload.getClosed()).isTrue();
+    assertThat(upload.getCommittedOffset()).isZero();
+    assertThat(upload.getFileId()).isEmpty();
 
     List<AuditEntry> tail = new AdminClients(server).admin("carol").tailAudit(TailAuditRequest.newBuilder()
         .setCount(30).build()).getEntriesList();
