@@ -527,34 +527,34 @@ public final class AdminOperations {
   static final class Purger {
     private Purger() {}
 
-    /** Only if {@code owner} owns it (any owner when null): another's file is answered as none. */
-    static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
-        String owner, PurgedGrant.Cause cause, Instant now) {
-      return purge(repository, blobs, fileId, owner, cause, now, () -> { });
-    }
-
     /**
-     * As {@link #purge(AdminRepository, BlobStore, String, String, PurgedGrant.Cause, Instant)}, running {@code recorded}
-     * (its audit record) after the rows are deleted and before the ciphertext is (round BM: a retention purge cut by
-     * a crash while it deleted a large file lost its record).
+     * Deletes the rows of file {@code fileId}, runs {@code recorded} (its audit record) and then deletes its ciphertext
+     * (round BM: a retention purge cut by a crash while it deleted a large file lost its record).
      */
     static java.util.Optional<List<Grant>> purge(AdminRepository repository, BlobStore blobs, String fileId,
-        String owner, PurgedGrant.Cause cause, Instant now, Runnable recorded) {
-      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, owner, cause, now);
+        PurgedGrant.Cause cause, Instant now, Runnable recorded) {
+      java.util.Optional<List<Grant>> deleted = repository.deleteFile(fileId, cause, now);
       if (deleted.isPresent()) {
         try {
           recorded.run();
         } finally {
-          // the ciphertext goes even if its record could not be written (round BN: it stayed, named by no row)
-          try {
-            blobs.deleteBlob(fileId);
-          } catch (IOException e) {
-            LOG.warn("purged file {}: its blob could not be deleted now ({}); startup recovery removes it", fileId,
-                e.toString());
-          }
+          deleteBlob(blobs, fileId);
         }
       }
       return deleted;
+    }
+
+    /**
+     * Deletes a removed file's ciphertext, its rows already gone; run even if its records could not be written (round
+     * BN: it stayed, named by no row). A failure is left to startup recovery.
+     */
+    static void deleteBlob(BlobStore blobs, String fileId) {
+      try {
+        blobs.deleteBlob(fileId);
+      } catch (IOException e) {
+        LOG.warn("purged file {}: its blob could not be deleted now ({}); startup recovery removes it", fileId,
+            e.toString());
+      }
     }
   }
 }

@@ -48,6 +48,9 @@ public interface AdminRepository {
    */
   Optional<List<Grant>> deleteFile(String fileId, String owner, PurgedGrant.Cause cause, Instant now);
 
+  /** Who owns file {@code fileId}; empty if there is no such file. */
+  Optional<String> fileOwner(String fileId);
+
   /** Grants that retention may delete: CONSUMED or REVOKED (last change before cutoff) or expired before cutoff. */
   List<Grant> listRetiredGrants(Instant cutoff);
 

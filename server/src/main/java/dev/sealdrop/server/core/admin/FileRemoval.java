@@ -80,6 +80,11 @@ public final class FileRemoval {
    */
   Optional<Removed> remove(String actor, String peer, String fileId, String owner, PurgedGrant.Cause cause,
       Map<String, String> details) {
+    if (owner != null && !repository.fileOwner(fileId).map(owner::equals).orElse(false)) {
+      // before the download lock, which every download's start, end and last chunk takes (review CT: a loop of deletes
+      // of ids not the caller's held it for each); one lookup, as for an id that names no file
+      return Optional.empty();
+    }
     Instant now = clock.instant();
     // a claim served every byte delivered the file: a removal cannot take it back, and an auditor counting
     // deliveries by grant.consume must find it, as after a revoke (outside test)
@@ -87,20 +92,34 @@ public final class FileRemoval {
     // counted as the removal takes effect, before any download is closed: the downloads it cuts
     GrantService.Counted<Optional<List<Grant>>> removed = grants.cuttingDownloadsOfFile(fileId, () -> {
       delivered.addAll(grants.deliveredGrantsOfFile(fileId));
-      return AdminOperations.Purger.purge(repository, blobs, fileId, owner, cause, now);
+      return repository.deleteFile(fileId, owner, cause, now);
     });
     if (removed.result().isEmpty()) {
       return Optional.empty();
     }
+    try {
+      record(actor, peer, fileId, cause, details, delivered, removed.result().get(), now);
+      sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED, cause == PurgedGrant.Cause.OWNER
+          ? GrantService.FILE_DELETED_CUT : GrantService.FILE_PURGED_CUT);
+    } finally {
+      // after the records and outside the download lock (review CT): a large file's delete takes a while
+      AdminOperations.Purger.deleteBlob(blobs, fileId);
+    }
+    return Optional.of(new Removed(fileId, removed.result().get().size(), removed.downloadsCut()));
+  }
+
+  /** The removal's records: each delivery it cannot take back, then each grant it deleted. */
+  private void record(String actor, String peer, String fileId, PurgedGrant.Cause cause, Map<String, String> details,
+      List<Grant> delivered, List<Grant> deleted, Instant now) {
     for (Grant g : delivered) {
       // a confirm that landed between the look and the delete counted this download itself, and its record says so
       // (round CU: one delivery, two grant.consume records): only a grant the delete found as the look did is reported
-      if (removed.result().get().stream().anyMatch(d -> d.id().equals(g.id())
+      if (deleted.stream().anyMatch(d -> d.id().equals(g.id())
           && d.downloadsUsed() == g.downloadsUsed())) {
         grants.auditDeliveredBeforePurge(g);
       }
     }
-    for (Grant g : removed.result().get()) {
+    for (Grant g : deleted) {
       Map<String, String> grantDetails = new TreeMap<>(details);
       grantDetails.put("grant-id", g.id());
       grantDetails.put("file-id", fileId);
@@ -108,8 +127,5 @@ public final class FileRemoval {
       grantDetails.put("cause", cause == PurgedGrant.Cause.OWNER ? "file-deleted" : "file-purged");
       audit.record(actor, "grant.purge", "grant:" + g.id(), "ok", peer, grantDetails);
     }
-    sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED, cause == PurgedGrant.Cause.OWNER
-        ? GrantService.FILE_DELETED_CUT : GrantService.FILE_PURGED_CUT);
-    return Optional.of(new Removed(fileId, removed.result().get().size(), removed.downloadsCut()));
   }
 }

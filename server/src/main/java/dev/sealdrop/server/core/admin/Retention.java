@@ -57,7 +57,7 @@ public final class Retention {
     }
     int files = 0;
     for (String fileId : repository.listUnreachableFiles(cutoff)) {
-      if (AdminOperations.Purger.purge(repository, blobs, fileId, null, PurgedGrant.Cause.RETENTION, now,
+      if (AdminOperations.Purger.purge(repository, blobs, fileId, PurgedGrant.Cause.RETENTION, now,
           () -> audit.record(Audit.SERVER, "retention.purge-file", "file:" + fileId, "ok", "")).isPresent()) {
         files++;
       }

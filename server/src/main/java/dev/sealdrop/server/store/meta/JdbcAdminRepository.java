@@ -129,6 +129,11 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
+  public Optional<String> fileOwner(String fileId) {
+    return jdbc.queryOne("SELECT owner FROM files WHERE id = ?", rs -> rs.getString(1), fileId);
+  }
+
+  @Override
   public List<Grant> listRetiredGrants(Instant cutoff) {
     long t = cutoff.toEpochMilli();
     return jdbc.query(GRANT_SELECT + " WHERE (g.state IN ('CONSUMED', 'REVOKED') AND g.updated_at < ?)"

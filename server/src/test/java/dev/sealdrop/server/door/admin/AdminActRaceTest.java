@@ -140,7 +140,11 @@ class AdminActRaceTest extends OneServerPerMethod {
         .setOwner("alice").build()).getFilesList()).as("no file committed after the lockdown returned").isEmpty();
   }
 
-  /** Round AE: a confirm whose claim an admin's purge deleted between its checks and its write was INTERNAL. */
+  /**
+   * Round AE: a confirm whose claim an admin's purge deleted between its checks and its write was INTERNAL; round CU:
+   * then "purged meanwhile; ask the sender to send it again", though the purge had counted that download (served every
+   * byte): it is told it counted, as a confirm after the purge is.
+   */
   @Test
   void aConfirmWhoseFileIsPurgedMeanwhileIsToldSo() throws Exception {
     Users.publish(clients, server.pki, "alice");
@@ -156,7 +160,7 @@ class AdminActRaceTest extends OneServerPerMethod {
             .setFingerprint(file.getFingerprint()).build()),
         () -> admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder()
             .setFileId(file.getFileId()).setReason("race").build()));
-    await(confirm, Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+    await(confirm, Status.Code.FAILED_PRECONDITION, "GRANT_CONSUMED");
   }
 
   @Test
