@@ -54,7 +54,7 @@ public final class DownloadSession implements AutoCloseable {
   private long furthest;
   /** The stored file was found damaged, and logged so, once. */
   private final java.util.concurrent.atomic.AtomicBoolean damageLogged = new java.util.concurrent.atomic.AtomicBoolean();
-  private boolean servedAllRecorded;
+  private volatile boolean servedAllRecorded;
   private boolean servingRecorded;
   private RuntimeException failure;
   private boolean closed;

@@ -369,7 +369,9 @@ public final class GrantService {
       java.util.function.Supplier<T> act) {
     synchronized (streams) {
       T result = act.get();
-      return new Counted<>(result, (int) serving.stream().filter(which).count());
+      // not one served every byte: its download counts, and the act's cut only ends its last writes (round CU: a delete
+      // answered downloads_cut 1 of a download its recipient received whole)
+      return new Counted<>(result, (int) serving.stream().filter(which).filter(d -> !d.servedAll()).count());
     }
   }
 
