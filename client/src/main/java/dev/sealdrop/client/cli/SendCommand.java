@@ -442,7 +442,7 @@ final class SendCommand extends SealdropSubcommand {
         session.output().note("the file was already uploaded; creating the grant");
         return new Uploader.Committed(fileId, Long.parseLong(saved.get().get("size").orElse("0")), "");
       }
-      // purged by an admin, removed by retention, or the server's data was reset: what this profile
+      // deleted by its owner, purged by an admin, removed by retention, or the server's data was reset: what this profile
       // remembers of it is stale, and creating a grant for it would only fail, run after run
       session.output().note("the earlier upload (" + fileId + ") is no longer on the server; uploading again");
       forget(stateFile);
@@ -608,7 +608,7 @@ final class SendCommand extends SealdropSubcommand {
   private PermissionFailure quotaHeld(PermissionFailure refusal) {
     String send = "sealdrop send " + ShellWords.of(file.toString()) + " --to " + ShellWords.of(to.identity);
     return new PermissionFailure(refusal.reason(), refusal.getMessage(), "what was uploaded is kept: run the same"
-        + " command again to resume once space is freed (an admin purges files; `sealdrop files` lists yours), or"
+        + " command again to resume once space is freed (`sealdrop files` lists yours; `sealdrop files delete FILE_ID` deletes one), or"
         + " give this send up with `" + send + " --abandon`, which deletes its upload on the server and frees the"
         + " quota it holds (do that to an unfinished send of another file to let this one finish)", refusal);
   }

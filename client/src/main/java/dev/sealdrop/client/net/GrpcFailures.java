@@ -212,7 +212,7 @@ public final class GrpcFailures {
           return new PermissionFailure(reason, "the server refused: " + detail, "your files and your unfinished"
               + " uploads count: if a send of yours broke or was refused and you will not finish it, give it up with"
               + " `sealdrop send FILE --to NAME --abandon` (its quota is free at once); `sealdrop files` lists your"
-              + " files, which an admin can purge", e);
+              + " files: delete those you no longer need with `sealdrop files delete FILE_ID`", e);
         }
         return new PermissionFailure(or(reason, "RESOURCE_EXHAUSTED"), "the server refused: " + detail,
             "a size limit or quota applies; ask the operator", e);

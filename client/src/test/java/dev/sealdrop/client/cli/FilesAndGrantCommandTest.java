@@ -115,7 +115,6 @@ class FilesAndGrantCommandTest {
         .contains("--downloads").doesNotContain("sealdrop help");
   }
 
-  /** Round CP: the human `grants` table had no file column, so a sender could not tell which grant was for which file. */
   /** Round CP: a sender could not delete a file of their own; only an admin's purge or retention removed one. */
   @Test
   void aSenderDeletesTheirOwnFileAndItsGrantsAndNobodyElseCan() {
@@ -141,6 +140,7 @@ class FilesAndGrantCommandTest {
     assertThat(again.jsonError()).containsEntry("reason", "NOT_FOUND");
   }
 
+  /** Round CP: the human `grants` table had no file column, so a sender could not tell which grant was for which file. */
   @Test
   void theGrantsTableNamesTheFileOfEachGrant() {
     CliRun sent = erin.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0);

@@ -81,7 +81,7 @@ public final class KeyFiles {
 
   /** Reads a small file that must not be readable or writable by group or others. */
   public static String readOwnerOnly(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
       // round CR: a folder in the key's place was "too large to be an audit key"
       throw new IOException("audit key file " + file + " is " + (Files.isDirectory(file) ? "a folder" : "not a regular"
           + " file (a device, pipe or socket)") + ", not an audit key: move it aside, then put the key file back from a"

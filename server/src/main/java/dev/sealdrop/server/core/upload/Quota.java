@@ -140,8 +140,8 @@ final class Quota {
     if (stored + size > policy.quotaBytes()) {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
           + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
-          + " bytes; an unfinished upload counts until it is finished, given up or expires idle; ask an admin to raise"
-          + " the quota or purge files you no longer need");
+          + " bytes; an unfinished upload counts until it is finished, given up or expires idle; delete files you no"
+          + " longer need (DeleteFile: `sealdrop files delete FILE_ID`), or ask an admin to raise the quota");
     }
   }
 
