@@ -510,6 +510,11 @@ public final class GrantService {
       if (again.isPresent()) {
         return again.get();
       }
+      if (grants.find(grant.id()).isEmpty()) {
+        // its file deleted or purged since the look (round CU: told GRANT_CLAIMED, to wait out the claim window)
+        refusePurged(caller, hash, seen);
+        throw purgedMeanwhile();
+      }
     }
     if (grant.state() != GrantState.ACTIVE) {
       LOG.debug("redeem of grant {} by '{}' refused: {}", grant.id(), caller.identity(), grant.state());

@@ -25,15 +25,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Round CU: a download served every byte, confirmed by its recipient between the removal's look at the delivered claims
- * and its delete, was recorded twice as consumed (the recipient's {@code grant.consume}, then the server's {@code
- * delivered-before-purge}): an auditor counting deliveries counted two. The confirm is put in that instant here by a
- * repository that runs it just before the delete.
+ * Round CU: acts racing a file's removal, each put in its instant by a repository that runs the other act first.
  */
-class ConfirmBetweenLookAndDeleteTest {
+class RemovalRacesTest {
   @TempDir
   Path data;
 
+  /**
+   * A download served every byte, confirmed by its recipient between the removal's look at the delivered claims and its
+   * delete, was recorded twice as consumed (the recipient's {@code grant.consume}, then the server's {@code
+   * delivered-before-purge}): an auditor counting deliveries counted two.
+   */
   @Test
   void aConfirmBetweenTheLookAndTheDeleteIsRecordedOnce() throws Exception {
     try (TestServer server = new TestServer(data); Clients clients = server.clients();
@@ -74,6 +76,46 @@ class ConfirmBetweenLookAndDeleteTest {
           .getEntriesList();
       assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).as("one delivery, one record")
           .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
+    }
+  }
+
+  /**
+   * A redeem again (same redeem key) whose grant's file was deleted after the redeem found the grant: it was told
+   * GRANT_CLAIMED, and the CLI kept its key and told its user to wait out the claim window of a grant that was gone.
+   */
+  @Test
+  void aRedeemAgainWhoseFileIsDeletedMeanwhileIsToldTheFileWasDeleted() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      String key = "sdr_" + "R".repeat(43);
+      clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).setRedeemKey(key).build());
+
+      FileRemoval removal = (FileRemoval) field(server.server().adminOperations(), "removal");
+      Object service = field(removal, "grants");
+      Field repositoryField = service.getClass().getDeclaredField("grants");
+      repositoryField.setAccessible(true);
+      Object repository = repositoryField.get(service);
+      Principal alice = new Principal("alice", Role.TRANSFEROR, server.pki.certificate("alice"),
+          Origin.grpc("127.0.0.1:1"));
+      repositoryField.set(service, Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {dev.sealdrop.server.core.grant.GrantRepository.class}, (proxy, method, args) -> {
+            if (method.getName().equals("claimAgain")) {
+              removal.deleteOwn(alice, f.getFileId());
+            }
+            try {
+              return method.invoke(repository, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          }));
+
+      var e = dev.sealdrop.server.testing.Statuses.refused(() -> clients.transfer("bob").redeem(RedeemRequest
+          .newBuilder().setToken(g.getToken()).setRedeemKey(key).build()), io.grpc.Status.Code.FAILED_PRECONDITION,
+          "FILE_PURGED");
+      assertThat(e.getStatus().getDescription()).startsWith("the grant's file was deleted from the server by its"
+          + " sender at ");
     }
   }
 
