@@ -37,8 +37,8 @@ class InterruptedJsonTest {
   static void setUp() throws Exception {
     assumeThat(System.getProperty("os.name")).as("FIFOs and SIGTERM").doesNotStartWith("Windows");
     bob = Users.init(DevPki.loadOrCreate(root.resolve("pki")), root, "bob", "127.0.0.1:1");
-    // open reads it only after the passphrase: any regular file will do
-    sealed = Files.writeString(root.resolve("x.sealed"), "not read before the passphrase");
+    // open reads its header (sealed for bob) before the passphrase, and waits for it then
+    sealed = Users.cutEnvelopeFor(bob, "bob", root);
   }
 
   @Test

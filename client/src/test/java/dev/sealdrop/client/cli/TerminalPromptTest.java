@@ -32,8 +32,8 @@ class TerminalPromptTest {
   static void setUp() throws Exception {
     assumeThat(Path.of("/usr/bin/script")).as("script(1) from util-linux").exists();
     bob = Users.init(DevPki.loadOrCreate(root.resolve("pki")), root, "bob", "127.0.0.1:1");
-    // open reads it only after the keys are unlocked: that it is no envelope proves the passphrase worked
-    notSealed = Files.writeString(root.resolve("x.sealed"), "not an envelope");
+    // open finds it damaged only after the keys are unlocked: that it says so proves the passphrase worked
+    notSealed = Users.cutEnvelopeFor(bob, "bob", root);
   }
 
   @Test
@@ -55,7 +55,7 @@ class TerminalPromptTest {
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String out = seen.toString(StandardCharsets.UTF_8);
     assertThat(out).as("the passphrase unlocked the keys, then the file was judged")
-        .contains("\"reason\":\"MALFORMED\"").doesNotContain("NO_PASSPHRASE").doesNotContain("WRONG_PASSPHRASE");
+        .contains("\"reason\":\"TAMPERED\"").doesNotContain("NO_PASSPHRASE").doesNotContain("WRONG_PASSPHRASE");
     assertThat(out).as("the passphrase is never echoed").doesNotContain(Users.passphrase("bob"));
     assertThat(out).as("script(1) reports the pipeline's status, cat's; the document carries the CLI's")
         .contains("\"exit_code\":5");
@@ -77,7 +77,8 @@ class TerminalPromptTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cli = String.join(" ", List.of(quote(java), "-XX:TieredStopAtLevel=1", "-cp",
         quote(System.getProperty("java.class.path")), Main.class.getName(), "--home", quote(carol.home().toString()),
-        "--json", "open", quote(notSealed.toString()), "-o", quote(root.resolve("out-carol.csv").toString())));
+        "--json", "open", quote(Users.cutEnvelopeFor(carol, "carol", root).toString()), "-o",
+        quote(root.resolve("out-carol.csv").toString())));
 
     // typed at the terminal, stdout the terminal too (the JVM has a Console, in US-ASCII)
     ProcessBuilder typed = new ProcessBuilder("script", "-qfec", cli, "/dev/null").redirectErrorStream(true);
@@ -93,7 +94,7 @@ class TerminalPromptTest {
     seen.write(in.readAllBytes());
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(seen.toString(StandardCharsets.UTF_8)).as("the passphrase unlocked the keys, then the file was judged")
-        .contains("\"reason\":\"MALFORMED\"").doesNotContain("WRONG_PASSPHRASE");
+        .contains("\"reason\":\"TAMPERED\"").doesNotContain("WRONG_PASSPHRASE");
 
     // in the variable: the JVM cannot decode it in this locale; refused as such, not as a wrong passphrase
     ProcessBuilder variable = new ProcessBuilder("script", "-qfec", cli + " < /dev/null", "/dev/null")

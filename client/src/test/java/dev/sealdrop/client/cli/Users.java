@@ -47,6 +47,19 @@ final class Users {
     return c;
   }
 
+  /**
+   * A file {@code who} sealed for itself, its last bytes cut off: {@code open} reads its header (sealed for {@code
+   * who}) before the passphrase, then, with the keys unlocked, refuses it as TAMPERED. For tests of what happens
+   * around the passphrase.
+   */
+  static Path cutEnvelopeFor(Cli who, String identity, Path dir) throws java.io.IOException {
+    Path plain = Files.writeString(dir.resolve("plain-" + identity + ".txt"), "sealed for " + identity);
+    Path sealed = dir.resolve("cut-" + identity + ".sealed");
+    who.run("seal", plain.toString(), "--to", identity, "-o", sealed.toString()).assertExit(0);
+    byte[] whole = Files.readAllBytes(sealed);
+    return Files.write(sealed, java.util.Arrays.copyOf(whole, whole.length - 10));
+  }
+
   /** Points a profile at another server address (a proxy), as editing profile.properties would. */
   static void retarget(Cli user, String address) throws java.io.IOException {
     Path config = user.home().resolve("profile.properties");
