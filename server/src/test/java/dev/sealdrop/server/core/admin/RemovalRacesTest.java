@@ -80,6 +80,57 @@ class RemovalRacesTest {
   }
 
   /**
+   * The same confirm, landing inside the look itself: after the look listed the claim as open and served every byte,
+   * and before it read that claim's grant. The grant it read already counted the download, as the delete then found
+   * it, so the comparison of downloads used took the delivery for one nobody had recorded: two grant.consume records.
+   */
+  @Test
+  void aConfirmBetweenTheLooksClaimAndItsGrantIsRecordedOnce() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients();
+        AdminClients admins = new AdminClients(server)) {
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+          .getClaimId();
+      Transfers.download(clients.transfer("bob"), claim, 0);
+
+      FileRemoval removal = (FileRemoval) field(server.server().adminOperations(), "removal");
+      Object service = field(removal, "grants");
+      Field repositoryField = service.getClass().getDeclaredField("grants");
+      repositoryField.setAccessible(true);
+      Object repository = repositoryField.get(service);
+      Thread remover = Thread.currentThread();
+      java.util.concurrent.atomic.AtomicBoolean listed = new java.util.concurrent.atomic.AtomicBoolean();
+      repositoryField.set(service, Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {dev.sealdrop.server.core.grant.GrantRepository.class}, (proxy, method, args) -> {
+            if (Thread.currentThread() == remover) {
+              if (method.getName().equals("listOpenClaims")) {
+                listed.set(true);
+              } else if (method.getName().equals("find") && listed.getAndSet(false)) {
+                clients.transfer("bob").confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claim)
+                    .setFingerprint(g.getGrant().getFingerprint()).build());
+              }
+            }
+            try {
+              return method.invoke(repository, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          }));
+
+      FileRemoval.Removed removed = removal.deleteOwn(new Principal("alice", Role.TRANSFEROR,
+          server.pki.certificate("alice"), Origin.grpc("127.0.0.1:1")), f.getFileId());
+      assertThat(removed.grantsDeleted()).isEqualTo(1);
+
+      List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(30).build())
+          .getEntriesList();
+      assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).as("one delivery, one record")
+          .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
+    }
+  }
+
+  /**
    * A redeem again (same redeem key) whose grant's file was deleted after the redeem found the grant: it was told
    * GRANT_CLAIMED, and the CLI kept its key and told its user to wait out the claim window of a grant that was gone.
    */
