@@ -398,7 +398,8 @@ public final class DownloadSession implements AutoCloseable {
   private void recordServedAll() {
     if (!servedAllRecorded) {
       java.time.Instant now = service.clock.instant();
-      if (!service.markServedAll(claim.hash(), now, now.plus(service.policy.claimWindow()))) {
+      if (!service.markServedAll(claim.hash(), now, now.plus(service.policy.claimWindow()),
+          () -> servedAllRecorded = true)) {
         // Settled, released or revoked since the check before this chunk: its last bytes are not
         // handed out, or the file would be delivered on a claim that never counts.
         throw GrantService.closedClaim(service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged));

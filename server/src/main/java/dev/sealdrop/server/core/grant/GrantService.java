@@ -389,9 +389,15 @@ public final class GrantService {
    * audited), never between its look and its act (outside test: a purge's list of delivered grants, taken before the
    * purge, missed a last chunk served meanwhile, and so did its {@code grant.consume} record).
    */
-  boolean markServedAll(String claimHash, Instant at, Instant newExpiry) {
+  boolean markServedAll(String claimHash, Instant at, Instant newExpiry, Runnable marked) {
     synchronized (streams) {
-      return grants.markServedAll(claimHash, at, newExpiry);
+      // the session's own mark too (DownloadSession#servedAll), before the lock is let go: an act that takes it next
+      // and finds the claim delivered must not count that download among those it cut (review CW)
+      boolean served = grants.markServedAll(claimHash, at, newExpiry);
+      if (served) {
+        marked.run();
+      }
+      return served;
     }
   }
 
