@@ -99,9 +99,10 @@ public final class FileRemoval {
     }
     try {
       record(actor, peer, fileId, cause, details, delivered, removed.result().get(), now);
+    } finally {
+      // the downloads are cut even if a record could not be written (review CW)
       sessions.closeDownloads(d -> d.fileId().equals(fileId), Reason.FILE_PURGED, cause == PurgedGrant.Cause.OWNER
           ? GrantService.FILE_DELETED_CUT : GrantService.FILE_PURGED_CUT);
-    } finally {
       // after the records and outside the download lock (review CT): a large file's delete takes a while
       AdminOperations.Purger.deleteBlob(blobs, fileId);
     }

@@ -790,9 +790,10 @@ public final class GrantService {
     }
   }
 
-  /** How many downloads of grant {@code grantId} are being served now. */
+  /** How many downloads of grant {@code grantId} are being served now, not counting one served every byte. */
   private int downloadsServing(String grantId) {
-    return (int) serving.stream().filter(d -> d.grantId().equals(grantId)).count();
+    // as cutting() counts (review CW: a revoke counted the delivery it recorded as delivered-before-revoke as cut)
+    return (int) serving.stream().filter(d -> d.grantId().equals(grantId)).filter(d -> !d.servedAll()).count();
   }
 
   /** The client verified the file: the download counts now. Audited as {@code grant.consume}. */
@@ -826,8 +827,16 @@ public final class GrantService {
     }
     servedUnconfirmed.remove(claimed.claim().hash());
     LOG.info("download of grant {} confirmed by '{}'", claimed.grant().id(), caller.identity());
-    // confirmed, then its file deleted or purged at once: the confirmation stands, answered with the grant as it was
-    return grants.find(claimed.grant().id()).orElse(claimed.grant()).asOf(clock.instant());
+    // confirmed, then its file deleted or purged at once: the confirmation stands, answered with the grant as this
+    // confirmation left it (review CW: as it was before, still claimed)
+    return grants.find(claimed.grant().id()).orElseGet(() -> countedOnce(claimed.grant())).asOf(clock.instant());
+  }
+
+  /** {@code g} with one more of its downloads counted, consumed if that was its last. */
+  private static Grant countedOnce(Grant g) {
+    int used = g.downloadsUsed() + 1;
+    return new Grant(g.id(), g.fileId(), g.owner(), g.recipient(), used >= g.maxDownloads() ? GrantState.CONSUMED
+        : GrantState.ACTIVE, g.createdAt(), g.expiresAt(), g.maxDownloads(), used, g.size(), g.fingerprint());
   }
 
   /**
