@@ -360,7 +360,7 @@ public final class ServerMain {
       ListenAddress.of("admin-host", admin, 0);
     }
     String sftp = merged.getOrDefault("sftp-host", "").trim();
-    if (sftpOn && !sftp.isEmpty()) {
+    if (sftpOn && !sftp.isEmpty() && ConfigFile.hostShaped(sftp)) { // one not so shaped is refused as such after
       ListenAddress.of("sftp-host", sftp, 0);
     }
   }

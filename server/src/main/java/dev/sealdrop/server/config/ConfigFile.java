@@ -324,12 +324,17 @@ public final class ConfigFile {
     return share;
   }
 
+  /** Whether {@code host} is written as a host name or IP address may be (what sftp-host takes). */
+  public static boolean hostShaped(String host) {
+    return host.matches("[A-Za-z0-9.:\\[\\]_-]{1,255}");
+  }
+
   /** The SFTP door's settings; {@code sftp-port} turns the door on (0 picks a free port). */
   private static ServerConfig.Sftp sftp(ServerConfig.Sftp f, Map<String, String> s) {
     boolean enabled = f.enabled() || s.containsKey("sftp-port");
     int port = s.containsKey("sftp-port") ? (int) within(s, "sftp-port", 0, 65535) : f.port();
     String host = s.containsKey("sftp-host") ? s.get("sftp-host").trim() : f.host();
-    if (!host.isEmpty() && !host.matches("[A-Za-z0-9.:\\[\\]_-]{1,255}")) {
+    if (!host.isEmpty() && !hostShaped(host)) {
       throw new IllegalArgumentException("sftp-host must be a host name or IP address (empty: the host setting),"
           + " not '" + s.get("sftp-host") + "'");
     }
