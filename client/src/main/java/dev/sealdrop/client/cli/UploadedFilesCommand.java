@@ -63,7 +63,7 @@ final class UploadedFilesCommand extends SealdropSubcommand {
       description = {"Delete one of your uploaded files from the server: its ciphertext and every grant on it (their"
           + " recipients can no longer redeem them, and a download of it in progress is cut). Irreversible; a grant"
           + " whose download had already been served counts as delivered.",
-          "To stop one recipient only, revoke that grant instead: `sealdrop revoke GRANT_ID`."},
+          "To stop one recipient only, revoke that grant instead: `sealdrop grants revoke GRANT_ID`."},
       footer = {"  sealdrop files delete f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35"})
   static final class Delete extends SealdropSubcommand {
     @Parameters(index = "0", paramLabel = "FILE_ID", description = "The file (see `sealdrop files`).")
@@ -71,8 +71,8 @@ final class UploadedFilesCommand extends SealdropSubcommand {
 
     @Override
     void run(Session session) throws Exception {
-      String id = GrantIds.requireFile(fileId, "`sealdrop files`", "a grant id is taken by `sealdrop revoke GRANT_ID`,"
-          + " which revokes that grant only; `sealdrop grants --json` names each grant's file_id");
+      String id = GrantIds.requireFile(fileId, "`sealdrop files`", "a grant id is taken by `sealdrop grants revoke"
+          + " GRANT_ID`, which revokes that grant only; `sealdrop grants --json` names each grant's file_id");
       DeleteFileResponse r = ServerConnection.call(GrpcFailures.Op.DELETE_FILE, () -> session.connect().transfer()
           .deleteFile(DeleteFileRequest.newBuilder().setFileId(id).build()));
       session.output().emit(new FileRemovedView("Deleted", r.getFileId(), r.getGrantsDeleted(), r.getDownloadsCut()));

@@ -127,6 +127,8 @@ class FilesAndGrantCommandTest {
     assertThat((String) notHers.jsonError().get("hint")).contains("sealdrop files").contains("nothing was deleted");
     CliRun grantId = erin.run("--json", "files", "delete", (String) grant.get("grant_id")).assertExit(2);
     assertThat(grantId.jsonError()).containsEntry("reason", "BAD_FILE_ID");
+    // round CX: it named `sealdrop revoke`, which is no command
+    assertThat((String) grantId.jsonError().get("hint")).contains("`sealdrop grants revoke GRANT_ID`");
     assertThat(fileIds(erin)).as("`files` alone still lists").contains(fileId);
 
     CliRun deleted = erin.run("files", "delete", fileId).assertExit(0);

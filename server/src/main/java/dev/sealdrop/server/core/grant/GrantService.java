@@ -134,7 +134,7 @@ public final class GrantService {
       identities.grantRecipient(caller, "recipient", recipient);
       if (files.findFile(file.id()).isEmpty()) {
         throw new NotFoundException(Reason.NOT_FOUND, "no file " + file.id() + " of yours any more: it was deleted while"
-            + " the grant was being made, and nothing was granted; `sealdrop files` (ListFiles) lists yours");
+            + " the grant was being made, and nothing was granted; `sealdrop files` lists yours");
       }
       // (recorded, as every refused grant act, within the grant refusals' budget: a loop of them cannot flood the log)
       throw new LimitExceededException(Reason.TOO_MANY_GRANTS, "'" + caller.identity() + "' has "

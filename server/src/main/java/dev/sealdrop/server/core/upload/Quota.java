@@ -141,7 +141,7 @@ final class Quota {
       throw new LimitExceededException(Reason.QUOTA_EXCEEDED, "'" + owner + "' stores " + stored + " bytes in files"
           + " and unfinished uploads; " + size + " more would exceed the quota of " + policy.quotaBytes()
           + " bytes; an unfinished upload counts until it is finished, given up or expires idle; delete files you no"
-          + " longer need (DeleteFile: `sealdrop files delete FILE_ID`), or ask an admin to raise the quota");
+          + " longer need (`sealdrop files delete FILE_ID`), or ask an admin to raise the quota");
     }
   }
 
