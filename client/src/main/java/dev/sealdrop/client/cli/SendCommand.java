@@ -399,6 +399,8 @@ final class SendCommand extends SealdropSubcommand {
 
   /** The state key of the fingerprint of the envelope a run sealed, for the run that resumes or grants its upload. */
   static final String SEALED_FINGERPRINT = "fingerprint";
+  /** The state's key: the signing key of the profile that sealed the upload (a later one is not its sender's). */
+  private static final String SIGNER = "signer";
 
   /**
    * A run that resumes or grants an upload an earlier run sealed checks the grant against that run's fingerprint, as
@@ -434,6 +436,19 @@ final class SendCommand extends SealdropSubcommand {
     Path spool = spool(stateFile);
     Uploader uploader = new Uploader(session.connect());
     Optional<StateFile> saved = StateFile.load(stateFile);
+    String signer = session.ownBundle().verifyingKey().fingerprint();
+    if (saved.isPresent() && saved.get().get(SIGNER).filter(s -> !s.equals(signer)).isPresent()) {
+      // sealed with keys this profile no longer has (`init --force` since): its recipient would refuse the file as from
+      // an untrusted sender (round CX: the re-run granted it, and the receive used one of the grant's downloads on it)
+      revokeUnshownGrants(session, saved.get());
+      forget(stateFile);
+      Optional<String> committed = saved.get().get("file_id");
+      session.output().note("the earlier run of this send sealed the file with keys this profile no longer has"
+          + " (replaced by `init --force`); sealing and uploading again" + committed.map(id -> " (its upload " + id
+          + " stays on the server: `sealdrop files delete " + id + "` deletes it)").orElse(abandonQuietly(session,
+          saved.get().get("upload_id"))));
+      saved = Optional.empty();
+    }
     if (saved.isPresent() && saved.get().get("file_id").isPresent()) {
       String fileId = saved.get().get("file_id").get();
       if (onServer(session, fileId)) {
@@ -510,7 +525,7 @@ final class SendCommand extends SealdropSubcommand {
     // abandon, holding quota for a day)
     try (UntilRecorded guard = UntilRecorded.start("sealdrop-upload-guard")) {
       started = createUpload(uploader, meta.envelopeSizeAtLeast());
-      state = StateFile.create(stateFile).set("source", source).set("upload_id", started.uploadId())
+      state = StateFile.create(stateFile).set("source", source).set(SIGNER, signer).set("upload_id", started.uploadId())
           .set("max_message_bytes", Integer.toString(started.maxMessageBytes())).set("spooled", "false");
       try {
         state.save();
