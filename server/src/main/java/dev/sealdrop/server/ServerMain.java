@@ -268,6 +268,9 @@ public final class ServerMain {
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (a.equals("--dev")) {
+        if (dev) {
+          throw new IllegalArgumentException("--dev is given twice; give it once"); // as every option (round CX)
+        }
         dev = true;
         continue;
       }

@@ -27,6 +27,7 @@ class ServerMainTest {
     // round AG: a repeated option ran on the last, and an option taken for the value left out before it
     assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--data", "a", "--data", "b")))
         .hasMessage("--data is given twice; give it once");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--dev"))).hasMessage("--dev is given twice; give it once");
     assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--data", "--port", "0")))
         .hasMessage("--data needs a value; '--port' is an option");
   }
