@@ -95,6 +95,15 @@ final class InitCommand extends SealdropSubcommand {
     String identity = certificate.identity();
 
     boolean replacing = profile.exists(); // only with --force (refuseExisting)
+    // whose profile it was (round CX: bob's certificate over dave's profile was told "your old keys are gone")
+    Optional<String> replacedIdentity = Optional.empty();
+    if (replacing) {
+      try {
+        replacedIdentity = Optional.of(profile.loadConfig().identity()).filter(old -> !old.equals(identity));
+      } catch (dev.sealdrop.client.failure.SealdropFailure | RuntimeException e) {
+        // a damaged profile is replaced all the same: whose it was is not known
+      }
+    }
     // nothing is written before the passphrase is in hand (KeyStore.store creates the folders): a
     // refused init leaves no half-made profile, and an existing one that --force would replace as it was
     KeyBundle bundle;
@@ -117,8 +126,15 @@ final class InitCommand extends SealdropSubcommand {
         caCertificate.getSubjectX500Principal().getName(), replacing));
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
     // a replaced profile says its old keys are gone and why publishing is urgent (round CR: --force said nothing)
+    if (replacedIdentity.isPresent()) {
+      session.output().warn("the profile replaced was " + TerminalText.clean(replacedIdentity.get()) + "'s, not "
+          + TerminalText.clean(identity) + "'s: " + TerminalText.clean(replacedIdentity.get()) + "'s keys are gone;"
+          + " if " + TerminalText.clean(identity) + " has a profile elsewhere, `keys publish` here replaces the key"
+          + " bundle senders use for " + TerminalText.clean(identity) + " with this profile's");
+    }
     session.output().note("next: publish your key bundle with `" + session.nextCommand("keys publish") + "`"
-        + (replacing ? ": until then senders seal for your old keys, which are gone" : ""));
+        + (replacing && replacedIdentity.isEmpty() ? ": until then senders seal for your old keys, which are gone"
+            : ""));
     CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
   }
 

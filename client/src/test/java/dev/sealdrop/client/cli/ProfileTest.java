@@ -251,6 +251,12 @@ class ProfileTest {
     CliRun json = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
         "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString(), "--force").assertExit(0);
     assertThat(json.json()).containsEntry("replaced", true);
+    // round CX: another identity's certificate over this profile was told "your old keys are gone"
+    CliRun other = alice.run("init", "--server", "localhost:8443", "--cert", pki.certFile("dave").toString(),
+        "--key", pki.keyFile("dave").toString(), "--ca", pki.caCertFile().toString(), "--force").assertExit(0);
+    assertThat(other.err()).contains("the profile replaced was alice's, not dave's")
+        .contains("`keys publish` here replaces the key bundle senders use for dave")
+        .doesNotContain("senders seal for your old keys");
   }
 
   /**
