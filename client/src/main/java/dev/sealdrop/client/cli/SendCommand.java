@@ -270,6 +270,12 @@ final class SendCommand extends SealdropSubcommand {
       return ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
           () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to.identity)));
     } catch (UsageFailure e) {
+      if ("NOT_FOUND".equals(e.reason())) {
+        // the upload deleted (by this sender's `files delete`, or an admin) since it was stored (round CX: the hint
+        // said it stays so, and a re-run creates the grant without uploading again)
+        throw new UsageFailure(e.reason(), e.getMessage(), "the upload (" + committed.fileId() + ") was deleted on the"
+            + " server before its grant was made; run the same command again: it uploads the file again", e);
+      }
       // e.g. more downloads or a longer lifetime than this server allows: only the server knows its limits
       throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId()
           + ") and stays so: run the same command again with terms the server accepts; it creates the grant"
