@@ -115,10 +115,14 @@ public final class JdbcAdminRepository implements AdminRepository {
       }
       List<Grant> grants = Jdbc.query(c, GRANT_SELECT + " WHERE g.file_id = ? ORDER BY g.id", JdbcAdminRepository::grant,
           fileId);
-      // an ACTIVE grant past its expiry ended EXPIRED (Grant.asOf)
-      Jdbc.update(c, KEEP_PURGED + " CASE WHEN state = 'ACTIVE' AND expires_at <= ? THEN 'EXPIRED' ELSE state END,"
-          + " expires_at, ?, ? FROM grants WHERE file_id = ?", now.toEpochMilli(), cause.name(), now.toEpochMilli(),
-          fileId);
+      // an ACTIVE grant past its expiry ended EXPIRED (Grant.asOf); a CLAIMED one whose claim was served every byte,
+      // its last download, ended CONSUMED: that download counts (round CX: its holder was told "it was claimed by a
+      // download" and to ask for the file again, though it had it)
+      Jdbc.update(c, KEEP_PURGED + " CASE WHEN state = 'ACTIVE' AND expires_at <= ? THEN 'EXPIRED'"
+          + " WHEN state = 'CLAIMED' AND downloads_used + 1 >= max_downloads AND EXISTS (SELECT 1 FROM claims WHERE"
+          + " claims.grant_id = grants.id AND claims.state = 'OPEN' AND claims.served_all_at IS NOT NULL)"
+          + " THEN 'CONSUMED' ELSE state END, expires_at, ?, ? FROM grants WHERE file_id = ?", now.toEpochMilli(),
+          cause.name(), now.toEpochMilli(), fileId);
       Jdbc.update(c, KEEP_PURGED_CLAIMS + " WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
       Jdbc.update(c, "DELETE FROM claims WHERE grant_id IN (SELECT id FROM grants WHERE file_id = ?)", fileId);
       Jdbc.update(c, "DELETE FROM grants WHERE file_id = ?", fileId);

@@ -106,6 +106,11 @@ class OwnFileDeleteTest extends OneServerPerMethod {
         .setGrantId(unused.getGrant().getGrantId()).build()), Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
     assertThat(revoke.getStatus().getDescription()).contains("was deleted from the server by its sender at")
         .contains("nothing is left to revoke");
+    // round CX: the served grant's token is told its download was used, not "it was claimed by a download"
+    var servedRedeem = refused(() -> clients.transfer("bob").redeem(RedeemRequest.newBuilder()
+        .setToken(served.getToken()).build()), Status.Code.FAILED_PRECONDITION, "FILE_PURGED");
+    assertThat(servedRedeem.getStatus().getDescription()).contains("its downloads had been used up")
+        .doesNotContain("claimed");
     // the download served in full before the delete counted: its confirm says so, as after an admin's purge
     var counted = refused(() -> clients.transfer("bob").confirmDownload(ConfirmDownloadRequest.newBuilder()
         .setClaimId(servedClaim).setFingerprint(served.getGrant().getFingerprint()).build()),
