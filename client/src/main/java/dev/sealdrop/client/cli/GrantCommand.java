@@ -95,6 +95,9 @@ final class GrantCommand extends SealdropSubcommand {
                 + " `sealdrop seal FILE --to " + TerminalText.clean(to.identity) + " -o FILE.sealed`, upload that, and"
                 + " grant the new file)", refused);
       }
+      if ("NOT_FOUND".equals(refused.reason())) {
+        throw fileNotFound(); // deleted since it was listed: as for a file not listed (round CX)
+      }
       throw refused;
     }
     new IssuedGrantView("Granted " + grant.getGrant().getFileId() + " to " + recipient.bundle().identity(), grant,
