@@ -1020,8 +1020,8 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     // not "it stays for its recipient": the server says the same of a grant that is gone (round CX), telling another
     // identity nothing of it
-    return new PermissionFailure(e.reason(), e.getMessage(), "nothing was redeemed and nothing was used up: the"
-        + " grant is its recipient's to redeem. This profile (" + session.profile().dir() + ") is "
+    return new PermissionFailure(e.reason(), e.getMessage(), "nothing was redeemed and the grant was not used up by"
+        + " this. This profile (" + session.profile().dir() + ") is "
         + session.config().identity() + "; if the grant is meant for you, run receive with your own profile"
         + " (--home DIR or SEALDROP_HOME), else ask the sender for a grant of your own", e);
   }
