@@ -8,6 +8,7 @@ import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.TailAuditRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.grant.GrantRepository;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
@@ -18,6 +19,7 @@ import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,27 +42,14 @@ class RemovalRacesTest {
   void aConfirmBetweenTheLookAndTheDeleteIsRecordedOnce() throws Exception {
     try (TestServer server = new TestServer(data); Clients clients = server.clients();
         AdminClients admins = new AdminClients(server)) {
-      Users.publish(clients, server.pki, "alice");
-      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
-      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
-      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
-          .getClaimId();
-      Transfers.download(clients.transfer("bob"), claim, 0);
-
+      Served s = served(server, clients);
       FileRemoval real = (FileRemoval) field(server.server().adminOperations(), "removal");
       AdminRepository repository = (AdminRepository) field(real, "repository");
-      AdminRepository confirmingFirst = (AdminRepository) Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {AdminRepository.class}, (proxy, method, args) -> {
-            if (method.getName().equals("deleteFile")) {
-              clients.transfer("bob").confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claim)
-                  .setFingerprint(g.getGrant().getFingerprint()).build());
-            }
-            try {
-              return method.invoke(repository, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
+      AdminRepository confirmingFirst = intercepting(AdminRepository.class, repository, (method, args) -> {
+        if (method.getName().equals("deleteFile")) {
+          s.confirm(clients);
+        }
+      });
       FileRemoval racing = new FileRemoval(confirmingFirst, (dev.sealdrop.server.core.grant.GrantService)
           field(real, "grants"), (dev.sealdrop.server.core.upload.BlobStore) field(real, "blobs"),
           (dev.sealdrop.server.core.identity.SessionRegistry) field(real, "sessions"),
@@ -68,14 +57,8 @@ class RemovalRacesTest {
           (dev.sealdrop.server.core.audit.RefusalThrottle) field(real, "refusals"), (java.time.Clock) field(real,
           "clock"));
 
-      FileRemoval.Removed removed = racing.deleteOwn(new Principal("alice", Role.TRANSFEROR,
-          server.pki.certificate("alice"), Origin.grpc("127.0.0.1:1")), f.getFileId());
-      assertThat(removed.grantsDeleted()).isEqualTo(1);
-
-      List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(30).build())
-          .getEntriesList();
-      assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).as("one delivery, one record")
-          .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
+      assertThat(racing.deleteOwn(alice(server), s.file().getFileId()).grantsDeleted()).isEqualTo(1);
+      assertOneDeliveryRecordedByBob(admins);
     }
   }
 
@@ -88,45 +71,22 @@ class RemovalRacesTest {
   void aConfirmBetweenTheLooksClaimAndItsGrantIsRecordedOnce() throws Exception {
     try (TestServer server = new TestServer(data); Clients clients = server.clients();
         AdminClients admins = new AdminClients(server)) {
-      Users.publish(clients, server.pki, "alice");
-      UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
-      CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
-      String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
-          .getClaimId();
-      Transfers.download(clients.transfer("bob"), claim, 0);
-
+      Served s = served(server, clients);
       FileRemoval removal = (FileRemoval) field(server.server().adminOperations(), "removal");
-      Object service = field(removal, "grants");
-      Field repositoryField = service.getClass().getDeclaredField("grants");
-      repositoryField.setAccessible(true);
-      Object repository = repositoryField.get(service);
       Thread remover = Thread.currentThread();
       java.util.concurrent.atomic.AtomicBoolean listed = new java.util.concurrent.atomic.AtomicBoolean();
-      repositoryField.set(service, Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {dev.sealdrop.server.core.grant.GrantRepository.class}, (proxy, method, args) -> {
-            if (Thread.currentThread() == remover) {
-              if (method.getName().equals("listOpenClaims")) {
-                listed.set(true);
-              } else if (method.getName().equals("find") && listed.getAndSet(false)) {
-                clients.transfer("bob").confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claim)
-                    .setFingerprint(g.getGrant().getFingerprint()).build());
-              }
-            }
-            try {
-              return method.invoke(repository, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          }));
+      interceptGrants(removal, (method, args) -> {
+        if (Thread.currentThread() == remover) {
+          if (method.getName().equals("listOpenClaims")) {
+            listed.set(true);
+          } else if (method.getName().equals("find") && listed.getAndSet(false)) {
+            s.confirm(clients);
+          }
+        }
+      });
 
-      FileRemoval.Removed removed = removal.deleteOwn(new Principal("alice", Role.TRANSFEROR,
-          server.pki.certificate("alice"), Origin.grpc("127.0.0.1:1")), f.getFileId());
-      assertThat(removed.grantsDeleted()).isEqualTo(1);
-
-      List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(30).build())
-          .getEntriesList();
-      assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).as("one delivery, one record")
-          .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
+      assertThat(removal.deleteOwn(alice(server), s.file().getFileId()).grantsDeleted()).isEqualTo(1);
+      assertOneDeliveryRecordedByBob(admins);
     }
   }
 
@@ -144,23 +104,11 @@ class RemovalRacesTest {
       clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).setRedeemKey(key).build());
 
       FileRemoval removal = (FileRemoval) field(server.server().adminOperations(), "removal");
-      Object service = field(removal, "grants");
-      Field repositoryField = service.getClass().getDeclaredField("grants");
-      repositoryField.setAccessible(true);
-      Object repository = repositoryField.get(service);
-      Principal alice = new Principal("alice", Role.TRANSFEROR, server.pki.certificate("alice"),
-          Origin.grpc("127.0.0.1:1"));
-      repositoryField.set(service, Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {dev.sealdrop.server.core.grant.GrantRepository.class}, (proxy, method, args) -> {
-            if (method.getName().equals("claimAgain")) {
-              removal.deleteOwn(alice, f.getFileId());
-            }
-            try {
-              return method.invoke(repository, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          }));
+      interceptGrants(removal, (method, args) -> {
+        if (method.getName().equals("claimAgain")) {
+          removal.deleteOwn(alice(server), f.getFileId());
+        }
+      });
 
       var e = dev.sealdrop.server.testing.Statuses.refused(() -> clients.transfer("bob").redeem(RedeemRequest
           .newBuilder().setToken(g.getToken()).setRedeemKey(key).build()), io.grpc.Status.Code.FAILED_PRECONDITION,
@@ -168,6 +116,63 @@ class RemovalRacesTest {
       assertThat(e.getStatus().getDescription()).startsWith("the grant's file was deleted from the server by its"
           + " sender at ");
     }
+  }
+
+  /** Alice's file granted to bob, redeemed and downloaded whole: served every byte, not yet confirmed. */
+  private record Served(UploadResponse file, CreateGrantResponse grant, String claim) {
+    void confirm(Clients clients) {
+      clients.transfer("bob").confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claim)
+          .setFingerprint(grant.getGrant().getFingerprint()).build());
+    }
+  }
+
+  private static Served served(TestServer server, Clients clients) {
+    Users.publish(clients, server.pki, "alice");
+    UploadResponse f = Transfers.upload(clients, "alice", Users.seal("alice", new byte[1000], "bob").bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", f.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    Transfers.download(clients.transfer("bob"), claim, 0);
+    return new Served(f, g, claim);
+  }
+
+  private static Principal alice(TestServer server) {
+    return new Principal("alice", Role.TRANSFEROR, server.pki.certificate("alice"), Origin.grpc("127.0.0.1:1"));
+  }
+
+  private static void assertOneDeliveryRecordedByBob(AdminClients admins) {
+    List<AuditEntry> tail = admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(30).build())
+        .getEntriesList();
+    assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).as("one delivery, one record")
+        .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
+  }
+
+  /** What runs before a repository call the test intercepts. */
+  private interface Before {
+    void run(Method method, Object[] args) throws Exception;
+  }
+
+  /** {@code real} behind a proxy that runs {@code before} ahead of each call. */
+  @SuppressWarnings("unchecked")
+  private static <T> T intercepting(Class<T> type, T real, Before before) {
+    return (T) Proxy.newProxyInstance(RemovalRacesTest.class.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> {
+          before.run(method, args);
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** Puts {@link #intercepting} in front of the grant repository of the removal's grant service. */
+  private static void interceptGrants(FileRemoval removal, Before before) throws ReflectiveOperationException {
+    Object service = field(removal, "grants");
+    Field repositoryField = service.getClass().getDeclaredField("grants");
+    repositoryField.setAccessible(true);
+    repositoryField.set(service, intercepting(GrantRepository.class, (GrantRepository) repositoryField.get(service),
+        before));
   }
 
   private static Object field(Object owner, String name) throws ReflectiveOperationException {
