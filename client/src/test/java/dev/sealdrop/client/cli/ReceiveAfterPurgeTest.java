@@ -29,23 +29,10 @@ class ReceiveAfterPurgeTest extends DevServerPerClass {
 
   @Test
   void aResumeAfterThePurgeOfItsFileIsToldTheFileWasPurged() throws Exception {
-    byte[] bytes = new byte[4 << 20];
-    new Random(35).nextBytes(bytes);
-    Path file = Files.write(root.resolve("purged.bin"), bytes);
-    var sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json();
-    String token = (String) sent.get("token");
-    String fileId = (String) ((java.util.Map<?, ?>) sent.get("grant")).get("file_id");
-    Path out = emptyDir("purged-out");
-    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
-      Users.retarget(bob, proxy.address());
-      proxy.cutDownstreamAfter.set(2_000_000);
-      bob.run("receive", token, "-o", out.toString()).assertExit(8);
-    } finally {
-      Users.retarget(bob, address);
-    }
-    carol.run("admin", "files", "purge", fileId, "--reason", "deal off").assertExit(0);
+    Interrupted i = interruptedReceive("purged", 35);
+    carol.run("admin", "files", "purge", i.fileId(), "--reason", "deal off").assertExit(0);
 
-    CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
+    CliRun again = bob.run("--json", "receive", i.token(), "-o", i.out().toString()).assertExit(4);
 
     assertThat(again.jsonError()).containsEntry("reason", "FILE_PURGED");
     // the server keeps what became of the claim (purged_claims, round BL): told at once, without redeeming again
@@ -60,13 +47,27 @@ class ReceiveAfterPurgeTest extends DevServerPerClass {
    */
   @Test
   void aResumeAfterItsSenderDeletedTheFileIsToldTheSenderDeletedIt() throws Exception {
+    Interrupted i = interruptedReceive("deleted", 37);
+    alice.run("files", "delete", i.fileId()).assertExit(0);
+
+    CliRun again = bob.run("--json", "receive", i.token(), "-o", i.out().toString()).assertExit(4);
+
+    assertThat(again.jsonError()).containsEntry("reason", "FILE_PURGED");
+    assertThat((String) again.jsonError().get("message")).contains("deleted from the server by its sender")
+        .doesNotContain("admin");
+  }
+
+  /** A 4 MiB file alice sent bob, whose receive into {@code out} was cut after 2 MB (exit 8: a re-run resumes). */
+  private record Interrupted(String token, String fileId, Path out) {}
+
+  private static Interrupted interruptedReceive(String name, long seed) throws Exception {
     byte[] bytes = new byte[4 << 20];
-    new Random(37).nextBytes(bytes);
-    Path file = Files.write(root.resolve("deleted.bin"), bytes);
+    new Random(seed).nextBytes(bytes);
+    Path file = Files.write(root.resolve(name + ".bin"), bytes);
     var sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json();
     String token = (String) sent.get("token");
     String fileId = (String) ((java.util.Map<?, ?>) sent.get("grant")).get("file_id");
-    Path out = emptyDir("deleted-out");
+    Path out = emptyDir(name + "-out");
     try (CuttingProxy proxy = new CuttingProxy(server.port())) {
       Users.retarget(bob, proxy.address());
       proxy.cutDownstreamAfter.set(2_000_000);
@@ -74,13 +75,7 @@ class ReceiveAfterPurgeTest extends DevServerPerClass {
     } finally {
       Users.retarget(bob, address);
     }
-    alice.run("files", "delete", fileId).assertExit(0);
-
-    CliRun again = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(4);
-
-    assertThat(again.jsonError()).containsEntry("reason", "FILE_PURGED");
-    assertThat((String) again.jsonError().get("message")).contains("deleted from the server by its sender")
-        .doesNotContain("admin");
+    return new Interrupted(token, fileId, out);
   }
 
   /**
