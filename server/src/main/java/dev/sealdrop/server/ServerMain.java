@@ -338,7 +338,20 @@ public final class ServerMain {
     // writes nothing (review CT: --dev --host TYPO left a new certs-dev/out behind)
     requireGivenHostsResolve(merged, adminHost, dev || sftpPort != null || merged.containsKey("sftp-port"));
     Path data = Path.of(merged.getOrDefault("data", "data"));
-    ServerConfig base = dev ? ServerConfig.development(data, certs) : null;
+    if (!dev) {
+      return configured(null, merged, sftpPort, adminPort, adminHost);
+    }
+    // every value checked on the development configuration's shape first, as the development PKI (generated when
+    // missing) is written only for a server that will start (round CX: --dev --port abc left a new certs-dev/out)
+    Path nowhere = certs.resolve("not-read");
+    configured(ServerConfig.development(data, new ServerConfig.Tls(nowhere, nowhere, nowhere)), merged, sftpPort,
+        adminPort, adminHost);
+    return configured(ServerConfig.development(data, certs), merged, sftpPort, adminPort, adminHost);
+  }
+
+  /** {@code base} (null: a production server's) with the settings and the listener options applied, and checked. */
+  private static ServerConfig configured(ServerConfig base, Map<String, String> merged, Integer sftpPort,
+      Integer adminPort, String adminHost) {
     ServerConfig config = ConfigFile.apply(base, merged);
     config = sftpPort == null ? config : config.withSftpPort(sftpPort);
     config = adminPort == null ? config : config.withAdminPort(adminPort);

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,31 @@ class ServerMainTest {
     assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", certs.toString(), "--data",
         dir.resolve("d-fresh").toString(), "--host", "no-such-host.invalid"))).hasMessageStartingWith("the host setting");
     assertThat(certs).as("no dev PKI written").doesNotExist();
+  }
+
+  /**
+   * Round CX: with --dev, a bad value (a port that is no number or out of range, a duration without its unit, two
+   * listeners on one port) was refused only after the dev PKI was generated.
+   */
+  @Test
+  void aBadValueIsRefusedBeforeTheDevPkiIsWritten() throws Exception {
+    Path certs = dir.resolve("fresh-certs-values");
+    Path unitless = Files.writeString(dir.resolve("unitless.properties"), "grant-max-lifetime=72\n");
+    Map<List<String>, String> refusals = new java.util.LinkedHashMap<>();
+    refusals.put(List.of("--port", "abc"), "port");
+    refusals.put(List.of("--port", "70000"), "port");
+    refusals.put(List.of("--admin-port", "8443", "--port", "8443"), "admin-port 8443 is also the transfer port");
+    refusals.put(List.of("--sftp-port", "x"), "--sftp-port");
+    refusals.put(List.of("--config", unitless.toString()), "grant-max-lifetime");
+    for (Map.Entry<List<String>, String> r : refusals.entrySet()) {
+      List<String> args = new java.util.ArrayList<>(List.of("--dev", "--certs", certs.toString(), "--data",
+          dir.resolve("d-values").toString()));
+      args.addAll(r.getKey());
+      assertThatThrownBy(() -> ServerMain.parse(args)).as(r.getKey().toString())
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(r.getValue());
+      assertThat(certs).as("no dev PKI written for " + r.getKey()).doesNotExist();
+    }
+    assertThat(dir.resolve("d-values")).as("no data folder").doesNotExist();
   }
 
   private Path sftpHost() {

@@ -225,6 +225,15 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
    */
   public static ServerConfig development(Path dataDir, Path certsDir) {
     DevPki pki = DevPki.loadOrCreate(certsDir);
+    return development(dataDir, new Tls(pki.caCertFile(), pki.certFile(DevPki.SERVER), pki.keyFile(DevPki.SERVER)));
+  }
+
+  /**
+   * The development configuration served with {@code tls}, without generating or reading the development PKI: what
+   * {@link #development(Path, Path)} returns once the PKI exists. The server's options are checked against it first,
+   * so that a bad value ({@code --port abc}) writes nothing (round CX: it was refused after the PKI was generated).
+   */
+  public static ServerConfig development(Path dataDir, Tls tls) {
     Map<String, Role> roles = new LinkedHashMap<>();
     DevPki.devRoles().forEach((name, role) -> roles.put(name, Role.parse(role)));
     Network net = Network.DEFAULT;
@@ -232,8 +241,7 @@ public record ServerConfig(Network network, Tls tls, Path dataDir, UploadPolicy 
         new Network(net.host(), 0, net.handshakeTimeout(), net.maxConnectionIdle(), net.keepAliveTime(),
             net.keepAliveTimeout(), net.maxMessageBytes(), net.uploadChunkBytes(), net.maxConcurrentCallsPerConnection(),
             Duration.ofSeconds(5)),
-        new Tls(pki.caCertFile(), pki.certFile(DevPki.SERVER), pki.keyFile(DevPki.SERVER)),
-        dataDir, UploadPolicy.DEFAULT, GrantPolicy.DEFAULT, new Identities(roles, Optional.empty()), true,
+        tls, dataDir, UploadPolicy.DEFAULT, GrantPolicy.DEFAULT, new Identities(roles, Optional.empty()), true,
         Clock.systemUTC(), Sftp.DISABLED.on(0), Admin.DEFAULT.withPort(0));
   }
 

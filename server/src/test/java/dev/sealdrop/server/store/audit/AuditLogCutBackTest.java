@@ -24,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class AuditLogCutBackTest {
   @TempDir
   Path data;
+  /** Where a test moves the old log and key (its own temporary folder, removed after the test). */
+  @TempDir
+  Path oldAudit;
 
   private Path log() {
     return data.resolve("audit").resolve("audit.jsonl");
@@ -129,7 +132,7 @@ class AuditLogCutBackTest {
     try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
       oldKey = new AuditWitness(db).find().orElseThrow().verifierKey();
     }
-    Path aside = Files.createDirectories(data.resolveSibling(data.getFileName() + "-old-audit"));
+    Path aside = oldAudit;
     Files.move(log(), aside.resolve("audit.jsonl"));
     Files.move(data.resolve("audit").resolve("audit.key"), aside.resolve("audit.key"));
 
