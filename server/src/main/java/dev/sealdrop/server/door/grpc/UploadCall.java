@@ -83,8 +83,8 @@ final class UploadCall implements StreamObserver<UploadRequest> {
         throw uploads.refusedAfterCommit(caller, session.uploadId(), committed.id(), new InvalidRequestException(
             Reason.DATA_AFTER_FINISH, "a message came after the one with finish;"
             + " the upload was already committed as file " + committed.id() + " (" + committed.size() + " bytes)"
-            + " and stays as it is; nothing sent after finish was stored; end the stream right after finish"
-            + " (GetUpload names the file, `sealdrop files` lists it)"));
+            + "; this message changes nothing of it, and nothing sent after finish was stored; end the stream right"
+            + " after finish (GetUpload names the file, `sealdrop files` lists it)"));
       }
       if (session == null) {
         if (!request.hasStart()) {
