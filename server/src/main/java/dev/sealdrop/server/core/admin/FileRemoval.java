@@ -112,21 +112,33 @@ public final class FileRemoval {
   /** The removal's records: each delivery it cannot take back, then each grant it deleted. */
   private void record(String actor, String peer, String fileId, PurgedGrant.Cause cause, Map<String, String> details,
       List<Grant> delivered, List<Grant> deleted, Instant now) {
+    java.util.Set<String> counted = new java.util.HashSet<>();
     for (Grant g : delivered) {
       // a confirm that landed between the look and the delete counted this download itself, and its record says so
       // (round CU: one delivery, two grant.consume records): only a grant the delete found as the look did is reported
       if (deleted.stream().anyMatch(d -> d.id().equals(g.id())
           && d.downloadsUsed() == g.downloadsUsed())) {
         grants.auditDeliveredBeforePurge(g);
+        counted.add(g.id());
       }
     }
     for (Grant g : deleted) {
       Map<String, String> grantDetails = new TreeMap<>(details);
       grantDetails.put("grant-id", g.id());
       grantDetails.put("file-id", fileId);
-      grantDetails.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
+      grantDetails.put("state", stateAtRemoval(g, counted.contains(g.id()), now));
       grantDetails.put("cause", cause == PurgedGrant.Cause.OWNER ? "file-deleted" : "file-purged");
       audit.record(actor, "grant.purge", "grant:" + g.id(), "ok", peer, grantDetails);
     }
+  }
+
+  /**
+   * The state grant {@code g} ended in, as its tombstone keeps it and its holder is told: a claimed grant whose last
+   * download the removal counted as delivered ({@code deliveredNow}) ended consumed, not claimed (review of session 53:
+   * the record said "claimed" after that delivery's {@code grant.consume}).
+   */
+  private static String stateAtRemoval(Grant g, boolean deliveredNow, Instant now) {
+    boolean usedUp = deliveredNow && g.downloadsUsed() + 1 >= g.maxDownloads();
+    return (usedUp ? "consumed" : g.asOf(now).state().name()).toLowerCase(Locale.ROOT);
   }
 }

@@ -135,6 +135,12 @@ class OwnFileDeleteTest extends OneServerPerMethod {
         });
     assertThat(tail).filteredOn(e -> e.getAction().equals("grant.purge")).hasSize(2)
         .allSatisfy(e -> assertThat(e.getDetailsMap()).containsEntry("cause", "file-deleted"));
+    // each grant's record names the state its holder is told: the one whose only download was served in full ended
+    // consumed (its grant.consume comes first), the unused one active
+    assertThat(tail).filteredOn(e -> e.getAction().equals("grant.purge"))
+        .extracting(e -> e.getDetailsMap().get("grant-id") + "=" + e.getDetailsMap().get("state"))
+        .containsExactlyInAnyOrder(served.getGrant().getGrantId() + "=consumed",
+            unused.getGrant().getGrantId() + "=active");
     assertThat(tail).filteredOn(e -> e.getAction().equals("grant.consume")).extracting(AuditEntry::getObject)
         .contains("grant:" + served.getGrant().getGrantId());
     assertThat(tail).filteredOn(e -> e.getAction().equals("file.delete") && !e.getResult().equals("ok"))
