@@ -76,6 +76,9 @@ public interface GrantRepository {
   /** Every OPEN claim (one per CLAIMED grant at most). */
   List<Claim> listOpenClaims();
 
+  /** The OPEN claims on grants of file {@code fileId} that were served every byte (their downloads delivered it). */
+  List<Claim> listServedOpenClaimsOfFile(String fileId);
+
   /**
    * How many of the grant's downloads were counted for a claim that delivered the file (confirmed, or served every
    * byte and counted); its other used downloads were counted for interrupted claims ({@link

@@ -324,17 +324,15 @@ public final class GrantService {
    */
   public List<Grant> deliveredGrantsOfFile(String fileId) {
     List<Grant> delivered = new java.util.ArrayList<>();
-    for (Claim c : grants.listOpenClaims()) {
-      if (c.servedAllAt() != null) {
-        // the grant as it was while the claim was still open: a confirm (or lapse, or revoke) between the list and
-        // this read counted the download already, and the grant read after it would pass the removal's comparison of
-        // downloads used (two grant.consume records of one delivery). A claim never opens again, so one still open
-        // after the grant was read means that grant did not count it yet.
-        Optional<Grant> grant = grants.find(c.grantId()).filter(g -> g.fileId().equals(fileId));
-        if (grant.isPresent()
-            && grants.findClaim(c.hash()).filter(again -> again.state() == ClaimState.OPEN).isPresent()) {
-          delivered.add(grant.get());
-        }
+    for (Claim c : grants.listServedOpenClaimsOfFile(fileId)) {
+      // the grant as it was while the claim was still open: a confirm (or lapse, or revoke) between the list and
+      // this read counted the download already, and the grant read after it would pass the removal's comparison of
+      // downloads used (two grant.consume records of one delivery). A claim never opens again, so one still open
+      // after the grant was read means that grant did not count it yet.
+      Optional<Grant> grant = grants.find(c.grantId()).filter(g -> g.fileId().equals(fileId));
+      if (grant.isPresent()
+          && grants.findClaim(c.hash()).filter(again -> again.state() == ClaimState.OPEN).isPresent()) {
+        delivered.add(grant.get());
       }
     }
     return delivered;

@@ -202,6 +202,13 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
+  public List<Claim> listServedOpenClaimsOfFile(String fileId) {
+    return jdbc.query(CLAIM_SELECT + " WHERE state = 'OPEN' AND served_all_at IS NOT NULL"
+        + " AND grant_id IN (SELECT id FROM grants WHERE file_id = ?) ORDER BY created_at, claim_hash",
+        JdbcGrantRepository::claim, fileId);
+  }
+
+  @Override
   public Optional<Claim> findOpenClaim(String grantId) {
     return jdbc.queryOne(CLAIM_SELECT + " WHERE grant_id = ? AND state = 'OPEN' ORDER BY expires_at DESC LIMIT 1",
         JdbcGrantRepository::claim, grantId);

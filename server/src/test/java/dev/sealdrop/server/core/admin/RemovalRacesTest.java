@@ -77,7 +77,7 @@ class RemovalRacesTest {
       java.util.concurrent.atomic.AtomicBoolean listed = new java.util.concurrent.atomic.AtomicBoolean();
       interceptGrants(removal, (method, args) -> {
         if (Thread.currentThread() == remover) {
-          if (method.getName().equals("listOpenClaims")) {
+          if (method.getName().equals("listServedOpenClaimsOfFile")) {
             listed.set(true);
           } else if (method.getName().equals("find") && listed.getAndSet(false)) {
             s.confirm(clients);
