@@ -497,7 +497,7 @@ final class SendCommand extends SealdropSubcommand {
       boolean[] resumed = new boolean[1];
       sealedEarlier(saved.get());
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
-        Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, p::advance, () -> {
+        Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, terms.intended(), p::advance, () -> {
           resumed[0] = true;
           if (!resumeNoted) { // once: a resume the busy server refuses again is retried without a second line
             resumeNoted = true;
@@ -510,6 +510,12 @@ final class SendCommand extends SealdropSubcommand {
         }
         saved.get().set("file_id", c.fileId()).set("size", Long.toString(c.size())).save();
         return c;
+      } catch (Uploader.TermsRefused e) {
+        // stated before the rest is sent (a re-run with other terms learnt it only after the upload): the upload and
+        // what the profile keeps of it stay for a re-run with terms the server accepts
+        throw new UsageFailure(e.refusal().reason(), e.getMessage(), "nothing more was uploaded, and the interrupted"
+            + " upload is kept: run the same command again with terms the server accepts (--expires, --downloads) to"
+            + " resume it, or give it up with --abandon", e.refusal());
       } catch (UsageFailure | Uploader.CannotResume e) {
         session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over");
         forget(stateFile);

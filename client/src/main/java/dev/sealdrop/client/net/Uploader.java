@@ -2,6 +2,7 @@ package dev.sealdrop.client.net;
 
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
+import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.keystore.SecureFiles;
 import dev.sealdrop.protocol.v1.AbandonUploadRequest;
 import dev.sealdrop.protocol.v1.AbandonUploadResponse;
@@ -104,6 +105,20 @@ public final class Uploader {
    */
   public record IntendedTerms(long expiresInSeconds, int maxDownloads) {}
 
+  /** The server refused the terms a resume stated (GetUpload): nothing more was sent, and the upload is kept. */
+  public static final class TermsRefused extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TermsRefused(UsageFailure refusal) {
+      super(refusal.getMessage(), refusal);
+    }
+
+    /** The server's refusal, in its words. */
+    public UsageFailure refusal() {
+      return (UsageFailure) getCause();
+    }
+  }
+
   /** What the server said to {@link #abandon}: the bytes it deleted, or that the upload was closed already. */
   public record Abandoned(long bytesFreed, boolean alreadyClosed) {}
 
@@ -168,11 +183,24 @@ public final class Uploader {
     }
   }
 
-  /** Resumes from a spool holding the envelope from {@code spoolOffset} on, at the server's committed offset. */
-  public Committed resume(String uploadId, int maxMessageBytes, Path spool, long spoolOffset, LongConsumer progress,
-      Runnable resuming) throws SealdropFailure, IOException {
-    GetUploadResponse state = ServerConnection.call(GrpcFailures.Op.UPLOAD,
-        () -> connection.transfer().getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build()));
+  /**
+   * Resumes from a spool holding the envelope from {@code spoolOffset} on, at the server's committed offset, for a grant
+   * on {@code terms}: terms the server would refuse the grant for are refused before the rest is sent, and the upload
+   * is then left as it is ({@link TermsRefused}).
+   */
+  public Committed resume(String uploadId, int maxMessageBytes, Path spool, long spoolOffset, IntendedTerms terms,
+      LongConsumer progress, Runnable resuming) throws SealdropFailure, IOException, TermsRefused {
+    GetUploadResponse state;
+    try {
+      state = ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer().getUpload(GetUploadRequest
+          .newBuilder().setUploadId(uploadId).setIntendedExpiresInSeconds(terms.expiresInSeconds())
+          .setIntendedMaxDownloads(terms.maxDownloads()).build()));
+    } catch (UsageFailure e) {
+      if ("INVALID_REQUEST".equals(e.reason())) {
+        throw new TermsRefused(e);
+      }
+      throw e;
+    }
     long size = spoolOffset + Files.size(spool);
     if (!state.getFileId().isEmpty()) {
       return new Committed(state.getFileId(), size, "");

@@ -52,6 +52,41 @@ class BrokenUploadMessageTest {
   }
 
   /**
+   * A re-run that resumes states its grant's terms: terms the server would refuse the grant for are refused before the
+   * rest is uploaded, and the interrupted upload is kept for a re-run with terms it accepts (before, the re-run stated
+   * none, uploaded the rest, and was refused the grant only then).
+   */
+  @Test
+  void aResumeWithTermsTheServerRefusesIsRefusedBeforeTheRestIsUploadedAndKeepsTheUpload() throws Exception {
+    Path certs = root.resolve("certs");
+    try (SealdropServer server = SealdropServer.start(ServerConfig.development(root.resolve("data"), certs));
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
+      DevPki pki = DevPki.loadOrCreate(certs);
+      Cli alice = Users.initAndPublish(pki, root, "alice", proxy.address());
+      Users.initAndPublish(pki, root, "bob", "127.0.0.1:" + server.port());
+      byte[] content = new byte[4 << 20];
+      new Random(9).nextBytes(content);
+      Path file = Files.write(root.resolve("clients.bin"), content);
+
+      proxy.cutUpstreamAfter.set(1_000_000);
+      alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(8);
+      long upstreamBefore = proxy.upstreamBytes();
+      CliRun refused = alice.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "20").assertExit(2);
+      assertThat(refused.jsonError()).containsEntry("reason", "INVALID_REQUEST");
+      assertThat((String) refused.jsonError().get("message"))
+          .contains("a grant allows 1 to 10 downloads on this server; asked for 20");
+      assertThat((String) refused.jsonError().get("hint")).startsWith("nothing more was uploaded")
+          .contains("the interrupted upload is kept");
+      assertThat(refused.err()).doesNotContain("resuming the interrupted upload").doesNotContain("starting over");
+      assertThat(proxy.upstreamBytes() - upstreamBefore).as("no envelope bytes sent").isLessThan(200_000);
+
+      CliRun resumed = alice.run("--json", "send", file.toString(), "--to", "bob", "--downloads", "2").assertExit(0);
+      assertThat(resumed.err()).contains("resuming the interrupted upload");
+      namesItsOwnFingerprint(resumed);
+    }
+  }
+
+  /**
    * The fingerprint the broken run computed when it sealed is what the resumed run tells the recipient to expect, and
    * what the server's grant must name: not the server's word for it, with a note to check it against a fingerprint no
    * run had printed (the broken run failed before it printed one). Before, a compromised server that broke the

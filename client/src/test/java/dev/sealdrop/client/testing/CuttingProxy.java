@@ -65,6 +65,8 @@ public final class CuttingProxy implements AutoCloseable {
    * succeeds at once, its handshake waits this long for an answer.
    */
   public volatile long connectDelayMillis;
+  /** Bytes passed from the clients to the server so far, over every connection. */
+  private final AtomicLong upstreamTotal = new AtomicLong();
 
   private final ServerSocket listener;
   private final int targetPort;
@@ -78,6 +80,11 @@ public final class CuttingProxy implements AutoCloseable {
     acceptor = new Thread(this::acceptLoop, "cutting-proxy");
     acceptor.setDaemon(true);
     acceptor.start();
+  }
+
+  /** Bytes the clients sent the server through this proxy so far (TLS records, every connection). */
+  public long upstreamBytes() {
+    return upstreamTotal.get();
   }
 
   /** Connections accepted so far. */
@@ -108,9 +115,9 @@ public final class CuttingProxy implements AutoCloseable {
         // only a connection accepted after a cut was set may take it: an earlier one (the last command's,
         // still closing) would otherwise take it with its last bytes, and the connection meant goes uncut
         pump(client, server, armed(cutUpstreamAfter), armed(dropUpstreamAfter), armed(stallUpstreamAfter),
-            new AtomicLong(-1), new AtomicLong(-1), client, server);
+            new AtomicLong(-1), new AtomicLong(-1), client, server, upstreamTotal);
         pump(server, client, armed(cutDownstreamAfter), new AtomicLong(-1), armed(stallDownstreamAfter),
-            armed(flipDownstreamAt), armed(flipDownstreamHeaderAt), client, server);
+            armed(flipDownstreamAt), armed(flipDownstreamHeaderAt), client, server, new AtomicLong());
       } catch (IOException e) {
         return;
       } catch (InterruptedException e) {
@@ -126,7 +133,7 @@ public final class CuttingProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, AtomicLong cutAfter, AtomicLong dropAfter, AtomicLong stallAfter,
-      AtomicLong flipAt, AtomicLong flipHeaderAt, Socket a, Socket b) {
+      AtomicLong flipAt, AtomicLong flipHeaderAt, Socket a, Socket b, AtomicLong total) {
     Thread t = new Thread(() -> {
       long passed = 0;
       byte[] buf = new byte[16 * 1024];
@@ -144,6 +151,7 @@ public final class CuttingProxy implements AutoCloseable {
           out.write(buf, 0, n);
           out.flush();
           passed += n;
+          total.addAndGet(n);
           long limit = cutAfter.get();
           if (limit >= 0 && passed >= limit && cutAfter.compareAndSet(limit, -1)) {
             if (resetOnCut) {

@@ -196,6 +196,19 @@ public final class UploadService {
     return find(caller, uploadId, "look up uploads");
   }
 
+  /**
+   * The caller's upload, for a client about to resume it with a grant of {@code intendedLifetime} (zero: the default)
+   * and {@code intendedDownloads} (0: one) in mind: terms its grant would be refused for are refused now, as {@link
+   * #create} refuses them, before the rest is sent (a re-run of a send with other terms learnt it only after the
+   * upload). The upload is left as it is.
+   */
+  public Upload getToResume(Principal caller, String uploadId, java.time.Duration intendedLifetime,
+      int intendedDownloads) {
+    Upload upload = get(caller, uploadId);
+    grantPolicy.terms(intendedLifetime, intendedDownloads);
+    return upload;
+  }
+
   /** The caller's upload, for {@code action} (the role's refusal names it); someone else's is not found. */
   private Upload find(Principal caller, String uploadId, String action) {
     caller.require(Role.TRANSFEROR, action);

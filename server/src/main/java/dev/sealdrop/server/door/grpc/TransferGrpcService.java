@@ -80,7 +80,8 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   @Override
   public void getUpload(GetUploadRequest request, StreamObserver<GetUploadResponse> out) {
     Unary.run(out, () -> {
-      Upload u = uploads.get(PeerIdentityInterceptor.caller(), request.getUploadId());
+      Upload u = uploads.getToResume(PeerIdentityInterceptor.caller(), request.getUploadId(),
+          Duration.ofSeconds(request.getIntendedExpiresInSeconds()), request.getIntendedMaxDownloads());
       // closed unfinished: nothing to resume from (it answered the offset its deleted data had reached; outside test);
       // nor is a committed upload whose file was deleted since (round CU: it looked unfinished and resumable)
       boolean closed = u.state() != dev.sealdrop.server.core.upload.UploadState.OPEN

@@ -454,6 +454,19 @@ class UploadTest {
         .setOffset(-1)).build());
     req.onCompleted();
     refused(() -> Transfers.await(negative), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    // a client about to resume states its grant's terms: ones the grant would be refused for are refused before the
+    // rest is sent, as CreateUpload refuses them, and the upload is left as it was
+    var tooMany = refused(() -> clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id)
+        .setIntendedMaxDownloads(1000).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    assertThat(tooMany.getStatus().getDescription()).contains("downloads on this server; asked for 1000");
+    var tooLong = refused(() -> clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id)
+        .setIntendedExpiresInSeconds(Duration.ofDays(3650).toSeconds()).build()), Status.Code.INVALID_ARGUMENT,
+        "INVALID_REQUEST");
+    assertThat(tooLong.getStatus().getDescription()).contains("on this server; asked for");
+    GetUploadResponse stated = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id)
+        .setIntendedMaxDownloads(2).setIntendedExpiresInSeconds(3600).build());
+    assertThat(stated.getCommittedOffset()).isEqualTo(offset);
+    assertThat(stated.getClosed()).isFalse();
     UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, env, (int) offset, env.length, true));
     assertThat(done.getSize()).isEqualTo(env.length);
     assertThat(Files.readAllBytes(data.resolve("blobs").resolve(done.getFileId()))).isEqualTo(env);
