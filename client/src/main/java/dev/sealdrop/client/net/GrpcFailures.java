@@ -426,7 +426,8 @@ public final class GrpcFailures {
     String hint;
     switch (reason) {
       case "GRANT_CONSUMED":
-        message = "this grant can no longer be revoked: its downloads are used up (every byte of the file was served to the recipient)";
+        message = "this grant can no longer be revoked: its downloads are used up (the server handed the recipient the file's"
+            + " last bytes, which counts a download, or the recipient confirmed it)";
         hint = "nothing is left to revoke; " + lister + " shows its state";
         break;
       case "GRANT_EXPIRED":

@@ -278,6 +278,24 @@ public final class DownloadSession implements AutoCloseable {
   }
 
   /**
+   * A door read {@code [from, to)} ahead for its client, which then asked for other bytes or closed: those bytes were
+   * not handed out, and this download's record of what it served (its end's audit record: how far it ran, and where
+   * the bytes without a gap end) leaves them out (round CZ: an SFTP client that read 1000 bytes at each MiB was
+   * recorded as served the whole file without a gap). The file's last bytes are never read ahead, so this never takes
+   * back what counts the claim.
+   */
+  public synchronized void notHandedOut(long from, long to) {
+    if (to <= from || servedAllRecorded && to > ciphertextEnd()) {
+      return;
+    }
+    served.remove(from, to);
+    reached = served.runFrom(startOffset);
+    if (to >= furthest) {
+      furthest = Math.max(startOffset, Math.max(from, served.end(startOffset)));
+    }
+  }
+
+  /**
    * Moves to {@code offset} within the same claim (a client re-reading or reading out of order),
    * with the same checks as a chunk.
    */

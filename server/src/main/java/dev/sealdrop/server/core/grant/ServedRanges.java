@@ -38,6 +38,59 @@ public final class ServedRanges {
     }
   }
 
+  /**
+   * Records that {@code [start, end)} was not handed out after all (a door read it ahead for its client, which then
+   * asked for other bytes): what {@link #add} recorded of it is taken back, the rest kept.
+   */
+  public void remove(long start, long end) {
+    if (end <= start) {
+      return;
+    }
+    Map.Entry<Long, Long> before = ranges.lowerEntry(start);
+    if (before != null && before.getValue() > start) {
+      ranges.put(before.getKey(), start); // the part before start stays
+      if (before.getValue() > end) {
+        ranges.put(end, before.getValue()); // and the part after end
+        return;
+      }
+    }
+    for (Map.Entry<Long, Long> r = ranges.ceilingEntry(start); r != null && r.getKey() < end;
+        r = ranges.ceilingEntry(start)) {
+      ranges.remove(r.getKey());
+      if (r.getValue() > end) {
+        ranges.put(end, r.getValue());
+        return;
+      }
+    }
+  }
+
+  /** The parts of {@code [start, end)} not recorded as handed out, in order, each as {start, end}. */
+  public java.util.List<long[]> gaps(long start, long end) {
+    java.util.List<long[]> gaps = new java.util.ArrayList<>();
+    long at = start;
+    Map.Entry<Long, Long> before = ranges.floorEntry(start);
+    if (before != null && before.getValue() > at) {
+      at = before.getValue();
+    }
+    for (Map.Entry<Long, Long> r = ranges.higherEntry(start); r != null && r.getKey() < end && at < end;
+        r = ranges.higherEntry(r.getKey())) {
+      if (r.getKey() > at) {
+        gaps.add(new long[] {at, r.getKey()});
+      }
+      at = Math.max(at, r.getValue());
+    }
+    if (at < end) {
+      gaps.add(new long[] {at, end});
+    }
+    return gaps;
+  }
+
+  /** Where the last range handed out ends ({@code otherwise} if none was). */
+  public long end(long otherwise) {
+    Map.Entry<Long, Long> last = ranges.lastEntry();
+    return last == null ? otherwise : last.getValue();
+  }
+
   /** Where the bytes handed out without a gap from {@code start} end ({@code start} itself if none were). */
   public long runFrom(long start) {
     Map.Entry<Long, Long> r = ranges.floorEntry(start);

@@ -67,6 +67,7 @@ final class DownloadChannel extends TransferChannel {
    */
   private void stalled(dev.sealdrop.server.core.SealdropException why) {
     stalled = true;
+    dropReadAhead(); // its client took nothing for the stall timeout: what was read ahead was never handed out
     if (download.servedAll()) {
       // every byte was handed out: only the slot is freed; the client's last reads (at the end, served here without
       // the core) and its CLOSE, which confirms, still work (outside test: they failed, told "nothing is used up")
@@ -113,6 +114,20 @@ final class DownloadChannel extends TransferChannel {
     // again was audited as `interrupted`, when the handle closed)
     download.cut(e);
     return counts;
+  }
+
+  /**
+   * Drops the bytes read ahead that the client was not handed (it asked for other bytes, or closed), and tells the core
+   * so: its record of what this download served must not count them (round CZ).
+   */
+  private void dropReadAhead() {
+    if (aheadEnd > ahead) {
+      // only what this client was never handed: it may have read some of those bytes before, out of order
+      for (long[] gap : handedOut.gaps(position, position + (aheadEnd - ahead))) {
+        download.notHandedOut(gap[0], gap[1]);
+      }
+    }
+    ahead = aheadEnd = 0;
   }
 
   private void checkNotCut() throws IOException {
@@ -209,7 +224,7 @@ final class DownloadChannel extends TransferChannel {
     if (newPosition >= download.size() && download.servedAll()) {
       // the end of a file every byte of which was handed out: read answers end of file, whatever cut it since
       if (newPosition != position) {
-        ahead = aheadEnd = 0;
+        dropReadAhead();
         position = newPosition;
       }
       return this;
@@ -221,7 +236,7 @@ final class DownloadChannel extends TransferChannel {
     if (newPosition < 0) {
       throw new SftpException(SftpConstants.SSH_FX_FAILURE, "negative offset");
     }
-    ahead = aheadEnd = 0; // out of sequence: the read-ahead is for another offset
+    dropReadAhead(); // out of sequence: the read-ahead is for another offset
     if (newPosition >= download.size()) {
       position = newPosition;
       return this;
@@ -259,6 +274,7 @@ final class DownloadChannel extends TransferChannel {
 
   @Override
   void end(boolean closeRequested) throws IOException {
+    dropReadAhead(); // before the core's record of the download is written
     download.close();
     String grantId = redemption.grant().id();
     if (stalled && !servedAll && !download.servedAll()) {

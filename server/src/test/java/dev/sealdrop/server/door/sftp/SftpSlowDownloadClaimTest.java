@@ -231,8 +231,29 @@ class SftpSlowDownloadClaimTest extends OneServerPerMethod {
       }
       assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
           .extracting(r -> r.action() + " " + r.result()).doesNotContain("grant.consume ok", "grant.release ok");
+      // the audit record says what the client was handed, not what the door read ahead for it (round CZ: it said the
+      // whole file, without a gap): the bytes without a gap end after the first one
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object)
+          && r.action().equals("download.complete")).singleElement()
+          .satisfies(r -> assertThat(r.details()).containsEntry("to", Integer.toString(envelope.length))
+              .containsEntry("gap-free-to", "1"));
       assertThatThrownBy(() -> sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read).close())
           .as("claimed until its window passes, not confirmed").hasMessageContaining("GRANT_CLAIMED");
+    }
+  }
+
+  /** A client that read the first bytes and closed: what the door read ahead past them is not in the record. */
+  @Test
+  void theReadAheadAClientNeverTookIsNotRecordedAsServed() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 97), "bob").bytes();
+    var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      readUpTo(sftp, grant.getToken(), 1000);
+      assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object)
+          && r.action().equals("download.abort")).singleElement()
+          .satisfies(r -> assertThat(r.details()).containsEntry("from", "0").containsEntry("to", "1000")
+              .doesNotContainKey("gap-free-to"));
     }
   }
 
