@@ -34,6 +34,9 @@ public interface UploadRepository {
   /** OPEN uploads whose last activity is before {@code cutoff} ({@code null}: all OPEN uploads). */
   List<Upload> listOpen(Instant idleBefore);
 
+  /** OPEN uploads started with a certificate that an admin has revoked since. */
+  List<Upload> listOpenMadeWithRevokedCertificates();
+
   Optional<StoredFile> findFile(String fileId);
 
   List<StoredFile> listFiles(String owner);

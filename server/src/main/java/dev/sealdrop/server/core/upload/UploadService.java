@@ -554,24 +554,35 @@ public final class UploadService {
   /** The result of the {@code upload.abort} record of an unfinished upload whose owner an admin revoked. */
   public static final String IDENTITY_REVOKED = "identity-revoked";
 
+  /**
+   * The result of the {@code upload.abort} record of an unfinished upload whose certificate an admin revoked: the
+   * client that started it forgets it (docs/cli.md), so no one would resume it (round DA: it held disk and quota for a
+   * day, and neither its owner nor an admin could end it).
+   */
+  public static final String CERTIFICATE_REVOKED = "certificate-revoked";
+
   /** The result of the {@code upload.abort} record of an upload that expired idle (upload-abandon-after). */
   public static final String UPLOAD_EXPIRED = "upload-expired";
 
   /**
    * Expires OPEN uploads idle past the policy's lifetime and deletes their data, and those of a revoked identity
    * at once (no certificate of it can resume them; they would hold disk until they expired idle, a day by default),
-   * audited as {@code upload.abort} by {@value Audit#SERVER} with result {@value #UPLOAD_EXPIRED} or
-   * {@value #IDENTITY_REVOKED}. Returns how many.
+   * and those started with a certificate revoked since, audited as {@code upload.abort} by {@value Audit#SERVER}
+   * with result {@value #UPLOAD_EXPIRED}, {@value #IDENTITY_REVOKED} or {@value #CERTIFICATE_REVOKED}. Returns how many.
    */
   public int expireAbandoned() {
     Instant now = clock.instant();
     Instant idleBefore = now.minus(policy.abandonAfter());
     Map<String, Boolean> revoked = new java.util.HashMap<>();
+    Set<String> certificateRevoked = new java.util.HashSet<>();
+    uploads.listOpenMadeWithRevokedCertificates().forEach(u -> certificateRevoked.add(u.id()));
     int expired = 0;
     for (Upload u : uploads.listOpen(null)) {
       boolean idle = u.updatedAt().isBefore(idleBefore);
       boolean ownerRevoked = !idle && revoked.computeIfAbsent(u.owner(), identities::isRevoked);
-      if (!(idle || ownerRevoked) || active.contains(u.id()) || !uploads.close(u.id(), UploadState.EXPIRED, now)) {
+      boolean certificate = !idle && !ownerRevoked && certificateRevoked.contains(u.id());
+      if (!(idle || ownerRevoked || certificate) || active.contains(u.id())
+          || !uploads.close(u.id(), UploadState.EXPIRED, now)) {
         continue;
       }
       deleteTempQuietly(u.id());
@@ -580,11 +591,12 @@ public final class UploadService {
         LOG.info("upload {} of '{}' abandoned at {} bytes; expired and deleted", u.id(), u.owner(),
             u.committedOffset());
       } else {
-        LOG.info("upload {} of '{}' deleted at {} bytes: its owner was revoked, so no one can resume it", u.id(),
-            u.owner(), u.committedOffset());
+        LOG.info("upload {} of '{}' deleted at {} bytes: {} was revoked, so no one will resume it", u.id(),
+            u.owner(), u.committedOffset(), ownerRevoked ? "its owner" : "the certificate it was started with");
       }
       // the server ended it, not its owner: recorded either way (round AE: an idle one ended with no record)
-      audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), idle ? UPLOAD_EXPIRED : IDENTITY_REVOKED, "",
+      audit.record(Audit.SERVER, "upload.abort", "upload:" + u.id(), idle ? UPLOAD_EXPIRED
+          : ownerRevoked ? IDENTITY_REVOKED : CERTIFICATE_REVOKED, "",
           Map.of("upload-id", u.id(), "owner", u.owner(), "bytes", Long.toString(u.committedOffset())));
     }
     return expired;

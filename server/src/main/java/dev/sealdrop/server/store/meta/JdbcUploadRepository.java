@@ -30,11 +30,22 @@ public final class JdbcUploadRepository implements UploadRepository {
   public boolean createWithin(Upload u, int maxOpen, Credential by) {
     // one statement: SQLite runs it under its write lock, so neither the count nor the owner's standing can change
     // before the insert
-    return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ") SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?"
+    return jdbc.update("INSERT INTO uploads (" + UPLOAD_COLUMNS + ", made_with_issuer, made_with_serial)"
+        + " SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?"
         + " WHERE (SELECT COUNT(*) FROM uploads WHERE owner = ? AND state = 'OPEN') < ? AND "
         + CredentialConditions.STANDS, CredentialConditions.after(by, u.id(), u.owner(),
         u.state().name(), u.expectedSize(), u.committedOffset(), u.createdAt().toEpochMilli(),
-        u.updatedAt().toEpochMilli(), u.resumable(), u.owner(), maxOpen)) == 1;
+        u.updatedAt().toEpochMilli(), u.resumable(), by.issuer(), by.serialHex(), u.owner(), maxOpen)) == 1;
+  }
+
+  @Override
+  public List<Upload> listOpenMadeWithRevokedCertificates() {
+    // the certificate as CredentialConditions.CERTIFICATE_REVOKED finds it revoked: by issuer and serial, or as that
+    // identity's serial
+    return jdbc.query("SELECT " + UPLOAD_COLUMNS + " FROM uploads u WHERE state = 'OPEN' AND made_with_serial IS NOT NULL"
+        + " AND (EXISTS (SELECT 1 FROM revoked_certificates r WHERE r.issuer = u.made_with_issuer"
+        + " AND r.serial = u.made_with_serial) OR EXISTS (SELECT 1 FROM revoked_certificate_owners o"
+        + " WHERE o.identity = u.owner AND o.serial = u.made_with_serial))", JdbcUploadRepository::upload);
   }
 
   @Override

@@ -421,6 +421,53 @@ class RevocationTest extends OneServerPerMethod {
         });
   }
 
+  /**
+   * Round DA: an upload started with a certificate an admin then revoked stayed for a day (upload-abandon-after), holding
+   * its owner's quota and disk, though the CLI that started it forgets it and neither its owner nor an admin could end
+   * it. It is deleted at the next maintenance, audited as certificate-revoked; an upload of the same identity started
+   * with another certificate is kept.
+   */
+  @Test
+  void anUploadStartedWithARevokedCertificateIsDeletedOthersOfItsIdentityKept() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(1 << 20, 62), "bob").bytes();
+    String upload = Transfers.createUpload(clients, "alice", envelope.length);
+    var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 768 << 10, false);
+    java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > 0) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    // the same identity's upload made with another certificate (as after `keys renew`): kept
+    dev.sealdrop.server.core.identity.Credential other = new dev.sealdrop.server.core.identity.Credential("alice",
+        server.pki.certificate("alice").getIssuerX500Principal().getName(), "0badc0ffee");
+    String kept = "up_" + "a".repeat(32);
+    java.time.Instant now = server.clock.instant();
+    try (dev.sealdrop.server.store.meta.Database db = dev.sealdrop.server.store.meta.Database.openSqlite(
+        data.resolve("sealdrop.db"))) {
+      assertThat(new dev.sealdrop.server.store.meta.JdbcUploadRepository(db).createWithin(
+          new dev.sealdrop.server.core.upload.Upload(kept, "alice", dev.sealdrop.server.core.upload.UploadState.OPEN,
+              10, 0, now, now, null, true), 64, other)).isTrue();
+    }
+
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
+        .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
+        .build());
+    streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS); // the revocation cut the stream
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    do { // the cut stream's server side may still be ending: the next maintenance takes its upload then
+      server.server().runMaintenance();
+    } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
+    assertThat(part).as("the revoked certificate's upload is deleted").doesNotExist();
+    assertThat(server.server().audit().tail(30)).filteredOn(r -> r.object().equals("upload:" + upload)
+        && r.actor().equals("server")).singleElement().satisfies(r -> {
+          assertThat(r.action()).isEqualTo("upload.abort");
+          assertThat(r.result()).isEqualTo("certificate-revoked");
+          assertThat(r.details()).containsEntry("owner", "alice");
+        });
+    assertThat(server.server().audit().tail(30)).as("the other certificate's upload is kept")
+        .noneMatch(r -> r.object().equals("upload:" + kept));
+  }
+
   private static boolean sleep(long millis) throws InterruptedException {
     Thread.sleep(millis);
     return true;
