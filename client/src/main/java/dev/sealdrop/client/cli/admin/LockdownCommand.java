@@ -59,8 +59,9 @@ final class LockdownCommand extends CommandGroup {
         AdminViews.lockdownHuman(out, l);
         if (l.hasTransfersCut()) {
           // as disable, revoke and purge say what they cut (round CP: only the server's log said it)
-          out.println(l.getTransfersCut() + " transfer(s) in progress cut (the same commands resume them once the"
-              + " lockdown is lifted)");
+          // round CZ: "the same commands resume them" was not true of the SFTP door's (docs/sftp.md)
+          out.println(l.getTransfersCut() + " transfer(s) in progress cut (sealdrop's send and receive resume them"
+              + " once the lockdown is lifted; an SFTP upload cut so is deleted, and an SFTP get starts over)");
         }
       }
     };

@@ -396,7 +396,7 @@ class AdminCommandsTest extends DevServerPerClass {
       CliRun again = as("carol", "admin", "lockdown", "on", "--reason", "leak confirmed").assertExit(0);
       assertThat(again.out()).startsWith("lockdown was already on since ").contains(" by carol (reason: possible leak);"
           + " its reason is now: leak confirmed\n").contains("Lockdown: ON")
-          .contains("0 transfer(s) in progress cut (the same commands resume them once the lockdown is lifted)");
+          .contains("0 transfer(s) in progress cut (sealdrop's send and receive resume them once the lockdown is lifted; an SFTP upload cut so is deleted, and an SFTP get starts over)");
       CliRun againJson = as("carol", json("admin", "lockdown", "on", "--reason", "third")).assertExit(0);
       assertThat(againJson.object("lockdown")).containsEntry("reason", "third");
       assertThat(againJson.object("replaced")).containsEntry("on", true).containsEntry("reason", "leak confirmed")

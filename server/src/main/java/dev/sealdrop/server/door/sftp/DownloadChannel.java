@@ -67,6 +67,7 @@ final class DownloadChannel extends TransferChannel {
    */
   private void stalled(dev.sealdrop.server.core.SealdropException why) {
     stalled = true;
+    boolean handedAny = handedOut.end(0) > 0 || aheadEnd > 0; // the core marked the claim as serving at its first read
     dropReadAhead(); // its client took nothing for the stall timeout: what was read ahead was never handed out
     if (download.servedAll()) {
       // every byte was handed out: only the slot is freed; the client's last reads (at the end, served here without
@@ -83,7 +84,13 @@ final class DownloadChannel extends TransferChannel {
         ? why.getMessage().replace("; nothing is used up", "") + "; the claim was given back, but as the grant's third"
             + " claim given back after bytes of the file were handed out on it, it counts as one of its downloads:"
             + " the grant is used up"
-        : why.getMessage() + "; the claim was given back: the grant can be redeemed again"));
+        : handedAny
+            // round CZ: "nothing is used up" for a claim that counts as interrupted (protocol.md §5: a grant's third
+            // claim given back after bytes were handed out on it counts as one of its downloads)
+            ? why.getMessage().replace("; nothing is used up", "") + "; the claim was given back: the grant can be"
+                + " redeemed again, but as a claim given back after bytes of the file were handed out on it (a grant's"
+                + " third such claim counts as one of its downloads)"
+            : why.getMessage() + "; the claim was given back: the grant can be redeemed again"));
   }
 
   /**

@@ -110,7 +110,10 @@ final class LoginBacklog implements SessionListener {
     long now = System.nanoTime();
     long last = lastWarning.get();
     if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-      LOG.warn("SFTP door: refused {} new connection(s) in the last minute: {} connections were waiting to log in"
+      // counted since the last such line, which may be long ago (round CZ: "in the last minute" named old refusals,
+      // and the first line of a flood counted only the refusal that wrote it)
+      LOG.warn("SFTP door: refused {} new connection(s) since the last such line (at most one a minute): {}"
+          + " connections were waiting to log in"
           + " (it holds at most {}{}; a flood of connections that never log in?). Each waits at most"
           + " sftp-auth-timeout", refusedSinceWarning.getAndSet(0), waiting.get(), limit,
           perSource < limit ? ", at most " + perSource + " from one address" : "");
