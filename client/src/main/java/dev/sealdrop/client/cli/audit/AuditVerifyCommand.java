@@ -262,10 +262,14 @@ final class AuditVerifyCommand extends WithGlobalOptions {
         || !f.message().startsWith("a held checkpoint")) {
       return "";
     }
-    List<String> named = heldFiles.entrySet().stream()
+    List<java.util.Map.Entry<Path, SignedCheckpoint>> unsigned = heldFiles.entrySet().stream()
         .filter(e -> e.getValue().checkpoint().origin().equals(r.origin())
-            && e.getValue().checkpoint().size() == f.sequence()
-            && e.getValue().check(r.key()) == SignedCheckpoint.SignatureStatus.ABSENT)
+            && e.getValue().checkpoint().size() >= f.sequence()
+            && e.getValue().check(r.key()) == SignedCheckpoint.SignatureStatus.ABSENT).toList();
+    // met while the records were read, the checkpoint's size is the failure's record; past the file's last record
+    // (round DA: a held checkpoint of size 12 against a log of 3 records was not named), the smallest such size
+    long size = unsigned.stream().mapToLong(e -> e.getValue().checkpoint().size()).min().orElse(-1);
+    List<String> named = unsigned.stream().filter(e -> e.getValue().checkpoint().size() == size)
         .map(e -> e.getKey().toString()).toList();
     return named.isEmpty() ? "" : " (held file " + String.join(", ", named) + ")";
   }

@@ -152,6 +152,22 @@ class AuditVerifyCommandTest {
     assertThat(r.err()).contains("(held file " + note + ")");
   }
 
+  /** Round DA: one of another server's held checkpoints past this log's last record was not named. */
+  @Test
+  void aHeldCheckpointOfAnotherServerPastTheLogsEndIsNamedToo() throws IOException {
+    Path held = Files.createDirectories(dir.resolve("held-past-the-end"));
+    export("other-server-longer.jsonl", 6, AuditKey.generate(ORIGIN), held, 6, -1); // its checkpoint of size 6
+    Path log = export("this-server-shorter.jsonl", 3);
+
+    CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(5);
+    assertThat(r.object("break")).containsEntry("reason", "UNTRUSTED_CHECKPOINT_KEY").containsEntry("seq", 4L);
+    String note;
+    try (java.util.stream.Stream<Path> notes = Files.list(held)) {
+      note = notes.filter(p -> p.toString().endsWith(".note")).findFirst().orElseThrow().toString();
+    }
+    assertThat(r.err()).contains("(held file " + note + ")");
+  }
+
   @Test
   void aLogSignedWithAnotherKeyFailsAgainstTheGivenKeyButPassesOnItsOwnEmbeddedKey() throws IOException {
     Path log = export("other-key.jsonl", 3, AuditKey.generate(ORIGIN), null, -1, -1);
