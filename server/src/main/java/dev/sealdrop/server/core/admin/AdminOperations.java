@@ -282,7 +282,8 @@ public final class AdminOperations {
       java.util.OptionalInt transfersCut) {}
 
   public LockdownSwitch setLockdown(Caller c, boolean on, String reason) {
-    return act(c, on ? "lockdown.on" : "lockdown.off", "server", reasonDetail(reason), () -> {
+    Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
+    return act(c, on ? "lockdown.on" : "lockdown.off", "server", details, () -> {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
@@ -293,12 +294,14 @@ public final class AdminOperations {
         // redundant `off` overwrote both, and `status` then named the wrong admin); audited as the act it is
         LOG.info("lockdown off requested by '{}': it was off already (since {})", c.principal().identity(),
             current.changedAt());
+        details.put(CHANGED, "false"); // round DA: a redundant off read as a lift, unless one looked at the record before
         return new LockdownSwitch(current, java.util.Optional.of(current), java.util.OptionalInt.empty());
       }
       // claims that lapsed before the switch are settled as of before it (round AT: one that lapsed during a lockdown
       // but was swept after its lift was counted as interrupted; one that lapsed before it, swept during it, was not)
       grants.settleClaims();
       LockdownState before = lockdown.set(new LockdownState(on, given, c.principal().identity(), clock.instant()));
+      details.put(CHANGED, Boolean.toString(before.on() != on)); // an `on` while on replaces only its reason
       LOG.warn("lockdown {} by '{}'{}", on ? "ON" : "lifted", c.principal().identity(),
           given.isEmpty() ? " (no reason given)" : ": " + given);
       java.util.OptionalInt cut = java.util.OptionalInt.empty();

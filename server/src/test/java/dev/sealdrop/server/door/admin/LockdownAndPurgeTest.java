@@ -76,6 +76,11 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
     // admin's redundant off overwrote them, and `status` named that admin)
     assertThat(again.getReason()).isEqualTo("drill over");
     assertThat(again.getChangedAtMillis()).isEqualTo(lifted.getChangedAtMillis());
+    // and its record says so (round DA: a redundant off read as a lift unless one looked at the record before it)
+    assertThat(server.server().audit().tail(10)).filteredOn(r -> r.action().startsWith("lockdown."))
+        .extracting(r -> r.action() + " changed=" + r.details().get("changed"))
+        .containsSubsequence("lockdown.off changed=false", "lockdown.on changed=true", "lockdown.off changed=true",
+            "lockdown.off changed=false");
   }
 
   @Test
