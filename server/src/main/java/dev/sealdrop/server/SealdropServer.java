@@ -144,6 +144,18 @@ public final class SealdropServer implements AutoCloseable {
   }
 
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
+  /** Each listener's fixed port can be bound now ({@link ListenAddress#requireBindable}). */
+  private static void requireListenersBindable(ServerConfig config) throws IOException {
+    ServerConfig.Network net = config.network();
+    ListenAddress.requireBindable("host", net.host(), net.port());
+    ListenAddress.requireBindable("admin-host", config.admin().host(), config.admin().port());
+    ServerConfig.Sftp sftp = config.sftp();
+    if (sftp.enabled()) {
+      ListenAddress.requireBindable(sftp.host().isEmpty() ? "host" : "sftp-host", sftp.bindHost(net.host()),
+          sftp.port());
+    }
+  }
+
   public static SealdropServer start(ServerConfig config) throws IOException {
     // TLS files first: a bad one stops the server before it writes anything
     X509Certificate ca = ServerTls.readCertificate(config.tls().caCertificate());
@@ -152,6 +164,7 @@ public final class SealdropServer implements AutoCloseable {
     DataFolder.Lock folderLock = DataFolder.lock(config.dataDir());
     Database db;
     try {
+      requireListenersBindable(config); // after the lock (a second server on this folder is told that instead)
       // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
       DataFolder.secure(config.dataDir());
       DataFolder.requireDatabaseOfItsHistory(config.dataDir(), config.dataDir().resolve("sealdrop.db"));

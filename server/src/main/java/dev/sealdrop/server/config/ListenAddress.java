@@ -19,4 +19,24 @@ public final class ListenAddress {
     }
     return address;
   }
+
+  /**
+   * Refuses a fixed {@code port} on {@code host} that cannot be bound now (0, a free port, always can), with the
+   * operating system's reason as the listener's bind would give it: checked before the data folder's database and audit
+   * log are opened, so that a port in use (another server, this one started twice) stops the start before it writes
+   * them (round DA: a new data folder was set up in full, database, audit key and log, before the bind failed). A port
+   * taken between this check and the listener's bind still fails there.
+   */
+  public static void requireBindable(String setting, String host, int port) throws IOException {
+    if (port == 0) {
+      return;
+    }
+    InetSocketAddress address = of(setting, host, port);
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(address);
+    } catch (java.net.BindException e) {
+      throw new IOException("Failed to bind to address " + address + ": " + e.getMessage(), e); // as the listener's
+    }
+  }
 }
