@@ -88,8 +88,8 @@ final class KeysCommand extends SealdropSubcommand {
       String me = session.config().identity();
       Recipients.requireNamed("IDENTITY", identity, "`sealdrop keys show bob`, or no IDENTITY for your own key");
       if (identity != null) {
-        Recipients.requireIdentityName("IDENTITY", identity, "give the identity whose key you want, e.g. `sealdrop keys"
-            + " show bob`, or no IDENTITY for your own key");
+        identity = Recipients.requireIdentityName("IDENTITY", identity, "give the identity whose key you want, e.g."
+            + " `sealdrop keys show bob`, or no IDENTITY for your own key");
       }
       if (identity == null || identity.equals(me)) {
         KeyBundle own = session.ownBundle();
@@ -339,6 +339,10 @@ final class KeysCommand extends SealdropSubcommand {
     void run(Session session) throws Exception {
       // an empty IDENTITY ("$UNSET") names nobody: it listed your own keys as if they were that identity's (round CP)
       Recipients.requireNamed("IDENTITY", identity, "`sealdrop keys list-ssh bob`, or leave IDENTITY out for your own keys");
+      if (identity != null) { // round CY: as --from, without the blanks around it; no name is refused here
+        identity = Recipients.requireIdentityName("IDENTITY", identity, "`sealdrop keys list-ssh bob`, or leave"
+            + " IDENTITY out for your own keys");
+      }
       List<dev.sealdrop.protocol.v1.SshKey> keys;
       try {
         keys = ServerConnection.call(GrpcFailures.Op.SSH_KEY, () -> session.connect().sshKeys().listSshKeys(
@@ -372,6 +376,10 @@ final class KeysCommand extends SealdropSubcommand {
     void run(Session session) throws Exception {
       // an empty --identity ("$UNSET") names nobody: it removed the key from your own identity (round CP)
       Recipients.requireNamed("--identity", identity, "`--identity bob`, or leave --identity out for one of your own keys");
+      if (identity != null) { // round CY: as --from, without the blanks around it; no name is refused here
+        identity = Recipients.requireIdentityName("--identity", identity, "`--identity bob`, or leave --identity out"
+            + " for one of your own keys");
+      }
       String fingerprint = sha256Fingerprint(this.fingerprint);
       dev.sealdrop.protocol.v1.SshKey removed;
       try {

@@ -625,8 +625,7 @@ final class ReceiveCommand extends SealdropSubcommand {
   /** {@code --from} and {@code --fingerprint}, refused as malformed before anything else is done. */
   private void expectedSenderAndFile() throws UsageFailure {
     if (from != null) {
-      Recipients.requireIdentityName("--from", from, "give the sender's identity, e.g. --from alice");
-      from = from.strip();
+      from = Recipients.requireIdentityName("--from", from, "give the sender's identity, e.g. --from alice");
     }
     if (fingerprint != null && !FINGERPRINT.matcher(fingerprint.strip()).matches()) {
       throw new UsageFailure("BAD_FINGERPRINT", "--fingerprint is not a file's fingerprint: 64 hex digits",

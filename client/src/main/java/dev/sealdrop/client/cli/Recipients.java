@@ -47,12 +47,15 @@ public final class Recipients {
   /**
    * Refuses, before the server is asked, an {@code option} value that is no identity name ({@code BAD_IDENTITY}), and
    * one shaped as a grant token or claim id, which would reach the server as a name (round BO: `keys show sdg_...`);
-   * neither is repeated if it may be a secret. {@code then} says what to give instead.
+   * neither is repeated if it may be a secret. {@code then} says what to give instead. Returns the name without the
+   * blanks around it (a pasted {@code "bob "}), which every caller must use from then on: round CY, {@code send --to
+   * "bob "} passed this check and went to the server as "bob ", refused there as a malformed identity, while
+   * {@code receive --from "alice "} was taken as alice.
    */
-  static void requireIdentityName(String option, String value, String then) throws UsageFailure {
+  public static String requireIdentityName(String option, String value, String then) throws UsageFailure {
     String v = value.strip();
     if (!SECRET_SHAPE.matcher(v).matches() && OpenCommand.IDENTITY.matcher(v).matches()) {
-      return;
+      return v;
     }
     String shown = Sealdrop.secretKind(value).map(k -> k + " (not repeated here)")
         .orElse(SECRET_SHAPE.matcher(v).matches() ? "a value holding part of a grant token or claim id (not repeated here)"

@@ -197,6 +197,54 @@ class FilesAndGrantCommandTest {
     }
   }
 
+  /**
+   * Round CY: `send --to "bob "` passed the local check and reached the server as "bob " (INVALID_REQUEST, "check the
+   * arguments"), while `receive --from "alice "` was taken as alice. Every identity argument now drops the blanks around
+   * it as --from does, and refuses locally what is then still no identity name.
+   */
+  @Test
+  void anIdentityWithBlanksAroundItIsThatIdentityEverywhereAndOneWithABlankInsideIsRefusedLocally() {
+    CliRun sent = alice.run("--json", "send", csv.toString(), "--to", " bob\t").assertExit(0);
+    assertThat(sent.object("grant")).containsEntry("recipient", "bob");
+    String fileId = (String) sent.object("grant").get("file_id");
+    assertThat(alice.run("--json", "grant", fileId, "--to", "bob ").assertExit(0).object("grant"))
+        .containsEntry("recipient", "bob");
+    assertThat(alice.run("--json", "keys", "show", "\tbob ").assertExit(0).json()).containsEntry("identity", "bob");
+    assertThat(carol.run("--json", "admin", "grants", "list", "--owner", "alice ", "--recipient", " bob")
+        .assertExit(0).jsonList("grants")).isNotEmpty().allSatisfy(g -> assertThat(g).containsEntry("owner", "alice"));
+    assertThat(carol.run("--json", "admin", "files", "list", "--owner", " alice").assertExit(0).jsonList("files"))
+        .isNotEmpty().allSatisfy(f -> assertThat(f).containsEntry("owner", "alice"));
+    assertThat(carol.run("--json", "admin", "identities", "enable", " bob ").assertExit(0).object("identity"))
+        .containsEntry("identity", "bob");
+    assertThat(carol.run("--json", "keys", "list-ssh", "bob ").assertExit(0).json()).containsEntry("ok", true);
+
+    // a blank inside is still no identity name: refused before the server is asked, not "check the arguments"
+    for (String[] args : new String[][] {{"send", csv.toString(), "--to", "bo b "}, {"grant", fileId, "--to", "bo\tb"},
+        {"keys", "show", " bo b"}}) {
+      assertThat(alice.run(json(args)).assertExit(2).jsonError()).as(String.join(" ", args))
+          .containsEntry("reason", "BAD_IDENTITY");
+    }
+    for (String[] args : new String[][] {{"admin", "grants", "list", "--owner", "al ice"},
+        {"admin", "grants", "list", "--recipient", "bob/x"}, {"admin", "files", "list", "--owner", "al ice"},
+        {"admin", "identities", "add", "er in", "--role", "acquirer"}, {"admin", "identities", "disable", "b ob"},
+        {"admin", "identities", "enable", "b ob"}, {"admin", "identities", "revoke", "b ob"},
+        {"keys", "list-ssh", "b ob"}, {"keys", "remove-ssh", "SHA256:" + "A".repeat(43), "--identity", "b ob"}}) {
+      CliRun r = carol.run(json(args)).assertExit(2);
+      assertThat(r.jsonError()).as(String.join(" ", args)).containsEntry("reason", "BAD_IDENTITY");
+      assertThat((String) r.jsonError().get("message")).as(String.join(" ", args)).contains("is not an identity name");
+    }
+    // an empty one names nobody, as before
+    assertThat(carol.run("--json", "admin", "identities", "disable", " ").assertExit(2).jsonError())
+        .containsEntry("reason", "EMPTY_IDENTITY");
+    assertThat(carol.run("--json", "admin", "identities", "list").assertExit(0).jsonList("identities"))
+        .allSatisfy(i -> assertThat(i).doesNotContainEntry("state", "disabled"));
+  }
+
+  private static String[] json(String... args) {
+    return java.util.stream.Stream.concat(java.util.stream.Stream.of("--json"), java.util.Arrays.stream(args))
+        .toArray(String[]::new);
+  }
+
   @Test
   void anUnknownFileIdIsAUsageErrorInTheUsersTermsPointingAtFiles() {
     // not of a file id's shape (a typo, `null` from a script): refused before the server is asked (outside test)

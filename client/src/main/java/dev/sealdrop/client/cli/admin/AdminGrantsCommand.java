@@ -2,7 +2,6 @@ package dev.sealdrop.client.cli.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.GrantIds;
-import dev.sealdrop.client.cli.Recipients;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
@@ -59,8 +58,10 @@ final class AdminGrantsCommand extends CommandGroup {
     void run(AdminConnection admin, Output output) throws Exception {
       // an empty --owner or --recipient ("$UNSET" in a script) names nobody: the server took it as no filter and
       // listed every grant, which a script revoking "the grants of $WHO" would have revoked all of (round CP)
-      Recipients.requireNamed("--owner", owner, "`--owner alice`, or leave --owner out to list every owner's grants");
-      Recipients.requireNamed("--recipient", recipient, "`--recipient bob`, or leave --recipient out to list every recipient's grants");
+      String owner = identity("--owner", this.owner,
+          "`--owner alice`, or leave --owner out to list every owner's grants");
+      String recipient = identity("--recipient", this.recipient,
+          "`--recipient bob`, or leave --recipient out to list every recipient's grants");
       ListAllGrantsRequest.Builder req = ListAllGrantsRequest.newBuilder();
       if (state != null) {
         req.setState(parseState(state));

@@ -2,7 +2,6 @@ package dev.sealdrop.client.cli.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sealdrop.client.cli.GrantIds;
-import dev.sealdrop.client.cli.Recipients;
 import dev.sealdrop.client.cli.SealdropCommand;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
@@ -39,7 +38,7 @@ final class FilesCommand extends CommandGroup {
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
       // an empty --owner ("$UNSET") names nobody: the server took it as no filter and listed every file (round CP)
-      Recipients.requireNamed("--owner", owner, "`--owner alice`, or leave --owner out to list every owner's files");
+      String owner = identity("--owner", this.owner, "`--owner alice`, or leave --owner out to list every owner's files");
       ListAllFilesRequest.Builder req = ListAllFilesRequest.newBuilder();
       if (owner != null) {
         req.setOwner(owner);

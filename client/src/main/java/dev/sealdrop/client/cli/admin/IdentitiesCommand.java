@@ -213,6 +213,7 @@ final class IdentitiesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      String identity = identity("IDENTITY", this.identity, "`sealdrop admin identities add erin --role acquirer`");
       Role r = parseRole(role);
       IdentityInfo i = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
           .addIdentity(AddIdentityRequest.newBuilder().setIdentity(identity).setRole(r).build())).getIdentity();
@@ -234,6 +235,7 @@ final class IdentitiesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      String identity = identity("IDENTITY", this.identity, "`sealdrop admin identities disable bob`");
       String why = reason(reason);
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().disableIdentity(
           DisableIdentityRequest.newBuilder().setIdentity(identity).setReason(why).build()));
@@ -252,6 +254,7 @@ final class IdentitiesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      String identity = identity("IDENTITY", this.identity, "`sealdrop admin identities enable bob`");
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub()
           .enableIdentity(EnableIdentityRequest.newBuilder().setIdentity(identity).build()));
       output.emit(switched("Enabled", "enabled", resp.getAlreadyEnabled(), resp.getIdentity(), Map.of()));
@@ -279,6 +282,7 @@ final class IdentitiesCommand extends CommandGroup {
 
     @Override
     void run(AdminConnection admin, Output output) throws Exception {
+      String identity = identity("IDENTITY", this.identity, "`sealdrop admin identities revoke bob`");
       String why = reason(reason);
       String hex = serial == null ? "" : certificateSerial(serial);
       var resp = admin.call(GrpcFailures.Op.ADMIN_IDENTITY, () -> admin.stub().revokeIdentity(RevokeIdentityRequest
