@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
     description = "List the grants you created, with their state.",
     subcommands = GrantsCommand.Revoke.class,
     footer = {"  sealdrop grants", "  sealdrop grants --json", "  sealdrop grants revoke g_7c1e0b9a4f2d48e6a3b5c90d12ef4a67"})
-final class GrantsCommand extends SealdropSubcommand {
+final class GrantsCommand extends SealdropSubcommand implements Sealdrop.Listing {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   static final String NAME = "grants";
 

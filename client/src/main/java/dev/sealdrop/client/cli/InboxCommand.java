@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = InboxCommand.NAME, mixinStandardHelpOptions = true,
     description = "List the grants addressed to you, with sender, state, size and expiry.",
     footer = {"  sealdrop inbox", "  sealdrop inbox --json"})
-final class InboxCommand extends SealdropSubcommand {
+final class InboxCommand extends SealdropSubcommand implements Sealdrop.Listing {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   static final String NAME = "inbox";
 

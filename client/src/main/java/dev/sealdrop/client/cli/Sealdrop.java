@@ -53,6 +53,14 @@ public final class Sealdrop {
    */
   private static int execute(CommandLine.ParseResult parsed) {
     CommandLine root = parsed.commandSpec().commandLine();
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.isUsageHelpRequested()) {
+        UsageFailure unknown = unknownCommandBeforeHelp(p);
+        if (unknown != null) { // reported as any failure, as the help command's own refusal is
+          throw new CommandLine.ExecutionException(p.commandSpec().commandLine(), unknown.getMessage(), unknown);
+        }
+      }
+    }
     if (root.getCommand() instanceof SealdropCommand top && top.globals().json()) {
       for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
         CommandLine cmd = p.commandSpec().commandLine();
@@ -102,12 +110,24 @@ public final class Sealdrop {
     List<String> near = name.length() < 2 ? List.of() : parent.getSubcommands().entrySet().stream()
         .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden() && !e.getKey().equals("help"))
         .map(java.util.Map.Entry::getKey).filter(c -> nearMiss(name, c)).distinct().limit(3).toList();
-    // round CN: `sealdrop grants list`, as `admin grants list` is spelled; `grants` alone lists them
-    String alone = parent.getCommand() instanceof GrantsCommand && (name.equals("list") || name.equals("ls"))
-        ? " (`" + parent.getCommandSpec().qualifiedName(" ") + "` alone lists them)" : "";
+    // round CN: `sealdrop grants list`, as `admin grants list` is spelled; `grants` alone lists them (round CY: and
+    // `files`, `inbox` alike, which had only "see sealdrop files --help")
+    String alone = listsAlone(parent, name) ? " (`" + parent.getCommandSpec().qualifiedName(" ") + "` alone lists them)"
+        : "";
     return new UsageFailure("UNKNOWN_COMMAND", "unknown command '" + String.join(" ", path) + "'"
         + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)") + alone,
         "see `" + parent.getCommandSpec().qualifiedName(" ") + " --help`", cause);
+  }
+
+  /**
+   * A command that lists when given alone ({@code sealdrop grants}, {@code files}, {@code inbox}), where
+   * {@code admin grants list} and {@code admin files list} take a {@code list}: that word given to it is pointed there.
+   */
+  interface Listing {}
+
+  /** Whether WORD is {@code list} (or {@code ls}) given to a {@link Listing} command, which lists without it. */
+  private static boolean listsAlone(CommandLine command, String word) {
+    return command.getCommand() instanceof Listing && (word.equals("list") || word.equals("ls"));
   }
 
   /**
@@ -138,10 +158,26 @@ public final class Sealdrop {
     String first = u.getUnmatched().get(0);
     CommandLine cmd = ex.getCommandLine();
     CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
-    if (first.startsWith("-") || spec.subcommands().isEmpty() || !spec.positionalParameters().isEmpty()) {
+    if (first.startsWith("-") || !spec.positionalParameters().isEmpty()
+        || spec.subcommands().isEmpty() && !listsAlone(cmd, first)) { // `inbox list`: as `grants list` (round CY)
       return null;
     }
     return unknownCommand(cmd, first, ex);
+  }
+
+  /**
+   * The UNKNOWN_COMMAND error for {@code COMMAND WORD --help} where WORD is no subcommand of COMMAND (and COMMAND takes
+   * no parameters, so WORD can only have been meant as one), as {@code help COMMAND WORD} refuses it; otherwise null.
+   * picocli leaves such a word unmatched when help is asked for and prints COMMAND's help (round CY: `sealdrop files
+   * list --help` printed the help of `files` and exited 0, while `sealdrop help files list` exited 2).
+   */
+  static UsageFailure unknownCommandBeforeHelp(CommandLine.ParseResult parsed) {
+    CommandLine cmd = parsed.commandSpec().commandLine();
+    List<String> words = parsed.unmatched().stream().filter(w -> !w.startsWith("-")).toList();
+    if (words.isEmpty() || !parsed.commandSpec().positionalParameters().isEmpty()) {
+      return null;
+    }
+    return unknownCommand(cmd, words.get(0), null);
   }
 
   /**

@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {UploadedFilesCommand.Delete.class},
     footer = {"  sealdrop files", "  ID=$(sealdrop files --json | jq -r '.files[-1].file_id')",
         "  sealdrop files delete f_3f2a9c1e5b7d40a8c6e2f19b0d4a7c35"})
-final class UploadedFilesCommand extends SealdropSubcommand {
+final class UploadedFilesCommand extends SealdropSubcommand implements Sealdrop.Listing {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
   static final String NAME = "files";
 

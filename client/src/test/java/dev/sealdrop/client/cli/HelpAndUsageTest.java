@@ -611,6 +611,39 @@ class HelpAndUsageTest {
         .startsWith("sealdrop: error: 'identities' came after `--`").doesNotContain("did you mean");
   }
 
+  /**
+   * Round CY: `files list` got only "see sealdrop files --help" where `grants list` was told that `grants` alone lists
+   * them; `inbox list` was "unexpected argument". And `files list --help` printed the help of `files` (exit 0) where
+   * `help files list` is UNKNOWN_COMMAND (exit 2): docs/cli.md says the two are the same.
+   */
+  @Test
+  void listGivenToACommandThatListsAlonePointsAtItAndBeforeHelpIsRefusedAsHelpRefusesIt() {
+    for (String command : List.of("files", "inbox", "grants")) {
+      for (String[] args : new String[][] {{command, "list"}, {command, "ls"}, {command, "list", "--help"},
+          {"help", command, "list"}, {command, "--help", "list"}}) {
+        CliRun r = Cli.raw(Map.of(), args).assertExit(2);
+        assertThat(r.out()).as(String.join(" ", args)).isEmpty();
+        assertThat(r.err()).as(String.join(" ", args)).startsWith("sealdrop: error: unknown command '" + command + " "
+            + args[args[0].equals("help") ? 2 : args[1].equals("--help") ? 2 : 1] + "' (`sealdrop " + command
+            + "` alone lists them)\n");
+        CliRun json = Cli.raw(Map.of(), java.util.stream.Stream.concat(java.util.stream.Stream.of("--json"),
+            java.util.Arrays.stream(args)).toArray(String[]::new)).assertExit(2);
+        assertThat(json.jsonError()).as(String.join(" ", args)).containsEntry("reason", "UNKNOWN_COMMAND")
+            .containsEntry("hint", "see `sealdrop " + command + " --help`");
+      }
+    }
+    // any word that is no command before --help, as `help` refuses it; the word is the unknown one, not the help
+    CliRun admin = Cli.raw(Map.of(), "--json", "admin", "grants", "lst", "--help").assertExit(2);
+    assertThat(admin.jsonError()).containsEntry("reason", "UNKNOWN_COMMAND")
+        .containsEntry("message", "unknown command 'admin grants lst' (did you mean list?)");
+    assertThat(Cli.raw(Map.of(), "nosuch", "--help").assertExit(2).err())
+        .startsWith("sealdrop: error: unknown command 'nosuch'");
+    // the commands themselves still take --help, and other words stay what they were
+    assertThat(Cli.raw(Map.of(), "files", "--help").assertExit(0).out()).contains("sealdrop files");
+    assertThat(Cli.raw(Map.of(), "files", "delete", "--help").assertExit(0).out()).contains("sealdrop files delete");
+    assertThat(Cli.raw(Map.of(), "--json", "inbox", "bob").assertExit(2).jsonError()).containsEntry("reason", "USAGE");
+  }
+
   @Test
   void everyUsageErrorJsonDocumentCarriesTheHintStderrPrints() {
     for (List<String> args : List.of(List.of("--json"), List.of("admin", "--json"), List.of("send", "--bogus", "--json"),
