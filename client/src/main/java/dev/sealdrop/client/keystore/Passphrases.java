@@ -157,6 +157,27 @@ public final class Passphrases {
   }
 
   /**
+   * The refusal of a {@code --passphrase-file} that is there but could not be read ({@code e}): why, in words, and, as
+   * {@link #notFound} does, not its name. Round CY: it was "cannot read passphrase file noread.txt: noread.txt", the
+   * name twice (an {@link java.nio.file.AccessDeniedException}'s message is the name alone) and no reason.
+   */
+  static UsageFailure unreadable(Path file, IOException e) {
+    String why;
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      why = "permission denied: this account may not read it";
+    } else if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      why = f.getReason(); // the system's words ("Too many levels of symbolic links"), which name no file
+    } else {
+      String said = e.getMessage() == null ? "" : e.getMessage().replace(file.toString(), "the file");
+      why = said.isBlank() ? e.getClass().getSimpleName() : said;
+    }
+    return new UsageFailure("FILE_UNREADABLE", "the file named by --passphrase-file cannot be read: " + why + " (the"
+        + " name is not repeated, in case it was the passphrase itself)", "make it readable by this account and by no"
+        + " other (`chmod 600 FILE`, as its owner), or give the path of another file whose first line is the"
+        + " passphrase (or set " + VARIABLE + ", or leave both out to be asked)");
+  }
+
+  /**
    * Reads the first line of a file as UTF-8, without keeping a String of it. A leading byte-order
    * mark is returned as is; {@link #obtain} drops it.
    */
@@ -176,8 +197,7 @@ public final class Passphrases {
       if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
         throw notFound(); // ENOTDIR, ENAMETOOLONG: what was typed is no path to a file either
       }
-      throw new UsageFailure("FILE_UNREADABLE", "cannot read passphrase file " + file + ": " + e.getMessage(),
-          "check --passphrase-file and its permissions");
+      throw unreadable(file, e);
     }
     CharBuffer chars = null;
     try {

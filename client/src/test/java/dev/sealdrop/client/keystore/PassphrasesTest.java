@@ -44,6 +44,36 @@ class PassphrasesTest {
   }
 
   /**
+   * Round CY: a passphrase file that is there but cannot be read said "cannot read passphrase file F: F", its name twice
+   * and no reason. Now the reason, and, as for one that does not exist, not the name. Tests run as root here, who reads
+   * any file: permission denied is built from the exception the JDK throws for it (and read for real where the file
+   * can be made unreadable); a link that leads to itself is a file the system cannot read, even for root.
+   */
+  @Test
+  void anUnreadablePassphraseFileSaysWhyWithoutRepeatingItsName() throws Exception {
+    Path noread = Files.writeString(dir.resolve("noread.txt"), "a passphrase\n");
+    UsageFailure denied = Passphrases.unreadable(noread, new java.nio.file.AccessDeniedException(noread.toString()));
+    assertThat(denied.reason()).isEqualTo("FILE_UNREADABLE");
+    assertThat(denied.getMessage()).isEqualTo("the file named by --passphrase-file cannot be read: permission denied:"
+        + " this account may not read it (the name is not repeated, in case it was the passphrase itself)");
+    assertThat(denied.hint()).hasValueSatisfying(h -> assertThat(h).contains("chmod 600").doesNotContain("noread"));
+    Files.setPosixFilePermissions(noread, java.util.Set.of());
+    if (!Files.isReadable(noread)) { // not root
+      UsageFailure read = catchThrowableOfType(() -> Passphrases.readFile(noread), UsageFailure.class);
+      assertThat(read.getMessage()).isEqualTo(denied.getMessage());
+    }
+
+    Path loop = Files.createSymbolicLink(dir.resolve("loop.txt"), dir.resolve("loop.txt"));
+    UsageFailure looped = catchThrowableOfType(() -> Passphrases.readFile(loop), UsageFailure.class);
+    assertThat(looped.reason()).isEqualTo("FILE_UNREADABLE");
+    assertThat(looped.getMessage()).startsWith("the file named by --passphrase-file cannot be read: ")
+        .containsIgnoringCase("symbolic links").doesNotContain("loop.txt");
+    // an IOException of no file system error does not carry the name either
+    assertThat(Passphrases.unreadable(noread, new java.io.IOException("reading " + noread + " failed")).getMessage())
+        .doesNotContain("noread").contains("reading the file failed");
+  }
+
+  /**
    * Rounds AD, AH: what a decoder could not read (U+FFFD) is not the passphrase set or typed: refused, from the variable
    * and from the prompt alike, never used to lock or unlock keys.
    */
