@@ -551,7 +551,10 @@ final class ReceiveCommand extends SealdropSubcommand {
    */
   private static final java.util.Set<String> REDEEM_ENDED = java.util.Set.of("NOT_FOUND", "GRANT_NOT_FOUND",
       "NOT_RECIPIENT", "GRANT_EXPIRED", "GRANT_REVOKED", "GRANT_CONSUMED", "FILE_PURGED", "GRANT_PURGED",
-      "INVALID_REQUEST");
+      "INVALID_REQUEST",
+      // round CY: a transferor's or admin's profile may not redeem at all (the role is the identity's, set by an
+      // admin), and its key was kept 30 days; no claim of this identity can exist for the key to take over
+      "ROLE_FORBIDDEN");
   /** The state key of the recipient key fingerprints the server said the file is sealed for (comma-separated). */
   static final String SEALED_FOR = "sealed_for";
 

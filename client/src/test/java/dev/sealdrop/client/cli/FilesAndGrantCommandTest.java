@@ -171,6 +171,26 @@ class FilesAndGrantCommandTest {
     assertThat(r.err()).contains("only a transferor may grant files").doesNotContain("list uploaded files");
   }
 
+  /**
+   * Round CY: a transferor's `receive TOKEN` was refused ROLE_FORBIDDEN, as it should be, but left its redeem key in
+   * state/downloads for 30 days; an admin's too. The role is the identity's: no claim of it can exist for the key.
+   */
+  @Test
+  void aTransferorsOrAnAdminsReceiveIsRefusedAndKeepsNoRedeemKey() throws Exception {
+    String token = (String) erin.run("--json", "send", csv.toString(), "--to", "bob").assertExit(0).json().get("token");
+    for (Cli who : List.of(alice, carol)) {
+      Path downloads = who.home().resolve("state").resolve("downloads");
+      List<Path> before = list(downloads);
+      CliRun r = who.run("--json", "receive", token, "-o", root.toString()).assertExit(6);
+      assertThat(r.jsonError()).as(who.home().toString()).containsEntry("reason", "ROLE_FORBIDDEN");
+      assertThat(list(downloads)).as(who.home() + ": nothing kept of this receive").isEqualTo(before);
+    }
+    // the grant was not touched: its recipient receives it
+    Path received = Files.createDirectories(root.resolve("received-after-role-refusals"));
+    bob.run("--json", "receive", token, "-o", received.toString()).assertExit(0);
+    assertThat(received.resolve("deal.csv")).hasSameBinaryContentAs(csv);
+  }
+
   /** A recipient that is no identity name is refused before the server is asked (outside test: `--to -bob`). */
   @Test
   void aRecipientThatIsNotAnIdentityNameIsRefusedBeforeTheServerIsAsked() {
