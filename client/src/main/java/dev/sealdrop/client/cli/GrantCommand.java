@@ -67,7 +67,7 @@ final class GrantCommand extends SealdropSubcommand {
       // the listing is this command's first step, not what its user asked for (outside test: "only a transferor may
       // list uploaded files" for a grant)
       throw e.retold("permission denied: only a transferor may grant files; " + session.config().identity()
-          + " is not one", e.hint().orElse(null));
+          + " is not one", GrpcFailures.roleForbiddenHint("grant files", e.getMessage()));
     }
     if (file.isEmpty()) {
       // refused before the recipient's key is fetched: a mistyped id pins no key and asks the server nothing more

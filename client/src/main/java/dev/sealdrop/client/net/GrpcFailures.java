@@ -57,6 +57,36 @@ public final class GrpcFailures {
 
   private GrpcFailures() {}
 
+  /** The server's ROLE_FORBIDDEN text: {@code only a transferor may ACTION; 'NAME' is an admin}. */
+  private static final java.util.regex.Pattern ROLE_REFUSAL =
+      java.util.regex.Pattern.compile("only an? \\w+ may (.+); '[^']*' is an? (\\w+)$");
+
+  /**
+   * The hint of a ROLE_FORBIDDEN refusal whose server text is {@code detail}, of ACTION ({@code null}: the action the
+   * text names). An admin is pointed at the admin command that does what she asked for, if there is one (round CY:
+   * `sealdrop grants` as carol, an admin, was told to use the profile of an identity that has that role, or to ask an
+   * admin); anyone else at the profile of an identity of the role needed.
+   */
+  public static String roleForbiddenHint(String action, String detail) {
+    java.util.regex.Matcher m = ROLE_REFUSAL.matcher(detail == null ? "" : detail);
+    if (!m.find() || !m.group(2).equals("admin")) {
+      return "an identity's role is set by an admin when it is enrolled: use the profile of an identity that has that"
+          + " role (--home or SEALDROP_HOME), or ask an admin";
+    }
+    String instead = switch (action != null ? action : m.group(1)) {
+      case "list created grants" -> "`sealdrop admin grants list` lists the grants of every identity (`--owner NAME`:"
+          + " those NAME created)";
+      case "list an inbox" -> "`sealdrop admin grants list --recipient NAME` lists the grants addressed to NAME"
+          + " (without --recipient, every grant)";
+      case "list uploaded files" -> "`sealdrop admin files list` lists the stored files of every identity (`--owner"
+          + " NAME`: NAME's)";
+      case "revoke grants" -> "`sealdrop admin grants revoke GRANT_ID` revokes any grant";
+      default -> "`sealdrop admin --help` lists what an admin can do";
+    };
+    return "as an admin, " + instead + "; to send or receive files yourself, use the profile of a transferor or an"
+        + " acquirer (--home or SEALDROP_HOME)";
+  }
+
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
     Status status = e.getStatus();
     String reason = reason(e).orElse(null);
@@ -112,9 +142,7 @@ public final class GrpcFailures {
     }
     if ("ROLE_FORBIDDEN".equals(reason)) {
       // the message names the role needed and the caller's; a role belongs to the identity, not to the command
-      return new PermissionFailure(reason, "permission denied: " + detail, "an identity's role is set by an admin when "
-          + "it is enrolled: use the profile of an identity that has that role (--home or SEALDROP_HOME), or ask an "
-          + "admin", e);
+      return new PermissionFailure(reason, "permission denied: " + detail, roleForbiddenHint(null, detail), e);
     }
     if (reason != null && PERMISSION_REASONS.contains(reason)) {
       return new PermissionFailure(reason, "permission denied: " + detail,

@@ -191,6 +191,31 @@ class FilesAndGrantCommandTest {
     assertThat(received.resolve("deal.csv")).hasSameBinaryContentAs(csv);
   }
 
+  /**
+   * Round CY: an admin who ran `sealdrop grants` or `inbox` was told to use the profile of an identity with that role,
+   * or to ask an admin: she is one, and her admin commands list every grant and file.
+   */
+  @Test
+  void anAdminWhoListsGrantsOrAnInboxIsPointedAtTheAdminCommandsThatDo() {
+    Map<String, String> instead = Map.of("grants", "`sealdrop admin grants list`",
+        "inbox", "`sealdrop admin grants list --recipient NAME`", "files", "`sealdrop admin files list`");
+    for (Map.Entry<String, String> c : instead.entrySet()) {
+      CliRun r = carol.run("--json", c.getKey()).assertExit(6);
+      assertThat(r.jsonError()).as(c.getKey()).containsEntry("reason", "ROLE_FORBIDDEN");
+      assertThat((String) r.jsonError().get("message")).as(c.getKey()).endsWith("'carol' is an admin");
+      assertThat((String) r.jsonError().get("hint")).as(c.getKey()).startsWith("as an admin, " + c.getValue())
+          .doesNotContain("ask an admin");
+    }
+    // a grant is nothing an admin's command does: not pointed at the file listing its first step asks for
+    CliRun grant = carol.run("--json", "grant", "f_" + "3".repeat(32), "--to", "bob").assertExit(6);
+    assertThat((String) grant.jsonError().get("message")).contains("only a transferor may grant files");
+    assertThat((String) grant.jsonError().get("hint")).contains("`sealdrop admin --help`")
+        .doesNotContain("admin files list");
+    // anyone else is still pointed at a profile of the role needed
+    assertThat((String) bob.run("--json", "grants").assertExit(6).jsonError().get("hint"))
+        .contains("use the profile of an identity that has that role");
+  }
+
   /** A recipient that is no identity name is refused before the server is asked (outside test: `--to -bob`). */
   @Test
   void aRecipientThatIsNotAnIdentityNameIsRefusedBeforeTheServerIsAsked() {
