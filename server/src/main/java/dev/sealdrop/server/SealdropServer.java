@@ -164,6 +164,8 @@ public final class SealdropServer implements AutoCloseable {
     DataFolder.Lock folderLock = DataFolder.lock(config.dataDir());
     Database db;
     try {
+      // a file where sealdrop keeps a folder is refused before anything is tightened, opened or recorded (round DA)
+      DataFolder.requireOwnFolders(config.dataDir());
       requireListenersBindable(config); // after the lock (a second server on this folder is told that instead)
       // owner-only (0700; files 0600), tightened if an older or hand-made folder let other users in
       DataFolder.secure(config.dataDir());

@@ -77,8 +77,57 @@ class DataFolderPermissionsTest {
       Path data = Files.createDirectory(dir.resolve("data-" + folder));
       Path file = Files.writeString(data.resolve(folder), "not a folder\n");
       assertThatThrownBy(() -> new TestServer(data).close()).hasStackTraceContaining(
-          file + ": a file is there, where sealdrop keeps a folder; move it away");
+          file + " is a file, where sealdrop keeps the folder of ").hasStackTraceContaining("; move it away");
     }
+  }
+
+  /**
+   * Round DA: a file where a data folder in use keeps {@code blobs/} or {@code audit/} was chmodded (0644 to 0600), the
+   * audit log given server.start and server.stop start-failed, and the database written before the start was refused;
+   * and a file for blobs/ was called missing. It is refused before anything is changed, saying what is there.
+   */
+  @Test
+  void aFileWhereAFolderInUseShouldBeIsRefusedBeforeAnythingIsChanged() throws Exception {
+    for (String folder : List.of("blobs", "audit")) {
+      Path data = dir.resolve("used-" + folder);
+      try (TestServer first = new TestServer(data); Clients clients = first.clients()) {
+        Users.publish(clients, first.pki, "alice");
+        Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(5_000, 9), "bob").bytes());
+      }
+      Path moved = Files.move(data.resolve(folder), dir.resolve(folder + "-moved-" + folder));
+      Path file = Files.writeString(data.resolve(folder), "not a folder\n");
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+      java.util.Map<String, String> before = snapshot(data);
+      assertThatThrownBy(() -> new TestServer(data).close()).as(folder).hasMessageContaining(file
+          + " is a file, where sealdrop keeps the folder of " + (folder.equals("blobs") ? "stored files" : "the audit log"))
+          .hasMessageContaining("move it away").hasMessageNotContaining("is missing");
+      assertThat(snapshot(data)).as("nothing in %s changed: modes, the database, the audit log", folder)
+          .isEqualTo(before);
+      assertThat(mode(file)).isEqualTo("rw-r--r--");
+      Files.delete(file);
+      Files.move(moved, data.resolve(folder));
+      new TestServer(data).close(); // put back, it starts
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Every entry under {@code data}: its mode and, for a file, its content's hash. */
+  private static java.util.Map<String, String> snapshot(Path data) throws IOException {
+    java.util.Map<String, String> all = new java.util.TreeMap<>();
+    try (Stream<Path> entries = Files.walk(data)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String content = Files.isRegularFile(p) ? sha256(Files.readAllBytes(p)) : "folder";
+        all.put(data.relativize(p).toString(), mode(p) + " " + content);
+      }
+    }
+    return all;
   }
 
   @Test

@@ -285,6 +285,35 @@ public final class DataFolder {
   /** The lock files this JVM holds (real paths). */
   private static final Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** sealdrop's folders in the data folder, and what each holds, as a refusal names them. */
+  private static final java.util.Map<String, String> OWN_FOLDERS = new java.util.LinkedHashMap<>();
+
+  static {
+    OWN_FOLDERS.put("blobs", "the folder of stored files");
+    OWN_FOLDERS.put("audit", "the folder of the audit log and its signing key");
+    OWN_FOLDERS.put("tmp", "the folder of unfinished uploads");
+  }
+
+  /**
+   * Refuses a data folder where a file (or anything but a folder) stands in place of one of sealdrop's folders
+   * ({@code blobs}, {@code audit}, {@code tmp}), before anything in the data folder is changed. Round DA: a file for
+   * {@code blobs/} or {@code audit/} was tightened (0644 to 0600), the audit log given {@code server.start} and
+   * {@code server.stop start-failed}, and the database opened and written, before the start was refused, and for
+   * {@code blobs} the refusal said the folder was missing; every other damaged data folder is refused with nothing
+   * written. A link to a folder (blobs/ on a bigger disk) is a folder here; one that leads nowhere is left to the checks
+   * that say what is missing.
+   */
+  public static void requireOwnFolders(Path dataDir) throws IOException {
+    for (java.util.Map.Entry<String, String> folder : OWN_FOLDERS.entrySet()) {
+      Path p = dataDir.resolve(folder.getKey());
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new IOException(p + " is " + (Files.isRegularFile(p) ? "a file" : "not a folder") + ", where sealdrop"
+            + " keeps " + folder.getValue() + "; move it away, then restore the folder from a backup of the data"
+            + " folder (docs/admin.md, \"Backups and restores\")");
+      }
+    }
+  }
+
   /** Creates {@code dir} ({@code rwx------}) if it does not exist; returns it. Its parent must exist. */
   public static Path createFolder(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
