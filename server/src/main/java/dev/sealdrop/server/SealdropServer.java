@@ -325,8 +325,7 @@ public final class SealdropServer implements AutoCloseable {
       long uploadStall = stallSweepMillis(config.uploads().stallTimeout());
       maintenance.scheduleWithFixedDelay(server::stopStalledUploadsQuietly, uploadStall, uploadStall,
           TimeUnit.MILLISECONDS);
-      LOG.info("listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(server.address.getAddress(),
-          server.port()));
+      LOG.info("listening on {}", server.endpoints().get(0));
       // the upload cap's default depends on the heap: say which one this server took
       LOG.info("receives at most {} upload streams at once, {} per identity (max-upload-streams{}, heap {} MiB);"
           + " serves at most {} downloads at once, {} per identity", config.uploads().maxUploadStreams(),
@@ -336,9 +335,7 @@ public final class SealdropServer implements AutoCloseable {
           config.grants().maxDownloadStreams(), config.grants().maxDownloadStreamsPerIdentity());
       // as configured, with the port bound: for 0.0.0.0 the JDK's socket listens on [::] (IPv6 and IPv4), an address
       // no client can connect to, which the listen socket would show
-      LOG.info("admin listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(
-          ListenAddress.of("admin-host", adminConfig.host(), 0).getAddress(),
-          ((java.net.InetSocketAddress) server.admin.getListenSockets().get(0)).getPort()));
+      LOG.info("admin listening on {}", server.endpoints().get(1));
       warnIfAdminIsReachable(adminConfig.host());
       if (config.sftp().enabled()) {
         try {
@@ -509,12 +506,13 @@ public final class SealdropServer implements AutoCloseable {
    * listener, the admin listener, and the SFTP door (absent if it is not enabled).
    */
   public java.util.List<String> endpoints() {
-    InetSocketAddress a = (InetSocketAddress) admin.getListenSockets().get(0);
+    // each host as configured, with the port bound (round DA: a wildcard host printed the socket's [::] on every line,
+    // where docs/admin.md says the address as configured, 0.0.0.0:PORT)
     java.util.List<String> e = new java.util.ArrayList<>(java.util.List.of(
-        dev.sealdrop.server.core.identity.Origin.hostPort(address.getAddress(), address.getPort()),
-        dev.sealdrop.server.core.identity.Origin.hostPort(a.getAddress(), a.getPort())));
+        ListenAddress.asConfigured(config.network().host(), port()),
+        ListenAddress.asConfigured(config.admin().host(), adminPort())));
     if (sftp != null) {
-      e.add(dev.sealdrop.server.core.identity.Origin.hostPort(sftp.address().getAddress(), sftp.port()));
+      e.add(ListenAddress.asConfigured(config.sftp().bindHost(config.network().host()), sftp.port()));
     }
     return e;
   }

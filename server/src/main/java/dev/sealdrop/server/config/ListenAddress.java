@@ -39,4 +39,15 @@ public final class ListenAddress {
       throw new IOException("Failed to bind to address " + address + ": " + e.getMessage(), e); // as the listener's
     }
   }
+
+  /**
+   * A listener's address as the ready lines print it: the host as configured with the port bound, an IPv6 literal in
+   * brackets ({@code 0.0.0.0:8443}, {@code [::]:8443}, {@code [::1]:8443}). Round DA: the bound socket of a wildcard
+   * host is the JDK's dual-stack {@code [::]}, which said {@code listening on [::]:PORT} for {@code host=0.0.0.0}.
+   */
+  public static String asConfigured(String host, int boundPort) {
+    InetSocketAddress a = new InetSocketAddress(host, boundPort); // resolved at the bind already (a literal: parsed)
+    return a.isUnresolved() ? host + ":" + boundPort
+        : dev.sealdrop.server.core.identity.Origin.hostPort(a.getAddress(), boundPort);
+  }
 }

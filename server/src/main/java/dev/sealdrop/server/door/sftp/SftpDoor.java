@@ -258,8 +258,8 @@ public final class SftpDoor implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(door::sweep, every, every, TimeUnit.MILLISECONDS);
     LOG.info("SFTP host key {} {} ({})", KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey.getPublic()),
         config.dataDir().resolve(HostKey.FILE_NAME));
-    LOG.info("sftp listening on {}", dev.sealdrop.server.core.identity.Origin.hostPort(door.address().getAddress(),
-        door.port()));
+    // the host as configured, with the port bound (round DA: 0.0.0.0 was printed as the socket's [::])
+    LOG.info("sftp listening on {}", dev.sealdrop.server.config.ListenAddress.asConfigured(host, door.port()));
     return door;
   }
 
