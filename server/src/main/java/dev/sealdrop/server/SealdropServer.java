@@ -444,7 +444,7 @@ public final class SealdropServer implements AutoCloseable {
         .intercept(AdminGrpcService.peerInterceptor())
         .intercept(new AdminRoleInterceptor(callRefusals))
         .intercept(liveCalls)
-        .intercept(new PeerIdentityInterceptor(identities, callRefusals))
+        .intercept(new PeerIdentityInterceptor(identities, callRefusals, true))
         .addService(new AdminGrpcService(ops, audit, exportFolder))
         .build()
         .start();

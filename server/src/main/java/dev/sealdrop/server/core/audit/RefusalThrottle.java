@@ -114,11 +114,24 @@ public final class RefusalThrottle {
     return refused(action, actor, object, result, peer, details);
   }
 
-  /** {@link #refusedCall} of an authenticated caller: its identity and peer, and its door as the detail {@code door}. */
-  public boolean refusedCall(String action, dev.sealdrop.server.core.identity.Principal caller, String object,
-      String result) {
-    return refusedCall(action, caller.identity(), object, result, caller.origin().peer(),
-        Map.of(Audit.DOOR, caller.origin().door()));
+  /** The action of a call refused before the core (or a listing or lookup the core does not audit). */
+  public static final String CALL_REFUSE = "call.refuse";
+
+  /**
+   * Records a {@value #CALL_REFUSE}: the one place that writes one, for every door. Round DA: the transfer port's
+   * refusals of an unknown method carried the detail {@code door} and its refusals of a disabled or unknown identity
+   * did not. Each carries the door it came through ({@code door}: {@code grpc}, the transfer listener, or {@code sftp}),
+   * as every record of a caller's act there does; {@code door} is null on the admin listener, none of whose records
+   * carries one (docs/admin.md, "One core, every door"). {@code actor}: the identity, or the certificate's subject of a
+   * caller refused before it was authenticated.
+   */
+  public boolean refusedCall(String actor, String peer, String door, String object, String result) {
+    return refusedCall(CALL_REFUSE, actor, object, result, peer, door == null ? Map.of() : Map.of(Audit.DOOR, door));
+  }
+
+  /** {@link #refusedCall(String, String, String, String, String)} of an authenticated caller, with its door. */
+  public boolean refusedCall(dev.sealdrop.server.core.identity.Principal caller, String object, String result) {
+    return refusedCall(caller.identity(), caller.origin().peer(), caller.origin().door(), object, result);
   }
 
   /**

@@ -53,7 +53,7 @@ public final class AuditingInterceptor implements ServerInterceptor {
             || c == Status.Code.INVALID_ARGUMENT) {
           String reason = trailers == null ? null : trailers.get(ErrorMapper.REASON);
           String result = (reason != null ? reason : c.name()).toLowerCase(Locale.ROOT).replace('_', '-');
-          refusals.refusedCall("call.refuse", caller, "rpc:" + method, result);
+          refusals.refusedCall(caller, "rpc:" + method, result);
         }
         super.close(status, trailers);
       }

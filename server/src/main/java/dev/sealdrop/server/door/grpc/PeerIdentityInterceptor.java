@@ -30,10 +30,20 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
   private final IdentityService identities;
   private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
 
-  /** {@code refusals}: the throttle of refused calls ({@code RefusalThrottle.forCalls}). */
+  /** On the admin listener: its refusals carry no {@code door}, as none of that listener's records does. */
+  private final boolean adminListener;
+
+  /** The transfer listener's: {@code refusals}, the throttle of refused calls ({@code RefusalThrottle.forCalls}). */
   public PeerIdentityInterceptor(IdentityService identities, dev.sealdrop.server.core.audit.RefusalThrottle refusals) {
+    this(identities, refusals, false);
+  }
+
+  /** {@code adminListener}: whether it guards the admin listener (whose records carry no {@code door}). */
+  public PeerIdentityInterceptor(IdentityService identities, dev.sealdrop.server.core.audit.RefusalThrottle refusals,
+      boolean adminListener) {
     this.identities = Objects.requireNonNull(identities, "identities");
     this.refusals = Objects.requireNonNull(refusals, "refusals");
+    this.adminListener = adminListener;
   }
 
   /** The authenticated caller of the current call. */
@@ -49,14 +59,18 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
     Principal principal;
+    Origin origin = Origin.grpc(AuditingInterceptor.peer(call));
     try {
-      principal = identities.authenticate(peerCertificate(call), Origin.grpc(AuditingInterceptor.peer(call)));
+      principal = identities.authenticate(peerCertificate(call), origin);
     } catch (RuntimeException e) {
       io.grpc.StatusRuntimeException s = ErrorMapper.toStatus(e);
       String reason = s.getTrailers() == null ? null : s.getTrailers().get(ErrorMapper.REASON);
-      refusals.refusedCall("call.refuse", subjectOf(call.getAttributes()), "rpc:" + call.getMethodDescriptor()
-          .getBareMethodName(), (reason != null ? reason : s.getStatus().getCode().name())
-          .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), AuditingInterceptor.peer(call), java.util.Map.of());
+      String result = (reason != null ? reason : s.getStatus().getCode().name()).toLowerCase(java.util.Locale.ROOT)
+          .replace('_', '-');
+      // with the door it came through, as the transfer port's other call.refuse records (round DA: an identity refused
+      // here had none, an unknown method called by an authenticated one had door=grpc); none on the admin listener
+      refusals.refusedCall(subjectOf(call.getAttributes()), origin.peer(), adminListener ? null : origin.door(),
+          "rpc:" + call.getMethodDescriptor().getBareMethodName(), result);
       call.close(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
       return new ServerCall.Listener<>() {};
     }

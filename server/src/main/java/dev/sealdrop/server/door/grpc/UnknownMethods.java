@@ -69,7 +69,7 @@ public final class UnknownMethods extends HandlerRegistry {
 
   private ServerCall.Listener<Ignored> refuse(ServerCall<Ignored, Ignored> call, Metadata headers) {
     String name = call.getMethodDescriptor().getFullMethodName();
-    refusals.refusedCall("call.refuse", PeerIdentityInterceptor.caller(),
+    refusals.refusedCall(PeerIdentityInterceptor.caller(),
         "rpc:" + call.getMethodDescriptor().getBareMethodName(), "unknown-method");
     call.close(Status.UNIMPLEMENTED.withDescription(describe(name)), new Metadata());
     return new ServerCall.Listener<>() {};

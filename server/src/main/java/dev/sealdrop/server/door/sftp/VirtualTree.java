@@ -323,7 +323,7 @@ final class VirtualTree {
       try {
         return call.run();
       } catch (PermissionDeniedException e) {
-        callRefusals.refusedCall("call.refuse", caller, "rpc:" + twin, Audit.resultOf(e));
+        callRefusals.refusedCall(caller, "rpc:" + twin, Audit.resultOf(e));
         throw e;
       }
     });
@@ -332,7 +332,7 @@ final class VirtualTree {
   /** Records the caller's refused {@code operation} on the tree ({@link VirtualFileSystemProvider}); never fails. */
   void refusedOperation(String operation) {
     try {
-      callRefusals.refusedCall("call.refuse", caller(), "sftp:" + operation, "operation-refused");
+      callRefusals.refusedCall(caller(), "sftp:" + operation, "operation-refused");
     } catch (IOException | RuntimeException e) {
       LOG.debug("a refused SFTP {} could not be audited: {}", operation, e.toString());
     }

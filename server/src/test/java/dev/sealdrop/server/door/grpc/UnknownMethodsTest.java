@@ -100,6 +100,33 @@ class UnknownMethodsTest extends OneServerPerClass {
       assertThat(r.actor()).isEqualTo("um-stranger");
       assertThat(r.object()).isEqualTo("rpc:Unknown");
       assertThat(r.result()).isEqualTo("identity-unknown");
+      assertThat(r.details()).as("round DA: as the transfer port's other call.refuse records").containsEntry("door",
+          "grpc");
     });
+  }
+
+  /**
+   * Round DA: on the transfer port, an unknown method's call.refuse carried {@code door} = {@code grpc} and a disabled
+   * or unknown identity's did not. Every call.refuse of the transfer port carries it; the admin listener's carry none,
+   * as none of that listener's records does (docs/admin.md, "One core, every door").
+   */
+  @Test
+  void everyCallRefusalOfTheTransferPortNamesItsDoorAndTheAdminListenersNone() throws IOException {
+    var stranger = server.pki.issue(CertSpec.client("um-door-stranger"));
+    refused(() -> dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(clients.channel(stranger.privateKey(),
+        stranger.certificate())).withDeadlineAfter(20, TimeUnit.SECONDS).listInbox(
+        dev.sealdrop.protocol.v1.ListInboxRequest.getDefaultInstance()), Status.Code.UNAUTHENTICATED,
+        "IDENTITY_UNKNOWN");
+    try (dev.sealdrop.server.testing.Clients admin = dev.sealdrop.server.testing.Clients.of(server.pki,
+        server.server().adminPort())) {
+      refused(() -> AdminServiceGrpc.newBlockingStub(admin.channel(stranger.privateKey(), stranger.certificate()))
+          .withDeadlineAfter(20, TimeUnit.SECONDS).listIdentities(ListIdentitiesRequest.getDefaultInstance()),
+          Status.Code.UNAUTHENTICATED, "IDENTITY_UNKNOWN");
+    }
+    List<Audit.Entry> refusals = server.server().audit().tail(1000).stream()
+        .filter(r -> r.action().equals("call.refuse") && r.actor().equals("um-door-stranger")).toList();
+    assertThat(refusals).extracting(Audit.Entry::object).containsExactly("rpc:ListInbox", "rpc:ListIdentities");
+    assertThat(refusals.get(0).details()).as("the transfer port").containsEntry("door", "grpc");
+    assertThat(refusals.get(1).details()).as("the admin listener").doesNotContainKey("door");
   }
 }
