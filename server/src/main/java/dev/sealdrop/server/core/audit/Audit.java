@@ -69,6 +69,9 @@ public interface Audit {
 
   /** The result token of a refusal: the core's reason ({@code locked-down}), or {@code error}. */
   static String resultOf(Throwable refusal) {
+    if (refusal instanceof dev.sealdrop.server.core.UnauthenticatedException u && u.auditResult() != null) {
+      return u.auditResult(); // an identity's revocation, told to its client as its certificate's (round DA)
+    }
     if (refusal instanceof SealdropException s) {
       return token(s.reason());
     }

@@ -437,7 +437,8 @@ public final class DownloadSession implements AutoCloseable {
    */
   public synchronized void cut(SealdropException why) {
     if (!closed && failure == null && !servedAllRecorded) {
-      failure = java.util.Objects.requireNonNull(why, "why");
+      // a revocation's cut is recorded as the identity's or the certificate's, as it stands (round DA)
+      failure = identity.asItStands(java.util.Objects.requireNonNull(why, "why"));
     }
     close();
   }

@@ -25,6 +25,9 @@ public final class IdentityService {
   private final IdentityRepository repository;
   private final Clock clock;
 
+  /** The audit result of a refusal or a cut for the caller's identity's revocation (not one certificate's). */
+  public static final String IDENTITY_REVOKED = "identity-revoked";
+
   public IdentityService(IdentityRepository repository, Clock clock) {
     this.repository = Objects.requireNonNull(repository, "repository");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -47,7 +50,10 @@ public final class IdentityService {
     String issuer = CertificatePolicy.issuerOf(cert);
     IdentityRepository.Standing standing = repository.standing(name, issuer, serial);
     if (standing.identityRevoked()) {
-      throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED,
+      // told as its certificate's revocation (every certificate of it is revoked), recorded as the identity's: a
+      // transfer its RevokeIdentity cut said certificate-revoked, where the maintenance round says identity-revoked
+      // (round DA)
+      throw new UnauthenticatedException(Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED,
           "identity '" + name + "' has been revoked on this server; its certificates are no longer accepted");
     }
     if (standing.certificateRevoked()) {

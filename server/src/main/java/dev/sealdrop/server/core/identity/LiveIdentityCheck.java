@@ -28,6 +28,28 @@ public final class LiveIdentityCheck {
     }
   }
 
+  /**
+   * What to record for a stream a door cut for {@code cut}: for a revocation, the caller's standing as it is now, which
+   * tells the revocation of its whole identity ({@code identity-revoked}) from that of one certificate
+   * ({@code certificate-revoked}); the door is told only the reason, which is the same for both (round DA: a transfer
+   * cut by RevokeIdentity was recorded as certificate-revoked). Anything else is {@code cut} itself.
+   */
+  public dev.sealdrop.server.core.SealdropException asItStands(dev.sealdrop.server.core.SealdropException cut) {
+    if (cut.reason() != dev.sealdrop.server.core.Reason.CERTIFICATE_REVOKED) {
+      return cut;
+    }
+    try {
+      checkNow();
+    } catch (dev.sealdrop.server.core.UnauthenticatedException now) {
+      if (now.reason() == cut.reason()) {
+        return now;
+      }
+    } catch (RuntimeException e) {
+      // the store could not say: the door's cause stands
+    }
+    return cut;
+  }
+
   /** Checks now, whatever the interval (used to tell why a stream ended). */
   public void checkNow() {
     identities.authenticate(principal.certificate(), principal.origin());

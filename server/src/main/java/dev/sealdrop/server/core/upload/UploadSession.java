@@ -457,7 +457,8 @@ public final class UploadSession {
     end();
     audited = true;
     service.audit.record(caller, "upload.abort", "upload:" + upload.id(),
-        cause == null ? whyInterrupted() : Audit.resultOf(cause),
+        cause == null ? whyInterrupted() : Audit.resultOf(cause instanceof SealdropException s
+            ? identity.asItStands(s) : cause), // a revocation as the identity's or the certificate's (round DA)
         Map.of("upload-id", upload.id(), "received", Long.toString(received)));
   }
 

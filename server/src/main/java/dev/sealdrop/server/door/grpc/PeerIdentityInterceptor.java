@@ -1,5 +1,6 @@
 package dev.sealdrop.server.door.grpc;
 
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
@@ -65,8 +66,11 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
     } catch (RuntimeException e) {
       io.grpc.StatusRuntimeException s = ErrorMapper.toStatus(e);
       String reason = s.getTrailers() == null ? null : s.getTrailers().get(ErrorMapper.REASON);
-      String result = (reason != null ? reason : s.getStatus().getCode().name()).toLowerCase(java.util.Locale.ROOT)
-          .replace('_', '-');
+      // the core's result where it refused (an identity's revocation is identity-revoked, as every record of it:
+      // round DA)
+      String result = e instanceof dev.sealdrop.server.core.SealdropException ? Audit.resultOf(e)
+          : (reason != null ? reason : s.getStatus().getCode().name()).toLowerCase(java.util.Locale.ROOT)
+              .replace('_', '-');
       // with the door it came through, as the transfer port's other call.refuse records (round DA: an identity refused
       // here had none, an unknown method called by an authenticated one had door=grpc); none on the admin listener
       refusals.refusedCall(subjectOf(call.getAttributes()), origin.peer(), adminListener ? null : origin.door(),

@@ -148,6 +148,59 @@ class StalledStreamCutTest extends OneServerPerMethod {
         "identity-disabled");
   }
 
+  /** Bob's stalled download, cut by {@code act}: the result its download.abort record says. */
+  String cutResultOfStalledDownload(Runnable act) throws Exception {
+    ManagedChannel ch = clients.channel("bob");
+    try {
+      stalledDownload(ch);
+      act.run();
+      Supplier<List<AuditEntry>> aborts = () -> downloadRecords().stream()
+          .filter(e -> e.getAction().equals("download.abort")).toList();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (aborts.get().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      return aborts.get().stream().map(AuditEntry::getResult).reduce((a, b) -> a + "," + b).orElse("none");
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Round DA (outside test): a download cut by RevokeIdentity of its caller was recorded as certificate-revoked, where
+   * the maintenance round records the same revocation as identity-revoked (docs/admin.md). One certificate's revocation
+   * stays certificate-revoked.
+   */
+  @Test
+  void revokingItsCallersIdentityCutsAStalledDownloadAsIdentityRevoked() throws Exception {
+    ManagedChannel open = clients.channel("bob"); // a connection made before the revocation (a new one is refused)
+    try {
+      var inbox = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(open);
+      inbox.listInbox(dev.sealdrop.protocol.v1.ListInboxRequest.getDefaultInstance());
+      assertThat(cutResultOfStalledDownload(() -> admins.admin("carol").revokeIdentity(
+          dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder().setIdentity("bob").setReason("left").build())))
+          .isEqualTo("identity-revoked");
+      // and so is its next call's refusal, though its client is told CERTIFICATE_REVOKED as before
+      refused(() -> inbox.listInbox(dev.sealdrop.protocol.v1.ListInboxRequest.getDefaultInstance()),
+          Status.Code.UNAUTHENTICATED, "CERTIFICATE_REVOKED");
+    } finally {
+      open.shutdownNow();
+      open.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertThat(admins.admin("carol").tailAudit(TailAuditRequest.newBuilder().setCount(50).build()).getEntriesList())
+        .filteredOn(e -> e.getAction().equals("call.refuse") && e.getActor().equals("bob")).last()
+        .satisfies(e -> assertThat(e.getResult()).isEqualTo("identity-revoked"));
+  }
+
+  @Test
+  void revokingItsCallersCertificateCutsAStalledDownloadAsCertificateRevoked() throws Exception {
+    assertThat(cutResultOfStalledDownload(() -> admins.admin("carol").revokeIdentity(
+        dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder().setIdentity("bob").setCertificateSerial(
+            server.pki.certificate("bob").getSerialNumber().toString(16)).setReason("lost").build())))
+        .isEqualTo("certificate-revoked");
+  }
+
   /** Outside test: a revoke of the grant freed the paused client's slot only at the stall timeout (10 min). */
   @Test
   void revokingItsGrantCutsAStalledDownloadAtOnce() throws Exception {

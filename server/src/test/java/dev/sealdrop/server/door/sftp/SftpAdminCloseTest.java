@@ -147,6 +147,45 @@ class SftpAdminCloseTest extends OneServerPerMethod {
     assertThat(server.server().liveCalls().size()).isZero();
   }
 
+  /**
+   * Round DA (outside test): an SFTP download cut by RevokeIdentity of its caller was recorded as certificate-revoked,
+   * where the maintenance round records the same revocation as identity-revoked (docs/admin.md, "Results").
+   */
+  @Test
+  void anSftpDownloadCutByItsIdentitysRevocationIsRecordedAsIdentityRevoked() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    // 8 MiB: far more than the door reads ahead, so the download is still running when it is cut
+    UploadResponse file = Transfers.upload(clients, "alice",
+        Users.seal("alice", Users.randomBytes(8 << 20, 11), "bob").bytes());
+    CreateGrantResponse grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    KeyPair bobKey = registeredKey(clients, "bob");
+    ClientSession session = openSession("bob", bobKey);
+    SftpClient sftp = sftp(session);
+    SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read);
+    byte[] buf = new byte[32 << 10];
+    assertThat(sftp.read(h, 0, buf, 0, buf.length)).isPositive();
+
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("bob").setReason("left")
+        .build());
+
+    assertClosedSoon(session);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> aborts;
+    do {
+      aborts = server.server().audit().tail(200).stream().filter(e -> e.action().equals("download.abort")
+          && e.actor().equals("bob")).toList();
+    } while (aborts.isEmpty() && System.nanoTime() < deadline && sleep(50));
+    assertThat(aborts).singleElement().satisfies(e -> {
+      assertThat(e.result()).isEqualTo("identity-revoked");
+      assertThat(e.details()).containsEntry("door", "sftp");
+    });
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
+  }
+
   @Test
   void revokingTheCertificateThatRegisteredTheKeyClosesAndCountsTheSession() throws Exception {
     KeyPair aliceKey = registeredKey(clients, "alice");
