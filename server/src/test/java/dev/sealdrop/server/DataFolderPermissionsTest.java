@@ -130,6 +130,17 @@ class DataFolderPermissionsTest {
     return all;
   }
 
+  /** Round DA: a loop of symbolic links as the data folder (or one of its folders) was called "a file". */
+  @Test
+  void aSymbolicLinkLoopWhereAFolderShouldBeIsNamedAsSuch() throws Exception {
+    Path a = dir.resolve("loop-a");
+    Path b = dir.resolve("loop-b");
+    Files.createSymbolicLink(a, b.getFileName());
+    Files.createSymbolicLink(b, a.getFileName());
+    assertThatThrownBy(() -> new TestServer(a).close()).hasStackTraceContaining(
+        "a symbolic link is there that leads to no folder (a loop of links, or its target is missing)");
+  }
+
   @Test
   void aDataFolderOthersCanReadIsTightenedAtStartWithAWarning() throws Exception {
     // what umask 022 made before: the folder 0755, the database and a blob folder readable by everyone

@@ -327,6 +327,12 @@ public final class DataFolder {
         Files.createDirectory(dir);
       }
     } catch (FileAlreadyExistsException e) {
+      if (Files.isSymbolicLink(dir) && !Files.exists(dir)) {
+        // round DA: a loop of links (or a link to nothing) was called "a file"
+        throw new FileAlreadyExistsException(dir.toString(), null, "a symbolic link is there that leads to no folder"
+            + " (a loop of links, or its target is missing), where sealdrop keeps a folder; point it at a folder, or"
+            + " remove it");
+      }
       if (!Files.isDirectory(dir)) {
         // said in words: the exception's own message is the bare path (round CR: `cannot start: DATA/blobs`)
         throw new FileAlreadyExistsException(dir.toString(), null, "a file is there, where sealdrop keeps a folder;"
