@@ -143,7 +143,6 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
-  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
   /** Each listener's fixed port can be bound now ({@link ListenAddress#requireBindable}). */
   private static void requireListenersBindable(ServerConfig config) throws IOException {
     ServerConfig.Network net = config.network();
@@ -156,6 +155,7 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
+  @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the data directory comes from server configuration")
   public static SealdropServer start(ServerConfig config) throws IOException {
     // TLS files first: a bad one stops the server before it writes anything
     X509Certificate ca = ServerTls.readCertificate(config.tls().caCertificate());

@@ -173,11 +173,14 @@ public final class Sealdrop {
    */
   static UsageFailure unknownCommandBeforeHelp(CommandLine.ParseResult parsed) {
     CommandLine cmd = parsed.commandSpec().commandLine();
-    List<String> words = parsed.unmatched().stream().filter(w -> !w.startsWith("-")).toList();
-    if (words.isEmpty() || !parsed.commandSpec().positionalParameters().isEmpty()) {
+    List<String> unmatched = parsed.unmatched();
+    // an unmatched option means the words after it may be its value, a passphrase given as --passphrase SECRET among
+    // them: never repeated (review of round CY's fix); such a line prints the help, as before
+    if (unmatched.isEmpty() || unmatched.stream().anyMatch(w -> w.startsWith("-"))
+        || !parsed.commandSpec().positionalParameters().isEmpty()) {
       return null;
     }
-    return unknownCommand(cmd, words.get(0), null);
+    return unknownCommand(cmd, unmatched.get(0), null);
   }
 
   /**

@@ -190,17 +190,8 @@ public final class Uploader {
    */
   public Committed resume(String uploadId, int maxMessageBytes, Path spool, long spoolOffset, IntendedTerms terms,
       LongConsumer progress, Runnable resuming) throws SealdropFailure, IOException, TermsRefused {
-    GetUploadResponse state;
-    try {
-      state = ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer().getUpload(GetUploadRequest
-          .newBuilder().setUploadId(uploadId).setIntendedExpiresInSeconds(terms.expiresInSeconds())
-          .setIntendedMaxDownloads(terms.maxDownloads()).build()));
-    } catch (UsageFailure e) {
-      if ("INVALID_REQUEST".equals(e.reason())) {
-        throw new TermsRefused(e);
-      }
-      throw e;
-    }
+    GetUploadResponse state = ServerConnection.call(GrpcFailures.Op.UPLOAD,
+        () -> connection.transfer().getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build()));
     long size = spoolOffset + Files.size(spool);
     if (!state.getFileId().isEmpty()) {
       return new Committed(state.getFileId(), size, "");
@@ -208,6 +199,20 @@ public final class Uploader {
     if (state.getClosed()) {
       throw new CannotResume("the server closed the upload (abandoned or expired unfinished, or its file was deleted"
           + " since)");
+    }
+    if (terms.expiresInSeconds() != 0 || terms.maxDownloads() != 0) {
+      // asked apart, once the upload is known to be resumable: a refusal here is of the terms alone, never of the
+      // upload id (review of this change: a damaged state's id was told to change --expires)
+      try {
+        ServerConnection.call(GrpcFailures.Op.UPLOAD, () -> connection.transfer().getUpload(GetUploadRequest
+            .newBuilder().setUploadId(uploadId).setIntendedExpiresInSeconds(terms.expiresInSeconds())
+            .setIntendedMaxDownloads(terms.maxDownloads()).build()));
+      } catch (UsageFailure e) {
+        if ("INVALID_REQUEST".equals(e.reason())) {
+          throw new TermsRefused(e);
+        }
+        throw e;
+      }
     }
     long offset = state.getCommittedOffset();
     if (offset < spoolOffset || offset > size) {

@@ -638,6 +638,11 @@ class HelpAndUsageTest {
         .containsEntry("message", "unknown command 'admin grants lst' (did you mean list?)");
     assertThat(Cli.raw(Map.of(), "nosuch", "--help").assertExit(2).err())
         .startsWith("sealdrop: error: unknown command 'nosuch'");
+    // a word after an unknown option may be its value, a passphrase given on the command line: never repeated
+    for (String command : List.of("inbox", "files", "admin")) {
+      CliRun secret = Cli.raw(Map.of(), "--json", command, "--passphrase", "hunter2 horse", "--help");
+      assertThat(secret.out() + secret.err()).as(command).doesNotContain("hunter2");
+    }
     // the commands themselves still take --help, and other words stay what they were
     assertThat(Cli.raw(Map.of(), "files", "--help").assertExit(0).out()).contains("sealdrop files");
     assertThat(Cli.raw(Map.of(), "files", "delete", "--help").assertExit(0).out()).contains("sealdrop files delete");

@@ -34,8 +34,11 @@ public interface UploadRepository {
   /** OPEN uploads whose last activity is before {@code cutoff} ({@code null}: all OPEN uploads). */
   List<Upload> listOpen(Instant idleBefore);
 
-  /** OPEN uploads started with a certificate that an admin has revoked since. */
+  /** OPEN uploads started, or last resumed, with a certificate that an admin has revoked since. */
   List<Upload> listOpenMadeWithRevokedCertificates();
+
+  /** Records that OPEN upload {@code uploadId} was resumed with certificate {@code by}. */
+  void recordResumedWith(String uploadId, Credential by);
 
   Optional<StoredFile> findFile(String fileId);
 

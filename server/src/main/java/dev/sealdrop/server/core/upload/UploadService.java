@@ -318,6 +318,11 @@ public final class UploadService {
       }
       slots.take(caller, uploadId, reservation); // last: a malformed resume is told so, not "busy"
       slotTaken = true;
+      if (offset > 0) {
+        // resumed with this certificate (after `keys renew`, another than the one it was started with): revoking the
+        // old one must not delete it (review of round DA's fix)
+        uploads.recordResumedWith(uploadId, caller.credential());
+      }
       return UploadSession.open(this, caller, current);
     } catch (RuntimeException | Error e) {
       if (slotTaken) {

@@ -44,6 +44,8 @@ final class DownloadChannel extends TransferChannel {
   private volatile Reason cutFor;
   /** Set when the core stopped this download for stalling: its claim was settled then, not at {@link #end}. */
   private volatile boolean stalled;
+  /** Whether any byte was handed to the client (read by the core's timer thread when it stops the download). */
+  private volatile boolean handedAny;
   /** Read-ahead from the core: {@code buffer[ahead, aheadEnd)} holds the bytes at {@link #position}. */
   private byte[] buffer = new byte[0];
   private int ahead;
@@ -67,8 +69,8 @@ final class DownloadChannel extends TransferChannel {
    */
   private void stalled(dev.sealdrop.server.core.SealdropException why) {
     stalled = true;
-    boolean handedAny = handedOut.end(0) > 0 || aheadEnd > 0; // the core marked the claim as serving at its first read
-    dropReadAhead(); // its client took nothing for the stall timeout: what was read ahead was never handed out
+    // on the core's timer thread: the read-ahead belongs to the SFTP thread, which may be in read() now (review of
+    // round CZ's fix), so it is left alone here; this download's record may count up to one read-ahead more
     if (download.servedAll()) {
       // every byte was handed out: only the slot is freed; the client's last reads (at the end, served here without
       // the core) and its CLOSE, which confirms, still work (outside test: they failed, told "nothing is used up")
@@ -188,6 +190,7 @@ final class DownloadChannel extends TransferChannel {
       return -1;
     }
     handedOut.add(position, position + served);
+    handedAny = true;
     position += served;
     // the bytes that count were handed out (in whatever order; the tag and trailer after them need not be read): its
     // CLOSE confirms (outside test: a client that read all but the trailer was audited as interrupted, unconfirmed)

@@ -39,6 +39,12 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
+  public void recordResumedWith(String uploadId, Credential by) {
+    jdbc.update("UPDATE uploads SET made_with_issuer = ?, made_with_serial = ? WHERE id = ? AND state = 'OPEN'",
+        by.issuer(), by.serialHex(), uploadId);
+  }
+
+  @Override
   public List<Upload> listOpenMadeWithRevokedCertificates() {
     // the certificate as CredentialConditions.CERTIFICATE_REVOKED finds it revoked: by issuer and serial, or as that
     // identity's serial

@@ -59,7 +59,7 @@ class LockdownAndPurgeTest extends OneServerPerMethod {
   }
 
   @Test
-  void switchingTheLockdownToWhereItAlreadyIsAnswersTheStateItReplacedAndOnlyThen() {
+  void switchingTheLockdownToWhereItAlreadyIsAnswersTheStateItReplacedAndOnlyThen() throws Exception {
     LockdownState never = lockdown(false, "");
     assertThat(never.getOn()).isFalse();
     assertThat(never.hasReplaced()).as("off while never locked down: it was already off").isTrue();
