@@ -143,6 +143,15 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
+  /**
+   * This server's version, as its jar's manifest names it, for the {@code server.start} record: an auditor can tell which
+   * version wrote each run of a log (round DA: no record said). {@code unknown} when not run from its jar (tests).
+   */
+  public static String version() {
+    String v = SealdropServer.class.getPackage().getImplementationVersion();
+    return v == null || v.isBlank() ? "unknown" : v;
+  }
+
   /** Each listener's fixed port can be bound now ({@link ListenAddress#requireBindable}). */
   private static void requireListenersBindable(ServerConfig config) throws IOException {
     ServerConfig.Network net = config.network();
@@ -190,7 +199,8 @@ public final class SealdropServer implements AutoCloseable {
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
           adminConfig.checkpointInterval(), config.clock(),
           witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
-      audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev())));
+      audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev()),
+          "version", version()));
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
       audit.checkpoint();

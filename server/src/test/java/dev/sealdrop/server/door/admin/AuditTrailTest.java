@@ -66,6 +66,9 @@ class AuditTrailTest {
       assertThat(key).isEqualTo(server.server().audit().verifierKey());
     }
     String text = new String(export, StandardCharsets.UTF_8);
+    // each run's start names the version that wrote it (round DA); "unknown" when not run from the jar, as here
+    assertThat(text.lines().filter(l -> l.contains("\"action\":\"server.start\"")).findFirst().orElseThrow())
+        .contains("\"version\":\"" + dev.sealdrop.server.SealdropServer.version() + "\"").contains("\"dev\":");
     assertThat(actions(text)).containsSubsequence("server.start", "connection.accept", "key.publish",
         "upload.start", "upload.commit", "grant.create", "grant.redeem", "download.complete", "grant.consume",
         "lockdown.on", "lockdown.off");
