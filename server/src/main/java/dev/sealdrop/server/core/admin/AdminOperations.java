@@ -240,7 +240,7 @@ public final class AdminOperations {
         grantDetails.put("grant-id", g.id());
         grantDetails.put("file-id", g.fileId());
         grantDetails.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
-        grantDetails.put("cause", "identity-revoked");
+        grantDetails.put("cause", dev.sealdrop.server.core.identity.IdentityService.IDENTITY_REVOKED);
         grantDetails.put("identity", name);
         audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
       }

@@ -557,14 +557,14 @@ public final class UploadService {
   }
 
   /** The result of the {@code upload.abort} record of an unfinished upload whose owner an admin revoked. */
-  public static final String IDENTITY_REVOKED = "identity-revoked";
+  public static final String IDENTITY_REVOKED = dev.sealdrop.server.core.identity.IdentityService.IDENTITY_REVOKED;
 
   /**
    * The result of the {@code upload.abort} record of an unfinished upload whose certificate an admin revoked: the
    * client that started it forgets it (docs/cli.md), so no one would resume it (round DA: it held disk and quota for a
    * day, and neither its owner nor an admin could end it).
    */
-  public static final String CERTIFICATE_REVOKED = "certificate-revoked";
+  public static final String CERTIFICATE_REVOKED = Audit.token(Reason.CERTIFICATE_REVOKED);
 
   /** The result of the {@code upload.abort} record of an upload that expired idle (upload-abandon-after). */
   public static final String UPLOAD_EXPIRED = "upload-expired";
