@@ -91,10 +91,12 @@ public final class Recipients {
         Optional<KeyBundle> own = ownBundleIn(session, asFile, encoded, "used", "use the bundles of those you send"
             + " to (your own keys are used by naming yourself: --to " + me + ")");
         b = own.isPresent() ? own.get() : accept(session, t, encoded, acceptNewKey).bundle();
-      } else if (t.equals(me)) {
+      } else if (t.strip().equals(me)) {
         b = session.ownBundle();
       } else {
-        Optional<KeyBundle> pinned = session.trust().pinnedVerified(t);
+        // an identity is named without the blanks around it, as send's --to and receive's --from are (round CY)
+        String name = t.strip();
+        Optional<KeyBundle> pinned = session.trust().pinnedVerified(name);
         if (pinned.isEmpty() && Files.isDirectory(asFile)) {
           throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + t + "\", and " + t
               + " is a folder, not a key bundle file", "name the bundle file `sealdrop keys export` wrote (inside that"
@@ -106,8 +108,8 @@ public final class Recipients {
               + " export` writes bundle files), or name an identity whose key you pinned");
         }
         if (pinned.isEmpty()) {
-          throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + t + "\" and no such bundle file",
-              "fetch and pin it with `sealdrop keys show " + t + "`, or pass the bundle file it exported");
+          throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + name + "\" and no such bundle file",
+              "fetch and pin it with `sealdrop keys show " + name + "`, or pass the bundle file it exported");
         }
         b = pinned.get();
       }

@@ -468,6 +468,54 @@ class RevocationTest extends OneServerPerMethod {
         .noneMatch(r -> r.object().equals("upload:" + kept));
   }
 
+  /**
+   * An upload records the certificate it was last resumed with (JdbcUploadRepository.recordResumedWith): started with
+   * another certificate of alice's (as before `keys renew`) and resumed with this one, it is deleted when this one is
+   * revoked (session 54's gap: nothing tested the resume's record).
+   */
+  @Test
+  void anUploadResumedWithACertificateThatIsThenRevokedIsDeleted() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 64), "bob").bytes();
+    String upload = Transfers.createUpload(clients, "alice", envelope.length);
+    java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
+    ManagedChannel doomed = clients.channel("alice");
+    var cut = Transfers.stream(TransferServiceGrpc.newStub(doomed), upload, envelope, 0, 3 << 19, false);
+    awaitPartLongerThan(part, 1 << 20);
+    doomed.shutdownNow();
+    doomed.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    cut.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    long offset = Transfers.awaitCommittedOffset(clients, "alice", upload, o -> o > 0);
+    assertThat(offset).as("the cut upload keeps what it received").isPositive();
+    try (dev.sealdrop.server.store.meta.Database db = dev.sealdrop.server.store.meta.Database.openSqlite(
+        data.resolve("sealdrop.db"))) { // as if started with alice's certificate before a renewal
+      new dev.sealdrop.server.store.meta.JdbcUploadRepository(db).recordResumedWith(upload,
+          new dev.sealdrop.server.core.identity.Credential("alice",
+              server.pki.certificate("alice").getIssuerX500Principal().getName(), "0badc0ffee"));
+    }
+    var resumed = Transfers.stream(clients, "alice", upload, envelope, (int) offset, (int) offset + (1 << 20), false);
+    awaitPartLongerThan(part, offset + (512 << 10)); // the resume's stream is open: its certificate is recorded
+
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
+        .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
+        .build());
+    resumed.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    do {
+      server.server().runMaintenance();
+    } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
+    assertThat(part).as("the upload resumed with the revoked certificate is deleted").doesNotExist();
+    assertThat(server.server().audit().tail(30)).filteredOn(r -> r.object().equals("upload:" + upload)
+        && r.actor().equals("server")).singleElement().satisfies(r -> assertThat(r.result())
+            .isEqualTo("certificate-revoked"));
+  }
+
+  private static void awaitPartLongerThan(java.nio.file.Path part, long size) throws Exception {
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > size) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+  }
+
   private static boolean sleep(long millis) throws InterruptedException {
     Thread.sleep(millis);
     return true;

@@ -181,6 +181,40 @@ class SftpAdminCloseTest extends OneServerPerMethod {
     });
   }
 
+  /**
+   * An SFTP upload cut by RevokeIdentity of its owner is recorded identity-revoked with door=sftp, as the SFTP download
+   * above and the gRPC transfers are (session 54's gap: no test of the upload), and its received bytes are deleted.
+   */
+  @Test
+  void anSftpUploadCutByItsIdentitysRevocationIsRecordedAsIdentityRevoked() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 12), "bob").bytes();
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    ClientSession session = openSession("alice", aliceKey);
+    SftpClient sftp = sftp(session);
+    SftpClient.CloseableHandle h = sftp.open("/outbox/cut.sealed",
+        EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create, SftpClient.OpenMode.Truncate));
+    sftp.write(h, 0, envelope, 0, 2 << 20);
+
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice").setReason("left")
+        .build());
+
+    assertClosedSoon(session);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    java.util.List<dev.sealdrop.server.core.audit.Audit.Entry> aborts;
+    do {
+      aborts = server.server().audit().tail(200).stream().filter(e -> e.action().equals("upload.abort")
+          && e.actor().equals("alice")).toList();
+    } while (aborts.isEmpty() && System.nanoTime() < deadline && sleep(50));
+    assertThat(aborts).singleElement().satisfies(e -> {
+      assertThat(e.result()).isEqualTo("identity-revoked");
+      assertThat(e.details()).containsEntry("door", "sftp");
+    });
+    try (var temps = java.nio.file.Files.list(data.resolve("tmp"))) {
+      assertThat(temps.toList()).as("what the cut upload received is deleted").isEmpty();
+    }
+  }
+
   private static boolean sleep(long millis) throws InterruptedException {
     Thread.sleep(millis);
     return true;
