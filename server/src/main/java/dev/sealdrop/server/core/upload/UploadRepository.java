@@ -31,6 +31,13 @@ public interface UploadRepository {
    */
   boolean commit(String uploadId, StoredFile file, Instant now, Credential by);
 
+  /**
+   * Undoes {@link #commit} whose data could not be moved into place: in one transaction, deletes the file's row and
+   * makes the upload OPEN again (its data, whole and durable, stays for a resume). Returns false (and writes nothing)
+   * if a grant already names the file, or the upload is no longer that file's commit.
+   */
+  boolean uncommit(String uploadId, String fileId, Instant now);
+
   /** OPEN uploads whose last activity is before {@code cutoff} ({@code null}: all OPEN uploads). */
   List<Upload> listOpen(Instant idleBefore);
 

@@ -380,6 +380,14 @@ public final class UploadSession {
               committed.id(), e.toString());
           return committed;
         }
+        if (stillInTmp() && service.uploads.uncommit(upload.id(), committed.id(), service.clock.instant())) {
+          // undone (review DD: the file was listed, every download of it FILE_DAMAGED, its abort record untrue): the
+          // upload is OPEN again with all its data, which a resume commits
+          UploadService.LOG.error("upload {}: its data could not be moved into place as file {} ({}); the commit was"
+              + " undone and the upload is open again with all its data: a resume commits it once the data folder's"
+              + " tmp/ and blobs/ take the rename", upload.id(), committed.id(), e.toString());
+          throw new UncheckedIOException("upload " + upload.id() + ": its data could not be moved into place", e);
+        }
         UploadService.LOG.error("upload {}: committed as file {}, but its data could not be moved into place ({});"
             + " the next start of the server finishes it", upload.id(), committed.id(), e.toString());
         throw new UncheckedIOException("upload " + upload.id() + ": committed as file " + committed.id() + ", but its"
@@ -403,6 +411,15 @@ public final class UploadSession {
   private boolean movedIntoPlace(String fileId) {
     try {
       return service.blobs.listBlobs().contains(fileId);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** This upload's data is still where it was written (its rename into place did not happen). */
+  private boolean stillInTmp() {
+    try {
+      return service.blobs.listTemps().contains(upload.id());
     } catch (IOException e) {
       return false;
     }

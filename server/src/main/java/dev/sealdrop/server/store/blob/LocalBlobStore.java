@@ -41,6 +41,34 @@ public final class LocalBlobStore implements BlobStore {
     this.tmp = DataFolder.createFolder(dataDir.resolve("tmp"));
     this.blobs = DataFolder.createFolder(dataDir.resolve("blobs"));
     this.store = Files.getFileStore(tmp);
+    requireRenameIntoBlobs();
+  }
+
+  /** The name of the start's rename probe: no upload's or file's id, so no listing takes it for one. */
+  private static final String PROBE = ".rename-probe";
+
+  /**
+   * A commit renames the upload's data from {@code tmp/} into {@code blobs/}, which cannot cross file systems or mount
+   * points: {@code blobs/} linked to a bigger disk and {@code tmp/} left on the data disk made every commit fail after
+   * its row was written (review DD). Tried once at start with an empty file, and refused in one sentence.
+   */
+  private void requireRenameIntoBlobs() throws IOException {
+    Path from = tmp.resolve(PROBE);
+    Path to = blobs.resolve(PROBE);
+    Files.deleteIfExists(to); // a probe a crash left
+    Files.deleteIfExists(from);
+    try {
+      Files.newByteChannel(from, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+          DataFolder.ownerOnlyFile(from)).close();
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+      throw new IOException(tmp + " and " + blobs + " are on different file systems (or mounts): an upload's data is"
+          + " renamed from the one into the other when it is committed, which cannot cross them; put both on the same"
+          + " file system (a link or mount for tmp/ beside the folder blobs/ leads to), then start again", e);
+    } finally {
+      Files.deleteIfExists(from);
+      Files.deleteIfExists(to);
+    }
   }
 
   @Override

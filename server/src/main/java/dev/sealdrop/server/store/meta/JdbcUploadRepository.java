@@ -92,6 +92,22 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
+  public boolean uncommit(String uploadId, String fileId, Instant now) {
+    return jdbc.inTransaction(c -> {
+      if (Jdbc.update(c, "DELETE FROM files WHERE id = ? AND NOT EXISTS (SELECT 1 FROM grants WHERE file_id = ?)",
+          fileId, fileId) != 1) {
+        return false;
+      }
+      if (Jdbc.update(c, "UPDATE uploads SET state = 'OPEN', file_id = NULL, updated_at = ? WHERE id = ? AND"
+          + " state = 'COMMITTED' AND file_id = ?", now.toEpochMilli(), uploadId, fileId) != 1) {
+        throw new IllegalStateException("server: internal error: upload " + uploadId + " was not the commit of file "
+            + fileId);
+      }
+      return true;
+    });
+  }
+
+  @Override
   public List<Upload> listOpen(Instant idleBefore) {
     long cutoff = idleBefore == null ? Long.MAX_VALUE : idleBefore.toEpochMilli();
     return jdbc.query("SELECT " + UPLOAD_COLUMNS + " FROM uploads WHERE state = 'OPEN' AND updated_at < ?",
