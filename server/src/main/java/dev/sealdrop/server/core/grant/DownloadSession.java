@@ -137,6 +137,12 @@ public final class DownloadSession implements AutoCloseable {
         sessions.close(r, e.reason(), e.getMessage());
       }
       // anything else (a claim that ran out) is refused by the next chunk's check, as for any download
+    } catch (RuntimeException e) {
+      // the store failed this look (a database error): the download stays registered, to be ended by its door and
+      // checked again at its next chunk, as any download is (review DD: the failure escaped after the registration,
+      // and the download's slot, file and registration stayed taken until a restart)
+      GrantService.LOG.warn("download of grant {} by '{}': its registration's check failed ({}); its next chunk checks"
+          + " again", grant.id(), caller.identity(), e.toString());
     }
     return r;
   }

@@ -80,6 +80,41 @@ class RegisteredAfterAnActTest {
     }
   }
 
+  /**
+   * Review DD: the store failing the registration's check (a database error) escaped from the registration, after it
+   * was made: the door never learnt of it, and the download's slot, its file and its registration stayed taken until a
+   * restart. The registration is returned, and the next chunk's check refuses or serves as for any download.
+   */
+  @Test
+  void aStoreFailureInTheRegistrationsCheckLeavesTheDownloadRegisteredForItsDoorToEnd() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Opened o = opened(server, clients);
+      sql("ALTER TABLE claims RENAME TO claims_away");
+      LiveSessions sessions = server.server().liveSessions();
+      LiveSessions.Registration r;
+      try {
+        r = o.download.register(sessions, this::cut);
+      } finally {
+        sql("ALTER TABLE claims_away RENAME TO claims");
+      }
+      assertThat(cuts).isEmpty();
+      assertThat(sessions.transfers(Origin.GRPC)).as("registered, for its door to end").isEqualTo(1);
+      assertThat(o.download.next(new byte[4096])).as("the next chunk is checked and served").isPositive();
+      r.end();
+      o.download.close();
+      assertThat(sessions.transfers(Origin.GRPC)).isZero();
+    }
+  }
+
+  /** Runs {@code statement} on the server's database file through a connection of its own. */
+  private void sql(String statement) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("PRAGMA busy_timeout = 30000");
+      st.execute(statement);
+    }
+  }
+
   private boolean cut(Reason reason, String why) {
     cuts.add(reason);
     return true;
