@@ -318,11 +318,10 @@ public final class UploadService {
       }
       slots.take(caller, uploadId, reservation); // last: a malformed resume is told so, not "busy"
       slotTaken = true;
-      if (offset > 0) {
-        // resumed with this certificate (after `keys renew`, another than the one it was started with): revoking the
-        // old one must not delete it (review of round DA's fix)
-        uploads.recordResumedWith(uploadId, caller.credential());
-      }
+      // resumed with this certificate (after `keys renew`, another than the one it was started with): revoking the
+      // old one must not delete it (review of round DA's fix); also at offset 0, a first stream that broke before its
+      // first checkpoint (review DD). A write only when the certificate differs.
+      uploads.recordResumedWith(uploadId, caller.credential());
       return UploadSession.open(this, caller, current);
     } catch (RuntimeException | Error e) {
       if (slotTaken) {

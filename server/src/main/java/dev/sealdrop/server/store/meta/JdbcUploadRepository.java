@@ -40,8 +40,9 @@ public final class JdbcUploadRepository implements UploadRepository {
 
   @Override
   public void recordResumedWith(String uploadId, Credential by) {
-    jdbc.update("UPDATE uploads SET made_with_issuer = ?, made_with_serial = ? WHERE id = ? AND state = 'OPEN'",
-        by.issuer(), by.serialHex(), uploadId);
+    jdbc.update("UPDATE uploads SET made_with_issuer = ?, made_with_serial = ? WHERE id = ? AND state = 'OPEN'"
+        + " AND (made_with_issuer IS NOT ? OR made_with_serial IS NOT ?)", by.issuer(), by.serialHex(), uploadId,
+        by.issuer(), by.serialHex());
   }
 
   @Override

@@ -509,6 +509,35 @@ class RevocationTest extends OneServerPerMethod {
             .isEqualTo("certificate-revoked"));
   }
 
+  /**
+   * Review DD: a first stream that broke before its first checkpoint leaves an upload at offset 0; its resume there with
+   * another certificate of the same identity (after `keys renew`) is recorded as made with it too.
+   */
+  @Test
+  void anUploadResumedAtItsStartWithACertificateThatIsThenRevokedIsDeleted() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 65), "bob").bytes();
+    String upload = Transfers.createUpload(clients, "alice", envelope.length);
+    java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
+    try (dev.sealdrop.server.store.meta.Database db = dev.sealdrop.server.store.meta.Database.openSqlite(
+        data.resolve("sealdrop.db"))) { // as if started with alice's certificate before a renewal
+      new dev.sealdrop.server.store.meta.JdbcUploadRepository(db).recordResumedWith(upload,
+          new dev.sealdrop.server.core.identity.Credential("alice",
+              server.pki.certificate("alice").getIssuerX500Principal().getName(), "0badc0ffee"));
+    }
+    var resumed = Transfers.stream(clients, "alice", upload, envelope, 0, 1 << 20, false);
+    awaitPartLongerThan(part, 512 << 10); // the stream is open: its certificate is recorded
+
+    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
+        .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
+        .build());
+    resumed.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    do {
+      server.server().runMaintenance();
+    } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
+    assertThat(part).as("the upload resumed with the revoked certificate is deleted").doesNotExist();
+  }
+
   private static void awaitPartLongerThan(java.nio.file.Path part, long size) throws Exception {
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > size) && System.nanoTime() < until) {
