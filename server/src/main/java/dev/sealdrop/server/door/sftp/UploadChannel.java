@@ -293,18 +293,32 @@ final class UploadChannel extends TransferChannel {
    * what it has queued first, as the session is never used by two threads at once.
    */
   private void endSessionHere() {
+    // uninterruptibly, as await() waits (review DD: MINA interrupts this thread on a disconnect, and the wait ended at
+    // once, so the session was discarded while the writer still worked on it)
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     try {
-      if (!writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
-        LOG.error("SFTP upload {}: its writer did not stop within 30 s; the upload is ended beside it",
-            session.uploadId());
+      while (true) {
+        try {
+          if (!writer.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+              java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            LOG.error("SFTP upload {}: its writer did not stop within 30 s; the upload is ended beside it",
+                session.uploadId());
+          }
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      session.discard();
-    } catch (RuntimeException | Error e) {
-      LOG.error("SFTP upload {} could not be ended: {}", session.uploadId(), e.toString());
+      try {
+        session.discard();
+      } catch (RuntimeException | Error e) {
+        LOG.error("SFTP upload {} could not be ended: {}", session.uploadId(), e.toString());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
