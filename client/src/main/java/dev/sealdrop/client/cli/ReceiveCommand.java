@@ -994,12 +994,13 @@ final class ReceiveCommand extends SealdropSubcommand {
    * under the claim, and the re-run the message asks for would find the grant claimed until the claim lapsed (an
    * hour; outside test). So the claim is given back first, and the failure says so.
    */
-  private static UsageFailure unsavedClaim(Session session, Claim c, Path stateFile, IOException e) {
+  private static dev.sealdrop.client.failure.SealdropFailure unsavedClaim(Session session, Claim c, Path stateFile,
+      IOException e) {
     return stateNotSaved(stateFile, e, untouched(release(session, c.id(), c.expiresAtMillis())));
   }
 
   /** The profile could not keep this receive's state ({@code then}: what became of the grant). */
-  private static UsageFailure stateNotSaved(Path stateFile, IOException e, String then) {
+  private static dev.sealdrop.client.failure.SealdropFailure stateNotSaved(Path stateFile, IOException e, String then) {
     Path folder = stateFile.toAbsolutePath().getParent();
     Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, folder, "",
         "then run the same command again");
@@ -1007,7 +1008,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       return new UsageFailure(disk.get().reason(), disk.get().getMessage() + ", where the profile keeps this"
           + " receive's state; " + then, disk.get().hint().orElse("then run the same command again"), e);
     }
-    return new UsageFailure("PROFILE_NOT_WRITABLE", "cannot save this receive's state in the profile (" + folder
+    // the reason and exit docs/cli.md gives a profile that cannot be written where a command must (round DE)
+    return new dev.sealdrop.client.failure.KeyStoreFailure("PROFILE_UNWRITABLE", "cannot save this receive's state in the profile (" + folder
         + ": " + dev.sealdrop.client.failure.IoReason.of(e) + "); " + then, "check that the profile can be written"
         + " (`ls -ld " + folder + "`, `df -h " + folder + "`), then run the same command again", e);
   }

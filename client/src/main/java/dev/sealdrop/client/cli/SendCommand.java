@@ -297,7 +297,8 @@ final class SendCommand extends SealdropSubcommand {
    * resume or give it up later, so it is given up on the server now, and the failure names the profile's folder (the
    * generic disk-full hint offers an -o that send does not have).
    */
-  private static UsageFailure unsavedState(Session session, String uploadId, Path stateFile, IOException e) {
+  private static dev.sealdrop.client.failure.SealdropFailure unsavedState(Session session, String uploadId,
+      Path stateFile, IOException e) {
     String gaveUp = abandoned(session, Optional.of(uploadId)) ? "nothing was uploaded"
         : "its unfinished upload stays on the server until it expires idle";
     Path folder = stateFile.toAbsolutePath().getParent();
@@ -307,7 +308,8 @@ final class SendCommand extends SealdropSubcommand {
       return new UsageFailure(disk.get().reason(), disk.get().getMessage() + ", where the profile keeps this send's"
           + " state; " + gaveUp, disk.get().hint().orElse("then run the same command again"), e);
     }
-    return new UsageFailure("PROFILE_NOT_WRITABLE", "cannot save this send's state in the profile (" + folder + ": "
+    // the reason and exit docs/cli.md gives a profile that cannot be written where a command must (round DE)
+    return new dev.sealdrop.client.failure.KeyStoreFailure("PROFILE_UNWRITABLE", "cannot save this send's state in the profile (" + folder + ": "
         + dev.sealdrop.client.failure.IoReason.of(e) + "); " + gaveUp, "check that the profile can be written (`ls -ld "
         + folder + "`, `df -h " + folder + "`), then run the same command again", e);
   }

@@ -239,12 +239,13 @@ public final class GrantService {
     boolean admin = caller.role() == Role.ADMIN;
     Grant grant;
     try {
-      grant = admin ? findVisible(grantId, g -> true, id -> "no grant " + id + "; see ListAllGrants")
-          : findVisible(grantId, g -> g.owner().equals(caller.identity()),
+      grant = admin ? findVisible(grantId, ADMIN_GRANT_LISTER, g -> true, id -> "no grant " + id
+          + "; see ListAllGrants")
+          : findVisible(grantId, GRANT_LISTER, g -> g.owner().equals(caller.identity()),
               id -> "no grant " + id + " of yours; `sealdrop grants` (ListGrants) lists them");
     } catch (NotFoundException e) {
       // gone with its file: said so to its sender (or an admin), not as if the id were mistyped (outside test)
-      String id = RequestFields.id("grant_id", GRANT_PREFIX, grantId, "ListGrants (`sealdrop grants`)");
+      String id = RequestFields.id("grant_id", GRANT_PREFIX, grantId, admin ? ADMIN_GRANT_LISTER : GRANT_LISTER);
       Optional<PurgedGrant> purged = grants.findPurged(id, admin ? null : caller.identity());
       if (purged.isPresent()) {
         throw revokePurged(purged.get());
@@ -1243,9 +1244,13 @@ public final class GrantService {
    * The grant {@code given} names, if {@code visible} to the caller. {@code notFound} words the refusal
    * from the id as checked by {@link RequestFields}: a value that is not a grant id is never quoted.
    */
-  private Grant findVisible(String given, java.util.function.Predicate<Grant> visible,
+  /** What lists a transferor's grant ids, and an admin's (round DE: an admin was sent to `sealdrop grants`). */
+  private static final String GRANT_LISTER = "ListGrants (`sealdrop grants`)";
+  private static final String ADMIN_GRANT_LISTER = "ListAllGrants (`sealdrop admin grants list`)";
+
+  private Grant findVisible(String given, String lister, java.util.function.Predicate<Grant> visible,
       java.util.function.UnaryOperator<String> notFound) {
-    String id = RequestFields.id("grant_id", GRANT_PREFIX, given, "ListGrants (`sealdrop grants`)");
+    String id = RequestFields.id("grant_id", GRANT_PREFIX, given, lister);
     return grants.find(id).filter(visible).orElseThrow(() -> new NotFoundException(Reason.NOT_FOUND,
         notFound.apply(id)));
   }

@@ -78,6 +78,10 @@ class AdminMistakesTest extends OneServerPerMethod {
       assertThat(e.getStatus().getDescription()).doesNotContain(secret).doesNotContain("sdg_")
           .doesNotContain(notAnId).doesNotContain("bob jones").contains(" is malformed");
     }
+    // each is pointed at what lists its ids for it: an admin is never sent to a transferor's command (round DE)
+    assertThat(revoke.getStatus().getDescription()).contains("`sealdrop admin grants list`")
+        .doesNotContain("`sealdrop grants`");
+    assertThat(own.getStatus().getDescription()).contains("`sealdrop grants`");
 
     String live = Files.readString(data.resolve("audit").resolve("audit.jsonl"));
     assertThat(live).doesNotContain(secret).doesNotContain("sdg_").doesNotContain(notAnId)
