@@ -486,23 +486,11 @@ class RevocationTest extends OneServerPerMethod {
     cut.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
     long offset = Transfers.awaitCommittedOffset(clients, "alice", upload, o -> o > 0);
     assertThat(offset).as("the cut upload keeps what it received").isPositive();
-    try (dev.sealdrop.server.store.meta.Database db = dev.sealdrop.server.store.meta.Database.openSqlite(
-        data.resolve("sealdrop.db"))) { // as if started with alice's certificate before a renewal
-      new dev.sealdrop.server.store.meta.JdbcUploadRepository(db).recordResumedWith(upload,
-          new dev.sealdrop.server.core.identity.Credential("alice",
-              server.pki.certificate("alice").getIssuerX500Principal().getName(), "0badc0ffee"));
-    }
+    madeWithAnotherCertificate(upload);
     var resumed = Transfers.stream(clients, "alice", upload, envelope, (int) offset, (int) offset + (1 << 20), false);
     awaitPartLongerThan(part, offset + (512 << 10)); // the resume's stream is open: its certificate is recorded
 
-    admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
-        .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
-        .build());
-    resumed.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    do {
-      server.server().runMaintenance();
-    } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
+    revokeAlicesCertificateThenMaintain(resumed, part);
     assertThat(part).as("the upload resumed with the revoked certificate is deleted").doesNotExist();
     assertThat(server.server().audit().tail(30)).filteredOn(r -> r.object().equals("upload:" + upload)
         && r.actor().equals("server")).singleElement().satisfies(r -> assertThat(r.result())
@@ -518,24 +506,35 @@ class RevocationTest extends OneServerPerMethod {
     byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 65), "bob").bytes();
     String upload = Transfers.createUpload(clients, "alice", envelope.length);
     java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
+    madeWithAnotherCertificate(upload);
+    var resumed = Transfers.stream(clients, "alice", upload, envelope, 0, 1 << 20, false);
+    awaitPartLongerThan(part, 512 << 10); // the stream is open: its certificate is recorded
+
+    revokeAlicesCertificateThenMaintain(resumed, part);
+    assertThat(part).as("the upload resumed with the revoked certificate is deleted").doesNotExist();
+  }
+
+  /** Records {@code upload} as made with another certificate of alice's, as if started before a renewal. */
+  private void madeWithAnotherCertificate(String upload) throws Exception {
     try (dev.sealdrop.server.store.meta.Database db = dev.sealdrop.server.store.meta.Database.openSqlite(
-        data.resolve("sealdrop.db"))) { // as if started with alice's certificate before a renewal
+        data.resolve("sealdrop.db"))) {
       new dev.sealdrop.server.store.meta.JdbcUploadRepository(db).recordResumedWith(upload,
           new dev.sealdrop.server.core.identity.Credential("alice",
               server.pki.certificate("alice").getIssuerX500Principal().getName(), "0badc0ffee"));
     }
-    var resumed = Transfers.stream(clients, "alice", upload, envelope, 0, 1 << 20, false);
-    awaitPartLongerThan(part, 512 << 10); // the stream is open: its certificate is recorded
+  }
 
+  /** Revokes alice's certificate, waits for it to cut {@code streaming}, then runs maintenance until part is gone. */
+  private void revokeAlicesCertificateThenMaintain(java.util.concurrent.CompletableFuture<?> streaming,
+      java.nio.file.Path part) throws Exception {
     admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
         .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
         .build());
-    resumed.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     do {
       server.server().runMaintenance();
     } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
-    assertThat(part).as("the upload resumed with the revoked certificate is deleted").doesNotExist();
   }
 
   private static void awaitPartLongerThan(java.nio.file.Path part, long size) throws Exception {
