@@ -116,7 +116,17 @@ final class Session implements AutoCloseable {
 
   X509Certificate ca() throws SealdropFailure {
     config();
-    return Pem.certificate(profile().caCertificate());
+    java.nio.file.Path file = profile().caCertificate();
+    try {
+      return Pem.certificate(file);
+    } catch (dev.sealdrop.client.failure.UsageFailure e) {
+      // the profile's own copy, which the user did not pass here: refused as the connection refuses it (TLS_SETUP), not
+      // told to "pass a certificate" (round DF: seal, open and keys named BAD_CERTIFICATE, receive TLS_SETUP)
+      throw new KeyStoreFailure("TLS_SETUP", "cannot read the profile's CA certificate " + file + ": "
+          + e.getMessage(), "put a copy of the CA certificate `sealdrop init` was given as --ca back as " + file
+          + " (`init --force` would also replace your encryption keys, and senders would have to trust the new"
+          + " ones)", e);
+    }
   }
 
   KeyTrust trust() throws SealdropFailure {
