@@ -102,8 +102,14 @@ final class AuditExport {
       out.flush();
       ch.force(true);
     } catch (IOException e) {
-      throw new UsageFailure("WRITE_FAILED", "cannot write the export to " + tmp.getParent() + ": " + e.getMessage(),
-          "check free space and the folder's permissions", e);
+      // a full or read-only disk as every other write names it (round DF: WRITE_FAILED with the JDK's words)
+      java.util.Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, tmp.getParent(),
+          "choose -o in another folder", "nothing was kept; then run the same command again");
+      if (disk.isPresent()) {
+        throw disk.get();
+      }
+      throw new UsageFailure("WRITE_FAILED", "cannot write the export to " + tmp.getParent() + ": "
+          + dev.sealdrop.client.failure.IoReason.of(e), "check free space and the folder's permissions", e);
     }
     if (keyText == null || keyText.isEmpty()) {
       throw new NetworkFailure("EXPORT_INCOMPLETE", "the server sent no audit key with the export",

@@ -479,6 +479,22 @@ class AdminCommandsTest extends DevServerPerClass {
         new ProcessBuilder("umount", readOnly.toString()).start().waitFor();
       }
     }
+    // a disk that fills while the export arrives is named as a full disk, as every other write names it (round DF: it
+    // was WRITE_FAILED with the JDK's words); nothing is kept
+    Path full = Files.createDirectories(root.resolve("full-export"));
+    Process small = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", full.toString())
+        .redirectErrorStream(true).start();
+    if (small.waitFor() == 0) {
+      try {
+        assertThat(as("carol", json("admin", "audit", "export", "-o", full.resolve("a.jsonl").toString()))
+            .assertExit(2).object("error")).containsEntry("reason", "NO_SPACE")
+            .satisfies(e -> assertThat((String) e.get("message")).startsWith("cannot write into " + full
+                + ": the disk is full"));
+        assertThat(full.toFile().list()).isEmpty();
+      } finally {
+        new ProcessBuilder("umount", full.toString()).start().waitFor();
+      }
+    }
 
     CliRun tail = as("carol", json("admin", "audit", "tail", "-n", "3")).assertExit(0);
     assertThat(tail.list("entries")).hasSize(3).allSatisfy(e -> assertThat(e).containsKeys("seq", "time", "actor",
