@@ -62,8 +62,10 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
       session.setAttribute(Login.KEY, new Login(keys, principal, blob, fingerprint, origin));
       return true;
     } catch (SealdropException e) {
+      // the core's audit result, not its reason's token: a revoked identity is told CERTIFICATE_REVOKED but recorded
+      // identity-revoked, as its refused gRPC call and the SFTP re-check's connection.close are (round DC)
       session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
-          Audit.token(e.reason()), fingerprint, e.getMessage()));
+          Audit.resultOf(e), fingerprint, e.getMessage()));
       // a refusal the key's holder may be told: go on to the signature, then fail (ProvenKeyRefusal)
       boolean goOn = ProvenKeyRefusal.awaitProof(session, e);
       if (goOn && username != null) {

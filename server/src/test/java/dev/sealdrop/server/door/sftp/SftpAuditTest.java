@@ -182,6 +182,32 @@ class SftpAuditTest extends OneServerPerMethod {
         new Act("alice", "grant.redeem", "role-forbidden", "sftp"));
   }
 
+  /**
+   * Round DC: an SFTP login of a revoked identity was recorded {@code certificate-revoked}, the reason its client is
+   * told, where the core records that refusal as {@code identity-revoked} (its refused gRPC call, the door's own
+   * re-check's {@code connection.close}; docs/admin.md, "Results"); one certificate's revocation stays
+   * {@code certificate-revoked}.
+   */
+  @Test
+  void aRevokedIdentitysLoginIsRecordedAsTheIdentitysRevocationAndOneCertificatesAsThatCertificates()
+      throws Exception {
+    KeyPair daveKey = registeredKey(clients, "dave");
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    server.server().identities().revokeIdentity("dave");
+    server.server().identities().revokeCertificate(server.pki.certificate("alice"));
+    long before = lastSequence();
+    assertThatThrownBy(() -> login(client, server, "dave", daveKey)).hasMessageContaining("authentication");
+    Audit.Entry dave = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+        && e.actor().equals("dave"));
+    assertThat(dave.result()).isEqualTo("identity-revoked");
+    assertThat(dave.details()).containsEntry("door", "sftp");
+    long afterDave = lastSequence();
+    assertThatThrownBy(() -> login(client, server, "alice", aliceKey)).hasMessageContaining("authentication");
+    Audit.Entry alice = awaitRecord(e -> e.sequence() > afterDave && e.action().equals("connection.refuse")
+        && e.actor().equals("alice"));
+    assertThat(alice.result()).isEqualTo("certificate-revoked");
+  }
+
   /** A user name that is no identity name cannot make a refusal's row read as another actor's act. */
   @Test
   void aRefusedLoginsActorShowsOnlyWhatAnIdentityNameCanHold() throws Exception {
