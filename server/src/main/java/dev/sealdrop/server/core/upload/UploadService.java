@@ -490,9 +490,9 @@ public final class UploadService {
    * one of its {@value #MAX_OPEN_UPLOADS} until it expired idle.
    */
   public UploadSession startStream(Principal caller) {
+    requireUploader(caller);
     UploadStreams.Reservation slot;
     try {
-      caller.require(Role.TRANSFEROR, "upload files");
       slot = slots.reserve(caller);
     } catch (RuntimeException e) {
       refusals.refusedAct(caller, "upload.start", "", Audit.resultOf(e), Map.of());
@@ -508,6 +508,21 @@ public final class UploadService {
       }
     } finally {
       slots.release(slot); // nothing once the stream took it
+    }
+  }
+
+  /**
+   * Refuses a caller who may not upload, as the refused upload it is ({@code upload.start}, within the refused upload
+   * acts' budget): for a door that looks at what an upload would stand beside before it starts it (an SFTP open with
+   * EXCL asks whether the name is there, which only an uploader may ask; round DC: an acquirer's EXCL open of a name
+   * shaped as a file id was refused and audited as a listing).
+   */
+  public void requireUploader(Principal caller) {
+    try {
+      caller.require(Role.TRANSFEROR, "upload files");
+    } catch (RuntimeException e) {
+      refusals.refusedAct(caller, "upload.start", "", Audit.resultOf(e), Map.of());
+      throw e;
     }
   }
 

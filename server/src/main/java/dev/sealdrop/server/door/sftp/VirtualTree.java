@@ -217,7 +217,12 @@ final class VirtualTree {
         return startUpload(caller, name);
       }
       // SSH_FXF_EXCL: refused when the name is there (an upload of it being written or opened in this session, or a
-      // stored file's id), as stat answers; round Z: a second EXCL open made a second upload under the same name
+      // stored file's id), as stat answers; round Z: a second EXCL open made a second upload under the same name. Only
+      // an uploader may ask: anyone else is refused the upload it opened (round DC), not the lookup
+      core(() -> {
+        uploads.requireUploader(caller);
+        return null;
+      });
       if (!opening.add(name)) {
         throw alreadyThere(path);
       }

@@ -53,6 +53,12 @@ class SftpUploadHandleTest extends OneServerPerClass {
     client.stop();
   }
 
+  /** The id of alice's newest stored file. */
+  private static String stored() {
+    return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
+        .reduce((a, b) -> b).orElseThrow().getFileId();
+  }
+
   private static int files() {
     return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount();
   }
@@ -121,14 +127,22 @@ class SftpUploadHandleTest extends OneServerPerClass {
     }
     assertThat(files()).as("the first upload was committed, and only it").isEqualTo(before + 1);
 
-    // an acquirer's EXCL open is the refused upload it is, not a refused listing (round AA)
+    // an acquirer's EXCL open is the refused upload it is, not a refused listing (round AA), also of a name shaped as a
+    // file id, which the door looks for among the caller's files (round DC: refused and audited as bob's listing,
+    // "only a transferor may list uploaded files", where gRPC's twin records the refused upload)
     long mark = server.server().audit().tail(1).get(0).sequence();
+    SftpException byName;
+    SftpException byFileId;
     try (ClientSession s = login(client, server, "bob", registeredKey(clients, "bob")); SftpClient sftp = sftp(s)) {
-      catchThrowableOfType(SftpException.class, () -> sftp.open("/outbox/bob.sealed", exclusive));
+      byName = catchThrowableOfType(SftpException.class, () -> sftp.open("/outbox/bob.sealed", exclusive));
+      byFileId = catchThrowableOfType(SftpException.class, () -> sftp.open("/outbox/" + stored(), exclusive));
     }
+    assertThat(byFileId.getStatus()).isEqualTo(byName.getStatus()).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED);
+    assertThat(byFileId.getMessage()).isEqualTo(byName.getMessage()).contains("only a transferor may upload files");
     assertThat(server.server().audit().tail(20)).filteredOn(e -> e.sequence() > mark && e.actor().equals("bob")
         && !e.action().startsWith("connection.") && !e.action().equals("sshkey.add"))
-        .extracting(e -> e.action() + " " + e.result()).containsExactly("upload.start role-forbidden");
+        .extracting(e -> e.action() + " " + e.result())
+        .containsExactly("upload.start role-forbidden", "upload.start role-forbidden");
   }
 
   /**
