@@ -865,6 +865,24 @@ public final class GrantService {
     });
   }
 
+  /**
+   * For a door that holds a claim in a handle and gives it back when the handle ends before the last byte (SFTP): as
+   * {@link #release(Principal, String, boolean)}, except that a claim the core has closed already (revoked with its
+   * grant or its recipient, deleted with its file, its window passed) has nothing to give back, so nothing is done and
+   * nothing is recorded: the holder did not ask for it, where a holder's own ReleaseClaim of such a claim is refused
+   * and audited (round DC: every SFTP download cut by its grant's revocation left a refused {@code grant.release},
+   * {@code grant-revoked}, of its recipient's, which the same download over gRPC does not). Empty then.
+   */
+  public Optional<Grant> giveBack(Principal caller, String claimSecret, boolean serverEnded) {
+    Optional<Claim> claim = Secrets.isWellFormed(Secrets.CLAIM_PREFIX, claimSecret) ? claimBySecret(claimSecret)
+        : Optional.empty();
+    if (claim.isEmpty() || claim.get().state() != ClaimState.OPEN || !clock.instant().isBefore(claim.get().expiresAt())
+        || grants.find(claim.get().grantId()).filter(g -> g.state() != GrantState.REVOKED).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(release(caller, claimSecret, serverEnded));
+  }
+
   /** The {@code cause} detail of the {@code grant.release} record of a redeem whose answer could not be sent. */
   public static final String ANSWER_NOT_SENT = "answer-not-sent";
 

@@ -335,12 +335,18 @@ final class DownloadChannel extends TransferChannel {
       // certificate expired) must still give its claim back, which no one else holds (outside test: it stayed claimed
       // for the whole window); one whose certificate expired was ended by the server, so it does not count as
       // interrupted, but one whose key its holder removed does
-      dev.sealdrop.server.core.grant.Grant after = grants.release(login.atLogin(), redemption.claimSecret(),
-          cutFor != null || login.endedByTheServer());
+      java.util.Optional<dev.sealdrop.server.core.grant.Grant> released = grants.giveBack(login.atLogin(),
+          redemption.claimSecret(), cutFor != null || login.endedByTheServer());
+      if (released.isEmpty()) {
+        LOG.info("SFTP download of grant {} closed at {} of {} bytes; its claim was closed by the server already"
+            + " (revoked, purged or lapsed): nothing to give back", grantId, position, download.size());
+        return released;
+      }
+      dev.sealdrop.server.core.grant.Grant after = released.get();
       LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim released, the grant {}", grantId, position,
           download.size(), after.state() == GrantState.CONSUMED ? "is used up (its third interrupted claim)"
               : "can be redeemed again");
-      return java.util.Optional.of(after);
+      return released;
     } catch (SealdropException e) {
       LOG.info("SFTP download of grant {} closed at {} of {} bytes; claim not released: {}", grantId, position,
           download.size(), e.reason());

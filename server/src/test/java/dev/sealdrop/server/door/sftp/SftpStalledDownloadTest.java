@@ -78,6 +78,20 @@ class SftpStalledDownloadTest extends OneServerPerMethod {
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("the grant was revoked").hasMessageContaining("[GRANT_REVOKED]");
     assertThat(downloadsCut).as("the answer counts the download the revocation closed at once").hasValue(1);
+    assertNoReleaseRecorded(g);
+  }
+
+  /**
+   * Round DC: the handle closed after its grant's revocation has no claim left to give back (the revocation closed it),
+   * so no grant.release is recorded for its recipient, who asked for none: the door's attempt was audited as bob's
+   * refused release ({@code grant-revoked}), a record the same download over gRPC never leaves.
+   */
+  private void assertNoReleaseRecorded(CreateGrantResponse g) throws IOException {
+    assertThat(server.server().audit().tail(30)).filteredOn(r -> r.action().equals("download.abort")
+        && r.object().equals("grant:" + g.getGrant().getGrantId())).extracting(r -> r.result())
+        .containsExactly("grant-revoked");
+    assertThat(server.server().audit().tail(30)).filteredOn(r -> r.action().equals("grant.release")
+        && r.object().equals("grant:" + g.getGrant().getGrantId())).isEmpty();
   }
 
   @Test
@@ -87,6 +101,7 @@ class SftpStalledDownloadTest extends OneServerPerMethod {
         .setGrantId(g.getGrant().getGrantId()).build()));
     assertThat(cut).as("nothing more is served, not even the read-ahead").isNotNull();
     assertThat(cut).hasMessageContaining("the grant was revoked").hasMessageContaining("[GRANT_REVOKED]");
+    assertNoReleaseRecorded(g);
   }
 
   @Test
