@@ -24,6 +24,40 @@ final class OpenNames {
    */
   final Map<String, Writing> writing = new ConcurrentHashMap<>();
 
+  /** The most committed /outbox/ names a session remembers ({@link #committed}); the oldest is forgotten first. */
+  static final int MAX_COMMITTED = 64;
+
+  /**
+   * The /outbox/ names this session's uploads were committed under, with the id of the file each became: a STAT of such
+   * a name answers the stored file for the rest of the session, so that a client that confirms an upload by stat'ing
+   * its name (paramiko's put, whose default confirm=True compares the size) finds it, and one refused (not committed)
+   * is not there (round DC: "no such file" after a committed upload, as after a refused one, so paramiko raised for
+   * both). The file itself is listed under its id, as every file in /outbox/ is.
+   */
+  final Committed committed = new Committed();
+
+  /** Committed names and their file ids, at most {@link #MAX_COMMITTED}, the oldest forgotten first. */
+  static final class Committed {
+    private final java.util.LinkedHashMap<String, String> byName = new java.util.LinkedHashMap<>();
+
+    synchronized void put(String name, String fileId) {
+      byName.remove(name);
+      byName.put(name, fileId);
+      if (byName.size() > MAX_COMMITTED) {
+        byName.remove(byName.keySet().iterator().next());
+      }
+    }
+
+    /** The file id {@code name} was committed as in this session, or null. */
+    synchronized String get(String name) {
+      return byName.get(name);
+    }
+
+    synchronized void remove(String name) {
+      byName.remove(name);
+    }
+  }
+
   /** The /outbox/ names whose EXCL open is between its check and its upload's start. */
   final Set<String> opening = ConcurrentHashMap.newKeySet();
 

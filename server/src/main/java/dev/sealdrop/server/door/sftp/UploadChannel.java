@@ -271,6 +271,7 @@ final class UploadChannel extends TransferChannel {
         throw failure;
       }
       if (file != null) {
+        committedAs = file.id();
         LOG.info("SFTP upload {} committed as /outbox/{}", session.uploadId(), file.id());
       }
     } finally {
@@ -281,6 +282,14 @@ final class UploadChannel extends TransferChannel {
         endSessionHere();
       }
     }
+  }
+
+  /** The id of the file this upload was committed as, once its CLOSE committed it; null otherwise. */
+  private volatile String committedAs;
+
+  /** The id of the file this upload was committed as; null if it was not (refused, cut, or not closed yet). */
+  String committedFileId() {
+    return committedAs;
   }
 
   /** Set by the writer thread once {@link #finish} or {@link #abandon} ended the session. */

@@ -64,6 +64,7 @@ final class VirtualTree {
   private final Map<String, OpenNames.Writing> writing;
   private final Set<String> opening;
   private final Map<String, DownloadChannel> reading;
+  private final OpenNames.Committed committed;
 
   VirtualTree(Login login, UploadService uploads, GrantService grants, Audit audit,
       dev.sealdrop.server.core.audit.RefusalThrottle callRefusals, LiveSessions sessions, UploadBudget budget,
@@ -71,6 +72,7 @@ final class VirtualTree {
     this.writing = open.writing;
     this.opening = open.opening;
     this.reading = open.reading;
+    this.committed = open.committed;
     this.callRefusals = callRefusals;
     this.budget = budget;
     this.login = login;
@@ -100,7 +102,9 @@ final class VirtualTree {
           if (w != null) {
             return VirtualAttributes.upload(caller.identity(), w.channel().position(), w.started());
           }
-          java.util.Optional<StoredFile> stored = stored(caller, name);
+          // a name this session committed an upload under answers its stored file (OpenNames#committed)
+          java.util.Optional<StoredFile> stored = stored(caller,
+              java.util.Objects.requireNonNullElse(committed.get(name), name));
           if (stored.isPresent()) {
             return attributesOf(caller, stored.get());
           }
@@ -281,7 +285,15 @@ final class VirtualTree {
       throw e;
     }
     writing.put(name, new OpenNames.Writing(channel, Instant.now()));
-    channel.whenClosed(() -> writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w));
+    channel.whenClosed(() -> {
+      writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w);
+      String fileId = channel.committedFileId();
+      if (fileId != null) {
+        committed.put(name, fileId); // stat of the name answers the stored file from now on (OpenNames#committed)
+      } else {
+        committed.remove(name); // refused or cut: the name is not there, whatever an earlier upload of it became
+      }
+    });
     return channel;
   }
 
@@ -299,6 +311,10 @@ final class VirtualTree {
   private boolean exists(Principal caller, String name) throws IOException {
     if (writing.containsKey(name)) {
       return true;
+    }
+    String committedAs = committed.get(name);
+    if (committedAs != null && stored(caller, committedAs).isPresent()) {
+      return true; // a name this session's upload was committed under, as stat answers it
     }
     return dev.sealdrop.server.core.Ids.isWellFormed(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, name)
         && stored(caller, name).isPresent();

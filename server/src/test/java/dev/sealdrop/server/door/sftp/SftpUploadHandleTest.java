@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.server.testing.OneServerPerClass;
 import dev.sealdrop.server.testing.Users;
+import java.io.IOException;
 import java.security.KeyPair;
 import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
@@ -102,6 +103,27 @@ class SftpUploadHandleTest extends OneServerPerClass {
     } while (aborted.isEmpty() && System.nanoTime() < deadline);
     assertThat(aborted).as("the upload left open is ended with its session, not by the stall timeout").isPresent();
     assertThat(aborted.get().result()).isNotEqualTo("upload-stalled");
+  }
+
+  /**
+   * Round DC: a client that confirms its upload by stat'ing the name it wrote (paramiko's put, whose default
+   * confirm=True compares the size once its CLOSE is answered) was told "no such file" after a committed upload as after
+   * a refused one, so it raised for both and could not tell them apart. A name this session committed an upload under
+   * now stats as the stored file; one whose upload was refused is not there.
+   */
+  @Test
+  void aNameCommittedInThisSessionStatsAsItsStoredFileAndARefusedOneIsNotThere() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(30_000, 43), "bob").bytes();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpTestSupport.put(sftp, "/outbox/confirmed.sealed", envelope);
+      SftpClient.Attributes committed = sftp.stat("/outbox/confirmed.sealed");
+      assertThat(committed.getSize()).isEqualTo(envelope.length);
+      assertThat(committed.isRegularFile()).isTrue();
+      assertThat(catchThrowableOfType(IOException.class, () -> SftpTestSupport.put(sftp, "/outbox/confirmed.sealed",
+          "plain text, not an envelope".getBytes(java.nio.charset.StandardCharsets.UTF_8)))).isNotNull();
+      SftpException refused = catchThrowableOfType(SftpException.class, () -> sftp.stat("/outbox/confirmed.sealed"));
+      assertThat(refused.getStatus()).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE);
+    }
   }
 
   /** Round Z: with SSH_FXF_EXCL a second open of a name being uploaded made a second upload under the same name. */
@@ -278,9 +300,12 @@ class SftpUploadHandleTest extends OneServerPerClass {
       sftp.write(h, 70_000, envelope, 70_000, envelope.length - 70_000);
       assertThat(sftp.stat(h).getSize()).isEqualTo(envelope.length);
       sftp.close(h);
-      // committed: the file is listed under its id, and the name the client wrote it as is gone
-      SftpException gone = catchThrowableOfType(SftpException.class, () -> sftp.stat("/outbox/growing.sealed"));
-      assertThat(gone.getStatus()).isEqualTo(SftpConstants.SSH_FX_NO_SUCH_FILE);
+      // committed: the file is listed under its id, and the name the client wrote it as answers the stored file for the
+      // rest of the session (round DC: it was gone, and a client confirming its upload by a stat took it for refused)
+      SftpClient.Attributes stored = sftp.stat("/outbox/growing.sealed");
+      assertThat(stored.getSize()).isEqualTo(envelope.length);
+      assertThat(stored.getPermissions() & 0777).as("a stored file, no longer being written").isZero();
+      assertThat(SftpTestSupport.names(sftp, "/outbox")).doesNotContain("growing.sealed");
     }
   }
 
