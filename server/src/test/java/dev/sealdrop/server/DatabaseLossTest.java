@@ -105,6 +105,33 @@ class DatabaseLossTest {
           + " installed_by, installed_on, execution_time, success) VALUES (1000, '999', 'future', 'SQL',"
           + " 'V999__future.sql', 1, 'test', CURRENT_TIMESTAMP, 1, 1)");
     }
-    assertThat(refusedStart(server)).contains("cannot be used").contains("a newer sealdrop server migrated it");
+    // round DB: it named no version, and ended in Flyway's advice to "run repair", which would have this older server
+    // run on the newer schema
+    assertThat(refusedStart(server)).contains("was migrated by a newer sealdrop server")
+        .contains("its schema is at version 999, and this server's migrations end at version " + latestMigration())
+        .contains("restore the whole data folder from the backup taken before the upgrade")
+        .doesNotContain("run repair").doesNotContain("https://");
+    assertThat(storedFiles()).as("no stored file deleted").hasSize(1);
+  }
+
+  @Test
+  void anAlteredSchemaHistoryNamesTheMigrationWithoutTheLibrarysAdviceToRepairIt() throws Exception {
+    TestServer server = new TestServer(data);
+    storeOneFile(server);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+        Statement st = c.createStatement()) {
+      st.execute("UPDATE flyway_schema_history SET checksum = 12345 WHERE version = '1'");
+    }
+    assertThat(refusedStart(server)).contains("cannot be used").contains("does not match this server's migrations")
+        .contains("version 1").contains("restore it (with its -wal file) from a backup")
+        .doesNotContain("run repair").doesNotContain("https://");
+  }
+
+  /** The version of the last migration this server has (db/migration, V{n}__*.sql). */
+  private static String latestMigration() throws Exception {
+    try (Stream<Path> files = Files.list(Path.of(DatabaseLossTest.class.getResource("/db/migration").toURI()))) {
+      return String.valueOf(files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V[0-9]+__.*\\.sql"))
+          .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElseThrow());
+    }
   }
 }

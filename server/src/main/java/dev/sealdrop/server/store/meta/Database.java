@@ -10,6 +10,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
 
 /**
  * The metadata database: an embedded SQLite file (WAL, {@code synchronous=FULL}), migrated by
@@ -64,12 +67,39 @@ public final class Database implements AutoCloseable {
    * for the operator, not a stack trace (round AG). The cause keeps the library's words.
    */
   private static IOException unusable(Path file, RuntimeException e) {
-    String why = e instanceof org.flywaydb.core.api.exception.FlywayValidateException
-        ? "its schema history does not match this server's migrations: a newer sealdrop server migrated it, or it was"
-            + " altered"
-        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+    if (e instanceof NewerSchemaException newer) {
+      // nothing of the library's to add: its advice ("run repair") would have this server run on a schema it does not
+      // know (round DB)
+      return new IOException("the database " + file + " was migrated by a newer sealdrop server: " + newer.getMessage()
+          + ", so this server cannot use it. Run the sealdrop server version that migrated it, or, to go back to this"
+          + " version, restore the whole data folder from the backup taken before the upgrade (docs/admin.md,"
+          + " \"Upgrading\"); never delete or \"repair\" rows of its schema history (flyway_schema_history): this"
+          + " server would then run on a schema it does not know");
+    }
+    if (e instanceof org.flywaydb.core.api.exception.FlywayValidateException) {
+      // the library's second line names the migration that does not match; the rest is its advice to "run repair",
+      // which would make the database's history agree with whatever this server has (round DB)
+      String found = e.getMessage() == null ? "" : e.getMessage().lines().skip(1).findFirst().orElse("").strip();
+      return new IOException("the database " + file + " cannot be used (its schema history does not match this"
+          + " server's migrations" + (found.isEmpty() ? "" : ": " + found) + "; it was altered, or a sealdrop server"
+          + " with other migrations wrote it): restore it (with its -wal file) from a backup of the data folder, or run"
+          + " the sealdrop server version that wrote it");
+    }
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
     return new IOException("the database " + file + " cannot be used (" + why + "): restore it (with its -wal file)"
         + " from a backup of the data folder, or run the sealdrop server version that wrote it", e);
+  }
+
+  /**
+   * A database whose schema history holds migrations this server does not have: a newer sealdrop server migrated it (a
+   * downgrade). Its message names both versions.
+   */
+  static final class NewerSchemaException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    NewerSchemaException(String applied, String known) {
+      super("its schema is at version " + applied + ", and this server's migrations end at version " + known);
+    }
   }
 
   private static HikariConfig sqlite(String url, String name, int size, boolean readOnly) {
@@ -109,8 +139,35 @@ public final class Database implements AutoCloseable {
 
   private static void migrate(DataSource ds) {
     // a database migrated by a newer sealdrop is refused, not served by this older one (round AG: Flyway only warned)
-    Flyway.configure().dataSource(ds).locations("classpath:db/migration").ignoreMigrationPatterns("")
-        .validateOnMigrate(true).load().migrate();
+    Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/migration").ignoreMigrationPatterns("")
+        .validateOnMigrate(true).load();
+    requireNoNewerMigrations(flyway.info());
+    flyway.migrate();
+  }
+
+  /**
+   * Refuses a schema history that holds migrations this server does not have, naming both versions (round DB: the
+   * refusal ended in Flyway's advice to "run repair", and named no version).
+   */
+  private static void requireNoNewerMigrations(MigrationInfoService info) {
+    MigrationInfo newest = null;
+    MigrationInfo known = null;
+    for (MigrationInfo m : info.all()) {
+      if (m.getVersion() == null) {
+        continue;
+      }
+      boolean future = m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED;
+      if (future && (newest == null || m.getVersion().isNewerThan(newest.getVersion()))) {
+        newest = m;
+      }
+      if (m.getState().isResolved() && (known == null || m.getVersion().isNewerThan(known.getVersion()))) {
+        known = m;
+      }
+    }
+    if (newest != null) {
+      throw new NewerSchemaException(newest.getVersion().getVersion(),
+          known == null ? "none" : known.getVersion().getVersion());
+    }
   }
 
   /** Connections for reads (read-only on SQLite): never write through them; use {@link #inTransaction}. */
