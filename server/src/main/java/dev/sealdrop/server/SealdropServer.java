@@ -152,6 +152,35 @@ public final class SealdropServer implements AutoCloseable {
     return v == null || v.isBlank() ? "unknown" : v;
   }
 
+  /**
+   * The details of {@code server.start}: {@code dev}, {@code version}, the database's {@code schema} version and, when
+   * this start migrated a database an earlier server wrote (an upgrade), {@code schema-migrated-from}, its version
+   * before (round DB: an upgrade was said nowhere, and every build's {@code version} is the same snapshot's).
+   */
+  static java.util.Map<String, String> startDetails(ServerConfig config, Database.Schema schema) {
+    java.util.Map<String, String> details = new java.util.TreeMap<>();
+    details.put("dev", String.valueOf(config.dev()));
+    details.put("version", version());
+    if (schema.after() != null) {
+      details.put("schema", schema.after());
+    }
+    if (schema.upgraded()) {
+      details.put("schema-migrated-from", schema.before());
+    }
+    return details;
+  }
+
+  /** The line an upgrade's start writes to the server log, or none if this start migrated nothing it found. */
+  static java.util.Optional<String> upgradeNotice(java.nio.file.Path database, Database.Schema schema) {
+    if (!schema.upgraded()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("database " + database + " migrated from schema version " + schema.before() + " to "
+        + schema.after() + " (" + schema.migrated() + (schema.migrated() == 1 ? " migration" : " migrations") + "):"
+        + " an earlier sealdrop server cannot use it any more; to go back, restore the backup of the data folder taken"
+        + " before the upgrade (docs/admin.md, \"Upgrading\")");
+  }
+
   /** Each listener's fixed port can be bound now ({@link ListenAddress#requireBindable}). */
   private static void requireListenersBindable(ServerConfig config) throws IOException {
     ServerConfig.Network net = config.network();
@@ -182,6 +211,7 @@ public final class SealdropServer implements AutoCloseable {
       // SQLite would create it 0644 (its -wal, -shm and journal files take the database file's mode)
       DataFolder.createFileIfAbsent(config.dataDir().resolve("sealdrop.db"));
       db = Database.openSqlite(config.dataDir().resolve("sealdrop.db"));
+      upgradeNotice(config.dataDir().resolve("sealdrop.db"), db.schema()).ifPresent(LOG::info);
     } catch (IOException | RuntimeException | Error e) {
       folderLock.close();
       throw e;
@@ -199,8 +229,7 @@ public final class SealdropServer implements AutoCloseable {
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
           adminConfig.checkpointInterval(), config.clock(),
           witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
-      audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", java.util.Map.of("dev", String.valueOf(config.dev()),
-          "version", version()));
+      audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", startDetails(config, db.schema()));
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
       audit.checkpoint();

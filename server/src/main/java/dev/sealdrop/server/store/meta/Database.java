@@ -35,11 +35,29 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource readers;
   private final HikariDataSource writers; // == readers when not single-writer
   private final GroupCommitWriter writer; // null: the database handles concurrent writers itself
+  private final Schema schema;
 
-  private Database(HikariDataSource readers, HikariDataSource writers, GroupCommitWriter writer) {
+  /**
+   * The database's schema version as this opening found it ({@code before}; null for a new database) and left it
+   * ({@code after}), and how many migrations it ran ({@code migrated}; 0: the schema was this server's already).
+   */
+  public record Schema(String before, String after, int migrated) {
+    /** Whether this opening migrated a database that an earlier server had written (an upgrade). */
+    public boolean upgraded() {
+      return before != null && migrated > 0;
+    }
+  }
+
+  private Database(HikariDataSource readers, HikariDataSource writers, GroupCommitWriter writer, Schema schema) {
     this.readers = readers;
     this.writers = writers;
     this.writer = writer;
+    this.schema = schema;
+  }
+
+  /** What opening the database did to its schema (round DB: an upgrade's migrations were said nowhere). */
+  public Schema schema() {
+    return schema;
   }
 
   /** Opens (creating if needed) {@code file} and migrates it to the current schema. */
@@ -53,9 +71,9 @@ public final class Database implements AutoCloseable {
       throw unusable(file, e);
     }
     try {
-      migrate(writer); // also creates the file and switches it to WAL before any reader opens it
+      Schema schema = migrate(writer); // also creates the file and switches it to WAL before any reader opens it
       HikariDataSource readers = new HikariDataSource(sqlite(url, "sealdrop-meta-read", 4, true));
-      return new Database(readers, writer, new GroupCommitWriter(writer, "sealdrop-meta-writer"));
+      return new Database(readers, writer, new GroupCommitWriter(writer, "sealdrop-meta-writer"), schema);
     } catch (RuntimeException e) {
       writer.close();
       throw unusable(file, e);
@@ -128,21 +146,24 @@ public final class Database implements AutoCloseable {
     config.setPassword(password);
     config.setPoolName("sealdrop-meta");
     HikariDataSource ds = new HikariDataSource(config);
+    Schema schema;
     try {
-      migrate(ds);
+      schema = migrate(ds);
     } catch (RuntimeException e) {
       ds.close();
       throw e;
     }
-    return new Database(ds, ds, null);
+    return new Database(ds, ds, null, schema);
   }
 
-  private static void migrate(DataSource ds) {
+  private static Schema migrate(DataSource ds) {
     // a database migrated by a newer sealdrop is refused, not served by this older one (round AG: Flyway only warned)
     Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/migration").ignoreMigrationPatterns("")
         .validateOnMigrate(true).load();
     requireNoNewerMigrations(flyway.info());
-    flyway.migrate();
+    org.flywaydb.core.api.output.MigrateResult r = flyway.migrate();
+    return new Schema(r.initialSchemaVersion, r.targetSchemaVersion != null ? r.targetSchemaVersion
+        : r.initialSchemaVersion, r.migrationsExecuted);
   }
 
   /**
