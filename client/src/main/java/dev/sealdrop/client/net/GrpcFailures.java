@@ -247,10 +247,12 @@ public final class GrpcFailures {
       case UNAVAILABLE:
         return unavailable(e, reason, detail);
       case UNIMPLEMENTED:
-        // e.g. the admin port given as the transfer port, or the other way round
+        // e.g. the admin port given as the transfer port, or the other way round; or a server older than this client
+        // (round DB: `files delete` against a server of before DeleteFile was sent to check the addresses only)
         return new NetworkFailure(or(reason, "UNIMPLEMENTED"), "the server at this address does not offer this call ("
             + detail + ")", "check the addresses in profile.properties: `server` is the port the server printed as "
-            + "`listening on`, `admin_server` the one it printed as `admin listening on`", e);
+            + "`listening on`, `admin_server` the one it printed as `admin listening on`; if they are right, the server"
+            + " runs an older sealdrop version that does not have this call: ask its operator to upgrade it", e);
       case CANCELLED:
         // the server cancelled the call (gRPC: "RST_STREAM closed stream. HTTP/2 error code: CANCEL"), as it
         // does to every open call when its operator stops it; the CLI's own cancellations never get here

@@ -465,6 +465,16 @@ class GrpcFailuresTest {
   }
 
   @Test
+  void aCallAnOlderServerDoesNotHaveSaysItMayBeOlder() {
+    // round DB: `files delete` against a server of before DeleteFile, at the right address, was told only to check it
+    SealdropFailure f = GrpcFailures.translate(Status.UNIMPLEMENTED.withDescription(
+        "Method not found: sealdrop.v1.TransferService/DeleteFile").asRuntimeException(), GrpcFailures.Op.DELETE_FILE);
+    assertThat(f.getMessage()).contains("DeleteFile");
+    assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("check the addresses in profile.properties")
+        .contains("runs an older sealdrop version that does not have this call").contains("ask its operator"));
+  }
+
+  @Test
   void aServerCertificateFromAnotherCaSaysSoNotOpenSslsGeneralProblem() {
     // what netty-tcnative reports when our trust manager refuses the server's chain (a profile made with another --ca)
     SSLHandshakeException openSsl = new SSLHandshakeException("General OpenSslEngine problem");
