@@ -31,6 +31,9 @@ public interface BlobStore {
   /** Ids of every temporary file present. */
   Set<String> listTemps() throws IOException;
 
+  /** Whether upload {@code uploadId}'s temporary data is there; changes nothing (unlike {@link #listTemps}). */
+  boolean hasTemp(String uploadId) throws IOException;
+
   /** Ids of every blob present. */
   Set<String> listBlobs() throws IOException;
 

@@ -419,7 +419,9 @@ public final class UploadSession {
   /** This upload's data is still where it was written (its rename into place did not happen). */
   private boolean stillInTmp() {
     try {
-      return service.blobs.listTemps().contains(upload.id());
+      // never listTemps() here: it deletes what is not an upload's data, audit exports in progress among them (review
+      // DG), and is for the start alone
+      return service.blobs.hasTemp(upload.id());
     } catch (IOException e) {
       return false;
     }

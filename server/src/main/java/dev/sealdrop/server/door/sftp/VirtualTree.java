@@ -286,13 +286,14 @@ final class VirtualTree {
     }
     writing.put(name, new OpenNames.Writing(channel, Instant.now()));
     channel.whenClosed(() -> {
-      writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w);
+      // committed first, then no longer written: a stat between the two finds the name either way (review DG)
       String fileId = channel.committedFileId();
       if (fileId != null) {
         committed.put(name, fileId); // stat of the name answers the stored file from now on (OpenNames#committed)
       } else {
         committed.remove(name); // refused or cut: the name is not there, whatever an earlier upload of it became
       }
+      writing.computeIfPresent(name, (n, w) -> w.channel() == channel ? null : w);
     });
     return channel;
   }

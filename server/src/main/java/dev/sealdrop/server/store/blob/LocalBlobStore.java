@@ -192,6 +192,11 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   @Override
+  public boolean hasTemp(String uploadId) throws IOException {
+    return Files.isRegularFile(temp(uploadId), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Override
   public Set<String> listBlobs() throws IOException {
     Set<String> ids = new HashSet<>();
     for (Path p : list(blobs)) {

@@ -82,7 +82,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * A database the server cannot open or migrate (damaged, of a newer sealdrop, its migrations altered): a sentence
-   * for the operator, not a stack trace (round AG). The cause keeps the library's words.
+   * for the operator, not a stack trace (round AG). The cause keeps the library's words, except for a newer or altered
+   * schema history, whose words end in advice to "run repair" (the start's error line prints every cause's message).
    */
   private static IOException unusable(Path file, RuntimeException e) {
     if (e instanceof NewerSchemaException newer) {

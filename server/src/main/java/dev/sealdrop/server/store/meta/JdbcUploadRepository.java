@@ -41,8 +41,8 @@ public final class JdbcUploadRepository implements UploadRepository {
   @Override
   public void recordResumedWith(String uploadId, Credential by) {
     jdbc.update("UPDATE uploads SET made_with_issuer = ?, made_with_serial = ? WHERE id = ? AND state = 'OPEN'"
-        + " AND (made_with_issuer IS NOT ? OR made_with_serial IS NOT ?)", by.issuer(), by.serialHex(), uploadId,
-        by.issuer(), by.serialHex());
+        + " AND (made_with_issuer IS NULL OR made_with_issuer <> ? OR made_with_serial IS NULL"
+        + " OR made_with_serial <> ?)", by.issuer(), by.serialHex(), uploadId, by.issuer(), by.serialHex());
   }
 
   @Override

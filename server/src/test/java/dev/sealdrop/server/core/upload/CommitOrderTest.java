@@ -83,6 +83,8 @@ class CommitOrderTest {
       Path kept = data.resolve("blobs-kept");
       Files.move(blobs, kept);
       Files.createSymbolicLink(blobs, elsewhere);
+      // an admin's audit export being written into tmp/ meanwhile (review DG: the undo's check deleted it)
+      Path export = Files.writeString(data.resolve("tmp").resolve("audit-export-1.jsonl"), "{}\n");
       StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() -> Transfers.await(
           Transfers.stream(clients, "alice", id, envelope, 0, envelope.length, true)), StatusRuntimeException.class);
       assertThat(refused).as("the commit could not be finished").isNotNull();
@@ -93,6 +95,7 @@ class CommitOrderTest {
       assertThat(state.getFileId()).as("the commit was undone").isEmpty();
       assertThat(state.getClosed()).as("open again").isFalse();
       assertThat(state.getCommittedOffset()).as("with all its data").isEqualTo(envelope.length);
+      assertThat(export).as("nothing else in tmp/ is touched").exists();
       assertThat(clients.transfer("alice").listFiles(dev.sealdrop.protocol.v1.ListFilesRequest.getDefaultInstance())
           .getFilesList()).as("no file is listed without its data").isEmpty();
       UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, envelope, envelope.length,

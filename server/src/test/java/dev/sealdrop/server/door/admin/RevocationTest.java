@@ -542,6 +542,7 @@ class RevocationTest extends OneServerPerMethod {
     while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > size) && System.nanoTime() < until) {
       Thread.sleep(20);
     }
+    assertThat(java.nio.file.Files.size(part)).as("the server received the stream's bytes").isGreaterThan(size);
   }
 
   private static boolean sleep(long millis) throws InterruptedException {
