@@ -1258,14 +1258,15 @@ public final class GrantService {
     return now;
   }
 
-  /**
-   * The grant {@code given} names, if {@code visible} to the caller. {@code notFound} words the refusal
-   * from the id as checked by {@link RequestFields}: a value that is not a grant id is never quoted.
-   */
   /** What lists a transferor's grant ids, and an admin's (round DE: an admin was sent to `sealdrop grants`). */
   private static final String GRANT_LISTER = "ListGrants (`sealdrop grants`)";
   private static final String ADMIN_GRANT_LISTER = "ListAllGrants (`sealdrop admin grants list`)";
 
+  /**
+   * The grant {@code given} names, if {@code visible} to the caller ({@code lister}: what lists its ids for the caller).
+   * {@code notFound} words the refusal from the id as checked by {@link RequestFields}: a value that is not a grant id
+   * is never quoted.
+   */
   private Grant findVisible(String given, String lister, java.util.function.Predicate<Grant> visible,
       java.util.function.UnaryOperator<String> notFound) {
     String id = RequestFields.id("grant_id", GRANT_PREFIX, given, lister);
