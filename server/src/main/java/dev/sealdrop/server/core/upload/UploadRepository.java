@@ -25,6 +25,18 @@ public interface UploadRepository {
   boolean close(String uploadId, UploadState state, Instant now);
 
   /**
+   * Moves an OPEN upload to EXPIRED if its last activity is still before {@code idleBefore}, in one statement; returns
+   * false if it was not OPEN or has been active since (a resume's checkpoint moves its activity).
+   */
+  boolean expireIfIdle(String uploadId, Instant idleBefore, Instant now);
+
+  /**
+   * Moves an OPEN upload to EXPIRED if the certificate it was started or last resumed with is revoked, in one statement;
+   * returns false if it was not OPEN or has been resumed with another certificate since.
+   */
+  boolean expireIfMadeWithRevokedCertificate(String uploadId, Instant now);
+
+  /**
    * In one transaction: inserts the file and marks the OPEN upload COMMITTED with its id. Returns false (and writes
    * nothing) if the owner's certificate {@code by} no longer stands (its identity disabled or revoked, or the
    * certificate revoked, since the caller's checks).

@@ -600,11 +600,24 @@ public final class UploadService {
       boolean idle = u.updatedAt().isBefore(idleBefore);
       boolean ownerRevoked = !idle && revoked.computeIfAbsent(u.owner(), identities::isRevoked);
       boolean certificate = !idle && !ownerRevoked && certificateRevoked.contains(u.id());
-      if (!(idle || ownerRevoked || certificate) || active.contains(u.id())
-          || !uploads.close(u.id(), UploadState.EXPIRED, now)) {
+      // claimed as a stream's start claims it (a stream attached: not abandoned, skipped), so that none attaches while
+      // it is closed and its data deleted; and closed only if what made it a candidate still holds in the database, in
+      // the closing statement: a resume that started and ended since the listing moved its activity or its
+      // certificate (it was closed anyway before)
+      if (!(idle || ownerRevoked || certificate) || !active.add(u.id())) {
         continue;
       }
-      deleteTempQuietly(u.id());
+      try {
+        boolean closed = idle ? uploads.expireIfIdle(u.id(), idleBefore, now)
+            : ownerRevoked ? uploads.close(u.id(), UploadState.EXPIRED, now)
+            : uploads.expireIfMadeWithRevokedCertificate(u.id(), now);
+        if (!closed) {
+          continue;
+        }
+        deleteTempQuietly(u.id());
+      } finally {
+        active.remove(u.id());
+      }
       expired++;
       if (idle) {
         LOG.info("upload {} of '{}' abandoned at {} bytes; expired and deleted", u.id(), u.owner(),

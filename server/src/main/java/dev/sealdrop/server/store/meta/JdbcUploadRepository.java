@@ -45,14 +45,19 @@ public final class JdbcUploadRepository implements UploadRepository {
         + " OR made_with_serial <> ?)", by.issuer(), by.serialHex(), uploadId, by.issuer(), by.serialHex());
   }
 
+  /**
+   * The upload's certificate as CredentialConditions.CERTIFICATE_REVOKED finds it revoked: by issuer and serial, or as
+   * that identity's serial. Names the table, not an alias, so that a SELECT and an UPDATE of {@code uploads} share it.
+   */
+  private static final String MADE_WITH_REVOKED_CERTIFICATE = "uploads.made_with_serial IS NOT NULL"
+      + " AND (EXISTS (SELECT 1 FROM revoked_certificates r WHERE r.issuer = uploads.made_with_issuer"
+      + " AND r.serial = uploads.made_with_serial) OR EXISTS (SELECT 1 FROM revoked_certificate_owners o"
+      + " WHERE o.identity = uploads.owner AND o.serial = uploads.made_with_serial))";
+
   @Override
   public List<Upload> listOpenMadeWithRevokedCertificates() {
-    // the certificate as CredentialConditions.CERTIFICATE_REVOKED finds it revoked: by issuer and serial, or as that
-    // identity's serial
-    return jdbc.query("SELECT " + UPLOAD_COLUMNS + " FROM uploads u WHERE state = 'OPEN' AND made_with_serial IS NOT NULL"
-        + " AND (EXISTS (SELECT 1 FROM revoked_certificates r WHERE r.issuer = u.made_with_issuer"
-        + " AND r.serial = u.made_with_serial) OR EXISTS (SELECT 1 FROM revoked_certificate_owners o"
-        + " WHERE o.identity = u.owner AND o.serial = u.made_with_serial))", JdbcUploadRepository::upload);
+    return jdbc.query("SELECT " + UPLOAD_COLUMNS + " FROM uploads WHERE state = 'OPEN' AND "
+        + MADE_WITH_REVOKED_CERTIFICATE, JdbcUploadRepository::upload);
   }
 
   @Override
@@ -71,6 +76,18 @@ public final class JdbcUploadRepository implements UploadRepository {
   public boolean close(String uploadId, UploadState state, Instant now) {
     return jdbc.update("UPDATE uploads SET state = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'", state.name(),
         now.toEpochMilli(), uploadId) == 1;
+  }
+
+  @Override
+  public boolean expireIfIdle(String uploadId, Instant idleBefore, Instant now) {
+    return jdbc.update("UPDATE uploads SET state = 'EXPIRED', updated_at = ? WHERE id = ? AND state = 'OPEN'"
+        + " AND updated_at < ?", now.toEpochMilli(), uploadId, idleBefore.toEpochMilli()) == 1;
+  }
+
+  @Override
+  public boolean expireIfMadeWithRevokedCertificate(String uploadId, Instant now) {
+    return jdbc.update("UPDATE uploads SET state = 'EXPIRED', updated_at = ? WHERE id = ? AND state = 'OPEN' AND "
+        + MADE_WITH_REVOKED_CERTIFICATE, now.toEpochMilli(), uploadId) == 1;
   }
 
   @Override
