@@ -8,11 +8,12 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A registered SSH public key: whose it is, the key, when it was added, and the DER encoding of the
+ * A registered SSH public key: whose it is, the key, when it was added, the DER encoding of the
  * client certificate through which its owner registered it (the key lives no longer than that
- * certificate stays valid and unrevoked).
+ * certificate stays valid and unrevoked), and the CA the server trusted then ({@link SshKeyService#caKeyOf}; null
+ * for a key registered before the server recorded it).
  */
-public record SshKey(String identity, SshPublicKey key, Instant addedAt, byte[] registeredWith) {
+public record SshKey(String identity, SshPublicKey key, Instant addedAt, byte[] registeredWith, String caKey) {
   public SshKey {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(key, "key");

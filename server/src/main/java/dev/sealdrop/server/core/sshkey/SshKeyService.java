@@ -38,8 +38,15 @@ public final class SshKeyService {
   private final IdentityService identities;
   private final Clock clock;
   private final Audit audit;
+  /** The CA the server trusts now: every certificate its TLS door accepts chains to it. */
+  private final X509Certificate ca;
+  private final String caKey;
 
-  public SshKeyService(SshKeyRepository repository, IdentityService identities, Clock clock, Audit audit) {
+  /** {@code ca}: the CA the server trusts (its TLS door accepts only certificates that chain to it). */
+  public SshKeyService(SshKeyRepository repository, IdentityService identities, X509Certificate ca, Clock clock,
+      Audit audit) {
+    this.ca = Objects.requireNonNull(ca, "ca");
+    this.caKey = caKeyOf(ca);
     this.audit = Objects.requireNonNull(audit, "audit");
     this.repository = Objects.requireNonNull(repository, "repository");
     this.identities = Objects.requireNonNull(identities, "identities");
@@ -86,7 +93,7 @@ public final class SshKeyService {
       // renewal, in one step (removing and adding it would refuse a login in between). It keeps the time it was first
       // added: a key that whoever held an exposed certificate added must not look as new as the renewal
       String from = CertificatePolicy.serialOf(mine.get().registrationCertificate());
-      SshKey rebound = new SshKey(caller.identity(), key, mine.get().addedAt(), certificate);
+      SshKey rebound = new SshKey(caller.identity(), key, mine.get().addedAt(), certificate, caKey);
       if (repository.rebind(rebound)) {
         LOG.info("SSH key {} of '{}' registered again through its current certificate (was certificate serial {})",
             key.fingerprint(), caller.identity(), CertificatePolicy.shown(from));
@@ -98,7 +105,7 @@ public final class SshKeyService {
       throw new LimitExceededException(Reason.TOO_MANY_SSH_KEYS, "'" + caller.identity() + "' has "
           + MAX_KEYS_PER_IDENTITY + " SSH keys, the most allowed; remove one with 'sealdrop keys remove-ssh'");
     }
-    SshKey entry = new SshKey(caller.identity(), key, clock.instant(), certificate);
+    SshKey entry = new SshKey(caller.identity(), key, clock.instant(), certificate, caKey);
     if (!repository.add(entry)) {
       // Another identity's key (the caller's own is answered above): whose it is is not ours to tell.
       throw new PreconditionFailedException(Reason.SSH_KEY_REGISTERED, "the SSH key " + key.fingerprint()
@@ -218,6 +225,14 @@ public final class SshKeyService {
       throw notRegistered(user);
     }
     X509Certificate cert = found.get().registrationCertificate();
+    if (!registeredUnderThisCa(found.get(), cert)) {
+      LOG.debug("SSH login as '{}' with key {} refused: registered through a certificate of another CA than the"
+          + " server's", loggable(user), presented.fingerprint());
+      throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, "this SSH key was registered through a client"
+          + " certificate of another CA than the one this server trusts now (the server's CA was replaced); get a"
+          + " certificate from the current CA, then register the key again with 'sealdrop keys add-ssh FILE.pub' from"
+          + " a profile that uses it");
+    }
     Principal principal;
     try {
       principal = identities.authenticate(cert, origin);
@@ -245,6 +260,42 @@ public final class SshKeyService {
       throw notRegistered(user);
     }
     return principal;
+  }
+
+  /**
+   * The CA a key is registered under: the SHA-256 of {@code ca}'s public key (SubjectPublicKeyInfo), in hex. The key,
+   * not the certificate: a CA certificate renewed with the same key still vouches for what it issued.
+   */
+  public static String caKeyOf(X509Certificate ca) {
+    try {
+      return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(ca.getPublicKey().getEncoded()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+
+  /**
+   * Whether {@code key} was registered while the server trusted the CA it trusts now (review DH: after the operator
+   * replaced the CA, a key registered through a certificate of the old one still logged in over SFTP, while every
+   * TLS handshake of that certificate was refused). A key registered before the CA was recorded with it: its
+   * registration certificate must be signed by the current CA itself (one issued by an intermediate CA must be
+   * registered again).
+   */
+  private boolean registeredUnderThisCa(SshKey key, X509Certificate registeredWith) {
+    if (key.caKey() != null) {
+      return MessageDigest.isEqual(key.caKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          caKey.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    if (!registeredWith.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+      return false;
+    }
+    try {
+      registeredWith.verify(ca.getPublicKey());
+      return true;
+    } catch (java.security.GeneralSecurityException e) {
+      return false;
+    }
   }
 
   /**

@@ -309,10 +309,12 @@ public final class JdbcGrantRepository implements GrantRepository {
       // query above counts, and one whose window a last-byte mark moved is not due any more.
       // A lapse that counts as its grant's download for its interrupted claims is reported COUNTED (stored LAPSED).
       Settled ended = jdbc.inTransaction(c -> {
-        // a holder the server kept from going on (a lockdown, the grant suspended by its owner's disable) until the
-        // window ended is not counted for the bytes handed out before (round AO: three lockdowns used a one-time grant)
-        boolean counts = holdersMayResume && !Jdbc.query(c, "SELECT 1 FROM grants g JOIN identities i ON i.name ="
-            + " g.owner WHERE g.id = ? AND i.enabled = ?", rs -> 1, claim.grantId(), true).isEmpty();
+        // a holder the server kept from going on (a lockdown, the grant suspended by its owner's disable, the holder
+        // disabled by an admin) until the window ended is not counted for the bytes handed out before (round AO: three
+        // lockdowns used a one-time grant; review DI: a disabled holder's gRPC claim counted, its SFTP claim did not)
+        boolean counts = holdersMayResume && !Jdbc.query(c, "SELECT 1 FROM grants g JOIN identities o ON o.name ="
+            + " g.owner JOIN identities r ON r.name = g.recipient WHERE g.id = ? AND o.enabled = ? AND r.enabled = ?",
+            rs -> 1, claim.grantId(), true, true).isEmpty();
         Released r = returnGrant(c, claimHash, ClaimState.LAPSED, now, now, counts);
         ClaimState to = switch (r) {
           case RETURNED, INTERRUPTED -> ClaimState.LAPSED;

@@ -9,9 +9,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** SSH public keys in SQL (table {@code ssh_keys}, migration V20). Keys are re-validated when read. */
+/** SSH public keys in SQL (table {@code ssh_keys}, migrations V20 and V52). Keys are re-validated when read. */
 public final class JdbcSshKeyRepository implements SshKeyRepository {
-  private static final String COLUMNS = "SELECT identity, public_key, comment, certificate, added_at FROM ssh_keys ";
+  private static final String COLUMNS = "SELECT identity, public_key, comment, certificate, added_at, ca_key FROM ssh_keys ";
   private final Jdbc jdbc;
 
   public JdbcSshKeyRepository(Database db) {
@@ -26,8 +26,8 @@ public final class JdbcSshKeyRepository implements SshKeyRepository {
         return false;
       }
       Jdbc.update(c, "INSERT INTO ssh_keys (fingerprint, identity, algorithm, public_key, comment, certificate,"
-          + " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)", k.fingerprint(), k.identity(), k.key().algorithm(),
-          k.key().blob(), k.key().comment(), k.registeredWith(), k.addedAt().toEpochMilli());
+          + " added_at, ca_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", k.fingerprint(), k.identity(), k.key().algorithm(),
+          k.key().blob(), k.key().comment(), k.registeredWith(), k.addedAt().toEpochMilli(), k.caKey());
       return true;
     });
   }
@@ -45,9 +45,9 @@ public final class JdbcSshKeyRepository implements SshKeyRepository {
 
   @Override
   public boolean rebind(SshKey k) {
-    return jdbc.update("UPDATE ssh_keys SET certificate = ?, comment = ?, added_at = ? WHERE identity = ? AND"
-        + " fingerprint = ?", k.registeredWith(), k.key().comment(), k.addedAt().toEpochMilli(), k.identity(),
-        k.fingerprint()) == 1;
+    return jdbc.update("UPDATE ssh_keys SET certificate = ?, comment = ?, added_at = ?, ca_key = ? WHERE identity = ?"
+        + " AND fingerprint = ?", k.registeredWith(), k.key().comment(), k.addedAt().toEpochMilli(), k.caKey(),
+        k.identity(), k.fingerprint()) == 1;
   }
 
   @Override
@@ -57,6 +57,6 @@ public final class JdbcSshKeyRepository implements SshKeyRepository {
 
   private static SshKey row(ResultSet rs) throws SQLException {
     return new SshKey(rs.getString(1), SshPublicKey.fromBlob(rs.getBytes(2), rs.getString(3)),
-        Instant.ofEpochMilli(rs.getLong(5)), rs.getBytes(4));
+        Instant.ofEpochMilli(rs.getLong(5)), rs.getBytes(4), rs.getString(6));
   }
 }

@@ -137,6 +137,49 @@ class AnswerNotSentTest {
     }
   }
 
+  /**
+   * Review DI: a client can take a redeem answer's first bytes (the claim id among them) and hold back the rest with
+   * HTTP/2 flow control, download all but the last bytes on that claim, then cancel the redeem: the door gives the
+   * claim back as unanswered. Its holder did have the claim id, so once bytes were handed out on it, it counts as an
+   * interrupted claim: three of them use up a one-time grant (it was given back whole, again and again).
+   */
+  @Test
+  void aClaimGivenBackAsUnansweredAfterBytesWereHandedOutOnItCountsAsInterrupted() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.Sealed sealed = Users.seal("alice", Users.randomBytes(4 << 20, 40), "bob");
+      Users.publish(clients, server.pki, "alice");
+      UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+      CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+      dev.sealdrop.server.core.identity.Principal bob = server.server().identities().authenticate(
+          server.pki.certificate("bob"), dev.sealdrop.server.core.identity.Origin.grpc("127.0.0.1:1"));
+      for (int i = 0; i < 3; i++) {
+        String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+            .getClaimId();
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        call.run(() -> assertThat(clients.transfer("bob").download(dev.sealdrop.protocol.v1.DownloadRequest.newBuilder()
+            .setClaimId(claim).build()).next().getData().size()).isPositive());
+        call.cancel(null);
+        int aborted = i + 1;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (server.server().audit().tail(100).stream().filter(r -> r.action().equals("download.abort")).count()
+            < aborted && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
+        server.server().grants().releaseUnanswered(bob, claim);
+        List<Audit.Entry> releases = server.server().audit().tail(100).stream()
+            .filter(r -> r.action().equals("grant.release")).toList();
+        assertThat(releases).hasSize(i + 1);
+        assertThat(releases.get(i).details()).containsEntry("cause", GrantService.ANSWER_NOT_SENT)
+            .containsEntry("interrupted", "yes");
+      }
+      var listed = clients.transfer("alice").listGrants(ListGrantsRequest.getDefaultInstance()).getGrantsList();
+      assertThat(listed).singleElement().satisfies(grant -> {
+        assertThat(grant.getState()).as("three interrupted claims are one download").isEqualTo(GrantState.GRANT_STATE_CONSUMED);
+        assertThat(grant.getDownloadsUsed()).isOne();
+      });
+    }
+  }
+
   /** The first record of {@code action} on {@code object} (any object if null), waited for. */
   private static Audit.Entry awaitRecord(TestServer server, String action, String object) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -117,6 +117,26 @@ class HeldClaimLapseTest extends OneServerPerMethod {
   }
 
   /**
+   * Review DI: an admin's disable of the holder closes its download and keeps it from resuming; a claim that lapsed
+   * meanwhile counted as its interrupted claim over gRPC (the same cut over SFTP did not), and three used the grant up.
+   */
+  @Test
+  void claimsThatLapseWhileTheirHolderIsDisabledDoNotUseTheGrantUp() throws Exception {
+    String token = grantedFile();
+    for (int round = 1; round <= 3; round++) {
+      startDownloadThenBreak(token);
+      enabled("bob", false);
+      server.clock.advance(WINDOW.plusSeconds(1));
+      server.server().runMaintenance();
+      enabled("bob", true);
+      Grant g = theGrant();
+      assertThat(g.getState()).as("round %d", round).isEqualTo(GrantState.GRANT_STATE_ACTIVE);
+      assertThat(g.getDownloadsUsed()).isZero();
+    }
+    assertThat(releases()).hasSize(3).allSatisfy(e -> assertThat(e.details()).doesNotContainKey("interrupted"));
+  }
+
+  /**
    * Round AT: settled by the minute's sweep, a claim was judged by the state at the sweep, not at its end: one that
    * lapsed during a lockdown but was swept after the lift counted, and one that lapsed before the lockdown, swept
    * during it, did not. Switching the lockdown settles the claims due first.

@@ -169,6 +169,45 @@ class SftpCrashRecoveryTest {
     }
   }
 
+  /**
+   * Review DI: a cut SFTP claim whose window passed while the server was down was settled as lapsed before the restart's
+   * release, counted as its holder's interrupted claim (three long outages used a one-time grant up undelivered); it is
+   * released as cut by the restart, as one whose window had not passed.
+   */
+  @Test
+  void anSftpClaimCutByACrashWhoseWindowPassedDuringTheDowntimeIsReleasedNotCounted() throws Exception {
+    try (TestServer server = new TestServer(data, SftpCrashRecoveryTest::configure)) {
+      byte[] envelope = Users.seal("alice", Users.randomBytes(4 << 20, 54), "bob").bytes();
+      CreateGrantResponse cut;
+      SshClient client = SftpTestSupport.client(server);
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        KeyPair bobKey = registeredKey(clients, "bob");
+        cut = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", envelope).getFileId(), "bob");
+        ClientSession session = login(client, server, "bob", bobKey);
+        SftpClient sftp = sftp(session);
+        SftpClient.CloseableHandle h = sftp.open("/redeem/" + cut.getToken(), SftpClient.OpenMode.Read);
+        assertThat(sftp.read(h, 0, new byte[32 * 1024], 0, 32 * 1024)).isEqualTo(32 * 1024);
+        server.server().kill();
+        session.close(true);
+      } finally {
+        client.stop();
+      }
+
+      server.clock.advance(server.config().grants().claimWindow().plusHours(2)); // a long outage
+      server.start();
+      List<Audit.Entry> releases = server.server().audit().tail(1000).stream()
+          .filter(e -> e.action().equals("grant.release") && e.actor().equals(Audit.SERVER)).toList();
+      assertThat(releases).singleElement().satisfies(e -> {
+        assertThat(e.object()).isEqualTo("grant:" + cut.getGrant().getGrantId());
+        assertThat(e.details()).containsEntry("cause", "server-restarted").doesNotContainKey("interrupted");
+      });
+      try (Clients clients = server.clients()) {
+        assertThat(Transfers.download(clients.transfer("bob"), redeem(clients, cut), 0)).isEqualTo(envelope);
+      }
+    }
+  }
+
   private static String redeem(Clients clients, CreateGrantResponse grant) {
     return clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(grant.getToken()).build()).getClaimId();
   }

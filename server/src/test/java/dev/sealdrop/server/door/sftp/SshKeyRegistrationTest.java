@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.sftp.client.SftpClient;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -179,6 +181,39 @@ class SshKeyRegistrationTest extends OneServerPerClass {
       server.server().identities().revokeCertificate(renewed.certificate());
       assertThatThrownBy(() -> SftpTestSupport.login(client, server, "renewer", kp))
           .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  /**
+   * Review DH: a session logged in before its key was bound to a renewed certificate was registered under the old one,
+   * so revoking the old certificate (as cli.md advises after a renewal) closed it and counted it, telling the client to
+   * register its key again, which it had. It goes on, under the certificate its key is bound to now, whose revocation
+   * closes it.
+   */
+  @Test
+  void anOpenSessionWhoseKeyWasBoundToARenewedCertificateOutlivesTheOldOnesRevocation() throws Exception {
+    server.server().identities().registerAll(Map.of("follower", Role.TRANSFEROR));
+    CustomCerts.Issued old = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=follower"));
+    CustomCerts.Issued renewed = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=follower"));
+    KeyPair kp = SftpTestSupport.ed25519();
+    AddSshKeyRequest line = AddSshKeyRequest.newBuilder().setPublicKey(openSsh(kp.getPublic())).build();
+    stub(old).addSshKey(line);
+    try (SshClient client = SftpTestSupport.client(server);
+        ClientSession session = SftpTestSupport.login(client, server, "follower", kp);
+        SftpClient sftp = SftpTestSupport.sftp(session)) {
+      stub(renewed).addSshKey(line); // keys renew: the key is bound to the renewed certificate
+      Thread.sleep(1_100); // past the session's cached check
+      dev.sealdrop.protocol.v1.RevokeIdentityResponse first = admins.admin("carol").revokeIdentity(
+          dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder().setIdentity("follower")
+              .setCertificateSerial(old.certificate().getSerialNumber().toString(16)).build());
+      assertThat(first.getSessionsClosed()).as("the old certificate's revocation closes nothing").isZero();
+      assertThat(SftpTestSupport.names(sftp, "/")).as("the session goes on").isNotEmpty();
+      assertThat(session.isOpen()).isTrue();
+
+      dev.sealdrop.protocol.v1.RevokeIdentityResponse second = admins.admin("carol").revokeIdentity(
+          dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder().setIdentity("follower")
+              .setCertificateSerial(renewed.certificate().getSerialNumber().toString(16)).build());
+      assertThat(second.getSessionsClosed()).as("the renewed one's revocation closes it").isOne();
     }
   }
 
