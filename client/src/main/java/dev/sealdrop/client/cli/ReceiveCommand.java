@@ -6,6 +6,7 @@ import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.GrantFailure;
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.LocalDisk;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
@@ -169,7 +170,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       Envelope.removeResumeLeftovers(spool);
       Files.deleteIfExists(spool);
     } catch (IOException | RuntimeException e) {
-      session.output().warn("could not delete the part of the file this receive kept (" + e.getMessage() + ")");
+      session.output().warn("could not delete the part of the file this receive kept (" + IoReason.of(e) + ")");
       return refusal;
     }
     return new dev.sealdrop.client.failure.AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint()

@@ -4,6 +4,7 @@ import dev.sealdrop.client.cli.output.Progress;
 import dev.sealdrop.client.cli.output.ShellWords;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.AuthFailure;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.PermissionFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -167,7 +168,7 @@ final class SendCommand extends SealdropSubcommand {
         } catch (IOException e) {
           // the mark first, so that a later send cannot take the grant whose token is shown below for a lost one
           markGrantRequested(session, stateFile, false);
-          session.output().warn("could not delete this send's state (" + stateFile + ": " + e.getMessage() + ");"
+          session.output().warn("could not delete this send's state (" + stateFile + ": " + IoReason.of(e) + ");"
               + " delete it yourself, or a later send of the same file creates another grant for this upload (and, if"
               + " this note could not be changed either, revokes the one below)");
         }
@@ -807,7 +808,7 @@ final class SendCommand extends SealdropSubcommand {
       forget(state);
     } catch (IOException | SealdropFailure | RuntimeException e) {
       // the refusal is what the user needs to hear; a state left behind is ignored by a later send
-      session.output().warn("could not delete this send's saved state (" + e.getMessage() + ")");
+      session.output().warn("could not delete this send's saved state (" + IoReason.of(e) + ")");
       return refusal;
     }
     return new AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint().map(h -> h + "; ").orElse("")

@@ -1,6 +1,7 @@
 package dev.sealdrop.client.cli;
 
 import dev.sealdrop.client.cli.output.TerminalText;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.UsageFailure;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,7 +37,7 @@ final class SshPublicKeyFile {
       }
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new UsageFailure("FILE_UNREADABLE", "cannot read " + file + ": " + e.getMessage(), "check the path", e);
+      throw new UsageFailure("FILE_UNREADABLE", "cannot read " + file + ": " + IoReason.of(e), "check the path", e);
     }
     String text;
     try {

@@ -1,5 +1,6 @@
 package dev.sealdrop.client.keystore;
 
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.client.failure.UsageFailure;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
@@ -127,7 +128,7 @@ public final class Profile {
           "create one with `sealdrop init --server HOST:PORT --cert FILE --key FILE --ca FILE`, "
               + "or point --home / SEALDROP_HOME at an existing one");
     } catch (IOException e) {
-      throw new KeyStoreFailure("PROFILE_UNREADABLE", "cannot read " + configFile() + ": " + e.getMessage(),
+      throw new KeyStoreFailure("PROFILE_UNREADABLE", "cannot read " + configFile() + ": " + IoReason.of(e),
           "check the profile folder's permissions", e);
     }
   }

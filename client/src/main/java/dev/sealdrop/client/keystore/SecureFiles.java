@@ -227,5 +227,8 @@ public final class SecureFiles {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
     }
+    // the rename itself durable: a receive's redeem key must survive a power loss before its Redeem is sent
+    // (protocol.md; review DJ: the folder was never fsynced, so the rename could be lost)
+    dev.sealdrop.keys.internal.AtomicFiles.fsyncDirectory(target.toAbsolutePath().getParent());
   }
 }

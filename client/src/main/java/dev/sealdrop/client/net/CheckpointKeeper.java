@@ -3,6 +3,7 @@ package dev.sealdrop.client.net;
 import dev.sealdrop.audit.AuditFormatException;
 import dev.sealdrop.audit.HeldCheckpoints;
 import dev.sealdrop.audit.SignedCheckpoint;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.protocol.CheckpointTrailer;
 import io.grpc.Metadata;
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class CheckpointKeeper extends TrailerWatcher {
     } catch (CharacterCodingException | AuditFormatException e) {
       LOG.debug("dropped an audit checkpoint trailer that is not a checkpoint note: {}", e.getMessage());
     } catch (IOException e) {
-      LOG.warn("could not keep the server's audit checkpoint in {}: {}", dir, e.getMessage());
+      LOG.warn("could not keep the server's audit checkpoint in {}: {}", dir, IoReason.of(e));
     }
   }
 }

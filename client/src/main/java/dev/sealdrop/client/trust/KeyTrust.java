@@ -1,6 +1,7 @@
 package dev.sealdrop.client.trust;
 
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.KeyStoreFailure;
 import dev.sealdrop.keys.BundleException;
 import dev.sealdrop.keys.BundleVerifier;
@@ -56,7 +57,7 @@ public final class KeyTrust {
       pins.pin(b);
       return new Trusted(b, PinOutcome.REPLACED, Optional.of(before));
     } catch (IOException e) {
-      throw new KeyStoreFailure("PIN_STORE", "cannot update pinned keys: " + e.getMessage(),
+      throw new KeyStoreFailure("PIN_STORE", "cannot update pinned keys: " + IoReason.of(e),
           "check the profile folder's permissions and free space", e);
     }
   }

@@ -79,7 +79,11 @@ public final class AtomicFiles {
     }
   }
 
-  private static void fsyncDirectory(Path dir) {
+  /**
+   * Forces {@code dir}'s entries to disk, so that a rename or create in it survives a power loss (best effort: some file
+   * systems refuse to open a directory).
+   */
+  public static void fsyncDirectory(Path dir) {
     if (dir == null || !POSIX) {
       return;
     }

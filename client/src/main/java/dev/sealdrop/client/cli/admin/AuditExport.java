@@ -9,6 +9,7 @@ import dev.sealdrop.client.cli.output.JsonPath;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.ShellWords;
 import dev.sealdrop.client.failure.IntegrityFailure;
+import dev.sealdrop.client.failure.IoReason;
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
 import dev.sealdrop.client.failure.UsageFailure;
@@ -126,7 +127,7 @@ final class AuditExport {
     try {
       r = AuditVerifier.withKey(key).verify(tmp);
     } catch (IOException e) {
-      throw new UsageFailure("READ_FAILED", "cannot read back the export: " + e.getMessage(),
+      throw new UsageFailure("READ_FAILED", "cannot read back the export: " + IoReason.of(e),
           "check the folder's permissions", e);
     }
     return new Written(tmp, bytes, records, key, r);

@@ -102,7 +102,7 @@ final class AuditVerifyCommand extends WithGlobalOptions {
     try {
       r = verifier.verify(file);
     } catch (IOException e) {
-      throw new UsageFailure("READ_FAILED", "cannot read " + file + ": " + e.getMessage(),
+      throw new UsageFailure("READ_FAILED", "cannot read " + file + ": " + IoReason.of(e),
           "check the path and its permissions", e);
     }
     Output output = ((SealdropCommand) spec.root().userObject()).output();
@@ -202,7 +202,7 @@ final class AuditVerifyCommand extends WithGlobalOptions {
         throw new UsageFailure("BAD_KEY", "the key file " + asFile + " is not UTF-8 text (saved as UTF-16?)",
             "save it as UTF-8 (or plain ASCII): it holds one line, NAME+KEYID+BASE64", e);
       } catch (IOException e) {
-        throw new UsageFailure("BAD_KEY", "cannot read the key file " + asFile + ": " + e.getMessage(),
+        throw new UsageFailure("BAD_KEY", "cannot read the key file " + asFile + ": " + IoReason.of(e),
             "check the path and its permissions", e);
       }
     }
