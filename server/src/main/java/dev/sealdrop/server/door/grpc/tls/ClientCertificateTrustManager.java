@@ -201,40 +201,69 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
   }
 
   /**
-   * Why the chain does not lead to the configured CA, for the log, or null if it does: each certificate signed by the next
-   * one's key, the last by the CA's (or the last being the CA), and each intermediate that signs another one a CA
-   * certificate for client certificates within its path length (round AJ: a certificate signed with an enrolled user's own client certificate
-   * passed, and learnt from the policy whether any name or serial was revoked, and had the refusal recorded under the
-   * name it made up). No dates or other extensions: those are the policy's and the full PKIX validation's, which still
-   * follow.
+   * The most certificates a client's chain may hold: its own, intermediate CAs, and the CA's own certificate, which a
+   * client may send too. Longer chains are refused before any signature is checked.
    */
+  static final int MAX_CHAIN = 6;
+
+  /** How a certificate's signature is checked against a key ({@link X509Certificate#verify}; a test's counts). */
+  @FunctionalInterface
+  interface SignatureCheck {
+    void verify(X509Certificate certificate, java.security.PublicKey key) throws GeneralSecurityException;
+  }
+
   private String chainProblem(X509Certificate[] chain) {
+    return chainProblem(chain, ca, (c, key) -> c.verify(key));
+  }
+
+  /**
+   * Why the chain does not lead to the configured CA, for the log, or null if it does: each certificate signed by the
+   * next one's key, the last by the CA's (or the last being the CA), and each intermediate that signs another one a CA
+   * certificate for client certificates within its path length (round AJ: a certificate signed with an enrolled user's
+   * own client certificate passed, and learnt from the policy whether any name or serial was revoked, and had the
+   * refusal recorded under the name it made up). No dates or other extensions: those are the policy's and the full
+   * PKIX validation's, which still follow.
+   *
+   * <p>Checked from the CA down: the certificate the CA signed first, with the CA's key, then each one below with the
+   * key of the one just proven, so that no signature is ever checked with a key the CA has not vouched for; and a chain
+   * longer than {@value #MAX_CHAIN} is refused unchecked (review DN: checked from the client's certificate up, with the
+   * keys the client sent, a chain of 75 made-up CA certificates with huge RSA exponents cost the server a CPU second
+   * per handshake, from anyone who could reach the port).
+   */
+  static String chainProblem(X509Certificate[] chain, X509Certificate ca, SignatureCheck check) {
     final String notTheCa = "does not chain to the configured CA";
+    if (chain.length > MAX_CHAIN) {
+      return "its chain holds " + chain.length + " certificates, more than the " + MAX_CHAIN + " allowed";
+    }
+    // the certificate the CA signed: the one before the CA's own, or the last one sent
+    int top = chain.length - 1;
+    for (int i = 0; i < chain.length; i++) {
+      if (chain[i].equals(ca)) {
+        if (i == 0) {
+          return notTheCa; // the trust anchor itself is no client certificate
+        }
+        top = i - 1;
+        break;
+      }
+    }
     try {
-      for (int i = 0; i < chain.length; i++) {
-        X509Certificate c = chain[i];
-        if (c.equals(ca)) {
-          // the trust anchor: its own path length is not the path's (RFC 5280 §6.1, as the JDK checks)
-          return i > 0 ? null : notTheCa;
+      if (!chain[top].getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+        return notTheCa;
+      }
+      check.verify(chain[top], ca.getPublicKey());
+      for (int i = top - 1; i >= 0; i--) {
+        X509Certificate issuer = chain[i + 1];
+        String named = "'" + printable(issuer.getSubjectX500Principal().getName()) + "'";
+        // the trust anchor's own path length is not the path's (RFC 5280 §6.1, as the JDK checks): only intermediates'
+        if (!mayIssue(issuer, i)) {
+          return "its chain's " + named + " is not a CA certificate that may sign it (basicConstraints CA:true,"
+              + " keyCertSign, path length)";
         }
-        if (i + 1 < chain.length) {
-          X509Certificate issuer = chain[i + 1];
-          String named = "'" + printable(issuer.getSubjectX500Principal().getName()) + "'";
-          if (!issuer.equals(ca) && !mayIssue(issuer, i)) {
-            return "its chain's " + named + " is not a CA certificate that may sign it (basicConstraints CA:true,"
-                + " keyCertSign, path length)";
-          }
-          if (!issuer.equals(ca) && !mayIssueClientCertificates(issuer)) {
-            return "its chain's intermediate CA " + named + " is restricted by its extended key usage to other"
-                + " purposes than client authentication";
-          }
-          c.verify(issuer.getPublicKey());
-        } else {
-          if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
-            return notTheCa;
-          }
-          c.verify(ca.getPublicKey());
+        if (!mayIssueClientCertificates(issuer)) {
+          return "its chain's intermediate CA " + named + " is restricted by its extended key usage to other"
+              + " purposes than client authentication";
         }
+        check.verify(chain[i], issuer.getPublicKey());
       }
       return null;
     } catch (GeneralSecurityException | RuntimeException e) {
