@@ -206,6 +206,26 @@ final class ShutdownGrace implements SessionListener {
     }
 
     /**
+     * The extended requests MINA carries out for the door: OpenSSH's {@code fsync} and {@code limits}, which the door
+     * answers; {@code hardlink}, {@code posix-rename} and {@code lsetstat}, which reach the door's file system and are
+     * refused there (PERMISSION_DENIED, audited as its other refusals); and {@code version-select}. Every other one
+     * MINA would carry out by name, advertised or not, is answered SSH_FX_OP_UNSUPPORTED before MINA sees it (review
+     * DO: {@code md5-hash} or {@code check-file-name} of a /redeem/ path opened it, redeeming the grant and reading
+     * every byte on the server to hash it, without one READ).
+     */
+    static final Set<String> EXTENDED_REQUESTS = Set.of("fsync@openssh.com", "limits@openssh.com",
+        "hardlink@openssh.com", "posix-rename@openssh.com", "lsetstat@openssh.com", "version-select");
+
+    @Override
+    protected void executeExtendedCommand(Buffer buffer, int id, String extension) throws IOException {
+      if (EXTENDED_REQUESTS.contains(extension)) {
+        super.executeExtendedCommand(buffer, id, extension);
+      } else {
+        doUnsupportedExtension(buffer, id, extension);
+      }
+    }
+
+    /**
      * The {@code supported}/{@code supported2} extensions list no optional requests: the door implements none of
      * MINA's (copy-file, md5-hash, check-file, copy-data, space-available, version-select), and refuses them.
      */

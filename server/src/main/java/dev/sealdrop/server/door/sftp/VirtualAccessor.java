@@ -87,6 +87,11 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
   @Override
   public SeekableByteChannel openFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
       Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
+    if (fileHandle == null) {
+      // an open that no SSH_FXP_OPEN asked for (one of MINA's extended requests on a path): never a redeem or an
+      // upload that no handle holds (review DO)
+      throw new java.nio.file.AccessDeniedException(null, null, "only SSH_FXP_OPEN opens a file here");
+    }
     OpenHandles.reserve(subsystem, fileHandle); // before anything is opened or redeemed
     try {
       return tree(file).open((VirtualPath) file, asked(fileHandle, options));

@@ -449,6 +449,53 @@ class SftpDoorTest extends OneServerPerClass {
             .isEqualTo("SSH_FX_PERMISSION_DENIED"));
   }
 
+  /**
+   * Review DO: MINA carries out md5-hash and check-file-name by name, advertised or not, and for a path it opens the
+   * file itself: on /redeem/TOKEN that redeemed the grant and read every byte on the server to hash it, with no READ,
+   * and the grant then counted as downloaded. Every extended request the door does not implement is unsupported.
+   */
+  @Test
+  void hashAndCopyExtensionsAreUnsupportedAndRedeemNothing() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    String token = "/redeem/" + grant.getToken();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      Buffer md5 = new ByteArrayBuffer();
+      md5.putString(token);
+      md5.putLong(0);
+      md5.putLong(0);
+      md5.putString("");
+      assertThat(extendedStatus(sftp, "md5-hash", md5)).isEqualTo(SftpConstants.SSH_FX_OP_UNSUPPORTED);
+      Buffer check = new ByteArrayBuffer();
+      check.putString(token);
+      check.putString("sha256");
+      check.putLong(0);
+      check.putLong(0);
+      check.putInt(0);
+      assertThat(extendedStatus(sftp, "check-file-name", check)).isEqualTo(SftpConstants.SSH_FX_OP_UNSUPPORTED);
+      Buffer copy = new ByteArrayBuffer();
+      copy.putString(token);
+      copy.putString("/outbox/copy");
+      copy.putBoolean(false);
+      assertThat(extendedStatus(sftp, "copy-file", copy)).isEqualTo(SftpConstants.SSH_FX_OP_UNSUPPORTED);
+      assertThat(server.server().audit().tail(200)).noneMatch(r -> r.action().equals("grant.redeem")
+          && r.object().equals("grant:" + grant.getGrant().getGrantId()));
+      assertThat(get(sftp, token)).as("the grant is whole").hasSize((int) grant.getGrant().getSize());
+    }
+  }
+
+  /** The status an SSH_FXP_EXTENDED request {@code name} with {@code fields} is answered with. */
+  private static int extendedStatus(SftpClient sftp, String name, Buffer fields) throws java.io.IOException {
+    Buffer request = new ByteArrayBuffer();
+    request.putString(name);
+    request.putRawBytes(fields.array(), fields.rpos(), fields.available());
+    RawSftpClient raw = (RawSftpClient) sftp;
+    Buffer reply = raw.receive(raw.send(SftpConstants.SSH_FXP_EXTENDED, request));
+    reply.getInt(); // length
+    assertThat(reply.getUByte()).as("a status, not an extended reply").isEqualTo(SftpConstants.SSH_FXP_STATUS);
+    reply.getInt(); // request id
+    return reply.getInt();
+  }
+
   /** An OpenSSH extension request with two paths, as OpenSSH's sftp sends it (SFTP v3); throws its status. */
   private static void openSshExtension(SftpClient sftp, String name, String first, String second)
       throws java.io.IOException {
