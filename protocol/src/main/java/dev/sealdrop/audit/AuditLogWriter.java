@@ -57,6 +57,12 @@ public final class AuditLogWriter implements Closeable {
   public static final String UNSIGNED_TAIL_ACTION = "audit.unsigned-tail-signed";
 
   /**
+   * The action of the record a server writes when it starts a new log in place of one it can no longer sign (its key
+   * lost): details {@code previous-verifier-key} and {@code previous-records}. Verifiers warn of it.
+   */
+  public static final String LOG_REPLACED_ACTION = "audit.log-replaced";
+
+  /**
    * The actions with which the log's user (a server) records its start and its stop. Given to
    * {@link #open(AuditLogConfig, AuditKey, Lifecycle)}, they let the writer refuse, on open, an unsigned
    * tail that no crash of such a user can leave (docs/audit-log.md, "Resuming a log"), and the writer

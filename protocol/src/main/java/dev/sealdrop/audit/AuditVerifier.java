@@ -230,7 +230,30 @@ public final class AuditVerifier {
       if (observer != null) {
         observer.record(r);
       }
+      warnOfLifecycle(r);
       return null;
+    }
+
+    /**
+     * A record in which the log says something a reader must weigh (review DL: "valid with no warnings" read as "every
+     * record as the key holder wrote it" over records signed only at a restart, and over a log that replaced another).
+     */
+    private void warnOfLifecycle(AuditRecord r) {
+      if (!"server".equals(r.actor())) {
+        return;
+      }
+      if (r.action().equals(AuditLogWriter.UNSIGNED_TAIL_ACTION)) {
+        warnings.add(new Warning(Warning.Kind.SIGNED_AFTER_THE_FACT, "records " + r.details().getOrDefault("first", "?")
+            + " to " + r.details().getOrDefault("last", "?") + " were found unsigned after a crash and signed at the"
+            + " next start (record " + r.sequence() + ", " + AuditLogWriter.UNSIGNED_TAIL_ACTION + "): whoever could"
+            + " write the server's files in between could have changed them; check them against checkpoints the"
+            + " parties hold (--checkpoints)"));
+      } else if (r.action().equals(AuditLogWriter.LOG_REPLACED_ACTION)) {
+        warnings.add(new Warning(Warning.Kind.LOG_REPLACED, "record " + r.sequence() + " says this log replaced"
+            + " another of " + r.details().getOrDefault("previous-records", "?") + " records, signed with the key "
+            + r.details().getOrDefault("previous-verifier-key", "?") + ": the history before it is in that log; ask"
+            + " the operator for its export and verify it with that key"));
+      }
     }
 
     /**

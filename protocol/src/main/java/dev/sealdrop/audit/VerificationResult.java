@@ -119,7 +119,18 @@ public record VerificationResult(Optional<Failure> failure, List<Warning> warnin
       /** No checkpoint held outside the server was given: truncation and re-signed rewrites cannot be detected. */
       NO_EXTERNAL_CHECKPOINT,
       /** A held checkpoint belongs to another log (origin) and was ignored. */
-      HELD_CHECKPOINT_OTHER_ORIGIN
+      HELD_CHECKPOINT_OTHER_ORIGIN,
+      /**
+       * Records were signed after the fact: a writer found them unsigned after a crash and signed them at its next
+       * start, after a record naming them ({@link AuditLogWriter#UNSIGNED_TAIL_ACTION}); the key vouches for them only
+       * as found then, so check them against checkpoints the parties hold.
+       */
+      SIGNED_AFTER_THE_FACT,
+      /**
+       * The log says it replaced another ({@link AuditLogWriter#LOG_REPLACED_ACTION}): the history before it is in that
+       * log, verified with that log's own key.
+       */
+      LOG_REPLACED
     }
   }
 }

@@ -72,6 +72,24 @@ class AuditLogWriterTest {
         .containsExactly(VerificationResult.Warning.Kind.NO_EXTERNAL_CHECKPOINT);
   }
 
+  /** Review DL: a log that says it replaced another is valid, and the verifier says where its history went. */
+  @Test
+  void aLogThatReplacedAnotherVerifiesWithAWarningNamingTheReplacedLog() throws IOException {
+    Path file = dir.resolve("replacing.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 10), key)) {
+      w.append(AuditEvent.of("server", "server.start", "", "ok", ""));
+      w.append(AuditEvent.of("server", AuditLogWriter.LOG_REPLACED_ACTION, "", "ok", "", Map.of(
+          "previous-verifier-key", "old+0123abcd+AAAA", "previous-records", "4711")));
+      w.append(AuditEvent.of("bob", "sshkey.remove", "identity:bob", "ok", "", Map.of(
+          "previous-records", "1"))); // (only the server's record says so)
+    }
+    VerificationResult v = verify(file);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.warnings()).filteredOn(w -> w.kind() == VerificationResult.Warning.Kind.LOG_REPLACED)
+        .singleElement().satisfies(w -> assertThat(w.message()).contains("record 2").contains("4711")
+            .contains("old+0123abcd+AAAA"));
+  }
+
   @Test
   void recordsAreChainedFromTheOriginBoundGenesis() throws IOException {
     try (AuditLogWriter w = AuditLogWriter.open(config(dir.resolve("a.jsonl"), 10), key)) {

@@ -241,6 +241,10 @@ class AuditUnsignedTailTest {
     VerificationResult v = strict(crashed);
     assertThat(v.valid()).isTrue();
     assertThat(v.records()).isEqualTo(5);
+    // review DL: valid, but not "every record as the key holder wrote it": the verifier says which were signed late
+    assertThat(v.warnings()).filteredOn(w -> w.kind() == VerificationResult.Warning.Kind.SIGNED_AFTER_THE_FACT)
+        .singleElement().satisfies(w -> assertThat(w.message()).contains("records 2 to 4").contains("record 5")
+            .contains("--checkpoints"));
   }
 
   @Test

@@ -166,6 +166,38 @@ class HeldCheckpointsEndToEndTest extends DevServerPerClass {
         .contains("--key");
   }
 
+  /**
+   * Review DL: held checkpoints of this log and of another that its key did not sign (the log alice was given before,
+   * replaced under a new origin and key once she had used the server again) passed with exit 0, the old history's loss
+   * a warning on stderr.
+   */
+  @Test
+  void heldCheckpointsOfThisLogAndOfAnotherItsKeyDidNotSignFailTheVerify() throws Exception {
+    alice.run("--json", "grants").assertExit(0);
+    Path held = Files.createDirectories(root.resolve("mixed-held"));
+    for (SignedCheckpoint c : HeldCheckpoints.load(alice.home().resolve("checkpoints"))) {
+      HeldCheckpoints.save(held, c);
+    }
+    Path replaced = Files.createDirectories(root.resolve("replaced")).resolve("audit.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(AuditLogConfig.defaults(replaced, "sealdrop/replaced"),
+        AuditKey.generate("sealdrop/replaced"))) {
+      w.append(AuditEvent.of("server", "server.start", "", "ok", ""));
+      HeldCheckpoints.save(held, w.exportTo(OutputStream.nullOutputStream()));
+    }
+    Path export = root.resolve("audit-mixed.jsonl");
+    Map<String, Object> exported = carol.run("--json", "admin", "audit", "export", "-o", export.toString())
+        .assertExit(0).json();
+    Path key = Files.writeString(root.resolve("audit-key-mixed.txt"), exported.get("verifier_key") + "\n");
+
+    CliRun caught = alice.run("--json", "audit", "verify", export.toString(), "--key", key.toString(),
+        "--checkpoints", held.toString()).assertExit(5);
+    assertThat(caught.jsonError()).as(caught.err()).containsEntry("reason", "HELD_CHECKPOINTS_OF_ANOTHER_LOG");
+    assertThat(caught.err()).contains("'sealdrop/replaced'").contains("was replaced");
+    // this log's own checkpoints alone: valid
+    alice.run("--json", "audit", "verify", export.toString(), "--key", key.toString(), "--checkpoints",
+        alice.home().resolve("checkpoints").toString()).assertExit(0);
+  }
+
   /** The sequence number of the first record of {@code action} by {@code actor}. */
   private static long firstSeq(Path export, String action, String actor) throws Exception {
     try (AuditLogReader r = AuditLogReader.open(export)) {

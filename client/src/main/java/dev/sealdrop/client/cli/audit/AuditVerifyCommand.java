@@ -121,6 +121,23 @@ final class AuditVerifyCommand extends WithGlobalOptions {
           + " under another name and key: verify it with the key the operator published (--key) and keep both as"
           + " evidence");
     }
+    if (r.failure().isEmpty() && checkpoints != null
+        && r.hasWarning(VerificationResult.Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN)) {
+      // some held checkpoints are of this log, others of another the key did not sign: the log the parties were given
+      // before was replaced, and the history those checkpoints cover is not in this file (review DL: a log swapped for
+      // a new one under a new origin and key verified, exit 0, once a party had used the server again)
+      String others = r.warnings().stream()
+          .filter(w -> w.kind() == VerificationResult.Warning.Kind.HELD_CHECKPOINT_OTHER_ORIGIN)
+          .map(VerificationResult.Warning::message).collect(java.util.stream.Collectors.joining("; "));
+      throw new IntegrityFailure("HELD_CHECKPOINTS_OF_ANOTHER_LOG", "the audit log is consistent with the "
+          + r.heldCheckpointsVerified() + " held checkpoint(s) of this log ('" + r.origin() + "'), but " + checkpoints
+          + " also holds checkpoints of another log, not signed by this log's key (" + others + "): the log the server"
+          + " gave out before was replaced (by its operator, who must say why and hand over that log and its key, or"
+          + " by whoever took the server), and the history those checkpoints cover is not in this file", "get the"
+          + " other log's export and key from the operator and verify it against these checkpoints; if they are"
+          + " another server's, move them out of " + checkpoints + " (the first line of a note names its log) and"
+          + " run this again");
+    }
     if (r.failure().isEmpty()) {
       output.emit(VerifyReport.valid(file, r));
       return ExitCodes.OK.code();

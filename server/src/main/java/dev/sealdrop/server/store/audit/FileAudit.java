@@ -183,7 +183,7 @@ public final class FileAudit implements Audit {
   }
 
   /** The action of the record that names the log a new log replaced ({@link #replacedLog()}). */
-  public static final String LOG_REPLACED = "audit.log-replaced";
+  public static final String LOG_REPLACED = dev.sealdrop.audit.AuditLogWriter.LOG_REPLACED_ACTION;
 
   /**
    * The checkpoint, kept in the database, of the log that this log replaced: a log under another key (both the log
