@@ -82,6 +82,16 @@ public final class Envelope {
    */
   public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target,
       String partialPrefix) throws IOException {
+    return openToFile(in, me, trust, target, partialPrefix, true);
+  }
+
+  /**
+   * Like {@link #openToFile(InputStream, PrivateKeys, SenderPolicy, Path, String)}; with {@code overwrite} false, a
+   * {@code target} that exists when the verified file is published (created while it was being opened) is never
+   * replaced: {@link java.nio.file.FileAlreadyExistsException}, and the temporary file is deleted.
+   */
+  public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target,
+      String partialPrefix, boolean overwrite) throws IOException {
     Objects.requireNonNull(target, "target");
     if (!isPartialPrefix(partialPrefix)) {
       throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
@@ -91,7 +101,11 @@ public final class Envelope {
     Path tmp = AtomicFiles.createTemp(dir, partialPrefix);
     try {
       Opener.Result r = openInto(in, me, trust, tmp, null, null);
-      AtomicFiles.replace(tmp, target);
+      if (overwrite) {
+        AtomicFiles.replace(tmp, target);
+      } else {
+        AtomicFiles.publishNew(tmp, target);
+      }
       return new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
     } catch (IOException | RuntimeException | Error e) {
       AtomicFiles.deleteQuietly(tmp);

@@ -49,6 +49,30 @@ class RoundTripTest {
     assertThat(Envelopes.listing(dir)).containsExactly("out.bin");
   }
 
+  /**
+   * Review DM: opened to a file name without overwrite, a file created under that name while the envelope was being
+   * opened is never replaced (it was: the name was checked before, and the verified file renamed over it after).
+   */
+  @Test
+  void aFileCreatedUnderTheTargetNameWhileOpeningIsNotReplacedWithoutOverwrite() throws Exception {
+    Envelopes.Sealed s = Envelopes.seal(ALICE, "alice", Envelopes.randomBytes(200_000, 5),
+        List.of(BOB.publicKeys().encryption()));
+    Path target = dir.resolve("report.pdf");
+    java.io.InputStream racing = new java.io.FilterInputStream(new ByteArrayInputStream(s.bytes())) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        if (!Files.exists(target)) {
+          Files.writeString(target, "saved meanwhile"); // another program saves its own file under that name
+        }
+        return super.read(b, off, len);
+      }
+    };
+    assertThatThrownBy(() -> Envelope.openToFile(racing, BOB, SenderPolicy.exactly("alice", ALICE.publicKeys()
+        .signing()), target, Envelope.PARTIAL_PREFIX, false)).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    assertThat(target).hasContent("saved meanwhile");
+    assertThat(Envelopes.listing(dir)).containsExactly("report.pdf");
+  }
+
   @Test
   void everyRecipientOpensAndTheSenderCanAddItself() throws Exception {
     byte[] plain = Envelopes.randomBytes(100_000, 7);

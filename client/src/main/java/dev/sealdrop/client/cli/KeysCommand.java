@@ -226,7 +226,7 @@ final class KeysCommand extends SealdropSubcommand {
       try {
         Files.write(tmp, own.encoded(), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         dev.sealdrop.client.keystore.SecureFiles.fsync(tmp);
-        OutputFile.moveIntoPlace(tmp, target);
+        OutputFile.moveIntoPlace(tmp, target, force);
       } catch (java.io.IOException e) {
         java.util.Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),
             dev.sealdrop.client.failure.LocalDisk.OTHER_OUTPUT, "then run the same command again");

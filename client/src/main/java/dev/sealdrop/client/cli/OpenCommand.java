@@ -120,7 +120,7 @@ final class OpenCommand extends SealdropSubcommand {
           InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
         opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial, null, null,
             placement(session))
-            : Envelope.openToFile(in, mine, policy, output, partial);
+            : Envelope.openToFile(in, mine, policy, output, partial, force);
       }
     } catch (UntrustedSenderException e) {
       throw notThePinnedKey(session, e).orElseThrow(() -> e);

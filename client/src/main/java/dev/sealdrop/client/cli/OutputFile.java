@@ -78,8 +78,16 @@ public final class OutputFile {
     }
   }
 
-  /** Renames the written {@code tmp} over {@code target} (a link there is replaced, not written through). */
-  static void moveIntoPlace(Path tmp, Path target) throws java.io.IOException {
+  /**
+   * Renames the written {@code tmp} to {@code target}: over it if {@code replace} (--force; a link there is replaced,
+   * not written through), else only if nothing is there by then (review DM: a file created under that name while the
+   * command ran was replaced without --force): {@link java.nio.file.FileAlreadyExistsException}.
+   */
+  static void moveIntoPlace(Path tmp, Path target, boolean replace) throws java.io.IOException {
+    if (!replace) {
+      dev.sealdrop.keys.internal.AtomicFiles.publishNew(tmp, target);
+      return;
+    }
     try {
       Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);

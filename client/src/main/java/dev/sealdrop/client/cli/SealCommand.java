@@ -121,7 +121,7 @@ final class SealCommand extends SealdropSubcommand {
         fingerprint = sealing.fingerprint();
       }
       SecureFiles.fsync(tmp);
-      OutputFile.moveIntoPlace(tmp, target);
+      OutputFile.moveIntoPlace(tmp, target, force);
     } catch (IOException e) {
       // written into that folder (a hidden temporary file, then renamed): named if it is full or read-only (round X)
       Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),

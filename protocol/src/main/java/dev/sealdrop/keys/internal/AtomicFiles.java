@@ -55,14 +55,33 @@ public final class AtomicFiles {
 
   /**
    * Publishes {@code temp} at {@code target} only if nothing exists there (a hard link fails
-   * atomically on an existing name), then removes {@code temp} and fsyncs the directory.
+   * atomically on an existing name), then removes {@code temp} and fsyncs the directory. On a file system without hard
+   * links (FAT and exFAT, an SMB share without Unix extensions: the link is refused with "Operation not permitted" or
+   * "Operation not supported"), a rename that refuses an existing name instead: the JDK checks the name, then renames,
+   * so a file created in between those two steps would be replaced (review DM: such folders refused every receive).
    */
   public static void publishNew(Path temp, Path target) throws IOException {
+    publishNew(temp, target, Files::createLink);
+  }
+
+  /** How a hard link is made ({@link Files#createLink}; a test's stands for a file system without links). */
+  @FunctionalInterface
+  interface Linker {
+    void link(Path link, Path existing) throws IOException;
+  }
+
+  static void publishNew(Path temp, Path target, Linker linker) throws IOException {
     try {
-      Files.createLink(target, temp);
+      linker.link(target, temp);
       Files.delete(temp);
-    } catch (UnsupportedOperationException e) {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw e;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        // (a file system may report an existing name as another error)
+        throw new java.nio.file.FileAlreadyExistsException(target.toString());
+      }
+      Files.move(temp, target); // no REPLACE_EXISTING: an existing name is refused
     }
     fsyncDirectory(target.toAbsolutePath().getParent());
   }

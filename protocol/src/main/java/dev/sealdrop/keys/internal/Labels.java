@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
  * Every domain-separation label of the sealdrop formats, in one place. Each constant is listed,
  * with its exact use, in {@code docs/envelope-format.md} §"Labels"; changing one changes the
  * format and must fail the known-answer vectors. All labels are ASCII, contain no NUL, and no
- * label is a prefix of another, so {@code label || fixed-length context} is unambiguous.
+ * domain-separation label is a prefix of another, so {@code label || fixed-length context} is unambiguous. The magic
+ * {@code sealdrop} is a prefix of the others, but where it is hashed a header length follows it whose first byte is
+ * 0x00, never '/'.
  */
 public final class Labels {
   private Labels() {}
