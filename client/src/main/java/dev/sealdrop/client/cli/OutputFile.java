@@ -85,7 +85,7 @@ public final class OutputFile {
    */
   static void moveIntoPlace(Path tmp, Path target, boolean replace) throws java.io.IOException {
     if (!replace) {
-      dev.sealdrop.keys.internal.AtomicFiles.publishNew(tmp, target);
+      dev.sealdrop.envelope.OutputFiles.publishNew(tmp, target);
       return;
     }
     try {

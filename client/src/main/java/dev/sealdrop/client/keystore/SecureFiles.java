@@ -229,6 +229,6 @@ public final class SecureFiles {
     }
     // the rename itself durable: a receive's redeem key must survive a power loss before its Redeem is sent
     // (protocol.md; review DJ: the folder was never fsynced, so the rename could be lost)
-    dev.sealdrop.keys.internal.AtomicFiles.fsyncDirectory(target.toAbsolutePath().getParent());
+    dev.sealdrop.envelope.OutputFiles.fsyncDirectory(target.toAbsolutePath().getParent());
   }
 }
