@@ -259,6 +259,10 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         throws IOException {
       ExportStream s = new ExportStream(file, export, out);
       out.setOnCancelHandler(s::finish);
+      // a call an admin's act or a lockdown closes (the exporting admin disabled) ends with its trailers, not a
+      // cancel: the copy in tmp/ and its open file are let go then too (review DN: they stayed until the next start)
+      out.setOnCloseHandler(s::finish);
+      LiveCalls.onForcedClose(s::finish);
       out.setOnReadyHandler(s::drain);
     }
 

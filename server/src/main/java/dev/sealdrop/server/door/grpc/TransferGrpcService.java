@@ -111,10 +111,8 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
   public void createGrant(CreateGrantRequest request, StreamObserver<CreateGrantResponse> out) {
     dev.sealdrop.server.core.identity.Principal caller = PeerIdentityInterceptor.caller();
     Unary.run(out, () -> {
-      if (request.getExpiresInSeconds() < 0 || request.getMaxDownloads() < 0) {
-        throw new dev.sealdrop.server.core.InvalidRequestException(dev.sealdrop.server.core.Reason.INVALID_REQUEST,
-            "expires_in_seconds and max_downloads must be >= 0 (0 takes the server's default)");
-      }
+      // negative terms are the core's to refuse (GrantPolicy.terms), after the role check and audited (review DN: the
+      // door refused them first, unrecorded, and told an acquirer INVALID_ARGUMENT instead of ROLE_FORBIDDEN)
       IssuedGrant issued = grants.create(caller, request.getFileId(), request.getRecipient(),
           Duration.ofSeconds(request.getExpiresInSeconds()), request.getMaxDownloads());
       return CreateGrantResponse.newBuilder().setGrant(ProtoMapper.grant(issued.grant())).setToken(issued.token())

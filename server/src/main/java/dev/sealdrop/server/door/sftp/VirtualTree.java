@@ -102,9 +102,13 @@ final class VirtualTree {
           if (w != null) {
             return VirtualAttributes.upload(caller.identity(), w.channel().position(), w.started());
           }
-          // a name this session committed an upload under answers its stored file (OpenNames#committed)
-          java.util.Optional<StoredFile> stored = stored(caller,
-              java.util.Objects.requireNonNullElse(committed.get(name), name));
+          // a name this session committed an upload under answers its stored file (OpenNames#committed), unless the
+          // name is itself one of the caller's stored files, which an upload under its name left unchanged (review DO:
+          // a stat of f_OLD answered the new file for the rest of the session)
+          List<StoredFile> mine = files(caller);
+          String committedAs = committed.get(name);
+          java.util.Optional<StoredFile> stored = mine.stream().filter(f -> f.id().equals(name)).findFirst()
+              .or(() -> mine.stream().filter(f -> f.id().equals(committedAs)).findFirst());
           if (stored.isPresent()) {
             return attributesOf(caller, stored.get());
           }

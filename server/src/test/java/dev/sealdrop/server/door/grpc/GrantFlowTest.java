@@ -259,7 +259,7 @@ class GrantFlowTest extends OneServerPerClass {
   }
 
   @Test
-  void grantsGoOnlyToRegisteredAcquirersWithinTheLimits() {
+  void grantsGoOnlyToRegisteredAcquirersWithinTheLimits() throws Exception {
     assertThat(refused(() -> Transfers.grant(clients, "alice", file.getFileId(), "carol"),
         Status.Code.FAILED_PRECONDITION, "RECIPIENT_NOT_ACQUIRER").getStatus().getDescription())
         .contains("'carol' is an admin; only acquirers can receive grants");
@@ -273,6 +273,14 @@ class GrantFlowTest extends OneServerPerClass {
         "NOT_FOUND");
     refused(() -> Transfers.grant(clients, "bob", file.getFileId(), "dave"), Status.Code.PERMISSION_DENIED,
         "ROLE_FORBIDDEN");
+    // review DN: negative terms are the core's refusal, after the role check, and recorded
+    refused(() -> clients.transfer("bob").createGrant(CreateGrantRequest.newBuilder().setFileId(file.getFileId())
+        .setRecipient("dave").setExpiresInSeconds(-1).build()), Status.Code.PERMISSION_DENIED, "ROLE_FORBIDDEN");
+    assertThat(refused(() -> clients.transfer("alice").createGrant(CreateGrantRequest.newBuilder()
+        .setFileId(file.getFileId()).setRecipient("bob").setMaxDownloads(-1).build()), Status.Code.INVALID_ARGUMENT,
+        "INVALID_REQUEST").getStatus().getDescription()).contains("asked for -1");
+    assertThat(server.server().audit().tail(20)).filteredOn(r -> r.action().equals("grant.create")
+        && r.actor().equals("alice")).last().satisfies(r -> assertThat(r.result()).isNotEqualTo("ok"));
   }
 
   @Test

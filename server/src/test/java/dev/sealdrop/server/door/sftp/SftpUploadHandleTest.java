@@ -126,6 +126,23 @@ class SftpUploadHandleTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * Review DO: an upload put under the name of one of the caller's stored files leaves that file as it is (the upload
+   * becomes a file of its own); a stat of the name answers that file still, not the new one, for the rest of the session.
+   */
+  @Test
+  void aNameThatIsAStoredFilesIdStatsAsThatFileAfterAnUploadPutUnderIt() throws Exception {
+    byte[] small = Users.seal("alice", Users.randomBytes(1_000, 44), "bob").bytes();
+    byte[] large = Users.seal("alice", Users.randomBytes(50_000, 45), "bob").bytes();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      SftpTestSupport.put(sftp, "/outbox/first.sealed", small);
+      String old = stored();
+      SftpTestSupport.put(sftp, "/outbox/" + old, large);
+      assertThat(stored()).as("a file of its own").isNotEqualTo(old);
+      assertThat(sftp.stat("/outbox/" + old).getSize()).as("the stored file of that id").isEqualTo(small.length);
+    }
+  }
+
   /** Round Z: with SSH_FXF_EXCL a second open of a name being uploaded made a second upload under the same name. */
   @Test
   void anExclusiveOpenOfANameThatIsThereIsRefused() throws Exception {
