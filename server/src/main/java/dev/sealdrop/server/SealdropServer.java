@@ -300,7 +300,7 @@ public final class SealdropServer implements AutoCloseable {
       io.netty.handler.ssl.SslContext sharedTls = ServerTls.build(config.tls(), ca, identities, refusals);
       ServerCredentials tls = ServerTls.credentials(sharedTls, refusals, "transfer", net.handshakeTimeout());
       Server grpc = NettyServerBuilder.forAddress(ListenAddress.of("host", net.host(), net.port()), tls)
-          .addTransportFilter(new ConnectionAudit(audit, "transfer"))
+          .addTransportFilter(new ConnectionAudit(audit, "transfer", identities, refusals))
           .executor(executor)
           .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
           .maxConnectionIdle(net.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
@@ -327,7 +327,7 @@ public final class SealdropServer implements AutoCloseable {
           .fallbackHandlerRegistry(new UnknownMethods(callRefusals))
           .build()
           .start();
-      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin", net.handshakeTimeout()), executor, identities, audit, callRefusals, liveCalls, adminOps,
+      adminServer = startAdmin(adminConfig, net, ServerTls.credentials(sharedTls, refusals, "admin", net.handshakeTimeout()), executor, identities, audit, refusals, callRefusals, liveCalls, adminOps,
           config.dataDir().resolve("tmp"));
       maintenance = Executors.newSingleThreadScheduledExecutor(named("sealdrop-maintenance-"));
       SealdropServer server = new SealdropServer(config, db, grpc, executor, maintenance, callTimer, uploads, grants, identities,
@@ -468,10 +468,11 @@ public final class SealdropServer implements AutoCloseable {
    * AdminService only. The transfer port never carries AdminService.
    */
   private static Server startAdmin(ServerConfig.Admin a, ServerConfig.Network net, ServerCredentials tls,
-      ExecutorService executor, IdentityService identities, Audit audit, RefusalThrottle callRefusals,
-      LiveCalls liveCalls, AdminOperations ops, java.nio.file.Path exportFolder) throws IOException {
+      ExecutorService executor, IdentityService identities, Audit audit, RefusalThrottle connectionRefusals,
+      RefusalThrottle callRefusals, LiveCalls liveCalls, AdminOperations ops, java.nio.file.Path exportFolder)
+      throws IOException {
     return NettyServerBuilder.forAddress(ListenAddress.of("admin-host", a.host(), a.port()), tls)
-        .addTransportFilter(new ConnectionAudit(audit, "admin"))
+        .addTransportFilter(new ConnectionAudit(audit, "admin", identities, connectionRefusals))
         .executor(executor)
         .handshakeTimeout(net.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxConnectionIdle(net.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)

@@ -101,6 +101,23 @@ public final class RefusalThrottle {
     return refused(CONNECTION_REFUSE, actor, object, result, peer, details);
   }
 
+  /** The action of an accepted connection. */
+  public static final String CONNECTION_ACCEPT = "connection.accept";
+
+  /**
+   * Records an accepted TLS connection of a certificate whose identity the server shuts out (not enrolled, or disabled:
+   * every call it makes is refused) as {@value #CONNECTION_ACCEPT} with {@code result} saying why, within the refused
+   * connections' budget, as {@link #refused} records (review DN: one record each, unbudgeted, let such a certificate grow
+   * the log by gigabytes a day with preface-only connections, and an unenrolled name cannot be revoked).
+   */
+  public boolean acceptedShutOut(String actor, String object, String result, String peer,
+      Map<String, String> details) {
+    if (calls) {
+      throw new IllegalStateException("server: internal error: a connection given to the calls' throttle");
+    }
+    return refused(CONNECTION_ACCEPT, actor, object, result, peer, details);
+  }
+
   /**
    * Records the refused call {@code action} ({@code call.refuse}, {@code admin.refuse}) of {@code actor} (its identity,
    * or its certificate's subject) durably, as {@link Audit#record} does, unless this minute's budget is spent: then it

@@ -2,6 +2,10 @@ package dev.sealdrop.server.door.grpc;
 
 import dev.sealdrop.server.core.StorageFull;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.audit.RefusalThrottle;
+import dev.sealdrop.server.core.identity.Identity;
+import dev.sealdrop.server.core.identity.IdentityNames;
+import dev.sealdrop.server.core.identity.IdentityService;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.ServerTransportFilter;
@@ -19,21 +23,38 @@ public final class ConnectionAudit extends ServerTransportFilter {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionAudit.class);
   private final Audit audit;
   private final String listener;
+  private final IdentityService identities;
+  private final RefusalThrottle shutOut;
 
-  public ConnectionAudit(Audit audit, String listener) {
+  /**
+   * {@code shutOut}: the refused connections' budget, within which the connections of certificates whose identity is
+   * not enrolled or disabled are recorded ({@link RefusalThrottle#acceptedShutOut}).
+   */
+  public ConnectionAudit(Audit audit, String listener, IdentityService identities, RefusalThrottle shutOut) {
     this.audit = Objects.requireNonNull(audit, "audit");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.identities = Objects.requireNonNull(identities, "identities");
+    this.shutOut = Objects.requireNonNull(shutOut, "shutOut");
   }
 
   @Override
   public Attributes transportReady(Attributes attrs) {
     SocketAddress remote = attrs.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String peer = dev.sealdrop.server.core.identity.Origin.peerOf(remote);
+    String actor = PeerIdentityInterceptor.subjectOf(attrs);
     // on the Netty event loop: never wait for an fsync here (the record is durable before any call on
     // this connection is answered, since that call's own audit record waits for the disk)
     try {
-      audit.recordWithoutWaiting(PeerIdentityInterceptor.subjectOf(attrs), "connection.accept", "listener:" + listener,
-          "ok", peer, Map.of());
+      // (a certificate whose subject is no identity name never completes the handshake: "-" only without TLS)
+      java.util.Optional<Identity> who = IdentityNames.isValid(actor) ? identities.find(actor) : null;
+      if (who != null && (who.isEmpty() || !who.get().enabled())) {
+        // every call it makes is refused (and audited within the calls' budget): its connections are not an act
+        shutOut.acceptedShutOut(actor, "listener:" + listener, who.isEmpty() ? IDENTITY_UNKNOWN : IDENTITY_DISABLED,
+            peer, Map.of("listener", listener));
+        return attrs;
+      }
+      audit.recordWithoutWaiting(actor, RefusalThrottle.CONNECTION_ACCEPT, "listener:" + listener, "ok", peer,
+          Map.of());
     } catch (RuntimeException e) {
       // fail closed; gRPC closes the connection with this exception's message as the GOAWAY's debug data, which
       // the client prints: the audit log's own message names the server's files, so the client gets its own words
@@ -42,6 +63,11 @@ public final class ConnectionAudit extends ServerTransportFilter {
     }
     return attrs;
   }
+
+  /** The result of the accepted connection of a certificate whose name is no enrolled identity. */
+  static final String IDENTITY_UNKNOWN = "identity-unknown";
+  /** ... and of one whose identity an admin disabled. */
+  static final String IDENTITY_DISABLED = "identity-disabled";
 
   /** What a client whose connection could not be audited is told (for any cause but a full disk). */
   static final String NOT_AUDITED = "server: this connection could not be recorded in the server's audit log, so it"

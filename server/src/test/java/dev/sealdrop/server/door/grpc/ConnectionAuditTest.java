@@ -22,12 +22,33 @@ class ConnectionAuditTest {
         });
   }
 
+  /** A filter whose identities are all enrolled and enabled. */
+  private static ConnectionAudit audit(Audit audit) {
+    return new ConnectionAudit(audit, "transfer", identities(name -> java.util.Optional.of(
+        new dev.sealdrop.server.core.identity.Identity(name, dev.sealdrop.server.core.identity.Role.ACQUIRER, true))),
+        new dev.sealdrop.server.core.audit.RefusalThrottle(audit));
+  }
+
+  /** An identity service whose store answers {@code find} with {@code found} (nothing else is asked). */
+  private static dev.sealdrop.server.core.identity.IdentityService identities(
+      java.util.function.Function<String, java.util.Optional<dev.sealdrop.server.core.identity.Identity>> found) {
+    dev.sealdrop.server.core.identity.IdentityRepository store = (dev.sealdrop.server.core.identity.IdentityRepository)
+        Proxy.newProxyInstance(Audit.class.getClassLoader(), new Class<?>[] {
+            dev.sealdrop.server.core.identity.IdentityRepository.class}, (proxy, method, args) -> {
+              if (method.getName().equals("find")) {
+                return found.apply((String) args[0]);
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+    return new dev.sealdrop.server.core.identity.IdentityService(store, java.time.Clock.systemUTC());
+  }
+
   @Test
   void aConnectionThatCannotBeAuditedIsRefusedWithoutNamingTheServersFiles() {
     RuntimeException broken = new UncheckedIOException("server: the audit log cannot be written (audit log"
         + " /srv/sealdrop/data/audit.jsonl is unavailable after an earlier I/O error (Input/output error); restart to"
         + " recover)", new IOException("Input/output error"));
-    assertThatThrownBy(() -> new ConnectionAudit(failing(broken), "transfer").transportReady(Attributes.EMPTY))
+    assertThatThrownBy(() -> audit(failing(broken)).transportReady(Attributes.EMPTY))
         .hasMessage(ConnectionAudit.NOT_AUDITED).hasMessageNotContaining("/srv").hasCause(broken);
   }
 
@@ -36,7 +57,7 @@ class ConnectionAuditTest {
     RuntimeException full = new UncheckedIOException("server: the audit log cannot be written (audit log"
         + " /srv/sealdrop/data/audit.jsonl: write failed: No space left on device)", new IOException("No space left"
         + " on device"));
-    assertThatThrownBy(() -> new ConnectionAudit(failing(full), "transfer").transportReady(Attributes.EMPTY))
+    assertThatThrownBy(() -> audit(failing(full)).transportReady(Attributes.EMPTY))
         .hasMessageStartingWith("the server's storage is full").hasMessageNotContaining("/srv");
   }
 
@@ -53,7 +74,7 @@ class ConnectionAuditTest {
         });
     Attributes attrs = Attributes.newBuilder().set(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR,
         new java.net.InetSocketAddress(java.net.InetAddress.getByName("::1"), 61000)).build();
-    new ConnectionAudit(recording, "transfer").transportReady(attrs);
+    audit(recording).transportReady(attrs);
     org.assertj.core.api.Assertions.assertThat(peers).containsExactly("[::1]:61000");
   }
 }
