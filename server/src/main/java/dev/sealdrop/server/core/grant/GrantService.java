@@ -55,6 +55,9 @@ public final class GrantService {
   private final dev.sealdrop.server.core.audit.RefusalThrottle refusals;
   /** The redeems of a grant by another identity than its recipient that were logged this minute ({@link #doRedeem}). */
   private final dev.sealdrop.server.logging.OncePerMinute notTheRecipient = new dev.sealdrop.server.logging.OncePerMinute();
+  /** The download-stream limits' refusals, logged once a minute per identity (and once for the server's). */
+  private final dev.sealdrop.server.logging.OncePerMinute streamLimitLogged =
+      new dev.sealdrop.server.logging.OncePerMinute();
   /** Where a revocation cuts the downloads of the grant that doors registered (an idle SFTP handle). */
   private final SessionRegistry sessions;
   private final KeyDirectory keys;
@@ -745,8 +748,11 @@ public final class GrantService {
     int mine = (int) serving.stream().filter(d -> d.identity().equals(caller.identity())).count();
     int share = policy.maxDownloadStreamsPerIdentity();
     if (mine >= share && share < policy.maxDownloadStreams()) {
-      LOG.warn("download of grant {} by '{}' ({}) refused: '{}' has {} downloads running, the most one identity may",
-          grant.id(), caller.identity(), caller.origin().door(), caller.identity(), mine);
+      // once a minute per identity, as uploads' (review DN: a loop of refused downloads wrote a WARN line each)
+      if (streamLimitLogged.first("identity:" + caller.identity())) {
+        LOG.warn("download of grant {} by '{}' ({}) refused: '{}' has {} downloads running, the most one identity may"
+            + " (logged once a minute)", grant.id(), caller.identity(), caller.origin().door(), caller.identity(), mine);
+      }
       throw new LimitExceededException(Reason.TOO_MANY_DOWNLOADS, "'" + caller.identity() + "' has " + mine
           + " downloads running, the most one identity may have at once (max-download-streams-per-identity);"
           + " let one finish or stop it (a receive that stopped reading, an SFTP file left open), then retry"
@@ -754,8 +760,10 @@ public final class GrantService {
     }
     int running = serving.size();
     if (running >= policy.maxDownloadStreams()) {
-      LOG.warn("download of grant {} by '{}' ({}) refused: {} downloads running, the most this server serves",
-          grant.id(), caller.identity(), caller.origin().door(), running);
+      if (streamLimitLogged.first("server")) {
+        LOG.warn("download of grant {} by '{}' ({}) refused: {} downloads running, the most this server serves"
+            + " (logged once a minute)", grant.id(), caller.identity(), caller.origin().door(), running);
+      }
       throw new LimitExceededException(Reason.SERVER_BUSY, "server busy: it is serving " + running
           + " downloads, the most it serves at once; retry in a moment (nothing was used up)");
     }

@@ -22,6 +22,12 @@ public final class OversizedMessageLogFilter extends TurboFilter {
   static final String GRPC_FORMAT = "Exception processing message";
   /** Its own logger: the line it writes never comes back through this filter as a match. */
   private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(OversizedMessageLogFilter.class);
+  private volatile dev.sealdrop.server.logging.OncePerMinute logged = new dev.sealdrop.server.logging.OncePerMinute();
+
+  /** Starts a new minute (tests: the filter is one per logging context, shared by every test of a JVM). */
+  void forgetWhatWasLogged() {
+    logged = new dev.sealdrop.server.logging.OncePerMinute();
+  }
 
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
@@ -32,9 +38,13 @@ public final class OversizedMessageLogFilter extends TurboFilter {
     if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
       return FilterReply.NEUTRAL;
     }
-    LOG.warn("a client sent a gRPC message larger than the server accepts ({}); it was refused with"
-        + " RESOURCE_EXHAUSTED and its call ended. Nothing to do on the server; if it repeats, the client's software"
-        + " sends messages over the protocol's limit (docs/protocol.md)", status.getDescription());
+    // once a minute (review DN: any enrolled client looping oversized messages wrote thousands of lines a second)
+    if (logged.first("oversized")) {
+      LOG.warn("a client sent a gRPC message larger than the server accepts ({}); it was refused with"
+          + " RESOURCE_EXHAUSTED and its call ended. Nothing to do on the server; if it repeats, the client's software"
+          + " sends messages over the protocol's limit (docs/protocol.md; logged once a minute)",
+          status.getDescription());
+    }
     return FilterReply.DENY;
   }
 }

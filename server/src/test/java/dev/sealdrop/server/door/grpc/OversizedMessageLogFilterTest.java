@@ -61,6 +61,8 @@ class OversizedMessageLogFilterTest {
   void aRealOversizedMessageIsOneLineWithoutAStackTrace(@TempDir Path data) throws Exception {
     assertThat(context.getTurboFilterList()).as("registered by logback.xml")
         .anyMatch(f -> f instanceof OversizedMessageLogFilter);
+    context.getTurboFilterList().stream().filter(f -> f instanceof OversizedMessageLogFilter)
+        .forEach(f -> ((OversizedMessageLogFilter) f).forgetWhatWasLogged());
     try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
       for (int i = 0; i < 3; i++) {
         // 2 MiB in one message (the client sets no limit on what it sends)
@@ -68,12 +70,14 @@ class OversizedMessageLogFilterTest {
             Status.Code.RESOURCE_EXHAUSTED, null);
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (about(OversizedMessageLogFilter.class.getName()).size() < 3 && System.nanoTime() < deadline) {
+      while (about(OversizedMessageLogFilter.class.getName()).isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
+      Thread.sleep(200); // (the other two would be logged by now)
     }
     List<ILoggingEvent> lines = about(OversizedMessageLogFilter.class.getName());
-    assertThat(lines).as("one line per oversized message").hasSize(3).allSatisfy(e -> {
+    // once a minute (review DN: one line per message let any enrolled client write thousands a second)
+    assertThat(lines).as("one line for the three oversized messages").hasSize(1).allSatisfy(e -> {
       assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
       assertThat(e.getThrowableProxy()).as("no stack trace").isNull();
       assertThat(e.getFormattedMessage()).startsWith("a client sent a gRPC message larger than the server accepts"
