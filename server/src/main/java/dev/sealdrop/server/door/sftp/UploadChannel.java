@@ -267,12 +267,16 @@ final class UploadChannel extends TransferChannel {
       // Runs after every queued append (the executor is FIFO); the session is used by this thread only.
       Future<StoredFile> end = writer.submit(() -> commit && failure == null ? finish() : abandon());
       StoredFile file = awaitResult(end);
-      if (failure != null) {
-        throw failure;
-      }
       if (file != null) {
+        // committed: a cut that came while the commit ran (a stall stop, an admin's act) found nothing left to end, and
+        // the client is told it was stored (review DO: told "deleted, put the whole file again" while it was listed,
+        // and a pipeline that did put it twice)
         committedAs = file.id();
         LOG.info("SFTP upload {} committed as /outbox/{}", session.uploadId(), file.id());
+        return;
+      }
+      if (failure != null) {
+        throw failure;
       }
     } finally {
       writer.shutdown();
