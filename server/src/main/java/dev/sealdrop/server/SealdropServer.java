@@ -799,7 +799,7 @@ public final class SealdropServer implements AutoCloseable {
       // the database, then records them: before server.stop, after which the audit log takes no record, and which
       // tells the next start that nothing went unrecorded (review DJ: such acts were left with no record at all)
       if (!interrupted && !maintenance.awaitTermination(5, TimeUnit.SECONDS)) {
-        LOG.warn("a maintenance round still running 5 s after the shutdown began; stopping without waiting for it (its"
+        LOG.warn("a maintenance round was still running after 5 s more of waiting for it; stopping without it (its"
             + " acts may go unrecorded)");
       }
     } catch (InterruptedException e) {

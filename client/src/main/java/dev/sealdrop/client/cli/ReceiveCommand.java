@@ -170,7 +170,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       Envelope.removeResumeLeftovers(spool);
       Files.deleteIfExists(spool);
     } catch (IOException | RuntimeException e) {
-      session.output().warn("could not delete the part of the file this receive kept (" + IoReason.of(e) + ")");
+      session.output().warn("could not delete the part of the file this receive kept (" + spool + ": " + IoReason.of(e) + ")");
       return refusal;
     }
     return new dev.sealdrop.client.failure.AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint()

@@ -808,7 +808,7 @@ final class SendCommand extends SealdropSubcommand {
       forget(state);
     } catch (IOException | SealdropFailure | RuntimeException e) {
       // the refusal is what the user needs to hear; a state left behind is ignored by a later send
-      session.output().warn("could not delete this send's saved state (" + IoReason.of(e) + ")");
+      session.output().warn("could not delete this send's saved state (" + state + ": " + IoReason.of(e) + ")");
       return refusal;
     }
     return new AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint().map(h -> h + "; ").orElse("")

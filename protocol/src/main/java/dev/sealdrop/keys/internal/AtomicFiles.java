@@ -71,9 +71,10 @@ public final class AtomicFiles {
   }
 
   static void publishNew(Path temp, Path target, Linker linker) throws IOException {
+    boolean linked;
     try {
       linker.link(target, temp);
-      Files.delete(temp);
+      linked = true;
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw e;
     } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
@@ -81,6 +82,11 @@ public final class AtomicFiles {
         // (a file system may report an existing name as another error)
         throw new java.nio.file.FileAlreadyExistsException(target.toString());
       }
+      linked = false;
+    }
+    if (linked) {
+      Files.delete(temp); // (its own error if it fails: the file is in place, not "already there")
+    } else {
       Files.move(temp, target); // no REPLACE_EXISTING: an existing name is refused
     }
     fsyncDirectory(target.toAbsolutePath().getParent());

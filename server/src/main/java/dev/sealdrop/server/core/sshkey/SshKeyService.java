@@ -85,6 +85,16 @@ public final class SshKeyService {
     Optional<SshKey> mine = repository.find(key.fingerprint()).filter(k -> k.identity().equals(caller.identity()));
     if (mine.isPresent()) {
       if (MessageDigest.isEqual(mine.get().registeredWith(), certificate)) {
+        if (!caKey.equals(mine.get().caKey())) {
+          // registered before the server recorded its CA with the key (V52), or under a CA replaced since: the
+          // caller's certificate chained to the current CA at this connection's handshake, so the key is bound under
+          // it now (review DP: re-running add-ssh, as the login refusal says, changed nothing)
+          SshKey bound = new SshKey(caller.identity(), key, mine.get().addedAt(), certificate, caKey);
+          if (repository.rebind(bound)) {
+            LOG.info("SSH key {} of '{}' bound under the server's current CA", key.fingerprint(), caller.identity());
+            return new Added(bound, Optional.empty());
+          }
+        }
         // re-running add-ssh with the same key: it is the caller's already, nothing to do (and nothing to refuse)
         LOG.info("SSH key {} already registered by '{}'; kept as it is", key.fingerprint(), caller.identity());
         return new Added(mine.get(), Optional.empty());
@@ -228,10 +238,13 @@ public final class SshKeyService {
     if (!registeredUnderThisCa(found.get(), cert)) {
       LOG.debug("SSH login as '{}' with key {} refused: registered through a certificate of another CA than the"
           + " server's", loggable(user), presented.fingerprint());
-      throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, "this SSH key was registered through a client"
-          + " certificate of another CA than the one this server trusts now (the server's CA was replaced); get a"
-          + " certificate from the current CA, then register the key again with 'sealdrop keys add-ssh FILE.pub' from"
-          + " a profile that uses it");
+      throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, found.get().caKey() == null
+          ? "this SSH key was registered before this server recorded the CA of each key, through a certificate its CA"
+              + " did not sign itself (an intermediate CA's, or another CA's); register the key again with 'sealdrop"
+              + " keys add-ssh FILE.pub' from a profile whose certificate this server's CA issued"
+          : "this SSH key was registered through a client certificate of another CA than the one this server trusts"
+              + " now (the server's CA was replaced); get a certificate from the current CA, then register the key"
+              + " again with 'sealdrop keys add-ssh FILE.pub' from a profile that uses it");
     }
     Principal principal;
     try {

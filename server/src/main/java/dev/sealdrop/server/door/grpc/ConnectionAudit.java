@@ -46,7 +46,7 @@ public final class ConnectionAudit extends ServerTransportFilter {
     // this connection is answered, since that call's own audit record waits for the disk)
     try {
       // (a certificate whose subject is no identity name never completes the handshake: "-" only without TLS)
-      java.util.Optional<Identity> who = IdentityNames.isValid(actor) ? identities.find(actor) : null;
+      java.util.Optional<Identity> who = IdentityNames.isValid(actor) ? standing(actor) : null;
       if (who != null && (who.isEmpty() || !who.get().enabled())) {
         // every call it makes is refused (and audited within the calls' budget): its connections are not an act
         shutOut.acceptedShutOut(actor, "listener:" + listener, who.isEmpty() ? IDENTITY_UNKNOWN : IDENTITY_DISABLED,
@@ -62,6 +62,20 @@ public final class ConnectionAudit extends ServerTransportFilter {
       throw new IllegalStateException(StorageFull.of(e).map(Throwable::getMessage).orElse(NOT_AUDITED), e);
     }
     return attrs;
+  }
+
+  /**
+   * The identity {@code name}, or null if it cannot be looked up now (a database error): its connection is then
+   * recorded as any other, not refused as if the audit log had failed (review DP); its calls are checked again.
+   */
+  private java.util.Optional<Identity> standing(String name) {
+    try {
+      return identities.find(name);
+    } catch (RuntimeException e) {
+      LOG.warn("connection of '{}': its identity could not be looked up ({}); recorded as accepted", name,
+          e.toString());
+      return null;
+    }
   }
 
   /** The result of the accepted connection of a certificate whose name is no enrolled identity. */

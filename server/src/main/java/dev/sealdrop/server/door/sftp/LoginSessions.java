@@ -1,7 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.Reason;
-import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.identity.Principal;
@@ -64,7 +63,9 @@ final class LoginSessions implements SessionListener {
       Principal now;
       try {
         now = login.recheck();
-      } catch (SealdropException e) {
+      } catch (RuntimeException e) {
+        // refused, or the check itself failed (a database error): closed, as asked (review DP: a failure escaped, and
+        // left the session open and registered nowhere)
         return close(session, login, reason, why);
       }
       LOG.info("SFTP session of '{}' (key {}) goes on: its key is bound to certificate serial {} now, not the revoked"

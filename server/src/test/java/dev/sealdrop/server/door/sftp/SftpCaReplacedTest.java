@@ -7,16 +7,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.certsdev.DevPki;
+import dev.sealdrop.protocol.v1.AddSshKeyRequest;
+import dev.sealdrop.protocol.v1.SshKeysGrpc;
 import dev.sealdrop.server.config.ServerConfig;
 import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.CustomCerts;
 import dev.sealdrop.server.testing.TestServer;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +52,38 @@ class SftpCaReplacedTest {
     KeyPair key = registerAndLogIn(true);
     try (TestServer replaced = underAnotherCa()) {
       assertRefused(replaced, key);
+    }
+  }
+
+  /**
+   * Review DP: a key registered before V52 through a certificate of an intermediate CA is refused at login, and the
+   * refusal says to register it again; doing so with the same certificate binds it under the server's CA (it changed
+   * nothing: "already registered").
+   */
+  @Test
+  void aKeyFromBeforeTheCaWasRecordedRegisteredThroughAnIntermediateLogsInOnceAddedAgain() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      CustomCerts.Issued intermediate = CustomCerts.intermediate(server.pki, "alice's issuing CA");
+      CustomCerts.Issued alice = CustomCerts.issuedBy(intermediate.certificate(), intermediate.privateKey(),
+          new X500Name("CN=alice"), BigInteger.valueOf(4242));
+      KeyPair key = SftpTestSupport.ed25519();
+      AddSshKeyRequest add = AddSshKeyRequest.newBuilder().setPublicKey(SftpTestSupport.openSsh(key.getPublic()))
+          .build();
+      SshKeysGrpc.SshKeysBlockingStub viaIntermediate = SshKeysGrpc.newBlockingStub(clients.channel(
+          alice.privateKey(), alice.certificate(), intermediate.certificate())).withDeadlineAfter(20, TimeUnit.SECONDS);
+      viaIntermediate.addSshKey(add);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+          Statement st = c.createStatement()) {
+        assertThat(st.executeUpdate("UPDATE ssh_keys SET ca_key = NULL WHERE identity = 'alice'")).isOne();
+      }
+      assertRefused(server, key);
+      viaIntermediate.addSshKey(add); // as the refusal says
+      SshClient client = client(server);
+      try (ClientSession s = login(client, server, "alice", key)) {
+        assertThat(s.isAuthenticated()).isTrue();
+      } finally {
+        client.stop();
+      }
     }
   }
 
