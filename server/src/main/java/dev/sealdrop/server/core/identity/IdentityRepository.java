@@ -11,6 +11,12 @@ public interface IdentityRepository {
   void upsert(Identity identity, Instant now);
 
   /**
+   * Sets {@code name}'s enabled flag in one statement unless it is so already or the identity is revoked (a revocation
+   * committed meanwhile wins); returns whether it changed.
+   */
+  boolean setEnabledUnlessRevoked(String name, boolean enabled, Instant now);
+
+  /**
    * Creates the identity unless its name is taken: equal, ignoring case, to an identity's name
    * (revoked ones included). Returns the name that takes it (the same name if it exists exactly),
    * or empty if the identity was created.

@@ -204,7 +204,15 @@ public final class IdentityService {
       LOG.debug("identity '{}' was {} already; nothing changed", name, enabled ? "enabled" : "disabled");
       return false;
     }
-    repository.upsert(new Identity(name, current.role(), enabled), clock.instant());
+    // one conditional statement: a revocation committed since the checks above wins (review DR: an enable racing a
+    // revoke wrote enabled=1 after it, leaving a revoked identity that every write-side check took as standing)
+    if (!repository.setEnabledUnlessRevoked(name, enabled, clock.instant())) {
+      if (repository.isIdentityRevoked(name)) {
+        throw new PreconditionFailedException(Reason.REVOKED_IDENTITY, "identity '" + name + "' was revoked while"
+            + " this was being done, for good; nothing was changed");
+      }
+      return false; // another admin did the same meanwhile
+    }
     LOG.debug("identity '{}' {}", name, enabled ? "enabled" : "disabled"); // the admin's act logs who did it
     return true;
   }

@@ -34,6 +34,13 @@ public final class JdbcIdentityRepository implements IdentityRepository {
   }
 
   @Override
+  public boolean setEnabledUnlessRevoked(String name, boolean enabled, Instant now) {
+    return jdbc.update("UPDATE identities SET enabled = ?, updated_at = ? WHERE name = ? AND enabled <> ?"
+        + " AND NOT EXISTS (SELECT 1 FROM revoked_identities r WHERE r.name = identities.name)", enabled,
+        now.toEpochMilli(), name, enabled) == 1;
+  }
+
+  @Override
   public Optional<String> insertUnlessTaken(Identity identity, Instant now) {
     return jdbc.inTransaction(c -> {
       // names are ASCII ([A-Za-z0-9._@-]), so SQL's LOWER folds them as Locale.ROOT does
