@@ -116,7 +116,7 @@ final class OpenCommand extends SealdropSubcommand {
     try (lock) {
       PartialFileGuard.removeStale(folder, partial);
       mine = session.keyStore(passphrase.file).unlock();
-      try (PartialFileGuard guard = PartialFileGuard.watch(folder);
+      try (PartialFileGuard guard = PartialFileGuard.watch(folder, partial);
           InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
         opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial, null, null,
             placement(session))

@@ -20,25 +20,32 @@ final class PartialFileGuard implements AutoCloseable {
   static final String PREFIX = Envelope.PARTIAL_PREFIX;
 
   private final Path directory;
+  private final String transferPrefix;
   private final Set<Path> before;
   private final Thread hook;
 
-  private PartialFileGuard(Path directory) throws IOException {
+  private PartialFileGuard(Path directory, String transferPrefix) throws IOException {
+    requireOwnPrefix(transferPrefix);
     this.directory = directory;
+    this.transferPrefix = transferPrefix;
     this.before = temporaries(directory);
     this.hook = new Thread(this::clean, "sealdrop-partial-file-guard");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** Guards {@code directory} until closed. */
-  static PartialFileGuard watch(Path directory) throws IOException {
-    return new PartialFileGuard(directory.toAbsolutePath());
+  /**
+   * Guards {@code directory} until closed: a signal deletes the temporary files named {@code transferPrefix}... that
+   * appeared since, this run's own (review DQ: every {@code .sealdrop-*} file that appeared, so a Ctrl-C of one receive
+   * deleted the plaintext another receive or open was writing into the same folder, whose whole download then failed).
+   */
+  static PartialFileGuard watch(Path directory, String transferPrefix) throws IOException {
+    return new PartialFileGuard(directory.toAbsolutePath(), transferPrefix);
   }
 
   void clean() {
     try {
       for (Path p : temporaries(directory)) {
-        if (!before.contains(p)) {
+        if (!before.contains(p) && p.getFileName().toString().startsWith(transferPrefix)) {
           Files.deleteIfExists(p);
         }
       }
@@ -53,9 +60,7 @@ final class PartialFileGuard implements AutoCloseable {
    * that resumes clears them first (ReceiveCommand gives every transfer its own prefix).
    */
   static void removeStale(Path directory, String transferPrefix) throws IOException {
-    if (!transferPrefix.startsWith(PREFIX) || transferPrefix.length() <= PREFIX.length()) {
-      throw new IllegalArgumentException("cli: internal error: not a transfer's own prefix: " + transferPrefix);
-    }
+    requireOwnPrefix(transferPrefix);
     for (Path p : temporaries(directory)) {
       String name = p.getFileName().toString();
       if (name.startsWith(transferPrefix) && name.endsWith(".part")) {
@@ -95,6 +100,12 @@ final class PartialFileGuard implements AutoCloseable {
    */
   static OneFile watchFile(Path file) {
     return new OneFile(file.toAbsolutePath());
+  }
+
+  private static void requireOwnPrefix(String transferPrefix) {
+    if (!transferPrefix.startsWith(PREFIX) || transferPrefix.length() <= PREFIX.length()) {
+      throw new IllegalArgumentException("cli: internal error: not a transfer's own prefix: " + transferPrefix);
+    }
   }
 
   private static Set<Path> temporaries(Path dir) throws IOException {

@@ -721,7 +721,7 @@ final class ReceiveCommand extends SealdropSubcommand {
       KeyTrust.Trusted sender, Path stateFile) throws Exception {
     try (Progress p = session.progress().start("downloading+opening", claim.size());
         Downloader.Download d = new Downloader(session.connect(), session.output()::note).start(claim.id(), spool, claim.size());
-        PartialFileGuard guard = PartialFileGuard.watch(directory);
+        PartialFileGuard guard = PartialFileGuard.watch(directory, partialPrefix);
         InputStream in = new BufferedInputStream(new Streams.Counting(d.reader(), p::advance), 64 * 1024)) {
       OpenedFile opened;
       try {

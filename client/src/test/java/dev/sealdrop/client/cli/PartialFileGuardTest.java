@@ -16,10 +16,13 @@ class PartialFileGuardTest {
   void onInterruptionOnlyTheTemporariesOfThisRunAreDeleted() throws Exception {
     Path older = Files.writeString(dir.resolve(".sealdrop-older.part"), "someone else's");
     Path other = Files.writeString(dir.resolve("report.csv"), "keep");
-    try (PartialFileGuard guard = PartialFileGuard.watch(dir)) {
-      Path partial = Files.writeString(dir.resolve(".sealdrop-123.part"), "unverified plaintext");
+    try (PartialFileGuard guard = PartialFileGuard.watch(dir, ".sealdrop-mine-")) {
+      Path partial = Files.writeString(dir.resolve(".sealdrop-mine-123.part"), "unverified plaintext");
+      // review DQ: another receive or open writing into the same folder since this run began
+      Path concurrent = Files.writeString(dir.resolve(".sealdrop-theirs-7.part"), "another run's plaintext");
       guard.clean();
       assertThat(partial).doesNotExist();
+      assertThat(concurrent).as("another run's").exists();
     }
     assertThat(older).exists();
     assertThat(other).exists();
