@@ -387,6 +387,8 @@ final class SendCommand extends SealdropSubcommand {
       case "SERVER_BUSY" -> "the server is busy (it receives as many uploads as it may at once, or is short of"
           + " memory)";
       case "TOO_MANY_UPLOAD_STREAMS" -> "you have as many uploads running as the server lets one identity have";
+      case "UPLOAD_BUSY" -> "the server still holds the earlier run's stream of this upload (it notices a broken"
+          + " connection within about a minute and a half)";
       default -> null;
     };
   }
@@ -520,7 +522,14 @@ final class SendCommand extends SealdropSubcommand {
             + " upload is kept: run the same command again with terms the server accepts (--expires, --downloads) to"
             + " resume it, or give it up with --abandon", e.refusal());
       } catch (UsageFailure | Uploader.CannotResume e) {
-        session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over");
+        if (e instanceof UsageFailure f && "UPLOAD_BUSY".equals(f.reason())) {
+          // the server has not yet noticed that the earlier run's connection broke (its keepalive, about a minute and
+          // a half): waited out and resumed, never started over (review DQ: it sealed and sent the whole file again,
+          // and the earlier upload held its quota for a day)
+          throw f;
+        }
+        session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over"
+            + abandonQuietly(session, Optional.of(uploadId)));
         forget(stateFile);
       }
     }
@@ -924,7 +933,7 @@ final class SendCommand extends SealdropSubcommand {
       return "";
     }
     try {
-      return new Uploader(session.connect()).abandon(uploadId.get()).alreadyClosed() ? ""
+      return abandonOnceFree(new Uploader(session.connect()), uploadId.get()).alreadyClosed() ? ""
           : " (its unfinished upload was deleted on the server)";
     } catch (SealdropFailure | RuntimeException e) {
       return " (its unfinished upload stays on the server until it expires idle: " + e.getMessage() + ")";

@@ -147,6 +147,70 @@ class BusyServerSendTest {
   }
 
   /**
+   * Review DQ: the re-run of a send whose earlier stream the server still holds (it has not yet noticed that connection
+   * broke) was refused UPLOAD_BUSY, took that for "cannot be resumed", sealed and sent the whole file again, and left the
+   * earlier upload holding quota for a day. It waits, as for a busy server, and resumes once the stream is let go.
+   */
+  @Test
+  void aResumeRefusedBecauseTheEarlierStreamIsStillAttachedWaitsAndResumes() throws Exception {
+    assumeThat(System.getProperty("os.name")).as("SIGTERM").doesNotStartWith("Windows");
+    Cli[] users = serverWithItsOnlySlotHeldBy("erin");
+    Cli alice = users[0];
+    Cli bob = users[1];
+    Path file = customerList();
+    stopWhileWaiting(alice, file); // its upload is created and its sealed spool kept
+    holder.shutdownNow();
+    String uploadId;
+    try (java.util.stream.Stream<Path> kept = Files.list(alice.home().resolve("state").resolve("uploads"))) {
+      Path state = kept.filter(p -> p.getFileName().toString().endsWith(".properties")).findFirst().orElseThrow();
+      java.util.Properties props = new java.util.Properties();
+      try (java.io.Reader in = Files.newBufferedReader(state)) {
+        props.load(in);
+      }
+      uploadId = props.getProperty("upload_id");
+    }
+    // the earlier run's stream, still attached as far as the server knows
+    DevPki pki = DevPki.loadOrCreate(root.resolve("certs"));
+    holder = new ChannelFactory(pki.certFile("alice"), pki.keyFile("alice"), pki.caCertFile())
+        .open(HostPort.parse("127.0.0.1:" + server.port()));
+    long stored = TransferServiceGrpc.newBlockingStub(holder).getUpload(dev.sealdrop.protocol.v1.GetUploadRequest
+        .newBuilder().setUploadId(uploadId).build()).getCommittedOffset();
+    TransferServiceGrpc.newStub(holder).upload(new StreamObserver<>() {
+      @Override
+      public void onNext(UploadResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    }).onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(stored))
+        .build());
+    long attached = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.uploads().streamsRunning() != 1) {
+      assertThat(System.nanoTime()).as("the earlier stream attached").isLessThan(attached);
+      Thread.sleep(10);
+    }
+
+    CompletableFuture<CliRun> send = CompletableFuture.supplyAsync(
+        () -> alice.run("--json", "send", file.toString(), "--to", "bob"), threads);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (server.audit().tail(50).stream().noneMatch(r -> "upload-busy".equals(r.result()))) {
+      assertThat(System.nanoTime()).as("the resume was never refused as busy").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    holder.shutdownNow(); // the server notices the earlier connection is gone
+
+    CliRun r = send.get(120, TimeUnit.SECONDS);
+    r.assertExit(0);
+    assertThat(r.err()).contains("the server still holds the earlier run's stream of this upload")
+        .contains("resuming the interrupted upload").doesNotContain("starting over");
+    Path out = Files.createDirectories(root.resolve("bob-out"));
+    bob.run("receive", (String) r.json().get("token"), "-o", out.toString()).assertExit(0);
+    assertThat(out.resolve("customers.bin")).hasSameBinaryContentAs(file);
+  }
+
+  /**
    * Stopped by a signal (Ctrl-C, SIGTERM) while it waits for the busy server, a send has sealed the whole file into its
    * spool: it says a re-run resumes from it, keeps it, and the re-run uploads from it (it does not seal again).
    */
@@ -157,6 +221,31 @@ class BusyServerSendTest {
     Cli alice = users[0];
     Cli bob = users[1];
     Path file = customerList();
+    String said = stopWhileWaiting(alice, file);
+    assertThat(said).contains("sealdrop: error: interrupted")
+        .contains("run the same command again: it resumes the upload from the sealed file kept (encrypted) in your"
+            + " profile")
+        .doesNotContain("seals and uploads the file again");
+    Path uploads = alice.home().resolve("state").resolve("uploads");
+    try (java.util.stream.Stream<Path> kept = Files.list(uploads)) {
+      assertThat(kept.map(p -> p.getFileName().toString())).as("the sealed spool is kept for the re-run")
+          .anyMatch(n -> n.endsWith(".sealed"));
+    }
+    holder.shutdownNow();
+
+    CliRun r = alice.run("--json", "send", file.toString(), "--to", "bob");
+    r.assertExit(0);
+    assertThat(r.err()).as("as the hint said").contains("resuming the interrupted upload");
+    Path out = Files.createDirectories(root.resolve("bob-out"));
+    bob.run("receive", (String) r.json().get("token"), "-o", out.toString()).assertExit(0);
+    assertThat(out.resolve("customers.bin")).hasSameBinaryContentAs(file);
+  }
+
+  /**
+   * Runs alice's send of {@code file} in a process of its own, stops it with SIGTERM once it waits for the busy server
+   * (exit 143), and returns what it said on stderr.
+   */
+  private String stopWhileWaiting(Cli alice, Path file) throws Exception {
     Path err = root.resolve("send.err");
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
@@ -179,22 +268,6 @@ class BusyServerSendTest {
     }
     String said = Files.readString(err);
     assertThat(send.exitValue()).as("stopped by the signal: %s", said).isEqualTo(143);
-    assertThat(said).contains("sealdrop: error: interrupted")
-        .contains("run the same command again: it resumes the upload from the sealed file kept (encrypted) in your"
-            + " profile")
-        .doesNotContain("seals and uploads the file again");
-    Path uploads = alice.home().resolve("state").resolve("uploads");
-    try (java.util.stream.Stream<Path> kept = Files.list(uploads)) {
-      assertThat(kept.map(p -> p.getFileName().toString())).as("the sealed spool is kept for the re-run")
-          .anyMatch(n -> n.endsWith(".sealed"));
-    }
-    holder.shutdownNow();
-
-    CliRun r = alice.run("--json", "send", file.toString(), "--to", "bob");
-    r.assertExit(0);
-    assertThat(r.err()).as("as the hint said").contains("resuming the interrupted upload");
-    Path out = Files.createDirectories(root.resolve("bob-out"));
-    bob.run("receive", (String) r.json().get("token"), "-o", out.toString()).assertExit(0);
-    assertThat(out.resolve("customers.bin")).hasSameBinaryContentAs(file);
+    return said;
   }
 }
