@@ -178,7 +178,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
       // a bug report is pasted where others read it: the trace's messages are redacted as the lines above
       java.io.StringWriter trace = new java.io.StringWriter();
       ex.printStackTrace(new PrintWriter(trace));
-      err.print(redactSecrets(withoutValues(trace.toString(), hidden)));
+      // and cleaned line by line, as the lines above: a server's words reach it through the exceptions' messages
+      // (review DQ: a description with terminal escapes was printed raw under --verbose)
+      for (String line : redactSecrets(withoutValues(trace.toString(), hidden)).split("\\R")) {
+        err.println(String.join("\t", java.util.Arrays.stream(line.split("\t", -1)).map(TerminalText::clean)
+            .toList()));
+      }
     } else if (d.exit() == ExitCodes.INTERNAL) {
       err.println("sealdrop: hint: add --verbose to see where it failed");
     }
