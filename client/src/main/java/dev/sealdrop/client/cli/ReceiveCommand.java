@@ -691,9 +691,11 @@ final class ReceiveCommand extends SealdropSubcommand {
     } else {
       return claim;
     }
-    if (claim.resumed()) {
+    if (claim.resumed() && downloadBegun(stateFile, spool)) {
       // an earlier run downloaded under this claim: kept, so that the same command with what the sender told resumes it
-      // (giving it back would count as one of the grant's interrupted claims; review CF)
+      // (giving it back would count as one of the grant's interrupted claims; review CF). One that never began a
+      // download (an earlier run refused it the same way, and could not give it back) is given back now (review DQ:
+      // it was kept, and held the grant for the claim window)
       throw new IntegrityFailure(reason, wrong, check + " (the download an earlier run started is kept under its claim"
           + " until " + claimEnd(claim.expiresAtMillis()) + ": run the command again with the right --from and"
           + " --fingerprint before then and it resumes)");
@@ -705,6 +707,12 @@ final class ReceiveCommand extends SealdropSubcommand {
       Files.deleteIfExists(stateFile); // nothing of this receive is left to keep
     } // else kept: the same command run again takes the claim over and gives it back (as refuseIfNotSealedFor)
     throw new IntegrityFailure(reason, wrong, check + " (" + untouched(then) + ")");
+  }
+
+  /** Whether an earlier run of this receive began downloading under its claim (it notes the folder first). */
+  private static boolean downloadBegun(Path stateFile, Path spool) throws IOException {
+    return StateFile.load(stateFile).flatMap(st -> st.get(PART_FOLDER)).filter(v -> !v.isEmpty()).isPresent()
+        || Files.isRegularFile(spool) && Files.size(spool) > 0;
   }
 
   /** The state key of the file's fingerprint as the grant names it: the file received must be that one. */

@@ -274,6 +274,12 @@ class ResumeAndTlsTest {
         assertThat(files).isEmpty();
       }
       assertThat(server.downloadStartOffsets).isEmpty();
+      // review DQ: its re-run, under the claim this fake server would not take back, tries again to give it back: no
+      // download began under it, so nothing is kept "to resume" (it was, holding the grant for the claim window)
+      CliRun again = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(5);
+      assertThat(again.jsonError()).containsEntry("reason", "UNEXPECTED_SENDER");
+      assertThat(again.err()).doesNotContain("the download an earlier run started is kept");
+      assertThat(server.downloadStartOffsets).isEmpty();
       // nor one that names bob himself: his own key is never fetched and pinned (a fresh receive: the claim above,
       // which this fake server cannot take back, is kept in the profile, and its re-run would be refused as above)
       try (Stream<Path> kept = Files.list(sent.bob().home().resolve("state/downloads"))) {
