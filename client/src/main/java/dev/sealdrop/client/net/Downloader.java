@@ -51,6 +51,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Downloader {
   /** Messages requested ahead of the one being written: the transport keeps reading meanwhile. */
   static final int MESSAGES_AHEAD = 4;
+  /** The largest download message taken: the server sends 1 MiB of data a message, framed in a few bytes more. */
+  static final int MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
   /**
    * Waits before each new attempt when the server refuses a download as busy ({@code SERVER_BUSY}: it
    * serves as many download streams as it may at once). Nothing is used up meanwhile and the claim
@@ -237,7 +239,10 @@ public final class Downloader {
         lock.unlock();
       }
       DownloadRequest request = DownloadRequest.newBuilder().setClaimId(claimId).setOffset(from).build();
-      connection.transferAsync().download(request, new ClientResponseObserver<DownloadRequest, DownloadResponse>() {
+      // a message larger than the server's 1 MiB chunks is refused as it arrives (review DQ: a hostile server's 64 MiB
+      // messages, four of them asked ahead, could fill the CLI's heap where cli.md promises at most 8 MiB held)
+      connection.transferAsync().withMaxInboundMessageSize(MAX_MESSAGE_BYTES).download(request,
+          new ClientResponseObserver<DownloadRequest, DownloadResponse>() {
         @Override
         public void beforeStart(ClientCallStreamObserver<DownloadRequest> stream) {
           call = stream;

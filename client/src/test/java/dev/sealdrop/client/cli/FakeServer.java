@@ -56,6 +56,8 @@ final class FakeServer implements AutoCloseable {
   /** When an upload is broken: how many of its bytes the server keeps (-1: all; less: as after a crash). */
   volatile long keepOnBreak = -1;
   volatile long breakDownloadAfter = -1;
+  /** How many bytes of the file each download message carries (the real server: 1 MiB). */
+  volatile int downloadMessageBytes = 16 * 1024;
   /** When set, the download that breakDownloadAfter ends is refused with FAILED_PRECONDITION and this reason. */
   volatile String breakDownloadReason;
   /** When set, the download that breakDownloadAfter ends is ended by stopping the server (as its operator would). */
@@ -373,7 +375,7 @@ final class FakeServer implements AutoCloseable {
       byte[] all = stored();
       int off = (int) req.getOffset();
       while (off < all.length) {
-        int n = Math.min(16 * 1024, all.length - off);
+        int n = Math.min(downloadMessageBytes, all.length - off);
         out.onNext(DownloadResponse.newBuilder().setOffset(off).setTotalSize(all.length)
             .setData(ByteString.copyFrom(Arrays.copyOfRange(all, off, off + n))).build());
         off += n;

@@ -316,6 +316,25 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * Review DQ: a server's download messages larger than the real server's 1 MiB chunks are refused as they arrive (four
+   * of 64 MiB, asked ahead, could fill the CLI's heap); nothing is written.
+   */
+  @Test
+  void downloadMessagesLargerThanTheServersChunksAreRefused() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("large-messages"));
+    try (FakeServer server = devServer()) {
+      Sent sent = aliceSentBob(dir, server, Files.write(dir.resolve("list.csv"), new byte[5 << 20]));
+      server.downloadMessageBytes = 4 << 20;
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun r = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString());
+      assertThat(r.exit()).as(r.err()).isNotZero();
+      try (Stream<Path> files = Files.list(out)) {
+        assertThat(files).isEmpty();
+      }
+    }
+  }
+
   /** alice's and bob's profiles on {@code server}, both keys published; alice has sent bob {@code file}. */
   private record Sent(Cli bob, String token) {}
 
