@@ -91,22 +91,7 @@ class BusyServerSendTest {
         .open(HostPort.parse(address));
     String held = TransferServiceGrpc.newBlockingStub(holder).createUpload(CreateUploadRequest.getDefaultInstance())
         .getUploadId();
-    StreamObserver<UploadRequest> stream = TransferServiceGrpc.newStub(holder).upload(new StreamObserver<>() {
-      @Override
-      public void onNext(UploadResponse value) {}
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    });
-    stream.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(held)).build());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.uploads().streamsRunning() != 1) {
-      assertThat(System.nanoTime()).as("the holder's stream attached").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    attachIdleStream(held, 0);
     return new Cli[] {alice, bob};
   }
 
@@ -175,22 +160,7 @@ class BusyServerSendTest {
         .open(HostPort.parse("127.0.0.1:" + server.port()));
     long stored = TransferServiceGrpc.newBlockingStub(holder).getUpload(dev.sealdrop.protocol.v1.GetUploadRequest
         .newBuilder().setUploadId(uploadId).build()).getCommittedOffset();
-    TransferServiceGrpc.newStub(holder).upload(new StreamObserver<>() {
-      @Override
-      public void onNext(UploadResponse value) {}
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    }).onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(stored))
-        .build());
-    long attached = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.uploads().streamsRunning() != 1) {
-      assertThat(System.nanoTime()).as("the earlier stream attached").isLessThan(attached);
-      Thread.sleep(10);
-    }
+    attachIdleStream(uploadId, stored);
 
     CompletableFuture<CliRun> send = CompletableFuture.supplyAsync(
         () -> alice.run("--json", "send", file.toString(), "--to", "bob"), threads);
@@ -269,5 +239,26 @@ class BusyServerSendTest {
     String said = Files.readString(err);
     assertThat(send.exitValue()).as("stopped by the signal: %s", said).isEqualTo(143);
     return said;
+  }
+
+  /** Attaches a stream to {@code uploadId} at {@code offset} on {@link #holder} that sends nothing, until it is shut down. */
+  private void attachIdleStream(String uploadId, long offset) throws InterruptedException {
+    StreamObserver<UploadRequest> stream = TransferServiceGrpc.newStub(holder).upload(new StreamObserver<>() {
+      @Override
+      public void onNext(UploadResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    stream.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId).setOffset(offset))
+        .build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.uploads().streamsRunning() != 1) {
+      assertThat(System.nanoTime()).as("the idle stream attached").isLessThan(deadline);
+      Thread.sleep(10);
+    }
   }
 }
