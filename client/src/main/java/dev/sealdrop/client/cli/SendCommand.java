@@ -389,6 +389,8 @@ final class SendCommand extends SealdropSubcommand {
       case "TOO_MANY_UPLOAD_STREAMS" -> "you have as many uploads running as the server lets one identity have";
       case "UPLOAD_BUSY" -> "the server still holds the earlier run's stream of this upload (it notices a broken"
           + " connection within about a minute and a half)";
+      case "UPLOAD_OFFSET_MISMATCH" -> "the server was still storing the end of the earlier run's stream of this"
+          + " upload";
       default -> null;
     };
   }
@@ -522,7 +524,9 @@ final class SendCommand extends SealdropSubcommand {
             + " upload is kept: run the same command again with terms the server accepts (--expires, --downloads) to"
             + " resume it, or give it up with --abandon", e.refusal());
       } catch (UsageFailure | Uploader.CannotResume e) {
-        if (e instanceof UsageFailure f && "UPLOAD_BUSY".equals(f.reason())) {
+        if (e instanceof UsageFailure f && ("UPLOAD_BUSY".equals(f.reason())
+            || "UPLOAD_OFFSET_MISMATCH".equals(f.reason()))) {
+          // (or it saved the earlier stream's last bytes between this run's GetUpload and its stream: asked again)
           // the server has not yet noticed that the earlier run's connection broke (its keepalive, about a minute and
           // a half): waited out and resumed, never started over (review DQ: it sealed and sent the whole file again,
           // and the earlier upload held its quota for a day)

@@ -216,6 +216,14 @@ public final class GrpcFailures {
               + detail + ")", "a list this long (more than about 350,000 grants) does not fit in one answer: an"
               + " admin can revoke or purge what is no longer needed (`sealdrop admin grants list`)", e);
         }
+        if (reason == null && detail != null
+            && detail.startsWith("gRPC message exceeds maximum size " + Downloader.MAX_MESSAGE_BYTES + ":")) {
+          // this client's limit on a download message (review DS: told as the server's quota, exit 6)
+          return new NetworkFailure("DOWNLOAD_MESSAGE_TOO_LARGE", "the server sent a download message larger than this"
+              + " client takes (" + detail + "); a sealdrop server sends 1 MiB at a time", "the claim is kept: run the"
+              + " same command again; if it happens again, tell the server's operator (the server is not behaving as"
+              + " a sealdrop server)", e);
+        }
         if ("TOO_MANY_SSH_KEYS".equals(reason)) {
           // a count of keys, not storage: nothing to do with files or uploads
           return new UsageFailure(reason, "the server refused the SSH key: " + detail, "remove a key you no longer"

@@ -145,6 +145,11 @@ class BusyServerSendTest {
     Path file = customerList();
     stopWhileWaiting(alice, file); // its upload is created and its sealed spool kept
     holder.shutdownNow();
+    long freed = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.uploads().streamsRunning() != 0) { // erin's slot free, so that alice's stream is not refused busy
+      assertThat(System.nanoTime()).as("erin's stream ended").isLessThan(freed);
+      Thread.sleep(10);
+    }
     String uploadId;
     try (java.util.stream.Stream<Path> kept = Files.list(alice.home().resolve("state").resolve("uploads"))) {
       Path state = kept.filter(p -> p.getFileName().toString().endsWith(".properties")).findFirst().orElseThrow();
