@@ -175,14 +175,17 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     err.println("sealdrop: error: " + TerminalText.clean(d.message()));
     d.hint().ifPresent(h -> err.println("sealdrop: hint: " + TerminalText.clean(h)));
     if (root != null && root.globals().verbose()) {
-      // a bug report is pasted where others read it: the trace's messages are redacted as the lines above
-      java.io.StringWriter trace = new java.io.StringWriter();
-      ex.printStackTrace(new PrintWriter(trace));
-      // and cleaned line by line, as the lines above: a server's words reach it through the exceptions' messages
-      // (review DQ: a description with terminal escapes was printed raw under --verbose)
-      for (String line : redactSecrets(withoutValues(trace.toString(), hidden)).split("\\R")) {
-        err.println(String.join("\t", java.util.Arrays.stream(line.split("\t", -1)).map(TerminalText::clean)
-            .toList()));
+      // a bug report is pasted where others read it: the trace's messages are redacted as the lines above, and each
+      // cleaned whole, as they are: a server's words reach it through the exceptions' messages (review DQ: terminal
+      // escapes were printed raw; review DS: a newline in a message made a line of its own, "sealdrop: hint: ...")
+      java.util.Set<Throwable> shown = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      String caused = "";
+      for (Throwable t = ex; t != null && shown.add(t); t = t.getCause()) {
+        err.println(caused + TerminalText.clean(redactSecrets(withoutValues(t.toString(), hidden))));
+        for (StackTraceElement frame : t.getStackTrace()) {
+          err.println("\tat " + TerminalText.clean(frame.toString()));
+        }
+        caused = "Caused by: ";
       }
     } else if (d.exit() == ExitCodes.INTERNAL) {
       err.println("sealdrop: hint: add --verbose to see where it failed");
