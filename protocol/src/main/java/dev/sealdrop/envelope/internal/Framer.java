@@ -156,6 +156,45 @@ public final class Framer {
     return header;
   }
 
+  /** The header's length in bytes once it is whole (and parsed); -1 before. */
+  public int headerLength() {
+    return header == null ? -1 : headerRaw.length;
+  }
+
+  /**
+   * How far the digest got ({@link PayloadDigest#progress}): what a later framer, fed this envelope's header, may
+   * {@link #skipChunks skip}; null while the header is incomplete or once the stream ended. Nothing waits.
+   */
+  public InspectionProgress progress() {
+    if (state != State.PAYLOAD) {
+      return null;
+    }
+    ChainDigest d = digest.progress();
+    return new InspectionProgress(headerRaw.length, d.chunks(), d.savedState());
+  }
+
+  /**
+   * Right after the header, before any chunk: continues as if the chunks {@code p} covers had been fed and hashed
+   * here, so that the next byte fed is the one at {@link InspectionProgress#resumeOffset()}. False, and nothing
+   * changed, if {@code p} cannot be this envelope's (another header length, an unusable state).
+   */
+  public boolean skipChunks(InspectionProgress p) {
+    if (state != State.PAYLOAD || chunkIndex != 0 || filled != 0) {
+      throw new IllegalStateException("envelope: internal error: chunks are skipped right after the header");
+    }
+    if (p.headerLength() != headerRaw.length || p.chunks() > Suite.MAX_CHUNKS) {
+      return false;
+    }
+    ChainDigest restored = ChainDigest.restore(p.digestState(), p.chunks());
+    if (restored == null) {
+      return false;
+    }
+    digest.resumeFrom(restored);
+    chunkIndex = p.chunks();
+    total += p.chunks() * Suite.CHUNK_CT_BYTES;
+    return true;
+  }
+
   public long chunkCount() {
     return chunkIndex;
   }

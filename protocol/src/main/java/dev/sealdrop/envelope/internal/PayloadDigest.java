@@ -2,8 +2,6 @@ package dev.sealdrop.envelope.internal;
 
 import dev.sealdrop.keys.internal.ByteWriter;
 import dev.sealdrop.keys.internal.Labels;
-import dev.sealdrop.keys.internal.Primitives;
-import java.security.MessageDigest;
 
 /**
  * The envelope's ciphertext digest and public fingerprint (spec §"Digest"):
@@ -12,29 +10,18 @@ import java.security.MessageDigest;
  * is hashed once. Chunk bytes must come from {@link #buffer()} (see {@link ChunkHasher}).
  */
 final class PayloadDigest {
-  private final MessageDigest outer = Primitives.sha256();
   private final byte[] headerHash;
   private final ChunkHasher hasher;
+  /** Takes the chunk hashes in order as {@link #hasher} hands them over (which may be some chunks later). */
+  private ChainDigest outer;
   private long chunks;
   private byte[] result;
 
   /** {@code hashBatch}: chunks handed to the hashing thread at once ({@link ChunkHasher}). */
   PayloadDigest(byte[] headerHash, int bufferSize, int hashBatch) {
     this.headerHash = headerHash.clone();
-    begin(outer, headerHash);
-    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, hashBatch, outer::update);
-  }
-
-  /** Starts {@code outer} as the digest of an envelope whose header hashes to {@code headerHash}. */
-  static void begin(MessageDigest outer, byte[] headerHash) {
-    outer.update(Labels.ascii(Labels.DIGEST));
-    outer.update(headerHash);
-  }
-
-  /** Ends {@code outer}, which has taken {@code chunks} chunk hashes. */
-  static byte[] end(MessageDigest outer, long chunks) {
-    outer.update(new ByteWriter().i64(chunks).toByteArray());
-    return outer.digest();
+    this.outer = new ChainDigest(headerHash);
+    this.hasher = new ChunkHasher(bufferSize, ChunkHasher.PARALLEL, hashBatch, h -> outer.add(h));
   }
 
   /** A buffer to put the next chunk's ciphertext in. */
@@ -52,7 +39,7 @@ final class PayloadDigest {
   byte[] finish() {
     if (result == null) {
       hasher.drain();
-      result = end(outer, chunks);
+      result = outer.digestSoFar();
     }
     return result.clone();
   }
@@ -63,16 +50,32 @@ final class PayloadDigest {
    */
   byte[] ofChunksSoFar() {
     hasher.drain();
-    try {
-      return end((MessageDigest) outer.clone(), chunks);
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("envelope: internal error: SHA-256 state cannot be copied", e);
-    }
+    return outer.digestSoFar();
   }
 
   /** Chunks added so far. */
   long chunks() {
     return chunks;
+  }
+
+  /**
+   * How far the digest got: the chunks whose hashes it has taken (the first {@code outer.chunks()}; later ones may
+   * still be hashing) and its running state. Nothing waits.
+   */
+  ChainDigest progress() {
+    return outer;
+  }
+
+  /**
+   * Continues from {@code restored}, as if its chunks had been added (and hashed) here; only before any chunk was
+   * added.
+   */
+  void resumeFrom(ChainDigest restored) {
+    if (chunks != 0) {
+      throw new IllegalStateException("envelope: internal error: a digest resumes before its first chunk");
+    }
+    outer = restored;
+    chunks = restored.chunks();
   }
 
   /** The message the sender signs: {@code SIGNATURE || header_hash || digest}. */

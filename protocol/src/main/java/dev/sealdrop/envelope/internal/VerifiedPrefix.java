@@ -63,8 +63,7 @@ public final class VerifiedPrefix {
         return -1;
       }
       writeFully(out, ByteBuffer.wrap(header));
-      MessageDigest outer = Primitives.sha256();
-      PayloadDigest.begin(outer, headerHash);
+      ChainDigest outer = new ChainDigest(headerHash);
       MessageDigest chunkHash = Primitives.sha256();
       for (long i = 0; i < chunks; i++) {
         ByteBuffer b = ByteBuffer.wrap(plain);
@@ -75,10 +74,10 @@ public final class VerifiedPrefix {
         }
         int n = cipher.seal(i, false, plain, 0, plain.length, sealed);
         chunkHash.update(sealed, 0, n);
-        outer.update(chunkHash.digest());
+        outer.add(chunkHash.digest());
         writeFully(out, ByteBuffer.wrap(sealed, 0, n));
       }
-      if (!MessageDigest.isEqual(PayloadDigest.end(outer, chunks), digestAsArrived)) {
+      if (!MessageDigest.isEqual(outer.digestSoFar(), digestAsArrived)) {
         return -1;
       }
       out.close();

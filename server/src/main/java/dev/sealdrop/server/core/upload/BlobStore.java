@@ -16,8 +16,8 @@ public interface BlobStore {
   /** Opens the upload's temporary file for appending at {@code offset}, discarding anything after it. */
   TempWriter openTemp(String uploadId, long offset) throws IOException;
 
-  /** Reads the first {@code length} bytes of the upload's temporary file. */
-  InputStream readTemp(String uploadId, long length) throws IOException;
+  /** Reads bytes {@code [from, to)} of the upload's temporary file (fewer if it ends before {@code to}). */
+  InputStream readTemp(String uploadId, long from, long to) throws IOException;
 
   /** Renames a synced temporary file to the blob of {@code fileId}, then syncs the directory. */
   void commit(String uploadId, String fileId) throws IOException;

@@ -18,8 +18,17 @@ public interface UploadRepository {
 
   Optional<Upload> find(String uploadId);
 
-  /** Records a new durable offset of an OPEN upload. */
-  void recordOffset(String uploadId, long committedOffset, Instant now);
+  /**
+   * Records a new durable offset of an OPEN upload, with how far the inspection of its bytes had got
+   * ({@code inspectionProgress}, an opaque value for {@link #inspectionProgress}; null for none), in one statement.
+   */
+  void recordOffset(String uploadId, long committedOffset, byte[] inspectionProgress, Instant now);
+
+  /**
+   * The inspection progress recorded with the upload's durable offset ({@link #recordOffset}); empty if none was (or
+   * the upload is unknown).
+   */
+  Optional<byte[]> inspectionProgress(String uploadId);
 
   /** Moves an OPEN upload to {@code state} (FAILED or EXPIRED); returns false if it was not OPEN. */
   boolean close(String uploadId, UploadState state, Instant now);

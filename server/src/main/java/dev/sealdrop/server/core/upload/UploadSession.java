@@ -15,7 +15,6 @@ import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Map;
@@ -49,7 +48,8 @@ public final class UploadSession {
   private final Principal caller;
   private final Upload upload;
   private final VerifyingKey senderKey;
-  private final EnvelopeInspector inspector = new EnvelopeInspector();
+  /** Continued from the stored bytes at a resume ({@link #resumeInspection}). */
+  private EnvelopeInspector inspector = new EnvelopeInspector();
   private final BlobStore.TempWriter writer;
   private final dev.sealdrop.server.core.identity.LiveIdentityCheck identity;
   private long received;
@@ -100,7 +100,7 @@ public final class UploadSession {
     }
     UploadSession session = new UploadSession(service, caller, upload, key, quota, writer);
     try {
-      session.refeedStoredPrefix();
+      session.resumeInspection();
     } catch (RuntimeException | IOException e) {
       session.closeWriterQuietly();
       quota.detach();
@@ -111,17 +111,28 @@ public final class UploadSession {
     return session;
   }
 
-  /** The inspector is in memory only; after a resume it re-reads what is already durable. */
-  private void refeedStoredPrefix() throws IOException {
-    if (upload.committedOffset() == 0) {
+  /**
+   * The inspector is in memory only: after a resume it continues from the progress recorded with the durable offset,
+   * reading only the header and the bytes after the chunks that progress covers (at most a few chunks; every stored
+   * byte if none was recorded). Before that, a resume re-read the whole stored prefix, so that a transferor looping
+   * cancelled resumes of a large upload made the server read it all each time (review DN).
+   */
+  private void resumeInspection() throws IOException {
+    long length = upload.committedOffset();
+    if (length == 0) {
       return;
     }
-    byte[] buf = new byte[64 * 1024];
-    try (InputStream in = service.blobs.readTemp(upload.id(), upload.committedOffset())) {
-      for (int n; (n = in.read(buf)) != -1; ) {
-        inspect(buf, 0, n);
-      }
+    byte[] progress = service.uploads.inspectionProgress(upload.id()).orElse(null);
+    try {
+      inspector = EnvelopeInspector.resume(length, progress, (from, to) -> service.blobs.readTemp(upload.id(), from,
+          to));
+    } catch (EnvelopeException e) {
+      throw reject(Reason.ENVELOPE_MALFORMED, "the upload's stored part is not a sealdrop envelope (" + e.getMessage()
+          + "); seal the file with the sealdrop CLI and upload the result");
     }
+    checkHeader();
+    UploadService.LOG.debug("upload {}: inspection resumed at {} bytes, {} of them read again", upload.id(), length,
+        inspector.bytesReread());
   }
 
   public String uploadId() {
@@ -208,8 +219,9 @@ public final class UploadSession {
         // the owner's files and idle uploads, re-read once per checkpoint (a query): purges make room
         quota.refresh();
         sinceCheckpoint = 0;
+        byte[] progress = inspectionProgress(); // here: the inspector is this thread's
         pendingCheckpoint = service.checkpoints.submit(() -> {
-          checkpoint();
+          checkpoint(progress);
           return null;
         });
       }
@@ -258,6 +270,11 @@ public final class UploadSession {
       throw reject(Reason.ENVELOPE_MALFORMED, "the upload is not a sealdrop envelope (" + e.getMessage()
           + "); seal the file with the sealdrop CLI and upload the result");
     }
+    checkHeader();
+  }
+
+  /** Once the header is whole: it must be the caller's, under the signing key the caller published. */
+  private void checkHeader() {
     if (!headerChecked && inspector.header().isPresent()) {
       headerChecked = true;
       HeaderInfo header = inspector.header().get();
@@ -272,10 +289,18 @@ public final class UploadSession {
     }
   }
 
-  /** Fsyncs what was written so far and records it as the offset a resume starts from. */
-  private void checkpoint() throws IOException {
+  /**
+   * Fsyncs what was written so far and records it as the offset a resume starts from, with {@code progress}: the
+   * inspection's as it was before the sync began, which covers no byte the sync does not.
+   */
+  private void checkpoint(byte[] progress) throws IOException {
     long durable = writer.sync();
-    service.uploads.recordOffset(upload.id(), durable, service.clock.instant());
+    service.uploads.recordOffset(upload.id(), durable, progress, service.clock.instant());
+  }
+
+  /** How far the inspection got ({@link EnvelopeInspector#progress}); null before the header is whole. */
+  private byte[] inspectionProgress() {
+    return inspector.progress().orElse(null);
   }
 
   /**
@@ -467,7 +492,7 @@ public final class UploadSession {
     if (!ended) {
       try {
         awaitCheckpoint();
-        checkpoint();
+        checkpoint(inspectionProgress());
         UploadService.LOG.info("upload {}: stream ended; {} bytes durable", upload.id(), received);
       } catch (IOException | RuntimeException e) {
         UploadService.LOG.warn("upload {}: cannot record progress after interruption: {}", upload.id(), e.toString());

@@ -119,11 +119,20 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   @Override
-  public InputStream readTemp(String uploadId, long length) throws IOException {
+  public InputStream readTemp(String uploadId, long from, long to) throws IOException {
+    if (from < 0 || to < from) {
+      throw new IllegalArgumentException("server: internal error: bytes " + from + " to " + to);
+    }
     FileChannel ch = FileChannel.open(temp(uploadId), StandardOpenOption.READ);
+    try {
+      ch.position(from);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
     InputStream in = Channels.newInputStream(ch);
     return new InputStream() {
-      private long left = length;
+      private long left = to - from;
 
       @Override
       public int read() throws IOException {

@@ -85,7 +85,7 @@ final class Jdbc {
     for (int i = 0; i < params.length; i++) {
       Object p = params[i];
       if (p == null) {
-        ps.setNull(i + 1, java.sql.Types.VARCHAR); // (only text columns are ever bound null)
+        ps.setNull(i + 1, java.sql.Types.VARCHAR); // (SQLite: a NULL is one whatever the column's type)
       } else if (p instanceof byte[] bytes) {
         ps.setBytes(i + 1, bytes);
       } else if (p instanceof Boolean b) {

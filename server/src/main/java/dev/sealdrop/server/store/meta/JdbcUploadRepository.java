@@ -67,9 +67,15 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public void recordOffset(String uploadId, long committedOffset, Instant now) {
-    jdbc.update("UPDATE uploads SET committed_offset = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'",
-        committedOffset, now.toEpochMilli(), uploadId);
+  public void recordOffset(String uploadId, long committedOffset, byte[] inspectionProgress, Instant now) {
+    jdbc.update("UPDATE uploads SET committed_offset = ?, inspection_progress = ?, updated_at = ? WHERE id = ?"
+        + " AND state = 'OPEN'", committedOffset, inspectionProgress, now.toEpochMilli(), uploadId);
+  }
+
+  @Override
+  public Optional<byte[]> inspectionProgress(String uploadId) {
+    return jdbc.queryOne("SELECT inspection_progress FROM uploads WHERE id = ? AND inspection_progress IS NOT NULL",
+        rs -> rs.getBytes(1), uploadId);
   }
 
   @Override

@@ -1,0 +1,146 @@
+package dev.sealdrop.server.door.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
+import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.upload.UploadPolicy;
+import dev.sealdrop.server.testing.Clients;
+import dev.sealdrop.server.testing.TestServer;
+import dev.sealdrop.server.testing.Transfers;
+import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A resumed upload's inspection continues from the progress the server recorded with the durable offset: it reads the
+ * header and the bytes after the chunks that progress covers, not the whole stored part again (review DN: a transferor
+ * looping cancelled resumes of a large upload made the server read all of it each time, saturating the disk).
+ *
+ * <p>What a resume reads is shown by damaging a chunk the progress covers in the stored part: a resume that reads it
+ * (the whole stored part, as before) computes another digest and refuses the envelope's signature; one that does not
+ * commits the upload. Damaging the server's own data folder stands for nothing a client can do: only the server's
+ * operator writes there.
+ */
+class ResumeFromProgressTest {
+  static final int CHUNK_CT = 65536 + 16;
+
+  @TempDir
+  Path data;
+
+  /** The stream is cut (the client cancels) once the server holds {@code atLeast} bytes; returns the durable offset. */
+  static long interruptedAt(Path data, Clients clients, String id, byte[] envelope, int atLeast) throws Exception {
+    ManagedChannel doomed = clients.channel("alice");
+    Transfers.stream(TransferServiceGrpc.newStub(doomed), id, envelope, 0, envelope.length - 1000, false);
+    awaitTemp(data, id, atLeast);
+    doomed.shutdownNow();
+    doomed.awaitTermination(5, TimeUnit.SECONDS);
+    return Transfers.awaitCommittedOffset(clients, "alice", id, o -> o >= atLeast);
+  }
+
+  static void awaitTemp(Path data, String id, long size) throws Exception {
+    Path part = data.resolve("tmp").resolve(id + ".part");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (Files.size(part) < size && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
+  /** Overwrites 100 bytes of the stored part's fifth chunk (a chunk every progress past 1 MiB covers). */
+  static void damageAnEarlyChunk(Path data, String id) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(data.resolve("tmp").resolve(id + ".part").toFile(), "rw")) {
+      f.seek(5L * CHUNK_CT + 4096);
+      f.write(new byte[100]);
+    }
+  }
+
+  static Object progressOf(Path data, String id) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+        java.sql.PreparedStatement s = c.prepareStatement("SELECT inspection_progress FROM uploads WHERE id = ?")) {
+      s.setString(1, id);
+      try (java.sql.ResultSet rs = s.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        return rs.getBytes(1);
+      }
+    }
+  }
+
+  static void sql(Path data, String statement) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
+        java.sql.Statement s = c.createStatement()) {
+      s.setQueryTimeout(30);
+      s.execute("PRAGMA busy_timeout = 30000");
+      s.execute(statement);
+    }
+  }
+
+  @Test
+  void aResumeDoesNotReadTheChunksTheRecordedProgressCovers() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 91), "bob").bytes();
+      String id = Transfers.createUpload(clients, "alice", envelope.length);
+      long offset = interruptedAt(data, clients, id, envelope, 2 << 20);
+      assertThat(progressOf(data, id)).as("recorded with the offset at the stream's end").isNotNull();
+
+      damageAnEarlyChunk(data, id);
+      UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, envelope, (int) offset,
+          envelope.length, true));
+      assertThat(done.getSize()).isEqualTo(envelope.length);
+    }
+  }
+
+  /** The undamaged case, through a kill: a periodic checkpoint's progress is used after a restart, byte-identical. */
+  @Test
+  void aCheckpointsProgressSurvivesACrashAndItsResumeIsByteIdentical() throws Exception {
+    try (TestServer server = new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
+        c.uploads().quotaBytes(), 256 << 10, c.uploads().abandonAfter(), c.uploads().stallTimeout())))) {
+      byte[] envelope;
+      String id;
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        envelope = Users.seal("alice", Users.randomBytes(3 << 20, 92), "bob").bytes();
+        id = Transfers.createUpload(clients, "alice", envelope.length);
+        Transfers.stream(clients, "alice", id, envelope, 0, envelope.length - 1000, false);
+        Transfers.awaitCommittedOffset(clients, "alice", id, o -> o >= (2 << 20));
+        server.server().kill();
+      }
+      server.start();
+      try (Clients clients = server.clients()) {
+        long offset = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id).build())
+            .getCommittedOffset();
+        assertThat(offset).isGreaterThanOrEqualTo(2 << 20);
+        assertThat(progressOf(data, id)).as("recorded by the checkpoint with its offset").isNotNull();
+        UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", id, envelope, (int) offset,
+            envelope.length, true));
+        assertThat(Files.readAllBytes(data.resolve("blobs").resolve(done.getFileId()))).isEqualTo(envelope);
+      }
+    }
+  }
+
+  /** An upload without a recorded progress (one from before V53): its resume reads every stored byte, as before. */
+  @Test
+  void withoutARecordedProgressAResumeReadsTheWholeStoredPart() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 93), "bob").bytes();
+      String id = Transfers.createUpload(clients, "alice", envelope.length);
+      long offset = interruptedAt(data, clients, id, envelope, 2 << 20);
+      sql(data, "UPDATE uploads SET inspection_progress = NULL WHERE id = '" + id + "'");
+
+      damageAnEarlyChunk(data, id);
+      StatusRuntimeException refused = catchThrowableOfType(() -> Transfers.await(Transfers.stream(clients, "alice",
+          id, envelope, (int) offset, envelope.length, true)), StatusRuntimeException.class);
+      assertThat(refused).as("the damaged chunk was read again").isNotNull();
+      assertThat(refused.getStatus().getDescription()).contains("signature");
+    }
+  }
+}
