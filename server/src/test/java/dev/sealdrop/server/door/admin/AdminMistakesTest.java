@@ -211,5 +211,44 @@ class AdminMistakesTest extends OneServerPerMethod {
     }
     assertThat(carol.listAllGrants(ListAllGrantsRequest.newBuilder()
         .setState(dev.sealdrop.protocol.v1.GrantState.GRANT_STATE_UNSPECIFIED).build())).isNotNull();
+    // each refusal is recorded as the listing's (review DR: the door refused it before the act, unrecorded)
+    assertThat(records("admin.grant.list")).extracting(Audit.Entry::result)
+        .containsExactly("invalid-request", "invalid-request", "ok");
+  }
+
+  /** Review DR: a tail whose count is out of range was refused before the act, with no record. */
+  @Test
+  void aTailOfACountOutOfRangeIsRefusedAndRecorded() throws Exception {
+    for (int count : new int[] {1001, -5}) {
+      StatusRuntimeException e = refused(() -> carol.tailAudit(dev.sealdrop.protocol.v1.TailAuditRequest.newBuilder()
+          .setCount(count).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+      assertThat(e.getStatus().getDescription()).contains("count must be 1 to 1000");
+    }
+    assertThat(records("audit.tail")).extracting(Audit.Entry::actor, Audit.Entry::result).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("carol", "invalid-request"),
+        org.assertj.core.groups.Tuple.tuple("carol", "invalid-request"));
+  }
+
+  /**
+   * Review DR: an export whose temporary file could not be made (no room; here tmp/ replaced by a file for the
+   * moment) was refused with no record of the attempt.
+   */
+  @Test
+  void anExportThatCannotMakeItsTemporaryFileIsRefusedAndRecorded() throws Exception {
+    java.nio.file.Path tmp = data.resolve("tmp");
+    java.nio.file.Path aside = data.resolve("tmp-aside");
+    java.nio.file.Files.move(tmp, aside);
+    java.nio.file.Files.writeString(tmp, "not a folder");
+    try {
+      StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> carol.exportAudit(
+          dev.sealdrop.protocol.v1.ExportAuditRequest.getDefaultInstance()).forEachRemaining(c -> { }),
+          StatusRuntimeException.class);
+      assertThat(e).as("refused").isNotNull();
+    } finally {
+      java.nio.file.Files.delete(tmp);
+      java.nio.file.Files.move(aside, tmp);
+    }
+    assertThat(records("audit.export")).extracting(Audit.Entry::actor).containsExactly("carol");
+    assertThat(records("audit.export").get(0).result()).isNotEqualTo("ok");
   }
 }
