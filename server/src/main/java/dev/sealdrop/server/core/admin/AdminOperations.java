@@ -121,7 +121,7 @@ public final class AdminOperations {
   }
 
   public IdentityView addIdentity(Caller c, String name, Role role) {
-    return act(c, "admin.identity.add", identityObject(name), Map.of("role", role == null ? "" : role.key()), () -> {
+    return write(c, "admin.identity.add", identityObject(name), Map.of("role", role == null ? "" : role.key()), () -> {
       RequestFields.identity("identity", name);
       if (role == null) {
         throw new InvalidRequestException(Reason.INVALID_REQUEST,
@@ -136,7 +136,7 @@ public final class AdminOperations {
 
   public Switched disableIdentity(Caller c, String name, String reason) {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-    return act(c, "admin.identity.disable", identityObject(name), details, () -> {
+    return write(c, "admin.identity.disable", identityObject(name), details, () -> {
       requireOther(c, name, "disable");
       // claims that lapsed before this act are settled as of before it: the owner's disable spares the holders of its
       // grants' claims that lapse while it lasts, not those whose window had ended
@@ -164,7 +164,7 @@ public final class AdminOperations {
 
   public Switched enableIdentity(Caller c, String name) {
     Map<String, String> details = new java.util.TreeMap<>();
-    return act(c, "admin.identity.enable", identityObject(name), details, () -> {
+    return write(c, "admin.identity.enable", identityObject(name), details, () -> {
       grants.settleClaims(); // (those that lapsed while it was disabled, as such: not counted; round AT)
       boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
       details.put(CHANGED, Boolean.toString(changed));
@@ -186,7 +186,7 @@ public final class AdminOperations {
       details.put("serial", canonical);
     }
     String action = certOnly ? "admin.certificate.revoke" : "admin.identity.revoke";
-    return act(c, action, identityObject(name), details, () -> {
+    return write(c, action, identityObject(name), details, () -> {
       requireOther(c, name, "revoke");
       existing(name);
       if (certOnly) {
@@ -272,7 +272,7 @@ public final class AdminOperations {
     if (!named.isEmpty()) {
       details.put("grant-id", named);
     }
-    return act(c, "admin.grant.revoke", Audit.object("grant", named), details, () -> {
+    return write(c, "admin.grant.revoke", Audit.object("grant", named), details, () -> {
       GrantService.Revoked r = grants.revokeCounting(c.principal(), grantId); // which also cuts its downloads
       details.put("changed", Boolean.toString(!r.already()));
       return new RevokedGrant(r.grant(), r.downloadsCut(), r.already());
@@ -289,7 +289,7 @@ public final class AdminOperations {
 
   public LockdownSwitch setLockdown(Caller c, boolean on, String reason) {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-    return act(c, on ? "lockdown.on" : "lockdown.off", "server", details, () -> {
+    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, () -> {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
@@ -339,7 +339,7 @@ public final class AdminOperations {
    */
   public PurgeResult purgeFile(Caller c, String givenFileId, String reason) {
     String named = RequestFields.idOrEmpty(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId);
-    return act(c, "admin.file.purge", Audit.object("file", named), reasonDetail(reason), () -> {
+    return write(c, "admin.file.purge", Audit.object("file", named), reasonDetail(reason), () -> {
       String fileId = RequestFields.id("file_id",
           dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
       FileRemoval.Removed removed = removal.remove(c.principal().identity(), c.peer(), fileId, null,
@@ -353,6 +353,26 @@ public final class AdminOperations {
   /** Audits an admin action that the door performs itself (export, tail). */
   public <T> T audited(Caller c, String action, Supplier<T> work) {
     return act(c, action, "audit-log", Map.of(), work);
+  }
+
+  /** Admin acts that change something run one at a time ({@link #write}). */
+  private final Object writes = new Object();
+
+  /**
+   * An {@link #act} that changes something: run one at a time, each after a fresh check of its admin's standing (the
+   * identity enabled, neither it nor the certificate revoked), so that an admin disabled or revoked by another's act
+   * acts no more, whatever the interceptors saw when its call came in. Review DR: two admins could disable each other,
+   * both acts landing and leaving the server with no admin; an act already past the interceptors when its admin was
+   * revoked still landed. Acts that only read do not wait for these.
+   */
+  private <T> T write(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {
+    return act(c, action, object, details, () -> {
+      synchronized (writes) {
+        identities.authenticate(c.principal().certificate(), c.principal().origin())
+            .require(Role.ADMIN, "use admin operations");
+        return work.get();
+      }
+    });
   }
 
   private <T> T act(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {

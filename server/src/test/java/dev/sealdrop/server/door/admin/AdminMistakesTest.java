@@ -203,7 +203,7 @@ class AdminMistakesTest extends OneServerPerMethod {
 
   /** A state filter this server does not know (a newer client's) is refused: read as "any state" it listed all. */
   @Test
-  void aGrantStateFilterThatIsNoKnownStateIsRefusedNotReadAsAnyState() {
+  void aGrantStateFilterThatIsNoKnownStateIsRefusedNotReadAsAnyState() throws Exception {
     for (int unknown : new int[] {99, -1}) {
       StatusRuntimeException e = refused(() -> carol.listAllGrants(ListAllGrantsRequest.newBuilder()
           .setStateValue(unknown).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
