@@ -72,8 +72,10 @@ final class AdminGrantsCommand extends CommandGroup {
       if (recipient != null) {
         req.setRecipient(recipient);
       }
-      List<AdminGrant> grants = admin.call(GrpcFailures.Op.LIST, () -> admin.stub().listAllGrants(req.build()))
-          .getGrantsList();
+      List<AdminGrant> grants = Pages.all(admin, token -> {
+        var page = admin.stub().listAllGrants(req.setPageToken(token).build());
+        return new Pages.Page<>(page.getGrantsList(), page.getNextPageToken());
+      });
       output.emitReport(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {

@@ -43,8 +43,10 @@ final class FilesCommand extends CommandGroup {
       if (owner != null) {
         req.setOwner(owner);
       }
-      List<AdminFile> files = admin.call(GrpcFailures.Op.LIST, () -> admin.stub().listAllFiles(req.build()))
-          .getFilesList();
+      List<AdminFile> files = Pages.all(admin, token -> {
+        var page = admin.stub().listAllFiles(req.setPageToken(token).build());
+        return new Pages.Page<>(page.getFilesList(), page.getNextPageToken());
+      });
       Instant now = ((SealdropCommand) spec.root().userObject()).environment().clock().instant();
       output.emitReport(new Result() {
         @Override

@@ -249,19 +249,23 @@ public final class AdminOperations {
   }
 
   /**
-   * Every grant, or those in one state, of one owner or to one recipient. {@code stateFilter} gives the state (null:
-   * any); it is read within the act, so that a door's refusal of a state it does not know is recorded as this
-   * listing's (review DR: it left no record).
+   * A page of every grant, or those in one state, of one owner or to one recipient, newest first ({@link Page}).
+   * {@code stateFilter} gives the state (null: any); it is read within the act, so that a door's refusal of a state it
+   * does not know is recorded as this listing's (review DR: it left no record). {@code pageSize} 0 is the default.
    */
-  public List<Grant> listGrants(Caller c, Supplier<GrantState> stateFilter, String owner, String recipient) {
+  public Page<Grant> listGrants(Caller c, Supplier<GrantState> stateFilter, String owner, String recipient,
+      int pageSize, String pageToken) {
     return act(c, "admin.grant.list", "", Map.of(), () -> {
       GrantState state = stateFilter.get();
       existingFilter("owner", owner);
       existingFilter("recipient", recipient);
+      Page.Request page = Page.Request.of(pageSize, pageToken);
       Instant now = clock.instant();
       GrantState stored = state == GrantState.EXPIRED ? GrantState.ACTIVE : state;
-      return repository.listGrants(stored, blankToNull(owner), blankToNull(recipient)).stream()
-          .map(g -> g.asOf(now)).filter(g -> state == null || g.state() == state).toList();
+      List<Grant> read = repository.listGrants(stored, blankToNull(owner), blankToNull(recipient), page.after(),
+          page.size());
+      return Page.of(page, read, g -> new Page.After(g.createdAt(), g.id()), read.stream().map(g -> g.asOf(now))
+          .filter(g -> state == null || g.state() == state).toList());
     });
   }
 
@@ -325,10 +329,13 @@ public final class AdminOperations {
     return act(c, "admin.lockdown.get", "server", Map.of(), lockdown::state);
   }
 
-  public List<FileView> listFiles(Caller c, String owner) {
+  /** A page of every stored file, or one owner's, newest first ({@link Page}); {@code pageSize} 0 is the default. */
+  public Page<FileView> listFiles(Caller c, String owner, int pageSize, String pageToken) {
     return act(c, "admin.file.list", "", Map.of(), () -> {
       existingFilter("owner", owner);
-      return repository.listFiles(blankToNull(owner), clock.instant());
+      Page.Request page = Page.Request.of(pageSize, pageToken);
+      List<FileView> read = repository.listFiles(blankToNull(owner), clock.instant(), page.after(), page.size());
+      return Page.of(page, read, f -> new Page.After(f.createdAt(), f.id()), read);
     });
   }
 

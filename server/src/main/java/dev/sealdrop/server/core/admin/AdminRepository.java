@@ -11,8 +11,11 @@ import java.util.Optional;
 public interface AdminRepository {
   List<IdentityView> listIdentities();
 
-  /** Grants matching the filter (null: any), newest first; EXPIRED is not stored, pass ACTIVE and filter. */
-  List<Grant> listGrants(GrantState state, String owner, String recipient);
+  /**
+   * Grants matching the filter (null: any), newest first (then by id), at most {@code limit}, those after {@code after}
+   * (null: from the first); EXPIRED is not stored, pass ACTIVE and filter.
+   */
+  List<Grant> listGrants(GrantState state, String owner, String recipient, Page.After after, int limit);
 
   /**
    * A grant an identity's revocation ended, as it was just before: a claim of it that had been served every byte had
@@ -29,8 +32,11 @@ public interface AdminRepository {
    */
   List<EndedGrant> revokeIdentityAndGrants(String identity, Instant now);
 
-  /** Files (null owner: all), newest first, with grant counts; live grants judged at {@code now}. */
-  List<FileView> listFiles(String owner, Instant now);
+  /**
+   * Files (null owner: all), newest first (then by id), with grant counts, at most {@code limit}, those after
+   * {@code after} (null: from the first); live grants judged at {@code now}.
+   */
+  List<FileView> listFiles(String owner, Instant now, Page.After after, int limit);
 
   /**
    * Deletes the file's row, its grants and their claims, in one transaction, keeping a

@@ -1,6 +1,7 @@
 package dev.sealdrop.server.store.meta;
 
 import dev.sealdrop.server.core.admin.AdminRepository;
+import dev.sealdrop.server.core.admin.Page;
 import dev.sealdrop.server.core.admin.FileView;
 import dev.sealdrop.server.core.admin.IdentityView;
 import dev.sealdrop.server.core.admin.LockdownState;
@@ -50,13 +51,16 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public List<Grant> listGrants(GrantState state, String owner, String recipient) {
+  public List<Grant> listGrants(GrantState state, String owner, String recipient, Page.After after, int limit) {
     String s = state == null ? "" : state.name();
     String o = owner == null ? "" : owner;
     String r = recipient == null ? "" : recipient;
+    long at = after == null ? Long.MAX_VALUE : after.createdAt().toEpochMilli();
+    String id = after == null ? "" : after.id();
     return jdbc.query(GRANT_SELECT + " WHERE (? = '' OR g.state = ?) AND (? = '' OR g.owner = ?)"
-        + " AND (? = '' OR g.recipient = ?) ORDER BY g.created_at DESC, g.id", JdbcAdminRepository::grant,
-        s, s, o, o, r, r);
+        + " AND (? = '' OR g.recipient = ?) AND (g.created_at < ? OR (g.created_at = ? AND g.id > ?))"
+        + " ORDER BY g.created_at DESC, g.id LIMIT ?", JdbcAdminRepository::grant, s, s, o, o, r, r, at, at, id,
+        limit);
   }
 
   @Override
@@ -90,15 +94,18 @@ public final class JdbcAdminRepository implements AdminRepository {
   }
 
   @Override
-  public List<FileView> listFiles(String owner, Instant at) {
+  public List<FileView> listFiles(String owner, Instant at, Page.After after, int limit) {
     String o = owner == null ? "" : owner;
     long now = at.toEpochMilli();
+    long before = after == null ? Long.MAX_VALUE : after.createdAt().toEpochMilli();
+    String id = after == null ? "" : after.id();
     return jdbc.query("SELECT f.id, f.owner, f.size, f.fingerprint, f.created_at,"
         + " (SELECT COUNT(*) FROM grants g WHERE g.file_id = f.id),"
         + " (SELECT COUNT(*) FROM grants g WHERE g.file_id = f.id AND " + LIVE + ")"
-        + " FROM files f WHERE (? = '' OR f.owner = ?) ORDER BY f.created_at DESC, f.id",
+        + " FROM files f WHERE (? = '' OR f.owner = ?) AND (f.created_at < ? OR (f.created_at = ? AND f.id > ?))"
+        + " ORDER BY f.created_at DESC, f.id LIMIT ?",
         rs -> new FileView(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4),
-            Instant.ofEpochMilli(rs.getLong(5)), rs.getInt(6), rs.getInt(7)), now, o, o);
+            Instant.ofEpochMilli(rs.getLong(5)), rs.getInt(6), rs.getInt(7)), now, o, o, before, before, id, limit);
   }
 
   @Override
