@@ -3,4 +3,4 @@
 -- bytes). A resume continues from it and reads only the stored bytes after those chunks, not the whole prefix again
 -- (review DN: a transferor looping cancelled resumes of a large upload made the server re-read it each time). NULL: a
 -- resume reads every stored byte, as before this column.
-ALTER TABLE uploads ADD COLUMN inspection_progress BLOB;
+ALTER TABLE uploads ADD COLUMN inspection_progress BYTEA;

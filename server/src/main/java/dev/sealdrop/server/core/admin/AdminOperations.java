@@ -77,10 +77,19 @@ public final class AdminOperations {
   }
 
   /** Who acts and from where (the door's remote address). */
-  public record Caller(Principal principal, String peer) {
+  /**
+   * Who acts, from where, and whether the call was given up (cancelled, or past its deadline): an act that waited for
+   * another ({@link #write}) and whose caller gave up meanwhile is not carried out.
+   */
+  public record Caller(Principal principal, String peer, java.util.function.BooleanSupplier givenUp) {
     public Caller {
       Objects.requireNonNull(principal, "principal");
       peer = peer == null ? "" : peer;
+      givenUp = givenUp == null ? () -> false : givenUp;
+    }
+
+    public Caller(Principal principal, String peer) {
+      this(principal, peer, null);
     }
   }
 
@@ -121,7 +130,8 @@ public final class AdminOperations {
   }
 
   public IdentityView addIdentity(Caller c, String name, Role role) {
-    return write(c, "admin.identity.add", identityObject(name), Map.of("role", role == null ? "" : role.key()), () -> {
+    return write(c, "admin.identity.add", identityObject(name), Map.of("role", role == null ? "" : role.key()),
+        Exclusion.STANDING, () -> {
       RequestFields.identity("identity", name);
       if (role == null) {
         throw new InvalidRequestException(Reason.INVALID_REQUEST,
@@ -136,7 +146,7 @@ public final class AdminOperations {
 
   public Switched disableIdentity(Caller c, String name, String reason) {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-    return write(c, "admin.identity.disable", identityObject(name), details, () -> {
+    return write(c, "admin.identity.disable", identityObject(name), details, Exclusion.STANDING, () -> {
       requireOther(c, name, "disable");
       // claims that lapsed before this act are settled as of before it: the owner's disable spares the holders of its
       // grants' claims that lapse while it lasts, not those whose window had ended
@@ -164,7 +174,7 @@ public final class AdminOperations {
 
   public Switched enableIdentity(Caller c, String name) {
     Map<String, String> details = new java.util.TreeMap<>();
-    return write(c, "admin.identity.enable", identityObject(name), details, () -> {
+    return write(c, "admin.identity.enable", identityObject(name), details, Exclusion.STANDING, () -> {
       grants.settleClaims(); // (those that lapsed while it was disabled, as such: not counted; round AT)
       boolean changed = identities.setEnabled(existing(name), true); // a revoked identity: REVOKED_IDENTITY
       details.put(CHANGED, Boolean.toString(changed));
@@ -186,7 +196,7 @@ public final class AdminOperations {
       details.put("serial", canonical);
     }
     String action = certOnly ? "admin.certificate.revoke" : "admin.identity.revoke";
-    return write(c, action, identityObject(name), details, () -> {
+    return writeThen(c, action, identityObject(name), details, Exclusion.STANDING, () -> {
       requireOther(c, name, "revoke");
       existing(name);
       if (certOnly) {
@@ -208,8 +218,9 @@ public final class AdminOperations {
         // an auditor tells a revocation from a repeat of one, as for an identity (outside test: a repeat read as new)
         details.put(CHANGED, Boolean.toString(changed));
         // closed again even on a repeat: nothing of a revoked certificate may stay open
-        return new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
+        Closed closed = new Closed(view(name), sessions.closeCertificate(name, serial, Reason.CERTIFICATE_REVOKED,
             CERTIFICATE_REVOKED_CUT), 0, 0, changed, seenAs);
+        return () -> closed;
       }
       boolean changed = !identities.isRevoked(name);
       Instant now = clock.instant();
@@ -225,27 +236,34 @@ public final class AdminOperations {
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT);
       sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       int cut = revocation.downloadsCut();
-      List<Grant> revoked = new java.util.ArrayList<>();
-      for (AdminRepository.EndedGrant e : ended) {
-        Grant g = e.before();
-        if (e.deliveredCounted()) {
-          grants.auditCountedAtRevoke(g.recipient(), g);
-        }
-        if (!e.revoked()) {
-          continue; // its delivered download used it up: CONSUMED, not revoked
-        }
-        revoked.add(g);
-        // the details every record about a grant carries, so an auditor finds it by grant-id (as grant.purge)
-        Map<String, String> grantDetails = new java.util.TreeMap<>(reasonDetail(reason));
-        grantDetails.put("grant-id", g.id());
-        grantDetails.put("file-id", g.fileId());
-        grantDetails.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
-        grantDetails.put("cause", dev.sealdrop.server.core.identity.IdentityService.IDENTITY_REVOKED);
-        grantDetails.put("identity", name);
-        audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
-      }
-      return new Closed(view(name), closed, revoked.size(), cut, changed, List.of());
+      // the record of each grant it ended is written once the others may act again: one fsync each
+      return () -> revokedGrantsRecorded(c, name, reason, now, ended, closed, cut, changed);
     });
+  }
+
+  /** The rest of an identity's revocation: one {@code grant.revoke} record per grant it ended; its answer. */
+  private Closed revokedGrantsRecorded(Caller c, String name, String reason, Instant now,
+      List<AdminRepository.EndedGrant> ended, int closed, int cut, boolean changed) {
+    List<Grant> revoked = new java.util.ArrayList<>();
+    for (AdminRepository.EndedGrant e : ended) {
+      Grant g = e.before();
+      if (e.deliveredCounted()) {
+        grants.auditCountedAtRevoke(g.recipient(), g);
+      }
+      if (!e.revoked()) {
+        continue; // its delivered download used it up: CONSUMED, not revoked
+      }
+      revoked.add(g);
+      // the details every record about a grant carries, so an auditor finds it by grant-id (as grant.purge)
+      Map<String, String> grantDetails = new java.util.TreeMap<>(reasonDetail(reason));
+      grantDetails.put("grant-id", g.id());
+      grantDetails.put("file-id", g.fileId());
+      grantDetails.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
+      grantDetails.put("cause", dev.sealdrop.server.core.identity.IdentityService.IDENTITY_REVOKED);
+      grantDetails.put("identity", name);
+      audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
+    }
+    return new Closed(view(name), closed, revoked.size(), cut, changed, List.of());
   }
 
   /**
@@ -276,7 +294,7 @@ public final class AdminOperations {
     if (!named.isEmpty()) {
       details.put("grant-id", named);
     }
-    return write(c, "admin.grant.revoke", Audit.object("grant", named), details, () -> {
+    return write(c, "admin.grant.revoke", Audit.object("grant", named), details, Exclusion.SHARED, () -> {
       GrantService.Revoked r = grants.revokeCounting(c.principal(), grantId); // which also cuts its downloads
       details.put("changed", Boolean.toString(!r.already()));
       return new RevokedGrant(r.grant(), r.downloadsCut(), r.already());
@@ -293,7 +311,8 @@ public final class AdminOperations {
 
   public LockdownSwitch setLockdown(Caller c, boolean on, String reason) {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, () -> {
+    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, on ? Exclusion.NONE : Exclusion.SHARED,
+        () -> {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
       }
@@ -346,7 +365,8 @@ public final class AdminOperations {
    */
   public PurgeResult purgeFile(Caller c, String givenFileId, String reason) {
     String named = RequestFields.idOrEmpty(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId);
-    return write(c, "admin.file.purge", Audit.object("file", named), reasonDetail(reason), () -> {
+    return write(c, "admin.file.purge", Audit.object("file", named), reasonDetail(reason), Exclusion.SHARED,
+        () -> {
       String fileId = RequestFields.id("file_id",
           dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, givenFileId, "`sealdrop admin files list`");
       FileRemoval.Removed removed = removal.remove(c.principal().identity(), c.peer(), fileId, null,
@@ -362,24 +382,87 @@ public final class AdminOperations {
     return act(c, action, "audit-log", Map.of(), work);
   }
 
-  /** Admin acts that change something run one at a time ({@link #write}). */
-  private final Object writes = new Object();
+  /**
+   * Acts that change an identity's standing (add, disable, enable, revoke) hold this exclusively; the other acts that
+   * change something (a grant's revocation, a purge, a lockdown's lift) hold it shared ({@link #write}).
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock standing =
+      new java.util.concurrent.locks.ReentrantReadWriteLock(true);
+  /** How long an act waits for another admin's to end before it is refused as busy (the CLI gives up at 30 s). */
+  static final long WAIT_SECONDS = 20;
+
+  /** What an act that changes something excludes while its admin's standing is checked and it runs. */
+  private enum Exclusion {
+    /** Every other act that changes something: it changes an identity's standing. */
+    STANDING,
+    /** Acts that change an identity's standing, not each other. */
+    SHARED,
+    /** Nothing: turning the lockdown on waits for no one (refusing transfers is always safe; round AH). */
+    NONE
+  }
 
   /**
-   * An {@link #act} that changes something: run one at a time, each after a fresh check of its admin's standing (the
-   * identity enabled, neither it nor the certificate revoked), so that an admin disabled or revoked by another's act
-   * acts no more, whatever the interceptors saw when its call came in. Review DR: two admins could disable each other,
-   * both acts landing and leaving the server with no admin; an act already past the interceptors when its admin was
-   * revoked still landed. Acts that only read do not wait for these.
+   * An {@link #act} that changes something, carried out after a fresh check of its admin's standing (the identity
+   * enabled, neither it nor the certificate revoked), which no act changing a standing can pass meanwhile: an admin
+   * disabled or revoked by another's act acts no more, whatever the interceptors saw when its call came in. Review DR:
+   * two admins could disable each other, both acts landing and leaving the server with no admin; an act already past
+   * the interceptors when its admin was revoked still landed. Acts that only read wait for none of these.
    */
-  private <T> T write(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {
+  private <T> T write(Caller c, String action, String object, Map<String, String> details, Exclusion exclusion,
+      Supplier<T> work) {
+    return writeThen(c, action, object, details, exclusion, () -> {
+      T result = work.get();
+      return () -> result;
+    });
+  }
+
+  /**
+   * {@link #write}, whose {@code work} returns what remains to be done once the others may act again (review DT: an
+   * identity's revocation wrote one audit record per grant it ended, thousands of fsyncs, while every other admin
+   * act waited). An act that waits longer than {@value #WAIT_SECONDS} s is refused as busy, and one whose caller gave
+   * up while it waited is not carried out.
+   */
+  private <T> T writeThen(Caller c, String action, String object, Map<String, String> details, Exclusion exclusion,
+      Supplier<Supplier<T>> work) {
     return act(c, action, object, details, () -> {
-      synchronized (writes) {
+      java.util.concurrent.locks.Lock lock = switch (exclusion) {
+        case STANDING -> standing.writeLock();
+        case SHARED -> standing.readLock();
+        case NONE -> null;
+      };
+      Supplier<T> rest;
+      if (lock != null) {
+        waitFor(lock);
+      }
+      try {
+        if (c.givenUp().getAsBoolean()) {
+          throw new dev.sealdrop.server.core.UnavailableException(Reason.SERVER_BUSY, "the call was given up (cancelled,"
+              + " or past its deadline) while it waited for another admin's act; nothing was done");
+        }
         identities.authenticate(c.principal().certificate(), c.principal().origin())
             .require(Role.ADMIN, "use admin operations");
-        return work.get();
+        rest = work.get();
+      } finally {
+        if (lock != null) {
+          lock.unlock();
+        }
       }
+      return rest.get();
     });
+  }
+
+  private static void waitFor(java.util.concurrent.locks.Lock lock) {
+    dev.sealdrop.server.core.LimitExceededException busy = new dev.sealdrop.server.core.LimitExceededException(
+        Reason.SERVER_BUSY, "server busy: another admin's act is still running; nothing was done: try again in a"
+            + " moment");
+    try {
+      if (!lock.tryLock(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw busy;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw busy;
+    }
   }
 
   private <T> T act(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {

@@ -20,7 +20,8 @@ public interface UploadRepository {
 
   /**
    * Records a new durable offset of an OPEN upload, with how far the inspection of its bytes had got
-   * ({@code inspectionProgress}, an opaque value for {@link #inspectionProgress}; null for none), in one statement.
+   * ({@code inspectionProgress}, an opaque value for {@link #inspectionProgress}; null: the one recorded before is
+   * kept, as true of this longer prefix of the same stream), in one statement.
    */
   void recordOffset(String uploadId, long committedOffset, byte[] inspectionProgress, Instant now);
 

@@ -82,8 +82,10 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     };
   }
 
+  /** The caller of this call, on its own thread: whether the call was given up is read from its context. */
   private static Caller caller() {
-    return new Caller(PeerIdentityInterceptor.caller(), PEER.get());
+    io.grpc.Context call = io.grpc.Context.current();
+    return new Caller(PeerIdentityInterceptor.caller(), PEER.get(), call::isCancelled);
   }
 
   @Override

@@ -68,8 +68,11 @@ public final class JdbcUploadRepository implements UploadRepository {
 
   @Override
   public void recordOffset(String uploadId, long committedOffset, byte[] inspectionProgress, Instant now) {
-    jdbc.update("UPDATE uploads SET committed_offset = ?, inspection_progress = ?, updated_at = ? WHERE id = ?"
-        + " AND state = 'OPEN'", committedOffset, inspectionProgress, now.toEpochMilli(), uploadId);
+    // without a progress (the inspector finished, then the commit was refused: review DT), the last one is kept: a
+    // progress stays true of a longer prefix of the same stream, whose offset only grows
+    jdbc.update("UPDATE uploads SET committed_offset = ?, inspection_progress = COALESCE(?, inspection_progress),"
+        + " updated_at = ? WHERE id = ? AND state = 'OPEN'", committedOffset, inspectionProgress, now.toEpochMilli(),
+        uploadId);
   }
 
   @Override
