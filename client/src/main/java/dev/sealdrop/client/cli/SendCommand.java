@@ -897,13 +897,23 @@ final class SendCommand extends SealdropSubcommand {
       if (!isThisSend(session, saved, source)) {
         continue;
       }
-      revokeUnshownGrants(session, saved.get());
-      forget(other);
-      Optional<String> committed = saved.get().get("file_id");
-      String onServer = committed.map(id -> " (its upload " + id + " stays on the server: `sealdrop files`)")
-          .orElse(abandonQuietly(session, saved.get().get("upload_id")));
-      session.output().note("an earlier send of another version of " + file.getFileName() + " to " + to.identity
-          + " was not finished; what it kept in your profile was deleted" + onServer);
+      // a send of the other version still running holds its state's lock: it is left alone (review DQ: it was torn
+      // down, its upload given up on the server under it, its state and spool deleted)
+      Optional<TransferLock> lock = TransferLock.tryAcquire(other);
+      if (lock.isEmpty()) {
+        session.output().note("a send of another version of " + file.getFileName() + " to " + to.identity
+            + " is still running with this profile; it was left alone (it grants the version it read)");
+        continue;
+      }
+      try (TransferLock held = lock.get()) {
+        revokeUnshownGrants(session, saved.get());
+        forget(other);
+        Optional<String> committed = saved.get().get("file_id");
+        String onServer = committed.map(id -> " (its upload " + id + " stays on the server: `sealdrop files`)")
+            .orElse(abandonQuietly(session, saved.get().get("upload_id")));
+        session.output().note("an earlier send of another version of " + file.getFileName() + " to " + to.identity
+            + " was not finished; what it kept in your profile was deleted" + onServer);
+      }
     }
   }
 

@@ -70,6 +70,38 @@ class UploadKeptForRerunTest extends DevServerPerClass {
     assertThat(received(third, "bob-versions-3")).contains("THIRD-VERSN").doesNotContain("NEW-VERSION");
   }
 
+  /**
+   * Review DQ: a send of a new version of FILE tore down a send of the old version still running (gave its upload up
+   * on the server, deleted its state and spool). The running send holds its state's lock (here the test holds it, as
+   * a send in another terminal would): the new version's send leaves it alone, and says so.
+   */
+  @Test
+  void aSendOfANewVersionLeavesARunningSendOfTheOldOneAlone() throws Exception {
+    Path file = root.resolve("running.csv");
+    Files.writeString(file, "customer\nFIRST\n".repeat(200), StandardCharsets.UTF_8);
+    full.sendRefusedAfterUpload(file);
+    Path uploads = alice.home().resolve("state").resolve("uploads");
+    List<Path> before;
+    try (java.util.stream.Stream<Path> s = Files.list(uploads)) {
+      before = s.filter(p -> p.getFileName().toString().endsWith(".properties")).toList();
+    }
+    assertThat(before).hasSize(1);
+    Path oldState = before.get(0);
+    Files.writeString(file, "customer\nSECOND-VERSION\n".repeat(200), StandardCharsets.UTF_8);
+    try (dev.sealdrop.client.net.TransferLock running = dev.sealdrop.client.net.TransferLock.tryAcquire(oldState)
+        .orElseThrow()) {
+      CliRun next = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+      assertThat(next.err()).contains("a send of another version of running.csv to bob is still running")
+          .doesNotContain("was not finished");
+      assertThat(oldState).as("the running send's state is kept").exists();
+    }
+    // once it is no longer running, the next send of the file clears it away as before
+    Files.writeString(file, "customer\nTHIRD-VERSION\n".repeat(200), StandardCharsets.UTF_8);
+    CliRun third = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    assertThat(third.err()).contains("an earlier send of another version of running.csv to bob was not finished");
+    assertThat(oldState).doesNotExist();
+  }
+
   /** What bob receives with the token {@code sent} printed. */
   private static String received(CliRun sent, String folder) throws java.io.IOException {
     Path out = Files.createDirectories(root.resolve(folder));
