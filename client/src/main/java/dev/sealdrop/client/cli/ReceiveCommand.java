@@ -754,8 +754,16 @@ final class ReceiveCommand extends SealdropSubcommand {
           throw e;
         }
         // at once, before the download's thread and buffers are closed: a run killed after the file was renamed into
-        // place and before this was saved left a re-run that refused its own file as FILE_EXISTS (outside test)
-        recordOpened(stateFile, opened);
+        // place and before this was saved left a re-run that refused its own file as FILE_EXISTS (outside test). Best
+        // effort, as recordPlacing: the file is in place and verified, and the confirmation below does not need it
+        // (review DQ: a full profile disk here was told as a failed receive of a file that was there)
+        try {
+          recordOpened(stateFile, opened);
+        } catch (IOException e) {
+          session.output().warn("could not note in the profile that " + opened.path() + " was received ("
+              + dev.sealdrop.client.failure.IoReason.of(e) + "); the file is complete and verified, and is confirmed"
+              + " now");
+        }
         // from here a signal leaves the whole file in place, and the confirm may have reached the server (round AS:
         // "nothing was used up" led a user to delete the file, and the grant was used)
         session.output().interruptHint("the file is complete and verified: " + opened.path() + " (keep it); run the"
