@@ -207,11 +207,30 @@ final class SendCommand extends SealdropSubcommand {
     try {
       Optional<StateFile> s = StateFile.load(stateFile);
       if (s.isPresent()) {
-        s.get().set(GRANT_REQUESTED_AT, asked ? Long.toString(session.environment().clock().millis()) : "").save();
+        s.get().set(GRANT_REQUESTED_AT, asked ? Long.toString(serverTimeOrLocal(session)) : "").save();
       }
     } catch (IOException e) {
       // the state names the upload already; only the clean-up of a killed run's grant depends on this note
     }
+  }
+
+  /**
+   * The server's time now (WhoAmI, on the connection already open), which the grant's creation time will be compared
+   * with: this machine's clock may be minutes off the server's (review DQ: a clock {@value #GRANT_TIME_SLACK_MILLIS} ms
+   * off left the unshown grant usable, or took a grant made with `sealdrop grant` for it). This machine's time if the
+   * server does not say.
+   */
+  private static long serverTimeOrLocal(Session session) {
+    try {
+      long server = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().session().whoAmI(
+          dev.sealdrop.protocol.v1.WhoAmIRequest.getDefaultInstance())).getServerTimeMillis();
+      if (server > 0) {
+        return server;
+      }
+    } catch (SealdropFailure | RuntimeException e) {
+      // the grant is asked for next, on the same connection, and says what is wrong with it
+    }
+    return session.environment().clock().millis();
   }
 
   /**
