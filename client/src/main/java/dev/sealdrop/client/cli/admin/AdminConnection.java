@@ -126,6 +126,13 @@ final class AdminConnection implements AutoCloseable {
           + " `sealdrop admin identities add NEW_NAME --role ROLE`, and a certificate from your CA with CN=NEW_NAME"
           + " (`sealdrop admin identities list` shows each identity's state)", e);
     }
+    if (reason.equals("SERVER_BUSY")) {
+      // another admin's act held this one past its wait (review DU: it was told as a busy download, "a receive resumes
+      // where it stopped"); the server's own text says nothing was done
+      String why = detail.startsWith("server busy: ") ? detail.substring(13) : detail;
+      return new NetworkFailure(reason, "the server is busy: " + why, "nothing was done: run the same command again"
+          + " in a moment (`sealdrop admin audit tail` shows the acts of other admins)", e);
+    }
     if (s.getCode() == Status.Code.FAILED_PRECONDITION && op == GrpcFailures.Op.GENERIC) {
       return new UsageFailure(reason, "the server refused: " + detail,
           "check the object's current state with the matching `sealdrop admin ... list` command", e);
