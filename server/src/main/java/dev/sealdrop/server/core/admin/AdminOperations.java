@@ -311,7 +311,10 @@ public final class AdminOperations {
 
   public LockdownSwitch setLockdown(Caller c, boolean on, String reason) {
     Map<String, String> details = new java.util.TreeMap<>(reasonDetail(reason));
-    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, on ? Exclusion.NONE : Exclusion.SHARED,
+    // on waits only for the acts that change a standing (short: their records are written after): a disabled admin's
+    // on lands no more after its disable (review DU); off excludes every act, so that two lifts at once do not both
+    // take the switch from on (the second overwrote who lifted it: round DA)
+    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, on ? Exclusion.SHARED : Exclusion.STANDING,
         () -> {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
@@ -383,8 +386,9 @@ public final class AdminOperations {
   }
 
   /**
-   * Acts that change an identity's standing (add, disable, enable, revoke) hold this exclusively; the other acts that
-   * change something (a grant's revocation, a purge, a lockdown's lift) hold it shared ({@link #write}).
+   * Acts that change an identity's standing (add, disable, enable, revoke), and a lockdown's lift, hold this
+   * exclusively; the other acts that change something (a grant's revocation, a purge, turning the lockdown on) hold it
+   * shared ({@link #write}).
    */
   private final java.util.concurrent.locks.ReentrantReadWriteLock standing =
       new java.util.concurrent.locks.ReentrantReadWriteLock(true);
@@ -396,9 +400,7 @@ public final class AdminOperations {
     /** Every other act that changes something: it changes an identity's standing. */
     STANDING,
     /** Acts that change an identity's standing, not each other. */
-    SHARED,
-    /** Nothing: turning the lockdown on waits for no one (refusing transfers is always safe; round AH). */
-    NONE
+    SHARED
   }
 
   /**
@@ -425,15 +427,10 @@ public final class AdminOperations {
   private <T> T writeThen(Caller c, String action, String object, Map<String, String> details, Exclusion exclusion,
       Supplier<Supplier<T>> work) {
     return act(c, action, object, details, () -> {
-      java.util.concurrent.locks.Lock lock = switch (exclusion) {
-        case STANDING -> standing.writeLock();
-        case SHARED -> standing.readLock();
-        case NONE -> null;
-      };
+      java.util.concurrent.locks.Lock lock = exclusion == Exclusion.STANDING ? standing.writeLock()
+          : standing.readLock();
       Supplier<T> rest;
-      if (lock != null) {
-        waitFor(lock);
-      }
+      waitFor(lock);
       try {
         if (c.givenUp().getAsBoolean()) {
           throw new dev.sealdrop.server.core.UnavailableException(Reason.SERVER_BUSY, "the call was given up (cancelled,"
@@ -443,9 +440,7 @@ public final class AdminOperations {
             .require(Role.ADMIN, "use admin operations");
         rest = work.get();
       } finally {
-        if (lock != null) {
-          lock.unlock();
-        }
+        lock.unlock();
       }
       return rest.get();
     });

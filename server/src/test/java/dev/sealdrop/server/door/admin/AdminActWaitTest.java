@@ -39,26 +39,96 @@ class AdminActWaitTest extends OneServerPerMethod {
     return records;
   }
 
+  /**
+   * Turning the lockdown on waits only for acts that change a standing (short), not for a purge or a grant's
+   * revocation (held shared: here by the test); its lift waits for every act, so that two lifts at once do not both
+   * take the switch from on.
+   */
   @Test
-  void turningTheLockdownOnWaitsForNoOtherAct() throws Exception {
+  void turningTheLockdownOnWaitsOnlyForActsThatChangeAStanding() throws Exception {
     ReentrantReadWriteLock standing = standing();
     admins.admin("carol").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
-    standing.writeLock().lock();
+    standing.readLock().lock();
     try {
       LockdownState s = admins.admin("carol").withDeadlineAfter(10, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
           .newBuilder().setOn(true).setReason("a leak").build());
       assertThat(s.getOn()).isTrue();
-      // lifting it waits, as every other act that changes something does
       refused(() -> admins.admin("carol").withDeadlineAfter(1, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
           .newBuilder().setOn(false).build()), Status.Code.DEADLINE_EXCEEDED, null);
       Thread.sleep(500); // the server's deadline for the call ends a little after the client's
     } finally {
-      standing.writeLock().unlock();
+      standing.readLock().unlock();
     }
     assertThat(recordsOf("lockdown.off")).singleElement().satisfies(r -> assertThat(r.result())
         .isEqualTo("server-busy"));
     assertThat(admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance())
         .getOn()).as("the lift its caller gave up was not carried out").isTrue();
+  }
+
+  /**
+   * Review DU: an admin's lockdown on that was on its way when another admin disabled it landed after the disable
+   * returned. It waits for the disable (held here by the test, which disables the admin meanwhile) and is refused.
+   */
+  @Test
+  void aLockdownOnOfAnAdminDisabledWhileItWaitedIsRefused() throws Exception {
+    server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("erin"));
+    server.server().identities().registerAll(java.util.Map.of("erin", dev.sealdrop.server.core.identity.Role.ADMIN));
+    admins.admin("erin").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    ReentrantReadWriteLock standing = standing();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Future<io.grpc.StatusRuntimeException> on;
+      standing.writeLock().lock();
+      try {
+        on = pool.submit(() -> refused(() -> admins.admin("erin").setLockdown(SetLockdownRequest.newBuilder()
+            .setOn(true).setReason("mischief").build()), Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED"));
+        Thread.sleep(500); // on its way: past the interceptors, waiting
+        server.server().identities().setEnabled("erin", false); // as another admin's disable, holding the lock
+      } finally {
+        standing.writeLock().unlock();
+      }
+      on.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance())
+        .getOn()).as("not locked down by a disabled admin").isFalse();
+  }
+
+  /** Review DU: two lifts at once both took the switch from on, the second overwriting who lifted it. */
+  @Test
+  void twoLiftsAtOnceLeaveTheOneThatLiftedItNamed() throws Exception {
+    server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("erin"));
+    server.server().identities().registerAll(java.util.Map.of("erin", dev.sealdrop.server.core.identity.Role.ADMIN));
+    admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(true).setReason("a leak").build());
+    admins.admin("erin").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    ReentrantReadWriteLock standing = standing();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<LockdownState>> lifts = new java.util.ArrayList<>();
+      standing.writeLock().lock();
+      try {
+        for (String admin : List.of("carol", "erin")) {
+          lifts.add(pool.submit(() -> admins.admin(admin).setLockdown(SetLockdownRequest.newBuilder().setOn(false)
+              .build())));
+        }
+        Thread.sleep(500); // both on their way, waiting
+      } finally {
+        standing.writeLock().unlock();
+      }
+      for (java.util.concurrent.Future<LockdownState> f : lifts) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<Audit.Entry> offs = recordsOf("lockdown.off");
+    assertThat(offs).hasSize(2);
+    List<String> lifted = offs.stream().filter(r -> "true".equals(r.details().get("changed"))).map(Audit.Entry::actor)
+        .toList();
+    assertThat(lifted).as("one lift changed it").hasSize(1);
+    assertThat(admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance())
+        .getChangedBy()).isEqualTo(lifted.get(0));
   }
 
   @Test
