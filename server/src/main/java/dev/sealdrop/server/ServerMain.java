@@ -45,11 +45,20 @@ public final class ServerMain {
       if (a.equals("-h") || a.equals("--help")) {
         return true;
       }
-      if (FLAGS.containsKey(a)) {
+      if (FLAGS.containsKey(a) && i + 1 < args.size() && !isOption(args.get(i + 1))) {
         i++;
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@code word} is one of the server's options, with or without a value: one given where a value belongs is a
+   * value left out (review DV: "--data --dev" took "--dev" for the folder, then asked for --dev; "--dev --data --help"
+   * started a server in a folder named "--help").
+   */
+  static boolean isOption(String word) {
+    return FLAGS.containsKey(word) || word.equals("--dev") || word.equals("-h") || word.equals("--help");
   }
 
   /** What {@code --help} prints: every option, one a line, and where the configuration keys are documented. */
@@ -288,7 +297,7 @@ public final class ServerMain {
         throw new IllegalArgumentException(a + " is given twice; give it once");
       }
       String value = args.get(++i);
-      if (value.startsWith("--") && FLAGS.containsKey(value)) {
+      if (isOption(value)) {
         // "--data --port 0": the option's value left out, the next option taken for it (round AG)
         throw new IllegalArgumentException(a + " needs a value; '" + value + "' is an option");
       }

@@ -31,6 +31,11 @@ class ServerMainTest {
     assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--dev"))).hasMessage("--dev is given twice; give it once");
     assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--data", "--port", "0")))
         .hasMessage("--data needs a value; '--port' is an option");
+    // review DV: "--data --dev" took --dev for the folder, then told the user to add --dev
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--data", "--dev"))).hasMessage("--data needs a value; '--dev' is"
+        + " an option");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", "-h"))).hasMessage("--certs needs a value;"
+        + " '-h' is an option");
   }
 
   /** Round CR: {@code --config=FILE} was "unknown option --config=FILE", and a stray word was called an option. */
@@ -136,7 +141,11 @@ class ServerMainTest {
       }
     }
     assertThat(ServerMain.wantsHelp(List.of("--dev", "--help"))).isTrue();
-    assertThat(ServerMain.wantsHelp(List.of("--data", "--help"))).as("--help as the value of --data").isFalse();
+    // review DV: an option where a value belongs is a value left out, so --help there is help (it started a server in a
+    // folder named "--help")
+    assertThat(ServerMain.wantsHelp(List.of("--dev", "--data", "--help"))).as("--help after --data, its value left out")
+        .isTrue();
+    assertThat(ServerMain.wantsHelp(List.of("--data", "--port", "0"))).isFalse();
   }
 
   @Test
