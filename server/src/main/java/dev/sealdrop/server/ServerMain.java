@@ -318,8 +318,11 @@ public final class ServerMain {
       }
     }
     Map<String, String> given = new LinkedHashMap<>();
+    Map<String, String> fileWins = null;
     if (configFile != null) {
       ConfigFile.read(configFile).forEach((k, v) -> given.put(String.valueOf(k), String.valueOf(v)));
+      fileWins = new LinkedHashMap<>(settings);
+      fileWins.putAll(given);
       // checked on its own: a flag given as well ("data=" in the file, --data on the command line) must not hide a
       // line that would fail the day the flag is left out (outside test)
       try {
@@ -345,17 +348,36 @@ public final class ServerMain {
     }
     // before the development PKI is generated (ServerConfig.development writes it): a host given that does not resolve
     // writes nothing (review CT: --dev --host TYPO left a new certs-dev/out behind)
+    if (fileWins != null && !fileWins.equals(merged)) {
+      // the file's lines checked as they would be read without the flags that replace some of them: a flag given as
+      // well (--port beside port=84430) must not hide a line that fails the day the flag is left out (review DV: only
+      // empty values were refused)
+      try {
+        checked(ConfigFile.values(fileWins), dev, certs, sftpPort, adminPort, adminHost);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(configFile + ": " + e.getMessage() + " (a command-line option replaces this"
+            + " line now, but it would be read without the option)", e);
+      }
+    }
+    ServerConfig checked = checked(merged, dev, certs, sftpPort, adminPort, adminHost);
+    return dev ? configured(ServerConfig.development(Path.of(merged.getOrDefault("data", "data")), certs), merged,
+        sftpPort, adminPort, adminHost) : checked;
+  }
+
+  /**
+   * The configuration {@code merged} makes, every value checked, without writing anything: for {@code --dev}, on the
+   * development configuration's shape with its PKI not read (it is generated, when missing, only for a server that
+   * will start: round CX, --dev --port abc left a new certs-dev/out).
+   */
+  private static ServerConfig checked(Map<String, String> merged, boolean dev, Path certs, Integer sftpPort,
+      Integer adminPort, String adminHost) throws IOException {
     requireGivenHostsResolve(merged, adminHost, dev || sftpPort != null || merged.containsKey("sftp-port"));
-    Path data = Path.of(merged.getOrDefault("data", "data"));
     if (!dev) {
       return configured(null, merged, sftpPort, adminPort, adminHost);
     }
-    // every value checked on the development configuration's shape first, as the development PKI (generated when
-    // missing) is written only for a server that will start (round CX: --dev --port abc left a new certs-dev/out)
     Path nowhere = certs.resolve("not-read");
-    configured(ServerConfig.development(data, new ServerConfig.Tls(nowhere, nowhere, nowhere)), merged, sftpPort,
-        adminPort, adminHost);
-    return configured(ServerConfig.development(data, certs), merged, sftpPort, adminPort, adminHost);
+    return configured(ServerConfig.development(Path.of(merged.getOrDefault("data", "data")),
+        new ServerConfig.Tls(nowhere, nowhere, nowhere)), merged, sftpPort, adminPort, adminHost);
   }
 
   /** {@code base} (null: a production server's) with the settings and the listener options applied, and checked. */

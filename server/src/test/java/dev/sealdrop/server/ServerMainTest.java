@@ -38,6 +38,23 @@ class ServerMainTest {
         + " '-h' is an option");
   }
 
+  /**
+   * Review DV: a bad line in the configuration file was not checked when a flag replaced it (--port beside port=abc),
+   * and the server refused to start the day the flag was left out.
+   */
+  @Test
+  void aBadLineTheFlagsReplaceIsRefusedAllTheSame() throws Exception {
+    Path config = Files.writeString(dir.resolve("bad-port.properties"), "port=abc\nsftp-port=0\n");
+    assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        config.toString(), "--data", dir.resolve("d-bad").toString(), "--port", "0")))
+        .hasMessageStartingWith(config.toString()).hasMessageContaining("port")
+        .hasMessageContaining("it would be read without the option");
+    // the same file with a good line, and the flag: the flag wins
+    Path good = Files.writeString(dir.resolve("good-port.properties"), "port=0\nsftp-port=0\n");
+    assertThat(ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config", good.toString(),
+        "--data", dir.resolve("d-good").toString(), "--port", "0")).network().port()).isZero();
+  }
+
   /** Round CR: {@code --config=FILE} was "unknown option --config=FILE", and a stray word was called an option. */
   @Test
   void theEqualsFormIsAcceptedAndAStrayWordIsNamedAsNotAnOption() throws Exception {
