@@ -113,7 +113,24 @@ final class CertificateAndKey {
    */
   static void requirePemFile(String option, Path file) throws UsageFailure {
     InputFile.requireRegularFile(file, option + " names one PEM file", "name the file itself, not the folder that"
-        + " holds it", "check " + option);
+        + " holds it", missingHint(option, file));
+  }
+
+  /**
+   * What to check about a PEM file that is not there: a relative path is read from the working folder, named (review
+   * DV: after a `cd`, "check --cert" said nothing of it); the development PKI's folder is made by the development
+   * server's first start.
+   */
+  static String missingHint(String option, Path file) {
+    String hint = "check " + option;
+    if (!file.isAbsolute()) {
+      hint += " (a relative path is read from the working folder, " + Path.of("").toAbsolutePath() + ")";
+    }
+    if (file.normalize().toString().replace('\\', '/').contains("certs-dev/out")) {
+      hint += "; the development certificates are made by the first start of the development server (`java -jar"
+          + " server/target/sealdrop-server.jar --dev`, from the repository's folder), in its certs-dev/out";
+    }
+    return hint;
   }
 
   /**

@@ -651,6 +651,12 @@ class ProfileTest {
         .assertExit(2);
     assertThat(missing.jsonError()).containsEntry("reason", "FILE_NOT_FOUND").containsEntry("hint", "check --ca");
     assertThat(alice.home()).doesNotExist();
+    // review DV: a relative path is read from the working folder, which the hint names; the development PKI's folder
+    // is made by the development server's first start, which it says
+    CliRun relative = alice.run("--json", "init", "--server", "localhost:8443", "--cert", "certs-dev/out/nobody.crt",
+        "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat((String) relative.jsonError().get("hint")).startsWith("check --cert (a relative path is read from the"
+        + " working folder, " + Path.of("").toAbsolutePath() + ")").contains("first start of the development server");
   }
 
   static final String NOT_CLIENT_AUTH_HINT = "ask your CA for a client certificate for alice (EKU clientAuth without"
