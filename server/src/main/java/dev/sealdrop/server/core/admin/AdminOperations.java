@@ -314,7 +314,8 @@ public final class AdminOperations {
     // on waits only for the acts that change a standing (short: their records are written after): a disabled admin's
     // on lands no more after its disable (review DU); off excludes every act, so that two lifts at once do not both
     // take the switch from on (the second overwrote who lifted it: round DA)
-    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, on ? Exclusion.SHARED : Exclusion.STANDING,
+    return write(c, on ? "lockdown.on" : "lockdown.off", "server", details, on ? Exclusion.SHARED_FIRST
+        : Exclusion.STANDING,
         () -> {
       if (on && (reason == null || reason.isBlank())) {
         throw new InvalidRequestException(Reason.REASON_REQUIRED, "give a reason to lock the server down");
@@ -392,6 +393,8 @@ public final class AdminOperations {
    */
   private final java.util.concurrent.locks.ReentrantReadWriteLock standing =
       new java.util.concurrent.locks.ReentrantReadWriteLock(true);
+  /** Acts waiting for {@link #standing} now (past every check but their admin's fresh one). */
+  private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
   /** How long an act waits for another admin's to end before it is refused as busy (the CLI gives up at 30 s). */
   static final long WAIT_SECONDS = 20;
 
@@ -400,7 +403,13 @@ public final class AdminOperations {
     /** Every other act that changes something: it changes an identity's standing. */
     STANDING,
     /** Acts that change an identity's standing, not each other. */
-    SHARED
+    SHARED,
+    /**
+     * As {@link #SHARED}, ahead of the acts queued for the lock: turning the lockdown on waits for an act that changes
+     * a standing while it runs (short), never for those queued behind a long purge (review DW: queued so, it could be
+     * refused busy, the server left open, while admins acted at once).
+     */
+    SHARED_FIRST
   }
 
   /**
@@ -430,7 +439,16 @@ public final class AdminOperations {
       java.util.concurrent.locks.Lock lock = exclusion == Exclusion.STANDING ? standing.writeLock()
           : standing.readLock();
       Supplier<T> rest;
-      waitFor(lock);
+      waiting.incrementAndGet();
+      try {
+        if (exclusion == Exclusion.SHARED_FIRST) {
+          waitAheadFor(lock);
+        } else {
+          waitFor(lock);
+        }
+      } finally {
+        waiting.decrementAndGet();
+      }
       try {
         if (c.givenUp().getAsBoolean()) {
           throw new dev.sealdrop.server.core.UnavailableException(Reason.SERVER_BUSY, "the call was given up (cancelled,"
@@ -447,17 +465,33 @@ public final class AdminOperations {
   }
 
   private static void waitFor(java.util.concurrent.locks.Lock lock) {
-    dev.sealdrop.server.core.LimitExceededException busy = new dev.sealdrop.server.core.LimitExceededException(
-        Reason.SERVER_BUSY, "server busy: another admin's act is still running; nothing was done: try again in a"
-            + " moment");
     try {
       if (!lock.tryLock(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-        throw busy;
+        throw busy();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw busy;
+      throw busy();
     }
+  }
+
+  /**
+   * Takes {@code lock} (a read lock) as soon as no act that changes a standing holds the write lock, whoever is queued:
+   * the untimed {@code tryLock} does not keep to the lock's fair order.
+   */
+  private static void waitAheadFor(java.util.concurrent.locks.Lock lock) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (!lock.tryLock()) {
+      if (System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
+        throw busy();
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+
+  private static dev.sealdrop.server.core.LimitExceededException busy() {
+    return new dev.sealdrop.server.core.LimitExceededException(Reason.SERVER_BUSY, "server busy: another admin's act"
+        + " is still running; nothing was done: try again in a moment");
   }
 
   private <T> T act(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review DT: admin acts that change something wait for an act that changes an identity's standing (so that a disabled
- * admin acts no more); the wait must not hold back the emergency switch, nor carry out an act its caller gave up. The
+ * admin acts no more); the emergency switch waits only while such an act runs, and an act its caller gave up while it
+ * waited is not carried out. The
  * long act is stood for by the test holding the operations' standing lock, as an identity's revocation holds it while
  * it writes.
  */
@@ -39,25 +40,65 @@ class AdminActWaitTest extends OneServerPerMethod {
     return records;
   }
 
+  /** Waits until {@code n} threads are queued for the standing lock. */
+  private static void awaitQueued(ReentrantReadWriteLock standing, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (standing.getQueueLength() < n && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(standing.getQueueLength()).as("queued for the lock").isGreaterThanOrEqualTo(n);
+  }
+
+  /** Waits until {@code n} admin acts wait for the standing lock: calls past the interceptors, waiting. */
+  private void awaitWaitingActs(int n) throws Exception {
+    java.lang.reflect.Field f = AdminOperations.class.getDeclaredField("waiting");
+    f.setAccessible(true);
+    java.util.concurrent.atomic.AtomicInteger waiting = (java.util.concurrent.atomic.AtomicInteger) f.get(
+        server.server().adminOperations());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (waiting.get() < n && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(waiting.get()).as("admin acts waiting").isGreaterThanOrEqualTo(n);
+  }
+
   /**
-   * Turning the lockdown on waits only for acts that change a standing (short), not for a purge or a grant's
-   * revocation (held shared: here by the test); its lift waits for every act, so that two lifts at once do not both
-   * take the switch from on.
+   * Turning the lockdown on waits only while an act that changes a standing runs, not for a purge or a grant's
+   * revocation (which hold the lock shared: here the test), nor for an act that changes a standing queued behind them
+   * (review DW: on a fair lock it queued behind it, and a long purge could have it refused busy). Its lift waits for
+   * every act, so that two lifts at once do not both take the switch from on.
    */
   @Test
-  void turningTheLockdownOnWaitsOnlyForActsThatChangeAStanding() throws Exception {
+  void turningTheLockdownOnGoesAheadOfActsQueuedBehindAPurge() throws Exception {
     ReentrantReadWriteLock standing = standing();
     admins.admin("carol").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
-    standing.readLock().lock();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    standing.readLock().lock(); // a purge running
     try {
-      LockdownState s = admins.admin("carol").withDeadlineAfter(10, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
+      java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+      pool.submit(() -> { // a disable queued behind it
+        standing.writeLock().lock();
+        try {
+          letGo.await();
+        } finally {
+          standing.writeLock().unlock();
+        }
+        return null;
+      });
+      awaitQueued(standing, 1);
+      LockdownState s = admins.admin("carol").withDeadlineAfter(5, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
           .newBuilder().setOn(true).setReason("a leak").build());
       assertThat(s.getOn()).isTrue();
       refused(() -> admins.admin("carol").withDeadlineAfter(1, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
           .newBuilder().setOn(false).build()), Status.Code.DEADLINE_EXCEEDED, null);
-      Thread.sleep(500); // the server's deadline for the call ends a little after the client's
-    } finally {
+      Thread.sleep(1000); // the server's deadline for the call ends a little after the client's
       standing.readLock().unlock();
+      letGo.countDown();
+    } finally {
+      if (standing.getReadHoldCount() > 0) {
+        standing.readLock().unlock();
+      }
+      pool.shutdownNow();
     }
     assertThat(recordsOf("lockdown.off")).singleElement().satisfies(r -> assertThat(r.result())
         .isEqualTo("server-busy"));
@@ -82,7 +123,7 @@ class AdminActWaitTest extends OneServerPerMethod {
       try {
         on = pool.submit(() -> refused(() -> admins.admin("erin").setLockdown(SetLockdownRequest.newBuilder()
             .setOn(true).setReason("mischief").build()), Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED"));
-        Thread.sleep(500); // on its way: past the interceptors, waiting
+        awaitWaitingActs(1); // on its way: past the interceptors, waiting
         server.server().identities().setEnabled("erin", false); // as another admin's disable, holding the lock
       } finally {
         standing.writeLock().unlock();
@@ -112,7 +153,7 @@ class AdminActWaitTest extends OneServerPerMethod {
           lifts.add(pool.submit(() -> admins.admin(admin).setLockdown(SetLockdownRequest.newBuilder().setOn(false)
               .build())));
         }
-        Thread.sleep(500); // both on their way, waiting
+        awaitWaitingActs(2); // both on their way, waiting
       } finally {
         standing.writeLock().unlock();
       }
@@ -141,7 +182,7 @@ class AdminActWaitTest extends OneServerPerMethod {
       refused(() -> admins.admin("carol").withDeadlineAfter(1, TimeUnit.SECONDS).disableIdentity(
           DisableIdentityRequest.newBuilder().setIdentity("bob").setReason("left").build()),
           Status.Code.DEADLINE_EXCEEDED, null);
-      Thread.sleep(500); // the server's deadline for the call ends a little after the client's
+      Thread.sleep(1000); // the server's deadline for the call ends a little after the client's
     } finally {
       standing.writeLock().unlock();
     }
