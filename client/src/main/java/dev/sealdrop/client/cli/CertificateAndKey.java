@@ -126,9 +126,13 @@ final class CertificateAndKey {
     if (!file.isAbsolute()) {
       hint += " (a relative path is read from the working folder, " + Path.of("").toAbsolutePath() + ")";
     }
-    if (file.normalize().toString().replace('\\', '/').contains("certs-dev/out")) {
-      hint += "; the development certificates are made by the first start of the development server (`java -jar"
-          + " server/target/sealdrop-server.jar --dev`, from the repository's folder), in its certs-dev/out";
+    Path folder = file.toAbsolutePath().normalize().getParent();
+    if (folder != null && folder.endsWith(Path.of("certs-dev", "out"))) {
+      // review DW: said of any missing file there, it sent a typo (alcie.crt) to start a server that never makes it
+      hint += java.nio.file.Files.isDirectory(folder)
+          ? "; the development PKI there holds alice, bob, carol and dave (NAME.crt, NAME.key, ca.crt)"
+          : "; the development certificates are made by the first start of the development server (`java -jar"
+              + " server/target/sealdrop-server.jar --dev`, from the repository's folder), in its certs-dev/out";
     }
     return hint;
   }
