@@ -23,8 +23,25 @@ percentile() { sort -g "$2" | awk -v p="$1" '{ v[NR] = $1 } END { r = int((p / 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# ensure_tools CMD...: every command a measurement needs is there, before anything is started (review DX: a missing
+# openssl ended run.sh with exit 127 and no message, after the warm-up)
+ensure_tools() {
+  local t missing=()
+  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  ((${#missing[@]} == 0)) || die "missing: ${missing[*]} (Debian: apt-get install openssl openssh-client openssh-server diffutils; or INSTALL_SSH=1 as root for ssh)"
+}
+
+# The jars are rebuilt when missing, older than a source file, or BUILD=1 (review DX: jars built before a `git pull`
+# were measured silently).
 ensure_jars() {
-  if [[ ${BUILD:-0} == 1 || ! -f $CLIENT_JAR || ! -f $SERVER_JAR ]]; then
+  local stale=""
+  if [[ -f $CLIENT_JAR && -f $SERVER_JAR ]]; then
+    stale=$(find "$ROOT/protocol/src/main" "$ROOT/server/src/main" "$ROOT/client/src/main" "$ROOT/pom.xml" \
+      "$ROOT"/*/pom.xml -newer "$CLIENT_JAR" -type f -print -quit 2>/dev/null; \
+      find "$ROOT/protocol/src/main" "$ROOT/server/src/main" "$ROOT/pom.xml" "$ROOT"/*/pom.xml -newer "$SERVER_JAR" \
+      -type f -print -quit 2>/dev/null)
+  fi
+  if [[ ${BUILD:-0} == 1 || ! -f $CLIENT_JAR || ! -f $SERVER_JAR || -n $stale ]]; then
     log "building the server and CLI jars (mvn package, tests skipped)"
     (cd "$ROOT" && mvn -B -q -DskipTests -Dspotbugs.skip package) >&2
   fi
@@ -181,7 +198,12 @@ stop_sshd() {
 machine_facts() {
   local cpu; cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   echo "- Machine: $(nproc) vCPU, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
-  echo "- JDK: $(java -version 2>&1 | head -2 | tail -1)"
+  local launcher_jdk=""
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+    launcher_jdk=" (client/sealdrop runs \$JAVA_HOME/bin/java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -2 | tail -1))"
+  fi
+  echo "- JDK: $(java -version 2>&1 | head -2 | tail -1)$launcher_jdk"
+  echo "- Commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || echo ' (with local changes)')"
   echo "- OpenSSH: $(ssh -V 2>&1)"
 }
 

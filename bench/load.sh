@@ -6,7 +6,7 @@
 # received file is byte-identical (sha256) and the server logged no OutOfMemoryError.
 #
 #   bench/load.sh                 # N=32 SIZE=64M HEAP=256m, updates docs/benchmarks.md
-#   N=4 SIZE=8M bench/load.sh     # smoke run
+#   N=4 SIZE=8M WRITE_DOC=0 bench/load.sh     # smoke run
 #
 # Environment: N (32), SIZE (64M), HEAP (256m), OUT (bench/out/load), WRITE_DOC (1), BUILD (0),
 # KEEP (0 = delete files and server data at the end), WARM_REDEEMS (20: untimed redeems of unknown
@@ -109,7 +109,12 @@ main() {
   done
   ((ok == N)) || FAILURES+=("only $ok of $N received files are byte-identical")
 
-  local hwm_kb; hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
+  local hwm_kb=0
+  if [[ -r /proc/$SERVER_PID/status ]]; then
+    hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
+  else
+    FAILURES+=("the server exited during the test (see $OUT/server/server.log)")
+  fi
   local oom; oom=$(cat "$OUT/server/server.log" "$OUT/server/server.out" | grep -c 'OutOfMemoryError' || true)
   ((oom == 0)) || FAILURES+=("the server logged OutOfMemoryError $oom time(s)")
   stop_server
@@ -134,14 +139,17 @@ main() {
   {
     echo "Written by \`bench/load.sh\` (this section is replaced on every run)."
     echo "$N senders (one \`sealdrop send\` JVM each) upload $N different $SIZE random files at once; then $N"
-    echo "receivers (\`bench/src/LoadReceivers.java\`: one JVM, $N threads, one mutual-TLS connection each, the same"
-    echo "redeem → download to spool → open and verify → confirm steps as \`sealdrop receive\`) redeem at the same"
+    echo "receivers (\`bench/src/LoadReceivers.java\`: one JVM, $N threads, one mutual-TLS connection each: redeem →"
+    echo "download to a spool file → open and verify it → confirm; \`sealdrop receive\` opens while it downloads, with no"
+    echo "spool, so these download and open figures include a write and a read of each file that it does not make) redeem at the same"
     echo "instant (one burst: downloads start once every receiver has redeemed, so that on this one shared machine"
     echo "the receivers' own decryption does not inflate the redeem times). Before the timed burst each connection"
     echo "makes $WARM_REDEEMS untimed redeems of unknown tokens, and the receivers' JVM runs with the CLI's compiler policy"
     echo "(C2 for the bulk crypto only), so that the one receiver JVM standing in for $N machines spends the shared"
-    echo "cores as $N CLI processes would. One server, \`-Xmx$HEAP\`, with \`max-download-streams-per-identity\` raised to"
-    echo "$N (default 8: bob stands in for $N machines). MB = 10^6 bytes."
+    echo "cores as $N CLI processes would. One server, \`-Xmx$HEAP\`, with \`max-download-streams\`,"
+    echo "\`max-download-streams-per-identity\`, \`max-upload-streams\` and \`max-upload-streams-per-identity\` all raised to"
+    echo "$((N > 32 ? N : 32)) (defaults with this heap: 25 upload streams, 8 per identity; bob and alice stand in for $N machines each)."
+    echo "MB = 10^6 bytes."
     echo
     echo "- Command: \`$COMMAND\`"
     echo "- Date: $started"

@@ -3,7 +3,7 @@
 # files, same run. See bench/README.md. Writes docs/benchmarks.md "End-to-end vs OpenSSH".
 #
 #   bench/run.sh                      # 1 GiB + 20 MB CSV, 3 runs, updates docs/benchmarks.md
-#   SIZE=64M RUNS=1 bench/run.sh      # smoke run
+#   SIZE=64M RUNS=1 WRITE_DOC=0 bench/run.sh      # smoke run (WRITE_DOC=1 needs RUNS >= 3)
 #
 # Environment: SIZE (1G), CSV_SIZE (20M), RUNS (3), WARM and WARM_ROUNDS (3 untimed sends and receives
 # of 1G to warm the server's JIT; WARM=0: none),
@@ -27,6 +27,9 @@ GCM=aes128-gcm@openssh.com
 COMMAND="SIZE=$SIZE CSV_SIZE=$CSV_SIZE RUNS=$RUNS WARM=$WARM WARM_ROUNDS=$WARM_ROUNDS bench/run.sh"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 [[ $WARM_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "WARM_ROUNDS must be a positive integer, not '$WARM_ROUNDS'"
+# issue 8 asks for medians of at least 3 runs: a smoke run never replaces the published table
+[[ $WRITE_DOC != 1 || $RUNS -ge 3 ]] || die "RUNS=$RUNS would replace the table in $DOC with fewer than 3 runs; set WRITE_DOC=0 for a smoke run"
+ensure_tools openssl ssh cmp
 BIG_BYTES=$(bytes "$SIZE") || die "SIZE must look like 1G, 64M or 1048576, not '$SIZE'"
 CSV_BYTES=$(bytes "$CSV_SIZE") || die "CSV_SIZE must look like 20M, not '$CSV_SIZE'"
 

@@ -38,9 +38,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Load-test receivers (bench/load.sh): N concurrent clients, each on its own mutual-TLS
- * connection, redeem one grant each at the same instant, download, open and verify, and confirm,
- * exactly as {@code sealdrop receive} does (spool, then open), but timing each phase, which the
- * CLI does not report. The redeems form one burst (every receiver redeems, then all download), so that
+ * connection, redeem one grant each at the same instant, download to a spool file, open and verify it, and confirm,
+ * timing each phase, which the CLI does not report. {@code sealdrop receive} makes the same calls but opens while it
+ * downloads, without a spool: the download and open phases here include a write and a read of each file that it does
+ * not make. The redeems form one burst (every receiver redeems, then all download), so that
  * the receivers' own decryption on this shared machine does not inflate the redeem times. Uses only the public APIs of the CLI's jar (protocol stubs, Envelope,
  * PrivateKeyFile, KeyBundle). Not a product: a measuring instrument.
  *
