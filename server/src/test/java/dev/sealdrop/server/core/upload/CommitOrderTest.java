@@ -151,12 +151,7 @@ class CommitOrderTest {
 
   /** Runs {@code statement} on the server's database file through a connection of its own. */
   private static void sql(Path data, String statement) throws Exception {
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
-        java.sql.Statement s = c.createStatement()) {
-      s.setQueryTimeout(30);
-      s.execute("PRAGMA busy_timeout = 30000");
-      s.execute(statement);
-    }
+    dev.sealdrop.server.testing.DatabaseFile.execute(data, statement);
   }
 
   /** A crash after the commit's row and before its data was moved into place: the next start moves it. */

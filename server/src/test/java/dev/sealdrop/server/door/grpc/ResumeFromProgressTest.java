@@ -73,13 +73,8 @@ class ResumeFromProgressTest {
     }
   }
 
-  static void sql(Path data, String statement) throws Exception {
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
-        java.sql.Statement s = c.createStatement()) {
-      s.setQueryTimeout(30);
-      s.execute("PRAGMA busy_timeout = 30000");
-      s.execute(statement);
-    }
+  private static void sql(Path data, String statement) throws Exception {
+    dev.sealdrop.server.testing.DatabaseFile.execute(data, statement);
   }
 
   @Test
