@@ -8,7 +8,6 @@ import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.client.trust.KeyTrust;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.FileInfo;
-import dev.sealdrop.protocol.v1.ListFilesRequest;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,9 +56,7 @@ final class GrantCommand extends SealdropSubcommand {
     String wanted = wanted();
     Optional<FileInfo> file;
     try {
-      file = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect().transfer()
-          .listFiles(ListFilesRequest.getDefaultInstance())).getFilesList().stream()
-          .filter(f -> f.getFileId().equals(wanted)).findFirst();
+      file = OwnListings.files(session).stream().filter(f -> f.getFileId().equals(wanted)).findFirst();
     } catch (dev.sealdrop.client.failure.PermissionFailure e) {
       if (!"ROLE_FORBIDDEN".equals(e.reason())) {
         throw e;

@@ -6,7 +6,6 @@ import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.net.GrpcFailures;
 import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.protocol.v1.Grant;
-import dev.sealdrop.protocol.v1.ListGrantsRequest;
 import dev.sealdrop.protocol.v1.RevokeGrantRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,8 +24,7 @@ final class GrantsCommand extends SealdropSubcommand implements Sealdrop.Listing
 
   @Override
   void run(Session session) throws Exception {
-    List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
-        () -> session.connect().transfer().listGrants(ListGrantsRequest.getDefaultInstance())).getGrantsList();
+    List<Grant> grants = OwnListings.grants(session);
     session.output().emitReport(GrantView.list(grants, true));
   }
 

@@ -1,9 +1,6 @@
 package dev.sealdrop.client.cli;
 
-import dev.sealdrop.client.net.GrpcFailures;
-import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.protocol.v1.Grant;
-import dev.sealdrop.protocol.v1.ListInboxRequest;
 import java.util.List;
 import picocli.CommandLine.Command;
 
@@ -17,8 +14,7 @@ final class InboxCommand extends SealdropSubcommand implements Sealdrop.Listing 
 
   @Override
   void run(Session session) throws Exception {
-    List<Grant> grants = ServerConnection.call(GrpcFailures.Op.LIST,
-        () -> session.connect().transfer().listInbox(ListInboxRequest.getDefaultInstance())).getGrantsList();
+    List<Grant> grants = OwnListings.inbox(session);
     session.output().emitReport(GrantView.list(grants, false));
   }
 }

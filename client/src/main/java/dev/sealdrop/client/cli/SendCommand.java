@@ -22,8 +22,6 @@ import dev.sealdrop.envelope.FileMetadata;
 import dev.sealdrop.envelope.SealingOutputStream;
 import dev.sealdrop.keys.PrivateKeys;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
-import dev.sealdrop.protocol.v1.ListFilesRequest;
-import dev.sealdrop.protocol.v1.ListFilesResponse;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -241,8 +239,7 @@ final class SendCommand extends SealdropSubcommand {
    */
   static List<String> revokeUnshownGrants(Session session, String fileId, String recipient, long requestedAt)
       throws SealdropFailure {
-    List<dev.sealdrop.protocol.v1.Grant> mine = ServerConnection.call(GrpcFailures.Op.LIST, () -> session.connect()
-        .transfer().listGrants(dev.sealdrop.protocol.v1.ListGrantsRequest.getDefaultInstance())).getGrantsList();
+    List<dev.sealdrop.protocol.v1.Grant> mine = OwnListings.grants(session);
     List<String> revoked = new java.util.ArrayList<>();
     for (dev.sealdrop.protocol.v1.Grant g : mine) {
       if (g.getFileId().equals(fileId) && g.getRecipient().equalsIgnoreCase(recipient)
@@ -345,9 +342,7 @@ final class SendCommand extends SealdropSubcommand {
 
   /** Whether the server still lists {@code fileId} among the caller's files. */
   private static boolean onServer(Session session, String fileId) throws SealdropFailure {
-    ListFilesResponse files = ServerConnection.call(GrpcFailures.Op.LIST,
-        () -> session.connect().transfer().listFiles(ListFilesRequest.getDefaultInstance()));
-    return files.getFilesList().stream().anyMatch(f -> f.getFileId().equals(fileId));
+    return OwnListings.files(session).stream().anyMatch(f -> f.getFileId().equals(fileId));
   }
 
   /**

@@ -9,7 +9,6 @@ import dev.sealdrop.client.net.ServerConnection;
 import dev.sealdrop.protocol.v1.DeleteFileRequest;
 import dev.sealdrop.protocol.v1.DeleteFileResponse;
 import dev.sealdrop.protocol.v1.FileInfo;
-import dev.sealdrop.protocol.v1.ListFilesRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -36,8 +35,7 @@ final class UploadedFilesCommand extends SealdropSubcommand implements Sealdrop.
 
   @Override
   void run(Session session) throws Exception {
-    List<FileInfo> files = ServerConnection.call(GrpcFailures.Op.LIST,
-        () -> session.connect().transfer().listFiles(ListFilesRequest.getDefaultInstance())).getFilesList();
+    List<FileInfo> files = OwnListings.files(session);
     session.output().emitReport(new Result() {
       @Override
       public void writeJson(JsonGenerator g) throws IOException {

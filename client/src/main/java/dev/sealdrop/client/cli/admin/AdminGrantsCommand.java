@@ -7,6 +7,7 @@ import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.cli.output.TerminalText;
 import dev.sealdrop.client.failure.UsageFailure;
 import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.Pages;
 import dev.sealdrop.protocol.v1.AdminGrant;
 import dev.sealdrop.protocol.v1.GrantState;
 import dev.sealdrop.protocol.v1.ListAllGrantsRequest;
@@ -72,10 +73,10 @@ final class AdminGrantsCommand extends CommandGroup {
       if (recipient != null) {
         req.setRecipient(recipient);
       }
-      List<AdminGrant> grants = Pages.all(admin, token -> {
+      List<AdminGrant> grants = Pages.all(token -> admin.call(GrpcFailures.Op.LIST, () -> {
         var page = admin.stub().listAllGrants(req.setPageToken(token).build());
         return new Pages.Page<>(page.getGrantsList(), page.getNextPageToken());
-      });
+      }));
       output.emitReport(new Result() {
         @Override
         public void writeJson(JsonGenerator g) throws IOException {

@@ -6,6 +6,7 @@ import dev.sealdrop.client.cli.SealdropCommand;
 import dev.sealdrop.client.cli.output.Output;
 import dev.sealdrop.client.cli.output.Result;
 import dev.sealdrop.client.net.GrpcFailures;
+import dev.sealdrop.client.net.Pages;
 import dev.sealdrop.protocol.v1.AdminFile;
 import dev.sealdrop.protocol.v1.ListAllFilesRequest;
 import dev.sealdrop.protocol.v1.PurgeFileRequest;
@@ -43,10 +44,10 @@ final class FilesCommand extends CommandGroup {
       if (owner != null) {
         req.setOwner(owner);
       }
-      List<AdminFile> files = Pages.all(admin, token -> {
+      List<AdminFile> files = Pages.all(token -> admin.call(GrpcFailures.Op.LIST, () -> {
         var page = admin.stub().listAllFiles(req.setPageToken(token).build());
         return new Pages.Page<>(page.getFilesList(), page.getNextPageToken());
-      });
+      }));
       Instant now = ((SealdropCommand) spec.root().userObject()).environment().clock().instant();
       output.emitReport(new Result() {
         @Override

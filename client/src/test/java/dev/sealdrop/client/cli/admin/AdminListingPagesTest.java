@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The server answers an admin listing a page (1000 rows at most) at a time (review DR: whole, a transferor's 300,000
  * grants exhausted its heap); {@code admin grants list} and {@code admin files list} read every page, so that an admin
- * still sees every row, each once.
+ * still sees every row, each once. So do an identity's own listings (session 58): {@code files}, {@code grants} and
+ * {@code inbox}, oldest first.
  */
 class AdminListingPagesTest extends DevServerPerClass {
   static final int EXTRA = 1500;
@@ -58,6 +59,20 @@ class AdminListingPagesTest extends DevServerPerClass {
         .list("grants")).hasSize(EXTRA);
     assertThat(Profiles.as(root, "carol", "admin", "grants", "list", "--state", "active").assertExit(0).out()
         .lines().filter(l -> l.contains("g_")).count()).isEqualTo(1);
+  }
+
+  @Test
+  void ownListingsReadEveryPageOldestFirst() {
+    for (String[] listing : new String[][] {{"alice", "grants", "grants", "grant_id"}, {"bob", "inbox", "grants",
+        "grant_id"}, {"alice", "files", "files", "file_id"}}) {
+      List<Map<String, Object>> rows = Profiles.as(root, listing[0], "--json", listing[1]).assertExit(0)
+          .list(listing[2]);
+      List<Object> ids = rows.stream().map(g -> g.get(listing[3])).toList();
+      assertThat(ids).as(listing[1]).hasSize(EXTRA + 1);
+      assertThat(new HashSet<>(ids)).as(listing[1] + ": each once").hasSize(EXTRA + 1);
+      assertThat(ids.get(0)).as(listing[1] + ": the oldest (the copy made " + EXTRA + " ms before) first")
+          .isEqualTo(String.format("%s_%032x", listing[3].substring(0, 1), EXTRA));
+    }
   }
 
   @Test

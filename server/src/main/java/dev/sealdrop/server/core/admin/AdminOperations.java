@@ -2,6 +2,7 @@ package dev.sealdrop.server.core.admin;
 
 import dev.sealdrop.server.core.InvalidRequestException;
 import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.RequestFields;

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.admin;
 
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantState;
 import dev.sealdrop.server.core.grant.PurgedGrant;

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.grant;
 
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.identity.Credential;
 import java.time.Instant;
 import java.util.List;
@@ -38,9 +39,14 @@ public interface GrantRepository {
   /** The latest-purged grant that pointed at file {@code fileId}, if a purge of that file kept one. */
   Optional<PurgedGrant> findPurgedOfFile(String fileId);
 
-  List<Grant> listByOwner(String owner);
+  /**
+   * At most {@code limit} of the grants {@code owner} made, oldest first (by creation, then id), starting after
+   * {@code after} (null: at the first).
+   */
+  List<Grant> listByOwner(String owner, Page.After after, int limit);
 
-  List<Grant> listByRecipient(String recipient);
+  /** At most {@code limit} of the grants addressed to {@code recipient}, in the order of {@link #listByOwner}. */
+  List<Grant> listByRecipient(String recipient, Page.After after, int limit);
 
   /**
    * The compare-and-set: {@code ACTIVE → CLAIMED} only if the grant is ACTIVE, unexpired at

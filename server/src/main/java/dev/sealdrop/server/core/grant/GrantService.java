@@ -5,6 +5,7 @@ import dev.sealdrop.server.core.Ids;
 import dev.sealdrop.server.core.InvalidRequestException;
 import dev.sealdrop.server.core.LimitExceededException;
 import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.PermissionDeniedException;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
@@ -191,18 +192,29 @@ public final class GrantService {
         });
   }
 
-  /** The grants the caller created. */
-  public List<Grant> listCreated(Principal caller) {
+  /** A page of the grants the caller created, oldest first ({@link Page}; {@code pageSize} 0 is the default). */
+  public Page<Grant> listCreated(Principal caller, int pageSize, String pageToken) {
     caller.require(Role.TRANSFEROR, "list created grants");
+    Page.Request page = Page.Request.of(pageSize, pageToken);
     Instant now = settle();
-    return grants.listByOwner(caller.identity()).stream().map(g -> g.asOf(now)).toList();
+    List<Grant> read = grants.listByOwner(caller.identity(), page.after(), page.size());
+    return Page.of(page, read, g -> new Page.After(g.createdAt(), g.id()), read.stream().map(g -> g.asOf(now)).toList());
   }
 
-  /** The grants addressed to the caller. */
-  public List<Grant> inbox(Principal caller) {
+  /** A page of the grants addressed to the caller, oldest first ({@link Page}; {@code pageSize} 0 is the default). */
+  public Page<Grant> inbox(Principal caller, int pageSize, String pageToken) {
+    caller.require(Role.ACQUIRER, "list an inbox");
+    Page.Request page = Page.Request.of(pageSize, pageToken);
+    Instant now = settle();
+    List<Grant> read = grants.listByRecipient(caller.identity(), page.after(), page.size());
+    return Page.of(page, read, g -> new Page.After(g.createdAt(), g.id()), read.stream().map(g -> g.asOf(now)).toList());
+  }
+
+  /** Grant {@code grantId} as its row in the caller's inbox ({@link #inbox}) shows it, if it is addressed to the caller. */
+  public Optional<Grant> inboxGrant(Principal caller, String grantId) {
     caller.require(Role.ACQUIRER, "list an inbox");
     Instant now = settle();
-    return grants.listByRecipient(caller.identity()).stream().map(g -> g.asOf(now)).toList();
+    return grants.find(grantId).filter(g -> g.recipient().equals(caller.identity())).map(g -> g.asOf(now));
   }
 
   /** Refuses a caller who may not redeem grants (a door's redeem folder listed by another role). */

@@ -1,5 +1,6 @@
 package dev.sealdrop.server.core.upload;
 
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.identity.Credential;
 import java.time.Instant;
 import java.util.List;
@@ -71,7 +72,11 @@ public interface UploadRepository {
 
   Optional<StoredFile> findFile(String fileId);
 
-  List<StoredFile> listFiles(String owner);
+  /**
+   * At most {@code limit} of {@code owner}'s stored files, oldest first (by creation, then id), starting after
+   * {@code after} (null: at the first).
+   */
+  List<StoredFile> listFiles(String owner, Page.After after, int limit);
 
   /**
    * What the owner stores: the sizes of its committed files plus the durable bytes of its OPEN

@@ -4,6 +4,7 @@ import dev.sealdrop.server.core.Ids;
 import dev.sealdrop.server.core.InvalidRequestException;
 import dev.sealdrop.server.core.LimitExceededException;
 import dev.sealdrop.server.core.NotFoundException;
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnavailableException;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -436,9 +438,18 @@ public final class UploadService {
         + " bytes this server accepts per file (refused after " + received + " bytes)");
   }
 
-  public List<StoredFile> listFiles(Principal caller) {
+  /** A page of the caller's stored files, oldest first ({@link Page}; {@code pageSize} 0 is the default). */
+  public Page<StoredFile> listFiles(Principal caller, int pageSize, String pageToken) {
     caller.require(Role.TRANSFEROR, "list uploaded files");
-    return uploads.listFiles(caller.identity());
+    Page.Request page = Page.Request.of(pageSize, pageToken);
+    List<StoredFile> read = uploads.listFiles(caller.identity(), page.after(), page.size());
+    return Page.of(page, read, f -> new Page.After(f.createdAt(), f.id()), read);
+  }
+
+  /** The caller's stored file {@code fileId}, if it has one by that id (another identity's is not found). */
+  public Optional<StoredFile> ownFile(Principal caller, String fileId) {
+    caller.require(Role.TRANSFEROR, "list uploaded files");
+    return uploads.findFile(fileId).filter(f -> f.owner().equals(caller.identity()));
   }
 
   /** What {@link #abandon} did: the bytes it deleted, or that the upload was closed unfinished already. */

@@ -134,7 +134,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void listAllGrants(ListAllGrantsRequest req, StreamObserver<ListAllGrantsResponse> out) {
     Unary.run(out, () -> {
-      dev.sealdrop.server.core.admin.Page<dev.sealdrop.server.core.grant.Grant> page = ops.listGrants(caller(),
+      dev.sealdrop.server.core.Page<dev.sealdrop.server.core.grant.Grant> page = ops.listGrants(caller(),
           () -> AdminMapper.state(req.getState()), req.getOwner(), req.getRecipient(), req.getPageSize(),
           req.getPageToken());
       return ListAllGrantsResponse.newBuilder().addAllGrants(page.items().stream().map(AdminMapper::grant).toList())
@@ -170,7 +170,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void listAllFiles(ListAllFilesRequest req, StreamObserver<ListAllFilesResponse> out) {
     Unary.run(out, () -> {
-      dev.sealdrop.server.core.admin.Page<dev.sealdrop.server.core.admin.FileView> page = ops.listFiles(caller(),
+      dev.sealdrop.server.core.Page<dev.sealdrop.server.core.admin.FileView> page = ops.listFiles(caller(),
           req.getOwner(), req.getPageSize(), req.getPageToken());
       return ListAllFilesResponse.newBuilder().addAllFiles(page.items().stream().map(AdminMapper::file).toList())
           .setNextPageToken(page.nextPageToken()).build();

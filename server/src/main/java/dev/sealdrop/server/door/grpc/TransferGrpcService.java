@@ -27,10 +27,13 @@ import dev.sealdrop.protocol.v1.RevokeGrantResponse;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.grant.DownloadSession;
+import dev.sealdrop.server.core.grant.Grant;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.grant.IssuedGrant;
 import dev.sealdrop.server.core.grant.Redemption;
+import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.Upload;
 import dev.sealdrop.server.core.upload.UploadService;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -102,9 +105,12 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public void listFiles(ListFilesRequest request, StreamObserver<ListFilesResponse> out) {
-    Unary.run(out, () -> ListFilesResponse.newBuilder()
-        .addAllFiles(uploads.listFiles(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::file).toList())
-        .build());
+    Unary.run(out, () -> {
+      Page<StoredFile> page = uploads.listFiles(PeerIdentityInterceptor.caller(), request.getPageSize(),
+          request.getPageToken());
+      return ListFilesResponse.newBuilder().addAllFiles(page.items().stream().map(ProtoMapper::file).toList())
+          .setNextPageToken(page.nextPageToken()).build();
+    });
   }
 
   @Override
@@ -122,9 +128,12 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public void listGrants(ListGrantsRequest request, StreamObserver<ListGrantsResponse> out) {
-    Unary.run(out, () -> ListGrantsResponse.newBuilder()
-        .addAllGrants(grants.listCreated(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::grant).toList())
-        .build());
+    Unary.run(out, () -> {
+      Page<Grant> page = grants.listCreated(PeerIdentityInterceptor.caller(), request.getPageSize(),
+          request.getPageToken());
+      return ListGrantsResponse.newBuilder().addAllGrants(page.items().stream().map(ProtoMapper::grant).toList())
+          .setNextPageToken(page.nextPageToken()).build();
+    });
   }
 
   @Override
@@ -149,9 +158,11 @@ public final class TransferGrpcService extends TransferServiceGrpc.TransferServi
 
   @Override
   public void listInbox(ListInboxRequest request, StreamObserver<ListInboxResponse> out) {
-    Unary.run(out, () -> ListInboxResponse.newBuilder()
-        .addAllGrants(grants.inbox(PeerIdentityInterceptor.caller()).stream().map(ProtoMapper::grant).toList())
-        .build());
+    Unary.run(out, () -> {
+      Page<Grant> page = grants.inbox(PeerIdentityInterceptor.caller(), request.getPageSize(), request.getPageToken());
+      return ListInboxResponse.newBuilder().addAllGrants(page.items().stream().map(ProtoMapper::grant).toList())
+          .setNextPageToken(page.nextPageToken()).build();
+    });
   }
 
   @Override

@@ -105,19 +105,19 @@ final class VirtualTree {
           // a name this session committed an upload under answers its stored file (OpenNames#committed), unless the
           // name is itself one of the caller's stored files, which an upload under its name left unchanged (review DO:
           // a stat of f_OLD answered the new file for the rest of the session)
-          List<StoredFile> mine = files(caller);
           String committedAs = committed.get(name);
-          java.util.Optional<StoredFile> stored = mine.stream().filter(f -> f.id().equals(name)).findFirst()
-              .or(() -> mine.stream().filter(f -> f.id().equals(committedAs)).findFirst());
+          java.util.Optional<StoredFile> stored = stored(caller, name);
+          if (stored.isEmpty() && committedAs != null) {
+            stored = stored(caller, committedAs);
+          }
           if (stored.isPresent()) {
             return attributesOf(caller, stored.get());
           }
         }
         case INBOX -> {
-          for (Grant g : inbox(caller)) {
-            if (inboxName(g).equals(name)) {
-              return attributesOf(caller, g);
-            }
+          java.util.Optional<Grant> listed = inboxEntry(caller, name);
+          if (listed.isPresent()) {
+            return attributesOf(caller, listed.get());
           }
         }
         case REDEEM -> {
@@ -166,12 +166,17 @@ final class VirtualTree {
     List<String> s = dir.segments();
     Principal caller = caller();
     Map<String, VirtualAttributes> names = new java.util.LinkedHashMap<>();
+    if (s.size() == 1 && s.get(0).equals(OUTBOX)) {
+      return PagedEntries.open(token -> listing("ListFiles", caller, () -> uploads.listFiles(caller, 0, token)),
+          f -> true, f -> dir.resolve(f.id()).listedAs(attributesOf(caller, f)), filter);
+    }
+    if (s.size() == 1 && s.get(0).equals(INBOX)) {
+      return PagedEntries.open(token -> listing("ListInbox", caller, () -> grants.inbox(caller, 0, token)),
+          g -> g.state() == GrantState.ACTIVE, g -> dir.resolve(inboxName(g)).listedAs(attributesOf(caller, g)),
+          filter);
+    }
     if (s.isEmpty()) {
       FOLDERS.forEach(f -> names.put(f, folderAttributes(caller, f)));
-    } else if (s.size() == 1 && s.get(0).equals(OUTBOX)) {
-      files(caller).forEach(f -> names.put(f.id(), attributesOf(caller, f)));
-    } else if (s.size() == 1 && s.get(0).equals(INBOX)) {
-      inbox(caller).forEach(g -> names.put(inboxName(g), attributesOf(caller, g)));
     } else if (s.size() == 1 && s.get(0).equals(REDEEM)) {
       listing("Redeem", caller, () -> { // the role check of redeeming; tokens are never listed
         grants.requireRedeemer(caller);
@@ -327,16 +332,15 @@ final class VirtualTree {
 
   /** The caller's stored file listed in /outbox/ as NAME (its id). */
   private java.util.Optional<StoredFile> stored(Principal caller, String name) throws IOException {
-    return files(caller).stream().filter(f -> f.id().equals(name)).findFirst();
+    return listing("ListFiles", caller, () -> uploads.ownFile(caller, name));
   }
 
-  private List<Grant> inbox(Principal caller) throws IOException {
-    return listing("ListInbox", caller, () -> grants.inbox(caller)).stream()
-        .filter(g -> g.state() == GrantState.ACTIVE).toList();
-  }
-
-  private List<StoredFile> files(Principal caller) throws IOException {
-    return listing("ListFiles", caller, () -> uploads.listFiles(caller));
+  /** The grant listed in /inbox/ as NAME ({@link #inboxName}): one addressed to the caller that can be redeemed. */
+  private java.util.Optional<Grant> inboxEntry(Principal caller, String name) throws IOException {
+    int dot = name.lastIndexOf('.');
+    String grantId = dot < 0 ? "" : name.substring(dot + 1);
+    return listing("ListInbox", caller, () -> grants.inboxGrant(caller, grantId))
+        .filter(g -> g.state() == GrantState.ACTIVE && inboxName(g).equals(name));
   }
 
   /**

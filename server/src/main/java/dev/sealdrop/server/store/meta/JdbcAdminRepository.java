@@ -1,7 +1,7 @@
 package dev.sealdrop.server.store.meta;
 
 import dev.sealdrop.server.core.admin.AdminRepository;
-import dev.sealdrop.server.core.admin.Page;
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.admin.FileView;
 import dev.sealdrop.server.core.admin.IdentityView;
 import dev.sealdrop.server.core.admin.LockdownState;

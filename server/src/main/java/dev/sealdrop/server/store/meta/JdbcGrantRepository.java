@@ -1,5 +1,6 @@
 package dev.sealdrop.server.store.meta;
 
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.grant.Claim;
 import dev.sealdrop.server.core.grant.ClaimState;
 import dev.sealdrop.server.core.grant.Grant;
@@ -127,15 +128,25 @@ public final class JdbcGrantRepository implements GrantRepository {
       + " purged_at FROM purged_grants";
 
   @Override
-  public List<Grant> listByOwner(String owner) {
-    return jdbc.query(GRANT_SELECT + " WHERE g.owner = ? ORDER BY g.created_at, g.id", JdbcGrantRepository::grant,
-        owner);
+  public List<Grant> listByOwner(String owner, Page.After after, int limit) {
+    return listAfter(OWNER_PAGE, owner, after, limit);
   }
 
   @Override
-  public List<Grant> listByRecipient(String recipient) {
-    return jdbc.query(GRANT_SELECT + " WHERE g.recipient = ? ORDER BY g.created_at, g.id", JdbcGrantRepository::grant,
-        recipient);
+  public List<Grant> listByRecipient(String recipient, Page.After after, int limit) {
+    return listAfter(RECIPIENT_PAGE, recipient, after, limit);
+  }
+
+  private static final String PAGE_AFTER = " AND (g.created_at > ? OR (g.created_at = ? AND g.id > ?))"
+      + " ORDER BY g.created_at, g.id LIMIT ?";
+  private static final String OWNER_PAGE = GRANT_SELECT + " WHERE g.owner = ?" + PAGE_AFTER;
+  private static final String RECIPIENT_PAGE = GRANT_SELECT + " WHERE g.recipient = ?" + PAGE_AFTER;
+
+  /** A page ({@link #OWNER_PAGE} or {@link #RECIPIENT_PAGE}) of the grants of {@code identity}. */
+  private List<Grant> listAfter(String pageQuery, String identity, Page.After after, int limit) {
+    long at = after == null ? Long.MIN_VALUE : after.createdAt().toEpochMilli();
+    String id = after == null ? "" : after.id();
+    return jdbc.query(pageQuery, JdbcGrantRepository::grant, identity, at, at, id, limit);
   }
 
   @Override

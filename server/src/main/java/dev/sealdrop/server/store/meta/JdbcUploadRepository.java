@@ -1,5 +1,6 @@
 package dev.sealdrop.server.store.meta;
 
+import dev.sealdrop.server.core.Page;
 import dev.sealdrop.server.core.identity.Credential;
 import dev.sealdrop.server.core.upload.StoredFile;
 import dev.sealdrop.server.core.upload.Upload;
@@ -147,9 +148,11 @@ public final class JdbcUploadRepository implements UploadRepository {
   }
 
   @Override
-  public List<StoredFile> listFiles(String owner) {
-    return jdbc.query("SELECT " + FILE_COLUMNS + " FROM files WHERE owner = ? ORDER BY created_at, id",
-        JdbcUploadRepository::file, owner);
+  public List<StoredFile> listFiles(String owner, Page.After after, int limit) {
+    long at = after == null ? Long.MIN_VALUE : after.createdAt().toEpochMilli();
+    String id = after == null ? "" : after.id();
+    return jdbc.query("SELECT " + FILE_COLUMNS + " FROM files WHERE owner = ? AND (created_at > ? OR (created_at = ?"
+        + " AND id > ?)) ORDER BY created_at, id LIMIT ?", JdbcUploadRepository::file, owner, at, at, id, limit);
   }
 
   @Override

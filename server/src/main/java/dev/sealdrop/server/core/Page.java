@@ -1,7 +1,5 @@
-package dev.sealdrop.server.core.admin;
+package dev.sealdrop.server.core;
 
-import dev.sealdrop.server.core.InvalidRequestException;
-import dev.sealdrop.server.core.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -10,10 +8,13 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * One page of an admin listing (newest first) and where the next starts: an empty {@code nextPageToken} ends the
- * listing. Review DR: the listings came whole, in one message, so that a transferor who made some 300,000 grants
- * (each short-lived, within the live-grant limit) made {@code admin grants list} exhaust a 256 MiB server heap and the
- * CLI's message limit; a page holds at most {@value #MAX_SIZE}.
+ * One page of a listing and where the next starts: an empty {@code nextPageToken} ends the listing. The admin's
+ * listings run newest first, an identity's own (its files, the grants it made, its inbox) oldest first; either way by
+ * creation time, then id, each page starting after the last row of the one before, so that rows made meanwhile neither
+ * repeat nor shift the pages. Review DR: the listings came whole, in one message, so that a transferor who made some
+ * 300,000 grants (each short-lived, within the live-grant limit) made {@code admin grants list} (and, session 58, its
+ * own {@code grants} and its recipient's {@code inbox}) exhaust a 256 MiB server heap and the CLI's message limit; a
+ * page holds at most {@value #MAX_SIZE}.
  */
 public record Page<T>(List<T> items, String nextPageToken) {
   /** What a page holds at most, and by default. */
@@ -24,8 +25,8 @@ public record Page<T>(List<T> items, String nextPageToken) {
   }
 
   /**
-   * Where a page starts: after the row created at {@code createdAt} with {@code id} in the order newest first, then by
-   * id (null: at the first row).
+   * Where a page starts: after the row created at {@code createdAt} with {@code id} in the listing's order (null: at
+   * the first row).
    */
   public record After(Instant createdAt, String id) {}
 
@@ -44,7 +45,7 @@ public record Page<T>(List<T> items, String nextPageToken) {
    * The page of {@code read} ({@code request.size()} rows at most, or fewer: the rows read then filtered) that ends
    * where the listing goes on if {@code read} was full.
    */
-  static <R, T> Page<T> of(Request request, List<R> read, Function<R, After> position, List<T> items) {
+  public static <R, T> Page<T> of(Request request, List<R> read, Function<R, After> position, List<T> items) {
     String next = read.size() < request.size() ? "" : encode(position.apply(read.get(read.size() - 1)));
     return new Page<>(items, next);
   }

@@ -1,38 +1,36 @@
-package dev.sealdrop.client.cli.admin;
+package dev.sealdrop.client.net;
 
 import dev.sealdrop.client.failure.NetworkFailure;
 import dev.sealdrop.client.failure.SealdropFailure;
-import dev.sealdrop.client.net.GrpcFailures;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Every page of an admin listing, read one after the other: the server answers at most 1000 rows a page with the token
- * of the next (admin.proto, ListAllGrants and ListAllFiles), asked for until it is empty. A server older than paging
- * answers everything at once with no token, which ends the listing too.
+ * Every page of a listing, read one after the other: the server answers at most 1000 rows a page with the token of the
+ * next (admin.proto's ListAllGrants and ListAllFiles; transfer.proto's ListFiles, ListGrants and ListInbox), asked for
+ * until it is empty. A server older than paging answers everything at once with no token, which ends the listing too.
  */
-final class Pages {
+public final class Pages {
   private Pages() {}
 
   /** One page: its rows and the next page's token ("" after the last). */
-  record Page<T>(List<T> rows, String next) {}
+  public record Page<T>(List<T> rows, String next) {}
 
-  /** Asks for the page at a token ("" for the first). */
+  /** Asks for the page at a token ("" for the first), translating the server's refusal. */
   @FunctionalInterface
-  interface Fetch<T> {
+  public interface Fetch<T> {
     Page<T> at(String token) throws SealdropFailure;
   }
 
   /** The rows of every page, in order. */
-  static <T> List<T> all(AdminConnection admin, Fetch<T> fetch) throws SealdropFailure {
+  public static <T> List<T> all(Fetch<T> fetch) throws SealdropFailure {
     List<T> rows = new ArrayList<>();
     Set<String> asked = new HashSet<>();
     String token = "";
     do {
-      String at = token;
-      Page<T> page = admin.call(GrpcFailures.Op.LIST, () -> fetch.at(at));
+      Page<T> page = fetch.at(token);
       rows.addAll(page.rows());
       token = page.next();
       if (!token.isEmpty() && !asked.add(token)) {
