@@ -94,6 +94,16 @@ public final class BundleVerifier {
       params.setRevocationEnabled(false);
       params.setDate(Date.from(now));
       CertPathValidator.getInstance("PKIX").validate(cp, params);
+      for (X509Certificate intermediate : path.subList(1, path.size())) {
+        java.util.Optional<String> problem = ClientCertificates.intermediateProblem(intermediate);
+        if (problem.isPresent()) {
+          // the rule the server's TLS port applies (review EB: a server holding such an intermediate's key could make
+          // a bundle for anyone that the CLI pinned, though the port refuses its certificate)
+          throw new BundleException(Reason.UNTRUSTED_CERTIFICATE, "the certificate was issued by the intermediate CA '"
+              + intermediate.getSubjectX500Principal().getName() + "', which " + problem.get() + ", so it may not"
+              + " issue identities");
+        }
+      }
     } catch (CertPathValidatorException e) {
       if (e.getReason() == BasicReason.NOT_YET_VALID) {
         // round AV: "renew it" is no cure for a certificate whose validity starts later: a clock is wrong, or it was

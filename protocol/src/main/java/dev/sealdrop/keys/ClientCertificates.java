@@ -65,6 +65,28 @@ public final class ClientCertificates {
     return Optional.empty();
   }
 
+  /**
+   * Why {@code intermediate}, a CA certificate between the deployment's CA and a client certificate, may not issue
+   * identities, in words that follow "the intermediate CA 'NAME'", or empty if it may: an extended key usage, if it has
+   * one, that allows clientAuth or anyExtendedKeyUsage (as OpenSSL's {@code -purpose sslclient} checks along the chain;
+   * the JDK's path validation does not), and no {@link #weakness} (a SHA-1 signature on an intermediate is the forged
+   * CA certificate a chosen-prefix collision makes). The same rule at the server's TLS port and in every
+   * {@link BundleVerifier} (review EB: only the port checked it, so that a bundle whose certificate an intermediate
+   * restricted to serverAuth issued, one the port refused, was verified and pinned by the CLI).
+   */
+  public static Optional<String> intermediateProblem(X509Certificate intermediate) {
+    List<String> eku;
+    try {
+      eku = intermediate.getExtendedKeyUsage();
+    } catch (CertificateParsingException e) {
+      return Optional.of("has an extended key usage extension that cannot be parsed");
+    }
+    if (eku != null && !eku.contains(CLIENT_AUTH) && !eku.contains(ANY_EXTENDED_KEY_USAGE)) {
+      return Optional.of("is restricted by its extended key usage to other purposes than client authentication");
+    }
+    return weakness(intermediate);
+  }
+
   /** The extensions the JDK's certificate path checks understand when critical, by OID. */
   private static final java.util.Set<String> KNOWN_EXTENSIONS = java.util.Set.of("2.5.29.15", "2.5.29.17", "2.5.29.19",
       "2.5.29.30", "2.5.29.32", "2.5.29.33", "2.5.29.35", "2.5.29.36", "2.5.29.37", "2.5.29.54", "2.5.29.14",

@@ -55,6 +55,11 @@ public final class CustomCerts {
    * {@code eku} (none given: no such extension).
    */
   public static Issued intermediate(DevPki pki, String name, KeyPurposeId... eku) {
+    return intermediate(pki, name, "SHA256withECDSA", eku);
+  }
+
+  /** {@link #intermediate(DevPki, String, KeyPurposeId...)}, which the dev CA signs with {@code signatureAlgorithm}. */
+  public static Issued intermediate(DevPki pki, String name, String signatureAlgorithm, KeyPurposeId... eku) {
     try {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
       kpg.initialize(256);
@@ -69,7 +74,7 @@ public final class CustomCerts {
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
       }
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey(pki))));
+          b.build(new JcaContentSignerBuilder(signatureAlgorithm).build(caKey(pki))));
       return new Issued(cert, keys.getPrivate());
     } catch (java.io.IOException | GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
       throw new IllegalStateException("cannot mint a test intermediate " + name, e);

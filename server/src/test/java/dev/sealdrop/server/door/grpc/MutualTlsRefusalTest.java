@@ -455,7 +455,7 @@ class MutualTlsRefusalTest extends OneServerPerClass {
    * extended key usage, or with clientAuth, still issues them.
    */
   @Test
-  void anIntermediateRestrictedToServerAuthIssuesNoClientCertificate() {
+  void anIntermediateRestrictedToServerAuthIssuesNoClientCertificate() throws Exception {
     server.server().identities().registerAll(Map.of("tls-via-int", dev.sealdrop.server.core.identity.Role.ACQUIRER));
     org.bouncycastle.asn1.x500.X500Name subject = new org.bouncycastle.asn1.x500.X500Name("CN=tls-via-int");
     dev.sealdrop.server.testing.CustomCerts.Issued serverOnly = dev.sealdrop.server.testing.CustomCerts.intermediate(
@@ -464,6 +464,13 @@ class MutualTlsRefusalTest extends OneServerPerClass {
         serverOnly.certificate(), serverOnly.privateKey(), subject, java.math.BigInteger.valueOf(0x51));
     refusedAtHandshake(clients.channel(refused.privateKey(), refused.certificate(), serverOnly.certificate()),
         "unknown_ca");
+    // review EB: and a key bundle that such a certificate signs is no identity's either, wherever the CLI verifies it
+    // (a server holding the intermediate's key could make a bundle for anyone, which the CLI pinned)
+    assertThatThrownBy(() -> bundleVia(refused, serverOnly)).isInstanceOfSatisfying(
+        dev.sealdrop.keys.BundleException.class, e -> {
+          assertThat(e.reason()).isEqualTo(dev.sealdrop.keys.BundleException.Reason.UNTRUSTED_CERTIFICATE);
+          assertThat(e.getMessage()).contains("'CN=server-only issuing CA'", "restricted by its extended key usage");
+        });
     for (dev.sealdrop.server.testing.CustomCerts.Issued issuing : List.of(
         dev.sealdrop.server.testing.CustomCerts.intermediate(server.pki, "any-use issuing CA"),
         dev.sealdrop.server.testing.CustomCerts.intermediate(server.pki, "client issuing CA",
@@ -472,7 +479,40 @@ class MutualTlsRefusalTest extends OneServerPerClass {
           issuing.certificate(), issuing.privateKey(), subject, java.math.BigInteger.valueOf(0x52));
       assertThat(whoAmI(clients.channel(leaf.privateKey(), leaf.certificate(), issuing.certificate())).getIdentity())
           .isEqualTo("tls-via-int");
+      assertThat(bundleVia(leaf, issuing).identity()).isEqualTo("tls-via-int");
     }
+  }
+
+  /** The key bundle {@code leaf} (issued by {@code issuing}) signs, as a CLI verifies it against the dev CA. */
+  private dev.sealdrop.keys.KeyBundle bundleVia(dev.sealdrop.server.testing.CustomCerts.Issued leaf,
+      dev.sealdrop.server.testing.CustomCerts.Issued issuing) throws dev.sealdrop.keys.BundleException {
+    String identity = leaf.certificate().getSubjectX500Principal().getName().substring("CN=".length());
+    byte[] bundle = dev.sealdrop.keys.KeyBundle.create(identity, dev.sealdrop.keys.PrivateKeys.generate().publicKeys(),
+        java.time.Instant.now().plus(java.time.Duration.ofDays(1)), leaf.privateKey(),
+        List.of(leaf.certificate(), issuing.certificate())).encoded();
+    return new dev.sealdrop.keys.BundleVerifier(server.pki.caCertificate(), java.time.Clock.systemUTC())
+        .verify(bundle, identity);
+  }
+
+  /**
+   * Review EB: the rule that refuses a client certificate signed with SHA-1 (a chosen-prefix collision forges a
+   * certificate from a CA's signature) covered the client's own certificate only: one issued by an intermediate that
+   * the CA had signed with SHA-1, the forged CA certificate such a collision makes, connected and vouched for bundles.
+   */
+  @Test
+  void anIntermediateSignedWithSha1IssuesNoIdentity() {
+    server.server().identities().registerAll(Map.of("tls-via-sha1", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    dev.sealdrop.server.testing.CustomCerts.Issued sha1 = dev.sealdrop.server.testing.CustomCerts.intermediate(
+        server.pki, "sha1 issuing CA", "SHA1withECDSA");
+    dev.sealdrop.server.testing.CustomCerts.Issued leaf = dev.sealdrop.server.testing.CustomCerts.issuedBy(
+        sha1.certificate(), sha1.privateKey(), new org.bouncycastle.asn1.x500.X500Name("CN=tls-via-sha1"),
+        java.math.BigInteger.valueOf(0x53));
+    refusedAtHandshake(clients.channel(leaf.privateKey(), leaf.certificate(), sha1.certificate()), "unknown_ca");
+    assertThatThrownBy(() -> bundleVia(leaf, sha1)).isInstanceOfSatisfying(dev.sealdrop.keys.BundleException.class,
+        e -> {
+          assertThat(e.reason()).isEqualTo(dev.sealdrop.keys.BundleException.Reason.UNTRUSTED_CERTIFICATE);
+          assertThat(e.getMessage()).contains("'CN=sha1 issuing CA'", "SHA1withECDSA");
+        });
   }
 
   /**

@@ -259,9 +259,9 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
           return "its chain's " + named + " is not a CA certificate that may sign it (basicConstraints CA:true,"
               + " keyCertSign, path length)";
         }
-        if (!mayIssueClientCertificates(issuer)) {
-          return "its chain's intermediate CA " + named + " is restricted by its extended key usage to other"
-              + " purposes than client authentication";
+        java.util.Optional<String> intermediate = dev.sealdrop.keys.ClientCertificates.intermediateProblem(issuer);
+        if (intermediate.isPresent()) {
+          return "its chain's intermediate CA " + named + " " + intermediate.get();
         }
         check.verify(chain[i], issuer.getPublicKey());
       }
@@ -279,17 +279,6 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     int pathLen = issuer.getBasicConstraints(); // -1: not a CA; Integer.MAX_VALUE: no limit
     boolean[] usage = issuer.getKeyUsage();
     return pathLen >= below && (usage == null || (usage.length > 5 && usage[5]));
-  }
-
-  /**
-   * Whether an intermediate CA may stand for client certificates: no extended key usage (any), or one that holds
-   * clientAuth or anyExtendedKeyUsage, as OpenSSL's {@code -purpose sslclient} checks along the chain (round AJ: an
-   * intermediate restricted to serverAuth issued identities that connected, which the JDK's path validation allows).
-   */
-  private static boolean mayIssueClientCertificates(X509Certificate intermediate)
-      throws java.security.cert.CertificateParsingException {
-    java.util.List<String> eku = intermediate.getExtendedKeyUsage();
-    return eku == null || eku.contains("1.3.6.1.5.5.7.3.2") || eku.contains("2.5.29.37.0");
   }
 
   /**
