@@ -289,7 +289,7 @@ final class KeysCommand extends SealdropSubcommand {
   /** {@code keys add-ssh FILE.pub}. */
   @Command(name = "add-ssh", mixinStandardHelpOptions = true,
       description = {"Register an OpenSSH public key (FILE.pub) for logging in to the SFTP door as your identity.",
-          "Accepted: ssh-ed25519 (recommended), ecdsa-sha2-nistp256/384, ssh-rsa of 3072 bits or more.",
+          "Accepted: ssh-ed25519 (recommended), ssh-rsa of 3072 bits or more (no ECDSA).",
           "The key is bound to your client certificate; `sealdrop keys renew` binds it to a renewed one (a new"
               + " profile's certificate needs `keys add-ssh` again)."},
       footer = {"  ssh-keygen -t ed25519 -f ~/.ssh/sealdrop", "  sealdrop keys add-ssh ~/.ssh/sealdrop.pub"})

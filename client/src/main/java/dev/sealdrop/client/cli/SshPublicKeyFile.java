@@ -21,7 +21,7 @@ import java.util.List;
 final class SshPublicKeyFile {
   /** The server's limit for one line. */
   static final int MAX_BYTES = 16 * 1024;
-  static final List<String> ACCEPTED = List.of("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ssh-rsa");
+  static final List<String> ACCEPTED = List.of("ssh-ed25519", "ssh-rsa");
   private static final String ACCEPTED_TEXT = String.join(", ", ACCEPTED);
 
   private SshPublicKeyFile() {}

@@ -18,20 +18,19 @@ import java.util.Set;
 /**
  * A validated OpenSSH public key: its algorithm, SSH wire encoding ({@code blob}), size in bits,
  * comment and {@code SHA256:} fingerprint (as {@code ssh-keygen -l} prints it). Only the key types
- * of the project's SSH policy are accepted (docs/sftp.md): {@code ssh-ed25519},
- * {@code ecdsa-sha2-nistp256}, {@code ecdsa-sha2-nistp384}, and {@code ssh-rsa} keys of at least
- * 3072 bits (used with rsa-sha2-256/512 signatures only; the SSH door never accepts SHA-1 ones).
+ * of the project's SSH policy are accepted (docs/sftp.md, ../shared SECURITY.md §3.4: user keys as host keys):
+ * {@code ssh-ed25519} and {@code ssh-rsa} keys of at least 3072 bits (used with rsa-sha2-256/512 signatures only; the
+ * SSH door never accepts SHA-1 ones). ECDSA keys are refused (review EA: they were accepted, against the policy,
+ * whose hardening list leaves them out because their signatures depend on the client's random numbers).
  */
 public record SshPublicKey(String algorithm, byte[] blob, int bits, String comment, String fingerprint) {
   public static final String ED25519 = "ssh-ed25519";
-  public static final String ECDSA_P256 = "ecdsa-sha2-nistp256";
-  public static final String ECDSA_P384 = "ecdsa-sha2-nistp384";
   public static final String RSA = "ssh-rsa";
   public static final int MIN_RSA_BITS = 3072;
   static final int MAX_RSA_BITS = 16384;
   static final int MAX_LINE = 16 * 1024;
   static final int MAX_COMMENT = 256;
-  private static final Set<String> ALLOWED = Set.of(ED25519, ECDSA_P256, ECDSA_P384, RSA);
+  private static final Set<String> ALLOWED = Set.of(ED25519, RSA);
 
   public SshPublicKey {
     blob = blob.clone();
@@ -66,8 +65,10 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
       throw invalid("expected 'TYPE BASE64 [COMMENT]' as in a .pub file (no authorized_keys options)");
     }
     if (!ALLOWED.contains(parts[0])) {
-      throw invalid("key type '" + printable(parts[0]) + "' is not accepted; use ssh-ed25519 (recommended),"
-          + " ecdsa-sha2-nistp256/384, or ssh-rsa with at least " + MIN_RSA_BITS + " bits");
+      throw invalid("key type '" + printable(parts[0]) + "' is not accepted; use ssh-ed25519 (recommended)"
+          + " or ssh-rsa with at least " + MIN_RSA_BITS + " bits" + (parts[0].startsWith("ecdsa-") ? " (ECDSA keys"
+          + " are not: their signatures depend on the client's random numbers; `ssh-keygen -t ed25519` makes one)"
+          : ""));
     }
     byte[] blob;
     try {
@@ -98,11 +99,9 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
         }
         bits = 256;
       }
-      case ECDSA_P256 -> bits = ecdsa(in, "nistp256", "secp256r1", 256);
-      case ECDSA_P384 -> bits = ecdsa(in, "nistp384", "secp384r1", 384);
       case RSA -> bits = rsa(in);
-      default -> throw invalid("key type '" + printable(type) + "' is not accepted; use ssh-ed25519 (recommended),"
-          + " ecdsa-sha2-nistp256/384, or ssh-rsa with at least " + MIN_RSA_BITS + " bits");
+      default -> throw invalid("key type '" + printable(type) + "' is not accepted; use ssh-ed25519 (recommended)"
+          + " or ssh-rsa with at least " + MIN_RSA_BITS + " bits");
     }
     if (in.hasRemaining()) {
       throw invalid("the key has trailing bytes; copy the .pub line again");
@@ -118,33 +117,6 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("server: internal error: no SHA-256", e);
     }
-  }
-
-  private static int ecdsa(ByteBuffer in, String curveName, String jcaCurve, int bits) {
-    String curve = new String(string(in), StandardCharsets.US_ASCII);
-    if (!curve.equals(curveName)) {
-      throw invalid("the ECDSA key names curve '" + printable(curve) + "', expected " + curveName);
-    }
-    byte[] q = string(in);
-    int len = (bits + 7) / 8;
-    if (q.length != 1 + 2 * len || q[0] != 4) {
-      throw invalid("the ECDSA key's point is not an uncompressed " + curveName + " point");
-    }
-    BigInteger x = new BigInteger(1, java.util.Arrays.copyOfRange(q, 1, 1 + len));
-    BigInteger y = new BigInteger(1, java.util.Arrays.copyOfRange(q, 1 + len, q.length));
-    try {
-      AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
-      params.init(new ECGenParameterSpec(jcaCurve));
-      ECParameterSpec spec = params.getParameterSpec(ECParameterSpec.class);
-      BigInteger p = ((ECFieldFp) spec.getCurve().getField()).getP();
-      BigInteger rhs = x.pow(3).add(spec.getCurve().getA().multiply(x)).add(spec.getCurve().getB()).mod(p);
-      if (x.compareTo(p) >= 0 || y.compareTo(p) >= 0 || !y.pow(2).mod(p).equals(rhs)) {
-        throw invalid("the ECDSA key's point is not on " + curveName);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("server: internal error: no " + jcaCurve + " parameters", e);
-    }
-    return bits;
   }
 
   private static int rsa(ByteBuffer in) {

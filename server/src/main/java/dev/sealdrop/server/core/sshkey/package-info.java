@@ -1,8 +1,8 @@
 /**
  * SSH public keys registered by identities, for the SFTP door's public-key authentication.
  *
- * <p>What it is: the parser and policy for OpenSSH public keys (only {@code ssh-ed25519},
- * {@code ecdsa-sha2-nistp256/384} and RSA of at least 3072 bits; fingerprints {@code SHA256:...}),
+ * <p>What it is: the parser and policy for OpenSSH public keys (only {@code ssh-ed25519} and RSA of at least 3072
+ * bits; fingerprints {@code SHA256:...}),
  * the port {@link dev.sealdrop.server.core.sshkey.SshKeyRepository}, and
  * {@link dev.sealdrop.server.core.sshkey.SshKeyService}: add/list/remove over the mutually
  * authenticated gRPC door, and {@code authenticate} for the SFTP door.

@@ -63,9 +63,12 @@ public final class SftpDoor implements AutoCloseable {
   static final List<BuiltinCiphers> CIPHERS = List.of(BuiltinCiphers.aes256gcm, BuiltinCiphers.aes128gcm);
   /** Never used with GCM (its tag is the MAC); listed because the protocol requires a MAC list. */
   static final List<BuiltinMacs> MACS = List.of(BuiltinMacs.hmacsha512etm, BuiltinMacs.hmacsha256etm);
-  /** Host key: ssh-ed25519. User keys: the types core.sshkey accepts, with SHA-2 signatures only. */
-  static final List<BuiltinSignatures> SIGNATURES = List.of(BuiltinSignatures.ed25519, BuiltinSignatures.nistp256,
-      BuiltinSignatures.nistp384, BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256);
+  /**
+   * Host key: ssh-ed25519. User keys: the types core.sshkey accepts, with SHA-2 signatures only: the policy's list
+   * (SECURITY.md §3.4), no ECDSA (review EA: ECDSA keys were accepted; one registered before is no longer taken).
+   */
+  static final List<BuiltinSignatures> SIGNATURES = List.of(BuiltinSignatures.ed25519, BuiltinSignatures.rsaSHA512,
+      BuiltinSignatures.rsaSHA256);
 
   /** The length of an SFTP handle id: random, and checked against those in use. */
   static final int HANDLE_BYTES = 16;

@@ -18,6 +18,7 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.mac.BuiltinMacs;
+import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.client.ClientBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,13 @@ class SftpHardeningTest extends OneServerPerClass {
     assertRefused(c -> c.setCipherFactories(List.of(BuiltinCiphers.aes256cbc)));
     assertRefused(c -> c.setKeyExchangeFactories(List.of(ClientBuilder.DH2KEX.apply(BuiltinDHFactories.dhg14))));
     assertRefused(c -> c.setKeyExchangeFactories(List.of(ClientBuilder.DH2KEX.apply(BuiltinDHFactories.ecdhp256))));
+  }
+
+  /** Review EA: user keys are the policy's host-key types (SECURITY.md §3.4), SHA-2 signatures only, no ECDSA. */
+  @Test
+  void userKeySignaturesAreThePolicysList() {
+    assertThat(SftpDoor.SIGNATURES.stream().map(BuiltinSignatures::getName).toList())
+        .containsExactly("ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256");
   }
 
   private static void assertRefused(java.util.function.Consumer<SshClient> restrict) {
