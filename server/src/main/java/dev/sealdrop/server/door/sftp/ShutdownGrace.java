@@ -22,6 +22,7 @@ import org.apache.sshd.common.util.GenericUtils;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.BufferException;
 import org.apache.sshd.common.util.buffer.BufferUtils;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.session.ServerSession;
@@ -173,6 +174,21 @@ final class ShutdownGrace implements SessionListener {
 
     Subsystem(ChannelSession channel, SftpSubsystemFactory factory) {
       super(channel, factory);
+    }
+
+    /**
+     * A REALPATH that climbs with {@code ..} is answered with the folder it names, clamped at the root (review EA:
+     * OpenSSH's {@code cd ..} canonicalises {@code /outbox/..} with REALPATH, which the door refused like any path
+     * with {@code ..}, so that a session could not go back up). Only REALPATH: every other request keeps refusing
+     * {@code ..} ({@link VirtualAccessor}); the climbed path is then checked as any other.
+     */
+    @Override
+    protected void doRealPath(Buffer buffer, int id) throws IOException {
+      String path = buffer.getString();
+      ByteArrayBuffer canonical = new ByteArrayBuffer();
+      canonical.putString(VirtualAccessor.climbed(path));
+      canonical.putRawBytes(buffer.array(), buffer.rpos(), buffer.available());
+      super.doRealPath(canonical, id);
     }
 
     @Override

@@ -70,6 +70,27 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
   }
 
   /**
+   * {@code path} with each {@code ..} taken as the folder above, never above the root ({@code /outbox/..} is
+   * {@code /}, {@code /..} too), and {@code .} and empty names dropped; a path without {@code ..} as it is. For a
+   * REALPATH only: the tree has no links, so the climb is the path's meaning.
+   */
+  static String climbed(String path) {
+    java.util.List<String> names = java.util.Arrays.asList(path.split("/", -1));
+    if (!names.contains("..")) {
+      return path;
+    }
+    java.util.Deque<String> kept = new java.util.ArrayDeque<>();
+    for (String name : names) {
+      if (name.equals("..")) {
+        kept.pollLast();
+      } else if (!name.isEmpty() && !name.equals(".")) {
+        kept.addLast(name);
+      }
+    }
+    return "/" + String.join("/", kept);
+  }
+
+  /**
    * The session's home is the root of its tree: {@code ~} and {@code ~/NAME} (OpenSSH's {@code cd ~},
    * sent as {@code /~} once the client has made it absolute) resolve there. No name "~" exists at
    * the root, so nothing else is shadowed.

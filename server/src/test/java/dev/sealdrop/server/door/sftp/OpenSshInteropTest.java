@@ -117,7 +117,7 @@ class OpenSshInteropTest extends OneServerPerClass {
     Files.write(work.resolve("modes.sealed"), sealed.bytes());
     List<String> before = files();
     Run put = sftp("alice", "put modes.sealed /outbox/", "ls -l /", "ls -l /outbox", "cd ~", "pwd", "cd ~/outbox",
-        "pwd");
+        "pwd", "cd ..", "pwd", "cd outbox/../..", "pwd");
     assertThat(put.exit()).as(put.output()).isZero();
     String fileId = files().stream().filter(f -> !before.contains(f)).findFirst().orElseThrow();
     // the dates of the listed entries only: the whole output (ssh -v) holds random temporary paths and rates, which
@@ -131,6 +131,10 @@ class OpenSshInteropTest extends OneServerPerClass {
         // listed, not downloadable: no permission; dated at its upload (today: hh:mm, not a year)
         .containsPattern("(?m)^---------- .* \\d\\d:\\d\\d " + fileId + "$")
         .contains("Remote working directory: /\n").contains("Remote working directory: /outbox\n");
+    // review EA: `cd ..` climbs (OpenSSH canonicalises /outbox/.. with REALPATH), never above the root
+    assertThat(put.output().lines().filter(l -> l.startsWith("Remote working directory:")).toList())
+        .containsExactly("Remote working directory: /", "Remote working directory: /outbox",
+            "Remote working directory: /", "Remote working directory: /");
 
     CreateGrantResponse grant = Transfers.grant(clients, "alice", fileId, "bob");
     long t0 = System.currentTimeMillis() - 2_000;
