@@ -89,7 +89,8 @@ public final class SftpDoor implements AutoCloseable {
   static final int READ_BUFFER_SIZE = 256 << 10;
   /**
    * Replies the SFTP thread may queue on the channel before it waits (MINA: 256 KiB). OpenSSH keeps
-   * 64 reads of 32 KiB in flight; 2 MiB lets the thread answer all of them without stalling.
+   * min(64, sftp-max-open-handles: 32 by default) reads of up to 63 KiB in flight; 2 MiB lets the thread answer all
+   * of them without stalling.
    */
   static final int PENDING_WRITE_SIZE = 2 << 20;
 
