@@ -38,6 +38,11 @@ public final class AuditPublicKey {
     if (rawKey == null || rawKey.length != Ed25519PublicKeyParameters.KEY_SIZE) {
       throw new IllegalArgumentException("audit key: an Ed25519 public key is 32 bytes");
     }
+    if (!org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(rawKey, 0)) {
+      // review DZ: such bytes passed, and the first signature check threw (audit verify: "internal error")
+      throw new IllegalArgumentException("audit key: the 32 bytes are not a valid Ed25519 public key (no point of the"
+          + " curve, or one of small order)");
+    }
     return new AuditPublicKey(name, rawKey.clone());
   }
 
@@ -107,7 +112,11 @@ public final class AuditPublicKey {
       return false;
     }
     Ed25519Signer verifier = new Ed25519Signer();
-    verifier.init(false, new Ed25519PublicKeyParameters(key, 0));
+    try {
+      verifier.init(false, new Ed25519PublicKeyParameters(key, 0));
+    } catch (IllegalArgumentException e) {
+      return false; // a key no signature verifies under (of() refuses one; kept as a value, never a throw)
+    }
     verifier.update(message, 0, message.length);
     return verifier.verifySignature(signature);
   }

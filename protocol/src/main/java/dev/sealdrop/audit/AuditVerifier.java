@@ -218,12 +218,13 @@ public final class AuditVerifier {
       if (!r.previousHash().equals(head)) {
         if (expected == 1) {
           // there is no record 0: the first record links to the header's origin (its genesis)
-          return new Failure(expected, Reason.CHAIN_BROKEN, "record 1 does not extend the file's header: the header's"
-              + " origin was changed, or the records come from another log");
+          return new Failure(expected, Reason.CHAIN_BROKEN, "line " + reader.lineNumber() + ": record 1 does not extend"
+              + " the file's header: the header's origin was changed, or the records come from another log");
         }
-        return new Failure(expected, Reason.CHAIN_BROKEN, "record " + expected + " does not extend record "
-            + (expected - 1) + ": record " + (expected - 1) + " was rewritten together with its hash, or records"
-            + " were replaced");
+        // review DZ: the line too (with a checkpoint every few records, record N is not near line N + 1)
+        return new Failure(expected, Reason.CHAIN_BROKEN, "line " + reader.lineNumber() + ": record " + expected
+            + " does not extend record " + (expected - 1) + ": record " + (expected - 1) + " was rewritten together"
+            + " with its hash, or records were replaced");
       }
       head = line.hash();
       records = expected;
@@ -281,16 +282,17 @@ public final class AuditVerifier {
             + " is for origin '" + c.origin() + "', not '" + origin + "'");
       }
       if (c.size() > records) {
-        return new Failure(records + 1, Reason.DELETED_OR_REORDERED, "a checkpoint for " + c.size()
-            + " records follows record " + records + ": " + missingHere(records + 1, c.size()));
+        return new Failure(records + 1, Reason.DELETED_OR_REORDERED, "line " + reader.lineNumber() + ": a checkpoint"
+            + " for " + c.size() + " records follows record " + records + ": " + missingHere(records + 1, c.size()));
       }
       if (c.size() < records) {
-        return new Failure(c.size() + 1, Reason.DELETED_OR_REORDERED, "the checkpoint for " + c.size()
-            + " records appears after record " + records + ": lines were reordered");
+        return new Failure(c.size() + 1, Reason.DELETED_OR_REORDERED, "line " + reader.lineNumber() + ": the"
+            + " checkpoint for " + c.size() + " records appears after record " + records + ": lines were reordered");
       }
       if (!c.head().equals(head)) {
-        return new Failure(c.size(), Reason.CHECKPOINT_MISMATCH, "records up to " + c.size()
-            + " do not match the signed checkpoint for that size: they were rewritten after it was signed");
+        return new Failure(c.size(), Reason.CHECKPOINT_MISMATCH, "line " + reader.lineNumber() + ": records up to "
+            + c.size() + " do not match the signed checkpoint for that size: they were rewritten after it was"
+            + " signed");
       }
       lastCheckpoint = cp;
       checkpoints++;

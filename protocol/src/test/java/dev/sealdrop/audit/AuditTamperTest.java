@@ -6,6 +6,7 @@ import static dev.sealdrop.audit.AuditFixtures.recordLine;
 import static dev.sealdrop.audit.AuditFixtures.writeLines;
 import static dev.sealdrop.audit.AuditFixtures.writeLog;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sealdrop.audit.VerificationResult.Reason;
 import java.io.IOException;
@@ -86,6 +87,31 @@ class AuditTamperTest {
     return line.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to));
   }
 
+  /**
+   * Review DZ: a header key whose 32 bytes are no point of the curve, with its key id computed right, passed the
+   * header's parse, and the first checkpoint's signature check threw ({@code audit verify}: "internal error").
+   */
+  @Test
+  void aHeaderKeyThatIsNoCurvePointIsMalformedAtLineOne() throws IOException {
+    byte[] raw = new byte[32];
+    raw[0] = 2; // y = 2: not on edwards25519
+    String name = AuditPublicKey.parse(lines(log).get(0).replaceAll(".*\"key\":\"([^\"]+)\".*", "$1")).name();
+    byte[] withAlg = new byte[33];
+    withAlg[0] = 1;
+    System.arraycopy(raw, 0, withAlg, 1, 32);
+    String offCurve = name + "+" + String.format("%08x", AuditPublicKey.keyId(name, raw)) + "+"
+        + java.util.Base64.getEncoder().encodeToString(withAlg);
+    assertThatThrownBy(() -> AuditPublicKey.parse(offCurve)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a valid Ed25519 public key");
+    List<String> l = new java.util.ArrayList<>(lines(log));
+    l.set(0, l.get(0).replaceAll("\"key\":\"[^\"]+\"", java.util.regex.Matcher.quoteReplacement("\"key\":\""
+        + offCurve + "\"")));
+    VerificationResult v = AuditVerifier.withEmbeddedKey().verify(writeLines(dir.resolve("off-curve.jsonl"), l));
+    assertThat(v.valid()).isFalse();
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.MALFORMED);
+    assertThat(v.failure().orElseThrow().message()).contains("line 1").contains("not a valid Ed25519 public key");
+  }
+
   @Test
   void twoExportsJoinedIntoOneFileAreMalformedAtTheSecondHeaderAndSaySo() throws IOException {
     List<String> l = lines(log);
@@ -145,9 +171,10 @@ class AuditTamperTest {
     l.remove(recordLine(l, 10));
     VerificationResult v = verify(writeLines(dir.resolve("del10.jsonl"), l));
     assertBreak(v, 10, Reason.DELETED_OR_REORDERED);
+    // the line too (review DZ: with a checkpoint every few records, record N is not near line N + 1)
     assertThat(v.failure().orElseThrow().message())
-        .isEqualTo("a checkpoint for 10 records follows record 9: record 10 is missing here: deleted, or moved further"
-            + " down the file (reordered)");
+        .isEqualTo("line " + (AuditFixtures.checkpointLine(l, 10) + 1) + ": a checkpoint for 10 records follows record"
+            + " 9: record 10 is missing here: deleted, or moved further down the file (reordered)");
   }
 
   @Test

@@ -309,10 +309,13 @@ final class AuditVerifyCommand extends WithGlobalOptions {
       for (java.util.Map.Entry<Path, SignedCheckpoint> e : held.entrySet()) {
         if (given != null && e.getValue().check(given) == SignedCheckpoint.SignatureStatus.INVALID) {
           throw new IntegrityFailure(VerificationResult.Reason.BAD_CHECKPOINT_SIGNATURE.name(), "held checkpoint "
-              + e.getKey() + " (size " + e.getValue().checkpoint().size() + ") has an invalid signature from "
-              + given.name() + ": that file was altered or forged after it was kept; the export was not checked",
-              "it is the held checkpoint that fails, not the export: take the checkpoints again from the party's"
-              + " profile (checkpoints/; the CLI keeps them as received), or leave that file out; keep it as evidence");
+              + e.getKey() + " (size " + e.getValue().checkpoint().size() + ") does not verify under the key "
+              + given.name() + "+" + given.keyIdHex() + ": either the note was altered, or that key is not the one"
+              + " that signed it (another key with the same name and 32-bit key id); the export was not checked",
+              "compare the --key with the verifier key published when the log started (the server logs it at every"
+              + " start, and admin.md says where to keep it); if it is that key, take the checkpoints again from the"
+              + " party's profile (checkpoints/; the CLI keeps them as received) and keep this file as evidence: a"
+              + " held checkpoint is the evidence of what the log said, so do not verify without it");
         }
       }
       return held;

@@ -231,9 +231,11 @@ class AuditVerifyCommandTest {
     Files.write(note, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
 
     CliRun r = verify(log.toString(), "--key", key, "--checkpoints", held.toString()).assertExit(5);
-    assertThat(r.err()).contains("sealdrop: error: held checkpoint " + note + " (size 5) has an invalid signature from "
-        + ORIGIN + ": that file was altered or forged after it was kept").doesNotContain("the audit log breaks")
-        .contains("hint: it is the held checkpoint that fails, not the export");
+    assertThat(r.err()).contains("sealdrop: error: held checkpoint " + note + " (size 5) does not verify under the key "
+        + ORIGIN + "+").contains(": either the note was altered, or that key is not the one that signed it")
+        .doesNotContain("the audit log breaks")
+        // review DZ: the held note is the evidence; the hint never says to leave it out
+        .contains("hint: compare the --key with the verifier key published").doesNotContain("leave that file out");
     CliRun j = verify(log.toString(), "--key", key, "--checkpoints", held.toString(), "--json").assertExit(5);
     assertThat(j.object("error")).containsEntry("kind", "integrity").containsEntry("reason", "BAD_CHECKPOINT_SIGNATURE");
   }
@@ -253,10 +255,10 @@ class AuditVerifyCommandTest {
     Files.write(note, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
 
     CliRun r = verify(log.toString(), "--checkpoints", held.toString()).assertExit(5);
-    assertThat(r.err()).contains("sealdrop: error: held checkpoint " + note + " (size 4) has an invalid signature from "
-        + ORIGIN + ": that file was altered or forged after it was kept").doesNotContain("the audit log breaks")
+    assertThat(r.err()).contains("sealdrop: error: held checkpoint " + note + " (size 4) does not verify under the key "
+        + ORIGIN + "+").contains(": either the note was altered").doesNotContain("the audit log breaks")
         .doesNotContain("the log was altered after it was written")
-        .contains("hint: it is the held checkpoint that fails, not the export");
+        .contains("hint: compare the --key with the verifier key published");
   }
 
   @Test
