@@ -16,6 +16,12 @@ public final class AdminClients implements AutoCloseable {
     return AdminServiceGrpc.newBlockingStub(clients.channel(user)).withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
+  /** AdminService on the admin port with a certificate of the test's own ({@code chain}: its own first). */
+  public AdminServiceGrpc.AdminServiceBlockingStub admin(java.security.PrivateKey key,
+      java.security.cert.X509Certificate... chain) {
+    return AdminServiceGrpc.newBlockingStub(clients.channel(key, chain)).withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() {
     clients.close();

@@ -113,7 +113,10 @@ final class AdminConnection implements AutoCloseable {
     }
     if (reason.equals("SELF_ACTION_REFUSED")) {
       return new UsageFailure(reason, "the server refused: " + detail,
-          "another admin must do this, from their own profile (`sealdrop --home THEIR_PROFILE admin ...`)", e);
+          detail.contains("is the one you are connected with")
+              ? "revoke it from a profile of another certificate of yours (after `sealdrop keys renew`), or have"
+                  + " another admin do it from their own profile"
+              : "another admin must do this, from their own profile (`sealdrop --home THEIR_PROFILE admin ...`)", e);
     }
     if (reason.equals("CERTIFICATE_OF_ANOTHER_IDENTITY")) {
       // the server's message names whose certificate it is and the command that revokes it

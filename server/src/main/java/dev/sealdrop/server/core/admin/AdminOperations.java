@@ -198,7 +198,9 @@ public final class AdminOperations {
     }
     String action = certOnly ? "admin.certificate.revoke" : "admin.identity.revoke";
     return writeThen(c, action, identityObject(name), details, Exclusion.STANDING, () -> {
-      requireOther(c, name, "revoke");
+      if (!certOnly) {
+        requireOther(c, name, "revoke");
+      }
       existing(name);
       if (certOnly) {
         if (canonical.isEmpty()) {
@@ -206,6 +208,15 @@ public final class AdminOperations {
               + " 64 hexadecimal digits, as `openssl x509 -noout -serial` prints it");
         }
         String serial = canonical;
+        // an admin's other certificate (a stolen one it has renewed away from) is its to revoke: a sole admin could not
+        // (review ED); the one it is connected with is not, whatever CA issued it, nor another's under its own name
+        if (c.principal().identity().equals(name) && serial.equals(CertificatePolicy.serialOf(c.principal()
+            .certificate()))) {
+          throw new PreconditionFailedException(Reason.SELF_ACTION_REFUSED, "certificate serial "
+              + CertificatePolicy.shown(serial) + " is the one you are connected with; an admin cannot revoke the"
+              + " certificate it uses: connect with another certificate of yours to revoke this one, or ask another"
+              + " admin");
+        }
         requireNotOwnCertificate(c, name, serial);
         List<String> seenAs = seenAs(name, serial);
         // Scoped to the named identity: the CA issues certificates without telling the server, so the revocation
