@@ -8,10 +8,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * One page of a listing and where the next starts: an empty {@code nextPageToken} ends the listing. The admin's
- * listings run newest first, an identity's own (its files, the grants it made, its inbox) oldest first; either way by
- * creation time, then id, each page starting after the last row of the one before, so that rows made meanwhile neither
- * repeat nor shift the pages. Review DR: the listings came whole, in one message, so that a transferor who made some
+ * One page of a listing and where the next starts: an empty {@code nextPageToken} ends the listing. Newest first by
+ * creation time, then by id (the admin's listings: id ascending; an identity's own, its files, the grants it made, its
+ * inbox: id descending), each page starting after the last row of the one before, so that rows that existed when the
+ * listing began come exactly once, whatever is made meanwhile. Review DR: the listings came whole, in one message, so that a transferor who made some
  * 300,000 grants (each short-lived, within the live-grant limit) made {@code admin grants list} (and, session 58, its
  * own {@code grants} and its recipient's {@code inbox}) exhaust a 256 MiB server heap and the CLI's message limit; a
  * page holds at most {@value #MAX_SIZE}.

@@ -40,8 +40,8 @@ public interface GrantRepository {
   Optional<PurgedGrant> findPurgedOfFile(String fileId);
 
   /**
-   * At most {@code limit} of the grants {@code owner} made, oldest first (by creation, then id), starting after
-   * {@code after} (null: at the first).
+   * At most {@code limit} of the grants {@code owner} made, newest first (by creation, then id, both descending),
+   * starting after {@code after} (null: at the first).
    */
   List<Grant> listByOwner(String owner, Page.After after, int limit);
 

@@ -192,7 +192,7 @@ public final class GrantService {
         });
   }
 
-  /** A page of the grants the caller created, oldest first ({@link Page}; {@code pageSize} 0 is the default). */
+  /** A page of the grants the caller created, newest first ({@link Page}; {@code pageSize} 0 is the default). */
   public Page<Grant> listCreated(Principal caller, int pageSize, String pageToken) {
     caller.require(Role.TRANSFEROR, "list created grants");
     Page.Request page = Page.Request.of(pageSize, pageToken);
@@ -201,7 +201,7 @@ public final class GrantService {
     return Page.of(page, read, g -> new Page.After(g.createdAt(), g.id()), read.stream().map(g -> g.asOf(now)).toList());
   }
 
-  /** A page of the grants addressed to the caller, oldest first ({@link Page}; {@code pageSize} 0 is the default). */
+  /** A page of the grants addressed to the caller, newest first ({@link Page}; {@code pageSize} 0 is the default). */
   public Page<Grant> inbox(Principal caller, int pageSize, String pageToken) {
     caller.require(Role.ACQUIRER, "list an inbox");
     Page.Request page = Page.Request.of(pageSize, pageToken);

@@ -73,8 +73,8 @@ public interface UploadRepository {
   Optional<StoredFile> findFile(String fileId);
 
   /**
-   * At most {@code limit} of {@code owner}'s stored files, oldest first (by creation, then id), starting after
-   * {@code after} (null: at the first).
+   * At most {@code limit} of {@code owner}'s stored files, newest first (by creation, then id, both descending),
+   * starting after {@code after} (null: at the first).
    */
   List<StoredFile> listFiles(String owner, Page.After after, int limit);
 

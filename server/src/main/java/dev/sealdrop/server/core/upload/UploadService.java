@@ -438,7 +438,7 @@ public final class UploadService {
         + " bytes this server accepts per file (refused after " + received + " bytes)");
   }
 
-  /** A page of the caller's stored files, oldest first ({@link Page}; {@code pageSize} 0 is the default). */
+  /** A page of the caller's stored files, newest first ({@link Page}; {@code pageSize} 0 is the default). */
   public Page<StoredFile> listFiles(Principal caller, int pageSize, String pageToken) {
     caller.require(Role.TRANSFEROR, "list uploaded files");
     Page.Request page = Page.Request.of(pageSize, pageToken);

@@ -80,7 +80,15 @@ final class SftpErrors implements SftpErrorStatusDataHandler {
    */
   @Override
   public int resolveSubStatus(SftpSubsystemEnvironment sftpSubsystem, int id, Throwable e, int cmd, Object... args) {
-    return v3(SftpHelper.resolveSubstatus(e));
+    return v3(SftpHelper.resolveSubstatus(unwrapped(e)));
+  }
+
+  /**
+   * What a folder's later page failed with ({@link PagedEntries} throws it wrapped from its iterator): answered as the
+   * failure itself, with its reason (review EC: a bare "failure").
+   */
+  private static Throwable unwrapped(Throwable e) {
+    return e instanceof java.nio.file.DirectoryIteratorException d && d.getCause() != null ? d.getCause() : e;
   }
 
   static int v3(int status) {
@@ -97,8 +105,9 @@ final class SftpErrors implements SftpErrorStatusDataHandler {
   }
 
   @Override
-  public String resolveErrorMessage(SftpSubsystemEnvironment sftpSubsystem, int id, Throwable e, int subStatus, int cmd,
-      Object... args) {
+  public String resolveErrorMessage(SftpSubsystemEnvironment sftpSubsystem, int id, Throwable thrown, int subStatus,
+      int cmd, Object... args) {
+    Throwable e = unwrapped(thrown);
     if (e instanceof SftpException) {
       return e.getMessage();
     }

@@ -149,10 +149,11 @@ public final class JdbcUploadRepository implements UploadRepository {
 
   @Override
   public List<StoredFile> listFiles(String owner, Page.After after, int limit) {
-    long at = after == null ? Long.MIN_VALUE : after.createdAt().toEpochMilli();
+    long at = after == null ? Long.MAX_VALUE : after.createdAt().toEpochMilli();
     String id = after == null ? "" : after.id();
-    return jdbc.query("SELECT " + FILE_COLUMNS + " FROM files WHERE owner = ? AND (created_at > ? OR (created_at = ?"
-        + " AND id > ?)) ORDER BY created_at, id LIMIT ?", JdbcUploadRepository::file, owner, at, at, id, limit);
+    // newest first, as a row value: an index range (review EC: the OR form walked every earlier row of each page)
+    return jdbc.query("SELECT " + FILE_COLUMNS + " FROM files WHERE owner = ? AND (created_at, id) < (?, ?)"
+        + " ORDER BY created_at DESC, id DESC LIMIT ?", JdbcUploadRepository::file, owner, at, id, limit);
   }
 
   @Override

@@ -22,9 +22,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * An identity's own listings (ListFiles, ListGrants, ListInbox) come a page at a time, oldest first (session 58: they
+ * An identity's own listings (ListFiles, ListGrants, ListInbox) come a page at a time, newest first (session 58: they
  * came whole, so that a transferor's 300,000 short-lived grants made its own listing, and its recipient's inbox, hold
- * them all at once in the server's heap), each page starting after the last row of the one before.
+ * them all at once in the server's heap), each page starting after the last row of the one before: a client that reads
+ * only the first page (one from before paging) sees the newest rows (review EC).
  */
 class OwnListingPagesTest extends OneServerPerMethod {
   private String upload(int seed) {
@@ -37,7 +38,7 @@ class OwnListingPagesTest extends OneServerPerMethod {
   }
 
   @Test
-  void grantsAndInboxComeAPageAtATimeOldestFirst() {
+  void grantsAndInboxComeAPageAtATimeNewestFirst() {
     Users.publish(clients, server.pki, "alice");
     String file = upload(0);
     List<String> made = new ArrayList<>();
@@ -59,12 +60,13 @@ class OwnListingPagesTest extends OneServerPerMethod {
       sizes.add(page.getGrantsCount());
       token = page.getNextPageToken();
       if (sizes.size() == 1) {
-        // a grant made between two pages is the newest: the listing's last row
+        // a grant made between two pages is newer than the listing's start: not in this one's later pages
         made.add(Transfers.grant(clients, "alice", file, "bob").getGrant().getGrantId());
       }
     } while (!token.isEmpty());
-    assertThat(sizes).as("a short page is the last").containsExactly(4, 2);
-    assertThat(grantIds(paged)).as("oldest first, each once").containsExactlyElementsOf(made);
+    assertThat(sizes).as("a short page is the last").containsExactly(4, 1);
+    assertThat(grantIds(paged)).as("newest first, each once").containsExactlyElementsOf(
+        newestFirst(made.subList(0, 5)));
 
     List<Grant> inbox = new ArrayList<>();
     token = "";
@@ -73,9 +75,15 @@ class OwnListingPagesTest extends OneServerPerMethod {
       inbox.addAll(page.getGrantsList());
       token = page.getNextPageToken();
     } while (!token.isEmpty());
-    assertThat(grantIds(inbox)).containsExactlyElementsOf(made);
+    assertThat(grantIds(inbox)).containsExactlyElementsOf(newestFirst(made));
     assertThat(grantIds(bob.listInbox(ListInboxRequest.getDefaultInstance()).getGrantsList()))
-        .containsExactlyElementsOf(made);
+        .containsExactlyElementsOf(newestFirst(made));
+  }
+
+  private static List<String> newestFirst(List<String> oldestFirst) {
+    List<String> reversed = new ArrayList<>(oldestFirst);
+    java.util.Collections.reverse(reversed);
+    return reversed;
   }
 
   @Test
@@ -90,7 +98,7 @@ class OwnListingPagesTest extends OneServerPerMethod {
     List<String> paged = new ArrayList<>();
     first.getFilesList().forEach(f -> paged.add(f.getFileId()));
     second.getFilesList().forEach(f -> paged.add(f.getFileId()));
-    assertThat(paged).containsExactlyElementsOf(uploaded);
+    assertThat(paged).containsExactlyElementsOf(newestFirst(uploaded));
 
     // 1,200 more files (rows only: a listing reads no blob), each older than the first upload
     DatabaseFile.execute(data, "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1200)"
@@ -98,14 +106,16 @@ class OwnListingPagesTest extends OneServerPerMethod {
         + " owner, size, fingerprint, recipient_fps, created_at - 100000 - n FROM (SELECT * FROM files LIMIT 1), seq");
     ListFilesResponse whole = alice.listFiles(ListFilesRequest.getDefaultInstance());
     assertThat(whole.getFilesCount()).as("the default page").isEqualTo(1000);
-    assertThat(whole.getFiles(0).getFileId()).as("the oldest first").isEqualTo(String.format("f_%032x", 1200));
+    assertThat(whole.getFilesList().subList(0, 3).stream().map(FileInfo::getFileId).toList())
+        .as("the newest first: what a client that reads one page (from before paging) looks for")
+        .containsExactlyElementsOf(newestFirst(uploaded));
     ListFilesResponse asked = alice.listFiles(ListFilesRequest.newBuilder().setPageSize(5000).build());
     assertThat(asked.getFilesCount()).as("more than the maximum is the maximum").isEqualTo(1000);
     ListFilesResponse rest = alice.listFiles(ListFilesRequest.newBuilder().setPageToken(whole.getNextPageToken())
         .build());
     assertThat(rest.getNextPageToken()).isEmpty();
-    assertThat(rest.getFilesList().stream().map(FileInfo::getFileId).toList()).as("the rest, uploads last")
-        .hasSize(203).endsWith(uploaded.toArray(String[]::new));
+    assertThat(rest.getFilesList().stream().map(FileInfo::getFileId).toList()).as("the rest, the oldest last")
+        .hasSize(203).endsWith(String.format("f_%032x", 1200));
   }
 
   @Test
