@@ -228,6 +228,12 @@ public final class SshKeyService {
       LOG.debug("SSH login as '{}' refused: key type or size not accepted", loggable(user));
       throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, e.getMessage());
     }
+    if (!presented.accepted()) {
+      // an ECDSA key registered before session 58 (the door offers no ECDSA signature either)
+      LOG.debug("SSH login as '{}' refused: key type {} no longer accepted", loggable(user), presented.algorithm());
+      throw new UnauthenticatedException(Reason.CERTIFICATE_INVALID, "SSH keys of type " + presented.algorithm()
+          + " are no longer accepted; register an ssh-ed25519 key with `sealdrop keys add-ssh`");
+    }
     Optional<SshKey> found = repository.find(presented.fingerprint())
         .filter(k -> MessageDigest.isEqual(k.key().blob(), presented.blob()));
     if (found.isEmpty() || !found.get().identity().equals(user)) {

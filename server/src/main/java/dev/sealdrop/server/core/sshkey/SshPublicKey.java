@@ -26,6 +26,14 @@ import java.util.Set;
 public record SshPublicKey(String algorithm, byte[] blob, int bits, String comment, String fingerprint) {
   public static final String ED25519 = "ssh-ed25519";
   public static final String RSA = "ssh-rsa";
+  /**
+   * ECDSA keys, accepted until session 58: those stored before are still read ({@link #fromBlob}), so that their
+   * owners can list and remove them (review EG: reading one failed every listing of its owner's keys, their removal, a
+   * new registration, and every admin's revocation of a certificate by serial); adding and logging in take
+   * {@link #accepted} keys only.
+   */
+  static final String ECDSA_P256 = "ecdsa-sha2-nistp256";
+  static final String ECDSA_P384 = "ecdsa-sha2-nistp384";
   public static final int MIN_RSA_BITS = 3072;
   static final int MAX_RSA_BITS = 16384;
   static final int MAX_LINE = 16 * 1024;
@@ -34,6 +42,11 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
 
   public SshPublicKey {
     blob = blob.clone();
+  }
+
+  /** Whether this key's type is one the policy takes now (an ECDSA key stored earlier is not: it logs in no more). */
+  public boolean accepted() {
+    return ALLOWED.contains(algorithm);
   }
 
   @Override
@@ -99,6 +112,8 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
         }
         bits = 256;
       }
+      case ECDSA_P256 -> bits = ecdsa(in, "nistp256", "secp256r1", 256);
+      case ECDSA_P384 -> bits = ecdsa(in, "nistp384", "secp384r1", 384);
       case RSA -> bits = rsa(in);
       default -> throw invalid("key type '" + printable(type) + "' is not accepted; use ssh-ed25519 (recommended)"
           + " or ssh-rsa with at least " + MIN_RSA_BITS + " bits");
@@ -117,6 +132,33 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("server: internal error: no SHA-256", e);
     }
+  }
+
+  private static int ecdsa(ByteBuffer in, String curveName, String jcaCurve, int bits) {
+    String curve = new String(string(in), StandardCharsets.US_ASCII);
+    if (!curve.equals(curveName)) {
+      throw invalid("the ECDSA key names curve '" + printable(curve) + "', expected " + curveName);
+    }
+    byte[] q = string(in);
+    int len = (bits + 7) / 8;
+    if (q.length != 1 + 2 * len || q[0] != 4) {
+      throw invalid("the ECDSA key's point is not an uncompressed " + curveName + " point");
+    }
+    BigInteger x = new BigInteger(1, java.util.Arrays.copyOfRange(q, 1, 1 + len));
+    BigInteger y = new BigInteger(1, java.util.Arrays.copyOfRange(q, 1 + len, q.length));
+    try {
+      AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+      params.init(new ECGenParameterSpec(jcaCurve));
+      ECParameterSpec spec = params.getParameterSpec(ECParameterSpec.class);
+      BigInteger p = ((ECFieldFp) spec.getCurve().getField()).getP();
+      BigInteger rhs = x.pow(3).add(spec.getCurve().getA().multiply(x)).add(spec.getCurve().getB()).mod(p);
+      if (x.compareTo(p) >= 0 || y.compareTo(p) >= 0 || !y.pow(2).mod(p).equals(rhs)) {
+        throw invalid("the ECDSA key's point is not on " + curveName);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("server: internal error: no " + jcaCurve + " parameters", e);
+    }
+    return bits;
   }
 
   private static int rsa(ByteBuffer in) {

@@ -107,6 +107,45 @@ class SshKeyRegistrationTest extends OneServerPerClass {
             org.assertj.core.groups.Tuple.tuple("ssh-rsa", 3072));
   }
 
+  /**
+   * Review EG: an ECDSA key registered before ECDSA was refused (session 58) failed every read of it: its owner's key
+   * listing, its removal, a new registration, and every admin's revocation of a certificate by serial (which looks at
+   * every identity's keys). It is read, listed and removable; it no longer logs in.
+   */
+  @Test
+  void anEcdsaKeyStoredEarlierIsListedAndRemovableButLogsInNoMore() throws Exception {
+    server.server().identities().registerAll(Map.of("erin-legacy", Role.TRANSFEROR));
+    CustomCerts.Issued erin = CustomCerts.clientWithSubject(server.pki, new X500Name("CN=erin-legacy"));
+    KeyPair ed = SftpTestSupport.ed25519();
+    stub(erin).addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(openSsh(ed.getPublic())).build());
+    KeyPair legacy = generate("EC", 0, "secp256r1");
+    byte[] blob = java.util.Base64.getDecoder().decode(openSsh(legacy.getPublic()).split(" ")[1]);
+    String fingerprint = dev.sealdrop.server.core.sshkey.SshPublicKey.fingerprintOf(blob);
+    dev.sealdrop.server.testing.DatabaseFile.execute(data, "INSERT INTO ssh_keys (fingerprint, identity, algorithm,"
+        + " public_key, comment, certificate, added_at, ca_key) SELECT '" + fingerprint + "', identity,"
+        + " 'ecdsa-sha2-nistp256', X'" + java.util.HexFormat.of().formatHex(blob) + "', 'legacy', certificate,"
+        + " added_at, ca_key FROM ssh_keys WHERE identity = 'erin-legacy'");
+
+    assertThat(stub(erin).listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
+        .extracting(SshKey::getAlgorithm).containsExactlyInAnyOrder("ssh-ed25519", "ecdsa-sha2-nistp256");
+    stub(erin).addSshKey(AddSshKeyRequest.newBuilder().setPublicKey(openSsh(SftpTestSupport.ed25519().getPublic()))
+        .build());
+    // an admin's revocation of a certificate by serial reads every identity's keys
+    admins.admin("carol").revokeIdentity(dev.sealdrop.protocol.v1.RevokeIdentityRequest.newBuilder()
+        .setIdentity("dave").setCertificateSerial("1f3a9d").build());
+    SshClient client = SftpTestSupport.client(server);
+    try {
+      assertThatThrownBy(() -> SftpTestSupport.login(client, server, "erin-legacy", legacy).close(true))
+          .hasMessageContaining("authentication");
+      SftpTestSupport.login(client, server, "erin-legacy", ed).close(true);
+    } finally {
+      client.stop();
+    }
+    stub(erin).removeSshKey(RemoveSshKeyRequest.newBuilder().setFingerprint(fingerprint).build());
+    assertThat(stub(erin).listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList())
+        .extracting(SshKey::getAlgorithm).containsOnly("ssh-ed25519");
+  }
+
   @Test
   void aKeyBelongsToOneIdentityAndOnlyAdminsSeeOrRemoveOthersKeys() throws Exception {
     KeyPair kp = SftpTestSupport.ed25519();
