@@ -37,6 +37,7 @@ public final class OutputFile {
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user names the output file")
   public static Path requireWritable(String argument, boolean force) throws UsageFailure {
     Path output = Path.of(argument);
+    requireNameFits(output);
     if (Files.isDirectory(output)) {
       throw new UsageFailure("IS_A_FOLDER", output + " is a folder; -o names the file to write",
           "name a file, e.g. -o " + output.resolve("NAME"));
@@ -61,6 +62,23 @@ public final class OutputFile {
       throw new UsageFailure("NO_SUCH_FOLDER", "folder " + parent + " does not exist", "create it first");
     }
     return output;
+  }
+
+  /** The longest file name most Linux file systems take (ext4, xfs, btrfs, tmpfs: NAME_MAX), in bytes. */
+  static final int NAME_MAX = 255;
+
+  /**
+   * Refuses ({@code NAME_TOO_LONG}) an output whose name is longer than {@value #NAME_MAX} bytes, before any work (review
+   * DY: found when the file was published, after a whole seal, open or download, it was "internal error ... a bug"). A
+   * file system with a shorter limit is still told so at the publish, as NAME_TOO_LONG ({@code LocalDisk}).
+   */
+  static void requireNameFits(Path output) throws UsageFailure {
+    Path name = output.getFileName();
+    int bytes = name == null ? 0 : name.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > NAME_MAX) {
+      throw new UsageFailure("NAME_TOO_LONG", "the output name is " + bytes + " bytes long; file systems take at most "
+          + NAME_MAX, "choose a shorter name with -o");
+    }
   }
 
   /**

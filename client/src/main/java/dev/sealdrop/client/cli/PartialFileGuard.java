@@ -16,8 +16,8 @@ import java.util.stream.Stream;
  * the temporary files that appeared during this run, so unverified plaintext does not linger.
  */
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the folder is the user's chosen destination")
-final class PartialFileGuard implements AutoCloseable {
-  static final String PREFIX = Envelope.PARTIAL_PREFIX;
+public final class PartialFileGuard implements AutoCloseable {
+  public static final String PREFIX = Envelope.PARTIAL_PREFIX;
 
   private final Path directory;
   private final String transferPrefix;
@@ -59,7 +59,7 @@ final class PartialFileGuard implements AutoCloseable {
    * those named {@code transferPrefix}...{@code .part}. SIGKILL runs no shutdown hook, so a receive
    * that resumes clears them first (ReceiveCommand gives every transfer its own prefix).
    */
-  static void removeStale(Path directory, String transferPrefix) throws IOException {
+  public static void removeStale(Path directory, String transferPrefix) throws IOException {
     requireOwnPrefix(transferPrefix);
     for (Path p : temporaries(directory)) {
       String name = p.getFileName().toString();
@@ -70,7 +70,7 @@ final class PartialFileGuard implements AutoCloseable {
   }
 
   /** A temporary file deleted if the JVM exits (a signal) before it is {@linkplain #close closed}. */
-  static final class OneFile implements AutoCloseable {
+  public static final class OneFile implements AutoCloseable {
     private final Thread hook;
 
     private OneFile(Path file) {
@@ -98,7 +98,7 @@ final class PartialFileGuard implements AutoCloseable {
    * Guards one temporary file whose name only this run knows (seal's output before it is moved into place): a signal
    * deletes it (round X: a stopped seal left up to the file's size of ciphertext beside the output, for good).
    */
-  static OneFile watchFile(Path file) {
+  public static OneFile watchFile(Path file) {
     return new OneFile(file.toAbsolutePath());
   }
 

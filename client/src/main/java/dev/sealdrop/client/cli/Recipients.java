@@ -83,7 +83,20 @@ public final class Recipients {
     for (String t : to) {
       requireNamed("--to", t, "--to bob");
       KeyBundle b;
-      Path asFile = Path.of(t);
+      Path asFile;
+      try {
+        asFile = Path.of(t);
+      } catch (java.nio.file.InvalidPathException e) {
+        // review DY: under LC_ALL=C a non-ASCII --to was "internal error"; no identity name is non-ASCII either, so
+        // it can only be a path this locale cannot write
+        asFile = EmptyArgument.encodable(t);
+      }
+      if (Files.exists(asFile) && !Files.isRegularFile(asFile) && !Files.isDirectory(asFile)) {
+        // review DY: a pipe (`--to <(cat bob.skb)`) or device was "no such key bundle file"
+        throw new UsageFailure("NOT_A_REGULAR_FILE", t + " is not a regular file (a pipe, device or socket); --to"
+            + " takes a key bundle file or an identity", "write the bundle into a file first, e.g. `cat ... >"
+            + " bob.skb`, and pass that file");
+      }
       if (Files.isRegularFile(asFile)) {
         // your own export is your own bundle, never a pin (round CA: it was pinned "on first use", and after
         // `init --force` the stale pin sealed for keys the profile no longer had)

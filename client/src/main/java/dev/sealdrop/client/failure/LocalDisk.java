@@ -43,6 +43,12 @@ public final class LocalDisk {
       return Optional.of(new UsageFailure("READ_ONLY_FILE_SYSTEM", "cannot write" + into + ": the file system is"
           + " read-only", "mount it writable" + (elsewhere.isEmpty() ? "" : ", or " + elsewhere) + "; " + then, e));
     }
+    if (why.equals(NAME_TOO_LONG)) {
+      // review DY: found only when the file was published (after the work), it was "internal error ... a bug"
+      return Optional.of(new UsageFailure("NAME_TOO_LONG", "cannot write" + into + ": the name is longer than its"
+          + " file system allows (ext4 and most others: 255 bytes; eCryptfs: about 143)", "choose a shorter name"
+          + " (-o FILE)" + "; " + then, e));
+    }
     return Optional.empty();
   }
 
@@ -54,7 +60,7 @@ public final class LocalDisk {
   private static IOException operatingSystems(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String why = t instanceof IOException io ? reasonOf(io) : null;
-      if (why != null && (FULL.contains(why) || READ_ONLY.equals(why))) {
+      if (why != null && (FULL.contains(why) || READ_ONLY.equals(why) || NAME_TOO_LONG.equals(why))) {
         return (IOException) t;
       }
     }
@@ -70,4 +76,6 @@ public final class LocalDisk {
   private static final java.util.Set<String> FULL = java.util.Set.of("No space left on device", "Disk quota exceeded");
   /** ... and for a read-only one (EROFS). */
   private static final String READ_ONLY = "Read-only file system";
+  /** ENAMETOOLONG, as the JDK words it. */
+  private static final String NAME_TOO_LONG = "File name too long";
 }

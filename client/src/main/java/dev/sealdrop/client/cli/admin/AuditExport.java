@@ -54,9 +54,13 @@ final class AuditExport {
   Written write(AdminConnection admin) throws SealdropFailure, IOException {
     OutputFile.requireWritable(argument, force);
     Path dir = target.toAbsolutePath().getParent();
+    // review DY: a fixed-length name (".NAME.<digits>.part" made a valid 240-byte NAME too long for the folder), the
+    // same for every run of this export, so that one killed (SIGKILL runs no hook) is cleared by the next
+    String partial = partialPrefix(target);
     Path tmp;
     try {
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+      dev.sealdrop.client.cli.PartialFileGuard.removeStale(dir, partial);
+      tmp = Files.createTempFile(dir, partial, ".part");
     } catch (IOException e) {
       // named by the folder asked for, not by the hidden temporary file's name (round X)
       java.util.Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, dir, "choose -o in"
@@ -67,7 +71,9 @@ final class AuditExport {
       // any other refusal (/proc, no permission) too: it was "no such file: /proc/.audit.jsonl.123.part" (round CP)
       throw OutputFile.notWritable(dir, e, "nothing was exported");
     }
-    try {
+    // Ctrl-C or SIGTERM runs no finally: the guard deletes the partial export (part of the log) then (review DY)
+    try (dev.sealdrop.client.cli.PartialFileGuard.OneFile guard = dev.sealdrop.client.cli.PartialFileGuard
+        .watchFile(tmp)) {
       Written w = admin.call(GrpcFailures.Op.GENERIC, () -> stream(admin, tmp));
       if (force) {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -79,6 +85,18 @@ final class AuditExport {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + target, "choose another -o, or add --force", e);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The temporary-file prefix of an export to {@code target}: the same on every run of it, 34 characters. */
+  static String partialPrefix(Path target) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(target.toAbsolutePath().normalize()
+          .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return dev.sealdrop.client.cli.PartialFileGuard.PREFIX + "a" + java.util.HexFormat.of().formatHex(digest, 0, 8)
+          + "-";
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cli: internal error: no SHA-256", e);
     }
   }
 

@@ -454,6 +454,14 @@ class AdminCommandsTest extends DevServerPerClass {
         .containsEntry("reason", "NO_SUCH_FOLDER").satisfies(e -> assertThat((String) e.get("message"))
             .contains(missing.getParent().toString()).doesNotContain(".part"));
     assertThat(root.toFile().list()).noneMatch(n -> n.endsWith(".part"));
+    // review DY: a valid name of 240 bytes is exported (its temporary name was the name and more: "cannot write into
+    // DIR"), and one longer than file systems take is refused before anything is asked of the server
+    Path longName = Files.createDirectories(root.resolve("long-export")).resolve("a".repeat(234) + ".jsonl");
+    as("carol", json("admin", "audit", "export", "-o", longName.toString())).assertExit(0);
+    assertThat(longName).isRegularFile();
+    assertThat(as("carol", json("admin", "audit", "export", "-o", longName.resolveSibling("b".repeat(300))
+        .toString())).assertExit(2).object("error")).containsEntry("reason", "NAME_TOO_LONG");
+    assertThat(longName.getParent().toFile().list()).containsExactly(longName.getFileName().toString());
     // a folder no file can be made in is named as seal, open and keys export name it, not as "no such file" of the
     // hidden temporary file (round CP)
     if (Files.isDirectory(Path.of("/proc/self"))) {
