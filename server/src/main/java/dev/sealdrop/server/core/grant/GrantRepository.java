@@ -70,11 +70,14 @@ public interface GrantRepository {
   /**
    * Replaces the CLAIMED grant's OPEN claim that {@code recipient}'s identity made with the redeem key hashed as
    * {@code redeemKeyHash}, if no byte of the file was handed out on it and its window has not passed at {@code now},
-   * by a new claim ({@code claimHash}, same key): the old claim ends RELEASED, uncounted. Only while the grant is
-   * unexpired at {@code now}, the recipient's certificate stands and the grant's owner is enabled, as for {@link
-   * #claim}; in one transaction. Returns the replaced claim's hash, or empty (nothing changed).
+   * by a new claim ({@code claimHash}, same key): the old claim ends RELEASED, uncounted. Only while the recipient's
+   * certificate stands and the grant's owner is enabled, as for {@link #claim}; in one transaction. The new claim is
+   * open until {@code claimExpiresAt}, or, if the grant has expired meanwhile, no longer than the claim it replaces
+   * (review EF: the redeem that made the claim was refused once the grant had expired, so that a receive whose answer
+   * was lost near the grant's end could not reach its live claim at all, and lost the file). Returns the replaced
+   * claim and the new claim's end, or empty (nothing changed).
    */
-  Optional<String> claimAgain(String grantId, Credential recipient, Instant now, String redeemKeyHash,
+  Optional<Replaced> claimAgain(String grantId, Credential recipient, Instant now, String redeemKeyHash,
       String claimHash, Instant claimExpiresAt, boolean resumable);
 
   Optional<Claim> findClaim(String claimHash);
@@ -114,6 +117,9 @@ public interface GrantRepository {
    * if its window has not passed at {@code at}; never earlier than it is. Returns whether the claim was moved.
    */
   boolean extendClaim(String claimHash, Instant at, Instant newExpiry);
+
+  /** What {@link #claimAgain} did: the claim it replaced, and when the new claim's window ends. */
+  record Replaced(String claimHash, Instant newClaimExpiresAt) {}
 
   /**
    * How many claims of a grant may end unfinished after bytes of its file were handed out on them (released by their

@@ -582,23 +582,24 @@ public final class GrantService {
     checkOwnerEnabled(grant, "redeemed");
     String claimSecret = Secrets.next(Secrets.CLAIM_PREFIX);
     Instant claimExpires = now.plus(policy.claimWindow());
-    Optional<String> replaced = gate.within("redeeming", () -> grants.claimAgain(grant.id(), caller.credential(), now,
-        keyHash, Secrets.hash(claimSecret), claimExpires, caller.origin().resumesTransfers()));
+    Optional<GrantRepository.Replaced> replaced = gate.within("redeeming", () -> grants.claimAgain(grant.id(),
+        caller.credential(), now, keyHash, Secrets.hash(claimSecret), claimExpires, caller.origin().resumesTransfers()));
     if (replaced.isEmpty()) {
       return Optional.empty();
     }
-    sessions.closeDownloads(d -> d.claimHash().equals(replaced.get()), Reason.CLAIM_CLOSED, "this claim was replaced"
-        + " by a later redeem of its grant with the same redeem key (a re-run of the same receive), so its download"
+    Instant newClaimExpires = replaced.get().newClaimExpiresAt();
+    sessions.closeDownloads(d -> d.claimHash().equals(replaced.get().claimHash()), Reason.CLAIM_CLOSED, "this claim was"
+        + " replaced by a later redeem of its grant with the same redeem key (a re-run of the same receive), so its download"
         + " was stopped; that redeem's claim downloads the file");
     Seen released = new Seen();
     released.of(grant);
     released.put("cause", REDEEMED_AGAIN);
     audit.record(caller, "grant.release", released.object(), "ok", released.details());
     LOG.info("grant {} redeemed again by '{}' with the redeem key of its open claim, on which nothing was handed out:"
-        + " that claim is replaced; the new one is open until {}", grant.id(), caller.identity(), claimExpires);
+        + " that claim is replaced; the new one is open until {}", grant.id(), caller.identity(), newClaimExpires);
     List<String> sealedFor = files.findFile(grant.fileId()).map(StoredFile::recipientKeyFingerprints).orElse(List.of());
     return Optional.of(new Redemption(claimSecret, grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile),
-        claimExpires, sealedFor));
+        newClaimExpires, sealedFor));
   }
 
   /**

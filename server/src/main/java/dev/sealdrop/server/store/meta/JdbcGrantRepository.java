@@ -178,28 +178,33 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public Optional<String> claimAgain(String grantId, Credential recipient, Instant now, String redeemKeyHash,
+  public Optional<Replaced> claimAgain(String grantId, Credential recipient, Instant now, String redeemKeyHash,
       String claimHash, Instant claimExpiresAt, boolean resumable) {
     return jdbc.inTransaction(c -> {
-      List<String> replaced = Jdbc.query(c, "SELECT claim_hash FROM claims WHERE grant_id = ? AND state = 'OPEN'"
-          + " AND recipient = ? AND redeem_key_hash = ? AND first_served_at IS NULL AND served_all_at IS NULL"
-          + " AND expires_at > ?", rs -> rs.getString(1), grantId, recipient.identity(), redeemKeyHash,
-          now.toEpochMilli());
-      if (replaced.size() != 1) {
+      List<Replaced> replaced = Jdbc.query(c, "SELECT claim_hash, expires_at FROM claims WHERE grant_id = ? AND"
+          + " state = 'OPEN' AND recipient = ? AND redeem_key_hash = ? AND first_served_at IS NULL AND served_all_at"
+          + " IS NULL AND expires_at > ?", rs -> new Replaced(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))),
+          grantId, recipient.identity(), redeemKeyHash, now.toEpochMilli());
+      List<Long> grantExpires = Jdbc.query(c, "SELECT expires_at FROM grants WHERE id = ?", rs -> rs.getLong(1),
+          grantId);
+      if (replaced.size() != 1 || grantExpires.size() != 1) {
         return Optional.empty();
       }
-      // the same conditions as a first claim's, on the grant as it is now
-      if (Jdbc.update(c, "UPDATE grants SET updated_at = ? WHERE id = ? AND state = 'CLAIMED' AND expires_at > ?"
+      // a grant expired meanwhile: the new claim no longer than the one it replaces (which could have finished)
+      Instant ends = grantExpires.get(0) > now.toEpochMilli() ? claimExpiresAt
+          : java.util.Collections.min(List.of(claimExpiresAt, replaced.get(0).newClaimExpiresAt()));
+      // the same conditions as a first claim's, on the grant as it is now, but its expiry: the claim it replaces is
+      // live (review EF)
+      if (Jdbc.update(c, "UPDATE grants SET updated_at = ? WHERE id = ? AND state = 'CLAIMED'"
           + " AND recipient = ? AND " + OWNER_ENABLED + " AND " + CredentialConditions.STANDS,
-          CredentialConditions.after(recipient, now.toEpochMilli(), grantId, now.toEpochMilli(), recipient.identity(),
-          true)) != 1
+          CredentialConditions.after(recipient, now.toEpochMilli(), grantId, recipient.identity(), true)) != 1
           || Jdbc.update(c, "UPDATE claims SET state = 'RELEASED', replaced_at = ? WHERE claim_hash = ?"
               + " AND state = 'OPEN' AND first_served_at IS NULL AND served_all_at IS NULL", now.toEpochMilli(),
-              replaced.get(0)) != 1) {
+              replaced.get(0).claimHash()) != 1) {
         return Optional.empty(); // (the grant's updated_at alone may have changed: a time, not a state)
       }
-      insertClaim(c, grantId, recipient, now, claimHash, claimExpiresAt, resumable, redeemKeyHash);
-      return Optional.of(replaced.get(0));
+      insertClaim(c, grantId, recipient, now, claimHash, ends, resumable, redeemKeyHash);
+      return Optional.of(new Replaced(replaced.get(0).claimHash(), ends));
     });
   }
 
