@@ -148,4 +148,42 @@ class UnrecordedActsTest {
       assertThat(recovered(server)).hasSize(1);
     }
   }
+
+  /**
+   * Review EF: a consume lost to a crash was taken as recorded whenever the grant had any release record in the minute
+   * before (only the third interrupted claim's release consumes a grant): a redeem-again's release hid it.
+   */
+  @Test
+  void aConsumeLostToACrashIsRecoveredThoughARedeemAgainReleasedTheGrantBefore() throws Exception {
+    String key = "sdr_" + "B".repeat(43);
+    try (TestServer server = new TestServer(data)) {
+      String grantId;
+      String claimId;
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        Users.publish(clients, server.pki, "bob");
+        String fileId = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(16 << 10, 4), "bob")
+            .bytes()).getFileId();
+        CreateGrantResponse g = Transfers.grant(clients, "alice", fileId, "bob");
+        grantId = g.getGrant().getGrantId();
+        dev.sealdrop.protocol.v1.RedeemRequest redeem = dev.sealdrop.protocol.v1.RedeemRequest.newBuilder()
+            .setToken(g.getToken()).setRedeemKey(key).build();
+        clients.transfer("bob").redeem(redeem);
+        claimId = clients.transfer("bob").redeem(redeem).getClaimId(); // recorded: grant.release, redeemed-again
+      }
+      assertThat(server.server().audit().tail(20)).anySatisfy(e -> assertThat(e.action() + " " + e.details()
+          .get("cause")).isEqualTo("grant.release " + dev.sealdrop.server.core.grant.GrantService.REDEEMED_AGAIN));
+      // the confirm committed, and the server died before its record
+      Instant now = server.clock.instant().plusSeconds(5);
+      try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+        String claimHash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(claimId.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertThat(new JdbcGrantRepository(db).confirm(claimHash, now)).isTrue();
+      }
+      server.server().kill();
+      server.start();
+      assertThat(recovered(server)).extracting(e -> e.action() + " " + e.object())
+          .contains("grant.consume grant:" + grantId);
+    }
+  }
 }
