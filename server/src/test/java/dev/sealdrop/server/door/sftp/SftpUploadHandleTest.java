@@ -54,10 +54,10 @@ class SftpUploadHandleTest extends OneServerPerClass {
     client.stop();
   }
 
-  /** The id of alice's newest stored file. */
+  /** The id of alice's newest stored file (ListFiles answers newest first). */
   private static String stored() {
     return clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
-        .reduce((a, b) -> b).orElseThrow().getFileId();
+        .findFirst().orElseThrow().getFileId();
   }
 
   private static int files() {
@@ -83,8 +83,7 @@ class SftpUploadHandleTest extends OneServerPerClass {
       SftpClient.CloseableHandle second = sftp.open("/outbox/second.sealed", create);
       sftp.write(second, 0, envelope, 0, 1000);
       sftp.close(first); // committed; MINA keeps its handle id for reuse
-      fileId = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList().stream()
-          .reduce((a, b) -> b).orElseThrow().getFileId();
+      fileId = stored();
       SftpException refused = catchThrowableOfType(SftpException.class,
           () -> sftp.open("/outbox/" + fileId, EnumSet.of(SftpClient.OpenMode.Read)));
       assertThat(refused.getStatus()).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED);
@@ -158,8 +157,7 @@ class SftpUploadHandleTest extends OneServerPerClass {
       assertThat(twice.getMessage()).contains("that name is in /outbox/ already");
       sftp.write(h, 1000, envelope, 1000, envelope.length - 1000);
       sftp.close(h);
-      String stored = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList()
-          .stream().reduce((a, b) -> b).orElseThrow().getFileId();
+      String stored = stored();
       SftpException overFile = catchThrowableOfType(SftpException.class,
           () -> sftp.open("/outbox/" + stored, exclusive));
       assertThat(overFile.getStatus()).isEqualTo(SftpConstants.SSH_FX_FAILURE);
