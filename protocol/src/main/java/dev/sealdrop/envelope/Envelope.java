@@ -211,8 +211,13 @@ public final class Envelope {
     }
     Path tmp = AtomicFiles.createTemp(directory, partialPrefix);
     try {
+      // the fallback name of a name that sanitizes to nothing holds the fingerprint, known at the end: a file whose
+      // fingerprint is expected (a grant names it) is checked under its real name now (review EE: the check looked at
+      // "sealdrop-unknown-fingerpr.bin", and a receive found the name taken only after the whole download)
+      String knownFingerprint = expectedFingerprint == null ? "unknown-fingerprint"
+          : expectedFingerprint.toLowerCase(java.util.Locale.ROOT);
       Opener.Result r = openInto(in, me, trust, tmp, resumeFile, m -> {
-        Path early = FileNames.resolveIn(directory, m.fileName(), "unknown-fingerprint");
+        Path early = FileNames.resolveIn(directory, m.fileName(), knownFingerprint);
         if (Files.isDirectory(early)) {
           throw new FileAlreadyExistsException(early.toString(), null, "a folder of that name exists");
         }

@@ -125,6 +125,37 @@ class RoundTripTest {
   }
 
   /**
+   * Review EE: a file whose name sanitizes to nothing ({@code -}, {@code ~}) is written as {@code sealdrop-FP16.bin};
+   * with its fingerprint expected (a receive knows it from the grant), a file of that name is found before anything is
+   * read past the metadata, not after the whole file (a one-time grant used up for a name clash).
+   */
+  @Test
+  void aFallbackNameAlreadyTakenIsFoundWhenTheMetadataArrivesIfTheFingerprintIsExpected() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    SealingOutputStream sealing = Envelope.seal(out, "alice", ALICE, List.of(BOB.publicKeys().encryption()),
+        new FileMetadata("-", 200_000, "text/csv", Envelopes.CREATED));
+    sealing.write(Envelopes.randomBytes(200_000, 9));
+    sealing.close();
+    byte[] bytes = out.toByteArray();
+    Path taken = Files.writeString(dir.resolve("sealdrop-" + sealing.fingerprint().substring(0, 16) + ".bin"), "mine");
+    int[] read = {0};
+    java.io.InputStream counting = new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        int n = super.read(b, off, len);
+        read[0] += Math.max(n, 0);
+        return n;
+      }
+    };
+    assertThatThrownBy(() -> Envelope.openIntoDirectory(counting, BOB, SenderPolicy.exactly("alice",
+        ALICE.publicKeys().signing()), dir, false, Envelope.PARTIAL_PREFIX + "fallback-", null,
+        sealing.fingerprint())).isInstanceOf(java.nio.file.FileAlreadyExistsException.class)
+        .hasMessageContaining(taken.getFileName().toString());
+    assertThat(read[0]).as("refused at the metadata, not after the file").isLessThan(bytes.length / 2);
+    assertThat(Files.readString(taken)).isEqualTo("mine");
+  }
+
+  /**
    * The caller is told where the file goes as soon as its name is known, and again, with the temporary file that becomes
    * it, before it is published (so a process stopped right after can know the file is its own); a refusal from either
    * publishes nothing and leaves nothing behind.
