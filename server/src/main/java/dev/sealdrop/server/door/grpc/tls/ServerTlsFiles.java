@@ -214,17 +214,32 @@ public final class ServerTlsFiles {
    */
   @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the CA path comes from server configuration")
   static void requireNotWritableByOthers(Path caFile) throws IOException {
-    Set<PosixFilePermission> permissions;
+    PosixFileAttributes attributes;
     try {
-      permissions = Files.getPosixFilePermissions(caFile);
+      attributes = Files.readAttributes(caFile, PosixFileAttributes.class);
     } catch (UnsupportedOperationException e) {
       return; // no POSIX permissions here (e.g. Windows): nothing to check
     }
+    Set<PosixFilePermission> permissions = attributes.permissions();
     if (permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
       throw new IOException("the CA certificate " + caFile + " can be written by every user of this machine ("
           + PosixFilePermissions.toString(permissions) + "): whoever replaced it could make certificates for any"
           + " identity, admins included; check that it is your deployment's CA, then chmod o-w " + caFile
           + " (the ca setting, --ca)");
+    }
+    // the key file's rule, without its read restriction (review EB: a group-writable CA file, or one another account
+    // owns, was used: any member of that group, or that account, could put its own CA there)
+    if (permissions.contains(PosixFilePermission.GROUP_WRITE)) {
+      throw new IOException("the CA certificate " + caFile + " can be written by its group ("
+          + PosixFilePermissions.toString(permissions) + "): whoever of that group replaced it could make certificates"
+          + " for any identity, admins included; check that it is your deployment's CA, then chmod g-w " + caFile
+          + " (the ca setting, --ca)");
+    }
+    String owner = attributes.owner().getName();
+    if (!owner.equals(System.getProperty("user.name")) && !owner.equals("root")) {
+      throw new IOException("the CA certificate " + caFile + " is owned by " + owner + ", neither the server's user ("
+          + System.getProperty("user.name") + ") nor root: that account could replace it and make certificates for"
+          + " any identity, admins included; chown it to root or the server's user (the ca setting, --ca)");
     }
   }
 

@@ -223,8 +223,12 @@ class ServerTlsFilesTest {
     Files.setPosixFilePermissions(tls.caCertificate(), PosixFilePermissions.fromString("rw-rw-rw-"));
     refused(tls, "the CA certificate " + tls.caCertificate() + " can be written by every user of this machine"
         + " (rw-rw-rw-)", "chmod o-w " + tls.caCertificate(), "--ca");
-    // the usual modes, a group's write included (a umask of 002), are fine
-    for (String mode : new String[] {"rw-r--r--", "rw-rw-r--", "r--------"}) {
+    // review EB: nor may its group (a umask of 002), as OpenSSH's StrictModes refuses group-writable files
+    Files.setPosixFilePermissions(tls.caCertificate(), PosixFilePermissions.fromString("rw-rw-r--"));
+    refused(tls, "the CA certificate " + tls.caCertificate() + " can be written by its group (rw-rw-r--)",
+        "chmod g-w " + tls.caCertificate(), "--ca");
+    // the usual modes are fine
+    for (String mode : new String[] {"rw-r--r--", "r--r--r--", "r--------"}) {
       Files.setPosixFilePermissions(tls.caCertificate(), PosixFilePermissions.fromString(mode));
       ServerTlsFiles.requireNotWritableByOthers(tls.caCertificate());
     }
