@@ -60,14 +60,21 @@ public final class CustomCerts {
 
   /** {@link #intermediate(DevPki, String, KeyPurposeId...)}, which the dev CA signs with {@code signatureAlgorithm}. */
   public static Issued intermediate(DevPki pki, String name, String signatureAlgorithm, KeyPurposeId... eku) {
+    Instant now = Instant.now();
+    return intermediate(pki, name, signatureAlgorithm, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)),
+        eku);
+  }
+
+  /** {@link #intermediate(DevPki, String, String, KeyPurposeId...)}, valid from {@code notBefore} to {@code notAfter}. */
+  public static Issued intermediate(DevPki pki, String name, String signatureAlgorithm, Instant notBefore,
+      Instant notAfter, KeyPurposeId... eku) {
     try {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
       kpg.initialize(256);
       KeyPair keys = kpg.generateKeyPair();
-      Instant now = Instant.now();
       JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(pki.caCertificate(),
-          new BigInteger(64, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
-          Date.from(now.plus(Duration.ofDays(2))), new X500Name("CN=" + name), keys.getPublic());
+          new BigInteger(64, new SecureRandom()).add(BigInteger.ONE), Date.from(notBefore), Date.from(notAfter),
+          new X500Name("CN=" + name), keys.getPublic());
       b.addExtension(Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(0));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       if (eku.length > 0) {

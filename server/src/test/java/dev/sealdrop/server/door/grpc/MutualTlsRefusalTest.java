@@ -495,6 +495,27 @@ class MutualTlsRefusalTest extends OneServerPerClass {
   }
 
   /**
+   * Review EB: a chain through an intermediate CA past its end (or not valid yet) was refused as "not issued by this
+   * server's CA" (unknown_ca, audited no-trust-anchor), though the chain is the CA's: it is certificate_expired and
+   * {@code expired}, as for a client certificate past its end.
+   */
+  @Test
+  void aChainThroughAnExpiredIntermediateIsRefusedAsExpiredNotAsAnotherCas() throws Exception {
+    server.server().identities().registerAll(Map.of("tls-via-old", dev.sealdrop.server.core.identity.Role.ACQUIRER));
+    java.time.Instant now = java.time.Instant.now();
+    dev.sealdrop.server.testing.CustomCerts.Issued old = dev.sealdrop.server.testing.CustomCerts.intermediate(
+        server.pki, "expired issuing CA", "SHA256withECDSA", now.minus(java.time.Duration.ofDays(10)),
+        now.minus(java.time.Duration.ofDays(1)));
+    dev.sealdrop.server.testing.CustomCerts.Issued leaf = dev.sealdrop.server.testing.CustomCerts.issuedBy(
+        old.certificate(), old.privateKey(), new org.bouncycastle.asn1.x500.X500Name("CN=tls-via-old"),
+        java.math.BigInteger.valueOf(0x54));
+    int port = refusedHandshake("TLSv1.3", new KeyManager[] {new FixedKeyManager(leaf.privateKey(),
+        leaf.certificate(), old.certificate())}, "certificate_expired");
+    assertThat(refusalsFrom("127.0.0.1:" + port)).singleElement()
+        .satisfies(e -> assertThat(e.result()).isEqualTo("expired"));
+  }
+
+  /**
    * Review EB: the rule that refuses a client certificate signed with SHA-1 (a chosen-prefix collision forges a
    * certificate from a CA's signature) covered the client's own certificate only: one issued by an intermediate that
    * the CA had signed with SHA-1, the forged CA certificate such a collision makes, connected and vouched for bundles.

@@ -162,10 +162,33 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager {
     try {
       chainValidator.checkClientTrusted(chain, authType);
     } catch (CertificateException e) {
+      BasicReason dated = datedOut(e);
+      if (dated != null) {
+        // the chain is the CA's (chainProblem held) and the leaf's dates are the policy's (checked): an intermediate's
+        // are not (review EB: said as "not from the server's CA", to the client and in the audit)
+        String when = dated == BasicReason.EXPIRED ? "past its end" : "not valid yet";
+        why.is("TLS handshake refused{} for '{}': an intermediate CA certificate of its chain is {} ({})", where,
+            subject, when, printable(e.getMessage()));
+        why.fromTheCa = true;
+        throw refusal("an intermediate CA certificate of the client's chain is " + when, dated,
+            dated == BasicReason.EXPIRED ? CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED
+                : CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID);
+      }
       why.is("TLS handshake refused{} for '{}' issued by '{}': does not chain to the configured CA ({})", where,
           subject, printable(leaf.getIssuerX500Principal().getName()), printable(e.getMessage()));
       throw notFromTheCa();
     }
+  }
+
+  /** EXPIRED or NOT_YET_VALID if the path validation failed for a certificate's dates, else null. */
+  private static BasicReason datedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CertPathValidatorException v
+          && (v.getReason() == BasicReason.EXPIRED || v.getReason() == BasicReason.NOT_YET_VALID)) {
+        return (BasicReason) v.getReason();
+      }
+    }
+    return null;
   }
 
   /** The server-log line of a refusal, written only if the refusal is recorded one by one. */
