@@ -425,7 +425,9 @@ public final class DownloadSession implements AutoCloseable {
       if (!service.markServedAll(claim.hash(), now, now.plus(service.policy.claimWindow()),
           () -> servedAllRecorded = true)) {
         // Settled, released or revoked since the check before this chunk: its last bytes are not
-        // handed out, or the file would be delivered on a claim that never counts.
+        // handed out, or the file would be delivered on a claim that never counts. Or its owner was disabled since:
+        // suspended, as the disable counted it (review EF)
+        service.checkOwnerEnabled(grant, "downloaded");
         throw GrantService.closedClaim(service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged));
       }
       servedAllRecorded = true;

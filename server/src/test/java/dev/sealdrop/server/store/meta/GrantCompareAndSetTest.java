@@ -121,6 +121,11 @@ class GrantCompareAndSetTest {
 
       // once marked, a claim cannot be released or lapse: it counts when its window passes
       assertThat(repo.claim(g.id(), Enrolled.credential("bob"), now, "03".repeat(32), window, true)).isTrue();
+      // not while its owner is disabled (review EF: a disable that committed just before counted it as cut)
+      JdbcIdentityRepository identities = new JdbcIdentityRepository(db);
+      assertThat(identities.setEnabledUnlessRevoked("alice", false, now)).isTrue();
+      assertThat(repo.markServedAll("03".repeat(32), now, window)).isFalse();
+      assertThat(identities.setEnabledUnlessRevoked("alice", true, now)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), now, window)).isTrue(); // a second session of the claim
       assertThat(repo.release("03".repeat(32), now, true).released()).isFalse();
