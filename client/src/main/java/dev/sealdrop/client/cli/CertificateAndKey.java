@@ -228,6 +228,11 @@ final class CertificateAndKey {
       String hint = e.reason().equals("BUNDLE_NOT_CLIENT_AUTH")
           ? "ask your CA for a client certificate for " + TerminalText.clean(identity) + " (EKU clientAuth without"
               + " anyExtendedKeyUsage, keyUsage digitalSignature; not a CA certificate) and pass it as --cert"
+          : e.getMessage().contains("intermediate CA")
+              // the intermediate was given and refused (review EG: told to put it in the file)
+              ? "the intermediate CA in --cert may not issue identities (the server refuses it too): ask your CA to"
+                  + " issue it again (allowing clientAuth, signed with SHA-256 or stronger), and your certificate"
+                  + " under it"
           : "--cert must be a valid client certificate (EKU clientAuth) issued by " + caName + "; if an"
               + " intermediate CA issued it, put the intermediate's certificate (PEM) after yours in the --cert file";
       throw new UsageFailure("CERT_NOT_USABLE", "your certificate cannot vouch for your keys: " + e.getMessage(), hint);

@@ -79,7 +79,13 @@ public final class KeyTrust {
       // a certificate whose validity starts later is a clock's doing, not one to renew (round BB)
       throw new IntegrityFailure(reasonName(e.reason()), e.getMessage(), e.getMessage().contains("not valid yet")
           ? "check this machine's clock, and ask " + identity + " to check the clock of the machine that issued their"
-              + " certificate; renewing does not help while a clock is wrong" : hint(e.reason(), identity), e);
+              + " certificate; renewing does not help while a clock is wrong"
+          : e.reason() == BundleException.Reason.UNTRUSTED_CERTIFICATE && e.getMessage().contains("intermediate CA")
+              // from the CA, through an intermediate the rule refuses (review EG: told "not from this server's CA")
+              ? "the certificate comes through an intermediate CA that may not issue identities (as the server's TLS"
+                  + " port refuses it too): " + identity + "'s CA must issue that intermediate again (allowing"
+                  + " clientAuth, signed with SHA-256 or stronger) and " + identity + " a certificate under it"
+              : hint(e.reason(), identity), e);
     }
   }
 

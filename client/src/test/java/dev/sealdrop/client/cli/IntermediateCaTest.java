@@ -62,6 +62,14 @@ class IntermediateCaTest extends DevServerPerClass {
       Files.writeString(certs.resolve(name + "-reversed.crt"), pem(issuing) + pem(leaf), StandardCharsets.US_ASCII);
       Files.writeString(certs.resolve(name + ".key"), pem(keys.getPrivate()), StandardCharsets.US_ASCII);
     }
+    // an intermediate restricted to serverAuth: the server refuses the identities it issues, and so does the CLI
+    KeyPair serverOnlyKeys = newKeyPair();
+    X509Certificate serverOnly = issuingCa(rootCa, rootKey, serverOnlyKeys, KeyPurposeId.id_kp_serverAuth);
+    KeyPair keys = newKeyPair();
+    X509Certificate leaf = clientCertificate("alice", keys, serverOnly, serverOnlyKeys.getPrivate());
+    Files.writeString(certs.resolve("alice-server-only-chain.crt"), pem(leaf) + pem(serverOnly),
+        StandardCharsets.US_ASCII);
+    Files.writeString(certs.resolve("alice-server-only.key"), pem(keys.getPrivate()), StandardCharsets.US_ASCII);
   }
 
   private static CliRun init(Cli cli, String name, String certFile) {
@@ -76,6 +84,21 @@ class IntermediateCaTest extends DevServerPerClass {
     assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
     assertThat((String) r.jsonError().get("hint")).contains("intermediate");
     assertThat(root.resolve("home-leaf-only").resolve("profile.properties")).doesNotExist();
+  }
+
+  /**
+   * Review EG: a certificate from an intermediate the rule refuses (restricted to serverAuth) was told to add the
+   * intermediate to the file, which it held already; the hint says the intermediate must be issued again.
+   */
+  @Test
+  void aCertificateFromAnIntermediateThatMayNotIssueIdentitiesIsRefusedAtInitSayingWhy() {
+    Cli erin = new Cli(root.resolve("home-server-only"), Users.passphrase("alice"));
+    CliRun r = init(erin, "alice-server-only", "alice-server-only-chain.crt").assertExit(2);
+    assertThat(r.jsonError()).containsEntry("reason", "CERT_NOT_USABLE");
+    assertThat((String) r.jsonError().get("message")).contains("restricted by its extended key usage");
+    assertThat((String) r.jsonError().get("hint")).contains("may not issue identities")
+        .doesNotContain("put the intermediate's certificate");
+    assertThat(root.resolve("home-server-only").resolve("profile.properties")).doesNotExist();
   }
 
   /** A CN the server would refuse at every handshake (not an identity name) is refused at init (outside test). */
@@ -128,7 +151,8 @@ class IntermediateCaTest extends DevServerPerClass {
     return g.generateKeyPair();
   }
 
-  static X509Certificate issuingCa(X509Certificate rootCa, PrivateKey rootKey, KeyPair keys) throws Exception {
+  static X509Certificate issuingCa(X509Certificate rootCa, PrivateKey rootKey, KeyPair keys, KeyPurposeId... eku)
+      throws Exception {
     Instant now = Instant.now();
     X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(rootCa, serial(), Date.from(now.minus(Duration.ofHours(1))),
         Date.from(now.plus(Duration.ofDays(30))), new X500Name("CN=Example Corp issuing CA"), keys.getPublic());
@@ -137,6 +161,9 @@ class IntermediateCaTest extends DevServerPerClass {
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
     b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(rootCa.getPublicKey()));
+    if (eku.length > 0) {
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+    }
     return sign(b, rootKey);
   }
 
