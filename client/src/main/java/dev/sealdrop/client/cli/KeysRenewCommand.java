@@ -150,6 +150,10 @@ final class KeysRenewCommand extends SealdropSubcommand {
     for (SshKey k : mine) {
       if (registeredThrough(k, renewed)) {
         result.add(new SshKeysView("already-registered", List.of(k)));
+      } else if (!SshPublicKeyFile.ACCEPTED.contains(k.getAlgorithm())) {
+        // an ECDSA key registered before they were refused: adding it anew is refused too, and it logs in no more
+        // (review EH: its move failed the whole renew, again on every re-run, and the keys after it were not moved)
+        result.add(new SshKeysView("not-accepted", List.of(k)));
       } else if (previous.isPresent() && registeredThrough(k, previous.get()) && k.getCertificateRevoked()) {
         // whoever held the revoked certificate may have registered it (a stolen certificate): moved only when the
         // user registers it again, knowingly (keys add-ssh)
@@ -364,6 +368,9 @@ final class KeysRenewCommand extends SealdropSubcommand {
         out.println("  SSH key:     " + TerminalText.clean(k.getFingerprint()) + " (" + TerminalText.clean(k.getAlgorithm())
             + ") " + switch (v.status()) {
               case "already-registered" -> "already bound to this certificate";
+              case "not-accepted" -> "NOT moved: keys of this type are no longer accepted, and it does not log in;"
+                  + " remove it (`sealdrop keys remove-ssh " + TerminalText.clean(k.getFingerprint()) + "`) and"
+                  + " register an ed25519 key (`sealdrop keys add-ssh FILE.pub`)";
               case "other-certificate" -> "left bound to another certificate of yours (serial "
                   + SshKeysView.serial(k) + ", another device's profile?); `sealdrop keys add-ssh` with it from this"
                   + " profile would bind it here";
