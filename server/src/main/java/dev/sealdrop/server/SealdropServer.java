@@ -229,6 +229,12 @@ public final class SealdropServer implements AutoCloseable {
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
           adminConfig.checkpointInterval(), config.clock(),
           witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
+      try {
+        requireDatabaseNotBehindItsLog(witness.find(), witness.keptAt(), audit);
+      } catch (IOException e) {
+        failedStartRecorded = true; // no server.start was recorded: the log says nothing of a start that never was
+        throw e;
+      }
       audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", startDetails(config, db.schema()));
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
@@ -661,6 +667,50 @@ public final class SealdropServer implements AutoCloseable {
       if (!witnessClosed) {
         witnessKeeper.run();
       }
+    }
+  }
+
+  /**
+   * How far the audit log may run ahead of the checkpoint the database kept of it, in the log's time: the database
+   * keeps one every minute while the log grows, so a crash leaves a minute or so; a maintenance round that ran long
+   * before a crash, more. Hours of records past it mean a database from an older backup.
+   */
+  static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(6);
+
+  /**
+   * Refuses a database that is behind its audit log (review EI: a {@code sealdrop.db} restored alone from an older
+   * backup, as the server's own refusals of a damaged database advised, was taken: revocations and used one-time grants
+   * since were undone without a word, and the start deleted every file stored since as "named by no file"), or that
+   * keeps a checkpoint of another log while this one holds records (a database of another data folder). The log holds
+   * what happened; the database must hold at least as much. Nothing is changed by the refusal.
+   */
+  static void requireDatabaseNotBehindItsLog(java.util.Optional<AuditWitness.Kept> kept,
+      java.util.Optional<java.time.Instant> keptAt,
+      FileAudit audit) throws IOException {
+    if (kept.isEmpty() || keptAt.isEmpty()) {
+      return;
+    }
+    java.util.List<Audit.Entry> last = audit.tail(1);
+    if (last.isEmpty()) {
+      return;
+    }
+    Audit.Entry newest = last.get(0);
+    String restore = "; restore the whole data folder from one backup (sealdrop.db with its -wal file, blobs/ and"
+        + " audit/, taken together while the server was stopped), or put back the database that belongs to this"
+        + " log; nothing was changed";
+    if (!kept.get().verifierKey().equals(audit.verifierKey())) {
+      throw new IOException("the database (sealdrop.db) keeps a checkpoint of another audit log (key "
+          + kept.get().verifierKey() + ", " + kept.get().size() + " records) than this folder's, which already holds "
+          + newest.sequence() + " records under its own key: the database is from another data folder, or this log"
+          + " was replaced by another one that is not new" + restore);
+    }
+    if (newest.sequence() > kept.get().size()
+        && newest.timeMillis() - keptAt.get().toEpochMilli() > WITNESS_LAG_ALLOWED.toMillis()) {
+      throw new IOException("the database (sealdrop.db) is older than the audit log: it kept the log's checkpoint of "
+          + kept.get().size() + " records at " + keptAt.get() + ", and the log goes on to record " + newest.sequence()
+          + " at " + java.time.Instant.ofEpochMilli(newest.timeMillis()) + ". A database restored alone from an older"
+          + " backup would undo what happened since (revocations, used grants) and lose every file stored since"
+          + restore);
     }
   }
 

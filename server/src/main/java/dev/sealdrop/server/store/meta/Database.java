@@ -101,12 +101,13 @@ public final class Database implements AutoCloseable {
       String found = e.getMessage() == null ? "" : e.getMessage().lines().skip(1).findFirst().orElse("").strip();
       return new IOException("the database " + file + " cannot be used (its schema history does not match this"
           + " server's migrations" + (found.isEmpty() ? "" : ": " + found) + "; it was altered, or a sealdrop server"
-          + " with other migrations wrote it): restore it (with its -wal file) from a backup of the data folder, or run"
-          + " the sealdrop server version that wrote it");
+          + " with other migrations wrote it): restore it (with its -wal file) from a backup of the data folder,"
+          + " together with blobs/ and audit/ of the same backup, or run the sealdrop server version that wrote it");
     }
     String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
     return new IOException("the database " + file + " cannot be used (" + why + "): restore it (with its -wal file)"
-        + " from a backup of the data folder, or run the sealdrop server version that wrote it", e);
+        + " from a backup of the data folder, together with blobs/ and audit/ of the same backup, or run the sealdrop"
+        + " server version that wrote it", e);
   }
 
   /**
