@@ -45,6 +45,19 @@ public final class RequestFields {
   }
 
   /**
+   * {@link #identity(String, String)} for a name that must be enrolled to be of use (an identity looked up, not one to
+   * create): a name of a token secret's shape that {@code enrolled} knows is an identity enrolled before such names
+   * were refused (round BY), and is taken (reviews ED, EI: such an identity kept logging in after the upgrade, and no
+   * admin could disable or revoke it, nor a sender fetch its key).
+   */
+  public static String identity(String field, String value, java.util.function.Predicate<String> enrolled) {
+    if (IdentityNames.looksLikeTokenSecret(value) && IdentityNames.isValid(value) && enrolled.test(value)) {
+      return value;
+    }
+    return identity(field, value);
+  }
+
+  /**
    * What an audit record or a message may name of a request's id before (or although) the request is
    * refused: the id, normalised, if it is well formed; otherwise "" (a refused value is never quoted).
    */

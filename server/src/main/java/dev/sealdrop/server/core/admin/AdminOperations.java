@@ -558,7 +558,7 @@ public final class AdminOperations {
   }
 
   private String existing(String name) {
-    RequestFields.identity("identity", name);
+    RequestFields.identity("identity", name, n -> identities.find(n).isPresent());
     if (identities.find(name).isEmpty()) {
       throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "'; see admin identities list");
     }
@@ -574,7 +574,7 @@ public final class AdminOperations {
     if (name == null || name.isBlank()) {
       return; // no filter
     }
-    RequestFields.identity(filter, name);
+    RequestFields.identity(filter, name, n -> identities.find(n).isPresent());
     if (identities.find(name).isEmpty()) {
       throw new NotFoundException(Reason.NOT_FOUND, "no identity '" + name + "' (the " + filter
           + " to list by); see admin identities list");

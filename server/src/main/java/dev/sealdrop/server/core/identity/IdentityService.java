@@ -271,7 +271,7 @@ public final class IdentityService {
    * @throws PreconditionFailedException (RECIPIENT_NOT_ACQUIRER) the caller itself, or not an acquirer
    */
   public Identity grantRecipient(Principal caller, String field, String recipient) {
-    dev.sealdrop.server.core.RequestFields.identity(field, recipient);
+    dev.sealdrop.server.core.RequestFields.identity(field, recipient, n -> find(n).isPresent());
     if (caller.identity().equals(recipient)) {
       throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
           "you cannot grant a file to yourself; only acquirers can receive grants");

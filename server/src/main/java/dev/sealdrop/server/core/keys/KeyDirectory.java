@@ -121,7 +121,7 @@ public final class KeyDirectory {
    * revokes that certificate. Its owner publishes again with a current certificate.
    */
   public StoredBundle fetch(String identity) {
-    dev.sealdrop.server.core.RequestFields.identity("identity", identity);
+    dev.sealdrop.server.core.RequestFields.identity("identity", identity, n -> identities.find(n).isPresent());
     boolean enabled = identities.find(identity).map(i -> i.enabled()).orElse(false);
     return bundles.find(identity).filter(b -> enabled).filter(b -> !revoked(b)).orElseThrow(() ->
         new NotFoundException(Reason.NOT_FOUND, "no key bundle for '" + identity + "': the identity is unknown,"

@@ -332,7 +332,7 @@ public final class SshKeyService {
       return caller.identity();
     }
     caller.require(Role.ADMIN, action);
-    return dev.sealdrop.server.core.RequestFields.identity("identity", identity);
+    return dev.sealdrop.server.core.RequestFields.identity("identity", identity, n -> identities.find(n).isPresent());
   }
 
   /** A user name that is a grant token's secret part without its prefix: 43 base64url characters. */

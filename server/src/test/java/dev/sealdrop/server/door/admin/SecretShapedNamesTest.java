@@ -68,4 +68,29 @@ class SecretShapedNamesTest {
       assertThat(log.messages()).allSatisfy(m -> assertThat(m).doesNotContain(secret));
     }
   }
+
+  /**
+   * Reviews ED, EI: an identity enrolled before such names were refused (round BY) kept logging in after the upgrade,
+   * and no admin could disable or revoke it, nor anyone fetch its key or grant to it. A name of that shape that names
+   * an enrolled identity is taken where an identity is looked up; a new one is still refused.
+   */
+  @Test
+  void anIdentityEnrolledUnderSuchANameBeforeStaysManageable() throws Exception {
+    String legacy = "Acme_Finance-Acquirer_Team-Project-Falcon01";
+    try (TestServer server = new TestServer(dir.resolve("legacy")); AdminClients admins = new AdminClients(server);
+        Clients clients = server.clients()) {
+      server.server().identities().registerAll(java.util.Map.of(legacy, dev.sealdrop.server.core.identity.Role.ACQUIRER));
+      Statuses.refused(() -> clients.keys("alice").fetchBundle(FetchBundleRequest.newBuilder().setIdentity(legacy)
+          .build()), Status.Code.NOT_FOUND, "NOT_FOUND"); // looked up (it has published nothing), not malformed
+      admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity(legacy).setReason("x")
+          .build());
+      assertThat(server.server().identities().find(legacy)).get().satisfies(i -> assertThat(i.enabled()).isFalse());
+      admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity(legacy).setReason("stolen")
+          .build());
+      assertThat(server.server().identities().isRevoked(legacy)).isTrue();
+      String another = "Bcme_Finance-Acquirer_Team-Project-Falcon01";
+      Statuses.refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity(another)
+          .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
+    }
+  }
 }
