@@ -97,4 +97,24 @@ class DatabaseBehindItsLogTest {
       assertThat(blob(id)).as(id).isNotNull();
     }
   }
+
+  /** Review EI: stored files whose data is missing from blobs/ (an older blobs/ restored) are said at the start. */
+  @Test
+  void storedFilesWithoutTheirDataAreSaidAtTheStart() throws Exception {
+    TestServer server = new TestServer(data);
+    String fileId;
+    try (Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      fileId = upload(clients, 3);
+    }
+    server.close();
+    Files.delete(blob(fileId));
+    try (dev.sealdrop.server.testing.CapturedLog log = dev.sealdrop.server.testing.CapturedLog.ofRoot()) {
+      server.start();
+      assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("1 stored files the database names have no"
+          + " data in blobs/ (e.g. " + fileId + ")"));
+    } finally {
+      server.close();
+    }
+  }
 }

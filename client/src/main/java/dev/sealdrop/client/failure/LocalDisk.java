@@ -46,8 +46,9 @@ public final class LocalDisk {
     if (why.equals(NAME_TOO_LONG)) {
       // review DY: found only when the file was published (after the work), it was "internal error ... a bug"
       return Optional.of(new UsageFailure("NAME_TOO_LONG", "cannot write" + into + ": the name is longer than its"
-          + " file system allows (ext4 and most others: 255 bytes; eCryptfs: about 143)", "choose a shorter name"
-          + " (-o FILE)" + "; " + then, e));
+          + " file system allows (ext4 and most others: 255 bytes; eCryptfs: about 143)", (elsewhere.isEmpty()
+          ? "choose a shorter name (-o FILE)" : elsewhere + ", or a shorter name where you name the file (-o FILE)")
+          + "; " + then, e));
     }
     return Optional.empty();
   }

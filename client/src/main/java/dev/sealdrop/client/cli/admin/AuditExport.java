@@ -54,12 +54,12 @@ final class AuditExport {
   Written write(AdminConnection admin) throws SealdropFailure, IOException {
     OutputFile.requireWritable(argument, force);
     Path dir = target.toAbsolutePath().getParent();
-    // review DY: a fixed-length name (".NAME.<digits>.part" made a valid 240-byte NAME too long for the folder), the
-    // same for every run of this export, so that one killed (SIGKILL runs no hook) is cleared by the next
+    // review DY: a fixed-length name (".NAME.<digits>.part" made a valid 240-byte NAME too long for the folder); not
+    // cleared by the next run, which may run beside this one (review EH: two exports to one file, one deleted the
+    // other's); a signal's is removed by the guard below
     String partial = partialPrefix(target);
     Path tmp;
     try {
-      dev.sealdrop.client.cli.PartialFileGuard.removeStale(dir, partial);
       tmp = Files.createTempFile(dir, partial, ".part");
     } catch (IOException e) {
       // named by the folder asked for, not by the hidden temporary file's name (round X)

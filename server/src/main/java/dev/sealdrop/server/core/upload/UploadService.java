@@ -710,6 +710,14 @@ public final class UploadService {
       LOG.warn("deleting blob {}, which no file names (a commit or a purge cut by a crash)", blob);
       blobs.deleteBlob(blob);
     }
+    List<String> missing = files.stream().filter(f -> !blobsPresent.contains(f)).sorted().toList();
+    if (!missing.isEmpty()) {
+      // review EI: a blobs/ folder restored from an older backup (or files lost on disk) was found by each sender
+      // only at a download ("damaged on the server")
+      LOG.warn("{} stored files the database names have no data in blobs/ (e.g. {}): their downloads will fail as"
+          + " damaged; if blobs/ was restored from a backup, restore the whole data folder from one backup",
+          missing.size(), String.join(", ", missing.subList(0, Math.min(3, missing.size()))));
+    }
   }
 
   /**
