@@ -85,6 +85,15 @@ public final class Database implements AutoCloseable {
    * for the operator, not a stack trace (round AG). The cause keeps the library's words, except for a newer or altered
    * schema history, whose words end in advice to "run repair" (the start's error line prints every cause's message).
    */
+  /** The messages of {@code e} and its causes, for the SQLite result code among them. */
+  private static String causes(Throwable e) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      all.append(t.getMessage()).append(' ');
+    }
+    return all.toString();
+  }
+
   private static IOException unusable(Path file, RuntimeException e) {
     if (e instanceof NewerSchemaException newer) {
       // nothing of the library's to add: its advice ("run repair") would have this server run on a schema it does not
@@ -105,6 +114,14 @@ public final class Database implements AutoCloseable {
           + " together with blobs/ and audit/ of the same backup, or run the sealdrop server version that wrote it");
     }
     String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+    String all = causes(e);
+    if (!all.contains("SQLITE_CORRUPT") && !all.contains("SQLITE_NOTADB")) {
+      // not a damaged file: a full disk whose -shm cannot be made again, a permission, a lock (review EI: "restore it
+      // from a backup" led an operator with a full disk to put back an older database)
+      return new IOException("the database " + file + " cannot be opened (" + why + "): check the disk that holds it"
+          + " (free space: df -h; permissions of the data folder and its files), then start again; the file itself"
+          + " is not known to be damaged, so do not replace it", e);
+    }
     return new IOException("the database " + file + " cannot be used (" + why + "): restore it (with its -wal file)"
         + " from a backup of the data folder, together with blobs/ and audit/ of the same backup, or run the sealdrop"
         + " server version that wrote it", e);
