@@ -67,6 +67,13 @@ final class LogRecovery {
             + " refusing to append, as the writer would sign sizes it had signed with other heads. Keep the file as"
             + " evidence, and restore the log from a backup that holds those records", r);
       }
+      if (f.reason() == VerificationResult.Reason.UNTRUSTED_CHECKPOINT_KEY && verifiesUnderItsOwnHeaderKey(ch, keep)) {
+        // review EI: the log is intact under the key its header names; it is the key file that is not the log's
+        throw new AuditLogCorruptException("audit log " + file + " verifies under the key its header names, but the"
+            + " audit key file (audit.key) holds another key (" + key.publicKey().encoded() + "): the key file was"
+            + " replaced. Restore audit.key from a backup; do not move the log aside, which would fork the audit"
+            + " history", r);
+      }
       throw new AuditLogCorruptException("audit log " + file + " does not verify (" + f.reason() + " at record "
           + f.sequence() + ": " + f.message() + "); refusing to append. Keep the file as evidence, move it aside"
           + " and start a new log", r);
@@ -93,6 +100,16 @@ final class LogRecovery {
     }
     return new AuditLogWriter.Recovery(r.head(), r.records(), r.lastCheckpoint().orElse(null), torn,
         tail.endedWithStop());
+  }
+
+  /** Whether the first {@code length} bytes of the log verify under the key its own header names (tail allowed). */
+  private static boolean verifiesUnderItsOwnHeaderKey(java.nio.channels.FileChannel ch, long length) {
+    try (InputStream in = new RangeInputStream((pos, b, off, len) -> ch.read(ByteBuffer.wrap(b, off, len), pos),
+        length)) {
+      return AuditVerifier.withEmbeddedKey().allowingUnsignedTail().verify(in).valid();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /**

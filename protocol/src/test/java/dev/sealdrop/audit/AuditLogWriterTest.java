@@ -72,6 +72,26 @@ class AuditLogWriterTest {
         .containsExactly(VerificationResult.Warning.Kind.NO_EXTERNAL_CHECKPOINT);
   }
 
+  /**
+   * Review EI: a log opened with another key than the one its header names was told to be moved aside for a new log
+   * (forking the history); when it verifies under its own header's key, the key file is what was replaced.
+   */
+  @Test
+  void aLogOpenedWithAnotherKeyThanItsOwnNamesTheKeyFileNotTheLog() throws IOException {
+    Path file = dir.resolve("keyed.jsonl");
+    try (AuditLogWriter w = AuditLogWriter.open(config(file, 2), key)) {
+      for (int i = 0; i < 5; i++) {
+        w.append(AuditEvent.of("server", "server.start", "", "ok", ""));
+      }
+    }
+    byte[] before = java.nio.file.Files.readAllBytes(file);
+    assertThatThrownBy(() -> AuditLogWriter.open(config(file, 2), key(2)).close())
+        .isInstanceOf(AuditLogCorruptException.class)
+        .hasMessageContaining("the audit key file (audit.key) holds another key")
+        .hasMessageContaining("Restore audit.key from a backup").hasMessageNotContaining("start a new log");
+    assertThat(java.nio.file.Files.readAllBytes(file)).as("left as it was").isEqualTo(before);
+  }
+
   /** Review DL: a log that says it replaced another is valid, and the verifier says where its history went. */
   @Test
   void aLogThatReplacedAnotherVerifiesWithAWarningNamingTheReplacedLog() throws IOException {
