@@ -77,6 +77,36 @@ class DataFolderLockTest {
     }
   }
   /**
+   * Review EI: a server from before the folder's lock file takes only the audit log's lock; a new server started on its
+   * folder took the folder lock, migrated the running server's database, and only then met the audit log's lock. The
+   * audit log's lock held by another process is a held folder, before anything is opened.
+   */
+  @Test
+  void anAuditLogLockedByAnotherProcessIsAHeldFolderBeforeTheDatabaseIsOpened() throws Exception {
+    Path data = dir.resolve("old-server");
+    new TestServer(data).close();
+    Path holder = Files.writeString(dir.resolve("HoldLock.java"), "import java.nio.channels.FileChannel;"
+        + " import java.nio.file.*; public class HoldLock { public static void main(String[] a) throws Exception {"
+        + " try (FileChannel c = FileChannel.open(Path.of(a[0]), StandardOpenOption.READ, StandardOpenOption.WRITE)) {"
+        + " c.lock(); System.out.println(\"locked\"); System.out.flush(); System.in.read(); } } }");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        holder.toString(), data.resolve("audit").resolve("audit.jsonl").toString()).start();
+    try {
+      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine())
+          .isEqualTo("locked");
+      long dbBefore = Files.getLastModifiedTime(data.resolve("sealdrop.db")).toMillis();
+      assertThatThrownBy(() -> new TestServer(data)).hasRootCauseInstanceOf(DataFolder.InUseException.class)
+          .hasStackTraceContaining("is held by another sealdrop server");
+      assertThat(Files.getLastModifiedTime(data.resolve("sealdrop.db")).toMillis()).isEqualTo(dbBefore);
+    } finally {
+      p.getOutputStream().close();
+      p.waitFor(30, TimeUnit.SECONDS);
+      p.destroyForcibly();
+    }
+    new TestServer(data).close(); // free again
+  }
+
+  /**
    * Round CR: a data folder the server's user may not write (or on a read-only file system) stopped the start with
    * `cannot start: DATA/sealdrop.lock` and nothing else, since the lock file is opened before the folder's check.
    */

@@ -268,6 +268,13 @@ public final class DataFolder {
         throw cannotCreateOrSecure(dataDir, e);
       }
       if (channel.tryLock() != null) {
+        if (auditLogHeldElsewhere(dataDir)) {
+          // a server from before the folder lock runs on this folder (review EI: the new one migrated its database
+          // under it, and only then met the audit log's lock)
+          channel.close();
+          HELD.remove(real);
+          throw new InUseException(dataDir);
+        }
         return new Lock(channel, real);
       }
       channel.close();
@@ -279,6 +286,30 @@ public final class DataFolder {
       }
       HELD.remove(real);
       throw e;
+    }
+  }
+
+  /**
+   * Whether another process holds the audit log's lock ({@code audit/audit.jsonl}): a server older than the folder's
+   * lock file, which takes only that one. Probed with a lock of its own, let go at once (no descriptor of the log is
+   * open in this process before the server opens it).
+   */
+  private static boolean auditLogHeldElsewhere(Path dataDir) throws IOException {
+    Path log = dataDir.resolve("audit").resolve("audit.jsonl");
+    if (!Files.isRegularFile(log, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (FileChannel probe = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock held = probe.tryLock();
+      if (held == null) {
+        return true;
+      }
+      held.release();
+      return false;
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      return true;
+    } catch (java.nio.file.FileSystemException e) {
+      return false; // not ours to judge here: opening the log says what is wrong with it
     }
   }
 
