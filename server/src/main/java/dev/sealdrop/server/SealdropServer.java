@@ -230,8 +230,9 @@ public final class SealdropServer implements AutoCloseable {
           adminConfig.checkpointInterval(), config.clock(),
           witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
       try {
-        requireDatabaseNotBehindItsLog(witness.find(), witness.keptAt(), audit);
-      } catch (IOException e) {
+        requireDatabaseNotBehindItsLog(witness.find(), audit);
+        requireStoredFilesNamed(config.dataDir(), new JdbcUploadRepository(db));
+      } catch (IOException | IllegalStateException e) {
         failedStartRecorded = true; // no server.start was recorded: the log says nothing of a start that never was
         throw e;
       }
@@ -351,6 +352,10 @@ public final class SealdropServer implements AutoCloseable {
         }
       };
       maintenance.scheduleWithFixedDelay(server::runMaintenanceQuietly, 1, 1, TimeUnit.MINUTES);
+      // the audit log's checkpoint kept every minute on a timer of its own, not after a maintenance round that may run
+      // long (review EJ: the database's checkpoint then lagged the log by as long, which a start takes for a database
+      // restored from an older backup)
+      callTimer.scheduleWithFixedDelay(server::keepWitness, 1, 1, TimeUnit.MINUTES);
       // the summaries of refusals over the budget are written even when the refusals stop, within seconds of their
       // minute's end (every throttle: round V found the grant acts' left to the next refusal or the stop)
       java.util.List<RefusalThrottle> throttles = server.refusalThrottles;
@@ -671,47 +676,66 @@ public final class SealdropServer implements AutoCloseable {
   }
 
   /**
-   * How far the audit log may run ahead of the checkpoint the database kept of it, in the log's time: the database
-   * keeps one every minute while the log grows, so a crash leaves a minute or so; a maintenance round that ran long
-   * before a crash, more. Hours of records past it mean a database from an older backup.
+   * How long a stretch of the audit log's records may lie past the checkpoint the database kept of it: the database
+   * keeps one every minute while the log grows (on a timer of its own), so a crash leaves a minute or so of records
+   * past it. An hour of records past it means a database from an older backup.
    */
-  static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(6);
+  static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(1);
 
   /**
    * Refuses a database that is behind its audit log (review EI: a {@code sealdrop.db} restored alone from an older
    * backup, as the server's own refusals of a damaged database advised, was taken: revocations and used one-time grants
    * since were undone without a word, and the start deleted every file stored since as "named by no file"), or that
-   * keeps a checkpoint of another log while this one holds records (a database of another data folder). The log holds
-   * what happened; the database must hold at least as much. Nothing is changed by the refusal.
+   * keeps a checkpoint of another log while this one holds the records of more than one run (a database of another
+   * data folder; a new log's first run that crashed before the database kept its checkpoint has one). The records past
+   * the kept checkpoint are measured from the first to the last (review EJ: measured from when it was kept, a crash
+   * followed by a night's downtime, or an idle spell, was refused). Nothing is changed by the refusal.
    */
-  static void requireDatabaseNotBehindItsLog(java.util.Optional<AuditWitness.Kept> kept,
-      java.util.Optional<java.time.Instant> keptAt,
-      FileAudit audit) throws IOException {
-    if (kept.isEmpty() || keptAt.isEmpty()) {
+  static void requireDatabaseNotBehindItsLog(java.util.Optional<AuditWitness.Kept> kept, FileAudit audit)
+      throws IOException {
+    if (kept.isEmpty()) {
       return;
     }
-    java.util.List<Audit.Entry> last = audit.tail(1);
-    if (last.isEmpty()) {
-      return;
-    }
-    Audit.Entry newest = last.get(0);
+    FileAudit.After after = audit.after(kept.get().size());
     String restore = "; restore the whole data folder from one backup (sealdrop.db with its -wal file, blobs/ and"
         + " audit/, taken together while the server was stopped), or put back the database that belongs to this"
         + " log; nothing was changed";
     if (!kept.get().verifierKey().equals(audit.verifierKey())) {
-      throw new IOException("the database (sealdrop.db) keeps a checkpoint of another audit log (key "
-          + kept.get().verifierKey() + ", " + kept.get().size() + " records) than this folder's, which already holds "
-          + newest.sequence() + " records under its own key: the database is from another data folder, or this log"
-          + " was replaced by another one that is not new" + restore);
+      if (after.starts() > 1) {
+        throw new IOException("the database (sealdrop.db) keeps a checkpoint of another audit log (key "
+            + kept.get().verifierKey() + ", " + kept.get().size() + " records) than this folder's, which holds the"
+            + " records of " + after.starts() + " runs under its own key: the database is from another data folder, or"
+            + " this log was replaced by another one that is not new" + restore);
+      }
+      return;
     }
-    if (newest.sequence() > kept.get().size()
-        && newest.timeMillis() - keptAt.get().toEpochMilli() > WITNESS_LAG_ALLOWED.toMillis()) {
+    if (after.records() > 0 && after.lastMillis() - after.firstMillis() > WITNESS_LAG_ALLOWED.toMillis()) {
       throw new IOException("the database (sealdrop.db) is older than the audit log: it kept the log's checkpoint of "
-          + kept.get().size() + " records at " + keptAt.get() + ", and the log goes on to record " + newest.sequence()
-          + " at " + java.time.Instant.ofEpochMilli(newest.timeMillis()) + ". A database restored alone from an older"
-          + " backup would undo what happened since (revocations, used grants) and lose every file stored since"
-          + restore);
+          + kept.get().size() + " records, and the log goes on with " + after.records() + " records from "
+          + java.time.Instant.ofEpochMilli(after.firstMillis()) + " to " + java.time.Instant.ofEpochMilli(
+          after.lastMillis()) + ". A database restored alone from an older backup would undo what happened since"
+          + " (revocations, used grants) and lose every file stored since" + restore);
     }
+  }
+
+  /**
+   * Refuses a database that does not name more than {@link UploadService#MAX_UNNAMED_BLOBS} of the stored files,
+   * before anything is recorded or changed (review EJ: found during the recovery, the start had already recorded itself,
+   * kept the stale database's checkpoint and cut unfinished uploads to its offsets).
+   */
+  static void requireStoredFilesNamed(java.nio.file.Path dataDir, JdbcUploadRepository files) throws IOException {
+    java.nio.file.Path blobs = dataDir.resolve("blobs");
+    if (!java.nio.file.Files.isDirectory(blobs)) {
+      return; // requireStoredFilesFolder says what is wrong
+    }
+    java.util.Set<String> named = files.allFileIds();
+    java.util.List<String> unnamed;
+    try (java.util.stream.Stream<java.nio.file.Path> listed = java.nio.file.Files.list(blobs)) {
+      unnamed = listed.map(p -> p.getFileName().toString())
+          .filter(n -> dev.sealdrop.server.core.Ids.isWellFormed(UploadService.FILE_PREFIX, n) && !named.contains(n))
+          .sorted().toList();
+    }
+    UploadService.requireFewUnnamed(unnamed);
   }
 
   /** Whether the log's latest checkpoint is kept now (kept before, or none to keep, count as kept). */

@@ -71,6 +71,15 @@ public final class RequestFields {
     return IdentityNames.isValid(value) && !IdentityNames.looksLikeTokenSecret(value) ? value : "";
   }
 
+  /**
+   * {@link #identityOrEmpty(String)}, naming an identity enrolled under a token-secret-shaped name too (review EJ: its
+   * revocation was recorded as {@code identity:}, naming nobody): {@link #identity(String, String, java.util.function.Predicate)}.
+   */
+  public static String identityOrEmpty(String value, java.util.function.Predicate<String> enrolled) {
+    return IdentityNames.isValid(value) && (!IdentityNames.looksLikeTokenSecret(value) || enrolled.test(value)) ? value
+        : "";
+  }
+
   /** A SHA-256 fingerprint: 64 hex digits, in lower case (docs/protocol.md). */
   public static String sha256Hex(String field, String value) {
     String normal = value == null ? "" : value.toLowerCase(Locale.ROOT);

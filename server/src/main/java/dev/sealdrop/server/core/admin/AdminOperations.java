@@ -553,8 +553,8 @@ public final class AdminOperations {
   }
 
   /** The audit object of an act on identity {@code name}: "identity:" alone if it is not an identity name. */
-  private static String identityObject(String name) {
-    return "identity:" + RequestFields.identityOrEmpty(name);
+  private String identityObject(String name) {
+    return "identity:" + RequestFields.identityOrEmpty(name, n -> identities.find(n).isPresent());
   }
 
   private String existing(String name) {

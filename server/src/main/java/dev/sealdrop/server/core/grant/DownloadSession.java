@@ -425,10 +425,14 @@ public final class DownloadSession implements AutoCloseable {
       if (!service.markServedAll(claim.hash(), now, now.plus(service.policy.claimWindow()),
           () -> servedAllRecorded = true)) {
         // Settled, released or revoked since the check before this chunk: its last bytes are not
-        // handed out, or the file would be delivered on a claim that never counts. Or its owner was disabled since:
-        // suspended, as the disable counted it (review EF)
-        service.checkOwnerEnabled(grant, "downloaded");
-        throw GrantService.closedClaim(service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged));
+        // handed out, or the file would be delivered on a claim that never counts. Or, the claim still open, its
+        // owner was disabled since: suspended, as the disable counted it (review EF; a revocation closed the claim
+        // and is told as such: review EJ)
+        Claim current = service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged);
+        if (current.state() == ClaimState.OPEN) {
+          service.checkOwnerEnabled(grant, "downloaded");
+        }
+        throw GrantService.closedClaim(current);
       }
       servedAllRecorded = true;
       if (dev.sealdrop.server.core.identity.Origin.GRPC.equals(caller.origin().door())) {

@@ -106,7 +106,7 @@ public final class GrantService {
     return audited(caller, "grant.create", seen -> {
       // only what is well formed is recorded; the checks that refuse the rest come in doCreate
       seen.file(RequestFields.idOrEmpty(dev.sealdrop.server.core.upload.UploadService.FILE_PREFIX, fileId));
-      seen.put("recipient", RequestFields.identityOrEmpty(recipient));
+      seen.put("recipient", RequestFields.identityOrEmpty(recipient, n -> identities.find(n).isPresent()));
       IssuedGrant issued = doCreate(caller, fileId, recipient, lifetime, maxDownloads);
       seen.of(issued.grant());
       return issued;

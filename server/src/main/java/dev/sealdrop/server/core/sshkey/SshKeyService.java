@@ -166,7 +166,7 @@ public final class SshKeyService {
    */
   public SshKey remove(Principal caller, String fingerprint, String identity) {
     String target = identity == null || identity.isEmpty() ? caller.identity()
-        : dev.sealdrop.server.core.RequestFields.identityOrEmpty(identity); // a malformed one is not recorded
+        : dev.sealdrop.server.core.RequestFields.identityOrEmpty(identity, n -> identities.find(n).isPresent());
     SshKey removed;
     try {
       removed = doRemove(caller, fingerprint, identity);

@@ -697,15 +697,7 @@ public final class UploadService {
       blobs.deleteTemp(temp);
     }
     List<String> unnamed = blobsPresent.stream().filter(b -> !files.contains(b)).sorted().toList();
-    if (unnamed.size() > MAX_UNNAMED_BLOBS) {
-      // a crash cuts the few purges in flight; this many is a database that does not belong to these files (an older
-      // backup of it, or another folder's): deleting them would lose them for good (review EI)
-      throw new IllegalStateException("the data folder holds " + unnamed.size() + " stored files that its database"
-          + " (sealdrop.db) does not name, e.g. " + String.join(", ", unnamed.subList(0, 3)) + ": a crash leaves at most"
-          + " a few such files, so the database is older than blobs/ (restored alone from a backup?) or from another"
-          + " data folder. Nothing was deleted; restore the whole data folder from one backup (sealdrop.db with its"
-          + " -wal file, blobs/ and audit/ together), or put back the database that belongs to these files");
-    }
+    requireFewUnnamed(unnamed); // (the start checked before anything was changed: SealdropServer)
     for (String blob : unnamed) {
       LOG.warn("deleting blob {}, which no file names (a commit or a purge cut by a crash)", blob);
       blobs.deleteBlob(blob);
@@ -724,7 +716,22 @@ public final class UploadService {
    * How many stored files no database row names a start deletes as a crash's leftovers (purges it cut between the row
    * and the data); more stops the start ({@link #recover}).
    */
-  static final int MAX_UNNAMED_BLOBS = 16;
+  public static final int MAX_UNNAMED_BLOBS = 16;
+
+  /**
+   * Refuses {@code unnamed} stored files, which no database row names, when there are more than a crash leaves: a crash
+   * cuts the few purges in flight; this many is a database that does not belong to these files (an older backup of
+   * it, or another folder's), and deleting them would lose them for good (review EI).
+   */
+  public static void requireFewUnnamed(List<String> unnamed) {
+    if (unnamed.size() > MAX_UNNAMED_BLOBS) {
+      throw new IllegalStateException("the data folder holds " + unnamed.size() + " stored files that its database"
+          + " (sealdrop.db) does not name, e.g. " + String.join(", ", unnamed.subList(0, 3)) + ": a crash leaves at most"
+          + " a few such files, so the database is older than blobs/ (restored alone from a backup?) or from another"
+          + " data folder. Nothing was deleted; restore the whole data folder from one backup (sealdrop.db with its"
+          + " -wal file, blobs/ and audit/ together), or put back the database that belongs to these files");
+    }
+  }
 
   /** An upload no client can resume, left OPEN by a crash: closed as FAILED, its data deleted, audited. */
   private void endUnresumable(Upload u) {

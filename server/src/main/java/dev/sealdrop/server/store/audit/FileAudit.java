@@ -288,6 +288,40 @@ public final class FileAudit implements Audit {
     return new ArrayList<>(last);
   }
 
+  /**
+   * What the log holds after its first {@code size} records, the records a start writes of the log itself (a torn or
+   * unsigned tail it found) left out: how many, the times of the first and the last, and how many runs started in the
+   * whole log.
+   */
+  public record After(long records, long firstMillis, long lastMillis, int starts) {}
+
+  /** {@link After} for the records after the first {@code size}, in one pass over the log. */
+  public After after(long size) throws IOException {
+    long records = 0;
+    long first = 0;
+    long last = 0;
+    int starts = 0;
+    try (AuditLogReader reader = writer.reader()) { // never by path: that would drop the writer's lock
+      for (Optional<AuditLogEntry> e = reader.next(); e.isPresent(); e = reader.next()) {
+        if (e.get() instanceof AuditLogEntry.RecordLine line) {
+          AuditRecord r = line.record();
+          if (r.action().equals(START)) {
+            starts++;
+          }
+          if (r.sequence() <= size || r.action().equals(dev.sealdrop.audit.AuditLogWriter.TORN_TAIL_ACTION)
+              || r.action().equals(dev.sealdrop.audit.AuditLogWriter.UNSIGNED_TAIL_ACTION)) {
+            continue;
+          }
+          if (records++ == 0) {
+            first = r.timeMillis();
+          }
+          last = r.timeMillis();
+        }
+      }
+    }
+    return new After(records, first, last, starts);
+  }
+
   /** The latest durable checkpoint, to be kept apart from the log ({@link Held}). */
   public Optional<Held> latestHeld() {
     return writer.latestCheckpoint().map(cp -> new Held(writer.publicKey().encoded(), cp.checkpoint().size(),

@@ -26,11 +26,6 @@ public final class AuditWitness {
         rs -> new Kept(rs.getString(1), rs.getLong(2), rs.getString(3)));
   }
 
-  /** When the checkpoint kept last was kept, if any. */
-  public Optional<Instant> keptAt() {
-    return jdbc.queryOne("SELECT kept_at FROM audit_witness WHERE id = 1", rs -> Instant.ofEpochMilli(rs.getLong(1)));
-  }
-
   /**
    * Keeps {@code checkpoint} if it covers more records than the one kept, or was signed by another key (a new log
    * started on purpose, with a new key); returns whether it was kept.

@@ -88,6 +88,10 @@ class SecretShapedNamesTest {
       admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity(legacy).setReason("stolen")
           .build());
       assertThat(server.server().identities().isRevoked(legacy)).isTrue();
+      // and recorded under its name (review EJ: "identity:", naming nobody)
+      assertThat(server.server().audit().tail(20)).filteredOn(e -> e.action().startsWith("admin.identity."))
+          .extracting(e -> e.action() + " " + e.object()).contains("admin.identity.disable identity:" + legacy,
+              "admin.identity.revoke identity:" + legacy);
       String another = "Bcme_Finance-Acquirer_Team-Project-Falcon01";
       Statuses.refused(() -> admins.admin("carol").addIdentity(AddIdentityRequest.newBuilder().setIdentity(another)
           .setRole(Role.ROLE_ACQUIRER).build()), Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST");
