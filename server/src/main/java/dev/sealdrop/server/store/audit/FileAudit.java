@@ -289,9 +289,10 @@ public final class FileAudit implements Audit {
   }
 
   /**
-   * What the log holds after its first {@code size} records, the records a start writes of the log itself (a torn or
-   * unsigned tail it found) left out: how many, the times of the first and the last, and how many runs started in the
-   * whole log.
+   * What the log held signed after its first {@code size} records when this writer opened it: the records a crash
+   * left unsigned (which this writer signed, {@link dev.sealdrop.audit.AuditLogWriter#adoptedTail}) and those a start
+   * writes of the log itself (a torn or unsigned tail it found) left out, since the database could keep no checkpoint
+   * of them: how many, the times of the first and the last, and how many runs started in the whole log.
    */
   public record After(long records, long firstMillis, long lastMillis, int starts) {}
 
@@ -301,6 +302,8 @@ public final class FileAudit implements Audit {
     long first = 0;
     long last = 0;
     int starts = 0;
+    long unsignedFrom = writer.adoptedTail().map(dev.sealdrop.audit.AuditLogWriter.AdoptedTail::first)
+        .orElse(Long.MAX_VALUE);
     try (AuditLogReader reader = writer.reader()) { // never by path: that would drop the writer's lock
       for (Optional<AuditLogEntry> e = reader.next(); e.isPresent(); e = reader.next()) {
         if (e.get() instanceof AuditLogEntry.RecordLine line) {
@@ -308,7 +311,8 @@ public final class FileAudit implements Audit {
           if (r.action().equals(START)) {
             starts++;
           }
-          if (r.sequence() <= size || r.action().equals(dev.sealdrop.audit.AuditLogWriter.TORN_TAIL_ACTION)
+          if (r.sequence() <= size || r.sequence() >= unsignedFrom
+              || r.action().equals(dev.sealdrop.audit.AuditLogWriter.TORN_TAIL_ACTION)
               || r.action().equals(dev.sealdrop.audit.AuditLogWriter.UNSIGNED_TAIL_ACTION)) {
             continue;
           }
