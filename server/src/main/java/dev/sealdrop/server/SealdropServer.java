@@ -229,13 +229,7 @@ public final class SealdropServer implements AutoCloseable {
       audit = FileAudit.open(config.dataDir(), adminConfig.auditOrigin(), adminConfig.checkpointEveryRecords(),
           adminConfig.checkpointInterval(), config.clock(),
           witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
-      try {
-        requireDatabaseNotBehindItsLog(witness.find(), audit);
-        requireStoredFilesNamed(config.dataDir(), new JdbcUploadRepository(db));
-      } catch (IOException | IllegalStateException e) {
-        failedStartRecorded = true; // no server.start was recorded: the log says nothing of a start that never was
-        throw e;
-      }
+      boolean databaseLooksBehind = databaseLooksBehindItsLog(witness.find(), audit);
       audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", startDetails(config, db.schema()));
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
@@ -277,7 +271,7 @@ public final class SealdropServer implements AutoCloseable {
       RefusalThrottle uploadRefusals = RefusalThrottle.forCalls(audit);
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.grants(),
           config.clock(), lockdown, shutdown, audit, uploadRefusals);
-      uploads.recover();
+      uploads.recover(databaseLooksBehind);
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();
       // refused grant acts have a budget of their own (its sums are written with the others')
@@ -678,64 +672,47 @@ public final class SealdropServer implements AutoCloseable {
   /**
    * How long a stretch of the audit log's records may lie past the checkpoint the database kept of it: the database
    * keeps one every minute while the log grows (on a timer of its own), so a crash leaves a minute or so of records
-   * past it. An hour of records past it means a database from an older backup.
+   * past it. Longer looks like a database from an older backup.
    */
   static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(1);
 
   /**
-   * Refuses a database that is behind its audit log (review EI: a {@code sealdrop.db} restored alone from an older
-   * backup, as the server's own refusals of a damaged database advised, was taken: revocations and used one-time grants
-   * since were undone without a word, and the start deleted every file stored since as "named by no file"), or that
-   * keeps a checkpoint of another log while this one holds the records of more than one run (a database of another
-   * data folder; a new log's first run that crashed before the database kept its checkpoint has one). The records past
-   * the kept checkpoint are measured from the first to the last (review EJ: measured from when it was kept, a crash
-   * followed by a night's downtime, or an idle spell, was refused). Nothing is changed by the refusal.
+   * Whether the database looks behind its audit log, said at WARN if so (review EI: a {@code sealdrop.db} restored
+   * alone from an older backup, as the server's own refusals of a damaged database advised, was taken without a word,
+   * and the start deleted every file stored since as "named by no file"): the log's signed records past the checkpoint
+   * the database kept span more than {@link #WITNESS_LAG_ALLOWED} (first to last; what a crash left unsigned and what
+   * the start writes of it left out), or it keeps a checkpoint of another log while this one holds the records of more
+   * than one run. A warning, not a refusal (reviews EJ, EK: every such rule also refused healthy servers, late
+   * signatures, a log put back after a replacement, with no way out); the start then sets aside the stored files the
+   * database does not name instead of deleting them ({@link UploadService#recover(boolean)}).
    */
-  static void requireDatabaseNotBehindItsLog(java.util.Optional<AuditWitness.Kept> kept, FileAudit audit)
+  static boolean databaseLooksBehindItsLog(java.util.Optional<AuditWitness.Kept> kept, FileAudit audit)
       throws IOException {
     if (kept.isEmpty()) {
-      return;
+      return false;
     }
     FileAudit.After after = audit.after(kept.get().size());
-    String restore = "; restore the whole data folder from one backup (sealdrop.db with its -wal file, blobs/ and"
-        + " audit/, taken together while the server was stopped), or put back the database that belongs to this"
-        + " log; nothing was changed";
+    String check = ". If sealdrop.db was restored alone from an older backup, stop the server now and restore the whole"
+        + " data folder from one backup (sealdrop.db with its -wal file, blobs/ and audit/ together): what happened"
+        + " since (revocations, used grants) is undone in this database";
     if (!kept.get().verifierKey().equals(audit.verifierKey())) {
       if (after.starts() > 1) {
-        throw new IOException("the database (sealdrop.db) keeps a checkpoint of another audit log (key "
-            + kept.get().verifierKey() + ", " + kept.get().size() + " records) than this folder's, which holds the"
-            + " records of " + after.starts() + " runs under its own key: the database is from another data folder, or"
-            + " this log was replaced by another one that is not new" + restore);
+        LOG.warn("the database (sealdrop.db) keeps a checkpoint of another audit log (key {}, {} records) than this"
+            + " folder's, which holds the records of {} runs under its own key: the database may be from another data"
+            + " folder, or this log was put back after another replaced it{}", kept.get().verifierKey(),
+            kept.get().size(), after.starts(), check);
+        return true;
       }
-      return;
+      return false;
     }
     if (after.records() > 0 && after.lastMillis() - after.firstMillis() > WITNESS_LAG_ALLOWED.toMillis()) {
-      throw new IOException("the database (sealdrop.db) is older than the audit log: it kept the log's checkpoint of "
-          + kept.get().size() + " records, and the log goes on with " + after.records() + " records from "
-          + java.time.Instant.ofEpochMilli(after.firstMillis()) + " to " + java.time.Instant.ofEpochMilli(
-          after.lastMillis()) + ". A database restored alone from an older backup would undo what happened since"
-          + " (revocations, used grants) and lose every file stored since" + restore);
+      LOG.warn("the database (sealdrop.db) looks older than the audit log: it kept the log's checkpoint of {} records,"
+          + " and the log goes on with {} signed records from {} to {}{}", kept.get().size(), after.records(),
+          java.time.Instant.ofEpochMilli(after.firstMillis()), java.time.Instant.ofEpochMilli(after.lastMillis()),
+          check);
+      return true;
     }
-  }
-
-  /**
-   * Refuses a database that does not name more than {@link UploadService#MAX_UNNAMED_BLOBS} of the stored files,
-   * before anything is recorded or changed (review EJ: found during the recovery, the start had already recorded itself,
-   * kept the stale database's checkpoint and cut unfinished uploads to its offsets).
-   */
-  static void requireStoredFilesNamed(java.nio.file.Path dataDir, JdbcUploadRepository files) throws IOException {
-    java.nio.file.Path blobs = dataDir.resolve("blobs");
-    if (!java.nio.file.Files.isDirectory(blobs)) {
-      return; // requireStoredFilesFolder says what is wrong
-    }
-    java.util.Set<String> named = files.allFileIds();
-    java.util.List<String> unnamed;
-    try (java.util.stream.Stream<java.nio.file.Path> listed = java.nio.file.Files.list(blobs)) {
-      unnamed = listed.map(p -> p.getFileName().toString())
-          .filter(n -> dev.sealdrop.server.core.Ids.isWellFormed(UploadService.FILE_PREFIX, n) && !named.contains(n))
-          .sorted().toList();
-    }
-    UploadService.requireFewUnnamed(unnamed);
+    return false;
   }
 
   /** Whether the log's latest checkpoint is kept now (kept before, or none to keep, count as kept). */

@@ -28,6 +28,12 @@ public interface BlobStore {
 
   void deleteBlob(String fileId) throws IOException;
 
+  /**
+   * Moves stored file {@code fileId} out of the stored files, kept for the operator ({@code blobs/unnamed/}), where
+   * nothing reads or deletes it; returns where it went.
+   */
+  java.nio.file.Path setAside(String fileId) throws IOException;
+
   /** Ids of every temporary file present. */
   Set<String> listTemps() throws IOException;
 

@@ -658,6 +658,14 @@ public final class UploadService {
    * startup, before any door accepts a connection.
    */
   public void recover() throws IOException {
+    recover(false);
+  }
+
+  /**
+   * {@link #recover()}; {@code databaseLooksBehind}: the start found the database behind its audit log (an older copy
+   * restored alone?), so stored files it does not name are set aside, not deleted (review EI).
+   */
+  public void recover(boolean databaseLooksBehind) throws IOException {
     Set<String> open = new java.util.HashSet<>();
     for (Upload u : uploads.listOpen(null)) {
       if (!u.resumable()) {
@@ -697,10 +705,27 @@ public final class UploadService {
       blobs.deleteTemp(temp);
     }
     List<String> unnamed = blobsPresent.stream().filter(b -> !files.contains(b)).sorted().toList();
-    requireFewUnnamed(unnamed); // (the start checked before anything was changed: SealdropServer)
-    for (String blob : unnamed) {
-      LOG.warn("deleting blob {}, which no file names (a commit or a purge cut by a crash)", blob);
-      blobs.deleteBlob(blob);
+    if (databaseLooksBehind || unnamed.size() > MAX_UNNAMED_BLOBS) {
+      // a crash cuts the few purges in flight; this many, or a database behind its log, may be a database that does
+      // not belong to these files (an older backup of it): deleting them would lose them for good (review EI). Set
+      // aside, as failed deletes (a disk that refused them for a while) may also have left them (review EK)
+      java.nio.file.Path where = null;
+      for (String blob : unnamed) {
+        where = blobs.setAside(blob).getParent();
+      }
+      if (where != null) {
+        LOG.warn("{} stored files that the database does not name were set aside in {}, not deleted (e.g. {}): a crash"
+            + " leaves at most a few such files, the purges it cut{}. If sealdrop.db was restored alone from an older"
+            + " backup, stop the server and restore the whole data folder from one backup; if files were purged while"
+            + " their disk refused the deletes, delete them there", unnamed.size(), where,
+            String.join(", ", unnamed.subList(0, Math.min(3, unnamed.size()))),
+            databaseLooksBehind ? ", and the database is behind its audit log" : "");
+      }
+    } else {
+      for (String blob : unnamed) {
+        LOG.warn("deleting blob {}, which no file names (a commit or a purge cut by a crash)", blob);
+        blobs.deleteBlob(blob);
+      }
     }
     List<String> missing = files.stream().filter(f -> !blobsPresent.contains(f)).sorted().toList();
     if (!missing.isEmpty()) {
@@ -714,24 +739,9 @@ public final class UploadService {
 
   /**
    * How many stored files no database row names a start deletes as a crash's leftovers (purges it cut between the row
-   * and the data); more stops the start ({@link #recover}).
+   * and the data); more are set aside ({@link #recover(boolean)}).
    */
-  public static final int MAX_UNNAMED_BLOBS = 16;
-
-  /**
-   * Refuses {@code unnamed} stored files, which no database row names, when there are more than a crash leaves: a crash
-   * cuts the few purges in flight; this many is a database that does not belong to these files (an older backup of
-   * it, or another folder's), and deleting them would lose them for good (review EI).
-   */
-  public static void requireFewUnnamed(List<String> unnamed) {
-    if (unnamed.size() > MAX_UNNAMED_BLOBS) {
-      throw new IllegalStateException("the data folder holds " + unnamed.size() + " stored files that its database"
-          + " (sealdrop.db) does not name, e.g. " + String.join(", ", unnamed.subList(0, 3)) + ": a crash leaves at most"
-          + " a few such files, so the database is older than blobs/ (restored alone from a backup?) or from another"
-          + " data folder. Nothing was deleted; restore the whole data folder from one backup (sealdrop.db with its"
-          + " -wal file, blobs/ and audit/ together), or put back the database that belongs to these files");
-    }
-  }
+  static final int MAX_UNNAMED_BLOBS = 16;
 
   /** An upload no client can resume, left OPEN by a crash: closed as FAILED, its data deleted, audited. */
   private void endUnresumable(Upload u) {

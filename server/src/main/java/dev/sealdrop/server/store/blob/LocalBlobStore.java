@@ -187,6 +187,14 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   @Override
+  public Path setAside(String fileId) throws IOException {
+    Path aside = DataFolder.createFolder(blobs.resolve("unnamed"));
+    Path to = aside.resolve(blob(fileId).getFileName());
+    Files.move(blob(fileId), to, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // same folder tree: a rename
+    return to;
+  }
+
+  @Override
   public Set<String> listTemps() throws IOException {
     Set<String> ids = new HashSet<>();
     for (Path p : list(tmp)) {
