@@ -80,11 +80,6 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /**
-   * A database the server cannot open or migrate (damaged, of a newer sealdrop, its migrations altered): a sentence
-   * for the operator, not a stack trace (round AG). The cause keeps the library's words, except for a newer or altered
-   * schema history, whose words end in advice to "run repair" (the start's error line prints every cause's message).
-   */
   /** The messages of {@code e} and its causes, for the SQLite result code among them. */
   private static String causes(Throwable e) {
     StringBuilder all = new StringBuilder();
@@ -94,6 +89,11 @@ public final class Database implements AutoCloseable {
     return all.toString();
   }
 
+  /**
+   * A database the server cannot open or migrate (damaged, of a newer sealdrop, its migrations altered): a sentence
+   * for the operator, not a stack trace (round AG). The cause keeps the library's words, except for a newer or altered
+   * schema history, whose words end in advice to "run repair" (the start's error line prints every cause's message).
+   */
   private static IOException unusable(Path file, RuntimeException e) {
     if (e instanceof NewerSchemaException newer) {
       // nothing of the library's to add: its advice ("run repair") would have this server run on a schema it does not
