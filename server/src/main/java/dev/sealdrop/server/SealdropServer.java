@@ -241,7 +241,9 @@ public final class SealdropServer implements AutoCloseable {
         audit.record(Audit.SERVER, FileAudit.LOG_REPLACED, "", "ok", "", java.util.Map.of("previous-verifier-key",
             h.verifierKey(), "previous-records", Long.toString(h.size())));
       }
-      keepWitness(witness, audit, config.clock());
+      if (!databaseLooksBehind) {
+        keepWitness(witness, audit, config.clock());
+      } // else once the stored files it does not name are set aside (below): a start cut before keeps the finding
       if (!audit.previousRunStopped()) {
         // a crash between an act's commit and its record left the act unrecorded: record it now (round S)
         new UnrecordedActs(db, audit).recordMissing(startRecord);
@@ -249,6 +251,15 @@ public final class SealdropServer implements AutoCloseable {
       // core over stores
       JdbcAdminRepository adminRepository = new JdbcAdminRepository(db);
       Lockdown lockdown = new Lockdown(adminRepository);
+      if (databaseLooksBehind && !lockdown.state().on()) {
+        // what happened since may be undone in this database (revocations): no transfer until an admin has looked, and
+        // the log says why (review EL: one WARN line, then silence)
+        String why = "the database looks older than the audit log (sealdrop.db restored alone from an older backup?):"
+            + " revocations and used grants since may be undone; check, then lift the lockdown";
+        lockdown.onAtStart(why, config.clock().instant());
+        audit.record(Audit.SERVER, "lockdown.on", "server", "ok", "", java.util.Map.of("reason", why, "cause",
+            "database-behind-log"));
+      }
       // a lockdown survives a restart: say so at start, or the operator sees a healthy start and refused transfers
       lockdown.startupWarning().ifPresent(LOG::warn);
       IdentityService identities = new IdentityService(new JdbcIdentityRepository(db), config.clock());
@@ -272,6 +283,9 @@ public final class SealdropServer implements AutoCloseable {
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.grants(),
           config.clock(), lockdown, shutdown, audit, uploadRefusals);
       uploads.recover(databaseLooksBehind);
+      if (databaseLooksBehind) {
+        keepWitness(witness, audit, config.clock());
+      }
       // the one registry of live sessions: the gRPC door (LiveCalls) and the SFTP door register theirs
       LiveSessions liveSessions = new LiveSessions();
       // refused grant acts have a budget of their own (its sums are written with the others')

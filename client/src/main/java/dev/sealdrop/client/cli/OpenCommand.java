@@ -78,6 +78,7 @@ final class OpenCommand extends SealdropSubcommand {
           + " or give -o an existing folder, or a file name without the trailing /");
     }
     if (!intoDirectory) {
+      OutputFile.requireNameFits(output); // before the passphrase and the work (review EL)
       OutputFile.requireNotTheInput(output, file);
       OutputFile.requireRegularIfPresent(output);
     }

@@ -62,6 +62,15 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
   }
 
   /**
+   * Locks down at start, by the server itself, for {@code reason} (a database that looks behind its audit log: what
+   * happened since may be undone in it, revocations included, so no transfer runs until an admin has looked; review
+   * EL). An admin lifts it as any other.
+   */
+  public void onAtStart(String reason, java.time.Instant at) {
+    set(new LockdownState(true, reason, "server", at));
+  }
+
+  /**
    * The start-up warning for a lockdown that survived a restart (stored state: since when, by whom,
    * why), or empty when the server is not locked down.
    */

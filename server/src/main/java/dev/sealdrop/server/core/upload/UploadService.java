@@ -716,7 +716,8 @@ public final class UploadService {
       if (where != null) {
         LOG.warn("{} stored files that the database does not name were set aside in {}, not deleted (e.g. {}): a crash"
             + " leaves at most a few such files, the purges it cut{}. If sealdrop.db was restored alone from an older"
-            + " backup, stop the server and restore the whole data folder from one backup; if files were purged while"
+            + " backup, stop the server and restore the whole data folder from one backup (or, with the server stopped,"
+            + " put back the database that names them and move them back into blobs/); if files were purged while"
             + " their disk refused the deletes, delete them there", unnamed.size(), where,
             String.join(", ", unnamed.subList(0, Math.min(3, unnamed.size()))),
             databaseLooksBehind ? ", and the database is behind its audit log" : "");

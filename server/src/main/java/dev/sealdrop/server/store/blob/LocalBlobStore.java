@@ -191,6 +191,8 @@ public final class LocalBlobStore implements BlobStore {
     Path aside = DataFolder.createFolder(blobs.resolve("unnamed"));
     Path to = aside.resolve(blob(fileId).getFileName());
     Files.move(blob(fileId), to, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // same folder tree: a rename
+    fsyncDirectory(aside); // durable before the start goes on (review EL)
+    fsyncDirectory(blobs);
     return to;
   }
 
