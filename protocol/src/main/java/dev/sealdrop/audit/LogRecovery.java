@@ -70,9 +70,10 @@ final class LogRecovery {
       if (f.reason() == VerificationResult.Reason.UNTRUSTED_CHECKPOINT_KEY && verifiesUnderItsOwnHeaderKey(ch, keep)) {
         // review EI: the log is intact under the key its header names; it is the key file that is not the log's
         throw new AuditLogCorruptException("audit log " + file + " verifies under the key its header names, but the"
-            + " audit key file (audit.key) holds another key (" + key.publicKey().encoded() + "): the key file was"
-            + " replaced. Restore audit.key from a backup; do not move the log aside, which would fork the audit"
-            + " history", r);
+            + " audit key file (audit.key) holds another key (" + key.publicKey().encoded() + "): one of the two was"
+            + " replaced (the key file, or the log by another server's). Restore audit.key from a backup, or put"
+            + " back this server's own log, so that the log and its key belong together; do not move an intact log"
+            + " aside, which would fork the audit history", r);
       }
       throw new AuditLogCorruptException("audit log " + file + " does not verify (" + f.reason() + " at record "
           + f.sequence() + ": " + f.message() + "); refusing to append. Keep the file as evidence, move it aside"

@@ -610,12 +610,20 @@ final class ReceiveCommand extends SealdropSubcommand {
   }
 
   /**
-   * The prefix of this transfer's temporary plaintext file in DIR: the envelope library's prefix and
-   * the start of the state file's name (an opaque hash of server and token), so that a later run of
-   * the same receive can find what a killed one left, and no other transfer's file matches.
+   * The prefix of this transfer's temporary plaintext file in DIR: the envelope library's prefix and the start of a
+   * hash of the state file's path (its profile's folder, server and token), so that a later run of the same receive
+   * in the same profile can find what a killed one left, and no other transfer's file matches, another profile's
+   * receive of the same token included (review EM: the state file's name alone, the same in every profile, let a second
+   * profile's receive into the same folder delete a running one's file before its redeem was refused).
    */
   static String partialPrefix(Path stateFile) {
-    return PartialFileGuard.PREFIX + stateFile.getFileName().toString().substring(0, 16) + "-";
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(stateFile.toAbsolutePath().normalize()
+          .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return PartialFileGuard.PREFIX + java.util.HexFormat.of().formatHex(digest, 0, 8) + "-";
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cli: internal error: no SHA-256", e);
+    }
   }
 
   /** A claim on the grant: from an earlier interrupted run, or redeemed now. */

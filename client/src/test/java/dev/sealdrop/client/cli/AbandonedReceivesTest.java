@@ -80,4 +80,20 @@ class AbandonedReceivesTest {
     assertThat(old).doesNotExist();
     assertThat(recent).exists();
   }
+
+  /**
+   * Review EM: the temporary file's prefix was the state file's name, the same in every profile, so that a second
+   * profile's receive of the same token into the same folder deleted a running one's file. The prefix is the profile's.
+   */
+  @Test
+  void theTemporaryFilePrefixIsThisProfilesOwn() throws Exception {
+    Path one = StateFile.nameFor(Files.createDirectories(root.resolve("bob1/state/downloads")), ".properties",
+        "127.0.0.1:8443", "sdg_same");
+    Path two = StateFile.nameFor(Files.createDirectories(root.resolve("bob2/state/downloads")), ".properties",
+        "127.0.0.1:8443", "sdg_same");
+    assertThat(one.getFileName()).isEqualTo(two.getFileName());
+    assertThat(ReceiveCommand.partialPrefix(one)).isNotEqualTo(ReceiveCommand.partialPrefix(two))
+        .isEqualTo(ReceiveCommand.partialPrefix(root.resolve("bob1/state/downloads/../downloads")
+            .resolve(one.getFileName())));
+  }
 }
