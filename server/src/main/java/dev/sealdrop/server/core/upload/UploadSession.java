@@ -63,6 +63,12 @@ public final class UploadSession {
   /** The free space allows writing up to here ({@link UploadService#requireSpace}); looked at again past it. */
   private long spaceCheckedUpTo;
   private java.util.concurrent.Future<?> pendingCheckpoint = java.util.concurrent.CompletableFuture.completedFuture(null);
+  /** Guards {@link #checkpointRunning} and {@link #nextCheckpoint}, shared with the background checkpoint. */
+  private final Object checkpointHandOver = new Object();
+  /** A background checkpoint runs (its task may yet take {@link #nextCheckpoint}). */
+  private boolean checkpointRunning;
+  /** The checkpoint the running one runs next; null: none. */
+  private Progress nextCheckpoint;
   private boolean headerChecked;
   /** The writer is closed and the upload released. */
   private boolean ended;
@@ -215,15 +221,8 @@ public final class UploadSession {
       writer.write(data, off, len);
       received += len;
       sinceCheckpoint += len;
-      if (sinceCheckpoint >= service.policy.checkpointBytes() && checkpointDone()) {
-        // the owner's files and idle uploads, re-read once per checkpoint (a query): purges make room
-        quota.refresh();
-        sinceCheckpoint = 0;
-        byte[] progress = inspectionProgress(); // here: the inspector is this thread's
-        pendingCheckpoint = service.checkpoints.submit(() -> {
-          checkpoint(progress);
-          return null;
-        });
+      if (sinceCheckpoint >= service.policy.checkpointBytes()) {
+        checkpointInBackground();
       }
     } catch (IOException e) {
       UncheckedIOException failure = new UncheckedIOException("upload " + upload.id() + ": cannot write to disk", e);
@@ -235,13 +234,70 @@ public final class UploadSession {
     }
   }
 
-  /** True once the background checkpoint is done (its failure is rethrown here); false while it runs. */
-  private boolean checkpointDone() throws IOException {
-    if (!pendingCheckpoint.isDone()) {
-      return false;
+  /**
+   * Makes what was written so far durable and its offset recorded, off this thread. If the background checkpoint is
+   * still running, this one is handed to it to run next (the latest such one wins): a checkpoint due while another ran
+   * was skipped until the next write, so that a stream whose last bytes came during a slow fsync, then paused, kept
+   * only the first checkpoint's offset until it ended; a crash then lost everything after it.
+   */
+  private void checkpointInBackground() throws IOException {
+    if (pendingCheckpoint.isDone()) {
+      awaitCheckpoint(); // rethrows its failure
     }
-    awaitCheckpoint();
-    return true;
+    // the owner's files and idle uploads, re-read once per checkpoint (a query): purges make room
+    quota.refresh();
+    sinceCheckpoint = 0;
+    Progress progress = new Progress(inspectionProgress()); // here: the inspector is this thread's
+    synchronized (checkpointHandOver) {
+      if (checkpointRunning) {
+        nextCheckpoint = progress;
+        return;
+      }
+      checkpointRunning = true;
+    }
+    java.util.concurrent.Future<?> previous = pendingCheckpoint; // it may be past its last hand-over, not yet done
+    try {
+      pendingCheckpoint = service.checkpoints.submit(() -> checkpointsFrom(progress, previous));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      synchronized (checkpointHandOver) {
+        checkpointRunning = false;
+      }
+      throw new IOException("the server is stopping; upload " + upload.id() + " is not checkpointed", e);
+    }
+  }
+
+  /**
+   * The background checkpoint's task: once {@code previous} is done (its failure rethrown), {@code first}, then each
+   * handed over until none is. A failure drops what was handed over; the stream learns of it at its next checkpoint.
+   */
+  private Void checkpointsFrom(Progress first, java.util.concurrent.Future<?> previous) throws Exception {
+    Progress next = first;
+    try {
+      try {
+        previous.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof Exception cause ? cause : e;
+      }
+      while (next != null) {
+        checkpoint(next.bytes());
+        synchronized (checkpointHandOver) {
+          next = nextCheckpoint;
+          nextCheckpoint = null;
+          checkpointRunning = next != null; // false: the stream starts the next task itself
+        }
+      }
+      return null;
+    } catch (Exception | Error e) {
+      synchronized (checkpointHandOver) {
+        nextCheckpoint = null;
+        checkpointRunning = false;
+      }
+      throw e;
+    }
+  }
+
+  /** An inspection's progress to record with a checkpoint's offset (its bytes null before the header is whole). */
+  private record Progress(byte[] bytes) {
   }
 
   /** Waits for the background checkpoint, if any; rethrows its failure. */
