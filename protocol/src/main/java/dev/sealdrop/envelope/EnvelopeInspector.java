@@ -109,7 +109,7 @@ public final class EnvelopeInspector {
   /**
    * An inspector that has taken the first {@code length} bytes of an envelope stored earlier, as if they had been fed
    * to {@link #update}. Given a {@link #progress()} saved after at most {@code length} bytes had been fed, it reads
-   * only the header and the bytes after the chunks that progress covers (a few chunks at most), not the whole stored
+   * only the header and the bytes after the chunks that progress covers (those written after the progress was saved), not the whole stored
    * prefix again; given none ({@code null}), or one that cannot be this envelope's at this length, it reads every
    * byte. A progress of another envelope whose header has the same length goes unnoticed here and fails
    * {@link #finish} (the signature). Throws as {@link #update} does if the bytes are not an envelope, and

@@ -91,24 +91,37 @@ public final class Transfers {
     }
   }
 
-  /** Polls GetUpload until the committed offset satisfies {@code done} (the server records it asynchronously). */
+  /**
+   * Polls GetUpload until its committed offset satisfies {@code done}, for up to 60 s; fails with the last offset seen
+   * if it never does (a slow machine must not turn into a wrong offset used further on).
+   */
   public static long awaitCommittedOffset(Clients c, String user, String uploadId,
       java.util.function.LongPredicate done) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
-      long offset = c.transfer(user).getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder()
-          .setUploadId(uploadId).build()).getCommittedOffset();
-      if (done.test(offset) || System.nanoTime() > deadline) {
+      long offset = committedOffset(c, user, uploadId);
+      if (done.test(offset)) {
         return offset;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("upload " + uploadId + ": its committed offset is still " + offset
+            + " after 60 s, not the one waited for");
       }
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return offset;
+        throw new AssertionError("interrupted while waiting for upload " + uploadId + "'s offset", e);
       }
     }
   }
+
+  /** GetUpload's committed offset of {@code uploadId} now. */
+  public static long committedOffset(Clients c, String user, String uploadId) {
+    return c.transfer(user).getUpload(dev.sealdrop.protocol.v1.GetUploadRequest.newBuilder().setUploadId(uploadId)
+        .build()).getCommittedOffset();
+  }
+
 
   public static CreateGrantResponse grant(Clients c, String owner, String fileId, String recipient) {
     return c.transfer(owner).createGrant(CreateGrantRequest.newBuilder().setFileId(fileId).setRecipient(recipient)

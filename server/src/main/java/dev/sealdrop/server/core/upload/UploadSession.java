@@ -119,8 +119,9 @@ public final class UploadSession {
 
   /**
    * The inspector is in memory only: after a resume it continues from the progress recorded with the durable offset,
-   * reading only the header and the bytes after the chunks that progress covers (at most a few chunks; every stored
-   * byte if none was recorded). Before that, a resume re-read the whole stored prefix, so that a transferor looping
+   * reading only the header and the bytes after the chunks that progress covers (at most about one checkpoint's
+   * bytes: a checkpoint handed over records an earlier progress than its fsync covers; every stored byte if none was
+   * recorded). Before that, a resume re-read the whole stored prefix, so that a transferor looping
    * cancelled resumes of a large upload made the server read it all each time (review DN).
    */
   private void resumeInspection() throws IOException {
@@ -258,11 +259,15 @@ public final class UploadSession {
     java.util.concurrent.Future<?> previous = pendingCheckpoint; // it may be past its last hand-over, not yet done
     try {
       pendingCheckpoint = service.checkpoints.submit(() -> checkpointsFrom(progress, previous));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (java.util.concurrent.RejectedExecutionException | Error e) {
+      // no thread for it (a thread the machine could not start: an Error): none runs, so none is running
       synchronized (checkpointHandOver) {
         checkpointRunning = false;
       }
-      throw new IOException("the server is stopping; upload " + upload.id() + " is not checkpointed", e);
+      if (e instanceof Error error) {
+        throw error;
+      }
+      throw new IOException("no thread to checkpoint upload " + upload.id() + " on: " + e.getMessage(), e);
     }
   }
 
@@ -547,7 +552,15 @@ public final class UploadSession {
     }
     if (!ended) {
       try {
-        awaitCheckpoint();
+        try {
+          awaitCheckpoint();
+        } catch (java.io.InterruptedIOException e) {
+          throw e;
+        } catch (IOException | RuntimeException e) {
+          // an earlier checkpoint's failure (a busy or full database, passed since?): this one is still tried, or the
+          // offset a resume starts from stays where that one left it (review EN; a disk's failure repeats itself here)
+          UploadService.LOG.warn("upload {}: an earlier checkpoint failed: {}", upload.id(), e.toString());
+        }
         checkpoint(inspectionProgress());
         UploadService.LOG.info("upload {}: stream ended; {} bytes durable", upload.id(), received);
       } catch (IOException | RuntimeException e) {

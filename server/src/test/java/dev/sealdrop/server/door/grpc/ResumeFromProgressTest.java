@@ -40,18 +40,28 @@ class ResumeFromProgressTest {
   static long interruptedAt(Path data, Clients clients, String id, byte[] envelope, int atLeast) throws Exception {
     ManagedChannel doomed = clients.channel("alice");
     Transfers.stream(TransferServiceGrpc.newStub(doomed), id, envelope, 0, envelope.length - 1000, false);
-    awaitTemp(data, id, atLeast);
+    assertThat(awaitTemp(data, id, atLeast, 60)).as("the server stored %d bytes", atLeast).isTrue();
     doomed.shutdownNow();
     doomed.awaitTermination(5, TimeUnit.SECONDS);
-    return Transfers.awaitCommittedOffset(clients, "alice", id, o -> o >= atLeast);
+    long offset = Transfers.awaitCommittedOffset(clients, "alice", id, o -> o >= atLeast);
+    assertThat(offset).as("the durable offset once the stream was cut").isGreaterThanOrEqualTo(atLeast);
+    return offset;
   }
 
-  static void awaitTemp(Path data, String id, long size) throws Exception {
+  /**
+   * Waits until the stored part holds {@code size} bytes (it grows in the writer's 512 KiB blocks, or at a
+   * checkpoint); true if it did within {@code seconds}.
+   */
+  static boolean awaitTemp(Path data, String id, long size, int seconds) throws Exception {
     Path part = data.resolve("tmp").resolve(id + ".part");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (Files.size(part) < size && System.nanoTime() < deadline) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (Files.size(part) < size) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
       Thread.sleep(10);
     }
+    return true;
   }
 
   /** Overwrites 100 bytes of the stored part's fifth chunk (a chunk every progress past 1 MiB covers). */
@@ -140,17 +150,17 @@ class ResumeFromProgressTest {
           TransferServiceGrpc.newStub(clients.channel("alice")), new java.util.concurrent.CompletableFuture<>());
       stream.onNext(dev.sealdrop.protocol.v1.UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart
           .newBuilder().setUploadId(id)).build());
-      int first = 64 << 10; // under the first checkpoint: the stream has begun (its writes done) once it is stored
+      int first = (256 << 10) + (64 << 10); // one checkpoint: once recorded, the stream's start (a write) is done
       send(stream, envelope, 0, first);
-      awaitTemp(data, id, first);
+      assertThat(Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0)).as("the first checkpoint")
+          .isPositive();
       try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
           java.sql.Statement s = c.createStatement()) {
         s.execute("BEGIN IMMEDIATE"); // the first checkpoint's offset waits for this lock (well within busy_timeout)
         send(stream, envelope, first, sent);
-        // the stored part lags what was received by the writer's buffers (direct I/O); the rest arrives meanwhile
-        awaitTemp(data, id, 2 << 20);
-        assertThat(Files.size(data.resolve("tmp").resolve(id + ".part"))).as("stored while the lock was held")
-            .isGreaterThanOrEqualTo(2 << 20);
+        // the stored part lags what was received by the writer's buffers (direct I/O); the rest arrives meanwhile.
+        // Within the server's 10 s wait for the lock: its checkpoint fails past that
+        assertThat(awaitTemp(data, id, 2 << 20, 7)).as("stored while the lock was held").isTrue();
         Thread.sleep(500);
         s.execute("COMMIT");
       }
@@ -158,6 +168,41 @@ class ResumeFromProgressTest {
       int lastCheckpoint = sent - (256 << 10);
       assertThat(Transfers.awaitCommittedOffset(clients, "alice", id, o -> o >= lastCheckpoint))
           .as("the durable offset").isGreaterThanOrEqualTo(lastCheckpoint);
+    }
+  }
+
+  /**
+   * A stream stopped by an earlier checkpoint's failure (here the database refuses it, as a busy or full one would)
+   * still records what it holds when it ends: the failure was rethrown by the wait for that checkpoint and the last one
+   * was skipped, so the offset a resume starts from stayed where the failed one left it, and the CLI, which keeps
+   * only its last 32 MiB, had to send the whole file again (review EN).
+   */
+  @Test
+  void aStreamEndedByAnEarlierCheckpointsFailureStillRecordsWhatItHolds() throws Exception {
+    try (TestServer server = new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
+        c.uploads().quotaBytes(), 1 << 20, c.uploads().abandonAfter(), c.uploads().stallTimeout())));
+        Clients clients = server.clients()) {
+      Users.publish(clients, server.pki, "alice");
+      byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 95), "bob").bytes();
+      String id = Transfers.createUpload(clients, "alice", envelope.length);
+      // the first checkpoint, due at 1 MiB while the stream pauses, covers less than 1.5 MiB and is refused
+      sql(data, "CREATE TRIGGER refuse_first_checkpoint BEFORE UPDATE OF committed_offset ON uploads"
+          + " WHEN NEW.committed_offset BETWEEN 1 AND 1572864 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+      java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
+      io.grpc.stub.StreamObserver<dev.sealdrop.protocol.v1.UploadRequest> stream = Transfers.openUpload(
+          TransferServiceGrpc.newStub(clients.channel("alice")), result);
+      stream.onNext(dev.sealdrop.protocol.v1.UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart
+          .newBuilder().setUploadId(id)).build());
+      int first = (1 << 20) + (64 << 10);
+      send(stream, envelope, 0, first);
+      Thread.sleep(500); // the refused checkpoint is done before the next is due, or the one after that sees it
+      send(stream, envelope, first, envelope.length); // not finished: the stream ends at the failure's next sight
+      Throwable failed = catchThrowableOfType(() -> result.get(60, TimeUnit.SECONDS),
+          java.util.concurrent.ExecutionException.class);
+      assertThat(failed).as("the stream ended at the next due checkpoint").isNotNull();
+      long offset = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(id).build())
+          .getCommittedOffset();
+      assertThat(offset).as("what the stream held at its end, recorded").isGreaterThanOrEqualTo(2 << 20);
     }
   }
 
