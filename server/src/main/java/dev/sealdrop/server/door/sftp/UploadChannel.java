@@ -171,8 +171,10 @@ final class UploadChannel extends TransferChannel {
         if (failure == null) {
           session.append(data);
         }
-      } catch (RuntimeException e) {
-        failure = SftpErrors.toIo(e);
+      } catch (RuntimeException | Error e) {
+        // an Error too (no memory, no thread for a checkpoint): left in a Future nobody reads, the upload went on
+        // without this chunk and failed at CLOSE as a bad signature (review EN)
+        failure = failureOf(e);
       } finally {
         if (recycle != null) {
           free.add(recycle); // never full: at most IN_FLIGHT + 1 buffers exist
@@ -335,13 +337,18 @@ final class UploadChannel extends TransferChannel {
     }
   }
 
+  /** What a failure of the session on the writer thread is told as. */
+  private static IOException failureOf(Throwable e) {
+    return e instanceof OutOfMemoryError oom
+        ? SftpErrors.toIo(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(oom))
+        : SftpErrors.toIo(e instanceof RuntimeException r ? r : new IllegalStateException(e));
+  }
+
   private StoredFile finish() {
     try {
       return session.finish();
     } catch (RuntimeException | Error e) {
-      failure = e instanceof OutOfMemoryError oom
-          ? SftpErrors.toIo(dev.sealdrop.server.core.LimitExceededException.shortOfMemory(oom))
-          : SftpErrors.toIo(e instanceof RuntimeException r ? r : new IllegalStateException(e));
+      failure = failureOf(e);
       session.discard(); // a refusal at CLOSE (lockdown, quota, ...) keeps nothing either
       return null;
     } finally {
