@@ -106,8 +106,7 @@ class ResumeFromProgressTest {
   /** The undamaged case, through a kill: a periodic checkpoint's progress is used after a restart, byte-identical. */
   @Test
   void aCheckpointsProgressSurvivesACrashAndItsResumeIsByteIdentical() throws Exception {
-    try (TestServer server = new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
-        c.uploads().quotaBytes(), 256 << 10, c.uploads().abandonAfter(), c.uploads().stallTimeout())))) {
+    try (TestServer server = checkpointingEvery(data, 256 << 10)) {
       byte[] envelope;
       String id;
       try (Clients clients = server.clients()) {
@@ -139,17 +138,12 @@ class ResumeFromProgressTest {
    */
   @Test
   void aCheckpointDueWhileAnotherRunsIsRunAfterItThoughTheStreamPauses() throws Exception {
-    try (TestServer server = new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
-        c.uploads().quotaBytes(), 256 << 10, c.uploads().abandonAfter(), c.uploads().stallTimeout())));
-        Clients clients = server.clients()) {
+    try (TestServer server = checkpointingEvery(data, 256 << 10); Clients clients = server.clients()) {
       Users.publish(clients, server.pki, "alice");
       byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 94), "bob").bytes();
       String id = Transfers.createUpload(clients, "alice", envelope.length);
       int sent = envelope.length - 1000;
-      io.grpc.stub.StreamObserver<dev.sealdrop.protocol.v1.UploadRequest> stream = Transfers.openUpload(
-          TransferServiceGrpc.newStub(clients.channel("alice")), new java.util.concurrent.CompletableFuture<>());
-      stream.onNext(dev.sealdrop.protocol.v1.UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart
-          .newBuilder().setUploadId(id)).build());
+      var stream = started(clients, id, new java.util.concurrent.CompletableFuture<>());
       int first = (256 << 10) + (64 << 10); // one checkpoint: once recorded, the stream's start (a write) is done
       send(stream, envelope, 0, first);
       assertThat(Transfers.awaitCommittedOffset(clients, "alice", id, o -> o > 0)).as("the first checkpoint")
@@ -179,9 +173,7 @@ class ResumeFromProgressTest {
    */
   @Test
   void aStreamEndedByAnEarlierCheckpointsFailureStillRecordsWhatItHolds() throws Exception {
-    try (TestServer server = new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
-        c.uploads().quotaBytes(), 1 << 20, c.uploads().abandonAfter(), c.uploads().stallTimeout())));
-        Clients clients = server.clients()) {
+    try (TestServer server = checkpointingEvery(data, 1 << 20); Clients clients = server.clients()) {
       Users.publish(clients, server.pki, "alice");
       byte[] envelope = Users.seal("alice", Users.randomBytes(3 << 20, 95), "bob").bytes();
       String id = Transfers.createUpload(clients, "alice", envelope.length);
@@ -189,10 +181,7 @@ class ResumeFromProgressTest {
       sql(data, "CREATE TRIGGER refuse_first_checkpoint BEFORE UPDATE OF committed_offset ON uploads"
           + " WHEN NEW.committed_offset BETWEEN 1 AND 1572864 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
       java.util.concurrent.CompletableFuture<UploadResponse> result = new java.util.concurrent.CompletableFuture<>();
-      io.grpc.stub.StreamObserver<dev.sealdrop.protocol.v1.UploadRequest> stream = Transfers.openUpload(
-          TransferServiceGrpc.newStub(clients.channel("alice")), result);
-      stream.onNext(dev.sealdrop.protocol.v1.UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart
-          .newBuilder().setUploadId(id)).build());
+      var stream = started(clients, id, result);
       int first = (1 << 20) + (64 << 10);
       send(stream, envelope, 0, first);
       Thread.sleep(500); // the refused checkpoint is done before the next is due, or the one after that sees it
@@ -204,6 +193,21 @@ class ResumeFromProgressTest {
           .getCommittedOffset();
       assertThat(offset).as("what the stream held at its end, recorded").isGreaterThanOrEqualTo(2 << 20);
     }
+  }
+
+  /** A test server whose uploads checkpoint every {@code bytes}. */
+  static TestServer checkpointingEvery(Path data, long bytes) throws Exception {
+    return new TestServer(data, c -> c.withUploads(new UploadPolicy(c.uploads().maxUploadBytes(),
+        c.uploads().quotaBytes(), bytes, c.uploads().abandonAfter(), c.uploads().stallTimeout())));
+  }
+
+  /** alice's upload stream of {@code id}, started at offset 0; its answer completes {@code result}. */
+  private static io.grpc.stub.StreamObserver<dev.sealdrop.protocol.v1.UploadRequest> started(Clients clients,
+      String id, java.util.concurrent.CompletableFuture<UploadResponse> result) {
+    var stream = Transfers.openUpload(TransferServiceGrpc.newStub(clients.channel("alice")), result);
+    stream.onNext(dev.sealdrop.protocol.v1.UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart
+        .newBuilder().setUploadId(id)).build());
+    return stream;
   }
 
   private static void send(io.grpc.stub.StreamObserver<dev.sealdrop.protocol.v1.UploadRequest> stream,
