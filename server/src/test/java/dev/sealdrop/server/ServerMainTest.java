@@ -754,13 +754,29 @@ class ServerMainTest {
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     try (dev.sealdrop.server.testing.Clients clients = dev.sealdrop.server.testing.Clients.of(TestPki.get(),
         port(p, out, err))) {
-      // a call in flight holds the graceful shutdown for its grace (120 s here)
-      assertThat(clients.session("alice").whoAmI(dev.sealdrop.protocol.v1.WhoAmIRequest.getDefaultInstance())
+      // a call in flight holds the graceful shutdown for its grace (120 s here): an upload stream attached to its
+      // upload, opened on a connection already made (a fresh one's TLS handshake could still run at the SIGTERM)
+      io.grpc.ManagedChannel alice = clients.channel("alice");
+      assertThat(dev.sealdrop.protocol.v1.SessionServiceGrpc.newBlockingStub(alice).withDeadlineAfter(60,
+          java.util.concurrent.TimeUnit.SECONDS).whoAmI(dev.sealdrop.protocol.v1.WhoAmIRequest.getDefaultInstance())
           .getIdentity()).isEqualTo("alice");
+      dev.sealdrop.server.testing.Users.publish(clients, TestPki.get(), "alice");
+      String uploadId = dev.sealdrop.protocol.v1.TransferServiceGrpc.newBlockingStub(alice).withDeadlineAfter(60,
+          java.util.concurrent.TimeUnit.SECONDS).createUpload(dev.sealdrop.protocol.v1.CreateUploadRequest.newBuilder()
+              .setExpectedSize(1024).build()).getUploadId();
       java.util.concurrent.CompletableFuture<dev.sealdrop.protocol.v1.UploadResponse> held =
           new java.util.concurrent.CompletableFuture<>();
-      dev.sealdrop.server.testing.Transfers.openUpload(clients.transferAsync("alice"), held);
-      Thread.sleep(500);
+      dev.sealdrop.server.testing.Transfers.openUpload(dev.sealdrop.protocol.v1.TransferServiceGrpc.newStub(alice),
+          held).onNext(dev.sealdrop.protocol.v1.UploadRequest.newBuilder().setStart(dev.sealdrop.protocol.v1.UploadStart
+              .newBuilder().setUploadId(uploadId)).build());
+      // the server says when the stream is attached: from then on it is a running transfer the shutdown waits for
+      String attached = "upload " + uploadId + ": stream attached at offset 0";
+      long attachBy = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      for (String log = Files.readString(err); !log.contains(attached); log = Files.readString(err)) {
+        assertThat(held).as("the upload stream is not refused").isNotDone();
+        assertThat(System.nanoTime()).as("the upload stream attached; stderr: " + log).isLessThan(attachBy);
+        Thread.sleep(10);
+      }
       long first = System.nanoTime();
       p.destroy(); // SIGTERM: the graceful shutdown begins
       // the same request again soon after, as `timeout` sends it to the server and then to its process group (round U);

@@ -3,6 +3,7 @@ package dev.sealdrop.server.door.admin;
 import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import dev.sealdrop.protocol.v1.DisableIdentityRequest;
 import dev.sealdrop.protocol.v1.LockdownState;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
@@ -40,6 +41,17 @@ class AdminActWaitTest extends OneServerPerMethod {
     return records;
   }
 
+  /**
+   * {@code user}'s AdminService, its connection made (TLS handshake and all) by a first call: a deadline given to a
+   * later call of the stub ({@code withDeadlineAfter}, same channel) is then that call's alone. {@code admins.admin}
+   * opens a new channel on every call.
+   */
+  private AdminServiceGrpc.AdminServiceBlockingStub connected(String user) {
+    AdminServiceGrpc.AdminServiceBlockingStub stub = admins.admin(user);
+    stub.listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    return stub;
+  }
+
   /** Waits until {@code n} threads are queued for the standing lock. */
   private static void awaitQueued(ReentrantReadWriteLock standing, int n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -71,7 +83,8 @@ class AdminActWaitTest extends OneServerPerMethod {
   @Test
   void turningTheLockdownOnGoesAheadOfActsQueuedBehindAPurge() throws Exception {
     ReentrantReadWriteLock standing = standing();
-    admins.admin("carol").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    // connected first: the deadlines below are the acts' alone, not a handshake's
+    AdminServiceGrpc.AdminServiceBlockingStub carol = connected("carol");
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     standing.readLock().lock(); // a purge running
     try {
@@ -86,11 +99,14 @@ class AdminActWaitTest extends OneServerPerMethod {
         return null;
       });
       awaitQueued(standing, 1);
-      LockdownState s = admins.admin("carol").withDeadlineAfter(5, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
-          .newBuilder().setOn(true).setReason("a leak").build());
+      // well within the 20 s an act waits before it is refused busy (AdminOperations.WAIT_SECONDS): had it waited for
+      // the purge, or for the disable queued behind it, it would fail
+      LockdownState s = carol.withDeadlineAfter(15, TimeUnit.SECONDS).setLockdown(SetLockdownRequest.newBuilder()
+          .setOn(true).setReason("a leak").build());
       assertThat(s.getOn()).isTrue();
-      refused(() -> admins.admin("carol").withDeadlineAfter(1, TimeUnit.SECONDS).setLockdown(SetLockdownRequest
-          .newBuilder().setOn(false).build()), Status.Code.DEADLINE_EXCEEDED, null);
+      refused(() -> carol.withDeadlineAfter(1, TimeUnit.SECONDS).setLockdown(SetLockdownRequest.newBuilder()
+          .setOn(false).build()), Status.Code.DEADLINE_EXCEEDED, null);
+      awaitWaitingActs(1); // the lift came in and waits (for the purge, and the disable queued first)
       Thread.sleep(1000); // the server's deadline for the call ends a little after the client's
       standing.readLock().unlock();
       letGo.countDown();
@@ -114,15 +130,16 @@ class AdminActWaitTest extends OneServerPerMethod {
   void aLockdownOnOfAnAdminDisabledWhileItWaitedIsRefused() throws Exception {
     server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("erin"));
     server.server().identities().registerAll(java.util.Map.of("erin", dev.sealdrop.server.core.identity.Role.ADMIN));
-    admins.admin("erin").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    AdminServiceGrpc.AdminServiceBlockingStub erin = connected("erin");
     ReentrantReadWriteLock standing = standing();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       java.util.concurrent.Future<io.grpc.StatusRuntimeException> on;
       standing.writeLock().lock();
       try {
-        on = pool.submit(() -> refused(() -> admins.admin("erin").setLockdown(SetLockdownRequest.newBuilder()
-            .setOn(true).setReason("mischief").build()), Status.Code.UNAUTHENTICATED, "IDENTITY_DISABLED"));
+        on = pool.submit(() -> refused(() -> erin.withDeadlineAfter(30, TimeUnit.SECONDS).setLockdown(
+            SetLockdownRequest.newBuilder().setOn(true).setReason("mischief").build()), Status.Code.UNAUTHENTICATED,
+            "IDENTITY_DISABLED"));
         awaitWaitingActs(1); // on its way: past the interceptors, waiting
         server.server().identities().setEnabled("erin", false); // as another admin's disable, holding the lock
       } finally {
@@ -141,8 +158,11 @@ class AdminActWaitTest extends OneServerPerMethod {
   void twoLiftsAtOnceLeaveTheOneThatLiftedItNamed() throws Exception {
     server.pki.issue(dev.sealdrop.certsdev.CertSpec.client("erin"));
     server.server().identities().registerAll(java.util.Map.of("erin", dev.sealdrop.server.core.identity.Role.ADMIN));
-    admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(true).setReason("a leak").build());
-    admins.admin("erin").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    AdminServiceGrpc.AdminServiceBlockingStub carol = connected("carol");
+    carol.withDeadlineAfter(30, TimeUnit.SECONDS).setLockdown(SetLockdownRequest.newBuilder().setOn(true)
+        .setReason("a leak").build());
+    java.util.Map<String, AdminServiceGrpc.AdminServiceBlockingStub> stubs = java.util.Map.of("carol", carol, "erin",
+        connected("erin"));
     ReentrantReadWriteLock standing = standing();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
     try {
@@ -150,8 +170,8 @@ class AdminActWaitTest extends OneServerPerMethod {
       standing.writeLock().lock();
       try {
         for (String admin : List.of("carol", "erin")) {
-          lifts.add(pool.submit(() -> admins.admin(admin).setLockdown(SetLockdownRequest.newBuilder().setOn(false)
-              .build())));
+          lifts.add(pool.submit(() -> stubs.get(admin).withDeadlineAfter(30, TimeUnit.SECONDS).setLockdown(
+              SetLockdownRequest.newBuilder().setOn(false).build())));
         }
         awaitWaitingActs(2); // both on their way, waiting
       } finally {
@@ -176,12 +196,12 @@ class AdminActWaitTest extends OneServerPerMethod {
   void anActWhoseCallerGaveUpWhileItWaitedIsNotCarriedOut() throws Exception {
     ReentrantReadWriteLock standing = standing();
     // connected first: the deadline below is the act's wait alone, not the handshake's
-    admins.admin("carol").listIdentities(dev.sealdrop.protocol.v1.ListIdentitiesRequest.getDefaultInstance());
+    AdminServiceGrpc.AdminServiceBlockingStub carol = connected("carol");
     standing.writeLock().lock();
     try {
-      refused(() -> admins.admin("carol").withDeadlineAfter(1, TimeUnit.SECONDS).disableIdentity(
-          DisableIdentityRequest.newBuilder().setIdentity("bob").setReason("left").build()),
-          Status.Code.DEADLINE_EXCEEDED, null);
+      refused(() -> carol.withDeadlineAfter(1, TimeUnit.SECONDS).disableIdentity(DisableIdentityRequest.newBuilder()
+          .setIdentity("bob").setReason("left").build()), Status.Code.DEADLINE_EXCEEDED, null);
+      awaitWaitingActs(1); // the act came in and waits
       Thread.sleep(1000); // the server's deadline for the call ends a little after the client's
     } finally {
       standing.writeLock().unlock();
