@@ -2,6 +2,7 @@ package dev.sealdrop.server.door.grpc;
 
 import static dev.sealdrop.server.testing.Statuses.refused;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sealdrop.protocol.v1.DownloadRequest;
@@ -9,6 +10,7 @@ import dev.sealdrop.protocol.v1.DownloadResponse;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.GrantPolicy;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
@@ -21,7 +23,11 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,32 +70,86 @@ class DownloadStallTest {
   }
 
   String claim() {
+    return claim(clients.transfer("bob"));
+  }
+
+  /** A new claim of bob's on the file, redeemed through {@code bob}. */
+  String claim(TransferServiceGrpc.TransferServiceBlockingStub bob) {
     String token = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
-    return clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(token).build()).getClaimId();
+    return bob.withDeadlineAfter(30, TimeUnit.SECONDS).redeem(RedeemRequest.newBuilder().setToken(token).build())
+        .getClaimId();
   }
 
   byte[] downloadFrom(String claimId, long offset) {
+    return downloadFrom(clients.transfer("bob"), claimId, offset);
+  }
+
+  static byte[] downloadFrom(TransferServiceGrpc.TransferServiceBlockingStub bob, String claimId, long offset) {
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    clients.transfer("bob").download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(offset).build())
+    bob.withDeadlineAfter(30, TimeUnit.SECONDS)
+        .download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(offset).build())
         .forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
     return got.toByteArray();
   }
 
+  /** Polls the audit log until one of its last records satisfies {@code match}; fails after 60 s. */
+  Audit.Entry awaitAudit(String what, Predicate<Audit.Entry> match) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Optional<Audit.Entry> found = server.server().audit().tail(100).stream().filter(match).findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      assertThat(System.nanoTime()).as("waited 60 s for the audit record of %s", what).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
   @Test
   void aStalledDownloadIsStoppedItsSlotFreedAndItsClaimResumes() throws Exception {
+    // Both claims are redeemed first, and the refused download goes on a connection already open: nothing slow (a TLS
+    // handshake, a redeem's database and audit writes) comes between the stalled stream's start and that refusal.
     ManagedChannel ch = clients.channel("bob");
+    ManagedChannel warm = clients.channel("bob");
     try {
       String stalledClaim = claim();
+      TransferServiceGrpc.TransferServiceBlockingStub otherStub = TransferServiceGrpc.newBlockingStub(warm);
+      String other = claim(otherStub); // opens the refused download's connection
       Iterator<DownloadResponse> stalled = TransferServiceGrpc.newBlockingStub(ch)
           .download(DownloadRequest.newBuilder().setClaimId(stalledClaim).build());
       ByteArrayOutputStream head = new ByteArrayOutputStream();
       head.writeBytes(stalled.next().getData().toByteArray());
-      String other = claim();
-      // while the stalled stream holds bob's one slot, his other download is refused
-      refused(() -> downloadFrom(other, 0), Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_DOWNLOADS");
+      // while the stalled stream holds bob's one slot, his other download is refused. Until that answer is in, the
+      // stream is read on, a message per quarter of the timeout (at most 6 of its 16 MiB), so that on a busy machine
+      // the server cannot have stopped it, and freed the slot, before the other download asked for one.
+      CompletableFuture<Throwable> busy = CompletableFuture.supplyAsync(
+          () -> catchThrowable(() -> downloadFrom(otherStub, other, 0)), r -> {
+            Thread t = new Thread(r, "other-download");
+            t.setDaemon(true);
+            t.start();
+          });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      for (int kept = 0; !busy.isDone(); ) {
+        assertThat(System.nanoTime()).as("the other download was answered within 60 s").isLessThan(deadline);
+        try {
+          busy.get(STALL.toMillis() / 4, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException stillWaiting) {
+          if (kept++ < 6) {
+            head.writeBytes(stalled.next().getData().toByteArray());
+          }
+        }
+      }
+      Throwable refusal = busy.get();
+      refused(() -> {
+        if (refusal != null) {
+          throw refusal;
+        }
+      }, Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_DOWNLOADS");
 
-      // bob reads nothing for longer than the timeout; then what the transport had buffered, and the end
-      Thread.sleep(STALL.toMillis() * 2);
+      // bob reads nothing for longer than the timeout: the server stops the stream (audited); then bob gets what the
+      // transport had buffered, and the end
+      awaitAudit("the stalled download's stop", r -> r.action().equals("download.abort") && r.actor().equals("bob")
+          && r.result().equals("download-stalled"));
       StatusRuntimeException stopped = catchThrowableOfType(StatusRuntimeException.class, () -> {
         while (stalled.hasNext()) {
           head.writeBytes(stalled.next().getData().toByteArray());
@@ -101,11 +161,6 @@ class DownloadStallTest {
       assertThat(stopped.getStatus().getDescription()).startsWith("the download of grant ")
           .contains("its client took nothing for 2 s (download-stall-timeout)").endsWith("nothing is used up");
       assertThat(head.size()).isPositive().isLessThan(envelope.length);
-      assertThat(server.server().audit().tail(30)).anySatisfy(r -> {
-        assertThat(r.action()).isEqualTo("download.abort");
-        assertThat(r.actor()).isEqualTo("bob");
-        assertThat(r.result()).isEqualTo("download-stalled");
-      });
 
       // the slot is free: the other claim downloads in full
       assertThat(downloadFrom(other, 0)).isEqualTo(envelope);

@@ -29,7 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
  * server's SETTINGS frame, which the server sends before it closes them: here the client reads to the end.
  */
 class Http2SetupTimeoutTest {
-  static final Duration SETUP = Duration.ofSeconds(1);
+  /**
+   * The handshake timeout, which also covers this client's TLS handshake: long enough for a busy machine to finish that
+   * (the JDK's TLS is slow to start), far shorter than the bound the closing tests allow.
+   */
+  static final Duration SETUP = Duration.ofSeconds(3);
   static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   @TempDir
   static Path data;
@@ -66,7 +70,7 @@ class Http2SetupTimeoutTest {
     params.setProtocols(new String[] {"TLSv1.3"});
     params.setApplicationProtocols(new String[] {"h2"});
     socket.setSSLParameters(params);
-    socket.setSoTimeout(15_000);
+    socket.setSoTimeout(30_000);
     socket.startHandshake();
     return socket;
   }
@@ -88,7 +92,8 @@ class Http2SetupTimeoutTest {
   @Test
   void aClientThatSendsNothingAfterTlsIsClosed() throws Exception {
     try (SSLSocket socket = connected()) {
-      assertThat(untilClosed(socket)).isLessThan(Duration.ofSeconds(10));
+      // closed SETUP after it was accepted (3 s); without the timeout it would stay for minutes
+      assertThat(untilClosed(socket)).isLessThan(Duration.ofSeconds(15));
     }
   }
 
@@ -98,7 +103,7 @@ class Http2SetupTimeoutTest {
       OutputStream out = socket.getOutputStream();
       out.write(PREFACE, 0, 16);
       out.flush();
-      assertThat(untilClosed(socket)).isLessThan(Duration.ofSeconds(10));
+      assertThat(untilClosed(socket)).isLessThan(Duration.ofSeconds(15));
     }
   }
 
@@ -111,7 +116,8 @@ class Http2SetupTimeoutTest {
       out.flush();
       InputStream in = socket.getInputStream();
       assertThat(in.read()).as("the server's first HTTP/2 frame").isNotNegative();
-      Thread.sleep(SETUP.multipliedBy(3).toMillis());
+      // past the setup timeout, which started before the TLS handshake, by 2 s more
+      Thread.sleep(SETUP.plusSeconds(2).toMillis());
       socket.setSoTimeout(500);
       // still open: reading times out (or gets more frames, e.g. the SETTINGS ack), it does not see the end
       try {

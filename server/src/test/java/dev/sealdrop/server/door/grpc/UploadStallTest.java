@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
+import dev.sealdrop.protocol.v1.GetUploadRequest;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadRequest;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.protocol.v1.UploadStart;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.testing.Clients;
 import dev.sealdrop.server.testing.TestServer;
 import dev.sealdrop.server.testing.Transfers;
 import dev.sealdrop.server.testing.Users;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -19,6 +23,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,9 +61,27 @@ class UploadStallTest {
     server.close();
   }
 
+  /** Polls the audit log until one of its last records satisfies {@code match}; fails after 60 s. */
+  void awaitAudit(String what, Predicate<Audit.Entry> match) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (server.server().audit().tail(100).stream().noneMatch(match)) {
+      assertThat(System.nanoTime()).as("waited 60 s for the audit record of %s", what).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  static long committedOffset(TransferServiceGrpc.TransferServiceBlockingStub stub, String uploadId) {
+    return stub.withDeadlineAfter(30, TimeUnit.SECONDS).getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId)
+        .build()).getCommittedOffset();
+  }
+
   @Test
   void aStalledUploadIsStoppedAndWhatItSentResumes() throws Exception {
     String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
+    // the resume that is refused goes on a connection opened ahead: no TLS handshake comes before its refusal
+    ManagedChannel resumes = clients.channel("alice");
+    TransferServiceGrpc.TransferServiceBlockingStub resumesBlocking = TransferServiceGrpc.newBlockingStub(resumes);
+    assertThat(committedOffset(resumesBlocking, uploadId)).isZero();
     CompletableFuture<UploadResponse> result = new CompletableFuture<>();
     dev.sealdrop.server.testing.CapturedLog logs = new dev.sealdrop.server.testing.CapturedLog();
     logs.start();
@@ -70,7 +94,7 @@ class UploadStallTest {
       stalled.onNext(UploadRequest.newBuilder().setStart(UploadStart.newBuilder().setUploadId(uploadId)).build());
       stalled.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, 0, sent)).build());
       // the server handles a stream's messages on its own executor: wait until this one is attached
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (logs.events().stream().noneMatch(e -> e.getFormattedMessage().equals("upload " + uploadId
           + ": stream attached at offset 0"))) {
         assertThat(System.nanoTime()).as("the stream attached").isLessThan(deadline);
@@ -80,32 +104,51 @@ class UploadStallTest {
       uploadLog.detachAppender(logs);
     }
 
-    // while it is attached, a resume of the same upload is refused
-    StatusRuntimeException busy = catchThrowableOfType(StatusRuntimeException.class,
-        () -> Transfers.await(Transfers.stream(clients, "alice", uploadId, envelope, 0, envelope.length, true)));
+    // while it is attached, a resume of the same upload is refused. Until that answer is in, the stream sends on,
+    // 64 KiB per quarter of the timeout (at most 1 MiB more), so that on a busy machine the server cannot have stopped
+    // it before the resume came.
+    CompletableFuture<UploadResponse> resume = Transfers.stream(TransferServiceGrpc.newStub(resumes), uploadId,
+        envelope, 0, envelope.length, true);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    for (int more = 0; !resume.isDone(); ) {
+      assertThat(System.nanoTime()).as("the resume was answered within 60 s").isLessThan(deadline);
+      try {
+        resume.get(STALL.toMillis() / 4, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException stillWaiting) {
+        if (more++ < 16) {
+          stalled.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(envelope, sent, 64 << 10)).build());
+          sent += 64 << 10;
+        }
+      } catch (ExecutionException answered) {
+        // checked below
+      }
+    }
+    StatusRuntimeException busy = catchThrowableOfType(StatusRuntimeException.class, () -> Transfers.await(resume));
+    assertThat(busy).as("the resume must be refused").isNotNull();
     assertThat(busy.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(busy.getTrailers().get(ErrorMapper.REASON)).isEqualTo("UPLOAD_BUSY");
 
     // alice sends nothing more and keeps the connection: the server ends the stream
     ExecutionException stopped = catchThrowableOfType(ExecutionException.class,
-        () -> result.get(STALL.toMillis() * 10, TimeUnit.MILLISECONDS));
+        () -> result.get(60, TimeUnit.SECONDS));
     assertThat(stopped).as("the stalled stream ends with an error").isNotNull();
     StatusRuntimeException why = (StatusRuntimeException) stopped.getCause();
     assertThat(why.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(why.getTrailers().get(ErrorMapper.REASON)).isEqualTo("UPLOAD_STALLED");
     assertThat(why.getStatus().getDescription()).startsWith("the upload stream of " + uploadId)
         .contains("its client sent nothing for 2 s (upload-stall-timeout)").contains("what was received is kept");
-    assertThat(server.server().audit().tail(30)).anySatisfy(r -> {
-      assertThat(r.action()).isEqualTo("upload.abort");
-      assertThat(r.actor()).isEqualTo("alice");
-      assertThat(r.result()).isEqualTo("upload-stalled");
-    });
+    awaitAudit("the stalled upload's stop", r -> r.action().equals("upload.abort") && r.actor().equals("alice")
+        && r.result().equals("upload-stalled"));
 
     // what it sent was kept: the same upload resumes there and commits the whole envelope
-    long offset = Transfers.awaitCommittedOffset(clients, "alice", uploadId, o -> o == sent);
-    assertThat(offset).isEqualTo(sent);
-    UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", uploadId, envelope, sent,
-        envelope.length, true));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long offset;
+    while ((offset = committedOffset(resumesBlocking, uploadId)) != sent) {
+      assertThat(System.nanoTime()).as("committed offset %d, not %d, after 60 s", offset, sent).isLessThan(until);
+      Thread.sleep(20);
+    }
+    UploadResponse done = Transfers.await(Transfers.stream(TransferServiceGrpc.newStub(resumes), uploadId, envelope,
+        sent, envelope.length, true));
     assertThat(done.getSize()).isEqualTo(envelope.length);
   }
 

@@ -5,10 +5,13 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.registeredKey;
 import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.config.ServerConfig;
+import dev.sealdrop.server.core.audit.Audit;
 import dev.sealdrop.server.core.grant.GrantPolicy;
 import dev.sealdrop.server.testing.OneServerPerMethod;
 import dev.sealdrop.server.testing.Transfers;
@@ -16,6 +19,11 @@ import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.sftp.client.SftpClient;
@@ -57,26 +65,87 @@ class SftpDownloadStallTest extends OneServerPerMethod {
     client.stop();
   }
 
+  /** Polls the audit log until one of its last records satisfies {@code match}; fails after 30 s. */
+  Audit.Entry awaitAudit(String what, Predicate<Audit.Entry> match) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      Optional<Audit.Entry> found = server.server().audit().tail(100).stream().filter(match).findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      assertThat(System.nanoTime()).as("waited 30 s for the audit record of %s", what).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  /** The stall's stop of the download of {@code grant}, as audited once its slot is free. */
+  void awaitStalled(CreateGrantResponse grant) throws Exception {
+    String object = "grant:" + grant.getGrant().getGrantId();
+    awaitAudit("the stalled download's stop", r -> r.action().equals("download.abort") && r.object().equals(object)
+        && r.result().equals("download-stalled"));
+  }
+
+  /**
+   * The read of a stopped handle, once the stop is done: the door tells the stall's reason at once, and what became of
+   * the claim once it was given back (its grant.release is audited just before), so this reads until it says so.
+   */
+  IOException stoppedRead(SftpClient sftp, SftpClient.Handle h, long offset) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    byte[] buf = new byte[PIECE];
+    while (true) {
+      IOException stopped = catchThrowableOfType(IOException.class, () -> sftp.read(h, offset, buf, 0, PIECE));
+      assertThat(stopped).as("nothing more is served, not even the read-ahead").isNotNull();
+      if (stopped.getMessage().contains("the claim was given back")) {
+        return stopped;
+      }
+      assertThat(System.nanoTime()).as("the stopped claim was given back within 30 s: %s", stopped.getMessage())
+          .isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
   @Test
   void anOpenHandleNobodyReadsIsStoppedItsSlotFreedAndItsGrantRedeemableAgain() throws Exception {
     var grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
     String token = grant.getToken();
     String other = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
-    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s);
+        SftpClient second = sftp(s)) {
       try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + token, SftpClient.OpenMode.Read)) {
         byte[] buf = new byte[PIECE];
         assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
-        // bob's one slot is held by the open handle
-        SftpException busy = catchThrowableOfType(SftpException.class,
-            () -> sftp.open("/redeem/" + other, SftpClient.OpenMode.Read));
-        assertThat(busy).hasMessageContaining("[TOO_MANY_DOWNLOADS]");
+        // bob's one slot is held by the open handle: his other redeem, on an SFTP channel of its own, is refused.
+        // Until that answer is in, the handle is read on, a piece per quarter of the timeout (at most 2 MiB of its
+        // 4), so that on a busy machine the server cannot have stopped it, and freed the slot, while that redeem's
+        // database and audit writes ran.
+        CompletableFuture<Throwable> refusal = CompletableFuture.supplyAsync(
+            () -> catchThrowable(() -> second.open("/redeem/" + other, SftpClient.OpenMode.Read).close()), r -> {
+              Thread t = new Thread(r, "other-redeem");
+              t.setDaemon(true);
+              t.start();
+            });
+        long offset = PIECE;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!refusal.isDone()) {
+          assertThat(System.nanoTime()).as("the other redeem was answered within 60 s").isLessThan(deadline);
+          try {
+            refusal.get(STALL.toMillis() / 4, TimeUnit.MILLISECONDS);
+          } catch (TimeoutException stillWaiting) {
+            if (offset < 2 << 20) {
+              assertThat(sftp.read(h, offset, buf, 0, PIECE)).isEqualTo(PIECE);
+              offset += PIECE;
+            }
+          }
+        }
+        assertThat(refusal.get()).isInstanceOf(SftpException.class).hasMessageContaining("[TOO_MANY_DOWNLOADS]");
 
-        Thread.sleep(STALL.toMillis() * 2);
-
+        // bob reads nothing for longer than the timeout: the server stops the download, gives its claim back
+        awaitStalled(grant);
+        awaitAudit("the stopped claim's release", r -> r.action().equals("grant.release")
+            && r.object().equals("grant:" + grant.getGrant().getGrantId()));
         // the slot is free while the stalled handle is still open
         assertThat(SftpTestSupport.get(sftp, "/redeem/" + other)).isEqualTo(envelope);
-        IOException stopped = catchThrowableOfType(IOException.class, () -> sftp.read(h, PIECE, buf, 0, PIECE));
-        assertThat(stopped).as("nothing more is served, not even the read-ahead").isNotNull();
+        IOException stopped = stoppedRead(sftp, h, offset);
         assertThat(stopped).hasMessageContaining("its client took nothing for 2 s (download-stall-timeout)")
             .hasMessageContaining("the grant can be redeemed again").hasMessageContaining("[DOWNLOAD_STALLED]")
             // bytes were handed out on this claim: it counts as interrupted, so not "nothing is used up" (round CZ)
@@ -113,8 +182,8 @@ class SftpDownloadStallTest extends OneServerPerMethod {
       }
       try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
         assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE);
-        Thread.sleep(STALL.toMillis() * 2);
-        IOException stopped = catchThrowableOfType(IOException.class, () -> sftp.read(h, PIECE, buf, 0, PIECE));
+        awaitStalled(grant);
+        IOException stopped = stoppedRead(sftp, h, PIECE);
         assertThat(stopped).hasMessageContaining("[DOWNLOAD_STALLED]").hasMessageContaining("the grant is used up")
             .hasMessageNotContaining("nothing is used up").hasMessageNotContaining("can be redeemed again");
       }
@@ -132,6 +201,7 @@ class SftpDownloadStallTest extends OneServerPerMethod {
   void aHandleReadToTheEndAndLeftOpenStillEndsAndConfirms() throws Exception {
     byte[] small = Users.seal("alice", Users.randomBytes(100_000, 71), "bob").bytes();
     var grant = Transfers.grant(clients, "alice", Transfers.upload(clients, "alice", small).getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
     try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
       java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
       try (SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
@@ -142,11 +212,13 @@ class SftpDownloadStallTest extends OneServerPerMethod {
           got.write(buf, 0, n);
           offset += n;
         }
-        Thread.sleep(STALL.toMillis() * 2);
+        // the stall's stop of a download served to its last byte frees its slot and records it as complete (the
+        // handle is still open: nothing else ends it now)
+        awaitAudit("the stall's stop of the download read to its end", r -> r.object().equals(object)
+            && r.action().equals("download.complete"));
         assertThat(sftp.read(h, offset, buf, 0, PIECE)).as("the end of the file, not an error").isEqualTo(-1);
       }
       assertThat(got.toByteArray()).isEqualTo(small);
-      String object = "grant:" + grant.getGrant().getGrantId();
       assertThat(server.server().audit().tail(40)).filteredOn(r -> r.object().equals(object))
           .extracting(r -> r.action() + " " + r.result())
           .contains("download.complete ok", "grant.consume ok").doesNotContain("grant.release ok");

@@ -8,6 +8,7 @@ import static dev.sealdrop.server.door.sftp.SftpTestSupport.sftp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import dev.sealdrop.protocol.v1.CreateGrantResponse;
 import dev.sealdrop.protocol.v1.ListFilesRequest;
 import dev.sealdrop.protocol.v1.SetLockdownRequest;
@@ -22,6 +23,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.sftp.client.SftpClient;
@@ -50,14 +52,23 @@ class SftpLockdownTest extends OneServerPerMethod {
     client.stop();
   }
 
-  /** Opens carol's admin connection ahead, so that timing a lockdown does not time a TLS handshake. */
+  /** Carol's admin connection, opened once (each {@code admins.admin} call opens a new one). */
+  private AdminServiceGrpc.AdminServiceBlockingStub carol;
+
+  AdminServiceGrpc.AdminServiceBlockingStub carol() {
+    if (carol == null) {
+      carol = admins.admin("carol");
+    }
+    return carol.withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  /** Opens carol's admin connection ahead, so that a lockdown's act does not wait for a TLS handshake. */
   void warmAdmin() {
-    admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance());
+    carol().getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance());
   }
 
   void lockdown(boolean on) {
-    admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder().setOn(on).setReason(on ? "breach" : "clear")
-        .build());
+    carol().setLockdown(SetLockdownRequest.newBuilder().setOn(on).setReason(on ? "breach" : "clear").build());
   }
 
   List<Audit.Entry> sftpRecords(String actionPrefix) throws IOException {
@@ -91,10 +102,17 @@ class SftpLockdownTest extends OneServerPerMethod {
       long millis = (System.nanoTime() - t0) / 1_000_000;
       assertThat(cut).as("the upload must fail, not commit").isNotNull();
       assertThat(cut).hasMessageContaining("LOCKED_DOWN");
-      assertThat(millis).as("cut within a second").isLessThan(1000);
+      // at once, not after the 10-minute stall timeout (the bound leaves room for a busy machine)
+      assertThat(millis).as("cut within 10 s").isLessThan(10_000);
       assertThat(names(sftp, "/outbox")).as("nothing committed").isEmpty();
     }
     assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList()).isEmpty();
+    // the cut upload's end is audited on its own thread, after the chunks it had queued
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (sftpRecords("upload.abort").isEmpty()) {
+      assertThat(System.nanoTime()).as("the cut upload's end was audited within 30 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
     assertThat(sftpRecords("upload.")).extracting(Audit.Entry::action, Audit.Entry::result).containsExactly(
         org.assertj.core.groups.Tuple.tuple("upload.start", "ok"),
         org.assertj.core.groups.Tuple.tuple("upload.abort", "locked-down"));
@@ -218,9 +236,10 @@ class SftpLockdownTest extends OneServerPerMethod {
   }
 
   private void awaitNoTempFiles() throws Exception {
-    long deadline = System.nanoTime() + 2_000_000_000L;
+    // deleted on the upload's own thread, after the chunks it had queued: not when the client comes back
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!tempFiles().isEmpty()) {
-      assertThat(System.nanoTime()).as("the cut upload's temporary data is deleted within 2 s").isLessThan(deadline);
+      assertThat(System.nanoTime()).as("the cut upload's temporary data is deleted within 30 s").isLessThan(deadline);
       Thread.sleep(20);
     }
   }
@@ -254,7 +273,8 @@ class SftpLockdownTest extends OneServerPerMethod {
       long millis = (System.nanoTime() - t0) / 1_000_000;
       assertThat(cut).as("the download must be cut, not completed").isNotNull();
       assertThat(cut).hasMessageContaining("LOCKED_DOWN");
-      assertThat(millis).as("cut within a second").isLessThan(1000);
+      // at once, not after the 10-minute stall timeout (the bound leaves room for a busy machine)
+      assertThat(millis).as("cut within 10 s").isLessThan(10_000);
       // the client's read-ahead answers carry the same refusal; closing reports them again
       assertThat(org.assertj.core.api.Assertions.catchThrowable(in::close)).satisfiesAnyOf(
           t -> assertThat(t).isNull(), t -> assertThat(t).hasMessageContaining("LOCKED_DOWN"));

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.sftp.client.SftpClient;
@@ -64,9 +66,12 @@ class SftpUploadStallTest extends OneServerPerMethod {
       try (var temps = java.nio.file.Files.list(data.resolve("tmp"))) {
         assertThat(temps.toList()).as("the upload's temporary data").hasSize(1);
       }
-      // the session stays busy (so its idle timeout never ends it), the upload's handle silent
-      long until = System.nanoTime() + STALL.multipliedBy(2).toNanos();
-      while (System.nanoTime() < until) {
+      // the session stays busy (so its idle timeout never ends it), the upload's handle silent, until the server
+      // stopped the upload (audited)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (server.server().audit().tail(60).stream().noneMatch(r -> r.action().equals("upload.abort")
+          && r.result().equals("upload-stalled"))) {
+        assertThat(System.nanoTime()).as("the upload was stopped within 30 s").isLessThan(deadline);
         sftp.stat("/outbox");
         Thread.sleep(100);
       }
@@ -88,8 +93,18 @@ class SftpUploadStallTest extends OneServerPerMethod {
       assertThat(r.details()).containsEntry("door", "sftp");
     });
     assertThat(files()).as("nothing was committed").isZero();
-    try (var temps = java.nio.file.Files.list(data.resolve("tmp"))) {
-      assertThat(temps.toList()).as("nothing is kept for a resume SFTP cannot make").isEmpty();
+    // deleted right after the stop's record, on the upload's own thread
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (var temps = java.nio.file.Files.list(data.resolve("tmp"))) {
+        List<java.nio.file.Path> left = temps.toList();
+        if (left.isEmpty()) {
+          break;
+        }
+        assertThat(System.nanoTime()).as("nothing is kept for a resume SFTP cannot make: %s", left)
+            .isLessThan(deadline);
+      }
+      Thread.sleep(20);
     }
   }
 
