@@ -62,6 +62,11 @@ final class FakeServer implements AutoCloseable {
   volatile String breakDownloadReason;
   /** When set, the download that breakDownloadAfter ends is ended by stopping the server (as its operator would). */
   volatile boolean stopServerOnDownloadBreak;
+  /**
+   * Whether, when {@link #stopServerOnDownloadBreak} stopped the server, the client had taken every byte the download
+   * sent (null: not stopped yet); see {@link #awaitTakenByClient}.
+   */
+  volatile Boolean downloadTakenBeforeStop;
   volatile boolean failNextConfirm;
   /** When set, ConfirmDownload is refused with FAILED_PRECONDITION and this reason (GRANT_CONSUMED counts the download). */
   volatile String confirmRefusal;
@@ -166,6 +171,39 @@ final class FakeServer implements AutoCloseable {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+  }
+
+  /**
+   * From Linux's {@code /proc/net/tcp} and {@code tcp6}: whether every established connection on {@code port} has no
+   * byte the server sent still unacknowledged and no byte the client was sent still unread (empty where those files
+   * are missing).
+   */
+  static java.util.Optional<Boolean> socketsDrained(int port) throws IOException {
+    Path v4 = Path.of("/proc/net/tcp");
+    Path v6 = Path.of("/proc/net/tcp6");
+    if (!java.nio.file.Files.isReadable(v4)) {
+      return java.util.Optional.empty();
+    }
+    List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(v4));
+    if (java.nio.file.Files.isReadable(v6)) {
+      lines.addAll(java.nio.file.Files.readAllLines(v6));
+    }
+    for (String line : lines) {
+      // sl local_address rem_address st tx_queue:rx_queue ..., addresses as HEXADDR:HEXPORT
+      String[] f = line.trim().split("\\s+");
+      if (f.length < 5 || !f[0].endsWith(":") || !f[3].equals("01")) { // the header, or not ESTABLISHED
+        continue;
+      }
+      int local = Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16);
+      int remote = Integer.parseInt(f[2].substring(f[2].lastIndexOf(':') + 1), 16);
+      String[] queues = f[4].split(":");
+      long unacknowledged = Long.parseLong(queues[0], 16);
+      long unread = Long.parseLong(queues[1], 16);
+      if (local == port && unacknowledged > 0 || remote == port && unread > 0) {
+        return java.util.Optional.of(false);
+      }
+    }
+    return java.util.Optional.of(true);
   }
 
   /** When the grant was made, as the server's clock says (a grant lives an hour). */
@@ -371,6 +409,10 @@ final class FakeServer implements AutoCloseable {
 
     @Override
     public void download(DownloadRequest req, StreamObserver<DownloadResponse> out) {
+      if (stopServerOnDownloadBreak) {
+        // ready only once nothing sent is left in this server's buffers (awaitTakenByClient)
+        ((io.grpc.stub.ServerCallStreamObserver<DownloadResponse>) out).setOnReadyThreshold(1);
+      }
       downloadStartOffsets.add(req.getOffset());
       byte[] all = stored();
       int off = (int) req.getOffset();
@@ -382,13 +424,10 @@ final class FakeServer implements AutoCloseable {
         if (breakDownloadAfter >= 0 && off >= breakDownloadAfter) {
           breakDownloadAfter = -1;
           if (stopServerOnDownloadBreak) {
-            // let what was sent reach the client first (a loaded CI machine once stopped it before any byte had):
-            // the test is about the words of the break and keeping what arrived, not about losing what was queued
-            try {
-              Thread.sleep(500);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
+            // let what was sent reach the client first (a loaded CI machine once stopped it before any byte had, and a
+            // fixed half second was not always enough): the test is about the words of the break and keeping what
+            // arrived, not about losing what was queued
+            downloadTakenBeforeStop = awaitTakenByClient((io.grpc.stub.ServerCallStreamObserver<DownloadResponse>) out);
             server.shutdownNow();
             return;
           }
@@ -404,6 +443,38 @@ final class FakeServer implements AutoCloseable {
         }
       }
       out.onCompleted();
+    }
+
+    /**
+     * Waits (60 s at most) until the client process has read every byte {@code call} sent: this server's buffers hold
+     * none of it (the call is ready with a threshold of 1 byte), and on Linux the kernel says that no byte this
+     * server's port sent is unacknowledged and that no client socket connected to it holds unread bytes. The client's
+     * transport handles what it read before it sees the server stop, and delivers those messages before the error.
+     * Where {@code /proc/net/tcp} is missing, half a second after the buffers emptied stands in. Returns whether it saw
+     * that happen.
+     */
+    private boolean awaitTakenByClient(io.grpc.stub.ServerCallStreamObserver<DownloadResponse> call) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      try {
+        while (System.nanoTime() - deadline < 0) {
+          if (call.isReady()) {
+            java.util.Optional<Boolean> drained = socketsDrained(port());
+            if (drained.isEmpty()) {
+              Thread.sleep(500);
+              return true;
+            }
+            if (drained.get()) {
+              return true;
+            }
+          }
+          Thread.sleep(10);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return false;
     }
 
     @Override

@@ -70,6 +70,16 @@ class DownloaderStallTest {
           }
         }).build().start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    // connected before a test starts: a stall limit is not meant to cover setting up a fresh connection
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    io.grpc.ConnectivityState state = channel.getState(true);
+    while (state != io.grpc.ConnectivityState.READY && System.nanoTime() - deadline < 0) {
+      java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+      channel.notifyWhenStateChanged(state, changed::countDown);
+      changed.await(1, java.util.concurrent.TimeUnit.SECONDS);
+      state = channel.getState(true);
+    }
+    assertThat(state).as("the test server's connection is up").isEqualTo(io.grpc.ConnectivityState.READY);
   }
 
   @AfterEach
@@ -81,8 +91,10 @@ class DownloaderStallTest {
   @Test
   @org.junit.jupiter.api.Timeout(60) // without the stall time the reader waited for ever
   void aServerThatFallsSilentEndsTheDownloadAsStalled() throws Exception {
+    // the stall time also covers the first message, a call's round trip, which a busy machine can make take seconds
+    Duration stallAfter = Duration.ofMillis(2500);
     Downloader downloader = new Downloader(new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort())),
-        note -> { }, List.of(), Duration.ofMillis(800));
+        note -> { }, List.of(), stallAfter);
     long t0 = System.nanoTime();
     IOException failed;
     try (Downloader.Download d = downloader.start("claim-1", dir.resolve("spool.sealed"), 5000);
@@ -96,7 +108,8 @@ class DownloaderStallTest {
       });
     }
     assertThat(failed).as("the reader is not left waiting").isNotNull();
-    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until it gave up").isGreaterThanOrEqualTo(800);
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until it gave up")
+        .isGreaterThanOrEqualTo(stallAfter.toMillis());
   }
 
   /**

@@ -95,8 +95,25 @@ class UploaderStallTest {
             });
           }
         }).build().start();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    channel = connected(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build());
     return TransferServiceGrpc.newStub(channel);
+  }
+
+  /**
+   * {@code c} once its connection is up: the upload's start message waits for the transport like any other, within the
+   * stall limit, and a test's short limit is not meant to cover setting up a fresh connection on a busy machine.
+   */
+  private static ManagedChannel connected(ManagedChannel c) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    io.grpc.ConnectivityState state = c.getState(true);
+    while (state != io.grpc.ConnectivityState.READY && System.nanoTime() < deadline) {
+      java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+      c.notifyWhenStateChanged(state, changed::countDown);
+      changed.await(1, java.util.concurrent.TimeUnit.SECONDS);
+      state = c.getState(true);
+    }
+    assertThat(state).as("the test server's connection is up").isEqualTo(io.grpc.ConnectivityState.READY);
+    return c;
   }
 
   /** An Upload's message reader that counts the data received, and does {@code atEnd} when the client finishes. */
@@ -131,7 +148,7 @@ class UploaderStallTest {
             return counting(() -> { }); // silence at the end: no verdict, the stream stays open
           }
         }).build().start();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    channel = connected(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build());
     return new Uploader(new ServerConnection(channel, new HostPort("127.0.0.1", server.getPort())), stallAfter,
         verdictWithin);
   }
@@ -144,18 +161,29 @@ class UploaderStallTest {
   @Test
   @Timeout(60)
   void aResumedUploadWaitsWhileTheServerReadsWhatItHoldsAgain() throws Exception {
+    // The server reads nothing for longer than the stall limit (half a second more): without the allowance for the
+    // offset the upload stalls. The allowance (50 MB at 5 MB/s: 10 s, beyond the stall limit) leaves a loaded machine
+    // 9.5 s to run the server's delayed read and wake the client; once the server reads, no message may wait longer
+    // than the stall limit (3 s, not 800 ms: a busy CI machine can hold a thread that long).
+    Duration stallAfter = Duration.ofSeconds(3);
+    long serverReadsAfterMillis = stallAfter.toMillis() + 500;
     java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
-      // 1.5 s "reading the prefix again" before it reads anything, then everything
+      // "reading the prefix again" before it reads anything, then everything
       TransferServiceGrpc.TransferServiceStub stub = pacedServer(call -> later.schedule(
-          () -> call.request(Integer.MAX_VALUE), 1500, java.util.concurrent.TimeUnit.MILLISECONDS), "f-1");
-      // 10 MB already held: 2 s allowed for reading it again, beyond the 800 ms stall limit
-      UploadStream up = UploadStream.open(stub, "up-3", 10_000_000, 64 * 1024, 0,
-          SHORT, SHORT);
+          () -> call.request(Integer.MAX_VALUE), serverReadsAfterMillis, java.util.concurrent.TimeUnit.MILLISECONDS),
+          "f-1");
+      long t0 = System.nanoTime(); // before the call: the server's delay starts once the call is there
+      // 50 MB already held: 10 s allowed for reading it again, beyond the stall limit
+      UploadStream up = UploadStream.open(stub, "up-3", 50_000_000, 64 * 1024, 0, stallAfter, LONG);
       byte[] chunk = new byte[64 * 1024];
       for (int i = 0; i < 256; i++) { // 16 MiB: far more than the windows hold while the server reads nothing
         up.write(chunk, 0, chunk.length);
       }
+      // the premise: the writer did wait for the server longer than the stall limit alone allows (were the buffers
+      // ever to hold the 16 MiB, this test would prove nothing)
+      assertThat((System.nanoTime() - t0) / 1_000_000).as("ms the upload waited for the server")
+          .isGreaterThan(stallAfter.toMillis());
       assertThat(up.finish().getFileId()).isEqualTo("f-1");
       assertThat(received.get()).isEqualTo(16L << 20);
     } finally {
@@ -201,13 +229,24 @@ class UploaderStallTest {
     Path spool = dir.resolve("spool.sealed");
     AtomicLong spooledFrom = new AtomicLong(-1);
     int size = 24 << 20; // more than the buffers hold: the rate is the (loopback) link's
+    long t0 = System.nanoTime();
+    AtomicLong lastWrite = new AtomicLong(t0);
     SealdropFailure failed = catchThrowableOfType(SealdropFailure.class, () -> uploader.uploadWhileSealing(
-        new Uploader.Started("up-2", 64 * 1024), spool, bytes(size), spooledFrom::set, n -> { }));
+        new Uploader.Started("up-2", 64 * 1024), spool, bytes(size), spooledFrom::set,
+        n -> lastWrite.set(System.nanoTime())));
+    long sendingMillis = (lastWrite.get() - t0) / 1_000_000;
 
     assertThat(failed.reason()).isEqualTo("UPLOAD_STALLED");
-    // the limit and what the transport may still hold, at the rate the upload went (loopback: a few ms more)
-    assertThat(failed.getMessage()).containsPattern("the server gave no verdict on the upload within (8\\d\\d|9\\d\\d|[1-4]\\d{3})"
-        + " ms of its last byte").contains(size + " bytes sent");
+    // the limit and what the transport may still hold (at most the last 8.3 MiB of the 24) at three times the rate the
+    // upload went: a few ms more on a quiet loopback, seconds on a loaded machine, but never more than twice the time
+    // the writes took (the slowest rate, a message per stall limit, would be hours)
+    java.util.regex.Matcher within = java.util.regex.Pattern.compile(
+        "the server gave no verdict on the upload within (\\d+) (ms|s) of its last byte").matcher(failed.getMessage());
+    assertThat(within.find()).as(failed.getMessage()).isTrue();
+    long limitMillis = Long.parseLong(within.group(1)) * (within.group(2).equals("s") ? 1000 : 1);
+    assertThat(limitMillis).as(failed.getMessage())
+        .isBetween(SHORT.toMillis(), SHORT.toMillis() + 2 * sendingMillis + 1000);
+    assertThat(failed.getMessage()).contains(size + " bytes sent");
     assertThat(received.get()).as("the server had every byte").isEqualTo(size);
     assertThat(spooledFrom.get()).isZero();
     assertThat(Files.size(spool)).isEqualTo(size);
