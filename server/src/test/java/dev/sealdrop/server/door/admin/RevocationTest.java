@@ -77,7 +77,8 @@ class RevocationTest extends OneServerPerMethod {
 
     assertThat(cut).as("the stream must be cut, not completed").isNotNull();
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-    assertThat(millis).as("cut within a second").isLessThan(1000);
+    // at once, not at the stall timeout (10 minutes): 10 s leaves room for a loaded machine
+    assertThat(millis).as("cut at once (within 10 s)").isLessThan(10_000);
     assertThat(r.getSessionsClosed()).isGreaterThanOrEqualTo(1);
     assertThat(r.getGrantsRevoked()).isEqualTo(2);
     assertThat(r.getIdentity().getState()).isEqualTo(IdentityState.IDENTITY_STATE_REVOKED);
@@ -312,16 +313,18 @@ class RevocationTest extends OneServerPerMethod {
     live.registerDownload(bob, new dev.sealdrop.server.core.identity.LiveSessions.Download(grantId,
         file.getFileId(), "alice", "a-claim-hash"), (reason, why) -> {
           call.cancel(null); // the stream ends (RST_STREAM reaches the server whatever the flow-control window)
-          long deadline = System.nanoTime() + 10_000_000_000L;
+          long deadline = System.nanoTime() + 30_000_000_000L;
           while (!downloadAborted(grantId)) {
-            assertThat(System.nanoTime()).as("the download ends within 10 s").isLessThan(deadline);
+            assertThat(System.nanoTime()).as("the download ends within 30 s").isLessThan(deadline);
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
           }
           return true;
         });
 
-    dev.sealdrop.protocol.v1.RevokeAnyGrantResponse response = admins.admin("carol").revokeAnyGrant(
-        RevokeAnyGrantRequest.newBuilder().setGrantId(grantId).setReason("deal off").build());
+    // a deadline past the closer's wait for the download's end (up to 30 s)
+    dev.sealdrop.protocol.v1.RevokeAnyGrantResponse response = admins.admin("carol")
+        .withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS).revokeAnyGrant(
+            RevokeAnyGrantRequest.newBuilder().setGrantId(grantId).setReason("deal off").build());
     assertThat(response.getDownloadsCut()).as("the download the revocation ended is counted").isEqualTo(1);
   }
 
@@ -397,18 +400,15 @@ class RevocationTest extends OneServerPerMethod {
     // more than the server's first 512 KiB write block, so bytes reach the disk while the stream is open
     var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 768 << 10, false);
     java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
-    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > 0) && System.nanoTime() < until) {
-      Thread.sleep(20); // some bytes are on disk before the disable, so "kept" below means kept with its bytes
-    }
+    awaitPartLongerThan(part, 0); // some bytes are on disk before the disable, so "kept" below means kept with its bytes
     admins.admin("carol").disableIdentity(DisableIdentityRequest.newBuilder().setIdentity("alice").build());
-    streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS); // the disable cut the stream
+    streaming.handle((r, t) -> t).get(30, java.util.concurrent.TimeUnit.SECONDS); // the disable cut the stream
     server.server().runMaintenance();
     assertThat(part).as("a disabled sender's upload is kept").exists();
     assertThat(java.nio.file.Files.size(part)).isPositive();
 
     admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice").build());
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     do { // the cut stream's server side may still be ending: the next maintenance takes its upload then
       server.server().runMaintenance();
     } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
@@ -433,10 +433,7 @@ class RevocationTest extends OneServerPerMethod {
     String upload = Transfers.createUpload(clients, "alice", envelope.length);
     var streaming = Transfers.stream(clients, "alice", upload, envelope, 0, 768 << 10, false);
     java.nio.file.Path part = data.resolve("tmp").resolve(upload + ".part");
-    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > 0) && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
+    awaitPartLongerThan(part, 0);
     // the same identity's upload made with another certificate (as after `keys renew`): kept
     dev.sealdrop.server.core.identity.Credential other = new dev.sealdrop.server.core.identity.Credential("alice",
         server.pki.certificate("alice").getIssuerX500Principal().getName(), "0badc0ffee");
@@ -452,8 +449,8 @@ class RevocationTest extends OneServerPerMethod {
     admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
         .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
         .build());
-    streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS); // the revocation cut the stream
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    streaming.handle((r, t) -> t).get(30, java.util.concurrent.TimeUnit.SECONDS); // the revocation cut the stream
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     do { // the cut stream's server side may still be ending: the next maintenance takes its upload then
       server.server().runMaintenance();
     } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
@@ -483,7 +480,7 @@ class RevocationTest extends OneServerPerMethod {
     awaitPartLongerThan(part, 1 << 20);
     doomed.shutdownNow();
     doomed.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-    cut.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    cut.handle((r, t) -> t).get(30, java.util.concurrent.TimeUnit.SECONDS);
     long offset = Transfers.awaitCommittedOffset(clients, "alice", upload, o -> o > 0);
     assertThat(offset).as("the cut upload keeps what it received").isPositive();
     madeWithAnotherCertificate(upload);
@@ -530,18 +527,19 @@ class RevocationTest extends OneServerPerMethod {
     admins.admin("carol").revokeIdentity(RevokeIdentityRequest.newBuilder().setIdentity("alice")
         .setCertificateSerial(server.pki.certificate("alice").getSerialNumber().toString(16)).setReason("lost laptop")
         .build());
-    streaming.handle((r, t) -> t).get(10, java.util.concurrent.TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    streaming.handle((r, t) -> t).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     do {
       server.server().runMaintenance();
     } while (java.nio.file.Files.exists(part) && System.nanoTime() < deadline && sleep(50));
   }
 
   private static void awaitPartLongerThan(java.nio.file.Path part, long size) throws Exception {
-    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     while (!(java.nio.file.Files.exists(part) && java.nio.file.Files.size(part) > size) && System.nanoTime() < until) {
       Thread.sleep(20);
     }
+    assertThat(part).as("the upload's temporary file").exists();
     assertThat(java.nio.file.Files.size(part)).as("the server received the stream's bytes").isGreaterThan(size);
   }
 

@@ -11,6 +11,7 @@ import dev.sealdrop.protocol.v1.CreateUploadRequest;
 import dev.sealdrop.protocol.v1.ListInboxRequest;
 import dev.sealdrop.protocol.v1.RedeemRequest;
 import dev.sealdrop.protocol.v1.RedeemResponse;
+import dev.sealdrop.protocol.v1.TransferServiceGrpc;
 import dev.sealdrop.protocol.v1.UploadResponse;
 import dev.sealdrop.server.core.grant.GrantService;
 import dev.sealdrop.server.core.upload.UploadService;
@@ -43,8 +44,25 @@ import org.junit.jupiter.api.io.TempDir;
  * A CreateGrant's grant is revoked so (round AB): no one held its token, and it held a live-grant place.
  */
 class AnswerNotSentTest {
+  /**
+   * The deadline of the call whose caller gives up while another writer holds the database's lock: on a connection
+   * already made, long enough for the call to reach the server on a loaded machine, well short of the server's wait
+   * for the lock (its database busy timeout, 10 s), so the server is still waiting when the caller leaves.
+   */
+  private static final long CALLER_GIVES_UP_MILLIS = 2_000;
+
   @TempDir
   Path data;
+
+  /**
+   * A stub on a new connection of {@code user}'s, made (TLS handshake and all) by a first call before the test takes the
+   * database's lock: a deadline set on it later counts the call only.
+   */
+  private static TransferServiceGrpc.TransferServiceBlockingStub connected(Clients clients, String user) {
+    TransferServiceGrpc.TransferServiceBlockingStub stub = TransferServiceGrpc.newBlockingStub(clients.channel(user));
+    stub.withDeadlineAfter(30, TimeUnit.SECONDS).listGrants(ListGrantsRequest.getDefaultInstance());
+    return stub;
+  }
 
   @Test
   void aRedeemWhoseCallerGaveUpBeforeTheAnswerGivesItsClaimBack() throws Exception {
@@ -55,14 +73,17 @@ class AnswerNotSentTest {
       CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
       String grantObject = "grant:" + g.getGrant().getGrantId();
       RedeemRequest redeem = RedeemRequest.newBuilder().setToken(g.getToken()).build();
-      // bob's first call records his certificate as seen (a write): made before the lock, so the redeem is what waits
-      assertThat(clients.transfer("bob").listInbox(ListInboxRequest.getDefaultInstance()).getGrantsCount()).isOne();
+      // bob's first call records his certificate as seen (a write) and makes the connection the redeem goes on (its TLS
+      // handshake): made before the lock, so the redeem is what waits, and its deadline counts that wait only
+      TransferServiceGrpc.TransferServiceBlockingStub bob = TransferServiceGrpc.newBlockingStub(clients.channel("bob"));
+      assertThat(bob.withDeadlineAfter(30, TimeUnit.SECONDS).listInbox(ListInboxRequest.getDefaultInstance())
+          .getGrantsCount()).isOne();
 
       // another writer holds the database's write lock, so the redeem's claim waits to be committed (a slow server)
       try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
           Statement st = other.createStatement()) {
         st.execute("BEGIN IMMEDIATE");
-        assertThatThrownBy(() -> clients.transfer("bob").withDeadlineAfter(500, TimeUnit.MILLISECONDS).redeem(redeem))
+        assertThatThrownBy(() -> bob.withDeadlineAfter(CALLER_GIVES_UP_MILLIS, TimeUnit.MILLISECONDS).redeem(redeem))
             .isInstanceOfSatisfying(StatusRuntimeException.class,
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         st.execute("ROLLBACK"); // the claim is committed now, after its caller left
@@ -84,11 +105,12 @@ class AnswerNotSentTest {
   void anUploadWhoseCreatorGaveUpBeforeTheAnswerIsGivenUp() throws Exception {
     try (TestServer server = new TestServer(data); Clients clients = server.clients()) {
       Users.publish(clients, server.pki, "alice"); // alice's certificate is recorded as seen before the lock
+      TransferServiceGrpc.TransferServiceBlockingStub alice = connected(clients, "alice");
       CreateUploadRequest create = CreateUploadRequest.newBuilder().setExpectedSize(1000).build();
       try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
           Statement st = other.createStatement()) {
         st.execute("BEGIN IMMEDIATE"); // the upload's row waits to be written
-        assertThatThrownBy(() -> clients.transfer("alice").withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+        assertThatThrownBy(() -> alice.withDeadlineAfter(CALLER_GIVES_UP_MILLIS, TimeUnit.MILLISECONDS)
             .createUpload(create)).isInstanceOfSatisfying(StatusRuntimeException.class,
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         st.execute("ROLLBACK");
@@ -111,10 +133,11 @@ class AnswerNotSentTest {
       Users.publish(clients, server.pki, "alice");
       String fileId = Transfers.upload(clients, "alice", sealed.bytes()).getFileId();
       CreateGrantRequest create = CreateGrantRequest.newBuilder().setFileId(fileId).setRecipient("bob").build();
+      TransferServiceGrpc.TransferServiceBlockingStub alice = connected(clients, "alice");
       try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("sealdrop.db"));
           Statement st = other.createStatement()) {
         st.execute("BEGIN IMMEDIATE"); // the grant's row waits to be written
-        assertThatThrownBy(() -> clients.transfer("alice").withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+        assertThatThrownBy(() -> alice.withDeadlineAfter(CALLER_GIVES_UP_MILLIS, TimeUnit.MILLISECONDS)
             .createGrant(create)).isInstanceOfSatisfying(StatusRuntimeException.class,
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         st.execute("ROLLBACK");

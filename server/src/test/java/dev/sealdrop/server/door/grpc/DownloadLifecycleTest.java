@@ -101,7 +101,8 @@ class DownloadLifecycleTest {
     byte[] head = downloadThenBreak(claim.getClaimId(), 5);
     assertThat(head.length).isPositive().isLessThan(sealed.bytes().length);
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
-    byte[] tail = Transfers.download(clients.transfer("bob"), claim.getClaimId(), head.length);
+    // at once, as a client resumes (retrying DOWNLOAD_BUSY until the server has seen the broken stream end)
+    byte[] tail = Transfers.downloadRetryingBusy(clients, "bob", claim.getClaimId(), head.length);
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     all.writeBytes(head);
     all.writeBytes(tail);
@@ -181,7 +182,7 @@ class DownloadLifecycleTest {
     server.clock.advance(WINDOW.multipliedBy(3).dividedBy(4)); // one and a half windows after the redeem
     server.server().runMaintenance();
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
-    all.writeBytes(Transfers.download(clients.transfer("bob"), claim.getClaimId(), all.size()));
+    all.writeBytes(Transfers.downloadRetryingBusy(clients, "bob", claim.getClaimId(), all.size()));
     assertThat(all.toByteArray()).isEqualTo(sealed.bytes());
     Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
@@ -203,15 +204,22 @@ class DownloadLifecycleTest {
     assertThat(current(g.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
   }
 
-  /** Resumes a download at {@code offset}, reads one message, then kills the connection under it. */
-  static byte[] resumeThenBreak(String claimId, long offset) throws InterruptedException {
-    ManagedChannel ch = clients.channel("bob");
-    Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch)
-        .download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(offset).build());
-    byte[] got = it.next().getData().toByteArray();
-    ch.shutdownNow();
-    ch.awaitTermination(5, TimeUnit.SECONDS);
-    return got;
+  /**
+   * Resumes a download at {@code offset} (retrying DOWNLOAD_BUSY while the server has not yet seen the stream broken
+   * before end), reads one message, then kills the connection under it.
+   */
+  static byte[] resumeThenBreak(String claimId, long offset) {
+    return Transfers.retryingBusy(() -> {
+      ManagedChannel ch = clients.channel("bob");
+      try {
+        Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(offset).build());
+        return it.next().getData().toByteArray();
+      } finally {
+        ch.shutdownNow();
+        ch.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    });
   }
 
   @Test

@@ -130,19 +130,7 @@ class RedeemAgainTest {
 
       refused(() -> clients.transfer("bob").redeem(redeem(g, KEY)), Status.Code.FAILED_PRECONDITION, "GRANT_CLAIMED");
       // the claim stands and resumes where it was (once the server has seen the cut stream end)
-      byte[] rest = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (rest == null) {
-        try {
-          rest = Transfers.download(clients.transfer("bob"), claim.getClaimId(), firstChunk.getData().size());
-        } catch (io.grpc.StatusRuntimeException busy) {
-          if (System.nanoTime() > deadline || !"DOWNLOAD_BUSY".equals(busy.getTrailers() == null ? null
-              : busy.getTrailers().get(dev.sealdrop.server.testing.Statuses.REASON))) {
-            throw busy;
-          }
-          Thread.sleep(50);
-        }
-      }
+      byte[] rest = Transfers.downloadRetryingBusy(clients, "bob", claim.getClaimId(), firstChunk.getData().size());
       assertThat(rest).hasSize(sealed.bytes().length - firstChunk.getData().size());
     }
   }
