@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sftp-idle-timeout} (2 s here) counts what a session does, not keepalives: MINA restarted
  * its idle timer on every packet, so OpenSSH's {@code ServerAliveInterval} (a global request) or
  * SSH_MSG_IGNORE kept a session that did nothing open for ever. A session that keeps sending SFTP
- * requests, or a slow steady upload, is not idle.
+ * requests, or a slow steady upload, is not idle: shown on a second server whose timeout is 5 s, so
+ * that a pause of this test's thread on a busy machine (seen at 1.5 s) between two requests a fraction
+ * of a second apart is not taken for idleness.
  */
 class SftpIdleTimeoutTest {
   private static final String IDLE = SshConstants.SSH2_DISCONNECT_BY_APPLICATION
@@ -43,10 +45,20 @@ class SftpIdleTimeoutTest {
   static Path data;
   @TempDir
   static Path work;
+  @TempDir
+  static Path patientData;
   static TestServer server;
   static Clients clients;
   static SshClient client;
   static KeyPair aliceKey;
+  /** The same limits, but {@code sftp-idle-timeout} 5 s: for the sessions that must not be cut. */
+  static TestServer patient;
+  static Clients patientClients;
+  static SshClient patientClient;
+  static KeyPair alicePatientKey;
+  static final Duration PATIENT_IDLE = Duration.ofSeconds(5);
+  private static final String PATIENT_IDLE_SAID = SshConstants.SSH2_DISCONNECT_BY_APPLICATION
+      + " idle session closed: no activity for 5 s (sftp-idle-timeout); connect again";
 
   @BeforeAll
   static void start() {
@@ -56,6 +68,12 @@ class SftpIdleTimeoutTest {
     Users.publish(clients, server.pki, "alice");
     aliceKey = registeredKey(clients, "alice");
     client = SftpTestSupport.client(server);
+    patient = new TestServer(patientData, c -> c.withSftp(new ServerConfig.Sftp(true, 0, Duration.ofSeconds(5),
+        PATIENT_IDLE, 6, 8, 32, Duration.ofSeconds(1))));
+    patientClients = patient.clients();
+    Users.publish(patientClients, patient.pki, "alice");
+    alicePatientKey = registeredKey(patientClients, "alice");
+    patientClient = SftpTestSupport.client(patient);
   }
 
   @AfterAll
@@ -63,14 +81,26 @@ class SftpIdleTimeoutTest {
     client.stop();
     clients.close();
     server.close();
+    patientClient.stop();
+    patientClients.close();
+    patient.close();
   }
 
   @Test
   void keepalivesAloneDoNotKeepASessionOpen() throws Exception {
-    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+    try (ClientSession s = login(client, server, "alice", aliceKey)) {
       CompletableFuture<String> said = disconnectMessage(s);
-      sftp.stat("/outbox");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      SftpClient sftp = null; // an SFTP channel, open and quiet
+      try {
+        sftp = sftp(s);
+        sftp.stat("/outbox");
+      } catch (java.io.IOException | java.io.UncheckedIOException | IllegalStateException e) {
+        if (!said.isDone()) {
+          throw e;
+        }
+        // this thread was held up past the 2 s timeout after the login (a busy machine): closed idle already
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!said.isDone() && System.nanoTime() < deadline) {
         // what OpenSSH's ServerAliveInterval sends, and an SSH_MSG_IGNORE (MINA's own heartbeat)
         Buffer keepalive = s.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST);
@@ -82,40 +112,51 @@ class SftpIdleTimeoutTest {
       }
       assertThat(said).as("closed although keepalives kept coming").isDone();
       assertThat(said.get()).isEqualTo(IDLE);
+      if (sftp != null) {
+        sftp.close();
+      }
     }
   }
 
+  /**
+   * A request every 200 ms for 7 s: longer than the 5 s timeout and the sweeper's 1 s round, so that
+   * a session whose requests did not count would have been closed before the check.
+   */
   @Test
   void sftpRequestsKeepASessionOpen() throws Exception {
-    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+    try (ClientSession s = login(patientClient, patient, "alice", alicePatientKey); SftpClient sftp = sftp(s)) {
       CompletableFuture<String> said = disconnectMessage(s);
-      for (int i = 0; i < 12; i++) { // 6 s, three times the timeout
+      long start = System.nanoTime();
+      while (System.nanoTime() - start < PATIENT_IDLE.plusSeconds(2).toNanos()) {
         sftp.stat("/outbox");
-        Thread.sleep(500);
+        Thread.sleep(200);
       }
       assertThat(said).as("not closed while it works").isNotDone();
-      assertThat(said.get(10, TimeUnit.SECONDS)).as("closed once it stops").isEqualTo(IDLE);
+      assertThat(said.get(30, TimeUnit.SECONDS)).as("closed once it stops").isEqualTo(PATIENT_IDLE_SAID);
     }
   }
 
-  /** 32 KiB every 400 ms for about 5 s: a slow upload is activity, and commits. */
+  /** 16 KiB every 250 ms for about 7 s (longer than the 5 s timeout): a slow upload is activity, and commits. */
   @Test
   void aSlowSteadyUploadIsNotCut() throws Exception {
-    int piece = 32 * 1024;
-    byte[] envelope = Users.seal("alice", Users.randomBytes(12 * piece, 3), "bob").bytes();
-    long before = clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount();
-    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+    int piece = 16 * 1024;
+    byte[] envelope = Users.seal("alice", Users.randomBytes(28 * piece, 3), "bob").bytes();
+    long before = patientClients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount();
+    try (ClientSession s = login(patientClient, patient, "alice", alicePatientKey); SftpClient sftp = sftp(s)) {
       CompletableFuture<String> said = disconnectMessage(s);
+      long start = System.nanoTime();
       try (OutputStream out = sftp.write("/outbox/slow.sealed", piece)) {
         for (int off = 0; off < envelope.length; off += piece) {
           out.write(envelope, off, Math.min(piece, envelope.length - off));
           out.flush();
-          Thread.sleep(400);
+          Thread.sleep(250);
         }
       }
+      assertThat(System.nanoTime() - start).as("the upload took longer than the timeout")
+          .isGreaterThan(PATIENT_IDLE.plusSeconds(1).toNanos());
       assertThat(said).isNotDone();
     }
-    assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount())
+    assertThat(patientClients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesCount())
         .isEqualTo(before + 1);
   }
 
@@ -132,7 +173,7 @@ class SftpIdleTimeoutTest {
     Process quietChannel = openSsh.startSsh("alice", "alice_key", List.of("-o", "ServerAliveInterval=1", "-s"), "sftp");
     try {
       for (Process p : List.of(noChannel, quietChannel)) {
-        assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("closed within 15 s").isTrue();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("closed within 30 s").isTrue();
         Run run = OpenSshSftp.finish(p);
         assertThat(run.exit()).as(run.output()).isEqualTo(255);
         assertThat(run.output()).contains(":11: idle session closed: no activity for 2 s (sftp-idle-timeout); connect"
