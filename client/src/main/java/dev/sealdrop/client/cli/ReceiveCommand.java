@@ -1110,12 +1110,16 @@ final class ReceiveCommand extends SealdropSubcommand {
     UsageFailure refusal = taken.failure;
     Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
     String when = keptUntil(claim);
-    String then = "nothing was written and nothing was used up; your claim on the grant is kept " + when + ": run the"
-        + " same command again before then and it resumes under that claim " + (taken.wholeFileArrived
-            ? "(the server had already sent the whole file, so if the claim lapses, it counts as one of the grant's"
-                + " downloads)"
-            : "(if it lapses, the grant can be redeemed again, but a claim given up after part of the file was sent"
-                + " counts towards its downloads: every third such claim uses one up)");
+    // the deadline first when missing it uses a download up (review BB: the reassurance came first, the loss last)
+    String then = taken.wholeFileArrived
+        ? "nothing was written; your claim on the grant is kept " + when + ": run the same command again before then"
+            + " (after moving the file away, or with --force or another -o) and it resumes under that claim; the server"
+            + " had already sent the whole file, so if the claim lapses, it counts as one of the grant's downloads"
+            + " (until then nothing is used up)"
+        : "nothing was written and nothing was used up; your claim on the grant is kept " + when + ": run the same"
+            + " command again before then and it resumes under that claim (if it lapses, the grant can be redeemed"
+            + " again, but a claim given up after part of the file was sent counts towards its downloads: every third"
+            + " such claim uses one up)";
     return new UsageFailure(refusal.reason(), refusal.getMessage(), hintThen(refusal, then), refusal);
   }
 

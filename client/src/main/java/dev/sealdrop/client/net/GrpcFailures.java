@@ -645,8 +645,9 @@ public final class GrpcFailures {
         // the server names the identity (`identity 'frank' is disabled ...`): the command to give the admin names it
         // too (round CP: `enable NAME`)
         java.util.regex.Matcher named = NAMED_IDENTITY.matcher(detail);
-        return new AuthFailure(reason, "the server refused our certificate: your identity is disabled by an admin ("
-            + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable "
+        // the identity's standing, not the certificate (review BB: "refused our certificate" blamed the certificate)
+        return new AuthFailure(reason, "the server refused your identity: it is disabled by an admin (your certificate"
+            + " is fine; " + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable "
             + (named.find() ? named.group(1) : "NAME") + "`); your files and grants are kept meanwhile", e);
       }
       case "IDENTITY_UNKNOWN":

@@ -41,7 +41,8 @@ class RefusedIdentityTest {
     carol.run("admin", "identities", "disable", "bob", "--reason", "on leave").assertExit(0);
     CliRun disabled = bob.run("--json", "inbox").assertExit(3);
     assertThat(disabled.jsonError()).containsEntry("kind", "auth").containsEntry("reason", "IDENTITY_DISABLED");
-    assertThat((String) disabled.jsonError().get("message")).contains("disabled by an admin");
+    assertThat((String) disabled.jsonError().get("message")).contains("disabled by an admin")
+        .doesNotContain("refused our certificate"); // the identity's standing, not the certificate (review BB)
     assertThat((String) disabled.jsonError().get("hint")).contains("enable it again").doesNotContain("revoked");
 
     carol.run("admin", "identities", "revoke", "bob", "--reason", "left the deal").assertExit(0);
