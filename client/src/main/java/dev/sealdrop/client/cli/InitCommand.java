@@ -107,12 +107,13 @@ final class InitCommand extends SealdropSubcommand {
     // nothing is written before the passphrase is in hand (KeyStore.store creates the folders): a
     // refused init leaves no half-made profile, and an existing one that --force would replace as it was
     KeyBundle bundle;
+    int passphraseCharacters;
     PrivateKeys keys = PrivateKeys.generate();
     try {
       bundle = certificate.signBundle(keys.publicKeys(), caCertificate, "--ca", new KeyTrust(caCertificate,
           session.environment().clock(), new PinStore(profile.trustedDir())));
       // checked again under the profile's lock: another init into the same new folder may have written it meanwhile
-      session.keyStore(passphrase.file).store(keys, () -> refuseExisting(profile), () -> {
+      passphraseCharacters = session.keyStore(passphrase.file).store(keys, () -> refuseExisting(profile), () -> {
         SecureFiles.copy(ca, profile.caCertificate());
         SecureFiles.copy(cert, profile.clientCertificate());
         SecureFiles.copy(key, profile.clientKey());
@@ -125,6 +126,14 @@ final class InitCommand extends SealdropSubcommand {
     session.output().emit(new Initialised(identity, bundle.fingerprint(), profile.dir(), serverAddress,
         caCertificate.getSubjectX500Principal().getName(), replacing));
     // after the result, so that a terminal shows it last; with the --home this run was given, so that it can be copied
+    if (passphraseCharacters < dev.sealdrop.client.keystore.Passphrases.RECOMMENDED_CHARACTERS) {
+      // taken (a refusal would break scripts and tests that chose one), but said (review BB: one character, no word)
+      session.output().warn("the passphrase has only " + passphraseCharacters + " character"
+          + (passphraseCharacters == 1 ? "" : "s") + ": anyone who copies the profile's keys/identity.key can try"
+          + " passphrases offline, and a short one falls quickly; use at least "
+          + dev.sealdrop.client.keystore.Passphrases.RECOMMENDED_CHARACTERS + " (a few words) for keys that"
+          + " protect real files: `init --force` with a longer one makes new keys (before anyone seals for these)");
+    }
     // a replaced profile says its old keys are gone and why publishing is urgent (round CR: --force said nothing)
     if (replacedIdentity.isPresent()) {
       session.output().warn("the profile replaced was " + TerminalText.clean(replacedIdentity.get()) + "'s, not "

@@ -37,9 +37,10 @@ public final class KeyStore {
    * lock ({@link ProfileLock}): two runs at once each see the other's profile whole, or not at all (round AD: two
    * {@code init}s into one new folder both succeeded, one's keys beside the other's bundle).
    */
-  public void store(PrivateKeys keys, ProfileStep before, ProfileStep after)
+  public int store(PrivateKeys keys, ProfileStep before, ProfileStep after)
       throws KeyStoreFailure, UsageFailure, IOException {
     char[] passphrase = passphrases.forNewKeys();
+    int characters = Character.codePointCount(passphrase, 0, passphrase.length);
     try {
       profile.createLayout();
       try (ProfileLock lock = ProfileLock.take(profile)) {
@@ -51,6 +52,7 @@ public final class KeyStore {
     } finally {
       Arrays.fill(passphrase, '\0');
     }
+    return characters;
   }
 
   /** Decrypts our keys. The caller destroys them when done. */

@@ -29,6 +29,12 @@ public final class Passphrases {
   /** U+FEFF, which Windows Notepad writes at the start of a UTF-8 file: never part of a passphrase. */
   static final char BYTE_ORDER_MARK = '\uFEFF';
 
+  /**
+   * Below this many characters a new passphrase is taken with a warning: anyone who copies the key file can try
+   * passphrases offline, each at the cost of one key derivation, and a short one falls to that.
+   */
+  public static final int RECOMMENDED_CHARACTERS = 12;
+
   private final Map<String, String> environment;
   private final Path passphraseFile;
   private final PassphrasePrompt prompt;

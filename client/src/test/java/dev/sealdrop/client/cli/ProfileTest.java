@@ -695,6 +695,24 @@ class ProfileTest {
     assertThat(r.err()).contains("is not HOST:PORT");
   }
 
+  /** Review BB: a one-character passphrase was taken without a word; a short one is taken with a warning. */
+  @Test
+  void aShortNewPassphraseIsTakenWithAWarningALongOneWithout() throws Exception {
+    DevPki pki = DevPki.loadOrCreate(root.resolve("pki"));
+    String[] init = {"init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(), "--key",
+        pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()};
+    CliRun shortOne = Cli.raw(Map.of("SEALDROP_PASSPHRASE", "m", "SEALDROP_HOME", root.resolve("short").toString()),
+        init).assertExit(0);
+    assertThat(shortOne.err()).contains("sealdrop: warning: the passphrase has only 1 character:")
+        .contains("use at least 12");
+    CliRun eleven = Cli.raw(Map.of("SEALDROP_PASSPHRASE", "eleven char", "SEALDROP_HOME",
+        root.resolve("eleven").toString()), init).assertExit(0);
+    assertThat(eleven.err()).contains("the passphrase has only 11 characters");
+    CliRun longOne = Cli.raw(Map.of("SEALDROP_PASSPHRASE", "twelve chars", "SEALDROP_HOME",
+        root.resolve("long").toString()), init).assertExit(0);
+    assertThat(longOne.err()).doesNotContain("warning");
+  }
+
   @Test
   void initsNextStepNamesTheHomeItWasGivenSoThatItCanBeCopied() throws Exception {
     // README's walk-through runs `sealdrop --home /tmp/sealdrop-alice init ...`: a next step of plain
