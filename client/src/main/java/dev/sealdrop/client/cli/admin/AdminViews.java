@@ -177,17 +177,24 @@ final class AdminViews {
     g.writeEndObject();
   }
 
+  /**
+   * An audit record's columns: OBJECT as wide as the longest id it names ({@code upload:up_} and 32 hex digits), RESULT
+   * as the usual results ({@code download-stalled}); a longer value pushes the rest of its line on (review BB: 24 and 7
+   * put most grant, file and upload lines out from under their header).
+   */
+  private static final String ENTRY_COLUMNS = "%6s  %-24s  %-12s  %-22s  %-42s  %-16s  %s%s";
+
   /** The column names over {@link #entryLine}s, as every other listing has (round CA). */
   static void entryHeader(PrintWriter out) {
-    out.println(String.format(Locale.ROOT, "%6s  %-24s  %-12s  %-22s  %-24s  %-7s  %s", "SEQ", "TIME", "ACTOR", "ACTION",
-        "OBJECT", "RESULT", "PEER DETAILS"));
+    out.println(String.format(Locale.ROOT, ENTRY_COLUMNS, "SEQ", "TIME", "ACTOR", "ACTION", "OBJECT", "RESULT",
+        "PEER DETAILS", ""));
   }
 
   static void entryLine(PrintWriter out, AuditEntry e) {
     StringBuilder details = new StringBuilder();
     new TreeMap<>(e.getDetailsMap()).forEach((k, v) -> details.append(' ').append(k).append('=').append(v));
-    out.println(TerminalText.escaped(String.format(Locale.ROOT, "%6d  %s  %-12s  %-22s  %-24s  %-7s  %s%s",
-        e.getSeq(), time(e.getTimeMillis()), e.getActor(), e.getAction(), e.getObject(), e.getResult(),
+    out.println(TerminalText.escaped(String.format(Locale.ROOT, ENTRY_COLUMNS, e.getSeq(), time(e.getTimeMillis()),
+        e.getActor(), e.getAction(), e.getObject(), e.getResult(),
         e.getPeer().isEmpty() ? "-" : e.getPeer(), details)));
   }
 }
