@@ -193,17 +193,43 @@ public final class DirectAppender implements AutoCloseable {
     synchronized (this) {
       ensureOpen();
       awaitWrites();
-      covered = writeTail();
+      covered = failing(this::writeTail);
     }
-    plain.force(true);
+    failing(() -> {
+      plain.force(true);
+      return 0L;
+    });
     return covered;
+  }
+
+  /** An I/O step whose failure leaves the file's bytes unknown. */
+  private interface Step {
+    long run() throws IOException;
+  }
+
+  /**
+   * Runs {@code step}; its failure is kept as this file's, so that every later write, sync and close fails too. After a
+   * failed fsync Linux reports the lost write-back once: a second fsync succeeds though those bytes never reach the
+   * disk (review EQ: an upload stopped by the first took the second's success as durable).
+   */
+  private long failing(Step step) throws IOException {
+    try {
+      return step.run();
+    } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        if (failure == null) {
+          failure = e;
+        }
+      }
+      throw e;
+    }
   }
 
   /** Puts every byte written so far in the file (readable through another descriptor), without an fsync. */
   public synchronized void flush() throws IOException {
     ensureOpen();
     awaitWrites();
-    writeTail();
+    failing(this::writeTail);
   }
 
   /** Writes what is buffered (not fsynced) and closes the file. */

@@ -558,7 +558,8 @@ public final class UploadSession {
           throw e;
         } catch (IOException | RuntimeException e) {
           // an earlier checkpoint's failure (a busy or full database, passed since?): this one is still tried, or the
-          // offset a resume starts from stays where that one left it (review EN; a disk's failure repeats itself here)
+          // offset a resume starts from stays where that one left it (review EN). A failed write or fsync fails this
+          // one too: the writer keeps it (review EQ: a second fsync succeeds though the first one's bytes were lost)
           UploadService.LOG.warn("upload {}: an earlier checkpoint failed: {}", upload.id(), e.toString());
         }
         checkpoint(inspectionProgress());
