@@ -196,8 +196,13 @@ final class KeysRenewCommand extends SealdropSubcommand {
    */
   private SealdropFailure refused(AuthFailure e, Profile profile, Optional<ProfileFiles> held,
       X509Certificate renewed, Optional<X509Certificate> previous) {
-    String what = "the server refused the renewed certificate (--cert " + cert + ", serial " + serial(renewed) + "): "
-        + e.getMessage().replaceFirst("^the server refused our certificate: ", "");
+    // a disabled identity is the identity's standing, not this certificate's (review EQ: "refused the renewed
+    // certificate: the server refused your identity: ... your certificate is fine")
+    String refused = "the server refused the renewed certificate (--cert " + cert + ", serial " + serial(renewed) + ")";
+    String what = e.getMessage().startsWith("the server refused your identity: it is ")
+        ? refused + " because your identity is " + e.getMessage().substring(
+            "the server refused your identity: it is ".length())
+        : refused + ": " + e.getMessage().replaceFirst("^the server refused our certificate: ", "");
     if (held.isEmpty()) {
       return new AuthFailure(e.reason(), what + "; the profile uses it all the same (its previous files could not"
           + " be read)", e.hint().orElse(null), e);

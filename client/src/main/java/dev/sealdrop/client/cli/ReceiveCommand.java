@@ -1112,10 +1112,10 @@ final class ReceiveCommand extends SealdropSubcommand {
     String when = keptUntil(claim);
     // the deadline first when missing it uses a download up (review BB: the reassurance came first, the loss last)
     String then = taken.wholeFileArrived
+        // what clears the name is the refusal's own hint, before this (review EQ: --force for a folder in the way)
         ? "nothing was written; your claim on the grant is kept " + when + ": run the same command again before then"
-            + " (after moving the file away, or with --force or another -o) and it resumes under that claim; the server"
-            + " had already sent the whole file, so if the claim lapses, it counts as one of the grant's downloads"
-            + " (until then nothing is used up)"
+            + " and it resumes under that claim; the server had already sent the whole file, so if the claim lapses, it"
+            + " counts as one of the grant's downloads (until then nothing is used up)"
         : "nothing was written and nothing was used up; your claim on the grant is kept " + when + ": run the same"
             + " command again before then and it resumes under that claim (if it lapses, the grant can be redeemed"
             + " again, but a claim given up after part of the file was sent counts towards its downloads: every third"

@@ -302,6 +302,10 @@ class KeysRenewTest extends DevServerPerClass {
     CliRun disabled = fay.run("--json", "keys", "renew", "--cert", renewed.certFile().toString(), "--key",
         renewed.keyFile().toString()).assertExit(3);
     assertThat(disabled.jsonError()).containsEntry("reason", "IDENTITY_DISABLED");
+    // said once, as the identity's standing (review EQ: "refused the renewed certificate: the server refused your
+    // identity: ... your certificate is fine")
+    assertThat((String) disabled.jsonError().get("message")).contains("the server refused the renewed certificate")
+        .contains("because your identity is disabled by an admin").doesNotContain("the server refused your identity");
     assertThat((String) disabled.jsonError().get("hint")).contains("then run the same command again");
     assertUnchanged(fay, before);
     carol.run("admin", "identities", "enable", "fay").assertExit(0);

@@ -195,7 +195,8 @@ class WalkThroughTest extends DevServerPerClass {
     CliRun refused = bob.run("--json", "receive", token, "-o", out.toString(), "--force").assertExit(2);
     assertThat(refused.jsonError()).containsEntry("reason", "FILE_EXISTS");
     String hint = (String) refused.jsonError().get("hint");
-    assertThat(hint).doesNotContain("pass --force").contains("folder").contains("run the same command again");
+    assertThat(hint).doesNotContain("pass --force").doesNotContain("with --force").contains("folder")
+        .contains("run the same command again");
     assertThat(folder).isDirectory();
     assertThat(list(out)).containsExactly(folder);
     // the way out the hint gives works: move the folder away, the same command resumes under its claim
