@@ -199,9 +199,10 @@ final class KeysRenewCommand extends SealdropSubcommand {
     // a disabled identity is the identity's standing, not this certificate's (review EQ: "refused the renewed
     // certificate: the server refused your identity: ... your certificate is fine")
     String refused = "the server refused the renewed certificate (--cert " + cert + ", serial " + serial(renewed) + ")";
-    String what = e.getMessage().startsWith("the server refused your identity: it is ")
-        ? refused + " because your identity is " + e.getMessage().substring(
-            "the server refused your identity: it is ".length())
+    String disabled = dev.sealdrop.client.net.GrpcFailures.DISABLED_IDENTITY;
+    String what = e.getMessage().startsWith(disabled)
+        ? refused + " because your identity is disabled by an admin (" + e.getMessage().substring(disabled.length())
+            + "; the renewed certificate is not at fault: the same command uses it once an admin enables the identity"
         : refused + ": " + e.getMessage().replaceFirst("^the server refused our certificate: ", "");
     if (held.isEmpty()) {
       return new AuthFailure(e.reason(), what + "; the profile uses it all the same (its previous files could not"

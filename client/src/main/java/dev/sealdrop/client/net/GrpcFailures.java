@@ -617,6 +617,10 @@ public final class GrpcFailures {
    * The server refused our certificate or identity, in the TLS handshake (an alert, see
    * {@link CertificateAlert}) or at a call (its reason): what it means and what the user can do.
    */
+  /** How {@code IDENTITY_DISABLED}'s message begins; the server's words and a closing parenthesis follow. */
+  public static final String DISABLED_IDENTITY =
+      "the server refused your identity: it is disabled by an admin (your certificate is fine; ";
+
   private static AuthFailure certificateRefused(String reason, String detail, Throwable e) {
     String renew = "`sealdrop keys renew --cert NEW.crt --key NEW.key` with it (keeps your keys)";
     switch (reason) {
@@ -646,8 +650,7 @@ public final class GrpcFailures {
         // too (round CP: `enable NAME`)
         java.util.regex.Matcher named = NAMED_IDENTITY.matcher(detail);
         // the identity's standing, not the certificate (review BB: "refused our certificate" blamed the certificate)
-        return new AuthFailure(reason, "the server refused your identity: it is disabled by an admin (your certificate"
-            + " is fine; " + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable "
+        return new AuthFailure(reason, DISABLED_IDENTITY + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable "
             + (named.find() ? named.group(1) : "NAME") + "`); your files and grants are kept meanwhile", e);
       }
       case "IDENTITY_UNKNOWN":

@@ -305,7 +305,8 @@ class KeysRenewTest extends DevServerPerClass {
     // said once, as the identity's standing (review EQ: "refused the renewed certificate: the server refused your
     // identity: ... your certificate is fine")
     assertThat((String) disabled.jsonError().get("message")).contains("the server refused the renewed certificate")
-        .contains("because your identity is disabled by an admin").doesNotContain("the server refused your identity");
+        .contains("because your identity is disabled by an admin").doesNotContain("the server refused your identity")
+        .doesNotContain("your certificate is fine").contains("the renewed certificate is not at fault");
     assertThat((String) disabled.jsonError().get("hint")).contains("then run the same command again");
     assertUnchanged(fay, before);
     carol.run("admin", "identities", "enable", "fay").assertExit(0);

@@ -208,7 +208,8 @@ public final class DirectAppender implements AutoCloseable {
   }
 
   /**
-   * Runs {@code step}; its failure is kept as this file's, so that every later write, sync and close fails too. After a
+   * Runs {@code step}; its failure is kept as this file's, so that every later sync, flush and close fails too, and the
+   * next write that fills a block (a write into the block being filled is only buffered). After a
    * failed fsync Linux reports the lost write-back once: a second fsync succeeds though those bytes never reach the
    * disk (review EQ: an upload stopped by the first took the second's success as durable).
    */
