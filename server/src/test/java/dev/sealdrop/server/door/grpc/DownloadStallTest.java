@@ -23,7 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -92,18 +91,11 @@ class DownloadStallTest {
     return got.toByteArray();
   }
 
-  /** Polls the audit log until one of its last records satisfies {@code match}; fails after 60 s. */
+  /** {@link dev.sealdrop.server.testing.AuditRecords#await} on this test's server, for up to 60 s. */
   Audit.Entry awaitAudit(String what, Predicate<Audit.Entry> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      Optional<Audit.Entry> found = server.server().audit().tail(100).stream().filter(match).findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      assertThat(System.nanoTime()).as("waited 60 s for the audit record of %s", what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    return dev.sealdrop.server.testing.AuditRecords.await(server.server(), what, match, 60);
   }
+
 
   @Test
   void aStalledDownloadIsStoppedItsSlotFreedAndItsClaimResumes() throws Exception {

@@ -61,14 +61,11 @@ class UploadStallTest {
     server.close();
   }
 
-  /** Polls the audit log until one of its last records satisfies {@code match}; fails after 60 s. */
+  /** {@link dev.sealdrop.server.testing.AuditRecords#await} on this test's server, for up to 60 s. */
   void awaitAudit(String what, Predicate<Audit.Entry> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (server.server().audit().tail(100).stream().noneMatch(match)) {
-      assertThat(System.nanoTime()).as("waited 60 s for the audit record of %s", what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    dev.sealdrop.server.testing.AuditRecords.await(server.server(), what, match, 60);
   }
+
 
   static long committedOffset(TransferServiceGrpc.TransferServiceBlockingStub stub, String uploadId) {
     return stub.withDeadlineAfter(30, TimeUnit.SECONDS).getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId)

@@ -19,7 +19,6 @@ import dev.sealdrop.server.testing.Users;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -65,18 +64,11 @@ class SftpDownloadStallTest extends OneServerPerMethod {
     client.stop();
   }
 
-  /** Polls the audit log until one of its last records satisfies {@code match}; fails after 30 s. */
+  /** {@link dev.sealdrop.server.testing.AuditRecords#await} on this test's server, for up to 30 s. */
   Audit.Entry awaitAudit(String what, Predicate<Audit.Entry> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      Optional<Audit.Entry> found = server.server().audit().tail(100).stream().filter(match).findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      assertThat(System.nanoTime()).as("waited 30 s for the audit record of %s", what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    return dev.sealdrop.server.testing.AuditRecords.await(server.server(), what, match, 30);
   }
+
 
   /** The stall's stop of the download of {@code grant}, as audited once its slot is free. */
   void awaitStalled(CreateGrantResponse grant) throws Exception {
