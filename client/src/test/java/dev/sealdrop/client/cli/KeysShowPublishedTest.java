@@ -54,6 +54,17 @@ class KeysShowPublishedTest extends DevServerPerClass {
    * A server that takes the connection and never answers does not hold the command: round BB measured 22 s. The check's
    * wait is 2 s here (not the product's 5 s), leaving 13 s of the bound to the rest of the run on a busy machine.
    */
+  /** Users do not set the variable: the wait is 5 s, and a value that is no whole number of seconds is 5 s too. */
+  @Test
+  void theWaitForTheServersCopyIsFiveSecondsUnlessSetToAWholeNumber() {
+    assertThat(KeysCommand.publishedCheckSeconds(Map.of())).isEqualTo(5);
+    for (String ignored : new String[] {"0", "-1", "x", "", "1.5"}) {
+      assertThat(KeysCommand.publishedCheckSeconds(Map.of(KeysCommand.PUBLISHED_CHECK_VARIABLE, ignored)))
+          .as(ignored).isEqualTo(5);
+    }
+    assertThat(KeysCommand.publishedCheckSeconds(Map.of(KeysCommand.PUBLISHED_CHECK_VARIABLE, " 7 "))).isEqualTo(7);
+  }
+
   @Test
   void aServerThatDoesNotAnswerIsNotWaitedForLong() throws Exception {
     try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,

@@ -14,6 +14,23 @@ public final class AuditRecords {
   }
 
   /**
+   * Waits (60 s at most) until {@code server} has recorded the end of {@code n} download streams of grant {@code grantId}
+   * ({@code download.abort} or {@code download.complete}): from then on a resume of its claim is not refused
+   * DOWNLOAD_BUSY for a stream the client broke (the server frees the stream before it records its end). A test resumes
+   * after this, once, without retrying a DOWNLOAD_BUSY the product must not give then (review ES).
+   */
+  public static void awaitEndedDownloads(SealdropServer server, String grantId, int n)
+      throws java.io.IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (server.audit().tail(1000).stream().filter(r -> r.object().equals("grant:" + grantId)
+        && (r.action().equals("download.abort") || r.action().equals("download.complete"))).count() < n) {
+      assertThat(System.nanoTime()).as("the server recorded the end of %d download(s) of grant %s within 60 s", n,
+          grantId).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  /**
    * Polls {@code server}'s audit log until one of its last 100 records satisfies {@code match}, and returns it; fails,
    * naming {@code what}, after {@code seconds}.
    */

@@ -145,50 +145,6 @@ public final class Transfers {
     return out.toByteArray();
   }
 
-  /**
-   * {@link #download} of {@code user}'s claim from {@code offset}, as a resume right after a broken stream of it, retrying
-   * a DOWNLOAD_BUSY for up to 30 s ({@link #retryingBusy}).
-   */
-  public static byte[] downloadRetryingBusy(Clients c, String user, String claimId, long offset) {
-    io.grpc.ManagedChannel ch = c.channel(user);
-    try {
-      return retryingBusy(() -> download(TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30,
-          TimeUnit.SECONDS), claimId, offset));
-    } finally {
-      ch.shutdown();
-    }
-  }
-
-  /**
-   * Runs {@code call} (a download's start), again while it fails DOWNLOAD_BUSY, for up to 30 s: a resume right after a
-   * broken stream of the same claim is refused so until the server has seen that stream end (it waits
-   * GrantService.BUSY_GRACE, 1 s, for it, which a loaded machine can overrun). Any other failure is thrown, as is the
-   * last DOWNLOAD_BUSY after 30 s.
-   */
-  public static <T> T retryingBusy(java.util.concurrent.Callable<T> call) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        return call.call();
-      } catch (io.grpc.StatusRuntimeException e) {
-        boolean busy = e.getTrailers() != null && "DOWNLOAD_BUSY".equals(e.getTrailers().get(Statuses.REASON));
-        if (!busy || System.nanoTime() > deadline) {
-          throw e;
-        }
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted while retrying a busy download", e);
-      }
-    }
-  }
-
   public static void confirm(Clients c, String user, String claimId, String fingerprint) {
     c.transfer(user).confirmDownload(ConfirmDownloadRequest.newBuilder().setClaimId(claimId)
         .setFingerprint(fingerprint).build());

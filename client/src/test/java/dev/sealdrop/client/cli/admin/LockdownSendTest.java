@@ -74,6 +74,14 @@ class LockdownSendTest extends DevServerPerClass {
     awaitStalled(first);
     as("carol", "admin", "lockdown", "on", "--reason", "suspected leak").assertExit(0);
     try {
+      // the lockdown cut the held upload on the server (not only the commit it would refuse once let go: review ES)
+      Path audit = root.resolve("data").resolve("audit").resolve("audit.jsonl");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (Files.readString(audit).lines().noneMatch(l -> l.contains("\"actor\":\"alice\"")
+          && l.contains("\"action\":\"upload.abort\"") && l.contains("\"result\":\"locked-down\""))) {
+        assertThat(System.nanoTime()).as("alice's held upload was cut by the lockdown").isLessThan(deadline);
+        Thread.sleep(20);
+      }
       proxy.resumeStalled.countDown();
       CliRun cut = first.get(2, TimeUnit.MINUTES).assertExit(8);
       assertThat(cut.object("error")).as(cut.err()).containsEntry("reason", "LOCKED_DOWN");

@@ -101,8 +101,9 @@ class DownloadLifecycleTest {
     byte[] head = downloadThenBreak(claim.getClaimId(), 5);
     assertThat(head.length).isPositive().isLessThan(sealed.bytes().length);
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
-    // at once, as a client resumes (retrying DOWNLOAD_BUSY until the server has seen the broken stream end)
-    byte[] tail = Transfers.downloadRetryingBusy(clients, "bob", claim.getClaimId(), head.length);
+    // as soon as the server has seen the broken stream end: not refused DOWNLOAD_BUSY then
+    dev.sealdrop.server.testing.AuditRecords.awaitEndedDownloads(server.server(), claim.getGrant().getGrantId(), 1);
+    byte[] tail = Transfers.download(clients.transfer("bob"), claim.getClaimId(), head.length);
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     all.writeBytes(head);
     all.writeBytes(tail);
@@ -178,11 +179,12 @@ class DownloadLifecycleTest {
     all.writeBytes(downloadThenBreak(claim.getClaimId(), 1));
     server.clock.advance(WINDOW.multipliedBy(3).dividedBy(4));
     // served again with a quarter of the window left: the claim now ends a whole window from here
-    all.writeBytes(resumeThenBreak(claim.getClaimId(), all.size()));
+    all.writeBytes(resumeThenBreak(claim, all.size(), 1));
     server.clock.advance(WINDOW.multipliedBy(3).dividedBy(4)); // one and a half windows after the redeem
     server.server().runMaintenance();
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CLAIMED);
-    all.writeBytes(Transfers.downloadRetryingBusy(clients, "bob", claim.getClaimId(), all.size()));
+    dev.sealdrop.server.testing.AuditRecords.awaitEndedDownloads(server.server(), claim.getGrant().getGrantId(), 2);
+    all.writeBytes(Transfers.download(clients.transfer("bob"), claim.getClaimId(), all.size()));
     assertThat(all.toByteArray()).isEqualTo(sealed.bytes());
     Transfers.confirm(clients, "bob", claim.getClaimId(), sealed.fingerprint());
     assertThat(current(claim.getGrant().getGrantId()).getState()).isEqualTo(GrantState.GRANT_STATE_CONSUMED);
@@ -205,21 +207,20 @@ class DownloadLifecycleTest {
   }
 
   /**
-   * Resumes a download at {@code offset} (retrying DOWNLOAD_BUSY while the server has not yet seen the stream broken
-   * before end), reads one message, then kills the connection under it.
+   * Resumes a download at {@code offset} once the server has recorded the end of the {@code ended} streams broken before,
+   * reads one message, then kills the connection under it.
    */
-  static byte[] resumeThenBreak(String claimId, long offset) {
-    return Transfers.retryingBusy(() -> {
-      ManagedChannel ch = clients.channel("bob");
-      try {
-        Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-            .download(DownloadRequest.newBuilder().setClaimId(claimId).setOffset(offset).build());
-        return it.next().getData().toByteArray();
-      } finally {
-        ch.shutdownNow();
-        ch.awaitTermination(5, TimeUnit.SECONDS);
-      }
-    });
+  static byte[] resumeThenBreak(RedeemResponse claim, long offset, int ended) throws Exception {
+    dev.sealdrop.server.testing.AuditRecords.awaitEndedDownloads(server.server(), claim.getGrant().getGrantId(), ended);
+    ManagedChannel ch = clients.channel("bob");
+    try {
+      Iterator<DownloadResponse> it = TransferServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .download(DownloadRequest.newBuilder().setClaimId(claim.getClaimId()).setOffset(offset).build());
+      return it.next().getData().toByteArray();
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test
