@@ -7,12 +7,14 @@ public final class Main {
   public static void main(String[] args) {
     // --json promises one document whatever happens: a SIGTERM (or Ctrl-C) before the command has
     // printed its result or error still prints one, an "interrupted" error; the JVM's exit status stays
-    // 128 + signal. Installed first: picocli's model alone takes about a second of a cold JVM.
+    // 128 + signal, and the document says which (StopSignals). Installed first: picocli's model alone takes
+    // about a second of a cold JVM.
     SealdropCommand top = new SealdropCommand(CliEnvironment.system());
     top.writesToSystemOut();
     boolean jsonInArguments = GlobalOptions.requestedIn(args);
-    Runtime.getRuntime().addShutdownHook(
-        new Thread(() -> top.outputOnSignal(jsonInArguments).interrupted(), "sealdrop-interrupted"));
+    StopSignals.watch();
+    Runtime.getRuntime().addShutdownHook(new Thread(
+        () -> top.outputOnSignal(jsonInArguments).interrupted(StopSignals.exitStatus()), "sealdrop-interrupted"));
     NettyDefaults.apply(System.getProperties()); // before Netty loads
     CliLogging.routeJavaUtilLogging();
     CompilerBudget.applyInBackground();

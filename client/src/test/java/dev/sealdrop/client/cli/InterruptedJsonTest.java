@@ -89,6 +89,57 @@ class InterruptedJsonTest {
     assertThat(r.err()).contains("sealdrop: error: interrupted");
   }
 
+  /**
+   * Ctrl-C (SIGINT) and SIGHUP: the document's exit_code is the status the process exits with, 128 + the signal (it
+   * said 143, SIGTERM's, whatever the signal). Started with every signal at its default: a test run as a background
+   * job (as CI may be) has SIGINT ignored, and its children inherit that.
+   */
+  @Test
+  void sigintAndSighupAreToldWithTheStatusTheProcessExitsWith() throws Exception {
+    assumeThat(envResetsSignals()).as("env --default-signal (GNU coreutils 8.31 or later)").isTrue();
+    for (String[] signal : new String[][] {{"INT", "130"}, {"HUP", "129"}}) {
+      Child c = startWaiting("sig" + signal[0], List.of("--json", "open", sealed.toString(), "-o",
+          root.resolve("out-sig" + signal[0] + ".csv").toString()), List.of("env", "--default-signal"));
+      signal(c.process, signal[0]);
+      assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      CliRun r = c.result();
+      int status = Integer.parseInt(signal[1]);
+      assertThat(r.exit()).as("SIG%s; stderr: %s", signal[0], r.err()).isEqualTo(status);
+      assertThat(r.jsonError()).as("SIG%s", signal[0]).containsEntry("exit_code", (long) status)
+          .containsEntry("kind", "interrupted").containsEntry("reason", "INTERRUPTED");
+      assertThat(r.err()).contains("sealdrop: error: interrupted");
+    }
+  }
+
+  /**
+   * A SIGINT the process was started ignoring (a background job's, as a shell leaves it) stays ignored: watching which
+   * signal ends the CLI must not make Ctrl-C in another window end a job that was put in the background.
+   */
+  @Test
+  void anIgnoredSigintStaysIgnored() throws Exception {
+    assumeThat(envResetsSignals()).as("env --ignore-signal (GNU coreutils 8.31 or later)").isTrue();
+    Child c = startWaiting("ignored", List.of("--json", "open", sealed.toString(), "-o",
+        root.resolve("out-ignored.csv").toString()), List.of("env", "--ignore-signal=INT"));
+    signal(c.process, "INT");
+    assertThat(c.process.waitFor(3, TimeUnit.SECONDS)).as("still waiting for its passphrase after SIGINT").isFalse();
+    c.process.destroy(); // SIGTERM
+    assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    CliRun r = c.result();
+    assertThat(r.exit()).isEqualTo(143);
+    assertThat(r.jsonError()).containsEntry("exit_code", 143L);
+  }
+
+  private static boolean envResetsSignals() throws Exception {
+    Process p = new ProcessBuilder("env", "--default-signal", "--ignore-signal=INT", "true")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+  }
+
+  private static void signal(Process process, String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s", name).isTrue();
+  }
+
   /** A receive stopped before it redeemed anything says so (it spoke of a claim window: outside test). */
   @Test
   void sigtermBeforeAReceiveRedeemedAnythingSaysNothingWasRedeemed() throws Exception {
@@ -159,13 +210,18 @@ class InterruptedJsonTest {
 
   /** As above, for {@code command} (flags, the command and its arguments), which reads its passphrase first. */
   private static Child startWaiting(String name, List<String> command) throws Exception {
+    return startWaiting(name, command, List.of());
+  }
+
+  /** As above, the JVM started through {@code launcher} (a program and its options that then runs it, or none). */
+  private static Child startWaiting(String name, List<String> command, List<String> launcher) throws Exception {
     Path fifo = root.resolve("pass-" + name + ".fifo");
     Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
     assertThat(mk.waitFor(30, TimeUnit.SECONDS) && mk.exitValue() == 0).as("mkfifo").isTrue();
     List<String> args = new ArrayList<>(List.of("--home", bob.home().toString()));
     args.addAll(command);
     args.addAll(List.of("--passphrase-file", fifo.toString()));
-    Child c = start(args, name);
+    Child c = start(launcher, List.of("-XX:TieredStopAtLevel=1"), args, name);
     // its own thread, not CompletableFuture's default pool: that may have a single worker (JDK 25 on one or two
     // CPUs, JDK-8319447), where a task that blocks holds up every one queued behind it (as in LockdownSwitchTest)
     ExecutorService opener = Executors.newSingleThreadExecutor();
@@ -210,7 +266,13 @@ class InterruptedJsonTest {
   }
 
   private static Child start(List<String> jvmOptions, List<String> args, String name) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    return start(List.of(), jvmOptions, args, name);
+  }
+
+  private static Child start(List<String> launcher, List<String> jvmOptions, List<String> args, String name)
+      throws IOException {
+    List<String> command = new ArrayList<>(launcher);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);

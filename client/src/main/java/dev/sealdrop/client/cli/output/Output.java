@@ -81,7 +81,7 @@ public final class Output {
   private final PrintWriter out;
   private final PrintWriter err;
   private final boolean json;
-  /** The exit status of a JVM ended by SIGTERM (128 + 15); the interrupted document carries it. */
+  /** The exit status of a JVM ended by SIGTERM (128 + 15): the interrupted document's when the signal is not known. */
   public static final int SIGTERM_EXIT = 143;
 
   private final AtomicBoolean done = new AtomicBoolean();
@@ -200,6 +200,14 @@ public final class Output {
    * @return true if it printed
    */
   public boolean interrupted() {
+    return interrupted(SIGTERM_EXIT);
+  }
+
+  /**
+   * {@link #interrupted()} for a JVM that exits with {@code exitStatus} (128 + the signal), which the document's
+   * {@code exit_code} then says: 130 after Ctrl-C, 143 after SIGTERM.
+   */
+  public boolean interrupted(int exitStatus) {
     interrupted = true; // before the flag: an emit that loses the race then returns quietly
     if (!done.compareAndSet(false, true)) {
       return false;
@@ -210,7 +218,7 @@ public final class Output {
     String message = "interrupted: the command was stopped by a signal before it finished";
     String hint = interruptHint;
     if (json) {
-      writeJson(new ErrorResult(SIGTERM_EXIT, "interrupted", "INTERRUPTED", message, Optional.of(hint)));
+      writeJson(new ErrorResult(exitStatus, "interrupted", "INTERRUPTED", message, Optional.of(hint)));
     }
     err.println("sealdrop: error: " + message);
     err.println("sealdrop: hint: " + hint);

@@ -1,0 +1,58 @@
+package dev.sealdrop.client.cli;
+
+import dev.sealdrop.client.cli.output.Output;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Which signal is ending the CLI, so that the interrupted error's {@code exit_code} is the status the process exits
+ * with: the JVM exits with 128 + the signal's number (130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP), and a
+ * shutdown hook alone cannot tell which signal started the shutdown (the document said 143 after a Ctrl-C too).
+ *
+ * <p>Each handler notes its signal and hands it on to the JVM's own handler, which runs the shutdown hooks and exits
+ * as before. Uses {@code sun.misc.Signal} (module {@code jdk.unsupported}, on JDK 17 and 25), as the server's
+ * second-signal handling does. A signal the process ignores (SIGINT of a background job, or under {@code nohup}) or
+ * that the JVM does not handle ({@code -Xrs}) is left as it was; the document then says {@link Output#SIGTERM_EXIT},
+ * as before.
+ */
+final class StopSignals {
+  /** The number of the first signal that reached a handler; 0 while none has. */
+  private static final AtomicInteger RECEIVED = new AtomicInteger();
+
+  private StopSignals() {}
+
+  /** Installs the handlers (once per JVM, before the shutdown hook that asks {@link #exitStatus}). */
+  @SuppressWarnings("sunapi") // no supported API tells a shutdown hook which signal started the shutdown
+  static void watch() {
+    for (String name : new String[] {"INT", "TERM", "HUP"}) {
+      try {
+        sun.misc.Signal signal = new sun.misc.Signal(name);
+        sun.misc.SignalHandler[] jvm = new sun.misc.SignalHandler[1];
+        jvm[0] = sun.misc.Signal.handle(signal, s -> {
+          RECEIVED.compareAndSet(0, s.getNumber());
+          sun.misc.SignalHandler next = jvm[0];
+          if (next != null) {
+            next.handle(s); // the JVM's own: shutdown hooks, then exit with 128 + the signal
+          } else {
+            Runtime.getRuntime().exit(128 + s.getNumber()); // came before handle() returned: what the JVM's would do
+          }
+        });
+        if (jvm[0] == sun.misc.SignalHandler.SIG_IGN || jvm[0] == sun.misc.SignalHandler.SIG_DFL) {
+          // ignored (a background job's SIGINT, nohup's SIGHUP) or not the JVM's to handle: left as it was
+          sun.misc.Signal.handle(signal, jvm[0]);
+        }
+      } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+        // not handled here (-Xrs, or a platform without the signal): the document says 143, as it did
+      }
+    }
+  }
+
+  /** The exit status of a JVM ended by the signal that reached {@link #watch}'s handlers, or 143 if none did. */
+  static int exitStatus() {
+    return exitStatusOf(RECEIVED.get());
+  }
+
+  /** 128 + {@code signal}, or {@link Output#SIGTERM_EXIT} for 0 (no signal seen). */
+  static int exitStatusOf(int signal) {
+    return signal > 0 ? 128 + signal : Output.SIGTERM_EXIT;
+  }
+}
