@@ -103,13 +103,33 @@ class TamperTest {
         if (cut >= e.length) {
           continue;
         }
+        // told as cut short, with the lengths: the metadata (authenticated by the header MAC) announces the size
         assertThat(opening.failure(Arrays.copyOf(e, cut), BOB, fromAlice())).as("cut at %d", cut)
             .isInstanceOf(TamperedPayloadException.class)
-            .hasMessageMatching("chunk \\d+ failed authentication; file corrupted or tampered with");
+            .isInstanceOfSatisfying(TruncatedEnvelopeException.class, t -> {
+              assertThat(t.bytes()).isEqualTo(cut);
+              assertThat(t.expectedBytes()).isEqualTo(e.length);
+            })
+            .hasMessage("the file ends after " + cut + " bytes, before the " + e.length + " bytes its header"
+                + " announces: it was cut short, or altered");
       }
     }
     assertThat(opening.failure(Arrays.copyOf(e, e.length - 1), BOB, fromAlice()))
-        .isInstanceOf(TamperedPayloadException.class);
+        .isInstanceOf(TruncatedEnvelopeException.class);
+  }
+
+  /** A flipped byte in the last chunk, or bytes appended, is tampering, not a cut: the length is not short. */
+  @Test
+  void anAlteredOrExtendedEnvelopeIsNotToldAsCutShort() throws Exception {
+    Opening opening = new Opening(dir);
+    for (Envelopes.Sealed s : List.of(small, multi)) {
+      byte[] e = s.bytes();
+      Layout l = new Layout(e);
+      assertThat(opening.failure(Layout.flip(e, (long) (l.trailerStart - 20) * 8), BOB, fromAlice()))
+          .isExactlyInstanceOf(TamperedPayloadException.class);
+      assertThat(opening.failure(Layout.concat(e, new byte[100]), BOB, fromAlice()))
+          .isExactlyInstanceOf(TamperedPayloadException.class);
+    }
   }
 
   @Test
@@ -118,7 +138,7 @@ class TamperTest {
     for (Envelopes.Sealed s : List.of(small, multi)) {
       byte[] e = s.bytes();
       assertThat(opening.failure(Arrays.copyOf(e, e.length - 64), BOB, fromAlice()))
-          .isInstanceOf(TamperedPayloadException.class);
+          .isInstanceOf(TruncatedEnvelopeException.class);
     }
   }
 

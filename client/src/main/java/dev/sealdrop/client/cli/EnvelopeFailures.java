@@ -19,6 +19,12 @@ final class EnvelopeFailures {
     if (e instanceof NoMatchingIdentityException) {
       return notARecipient("", e);
     }
+    if (e instanceof dev.sealdrop.envelope.TruncatedEnvelopeException) {
+      // told apart from an altered file: an interrupted copy is far more common, and fetching it again helps
+      return new IntegrityFailure("TRUNCATED", e.getMessage(), "nothing was written; the file is incomplete (an"
+          + " interrupted download or copy?): fetch or copy it again, whole; if a whole copy fails the same way, it was"
+          + " altered: tell the sender", e);
+    }
     if (e instanceof TamperedPayloadException) {
       return new IntegrityFailure("TAMPERED", e.getMessage(),
           "nothing was written; fetch the file again, and tell the sender if it persists", e);

@@ -55,7 +55,7 @@ class TerminalPromptTest {
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String out = seen.toString(StandardCharsets.UTF_8);
     assertThat(out).as("the passphrase unlocked the keys, then the file was judged")
-        .contains("\"reason\":\"TAMPERED\"").doesNotContain("NO_PASSPHRASE").doesNotContain("WRONG_PASSPHRASE");
+        .contains("\"reason\":\"TRUNCATED\"").doesNotContain("NO_PASSPHRASE").doesNotContain("WRONG_PASSPHRASE");
     assertThat(out).as("the passphrase is never echoed").doesNotContain(Users.passphrase("bob"));
     assertThat(out).as("script(1) reports the pipeline's status, cat's; the document carries the CLI's")
         .contains("\"exit_code\":5");
@@ -94,7 +94,7 @@ class TerminalPromptTest {
     seen.write(in.readAllBytes());
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(seen.toString(StandardCharsets.UTF_8)).as("the passphrase unlocked the keys, then the file was judged")
-        .contains("\"reason\":\"TAMPERED\"").doesNotContain("WRONG_PASSPHRASE");
+        .contains("\"reason\":\"TRUNCATED\"").doesNotContain("WRONG_PASSPHRASE");
 
     // in the variable: the JVM cannot decode it in this locale; refused as such, not as a wrong passphrase
     ProcessBuilder variable = new ProcessBuilder("script", "-qfec", cli + " < /dev/null", "/dev/null")

@@ -49,7 +49,7 @@ final class Users {
 
   /**
    * A file {@code who} sealed for itself, its last bytes cut off: {@code open} reads its header (sealed for {@code
-   * who}) before the passphrase, then, with the keys unlocked, refuses it as TAMPERED. For tests of what happens
+   * who}) before the passphrase, then, with the keys unlocked, refuses it as TRUNCATED. For tests of what happens
    * around the passphrase.
    */
   static Path cutEnvelopeFor(Cli who, String identity, Path dir) throws java.io.IOException {

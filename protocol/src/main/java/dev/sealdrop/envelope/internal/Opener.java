@@ -7,6 +7,7 @@ import dev.sealdrop.envelope.MalformedEnvelopeException;
 import dev.sealdrop.envelope.NoMatchingIdentityException;
 import dev.sealdrop.envelope.SenderPolicy;
 import dev.sealdrop.envelope.TamperedPayloadException;
+import dev.sealdrop.envelope.TruncatedEnvelopeException;
 import dev.sealdrop.envelope.UntrustedSenderException;
 import dev.sealdrop.keys.KeyFormatException;
 import dev.sealdrop.keys.PrivateKeys;
@@ -95,7 +96,12 @@ public final class Opener implements Framer.Listener {
         }
         f.update(buf, 0, n);
       }
-      byte[] signature = f.finish();
+      byte[] signature;
+      try {
+        signature = f.finish();
+      } catch (TamperedPayloadException e) {
+        throw o.cutShortOr(f, e);
+      }
       byte[] digest = f.digest();
       if (!o.sender.verify(f.signedMessage(digest), signature)) {
         throw new BadSignatureException();
@@ -180,6 +186,20 @@ public final class Opener implements Framer.Listener {
     } catch (KeyFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * The envelope's last chunk failed: if it ended before the length the header and the (authenticated) metadata
+   * announce, it was most likely cut short, and the failure says so ({@link TruncatedEnvelopeException}); otherwise
+   * (the metadata not read yet, or an envelope of the announced length or longer) it is {@code failure}.
+   */
+  private TamperedPayloadException cutShortOr(Framer f, TamperedPayloadException failure) {
+    if (metadata == null || f.headerLength() < 0) {
+      return failure;
+    }
+    // the announced chunks and trailer: the lower bound's fixed header parts are in headerLength already
+    long expected = f.headerLength() + metadata.envelopeSizeAtLeast() - Suite.PREFIX_BYTES - Suite.MAC_BYTES;
+    return f.totalBytes() < expected ? new TruncatedEnvelopeException(f.totalBytes(), expected) : failure;
   }
 
   @Override
