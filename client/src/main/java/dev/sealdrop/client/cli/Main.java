@@ -12,9 +12,9 @@ public final class Main {
     SealdropCommand top = new SealdropCommand(CliEnvironment.system());
     top.writesToSystemOut();
     boolean jsonInArguments = GlobalOptions.requestedIn(args);
-    StopSignals.watch();
     Runtime.getRuntime().addShutdownHook(new Thread(
         () -> top.outputOnSignal(jsonInArguments).interrupted(StopSignals.exitStatus()), "sealdrop-interrupted"));
+    StopSignals.watch(); // after the hook: a signal in between would start a shutdown without it
     NettyDefaults.apply(System.getProperties()); // before Netty loads
     CliLogging.routeJavaUtilLogging();
     CompilerBudget.applyInBackground();

@@ -27,23 +27,37 @@ final class StopSignals {
       try {
         sun.misc.Signal signal = new sun.misc.Signal(name);
         sun.misc.SignalHandler[] jvm = new sun.misc.SignalHandler[1];
-        jvm[0] = sun.misc.Signal.handle(signal, s -> {
-          RECEIVED.compareAndSet(0, s.getNumber());
-          sun.misc.SignalHandler next = jvm[0];
-          if (next != null) {
-            next.handle(s); // the JVM's own: shutdown hooks, then exit with 128 + the signal
-          } else {
-            Runtime.getRuntime().exit(128 + s.getNumber()); // came before handle() returned: what the JVM's would do
-          }
-        });
+        jvm[0] = sun.misc.Signal.handle(signal, recorder(RECEIVED, () -> jvm[0], Runtime.getRuntime()::exit));
         if (jvm[0] == sun.misc.SignalHandler.SIG_IGN || jvm[0] == sun.misc.SignalHandler.SIG_DFL) {
-          // ignored (a background job's SIGINT, nohup's SIGHUP) or not the JVM's to handle: left as it was
+          // ignored (a background job's SIGINT, nohup's SIGHUP) or not the JVM's to handle: left as it was. (HotSpot
+          // installs nothing for a signal ignored at its start, and refuses these under -Xrs; other VMs may not.)
           sun.misc.Signal.handle(signal, jvm[0]);
         }
       } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
         // not handled here (-Xrs, or a platform without the signal): the document says 143, as it did
       }
     }
+  }
+
+  /**
+   * A handler that notes its signal in {@code received} (the first one only) and then hands it to the JVM's own
+   * handler ({@code jvm}): shutdown hooks, then exit with 128 + the signal. A later signal (each runs on a thread of its
+   * own: systemd's SIGTERM then SIGHUP) calls {@code exit} with the status of the first, which the document names,
+   * so whichever thread starts the shutdown the process exits as the document says; one that came before the JVM's
+   * handler was known does what that handler would.
+   */
+  @SuppressWarnings("sunapi")
+  static sun.misc.SignalHandler recorder(AtomicInteger received,
+      java.util.function.Supplier<sun.misc.SignalHandler> jvm, java.util.function.IntConsumer exit) {
+    return s -> {
+      int first = received.compareAndExchange(0, s.getNumber());
+      sun.misc.SignalHandler next = jvm.get();
+      if (first == 0 && next != null) {
+        next.handle(s);
+      } else {
+        exit.accept(exitStatusOf(first == 0 ? s.getNumber() : first));
+      }
+    };
   }
 
   /** The exit status of a JVM ended by the signal that reached {@link #watch}'s handlers, or 143 if none did. */

@@ -113,7 +113,8 @@ class InterruptedJsonTest {
 
   /**
    * A SIGINT the process was started ignoring (a background job's, as a shell leaves it) stays ignored: watching which
-   * signal ends the CLI must not make Ctrl-C in another window end a job that was put in the background.
+   * signal ends the CLI must not make Ctrl-C in another window end a job that was put in the background. (HotSpot
+   * itself installs no handler for a signal ignored at its start; this guards the property, whatever does it.)
    */
   @Test
   void anIgnoredSigintStaysIgnored() throws Exception {
