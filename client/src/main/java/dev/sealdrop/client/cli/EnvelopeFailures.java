@@ -20,7 +20,8 @@ final class EnvelopeFailures {
       return notARecipient("", e);
     }
     if (e instanceof dev.sealdrop.envelope.TruncatedEnvelopeException) {
-      // told apart from an altered file: an interrupted copy is far more common, and fetching it again helps
+      // told apart from an altered file: for `open` an interrupted copy is far more common, and copying it again helps
+      // (`receive` checks a download's length itself, and replaces this hint: there the server's copy is cut)
       return new IntegrityFailure("TRUNCATED", e.getMessage(), "nothing was written; the file is incomplete (an"
           + " interrupted download or copy?): fetch or copy it again, whole; if a whole copy fails the same way, it was"
           + " altered: tell the sender", e);
