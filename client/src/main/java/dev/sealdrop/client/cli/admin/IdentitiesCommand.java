@@ -46,7 +46,9 @@ final class IdentitiesCommand extends CommandGroup {
   static Result revokedCertificate(String serial, boolean already, IdentityInfo i, Map<String, Integer> counts,
       List<String> seenAs) {
     // a repeat says so, as for an identity (outside test: a second revocation read as a fresh one)
-    return result("Revoked certificate " + serial + " of", already ? who -> "Certificate " + serial + " of " + who
+    // as listings show serials, whatever case and leading zeros it was typed with (review EC: `1f3a9c` echoed as typed)
+    String shown = dev.sealdrop.client.cli.CertificateSerials.shown(new java.math.BigInteger(serial, 16));
+    return result("Revoked certificate " + shown + " of", already ? who -> "Certificate " + shown + " of " + who
         + " was revoked already; nothing changed" : null, true, i, counts, seenAs);
   }
 

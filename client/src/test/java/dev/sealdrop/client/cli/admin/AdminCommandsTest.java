@@ -226,6 +226,11 @@ class AdminCommandsTest extends DevServerPerClass {
         + " nothing changed").doesNotContain("Revoked certificate");
     assertThat(as("carol", json("admin", "identities", "revoke", "gina2", "--certificate", "1f3a9d")).assertExit(0)
         .json()).containsEntry("changed", false);
+    // typed in lower case with an odd number of digits, it is shown as listings show it (as openssl prints it)
+    assertThat(as("carol", "admin", "identities", "revoke", "gina2", "--certificate", "f3a9e").assertExit(0).out())
+        .contains("Revoked certificate 0F3A9E of gina2");
+    assertThat(as("carol", "admin", "identities", "revoke", "gina2", "--certificate", "000f3a9e").assertExit(0).out())
+        .startsWith("Certificate 0F3A9E of gina2 (role acquirer, state active) was revoked already");
   }
 
   @Test
