@@ -60,6 +60,9 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     try {
       Principal principal = keys.authenticate(username, blob, origin);
       session.setAttribute(Login.KEY, new Login(keys, principal, blob, fingerprint, origin));
+      // the last key tried is what a refused login's record names: an earlier key's refusal no longer stands for it
+      // (review ED: a junk key offered first hid a registered one probed, or signed for badly, after it)
+      session.removeAttribute(LoginAudit.REFUSAL);
       return true;
     } catch (SealdropException e) {
       // the core's audit result, not its reason's token: a revoked identity is told CERTIFICATE_REVOKED but recorded

@@ -287,6 +287,38 @@ class SftpAuditTest extends OneServerPerMethod {
     }
   }
 
+  /**
+   * Review ED: a key that is not registered, then alice's registered public key without its private half: the record
+   * names the last key tried, alice's, as not authenticated; it named the junk key's refusal, which hid the probe of
+   * a registered key behind it.
+   */
+  @Test
+  void aRefusedLoginIsRecordedWithTheLastKeyTried() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    KeyPair junk = SftpTestSupport.ed25519();
+    KeyPair forged = new KeyPair(aliceKey.getPublic(), SftpTestSupport.ed25519().getPrivate());
+    long before = lastSequence();
+    ClientSession session = client.connect("alice", "127.0.0.1", server.server().sftpPort())
+        .verify(SftpTestSupport.TIMEOUT).getSession();
+    try (session) {
+      session.addPublicKeyIdentity(junk);
+      session.addPublicKeyIdentity(forged);
+      assertThatThrownBy(() -> session.auth().verify(SftpTestSupport.TIMEOUT)).hasMessageContaining("authentication");
+    }
+    Audit.Entry refused = awaitRecord(e -> e.sequence() > before && e.action().equals("connection.refuse")
+        && "sftp".equals(e.details().get("door")));
+    assertThat(refused.actor()).isEqualTo("alice");
+    assertThat(refused.result()).isEqualTo("not-authenticated");
+    assertThat(refused.details()).containsEntry("key", fingerprint(aliceKey))
+        .doesNotContainEntry("key", fingerprint(junk));
+  }
+
+  private static String fingerprint(KeyPair key) {
+    org.apache.sshd.common.util.buffer.ByteArrayBuffer buf = new org.apache.sshd.common.util.buffer.ByteArrayBuffer();
+    buf.putRawPublicKey(key.getPublic());
+    return dev.sealdrop.server.core.sshkey.SshPublicKey.fingerprintOf(buf.getCompactData());
+  }
+
   /** A client that tries only a password (never offered here) is audited with the user name it tried, not "-". */
   @Test
   void aPasswordOnlyAttemptIsAuditedWithTheUserNameItTried() throws Exception {
@@ -453,6 +485,31 @@ class SftpAuditTest extends OneServerPerMethod {
         List.of("alice", "sftp:symlink", "operation-refused"));
     assertThat(records()).filteredOn(e -> e.sequence() > before).allSatisfy(e -> assertThat(e.toString())
         .doesNotContain("probe").doesNotContain("shadow"));
+  }
+
+  /**
+   * Review ED: the same changes through a path the door refuses before the operation (`..`, a control character), the
+   * classic traversal probes, were answered "path refused" and left no trace. They are recorded as the others are;
+   * a refused path of a read (stat) is not a change and records nothing.
+   */
+  @Test
+  void changesToTheTreeRefusedForTheirPathAreAuditedToo() throws Exception {
+    KeyPair aliceKey = registeredKey(clients, "alice");
+    long before = lastSequence();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      assertThatThrownBy(() -> sftp.remove("/outbox/../probe-etc")).hasMessageContaining("path refused");
+      assertThatThrownBy(() -> sftp.rename("/../probe-a", "/outbox/probe-b")).hasMessageContaining("path refused");
+      assertThatThrownBy(() -> sftp.rename("/outbox/probe-a", "/outbox/../probe-b"))
+          .hasMessageContaining("path refused");
+      assertThatThrownBy(() -> sftp.mkdir("/outbox/probe\u0001dir")).hasMessageContaining("path refused");
+      assertThatThrownBy(() -> sftp.rmdir("/outbox/../probe")).hasMessageContaining("path refused");
+      assertThatThrownBy(() -> sftp.stat("/outbox/../probe-stat")).hasMessageContaining("path refused");
+    }
+    assertThat(refusalsAfter(before, "sftp")).containsExactly(List.of("alice", "sftp:remove", "operation-refused"),
+        List.of("alice", "sftp:rename", "operation-refused"), List.of("alice", "sftp:rename", "operation-refused"),
+        List.of("alice", "sftp:mkdir", "operation-refused"), List.of("alice", "sftp:rmdir", "operation-refused"));
+    assertThat(records()).filteredOn(e -> e.sequence() > before).allSatisfy(e -> assertThat(e.toString())
+        .doesNotContain("probe"));
   }
 
   /** call.refuse records after {@code sequence} through {@code door}: actor, object, result. */
