@@ -166,11 +166,18 @@ final class ShutdownGrace implements SessionListener {
   }
 
   /** MINA's SFTP subsystem, which says when it has answered a request or ended. */
-  private final class Subsystem extends SftpSubsystem {
+  private final class Subsystem extends SftpSubsystem implements TreeChange {
     /** The SFTP subsystem's own lines (a handle's close, a malformed request): the door's, not the shutdown's. */
     private static final Logger SFTP_LOG = LoggerFactory.getLogger(SftpDoor.class);
     /** The last reply queued (on the subsystem's thread). */
     private volatile IoWriteFuture lastReply;
+    /** The change to the tree the request being answered asks for ({@link TreeChange}), or null. */
+    private volatile String treeChange;
+
+    @Override
+    public String treeChange() {
+      return treeChange;
+    }
 
     Subsystem(ChannelSession channel, SftpSubsystemFactory factory) {
       super(channel, factory);
@@ -277,6 +284,7 @@ final class ShutdownGrace implements SessionListener {
       Session session = getServerSession();
       lastReply = null;
       Activity.answering(session); // a session is not idle while one of its requests is answered (a long commit)
+      treeChange = TreeChange.of(type, buffer);
       try {
         super.doProcess(buffer, length, type, id);
       } catch (BufferException malformed) {
@@ -289,6 +297,7 @@ final class ShutdownGrace implements SessionListener {
             + SftpConstants.getCommandMessageName(type) + " request: a field runs past the end of the packet; it was"
             + " not carried out (a client bug: report it to the client's authors)");
       } finally {
+        treeChange = null;
         Activity.answered(session);
       }
       finished(session, lastReply);

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
 import org.apache.sshd.sftp.server.DirectoryHandle;
 import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.Handle;
@@ -48,6 +49,20 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
 
   @Override
   public Path resolveLocalFilePath(SftpSubsystemProxy subsystem, Path rootDir, String remotePath) throws IOException {
+    try {
+      return checked(rootDir, remotePath);
+    } catch (SftpException refused) {
+      // a change to the tree refused for its path, before the operation's own refusal could record it (review ED:
+      // `rm /outbox/../x` left no trace): recorded the same way, still without the path
+      if (subsystem instanceof TreeChange request && request.treeChange() != null
+          && rootDir.getFileSystem() instanceof VirtualFileSystem fs) {
+        fs.tree().refusedOperation(request.treeChange());
+      }
+      throw refused;
+    }
+  }
+
+  private Path checked(Path rootDir, String remotePath) throws SftpException {
     // in characters (code points), as the refusal says: an emoji is one, not two UTF-16 units (round AI)
     if (remotePath.codePointCount(0, remotePath.length()) > MAX_PATH) {
       throw SftpErrors.badPath("longer than " + MAX_PATH + " characters");
