@@ -33,7 +33,8 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
    */
   static final AttributeKey<AwaitingProof> AWAITING_PROOF = new AttributeKey<>();
 
-  record AwaitingProof(String user, String fingerprint, SealdropException refusal) {}
+  /** A key refused at its probe whose holder is to be told, once it signs: the refusal and its audit record. */
+  record AwaitingProof(String user, String fingerprint, SealdropException refusal, LoginAudit.Refusal record) {}
 
   private final SshKeyService keys;
 
@@ -54,6 +55,9 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     String fingerprint = SshPublicKey.fingerprintOf(blob);
     AwaitingProof awaiting = session.getAttribute(AWAITING_PROOF);
     if (awaiting != null && awaiting.user().equals(username) && awaiting.fingerprint().equals(fingerprint)) {
+      // the last key tried again: its refusal is what a record of this login names (review EE: a key accepted at its
+      // probe in between had removed it)
+      session.setAttribute(LoginAudit.REFUSAL, awaiting.record());
       return ProvenKeyRefusal.awaitProof(session, awaiting.refusal());
     }
     Origin origin = Origin.sftp(LoginAudit.peer(session.getClientAddress()));
@@ -67,12 +71,13 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
     } catch (SealdropException e) {
       // the core's audit result, not its reason's token: a revoked identity is told CERTIFICATE_REVOKED but recorded
       // identity-revoked, as its refused gRPC call and the SFTP re-check's connection.close are (round DC)
-      session.setAttribute(LoginAudit.REFUSAL, new LoginAudit.Refusal(username == null ? "" : username,
-          Audit.resultOf(e), fingerprint, e.getMessage()));
+      LoginAudit.Refusal record = new LoginAudit.Refusal(username == null ? "" : username, Audit.resultOf(e),
+          fingerprint, e.getMessage());
+      session.setAttribute(LoginAudit.REFUSAL, record);
       // a refusal the key's holder may be told: go on to the signature, then fail (ProvenKeyRefusal)
       boolean goOn = ProvenKeyRefusal.awaitProof(session, e);
       if (goOn && username != null) {
-        session.setAttribute(AWAITING_PROOF, new AwaitingProof(username, fingerprint, e));
+        session.setAttribute(AWAITING_PROOF, new AwaitingProof(username, fingerprint, e, record));
       }
       return goOn;
     }

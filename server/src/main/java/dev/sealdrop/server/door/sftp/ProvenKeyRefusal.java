@@ -101,6 +101,10 @@ final class ProvenKeyRefusal extends UserAuthPublicKey {
     Boolean result = null;
     try {
       result = super.doAuth(buffer, init);
+    } catch (Exception | Error e) {
+      // a signature that does not verify is thrown (SignatureException): that signed request ended too
+      session.removeAttribute(KeyAuthenticator.AWAITING_PROOF);
+      throw e;
     } finally {
       session.removeAttribute(PENDING);
       if (result != null) {

@@ -27,11 +27,25 @@ interface TreeChange {
       case SftpConstants.SSH_FXP_SYMLINK:
         return "symlink";
       case SftpConstants.SSH_FXP_LINK:
-        return "link";
+        return link(request);
       case SftpConstants.SSH_FXP_EXTENDED:
         return extended(request);
       default:
         return null;
+    }
+  }
+
+  /** LINK carries the link's path, its target's and whether it is symbolic, which names it as its refusal does. */
+  private static String link(Buffer request) {
+    int at = request.rpos();
+    try {
+      request.getString();
+      request.getString();
+      return request.getBoolean() ? "symlink" : "link";
+    } catch (RuntimeException malformed) {
+      return "link"; // the request itself is answered as malformed
+    } finally {
+      request.rpos(at);
     }
   }
 

@@ -504,10 +504,16 @@ class SftpAuditTest extends OneServerPerMethod {
       assertThatThrownBy(() -> sftp.mkdir("/outbox/probe\u0001dir")).hasMessageContaining("path refused");
       assertThatThrownBy(() -> sftp.rmdir("/outbox/../probe")).hasMessageContaining("path refused");
       assertThatThrownBy(() -> sftp.stat("/outbox/../probe-stat")).hasMessageContaining("path refused");
+      // OpenSSH's rename: the posix-rename@openssh.com extension, read from the request's own bytes
+      assertThatThrownBy(() -> sftp.getExtension(
+          org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension.class)
+          .posixRename("/outbox/probe-a", "/outbox/../probe-c")).hasMessageContaining("path refused");
+      assertThatThrownBy(() -> sftp.remove("/outbox/" + "p".repeat(300))).hasMessageContaining("path refused");
     }
     assertThat(refusalsAfter(before, "sftp")).containsExactly(List.of("alice", "sftp:remove", "operation-refused"),
         List.of("alice", "sftp:rename", "operation-refused"), List.of("alice", "sftp:rename", "operation-refused"),
-        List.of("alice", "sftp:mkdir", "operation-refused"), List.of("alice", "sftp:rmdir", "operation-refused"));
+        List.of("alice", "sftp:mkdir", "operation-refused"), List.of("alice", "sftp:rmdir", "operation-refused"),
+        List.of("alice", "sftp:rename", "operation-refused"), List.of("alice", "sftp:remove", "operation-refused"));
     assertThat(records()).filteredOn(e -> e.sequence() > before).allSatisfy(e -> assertThat(e.toString())
         .doesNotContain("probe"));
   }
