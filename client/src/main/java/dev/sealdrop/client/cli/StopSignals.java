@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Each handler notes its signal and hands it on to the JVM's own handler, which runs the shutdown hooks and exits
  * as before. Uses {@code sun.misc.Signal} (module {@code jdk.unsupported}, on JDK 17 and 25), as the server's
  * second-signal handling does. A signal the process ignores (SIGINT of a background job, or under {@code nohup}) or
- * that the JVM does not handle ({@code -Xrs}) is left as it was; the document then says {@link Output#SIGTERM_EXIT},
- * as before.
+ * that the JVM does not handle ({@code -Xrs}) is left as it was: it does not stop the command, or the operating system
+ * ends the process without the shutdown hooks, so no interrupted document is printed. A shutdown that no noted signal
+ * began is told as {@link Output#SIGTERM_EXIT}.
  */
 final class StopSignals {
   /** The number of the first signal that reached a handler; 0 while none has. */
@@ -34,7 +35,8 @@ final class StopSignals {
           sun.misc.Signal.handle(signal, jvm[0]);
         }
       } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
-        // not handled here (-Xrs, or a platform without the signal): the document says 143, as it did
+        // not handled here (-Xrs, or a platform without the signal): the signal's default action applies, so no
+        // hook and no document; a shutdown with no noted signal is told as 143
       }
     }
   }
