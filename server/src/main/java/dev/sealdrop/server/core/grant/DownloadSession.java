@@ -422,15 +422,17 @@ public final class DownloadSession implements AutoCloseable {
   private void recordServedAll() {
     if (!servedAllRecorded) {
       java.time.Instant now = service.clock.instant();
-      if (!service.markServedAll(claim.hash(), now, now.plus(service.policy.claimWindow()),
+      if (!service.markServedAll(claim.hash(), caller.credential(), now, now.plus(service.policy.claimWindow()),
           () -> servedAllRecorded = true)) {
         // Settled, released or revoked since the check before this chunk: its last bytes are not
         // handed out, or the file would be delivered on a claim that never counts. Or, the claim still open, its
         // owner was disabled since: suspended, as the disable counted it (review EF; a revocation closed the claim
-        // and is told as such: review EJ)
+        // and is told as such: review EJ); or its recipient was disabled, or the certificate revoked, since the
+        // stream last checked it (review RC): told as such
         Claim current = service.grants.findClaim(claim.hash()).orElseThrow(GrantService::purged);
         if (current.state() == ClaimState.OPEN) {
           service.checkOwnerEnabled(grant, "downloaded");
+          identity.checkNow();
         }
         throw GrantService.closedClaim(current);
       }

@@ -106,11 +106,13 @@ public interface GrantRepository {
 
   /**
    * Records that every byte was served (first time only) and moves the claim's expiry, if the claim
-   * is still OPEN and its window has not passed at {@code at}. Returns whether the claim now counts
-   * as fully served; false means it was settled, released or revoked meanwhile and the last bytes
-   * must not be handed out.
+   * is still OPEN, its window has not passed at {@code at}, its grant's owner is enabled and the
+   * {@code recipient}'s credential stands. Returns whether the claim now counts as fully served;
+   * false means it was settled, released or revoked meanwhile, or one of the two parties was
+   * disabled or revoked, and the last bytes must not be handed out.
    */
-  boolean markServedAll(String claimHash, Instant at, Instant newExpiry);
+  boolean markServedAll(String claimHash, dev.sealdrop.server.core.identity.Credential recipient, Instant at,
+      Instant newExpiry);
 
   /**
    * Moves an OPEN claim's expiry to {@code newExpiry} while its download is still being served (not every byte yet),

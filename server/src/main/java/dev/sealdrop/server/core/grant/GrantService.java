@@ -12,6 +12,7 @@ import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.RequestFields;
 import dev.sealdrop.server.core.SealdropException;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.Credential;
 import dev.sealdrop.server.core.identity.IdentityService;
 import dev.sealdrop.server.core.identity.LiveIdentityCheck;
 import dev.sealdrop.server.core.identity.Origin;
@@ -401,18 +402,23 @@ public final class GrantService {
    * Records that every byte of a claim's file is being handed out, under the same lock as a revoke or a purge: one
    * of those sees the claim either before (not delivered: its download is cut) or after (delivered: counted and
    * audited), never between its look and its act (outside test: a purge's list of delivered grants, taken before the
-   * purge, missed a last chunk served meanwhile, and so did its {@code grant.consume} record).
+   * purge, missed a last chunk served meanwhile, and so did its {@code grant.consume} record). And within the
+   * lockdown's switch: a lockdown sees it either before (refused: its last bytes are not handed out) or after (served
+   * whole before the switch returns), never marked during the lockdown with its bytes held back (review RC: a claim so
+   * marked was counted when it lapsed during the lockdown, the file never delivered).
    */
-  boolean markServedAll(String claimHash, Instant at, Instant newExpiry, Runnable marked) {
-    synchronized (streams) {
-      // the session's own mark too (DownloadSession#servedAll), before the lock is let go: an act that takes it next
-      // and finds the claim delivered must not count that download among those it cut (review CW)
-      boolean served = grants.markServedAll(claimHash, at, newExpiry);
-      if (served) {
-        marked.run();
+  boolean markServedAll(String claimHash, Credential recipient, Instant at, Instant newExpiry, Runnable marked) {
+    return gate.within("downloading", () -> {
+      synchronized (streams) {
+        // the session's own mark too (DownloadSession#servedAll), before the lock is let go: an act that takes it next
+        // and finds the claim delivered must not count that download among those it cut (review CW)
+        boolean served = grants.markServedAll(claimHash, recipient, at, newExpiry);
+        if (served) {
+          marked.run();
+        }
+        return served;
       }
-      return served;
-    }
+    });
   }
 
   /** A gRPC download of {@code claimHash} was served every byte: its client will verify the file, then confirm. */

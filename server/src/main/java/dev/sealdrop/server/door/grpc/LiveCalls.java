@@ -182,6 +182,8 @@ public final class LiveCalls implements ServerInterceptor {
   private static final class Tracked<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private final ForcedClose forced;
     private boolean closed;
+    /** Closed by its service with OK: it ended whole. */
+    private boolean completed;
 
     Tracked(ServerCall<Q, R> delegate, ForcedClose forced) {
       super(delegate);
@@ -206,6 +208,7 @@ public final class LiveCalls implements ServerInterceptor {
     public synchronized void close(Status status, Metadata trailers) {
       if (!closed) {
         closed = true;
+        completed = status.isOk();
         super.close(status, trailers);
       }
     }
@@ -220,14 +223,24 @@ public final class LiveCalls implements ServerInterceptor {
         if (closed) {
           return false;
         }
+      }
+      // the service's side first, outside this call's monitor (the hook takes its service's, and a download sends under
+      // that one, then this one): a message it is sending when the act lands goes out before the call is closed, so
+      // that bytes the core recorded as handed out reach the client (review RC: a download's last chunk, recorded as
+      // served, was dropped by the call closed a moment before, and the claim counted when it lapsed)
+      forced.fire();
+      synchronized (this) {
+        if (closed) {
+          // it ended by itself meanwhile: whole (a download that sent its last chunk), or refused by the act's effect
+          // at its chunk's own check, which this act cut as surely as a close would have
+          return !completed;
+        }
         Metadata trailers = new Metadata();
         trailers.put(ErrorMapper.REASON, reason.name());
         closed = true;
         Status status = reason == Reason.LOCKED_DOWN ? Status.UNAVAILABLE : Status.UNAUTHENTICATED;
         super.close(status.withDescription("the call was closed: " + why), trailers);
       }
-      // outside this call's monitor: the hook takes its service's (a download sends under that one, then this one)
-      forced.fire();
       return true;
     }
   }

@@ -239,15 +239,18 @@ public final class JdbcGrantRepository implements GrantRepository {
   }
 
   @Override
-  public boolean markServedAll(String claimHash, Instant at, Instant newExpiry) {
+  public boolean markServedAll(String claimHash, Credential recipient, Instant at, Instant newExpiry) {
     return jdbc.inTransaction(c -> {
       // and only while the grant's owner is enabled, under the write lock its disable takes (review EF: a disable that
-      // committed between the last chunk's check and this mark counted the download as cut, and it was delivered)
+      // committed between the last chunk's check and this mark counted the download as cut, and it was delivered),
+      // and while the recipient's credential stands (review RC: a recipient disabled, or its certificate revoked, a
+      // moment before, passed the stream's once-a-second check and was handed the file's last bytes after the act)
       if (Jdbc.update(c, "UPDATE claims SET served_all_at = ?, expires_at = ?"
           + " WHERE claim_hash = ? AND state = 'OPEN' AND served_all_at IS NULL AND expires_at > ?"
           + " AND EXISTS (SELECT 1 FROM grants g JOIN identities o ON o.name = g.owner WHERE g.id = claims.grant_id"
-          + " AND o.enabled = ?)", at.toEpochMilli(), newExpiry.toEpochMilli(), claimHash, at.toEpochMilli(), true)
-          == 1) {
+          + " AND o.enabled = ?) AND " + CredentialConditions.STANDS,
+          CredentialConditions.after(recipient, at.toEpochMilli(), newExpiry.toEpochMilli(), claimHash,
+              at.toEpochMilli(), true)) == 1) {
         return true;
       }
       // Already marked by an earlier session of the same claim, or closed (or due) meanwhile.
