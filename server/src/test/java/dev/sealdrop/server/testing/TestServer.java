@@ -48,6 +48,20 @@ public final class TestServer implements AutoCloseable {
     return server.port();
   }
 
+  /**
+   * Whether the lockdown is on in the server's memory: from the first instant of an admin's switch, before the switch
+   * has waited for the acts under way and returned (a test that lets an act land in that instant polls it).
+   */
+  public boolean lockedDown() {
+    try {
+      java.lang.reflect.Field f = dev.sealdrop.server.core.admin.AdminOperations.class.getDeclaredField("lockdown");
+      f.setAccessible(true);
+      return ((dev.sealdrop.server.core.admin.Lockdown) f.get(server.adminOperations())).state().on();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public Clients clients() {
     return new Clients(pki, server.port());
   }

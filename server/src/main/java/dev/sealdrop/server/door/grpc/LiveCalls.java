@@ -184,6 +184,8 @@ public final class LiveCalls implements ServerInterceptor {
     private boolean closed;
     /** Closed by its service with OK: it ended whole. */
     private boolean completed;
+    /** Being closed from outside: reports not ready, so that its service sends no message after the one under way. */
+    private boolean closing;
 
     Tracked(ServerCall<Q, R> delegate, ForcedClose forced) {
       super(delegate);
@@ -215,7 +217,7 @@ public final class LiveCalls implements ServerInterceptor {
 
     @Override
     public synchronized boolean isReady() {
-      return !closed && super.isReady();
+      return !closed && !closing && super.isReady();
     }
 
     boolean forceClose(Reason reason, String why) {
@@ -223,6 +225,7 @@ public final class LiveCalls implements ServerInterceptor {
         if (closed) {
           return false;
         }
+        closing = true;
       }
       // the service's side first, outside this call's monitor (the hook takes its service's, and a download sends under
       // that one, then this one): a message it is sending when the act lands goes out before the call is closed, so

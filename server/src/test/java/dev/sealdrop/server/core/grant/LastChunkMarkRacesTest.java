@@ -108,7 +108,7 @@ class LastChunkMarkRacesTest extends OneServerPerMethod {
     admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance());
     CompletableFuture<dev.sealdrop.protocol.v1.LockdownState> answer = new CompletableFuture<>();
     actDuringTheLastChunksChecks(() -> answer.complete(admins.admin("carol").setLockdown(SetLockdownRequest.newBuilder()
-        .setOn(true).setReason("breach").build())), this::lockedDown);
+        .setOn(true).setReason("breach").build())), server::lockedDown);
 
     List<byte[]> received = new java.util.ArrayList<>();
     StatusRuntimeException cut = downloadRefused(r, received);
@@ -154,16 +154,6 @@ class LastChunkMarkRacesTest extends OneServerPerMethod {
     // enabled again, bob downloads the file whole on the same claim
     admins.admin("carol").enableIdentity(EnableIdentityRequest.newBuilder().setIdentity("bob").build());
     assertThat(Transfers.download(clients.transfer("bob"), r.claim(), 0)).isEqualTo(r.sealed().bytes());
-  }
-
-  private boolean lockedDown() {
-    try {
-      java.lang.reflect.Field f = dev.sealdrop.server.core.admin.AdminOperations.class.getDeclaredField("lockdown");
-      f.setAccessible(true);
-      return ((dev.sealdrop.server.core.admin.Lockdown) f.get(server.server().adminOperations())).state().on();
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private void awaitNoDownloadRunning() throws InterruptedException {
