@@ -695,7 +695,7 @@ public final class SealdropServer implements AutoCloseable {
    * alone from an older backup, as the server's own refusals of a damaged database advised, was taken without a word,
    * and the start deleted every file stored since as "named by no file"): the log's signed records past the checkpoint
    * the database kept span more than {@link #WITNESS_LAG_ALLOWED} (first to last; what a crash left unsigned and what
-   * the start writes of it left out), or it keeps a checkpoint of another log while this one holds the records of more
+   * the start writes of it left out), or there are any after a clean stop (which keeps the last one), or it keeps a checkpoint of another log while this one holds the records of more
    * than one run. A warning, not a refusal (reviews EJ, EK: every such rule also refused healthy servers, late
    * signatures, a log put back after a replacement, with no way out); the start then sets aside the stored files the
    * database does not name instead of deleting them ({@link UploadService#recover(boolean)}).
@@ -719,11 +719,15 @@ public final class SealdropServer implements AutoCloseable {
       }
       return false;
     }
-    if (after.records() > 0 && after.lastMillis() - after.firstMillis() > WITNESS_LAG_ALLOWED.toMillis()) {
+    // a clean stop keeps the log's last checkpoint in the database, so nothing lies past it then, however little the
+    // database is behind (review BB: one restored alone three minutes back had its newer file deleted as a crash's)
+    boolean stopped = audit.previousRunStopped();
+    if (after.records() > 0 && (stopped || after.lastMillis() - after.firstMillis() > WITNESS_LAG_ALLOWED.toMillis())) {
       LOG.warn("the database (sealdrop.db) looks older than the audit log: it kept the log's checkpoint of {} records,"
-          + " and the log goes on with {} signed records from {} to {}{}", kept.get().size(), after.records(),
+          + " and the log goes on with {} signed records from {} to {}{}{}", kept.get().size(), after.records(),
           java.time.Instant.ofEpochMilli(after.firstMillis()), java.time.Instant.ofEpochMilli(after.lastMillis()),
-          check);
+          stopped ? ", though the server stopped cleanly after them, which keeps the last checkpoint in the database (or"
+              + " that stop could not keep it: a WARN at the stop says so)" : "", check);
       return true;
     }
     return false;
