@@ -43,6 +43,11 @@ class GrpcFailuresTest {
     SealdropFailure f = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription("identity 'frank' is"
         + " disabled on this server; ask an admin to re-enable it"), "IDENTITY_DISABLED"), GrpcFailures.Op.LIST);
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).contains("`sealdrop admin identities enable frank`"));
+    // a stream the disable cut (review BA: the hint said `enable NAME`; the server names the identity there too now)
+    SealdropFailure cut = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription("the call was closed:"
+        + " identity 'bob' disabled by an admin; ask an admin to enable it again"), "IDENTITY_DISABLED"),
+        GrpcFailures.Op.DOWNLOAD);
+    assertThat(cut.hint()).hasValueSatisfying(h -> assertThat(h).contains("`sealdrop admin identities enable bob`"));
     SealdropFailure unnamed = GrpcFailures.translate(status(Status.UNAUTHENTICATED.withDescription("disabled"),
         "IDENTITY_DISABLED"), GrpcFailures.Op.LIST);
     assertThat(unnamed.hint()).hasValueSatisfying(h -> assertThat(h).contains("`sealdrop admin identities enable NAME`"));

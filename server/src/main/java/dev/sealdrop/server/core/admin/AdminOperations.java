@@ -40,7 +40,10 @@ public final class AdminOperations {
    * What a call or SFTP session closed by an admin's act is told, after "the call was closed: " or "session closed: ":
    * what happened and what to do (round BL: what happened only).
    */
-  static final String DISABLED_CUT = "identity disabled by an admin; ask an admin to enable it again";
+  /** What a session of identity {@code name} closed by its disable is told (naming it, as the CLI's hint does). */
+  static String disabledCut(String name) {
+    return "identity '" + name + "' disabled by an admin; ask an admin to enable it again";
+  }
   static final String CERTIFICATE_REVOKED_CUT = "certificate revoked by an admin; connect with another certificate of"
       + " yours, or get a new one and run `sealdrop keys renew` with it (SSH keys registered through the revoked one"
       + " need `sealdrop keys add-ssh` again)";
@@ -168,7 +171,7 @@ public final class AdminOperations {
       details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a disable from a repeat of one
       logAct(c, name, "disabled", changed, reason);
       // closed even if it was disabled already: nothing of a disabled identity may stay open
-      int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, DISABLED_CUT);
+      int closed = sessions.closeIdentity(name, Reason.IDENTITY_DISABLED, disabledCut(who));
       return new Switched(view(name), closed, cut, changed);
     });
   }

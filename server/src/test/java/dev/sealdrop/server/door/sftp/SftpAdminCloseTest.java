@@ -101,7 +101,7 @@ class SftpAdminCloseTest extends OneServerPerMethod {
     assertThat(r.getSessionsClosed()).as("dave's SFTP session, and no one else's").isEqualTo(1);
     assertClosedSoon(dave);
     assertThat(said.get(10, TimeUnit.SECONDS)).as("dave's client is told why (OpenSSH prints it)").isEqualTo(
-        SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: identity disabled by an admin; ask an admin to enable it again"
+        SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: identity 'dave' disabled by an admin; ask an admin to enable it again"
         + " [IDENTITY_DISABLED]");
     assertThat(bob.isOpen()).as("another identity's session stays open").isTrue();
     assertThat(names(sftp(bob), "/")).isNotEmpty();
