@@ -207,7 +207,9 @@ public final class Envelope {
           + " followed by at most 64 letters, digits, '-' or '_'");
     }
     if (!Files.isDirectory(directory)) {
-      throw new IOException(directory + " is not a directory");
+      // typed, so that a caller tells a folder removed (or moved) since it checked it from a failure of its own
+      throw Files.exists(directory) ? new java.nio.file.NotDirectoryException(directory.toString())
+          : new java.nio.file.NoSuchFileException(directory.toString(), null, "the folder does not exist");
     }
     Path tmp = AtomicFiles.createTemp(directory, partialPrefix);
     try {

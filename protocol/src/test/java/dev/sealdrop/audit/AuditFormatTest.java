@@ -77,6 +77,10 @@ class AuditFormatTest {
     // a byte-order mark an editor added is named (outside test: "not valid JSON (at character 1)")
     VerificationResult bom = verifyWithRecord3("\uFEFF" + rec);
     assertThat(bom.failure().orElseThrow().message()).contains("starts with a byte-order mark (U+FEFF");
+    // and so is an empty line (review BB: "expected a JSON object")
+    VerificationResult empty = verifyWithRecord3("");
+    assertThat(empty.failure()).map(VerificationResult.Failure::reason).contains(Reason.MALFORMED);
+    assertThat(empty.failure().orElseThrow().message()).contains("the line is empty");
     // a number too large is told so, not "the wrong type" (round BG)
     VerificationResult big = verifyWithRecord3(rec.replace("\"seq\":3", "\"seq\":99999999999999999999"));
     assertThat(big.failure().orElseThrow().message()).contains("member \"seq\" is a number out of range");

@@ -128,6 +128,13 @@ final class OpenCommand extends SealdropSubcommand {
     } catch (RefusedPlacement e) {
       throw e.refusal;
     } catch (IOException e) {
+      if (!Files.isDirectory(folder)) {
+        // removed or moved since it was checked (review BA: "internal error ... is not a directory", exit 1)
+        throw new UsageFailure("NO_SUCH_FOLDER", "folder " + folder + " was removed or moved while the file was being"
+            + " opened, so the file could not be written there", "create the folder again (or pass another -o) and run"
+            + " the same command again; if it was moved, a hidden " + partial + "* file in it holds what was written so"
+            + " far: delete it");
+      }
       // the plaintext is written into that folder (a hidden temporary file, then renamed): named if it ran out
       Optional<UsageFailure> disk = LocalDisk.refusal(e, folder, LocalDisk.OTHER_OUTPUT, "then run the same command again");
       if (disk.isPresent()) {

@@ -258,7 +258,8 @@ final class ReceiveCommand extends SealdropSubcommand {
       KeyTrust.Trusted sender;
       try {
         sender = session.fetchTrusted(claim.owner(), acceptNewKey);
-      } catch (IntegrityFailure | UsageFailure e) {
+      } catch (IntegrityFailure | UsageFailure | dev.sealdrop.client.failure.KeyStoreFailure e) {
+        // a pin of the sender's key that is damaged or unreadable (7) too (review BA: its claim was kept an hour)
         if (claim.resumed()) {
           if ("NO_BUNDLE".equals(e.reason())) {
             // the server stops serving a disabled sender's bundle: an admin may enable it again, so the claim and what
@@ -274,14 +275,13 @@ final class ReceiveCommand extends SealdropSubcommand {
           }
           throw e; // what the earlier run downloaded resumes once the key is accepted (--accept-new-key)
         }
-        // the sender's key is refused (changed since pinned, not verifiable) or missing before a byte was downloaded:
-        // nothing can be opened, so the claim is given up as for a file not sealed for us, and another device or a
-        // re-run can redeem at once
+        // the sender's key is refused (changed since pinned, not verifiable, its pin damaged) or missing before a byte
+        // was downloaded: nothing can be opened, so the claim is given up as for a file not sealed for us, and another
+        // device or a re-run can redeem at once
         Files.deleteIfExists(spool);
         Files.deleteIfExists(stateFile);
         String then = untouched(release(session, claim.id(), claim.expiresAtMillis()));
-        throw e instanceof IntegrityFailure ? new IntegrityFailure(e.reason(), e.getMessage(), hintThen(e, then), e)
-            : new UsageFailure(e.reason(), e.getMessage(), hintThen(e, then), e);
+        throw e.retold(e.getMessage(), hintThen(e, then));
       }
       OpenedFile opened;
       // what an earlier run kept in the profile is read back first: damaged there (a disk error, an edit), it fails
@@ -317,7 +317,9 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
       } catch (NameTaken e) {
         throw nameTaken(session, claim, e, stateFile, spool);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
+        // removed or moved while the keys were unlocked, the grant redeemed or the file received (review BA: "internal
+        // error ... is not a directory", exit 1)
         if (Files.isDirectory(directory)) {
           throw e;
         }

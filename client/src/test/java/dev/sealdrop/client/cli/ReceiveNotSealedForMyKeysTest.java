@@ -153,6 +153,36 @@ class ReceiveNotSealedForMyKeysTest {
   }
 
   /**
+   * Review BA: a pin of the sender's key found damaged right after the redeem (7, PIN_DAMAGED) kept the claim for the
+   * whole claim window, unlike a changed key: another device of the recipient was refused GRANT_CLAIMED for an hour.
+   */
+  @Test
+  void aDamagedPinOfTheSendersKeyReleasesTheClaimToo() throws Exception {
+    startWithAliceAndBob();
+    bob.run("--json", "keys", "show", "alice").assertExit(0); // pinned
+    Path file = Files.writeString(root.resolve("deal.csv"), "customer,revenue\nACME,1000000\n", StandardCharsets.UTF_8);
+    CliRun sent = alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0);
+    String token = (String) sent.json().get("token");
+    @SuppressWarnings("unchecked")
+    String grantId = (String) ((Map<String, Object>) sent.json().get("grant")).get("grant_id");
+    Path pin;
+    try (Stream<Path> pins = Files.list(bob.home().resolve("trusted"))) {
+      pin = pins.filter(p -> p.getFileName().toString().startsWith("alice")).findFirst().orElseThrow();
+    }
+    Files.writeString(pin, "garbage\n", StandardCharsets.UTF_8);
+
+    Path out = Files.createDirectories(root.resolve("out-damaged"));
+    CliRun refused = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(7);
+    assertThat(refused.jsonError()).containsEntry("reason", "PIN_DAMAGED");
+    assertThat(refused.err()).contains("nothing was downloaded").contains("the grant can be redeemed again now");
+    assertThat(grant(alice, grantId)).containsEntry("state", "active").containsEntry("downloads_used", 0L);
+
+    Files.delete(pin); // as the hint says: pinned again from the server's bundle
+    bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(out.resolve("deal.csv")).hasSameTextualContentAs(file);
+  }
+
+  /**
    * The sender replaced their keys after sealing a file and granting it: the recipient pins the sender's
    * current bundle, and the file's signing key is not in it. The refusal says that (not "pin the sender's
    * key first with `keys show SENDER`", which would pin the key already pinned), and keeps no claim to

@@ -94,6 +94,11 @@ public final class JsonLines {
       throw new AuditFormatException("the line starts with a byte-order mark (U+FEFF, bytes EF BB BF), which the"
           + " format does not allow: a text editor or tool added it; the export as the server wrote it has none");
     }
+    if (line.isBlank()) {
+      // an editor's (or `echo >>`'s) extra line: named, not "expected a JSON object" (review BB)
+      throw new AuditFormatException("the line is empty, which the format does not allow: a text editor or tool added"
+          + " it (often at the end); the export as the server wrote it has none");
+    }
     Map<String, Object> fields;
     try (JsonParser p = JSON.createParser(line)) {
       fields = readObject(p, true);
