@@ -58,6 +58,15 @@ final class AbandonedReceives {
     return removed;
   }
 
+  /** When {@code file} was last written, in epoch milliseconds; 0 if it is not there. */
+  private static long lastWritten(Path file) {
+    try {
+      return Files.getLastModifiedTime(file).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   private static boolean removeIfAbandoned(Path state, Instant now) throws IOException {
     Optional<StateFile> s = StateFile.load(state);
     Optional<Long> claimEnds = s.flatMap(f -> f.get(ReceiveCommand.CLAIM_ENDS)).map(Long::parseLong);
@@ -65,6 +74,12 @@ final class AbandonedReceives {
     long end = claimEnds.or(() -> s.flatMap(f -> f.get(ReceiveCommand.REDEEM_KEY_MADE)).map(Long::parseLong))
         .orElse(0L);
     Duration grace = claimEnds.isPresent() ? GRACE : KEY_ONLY_GRACE;
+    if (claimEnds.isPresent()) {
+      // the server extends a claim while it serves its download, which the stored end (from the redeem) does not know:
+      // a spool written to since is of a claim that may still stand (review BA: a download served for over a day, then
+      // broken, had its spool deleted by another receive while its claim was open)
+      end = Math.max(end, lastWritten(ReceiveCommand.spoolOf(state)));
+    }
     if (end <= 0 || !Instant.ofEpochMilli(end).plus(grace).isBefore(now)) {
       return false;
     }

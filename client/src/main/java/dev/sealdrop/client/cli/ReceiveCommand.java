@@ -1143,7 +1143,22 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   /** How long a claim is kept, as a hint says it: "until TIME", or "for the server's claim window" if unknown. */
   private static String keptUntil(Claim claim) {
-    return claim.expiresAtMillis() > 0 ? "until " + claimEnd(claim.expiresAtMillis()) : "for the server's claim window";
+    return keptUntil(claim.expiresAtMillis(), Instant.now());
+  }
+
+  /** {@link #keptUntil(Claim)} of a claim known to end at {@code expiresAtMillis} (0: unknown), said at {@code now}. */
+  static String keptUntil(long expiresAtMillis, Instant now) {
+    if (expiresAtMillis <= 0) {
+      return "for the server's claim window";
+    }
+    Instant end = claimEnd(expiresAtMillis);
+    if (end.isAfter(now)) {
+      return "until " + end;
+    }
+    // the end known from the redeem has passed: the server extends a claim while it serves its download, so it may
+    // well stand (review BA: the hint named a time already gone, and the re-run resumed under the claim)
+    return "for the server's claim window after the download last made progress (it was to end at " + end + ", but the"
+        + " server extends a claim while it serves its download)";
   }
 
   /**

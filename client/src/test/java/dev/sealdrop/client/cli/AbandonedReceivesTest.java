@@ -27,6 +27,9 @@ class AbandonedReceivesTest {
     StateFile.create(state).set("claim_id", "sdc_x").set(ReceiveCommand.CLAIM_ENDS,
         Long.toString(claimEnds.toEpochMilli())).set(ReceiveCommand.PART_FOLDER, out.toString()).save();
     Files.write(ReceiveCommand.spoolOf(state), new byte[] {1, 2, 3});
+    // last written before its claim's end known from the redeem, as a download that stopped
+    Files.setLastModifiedTime(ReceiveCommand.spoolOf(state), java.nio.file.attribute.FileTime.from(claimEnds.minus(
+        Duration.ofMinutes(30))));
     Files.writeString(out.resolve(ReceiveCommand.partialPrefix(state) + "123.part"), "plaintext");
     return state;
   }
@@ -62,6 +65,35 @@ class AbandonedReceivesTest {
       assertThat(ReceiveCommand.spoolOf(kept)).exists();
     }
     assertThat(noEnd).exists();
+  }
+
+  /**
+   * Review BA: the server extends a claim while it serves its download, so a spool written after the claim's end known
+   * from the redeem belongs to a claim that may still stand; it was deleted a day after that end.
+   */
+  @Test
+  void aSpoolWrittenToAfterItsClaimsKnownEndIsKeptADayFromThatWrite() throws Exception {
+    Path downloads = Files.createDirectories(root.resolve("profile/state/downloads"));
+    Path out = Files.createDirectories(root.resolve("out"));
+    Path served = receive(downloads, out, "sdg_served", NOW.minus(Duration.ofDays(2)));
+    Files.setLastModifiedTime(ReceiveCommand.spoolOf(served), java.nio.file.attribute.FileTime.from(NOW.minus(
+        Duration.ofHours(3))));
+    Path mine = StateFile.nameFor(downloads, ".properties", "127.0.0.1:8443", "sdg_mine");
+
+    assertThat(AbandonedReceives.remove(downloads, NOW, mine)).isZero();
+    assertThat(ReceiveCommand.spoolOf(served)).exists();
+    assertThat(AbandonedReceives.remove(downloads, NOW.plus(Duration.ofDays(1)), mine)).isEqualTo(1);
+    assertThat(ReceiveCommand.spoolOf(served)).doesNotExist();
+  }
+
+  /** Review BA: the hints named a claim's end known from the redeem after it had passed; the server may have extended it. */
+  @Test
+  void aClaimsKnownEndThatHasPassedIsNotGivenAsWhenItEnds() {
+    long end = NOW.plus(Duration.ofMinutes(10)).toEpochMilli();
+    assertThat(ReceiveCommand.keptUntil(end, NOW)).isEqualTo("until 2026-12-03T12:10:00Z");
+    assertThat(ReceiveCommand.keptUntil(end, NOW.plus(Duration.ofHours(1)))).startsWith("for the server's claim window"
+        + " after the download last made progress (it was to end at 2026-12-03T12:10:00Z");
+    assertThat(ReceiveCommand.keptUntil(0, NOW)).isEqualTo("for the server's claim window");
   }
 
   /** A run stopped after it kept its redeem key but before it kept a claim leaves a state that holds only the key. */
