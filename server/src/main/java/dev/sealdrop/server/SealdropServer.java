@@ -254,12 +254,15 @@ public final class SealdropServer implements AutoCloseable {
       if (databaseLooksBehind && !lockdown.state().on()) {
         // what happened since may be undone in this database (revocations): no transfer until an admin has looked, and
         // the log says why (review EL: one WARN line, then silence)
-        String why = "the database looks older than the audit log (sealdrop.db restored alone from an older backup?):"
-            + " revocations and used grants since may be undone; check, then lift the lockdown";
-        lockdown.onAtStart(why, config.clock().instant());
-        audit.record(Audit.SERVER, "lockdown.on", "server", "ok", "", java.util.Map.of("reason", why, "cause",
-            "database-behind-log"));
+        lockdown.onAtStart(DATABASE_BEHIND, config.clock().instant());
+        audit.record(Audit.SERVER, "lockdown.on", "server", "ok", "", java.util.Map.of("reason", DATABASE_BEHIND,
+            "cause", "database-behind-log"));
       }
+      // and while that lockdown of the server's own stands, the database is taken as behind: a start that found it so
+      // and was cut before it set the files aside left a log whose last run did not stop cleanly, from which the next
+      // start cannot tell a database minutes behind (review RD)
+      boolean takenAsBehind = databaseLooksBehind || lockdown.state().on()
+          && "server".equals(lockdown.state().changedBy()) && DATABASE_BEHIND.equals(lockdown.state().reason());
       // a lockdown survives a restart: say so at start, or the operator sees a healthy start and refused transfers
       lockdown.startupWarning().ifPresent(LOG::warn);
       IdentityService identities = new IdentityService(new JdbcIdentityRepository(db), config.clock());
@@ -282,7 +285,7 @@ public final class SealdropServer implements AutoCloseable {
       RefusalThrottle uploadRefusals = RefusalThrottle.forCalls(audit);
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.grants(),
           config.clock(), lockdown, shutdown, audit, uploadRefusals);
-      uploads.recover(databaseLooksBehind);
+      uploads.recover(takenAsBehind);
       if (databaseLooksBehind) {
         keepWitness(witness, audit, config.clock());
       }
@@ -689,6 +692,10 @@ public final class SealdropServer implements AutoCloseable {
    * past it. Longer looks like a database from an older backup.
    */
   static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(1);
+
+  /** The reason of the lockdown a start makes when the database looks behind its audit log. */
+  static final String DATABASE_BEHIND = "the database looks older than the audit log (sealdrop.db restored alone from an"
+      + " older backup?): revocations and used grants since may be undone; check, then lift the lockdown";
 
   /**
    * Whether the database looks behind its audit log, said at WARN if so (review EI: a {@code sealdrop.db} restored

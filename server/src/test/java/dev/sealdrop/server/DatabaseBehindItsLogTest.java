@@ -117,10 +117,19 @@ class DatabaseBehindItsLogTest {
     server.close();
 
     copyDatabase(backup, data); // restored alone, three minutes back
+    // review RD: a start cut before it set the files aside leaves a log whose last run did not stop cleanly; the next
+    // start keeps taking the database as behind while the lockdown the first one made stands
+    Path inTheWay = Files.writeString(data.resolve("blobs").resolve("unnamed"), "in the way");
     try (dev.sealdrop.server.testing.CapturedLog log = dev.sealdrop.server.testing.CapturedLog.ofRoot()) {
-      server.start();
+      org.assertj.core.api.Assertions.assertThatThrownBy(server::start).isNotNull();
       assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("the database (sealdrop.db) looks older than"
           + " the audit log").contains("stopped cleanly after them"));
+    }
+    Files.delete(inTheWay);
+    try (dev.sealdrop.server.testing.CapturedLog log = dev.sealdrop.server.testing.CapturedLog.ofRoot()) {
+      server.start();
+      assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("stored files that the database does not name"
+          + " were set aside"));
       assertThat(log.messages()).noneSatisfy(m -> assertThat(m).contains("deleting blob"));
       assertThat(server.server().audit().tail(50)).anySatisfy(e -> {
         assertThat(e.action()).isEqualTo("lockdown.on");

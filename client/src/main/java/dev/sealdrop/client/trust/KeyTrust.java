@@ -123,7 +123,7 @@ public final class KeyTrust {
     } catch (PinStore.UnreadablePin e) {
       throw new KeyStoreFailure("PIN_UNREADABLE", e.getMessage(), "check the file's owner and permissions (`ls -l`): a"
           + " profile's files must be yours, mode 600; do not delete it, it is what tells you if " + identity + "'s"
-          + " key changes; nothing was sent or redeemed", e);
+          + " key changes", e);
     } catch (IOException e) {
       throw new KeyStoreFailure("PIN_DAMAGED", e.getMessage(),
           "delete the damaged pin file to trust " + identity + "'s key anew on next use", e);

@@ -231,7 +231,13 @@ public final class LiveCalls implements ServerInterceptor {
       // that one, then this one): a message it is sending when the act lands goes out before the call is closed, so
       // that bytes the core recorded as handed out reach the client (review RC: a download's last chunk, recorded as
       // served, was dropped by the call closed a moment before, and the claim counted when it lapsed)
-      forced.fire();
+      try {
+        forced.fire();
+      } catch (RuntimeException e) {
+        // closed all the same, and the act goes on to the next (review RD: an audit record the hook could not write
+        // left the call open for good)
+        LOG.warn("ending a call closed by an admin's act or a lockdown failed: {}", e.toString());
+      }
       synchronized (this) {
         if (closed) {
           // it ended by itself meanwhile: whole (a download that sent its last chunk), or refused by the act's effect

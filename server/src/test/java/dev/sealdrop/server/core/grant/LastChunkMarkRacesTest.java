@@ -57,28 +57,49 @@ class LastChunkMarkRacesTest extends OneServerPerMethod {
    * act's closing of the call (the old order) is made.
    */
   private void actDuringTheLastChunksChecks(Runnable act, BooleanSupplier landed) throws ReflectiveOperationException {
+    AtomicBoolean fired = new AtomicBoolean();
+    beforeRepositoryCalls(method -> {
+      if (method.equals("find") && inDownloadChunk() && fired.compareAndSet(false, true)) {
+        CompletableFuture.runAsync(act);
+        await(landed, "the act landed");
+        Thread.sleep(500); // the act goes on to close the call
+      }
+    });
+  }
+
+  /** What the test runs before a call of the grant service's repository, by the method's name. */
+  private interface Before {
+    void run(String method) throws Exception;
+  }
+
+  private void beforeRepositoryCalls(Before before) throws ReflectiveOperationException {
     GrantService service = server.server().grants();
     java.lang.reflect.Field repository = GrantService.class.getDeclaredField("grants");
     repository.setAccessible(true);
     GrantRepository real = (GrantRepository) repository.get(service);
-    AtomicBoolean fired = new AtomicBoolean();
     repository.set(service, Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {GrantRepository.class},
         (proxy, method, args) -> {
-          if (method.getName().equals("find") && inDownloadChunk() && fired.compareAndSet(false, true)) {
-            CompletableFuture.runAsync(act);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!landed.getAsBoolean()) {
-              assertThat(System.nanoTime()).as("the act landed within 20 s").isLessThan(deadline);
-              Thread.sleep(10);
-            }
-            Thread.sleep(500); // the act goes on to close the call
-          }
+          before.run(method.getName());
           try {
             return method.invoke(real, args);
           } catch (InvocationTargetException e) {
             throw e.getCause();
           }
         }));
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what + " within 20 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+  }
+
+  /** Whether a thread waits to end a download's call that an act is closing (for the download's monitor). */
+  private static boolean anActWaitsForTheDownload() {
+    return Thread.getAllStackTraces().entrySet().stream().anyMatch(t -> t.getKey().getState() == Thread.State.BLOCKED
+        && java.util.Arrays.stream(t.getValue()).anyMatch(f -> f.getMethodName().equals("forceClose")));
   }
 
   private static boolean inDownloadChunk() {
@@ -130,6 +151,37 @@ class LastChunkMarkRacesTest extends OneServerPerMethod {
     Grant grant = server.server().grants().grants.find(r.grant().getGrant().getGrantId()).orElseThrow();
     assertThat(grant.state()).isEqualTo(GrantState.ACTIVE);
     assertThat(grant.downloadsUsed()).isZero();
+  }
+
+  /**
+   * Review RD: a lockdown that waited for the last chunk's mark (the mark holds the switch back) closes the call once
+   * that chunk is sent: the download is delivered whole and ends as such, not told LOCKED_DOWN and counted as cut.
+   */
+  @Test
+  void aLockdownThatWaitedForTheLastChunksMarkLetsTheDownloadEndWhole() throws Exception {
+    Redeemed r = redeemed();
+    admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance());
+    CompletableFuture<dev.sealdrop.protocol.v1.LockdownState> answer = new CompletableFuture<>();
+    AtomicBoolean marking = new AtomicBoolean();
+    beforeRepositoryCalls(method -> {
+      if (method.equals("markServedAll") && marking.compareAndSet(false, true)) {
+        // within the switch: the lockdown begins and waits for this mark
+        CompletableFuture.runAsync(() -> answer.complete(admins.admin("carol").setLockdown(SetLockdownRequest
+            .newBuilder().setOn(true).setReason("breach").build())));
+        await(server::lockedDown, "the lockdown began");
+        Thread.sleep(200);
+      } else if (method.equals("markServing") && marking.get()) {
+        // the mark landed and the switch went on: the act is closing the call before the chunk is sent
+        await(LastChunkMarkRacesTest::anActWaitsForTheDownload, "the act waits to close the call");
+      }
+    });
+
+    byte[] received = Transfers.download(clients.transfer("bob"), r.claim(), 0);
+
+    assertThat(received).as("delivered whole, and the stream ended OK").isEqualTo(r.sealed().bytes());
+    assertThat(answer.get(20, TimeUnit.SECONDS).getTransfersCut()).as("not counted as cut").isZero();
+    awaitNoDownloadRunning();
+    assertThat(downloadRecords()).extracting(AuditEntry::getAction).containsExactly("download.complete");
   }
 
   @Test
