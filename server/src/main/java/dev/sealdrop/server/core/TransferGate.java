@@ -21,4 +21,10 @@ public interface TransferGate {
    * until what), in the core's words; empty while transfers may proceed.
    */
   java.util.Optional<String> notice();
+
+  /**
+   * Since when transfers may proceed: when the last lockdown was lifted, or the epoch if there never was one. Only
+   * meaningful while {@link #notice} is empty.
+   */
+  java.time.Instant openSince();
 }

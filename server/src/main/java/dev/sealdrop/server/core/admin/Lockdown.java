@@ -106,6 +106,11 @@ public final class Lockdown implements dev.sealdrop.server.core.TransferGate {
   }
 
   @Override
+  public java.time.Instant openSince() {
+    return state.changedAt();
+  }
+
+  @Override
   public <T> T within(String what, java.util.function.Supplier<T> act) {
     check(what); // a lockdown being switched on refuses at once, without waiting for the switch
     switching.readLock().lock();

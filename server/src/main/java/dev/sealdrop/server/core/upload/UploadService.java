@@ -46,6 +46,8 @@ public final class UploadService {
   private final Map<String, UploadSession> streaming = new ConcurrentHashMap<>();
   /** The slots of the streams attached now: max-upload-streams, and each identity's share of them. */
   private final UploadStreams slots;
+  /** When this server started: no upload counts as idle for the time the server was down. */
+  private final Instant startedAt;
   final dev.sealdrop.server.core.TransferGate gate;
   /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
   private final dev.sealdrop.server.core.Shutdown shutdown;
@@ -76,6 +78,7 @@ public final class UploadService {
     this.keys = Objects.requireNonNull(keys, "keys");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.startedAt = clock.instant();
     this.quota = new Quota(uploads, policy);
     this.slots = new UploadStreams(policy);
   }
@@ -603,12 +606,17 @@ public final class UploadService {
   public int expireAbandoned() {
     Instant now = clock.instant();
     Instant idleBefore = now.minus(policy.abandonAfter());
+    // idle only while its owner could have resumed it: not during a lockdown, which refuses every resume, nor before
+    // the lockdown's lift or this server's start plus the lifetime (review RE: an upload cut by a lockdown, or left by
+    // a stop, expired while it could not be resumed, and its owner had to send the whole file again)
+    Instant resumableSince = startedAt.isAfter(gate.openSince()) ? startedAt : gate.openSince();
+    boolean idleCounts = gate.notice().isEmpty() && resumableSince.isBefore(idleBefore);
     Map<String, Boolean> revoked = new java.util.HashMap<>();
     Set<String> certificateRevoked = new java.util.HashSet<>();
     uploads.listOpenMadeWithRevokedCertificates().forEach(u -> certificateRevoked.add(u.id()));
     int expired = 0;
     for (Upload u : uploads.listOpen(null)) {
-      boolean idle = u.updatedAt().isBefore(idleBefore);
+      boolean idle = idleCounts && u.updatedAt().isBefore(idleBefore);
       boolean ownerRevoked = !idle && revoked.computeIfAbsent(u.owner(), identities::isRevoked);
       boolean certificate = !idle && !ownerRevoked && certificateRevoked.contains(u.id());
       // claimed as a stream's start claims it (a stream attached: not abandoned, skipped), so that none attaches while

@@ -133,6 +133,42 @@ class LockdownInFlightTest extends OneServerPerMethod {
     assertThat(done.getSize()).isEqualTo(envelope.length);
   }
 
+  /**
+   * Review RE: an upload cut by a lockdown is kept to resume once it is lifted (admin.md), but it expired as idle (a day
+   * by default) while the lockdown refused every resume, and its owner had to send the whole file again. Its idle time
+   * counts from the lift.
+   */
+  @Test
+  void anUploadCutByALockdownDoesNotExpireWhileItCannotBeResumed() throws Exception {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(2 << 20, 24), "bob").bytes();
+    String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
+    CompletableFuture<UploadResponse> streaming = Transfers.stream(clients, "alice", uploadId, envelope, 0,
+        envelope.length / 2, false);
+    assertThat(awaitCheckpoint(uploadId)).isPositive();
+    warmAdmin();
+    lockdown(true);
+    assertThat(catchThrowableOfType(ExecutionException.class, () -> streaming.get(60, TimeUnit.SECONDS))).isNotNull();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (audit().stream().noneMatch(e -> e.getAction().equals("upload.abort"))) {
+      assertThat(System.nanoTime()).as("the cut upload's end was audited within 30 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+
+    server.clock.advance(java.time.Duration.ofHours(30)); // a lockdown longer than upload-abandon-after (24 h)
+    server.server().runMaintenance();
+    lockdown(false);
+    server.clock.advance(java.time.Duration.ofHours(23)); // idle for less than a lifetime since the lift
+    server.server().runMaintenance();
+    assertThat(audit()).noneMatch(e -> e.getAction().equals("upload.abort") && e.getResult().equals("upload-expired"));
+
+    long offset = clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build())
+        .getCommittedOffset();
+    assertThat(offset).isPositive();
+    UploadResponse done = Transfers.await(Transfers.stream(clients, "alice", uploadId, envelope, (int) offset,
+        envelope.length, true));
+    assertThat(done.getSize()).isEqualTo(envelope.length);
+  }
+
   @Test
   void aDownloadStreamingWhenLockdownGoesOnFailsAtOnceWithLockedDownAndResumesAfterwards() throws Exception {
     Users.Sealed sealed = Users.seal("alice", Users.randomBytes(8 << 20, 22), "bob");
