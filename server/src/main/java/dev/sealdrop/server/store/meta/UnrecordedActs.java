@@ -158,10 +158,31 @@ public final class UnrecordedActs {
     acts.addAll(jdbc.query("SELECT identity, fingerprint, published_at FROM key_bundles WHERE published_at >= ?",
         rs -> new Act("key.publish", "identity:" + rs.getString(1), rs.getString(1), rs.getLong(3),
             Map.of("fingerprint", rs.getString(2))), cutoff));
+    // a grant deleted with its file or by retention: its tombstone says how and when (review RE: a crash before the
+    // purge's record left the grant's history without its end); an admin's purge does not keep which admin
+    acts.addAll(jdbc.query("SELECT grant_id, file_id, owner, ended_in, cause, purged_at FROM purged_grants"
+        + " WHERE purged_at >= ?", UnrecordedActs::purged, cutoff));
     acts.addAll(jdbc.query("SELECT active, changed_by, changed_at FROM lockdown WHERE changed_at >= ?",
         rs -> new Act(rs.getBoolean(1) ? "lockdown.on" : "lockdown.off", "server", rs.getString(2), rs.getLong(3),
             Map.of()), cutoff));
     return acts;
+  }
+
+  /** The record a purged grant's removal would have had, from its tombstone. */
+  private static Act purged(java.sql.ResultSet rs) throws java.sql.SQLException {
+    String grantId = rs.getString(1);
+    String state = rs.getString(4).toLowerCase(java.util.Locale.ROOT);
+    Map<String, String> details = new TreeMap<>(Map.of("grant-id", grantId, "file-id", rs.getString(2), "state",
+        state));
+    String cause = rs.getString(5);
+    if (dev.sealdrop.server.core.grant.PurgedGrant.Cause.RETENTION.name().equals(cause)) {
+      return new Act("retention.purge-grant", "grant:" + grantId, Audit.SERVER, rs.getLong(6), details);
+    }
+    boolean byOwner = dev.sealdrop.server.core.grant.PurgedGrant.Cause.OWNER.name().equals(cause);
+    details.put("cause", byOwner ? "file-deleted" : "file-purged");
+    String owner = rs.getString(3);
+    return new Act("grant.purge", "grant:" + grantId, byOwner && !owner.isEmpty() ? owner : Audit.SERVER,
+        rs.getLong(6), details);
   }
 
   private static Map<String, String> withCause(Map<String, String> details, String cause) {

@@ -107,6 +107,56 @@ class UnrecordedActsTest {
   }
 
   /**
+   * Review RE: a grant deleted with its file, or by retention, keeps a tombstone (who removed it, how and when), yet a
+   * crash before the purge's record left the grant's history without its end; the next start records it from there,
+   * and a purge that was recorded is not recorded again.
+   */
+  @Test
+  void aGrantPurgeLostToACrashIsRecordedAtTheNextStart() throws Exception {
+    try (TestServer server = new TestServer(data)) {
+      String retired;
+      String deleted;
+      String recordedPurge;
+      String deletedFile;
+      try (Clients clients = server.clients()) {
+        Users.publish(clients, server.pki, "alice");
+        String[] files = new String[3];
+        String[] grants = new String[3];
+        for (int i = 0; i < 3; i++) {
+          files[i] = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(4 << 10, 30 + i), "bob")
+              .bytes()).getFileId();
+          grants[i] = Transfers.grant(clients, "alice", files[i], "bob").getGrant().getGrantId();
+        }
+        retired = grants[0];
+        deleted = grants[1];
+        deletedFile = files[1];
+        recordedPurge = grants[2];
+        clients.transfer("alice").deleteFile(dev.sealdrop.protocol.v1.DeleteFileRequest.newBuilder()
+            .setFileId(files[2]).build());
+      }
+      // what the server committed and then died before recording: a retention purge of one grant, an owner's delete
+      Instant now = server.clock.instant();
+      try (Database db = Database.openSqlite(data.resolve("sealdrop.db"))) {
+        JdbcAdminRepository admin = new JdbcAdminRepository(db);
+        assertThat(admin.deleteGrant(retired, GrantState.EXPIRED, now)).isTrue();
+        assertThat(admin.deleteFile(deletedFile, "alice", dev.sealdrop.server.core.grant.PurgedGrant.Cause.OWNER, now))
+            .isPresent();
+      }
+      server.server().kill();
+      server.start();
+
+      assertThat(recovered(server)).extracting(e -> e.action() + " " + e.object() + " by " + e.actor())
+          .containsExactlyInAnyOrder("retention.purge-grant grant:" + retired + " by " + Audit.SERVER,
+              "grant.purge grant:" + deleted + " by alice");
+      assertThat(recovered(server)).filteredOn(e -> e.action().equals("grant.purge")).singleElement()
+          .satisfies(e -> assertThat(e.details()).containsEntry("cause", "file-deleted").containsEntry("file-id",
+              deletedFile).containsEntry("state", "active"));
+      assertThat(server.server().audit().tail(1_000)).filteredOn(e -> e.action().equals("grant.purge")
+          && e.object().equals("grant:" + recordedPurge)).hasSize(1);
+    }
+  }
+
+  /**
    * Review BQ: a redeem with the redeem key of the grant's open claim replaces that claim and records its release after
    * the commit; a crash in between left the release unrecorded, and the next start did not find it.
    */
