@@ -84,9 +84,34 @@ final class SftpTestSupport {
       session.auth().verify(TIMEOUT);
       return session;
     } catch (IOException | RuntimeException e) {
+      if (String.valueOf(e.getMessage()).contains("timeout")) {
+        dumpThreadsOnce(); // the server and this client share the JVM: what each thread waits for (a CI run hung so)
+      }
       session.close(true);
       throw e;
     }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean DUMPED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Every thread's stack, once per JVM, on stderr (the test's report keeps it). */
+  private static void dumpThreadsOnce() {
+    if (!DUMPED.compareAndSet(false, true)) {
+      return;
+    }
+    StringBuilder out = new StringBuilder("a login timed out; the threads of this JVM:\n");
+    for (java.lang.management.ThreadInfo t : java.lang.management.ManagementFactory.getThreadMXBean()
+        .dumpAllThreads(true, true)) {
+      out.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
+      if (t.getLockName() != null) {
+        out.append(" on ").append(t.getLockName()).append(" owned by ").append(t.getLockOwnerName());
+      }
+      out.append('\n');
+      for (StackTraceElement f : t.getStackTrace()) {
+        out.append("    at ").append(f).append('\n');
+      }
+    }
+    System.err.print(out);
   }
 
   static SftpClient sftp(ClientSession session) {
