@@ -70,6 +70,8 @@ public final class SftpDoor implements AutoCloseable {
   static final List<BuiltinSignatures> SIGNATURES = List.of(BuiltinSignatures.ed25519, BuiltinSignatures.rsaSHA512,
       BuiltinSignatures.rsaSHA256);
 
+  /** The I/O threads of the door: at least 8, twice the processors on a larger machine. */
+  static final int NIO_WORKERS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
   /** The length of an SFTP handle id: random, and checked against those in use. */
   static final int HANDLE_BYTES = 16;
   /**
@@ -108,6 +110,8 @@ public final class SftpDoor implements AutoCloseable {
       Duration idleTimeout, dev.sealdrop.server.core.audit.Audit audit) {
     this.audit = audit;
     this.sshd = sshd;
+    this.ioThreads = new IoThreadsWatch(() -> sshd.getIoServiceFactory()
+        instanceof org.apache.sshd.common.io.AbstractIoServiceFactory f ? f.getExecutorService() : null);
     this.idleTimeout = idleTimeout;
     this.sweeper = sweeper;
     this.grace = grace;
@@ -244,6 +248,10 @@ public final class SftpDoor implements AutoCloseable {
     CoreModuleProperties.WINDOW_SIZE.set(sshd, WINDOW_SIZE);
     CoreModuleProperties.MAX_PACKET_SIZE.set(sshd, MAX_PACKET_SIZE);
     CoreModuleProperties.NIO2_READ_BUFFER_SIZE.set(sshd, READ_BUFFER_SIZE);
+    // every socket's completions, accepts included, run on this pool: MINA's default (processors + 1) is 3 threads on a
+    // 2-CPU server, so three stuck on broken connections' teardowns would stop the whole door while gRPC runs on (a
+    // CI run saw the door answer no new connection for minutes after three abrupt closes; its cause is not known yet)
+    CoreModuleProperties.NIO_WORKERS.set(sshd, NIO_WORKERS);
     CoreModuleProperties.BUFFERED_IO_OUTPUT_MAX_PENDING_WRITE_SIZE.set(sshd, PENDING_WRITE_SIZE);
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "sealdrop");
     // SFTP version 3 only, the one docs/sftp.md describes and OpenSSH speaks, and only the extensions the door
@@ -280,11 +288,15 @@ public final class SftpDoor implements AutoCloseable {
     return address.getAddress().getHostAddress();
   }
 
-  /** The sweeper's round: sessions idle too long, then the core's re-check of every login. */
+  /** Whether the door's I/O threads still run anything (checked each sweep). */
+  private final IoThreadsWatch ioThreads;
+
+  /** The sweeper's round: sessions idle too long, then the core's re-check of every login, then the I/O threads. */
   void sweep() {
     try {
       closeIdleSessions();
       recheckSessions();
+      ioThreads.check(System.nanoTime());
     } catch (RuntimeException | Error e) {
       // caught, an Error too (round BD: an OutOfMemoryError here ended the idle timeout and the re-check of every
       // login for good): the executor would never run a task again once it threw

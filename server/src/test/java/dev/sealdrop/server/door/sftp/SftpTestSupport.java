@@ -107,6 +107,12 @@ final class SftpTestSupport {
         out.append(" on ").append(t.getLockName()).append(" owned by ").append(t.getLockOwnerName());
       }
       out.append('\n');
+      for (java.lang.management.MonitorInfo m : t.getLockedMonitors()) {
+        out.append("    holds monitor ").append(m).append(" (taken at ").append(m.getLockedStackFrame()).append(")\n");
+      }
+      for (java.lang.management.LockInfo l : t.getLockedSynchronizers()) {
+        out.append("    holds lock ").append(l).append('\n');
+      }
       for (StackTraceElement f : t.getStackTrace()) {
         out.append("    at ").append(f).append('\n');
       }
