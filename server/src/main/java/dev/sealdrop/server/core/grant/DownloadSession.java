@@ -261,6 +261,14 @@ public final class DownloadSession implements AutoCloseable {
    * Where the file's ciphertext ends: the bytes past it are the last chunk's tag and the trailer, which hold none (AES-GCM
    * decrypts without its tag, and each chunk opens on its own). Handing out the bytes up to here counts the claim.
    */
+  /**
+   * Whether this download was recorded as delivering its file and has handed out every byte that counts: what is left,
+   * if anything, is the last chunk's tag and the signature, which go out whatever happens since.
+   */
+  public synchronized boolean handedOutAllThatCounts() {
+    return servedAllRecorded && position >= ciphertextEnd();
+  }
+
   public long ciphertextEnd() {
     return grant.size() - dev.sealdrop.envelope.Envelope.TAIL_WITHOUT_CIPHERTEXT_BYTES;
   }
@@ -326,15 +334,20 @@ public final class DownloadSession implements AutoCloseable {
   }
 
   private int read(byte[] chunk) {
-    if (servedAllRecorded && position >= grant.size()) {
+    boolean tail = handedOutAllThatCounts();
+    if (tail && position >= grant.size()) {
       // every byte was handed out already: the end of the file reveals nothing, whatever happened since (a
       // lockdown, a disable), and the claim's confirmation still works, so its reader is not told to re-run it
       return -1;
     }
-    checkNotStalled();
-    identity.check();
-    keepOpenAt = service.checkServingAndKeepOpen(claim.hash());
-    service.checkOwnerEnabled(grant, "downloaded");
+    if (!tail) {
+      // the rest of a file recorded as delivered (the last tag and the signature) goes out whatever happened since, as
+      // its end does (review RG: a lockdown refused those 80 bytes, and the download counted without them)
+      checkNotStalled();
+      identity.check();
+      keepOpenAt = service.checkServingAndKeepOpen(claim.hash());
+      service.checkOwnerEnabled(grant, "downloaded");
+    }
     if (position >= grant.size()) {
       if (reached >= grant.size()) {
         recordServedAll();

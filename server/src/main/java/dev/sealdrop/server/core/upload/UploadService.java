@@ -46,8 +46,10 @@ public final class UploadService {
   private final Map<String, UploadSession> streaming = new ConcurrentHashMap<>();
   /** The slots of the streams attached now: max-upload-streams, and each identity's share of them. */
   private final UploadStreams slots;
-  /** When this server started: no upload counts as idle for the time the server was down. */
+  /** When this server started: an upload its stop left is not expired within {@link #START_GRACE} of it. */
   private final Instant startedAt;
+  /** How long after a start an upload idle past its lifetime is kept, so that its owner, back too, can resume it. */
+  static final java.time.Duration START_GRACE = java.time.Duration.ofHours(1);
   final dev.sealdrop.server.core.TransferGate gate;
   /** Refuses new uploads once a graceful shutdown has begun (uploads in flight may finish). */
   private final dev.sealdrop.server.core.Shutdown shutdown;
@@ -606,11 +608,14 @@ public final class UploadService {
   public int expireAbandoned() {
     Instant now = clock.instant();
     Instant idleBefore = now.minus(policy.abandonAfter());
-    // idle only while its owner could have resumed it: not during a lockdown, which refuses every resume, nor before
-    // the lockdown's lift or this server's start plus the lifetime (review RE: an upload cut by a lockdown, or left by
-    // a stop, expired while it could not be resumed, and its owner had to send the whole file again)
-    Instant resumableSince = startedAt.isAfter(gate.openSince()) ? startedAt : gate.openSince();
-    boolean idleCounts = gate.notice().isEmpty() && resumableSince.isBefore(idleBefore);
+    // idle only while its owner could have resumed it: not during a lockdown, which refuses every resume, nor within
+    // the lifetime after its lift, nor within an hour (at most the lifetime) of this server's start (review RE: an
+    // upload cut by a lockdown, or left by a stop, expired while it could not be resumed, and its owner had to send the
+    // whole file again; review RG: a start counting as a lift kept idle uploads for good on a server restarted daily)
+    java.time.Duration startGrace = policy.abandonAfter().compareTo(START_GRACE) < 0 ? policy.abandonAfter()
+        : START_GRACE;
+    boolean idleCounts = gate.notice().isEmpty() && gate.openSince().isBefore(idleBefore)
+        && startedAt.isBefore(now.minus(startGrace));
     Map<String, Boolean> revoked = new java.util.HashMap<>();
     Set<String> certificateRevoked = new java.util.HashSet<>();
     uploads.listOpenMadeWithRevokedCertificates().forEach(u -> certificateRevoked.add(u.id()));

@@ -80,10 +80,10 @@ final class DownloadCall {
 
   private synchronized void drain() {
     try {
-      // once the last bytes are sent, the stream ends at once, ready or not (its status queues behind them): a call an
-      // act is closing reports not ready after them, and a download delivered whole was then told it was cut, and
-      // counted so (review RD)
-      while (!done && (out.isReady() || session.servedAll() && session.position() >= session.size())) {
+      // once the bytes that count are sent, the rest (at most 80 bytes) and the end go at once, ready or not (the
+      // status queues behind them): a call an act is closing reports not ready after them, and a download delivered
+      // whole was then told it was cut, and counted so (reviews RD, RG)
+      while (!done && (out.isReady() || session.handedOutAllThatCounts())) {
         long offset = session.position();
         int n = session.next(buffer);
         if (n < 0) {

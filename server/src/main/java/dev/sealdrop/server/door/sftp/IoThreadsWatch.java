@@ -56,12 +56,14 @@ final class IoThreadsWatch {
     }
   }
 
-  /** The stacks of the threads of MINA's servers in this JVM (the door's I/O threads among them). */
+  /** The stacks of MINA's threads in this JVM but a client's (the door's I/O threads among them). */
   private static String stacks() {
     StringBuilder out = new StringBuilder();
     for (java.lang.management.ThreadInfo t : java.lang.management.ManagementFactory.getThreadMXBean()
         .dumpAllThreads(true, true)) {
-      if (!t.getThreadName().startsWith("sshd-SshServer")) {
+      // MINA names its threads "sshd-" and its server's toString (the door's class), then "-nio2-thread-N" and such;
+      // a client's in this JVM (tests) are "sshd-SshClient..." (review RG: the door's were left out)
+      if (!t.getThreadName().startsWith("sshd-") || t.getThreadName().startsWith("sshd-SshClient")) {
         continue;
       }
       out.append("\n\"").append(t.getThreadName()).append("\" ").append(t.getThreadState());

@@ -184,6 +184,42 @@ class LastChunkMarkRacesTest extends OneServerPerMethod {
     assertThat(downloadRecords()).extracting(AuditEntry::getAction).containsExactly("download.complete");
   }
 
+  /**
+   * Review RG: the mark is made by the chunk that ends the ciphertext; the last 80 bytes (the final tag and the
+   * signature) may be a message of their own. A lockdown that came after the mark refused them: the download counted
+   * and the client could not open the file. They go out, and the stream ends OK.
+   */
+  @Test
+  void theTagAndSignatureAfterTheMarkGoOutThoughALockdownCameBetween() throws Exception {
+    Users.publish(clients, server.pki, "alice");
+    int chunk = 1024 * 1024; // the gRPC door's message (DownloadCall.CHUNK)
+    int plain = chunk - 1000;
+    Users.Sealed sealed = Users.seal("alice", Users.randomBytes(plain, 42), "bob");
+    plain += chunk + 40 - sealed.bytes().length; // the envelope 40 bytes past a message of its own
+    sealed = Users.seal("alice", Users.randomBytes(plain, 42), "bob");
+    assertThat(sealed.bytes().length).isEqualTo(chunk + 40);
+    UploadResponse file = Transfers.upload(clients, "alice", sealed.bytes());
+    CreateGrantResponse g = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String claim = clients.transfer("bob").redeem(RedeemRequest.newBuilder().setToken(g.getToken()).build())
+        .getClaimId();
+    admins.admin("carol").getLockdown(dev.sealdrop.protocol.v1.GetLockdownRequest.getDefaultInstance());
+    CompletableFuture<dev.sealdrop.protocol.v1.LockdownState> answer = new CompletableFuture<>();
+    AtomicBoolean marking = new AtomicBoolean();
+    beforeRepositoryCalls(method -> {
+      if (method.equals("markServing") && marking.compareAndSet(false, true)) {
+        // the first message marked the download served: the lockdown comes now, before its bytes are sent
+        CompletableFuture.runAsync(() -> answer.complete(admins.admin("carol").setLockdown(SetLockdownRequest
+            .newBuilder().setOn(true).setReason("breach").build())));
+        await(LastChunkMarkRacesTest::anActWaitsForTheDownload, "the act waits to close the call");
+      }
+    });
+
+    byte[] received = Transfers.download(clients.transfer("bob"), claim, 0);
+
+    assertThat(received).as("delivered whole, and the stream ended OK").isEqualTo(sealed.bytes());
+    assertThat(answer.get(20, TimeUnit.SECONDS).getTransfersCut()).as("not counted as cut").isZero();
+  }
+
   @Test
   void aRecipientDisabledBeforeTheLastChunksMarkIsNotHandedItsBytes() throws Exception {
     Redeemed r = redeemed();
