@@ -230,6 +230,15 @@ public final class SealdropServer implements AutoCloseable {
           adminConfig.checkpointInterval(), config.clock(),
           witness.find().map(k -> new FileAudit.Held(k.verifierKey(), k.size(), k.note())));
       boolean databaseLooksBehind = databaseLooksBehindItsLog(witness.find(), audit);
+      // the finding is kept in the data folder until the stored files it concerns are set aside (below): a start cut
+      // before that leaves a log whose last run did not stop cleanly, from which the next cannot tell a database minutes
+      // behind (review RG: with an admin's lockdown already on, as a backup taken during one restores it, nothing else
+      // kept it, and the next start deleted the files stored since)
+      java.nio.file.Path behindMark = config.dataDir().resolve(BEHIND_MARK);
+      if (databaseLooksBehind) {
+        dev.sealdrop.server.store.fs.DataFolder.createFileIfAbsent(behindMark);
+      }
+      boolean markedBehind = java.nio.file.Files.exists(behindMark);
       audit.record(Audit.SERVER, FileAudit.START, "", "ok", "", startDetails(config, db.schema()));
       long startRecord = audit.takeAppendedOnThisThread();
       // signed at once: after a clean stop, a restart accepts no other unsigned record (docs/audit-log.md)
@@ -261,7 +270,7 @@ public final class SealdropServer implements AutoCloseable {
       // and while that lockdown of the server's own stands, the database is taken as behind: a start that found it so
       // and was cut before it set the files aside left a log whose last run did not stop cleanly, from which the next
       // start cannot tell a database minutes behind (review RD)
-      boolean takenAsBehind = databaseLooksBehind || lockdown.state().on()
+      boolean takenAsBehind = databaseLooksBehind || markedBehind || lockdown.state().on()
           && "server".equals(lockdown.state().changedBy()) && DATABASE_BEHIND.equals(lockdown.state().reason());
       // a lockdown survives a restart: say so at start, or the operator sees a healthy start and refused transfers
       lockdown.startupWarning().ifPresent(LOG::warn);
@@ -286,6 +295,7 @@ public final class SealdropServer implements AutoCloseable {
       UploadService uploads = new UploadService(files, blobs, keys, identities, config.uploads(), config.grants(),
           config.clock(), lockdown, shutdown, audit, uploadRefusals);
       uploads.recover(takenAsBehind);
+      java.nio.file.Files.deleteIfExists(behindMark); // the files it concerned are set aside
       if (databaseLooksBehind) {
         keepWitness(witness, audit, config.clock());
       }
@@ -692,6 +702,9 @@ public final class SealdropServer implements AutoCloseable {
    * past it. Longer looks like a database from an older backup.
    */
   static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(1);
+
+  /** The file in the data folder that keeps a start's finding that the database is behind, until acted on. */
+  static final String BEHIND_MARK = "database-behind-log";
 
   /** The reason of the lockdown a start makes when the database looks behind its audit log. */
   static final String DATABASE_BEHIND = "the database looks older than the audit log (sealdrop.db restored alone from an"

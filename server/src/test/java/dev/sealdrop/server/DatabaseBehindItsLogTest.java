@@ -78,15 +78,11 @@ class DatabaseBehindItsLogTest {
       assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("the database (sealdrop.db) looks older than"
           + " the audit log").contains("restore the whole data folder from one backup"));
       // and no transfer runs until an admin has looked: locked down by the server, and recorded
-      assertThat(server.server().audit().tail(50)).anySatisfy(e -> {
-        assertThat(e.action()).isEqualTo("lockdown.on");
-        assertThat(e.details()).containsEntry("cause", "database-behind-log");
-      });
+      assertLockedDownAsBehind(server);
     } finally {
       server.close();
     }
-    assertThat(blob(later)).as("the file stored since is set aside, not deleted").isNotNull()
-        .satisfies(p -> assertThat(p.getParent().getFileName().toString()).isEqualTo("unnamed"));
+    assertSetAside(later);
   }
 
   /**
@@ -131,14 +127,63 @@ class DatabaseBehindItsLogTest {
       assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("stored files that the database does not name"
           + " were set aside"));
       assertThat(log.messages()).noneSatisfy(m -> assertThat(m).contains("deleting blob"));
-      assertThat(server.server().audit().tail(50)).anySatisfy(e -> {
-        assertThat(e.action()).isEqualTo("lockdown.on");
-        assertThat(e.details()).containsEntry("cause", "database-behind-log");
-      });
+      assertLockedDownAsBehind(server);
     } finally {
       server.close();
     }
-    assertThat(blob(later)).as("the file stored since is set aside, not deleted").isNotNull()
+    assertSetAside(later);
+  }
+
+  /**
+   * Review RG: a backup taken during an admin's lockdown restores that lockdown with the database; a start that found
+   * the database minutes behind then made no lockdown of its own, and when it was cut before it set the files aside,
+   * the next start deleted the file stored since. The finding is kept in the data folder until it is acted on.
+   */
+  @Test
+  void aFindingCutShortIsKeptForTheNextStartThoughAnAdminsLockdownWasOn() throws Exception {
+    TestServer server = new TestServer(data);
+    try (Clients clients = server.clients(); dev.sealdrop.server.testing.AdminClients admins =
+        new dev.sealdrop.server.testing.AdminClients(server)) {
+      Users.publish(clients, server.pki, "alice");
+      admins.admin("carol").setLockdown(dev.sealdrop.protocol.v1.SetLockdownRequest.newBuilder().setOn(true)
+          .setReason("maintenance").build());
+    }
+    server.close();
+    copyDatabase(data, backup); // the database alone, with the lockdown on
+
+    server.start();
+    String later;
+    try (Clients clients = server.clients(); dev.sealdrop.server.testing.AdminClients admins =
+        new dev.sealdrop.server.testing.AdminClients(server)) {
+      admins.admin("carol").setLockdown(dev.sealdrop.protocol.v1.SetLockdownRequest.newBuilder().setOn(false).build());
+      later = upload(clients, 6);
+    }
+    server.close();
+
+    copyDatabase(backup, data); // restored alone, minutes back, with carol's lockdown
+    Path inTheWay = Files.writeString(data.resolve("blobs").resolve("unnamed"), "in the way");
+    org.assertj.core.api.Assertions.assertThatThrownBy(server::start).isNotNull();
+    Files.delete(inTheWay);
+    try (dev.sealdrop.server.testing.CapturedLog log = dev.sealdrop.server.testing.CapturedLog.ofRoot()) {
+      server.start();
+      assertThat(log.messages()).noneSatisfy(m -> assertThat(m).contains("deleting blob"));
+    } finally {
+      server.close();
+    }
+    assertSetAside(later);
+    assertThat(data.resolve(SealdropServer.BEHIND_MARK)).as("acted on").doesNotExist();
+  }
+
+  /** No transfer runs until an admin has looked: locked down by the server, and recorded. */
+  private static void assertLockedDownAsBehind(TestServer server) throws Exception {
+    assertThat(server.server().audit().tail(50)).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("lockdown.on");
+      assertThat(e.details()).containsEntry("cause", "database-behind-log");
+    });
+  }
+
+  private void assertSetAside(String fileId) throws Exception {
+    assertThat(blob(fileId)).as("the file stored since is set aside, not deleted").isNotNull()
         .satisfies(p -> assertThat(p.getParent().getFileName().toString()).isEqualTo("unnamed"));
   }
 

@@ -87,14 +87,36 @@ class LockdownInFlightTest extends OneServerPerMethod {
     }
   }
 
-  @Test
-  void anUploadStreamingWhenLockdownGoesOnFailsAtOnceWithLockedDownAndCommitsNothing() throws Exception {
-    byte[] envelope = Users.seal("alice", Users.randomBytes(2 << 20, 21), "bob").bytes();
+  /** An upload of alice's, half sent on a stream that stays open (no finish): in flight. */
+  private record InFlight(byte[] envelope, String uploadId, CompletableFuture<UploadResponse> streaming) {}
+
+  InFlight halfUploaded(int seed) throws InterruptedException {
+    byte[] envelope = Users.seal("alice", Users.randomBytes(2 << 20, seed), "bob").bytes();
     String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
-    // half the envelope, and the stream stays open (no finish): it is in flight
     CompletableFuture<UploadResponse> streaming = Transfers.stream(clients, "alice", uploadId, envelope, 0,
         envelope.length / 2, false);
     assertThat(awaitCheckpoint(uploadId)).isPositive();
+    return new InFlight(envelope, uploadId, streaming);
+  }
+
+  /**
+   * Waits for the cut upload's end to be audited: the server ends the closed stream's upload (its progress kept) when
+   * gRPC reports the call closed, on its own thread; only then may the same upload resume.
+   */
+  void awaitUploadAbortRecorded() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (audit().stream().noneMatch(e -> e.getAction().equals("upload.abort"))) {
+      assertThat(System.nanoTime()).as("the cut upload's end was audited within 30 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void anUploadStreamingWhenLockdownGoesOnFailsAtOnceWithLockedDownAndCommitsNothing() throws Exception {
+    InFlight upload = halfUploaded(21);
+    byte[] envelope = upload.envelope();
+    String uploadId = upload.uploadId();
+    CompletableFuture<UploadResponse> streaming = upload.streaming();
     warmAdmin();
 
     lockdown(true);
@@ -114,13 +136,7 @@ class LockdownInFlightTest extends OneServerPerMethod {
     assertThat(clients.transfer("alice").getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build())
         .getFileId()).as("nothing committed").isEmpty();
     assertThat(clients.transfer("alice").listFiles(ListFilesRequest.getDefaultInstance()).getFilesList()).isEmpty();
-    // the server ends the closed stream's upload (its progress kept, its end audited) when gRPC reports the call
-    // closed, on its own thread: only then may the same upload resume
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (audit().stream().noneMatch(e -> e.getAction().equals("upload.abort"))) {
-      assertThat(System.nanoTime()).as("the cut upload's end was audited within 30 s").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    awaitUploadAbortRecorded();
     assertThat(audit()).filteredOn(e -> e.getAction().equals("upload.abort"))
         .extracting(AuditEntry::getResult).containsExactly("locked-down");
 
@@ -140,19 +156,14 @@ class LockdownInFlightTest extends OneServerPerMethod {
    */
   @Test
   void anUploadCutByALockdownDoesNotExpireWhileItCannotBeResumed() throws Exception {
-    byte[] envelope = Users.seal("alice", Users.randomBytes(2 << 20, 24), "bob").bytes();
-    String uploadId = Transfers.createUpload(clients, "alice", envelope.length);
-    CompletableFuture<UploadResponse> streaming = Transfers.stream(clients, "alice", uploadId, envelope, 0,
-        envelope.length / 2, false);
-    assertThat(awaitCheckpoint(uploadId)).isPositive();
+    InFlight upload = halfUploaded(24);
+    byte[] envelope = upload.envelope();
+    String uploadId = upload.uploadId();
     warmAdmin();
     lockdown(true);
-    assertThat(catchThrowableOfType(ExecutionException.class, () -> streaming.get(60, TimeUnit.SECONDS))).isNotNull();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (audit().stream().noneMatch(e -> e.getAction().equals("upload.abort"))) {
-      assertThat(System.nanoTime()).as("the cut upload's end was audited within 30 s").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    assertThat(catchThrowableOfType(ExecutionException.class, () -> upload.streaming().get(60, TimeUnit.SECONDS)))
+        .isNotNull();
+    awaitUploadAbortRecorded();
 
     server.clock.advance(java.time.Duration.ofHours(30)); // a lockdown longer than upload-abandon-after (24 h)
     server.server().runMaintenance();
