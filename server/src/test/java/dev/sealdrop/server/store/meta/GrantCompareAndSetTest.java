@@ -130,6 +130,11 @@ class GrantCompareAndSetTest {
       assertThat(identities.setEnabledUnlessRevoked("bob", false, now)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), Enrolled.credential("bob"), now, window)).isFalse();
       assertThat(identities.setEnabledUnlessRevoked("bob", true, now)).isTrue();
+      // nor by a certificate of the recipient's revoked since (another of its certificates still may)
+      dev.sealdrop.server.core.identity.Credential revoked = new dev.sealdrop.server.core.identity.Credential("bob",
+          Enrolled.credential("bob").issuer(), "7e57");
+      assertThat(identities.revokeCertificateOf("bob", "7e57", now)).isTrue();
+      assertThat(repo.markServedAll("03".repeat(32), revoked, now, window)).isFalse();
       assertThat(repo.markServedAll("03".repeat(32), Enrolled.credential("bob"), now, window)).isTrue();
       assertThat(repo.markServedAll("03".repeat(32), Enrolled.credential("bob"), now, window)).isTrue(); // a second session of the claim
       assertThat(repo.release("03".repeat(32), now, true).released()).isFalse();
