@@ -76,8 +76,9 @@ final class Quota {
         if (o.gone) {
           continue; // its last stream just ended: take the next entry
         }
-        o.received.put(uploadId, offset);
-        o.streaming += offset;
+        // an upload counted already (a stream of it that was never detached) is counted once, from its new offset
+        Long before = o.received.put(uploadId, offset);
+        o.streaming += offset - (before == null ? 0 : before);
         try {
           o.settled = uploads.storedBytes(owner, o.received.keySet());
         } catch (RuntimeException e) {

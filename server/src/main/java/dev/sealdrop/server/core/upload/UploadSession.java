@@ -103,13 +103,21 @@ public final class UploadSession {
     } catch (IOException e) {
       quota.detach();
       throw new UncheckedIOException("cannot open upload " + upload.id() + "'s temporary data", e);
+    } catch (RuntimeException | Error e) {
+      // no direct memory left for the writer's buffers (told SERVER_BUSY, which the CLI retries): a stream left
+      // counted would count the upload's stored bytes twice at the retry, and for good after an abandon (review RI)
+      quota.detach();
+      throw e;
     }
     UploadSession session = new UploadSession(service, caller, upload, key, quota, writer);
     try {
       session.resumeInspection();
-    } catch (RuntimeException | IOException e) {
+    } catch (RuntimeException | IOException | Error e) {
       session.closeWriterQuietly();
       quota.detach();
+      if (e instanceof Error err) {
+        throw err;
+      }
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
     UploadService.LOG.info("upload {}: stream attached at offset {}", upload.id(), upload.committedOffset());
