@@ -704,7 +704,7 @@ public final class SealdropServer implements AutoCloseable {
   static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(1);
 
   /** The file in the data folder that keeps a start's finding that the database is behind, until acted on. */
-  static final String BEHIND_MARK = "database-behind-log";
+  static final String BEHIND_MARK = DataFolder.BEHIND_MARK;
 
   /** The reason of the lockdown a start makes when the database looks behind its audit log. */
   static final String DATABASE_BEHIND = "the database looks older than the audit log (sealdrop.db restored alone from an"

@@ -175,6 +175,35 @@ class DataFolderPermissionsTest {
   }
 
   /**
+   * Review RI: the start's own finding that the database is behind its log ({@code database-behind-log}, kept for a
+   * start cut before it set the files aside) was named as a file sealdrop did not write, pointing the operator at the
+   * --data setting during a restore, and kept the folder's own mode from being tightened.
+   */
+  @Test
+  void theFindingThatTheDatabaseIsBehindIsSealdropsOwnEntry() throws Exception {
+    Path data = Files.createDirectory(dir.resolve("data"), perms("rwxr-xr-x"));
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path mark = Files.writeString(data.resolve("database-behind-log"), "");
+    Files.setPosixFilePermissions(mark, PosixFilePermissions.fromString("rw-r--r--"));
+
+    CapturedLog logs = new CapturedLog();
+    logs.start();
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(logs);
+    try {
+      dev.sealdrop.server.store.fs.DataFolder.secure(data);
+    } finally {
+      root.detachAppender(logs);
+      logs.stop();
+    }
+    assertThat(mode(data)).as("the folder is sealdrop's alone: tightened").isEqualTo("rwx------");
+    assertThat(mode(mark)).isEqualTo("rw-------");
+    assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage)
+        .noneMatch(m -> m.contains("sealdrop did not write"));
+  }
+
+  /**
    * A data folder that holds the operator's own files (the working folder, named by mistake): sealdrop's entries are
    * secured, the others left as they were and named in a WARN (outside test: `data=` took the working folder and
    * chmodded a whole project tree).

@@ -43,6 +43,11 @@ public final class DataFolder {
 
   /** The file a running server locks, in the data folder. */
   static final String LOCK = "sealdrop.lock";
+  /**
+   * A start's finding that the database is behind its audit log, kept until the stored files it concerns are set aside
+   * (a start cut before that leaves it to the next one).
+   */
+  public static final String BEHIND_MARK = "database-behind-log";
 
   /** The audit log's signing key, relative to the data folder (store.audit.FileAudit). */
   public static final String AUDIT_KEY = "audit/audit.key";
@@ -190,11 +195,12 @@ public final class DataFolder {
 
   /**
    * Whether {@code name}, in the data folder itself, is one of sealdrop's entries: the database and SQLite's files
-   * beside it, the audit, blob and temporary folders, the SFTP door's host key, and the write probe.
+   * beside it, the audit, blob and temporary folders, the SFTP door's host key, the write probe, and a finding that the database is behind its log.
    */
   static boolean isOwn(String name) {
     return name.equals("audit") || name.equals("blobs") || name.equals("tmp") || name.startsWith("sealdrop.db")
-        || name.equals(LOCK) || name.startsWith("ssh_host_") || name.startsWith(".write-probe-");
+        || name.equals(LOCK) || name.equals(BEHIND_MARK) || name.startsWith("ssh_host_")
+        || name.startsWith(".write-probe-");
   }
 
   /** A data folder held by this server ({@link #lock}); released when the server stops. */
