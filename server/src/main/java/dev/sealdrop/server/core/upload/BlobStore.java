@@ -29,10 +29,15 @@ public interface BlobStore {
   void deleteBlob(String fileId) throws IOException;
 
   /**
-   * Moves stored file {@code fileId} out of the stored files, kept for the operator ({@code blobs/unnamed/}), where
-   * nothing reads or deletes it; returns where it went.
+   * Moves stored files {@code fileIds} out of the stored files, kept for the operator ({@code blobs/unnamed/}), where
+   * nothing reads or deletes them; returns that folder. Durable before it returns. A pass cut short (a crash, a failed
+   * move) is told by {@link #setAsideUnfinished} until a later pass completes, so that the next start sets aside the
+   * rest too rather than take the few left for a crash's leftovers. With no ids, completes an unfinished pass.
    */
-  java.nio.file.Path setAside(String fileId) throws IOException;
+  java.nio.file.Path setAside(java.util.List<String> fileIds) throws IOException;
+
+  /** Whether a {@link #setAside} pass was cut short and not completed since. */
+  boolean setAsideUnfinished() throws IOException;
 
   /** Ids of every temporary file present. */
   Set<String> listTemps() throws IOException;

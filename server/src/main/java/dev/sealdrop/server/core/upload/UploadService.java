@@ -718,15 +718,13 @@ public final class UploadService {
       blobs.deleteTemp(temp);
     }
     List<String> unnamed = blobsPresent.stream().filter(b -> !files.contains(b)).sorted().toList();
-    if (databaseLooksBehind || unnamed.size() > MAX_UNNAMED_BLOBS) {
+    if (databaseLooksBehind || unnamed.size() > MAX_UNNAMED_BLOBS || blobs.setAsideUnfinished()) {
       // a crash cuts the few purges in flight; this many, or a database behind its log, may be a database that does
       // not belong to these files (an older backup of it): deleting them would lose them for good (review EI). Set
       // aside, as failed deletes (a disk that refused them for a while) may also have left them (review EK)
-      java.nio.file.Path where = null;
-      for (String blob : unnamed) {
-        where = blobs.setAside(blob).getParent();
-      }
-      if (where != null) {
+      // a start cut while it set them aside left the rest to the next one, which sets them aside too (review RI)
+      java.nio.file.Path where = blobs.setAside(unnamed);
+      if (!unnamed.isEmpty()) {
         LOG.warn("{} stored files that the database does not name were set aside in {}, not deleted (e.g. {}): a crash"
             + " leaves at most a few such files, the purges it cut{}. If sealdrop.db was restored alone from an older"
             + " backup, stop the server and restore the whole data folder from one backup (or, with the server stopped,"

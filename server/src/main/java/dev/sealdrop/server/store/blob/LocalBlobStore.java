@@ -183,18 +183,47 @@ public final class LocalBlobStore implements BlobStore {
 
   @Override
   public void deleteBlob(String fileId) throws IOException {
-    Files.deleteIfExists(blob(fileId));
+    if (Files.deleteIfExists(blob(fileId))) {
+      // durable before the delete is told done: a crash could otherwise bring a deleted file's data back, kept in
+      // blobs/unnamed/ when there are many, with a WARN that blames a restored database (review RI)
+      fsyncDirectory(blobs);
+    }
   }
 
   @Override
-  public Path setAside(String fileId) throws IOException {
-    Path aside = DataFolder.createFolder(blobs.resolve("unnamed"));
-    Path to = aside.resolve(blob(fileId).getFileName());
-    Files.move(blob(fileId), to, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // same folder tree: a rename
-    fsyncDirectory(aside); // durable before the start goes on (review EL)
-    fsyncDirectory(blobs);
-    return to;
+  public Path setAside(java.util.List<String> fileIds) throws IOException {
+    Path aside = blobs.resolve(UNNAMED);
+    if (fileIds.isEmpty() && !setAsideUnfinished()) {
+      return aside;
+    }
+    DataFolder.createFolder(aside);
+    Path unfinished = aside.resolve(SETTING_ASIDE);
+    if (!fileIds.isEmpty()) {
+      DataFolder.createFileIfAbsent(unfinished);
+      fsyncDirectory(aside); // the mark is durable before the first move (review RI)
+      fsyncDirectory(blobs);
+      for (String fileId : fileIds) {
+        Files.move(blob(fileId), aside.resolve(blob(fileId).getFileName()),
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE); // same folder tree: a rename
+      }
+      fsyncDirectory(aside); // the moves are durable before the start goes on (review EL)
+      fsyncDirectory(blobs);
+    }
+    if (Files.deleteIfExists(unfinished)) {
+      fsyncDirectory(aside);
+    }
+    return aside;
   }
+
+  @Override
+  public boolean setAsideUnfinished() {
+    return Files.exists(blobs.resolve(UNNAMED).resolve(SETTING_ASIDE), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Where stored files no database row names are set aside. */
+  private static final String UNNAMED = "unnamed";
+  /** In {@link #UNNAMED} while a pass of {@link #setAside} runs. */
+  private static final String SETTING_ASIDE = ".setting-aside";
 
   @Override
   public Set<String> listTemps() throws IOException {
