@@ -101,6 +101,7 @@ public final class Recipients {
         // your own export is your own bundle, never a pin (round CA: it was pinned "on first use", and after
         // `init --force` the stale pin sealed for keys the profile no longer had)
         byte[] encoded = readBundleFile(t); // once: what is checked as yours is what would be pinned (review CD)
+        refuseAmbiguous(session, t, encoded);
         Optional<KeyBundle> own = ownBundleIn(session, asFile, encoded, "used", "use the bundles of those you send"
             + " to (your own keys are used by naming yourself: --to " + me + ")");
         b = own.isPresent() ? own.get() : accept(session, t, encoded, acceptNewKey).bundle();
@@ -129,6 +130,33 @@ public final class Recipients {
       byIdentity.put(b.identity(), b);
     }
     return new ArrayList<>(byIdentity.values());
+  }
+
+  /**
+   * Review RH: a bare {@code --to bob} that names both an identity whose key is pinned (or yourself) and a file of that
+   * name in the working folder sealed for whoever that file's bundle names: a file a sender chose the name of (a
+   * {@code receive} writes into the working folder) could turn a seal for bob into one for its sender, told only by the
+   * "for:" line. Refused unless the file holds that identity's bundle; {@code ./bob} names the file.
+   */
+  private static void refuseAmbiguous(Session session, String t, byte[] encoded) throws SealdropFailure {
+    String name = t.strip();
+    if (t.contains("/") || t.contains(java.io.File.separator) || !OpenCommand.IDENTITY.matcher(name).matches()
+        || !(name.equals(session.config().identity()) || session.trust().hasPin(name))) {
+      return;
+    }
+    String inside;
+    try {
+      inside = KeyBundle.decode(encoded).identity();
+    } catch (BundleException | RuntimeException notABundle) {
+      inside = null;
+    }
+    if (!name.equals(inside)) {
+      throw new UsageFailure("AMBIGUOUS_RECIPIENT", "--to " + name + " names " + (name.equals(session.config()
+          .identity()) ? "yourself" : "an identity whose key you pinned") + ", and also a file in this folder, " + name
+          + ", which holds " + (inside == null ? "no key bundle" : "the key bundle of " + inside) + "; nothing was sealed",
+          "to seal for the identity " + name + ", run it from another folder or move that file away; to use the file,"
+          + " name it as a path: --to ./" + name);
+    }
   }
 
   /** The bytes of the bundle file {@code t}, refused as no bundle when it cannot be read or is too large for one. */

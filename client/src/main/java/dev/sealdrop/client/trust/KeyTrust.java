@@ -62,6 +62,15 @@ public final class KeyTrust {
     }
   }
 
+  /** Whether a key of {@code identity} is pinned; not verified: a pin that no longer verifies, is damaged or cannot be read counts. */
+  public boolean hasPin(String identity) {
+    try {
+      return pinned(identity).isPresent();
+    } catch (KeyStoreFailure damagedOrUnreadable) {
+      return true;
+    }
+  }
+
   /** The pinned bundle of {@code identity}, re-verified against the CA now. */
   public Optional<KeyBundle> pinnedVerified(String identity) throws IntegrityFailure, KeyStoreFailure {
     Optional<KeyBundle> p = pinned(identity);
