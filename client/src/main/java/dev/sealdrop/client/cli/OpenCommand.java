@@ -82,7 +82,9 @@ final class OpenCommand extends SealdropSubcommand {
       OutputFile.requireNotTheInput(output, file);
       OutputFile.requireRegularIfPresent(output);
     }
-    if (!intoDirectory && Files.exists(output) && !force) {
+    // a link to nothing is an entry all the same, refused here as by seal (review RH: after the passphrase and the
+    // whole decryption)
+    if (!intoDirectory && Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force) {
       throw new UsageFailure("FILE_EXISTS", "refusing to overwrite " + output, "pass --force, or choose another -o");
     }
     if (!intoDirectory && output.toAbsolutePath().getParent() != null
