@@ -154,9 +154,10 @@ final class KeysRenewCommand extends SealdropSubcommand {
         // an ECDSA key registered before they were refused: adding it anew is refused too, and it logs in no more
         // (review EH: its move failed the whole renew, again on every re-run, and the keys after it were not moved)
         result.add(new SshKeysView("not-accepted", List.of(k)));
-      } else if (previous.isPresent() && registeredThrough(k, previous.get()) && k.getCertificateRevoked()) {
+      } else if (k.getCertificateRevoked()) {
         // whoever held the revoked certificate may have registered it (a stolen certificate): moved only when the
-        // user registers it again, knowingly (keys add-ssh)
+        // user registers it again, knowingly (keys add-ssh); also a key of an older certificate than the previous
+        // one (review BD: from the second renew on, it was "another device's", with the hint to bind it here)
         result.add(new SshKeysView("revoked-certificate", List.of(k)));
       } else if (previous.isPresent() && registeredThrough(k, previous.get())) {
         result.add(KeysCommand.AddSsh.register(session, k.getPublicKey(), mine));

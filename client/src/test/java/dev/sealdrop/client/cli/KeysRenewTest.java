@@ -512,6 +512,16 @@ class KeysRenewTest extends DevServerPerClass {
             .containsEntry("certificate_serial", serial(renewed)))
         .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", planted)
             .containsEntry("certificate_serial", serial(stolen)));
+
+    // review BD: a later renew, from a certificate that is not the revoked one, named the planted key "another
+    // device's" and offered to bind it here
+    IssuedCert later = issue("ivo", CertSpec.client("ivo"), "ivo-later");
+    CliRun next = ivo.run("--json", "keys", "renew", "--cert", later.certFile().toString(), "--key",
+        later.keyFile().toString()).assertExit(0);
+    assertThat(next.list("ssh_keys"))
+        .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", planted)
+            .containsEntry("status", "revoked-certificate"))
+        .noneSatisfy(k -> assertThat(k).containsEntry("status", "other-certificate"));
   }
 
   /**
