@@ -815,6 +815,9 @@ final class SendCommand extends SealdropSubcommand {
    * pinned for the recipient (what an earlier run named it with). Anything else: {@code refusal} as is.
    */
   private AuthFailure forgetIfRefusedForGood(Session session, AuthFailure refusal) {
+    if ("IDENTITY_DISABLED".equals(refusal.reason())) {
+      return keptWhileDisabled(session, refusal);
+    }
     if (!REFUSED_FOR_GOOD.contains(refusal.reason())) {
       return refusal;
     }
@@ -844,6 +847,35 @@ final class SendCommand extends SealdropSubcommand {
         + " could use it" + (refusal.getMessage().contains(GrpcFailures.IDENTITY_REVOKED) ? ""
             : "; with a new certificate (`sealdrop keys renew`, if only your certificate was revoked) the same command"
                 + " seals and uploads the file from the start"), refusal);
+  }
+
+  /**
+   * Review BD: a send refused because the sender's identity is disabled keeps what it kept, and the hint says so (the
+   * lockdown's did, this one did not), unless the refusal cut the upload and says so already.
+   */
+  private AuthFailure keptWhileDisabled(Session session, AuthFailure refusal) {
+    if (refusal.hint().map(h -> h.contains("resume")).orElse(false)) {
+      return refusal;
+    }
+    try {
+      Path state = stateFile;
+      if (state == null) {
+        Optional<dev.sealdrop.keys.KeyBundle> pinned = new PinStore(session.profile().trustedDir()).pinned(to.identity);
+        if (pinned.isEmpty()) {
+          return refusal;
+        }
+        state = pending(session, pinned.get().fingerprint());
+      }
+      if (!Files.exists(state)) {
+        return refusal;
+      }
+    } catch (IOException | SealdropFailure | RuntimeException e) {
+      return refusal; // the refusal is what the user needs to hear
+    }
+    return new AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint().map(h -> h + "; ").orElse("")
+        + "what this send kept is kept: once your identity is enabled, re-run the same command to resume it (an"
+        + " unfinished upload stays on the server for its `upload-abandon-after` of idle time, 24 h by default; after"
+        + " that the re-run uploads the file again)", refusal);
   }
 
   /**

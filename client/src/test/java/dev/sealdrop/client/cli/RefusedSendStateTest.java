@@ -133,7 +133,7 @@ class RefusedSendStateTest {
     CliRun refused = send().assertExit(3);
     assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "IDENTITY_DISABLED");
     assertThat((String) refused.jsonError().get("hint")).contains("ask an admin to enable it again")
-        .doesNotContain("deleted");
+        .doesNotContain("deleted").contains("re-run the same command to resume it");
     assertThat(kept()).as("the disabled identity's send is kept to resume").isEqualTo(kept);
 
     carol.run("admin", "identities", "enable", "alice").assertExit(0);
