@@ -87,6 +87,10 @@ public final class GrpcFailures {
         + " acquirer (--home or SEALDROP_HOME)";
   }
 
+  /** The time in the server's "the grant expired at INSTANT; ..." */
+  private static final java.util.regex.Pattern EXPIRED_AT =
+      java.util.regex.Pattern.compile("expired at (\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z)");
+
   public static SealdropFailure translate(StatusRuntimeException e, Op op) {
     Status status = e.getStatus();
     String reason = reason(e).orElse(null);
@@ -376,10 +380,13 @@ public final class GrpcFailures {
     String message;
     String hint;
     switch (reason) {
-      case "GRANT_EXPIRED":
-        message = "this grant has expired";
+      case "GRANT_EXPIRED": {
+        // when, as the server says it (review BD: other refusals gave their times, this one none)
+        java.util.regex.Matcher at = EXPIRED_AT.matcher(detail);
+        message = at.find() ? "this grant expired at " + at.group(1) : "this grant has expired";
         hint = "ask the sender for a new grant";
         break;
+      }
       case "GRANT_CONSUMED":
         // the server says when downloads cut short used it up: "already used" alone misled a recipient who never got
         // the whole file (outside test)
@@ -390,7 +397,10 @@ public final class GrpcFailures {
         break;
       case "GRANT_REVOKED":
         message = "this grant was revoked";
-        hint = "the sender or an admin revoked it; ask the sender";
+        // review BD: also when an admin revoked the sender's identity, whose grants go with it: that sender can no
+        // longer send anything
+        hint = "the sender or an admin revoked it (revoking a sender's identity revokes its grants too); ask the"
+            + " sender for a new grant, or, if the sender can no longer act, an admin";
         break;
       case "GRANT_CLAIMED":
         message = "this grant is claimed by a download in progress";

@@ -37,6 +37,24 @@ class GrpcFailuresTest {
     }
   }
 
+  /**
+   * Review BD: an expired grant was told with no time, though the server gives it; a revoked one's hint sent the
+   * recipient to a sender whose identity may be what was revoked.
+   */
+  @Test
+  void anExpiredGrantIsToldWhenAndARevokedOneNamesTheAdminToo() {
+    SealdropFailure expired = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the grant expired at 2026-12-07T18:00:05Z; it cannot be redeemed; ask the sender for a new grant"),
+        "GRANT_EXPIRED"), GrpcFailures.Op.REDEEM);
+    assertThat(expired.getMessage()).isEqualTo("this grant expired at 2026-12-07T18:00:05Z");
+    assertThat(GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription("no"), "GRANT_EXPIRED"),
+        GrpcFailures.Op.REDEEM).getMessage()).isEqualTo("this grant has expired");
+    SealdropFailure revoked = GrpcFailures.translate(status(Status.FAILED_PRECONDITION.withDescription(
+        "the grant was revoked; it cannot be redeemed"), "GRANT_REVOKED"), GrpcFailures.Op.REDEEM);
+    assertThat(revoked.hint()).hasValueSatisfying(h -> assertThat(h).contains("revoking a sender's identity")
+        .contains("an admin"));
+  }
+
   /** Round CP: the disabled identity's hint gave `enable NAME` though the server named it. */
   @Test
   void aDisabledIdentityIsNamedInTheCommandForTheAdmin() {
