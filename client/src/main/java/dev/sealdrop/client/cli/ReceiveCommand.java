@@ -175,8 +175,10 @@ final class ReceiveCommand extends SealdropSubcommand {
     }
     return new dev.sealdrop.client.failure.AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint()
         .map(h -> h + "; ").orElse("") + "the part of the file that had arrived was deleted from your profile (" + spool
-        + "); if only your certificate was revoked, once `sealdrop keys renew` moved you to a new one the same command"
-        + " downloads the file again under its claim", refusal);
+        + ")" + (refusal.getMessage().contains(dev.sealdrop.client.net.GrpcFailures.IDENTITY_REVOKED) ? ""
+            // review BD: said after "your identity was revoked", this contradicted it
+            : "; if only your certificate was revoked, once `sealdrop keys renew` moved you to a new one the same"
+                + " command downloads the file again under its claim"), refusal);
   }
 
   /**

@@ -110,7 +110,9 @@ class SuspendedReceiveTest {
     proxy.resumeStalled.countDown();
     CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
     assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
-    assertThat((String) cut.jsonError().get("hint")).contains("the part of the file that had arrived was deleted");
+    assertThat((String) cut.jsonError().get("hint")).contains("the part of the file that had arrived was deleted")
+        .doesNotContain("if only your certificate was revoked"); // review BD: after "your identity was revoked"
+    assertThat((String) cut.jsonError().get("message")).contains("your identity was revoked");
     try (java.util.stream.Stream<Path> left = Files.list(bob.home().resolve("state/downloads"))) {
       // the claim stays (small; after a certificate-only revocation `keys renew` resumes under it: review BS)
       assertThat(left.map(p -> p.getFileName().toString())).as("no spool kept").noneMatch(n -> n.endsWith(".sealed"));
