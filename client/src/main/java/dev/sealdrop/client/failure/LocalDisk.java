@@ -28,13 +28,30 @@ public final class LocalDisk {
   public static Optional<UsageFailure> refusal(IOException e, Path folder, String elsewhere, String then) {
     IOException os = operatingSystems(e);
     String why = reasonOf(os);
-    if (why == null) {
-      return Optional.empty();
-    }
     String file = os instanceof FileSystemException f ? f.getFile() : null;
     Path where = folder != null ? folder : file == null ? null : Path.of(file).toAbsolutePath().getParent();
     String into = folder != null ? " into " + folder : file != null ? " " + file : "";
-    if (FULL.contains(why)) {
+    if (why == null || !(FULL.contains(why) || READ_ONLY.equals(why) || NAME_TOO_LONG.equals(why)
+        || TOO_LARGE.equals(why))) {
+      // the operating system's words are in the user's language (the JVM takes the locale's messages: a German
+      // desktop's full disk is "Auf dem Geraet ist kein Speicherplatz mehr verfuegbar"), so what is not known by them
+      // is asked of the file system itself (review RH: such a full disk was "internal error ... a bug")
+      // Only for a write into a folder the caller names, and for the plain exceptions the JDK throws for a system
+      // call's error: an envelope's or a transfer's failure while writing onto a FAT or read-only disk is not one
+      IOException plain = systemError(e);
+      why = folder == null || plain == null ? null : probed(where, reasonOf(plain));
+      if (why == null) {
+        return Optional.empty();
+      }
+    }
+    if (TOO_LARGE.equals(why) || why.startsWith(TOO_LARGE_ON)) {
+      String system = why.startsWith(TOO_LARGE_ON) ? why.substring(TOO_LARGE_ON.length()) : null;
+      return Optional.of(new UsageFailure("FILE_TOO_LARGE", "cannot write" + into + ": the file is larger than its file"
+          + " system allows" + (system == null ? "" : " (" + system + ": FAT file systems hold files of 4 GiB at most)"),
+          (elsewhere.isEmpty() ? "choose a folder on a disk formatted with another file system (ext4, exFAT, NTFS...)"
+              : elsewhere + ", on a disk formatted with another file system (ext4, exFAT, NTFS...)") + "; " + then, e));
+    }
+    if (FULL.contains(why) || why.startsWith(FULL_WORDS)) {
       String disk = where == null ? "that disk" : "the disk that holds " + where + " (`df -h " + where + "` shows it)";
       return Optional.of(new UsageFailure("NO_SPACE", "cannot write" + into + ": the disk is full (" + why + ")",
           "free space on " + disk + (elsewhere.isEmpty() ? "" : ", or " + elsewhere) + "; " + then, e));
@@ -61,12 +78,64 @@ public final class LocalDisk {
   private static IOException operatingSystems(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String why = t instanceof IOException io ? reasonOf(io) : null;
-      if (why != null && (FULL.contains(why) || READ_ONLY.equals(why) || NAME_TOO_LONG.equals(why))) {
+      if (why != null && (FULL.contains(why) || READ_ONLY.equals(why) || NAME_TOO_LONG.equals(why)
+          || TOO_LARGE.equals(why))) {
         return (IOException) t;
       }
     }
     return e;
   }
+
+  /**
+   * What the file system holding {@code where} tells of a write it refused in words not known here ({@code words}, the
+   * operating system's, or null): {@link #READ_ONLY} if it is mounted read-only, the first of {@link #FULL} if it has
+   * less than {@link #NEARLY_FULL} left, {@link #TOO_LARGE_ON} and its type if it is a FAT one; else null.
+   */
+  private static String probed(Path where, String words) {
+    if (where == null) {
+      return null;
+    }
+    try {
+      Path existing = where.toAbsolutePath();
+      while (existing != null && !java.nio.file.Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      if (existing == null) {
+        return null;
+      }
+      java.nio.file.FileStore store = java.nio.file.Files.getFileStore(existing);
+      String shown = words == null ? "" : " (" + words + ")";
+      if (store.isReadOnly()) {
+        return READ_ONLY;
+      }
+      if (store.getUsableSpace() < NEARLY_FULL) {
+        return FULL_WORDS + shown;
+      }
+      String type = store.type().toLowerCase(java.util.Locale.ROOT);
+      if (type.equals("vfat") || type.equals("msdos") || type.equals("fat")) {
+        return TOO_LARGE_ON + store.type() + shown;
+      }
+    } catch (IOException | RuntimeException unknown) {
+      return null;
+    }
+    return null;
+  }
+
+  /**
+   * The first exception in {@code e}'s chain of the classes the JDK throws for a system call's error (a channel's
+   * {@code IOException}, a file operation's {@code FileSystemException}) itself, not a subclass; null if none.
+   */
+  private static IOException systemError(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass() == IOException.class || t.getClass() == FileSystemException.class) {
+        return (IOException) t;
+      }
+    }
+    return null;
+  }
+
+  /** Less room than this left where a write failed: the disk is full (a write fails with a block or so left). */
+  static final long NEARLY_FULL = 1L << 20;
 
   /** The operating system's words in {@code e}: a file system exception's reason, else the message. */
   private static String reasonOf(IOException e) {
@@ -75,6 +144,12 @@ public final class LocalDisk {
 
   /** The operating system's words for a full disk (ENOSPC, EDQUOT). */
   private static final java.util.Set<String> FULL = java.util.Set.of("No space left on device", "Disk quota exceeded");
+  /** A full disk found by {@link #probed}, with the system's own words after it. */
+  private static final String FULL_WORDS = "the disk has less than 1 MiB left";
+  /** EFBIG, as the JDK words it in English (a FAT file system past 4 GiB). */
+  private static final String TOO_LARGE = "File too large";
+  /** {@link #probed}'s prefix for a FAT file system, its type after it. */
+  private static final String TOO_LARGE_ON = "too large for ";
   /** ... and for a read-only one (EROFS). */
   private static final String READ_ONLY = "Read-only file system";
   /** ENAMETOOLONG, as the JDK words it. */

@@ -170,6 +170,50 @@ class DiskFullDiagnosisTest {
   }
 
   /**
+   * Review RH: the JVM takes the operating system's messages in the user's language, so a full or read-only disk under
+   * a German desktop ("Auf dem Geraet ist kein Speicherplatz mehr verfuegbar") was not known by its words and ended as
+   * "internal error ... a bug". A write into a named folder that fails in unknown words is asked of the file system
+   * itself (real tmpfs mounts: root here); a failure that is not the system's (an envelope's, a subclass) never is.
+   */
+  @Test
+  void aFullOrReadOnlyDiskIsToldWhateverLanguageTheSystemSpeaks(@TempDir Path root) throws Exception {
+    Path full = Files.createDirectory(root.resolve("full"));
+    Path readOnly = Files.createDirectory(root.resolve("ro"));
+    Process a = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full.toString()).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(a.waitFor() == 0, "cannot mount a small tmpfs here (not root)");
+    try {
+      assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly.toString()).start()
+          .waitFor()).isZero();
+      catchThrowableOfType(IOException.class, () -> Files.write(full.resolve("filler"), new byte[128 * 1024]));
+      String german = "Auf dem Ger\u00e4t ist kein Speicherplatz mehr verf\u00fcgbar";
+      UsageFailure f = LocalDisk.refusal(new java.nio.file.FileSystemException(full.resolve(".x.part").toString(), null,
+          german), full, LocalDisk.OTHER_OUTPUT, "then run the same command again").orElseThrow();
+      assertThat(f.reason()).isEqualTo("NO_SPACE");
+      assertThat(f.getMessage()).contains("the disk is full").contains(german);
+      // a channel's write fails as a plain IOException, here wrapped as the envelope library's writer does
+      UsageFailure ro = LocalDisk.refusal(new IOException("writing to the file failed: Das Dateisystem ist nur lesbar",
+          new IOException("Das Dateisystem ist nur lesbar")), readOnly, LocalDisk.OTHER_OUTPUT, "then run the same"
+          + " command again").orElseThrow();
+      assertThat(ro.reason()).isEqualTo("READ_ONLY_FILE_SYSTEM");
+
+      // not the system's error (a tampered envelope met while writing there): not taken for the disk's
+      assertThat(LocalDisk.refusal(new java.io.EOFException("cut short"), full, LocalDisk.OTHER_OUTPUT, "")).isEmpty();
+      // and unknown words on a disk with room and writable are left as they are
+      assertThat(LocalDisk.refusal(new IOException(german), root, LocalDisk.OTHER_OUTPUT, "")).isEmpty();
+    } finally {
+      for (Path p : new Path[] {full, readOnly}) {
+        new ProcessBuilder("umount", p.toString()).start().waitFor();
+      }
+    }
+    // EFBIG in the JDK's words (a FAT file system past 4 GiB), wherever it is told
+    UsageFailure big = LocalDisk.refusal(new IOException("writing to the file failed: File too large",
+        new IOException("File too large")), root, LocalDisk.OTHER_OUTPUT, "then run the same command again")
+        .orElseThrow();
+    assertThat(big.reason()).isEqualTo("FILE_TOO_LARGE");
+    assertThat(big.hint()).hasValueSatisfying(h -> assertThat(h).contains("another file system"));
+  }
+
+  /**
    * Only the profile's own files are the profile's: an output folder made inside a profile folder, or a file beside its
    * settings, is not (session 45's read: any folder above the failing file with a profile.properties was taken for it).
    */
