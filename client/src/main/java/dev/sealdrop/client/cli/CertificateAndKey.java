@@ -35,13 +35,57 @@ final class CertificateAndKey {
   private final List<X509Certificate> chain;
   private final PrivateKey key;
   private final String identity;
+  /** The files' bytes as they were checked: what a profile stores, whatever is written to the files since. */
+  private final byte[] certBytes;
+  private final byte[] keyBytes;
 
-  private CertificateAndKey(Path certFile, Path keyFile, List<X509Certificate> chain, PrivateKey key, String identity) {
+  private CertificateAndKey(Path certFile, Path keyFile, List<X509Certificate> chain, PrivateKey key, String identity,
+      byte[] certBytes, byte[] keyBytes) {
     this.certFile = certFile;
     this.keyFile = keyFile;
     this.chain = chain;
     this.key = key;
     this.identity = identity;
+    this.certBytes = certBytes;
+    this.keyBytes = keyBytes;
+  }
+
+  /** The {@code --cert} file's bytes as checked. */
+  byte[] certificateBytes() {
+    return certBytes.clone();
+  }
+
+  /** The {@code --key} file's bytes as checked. */
+  byte[] keyBytes() {
+    return keyBytes.clone();
+  }
+
+  /**
+   * {@code file}'s bytes, read again after it was checked (review RH: {@code init} and {@code keys renew} checked the
+   * files, asked for the passphrase, then copied them from disk again: a renewal job that rewrote them meanwhile left a
+   * profile whose key was not its certificate's). Refused if they differ from {@code before}.
+   */
+  static byte[] unchangedSince(String option, Path file, byte[] before) throws UsageFailure {
+    byte[] now = snapshot(option, file);
+    if (!java.security.MessageDigest.isEqual(before, now)) {
+      throw new UsageFailure("FILE_CHANGED", option + " " + file + " changed while it was read; nothing was written",
+          "run the command again once whatever writes it has finished");
+    }
+    return now;
+  }
+
+  /** {@code file}'s bytes (a PEM file is a few KiB; one of over 1 MiB is no certificate or key). */
+  static byte[] snapshot(String option, Path file) throws UsageFailure {
+    try {
+      if (java.nio.file.Files.size(file) > 1 << 20) {
+        throw new UsageFailure("BAD_" + (option.equals("--key") ? "KEY" : "CERTIFICATE"), option + " " + file
+            + " is larger than any certificate or key (over 1 MiB)", "check " + option);
+      }
+      return java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new UsageFailure("BAD_" + (option.equals("--key") ? "KEY" : "CERTIFICATE"), "cannot read " + file + ": "
+          + dev.sealdrop.client.failure.IoReason.of(e), "check " + option);
+    }
   }
 
   /**
@@ -76,6 +120,8 @@ final class CertificateAndKey {
   static CertificateAndKey read(Path cert, Path key, Instant now) throws SealdropFailure {
     requirePemFile("--cert", cert);
     requirePemFile("--key", key);
+    byte[] certBytes = snapshot("--cert", cert);
+    byte[] keyBytes = snapshot("--key", key);
     List<X509Certificate> chain = List.of(Pem.certificates(cert));
     X509Certificate certificate = chain.get(0);
     Optional<String> unsupported = CertificateKeys.unsupportedAlgorithm(certificate);
@@ -104,7 +150,10 @@ final class CertificateAndKey {
       throw new UsageFailure("KEY_CERT_MISMATCH", "--key " + key + " is not the private key of --cert " + cert
           + " (" + identity + "'s certificate)", "pass the key file that was issued together with that certificate");
     }
-    return new CertificateAndKey(cert, key, chain, privateKey, identity);
+    // what was parsed is what was read before: the bytes a profile stores are the ones checked here
+    unchangedSince("--cert", cert, certBytes);
+    unchangedSince("--key", key, keyBytes);
+    return new CertificateAndKey(cert, key, chain, privateKey, identity, certBytes, keyBytes);
   }
 
   /**

@@ -72,9 +72,11 @@ final class InitCommand extends SealdropSubcommand {
     CertificateAndKey.requirePemFile("--key", key);
     CertificateAndKey.requirePemFile("--ca", ca);
     CertificateAndKey certificate = CertificateAndKey.read(cert, key, session.environment().clock().instant());
+    byte[] caBytes = CertificateAndKey.snapshot("--ca", ca);
     // a key here was told to give it with --key (round BJ): the CA's key belongs to nobody but the CA
     X509Certificate[] cas = Pem.certificates(ca, "--ca takes the CA's certificate (ca.crt) that your admin hands out,"
         + " not a private key");
+    CertificateAndKey.unchangedSince("--ca", ca, caBytes);
     if (cas.length > 1) {
       // only one is the deployment's (round BJ: the first was taken silently, another CA's among them or not)
       throw new UsageFailure("SEVERAL_CA_CERTIFICATES", "--ca " + ca + " holds " + cas.length + " certificates ("
@@ -114,9 +116,10 @@ final class InitCommand extends SealdropSubcommand {
           session.environment().clock(), new PinStore(profile.trustedDir())));
       // checked again under the profile's lock: another init into the same new folder may have written it meanwhile
       passphraseCharacters = session.keyStore(passphrase.file).store(keys, () -> refuseExisting(profile), () -> {
-        SecureFiles.copy(ca, profile.caCertificate());
-        SecureFiles.copy(cert, profile.clientCertificate());
-        SecureFiles.copy(key, profile.clientKey());
+        // the bytes checked, not the files again after the passphrase (review RH)
+        SecureFiles.write(profile.caCertificate(), caBytes);
+        SecureFiles.write(profile.clientCertificate(), certificate.certificateBytes());
+        SecureFiles.write(profile.clientKey(), certificate.keyBytes());
         SecureFiles.write(profile.ownBundle(), bundle.encoded());
         profile.saveConfig(new ProfileConfig(identity, serverAddress, admin));
       });

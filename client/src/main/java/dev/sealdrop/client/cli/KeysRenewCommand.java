@@ -97,8 +97,9 @@ final class KeysRenewCommand extends SealdropSubcommand {
     boolean sameFile = alreadyUsed && sameBytes(cert, profile.clientCertificate());
     // the key before the certificate: each write is atomic, and a run stopped between them is mended by running
     // it again with the same files (tls/previous-client.crt, written above, still names the certificate renewed from)
-    SecureFiles.copy(key, profile.clientKey());
-    SecureFiles.copy(cert, profile.clientCertificate());
+    // the bytes checked, not the files again after the passphrase (review RH)
+    SecureFiles.write(profile.clientKey(), renewed.keyBytes());
+    SecureFiles.write(profile.clientCertificate(), renewed.certificateBytes());
     SecureFiles.write(profile.ownBundle(), bundle.encoded());
     // a repeat (or the completion of an interrupted run) changes no certificate or key: it must not read as a switch
     session.output().note((alreadyUsed ? "the profile already uses this certificate (serial "
