@@ -400,9 +400,11 @@ final class KeysRenewCommand extends SealdropSubcommand {
       }
       out.println("  peers see the renewed bundle the next time they fetch your key; `sealdrop keys export` gives it to"
           + " those who imported it offline");
-      // a key registered through the previous certificate was listed as revoked: the server said so (round R)
-      boolean previousRevoked = sshKeys.stream().anyMatch(v -> v.status().equals("revoked-certificate"));
-      replaced.filter(p -> now.isBefore(p.getNotAfter().toInstant())).ifPresent(p -> out.println(previousRevoked
+      // a key registered through the previous certificate was listed as revoked: the server said so (round R); one
+      // of another revoked certificate says nothing of it (review RJ)
+      replaced.filter(p -> now.isBefore(p.getNotAfter().toInstant())).ifPresent(p -> out.println(sshKeys.stream()
+          .filter(v -> v.status().equals("revoked-certificate")).flatMap(v -> v.keys().stream())
+          .anyMatch(k -> registeredThrough(k, p))
           ? "  the previous certificate (serial " + serial(p) + ") is revoked: it no longer connects"
           : "  the previous certificate (serial " + serial(p) + ") stays valid until " + p.getNotAfter().toInstant()
               + " unless an admin has revoked it or revokes it; if it may be exposed, ask one to (if not done yet):"

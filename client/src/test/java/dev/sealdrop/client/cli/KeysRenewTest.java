@@ -522,6 +522,12 @@ class KeysRenewTest extends DevServerPerClass {
         .anySatisfy(k -> assertThat(k).containsEntry("fingerprint", planted)
             .containsEntry("status", "revoked-certificate"))
         .noneSatisfy(k -> assertThat(k).containsEntry("status", "other-certificate"));
+    // and the certificate renewed from (valid) is not said to be revoked because a key of the stolen one is (review RJ)
+    IssuedCert last = issue("ivo", CertSpec.client("ivo"), "ivo-last");
+    assertThat(ivo.run("keys", "renew", "--cert", last.certFile().toString(), "--key", last.keyFile().toString())
+        .assertExit(0).out()).contains("the previous certificate (serial " + serial(later) + ") stays valid until")
+        .doesNotContain("is revoked: it no longer connects").contains("NOT moved: it was registered through"
+            + " certificate serial " + serial(stolen));
   }
 
   /**
