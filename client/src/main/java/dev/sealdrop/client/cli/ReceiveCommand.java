@@ -163,6 +163,9 @@ final class ReceiveCommand extends SealdropSubcommand {
   private static dev.sealdrop.client.failure.AuthFailure forgetIfRefusedForGood(Session session,
       dev.sealdrop.client.failure.AuthFailure refusal, Path stateFile) {
     Path spool = spoolOf(stateFile);
+    if ("IDENTITY_DISABLED".equals(refusal.reason())) {
+      return keptWhileDisabled(refusal, stateFile);
+    }
     if (!SendCommand.REFUSED_FOR_GOOD.contains(refusal.reason()) || !Files.exists(spool)) {
       return refusal;
     }
@@ -1141,6 +1144,37 @@ final class ReceiveCommand extends SealdropSubcommand {
         + " grant is kept " + when + ": create the folder again (or pass another -o) and run the same command before"
         + " then, and it downloads the file again under that claim (if the claim lapses after the server sent the whole"
         + " file, it counts as one of the grant's downloads)");
+  }
+
+  /**
+   * Review BD: a receive refused because the recipient's identity is disabled keeps its claim and what arrived (the
+   * lockdown's hint said so, this one did not); a disable does not stop the claim's clock, so the hint gives its end.
+   */
+  private static dev.sealdrop.client.failure.AuthFailure keptWhileDisabled(
+      dev.sealdrop.client.failure.AuthFailure refusal, Path stateFile) {
+    Optional<StateFile> state;
+    try {
+      state = StateFile.load(stateFile);
+    } catch (IOException | RuntimeException unreadable) {
+      return refusal;
+    }
+    if (state.isEmpty() || state.get().get("claim_id").isEmpty()) {
+      return refusal; // nothing redeemed: nothing to resume
+    }
+    long ends = state.get().get(CLAIM_ENDS).flatMap(ReceiveCommand::millis).orElse(0L);
+    return new dev.sealdrop.client.failure.AuthFailure(refusal.reason(), refusal.getMessage(), refusal.hint()
+        .map(h -> h + "; ").orElse("") + "your claim on this grant is kept " + keptUntil(ends, Instant.now())
+        + ", and so is what this receive downloaded: once your identity is enabled, run the same command again within"
+        + " it to resume (a claim that lapses after bytes were handed out on it may count as one of the grant's"
+        + " downloads)", refusal);
+  }
+
+  private static Optional<Long> millis(String value) {
+    try {
+      return Optional.of(Long.parseLong(value));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   /** How long a claim is kept, as a hint says it: "until TIME", or "for the server's claim window" if unknown. */

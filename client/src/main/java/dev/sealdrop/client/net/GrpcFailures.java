@@ -99,7 +99,7 @@ public final class GrpcFailures {
       return grant(op, reason, detail, e);
     }
     if (reason != null && (reason.startsWith("CERTIFICATE_") || reason.startsWith("IDENTITY_"))) {
-      return certificateRefused(reason, detail, op, e);
+      return certificateRefused(reason, detail, e);
     }
     if ("ENVELOPE_SENDER_MISMATCH".equals(reason) || "BUNDLE_REQUIRED".equals(reason)) {
       return new UsageFailure(reason, "the server does not know your current keys: " + detail,
@@ -613,7 +613,7 @@ public final class GrpcFailures {
         Optional<CertificateAlert.Alert> alert = CertificateAlert.of(c.getMessage());
         if (alert.isPresent()) {
           return certificateRefused(alert.get().reason(), "TLS alert " + alert.get().name() + " in the handshake",
-              Op.GENERIC, e);
+              e);
         }
         return new AuthFailure(or(reason, "TLS_REFUSED"), "TLS handshake failed: " + withoutClassNames(c.getMessage()),
             "check --server, that the server's certificate comes from your profile's CA, and that your "
@@ -632,7 +632,7 @@ public final class GrpcFailures {
   public static final String DISABLED_IDENTITY =
       "the server refused your identity: it is disabled by an admin (your certificate is fine; ";
 
-  private static AuthFailure certificateRefused(String reason, String detail, Op op, Throwable e) {
+  private static AuthFailure certificateRefused(String reason, String detail, Throwable e) {
     String renew = "`sealdrop keys renew --cert NEW.crt --key NEW.key` with it (keeps your keys)";
     switch (reason) {
       case "CERTIFICATE_REVOKED":
@@ -663,11 +663,8 @@ public final class GrpcFailures {
         // the identity's standing, not the certificate (review BB: "refused our certificate" blamed the certificate)
         return new AuthFailure(reason, DISABLED_IDENTITY + detail + ")", "ask an admin to enable it again (`sealdrop admin identities enable "
             + (named.find() ? named.group(1) : "NAME") + "`); your files and grants are kept meanwhile"
-            // review BD: a transfer cut by the disable is kept too, and the re-run resumes it (the lockdown's hint
-            // said so, this one did not)
-            + (op == Op.UPLOAD ? ", and so is this upload: once it is enabled, re-run the same command to resume it"
-                : op == Op.DOWNLOAD ? ", and so is what this download received: once it is enabled, re-run the same"
-                    + " command to resume it" : ""), e);
+            // (a send or receive says what it kept of its transfer, and that the re-run resumes it: review BD)
+            , e);
       }
       case "IDENTITY_UNKNOWN":
         return new AuthFailure(reason, "the server does not know your identity (" + detail + ")",

@@ -94,6 +94,32 @@ class SuspendedReceiveTest {
   }
 
   /**
+   * Review BD: the recipient disabled while it downloads was told only to ask for its enabling; what it downloaded and
+   * its claim are kept, and the hint says so, with the claim's end (a disable does not stop its clock).
+   */
+  @Test
+  void aDownloadCutBecauseTheRecipientWasDisabledSaysItResumesWithinItsClaim() throws Exception {
+    String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
+        .get("token");
+    Path out = Files.createDirectories(root.resolve("bob-out-disabled"));
+    proxy.stallDownstreamAfter.set(4 << 20);
+    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
+        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
+    carol.run("admin", "identities", "disable", "bob", "--reason", "on leave").assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
+    assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "IDENTITY_DISABLED");
+    assertThat((String) cut.jsonError().get("hint")).contains("identities enable bob")
+        .contains("your claim on this grant is kept until ").contains("run the same command again within it to resume");
+
+    carol.run("admin", "identities", "enable", "bob").assertExit(0);
+    CliRun resumed = bob.run("--json", "receive", token, "-o", out.toString()).assertExit(0);
+    assertThat(resumed.err()).contains("resuming");
+    assertThat(Files.mismatch(out.resolve("ledger.bin"), file)).isEqualTo(-1L);
+  }
+
+  /**
    * The opposite case: the recipient itself revoked by an admin while it downloads (its grants revoked with it): the
    * part of the file its profile kept goes (round BP: a 47 MB spool stayed).
    */
