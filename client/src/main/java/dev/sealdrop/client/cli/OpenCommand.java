@@ -138,7 +138,9 @@ final class OpenCommand extends SealdropSubcommand {
             + " far: delete it");
       }
       // the plaintext is written into that folder (a hidden temporary file, then renamed): named if it ran out
-      Optional<UsageFailure> disk = LocalDisk.refusal(e, folder, LocalDisk.OTHER_OUTPUT, "then run the same command again");
+      // judged by the sealed file's size: the plaintext written so far was deleted (review RJ)
+      Optional<UsageFailure> disk = LocalDisk.refusal(e, folder, LocalDisk.OTHER_OUTPUT, "then run the same command again",
+          sizeOrZero(file));
       if (disk.isPresent()) {
         throw disk.get();
       }
@@ -386,6 +388,15 @@ final class OpenCommand extends SealdropSubcommand {
           + " bytes)");
       out.println("  sender:      " + TerminalText.clean(file.senderIdentity()) + " (signature verified)");
       out.println("  fingerprint: " + file.fingerprint());
+    }
+  }
+
+  /** {@code file}'s size, 0 if it cannot be told. */
+  private static long sizeOrZero(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 }

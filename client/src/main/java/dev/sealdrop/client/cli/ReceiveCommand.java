@@ -806,7 +806,8 @@ final class ReceiveCommand extends SealdropSubcommand {
         }
         // the plaintext is written into -o's folder: named if it ran out
         Optional<UsageFailure> disk = LocalDisk.refusal(e, directory, LocalDisk.OTHER_OUTPUT,
-            "then run the same command again within the claim window: it resumes under the claim this run made");
+            "then run the same command again within the claim window: it resumes under the claim this run made",
+            claim.size());
         if (disk.isPresent()) {
           throw disk.get();
         }

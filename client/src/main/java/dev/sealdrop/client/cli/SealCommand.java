@@ -125,7 +125,7 @@ final class SealCommand extends SealdropSubcommand {
     } catch (IOException e) {
       // written into that folder (a hidden temporary file, then renamed): named if it is full or read-only (round X)
       Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),
-          dev.sealdrop.client.failure.LocalDisk.OTHER_OUTPUT, "then run the same command again");
+          dev.sealdrop.client.failure.LocalDisk.OTHER_OUTPUT, "then run the same command again", size);
       if (disk.isPresent()) {
         throw disk.get();
       }

@@ -26,6 +26,15 @@ public final class LocalDisk {
    * freeing space, and ends with {@code then}, what a re-run does (e.g. "then run the same command again").
    */
   public static Optional<UsageFailure> refusal(IOException e, Path folder, String elsewhere, String then) {
+    return refusal(e, folder, elsewhere, then, 0);
+  }
+
+  /**
+   * {@link #refusal(IOException, Path, String, String)} of a write of a file of about {@code size} bytes into {@code
+   * folder} (0: not known), which a refusal in words not known here is judged by: the disk is full if it has less room
+   * than that (the partial file is deleted by then), and a FAT file system refuses a file of 4 GiB or more.
+   */
+  public static Optional<UsageFailure> refusal(IOException e, Path folder, String elsewhere, String then, long size) {
     IOException os = operatingSystems(e);
     String why = reasonOf(os);
     String file = os instanceof FileSystemException f ? f.getFile() : null;
@@ -39,7 +48,7 @@ public final class LocalDisk {
       // Only for a write into a folder the caller names, and for the plain exceptions the JDK throws for a system
       // call's error: an envelope's or a transfer's failure while writing onto a FAT or read-only disk is not one
       IOException plain = systemError(e);
-      why = folder == null || plain == null ? null : probed(where, reasonOf(plain));
+      why = folder == null || plain == null ? null : probed(where, reasonOf(plain), size);
       if (why == null) {
         return Optional.empty();
       }
@@ -88,10 +97,11 @@ public final class LocalDisk {
 
   /**
    * What the file system holding {@code where} tells of a write it refused in words not known here ({@code words}, the
-   * operating system's, or null): {@link #READ_ONLY} if it is mounted read-only, the first of {@link #FULL} if it has
-   * less than {@link #NEARLY_FULL} left, {@link #TOO_LARGE_ON} and its type if it is a FAT one; else null.
+   * operating system's, or null) of a file of {@code size} bytes: {@link #READ_ONLY} if it is mounted read-only,
+   * {@link #FULL_WORDS} if it has less than {@link #NEARLY_FULL} left beyond that size, {@link #TOO_LARGE_ON} and its
+   * type if it is a FAT one and the file 4 GiB or more; else null.
    */
-  private static String probed(Path where, String words) {
+  private static String probed(Path where, String words, long size) {
     if (where == null) {
       return null;
     }
@@ -104,16 +114,16 @@ public final class LocalDisk {
         return null;
       }
       java.nio.file.FileStore store = java.nio.file.Files.getFileStore(existing);
-      String shown = words == null ? "" : " (" + words + ")";
+      String shown = words == null ? "" : "; the system said: " + words;
       if (store.isReadOnly()) {
         return READ_ONLY;
       }
-      if (store.getUsableSpace() < NEARLY_FULL) {
+      if (store.getUsableSpace() < NEARLY_FULL + Math.max(0, size)) {
         return FULL_WORDS + shown;
       }
       String type = store.type().toLowerCase(java.util.Locale.ROOT);
-      if (type.equals("vfat") || type.equals("msdos") || type.equals("fat")) {
-        return TOO_LARGE_ON + store.type() + shown;
+      if (size >= FAT_LIMIT && (type.equals("vfat") || type.equals("msdos") || type.equals("fat"))) {
+        return TOO_LARGE_ON + store.type();
       }
     } catch (IOException | RuntimeException unknown) {
       return null;
@@ -130,9 +140,17 @@ public final class LocalDisk {
       if (t.getClass() == IOException.class || t.getClass() == FileSystemException.class) {
         return (IOException) t;
       }
+      if (t instanceof IOException) {
+        // a failure of its own kind (an input that could not be read, an envelope refused), whatever caused it: not
+        // the output's disk (review RJ: an unreadable input with -o on a FAT stick was told FILE_TOO_LARGE)
+        return null;
+      }
     }
     return null;
   }
+
+  /** The largest file a FAT file system holds is one byte less. */
+  private static final long FAT_LIMIT = 4L << 30;
 
   /** Less room than this left where a write failed: the disk is full (a write fails with a block or so left). */
   static final long NEARLY_FULL = 1L << 20;
@@ -145,7 +163,7 @@ public final class LocalDisk {
   /** The operating system's words for a full disk (ENOSPC, EDQUOT). */
   private static final java.util.Set<String> FULL = java.util.Set.of("No space left on device", "Disk quota exceeded");
   /** A full disk found by {@link #probed}, with the system's own words after it. */
-  private static final String FULL_WORDS = "the disk has less than 1 MiB left";
+  private static final String FULL_WORDS = "less room is left on it than the file needs";
   /** EFBIG, as the JDK words it in English (a FAT file system past 4 GiB). */
   private static final String TOO_LARGE = "File too large";
   /** {@link #probed}'s prefix for a FAT file system, its type after it. */

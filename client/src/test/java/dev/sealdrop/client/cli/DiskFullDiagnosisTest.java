@@ -179,6 +179,7 @@ class DiskFullDiagnosisTest {
   void aFullOrReadOnlyDiskIsToldWhateverLanguageTheSystemSpeaks(@TempDir Path root) throws Exception {
     Path full = Files.createDirectory(root.resolve("full"));
     Path readOnly = Files.createDirectory(root.resolve("ro"));
+    Path roomy = Files.createDirectory(root.resolve("roomy"));
     Process a = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full.toString()).start();
     org.junit.jupiter.api.Assumptions.assumeTrue(a.waitFor() == 0, "cannot mount a small tmpfs here (not root)");
     try {
@@ -198,10 +199,22 @@ class DiskFullDiagnosisTest {
 
       // not the system's error (a tampered envelope met while writing there): not taken for the disk's
       assertThat(LocalDisk.refusal(new java.io.EOFException("cut short"), full, LocalDisk.OTHER_OUTPUT, "")).isEmpty();
+      // nor a failure of sealdrop's own kind caused by one (review RJ: an unreadable input, -o on such a disk)
+      assertThat(LocalDisk.refusal(new InputFile.Unreadable(root.resolve("in.csv"), new IOException("E/A-Fehler")),
+          full, LocalDisk.OTHER_OUTPUT, "", 10)).isEmpty();
       // and unknown words on a disk with room and writable are left as they are
       assertThat(LocalDisk.refusal(new IOException(german), root, LocalDisk.OTHER_OUTPUT, "")).isEmpty();
+
+      // review RJ: open and receive delete the partial file before they are told, so the room is back then: a disk
+      // with less room than the file being written is full (here 2 MiB, empty, for a 3 MiB file)
+      assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", roomy.toString()).start()
+          .waitFor()).isZero();
+      assertThat(LocalDisk.refusal(new IOException(german), roomy, LocalDisk.OTHER_OUTPUT, "", 3 << 20)
+          .orElseThrow().reason()).isEqualTo("NO_SPACE");
+      assertThat(LocalDisk.refusal(new IOException(german), roomy, LocalDisk.OTHER_OUTPUT, "", 64 << 10)).as("room for"
+          + " it: not the disk").isEmpty();
     } finally {
-      for (Path p : new Path[] {full, readOnly}) {
+      for (Path p : new Path[] {full, readOnly, roomy}) {
         new ProcessBuilder("umount", p.toString()).start().waitFor();
       }
     }
