@@ -133,16 +133,20 @@ public final class Recipients {
   }
 
   /**
-   * Review RH: a bare {@code --to bob} that names both an identity whose key is pinned (or yourself) and a file of that
-   * name in the working folder sealed for whoever that file's bundle names: a file a sender chose the name of (a
-   * {@code receive} writes into the working folder) could turn a seal for bob into one for its sender, told only by the
-   * "for:" line. Refused unless the file holds that identity's bundle; {@code ./bob} names the file.
+   * Review RH: a bare {@code --to bob} that names both an identity and a file of that name in the working folder sealed
+   * for whoever that file's bundle names: a file a sender chose the name of (a {@code receive} writes into the working
+   * folder) could turn a seal for bob into one for its sender (pinned on first use), told only by the "for:" line.
+   * Refused unless the file holds that identity's bundle; {@code ./bob} names the file. A name ending in {@code .skb}
+   * that is neither yourself nor pinned is taken as the file it is (review RJ: also an unpinned name was taken).
    */
   private static void refuseAmbiguous(Session session, String t, byte[] encoded) throws SealdropFailure {
     String name = t.strip();
-    if (t.contains("/") || t.contains(java.io.File.separator) || !OpenCommand.IDENTITY.matcher(name).matches()
-        || !(name.equals(session.config().identity()) || session.trust().hasPin(name))) {
+    if (t.contains("/") || t.contains(java.io.File.separator) || !OpenCommand.IDENTITY.matcher(name).matches()) {
       return;
+    }
+    boolean known = name.equals(session.config().identity()) || session.trust().hasPin(name);
+    if (!known && name.endsWith(".skb")) {
+      return; // a bundle file's name, as `keys export -o bob.skb` writes it: what it holds is the file's, said on "for:"
     }
     String inside;
     try {
@@ -152,7 +156,8 @@ public final class Recipients {
     }
     if (!name.equals(inside)) {
       throw new UsageFailure("AMBIGUOUS_RECIPIENT", "--to " + name + " names " + (name.equals(session.config()
-          .identity()) ? "yourself" : "an identity whose key you pinned") + ", and also a file in this folder, " + name
+          .identity()) ? "yourself" : known ? "an identity whose key you pinned" : "an identity") + ", and also a file"
+          + " in this folder, " + name
           + ", which holds " + (inside == null ? "no key bundle" : "the key bundle of " + inside) + "; nothing was sealed",
           "to seal for the identity " + name + ", run it from another folder or move that file away; to use the file,"
           + " name it as a path: --to ./" + name);
