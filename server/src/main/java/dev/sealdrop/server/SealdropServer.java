@@ -703,6 +703,12 @@ public final class SealdropServer implements AutoCloseable {
    */
   static final java.time.Duration WITNESS_LAG_ALLOWED = java.time.Duration.ofHours(1);
 
+  /**
+   * The result of a stop's record when acts were still running (cancelled calls past their grace, an admin's act, a
+   * maintenance round): not a clean stop, so the next start recovers the acts left unrecorded.
+   */
+  static final String STOPPED_UNFINISHED = "acts-unfinished";
+
   /** The file in the data folder that keeps a start's finding that the database is behind, until acted on. */
   static final String BEHIND_MARK = DataFolder.BEHIND_MARK;
 
@@ -874,14 +880,28 @@ public final class SealdropServer implements AutoCloseable {
     }
     admin.shutdownNow();
     executor.shutdown();
+    // whether every act that may still record something ended before the stop's record: if not, the stop is not
+    // recorded as clean, so that the next start recovers what went unrecorded (review RK)
+    boolean allEnded = !interrupted;
     try {
       // the calls cancelled at the deadline end on this executor (an upload's abort and checkpoint, a download's
       // record): before server.stop, after which the audit log takes no record (round AG: they went unrecorded)
-      if (!interrupted && !executor.awaitTermination(5, TimeUnit.SECONDS)) {
+      boolean callsEnded = !interrupted && executor.awaitTermination(5, TimeUnit.SECONDS);
+      // an admin's act runs to its end whatever its call became (an identity's revocation records each grant it
+      // ended): at most its wait for another act's lock and its work; its call's thread is one of the executor's
+      if (!interrupted && adminOperations != null && !adminOperations.awaitActs(java.time.Duration.ofSeconds(
+          AdminOperations.WAIT_SECONDS + 10))) {
+        LOG.warn("an admin's act was still running {} s after the admin port closed; stopping without it (the next"
+            + " start records what it left unrecorded)", AdminOperations.WAIT_SECONDS + 10);
+        allEnded = false;
+      }
+      if (!interrupted && !callsEnded && !executor.awaitTermination(1, TimeUnit.SECONDS)) {
         LOG.warn("calls still ending 5 s after they were cancelled; stopping without waiting for them");
+        allEnded = false;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      allEnded = false;
     }
     try {
       // a maintenance round still running (an expiry, a settle of lapsed claims, a retention sweep) writes its acts to
@@ -890,9 +910,11 @@ public final class SealdropServer implements AutoCloseable {
       if (!interrupted && !maintenance.awaitTermination(5, TimeUnit.SECONDS)) {
         LOG.warn("a maintenance round was still running after 5 s more of waiting for it; stopping without it (its"
             + " acts may go unrecorded)");
+        allEnded = false;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      allEnded = false;
     }
     callTimer.shutdownNow(); // after the calls: an upload finished in the grace is answered (UploadCall)
     for (RefusalThrottle t : refusalThrottles) {
@@ -903,7 +925,7 @@ public final class SealdropServer implements AutoCloseable {
       }
     }
     try {
-      audit.record(Audit.SERVER, FileAudit.STOP, "", "ok", "");
+      audit.record(Audit.SERVER, FileAudit.STOP, "", allEnded ? "ok" : STOPPED_UNFINISHED, "");
     } catch (RuntimeException e) {
       LOG.error("the shutdown could not be audited: {}", e.toString());
     }

@@ -241,24 +241,29 @@ public final class AdminOperations {
       Instant now = clock.instant();
       // the downloads of its grants being served as the revocation takes effect are counted then, under the download
       // lock, as for a disable (one that ends itself at its next chunk is counted too), and closed at once after it
-      GrantService.Counted<List<AdminRepository.EndedGrant>> revocation = grants.cuttingDownloadsOfOwner(name,
-          () -> repository.revokeIdentityAndGrants(name, now));
-      List<AdminRepository.EndedGrant> ended = revocation.result();
-      // after the write: an error record (act) then says whether it took effect
-      details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
+      // the record of each grant it ended is written with the write, under the admin's lock and the downloads' lock
+      // that a file's delete or purge takes too, so that no act on those grants is recorded before it (review RK: a
+      // second admin's revoke, told "nothing changed", and a sender's delete of a granted file came first); none waits
+      // for the disk (review DT: one fsync each held every other act): the act's own record makes them durable
+      GrantService.Counted<List<Grant>> revocation = grants.cuttingDownloadsOfOwner(name, () -> {
+        List<AdminRepository.EndedGrant> ended = repository.revokeIdentityAndGrants(name, now);
+        // after the write: an error record (act) then says whether it took effect
+        details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
+        return revokedGrantsRecorded(c, name, reason, now, ended);
+      });
       logAct(c, name, "revoked", changed, reason);
       // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
       int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT);
       sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
-      int cut = revocation.downloadsCut();
-      // the record of each grant it ended is written once the others may act again: one fsync each
-      return () -> revokedGrantsRecorded(c, name, reason, now, ended, closed, cut, changed);
+      Closed done = new Closed(view(name), closed, revocation.result().size(), revocation.downloadsCut(), changed,
+          List.of());
+      return () -> done;
     });
   }
 
-  /** The rest of an identity's revocation: one {@code grant.revoke} record per grant it ended; its answer. */
-  private Closed revokedGrantsRecorded(Caller c, String name, String reason, Instant now,
-      List<AdminRepository.EndedGrant> ended, int closed, int cut, boolean changed) {
+  /** One {@code grant.revoke} record per grant an identity's revocation ended, not waiting for the disk; those grants. */
+  private List<Grant> revokedGrantsRecorded(Caller c, String name, String reason, Instant now,
+      List<AdminRepository.EndedGrant> ended) {
     List<Grant> revoked = new java.util.ArrayList<>();
     for (AdminRepository.EndedGrant e : ended) {
       Grant g = e.before();
@@ -276,9 +281,10 @@ public final class AdminOperations {
       grantDetails.put("state", g.asOf(now).state().name().toLowerCase(Locale.ROOT));
       grantDetails.put("cause", dev.sealdrop.server.core.identity.IdentityService.IDENTITY_REVOKED);
       grantDetails.put("identity", name);
-      audit.record(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(), grantDetails);
+      audit.recordWithoutWaiting(c.principal().identity(), "grant.revoke", "grant:" + g.id(), "ok", c.peer(),
+          grantDetails);
     }
-    return new Closed(view(name), closed, revoked.size(), cut, changed, List.of());
+    return revoked;
   }
 
   /**
@@ -411,7 +417,7 @@ public final class AdminOperations {
   /** Acts waiting for {@link #standing} now (past every check but their admin's fresh one). */
   private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
   /** How long an act waits for another admin's to end before it is refused as busy (the CLI gives up at 30 s). */
-  static final long WAIT_SECONDS = 20;
+  public static final long WAIT_SECONDS = 20;
 
   /** What an act that changes something excludes while its admin's standing is checked and it runs. */
   private enum Exclusion {
@@ -510,6 +516,42 @@ public final class AdminOperations {
   }
 
   private <T> T act(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {
+    synchronized (inFlight) {
+      inFlight[0]++;
+    }
+    try {
+      return recordedAct(c, action, object, details, work);
+    } finally {
+      synchronized (inFlight) {
+        inFlight[0]--;
+        inFlight.notifyAll();
+      }
+    }
+  }
+
+  /** How many acts are running: a graceful stop waits for them before the log's stop record ({@link #awaitActs}). */
+  private final int[] inFlight = new int[1];
+
+  /**
+   * Waits until no admin act is running, at most {@code timeout}; whether none is. A stop calls it before the audit log's
+   * stop record, after which the log takes none (review RK: an identity's revocation still writing its records lost
+   * them, and its own, under a stop recorded as clean).
+   */
+  public boolean awaitActs(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (inFlight) {
+      while (inFlight[0] > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(inFlight, left);
+      }
+      return true;
+    }
+  }
+
+  private <T> T recordedAct(Caller c, String action, String object, Map<String, String> details, Supplier<T> work) {
     T result;
     try {
       c.principal().require(Role.ADMIN, "use admin operations");

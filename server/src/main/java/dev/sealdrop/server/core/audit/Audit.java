@@ -33,8 +33,9 @@ public interface Audit {
   /**
    * Appends one record like {@link #record(String, String, String, String, String, Map)}, but returns
    * once it is in the chain, without waiting for the disk: it is durable as soon as any later record
-   * is, or at the next periodic checkpoint. Only for events on network I/O threads (connections
-   * accepted or refused), which must never stall on an fsync.
+   * is, or at the next periodic checkpoint. For events on network I/O threads (connections
+   * accepted or refused), which must never stall on an fsync, and for the many records of one act that
+   * its own record, written with {@link #record} after them, makes durable together.
    */
   void recordWithoutWaiting(String actor, String action, String object, String result, String peer,
       Map<String, String> details);
