@@ -290,7 +290,15 @@ public final class GrantService {
         throw unavailable(current, "it can no longer be revoked", "nothing is left to revoke; `sealdrop grants` (ListGrants) shows its state");
       }
     }
-    return new Revoked(grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now), Math.max(cut, 0), cut < 0);
+    Optional<Grant> after = grants.find(grant.id());
+    if (after.isEmpty() && cut >= 0) {
+      // revoked, then its file deleted or purged before this read (review RK: told "purged meanwhile" and recorded as
+      // refused, though the revoke took effect): the grant as this revoke left it
+      return new Revoked(new Grant(grant.id(), grant.fileId(), grant.owner(), grant.recipient(), GrantState.REVOKED,
+          grant.createdAt(), grant.expiresAt(), grant.maxDownloads(), grant.downloadsUsed(), grant.size(),
+          grant.fingerprint()), cut, false);
+    }
+    return new Revoked(after.orElseThrow(GrantService::purgedMeanwhile).asOf(now), Math.max(cut, 0), cut < 0);
   }
 
   /**

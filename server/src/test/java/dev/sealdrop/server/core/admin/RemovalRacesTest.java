@@ -147,6 +147,44 @@ class RemovalRacesTest {
         .singleElement().satisfies(e -> assertThat(e.getActor()).isEqualTo("bob"));
   }
 
+  /**
+   * Review RK: an admin's revoke whose grant's file was purged right after the revoke's write (another admin's purge;
+   * a sender's delete takes no admin lock at all) was told "purged meanwhile" and recorded as refused, though it took
+   * effect. It answers the grant as it revoked it, and is recorded as done.
+   */
+  @Test
+  void aRevokeWhoseFileIsPurgedRightAfterItsWriteIsTheRevokeItWas() throws Exception {
+    try (TestServer server = new TestServer(data); Clients clients = server.clients();
+        AdminClients admins = new AdminClients(server)) {
+      Users.publish(clients, server.pki, "alice");
+      String fileId = Transfers.upload(clients, "alice", Users.seal("alice", Users.randomBytes(1000, 87), "bob")
+          .bytes()).getFileId();
+      String grantId = Transfers.grant(clients, "alice", fileId, "bob").getGrant().getGrantId();
+      FileRemoval removal = (FileRemoval) field(server.server().adminOperations(), "removal");
+      dev.sealdrop.server.core.grant.GrantService service = (dev.sealdrop.server.core.grant.GrantService)
+          field(removal, "grants");
+      java.util.concurrent.atomic.AtomicBoolean revoked = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicBoolean purged = new java.util.concurrent.atomic.AtomicBoolean();
+      interceptGrants(removal, (method, args) -> {
+        if (method.getName().equals("revoke")) {
+          revoked.set(true);
+        } else if (method.getName().equals("find") && revoked.get() && purged.compareAndSet(false, true)) {
+          admins.admin("carol").purgeFile(dev.sealdrop.protocol.v1.PurgeFileRequest.newBuilder().setFileId(fileId)
+              .build());
+        }
+      });
+
+      var r = service.revoke(new Principal("carol", Role.ADMIN, server.pki.certificate("carol"),
+          Origin.grpc("127.0.0.1:1")), grantId);
+      assertThat(purged).as("the purge ran between the revoke's write and its read").isTrue();
+      assertThat(r.grant().state()).isEqualTo(dev.sealdrop.server.core.grant.GrantState.REVOKED);
+      assertThat(r.already()).isFalse();
+      assertThat(server.server().audit().tail(20)).filteredOn(e -> e.action().equals("grant.revoke")
+          && e.object().equals("grant:" + grantId)).singleElement().satisfies(e -> assertThat(e.result())
+          .isEqualTo("ok"));
+    }
+  }
+
   /** What runs before a repository call the test intercepts. */
   private interface Before {
     void run(Method method, Object[] args) throws Exception;
