@@ -121,7 +121,9 @@ final class LogRecovery {
    * <ul>
    *   <li>R1: if the last start or stop record that a checkpoint covers is a stop (a clean
    *       shutdown), the unsigned tail must be exactly one start record: the next server records its
-   *       start and signs it at once, so a crash can leave only that record unsigned.
+   *       start and signs it at once, so a crash can leave only that record unsigned; or the server's
+   *       own recovery records of a start that found a torn line, whose checkpoint a crash cut, then at
+   *       most one start.
    *   <li>R2: a stop record in the unsigned tail must be its last record: a server appends nothing
    *       after its stop (its writer refuses to), so only a crash while closing leaves it unsigned.
    * </ul>
@@ -143,6 +145,13 @@ final class LogRecovery {
     private long last;
     private boolean firstIsStart;
     private long firstStop;
+    /**
+     * Whether the unsigned tail is of the shape a writer killed while it resumed a log leaves: its own recovery records
+     * (the server's), then at most one start, last. A torn last line is cut and recorded with its checkpoint in one
+     * write, which a crash can cut between the two (review RK: the next start refused the log as tampered with).
+     */
+    private boolean tailIsRecovery = true;
+    private boolean tailHasStart;
 
     TailRules(AuditLogWriter.Lifecycle lifecycle) {
       this.lifecycle = lifecycle;
@@ -157,6 +166,10 @@ final class LogRecovery {
         first = seq;
         firstIsStart = start;
       }
+      boolean recovery = "server".equals(record.actor()) && (record.action().equals(AuditLogWriter.TORN_TAIL_ACTION)
+          || record.action().equals(AuditLogWriter.UNSIGNED_TAIL_ACTION));
+      tailIsRecovery = tailIsRecovery && !tailHasStart && (recovery || start);
+      tailHasStart = tailHasStart || start;
       last = seq;
       lastRecord = seq;
       lastResult = record.result();
@@ -178,6 +191,8 @@ final class LogRecovery {
       last = 0;
       firstIsStart = false;
       firstStop = 0;
+      tailIsRecovery = true;
+      tailHasStart = false;
     }
 
     /**
@@ -193,7 +208,7 @@ final class LogRecovery {
       if (lifecycle == null || first == 0) {
         return null;
       }
-      if (signedLifecycleIsStop && !(first == last && firstIsStart)) {
+      if (signedLifecycleIsStop && !(first == last && firstIsStart) && !tailIsRecovery) {
         return records(first, last) + " " + (first == last ? "follows" : "follow") + " the signed record "
             + signedLifecycleSeq + " (" + lifecycle.stopAction() + ": a clean shutdown), and no checkpoint covers "
             + (first == last ? "it" : "them") + ". After its stop a server appends nothing until the next one records "

@@ -122,6 +122,52 @@ class AuditUnsignedTailTest {
     return size;
   }
 
+  /**
+   * Review RK: a start after a clean stop found a torn line (the start before it was killed while writing its start),
+   * and was itself cut while it wrote its recovery record and checkpoint in one write: the record was kept, the
+   * checkpoint torn. R1 refused the next start as tampered with. Such a tail is what the writer leaves; it is signed.
+   */
+  @Test
+  void aRecoveryRecordWhoseCheckpointACrashCutAfterACleanStopIsSignedAtTheNextOpen() throws IOException {
+    Path f = log();
+    cleanRun(f, 2); // records 1 (start) .. 4 (stop), signed at close
+    Files.write(f, "{\"seq\":5,\"ti".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND); // a start cut
+    try (AuditLogWriter w = open(f)) {
+      assertThat(w.tornTailBytes()).isPositive();
+    } // its torn-tail record and checkpoint, then a stop by close: now cut back to the record alone, half a checkpoint
+    List<String> l = lines(f);
+    int recovery = -1;
+    for (int i = 0; i < l.size(); i++) {
+      if (AuditFixtures.parse(l.get(i)) instanceof RecordLine r && r.record().action().equals(
+          AuditLogWriter.TORN_TAIL_ACTION)) {
+        recovery = i;
+      }
+    }
+    assertThat(recovery).isPositive();
+    List<String> cut = new ArrayList<>(l.subList(0, recovery + 1));
+    writeLines(f, cut);
+    String checkpoint = l.get(recovery + 1);
+    Files.write(f, checkpoint.substring(0, checkpoint.length() / 2).getBytes(StandardCharsets.UTF_8),
+        StandardOpenOption.APPEND);
+
+    try (AuditLogWriter w = open(f)) {
+      w.append(START);
+    }
+    assertThat(strict(f).valid()).as("every record signed").isTrue();
+    assertThat(records(f)).extracting(AuditRecord::action).contains(AuditLogWriter.UNSIGNED_TAIL_ACTION);
+  }
+
+  /** After a clean stop, a forged record after the server's own recovery record is still refused. */
+  @Test
+  void aForgedRecordAfterARecoveryRecordAfterACleanStopIsRefused() throws IOException {
+    Path f = log();
+    cleanRun(f, 2);
+    appendForged(f, "server", AuditLogWriter.TORN_TAIL_ACTION);
+    appendForged(f, "alice", "grant.redeem");
+    assertThatThrownBy(() -> open(f)).isInstanceOf(AuditLogCorruptException.class)
+        .hasMessageContaining("follow the signed record 4 (server.stop: a clean shutdown)");
+  }
+
   // --- refused: tails no crash of the server leaves ---
 
   @Test
