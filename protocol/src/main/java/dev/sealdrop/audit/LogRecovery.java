@@ -47,7 +47,7 @@ final class LogRecovery {
     }
     // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
-    TailRules tail = new TailRules(lifecycle);
+    TailRules tail = new TailRules(lifecycle, file.getFileName().toString());
     // through ch, never a new descriptor: closing one would drop the writer's lock (RangeInputStream)
     try (InputStream in = new RangeInputStream((pos, b, off, len) -> ch.read(ByteBuffer.wrap(b, off, len), pos), keep)) {
       AuditVerifier verifier = AuditVerifier.withKey(key.publicKey()).allowingUnsignedTail();
@@ -121,13 +121,12 @@ final class LogRecovery {
    * <ul>
    *   <li>R1: if the last start or stop record that a checkpoint covers is a stop (a clean
    *       shutdown), the unsigned tail must be exactly one start record: the next server records its
-   *       start and signs it at once, so a crash can leave only that record unsigned; or the server's
-   *       own recovery records of a start that found a torn line, whose checkpoint a crash cut, then at
-   *       most one start.
+   *       start and signs it at once, so a crash can leave only that record unsigned.
    *   <li>R2: a stop record in the unsigned tail must be its last record: a server appends nothing
    *       after its stop (its writer refuses to), so only a crash while closing leaves it unsigned.
    * </ul>
-   * Without a {@link AuditLogWriter.Lifecycle} no rule applies.
+   * Both apply to the tail less the writer's own recovery records at its end (a resume's single write cut between
+   * them and their checkpoint), which must come last. Without a {@link AuditLogWriter.Lifecycle} no rule applies.
    */
   static final class TailRules implements AuditVerifier.Observer {
     private final AuditLogWriter.Lifecycle lifecycle;
@@ -146,16 +145,47 @@ final class LogRecovery {
     private boolean firstIsStart;
     private long firstStop;
     /**
-     * Whether the unsigned tail is of the shape a writer killed while it resumed a log leaves: its own recovery records
-     * (the server's), then at most one start, last. A torn last line is cut and recorded with its checkpoint in one
-     * write, which a crash can cut between the two (review RK: the next start refused the log as tampered with).
+     * The unsigned tail less the writer's own recovery records at its end: a resume writes them with their checkpoint
+     * in one write, which a crash or power loss can cut between the two, leaving them unsigned after the tail they
+     * name (reviews RK, RL: the next start refused the log as tampered with). R1 and R2 apply to the rest, the core:
+     * its last record (0: none) and how many records it has; whether a record that is not one came after one.
      */
-    private boolean tailIsRecovery = true;
-    private boolean tailHasStart;
+    private long coreLast;
+    private long coreRecords;
+    private boolean recoverySuffix;
+    private boolean recordAfterRecovery;
+    /** The log file's name: the object of the writer's own recovery records. */
+    private final String fileName;
 
-    TailRules(AuditLogWriter.Lifecycle lifecycle) {
+    TailRules(AuditLogWriter.Lifecycle lifecycle, String fileName) {
       this.lifecycle = lifecycle;
+      this.fileName = fileName;
     }
+
+    /**
+     * Whether {@code record} is one a resume writes ({@link AuditLogWriter#TORN_TAIL_ACTION}, {@link
+     * AuditLogWriter#UNSIGNED_TAIL_ACTION}), as it writes it: by {@code server}, on the log file, ok, no peer, its
+     * details exactly; an adoption names the tail before it (from the tail's first record to the one before it).
+     */
+    private boolean isRecovery(AuditRecord record) {
+      if (!"server".equals(record.actor()) || !fileName.equals(record.object()) || !"ok".equals(record.result())
+          || !record.peer().isEmpty()) {
+        return false;
+      }
+      java.util.Map<String, String> d = record.details();
+      if (record.action().equals(AuditLogWriter.TORN_TAIL_ACTION)) {
+        return d.keySet().equals(java.util.Set.of("bytes"));
+      }
+      // the adopted tail ends just before the write it is in: before this record, or before the torn-tail record
+      // written with it
+      long before = record.sequence() - (previousWasTorn ? 2 : 1);
+      return record.action().equals(AuditLogWriter.UNSIGNED_TAIL_ACTION)
+          && d.keySet().equals(java.util.Set.of("first", "last", "records"))
+          && Long.toString(first).equals(d.get("first")) && Long.toString(before).equals(d.get("last"));
+    }
+
+    /** Whether the record before the one being read is a recovery record of a torn line. */
+    private boolean previousWasTorn;
 
     @Override
     public void record(AuditRecord record) {
@@ -166,10 +196,15 @@ final class LogRecovery {
         first = seq;
         firstIsStart = start;
       }
-      boolean recovery = "server".equals(record.actor()) && (record.action().equals(AuditLogWriter.TORN_TAIL_ACTION)
-          || record.action().equals(AuditLogWriter.UNSIGNED_TAIL_ACTION));
-      tailIsRecovery = tailIsRecovery && !tailHasStart && (recovery || start);
-      tailHasStart = tailHasStart || start;
+      boolean recovery = lifecycle != null && isRecovery(record);
+      previousWasTorn = recovery && record.action().equals(AuditLogWriter.TORN_TAIL_ACTION);
+      if (recovery) {
+        recoverySuffix = true;
+      } else {
+        recordAfterRecovery |= recoverySuffix;
+        coreLast = seq;
+        coreRecords++;
+      }
       last = seq;
       lastRecord = seq;
       lastResult = record.result();
@@ -191,8 +226,11 @@ final class LogRecovery {
       last = 0;
       firstIsStart = false;
       firstStop = 0;
-      tailIsRecovery = true;
-      tailHasStart = false;
+      coreLast = 0;
+      coreRecords = 0;
+      recoverySuffix = false;
+      recordAfterRecovery = false;
+      previousWasTorn = false;
     }
 
     /**
@@ -208,13 +246,18 @@ final class LogRecovery {
       if (lifecycle == null || first == 0) {
         return null;
       }
-      if (signedLifecycleIsStop && !(first == last && firstIsStart) && !tailIsRecovery) {
+      if (signedLifecycleIsStop && recordAfterRecovery) {
+        return records(first, last) + " follow the signed record " + signedLifecycleSeq + " (" + lifecycle.stopAction()
+            + ": a clean shutdown), and no checkpoint covers them; a record follows the writer's own record of a"
+            + " resume in them, which a resume writes last, with its checkpoint, so " + notOurs(first, last);
+      }
+      if (signedLifecycleIsStop && coreRecords > 0 && !(coreRecords == 1 && firstIsStart)) {
         return records(first, last) + " " + (first == last ? "follows" : "follow") + " the signed record "
             + signedLifecycleSeq + " (" + lifecycle.stopAction() + ": a clean shutdown), and no checkpoint covers "
             + (first == last ? "it" : "them") + ". After its stop a server appends nothing until the next one records "
             + lifecycle.startAction() + " and signs it at once, so " + notOurs(first, last);
       }
-      if (firstStop != 0 && firstStop < last) {
+      if (firstStop != 0 && firstStop < coreLast) {
         return records(firstStop + 1, last) + " " + (firstStop + 1 == last ? "follows" : "follow") + " the record "
             + firstStop + " (" + lifecycle.stopAction() + "), and no checkpoint covers " + records(first, last)
             + ". A server appends nothing after its stop, so " + notOurs(firstStop + 1, last);

@@ -150,20 +150,90 @@ class AuditUnsignedTailTest {
     Files.write(f, checkpoint.substring(0, checkpoint.length() / 2).getBytes(StandardCharsets.UTF_8),
         StandardOpenOption.APPEND);
 
-    try (AuditLogWriter w = open(f)) {
-      w.append(START);
-    }
+    open(f).close();
     assertThat(strict(f).valid()).as("every record signed").isTrue();
     assertThat(records(f)).extracting(AuditRecord::action).contains(AuditLogWriter.UNSIGNED_TAIL_ACTION);
   }
 
-  /** After a clean stop, a forged record after the server's own recovery record is still refused. */
+  /** The file as it is while {@code w} is open, before what its close writes. */
+  private static byte[] whileOpen(Path f) throws IOException {
+    return Files.readAllBytes(f);
+  }
+
+  /** Keeps the records a resume wrote and half its checkpoint: what a write cut by a crash leaves. */
+  private static void cutTheResumesCheckpoint(Path f, byte[] afterResume) throws IOException {
+    String text = new String(afterResume, StandardCharsets.UTF_8);
+    int lastLine = text.lastIndexOf('\n', text.length() - 2) + 1;
+    assertThat(AuditFixtures.parse(text.substring(lastLine, text.length() - 1))).isInstanceOf(CheckpointLine.class);
+    Files.write(f, text.substring(0, lastLine + (text.length() - lastLine) / 2).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Review RL: the likelier crash: a start recorded after a clean stop, then a crash before its checkpoint; the next
+   * open signs it with its record of adoption, in one write a crash cuts after the record. The tail is [start,
+   * adoption]; refused as tampered with before.
+   */
+  @Test
+  void aStartThenAnAdoptionWhoseCheckpointACrashCutAfterACleanStopIsSignedAtTheNextOpen() throws IOException {
+    Path f = log();
+    cleanRun(f, 2); // 1 .. 4 (stop), signed
+    byte[] unsignedStart;
+    try (AuditLogWriter w = open(f)) {
+      w.append(START); // 5, durable, not signed yet: the crash is here
+      unsignedStart = whileOpen(f);
+    }
+    Files.write(f, unsignedStart);
+    byte[] adopted;
+    try (AuditLogWriter w = open(f)) {
+      assertThat(w.adoptedTail()).isPresent();
+      adopted = whileOpen(f); // 6: audit.unsigned-tail-signed, and its checkpoint
+    }
+    cutTheResumesCheckpoint(f, adopted);
+
+    open(f).close();
+    assertThat(strict(f).valid()).as("every record signed").isTrue();
+  }
+
+  /** Review RL: the same after a stop whose checkpoint a crash in the close cut (R2: the stop is the core's last). */
+  @Test
+  void aStopThenAnAdoptionWhoseCheckpointACrashCutIsSignedAtTheNextOpen() throws IOException {
+    Path f = log();
+    byte[] unsignedStop;
+    try (AuditLogWriter w = open(f)) {
+      w.append(START);
+      w.checkpoint();
+      w.append(event(1));
+      w.append(STOP);
+      unsignedStop = whileOpen(f);
+    }
+    Files.write(f, unsignedStop);
+    byte[] adopted;
+    try (AuditLogWriter w = open(f)) {
+      adopted = whileOpen(f);
+    }
+    cutTheResumesCheckpoint(f, adopted);
+
+    open(f).close();
+    assertThat(strict(f).valid()).isTrue();
+  }
+
+  /** A record of adoption that does not name the tail before it is no record a resume writes: refused. */
+  @Test
+  void aForgedRecordOfAdoptionAfterACleanStopIsRefused() throws IOException {
+    Path f = log();
+    cleanRun(f, 2);
+    appendForged(f, "server", AuditLogWriter.UNSIGNED_TAIL_ACTION);
+    assertThatThrownBy(() -> open(f)).isInstanceOf(AuditLogCorruptException.class)
+        .hasMessageContaining("follows the signed record 4 (server.stop: a clean shutdown)");
+  }
+
+  /** After a clean stop, a forged record before a recovery record (forged too: its object is not the log) is refused. */
   @Test
   void aForgedRecordAfterARecoveryRecordAfterACleanStopIsRefused() throws IOException {
     Path f = log();
     cleanRun(f, 2);
-    appendForged(f, "server", AuditLogWriter.TORN_TAIL_ACTION);
     appendForged(f, "alice", "grant.redeem");
+    appendForged(f, "server", AuditLogWriter.TORN_TAIL_ACTION);
     assertThatThrownBy(() -> open(f)).isInstanceOf(AuditLogCorruptException.class)
         .hasMessageContaining("follow the signed record 4 (server.stop: a clean shutdown)");
   }
