@@ -97,6 +97,8 @@ public final class AuditLogWriter implements Closeable {
   private final AdoptedTail adoptedTail; // null: none
   /** Whether the log was empty or ended with the lifecycle's stop when this writer opened it. */
   private boolean openedAfterStop = true;
+  /** The result of the stop record the log ended with when this writer opened it; null if it did not end with one. */
+  private String openedAfterStopWith;
   private long tornTailBytes;
   // Classic (non-interruptible) I/O for appends and fsync: an interrupted caller thread must not
   // close the log, as interrupting a thread in FileChannel I/O would (ClosedByInterruptException).
@@ -242,6 +244,7 @@ public final class AuditLogWriter implements Closeable {
       AuditLogWriter w = new AuditLogWriter(config, key, lifecycle, raf, fl, r.head(), r.size(), r.lastCheckpoint(),
           adopted, fsync);
       w.openedAfterStop = r.endedWithStop();
+      w.openedAfterStopWith = r.stopResult();
       w.tornTailBytes = r.tornBytes();
       String name = config.file().getFileName().toString();
       List<AuditEvent> recovery = new ArrayList<>(2);
@@ -328,6 +331,15 @@ public final class AuditLogWriter implements Closeable {
   }
 
   /**
+   * The result of the {@link Lifecycle}'s stop record the log ended with when this writer opened it, whatever it was
+   * ({@code ok}, or a stop that says acts had not ended); empty if the log did not end with one (a crash, no lifecycle)
+   * or was new.
+   */
+  public Optional<String> openedAfterStopWith() {
+    return Optional.ofNullable(openedAfterStopWith);
+  }
+
+  /**
    * Appends these records and a checkpoint of them with one write and one fsync: a process that is
    * killed leaves all of them or none (or a torn line, cut off at the next open), never writer
    * records of its own unsigned after a recovery.
@@ -364,7 +376,8 @@ public final class AuditLogWriter implements Closeable {
 
   /** The state a resumed log continues from. */
   /** {@code endedWithStop}: the log was empty or its last record was the lifecycle's stop with result ok (a clean one). */
-  record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes, boolean endedWithStop) {}
+  record Recovery(ChainHash head, long size, SignedCheckpoint lastCheckpoint, long tornBytes, boolean endedWithStop,
+      String stopResult) {}
 
   /**
    * Appends one record; returns it once it is durable. Throws if the log is closed or has failed,

@@ -43,7 +43,7 @@ final class LogRecovery {
         pos += ch.write(buf, pos);
       }
       ch.force(true);
-      return new AuditLogWriter.Recovery(RecordEncoding.genesis(config.origin()), 0, null, torn, true);
+      return new AuditLogWriter.Recovery(RecordEncoding.genesis(config.origin()), 0, null, torn, true, null);
     }
     // Verify the complete lines first, so that a log that fails is left exactly as it was found.
     VerificationResult r;
@@ -100,7 +100,7 @@ final class LogRecovery {
       ch.force(true);
     }
     return new AuditLogWriter.Recovery(r.head(), r.records(), r.lastCheckpoint().orElse(null), torn,
-        tail.endedWithStop());
+        tail.endedWithStop(), tail.stopResult());
   }
 
   /** Whether the first {@code length} bytes of the log verify under the key its own header names (tail allowed). */
@@ -239,6 +239,11 @@ final class LogRecovery {
      */
     boolean endedWithStop() {
       return lastRecord == 0 || lifecycleIsStop && lifecycleSeq == lastRecord && "ok".equals(lastResult);
+    }
+
+    /** The result of the stop record the log ends with, whatever it is; null if it ends with none. */
+    String stopResult() {
+      return lastRecord != 0 && lifecycleIsStop && lifecycleSeq == lastRecord ? lastResult : null;
     }
 
     /** Why the unsigned tail cannot be this server's, or null if a crash can have left it. */

@@ -470,7 +470,7 @@ public final class SealdropServer implements AutoCloseable {
     }
     String cause = words.toString();
     try {
-      audit.record(Audit.SERVER, FileAudit.STOP, "", "start-failed", "",
+      audit.record(Audit.SERVER, FileAudit.STOP, "", FileAudit.START_FAILED, "",
           java.util.Map.of("cause", cause.length() > 300 ? cause.substring(0, 300) : cause));
     } catch (RuntimeException failed) {
       LOG.warn("could not record the failed start in the audit log: {}", failed.toString());
@@ -747,7 +747,8 @@ public final class SealdropServer implements AutoCloseable {
     }
     // a clean stop keeps the log's last checkpoint in the database, so nothing lies past it then, however little the
     // database is behind (review BB: one restored alone three minutes back had its newer file deleted as a crash's)
-    boolean stopped = audit.previousRunStopped();
+    // (after a shutdown whose acts had not all ended too: its stop kept the last checkpoint all the same: review RL)
+    boolean stopped = audit.previousRunShutDown();
     if (after.records() > 0 && (stopped || after.lastMillis() - after.firstMillis() > WITNESS_LAG_ALLOWED.toMillis())) {
       LOG.warn("the database (sealdrop.db) looks older than the audit log: it kept the log's checkpoint of {} records,"
           + " and the log goes on with {} signed records from {} to {}{}{}", kept.get().size(), after.records(),

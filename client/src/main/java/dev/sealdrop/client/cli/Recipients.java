@@ -136,8 +136,8 @@ public final class Recipients {
    * Review RH: a bare {@code --to bob} that names both an identity and a file of that name in the working folder sealed
    * for whoever that file's bundle names: a file a sender chose the name of (a {@code receive} writes into the working
    * folder) could turn a seal for bob into one for its sender (pinned on first use), told only by the "for:" line.
-   * Refused unless the file holds that identity's bundle; {@code ./bob} names the file. A name ending in {@code .skb}
-   * that is neither yourself nor pinned is taken as the file it is (review RJ: also an unpinned name was taken).
+   * Refused unless the file holds that identity's bundle; {@code ./bob} names the file. Also a name not pinned (review
+   * RJ), unless it has a dot, as file names do (bob.skb, bob.pub), and is neither yourself nor pinned: the file.
    */
   private static void refuseAmbiguous(Session session, String t, byte[] encoded) throws SealdropFailure {
     String name = t.strip();
@@ -145,8 +145,10 @@ public final class Recipients {
       return;
     }
     boolean known = name.equals(session.config().identity()) || session.trust().hasPin(name);
-    if (!known && name.endsWith(".skb")) {
-      return; // a bundle file's name, as `keys export -o bob.skb` writes it: what it holds is the file's, said on "for:"
+    if (!known && name.contains(".")) {
+      // a file's name (bob.skb, bob.pub) that names no identity you know: what it holds is the file's, said on "for:"
+      // (review RL: `--to bob.pub` holding bob's bundle was refused, told of an identity nobody has)
+      return;
     }
     String inside;
     try {
@@ -156,7 +158,8 @@ public final class Recipients {
     }
     if (!name.equals(inside)) {
       throw new UsageFailure("AMBIGUOUS_RECIPIENT", "--to " + name + " names " + (name.equals(session.config()
-          .identity()) ? "yourself" : known ? "an identity whose key you pinned" : "an identity") + ", and also a file"
+          .identity()) ? "yourself" : known ? "an identity whose key you pinned" : "an identity you may mean") + ", and"
+          + " also a file"
           + " in this folder, " + name
           + ", which holds " + (inside == null ? "no key bundle" : "the key bundle of " + inside) + "; nothing was sealed",
           "to seal for the identity " + name + ", run it from another folder or move that file away; to use the file,"

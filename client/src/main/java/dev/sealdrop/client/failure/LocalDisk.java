@@ -118,12 +118,14 @@ public final class LocalDisk {
       if (store.isReadOnly()) {
         return READ_ONLY;
       }
-      if (store.getUsableSpace() < NEARLY_FULL + Math.max(0, size)) {
-        return FULL_WORDS + shown;
-      }
+      // before the room: seal's partial file is still there, and a 5 GiB file on a FAT stick with 8 GB free is no full
+      // disk (review RL)
       String type = store.type().toLowerCase(java.util.Locale.ROOT);
       if (size >= FAT_LIMIT && (type.equals("vfat") || type.equals("msdos") || type.equals("fat"))) {
         return TOO_LARGE_ON + store.type();
+      }
+      if (store.getUsableSpace() < NEARLY_FULL + Math.max(0, size)) {
+        return FULL_WORDS + shown;
       }
     } catch (IOException | RuntimeException unknown) {
       return null;

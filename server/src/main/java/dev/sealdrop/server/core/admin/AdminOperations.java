@@ -245,16 +245,26 @@ public final class AdminOperations {
       // that a file's delete or purge takes too, so that no act on those grants is recorded before it (review RK: a
       // second admin's revoke, told "nothing changed", and a sender's delete of a granted file came first); none waits
       // for the disk (review DT: one fsync each held every other act): the act's own record makes them durable
-      GrantService.Counted<List<Grant>> revocation = grants.cuttingDownloadsOfOwner(name, () -> {
-        List<AdminRepository.EndedGrant> ended = repository.revokeIdentityAndGrants(name, now);
-        // after the write: an error record (act) then says whether it took effect
-        details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
-        return revokedGrantsRecorded(c, name, reason, now, ended);
-      });
+      boolean[] written = {false};
+      GrantService.Counted<List<Grant>> revocation;
+      int closed;
+      try {
+        revocation = grants.cuttingDownloadsOfOwner(name, () -> {
+          List<AdminRepository.EndedGrant> ended = repository.revokeIdentityAndGrants(name, now);
+          written[0] = true;
+          // after the write: an error record (act) then says whether it took effect
+          details.put(CHANGED, Boolean.toString(changed)); // an auditor tells a revocation from a repeat of one
+          return revokedGrantsRecorded(c, name, reason, now, ended);
+        });
+      } finally {
+        // closed and revoked again even on a repeat: nothing of a revoked identity may stay open, also when its
+        // records could not be written (review RL)
+        closed = written[0] ? sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT) : 0;
+        if (written[0]) {
+          sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
+        }
+      }
       logAct(c, name, "revoked", changed, reason);
-      // closed and revoked again even on a repeat: nothing of a revoked identity may stay open
-      int closed = sessions.closeIdentity(name, Reason.CERTIFICATE_REVOKED, IDENTITY_REVOKED_CUT);
-      sessions.closeDownloads(d -> d.owner().equals(name), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
       Closed done = new Closed(view(name), closed, revocation.result().size(), revocation.downloadsCut(), changed,
           List.of());
       return () -> done;
@@ -268,7 +278,7 @@ public final class AdminOperations {
     for (AdminRepository.EndedGrant e : ended) {
       Grant g = e.before();
       if (e.deliveredCounted()) {
-        grants.auditCountedAtRevoke(g.recipient(), g);
+        grants.auditCountedAtRevokeWithinAct(g.recipient(), g);
       }
       if (!e.revoked()) {
         continue; // its delivered download used it up: CONSUMED, not revoked

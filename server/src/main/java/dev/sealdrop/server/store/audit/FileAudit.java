@@ -215,6 +215,18 @@ public final class FileAudit implements Audit {
     return writer.openedAfterStop();
   }
 
+  /**
+   * Whether the previous run ended with a graceful shutdown, all its acts ended or not ({@link #previousRunStopped}
+   * only if they had): its stop kept the log's last checkpoint in the database as a clean stop does. False after a
+   * crash and a failed start; true for a new log.
+   */
+  public boolean previousRunShutDown() {
+    return writer.openedAfterStop() || writer.openedAfterStopWith().filter(r -> !r.equals(START_FAILED)).isPresent();
+  }
+
+  /** The result of the stop record of a start that failed after the log was opened. */
+  public static final String START_FAILED = "start-failed";
+
   /** The live log file (tests read it). */
   public Path file() {
     return file;
