@@ -93,6 +93,17 @@ class SuspendedReceiveTest {
     assertThat(Files.mismatch(out.resolve("ledger.bin"), file)).isEqualTo(-1L);
   }
 
+  /** bob's receive of {@code token} into {@code out}, cut while it downloads by carol's {@code act} on bob; exit 3. */
+  private CliRun receiveCutBy(String token, Path out, String act, String reason) throws Exception {
+    proxy.stallDownstreamAfter.set(4 << 20);
+    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
+        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
+    carol.run("admin", "identities", act, "bob", "--reason", reason).assertExit(0);
+    proxy.resumeStalled.countDown();
+    return receive.get(120, TimeUnit.SECONDS).assertExit(3);
+  }
+
   /**
    * Review BD: the recipient disabled while it downloads was told only to ask for its enabling; what it downloaded and
    * its claim are kept, and the hint says so, with the claim's end (a disable does not stop its clock).
@@ -102,13 +113,7 @@ class SuspendedReceiveTest {
     String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
         .get("token");
     Path out = Files.createDirectories(root.resolve("bob-out-disabled"));
-    proxy.stallDownstreamAfter.set(4 << 20);
-    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
-        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
-    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
-    carol.run("admin", "identities", "disable", "bob", "--reason", "on leave").assertExit(0);
-    proxy.resumeStalled.countDown();
-    CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
+    CliRun cut = receiveCutBy(token, out, "disable", "on leave");
     assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "IDENTITY_DISABLED");
     assertThat((String) cut.jsonError().get("hint")).contains("identities enable bob")
         .contains("your claim on this grant is kept until ").contains("run the same command again within it to resume");
@@ -128,13 +133,7 @@ class SuspendedReceiveTest {
     String token = (String) alice.run("--json", "send", file.toString(), "--to", "bob").assertExit(0).json()
         .get("token");
     Path out = Files.createDirectories(root.resolve("bob-out"));
-    proxy.stallDownstreamAfter.set(4 << 20);
-    CompletableFuture<CliRun> receive = CompletableFuture.supplyAsync(
-        () -> bob.run("--json", "receive", token, "-o", out.toString()), threads);
-    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("bob's receive is downloading").isTrue();
-    carol.run("admin", "identities", "revoke", "bob", "--reason", "left the deal").assertExit(0);
-    proxy.resumeStalled.countDown();
-    CliRun cut = receive.get(120, TimeUnit.SECONDS).assertExit(3);
+    CliRun cut = receiveCutBy(token, out, "revoke", "left the deal");
     assertThat(cut.jsonError()).as(cut.err()).containsEntry("reason", "CERTIFICATE_REVOKED");
     assertThat((String) cut.jsonError().get("hint")).contains("the part of the file that had arrived was deleted")
         .doesNotContain("if only your certificate was revoked"); // review BD: after "your identity was revoked"
