@@ -287,6 +287,14 @@ final class SendCommand extends SealdropSubcommand {
       return ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
           () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to.identity)));
     } catch (UsageFailure e) {
+      if ("NOT_FOUND".equals(e.reason()) && !e.getMessage().contains("no file ")) {
+        // the recipient, not the file: disabled or revoked since the upload started (review BE: told the upload was
+        // deleted, which it was not; the re-run granted it without uploading again)
+        throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId() + ") and"
+            + " stays so; once " + to.identity + " is an enabled identity again (ask an admin), run the same command"
+            + " again: it creates the grant without uploading again (or delete it: `sealdrop files delete "
+            + committed.fileId() + "`)", e);
+      }
       if ("NOT_FOUND".equals(e.reason())) {
         // the upload deleted (by this sender's `files delete`, or an admin) since it was stored (round CX: the hint
         // said it stays so, and a re-run creates the grant without uploading again)

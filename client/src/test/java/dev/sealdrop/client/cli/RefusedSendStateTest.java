@@ -118,6 +118,30 @@ class RefusedSendStateTest {
     assertThat(kept()).as("nothing left to resume").isEmpty();
   }
 
+  /**
+   * Review BE: the recipient disabled while the file uploaded: the grant was refused NOT_FOUND, and the hint said the
+   * upload had been deleted, though it was stored (and the re-run granted it without uploading again).
+   */
+  @Test
+  void aRecipientDisabledDuringTheUploadLeavesItStoredAndTheHintSaysSo() throws Exception {
+    proxy.stallUpstreamAfter.set(1 << 20);
+    java.util.concurrent.CompletableFuture<CliRun> first = java.util.concurrent.CompletableFuture.supplyAsync(
+        this::send, threads);
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("alice's send is uploading").isTrue();
+    carol.run("admin", "identities", "disable", "bob", "--reason", "on leave").assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun refused = first.get(120, TimeUnit.SECONDS).assertExit(2);
+    assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "NOT_FOUND");
+    assertThat((String) refused.jsonError().get("message")).contains("disabled or revoked");
+    assertThat((String) refused.jsonError().get("hint")).contains("is uploaded").contains("once bob is an enabled"
+        + " identity again").doesNotContain("was deleted");
+
+    carol.run("admin", "identities", "enable", "bob").assertExit(0);
+    CliRun granted = send().assertExit(0);
+    assertThat(granted.err()).contains("already uploaded");
+    assertThat(granted.json()).containsKey("token");
+  }
+
   @Test
   void aBrokenNetworkOrADisabledIdentityKeepsTheSendToResumeARevokedIdentityDeletesIt() throws Exception {
     List<String> kept = interruptedSend();

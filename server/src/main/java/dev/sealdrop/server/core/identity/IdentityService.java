@@ -277,7 +277,8 @@ public final class IdentityService {
           "you cannot grant a file to yourself; only acquirers can receive grants");
     }
     Identity to = find(recipient).filter(Identity::enabled).orElseThrow(() -> new NotFoundException(
-        Reason.NOT_FOUND, "no enabled identity '" + recipient + "' on this server; check the name with its owner"));
+        Reason.NOT_FOUND, "no enabled identity '" + recipient + "' on this server (there is none of that name, or an"
+            + " admin disabled or revoked it); check the name with its owner, or ask an admin"));
     if (to.role() != Role.ACQUIRER) {
       throw new PreconditionFailedException(Reason.RECIPIENT_NOT_ACQUIRER,
           "'" + recipient + "' is " + (to.role().key().matches("[aeiou].*") ? "an " : "a ") + to.role().key()
