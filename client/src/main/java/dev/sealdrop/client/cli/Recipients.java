@@ -162,8 +162,9 @@ public final class Recipients {
           + " also a file"
           + " in this folder, " + name
           + ", which holds " + (inside == null ? "no key bundle" : "the key bundle of " + inside) + "; nothing was sealed",
-          "to seal for the identity " + name + ", run it from another folder or move that file away; to use the file,"
-          + " name it as a path: --to ./" + name);
+          "to seal for the identity " + name + ", " + (known ? "" : "pin its key first (`sealdrop keys show " + name
+          + "`), then ") + "run it from another folder or move that file away" + (inside == null ? "" : "; to use the"
+          + " file, name it as a path: --to ./" + name));
     }
   }
 

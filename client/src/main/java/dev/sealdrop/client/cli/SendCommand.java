@@ -86,7 +86,16 @@ final class SendCommand extends SealdropSubcommand {
   @Override
   void run(Session session) throws Exception {
     if (abandon) {
-      abandon(session);
+      try {
+        abandon(session);
+      } catch (AuthFailure e) {
+        if (!"IDENTITY_DISABLED".equals(e.reason())) {
+          throw e;
+        }
+        // review BE: the hint said only that files and grants are kept
+        throw new AuthFailure(e.reason(), e.getMessage(), e.hint().map(h -> h + "; ").orElse("") + "nothing was"
+            + " abandoned: run the same command again once your identity is enabled", e);
+      }
       return;
     }
     try {

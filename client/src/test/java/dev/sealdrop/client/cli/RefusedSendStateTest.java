@@ -159,6 +159,10 @@ class RefusedSendStateTest {
     assertThat((String) refused.jsonError().get("hint")).contains("ask an admin to enable it again")
         .doesNotContain("deleted").contains("re-run the same command to resume it");
     assertThat(kept()).as("the disabled identity's send is kept to resume").isEqualTo(kept);
+    // review BE: --abandon refused meanwhile says that nothing was abandoned
+    CliRun notAbandoned = alice.run("--json", "send", file.toString(), "--to", "bob", "--abandon").assertExit(3);
+    assertThat((String) notAbandoned.jsonError().get("hint")).contains("nothing was abandoned");
+    assertThat(kept()).isEqualTo(kept);
 
     carol.run("admin", "identities", "enable", "alice").assertExit(0);
     CliRun done = send().assertExit(0);
