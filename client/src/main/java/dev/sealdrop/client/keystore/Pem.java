@@ -48,8 +48,40 @@ public final class Pem {
         // a key where the certificate goes (the .key for the .crt): said so, not the parser's "signed fields invalid"
         throw new UsageFailure("BAD_CERTIFICATE", file + " holds a private key, not a certificate", ifKey);
       }
+      if (e instanceof GeneralSecurityException && cutShort(file, e)) {
+        // the parser's "Incomplete data" / "Illegal footer" said as what it is: a copy that lost its end
+        throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": it is cut short or"
+            + " damaged (its certificate data ends before the certificate does)", "copy the certificate file again"
+            + " from where it was issued; a PEM certificate runs from -----BEGIN CERTIFICATE----- to"
+            + " -----END CERTIFICATE-----, both lines included");
+      }
       throw new UsageFailure("BAD_CERTIFICATE", "cannot read a certificate from " + file + ": " + IoReason.of(e),
           "pass a PEM or DER X.509 certificate");
+    }
+  }
+
+  /**
+   * Whether the parser failed because the data ends early: a PEM block without its END line, or a certificate
+   * whose encoding runs past the end of the file (the JDK's "Incomplete data", "Incomplete BER/DER data", "not
+   * enough content", "Illegal footer" for a cut END line).
+   */
+  private static boolean cutShort(Path file, Exception e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (c instanceof java.io.EOFException || m != null && (m.contains("Incomplete") || m.contains("not enough content")
+          || m.contains("Illegal footer"))) {
+        return true;
+      }
+    }
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) > 1 << 20) {
+        return false;
+      }
+      String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+      int begin = text.lastIndexOf("-----BEGIN CERTIFICATE-----");
+      return begin >= 0 && !text.substring(begin).contains("-----END CERTIFICATE-----");
+    } catch (IOException io) {
+      return false;
     }
   }
 

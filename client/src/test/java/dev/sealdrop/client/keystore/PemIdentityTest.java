@@ -57,6 +57,39 @@ class PemIdentityTest {
         e -> assertThat(e.getMessage()).startsWith("cannot read a certificate from " + text));
   }
 
+  /**
+   * A certificate file cut short in transit (review BE: told as Java's "Incomplete data") is said to be cut short,
+   * with a hint to copy it again; a file that is no certificate at all is not.
+   */
+  @Test
+  void aCertificateFileCutShortIsSaidToBeCutShort(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    byte[] der = cert("CN=alice").getEncoded();
+    String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64,
+        "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(der) + "\n-----END CERTIFICATE-----\n";
+    java.nio.file.Path whole = java.nio.file.Files.writeString(dir.resolve("whole.crt"), pem);
+    assertThat(Pem.identity(Pem.certificate(whole))).isEqualTo("alice");
+    java.util.Map<String, byte[]> cut = new java.util.LinkedHashMap<>();
+    for (int at : new int[] {30, 200, pem.length() - 30, pem.length() - 5}) {
+      cut.put("pem cut at " + at, pem.substring(0, at).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    cut.put("pem missing its middle", (pem.substring(0, 200) + pem.substring(pem.indexOf("-----END")))
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    cut.put("der cut", java.util.Arrays.copyOf(der, der.length - 20));
+    for (var c : cut.entrySet()) {
+      java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("cut.crt"), c.getValue());
+      assertThatThrownBy(() -> Pem.certificate(file)).as(c.getKey()).isInstanceOfSatisfying(UsageFailure.class, e -> {
+        assertThat(e.reason()).isEqualTo("BAD_CERTIFICATE");
+        assertThat(e.getMessage()).isEqualTo("cannot read a certificate from " + file + ": it is cut short or damaged"
+            + " (its certificate data ends before the certificate does)");
+        assertThat(e.hint()).hasValueSatisfying(h -> assertThat(h).contains("copy the certificate file again"));
+      });
+    }
+    java.nio.file.Path text = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "not a certificate\n");
+    assertThatThrownBy(() -> Pem.certificate(text)).isInstanceOfSatisfying(UsageFailure.class,
+        e -> assertThat(e.getMessage()).doesNotContain("cut short"));
+  }
+
   static X509Certificate cert(String subject) throws Exception {
     X500Name name = new X500Name(subject);
     Instant now = Instant.now();
