@@ -137,7 +137,8 @@ final class FakeServer implements AutoCloseable {
         .bossEventLoopGroup(boss).workerEventLoopGroup(workers)
         .channelType(io.netty.channel.socket.nio.NioServerSocketChannel.class)
         .addService(io.grpc.ServerInterceptors.intercept(new Keys(), recordTls))
-        .addService(io.grpc.ServerInterceptors.intercept(new Transfer(), recordTls)).build().start();
+        .addService(io.grpc.ServerInterceptors.intercept(new Transfer(), recordTls))
+        .addService(io.grpc.ServerInterceptors.intercept(new Admin(), recordTls)).build().start();
   }
 
   static FakeServer start(Path cert, Path key, Path ca) throws IOException {
@@ -229,6 +230,19 @@ final class FakeServer implements AutoCloseable {
           dev.sealdrop.keys.KeyBundle.decode(alice).verifyingKey()).fingerprint();
     } catch (Exception incomplete) {
       return "";
+    }
+  }
+
+  /** The number of RevokeIdentity calls that reached this server. */
+  final AtomicInteger identityRevokes = new AtomicInteger();
+
+  /** An admin listener (on the same port) whose server dies in the middle of every identity revocation. */
+  private final class Admin extends dev.sealdrop.protocol.v1.AdminServiceGrpc.AdminServiceImplBase {
+    @Override
+    public void revokeIdentity(dev.sealdrop.protocol.v1.RevokeIdentityRequest req,
+        StreamObserver<dev.sealdrop.protocol.v1.RevokeIdentityResponse> out) {
+      identityRevokes.incrementAndGet();
+      server.shutdownNow();
     }
   }
 

@@ -442,6 +442,35 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * An admin act whose server died after it had the request (review BE) was told to check the admin port and the
+   * profile's admin_server, as if the listener could not be reached; it may have been done, and the hint says how to
+   * find out.
+   */
+  @Test
+  void anAdminActCutByTheServerDyingIsNotToldToCheckTheAddress() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("admin-cut"));
+    try (FakeServer server = devServer()) {
+      String address = server.address();
+      Cli carol = Users.user(dir, "carol");
+      carol.run("init", "--server", address, "--admin-server", address, "--cert",
+          pki.certFile("carol").toString(), "--key", pki.keyFile("carol").toString(), "--ca",
+          pki.caCertFile().toString()).assertExit(0);
+      CliRun r = carol.run("--json", "admin", "identities", "revoke", "erin", "--reason", "left");
+      assertThat(server.identityRevokes).as("the request reached the listener").hasValue(1);
+      assertThat(r.exit()).as(r.err()).isEqualTo(8);
+      assertThat(r.jsonError()).containsEntry("kind", "unavailable");
+      assertThat((String) r.jsonError().get("message")).startsWith("the admin listener " + address
+          + " had the request, but ");
+      assertThat((String) r.jsonError().get("hint")).contains("may or may not have been done")
+          .contains("sealdrop admin audit tail").doesNotContain("admin_server").doesNotContain("admin port");
+
+      // with the listener gone, the same command is a listener that cannot be reached: the address's hint
+      CliRun gone = carol.run("--json", "admin", "identities", "revoke", "erin", "--reason", "left").assertExit(8);
+      assertThat((String) gone.jsonError().get("hint")).contains("admin_server");
+    }
+  }
+
   @Test
   void aServerStoppedMidDownloadIsToldInWordsNotInHttp2Terms() throws Exception {
     Path dir = Files.createDirectories(root.resolve("stopped"));

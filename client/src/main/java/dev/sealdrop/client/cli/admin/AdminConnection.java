@@ -17,6 +17,7 @@ import dev.sealdrop.client.net.HostPort;
 import dev.sealdrop.client.net.ServerAddress;
 import dev.sealdrop.protocol.v1.AdminServiceGrpc;
 import io.grpc.Channel;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,6 +40,11 @@ final class AdminConnection implements AutoCloseable {
   private final ConnectionWait connected;
   /** Where a long wait for the connection is told: the user's stderr. */
   private final Consumer<String> notes;
+  /**
+   * Whether the last unary call went out on a ready connection: its request reached the listener, so a break then
+   * is not a wrong address or a stopped server, and the act may have been done.
+   */
+  private volatile boolean sentOnReadyConnection;
 
   private AdminConnection(ManagedChannel channel, HostPort server, String identity, Consumer<String> notes) {
     this.channel = channel;
@@ -70,6 +76,7 @@ final class AdminConnection implements AutoCloseable {
   /** For one unary call: a deadline, which starts once the connection is there ({@link ConnectionWait}). */
   AdminServiceGrpc.AdminServiceBlockingStub stub() {
     connected.await(notes);
+    sentOnReadyConnection = channel.getState(false) == ConnectivityState.READY;
     return AdminServiceGrpc.newBlockingStub(calls).withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
@@ -92,7 +99,7 @@ final class AdminConnection implements AutoCloseable {
     try {
       return rpc.run();
     } catch (StatusRuntimeException e) {
-      throw explain(translate(e, op), e, server, identity);
+      throw explain(translate(e, op), e, server, identity, sentOnReadyConnection);
     }
   }
 
@@ -145,12 +152,12 @@ final class AdminConnection implements AutoCloseable {
 
   /** The failure of a call to the admin listener {@code server}, made as {@code identity}, as the CLI reports it. */
   static SealdropFailure failure(StatusRuntimeException e, GrpcFailures.Op op, HostPort server, String identity) {
-    return explain(translate(e, op), e, server, identity);
+    return explain(translate(e, op), e, server, identity, false);
   }
 
   /** Adds what is specific to the admin listener to the generic translation. */
   private static SealdropFailure explain(SealdropFailure f, StatusRuntimeException e, HostPort server,
-      String identity) {
+      String identity, boolean sentOnReadyConnection) {
     if (f instanceof PermissionFailure) {
       return new PermissionFailure(f.reason(), f.getMessage() + " (admin operations need the admin role)",
           "you are connected as \"" + identity + "\"; ask an admin, or use a profile whose certificate "
@@ -164,6 +171,17 @@ final class AdminConnection implements AutoCloseable {
         // the listener answered with its own reason (STORAGE_FULL, SHUTTING_DOWN, ...): its hint, not the address's
         // (round BV: a full disk was told to check the admin port)
         return new NetworkFailure(f.reason(), message, f.hint().get(), e);
+      }
+      Status.Code code = e.getStatus().getCode();
+      if (sentOnReadyConnection && GrpcFailures.unreachable(e).isEmpty() && GrpcFailures.reason(e).isEmpty()
+          && (code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED)) {
+        // the listener had the request when the connection broke (its server stopped or died mid-act): not a wrong
+        // address or a listener that is not there, which the hint below sends the admin to check (review BE)
+        return new NetworkFailure(f.reason(), "the admin listener " + server + " had the request, but "
+            + GrpcFailures.howItBroke(e), "the server may have stopped or restarted in the"
+            + " middle of the act, which may or may not have been done: once the server is back, check with `sealdrop"
+            + " admin audit tail` (or the matching `sealdrop admin ... list`), and run the command again if it was"
+            + " not done", e);
       }
       return new NetworkFailure(f.reason(), message, "check that the server runs with an admin port and that admin_server in the profile matches its "
               + "`admin listening on HOST:PORT` line (it binds to 127.0.0.1 by default)", e);
