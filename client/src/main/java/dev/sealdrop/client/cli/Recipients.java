@@ -102,8 +102,12 @@ public final class Recipients {
         // `init --force` the stale pin sealed for keys the profile no longer had)
         byte[] encoded = readBundleFile(t); // once: what is checked as yours is what would be pinned (review CD)
         refuseAmbiguous(session, t, encoded);
-        Optional<KeyBundle> own = ownBundleIn(session, asFile, encoded, "used", "use the bundles of those you send"
-            + " to (your own keys are used by naming yourself: --to " + me + ")");
+        // review BE: a bare --to of your own name that is also a file here (an older export of yours) was told to name
+        // yourself, which is what was typed
+        String ownHint = t.strip().equals(me) ? "a file named " + me + " in this folder is what --to " + me + " read;"
+            + " to seal for your own current keys, run it from another folder or move that file away"
+            : "use the bundles of those you send to (your own keys are used by naming yourself: --to " + me + ")";
+        Optional<KeyBundle> own = ownBundleIn(session, asFile, encoded, "used", ownHint);
         b = own.isPresent() ? own.get() : accept(session, t, encoded, acceptNewKey).bundle();
       } else if (t.strip().equals(me)) {
         b = session.ownBundle();
