@@ -88,7 +88,13 @@ final class KeysRenewCommand extends SealdropSubcommand {
             + renewedCertificate.getNotAfter().toInstant() + ", before the certificate the profile used until now"
             + " (serial " + serial(p) + ", until " + p.getNotAfter().toInstant() + "); if you meant a newer"
             + " certificate, run `sealdrop keys renew` again with it"));
-    // what the profile holds now, to put back if the server refuses the renewed certificate (below)
+    if (!alreadyUsed) {
+      // review RM: asked before the profile is switched, so that a certificate the server refuses changes nothing and
+      // a server that cannot be reached leaves the profile on the certificate it had (a switch made offline and then
+      // refused could not be put back: the key of the certificate before was gone)
+      probe(session, renewed, held);
+    }
+    // what the profile holds now, to put back if the server refuses the renewed certificate after all (below)
     Optional<ProfileFiles> before = ProfileFiles.read(profile);
     if (!alreadyUsed && held.isPresent()) {
       SecureFiles.copy(profile.clientCertificate(), profile.previousClientCertificate());
@@ -118,6 +124,9 @@ final class KeysRenewCommand extends SealdropSubcommand {
     } catch (AuthFailure e) {
       // the server refused the renewed certificate (revoked, or the identity revoked or disabled): a profile left
       // on it could not connect at all, and running the command again would not help
+      if (alreadyUsed) {
+        throw refusedAfterEarlierSwitch(e, renewed.certificate());
+      }
       throw refused(e, profile, before, renewed.certificate(), held);
     } catch (dev.sealdrop.client.failure.NetworkFailure e) {
       // the profile has switched; the rest is safe to repeat (round BK: the hint spoke of transfers resuming)
@@ -127,6 +136,41 @@ final class KeysRenewCommand extends SealdropSubcommand {
     session.output().emit(new Renewed(bundle, published, renewed.certificate(), alreadyUsed, previous, ssh,
         session.environment().clock().instant()));
     CertificateAndKey.othersCanRead(key).ifPresent(session.output()::warn);
+  }
+
+  /**
+   * Connects with the renewed certificate (from the files given, checked unchanged afterwards) and asks the server who
+   * it is: a refusal of the certificate or the identity ends the run before anything is written, as does a server that
+   * cannot be reached.
+   */
+  private void probe(Session session, CertificateAndKey renewed, Optional<X509Certificate> held)
+      throws SealdropFailure {
+    String unchanged = "nothing was changed: the profile still uses " + held.map(h -> "its certificate (serial "
+        + serial(h) + ")").orElse("the certificate it had");
+    try (dev.sealdrop.client.net.ServerConnection probe = dev.sealdrop.client.net.ServerConnection.open(
+        new dev.sealdrop.client.net.ChannelFactory(cert, key, session.profile().caCertificate()),
+        session.config().server())) {
+      dev.sealdrop.client.net.ServerConnection.call(dev.sealdrop.client.net.GrpcFailures.Op.GENERIC,
+          () -> probe.session().whoAmI(dev.sealdrop.protocol.v1.WhoAmIRequest.getDefaultInstance()));
+    } catch (AuthFailure e) {
+      throw new AuthFailure(e.reason(), refusedMessage(e, renewed.certificate()) + "; " + unchanged, refusedHint(e), e);
+    } catch (dev.sealdrop.client.failure.NetworkFailure e) {
+      throw e.retold(e.getMessage(), unchanged + " (the server is asked whether it takes the renewed certificate"
+          + " before the profile is switched to it); run the same `keys renew` again once the server can be reached");
+    }
+    CertificateAndKey.unchangedSince("--cert", cert, renewed.certificateBytes());
+    CertificateAndKey.unchangedSince("--key", key, renewed.keyBytes());
+  }
+
+  /**
+   * The server refused a certificate an earlier run had switched the profile to (that run could not reach the server,
+   * or was stopped before it was told): the files of the certificate before are not kept, so nothing is put back.
+   */
+  private AuthFailure refusedAfterEarlierSwitch(AuthFailure e, X509Certificate renewed) {
+    return new AuthFailure(e.reason(), refusedMessage(e, renewed) + "; the profile stays on it, as an earlier run of"
+        + " `keys renew` switched it (the key of the certificate it used before is not kept)", "run `sealdrop keys"
+        + " renew` with a certificate the server accepts (the newest your CA issued you); if your identity itself is"
+        + " disabled or revoked, ask an admin", e);
   }
 
   /** Whether two files hold the same bytes (false if either cannot be read). */
@@ -198,14 +242,7 @@ final class KeysRenewCommand extends SealdropSubcommand {
    */
   private SealdropFailure refused(AuthFailure e, Profile profile, Optional<ProfileFiles> held,
       X509Certificate renewed, Optional<X509Certificate> previous) {
-    // a disabled identity is the identity's standing, not this certificate's (review EQ: "refused the renewed
-    // certificate: the server refused your identity: ... your certificate is fine")
-    String refused = "the server refused the renewed certificate (--cert " + cert + ", serial " + serial(renewed) + ")";
-    String disabled = dev.sealdrop.client.net.GrpcFailures.DISABLED_IDENTITY;
-    String what = e.getMessage().startsWith(disabled)
-        ? refused + " because your identity is disabled by an admin (" + e.getMessage().substring(disabled.length())
-            + "; the renewed certificate is not at fault: the same command uses it once an admin enables the identity"
-        : refused + ": " + e.getMessage().replaceFirst("^the server refused our certificate: ", "");
+    String what = refusedMessage(e, renewed);
     if (held.isEmpty()) {
       return new AuthFailure(e.reason(), what + "; the profile uses it all the same (its previous files could not"
           + " be read)", e.hint().orElse(null), e);
@@ -219,11 +256,26 @@ final class KeysRenewCommand extends SealdropSubcommand {
     }
     String back = "; the profile was put back as it was (" + previous.map(p -> "certificate serial " + serial(p))
         .orElse("its previous certificate") + ")";
-    String hint = e.reason().equals("CERTIFICATE_REVOKED")
+    return new AuthFailure(e.reason(), what + back, refusedHint(e), e);
+  }
+
+  /** "the server refused the renewed certificate (--cert FILE, serial S): why" */
+  private String refusedMessage(AuthFailure e, X509Certificate renewed) {
+    // a disabled identity is the identity's standing, not this certificate's (review EQ: "refused the renewed
+    // certificate: the server refused your identity: ... your certificate is fine")
+    String refused = "the server refused the renewed certificate (--cert " + cert + ", serial " + serial(renewed) + ")";
+    String disabled = dev.sealdrop.client.net.GrpcFailures.DISABLED_IDENTITY;
+    return e.getMessage().startsWith(disabled)
+        ? refused + " because your identity is disabled by an admin (" + e.getMessage().substring(disabled.length())
+            + "; the renewed certificate is not at fault: the same command uses it once an admin enables the identity"
+        : refused + ": " + e.getMessage().replaceFirst("^the server refused our certificate: ", "");
+  }
+
+  private static String refusedHint(AuthFailure e) {
+    return e.reason().equals("CERTIFICATE_REVOKED")
         ? "a revoked certificate cannot be renewed to: pass the newest certificate your CA issued you; if it is that"
             + " one, your identity itself may have been revoked (permanent): ask an admin"
         : e.hint().map(h -> h + "; then run the same command again").orElse("run the same command again");
-    return new AuthFailure(e.reason(), what + back, hint, e);
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.sealdrop.certsdev.IssuedCert;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -233,29 +234,39 @@ class KeysRenewTest extends DevServerPerClass {
     Instant now = Instant.now();
     IssuedCert second = issue("erin", CertSpec.client("erin").withValidity(now.minus(Duration.ofHours(1)),
         now.plus(Duration.ofDays(500))), "erin-second");
+    Map<String, byte[]> before = snapshot(erin);
     Path config = erin.home().resolve("profile.properties");
     String properties = Files.readString(config);
     Files.writeString(config, properties.replace(String.valueOf(server.port()), String.valueOf(closed)));
     assertThat(Files.readString(config)).as("the profile points at a closed port").isNotEqualTo(properties);
     CliRun offline = erin.run("--json", "keys", "renew", "--cert", second.certFile().toString(), "--key",
         second.keyFile().toString()).assertExit(8);
-    assertThat(offline.err()).contains("the profile now uses the renewed certificate")
-        .contains("run the same command again");
-    assertThat((String) offline.jsonError().get("hint")).as("round BK: not about transfers").isEqualTo("the profile"
-        + " already uses the renewed certificate; run the same `keys renew` again once the server can be reached: it"
-        + " publishes your key bundle and moves your SSH keys then");
-    assertThat(erin.home().resolve("tls/client.crt")).hasSameBinaryContentAs(second.certFile());
-
+    // review RM: the server is asked before the profile is switched (a switch made offline, then refused, could not be
+    // put back)
+    assertThat(offline.err()).doesNotContain("the profile now uses the renewed certificate");
+    assertThat((String) offline.jsonError().get("hint")).as("round BK: not about transfers").isEqualTo("nothing was"
+        + " changed: the profile still uses its certificate (serial " + serial(first) + ") (the server is asked"
+        + " whether it takes the renewed certificate before the profile is switched to it); run the same `keys renew`"
+        + " again once the server can be reached");
     Files.writeString(config, properties);
-    // a mistaken run in between, with a certificate the server refuses, puts back tls/previous-client.crt too: it
-    // still names the first certificate, whose SSH key the completed renewal below must move
+    assertUnchanged(erin, before);
+    assertThat(erin.home().resolve("tls/previous-client.crt")).doesNotExist();
+
+    // a run stopped after it switched the profile and before the server heard of it leaves this (the bundle it had
+    // re-signed aside: a completing run signs it again)
+    Files.copy(erin.home().resolve("tls/client.crt"), erin.home().resolve("tls/previous-client.crt"));
+    Files.copy(second.keyFile(), erin.home().resolve("tls/client.key"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(second.certFile(), erin.home().resolve("tls/client.crt"), StandardCopyOption.REPLACE_EXISTING);
+    // a mistaken run in between, with a certificate the server refuses, changes nothing, tls/previous-client.crt
+    // included: it still names the first certificate, whose SSH key the completed renewal below must move
     byte[] previousBefore = Files.readAllBytes(erin.home().resolve("tls/previous-client.crt"));
     IssuedCert revoked = issue("erin", CertSpec.client("erin"), "erin-revoked");
     carol.run("admin", "identities", "revoke", "erin", "--certificate", serial(revoked)).assertExit(0);
-    erin.run("--json", "keys", "renew", "--cert", revoked.certFile().toString(), "--key",
+    CliRun mistaken = erin.run("--json", "keys", "renew", "--cert", revoked.certFile().toString(), "--key",
         revoked.keyFile().toString()).assertExit(3);
-    assertThat(erin.home().resolve("tls/previous-client.crt")).as("put back byte for byte")
-        .hasBinaryContent(previousBefore);
+    assertThat((String) mistaken.jsonError().get("message")).contains("nothing was changed: the profile still uses its"
+        + " certificate (serial " + serial(second) + ")");
+    assertThat(erin.home().resolve("tls/previous-client.crt")).as("unchanged").hasBinaryContent(previousBefore);
     assertThat(erin.home().resolve("tls/client.crt")).hasSameBinaryContentAs(second.certFile());
     // the server still serves the bundle signed with the first certificate
     assertThat(Instant.parse((String) bob.run("--json", "keys", "show", "erin").assertExit(0).json().get("not_after")))
@@ -290,7 +301,8 @@ class KeysRenewTest extends DevServerPerClass {
         revoked.keyFile().toString()).assertExit(3);
     assertThat(refused.jsonError()).containsEntry("reason", "CERTIFICATE_REVOKED");
     assertThat((String) refused.jsonError().get("message")).contains("the server refused the renewed certificate")
-        .contains(serial(revoked)).contains("the profile was put back as it was (certificate serial " + serial(first));
+        .contains(serial(revoked)).contains("nothing was changed: the profile still uses its certificate (serial "
+        + serial(first) + ")");
     assertThat((String) refused.jsonError().get("hint")).contains("pass the newest certificate your CA issued you");
     assertUnchanged(fay, before);
     assertThat(fay.home().resolve("tls/previous-client.crt")).as("it had none before").doesNotExist();
@@ -314,6 +326,20 @@ class KeysRenewTest extends DevServerPerClass {
         renewed.keyFile().toString()).assertExit(0).json()).containsEntry("certificate_serial", serial(renewed))
         .containsEntry("previous_certificate_serial", serial(first));
     assertThat(fay.home().resolve("tls/client.crt")).hasSameBinaryContentAs(renewed.certFile());
+
+    // review RM: a profile an interrupted run had switched to a certificate the server then refuses is not said to be
+    // put back (it stayed on the refused certificate, told "put back as it was")
+    IssuedCert later = issue("fay", CertSpec.client("fay"), "fay-later");
+    Files.copy(fay.home().resolve("tls/client.crt"), fay.home().resolve("tls/previous-client.crt"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(later.keyFile(), fay.home().resolve("tls/client.key"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(later.certFile(), fay.home().resolve("tls/client.crt"), StandardCopyOption.REPLACE_EXISTING);
+    carol.run("admin", "identities", "revoke", "fay", "--certificate", serial(later)).assertExit(0);
+    CliRun stays = fay.run("--json", "keys", "renew", "--cert", later.certFile().toString(), "--key",
+        later.keyFile().toString()).assertExit(3);
+    assertThat((String) stays.jsonError().get("message")).contains("the profile stays on it")
+        .doesNotContain("put back");
+    assertThat((String) stays.jsonError().get("hint")).contains("with a certificate the server accepts");
   }
 
   @Test
