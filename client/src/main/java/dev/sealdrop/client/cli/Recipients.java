@@ -100,7 +100,15 @@ public final class Recipients {
       if (Files.isRegularFile(asFile)) {
         // your own export is your own bundle, never a pin (round CA: it was pinned "on first use", and after
         // `init --force` the stale pin sealed for keys the profile no longer had)
-        byte[] encoded = readBundleFile(t); // once: what is checked as yours is what would be pinned (review CD)
+        byte[] encoded;
+        try {
+          encoded = readBundleFile(t); // once: what is checked as yours is what would be pinned (review CD)
+        } catch (UsageFailure tooLargeOrUnreadable) {
+          // review RM: a received file of that name, too large for a bundle, was "not a sealdrop key bundle" with the
+          // hint to name an identity, which is what was typed
+          refuseAmbiguous(session, t, null);
+          throw tooLargeOrUnreadable;
+        }
         refuseAmbiguous(session, t, encoded);
         // review BE: a bare --to of your own name that is also a file here (an older export of yours) was told to name
         // yourself, which is what was typed
@@ -143,6 +151,7 @@ public final class Recipients {
    * Refused unless the file holds that identity's bundle; {@code ./bob} names the file. Also a name not pinned (review
    * RJ), unless it has a dot, as file names do (bob.skb, bob.pub), and is neither yourself nor pinned: the file.
    */
+  /** {@code encoded}: the file's bytes, or null for one that cannot be read as a bundle (too large, unreadable). */
   private static void refuseAmbiguous(Session session, String t, byte[] encoded) throws SealdropFailure {
     String name = t.strip();
     if (t.contains("/") || t.contains(java.io.File.separator) || !OpenCommand.IDENTITY.matcher(name).matches()) {
@@ -156,7 +165,7 @@ public final class Recipients {
     }
     String inside;
     try {
-      inside = KeyBundle.decode(encoded).identity();
+      inside = encoded == null ? null : KeyBundle.decode(encoded).identity();
     } catch (BundleException | RuntimeException notABundle) {
       inside = null;
     }
