@@ -123,6 +123,13 @@ final class SealCommand extends SealdropSubcommand {
       SecureFiles.fsync(tmp);
       OutputFile.moveIntoPlace(tmp, target, force);
     } catch (IOException e) {
+      // the partial file gone first, as open and receive do: the disk asked below has its room back (review RM: a
+      // failure in words not known was "the disk is full" on a disk with room for the file, not for it twice)
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException stillThere) {
+        e.addSuppressed(stillThere); // the finally below tries again
+      }
       // written into that folder (a hidden temporary file, then renamed): named if it is full or read-only (round X)
       Optional<UsageFailure> disk = dev.sealdrop.client.failure.LocalDisk.refusal(e, target.getParent(),
           dev.sealdrop.client.failure.LocalDisk.OTHER_OUTPUT, "then run the same command again", size);

@@ -147,7 +147,7 @@ final class SendCommand extends SealdropSubcommand {
           uploaded = uploadWhenAccepted(session, me, mine, recipient);
         } catch (PermissionFailure e) {
           // refused mid-stream (or at its resume) with what it stored kept to resume: say how to get past it
-          throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(e) : e;
+          throw e.reason().equals("QUOTA_EXCEEDED") && Files.exists(stateFile) ? quotaHeld(session, e) : e;
         }
         if (session.output().stopping()) {
           // stopped by a signal: the state (which names the uploaded file) is kept, and the next run grants it
@@ -679,10 +679,12 @@ final class SendCommand extends SealdropSubcommand {
    * uploads hold quota too, so two sends at once near it can each be refused and neither go on. The
    * hint names both ways out.
    */
-  private PermissionFailure quotaHeld(PermissionFailure refusal) {
-    String send = "sealdrop send " + ShellWords.of(file.toString()) + " --to " + ShellWords.of(to.identity);
+  private PermissionFailure quotaHeld(Session session, PermissionFailure refusal) {
+    // with --home when it was given (review RM: pasted without it, the abandon acted on the default profile)
+    String send = session.nextCommand("send " + ShellWords.of(file.toString()) + " --to " + ShellWords.of(to.identity));
     return new PermissionFailure(refusal.reason(), refusal.getMessage(), "what was uploaded is kept: run the same"
-        + " command again to resume once space is freed (`sealdrop files` lists yours; `sealdrop files delete FILE_ID` deletes one), or"
+        + " command again to resume once space is freed (`" + session.nextCommand("files") + "` lists yours; `"
+        + session.nextCommand("files delete FILE_ID") + "` deletes one), or"
         + " give this send up with `" + send + " --abandon`, which deletes its upload on the server and frees the"
         + " quota it holds (do that to an unfinished send of another file to let this one finish)", refusal);
   }

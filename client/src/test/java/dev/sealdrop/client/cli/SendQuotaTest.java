@@ -46,7 +46,8 @@ class SendQuotaTest extends DevServerPerClass {
       CliRun r = alice.run("--json", "send", second.toString(), "--to", "bob").assertExit(6);
       assertThat(r.jsonError()).as("run %d", run).containsEntry("reason", "QUOTA_EXCEEDED");
       assertThat((String) r.jsonError().get("hint")).as("run %d", run).contains("run the same command again to"
-          + " resume once space is freed").contains("sealdrop send " + second + " --to bob --abandon");
+          + " resume once space is freed").contains("sealdrop --home " + alice.home().toAbsolutePath().normalize() + " send " + second
+          + " --to bob --abandon"); // with the profile it ran with (review RM)
       assertThat(uploadData()).as("run %d: what it uploaded is kept to resume", run).hasSize(1);
     }
     // a small file cannot be sent while the unfinished upload holds the quota
