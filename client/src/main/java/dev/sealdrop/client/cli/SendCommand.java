@@ -161,7 +161,10 @@ final class SendCommand extends SealdropSubcommand {
           throw e; // the answer was lost: the grant may exist, and the mark stays for the next run
         } catch (SealdropFailure e) {
           markGrantRequested(session, stateFile, false); // the server refused it: no grant was made
-          noteSealed(session, "its upload is stored; the re-run grants it");
+          if (!"NOT_SEALED_FOR_RECIPIENT".equals(e.reason())) {
+            // (for new recipient keys the re-run seals and uploads again: review RM)
+            noteSealed(session, "its upload is stored; the re-run grants it");
+          }
           throw e;
         }
         if (session.output().stopping()) {
@@ -296,6 +299,16 @@ final class SendCommand extends SealdropSubcommand {
       return ServerConnection.call(GrpcFailures.Op.CREATE_GRANT,
           () -> session.connect().transfer().createGrant(terms.request(committed.fileId(), to.identity)));
     } catch (UsageFailure e) {
+      if ("NOT_SEALED_FOR_RECIPIENT".equals(e.reason())) {
+        // the recipient published new keys while the file uploaded (review RM: told to re-run with other terms, which
+        // met KEY_CHANGED)
+        throw new UsageFailure(e.reason(), e.getMessage(), "the file is uploaded (" + committed.fileId() + ") but"
+            + " sealed for keys " + to.identity + " no longer publishes: confirm their new key's fingerprint with them"
+            + " (`" + session.nextCommand("keys show " + ShellWords.of(to.identity)) + "` shows it), then run the same"
+            + " command again with --accept-new-key: it seals the file for the new keys and uploads it; delete the"
+            + " upload sealed for the old ones with `" + session.nextCommand("files delete " + committed.fileId())
+            + "`", e);
+      }
       if ("NOT_FOUND".equals(e.reason()) && !e.getMessage().contains("no file ")) {
         // the recipient, not the file: disabled or revoked since the upload started (review BE: told the upload was
         // deleted, which it was not; the re-run granted it without uploading again)

@@ -142,6 +142,31 @@ class RefusedSendStateTest {
     assertThat(granted.json()).containsKey("token");
   }
 
+  /**
+   * Review RM: the recipient published new keys while the file uploaded: the grant is refused NOT_SEALED_FOR_RECIPIENT,
+   * and the hint said to re-run with terms the server accepts (the re-run met KEY_CHANGED). It says what to do, and
+   * doing it sends the file sealed for the new keys.
+   */
+  @Test
+  void aRecipientWhoseKeysChangedDuringTheUploadIsToldHowToSendForTheNewOnes() throws Exception {
+    proxy.stallUpstreamAfter.set(1 << 20);
+    java.util.concurrent.CompletableFuture<CliRun> first = java.util.concurrent.CompletableFuture.supplyAsync(
+        this::send, threads);
+    assertThat(proxy.stalled.await(120, TimeUnit.SECONDS)).as("alice's send is uploading").isTrue();
+    Users.init(pki, Files.createDirectories(root.resolve("bob-new")), "bob", "127.0.0.1:" + server.port())
+        .run("keys", "publish").assertExit(0);
+    proxy.resumeStalled.countDown();
+    CliRun refused = first.get(120, TimeUnit.SECONDS).assertExit(2);
+    assertThat(refused.jsonError()).as(refused.err()).containsEntry("reason", "NOT_SEALED_FOR_RECIPIENT");
+    String hint = (String) refused.jsonError().get("hint");
+    assertThat(hint).contains("no longer publishes").contains("--accept-new-key").contains("files delete f_")
+        .doesNotContain("terms the server accepts");
+    assertThat(refused.err()).doesNotContain("the re-run grants it");
+
+    CliRun again = alice.run("--json", "send", file.toString(), "--to", "bob", "--accept-new-key").assertExit(0);
+    assertThat(again.json()).containsKey("token");
+  }
+
   @Test
   void aBrokenNetworkOrADisabledIdentityKeepsTheSendToResumeARevokedIdentityDeletesIt() throws Exception {
     List<String> kept = interruptedSend();
