@@ -177,11 +177,14 @@ final class LogRecovery {
         return d.keySet().equals(java.util.Set.of("bytes"));
       }
       // the adopted tail ends just before the write it is in: before this record, or before the torn-tail record
-      // written with it
-      long before = record.sequence() - (previousWasTorn ? 2 : 1);
+      // written with it; a torn-tail record just before it may also be one an earlier resume left unsigned, adopted
+      // as the tail's last record (review RN: two resumes cut in a row)
+      String last = d.get("last");
+      boolean endsBefore = Long.toString(record.sequence() - 1).equals(last)
+          || previousWasTorn && Long.toString(record.sequence() - 2).equals(last);
       return record.action().equals(AuditLogWriter.UNSIGNED_TAIL_ACTION)
           && d.keySet().equals(java.util.Set.of("first", "last", "records"))
-          && Long.toString(first).equals(d.get("first")) && Long.toString(before).equals(d.get("last"));
+          && Long.toString(first).equals(d.get("first")) && endsBefore;
     }
 
     /** Whether the record before the one being read is a recovery record of a torn line. */

@@ -155,6 +155,39 @@ class AuditUnsignedTailTest {
     assertThat(records(f)).extracting(AuditRecord::action).contains(AuditLogWriter.UNSIGNED_TAIL_ACTION);
   }
 
+  /**
+   * Review RN: the same, and the next resume cut too: it adopted the torn-tail record (the tail [torn-tail]) in one
+   * write with its checkpoint, and a crash kept the adoption, whose tail ends with the record just before it although
+   * that record is a torn-tail record. Refused as tampered with before (an adoption after a torn-tail record was taken
+   * to be written with it, naming the tail before both).
+   */
+  @Test
+  void anAdoptionOfARecoveryRecordWhoseCheckpointACrashCutTooIsSignedAtTheNextOpen() throws IOException {
+    Path f = log();
+    cleanRun(f, 2); // 1 .. 4 (stop), signed
+    Files.write(f, "{\"seq\":5,\"ti".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND); // a start cut
+    open(f).close();
+    List<String> l = lines(f);
+    int recovery = -1;
+    for (int i = 0; i < l.size(); i++) {
+      if (AuditFixtures.parse(l.get(i)) instanceof RecordLine r && r.record().action().equals(
+          AuditLogWriter.TORN_TAIL_ACTION)) {
+        recovery = i;
+      }
+    }
+    assertThat(recovery).isPositive();
+    writeLines(f, new ArrayList<>(l.subList(0, recovery + 1))); // its checkpoint line lost whole
+    byte[] adopted;
+    try (AuditLogWriter w = open(f)) {
+      assertThat(w.adoptedTail()).isPresent();
+      adopted = whileOpen(f); // the adoption of [torn-tail], and its checkpoint
+    }
+    cutTheResumesCheckpoint(f, adopted);
+
+    open(f).close();
+    assertThat(strict(f).valid()).as("every record signed").isTrue();
+  }
+
   /** The file as it is while {@code w} is open, before what its close writes. */
   private static byte[] whileOpen(Path f) throws IOException {
     return Files.readAllBytes(f);
