@@ -237,17 +237,41 @@ public final class GrantService {
    * is counted too); 0 when the grant was already revoked.
    */
   public Revoked revokeCounting(Principal caller, String grantId) {
-    return audited(caller, "grant.revoke", seen -> {
-      seen.grant(RequestFields.idOrEmpty(GRANT_PREFIX, grantId));
-      Revoked r = doRevoke(caller, grantId);
-      seen.of(r.grant());
+    Seen asked = new Seen();
+    asked.grant(RequestFields.idOrEmpty(GRANT_PREFIX, grantId));
+    boolean[] recorded = {false};
+    Revoked r;
+    try {
+      r = doRevoke(caller, grantId, grant -> {
+        Seen seen = new Seen();
+        seen.of(grant);
+        seen.put("changed", "true");
+        audit.record(caller, "grant.revoke", seen.object(), "ok", seen.details());
+        recorded[0] = true;
+      });
+    } catch (RuntimeException e) {
+      if (!recorded[0]) {
+        refusals.refusedAct(caller, "grant.revoke", asked.object(), Audit.resultOf(e), asked.details());
+      }
+      throw e;
+    }
+    if (!recorded[0]) {
       // a repeat changes nothing and says so, as a repeated identity revocation does (outside test)
-      seen.put("changed", Boolean.toString(!r.already()));
-      return r;
-    });
+      Seen seen = new Seen();
+      seen.of(r.grant());
+      seen.put("changed", "false");
+      audit.record(caller, "grant.revoke", seen.object(), "ok", seen.details());
+    }
+    return r;
   }
 
-  private Revoked doRevoke(Principal caller, String grantId) {
+  /**
+   * @param recordRevoke writes the revoke's record, given the grant as it was found; called with the revoke written
+   *     and its delivered downloads recorded, under the lock a file's removal takes too, so that a purge racing the
+   *     revoke is recorded after it (review RN: the revoke's records followed the purge's, which ends a grant's
+   *     history)
+   */
+  private Revoked doRevoke(Principal caller, String grantId, java.util.function.Consumer<Grant> recordRevoke) {
     if (caller.role() != Role.ADMIN) {
       caller.require(Role.TRANSFEROR, "revoke grants");
     }
@@ -275,10 +299,14 @@ public final class GrantService {
       if (outcome.revoked()) {
         cut = downloadsServing(grant.id());
       }
+      // a claim served every byte has delivered the file: the revoke counted its download, in its own transaction,
+      // so exactly those are audited (outside test: one looked up before the revoke missed a last chunk served
+      // meanwhile), made durable by the revoke's own record after them
+      outcome.countedRecipients().forEach(recipient -> auditCountedAtRevokeWithinAct(recipient, grant));
+      if (outcome.revoked()) {
+        recordRevoke.accept(grant);
+      }
     }
-    // a claim served every byte has delivered the file: the revoke counted its download, in its own transaction, so
-    // exactly those are audited (outside test: one looked up before the revoke missed a last chunk served meanwhile)
-    outcome.countedRecipients().forEach(recipient -> auditCountedAtRevoke(recipient, grant));
     if (cut >= 0) {
       LOG.warn("grant {} revoked by '{}' ({} download(s) cut)", grant.id(), caller.identity(), cut);
       // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
@@ -310,7 +338,7 @@ public final class GrantService {
   public void revokeUnanswered(Principal caller, String grantId) {
     Revoked r;
     try {
-      r = doRevoke(caller, grantId);
+      r = doRevoke(caller, grantId, grant -> recordUnanswered(caller, grant, true));
     } catch (RuntimeException e) {
       LOG.warn("grant {} of '{}', whose creation could not be answered, was not revoked: {}", grantId,
           caller.identity(), e.toString());
@@ -318,12 +346,19 @@ public final class GrantService {
     }
     LOG.info("grant {} of '{}' revoked: its creation's answer (the token) could not be sent, so no one holds it",
         grantId, caller.identity());
+    if (r.already()) {
+      recordUnanswered(caller, r.grant(), false);
+    }
+  }
+
+  /** The server's {@code grant.revoke} record of {@link #revokeUnanswered}. */
+  private void recordUnanswered(Principal caller, Grant grant, boolean changed) {
     Seen seen = new Seen();
-    seen.of(r.grant());
+    seen.of(grant);
     Map<String, String> details = new TreeMap<>(seen.details());
-    details.put("changed", Boolean.toString(!r.already()));
+    details.put("changed", Boolean.toString(changed));
     details.put("owner", caller.identity());
-    details.put("recipient", r.grant().recipient());
+    details.put("recipient", grant.recipient());
     details.put("cause", ANSWER_NOT_SENT);
     audit.record(Audit.SERVER, "grant.revoke", seen.object(), "ok", "", details);
   }
@@ -334,15 +369,9 @@ public final class GrantService {
   /**
    * Audits the download that a revoke counted because its claim had been served every byte (the file was delivered;
    * revoking cannot take it back): {@code grant.consume} by {@value Audit#SERVER}, so that an auditor counting
-   * deliveries by their {@code grant.consume} records finds it (found by an outside test).
-   */
-  public void auditCountedAtRevoke(String recipient, Grant grant) {
-    auditDelivered(recipient, grant, DELIVERED_BEFORE_REVOKE, true);
-  }
-
-  /**
-   * {@link #auditCountedAtRevoke} within an act whose own record, written after it, makes it durable: it does not wait
-   * for the disk (an identity's revocation writes it under the locks downloads take: review RL).
+   * deliveries by their {@code grant.consume} records finds it (found by an outside test). Within the revoking act,
+   * whose own record, written after it, makes it durable: it does not wait for the disk (it is written under the locks
+   * downloads and file removals take: reviews RL, RN).
    */
   public void auditCountedAtRevokeWithinAct(String recipient, Grant grant) {
     auditDelivered(recipient, grant, DELIVERED_BEFORE_REVOKE, false);

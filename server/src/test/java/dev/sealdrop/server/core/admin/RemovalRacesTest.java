@@ -182,6 +182,10 @@ class RemovalRacesTest {
       assertThat(server.server().audit().tail(20)).filteredOn(e -> e.action().equals("grant.revoke")
           && e.object().equals("grant:" + grantId)).singleElement().satisfies(e -> assertThat(e.result())
           .isEqualTo("ok"));
+      // review RN: recorded in the order they happened, so the grant's history ends with the purge that ended it
+      assertThat(server.server().audit().tail(20)).filteredOn(e -> e.object().equals("grant:" + grantId))
+          .extracting(e -> e.action()).containsSubsequence("grant.revoke", "grant.purge").last()
+          .isEqualTo("grant.purge");
     }
   }
 
