@@ -109,6 +109,12 @@ public final class AuditVerifier {
     private int heldVerified;
     private int heldIndex;
     private long lastHeldMatch;
+    /**
+     * A held checkpoint the file disagrees with, told once what follows shows how (review BF: a record edited without
+     * the key, the file's own checkpoint after it then mismatching, was said to be "rewritten and re-signed"); null:
+     * none.
+     */
+    private Failure heldMismatch;
 
     Run(AuditLogReader reader, Observer observer) {
       this.reader = reader;
@@ -139,6 +145,12 @@ public final class AuditVerifier {
         f = checkHeld();
       }
       while (f == null) {
+        if (heldMismatch != null && lastCheckpoint != null && lastCheckpoint.checkpoint().size() >= heldMismatch
+            .sequence()) {
+          return told(heldMismatch, " and re-signed: the file's own checkpoint for " + lastCheckpoint.checkpoint()
+              .size() + " records, signed by the audit key, matches them, and the one held outside the server does"
+              + " not");
+        }
         Optional<AuditLogEntry> entry;
         try {
           entry = reader.next();
@@ -146,6 +158,10 @@ public final class AuditVerifier {
           return new Failure(records + 1, Reason.MALFORMED, e.getMessage());
         }
         if (entry.isEmpty()) {
+          if (heldMismatch != null) {
+            return told(heldMismatch, " (no checkpoint of the file's own follows them to tell whether they were"
+                + " also re-signed)");
+          }
           return finish();
         }
         AuditLogEntry e = entry.get();
@@ -161,7 +177,17 @@ public final class AuditVerifier {
               + " (an export has one, on its first line; two exports joined into one file? verify each on its own)");
         }
       }
+      if (heldMismatch != null) {
+        // the file does not hold together after them either: they were edited, not re-signed
+        return told(heldMismatch, ", without the audit key (edited, which needs no key): the file itself breaks after"
+            + " them too (" + f.reason() + ": " + f.message() + ")");
+      }
       return f;
+    }
+
+    /** {@code mismatch}, its message completed with how it came about. */
+    private Failure told(Failure mismatch, String how) {
+      return new Failure(mismatch.sequence(), mismatch.reason(), mismatch.message() + how);
     }
 
     private Failure readHeader(HeaderLine header) {
@@ -323,11 +349,16 @@ public final class AuditVerifier {
         if (sig != null) {
           return sig;
         }
+        if (heldMismatch != null) {
+          continue; // the first one it disagrees with is told
+        }
         if (!cp.checkpoint().head().equals(head)) {
-          return new Failure(records, Reason.REWRITTEN, "the file disagrees with a checkpoint held outside the server"
-              + " for " + records + (records == 1 ? " record: " : " records: ")
+          // told once the rest of the file shows how (verifyAll): re-signed, or edited without the key
+          heldMismatch = new Failure(records, Reason.REWRITTEN, "the file disagrees with a checkpoint held outside the"
+              + " server for " + records + (records == 1 ? " record: " : " records: ")
               + (lastHeldMatch + 1 == records ? "" : "one or more of ") + span(lastHeldMatch + 1, records, "was", "were")
-              + " rewritten and re-signed");
+              + " rewritten");
+          continue;
         }
         lastHeldMatch = records;
         heldVerified++;

@@ -13,6 +13,7 @@ import dev.sealdrop.audit.VerificationResult.Warning;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,8 +146,37 @@ class AuditHeldCheckpointTest {
     VerificationResult v = verifier().holding(List.of(early, alicesCheckpoint)).verify(rewritten);
     assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
     assertThat(v.failure()).map(VerificationResult.Failure::sequence).contains(20L);
-    assertThat(v.failure().orElseThrow().message()).contains("11..20");
+    assertThat(v.failure().orElseThrow().message()).contains("11..20").contains("and re-signed: the file's own"
+        + " checkpoint for 20 records, signed by the audit key, matches them");
     assertThat(v.heldCheckpointsVerified()).isEqualTo(1);
+  }
+
+  /**
+   * Review BF: a record edited by someone without the key (its hash and those after it computed again, the signed
+   * checkpoints left as they were) disagrees with a held checkpoint before the file's own next checkpoint is read; it
+   * was told "rewritten and re-signed", blaming the audit key's holder.
+   */
+  @Test
+  void aRecordEditedWithoutTheKeyIsNotSaidToBeReSigned() throws IOException {
+    List<String> src = lines(log);
+    List<String> dst = new ArrayList<>(List.of(src.get(0)));
+    ChainHash head = dev.sealdrop.audit.internal.RecordEncoding.genesis(AuditFixtures.ORIGIN);
+    for (String l : src.subList(1, src.size())) {
+      if (AuditFixtures.parse(l) instanceof AuditLogEntry.RecordLine line) {
+        AuditRecord r = line.record();
+        AuditRecord n = new AuditRecord(r.sequence(), r.timeMillis(), r.sequence() == 13 ? "mallory" : r.actor(),
+            r.action(), r.object(), r.result(), r.peer(), r.details(), head);
+        head = n.hash();
+        dst.add(AuditFixtures.line(dev.sealdrop.audit.internal.JsonLines.record(n, head)));
+      } else {
+        dst.add(l); // the signed checkpoints as they were: no key to sign new ones
+      }
+    }
+    Path edited = writeLines(dir.resolve("edited.jsonl"), dst);
+    VerificationResult v = verifier().holding(List.of(alicesCheckpoint)).verify(edited);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
+    assertThat(v.failure().orElseThrow().message()).contains("without the audit key (edited, which needs no key)")
+        .doesNotContain("re-signed:");
   }
 
   @Test
