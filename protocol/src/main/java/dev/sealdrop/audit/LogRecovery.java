@@ -10,6 +10,13 @@ import java.nio.file.Path;
 
 /** Brings an existing log file to a state the writer can continue from, or refuses. */
 final class LogRecovery {
+  /**
+   * What to do with a log that cannot be continued (review BF: "move it aside" alone, and the next start refused a key
+   * without its log): the log and its key go aside together, and the next start begins a new log under a new key.
+   */
+  static final String START_ANEW = "Keep the file as evidence, move it aside together with its key file (audit.key),"
+      + " and start a new log: the next start makes a new key and records that the new log replaced one";
+
   private LogRecovery() {}
 
   /**
@@ -76,8 +83,7 @@ final class LogRecovery {
             + " aside, which would fork the audit history", r);
       }
       throw new AuditLogCorruptException("audit log " + file + " does not verify (" + f.reason() + " at record "
-          + f.sequence() + ": " + f.message() + "); refusing to append. Keep the file as evidence, move it aside"
-          + " and start a new log", r);
+          + f.sequence() + ": " + f.message() + "); refusing to append. " + START_ANEW, r);
     }
     if (!config.origin().equals(r.origin())) {
       throw new AuditLogCorruptException("audit log " + file + " belongs to origin '" + r.origin()
@@ -91,7 +97,7 @@ final class LogRecovery {
     String refusal = tail.refusal();
     if (refusal != null) {
       throw new AuditLogCorruptException("audit log " + file + ": " + refusal + ". Refusing to sign the unsigned"
-          + " tail or to append. Keep the file as evidence, move it aside and start a new log", null);
+          + " tail or to append. " + START_ANEW, null);
     }
     if (torn > 0) {
       // An incomplete last line was being written when the process stopped. It was never fsynced

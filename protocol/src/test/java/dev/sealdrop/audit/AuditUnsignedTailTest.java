@@ -284,7 +284,7 @@ class AuditUnsignedTailTest {
     assertThatThrownBy(() -> open(f)).isInstanceOf(AuditLogCorruptException.class)
         .hasMessageContaining("record 7 follows the signed record 6 (server.stop: a clean shutdown)")
         .hasMessageContaining("record 7 was not written, or not left unsigned, by this server's audit writer")
-        .hasMessageContaining("Keep the file as evidence, move it aside and start a new log");
+        .hasMessageContaining("Keep the file as evidence, move it aside together with its key file (audit.key)");
     assertThat(Files.readAllBytes(f)).isEqualTo(before);
     assertThat(strict(f).failure()).map(VerificationResult.Failure::reason).contains(Reason.UNSIGNED_RECORDS);
   }

@@ -111,7 +111,7 @@ class AuditRestartTailTest {
     assertThat(refused.getCause().getMessage())
         .contains("record " + forged + " follows the signed record " + (forged - 1) + " (server.stop")
         .contains("not written, or not left unsigned, by this server's audit writer")
-        .contains("Keep the file as evidence, move it aside and start a new log");
+        .contains("Keep the file as evidence, move it aside together with its key file (audit.key)");
     assertThat(Files.readAllBytes(log)).as("left as it was found").isEqualTo(before);
     assertThat(verifyStrictly(data).failure()).map(VerificationResult.Failure::reason)
         .contains(VerificationResult.Reason.UNSIGNED_RECORDS);
@@ -133,6 +133,18 @@ class AuditRestartTailTest {
         .contains("record " + forged + " follows the signed record " + (forged - 1))
         .doesNotContain("\tat ").doesNotContain("Exception in thread");
     assertThat(Files.readAllBytes(log)).isEqualTo(before);
+
+    // review BF: doing what it says starts a new log (moving the log alone was refused: a key without its log)
+    Path evidence = Files.createDirectories(dir.resolve("evidence"));
+    Files.move(log, evidence.resolve("audit.jsonl"));
+    Files.move(log.resolveSibling("audit.key"), evidence.resolve("audit.key"));
+    server.start();
+    try {
+      assertThat(records(log)).extracting(AuditRecord::action).contains("audit.log-replaced", "server.start");
+    } finally {
+      server.close();
+    }
+    assertThat(evidence.resolve("audit.jsonl")).hasBinaryContent(before);
   }
 
   @Test
