@@ -200,7 +200,7 @@ class AdminCommandsTest extends DevServerPerClass {
   void aCertificateOfAnotherIdentityIsRefusedAndOneSeenNowhereIsRevokedWithANote() throws Exception {
     as("carol", "admin", "identities", "add", "gina2", "--role", "acquirer").assertExit(0);
     as("dave", "keys", "publish").assertExit(0);
-    String daveSerial = pki.certificate("dave").getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT);
+    String daveSerial = dev.sealdrop.client.cli.CertificateSerials.shown(pki.certificate("dave").getSerialNumber());
 
     CliRun refused = as("carol", json("admin", "identities", "revoke", "gina2", "--certificate", daveSerial))
         .assertExit(2);

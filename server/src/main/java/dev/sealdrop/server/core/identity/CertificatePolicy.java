@@ -84,10 +84,12 @@ public final class CertificatePolicy {
 
   /**
    * A serial ({@link #serialOf}'s lower-case hex) as messages show it to people: upper case, as `openssl x509 -serial`
-   * prints it and the CLI shows it.
+   * prints it and the CLI shows it: an even number of digits (review BF: a serial whose first byte is below 0x10 lost
+   * its leading zero, so a grep for openssl's form missed it).
    */
   public static String shown(String serialHex) {
-    return serialHex.toUpperCase(java.util.Locale.ROOT);
+    String upper = serialHex.toUpperCase(java.util.Locale.ROOT);
+    return upper.length() % 2 == 0 ? upper : "0" + upper;
   }
 
   private static UnauthenticatedException invalid(String message) {

@@ -90,7 +90,7 @@ class CertificateRevocationTest extends OneServerPerMethod {
         .setRole(Role.ROLE_TRANSFEROR).build());
     publish(erins, bundle("cr-erin", erins, dev.sealdrop.keys.PrivateKeys.generate()));
     String erinSerial = serial(erins.certificate());
-    String shown = erinSerial.toUpperCase(Locale.ROOT);
+    String shown = dev.sealdrop.server.core.identity.CertificatePolicy.shown(erinSerial);
 
     StatusRuntimeException e = refused(() -> admins.admin("carol").revokeIdentity(revoke("dave", erinSerial)),
         Status.Code.FAILED_PRECONDITION, "CERTIFICATE_OF_ANOTHER_IDENTITY");

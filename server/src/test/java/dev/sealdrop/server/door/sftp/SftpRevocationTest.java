@@ -77,7 +77,7 @@ class SftpRevocationTest extends OneServerPerClass {
     assertClosedSoon(open);
     assertThat(said.get(10, TimeUnit.SECONDS)).as("told that a new certificate needs the key registered again")
         .isEqualTo(SshConstants.SSH2_DISCONNECT_BY_APPLICATION + " session closed: this SSH key was registered"
-            + " through a client certificate (serial " + server.pki.certificate("alice").getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT)
+            + " through a client certificate (serial " + dev.sealdrop.server.core.identity.CertificatePolicy.shown(server.pki.certificate("alice").getSerialNumber().toString(16))
             + ") that has been revoked; ask an admin for a new certificate, then register the key again with"
             + " 'sealdrop keys add-ssh FILE.pub' from a profile that uses it (keys renew does not move keys registered"
             + " through a revoked certificate: whoever held it may have added them) [CERTIFICATE_REVOKED]");
