@@ -94,8 +94,20 @@ final class FilesCommand extends CommandGroup {
           "a grant id is taken by `sealdrop admin grants revoke GRANT_ID`, which revokes that grant only;"
               + " `sealdrop admin grants list --json` names each grant's file_id");
       String why = IdentitiesCommand.reason(reason);
-      var resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
-          .purgeFile(PurgeFileRequest.newBuilder().setFileId(id).setReason(why).build()));
+      dev.sealdrop.protocol.v1.PurgeFileResponse resp;
+      try {
+        resp = admin.call(GrpcFailures.Op.GENERIC, () -> admin.stub()
+            .purgeFile(PurgeFileRequest.newBuilder().setFileId(id).setReason(why).build()));
+      } catch (dev.sealdrop.client.failure.UsageFailure e) {
+        if (!e.reason().equals("NOT_FOUND")) {
+          throw e;
+        }
+        // review BF: a file already purged or deleted was told "check the identifier", which was right; the server's
+        // message says when it went
+        throw e.retold(e.getMessage(), e.getMessage().contains("any more")
+            ? "nothing was purged, and nothing is left to: `sealdrop admin files list` lists the files that remain"
+            : "check the file id: `sealdrop admin files list` lists every file; nothing was purged");
+      }
       output.emit(new dev.sealdrop.client.cli.FileRemovedView("Purged", resp.getFileId(), resp.getGrantsDeleted(),
           resp.getDownloadsCut()));
     }
