@@ -315,10 +315,10 @@ class AdminCommandsTest extends DevServerPerClass {
     assertThat((String) gone.get("message")).startsWith("the grant's file was purged from the server by an admin at 20")
         .contains("(it had been revoked)").doesNotContain("download was stopped").doesNotContain("ask the sender");
     assertThat((String) gone.get("hint")).contains("ask the sender to send it again").doesNotContain("token");
-    Map<String, Object> again = as("carol", json("admin", "files", "purge", fileId)).assertExit(2).object("error");
-    assertThat(again).containsEntry("kind", "usage");
+    Map<String, Object> purgedAgain = as("carol", json("admin", "files", "purge", fileId)).assertExit(2).object("error");
+    assertThat(purgedAgain).containsEntry("kind", "usage");
     // review BF: the id was right; the hint says nothing is left, not to check it
-    assertThat((String) again.get("hint")).contains("nothing is left to").doesNotContain("check the");
+    assertThat((String) purgedAgain.get("hint")).contains("nothing is left to").doesNotContain("check the");
   }
 
   /**
