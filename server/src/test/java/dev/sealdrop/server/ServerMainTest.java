@@ -307,6 +307,25 @@ class ServerMainTest {
   }
 
   /**
+   * Review BG: a claim window shorter than a stalled download's time (PT20S, with the stall timeout's PT10M) let a
+   * stalled SFTP handle's claim lapse, and another redemption win while the handle still served its read-ahead.
+   */
+  @Test
+  void aClaimWindowNotMoreThanTwiceTheStallTimeoutIsRefused() throws Exception {
+    for (String settings : List.of("claim-window=PT20S", "claim-window=PT20M", "download-stall-timeout=PT30M")) {
+      Path file = Files.writeString(dir.resolve("claim-stall.properties"), settings + "\n");
+      assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+          file.toString()))).as(settings).hasMessageContaining("must be more than twice download-stall-timeout")
+          .hasMessageContaining("raise claim-window or lower download-stall-timeout");
+    }
+    Path fine = Files.writeString(dir.resolve("claim-stall-fine.properties"),
+        "claim-window=PT20S\ndownload-stall-timeout=PT9S\n");
+    ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
+        fine.toString(), "--data", dir.resolve("d-claim-stall").toString()));
+    assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofSeconds(20));
+  }
+
+  /**
    * Round BV: a number with a '+' or written in another script's digits was taken ("٣" as 3), a retention sweep every
    * millisecond kept an idle server busy, and a claim window or shutdown grace of a century was accepted.
    */

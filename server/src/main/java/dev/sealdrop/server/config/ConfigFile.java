@@ -263,11 +263,20 @@ public final class ConfigFile {
     }
     int streams = intWithin(settings, "max-download-streams", 1, 100_000, g.maxDownloadStreams());
     int perIdentity = shareWithin(settings, "max-download-streams", streams, g.maxDownloadStreamsPerIdentity());
+    Duration claimWindow = atMost(settings, "claim-window", positive(settings, "claim-window", g.claimWindow()),
+        MAX_CLAIM_WINDOW, "P30D");
+    Duration stallTimeout = positive(settings, "download-stall-timeout", g.downloadStallTimeout());
+    if (claimWindow.compareTo(stallTimeout.multipliedBy(2)) <= 0) {
+      // review BG: a stalled SFTP handle's claim lapsed before the stall timeout ended it, and another redemption won
+      // while it still served what it had read ahead (sftp.md: the claim is held until then)
+      throw new IllegalArgumentException("claim-window (" + shown(settings, "claim-window", claimWindow) + ") must be"
+          + " more than twice download-stall-timeout (" + shown(settings, "download-stall-timeout", stallTimeout)
+          + "): a download that stalls keeps its claim until the stall timeout stops it, and a claim is extended only"
+          + " once less than half its window is left; raise claim-window or lower download-stall-timeout");
+    }
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
-        atMost(settings, "claim-window", positive(settings, "claim-window", g.claimWindow()), MAX_CLAIM_WINDOW,
-            "P30D"), streams, perIdentity,
-        positive(settings, "download-stall-timeout", g.downloadStallTimeout()),
+        claimWindow, streams, perIdentity, stallTimeout,
         intWithin(settings, "max-live-grants-per-identity", 1, 1_000_000, g.maxLiveGrantsPerIdentity())));
     ServerConfig.Admin a = c.admin();
     c = c.withAdmin(new ServerConfig.Admin(settings.getOrDefault("admin-host", a.host()),
