@@ -136,14 +136,7 @@ class AuditUnsignedTailTest {
       assertThat(w.tornTailBytes()).isPositive();
     } // its torn-tail record and checkpoint, then a stop by close: now cut back to the record alone, half a checkpoint
     List<String> l = lines(f);
-    int recovery = -1;
-    for (int i = 0; i < l.size(); i++) {
-      if (AuditFixtures.parse(l.get(i)) instanceof RecordLine r && r.record().action().equals(
-          AuditLogWriter.TORN_TAIL_ACTION)) {
-        recovery = i;
-      }
-    }
-    assertThat(recovery).isPositive();
+    int recovery = tornTailRecordLine(l);
     List<String> cut = new ArrayList<>(l.subList(0, recovery + 1));
     writeLines(f, cut);
     String checkpoint = l.get(recovery + 1);
@@ -168,14 +161,7 @@ class AuditUnsignedTailTest {
     Files.write(f, "{\"seq\":5,\"ti".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND); // a start cut
     open(f).close();
     List<String> l = lines(f);
-    int recovery = -1;
-    for (int i = 0; i < l.size(); i++) {
-      if (AuditFixtures.parse(l.get(i)) instanceof RecordLine r && r.record().action().equals(
-          AuditLogWriter.TORN_TAIL_ACTION)) {
-        recovery = i;
-      }
-    }
-    assertThat(recovery).isPositive();
+    int recovery = tornTailRecordLine(l);
     writeLines(f, new ArrayList<>(l.subList(0, recovery + 1))); // its checkpoint line lost whole
     byte[] adopted;
     try (AuditLogWriter w = open(f)) {
@@ -186,6 +172,19 @@ class AuditUnsignedTailTest {
 
     open(f).close();
     assertThat(strict(f).valid()).as("every record signed").isTrue();
+  }
+
+  /** The index of the last torn-tail record's line in {@code l} (there is one). */
+  private static int tornTailRecordLine(List<String> l) throws IOException {
+    int recovery = -1;
+    for (int i = 0; i < l.size(); i++) {
+      if (AuditFixtures.parse(l.get(i)) instanceof RecordLine r && r.record().action().equals(
+          AuditLogWriter.TORN_TAIL_ACTION)) {
+        recovery = i;
+      }
+    }
+    assertThat(recovery).as("a torn-tail record").isPositive();
+    return recovery;
   }
 
   /** The file as it is while {@code w} is open, before what its close writes. */
