@@ -396,6 +396,13 @@ public final class GrpcFailures {
         hint = "ask the sender for a new grant if you need the file again";
         break;
       case "GRANT_REVOKED":
+        if (detail.contains("has been revoked by an admin")) {
+          // the server says its sender's identity is revoked (review BE): no new grant can come from that sender
+          message = "this grant was revoked, and its sender " + detail.replaceFirst("(?s)^.*its sender ", "")
+              .replaceFirst("(?s) \\(an identity's revocation.*$", "");
+          hint = "no new grant can come from that identity; ask whoever acts for the sender now, or an admin";
+          break;
+        }
         message = "this grant was revoked";
         // review BD: also when an admin revoked the sender's identity, whose grants go with it: that sender can no
         // longer send anything

@@ -205,6 +205,24 @@ class RefusedSendStateTest {
     assertThat(kept()).isEmpty();
   }
 
+  /**
+   * Review BE: a grant revoked with its sender's identity was told "this grant was revoked", and the hint sent the
+   * recipient to that sender, who can no longer send anything.
+   */
+  @Test
+  void aGrantRevokedWithItsSendersIdentityIsToldSo() throws Exception {
+    String token = (String) send().assertExit(0).json().get("token");
+    carol.run("admin", "identities", "revoke", "alice", "--reason", "left the deal").assertExit(0);
+    Cli bob = Users.user(root, "bob");
+    CliRun refused = bob.run("--json", "receive", token, "-o", Files.createDirectories(root.resolve("in")).toString())
+        .assertExit(4);
+    assertThat(refused.jsonError()).containsEntry("reason", "GRANT_REVOKED");
+    assertThat((String) refused.jsonError().get("message")).isEqualTo("this grant was revoked, and its sender 'alice'"
+        + " has been revoked by an admin");
+    assertThat((String) refused.jsonError().get("hint")).contains("no new grant can come from that identity")
+        .doesNotContain("ask the sender for a new grant");
+  }
+
   @Test
   void aRevokedCertificateDeletesTheSend() throws Exception {
     List<String> kept = interruptedSend();

@@ -1416,6 +1416,13 @@ public final class GrantService {
           + claimEnds + " (unless the file's last bytes were already handed out on that claim: it then counts as one"
           + " of the grant's downloads)");
     }
+    if (grant.state() == GrantState.REVOKED && identities.isRevoked(grant.owner())) {
+      // review BE: told "revoked" alone, the recipient asked a sender who can no longer send anything
+      return new GrantUnavailableException(Reason.GRANT_REVOKED, "the grant was revoked, and its sender '"
+          + grant.owner() + "' has been revoked by an admin (an identity's revocation revokes its grants too), so no"
+          + " new grant can come from that identity; it cannot be redeemed; ask whoever acts for the sender now, or an"
+          + " admin");
+    }
     return unavailable(grant, "it cannot be redeemed");
   }
 
