@@ -217,6 +217,14 @@ public final class Recipients {
     try {
       return session.reportPin(session.trust().accept(encoded, identity, acceptNewKey));
     } catch (IntegrityFailure e) {
+      if (e.reason().equals("KEY_CHANGED")) {
+        // the offer came from this file, not from the server (review BE: told as if the server offered it)
+        throw e.retold("the bundle file " + t + " holds a key of " + identity + " other than the one you pinned ("
+            + e.getMessage().replaceFirst("^.*'s key changed: ", "").replace("now offered", "the file holds") + ")",
+            "an older export, or one you cannot trust? `sealdrop keys show " + identity + "` shows the key " + identity
+            + " publishes now; confirm the file's fingerprint with " + identity + " by another channel (phone, in"
+            + " person), and only then re-run with --accept-new-key");
+      }
       if (!ALTERED_FILE.contains(e.reason())) {
         throw e;
       }
