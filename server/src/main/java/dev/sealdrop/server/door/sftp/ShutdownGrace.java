@@ -174,9 +174,17 @@ final class ShutdownGrace implements SessionListener {
     /** The change to the tree the request being answered asks for ({@link TreeChange}), or null. */
     private volatile String treeChange;
 
+    /** Whether the request being answered is an SSH_FXP_OPEN. */
+    private volatile boolean opening;
+
     @Override
     public String treeChange() {
       return treeChange;
+    }
+
+    @Override
+    public boolean opening() {
+      return opening;
     }
 
     Subsystem(ChannelSession channel, SftpSubsystemFactory factory) {
@@ -285,6 +293,7 @@ final class ShutdownGrace implements SessionListener {
       lastReply = null;
       Activity.answering(session); // a session is not idle while one of its requests is answered (a long commit)
       treeChange = TreeChange.of(type, buffer);
+      opening = type == SftpConstants.SSH_FXP_OPEN;
       try {
         super.doProcess(buffer, length, type, id);
       } catch (BufferException malformed) {
@@ -298,6 +307,7 @@ final class ShutdownGrace implements SessionListener {
             + " not carried out (a client bug: report it to the client's authors)");
       } finally {
         treeChange = null;
+        opening = false;
         Activity.answered(session);
       }
       finished(session, lastReply);

@@ -13,6 +13,9 @@ interface TreeChange {
   /** The operation of the request being answered, or null. */
   String treeChange();
 
+  /** Whether the request being answered is an SSH_FXP_OPEN (a redeem or an upload). */
+  boolean opening();
+
   /** The operation {@code type} asks for; an extended request's name is read from {@code request} and put back. */
   static String of(int type, Buffer request) {
     switch (type) {

@@ -50,6 +50,13 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
   @Override
   public Path resolveLocalFilePath(SftpSubsystemProxy subsystem, Path rootDir, String remotePath) throws IOException {
     try {
+      if (subsystem instanceof TreeChange request && request.opening() && !plain(home(remotePath))) {
+        // review RO: /redeem/TOKEN/, /redeem//TOKEN, /redeem/./TOKEN redeemed the grant, and /outbox/NAME/ uploaded,
+        // though a file's path has none of these; listings and REALPATH keep taking them (OpenSSH sends "." and
+        // "/outbox/")
+        throw SftpErrors.badPath("a file is opened by its plain path, /redeem/TOKEN or /outbox/NAME, without '.',"
+            + " '//' or a trailing '/'");
+      }
       return checked(rootDir, remotePath);
     } catch (SftpException refused) {
       // a change to the tree refused for its path, before the operation's own refusal could record it (review ED:
@@ -82,6 +89,20 @@ final class VirtualAccessor implements SftpFileSystemAccessor, SftpEventListener
       }
     }
     return rootDir.resolve(home(remotePath));
+  }
+
+  /**
+   * Whether {@code path} names a file plainly: absolute or relative to the root, with no empty name ({@code //}, a
+   * trailing {@code /}) and no {@code .}.
+   */
+  static boolean plain(String path) {
+    String rest = path.startsWith("/") ? path.substring(1) : path;
+    for (String name : rest.split("/", -1)) {
+      if (name.isEmpty() || name.equals(".")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

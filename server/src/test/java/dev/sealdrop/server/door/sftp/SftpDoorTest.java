@@ -344,6 +344,36 @@ class SftpDoorTest extends OneServerPerClass {
     }
   }
 
+  /**
+   * Review RO: /redeem/TOKEN/, /redeem//TOKEN, /redeem/./TOKEN redeemed the grant, and /outbox/NAME/ or /outbox/./NAME
+   * uploaded: a file is opened by its plain path only; nothing is used up or stored by the others, and listings and
+   * REALPATH keep taking them.
+   */
+  @Test
+  void aFileIsOpenedByItsPlainPathOnly() throws Exception {
+    CreateGrantResponse grant = grantFreshFileToBob();
+    String t = grant.getToken();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s)) {
+      for (String path : List.of("/redeem/" + t + "/", "/redeem//" + t, "//redeem/" + t, "/redeem/./" + t,
+          "/./redeem/" + t, "/redeem/" + t + "/.", "redeem//" + t)) {
+        assertThatThrownBy(() -> get(sftp, path)).as(path)
+            .satisfies(e -> assertThat(status(e)).isEqualTo(SftpConstants.SSH_FX_PERMISSION_DENIED))
+            .hasMessageContaining("by its plain path");
+      }
+      assertThat(sftp.canonicalPath("/outbox/.")).isEqualTo("/outbox");
+      assertThat(get(sftp, "redeem/" + t)).as("relative to the root, as OpenSSH's cwd is")
+          .hasSize((int) grant.getGrant().getSize());
+    }
+    List<String> before = aliceFiles();
+    try (ClientSession s = login(client, server, "alice", aliceKey); SftpClient sftp = sftp(s)) {
+      for (String path : List.of("/outbox/a.sealed/", "/outbox//b.sealed", "/outbox/./c.sealed")) {
+        assertThatThrownBy(() -> put(sftp, path, sealed.bytes())).as(path).hasMessageContaining("by its plain path");
+      }
+      assertThat(names(sftp, "/outbox/")).containsExactlyInAnyOrderElementsOf(before);
+    }
+    assertThat(aliceFiles()).isEqualTo(before);
+  }
+
   @Test
   void symlinksRenamesDeletesAndFoldersAreRefused() throws Exception {
     String fileId = Transfers.upload(clients, "alice", Users.seal("alice", new byte[10], "bob").bytes()).getFileId();
