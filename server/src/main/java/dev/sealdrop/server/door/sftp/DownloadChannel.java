@@ -72,8 +72,13 @@ final class DownloadChannel extends TransferChannel {
     // on the core's timer thread: the read-ahead belongs to the SFTP thread, which may be in read() now (review of
     // round CZ's fix), so it is left alone here; this download's record may count up to one read-ahead more
     if (download.servedAll()) {
-      // every byte was handed out: only the slot is freed; the client's last reads (at the end, served here without
-      // the core) and its CLOSE, which confirms, still work (outside test: they failed, told "nothing is used up")
+      // every byte was handed out: only the slot is freed; the client's read at the end and its CLOSE, which confirms,
+      // still work (outside test: they failed, told "nothing is used up"); a read below the end no longer does, not
+      // even from the read-ahead, which no lockdown, revoke or lapse reaches from now on (review RO: a client that read
+      // the last bytes first, then the start, was served up to 1 MiB more after its stop)
+      cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), why.getMessage()
+          .replace("; nothing is used up", "") + "; the file's last bytes had been handed out on its claim, so it"
+          + " counts as one of the grant's downloads"));
       download.close();
       return;
     }

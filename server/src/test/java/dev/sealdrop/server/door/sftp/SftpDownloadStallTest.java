@@ -217,6 +217,29 @@ class SftpDownloadStallTest extends OneServerPerMethod {
     }
   }
 
+  /**
+   * Review RO: a handle whose client read the file's last bytes first (the claim then counts), then its start, then
+   * stalled, still served the up to 1 MiB read ahead after the stop, through a lockdown or the claim's lapse too. Once
+   * stopped it serves nothing more below the end.
+   */
+  @Test
+  void aHandleServedItsLastBytesFirstServesNothingMoreOnceStopped() throws Exception {
+    var grant = Transfers.grant(clients, "alice", file.getFileId(), "bob");
+    String object = "grant:" + grant.getGrant().getGrantId();
+    try (ClientSession s = login(client, server, "bob", bobKey); SftpClient sftp = sftp(s);
+        SftpClient.CloseableHandle h = sftp.open("/redeem/" + grant.getToken(), SftpClient.OpenMode.Read)) {
+      byte[] buf = new byte[PIECE];
+      assertThat(sftp.read(h, envelope.length - 100, buf, 0, 100)).isEqualTo(100);
+      assertThat(sftp.read(h, 0, buf, 0, PIECE)).isEqualTo(PIECE); // the read-ahead holds the next MiB now
+      awaitAudit("the stall's stop of the download served its last bytes", r -> r.object().equals(object)
+          && r.action().equals("download.complete"));
+      IOException stopped = catchThrowableOfType(IOException.class, () -> sftp.read(h, PIECE, buf, 0, PIECE));
+      assertThat(stopped).as("nothing more is served, not even the read-ahead").isNotNull();
+      assertThat(stopped.getMessage()).contains("[DOWNLOAD_STALLED]").contains("counts as one of the grant's downloads")
+          .doesNotContain("nothing is used up");
+    }
+  }
+
   @Test
   void aHandleReadSlowlyIsNotStopped() throws Exception {
     String token = Transfers.grant(clients, "alice", file.getFileId(), "bob").getToken();
