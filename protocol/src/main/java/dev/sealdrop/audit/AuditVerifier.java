@@ -155,6 +155,11 @@ public final class AuditVerifier {
         try {
           entry = reader.next();
         } catch (AuditFormatException e) {
+          if (heldMismatch != null) {
+            // review RP: the mismatch found first is what is told, with where the file breaks after it
+            return told(heldMismatch, ", without the audit key (edited, which needs no key): the file itself breaks"
+                + " after them too (" + Reason.MALFORMED + ": " + e.getMessage() + ")");
+          }
           return new Failure(records + 1, Reason.MALFORMED, e.getMessage());
         }
         if (entry.isEmpty()) {
@@ -345,12 +350,14 @@ public final class AuditVerifier {
     private Failure checkHeld() {
       while (heldIndex < relevantHeld.size() && relevantHeld.get(heldIndex).checkpoint().size() <= records) {
         SignedCheckpoint cp = relevantHeld.get(heldIndex++);
+        if (heldMismatch != null) {
+          // the first one it disagrees with is told; a later held note (another server's, a bad one) says nothing of
+          // how the file came to disagree (review RP: it was taken for the file breaking, clearing a key holder)
+          continue;
+        }
         Failure sig = signature(cp, cp.checkpoint().size(), "a held checkpoint");
         if (sig != null) {
           return sig;
-        }
-        if (heldMismatch != null) {
-          continue; // the first one it disagrees with is told
         }
         if (!cp.checkpoint().head().equals(head)) {
           // told once the rest of the file shows how (verifyAll): re-signed, or edited without the key

@@ -158,6 +158,44 @@ class AuditHeldCheckpointTest {
    */
   @Test
   void aRecordEditedWithoutTheKeyIsNotSaidToBeReSigned() throws IOException {
+    Path edited = editedWithoutTheKey();
+    VerificationResult v = verifier().holding(List.of(alicesCheckpoint)).verify(edited);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
+    assertThat(v.failure().orElseThrow().message()).contains("without the audit key (edited, which needs no key)")
+        .doesNotContain("re-signed:");
+
+    // review RP: a line that is no JSON after them changes neither the reason nor the record told
+    List<String> l = lines(edited);
+    l.add(recordLine(l, 20) + 1, "this is not json");
+    VerificationResult broken = verifier().holding(List.of(alicesCheckpoint))
+        .verify(writeLines(dir.resolve("edited-and-broken.jsonl"), l));
+    assertThat(broken.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
+    assertThat(broken.failure()).map(VerificationResult.Failure::sequence).contains(20L);
+  }
+
+  /**
+   * Review RP: a history re-signed by the key holder, checked against a folder that also holds another server's
+   * checkpoint under the same origin, was said to be edited without the key (the foreign note taken for the file
+   * breaking), clearing the key holder.
+   */
+  @Test
+  void aReSignedHistoryIsSaidToBeReSignedWhateverElseTheFolderHolds() throws IOException {
+    Path rewritten = AuditFixtures.rewriteAndResign(log, dir.resolve("resigned15.jsonl"), key,
+        r -> Optional.of(r.sequence() != 15 ? r : new AuditRecord(15, r.timeMillis(), "dave", r.action(), r.object(),
+            r.result(), r.peer(), r.details(), r.previousHash())));
+    Path other = writeLog(dir, "other-server.jsonl", key(2), 25, 11);
+    // a party's note at 21, between the file's own checkpoints, so that the foreign one at 22 is met before the file's
+    // own checkpoint at 25 says how the file came to disagree
+    List<String> l = lines(log);
+    ChainHash at21 = ((AuditLogEntry.RecordLine) AuditFixtures.parse(l.get(recordLine(l, 21)))).hash();
+    SignedCheckpoint held21 = SignedCheckpoint.sign(new Checkpoint(AuditFixtures.ORIGIN, 21, at21), key);
+    VerificationResult v = verifier().holding(List.of(held21, checkpointAt(other, 22))).verify(rewritten);
+    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
+    assertThat(v.failure().orElseThrow().message()).contains("and re-signed: the file's own checkpoint");
+  }
+
+  /** The log with record 13's actor changed, every hash after it computed again, its signed checkpoints as they were. */
+  private Path editedWithoutTheKey() throws IOException {
     List<String> src = lines(log);
     List<String> dst = new ArrayList<>(List.of(src.get(0)));
     ChainHash head = dev.sealdrop.audit.internal.RecordEncoding.genesis(AuditFixtures.ORIGIN);
@@ -172,11 +210,7 @@ class AuditHeldCheckpointTest {
         dst.add(l); // the signed checkpoints as they were: no key to sign new ones
       }
     }
-    Path edited = writeLines(dir.resolve("edited.jsonl"), dst);
-    VerificationResult v = verifier().holding(List.of(alicesCheckpoint)).verify(edited);
-    assertThat(v.failure()).map(VerificationResult.Failure::reason).contains(Reason.REWRITTEN);
-    assertThat(v.failure().orElseThrow().message()).contains("without the audit key (edited, which needs no key)")
-        .doesNotContain("re-signed:");
+    return writeLines(dir.resolve("edited.jsonl"), dst);
   }
 
   @Test

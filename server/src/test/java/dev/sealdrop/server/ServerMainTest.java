@@ -312,14 +312,17 @@ class ServerMainTest {
    */
   @Test
   void aClaimWindowNotMoreThanTwiceTheStallTimeoutIsRefused() throws Exception {
-    for (String settings : List.of("claim-window=PT20S", "claim-window=PT20M", "download-stall-timeout=PT30M")) {
+    // the stall is found within a quarter of the timeout, at most 30 s, after it: PT20M10S with PT10M is too short
+    // (review RP)
+    for (String settings : List.of("claim-window=PT20S", "claim-window=PT20M", "claim-window=PT20M10S",
+        "claim-window=PT21M", "download-stall-timeout=PT30M", "claim-window=PT20S\ndownload-stall-timeout=PT9S")) {
       Path file = Files.writeString(dir.resolve("claim-stall.properties"), settings + "\n");
       assertThatThrownBy(() -> ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
           file.toString()))).as(settings).hasMessageContaining("must be more than twice download-stall-timeout")
           .hasMessageContaining("raise claim-window or lower download-stall-timeout");
     }
     Path fine = Files.writeString(dir.resolve("claim-stall-fine.properties"),
-        "claim-window=PT20S\ndownload-stall-timeout=PT9S\n");
+        "claim-window=PT20S\ndownload-stall-timeout=PT7S\n");
     ServerConfig c = ServerMain.parse(List.of("--dev", "--certs", TestPki.dir().toString(), "--config",
         fine.toString(), "--data", dir.resolve("d-claim-stall").toString()));
     assertThat(c.grants().claimWindow()).isEqualTo(Duration.ofSeconds(20));

@@ -266,13 +266,17 @@ public final class ConfigFile {
     Duration claimWindow = atMost(settings, "claim-window", positive(settings, "claim-window", g.claimWindow()),
         MAX_CLAIM_WINDOW, "P30D");
     Duration stallTimeout = positive(settings, "download-stall-timeout", g.downloadStallTimeout());
-    if (claimWindow.compareTo(stallTimeout.multipliedBy(2)) <= 0) {
+    // the stall is found by a sweep that runs every quarter of the timeout, at most every 30 s (review RP)
+    Duration stallFound = stallTimeout.plus(Duration.ofMillis(Math.max(50, Math.min(30_000,
+        stallTimeout.toMillis() / 4))));
+    if (claimWindow.compareTo(stallFound.multipliedBy(2)) <= 0) {
       // review BG: a stalled SFTP handle's claim lapsed before the stall timeout ended it, and another redemption won
       // while it still served what it had read ahead (sftp.md: the claim is held until then)
       throw new IllegalArgumentException("claim-window (" + shown(settings, "claim-window", claimWindow) + ") must be"
           + " more than twice download-stall-timeout (" + shown(settings, "download-stall-timeout", stallTimeout)
-          + "): a download that stalls keeps its claim until the stall timeout stops it, and a claim is extended only"
-          + " once less than half its window is left; raise claim-window or lower download-stall-timeout");
+          + ") and the quarter of it, at most 30 s, within which a stall is found (" + stallFound + " in all): a"
+          + " download that stalls keeps its claim until the stall timeout stops it, and a claim is extended only once"
+          + " less than half its window is left; raise claim-window or lower download-stall-timeout");
     }
     c = c.withGrants(new GrantPolicy(defaultLifetime, maxLifetime,
         intWithin(settings, "grant-max-downloads", 1, Integer.MAX_VALUE, g.maxDownloads()),
@@ -411,7 +415,7 @@ public final class ConfigFile {
     Duration d = duration(s, key, fallback);
     if (d.isNegative() || d.isZero()) {
       // an example within the key's range (round AG: handshake-timeout's was PT30S, over its 10 s maximum)
-      String example = key.equals("handshake-timeout") ? "PT5S" : "PT30S";
+      String example = key.equals("handshake-timeout") ? "PT5S" : key.equals("claim-window") ? "PT1H" : "PT30S";
       throw new IllegalArgumentException(key + " must be a positive duration such as " + example + ", not '"
           + s.get(key) + "'");
     }

@@ -294,6 +294,7 @@ public final class GrantService {
     }
     int cut = -1;
     GrantRepository.RevokeOutcome outcome;
+    RuntimeException recordFailed = null;
     synchronized (streams) { // no download of it starts or ends while it is revoked and they are counted
       outcome = grants.revoke(grant.id(), now);
       if (outcome.revoked()) {
@@ -302,15 +303,26 @@ public final class GrantService {
       // a claim served every byte has delivered the file: the revoke counted its download, in its own transaction,
       // so exactly those are audited (outside test: one looked up before the revoke missed a last chunk served
       // meanwhile), made durable by the revoke's own record after them
-      outcome.countedRecipients().forEach(recipient -> auditCountedAtRevokeWithinAct(recipient, grant));
-      if (outcome.revoked()) {
-        recordRevoke.accept(grant);
+      try {
+        outcome.countedRecipients().forEach(recipient -> auditCountedAtRevokeWithinAct(recipient, grant));
+        if (outcome.revoked()) {
+          recordRevoke.accept(grant);
+        }
+      } catch (RuntimeException e) {
+        if (!outcome.revoked()) {
+          throw e;
+        }
+        // revoked all the same: its downloads are cut below before the failure is told (review RP: they went on)
+        recordFailed = e;
       }
     }
     if (cut >= 0) {
       LOG.warn("grant {} revoked by '{}' ({} download(s) cut)", grant.id(), caller.identity(), cut);
       // at once, not at the next chunk: a door's download whose client is not reading serves nothing more
       sessions.closeDownloads(d -> d.grantId().equals(grant.id()), Reason.GRANT_REVOKED, GRANT_REVOKED_CUT);
+      if (recordFailed != null) {
+        throw recordFailed;
+      }
     } else {
       Grant current = grants.find(grant.id()).orElseThrow(GrantService::purgedMeanwhile).asOf(now);
       if (current.state() != GrantState.REVOKED) {
@@ -340,8 +352,8 @@ public final class GrantService {
     try {
       r = doRevoke(caller, grantId, grant -> recordUnanswered(caller, grant, true));
     } catch (RuntimeException e) {
-      LOG.warn("grant {} of '{}', whose creation could not be answered, was not revoked: {}", grantId,
-          caller.identity(), e.toString());
+      LOG.warn("grant {} of '{}', whose creation could not be answered, was not revoked, or its revoke could not be"
+          + " recorded: {}", grantId, caller.identity(), e.toString());
       return;
     }
     LOG.info("grant {} of '{}' revoked: its creation's answer (the token) could not be sent, so no one holds it",

@@ -76,9 +76,13 @@ final class DownloadChannel extends TransferChannel {
       // still work (outside test: they failed, told "nothing is used up"); a read below the end no longer does, not
       // even from the read-ahead, which no lockdown, revoke or lapse reaches from now on (review RO: a client that read
       // the last bytes first, then the start, was served up to 1 MiB more after its stop)
-      cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), why.getMessage()
-          .replace("; nothing is used up", "") + "; the file's last bytes had been handed out on its claim, so it"
-          + " counts as one of the grant's downloads"));
+      // (its own words: the stall's message for a download served to the end speaks of a file the client has, which
+      // one reading below the end has not: review RP)
+      cut = SftpErrors.toIo(new dev.sealdrop.server.core.UnavailableException(why.reason(), "the download of grant "
+          + redemption.grant().id() + " was stopped by the server: its client took nothing for the stall timeout"
+          + " (download-stall-timeout), so it gave the slot to others; the file's last bytes had been handed out on its"
+          + " claim, so it counts as one of the grant's downloads, and the bytes this handle had not read can no longer"
+          + " be read on it"));
       download.close();
       return;
     }
