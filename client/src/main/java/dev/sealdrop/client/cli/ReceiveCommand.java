@@ -325,10 +325,13 @@ final class ReceiveCommand extends SealdropSubcommand {
       } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
         // removed or moved while the keys were unlocked, the grant redeemed or the file received (review BA: "internal
         // error ... is not a directory", exit 1)
-        if (Files.isDirectory(directory)) {
+        // review BH: a folder moved away and another made in its place is gone too: its temporary file is not there
+        boolean partGone = e instanceof java.nio.file.NoSuchFileException n && n.getFile() != null
+            && n.getFile().contains(partial);
+        if (Files.isDirectory(directory) && !partGone) {
           throw e;
         }
-        throw outputFolderGone(claim, spool);
+        throw outputFolderGone(claim, spool, partial);
       } catch (dev.sealdrop.client.failure.NetworkFailure e) {
         if (!"DOWNLOAD_INTERRUPTED".equals(e.reason()) && !"DOWNLOAD_STALLED".equals(e.reason())) {
           throw e;
@@ -1137,14 +1140,17 @@ final class ReceiveCommand extends SealdropSubcommand {
    * lets the temporary file be written on after its folder is gone, so this is most often found when the verified file
    * is put in place: the server has then sent all of it (round BB: it said "nothing was used up").
    */
-  private UsageFailure outputFolderGone(Claim claim, Path spool) throws IOException {
+  private UsageFailure outputFolderGone(Claim claim, Path spool, String partial) throws IOException {
     Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
     String when = keptUntil(claim);
-    return new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " was removed while the file was being"
-        + " received, so the file could not be written there", "nothing of it was written or kept; your claim on the"
-        + " grant is kept " + when + ": create the folder again (or pass another -o) and run the same command before"
-        + " then, and it downloads the file again under that claim (if the claim lapses after the server sent the whole"
-        + " file, it counts as one of the grant's downloads)");
+    // review BH: a folder moved (not removed) takes the hidden temporary file with it, which holds what was opened so
+    // far, in plain text (it was said that nothing was written); as open says it
+    return new UsageFailure("NO_SUCH_FOLDER", "folder " + directory + " was removed or moved while the file was being"
+        + " received, so the file could not be written there", "if it was moved, a hidden " + partial + "* file in it"
+        + " holds what was received so far, in plain text: delete it; nothing is kept in your profile, and your claim"
+        + " on the grant is kept " + when + ": create the folder again (or pass another -o) and run the same command"
+        + " before then, and it downloads the file again under that claim (if the claim lapses after the server sent"
+        + " the whole file, it counts as one of the grant's downloads)");
   }
 
   /**
