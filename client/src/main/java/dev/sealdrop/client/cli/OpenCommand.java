@@ -237,13 +237,13 @@ final class OpenCommand extends SealdropSubcommand {
         return Optional.empty(); // not a name a server gives: not one to put into a command line to paste
       }
       return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", e.getMessage(), "nothing was written; pin "
-          + sender + "'s key first with `sealdrop keys show " + sender + "` (it prints their signing key: compare it"
-          + " with the one named here) or `sealdrop keys import` the bundle file " + sender + " exported, then run"
+          + sender + "'s key first with `" + session.nextCommand("keys show " + sender) + "` (it prints their signing key: compare it"
+          + " with the one named here) or `" + session.nextCommand("keys import") + "` the bundle file " + sender + " exported, then run"
           + " the same command again", e));
     }
     return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", "this file names " + sender + " as its sender, but"
         + " its signing key is not the one you pinned for " + sender, "nothing was written; either the file was"
-        + " altered, or " + sender + " changed keys: `sealdrop keys show " + sender + "` then reports the changed key"
+        + " altered, or " + sender + " changed keys: `" + session.nextCommand("keys show " + sender) + "` then reports the changed key"
         + " (confirm it with " + sender + " by another channel before --accept-new-key)", e));
   }
 
@@ -348,7 +348,7 @@ final class OpenCommand extends SealdropSubcommand {
         throw new dev.sealdrop.client.failure.KeyStoreFailure("PIN_DAMAGED", "the pinned key of " + sender.get()
             + " is damaged: " + e.getMessage(), "delete the damaged pin file (" + session.profile().trustedDir()
             .resolve(sender.get() + ".skb") + ") and pin " + sender.get() + "'s key anew: `sealdrop keys show "
-            + sender.get() + "`, or `sealdrop keys import` the bundle file they exported", e);
+            + sender.get() + "`, or `" + session.nextCommand("keys import") + "` the bundle file they exported", e);
       }
       // an expired one, or one of another CA: the sender check refuses the file, and says so
     }

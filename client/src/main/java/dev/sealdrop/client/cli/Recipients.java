@@ -135,7 +135,7 @@ public final class Recipients {
         }
         if (pinned.isEmpty()) {
           throw new UsageFailure("UNKNOWN_RECIPIENT", "no pinned key for \"" + name + "\" and no such bundle file",
-              "fetch and pin it with `sealdrop keys show " + name + "`, or pass the bundle file it exported");
+              "fetch and pin it with `" + session.nextCommand("keys show " + name) + "`, or pass the bundle file it exported");
         }
         b = pinned.get();
       }
@@ -221,7 +221,7 @@ public final class Recipients {
         // the offer came from this file, not from the server (review BE: told as if the server offered it)
         throw e.retold("the bundle file " + t + " holds a key of " + identity + " other than the one you pinned ("
             + e.getMessage().replaceFirst("^.*'s key changed: ", "").replace("now offered", "the file holds") + ")",
-            "an older export, or one you cannot trust? `sealdrop keys show " + identity + "` shows the key " + identity
+            "an older export, or one you cannot trust? `" + session.nextCommand("keys show " + identity) + "` shows the key " + identity
             + " publishes now; confirm the file's fingerprint with " + identity + " by another channel (phone, in"
             + " person), and only then re-run with --accept-new-key");
       }
@@ -232,7 +232,7 @@ public final class Recipients {
       // with one byte changed was told "ask alice to run keys publish")
       throw e.retold(e.getMessage(), "the bundle file " + t + " is not " + identity + "'s bundle as they exported it"
           + " (altered or damaged on its way): ask " + identity + " for a fresh copy (`sealdrop keys export`), or"
-          + " fetch the key " + identity + " published with `sealdrop keys show " + identity + "`");
+          + " fetch the key " + identity + " published with `" + session.nextCommand("keys show " + identity) + "`");
     }
   }
 

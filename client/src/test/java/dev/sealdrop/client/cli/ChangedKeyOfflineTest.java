@@ -73,7 +73,7 @@ class ChangedKeyOfflineTest {
     // alice is pinned: "pin the sender's key first" would change nothing; the way out is the changed key
     assertThat((String) r.jsonError().get("message")).contains("not the one you pinned for alice");
     assertThat((String) r.jsonError().get("hint")).doesNotContain("pin the sender's key first")
-        .contains("sealdrop keys show alice").contains("changed keys");
+        .contains("home-bob keys show alice`").contains("changed keys");
     assertThat(out).doesNotExist();
     // and the hint is right: the new bundle is reported as a changed key
     Path aliceNew = root.resolve("alice-new.skb");
