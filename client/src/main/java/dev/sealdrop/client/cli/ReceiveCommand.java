@@ -1121,8 +1121,12 @@ final class ReceiveCommand extends SealdropSubcommand {
     UsageFailure refusal = taken.failure;
     Files.deleteIfExists(spool); // nothing of the download is kept: the re-run downloads it again under the claim
     String when = keptUntil(claim);
+    // an earlier run of this receive wrote (or was putting in place) the whole file under this claim: the server sent
+    // all of it then (review BH: the re-run, refused before the file arrived again, said a lapse would use nothing up)
+    boolean deliveredBefore = StateFile.load(stateFile).map(st -> st.get("opened_path").filter(p -> !p.isEmpty())
+        .or(() -> st.get(PLACING_PATH).filter(p -> !p.isEmpty())).isPresent()).orElse(false);
     // the deadline first when missing it uses a download up (review BB: the reassurance came first, the loss last)
-    String then = taken.wholeFileArrived
+    String then = taken.wholeFileArrived || deliveredBefore
         // what clears the name is the refusal's own hint, before this (review EQ: --force for a folder in the way)
         ? "nothing was written; your claim on the grant is kept " + when + ": run the same command again before then"
             + " and it resumes under that claim; the server had already sent the whole file, so if the claim lapses, it"

@@ -627,9 +627,33 @@ class ResumeAndTlsTest {
           again.assertExit(2);
           assertThat(again.jsonError()).as(mode).containsEntry("reason", "FILE_EXISTS");
           assertThat(server.consumed).as(mode + ": never confirmed on a file that is not the one received").isFalse();
+
         }
         assertThat(received).hasBinaryContent(expected);
       }
+    }
+  }
+
+  /**
+   * Review BH: a receive that wrote the file but could not confirm it, whose file was then replaced: the re-run, refused
+   * FILE_EXISTS before the file had arrived again, said a lapse of the claim would use nothing up, though the earlier
+   * run had been sent the whole file (the lapse then counts a download).
+   */
+  @Test
+  void aRerunRefusedForAReplacedFileSaysTheEarlierRunWasSentTheWholeFile() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("replaced-large"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.write(dir.resolve("big.csv"), new byte[2_000_000]);
+      Sent sent = aliceSentBob(dir, server, csv);
+      server.failNextConfirm = true;
+      Path out = Files.createDirectories(dir.resolve("out"));
+      sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(8);
+      Files.delete(out.resolve("big.csv"));
+      Files.writeString(out.resolve("big.csv"), "another file\n");
+      CliRun again = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(2);
+      assertThat(again.jsonError()).containsEntry("reason", "FILE_EXISTS");
+      assertThat((String) again.jsonError().get("hint")).contains("the server had already sent the whole file, so if"
+          + " the claim lapses, it counts as one of the grant's downloads").doesNotContain("nothing was used up");
     }
   }
 
