@@ -634,9 +634,9 @@ public final class SealdropServer implements AutoCloseable {
     }
   }
 
-  /** How often stalled downloads (or uploads) are looked for: a quarter of the timeout, so one is stopped at most 25 % late. */
+  /** {@link dev.sealdrop.server.core.Durations#stallSweepMillis}. */
   static long stallSweepMillis(java.time.Duration timeout) {
-    return Math.max(50, Math.min(30_000, timeout.toMillis() / 4));
+    return dev.sealdrop.server.core.Durations.stallSweepMillis(timeout);
   }
 
   private void stopStalledDownloadsQuietly() {

@@ -267,8 +267,8 @@ public final class ConfigFile {
         MAX_CLAIM_WINDOW, "P30D");
     Duration stallTimeout = positive(settings, "download-stall-timeout", g.downloadStallTimeout());
     // the stall is found by a sweep that runs every quarter of the timeout, at most every 30 s (review RP)
-    Duration stallFound = stallTimeout.plus(Duration.ofMillis(Math.max(50, Math.min(30_000,
-        stallTimeout.toMillis() / 4))));
+    Duration stallFound = stallTimeout.plus(Duration.ofMillis(
+        dev.sealdrop.server.core.Durations.stallSweepMillis(stallTimeout)));
     if (claimWindow.compareTo(stallFound.multipliedBy(2)) <= 0) {
       // review BG: a stalled SFTP handle's claim lapsed before the stall timeout ended it, and another redemption won
       // while it still served what it had read ahead (sftp.md: the claim is held until then)

@@ -19,4 +19,13 @@ public final class Durations {
     return BigDecimal.valueOf(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9)).stripTrailingZeros()
         .toPlainString() + " s";
   }
+
+  /**
+   * How often stalled downloads (or uploads) are looked for: a quarter of the timeout, at least 50 ms and at most 30 s,
+   * so one is stopped at most that late; the server's sweep and the configuration check of claim-window use this one
+   * rule.
+   */
+  public static long stallSweepMillis(Duration timeout) {
+    return Math.max(50, Math.min(30_000, timeout.toMillis() / 4));
+  }
 }
