@@ -127,8 +127,9 @@ public final class DownloadSession implements AutoCloseable {
   public dev.sealdrop.server.core.identity.LiveSessions.Registration register(
       dev.sealdrop.server.core.identity.LiveSessions sessions, dev.sealdrop.server.core.identity.LiveSessions.Closer
           closer) {
+    // it follows its caller: a certificate's revocation cuts it only if its caller acts with that one still (review RO)
     dev.sealdrop.server.core.identity.LiveSessions.Registration r = sessions.registerDownload(caller, served(),
-        closer);
+        identity::checkNow, closer);
     try {
       service.checkServing(claim.hash());
       service.checkOwnerEnabled(grant, "downloaded");
@@ -435,7 +436,7 @@ public final class DownloadSession implements AutoCloseable {
   private void recordServedAll() {
     if (!servedAllRecorded) {
       java.time.Instant now = service.clock.instant();
-      if (!service.markServedAll(claim.hash(), caller.credential(), now, now.plus(service.policy.claimWindow()),
+      if (!service.markServedAll(claim.hash(), identity.current().credential(), now, now.plus(service.policy.claimWindow()),
           () -> servedAllRecorded = true)) {
         // Settled, released or revoked since the check before this chunk: its last bytes are not
         // handed out, or the file would be delivered on a claim that never counts. Or, the claim still open, its

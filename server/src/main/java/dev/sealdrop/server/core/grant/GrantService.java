@@ -752,9 +752,19 @@ public final class GrantService {
    * {@code download.abort}; the session audits how the download ends.
    */
   public DownloadSession openDownload(Principal caller, String claimSecret, long offset) {
+    return openDownload(caller, claimSecret, offset, LiveIdentityCheck.sameCertificate(identities, caller));
+  }
+
+  /**
+   * Opens the claimed file for download as {@link #openDownload(Principal, String, long)}, its caller authenticated
+   * again by {@code again} while it runs: its door's authentication of the caller's credential (over SFTP, its key,
+   * which a renewal binds to another certificate).
+   */
+  public DownloadSession openDownload(Principal caller, String claimSecret, long offset,
+      java.util.function.Supplier<Principal> again) {
     Seen seen = new Seen();
     try {
-      return doOpenDownload(caller, claimSecret, offset, seen);
+      return doOpenDownload(caller, claimSecret, offset, again, seen);
     } catch (RuntimeException e) {
       // within the refused acts' budget, as a refused redeem is (round AE: junk claim ids flooded the log)
       refusals.refusedAct(caller, "download.abort", seen.object(), Audit.resultOf(e), seen.details());
@@ -762,7 +772,8 @@ public final class GrantService {
     }
   }
 
-  private DownloadSession doOpenDownload(Principal caller, String claimSecret, long offset, Seen seen) {
+  private DownloadSession doOpenDownload(Principal caller, String claimSecret, long offset,
+      java.util.function.Supplier<Principal> again, Seen seen) {
     caller.require(Role.ACQUIRER, "download");
     noteGrantOfClaim(caller, claimSecret, seen);
     gate.check("downloading");
@@ -775,7 +786,7 @@ public final class GrantService {
           "offset " + offset + " is outside the file (0 to " + grant.size() + ")");
     }
     checkOwnerEnabled(grant, "downloaded");
-    LiveIdentityCheck live = new LiveIdentityCheck(identities, caller);
+    LiveIdentityCheck live = new LiveIdentityCheck(caller, again);
     synchronized (streams) {
       awaitNoOtherStream(claimed.claim().hash(), grant);
       checkStreamCapacity(caller, grant);

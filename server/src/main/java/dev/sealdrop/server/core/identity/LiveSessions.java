@@ -5,6 +5,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one registry of live sessions, for every door: a gRPC call registers when its caller is
@@ -16,6 +19,8 @@ import java.util.function.Predicate;
  * sessions ({@link Closer}).
  */
 public final class LiveSessions implements SessionRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger("sealdrop.security");
+
   /** How a door closes one of its sessions, translating the reason into its own protocol. */
   @FunctionalInterface
   public interface Closer {
@@ -26,26 +31,69 @@ public final class LiveSessions implements SessionRegistry {
   /** One live session; {@link #end} it when it ends, whoever closed it. */
   public final class Registration {
     private final String identity;
-    private final String serial;
+    /** The serial of the certificate it acts with; another once it followed its key to a renewed one. */
+    private volatile String serial;
     private final String door;
     private final boolean transfer;
     private final Closer closer;
     /** For a download: what it serves, which a revocation, purge or the owner's disable cuts; else null. */
     private final Download download;
+    /** How its caller is authenticated again when the certificate it acts with is revoked; null: it is not. */
+    private final Supplier<Principal> again;
+    private volatile boolean ended;
 
     private Registration(String identity, String serial, String door, boolean transfer, Closer closer,
-        Download download) {
+        Download download, Supplier<Principal> again) {
       this.identity = identity;
       this.serial = serial;
       this.door = door;
       this.transfer = transfer;
       this.closer = closer;
       this.download = download;
+      this.again = again;
     }
 
     /** The session ended: it is no longer live (idempotent). */
     public void end() {
+      ended = true;
       live.remove(this);
+    }
+
+    /**
+     * Closes it for {@code reason}, taken out of the registry already; whether that counts. Asked for the revocation
+     * of the certificate it acts with, a session whose credential is not that certificate (an SSH key, which
+     * {@code keys renew} binds to the renewed certificate) goes on when it is authenticated again under another of
+     * its identity's certificates: registered as that one's, not closed nor counted (review DH for SFTP sessions,
+     * review RO for the uploads and downloads they had open). A refusal of that check, or a failure of it, closes it
+     * as asked.
+     */
+    private boolean closeFor(Reason reason, String why) {
+      if (reason == Reason.CERTIFICATE_REVOKED && again != null) {
+        String now = serialNow();
+        if (now != null && !now.equals(serial)) {
+          String revoked = serial;
+          serial = now;
+          live.add(this);
+          if (ended) {
+            live.remove(this); // ended meanwhile: its end may have run before the add
+          }
+          LOG.info("{} {} of '{}' goes on: it acts with certificate serial {} now, not the revoked {}", door,
+              transfer ? (download != null ? "download" : "upload") : "session", identity,
+              CertificatePolicy.shown(now), CertificatePolicy.shown(revoked));
+          return false;
+        }
+      }
+      return closer.close(reason, why);
+    }
+
+    /** The serial its caller is authenticated with now, or null if it is refused (or the check failed). */
+    private String serialNow() {
+      try {
+        Principal p = again.get();
+        return p.identity().equals(identity) ? CertificatePolicy.serialOf(p.certificate()) : null;
+      } catch (RuntimeException e) {
+        return null;
+      }
     }
   }
 
@@ -56,7 +104,17 @@ public final class LiveSessions implements SessionRegistry {
    * {@code transfer}: an upload or download stream, which a lockdown cuts.
    */
   public Registration register(Principal caller, boolean transfer, Closer closer) {
-    return add(caller, transfer, closer, null);
+    return add(caller, transfer, closer, null, null);
+  }
+
+  /**
+   * Registers, as {@link #register}, a session whose credential can outlive the certificate {@code caller} acts with
+   * (over SFTP, an SSH key): {@code again} authenticates it again, and when it stands under another certificate of the
+   * identity by the time the one it was registered with is revoked, it goes on under that one.
+   */
+  public Registration registerFollowing(Principal caller, boolean transfer, Supplier<Principal> again,
+      Closer closer) {
+    return add(caller, transfer, closer, null, Objects.requireNonNull(again, "again"));
   }
 
   /**
@@ -78,12 +136,20 @@ public final class LiveSessions implements SessionRegistry {
    * ({@link #closeDownloads}), even while its client is not reading.
    */
   public Registration registerDownload(Principal caller, Download download, Closer closer) {
-    return add(caller, true, closer, Objects.requireNonNull(download, "download"));
+    return add(caller, true, closer, Objects.requireNonNull(download, "download"), null);
   }
 
-  private Registration add(Principal caller, boolean transfer, Closer closer, Download download) {
+  /** Registers a download stream as {@link #registerDownload}, following its caller as {@link #registerFollowing}. */
+  public Registration registerDownload(Principal caller, Download download, Supplier<Principal> again,
+      Closer closer) {
+    return add(caller, true, closer, Objects.requireNonNull(download, "download"),
+        Objects.requireNonNull(again, "again"));
+  }
+
+  private Registration add(Principal caller, boolean transfer, Closer closer, Download download,
+      Supplier<Principal> again) {
     Registration r = new Registration(caller.identity(), CertificatePolicy.serialOf(caller.certificate()),
-        caller.origin().door(), transfer, Objects.requireNonNull(closer, "closer"), download);
+        caller.origin().door(), transfer, Objects.requireNonNull(closer, "closer"), download, again);
     live.add(r);
     return r;
   }
@@ -110,7 +176,7 @@ public final class LiveSessions implements SessionRegistry {
 
   /** Closes the one session {@code r} at once, unless it was closed or ended already; whether it was closed now. */
   public boolean close(Registration r, Reason reason, String why) {
-    return live.remove(r) && r.closer.close(reason, why);
+    return live.remove(r) && r.closeFor(reason, why);
   }
 
   /** How many upload and download streams are live through {@code door} ({@link Origin#GRPC}, {@link Origin#SFTP}). */
@@ -127,7 +193,7 @@ public final class LiveSessions implements SessionRegistry {
     int n = 0;
     for (Registration r : live) {
       // removed first, so that two concurrent closes (two admins) count a session once
-      if (match.test(r) && live.remove(r) && r.closer.close(reason, why)) {
+      if (match.test(r) && live.remove(r) && r.closeFor(reason, why)) {
         n++;
       }
     }

@@ -9,6 +9,7 @@ import dev.sealdrop.server.core.PreconditionFailedException;
 import dev.sealdrop.server.core.Reason;
 import dev.sealdrop.server.core.UnavailableException;
 import dev.sealdrop.server.core.audit.Audit;
+import dev.sealdrop.server.core.identity.LiveIdentityCheck;
 import dev.sealdrop.server.core.identity.Origin;
 import dev.sealdrop.server.core.identity.Principal;
 import dev.sealdrop.server.core.identity.Role;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -229,12 +231,13 @@ public final class UploadService {
    * prefix). A refusal is audited as {@code upload.abort}; the session audits how the stream ends.
    */
   public UploadSession begin(Principal caller, String uploadId, long offset) {
-    return begin(caller, uploadId, offset, null);
+    return begin(caller, uploadId, offset, null, LiveIdentityCheck.sameCertificate(identities, caller));
   }
 
-  private UploadSession begin(Principal caller, String uploadId, long offset, UploadStreams.Reservation reservation) {
+  private UploadSession begin(Principal caller, String uploadId, long offset, UploadStreams.Reservation reservation,
+      Supplier<Principal> again) {
     try {
-      return doBegin(caller, uploadId, offset, reservation);
+      return doBegin(caller, uploadId, offset, reservation, again);
     } catch (RuntimeException e) {
       throw refused(caller, uploadId, e);
     } catch (OutOfMemoryError e) {
@@ -292,7 +295,8 @@ public final class UploadService {
     refusals.refusedAct(caller, "upload.abort", "upload:", why, Map.of()); // (a loop of empty streams: within budget)
   }
 
-  private UploadSession doBegin(Principal caller, String rawId, long offset, UploadStreams.Reservation reservation) {
+  private UploadSession doBegin(Principal caller, String rawId, long offset, UploadStreams.Reservation reservation,
+      Supplier<Principal> again) {
     if (offset < 0) {
       // malformed, as every value out of range is (round AF: it was told "resume at offset N, not -1")
       throw new InvalidRequestException(Reason.INVALID_REQUEST, "offset must be >= 0 (the offset to resume at, as"
@@ -329,7 +333,7 @@ public final class UploadService {
       // old one must not delete it (review of round DA's fix); also at offset 0, a first stream that broke before its
       // first checkpoint (review DD). A write only when the certificate differs.
       uploads.recordResumedWith(uploadId, caller.credential());
-      return UploadSession.open(this, caller, current);
+      return UploadSession.open(this, caller, current, again);
     } catch (RuntimeException | Error e) {
       if (slotTaken) {
         slots.release(uploadId);
@@ -506,6 +510,15 @@ public final class UploadService {
    * one of its {@value #MAX_OPEN_UPLOADS} until it expired idle.
    */
   public UploadSession startStream(Principal caller) {
+    return startStream(caller, LiveIdentityCheck.sameCertificate(identities, caller));
+  }
+
+  /**
+   * Starts an upload and attaches its stream as {@link #startStream(Principal)}, its caller authenticated again by
+   * {@code again} while it runs: its door's authentication of the caller's credential (over SFTP, its key, which a
+   * renewal binds to another certificate).
+   */
+  public UploadSession startStream(Principal caller, Supplier<Principal> again) {
     requireUploader(caller);
     UploadStreams.Reservation slot;
     try {
@@ -517,7 +530,7 @@ public final class UploadService {
     try {
       Upload upload = create(caller, 0);
       try {
-        return begin(caller, upload.id(), 0, slot);
+        return begin(caller, upload.id(), 0, slot, again);
       } catch (RuntimeException e) {
         abandonForCaller(caller, upload.id(), STREAM_REFUSED);
         throw e;

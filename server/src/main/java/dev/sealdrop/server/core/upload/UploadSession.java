@@ -83,18 +83,31 @@ public final class UploadSession {
   private volatile boolean stallStopped;
 
   private UploadSession(UploadService service, Principal caller, Upload upload, VerifyingKey senderKey,
-      Quota.Stream quota, BlobStore.TempWriter writer) {
+      Quota.Stream quota, BlobStore.TempWriter writer, java.util.function.Supplier<Principal> again) {
     this.service = service;
     this.caller = caller;
     this.upload = upload;
     this.senderKey = senderKey;
     this.writer = writer;
-    this.identity = new dev.sealdrop.server.core.identity.LiveIdentityCheck(service.identities, caller);
+    this.identity = new dev.sealdrop.server.core.identity.LiveIdentityCheck(caller, again);
     this.received = upload.committedOffset();
     this.quota = quota;
   }
 
-  static UploadSession open(UploadService service, Principal caller, Upload upload) {
+  /**
+   * Registers this stream with {@code sessions} as a live transfer (a lockdown cuts it), closed through its door's
+   * {@code closer}. It follows its caller: a certificate's revocation cuts it only while its caller still acts with
+   * that certificate, not once its door authenticates the caller under a renewed one (review RO: an SFTP upload opened
+   * before `keys renew` was cut by the old certificate's revocation, though its session went on).
+   */
+  public dev.sealdrop.server.core.identity.LiveSessions.Registration register(
+      dev.sealdrop.server.core.identity.LiveSessions sessions,
+      dev.sealdrop.server.core.identity.LiveSessions.Closer closer) {
+    return sessions.registerFollowing(caller, true, identity::checkNow, closer);
+  }
+
+  static UploadSession open(UploadService service, Principal caller, Upload upload,
+      java.util.function.Supplier<Principal> again) {
     VerifyingKey key = service.keys.signingKeyOf(caller.identity());
     Quota.Stream quota = service.quota.attach(caller.identity(), upload.id(), upload.committedOffset());
     BlobStore.TempWriter writer;
@@ -109,7 +122,7 @@ public final class UploadSession {
       quota.detach();
       throw e;
     }
-    UploadSession session = new UploadSession(service, caller, upload, key, quota, writer);
+    UploadSession session = new UploadSession(service, caller, upload, key, quota, writer, again);
     try {
       session.resumeInspection();
     } catch (RuntimeException | IOException | Error e) {
@@ -455,7 +468,8 @@ public final class UploadSession {
     }
     boolean written;
     try {
-      written = service.uploads.commit(upload.id(), committed, now, caller.credential());
+      // the certificate it acts with now: over SFTP, a renewed one its key was bound to while this ran (review RO)
+      written = service.uploads.commit(upload.id(), committed, now, identity.current().credential());
     } finally {
       releaseOnce();
     }

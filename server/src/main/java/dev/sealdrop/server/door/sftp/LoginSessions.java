@@ -1,7 +1,6 @@
 package dev.sealdrop.server.door.sftp;
 
 import dev.sealdrop.server.core.Reason;
-import dev.sealdrop.server.core.identity.CertificatePolicy;
 import dev.sealdrop.server.core.identity.LiveSessions;
 import dev.sealdrop.server.core.identity.Principal;
 import java.util.Objects;
@@ -39,42 +38,23 @@ final class LoginSessions implements SessionListener {
     register(session, login, login.atLogin());
   }
 
-  /** Registers {@code session} as {@code as} (the identity, and the certificate its key is bound to). */
+  /**
+   * Registers {@code session} as {@code as} (the identity, and the certificate its key is bound to). It follows its key:
+   * asked for the revocation of that certificate while the key is bound to another of the identity's certificates by
+   * now ({@code keys renew}, {@code keys add-ssh} through the renewed one), the session goes on, registered under that
+   * one, and is not counted (review DH: it was closed and counted in {@code sessions_closed}, the client was told to
+   * register its key again, which it had). The re-check goes through the core, as every operation's does
+   * ({@link Login#recheck}): a revoked identity, or a key still bound to the revoked certificate, fails it, and the
+   * session is closed.
+   */
   private void register(Session session, Login login, Principal as) {
-    LiveSessions.Registration registration = sessions.register(as, false,
-        (reason, why) -> closeOrFollow(session, login, reason, why));
+    LiveSessions.Registration registration = sessions.registerFollowing(as, false, login::recheck,
+        (reason, why) -> close(session, login, reason, why));
     session.setAttribute(REGISTRATION, registration);
     if (!session.isOpen()) {
       // closed meanwhile: sessionClosed may already have run
       registration.end();
     }
-  }
-
-  /**
-   * Closes the session, unless it was asked for one certificate's revocation and the key is bound to another of the
-   * identity's certificates by now ({@code keys renew}, {@code keys add-ssh} through the renewed one): then the session
-   * goes on, registered under that certificate, and is not counted (review DH: it was closed and counted in
-   * {@code sessions_closed}, the client was told to register its key again, which it had, and a download on it counted
-   * as its holder's interrupted claim). The re-check goes through the core, as every operation's does: a revoked
-   * identity, or a key still bound to the revoked certificate, fails it.
-   */
-  private boolean closeOrFollow(Session session, Login login, Reason reason, String why) {
-    if (reason == Reason.CERTIFICATE_REVOKED && session.isOpen()) {
-      Principal now;
-      try {
-        now = login.recheck();
-      } catch (RuntimeException e) {
-        // refused, or the check itself failed (a database error): closed, as asked (review DP: a failure escaped, and
-        // left the session open and registered nowhere)
-        return close(session, login, reason, why);
-      }
-      LOG.info("SFTP session of '{}' (key {}) goes on: its key is bound to certificate serial {} now, not the revoked"
-          + " one", login.user(), login.fingerprint(), CertificatePolicy.shown(CertificatePolicy.serialOf(
-              now.certificate())));
-      register(session, login, now);
-      return false;
-    }
-    return close(session, login, reason, why);
   }
 
   /**

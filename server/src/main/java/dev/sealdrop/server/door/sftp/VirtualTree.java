@@ -258,7 +258,7 @@ final class VirtualTree {
       DownloadSession download;
       try {
         grants.requireSealedForCaller(caller, redemption);
-        download = grants.openDownload(caller, redemption.claimSecret(), 0);
+        download = grants.openDownload(caller, redemption.claimSecret(), 0, login::recheck);
       } catch (RuntimeException e) {
         // refused between the redeem and the first byte (a file not sealed for the keys the caller has published, a
         // lockdown that moment, a blob gone, the server busy with max-download-streams downloads): the claim secret
@@ -284,11 +284,11 @@ final class VirtualTree {
    * (SECURITY.md §0 rule 5).
    */
   private UploadChannel startUpload(Principal caller, String name) throws IOException {
-    UploadSession session = core(() -> uploads.startStream(caller));
+    UploadSession session = core(() -> uploads.startStream(caller, login::recheck));
     UploadChannel channel;
     try {
       channel = new UploadChannel(session, budget);
-      channel.track(sessions.register(caller, true, channel::cut));
+      channel.track(session.register(sessions, channel::cut));
     } catch (RuntimeException | Error e) {
       session.discard(); // no handle will ever end it: its stream slot would be held until a restart
       throw e;
