@@ -43,7 +43,8 @@ import picocli.CommandLine.Parameters;
     description = {"Seal FILE for IDENTITY while uploading it, and create a one-time grant; prints the grant token.",
         "The recipient's key bundle is fetched, verified against your CA and pinned on first use.",
         "If its connection breaks, run the same command again: it resumes where the server stopped.",
-        "A send stopped by Ctrl-C or a signal cannot resume: the same command seals and uploads the file again.",
+        "A send stopped by Ctrl-C or a signal while it seals cannot resume: the same command seals and uploads the"
+            + " file again; one stopped while it resumes resumes again.",
         "--abandon gives up an unfinished send of FILE to IDENTITY instead (its upload is deleted on the server)."},
     footer = {"  sealdrop send clients.csv --to bob --expires 72h --downloads 1",
         "  TOKEN=$(sealdrop send clients.csv --to bob --json | jq -r .token)",
@@ -111,6 +112,14 @@ final class SendCommand extends SealdropSubcommand {
       + " after its connection broke; one stopped by a signal cannot continue its sealing, whose key is never"
       + " written to disk); or give it up with the same command and --abandon, which deletes an unfinished upload"
       + " from the server (a finished one stays, and `sealdrop files` lists it)";
+
+  /**
+   * What to do after a signal stopped a send whose sealed file is whole in the profile's spool (a resume, a wait for a
+   * busy server): the state and spool stay, and a re-run resumes (review BH: it was told a re-run seals again).
+   */
+  private static final String RESUME_INTERRUPT_HINT = "run the same command again: it resumes the upload from the"
+      + " sealed file kept (encrypted) in your profile; or give it up with the same command and --abandon, which deletes"
+      + " what the server stored of it";
 
   private void send(Session session) throws Exception {
     // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
@@ -417,9 +426,7 @@ final class SendCommand extends SealdropSubcommand {
         session.output().note(why + "; trying again in " + secondsOf(wait) + " s (the sealed file is kept, encrypted,"
             + " in your profile)");
         // stopped while it waits, the send has its sealed file whole: a re-run resumes, it does not seal again
-        session.output().interruptHint("run the same command again: it resumes the upload from the sealed file kept"
-            + " (encrypted) in your profile; or give it up with the same command and --abandon, which deletes what the"
-            + " server stored of it");
+        session.output().interruptHint(RESUME_INTERRUPT_HINT);
         sleepUnlessStopped(session, wait);
       }
     }
@@ -547,6 +554,7 @@ final class SendCommand extends SealdropSubcommand {
       long spoolOffset = Long.parseLong(saved.get().get("spool_offset").orElse("0"));
       boolean[] resumed = new boolean[1];
       sealedEarlier(saved.get());
+      session.output().interruptHint(RESUME_INTERRUPT_HINT); // the spool stays whatever stops this run
       try (Progress p = session.progress().start("uploading", spoolOffset + Files.size(spool))) {
         Uploader.Committed c = uploader.resume(uploadId, max, spool, spoolOffset, terms.intended(), p::advance, () -> {
           resumed[0] = true;
@@ -653,6 +661,7 @@ final class SendCommand extends SealdropSubcommand {
         state.set("spooled", "true").set("spool_offset", Long.toString(spoolOffset));
         sealedNote(state);
         state.save();
+        session.output().interruptHint(RESUME_INTERRUPT_HINT); // whole in the spool now: a re-run resumes
       }, n -> p.advance(Math.min(n, size)));
       state.set("file_id", c.fileId()).set("size", Long.toString(c.size()));
       sealedNote(state);

@@ -55,6 +55,21 @@ class SendStoppedBySignalTest extends DevServerPerClass {
     try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
       f.setLength(SIZE); // sparse: cheap to make
     }
+    String said = runHeld(big, kill, mainClass, holdAt, goOnAfterSignal);
+    if (!kill) {
+      assertThat(said).contains("sealdrop: error: interrupted", "or give it up with the same command and --abandon");
+      assertThat(count(alice.home().resolve("state").resolve("uploads"), ".sealed")).as("spools left").isZero();
+    }
+    return big;
+  }
+
+  /**
+   * Runs {@code send} of {@code big} as {@link #sendStopped} describes; returns what it wrote to stderr (with SIGTERM,
+   * the signal's one error, checked here).
+   */
+  private static String runHeld(Path big, boolean kill, String mainClass, long holdAt, boolean goOnAfterSignal)
+      throws Exception {
+    String name = big.getFileName().toString();
     Path uploads = alice.home().resolve("state").resolve("uploads");
     Path out = root.resolve(name + ".out");
     Path err = root.resolve(name + ".err");
@@ -99,14 +114,42 @@ class SendStoppedBySignalTest extends DevServerPerClass {
       assertThat(send.exitValue()).as("stopped by the signal, not finished: %s", Files.readString(err))
           .isEqualTo(kill ? 137 : 143);
     } // the held connection ends with the proxy, as the process's own would have
+    String said = Files.readString(err, StandardCharsets.UTF_8);
     if (!kill) {
-      String said = Files.readString(err, StandardCharsets.UTF_8);
-      assertThat(said).contains("sealdrop: error: interrupted", "or give it up with the same command and --abandon");
       // one error, the signal's: not a second one from the command the signal stopped (round AL)
       assertThat(said.split("sealdrop: error:", -1)).as(said).hasSize(2);
-      assertThat(count(uploads, ".sealed")).as("spools left").isZero();
     }
-    return big;
+    return said;
+  }
+
+  /**
+   * Review BH: a send whose sealed file is whole in the profile's spool (its connection broke, and this run resumes
+   * it) keeps that spool when a signal stops it, and a re-run resumes from it: the signal's hint said that the re-run
+   * seals and uploads again from the start.
+   */
+  @Test
+  void aResumingSendStoppedBySigtermIsToldThatTheReRunResumesAndItDoes() throws Exception {
+    Path big = root.resolve("resumed.bin");
+    try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(SIZE);
+    }
+    Path uploads = alice.home().resolve("state").resolve("uploads");
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Users.retarget(alice, proxy.address());
+      proxy.cutUpstreamAfter.set(8L << 20);
+      alice.run("send", big.toString(), "--to", "bob").assertExit(8);
+    } finally {
+      Users.retarget(alice, address);
+    }
+    assertThat(count(uploads, ".sealed")).as("the broken send's spool").isOne();
+    String said = runHeld(big, false, Main.class.getName(), 4L << 20, false);
+    assertThat(said).contains("sealdrop: error: interrupted", "it resumes the upload from the sealed file kept")
+        .doesNotContain("seals and uploads the file again");
+    assertThat(count(uploads, ".sealed")).as("the spool stays for the re-run").isOne();
+    CliRun again = alice.run("send", big.toString(), "--to", "bob").assertExit(0);
+    assertThat(again.err()).contains("resuming the interrupted upload").doesNotContain("sealing and uploading again");
+    assertThat(again.out()).contains("sdg_");
+    assertThat(count(uploads, ".sealed")).isZero();
   }
 
   /**
