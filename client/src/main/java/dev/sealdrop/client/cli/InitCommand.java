@@ -178,14 +178,42 @@ final class InitCommand extends SealdropSubcommand {
 
   private void refuseExisting(Profile profile) throws UsageFailure {
     if (profile.exists() && !force) {
-      // the renewal spelled out with the files given, the profile named: it is most often what was meant
-      throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(),
-          "if --cert is a renewed certificate of the profile's identity, keep your keys: `sealdrop --home "
-              + ShellWords.of(profile.dir().toString()) + " keys renew --cert " + ShellWords.of(cert.toString())
-              + " --key " + ShellWords.of(key.toString()) + "`; otherwise use another --home, or pass --force to replace"
-              + " the profile"
-              + " (files sealed for the old keys become unreadable)");
+      throw new UsageFailure("PROFILE_EXISTS", "a profile already exists in " + profile.dir(), existingHint(profile));
     }
+  }
+
+  /**
+   * What to do instead of replacing an existing profile, as far as the certificates tell: the renewal spelled out with
+   * the files given, the profile named, when {@code --cert} is another certificate of the profile's identity (what is
+   * most often meant); nothing to do when it is the one the profile uses, another --home when it is another identity's
+   * (review BH: the renewal was offered for both, and fails for both).
+   */
+  private String existingHint(Profile profile) {
+    String replace = "pass --force to replace the profile (files sealed for its keys become unreadable)";
+    String renew = "if --cert is a renewed certificate of the profile's identity, keep your keys: `sealdrop --home "
+        + ShellWords.of(profile.dir().toString()) + " keys renew --cert " + ShellWords.of(cert.toString()) + " --key "
+        + ShellWords.of(key.toString()) + "`; otherwise use another --home, or " + replace;
+    X509Certificate given;
+    X509Certificate held;
+    String heldIdentity;
+    String givenIdentity;
+    try {
+      given = Pem.certificate(cert);
+      held = Pem.certificate(profile.clientCertificate());
+      heldIdentity = Pem.identity(held);
+      givenIdentity = Pem.identity(given);
+    } catch (UsageFailure | RuntimeException e) {
+      return renew; // a file that cannot be read is told as such by the command that reads it
+    }
+    if (given.equals(held)) {
+      return "the profile already uses --cert (serial " + CertificateSerials.shown(given.getSerialNumber())
+          + ", identity '" + heldIdentity + "'): nothing needs doing; to start over with new keys, " + replace;
+    }
+    if (!givenIdentity.equals(heldIdentity)) {
+      return "--cert is a certificate of '" + givenIdentity + "', and this profile belongs to '" + heldIdentity
+          + "': give '" + givenIdentity + "' a profile of its own with another --home, or " + replace;
+    }
+    return renew;
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca,

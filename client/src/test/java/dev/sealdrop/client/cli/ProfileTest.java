@@ -241,6 +241,16 @@ class ProfileTest {
     CliRun r = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
         "--key", pki.keyFile("alice").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
     assertThat(r.jsonError()).containsEntry("reason", "PROFILE_EXISTS");
+    // review BH: the certificate the profile uses was offered to `keys renew`, which refuses it
+    assertThat((String) r.jsonError().get("hint")).startsWith("the profile already uses --cert (serial ")
+        .contains("identity 'alice'", "nothing needs doing", "pass --force").doesNotContain("keys renew");
+    // another identity's certificate: another --home, not a renewal (which refuses another identity)
+    CliRun bobs = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("bob").toString(),
+        "--key", pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);
+    assertThat(bobs.jsonError()).containsEntry("reason", "PROFILE_EXISTS");
+    assertThat((String) bobs.jsonError().get("hint")).isEqualTo("--cert is a certificate of 'bob', and this profile"
+        + " belongs to 'alice': give 'bob' a profile of its own with another --home, or pass --force to replace the"
+        + " profile (files sealed for its keys become unreadable)");
     assertThat(Files.readAllBytes(alice.home().resolve("keys/identity.key"))).isEqualTo(keys);
     // round CR: --force replaced it without a word of the old keys; it says so now, and why publishing is urgent
     CliRun forced = alice.run("init", "--server", "localhost:8443", "--cert", pki.certFile("alice").toString(),
