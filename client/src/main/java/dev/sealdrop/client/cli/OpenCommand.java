@@ -105,7 +105,7 @@ final class OpenCommand extends SealdropSubcommand {
     requireSealedFor(session.ownBundle().recipientKey().fingerprint(), me);
     VerifyingKey myKey = session.ownBundle().verifyingKey();
     requireReadablePin(session, me);
-    SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id));
+    SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id).key());
     Path folder = intoDirectory ? output : output.toAbsolutePath().getParent();
     // this open's own temporary name (the envelope and where it goes): what a killed run of it left, unverified
     // plaintext, is deleted before it starts again (outside test: a killed open's .part stayed for good)
@@ -232,7 +232,21 @@ final class OpenCommand extends SealdropSubcommand {
           + " but it is not signed with your key", "nothing was written; the file was altered, or it was sealed with"
           + " keys you replaced (`init --force`); ask for a copy sealed with your current keys", e));
     }
-    if (pinnedKey(session, sender).isEmpty()) {
+    PinLookup pin = pinnedKey(session, sender);
+    String signedWith = e.keyFingerprint();
+    if (pin.key().isEmpty() && pin.unusable() != null) {
+      // pinned, but the pin no longer vouches (its certificate or bundle expired, ...): "pin the sender first" would
+      // send the user to pin the key it holds (review RQ); told why, and whether the file's key is the pinned one
+      String held = session.trust().pinnedSigningKeyAsStored(sender).orElse(null);
+      String which = signedWith.equals(held) ? "the key you pinned for " + sender + " (" + signedWith + ")"
+          : "key " + signedWith + (held == null ? "" : ", not the one you pinned for " + sender + " (" + held + ")");
+      return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", "this file names " + sender + " as its sender and"
+          + " is signed with " + which + ", but that pin can no longer vouch for " + sender + ": "
+          + pin.unusable().getMessage(), "nothing was written; a file is trusted only while its sender's pinned"
+          + " bundle is valid: " + pin.unusable().hint().orElse("ask " + sender + " to run `sealdrop keys publish`"),
+          e));
+    }
+    if (pin.key().isEmpty()) {
       if (!IDENTITY.matcher(sender).matches()) {
         return Optional.empty(); // not a name a server gives: not one to put into a command line to paste
       }
@@ -241,10 +255,15 @@ final class OpenCommand extends SealdropSubcommand {
           + " with the one named here) or `" + session.nextCommand("keys import") + "` the bundle file " + sender + " exported, then run"
           + " the same command again", e));
     }
+    // the pinned key may be newer than the file: one sealed before a key change the user accepted names the old key,
+    // of which `keys show` says nothing (it reports the pin as known; review RQ)
     return Optional.of(new IntegrityFailure("UNTRUSTED_SENDER", "this file names " + sender + " as its sender, but"
-        + " its signing key is not the one you pinned for " + sender, "nothing was written; either the file was"
-        + " altered, or " + sender + " changed keys: `" + session.nextCommand("keys show " + sender) + "` then reports the changed key"
-        + " (confirm it with " + sender + " by another channel before --accept-new-key)", e));
+        + " it is signed with key " + signedWith + ", not the one you pinned for " + sender + " ("
+        + pin.key().get().fingerprint() + ")", "nothing was written; either the file was altered, or " + sender
+        + " signed it with another key: an older one, if you accepted a change of " + sender + "'s keys since it was"
+        + " sealed (ask " + sender + " to send it again), or a newer one, which `" + session.nextCommand("keys show "
+        + sender) + "` then reports as changed (confirm it with " + sender + " by another channel before"
+        + " --accept-new-key)", e));
   }
 
   /**
@@ -347,20 +366,29 @@ final class OpenCommand extends SealdropSubcommand {
       if (java.util.List.of("BUNDLE_BAD_SIGNATURE", "BUNDLE_IDENTITY_MISMATCH", "BUNDLE_MALFORMED").contains(e.reason())) {
         throw new dev.sealdrop.client.failure.KeyStoreFailure("PIN_DAMAGED", "the pinned key of " + sender.get()
             + " is damaged: " + e.getMessage(), "delete the damaged pin file (" + session.profile().trustedDir()
-            .resolve(sender.get() + ".skb") + ") and pin " + sender.get() + "'s key anew: `sealdrop keys show "
-            + sender.get() + "`, or `" + session.nextCommand("keys import") + "` the bundle file they exported", e);
+            .resolve(sender.get() + ".skb") + ") and pin " + sender.get() + "'s key anew: `" + session.nextCommand(
+                "keys show " + sender.get()) + "`, or `" + session.nextCommand("keys import") + "` the bundle file they"
+            + " exported", e);
       }
       // an expired one, or one of another CA: the sender check refuses the file, and says so
     }
   }
 
-  private static Optional<VerifyingKey> pinnedKey(Session session, String identity) {
-    try {
-      return session.trust().pinnedVerified(identity).map(KeyBundle::verifyingKey);
-    } catch (SealdropFailure e) {
-      session.output().warn("the pinned key of " + identity + " is unusable: " + e.getMessage());
-      return Optional.empty();
-    }
+  /** A sender's pinned key as this run found it: usable, or why it is not ({@code unusable}), or not pinned (both empty). */
+  private record PinLookup(Optional<VerifyingKey> key, SealdropFailure unusable) {}
+
+  /** What this run found of each sender's pin: looked up once, so that an unusable pin is warned of once (review RQ). */
+  private final java.util.Map<String, PinLookup> pins = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private PinLookup pinnedKey(Session session, String identity) {
+    return pins.computeIfAbsent(identity, id -> {
+      try {
+        return new PinLookup(session.trust().pinnedVerified(id).map(KeyBundle::verifyingKey), null);
+      } catch (SealdropFailure e) {
+        session.output().warn("the pinned key of " + id + " is unusable: " + e.getMessage());
+        return new PinLookup(Optional.empty(), e);
+      }
+    });
   }
 
   /** An opened, verified file. Shared with {@code receive}. */

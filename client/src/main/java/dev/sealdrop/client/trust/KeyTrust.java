@@ -71,6 +71,19 @@ public final class KeyTrust {
     }
   }
 
+  /**
+   * The signing-key fingerprint of the bundle pinned for {@code identity}, as stored, without verifying it: only to
+   * tell a user which key a pin that no longer verifies (expired) holds, never to trust anything with. Empty if nothing
+   * of it can be read.
+   */
+  public Optional<String> pinnedSigningKeyAsStored(String identity) {
+    try {
+      return pinned(identity).map(b -> b.verifyingKey().fingerprint());
+    } catch (KeyStoreFailure | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The pinned bundle of {@code identity}, re-verified against the CA now. */
   public Optional<KeyBundle> pinnedVerified(String identity) throws IntegrityFailure, KeyStoreFailure {
     Optional<KeyBundle> p = pinned(identity);
