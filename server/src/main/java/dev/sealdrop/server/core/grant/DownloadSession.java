@@ -436,6 +436,10 @@ public final class DownloadSession implements AutoCloseable {
   private void recordServedAll() {
     if (!servedAllRecorded) {
       java.time.Instant now = service.clock.instant();
+      // authenticated now, not as at the last chunk's check (up to a second ago): over SFTP a renewal may have moved
+      // the caller to another certificate since, and the old one's revocation be written already (review RR: refused
+      // as "the claim window has passed"); a caller refused now is told why
+      identity.checkNow();
       if (!service.markServedAll(claim.hash(), identity.current().credential(), now, now.plus(service.policy.claimWindow()),
           () -> servedAllRecorded = true)) {
         // Settled, released or revoked since the check before this chunk: its last bytes are not

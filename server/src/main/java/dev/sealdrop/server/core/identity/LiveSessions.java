@@ -38,9 +38,8 @@ public final class LiveSessions implements SessionRegistry {
     private final Closer closer;
     /** For a download: what it serves, which a revocation, purge or the owner's disable cuts; else null. */
     private final Download download;
-    /** How its caller is authenticated again when the certificate it acts with is revoked; null: it is not. */
+    /** How its caller is authenticated again when a certificate of its identity is revoked; null: it is not. */
     private final Supplier<Principal> again;
-    private volatile boolean ended;
 
     private Registration(String identity, String serial, String door, boolean transfer, Closer closer,
         Download download, Supplier<Principal> again) {
@@ -55,35 +54,42 @@ public final class LiveSessions implements SessionRegistry {
 
     /** The session ended: it is no longer live (idempotent). */
     public void end() {
-      ended = true;
       live.remove(this);
     }
 
     /**
-     * Closes it for {@code reason}, taken out of the registry already; whether that counts. Asked for the revocation
-     * of the certificate it acts with, a session whose credential is not that certificate (an SSH key, which
-     * {@code keys renew} binds to the renewed certificate) goes on when it is authenticated again under another of
-     * its identity's certificates: registered as that one's, not closed nor counted (review DH for SFTP sessions,
-     * review RO for the uploads and downloads they had open). A refusal of that check, or a failure of it, closes it
-     * as asked.
+     * Closes it for {@code reason}, unless it was closed or ended already; whether it was closed now (and counts). Asked
+     * for the revocation of a certificate of its identity ({@code revokedSerial}), one whose credential is not a
+     * certificate (an SSH key, which {@code keys renew} binds to the renewed certificate) is authenticated again first,
+     * whatever certificate it was registered under: refused, or still acting with the revoked certificate, it is closed;
+     * standing under another one, it goes on, registered as that one's, neither closed nor counted (review DH for SFTP
+     * sessions, review RO for the uploads and downloads they had open; review RR: one registered under the old
+     * certificate was not found when the renewed one was revoked first). It stays in the registry while that is
+     * decided, so that an act that cuts it meanwhile (its grant's revoke, a purge) finds it (review RR). One without
+     * that credential is closed only for the certificate it acts with.
      */
-    private boolean closeFor(Reason reason, String why) {
-      if (reason == Reason.CERTIFICATE_REVOKED && again != null) {
-        String now = serialNow();
-        if (now != null && !now.equals(serial)) {
-          String revoked = serial;
-          serial = now;
-          live.add(this);
-          if (ended) {
-            live.remove(this); // ended meanwhile: its end may have run before the add
+    private boolean closeFor(Reason reason, String why, String revokedSerial) {
+      if (revokedSerial != null) {
+        if (again == null) {
+          if (!serial.equals(revokedSerial)) {
+            return false;
           }
-          LOG.info("{} {} of '{}' goes on: it acts with certificate serial {} now, not the revoked {}", door,
-              transfer ? (download != null ? "download" : "upload") : "session", identity,
-              CertificatePolicy.shown(now), CertificatePolicy.shown(revoked));
-          return false;
+        } else {
+          String now = serialNow();
+          if (now != null && !now.equals(revokedSerial)) {
+            String before = serial;
+            serial = now;
+            if (before.equals(revokedSerial)) {
+              LOG.info("{} {} of '{}' goes on: it acts with certificate serial {} now, not the revoked {}", door,
+                  transfer ? (download != null ? "download" : "upload") : "session", identity,
+                  CertificatePolicy.shown(now), CertificatePolicy.shown(revokedSerial));
+            }
+            return false;
+          }
         }
       }
-      return closer.close(reason, why);
+      // removed first, so that two concurrent closes (two admins, an admin and an owner) count it once
+      return live.remove(this) && closer.close(reason, why);
     }
 
     /** The serial its caller is authenticated with now, or null if it is refused (or the check failed). */
@@ -161,7 +167,10 @@ public final class LiveSessions implements SessionRegistry {
 
   @Override
   public int closeCertificate(String identity, String serialHex, Reason reason, String why) {
-    return closeWhere(r -> r.identity.equals(identity) && r.serial.equals(serialHex), reason, why);
+    // those of the identity that follow their credential decide by authenticating again, whatever serial they were
+    // registered under; the others are the revoked certificate's if they were registered under it
+    return closeWhere(r -> r.identity.equals(identity) && (r.again != null || r.serial.equals(serialHex)), reason,
+        why, serialHex);
   }
 
   @Override
@@ -176,7 +185,7 @@ public final class LiveSessions implements SessionRegistry {
 
   /** Closes the one session {@code r} at once, unless it was closed or ended already; whether it was closed now. */
   public boolean close(Registration r, Reason reason, String why) {
-    return live.remove(r) && r.closeFor(reason, why);
+    return r.closeFor(reason, why, null);
   }
 
   /** How many upload and download streams are live through {@code door} ({@link Origin#GRPC}, {@link Origin#SFTP}). */
@@ -190,10 +199,14 @@ public final class LiveSessions implements SessionRegistry {
   }
 
   private int closeWhere(Predicate<Registration> match, Reason reason, String why) {
+    return closeWhere(match, reason, why, null);
+  }
+
+  /** {@code revokedSerial}: the certificate whose revocation this is, or null for any other act. */
+  private int closeWhere(Predicate<Registration> match, Reason reason, String why, String revokedSerial) {
     int n = 0;
     for (Registration r : live) {
-      // removed first, so that two concurrent closes (two admins) count a session once
-      if (match.test(r) && live.remove(r) && r.closeFor(reason, why)) {
+      if (match.test(r) && r.closeFor(reason, why, revokedSerial)) {
         n++;
       }
     }
