@@ -92,6 +92,19 @@ public final class Envelope {
    */
   public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target,
       String partialPrefix, boolean overwrite) throws IOException {
+    return openToFile(in, me, trust, target, partialPrefix, overwrite, null);
+  }
+
+  /**
+   * Like {@link #openToFile(InputStream, PrivateKeys, SenderPolicy, Path, String, boolean)}, for a file known by its
+   * fingerprint in advance (its sender told it): an envelope that verifies but has another fingerprint is refused
+   * before anything is published ({@link NotTheExpectedFileException}), and its temporary plaintext is deleted.
+   *
+   * @param expectedFingerprint hex SHA-256 of the signed ciphertext (as {@link OpenedFile#fingerprint()}, in either
+   *     case); null to accept any file that verifies
+   */
+  public static OpenedFile openToFile(InputStream in, PrivateKeys me, SenderPolicy trust, Path target,
+      String partialPrefix, boolean overwrite, String expectedFingerprint) throws IOException {
     Objects.requireNonNull(target, "target");
     if (!isPartialPrefix(partialPrefix)) {
       throw new IllegalArgumentException("envelope: a temporary-file prefix must be " + PARTIAL_PREFIX
@@ -101,6 +114,7 @@ public final class Envelope {
     Path tmp = AtomicFiles.createTemp(dir, partialPrefix);
     try {
       Opener.Result r = openInto(in, me, trust, tmp, null, null);
+      requireExpected(expectedFingerprint, r);
       if (overwrite) {
         AtomicFiles.replace(tmp, target);
       } else {
@@ -229,9 +243,7 @@ public final class Envelope {
         }
         placement.named(early);
       });
-      if (expectedFingerprint != null && !expectedFingerprint.equalsIgnoreCase(r.fingerprint())) {
-        throw new NotTheExpectedFileException(expectedFingerprint.toLowerCase(java.util.Locale.ROOT), r.fingerprint());
-      }
+      requireExpected(expectedFingerprint, r);
       Path target = FileNames.resolveIn(directory, r.metadata().fileName(), r.fingerprint());
       OpenedFile opened = new OpenedFile(target, r.metadata(), r.senderIdentity(), r.fingerprint());
       placement.publishing(tmp, opened);
@@ -265,6 +277,13 @@ public final class Envelope {
           Files.deleteIfExists(p);
         }
       }
+    }
+  }
+
+  /** Refuses a verified envelope that is not the file {@code expectedFingerprint} names (null: any file). */
+  private static void requireExpected(String expectedFingerprint, Opener.Result r) throws NotTheExpectedFileException {
+    if (expectedFingerprint != null && !expectedFingerprint.equalsIgnoreCase(r.fingerprint())) {
+      throw new NotTheExpectedFileException(expectedFingerprint.toLowerCase(java.util.Locale.ROOT), r.fingerprint());
     }
   }
 

@@ -60,7 +60,7 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
       output.note("give " + TerminalText.clean(recipient.identity()) + " the token by another channel; they run:"
           + " sealdrop receive TOKEN --from " + TerminalText.clean(me) + (sealedHere.isPresent()
               ? " --fingerprint " + sealedHere.get()
-              : ReceiveCommand.FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
+              : ExpectedFile.FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
                   + " (the fingerprint the server names for the file: check it against the one printed when it was"
                   + " sealed, by `seal` or `send`)" : ""));
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {

@@ -37,8 +37,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = OpenCommand.NAME, mixinStandardHelpOptions = true,
     description = {"Open a sealed FILE offline into PATH, verifying every chunk and the sender's signature first.",
         "The sender must be you or an identity whose key you pinned (`sealdrop keys show SENDER`).",
-        "If PATH is a folder, the file gets its original (sanitised) name inside it."},
-    footer = {"  sealdrop open clients.csv.sealed -o clients.csv", "  sealdrop open clients.csv.sealed -o ~/Downloads/"})
+        "If PATH is a folder, the file gets its original (sanitised) name inside it.",
+        "With --from and --fingerprint (as the sender told you), any other sender's file, or any other file of theirs,"
+            + " is refused before anything is written: pass both for a file fetched over SFTP."},
+    footer = {"  sealdrop open clients.csv.sealed -o clients.csv", "  sealdrop open clients.csv.sealed -o ~/Downloads/",
+        "  sealdrop open got.sealed -o clients.csv --from alice --fingerprint \"$FP\""})
 @SuppressFBWarnings(value = "PATH_TRAVERSAL_IN", justification = "the local user chooses input and output paths")
 final class OpenCommand extends SealdropSubcommand {
   /** The command's name (also how {@code TopCommands} finds it without reading annotations). */
@@ -57,6 +60,16 @@ final class OpenCommand extends SealdropSubcommand {
   @Option(names = "--force", description = "Overwrite an existing output file.")
   boolean force;
 
+  @Option(names = "--from", paramLabel = "IDENTITY", converter = EmptyArgument.Text.class,
+      description = "Who must have sealed the file (the sender's identity, as they told you): a file of anyone else is"
+          + " refused before anything is written.")
+  String from;
+
+  @Option(names = "--fingerprint", paramLabel = "FP", converter = EmptyArgument.Text.class,
+      description = "The fingerprint of the file the sender sealed (64 hex digits, as `send`, `seal` and `grant` print"
+          + " it): any other file, even one the sender sealed for you before, is refused before anything is written.")
+  String fingerprint;
+
   @Mixin
   PassphraseOption passphrase;
 
@@ -65,6 +78,8 @@ final class OpenCommand extends SealdropSubcommand {
     // the check seal and send make: a pipe or device is NOT_A_REGULAR_FILE, not "no such file" (round AF)
     InputFile.requireRegularFile(file, "`sealdrop open` opens one sealed file", "name the .sealed file inside it",
         "check the path");
+    from = ExpectedFile.sender(from);
+    fingerprint = ExpectedFile.fingerprint(fingerprint);
     OutputFile.requireNotStandardOutput(outputArgument);
     CryptoWarmup.startFor(Files.size(file), CryptoWarmup.Direction.OPEN);
     Path output = Path.of(outputArgument);
@@ -102,10 +117,12 @@ final class OpenCommand extends SealdropSubcommand {
     Files.delete(OutputFile.createTempIn(intoDirectory ? output : output.toAbsolutePath().getParent(),
         ".sealdrop-open-", "nothing was opened"));
     String me = session.config().identity();
+    requireFromTheExpectedSender();
     requireSealedFor(session.ownBundle().recipientKey().fingerprint(), me);
     VerifyingKey myKey = session.ownBundle().verifyingKey();
     requireReadablePin(session, me);
-    SenderPolicy policy = SenderPolicy.lookup(id -> id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id).key());
+    SenderPolicy policy = SenderPolicy.lookup(id -> from != null && !id.equals(from) ? Optional.empty()
+        : id.equals(me) ? Optional.of(myKey) : pinnedKey(session, id).key());
     Path folder = intoDirectory ? output : output.toAbsolutePath().getParent();
     // this open's own temporary name (the envelope and where it goes): what a killed run of it left, unverified
     // plaintext, is deleted before it starts again (outside test: a killed open's .part stayed for good)
@@ -121,12 +138,18 @@ final class OpenCommand extends SealdropSubcommand {
       mine = session.keyStore(passphrase.file).unlock();
       try (PartialFileGuard guard = PartialFileGuard.watch(folder, partial);
           InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
-        opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial, null, null,
-            placement(session))
-            : Envelope.openToFile(in, mine, policy, output, partial, force);
+        opened = intoDirectory ? Envelope.openIntoDirectory(in, mine, policy, output, force, partial, null,
+            fingerprint, placement(session))
+            : Envelope.openToFile(in, mine, policy, output, partial, force, fingerprint);
       }
     } catch (UntrustedSenderException e) {
       throw notThePinnedKey(session, e).orElseThrow(() -> e);
+    } catch (dev.sealdrop.envelope.NotTheExpectedFileException e) {
+      throw new IntegrityFailure("NOT_THE_EXPECTED_FILE", "this file is not the one --fingerprint names: it verifies as "
+          + "sealed by " + (from != null ? from : "its sender") + " for you, but its fingerprint is " + e.actual()
+          + ", not " + e.expected(), "nothing was written; it is another file its sender sealed for you (an older one,"
+          + " or one put in the expected one's place): check --fingerprint against what the sender told you; if it is"
+          + " right, tell the sender and, if it came from a server, the server's operator", e);
     } catch (RefusedPlacement e) {
       throw e.refusal;
     } catch (IOException e) {
@@ -271,6 +294,27 @@ final class OpenCommand extends SealdropSubcommand {
    * recipient key of ours: whoever sent it, we could not open it, so "pin the sender first" (what the
    * envelope's sender check, which comes first, would say of an unknown sender) would not help.
    */
+  /**
+   * Refuses, before the passphrase is asked for, a file whose header names another sender than {@code --from} (review
+   * BI: a file fetched over SFTP could not be checked as receive's is, and another pinned sender's file, put in the
+   * granted one's place on a compromised server, opened as theirs). The header's sender is authenticated with the
+   * signature as the file is opened, under that sender's pinned key only.
+   */
+  private void requireFromTheExpectedSender() throws SealdropFailure {
+    if (from == null) {
+      return;
+    }
+    Optional<HeaderInfo> header = headerOrRefusal(file);
+    if (header.isPresent() && !header.get().senderIdentity().equals(from)) {
+      String named = TerminalText.clean(header.get().senderIdentity());
+      throw new IntegrityFailure("UNEXPECTED_SENDER", "this file names " + named + " as its sender, not " + from
+          + "; nothing was written", named.equalsIgnoreCase(from) ? "identity names are matched exactly, case"
+              + " included: if you meant " + named + ", run the same command with --from " + named
+          : "check --from against what the sender told you; if it is right, this is not the file they sent: tell them"
+              + " and, if it came from a server, the server's operator", null);
+    }
+  }
+
   private void requireSealedFor(String ourKey, String me) throws dev.sealdrop.client.failure.SealdropFailure {
     Optional<HeaderInfo> header = headerOrRefusal(file);
     if (header.isPresent() && !header.get().recipientKeyFingerprints().contains(ourKey)) {

@@ -95,8 +95,6 @@ final class ReceiveCommand extends SealdropSubcommand {
   @Mixin
   PassphraseOption passphrase;
 
-  /** A file's fingerprint as `send`, `seal` and `files` print it: the SHA-256 digest in hex. */
-  static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
   /** A grant token as the server makes them: {@code sdg_} and 32 random bytes in unpadded base64url. */
   static final java.util.regex.Pattern GRANT_TOKEN = java.util.regex.Pattern.compile("sdg_[A-Za-z0-9_-]{43}");
@@ -646,13 +644,9 @@ final class ReceiveCommand extends SealdropSubcommand {
 
   /** {@code --from} and {@code --fingerprint}, refused as malformed before anything else is done. */
   private void expectedSenderAndFile() throws UsageFailure {
-    if (from != null) {
-      from = Recipients.requireIdentityName("--from", from, "give the sender's identity, e.g. --from alice");
-    }
-    if (fingerprint != null && !FINGERPRINT.matcher(fingerprint.strip()).matches()) {
-      throw new UsageFailure("BAD_FINGERPRINT", "--fingerprint is not a file's fingerprint: 64 hex digits",
-          "give the fingerprint the sender passed on with the token (what `sealdrop send`, `grant` or `seal` printed for"
-              + " the file; JSON `fingerprint`)");
+    from = ExpectedFile.sender(from);
+    if (fingerprint != null) {
+      ExpectedFile.fingerprint(fingerprint);
     }
   }
 

@@ -86,8 +86,9 @@ class OpenSshWalkThroughTest extends DevServerPerClass {
 
     bob.run("keys", "show", "alice").assertExit(0); // verify and pin the sender
     Path opened = work.resolve("bob-opened.csv");
+    // with what alice told bob with the token: her name and the file's fingerprint (review BI)
     Map<String, Object> open = bob.run("--json", "open", work.resolve("fetched.sealed").toString(), "-o",
-        opened.toString()).assertExit(0).json();
+        opened.toString(), "--from", "alice", "--fingerprint", fingerprint).assertExit(0).json();
     assertThat(open).containsEntry("sender", "alice").containsEntry("file_name", "clients.csv");
     assertThat(Files.readAllBytes(opened)).isEqualTo(plain);
 
