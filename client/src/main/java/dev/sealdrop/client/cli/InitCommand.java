@@ -206,14 +206,44 @@ final class InitCommand extends SealdropSubcommand {
       return renew; // a file that cannot be read is told as such by the command that reads it
     }
     if (given.equals(held)) {
-      return "the profile already uses --cert (serial " + CertificateSerials.shown(given.getSerialNumber())
-          + ", identity '" + heldIdentity + "'): nothing needs doing; to start over with new keys, " + replace;
+      String uses = "the profile already uses --cert (serial " + CertificateSerials.shown(given.getSerialNumber())
+          + ", identity '" + heldIdentity + "')";
+      java.util.List<String> edits = addressEdits(profile);
+      if (!edits.isEmpty()) {
+        // an admin told NO_ADMIN_SERVER runs init again with --admin-server (review RR: "nothing needs doing")
+        return uses + "; to change only where it connects, edit " + profile.dir().resolve("profile.properties")
+            + ": " + String.join(", ", edits) + "; to start over with new keys, " + replace;
+      }
+      return uses + ": nothing needs doing; to start over with new keys, " + replace;
     }
     if (!givenIdentity.equals(heldIdentity)) {
       return "--cert is a certificate of '" + givenIdentity + "', and this profile belongs to '" + heldIdentity
           + "': give '" + givenIdentity + "' a profile of its own with another --home, or " + replace;
     }
     return renew;
+  }
+
+  /** The {@code profile.properties} lines that would make the profile connect where this run's options say. */
+  private java.util.List<String> addressEdits(Profile profile) {
+    ProfileConfig held;
+    try {
+      held = profile.loadConfig();
+    } catch (dev.sealdrop.client.failure.SealdropFailure | RuntimeException e) {
+      return java.util.List.of(); // a profile that cannot be read is told as such by the command that reads it
+    }
+    java.util.List<String> edits = new java.util.ArrayList<>();
+    try {
+      if (!HostPort.parse(server).equals(held.server())) {
+        edits.add("server=" + HostPort.parse(server) + " (it has server=" + held.server() + ")");
+      }
+      if (adminServer != null && !held.adminServer().equals(Optional.of(HostPort.parse(adminServer)))) {
+        edits.add("admin_server=" + HostPort.parse(adminServer) + held.adminServer().map(a -> " (it has admin_server="
+            + a + ")").orElse(" (it has none)"));
+      }
+    } catch (UsageFailure malformed) {
+      return java.util.List.of(); // refused as malformed before this is asked
+    }
+    return edits;
   }
 
   private record Initialised(String identity, String fingerprint, Path profile, HostPort server, String ca,

@@ -118,8 +118,9 @@ final class SendCommand extends SealdropSubcommand {
    * busy server): the state and spool stay, and a re-run resumes (review BH: it was told a re-run seals again).
    */
   private static final String RESUME_INTERRUPT_HINT = "run the same command again: it resumes the upload from the"
-      + " sealed file kept (encrypted) in your profile; or give it up with the same command and --abandon, which deletes"
-      + " what the server stored of it";
+      + " sealed file kept (encrypted) in your profile, or only creates the grant if the server had the whole file"
+      + " already; or give it up with the same command and --abandon, which deletes an unfinished upload from the server"
+      + " (a finished one stays, and `sealdrop files` lists it)";
 
   private void send(Session session) throws Exception {
     // a send stopped by a signal starts over; one whose connection broke resumes (docs/cli.md, "Profile")
@@ -587,6 +588,7 @@ final class SendCommand extends SealdropSubcommand {
         session.output().warn("the interrupted upload cannot be resumed (" + e.getMessage() + "); starting over"
             + abandonQuietly(session, Optional.of(uploadId)));
         forget(stateFile);
+        session.output().interruptHint(INTERRUPT_HINT); // the spool is gone: a stop from here on starts over (review RR)
       }
     }
     // the server refuses a recipient it would not grant the file to, and a file over its size limit

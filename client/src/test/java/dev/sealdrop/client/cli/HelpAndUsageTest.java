@@ -40,7 +40,8 @@ class HelpAndUsageTest {
     String help = r.out().replaceAll("\\s+", " ");
     assertThat(help).doesNotContain("If the upload is interrupted")
         .contains("If its connection breaks, run the same command again: it resumes where the server stopped.")
-        .contains("A send stopped by Ctrl-C or a signal cannot resume");
+        .contains("A send stopped by Ctrl-C or a signal while it seals cannot resume")
+        .contains("one stopped while it resumes resumes again");
   }
 
   @Test

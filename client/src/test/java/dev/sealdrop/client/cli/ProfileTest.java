@@ -244,6 +244,13 @@ class ProfileTest {
     // review BH: the certificate the profile uses was offered to `keys renew`, which refuses it
     assertThat((String) r.jsonError().get("hint")).startsWith("the profile already uses --cert (serial ")
         .contains("identity 'alice'", "nothing needs doing", "pass --force").doesNotContain("keys renew");
+    // review RR: the same certificate with another server or admin server is told what to edit, not "nothing"
+    CliRun moved = alice.run("--json", "init", "--server", "otherhost:9443", "--admin-server", "127.0.0.1:8444",
+        "--cert", pki.certFile("alice").toString(), "--key", pki.keyFile("alice").toString(), "--ca",
+        pki.caCertFile().toString()).assertExit(2);
+    assertThat((String) moved.jsonError().get("hint")).contains("to change only where it connects, edit ",
+        "profile.properties: server=otherhost:9443 (it has server=localhost:8443), admin_server=127.0.0.1:8444 (it has")
+        .doesNotContain("nothing needs doing");
     // another identity's certificate: another --home, not a renewal (which refuses another identity)
     CliRun bobs = alice.run("--json", "init", "--server", "localhost:8443", "--cert", pki.certFile("bob").toString(),
         "--key", pki.keyFile("bob").toString(), "--ca", pki.caCertFile().toString()).assertExit(2);

@@ -168,6 +168,44 @@ class SendStoppedBySignalTest extends DevServerPerClass {
     assertThat(count(uploads, ".properties")).as("state files left").isZero();
   }
 
+  /**
+   * Review RR: a re-run whose upload the server had closed meanwhile (upload-abandon-after) starts over and seals
+   * again; stopped then, it has no spool, and its hint must say that the re-run seals again, not that it resumes.
+   */
+  @Test
+  void aResumeThatCannotResumeStartsOverAndIsToldSoWhenStopped() throws Exception {
+    Path big = root.resolve("startover.bin");
+    try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(SIZE);
+    }
+    Path uploads = alice.home().resolve("state").resolve("uploads");
+    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
+      Users.retarget(alice, proxy.address());
+      proxy.cutUpstreamAfter.set(8L << 20);
+      alice.run("send", big.toString(), "--to", "bob").assertExit(8);
+    } finally {
+      Users.retarget(alice, address);
+    }
+    // the server closes the upload, as upload-abandon-after would: abandoned with the state and spool put back after
+    Path saved = Files.createDirectories(root.resolve("startover-saved"));
+    List<Path> kept;
+    try (Stream<Path> s = Files.list(uploads)) {
+      kept = s.toList();
+    }
+    for (Path f : kept) {
+      Files.copy(f, saved.resolve(f.getFileName()));
+    }
+    alice.run("send", big.toString(), "--to", "bob", "--abandon").assertExit(0);
+    for (Path f : kept) {
+      Files.copy(saved.resolve(f.getFileName()), f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    assertThat(count(uploads, ".sealed")).isOne();
+    String said = runHeld(big, false, Main.class.getName(), 4L << 20, false);
+    assertThat(said).contains("cannot be resumed", "starting over", "sealdrop: error: interrupted",
+        "otherwise it seals and uploads the file again from the start").doesNotContain("it resumes the upload from");
+    assertThat(count(uploads, ".sealed")).as("no spool: the stop came while it sealed").isZero();
+  }
+
   /** A killed send: its re-run gives the earlier upload up on the server before it seals and uploads again. */
   @Test
   void aKilledSendsRerunDeletesTheEarlierUploadOnTheServerAndSendsAgain() throws Exception {
