@@ -196,8 +196,8 @@ public final class GrpcFailures {
           // the server's message says what is wrong (an RSA key under 3072 bits, a malformed fingerprint) and what
           // it takes: the generic "check the arguments; see sealdrop help" would only send the user elsewhere
           return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
-              "nothing was changed; correct it as the message says (an Ed25519 key, `ssh-keygen -t ed25519`, is"
-                  + " always taken)", e);
+              "nothing was changed; correct it as the message says" + (detail.contains("comment") ? ""
+                  : " (an Ed25519 key, `ssh-keygen -t ed25519`, is always taken)"), e);
         }
         return new UsageFailure(or(reason, "INVALID_ARGUMENT"), "the server refused the request: " + detail,
             "check the arguments; see `sealdrop help`", e);

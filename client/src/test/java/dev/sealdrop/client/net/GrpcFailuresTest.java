@@ -677,6 +677,12 @@ class GrpcFailuresTest {
     assertThat(f.hint()).hasValueSatisfying(h -> assertThat(h).startsWith("nothing was changed")
         .contains("ssh-keygen -t ed25519").doesNotContain("sealdrop help"));
     assertThat(Diagnoser.exitFor(f)).isEqualTo(ExitCodes.USAGE);
+    // round BI: a comment refused is no matter of the key's type: a new Ed25519 key is not the remedy
+    SealdropFailure comment = GrpcFailures.translate(Status.INVALID_ARGUMENT.withDescription("SSH public key refused:"
+        + " the key's comment holds a control character (a tab); comments are printable text: give the key another"
+        + " comment (`ssh-keygen -c -C 'NEW COMMENT' -f KEYFILE` ...), then add it again").asRuntimeException(),
+        GrpcFailures.Op.SSH_KEY);
+    assertThat(comment.hint()).hasValue("nothing was changed; correct it as the message says");
   }
 
   /** Round CM: a bundle the server refuses (here, not yet valid by its clock) is not a matter of the arguments. */

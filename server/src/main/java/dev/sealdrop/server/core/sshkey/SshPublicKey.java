@@ -90,8 +90,19 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
       throw invalid("the key's base64 part does not decode; copy the .pub line again");
     }
     String comment = parts.length == 3 ? parts[2].strip() : "";
-    if (comment.length() > MAX_COMMENT || !comment.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
-      throw invalid("the key's comment must be at most " + MAX_COMMENT + " printable characters");
+    // the cause named, and a remedy that keeps the key (review BI: "at most 256 printable characters" of a short
+    // comment holding a tab, and the CLI's hint to make a new Ed25519 key of an Ed25519 key)
+    String newComment = "give the key another comment (`ssh-keygen -c -C 'NEW COMMENT' -f KEYFILE` changes it in place,"
+        + " or edit the text after the key in the .pub line), then add it again";
+    java.util.OptionalInt control = comment.chars().filter(c -> c < 0x20 || c == 0x7f).findFirst();
+    if (control.isPresent()) {
+      throw invalid("the key's comment holds a control character (" + (control.getAsInt() == '\t' ? "a tab"
+          : String.format(java.util.Locale.ROOT, "U+%04X", control.getAsInt())) + "); comments are printable text: "
+          + newComment);
+    }
+    if (comment.length() > MAX_COMMENT) {
+      throw invalid("the key's comment is " + comment.length() + " characters long, more than the " + MAX_COMMENT
+          + " taken: " + newComment);
     }
     SshPublicKey key = fromBlob(blob, comment);
     if (!key.algorithm().equals(parts[0])) {

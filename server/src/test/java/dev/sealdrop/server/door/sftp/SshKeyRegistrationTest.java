@@ -78,7 +78,12 @@ class SshKeyRegistrationTest extends OneServerPerClass {
     String truncated = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA";
     assertThatThrownBy(() -> add("alice", truncated)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
     // control characters in the comment
-    assertThatThrownBy(() -> add("alice", ed + " evil\u001b[2J")).hasMessageContaining("printable");
+    // (round BI: "at most 256 printable characters" of a short comment; the cause is named, and how to keep the key)
+    assertThatThrownBy(() -> add("alice", ed + " evil\u001b[2J")).hasMessageContaining("a control character (U+001B)")
+        .hasMessageContaining("ssh-keygen -c -C");
+    assertThatThrownBy(() -> add("alice", ed + " tab\there")).hasMessageContaining("a control character (a tab)");
+    assertThatThrownBy(() -> add("alice", ed + " " + "x".repeat(300)))
+        .hasMessageContaining(" characters long, more than the 256 taken");
     assertThat(sshKeys(clients, "alice").listSshKeys(ListSshKeysRequest.getDefaultInstance()).getKeysList()).isEmpty();
   }
 
