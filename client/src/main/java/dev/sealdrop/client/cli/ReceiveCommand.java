@@ -523,6 +523,17 @@ final class ReceiveCommand extends SealdropSubcommand {
       // after every byte had been served): the file is verified and the download counts
       session.output().note("the server had already counted this download");
     } catch (SealdropFailure e) {
+      if (e.getMessage().contains(GrpcFailures.IDENTITY_REVOKED)) {
+        // revoked for good: no re-run can confirm, and the revocation counted a download served in full as delivered
+        // (review BJ: told to run it again, which failed the same way each time, and that the claim stayed its own)
+        Files.deleteIfExists(spool);
+        Files.deleteIfExists(stateFile);
+        throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
+            + ", but the server refused to be told it arrived: " + e.getMessage(), "the file is complete and authentic"
+            + " (its sender's signature verified); your identity's revocation counted this download, whose every byte"
+            + " had been sent, as delivered (its grant stays used up, not revoked), and no run can confirm it: nothing"
+            + " of this receive is kept. Delete the file if you must not keep it").afterWriting(opened.path());
+      }
       // the network or the server failed at the very end: the file is there, a script must not take it for lost
       throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
           + ", but the server could not be"

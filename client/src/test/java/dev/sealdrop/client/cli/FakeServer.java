@@ -503,7 +503,10 @@ final class FakeServer implements AutoCloseable {
         consumed = consumed || refusal.equals("GRANT_CONSUMED");
         Metadata m = new Metadata();
         m.put(dev.sealdrop.client.net.GrpcFailures.REASON, refusal);
-        out.onError(Status.FAILED_PRECONDITION.withDescription("test: " + refusal).asRuntimeException(m));
+        // a revocation is refused as the server's authentication refuses it
+        out.onError((refusal.equals("CERTIFICATE_REVOKED") ? Status.UNAUTHENTICATED.withDescription("test: identity"
+            + " revoked by an admin") : Status.FAILED_PRECONDITION.withDescription("test: " + refusal))
+            .asRuntimeException(m));
         return;
       }
       consumed = true;

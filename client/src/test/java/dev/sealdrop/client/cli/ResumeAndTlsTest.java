@@ -506,6 +506,31 @@ class ResumeAndTlsTest {
     }
   }
 
+  /**
+   * Review BJ: an identity revoked between the download's last byte and its confirmation was told to run the command
+   * again, which was refused the same way each time, and that the claim stayed its own; the revocation had counted the
+   * download as delivered. It is told so, and nothing of the receive is kept.
+   */
+  @Test
+  void aConfirmationRefusedForTheIdentitysRevocationIsNotToldToRunAgain() throws Exception {
+    Path dir = Files.createDirectories(root.resolve("confirm-revoked"));
+    try (FakeServer server = devServer()) {
+      Path csv = Files.writeString(dir.resolve("list.csv"), "id,name\n1,ACME\n");
+      Sent sent = aliceSentBob(dir, server, csv);
+      server.confirmRefusal = "CERTIFICATE_REVOKED";
+      Path out = Files.createDirectories(dir.resolve("out"));
+      CliRun refused = sent.bob().run("--json", "receive", sent.token(), "-o", out.toString()).assertExit(3);
+      assertThat((String) refused.jsonError().get("message")).contains("but the server refused to be told it arrived",
+          "your identity was revoked by an admin");
+      assertThat((String) refused.jsonError().get("hint")).contains("counted this download", "no run can confirm it")
+          .doesNotContain("run the same command again");
+      assertThat(out.resolve("list.csv")).hasSameBinaryContentAs(csv);
+      try (Stream<Path> s = Files.list(sent.bob().home().resolve("state/downloads"))) {
+        assertThat(s.filter(p -> p.toString().endsWith(".properties"))).as("nothing kept to re-run").isEmpty();
+      }
+    }
+  }
+
   @Test
   void aLostConfirmationIsSentOnRerunWithoutDownloadingAgain() throws Exception {
     Path dir = Files.createDirectories(root.resolve("confirm"));
