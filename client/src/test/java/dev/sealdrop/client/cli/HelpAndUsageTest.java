@@ -70,6 +70,10 @@ class HelpAndUsageTest {
     assertThat(ErrorReporter.redactSecrets("no such file: " + secret)).isEqualTo("no such file: [redacted]");
     String fingerprint = "SHA256:" + "x".repeat(43); // an SSH key's fingerprint is named, not taken for a secret
     assertThat(ErrorReporter.redactSecrets("no SSH key " + fingerprint)).isEqualTo("no SSH key " + fingerprint);
+    // review BJ: in a path or a link, after '/', '=' or '+', it is a secret all the same
+    assertThat(ErrorReporter.redactSecrets("no such file: got/redeem/" + secret)).isEqualTo("no such file:"
+        + " got/redeem/[redacted]");
+    assertThat(ErrorReporter.redactSecrets("see ?t=" + secret + "&x")).isEqualTo("see ?t=[redacted]&x");
     // a missing parameter without such a word keeps picocli's account
     CliRun plain = Cli.raw(Map.of(), "--json", "grants", "revoke").assertExit(2);
     assertThat(plain.jsonError()).containsEntry("reason", "USAGE");

@@ -17,11 +17,13 @@ public final class SecretRedaction {
   private static final Pattern SECRET = Pattern.compile("(?i)(sd[gc]_)[A-Za-z0-9_-]+");
 
   /**
-   * A grant token's secret part without its prefix: exactly 43 base64url characters (32 random bytes), standing alone
-   * (no base64 character on either side: not a part of a longer string, such as a key or an SSH fingerprint's base64).
+   * A grant token's secret part without its prefix: exactly 43 base64url characters (32 random bytes), standing alone:
+   * no base64url character before it (a '/', '=' or '+' may stand there: a URL's path {@code /redeem/SECRET} or query
+   * {@code ?t=SECRET}, review BJ), and no base64 character nor padding after it (not a part of a longer string, such as
+   * a key or an SSH fingerprint's base64, nor a standard base64 value of 32 bytes, which ends in '=').
    */
   private static final Pattern BARE_SECRET =
-      Pattern.compile("(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_+/=-])");
+      Pattern.compile("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_+/=-])");
 
   /** What {@link #redactBare} puts in place of a bare secret: one word, as it may stand for an audit record's actor. */
   public static final String BARE_REDACTED = "[redacted:token-secret]";

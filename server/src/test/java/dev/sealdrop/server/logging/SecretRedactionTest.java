@@ -116,11 +116,17 @@ class SecretRedactionTest {
     assertThat(secret).hasSize(43);
     assertThat(SecretRedaction.redactBare("user " + secret + ".")).isEqualTo("user [redacted:token-secret].");
     assertThat(SecretRedaction.redactBare("sdg_" + secret)).isEqualTo("sdg_[redacted]");
-    // longer runs, and base64 with '+' '/' '=' around it (keys, fingerprints), are not a secret's shape
-    for (String kept : new String[] {secret + "A", "A" + secret, secret + "=", "+" + secret, "a/" + secret,
+    // longer runs, and base64 with '+' '/' '=' after it (keys, fingerprints, padding), are not a secret's shape
+    for (String kept : new String[] {secret + "A", "A" + secret, secret + "=", "+" + secret + "/", "a/" + secret + "+",
         secret.substring(1)}) {
       assertThat(SecretRedaction.redactBare(kept)).as(kept).isEqualTo(kept);
     }
+    // review BJ: a URL's path or query, or a '+' before it, is no base64 around it: a pasted link is redacted
+    assertThat(SecretRedaction.redactBare("t=" + secret + ".")).isEqualTo("t=[redacted:token-secret].");
+    assertThat(SecretRedaction.redactBare("see https://x/redeem/" + secret)).isEqualTo("see https://x/redeem/"
+        + "[redacted:token-secret]");
+    assertThat(SecretRedaction.redactBare("?t=" + secret + "&a=1")).isEqualTo("?t=[redacted:token-secret]&a=1");
+    assertThat(SecretRedaction.redactBare("+" + secret)).isEqualTo("+[redacted:token-secret]");
     assertThat(SecretRedaction.redactBare(null)).isNull();
     assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable(secret)).isEqualTo("[redacted:token-secret]");
     assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable("alice")).isEqualTo("alice");
