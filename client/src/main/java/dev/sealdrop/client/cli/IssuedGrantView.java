@@ -57,12 +57,14 @@ record IssuedGrantView(String headline, CreateGrantResponse issued, KeyBundle re
       // only once the token was written (round AR: said before a token that went nowhere, then "that grant is revoked");
       // with the sender and the file the recipient must expect (round CE): the fingerprint this send computed, else (a
       // grant of an uploaded file, a resumed send) the server's, marked so, to check against `seal`'s
+      String expected = " --from " + TerminalText.clean(me) + (sealedHere.isPresent() ? " --fingerprint "
+          + sealedHere.get() : ExpectedFile.FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp : "");
+      // and over SFTP, where the door serves what is stored: open checks the same (review BI)
       output.note("give " + TerminalText.clean(recipient.identity()) + " the token by another channel; they run:"
-          + " sealdrop receive TOKEN --from " + TerminalText.clean(me) + (sealedHere.isPresent()
-              ? " --fingerprint " + sealedHere.get()
-              : ExpectedFile.FINGERPRINT.matcher(fp).matches() ? " --fingerprint " + fp
-                  + " (the fingerprint the server names for the file: check it against the one printed when it was"
-                  + " sealed, by `seal` or `send`)" : ""));
+          + " sealdrop receive TOKEN" + expected + (sealedHere.isEmpty() && ExpectedFile.FINGERPRINT.matcher(fp)
+              .matches() ? " (the fingerprint the server names for the file: check it against the one printed when"
+              + " it was sealed, by `seal` or `send`)" : "") + "; over SFTP, after `get /redeem/TOKEN FILE`: sealdrop"
+          + " open FILE -o PATH" + expected);
     } catch (dev.sealdrop.client.failure.UsageFailure notWritten) {
       String id = issued.getGrant().getGrantId();
       boolean revoked = revokeQuietly(session, id);

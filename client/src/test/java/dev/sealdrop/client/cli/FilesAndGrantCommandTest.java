@@ -486,7 +486,9 @@ class FilesAndGrantCommandTest {
     assertThat(grant).containsEntry("file_id", id).containsEntry("recipient", "bob").containsEntry("owner", "alice")
         .containsEntry("state", "active").containsEntry("max_downloads", 2L)
         .containsEntry("fingerprint", file.get("fingerprint"));
-    assertThat(granted.err()).contains("give bob the token by another channel");
+    assertThat(granted.err()).contains("give bob the token by another channel")
+        .contains("; over SFTP, after `get /redeem/TOKEN FILE`: sealdrop open FILE -o PATH --from alice --fingerprint "
+            + file.get("fingerprint"));
 
     // people see the token the way send shows it: last, once, on a line of its own
     CliRun humanGrant = alice.run("grant", id, "--to", "bob").assertExit(0);
