@@ -122,18 +122,12 @@ class SendStoppedBySignalTest extends DevServerPerClass {
     return said;
   }
 
-  /**
-   * Review BH: a send whose sealed file is whole in the profile's spool (its connection broke, and this run resumes
-   * it) keeps that spool when a signal stops it, and a re-run resumes from it: the signal's hint said that the re-run
-   * seals and uploads again from the start.
-   */
-  @Test
-  void aResumingSendStoppedBySigtermIsToldThatTheReRunResumesAndItDoes() throws Exception {
-    Path big = root.resolve("resumed.bin");
+  /** A {@link #SIZE} file NAME whose send broke 8 MiB into its upload: its whole sealed file is in the spool. */
+  private static Path brokenSend(String name) throws Exception {
+    Path big = root.resolve(name);
     try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
       f.setLength(SIZE);
     }
-    Path uploads = alice.home().resolve("state").resolve("uploads");
     try (CuttingProxy proxy = new CuttingProxy(server.port())) {
       Users.retarget(alice, proxy.address());
       proxy.cutUpstreamAfter.set(8L << 20);
@@ -141,6 +135,18 @@ class SendStoppedBySignalTest extends DevServerPerClass {
     } finally {
       Users.retarget(alice, address);
     }
+    return big;
+  }
+
+  /**
+   * Review BH: a send whose sealed file is whole in the profile's spool (its connection broke, and this run resumes
+   * it) keeps that spool when a signal stops it, and a re-run resumes from it: the signal's hint said that the re-run
+   * seals and uploads again from the start.
+   */
+  @Test
+  void aResumingSendStoppedBySigtermIsToldThatTheReRunResumesAndItDoes() throws Exception {
+    Path big = brokenSend("resumed.bin");
+    Path uploads = alice.home().resolve("state").resolve("uploads");
     assertThat(count(uploads, ".sealed")).as("the broken send's spool").isOne();
     String said = runHeld(big, false, Main.class.getName(), 4L << 20, false);
     assertThat(said).contains("sealdrop: error: interrupted", "it resumes the upload from the sealed file kept")
@@ -174,18 +180,8 @@ class SendStoppedBySignalTest extends DevServerPerClass {
    */
   @Test
   void aResumeThatCannotResumeStartsOverAndIsToldSoWhenStopped() throws Exception {
-    Path big = root.resolve("startover.bin");
-    try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
-      f.setLength(SIZE);
-    }
+    Path big = brokenSend("startover.bin");
     Path uploads = alice.home().resolve("state").resolve("uploads");
-    try (CuttingProxy proxy = new CuttingProxy(server.port())) {
-      Users.retarget(alice, proxy.address());
-      proxy.cutUpstreamAfter.set(8L << 20);
-      alice.run("send", big.toString(), "--to", "bob").assertExit(8);
-    } finally {
-      Users.retarget(alice, address);
-    }
     // the server closes the upload, as upload-abandon-after would: abandoned with the state and spool put back after
     Path saved = Files.createDirectories(root.resolve("startover-saved"));
     List<Path> kept;
