@@ -140,10 +140,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
   /**
    * A token's secret part without its prefix: exactly 43 base64url characters standing alone (round BJ: `send SECRET`
    * said "no such file: SECRET"); not after a colon, where an SSH key's SHA-256 fingerprint (43 characters of base64)
-   * stands, nor before base64 or its padding; after a '/', '=' or '+' (a path or link that holds it: review BJ) too.
+   * stands, nor before a base64url character or padding; between '/', '=' or '+' (a path or link that holds it:
+   * reviews BJ, BK) too.
    */
   private static final java.util.regex.Pattern BARE_SECRET =
-      java.util.regex.Pattern.compile("(?<![A-Za-z0-9_:-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_+/=-])");
+      java.util.regex.Pattern.compile("(?<![A-Za-z0-9_:-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
 
   /** {@code text} with every grant token or claim id replaced by its prefix and {@code [redacted]}. */
   static String redactSecrets(String text) {

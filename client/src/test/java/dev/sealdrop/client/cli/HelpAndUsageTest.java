@@ -74,6 +74,8 @@ class HelpAndUsageTest {
     assertThat(ErrorReporter.redactSecrets("no such file: got/redeem/" + secret)).isEqualTo("no such file:"
         + " got/redeem/[redacted]");
     assertThat(ErrorReporter.redactSecrets("see ?t=" + secret + "&x")).isEqualTo("see ?t=[redacted]&x");
+    assertThat(ErrorReporter.redactSecrets("no such key bundle file: h/" + secret + "/")).isEqualTo("no such key bundle"
+        + " file: h/[redacted]/");
     // a missing parameter without such a word keeps picocli's account
     CliRun plain = Cli.raw(Map.of(), "--json", "grants", "revoke").assertExit(2);
     assertThat(plain.jsonError()).containsEntry("reason", "USAGE");

@@ -18,12 +18,12 @@ public final class SecretRedaction {
 
   /**
    * A grant token's secret part without its prefix: exactly 43 base64url characters (32 random bytes), standing alone:
-   * no base64url character before it (a '/', '=' or '+' may stand there: a URL's path {@code /redeem/SECRET} or query
-   * {@code ?t=SECRET}, review BJ), and no base64 character nor padding after it (not a part of a longer string, such as
-   * a key or an SSH fingerprint's base64, nor a standard base64 value of 32 bytes, which ends in '=').
+   * no base64url character on either side (a '/', '=' or '+' may stand before it, a '/' or '+' after it: a URL's path
+   * {@code /redeem/SECRET/} or query {@code ?t=SECRET}, reviews BJ and BK), and no padding after it (a standard base64
+   * value of 32 bytes ends in '='). A run inside a longer string, such as a key, is not one.
    */
   private static final Pattern BARE_SECRET =
-      Pattern.compile("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_+/=-])");
+      Pattern.compile("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
 
   /** What {@link #redactBare} puts in place of a bare secret: one word, as it may stand for an audit record's actor. */
   public static final String BARE_REDACTED = "[redacted:token-secret]";

@@ -92,8 +92,9 @@ public record SshPublicKey(String algorithm, byte[] blob, int bits, String comme
     String comment = parts.length == 3 ? parts[2].strip() : "";
     // the cause named, and a remedy that keeps the key (review BI: "at most 256 printable characters" of a short
     // comment holding a tab, and the CLI's hint to make a new Ed25519 key of an Ed25519 key)
-    String newComment = "give the key another comment (`ssh-keygen -c -C 'NEW COMMENT' -f KEYFILE` changes it in place,"
-        + " or edit the text after the key in the .pub line), then add it again";
+    String newComment = "give the key another comment (`ssh-keygen -c -C 'NEW COMMENT' -f PRIVATE_KEY_FILE`, the .pub"
+        + " file's name without .pub, changes both in place; or edit the text after the key in the .pub line), then add"
+        + " it again";
     java.util.OptionalInt control = comment.chars().filter(c -> c < 0x20 || c == 0x7f).findFirst();
     if (control.isPresent()) {
       throw invalid("the key's comment holds a control character (" + (control.getAsInt() == '\t' ? "a tab"
