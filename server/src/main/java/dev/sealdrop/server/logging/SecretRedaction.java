@@ -20,10 +20,11 @@ public final class SecretRedaction {
    * A grant token's secret part without its prefix: exactly 43 base64url characters (32 random bytes), standing alone:
    * no base64url character on either side (a '/', '=' or '+' may stand before it, a '/' or '+' after it: a URL's path
    * {@code /redeem/SECRET/} or query {@code ?t=SECRET}, reviews BJ and BK), and no padding after it (a standard base64
-   * value of 32 bytes ends in '='). A run inside a longer string, such as a key, is not one.
+   * value of 32 bytes ends in '='). A run inside a longer string, such as a key, is not one, nor an SSH key's SHA-256
+   * fingerprint ({@code SHA256:} and 43 characters, often without '+' or '/': review RS).
    */
   private static final Pattern BARE_SECRET =
-      Pattern.compile("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
+      Pattern.compile("(?<![A-Za-z0-9_-])(?<!SHA256:)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
 
   /** What {@link #redactBare} puts in place of a bare secret: one word, as it may stand for an audit record's actor. */
   public static final String BARE_REDACTED = "[redacted:token-secret]";

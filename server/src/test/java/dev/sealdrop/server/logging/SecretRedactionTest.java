@@ -131,6 +131,10 @@ class SecretRedactionTest {
     assertThat(SecretRedaction.redactBare("https://h/redeem/" + secret + "/ seen")).isEqualTo("https://h/redeem/"
         + "[redacted:token-secret]/ seen");
     assertThat(SecretRedaction.redactBare("=" + secret + "+")).isEqualTo("=[redacted:token-secret]+");
+    // review RS: an SSH key's fingerprint in a reason stays readable
+    String fingerprint = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+    assertThat(SecretRedaction.redactBare("stolen key " + fingerprint + " removed")).isEqualTo("stolen key "
+        + fingerprint + " removed");
     assertThat(SecretRedaction.redactBare(null)).isNull();
     assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable(secret)).isEqualTo("[redacted:token-secret]");
     assertThat(dev.sealdrop.server.core.sshkey.SshKeyService.loggable("alice")).isEqualTo("alice");

@@ -61,7 +61,8 @@ public final class LiveSessions implements SessionRegistry {
      * Closes it for {@code reason}, unless it was closed or ended already; whether it was closed now (and counts). Asked
      * for the revocation of a certificate of its identity ({@code revokedSerial}), one whose credential is not a
      * certificate (an SSH key, which {@code keys renew} binds to the renewed certificate) is authenticated again first,
-     * whatever certificate it was registered under: refused, or still acting with the revoked certificate, it is closed;
+     * whatever certificate it was registered under: refused as revoked, or still acting with the revoked certificate, it
+     * is closed (refused for another cause, it is left to its own checks unless it was registered under the revoked one);
      * standing under another one, it goes on, registered as that one's, neither closed nor counted (review DH for SFTP
      * sessions, review RO for the uploads and downloads they had open; review RR: one registered under the old
      * certificate was not found when the renewed one was revoked first). It stays in the registry while that is
@@ -75,7 +76,22 @@ public final class LiveSessions implements SessionRegistry {
             return false;
           }
         } else {
-          String now = serialNow();
+          Principal p = null;
+          Reason refused = null;
+          try {
+            p = again.get();
+          } catch (dev.sealdrop.server.core.SealdropException e) {
+            refused = e.reason();
+          } catch (RuntimeException e) {
+            // the check itself failed (a database error): decided below as a refusal of no known cause
+          }
+          String now = p != null && p.identity().equals(identity) ? CertificatePolicy.serialOf(p.certificate()) : null;
+          if (now == null && refused != Reason.CERTIFICATE_REVOKED && !serial.equals(revokedSerial)) {
+            // refused for a cause of its own (an expired certificate, a removed key) or not checked, and not the
+            // revoked certificate's: its own checks end it, with that cause (review RS: it was closed as this
+            // revocation's, counted, and a gRPC download left the registry while its call went on)
+            return false;
+          }
           if (now != null && !now.equals(revokedSerial)) {
             String before = serial;
             serial = now;
@@ -90,16 +106,6 @@ public final class LiveSessions implements SessionRegistry {
       }
       // removed first, so that two concurrent closes (two admins, an admin and an owner) count it once
       return live.remove(this) && closer.close(reason, why);
-    }
-
-    /** The serial its caller is authenticated with now, or null if it is refused (or the check failed). */
-    private String serialNow() {
-      try {
-        Principal p = again.get();
-        return p.identity().equals(identity) ? CertificatePolicy.serialOf(p.certificate()) : null;
-      } catch (RuntimeException e) {
-        return null;
-      }
     }
   }
 

@@ -91,6 +91,26 @@ class LiveSessionsFollowTest {
   }
 
   /**
+   * Review RS: a registration on another certificate whose check fails for a cause of its own (its certificate expired,
+   * its key removed) was closed as this revocation's and counted; a gRPC download so closed left the registry while its
+   * call went on, and its grant's revoke no longer found it. It is left to its own checks.
+   */
+  @Test
+  void anotherCertificatesRegistrationRefusedForACauseOfItsOwnIsLeftToItsOwnChecks() {
+    LiveSessions sessions = new LiveSessions();
+    List<Reason> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Supplier<Principal> expired = () -> {
+      throw new UnauthenticatedException(Reason.CERTIFICATE_EXPIRED, "expired");
+    };
+    sessions.registerDownload(bob(oldCert), DOWNLOAD, expired, (reason, why) -> closed.add(reason));
+    assertThat(sessions.closeCertificate("bob", renewedSerial, Reason.CERTIFICATE_REVOKED, "revoked")).isZero();
+    assertThat(closed).isEmpty();
+    assertThat(sessions.closeDownloads(d -> d.grantId().equals("g_1"), Reason.GRANT_REVOKED, "grant revoked"))
+        .as("still found by its grant's revoke").isOne();
+    assertThat(closed).containsExactly(Reason.GRANT_REVOKED);
+  }
+
+  /**
    * Review RR: the registration left the registry while it was authenticated again (a database query), and an act on
    * its grant in that moment found nothing to cut; it came back uncut under the new serial.
    */
