@@ -140,16 +140,23 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
   /**
    * A token's secret part without its prefix: exactly 43 base64url characters standing alone (round BJ: `send SECRET`
    * said "no such file: SECRET"); not after a colon, where an SSH key's SHA-256 fingerprint (43 characters of base64)
-   * stands, nor before a base64url character or padding; between '/', '=' or '+' (a path or link that holds it:
-   * reviews BJ, BK) too.
+   * stands, nor after a '/' (a path's file name: review RS; {@link #REDEEM_SECRET} takes a link's), nor before a
+   * base64url character or padding; after '=' or '+' (a link's query: reviews BJ, BK) too.
    */
   private static final java.util.regex.Pattern BARE_SECRET =
-      java.util.regex.Pattern.compile("(?<![A-Za-z0-9_:-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
+      java.util.regex.Pattern.compile("(?<![A-Za-z0-9_:/-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
+
+  /**
+   * A token's secret as an SFTP path or a link names it, {@code .../redeem/SECRET}: a '/' before a 43-character run is
+   * otherwise a path's, whose file or folder name must stay readable (review RS: "no such file: /d/[redacted].sealed").
+   */
+  private static final java.util.regex.Pattern REDEEM_SECRET =
+      java.util.regex.Pattern.compile("(?i)(redeem/)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_=-])");
 
   /** {@code text} with every grant token or claim id replaced by its prefix and {@code [redacted]}. */
   static String redactSecrets(String text) {
-    return text == null ? null : BARE_SECRET.matcher(SECRET.matcher(text).replaceAll("$1[redacted]"))
-        .replaceAll("[redacted]");
+    return text == null ? null : BARE_SECRET.matcher(REDEEM_SECRET.matcher(SECRET.matcher(text)
+        .replaceAll("$1[redacted]")).replaceAll("$1[redacted]")).replaceAll("[redacted]");
   }
 
   /**

@@ -531,8 +531,9 @@ final class ReceiveCommand extends SealdropSubcommand {
         throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()
             + ", but the server refused to be told it arrived: " + e.getMessage(), "the file is complete and authentic"
             + " (its sender's signature verified); your identity's revocation counted this download, whose every byte"
-            + " had been sent, as delivered (its grant stays used up, not revoked), and no run can confirm it: nothing"
-            + " of this receive is kept. Delete the file if you must not keep it").afterWriting(opened.path());
+            + " had been sent, as one of its grant's downloads (the grant is revoked with your identity unless this was"
+            + " its last download), and no run can confirm it: nothing of this receive is kept. Delete the file if you"
+            + " must not keep it").afterWriting(opened.path());
       }
       // the network or the server failed at the very end: the file is there, a script must not take it for lost
       throw e.retold("the file was verified and written to " + opened.path().toAbsolutePath().normalize()

@@ -70,12 +70,17 @@ class HelpAndUsageTest {
     assertThat(ErrorReporter.redactSecrets("no such file: " + secret)).isEqualTo("no such file: [redacted]");
     String fingerprint = "SHA256:" + "x".repeat(43); // an SSH key's fingerprint is named, not taken for a secret
     assertThat(ErrorReporter.redactSecrets("no SSH key " + fingerprint)).isEqualTo("no SSH key " + fingerprint);
-    // review BJ: in a path or a link, after '/', '=' or '+', it is a secret all the same
+    // review BJ: in a link, after redeem/ or '=', it is a secret all the same
     assertThat(ErrorReporter.redactSecrets("no such file: got/redeem/" + secret)).isEqualTo("no such file:"
         + " got/redeem/[redacted]");
     assertThat(ErrorReporter.redactSecrets("see ?t=" + secret + "&x")).isEqualTo("see ?t=[redacted]&x");
-    assertThat(ErrorReporter.redactSecrets("no such key bundle file: h/" + secret + "/")).isEqualTo("no such key bundle"
-        + " file: h/[redacted]/");
+    assertThat(ErrorReporter.redactSecrets("see https://h/Redeem/" + secret + "/")).isEqualTo("see https://h/Redeem/"
+        + "[redacted]/");
+    // review RS: but a file name of 43 such characters in a path stays readable
+    String name = "Quarterly_financial_report_for_the_board_26";
+    assertThat(name).hasSize(43);
+    assertThat(ErrorReporter.redactSecrets("no such file: /d/" + name + ".sealed")).isEqualTo("no such file: /d/"
+        + name + ".sealed");
     // a missing parameter without such a word keeps picocli's account
     CliRun plain = Cli.raw(Map.of(), "--json", "grants", "revoke").assertExit(2);
     assertThat(plain.jsonError()).containsEntry("reason", "USAGE");
