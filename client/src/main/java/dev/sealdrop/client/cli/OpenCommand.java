@@ -290,11 +290,6 @@ final class OpenCommand extends SealdropSubcommand {
   }
 
   /**
-   * Refuses (NOT_A_RECIPIENT), before the passphrase is asked for, a file whose header names no
-   * recipient key of ours: whoever sent it, we could not open it, so "pin the sender first" (what the
-   * envelope's sender check, which comes first, would say of an unknown sender) would not help.
-   */
-  /**
    * Refuses, before the passphrase is asked for, a file whose header names another sender than {@code --from} (review
    * BI: a file fetched over SFTP could not be checked as receive's is, and another pinned sender's file, put in the
    * granted one's place on a compromised server, opened as theirs). The header's sender is authenticated with the
@@ -315,6 +310,11 @@ final class OpenCommand extends SealdropSubcommand {
     }
   }
 
+  /**
+   * Refuses (NOT_A_RECIPIENT), before the passphrase is asked for, a file whose header names no
+   * recipient key of ours: whoever sent it, we could not open it, so "pin the sender first" (what the
+   * envelope's sender check, which comes first, would say of an unknown sender) would not help.
+   */
   private void requireSealedFor(String ourKey, String me) throws dev.sealdrop.client.failure.SealdropFailure {
     Optional<HeaderInfo> header = headerOrRefusal(file);
     if (header.isPresent() && !header.get().recipientKeyFingerprints().contains(ourKey)) {
