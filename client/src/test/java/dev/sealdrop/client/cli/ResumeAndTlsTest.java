@@ -252,7 +252,9 @@ class ResumeAndTlsTest {
           + " asked for");
       CliRun fine = alice.run("send", Files.write(dir.resolve("third.csv"), new byte[3000]).toString(), "--to", "bob")
           .assertExit(0);
-      assertThat(fine.err()).containsPattern("they run: sealdrop receive TOKEN --from alice --fingerprint [0-9a-f]{64}\n");
+      assertThat(fine.err()).containsPattern("they run: sealdrop receive TOKEN --from alice --fingerprint [0-9a-f]{64};"
+          + " over SFTP, after `get /redeem/TOKEN FILE`: sealdrop open FILE -o PATH --from alice --fingerprint"
+          + " [0-9a-f]{64}\n");
     }
   }
 
